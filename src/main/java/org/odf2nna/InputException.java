@@ -1,0 +1,79 @@
+package org.odf2nna;
+
+import java.nio.file.Path;
+
+/**
+ * A mistake in what the user gave us (a file, a value, an option), as opposed to a bug.
+ *
+ * <p>It names the file and the place in it (node, layer, row, column) so that the command line can
+ * print one line that tells the user what to fix. {@link Kind#USAGE} marks mistakes in the command
+ * itself (exit code 2); everything else is a failed run on bad input (exit code 1).
+ */
+public final class InputException extends RuntimeException {
+
+    public enum Kind { BAD_INPUT, USAGE }
+
+    private final transient Path file;
+    private final String place;
+    private final Kind kind;
+
+    public InputException(Path file, String place, String message) {
+        this(file, place, message, Kind.BAD_INPUT, null);
+    }
+
+    public InputException(Path file, String place, String message, Throwable cause) {
+        this(file, place, message, Kind.BAD_INPUT, cause);
+    }
+
+    public InputException(Path file, String place, String message, Kind kind, Throwable cause) {
+        super(format(file, place, message), cause);
+        this.file = file;
+        this.place = place;
+        this.kind = kind;
+    }
+
+    public static InputException usage(String message) {
+        return new InputException(null, null, message, Kind.USAGE, null);
+    }
+
+    public static InputException usage(Path file, String message) {
+        return new InputException(file, null, message, Kind.USAGE, null);
+    }
+
+    /** The same mistake, now attributed to a file (readers of in-memory data learn the file late). */
+    public InputException inFile(Path newFile) {
+        if (file != null) {
+            return this;
+        }
+        return new InputException(newFile, place, bareMessage(), kind, getCause());
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public String place() {
+        return place;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    private String bareMessage() {
+        String full = getMessage();
+        String prefix = format(null, place, "");
+        return full.startsWith(prefix) ? full.substring(prefix.length()) : full;
+    }
+
+    private static String format(Path file, String place, String message) {
+        StringBuilder s = new StringBuilder();
+        if (file != null) {
+            s.append(file).append(": ");
+        }
+        if (place != null && !place.isEmpty()) {
+            s.append(place).append(": ");
+        }
+        return s.append(message).toString();
+    }
+}

@@ -1,0 +1,78 @@
+package org.odf2nna.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import org.odf2nna.Progress;
+
+/**
+ * A progress bar on standard error for work that lasts more than a second: redrawn in place on a
+ * terminal, one line per 10% otherwise (logs, CI).
+ */
+final class ConsoleProgress implements Progress {
+
+    private static final long SHOW_AFTER_NANOS = 1_000_000_000L;
+    private static final int BAR = 30;
+
+    private final PrintStream err;
+    private final boolean terminal;
+    private String phase;
+    private long started;
+    private boolean shown;
+    private int lastTenth = -1;
+    private long lastDraw;
+
+    ConsoleProgress(PrintStream err, boolean terminal) {
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    @Override
+    public synchronized void update(String newPhase, long done, long total, String detail) {
+        long now = System.nanoTime();
+        if (!newPhase.equals(phase)) {
+            phase = newPhase;
+            started = now;
+            shown = false;
+            lastTenth = -1;
+        }
+        if (now - started < SHOW_AFTER_NANOS) {
+            return;
+        }
+        double fraction = total > 0 ? Math.min(1.0, (double) done / total) : -1;
+        double seconds = (now - started) / 1e9;
+        String eta = "";
+        if (fraction > 0.01 && fraction < 1) {
+            eta = String.format(Locale.ROOT, ", ~%.0f s left", seconds / fraction - seconds);
+        }
+        String note = detail == null ? "" : " " + detail;
+        if (terminal) {
+            if (now - lastDraw < 100_000_000L && fraction < 1) {
+                return;
+            }
+            lastDraw = now;
+            String bar = fraction < 0 ? "" : "[" + "#".repeat((int) (fraction * BAR))
+                    + " ".repeat(BAR - (int) (fraction * BAR)) + "] "
+                    + String.format(Locale.ROOT, "%3.0f%%", 100 * fraction);
+            err.print(String.format(Locale.ROOT, "\r%-10s %s%s (%.1f s%s)   ", phase, bar, note, seconds, eta));
+            err.flush();
+            shown = true;
+        } else {
+            int tenth = fraction < 0 ? (int) seconds / 10 : (int) (fraction * 10);
+            if (tenth != lastTenth) {
+                lastTenth = tenth;
+                String pct = fraction < 0 ? "" : String.format(Locale.ROOT, " %3.0f%%", 100 * fraction);
+                err.println(String.format(Locale.ROOT, "%s:%s%s (%.1f s%s)", phase, pct, note, seconds, eta));
+                shown = true;
+            }
+        }
+    }
+
+    @Override
+    public synchronized void done(String donePhase) {
+        if (shown && terminal && donePhase.equals(phase)) {
+            err.println();
+        }
+        phase = null;
+        shown = false;
+    }
+}

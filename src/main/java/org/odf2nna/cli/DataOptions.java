@@ -1,0 +1,47 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.EvalData;
+import org.odf2nna.metrics.Task;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that read CSV rows and run a model. */
+final class DataOptions {
+
+    @Option(names = "--label", paramLabel = "NAME",
+            description = "Name of the target column (default: the last column, when the file has one more "
+                    + "column than the model has inputs).")
+    String label;
+
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "classification or regression (default: inferred from the model's output: several "
+                    + "outputs or a Sigmoid/Softmax head mean classification, one raw output regression).")
+    String task;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1024",
+            description = "Rows per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "cpu or cuda (cuda needs the gpu build: ./mvnw -Pgpu package). Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    Task task() {
+        return task == null ? null : Task.parse(task);
+    }
+
+    Device device() {
+        return Device.parse(device);
+    }
+
+    /** The rows of {@code csv}; the feature count is filled in from the model later. */
+    EvalData data(Path csv, ColumnRequest.Target target) {
+        if (batchSize <= 0) {
+            throw InputException.usage("--batch-size must be a positive number, got " + batchSize);
+        }
+        return new EvalData(csv, ColumnRequest.of(-1, label, target), batchSize);
+    }
+}

@@ -1,0 +1,62 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.EvalData;
+import org.odf2nna.method.ModelScan;
+import org.odf2nna.metrics.Metrics;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.report.ReportFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Runs the model in ONNX Runtime over labelled CSV rows and prints its metrics: accuracy, "
+                + "macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for regression.",
+            "", "Example: odf2nna-onnx eval model.onnx test.csv", ""})
+final class EvalCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model.")
+    Path model;
+
+    @Parameters(index = "1", paramLabel = "CSV", description = "Labelled rows (CSV with a header, optionally .gz).")
+    Path csv;
+
+    @Option(names = "--json", description = "Print JSON instead of text.")
+    boolean json;
+
+    @Mixin
+    DataOptions data;
+
+    /** What eval prints. */
+    record Evaluation(String model, String data, String task, Metrics metrics) {
+    }
+
+    @Override
+    public Integer call() {
+        OnnxDenseModel read = DenseChainReader.read(model);
+        DenseNetwork network = read.network();
+        Task task = data.task() != null ? data.task() : Task.infer(network.outputs(), network.head());
+        EvalData rows = data.data(csv, ColumnRequest.Target.REQUIRED).withFeatures(read.featuresPerRow());
+        Metrics metrics = ModelScan.evaluate(read.model(), read.input(), network, rows, task, data.device(),
+                main.progress(), model, read.outputName());
+        if (json) {
+            main.out.print(ReportFormat.json(new Evaluation(model.toString(), csv.toString(), task.displayName(), metrics)));
+        } else {
+            main.out.println("Model  " + model);
+            main.out.println("Data   " + csv + " (" + metrics.rows() + " rows, " + task.displayName() + ")");
+            main.out.println(ReportFormat.describe(metrics));
+        }
+        return Main.OK;
+    }
+}

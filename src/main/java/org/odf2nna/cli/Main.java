@@ -1,0 +1,143 @@
+package org.odf2nna.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Properties;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command line. Exit codes: 0 success, 1 a run that failed (bad input, unreadable file, or a bug),
+ * 2 bad usage (unknown option, bad value, output over the input).
+ */
+@Command(name = "odf2nna-onnx",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Shrinks trained dense feed-forward networks with ODF2NNA: every hidden unit whose activation "
+                    + "barely varies on your data is removed and its mean output folded into the next layer.",
+            ""
+        },
+        subcommands = {ShrinkCommand.class, InspectCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage.",
+            "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
+public final class Main implements Runnable {
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "No progress bars.")
+    boolean quiet;
+
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command: choose one of shrink, inspect, eval");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, System.out, System.err));
+    }
+
+    /** Runs the command line in-process and returns its exit code. */
+    public static int execute(String[] args, PrintStream out, PrintStream err) {
+        Main main = new Main();
+        main.out = out;
+        main.err = err;
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        CommandLine cli = new CommandLine(main);
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine failed = e.getCommandLine();
+            err.println("odf2nna-onnx: error: " + e.getMessage());
+            err.println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, verbose, err));
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            return report(e, verbose, err);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    static int report(Throwable e, boolean verbose, PrintStream err) {
+        if (e instanceof InputException input) {
+            err.println("odf2nna-onnx: error: " + input.getMessage());
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            return input.kind() == InputException.Kind.USAGE ? USAGE : FAILED;
+        }
+        if (e instanceof ParameterException) {
+            err.println("odf2nna-onnx: error: " + e.getMessage());
+            return USAGE;
+        }
+        if (e instanceof OutOfMemoryError) {
+            err.println("odf2nna-onnx: error: out of memory (" + e.getMessage() + "); give Java more with "
+                    + "JAVA_OPTS=-Xmx8g, or use a smaller --batch-size");
+            return FAILED;
+        }
+        err.println("odf2nna-onnx: internal error: " + e + (verbose ? "" : " (run with --verbose for details)"));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        return FAILED;
+    }
+
+    Progress progress() {
+        return quiet ? Progress.NONE : new ConsoleProgress(err, System.console() != null);
+    }
+
+    static String version() {
+        return buildProperty("version");
+    }
+
+    private static String buildProperty(String key) {
+        Properties p = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("/org/odf2nna/version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return p.getProperty(key, "unknown");
+    }
+
+    /** Version from the build, with the runtimes it was built against. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"odf2nna-onnx " + version(),
+                "ONNX Runtime " + buildProperty("onnxruntime"),
+                "Java " + System.getProperty("java.version")};
+        }
+    }
+}

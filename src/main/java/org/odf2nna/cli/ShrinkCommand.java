@@ -1,0 +1,107 @@
+package org.odf2nna.cli;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.odf2nna.InputException;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.ShrinkOptions;
+import org.odf2nna.method.Shrinker;
+import org.odf2nna.report.EpsilonOutcome;
+import org.odf2nna.report.ReportFormat;
+import org.odf2nna.report.ShrinkReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "shrink", mixinStandardHelpOptions = true,
+        description = {
+            "Scores every hidden unit by the standard deviation of its activation on the evaluation rows, "
+                    + "keeps the units whose std is above ε, folds each removed unit's mean output into the next "
+                    + "layer's bias, and writes a smaller ONNX model (checked in ONNX Runtime before it is moved "
+                    + "into place). Prints the paper's table: parameters, reduction, and the metric of the "
+                    + "original (OR) and pruned (PWR) model.",
+            "",
+            "Example: odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 --report report.json",
+            ""})
+final class ShrinkCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model to shrink (never modified).")
+    Path model;
+
+    @Option(names = "--eval", required = true, paramLabel = "CSV",
+            description = "Evaluation rows (CSV with a header, optionally .gz): units are scored on them and the "
+                    + "metrics computed on them. A file with exactly the model's inputs and no target is accepted; "
+                    + "metrics are then left out.")
+    Path eval;
+
+    @Option(names = {"-e", "--epsilon"}, paramLabel = "E", split = ",", defaultValue = "0.05",
+            converter = EpsilonConverter.class,
+            description = "Threshold(s) on a unit's activation standard deviation: units with std > ε are kept. "
+                    + "One value or a comma-separated list, each giving one model (default: ${DEFAULT-VALUE}).")
+    List<Double> epsilons;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "Output ONNX file (default: MODEL-NAME.small.onnx in the current folder). With several ε, "
+                    + "'.eps<E>' is inserted before '.onnx'.")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
+    Path report;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() {
+        if (new HashSet<>(epsilons).size() != epsilons.size()) {
+            throw InputException.usage("--epsilon lists a value twice: " + epsilons);
+        }
+        List<Path> outputs = outputPaths(model, output, epsilons);
+        ShrinkOptions options = new ShrinkOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), epsilons,
+                outputs, report, data.task(), data.device());
+        ShrinkReport result = Shrinker.run(options, main.progress());
+        main.out.print(ReportFormat.table(result));
+        main.out.println();
+        for (EpsilonOutcome o : result.outcomes()) {
+            main.out.println("wrote " + o.output() + " (ε=" + ReportFormat.number(o.epsilon()) + ", "
+                    + o.network().parameters() + " parameters; loaded back in ONNX Runtime, outputs within "
+                    + ReportFormat.number(o.maxOutputDifference()) + " of the pruned network's)");
+        }
+        if (report != null) {
+            main.out.println("wrote " + report);
+        }
+        return Main.OK;
+    }
+
+    static List<Path> outputPaths(Path model, Path output, List<Double> epsilons) {
+        Path base = output;
+        if (base == null) {
+            String name = model.getFileName().toString();
+            String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
+                    ? name.substring(0, name.length() - 5) : name;
+            base = Path.of(stem + ".small.onnx");
+        }
+        List<Path> paths = new ArrayList<>();
+        if (epsilons.size() == 1) {
+            paths.add(base);
+            return paths;
+        }
+        String name = base.getFileName().toString();
+        String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
+                ? name.substring(0, name.length() - 5) : name;
+        for (double e : epsilons) {
+            String tag = BigDecimal.valueOf(e).stripTrailingZeros().toPlainString();
+            paths.add(base.resolveSibling(stem + ".eps" + tag + ".onnx"));
+        }
+        return paths;
+    }
+}

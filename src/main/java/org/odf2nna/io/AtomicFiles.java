@@ -1,0 +1,100 @@
+package org.odf2nna.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.odf2nna.InputException;
+
+/**
+ * Writes files so that a reader only ever sees the old file or the complete, verified new one.
+ *
+ * <p>The content goes to a hidden temporary file in the target's folder, is flushed to disk, checked
+ * by the caller (an ONNX file is loaded back into ONNX Runtime), and only then renamed over the target
+ * in one atomic step. A failure, or an interrupt (the JVM's shutdown hook), deletes the temporary file.
+ * A {@code kill -9} in the middle can leave the hidden temporary file, never a broken target.
+ */
+public final class AtomicFiles {
+
+    /** Writes the content to a stream. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Checks a complete temporary file before it replaces the target; throws to refuse it. */
+    @FunctionalInterface
+    public interface Check {
+        void verify(Path written) throws IOException;
+    }
+
+    private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : PENDING) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // The JVM is going down; a leftover hidden temp file is all that can remain.
+                }
+            }
+        }, "odf2nna-temp-cleanup"));
+    }
+
+    private AtomicFiles() {
+    }
+
+    public static void write(Path target, Content content, Check check) {
+        Path folder = target.toAbsolutePath().getParent();
+        Path temp = null;
+        try {
+            temp = Files.createTempFile(folder, "." + target.getFileName() + ".", ".tmp");
+            PENDING.add(temp);
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out = Channels.newOutputStream(channel);
+                content.writeTo(out);
+                out.flush();
+                channel.force(true);
+            }
+            if (check != null) {
+                check.verify(temp);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (AccessDeniedException e) {
+            throw new InputException(target, null, "cannot write: permission denied in " + folder, e);
+        } catch (IOException e) {
+            throw new InputException(target, null, "cannot write: " + e.getMessage(), e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException e) {
+                    // Best effort: the temp file is hidden and named after the target.
+                }
+                PENDING.remove(temp);
+            }
+        }
+    }
+
+    public static void writeBytes(Path target, byte[] bytes, Check check) {
+        write(target, out -> out.write(bytes), check);
+    }
+
+    public static void writeString(Path target, String text) {
+        writeBytes(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+}

@@ -1,0 +1,27 @@
+package org.odf2nna.method;
+
+import org.odf2nna.metrics.Metrics;
+import org.odf2nna.prune.UnitStatistics;
+
+/**
+ * What one pass of the original model over the evaluation rows measured.
+ *
+ * @param statistics    mean and standard deviation of every hidden unit
+ * @param metrics       the original model's metrics (OR), or null when the rows have no target
+ * @param sample        the first rows, kept to check written models against the internal network
+ * @param rowByRow      whether the graph had to be run one row at a time
+ */
+public record ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow) {
+
+    /**
+     * A few rows as the CSV gave them and as the dense chain sees them (after the prefix).
+     *
+     * @param features   raw rows, row-major
+     * @param chainInput the same rows after the model's prefix, row-major
+     * @param outputs    the original model's outputs on them, as ONNX Runtime computed them
+     * @param rows       number of rows
+     */
+    public record Sample(float[] features, int featureWidth, float[] chainInput, int chainWidth, float[] outputs,
+            int rows) {
+    }
+}

@@ -1,0 +1,32 @@
+package org.odf2nna.method;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.odf2nna.Device;
+import org.odf2nna.metrics.Task;
+
+/**
+ * What a shrink run is asked to do.
+ *
+ * @param model     the ONNX model to shrink (never written to)
+ * @param eval      the evaluation rows the units are scored on
+ * @param epsilons  thresholds to try, each giving one output
+ * @param outputs   one output file per ε, same order
+ * @param report    where to write the JSON report, or null
+ * @param task      the task, or null to infer it from the model
+ * @param device    where ONNX Runtime computes
+ */
+public record ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
+        Task task, Device device) {
+
+    public ShrinkOptions {
+        epsilons = List.copyOf(epsilons);
+        outputs = List.copyOf(outputs);
+        if (epsilons.isEmpty()) {
+            throw new IllegalArgumentException("at least one epsilon is needed");
+        }
+        if (outputs.size() != epsilons.size()) {
+            throw new IllegalArgumentException(epsilons.size() + " epsilons but " + outputs.size() + " outputs");
+        }
+    }
+}

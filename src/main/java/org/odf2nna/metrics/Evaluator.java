@@ -1,0 +1,211 @@
+package org.odf2nna.metrics;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.odf2nna.InputException;
+import org.odf2nna.network.OutputHead;
+
+/**
+ * Accumulates a model's predictions against the targets, batch by batch, and computes the metrics.
+ *
+ * <p>Classification keeps a confusion matrix, and for two classes one score per row for the ROC AUC
+ * (4 bytes and 1 byte a row). Regression keeps running sums only.
+ */
+public final class Evaluator {
+
+    private final Task task;
+    private final int outputs;
+    private final OutputHead head;
+    private final int classes;
+    private final Path file;
+    private final String targetName;
+
+    private final long[][] confusion;
+    private float[] scores = new float[0];
+    private byte[] labels = new byte[0];
+    private int scored;
+
+    private long rows;
+    private double sumSquaredError;
+    private double sumAbsoluteError;
+    private double targetMean;
+    private double targetM2;
+
+    /**
+     * @param file       the data file, for messages
+     * @param targetName the target column's name, for messages
+     */
+    public Evaluator(Task task, int outputs, OutputHead head, Path file, String targetName) {
+        this.task = task;
+        this.outputs = outputs;
+        this.head = head;
+        this.file = file;
+        this.targetName = targetName;
+        if (task == Task.REGRESSION && outputs != 1) {
+            throw InputException.usage("the model has " + outputs + " outputs; regression needs exactly one "
+                    + "(use --task classification if the outputs are class scores)");
+        }
+        this.classes = task == Task.CLASSIFICATION ? Task.classCount(outputs) : 0;
+        this.confusion = task == Task.CLASSIFICATION ? new long[classes][classes] : null;
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    /**
+     * Adds a batch.
+     *
+     * @param modelOutputs row-major {@code [rows][outputs]}, as the model's graph produces them
+     * @param lines        file line of each row, for messages about bad targets
+     */
+    public void add(float[] modelOutputs, int batchRows, double[] targets, long[] lines) {
+        for (int r = 0; r < batchRows; r++) {
+            int base = r * outputs;
+            double target = targets[r];
+            if (task == Task.REGRESSION) {
+                double error = modelOutputs[base] - target;
+                sumSquaredError += error * error;
+                sumAbsoluteError += Math.abs(error);
+                rows++;
+                double delta = target - targetMean;
+                targetMean += delta / rows;
+                targetM2 += delta * (target - targetMean);
+                continue;
+            }
+            int actual = classOf(target, lines[r]);
+            int predicted;
+            double positiveScore = Double.NaN;
+            if (outputs == 1) {
+                double value = modelOutputs[base];
+                positiveScore = head == OutputHead.SIGMOID ? value : 1.0 / (1.0 + Math.exp(-value));
+                predicted = positiveScore > 0.5 ? 1 : 0;
+            } else {
+                predicted = 0;
+                for (int j = 1; j < outputs; j++) {
+                    if (modelOutputs[base + j] > modelOutputs[base + predicted]) {
+                        predicted = j;
+                    }
+                }
+                if (outputs == 2) {
+                    positiveScore = positiveClassScore(modelOutputs[base], modelOutputs[base + 1]);
+                }
+            }
+            confusion[actual][predicted]++;
+            rows++;
+            if (classes == 2) {
+                if (scored == scores.length) {
+                    int grown = Math.max(1024, scored * 2);
+                    scores = Arrays.copyOf(scores, grown);
+                    labels = Arrays.copyOf(labels, grown);
+                }
+                scores[scored] = (float) positiveScore;
+                labels[scored] = (byte) actual;
+                scored++;
+            }
+        }
+    }
+
+    private double positiveClassScore(float first, float second) {
+        switch (head) {
+            case SOFTMAX:
+            case SIGMOID:
+                return second;
+            case LOG_SOFTMAX:
+                return Math.exp(second);
+            default:
+                return 1.0 / (1.0 + Math.exp(first - second));
+        }
+    }
+
+    private int classOf(double target, long line) {
+        if (target != Math.rint(target) || target < 0) {
+            throw new InputException(file, "line " + line + ", column '" + targetName + "'",
+                    "class label " + format(target) + " is not a class id (0, 1, 2, ...); use --task regression "
+                            + "if the target is a value");
+        }
+        if (target >= classes) {
+            throw new InputException(file, "line " + line + ", column '" + targetName + "'",
+                    "class id " + format(target) + " but the model outputs " + classes + " classes (0.."
+                            + (classes - 1) + ")");
+        }
+        return (int) target;
+    }
+
+    private static String format(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public Metrics metrics() {
+        if (task == Task.REGRESSION) {
+            double mse = rows == 0 ? Double.NaN : sumSquaredError / rows;
+            double mae = rows == 0 ? Double.NaN : sumAbsoluteError / rows;
+            double r2 = targetM2 > 0 ? 1 - sumSquaredError / targetM2 : Double.NaN;
+            return new Metrics.Regression(rows, mse, mae, r2);
+        }
+        long correct = 0;
+        for (int c = 0; c < classes; c++) {
+            correct += confusion[c][c];
+        }
+        double accuracy = rows == 0 ? Double.NaN : (double) correct / rows;
+        return new Metrics.Classification(rows, classes, accuracy, macroF1(), classes == 2 ? rocAuc() : Double.NaN);
+    }
+
+    /** Mean F1 over the classes that occur in the targets or the predictions (as scikit-learn does). */
+    private double macroF1() {
+        double sum = 0;
+        int counted = 0;
+        for (int c = 0; c < classes; c++) {
+            long truePositive = confusion[c][c];
+            long actual = 0;
+            long predicted = 0;
+            for (int k = 0; k < classes; k++) {
+                actual += confusion[c][k];
+                predicted += confusion[k][c];
+            }
+            if (actual == 0 && predicted == 0) {
+                continue;
+            }
+            sum += 2.0 * truePositive / (actual + predicted);
+            counted++;
+        }
+        return counted == 0 ? Double.NaN : sum / counted;
+    }
+
+    /** Mann-Whitney form of the ROC AUC, with tied scores sharing their average rank. */
+    private double rocAuc() {
+        long positives = 0;
+        for (int i = 0; i < scored; i++) {
+            positives += labels[i];
+        }
+        long negatives = scored - positives;
+        if (positives == 0 || negatives == 0) {
+            return Double.NaN;
+        }
+        Integer[] order = new Integer[scored];
+        for (int i = 0; i < scored; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(scores[a], scores[b]));
+        double positiveRankSum = 0;
+        int i = 0;
+        while (i < scored) {
+            int j = i;
+            while (j + 1 < scored && scores[order[j + 1]] == scores[order[i]]) {
+                j++;
+            }
+            double averageRank = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                if (labels[order[k]] == 1) {
+                    positiveRankSum += averageRank;
+                }
+            }
+            i = j + 1;
+        }
+        return (positiveRankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
+    }
+}

@@ -1,0 +1,157 @@
+package org.odf2nna.network;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One fully connected layer: {@code y = activation(x · W + b)}.
+ *
+ * <p>{@code weights} is row-major {@code [inputs][units]} (the TensorFlow/Keras and ONNX MatMul
+ * layout), so that dropping unit {@code j} removes column {@code j} here and row {@code j} of the next
+ * layer. Arrays are copied in and never mutated, which keeps the record a value.
+ */
+public record DenseLayer(int inputs, int units, float[] weights, float[] bias, Activation activation) {
+
+    public DenseLayer {
+        Objects.requireNonNull(activation, "activation");
+        if (inputs <= 0 || units <= 0) {
+            throw new IllegalArgumentException("a dense layer needs at least one input and one unit, got "
+                    + inputs + "x" + units);
+        }
+        if (weights.length != (long) inputs * units) {
+            throw new IllegalArgumentException("weights hold " + weights.length + " values, expected "
+                    + inputs + "x" + units);
+        }
+        if (bias.length != units) {
+            throw new IllegalArgumentException("bias holds " + bias.length + " values, expected " + units);
+        }
+        weights = weights.clone();
+        bias = bias.clone();
+    }
+
+    public float weight(int input, int unit) {
+        return weights[input * units + unit];
+    }
+
+    /** Copies, so the caller cannot change this layer. */
+    @Override
+    public float[] weights() {
+        return weights.clone();
+    }
+
+    @Override
+    public float[] bias() {
+        return bias.clone();
+    }
+
+    public long parameterCount() {
+        return (long) inputs * units + units;
+    }
+
+    /** The weights of one unit (a column of W), in input order. */
+    public float[] unitWeights(int unit) {
+        float[] column = new float[inputs];
+        for (int i = 0; i < inputs; i++) {
+            column[i] = weights[i * units + unit];
+        }
+        return column;
+    }
+
+    /** The weights leaving one input (a row of W), in unit order. */
+    public float[] inputWeights(int input) {
+        return Arrays.copyOfRange(weights, input * units, (input + 1) * units);
+    }
+
+    /** This layer restricted to the given output units, in the given order. */
+    public DenseLayer keepUnits(int[] kept) {
+        float[] w = new float[inputs * kept.length];
+        float[] b = new float[kept.length];
+        for (int k = 0; k < kept.length; k++) {
+            int j = kept[k];
+            b[k] = bias[j];
+            for (int i = 0; i < inputs; i++) {
+                w[i * kept.length + k] = weights[i * units + j];
+            }
+        }
+        return new DenseLayer(inputs, kept.length, w, b, activation);
+    }
+
+    /** This layer restricted to the given inputs, in the given order. */
+    public DenseLayer keepInputs(int[] kept) {
+        float[] w = new float[kept.length * units];
+        for (int k = 0; k < kept.length; k++) {
+            System.arraycopy(weights, kept[k] * units, w, k * units, units);
+        }
+        return new DenseLayer(kept.length, units, w, bias, activation);
+    }
+
+    public DenseLayer withBias(float[] newBias) {
+        return new DenseLayer(inputs, units, weights, newBias, activation);
+    }
+
+    public DenseLayer withWeights(float[] newWeights, float[] newBias) {
+        return new DenseLayer(inputs, units, newWeights, newBias, activation);
+    }
+
+    /**
+     * Pre-activations {@code x · W + b} for {@code rows} rows of {@code x} (row-major), accumulated in
+     * double so that this can serve as the reference the runtimes are checked against.
+     */
+    public float[] preActivations(float[] x, int rows) {
+        if (x.length < (long) rows * inputs) {
+            throw new IllegalArgumentException("input holds " + x.length + " values, need " + rows + "x" + inputs);
+        }
+        float[] out = new float[rows * units];
+        double[] acc = new double[units];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < units; j++) {
+                acc[j] = bias[j];
+            }
+            int xBase = r * inputs;
+            for (int i = 0; i < inputs; i++) {
+                double xi = x[xBase + i];
+                if (xi == 0) {
+                    continue;
+                }
+                int wBase = i * units;
+                for (int j = 0; j < units; j++) {
+                    acc[j] += xi * weights[wBase + j];
+                }
+            }
+            int oBase = r * units;
+            for (int j = 0; j < units; j++) {
+                out[oBase + j] = (float) acc[j];
+            }
+        }
+        return out;
+    }
+
+    /** Outputs {@code activation(x · W + b)} for {@code rows} rows. */
+    public float[] forward(float[] x, int rows) {
+        float[] out = preActivations(x, rows);
+        if (activation.kind() != Activation.Kind.IDENTITY) {
+            for (int k = 0; k < out.length; k++) {
+                out[k] = activation.apply(out[k]);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DenseLayer other
+                && inputs == other.inputs && units == other.units
+                && Arrays.equals(weights, other.weights) && Arrays.equals(bias, other.bias)
+                && activation.equals(other.activation);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(inputs, units, Arrays.hashCode(weights), Arrays.hashCode(bias), activation);
+    }
+
+    @Override
+    public String toString() {
+        return "DenseLayer[" + inputs + "->" + units + ", " + activation + "]";
+    }
+}

@@ -1,0 +1,116 @@
+package org.odf2nna.network;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The format-free picture of a dense feed-forward network that every reader produces and every writer
+ * consumes: an input prefix that is kept as it is, a chain of dense layers, and an output head.
+ *
+ * <p>Layers {@code 0 .. size-2} are the hidden layers, whose units may be pruned; the last layer
+ * produces the outputs and keeps all its units. The forward pass here works on the <em>chain input</em>
+ * (what the prefix produces), in plain Java, and is the reference the runtimes are checked against.
+ */
+public record DenseNetwork(InputPrefix prefix, List<DenseLayer> layers, OutputHead head) {
+
+    public DenseNetwork {
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(head, "head");
+        layers = List.copyOf(layers);
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a dense network needs at least one layer");
+        }
+        for (int l = 1; l < layers.size(); l++) {
+            if (layers.get(l).inputs() != layers.get(l - 1).units()) {
+                throw new IllegalArgumentException("layer " + (l + 1) + " takes " + layers.get(l).inputs()
+                        + " inputs but layer " + l + " has " + layers.get(l - 1).units() + " units");
+            }
+        }
+    }
+
+    public int inputs() {
+        return layers.get(0).inputs();
+    }
+
+    public int outputs() {
+        return layers.get(layers.size() - 1).units();
+    }
+
+    public int hiddenLayerCount() {
+        return layers.size() - 1;
+    }
+
+    public DenseLayer layer(int index) {
+        return layers.get(index);
+    }
+
+    public DenseLayer outputLayer() {
+        return layers.get(layers.size() - 1);
+    }
+
+    /** Units of each hidden layer. */
+    public int[] hiddenUnits() {
+        int[] units = new int[hiddenLayerCount()];
+        for (int l = 0; l < units.length; l++) {
+            units[l] = layers.get(l).units();
+        }
+        return units;
+    }
+
+    /** Widths from input to output: {@code [inputs, hidden..., outputs]}. */
+    public int[] widths() {
+        int[] widths = new int[layers.size() + 1];
+        widths[0] = inputs();
+        for (int l = 0; l < layers.size(); l++) {
+            widths[l + 1] = layers.get(l).units();
+        }
+        return widths;
+    }
+
+    /** Weights and biases of the dense chain (the prefix's own constants are not counted). */
+    public long parameterCount() {
+        long total = 0;
+        for (DenseLayer layer : layers) {
+            total += layer.parameterCount();
+        }
+        return total;
+    }
+
+    public DenseNetwork withLayers(List<DenseLayer> newLayers) {
+        return new DenseNetwork(prefix, newLayers, head);
+    }
+
+    /** Network outputs (after the head) for {@code rows} rows of chain input. */
+    public float[] forward(float[] chainInput, int rows) {
+        float[] x = chainInput;
+        for (DenseLayer layer : layers) {
+            x = layer.forward(x, rows);
+        }
+        head.apply(x, rows, outputs());
+        return x;
+    }
+
+    /** The output of every hidden layer (after its activation) for {@code rows} rows of chain input. */
+    public List<float[]> hiddenOutputs(float[] chainInput, int rows) {
+        List<float[]> outputs = new ArrayList<>();
+        float[] x = chainInput;
+        for (int l = 0; l < hiddenLayerCount(); l++) {
+            x = layers.get(l).forward(x, rows);
+            outputs.add(x);
+        }
+        return outputs;
+    }
+
+    /** Widths as {@code 4-10-3}, the paper's way of writing an architecture. */
+    public String architecture() {
+        StringBuilder s = new StringBuilder();
+        for (int w : widths()) {
+            if (s.length() > 0) {
+                s.append('-');
+            }
+            s.append(w);
+        }
+        return s.toString();
+    }
+}

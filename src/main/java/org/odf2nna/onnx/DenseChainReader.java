@@ -1,0 +1,710 @@
+package org.odf2nna.onnx;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.odf2nna.InputException;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputPrefix;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+
+/**
+ * Finds the dense chain at the end of an ONNX graph and reads it into a {@link DenseNetwork}.
+ *
+ * <p>The walk starts at the graph output and goes backwards: an optional head (Softmax, LogSoftmax,
+ * Sigmoid), then layer blocks of the form
+ * {@code Gemm | MatMul [+ Add bias]  [BatchNormalization]  [activation]  [BatchNormalization]}, with
+ * Identity and inference Dropout allowed anywhere between. It stops at the first tensor that no such
+ * block produces: that tensor is the chain input, and everything computing it (Flatten, normalisation,
+ * or a whole backbone) is the prefix, kept as it is.
+ */
+public final class DenseChainReader {
+
+    private static final Set<String> ACTIVATIONS = Set.of(
+            "Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus", "HardSigmoid", "Clip", "PRelu");
+    private static final Set<String> PASS_THROUGH = Set.of("Identity", "Dropout");
+    private static final Set<String> PREPROCESSING = Set.of(
+            "Flatten", "Reshape", "Sub", "Div", "Mul", "Add", "Cast", "Identity", "Squeeze", "Unsqueeze",
+            "Transpose", "Constant", "Shape", "Gather", "Concat", "Dropout", "Slice");
+    private static final String BETWEEN_LAYERS = "Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Softplus, HardSigmoid, "
+            + "Clip, BatchNormalization, Dropout and Identity";
+
+    private final GraphIndex graph;
+    private final Path file;
+
+    private DenseChainReader(ModelProto model, Path file) {
+        this.graph = new GraphIndex(model, file);
+        this.file = file;
+    }
+
+    public static OnnxDenseModel read(Path file) {
+        return read(OnnxModelFile.read(file), file);
+    }
+
+    public static OnnxDenseModel read(ModelProto model, Path file) {
+        return new DenseChainReader(model, file).read(model);
+    }
+
+    private OnnxDenseModel read(ModelProto model) {
+        InputSignature input = dataInput();
+        String output = graphOutput();
+
+        String t = skipPassThrough(output);
+        OutputHead head = OutputHead.NONE;
+        NodeProto last = graph.producer(t);
+        if (last != null && isDefaultDomain(last)) {
+            switch (last.getOpType()) {
+                case "Softmax":
+                case "LogSoftmax":
+                    checkLastAxis(last);
+                    head = last.getOpType().equals("Softmax") ? OutputHead.SOFTMAX : OutputHead.LOG_SOFTMAX;
+                    t = skipPassThrough(last.getInput(0));
+                    break;
+                case "Sigmoid":
+                    head = OutputHead.SIGMOID;
+                    t = skipPassThrough(last.getInput(0));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        Deque<Block> blocks = new ArrayDeque<>();
+        Block block = parseBlock(t, true);
+        while (block != null) {
+            blocks.addFirst(block);
+            block = parseBlock(block.dataInput, false);
+        }
+        String chainInput = blocks.getFirst().dataInput;
+        checkNoOutsideUse(new ArrayList<>(blocks), output);
+
+        List<DenseLayer> layers = new ArrayList<>();
+        List<LayerBinding> bindings = new ArrayList<>();
+        Block previous = null;
+        for (Block b : blocks) {
+            DenseLayer layer = b.layer;
+            if (previous != null) {
+                if (layer.inputs() != previous.layer.units()) {
+                    throw new InputException(file, GraphIndex.describe(b.dense), "takes " + layer.inputs()
+                            + " inputs, but the layer before it (" + GraphIndex.describe(previous.dense) + ") has "
+                            + previous.layer.units() + " units");
+                }
+                if (previous.postNorm != null) {
+                    layer = foldInputNormalisation(layer, previous.postNormScale, previous.postNormShift);
+                }
+            }
+            layers.add(layer);
+            bindings.add(b.binding());
+            previous = b;
+        }
+        if (previous.postNorm != null) {
+            throw new InputException(file, GraphIndex.describe(graph.producer(previous.postNorm.output())),
+                    "follows the output layer; a BatchNormalization there is not supported");
+        }
+        int valuesPerRow = input.valuesPerRow();
+        if (chainInput.equals(input.name()) && valuesPerRow >= 0 && valuesPerRow != layers.get(0).inputs()) {
+            throw new InputException(file, GraphIndex.describe(blocks.getFirst().dense), "takes "
+                    + layers.get(0).inputs() + " inputs, but the graph input '" + input.name() + "' has shape "
+                    + input.describeShape());
+        }
+        DenseNetwork network = new DenseNetwork(prefix(chainInput, input.name()), layers, head);
+        ChainBinding binding = new ChainBinding(input.name(), chainInput, output, bindings);
+        return new OnnxDenseModel(file, model, network, binding, input);
+    }
+
+    // ---- graph input and output ----
+
+    private InputSignature dataInput() {
+        List<ValueInfoProto> data = new ArrayList<>();
+        for (ValueInfoProto in : graph.graph.getInputList()) {
+            if (!graph.isInitializer(in.getName())) {
+                data.add(in);
+            }
+        }
+        if (data.isEmpty()) {
+            throw new InputException(file, "graph", "has no data input (every input is an initializer)");
+        }
+        if (data.size() > 1) {
+            throw new InputException(file, "graph", "has " + data.size() + " data inputs ("
+                    + String.join(", ", data.stream().map(ValueInfoProto::getName).toList())
+                    + "); a dense network takes one");
+        }
+        ValueInfoProto in = data.get(0);
+        TypeProto.Tensor type = in.getType().getTensorType();
+        int elementType = type.getElemType();
+        if (elementType != OnnxTensors.FLOAT && elementType != OnnxTensors.DOUBLE) {
+            throw new InputException(file, "input '" + in.getName() + "'", "has element type "
+                    + OnnxTensors.typeName(elementType) + "; only FLOAT and DOUBLE inputs are supported");
+        }
+        long[] shape = new long[0];
+        if (type.hasShape()) {
+            shape = new long[type.getShape().getDimCount()];
+            for (int d = 0; d < shape.length; d++) {
+                TensorShapeProto.Dimension dim = type.getShape().getDim(d);
+                shape[d] = dim.hasDimValue() ? dim.getDimValue() : -1;
+            }
+        }
+        return new InputSignature(in.getName(), elementType, shape);
+    }
+
+    private String graphOutput() {
+        int n = graph.graph.getOutputCount();
+        if (n == 0) {
+            throw new InputException(file, "graph", "has no outputs");
+        }
+        if (n > 1) {
+            throw new InputException(file, "graph", "has " + n + " outputs ("
+                    + String.join(", ", graph.graph.getOutputList().stream().map(ValueInfoProto::getName).toList())
+                    + "); a dense network has one");
+        }
+        return graph.graph.getOutput(0).getName();
+    }
+
+    private void checkLastAxis(NodeProto node) {
+        long defaultAxis = graph.opset >= 13 ? -1 : 1;
+        long axis = GraphIndex.intAttribute(node, "axis", defaultAxis);
+        if (axis != -1 && axis != 1) {
+            throw new InputException(file, GraphIndex.describe(node), "normalises over axis " + axis
+                    + "; only the class axis (1 or -1) of a [batch, classes] output is supported");
+        }
+    }
+
+    // ---- layer blocks ----
+
+    /** One dense layer as found in the graph, before its binding is final. */
+    private final class Block {
+        NodeProto dense;
+        String dataInput;
+        DenseLayer layer;
+        TensorSlot weight;
+        int weightType;
+        boolean transposed;
+        float alpha = 1;
+        LayerBinding.BiasBinding bias;
+        LayerBinding.NormBinding preNorm;
+        LayerBinding.NormBinding postNorm;
+        float[] postNormScale;
+        float[] postNormShift;
+        NodeProto activationNode;
+        String unitOutput;
+        final List<String> tensors = new ArrayList<>();
+
+        LayerBinding binding() {
+            List<String> ordered = new ArrayList<>(tensors);
+            java.util.Collections.reverse(ordered);
+            return new LayerBinding(GraphIndex.displayName(dense), dense.getOutput(0), dense.getOpType(), weight,
+                    weightType, transposed, alpha, bias, preNorm, postNorm,
+                    activationNode == null ? null : GraphIndex.key(activationNode), unitOutput, ordered);
+        }
+    }
+
+    /**
+     * Parses the layer block whose output is {@code tensor}, walking backwards. Returns null when no
+     * dense block produces it (the walk reached the prefix).
+     *
+     * @param isOutputLayer true for the block right before the head: there an unsupported operator is an
+     *                      error rather than the start of a prefix
+     */
+    private Block parseBlock(String tensor, boolean isOutputLayer) {
+        Block b = new Block();
+        NodeProto activation = null;
+        NodeProto normAfterActivation = null;
+        NodeProto normBeforeActivation = null;
+        NodeProto biasAdd = null;
+        String biasTensor = null;
+        String t = tensor;
+        String unitOutput = tensor;
+        while (true) {
+            NodeProto p = graph.producer(t);
+            if (p == null || !isDefaultDomain(p)) {
+                return endOfChain(p, t, isOutputLayer, b.tensors.isEmpty() ? null : b);
+            }
+            String op = p.getOpType();
+            if (PASS_THROUGH.contains(op)) {
+                checkPassThrough(p);
+                b.tensors.add(t);
+                t = p.getInput(0);
+                if (activation == null && normAfterActivation == null) {
+                    unitOutput = t;
+                }
+                continue;
+            }
+            if (op.equals("BatchNormalization") && biasAdd == null) {
+                if (activation == null && normAfterActivation == null) {
+                    normAfterActivation = p;
+                } else if (activation != null && normBeforeActivation == null) {
+                    normBeforeActivation = p;
+                } else {
+                    return endOfChain(p, t, isOutputLayer, b);
+                }
+                b.tensors.add(t);
+                t = p.getInput(0);
+                if (activation == null) {
+                    unitOutput = t;
+                }
+                continue;
+            }
+            if (ACTIVATIONS.contains(op) && activation == null && biasAdd == null && normBeforeActivation == null
+                    && activationOf(p, false) != null) {
+                activation = p;
+                b.tensors.add(t);
+                unitOutput = t;
+                t = p.getInput(0);
+                continue;
+            }
+            if (op.equals("Add") && biasAdd == null && p.getInputCount() == 2) {
+                int constantSide = graph.isConstant(p.getInput(1)) ? 1 : graph.isConstant(p.getInput(0)) ? 0 : -1;
+                if (constantSide >= 0 && isDenseOp(graph.producer(p.getInput(1 - constantSide)))) {
+                    biasAdd = p;
+                    biasTensor = p.getInput(constantSide);
+                    b.tensors.add(t);
+                    t = p.getInput(1 - constantSide);
+                    continue;
+                }
+            }
+            if (isDenseOp(p)) {
+                b.tensors.add(t);
+                b.dense = p;
+                break;
+            }
+            return endOfChain(p, t, isOutputLayer, b.tensors.isEmpty() ? null : b);
+        }
+        // Without an activation, a normalisation right after the dense op belongs to this layer.
+        if (activation == null && normAfterActivation != null) {
+            normBeforeActivation = normAfterActivation;
+            normAfterActivation = null;
+            unitOutput = normBeforeActivation.getOutput(0);
+        }
+        b.activationNode = activation;
+        b.unitOutput = unitOutput;
+        readDense(b, biasAdd, biasTensor);
+        Activation act = activation == null ? Activation.IDENTITY : activationOf(activation, true);
+        DenseLayer layer = new DenseLayer(b.layer.inputs(), b.layer.units(), b.layer.weights(), b.layer.bias(), act);
+        if (normBeforeActivation != null) {
+            float[][] norm = normalisation(normBeforeActivation, layer.units());
+            b.preNorm = new LayerBinding.NormBinding(GraphIndex.key(normBeforeActivation),
+                    normBeforeActivation.getInput(0), normBeforeActivation.getOutput(0));
+            layer = foldOutputNormalisation(layer, norm[0], norm[1]);
+        }
+        if (normAfterActivation != null) {
+            float[][] norm = normalisation(normAfterActivation, layer.units());
+            b.postNorm = new LayerBinding.NormBinding(GraphIndex.key(normAfterActivation),
+                    normAfterActivation.getInput(0), normAfterActivation.getOutput(0));
+            b.postNormScale = norm[0];
+            b.postNormShift = norm[1];
+        }
+        b.layer = layer;
+        return b;
+    }
+
+    /**
+     * The walk met {@code node}, which is not part of a dense block. Usually that is the prefix; it is an
+     * error when the node sits right after the last dense layer or between two dense layers.
+     */
+    private Block endOfChain(NodeProto node, String tensor, boolean isOutputLayer, Block partial) {
+        if (isOutputLayer) {
+            if (node == null) {
+                throw new InputException(file, "graph", "output '" + tensor
+                        + "' is not computed by a dense layer (Gemm, or MatMul with a constant weight)");
+            }
+            String where = partial == null ? "before the output" : "inside the last layer";
+            throw new InputException(file, GraphIndex.describe(node), "sits " + where + "; the last layer must be a "
+                    + "Gemm or MatMul(+Add) with constant weights, followed only by " + BETWEEN_LAYERS
+                    + " and a Softmax, LogSoftmax or Sigmoid head");
+        }
+        if (node != null && reachesDenseOp(node)) {
+            throw new InputException(file, GraphIndex.describe(node), "sits between two dense layers; only "
+                    + BETWEEN_LAYERS + " can sit there"
+                    + (node.getOpType().equals("PRelu") ? " (PRelu only with a single shared slope)" : ""));
+        }
+        return null;
+    }
+
+    /** Whether a chain of single-data-input nodes upstream of {@code node} reaches a dense op. */
+    private boolean reachesDenseOp(NodeProto node) {
+        NodeProto p = node;
+        for (int steps = 0; steps < 16 && p != null; steps++) {
+            if (isDenseOp(p)) {
+                return true;
+            }
+            String dataInput = null;
+            for (String in : p.getInputList()) {
+                if (!in.isEmpty() && !graph.isConstant(in)) {
+                    if (dataInput != null) {
+                        return false;
+                    }
+                    dataInput = in;
+                }
+            }
+            if (dataInput == null) {
+                return false;
+            }
+            p = graph.producer(dataInput);
+        }
+        return false;
+    }
+
+    private boolean isDenseOp(NodeProto node) {
+        if (node == null || !isDefaultDomain(node)) {
+            return false;
+        }
+        if (node.getOpType().equals("Gemm")) {
+            return node.getInputCount() >= 2 && graph.isConstant(node.getInput(1));
+        }
+        if (node.getOpType().equals("MatMul")) {
+            return node.getInputCount() == 2 && graph.isConstant(node.getInput(1)) && !graph.isConstant(node.getInput(0));
+        }
+        return false;
+    }
+
+    private static boolean isDefaultDomain(NodeProto node) {
+        return node.getDomain().isEmpty() || node.getDomain().equals("ai.onnx");
+    }
+
+    private String skipPassThrough(String tensor) {
+        String t = tensor;
+        NodeProto p = graph.producer(t);
+        while (p != null && isDefaultDomain(p) && PASS_THROUGH.contains(p.getOpType())) {
+            checkPassThrough(p);
+            t = p.getInput(0);
+            p = graph.producer(t);
+        }
+        return t;
+    }
+
+    private void checkPassThrough(NodeProto node) {
+        if (!node.getOpType().equals("Dropout")) {
+            return;
+        }
+        if (GraphIndex.intAttribute(node, "is_test", 1) == 0 && graph.opset < 7) {
+            throw new InputException(file, GraphIndex.describe(node), "is in training mode (is_test=0)");
+        }
+        if (node.getInputCount() >= 3 && !node.getInput(2).isEmpty()) {
+            TensorProto mode = graph.constant(node.getInput(2), "Dropout's training_mode");
+            if (mode == null) {
+                throw new InputException(file, GraphIndex.describe(node),
+                        "has a training_mode input that is not a constant; export the model in inference mode");
+            }
+            boolean training = mode.hasRawData()
+                    ? mode.getRawData().size() > 0 && mode.getRawData().byteAt(0) != 0
+                    : mode.getInt32DataCount() > 0 && mode.getInt32Data(0) != 0;
+            if (training) {
+                throw new InputException(file, GraphIndex.describe(node), "is in training mode (training_mode=true)");
+            }
+        }
+        for (int o = 1; o < node.getOutputCount(); o++) {
+            String mask = node.getOutput(o);
+            if (!mask.isEmpty() && (!graph.consumers(mask).isEmpty() || graph.isGraphOutput(mask))) {
+                throw new InputException(file, GraphIndex.describe(node), "has its mask output '" + mask
+                        + "' in use; only inference-mode Dropout is supported");
+            }
+        }
+    }
+
+    /** The activation a node computes, or null (with {@code strict}, an error) when it is not supported. */
+    private Activation activationOf(NodeProto node, boolean strict) {
+        switch (node.getOpType()) {
+            case "Relu":
+                return Activation.RELU;
+            case "LeakyRelu":
+                return Activation.leakyRelu(GraphIndex.floatAttribute(node, "alpha", 0.01f));
+            case "Elu":
+                return Activation.elu(GraphIndex.floatAttribute(node, "alpha", 1.0f));
+            case "Selu":
+                return Activation.selu(GraphIndex.floatAttribute(node, "alpha", Activation.SELU_ALPHA),
+                        GraphIndex.floatAttribute(node, "gamma", Activation.SELU_GAMMA));
+            case "Sigmoid":
+                return Activation.SIGMOID;
+            case "Tanh":
+                return Activation.TANH;
+            case "Softplus":
+                return Activation.SOFTPLUS;
+            case "HardSigmoid":
+                return Activation.hardSigmoid(GraphIndex.floatAttribute(node, "alpha", 0.2f),
+                        GraphIndex.floatAttribute(node, "beta", 0.5f));
+            case "Clip":
+                return clip(node, strict);
+            case "PRelu":
+                float[] slope = node.getInputCount() == 2 ? graph.constantFloats(node.getInput(1), "PRelu's slope") : null;
+                if (slope != null && slope.length == 1) {
+                    return Activation.leakyRelu(slope[0]);
+                }
+                if (strict) {
+                    throw new InputException(file, GraphIndex.describe(node),
+                            "has a per-unit slope; only PRelu with one shared slope is supported");
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private Activation clip(NodeProto node, boolean strict) {
+        float min = Float.NEGATIVE_INFINITY;
+        float max = Float.POSITIVE_INFINITY;
+        if (graph.opset < 11) {
+            min = GraphIndex.floatAttribute(node, "min", min);
+            max = GraphIndex.floatAttribute(node, "max", max);
+        } else {
+            for (int i = 1; i <= 2 && i < node.getInputCount(); i++) {
+                if (node.getInput(i).isEmpty()) {
+                    continue;
+                }
+                float[] bound = graph.isConstant(node.getInput(i))
+                        ? graph.constantFloats(node.getInput(i), "Clip's bound") : null;
+                if (bound == null || bound.length != 1) {
+                    if (strict) {
+                        throw new InputException(file, GraphIndex.describe(node), "has a bound that is not a constant scalar");
+                    }
+                    return null;
+                }
+                if (i == 1) {
+                    min = bound[0];
+                } else {
+                    max = bound[0];
+                }
+            }
+        }
+        return Activation.clip(min, max);
+    }
+
+    /** Reads the Gemm or MatMul node of a block (and its bias) into {@code b.layer}, without activation. */
+    private void readDense(Block b, NodeProto biasAdd, String biasTensor) {
+        NodeProto dense = b.dense;
+        String where = GraphIndex.describe(dense);
+        String weightName = dense.getInput(1);
+        TensorProto weight = graph.constant(weightName, "a weight");
+        if (weight == null) {
+            throw new InputException(file, where, "has a weight '" + weightName + "' that is not a constant");
+        }
+        checkOnlyUser(weightName, dense, where);
+        long[] dims = OnnxTensors.dims(weight);
+        if (dims.length != 2) {
+            throw new InputException(file, where, "has a weight '" + weightName + "' of shape " + Arrays.toString(dims)
+                    + "; a dense layer's weight is a matrix");
+        }
+        float[] stored = OnnxTensors.floats(weight, file, "weight '" + weightName + "' of " + where);
+        boolean gemm = dense.getOpType().equals("Gemm");
+        b.transposed = gemm && GraphIndex.intAttribute(dense, "transB", 0) != 0;
+        if (gemm && GraphIndex.intAttribute(dense, "transA", 0) != 0) {
+            throw new InputException(file, where, "has transA=1; only transA=0 (rows are examples) is supported");
+        }
+        b.alpha = gemm ? GraphIndex.floatAttribute(dense, "alpha", 1f) : 1f;
+        if (b.alpha == 0) {
+            throw new InputException(file, where, "has alpha=0, which ignores its weights");
+        }
+        int inputs = (int) (b.transposed ? dims[1] : dims[0]);
+        int units = (int) (b.transposed ? dims[0] : dims[1]);
+        if (inputs <= 0 || units <= 0) {
+            throw new InputException(file, where, "has an empty weight of shape " + Arrays.toString(dims));
+        }
+        float[] w = new float[inputs * units];
+        for (int i = 0; i < inputs; i++) {
+            for (int j = 0; j < units; j++) {
+                float v = b.transposed ? stored[j * inputs + i] : stored[i * units + j];
+                w[i * units + j] = v * b.alpha;
+            }
+        }
+        b.weight = graph.slot(weightName);
+        b.weightType = weight.getDataType();
+        b.dataInput = dense.getInput(0);
+
+        float[] bias = new float[units];
+        if (gemm && dense.getInputCount() >= 3 && !dense.getInput(2).isEmpty()) {
+            if (biasAdd != null) {
+                throw new InputException(file, GraphIndex.describe(biasAdd), "adds a second bias to " + where
+                        + ", which has one already");
+            }
+            float beta = GraphIndex.floatAttribute(dense, "beta", 1f);
+            b.bias = readBias(dense.getInput(2), dense, null, beta, units, bias);
+        } else if (biasAdd != null) {
+            b.bias = readBias(biasTensor, biasAdd, GraphIndex.key(biasAdd), 1f, units, bias);
+        }
+        b.layer = new DenseLayer(inputs, units, w, bias, Activation.IDENTITY);
+    }
+
+    private LayerBinding.BiasBinding readBias(String tensor, NodeProto user, String addNode, float beta, int units,
+            float[] into) {
+        String where = GraphIndex.describe(user);
+        TensorProto c = graph.constant(tensor, "a bias");
+        if (c == null) {
+            throw new InputException(file, where, "has a bias '" + tensor + "' that is not a constant");
+        }
+        checkOnlyUser(tensor, user, where);
+        long[] dims = OnnxTensors.dims(c);
+        long count = OnnxTensors.elementCount(c);
+        boolean vector = (dims.length == 1 && dims[0] == units) || (dims.length == 2 && dims[0] == 1 && dims[1] == units);
+        if (!vector && count != 1) {
+            throw new InputException(file, where, "has a bias '" + tensor + "' of shape " + Arrays.toString(dims)
+                    + "; expected [" + units + "], [1, " + units + "] or a scalar");
+        }
+        float[] values = OnnxTensors.floats(c, file, "bias '" + tensor + "' of " + where);
+        for (int j = 0; j < units; j++) {
+            into[j] = beta * (vector ? values[j] : values[0]);
+        }
+        return new LayerBinding.BiasBinding(graph.slot(tensor), addNode, c.getDataType(), dims, beta);
+    }
+
+    private void checkOnlyUser(String constant, NodeProto user, String where) {
+        for (NodeProto other : graph.consumers(constant)) {
+            if (other != user) {
+                throw new InputException(file, where, "shares its constant '" + constant + "' with "
+                        + GraphIndex.describe(other) + "; shared weights cannot be pruned in place");
+            }
+        }
+    }
+
+    /** BatchNormalization in inference form, as per-unit {@code scale} and {@code shift}: y = scale·x + shift. */
+    private float[][] normalisation(NodeProto node, int units) {
+        String where = GraphIndex.describe(node);
+        if (GraphIndex.intAttribute(node, "training_mode", 0) != 0) {
+            throw new InputException(file, where, "is in training mode; export the model in inference mode");
+        }
+        if (node.getInputCount() != 5) {
+            throw new InputException(file, where, "has " + node.getInputCount() + " inputs, expected 5");
+        }
+        for (int o = 1; o < node.getOutputCount(); o++) {
+            String extra = node.getOutput(o);
+            if (!extra.isEmpty() && (!graph.consumers(extra).isEmpty() || graph.isGraphOutput(extra))) {
+                throw new InputException(file, where, "has its training output '" + extra + "' in use");
+            }
+        }
+        String[] names = {"scale", "B", "mean", "var"};
+        float[][] p = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            String tensor = node.getInput(i + 1);
+            p[i] = graph.constantFloats(tensor, "BatchNormalization " + names[i]);
+            if (p[i] == null) {
+                throw new InputException(file, where, "has a " + names[i] + " '" + tensor + "' that is not a constant");
+            }
+            if (p[i].length != units) {
+                throw new InputException(file, where, "has " + p[i].length + " values in its " + names[i]
+                        + ", but the layer has " + units + " units");
+            }
+            checkOnlyUser(tensor, node, where);
+        }
+        float epsilon = GraphIndex.floatAttribute(node, "epsilon", 1e-5f);
+        float[] scale = new float[units];
+        float[] shift = new float[units];
+        for (int j = 0; j < units; j++) {
+            double s = p[0][j] / Math.sqrt((double) p[3][j] + epsilon);
+            scale[j] = (float) s;
+            shift[j] = (float) (p[1][j] - p[2][j] * s);
+        }
+        return new float[][] {scale, shift};
+    }
+
+    /** Folds {@code y = scale·(xW + b) + shift} into the layer's own weights. */
+    private static DenseLayer foldOutputNormalisation(DenseLayer layer, float[] scale, float[] shift) {
+        float[] w = layer.weights();
+        float[] b = layer.bias();
+        int units = layer.units();
+        for (int i = 0; i < layer.inputs(); i++) {
+            for (int j = 0; j < units; j++) {
+                w[i * units + j] *= scale[j];
+            }
+        }
+        for (int j = 0; j < units; j++) {
+            b[j] = b[j] * scale[j] + shift[j];
+        }
+        return layer.withWeights(w, b);
+    }
+
+    /** Folds a normalisation of the layer's inputs, {@code x' = scale·x + shift}, into its weights. */
+    private static DenseLayer foldInputNormalisation(DenseLayer layer, float[] scale, float[] shift) {
+        float[] w = layer.weights();
+        float[] b = layer.bias();
+        int units = layer.units();
+        double[] bias = new double[units];
+        for (int j = 0; j < units; j++) {
+            bias[j] = b[j];
+        }
+        for (int i = 0; i < layer.inputs(); i++) {
+            for (int j = 0; j < units; j++) {
+                bias[j] += (double) shift[i] * w[i * units + j];
+                w[i * units + j] *= scale[i];
+            }
+        }
+        for (int j = 0; j < units; j++) {
+            b[j] = (float) bias[j];
+        }
+        return layer.withWeights(w, b);
+    }
+
+    /** Tensors inside the chain must feed only the chain: a second reader would see the pruning. */
+    private void checkNoOutsideUse(List<Block> blocks, String output) {
+        Set<String> chainNodes = new HashSet<>();
+        for (Block b : blocks) {
+            for (String t : b.tensors) {
+                chainNodes.add(t);
+            }
+        }
+        for (Block b : blocks) {
+            for (String t : b.tensors) {
+                boolean lastTensor = b == blocks.get(blocks.size() - 1) && t.equals(b.tensors.get(0));
+                if (graph.isGraphOutput(t) && !t.equals(output) && !lastTensor) {
+                    throw new InputException(file, "tensor '" + t + "'", "is a graph output inside the dense chain; "
+                            + "pruning would change it");
+                }
+                for (NodeProto consumer : graph.consumers(t)) {
+                    boolean inChain = consumer.getOutputCount() > 0 && chainNodes.contains(consumer.getOutput(0));
+                    boolean nextDense = blocks.stream().anyMatch(x -> x.dense == consumer);
+                    boolean tail = lastTensor;
+                    if (!inChain && !nextDense && !tail) {
+                        throw new InputException(file, "tensor '" + t + "'", "is also read by "
+                                + GraphIndex.describe(consumer) + " outside the dense chain (a skip connection?); "
+                                + "pruning would change what that node sees");
+                    }
+                }
+            }
+        }
+    }
+
+    private InputPrefix prefix(String chainInput, String dataInput) {
+        if (chainInput.equals(dataInput)) {
+            return InputPrefix.NONE;
+        }
+        Set<String> needed = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(chainInput));
+        Set<NodeProto> nodes = new HashSet<>();
+        while (!todo.isEmpty()) {
+            String t = todo.pop();
+            if (!needed.add(t)) {
+                continue;
+            }
+            NodeProto p = graph.producer(t);
+            if (p != null && nodes.add(p)) {
+                for (String in : p.getInputList()) {
+                    if (!in.isEmpty()) {
+                        todo.push(in);
+                    }
+                }
+            }
+        }
+        List<String> ops = new ArrayList<>();
+        boolean preprocessing = true;
+        for (NodeProto node : graph.graph.getNodeList()) {
+            if (nodes.contains(node) && !node.getOpType().equals("Constant")) {
+                ops.add(node.getOpType());
+                preprocessing &= isDefaultDomain(node) && PREPROCESSING.contains(node.getOpType());
+            }
+        }
+        if (ops.isEmpty()) {
+            return InputPrefix.NONE;
+        }
+        return new InputPrefix(preprocessing ? InputPrefix.Kind.PREPROCESSING : InputPrefix.Kind.BACKBONE, ops);
+    }
+}

@@ -1,0 +1,387 @@
+package org.odf2nna.onnx;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+
+/**
+ * Writes a changed dense network back into a copy of the ONNX graph it was read from.
+ *
+ * <p>Only the dense layers' weight and bias tensors are rewritten (in their original element type, layout
+ * and storage); every other node, name, attribute, opset import, metadata entry and doc string is left as
+ * it was. Three changes to nodes can happen, each because the network would be wrong otherwise:
+ * BatchNormalization nodes of the chain are removed (they were folded into the weights); a Gemm that had
+ * no bias gains a C input, and a MatMul without bias gains an Add, when folding gave the layer a bias.
+ * Shapes recorded in value_info for the chain's tensors are set to the new widths.
+ */
+public final class DenseChainWriter {
+
+    private DenseChainWriter() {
+    }
+
+    public static ModelProto write(OnnxDenseModel original, DenseNetwork network) {
+        return new Rewrite(original, network).run();
+    }
+
+    private static final class Rewrite {
+        final OnnxDenseModel original;
+        final DenseNetwork network;
+        final ModelProto.Builder model;
+        final GraphProto.Builder graph;
+        final long opset;
+        final Set<String> names = new HashSet<>();
+
+        final Map<String, Integer> initializerIndex = new HashMap<>();
+        final Map<String, NodeProto.Builder> changedNodes = new HashMap<>();
+        final Set<String> removedNodes = new HashSet<>();
+        final Map<String, NodeProto> addAfter = new HashMap<>();
+        final Map<String, String> inputRenames = new HashMap<>();
+        final Map<String, String> outputRenames = new HashMap<>();
+        final Map<String, Long> widths = new HashMap<>();
+        final List<TensorProto> newInitializers = new ArrayList<>();
+
+        Rewrite(OnnxDenseModel original, DenseNetwork network) {
+            this.original = original;
+            this.network = network;
+            this.model = original.model().toBuilder();
+            this.graph = model.getGraphBuilder();
+            this.opset = original.defaultOpset();
+            checkCompatible();
+            for (int i = 0; i < graph.getInitializerCount(); i++) {
+                initializerIndex.put(graph.getInitializer(i).getName(), i);
+                names.add(graph.getInitializer(i).getName());
+            }
+            for (NodeProto node : graph.getNodeList()) {
+                names.addAll(node.getInputList());
+                names.addAll(node.getOutputList());
+                names.add(node.getName());
+            }
+            graph.getInputList().forEach(v -> names.add(v.getName()));
+            graph.getOutputList().forEach(v -> names.add(v.getName()));
+            graph.getValueInfoList().forEach(v -> names.add(v.getName()));
+        }
+
+        private void checkCompatible() {
+            DenseNetwork before = original.network();
+            if (network.layers().size() != before.layers().size()) {
+                throw new IllegalArgumentException("the network has " + network.layers().size()
+                        + " layers, the graph " + before.layers().size());
+            }
+            if (network.outputs() != before.outputs()) {
+                throw new IllegalArgumentException("the output width changed from " + before.outputs() + " to "
+                        + network.outputs());
+            }
+            if (network.inputs() != before.inputs() && !before.prefix().isEmpty()) {
+                throw new IllegalArgumentException("inputs can only be removed from a model without an input prefix");
+            }
+            for (int l = 0; l < network.layers().size(); l++) {
+                if (!network.layer(l).activation().equals(before.layer(l).activation())) {
+                    throw new IllegalArgumentException("layer " + (l + 1) + " changed its activation");
+                }
+            }
+        }
+
+        ModelProto run() {
+            List<LayerBinding> layers = original.binding().layers();
+            for (int l = 0; l < layers.size(); l++) {
+                writeLayer(layers.get(l), network.layer(l));
+                if (l < layers.size() - 1) {
+                    for (String t : layers.get(l).blockTensors()) {
+                        widths.put(t, (long) network.layer(l).units());
+                    }
+                }
+            }
+            rebuildNodes();
+            graph.addAllInitializer(newInitializers);
+            fixValueInfo();
+            if (network.inputs() != original.network().inputs()) {
+                resizeDataInput();
+            }
+            return model.build();
+        }
+
+        private void writeLayer(LayerBinding binding, DenseLayer layer) {
+            int inputs = layer.inputs();
+            int units = layer.units();
+            float[] w = layer.weights();
+            float[] stored = new float[w.length];
+            for (int i = 0; i < inputs; i++) {
+                for (int j = 0; j < units; j++) {
+                    float v = w[i * units + j] / binding.alpha();
+                    if (binding.transposed()) {
+                        stored[j * inputs + i] = v;
+                    } else {
+                        stored[i * units + j] = v;
+                    }
+                }
+            }
+            long[] weightDims = binding.transposed() ? new long[] {units, inputs} : new long[] {inputs, units};
+            replaceConstant(binding.weight(), stored, weightDims);
+
+            float[] bias = layer.bias();
+            boolean zeroBias = true;
+            for (float v : bias) {
+                zeroBias &= v == 0;
+            }
+            LayerBinding.BiasBinding slot = binding.bias();
+            if (slot != null) {
+                float beta = slot.beta();
+                if (beta == 0) {
+                    setFloatAttribute(binding.denseOutput(), "beta", 1f);
+                    beta = 1f;
+                }
+                float[] values = new float[units];
+                for (int j = 0; j < units; j++) {
+                    values[j] = bias[j] / beta;
+                }
+                long[] dims = slot.dims().length == 2 ? new long[] {1, units} : new long[] {units};
+                replaceConstant(slot.slot(), values, dims);
+            } else if (!zeroBias) {
+                addBias(binding, bias);
+            }
+            for (LayerBinding.NormBinding norm : new LayerBinding.NormBinding[] {binding.preNorm(), binding.postNorm()}) {
+                if (norm != null) {
+                    removeNorm(norm);
+                }
+            }
+        }
+
+        private void replaceConstant(TensorSlot slot, float[] values, long[] dims) {
+            if (slot instanceof TensorSlot.Initializer init) {
+                int index = initializerIndex.get(init.tensor());
+                TensorProto before = graph.getInitializer(index);
+                graph.setInitializer(index, OnnxTensors.withValues(before, values, dims));
+                resizeInitializerInput(init.tensor(), dims);
+            } else {
+                NodeProto.Builder node = changedNode(slot.tensor());
+                for (int a = 0; a < node.getAttributeCount(); a++) {
+                    AttributeProto attribute = node.getAttribute(a);
+                    if (attribute.getName().equals("value")) {
+                        node.setAttribute(a, attribute.toBuilder().setT(
+                                OnnxTensors.withValues(attribute.getT(), values, dims)));
+                        return;
+                    }
+                    if (attribute.getName().equals("value_floats") || attribute.getName().equals("value_float")) {
+                        TensorProto tensor = OnnxTensors.newTensor("", OnnxTensors.FLOAT, values, dims);
+                        node.setAttribute(a, AttributeProto.newBuilder().setName("value")
+                                .setType(AttributeProto.AttributeType.TENSOR).setT(tensor));
+                        return;
+                    }
+                }
+                throw new IllegalStateException("Constant node for '" + slot.tensor() + "' has no value");
+            }
+        }
+
+        /** Old IR versions list initializers among the graph inputs, with their shapes. */
+        private void resizeInitializerInput(String name, long[] dims) {
+            for (int i = 0; i < graph.getInputCount(); i++) {
+                ValueInfoProto input = graph.getInput(i);
+                if (input.getName().equals(name) && input.getType().getTensorType().hasShape()) {
+                    graph.setInput(i, withShape(input, dims));
+                }
+            }
+        }
+
+        private void addBias(LayerBinding binding, float[] bias) {
+            int dataType = binding.weightType();
+            String dense = binding.denseOutput();
+            String name = unique(baseName(binding.weight().tensor()) + "_odf2nna_bias");
+            newInitializers.add(OnnxTensors.newTensor(name, dataType, bias, new long[] {bias.length}));
+            if (original.model().getIrVersion() < 4) {
+                graph.addInput(valueInfo(name, dataType, new long[] {bias.length}));
+            }
+            NodeProto.Builder node = changedNode(dense);
+            if (binding.op().equals("Gemm")) {
+                if (node.getInputCount() >= 3) {
+                    node.setInput(2, name);
+                } else {
+                    node.addInput(name);
+                }
+                setAttribute(node, AttributeProto.newBuilder().setName("beta").setType(AttributeProto.AttributeType.FLOAT)
+                        .setF(1f).build(), false);
+                if (opset < 7) {
+                    setAttribute(node, AttributeProto.newBuilder().setName("broadcast")
+                            .setType(AttributeProto.AttributeType.INT).setI(1).build(), true);
+                }
+            } else {
+                String product = unique(dense + "_odf2nna_matmul");
+                node.setOutput(0, product);
+                NodeProto.Builder add = NodeProto.newBuilder().setOpType("Add")
+                        .setName(unique(baseName(dense) + "_odf2nna_bias_add"))
+                        .addInput(product).addInput(name).addOutput(dense);
+                if (opset < 7) {
+                    add.addAttribute(AttributeProto.newBuilder().setName("broadcast")
+                            .setType(AttributeProto.AttributeType.INT).setI(1));
+                }
+                addAfter.put(dense, add.build());
+            }
+        }
+
+        private void removeNorm(LayerBinding.NormBinding norm) {
+            removedNodes.add(norm.node());
+            boolean isOutput = graph.getOutputList().stream().anyMatch(o -> o.getName().equals(norm.output()));
+            if (isOutput) {
+                outputRenames.put(norm.input(), norm.output());
+                inputRenames.put(norm.input(), norm.output());
+            } else {
+                inputRenames.put(norm.output(), norm.input());
+            }
+        }
+
+        private NodeProto.Builder changedNode(String key) {
+            return changedNodes.computeIfAbsent(key, k -> {
+                for (NodeProto node : graph.getNodeList()) {
+                    if (GraphIndex.key(node).equals(k)) {
+                        return node.toBuilder();
+                    }
+                }
+                throw new IllegalStateException("no node writes '" + k + "'");
+            });
+        }
+
+        private void setFloatAttribute(String nodeKey, String name, float value) {
+            setAttribute(changedNode(nodeKey), AttributeProto.newBuilder().setName(name)
+                    .setType(AttributeProto.AttributeType.FLOAT).setF(value).build(), true);
+        }
+
+        /** Sets an attribute; with {@code always} false, only where the node already has it. */
+        private static void setAttribute(NodeProto.Builder node, AttributeProto attribute, boolean always) {
+            for (int a = 0; a < node.getAttributeCount(); a++) {
+                if (node.getAttribute(a).getName().equals(attribute.getName())) {
+                    node.setAttribute(a, attribute);
+                    return;
+                }
+            }
+            if (always) {
+                node.addAttribute(attribute);
+            }
+        }
+
+        private void rebuildNodes() {
+            List<NodeProto> nodes = new ArrayList<>();
+            for (NodeProto node : graph.getNodeList()) {
+                String key = GraphIndex.key(node);
+                if (removedNodes.contains(key)) {
+                    continue;
+                }
+                NodeProto.Builder changed = changedNodes.get(key);
+                nodes.add(renamed(changed != null ? changed.build() : node));
+                NodeProto after = addAfter.get(key);
+                if (after != null) {
+                    nodes.add(renamed(after));
+                }
+            }
+            graph.clearNode().addAllNode(nodes);
+        }
+
+        private NodeProto renamed(NodeProto node) {
+            NodeProto.Builder b = null;
+            for (int i = 0; i < node.getInputCount(); i++) {
+                String to = resolve(inputRenames, node.getInput(i));
+                if (!to.equals(node.getInput(i))) {
+                    b = b == null ? node.toBuilder() : b;
+                    b.setInput(i, to);
+                }
+            }
+            for (int o = 0; o < node.getOutputCount(); o++) {
+                String to = outputRenames.get(node.getOutput(o));
+                if (to != null) {
+                    b = b == null ? node.toBuilder() : b;
+                    b.setOutput(o, to);
+                }
+            }
+            return b == null ? node : b.build();
+        }
+
+        private static String resolve(Map<String, String> renames, String name) {
+            String current = name;
+            for (int hops = 0; hops < 8 && renames.containsKey(current); hops++) {
+                current = renames.get(current);
+            }
+            return current;
+        }
+
+        private void fixValueInfo() {
+            Set<String> live = new HashSet<>();
+            for (NodeProto node : graph.getNodeList()) {
+                live.addAll(node.getOutputList());
+            }
+            List<ValueInfoProto> kept = new ArrayList<>();
+            for (ValueInfoProto info : graph.getValueInfoList()) {
+                if (!live.contains(info.getName())) {
+                    continue;
+                }
+                Long width = widths.get(info.getName());
+                if (width != null && info.getType().getTensorType().hasShape()
+                        && info.getType().getTensorType().getShape().getDimCount() > 0) {
+                    kept.add(withLastDim(info, width));
+                } else {
+                    kept.add(info);
+                }
+            }
+            graph.clearValueInfo().addAllValueInfo(kept);
+        }
+
+        private void resizeDataInput() {
+            String name = original.binding().dataInput();
+            for (int i = 0; i < graph.getInputCount(); i++) {
+                ValueInfoProto input = graph.getInput(i);
+                if (input.getName().equals(name) && input.getType().getTensorType().hasShape()) {
+                    graph.setInput(i, withLastDim(input, network.inputs()));
+                }
+            }
+        }
+
+        private String unique(String base) {
+            String name = base;
+            for (int n = 1; names.contains(name); n++) {
+                name = base + "_" + n;
+            }
+            names.add(name);
+            return name;
+        }
+
+        private static String baseName(String tensor) {
+            return tensor.replaceAll("[^A-Za-z0-9_.]", "_");
+        }
+    }
+
+    static ValueInfoProto withLastDim(ValueInfoProto info, long width) {
+        TensorShapeProto.Builder shape = info.getType().getTensorType().getShape().toBuilder();
+        int last = shape.getDimCount() - 1;
+        shape.setDim(last, TensorShapeProto.Dimension.newBuilder().setDimValue(width));
+        return info.toBuilder().setType(info.getType().toBuilder().setTensorType(
+                info.getType().getTensorType().toBuilder().setShape(shape))).build();
+    }
+
+    static ValueInfoProto withShape(ValueInfoProto info, long[] dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (long d : dims) {
+            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return info.toBuilder().setType(info.getType().toBuilder().setTensorType(
+                info.getType().getTensorType().toBuilder().setShape(shape))).build();
+    }
+
+    static ValueInfoProto valueInfo(String name, int elementType, long[] dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (long d : dims) {
+            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(elementType).setShape(shape))).build();
+    }
+}

@@ -1,0 +1,171 @@
+package org.odf2nna.onnx;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.odf2nna.InputException;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+
+/** Look-ups over one ONNX graph: who produces and who consumes each tensor, and which tensors are constant. */
+final class GraphIndex {
+
+    final Path file;
+    final GraphProto graph;
+    final long opset;
+    private final Map<String, TensorProto> initializers = new HashMap<>();
+    private final Map<String, NodeProto> producers = new HashMap<>();
+    private final Map<String, List<NodeProto>> consumers = new HashMap<>();
+    private final Set<String> graphOutputs = new HashSet<>();
+
+    GraphIndex(ModelProto model, Path file) {
+        this.file = file;
+        this.graph = model.getGraph();
+        this.opset = defaultOpset(model);
+        for (TensorProto t : graph.getInitializerList()) {
+            initializers.put(t.getName(), t);
+        }
+        for (NodeProto node : graph.getNodeList()) {
+            for (String out : node.getOutputList()) {
+                if (!out.isEmpty()) {
+                    if (producers.put(out, node) != null) {
+                        throw new InputException(file, describe(node), "writes tensor '" + out
+                                + "', which another node writes too (not a valid ONNX graph)");
+                    }
+                }
+            }
+            for (String in : node.getInputList()) {
+                if (!in.isEmpty()) {
+                    consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(node);
+                }
+            }
+        }
+        for (ValueInfoProto out : graph.getOutputList()) {
+            graphOutputs.add(out.getName());
+        }
+    }
+
+    private static long defaultOpset(ModelProto model) {
+        for (OperatorSetIdProto id : model.getOpsetImportList()) {
+            if (id.getDomain().isEmpty() || id.getDomain().equals("ai.onnx")) {
+                return id.getVersion();
+            }
+        }
+        return 1;
+    }
+
+    NodeProto producer(String tensor) {
+        return producers.get(tensor);
+    }
+
+    List<NodeProto> consumers(String tensor) {
+        return consumers.getOrDefault(tensor, List.of());
+    }
+
+    boolean isGraphOutput(String tensor) {
+        return graphOutputs.contains(tensor);
+    }
+
+    boolean isInitializer(String tensor) {
+        return initializers.containsKey(tensor);
+    }
+
+    boolean isConstant(String tensor) {
+        if (initializers.containsKey(tensor)) {
+            return true;
+        }
+        NodeProto p = producers.get(tensor);
+        return p != null && p.getOpType().equals("Constant") && p.getDomain().isEmpty();
+    }
+
+    /** Where a constant lives; null when the tensor is not a constant. */
+    TensorSlot slot(String tensor) {
+        if (initializers.containsKey(tensor)) {
+            return new TensorSlot.Initializer(tensor);
+        }
+        return isConstant(tensor) ? new TensorSlot.ConstantNode(tensor) : null;
+    }
+
+    /** The constant's tensor, or null when the tensor is not a constant. */
+    TensorProto constant(String tensor, String place) {
+        TensorProto t = initializers.get(tensor);
+        if (t != null) {
+            return t;
+        }
+        NodeProto p = producers.get(tensor);
+        if (p == null || !p.getOpType().equals("Constant")) {
+            return null;
+        }
+        for (AttributeProto a : p.getAttributeList()) {
+            switch (a.getName()) {
+                case "value":
+                    return a.getT().toBuilder().setName(tensor).build();
+                case "value_float":
+                    return TensorProto.newBuilder().setName(tensor).setDataType(OnnxTensors.FLOAT)
+                            .addFloatData(a.getF()).build();
+                case "value_floats":
+                    return TensorProto.newBuilder().setName(tensor).setDataType(OnnxTensors.FLOAT)
+                            .addDims(a.getFloatsCount()).addAllFloatData(a.getFloatsList()).build();
+                default:
+                    break;
+            }
+        }
+        throw new InputException(file, describe(p), "is a Constant of a kind that cannot hold " + place);
+    }
+
+    float[] constantFloats(String tensor, String place) {
+        TensorProto t = constant(tensor, place);
+        if (t == null) {
+            return null;
+        }
+        return OnnxTensors.floats(t, file, place);
+    }
+
+    static AttributeProto attribute(NodeProto node, String name) {
+        for (AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    static float floatAttribute(NodeProto node, String name, float fallback) {
+        AttributeProto a = attribute(node, name);
+        return a == null ? fallback : a.getF();
+    }
+
+    static long intAttribute(NodeProto node, String name, long fallback) {
+        AttributeProto a = attribute(node, name);
+        return a == null ? fallback : a.getI();
+    }
+
+    /** Names a node for messages: its name when it has one, else its op type and output. */
+    static String describe(NodeProto node) {
+        String what = node.getName().isEmpty()
+                ? (node.getOutputCount() > 0 ? "node writing '" + node.getOutput(0) + "'" : "unnamed node")
+                : "node '" + node.getName() + "'";
+        return what + " (" + node.getOpType() + ")";
+    }
+
+    /** A node's name, or its op type and output when it has none: short enough for a table column. */
+    static String displayName(NodeProto node) {
+        if (!node.getName().isEmpty()) {
+            return node.getName();
+        }
+        return node.getOpType() + " -> " + (node.getOutputCount() > 0 ? node.getOutput(0) : "?");
+    }
+
+    static String key(NodeProto node) {
+        return node.getOutputCount() > 0 ? node.getOutput(0) : "";
+    }
+}

@@ -1,0 +1,99 @@
+package org.odf2nna.onnx;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
+
+/**
+ * An ONNX model read as a dense network: the original protobuf, the format-free network, and the
+ * binding that says where each layer's tensors live so that a changed network can be written back.
+ */
+public final class OnnxDenseModel {
+
+    private final Path source;
+    private final ModelProto model;
+    private final DenseNetwork network;
+    private final ChainBinding binding;
+    private final InputSignature input;
+
+    OnnxDenseModel(Path source, ModelProto model, DenseNetwork network, ChainBinding binding, InputSignature input) {
+        this.source = source;
+        this.model = model;
+        this.network = network;
+        this.binding = binding;
+        this.input = input;
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    public ModelProto model() {
+        return model;
+    }
+
+    public DenseNetwork network() {
+        return network;
+    }
+
+    public InputSignature input() {
+        return input;
+    }
+
+    ChainBinding binding() {
+        return binding;
+    }
+
+    /** Name of the graph output. */
+    public String outputName() {
+        return binding.output();
+    }
+
+    /** Name of the tensor the first dense layer reads. */
+    public String chainInputName() {
+        return binding.chainInput();
+    }
+
+    /** Tensors holding each hidden layer's unit outputs (after the activation), input to output. */
+    public List<String> hiddenUnitOutputs() {
+        return binding.hiddenUnitOutputs();
+    }
+
+    /** The Gemm or MatMul node of each dense layer, for display. */
+    public List<String> layerNodes() {
+        return binding.layers().stream().map(LayerBinding::denseNode).toList();
+    }
+
+    /** Values per CSV row the model takes: its input shape's row size, or the first layer's inputs. */
+    public int featuresPerRow() {
+        int fromShape = input.valuesPerRow();
+        if (fromShape >= 0) {
+            return fromShape;
+        }
+        return network.prefix().isEmpty() ? network.inputs() : -1;
+    }
+
+    /** How many nodes of each operator type the graph holds. */
+    public Map<String, Integer> operatorCounts() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (NodeProto node : model.getGraph().getNodeList()) {
+            String name = node.getDomain().isEmpty() ? node.getOpType() : node.getDomain() + "." + node.getOpType();
+            counts.merge(name, 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    public long defaultOpset() {
+        for (OperatorSetIdProto id : model.getOpsetImportList()) {
+            if (id.getDomain().isEmpty() || id.getDomain().equals("ai.onnx")) {
+                return id.getVersion();
+            }
+        }
+        return 0;
+    }
+}

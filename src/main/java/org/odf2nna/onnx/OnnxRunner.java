@@ -1,0 +1,195 @@
+package org.odf2nna.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+
+/**
+ * One ONNX Runtime session over a model held in memory, fed row-major batches of CSV rows.
+ *
+ * <p>Rows are reshaped to the model's input shape ({@code [N, 784]} rows become {@code [N, 1, 28, 28]}
+ * when the graph says so). If a graph cannot take more than one row at a time (a batch of 1 fixed
+ * somewhere inside), the first failing batch is retried row by row, and the runner stays in that mode.
+ */
+public final class OnnxRunner implements AutoCloseable {
+
+    private static OrtEnvironment environment;
+
+    private final OrtSession session;
+    private final InputSignature input;
+    private final Path file;
+    private boolean rowByRow;
+    private boolean batchTried;
+
+    private OnnxRunner(OrtSession session, InputSignature input, Path file) {
+        this.session = session;
+        this.input = input;
+        this.file = file;
+    }
+
+    static synchronized OrtEnvironment environment() {
+        if (environment == null) {
+            environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "odf2nna");
+        }
+        return environment;
+    }
+
+    /**
+     * Opens a session.
+     *
+     * @param file where the model came from or goes to, for messages
+     */
+    public static OnnxRunner open(ModelProto model, InputSignature input, Device device, Path file) {
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (device == Device.CUDA) {
+                try {
+                    options.addCUDA(0);
+                } catch (OrtException | UnsatisfiedLinkError | IllegalArgumentException e) {
+                    throw InputException.usage("--device cuda: ONNX Runtime's CUDA provider is not available ("
+                            + e.getMessage() + "); build with the gpu profile (./mvnw -Pgpu package) on a "
+                            + "machine with CUDA");
+                }
+            }
+            OrtSession session = environment().createSession(model.toByteArray(), options);
+            return new OnnxRunner(session, input, file);
+        } catch (OrtException e) {
+            throw new InputException(file, null, "ONNX Runtime cannot load the model: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    public InputSignature input() {
+        return input;
+    }
+
+    /** Whether the model turned out to accept only one row per run. */
+    public boolean isRowByRow() {
+        return rowByRow;
+    }
+
+    /**
+     * Runs {@code rows} rows of {@code valuesPerRow} values and returns the requested outputs as
+     * row-major float arrays of {@code rows × (values per row)}.
+     */
+    public Map<String, float[]> run(float[] data, int rows, int valuesPerRow, List<String> outputs) {
+        if (rows > 1 && !rowByRow) {
+            try {
+                Map<String, float[]> result = runOnce(data, 0, rows, valuesPerRow, outputs);
+                batchTried = true;
+                return result;
+            } catch (OrtException e) {
+                if (batchTried) {
+                    throw runError(e);
+                }
+                rowByRow = true;
+            }
+        }
+        Map<String, List<float[]>> parts = new HashMap<>();
+        for (int r = 0; r < rows; r++) {
+            Map<String, float[]> one;
+            try {
+                one = runOnce(data, r, 1, valuesPerRow, outputs);
+            } catch (OrtException e) {
+                throw runError(e);
+            }
+            one.forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+        }
+        Map<String, float[]> joined = new HashMap<>();
+        parts.forEach((k, list) -> {
+            int width = list.get(0).length;
+            float[] all = new float[width * rows];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(list.get(r), 0, all, r * width, width);
+            }
+            joined.put(k, all);
+        });
+        return joined;
+    }
+
+    private Map<String, float[]> runOnce(float[] data, int firstRow, int rows, int valuesPerRow, List<String> outputs)
+            throws OrtException {
+        long[] shape = input.batchShape(rows, valuesPerRow);
+        OrtEnvironment env = environment();
+        int offset = firstRow * valuesPerRow;
+        int count = rows * valuesPerRow;
+        OnnxTensor tensor;
+        if (input.elementType() == OnnxTensors.DOUBLE) {
+            double[] values = new double[count];
+            for (int i = 0; i < count; i++) {
+                values[i] = data[offset + i];
+            }
+            tensor = OnnxTensor.createTensor(env, DoubleBuffer.wrap(values), shape);
+        } else {
+            tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data, offset, count), shape);
+        }
+        try (tensor; OrtSession.Result result = session.run(Map.of(input.name(), tensor),
+                new LinkedHashSet<>(outputs))) {
+            Map<String, float[]> values = new HashMap<>();
+            for (String name : outputs) {
+                Optional<OnnxValue> value = result.get(name);
+                if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
+                    throw new IllegalStateException("ONNX Runtime returned no tensor '" + name + "'");
+                }
+                values.put(name, toFloats(out));
+            }
+            return values;
+        }
+    }
+
+    private static float[] toFloats(OnnxTensor tensor) {
+        OnnxJavaType type = tensor.getInfo().type;
+        if (type == OnnxJavaType.FLOAT) {
+            FloatBuffer buffer = tensor.getFloatBuffer();
+            float[] values = new float[buffer.remaining()];
+            buffer.get(values);
+            return values;
+        }
+        if (type == OnnxJavaType.DOUBLE) {
+            DoubleBuffer buffer = tensor.getDoubleBuffer();
+            float[] values = new float[buffer.remaining()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) buffer.get(i);
+            }
+            return values;
+        }
+        throw new IllegalStateException("output of type " + type + " is not supported");
+    }
+
+    private InputException runError(OrtException e) {
+        return new InputException(file, "input '" + input.name() + "'", "ONNX Runtime could not run the model on "
+                + "these rows: " + firstLine(e.getMessage()), e);
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            // Closing a session frees native memory; a failure here leaves nothing to clean up for the user.
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package org.odf2nna.onnx;
+
+/** Where a constant tensor (a weight, a bias, a normalisation parameter) lives in an ONNX graph. */
+sealed interface TensorSlot permits TensorSlot.Initializer, TensorSlot.ConstantNode {
+
+    /** The tensor's name as node inputs refer to it. */
+    String tensor();
+
+    /** A graph initializer. */
+    record Initializer(String tensor) implements TensorSlot {
+    }
+
+    /** The {@code value} attribute of a Constant node whose output is {@code tensor}. */
+    record ConstantNode(String tensor) implements TensorSlot {
+    }
+}

@@ -1,0 +1,184 @@
+package org.odf2nna.report;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.odf2nna.metrics.Metrics;
+
+/** Renders reports as the plain-text tables the paper prints, and as JSON. */
+public final class ReportFormat {
+
+    private ReportFormat() {
+    }
+
+    /** JSON with NaN and infinities written as null (JSON has no numbers for them). */
+    public static Gson gson() {
+        TypeAdapter<Double> doubles = new TypeAdapter<>() {
+            @Override
+            public void write(JsonWriter out, Double value) throws IOException {
+                if (value == null || value.isNaN() || value.isInfinite()) {
+                    out.nullValue();
+                } else {
+                    out.value(value);
+                }
+            }
+
+            @Override
+            public Double read(JsonReader in) throws IOException {
+                if (in.peek() == com.google.gson.stream.JsonToken.NULL) {
+                    in.nextNull();
+                    return Double.NaN;
+                }
+                return in.nextDouble();
+            }
+        };
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+                .registerTypeAdapter(Double.class, doubles)
+                .registerTypeAdapter(double.class, doubles)
+                .create();
+    }
+
+    public static String json(Object report) {
+        return gson().toJson(report) + "\n";
+    }
+
+    public static String table(ShrinkReport report) {
+        StringBuilder s = new StringBuilder();
+        s.append("Model  ").append(report.model()).append("  (").append(report.original().architecture()).append(", ")
+                .append(report.original().parameters()).append(" parameters)\n");
+        s.append("Data   ").append(report.data()).append("  (").append(report.rows()).append(" rows, ")
+                .append(report.task()).append(")\n");
+        if (report.originalMetrics() != null) {
+            s.append("OR     ").append(describe(report.originalMetrics())).append('\n');
+        } else {
+            s.append("OR     no target column: metrics left out\n");
+        }
+        s.append('\n').append("Unit ").append(report.score()).append(" per hidden layer (what ε is compared with):\n");
+        List<String[]> spread = new ArrayList<>();
+        spread.add(new String[] {"layer", "node", "units", "min", "median", "max", "constant"});
+        for (LayerSpread l : report.layers()) {
+            spread.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.units()), number(l.min()),
+                number(l.median()), number(l.max()), Integer.toString(l.constantUnits())});
+        }
+        appendColumns(s, spread, "  ");
+        s.append('\n');
+
+        Metrics or = report.originalMetrics();
+        String metric = or == null ? null : or.primaryName();
+        boolean retrained = report.outcomes().stream().anyMatch(o -> o.retrained() != null);
+        List<String[]> rows = new ArrayList<>();
+        List<String> head = new ArrayList<>(List.of("ε", "parameters", "reduction", "architecture", "units kept"));
+        if (metric != null) {
+            head.add("OR " + metric);
+            head.add("PWR " + metric);
+            if (retrained) {
+                head.add("PR " + metric);
+            }
+        }
+        head.add("output");
+        rows.add(head.toArray(new String[0]));
+        boolean anyBelow = false;
+        for (EpsilonOutcome o : report.outcomes()) {
+            List<String> row = new ArrayList<>();
+            row.add(number(o.epsilon()));
+            row.add(report.original().parameters() + " → " + o.network().parameters());
+            row.add(String.format(Locale.ROOT, "%.1f%%", o.reductionPercent()));
+            row.add(o.network().architecture());
+            StringBuilder kept = new StringBuilder();
+            for (int l = 0; l < o.unitsKept().size(); l++) {
+                if (l > 0) {
+                    kept.append(", ");
+                }
+                kept.append(o.unitsKept().get(l)).append('/').append(report.original().hiddenUnits().get(l));
+            }
+            if (o.layersAllBelowThreshold() > 0) {
+                kept.append(" *");
+                anyBelow = true;
+            }
+            row.add(kept.toString());
+            if (metric != null) {
+                row.add(primary(or));
+                row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+                if (retrained) {
+                    row.add(o.retrained() == null ? "-" : primary(o.retrained()));
+                }
+            }
+            row.add(o.output() == null ? "-" : o.output());
+            rows.add(row.toArray(new String[0]));
+        }
+        appendColumns(s, rows, "  ");
+        if (anyBelow) {
+            s.append("  * a hidden layer had no unit above ε; it keeps its single most variable unit\n");
+        }
+        return s.toString();
+    }
+
+    /** The metric a table leads with: accuracy in percent, MSE as a number. */
+    public static String primary(Metrics m) {
+        if (m instanceof Metrics.Classification c) {
+            return percent(c.accuracy());
+        }
+        return number(m.primaryValue());
+    }
+
+    public static String describe(Metrics m) {
+        if (m instanceof Metrics.Classification c) {
+            String s = "accuracy " + percent(c.accuracy()) + ", macro F1 " + number(c.macroF1());
+            if (!Double.isNaN(c.rocAuc())) {
+                s += ", ROC AUC " + number(c.rocAuc());
+            }
+            return s;
+        }
+        Metrics.Regression r = (Metrics.Regression) m;
+        return "MSE " + number(r.mse()) + ", MAE " + number(r.mae()) + ", R² " + number(r.r2());
+    }
+
+    public static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
+    }
+
+    /** Four significant digits, without exponent for ordinary magnitudes. */
+    public static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        if (v == 0) {
+            return "0";
+        }
+        double a = Math.abs(v);
+        if (a >= 1e-3 && a < 1e6) {
+            String s = String.format(Locale.ROOT, "%.4g", v);
+            if (s.contains(".") && !s.contains("e")) {
+                s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+            }
+            return s;
+        }
+        return String.format(Locale.ROOT, "%.3e", v);
+    }
+
+    static void appendColumns(StringBuilder s, List<String[]> rows, String indent) {
+        int columns = rows.get(0).length;
+        int[] width = new int[columns];
+        for (String[] row : rows) {
+            for (int c = 0; c < columns; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder(indent);
+            for (int c = 0; c < columns; c++) {
+                line.append(row[c]);
+                if (c < columns - 1) {
+                    line.append(" ".repeat(width[c] - row[c].length() + 2));
+                }
+            }
+            s.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+}

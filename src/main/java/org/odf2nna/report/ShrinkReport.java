@@ -1,0 +1,34 @@
+package org.odf2nna.report;
+
+import java.util.List;
+import org.odf2nna.metrics.Metrics;
+
+/**
+ * Everything a shrink run measured: the original model, how its units vary, and one outcome per ε.
+ *
+ * @param model    the input model file
+ * @param data     the evaluation CSV
+ * @param rows     evaluation rows
+ * @param task     classification or regression
+ * @param score    what ε is compared with ("std": a unit's activation standard deviation)
+ * @param original the original network
+ * @param originalMetrics metrics of the original model (OR), null without targets
+ * @param layers   spread of the unit scores per hidden layer
+ * @param outcomes one per ε, in the order given
+ */
+public record ShrinkReport(
+        String model,
+        String data,
+        long rows,
+        String task,
+        String score,
+        NetworkSummary original,
+        Metrics originalMetrics,
+        List<LayerSpread> layers,
+        List<EpsilonOutcome> outcomes) {
+
+    public ShrinkReport {
+        layers = List.copyOf(layers);
+        outcomes = List.copyOf(outcomes);
+    }
+}
