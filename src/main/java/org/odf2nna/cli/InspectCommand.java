@@ -97,7 +97,8 @@ final class InspectCommand implements Callable<Integer> {
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer layer = network.layer(l);
             layers.add(new Layer(l + 1, read.layerNodes().get(l), layer.inputs(), layer.units(),
-                    layer.activation().toString(), layer.parameterCount(), l < network.hiddenLayerCount()));
+                    layer.activation().kind() == org.odf2nna.network.Activation.Kind.IDENTITY ? "none"
+                            : layer.activation().toString(), layer.parameterCount(), l < network.hiddenLayerCount()));
         }
         Task task = Task.infer(network.outputs(), network.head());
         String taskText = task == Task.CLASSIFICATION

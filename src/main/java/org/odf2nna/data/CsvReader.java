@@ -40,7 +40,7 @@ public final class CsvReader implements Closeable {
     private final char delimiter;
     private final int[] featureColumns;
     private final int targetColumn;
-    private long line = 1;
+    private long line;
     private long rowsRead;
     private final List<String> cells = new ArrayList<>();
 

@@ -1,0 +1,198 @@
+package org.odf2nna.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, messages, files written or not. Uses the repo's examples. */
+class MainTest {
+
+    static final Path IRIS = Path.of("models/iris_4-16-16-3_relu.onnx");
+    static final Path IRIS_TEST = Path.of("examples/iris/iris-test.csv");
+    static final Path DIGITS = Path.of("models/digits_8x8-128-64-10_relu.onnx");
+    static final Path DIGITS_TEST = Path.of("examples/digits/digits-test.csv.gz");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpListsTheCommandsAndExitsZero() {
+        CliRun run = CliRun.of("--help");
+        assertEquals(0, run.exitCode(), run.toString());
+        for (String command : List.of("shrink", "inspect", "eval")) {
+            assertTrue(run.out().contains(command), command + " missing from help:\n" + run.out());
+        }
+        assertTrue(run.out().contains("Exit codes"), run.out());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : List.of("shrink", "inspect", "eval")) {
+            CliRun run = CliRun.of(command, "--help");
+            assertEquals(0, run.exitCode(), run.toString());
+            assertTrue(run.out().contains("Usage: odf2nna-onnx " + command), run.out());
+        }
+    }
+
+    @Test
+    void versionNamesTheToolAndTheRuntime() {
+        CliRun run = CliRun.of("--version");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().matches("(?s)odf2nna-onnx \\d+\\.\\d+\\.\\d+.*ONNX Runtime 1\\.29\\.0.*"), run.out());
+    }
+
+    @Test
+    void badUsageExitsTwoWithAShortMessage() {
+        CliRun none = CliRun.of();
+        assertEquals(2, none.exitCode(), none.toString());
+        assertTrue(none.err().contains("missing command"), none.err());
+
+        CliRun unknown = CliRun.of("shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--frobnicate");
+        assertEquals(2, unknown.exitCode(), unknown.toString());
+        assertTrue(unknown.err().contains("--frobnicate"), unknown.err());
+
+        CliRun noEval = CliRun.of("shrink", IRIS.toString());
+        assertEquals(2, noEval.exitCode(), noEval.toString());
+        assertTrue(noEval.err().contains("--eval"), noEval.err());
+    }
+
+    @Test
+    void badEpsilonIsAUsageError() {
+        for (String bad : List.of("-0.1", "NaN", "abc", "Infinity", "0.1,-2")) {
+            Path out = dir.resolve("out.onnx");
+            CliRun run = CliRun.of("shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--epsilon", bad,
+                    "-o", out.toString());
+            assertEquals(2, run.exitCode(), bad + ": " + run);
+            assertTrue(run.err().contains("epsilon") || run.err().contains("ε"), run.err());
+            assertFalse(Files.exists(out), "no output for a bad ε");
+        }
+    }
+
+    @Test
+    void inspectShowsTheDenseChain() {
+        CliRun run = CliRun.of("inspect", IRIS.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("4-16-16-3"), run.out());
+        assertTrue(run.out().contains("Relu"), run.out());
+        assertTrue(run.out().contains("403 parameters"), run.out()); // 4*16+16 + 16*16+16 + 16*3+3
+
+        CliRun digits = CliRun.of("inspect", DIGITS.toString(), "--json");
+        assertEquals(0, digits.exitCode(), digits.toString());
+        JsonObject json = JsonParser.parseString(digits.out()).getAsJsonObject();
+        assertEquals("preprocessing", json.get("prefix").getAsString());
+        assertEquals("Flatten", json.getAsJsonArray("prefixOperators").get(0).getAsString());
+        assertEquals("Softmax", json.get("head").getAsString());
+        assertEquals("[batch, 1, 8, 8]", json.get("inputShape").getAsString());
+    }
+
+    @Test
+    void evalAgreesWithPyTorchsOwnTestAccuracy() throws IOException {
+        // The sidecar holds the accuracy PyTorch computed when it trained and exported the model.
+        for (Path[] pair : new Path[][] {{IRIS, IRIS_TEST}, {DIGITS, DIGITS_TEST}}) {
+            double expected = sidecarAccuracy(pair[0]);
+            CliRun run = CliRun.of("eval", pair[0].toString(), pair[1].toString(), "--json");
+            assertEquals(0, run.exitCode(), run.toString());
+            JsonObject metrics = JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonObject("metrics");
+            assertEquals(expected, metrics.get("accuracy").getAsDouble(), 1e-9, run.out());
+        }
+    }
+
+    @Test
+    void shrinkWritesAVerifiedSmallerModelAndAReport() throws IOException {
+        Path out = dir.resolve("iris.small.onnx");
+        Path report = dir.resolve("report.json");
+        byte[] before = Files.readAllBytes(IRIS);
+        CliRun run = CliRun.of("-q", "shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--epsilon", "0.2",
+                "-o", out.toString(), "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(Files.size(out) > 0 && Files.size(out) < Files.size(IRIS), "smaller file");
+        assertArrayEquals(before, Files.readAllBytes(IRIS), "the input is never modified");
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        JsonObject outcome = json.getAsJsonArray("outcomes").get(0).getAsJsonObject();
+        long parameters = outcome.getAsJsonObject("network").get("parameters").getAsLong();
+        assertTrue(parameters < 403, "fewer parameters than the original: " + parameters);
+        assertTrue(run.out().contains("PWR accuracy"), run.out());
+
+        // The written model is a valid dense chain of the reported size, and eval agrees with the PWR figure.
+        CliRun inspect = CliRun.of("inspect", out.toString(), "--json");
+        assertEquals(parameters, JsonParser.parseString(inspect.out()).getAsJsonObject().get("parameters").getAsLong());
+        CliRun eval = CliRun.of("eval", out.toString(), IRIS_TEST.toString(), "--json");
+        double pwr = outcome.getAsJsonObject("pruned").get("accuracy").getAsDouble();
+        double evaluated = JsonParser.parseString(eval.out()).getAsJsonObject().getAsJsonObject("metrics")
+                .get("accuracy").getAsDouble();
+        assertEquals(pwr, evaluated, 1e-12);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of("iris.small.onnx", "report.json"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary files left");
+        }
+    }
+
+    @Test
+    void severalEpsilonsGiveOneFileEach() {
+        Path out = dir.resolve("m.onnx");
+        CliRun run = CliRun.of("-q", "shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "-e", "0,0.5",
+                "-o", out.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(Files.exists(dir.resolve("m.eps0.onnx")));
+        assertTrue(Files.exists(dir.resolve("m.eps0.5.onnx")));
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void outputOverTheInputIsRefusedAndTheInputKept() throws IOException {
+        Path copy = dir.resolve("model.onnx");
+        Files.copy(IRIS, copy);
+        byte[] before = Files.readAllBytes(copy);
+        CliRun run = CliRun.of("shrink", copy.toString(), "--eval", IRIS_TEST.toString(), "-o", copy.toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("input"), run.err());
+        assertArrayEquals(before, Files.readAllBytes(copy));
+    }
+
+    @Test
+    void badInputIsOneLineNamingTheFileWithoutStackTrace() throws IOException {
+        CliRun missing = CliRun.of("inspect", dir.resolve("nope.onnx").toString());
+        assertEquals(1, missing.exitCode(), missing.toString());
+        assertTrue(missing.err().contains("nope.onnx: no such file"), missing.err());
+        assertFalse(missing.err().contains("\tat "), "no stack trace without --verbose");
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+
+        Path csv = dir.resolve("bad.csv");
+        Files.writeString(csv, "a,b,c,d,label\n1,2,3,4,0\n1,2,x,4,1\n");
+        Path out = dir.resolve("out.onnx");
+        CliRun bad = CliRun.of("shrink", IRIS.toString(), "--eval", csv.toString(), "-o", out.toString());
+        assertEquals(1, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("bad.csv: line 3, column 3 'c': 'x' is not a number"), bad.err());
+        assertFalse(Files.exists(out));
+
+        CliRun verbose = CliRun.of("--verbose", "inspect", dir.resolve("nope.onnx").toString());
+        assertEquals(1, verbose.exitCode());
+        assertTrue(verbose.err().contains("\tat "), "stack trace with --verbose");
+    }
+
+    @Test
+    void wrongColumnCountNamesTheHeader() throws IOException {
+        Path csv = dir.resolve("three.csv");
+        Files.writeString(csv, "a,b,c\n1,2,3\n");
+        CliRun run = CliRun.of("eval", IRIS.toString(), csv.toString());
+        assertEquals(1, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("three.csv: line 1: has 3 columns, but the model takes 4"), run.err());
+    }
+
+    static double sidecarAccuracy(Path model) throws IOException {
+        Path sidecar = Path.of(model.toString().replace(".onnx", ".json"));
+        return JsonParser.parseString(Files.readString(sidecar)).getAsJsonObject().getAsJsonObject("test_metrics")
+                .get("accuracy").getAsDouble();
+    }
+}
