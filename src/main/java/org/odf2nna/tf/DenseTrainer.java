@@ -1,0 +1,245 @@
+package org.odf2nna.tf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.framework.optimizers.Adam;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Trains a dense chain with TensorFlow Java, starting from its current weights.
+ *
+ * <p>Adam on mini-batches in a seeded order; after every epoch the validation rows are scored, and the
+ * weights with the best validation figure (accuracy, or MSE for regression; validation loss breaks ties)
+ * are kept. The starting weights compete too (epoch 0), so training never returns a network that does
+ * worse on the validation rows than the one it was given. Training stops early after {@code patience}
+ * epochs without improvement.
+ */
+public final class DenseTrainer {
+
+    /** Receives one record per finished epoch, for progress bars. */
+    @FunctionalInterface
+    public interface EpochListener {
+        void epochDone(TrainingResult.Epoch epoch, int epochs);
+    }
+
+    private static final int EVALUATION_BATCH = 8192;
+
+    private DenseTrainer() {
+    }
+
+    public static TrainingResult train(DenseNetwork start, TrainingData train, TrainingData validation, Loss loss,
+            TrainingOptions options, EpochListener listener) {
+        if (train.width() != start.inputs() || validation.width() != start.inputs()) {
+            throw new IllegalArgumentException("training rows have " + train.width() + " values, the network takes "
+                    + start.inputs());
+        }
+        if (train.rows() == 0) {
+            throw new IllegalArgumentException("no training rows");
+        }
+        try (TfNetworkGraph net = new TfNetworkGraph(start, true);
+             Session session = new Session(net.graph, config(options.threads()))) {
+            Ops tf = net.tf;
+            // Class targets go in one-hot: TF's C++ gradient registry lacks the sparse cross-entropy op.
+            int labelWidth = loss == Loss.SOFTMAX_CROSS_ENTROPY ? start.outputs() : 1;
+            Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,
+                    Placeholder.shape(Shape.of(-1, labelWidth)));
+            Operand<TFloat32> lossOp = lossOp(tf, net.logits, labels, loss);
+            Op minimize = new Adam(net.graph, options.learningRate()).minimize(lossOp);
+            session.initialize();
+
+            List<TrainingResult.Epoch> history = new ArrayList<>();
+            double[] figures = evaluate(session, net, labels, lossOp, validation, loss);
+            TrainingResult.Epoch first = new TrainingResult.Epoch(0, Double.NaN, figures[0], figures[1]);
+            history.add(first);
+            listener.epochDone(first, options.epochs());
+            DenseNetwork best = start;
+            TrainingResult.Epoch bestEpoch = first;
+            int sinceBest = 0;
+            Random random = new Random(options.seed());
+            int epochsRun = 0;
+            for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+                int[] order = TrainingData.permutation(train.rows(), random);
+                double lossSum = 0;
+                for (int start0 = 0; start0 < train.rows(); start0 += options.batchSize()) {
+                    int n = Math.min(options.batchSize(), train.rows() - start0);
+                    try (TFloat32 x = rows(train, order, start0, n);
+                         TFloat32 y = targets(train, order, start0, n, labelWidth);
+                         Result r = session.runner().feed(net.input, x).feed(labels, y).addTarget(minimize)
+                                 .fetch(lossOp).run()) {
+                        lossSum += ((TFloat32) r.get(0)).getFloat() * n;
+                    }
+                }
+                epochsRun = epoch;
+                figures = evaluate(session, net, labels, lossOp, validation, loss);
+                TrainingResult.Epoch record = new TrainingResult.Epoch(epoch, lossSum / train.rows(), figures[0],
+                        figures[1]);
+                history.add(record);
+                listener.epochDone(record, options.epochs());
+                if (better(record, bestEpoch, loss)) {
+                    bestEpoch = record;
+                    best = readWeights(session, net, start);
+                    sinceBest = 0;
+                } else if (options.patience() > 0 && ++sinceBest >= options.patience()) {
+                    break;
+                }
+            }
+            return new TrainingResult(best, bestEpoch.epoch(), epochsRun, history);
+        }
+    }
+
+    /** Network outputs (after the head) computed by TensorFlow, for checking the other runtimes. */
+    public static float[] predict(DenseNetwork network, float[] inputs, int rows) {
+        try (TfNetworkGraph net = new TfNetworkGraph(network, false);
+             Session session = new Session(net.graph);
+             TFloat32 x = TFloat32.tensorOf(Shape.of(rows, network.inputs()),
+                     DataBuffers.of(java.util.Arrays.copyOf(inputs, rows * network.inputs()), true, false));
+             Result r = session.runner().feed(net.input, x).fetch(net.outputs).run()) {
+            float[] out = new float[rows * network.outputs()];
+            ((TFloat32) r.get(0)).copyTo(DataBuffers.of(out, false, false));
+            return out;
+        }
+    }
+
+    static ConfigProto config(int threads) {
+        ConfigProto.Builder c = ConfigProto.newBuilder().setInterOpParallelismThreads(1);
+        if (threads > 0) {
+            c.setIntraOpParallelismThreads(threads);
+        }
+        return c.build();
+    }
+
+    private static Operand<TFloat32> lossOp(Ops tf, Operand<TFloat32> logits, Operand<TFloat32> labels, Loss loss) {
+        switch (loss) {
+            case SOFTMAX_CROSS_ENTROPY: {
+                Operand<TFloat32> perRow = tf.math.neg(tf.reduceSum(tf.math.mul(labels, tf.nn.logSoftmax(logits)),
+                        tf.constant(1)));
+                return tf.math.mean(perRow, tf.constant(0));
+            }
+            case SIGMOID_CROSS_ENTROPY: {
+                Operand<TFloat32> y = labels;
+                // max(z, 0) − z·y + log(1 + exp(−|z|)): the stable form of the logistic loss.
+                Operand<TFloat32> perRow = tf.math.add(tf.math.sub(tf.nn.relu(logits), tf.math.mul(logits, y)),
+                        tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(logits)))));
+                return tf.math.mean(perRow, tf.constant(new int[] {0, 1}));
+            }
+            case MEAN_SQUARED_ERROR: {
+                Operand<TFloat32> diff = tf.math.sub(logits, labels);
+                return tf.math.mean(tf.math.mul(diff, diff), tf.constant(new int[] {0, 1}));
+            }
+            default:
+                throw new IllegalArgumentException("unknown loss " + loss);
+        }
+    }
+
+    private static TFloat32 rows(TrainingData data, int[] order, int from, int n) {
+        int width = data.width();
+        float[] x = new float[n * width];
+        float[] all = data.inputs();
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(all, order[from + i] * width, x, i * width, width);
+        }
+        return TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(x, true, false));
+    }
+
+    /** Targets of the chosen rows: one-hot rows when {@code width} > 1, else the values. */
+    private static TFloat32 targets(TrainingData data, int[] order, int from, int n, int width) {
+        float[] all = data.targets();
+        float[] y = new float[n * width];
+        for (int i = 0; i < n; i++) {
+            float t = all[order[from + i]];
+            if (width > 1) {
+                y[i * width + (int) t] = 1f;
+            } else {
+                y[i] = t;
+            }
+        }
+        return TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(y, true, false));
+    }
+
+    /** Mean loss and metric (accuracy, or MSE) on all rows. */
+    private static double[] evaluate(Session session, TfNetworkGraph net, Placeholder<TFloat32> labels,
+            Operand<TFloat32> lossOp, TrainingData data, Loss loss) {
+        if (data.rows() == 0) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        int[] identity = new int[data.rows()];
+        for (int i = 0; i < identity.length; i++) {
+            identity[i] = i;
+        }
+        int outputs = (int) net.logits.shape().get(1);
+        double lossSum = 0;
+        double metricSum = 0;
+        for (int from = 0; from < data.rows(); from += EVALUATION_BATCH) {
+            int n = Math.min(EVALUATION_BATCH, data.rows() - from);
+            try (TFloat32 x = rows(data, identity, from, n);
+                 TFloat32 y = targets(data, identity, from, n, (int) labels.shape().get(1));
+                 Result r = session.runner().feed(net.input, x).feed(labels, y).fetch(lossOp).fetch(net.logits).run()) {
+                lossSum += ((TFloat32) r.get(0)).getFloat() * n;
+                float[] logits = new float[n * outputs];
+                ((TFloat32) r.get(1)).copyTo(DataBuffers.of(logits, false, false));
+                for (int i = 0; i < n; i++) {
+                    float target = data.targets()[from + i];
+                    switch (loss) {
+                        case SOFTMAX_CROSS_ENTROPY: {
+                            int best = 0;
+                            for (int j = 1; j < outputs; j++) {
+                                if (logits[i * outputs + j] > logits[i * outputs + best]) {
+                                    best = j;
+                                }
+                            }
+                            metricSum += best == (int) target ? 1 : 0;
+                            break;
+                        }
+                        case SIGMOID_CROSS_ENTROPY:
+                            metricSum += (logits[i] > 0 ? 1 : 0) == (int) target ? 1 : 0;
+                            break;
+                        default: {
+                            double d = logits[i] - target;
+                            metricSum += d * d;
+                        }
+                    }
+                }
+            }
+        }
+        return new double[] {lossSum / data.rows(), metricSum / data.rows()};
+    }
+
+    private static boolean better(TrainingResult.Epoch candidate, TrainingResult.Epoch best, Loss loss) {
+        double c = candidate.validationMetric();
+        double b = best.validationMetric();
+        if (Double.isNaN(c)) {
+            return false;
+        }
+        if (c != b && !Double.isNaN(b)) {
+            return loss.metricHigherIsBetter() ? c > b : c < b;
+        }
+        return candidate.validationLoss() < best.validationLoss();
+    }
+
+    private static DenseNetwork readWeights(Session session, TfNetworkGraph net, DenseNetwork shape) {
+        List<DenseLayer> layers = new ArrayList<>();
+        for (int l = 0; l < shape.layers().size(); l++) {
+            DenseLayer old = shape.layer(l);
+            float[] w = new float[old.inputs() * old.units()];
+            float[] b = new float[old.units()];
+            try (Result r = session.runner().fetch(net.weights.get(l)).fetch(net.biases.get(l)).run()) {
+                ((TFloat32) r.get(0)).copyTo(DataBuffers.of(w, false, false));
+                ((TFloat32) r.get(1)).copyTo(DataBuffers.of(b, false, false));
+            }
+            layers.add(old.withWeights(w, b));
+        }
+        return shape.withLayers(layers);
+    }
+}
