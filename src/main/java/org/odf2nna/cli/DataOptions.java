@@ -21,8 +21,8 @@ final class DataOptions {
                     + "outputs or a Sigmoid/Softmax head mean classification, one raw output regression).")
     String task;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1024",
-            description = "Rows per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--inference-batch", paramLabel = "N", defaultValue = "1024",
+            description = "Rows per ONNX Runtime call when scoring and evaluating (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
@@ -40,7 +40,7 @@ final class DataOptions {
     /** The rows of {@code csv}; the feature count is filled in from the model later. */
     EvalData data(Path csv, ColumnRequest.Target target) {
         if (batchSize <= 0) {
-            throw InputException.usage("--batch-size must be a positive number, got " + batchSize);
+            throw InputException.usage("--inference-batch must be a positive number, got " + batchSize);
         }
         return new EvalData(csv, ColumnRequest.of(-1, label, target), batchSize);
     }

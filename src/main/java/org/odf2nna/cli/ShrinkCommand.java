@@ -25,9 +25,11 @@ import picocli.CommandLine.ParentCommand;
                     + "keeps the units whose std is above ε, folds each removed unit's mean output into the next "
                     + "layer's bias, and writes a smaller ONNX model (checked in ONNX Runtime before it is moved "
                     + "into place). Prints the paper's table: parameters, reduction, and the metric of the "
-                    + "original (OR) and pruned (PWR) model.",
+                    + "original (OR) and pruned (PWR) model. With --train, each pruned network is retrained "
+                    + "with TensorFlow Java (the paper's PR stage) before it is written.",
             "",
             "Example: odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 --report report.json",
+            "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv --original-epochs 300",
             ""})
 final class ShrinkCommand implements Callable<Integer> {
 
@@ -60,6 +62,9 @@ final class ShrinkCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    RetrainCliOptions retrain;
+
     @Override
     public Integer call() {
         if (new HashSet<>(epsilons).size() != epsilons.size()) {
@@ -67,7 +72,7 @@ final class ShrinkCommand implements Callable<Integer> {
         }
         List<Path> outputs = outputPaths(model, output, epsilons);
         ShrinkOptions options = new ShrinkOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), epsilons,
-                outputs, report, data.task(), data.device());
+                outputs, report, data.task(), data.device(), retrain.options());
         ShrinkReport result = Shrinker.run(options, main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();

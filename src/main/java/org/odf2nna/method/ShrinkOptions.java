@@ -14,10 +14,17 @@ import org.odf2nna.metrics.Task;
  * @param outputs   one output file per ε, same order
  * @param report    where to write the JSON report, or null
  * @param task      the task, or null to infer it from the model
- * @param device    where ONNX Runtime computes
+ * @param device    where ONNX Runtime and TensorFlow compute
+ * @param retrain   how to retrain each pruned network, or null to write it as pruned
  */
 public record ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
-        Task task, Device device) {
+        Task task, Device device, RetrainOptions retrain) {
+
+    /** Options for a run without retraining. */
+    public ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
+            Task task, Device device) {
+        this(model, eval, epsilons, outputs, report, task, device, null);
+    }
 
     public ShrinkOptions {
         epsilons = List.copyOf(epsilons);

@@ -24,11 +24,13 @@ import org.odf2nna.report.LayerSpread;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.tf.DenseTrainer;
 
 /**
  * ODF2NNA's pruning steps on an existing ONNX model: score every hidden unit on the evaluation rows,
- * keep the units whose activation varies more than ε, fold the rest into the next layer, and write a
- * smaller ONNX file that has been loaded back and checked.
+ * keep the units whose activation varies more than ε, fold the rest into the next layer, optionally
+ * retrain the smaller network, and write an ONNX file that has been loaded back and checked.
  */
 public final class Shrinker {
 
@@ -62,25 +64,39 @@ public final class Shrinker {
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scan.statistics().std(l)));
         }
+        Retrainer retrainer = options.retrain() == null ? null
+                : Retrainer.prepare(model, options.retrain(), task, eval.batchSize(), options.device(), progress);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
             double epsilon = options.epsilons().get(e);
             Path output = options.outputs().get(e);
             UnitSelection selection = EpsilonRule.select(scan.statistics().stds(), epsilon);
             DenseNetwork pruned = Pruner.prune(network, scan.statistics(), selection);
-            ModelProto written = DenseChainWriter.write(model, pruned);
-            double difference = save(written, output, pruned, model, scan.sample(), options);
+            ModelProto prunedModel = DenseChainWriter.write(model, pruned);
             Metrics pwr = scan.metrics() == null ? null
-                    : ModelScan.evaluate(written, model.input(), pruned, eval, task, options.device(),
+                    : ModelScan.evaluate(prunedModel, model.input(), pruned, eval, task, options.device(),
                             progress, output, model.outputName());
+            DenseNetwork result = pruned;
+            ModelProto written = prunedModel;
+            TrainingSummary training = null;
+            if (retrainer != null) {
+                Retrainer.Outcome retrained = retrainer.retrain(pruned, "ε=" + ReportFormat.number(epsilon), progress);
+                result = retrained.network();
+                training = retrained.summary();
+                written = DenseChainWriter.write(model, result);
+            }
+            double difference = save(written, output, result, model, scan.sample(), options, retrainer != null);
+            Metrics pr = retrainer == null || scan.metrics() == null ? null
+                    : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
+                            output, model.outputName());
             double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
             outcomes.add(new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
                     java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
-                    pwr, null, difference));
+                    pwr, pr, difference, training));
         }
         ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
                 scan.statistics().rows(), task.displayName(), "std", NetworkSummary.of(network), scan.metrics(),
-                spreads, outcomes);
+                spreads, outcomes, retrainer == null ? null : retrainer.settings());
         if (options.report() != null) {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
@@ -100,10 +116,20 @@ public final class Shrinker {
         }
     }
 
-    /** Writes the model atomically after loading it back and comparing its outputs with the network's. */
-    private static double save(ModelProto written, Path output, DenseNetwork pruned, OnnxDenseModel original,
-            ScanResult.Sample sample, ShrinkOptions options) {
-        float[] expected = pruned.forward(sample.chainInput(), sample.rows());
+    /**
+     * Writes the model atomically after loading it back and comparing its outputs with the network's
+     * (and, for a retrained network, with TensorFlow's for the same weights).
+     */
+    private static double save(ModelProto written, Path output, DenseNetwork network, OnnxDenseModel original,
+            ScanResult.Sample sample, ShrinkOptions options, boolean checkTensorFlow) {
+        float[] expected = network.forward(sample.chainInput(), sample.rows());
+        if (checkTensorFlow) {
+            float[] tensorflow = DenseTrainer.predict(network, sample.chainInput(), sample.rows());
+            if (worstExcess(tensorflow, expected) > 0) {
+                throw new IllegalStateException("TensorFlow and the internal network disagree on the retrained "
+                        + "weights by up to " + maxDifference(tensorflow, expected));
+            }
+        }
         double[] difference = new double[1];
         AtomicFiles.writeBytes(output, written.toByteArray(), temp -> verify(temp, output, expected, sample,
                 original, options, difference));

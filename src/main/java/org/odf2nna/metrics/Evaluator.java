@@ -73,7 +73,7 @@ public final class Evaluator {
                 targetM2 += delta * (target - targetMean);
                 continue;
             }
-            int actual = classOf(target, lines[r]);
+            int actual = classId(target, classes, file, targetName, lines[r]);
             int predicted;
             double positiveScore = Double.NaN;
             if (outputs == 1) {
@@ -118,7 +118,11 @@ public final class Evaluator {
         }
     }
 
-    private int classOf(double target, long line) {
+    /**
+     * The class id a target cell holds, or an error naming the line and column when it is not one of
+     * {@code 0 .. classes-1}.
+     */
+    public static int classId(double target, int classes, Path file, String targetName, long line) {
         if (target != Math.rint(target) || target < 0) {
             throw new InputException(file, "line " + line + ", column '" + targetName + "'",
                     "class label " + format(target) + " is not a class id (0, 1, 2, ...); use --task regression "

@@ -16,6 +16,7 @@ import org.odf2nna.metrics.Metrics;
  * @param retrained               metrics after retraining (PR), null when not retrained
  * @param maxOutputDifference     largest difference between the written file's outputs in ONNX Runtime
  *                                and the internal network's on the sample rows
+ * @param training                how retraining went, null when not retrained
  */
 public record EpsilonOutcome(
         double epsilon,
@@ -26,9 +27,18 @@ public record EpsilonOutcome(
         int layersAllBelowThreshold,
         Metrics pruned,
         Metrics retrained,
-        double maxOutputDifference) {
+        double maxOutputDifference,
+        TrainingSummary training) {
 
     public EpsilonOutcome {
         unitsKept = List.copyOf(unitsKept);
+    }
+
+    /** An outcome without retraining. */
+    public EpsilonOutcome(double epsilon, String output, NetworkSummary network, double reductionPercent,
+            List<Integer> unitsKept, int layersAllBelowThreshold, Metrics pruned, Metrics retrained,
+            double maxOutputDifference) {
+        this(epsilon, output, network, reductionPercent, unitsKept, layersAllBelowThreshold, pruned, retrained,
+                maxOutputDifference, null);
     }
 }

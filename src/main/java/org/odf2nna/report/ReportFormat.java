@@ -116,6 +116,24 @@ public final class ReportFormat {
         if (anyBelow) {
             s.append("  * a hidden layer had no unit above ε; it keeps its single most variable unit\n");
         }
+        Retraining r = report.retraining();
+        if (r != null) {
+            s.append('\n').append(String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d rows, %d held out "
+                    + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%s%n", r.trainData(),
+                    r.trainRows(), r.validationRows(), r.epochs(), r.epochsSource(), r.batchSize(),
+                    number(r.learningRate()), r.seed(), r.reproducible() ? ""
+                            : " (not reproducible: TF_ENABLE_ONEDNN_OPTS is not 0)"));
+            for (EpsilonOutcome o : report.outcomes()) {
+                TrainingSummary t = o.training();
+                if (t != null) {
+                    boolean accuracy = t.validationMetric().equals("accuracy");
+                    s.append(String.format(Locale.ROOT, "  ε=%s: %d epochs run, kept epoch %d; validation %s %s → %s%n",
+                            number(o.epsilon()), t.epochsRun(), t.bestEpoch(), t.validationMetric(),
+                            accuracy ? percent(t.validationBefore()) : number(t.validationBefore()),
+                            accuracy ? percent(t.validationAfter()) : number(t.validationAfter())));
+                }
+            }
+        }
         return s.toString();
     }
 

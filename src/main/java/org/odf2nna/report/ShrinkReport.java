@@ -15,6 +15,7 @@ import org.odf2nna.metrics.Metrics;
  * @param originalMetrics metrics of the original model (OR), null without targets
  * @param layers   spread of the unit scores per hidden layer
  * @param outcomes one per ε, in the order given
+ * @param retraining the retraining settings, null when the run did not retrain
  */
 public record ShrinkReport(
         String model,
@@ -25,10 +26,17 @@ public record ShrinkReport(
         NetworkSummary original,
         Metrics originalMetrics,
         List<LayerSpread> layers,
-        List<EpsilonOutcome> outcomes) {
+        List<EpsilonOutcome> outcomes,
+        Retraining retraining) {
 
     public ShrinkReport {
         layers = List.copyOf(layers);
         outcomes = List.copyOf(outcomes);
+    }
+
+    /** A report of a run without retraining. */
+    public ShrinkReport(String model, String data, long rows, String task, String score, NetworkSummary original,
+            Metrics originalMetrics, List<LayerSpread> layers, List<EpsilonOutcome> outcomes) {
+        this(model, data, rows, task, score, original, originalMetrics, layers, outcomes, null);
     }
 }

@@ -1,0 +1,61 @@
+package org.odf2nna.method;
+
+import java.nio.file.Path;
+
+/**
+ * How to retrain the pruned network (the paper's refinement step).
+ *
+ * @param train              labelled training rows
+ * @param retrainEpochs      epochs to retrain, or null to derive them
+ * @param originalEpochs     epochs the original model was trained for, or null; retraining then takes 15%
+ * @param batchSize          rows per Adam step
+ * @param learningRate       Adam's learning rate
+ * @param seed               seeds the validation split and the shuffling
+ * @param validationFraction share of the training rows held out to choose the best epoch and stop early
+ * @param patience           epochs without improvement before stopping (0: never stop early)
+ */
+public record RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize,
+        float learningRate, long seed, double validationFraction, int patience) {
+
+    /** Share of the original epochs the paper retrains for (it reports 10–15%). */
+    public static final double RETRAIN_SHARE = 0.15;
+    /** Epochs when neither the retraining nor the original epochs are known. */
+    public static final int DEFAULT_EPOCHS = 20;
+    /** Metadata key under which models built by this tool record their training epochs. */
+    public static final String EPOCHS_METADATA = "odf2nna.training.epochs";
+
+    public RetrainOptions {
+        if (!(validationFraction > 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("the validation fraction must be between 0 and 1, got "
+                    + validationFraction);
+        }
+    }
+
+    /** The epochs to run and a sentence saying where the number came from. */
+    public Epochs epochs(String recordedOriginalEpochs) {
+        if (retrainEpochs != null) {
+            return new Epochs(retrainEpochs, "--retrain-epochs " + retrainEpochs);
+        }
+        if (originalEpochs != null) {
+            return new Epochs(share(originalEpochs), "15% of --original-epochs " + originalEpochs);
+        }
+        if (recordedOriginalEpochs != null) {
+            try {
+                int recorded = Integer.parseInt(recordedOriginalEpochs.trim());
+                return new Epochs(share(recorded), "15% of the " + recorded + " epochs recorded in the model");
+            } catch (NumberFormatException e) {
+                // Unreadable metadata: fall through to the default.
+            }
+        }
+        return new Epochs(DEFAULT_EPOCHS, "default (the original epochs are unknown; set --original-epochs "
+                + "or --retrain-epochs)");
+    }
+
+    private static int share(int original) {
+        return Math.max(1, (int) Math.round(RETRAIN_SHARE * original));
+    }
+
+    /** @param count epochs; @param source why that many */
+    public record Epochs(int count, String source) {
+    }
+}

@@ -1,0 +1,112 @@
+package org.odf2nna.method;
+
+import java.util.Locale;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
+import org.odf2nna.report.Retraining;
+import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.tf.Conditioning;
+import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.Loss;
+import org.odf2nna.tf.TrainingData;
+import org.odf2nna.tf.TrainingOptions;
+import org.odf2nna.tf.TrainingResult;
+
+/**
+ * The paper's light retraining of a pruned network: the training rows are loaded once (through the
+ * model's prefix), split once into training and validation rows, and every pruned network starts from
+ * its pruned, bias-folded weights.
+ */
+final class Retrainer {
+
+    private final TrainingData train;
+    private final TrainingData validation;
+    private final Conditioning conditioning;
+    private final Loss loss;
+    private final TrainingOptions options;
+    private final Retraining settings;
+
+    private Retrainer(TrainingData train, TrainingData validation, Conditioning conditioning, Loss loss,
+            TrainingOptions options, Retraining settings) {
+        this.train = train;
+        this.validation = validation;
+        this.conditioning = conditioning;
+        this.loss = loss;
+        this.options = options;
+        this.settings = settings;
+    }
+
+    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, int inferenceBatch,
+            Device device, Progress progress) {
+        EvalData rows = new EvalData(retrain.train(), ColumnRequest.of(model.featuresPerRow(),
+                null, ColumnRequest.Target.REQUIRED), inferenceBatch);
+        return prepare(model, retrain, task, rows, device, progress);
+    }
+
+    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
+            Progress progress) {
+        TrainingData all = TrainingRows.load(model, rows, task, device, progress);
+        if (all.rows() < 2) {
+            throw new InputException(retrain.train(), null, "has " + all.rows() + " row; retraining needs at least 2 "
+                    + "(some are held out for validation)");
+        }
+        TrainingData[] parts = all.split(retrain.validationFraction(), retrain.seed());
+        RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
+        // One thread: reproducible, and faster than a thread pool for layers this small.
+        TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
+                retrain.seed(), retrain.patience(), 1);
+        Loss loss = Loss.forTask(task, model.network().outputs());
+        Retraining settings = new Retraining(retrain.train().toString(), parts[0].rows(), parts[1].rows(),
+                epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
+                Retraining.oneDnnDisabled());
+        Conditioning conditioning = Conditioning.fit(parts[0], loss, model.network().head());
+        return new Retrainer(conditioning.apply(parts[0]), conditioning.apply(parts[1]), conditioning, loss, options,
+                settings);
+    }
+
+    Retraining settings() {
+        return settings;
+    }
+
+    /**
+     * Retrains {@code pruned} in well-conditioned coordinates (see {@link Conditioning}); returns the kept
+     * network, back in the model's coordinates, and a summary.
+     */
+    Outcome retrain(DenseNetwork pruned, String label, Progress progress) {
+        boolean regression = loss == Loss.MEAN_SQUARED_ERROR;
+        String metric = regression ? "mse" : "accuracy";
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss, options,
+                (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
+                        String.format(Locale.ROOT, "epoch %d/%d, loss %.4g, validation %s %.4g", epoch.epoch(), total,
+                                epoch.trainLoss(), metric, figure(epoch.validationMetric(), regression))));
+        progress.done("retraining " + label);
+        TrainingResult.Epoch before = result.history().get(0);
+        TrainingResult.Epoch kept = result.history().get(result.bestEpoch());
+        // Epoch 0 kept: return the pruned network itself, not its round trip through the coordinates.
+        DenseNetwork network = result.bestEpoch() == 0 ? pruned : conditioning.toModel(result.network());
+        return new Outcome(network, new TrainingSummary(result.epochsRun(), result.bestEpoch(),
+                figure(before.validationMetric(), regression), figure(kept.validationMetric(), regression), metric));
+    }
+
+    private double figure(double metric, boolean regression) {
+        return regression ? conditioning.mseInTargetUnits(metric) : metric;
+    }
+
+    record Outcome(DenseNetwork network, TrainingSummary summary) {
+    }
+
+    static String metadata(OnnxDenseModel model, String key) {
+        for (StringStringEntryProto entry : model.model().getMetadataPropsList()) {
+            if (entry.getKey().equals(key)) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+}

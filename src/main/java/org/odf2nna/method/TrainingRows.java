@@ -1,0 +1,88 @@
+package org.odf2nna.method;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.data.Batch;
+import org.odf2nna.data.CsvReader;
+import org.odf2nna.metrics.Evaluator;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.ScoringGraph;
+import org.odf2nna.tf.TrainingData;
+
+/**
+ * Loads labelled rows as the dense chain sees them. When the model has a prefix (normalisation,
+ * Flatten, a backbone), ONNX Runtime computes it, so training sees exactly what the model would; the
+ * result is two primitive arrays, whatever the number of rows.
+ */
+public final class TrainingRows {
+
+    private TrainingRows() {
+    }
+
+    public static TrainingData load(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
+        DenseNetwork network = model.network();
+        boolean prefixed = !model.chainInputName().equals(model.input().name());
+        int width = network.inputs();
+        int classes = task == Task.CLASSIFICATION ? Task.classCount(network.outputs()) : 0;
+        List<float[]> inputChunks = new ArrayList<>();
+        List<float[]> targetChunks = new ArrayList<>();
+        long rows = 0;
+        OnnxRunner runner = prefixed ? OnnxRunner.open(ScoringGraph.exposing(model, List.of(model.chainInputName())),
+                model.input(), device, model.source()) : null;
+        try (CsvReader reader = data.open()) {
+            if (!reader.hasTarget()) {
+                throw new InputException(data.file(), "line 1", "has no target column to train on");
+            }
+            Batch batch;
+            while ((batch = reader.next(data.batchSize())) != null) {
+                float[] x = batch.features();
+                if (prefixed) {
+                    Map<String, float[]> out = runner.run(batch.features(), batch.rows(), batch.width(),
+                            List.of(model.chainInputName()));
+                    x = out.get(model.chainInputName());
+                }
+                float[] chunk = java.util.Arrays.copyOf(x, batch.rows() * width);
+                float[] y = new float[batch.rows()];
+                for (int r = 0; r < batch.rows(); r++) {
+                    double t = batch.targets()[r];
+                    y[r] = classes > 0
+                            ? Evaluator.classId(t, classes, data.file(), reader.targetName(), batch.lines()[r])
+                            : (float) t;
+                }
+                inputChunks.add(chunk);
+                targetChunks.add(y);
+                rows += batch.rows();
+                if (rows * width > Integer.MAX_VALUE - 8) {
+                    throw new InputException(data.file(), "line " + batch.lines()[batch.rows() - 1],
+                            "holds more than 2^31 values for the dense chain; train on a sample of the rows");
+                }
+                progress.update("loading", reader.bytesRead(), reader.totalBytes(), rows + " training rows");
+            }
+            progress.done("loading");
+        } finally {
+            if (runner != null) {
+                runner.close();
+            }
+        }
+        if (rows == 0) {
+            throw new InputException(data.file(), null, "has a header but no data rows");
+        }
+        float[] inputs = new float[(int) rows * width];
+        float[] targets = new float[(int) rows];
+        int at = 0;
+        for (int c = 0; c < inputChunks.size(); c++) {
+            float[] y = targetChunks.get(c);
+            System.arraycopy(inputChunks.get(c), 0, inputs, at * width, y.length * width);
+            System.arraycopy(y, 0, targets, at, y.length);
+            at += y.length;
+        }
+        return new TrainingData(inputs, targets, (int) rows, width);
+    }
+}

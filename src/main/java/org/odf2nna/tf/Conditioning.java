@@ -1,0 +1,167 @@
+package org.odf2nna.tf;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.OutputHead;
+
+/**
+ * Well-conditioned coordinates for training: inputs standardised per feature, and regression targets
+ * standardised, with the first and last layers rewritten so the network computes exactly the same
+ * function. Models often fold their input scaling into the first layer (raw 0..255 pixels with weights
+ * divided by 255, say); Adam's step size is the same for every weight, so in raw coordinates it is far too
+ * large for such a layer. After training, {@link #toModel} folds the maps back into the weights.
+ *
+ * <p>For input feature i with mean μ_i and scale σ_i, x' = (x − μ)/σ, and the first layer becomes
+ * W'[i, :] = σ_i·W[i, :], b' = b + μ·W. For a regression target with mean m and scale s, y' = (y − m)/s
+ * and the last layer becomes W'' = W/s, b'' = (b − m)/s (only without an output head, which is not linear).
+ *
+ * @param inputMean   μ per input feature
+ * @param inputScale  σ per input feature (1 for constant features)
+ * @param targetMean  m (0 when targets are not scaled)
+ * @param targetScale s (1 when targets are not scaled)
+ */
+public record Conditioning(double[] inputMean, double[] inputScale, double targetMean, double targetScale) {
+
+    public Conditioning {
+        inputMean = inputMean.clone();
+        inputScale = inputScale.clone();
+    }
+
+    /** Fits the maps on training rows; targets are scaled for regression with a linear output only. */
+    public static Conditioning fit(TrainingData data, Loss loss, OutputHead head) {
+        int width = data.width();
+        double[] mean = new double[width];
+        double[] m2 = new double[width];
+        float[] x = data.inputs();
+        for (int r = 0; r < data.rows(); r++) {
+            for (int c = 0; c < width; c++) {
+                double delta = x[r * width + c] - mean[c];
+                mean[c] += delta / (r + 1);
+                m2[c] += delta * (x[r * width + c] - mean[c]);
+            }
+        }
+        double[] scale = new double[width];
+        for (int c = 0; c < width; c++) {
+            double sd = data.rows() > 0 ? Math.sqrt(m2[c] / data.rows()) : 0;
+            scale[c] = sd > 1e-12 * Math.max(1, Math.abs(mean[c])) ? sd : 1;
+        }
+        double targetMean = 0;
+        double targetScale = 1;
+        if (loss == Loss.MEAN_SQUARED_ERROR && head == OutputHead.NONE && data.rows() > 0) {
+            double tm = 0;
+            double tm2 = 0;
+            for (int r = 0; r < data.rows(); r++) {
+                double delta = data.targets()[r] - tm;
+                tm += delta / (r + 1);
+                tm2 += delta * (data.targets()[r] - tm);
+            }
+            double sd = Math.sqrt(tm2 / data.rows());
+            if (sd > 0) {
+                targetMean = tm;
+                targetScale = sd;
+            }
+        }
+        return new Conditioning(mean, scale, targetMean, targetScale);
+    }
+
+    /** The rows in training coordinates (new arrays). */
+    public TrainingData apply(TrainingData data) {
+        int width = data.width();
+        float[] x = new float[data.rows() * width];
+        float[] in = data.inputs();
+        for (int r = 0; r < data.rows(); r++) {
+            for (int c = 0; c < width; c++) {
+                x[r * width + c] = (float) ((in[r * width + c] - inputMean[c]) / inputScale[c]);
+            }
+        }
+        float[] y = new float[data.rows()];
+        for (int r = 0; r < data.rows(); r++) {
+            y[r] = (float) ((data.targets()[r] - targetMean) / targetScale);
+        }
+        return new TrainingData(x, y, data.rows(), width);
+    }
+
+    /** The same function, taking standardised inputs (and giving standardised regression outputs). */
+    public DenseNetwork toTraining(DenseNetwork network) {
+        List<DenseLayer> layers = new ArrayList<>(network.layers());
+        DenseLayer first = layers.get(0);
+        int units = first.units();
+        float[] w = first.weights();
+        double[] b = toDouble(first.bias());
+        for (int i = 0; i < first.inputs(); i++) {
+            for (int j = 0; j < units; j++) {
+                b[j] += inputMean[i] * w[i * units + j];
+                w[i * units + j] = (float) (w[i * units + j] * inputScale[i]);
+            }
+        }
+        layers.set(0, first.withWeights(w, toFloat(b)));
+        if (targetScale != 1 || targetMean != 0) {
+            int l = layers.size() - 1;
+            DenseLayer last = layers.get(l);
+            float[] lw = last.weights();
+            float[] lb = last.bias();
+            for (int k = 0; k < lw.length; k++) {
+                lw[k] = (float) (lw[k] / targetScale);
+            }
+            for (int j = 0; j < lb.length; j++) {
+                lb[j] = (float) ((lb[j] - targetMean) / targetScale);
+            }
+            layers.set(l, last.withWeights(lw, lb));
+        }
+        return network.withLayers(layers);
+    }
+
+    /** Folds the maps back: the network takes the model's own inputs and gives its own outputs again. */
+    public DenseNetwork toModel(DenseNetwork network) {
+        List<DenseLayer> layers = new ArrayList<>(network.layers());
+        if (targetScale != 1 || targetMean != 0) {
+            int l = layers.size() - 1;
+            DenseLayer last = layers.get(l);
+            float[] lw = last.weights();
+            float[] lb = last.bias();
+            for (int k = 0; k < lw.length; k++) {
+                lw[k] = (float) (lw[k] * targetScale);
+            }
+            for (int j = 0; j < lb.length; j++) {
+                lb[j] = (float) (lb[j] * targetScale + targetMean);
+            }
+            layers.set(l, last.withWeights(lw, lb));
+        }
+        DenseLayer first = layers.get(0);
+        int units = first.units();
+        float[] w = first.weights();
+        double[] b = toDouble(first.bias());
+        for (int i = 0; i < first.inputs(); i++) {
+            for (int j = 0; j < units; j++) {
+                double original = w[i * units + j] / inputScale[i];
+                w[i * units + j] = (float) original;
+                b[j] -= inputMean[i] * original;
+            }
+        }
+        layers.set(0, first.withWeights(w, toFloat(b)));
+        return network.withLayers(layers);
+    }
+
+    /** Converts a mean squared error measured in training coordinates back to target units. */
+    public double mseInTargetUnits(double mse) {
+        return mse * targetScale * targetScale;
+    }
+
+    private static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+
+    private static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+}
