@@ -40,6 +40,7 @@ public final class CsvReader implements Closeable {
     private final char delimiter;
     private final int[] featureColumns;
     private final int targetColumn;
+    /** 1-based number of the last line read (the header is line 1); 0 before any line. */
     private long line;
     private long rowsRead;
     private final List<String> cells = new ArrayList<>();
@@ -174,8 +175,12 @@ public final class CsvReader implements Closeable {
             cells.clear();
             split(text, cells);
             if (cells.size() != header.size()) {
-                throw new InputException(file, "line " + line, "has " + cells.size() + " cells but the header has "
-                        + header.size() + " columns");
+                // Name the first column without a cell (short row) or the first cell without a column (long row).
+                int column = Math.min(cells.size(), header.size());
+                String place = "line " + line + ", column " + (column + 1)
+                        + (column < header.size() ? " '" + header.get(column) + "'" : "");
+                throw new InputException(file, place, (cells.size() < header.size() ? "missing cell: " : "extra cell: ")
+                        + "the row has " + cells.size() + " cells but the header has " + header.size() + " columns");
             }
             int base = rows * width;
             for (int k = 0; k < width; k++) {
@@ -331,13 +336,24 @@ public final class CsvReader implements Closeable {
     }
 
     private static char detectDelimiter(String headerLine) {
-        if (headerLine.indexOf(',') >= 0) {
+        // Only delimiters outside double quotes count: "weight (kg, adult)";height is semicolon-separated.
+        StringBuilder unquoted = new StringBuilder(headerLine.length());
+        boolean quoted = false;
+        for (int i = 0; i < headerLine.length(); i++) {
+            char c = headerLine.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted) {
+                unquoted.append(c);
+            }
+        }
+        if (unquoted.indexOf(",") >= 0) {
             return ',';
         }
-        if (headerLine.indexOf(';') >= 0) {
+        if (unquoted.indexOf(";") >= 0) {
             return ';';
         }
-        if (headerLine.indexOf('\t') >= 0) {
+        if (unquoted.indexOf("\t") >= 0) {
             return '\t';
         }
         return ',';

@@ -6,10 +6,12 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.odf2nna.InputException;
@@ -37,6 +39,7 @@ public final class AtomicFiles {
     }
 
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -57,7 +60,7 @@ public final class AtomicFiles {
         Path folder = target.toAbsolutePath().getParent();
         Path temp = null;
         try {
-            temp = Files.createTempFile(folder, "." + target.getFileName() + ".", ".tmp");
+            temp = createHiddenTemp(folder, target.getFileName().toString());
             PENDING.add(temp);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -86,6 +89,24 @@ public final class AtomicFiles {
                     // Best effort: the temp file is hidden and named after the target.
                 }
                 PENDING.remove(temp);
+            }
+        }
+    }
+
+    /**
+     * A new empty hidden file in {@code folder}. Unlike {@link Files#createTempFile}, which makes the file
+     * private (0600), this gets the ordinary permissions of a new file (0666 less the umask), which the
+     * target then keeps after the rename.
+     */
+    private static Path createHiddenTemp(Path folder, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path candidate = folder.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            try {
+                return Files.createFile(candidate);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
             }
         }
     }

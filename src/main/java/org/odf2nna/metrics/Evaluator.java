@@ -78,8 +78,10 @@ public final class Evaluator {
             double positiveScore = Double.NaN;
             if (outputs == 1) {
                 double value = modelOutputs[base];
-                positiveScore = head == OutputHead.SIGMOID ? value : 1.0 / (1.0 + Math.exp(-value));
-                predicted = positiveScore > 0.5 ? 1 : 0;
+                double probability = head == OutputHead.SIGMOID ? value : 1.0 / (1.0 + Math.exp(-value));
+                predicted = probability > 0.5 ? 1 : 0;
+                // Rank by the output itself: a logit orders rows like its sigmoid without rounding to 1.0f.
+                positiveScore = value;
             } else {
                 predicted = 0;
                 for (int j = 1; j < outputs; j++) {
@@ -106,15 +108,19 @@ public final class Evaluator {
         }
     }
 
+    /**
+     * A score that orders rows like the probability of class 1 (only the order matters for the ROC AUC).
+     * Log-probabilities and logit differences keep apart confident rows whose probabilities would all
+     * round to 1.0f.
+     */
     private double positiveClassScore(float first, float second) {
         switch (head) {
             case SOFTMAX:
             case SIGMOID:
-                return second;
             case LOG_SOFTMAX:
-                return Math.exp(second);
+                return second;
             default:
-                return 1.0 / (1.0 + Math.exp(first - second));
+                return (double) second - first;
         }
     }
 

@@ -1,0 +1,155 @@
+package org.odf2nna.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.InputException;
+
+class AtomicFilesTest {
+
+    @TempDir
+    Path dir;
+
+    private List<String> names() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    private static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void writesTheContentAndLeavesNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("model.onnx");
+        byte[] bytes = randomBytes(300_000, 1);
+        AtomicFiles.writeBytes(target, bytes, null);
+        assertArrayEquals(bytes, Files.readAllBytes(target));
+        assertEquals(List.of("model.onnx"), names());
+        AtomicFiles.writeString(dir.resolve("report.json"), "{\"é\": 1}\n");
+        assertEquals("{\"é\": 1}\n", Files.readString(dir.resolve("report.json"), StandardCharsets.UTF_8));
+        assertEquals(List.of("model.onnx", "report.json"), names());
+    }
+
+    @Test
+    void targetAppearsOnlyWhenCompleteAndChecked() throws IOException {
+        Path target = dir.resolve("out.bin");
+        byte[] bytes = randomBytes(100_000, 2);
+        AtomicBoolean checked = new AtomicBoolean();
+        AtomicFiles.write(target, out -> {
+            out.write(bytes, 0, 50_000);
+            assertFalse(Files.exists(target), "nothing at the target while writing");
+            out.write(bytes, 50_000, 50_000);
+        }, written -> {
+            // The check sees the complete file, next to the target, hidden, and the target still absent.
+            assertFalse(Files.exists(target));
+            assertArrayEquals(bytes, Files.readAllBytes(written));
+            assertEquals(target.toAbsolutePath().getParent(), written.toAbsolutePath().getParent());
+            assertTrue(written.getFileName().toString().startsWith("."), written.toString());
+            checked.set(true);
+        });
+        assertTrue(checked.get());
+        assertArrayEquals(bytes, Files.readAllBytes(target));
+        assertEquals(List.of("out.bin"), names());
+    }
+
+    @Test
+    void replacingAnExistingFile() throws IOException {
+        Path target = dir.resolve("model.onnx");
+        Files.writeString(target, "old content that is longer than the new one");
+        AtomicFiles.write(target, out -> out.write("new".getBytes(StandardCharsets.UTF_8)), written ->
+                // The old file stays in place until the new one is verified.
+                assertEquals("old content that is longer than the new one", Files.readString(target)));
+        assertEquals("new", Files.readString(target));
+        assertEquals(List.of("model.onnx"), names());
+    }
+
+    @Test
+    void failingCheckLeavesNoTargetAndNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("bad.onnx");
+        InputException e = assertThrows(InputException.class, () -> AtomicFiles.writeBytes(target, new byte[] {1, 2, 3},
+                written -> {
+                    throw new IOException("ONNX Runtime cannot load it");
+                }));
+        assertEquals(target, e.file());
+        assertTrue(e.getMessage().contains("ONNX Runtime cannot load it"), e.getMessage());
+        assertEquals(List.of(), names());
+
+        // An unchecked exception from the check propagates as it is, and also cleans up.
+        IllegalStateException boom = new IllegalStateException("boom");
+        IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                () -> AtomicFiles.writeBytes(target, new byte[] {1}, written -> {
+                    throw boom;
+                }));
+        assertSame(boom, thrown);
+        assertEquals(List.of(), names());
+    }
+
+    @Test
+    void failureWhileWritingKeepsTheOldTargetAndCleansUp() throws IOException {
+        Path target = dir.resolve("keep.onnx");
+        Files.writeString(target, "previous");
+        assertThrows(InputException.class, () -> AtomicFiles.write(target, out -> {
+            out.write(new byte[1000]);
+            throw new IOException("disk full");
+        }, null));
+        assertEquals("previous", Files.readString(target));
+        assertThrows(InputException.class, () -> AtomicFiles.writeBytes(target, new byte[10], written -> {
+            throw new IOException("refused");
+        }));
+        assertEquals("previous", Files.readString(target));
+        assertEquals(List.of("keep.onnx"), names());
+    }
+
+    @Test
+    void missingFolderIsAnInputError() {
+        Path target = dir.resolve("no-such-folder").resolve("model.onnx");
+        InputException e = assertThrows(InputException.class, () -> AtomicFiles.writeString(target, "x"));
+        assertEquals(target, e.file());
+    }
+
+    @Test
+    void relativeTargetIsWrittenWhereItPoints() throws IOException {
+        Path target = dir.resolve("rel.txt");
+        Path relative = Path.of("").toAbsolutePath().relativize(target);
+        assertFalse(relative.isAbsolute());
+        AtomicFiles.writeString(relative, "hello");
+        assertEquals("hello", Files.readString(target));
+        assertEquals(List.of("rel.txt"), names());
+    }
+
+    @Test
+    void newFileGetsTheSamePermissionsAsAnOrdinaryNewFile() throws IOException {
+        Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        // A file written by Files.write gets 0666 minus the umask; the atomic writer must not make its output
+        // private (0600, the permissions of a Files.createTempFile) just because it went through a temp file.
+        Path ordinary = dir.resolve("ordinary.txt");
+        Files.writeString(ordinary, "x");
+        Set<PosixFilePermission> expected = Files.getPosixFilePermissions(ordinary);
+        Path target = dir.resolve("atomic.txt");
+        AtomicFiles.writeString(target, "x");
+        assertEquals(expected, Files.getPosixFilePermissions(target));
+    }
+}
