@@ -139,6 +139,47 @@ class MainTest {
     }
 
     @Test
+    void shrinkWithTrainingDataAddsThePrStage() throws IOException {
+        Path out = dir.resolve("retrained.onnx");
+        Path report = dir.resolve("r.json");
+        CliRun run = CliRun.of("-q", "shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
+                "examples/iris/iris-train.csv", "--retrain-epochs", "3", "-e", "0.5", "-o", out.toString(),
+                "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("PR accuracy"), run.out());
+        assertTrue(run.out().contains("up to 3 epochs (--retrain-epochs 3)"), run.out());
+        JsonObject outcome = JsonParser.parseString(Files.readString(report)).getAsJsonObject()
+                .getAsJsonArray("outcomes").get(0).getAsJsonObject();
+        assertTrue(outcome.getAsJsonObject("training").get("epochsRun").getAsInt() <= 3);
+        // The written file is the retrained model: eval gives the PR figure.
+        CliRun eval = CliRun.of("eval", out.toString(), IRIS_TEST.toString(), "--json");
+        assertEquals(outcome.getAsJsonObject("retrained").get("accuracy").getAsDouble(),
+                JsonParser.parseString(eval.out()).getAsJsonObject().getAsJsonObject("metrics").get("accuracy")
+                        .getAsDouble(), 1e-12);
+    }
+
+    @Test
+    void retrainingOptionsAreChecked() {
+        Path out = dir.resolve("never.onnx");
+        String[][] bad = {
+            {"--retrain-epochs", "5"},
+            {"--original-epochs", "100"},
+            {"--train", "examples/iris/iris-train.csv", "--validation-split", "1.5"},
+            {"--train", "examples/iris/iris-train.csv", "--learning-rate", "-1"},
+            {"--train", "examples/iris/iris-train.csv", "--batch-size", "0"},
+            {"--train", "examples/iris/iris-train.csv", "--retrain-epochs", "-2"},
+        };
+        for (String[] options : bad) {
+            List<String> args = new java.util.ArrayList<>(List.of("shrink", IRIS.toString(), "--eval",
+                    IRIS_TEST.toString(), "-o", out.toString()));
+            args.addAll(List.of(options));
+            CliRun run = CliRun.of(args.toArray(new String[0]));
+            assertEquals(2, run.exitCode(), String.join(" ", options) + ": " + run);
+            assertFalse(Files.exists(out));
+        }
+    }
+
+    @Test
     void severalEpsilonsGiveOneFileEach() {
         Path out = dir.resolve("m.onnx");
         CliRun run = CliRun.of("-q", "shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "-e", "0,0.5",

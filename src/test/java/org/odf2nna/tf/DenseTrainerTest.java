@@ -104,7 +104,7 @@ class DenseTrainerTest {
         DenseNetwork start = randomNetwork(random, new int[] {4, 8, 8, 1}, Activation.TANH, OutputHead.NONE);
         TrainingData data = blobs(random, 300, 2);
         TrainingData[] parts = data.split(0.25, 11);
-        TrainingOptions options = new TrainingOptions(5, 16, 0.005f, 42, 0, 0);
+        TrainingOptions options = new TrainingOptions(5, 16, 0.005f, 42, 0, 1); // one thread: see Retrainer
         DenseNetwork a = DenseTrainer.train(start, parts[0], parts[1], Loss.SIGMOID_CROSS_ENTROPY, options,
                 (e, n) -> { }).network();
         DenseNetwork b = DenseTrainer.train(start, parts[0], parts[1], Loss.SIGMOID_CROSS_ENTROPY, options,
