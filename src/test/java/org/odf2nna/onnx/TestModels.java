@@ -1040,6 +1040,7 @@ public final class TestModels {
             } else {
                 t = node("MatMul", "fc" + n, List.of(in, weight), "fc" + n + "_mm");
                 if (s.style.hasBias()) {
+                    addValueInfo(t, units);
                     constant(bias, s.c, units);
                     List<String> addInputs = s.style == Style.MATMUL_ADD_LEFT ? List.of(bias, t) : List.of(t, bias);
                     t = node("Add", "fc" + n + "_add", addInputs, "fc" + n + "_out");
