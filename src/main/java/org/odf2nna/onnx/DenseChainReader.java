@@ -239,7 +239,7 @@ public final class DenseChainReader {
                 checkPassThrough(p);
                 b.tensors.add(t);
                 t = p.getInput(0);
-                if (activation == null && normAfterActivation == null) {
+                if (activation == null && normAfterActivation == null && biasAdd == null) {
                     unitOutput = t;
                 }
                 continue;
@@ -269,7 +269,7 @@ public final class DenseChainReader {
             }
             if (op.equals("Add") && biasAdd == null && p.getInputCount() == 2) {
                 int constantSide = graph.isConstant(p.getInput(1)) ? 1 : graph.isConstant(p.getInput(0)) ? 0 : -1;
-                if (constantSide >= 0 && isDenseOp(graph.producer(p.getInput(1 - constantSide)))) {
+                if (constantSide >= 0 && isDenseOp(graph.producer(skipPassThrough(p.getInput(1 - constantSide))))) {
                     biasAdd = p;
                     biasTensor = p.getInput(constantSide);
                     b.tensors.add(t);

@@ -96,6 +96,9 @@ class DenseChainReaderTest {
                 .identity(1).dropout(1).norm(1, Norm.BEFORE_ACTIVATION).build()));
         cases.add(Arguments.of("dropout, opset 7 IR 3", TestModels.dense(4, 8, 6, 3).opset(7).dropout(0).dropout(1)
                 .style(Style.GEMM).build()));
+        cases.add(Arguments.of("Identity between MatMul and its bias Add", TestModels.dense(4, 8, 6, 3)
+                .style(Style.MATMUL_ADD).style(1, Style.MATMUL_ADD_LEFT).identityBeforeBias(0).identityBeforeBias(1)
+                .activation(0, Act.none()).build()));
         // storage, versions, types, decorations
         cases.add(Arguments.of("float_data storage", TestModels.dense(4, 8, 6, 3).storage(Storage.TYPED)
                 .norm(0, Norm.BEFORE_ACTIVATION).build()));
@@ -207,6 +210,9 @@ class DenseChainReaderTest {
         assertEquals(List.of("fc1", "fc2", "fc3"), read.layerNodes());
         OnnxDenseModel linear = read(TestModels.dense(4, 8, 3).activation(Act.none()).style(Style.MATMUL_ADD).build());
         assertEquals(List.of("fc1_out"), linear.hiddenUnitOutputs());
+        OnnxDenseModel identity = read(TestModels.dense(4, 8, 3).activation(Act.none()).style(Style.MATMUL_ADD)
+                .identityBeforeBias(0).build());
+        assertEquals(List.of("fc1_out"), identity.hiddenUnitOutputs(), "the output with its bias added");
     }
 
     /** A residual Add in front of the last layers makes everything before it a backbone, not an error. */

@@ -69,6 +69,9 @@ class DenseChainWriterTest {
 
     static Stream<Arguments> allModels() {
         List<Arguments> cases = new ArrayList<>(unnormalisedModels().toList());
+        cases.add(Arguments.of("Identity between MatMul and bias, linear hidden layer", TestModels.dense(4, 8, 6, 3)
+                .style(Style.MATMUL_ADD).identityBeforeBias(0).identityBeforeBias(1).activation(0, Act.none())
+                .valueInfo().build()));
         cases.add(Arguments.of("BN before and after activation", TestModels.dense(4, 8, 6, 3)
                 .norm(0, Norm.BEFORE_ACTIVATION).norm(1, Norm.AFTER_ACTIVATION).valueInfo().build()));
         cases.add(Arguments.of("BN writes the graph output", TestModels.dense(4, 8, 6, 3).style(Style.MATMUL_NO_BIAS)

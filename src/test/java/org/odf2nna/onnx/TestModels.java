@@ -253,6 +253,7 @@ public final class TestModels {
         Norm norm = Norm.NONE;
         boolean dropout;
         boolean identity;
+        boolean identityBeforeBias;
         int[] dead = new int[0];
         float alpha = 1f;
         float beta = 1f;
@@ -489,6 +490,12 @@ public final class TestModels {
         /** An Identity node between layer {@code layer}'s dense op and its activation. */
         public Builder identity(int layer) {
             layers.get(layer).identity = true;
+            return this;
+        }
+
+        /** An Identity node between layer {@code layer}'s MatMul and its bias Add. */
+        public Builder identityBeforeBias(int layer) {
+            layers.get(layer).identityBeforeBias = true;
             return this;
         }
 
@@ -1041,6 +1048,10 @@ public final class TestModels {
                 t = node("MatMul", "fc" + n, List.of(in, weight), "fc" + n + "_mm");
                 if (s.style.hasBias()) {
                     addValueInfo(t, units);
+                    if (s.identityBeforeBias) {
+                        t = node("Identity", "id" + n + "_mm", List.of(t), "fc" + n + "_mm_id");
+                        addValueInfo(t, units);
+                    }
                     constant(bias, s.c, units);
                     List<String> addInputs = s.style == Style.MATMUL_ADD_LEFT ? List.of(bias, t) : List.of(t, bias);
                     t = node("Add", "fc" + n + "_add", addInputs, "fc" + n + "_out");
