@@ -54,6 +54,8 @@ class ShrinkerTest {
                         .activation(TestModels.Act.tanh()).build()),
                 Arguments.of("Flatten prefix [N,1,2,2]", TestModels.dense(4, 8, 6, 3)
                         .prefix(TestModels.Prefix.FLATTEN).build()),
+                Arguments.of("Conv backbone", TestModels.dense(8, 8, 6, 3).prefix(TestModels.Prefix.CONV)
+                        .dead(0, 2).build()),
                 Arguments.of("fixed batch of 1", TestModels.dense(4, 8, 6, 3).fixedBatch().valueInfo().build()),
                 Arguments.of("float64, alpha/beta", TestModels.dense(4, 8, 6, 3).doubles()
                         .gemmScale(1, 0.5f, 1.5f).build()),

@@ -57,7 +57,7 @@ class DenseChainReaderTest {
         // activations
         List<Act> acts = List.of(Act.relu(), Act.leakyRelu(0.2f), Act.leakyRelu(null), Act.elu(0.7f), Act.elu(null),
                 Act.selu(1.5f, 1.1f), Act.selu(null, null), Act.sigmoid(), Act.tanh(), Act.softplus(),
-                Act.hardSigmoid(0.3f, 0.4f), Act.hardSigmoid(null, null), Act.clip(-0.5f, 0.8f), Act.clip(0f, null),
+                Act.hardSigmoid(0.3f, 0.4f), Act.hardSigmoid(null, null), Act.clip(-0.5f, 0.8f), Act.clip(0f, null), Act.clip(null, 0.5f),
                 Act.prelu(0.15f), Act.identityNode(), Act.none());
         for (Act act : acts) {
             cases.add(Arguments.of("activation " + act, TestModels.dense(4, 7, 5, 2).activation(act).build()));

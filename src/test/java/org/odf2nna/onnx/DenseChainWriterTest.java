@@ -72,6 +72,8 @@ class DenseChainWriterTest {
         cases.add(Arguments.of("Identity between MatMul and bias, linear hidden layer", TestModels.dense(4, 8, 6, 3)
                 .style(Style.MATMUL_ADD).identityBeforeBias(0).identityBeforeBias(1).activation(0, Act.none())
                 .valueInfo().build()));
+        cases.add(Arguments.of("float64 without biases", TestModels.dense(4, 8, 6, 3).doubles()
+                .style(0, Style.GEMM_NO_BIAS).style(1, Style.MATMUL_NO_BIAS).style(2, Style.MATMUL_NO_BIAS).build()));
         cases.add(Arguments.of("BN before and after activation", TestModels.dense(4, 8, 6, 3)
                 .norm(0, Norm.BEFORE_ACTIVATION).norm(1, Norm.AFTER_ACTIVATION).valueInfo().build()));
         cases.add(Arguments.of("BN writes the graph output", TestModels.dense(4, 8, 6, 3).style(Style.MATMUL_NO_BIAS)
@@ -280,6 +282,39 @@ class DenseChainWriterTest {
         List<double[]> means = means(built.hiddenReference(rows, ROWS), built.hiddenUnits(), ROWS);
         DenseNetwork pruned = prune(read.network(), means, new int[][] {{0, 1, 5}, range(6)});
         ModelProto written = DenseChainWriter.write(read, pruned);
+        float[] out = TestModels.runOrt(written, read.input(), rows, ROWS, 4, "y");
+        TestModels.assertClose(pruned.forward(rows, ROWS), out, TOLERANCE, "written vs pruned");
+    }
+
+    @Test
+    void biasInAConstantValueFloatsIsRewritten() {
+        TestModels.Built built = TestModels.dense(4, 8, 6, 3).style(Style.MATMUL_ADD).build();
+        // fc2's bias becomes a Constant node with value_floats
+        GraphProto.Builder g = built.model().getGraph().toBuilder();
+        TensorProto bias = TestModels.initializer(built.model(), "fc2.bias");
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            if (g.getInitializer(i).getName().equals("fc2.bias")) {
+                g.removeInitializer(i);
+                break;
+            }
+        }
+        var floats = org.odf2nna.onnx.proto.OnnxProto.AttributeProto.newBuilder().setName("value_floats")
+                .setType(org.odf2nna.onnx.proto.OnnxProto.AttributeProto.AttributeType.FLOATS);
+        for (double v : TestModels.values(bias)) {
+            floats.addFloats((float) v);
+        }
+        g.addNode(0, NodeProto.newBuilder().setOpType("Constant").setName("bias2").addOutput("fc2.bias")
+                .addAttribute(floats));
+        ModelProto model = built.model().toBuilder().setGraph(g).build();
+        OnnxDenseModel read = DenseChainReader.read(model, FILE);
+        assertEquals(built.expectedNetwork().layer(1), read.network().layer(1));
+        float[] rows = TestModels.randomRows(14, ROWS, 4);
+        List<double[]> means = means(built.hiddenReference(rows, ROWS), built.hiddenUnits(), ROWS);
+        DenseNetwork pruned = prune(read.network(), means, new int[][] {{0, 1, 2, 7}, {0, 4, 5}});
+        ModelProto written = DenseChainWriter.write(read, pruned);
+        NodeProto constant = TestModels.nodeNamed(written, "bias2");
+        assertEquals(1, constant.getAttributeCount());
+        assertEquals(List.of(3L), constant.getAttribute(0).getT().getDimsList());
         float[] out = TestModels.runOrt(written, read.input(), rows, ROWS, 4, "y");
         TestModels.assertClose(pruned.forward(rows, ROWS), out, TOLERANCE, "written vs pruned");
     }

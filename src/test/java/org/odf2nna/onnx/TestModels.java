@@ -814,8 +814,6 @@ public final class TestModels {
         final Random random;
         final int type;
         final GraphProto.Builder graph = GraphProto.newBuilder();
-        final List<String> constantInputs = new ArrayList<>();
-        int nodeCount;
 
         Generator(Builder spec) {
             this.spec = spec;
@@ -866,8 +864,6 @@ public final class TestModels {
                     }
                     graph.addInitializer(tensor("norm.mean", prefixA, false, widths[0]));
                     graph.addInitializer(tensor("norm.std", prefixB, false, widths[0]));
-                    constantInputs.add("norm.mean");
-                    constantInputs.add("norm.std");
                     t = node("Sub", "sub", List.of(t, "norm.mean"), "x_centred");
                     t = node("Div", "div", List.of(t, "norm.std"), "x_scaled");
                     break;
@@ -884,8 +880,6 @@ public final class TestModels {
                     }
                     graph.addInitializer(tensor("conv.weight", prefixA, false, channels, 1, 1, 1));
                     graph.addInitializer(tensor("conv.bias", prefixB, false, channels));
-                    constantInputs.add("conv.weight");
-                    constantInputs.add("conv.bias");
                     t = node("Conv", "conv", List.of(t, "conv.weight", "conv.bias"), "x_conv",
                             AttributeProto.newBuilder().setName("kernel_shape").setType(AttributeProto.AttributeType.INTS)
                                     .addInts(1).addInts(1).build());
@@ -895,7 +889,6 @@ public final class TestModels {
                 case RESHAPE_ONE_ROW:
                     graph.addInitializer(TensorProto.newBuilder().setName("one_row").setDataType(
                             TensorProto.DataType.INT64_VALUE).addDims(2).addInt64Data(1).addInt64Data(-1));
-                    constantInputs.add("one_row");
                     t = node("Reshape", "reshape", List.of(t, "one_row"), "x_row");
                     break;
                 default:
@@ -1232,7 +1225,6 @@ public final class TestModels {
                 b.addAttribute(a);
             }
             graph.addNode(b);
-            nodeCount++;
             return output;
         }
     }
