@@ -44,6 +44,7 @@ public final class DenseChainReader {
 
     private final GraphIndex graph;
     private final Path file;
+    private String graphOutput;
 
     private DenseChainReader(ModelProto model, Path file) {
         this.graph = new GraphIndex(model, file);
@@ -61,6 +62,7 @@ public final class DenseChainReader {
     private OnnxDenseModel read(ModelProto model) {
         InputSignature input = dataInput();
         String output = graphOutput();
+        this.graphOutput = output;
 
         String t = skipPassThrough(output);
         OutputHead head = OutputHead.NONE;
@@ -237,7 +239,7 @@ public final class DenseChainReader {
                 checkPassThrough(p);
                 b.tensors.add(t);
                 t = p.getInput(0);
-                if (activation == null && normAfterActivation == null) {
+                if (activation == null && normAfterActivation == null && biasAdd == null) {
                     unitOutput = t;
                 }
                 continue;
@@ -267,7 +269,7 @@ public final class DenseChainReader {
             }
             if (op.equals("Add") && biasAdd == null && p.getInputCount() == 2) {
                 int constantSide = graph.isConstant(p.getInput(1)) ? 1 : graph.isConstant(p.getInput(0)) ? 0 : -1;
-                if (constantSide >= 0 && isDenseOp(graph.producer(p.getInput(1 - constantSide)))) {
+                if (constantSide >= 0 && isDenseOp(graph.producer(skipPassThrough(p.getInput(1 - constantSide))))) {
                     biasAdd = p;
                     biasTensor = p.getInput(constantSide);
                     b.tensors.add(t);
@@ -317,8 +319,10 @@ public final class DenseChainReader {
     private Block endOfChain(NodeProto node, String tensor, boolean isOutputLayer, Block partial) {
         if (isOutputLayer) {
             if (node == null) {
-                throw new InputException(file, "graph", "output '" + tensor
-                        + "' is not computed by a dense layer (Gemm, or MatMul with a constant weight)");
+                throw new InputException(file, "graph", "output '" + graphOutput
+                        + "' is not computed by a dense layer (Gemm, or MatMul with a constant weight)"
+                        + (tensor.equals(graphOutput) ? "" : ": going back from it reaches '" + tensor
+                                + "', which no node computes"));
             }
             String where = partial == null ? "before the output" : "inside the last layer";
             throw new InputException(file, GraphIndex.describe(node), "sits " + where + "; the last layer must be a "

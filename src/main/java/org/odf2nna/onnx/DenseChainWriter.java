@@ -97,7 +97,8 @@ public final class DenseChainWriter {
         ModelProto run() {
             List<LayerBinding> layers = original.binding().layers();
             for (int l = 0; l < layers.size(); l++) {
-                writeLayer(layers.get(l), network.layer(l));
+                boolean folded = layers.get(l).preNorm() != null || (l > 0 && layers.get(l - 1).postNorm() != null);
+                writeLayer(layers.get(l), network.layer(l), folded ? null : original.network().layer(l));
                 if (l < layers.size() - 1) {
                     for (String t : layers.get(l).blockTensors()) {
                         widths.put(t, (long) network.layer(l).units());
@@ -113,9 +114,18 @@ public final class DenseChainWriter {
             return model.build();
         }
 
-        private void writeLayer(LayerBinding binding, DenseLayer layer) {
+        /**
+         * @param unfolded the layer as read, when its tensors hold it as they are (no normalisation folded
+         *                 in); tensors whose values did not change are then left untouched, so that keeping
+         *                 every unit gives back the original bit for bit (Gemm's alpha and beta, and double
+         *                 weights, would not survive a round trip through the float network exactly)
+         */
+        private void writeLayer(LayerBinding binding, DenseLayer layer, DenseLayer unfolded) {
             int inputs = layer.inputs();
             int units = layer.units();
+            boolean sameShape = unfolded != null && unfolded.inputs() == inputs && unfolded.units() == units;
+            boolean sameWeights = sameShape && java.util.Arrays.equals(unfolded.weights(), layer.weights());
+            boolean sameBias = sameShape && java.util.Arrays.equals(unfolded.bias(), layer.bias());
             float[] w = layer.weights();
             float[] stored = new float[w.length];
             for (int i = 0; i < inputs; i++) {
@@ -129,7 +139,9 @@ public final class DenseChainWriter {
                 }
             }
             long[] weightDims = binding.transposed() ? new long[] {units, inputs} : new long[] {inputs, units};
-            replaceConstant(binding.weight(), stored, weightDims);
+            if (!sameWeights) {
+                replaceConstant(binding.weight(), stored, weightDims);
+            }
 
             float[] bias = layer.bias();
             boolean zeroBias = true;
@@ -138,17 +150,19 @@ public final class DenseChainWriter {
             }
             LayerBinding.BiasBinding slot = binding.bias();
             if (slot != null) {
-                float beta = slot.beta();
-                if (beta == 0) {
-                    setFloatAttribute(binding.denseOutput(), "beta", 1f);
-                    beta = 1f;
+                if (!sameBias) {
+                    float beta = slot.beta();
+                    if (beta == 0) {
+                        setFloatAttribute(binding.denseOutput(), "beta", 1f);
+                        beta = 1f;
+                    }
+                    float[] values = new float[units];
+                    for (int j = 0; j < units; j++) {
+                        values[j] = bias[j] / beta;
+                    }
+                    long[] dims = slot.dims().length == 2 ? new long[] {1, units} : new long[] {units};
+                    replaceConstant(slot.slot(), values, dims);
                 }
-                float[] values = new float[units];
-                for (int j = 0; j < units; j++) {
-                    values[j] = bias[j] / beta;
-                }
-                long[] dims = slot.dims().length == 2 ? new long[] {1, units} : new long[] {units};
-                replaceConstant(slot.slot(), values, dims);
             } else if (!zeroBias) {
                 addBias(binding, bias);
             }
