@@ -58,9 +58,8 @@ final class Retrainer {
         }
         TrainingData[] parts = all.split(retrain.validationFraction(), retrain.seed());
         RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
-        // One thread: reproducible, and faster than a thread pool for layers this small.
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
-                retrain.seed(), retrain.patience(), 1);
+                retrain.seed(), retrain.patience());
         Loss loss = Loss.forTask(task, model.network().outputs());
         Retraining settings = new Retraining(retrain.train().toString(), parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),

@@ -14,7 +14,6 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -49,7 +48,7 @@ public final class DenseTrainer {
             throw new IllegalArgumentException("no training rows");
         }
         try (TfNetworkGraph net = new TfNetworkGraph(start, true);
-             Session session = new Session(net.graph, config(options.threads()))) {
+             Session session = TfSessions.open(net.graph)) {
             Ops tf = net.tf;
             // Class targets go in one-hot: TF's C++ gradient registry lacks the sparse cross-entropy op.
             int labelWidth = loss == Loss.SOFTMAX_CROSS_ENTROPY ? start.outputs() : 1;
@@ -102,7 +101,7 @@ public final class DenseTrainer {
     /** Network outputs (after the head) computed by TensorFlow, for checking the other runtimes. */
     public static float[] predict(DenseNetwork network, float[] inputs, int rows) {
         try (TfNetworkGraph net = new TfNetworkGraph(network, false);
-             Session session = new Session(net.graph);
+             Session session = TfSessions.open(net.graph);
              TFloat32 x = TFloat32.tensorOf(Shape.of(rows, network.inputs()),
                      DataBuffers.of(java.util.Arrays.copyOf(inputs, rows * network.inputs()), true, false));
              Result r = session.runner().feed(net.input, x).fetch(net.outputs).run()) {
@@ -110,14 +109,6 @@ public final class DenseTrainer {
             ((TFloat32) r.get(0)).copyTo(DataBuffers.of(out, false, false));
             return out;
         }
-    }
-
-    static ConfigProto config(int threads) {
-        ConfigProto.Builder c = ConfigProto.newBuilder().setInterOpParallelismThreads(1);
-        if (threads > 0) {
-            c.setIntraOpParallelismThreads(threads);
-        }
-        return c.build();
     }
 
     private static Operand<TFloat32> lossOp(Ops tf, Operand<TFloat32> logits, Operand<TFloat32> labels, Loss loss) {

@@ -185,7 +185,7 @@ final class SavedModelFiles {
     /** Loads the checked SavedModel into TensorFlow; the caller closes the bundle. */
     static SavedModelBundle load(Path dir) {
         try {
-            return SavedModelBundle.load(dir.toAbsolutePath().toString(), SERVE_TAG);
+            return TfSessions.load(dir.toAbsolutePath().toString(), SERVE_TAG);
         } catch (TensorFlowException | IllegalArgumentException e) {
             throw new InputException(dir, null, "TensorFlow cannot load the SavedModel: " + firstLine(e.getMessage()), e);
         }

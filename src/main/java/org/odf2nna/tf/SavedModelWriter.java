@@ -189,7 +189,7 @@ public final class SavedModelWriter {
             };
             Operand<TFloat32> output = tf.withName(OUTPUT_KEY).identity(x);
 
-            try (Session session = new Session(graph)) {
+            try (Session session = TfSessions.open(graph)) {
                 assignValues(tf, session, variables, shapes, values);
                 Signature signature = Signature.builder().key(SavedModelFiles.SERVING_KEY)
                         .methodName("tensorflow/serving/predict")

@@ -8,9 +8,8 @@ package org.odf2nna.tf;
  * @param learningRate Adam's learning rate
  * @param seed         seeds the shuffling (and the validation split made by the caller)
  * @param patience     stop after this many epochs without a better validation figure (0: never stop early)
- * @param threads      TensorFlow's intra-op threads (0: all cores)
  */
-public record TrainingOptions(int epochs, int batchSize, float learningRate, long seed, int patience, int threads) {
+public record TrainingOptions(int epochs, int batchSize, float learningRate, long seed, int patience) {
 
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final float DEFAULT_LEARNING_RATE = 1e-3f;

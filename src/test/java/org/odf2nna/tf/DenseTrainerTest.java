@@ -56,7 +56,7 @@ class DenseTrainerTest {
                 DenseNetwork start = randomNetwork(random, new int[] {4, 5, outputs}, a, OutputHead.NONE);
                 TrainingData data = blobs(random, 64, outputs == 1 ? 2 : 3);
                 TrainingResult result = DenseTrainer.train(start, data, data, loss,
-                        new TrainingOptions(2, 16, 0.05f, 1, 0, 1), (e, n) -> { });
+                        new TrainingOptions(2, 16, 0.05f, 1, 0), (e, n) -> { });
                 assertEquals(2, result.epochsRun(), a + " " + loss);
                 assertTrue(Double.isFinite(result.history().get(2).trainLoss()), a + " " + loss);
                 assertTrue(result.history().get(1).trainLoss() != result.history().get(2).trainLoss()
@@ -85,7 +85,7 @@ class DenseTrainerTest {
         DenseNetwork start = randomNetwork(random, new int[] {4, 12, 3}, Activation.RELU, OutputHead.NONE);
         TrainingData[] parts = blobs(random, 600, 3).split(0.2, 7);
         TrainingResult result = DenseTrainer.train(start, parts[0], parts[1], Loss.SOFTMAX_CROSS_ENTROPY,
-                new TrainingOptions(30, 32, 0.01f, 3, 0, 1), (e, n) -> { });
+                new TrainingOptions(30, 32, 0.01f, 3, 0), (e, n) -> { });
         TrainingResult.Epoch first = result.history().get(0);
         TrainingResult.Epoch best = result.history().get(result.bestEpoch());
         assertEquals(0, first.epoch());
@@ -104,7 +104,7 @@ class DenseTrainerTest {
         DenseNetwork start = randomNetwork(random, new int[] {4, 8, 8, 1}, Activation.TANH, OutputHead.NONE);
         TrainingData data = blobs(random, 300, 2);
         TrainingData[] parts = data.split(0.25, 11);
-        TrainingOptions options = new TrainingOptions(5, 16, 0.005f, 42, 0, 1); // one thread: see Retrainer
+        TrainingOptions options = new TrainingOptions(5, 16, 0.005f, 42, 0);
         DenseNetwork a = DenseTrainer.train(start, parts[0], parts[1], Loss.SIGMOID_CROSS_ENTROPY, options,
                 (e, n) -> { }).network();
         DenseNetwork b = DenseTrainer.train(start, parts[0], parts[1], Loss.SIGMOID_CROSS_ENTROPY, options,
@@ -123,7 +123,7 @@ class DenseTrainerTest {
         float[] y = start.forward(x, 200); // the start network is already perfect
         TrainingData[] parts = new TrainingData(x, y, 200, 4).split(0.3, 1);
         TrainingResult result = DenseTrainer.train(start, parts[0], parts[1], Loss.MEAN_SQUARED_ERROR,
-                new TrainingOptions(3, 8, 5f, 1, 0, 1), (e, n) -> { });
+                new TrainingOptions(3, 8, 5f, 1, 0), (e, n) -> { });
         assertEquals(0, result.bestEpoch());
         assertSame(start, result.network());
         assertTrue(result.history().get(0).validationMetric() < 1e-10);
@@ -137,7 +137,7 @@ class DenseTrainerTest {
         float[] y = start.forward(x, 100);
         TrainingData[] parts = new TrainingData(x, y, 100, 4).split(0.3, 1);
         TrainingResult result = DenseTrainer.train(start, parts[0], parts[1], Loss.MEAN_SQUARED_ERROR,
-                new TrainingOptions(50, 8, 5f, 1, 3, 1), (e, n) -> { });
+                new TrainingOptions(50, 8, 5f, 1, 3), (e, n) -> { });
         assertEquals(3, result.epochsRun(), "no epoch beats a perfect start; stop after 3");
     }
 
