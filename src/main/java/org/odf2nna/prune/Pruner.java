@@ -37,6 +37,24 @@ public final class Pruner {
         return network.withLayers(layers);
     }
 
+    /**
+     * Drops inputs of the network (feature selection): each dropped input {@code i} is replaced by its mean
+     * {@code μ_i} over the data, so the first layer's bias gains {@code W_1[i, :] · μ_i} before row {@code i}
+     * of its weights is removed, exactly as a dropped unit is folded into the layer after it.
+     *
+     * @param inputMeans one mean per input of the network
+     * @param keptInputs the inputs to keep, ascending
+     */
+    public static DenseNetwork pruneInputs(DenseNetwork network, double[] inputMeans, int[] keptInputs) {
+        if (inputMeans.length != network.inputs()) {
+            throw new IllegalArgumentException(inputMeans.length + " input means for " + network.inputs() + " inputs");
+        }
+        UnitSelection.Layer chosen = new UnitSelection.Layer(keptInputs, network.inputs(), false);
+        List<DenseLayer> layers = new ArrayList<>(network.layers());
+        layers.set(0, foldDropped(layers.get(0), chosen, inputMeans));
+        return network.withLayers(layers);
+    }
+
     /** Adds the dropped inputs' mean contributions to the bias, then removes those inputs. */
     static DenseLayer foldDropped(DenseLayer next, UnitSelection.Layer chosen, double[] means) {
         int units = next.units();

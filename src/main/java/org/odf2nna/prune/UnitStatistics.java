@@ -2,6 +2,7 @@ package org.odf2nna.prune;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.odf2nna.network.DenseNetwork;
 
 /**
  * Mean and standard deviation of every hidden unit's output over the evaluation rows, layer by layer.
@@ -38,6 +39,27 @@ public record UnitStatistics(List<double[]> means, List<double[]> stds, long row
             s.add(moments.standardDeviation());
         }
         return new UnitStatistics(m, s, rows);
+    }
+
+    /**
+     * Measures every hidden unit of {@code network} over {@code rows} rows of chain input in plain Java,
+     * {@code chunk} rows at a time (so memory holds one chunk's activations, never all of them).
+     */
+    public static UnitStatistics measure(DenseNetwork network, float[] chainInputs, int rows, int chunk) {
+        List<RunningMoments> moments = new ArrayList<>();
+        for (int units : network.hiddenUnits()) {
+            moments.add(new RunningMoments(units));
+        }
+        int width = network.inputs();
+        for (int from = 0; from < rows; from += chunk) {
+            int n = Math.min(chunk, rows - from);
+            float[] x = java.util.Arrays.copyOfRange(chainInputs, from * width, (from + n) * width);
+            List<float[]> hidden = network.hiddenOutputs(x, n);
+            for (int l = 0; l < hidden.size(); l++) {
+                moments.get(l).add(hidden.get(l), n);
+            }
+        }
+        return of(moments);
     }
 
     public int layerCount() {

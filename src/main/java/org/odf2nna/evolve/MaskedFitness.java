@@ -1,0 +1,71 @@
+package org.odf2nna.evolve;
+
+import java.util.List;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+
+/**
+ * The fast fitness: the masked network (mean folding, no training) run in plain Java on fixed rows, scored
+ * by the caller's metric. The outputs of the layers in front of the first one a mask can change are
+ * computed once, so an evaluation only runs the changed part of the network.
+ */
+public final class MaskedFitness implements Fitness {
+
+    /** Scores a network's outputs (after its head) on the rows; higher is better. Must be thread-safe. */
+    @FunctionalInterface
+    public interface Scorer {
+        double score(float[] outputs, int rows);
+    }
+
+    private final MaskSearch search;
+    private final float[] base;
+    private final int rows;
+    private final Scorer scorer;
+
+    /**
+     * @param chainInputs {@code rows} rows of what the network's first layer reads, row-major
+     */
+    public MaskedFitness(MaskSearch search, float[] chainInputs, int rows, Scorer scorer) {
+        DenseNetwork network = search.network();
+        if (chainInputs.length < (long) rows * network.inputs()) {
+            throw new IllegalArgumentException("rows hold " + chainInputs.length + " values, need " + rows + "x"
+                    + network.inputs());
+        }
+        this.search = search;
+        this.rows = rows;
+        this.scorer = scorer;
+        float[] x = java.util.Arrays.copyOf(chainInputs, rows * network.inputs());
+        for (int l = 0; l < search.firstChangedLayer(); l++) {
+            x = network.layer(l).forward(x, rows);
+        }
+        this.base = x;
+    }
+
+    @Override
+    public double evaluate(Mask mask) {
+        DenseNetwork masked = search.apply(mask);
+        float[] x = base;
+        if (search instanceof FeatureSearch features) {
+            x = columns(base, rows, search.network().inputs(), features.kept(mask));
+        }
+        List<DenseLayer> layers = masked.layers();
+        for (int l = search.firstChangedLayer(); l < layers.size(); l++) {
+            x = layers.get(l).forward(x, rows);
+        }
+        masked.head().apply(x, rows, masked.outputs());
+        return scorer.score(x, rows);
+    }
+
+    /** The kept columns of row-major rows. */
+    static float[] columns(float[] values, int rows, int width, int[] kept) {
+        float[] out = new float[rows * kept.length];
+        for (int r = 0; r < rows; r++) {
+            int from = r * width;
+            int to = r * kept.length;
+            for (int k = 0; k < kept.length; k++) {
+                out[to + k] = values[from + kept[k]];
+            }
+        }
+        return out;
+    }
+}
