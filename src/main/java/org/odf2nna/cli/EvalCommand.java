@@ -47,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
         OnnxDenseModel read = DenseChainReader.read(model);
         DenseNetwork network = read.network();
         Task task = data.task() != null ? data.task() : Task.infer(network.outputs(), network.head());
-        EvalData rows = data.data(csv, ColumnRequest.Target.REQUIRED).withFeatures(read.featuresPerRow());
+        EvalData rows = data.data(csv, ColumnRequest.Target.REQUIRED).forModel(read);
         Metrics metrics = ModelScan.evaluate(read.model(), read.input(), network, rows, task, data.device(),
                 main.progress(), model, read.outputName());
         if (json) {

@@ -1,8 +1,10 @@
 package org.odf2nna.method;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
+import org.odf2nna.onnx.OnnxDenseModel;
 
 /**
  * A CSV file of rows for a model, with how its columns are to be read.
@@ -23,6 +25,30 @@ public record EvalData(Path file, ColumnRequest columns, int batchSize) {
     public EvalData withFeatures(int features) {
         ColumnRequest c = columns;
         return new EvalData(file, new ColumnRequest(features, c.label(), c.target(), c.featureNames()), batchSize);
+    }
+
+    /**
+     * The same rows, read for {@code model}: by column name when the model records the feature columns it
+     * reads (then other columns are ignored and their order does not matter, and the recorded target column
+     * is the target unless {@code --label} names another), else by position.
+     */
+    public EvalData forModel(OnnxDenseModel model) {
+        List<String> names = ModelColumns.featureNames(model);
+        if (names == null) {
+            return withFeatures(model.featuresPerRow());
+        }
+        String label = columns.label();
+        String target = ModelColumns.targetName(model);
+        if (label == null && target != null && columns.target() != ColumnRequest.Target.ABSENT
+                && !names.contains(target) && CsvReader.readHeader(file).contains(target)) {
+            label = target;
+        }
+        return new EvalData(file, new ColumnRequest(names.size(), label, columns.target(), names), batchSize);
+    }
+
+    /** The same rows, reading the named feature columns. */
+    public EvalData withFeatureNames(List<String> names) {
+        return new EvalData(file, columns.withFeatureNames(names), batchSize);
     }
 
     public CsvReader open() {
