@@ -44,19 +44,28 @@ final class Retrainer {
 
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, int inferenceBatch,
             Device device, Progress progress) {
-        EvalData rows = new EvalData(retrain.train(), ColumnRequest.of(model.featuresPerRow(),
-                null, ColumnRequest.Target.REQUIRED), inferenceBatch);
+        EvalData rows = new EvalData(retrain.train(), ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED),
+                inferenceBatch).forModel(model);
         return prepare(model, retrain, task, rows, device, progress);
     }
 
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
         TrainingData all = TrainingRows.load(model, rows, task, device, progress);
+        return prepare(model, retrain, task, split(all, retrain));
+    }
+
+    /** The seeded split into {training, validation} rows that retraining uses. */
+    static TrainingData[] split(TrainingData all, RetrainOptions retrain) {
         if (all.rows() < 2) {
             throw new InputException(retrain.train(), null, "has " + all.rows() + " row; retraining needs at least 2 "
                     + "(some are held out for validation)");
         }
-        TrainingData[] parts = all.split(retrain.validationFraction(), retrain.seed());
+        return all.split(retrain.validationFraction(), retrain.seed());
+    }
+
+    /** A retrainer on rows already loaded and split (see {@link #split}). */
+    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts) {
         RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience());
@@ -71,6 +80,29 @@ final class Retrainer {
 
     Retraining settings() {
         return settings;
+    }
+
+    /**
+     * The same retraining for a network that reads only the given inputs (feature selection): the rows keep
+     * those columns, and the conditioning is the one those columns alone would get.
+     */
+    Retrainer keepInputs(int[] kept) {
+        return new Retrainer(train.keepColumns(kept), validation.keepColumns(kept), conditioning.keepInputs(kept), loss,
+                options, settings);
+    }
+
+    /**
+     * A short fine-tune of {@code pruned} as a fitness: {@code epochs} epochs on the training rows, and the
+     * best validation figure seen (the pruned weights competing as epoch 0), as accuracy, or as minus the
+     * mean squared error in target units, so that higher is always better.
+     */
+    double fineTunedFitness(DenseNetwork pruned, int epochs) {
+        TrainingOptions brief = new TrainingOptions(epochs, options.batchSize(), options.learningRate(),
+                options.seed(), 0);
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss, brief,
+                (epoch, total) -> { });
+        double best = result.history().get(result.bestEpoch()).validationMetric();
+        return loss == Loss.MEAN_SQUARED_ERROR ? -conditioning.mseInTargetUnits(best) : best;
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.odf2nna.method;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,6 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.Pruner;
@@ -25,7 +23,6 @@ import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.TrainingSummary;
-import org.odf2nna.tf.DenseTrainer;
 
 /**
  * ODF2NNA's pruning steps on an existing ONNX model: score every hidden unit on the evaluation rows,
@@ -33,10 +30,6 @@ import org.odf2nna.tf.DenseTrainer;
  * retrain the smaller network, and write an ONNX file that has been loaded back and checked.
  */
 public final class Shrinker {
-
-    /** How far ONNX Runtime's outputs may stray from the internal network's before a file is refused. */
-    static final double ABSOLUTE_TOLERANCE = 1e-4;
-    static final double RELATIVE_TOLERANCE = 1e-3;
 
     private Shrinker() {
     }
@@ -55,10 +48,10 @@ public final class Shrinker {
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
         Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
-        EvalData eval = options.eval().withFeatures(model.featuresPerRow());
+        EvalData eval = options.eval().forModel(model);
 
         ScanResult scan = ModelScan.scan(model, eval, task, options.device(), progress);
-        checkReadCorrectly(model, scan.sample());
+        WrittenModels.checkReadCorrectly(model, scan.sample());
 
         List<LayerSpread> spreads = new ArrayList<>();
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
@@ -85,7 +78,8 @@ public final class Shrinker {
                 training = retrained.summary();
                 written = DenseChainWriter.write(model, result);
             }
-            double difference = save(written, output, result, model, scan.sample(), options, retrainer != null);
+            double difference = WrittenModels.save(written, output, result, scan.sample(), options.device(),
+                    retrainer != null);
             Metrics pr = retrainer == null || scan.metrics() == null ? null
                     : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
                             output, model.outputName());
@@ -101,84 +95,5 @@ public final class Shrinker {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
         return report;
-    }
-
-    /**
-     * The internal network must reproduce what ONNX Runtime computed for the original graph; if not, the
-     * reader misunderstood the graph and nothing should be written from it.
-     */
-    static void checkReadCorrectly(OnnxDenseModel model, ScanResult.Sample sample) {
-        float[] expected = model.network().forward(sample.chainInput(), sample.rows());
-        double worst = worstExcess(sample.outputs(), expected);
-        if (worst > 0) {
-            throw new IllegalStateException("the dense chain of " + model.source() + " was not read faithfully: "
-                    + "its outputs differ from ONNX Runtime's by up to " + maxDifference(sample.outputs(), expected));
-        }
-    }
-
-    /**
-     * Writes the model atomically after loading it back and comparing its outputs with the network's
-     * (and, for a retrained network, with TensorFlow's for the same weights).
-     */
-    private static double save(ModelProto written, Path output, DenseNetwork network, OnnxDenseModel original,
-            ScanResult.Sample sample, ShrinkOptions options, boolean checkTensorFlow) {
-        float[] expected = network.forward(sample.chainInput(), sample.rows());
-        if (checkTensorFlow) {
-            float[] tensorflow = DenseTrainer.predict(network, sample.chainInput(), sample.rows());
-            if (worstExcess(tensorflow, expected) > 0) {
-                throw new IllegalStateException("TensorFlow and the internal network disagree on the retrained "
-                        + "weights by up to " + maxDifference(tensorflow, expected));
-            }
-        }
-        double[] difference = new double[1];
-        AtomicFiles.writeBytes(output, written.toByteArray(), temp -> verify(temp, output, expected, sample,
-                original, options, difference));
-        return difference[0];
-    }
-
-    private static void verify(Path temp, Path output, float[] expected, ScanResult.Sample sample,
-            OnnxDenseModel original, ShrinkOptions options, double[] difference) throws IOException {
-        ModelProto reloaded = OnnxModelFile.read(temp);
-        OnnxDenseModel reread;
-        try {
-            reread = DenseChainReader.read(reloaded, output);
-        } catch (InputException e) {
-            throw new IllegalStateException("the written model is no longer a dense chain: " + e.getMessage(), e);
-        }
-        float[] actual = ModelScan.outputsOn(reloaded, reread.input(), sample, options.device(), output,
-                reread.outputName());
-        difference[0] = maxDifference(actual, expected);
-        if (worstExcess(actual, expected) > 0) {
-            throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its outputs differ "
-                    + "from the pruned network's by up to " + difference[0]);
-        }
-    }
-
-    static double maxDifference(float[] actual, float[] expected) {
-        if (actual.length != expected.length) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double worst = 0;
-        for (int i = 0; i < actual.length; i++) {
-            worst = Math.max(worst, Math.abs((double) actual[i] - expected[i]));
-        }
-        return worst;
-    }
-
-    /** Largest amount by which a value misses the tolerance (0 when all are within it). */
-    static double worstExcess(float[] actual, float[] expected) {
-        if (actual.length != expected.length) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double worst = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double allowed = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * Math.abs(expected[i]);
-            double diff = Math.abs((double) actual[i] - expected[i]);
-            if (Double.isNaN(diff)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            worst = Math.max(worst, diff - allowed);
-        }
-        return worst;
     }
 }

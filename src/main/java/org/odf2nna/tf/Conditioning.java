@@ -66,6 +66,20 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
         return new Conditioning(mean, scale, targetMean, targetScale);
     }
 
+    /**
+     * The maps for the given inputs only. Each input is standardised on its own, so this equals the
+     * conditioning fitted on those columns alone.
+     */
+    public Conditioning keepInputs(int[] kept) {
+        double[] mean = new double[kept.length];
+        double[] scale = new double[kept.length];
+        for (int k = 0; k < kept.length; k++) {
+            mean[k] = inputMean[kept[k]];
+            scale[k] = inputScale[kept[k]];
+        }
+        return new Conditioning(mean, scale, targetMean, targetScale);
+    }
+
     /** The rows in training coordinates (new arrays). */
     public TrainingData apply(TrainingData data) {
         int width = data.width();

@@ -54,6 +54,19 @@ public record TrainingData(float[] inputs, float[] targets, int rows, int width)
         return new TrainingData(x, y, count, width);
     }
 
+    /** The same rows restricted to the given columns, in the given order (feature selection). */
+    public TrainingData keepColumns(int[] kept) {
+        float[] x = new float[rows * kept.length];
+        for (int r = 0; r < rows; r++) {
+            int from = r * width;
+            int to = r * kept.length;
+            for (int k = 0; k < kept.length; k++) {
+                x[to + k] = inputs[from + kept[k]];
+            }
+        }
+        return new TrainingData(x, java.util.Arrays.copyOf(targets, rows), rows, kept.length);
+    }
+
     static int[] permutation(int n, Random random) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
