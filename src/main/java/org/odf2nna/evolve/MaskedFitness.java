@@ -6,8 +6,10 @@ import org.odf2nna.network.DenseNetwork;
 
 /**
  * The fast fitness: the masked network (mean folding, no training) run in plain Java on fixed rows, scored
- * by the caller's metric. The outputs of the layers in front of the first one a mask can change are
- * computed once, so an evaluation only runs the changed part of the network.
+ * by the caller's metric. What a mask cannot change is computed once: the outputs of the layers in front of
+ * the first searched layer, and that layer's own unit outputs (dropping units of a layer leaves its other
+ * units' outputs as they were; the folding changes the next layer). An evaluation then picks the kept
+ * columns and runs only the rest of the network, with the same arithmetic as the whole pruned network.
  */
 public final class MaskedFitness implements Fitness {
 
@@ -18,7 +20,10 @@ public final class MaskedFitness implements Fitness {
     }
 
     private final MaskSearch search;
+    /** Rows as the first layer not computed in advance reads them (all columns, before masking). */
     private final float[] base;
+    private final int baseLayers;
+    private final int baseWidth;
     private final int rows;
     private final Scorer scorer;
 
@@ -35,21 +40,23 @@ public final class MaskedFitness implements Fitness {
         this.rows = rows;
         this.scorer = scorer;
         float[] x = java.util.Arrays.copyOf(chainInputs, rows * network.inputs());
-        for (int l = 0; l < search.firstChangedLayer(); l++) {
+        int through = search instanceof UnitSearch ? search.firstChangedLayer() + 1 : 0;
+        for (int l = 0; l < through; l++) {
             x = network.layer(l).forward(x, rows);
         }
         this.base = x;
+        this.baseLayers = through;
+        this.baseWidth = through == 0 ? network.inputs() : network.layer(through - 1).units();
     }
 
     @Override
     public double evaluate(Mask mask) {
         DenseNetwork masked = search.apply(mask);
-        float[] x = base;
-        if (search instanceof FeatureSearch features) {
-            x = columns(base, rows, search.network().inputs(), features.kept(mask));
-        }
+        int[] kept = search instanceof FeatureSearch features ? features.kept(mask)
+                : ((UnitSearch) search).selection(mask).layer(baseLayers - 1).kept();
+        float[] x = columns(base, rows, baseWidth, kept);
         List<DenseLayer> layers = masked.layers();
-        for (int l = search.firstChangedLayer(); l < layers.size(); l++) {
+        for (int l = baseLayers; l < layers.size(); l++) {
             x = layers.get(l).forward(x, rows);
         }
         masked.head().apply(x, rows, masked.outputs());
