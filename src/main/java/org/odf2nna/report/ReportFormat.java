@@ -118,23 +118,114 @@ public final class ReportFormat {
         }
         Retraining r = report.retraining();
         if (r != null) {
-            s.append('\n').append(String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d rows, %d held out "
-                    + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%s%n", r.trainData(),
-                    r.trainRows(), r.validationRows(), r.epochs(), r.epochsSource(), r.batchSize(),
-                    number(r.learningRate()), r.seed(), r.reproducible() ? ""
-                            : " (not reproducible: TF_ENABLE_ONEDNN_OPTS is not 0)"));
+            s.append('\n').append(retrainingLine(r));
             for (EpsilonOutcome o : report.outcomes()) {
                 TrainingSummary t = o.training();
                 if (t != null) {
-                    boolean accuracy = t.validationMetric().equals("accuracy");
-                    s.append(String.format(Locale.ROOT, "  ε=%s: %d epochs run, kept epoch %d; validation %s %s → %s%n",
-                            number(o.epsilon()), t.epochsRun(), t.bestEpoch(), t.validationMetric(),
-                            accuracy ? percent(t.validationBefore()) : number(t.validationBefore()),
-                            accuracy ? percent(t.validationAfter()) : number(t.validationAfter())));
+                    s.append(trainingLine("ε=" + number(o.epsilon()), t));
                 }
             }
         }
         return s.toString();
+    }
+
+    /** The evolve report: the search's progress, then the paper's table for the model written. */
+    public static String table(EvolveReport report) {
+        StringBuilder s = new StringBuilder();
+        s.append("Model  ").append(report.model()).append("  (").append(report.original().architecture()).append(", ")
+                .append(report.original().parameters()).append(" parameters)\n");
+        s.append("Data   ").append(report.data()).append("  (").append(report.rows()).append(" rows, ")
+                .append(report.task()).append(")\n");
+        if (report.originalMetrics() != null) {
+            s.append("OR     ").append(describe(report.originalMetrics())).append('\n');
+        } else {
+            s.append("OR     no target column: metrics left out\n");
+        }
+        EvolveReport.Search search = report.search();
+        boolean features = search.target().equals("features");
+        String what = features ? "input features" : "units of hidden layer" + (search.layers().size() > 1 ? "s " : " ")
+                + String.join(", ", search.layers().stream().map(String::valueOf).toList());
+        s.append('\n').append(String.format(Locale.ROOT, "Search   %s (%d bits): steady-state GA, population %d, "
+                + "%d evaluations, uniform crossover, one-bit-flip mutation %s, seed %d%n", what, search.bits(),
+                search.population(), search.budget(), number(search.mutation()), search.seed()));
+        boolean accuracy = search.fitnessMetric().equals("accuracy");
+        s.append(String.format(Locale.ROOT, "Fitness  validation %s of the masked network (%s) on %d training rows "
+                + "held out; %s%n", search.fitnessMetric(), search.fitnessEpochs() == 0 ? "mean folding, no training"
+                        : "mean folding, then " + search.fitnessEpochs() + " epoch" + (search.fitnessEpochs() == 1 ? ""
+                                : "s") + " of training", search.validationRows(),
+                search.threads() == 1 ? "one evaluation at a time" : search.threads() + " evaluations at a time"));
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"generation", "evaluations", "best " + search.fitnessMetric(),
+            features ? "features kept" : "units kept"});
+        for (EvolveReport.Generation g : report.generations()) {
+            rows.add(new String[] {Integer.toString(g.generation()), Integer.toString(g.evaluations()),
+                accuracy ? percent(g.best()) : number(g.best()), g.bestActive() + "/" + search.bits()});
+        }
+        appendColumns(s, rows, "  ");
+        s.append(String.format(Locale.ROOT, "  %d evaluations, %d children answered from the cache%s%n",
+                search.evaluations(), search.cacheHits(), search.stalled()
+                        ? "; stopped early: the population had converged" : ""));
+        s.append('\n');
+
+        EvolveReport.Outcome o = report.outcome();
+        Metrics or = report.originalMetrics();
+        String metric = or == null ? null : or.primaryName();
+        List<String> head = new ArrayList<>(List.of("parameters", "reduction", "architecture",
+                features ? "features kept" : "units kept"));
+        if (metric != null) {
+            head.add("OR " + metric);
+            head.add("PWR " + metric);
+            head.add("PR " + metric);
+        }
+        head.add("output");
+        List<String> row = new ArrayList<>();
+        row.add(report.original().parameters() + " → " + o.network().parameters());
+        row.add(String.format(Locale.ROOT, "%.1f%%", o.reductionPercent()));
+        row.add(o.network().architecture());
+        if (features) {
+            row.add(o.featuresKept().size() + "/" + search.bits());
+        } else {
+            StringBuilder kept = new StringBuilder();
+            for (int l = 0; l < o.unitsKept().size(); l++) {
+                kept.append(l > 0 ? ", " : "").append(o.unitsKept().get(l)).append('/')
+                        .append(report.original().hiddenUnits().get(l));
+            }
+            row.add(kept.toString());
+        }
+        if (metric != null) {
+            row.add(primary(or));
+            row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+            row.add(o.retrained() == null ? "-" : primary(o.retrained()));
+        }
+        row.add(o.output());
+        appendColumns(s, List.of(head.toArray(new String[0]), row.toArray(new String[0])), "  ");
+        if (features) {
+            s.append(String.format(Locale.ROOT, "  features kept: %s%n", String.join(", ", o.featuresKept())));
+        }
+        Retraining r = report.retraining();
+        if (r != null) {
+            s.append('\n').append(retrainingLine(r));
+            if (o.training() != null) {
+                s.append(trainingLine("best mask", o.training()));
+            }
+        }
+        return s.toString();
+    }
+
+    private static String retrainingLine(Retraining r) {
+        return String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d rows, %d held out "
+                + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%s%n", r.trainData(),
+                r.trainRows(), r.validationRows(), r.epochs(), r.epochsSource(), r.batchSize(),
+                number(r.learningRate()), r.seed(), r.reproducible() ? ""
+                        : " (not reproducible: TF_ENABLE_ONEDNN_OPTS is not 0)");
+    }
+
+    private static String trainingLine(String label, TrainingSummary t) {
+        boolean accuracy = t.validationMetric().equals("accuracy");
+        return String.format(Locale.ROOT, "  %s: %d epochs run, kept epoch %d; validation %s %s → %s%n",
+                label, t.epochsRun(), t.bestEpoch(), t.validationMetric(),
+                accuracy ? percent(t.validationBefore()) : number(t.validationBefore()),
+                accuracy ? percent(t.validationAfter()) : number(t.validationAfter()));
     }
 
     /** The metric a table leads with: accuracy in percent, MSE as a number. */

@@ -1,0 +1,142 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.odf2nna.InputException;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.evolve.GaSettings;
+import org.odf2nna.method.EvolveOptions;
+import org.odf2nna.method.Evolver;
+import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.report.EvolveReport;
+import org.odf2nna.report.ReportFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "evolve", mixinStandardHelpOptions = true,
+        description = {
+            "EvoPruneDeepTL: a steady-state genetic algorithm searches which hidden units (or, with "
+                    + "--select-features, which input features) to keep. A mask is judged by the validation metric "
+                    + "of the network it leaves, each dropped unit's mean output folded into the next layer, on "
+                    + "training rows held out for validation. The best mask becomes a physically smaller network, "
+                    + "which is retrained with TensorFlow Java and written as an ONNX model checked in ONNX Runtime. "
+                    + "The evaluation rows only give the OR, PWR and PR figures; nothing is chosen on them.",
+            "",
+            "Example: odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv --original-epochs 60",
+            "         odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv --select-features",
+            ""})
+final class EvolveCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model (never modified).")
+    Path model;
+
+    @Option(names = "--eval", required = true, paramLabel = "CSV",
+            description = "Test rows (CSV with a header, optionally .gz): the original (OR), pruned (PWR) and "
+                    + "retrained (PR) models are measured on them. Without a target column the metrics are left out.")
+    Path eval;
+
+    @Option(names = "--layers", paramLabel = "L", split = ",",
+            description = "Hidden layers whose units are searched, numbered from 1 at the input (default: all "
+                    + "hidden layers).")
+    List<Integer> layers;
+
+    @Option(names = "--select-features",
+            description = "Search the model's input features instead of units (feature selection): the written "
+                    + "model takes fewer inputs and records the kept CSV column names, by which eval and shrink "
+                    + "then read CSV files. Needs a model whose first dense layer reads the graph input.")
+    boolean selectFeatures;
+
+    @Option(names = "--population", paramLabel = "N", defaultValue = "" + GaSettings.DEFAULT_POPULATION,
+            description = "Individuals of the genetic algorithm (default: ${DEFAULT-VALUE}).")
+    int population;
+
+    @Option(names = "--evaluations", paramLabel = "N",
+            description = "Fitness evaluations, the initial population included; masks seen before are not "
+                    + "evaluated again (default: " + GaSettings.DEFAULT_EVALUATIONS + ", or "
+                    + GaSettings.DEFAULT_EVALUATIONS_SEVERAL_LAYERS + " when several layers are searched).")
+    Integer evaluations;
+
+    @Option(names = "--mutation", paramLabel = "P", defaultValue = "" + GaSettings.DEFAULT_MUTATION,
+            description = "Chance that a child has one bit flipped (default: ${DEFAULT-VALUE}).")
+    double mutation;
+
+    @Option(names = "--fitness-epochs", paramLabel = "N", defaultValue = "0",
+            description = "Epochs of training before each fitness measurement; 0 measures the masked network with "
+                    + "mean folding only, which is fast and runs on all cores (default: ${DEFAULT-VALUE}).")
+    int fitnessEpochs;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Fitness evaluations run at once (default: the number of cores). The result does not "
+                    + "depend on it.")
+    Integer threads;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "Output ONNX file (default: MODEL-NAME.evolved.onnx in the current folder).")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
+    Path report;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    RetrainCliOptions retrain;
+
+    @Override
+    public Integer call() {
+        RetrainOptions retraining = retrain.options();
+        if (retraining == null) {
+            throw InputException.usage("evolve needs --train CSV: fitness is measured on part of the training rows, "
+                    + "and the best network is retrained on them");
+        }
+        if (selectFeatures && layers != null) {
+            throw InputException.usage("--select-features searches input features; it cannot be combined with --layers");
+        }
+        if (population < 2) {
+            throw InputException.usage("--population must be at least 2, got " + population);
+        }
+        if (evaluations != null && evaluations < population) {
+            throw InputException.usage("--evaluations " + evaluations + " must cover the initial population ("
+                    + "--population " + population + ")");
+        }
+        if (!(mutation >= 0 && mutation <= 1)) {
+            throw InputException.usage("--mutation must be between 0 and 1, got " + mutation);
+        }
+        if (fitnessEpochs < 0) {
+            throw InputException.usage("--fitness-epochs must be 0 or more, got " + fitnessEpochs);
+        }
+        if (threads != null && threads < 1) {
+            throw InputException.usage("--threads must be at least 1, got " + threads);
+        }
+        Path out = output != null ? output : defaultOutput(model);
+        EvolveOptions options = new EvolveOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), retraining,
+                layers == null ? List.of() : layers, selectFeatures, population, evaluations, mutation, fitnessEpochs,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), out, report, data.task(),
+                data.device());
+        EvolveReport result = Evolver.run(options, main.progress());
+        main.out.print(ReportFormat.table(result));
+        main.out.println();
+        EvolveReport.Outcome o = result.outcome();
+        main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "
+                + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)");
+        if (report != null) {
+            main.out.println("wrote " + report);
+        }
+        return Main.OK;
+    }
+
+    static Path defaultOutput(Path model) {
+        String name = model.getFileName().toString();
+        String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
+                ? name.substring(0, name.length() - 5) : name;
+        return Path.of(stem + ".evolved.onnx");
+    }
+}

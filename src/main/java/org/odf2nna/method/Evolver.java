@@ -1,0 +1,245 @@
+package org.odf2nna.method;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.data.CsvReader;
+import org.odf2nna.evolve.FeatureSearch;
+import org.odf2nna.evolve.Fitness;
+import org.odf2nna.evolve.GaResult;
+import org.odf2nna.evolve.GaSettings;
+import org.odf2nna.evolve.Mask;
+import org.odf2nna.evolve.MaskSearch;
+import org.odf2nna.evolve.MaskedFitness;
+import org.odf2nna.evolve.SteadyStateGa;
+import org.odf2nna.evolve.UnitSearch;
+import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.io.OutputPaths;
+import org.odf2nna.metrics.Metrics;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.DenseChainWriter;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.prune.RunningMoments;
+import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.report.EvolveReport;
+import org.odf2nna.report.NetworkSummary;
+import org.odf2nna.report.ReportFormat;
+import org.odf2nna.tf.TrainingData;
+
+/**
+ * EvoPruneDeepTL on an existing ONNX model: a genetic search for the units (or input features) to keep,
+ * judged on training rows held out for validation, then the best mask made into a physically smaller
+ * network by mean folding, retrained, and written as an ONNX file that has been loaded back and checked,
+ * exactly as {@code shrink} writes its models.
+ *
+ * <p>The test rows ({@code --eval}) give OR, PWR and PR only; every choice (the search, the retraining's
+ * best epoch) is made on the training rows. Units and inputs are folded with their means over the
+ * training part of the split, the same split the retraining uses.
+ */
+public final class Evolver {
+
+    /** Rows per chunk when measuring unit means in plain Java. */
+    private static final int CHUNK = 4096;
+
+    private Evolver() {
+    }
+
+    public static EvolveReport run(EvolveOptions options, Progress progress) {
+        Path train = options.retrain().train();
+        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train);
+        if (options.report() != null) {
+            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train,
+                    options.output());
+        }
+        OnnxDenseModel model = DenseChainReader.read(options.model());
+        DenseNetwork network = model.network();
+        int[] layers = options.selectFeatures() ? null : searchedLayers(options, model);
+        if (options.selectFeatures()) {
+            checkFeatureSelection(options, model);
+        }
+        Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
+        EvalData eval = options.eval().forModel(model);
+
+        ScanResult scan = ModelScan.scan(model, eval, task, options.device(), progress);
+        WrittenModels.checkReadCorrectly(model, scan.sample());
+
+        EvalData trainRows = new EvalData(train, ColumnRequest.of(-1, eval.columns().label(),
+                ColumnRequest.Target.REQUIRED), eval.batchSize()).forModel(model);
+        List<String> columnNames;
+        String targetName;
+        try (CsvReader header = trainRows.open()) {
+            columnNames = header.featureNames();
+            targetName = header.targetName();
+        }
+        TrainingData[] parts = Retrainer.split(TrainingRows.load(model, trainRows, task, options.device(), progress),
+                options.retrain());
+        TrainingData fit = parts[0];
+        TrainingData validation = parts[1];
+        Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts);
+
+        MaskSearch search;
+        if (options.selectFeatures()) {
+            RunningMoments moments = new RunningMoments(fit.width());
+            moments.add(fit.inputs(), fit.rows());
+            search = new FeatureSearch(network, moments.mean());
+        } else {
+            search = new UnitSearch(network, layers, UnitStatistics.measure(network, fit.inputs(), fit.rows(), CHUNK));
+        }
+        Fitness fitness;
+        int threads;
+        if (options.fitnessEpochs() == 0) {
+            fitness = new MaskedFitness(search, validation.inputs(), validation.rows(),
+                    new ValidationScorer(task, network.outputs(), network.head(), validation, train));
+            threads = options.threads();
+        } else {
+            // TensorFlow runs every session on one shared single-thread pool (see TfSessions), so fine-tuned
+            // fitness is measured one mask at a time.
+            int epochs = options.fitnessEpochs();
+            fitness = mask -> {
+                Retrainer r = search instanceof FeatureSearch f ? retrainer.keepInputs(f.kept(mask)) : retrainer;
+                return r.fineTunedFitness(search.apply(mask), epochs);
+            };
+            threads = 1;
+        }
+        int budget = options.evaluations() != null ? options.evaluations()
+                : GaSettings.defaultEvaluations(options.selectFeatures() ? 1 : layers.length);
+        if (budget < options.population()) {
+            throw InputException.usage("--evaluations " + budget + " does not cover the initial population of "
+                    + options.population());
+        }
+        GaSettings settings = new GaSettings(options.population(), budget, options.mutation(),
+                options.retrain().seed(), threads);
+        String metric = task == Task.REGRESSION ? "mse" : "accuracy";
+        String unit = options.selectFeatures() ? "features" : "units";
+        int bits = search.layout().length();
+        GaResult result = SteadyStateGa.run(search.layout(), fitness, settings, (done, total, best, active) ->
+                progress.update("evolving", done, total, String.format(Locale.ROOT, "best validation %s %s, %d/%d %s",
+                        metric, task == Task.REGRESSION ? ReportFormat.number(-best) : ReportFormat.percent(best),
+                        active, bits, unit)));
+        progress.done("evolving");
+
+        Mask best = result.best();
+        DenseNetwork pruned = search.apply(best);
+        int[] keptFeatures = search instanceof FeatureSearch f ? f.kept(best) : null;
+        List<String> keptNames = null;
+        ScanResult.Sample sample = scan.sample();
+        EvalData prunedEval = eval;
+        if (keptFeatures != null) {
+            keptNames = new ArrayList<>();
+            for (int i : keptFeatures) {
+                keptNames.add(columnNames.get(i));
+            }
+            sample = keepColumns(sample, keptFeatures);
+            prunedEval = eval.withFeatureNames(keptNames);
+        }
+        ModelProto prunedModel = write(model, pruned, keptNames, targetName);
+        OnnxDenseModel prunedRead = DenseChainReader.read(prunedModel, options.output());
+        Path output = options.output();
+        Metrics pwr = scan.metrics() == null ? null
+                : ModelScan.evaluate(prunedModel, prunedRead.input(), pruned, prunedEval, task, options.device(),
+                        progress, output, prunedRead.outputName());
+
+        Retrainer.Outcome retrained = (keptFeatures != null ? retrainer.keepInputs(keptFeatures) : retrainer)
+                .retrain(pruned, "best mask", progress);
+        DenseNetwork finalNetwork = retrained.network();
+        ModelProto written = write(model, finalNetwork, keptNames, targetName);
+        double difference = WrittenModels.save(written, output, finalNetwork, sample, options.device(), true);
+        Metrics pr = scan.metrics() == null ? null
+                : ModelScan.evaluate(written, prunedRead.input(), finalNetwork, prunedEval, task, options.device(),
+                        progress, output, prunedRead.outputName());
+
+        List<EvolveReport.Generation> generations = new ArrayList<>();
+        for (GaResult.Generation g : result.generations()) {
+            generations.add(new EvolveReport.Generation(g.generation(), g.evaluations(), figure(g.bestFitness(), task),
+                    g.bestActive()));
+        }
+        List<Integer> searched = layers == null ? List.of() : Arrays.stream(layers).map(l -> l + 1).boxed().toList();
+        EvolveReport.Search searchReport = new EvolveReport.Search(unit, searched, bits, settings.population(),
+                budget, settings.mutationProbability(), settings.seed(), threads, options.fitnessEpochs(), metric,
+                validation.rows(), result.evaluations(), result.cacheHits(), result.children(), result.stalled());
+        double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
+        EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
+                NetworkSummary.of(finalNetwork), reduction, Arrays.stream(pruned.hiddenUnits()).boxed().toList(),
+                keptNames, figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary());
+        EvolveReport report = new EvolveReport(options.model().toString(), options.eval().file().toString(),
+                scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
+                generations, outcome, retrainer.settings());
+        if (options.report() != null) {
+            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+        }
+        return report;
+    }
+
+    /** 0-based hidden layers to search: those asked for, or all of them. */
+    private static int[] searchedLayers(EvolveOptions options, OnnxDenseModel model) {
+        int hidden = model.network().hiddenLayerCount();
+        if (hidden == 0) {
+            throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
+                    "is the only dense layer: a network without hidden layers has no units to search "
+                            + "(--select-features searches its inputs)");
+        }
+        if (options.layers().isEmpty()) {
+            int[] all = new int[hidden];
+            Arrays.setAll(all, l -> l);
+            return all;
+        }
+        TreeSet<Integer> chosen = new TreeSet<>();
+        for (int layer : options.layers()) {
+            if (layer < 1 || layer > hidden) {
+                throw InputException.usage(options.model(), "--layers " + layer + ": the model has " + hidden
+                        + " hidden layer" + (hidden == 1 ? "" : "s") + " (numbered 1 to " + hidden + ")");
+            }
+            if (!chosen.add(layer - 1)) {
+                throw InputException.usage("--layers lists layer " + layer + " twice");
+            }
+        }
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static void checkFeatureSelection(EvolveOptions options, OnnxDenseModel model) {
+        DenseNetwork network = model.network();
+        if (!network.prefix().isEmpty()) {
+            throw InputException.usage(options.model(), "--select-features needs a model whose first dense layer reads "
+                    + "the graph input itself; this one computes its input first ("
+                    + String.join(", ", network.prefix().operations()) + "), and only the dense layers can be "
+                    + "rewritten; search its units instead");
+        }
+        if (network.inputs() < 2) {
+            throw InputException.usage(options.model(), "--select-features: the model has a single input, "
+                    + "there is nothing to select");
+        }
+    }
+
+    /** The network written into a copy of the graph, with the kept feature columns recorded when selected. */
+    private static ModelProto write(OnnxDenseModel model, DenseNetwork network, List<String> features, String target) {
+        ModelProto written = DenseChainWriter.write(model, network);
+        return features == null ? written : ModelColumns.withColumns(written, features, target);
+    }
+
+    /** The sample rows restricted to the kept inputs (feature selection: the rows are the chain inputs). */
+    private static ScanResult.Sample keepColumns(ScanResult.Sample sample, int[] kept) {
+        if (sample.featureWidth() != sample.chainWidth()) {
+            throw new IllegalStateException("feature selection on a model whose rows are not its chain inputs");
+        }
+        float[] x = new float[sample.rows() * kept.length];
+        for (int r = 0; r < sample.rows(); r++) {
+            for (int k = 0; k < kept.length; k++) {
+                x[r * kept.length + k] = sample.chainInput()[r * sample.chainWidth() + kept[k]];
+            }
+        }
+        return new ScanResult.Sample(x, kept.length, x, kept.length, sample.outputs(), sample.rows());
+    }
+
+    private static double figure(double fitness, Task task) {
+        return ValidationScorer.figure(fitness, task);
+    }
+}

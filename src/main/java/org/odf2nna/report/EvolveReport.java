@@ -1,0 +1,94 @@
+package org.odf2nna.report;
+
+import java.util.List;
+import org.odf2nna.metrics.Metrics;
+
+/**
+ * Everything an evolve run measured: the original model, how the search went, and the model it wrote.
+ *
+ * @param model           the input model file
+ * @param data            the evaluation CSV (never used for the search's choices)
+ * @param rows            evaluation rows
+ * @param task            classification or regression
+ * @param original        the original network
+ * @param originalMetrics metrics of the original model (OR), null without targets
+ * @param search          what was searched and how
+ * @param generations     the best fitness after the initial population and after every generation
+ * @param outcome         the model written
+ * @param retraining      the retraining settings
+ */
+public record EvolveReport(
+        String model,
+        String data,
+        long rows,
+        String task,
+        NetworkSummary original,
+        Metrics originalMetrics,
+        Search search,
+        List<Generation> generations,
+        Outcome outcome,
+        Retraining retraining) {
+
+    public EvolveReport {
+        generations = List.copyOf(generations);
+    }
+
+    /**
+     * @param target          "units" or "features"
+     * @param layers          1-based hidden layers searched (empty for features)
+     * @param bits            bits per mask
+     * @param population      individuals
+     * @param budget          fitness evaluations allowed
+     * @param mutation        chance that a child has one bit flipped
+     * @param seed            seed of the search, the validation split and the training
+     * @param threads         fitness evaluations run at once
+     * @param fitnessEpochs   fine-tuning epochs per evaluation (0: mean folding only)
+     * @param fitnessMetric   "accuracy" or "mse", measured on the validation rows
+     * @param validationRows  training rows held out to measure fitness
+     * @param evaluations     fitness evaluations made
+     * @param cacheHits       children answered from the cache
+     * @param children        children produced after the initial population
+     * @param stalled         whether the search stopped early, having converged
+     */
+    public record Search(String target, List<Integer> layers, int bits, int population, int budget, double mutation,
+            long seed, int threads, int fitnessEpochs, String fitnessMetric, int validationRows, int evaluations,
+            int cacheHits, int children, boolean stalled) {
+
+        public Search {
+            layers = List.copyOf(layers);
+        }
+    }
+
+    /**
+     * @param generation  0 for the initial population
+     * @param evaluations fitness evaluations made so far
+     * @param best        the best individual's validation figure (accuracy, or MSE)
+     * @param bestActive  units (or features) the best individual keeps
+     */
+    public record Generation(int generation, int evaluations, double best, int bestActive) {
+    }
+
+    /**
+     * @param output              the file written
+     * @param mask                the best mask, bit 0 first ("1" keeps)
+     * @param network             size of the smaller network
+     * @param reductionPercent    share of the original parameters removed, in percent
+     * @param unitsKept           units kept per hidden layer
+     * @param featuresKept        names of the input columns kept (feature selection), else null
+     * @param validation          the best mask's validation figure (its fitness)
+     * @param pruned              metrics of the masked network before retraining (PWR), null without targets
+     * @param retrained           metrics after retraining (PR), null without targets
+     * @param maxOutputDifference largest difference between the written file's outputs in ONNX Runtime and
+     *                            the internal network's on the sample rows
+     * @param training            how retraining went
+     */
+    public record Outcome(String output, String mask, NetworkSummary network, double reductionPercent,
+            List<Integer> unitsKept, List<String> featuresKept, double validation, Metrics pruned, Metrics retrained,
+            double maxOutputDifference, TrainingSummary training) {
+
+        public Outcome {
+            unitsKept = List.copyOf(unitsKept);
+            featuresKept = featuresKept == null ? null : List.copyOf(featuresKept);
+        }
+    }
+}
