@@ -26,7 +26,7 @@ import picocli.CommandLine.ParentCommand;
                     + "which is retrained with TensorFlow Java and written as an ONNX model checked in ONNX Runtime. "
                     + "The evaluation rows only give the OR, PWR and PR figures; nothing is chosen on them.",
             "",
-            "Example: odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv --original-epochs 60",
+            "Example: odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv",
             "         odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv --select-features",
             ""})
 final class EvolveCommand implements Callable<Integer> {

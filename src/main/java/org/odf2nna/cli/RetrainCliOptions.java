@@ -15,12 +15,12 @@ final class RetrainCliOptions {
     Path train;
 
     @Option(names = "--retrain-epochs", paramLabel = "N",
-            description = "Epochs to retrain (default: 15% of --original-epochs, or of the epochs recorded in the "
+            description = "Epochs to retrain (default: 15%% of --original-epochs, or of the epochs recorded in the "
                     + "model, else " + RetrainOptions.DEFAULT_EPOCHS + ").")
     Integer retrainEpochs;
 
     @Option(names = "--original-epochs", paramLabel = "N",
-            description = "Epochs the original model was trained for; retraining then runs 15% of them.")
+            description = "Epochs the original model was trained for; retraining then runs 15%% of them.")
     Integer originalEpochs;
 
     @Option(names = "--learning-rate", paramLabel = "LR", defaultValue = "0.001",
@@ -42,7 +42,8 @@ final class RetrainCliOptions {
     int patience;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "Seed of the validation split and the shuffling (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the validation split and the shuffling, and of evolve's search "
+                    + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
     /** The retraining asked for, or null when there is no --train. */

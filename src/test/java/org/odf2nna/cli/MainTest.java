@@ -30,7 +30,7 @@ class MainTest {
     void helpListsTheCommandsAndExitsZero() {
         CliRun run = CliRun.of("--help");
         assertEquals(0, run.exitCode(), run.toString());
-        for (String command : List.of("shrink", "inspect", "eval")) {
+        for (String command : List.of("shrink", "evolve", "inspect", "eval")) {
             assertTrue(run.out().contains(command), command + " missing from help:\n" + run.out());
         }
         assertTrue(run.out().contains("Exit codes"), run.out());
@@ -38,7 +38,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : List.of("shrink", "inspect", "eval")) {
+        for (String command : List.of("shrink", "evolve", "inspect", "eval")) {
             CliRun run = CliRun.of(command, "--help");
             assertEquals(0, run.exitCode(), run.toString());
             assertTrue(run.out().contains("Usage: odf2nna-onnx " + command), run.out());

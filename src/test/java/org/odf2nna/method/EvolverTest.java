@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -352,10 +351,5 @@ class EvolverTest {
             lines.set(r, lines.get(r) + "," + (float) (targets[r - 1] + 0.05 * noise.nextGaussian()));
         }
         Files.write(csv, lines);
-    }
-
-    @SuppressWarnings("unused")
-    private static JsonArray unused() {
-        return null;
     }
 }
