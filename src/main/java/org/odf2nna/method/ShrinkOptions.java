@@ -16,9 +16,16 @@ import org.odf2nna.metrics.Task;
  * @param task      the task, or null to infer it from the model
  * @param device    where ONNX Runtime and TensorFlow compute
  * @param retrain   how to retrain each pruned network, or null to write it as pruned
+ * @param format    the format of the outputs (ONNX files, or SavedModel directories)
  */
 public record ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
-        Task task, Device device, RetrainOptions retrain) {
+        Task task, Device device, RetrainOptions retrain, ModelFormat format) {
+
+    /** Options for a run writing ONNX. */
+    public ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
+            Task task, Device device, RetrainOptions retrain) {
+        this(model, eval, epsilons, outputs, report, task, device, retrain, ModelFormat.ONNX);
+    }
 
     /** Options for a run without retraining. */
     public ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,

@@ -26,6 +26,8 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.TrainingSummary;
 import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.SavedModelRunner;
+import org.odf2nna.tf.SavedModelWriter;
 
 /**
  * ODF2NNA's pruning steps on an existing ONNX model: score every hidden unit on the evaluation rows,
@@ -43,13 +45,22 @@ public final class Shrinker {
 
     public static ShrinkReport run(ShrinkOptions options, Progress progress) {
         for (Path output : options.outputs()) {
-            OutputPaths.checkWritable(output, options.model(), options.eval().file());
+            if (options.format() == ModelFormat.SAVEDMODEL) {
+                OutputPaths.checkNewDirectory(output, options.model(), options.eval().file());
+            } else {
+                OutputPaths.checkWritable(output, options.model(), options.eval().file());
+            }
         }
         if (options.report() != null) {
             OutputPaths.checkWritable(options.report(), options.model(), options.eval().file());
         }
-        OnnxDenseModel model = DenseChainReader.read(options.model());
+        OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
+        if (options.format() == ModelFormat.SAVEDMODEL && !network.prefix().isEmpty()) {
+            throw InputException.usage(options.model(), "has an input prefix (" + String.join(", ",
+                    network.prefix().operations()) + ") that a SavedModel written by this tool cannot express; "
+                    + "write ONNX instead");
+        }
         if (network.hiddenLayerCount() == 0) {
             throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to prune");
@@ -129,6 +140,12 @@ public final class Shrinker {
                 throw new IllegalStateException("TensorFlow and the internal network disagree on the retrained "
                         + "weights by up to " + maxDifference(tensorflow, expected));
             }
+        }
+        if (options.format() == ModelFormat.SAVEDMODEL) {
+            // The writer loads the directory back and compares it with the network before moving it in place.
+            SavedModelWriter.write(network, output, original.input().name());
+            float[] actual = SavedModelRunner.run(output, sample.features(), sample.rows(), sample.featureWidth());
+            return maxDifference(actual, expected);
         }
         double[] difference = new double[1];
         AtomicFiles.writeBytes(output, written.toByteArray(), temp -> verify(temp, output, expected, sample,
