@@ -1,6 +1,5 @@
 package org.odf2nna.method;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +10,8 @@ import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.Pruner;
@@ -25,9 +22,6 @@ import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.TrainingSummary;
-import org.odf2nna.tf.DenseTrainer;
-import org.odf2nna.tf.SavedModelRunner;
-import org.odf2nna.tf.SavedModelWriter;
 
 /**
  * ODF2NNA's pruning steps on an existing ONNX model: score every hidden unit on the evaluation rows,
@@ -36,14 +30,22 @@ import org.odf2nna.tf.SavedModelWriter;
  */
 public final class Shrinker {
 
-    /** How far ONNX Runtime's outputs may stray from the internal network's before a file is refused. */
-    static final double ABSOLUTE_TOLERANCE = 1e-4;
-    static final double RELATIVE_TOLERANCE = 1e-3;
-
     private Shrinker() {
     }
 
     public static ShrinkReport run(ShrinkOptions options, Progress progress) {
+        return run(options, progress, Prepared.NONE);
+    }
+
+    /**
+     * Work a caller has already done and hands over: the scoring pass of the original model over the
+     * scoring rows, the loaded training rows. Either may be null.
+     */
+    record Prepared(ScanResult scores, Retrainer retrainer) {
+        static final Prepared NONE = new Prepared(null, null);
+    }
+
+    static ShrinkReport run(ShrinkOptions options, Progress progress, Prepared prepared) {
         for (Path output : options.outputs()) {
             if (options.format() == ModelFormat.SAVEDMODEL) {
                 OutputPaths.checkNewDirectory(output, options.model(), options.eval().file());
@@ -67,16 +69,32 @@ public final class Shrinker {
         }
         Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
         EvalData eval = options.eval().withFeatures(model.featuresPerRow());
+        EvalData score = options.score() == null ? null : options.score().withFeatures(model.featuresPerRow());
 
-        ScanResult scan = ModelScan.scan(model, eval, task, options.device(), progress);
+        ScanResult scan = prepared.scores();
+        Metrics original;
+        if (score == null) {
+            if (scan == null) {
+                scan = ModelScan.scan(model, eval, task, options.device(), progress);
+            }
+            original = scan.metrics();
+        } else {
+            if (scan == null) {
+                scan = ModelScan.scan(model, score, null, options.device(), progress);
+            }
+            original = eval.hasTarget() ? ModelScan.evaluate(model.model(), model.input(), network, eval, task,
+                    options.device(), progress, options.model(), model.outputName()) : null;
+        }
         checkReadCorrectly(model, scan.sample());
 
         List<LayerSpread> spreads = new ArrayList<>();
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scan.statistics().std(l)));
         }
-        Retrainer retrainer = options.retrain() == null ? null
-                : Retrainer.prepare(model, options.retrain(), task, eval.batchSize(), options.device(), progress);
+        Retrainer retrainer = prepared.retrainer();
+        if (retrainer == null && options.retrain() != null) {
+            retrainer = Retrainer.prepare(model, options.retrain(), task, eval.batchSize(), options.device(), progress);
+        }
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
             double epsilon = options.epsilons().get(e);
@@ -84,7 +102,7 @@ public final class Shrinker {
             UnitSelection selection = EpsilonRule.select(scan.statistics().stds(), epsilon);
             DenseNetwork pruned = Pruner.prune(network, scan.statistics(), selection);
             ModelProto prunedModel = DenseChainWriter.write(model, pruned);
-            Metrics pwr = scan.metrics() == null ? null
+            Metrics pwr = original == null ? null
                     : ModelScan.evaluate(prunedModel, model.input(), pruned, eval, task, options.device(),
                             progress, output, model.outputName());
             DenseNetwork result = pruned;
@@ -96,8 +114,10 @@ public final class Shrinker {
                 training = retrained.summary();
                 written = DenseChainWriter.write(model, result);
             }
-            double difference = save(written, output, result, model, scan.sample(), options, retrainer != null);
-            Metrics pr = retrainer == null || scan.metrics() == null ? null
+            double difference = options.format() == ModelFormat.SAVEDMODEL
+                    ? ModelWriter.writeSavedModel(output, result, model.input().name(), scan.sample(), retrainer != null)
+                    : ModelWriter.writeOnnx(written, output, result, scan.sample(), options.device(), retrainer != null);
+            Metrics pr = retrainer == null || original == null ? null
                     : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
                             output, model.outputName());
             double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
@@ -106,8 +126,9 @@ public final class Shrinker {
                     pwr, pr, difference, training));
         }
         ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
-                scan.statistics().rows(), task.displayName(), "std", NetworkSummary.of(network), scan.metrics(),
-                spreads, outcomes, retrainer == null ? null : retrainer.settings());
+                scan.statistics().rows(), task.displayName(), "std", NetworkSummary.of(network), original,
+                spreads, outcomes, retrainer == null ? null : retrainer.settings(network),
+                score == null ? null : score.file().toString());
         if (options.report() != null) {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
@@ -120,82 +141,10 @@ public final class Shrinker {
      */
     static void checkReadCorrectly(OnnxDenseModel model, ScanResult.Sample sample) {
         float[] expected = model.network().forward(sample.chainInput(), sample.rows());
-        double worst = worstExcess(sample.outputs(), expected);
-        if (worst > 0) {
+        if (ModelWriter.worstExcess(sample.outputs(), expected) > 0) {
             throw new IllegalStateException("the dense chain of " + model.source() + " was not read faithfully: "
-                    + "its outputs differ from ONNX Runtime's by up to " + maxDifference(sample.outputs(), expected));
+                    + "its outputs differ from ONNX Runtime's by up to "
+                    + ModelWriter.maxDifference(sample.outputs(), expected));
         }
-    }
-
-    /**
-     * Writes the model atomically after loading it back and comparing its outputs with the network's
-     * (and, for a retrained network, with TensorFlow's for the same weights).
-     */
-    private static double save(ModelProto written, Path output, DenseNetwork network, OnnxDenseModel original,
-            ScanResult.Sample sample, ShrinkOptions options, boolean checkTensorFlow) {
-        float[] expected = network.forward(sample.chainInput(), sample.rows());
-        if (checkTensorFlow) {
-            float[] tensorflow = DenseTrainer.predict(network, sample.chainInput(), sample.rows());
-            if (worstExcess(tensorflow, expected) > 0) {
-                throw new IllegalStateException("TensorFlow and the internal network disagree on the retrained "
-                        + "weights by up to " + maxDifference(tensorflow, expected));
-            }
-        }
-        if (options.format() == ModelFormat.SAVEDMODEL) {
-            // The writer loads the directory back and compares it with the network before moving it in place.
-            SavedModelWriter.write(network, output, original.input().name());
-            float[] actual = SavedModelRunner.run(output, sample.features(), sample.rows(), sample.featureWidth());
-            return maxDifference(actual, expected);
-        }
-        double[] difference = new double[1];
-        AtomicFiles.writeBytes(output, written.toByteArray(), temp -> verify(temp, output, expected, sample,
-                original, options, difference));
-        return difference[0];
-    }
-
-    private static void verify(Path temp, Path output, float[] expected, ScanResult.Sample sample,
-            OnnxDenseModel original, ShrinkOptions options, double[] difference) throws IOException {
-        ModelProto reloaded = OnnxModelFile.read(temp);
-        OnnxDenseModel reread;
-        try {
-            reread = DenseChainReader.read(reloaded, output);
-        } catch (InputException e) {
-            throw new IllegalStateException("the written model is no longer a dense chain: " + e.getMessage(), e);
-        }
-        float[] actual = ModelScan.outputsOn(reloaded, reread.input(), sample, options.device(), output,
-                reread.outputName());
-        difference[0] = maxDifference(actual, expected);
-        if (worstExcess(actual, expected) > 0) {
-            throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its outputs differ "
-                    + "from the pruned network's by up to " + difference[0]);
-        }
-    }
-
-    static double maxDifference(float[] actual, float[] expected) {
-        if (actual.length != expected.length) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double worst = 0;
-        for (int i = 0; i < actual.length; i++) {
-            worst = Math.max(worst, Math.abs((double) actual[i] - expected[i]));
-        }
-        return worst;
-    }
-
-    /** Largest amount by which a value misses the tolerance (0 when all are within it). */
-    static double worstExcess(float[] actual, float[] expected) {
-        if (actual.length != expected.length) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double worst = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double allowed = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * Math.abs(expected[i]);
-            double diff = Math.abs((double) actual[i] - expected[i]);
-            if (Double.isNaN(diff)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            worst = Math.max(worst, diff - allowed);
-        }
-        return worst;
     }
 }
