@@ -8,7 +8,7 @@ import org.odf2nna.method.ModelScan;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.method.ModelFiles;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
@@ -26,7 +26,7 @@ final class EvalCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file or TensorFlow SavedModel directory.")
     Path model;
 
     @Parameters(index = "1", paramLabel = "CSV", description = "Labelled rows (CSV with a header, optionally .gz).")
@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OnnxDenseModel read = DenseChainReader.read(model);
+        OnnxDenseModel read = ModelFiles.read(model);
         DenseNetwork network = read.network();
         Task task = data.task() != null ? data.task() : Task.infer(network.outputs(), network.head());
         EvalData rows = data.data(csv, ColumnRequest.Target.REQUIRED).forModel(read);

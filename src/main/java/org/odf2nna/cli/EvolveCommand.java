@@ -34,7 +34,8 @@ final class EvolveCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model (never modified).")
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "ONNX model file or TensorFlow SavedModel directory (never modified); the output is ONNX.")
     Path model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",

@@ -9,7 +9,8 @@ import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
-import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.method.ModelFiles;
+import org.odf2nna.method.ModelFormat;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.ReportFormat;
@@ -27,7 +28,7 @@ final class InspectCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file or TensorFlow SavedModel directory.")
     Path model;
 
     @Option(names = "--json", description = "Print JSON instead of a table.")
@@ -38,14 +39,15 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     /** The model as inspect shows it. */
-    record Description(String model, long irVersion, long opset, String producer, String input, String inputShape,
+    record Description(String model, String format, long irVersion, long opset, String producer, String input,
+            String inputShape,
             String prefix, List<String> prefixOperators, String head, String task, int outputs, String architecture,
             long parameters, List<Layer> layers, Map<String, Integer> operators) {
     }
 
     @Override
     public Integer call() {
-        OnnxDenseModel read = DenseChainReader.read(model);
+        OnnxDenseModel read = ModelFiles.read(model);
         Description d = describe(read);
         if (json) {
             main.out.print(ReportFormat.json(d));
@@ -53,11 +55,16 @@ final class InspectCommand implements Callable<Integer> {
         }
         StringBuilder s = new StringBuilder();
         s.append("Model       ").append(d.model()).append('\n');
-        s.append("Format      ONNX IR ").append(d.irVersion()).append(", opset ").append(d.opset());
-        if (!d.producer().isEmpty()) {
-            s.append(", producer ").append(d.producer());
+        if (d.format().equals("savedmodel")) {
+            s.append("Format      TensorFlow SavedModel (read with TensorFlow Java, checked against its serving "
+                    + "signature)\n");
+        } else {
+            s.append("Format      ONNX IR ").append(d.irVersion()).append(", opset ").append(d.opset());
+            if (!d.producer().isEmpty()) {
+                s.append(", producer ").append(d.producer());
+            }
+            s.append('\n');
         }
-        s.append('\n');
         s.append("Input       ").append(d.input()).append(' ').append(d.inputShape()).append('\n');
         s.append("Prefix      ").append(d.prefix());
         if (!d.prefixOperators().isEmpty()) {
@@ -118,7 +125,8 @@ final class InspectCommand implements Callable<Integer> {
         String head = network.head() == OutputHead.NONE
                 ? (task == Task.CLASSIFICATION ? "none (logits)" : "none (values)")
                 : network.head().displayName();
-        return new Description(read.source().toString(), proto.getIrVersion(), read.defaultOpset(),
+        String format = ModelFiles.formatOf(read.source()) == ModelFormat.SAVEDMODEL ? "savedmodel" : "onnx";
+        return new Description(read.source().toString(), format, proto.getIrVersion(), read.defaultOpset(),
                 (proto.getProducerName() + " " + proto.getProducerVersion()).trim(), read.input().name(),
                 read.input().describeShape(), prefix, network.prefix().operations(), head, taskText,
                 network.outputs(), network.architecture(), network.parameterCount(), layers, read.operatorCounts());

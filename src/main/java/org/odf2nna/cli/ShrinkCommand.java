@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.ModelFormat;
 import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.method.Shrinker;
 import org.odf2nna.report.EpsilonOutcome;
@@ -36,7 +37,8 @@ final class ShrinkCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model to shrink (never modified).")
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "ONNX model file or TensorFlow SavedModel directory (Keras exports too); never modified.")
     Path model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",
@@ -52,9 +54,15 @@ final class ShrinkCommand implements Callable<Integer> {
     List<Double> epsilons;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
-            description = "Output ONNX file (default: MODEL-NAME.small.onnx in the current folder). With several ε, "
-                    + "'.eps<E>' is inserted before '.onnx'.")
+            description = "Output ONNX file (default: MODEL-NAME.small.onnx in the current folder), or SavedModel "
+                    + "directory with --format savedmodel (default MODEL-NAME.small). With several ε, '.eps<E>' is "
+                    + "inserted before '.onnx' (appended for SavedModels).")
     Path output;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "onnx",
+            description = "onnx (default) or savedmodel: a TensorFlow SavedModel directory with a clean inference "
+                    + "graph and a serving_default signature (models without an input prefix only).")
+    String format;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
     Path report;
@@ -70,16 +78,18 @@ final class ShrinkCommand implements Callable<Integer> {
         if (new HashSet<>(epsilons).size() != epsilons.size()) {
             throw InputException.usage("--epsilon lists a value twice: " + epsilons);
         }
-        List<Path> outputs = outputPaths(model, output, epsilons);
+        ModelFormat outputFormat = ModelFormat.parse(format);
+        List<Path> outputs = outputPaths(model, output, epsilons, outputFormat);
         ShrinkOptions options = new ShrinkOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), epsilons,
-                outputs, report, data.task(), data.device(), retrain.options());
+                outputs, report, data.task(), data.device(), retrain.options(), outputFormat);
         ShrinkReport result = Shrinker.run(options, main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
+            String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow" : "ONNX Runtime";
             main.out.println("wrote " + o.output() + " (ε=" + ReportFormat.number(o.epsilon()) + ", "
-                    + o.network().parameters() + " parameters; loaded back in ONNX Runtime, outputs within "
-                    + ReportFormat.number(o.maxOutputDifference()) + " of the pruned network's)");
+                    + o.network().parameters() + " parameters; loaded back in " + runtime + ", outputs within "
+                    + ReportFormat.number(o.maxOutputDifference()) + " of the network's)");
         }
         if (report != null) {
             main.out.println("wrote " + report);
@@ -88,25 +98,29 @@ final class ShrinkCommand implements Callable<Integer> {
     }
 
     static List<Path> outputPaths(Path model, Path output, List<Double> epsilons) {
+        return outputPaths(model, output, epsilons, ModelFormat.ONNX);
+    }
+
+    static List<Path> outputPaths(Path model, Path output, List<Double> epsilons, ModelFormat format) {
+        String extension = format == ModelFormat.ONNX ? ".onnx" : "";
         Path base = output;
         if (base == null) {
-            String name = model.getFileName().toString();
-            String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
-                    ? name.substring(0, name.length() - 5) : name;
-            base = Path.of(stem + ".small.onnx");
+            base = Path.of(stem(model.getFileName().toString()) + ".small" + extension);
         }
         List<Path> paths = new ArrayList<>();
         if (epsilons.size() == 1) {
             paths.add(base);
             return paths;
         }
-        String name = base.getFileName().toString();
-        String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
-                ? name.substring(0, name.length() - 5) : name;
+        String stem = stem(base.getFileName().toString());
         for (double e : epsilons) {
             String tag = BigDecimal.valueOf(e).stripTrailingZeros().toPlainString();
-            paths.add(base.resolveSibling(stem + ".eps" + tag + ".onnx"));
+            paths.add(base.resolveSibling(stem + ".eps" + tag + extension));
         }
         return paths;
+    }
+
+    private static String stem(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
     }
 }

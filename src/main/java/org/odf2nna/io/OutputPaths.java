@@ -38,6 +38,40 @@ public final class OutputPaths {
         }
     }
 
+    /**
+     * Checks a directory to be written (a SavedModel): it must not be an input, and must not exist yet or
+     * be empty, so that nothing of the user's is replaced.
+     */
+    public static void checkNewDirectory(Path output, Path... inputs) {
+        Path absolute = output.toAbsolutePath().normalize();
+        for (Path input : inputs) {
+            if (input != null && sameFile(absolute, input)) {
+                throw InputException.usage(output, "is an input of this run; choose another output path "
+                        + "(the input is never overwritten)");
+            }
+        }
+        if (Files.exists(absolute)) {
+            if (!Files.isDirectory(absolute)) {
+                throw InputException.usage(output, "exists and is a file; a SavedModel is written as a directory");
+            }
+            try (java.util.stream.Stream<Path> entries = Files.list(absolute)) {
+                if (entries.findAny().isPresent()) {
+                    throw InputException.usage(output, "exists and is not empty; choose a new directory for "
+                            + "the SavedModel");
+                }
+            } catch (IOException e) {
+                throw new InputException(output, null, "cannot be read: " + e.getMessage(), e);
+            }
+        }
+        Path folder = absolute.getParent();
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new InputException(output, null, "cannot be written: folder " + folder + " does not exist");
+        }
+        if (!Files.isWritable(folder)) {
+            throw new InputException(output, null, "cannot be written: folder " + folder + " is not writable");
+        }
+    }
+
     private static boolean sameFile(Path a, Path b) {
         Path nb = b.toAbsolutePath().normalize();
         if (a.equals(nb)) {

@@ -51,6 +51,13 @@ public record EvalData(Path file, ColumnRequest columns, int batchSize) {
         return new EvalData(file, columns.withFeatureNames(names), batchSize);
     }
 
+    /** Whether the file has a target column under these column rules (reads the header only). */
+    public boolean hasTarget() {
+        try (CsvReader reader = open()) {
+            return reader.hasTarget();
+        }
+    }
+
     public CsvReader open() {
         return CsvReader.open(file, columns);
     }

@@ -60,7 +60,7 @@ public final class Evolver {
             OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train,
                     options.output());
         }
-        OnnxDenseModel model = DenseChainReader.read(options.model());
+        OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
         int[] layers = options.selectFeatures() ? null : searchedLayers(options, model);
         if (options.selectFeatures()) {
@@ -70,7 +70,7 @@ public final class Evolver {
         EvalData eval = options.eval().forModel(model);
 
         ScanResult scan = ModelScan.scan(model, eval, task, options.device(), progress);
-        WrittenModels.checkReadCorrectly(model, scan.sample());
+        Shrinker.checkReadCorrectly(model, scan.sample());
 
         EvalData trainRows = new EvalData(train, ColumnRequest.of(-1, eval.columns().label(),
                 ColumnRequest.Target.REQUIRED), eval.batchSize()).forModel(model);
@@ -152,7 +152,7 @@ public final class Evolver {
                 .retrain(pruned, "best mask", progress);
         DenseNetwork finalNetwork = retrained.network();
         ModelProto written = write(model, finalNetwork, keptNames, targetName);
-        double difference = WrittenModels.save(written, output, finalNetwork, sample, options.device(), true);
+        double difference = ModelWriter.writeOnnx(written, output, finalNetwork, sample, options.device(), true);
         Metrics pr = scan.metrics() == null ? null
                 : ModelScan.evaluate(written, prunedRead.input(), finalNetwork, prunedEval, task, options.device(),
                         progress, output, prunedRead.outputName());
@@ -172,7 +172,7 @@ public final class Evolver {
                 keptNames, figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary());
         EvolveReport report = new EvolveReport(options.model().toString(), options.eval().file().toString(),
                 scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
-                generations, outcome, retrainer.settings());
+                generations, outcome, retrainer.settings(network));
         if (options.report() != null) {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }

@@ -47,8 +47,8 @@ public record RetrainOptions(Path train, Integer retrainEpochs, Integer original
                 // Unreadable metadata: fall through to the default.
             }
         }
-        return new Epochs(DEFAULT_EPOCHS, "default (the original epochs are unknown; set --original-epochs "
-                + "or --retrain-epochs)");
+        return new Epochs(DEFAULT_EPOCHS, "the default; the original epochs are unknown: set --original-epochs "
+                + "or --retrain-epochs");
     }
 
     private static int share(int original) {

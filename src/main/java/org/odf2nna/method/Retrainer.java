@@ -30,10 +30,15 @@ final class Retrainer {
     private final Conditioning conditioning;
     private final Loss loss;
     private final TrainingOptions options;
-    private final Retraining settings;
+    private final Settings settings;
+
+    /** The settings that do not depend on the network trained. */
+    private record Settings(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
+            int batchSize, double learningRate, long seed) {
+    }
 
     private Retrainer(TrainingData train, TrainingData validation, Conditioning conditioning, Loss loss,
-            TrainingOptions options, Retraining settings) {
+            TrainingOptions options, Settings settings) {
         this.train = train;
         this.validation = validation;
         this.conditioning = conditioning;
@@ -70,16 +75,47 @@ final class Retrainer {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience());
         Loss loss = Loss.forTask(task, model.network().outputs());
-        Retraining settings = new Retraining(retrain.train().toString(), parts[0].rows(), parts[1].rows(),
-                epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
-                Retraining.oneDnnDisabled());
+        Settings settings = new Settings(retrain.train().toString(), parts[0].rows(), parts[1].rows(),
+                epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed());
         Conditioning conditioning = Conditioning.fit(parts[0], loss, model.network().head());
         return new Retrainer(conditioning.apply(parts[0]), conditioning.apply(parts[1]), conditioning, loss, options,
                 settings);
     }
 
-    Retraining settings() {
-        return settings;
+    /** The settings for the report, with {@code original}'s metric on the validation rows. */
+    Retraining settings(DenseNetwork original) {
+        Settings s = settings;
+        return new Retraining(s.trainData(), s.trainRows(), s.validationRows(), s.epochs(), s.epochsSource(),
+                s.batchSize(), s.learningRate(), s.seed(), validationMetric(original));
+    }
+
+    /** A network's metric on the validation rows: accuracy, or MSE in target units. */
+    double validationMetric(DenseNetwork network) {
+        DenseNetwork conditioned = conditioning.toTraining(network);
+        float[] out = conditioned.forward(validation.inputs(), validation.rows());
+        int width = network.outputs();
+        double sum = 0;
+        for (int r = 0; r < validation.rows(); r++) {
+            float target = validation.targets()[r];
+            if (loss == Loss.MEAN_SQUARED_ERROR) {
+                double d = out[r] - target;
+                sum += d * d;
+            } else if (width == 1) {
+                // Sigmoid head: the output is a probability; without head, a logit.
+                boolean positive = network.head() == org.odf2nna.network.OutputHead.SIGMOID ? out[r] > 0.5 : out[r] > 0;
+                sum += (positive ? 1 : 0) == (int) target ? 1 : 0;
+            } else {
+                int best = 0;
+                for (int j = 1; j < width; j++) {
+                    if (out[r * width + j] > out[r * width + best]) {
+                        best = j;
+                    }
+                }
+                sum += best == (int) target ? 1 : 0;
+            }
+        }
+        double mean = validation.rows() == 0 ? Double.NaN : sum / validation.rows();
+        return loss == Loss.MEAN_SQUARED_ERROR ? conditioning.mseInTargetUnits(mean) : mean;
     }
 
     /**

@@ -214,10 +214,9 @@ public final class ReportFormat {
 
     private static String retrainingLine(Retraining r) {
         return String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d rows, %d held out "
-                + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%s%n", r.trainData(),
+                + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%n", r.trainData(),
                 r.trainRows(), r.validationRows(), r.epochs(), r.epochsSource(), r.batchSize(),
-                number(r.learningRate()), r.seed(), r.reproducible() ? ""
-                        : " (not reproducible: TF_ENABLE_ONEDNN_OPTS is not 0)");
+                number(r.learningRate()), r.seed());
     }
 
     private static String trainingLine(String label, TrainingSummary t) {

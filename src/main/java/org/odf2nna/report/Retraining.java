@@ -11,14 +11,9 @@ package org.odf2nna.report;
  * @param batchSize        rows per step
  * @param learningRate     Adam's learning rate
  * @param seed             seed of the split and the shuffling
- * @param reproducible     whether the same seed gives the same weights: TensorFlow computes on one thread
- *                         and without oneDNN (TF_ENABLE_ONEDNN_OPTS=0, which the launcher sets)
+ * @param originalValidationMetric the original model's metric on the validation rows (accuracy or MSE), the
+ *                         reference against which {@code sweep} chooses
  */
 public record Retraining(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
-        int batchSize, double learningRate, long seed, boolean reproducible) {
-
-    /** Whether this process runs TensorFlow without oneDNN, the condition for reproducible training. */
-    public static boolean oneDnnDisabled() {
-        return "0".equals(System.getenv("TF_ENABLE_ONEDNN_OPTS"));
-    }
+        int batchSize, double learningRate, long seed, double originalValidationMetric) {
 }

@@ -16,6 +16,7 @@ import org.odf2nna.metrics.Metrics;
  * @param layers   spread of the unit scores per hidden layer
  * @param outcomes one per ε, in the order given
  * @param retraining the retraining settings, null when the run did not retrain
+ * @param scoreData the rows the units were scored on when they are not {@code data}, else null
  */
 public record ShrinkReport(
         String model,
@@ -27,7 +28,8 @@ public record ShrinkReport(
         Metrics originalMetrics,
         List<LayerSpread> layers,
         List<EpsilonOutcome> outcomes,
-        Retraining retraining) {
+        Retraining retraining,
+        String scoreData) {
 
     public ShrinkReport {
         layers = List.copyOf(layers);
@@ -37,6 +39,6 @@ public record ShrinkReport(
     /** A report of a run without retraining. */
     public ShrinkReport(String model, String data, long rows, String task, String score, NetworkSummary original,
             Metrics originalMetrics, List<LayerSpread> layers, List<EpsilonOutcome> outcomes) {
-        this(model, data, rows, task, score, original, originalMetrics, layers, outcomes, null);
+        this(model, data, rows, task, score, original, originalMetrics, layers, outcomes, null, null);
     }
 }

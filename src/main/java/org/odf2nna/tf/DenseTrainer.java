@@ -8,7 +8,6 @@ import org.odf2nna.network.DenseNetwork;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.framework.optimizers.Adam;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
@@ -19,7 +18,7 @@ import org.tensorflow.types.TFloat32;
 /**
  * Trains a dense chain with TensorFlow Java, starting from its current weights.
  *
- * <p>Adam on mini-batches in a seeded order; after every epoch the validation rows are scored, and the
+ * <p>Adam ({@link AdamStep}) on mini-batches in a seeded order; after every epoch the validation rows are scored, and the
  * weights with the best validation figure (accuracy, or MSE for regression; validation loss breaks ties)
  * are kept. The starting weights compete too (epoch 0), so training never returns a network that does
  * worse on the validation rows than the one it was given. Training stops early after {@code patience}
@@ -55,8 +54,15 @@ public final class DenseTrainer {
             Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, labelWidth)));
             Operand<TFloat32> lossOp = lossOp(tf, net.logits, labels, loss);
-            Op minimize = new Adam(net.graph, options.learningRate()).minimize(lossOp);
-            session.initialize();
+            AdamStep adam = new AdamStep(net.graph, tf, lossOp, net.variables, net.shapes, options.learningRate());
+            Op minimize = adam.step;
+            // Weights first, then the optimizer's state: explicit steps, in this order.
+            Session.Runner assignWeights = session.runner();
+            net.initializers.forEach(assignWeights::addTarget);
+            assignWeights.run().close();
+            Session.Runner assignState = session.runner();
+            adam.initializers.forEach(assignState::addTarget);
+            assignState.run().close();
 
             List<TrainingResult.Epoch> history = new ArrayList<>();
             double[] figures = evaluate(session, net, labels, lossOp, validation, loss);

@@ -9,8 +9,10 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -25,6 +27,11 @@ final class TfNetworkGraph implements AutoCloseable {
     final Placeholder<TFloat32> input;
     final List<Operand<TFloat32>> weights = new ArrayList<>();
     final List<Operand<TFloat32>> biases = new ArrayList<>();
+    /** Assignments of the starting weights to the variables; run before anything reads them. */
+    final List<Op> initializers = new ArrayList<>();
+    /** The trainable variables (weights and biases, layer by layer) and their shapes; empty for inference. */
+    final List<Variable<TFloat32>> variables = new ArrayList<>();
+    final List<Shape> shapes = new ArrayList<>();
     /** The output layer's values before the head. */
     final Operand<TFloat32> logits;
     /** After the head: what the model outputs. */
@@ -41,8 +48,19 @@ final class TfNetworkGraph implements AutoCloseable {
                     DataBuffers.of(layer.weights(), true, false));
             Operand<TFloat32> b = tf.constant(Shape.of(layer.units()), DataBuffers.of(layer.bias(), true, false));
             if (trainable) {
-                w = tf.withName("w" + l).variable(w);
-                b = tf.withName("b" + l).variable(b);
+                // Variables without registered initialisers: the caller assigns them first, explicitly,
+                // because initialisers registered with the graph run in one step in no fixed order.
+                Variable<TFloat32> wv = tf.withName("w" + l).variable(Shape.of(layer.inputs(), layer.units()),
+                        TFloat32.class);
+                Variable<TFloat32> bv = tf.withName("b" + l).variable(Shape.of(layer.units()), TFloat32.class);
+                initializers.add(tf.assign(wv, w));
+                initializers.add(tf.assign(bv, b));
+                variables.add(wv);
+                shapes.add(Shape.of(layer.inputs(), layer.units()));
+                variables.add(bv);
+                shapes.add(Shape.of(layer.units()));
+                w = wv;
+                b = bv;
             }
             weights.add(w);
             biases.add(b);

@@ -7,10 +7,9 @@ import org.tensorflow.proto.ConfigProto;
 
 /**
  * Every TensorFlow session of the tool is opened here, with one configuration: one intra-op and one
- * inter-op thread. TensorFlow sizes its CPU thread pool once per process, from the first session it
- * creates, so a single session with default settings would make all later training multi-threaded, and
- * multi-threaded reductions (like oneDNN's kernels) change results from run to run. One thread is also
- * the fastest choice for layers as small as a pruned dense chain.
+ * inter-op thread, the fastest choice for layers as small as a pruned dense chain (a thread pool costs
+ * more than it saves there). TensorFlow sizes its CPU thread pool once per process, from the first
+ * session it creates, so all sessions must agree for the setting to hold.
  */
 public final class TfSessions {
 

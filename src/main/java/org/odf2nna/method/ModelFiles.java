@@ -1,0 +1,64 @@
+package org.odf2nna.method;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.odf2nna.InputException;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.OnnxModelBuilder;
+import org.odf2nna.tf.SavedModelDense;
+import org.odf2nna.tf.SavedModelReader;
+
+/**
+ * Opens a model of either format as an {@link OnnxDenseModel}, the form every command works on.
+ *
+ * <p>An ONNX file is read as it is. A SavedModel directory is read into a {@code DenseNetwork} with
+ * TensorFlow Java (checked against its own serving signature), then written as a new ONNX graph with
+ * {@link OnnxModelBuilder}; ONNX Runtime then scores and evaluates it like any ONNX model, and the
+ * checks on the ONNX side tie it back to the SavedModel's own outputs.
+ */
+public final class ModelFiles {
+
+    /** Metadata key recording where a model built from another format came from. */
+    public static final String SOURCE_METADATA = "odf2nna.source";
+
+    private ModelFiles() {
+    }
+
+    public static ModelFormat formatOf(Path model) {
+        if (Files.isDirectory(model)) {
+            if (!Files.exists(model.resolve("saved_model.pb")) && !Files.exists(model.resolve("saved_model.pbtxt"))) {
+                throw new InputException(model, null, "is a directory but not a TensorFlow SavedModel (no "
+                        + "saved_model.pb); give an ONNX file or a SavedModel directory");
+            }
+            return ModelFormat.SAVEDMODEL;
+        }
+        return ModelFormat.ONNX;
+    }
+
+    public static OnnxDenseModel read(Path model) {
+        if (formatOf(model) == ModelFormat.ONNX) {
+            return DenseChainReader.read(model);
+        }
+        SavedModelDense saved = SavedModelReader.read(model);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(SOURCE_METADATA, "TensorFlow SavedModel " + model.getFileName());
+        return DenseChainReader.read(OnnxModelBuilder.build(saved.network(), inputName(saved.servingInput()),
+                "output", metadata), model);
+    }
+
+    /** {@code serving_default_dense_input:0} → {@code dense_input}: the Keras input's own name. */
+    static String inputName(String servingTensor) {
+        String name = servingTensor;
+        int colon = name.lastIndexOf(':');
+        if (colon > 0) {
+            name = name.substring(0, colon);
+        }
+        if (name.startsWith("serving_default_")) {
+            name = name.substring("serving_default_".length());
+        }
+        return name.isEmpty() ? "input" : name;
+    }
+}

@@ -1,0 +1,105 @@
+package org.odf2nna.method;
+
+import java.nio.file.Path;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.SavedModelRunner;
+import org.odf2nna.tf.SavedModelWriter;
+
+/**
+ * Writes models so that nothing unchecked reaches the user: the file is written beside the target,
+ * loaded back, read again as a dense chain, run on sample rows and compared with the network computed in
+ * plain Java, and only then moved into place.
+ */
+final class ModelWriter {
+
+    /** How far a runtime's outputs may stray from the internal network's before a file is refused. */
+    static final double ABSOLUTE_TOLERANCE = 1e-4;
+    static final double RELATIVE_TOLERANCE = 1e-3;
+
+    private ModelWriter() {
+    }
+
+    /**
+     * Writes an ONNX model of {@code network} atomically after checking it in ONNX Runtime (and, when
+     * asked, that TensorFlow computes the same for these weights). Returns the largest output difference.
+     */
+    static double writeOnnx(ModelProto model, Path output, DenseNetwork network, ScanResult.Sample sample,
+            Device device, boolean checkTensorFlow) {
+        float[] expected = expected(network, sample, checkTensorFlow);
+        double[] difference = new double[1];
+        AtomicFiles.writeBytes(output, model.toByteArray(), temp -> {
+            ModelProto reloaded = OnnxModelFile.read(temp);
+            OnnxDenseModel reread;
+            try {
+                reread = DenseChainReader.read(reloaded, output);
+            } catch (InputException e) {
+                throw new IllegalStateException("the written model is no longer a dense chain: " + e.getMessage(), e);
+            }
+            float[] actual = ModelScan.outputsOn(reloaded, reread.input(), sample, device, output,
+                    reread.outputName());
+            difference[0] = maxDifference(actual, expected);
+            if (worstExcess(actual, expected) > 0) {
+                throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its outputs "
+                        + "differ from the network's by up to " + difference[0]);
+            }
+        });
+        return difference[0];
+    }
+
+    /** Writes a SavedModel directory (the writer itself loads it back before moving it into place). */
+    static double writeSavedModel(Path output, DenseNetwork network, String inputName, ScanResult.Sample sample,
+            boolean checkTensorFlow) {
+        float[] expected = expected(network, sample, checkTensorFlow);
+        SavedModelWriter.write(network, output, inputName);
+        float[] actual = SavedModelRunner.run(output, sample.features(), sample.rows(), sample.featureWidth());
+        return maxDifference(actual, expected);
+    }
+
+    private static float[] expected(DenseNetwork network, ScanResult.Sample sample, boolean checkTensorFlow) {
+        float[] expected = network.forward(sample.chainInput(), sample.rows());
+        if (checkTensorFlow) {
+            float[] tensorflow = DenseTrainer.predict(network, sample.chainInput(), sample.rows());
+            if (worstExcess(tensorflow, expected) > 0) {
+                throw new IllegalStateException("TensorFlow and the internal network disagree on these weights by "
+                        + "up to " + maxDifference(tensorflow, expected));
+            }
+        }
+        return expected;
+    }
+
+    static double maxDifference(float[] actual, float[] expected) {
+        if (actual.length != expected.length) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double worst = 0;
+        for (int i = 0; i < actual.length; i++) {
+            worst = Math.max(worst, Math.abs((double) actual[i] - expected[i]));
+        }
+        return worst;
+    }
+
+    /** Largest amount by which a value misses the tolerance (0 when all are within it). */
+    static double worstExcess(float[] actual, float[] expected) {
+        if (actual.length != expected.length) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double worst = 0;
+        for (int i = 0; i < actual.length; i++) {
+            double allowed = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * Math.abs(expected[i]);
+            double diff = Math.abs((double) actual[i] - expected[i]);
+            if (Double.isNaN(diff)) {
+                return Double.POSITIVE_INFINITY;
+            }
+            worst = Math.max(worst, diff - allowed);
+        }
+        return worst;
+    }
+}
