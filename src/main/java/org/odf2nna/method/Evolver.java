@@ -101,8 +101,8 @@ public final class Evolver {
                     new ValidationScorer(task, network.outputs(), network.head(), validation, train));
             threads = options.threads();
         } else {
-            // TensorFlow runs every session on one shared single-thread pool (see TfSessions), so fine-tuned
-            // fitness is measured one mask at a time.
+            // One mask at a time: every TensorFlow session shares the process's one-thread pool (TfSessions),
+            // so sessions run side by side give the same weights but no speed-up (measured).
             int epochs = options.fitnessEpochs();
             fitness = mask -> {
                 Retrainer r = search instanceof FeatureSearch f ? retrainer.keepInputs(f.kept(mask)) : retrainer;
