@@ -37,7 +37,7 @@ public record GaSettings(int population, int evaluations, double mutationProbabi
         }
     }
 
-    /** The published evaluations for a search over {@code layers} layers (0: input features). */
+    /** The published evaluations for a search over {@code layers} layers (a feature search counts as one). */
     public static int defaultEvaluations(int layers) {
         return layers >= 2 ? DEFAULT_EVALUATIONS_SEVERAL_LAYERS : DEFAULT_EVALUATIONS;
     }

@@ -132,7 +132,7 @@ public final class SteadyStateGa {
             sinceNew = evaluations > before ? 0 : sinceNew + brood.size();
             if (sinceGeneration >= size) {
                 generations.add(generation(generations.size()));
-                sinceGeneration = 0;
+                sinceGeneration -= size;
             }
             report(listener);
         }

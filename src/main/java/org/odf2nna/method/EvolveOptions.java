@@ -3,7 +3,6 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
-import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.metrics.Task;
 
 /**
@@ -40,12 +39,5 @@ public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, L
         if (fitnessEpochs < 0) {
             throw new IllegalArgumentException("fitness epochs must be >= 0, got " + fitnessEpochs);
         }
-    }
-
-    /** Options with the published defaults of the search. */
-    public static EvolveOptions defaults(Path model, EvalData eval, RetrainOptions retrain, Path output) {
-        return new EvolveOptions(model, eval, retrain, List.of(), false, GaSettings.DEFAULT_POPULATION, null,
-                GaSettings.DEFAULT_MUTATION, 0, Runtime.getRuntime().availableProcessors(), output, null, null,
-                Device.CPU);
     }
 }
