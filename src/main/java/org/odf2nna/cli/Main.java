@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
                     + "barely varies on your data is removed and its mean output folded into the next layer.",
             ""
         },
-        subcommands = {ShrinkCommand.class, EvolveCommand.class, InspectCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ShrinkCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
+            InspectCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
@@ -53,7 +54,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: choose one of shrink, evolve, inspect, eval");
+        throw new ParameterException(spec.commandLine(),
+                "missing command: choose one of shrink, evolve, build, run, sweep, inspect, eval");
     }
 
     public static void main(String[] args) {

@@ -7,6 +7,7 @@ import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.report.Retraining;
@@ -57,27 +58,38 @@ final class Retrainer {
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
         TrainingData all = TrainingRows.load(model, rows, task, device, progress);
-        return prepare(model, retrain, task, split(all, retrain));
+        RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
+        return of(all, retrain, epochs, Loss.forTask(task, model.network().outputs()), model.network().head());
+    }
+
+    /** Training on rows already in memory (the chain's inputs and the targets). */
+    static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
+            OutputHead head) {
+        return of(split(all, retrain), retrain, epochs, loss, head);
     }
 
     /** The seeded split into {training, validation} rows that retraining uses. */
     static TrainingData[] split(TrainingData all, RetrainOptions retrain) {
         if (all.rows() < 2) {
-            throw new InputException(retrain.train(), null, "has " + all.rows() + " row; retraining needs at least 2 "
+            throw new InputException(retrain.train(), null, "has " + all.rows() + " row; training needs at least 2 "
                     + "(some are held out for validation)");
         }
         return all.split(retrain.validationFraction(), retrain.seed());
     }
 
-    /** A retrainer on rows already loaded and split (see {@link #split}). */
+    /** Retraining of {@code model}'s pruned networks on rows already loaded and split (see {@link #split}). */
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts) {
         RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
+        return of(parts, retrain, epochs, Loss.forTask(task, model.network().outputs()), model.network().head());
+    }
+
+    private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
+            OutputHead head) {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience());
-        Loss loss = Loss.forTask(task, model.network().outputs());
         Settings settings = new Settings(retrain.train().toString(), parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed());
-        Conditioning conditioning = Conditioning.fit(parts[0], loss, model.network().head());
+        Conditioning conditioning = Conditioning.fit(parts[0], loss, head);
         return new Retrainer(conditioning.apply(parts[0]), conditioning.apply(parts[1]), conditioning, loss, options,
                 settings);
     }
@@ -87,35 +99,6 @@ final class Retrainer {
         Settings s = settings;
         return new Retraining(s.trainData(), s.trainRows(), s.validationRows(), s.epochs(), s.epochsSource(),
                 s.batchSize(), s.learningRate(), s.seed(), validationMetric(original));
-    }
-
-    /** A network's metric on the validation rows: accuracy, or MSE in target units. */
-    double validationMetric(DenseNetwork network) {
-        DenseNetwork conditioned = conditioning.toTraining(network);
-        float[] out = conditioned.forward(validation.inputs(), validation.rows());
-        int width = network.outputs();
-        double sum = 0;
-        for (int r = 0; r < validation.rows(); r++) {
-            float target = validation.targets()[r];
-            if (loss == Loss.MEAN_SQUARED_ERROR) {
-                double d = out[r] - target;
-                sum += d * d;
-            } else if (width == 1) {
-                // Sigmoid head: the output is a probability; without head, a logit.
-                boolean positive = network.head() == org.odf2nna.network.OutputHead.SIGMOID ? out[r] > 0.5 : out[r] > 0;
-                sum += (positive ? 1 : 0) == (int) target ? 1 : 0;
-            } else {
-                int best = 0;
-                for (int j = 1; j < width; j++) {
-                    if (out[r * width + j] > out[r * width + best]) {
-                        best = j;
-                    }
-                }
-                sum += best == (int) target ? 1 : 0;
-            }
-        }
-        double mean = validation.rows() == 0 ? Double.NaN : sum / validation.rows();
-        return loss == Loss.MEAN_SQUARED_ERROR ? conditioning.mseInTargetUnits(mean) : mean;
     }
 
     /**
@@ -141,6 +124,91 @@ final class Retrainer {
         return loss == Loss.MEAN_SQUARED_ERROR ? -conditioning.mseInTargetUnits(best) : best;
     }
 
+    /** Rows the fidelity check looks at, at most: enough to resolve a few tenths of a percent. */
+    static final int FIDELITY_ROWS = 10_000;
+
+    /**
+     * How far {@code candidate}'s predictions are from {@code original}'s on the training rows (validation
+     * rows included; at most {@link #FIDELITY_ROWS}): the share of rows whose predicted class differs, or
+     * for regression the mean squared difference as a share of the original's MSE. It measures what the
+     * candidate changed, which varies much less from sample to sample than its accuracy does.
+     */
+    double changeFrom(DenseNetwork original, DenseNetwork candidate) {
+        DenseNetwork a = conditioning.toTraining(original);
+        DenseNetwork b = conditioning.toTraining(candidate);
+        double changed = 0;
+        double originalError = 0;
+        int counted = 0;
+        for (TrainingData part : new TrainingData[] {validation, train}) {
+            int rows = Math.min(part.rows(), FIDELITY_ROWS - counted);
+            if (rows <= 0) {
+                break;
+            }
+            float[] x = java.util.Arrays.copyOf(part.inputs(), rows * part.width());
+            float[] pa = a.forward(x, rows);
+            float[] pb = b.forward(x, rows);
+            int width = original.outputs();
+            for (int r = 0; r < rows; r++) {
+                if (loss == Loss.MEAN_SQUARED_ERROR) {
+                    double d = pa[r] - pb[r];
+                    changed += d * d;
+                    double e = pa[r] - part.targets()[r];
+                    originalError += e * e;
+                } else {
+                    changed += predictedClass(pa, r, width, original.head()) != predictedClass(pb, r, width,
+                            original.head()) ? 1 : 0;
+                }
+            }
+            counted += rows;
+        }
+        if (counted == 0) {
+            return Double.NaN;
+        }
+        return loss == Loss.MEAN_SQUARED_ERROR ? (originalError > 0 ? changed / originalError : 0) : changed / counted;
+    }
+
+    private static int predictedClass(float[] out, int row, int width, OutputHead head) {
+        if (width == 1) {
+            return (head == OutputHead.SIGMOID ? out[row] > 0.5 : out[row] > 0) ? 1 : 0;
+        }
+        int best = 0;
+        for (int j = 1; j < width; j++) {
+            if (out[row * width + j] > out[row * width + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** A network's metric on the validation rows: accuracy, or MSE in target units. */
+    double validationMetric(DenseNetwork network) {
+        DenseNetwork conditioned = conditioning.toTraining(network);
+        float[] out = conditioned.forward(validation.inputs(), validation.rows());
+        int width = network.outputs();
+        double sum = 0;
+        for (int r = 0; r < validation.rows(); r++) {
+            float target = validation.targets()[r];
+            if (loss == Loss.MEAN_SQUARED_ERROR) {
+                double d = out[r] - target;
+                sum += d * d;
+            } else if (width == 1) {
+                // Sigmoid head: the output is a probability; without head, a logit.
+                boolean positive = network.head() == OutputHead.SIGMOID ? out[r] > 0.5 : out[r] > 0;
+                sum += (positive ? 1 : 0) == (int) target ? 1 : 0;
+            } else {
+                int best = 0;
+                for (int j = 1; j < width; j++) {
+                    if (out[r * width + j] > out[r * width + best]) {
+                        best = j;
+                    }
+                }
+                sum += best == (int) target ? 1 : 0;
+            }
+        }
+        double mean = validation.rows() == 0 ? Double.NaN : sum / validation.rows();
+        return loss == Loss.MEAN_SQUARED_ERROR ? conditioning.mseInTargetUnits(mean) : mean;
+    }
+
     /**
      * Retrains {@code pruned} in well-conditioned coordinates (see {@link Conditioning}); returns the kept
      * network, back in the model's coordinates, and a summary.
@@ -158,7 +226,8 @@ final class Retrainer {
         // Epoch 0 kept: return the pruned network itself, not its round trip through the coordinates.
         DenseNetwork network = result.bestEpoch() == 0 ? pruned : conditioning.toModel(result.network());
         return new Outcome(network, new TrainingSummary(result.epochsRun(), result.bestEpoch(),
-                figure(before.validationMetric(), regression), figure(kept.validationMetric(), regression), metric));
+                figure(before.validationMetric(), regression), figure(kept.validationMetric(), regression), metric,
+                before.validationLoss(), kept.validationLoss(), Double.NaN));
     }
 
     private double figure(double metric, boolean regression) {

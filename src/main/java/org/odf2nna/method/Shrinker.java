@@ -111,7 +111,7 @@ public final class Shrinker {
             if (retrainer != null) {
                 Retrainer.Outcome retrained = retrainer.retrain(pruned, "ε=" + ReportFormat.number(epsilon), progress);
                 result = retrained.network();
-                training = retrained.summary();
+                training = retrained.summary().withChange(retrainer.changeFrom(network, result));
                 written = DenseChainWriter.write(model, result);
             }
             double difference = options.format() == ModelFormat.SAVEDMODEL

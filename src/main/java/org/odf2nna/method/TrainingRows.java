@@ -26,6 +26,51 @@ public final class TrainingRows {
     private TrainingRows() {
     }
 
+    /**
+     * Rows as the CSV holds them, for training a model from scratch: features and raw target values
+     * (not checked as class ids), with the column names.
+     */
+    public static LabelledRows loadRaw(EvalData data, Progress progress) {
+        List<float[]> inputChunks = new ArrayList<>();
+        List<float[]> targetChunks = new ArrayList<>();
+        long rows = 0;
+        int width;
+        List<String> names;
+        String target;
+        try (CsvReader reader = data.open()) {
+            if (!reader.hasTarget()) {
+                throw new InputException(data.file(), "line 1", "has no target column to train on");
+            }
+            width = reader.featureCount();
+            names = reader.featureNames();
+            target = reader.targetName();
+            Batch batch;
+            while ((batch = reader.next(data.batchSize())) != null) {
+                inputChunks.add(java.util.Arrays.copyOf(batch.features(), batch.rows() * width));
+                float[] y = new float[batch.rows()];
+                for (int r = 0; r < batch.rows(); r++) {
+                    y[r] = (float) batch.targets()[r];
+                }
+                targetChunks.add(y);
+                rows += batch.rows();
+                if (rows * width > Integer.MAX_VALUE - 8) {
+                    throw new InputException(data.file(), "line " + batch.lines()[batch.rows() - 1],
+                            "holds more than 2^31 values; train on a sample of the rows");
+                }
+                progress.update("loading", reader.bytesRead(), reader.totalBytes(), rows + " rows");
+            }
+            progress.done("loading");
+        }
+        if (rows == 0) {
+            throw new InputException(data.file(), null, "has a header but no data rows");
+        }
+        return new LabelledRows(join(inputChunks, targetChunks, (int) rows, width), names, target);
+    }
+
+    /** Training rows with the names of their columns. */
+    public record LabelledRows(TrainingData data, List<String> featureNames, String targetName) {
+    }
+
     public static TrainingData load(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
         DenseNetwork network = model.network();
         boolean prefixed = !model.chainInputName().equals(model.input().name());
@@ -74,8 +119,12 @@ public final class TrainingRows {
         if (rows == 0) {
             throw new InputException(data.file(), null, "has a header but no data rows");
         }
-        float[] inputs = new float[(int) rows * width];
-        float[] targets = new float[(int) rows];
+        return join(inputChunks, targetChunks, (int) rows, width);
+    }
+
+    private static TrainingData join(List<float[]> inputChunks, List<float[]> targetChunks, int rows, int width) {
+        float[] inputs = new float[rows * width];
+        float[] targets = new float[rows];
         int at = 0;
         for (int c = 0; c < inputChunks.size(); c++) {
             float[] y = targetChunks.get(c);
@@ -83,6 +132,6 @@ public final class TrainingRows {
             System.arraycopy(y, 0, targets, at, y.length);
             at += y.length;
         }
-        return new TrainingData(inputs, targets, (int) rows, width);
+        return new TrainingData(inputs, targets, rows, width);
     }
 }

@@ -34,6 +34,36 @@ public enum Task {
         return REGRESSION;
     }
 
+    /** Largest number of classes {@link #fromTargets} accepts. */
+    public static final int MAX_CLASSES = 1000;
+
+    /**
+     * The task a target column describes, for models trained from scratch: classification when the
+     * values are exactly the class ids 0, 1, ..., K−1 (every one present, 2 ≤ K ≤ 1000), regression
+     * otherwise. Integer targets that are not such ids (0, 10, 20, ... say) are values, not classes.
+     */
+    public static Task fromTargets(float[] targets, int rows) {
+        boolean[] seen = new boolean[MAX_CLASSES];
+        int max = -1;
+        for (int r = 0; r < rows; r++) {
+            float t = targets[r];
+            if (t != Math.rint(t) || t < 0 || t >= MAX_CLASSES) {
+                return REGRESSION;
+            }
+            seen[(int) t] = true;
+            max = Math.max(max, (int) t);
+        }
+        if (max < 1) {
+            return REGRESSION;
+        }
+        for (int k = 0; k <= max; k++) {
+            if (!seen[k]) {
+                return REGRESSION;
+            }
+        }
+        return CLASSIFICATION;
+    }
+
     /** Number of classes a classifier with this output layer tells apart. */
     public static int classCount(int outputs) {
         return outputs == 1 ? 2 : outputs;

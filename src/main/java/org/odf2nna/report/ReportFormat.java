@@ -52,8 +52,14 @@ public final class ReportFormat {
         StringBuilder s = new StringBuilder();
         s.append("Model  ").append(report.model()).append("  (").append(report.original().architecture()).append(", ")
                 .append(report.original().parameters()).append(" parameters)\n");
-        s.append("Data   ").append(report.data()).append("  (").append(report.rows()).append(" rows, ")
-                .append(report.task()).append(")\n");
+        if (report.scoreData() == null) {
+            s.append("Data   ").append(report.data()).append("  (").append(report.rows()).append(" rows, ")
+                    .append(report.task()).append(")\n");
+        } else {
+            s.append("Data   units scored on ").append(report.scoreData()).append(" (").append(report.rows())
+                    .append(" rows); metrics on ").append(report.data()).append(" (").append(report.task())
+                    .append(")\n");
+        }
         if (report.originalMetrics() != null) {
             s.append("OR     ").append(describe(report.originalMetrics())).append('\n');
         } else {
@@ -212,6 +218,28 @@ public final class ReportFormat {
         return s.toString();
     }
 
+    public static String sweep(SweepReport sweep) {
+        StringBuilder s = new StringBuilder(table(sweep.table()));
+        s.append('\n').append("ε values: ").append(sweep.grid()).append('\n');
+        s.append("Chosen:  ").append(sweep.choice()).append('\n');
+        if (sweep.output() != null) {
+            s.append("         written to ").append(sweep.output()).append('\n');
+        }
+        SweepReport.Scratch scratch = sweep.scratch();
+        if (scratch != null && sweep.chosen() != null) {
+            EpsilonOutcome chosen = sweep.table().outcomes().get(sweep.chosen());
+            s.append(String.format(Locale.ROOT, "Scratch: the chosen topology %s trained from random weights with the "
+                    + "same budget (%d epochs run, kept %d): %s on the test rows, against %s for the pruned and "
+                    + "retrained model%n", scratch.architecture(), scratch.training().epochsRun(),
+                    scratch.training().bestEpoch(), primary(scratch.metrics()),
+                    primary(chosen.retrained() != null ? chosen.retrained() : chosen.pruned())));
+        }
+        if (!sweep.charts().isEmpty()) {
+            s.append("Charts:  ").append(String.join(", ", sweep.charts())).append('\n');
+        }
+        return s.toString();
+    }
+
     private static String retrainingLine(Retraining r) {
         return String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d rows, %d held out "
                 + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%n", r.trainData(),
@@ -225,6 +253,20 @@ public final class ReportFormat {
                 label, t.epochsRun(), t.bestEpoch(), t.validationMetric(),
                 accuracy ? percent(t.validationBefore()) : number(t.validationBefore()),
                 accuracy ? percent(t.validationAfter()) : number(t.validationAfter()));
+    }
+
+    public static String run(RunReport run) {
+        BuildSummary g = run.general();
+        StringBuilder s = new StringBuilder();
+        s.append("General model  ").append(g.output()).append(": ").append(g.network().architecture()).append(", ")
+                .append(g.network().parameters()).append(" parameters (").append(g.sizing()).append(")\n");
+        s.append(String.format(Locale.ROOT, "               trained %d epochs (kept epoch %d) on %d rows; validation "
+                + "%s %s on %d held-out rows%n%n", g.training().epochsRun(), g.training().bestEpoch(), g.trainRows(),
+                g.training().validationMetric(), g.training().validationMetric().equals("accuracy")
+                        ? percent(g.training().validationAfter()) : number(g.training().validationAfter()),
+                g.validationRows()));
+        s.append(sweep(run.sweep()));
+        return s.toString();
     }
 
     /** The metric a table leads with: accuracy in percent, MSE as a number. */

@@ -8,7 +8,19 @@ package org.odf2nna.report;
  * @param validationBefore   validation metric of the pruned network before retraining
  * @param validationAfter    validation metric of the kept weights
  * @param validationMetric   "accuracy" or "mse"
+ * @param validationLossBefore the training loss (cross-entropy, or MSE in training coordinates) on the validation
+ *                           rows before retraining
+ * @param validationLossAfter  the same for the kept weights
+ * @param changeFromOriginal how far the kept network's predictions are from the original model's on the training
+ *                           rows (validation rows included): the share of rows whose class differs, or for
+ *                           regression the mean squared difference as a share of the original's MSE; NaN when
+ *                           not measured
  */
 public record TrainingSummary(int epochsRun, int bestEpoch, double validationBefore, double validationAfter,
-        String validationMetric) {
+        String validationMetric, double validationLossBefore, double validationLossAfter, double changeFromOriginal) {
+
+    public TrainingSummary withChange(double change) {
+        return new TrainingSummary(epochsRun, bestEpoch, validationBefore, validationAfter, validationMetric,
+                validationLossBefore, validationLossAfter, change);
+    }
 }

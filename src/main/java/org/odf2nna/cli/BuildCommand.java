@@ -1,0 +1,93 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.odf2nna.method.BuildOptions;
+import org.odf2nna.method.ModelBuilder;
+import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.report.BuildSummary;
+import org.odf2nna.report.ReportFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "build", mixinStandardHelpOptions = true,
+        description = {
+            "Builds and trains the paper's general model from a CSV: NL hidden layers of equal width "
+                    + "NU = (NP - NC) / (D + NL*(NC+1)) (NP: training rows, D: inputs, NC: classes or 1), trained "
+                    + "with TensorFlow Java (Adam, validation split, early stopping, best epoch kept) and written as "
+                    + "ONNX with its training settings in the metadata.",
+            "",
+            "Example: odf2nna-onnx build train.csv -o general.onnx --epochs 200",
+            ""})
+final class BuildCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "TRAIN", description = "Labelled training rows (CSV with a header).")
+    Path train;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "The ONNX file to write (default: TRAIN-NAME.general.onnx in the current folder).")
+    Path output;
+
+    @Option(names = "--json", description = "Print the summary as JSON.")
+    boolean json;
+
+    @Mixin
+    BuildCliOptions build;
+
+    @Mixin
+    TrainingCliOptions training;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() {
+        BuildOptions options = options(train, output == null ? defaultOutput(train, ".general.onnx") : output,
+                build, training, data);
+        BuildSummary summary = ModelBuilder.build(options, main.progress()).summary(options);
+        if (json) {
+            main.out.print(ReportFormat.json(summary));
+        } else {
+            main.out.println("Wrote " + summary.output() + ": " + summary.network().architecture() + ", "
+                    + summary.network().parameters() + " parameters, " + summary.task());
+            main.out.println("  " + summary.sizing());
+            main.out.println("  trained " + summary.training().epochsRun() + " epochs (kept epoch "
+                    + summary.training().bestEpoch() + ") on " + summary.trainRows() + " rows; validation "
+                    + summary.training().validationMetric() + " " + (summary.training().validationMetric()
+                            .equals("accuracy") ? ReportFormat.percent(summary.training().validationAfter())
+                            : ReportFormat.number(summary.training().validationAfter()))
+                    + " on " + summary.validationRows() + " held-out rows");
+        }
+        return Main.OK;
+    }
+
+    static BuildOptions options(Path train, Path output, BuildCliOptions build, TrainingCliOptions training,
+            DataOptions data) {
+        build.check();
+        training.check();
+        if (data.batchSize <= 0) {
+            throw org.odf2nna.InputException.usage("--inference-batch must be a positive number, got " + data.batchSize);
+        }
+        RetrainOptions settings = new RetrainOptions(train, build.epochs, null, training.batchSize,
+                training.buildLearningRate(), training.seed, training.validationSplit, build.patience());
+        return new BuildOptions(train, data.label, data.task(), build.layers, build.params, build.units,
+                build.activation(), settings, data.batchSize, output);
+    }
+
+    static Path defaultOutput(Path input, String suffix) {
+        String name = input.getFileName().toString();
+        for (String ext : new String[] {".csv.gz", ".csv", ".onnx", ".gz"}) {
+            if (name.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) {
+                name = name.substring(0, name.length() - ext.length());
+                break;
+            }
+        }
+        return Path.of(name + suffix);
+    }
+}

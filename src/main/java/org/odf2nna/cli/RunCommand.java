@@ -1,0 +1,74 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.BuildOptions;
+import org.odf2nna.method.MethodRun;
+import org.odf2nna.method.RunOptions;
+import org.odf2nna.report.ReportFormat;
+import org.odf2nna.report.RunReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {
+            "The whole ODF2NNA method (the paper's Algorithm 1) from a CSV: builds and trains the general model, "
+                    + "scores its units on the training rows, prunes at each ε, folds, retrains for 15% of the "
+                    + "epochs the general model trained, and writes the smallest model within --max-drop of the "
+                    + "general model on the validation rows. OR, PWR and PR are reported on the test rows.",
+            "",
+            "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",
+            ""})
+final class RunCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "TRAIN", description = "Labelled training rows (CSV with a header).")
+    Path train;
+
+    @Option(names = "--test", required = true, paramLabel = "CSV",
+            description = "Labelled test rows: the metrics are measured on them, never used to choose.")
+    Path test;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "Where the chosen small model goes (default: TRAIN-NAME.small.onnx); the general model "
+                    + "goes beside it as OUT-NAME.general.onnx.")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
+    Path report;
+
+    @Mixin
+    BuildCliOptions build;
+
+    @Mixin
+    TrainingCliOptions training;
+
+    @Mixin
+    SweepCliOptions sweep;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() {
+        sweep.check();
+        Path out = output == null ? BuildCommand.defaultOutput(train, ".small.onnx") : output;
+        Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());
+        BuildOptions buildOptions = BuildCommand.options(train, general, build, training, data);
+        RunOptions options = new RunOptions(buildOptions, data.data(test, ColumnRequest.Target.REQUIRED),
+                sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart, sweep.compareScratch,
+                data.device(), training.retrainLearningRate());
+        RunReport result = MethodRun.run(options, main.progress());
+        main.out.print(ReportFormat.run(result));
+        if (report != null) {
+            main.out.println("wrote " + report);
+        }
+        return Main.OK;
+    }
+}

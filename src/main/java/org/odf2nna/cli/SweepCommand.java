@@ -1,0 +1,73 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.ModelFiles;
+import org.odf2nna.method.SweepOptions;
+import org.odf2nna.method.Sweeper;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.report.ReportFormat;
+import org.odf2nna.report.SweepReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {
+            "Tries a grid of ε on a model: scores the units on the training rows, prunes, retrains each smaller "
+                    + "network, reports OR/PWR/PR on the evaluation rows for every ε with a chart of metric against "
+                    + "parameters, and writes the smallest model whose retrained validation metric is within "
+                    + "--max-drop of the original's.",
+            "",
+            "Example: odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv --chart sweep --compare-scratch",
+            ""})
+final class SweepCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file or SavedModel directory.")
+    Path model;
+
+    @Option(names = "--eval", required = true, paramLabel = "CSV",
+            description = "Test rows: OR, PWR and PR are measured on them, and they are never used to choose.")
+    Path eval;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "Where the chosen model goes (default: MODEL-NAME.chosen.onnx in the current folder).")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
+    Path report;
+
+    @Mixin
+    SweepCliOptions sweep;
+
+    @Mixin
+    RetrainCliOptions retrain;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() {
+        sweep.check();
+        DenseNetwork network = ModelFiles.read(model).network();
+        Task task = data.task() != null ? data.task() : Task.infer(network.outputs(), network.head());
+        double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
+        SweepOptions options = new SweepOptions(model, data.data(eval, ColumnRequest.Target.REQUIRED),
+                retrain.required(), sweep.epsilons, sweep.steps, maxDrop,
+                output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output, report, sweep.chart,
+                sweep.compareScratch, data.task(), data.device());
+        SweepReport result = Sweeper.run(options, main.progress());
+        main.out.print(ReportFormat.sweep(result));
+        if (report != null) {
+            main.out.println("wrote " + report);
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,47 @@
+package org.odf2nna.method;
+
+import org.odf2nna.Progress;
+import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.io.OutputPaths;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.report.BuildSummary;
+import org.odf2nna.report.ReportFormat;
+import org.odf2nna.report.RunReport;
+import org.odf2nna.report.SweepReport;
+
+/**
+ * The paper's Algorithm 1: build and train the general model, score its units, prune at each ε, fold,
+ * retrain for 15% of the epochs the general model trained, and keep the smallest model that stays within
+ * the allowed drop on the validation rows.
+ */
+public final class MethodRun {
+
+    private MethodRun() {
+    }
+
+    public static RunReport run(RunOptions options, Progress progress) {
+        OutputPaths.checkWritable(options.output(), options.build().train(), options.test().file());
+        OutputPaths.checkWritable(options.build().output(), options.build().train(), options.test().file());
+        if (options.report() != null) {
+            OutputPaths.checkWritable(options.report(), options.build().train(), options.test().file());
+        }
+        ModelBuilder.Built built = ModelBuilder.build(options.build(), progress);
+        BuildSummary general = built.summary(options.build());
+        RetrainOptions training = options.build().training();
+        // Retraining epochs default to 15% of those the general model ran, read back from its metadata.
+        RetrainOptions retrain = new RetrainOptions(training.train(), null, null, training.batchSize(),
+                options.retrainLearningRate(), training.seed(), training.validationFraction(),
+                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
+        double maxDrop = options.maxDrop() != null ? options.maxDrop()
+                : built.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
+        SweepOptions sweep = new SweepOptions(options.build().output(), options.test(), retrain, options.epsilons(),
+                options.steps(), maxDrop, options.output(), null, options.chart(), options.compareScratch(),
+                built.task(), options.device());
+        SweepReport swept = Sweeper.run(sweep, progress);
+        RunReport report = new RunReport(general, swept);
+        if (options.report() != null) {
+            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+        }
+        return report;
+    }
+}

@@ -1,0 +1,138 @@
+package org.odf2nna.method;
+
+import com.google.gson.Gson;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.io.OutputPaths;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.Initialization;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.onnx.OnnxModelBuilder;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.BuildSummary;
+import org.odf2nna.report.NetworkSummary;
+import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.tf.Loss;
+import org.odf2nna.tf.TrainingData;
+
+/**
+ * Builds the paper's general model from a CSV: sizes it with eq. 2 ({@link GeneralModel}), initialises
+ * it (Glorot uniform, seeded), trains it with TensorFlow Java (Adam, validation split, early stopping,
+ * best epoch kept, in standardised coordinates folded back into the weights), and writes it as ONNX
+ * with its training settings in the metadata, so later steps can retrain for 15% of its epochs.
+ */
+public final class ModelBuilder {
+
+    /** Metadata keys written into built models. */
+    public static final String FEATURES_METADATA = ModelColumns.FEATURES_KEY;
+    public static final String TARGET_METADATA = ModelColumns.TARGET_KEY;
+
+    private ModelBuilder() {
+    }
+
+    /**
+     * What was built.
+     *
+     * @param network      the trained general model
+     * @param size         its sizing by eq. 2
+     * @param task         classification or regression
+     * @param training     how training went
+     * @param trainRows    rows used for the Adam steps
+     * @param validationRows rows held out
+     * @param features     the feature columns, in the model's input order
+     * @param target       the target column
+     */
+    public record Built(DenseNetwork network, GeneralModel size, Task task, TrainingSummary training, int trainRows,
+            int validationRows, List<String> features, String target) {
+
+        /** The summary for reports. */
+        public BuildSummary summary(BuildOptions options) {
+            return new BuildSummary(options.output().toString(), options.train().toString(), task.displayName(),
+                    NetworkSummary.of(network), sizing(size, network), trainRows, validationRows, training, features,
+                    target);
+        }
+    }
+
+    static String sizing(GeneralModel size, DenseNetwork network) {
+        return String.format(Locale.ROOT, "NU = (NP - NC) / (D + NL*(NC+1)) = (%d - %d) / (%d + %d*(%d+1)) = %.3f -> %d",
+                size.budget(), size.outputs(), size.inputs(), size.layers(), size.outputs(), size.exact(),
+                network.layer(0).units());
+    }
+
+    public static Built build(BuildOptions options, Progress progress) {
+        OutputPaths.checkWritable(options.output(), options.train());
+        EvalData rows = new EvalData(options.train(), ColumnRequest.of(-1, options.label(),
+                ColumnRequest.Target.REQUIRED), options.inferenceBatch());
+        TrainingRows.LabelledRows labelled = TrainingRows.loadRaw(rows, progress);
+        TrainingData data = labelled.data();
+        Task task = options.task() != null ? options.task() : Task.fromTargets(data.targets(), data.rows());
+        int outputs = task == Task.CLASSIFICATION ? classes(data, options) : 1;
+        GeneralModel size = GeneralModel.size(options.budget() != null ? options.budget() : data.rows(), data.width(),
+                outputs, options.layers());
+        int[] widths = size.widths();
+        if (options.units() != null) {
+            for (int l = 1; l <= options.layers(); l++) {
+                widths[l] = options.units();
+            }
+        }
+        OutputHead head = task == Task.CLASSIFICATION ? OutputHead.SOFTMAX : OutputHead.NONE;
+        DenseNetwork initial = Initialization.glorotUniform(widths, options.activation(), head,
+                options.training().seed());
+        RetrainOptions training = options.training();
+        int epochs = training.retrainEpochs();
+        Retrainer trainer = Retrainer.of(data, training, new RetrainOptions.Epochs(epochs, "--epochs " + epochs),
+                Loss.forTask(task, outputs), head);
+        Retrainer.Outcome outcome = trainer.retrain(initial, "training", progress);
+        DenseNetwork network = outcome.network();
+
+        Map<String, String> metadata = new LinkedHashMap<>();
+        // Epochs actually run: what "15% of the original epochs" should refer to after early stopping.
+        metadata.put(RetrainOptions.EPOCHS_METADATA, Integer.toString(outcome.summary().epochsRun()));
+        metadata.put("odf2nna.training.max_epochs", Integer.toString(epochs));
+        metadata.put("odf2nna.training.best_epoch", Integer.toString(outcome.summary().bestEpoch()));
+        metadata.put("odf2nna.training.batch_size", Integer.toString(training.batchSize()));
+        metadata.put("odf2nna.training.learning_rate", Float.toString(training.learningRate()));
+        metadata.put("odf2nna.training.seed", Long.toString(training.seed()));
+        metadata.put("odf2nna.training.validation_split", Double.toString(training.validationFraction()));
+        metadata.put("odf2nna.training.data", options.train().getFileName().toString());
+        metadata.put("odf2nna.general_model", sizing(size, network));
+        metadata.put("odf2nna.task", task.displayName());
+        metadata.put(FEATURES_METADATA, new Gson().toJson(labelled.featureNames()));
+        metadata.put(TARGET_METADATA, labelled.targetName());
+        ModelProto model = OnnxModelBuilder.build(network, "input", "output", metadata);
+
+        int sampleRows = Math.min(ModelScan.SAMPLE_ROWS, data.rows());
+        float[] sample = java.util.Arrays.copyOf(data.inputs(), sampleRows * data.width());
+        ScanResult.Sample check = new ScanResult.Sample(sample, data.width(), sample, data.width(),
+                network.forward(sample, sampleRows), sampleRows);
+        ModelWriter.writeOnnx(model, options.output(), network, check, Device.CPU, true);
+        org.odf2nna.report.Retraining settings = trainer.settings(network);
+        return new Built(network, size, task, outcome.summary(), settings.trainRows(), settings.validationRows(),
+                labelled.featureNames(), labelled.targetName());
+    }
+
+    /** Classes of a classification target: its values must be class ids 0..K−1, K ≥ 2. */
+    private static int classes(TrainingData data, BuildOptions options) {
+        int max = -1;
+        for (int r = 0; r < data.rows(); r++) {
+            float t = data.targets()[r];
+            if (t != Math.rint(t) || t < 0 || t >= Task.MAX_CLASSES) {
+                throw new InputException(options.train(), "data row " + (r + 1), "target " + t + " is not a class id "
+                        + "(0, 1, ..., " + (Task.MAX_CLASSES - 1) + "); use --task regression for values");
+            }
+            max = Math.max(max, (int) t);
+        }
+        if (max < 1) {
+            throw new InputException(options.train(), null, "has a single class in its target column; "
+                    + "classification needs at least two");
+        }
+        return max + 1;
+    }
+}

@@ -1,0 +1,159 @@
+package org.odf2nna.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.Device;
+import org.odf2nna.Progress;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.BuildOptions;
+import org.odf2nna.method.EvalData;
+import org.odf2nna.method.MethodRun;
+import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.method.RunOptions;
+import org.odf2nna.network.Activation;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
+import org.odf2nna.report.ReportFormat;
+import org.odf2nna.report.RunReport;
+import org.odf2nna.report.SweepChart;
+
+/** build, run and sweep as a user runs them, on the repository's iris example. */
+class MethodCommandsTest {
+
+    static final Path TRAIN = Path.of("examples/iris/iris-train.csv");
+    static final Path TEST = Path.of("examples/iris/iris-test.csv");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void buildWritesTheGeneralModelWithItsSettings() throws IOException {
+        Path out = dir.resolve("general.onnx");
+        CliRun run = CliRun.of("-q", "build", TRAIN.toString(), "-o", out.toString(), "--epochs", "40", "--seed", "3");
+        assertEquals(0, run.exitCode(), run.toString());
+        OnnxDenseModel model = DenseChainReader.read(out);
+        long rows = Files.readAllLines(TRAIN).size() - 1;
+        int units = (int) Math.floor((rows - 3.0) / (4 + 3 * (3 + 1)));
+        assertEquals("4-" + units + "-" + units + "-" + units + "-3", model.network().architecture());
+        Map<String, String> metadata = new HashMap<>();
+        for (StringStringEntryProto e : model.model().getMetadataPropsList()) {
+            metadata.put(e.getKey(), e.getValue());
+        }
+        int epochs = Integer.parseInt(metadata.get("odf2nna.training.epochs"));
+        assertTrue(epochs >= 1 && epochs <= 40, metadata.toString());
+        assertEquals("40", metadata.get("odf2nna.training.max_epochs"));
+        assertEquals("3", metadata.get("odf2nna.training.seed"));
+        assertEquals("[\"sepal_length\",\"sepal_width\",\"petal_length\",\"petal_width\"]", metadata.get("odf2nna.features"));
+        assertEquals("label", metadata.get("odf2nna.target"));
+        assertTrue(run.out().contains("NU = (NP - NC) / (D + NL*(NC+1))"), run.out());
+        CliRun eval = CliRun.of("eval", out.toString(), TEST.toString());
+        assertEquals(0, eval.exitCode(), eval.toString());
+
+        // Same seed, same bytes.
+        Path again = dir.resolve("again.onnx");
+        assertEquals(0, CliRun.of("-q", "build", TRAIN.toString(), "-o", again.toString(), "--epochs", "40", "--seed",
+                "3").exitCode());
+        assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again));
+    }
+
+    @Test
+    void buildInfersTheTaskFromTheTargets() throws IOException {
+        Path csv = dir.resolve("values.csv");
+        StringBuilder s = new StringBuilder("a,b,target\n");
+        for (int i = 0; i < 60; i++) {
+            s.append(i % 7).append(',').append(i % 5).append(',').append(10 * (i % 4)).append('\n');
+        }
+        Files.writeString(csv, s);
+        Path out = dir.resolve("r.onnx");
+        CliRun run = CliRun.of("-q", "build", csv.toString(), "-o", out.toString(), "--epochs", "3", "--json");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals("regression", JsonParser.parseString(run.out()).getAsJsonObject().get("task").getAsString());
+        assertEquals(1, DenseChainReader.read(out).network().outputs());
+    }
+
+    @Test
+    void runChoosesByTheRuleAndTheChartShowsTheReport() throws IOException {
+        Path out = dir.resolve("small.onnx");
+        Path chart = dir.resolve("chart");
+        Path report = dir.resolve("run.json");
+        RetrainOptions training = new RetrainOptions(TRAIN, 60, null, 16, 0.01f, 0, 0.2, 10);
+        BuildOptions build = new BuildOptions(TRAIN, null, null, 3, null, null, Activation.RELU, training, 256,
+                dir.resolve("small.general.onnx"));
+        EvalData test = new EvalData(TEST, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 256);
+        RunReport result = MethodRun.run(new RunOptions(build, test, List.of(), 5, null, out, report, chart, true,
+                Device.CPU, 0.001f), Progress.NONE);
+
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        JsonObject sweep = json.getAsJsonObject("sweep");
+        JsonArray outcomes = sweep.getAsJsonObject("table").getAsJsonArray("outcomes");
+        double original = sweep.get("originalValidation").getAsDouble();
+        double maxDrop = sweep.get("maxDrop").getAsDouble();
+        assertEquals(1.0, maxDrop, "1 accuracy point by default");
+        // The rule, read from the JSON alone: smallest model within the drop on validation accuracy and change.
+        Integer expected = null;
+        for (int i = 0; i < outcomes.size(); i++) {
+            JsonObject t = outcomes.get(i).getAsJsonObject().getAsJsonObject("training");
+            boolean ok = t.get("validationAfter").getAsDouble() >= original - maxDrop / 100 - 1e-12
+                    && t.get("changeFromOriginal").getAsDouble() <= maxDrop / 100 + 1e-12;
+            long p = outcomes.get(i).getAsJsonObject().getAsJsonObject("network").get("parameters").getAsLong();
+            if (ok && (expected == null || p < outcomes.get(expected).getAsJsonObject().getAsJsonObject("network")
+                    .get("parameters").getAsLong())) {
+                expected = i;
+            }
+        }
+        assertEquals(expected, sweep.has("chosen") ? sweep.get("chosen").getAsInt() : null);
+        if (expected != null) {
+            assertTrue(Files.exists(out));
+            long parameters = outcomes.get(expected).getAsJsonObject().getAsJsonObject("network").get("parameters")
+                    .getAsLong();
+            assertEquals(parameters, DenseChainReader.read(out).network().parameterCount());
+            assertNotNull(sweep.get("scratch"), "--compare-scratch");
+        }
+        // The chart plots exactly the report's figures.
+        List<SweepChart.Series> series = SweepChart.series(result.sweep());
+        SweepChart.Series pr = series.stream().filter(s -> s.label().contains("(PR)")).findFirst().orElseThrow();
+        for (int i = 0; i < outcomes.size(); i++) {
+            JsonObject o = outcomes.get(i).getAsJsonObject();
+            assertEquals(o.getAsJsonObject("network").get("parameters").getAsDouble(), pr.parameters().get(i));
+            assertEquals(100 * o.getAsJsonObject("retrained").get("accuracy").getAsDouble(), pr.values().get(i), 1e-9);
+        }
+        byte[] png = Files.readAllBytes(dir.resolve("chart.png"));
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+        String svg = Files.readString(dir.resolve("chart.svg"));
+        assertTrue(svg.contains("<svg"), "SVG");
+        // The text table lists every ε's parameter count.
+        String text = ReportFormat.run(result);
+        for (int i = 0; i < outcomes.size(); i++) {
+            long p = outcomes.get(i).getAsJsonObject().getAsJsonObject("network").get("parameters").getAsLong();
+            assertTrue(text.contains("→ " + p), "row for " + p + " in\n" + text);
+        }
+        assertTrue(Files.exists(dir.resolve("small.general.onnx")));
+        try (var files = Files.list(dir)) {
+            assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith(".")), "no hidden work files left");
+        }
+    }
+
+    @Test
+    void sweepNeedsTrainingRows() {
+        CliRun run = CliRun.of("sweep", "models/iris_4-16-16-3_relu.onnx", "--eval", TEST.toString(), "-o",
+                dir.resolve("x.onnx").toString());
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("--train"), run.err());
+    }
+}

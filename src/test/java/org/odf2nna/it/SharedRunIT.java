@@ -1,0 +1,55 @@
+package org.odf2nna.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.odf2nna.onnx.DenseChainReader;
+
+/**
+ * Issue 4's acceptance: {@code run} on the ../shared splits builds the general model, and the model it
+ * chooses (on validation rows only) has fewer parameters and a test metric within 1 accuracy point or
+ * 10% of MSE of the general model's. Default settings, seed 0.
+ */
+class SharedRunIT {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"iris", "cancer", "diabetes", "spambase", "pole"})
+    void runFindsASmallerModelAsGoodAsTheGeneralOne(String dataset) throws Exception {
+        Path root = Shared.require();
+        Path out = dir.resolve("small.onnx");
+        Path report = dir.resolve("run.json");
+        Shared.Result run = Shared.launch(dir, "-q", "run", root.resolve("data/splits/" + dataset + "-train.csv")
+                .toString(), "--test", root.resolve("data/splits/" + dataset + "-test.csv").toString(),
+                "-o", out.toString(), "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        JsonObject sweep = json.getAsJsonObject("sweep");
+        assertTrue(sweep.has("chosen"), "a model was chosen: " + sweep.get("choice"));
+        JsonObject table = sweep.getAsJsonObject("table");
+        JsonObject chosen = table.getAsJsonArray("outcomes").get(sweep.get("chosen").getAsInt()).getAsJsonObject();
+        long general = json.getAsJsonObject("general").getAsJsonObject("network").get("parameters").getAsLong();
+        long small = chosen.getAsJsonObject("network").get("parameters").getAsLong();
+        assertTrue(small < general, small + " parameters, general model " + general);
+        assertEquals(small, DenseChainReader.read(out).network().parameterCount());
+        JsonObject or = table.getAsJsonObject("originalMetrics");
+        JsonObject pr = chosen.getAsJsonObject("retrained");
+        if (or.has("accuracy")) {
+            double drop = or.get("accuracy").getAsDouble() - pr.get("accuracy").getAsDouble();
+            assertTrue(drop <= 0.01 + 1e-12, "test accuracy dropped " + 100 * drop + " points");
+        } else {
+            double ratio = pr.get("mse").getAsDouble() / or.get("mse").getAsDouble();
+            assertTrue(ratio <= 1.10, "test MSE grew by " + 100 * (ratio - 1) + "%");
+        }
+        assertTrue(Files.exists(dir.resolve("small.general.onnx")));
+    }
+}
