@@ -199,6 +199,11 @@ public final class CsvReader implements Closeable {
         return new Batch(features, rows, width, targets, lines);
     }
 
+    /** The error for a file whose header no data row follows; call it once {@link #next} returned null. */
+    public InputException noDataRows() {
+        return new InputException(file, "line " + (line + 1), "end of file, and no data rows after the header");
+    }
+
     @Override
     public void close() {
         try {

@@ -82,7 +82,7 @@ public final class ModelScan {
             }
             progress.done("scoring");
             if (reader.rowsRead() == 0) {
-                throw new InputException(data.file(), null, "has a header but no data rows");
+                throw reader.noDataRows();
             }
             UnitStatistics statistics = UnitStatistics.of(moments);
             Metrics metrics = evaluator == null ? null : evaluator.metrics();
@@ -109,7 +109,7 @@ public final class ModelScan {
             }
             progress.done("evaluating");
             if (reader.rowsRead() == 0) {
-                throw new InputException(data.file(), null, "has a header but no data rows");
+                throw reader.noDataRows();
             }
             return evaluator.metrics();
         }

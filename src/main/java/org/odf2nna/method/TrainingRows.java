@@ -66,13 +66,13 @@ public final class TrainingRows {
                 progress.update("loading", reader.bytesRead(), reader.totalBytes(), rows + " training rows");
             }
             progress.done("loading");
+            if (rows == 0) {
+                throw reader.noDataRows();
+            }
         } finally {
             if (runner != null) {
                 runner.close();
             }
-        }
-        if (rows == 0) {
-            throw new InputException(data.file(), null, "has a header but no data rows");
         }
         float[] inputs = new float[(int) rows * width];
         float[] targets = new float[(int) rows];

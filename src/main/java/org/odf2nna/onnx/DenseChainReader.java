@@ -140,6 +140,18 @@ public final class DenseChainReader {
             throw new InputException(file, "graph", "has no data input (every input is an initializer)");
         }
         if (data.size() > 1) {
+            for (ValueInfoProto extra : data) {
+                for (NodeProto user : graph.consumers(extra.getName())) {
+                    int slot = user.getInputList().indexOf(extra.getName());
+                    if (isDefaultDomain(user) && (user.getOpType().equals("Gemm") || user.getOpType().equals("MatMul"))
+                            && slot >= 1) {
+                        throw new InputException(file, "input '" + extra.getName() + "'", "feeds "
+                                + GraphIndex.describe(user) + " as its " + (slot == 1 ? "weight" : "bias")
+                                + " but is a graph input, not an initializer: the dense chain needs constant "
+                                + "weights (export the model with its weights as initializers)");
+                    }
+                }
+            }
             throw new InputException(file, "graph", "has " + data.size() + " data inputs ("
                     + String.join(", ", data.stream().map(ValueInfoProto::getName).toList())
                     + "); a dense network takes one");
@@ -317,6 +329,7 @@ public final class DenseChainReader {
      * error when the node sits right after the last dense layer or between two dense layers.
      */
     private Block endOfChain(NodeProto node, String tensor, boolean isOutputLayer, Block partial) {
+        checkNotComputedWeight(node);
         if (isOutputLayer) {
             if (node == null) {
                 throw new InputException(file, "graph", "output '" + graphOutput
@@ -335,6 +348,47 @@ public final class DenseChainReader {
                     + (node.getOpType().equals("PRelu") ? " (PRelu only with a single shared slope)" : ""));
         }
         return null;
+    }
+
+    /**
+     * A Gemm or MatMul whose weight is computed from constants (a Transpose, a Cast, weight normalisation
+     * left unfolded) is a dense layer the tool cannot rewrite: say so rather than treating it as the prefix.
+     */
+    private void checkNotComputedWeight(NodeProto node) {
+        if (node == null || !isDefaultDomain(node) || node.getInputCount() < 2
+                || !(node.getOpType().equals("Gemm") || node.getOpType().equals("MatMul"))) {
+            return;
+        }
+        String weight = node.getInput(1);
+        NodeProto producer = graph.producer(weight);
+        if (weight.isEmpty() || graph.isConstant(weight) || producer == null || !computedFromConstants(weight)) {
+            return;
+        }
+        throw new InputException(file, GraphIndex.describe(node), "has a weight '" + weight + "' computed by "
+                + GraphIndex.describe(producer) + ", not an initializer or Constant node; the dense chain needs "
+                + "constant weights (fold the computation first, e.g. with onnxsim)");
+    }
+
+    /** Whether {@code tensor} is computed from constants only (no graph input upstream). */
+    private boolean computedFromConstants(String tensor) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(tensor));
+        while (!todo.isEmpty()) {
+            String t = todo.pop();
+            if (!seen.add(t) || graph.isConstant(t)) {
+                continue;
+            }
+            NodeProto p = graph.producer(t);
+            if (p == null || seen.size() > 10_000) {
+                return false;
+            }
+            for (String in : p.getInputList()) {
+                if (!in.isEmpty()) {
+                    todo.push(in);
+                }
+            }
+        }
+        return true;
     }
 
     /** Whether a chain of single-data-input nodes upstream of {@code node} reaches a dense op. */
