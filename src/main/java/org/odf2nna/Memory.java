@@ -40,7 +40,8 @@ public final class Memory {
                 + suggestedHeapGigabytes(bytes) + "g");
     }
 
-    static String megabytes(long bytes) {
+    /** Bytes as whole megabytes, rounded up: "1 MB" for anything from 1 byte. */
+    public static String megabytes(long bytes) {
         return (bytes + (1 << 20) - 1 >> 20) + " MB";
     }
 

@@ -13,6 +13,7 @@ import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
+import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -83,7 +84,9 @@ public final class Shrinker {
             Path output = options.outputs().get(e);
             UnitSelection selection = EpsilonRule.select(scan.statistics().stds(), epsilon);
             DenseNetwork pruned = Pruner.prune(network, scan.statistics(), selection);
-            ModelProto prunedModel = DenseChainWriter.write(model, pruned);
+            checkFinite(pruned, model, "folding the removed units' mean outputs at ε=" + ReportFormat.number(epsilon));
+            ModelProto prunedModel = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(),
+                    output);
             Metrics pwr = scan.metrics() == null ? null
                     : ModelScan.evaluate(prunedModel, model.input(), pruned, eval, task, options.device(),
                             progress, output, model.outputName());
@@ -93,8 +96,9 @@ public final class Shrinker {
             if (retrainer != null) {
                 Retrainer.Outcome retrained = retrainer.retrain(pruned, "ε=" + ReportFormat.number(epsilon), progress);
                 result = retrained.network();
+                checkFinite(result, model, "retraining at ε=" + ReportFormat.number(epsilon));
                 training = retrained.summary();
-                written = DenseChainWriter.write(model, result);
+                written = ExternalData.forOutput(DenseChainWriter.write(model, result), model.source(), output);
             }
             double difference = save(written, output, result, model, scan.sample(), options, retrainer != null);
             Metrics pr = retrainer == null || scan.metrics() == null ? null
@@ -112,6 +116,16 @@ public final class Shrinker {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
         return report;
+    }
+
+    /** A pruned or retrained network whose weights overflowed is refused, naming the layer. */
+    static void checkFinite(DenseNetwork network, OnnxDenseModel model, String step) {
+        int layer = network.firstNonFiniteLayer();
+        if (layer >= 0) {
+            throw new InputException(model.source(), "layer " + (layer + 1) + " (node '" + model.layerNodes().get(layer)
+                    + "')", step + " gives weights beyond float range (NaN or infinity); the model's activations on "
+                    + "these rows are too large to prune it");
+        }
     }
 
     /**

@@ -68,6 +68,7 @@ public final class DenseChainReader {
         OutputHead head = OutputHead.NONE;
         NodeProto last = graph.producer(t);
         if (last != null && isDefaultDomain(last)) {
+            checkInputs(last);
             switch (last.getOpType()) {
                 case "Softmax":
                 case "LogSoftmax":
@@ -108,6 +109,7 @@ public final class DenseChainReader {
                     layer = foldInputNormalisation(layer, previous.postNormScale, previous.postNormShift);
                 }
             }
+            checkFinite(layer, b);
             layers.add(layer);
             bindings.add(b.binding());
             previous = b;
@@ -125,6 +127,28 @@ public final class DenseChainReader {
         DenseNetwork network = new DenseNetwork(prefix(chainInput, input.name()), layers, head);
         ChainBinding binding = new ChainBinding(input.name(), chainInput, output, bindings);
         return new OnnxDenseModel(file, model, network, binding, input);
+    }
+
+    /** NaN or infinite weights (stored so, or from folding alpha, beta and BatchNormalization) are refused. */
+    private void checkFinite(DenseLayer layer, Block b) {
+        String what = firstNonFinite(layer.weights(), "weight");
+        if (what == null) {
+            what = firstNonFinite(layer.bias(), "bias");
+        }
+        if (what != null) {
+            throw new InputException(file, GraphIndex.describe(b.dense), "has a " + what + " that is not a finite "
+                    + "number (NaN or infinity), as stored or after folding alpha, beta and BatchNormalization; "
+                    + "such a layer cannot be scored or pruned");
+        }
+    }
+
+    private static String firstNonFinite(float[] values, String kind) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return kind + " (value " + i + ": " + values[i] + ")";
+            }
+        }
+        return null;
     }
 
     // ---- graph input and output ----
@@ -247,6 +271,7 @@ public final class DenseChainReader {
                 return endOfChain(p, t, isOutputLayer, b.tensors.isEmpty() ? null : b);
             }
             String op = p.getOpType();
+            checkInputs(p);
             if (PASS_THROUGH.contains(op)) {
                 checkPassThrough(p);
                 b.tensors.add(t);
@@ -436,11 +461,32 @@ public final class DenseChainReader {
         String t = tensor;
         NodeProto p = graph.producer(t);
         while (p != null && isDefaultDomain(p) && PASS_THROUGH.contains(p.getOpType())) {
+            checkInputs(p);
             checkPassThrough(p);
             t = p.getInput(0);
             p = graph.producer(t);
         }
         return t;
+    }
+
+    /** Inputs the operators this reader interprets need at least; 1 for the others it knows. */
+    private static final java.util.Map<String, Integer> MIN_INPUTS = java.util.Map.of(
+            "Gemm", 2, "MatMul", 2, "Add", 2, "BatchNormalization", 5, "PRelu", 2);
+    private static final Set<String> KNOWN = Set.of("Softmax", "LogSoftmax", "Sigmoid", "Gemm", "MatMul", "Add",
+            "BatchNormalization", "Relu", "LeakyRelu", "Elu", "Selu", "Tanh", "Softplus", "HardSigmoid", "Clip",
+            "PRelu", "Identity", "Dropout");
+
+    /** A node of a kind the walk interprets must have the inputs that kind takes. */
+    private void checkInputs(NodeProto node) {
+        if (!KNOWN.contains(node.getOpType())) {
+            return;
+        }
+        int need = MIN_INPUTS.getOrDefault(node.getOpType(), 1);
+        if (node.getInputCount() < need) {
+            throw new InputException(file, GraphIndex.describe(node), "has " + node.getInputCount() + " input"
+                    + (node.getInputCount() == 1 ? "" : "s") + "; " + node.getOpType() + " takes at least " + need
+                    + " (not a valid ONNX node)");
+        }
     }
 
     private void checkPassThrough(NodeProto node) {

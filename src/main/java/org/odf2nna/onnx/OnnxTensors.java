@@ -5,13 +5,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.odf2nna.InputException;
 import org.odf2nna.Memory;
-import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /** Reading float values out of ONNX tensors and writing them back in the tensor's own type and storage. */
@@ -124,69 +122,26 @@ final class OnnxTensors {
      * larger than 2 GiB (only this tensor's bytes are read), and no second copy of the bytes is held.
      */
     private static float[] readExternal(TensorProto tensor, Path modelFile, String place, int n, int type) {
-        long expectedBytes = (long) n * (type == FLOAT ? 4 : 8);
-        String location = null;
-        long offset = 0;
-        long length = -1;
-        for (StringStringEntryProto entry : tensor.getExternalDataList()) {
-            switch (entry.getKey()) {
-                case "location":
-                    location = entry.getValue();
-                    break;
-                case "offset":
-                    offset = parseLong(entry.getValue(), modelFile, place);
-                    break;
-                case "length":
-                    length = parseLong(entry.getValue(), modelFile, place);
-                    break;
-                default:
-                    break;
-            }
+        int width = type == FLOAT ? 4 : 8;
+        long expectedBytes = (long) n * width;
+        ExternalData.ExternalRef ref = ExternalData.ExternalRef.of(tensor, modelFile, place);
+        if (ref.length() >= 0 && ref.length() != expectedBytes) {
+            throw new InputException(modelFile, place, "external data length " + ref.length()
+                    + " does not match its shape (" + expectedBytes + " bytes)");
         }
-        if (location == null || location.isEmpty()) {
-            throw new InputException(modelFile, place, "keeps its data externally but names no file");
-        }
-        Path folder = modelFile.toAbsolutePath().getParent();
-        Path dataFile;
-        try {
-            dataFile = folder.resolve(location).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
-            throw new InputException(modelFile, place, "external data file name '" + location + "' is not a valid path");
-        }
-        if (!dataFile.startsWith(folder.normalize())) {
-            throw new InputException(modelFile, place, "external data file '" + location
-                    + "' lies outside the model's folder");
-        }
-        if (!Files.isRegularFile(dataFile)) {
-            throw new InputException(modelFile, place, "external data file '" + location + "' not found");
-        }
-        if (offset < 0) {
-            throw new InputException(modelFile, place, "external data offset " + offset + " is negative");
-        }
-        long bytes = length >= 0 ? length : expectedBytes;
-        if (bytes != expectedBytes) {
-            throw new InputException(modelFile, place, "external data length " + bytes + " does not match its shape ("
-                    + expectedBytes + " bytes)");
-        }
-        try (FileChannel channel = FileChannel.open(dataFile, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (offset > size || bytes > size - offset) {
-                throw new InputException(modelFile, place, "external data file '" + location + "' is too short ("
-                        + size + " bytes; need " + (offset + bytes) + ")");
-            }
+        try (FileChannel channel = FileChannel.open(ref.file(), StandardOpenOption.READ)) {
+            ref.checkWithin(channel.size(), expectedBytes);
             Memory.require(4L * n, modelFile, place, "its " + n + " values");
             float[] values = new float[n];
-            int width = type == FLOAT ? 4 : 8;
             ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            long position = offset;
+            long position = ref.offset();
             int done = 0;
             while (done < n) {
                 int take = Math.min(n - done, buffer.capacity() / width);
                 buffer.clear().limit(take * width);
                 while (buffer.hasRemaining()) {
-                    int read = channel.read(buffer, position + buffer.position());
-                    if (read < 0) {
-                        throw new InputException(modelFile, place, "external data file '" + location
+                    if (channel.read(buffer, position + buffer.position()) < 0) {
+                        throw new InputException(modelFile, place, "external data file '" + ref.location()
                                 + "' ended early (it shrank while being read?)");
                     }
                 }
@@ -197,16 +152,8 @@ final class OnnxTensors {
             }
             return values;
         } catch (IOException e) {
-            throw new InputException(modelFile, place, "cannot read external data file '" + location + "': "
+            throw new InputException(modelFile, place, "cannot read external data file '" + ref.location() + "': "
                     + e.getMessage(), e);
-        }
-    }
-
-    private static long parseLong(String text, Path modelFile, String place) {
-        try {
-            return Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            throw new InputException(modelFile, place, "external data entry '" + text + "' is not a number");
         }
     }
 

@@ -216,6 +216,59 @@ class BadInputMatrixTest {
                 d -> shrink(save(d, "external.onnx", external(threeLayers(), "fc1.weight", "../../etc/passwd", 0)),
                         goodCsv(d)),
                 "external.onnx: ", "weight 'fc1.weight' of node 'fc1' (Gemm)", "outside the model's folder"));
+        cases.add(bad("ONNX file of 2 GiB or more (sparse)",
+                d -> {
+                    Path big = d.resolve("big.onnx");
+                    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+                        f.setLength((2L << 30) + 1);
+                    }
+                    return shrink(big, goodCsv(d));
+                },
+                "big.onnx: ", "2147483649 bytes", "2 GiB", "external data"));
+        cases.add(bad("ONNX graph with a cycle",
+                d -> {
+                    ModelProto m = threeLayers();
+                    GraphProto.Builder g = m.getGraph().toBuilder();
+                    for (int i = 0; i < g.getNodeCount(); i++) {
+                        if (g.getNode(i).getName().equals("fc2")) {
+                            g.setNode(i, g.getNode(i).toBuilder().setInput(0, "h2")); // fc2 -> act2 -> fc2
+                        }
+                    }
+                    return shrink(save(d, "cycle.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "cycle.onnx: ", "node 'fc2' (Gemm)", "is on a cycle"));
+        cases.add(bad("ONNX node with too few inputs",
+                d -> {
+                    ModelProto m = threeLayers();
+                    GraphProto.Builder g = m.getGraph().toBuilder();
+                    for (int i = 0; i < g.getNodeCount(); i++) {
+                        if (g.getNode(i).getName().equals("fc2")) {
+                            g.setNode(i, g.getNode(i).toBuilder().clearInput().addInput("h1"));
+                        }
+                    }
+                    return shrink(save(d, "arity.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "arity.onnx: ", "node 'fc2' (Gemm)", "has 1 input", "at least 2"));
+        cases.add(bad("NaN weight",
+                d -> {
+                    ModelProto m = threeLayers();
+                    TensorProto w = TestModels.initializer(m, "fc2.weight");
+                    float[] values = new float[6 * 8];
+                    values[5] = Float.NaN;
+                    return shrink(save(d, "nan.onnx", replaceInitializer(m, "fc2.weight",
+                            TestModels.floatTensor(w.getName(), values, 6, 8))), goodCsv(d));
+                },
+                "nan.onnx: ", "node 'fc2' (Gemm)", "not a finite number"));
+        cases.add(bad("activations that overflow on the data",
+                d -> {
+                    ModelProto m = threeLayers();
+                    float[] values = new float[8 * 4];
+                    java.util.Arrays.fill(values, 3e38f);
+                    return shrink(save(d, "overflow.onnx", replaceInitializer(m, "fc1.weight",
+                            TestModels.floatTensor("fc1.weight", values, 8, 4))), csv(d, "x1,x2,x3,x4,label\n"
+                            + "0,0,0,0,0\n1,1,1,1,1\n"));
+                },
+                "data.csv: ", "line 3", "layer 1 (node 'fc1')", "Infinity", "overflows"));
         cases.add(bad("model of one dense layer: nothing to prune",
                 d -> shrink(save(d, "linear.onnx", TestModels.dense(4, 3).build().model()), goodCsv(d)),
                 "linear.onnx: ", "layer 1 (node 'fc1')", "only dense layer"));
@@ -269,6 +322,31 @@ class BadInputMatrixTest {
         cases.add(bad("CSV with a number beyond double range",
                 d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,1e999,0\n")),
                 "data.csv: ", "line 2, column 4 'x4'", "out of range"));
+        cases.add(bad("CSV with a value beyond float range",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,-1e39,0\n")),
+                "data.csv: ", "line 2, column 4 'x4'", "out of range for a float32"));
+        cases.add(bad("CSV whose header has a million columns",
+                d -> {
+                    StringBuilder header = new StringBuilder("c0");
+                    for (int c = 1; c < 1_000_000; c++) {
+                        header.append(",c").append(c);
+                    }
+                    return shrink(model(d), csv(d, header + "\n"));
+                },
+                "data.csv: ", "line 1", "has 1000000 columns", "4 feature columns"));
+        cases.add(bad("CSV of one line longer than 64 Mi characters",
+                d -> {
+                    Path file = d.resolve("data.csv");
+                    try (java.io.Writer w = Files.newBufferedWriter(file)) {
+                        w.write("x1,x2,x3,x4,label\n");
+                        String chunk = "0.5,".repeat(1 << 14);
+                        for (long n = 0; n <= 64L << 20; n += chunk.length()) {
+                            w.write(chunk);
+                        }
+                    }
+                    return shrink(model(d), file);
+                },
+                "data.csv: ", "line 2", "longer than 67108864 characters"));
         cases.add(bad("CSV without the label column named by --label",
                 d -> shrink(model(d), goodCsv(d), "--label", "species"),
                 "data.csv: ", "line 1", "no column named 'species'"));
