@@ -182,6 +182,22 @@ class OnnxLimitsTest {
         assertTrue(e.getMessage().startsWith(file + ": is not an ONNX model (the file is truncated)"), e.getMessage());
     }
 
+    @Test
+    void aTinyGemmBetaDoesNotOverflowTheWrittenBias() {
+        // Layer 2 stores C with beta = 1e-38: a new bias of 10 would be stored as 10 / 1e-38 = infinity.
+        ModelProto m = TestModels.dense(2, 3, 2).gemmScale(1, 1f, 1e-38f).build().model();
+        Path file = dir.resolve("beta.onnx");
+        OnnxDenseModel read = DenseChainReader.read(m, file);
+        org.odf2nna.network.DenseLayer out = read.network().layer(1);
+        float[] bias = {10f, -10f};
+        org.odf2nna.network.DenseNetwork changed = read.network().withLayers(
+                java.util.List.of(read.network().layer(0), out.withWeights(out.weights(), bias)));
+        ModelProto written = DenseChainWriter.write(read, changed);
+        OnnxDenseModel again = DenseChainReader.read(written, file);
+        assertArrayEquals(bias, again.network().layer(1).bias());
+        assertEquals(1f, GraphIndex.floatAttribute(TestModels.nodeNamed(written, "fc2"), "beta", 1f));
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     private static byte[] lengthDelimited(int field, byte[] payload) {
