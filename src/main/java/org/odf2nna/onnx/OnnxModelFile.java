@@ -41,7 +41,7 @@ public final class OnnxModelFile {
                     + "(store the weights as external data)");
         }
         // The parsed model holds about the file's size, and running it in ONNX Runtime takes a serialised copy.
-        Memory.require(2 * size, file, null, "reading it and handing it to ONNX Runtime");
+        Memory.require(2 * size, file, null, "its " + size + " bytes (read, then copied for ONNX Runtime)");
         ModelProto model;
         try (InputStream in = Files.newInputStream(file)) {
             CodedInputStream coded = CodedInputStream.newInstance(in);
