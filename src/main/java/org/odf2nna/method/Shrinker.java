@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.InputException;
+import org.odf2nna.Memory;
 import org.odf2nna.Progress;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
@@ -162,6 +163,8 @@ public final class Shrinker {
             return maxDifference(actual, expected);
         }
         double[] difference = new double[1];
+        long size = written.getSerializedSize();
+        Memory.require(2 * size, output, null, "its " + size + " bytes (serialised, then loaded back to check them)");
         AtomicFiles.writeBytes(output, written.toByteArray(), temp -> verify(temp, output, expected, sample,
                 original, options, difference));
         return difference[0];
