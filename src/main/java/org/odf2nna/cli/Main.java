@@ -74,8 +74,11 @@ public final class Main implements Runnable {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((e, arguments) -> {
             CommandLine failed = e.getCommandLine();
-            err.println("odf2nna-onnx: error: " + e.getMessage());
-            err.println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.");
+            err.println("odf2nna-onnx: error: " + oneLine(e.getMessage()) + " (see '"
+                    + failed.getCommandSpec().qualifiedName() + " --help')");
+            if (verbose) {
+                e.printStackTrace(err);
+            }
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, verbose, err));
@@ -91,26 +94,35 @@ public final class Main implements Runnable {
 
     static int report(Throwable e, boolean verbose, PrintStream err) {
         if (e instanceof InputException input) {
-            err.println("odf2nna-onnx: error: " + input.getMessage());
+            err.println("odf2nna-onnx: error: " + oneLine(input.getMessage()));
             if (verbose) {
                 e.printStackTrace(err);
             }
             return input.kind() == InputException.Kind.USAGE ? USAGE : FAILED;
         }
         if (e instanceof ParameterException) {
-            err.println("odf2nna-onnx: error: " + e.getMessage());
+            err.println("odf2nna-onnx: error: " + oneLine(e.getMessage()));
             return USAGE;
         }
         if (e instanceof OutOfMemoryError) {
-            err.println("odf2nna-onnx: error: out of memory (" + e.getMessage() + "); give Java more with "
-                    + "JAVA_OPTS=-Xmx8g, or use a smaller --batch-size");
+            err.println("odf2nna-onnx: error: out of memory (" + oneLine(e.getMessage()) + "); give Java more "
+                    + "with JAVA_OPTS=-Xmx8g, or use a smaller --inference-batch");
+            if (verbose) {
+                e.printStackTrace(err);
+            }
             return FAILED;
         }
-        err.println("odf2nna-onnx: internal error: " + e + (verbose ? "" : " (run with --verbose for details)"));
+        err.println("odf2nna-onnx: internal error: " + oneLine(String.valueOf(e))
+                + (verbose ? "" : " (run with --verbose for details)"));
         if (verbose) {
             e.printStackTrace(err);
         }
         return FAILED;
+    }
+
+    /** Error messages are one line: line breaks inside them (from a runtime's message) become spaces. */
+    static String oneLine(String message) {
+        return message == null ? "" : message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 
     Progress progress() {

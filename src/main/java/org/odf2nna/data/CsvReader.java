@@ -1,12 +1,12 @@
 package org.odf2nna.data;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -32,9 +32,23 @@ public final class CsvReader implements Closeable {
     private static final int GZIP_MAGIC_1 = 0x1f;
     private static final int GZIP_MAGIC_2 = 0x8b;
 
+    /**
+     * Longest line accepted, in characters: far more than a row of a million numbers, and a bound on what
+     * a file without line breaks (a binary file, a one-line dump) can make the reader hold.
+     */
+    static final int MAX_LINE_CHARS = 64 << 20;
+    /** Most feature values one batch holds: wide rows get fewer rows per batch, not a bigger array. */
+    static final int MAX_BATCH_VALUES = 16 << 20;
+
     private final Path file;
     private final CountingInputStream raw;
-    private final BufferedReader reader;
+    private final Reader reader;
+    private final int maxLineChars;
+    private final char[] chars = new char[1 << 16];
+    private int charPos;
+    private int charLimit;
+    private boolean skipLineFeed;
+    private final StringBuilder lineText = new StringBuilder();
     private final long totalBytes;
     private final List<String> header;
     private final char delimiter;
@@ -45,8 +59,9 @@ public final class CsvReader implements Closeable {
     private long rowsRead;
     private final List<String> cells = new ArrayList<>();
 
-    private CsvReader(Path file, ColumnRequest request) throws IOException {
+    private CsvReader(Path file, ColumnRequest request, int maxLineChars) throws IOException {
         this.file = file;
+        this.maxLineChars = maxLineChars;
         if (Files.isDirectory(file)) {
             throw new InputException(file, null, "is a directory, expected a CSV file");
         }
@@ -69,7 +84,7 @@ public final class CsvReader implements Closeable {
                 throw new InputException(file, null, "is not a readable gzip file: " + e.getMessage());
             }
         }
-        this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        this.reader = new InputStreamReader(in, StandardCharsets.UTF_8);
         String headerLine = readLine();
         if (headerLine != null && headerLine.startsWith("\uFEFF")) {
             headerLine = headerLine.substring(1);
@@ -102,8 +117,13 @@ public final class CsvReader implements Closeable {
 
     /** Opens {@code file} and reads its header. */
     public static CsvReader open(Path file, ColumnRequest request) {
+        return open(file, request, MAX_LINE_CHARS);
+    }
+
+    /** Opens {@code file} with a limit on the length of a line (for tests of that limit). */
+    static CsvReader open(Path file, ColumnRequest request, int maxLineChars) {
         try {
-            return new CsvReader(file, request);
+            return new CsvReader(file, request, maxLineChars);
         } catch (IOException e) {
             throw new InputException(file, null, "cannot read: " + describe(e), e);
         }
@@ -157,9 +177,13 @@ public final class CsvReader implements Closeable {
         return totalBytes;
     }
 
-    /** The next block of up to {@code maxRows} rows, or null at the end of the file. */
+    /**
+     * The next block of up to {@code maxRows} rows, or null at the end of the file. Rows so wide that
+     * {@code maxRows} of them would exceed {@link #MAX_BATCH_VALUES} values come in smaller blocks.
+     */
     public Batch next(int maxRows) {
         int width = featureColumns.length;
+        maxRows = (int) Math.max(1, Math.min(maxRows, MAX_BATCH_VALUES / Math.max(1, width)));
         float[] features = new float[maxRows * width];
         double[] targets = targetColumn >= 0 ? new double[maxRows] : null;
         long[] lines = new long[maxRows];
@@ -184,7 +208,12 @@ public final class CsvReader implements Closeable {
             }
             int base = rows * width;
             for (int k = 0; k < width; k++) {
-                features[base + k] = (float) parseCell(featureColumns[k]);
+                float value = (float) parseCell(featureColumns[k]);
+                if (!Float.isFinite(value)) {
+                    throw cellError(featureColumns[k], "'" + abbreviate(cells.get(featureColumns[k]).trim())
+                            + "' is out of range for a float32 model input (at most about 3.4e38)");
+                }
+                features[base + k] = value;
             }
             if (targets != null) {
                 targets[rows] = parseCell(targetColumn);
@@ -197,6 +226,11 @@ public final class CsvReader implements Closeable {
         }
         rowsRead += rows;
         return new Batch(features, rows, width, targets, lines);
+    }
+
+    /** The error for a file whose header no data row follows; call it once {@link #next} returned null. */
+    public InputException noDataRows() {
+        return new InputException(file, "line " + (line + 1), "end of file, and no data rows after the header");
     }
 
     @Override
@@ -248,13 +282,53 @@ public final class CsvReader implements Closeable {
 
     private String readLine() {
         try {
-            String text = reader.readLine();
+            String text = nextLine();
             if (text != null) {
                 line++;
             }
             return text;
         } catch (IOException e) {
             throw new InputException(file, "line " + (line + 1), "cannot read: " + describe(e), e);
+        }
+    }
+
+    /**
+     * The next line without its terminator (\n, \r\n or \r), or null at the end of the file, as
+     * {@link java.io.BufferedReader#readLine} would give it, but refusing lines longer than the limit
+     * instead of growing a string until memory runs out.
+     */
+    private String nextLine() throws IOException {
+        lineText.setLength(0);
+        while (true) {
+            if (charPos >= charLimit) {
+                int n = reader.read(chars, 0, chars.length);
+                if (n <= 0) {
+                    return lineText.length() > 0 ? lineText.toString() : null;
+                }
+                charPos = 0;
+                charLimit = n;
+            }
+            if (skipLineFeed) {
+                skipLineFeed = false;
+                if (chars[charPos] == '\n') {
+                    charPos++;
+                    continue;
+                }
+            }
+            int start = charPos;
+            while (charPos < charLimit && chars[charPos] != '\n' && chars[charPos] != '\r') {
+                charPos++;
+            }
+            if (lineText.length() + (charPos - start) > maxLineChars) {
+                throw new InputException(file, "line " + (line + 1), "is longer than " + maxLineChars
+                        + " characters without a line break; is this a CSV file?");
+            }
+            lineText.append(chars, start, charPos - start);
+            if (charPos < charLimit) {
+                skipLineFeed = chars[charPos] == '\r';
+                charPos++;
+                return lineText.toString();
+            }
         }
     }
 

@@ -21,8 +21,10 @@ import org.odf2nna.InputException;
  *
  * <p>The content goes to a hidden temporary file in the target's folder, is flushed to disk, checked
  * by the caller (an ONNX file is loaded back into ONNX Runtime), and only then renamed over the target
- * in one atomic step. A failure, or an interrupt (the JVM's shutdown hook), deletes the temporary file.
- * A {@code kill -9} in the middle can leave the hidden temporary file, never a broken target.
+ * in one atomic step. A failure, or an interrupt (SIGINT, SIGTERM: the JVM's shutdown hook), deletes the
+ * temporary file. A {@code kill -9} in the middle can leave the hidden temporary file
+ * {@code .NAME.PID.RANDOM.tmp}, never a broken target; the next write to the same target deletes such
+ * files of processes that no longer run.
  */
 public final class AtomicFiles {
 
@@ -40,9 +42,12 @@ public final class AtomicFiles {
 
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Set when the JVM shuts down: no temporary file is created or moved into place after that. */
+    private static volatile boolean closing;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            closing = true;
             for (Path p : PENDING) {
                 try {
                     Files.deleteIfExists(p);
@@ -60,8 +65,10 @@ public final class AtomicFiles {
         Path folder = target.toAbsolutePath().getParent();
         Path temp = null;
         try {
+            removeStaleTemps(folder, target.getFileName().toString());
             temp = createHiddenTemp(folder, target.getFileName().toString());
             PENDING.add(temp);
+            checkNotClosing(target);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = Channels.newOutputStream(channel);
@@ -72,6 +79,7 @@ public final class AtomicFiles {
             if (check != null) {
                 check.verify(temp);
             }
+            checkNotClosing(target);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -93,6 +101,43 @@ public final class AtomicFiles {
         }
     }
 
+    private static void checkNotClosing(Path target) {
+        if (closing) {
+            throw new InputException(target, null, "not written: the program was interrupted");
+        }
+    }
+
+    /**
+     * Deletes hidden temporary files of {@code name} left by processes that were killed (kill -9) while
+     * writing it: their names carry the writer's process id.
+     */
+    static void removeStaleTemps(Path folder, String name) {
+        String prefix = "." + name + ".";
+        try (java.util.stream.Stream<Path> entries = Files.list(folder)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String file = p.getFileName().toString();
+                if (!file.startsWith(prefix) || !file.endsWith(".tmp")) {
+                    continue;
+                }
+                String[] parts = file.substring(prefix.length(), file.length() - 4).split("\\.");
+                if (parts.length != 2) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(parts[0]);
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Cleaning up after an earlier crash is a courtesy; the write itself does not depend on it.
+        }
+    }
+
     /**
      * A new empty hidden file in {@code folder}. Unlike {@link Files#createTempFile}, which makes the file
      * private (0600), this gets the ordinary permissions of a new file (0666 less the umask), which the
@@ -100,7 +145,8 @@ public final class AtomicFiles {
      */
     private static Path createHiddenTemp(Path folder, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path candidate = folder.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            Path candidate = folder.resolve("." + name + "." + ProcessHandle.current().pid() + "."
+                    + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
             try {
                 return Files.createFile(candidate);
             } catch (FileAlreadyExistsException e) {

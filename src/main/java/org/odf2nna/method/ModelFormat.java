@@ -19,7 +19,7 @@ public enum ModelFormat {
             case "tf":
                 return SAVEDMODEL;
             default:
-                throw InputException.usage("unknown format '" + text + "': use onnx or savedmodel");
+                throw InputException.usage("--format: unknown format '" + text + "'; use onnx or savedmodel");
         }
     }
 }

@@ -29,6 +29,8 @@ public final class ModelScan {
 
     /** Rows kept to check written models against the internal network. */
     static final int SAMPLE_ROWS = 256;
+    /** Most values per array of the sample: very wide rows keep fewer rows (at least one). */
+    static final int SAMPLE_VALUES = 4 << 20;
 
     private ModelScan() {
     }
@@ -66,10 +68,12 @@ public final class ModelScan {
                 for (int l = 0; l < hidden.size(); l++) {
                     float[] values = out.get(hidden.get(l));
                     checkWidth(model, hidden.get(l), values, batch.rows(), network.layer(l).units());
+                    checkFinite(model, l, values, batch, data);
                     moments.get(l).add(values, batch.rows());
                 }
                 float[] outputs = out.get(model.outputName());
                 checkWidth(model, model.outputName(), outputs, batch.rows(), network.outputs());
+                checkFinite(model, hidden.size(), outputs, batch, data);
                 if (evaluator != null) {
                     evaluator.add(outputs, batch.rows(), batch.targets(), batch.lines());
                 }
@@ -82,7 +86,7 @@ public final class ModelScan {
             }
             progress.done("scoring");
             if (reader.rowsRead() == 0) {
-                throw new InputException(data.file(), null, "has a header but no data rows");
+                throw reader.noDataRows();
             }
             UnitStatistics statistics = UnitStatistics.of(moments);
             Metrics metrics = evaluator == null ? null : evaluator.metrics();
@@ -109,7 +113,7 @@ public final class ModelScan {
             }
             progress.done("evaluating");
             if (reader.rowsRead() == 0) {
-                throw new InputException(data.file(), null, "has a header but no data rows");
+                throw reader.noDataRows();
             }
             return evaluator.metrics();
         }
@@ -126,6 +130,27 @@ public final class ModelScan {
 
     static List<String> hiddenOutputs(OnnxDenseModel model) {
         return model.hiddenUnitOutputs();
+    }
+
+    /**
+     * Activations that overflow to infinity (or NaN) on a row make means, spreads and metrics meaningless:
+     * name the row and the layer rather than prune on them.
+     *
+     * @param layer 0-based dense layer whose outputs these are (the last means the model's output)
+     */
+    private static void checkFinite(OnnxDenseModel model, int layer, float[] values, Batch batch, EvalData data) {
+        int width = batch.rows() == 0 ? 0 : values.length / batch.rows();
+        for (int k = 0; k < values.length; k++) {
+            if (!Float.isFinite(values[k])) {
+                int row = k / Math.max(1, width);
+                String where = layer < model.layerNodes().size()
+                        ? "layer " + (layer + 1) + " (node '" + model.layerNodes().get(layer) + "')"
+                        : "the model's output";
+                throw new InputException(data.file(), "line " + batch.lines()[row], "the model computes "
+                        + values[k] + " in " + where + ", unit " + (k % Math.max(1, width) + 1) + ", on this row "
+                        + "(it overflows); units cannot be scored on such rows");
+            }
+        }
     }
 
     private static void checkWidth(OnnxDenseModel model, String tensor, float[] values, int rows, int width) {
@@ -152,11 +177,13 @@ public final class ModelScan {
         }
 
         void add(Batch batch, float[] chainInput, float[] modelOutputs) {
-            if (rows >= SAMPLE_ROWS) {
+            featureWidth = batch.width();
+            int widest = Math.max(1, Math.max(featureWidth, Math.max(chainWidth, outputWidth)));
+            int limit = Math.max(1, Math.min(SAMPLE_ROWS, SAMPLE_VALUES / widest));
+            if (rows >= limit) {
                 return;
             }
-            featureWidth = batch.width();
-            int take = Math.min(SAMPLE_ROWS - rows, batch.rows());
+            int take = Math.min(limit - rows, batch.rows());
             features = Arrays.copyOf(features, (rows + take) * featureWidth);
             System.arraycopy(batch.features(), 0, features, rows * featureWidth, take * featureWidth);
             chain = Arrays.copyOf(chain, (rows + take) * chainWidth);

@@ -3,6 +3,7 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
+import org.odf2nna.Memory;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
@@ -35,6 +36,8 @@ final class ModelWriter {
             Device device, boolean checkTensorFlow) {
         float[] expected = expected(network, sample, checkTensorFlow);
         double[] difference = new double[1];
+        long size = model.getSerializedSize();
+        Memory.require(2 * size, output, null, "its " + size + " bytes (serialised, then loaded back to check them)");
         AtomicFiles.writeBytes(output, model.toByteArray(), temp -> {
             ModelProto reloaded = OnnxModelFile.read(temp);
             OnnxDenseModel reread;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.InputException;
+import org.odf2nna.Memory;
 import org.odf2nna.Progress;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
@@ -11,6 +12,7 @@ import org.odf2nna.metrics.Metrics;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainWriter;
+import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.EpsilonRule;
@@ -101,7 +103,9 @@ public final class Shrinker {
             Path output = options.outputs().get(e);
             UnitSelection selection = EpsilonRule.select(scan.statistics().stds(), epsilon);
             DenseNetwork pruned = Pruner.prune(network, scan.statistics(), selection);
-            ModelProto prunedModel = DenseChainWriter.write(model, pruned);
+            checkFinite(pruned, model, "folding the removed units' mean outputs at ε=" + ReportFormat.number(epsilon));
+            ModelProto prunedModel = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(),
+                    output);
             Metrics pwr = original == null ? null
                     : ModelScan.evaluate(prunedModel, model.input(), pruned, eval, task, options.device(),
                             progress, output, model.outputName());
@@ -111,8 +115,9 @@ public final class Shrinker {
             if (retrainer != null) {
                 Retrainer.Outcome retrained = retrainer.retrain(pruned, "ε=" + ReportFormat.number(epsilon), progress);
                 result = retrained.network();
+                checkFinite(result, model, "retraining at ε=" + ReportFormat.number(epsilon));
                 training = retrained.summary().withChange(retrainer.changeFrom(network, result));
-                written = DenseChainWriter.write(model, result);
+                written = ExternalData.forOutput(DenseChainWriter.write(model, result), model.source(), output);
             }
             double difference = options.format() == ModelFormat.SAVEDMODEL
                     ? ModelWriter.writeSavedModel(output, result, model.input().name(), scan.sample(), retrainer != null)
@@ -133,6 +138,16 @@ public final class Shrinker {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
         return report;
+    }
+
+    /** A pruned or retrained network whose weights overflowed is refused, naming the layer. */
+    static void checkFinite(DenseNetwork network, OnnxDenseModel model, String step) {
+        int layer = network.firstNonFiniteLayer();
+        if (layer >= 0) {
+            throw new InputException(model.source(), "layer " + (layer + 1) + " (node '" + model.layerNodes().get(layer)
+                    + "')", step + " gives weights beyond float range (NaN or infinity); the model's activations on "
+                    + "these rows are too large to prune it");
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
+import org.odf2nna.Memory;
 import org.odf2nna.Progress;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.CsvReader;
@@ -71,7 +72,22 @@ public final class TrainingRows {
     public record LabelledRows(TrainingData data, List<String> featureNames, String targetName) {
     }
 
+    /**
+     * Bytes of Java heap per value kept for training, at the peak: the chunks read, the joined arrays and
+     * the training and validation copies.
+     */
+    static final long BYTES_PER_VALUE = 3 * 4;
+
     public static TrainingData load(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
+        return load(model, data, task, device, progress, Memory.available());
+    }
+
+    /**
+     * @param budget bytes of heap the training rows may take; more rows are refused with a message, before
+     *               the JVM runs out of memory
+     */
+    static TrainingData load(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
+            long budget) {
         DenseNetwork network = model.network();
         boolean prefixed = !model.chainInputName().equals(model.input().name());
         int width = network.inputs();
@@ -104,20 +120,32 @@ public final class TrainingRows {
                 inputChunks.add(chunk);
                 targetChunks.add(y);
                 rows += batch.rows();
+                long line = batch.lines()[batch.rows() - 1];
                 if (rows * width > Integer.MAX_VALUE - 8) {
-                    throw new InputException(data.file(), "line " + batch.lines()[batch.rows() - 1],
+                    throw new InputException(data.file(), "line " + line,
                             "holds more than 2^31 values for the dense chain; train on a sample of the rows");
+                }
+                long needed = BYTES_PER_VALUE * rows * (width + 1);
+                if (needed > budget) {
+                    // What the whole file would need, from the share of it read so far.
+                    double share = Math.max(1e-9, (double) reader.bytesRead() / Math.max(1, reader.totalBytes()));
+                    long heap = Runtime.getRuntime().maxMemory() - budget + (long) (needed / Math.min(1.0, share));
+                    throw new InputException(data.file(), "line " + line, "has more training rows than fit in "
+                            + "memory: training keeps every row in memory, and the " + rows + " rows read so far "
+                            + "already need about " + Memory.megabytes(needed) + " of the "
+                            + Memory.megabytes(budget) + " available; give Java more (about JAVA_OPTS=-Xmx" + Math.max(1, (heap >> 30) + 1)
+                            + "g for the whole file) or train on a sample of the rows");
                 }
                 progress.update("loading", reader.bytesRead(), reader.totalBytes(), rows + " training rows");
             }
             progress.done("loading");
+            if (rows == 0) {
+                throw reader.noDataRows();
+            }
         } finally {
             if (runner != null) {
                 runner.close();
             }
-        }
-        if (rows == 0) {
-            throw new InputException(data.file(), null, "has a header but no data rows");
         }
         return join(inputChunks, targetChunks, (int) rows, width);
     }

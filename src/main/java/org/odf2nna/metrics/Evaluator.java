@@ -42,8 +42,8 @@ public final class Evaluator {
         this.file = file;
         this.targetName = targetName;
         if (task == Task.REGRESSION && outputs != 1) {
-            throw InputException.usage("the model has " + outputs + " outputs; regression needs exactly one "
-                    + "(use --task classification if the outputs are class scores)");
+            throw InputException.usage("--task regression: the model has " + outputs + " outputs; regression needs "
+                    + "exactly one (use --task classification if the outputs are class scores)");
         }
         this.classes = task == Task.CLASSIFICATION ? Task.classCount(outputs) : 0;
         this.confusion = task == Task.CLASSIFICATION ? new long[classes][classes] : null;

@@ -23,7 +23,7 @@ public enum Task {
             case "regression":
                 return REGRESSION;
             default:
-                throw InputException.usage("unknown task '" + text + "': use classification or regression");
+                throw InputException.usage("--task: unknown task '" + text + "'; use classification or regression");
         }
     }
 

@@ -102,6 +102,26 @@ public record DenseNetwork(InputPrefix prefix, List<DenseLayer> layers, OutputHe
         return outputs;
     }
 
+    /**
+     * The first layer (0-based) holding a weight or bias that is NaN or infinite, or -1 when all are
+     * finite numbers.
+     */
+    public int firstNonFiniteLayer() {
+        for (int l = 0; l < layers.size(); l++) {
+            for (float v : layers.get(l).weights()) {
+                if (!Float.isFinite(v)) {
+                    return l;
+                }
+            }
+            for (float v : layers.get(l).bias()) {
+                if (!Float.isFinite(v)) {
+                    return l;
+                }
+            }
+        }
+        return -1;
+    }
+
     /** Widths as {@code 4-10-3}, the paper's way of writing an architecture. */
     public String architecture() {
         StringBuilder s = new StringBuilder();

@@ -68,6 +68,7 @@ public final class DenseChainReader {
         OutputHead head = OutputHead.NONE;
         NodeProto last = graph.producer(t);
         if (last != null && isDefaultDomain(last)) {
+            checkInputs(last);
             switch (last.getOpType()) {
                 case "Softmax":
                 case "LogSoftmax":
@@ -108,6 +109,7 @@ public final class DenseChainReader {
                     layer = foldInputNormalisation(layer, previous.postNormScale, previous.postNormShift);
                 }
             }
+            checkFinite(layer, b);
             layers.add(layer);
             bindings.add(b.binding());
             previous = b;
@@ -127,6 +129,28 @@ public final class DenseChainReader {
         return new OnnxDenseModel(file, model, network, binding, input);
     }
 
+    /** NaN or infinite weights (stored so, or from folding alpha, beta and BatchNormalization) are refused. */
+    private void checkFinite(DenseLayer layer, Block b) {
+        String what = firstNonFinite(layer.weights(), "weight");
+        if (what == null) {
+            what = firstNonFinite(layer.bias(), "bias");
+        }
+        if (what != null) {
+            throw new InputException(file, GraphIndex.describe(b.dense), "has a " + what + " that is not a finite "
+                    + "number (NaN or infinity), as stored or after folding alpha, beta and BatchNormalization; "
+                    + "such a layer cannot be scored or pruned");
+        }
+    }
+
+    private static String firstNonFinite(float[] values, String kind) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return kind + " (value " + i + ": " + values[i] + ")";
+            }
+        }
+        return null;
+    }
+
     // ---- graph input and output ----
 
     private InputSignature dataInput() {
@@ -140,6 +164,18 @@ public final class DenseChainReader {
             throw new InputException(file, "graph", "has no data input (every input is an initializer)");
         }
         if (data.size() > 1) {
+            for (ValueInfoProto extra : data) {
+                for (NodeProto user : graph.consumers(extra.getName())) {
+                    int slot = user.getInputList().indexOf(extra.getName());
+                    if (isDefaultDomain(user) && (user.getOpType().equals("Gemm") || user.getOpType().equals("MatMul"))
+                            && slot >= 1) {
+                        throw new InputException(file, "input '" + extra.getName() + "'", "feeds "
+                                + GraphIndex.describe(user) + " as its " + (slot == 1 ? "weight" : "bias")
+                                + " but is a graph input, not an initializer: the dense chain needs constant "
+                                + "weights (export the model with its weights as initializers)");
+                    }
+                }
+            }
             throw new InputException(file, "graph", "has " + data.size() + " data inputs ("
                     + String.join(", ", data.stream().map(ValueInfoProto::getName).toList())
                     + "); a dense network takes one");
@@ -235,6 +271,7 @@ public final class DenseChainReader {
                 return endOfChain(p, t, isOutputLayer, b.tensors.isEmpty() ? null : b);
             }
             String op = p.getOpType();
+            checkInputs(p);
             if (PASS_THROUGH.contains(op)) {
                 checkPassThrough(p);
                 b.tensors.add(t);
@@ -317,6 +354,7 @@ public final class DenseChainReader {
      * error when the node sits right after the last dense layer or between two dense layers.
      */
     private Block endOfChain(NodeProto node, String tensor, boolean isOutputLayer, Block partial) {
+        checkNotComputedWeight(node);
         if (isOutputLayer) {
             if (node == null) {
                 throw new InputException(file, "graph", "output '" + graphOutput
@@ -335,6 +373,47 @@ public final class DenseChainReader {
                     + (node.getOpType().equals("PRelu") ? " (PRelu only with a single shared slope)" : ""));
         }
         return null;
+    }
+
+    /**
+     * A Gemm or MatMul whose weight is computed from constants (a Transpose, a Cast, weight normalisation
+     * left unfolded) is a dense layer the tool cannot rewrite: say so rather than treating it as the prefix.
+     */
+    private void checkNotComputedWeight(NodeProto node) {
+        if (node == null || !isDefaultDomain(node) || node.getInputCount() < 2
+                || !(node.getOpType().equals("Gemm") || node.getOpType().equals("MatMul"))) {
+            return;
+        }
+        String weight = node.getInput(1);
+        NodeProto producer = graph.producer(weight);
+        if (weight.isEmpty() || graph.isConstant(weight) || producer == null || !computedFromConstants(weight)) {
+            return;
+        }
+        throw new InputException(file, GraphIndex.describe(node), "has a weight '" + weight + "' computed by "
+                + GraphIndex.describe(producer) + ", not an initializer or Constant node; the dense chain needs "
+                + "constant weights (fold the computation first, e.g. with onnxsim)");
+    }
+
+    /** Whether {@code tensor} is computed from constants only (no graph input upstream). */
+    private boolean computedFromConstants(String tensor) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(tensor));
+        while (!todo.isEmpty()) {
+            String t = todo.pop();
+            if (!seen.add(t) || graph.isConstant(t)) {
+                continue;
+            }
+            NodeProto p = graph.producer(t);
+            if (p == null || seen.size() > 10_000) {
+                return false;
+            }
+            for (String in : p.getInputList()) {
+                if (!in.isEmpty()) {
+                    todo.push(in);
+                }
+            }
+        }
+        return true;
     }
 
     /** Whether a chain of single-data-input nodes upstream of {@code node} reaches a dense op. */
@@ -382,11 +461,32 @@ public final class DenseChainReader {
         String t = tensor;
         NodeProto p = graph.producer(t);
         while (p != null && isDefaultDomain(p) && PASS_THROUGH.contains(p.getOpType())) {
+            checkInputs(p);
             checkPassThrough(p);
             t = p.getInput(0);
             p = graph.producer(t);
         }
         return t;
+    }
+
+    /** Inputs the operators this reader interprets need at least; 1 for the others it knows. */
+    private static final java.util.Map<String, Integer> MIN_INPUTS = java.util.Map.of(
+            "Gemm", 2, "MatMul", 2, "Add", 2, "BatchNormalization", 5, "PRelu", 2);
+    private static final Set<String> KNOWN = Set.of("Softmax", "LogSoftmax", "Sigmoid", "Gemm", "MatMul", "Add",
+            "BatchNormalization", "Relu", "LeakyRelu", "Elu", "Selu", "Tanh", "Softplus", "HardSigmoid", "Clip",
+            "PRelu", "Identity", "Dropout");
+
+    /** A node of a kind the walk interprets must have the inputs that kind takes. */
+    private void checkInputs(NodeProto node) {
+        if (!KNOWN.contains(node.getOpType())) {
+            return;
+        }
+        int need = MIN_INPUTS.getOrDefault(node.getOpType(), 1);
+        if (node.getInputCount() < need) {
+            throw new InputException(file, GraphIndex.describe(node), "has " + node.getInputCount() + " input"
+                    + (node.getInputCount() == 1 ? "" : "s") + "; " + node.getOpType() + " takes at least " + need
+                    + " (not a valid ONNX node)");
+        }
     }
 
     private void checkPassThrough(NodeProto node) {

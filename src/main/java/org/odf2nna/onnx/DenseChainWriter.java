@@ -128,9 +128,15 @@ public final class DenseChainWriter {
             boolean sameBias = sameShape && java.util.Arrays.equals(unfolded.bias(), layer.bias());
             float[] w = layer.weights();
             float[] stored = new float[w.length];
+            float alpha = binding.alpha();
+            if (!sameWeights && !allFinite(w, alpha)) {
+                // Dividing by a tiny alpha overflows: store the weights as they are, with alpha 1.
+                setFloatAttribute(binding.denseOutput(), "alpha", 1f);
+                alpha = 1f;
+            }
             for (int i = 0; i < inputs; i++) {
                 for (int j = 0; j < units; j++) {
-                    float v = w[i * units + j] / binding.alpha();
+                    float v = w[i * units + j] / alpha;
                     if (binding.transposed()) {
                         stored[j * inputs + i] = v;
                     } else {
@@ -152,7 +158,7 @@ public final class DenseChainWriter {
             if (slot != null) {
                 if (!sameBias) {
                     float beta = slot.beta();
-                    if (beta == 0) {
+                    if (beta == 0 || !allFinite(bias, beta)) {
                         setFloatAttribute(binding.denseOutput(), "beta", 1f);
                         beta = 1f;
                     }
@@ -171,6 +177,16 @@ public final class DenseChainWriter {
                     removeNorm(norm);
                 }
             }
+        }
+
+        /** Whether every value divided by {@code scale} is still a finite float. */
+        private static boolean allFinite(float[] values, float scale) {
+            for (float v : values) {
+                if (!Float.isFinite(v / scale)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void replaceConstant(TensorSlot slot, float[] values, long[] dims) {

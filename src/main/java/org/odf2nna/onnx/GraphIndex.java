@@ -52,6 +52,57 @@ final class GraphIndex {
         for (ValueInfoProto out : graph.getOutputList()) {
             graphOutputs.add(out.getName());
         }
+        checkAcyclic();
+    }
+
+    /**
+     * An ONNX graph is acyclic; a cycle (a node that depends on its own output) would send every walk over
+     * the graph round in circles. Kahn's algorithm: nodes whose inputs are all available are taken away
+     * until none is left; any that remain sit on a cycle.
+     */
+    private void checkAcyclic() {
+        Map<NodeProto, Integer> waiting = new java.util.IdentityHashMap<>();
+        List<NodeProto> ready = new ArrayList<>();
+        for (NodeProto node : graph.getNodeList()) {
+            int pending = 0;
+            for (String in : node.getInputList()) {
+                if (!in.isEmpty() && producers.containsKey(in)) {
+                    pending++;
+                }
+            }
+            if (pending == 0) {
+                ready.add(node);
+            } else {
+                waiting.merge(node, pending, Integer::sum);
+            }
+        }
+        while (!ready.isEmpty()) {
+            NodeProto node = ready.remove(ready.size() - 1);
+            for (String out : node.getOutputList()) {
+                if (out.isEmpty()) {
+                    continue;
+                }
+                // A node appears here once per input that reads this tensor, as it was counted.
+                for (NodeProto consumer : consumers.getOrDefault(out, List.of())) {
+                    Integer left = waiting.computeIfPresent(consumer, (k, v) -> v - 1);
+                    if (left != null && left == 0) {
+                        waiting.remove(consumer);
+                        ready.add(consumer);
+                    }
+                }
+            }
+        }
+        if (!waiting.isEmpty()) {
+            NodeProto first = null;
+            for (NodeProto node : graph.getNodeList()) {
+                if (waiting.containsKey(node)) {
+                    first = node;
+                    break;
+                }
+            }
+            throw new InputException(file, describe(first), "is on a cycle: it depends on its own output (an ONNX "
+                    + "graph must be acyclic)");
+        }
     }
 
     private static long defaultOpset(ModelProto model) {
@@ -84,7 +135,7 @@ final class GraphIndex {
             return true;
         }
         NodeProto p = producers.get(tensor);
-        return p != null && p.getOpType().equals("Constant") && p.getDomain().isEmpty();
+        return p != null && isConstantNode(p);
     }
 
     /** Where a constant lives; null when the tensor is not a constant. */
@@ -102,7 +153,7 @@ final class GraphIndex {
             return t;
         }
         NodeProto p = producers.get(tensor);
-        if (p == null || !p.getOpType().equals("Constant")) {
+        if (p == null || !isConstantNode(p)) {
             return null;
         }
         for (AttributeProto a : p.getAttributeList()) {
@@ -120,6 +171,11 @@ final class GraphIndex {
             }
         }
         throw new InputException(file, describe(p), "is a Constant of a kind that cannot hold " + place);
+    }
+
+    /** A Constant node of the default ONNX domain (a Constant of another domain is an unknown operator). */
+    static boolean isConstantNode(NodeProto node) {
+        return node.getOpType().equals("Constant") && (node.getDomain().isEmpty() || node.getDomain().equals("ai.onnx"));
     }
 
     float[] constantFloats(String tensor, String place) {

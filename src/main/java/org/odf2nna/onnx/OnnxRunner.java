@@ -53,7 +53,7 @@ public final class OnnxRunner implements AutoCloseable {
     /**
      * Opens a session.
      *
-     * @param file where the model came from or goes to, for messages
+     * @param file where the model came from or goes to, for messages; external data files are in its folder
      */
     public static OnnxRunner open(ModelProto model, InputSignature input, Device device, Path file) {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -66,6 +66,11 @@ public final class OnnxRunner implements AutoCloseable {
                             + e.getMessage() + "); build with the gpu profile (./mvnw -Pgpu package) on a "
                             + "machine with CUDA");
                 }
+            }
+            if (ExternalData.hasExternalData(model)) {
+                // A model loaded from memory has no folder: say where its external data files are.
+                Path folder = file.toAbsolutePath().normalize().getParent();
+                options.addConfigEntry("session.model_external_initializers_file_folder_path", folder.toString());
             }
             OrtSession session = environment().createSession(model.toByteArray(), options);
             return new OnnxRunner(session, input, file);

@@ -5,12 +5,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.odf2nna.InputException;
-import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
+import org.odf2nna.Memory;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /** Reading float values out of ONNX tensors and writing them back in the tensor's own type and storage. */
@@ -22,10 +21,21 @@ final class OnnxTensors {
     private OnnxTensors() {
     }
 
+    /**
+     * Number of elements the shape claims: -1 when a dimension is negative, {@link Long#MAX_VALUE} when
+     * the product overflows.
+     */
     static long elementCount(TensorProto tensor) {
         long n = 1;
         for (long d : tensor.getDimsList()) {
-            n = Math.multiplyExact(n, d);
+            if (d < 0) {
+                return -1;
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
         }
         return n;
     }
@@ -44,39 +54,45 @@ final class OnnxTensors {
     }
 
     /**
-     * The tensor's values as floats.
+     * The tensor's values as floats. The shape is checked against the data actually stored before
+     * anything is allocated, so a shape that claims more values than the file holds is an error, not an
+     * attempt to allocate them.
      *
      * @param modelFile the model file (external data is found beside it), for messages too
      * @param place     where the tensor is used, for messages ("initializer 'fc1.weight' of node 'Gemm_0'")
      */
     static float[] floats(TensorProto tensor, Path modelFile, String place) {
-        long count = elementCount(tensor);
-        if (count > Integer.MAX_VALUE - 8) {
-            throw new InputException(modelFile, place, "has " + count + " values, too many for one array");
-        }
-        int n = (int) count;
         int type = tensor.getDataType();
         if (type != FLOAT && type != DOUBLE) {
             throw new InputException(modelFile, place, "has element type " + typeName(type)
                     + "; only FLOAT and DOUBLE weights are supported");
         }
-        int width = type == FLOAT ? 4 : 8;
-        ByteString raw = null;
-        if (isExternal(tensor)) {
-            raw = readExternal(tensor, modelFile, place, (long) n * width);
-        } else if (tensor.hasRawData()) {
-            raw = tensor.getRawData();
+        long count = elementCount(tensor);
+        if (count < 0) {
+            throw new InputException(modelFile, place, "has a negative dimension in its shape "
+                    + Arrays.toString(dims(tensor)));
         }
-        float[] values = new float[n];
-        if (raw != null) {
-            if (raw.size() != (long) n * width) {
+        if (count > MAX_VALUES) {
+            throw new InputException(modelFile, place, "has " + (count == Long.MAX_VALUE ? "more than 2^63"
+                    : Long.toString(count)) + " values (shape " + Arrays.toString(dims(tensor))
+                    + "), too many for one array (at most " + MAX_VALUES + ")");
+        }
+        int n = (int) count;
+        int width = type == FLOAT ? 4 : 8;
+        long bytes = (long) n * width;
+        if (isExternal(tensor)) {
+            return readExternal(tensor, modelFile, place, n, type);
+        }
+        if (tensor.hasRawData()) {
+            ByteString raw = tensor.getRawData();
+            if (raw.size() != bytes) {
                 throw new InputException(modelFile, place, "holds " + raw.size() + " bytes of data, but its shape "
-                        + Arrays.toString(dims(tensor)) + " of " + typeName(type) + " needs " + (long) n * width);
+                        + Arrays.toString(dims(tensor)) + " of " + typeName(type) + " needs " + bytes);
             }
+            Memory.require(4L * n, modelFile, place, "its " + n + " values");
+            float[] values = new float[n];
             ByteBuffer buffer = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < n; i++) {
-                values[i] = type == FLOAT ? buffer.getFloat() : (float) buffer.getDouble();
-            }
+            decode(buffer, type, values, 0, n);
             return values;
         }
         int stored = type == FLOAT ? tensor.getFloatDataCount() : tensor.getDoubleDataCount();
@@ -84,72 +100,60 @@ final class OnnxTensors {
             throw new InputException(modelFile, place, "holds " + stored + " values, but its shape "
                     + Arrays.toString(dims(tensor)) + " needs " + n);
         }
+        Memory.require(4L * n, modelFile, place, "its " + n + " values");
+        float[] values = new float[n];
         for (int i = 0; i < n; i++) {
             values[i] = type == FLOAT ? tensor.getFloatData(i) : (float) tensor.getDoubleData(i);
         }
         return values;
     }
 
-    private static ByteString readExternal(TensorProto tensor, Path modelFile, String place, long expectedBytes) {
-        String location = null;
-        long offset = 0;
-        long length = -1;
-        for (StringStringEntryProto entry : tensor.getExternalDataList()) {
-            switch (entry.getKey()) {
-                case "location":
-                    location = entry.getValue();
-                    break;
-                case "offset":
-                    offset = parseLong(entry.getValue(), modelFile, place);
-                    break;
-                case "length":
-                    length = parseLong(entry.getValue(), modelFile, place);
-                    break;
-                default:
-                    break;
-            }
-        }
-        if (location == null || location.isEmpty()) {
-            throw new InputException(modelFile, place, "keeps its data externally but names no file");
-        }
-        Path folder = modelFile.toAbsolutePath().getParent();
-        Path dataFile = folder.resolve(location).normalize();
-        if (!dataFile.startsWith(folder.normalize())) {
-            throw new InputException(modelFile, place, "external data file '" + location
-                    + "' lies outside the model's folder");
-        }
-        if (!Files.isRegularFile(dataFile)) {
-            throw new InputException(modelFile, place, "external data file '" + location + "' not found");
-        }
-        long bytes = length >= 0 ? length : expectedBytes;
-        if (bytes != expectedBytes) {
-            throw new InputException(modelFile, place, "external data length " + bytes + " does not match its shape ("
-                    + expectedBytes + " bytes)");
-        }
-        try (FileChannel channel = FileChannel.open(dataFile, StandardOpenOption.READ)) {
-            if (offset < 0 || offset + bytes > channel.size()) {
-                throw new InputException(modelFile, place, "external data file '" + location + "' is too short ("
-                        + channel.size() + " bytes; need " + (offset + bytes) + ")");
-            }
-            ByteBuffer buffer = ByteBuffer.allocate((int) bytes);
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, offset + buffer.position()) < 0) {
-                    break;
-                }
-            }
-            buffer.flip();
-            return ByteString.copyFrom(buffer);
-        } catch (IOException e) {
-            throw new InputException(modelFile, place, "cannot read external data file '" + location + "': "
-                    + e.getMessage(), e);
+    /** Most values one Java array holds. */
+    static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+
+    private static void decode(ByteBuffer buffer, int type, float[] into, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            into[i] = type == FLOAT ? buffer.getFloat() : (float) buffer.getDouble();
         }
     }
 
-    private static long parseLong(String text, Path modelFile, String place) {
-        try {
-            return Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            throw new InputException(modelFile, place, "external data entry '" + text + "' is not a number");
+    /**
+     * Reads an external-data tensor straight from its file into floats, a chunk at a time: the file may be
+     * larger than 2 GiB (only this tensor's bytes are read), and no second copy of the bytes is held.
+     */
+    private static float[] readExternal(TensorProto tensor, Path modelFile, String place, int n, int type) {
+        int width = type == FLOAT ? 4 : 8;
+        long expectedBytes = (long) n * width;
+        ExternalData.ExternalRef ref = ExternalData.ExternalRef.of(tensor, modelFile, place);
+        if (ref.length() >= 0 && ref.length() != expectedBytes) {
+            throw new InputException(modelFile, place, "external data length " + ref.length()
+                    + " does not match its shape (" + expectedBytes + " bytes)");
+        }
+        try (FileChannel channel = FileChannel.open(ref.file(), StandardOpenOption.READ)) {
+            ref.checkWithin(channel.size(), expectedBytes);
+            Memory.require(4L * n, modelFile, place, "its " + n + " values");
+            float[] values = new float[n];
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            long position = ref.offset();
+            int done = 0;
+            while (done < n) {
+                int take = Math.min(n - done, buffer.capacity() / width);
+                buffer.clear().limit(take * width);
+                while (buffer.hasRemaining()) {
+                    if (channel.read(buffer, position + buffer.position()) < 0) {
+                        throw new InputException(modelFile, place, "external data file '" + ref.location()
+                                + "' ended early (it shrank while being read?)");
+                    }
+                }
+                buffer.flip();
+                decode(buffer, type, values, done, take);
+                position += (long) take * width;
+                done += take;
+            }
+            return values;
+        } catch (IOException e) {
+            throw new InputException(modelFile, place, "cannot read external data file '" + ref.location() + "': "
+                    + e.getMessage(), e);
         }
     }
 

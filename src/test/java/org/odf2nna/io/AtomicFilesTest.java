@@ -152,4 +152,32 @@ class AtomicFilesTest {
         AtomicFiles.writeString(target, "x");
         assertEquals(expected, Files.getPosixFilePermissions(target));
     }
+
+    @Test
+    void temporaryFilesLeftByDeadWritersAreDeletedByTheNextWrite() throws Exception {
+        // A process that has ended: its id names a writer killed with kill -9.
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        long dead = ended.pid();
+        long living = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        Path target = dir.resolve("model.onnx");
+        Files.writeString(dir.resolve(".model.onnx." + dead + ".abc.tmp"), "half");
+        Files.writeString(dir.resolve(".model.onnx." + living + ".def.tmp"), "someone else's, still writing");
+        Files.writeString(dir.resolve(".other.onnx." + dead + ".abc.tmp"), "another target's");
+        Files.writeString(dir.resolve(".model.onnx.notapid.tmp"), "not ours");
+
+        AtomicFiles.writeString(target, "new");
+        assertEquals("new", Files.readString(target));
+        assertEquals(List.of(".model.onnx." + living + ".def.tmp", ".model.onnx.notapid.tmp",
+                ".other.onnx." + dead + ".abc.tmp", "model.onnx"), names());
+    }
+
+    @Test
+    void theTemporaryFileNamesItsTargetAndTheWritingProcess() throws IOException {
+        Path target = dir.resolve("t.onnx");
+        AtomicFiles.write(target, out -> out.write(1), written -> {
+            String name = written.getFileName().toString();
+            assertTrue(name.matches("\\.t\\.onnx\\." + ProcessHandle.current().pid() + "\\.[0-9a-z]+\\.tmp"), name);
+        });
+    }
 }

@@ -1,0 +1,54 @@
+package org.odf2nna;
+
+import java.nio.file.Path;
+
+/**
+ * Checks, before a large array is allocated, that the Java heap can hold it, so that input too large for
+ * memory is refused with a message that names the file instead of ending in an OutOfMemoryError.
+ */
+public final class Memory {
+
+    /** Bytes the check leaves for everything else (runtime sessions, batches, the report). */
+    static final long RESERVE = 32L << 20;
+
+    private Memory() {
+    }
+
+    /** Bytes of heap that can still be allocated (after a collection, when that is what it takes). */
+    public static long available() {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        return Math.max(0, free - RESERVE);
+    }
+
+    /**
+     * Refuses to go on when {@code bytes} more cannot fit in the heap.
+     *
+     * @param what what needs the memory, for the message ("its 2,000,000,000 values")
+     */
+    public static void require(long bytes, Path file, String place, String what) {
+        if (bytes <= 16L << 20 || bytes <= available()) {
+            return;
+        }
+        System.gc();
+        if (bytes <= available()) {
+            return;
+        }
+        throw new InputException(file, place, what + " need " + megabytes(bytes) + " of memory, more than Java "
+                + "can give (at most " + megabytes(Runtime.getRuntime().maxMemory()) + " in all, "
+                + megabytes(available()) + " free); run with more, e.g. JAVA_OPTS=-Xmx"
+                + suggestedHeapGigabytes(bytes) + "g");
+    }
+
+    /** Bytes as whole megabytes, rounded up: "1 MB" for anything from 1 byte. */
+    public static String megabytes(long bytes) {
+        return (bytes + (1 << 20) - 1 >> 20) + " MB";
+    }
+
+    /** A heap size in GB that leaves room for {@code bytes} beside what is in use now. */
+    static long suggestedHeapGigabytes(long bytes) {
+        Runtime rt = Runtime.getRuntime();
+        long used = rt.totalMemory() - rt.freeMemory();
+        return Math.max(1, (2 * bytes + used + RESERVE + (1L << 30) - 1) >> 30);
+    }
+}

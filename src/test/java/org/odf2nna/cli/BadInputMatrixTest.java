@@ -1,0 +1,661 @@
+package org.odf2nna.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.network.TestNetworks;
+import org.odf2nna.onnx.TestModels;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
+import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.tf.SavedModelWriter;
+
+/**
+ * Every kind of bad input the command line can meet, each answered the same way: exit code 1 (bad
+ * input) or 2 (bad usage), exactly one line on standard error that starts with {@code odf2nna-onnx:
+ * error:} and names the file and the place (node, layer, line, column, option), no stack trace, and no
+ * file written: not the output, not a report, not a hidden temporary file.
+ *
+ * <p>Each case builds its inputs in a fresh folder (ONNX models in code, CSVs as text, a SavedModel
+ * with TensorFlow Java) and runs the command line in-process. The output path is always
+ * {@code out.onnx} in that folder unless the case is about the output path.
+ */
+class BadInputMatrixTest {
+
+    static final int BAD_INPUT = 1;
+    static final int USAGE = 2;
+
+    /** Builds a case's inputs in {@code dir} and returns the command line to run. */
+    @FunctionalInterface
+    interface Setup {
+        String[] args(Path dir) throws Exception;
+    }
+
+    /**
+     * @param name     what is wrong (the test's display name)
+     * @param exitCode 1 or 2
+     * @param setup    writes the inputs, returns the arguments
+     * @param expected fragments the one error line must contain: the file name, the place, the problem
+     */
+    record Case(String name, int exitCode, Setup setup, List<String> expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Case bad(String name, Setup setup, String... expected) {
+        return new Case(name, BAD_INPUT, setup, List.of(expected));
+    }
+
+    static Case usage(String name, Setup setup, String... expected) {
+        return new Case(name, USAGE, setup, List.of(expected));
+    }
+
+    static Stream<Arguments> cases() {
+        List<Case> cases = new ArrayList<>();
+
+        // ---- the model file ----------------------------------------------------------------------------
+        cases.add(bad("missing model file",
+                d -> shrink(d.resolve("nope.onnx"), goodCsv(d)),
+                "nope.onnx: ", "no such file"));
+        cases.add(bad("missing model file (inspect)",
+                d -> new String[] {"inspect", d.resolve("nope.onnx").toString()},
+                "nope.onnx: ", "no such file"));
+        cases.add(bad("model path is a directory",
+                d -> shrink(Files.createDirectories(d.resolve("folder.onnx")), goodCsv(d)),
+                "folder.onnx: ", "is a directory but not a TensorFlow SavedModel"));
+        cases.add(bad("empty model file",
+                d -> shrink(Files.write(d.resolve("empty.onnx"), new byte[0]), goodCsv(d)),
+                "empty.onnx: ", "is empty"));
+        cases.add(bad("random bytes as a model",
+                d -> shrink(Files.write(d.resolve("random.onnx"), randomBytes(1, 4096)), goodCsv(d)),
+                "random.onnx: ", "is not an ONNX model"));
+        cases.add(bad("random bytes as a model (eval)",
+                d -> new String[] {"eval", Files.write(d.resolve("random.onnx"), randomBytes(2, 999)).toString(),
+                    goodCsv(d).toString()},
+                "random.onnx: ", "is not an ONNX model"));
+        cases.add(bad("truncated ONNX file",
+                d -> {
+                    byte[] bytes = threeLayers().toByteArray();
+                    return shrink(Files.write(d.resolve("cut.onnx"), Arrays.copyOf(bytes, bytes.length / 2)), goodCsv(d));
+                },
+                "cut.onnx: ", "is not an ONNX model", "truncated"));
+        cases.add(bad("truncated ONNX file (inspect)",
+                d -> {
+                    byte[] bytes = threeLayers().toByteArray();
+                    Path cut = Files.write(d.resolve("cut.onnx"), Arrays.copyOf(bytes, bytes.length - 7));
+                    return new String[] {"inspect", cut.toString()};
+                },
+                "cut.onnx: ", "truncated"));
+        cases.add(bad("ONNX file with no graph",
+                d -> shrink(save(d, "nograph.onnx", ModelProto.newBuilder().setIrVersion(8)
+                        .setProducerName("test").addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13))
+                        .build()), goodCsv(d)),
+                "nograph.onnx: ", "graph", "no graph found"));
+        cases.add(bad("ONNX graph with no nodes",
+                d -> shrink(save(d, "nonodes.onnx", threeLayers().toBuilder()
+                        .setGraph(threeLayers().getGraph().toBuilder().clearNode()).build()), goodCsv(d)),
+                "nonodes.onnx: ", "graph", "no nodes"));
+        cases.add(bad("operator between two dense layers",
+                d -> shrink(save(d, "sin.onnx", replaceOp(threeLayers(), "act1", "Sin")), goodCsv(d)),
+                "sin.onnx: ", "node 'act1' (Sin)", "between two dense layers"));
+        cases.add(bad("operator after the last dense layer",
+                d -> {
+                    ModelProto m = threeLayers();
+                    GraphProto.Builder g = m.getGraph().toBuilder();
+                    String out = g.getOutput(0).getName();
+                    int last = g.getNodeCount() - 1;
+                    g.setNode(last, g.getNode(last).toBuilder().setOutput(0, "before_abs"));
+                    g.addNode(NodeProto.newBuilder().setName("abs").setOpType("Abs").addInput("before_abs")
+                            .addOutput(out));
+                    return shrink(save(d, "abs.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "abs.onnx: ", "node 'abs' (Abs)", "before the output"));
+        cases.add(bad("operator of another domain between dense layers",
+                d -> {
+                    ModelProto m = replaceOp(threeLayers(), "act1", "FancyRelu");
+                    GraphProto.Builder g = m.getGraph().toBuilder();
+                    for (int i = 0; i < g.getNodeCount(); i++) {
+                        if (g.getNode(i).getName().equals("act1")) {
+                            g.setNode(i, g.getNode(i).toBuilder().setDomain("com.example"));
+                        }
+                    }
+                    return shrink(save(d, "custom.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "custom.onnx: ", "node 'act1' (FancyRelu)", "between two dense layers"));
+        cases.add(bad("Gemm weight shape does not match the layer before",
+                d -> {
+                    ModelProto m = threeLayers();
+                    TensorProto w = TestModels.initializer(m, "fc2.weight"); // [6 units, 8 inputs], transB=1
+                    TensorProto narrower = TestModels.floatTensor("fc2.weight", new float[6 * 7], 6, 7);
+                    return shrink(save(d, "shape.onnx", replaceInitializer(m, w.getName(), narrower)), goodCsv(d));
+                },
+                "shape.onnx: ", "node 'fc2' (Gemm)", "takes 7 inputs", "node 'fc1' (Gemm)", "has 8 units"));
+        cases.add(bad("weight data shorter than its shape",
+                d -> {
+                    ModelProto m = threeLayers();
+                    TensorProto w = TestModels.initializer(m, "fc1.weight");
+                    TensorProto cut = w.toBuilder().setRawData(w.getRawData().substring(0, 12)).build();
+                    return shrink(save(d, "short.onnx", replaceInitializer(m, "fc1.weight", cut)), goodCsv(d));
+                },
+                "short.onnx: ", "weight 'fc1.weight' of node 'fc1' (Gemm)", "holds 12 bytes"));
+        cases.add(bad("weight shape claiming 10^12 values",
+                d -> {
+                    ModelProto m = threeLayers();
+                    TensorProto w = TestModels.initializer(m, "fc1.weight");
+                    TensorProto huge = w.toBuilder().clearDims().addDims(1_000_000).addDims(1_000_000).build();
+                    return shrink(save(d, "huge.onnx", replaceInitializer(m, "fc1.weight", huge)), goodCsv(d));
+                },
+                "huge.onnx: ", "node 'fc1' (Gemm)", "1000000000000 values"));
+        cases.add(bad("weight shape claiming 10^9 values with 128 bytes of data",
+                d -> {
+                    ModelProto m = threeLayers();
+                    TensorProto w = TestModels.initializer(m, "fc1.weight");
+                    TensorProto huge = w.toBuilder().clearDims().addDims(40_000).addDims(25_000).build();
+                    return shrink(save(d, "lying.onnx", replaceInitializer(m, "fc1.weight", huge)), goodCsv(d));
+                },
+                "lying.onnx: ", "weight 'fc1.weight' of node 'fc1' (Gemm)", "holds 128 bytes"));
+        cases.add(bad("weight computed by a node, not an initializer",
+                d -> {
+                    ModelProto m = threeLayers();
+                    TensorProto w = TestModels.initializer(m, "fc2.weight");
+                    GraphProto.Builder g = removeInitializer(m, "fc2.weight").getGraph().toBuilder();
+                    g.addInitializer(w.toBuilder().setName("fc2.weight.stored"));
+                    g.addNode(0, NodeProto.newBuilder().setName("fc2.weight.copy").setOpType("Identity")
+                            .addInput("fc2.weight.stored").addOutput("fc2.weight"));
+                    return shrink(save(d, "computed.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "computed.onnx: ", "node 'fc2' (Gemm)", "weight 'fc2.weight'", "node 'fc2.weight.copy' (Identity)",
+                "not an initializer"));
+        cases.add(bad("weight fed as a graph input, not an initializer",
+                d -> {
+                    ModelProto m = threeLayers();
+                    GraphProto.Builder g = removeInitializer(m, "fc1.weight").getGraph().toBuilder();
+                    g.addInput(TestModels.valueInfo("fc1.weight", TestModels.FLOAT, new long[] {8, 4}));
+                    return shrink(save(d, "input.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "input.onnx: ", "input 'fc1.weight'", "node 'fc1' (Gemm)", "not an initializer"));
+        cases.add(bad("external-data initializer whose file is missing",
+                d -> shrink(save(d, "external.onnx", external(threeLayers(), "fc1.weight", "weights.bin", 0)),
+                        goodCsv(d)),
+                "external.onnx: ", "weight 'fc1.weight' of node 'fc1' (Gemm)", "'weights.bin' not found"));
+        cases.add(bad("external data beyond the end of its file",
+                d -> {
+                    Files.write(d.resolve("weights.bin"), new byte[100]);
+                    return shrink(save(d, "external.onnx", external(threeLayers(), "fc1.weight", "weights.bin", 64)),
+                            goodCsv(d));
+                },
+                "external.onnx: ", "weight 'fc1.weight' of node 'fc1' (Gemm)", "'weights.bin' is too short"));
+        cases.add(bad("external data outside the model's folder",
+                d -> shrink(save(d, "external.onnx", external(threeLayers(), "fc1.weight", "../../etc/passwd", 0)),
+                        goodCsv(d)),
+                "external.onnx: ", "weight 'fc1.weight' of node 'fc1' (Gemm)", "outside the model's folder"));
+        cases.add(bad("ONNX file of 2 GiB or more (sparse)",
+                d -> {
+                    Path big = d.resolve("big.onnx");
+                    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+                        f.setLength((2L << 30) + 1);
+                    }
+                    return shrink(big, goodCsv(d));
+                },
+                "big.onnx: ", "2147483649 bytes", "2 GiB", "external data"));
+        cases.add(bad("ONNX graph with a cycle",
+                d -> {
+                    ModelProto m = threeLayers();
+                    GraphProto.Builder g = m.getGraph().toBuilder();
+                    for (int i = 0; i < g.getNodeCount(); i++) {
+                        if (g.getNode(i).getName().equals("fc2")) {
+                            g.setNode(i, g.getNode(i).toBuilder().setInput(0, "h2")); // fc2 -> act2 -> fc2
+                        }
+                    }
+                    return shrink(save(d, "cycle.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "cycle.onnx: ", "node 'fc2' (Gemm)", "is on a cycle"));
+        cases.add(bad("ONNX node with too few inputs",
+                d -> {
+                    ModelProto m = threeLayers();
+                    GraphProto.Builder g = m.getGraph().toBuilder();
+                    for (int i = 0; i < g.getNodeCount(); i++) {
+                        if (g.getNode(i).getName().equals("fc2")) {
+                            g.setNode(i, g.getNode(i).toBuilder().clearInput().addInput("h1"));
+                        }
+                    }
+                    return shrink(save(d, "arity.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                },
+                "arity.onnx: ", "node 'fc2' (Gemm)", "has 1 input", "at least 2"));
+        cases.add(bad("NaN weight",
+                d -> {
+                    ModelProto m = threeLayers();
+                    TensorProto w = TestModels.initializer(m, "fc2.weight");
+                    float[] values = new float[6 * 8];
+                    values[5] = Float.NaN;
+                    return shrink(save(d, "nan.onnx", replaceInitializer(m, "fc2.weight",
+                            TestModels.floatTensor(w.getName(), values, 6, 8))), goodCsv(d));
+                },
+                "nan.onnx: ", "node 'fc2' (Gemm)", "not a finite number"));
+        cases.add(bad("activations that overflow on the data",
+                d -> {
+                    ModelProto m = threeLayers();
+                    float[] values = new float[8 * 4];
+                    java.util.Arrays.fill(values, 3e38f);
+                    return shrink(save(d, "overflow.onnx", replaceInitializer(m, "fc1.weight",
+                            TestModels.floatTensor("fc1.weight", values, 8, 4))), csv(d, "x1,x2,x3,x4,label\n"
+                            + "0,0,0,0,0\n1,1,1,1,1\n"));
+                },
+                "data.csv: ", "line 3", "layer 1 (node 'fc1')", "Infinity", "overflows"));
+        cases.add(bad("model of one dense layer: nothing to prune",
+                d -> shrink(save(d, "linear.onnx", TestModels.dense(4, 3).build().model()), goodCsv(d)),
+                "linear.onnx: ", "layer 1 (node 'fc1')", "only dense layer"));
+        cases.add(bad("SavedModel without variables",
+                d -> {
+                    Path saved = d.resolve("saved");
+                    SavedModelWriter.write(TestNetworks.random(new Random(5), new int[] {4, 8, 3}, Activation.RELU,
+                            OutputHead.SOFTMAX), saved, "input");
+                    deleteTree(saved.resolve("variables"));
+                    return shrink(saved, goodCsv(d));
+                },
+                "saved: ", "variables/", "without variables"));
+        cases.add(bad("directory named like a SavedModel without saved_model.pb",
+                d -> new String[] {"inspect", Files.createDirectories(d.resolve("saved")).toString()},
+                "saved: ", "no saved_model.pb"));
+
+        // ---- the CSV file ------------------------------------------------------------------------------
+        cases.add(bad("missing CSV file",
+                d -> shrink(model(d), d.resolve("nope.csv")),
+                "nope.csv: ", "no such file"));
+        cases.add(bad("CSV path is a directory",
+                d -> shrink(model(d), Files.createDirectories(d.resolve("rows.csv"))),
+                "rows.csv: ", "is a directory"));
+        cases.add(bad("empty CSV file",
+                d -> shrink(model(d), csv(d, "")),
+                "data.csv: ", "is empty"));
+        cases.add(bad("random bytes as a CSV",
+                d -> shrink(model(d), Files.write(d.resolve("data.csv"), randomBytes(7, 4096))),
+                "data.csv: ", "line "));
+        cases.add(bad("CSV with a header but no rows",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n")),
+                "data.csv: ", "line 2", "no data rows after the header"));
+        cases.add(bad("CSV with a ragged row (a cell missing)",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,4,0\n1,2,3,0\n")),
+                "data.csv: ", "line 3, column 5 'label'", "missing cell"));
+        cases.add(bad("CSV with a ragged row (a cell too many)",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,4,0,9\n")),
+                "data.csv: ", "line 2, column 6", "extra cell"));
+        cases.add(bad("CSV with a non-numeric cell",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,4,0\n1,2,abc,4,1\n")),
+                "data.csv: ", "line 3, column 3 'x3'", "'abc' is not a number"));
+        cases.add(bad("CSV with an empty cell",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,,3,4,0\n")),
+                "data.csv: ", "line 2, column 2 'x2'", "empty cell"));
+        cases.add(bad("CSV with NaN",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,4,0\n1,2,3,NaN,1\n")),
+                "data.csv: ", "line 3, column 4 'x4'", "'NaN'"));
+        cases.add(bad("CSV with infinity",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n-Infinity,2,3,4,0\n")),
+                "data.csv: ", "line 2, column 1 'x1'", "infinite value"));
+        cases.add(bad("CSV with a number beyond double range",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,1e999,0\n")),
+                "data.csv: ", "line 2, column 4 'x4'", "out of range"));
+        cases.add(bad("CSV with a value beyond float range",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,-1e39,0\n")),
+                "data.csv: ", "line 2, column 4 'x4'", "out of range for a float32"));
+        cases.add(bad("CSV whose header has a million columns",
+                d -> {
+                    StringBuilder header = new StringBuilder("c0");
+                    for (int c = 1; c < 1_000_000; c++) {
+                        header.append(",c").append(c);
+                    }
+                    return shrink(model(d), csv(d, header + "\n"));
+                },
+                "data.csv: ", "line 1", "has 1000000 columns", "4 feature columns"));
+        cases.add(bad("CSV of one line longer than 64 Mi characters",
+                d -> {
+                    Path file = d.resolve("data.csv");
+                    try (java.io.Writer w = Files.newBufferedWriter(file)) {
+                        w.write("x1,x2,x3,x4,label\n");
+                        String chunk = "0.5,".repeat(1 << 14);
+                        for (long n = 0; n <= 64L << 20; n += chunk.length()) {
+                            w.write(chunk);
+                        }
+                    }
+                    return shrink(model(d), file);
+                },
+                "data.csv: ", "line 2", "longer than 67108864 characters"));
+        cases.add(bad("CSV without the label column named by --label",
+                d -> shrink(model(d), goodCsv(d), "--label", "species"),
+                "data.csv: ", "line 1", "no column named 'species'"));
+        cases.add(bad("CSV without a label column (eval needs one)",
+                d -> new String[] {"eval", model(d).toString(), csv(d, "x1,x2,x3,x4\n1,2,3,4\n").toString()},
+                "data.csv: ", "line 1", "has 4 columns", "target column"));
+        cases.add(bad("class id the model cannot output",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,label\n1,2,3,4,0\n1,2,3,4,7\n")),
+                "data.csv: ", "line 3, column 'label'", "class id 7", "3 classes"));
+        cases.add(bad("class label that is not a class id",
+                d -> new String[] {"eval", model(d).toString(), csv(d, "x1,x2,x3,x4,y\n1,2,3,4,0.5\n").toString()},
+                "data.csv: ", "line 2, column 'y'", "is not a class id"));
+        cases.add(bad("CSV with fewer features than the model takes",
+                d -> shrink(model(d), csv(d, "x1,x2,label\n1,2,0\n")),
+                "data.csv: ", "line 1", "has 3 columns", "4 feature columns"));
+        cases.add(bad("CSV with more features than the model takes",
+                d -> shrink(model(d), csv(d, "x1,x2,x3,x4,x5,x6,label\n1,2,3,4,5,6,0\n")),
+                "data.csv: ", "line 1", "has 7 columns", "4 feature columns"));
+        cases.add(bad("CSV with more features than the model takes (eval)",
+                d -> new String[] {"eval", model(d).toString(),
+                    csv(d, "x1,x2,x3,x4,x5,label\n1,2,3,4,5,0\n").toString()},
+                "data.csv: ", "line 1", "has 6 columns", "4 feature columns"));
+        cases.add(bad("CSV whose header is a data row",
+                d -> shrink(model(d), csv(d, "1,2,3,4,0\n1,2,3,4,1\n")),
+                "data.csv: ", "line 1", "looks like data"));
+        cases.add(bad("truncated gzip CSV",
+                d -> {
+                    byte[] gz = gzip(goodCsvText(200));
+                    return shrink(model(d), Files.write(d.resolve("data.csv.gz"), Arrays.copyOf(gz, gz.length / 2)));
+                },
+                "data.csv.gz: ", "line ", "truncated"));
+        cases.add(bad("training CSV with a bad cell",
+                d -> shrink(model(d), goodCsv(d), "--train", csv(d, "train.csv",
+                        "x1,x2,x3,x4,label\n1,2,3,4,0\n1,2,3,?,1\n").toString(), "--retrain-epochs", "1"),
+                "train.csv: ", "line 3, column 4 'x4'", "missing value"));
+
+        // ---- options -----------------------------------------------------------------------------------
+        cases.add(usage("negative epsilon",
+                d -> shrink(model(d), goodCsv(d), "--epsilon", "-0.1"),
+                "--epsilon", "'-0.1' is negative"));
+        cases.add(usage("epsilon that is not a number",
+                d -> shrink(model(d), goodCsv(d), "--epsilon", "abc"),
+                "--epsilon", "'abc' is not a number"));
+        cases.add(usage("epsilon NaN",
+                d -> shrink(model(d), goodCsv(d), "--epsilon", "NaN"),
+                "--epsilon", "'NaN' is not a finite number"));
+        cases.add(usage("epsilon listed twice",
+                d -> shrink(model(d), goodCsv(d), "--epsilon", "0.1,0.1"),
+                "--epsilon", "twice"));
+        cases.add(usage("unknown task",
+                d -> shrink(model(d), goodCsv(d), "--task", "clustering"),
+                "--task", "'clustering'"));
+        cases.add(usage("regression task for a three-class model",
+                d -> shrink(model(d), goodCsv(d), "--task", "regression"),
+                "--task regression", "3 outputs"));
+        cases.add(usage("unknown device",
+                d -> shrink(model(d), goodCsv(d), "--device", "tpu"),
+                "--device", "'tpu'"));
+        cases.add(usage("CUDA device on the CPU build",
+                d -> shrink(model(d), goodCsv(d), "--device", "cuda"),
+                "--device cuda", "CUDA", "-Pgpu"));
+        cases.add(usage("inference batch of zero",
+                d -> shrink(model(d), goodCsv(d), "--inference-batch", "0"),
+                "--inference-batch", "positive"));
+        cases.add(usage("inference batch that is not a number",
+                d -> shrink(model(d), goodCsv(d), "--inference-batch", "many"),
+                "--inference-batch", "'many'"));
+        cases.add(usage("unknown output format",
+                d -> shrink(model(d), goodCsv(d), "--format", "pickle"),
+                "--format", "'pickle'"));
+        cases.add(usage("unknown option",
+                d -> shrink(model(d), goodCsv(d), "--frobnicate"),
+                "--frobnicate"));
+        cases.add(usage("missing --eval",
+                d -> new String[] {"shrink", model(d).toString(), "-o", d.resolve("out.onnx").toString()},
+                "--eval"));
+        cases.add(usage("no command",
+                d -> new String[0],
+                "missing command"));
+
+        // ---- the output path ---------------------------------------------------------------------------
+        cases.add(usage("output path equal to the input",
+                d -> {
+                    Path model = model(d);
+                    return new String[] {"shrink", model.toString(), "--eval", goodCsv(d).toString(), "-o",
+                        model.toString()};
+                },
+                "model.onnx: ", "is an input of this run"));
+        cases.add(usage("output path equal to the input, spelt differently",
+                d -> {
+                    Path model = model(d);
+                    Path other = d.resolve("sub/../model.onnx");
+                    Files.createDirectories(d.resolve("sub"));
+                    return new String[] {"shrink", model.toString(), "--eval", goodCsv(d).toString(), "-o",
+                        other.toString()};
+                },
+                "model.onnx: ", "is an input of this run"));
+        cases.add(usage("output path equal to the CSV",
+                d -> {
+                    Path csv = goodCsv(d);
+                    return new String[] {"shrink", model(d).toString(), "--eval", csv.toString(), "-o", csv.toString()};
+                },
+                "data.csv: ", "is an input of this run"));
+        cases.add(usage("output path is a directory",
+                d -> new String[] {"shrink", model(d).toString(), "--eval", goodCsv(d).toString(), "-o",
+                    Files.createDirectories(d.resolve("outdir")).toString()},
+                "outdir: ", "is a directory"));
+        cases.add(bad("output in a missing folder",
+                d -> new String[] {"shrink", model(d).toString(), "--eval", goodCsv(d).toString(), "-o",
+                    d.resolve("missing/out.onnx").toString()},
+                "out.onnx: ", "folder", "missing", "does not exist"));
+        cases.add(bad("report in a missing folder",
+                d -> shrink(model(d), goodCsv(d), "--report", d.resolve("missing/report.json").toString()),
+                "report.json: ", "folder", "does not exist"));
+        cases.add(bad("output in a read-only folder",
+                d -> {
+                    Path folder = Files.createDirectories(d.resolve("locked"));
+                    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-xr-xr-x"));
+                    assumeFalse(Files.isWritable(folder), "skipped: this user (root?) can write into a folder with "
+                            + "mode 555, so a read-only folder cannot be made here");
+                    return new String[] {"shrink", model(d).toString(), "--eval", goodCsv(d).toString(), "-o",
+                        folder.resolve("out.onnx").toString()};
+                },
+                "out.onnx: ", "locked", "not writable"));
+        cases.add(usage("SavedModel output into a non-empty directory",
+                d -> {
+                    Path target = Files.createDirectories(d.resolve("target"));
+                    Files.writeString(target.resolve("keep.txt"), "mine");
+                    return new String[] {"shrink", model(d).toString(), "--eval", goodCsv(d).toString(),
+                        "--format", "savedmodel", "-o", target.toString()};
+                },
+                "target: ", "not empty"));
+
+        return cases.stream().map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void answersWithOneLineAndWritesNothing(Case c, @TempDir Path dir) throws Exception {
+        String[] args = c.setup().args(dir);
+        TreeSet<String> before = listing(dir);
+        CliRun run = CliRun.of(args);
+
+        assertEquals(c.exitCode(), run.exitCode(), c + ": " + run);
+        String err = run.err();
+        assertTrue(err.startsWith("odf2nna-onnx: error: "), "starts with the error prefix: " + run);
+        assertTrue(err.endsWith("\n") && err.indexOf('\n') == err.length() - 1,
+                "exactly one line on standard error: " + run);
+        assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace, no exception name: " + run);
+        for (String fragment : c.expected()) {
+            assertTrue(err.contains(fragment), "'" + fragment + "' in: " + err);
+        }
+        assertEquals(before, listing(dir), "no file written (output, report or hidden temp file): " + run);
+        assertFalse(Files.exists(dir.resolve("out.onnx")), "no output file");
+        assertEquals("", run.out(), "nothing on standard output");
+    }
+
+    @Test
+    void verboseAddsTheStackTraceAfterTheSameLine(@TempDir Path dir) throws Exception {
+        Path csv = csv(dir, "x1,x2,x3,x4,label\n1,2,abc,4,0\n");
+        CliRun run = CliRun.of("--verbose", "shrink", model(dir).toString(), "--eval", csv.toString(), "-o",
+                dir.resolve("out.onnx").toString());
+        assertEquals(BAD_INPUT, run.exitCode(), run.toString());
+        String first = run.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("odf2nna-onnx: error: ") && first.contains("line 2, column 3 'x3'"), run.toString());
+        assertTrue(run.err().contains("\tat org.odf2nna.data.CsvReader"), "stack trace with --verbose: " + run);
+        assertFalse(Files.exists(dir.resolve("out.onnx")));
+
+        CliRun usage = CliRun.of("--verbose", "shrink", model(dir).toString(), "--eval", csv.toString(), "--epsilon",
+                "-1");
+        assertEquals(USAGE, usage.exitCode(), usage.toString());
+        assertTrue(usage.err().startsWith("odf2nna-onnx: error: "), usage.toString());
+    }
+
+    @Test
+    void theMatrixCoversEveryKindTheIssueLists() {
+        // A guard against the matrix silently losing cases: the issue's list, by name.
+        List<String> names = cases().map(a -> a.get()[0].toString()).toList();
+        for (String required : List.of("missing model file", "model path is a directory", "empty model file",
+                "random bytes as a model", "truncated ONNX file", "ONNX file with no graph",
+                "operator between two dense layers", "Gemm weight shape does not match the layer before",
+                "weight computed by a node, not an initializer", "external-data initializer whose file is missing",
+                "SavedModel without variables", "CSV with a ragged row (a cell missing)",
+                "CSV with a non-numeric cell", "CSV with NaN", "CSV with infinity", "CSV with a header but no rows",
+                "CSV without the label column named by --label", "class id the model cannot output",
+                "CSV with fewer features than the model takes", "CSV with more features than the model takes",
+                "negative epsilon", "epsilon that is not a number", "output path equal to the input",
+                "output in a missing folder", "output in a read-only folder", "model of one dense layer: nothing to prune",
+                "unknown task", "CUDA device on the CPU build", "inference batch of zero")) {
+            assertTrue(names.contains(required), "matrix case missing: " + required);
+        }
+    }
+
+    // ---- inputs ----------------------------------------------------------------------------------------
+
+    /** A 4-8-6-3 ReLU classifier with a softmax head: nodes fc1..fc3, act1, act2. */
+    static ModelProto threeLayers() {
+        return TestModels.dense(4, 8, 6, 3).head(TestModels.Head.SOFTMAX).build().model();
+    }
+
+    static Path model(Path dir) throws IOException {
+        return save(dir, "model.onnx", threeLayers());
+    }
+
+    static Path save(Path dir, String name, ModelProto model) throws IOException {
+        return Files.write(dir.resolve(name), model.toByteArray());
+    }
+
+    static String goodCsvText(int rows) {
+        Random r = new Random(11);
+        StringBuilder s = new StringBuilder("x1,x2,x3,x4,label\n");
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < 4; k++) {
+                s.append(String.format(java.util.Locale.ROOT, "%.3f,", r.nextDouble() * 4 - 2));
+            }
+            s.append(i % 3).append('\n');
+        }
+        return s.toString();
+    }
+
+    static Path goodCsv(Path dir) throws IOException {
+        Path file = dir.resolve("data.csv");
+        return Files.exists(file) ? file : Files.writeString(file, goodCsvText(30));
+    }
+
+    static Path csv(Path dir, String text) throws IOException {
+        return csv(dir, "data.csv", text);
+    }
+
+    static Path csv(Path dir, String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    static String[] shrink(Path model, Path csv, String... more) {
+        List<String> args = new ArrayList<>(List.of("shrink", model.toString(), "--eval", csv.toString(), "-o",
+                csv.resolveSibling("out.onnx").toString()));
+        args.addAll(List.of(more));
+        return args.toArray(new String[0]);
+    }
+
+    static byte[] randomBytes(long seed, int n) {
+        byte[] bytes = new byte[n];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    static ModelProto replaceOp(ModelProto model, String nodeName, String op) {
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            if (g.getNode(i).getName().equals(nodeName)) {
+                g.setNode(i, g.getNode(i).toBuilder().setOpType(op));
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+
+    static ModelProto replaceInitializer(ModelProto model, String name, TensorProto replacement) {
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            if (g.getInitializer(i).getName().equals(name)) {
+                g.setInitializer(i, replacement);
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+
+    static ModelProto removeInitializer(ModelProto model, String name) {
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        for (int i = g.getInitializerCount() - 1; i >= 0; i--) {
+            if (g.getInitializer(i).getName().equals(name)) {
+                g.removeInitializer(i);
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+
+    /** The initializer's data moved to an external file (which this does not write). */
+    static ModelProto external(ModelProto model, String name, String location, long offset) {
+        TensorProto t = TestModels.initializer(model, name);
+        TensorProto moved = t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(location))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(offset)))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("length")
+                        .setValue(Integer.toString(t.getRawData().size())))
+                .build();
+        return replaceInitializer(model, name, moved);
+    }
+
+    static TreeSet<String> listing(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            TreeSet<String> names = new TreeSet<>();
+            files.forEach(p -> names.add(dir.relativize(p).toString()));
+            return names;
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
