@@ -300,9 +300,10 @@ public final class Reproducer {
             // Version unknown.
         }
         String commit = git("rev-parse", "--short", "HEAD");
-        String dirty = git("status", "--porcelain", "--untracked-files=no");
+        // Only the code and the build decide the figures; an edited README does not.
+        String dirty = git("status", "--porcelain", "--untracked-files=all", "--", "src", "pom.xml", "proto");
         return "odf2nna-onnx " + p.getProperty("version", "unknown") + (commit == null ? "" : ", commit " + commit
-                + (dirty != null && !dirty.isBlank() ? " with uncommitted changes" : ""));
+                + (dirty != null && !dirty.isBlank() ? " with uncommitted changes to the code" : ""));
     }
 
     private static String git(String... args) {
