@@ -20,9 +20,12 @@ import org.odf2nna.metrics.Task;
  * @param originalEpochs epochs the given model was trained for (retraining takes 15% of them), or null
  * @param steps          ε values to derive from the spread of the unit scores on the training rows
  * @param epsilons       ε values to use instead, or empty
+ * @param testClasses    when set, test rows whose target is not a class id 0..testClasses−1 are left out (and
+ *                       counted in the results), for a test file known to end in a cut row; null: none
  */
 public record Experiment(String id, String train, String test, String model, Task task, int layers, Integer units,
-        int epochs, int batchSize, float learningRate, Integer originalEpochs, int steps, List<Double> epsilons) {
+        int epochs, int batchSize, float learningRate, Integer originalEpochs, int steps, List<Double> epsilons,
+        Integer testClasses) {
 
     public Experiment {
         epsilons = List.copyOf(epsilons);
@@ -44,11 +47,17 @@ public record Experiment(String id, String train, String test, String model, Tas
 
     /** A general-model experiment with eq. 2's width and the tool's defaults (3 layers, 300 epochs, batch 32). */
     static Experiment general(String id, String train, String test, Task task) {
-        return new Experiment(id, train, test, null, task, 3, null, 300, 32, 0.01f, null, 8, List.of());
+        return new Experiment(id, train, test, null, task, 3, null, 300, 32, 0.01f, null, 8, List.of(), null);
     }
 
     Experiment withBudget(int newEpochs, int newSteps) {
         return new Experiment(id, train, test, model, task, layers, units, newEpochs, batchSize, learningRate,
-                originalEpochs, newSteps, epsilons);
+                originalEpochs, newSteps, epsilons, testClasses);
+    }
+
+    /** The same experiment, leaving out test rows whose target is not one of {@code classes} class ids. */
+    Experiment withTestClasses(int classes) {
+        return new Experiment(id, train, test, model, task, layers, units, epochs, batchSize, learningRate,
+                originalEpochs, steps, epsilons, classes);
     }
 }

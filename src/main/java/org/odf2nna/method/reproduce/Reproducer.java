@@ -204,6 +204,10 @@ public final class Reproducer {
         try {
             Path train = options.shared().resolve(e.train());
             Path test = options.shared().resolve(e.test());
+            List<String> notes = new ArrayList<>();
+            if (e.testClasses() != null) {
+                test = validClassRows(test, e.testClasses(), work.resolve("test.csv"), notes, e.test());
+            }
             EvalData testRows = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024);
             SweepReport sweep;
             Results.General general = null;
@@ -230,14 +234,14 @@ public final class Reproducer {
                 sweep = Sweeper.run(s, progress);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return result(e, sweep, general, seconds, options);
+            return result(e, sweep, general, seconds, options, notes);
         } finally {
             deleteTree(work);
         }
     }
 
     static Results.DatasetResult result(Experiment e, SweepReport sweep, Results.General general, double seconds,
-            ReproduceOptions options) {
+            ReproduceOptions options, List<String> notes) {
         ShrinkReport table = sweep.table();
         List<Results.Row> rows = new ArrayList<>();
         for (EpsilonOutcome o : table.outcomes()) {
@@ -260,7 +264,48 @@ public final class Reproducer {
         return new Results.DatasetResult(e.id(), e.train(), e.test(), table.task(), r.trainRows(), r.validationRows(),
                 testRows, original, general, sweep.grid(), retraining, r.epochs(), sweep.originalValidation(), rows,
                 sweep.chosen(), sweep.choice(), scratch, seconds, options.invocation(),
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), notes);
+    }
+
+    /**
+     * A copy of {@code csv} without the rows whose target (last column) is not a class id 0..classes−1; each
+     * row left out is described in {@code notes}. Plain-text CSV only.
+     */
+    static Path validClassRows(Path csv, int classes, Path copy, List<String> notes, String name) {
+        List<String> kept = new ArrayList<>();
+        List<String> dropped = new ArrayList<>();
+        try {
+            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            kept.add(lines.get(0));
+            for (int i = 1; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (line.isBlank()) {
+                    continue;
+                }
+                String target = line.substring(line.lastIndexOf(',') + 1).trim();
+                boolean valid;
+                try {
+                    double v = Double.parseDouble(target);
+                    valid = v == Math.rint(v) && v >= 0 && v < classes;
+                } catch (NumberFormatException x) {
+                    valid = false;
+                }
+                if (valid) {
+                    kept.add(line);
+                } else {
+                    dropped.add("line " + (i + 1) + " (target " + target + ")");
+                }
+            }
+            Files.write(copy, kept, StandardCharsets.UTF_8);
+        } catch (IOException x) {
+            throw new InputException(csv, null, "cannot read: " + x.getMessage(), x);
+        }
+        if (!dropped.isEmpty()) {
+            notes.add("Left out of `" + name + "`: " + dropped.size() + " row" + (dropped.size() == 1 ? "" : "s")
+                    + " whose target is not a class id 0.." + (classes - 1) + ": " + String.join(", ", dropped.subList(0,
+                            Math.min(5, dropped.size()))) + (dropped.size() > 5 ? ", ..." : ""));
+        }
+        return copy;
     }
 
     /** Eq. 2 as applied, or the width given in its place with what eq. 2 would have given. */

@@ -63,14 +63,16 @@ public final class Results {
      * @param seconds    wall time of this data set, in seconds
      * @param command    the command whose run produced these figures
      * @param finished   when it finished (UTC, ISO-8601)
+     * @param notes      what was done to the data beyond reading it (rows left out, and why)
      */
     public record DatasetResult(String id, String train, String test, String task, int trainRows, int validationRows,
             long testRows, Model original, General general, String grid, String retraining, int retrainEpochs,
             double originalValidation, List<Row> rows, Integer chosen, String choice, Scratch scratch, double seconds,
-            String command, String finished) {
+            String command, String finished, List<String> notes) {
 
         public DatasetResult {
             rows = List.copyOf(rows);
+            notes = notes == null ? List.of() : List.copyOf(notes);
         }
 
         public boolean classification() {

@@ -72,7 +72,9 @@ public final class ResultsMarkdown {
         s.append("- **OR** is the original (general, or given) model on the test rows, **PWR** the pruned model "
                 + "without retraining, **PR** pruned and retrained (15% of the original's epochs, starting from the "
                 + "pruned, bias-folded weights); **scratch** is the chosen topology trained from Glorot-initialised "
-                + "weights with the retraining budget (the paper's §5 comparison).\n");
+                + "weights with the retraining budget (the same epochs, batch and learning rate 0.001), as the "
+                + "paper's §5 compares them; the paper's own scratch budget is not available here, and on the "
+                + "smallest data sets this budget is a few dozen Adam steps.\n");
         s.append("- **Seeds** are fixed (seed 0 for every split, initialisation and shuffle); on CPU the same seed "
                 + "gives the same bytes.\n");
         if (!tables.isEmpty()) {
@@ -223,6 +225,9 @@ public final class ResultsMarkdown {
         s.append("- Data: `").append(d.train()).append("` (").append(d.trainRows()).append(" rows for the Adam steps, ")
                 .append(d.validationRows()).append(" validation rows), test `").append(d.test()).append("` (")
                 .append(d.testRows()).append(" rows); ").append(d.task()).append(".\n");
+        for (String note : d.notes()) {
+            s.append("- ").append(note).append(".\n");
+        }
         if (d.general() != null) {
             Results.General g = d.general();
             s.append("- General model ").append(d.original().architecture()).append(", ")

@@ -50,7 +50,7 @@ class ResultsMarkdownTest {
         return new DatasetResult(id, "data/splits/" + id + "-train.csv", "data/splits/" + id + "-test.csv",
                 "classification", 96, 24, 30, original, general, "derived", "3 epochs", 3, 0.9, rows, 1,
                 "ε=0.25: the smallest model", new Results.Scratch("4-3-3-3", classification(0.7, 0.6, Double.NaN), 3),
-                12.5, command, "2026-01-01T00:00:00Z");
+                12.5, command, "2026-01-01T00:00:00Z", List.of());
     }
 
     static DatasetResult regressor(String id, String command) {
@@ -59,7 +59,7 @@ class ResultsMarkdownTest {
                 regression(3.0), regression(1.9), 2, 2, 2.5, 2.05, 0.1));
         return new DatasetResult(id, "data/splits/" + id + "-train.csv", "data/splits/" + id + "-test.csv",
                 "regression", 80, 20, 25, original, null, "derived", "2 epochs", 2, 2.0, rows, 0, "ε=0.1", null,
-                3.25, command, "2026-01-01T00:00:00Z");
+                3.25, command, "2026-01-01T00:00:00Z", List.of("Left out of `x`: 1 row whose target is not a class"));
     }
 
     @Test
@@ -133,6 +133,18 @@ class ResultsMarkdownTest {
         // 48.3% fewer parameters: short of the claim, and nothing smaller was tried.
         assertTrue(line.contains("not >70%: no ε of the grid pruned more"), line);
         assertTrue(md.contains("### pole"));
+        assertTrue(md.contains("- Left out of `x`: 1 row whose target is not a class.\n"), "notes are printed");
+    }
+
+    @Test
+    void rowsThatAreNotClassesAreLeftOutAndCounted() throws Exception {
+        Path csv = dir.resolve("t.csv");
+        Files.writeString(csv, "a,b,label\n1,2,0\n3,4,9\n5,6,13\n7,8,1.5\n");
+        List<String> notes = new java.util.ArrayList<>();
+        Path copy = Reproducer.validClassRows(csv, 10, dir.resolve("copy.csv"), notes, "t.csv");
+        assertEquals(List.of("a,b,label", "1,2,0", "3,4,9"), Files.readAllLines(copy));
+        assertEquals(List.of("Left out of `t.csv`: 2 rows whose target is not a class id 0..9: line 4 (target 13), "
+                + "line 5 (target 1.5)"), notes);
     }
 
     @Test
