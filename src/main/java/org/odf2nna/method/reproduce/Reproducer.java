@@ -26,12 +26,17 @@ import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.method.BuildOptions;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.MethodRun;
+import org.odf2nna.method.ModelFiles;
+import org.odf2nna.method.ModelScan;
+import org.odf2nna.method.ScanResult;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.Activation;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
@@ -60,6 +65,9 @@ public final class Reproducer {
 
     public static Outcome run(ReproduceOptions options, Progress progress, Consumer<String> log) {
         checkShared(options);
+        // Read once, when the run starts: the code that runs is the code as it was then, whatever is edited or
+        // committed while a long table runs.
+        String version = toolVersion();
         Path folder = options.resultsFolder();
         List<Results.TableResult> measured = new ArrayList<>();
         List<Path> written = new ArrayList<>();
@@ -81,7 +89,7 @@ public final class Reproducer {
                 log.accept(String.format(Locale.ROOT, "%s: %s done in %.0f s", table.id(), e.id(), result.seconds()));
                 byId.put(e.id(), result);
                 // Saved after every data set, so that an interrupted table keeps what it measured.
-                Results.TableResult partial = tableResult(table, options, byId);
+                Results.TableResult partial = tableResult(table, options, byId, version);
                 Path json = folder.resolve(table.id() + ".json");
                 write(json, partial);
                 render(options.out());
@@ -144,7 +152,7 @@ public final class Reproducer {
     }
 
     private static Results.TableResult tableResult(ReproTable table, ReproduceOptions options,
-            Map<String, Results.DatasetResult> byId) {
+            Map<String, Results.DatasetResult> byId, String version) {
         List<Results.DatasetResult> ordered = new ArrayList<>();
         for (String id : table.datasetIds(options.quick())) {
             if (byId.containsKey(id)) {
@@ -152,7 +160,7 @@ public final class Reproducer {
             }
         }
         return new Results.TableResult(table.id(), table.title(), table.paperTables(), options.tableCommand(table),
-                options.quick(), table.settings(options.quick()), method(), toolVersion(), machine(), ordered);
+                options.quick(), table.settings(options.quick()), method(), version, machine(), ordered);
     }
 
     private static List<Experiment> selected(ReproTable table, ReproduceOptions options) {
@@ -220,6 +228,10 @@ public final class Reproducer {
                         work.resolve("chosen.onnx"), null, null, true, Device.CPU, Experiment.RETRAIN_LEARNING_RATE);
                 RunReport report = MethodRun.run(run, progress);
                 sweep = report.sweep();
+                if (e.epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
+                    sweep = widerGrid(e, work.resolve("general.onnx"), train, testRows, sweep, options, work, notes,
+                            progress);
+                }
                 BuildSummary g = report.general();
                 TrainingSummary t = g.training();
                 general = new Results.General(sizing(g.sizing(), e.units()), e.epochs(), t.epochsRun(), t.bestEpoch(), e.batchSize(), e.learningRate(), e.patience(),
@@ -306,6 +318,51 @@ public final class Reproducer {
                             Math.min(5, dropped.size()))) + (dropped.size() > 5 ? ", ..." : ""));
         }
         return copy;
+    }
+
+    /** Fewer thresholds than this from the default grid make a per-ε table of little use. */
+    static final int MIN_GRID = 3;
+
+    /**
+     * The sweep again over a grid derived from the units that are not exactly constant. The default grid aims
+     * step k of K at removing k/(K+1) of all hidden units; when more than K/(K+1) of them are exactly constant
+     * on the training rows (as in poker's general model, where most ReLUs never fire), every step falls among
+     * those and the grid holds ε = 0 alone. The thresholds are still derived from the training rows only.
+     */
+    private static SweepReport widerGrid(Experiment e, Path general, Path train, EvalData testRows, SweepReport first,
+            ReproduceOptions options, Path work, List<String> notes, Progress progress) {
+        OnnxDenseModel model = ModelFiles.read(general);
+        EvalData rows = new EvalData(train, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024)
+                .forModel(model);
+        ScanResult scan = ModelScan.scan(model, rows, null, Device.CPU, progress);
+        List<double[]> varying = new ArrayList<>();
+        long constant = 0;
+        long units = 0;
+        for (double[] layer : scan.statistics().stds()) {
+            varying.add(java.util.Arrays.stream(layer).filter(v -> v > 0).toArray());
+            constant += java.util.Arrays.stream(layer).filter(v -> v == 0).count();
+            units += layer.length;
+        }
+        java.util.TreeSet<Double> grid = new java.util.TreeSet<>(EpsilonGrid.fromSpread(varying, e.steps()));
+        if (constant > 0) {
+            grid.add(0.0);
+        }
+        if (grid.size() <= first.table().outcomes().size()) {
+            return first;
+        }
+        RetrainOptions retrain = new RetrainOptions(train, null, null, e.batchSize(), Experiment.RETRAIN_LEARNING_RATE,
+                options.seed(), Experiment.VALIDATION_SHARE, org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
+        double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
+        SweepOptions sweep = new SweepOptions(general, testRows, retrain, new ArrayList<>(grid), e.steps(), maxDrop,
+                work.resolve("chosen-wider.onnx"), null, null, true, e.task(), Device.CPU);
+        notes.add(String.format(Locale.ROOT, "The default ε grid held %s only: %d of the %d hidden units (%.1f%%) are "
+                + "exactly constant on the training rows, and every one of its %d steps fell among them. The rows "
+                + "below are ε = 0 and %d thresholds derived the same way from the standard deviations of the "
+                + "units that vary (training rows only), and the choice was made again over them",
+                String.join(", ", first.table().outcomes().stream()
+                        .map(o -> "ε = " + ReportFormat.number(o.epsilon())).toList()),
+                constant, units, 100.0 * constant / units, e.steps(), grid.size() - (constant > 0 ? 1 : 0)));
+        return Sweeper.run(sweep, progress);
     }
 
     /** Eq. 2 as applied, or the width given in its place with what eq. 2 would have given. */

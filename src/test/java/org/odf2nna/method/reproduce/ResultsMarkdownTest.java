@@ -98,6 +98,9 @@ class ResultsMarkdownTest {
         assertTrue(rowLine(md, "| 1.5 | 4-1-1-3 |").contains("failed the choice rule: validation 55.00% vs OR's 90.00%"));
         assertTrue(md.contains("not yet run") || md.contains("not run yet"), "tables not stored are listed as not run");
         assertFalse(md.contains("--quick runs"), "a full run is not labelled quick");
+        // In hindsight, ε = 0.25 (PR 90%, OR 90%) is the smallest within a point; ε = 1.5 (60%) is not.
+        assertEquals(d.rows().get(1), ResultsMarkdown.hindsight(d));
+        assertTrue(md.contains("spambase: 71.9% at ε = 0.25 (PR +0.00 accuracy points vs OR)"), md);
     }
 
     @Test
