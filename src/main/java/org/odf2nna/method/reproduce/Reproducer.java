@@ -218,6 +218,7 @@ public final class Reproducer {
             }
             EvalData testRows = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024);
             SweepReport sweep;
+            String grid = null;
             Results.General general = null;
             if (e.buildsGeneralModel()) {
                 RetrainOptions training = new RetrainOptions(train, e.epochs(), null, e.batchSize(), e.learningRate(),
@@ -229,8 +230,13 @@ public final class Reproducer {
                 RunReport report = MethodRun.run(run, progress);
                 sweep = report.sweep();
                 if (e.epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
-                    sweep = widerGrid(e, work.resolve("general.onnx"), train, testRows, sweep, options, work, notes,
-                            progress);
+                    SweepReport wider = widerGrid(e, work.resolve("general.onnx"), train, testRows, sweep, options,
+                            work, notes, progress);
+                    if (wider != sweep) {
+                        grid = "ε = 0 and thresholds derived from the spread of the standard deviations of the units "
+                                + "that vary on the training rows (" + e.steps() + " steps; see the note above)";
+                        sweep = wider;
+                    }
                 }
                 BuildSummary g = report.general();
                 TrainingSummary t = g.training();
@@ -246,14 +252,14 @@ public final class Reproducer {
                 sweep = Sweeper.run(s, progress);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return result(e, sweep, general, seconds, options, notes);
+            return result(e, sweep, grid != null ? grid : sweep.grid(), general, seconds, options, notes);
         } finally {
             deleteTree(work);
         }
     }
 
-    static Results.DatasetResult result(Experiment e, SweepReport sweep, Results.General general, double seconds,
-            ReproduceOptions options, List<String> notes) {
+    static Results.DatasetResult result(Experiment e, SweepReport sweep, String grid, Results.General general,
+            double seconds, ReproduceOptions options, List<String> notes) {
         ShrinkReport table = sweep.table();
         List<Results.Row> rows = new ArrayList<>();
         for (EpsilonOutcome o : table.outcomes()) {
@@ -274,7 +280,7 @@ public final class Reproducer {
                 r.trainRows(), r.validationRows());
         long testRows = table.originalMetrics() == null ? 0 : table.originalMetrics().rows();
         return new Results.DatasetResult(e.id(), e.train(), e.test(), table.task(), r.trainRows(), r.validationRows(),
-                testRows, original, general, sweep.grid(), retraining, r.epochs(), sweep.originalValidation(), rows,
+                testRows, original, general, grid, retraining, r.epochs(), sweep.originalValidation(), rows,
                 sweep.chosen(), sweep.choice(), scratch, seconds, options.invocation(),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), notes);
     }

@@ -68,7 +68,12 @@ public final class ResultsMarkdown {
                 + "measured on (OR, PWR, PR, scratch).\n");
         s.append("- **The choice** (the tool's `sweep` rule): the smallest pruned-and-retrained model whose "
                 + "validation accuracy is within 1 point of the original's and that changes the predicted class of "
-                + "at most 1% of the training rows; for regression, validation MSE within 10% of the original's.\n");
+                + "at most 1% of the training file's rows (validation rows first, at most 10,000 rows); for "
+                + "regression, validation MSE within 10% of the original's. It is "
+                + "stricter than picking ε after seeing every ε's test figures, and its second condition (changed "
+                + "predictions) is what most often stops it at a smaller model: the \"differs\" notes of the rows "
+                + "it passed over give both figures, and each table's \"In hindsight\" line shows how far the "
+                + "test rows would have allowed pruning to go.\n");
         s.append("- **OR** is the original (general, or given) model on the test rows, **PWR** the pruned model "
                 + "without retraining, **PR** pruned and retrained (15% of the original's epochs, starting from the "
                 + "pruned, bias-folded weights); **scratch** is the chosen topology trained from Glorot-initialised "
