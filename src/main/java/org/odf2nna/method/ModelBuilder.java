@@ -89,7 +89,8 @@ public final class ModelBuilder {
         int epochs = training.retrainEpochs();
         Retrainer trainer = Retrainer.of(data, training, new RetrainOptions.Epochs(epochs, "--epochs " + epochs),
                 Loss.forTask(task, outputs), head);
-        Retrainer.Outcome outcome = trainer.retrain(initial, "training", progress);
+        // Glorot's weights are drawn for the standardised coordinates the trainer works in.
+        Retrainer.Outcome outcome = trainer.retrain(trainer.fromTrainingCoordinates(initial), "training", progress);
         DenseNetwork network = outcome.network();
 
         Map<String, String> metadata = new LinkedHashMap<>();

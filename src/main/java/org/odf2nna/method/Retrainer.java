@@ -210,6 +210,17 @@ final class Retrainer {
     }
 
     /**
+     * The network that is {@code inTraining} in this retrainer's training coordinates (standardised inputs
+     * and regression targets), expressed in the model's own coordinates. Random initial weights must pass
+     * through it: Glorot's scale is meant for the standardised inputs the trainer sees, and drawn for the raw
+     * columns instead it would be multiplied by each column's spread once training starts (by thousands for
+     * a column like compactiv's, whose spread is 4e5).
+     */
+    DenseNetwork fromTrainingCoordinates(DenseNetwork inTraining) {
+        return conditioning.toModel(inTraining);
+    }
+
+    /**
      * Retrains {@code pruned} in well-conditioned coordinates (see {@link Conditioning}); returns the kept
      * network, back in the model's coordinates, and a summary.
      */

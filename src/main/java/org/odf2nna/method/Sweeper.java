@@ -188,7 +188,9 @@ public final class Sweeper {
         DenseNetwork chosen = DenseChainReader.read(options.output()).network();
         DenseNetwork initial = withActivations(Initialization.glorotUniform(chosen.widths(),
                 chosen.layer(0).activation(), chosen.head(), options.retrain().seed()), chosen);
-        Retrainer.Outcome trained = retrainer.retrain(initial, "from scratch", progress);
+        // Glorot's weights are drawn for the standardised coordinates the trainer works in, as for build.
+        Retrainer.Outcome trained = retrainer.retrain(retrainer.fromTrainingCoordinates(initial), "from scratch",
+                progress);
         ModelProto written = DenseChainWriter.write(model, trained.network());
         EvalData test = options.test().forModel(model);
         Metrics metrics = ModelScan.evaluate(written, model.input(), trained.network(), test, task,
