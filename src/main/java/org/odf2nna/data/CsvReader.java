@@ -1,12 +1,10 @@
 package org.odf2nna.data;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,15 +29,28 @@ public final class CsvReader implements Closeable {
 
     private static final int GZIP_MAGIC_1 = 0x1f;
     private static final int GZIP_MAGIC_2 = 0x8b;
+    private static final int TARGET_SLOT = -1;
+    private static final int UNUSED_SLOT = -2;
 
     private final Path file;
     private final CountingInputStream raw;
-    private final BufferedReader reader;
+    /** The decompressed bytes, read into {@link #buffer}. */
+    private final InputStream input;
+    private byte[] buffer = new byte[1 << 16];
+    /** Next unread byte of {@link #buffer}, and the end of the bytes read. */
+    private int position;
+    private int limit;
+    private boolean endOfInput;
+    /** The current line's bytes in {@link #buffer}, without its terminator. */
+    private int lineStart;
+    private int lineEnd;
     private final long totalBytes;
     private final List<String> header;
     private final char delimiter;
     private final int[] featureColumns;
     private final int targetColumn;
+    /** For each column: the feature slot it fills (≥ 0), {@link #TARGET_SLOT}, or {@link #UNUSED_SLOT}. */
+    private final int[] slotOfColumn;
     /** 1-based number of the last line read (the header is line 1); 0 before any line. */
     private long line;
     private long rowsRead;
@@ -69,7 +80,7 @@ public final class CsvReader implements Closeable {
                 throw new InputException(file, null, "is not a readable gzip file: " + e.getMessage());
             }
         }
-        this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        this.input = in;
         String headerLine = readLine();
         if (headerLine != null && headerLine.startsWith("\uFEFF")) {
             headerLine = headerLine.substring(1);
@@ -97,6 +108,14 @@ public final class CsvReader implements Closeable {
         } catch (InputException e) {
             close();
             throw e;
+        }
+        this.slotOfColumn = new int[header.size()];
+        java.util.Arrays.fill(slotOfColumn, UNUSED_SLOT);
+        for (int k = 0; k < featureColumns.length; k++) {
+            slotOfColumn[featureColumns[k]] = k;
+        }
+        if (targetColumn >= 0) {
+            slotOfColumn[targetColumn] = TARGET_SLOT;
         }
     }
 
@@ -165,29 +184,32 @@ public final class CsvReader implements Closeable {
         long[] lines = new long[maxRows];
         int rows = 0;
         while (rows < maxRows) {
-            String text = readLine();
-            if (text == null) {
+            if (!nextLine()) {
                 break;
             }
-            if (text.isBlank()) {
-                continue;
-            }
-            cells.clear();
-            split(text, cells);
-            if (cells.size() != header.size()) {
-                // Name the first column without a cell (short row) or the first cell without a column (long row).
-                int column = Math.min(cells.size(), header.size());
-                String place = "line " + line + ", column " + (column + 1)
-                        + (column < header.size() ? " '" + header.get(column) + "'" : "");
-                throw new InputException(file, place, (cells.size() < header.size() ? "missing cell: " : "extra cell: ")
-                        + "the row has " + cells.size() + " cells but the header has " + header.size() + " columns");
-            }
             int base = rows * width;
-            for (int k = 0; k < width; k++) {
-                features[base + k] = (float) parseCell(featureColumns[k]);
-            }
-            if (targets != null) {
-                targets[rows] = parseCell(targetColumn);
+            if (!parseAsciiLine(features, base, targets, rows)) {
+                // Anything but a plain ASCII row of numbers (quotes, other characters, blank lines, errors)
+                // takes the general path, which decodes the line and reports what is wrong.
+                String text = new String(buffer, lineStart, lineEnd - lineStart, StandardCharsets.UTF_8);
+                if (text.isBlank()) {
+                    continue;
+                }
+                if (text.indexOf('"') < 0) {
+                    parseUnquoted(text, features, base, targets, rows);
+                } else {
+                    cells.clear();
+                    split(text, cells);
+                    checkCellCount(cells.size());
+                    for (int k = 0; k < width; k++) {
+                        String cell = cells.get(featureColumns[k]);
+                        features[base + k] = (float) parseCell(cell, 0, cell.length(), featureColumns[k]);
+                    }
+                    if (targets != null) {
+                        String cell = cells.get(targetColumn);
+                        targets[rows] = parseCell(cell, 0, cell.length(), targetColumn);
+                    }
+                }
             }
             lines[rows] = line;
             rows++;
@@ -202,42 +224,98 @@ public final class CsvReader implements Closeable {
     @Override
     public void close() {
         try {
-            reader.close();
+            input.close();
         } catch (IOException e) {
             // Nothing was written; a failing close of an input file loses nothing.
         }
     }
 
-    private double parseCell(int column) {
-        String cell = cells.get(column);
+    /**
+     * A line without quotes, parsed in place: each cell's characters go straight to the number parser, with
+     * no substring per cell. The errors are those of the general path, in the same order: a wrong cell
+     * count first, then the first bad cell.
+     */
+    private void parseUnquoted(String text, float[] features, int base, double[] targets, int row) {
+        int columns = header.size();
+        int length = text.length();
+        int column = 0;
         int start = 0;
-        int end = cell.length();
-        while (start < end && Character.isWhitespace(cell.charAt(start))) {
+        InputException firstBad = null;
+        while (true) {
+            int end = text.indexOf(delimiter, start);
+            if (end < 0) {
+                end = length;
+            }
+            if (column < columns) {
+                int slot = slotOfColumn[column];
+                if (slot != UNUSED_SLOT) {
+                    try {
+                        double value = parseCell(text, start, end, column);
+                        if (slot >= 0) {
+                            features[base + slot] = (float) value;
+                        } else {
+                            targets[row] = value;
+                        }
+                    } catch (InputException e) {
+                        if (firstBad == null) {
+                            firstBad = e;
+                        }
+                    }
+                }
+            }
+            column++;
+            if (end == length) {
+                break;
+            }
+            start = end + 1;
+        }
+        checkCellCount(column);
+        if (firstBad != null) {
+            throw firstBad;
+        }
+    }
+
+    private void checkCellCount(int count) {
+        if (count != header.size()) {
+            // Name the first column without a cell (short row) or the first cell without a column (long row).
+            int column = Math.min(count, header.size());
+            String place = "line " + line + ", column " + (column + 1)
+                    + (column < header.size() ? " '" + header.get(column) + "'" : "");
+            throw new InputException(file, place, (count < header.size() ? "missing cell: " : "extra cell: ")
+                    + "the row has " + count + " cells but the header has " + header.size() + " columns");
+        }
+    }
+
+    /** The number in {@code text[from, to)}, surrounding whitespace ignored. */
+    private double parseCell(String text, int from, int to, int column) {
+        int start = from;
+        int end = to;
+        while (start < end && Character.isWhitespace(text.charAt(start))) {
             start++;
         }
-        while (end > start && Character.isWhitespace(cell.charAt(end - 1))) {
+        while (end > start && Character.isWhitespace(text.charAt(end - 1))) {
             end--;
         }
         if (start == end) {
             throw cellError(column, "missing value (empty cell)");
         }
         try {
-            double value = NumberParser.parse(cell, start, end);
+            double value = NumberParser.parse(text, start, end);
             if (!Double.isFinite(value)) {
-                throw cellError(column, "'" + cell.trim() + "' is out of range for a number");
+                throw cellError(column, "'" + text.substring(start, end) + "' is out of range for a number");
             }
             return value;
         } catch (NumberFormatException e) {
-            String text = cell.substring(start, end);
-            String lower = text.toLowerCase(Locale.ROOT);
+            String cell = text.substring(start, end);
+            String lower = cell.toLowerCase(Locale.ROOT);
             if (lower.equals("nan") || lower.equals("na") || lower.equals("n/a") || lower.equals("?")
                     || lower.equals("null") || lower.equals("none")) {
-                throw cellError(column, "missing value ('" + text + "')");
+                throw cellError(column, "missing value ('" + cell + "')");
             }
             if (lower.matches("[+-]?(inf|infinity)")) {
-                throw cellError(column, "infinite value ('" + text + "')");
+                throw cellError(column, "infinite value ('" + cell + "')");
             }
-            throw cellError(column, "'" + abbreviate(text) + "' is not a number");
+            throw cellError(column, "'" + abbreviate(cell) + "' is not a number");
         }
     }
 
@@ -246,16 +324,140 @@ public final class CsvReader implements Closeable {
                 message);
     }
 
+    /** The next line as text (UTF-8), or null at the end of the file. */
     private String readLine() {
-        try {
-            String text = reader.readLine();
-            if (text != null) {
-                line++;
+        return nextLine() ? new String(buffer, lineStart, lineEnd - lineStart, StandardCharsets.UTF_8) : null;
+    }
+
+    /**
+     * Advances to the next line, ended by "\n", "\r\n" or "\r" as {@link java.io.BufferedReader#readLine}
+     * ends lines (a last line needs no terminator), and counts it. Returns false at the end of the file.
+     */
+    private boolean nextLine() {
+        int i = position;
+        while (true) {
+            while (i < limit) {
+                byte c = buffer[i];
+                if (c == '\n' || c == '\r') {
+                    if (c == '\r' && i + 1 == limit && !endOfInput) {
+                        break; // read on: a '\n' may follow
+                    }
+                    lineStart = position;
+                    lineEnd = i;
+                    int next = i + 1;
+                    if (c == '\r' && next < limit && buffer[next] == '\n') {
+                        next++;
+                    }
+                    position = next;
+                    line++;
+                    return true;
+                }
+                i++;
             }
-            return text;
+            if (endOfInput) {
+                if (position < limit) {
+                    lineStart = position;
+                    lineEnd = limit;
+                    position = limit;
+                    line++;
+                    return true;
+                }
+                return false;
+            }
+            int scanned = i - position;
+            fill();
+            i = position + scanned;
+        }
+    }
+
+    /** Moves the unread bytes to the front (growing the buffer for a line longer than it) and reads more. */
+    private void fill() {
+        int remaining = limit - position;
+        if (position > 0) {
+            System.arraycopy(buffer, position, buffer, 0, remaining);
+            position = 0;
+            limit = remaining;
+        }
+        if (limit == buffer.length) {
+            buffer = java.util.Arrays.copyOf(buffer, Math.multiplyExact(buffer.length, 2));
+        }
+        try {
+            int n = input.read(buffer, limit, buffer.length - limit);
+            if (n < 0) {
+                endOfInput = true;
+            } else {
+                limit += n;
+            }
         } catch (IOException e) {
             throw new InputException(file, "line " + (line + 1), "cannot read: " + describe(e), e);
         }
+    }
+
+    /**
+     * The fast path: parses the current line straight from the buffer when it is plain ASCII without
+     * quotes, has one cell per column and every cell read is a finite number. Returns false, having
+     * perhaps written some values that the general path then overwrites, for anything else.
+     */
+    private boolean parseAsciiLine(float[] features, int base, double[] targets, int row) {
+        byte[] b = buffer;
+        int end = lineEnd;
+        byte delimiterByte = (byte) delimiter;
+        int columns = slotOfColumn.length;
+        int column = 0;
+        int start = lineStart;
+        for (int i = lineStart; ; i++) {
+            if (i < end) {
+                byte c = b[i];
+                if (c != delimiterByte) {
+                    if (c < 0 || c == '"') {
+                        return false; // a byte of a multi-byte character, or a quote
+                    }
+                    continue;
+                }
+            }
+            if (column >= columns) {
+                return false;
+            }
+            int slot = slotOfColumn[column];
+            if (slot != UNUSED_SLOT) {
+                int s0 = start;
+                int e0 = i;
+                while (s0 < e0 && isAsciiWhitespace(b[s0])) {
+                    s0++;
+                }
+                while (e0 > s0 && isAsciiWhitespace(b[e0 - 1])) {
+                    e0--;
+                }
+                if (s0 == e0) {
+                    return false;
+                }
+                double value;
+                try {
+                    value = NumberParser.parse(b, s0, e0);
+                } catch (NumberFormatException e) {
+                    return false;
+                }
+                if (!Double.isFinite(value)) {
+                    return false;
+                }
+                if (slot >= 0) {
+                    features[base + slot] = (float) value;
+                } else {
+                    targets[row] = value;
+                }
+            }
+            column++;
+            if (i >= end) {
+                break;
+            }
+            start = i + 1;
+        }
+        return column == columns;
+    }
+
+    /** {@link Character#isWhitespace} for ASCII. */
+    private static boolean isAsciiWhitespace(byte c) {
+        return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
     }
 
     private int[][] resolveColumns(ColumnRequest request) {
