@@ -125,9 +125,10 @@ def main():
 
     best_loss, best_metric = evaluate()
     best = [p.detach().clone() for p in params]
-    epoch_seconds, train_loss, val_metric = [], [float("nan")], [best_metric]
+    epoch_seconds, epoch_cpu, train_loss, val_metric = [], [], [float("nan")], [best_metric]
     setup = time.perf_counter() - started
     last = time.perf_counter()
+    last_cpu = time.process_time()
     for epoch in range(meta["epochs"]):
         order = torch.randperm(rows, generator=generator)
         loss_sum = 0.0
@@ -144,8 +145,10 @@ def main():
             best_loss, best_metric = v_loss, v_metric
             best = [p.detach().clone() for p in params]
         now = time.perf_counter()
+        now_cpu = time.process_time()
         epoch_seconds.append(now - last)
-        last = now
+        epoch_cpu.append(now_cpu - last_cpu)
+        last, last_cpu = now, now_cpu
         train_loss.append(loss_sum / rows)
         val_metric.append(v_metric)
 
@@ -158,6 +161,7 @@ def main():
         "threads": torch.get_num_threads(),
         "setupSeconds": setup,
         "epochSeconds": epoch_seconds,
+        "epochCpuSeconds": epoch_cpu,
         "trainLoss": [None if v != v else v for v in train_loss],
         "validationMetric": [None if v != v else v for v in val_metric],
         "weightsHash": digest.hexdigest()[:16],

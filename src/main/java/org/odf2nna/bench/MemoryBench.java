@@ -18,7 +18,8 @@ public final class MemoryBench {
 
     /**
      * @param rows   rows of the smaller file (≤ 0: the source's rows); the larger holds 10 times as many
-     * @param childHeap the child JVMs' -Xmx (e.g. "256m")
+     * @param childHeap the child JVMs' -Xmx (e.g. "64m"): a small fixed heap keeps the collector from growing
+     *                  the heap just because it may, so the figures show what the pass needs
      */
     public static BenchReport.Section run(Path model, Path source, int rows, int batch, int repeats, String childHeap,
             Path work) {
@@ -77,7 +78,7 @@ public final class MemoryBench {
                 .figure("vmHwmMbLoadOnly", Stats.median(hwm[0]))
                 .figure("heapAfterGcGrowth", heapGrowth).figure("vmHwmGrowth", rssGrowth);
         section.note(String.format(Locale.ROOT, "10× the rows: max heap after GC ×%s, RSS high-water ×%s, time ×%s "
-                + "(flat memory means ×1 while time grows ~×10).", Stats.significant(heapGrowth, 3),
+                + "(flat memory: ×1; the time includes the fixed JVM start and model load).", Stats.significant(heapGrowth, 3),
                 Stats.significant(rssGrowth, 3), Stats.significant(Stats.median(seconds[2]) / Stats.median(seconds[1]),
                         3)));
         return section;

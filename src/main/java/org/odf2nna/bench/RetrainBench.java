@@ -51,6 +51,7 @@ public final class RetrainBench {
                 "retraining time per epoch, TensorFlow Java (DenseTrainer) vs PyTorch, CPU, same thread count",
                 "network", "rows (train/val), steps/epoch", "threads", "TF Java s/epoch: mean [epoch 1, later]",
                 "PyTorch s/epoch: mean [epoch 1, later]", "TF / PyTorch, mean epoch", "TF / PyTorch, later epochs",
+                "CPU s/epoch TF / PyTorch (ratio)",
                 "TF same bits every repeat", "last train loss TF / PyTorch");
         String torchVersion = python == null ? null : torchVersion(python, work);
         section.setting("method", "each run a fresh process (child JVM / " + (python == null ? "no Python" : python)
@@ -58,7 +59,8 @@ public final class RetrainBench {
                 + "mini-batch steps + validation scoring + keeping the best weights, as in DenseTrainer; time per "
                 + "epoch = the run's mean (total over epochs), also shown for epoch 1 and as the median of the later "
                 + "epochs; medians over " + repeats + " repeats, frameworks interleaved; ratios are medians of "
-                + "per-repeat ratios");
+                + "per-repeat ratios. CPU s = the process's CPU time (all its threads) per epoch, less disturbed by "
+                + "other load than wall-clock time");
         section.setting("rows", "the model's training CSV through its prefix, standardised as retraining does "
                 + "(Conditioning), split 80/20 with seed 0" + (maxRows > 0 ? ", at most " + maxRows + " rows" : ""));
         section.setting("TensorFlow threads", "intra-op threads from -D" + TfSessions.THREADS_PROPERTY
@@ -73,6 +75,8 @@ public final class RetrainBench {
             for (int t : threads) {
                 double[][] tf = new double[repeats][];
                 double[][] torch = new double[repeats][];
+                double[][] tfCpu = new double[repeats][];
+                double[][] torchCpu = new double[repeats][];
                 Set<String> tfHashes = new HashSet<>();
                 String tfLoss = "-";
                 String torchLoss = "-";
@@ -85,6 +89,7 @@ public final class RetrainBench {
                                     List.of(dir.toString())), work.resolve("logs"),
                                     "retrain-" + c.name() + "-tf" + t + "-" + r, 3600);
                             tf[r] = Child.doubles(o, "epochSeconds");
+                            tfCpu[r] = Child.doubles(o, "epochCpuSeconds");
                             tfHashes.add(o.get("weightsHash").getAsString());
                             tfLoss = lastLoss(o);
                         } else if (torchVersion != null) {
@@ -92,6 +97,7 @@ public final class RetrainBench {
                                     Integer.toString(t)), work.resolve("logs"),
                                     "retrain-" + c.name() + "-torch" + t + "-" + r, 3600);
                             torch[r] = Child.doubles(o, "epochSeconds");
+                            torchCpu[r] = Child.doubles(o, "epochCpuSeconds");
                             torchLoss = lastLoss(o);
                         }
                     }
@@ -99,15 +105,22 @@ public final class RetrainBench {
                 int steps = (sizes[0] + batchSize - 1) / batchSize;
                 Epochs tfTimes = Epochs.of(tf);
                 Epochs torchTimes = torchVersion == null ? null : Epochs.of(torch);
+                Epochs tfCpuTimes = Epochs.of(tfCpu);
+                Epochs torchCpuTimes = torchVersion == null ? null : Epochs.of(torchCpu);
                 Stats.Summary ratio = Stats.of();
                 Stats.Summary laterRatio = Stats.of();
+                Stats.Summary cpuRatio = Stats.of();
                 if (torchTimes != null) {
                     ratio = Stats.of(Stats.ratios(tfTimes.mean, torchTimes.mean));
                     laterRatio = Stats.of(Stats.ratios(tfTimes.later, torchTimes.later));
+                    cpuRatio = Stats.of(Stats.ratios(tfCpuTimes.mean, torchCpuTimes.mean));
                 }
                 section.row(c.name() + " (" + sizes[2] + " parameters)", sizes[0] + "/" + sizes[1] + ", " + steps,
                         Integer.toString(t), tfTimes.describe(), torchTimes == null ? "-" : torchTimes.describe(),
                         ratio.format(3), laterRatio.format(3),
+                        Stats.significant(Stats.median(tfCpuTimes.mean), 3) + " / "
+                                + (torchCpuTimes == null ? "-" : Stats.significant(Stats.median(torchCpuTimes.mean), 3)
+                                + " (" + cpuRatio.format(3) + ")"),
                         repeats < 2 ? "(1 run)" : tfHashes.size() == 1 ? "yes" : "NO (" + tfHashes.size() + " distinct)",
                         tfLoss + " / " + torchLoss);
                 java.util.Map<String, Object> f = new java.util.LinkedHashMap<>();
@@ -118,12 +131,15 @@ public final class RetrainBench {
                 f.put("tfFirstEpochSeconds", Stats.median(tfTimes.first));
                 f.put("tfLaterEpochSeconds", Stats.median(tfTimes.later));
                 f.put("tfBitIdenticalAcrossRepeats", tfHashes.size() == 1);
+                f.put("tfMeanEpochCpuSeconds", Stats.median(tfCpuTimes.mean));
                 if (torchTimes != null) {
                     f.put("torchMeanEpochSeconds", Stats.median(torchTimes.mean));
                     f.put("torchFirstEpochSeconds", Stats.median(torchTimes.first));
                     f.put("torchLaterEpochSeconds", Stats.median(torchTimes.later));
                     f.put("tfOverTorchMeanEpoch", ratio.median());
                     f.put("tfOverTorchLaterEpochs", laterRatio.median());
+                    f.put("torchMeanEpochCpuSeconds", Stats.median(torchCpuTimes.mean));
+                    f.put("tfOverTorchCpu", cpuRatio.median());
                     section.note(String.format(Locale.ROOT, "%s, %d thread%s: TF Java / PyTorch = %s per epoch over "
                             + "whole runs, %s on epochs after the first (target ≤ %.1f×): %s.", c.name(), t,
                             t == 1 ? "" : "s", ratio.format(3), laterRatio.format(3), TARGET_RATIO,

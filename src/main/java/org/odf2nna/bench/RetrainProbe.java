@@ -24,9 +24,15 @@ public final class RetrainProbe {
     public static void main(String[] args) {
         RetrainFiles.Problem p = RetrainFiles.read(Path.of(args[0]));
         List<Long> stamps = new ArrayList<>();
+        List<Long> cpu = new ArrayList<>();
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         long start = System.nanoTime();
         TrainingResult result = DenseTrainer.train(p.network(), p.train(), p.validation(), p.loss(), p.options(),
-                (epoch, total) -> stamps.add(System.nanoTime()));
+                (epoch, total) -> {
+                    stamps.add(System.nanoTime());
+                    cpu.add(os.getProcessCpuTime());
+                });
         JsonObject o = new JsonObject();
         o.addProperty("framework", "TensorFlow Java");
         o.addProperty("version", TensorFlow.version());
@@ -37,6 +43,11 @@ public final class RetrainProbe {
             epochs.add((stamps.get(i) - stamps.get(i - 1)) / 1e9);
         }
         o.add("epochSeconds", epochs);
+        JsonArray cpuEpochs = new JsonArray();
+        for (int i = 1; i < cpu.size(); i++) {
+            cpuEpochs.add((cpu.get(i) - cpu.get(i - 1)) / 1e9);
+        }
+        o.add("epochCpuSeconds", cpuEpochs);
         JsonArray losses = new JsonArray();
         JsonArray metrics = new JsonArray();
         for (TrainingResult.Epoch e : result.history()) {

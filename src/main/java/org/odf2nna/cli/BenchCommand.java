@@ -92,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Single-row runs per repeat and model for the batch-1 latency (default: ${DEFAULT-VALUE}).")
     int latencyRows;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3",
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "5",
             description = "Epochs per retraining run (default: ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -121,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "written plain and gzip.")
     List<Double> sizes;
 
-    @Option(names = "--child-heap", paramLabel = "SIZE", defaultValue = "256m",
+    @Option(names = "--child-heap", paramLabel = "SIZE", defaultValue = "64m",
             description = "-Xmx of the memory benchmark's child JVMs (default: ${DEFAULT-VALUE}).")
     String childHeap;
 
