@@ -8,6 +8,8 @@ shuffled mini-batches with one Adam step each and the loss fetched every step, t
 scored in batches of 8192 and the weights copied when the validation figure improved. Only the shuffling
 differs (torch's generator instead of java.util.Random), which changes no amount of work.
 
+OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set to --threads before torch is imported.
+
 Run with Debian's /usr/bin/python3 (python3-torch):
     /usr/bin/python3 scripts/bench_retrain_torch.py DIR --threads 1
 Prints one line: PROBE {json}.
@@ -19,9 +21,24 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+
+def _threads_from_argv():
+    # The BLAS and OpenMP pools size themselves when torch is imported: fix them first, to the thread
+    # count asked for (Debian's torch calls OpenBLAS, whose pool torch.set_num_threads does not size).
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = _threads_from_argv()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 EVALUATION_BATCH = 8192
 

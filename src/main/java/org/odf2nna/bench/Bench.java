@@ -43,7 +43,17 @@ public final class Bench {
         return out;
     }
 
+    /** Receives each section as soon as it is measured (to print it, and to save what was measured so far). */
+    @FunctionalInterface
+    public interface SectionListener {
+        void done(BenchReport report, BenchReport.Section section);
+    }
+
     public static BenchReport run(BenchOptions o, PrintStream log) {
+        return run(o, log, (report, section) -> { });
+    }
+
+    public static BenchReport run(BenchOptions o, PrintStream log, SectionListener listener) {
         Map<String, Object> machine = Machine.describe();
         machine.put("inputs", o.inputs().origin());
         BenchReport report = new BenchReport(machine);
@@ -65,6 +75,7 @@ public final class Bench {
             };
             section.timing(before, Machine.loadAverage(), (System.nanoTime() - start) / 1e9);
             report.add(section);
+            listener.done(report, section);
         }
         return report;
     }

@@ -101,7 +101,7 @@ public final class BenchReport {
             this.seconds = elapsed;
         }
 
-        String text() {
+        public String text() {
             StringBuilder s = new StringBuilder();
             s.append("== ").append(name).append(": ").append(title).append('\n');
             settings.forEach((k, v) -> s.append("   ").append(k).append(": ").append(v).append('\n'));
@@ -126,11 +126,17 @@ public final class BenchReport {
     }
 
     public String text() {
-        StringBuilder s = new StringBuilder("Machine\n");
-        machine.forEach((k, v) -> s.append("   ").append(k).append(": ").append(v).append('\n'));
+        StringBuilder s = new StringBuilder(machineText());
         for (Section section : sections) {
             s.append('\n').append(section.text());
         }
+        return s.toString();
+    }
+
+    /** The machine block that heads the text. */
+    public String machineText() {
+        StringBuilder s = new StringBuilder("Machine\n");
+        machine.forEach((k, v) -> s.append("   ").append(k).append(": ").append(v).append('\n'));
         return s.toString();
     }
 

@@ -24,6 +24,7 @@ public final class Machine {
                 + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         m.put("onnxruntime (Java)", buildProperty("onnxruntime"));
+        m.put("TensorFlow Java", buildProperty("tensorflow") + " (tensorflow-core-api/-native, used by retrain)");
         m.put("odf2nna-onnx", buildProperty("version"));
         m.put("load average at start", loadAverage());
         return m;

@@ -92,6 +92,8 @@ public final class RetrainBench {
                             tfCpu[r] = Child.doubles(o, "epochCpuSeconds");
                             tfHashes.add(o.get("weightsHash").getAsString());
                             tfLoss = lastLoss(o);
+                            section.setting("TensorFlow", "TensorFlow Java runtime " + o.get("version").getAsString()
+                                    + " (TensorFlow.version())");
                         } else if (torchVersion != null) {
                             JsonObject o = Child.run(List.of(python, script.toString(), dir.toString(), "--threads",
                                     Integer.toString(t)), work.resolve("logs"),

@@ -11,7 +11,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.bench.Bench;
 import org.odf2nna.bench.BenchInputs;
 import org.odf2nna.bench.BenchOptions;
-import org.odf2nna.bench.BenchReport;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
@@ -104,9 +103,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Retraining batch size (default: ${DEFAULT-VALUE}, shrink's default).")
     int trainBatch;
 
-    @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1,2",
-            description = "Thread counts to retrain at, TensorFlow and PyTorch alike (default: ${DEFAULT-VALUE}; 1 is "
-                    + "the tool's setting).")
+    @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1",
+            description = "Thread counts to retrain at, TensorFlow and PyTorch alike, e.g. 1,2 (default: "
+                    + "${DEFAULT-VALUE}, the tool's setting).")
     List<Integer> threads;
 
     @Option(names = "--python", paramLabel = "PYTHON", defaultValue = "/usr/bin/python3",
@@ -188,10 +187,19 @@ final class BenchCommand implements Callable<Integer> {
         BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, batch, alg3,
                 epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, trainBatch,
                 new ArrayList<>(threads), py, script, sizes, childHeap, dev, work);
-        BenchReport report = Bench.run(options, main.err);
-        main.out.print(report.text());
+        // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
+        // stopped keeps what it had.
+        Bench.run(options, main.err, (report, section) -> {
+            if (report.sections().size() == 1) {
+                main.out.print(report.machineText());
+            }
+            main.out.print("\n" + section.text());
+            main.out.flush();
+            if (json != null) {
+                AtomicFiles.writeString(json, ReportFormat.json(report));
+            }
+        });
         if (json != null) {
-            AtomicFiles.writeString(json, ReportFormat.json(report));
             main.out.println("\nwrote " + json);
         }
         return Main.OK;
