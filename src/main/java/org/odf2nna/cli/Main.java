@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
             ""
         },
         subcommands = {ShrinkCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
-            ReproduceCommand.class, InspectCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
+            ReproduceCommand.class, InspectCommand.class, EvalCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
@@ -55,7 +56,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing command: choose one of shrink, evolve, build, run, sweep, reproduce, inspect, eval");
+                "missing command: choose one of shrink, evolve, build, run, sweep, reproduce, inspect, eval, bench");
     }
 
     public static void main(String[] args) {

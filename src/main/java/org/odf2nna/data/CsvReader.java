@@ -5,8 +5,6 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,37 +29,45 @@ public final class CsvReader implements Closeable {
 
     private static final int GZIP_MAGIC_1 = 0x1f;
     private static final int GZIP_MAGIC_2 = 0x8b;
+    private static final int TARGET_SLOT = -1;
+    private static final int UNUSED_SLOT = -2;
 
     /**
-     * Longest line accepted, in characters: far more than a row of a million numbers, and a bound on what
-     * a file without line breaks (a binary file, a one-line dump) can make the reader hold.
+     * Longest line accepted, in bytes: far more than a row of a million numbers, and a bound on what a
+     * file without line breaks (a binary file, a one-line dump) can make the reader hold.
      */
-    static final int MAX_LINE_CHARS = 64 << 20;
+    static final int MAX_LINE_BYTES = 64 << 20;
     /** Most feature values one batch holds: wide rows get fewer rows per batch, not a bigger array. */
     static final int MAX_BATCH_VALUES = 16 << 20;
 
     private final Path file;
+    private final int maxLineBytes;
     private final CountingInputStream raw;
-    private final Reader reader;
-    private final int maxLineChars;
-    private final char[] chars = new char[1 << 16];
-    private int charPos;
-    private int charLimit;
-    private boolean skipLineFeed;
-    private final StringBuilder lineText = new StringBuilder();
+    /** The decompressed bytes, read into {@link #buffer}. */
+    private final InputStream input;
+    private byte[] buffer = new byte[1 << 16];
+    /** Next unread byte of {@link #buffer}, and the end of the bytes read. */
+    private int position;
+    private int limit;
+    private boolean endOfInput;
+    /** The current line's bytes in {@link #buffer}, without its terminator. */
+    private int lineStart;
+    private int lineEnd;
     private final long totalBytes;
     private final List<String> header;
     private final char delimiter;
     private final int[] featureColumns;
     private final int targetColumn;
+    /** For each column: the feature slot it fills (≥ 0), {@link #TARGET_SLOT}, or {@link #UNUSED_SLOT}. */
+    private final int[] slotOfColumn;
     /** 1-based number of the last line read (the header is line 1); 0 before any line. */
     private long line;
     private long rowsRead;
     private final List<String> cells = new ArrayList<>();
 
-    private CsvReader(Path file, ColumnRequest request, int maxLineChars) throws IOException {
+    private CsvReader(Path file, ColumnRequest request, int maxLineBytes) throws IOException {
         this.file = file;
-        this.maxLineChars = maxLineChars;
+        this.maxLineBytes = maxLineBytes;
         if (Files.isDirectory(file)) {
             throw new InputException(file, null, "is a directory, expected a CSV file");
         }
@@ -84,7 +90,7 @@ public final class CsvReader implements Closeable {
                 throw new InputException(file, null, "is not a readable gzip file: " + e.getMessage());
             }
         }
-        this.reader = new InputStreamReader(in, StandardCharsets.UTF_8);
+        this.input = in;
         String headerLine = readLine();
         if (headerLine != null && headerLine.startsWith("\uFEFF")) {
             headerLine = headerLine.substring(1);
@@ -113,17 +119,25 @@ public final class CsvReader implements Closeable {
             close();
             throw e;
         }
+        this.slotOfColumn = new int[header.size()];
+        java.util.Arrays.fill(slotOfColumn, UNUSED_SLOT);
+        for (int k = 0; k < featureColumns.length; k++) {
+            slotOfColumn[featureColumns[k]] = k;
+        }
+        if (targetColumn >= 0) {
+            slotOfColumn[targetColumn] = TARGET_SLOT;
+        }
     }
 
     /** Opens {@code file} and reads its header. */
     public static CsvReader open(Path file, ColumnRequest request) {
-        return open(file, request, MAX_LINE_CHARS);
+        return open(file, request, MAX_LINE_BYTES);
     }
 
     /** Opens {@code file} with a limit on the length of a line (for tests of that limit). */
-    static CsvReader open(Path file, ColumnRequest request, int maxLineChars) {
+    static CsvReader open(Path file, ColumnRequest request, int maxLineBytes) {
         try {
-            return new CsvReader(file, request, maxLineChars);
+            return new CsvReader(file, request, maxLineBytes);
         } catch (IOException e) {
             throw new InputException(file, null, "cannot read: " + describe(e), e);
         }
@@ -189,34 +203,33 @@ public final class CsvReader implements Closeable {
         long[] lines = new long[maxRows];
         int rows = 0;
         while (rows < maxRows) {
-            String text = readLine();
-            if (text == null) {
+            if (!nextLine()) {
                 break;
             }
-            if (text.isBlank()) {
-                continue;
-            }
-            cells.clear();
-            split(text, cells);
-            if (cells.size() != header.size()) {
-                // Name the first column without a cell (short row) or the first cell without a column (long row).
-                int column = Math.min(cells.size(), header.size());
-                String place = "line " + line + ", column " + (column + 1)
-                        + (column < header.size() ? " '" + header.get(column) + "'" : "");
-                throw new InputException(file, place, (cells.size() < header.size() ? "missing cell: " : "extra cell: ")
-                        + "the row has " + cells.size() + " cells but the header has " + header.size() + " columns");
-            }
             int base = rows * width;
-            for (int k = 0; k < width; k++) {
-                float value = (float) parseCell(featureColumns[k]);
-                if (!Float.isFinite(value)) {
-                    throw cellError(featureColumns[k], "'" + abbreviate(cells.get(featureColumns[k]).trim())
-                            + "' is out of range for a float32 model input (at most about 3.4e38)");
+            if (!parseAsciiLine(features, base, targets, rows)) {
+                // Anything but a plain ASCII row of numbers (quotes, other characters, blank lines, errors)
+                // takes the general path, which decodes the line and reports what is wrong.
+                String text = new String(buffer, lineStart, lineEnd - lineStart, StandardCharsets.UTF_8);
+                if (text.isBlank()) {
+                    continue;
                 }
-                features[base + k] = value;
-            }
-            if (targets != null) {
-                targets[rows] = parseCell(targetColumn);
+                if (text.indexOf('"') < 0) {
+                    parseUnquoted(text, features, base, targets, rows);
+                } else {
+                    cells.clear();
+                    split(text, cells);
+                    checkCellCount(cells.size());
+                    for (int k = 0; k < width; k++) {
+                        String cell = cells.get(featureColumns[k]);
+                        features[base + k] = toFloat(parseCell(cell, 0, cell.length(), featureColumns[k]),
+                                cell, featureColumns[k]);
+                    }
+                    if (targets != null) {
+                        String cell = cells.get(targetColumn);
+                        targets[rows] = parseCell(cell, 0, cell.length(), targetColumn);
+                    }
+                }
             }
             lines[rows] = line;
             rows++;
@@ -233,45 +246,111 @@ public final class CsvReader implements Closeable {
         return new InputException(file, "line " + (line + 1), "end of file, and no data rows after the header");
     }
 
+    /** A feature as the model's float32 input; a finite double beyond float's range is an error, not infinity. */
+    private float toFloat(double value, String cell, int column) {
+        float f = (float) value;
+        if (!Float.isFinite(f)) {
+            throw cellError(column, "'" + abbreviate(cell.trim())
+                    + "' is out of range for a float32 model input (at most about 3.4e38)");
+        }
+        return f;
+    }
+
     @Override
     public void close() {
         try {
-            reader.close();
+            input.close();
         } catch (IOException e) {
             // Nothing was written; a failing close of an input file loses nothing.
         }
     }
 
-    private double parseCell(int column) {
-        String cell = cells.get(column);
+    /**
+     * A line without quotes, parsed in place: each cell's characters go straight to the number parser, with
+     * no substring per cell. The errors are those of the general path, in the same order: a wrong cell
+     * count first, then the first bad cell.
+     */
+    private void parseUnquoted(String text, float[] features, int base, double[] targets, int row) {
+        int columns = header.size();
+        int length = text.length();
+        int column = 0;
         int start = 0;
-        int end = cell.length();
-        while (start < end && Character.isWhitespace(cell.charAt(start))) {
+        InputException firstBad = null;
+        while (true) {
+            int end = text.indexOf(delimiter, start);
+            if (end < 0) {
+                end = length;
+            }
+            if (column < columns) {
+                int slot = slotOfColumn[column];
+                if (slot != UNUSED_SLOT) {
+                    try {
+                        double value = parseCell(text, start, end, column);
+                        if (slot >= 0) {
+                            features[base + slot] = toFloat(value, text.substring(start, end), column);
+                        } else {
+                            targets[row] = value;
+                        }
+                    } catch (InputException e) {
+                        if (firstBad == null) {
+                            firstBad = e;
+                        }
+                    }
+                }
+            }
+            column++;
+            if (end == length) {
+                break;
+            }
+            start = end + 1;
+        }
+        checkCellCount(column);
+        if (firstBad != null) {
+            throw firstBad;
+        }
+    }
+
+    private void checkCellCount(int count) {
+        if (count != header.size()) {
+            // Name the first column without a cell (short row) or the first cell without a column (long row).
+            int column = Math.min(count, header.size());
+            String place = "line " + line + ", column " + (column + 1)
+                    + (column < header.size() ? " '" + header.get(column) + "'" : "");
+            throw new InputException(file, place, (count < header.size() ? "missing cell: " : "extra cell: ")
+                    + "the row has " + count + " cells but the header has " + header.size() + " columns");
+        }
+    }
+
+    /** The number in {@code text[from, to)}, surrounding whitespace ignored. */
+    private double parseCell(String text, int from, int to, int column) {
+        int start = from;
+        int end = to;
+        while (start < end && Character.isWhitespace(text.charAt(start))) {
             start++;
         }
-        while (end > start && Character.isWhitespace(cell.charAt(end - 1))) {
+        while (end > start && Character.isWhitespace(text.charAt(end - 1))) {
             end--;
         }
         if (start == end) {
             throw cellError(column, "missing value (empty cell)");
         }
         try {
-            double value = NumberParser.parse(cell, start, end);
+            double value = NumberParser.parse(text, start, end);
             if (!Double.isFinite(value)) {
-                throw cellError(column, "'" + cell.trim() + "' is out of range for a number");
+                throw cellError(column, "'" + text.substring(start, end) + "' is out of range for a number");
             }
             return value;
         } catch (NumberFormatException e) {
-            String text = cell.substring(start, end);
-            String lower = text.toLowerCase(Locale.ROOT);
+            String cell = text.substring(start, end);
+            String lower = cell.toLowerCase(Locale.ROOT);
             if (lower.equals("nan") || lower.equals("na") || lower.equals("n/a") || lower.equals("?")
                     || lower.equals("null") || lower.equals("none")) {
-                throw cellError(column, "missing value ('" + text + "')");
+                throw cellError(column, "missing value ('" + cell + "')");
             }
             if (lower.matches("[+-]?(inf|infinity)")) {
-                throw cellError(column, "infinite value ('" + text + "')");
+                throw cellError(column, "infinite value ('" + cell + "')");
             }
-            throw cellError(column, "'" + abbreviate(text) + "' is not a number");
+            throw cellError(column, "'" + abbreviate(cell) + "' is not a number");
         }
     }
 
@@ -280,56 +359,155 @@ public final class CsvReader implements Closeable {
                 message);
     }
 
+    /** The next line as text (UTF-8), or null at the end of the file. */
     private String readLine() {
-        try {
-            String text = nextLine();
-            if (text != null) {
-                line++;
+        return nextLine() ? new String(buffer, lineStart, lineEnd - lineStart, StandardCharsets.UTF_8) : null;
+    }
+
+    /**
+     * Advances to the next line, ended by "\n", "\r\n" or "\r" as {@link java.io.BufferedReader#readLine}
+     * ends lines (a last line needs no terminator), and counts it. Returns false at the end of the file.
+     */
+    private boolean nextLine() {
+        int i = position;
+        while (true) {
+            while (i < limit) {
+                byte c = buffer[i];
+                if (c == '\n' || c == '\r') {
+                    if (c == '\r' && i + 1 == limit && !endOfInput) {
+                        break; // read on: a '\n' may follow
+                    }
+                    checkLineLength(i - position);
+                    lineStart = position;
+                    lineEnd = i;
+                    int next = i + 1;
+                    if (c == '\r' && next < limit && buffer[next] == '\n') {
+                        next++;
+                    }
+                    position = next;
+                    line++;
+                    return true;
+                }
+                i++;
             }
-            return text;
+            if (endOfInput) {
+                if (position < limit) {
+                    checkLineLength(limit - position);
+                    lineStart = position;
+                    lineEnd = limit;
+                    position = limit;
+                    line++;
+                    return true;
+                }
+                return false;
+            }
+            int scanned = i - position;
+            checkLineLength(scanned);
+            fill();
+            i = position + scanned;
+        }
+    }
+
+    /** Refuses a line longer than the limit rather than growing the buffer until memory runs out. */
+    private void checkLineLength(int bytes) {
+        if (bytes > maxLineBytes) {
+            throw new InputException(file, "line " + (line + 1), "is longer than " + maxLineBytes
+                    + " bytes without a line break; is this a CSV file?");
+        }
+    }
+
+    /** Moves the unread bytes to the front (growing the buffer for a line longer than it) and reads more. */
+    private void fill() {
+        int remaining = limit - position;
+        if (position > 0) {
+            System.arraycopy(buffer, position, buffer, 0, remaining);
+            position = 0;
+            limit = remaining;
+        }
+        if (limit == buffer.length) {
+            buffer = java.util.Arrays.copyOf(buffer, Math.multiplyExact(buffer.length, 2));
+        }
+        try {
+            int n = input.read(buffer, limit, buffer.length - limit);
+            if (n < 0) {
+                endOfInput = true;
+            } else {
+                limit += n;
+            }
         } catch (IOException e) {
             throw new InputException(file, "line " + (line + 1), "cannot read: " + describe(e), e);
         }
     }
 
     /**
-     * The next line without its terminator (\n, \r\n or \r), or null at the end of the file, as
-     * {@link java.io.BufferedReader#readLine} would give it, but refusing lines longer than the limit
-     * instead of growing a string until memory runs out.
+     * The fast path: parses the current line straight from the buffer when it is plain ASCII without
+     * quotes, has one cell per column and every cell read is a finite number. Returns false, having
+     * perhaps written some values that the general path then overwrites, for anything else.
      */
-    private String nextLine() throws IOException {
-        lineText.setLength(0);
-        while (true) {
-            if (charPos >= charLimit) {
-                int n = reader.read(chars, 0, chars.length);
-                if (n <= 0) {
-                    return lineText.length() > 0 ? lineText.toString() : null;
-                }
-                charPos = 0;
-                charLimit = n;
-            }
-            if (skipLineFeed) {
-                skipLineFeed = false;
-                if (chars[charPos] == '\n') {
-                    charPos++;
+    private boolean parseAsciiLine(float[] features, int base, double[] targets, int row) {
+        byte[] b = buffer;
+        int end = lineEnd;
+        byte delimiterByte = (byte) delimiter;
+        int columns = slotOfColumn.length;
+        int column = 0;
+        int start = lineStart;
+        for (int i = lineStart; ; i++) {
+            if (i < end) {
+                byte c = b[i];
+                if (c != delimiterByte) {
+                    if (c < 0 || c == '"') {
+                        return false; // a byte of a multi-byte character, or a quote
+                    }
                     continue;
                 }
             }
-            int start = charPos;
-            while (charPos < charLimit && chars[charPos] != '\n' && chars[charPos] != '\r') {
-                charPos++;
+            if (column >= columns) {
+                return false;
             }
-            if (lineText.length() + (charPos - start) > maxLineChars) {
-                throw new InputException(file, "line " + (line + 1), "is longer than " + maxLineChars
-                        + " characters without a line break; is this a CSV file?");
+            int slot = slotOfColumn[column];
+            if (slot != UNUSED_SLOT) {
+                int s0 = start;
+                int e0 = i;
+                while (s0 < e0 && isAsciiWhitespace(b[s0])) {
+                    s0++;
+                }
+                while (e0 > s0 && isAsciiWhitespace(b[e0 - 1])) {
+                    e0--;
+                }
+                if (s0 == e0) {
+                    return false;
+                }
+                double value;
+                try {
+                    value = NumberParser.parse(b, s0, e0);
+                } catch (NumberFormatException e) {
+                    return false;
+                }
+                if (!Double.isFinite(value)) {
+                    return false;
+                }
+                if (slot >= 0) {
+                    float f = (float) value;
+                    if (!Float.isFinite(f)) {
+                        return false;
+                    }
+                    features[base + slot] = f;
+                } else {
+                    targets[row] = value;
+                }
             }
-            lineText.append(chars, start, charPos - start);
-            if (charPos < charLimit) {
-                skipLineFeed = chars[charPos] == '\r';
-                charPos++;
-                return lineText.toString();
+            column++;
+            if (i >= end) {
+                break;
             }
+            start = i + 1;
         }
+        return column == columns;
+    }
+
+    /** {@link Character#isWhitespace} for ASCII. */
+    private static boolean isAsciiWhitespace(byte c) {
+        return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
     }
 
     private int[][] resolveColumns(ColumnRequest request) {

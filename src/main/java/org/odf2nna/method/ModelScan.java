@@ -42,55 +42,102 @@ public final class ModelScan {
      * @param task the task, or null when the rows are not to be evaluated
      */
     public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
-        DenseNetwork network = model.network();
-        List<String> hidden = hiddenOutputs(model);
-        boolean prefixed = !model.chainInputName().equals(model.input().name());
-        List<String> wanted = new ArrayList<>(hidden);
-        wanted.add(model.outputName());
-        if (prefixed) {
-            wanted.add(model.chainInputName());
-        }
-        ModelProto scoring = ScoringGraph.exposing(model, wanted);
-        List<RunningMoments> moments = new ArrayList<>();
-        for (int units : network.hiddenUnits()) {
-            moments.add(new RunningMoments(units));
-        }
-        SampleBuilder sample = new SampleBuilder(network.inputs(), network.outputs());
-        Evaluator evaluator = null;
-        try (OnnxRunner runner = OnnxRunner.open(scoring, model.input(), device, model.source());
+        try (Pass pass = new Pass(model, device);
              CsvReader reader = data.open()) {
             if (task != null && reader.hasTarget()) {
-                evaluator = new Evaluator(task, network.outputs(), network.head(), data.file(), reader.targetName());
+                pass.evaluator = new Evaluator(task, model.network().outputs(), model.network().head(), data.file(),
+                        reader.targetName());
             }
             Batch batch;
             while ((batch = reader.next(data.batchSize())) != null) {
-                Map<String, float[]> out = runner.run(batch.features(), batch.rows(), batch.width(), wanted);
-                for (int l = 0; l < hidden.size(); l++) {
-                    float[] values = out.get(hidden.get(l));
-                    checkWidth(model, hidden.get(l), values, batch.rows(), network.layer(l).units());
-                    checkFinite(model, l, values, batch, data);
-                    moments.get(l).add(values, batch.rows());
-                }
-                float[] outputs = out.get(model.outputName());
-                checkWidth(model, model.outputName(), outputs, batch.rows(), network.outputs());
-                checkFinite(model, hidden.size(), outputs, batch, data);
-                if (evaluator != null) {
-                    evaluator.add(outputs, batch.rows(), batch.targets(), batch.lines());
-                }
-                float[] chainInput = prefixed ? out.get(model.chainInputName()) : batch.features();
-                if (prefixed) {
-                    checkWidth(model, model.chainInputName(), chainInput, batch.rows(), network.inputs());
-                }
-                sample.add(batch, chainInput, outputs);
+                pass.add(batch, data);
                 progress.update("scoring", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");
             }
             progress.done("scoring");
             if (reader.rowsRead() == 0) {
                 throw reader.noDataRows();
             }
+            return pass.result();
+        }
+    }
+
+    /**
+     * The same scoring pass over rows already in memory (no CSV reading, no metrics): what the benchmarks
+     * time against a plain inference pass over the same batches.
+     */
+    public static ScanResult scan(OnnxDenseModel model, List<Batch> batches, Device device) {
+        if (batches.isEmpty()) {
+            throw new IllegalArgumentException("no rows to score");
+        }
+        try (Pass pass = new Pass(model, device)) {
+            for (Batch batch : batches) {
+                pass.add(batch, null);
+            }
+            return pass.result();
+        }
+    }
+
+    /** One scoring session and the per-unit moments, metrics and sample it accumulates. */
+    private static final class Pass implements AutoCloseable {
+        final OnnxDenseModel model;
+        final DenseNetwork network;
+        final List<String> hidden;
+        final boolean prefixed;
+        final List<String> wanted;
+        final List<RunningMoments> moments = new ArrayList<>();
+        final SampleBuilder sample;
+        final OnnxRunner runner;
+        Evaluator evaluator;
+
+        Pass(OnnxDenseModel model, Device device) {
+            this.model = model;
+            this.network = model.network();
+            this.hidden = hiddenOutputs(model);
+            this.prefixed = !model.chainInputName().equals(model.input().name());
+            this.wanted = new ArrayList<>(hidden);
+            wanted.add(model.outputName());
+            if (prefixed) {
+                wanted.add(model.chainInputName());
+            }
+            for (int units : network.hiddenUnits()) {
+                moments.add(new RunningMoments(units));
+            }
+            this.sample = new SampleBuilder(network.inputs(), network.outputs());
+            ModelProto scoring = ScoringGraph.exposing(model, wanted);
+            this.runner = OnnxRunner.open(scoring, model.input(), device, model.source());
+        }
+
+        /** @param data where the rows came from, for messages about rows that overflow; null for rows in memory */
+        void add(Batch batch, EvalData data) {
+            Map<String, float[]> out = runner.run(batch.features(), batch.rows(), batch.width(), wanted);
+            for (int l = 0; l < hidden.size(); l++) {
+                float[] values = out.get(hidden.get(l));
+                checkWidth(model, hidden.get(l), values, batch.rows(), network.layer(l).units());
+                checkFinite(model, l, values, batch, data);
+                moments.get(l).add(values, batch.rows());
+            }
+            float[] outputs = out.get(model.outputName());
+            checkWidth(model, model.outputName(), outputs, batch.rows(), network.outputs());
+            checkFinite(model, hidden.size(), outputs, batch, data);
+            if (evaluator != null) {
+                evaluator.add(outputs, batch.rows(), batch.targets(), batch.lines());
+            }
+            float[] chainInput = prefixed ? out.get(model.chainInputName()) : batch.features();
+            if (prefixed) {
+                checkWidth(model, model.chainInputName(), chainInput, batch.rows(), network.inputs());
+            }
+            sample.add(batch, chainInput, outputs);
+        }
+
+        ScanResult result() {
             UnitStatistics statistics = UnitStatistics.of(moments);
             Metrics metrics = evaluator == null ? null : evaluator.metrics();
             return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow());
+        }
+
+        @Override
+        public void close() {
+            runner.close();
         }
     }
 
@@ -146,7 +193,8 @@ public final class ModelScan {
                 String where = layer < model.layerNodes().size()
                         ? "layer " + (layer + 1) + " (node '" + model.layerNodes().get(layer) + "')"
                         : "the model's output";
-                throw new InputException(data.file(), "line " + batch.lines()[row], "the model computes "
+                throw new InputException(data == null ? model.source() : data.file(), "line " + batch.lines()[row],
+                        "the model computes "
                         + values[k] + " in " + where + ", unit " + (k % Math.max(1, width) + 1) + ", on this row "
                         + "(it overflows); units cannot be scored on such rows");
             }

@@ -56,15 +56,16 @@ public final class OnnxRunner implements AutoCloseable {
      * @param file where the model came from or goes to, for messages; external data files are in its folder
      */
     public static OnnxRunner open(ModelProto model, InputSignature input, Device device, Path file) {
+        // The environment (and its logger) must exist before a provider is added: the CUDA provider logs
+        // while it starts, and fails with "Attempt to use DefaultLogger but none has been registered" otherwise.
+        OrtEnvironment env = environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (device == Device.CUDA) {
                 try {
                     options.addCUDA(0);
                 } catch (OrtException | UnsatisfiedLinkError | IllegalArgumentException e) {
-                    throw InputException.usage("--device cuda: ONNX Runtime's CUDA provider is not available ("
-                            + e.getMessage() + "); build with the gpu profile (./mvnw -Pgpu package) on a "
-                            + "machine with CUDA");
+                    throw InputException.usage(cudaUnavailable(e));
                 }
             }
             if (ExternalData.hasExternalData(model)) {
@@ -72,11 +73,23 @@ public final class OnnxRunner implements AutoCloseable {
                 Path folder = file.toAbsolutePath().normalize().getParent();
                 options.addConfigEntry("session.model_external_initializers_file_folder_path", folder.toString());
             }
-            OrtSession session = environment().createSession(model.toByteArray(), options);
+            OrtSession session = env.createSession(model.toByteArray(), options);
             return new OnnxRunner(session, input, file);
         } catch (OrtException e) {
             throw new InputException(file, null, "ONNX Runtime cannot load the model: " + firstLine(e.getMessage()), e);
         }
+    }
+
+    /** Why --device cuda cannot be used: a CPU build, or a GPU build without a usable GPU and CUDA. */
+    static String cudaUnavailable(Throwable e) {
+        boolean built = OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA);
+        String reason = firstLine(e.getMessage()).trim();
+        return built
+                ? "--device cuda: ONNX Runtime's CUDA provider could not start (" + reason + "); it needs an NVIDIA "
+                        + "GPU, its driver (libcuda.so.1) and the CUDA 12 runtime libraries (libcudart.so.12, "
+                        + "libcublas.so.12, ...) on the library path"
+                : "--device cuda: this build of ONNX Runtime has no CUDA provider (" + reason + "); build with the "
+                        + "gpu profile (./mvnw -Pgpu package) on a machine with CUDA";
     }
 
     public InputSignature input() {

@@ -6,9 +6,11 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
@@ -73,6 +75,45 @@ public final class ScoringGraph {
         graph.clearOutput().addOutput(untypedOutput(tensor, elementType(model)));
         relax(graph, model.input().name());
         return copy.build();
+    }
+
+    /**
+     * The truncated subgraph ending at {@code tensor} followed by a Gather of column {@code unit}: a model
+     * whose single output is one hidden unit's activation, {@code [N]}, as the paper's Algorithm 3 builds
+     * one model per unit (benchmarks compare it with the one-pass scoring).
+     */
+    public static ModelProto truncatedAtUnit(OnnxDenseModel model, String tensor, int unit) {
+        if (unit < 0) {
+            throw new IllegalArgumentException("unit must be >= 0, got " + unit);
+        }
+        ModelProto truncated = truncatedAt(model, tensor);
+        ModelProto.Builder copy = truncated.toBuilder();
+        GraphProto.Builder graph = copy.getGraphBuilder();
+        String index = uniqueName(truncated, tensor + "__unit_index");
+        String output = uniqueName(truncated, tensor + "__unit" + unit);
+        graph.addInitializer(TensorProto.newBuilder().setName(index).setDataType(TensorProto.DataType.INT64_VALUE)
+                .addInt64Data(unit));
+        graph.addNode(NodeProto.newBuilder().setOpType("Gather").setName(output).addInput(tensor).addInput(index)
+                .addOutput(output).addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)
+                        .setType(AttributeProto.AttributeType.INT)));
+        graph.clearOutput().addOutput(untypedOutput(output, elementType(model)));
+        return copy.build();
+    }
+
+    private static String uniqueName(ModelProto model, String base) {
+        Set<String> used = new HashSet<>();
+        GraphProto g = model.getGraph();
+        g.getInitializerList().forEach(i -> used.add(i.getName()));
+        g.getInputList().forEach(i -> used.add(i.getName()));
+        g.getNodeList().forEach(n -> {
+            used.addAll(n.getOutputList());
+            used.add(n.getName());
+        });
+        String name = base;
+        for (int k = 1; used.contains(name); k++) {
+            name = base + "_" + k;
+        }
+        return name;
     }
 
     private static int elementType(OnnxDenseModel model) {

@@ -10,15 +10,52 @@ import org.tensorflow.proto.ConfigProto;
  * inter-op thread, the fastest choice for layers as small as a pruned dense chain (a thread pool costs
  * more than it saves there). TensorFlow sizes its CPU thread pool once per process, from the first
  * session it creates, so all sessions must agree for the setting to hold.
+ *
+ * <p>For benchmarking, the intra-op thread count can be raised with the system property
+ * {@value #THREADS_PROPERTY} or the environment variable {@value #THREADS_ENV} (the property wins). It is
+ * read once, when this class is first used. Results with more than one thread are not guaranteed to be
+ * bit-reproducible (TensorFlow may split a reduction differently from run to run); see
+ * docs/PERFORMANCE.md for what was measured.
  */
 public final class TfSessions {
 
+    /** System property naming the intra-op thread count (default 1). */
+    public static final String THREADS_PROPERTY = "odf2nna.tf.threads";
+    /** Environment variable naming the intra-op thread count, when the property is not set. */
+    public static final String THREADS_ENV = "ODF2NNA_TF_THREADS";
+
+    private static final int THREADS = threads(System.getProperty(THREADS_PROPERTY), System.getenv(THREADS_ENV));
+
     private static final ConfigProto CONFIG = ConfigProto.newBuilder()
-            .setIntraOpParallelismThreads(1)
+            .setIntraOpParallelismThreads(THREADS)
             .setInterOpParallelismThreads(1)
             .build();
 
     private TfSessions() {
+    }
+
+    /** The intra-op thread count every session uses. */
+    public static int intraOpThreads() {
+        return THREADS;
+    }
+
+    /** The thread count from the property, else the environment variable, else 1. */
+    static int threads(String property, String environment) {
+        String text = property != null && !property.isBlank() ? property
+                : environment != null && !environment.isBlank() ? environment : null;
+        if (text == null) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException(THREADS_PROPERTY + " / " + THREADS_ENV + " must be a positive integer, "
+                + "got '" + text + "'");
     }
 
     public static ConfigProto config() {

@@ -334,7 +334,7 @@ class BadInputMatrixTest {
                     return shrink(model(d), csv(d, header + "\n"));
                 },
                 "data.csv: ", "line 1", "has 1000000 columns", "4 feature columns"));
-        cases.add(bad("CSV of one line longer than 64 Mi characters",
+        cases.add(bad("CSV of one line longer than 64 MiB",
                 d -> {
                     Path file = d.resolve("data.csv");
                     try (java.io.Writer w = Files.newBufferedWriter(file)) {
@@ -346,7 +346,7 @@ class BadInputMatrixTest {
                     }
                     return shrink(model(d), file);
                 },
-                "data.csv: ", "line 2", "longer than 67108864 characters"));
+                "data.csv: ", "line 2", "longer than 67108864 bytes"));
         cases.add(bad("CSV without the label column named by --label",
                 d -> shrink(model(d), goodCsv(d), "--label", "species"),
                 "data.csv: ", "line 1", "no column named 'species'"));

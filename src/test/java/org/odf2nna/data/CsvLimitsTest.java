@@ -24,7 +24,7 @@ class CsvLimitsTest {
 
     @Test
     void aLineLongerThanTheLimitIsRefusedWithoutReadingItWhole() throws IOException {
-        // 70 million characters without a line break: more than MAX_LINE_CHARS (64 Mi).
+        // 70 million bytes without a line break: more than MAX_LINE_BYTES (64 Mi).
         Path file = dir.resolve("one-line.csv");
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
             w.write("a,b\n");
@@ -35,8 +35,8 @@ class CsvLimitsTest {
         }
         try (CsvReader reader = CsvReader.open(file, ANY)) {
             InputException e = assertThrows(InputException.class, () -> reader.next(8));
-            assertEquals(file + ": line 2: is longer than " + CsvReader.MAX_LINE_CHARS
-                    + " characters without a line break; is this a CSV file?", e.getMessage());
+            assertEquals(file + ": line 2: is longer than " + CsvReader.MAX_LINE_BYTES
+                    + " bytes without a line break; is this a CSV file?", e.getMessage());
         }
     }
 
@@ -47,7 +47,7 @@ class CsvLimitsTest {
         java.util.Arrays.fill(bytes, (byte) 'x');
         Files.write(file, bytes);
         InputException e = assertThrows(InputException.class, () -> CsvReader.open(file, ANY, 1000));
-        assertEquals(file + ": line 1: is longer than 1000 characters without a line break; is this a CSV file?",
+        assertEquals(file + ": line 1: is longer than 1000 bytes without a line break; is this a CSV file?",
                 e.getMessage());
     }
 

@@ -42,9 +42,9 @@ class CsvReaderFuzzTest {
     }
 
     /** Reads every batch of {@code bytes} as a CSV file and checks what comes out. */
-    static void readAll(byte[] bytes, ColumnRequest request, int batchSize, int maxLineChars) {
+    static void readAll(byte[] bytes, ColumnRequest request, int batchSize, int maxLineBytes) {
         write(bytes);
-        try (CsvReader reader = CsvReader.open(FILE, request, maxLineChars)) {
+        try (CsvReader reader = CsvReader.open(FILE, request, maxLineBytes)) {
             int width = reader.featureCount();
             assertTrue(width > 0, "at least one feature column");
             if (request.features() >= 0) {

@@ -352,6 +352,112 @@ class CsvReaderTest {
         assertNames(fails(bad, required(2)), bad, "line 5,", "column 2 'b'");
     }
 
+    // ---- the byte-level fast path against a reference ----
+
+    /**
+     * Random files (numbers in every written form, whitespace, quoted cells, non-ASCII text in a quoted
+     * cell, blank lines, \n, \r\n and \r endings, lines longer than the read buffer) read exactly like a
+     * reference built on BufferedReader.readLine and Double.parseDouble, plain and gzip, in any batch size.
+     */
+    @Test
+    void readsRandomFilesLikeAReference() throws IOException {
+        Random random = new Random(99);
+        for (int trial = 0; trial < 12; trial++) {
+            int columns = trial % 4 == 0 ? 9000 : 1 + random.nextInt(12); // 9000 columns: lines over 64 KiB
+            int rows = columns > 100 ? 12 : 200 + random.nextInt(2000);
+            StringBuilder text = new StringBuilder();
+            for (int c = 0; c < columns; c++) {
+                text.append(c == 0 ? "" : ",").append(trial % 3 == 0 && c == 0 ? "\u00e9t\u00e9" : "c" + c);
+            }
+            text.append(ending(random));
+            List<double[]> expected = new ArrayList<>();
+            List<Long> expectedLines = new ArrayList<>();
+            long line = 1;
+            for (int r = 0; r < rows; r++) {
+                if (random.nextInt(20) == 0) {
+                    // Never empty: after a "\r" ending, an empty line's "\n" would complete a "\r\n" instead.
+                    text.append(random.nextBoolean() ? " " : " \t ").append(ending(random));
+                    line++;
+                }
+                double[] values = new double[columns];
+                for (int c = 0; c < columns; c++) {
+                    String cell = randomNumber(random);
+                    values[c] = Double.parseDouble(cell.trim());
+                    if (random.nextInt(50) == 0) {
+                        cell = "\"" + cell + "\"";
+                    }
+                    if (random.nextInt(100) == 0) {
+                        cell = "\" " + cell.trim() + "\"";
+                        values[c] = Double.parseDouble(cell.replace("\"", "").trim());
+                    }
+                    text.append(c == 0 ? "" : ",").append(cell);
+                }
+                text.append(r == rows - 1 && random.nextBoolean() ? "" : ending(random));
+                line++;
+                expected.add(values);
+                expectedLines.add(line);
+            }
+            String content = text.toString();
+            Path plain = write("random" + trial + ".csv", content);
+            Path gz = writeGzip("random" + trial + ".csv.gz", content);
+            for (Path file : List.of(plain, gz)) {
+                int batch = 1 + random.nextInt(300);
+                All all;
+                try (CsvReader reader = CsvReader.open(file, ColumnRequest.of(columns, null, Target.ABSENT))) {
+                    all = readAll(reader, batch);
+                }
+                assertEquals(rows, all.features().size(), file + " rows");
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < columns; c++) {
+                        assertEquals((float) expected.get(r)[c], all.row(r)[c], file + " row " + r + " column " + c);
+                    }
+                    assertEquals(expectedLines.get(r), all.lines().get(r), file + " line of row " + r);
+                }
+            }
+        }
+    }
+
+    /** A '\r' as the last byte of the first 64 KiB read, its '\n' in the next read: one line ending, not two. */
+    @Test
+    void crlfSplitAcrossReadsIsOneLineEnding() throws IOException {
+        for (int shift = 0; shift < 5; shift++) {
+            StringBuilder s = new StringBuilder("ab,cd" + "x".repeat(shift) + "\r\n");
+            int rows = 20_000;
+            for (int r = 0; r < rows; r++) {
+                s.append(r % 10).append(',').append((r + 1) % 10).append("\r\n");
+            }
+            Path file = write("split" + shift + ".csv", s.toString());
+            All all = readAll(file, ColumnRequest.of(2, null, Target.ABSENT));
+            assertEquals(rows, all.features().size());
+            assertEquals(rows + 1, all.lines().get(rows - 1), "no blank line counted between \\r and \\n");
+            assertArrayEquals(new float[] {9, 0}, all.row(rows - 1));
+        }
+    }
+
+    private static String ending(Random random) {
+        switch (random.nextInt(4)) {
+            case 0: return "\r\n";
+            case 1: return "\r";
+            default: return "\n";
+        }
+    }
+
+    private static String randomNumber(Random random) {
+        String core;
+        switch (random.nextInt(6)) {
+            case 0: core = Integer.toString(random.nextInt(256)); break;
+            case 1: core = "0"; break;
+            case 2: core = Double.toString(random.nextGaussian() * Math.pow(10, random.nextInt(12) - 6)); break;
+            case 3: core = String.format(java.util.Locale.ROOT, "%.6f", random.nextDouble() * 100); break;
+            case 4: core = (random.nextBoolean() ? "+" : "-") + random.nextInt(1000) + "e" + (random.nextInt(40) - 20); break;
+            default: core = "." + random.nextInt(100000); break;
+        }
+        if (random.nextInt(30) == 0) {
+            core = " " + core + "\t";
+        }
+        return core;
+    }
+
     // ---- batches and progress ----
 
     @Test

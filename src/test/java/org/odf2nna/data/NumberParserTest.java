@@ -11,8 +11,29 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class NumberParserTest {
 
+    /**
+     * Parses with the character parser and, for ASCII text, checks that the byte parser (the CSV reader's
+     * fast path) gives the same bits, or refuses too.
+     */
     private static double parse(String s) {
-        return NumberParser.parse(s, 0, s.length());
+        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        boolean ascii = s.chars().allMatch(c -> c < 128);
+        double fromChars;
+        try {
+            fromChars = NumberParser.parse(s, 0, s.length());
+        } catch (NumberFormatException e) {
+            if (ascii) {
+                assertThrows(NumberFormatException.class, () -> NumberParser.parse(bytes, 0, bytes.length),
+                        "the byte parser refuses '" + s + "' too");
+            }
+            throw e;
+        }
+        if (ascii) {
+            double fromBytes = NumberParser.parse(bytes, 0, bytes.length);
+            assertEquals(Double.doubleToRawLongBits(fromChars), Double.doubleToRawLongBits(fromBytes),
+                    () -> "'" + s + "': chars give " + fromChars + ", bytes " + fromBytes);
+        }
+        return fromChars;
     }
 
     /** Same double, bit for bit (so 0.0 and -0.0 differ, and one ulp off is a failure). */

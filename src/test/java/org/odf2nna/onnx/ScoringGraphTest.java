@@ -215,6 +215,34 @@ class ScoringGraphTest {
         TestModels.assertClose(built.chainInput(rows, n), chain, 1e-6, "prefix output");
     }
 
+    /** Algorithm 3 taken literally: one model per unit, whose single output is that unit's activation. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("threeHiddenLayers")
+    void perUnitSubgraphOutputsOneColumn(String name, TestModels.Built built) {
+        OnnxDenseModel model = DenseChainReader.read(built.model(), FILE);
+        int width = built.inputWidth();
+        int n = 40;
+        float[] rows = TestModels.randomRows(26, n, width);
+        List<double[]> reference = built.hiddenReference(rows, n);
+        int[] units = model.network().hiddenUnits();
+        for (int l = 0; l < units.length; l++) {
+            String tensor = model.hiddenUnitOutputs().get(l);
+            for (int j : new int[] {0, units[l] / 2, units[l] - 1}) {
+                ModelProto one = ScoringGraph.truncatedAtUnit(model, tensor, j);
+                assertEquals(1, one.getGraph().getOutputCount());
+                String output = one.getGraph().getOutput(0).getName();
+                assertFalse(output.equals(tensor), "the output is the gathered column, not the layer");
+                float[] column = TestModels.runOrt(one, model.input(), rows, n, width, output);
+                assertEquals(n, column.length, "one value per row");
+                double[] expected = new double[n];
+                for (int r = 0; r < n; r++) {
+                    expected[r] = reference.get(l)[r * units[l] + j];
+                }
+                TestModels.assertClose(expected, column, 1e-5, name + " layer " + (l + 1) + " unit " + j);
+            }
+        }
+    }
+
     // ---- helpers ----
 
     /** A truncated graph keeps only what computes {@code tensor}: layers up to {@code layer}, nothing after. */

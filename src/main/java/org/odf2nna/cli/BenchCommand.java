@@ -1,0 +1,253 @@
+package org.odf2nna.cli;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.bench.Bench;
+import org.odf2nna.bench.BenchInputs;
+import org.odf2nna.bench.BenchOptions;
+import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.report.ReportFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {
+            "Measures the tool's performance and prints the figures (median and spread over repeats) with the "
+                    + "ratios the issue asks for: scoring (one-session unit scoring vs a plain ONNX Runtime pass vs "
+                    + "Algorithm 3 with one subgraph per unit), memory (peak memory of scoring as the rows grow 10×, "
+                    + "child JVMs), retrain (TensorFlow Java time per epoch vs PyTorch, same network, data, batch "
+                    + "and threads), inference (original vs shrunk model, batch 1 latency and batch 256 throughput) "
+                    + "and csv (CSV ingest MB/s against file size).",
+            "",
+            "Uses LeNet-300-100 on MNIST and spambase from ../shared when they are there, else the repository's "
+                    + "examples. Generated files go to target/bench. See docs/PERFORMANCE.md.",
+            "",
+            "Example: odf2nna-onnx bench all --repeats 5 --json bench.json",
+            "         odf2nna-onnx bench scoring,inference --model m.onnx --data test.csv --rows 10000",
+            ""})
+final class BenchCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(paramLabel = "BENCHMARK", arity = "0..*", defaultValue = "all",
+            description = "scoring, memory, retrain, inference, csv or all (default); several may be given, "
+                    + "separated by spaces or commas.")
+    List<String> names;
+
+    @Option(names = "--model", paramLabel = "MODEL", description = "Model to score, shrink and run (needs --data).")
+    Path model;
+
+    @Option(names = "--data", paramLabel = "CSV", description = "Rows for --model (also the CSV benchmark's source).")
+    Path data;
+
+    @Option(names = "--train", paramLabel = "CSV", description = "Training rows for --model: the retrain benchmark "
+            + "then trains --model alone.")
+    Path train;
+
+    @Option(names = "--shared", paramLabel = "DIR", defaultValue = "../shared",
+            description = "Reference material to take the default models and data from (default: ${DEFAULT-VALUE}).")
+    Path shared;
+
+    @Option(names = "--rows", paramLabel = "N", defaultValue = "0",
+            description = "Rows for scoring and inference, and the smaller size of the memory benchmark (the larger "
+                    + "is 10×); rows are repeated when the file has fewer. Default: all the file's rows.")
+    int rows;
+
+    @Option(names = "--repeats", paramLabel = "R", defaultValue = "5",
+            description = "Measured repeats of every figure, interleaved with what it is compared to "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
+            description = "Rows per ONNX Runtime call when scoring (default: ${DEFAULT-VALUE}, as shrink's "
+                    + "--inference-batch).")
+    int batch;
+
+    @Option(names = "--alg3-units", paramLabel = "K|all", defaultValue = "8",
+            description = "Units per hidden layer to time Algorithm 3 on (one subgraph session per unit); the total "
+                    + "over all units is extrapolated from them and labelled so. 'all' times every unit, 0 skips it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String alg3Units;
+
+    @Option(names = "--epsilon", paramLabel = "E",
+            description = "ε to shrink the model at for the inference benchmark (default: the ε whose reduction is "
+                    + "closest to --reduction).")
+    Double epsilon;
+
+    @Option(names = "--reduction", paramLabel = "F", defaultValue = "0.6",
+            description = "Wanted parameter reduction of the shrunk model, as a fraction (default: ${DEFAULT-VALUE}).")
+    double reduction;
+
+    @Option(names = "--latency-rows", paramLabel = "N", defaultValue = "2000",
+            description = "Single-row runs per repeat and model for the batch-1 latency (default: ${DEFAULT-VALUE}).")
+    int latencyRows;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "5",
+            description = "Epochs per retraining run (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--train-rows", paramLabel = "N", defaultValue = "0",
+            description = "Training rows at most, before the 80/20 validation split (default: all).")
+    int trainRows;
+
+    @Option(names = "--train-batch", paramLabel = "N", defaultValue = "32",
+            description = "Retraining batch size (default: ${DEFAULT-VALUE}, shrink's default).")
+    int trainBatch;
+
+    @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1",
+            description = "Thread counts to retrain at, TensorFlow and PyTorch alike, e.g. 1,2 (default: "
+                    + "${DEFAULT-VALUE}, the tool's setting).")
+    List<Integer> threads;
+
+    @Option(names = "--python", paramLabel = "PYTHON", defaultValue = "/usr/bin/python3",
+            description = "Python with torch, for the PyTorch side of retrain (default: ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--no-torch", description = "Retrain with TensorFlow Java only.")
+    boolean noTorch;
+
+    @Option(names = "--sizes", paramLabel = "MB", split = ",", defaultValue = "1,10,100",
+            description = "Sizes of the CSV benchmark's files, in MB of text (default: ${DEFAULT-VALUE}); each is "
+                    + "written plain and gzip.")
+    List<Double> sizes;
+
+    @Option(names = "--child-heap", paramLabel = "SIZE", defaultValue = "64m",
+            description = "-Xmx of the memory benchmark's child JVMs (default: ${DEFAULT-VALUE}).")
+    String childHeap;
+
+    @Option(names = "--work", paramLabel = "DIR", defaultValue = "target/bench",
+            description = "Where generated CSV files, retraining problems and child logs go (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "cpu or cuda for the ONNX Runtime benchmarks (cuda needs the gpu build: ./mvnw -Pgpu package). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--json", paramLabel = "FILE.json", description = "Also write every figure as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() {
+        List<String> benchmarks;
+        try {
+            benchmarks = Bench.expand(names);
+        } catch (IllegalArgumentException e) {
+            throw InputException.usage(e.getMessage());
+        }
+        positive("--repeats", repeats);
+        positive("--batch", batch);
+        positive("--epochs", epochs);
+        positive("--train-batch", trainBatch);
+        positive("--latency-rows", latencyRows);
+        for (int t : threads) {
+            positive("--threads", t);
+        }
+        for (double s : sizes) {
+            if (!(s > 0)) {
+                throw InputException.usage("--sizes must be positive, got " + s);
+            }
+        }
+        if (!(reduction > 0 && reduction < 1)) {
+            throw InputException.usage("--reduction must be between 0 and 1, got " + reduction);
+        }
+        if (epsilon != null && !(epsilon >= 0)) {
+            throw InputException.usage("--epsilon must be >= 0, got " + epsilon);
+        }
+        Device dev = Device.parse(device);
+        BenchInputs inputs = BenchInputs.defaults(shared, repositoryRoot());
+        if (model != null) {
+            if (data == null) {
+                throw InputException.usage("--model needs --data (the rows to score and run it on)");
+            }
+            if (train == null && benchmarks.contains("retrain")) {
+                throw InputException.usage("the retrain benchmark with --model needs --train (its training rows)");
+            }
+            inputs = inputs.withModel(model, data, train);
+        } else if (data != null || train != null) {
+            throw InputException.usage("--data and --train go with --model");
+        }
+        for (Path p : List.of(inputs.model(), inputs.data())) {
+            if (!Files.exists(p)) {
+                throw new InputException(p, null, "no such file");
+            }
+        }
+        int alg3 = parseAlg3(alg3Units);
+        Path script = locate("scripts/bench_retrain_torch.py");
+        String py = noTorch || script == null ? null : python;
+        BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, batch, alg3,
+                epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, trainBatch,
+                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work);
+        // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
+        // stopped keeps what it had.
+        Bench.run(options, main.err, (report, section) -> {
+            if (report.sections().size() == 1) {
+                main.out.print(report.machineText());
+            }
+            main.out.print("\n" + section.text());
+            main.out.flush();
+            if (json != null) {
+                AtomicFiles.writeString(json, ReportFormat.json(report));
+            }
+        });
+        if (json != null) {
+            main.out.println("\nwrote " + json);
+        }
+        return Main.OK;
+    }
+
+    private static void positive(String option, int value) {
+        if (value <= 0) {
+            throw InputException.usage(option + " must be a positive number, got " + value);
+        }
+    }
+
+    static int parseAlg3(String text) {
+        if (text.equalsIgnoreCase("all")) {
+            return -1;
+        }
+        try {
+            int k = Integer.parseInt(text);
+            if (k >= 0) {
+                return k;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw InputException.usage("--alg3-units must be a number >= 0 or 'all', got '" + text + "'");
+    }
+
+    /** The repository this build came from: the folder above target/ (the jar's or the classes' location). */
+    static Path repositoryRoot() {
+        try {
+            Path code = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path p = code; p != null; p = p.getParent()) {
+                if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(p.resolve("models"))) {
+                    return p;
+                }
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // fall back to the working directory
+        }
+        return Path.of("");
+    }
+
+    /** A file of the repository, from the working directory or the repository this build came from. */
+    static Path locate(String relative) {
+        Path here = Path.of(relative);
+        if (Files.isRegularFile(here)) {
+            return here;
+        }
+        Path there = repositoryRoot().resolve(relative);
+        return Files.isRegularFile(there) ? there : null;
+    }
+}
