@@ -18,6 +18,7 @@ import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.ScoringGraph;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.RunningMoments;
 import org.odf2nna.prune.UnitStatistics;
 
@@ -30,6 +31,14 @@ public final class ModelScan {
     /** Rows kept to check written models against the internal network. */
     static final int SAMPLE_ROWS = 256;
 
+    /**
+     * Chain-input values a scan keeps in memory for least squares at most: 2^26 floats (256 MB, e.g. 85,000 MNIST
+     * rows), and never more than an eighth of the JVM's heap. The rows are needed once per hidden layer and ε, so
+     * holding them saves reading and parsing the CSV (and running the prefix) again each time; beyond the limit they
+     * are streamed from the file instead, so no size of file is refused.
+     */
+    static final long CACHED_VALUES = Math.min(1L << 26, Runtime.getRuntime().maxMemory() / 8 / Float.BYTES);
+
     private ModelScan() {
     }
 
@@ -40,6 +49,14 @@ public final class ModelScan {
      * @param task the task, or null when the rows are not to be evaluated
      */
     public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
+        return scan(model, data, task, device, progress, false);
+    }
+
+    /**
+     * The same, and with {@code keepRows} the rows as chain input as well ({@link ScanResult#chainRows}).
+     */
+    public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
+            boolean keepRows) {
         DenseNetwork network = model.network();
         List<String> hidden = hiddenOutputs(model);
         boolean prefixed = !model.chainInputName().equals(model.input().name());
@@ -54,6 +71,9 @@ public final class ModelScan {
             moments.add(new RunningMoments(units));
         }
         SampleBuilder sample = new SampleBuilder(network.inputs(), network.outputs());
+        List<float[]> kept = keepRows ? new ArrayList<>() : null;
+        List<Integer> keptRows = new ArrayList<>();
+        long keptValues = 0;
         Evaluator evaluator = null;
         try (OnnxRunner runner = OnnxRunner.open(scoring, model.input(), device, model.source());
              CsvReader reader = data.open()) {
@@ -78,6 +98,16 @@ public final class ModelScan {
                     checkWidth(model, model.chainInputName(), chainInput, batch.rows(), network.inputs());
                 }
                 sample.add(batch, chainInput, outputs);
+                if (kept != null) {
+                    keptValues += (long) batch.rows() * network.inputs();
+                    if (keptValues <= CACHED_VALUES) {
+                        kept.add(prefixed ? chainInput : Arrays.copyOf(chainInput, batch.rows() * network.inputs()));
+                        keptRows.add(batch.rows());
+                    } else {
+                        kept.clear();
+                        kept = null;
+                    }
+                }
                 progress.update("scoring", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");
             }
             progress.done("scoring");
@@ -86,7 +116,11 @@ public final class ModelScan {
             }
             UnitStatistics statistics = UnitStatistics.of(moments);
             Metrics metrics = evaluator == null ? null : evaluator.metrics();
-            return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow());
+            RowSource rows = null;
+            if (keepRows) {
+                rows = kept != null ? cached(kept, keptRows) : streamed(model, data, device);
+            }
+            return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow(), rows);
         }
     }
 
@@ -122,6 +156,37 @@ public final class ModelScan {
             return runner.run(sample.features(), sample.rows(), sample.featureWidth(), List.of(outputName))
                     .get(outputName);
         }
+    }
+
+    /** Batches held in memory, handed over as they were read. */
+    private static RowSource cached(List<float[]> batches, List<Integer> rows) {
+        return consumer -> {
+            for (int b = 0; b < batches.size(); b++) {
+                consumer.accept(batches.get(b), rows.get(b));
+            }
+        };
+    }
+
+    /** The rows of {@code data} as chain input, read from the file (and run through the prefix) on every pass. */
+    static RowSource streamed(OnnxDenseModel model, EvalData data, Device device) {
+        boolean prefixed = !model.chainInputName().equals(model.input().name());
+        int width = model.network().inputs();
+        List<String> wanted = List.of(model.chainInputName());
+        return consumer -> {
+            try (OnnxRunner runner = prefixed ? OnnxRunner.open(ScoringGraph.exposing(model, wanted), model.input(),
+                    device, model.source()) : null;
+                 CsvReader reader = data.open()) {
+                Batch batch;
+                while ((batch = reader.next(data.batchSize())) != null) {
+                    float[] x = batch.features();
+                    if (prefixed) {
+                        x = runner.run(x, batch.rows(), batch.width(), wanted).get(model.chainInputName());
+                        checkWidth(model, model.chainInputName(), x, batch.rows(), width);
+                    }
+                    consumer.accept(x, batch.rows());
+                }
+            }
+        };
     }
 
     static List<String> hiddenOutputs(OnnxDenseModel model) {
