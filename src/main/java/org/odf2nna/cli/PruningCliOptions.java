@@ -36,13 +36,21 @@ final class PruningCliOptions {
         if (s == null) {
             throw InputException.usage("--score must be std or impact, got '" + score + "'");
         }
-        Compensation c = Compensation.parse(compensate);
+        return new PruningOptions(s, compensation(compensate), ridge(ridge));
+    }
+
+    static Compensation compensation(String text) {
+        Compensation c = Compensation.parse(text);
         if (c == null) {
-            throw InputException.usage("--compensate must be mean or lsq, got '" + compensate + "'");
+            throw InputException.usage("--compensate must be mean or lsq, got '" + text + "'");
         }
-        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
-            throw InputException.usage("--ridge must be a finite number >= 0, got " + ridge);
+        return c;
+    }
+
+    static double ridge(double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw InputException.usage("--ridge must be a finite number >= 0, got " + value);
         }
-        return new PruningOptions(s, c, ridge);
+        return value;
     }
 }

@@ -15,6 +15,7 @@ import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.EpsilonRule;
+import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.Pruner;
 import org.odf2nna.prune.RowSource;
@@ -108,6 +109,15 @@ public final class Shrinker {
         if (leastSquares && fitRows == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }
+        // The original's activations on the fitting rows do not depend on ε: computed once (held in memory when they
+        // fit in ModelScan.CACHED_VALUES values, else recomputed on every pass).
+        FittingRows fitting = null;
+        if (leastSquares) {
+            progress.update("least squares: original activations", 0, -1, null);
+            fitting = FittingRows.of(network, fitRows, ModelScan.CACHED_VALUES);
+            progress.done("least squares: original activations");
+            fitRowCount = fitting.rows();
+        }
 
         List<double[]> scores = pruning.score().scores(scan.statistics(), network);
         List<LayerSpread> spreads = new ArrayList<>();
@@ -128,7 +138,7 @@ public final class Shrinker {
             LeastSquaresCompensation.Result refit = null;
             if (leastSquares) {
                 progress.update("least squares " + label, 0, -1, null);
-                refit = LeastSquaresCompensation.compensate(network, scan.statistics(), selection, fitRows,
+                refit = LeastSquaresCompensation.compensate(network, scan.statistics(), selection, fitting,
                         pruning.ridge());
                 progress.done("least squares " + label);
             }

@@ -27,10 +27,11 @@ import org.odf2nna.network.DenseNetwork;
  *     the kept units' average variance) keeps the system well conditioned.</li>
  * </ul>
  *
- * <p>Each step is one streaming pass over the rows: the original network is run to layer l+1 and the
- * pruned one to layer l (both in plain Java, sharing the first layer's products, since the pruned first layer
- * is a column subset of the original's), and the normal equations are accumulated in double. Memory is
- * O(units²) plus one batch of activations, whatever the number of rows.
+ * <p>Each step is one pass over the rows ({@link FittingRows}: the original's first-layer outputs and later
+ * pre-activations, computed once and shared by every ε when they fit in memory, else recomputed from the streamed
+ * chain input): the pruned network is run to layer l in plain Java (its first layer's outputs are columns of the
+ * original's), and the normal equations are accumulated in double. Beyond the held activations, memory is
+ * O(units²) plus one batch, whatever the number of rows.
  */
 public final class LeastSquaresCompensation {
 
@@ -78,6 +79,18 @@ public final class LeastSquaresCompensation {
      */
     public static Result compensate(DenseNetwork original, UnitStatistics statistics, UnitSelection selection,
             RowSource rows, double ridge) {
+        return compensate(original, statistics, selection, FittingRows.streamed(original, rows), ridge);
+    }
+
+    /**
+     * The same over rows already seen through the original network ({@link FittingRows}, typically held in memory
+     * and shared by every ε).
+     */
+    public static Result compensate(DenseNetwork original, UnitStatistics statistics, UnitSelection selection,
+            FittingRows rows, double ridge) {
+        if (rows.original() != original) {
+            throw new IllegalArgumentException("the fitting rows were computed for another network");
+        }
         int hidden = original.hiddenLayerCount();
         if (selection.layers().size() != hidden || statistics.layerCount() != hidden) {
             throw new IllegalArgumentException("network has " + hidden + " hidden layers, selection "
@@ -101,21 +114,19 @@ public final class LeastSquaresCompensation {
                 featureShift[k] = means[kept[k]];
             }
             // The original's mean pre-activation of layer l+1 is W·m + b, from the unit means.
-            double[] targetShift = new double[next.units()];
-            float[] nextWeights = next.weights();
-            float[] nextBias = next.bias();
-            for (int u = 0; u < next.units(); u++) {
-                double z = nextBias[u];
-                for (int j = 0; j < next.inputs(); j++) {
-                    z += means[j] * nextWeights[j * next.units() + u];
-                }
-                targetShift[u] = z;
-            }
-            NormalEquations equations = new NormalEquations(featureShift, targetShift);
+            NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(next, means));
             int step = l;
             List<DenseLayer> pruned = List.copyOf(current);
             int[] firstKept = selection.layer(0).kept();
-            rows.forEachBatch((x, n) -> accumulate(original, pruned, firstKept, step, x, n, equations));
+            int firstUnits = original.layer(0).units();
+            rows.forEachBatch((first, pre, n) -> {
+                // The pruned first layer is the original's restricted to its kept units: pick its outputs.
+                float[] p = columns(first, n, firstUnits, firstKept);
+                for (int i = 1; i <= step; i++) {
+                    p = pruned.get(i).forward(p, n);
+                }
+                equations.add(p, pre.get(step), n);
+            });
             NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
             current.set(l + 1, new DenseLayer(kept.length, next.units(), toFloat(solution.weights()),
                     toFloat(solution.bias()), next.activation()));
@@ -127,20 +138,46 @@ public final class LeastSquaresCompensation {
     }
 
     /**
-     * One batch of step {@code l}: the original's layer-(l+1) pre-activations and the pruned network's layer-l
-     * outputs. {@code pruned} holds layers 0..l already pruned; its first layer is the original's restricted to
-     * {@code firstKept}, so its outputs are picked from the original's instead of computed again.
+     * Drops inputs of the network (feature selection) and refits the first layer on the kept ones, so that its
+     * pre-activations match the original's on the fitting rows; the prior is {@link Pruner#pruneInputs}'s layer,
+     * each dropped input folded in as its mean.
+     *
+     * @param inputMeans one mean per input (the prior, and the centre of the sums)
+     * @param keptInputs the inputs to keep, ascending
      */
-    private static void accumulate(DenseNetwork original, List<DenseLayer> pruned, int[] firstKept, int l,
-            float[] x, int n, NormalEquations equations) {
-        float[] o = original.layer(0).forward(x, n);
-        float[] p = columns(o, n, original.layer(0).units(), firstKept);
-        for (int i = 1; i <= l; i++) {
-            o = original.layer(i).forward(o, n);
-            p = pruned.get(i).forward(p, n);
+    public static Result compensateInputs(DenseNetwork original, double[] inputMeans, int[] keptInputs, RowSource rows,
+            double ridge) {
+        DenseLayer first = original.layer(0);
+        DenseLayer prior = Pruner.pruneInputs(original, inputMeans, keptInputs).layer(0);
+        double[] featureShift = new double[keptInputs.length];
+        for (int k = 0; k < keptInputs.length; k++) {
+            featureShift[k] = inputMeans[keptInputs[k]];
         }
-        float[] z = original.layer(l + 1).preActivations(o, n);
-        equations.add(p, z, n);
+        NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(first, inputMeans));
+        rows.forEachBatch((x, n) -> equations.add(columns(x, n, first.inputs(), keptInputs),
+                first.preActivations(x, n), n));
+        NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
+        List<DenseLayer> layers = new ArrayList<>(original.layers());
+        layers.set(0, new DenseLayer(keptInputs.length, first.units(), toFloat(solution.weights()),
+                toFloat(solution.bias()), first.activation()));
+        double cells = (double) equations.rows() * first.units();
+        return new Result(original.withLayers(layers), List.of(new LayerFit(1, keptInputs.length, equations.rows(),
+                solution.lambda(), solution.solver(), solution.priorResidual() / cells, solution.residual() / cells)));
+    }
+
+    /** The layer's pre-activation at the given input means: W·m + b. */
+    private static double[] meanPreActivation(DenseLayer layer, double[] means) {
+        float[] w = layer.weights();
+        float[] b = layer.bias();
+        double[] z = new double[layer.units()];
+        for (int u = 0; u < layer.units(); u++) {
+            double v = b[u];
+            for (int j = 0; j < layer.inputs(); j++) {
+                v += means[j] * w[j * layer.units() + u];
+            }
+            z[u] = v;
+        }
+        return z;
     }
 
     /** The given columns of an n × width row-major matrix. */

@@ -193,11 +193,17 @@ public final class ReportFormat {
         EvolveReport.Outcome o = report.outcome();
         Metrics or = report.originalMetrics();
         String metric = or == null ? null : or.primaryName();
+        boolean both = o.prunedMeanFolding() != null && o.prunedLeastSquares() != null;
         List<String> head = new ArrayList<>(List.of("parameters", "reduction", "architecture",
                 features ? "features kept" : "units kept"));
         if (metric != null) {
             head.add("OR " + metric);
-            head.add("PWR " + metric);
+            if (both) {
+                head.add("PWR " + metric + " mean");
+                head.add("PWR " + metric + " lsq");
+            } else {
+                head.add("PWR " + metric);
+            }
             head.add("PR " + metric);
         }
         head.add("output");
@@ -217,13 +223,23 @@ public final class ReportFormat {
         }
         if (metric != null) {
             row.add(primary(or));
-            row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+            if (both) {
+                row.add(primary(o.prunedMeanFolding()));
+                row.add(primary(o.prunedLeastSquares()));
+            } else {
+                row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+            }
             row.add(o.retrained() == null ? "-" : primary(o.retrained()));
         }
         row.add(o.output());
         appendColumns(s, List.of(head.toArray(new String[0]), row.toArray(new String[0])), "  ");
         if (features) {
             s.append(String.format(Locale.ROOT, "  features kept: %s%n", String.join(", ", o.featuresKept())));
+        }
+        if (o.compensation() != null) {
+            s.append(String.format(Locale.ROOT, "%nCompensation: %s; the written model is retrained from it%n",
+                    o.compensation().equals("lsq") ? "least squares (the layer after each pruned one refitted on the "
+                            + "training part of the split)" : "mean folding"));
         }
         Retraining r = report.retraining();
         if (r != null) {

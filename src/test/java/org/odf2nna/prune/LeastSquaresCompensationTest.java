@@ -277,4 +277,73 @@ class LeastSquaresCompensationTest {
         assertThrows(IllegalArgumentException.class, () -> LeastSquaresCompensation.compensate(network, stats,
                 UnitSelection.all(new int[] {5}), rows, 0));
     }
+
+    @Test
+    void droppedInputsAreRefittedIntoTheFirstLayer() {
+        Random random = new Random(13);
+        DenseNetwork network = TestNetworks.random(random, new int[] {5, 7, 2}, Activation.RELU, OutputHead.NONE);
+        int rows = 200;
+        float[] x = TestNetworks.gaussian(random, rows * 5, 1);
+        // input 4 is 2·input 0 − input 1 + 3: dropping it loses nothing the others cannot say
+        for (int r = 0; r < rows; r++) {
+            x[r * 5 + 4] = 2 * x[r * 5] - x[r * 5 + 1] + 3;
+        }
+        RunningMoments moments = new RunningMoments(5);
+        moments.add(x, rows);
+        double[] means = moments.mean();
+        RowSource source = RowSource.of(x, rows, 5, 64);
+
+        LeastSquaresCompensation.Result all = LeastSquaresCompensation.compensateInputs(network, means,
+                new int[] {0, 1, 2, 3, 4}, source, LeastSquaresCompensation.DEFAULT_RIDGE);
+        float[] expected = network.forward(x, rows);
+        float[] same = all.network().forward(x, rows);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], same[i], 1e-4 * (1 + Math.abs(expected[i])));
+        }
+
+        int[] kept = {0, 1, 2, 3};
+        LeastSquaresCompensation.Result refit = LeastSquaresCompensation.compensateInputs(network, means, kept, source,
+                LeastSquaresCompensation.DEFAULT_RIDGE);
+        DenseNetwork folded = Pruner.pruneInputs(network, means, kept);
+        assertArrayEquals(new int[] {4, 7, 2}, refit.network().widths());
+        float[] narrow = LeastSquaresCompensation.columns(x, rows, 5, kept);
+        double byLsq = mse(network.layer(0).preActivations(x, rows), refit.network().layer(0).preActivations(narrow, rows));
+        double byMean = mse(network.layer(0).preActivations(x, rows), folded.layer(0).preActivations(narrow, rows));
+        assertTrue(byMean > 0.01, "mean folding loses the dropped input's variation: " + byMean);
+        assertTrue(byLsq < 1e-8, "the refit recovers it from inputs 0 and 1: " + byLsq);
+        assertEquals(byLsq, refit.layers().get(0).leastSquaresError(), 1e-8);
+        assertEquals(byMean, refit.layers().get(0).meanFoldingError(), 1e-5 * byMean);
+        assertEquals(1, refit.layers().get(0).layer());
+    }
+
+    @Test
+    void activationsHeldInMemoryOrStreamedGiveTheSameRefit() {
+        Random random = new Random(17);
+        DenseNetwork network = TestNetworks.random(random, new int[] {4, 9, 7, 5, 2}, Activation.TANH, OutputHead.NONE);
+        int rows = 301;
+        float[] x = TestNetworks.gaussian(random, rows * 4, 1);
+        UnitStatistics stats = UnitStatistics.measure(network, x, rows, 64);
+        UnitSelection selection = randomSelection(random, network.hiddenUnits());
+        RowSource source = RowSource.of(x, rows, 4, 50);
+        FittingRows held = FittingRows.of(network, source, 1_000_000);
+        FittingRows tooMany = FittingRows.of(network, source, 301L * (9 + 7 + 5 + 2) - 1);
+        assertTrue(held.cached());
+        assertTrue(!tooMany.cached(), "one value short of the limit: streamed");
+        assertEquals(rows, held.rows());
+        assertEquals(rows, tooMany.rows());
+        DenseNetwork a = LeastSquaresCompensation.compensate(network, stats, selection, held, 1e-6).network();
+        DenseNetwork b = LeastSquaresCompensation.compensate(network, stats, selection, tooMany, 1e-6).network();
+        DenseNetwork c = LeastSquaresCompensation.compensate(network, stats, selection, source, 1e-6).network();
+        for (int l = 0; l < a.layers().size(); l++) {
+            assertArrayEquals(a.layer(l).weights(), b.layer(l).weights(), "layer " + (l + 1));
+            assertArrayEquals(a.layer(l).weights(), c.layer(l).weights(), "layer " + (l + 1));
+            assertArrayEquals(a.layer(l).bias(), c.layer(l).bias(), "layer " + (l + 1));
+        }
+        // the same selection reused: held rows serve any number of refits
+        DenseNetwork again = LeastSquaresCompensation.compensate(network, stats, selection, held, 1e-6).network();
+        assertArrayEquals(a.outputLayer().weights(), again.outputLayer().weights());
+        DenseNetwork other = TestNetworks.random(random, new int[] {4, 9, 7, 5, 2}, Activation.TANH, OutputHead.NONE);
+        assertThrows(IllegalArgumentException.class,
+                () -> LeastSquaresCompensation.compensate(other, stats, selection, held, 1e-6));
+    }
 }
