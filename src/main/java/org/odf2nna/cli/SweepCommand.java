@@ -48,12 +48,6 @@ final class SweepCommand implements Callable<Integer> {
     @Mixin
     SweepCliOptions sweep;
 
-    @Option(names = "--scratch-reference",
-            description = "Also train the original topology from random weights on the training part of the split "
-                    + "(the retraining's settings) and report its validation and test metrics: what the architecture "
-                    + "reaches on rows it never saw, when the original was trained on the validation rows too.")
-    boolean scratchReference;
-
     @Mixin
     RetrainCliOptions retrain;
 
@@ -72,7 +66,7 @@ final class SweepCommand implements Callable<Integer> {
         SweepOptions options = new SweepOptions(model, data.data(eval, ColumnRequest.Target.REQUIRED),
                 retrain.required(), sweep.epsilons, sweep.steps, maxDrop,
                 output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output, report, sweep.chart,
-                sweep.compareScratch, data.task(), data.device(), pruning.options(), scratchReference);
+                sweep.compareScratch, data.task(), data.device(), pruning.options());
         SweepReport result = Sweeper.run(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {

@@ -58,9 +58,10 @@ public final class Evolver {
 
     public static EvolveReport run(EvolveOptions options, Progress progress) {
         Path train = options.retrain().train();
-        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train);
+        Path validationFile = options.retrain().validation();
+        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train, validationFile);
         if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train,
+            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validationFile,
                     options.output());
         }
         OnnxDenseModel model = ModelFiles.read(options.model());
@@ -83,8 +84,8 @@ public final class Evolver {
             columnNames = header.featureNames();
             targetName = header.targetName();
         }
-        TrainingData[] parts = Retrainer.split(TrainingRows.load(model, trainRows, task, options.device(), progress),
-                options.retrain());
+        TrainingData[] parts = Retrainer.parts(model, TrainingRows.load(model, trainRows, task, options.device(),
+                progress), options.retrain(), task, trainRows, options.device(), progress);
         TrainingData fit = parts[0];
         TrainingData validation = parts[1];
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts);

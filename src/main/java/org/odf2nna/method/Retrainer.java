@@ -59,8 +59,24 @@ final class Retrainer {
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
         TrainingData all = TrainingRows.load(model, rows, task, device, progress);
-        RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
-        return of(all, retrain, epochs, Loss.forTask(task, model.network().outputs()), model.network().head());
+        return prepare(model, retrain, task, parts(model, all, retrain, task, rows, device, progress));
+    }
+
+    /**
+     * {training, validation} rows: the seeded split of the training rows, or, when {@code --validation} names a
+     * file, every training row and that file's rows (read with the same columns as {@code like}).
+     */
+    static TrainingData[] parts(OnnxDenseModel model, TrainingData all, RetrainOptions retrain, Task task,
+            EvalData like, Device device, Progress progress) {
+        if (retrain.validation() == null) {
+            return split(all, retrain);
+        }
+        EvalData rows = new EvalData(retrain.validation(), like.columns(), like.batchSize()).forModel(model);
+        TrainingData validation = TrainingRows.load(model, rows, task, device, progress);
+        if (validation.rows() == 0) {
+            throw new InputException(retrain.validation(), null, "has no data rows to validate on");
+        }
+        return new TrainingData[] {all, validation};
     }
 
     /** Training on rows already in memory (the chain's inputs and the targets). */
@@ -88,7 +104,9 @@ final class Retrainer {
             OutputHead head) {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience());
-        Settings settings = new Settings(retrain.train().toString(), parts[0].rows(), parts[1].rows(),
+        String source = retrain.validation() == null ? retrain.train().toString()
+                : retrain.train() + " (validation: " + retrain.validation() + ")";
+        Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed());
         Conditioning conditioning = RAW_COORDINATES ? Conditioning.identity(parts[0].width())
                 : Conditioning.fit(parts[0], loss, head);

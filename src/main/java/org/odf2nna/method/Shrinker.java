@@ -58,15 +58,17 @@ public final class Shrinker {
     }
 
     static ShrinkReport run(ShrinkOptions options, Progress progress, Prepared prepared) {
+        Path train = options.retrain() == null ? null : options.retrain().train();
+        Path validation = options.retrain() == null ? null : options.retrain().validation();
         for (Path output : options.outputs()) {
             if (options.format() == ModelFormat.SAVEDMODEL) {
-                OutputPaths.checkNewDirectory(output, options.model(), options.eval().file());
+                OutputPaths.checkNewDirectory(output, options.model(), options.eval().file(), train, validation);
             } else {
-                OutputPaths.checkWritable(output, options.model(), options.eval().file());
+                OutputPaths.checkWritable(output, options.model(), options.eval().file(), train, validation);
             }
         }
         if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file());
+            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validation);
         }
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();

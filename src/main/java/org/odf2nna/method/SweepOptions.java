@@ -22,20 +22,10 @@ import org.odf2nna.metrics.Task;
  * @param task           the task, or null to infer it
  * @param device         where the runtimes compute
  * @param pruning        the unit score, the compensation and its ridge
- * @param scratchReference also train the original topology from scratch on the training part and report its
- *                       validation and test metrics (nothing is chosen by it)
  */
 public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
         double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
-        PruningOptions pruning, boolean scratchReference) {
-
-    /** Options without the scratch reference. */
-    public SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
-            double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
-            PruningOptions pruning) {
-        this(model, test, retrain, epsilons, steps, maxDrop, output, report, chart, compareScratch, task, device,
-                pruning, false);
-    }
+        PruningOptions pruning) {
 
     /** Options with the default score and compensation. */
     public SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,

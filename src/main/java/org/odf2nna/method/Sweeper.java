@@ -45,9 +45,11 @@ public final class Sweeper {
     }
 
     public static SweepReport run(SweepOptions options, Progress progress) {
-        OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train());
+        OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train(),
+                options.retrain().validation());
         if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.test().file());
+            OutputPaths.checkWritable(options.report(), options.model(), options.test().file(),
+                    options.retrain().train(), options.retrain().validation());
         }
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
@@ -109,16 +111,13 @@ public final class Sweeper {
                     scratch = scratch(model, options, retrainer, task, progress);
                 }
             }
-            SweepReport.Scratch reference = options.scratchReference()
-                    ? scratchOriginal(model, options, retrainer, task, progress) : null;
             ShrinkReport relabelled = relabel(table, outputs, chosen, written);
             SweepReport report = new SweepReport(relabelled, grid, options.maxDrop(),
-                    accuracy ? "accuracy points" : "% of MSE", original, chosen, choice, written, scratch, List.of(),
-                    reference);
+                    accuracy ? "accuracy points" : "% of MSE", original, chosen, choice, written, scratch, List.of());
             if (options.chart() != null) {
                 List<String> charts = SweepChart.write(report, options.chart()).stream().map(Path::toString).toList();
                 report = new SweepReport(relabelled, grid, options.maxDrop(), report.maxDropUnit(), original, chosen,
-                        choice, written, scratch, charts, reference);
+                        choice, written, scratch, charts);
             }
             if (options.report() != null) {
                 AtomicFiles.writeString(options.report(), ReportFormat.json(report));
@@ -203,23 +202,6 @@ public final class Sweeper {
         EvalData test = options.test().forModel(model);
         Metrics metrics = ModelScan.evaluate(written, model.input(), trained.network(), test, task,
                 options.device(), progress, options.output(), model.outputName());
-        return new SweepReport.Scratch(trained.network().architecture(), trained.network().parameterCount(), metrics,
-                trained.summary());
-    }
-
-    /**
-     * The original topology from Glorot-initialised weights, trained with the retraining's settings on the training
-     * part of the split: its validation metric says what the architecture reaches on rows it never saw.
-     */
-    private static SweepReport.Scratch scratchOriginal(OnnxDenseModel model, SweepOptions options, Retrainer retrainer,
-            Task task, Progress progress) {
-        DenseNetwork original = model.network();
-        DenseNetwork initial = withActivations(Initialization.glorotUniform(original.widths(),
-                original.layer(0).activation(), original.head(), options.retrain().seed()), original);
-        Retrainer.Outcome trained = retrainer.retrain(initial, "original topology from scratch", progress);
-        ModelProto written = DenseChainWriter.write(model, trained.network());
-        Metrics metrics = ModelScan.evaluate(written, model.input(), trained.network(), options.test().forModel(model),
-                task, options.device(), progress, options.model(), model.outputName());
         return new SweepReport.Scratch(trained.network().architecture(), trained.network().parameterCount(), metrics,
                 trained.summary());
     }

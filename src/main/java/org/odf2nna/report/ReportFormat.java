@@ -267,18 +267,6 @@ public final class ReportFormat {
                     scratch.training().bestEpoch(), primary(scratch.metrics()),
                     primary(chosen.retrained() != null ? chosen.retrained() : chosen.pruned())));
         }
-        SweepReport.Scratch reference = sweep.scratchOriginal();
-        if (reference != null) {
-            boolean accuracy = reference.training().validationMetric().equals("accuracy");
-            s.append(String.format(Locale.ROOT, "Reference: the original topology %s trained from random weights on the "
-                    + "training part (%d epochs run, kept %d): validation %s %s (the original's: %s), %s on the test "
-                    + "rows%n", reference.architecture(), reference.training().epochsRun(),
-                    reference.training().bestEpoch(), reference.training().validationMetric(),
-                    accuracy ? percent(reference.training().validationAfter())
-                            : number(reference.training().validationAfter()),
-                    accuracy ? percent(sweep.originalValidation()) : number(sweep.originalValidation()),
-                    primary(reference.metrics())));
-        }
         if (!sweep.charts().isEmpty()) {
             s.append("Charts:  ").append(String.join(", ", sweep.charts())).append('\n');
         }

@@ -17,23 +17,12 @@ import org.odf2nna.metrics.Metrics;
  * @param output             the file the chosen model was written to, or null
  * @param scratch            the chosen topology trained from scratch, or null
  * @param charts             chart files written
- * @param scratchOriginal    the original topology trained from scratch on the training part of the split, or null:
- *                           what the architecture reaches on validation rows it never saw, a reference for models
- *                           (like most published ones) that were trained on every training row, the validation rows
- *                           included
  */
 public record SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit,
-        double originalValidation, Integer chosen, String choice, String output, Scratch scratch, List<String> charts,
-        Scratch scratchOriginal) {
+        double originalValidation, Integer chosen, String choice, String output, Scratch scratch, List<String> charts) {
 
     public SweepReport {
         charts = List.copyOf(charts);
-    }
-
-    /** A report without the scratch-trained original topology. */
-    public SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit, double originalValidation,
-            Integer chosen, String choice, String output, Scratch scratch, List<String> charts) {
-        this(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch, charts, null);
     }
 
     /**

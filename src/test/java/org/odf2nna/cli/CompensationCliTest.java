@@ -162,4 +162,31 @@ class CompensationCliTest {
             assertTrue(run.out().contains("PWR accuracy mean") && run.out().contains("PWR accuracy lsq"), run.out());
         }
     }
+
+    @Test
+    void sweepValidatesOnTheValidationFileAndTrainsOnEveryTrainingRow() throws IOException {
+        // Half of the test file validates; the training file is trained on whole.
+        List<String> lines = Files.readAllLines(IRIS_TEST);
+        Path validation = dir.resolve("validation.csv");
+        Files.write(validation, lines.subList(0, 16));
+        Path report = dir.resolve("sweep.json");
+        CliRun sweep = CliRun.of("-q", "sweep", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
+                IRIS_TRAIN.toString(), "--validation", validation.toString(), "--retrain-epochs", "2", "--steps", "3",
+                "-o", dir.resolve("chosen.onnx").toString(), "--report", report.toString());
+        assertEquals(0, sweep.exitCode(), sweep.toString());
+        JsonObject retraining = JsonParser.parseString(Files.readString(report)).getAsJsonObject()
+                .getAsJsonObject("table").getAsJsonObject("retraining");
+        assertEquals(Files.readAllLines(IRIS_TRAIN).size() - 1, retraining.get("trainRows").getAsInt());
+        assertEquals(15, retraining.get("validationRows").getAsInt());
+        assertTrue(retraining.get("trainData").getAsString().contains("validation.csv"), retraining.toString());
+
+        CliRun overwrite = CliRun.of("-q", "sweep", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
+                IRIS_TRAIN.toString(), "--validation", validation.toString(), "-o", validation.toString());
+        assertEquals(2, overwrite.exitCode(), overwrite.toString());
+        assertEquals(16, Files.readAllLines(validation).size(), "the validation file is an input: never overwritten");
+        CliRun withoutTrain = CliRun.of("shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--validation",
+                validation.toString(), "-o", dir.resolve("x.onnx").toString());
+        assertEquals(2, withoutTrain.exitCode(), withoutTrain.toString());
+        assertTrue(withoutTrain.err().contains("need --train CSV"), withoutTrain.err());
+    }
 }
