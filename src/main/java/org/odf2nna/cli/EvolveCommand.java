@@ -9,6 +9,7 @@ import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.method.EvolveOptions;
 import org.odf2nna.method.Evolver;
 import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
@@ -22,8 +23,8 @@ import picocli.CommandLine.ParentCommand;
             "EvoPruneDeepTL: a steady-state genetic algorithm searches which hidden units (or, with "
                     + "--select-features, which input features) to keep. A mask is judged by the validation metric "
                     + "of the network it leaves, each dropped unit's mean output folded into the next layer, on "
-                    + "training rows held out for validation. The best mask becomes a physically smaller network, "
-                    + "which is retrained with TensorFlow Java and written as an ONNX model checked in ONNX Runtime. "
+                    + "training rows held out for validation. The best mask becomes a physically smaller network "
+                    + "(least-squares refit of the next layer, or --compensate mean), which is retrained with TensorFlow Java and written as an ONNX model checked in ONNX Runtime. "
                     + "The evaluation rows only give the OR, PWR and PR figures; nothing is chosen on them.",
             "",
             "Example: odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv",
@@ -85,6 +86,18 @@ final class EvolveCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
     Path report;
 
+    @Option(names = "--compensate", paramLabel = "HOW", defaultValue = "lsq",
+            description = "How the best mask becomes a network: lsq (default), the layer after each pruned one (the "
+                    + "first layer for --select-features) refitted by least squares to the original's pre-activations "
+                    + "on the training part of the split; or mean, each dropped unit or input's mean folded into the "
+                    + "next layer's bias. The search itself judges masks by mean folding. PWR is reported with both.")
+    String compensate;
+
+    @Option(names = "--ridge", paramLabel = "R", defaultValue = "" + LeastSquaresCompensation.DEFAULT_RIDGE,
+            description = "Least squares' ridge towards mean folding's weights, relative to the kept units' "
+                    + "average variance (default: ${DEFAULT-VALUE}).")
+    double ridge;
+
     @Mixin
     DataOptions data;
 
@@ -121,7 +134,7 @@ final class EvolveCommand implements Callable<Integer> {
         EvolveOptions options = new EvolveOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), retraining,
                 layers == null ? List.of() : layers, selectFeatures, population, evaluations, mutation, fitnessEpochs,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), out, report, data.task(),
-                data.device());
+                data.device(), PruningCliOptions.compensation(compensate), PruningCliOptions.ridge(ridge));
         EvolveReport result = Evolver.run(options, main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();

@@ -11,8 +11,16 @@ final class RetrainCliOptions {
 
     @Option(names = "--train", paramLabel = "CSV",
             description = "Labelled training rows: retrain each pruned network on them (the paper's PR stage), "
-                    + "starting from its pruned weights. Part of them is held out for validation.")
+                    + "starting from its pruned weights. Part of them is held out for validation, unless --validation names "
+                    + "other rows.")
     Path train;
+
+    @Option(names = "--validation", paramLabel = "CSV",
+            description = "Labelled rows to validate on (best epoch, early stopping, the choice of ε) instead of a "
+                    + "held-out share of --train, which is then trained on whole. Give rows the original model never "
+                    + "saw when it was trained on every row of --train: its metric on held-out rows of --train "
+                    + "flatters it.")
+    Path validation;
 
     @Option(names = "--retrain-epochs", paramLabel = "N",
             description = "Epochs to retrain (default: 15%% of --original-epochs, or of the epochs recorded in the "
@@ -29,8 +37,8 @@ final class RetrainCliOptions {
     /** The retraining asked for, or null when there is no --train. */
     RetrainOptions options() {
         if (train == null) {
-            if (retrainEpochs != null || originalEpochs != null) {
-                throw InputException.usage("--retrain-epochs and --original-epochs need --train CSV");
+            if (retrainEpochs != null || originalEpochs != null || validation != null) {
+                throw InputException.usage("--retrain-epochs, --original-epochs and --validation need --train CSV");
             }
             return null;
         }
@@ -51,6 +59,7 @@ final class RetrainCliOptions {
         }
         training.check();
         return new RetrainOptions(train, retrainEpochs, originalEpochs, training.batchSize,
-                training.retrainLearningRate(), training.seed, training.validationSplit, training.patience);
+                training.retrainLearningRate(), training.seed, training.validationSplit, training.patience,
+                validation);
     }
 }

@@ -17,8 +17,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
             "The whole ODF2NNA method (the paper's Algorithm 1) from a CSV: builds and trains the general model, "
-                    + "scores its units on the training rows, prunes at each ε, folds, retrains for 15% of the "
-                    + "epochs the general model trained, and writes the smallest model within --max-drop of the "
+                    + "scores its units on the training rows, prunes at each ε, compensates (--compensate), retrains "
+                    + "for 15% of the epochs the general model trained, and writes the smallest model within --max-drop of the "
                     + "general model on the validation rows. OR, PWR and PR are reported on the test rows.",
             "",
             "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",
@@ -53,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
     SweepCliOptions sweep;
 
     @Mixin
+    PruningCliOptions pruning;
+
+    @Mixin
     DataOptions data;
 
     @Override
@@ -63,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
         BuildOptions buildOptions = BuildCommand.options(train, general, build, training, data);
         RunOptions options = new RunOptions(buildOptions, data.data(test, ColumnRequest.Target.REQUIRED),
                 sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart, sweep.compareScratch,
-                data.device(), training.retrainLearningRate());
+                data.device(), training.retrainLearningRate(), pruning.options());
         RunReport result = MethodRun.run(options, main.progress());
         main.out.print(ReportFormat.run(result));
         if (report != null) {

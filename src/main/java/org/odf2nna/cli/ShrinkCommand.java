@@ -22,12 +22,14 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "shrink", mixinStandardHelpOptions = true,
         description = {
-            "Scores every hidden unit by the standard deviation of its activation on the evaluation rows, "
-                    + "keeps the units whose std is above ε, folds each removed unit's mean output into the next "
-                    + "layer's bias, and writes a smaller ONNX model (checked in ONNX Runtime before it is moved "
-                    + "into place). Prints the paper's table: parameters, reduction, and the metric of the "
-                    + "original (OR) and pruned (PWR) model. With --train, each pruned network is retrained "
-                    + "with TensorFlow Java (the paper's PR stage) before it is written.",
+            "Scores every hidden unit on the evaluation rows (by the standard deviation of its activation, or "
+                    + "with --score impact by how much it moves the next layer), keeps the units scoring above ε, "
+                    + "makes up for the removed ones in the next layer (a least-squares refit on the evaluation "
+                    + "rows, or with --compensate mean the paper's mean folding), and writes a smaller ONNX model "
+                    + "(checked in ONNX Runtime before it is moved into place). Prints the paper's table: "
+                    + "parameters, reduction, and the metric of the original (OR) and pruned (PWR, with both "
+                    + "compensations) model. With --train, each pruned network is retrained with TensorFlow Java "
+                    + "(the paper's PR stage) before it is written.",
             "",
             "Example: odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 --report report.json",
             "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv --original-epochs 300",
@@ -42,14 +44,16 @@ final class ShrinkCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",
-            description = "Evaluation rows (CSV with a header, optionally .gz): units are scored on them and the "
-                    + "metrics computed on them. A file with exactly the model's inputs and no target is accepted; "
-                    + "metrics are then left out.")
+            description = "Evaluation rows (CSV with a header, optionally .gz): units are scored on them, least "
+                    + "squares fits on them, and the metrics are computed on them. A file with exactly the model's "
+                    + "inputs and no target is accepted (a few thousand unlabelled rows are enough); metrics are then "
+                    + "left out.")
     Path eval;
 
     @Option(names = {"-e", "--epsilon"}, paramLabel = "E", split = ",", defaultValue = "0.05",
             converter = EpsilonConverter.class,
-            description = "Threshold(s) on a unit's activation standard deviation: units with std > ε are kept. "
+            description = "Threshold(s) on the unit score (--score): units scoring > ε are kept; with std, ε is in "
+                    + "the units of the activation, with impact in those of the next layer's pre-activation. "
                     + "One value or a comma-separated list, each giving one model (default: ${DEFAULT-VALUE}).")
     List<Double> epsilons;
 
@@ -73,6 +77,9 @@ final class ShrinkCommand implements Callable<Integer> {
     @Mixin
     RetrainCliOptions retrain;
 
+    @Mixin
+    PruningCliOptions pruning;
+
     @Override
     public Integer call() {
         if (new HashSet<>(epsilons).size() != epsilons.size()) {
@@ -80,8 +87,9 @@ final class ShrinkCommand implements Callable<Integer> {
         }
         ModelFormat outputFormat = ModelFormat.parse(format);
         List<Path> outputs = outputPaths(model, output, epsilons, outputFormat);
-        ShrinkOptions options = new ShrinkOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), epsilons,
-                outputs, report, data.task(), data.device(), retrain.options(), outputFormat);
+        ShrinkOptions options = new ShrinkOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL),
+                null, epsilons, outputs, report, data.task(), data.device(), retrain.options(), outputFormat,
+                pruning.options());
         ShrinkReport result = Shrinker.run(options, main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 final class SweepCliOptions {
 
     @Option(names = {"-e", "--epsilon"}, paramLabel = "E", split = ",", converter = EpsilonConverter.class,
-            description = "Thresholds to try (default: derived from the spread of the unit standard deviations on "
-                    + "the training rows, so that each step removes a different share of the units).")
+            description = "Thresholds on the unit score (--score) to try (default: derived from the spread of the "
+                    + "scores on the training rows, so that each step removes a different share of the units).")
     List<Double> epsilons = List.of();
 
     @Option(names = "--steps", paramLabel = "K", defaultValue = "" + EpsilonGrid.DEFAULT_STEPS,

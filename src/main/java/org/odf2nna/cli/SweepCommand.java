@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {
-            "Tries a grid of ε on a model: scores the units on the training rows, prunes, retrains each smaller "
+            "Tries a grid of ε on a model: scores the units on the training rows, prunes, compensates (least "
+                    + "squares fitted on the training part of the split, or mean folding), retrains each smaller "
                     + "network, reports OR/PWR/PR on the evaluation rows for every ε with a chart of metric against "
                     + "parameters, and writes the smallest model whose retrained validation metric is within "
                     + "--max-drop of the original's.",
@@ -51,6 +52,9 @@ final class SweepCommand implements Callable<Integer> {
     RetrainCliOptions retrain;
 
     @Mixin
+    PruningCliOptions pruning;
+
+    @Mixin
     DataOptions data;
 
     @Override
@@ -62,7 +66,7 @@ final class SweepCommand implements Callable<Integer> {
         SweepOptions options = new SweepOptions(model, data.data(eval, ColumnRequest.Target.REQUIRED),
                 retrain.required(), sweep.epsilons, sweep.steps, maxDrop,
                 output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output, report, sweep.chart,
-                sweep.compareScratch, data.task(), data.device());
+                sweep.compareScratch, data.task(), data.device(), pruning.options());
         SweepReport result = Sweeper.run(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {

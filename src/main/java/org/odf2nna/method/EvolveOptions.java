@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.metrics.Task;
+import org.odf2nna.prune.Compensation;
 
 /**
  * What an evolve run is asked to do.
@@ -23,10 +24,20 @@ import org.odf2nna.metrics.Task;
  * @param report         where to write the JSON report, or null
  * @param task           the task, or null to infer it from the model
  * @param device         where ONNX Runtime computes
+ * @param compensation   how the best mask becomes a network (the search itself judges masks by mean folding)
+ * @param ridge          least squares' ridge, relative to the kept units' average variance
  */
 public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, List<Integer> layers,
         boolean selectFeatures, int population, Integer evaluations, double mutation, int fitnessEpochs, int threads,
-        Path output, Path report, Task task, Device device) {
+        Path output, Path report, Task task, Device device, Compensation compensation, double ridge) {
+
+    /** Options with the default compensation (least squares). */
+    public EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, List<Integer> layers,
+            boolean selectFeatures, int population, Integer evaluations, double mutation, int fitnessEpochs,
+            int threads, Path output, Path report, Task task, Device device) {
+        this(model, eval, retrain, layers, selectFeatures, population, evaluations, mutation, fitnessEpochs, threads,
+                output, report, task, device, PruningOptions.DEFAULT.compensation(), PruningOptions.DEFAULT.ridge());
+    }
 
     public EvolveOptions {
         layers = List.copyOf(layers);
@@ -38,6 +49,10 @@ public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, L
         }
         if (fitnessEpochs < 0) {
             throw new IllegalArgumentException("fitness epochs must be >= 0, got " + fitnessEpochs);
+        }
+        java.util.Objects.requireNonNull(compensation, "compensation");
+        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+            throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
         }
     }
 }

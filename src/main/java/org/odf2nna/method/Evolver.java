@@ -28,6 +28,9 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.prune.Compensation;
+import org.odf2nna.prune.LeastSquaresCompensation;
+import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.RunningMoments;
 import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.EvolveReport;
@@ -37,9 +40,9 @@ import org.odf2nna.tf.TrainingData;
 
 /**
  * EvoPruneDeepTL on an existing ONNX model: a genetic search for the units (or input features) to keep,
- * judged on training rows held out for validation, then the best mask made into a physically smaller
- * network by mean folding, retrained, and written as an ONNX file that has been loaded back and checked,
- * exactly as {@code shrink} writes its models.
+ * judged on training rows held out for validation (each mask by mean folding), then the best mask made into a
+ * physically smaller network (least-squares refit or mean folding, {@code --compensate}), retrained, and written as
+ * an ONNX file that has been loaded back and checked, exactly as {@code shrink} writes its models.
  *
  * <p>The test rows ({@code --eval}) give OR, PWR and PR only; every choice (the search, the retraining's
  * best epoch) is made on the training rows. Units and inputs are folded with their means over the
@@ -55,9 +58,10 @@ public final class Evolver {
 
     public static EvolveReport run(EvolveOptions options, Progress progress) {
         Path train = options.retrain().train();
-        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train);
+        Path validationFile = options.retrain().validation();
+        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train, validationFile);
         if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train,
+            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validationFile,
                     options.output());
         }
         OnnxDenseModel model = ModelFiles.read(options.model());
@@ -80,8 +84,8 @@ public final class Evolver {
             columnNames = header.featureNames();
             targetName = header.targetName();
         }
-        TrainingData[] parts = Retrainer.split(TrainingRows.load(model, trainRows, task, options.device(), progress),
-                options.retrain());
+        TrainingData[] parts = Retrainer.parts(model, TrainingRows.load(model, trainRows, task, options.device(),
+                progress), options.retrain(), task, trainRows, options.device(), progress);
         TrainingData fit = parts[0];
         TrainingData validation = parts[1];
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts);
@@ -128,7 +132,21 @@ public final class Evolver {
         progress.done("evolving");
 
         Mask best = result.best();
-        DenseNetwork pruned = search.apply(best);
+        // The search judged masks by mean folding; the chosen mask becomes a network by the chosen compensation, and
+        // PWR is measured with both. Least squares fits on the training part of the split, never the validation rows.
+        DenseNetwork meanFolded = search.apply(best);
+        DenseNetwork refit = null;
+        if (options.compensation() == Compensation.LSQ || scan.metrics() != null) {
+            progress.update("least squares", 0, -1, null);
+            RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
+            refit = search instanceof FeatureSearch f
+                    ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
+                            options.ridge()).network()
+                    : LeastSquaresCompensation.compensate(network, ((UnitSearch) search).statistics(),
+                            ((UnitSearch) search).selection(best), fitRows, options.ridge()).network();
+            progress.done("least squares");
+        }
+        DenseNetwork pruned = options.compensation() == Compensation.LSQ ? refit : meanFolded;
         int[] keptFeatures = search instanceof FeatureSearch f ? f.kept(best) : null;
         List<String> keptNames = null;
         ScanResult.Sample sample = scan.sample();
@@ -144,9 +162,13 @@ public final class Evolver {
         ModelProto prunedModel = write(model, pruned, keptNames, targetName);
         OnnxDenseModel prunedRead = DenseChainReader.read(prunedModel, options.output());
         Path output = options.output();
-        Metrics pwr = scan.metrics() == null ? null
-                : ModelScan.evaluate(prunedModel, prunedRead.input(), pruned, prunedEval, task, options.device(),
-                        progress, output, prunedRead.outputName());
+        Metrics pwrMean = scan.metrics() == null ? null
+                : ModelScan.evaluate(write(model, meanFolded, keptNames, targetName), prunedRead.input(), meanFolded,
+                        prunedEval, task, options.device(), progress, output, prunedRead.outputName());
+        Metrics pwrLsq = scan.metrics() == null ? null
+                : ModelScan.evaluate(write(model, refit, keptNames, targetName), prunedRead.input(), refit, prunedEval,
+                        task, options.device(), progress, output, prunedRead.outputName());
+        Metrics pwr = options.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
 
         Retrainer.Outcome retrained = (keptFeatures != null ? retrainer.keepInputs(keptFeatures) : retrainer)
                 .retrain(pruned, "best mask", progress);
@@ -169,7 +191,8 @@ public final class Evolver {
         double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
         EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
                 NetworkSummary.of(finalNetwork), reduction, Arrays.stream(pruned.hiddenUnits()).boxed().toList(),
-                keptNames, figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary());
+                keptNames, figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary(),
+                options.compensation().cliName(), pwrMean, pwrLsq);
         EvolveReport report = new EvolveReport(options.model().toString(), options.eval().file().toString(),
                 scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
                 generations, outcome, retrainer.settings(network));

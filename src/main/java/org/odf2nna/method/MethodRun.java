@@ -10,7 +10,7 @@ import org.odf2nna.report.RunReport;
 import org.odf2nna.report.SweepReport;
 
 /**
- * The paper's Algorithm 1: build and train the general model, score its units, prune at each ε, fold,
+ * The paper's Algorithm 1: build and train the general model, score its units, prune at each ε, compensate,
  * retrain for 15% of the epochs the general model trained, and keep the smallest model that stays within
  * the allowed drop on the validation rows.
  */
@@ -36,7 +36,7 @@ public final class MethodRun {
                 : built.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
         SweepOptions sweep = new SweepOptions(options.build().output(), options.test(), retrain, options.epsilons(),
                 options.steps(), maxDrop, options.output(), null, options.chart(), options.compareScratch(),
-                built.task(), options.device());
+                built.task(), options.device(), options.pruning());
         SweepReport swept = Sweeper.run(sweep, progress);
         RunReport report = new RunReport(general, swept);
         if (options.report() != null) {

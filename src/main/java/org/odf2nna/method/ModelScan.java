@@ -18,6 +18,7 @@ import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.ScoringGraph;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.RunningMoments;
 import org.odf2nna.prune.UnitStatistics;
 
@@ -32,6 +33,14 @@ public final class ModelScan {
     /** Most values per array of the sample: very wide rows keep fewer rows (at least one). */
     static final int SAMPLE_VALUES = 4 << 20;
 
+    /**
+     * Chain-input values a scan keeps in memory for least squares at most: 2^26 floats (256 MB, e.g. 85,000 MNIST
+     * rows), and never more than an eighth of the JVM's heap. The rows are needed once per hidden layer and ε, so
+     * holding them saves reading and parsing the CSV (and running the prefix) again each time; beyond the limit they
+     * are streamed from the file instead, so no size of file is refused.
+     */
+    static final long CACHED_VALUES = Math.min(1L << 26, Runtime.getRuntime().maxMemory() / 8 / Float.BYTES);
+
     private ModelScan() {
     }
 
@@ -42,7 +51,15 @@ public final class ModelScan {
      * @param task the task, or null when the rows are not to be evaluated
      */
     public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
-        try (Pass pass = new Pass(model, device);
+        return scan(model, data, task, device, progress, false);
+    }
+
+    /**
+     * The same, and with {@code keepRows} the rows as chain input as well ({@link ScanResult#chainRows}).
+     */
+    public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
+            boolean keepRows) {
+        try (Pass pass = new Pass(model, device, keepRows);
              CsvReader reader = data.open()) {
             if (task != null && reader.hasTarget()) {
                 pass.evaluator = new Evaluator(task, model.network().outputs(), model.network().head(), data.file(),
@@ -57,7 +74,7 @@ public final class ModelScan {
             if (reader.rowsRead() == 0) {
                 throw reader.noDataRows();
             }
-            return pass.result();
+            return pass.result(data, device);
         }
     }
 
@@ -69,11 +86,11 @@ public final class ModelScan {
         if (batches.isEmpty()) {
             throw new IllegalArgumentException("no rows to score");
         }
-        try (Pass pass = new Pass(model, device)) {
+        try (Pass pass = new Pass(model, device, false)) {
             for (Batch batch : batches) {
                 pass.add(batch, null);
             }
-            return pass.result();
+            return pass.result(null, device);
         }
     }
 
@@ -83,20 +100,30 @@ public final class ModelScan {
         final DenseNetwork network;
         final List<String> hidden;
         final boolean prefixed;
+        /** The prefix only reshapes: the chain input is the CSV row itself, not an output to copy out of ONNX Runtime. */
+        final boolean reshapingPrefix;
         final List<String> wanted;
         final List<RunningMoments> moments = new ArrayList<>();
         final SampleBuilder sample;
         final OnnxRunner runner;
         Evaluator evaluator;
+        final boolean keepRows;
+        List<float[]> kept;
+        final List<Integer> keptRows = new ArrayList<>();
+        long keptValues;
 
-        Pass(OnnxDenseModel model, Device device) {
+        Pass(OnnxDenseModel model, Device device, boolean keepRows) {
             this.model = model;
             this.network = model.network();
             this.hidden = hiddenOutputs(model);
             this.prefixed = !model.chainInputName().equals(model.input().name());
+            this.reshapingPrefix = prefixed && network.prefix().reshapesOnly()
+                    && model.featuresPerRow() == network.inputs();
+            this.keepRows = keepRows;
+            this.kept = keepRows ? new ArrayList<>() : null;
             this.wanted = new ArrayList<>(hidden);
             wanted.add(model.outputName());
-            if (prefixed) {
+            if (prefixed && !reshapingPrefix) {
                 wanted.add(model.chainInputName());
             }
             for (int units : network.hiddenUnits()) {
@@ -122,23 +149,71 @@ public final class ModelScan {
             if (evaluator != null) {
                 evaluator.add(outputs, batch.rows(), batch.targets(), batch.lines());
             }
-            float[] chainInput = prefixed ? out.get(model.chainInputName()) : batch.features();
-            if (prefixed) {
+            boolean fromRuntime = prefixed && !reshapingPrefix;
+            float[] chainInput = fromRuntime ? out.get(model.chainInputName()) : batch.features();
+            if (fromRuntime) {
                 checkWidth(model, model.chainInputName(), chainInput, batch.rows(), network.inputs());
             }
             sample.add(batch, chainInput, outputs);
+            if (kept != null) {
+                keptValues += (long) batch.rows() * network.inputs();
+                if (keptValues <= CACHED_VALUES) {
+                    kept.add(fromRuntime ? chainInput : Arrays.copyOf(chainInput, batch.rows() * network.inputs()));
+                    keptRows.add(batch.rows());
+                } else {
+                    kept.clear();
+                    kept = null;
+                }
+            }
         }
 
-        ScanResult result() {
+        /** @param data the rows scanned, streamed again for least squares when they were too many to keep */
+        ScanResult result(EvalData data, Device device) {
             UnitStatistics statistics = UnitStatistics.of(moments);
             Metrics metrics = evaluator == null ? null : evaluator.metrics();
-            return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow());
+            RowSource rows = null;
+            if (keepRows) {
+                rows = kept != null ? cached(kept, keptRows) : streamed(model, data, device);
+            }
+            return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow(), rows);
         }
 
         @Override
         public void close() {
             runner.close();
         }
+    }
+
+    /** Batches held in memory, handed over as they were read. */
+    private static RowSource cached(List<float[]> batches, List<Integer> rows) {
+        return consumer -> {
+            for (int b = 0; b < batches.size(); b++) {
+                consumer.accept(batches.get(b), rows.get(b));
+            }
+        };
+    }
+
+    /** The rows of {@code data} as chain input, read from the file (and run through the prefix) on every pass. */
+    static RowSource streamed(OnnxDenseModel model, EvalData data, Device device) {
+        boolean prefixed = !model.chainInputName().equals(model.input().name())
+                && !(model.network().prefix().reshapesOnly() && model.featuresPerRow() == model.network().inputs());
+        int width = model.network().inputs();
+        List<String> wanted = List.of(model.chainInputName());
+        return consumer -> {
+            try (OnnxRunner runner = prefixed ? OnnxRunner.open(ScoringGraph.exposing(model, wanted), model.input(),
+                    device, model.source()) : null;
+                 CsvReader reader = data.open()) {
+                Batch batch;
+                while ((batch = reader.next(data.batchSize())) != null) {
+                    float[] x = batch.features();
+                    if (prefixed) {
+                        x = runner.run(x, batch.rows(), batch.width(), wanted).get(model.chainInputName());
+                        checkWidth(model, model.chainInputName(), x, batch.rows(), width);
+                    }
+                    consumer.accept(x, batch.rows());
+                }
+            }
+        };
     }
 
     /** Evaluates a model over labelled rows. */

@@ -17,7 +17,9 @@ import org.odf2nna.tf.SavedModelWriter;
 /**
  * Writes models so that nothing unchecked reaches the user: the file is written beside the target,
  * loaded back, read again as a dense chain, run on sample rows and compared with the network computed in
- * plain Java, and only then moved into place.
+ * plain Java, and only then moved into place. The runtimes compute in float32 and the reference sums in double, so
+ * the tolerance is 1e-4 + 1e-3·|value| plus a bound on float32 rounding for these weights and rows
+ * ({@link DenseNetwork#roundingBound}).
  */
 final class ModelWriter {
 
@@ -35,6 +37,7 @@ final class ModelWriter {
     static double writeOnnx(ModelProto model, Path output, DenseNetwork network, ScanResult.Sample sample,
             Device device, boolean checkTensorFlow) {
         float[] expected = expected(network, sample, checkTensorFlow);
+        double[] rounding = network.roundingBound(sample.chainInput(), sample.rows());
         double[] difference = new double[1];
         long size = model.getSerializedSize();
         Memory.require(2 * size, output, null, "its " + size + " bytes (serialised, then loaded back to check them)");
@@ -49,7 +52,7 @@ final class ModelWriter {
             float[] actual = ModelScan.outputsOn(reloaded, reread.input(), sample, device, output,
                     reread.outputName());
             difference[0] = maxDifference(actual, expected);
-            if (worstExcess(actual, expected) > 0) {
+            if (worstExcess(actual, expected, rounding) > 0) {
                 throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its outputs "
                         + "differ from the network's by up to " + difference[0]);
             }
@@ -70,7 +73,7 @@ final class ModelWriter {
         float[] expected = network.forward(sample.chainInput(), sample.rows());
         if (checkTensorFlow) {
             float[] tensorflow = DenseTrainer.predict(network, sample.chainInput(), sample.rows());
-            if (worstExcess(tensorflow, expected) > 0) {
+            if (worstExcess(tensorflow, expected, network.roundingBound(sample.chainInput(), sample.rows())) > 0) {
                 throw new IllegalStateException("TensorFlow and the internal network disagree on these weights by "
                         + "up to " + maxDifference(tensorflow, expected));
             }
@@ -91,12 +94,21 @@ final class ModelWriter {
 
     /** Largest amount by which a value misses the tolerance (0 when all are within it). */
     static double worstExcess(float[] actual, float[] expected) {
+        return worstExcess(actual, expected, null);
+    }
+
+    /**
+     * The same, with a float32 rounding bound per value ({@link DenseNetwork#roundingBound}) added to the tolerance,
+     * or none when null.
+     */
+    static double worstExcess(float[] actual, float[] expected, double[] rounding) {
         if (actual.length != expected.length) {
             return Double.POSITIVE_INFINITY;
         }
         double worst = 0;
         for (int i = 0; i < actual.length; i++) {
-            double allowed = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * Math.abs(expected[i]);
+            double allowed = ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * Math.abs(expected[i])
+                    + (rounding == null ? 0 : rounding[i]);
             double diff = Math.abs((double) actual[i] - expected[i]);
             if (Double.isNaN(diff)) {
                 return Double.POSITIVE_INFINITY;

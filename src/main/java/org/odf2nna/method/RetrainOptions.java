@@ -13,9 +13,11 @@ import java.nio.file.Path;
  * @param seed               seeds the validation split and the shuffling
  * @param validationFraction share of the training rows held out to choose the best epoch and stop early
  * @param patience           epochs without improvement before stopping (0: never stop early)
+ * @param validation         labelled rows to validate on instead of a held-out share of {@code train} (then every
+ *                           training row is trained on), or null
  */
 public record RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize,
-        float learningRate, long seed, double validationFraction, int patience) {
+        float learningRate, long seed, double validationFraction, int patience, Path validation) {
 
     /** Share of the original epochs the paper retrains for (it reports 10–15%). */
     public static final double RETRAIN_SHARE = 0.15;
@@ -29,6 +31,12 @@ public record RetrainOptions(Path train, Integer retrainEpochs, Integer original
             throw new IllegalArgumentException("the validation fraction must be between 0 and 1, got "
                     + validationFraction);
         }
+    }
+
+    /** Options that hold out a share of the training rows for validation. */
+    public RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize, float learningRate,
+            long seed, double validationFraction, int patience) {
+        this(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed, validationFraction, patience, null);
     }
 
     /** The epochs to run and a sentence saying where the number came from. */

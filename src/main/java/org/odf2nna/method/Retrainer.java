@@ -10,6 +10,7 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
+import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.Retraining;
 import org.odf2nna.report.TrainingSummary;
 import org.odf2nna.tf.Conditioning;
@@ -58,8 +59,24 @@ final class Retrainer {
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
         TrainingData all = TrainingRows.load(model, rows, task, device, progress);
-        RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
-        return of(all, retrain, epochs, Loss.forTask(task, model.network().outputs()), model.network().head());
+        return prepare(model, retrain, task, parts(model, all, retrain, task, rows, device, progress));
+    }
+
+    /**
+     * {training, validation} rows: the seeded split of the training rows, or, when {@code --validation} names a
+     * file, every training row and that file's rows (read with the same columns as {@code like}).
+     */
+    static TrainingData[] parts(OnnxDenseModel model, TrainingData all, RetrainOptions retrain, Task task,
+            EvalData like, Device device, Progress progress) {
+        if (retrain.validation() == null) {
+            return split(all, retrain);
+        }
+        EvalData rows = new EvalData(retrain.validation(), like.columns(), like.batchSize()).forModel(model);
+        TrainingData validation = TrainingRows.load(model, rows, task, device, progress);
+        if (validation.rows() == 0) {
+            throw new InputException(retrain.validation(), null, "has no data rows to validate on");
+        }
+        return new TrainingData[] {all, validation};
     }
 
     /** Training on rows already in memory (the chain's inputs and the targets). */
@@ -87,11 +104,43 @@ final class Retrainer {
             OutputHead head) {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience());
-        Settings settings = new Settings(retrain.train().toString(), parts[0].rows(), parts[1].rows(),
+        String source = retrain.validation() == null ? retrain.train().toString()
+                : retrain.train() + " (validation: " + retrain.validation() + ")";
+        Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed());
-        Conditioning conditioning = Conditioning.fit(parts[0], loss, head);
+        Conditioning conditioning = RAW_COORDINATES ? Conditioning.identity(parts[0].width())
+                : Conditioning.fit(parts[0], loss, head);
         return new Retrainer(conditioning.apply(parts[0]), conditioning.apply(parts[1]), conditioning, loss, options,
                 settings);
+    }
+
+    /**
+     * Set the system property {@code odf2nna.retrain.rawCoordinates=true} to train in the model's own coordinates,
+     * without standardising inputs and regression targets: only to measure what the standardisation buys (README,
+     * "Compensation"), never a better choice.
+     */
+    static final boolean RAW_COORDINATES = Boolean.getBoolean("odf2nna.retrain.rawCoordinates");
+
+    /** Rows per batch handed to least-squares compensation. */
+    private static final int FIT_BATCH = 1024;
+
+    /**
+     * The training part of the split as the model's chain input (the validation rows held out, so that choices made
+     * on them judge a refit that never saw them), for least-squares compensation. The rows are held in training
+     * coordinates; each batch is mapped back.
+     */
+    RowSource fittingRows() {
+        return consumer -> {
+            for (int from = 0; from < train.rows(); from += FIT_BATCH) {
+                int n = Math.min(FIT_BATCH, train.rows() - from);
+                consumer.accept(conditioning.toModelInputs(train.inputs(), from, n), n);
+            }
+        };
+    }
+
+    /** How many rows {@link #fittingRows} gives. */
+    int fittingRowCount() {
+        return train.rows();
     }
 
     /** The settings for the report, with {@code original}'s metric on the validation rows. */

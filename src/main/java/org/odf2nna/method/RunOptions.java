@@ -18,7 +18,20 @@ import org.odf2nna.Device;
  * @param compareScratch also train the chosen topology from scratch
  * @param device         where the runtimes compute
  * @param retrainLearningRate Adam's learning rate for retraining the pruned networks
+ * @param pruning        the unit score, the compensation and its ridge
  */
 public record RunOptions(BuildOptions build, EvalData test, List<Double> epsilons, int steps, Double maxDrop,
-        Path output, Path report, Path chart, boolean compareScratch, Device device, float retrainLearningRate) {
+        Path output, Path report, Path chart, boolean compareScratch, Device device, float retrainLearningRate,
+        PruningOptions pruning) {
+
+    /** Options with the default score and compensation. */
+    public RunOptions(BuildOptions build, EvalData test, List<Double> epsilons, int steps, Double maxDrop,
+            Path output, Path report, Path chart, boolean compareScratch, Device device, float retrainLearningRate) {
+        this(build, test, epsilons, steps, maxDrop, output, report, chart, compareScratch, device, retrainLearningRate,
+                PruningOptions.DEFAULT);
+    }
+
+    public RunOptions {
+        java.util.Objects.requireNonNull(pruning, "pruning");
+    }
 }

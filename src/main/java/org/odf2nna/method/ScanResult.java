@@ -1,6 +1,7 @@
 package org.odf2nna.method;
 
 import org.odf2nna.metrics.Metrics;
+import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitStatistics;
 
 /**
@@ -10,8 +11,17 @@ import org.odf2nna.prune.UnitStatistics;
  * @param metrics       the original model's metrics (OR), or null when the rows have no target
  * @param sample        the first rows, kept to check written models against the internal network
  * @param rowByRow      whether the graph had to be run one row at a time
+ * @param chainRows     the scanned rows as the dense chain sees them (least squares fits on them): held in memory
+ *                      when they fit (see {@link ModelScan#CACHED_VALUES}), else read again from the file on each
+ *                      pass; null when they were not asked for
  */
-public record ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow) {
+public record ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow,
+        RowSource chainRows) {
+
+    /** A scan that kept no rows. */
+    public ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow) {
+        this(statistics, metrics, sample, rowByRow, null);
+    }
 
     /**
      * A few rows as the CSV gave them and as the dense chain sees them (after the prefix).

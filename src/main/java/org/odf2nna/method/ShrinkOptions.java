@@ -19,9 +19,10 @@ import org.odf2nna.metrics.Task;
  * @param device    where ONNX Runtime and TensorFlow compute
  * @param retrain   how to retrain each pruned network, or null to write it as pruned
  * @param format    the format of the outputs (ONNX files, or SavedModel directories)
+ * @param pruning   the unit score, the compensation and its ridge
  */
 public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Double> epsilons, List<Path> outputs,
-        Path report, Task task, Device device, RetrainOptions retrain, ModelFormat format) {
+        Path report, Task task, Device device, RetrainOptions retrain, ModelFormat format, PruningOptions pruning) {
 
     public ShrinkOptions {
         epsilons = List.copyOf(epsilons);
@@ -32,6 +33,13 @@ public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Doub
         if (outputs.size() != epsilons.size()) {
             throw new IllegalArgumentException(epsilons.size() + " epsilons but " + outputs.size() + " outputs");
         }
+        java.util.Objects.requireNonNull(pruning, "pruning");
+    }
+
+    /** Options with the default score and compensation. */
+    public ShrinkOptions(Path model, EvalData eval, EvalData score, List<Double> epsilons, List<Path> outputs,
+            Path report, Task task, Device device, RetrainOptions retrain, ModelFormat format) {
+        this(model, eval, score, epsilons, outputs, report, task, device, retrain, format, PruningOptions.DEFAULT);
     }
 
     /** Options for a run writing ONNX, scoring on the evaluation rows. */

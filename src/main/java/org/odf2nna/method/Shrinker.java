@@ -15,20 +15,27 @@ import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.EpsilonRule;
+import org.odf2nna.prune.FittingRows;
+import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.Pruner;
+import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
+import org.odf2nna.report.CompensationSettings;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.LayerSpread;
 import org.odf2nna.report.NetworkSummary;
+import org.odf2nna.report.RefitLayer;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.TrainingSummary;
 
 /**
  * ODF2NNA's pruning steps on an existing ONNX model: score every hidden unit on the evaluation rows,
- * keep the units whose activation varies more than ε, fold the rest into the next layer, optionally
- * retrain the smaller network, and write an ONNX file that has been loaded back and checked.
+ * keep the units whose score (activation std, or its impact on the next layer) is above ε, compensate in the next
+ * layer (mean folding, or a least-squares refit on the scoring rows), optionally retrain the smaller network, and
+ * write an ONNX file that has been loaded back and checked. PWR is measured with both compensations.
  */
 public final class Shrinker {
 
@@ -41,22 +48,29 @@ public final class Shrinker {
 
     /**
      * Work a caller has already done and hands over: the scoring pass of the original model over the
-     * scoring rows, the loaded training rows. Either may be null.
+     * scoring rows, the loaded training rows, and the rows least squares is to fit on (described in words, with
+     * their count). Any may be null; without fitting rows, least squares fits on the scoring rows.
      */
-    record Prepared(ScanResult scores, Retrainer retrainer) {
+    record Prepared(ScanResult scores, Retrainer retrainer, RowSource fitRows, String fitData, long fitRowCount) {
         static final Prepared NONE = new Prepared(null, null);
+
+        Prepared(ScanResult scores, Retrainer retrainer) {
+            this(scores, retrainer, null, null, 0);
+        }
     }
 
     static ShrinkReport run(ShrinkOptions options, Progress progress, Prepared prepared) {
+        Path train = options.retrain() == null ? null : options.retrain().train();
+        Path validation = options.retrain() == null ? null : options.retrain().validation();
         for (Path output : options.outputs()) {
             if (options.format() == ModelFormat.SAVEDMODEL) {
-                OutputPaths.checkNewDirectory(output, options.model(), options.eval().file());
+                OutputPaths.checkNewDirectory(output, options.model(), options.eval().file(), train, validation);
             } else {
-                OutputPaths.checkWritable(output, options.model(), options.eval().file());
+                OutputPaths.checkWritable(output, options.model(), options.eval().file(), train, validation);
             }
         }
         if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file());
+            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validation);
         }
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
@@ -72,26 +86,47 @@ public final class Shrinker {
         Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
         EvalData eval = options.eval().forModel(model);
         EvalData score = options.score() == null ? null : options.score().forModel(model);
+        PruningOptions pruning = options.pruning();
+        // Least squares runs for the chosen compensation, and for the PWR figure it adds whenever there are metrics.
+        boolean leastSquares = pruning.compensation() == Compensation.LSQ || eval.hasTarget();
+        boolean keepRows = leastSquares && prepared.fitRows() == null;
 
         ScanResult scan = prepared.scores();
         Metrics original;
         if (score == null) {
             if (scan == null) {
-                scan = ModelScan.scan(model, eval, task, options.device(), progress);
+                scan = ModelScan.scan(model, eval, task, options.device(), progress, keepRows);
             }
             original = scan.metrics();
         } else {
             if (scan == null) {
-                scan = ModelScan.scan(model, score, null, options.device(), progress);
+                scan = ModelScan.scan(model, score, null, options.device(), progress, keepRows);
             }
             original = eval.hasTarget() ? ModelScan.evaluate(model.model(), model.input(), network, eval, task,
                     options.device(), progress, options.model(), model.outputName()) : null;
         }
         checkReadCorrectly(model, scan.sample());
+        RowSource fitRows = prepared.fitRows() != null ? prepared.fitRows() : scan.chainRows();
+        String fitData = prepared.fitRows() != null ? prepared.fitData()
+                : (score == null ? "the evaluation rows, " + eval.file() : "the scoring rows, " + score.file());
+        long fitRowCount = prepared.fitRows() != null ? prepared.fitRowCount() : scan.statistics().rows();
+        if (leastSquares && fitRows == null) {
+            throw new IllegalStateException("least squares has no rows to fit on");
+        }
+        // The original's activations on the fitting rows do not depend on ε: computed once (held in memory when they
+        // fit in ModelScan.CACHED_VALUES values, else recomputed on every pass).
+        FittingRows fitting = null;
+        if (leastSquares) {
+            progress.update("least squares: original activations", 0, -1, null);
+            fitting = FittingRows.of(network, fitRows, ModelScan.CACHED_VALUES);
+            progress.done("least squares: original activations");
+            fitRowCount = fitting.rows();
+        }
 
+        List<double[]> scores = pruning.score().scores(scan.statistics(), network);
         List<LayerSpread> spreads = new ArrayList<>();
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
-            spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scan.statistics().std(l)));
+            spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));
         }
         Retrainer retrainer = prepared.retrainer();
         if (retrainer == null && options.retrain() != null) {
@@ -100,20 +135,30 @@ public final class Shrinker {
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
             double epsilon = options.epsilons().get(e);
+            String label = "ε=" + ReportFormat.number(epsilon);
             Path output = options.outputs().get(e);
-            UnitSelection selection = EpsilonRule.select(scan.statistics().stds(), epsilon);
-            DenseNetwork pruned = Pruner.prune(network, scan.statistics(), selection);
-            checkFinite(pruned, model, "folding the removed units' mean outputs at ε=" + ReportFormat.number(epsilon));
-            ModelProto prunedModel = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(),
+            UnitSelection selection = EpsilonRule.select(scores, epsilon);
+            DenseNetwork meanFolded = Pruner.prune(network, scan.statistics(), selection);
+            LeastSquaresCompensation.Result refit = null;
+            if (leastSquares) {
+                progress.update("least squares " + label, 0, -1, null);
+                refit = LeastSquaresCompensation.compensate(network, scan.statistics(), selection, fitting,
+                        pruning.ridge());
+                progress.done("least squares " + label);
+            }
+            DenseNetwork pruned = pruning.compensation() == Compensation.LSQ ? refit.network() : meanFolded;
+            checkFinite(pruned, model, (pruning.compensation() == Compensation.LSQ ? "the least-squares refit"
+                    : "folding the removed units' mean outputs") + " at " + label);
+            Metrics pwrMean = original == null ? null : evaluate(model, meanFolded, eval, task, options, progress,
                     output);
-            Metrics pwr = original == null ? null
-                    : ModelScan.evaluate(prunedModel, model.input(), pruned, eval, task, options.device(),
-                            progress, output, model.outputName());
+            Metrics pwrLsq = original == null || refit == null ? null : evaluate(model, refit.network(), eval, task,
+                    options, progress, output);
+            Metrics pwr = pruning.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
             DenseNetwork result = pruned;
-            ModelProto written = prunedModel;
+            ModelProto written = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(), output);
             TrainingSummary training = null;
             if (retrainer != null) {
-                Retrainer.Outcome retrained = retrainer.retrain(pruned, "ε=" + ReportFormat.number(epsilon), progress);
+                Retrainer.Outcome retrained = retrainer.retrain(pruned, label, progress);
                 result = retrained.network();
                 checkFinite(result, model, "retraining at ε=" + ReportFormat.number(epsilon));
                 training = retrained.summary().withChange(retrainer.changeFrom(network, result));
@@ -128,12 +173,14 @@ public final class Shrinker {
             double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
             outcomes.add(new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
                     java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
-                    pwr, pr, difference, training));
+                    pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit)));
         }
+        CompensationSettings compensation = new CompensationSettings(pruning.compensation().cliName(),
+                pruning.ridge(), leastSquares ? fitData : null, leastSquares ? fitRowCount : 0);
         ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
-                scan.statistics().rows(), task.displayName(), "std", NetworkSummary.of(network), original,
-                spreads, outcomes, retrainer == null ? null : retrainer.settings(network),
-                score == null ? null : score.file().toString());
+                scan.statistics().rows(), task.displayName(), pruning.score().cliName(), NetworkSummary.of(network),
+                original, spreads, outcomes, retrainer == null ? null : retrainer.settings(network),
+                score == null ? null : score.file().toString(), compensation);
         if (options.report() != null) {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
@@ -148,6 +195,23 @@ public final class Shrinker {
                     + "')", step + " gives weights beyond float range (NaN or infinity); the model's activations on "
                     + "these rows are too large to prune it");
         }
+    }
+
+    /** PWR: the pruned network written into the graph and run over the evaluation rows in ONNX Runtime. */
+    private static Metrics evaluate(OnnxDenseModel model, DenseNetwork pruned, EvalData eval, Task task,
+            ShrinkOptions options, Progress progress, Path output) {
+        ModelProto written = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(), output);
+        return ModelScan.evaluate(written, model.input(), pruned, eval, task, options.device(), progress, output,
+                model.outputName());
+    }
+
+    private static List<RefitLayer> refitLayers(LeastSquaresCompensation.Result refit) {
+        List<RefitLayer> layers = new ArrayList<>();
+        for (LeastSquaresCompensation.LayerFit f : refit.layers()) {
+            layers.add(new RefitLayer(f.layer(), f.inputs(), f.rows(), f.lambda(), f.solver(), f.meanFoldingError(),
+                    f.leastSquaresError()));
+        }
+        return layers;
     }
 
     /**

@@ -21,11 +21,21 @@ import org.odf2nna.metrics.Task;
  * @param compareScratch also train the chosen topology from random weights with the same budget
  * @param task           the task, or null to infer it
  * @param device         where the runtimes compute
+ * @param pruning        the unit score, the compensation and its ridge
  */
 public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
-        double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device) {
+        double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
+        PruningOptions pruning) {
+
+    /** Options with the default score and compensation. */
+    public SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
+            double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device) {
+        this(model, test, retrain, epsilons, steps, maxDrop, output, report, chart, compareScratch, task, device,
+                PruningOptions.DEFAULT);
+    }
 
     public SweepOptions {
+        java.util.Objects.requireNonNull(pruning, "pruning");
         epsilons = List.copyOf(epsilons);
         if (!(maxDrop >= 0) || Double.isInfinite(maxDrop)) {
             throw new IllegalArgumentException("max drop must be a number >= 0, got " + maxDrop);

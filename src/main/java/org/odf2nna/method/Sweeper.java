@@ -25,6 +25,7 @@ import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.EpsilonGrid;
+import org.odf2nna.prune.UnitScore;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
@@ -44,9 +45,11 @@ public final class Sweeper {
     }
 
     public static SweepReport run(SweepOptions options, Progress progress) {
-        OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train());
+        OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train(),
+                options.retrain().validation());
         if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.test().file());
+            OutputPaths.checkWritable(options.report(), options.model(), options.test().file(),
+                    options.retrain().train(), options.retrain().validation());
         }
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
@@ -63,8 +66,10 @@ public final class Sweeper {
         List<Double> epsilons = options.epsilons();
         String grid;
         if (epsilons.isEmpty()) {
-            epsilons = EpsilonGrid.fromSpread(scores.statistics().stds(), options.steps());
-            grid = "derived from the spread of the unit standard deviations on the training rows (" + options.steps()
+            UnitScore score = options.pruning().score();
+            epsilons = EpsilonGrid.fromSpread(score.scores(scores.statistics(), network), options.steps());
+            grid = "derived from the spread of the unit " + (score == UnitScore.STD ? "standard deviations"
+                    : "impact scores") + " on the training rows (" + options.steps()
                     + " steps, each removing a different share of the units)";
         } else {
             grid = "given";
@@ -87,8 +92,12 @@ public final class Sweeper {
                 outputs.add(work.resolve("eps" + e + ".onnx"));
             }
             ShrinkOptions shrink = new ShrinkOptions(options.model(), options.test(), trainRows, epsilons, outputs,
-                    null, task, options.device(), options.retrain(), ModelFormat.ONNX);
-            ShrinkReport table = Shrinker.run(shrink, progress, new Shrinker.Prepared(scores, retrainer));
+                    null, task, options.device(), options.retrain(), ModelFormat.ONNX, options.pruning());
+            // Least squares fits on the training part only: the validation rows that choose stay unseen.
+            Shrinker.Prepared prepared = new Shrinker.Prepared(scores, retrainer, retrainer.fittingRows(),
+                    "the training part of " + options.retrain().train() + " (the validation rows held out)",
+                    retrainer.fittingRowCount());
+            ShrinkReport table = Shrinker.run(shrink, progress, prepared);
             double original = table.retraining().originalValidationMetric();
             boolean accuracy = task == Task.CLASSIFICATION;
             Integer chosen = choose(table, original, options.maxDrop(), accuracy);
@@ -213,14 +222,9 @@ public final class Sweeper {
     private static ShrinkReport relabel(ShrinkReport table, List<Path> outputs, Integer chosen, String written) {
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < table.outcomes().size(); i++) {
-            EpsilonOutcome o = table.outcomes().get(i);
-            String output = chosen != null && chosen == i ? written : null;
-            outcomes.add(new EpsilonOutcome(o.epsilon(), output, o.network(), o.reductionPercent(), o.unitsKept(),
-                    o.layersAllBelowThreshold(), o.pruned(), o.retrained(), o.maxOutputDifference(), o.training()));
+            outcomes.add(table.outcomes().get(i).withOutput(chosen != null && chosen == i ? written : null));
         }
-        return new ShrinkReport(table.model(), table.data(), table.rows(), table.task(), table.score(),
-                table.original(), table.originalMetrics(), table.layers(), outcomes, table.retraining(),
-                table.scoreData());
+        return table.withOutcomes(outcomes);
     }
 
     private static void move(Path verified, Path target) {

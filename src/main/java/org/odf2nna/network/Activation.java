@@ -76,6 +76,23 @@ public record Activation(Kind kind, float alpha, float beta) {
         }
     }
 
+    /** A bound on |f(x) − f(y)| / |x − y|: how much the activation can magnify an error in its input. */
+    public double lipschitz() {
+        switch (kind) {
+            case LEAKY_RELU:
+            case ELU:
+                return Math.max(1, Math.abs(alpha));
+            case SELU:
+                return Math.abs(beta) * Math.max(1, Math.abs(alpha));
+            case SIGMOID:
+                return 0.25;
+            case HARD_SIGMOID:
+                return Math.abs(alpha);
+            default:
+                return 1;
+        }
+    }
+
     /** The ONNX operator name, for tables and messages. */
     public String onnxName() {
         switch (kind) {

@@ -122,6 +122,71 @@ public record DenseNetwork(InputPrefix prefix, List<DenseLayer> layers, OutputHe
         return -1;
     }
 
+    /** Unit roundoff of float32. */
+    private static final double FLOAT_ROUNDOFF = 0x1p-24;
+
+    /**
+     * A bound, per output value, on how far a runtime that computes this network in float32 (summing in any order)
+     * can be from {@link #forward}: each dense layer adds (inputs + 2) · u · Σ|x_i·w_ij| + |b_j| for its own
+     * rounding (the standard bound for a sum, u = 2^-24) to the error it receives through |W|, and activations and
+     * head magnify errors by at most their Lipschitz constants. Weights with large terms that cancel (which a
+     * least-squares refit can produce) legitimately widen the gap; a wrong graph misses by far more.
+     */
+    public double[] roundingBound(float[] chainInput, int rows) {
+        int width = inputs();
+        double[] bound = new double[rows * outputs()];
+        for (int r = 0; r < rows; r++) {
+            double[] h = new double[width];
+            for (int i = 0; i < width; i++) {
+                h[i] = chainInput[r * width + i];
+            }
+            double[] e = new double[width];
+            for (DenseLayer layer : layers) {
+                int units = layer.units();
+                float[] w = layer.weights();
+                float[] b = layer.bias();
+                double[] pre = new double[units];
+                double[] size = new double[units];
+                double[] received = new double[units];
+                for (int j = 0; j < units; j++) {
+                    pre[j] = b[j];
+                    size[j] = Math.abs(b[j]);
+                }
+                for (int i = 0; i < layer.inputs(); i++) {
+                    double hi = h[i];
+                    double ei = e[i];
+                    int base = i * units;
+                    for (int j = 0; j < units; j++) {
+                        double wij = w[base + j];
+                        pre[j] += hi * wij;
+                        size[j] += Math.abs(hi * wij);
+                        received[j] += ei * Math.abs(wij);
+                    }
+                }
+                double lipschitz = layer.activation().lipschitz();
+                double[] nextH = new double[units];
+                double[] nextE = new double[units];
+                for (int j = 0; j < units; j++) {
+                    nextH[j] = layer.activation().apply(pre[j]);
+                    nextE[j] = lipschitz * (received[j] + (layer.inputs() + 2) * FLOAT_ROUNDOFF * size[j]);
+                }
+                h = nextH;
+                e = nextE;
+            }
+            double head = this.head == OutputHead.LOG_SOFTMAX ? 2 : this.head == OutputHead.SIGMOID ? 0.25 : 1;
+            double worst = 0;
+            for (double v : e) {
+                worst = Math.max(worst, v);
+            }
+            for (int j = 0; j < e.length; j++) {
+                // Softmax and LogSoftmax mix every logit's error into each output.
+                bound[r * e.length + j] = this.head == OutputHead.SOFTMAX || this.head == OutputHead.LOG_SOFTMAX
+                        ? head * worst : head * e[j];
+            }
+        }
+        return bound;
+    }
+
     /** Widths as {@code 4-10-3}, the paper's way of writing an architecture. */
     public String architecture() {
         StringBuilder s = new StringBuilder();

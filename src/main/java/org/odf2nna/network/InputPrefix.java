@@ -22,4 +22,11 @@ public record InputPrefix(Kind kind, List<String> operations) {
     public boolean isEmpty() {
         return kind == Kind.NONE;
     }
+
+    /** Whether the prefix only changes the shape (values and their row-major order stay as they are). */
+    public boolean reshapesOnly() {
+        return kind == Kind.PREPROCESSING && !operations.isEmpty() && operations.stream().allMatch(
+                op -> op.equals("Flatten") || op.equals("Reshape") || op.equals("Identity") || op.equals("Squeeze")
+                        || op.equals("Unsqueeze"));
+    }
 }

@@ -12,11 +12,15 @@ import org.odf2nna.metrics.Metrics;
  * @param reductionPercent        share of the original parameters removed, in percent
  * @param unitsKept               units kept per hidden layer
  * @param layersAllBelowThreshold hidden layers in which no unit passed ε (each keeps its best unit)
- * @param pruned                  metrics of the pruned model without retraining (PWR), null without targets
+ * @param pruned                  metrics of the pruned model without retraining (PWR), null without targets, with
+ *                                the compensation the report names (the one written and retrained)
  * @param retrained               metrics after retraining (PR), null when not retrained
  * @param maxOutputDifference     largest difference between the written file's outputs in ONNX Runtime
  *                                and the internal network's on the sample rows
  * @param training                how retraining went, null when not retrained
+ * @param prunedMeanFolding       PWR with mean folding, null without targets
+ * @param prunedLeastSquares      PWR with least-squares compensation, null without targets or when not computed
+ * @param refit                   how least squares refitted each layer, empty when it did not run
  */
 public record EpsilonOutcome(
         double epsilon,
@@ -28,10 +32,28 @@ public record EpsilonOutcome(
         Metrics pruned,
         Metrics retrained,
         double maxOutputDifference,
-        TrainingSummary training) {
+        TrainingSummary training,
+        Metrics prunedMeanFolding,
+        Metrics prunedLeastSquares,
+        List<RefitLayer> refit) {
 
     public EpsilonOutcome {
         unitsKept = List.copyOf(unitsKept);
+        refit = refit == null ? List.of() : List.copyOf(refit);
+    }
+
+    /** An outcome that reports one compensation only. */
+    public EpsilonOutcome(double epsilon, String output, NetworkSummary network, double reductionPercent,
+            List<Integer> unitsKept, int layersAllBelowThreshold, Metrics pruned, Metrics retrained,
+            double maxOutputDifference, TrainingSummary training) {
+        this(epsilon, output, network, reductionPercent, unitsKept, layersAllBelowThreshold, pruned, retrained,
+                maxOutputDifference, training, null, null, List.of());
+    }
+
+    /** The same outcome, naming another output file (or none). */
+    public EpsilonOutcome withOutput(String newOutput) {
+        return new EpsilonOutcome(epsilon, newOutput, network, reductionPercent, unitsKept, layersAllBelowThreshold,
+                pruned, retrained, maxOutputDifference, training, prunedMeanFolding, prunedLeastSquares, refit);
     }
 
     /** An outcome without retraining. */

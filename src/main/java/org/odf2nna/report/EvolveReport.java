@@ -81,10 +81,15 @@ public record EvolveReport(
      * @param maxOutputDifference largest difference between the written file's outputs in ONNX Runtime and
      *                            the internal network's on the sample rows
      * @param training            how retraining went
+     * @param compensation        "lsq" or "mean": how the mask became the network of PWR, retrained and written
+     * @param prunedMeanFolding   PWR with mean folding, null without targets
+     * @param prunedLeastSquares  PWR with least squares (fitted on the training part of the split), null without
+     *                            targets
      */
     public record Outcome(String output, String mask, NetworkSummary network, double reductionPercent,
             List<Integer> unitsKept, List<String> featuresKept, double validation, Metrics pruned, Metrics retrained,
-            double maxOutputDifference, TrainingSummary training) {
+            double maxOutputDifference, TrainingSummary training, String compensation, Metrics prunedMeanFolding,
+            Metrics prunedLeastSquares) {
 
         public Outcome {
             unitsKept = List.copyOf(unitsKept);

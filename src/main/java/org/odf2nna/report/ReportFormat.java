@@ -65,7 +65,8 @@ public final class ReportFormat {
         } else {
             s.append("OR     no target column: metrics left out\n");
         }
-        s.append('\n').append("Unit ").append(report.score()).append(" per hidden layer (what ε is compared with):\n");
+        s.append('\n').append("Unit ").append(report.score()).append(report.score().equals("impact")
+                ? " (activation std × norm of the outgoing weights)" : "").append(" per hidden layer (what ε is compared with):\n");
         List<String[]> spread = new ArrayList<>();
         spread.add(new String[] {"layer", "node", "units", "min", "median", "max", "constant"});
         for (LayerSpread l : report.layers()) {
@@ -78,11 +79,18 @@ public final class ReportFormat {
         Metrics or = report.originalMetrics();
         String metric = or == null ? null : or.primaryName();
         boolean retrained = report.outcomes().stream().anyMatch(o -> o.retrained() != null);
+        boolean both = report.outcomes().stream()
+                .anyMatch(o -> o.prunedMeanFolding() != null && o.prunedLeastSquares() != null);
         List<String[]> rows = new ArrayList<>();
         List<String> head = new ArrayList<>(List.of("ε", "parameters", "reduction", "architecture", "units kept"));
         if (metric != null) {
             head.add("OR " + metric);
-            head.add("PWR " + metric);
+            if (both) {
+                head.add("PWR " + metric + " mean");
+                head.add("PWR " + metric + " lsq");
+            } else {
+                head.add("PWR " + metric);
+            }
             if (retrained) {
                 head.add("PR " + metric);
             }
@@ -110,7 +118,12 @@ public final class ReportFormat {
             row.add(kept.toString());
             if (metric != null) {
                 row.add(primary(or));
-                row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+                if (both) {
+                    row.add(o.prunedMeanFolding() == null ? "-" : primary(o.prunedMeanFolding()));
+                    row.add(o.prunedLeastSquares() == null ? "-" : primary(o.prunedLeastSquares()));
+                } else {
+                    row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+                }
                 if (retrained) {
                     row.add(o.retrained() == null ? "-" : primary(o.retrained()));
                 }
@@ -120,7 +133,11 @@ public final class ReportFormat {
         }
         appendColumns(s, rows, "  ");
         if (anyBelow) {
-            s.append("  * a hidden layer had no unit above ε; it keeps its single most variable unit\n");
+            s.append("  * a hidden layer had no unit above ε; it keeps its single highest-scoring unit\n");
+        }
+        CompensationSettings c = report.compensation();
+        if (c != null) {
+            s.append('\n').append(compensationLine(c, both, retrained));
         }
         Retraining r = report.retraining();
         if (r != null) {
@@ -176,11 +193,17 @@ public final class ReportFormat {
         EvolveReport.Outcome o = report.outcome();
         Metrics or = report.originalMetrics();
         String metric = or == null ? null : or.primaryName();
+        boolean both = o.prunedMeanFolding() != null && o.prunedLeastSquares() != null;
         List<String> head = new ArrayList<>(List.of("parameters", "reduction", "architecture",
                 features ? "features kept" : "units kept"));
         if (metric != null) {
             head.add("OR " + metric);
-            head.add("PWR " + metric);
+            if (both) {
+                head.add("PWR " + metric + " mean");
+                head.add("PWR " + metric + " lsq");
+            } else {
+                head.add("PWR " + metric);
+            }
             head.add("PR " + metric);
         }
         head.add("output");
@@ -200,13 +223,23 @@ public final class ReportFormat {
         }
         if (metric != null) {
             row.add(primary(or));
-            row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+            if (both) {
+                row.add(primary(o.prunedMeanFolding()));
+                row.add(primary(o.prunedLeastSquares()));
+            } else {
+                row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+            }
             row.add(o.retrained() == null ? "-" : primary(o.retrained()));
         }
         row.add(o.output());
         appendColumns(s, List.of(head.toArray(new String[0]), row.toArray(new String[0])), "  ");
         if (features) {
             s.append(String.format(Locale.ROOT, "  features kept: %s%n", String.join(", ", o.featuresKept())));
+        }
+        if (o.compensation() != null) {
+            s.append(String.format(Locale.ROOT, "%nCompensation: %s; the written model is retrained from it%n",
+                    o.compensation().equals("lsq") ? "least squares (the layer after each pruned one refitted on the "
+                            + "training part of the split)" : "mean folding"));
         }
         Retraining r = report.retraining();
         if (r != null) {
@@ -238,6 +271,21 @@ public final class ReportFormat {
             s.append("Charts:  ").append(String.join(", ", sweep.charts())).append('\n');
         }
         return s.toString();
+    }
+
+    private static String compensationLine(CompensationSettings c, boolean both, boolean retrained) {
+        String used = c.used().equals("lsq") ? "least squares (each layer after a pruned one refitted to the original's "
+                + "pre-activations)" : "mean folding (each dropped unit's mean folded into the next layer's bias)";
+        StringBuilder s = new StringBuilder("Compensation: ").append(used).append(retrained
+                ? "; the written models start retraining from it" : "; the written models use it");
+        if (c.fitData() != null) {
+            s.append(String.format(Locale.ROOT, ".%n              Least squares fitted on %s (%d rows, ridge %s)",
+                    c.fitData(), c.fitRows(), number(c.ridge())));
+        }
+        if (both) {
+            s.append("; PWR is shown with both");
+        }
+        return s.append(String.format(Locale.ROOT, ".%n")).toString();
     }
 
     private static String retrainingLine(Retraining r) {

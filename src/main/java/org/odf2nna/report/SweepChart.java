@@ -16,8 +16,8 @@ import org.odf2nna.metrics.Metrics;
 
 /**
  * The metric of every model of a sweep against its parameter count, as the paper's Figures 7–9 plot it:
- * the original model, the pruned models without (PWR) and with (PR) retraining, the chosen one, and the
- * scratch-trained comparison when there is one. Written as PNG and SVG with XChart.
+ * the original model, the pruned models without (PWR) and with (PR) retraining, the pruned models with the other
+ * compensation, the chosen one, and the scratch-trained comparison when there is one. Written as PNG and SVG with XChart.
  */
 public final class SweepChart {
 
@@ -39,13 +39,20 @@ public final class SweepChart {
         List<Double> x = new ArrayList<>();
         List<Double> pwr = new ArrayList<>();
         List<Double> pr = new ArrayList<>();
+        // PWR with the compensation that was not used, when the report has it
+        boolean usedLsq = table.compensation() != null && table.compensation().used().equals("lsq");
+        List<Double> otherPwr = new ArrayList<>();
         for (EpsilonOutcome o : table.outcomes()) {
             x.add((double) o.network().parameters());
             pwr.add(value(o.pruned(), percent));
             pr.add(value(o.retrained(), percent));
+            otherPwr.add(value(usedLsq ? o.prunedMeanFolding() : o.prunedLeastSquares(), percent));
         }
         List<Series> series = new ArrayList<>();
         series.add(new Series(PWR, x, pwr));
+        if (table.compensation() != null && otherPwr.stream().anyMatch(v -> !Double.isNaN(v))) {
+            series.add(new Series(usedLsq ? PWR_MEAN : PWR_LSQ, x, otherPwr));
+        }
         if (pr.stream().anyMatch(v -> !Double.isNaN(v))) {
             series.add(new Series(PR, x, pr));
         }
@@ -66,6 +73,8 @@ public final class SweepChart {
 
     static final String PWR = "pruned, not retrained (PWR)";
     static final String PR = "pruned and retrained (PR)";
+    static final String PWR_MEAN = "pruned with mean folding instead, not retrained";
+    static final String PWR_LSQ = "pruned with least squares instead, not retrained";
     static final String OR = "original (OR)";
     static final String SCRATCH = "chosen topology trained from scratch";
 
@@ -92,6 +101,9 @@ public final class SweepChart {
                 drawn.setMarker(SeriesMarkers.DIAMOND);
             } else if (s.label().equals(PR)) {
                 drawn.setMarker(SeriesMarkers.CIRCLE);
+            } else if (s.label().equals(PWR_MEAN) || s.label().equals(PWR_LSQ)) {
+                drawn.setMarker(SeriesMarkers.DIAMOND);
+                drawn.setMarkerColor(Color.LIGHT_GRAY);
             } else if (s.label().equals(OR)) {
                 drawn.setMarker(SeriesMarkers.SQUARE);
             } else if (s.label().equals(SCRATCH)) {

@@ -67,6 +67,30 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
     }
 
     /**
+     * No change of coordinates: the network trains on the model's own inputs and targets. Only for measuring what
+     * the standardisation buys (see {@code Retrainer}).
+     */
+    public static Conditioning identity(int width) {
+        double[] scale = new double[width];
+        java.util.Arrays.fill(scale, 1);
+        return new Conditioning(new double[width], scale, 0, 1);
+    }
+
+    /** Rows {@code from .. from+rows-1} of inputs in training coordinates, mapped back to the model's (a new array). */
+    public float[] toModelInputs(float[] standardised, int from, int rows) {
+        int width = inputMean.length;
+        float[] x = new float[rows * width];
+        for (int r = 0; r < rows; r++) {
+            int in = (from + r) * width;
+            int out = r * width;
+            for (int c = 0; c < width; c++) {
+                x[out + c] = (float) (standardised[in + c] * inputScale[c] + inputMean[c]);
+            }
+        }
+        return x;
+    }
+
+    /**
      * The maps for the given inputs only. Each input is standardised on its own, so this equals the
      * conditioning fitted on those columns alone.
      */

@@ -133,4 +133,81 @@ class DenseNetworkTest {
         assertEquals(network.head(), replaced.head());
         assertEquals(network.prefix(), replaced.prefix());
     }
+
+    /** The network computed in float32 with sums in the given order (forward or backward over the inputs). */
+    private static float[] forwardFloat(DenseNetwork network, float[] x, int rows, boolean backwards) {
+        float[] h = x;
+        for (DenseLayer layer : network.layers()) {
+            float[] w = layer.weights();
+            float[] b = layer.bias();
+            int in = layer.inputs();
+            int units = layer.units();
+            float[] out = new float[rows * units];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < units; j++) {
+                    float acc = b[j];
+                    for (int k = 0; k < in; k++) {
+                        int i = backwards ? in - 1 - k : k;
+                        acc += h[r * in + i] * w[i * units + j];
+                    }
+                    out[r * units + j] = layer.activation().apply(acc);
+                }
+            }
+            h = out;
+        }
+        network.head().apply(h, rows, network.outputs());
+        return h;
+    }
+
+    @Test
+    void roundingBoundCoversFloat32SumsOfCancellingWeightsAndNothingMore() {
+        Random random = new Random(21);
+        // Large activations and output weights that cancel: the float32 sums lose far more than 1e-4 + 1e-3·|v|.
+        int hidden = 60;
+        float[] w1 = new float[3 * hidden];
+        float[] b1 = new float[hidden];
+        for (int j = 0; j < hidden; j++) {
+            w1[j] = 1;
+            w1[hidden + j] = (float) (0.01 * random.nextGaussian());
+            w1[2 * hidden + j] = (float) (0.01 * random.nextGaussian());
+            b1[j] = 5000;
+        }
+        float[] w2 = new float[hidden * 2];
+        for (int j = 0; j < hidden; j++) {
+            w2[j * 2] = j % 2 == 0 ? 40 : -40;
+            w2[j * 2 + 1] = (float) random.nextGaussian();
+        }
+        DenseNetwork network = new DenseNetwork(InputPrefix.NONE, List.of(
+                new DenseLayer(3, hidden, w1, b1, Activation.RELU),
+                new DenseLayer(hidden, 2, w2, new float[2], Activation.IDENTITY)), OutputHead.NONE);
+        int rows = 64;
+        float[] x = randomInput(random, rows * 3);
+        float[] reference = network.forward(x, rows);
+        double[] bound = network.roundingBound(x, rows);
+        double beyondTolerance = 0;
+        for (boolean backwards : new boolean[] {false, true}) {
+            float[] f = forwardFloat(network, x, rows, backwards);
+            for (int i = 0; i < f.length; i++) {
+                double diff = Math.abs(f[i] - reference[i]);
+                beyondTolerance = Math.max(beyondTolerance, diff - (1e-4 + 1e-3 * Math.abs(reference[i])));
+                assertTrue(diff <= bound[i], "value " + i + ": " + diff + " beyond the bound " + bound[i]);
+            }
+        }
+        assertTrue(beyondTolerance > 0, "the case must need the bound");
+        // a wrong weight is still caught: the bound (a worst case, n·u per sum) stays far below what changing one weight
+        // by a fortieth of its size moves
+        float[] wrong = w2.clone();
+        wrong[0] += 1;
+        DenseNetwork broken = network.withLayers(List.of(network.layer(0),
+                new DenseLayer(hidden, 2, wrong, new float[2], Activation.IDENTITY)));
+        float[] moved = broken.forward(x, rows);
+        for (int r = 0; r < rows; r++) {
+            assertTrue(Math.abs(moved[r * 2] - reference[r * 2]) > 10 * bound[r * 2], "row " + r);
+        }
+        // an ordinary small network gets a bound below the fixed tolerance of 1e-4
+        DenseNetwork plain = net(random, OutputHead.SOFTMAX, 4, 8, 3);
+        for (double v : plain.roundingBound(randomInput(random, 40), 10)) {
+            assertTrue(v < 1e-4, "bound " + v);
+        }
+    }
 }

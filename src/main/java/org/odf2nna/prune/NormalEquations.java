@@ -1,0 +1,270 @@
+package org.odf2nna.prune;
+
+import java.util.Arrays;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+
+/**
+ * The normal equations of a least-squares fit of targets Z (n × m) from features H (n × k) plus a constant,
+ * accumulated row batch by row batch in double precision: memory is O((k+1)·(k+1+m)), whatever n.
+ *
+ * <p>With A = [H − 1·hShiftᵀ, 1] and Y = Z − 1·zShiftᵀ it holds G = AᵀA, R = AᵀY and the column sums of Y².
+ * The shifts only make the sums better conditioned (they should be close to the column means; the
+ * caller's estimate of them is good enough) and are undone in {@link #solve}: the solution is for the
+ * unshifted problem.
+ *
+ * <p>{@link #solve} minimises ‖[H, 1]·X − Z‖² + λ·‖W − W₀‖² over X = [W; b], a ridge term that pulls the
+ * weights W (not the bias b) towards a prior W₀. With the prior a feasible solution X₀ = [W₀; b₀], the
+ * solution's residual is never larger than the prior's: residual(X) ≤ residual(X) + λ‖W − W₀‖² ≤
+ * residual(X₀). λ = ridge · trace(Cov(H))·n / k: {@code ridge} is relative to the average variance of the
+ * features (times the rows), so its meaning does not depend on the features' scale.
+ */
+public final class NormalEquations {
+
+    /** Rows converted to a dense double matrix at a time. */
+    private static final int CHUNK = 512;
+
+    private final int features;
+    private final int targets;
+    private final double[] featureShift;
+    private final double[] targetShift;
+    private final DMatrixRMaj gram;
+    private final DMatrixRMaj cross;
+    private final double[] targetSquares;
+    private long rows;
+
+    /**
+     * @param featureShift k values subtracted from every feature row (e.g. estimates of the column means)
+     * @param targetShift  m values subtracted from every target row
+     */
+    public NormalEquations(double[] featureShift, double[] targetShift) {
+        this.features = featureShift.length;
+        this.targets = targetShift.length;
+        if (targets == 0) {
+            throw new IllegalArgumentException("no targets to fit");
+        }
+        this.featureShift = featureShift.clone();
+        this.targetShift = targetShift.clone();
+        this.gram = new DMatrixRMaj(features + 1, features + 1);
+        this.cross = new DMatrixRMaj(features + 1, targets);
+        this.targetSquares = new double[targets];
+    }
+
+    public int features() {
+        return features;
+    }
+
+    public int targets() {
+        return targets;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    /** Adds {@code n} rows: {@code h} holds n × k features, {@code z} n × m targets, both row-major. */
+    public void add(float[] h, float[] z, int n) {
+        if (h.length < (long) n * features || z.length < (long) n * targets) {
+            throw new IllegalArgumentException("need " + n + "x" + features + " features and " + n + "x" + targets
+                    + " targets");
+        }
+        int width = features + 1;
+        DMatrixRMaj a = new DMatrixRMaj(Math.min(n, CHUNK), width);
+        DMatrixRMaj y = new DMatrixRMaj(Math.min(n, CHUNK), targets);
+        DMatrixRMaj g = new DMatrixRMaj(width, width);
+        for (int from = 0; from < n; from += CHUNK) {
+            int c = Math.min(CHUNK, n - from);
+            a.reshape(c, width);
+            y.reshape(c, targets);
+            double[] ad = a.data;
+            double[] yd = y.data;
+            for (int r = 0; r < c; r++) {
+                int hb = (from + r) * features;
+                int ab = r * width;
+                for (int j = 0; j < features; j++) {
+                    ad[ab + j] = h[hb + j] - featureShift[j];
+                }
+                ad[ab + features] = 1;
+                int zb = (from + r) * targets;
+                int yb = r * targets;
+                for (int u = 0; u < targets; u++) {
+                    double v = z[zb + u] - targetShift[u];
+                    yd[yb + u] = v;
+                    targetSquares[u] += v * v;
+                }
+            }
+            CommonOps_DDRM.multInner(a, g);
+            CommonOps_DDRM.addEquals(gram, g);
+            CommonOps_DDRM.multAddTransA(a, y, cross);
+            rows += c;
+        }
+    }
+
+    /** Adds the sums of another accumulator with the same shifts (rows fitted elsewhere, e.g. another thread). */
+    public void merge(NormalEquations other) {
+        if (!Arrays.equals(other.featureShift, featureShift) || !Arrays.equals(other.targetShift, targetShift)) {
+            throw new IllegalArgumentException("normal equations with different shifts cannot be merged");
+        }
+        CommonOps_DDRM.addEquals(gram, other.gram);
+        CommonOps_DDRM.addEquals(cross, other.cross);
+        for (int u = 0; u < targets; u++) {
+            targetSquares[u] += other.targetSquares[u];
+        }
+        rows += other.rows;
+    }
+
+    /**
+     * A solution: weights {@code [k][m]} row-major and bias for the unshifted problem, in double, with the
+     * ridge λ that was used, how the system was solved, and the residual sums of squares of the solution and of
+     * the prior over the accumulated rows.
+     */
+    public record Solution(double[] weights, double[] bias, double lambda, String solver, double residual,
+            double priorResidual) {
+    }
+
+    /**
+     * Solves (G + λD)·X = R + λD·X₀ (D: the identity on the weight rows, zero on the bias row), by Cholesky; when
+     * that fails (λ = 0 with collinear features), by the SVD pseudo-inverse, which gives the minimum-norm
+     * solution of the change from the prior.
+     *
+     * @param priorWeights W₀, {@code [k][m]} row-major
+     * @param priorBias    b₀, m values
+     * @param ridge        λ relative to the features' average variance times the rows; ≥ 0
+     */
+    public Solution solve(float[] priorWeights, float[] priorBias, double ridge) {
+        if (priorWeights.length != features * targets || priorBias.length != targets) {
+            throw new IllegalArgumentException("prior of " + priorWeights.length + " weights and " + priorBias.length
+                    + " biases for " + features + "x" + targets);
+        }
+        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+            throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
+        }
+        if (rows == 0) {
+            throw new IllegalStateException("no rows were added");
+        }
+        int width = features + 1;
+        DMatrixRMaj prior = shiftedPrior(priorWeights, priorBias);
+        double lambda = ridge * scale();
+        DMatrixRMaj system = gram.copy();
+        DMatrixRMaj rhs = cross.copy();
+        for (int j = 0; j < features; j++) {
+            system.add(j, j, lambda);
+            for (int u = 0; u < targets; u++) {
+                rhs.add(j, u, lambda * prior.get(j, u));
+            }
+        }
+        DMatrixRMaj x = new DMatrixRMaj(width, targets);
+        String solver = "cholesky";
+        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(width);
+        boolean solved = chol.setA(system.copy());
+        if (solved) {
+            // Cholesky succeeds on some numerically singular systems; refuse a factor whose diagonal spans more
+            // than 7 orders of magnitude (a condition number above about 1e14).
+            CholeskyDecomposition_F64<DMatrixRMaj> factor = chol.getDecomposition();
+            DMatrixRMaj l = factor.getT(null);
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
+            for (int j = 0; j < width; j++) {
+                double dj = Math.abs(l.get(j, j));
+                min = Math.min(min, dj);
+                max = Math.max(max, dj);
+            }
+            solved = min > 1e-7 * max;
+            if (solved) {
+                chol.solve(rhs.copy(), x);
+                solved = allFinite(x);
+            }
+        }
+        if (!solved) {
+            // Singular or nearly: solve for the change from the prior, so that the minimum-norm answer stays at
+            // the prior along the directions the rows do not determine.
+            DMatrixRMaj change = new DMatrixRMaj(width, targets);
+            DMatrixRMaj residualRhs = new DMatrixRMaj(width, targets);
+            CommonOps_DDRM.mult(system, prior, residualRhs);
+            CommonOps_DDRM.subtract(rhs, residualRhs, residualRhs);
+            LinearSolverDense<DMatrixRMaj> pinv = LinearSolverFactory_DDRM.pseudoInverse(true);
+            if (!pinv.setA(system.copy())) {
+                throw new IllegalStateException("the least-squares system could not be decomposed");
+            }
+            pinv.solve(residualRhs, change);
+            CommonOps_DDRM.add(prior, change, x);
+            solver = "pseudo-inverse";
+        }
+        double residual = residual(x);
+        double priorResidual = residual(prior);
+        double[] w = new double[features * targets];
+        double[] b = new double[targets];
+        for (int u = 0; u < targets; u++) {
+            double bias = x.get(features, u) + targetShift[u];
+            for (int j = 0; j < features; j++) {
+                double wj = x.get(j, u);
+                w[j * targets + u] = wj;
+                bias -= featureShift[j] * wj;
+            }
+            b[u] = bias;
+        }
+        return new Solution(w, b, lambda, solver, residual, priorResidual);
+    }
+
+    /**
+     * The unit of λ: n times the features' average variance (trace of their covariance over k), from the
+     * accumulated sums; n when the features do not vary at all.
+     */
+    double scale() {
+        if (features == 0) {
+            return 0;
+        }
+        double n = gram.get(features, features);
+        double trace = 0;
+        for (int j = 0; j < features; j++) {
+            double s = gram.get(j, features);
+            trace += Math.max(0, gram.get(j, j) - s * s / n);
+        }
+        double average = trace / features;
+        return average > 0 ? average : n;
+    }
+
+    /** ‖A·X − Y‖² over the accumulated rows, from the sums: Σz² − 2·tr(XᵀR) + tr(XᵀGX). */
+    private double residual(DMatrixRMaj x) {
+        DMatrixRMaj gx = new DMatrixRMaj(features + 1, targets);
+        CommonOps_DDRM.mult(gram, x, gx);
+        double total = 0;
+        for (int u = 0; u < targets; u++) {
+            double quadratic = 0;
+            double linear = 0;
+            for (int j = 0; j <= features; j++) {
+                quadratic += x.get(j, u) * gx.get(j, u);
+                linear += x.get(j, u) * cross.get(j, u);
+            }
+            total += targetSquares[u] - 2 * linear + quadratic;
+        }
+        return Math.max(0, total);
+    }
+
+    /** The prior in the shifted coordinates: the same weights, bias b₀ + hShift·W₀ − zShift. */
+    private DMatrixRMaj shiftedPrior(float[] priorWeights, float[] priorBias) {
+        DMatrixRMaj p = new DMatrixRMaj(features + 1, targets);
+        for (int u = 0; u < targets; u++) {
+            double bias = priorBias[u] - targetShift[u];
+            for (int j = 0; j < features; j++) {
+                double w = priorWeights[j * targets + u];
+                p.set(j, u, w);
+                bias += featureShift[j] * w;
+            }
+            p.set(features, u, bias);
+        }
+        return p;
+    }
+
+    private static boolean allFinite(DMatrixRMaj m) {
+        for (int i = 0; i < m.getNumElements(); i++) {
+            if (!Double.isFinite(m.data[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,75 @@
+package org.odf2nna.prune;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.odf2nna.network.DenseNetwork;
+
+/**
+ * What ε is compared with, per hidden unit.
+ *
+ * <ul>
+ * <li>{@link #STD}, the paper's score: the standard deviation s_j of unit j's activation over the rows, in
+ *     the units of the activation (a ReLU or Tanh output).</li>
+ * <li>{@link #IMPACT}: s_j · ‖W_{l+1}[j, :]‖₂, the weights leaving unit j into the next layer. Replacing unit
+ *     j by its mean changes the next layer's pre-activation u by (h_j − m_j)·W[j, u], whose standard
+ *     deviation over the rows is s_j·|W[j, u]|; the score is the root of the sum of those variances over the
+ *     next layer's units, so ε is in the units of the next layer's pre-activation. A unit that varies a lot
+ *     but whose outgoing weights are tiny is cheap to drop, and the std score cannot see that.</li>
+ * </ul>
+ */
+public enum UnitScore {
+    STD("std"),
+    IMPACT("impact");
+
+    private final String cliName;
+
+    UnitScore(String cliName) {
+        this.cliName = cliName;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    /** Parses {@code std} or {@code impact} (case-insensitive); null for anything else. */
+    public static UnitScore parse(String text) {
+        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        for (UnitScore s : values()) {
+            if (s.cliName.equals(t)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** One score per unit of each hidden layer of {@code network}, from its unit statistics. */
+    public List<double[]> scores(UnitStatistics statistics, DenseNetwork network) {
+        if (statistics.layerCount() != network.hiddenLayerCount()) {
+            throw new IllegalArgumentException("statistics for " + statistics.layerCount() + " layers, network has "
+                    + network.hiddenLayerCount() + " hidden layers");
+        }
+        List<double[]> scores = new ArrayList<>();
+        for (int l = 0; l < statistics.layerCount(); l++) {
+            double[] s = statistics.std(l);
+            if (s.length != network.layer(l).units()) {
+                throw new IllegalArgumentException("layer " + (l + 1) + ": statistics for " + s.length
+                        + " units, the layer has " + network.layer(l).units());
+            }
+            if (this == IMPACT) {
+                float[] next = network.layer(l + 1).weights();
+                int units = network.layer(l + 1).units();
+                for (int j = 0; j < s.length; j++) {
+                    double sum = 0;
+                    for (int u = 0; u < units; u++) {
+                        double w = next[j * units + u];
+                        sum += w * w;
+                    }
+                    s[j] *= Math.sqrt(sum);
+                }
+            }
+            scores.add(s);
+        }
+        return scores;
+    }
+}
