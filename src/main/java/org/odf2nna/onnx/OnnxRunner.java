@@ -173,7 +173,12 @@ public final class OnnxRunner implements AutoCloseable {
     private static float[] toFloats(OnnxTensor tensor) {
         OnnxJavaType type = tensor.getInfo().type;
         if (type == OnnxJavaType.FLOAT) {
+            // getFloatBuffer() already copies into a heap buffer: take its array rather than copy again.
             FloatBuffer buffer = tensor.getFloatBuffer();
+            if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+                    && buffer.remaining() == buffer.array().length) {
+                return buffer.array();
+            }
             float[] values = new float[buffer.remaining()];
             buffer.get(values);
             return values;

@@ -3,8 +3,8 @@ package org.odf2nna.prune;
 /**
  * Per-column mean and variance of a stream of row batches, in double precision, in O(columns) memory.
  *
- * <p>Each batch is reduced with two passes over its own rows (mean, then squared deviations) and merged
- * with Chan et al.'s pairwise update, which stays accurate where the naive {@code E[x²] − E[x]²} loses
+ * <p>Each batch is reduced in one pass of deviations from its first row (the shifted-data algorithm) and
+ * merged with Chan et al.'s pairwise update, which stays accurate where the naive {@code E[x²] − E[x]²} loses
  * everything (large means, small spreads: exactly the nearly constant units we look for).
  */
 public final class RunningMoments {
@@ -16,6 +16,7 @@ public final class RunningMoments {
 
     private final double[] batchMean;
     private final double[] batchM2;
+    private final double[] shift;
 
     public RunningMoments(int columns) {
         this.columns = columns;
@@ -23,6 +24,7 @@ public final class RunningMoments {
         this.m2 = new double[columns];
         this.batchMean = new double[columns];
         this.batchM2 = new double[columns];
+        this.shift = new double[columns];
     }
 
     public int columns() {
@@ -41,23 +43,26 @@ public final class RunningMoments {
         if (values.length < (long) rows * columns) {
             throw new IllegalArgumentException("batch holds " + values.length + " values, need " + rows + "x" + columns);
         }
+        // One pass over the batch, shifted by its first row: sums of d = x − x₀ and d² in double stay accurate
+        // because x₀ lies within the column's own spread (no large mean left to cancel).
         java.util.Arrays.fill(batchMean, 0);
         java.util.Arrays.fill(batchM2, 0);
-        for (int r = 0; r < rows; r++) {
+        double[] shift = this.shift;
+        for (int c = 0; c < columns; c++) {
+            shift[c] = values[c];
+        }
+        for (int r = 1; r < rows; r++) {
             int base = r * columns;
             for (int c = 0; c < columns; c++) {
-                batchMean[c] += values[base + c];
+                double d = values[base + c] - shift[c];
+                batchMean[c] += d;
+                batchM2[c] += d * d;
             }
         }
         for (int c = 0; c < columns; c++) {
-            batchMean[c] /= rows;
-        }
-        for (int r = 0; r < rows; r++) {
-            int base = r * columns;
-            for (int c = 0; c < columns; c++) {
-                double d = values[base + c] - batchMean[c];
-                batchM2[c] += d * d;
-            }
+            double sum = batchMean[c];
+            batchMean[c] = shift[c] + sum / rows;
+            batchM2[c] = Math.max(0, batchM2[c] - sum * sum / rows);
         }
         merge(rows, batchMean, batchM2);
     }
