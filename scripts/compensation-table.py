@@ -132,11 +132,21 @@ def test_figure(metrics, regression):
     return figure(metrics["mse"] if regression else metrics["accuracy"], regression)
 
 
-def summary(o, key, metric, regression):
+def summary(o, key, metric, regression, original_test):
     if o is None:
         return None
+    value = o[metric]["mse" if regression else "accuracy"]
     return {"reduction": o["reductionPercent"], "architecture": o["network"]["architecture"],
-            "val": o["training"][key], "test": test_figure(o[metric], regression)}
+            "val": o["training"][key], "test": test_figure(o[metric], regression),
+            "testWithin": within(value, original_test, regression)}
+
+
+def cut_of(first):
+    """The largest reduction that qualified without retraining: retraining starts from there upwards."""
+    table = first["table"]
+    pwr = best(table["outcomes"], "validationBefore", table["retraining"]["originalValidationMetric"],
+               table["task"] == "regression")
+    return 0 if pwr is None else pwr["reductionPercent"]
 
 
 def main():
@@ -151,7 +161,9 @@ def main():
     parser.add_argument("--compensations", default=",".join(COMPENSATIONS))
     parser.add_argument("--write", default=os.path.join(ROOT, "docs", "COMPENSATION.md"),
                         help="Markdown file whose generated section is replaced ('-': print only)")
-    parser.add_argument("--json", default=None, help="also save every sweep report into this folder")
+    parser.add_argument("--json", default=None, help="also save every sweep report (and its wall time) into this folder")
+    parser.add_argument("--from-json", default=None,
+                        help="render from the reports a run saved with --json instead of running the sweeps again")
     args = parser.parse_args()
     shared = os.path.abspath(args.shared)
     models = MODELS if args.models is None else [m for m in MODELS if m[0] in args.models.split(",")]
@@ -166,36 +178,43 @@ def main():
                 training += ["--learning-rate", args.learning_rate]
             for score in args.scores.split(","):
                 for compensation in args.compensations.split(","):
-                    pruning = ["--score", score, "--compensate", compensation]
-                    first, t1 = sweep(shared, name, tmp, "%s-%s-0" % (score, compensation),
-                                      pruning + ["--steps", str(args.steps), "--retrain-epochs", "0"])
-                    save(args, name, "%s-%s-0" % (score, compensation), first)
+                    tag0 = "%s-%s-0" % (score, compensation)
+                    tag1 = "%s-%s-%d" % (score, compensation, epochs)
+                    if args.from_json:
+                        first, t1 = load(args.from_json, name, tag0)
+                        second, t2 = load(args.from_json, name, tag1)
+                    else:
+                        pruning = ["--score", score, "--compensate", compensation]
+                        first, t1 = sweep(shared, name, tmp, tag0,
+                                          pruning + ["--steps", str(args.steps), "--retrain-epochs", "0"])
+                        save(args, name, tag0, first, t1)
+                        epsilons = [o["epsilon"] for o in first["table"]["outcomes"]
+                                    if o["reductionPercent"] >= cut_of(first)]
+                        second, t2 = sweep(shared, name, tmp, tag1,
+                                           pruning + ["--epsilon", ",".join(repr(e) for e in epsilons)] + training)
+                        save(args, name, tag1, second, t2)
                     table = first["table"]
                     regression = table["task"] == "regression"
                     original_val = table["retraining"]["originalValidationMetric"]
                     outcomes = table["outcomes"]
                     pwr = best(outcomes, "validationBefore", original_val, regression)
-                    cut = 0 if pwr is None else pwr["reductionPercent"]
-                    epsilons = [o["epsilon"] for o in outcomes if o["reductionPercent"] >= cut]
-                    second, t2 = sweep(shared, name, tmp, "%s-%s-%d" % (score, compensation, epochs),
-                                       pruning + ["--epsilon", ",".join(repr(e) for e in epsilons)] + training)
-                    save(args, name, "%s-%s-%d" % (score, compensation, epochs), second)
                     retrained = second["table"]["outcomes"]
                     pr = best(retrained, "validationAfter", original_val, regression)
                     hindsight = best_on_test(retrained, table["originalMetrics"], regression)
+                    original_test = table["originalMetrics"]["mse" if regression else "accuracy"]
                     row = {"name": name, "target": target, "score": score, "compensation": compensation,
-                           "seconds": t1 + t2, "retrained": len(epsilons), "steps": len(outcomes), "epochs": epochs,
+                           "seconds": t1 + t2, "retrained": len(retrained), "steps": len(outcomes), "epochs": epochs,
                            "regression": regression, "originalVal": original_val,
                            "originalTest": test_figure(table["originalMetrics"], regression),
-                           "pwr": summary(pwr, "validationBefore", "pruned", regression),
-                           "pr": summary(pr, "validationAfter", "retrained", regression),
-                           "hindsight": summary(hindsight, "validationAfter", "retrained", regression)}
+                           "pwr": summary(pwr, "validationBefore", "pruned", regression, original_test),
+                           "pr": summary(pr, "validationAfter", "retrained", regression, original_test),
+                           "hindsight": summary(hindsight, "validationAfter", "retrained", regression, original_test)}
                     rows.append(row)
                     print("%s %s %s: %.0f s; without retraining %s; with %s; hindsight %s" % (
                         name, score, compensation, t1 + t2, describe(row["pwr"]), describe(row["pr"]),
                         describe(row["hindsight"])), file=sys.stderr)
                     sys.stderr.flush()
-    elapsed = time.time() - total
+    elapsed = sum(r["seconds"] for r in rows) if args.from_json else time.time() - total
     text = "\n".join(render(rows, args, elapsed)) + "\n"
     if args.write == "-":
         sys.stdout.write(text)
@@ -211,11 +230,19 @@ def main():
     print("wrote %s (%.0f min)" % (args.write, elapsed / 60), file=sys.stderr)
 
 
-def save(args, name, tag, report):
+def save(args, name, tag, report, seconds):
     if args.json:
         os.makedirs(args.json, exist_ok=True)
         with open(os.path.join(args.json, "%s-%s.json" % (name, tag)), "w") as f:
             json.dump(report, f, indent=1)
+        with open(os.path.join(args.json, "%s-%s.seconds" % (name, tag)), "w") as f:
+            f.write("%.3f\n" % seconds)
+
+
+def load(folder, name, tag):
+    report = json.load(open(os.path.join(folder, "%s-%s.json" % (name, tag))))
+    timing = os.path.join(folder, "%s-%s.seconds" % (name, tag))
+    return report, float(open(timing).read()) if os.path.exists(timing) else 0.0
 
 
 def describe(choice):
@@ -227,12 +254,15 @@ def describe(choice):
 def cell(choice, regression):
     if choice is None:
         return "none"
-    return "**%.1f%%** %s<br>val %s, test %s" % (choice["reduction"], choice["architecture"],
-                                                figure(choice["val"], regression), choice["test"])
+    return "**%.1f%%** %s<br>val %s, test %s %s" % (choice["reduction"], choice["architecture"],
+                                                   figure(choice["val"], regression), choice["test"],
+                                                   "✓" if choice["testWithin"] else "✗")
 
 
 def render(rows, args, elapsed):
-    lines = ["| model (target) | score | compensation | without retraining | with retraining | "
+    lines = ["Each cell: the largest reduction chosen on the validation half, its architecture, its validation and test-half "
+             "metric, ✓/✗: whether the test-half metric is within the tolerance of the original's test-half metric.", "",
+             "| model (target) | score | compensation | without retraining | with retraining | "
              "hindsight: largest retrained reduction within tolerance on the test half | time |",
              "|---|---|---|---|---|---|---|"]
     last = None
@@ -249,8 +279,9 @@ def render(rows, args, elapsed):
             model, row["score"], row["compensation"], cell(row["pwr"], regression), cell(row["pr"], regression),
             "none" if hindsight is None else "%.1f%% %s, test %s" % (
                 hindsight["reduction"], hindsight["architecture"], hindsight["test"]), row["seconds"]))
-    lines += ["", "Largest reduction against the target (chosen on the validation rows; test metric in brackets):", "",
-              "| model | target | without retraining | with retraining | reached |", "|---|---|---|---|---|"]
+    lines += ["", "Largest reduction against the target (chosen on the validation half; test-half metric in brackets, ✓ when "
+              "it is within the same tolerance of the original's test-half metric, ✗ when it is not):", "",
+              "| model | target | without retraining | with retraining | target reached (chosen on validation) |", "|---|---|---|---|---|"]
     names = []
     for row in rows:
         if row["name"] not in names:
@@ -264,8 +295,8 @@ def render(rows, args, elapsed):
                 cells.append("none")
                 continue
             top = max(candidates, key=lambda r: r[key]["reduction"])
-            cells.append("%.1f%% (%s, %s; test %s)" % (top[key]["reduction"], top["score"], top["compensation"],
-                                                     top[key]["test"]))
+            cells.append("%.1f%% (%s, %s; test %s %s)" % (top[key]["reduction"], top["score"], top["compensation"],
+                                                        top[key]["test"], "✓" if top[key]["testWithin"] else "✗"))
         top = max([r["pr"]["reduction"] for r in mine if r["pr"] is not None] or [0])
         lines.append("| %s | %d%% | %s | %s | %s |" % (name, mine[0]["target"], cells[0], cells[1],
                                                      "yes" if top >= mine[0]["target"] else "no"))
