@@ -6,6 +6,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.metrics.Task;
+import org.odf2nna.tf.TfSessions;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read CSV rows and run a model. */
@@ -26,15 +27,19 @@ final class DataOptions {
     int batchSize;
 
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
-            description = "cpu or cuda (cuda needs the gpu build: ./mvnw -Pgpu package). Default: ${DEFAULT-VALUE}.")
+            description = "cpu or cuda: where ONNX Runtime scores and evaluates and TensorFlow retrains (cuda needs "
+                    + "the gpu build, ./mvnw -Pgpu package, and CUDA 12). Default: ${DEFAULT-VALUE}.")
     String device;
 
     Task task() {
         return task == null ? null : Task.parse(task);
     }
 
+    /** The device; TensorFlow is kept off the GPU unless it is cuda. */
     Device device() {
-        return Device.parse(device);
+        Device parsed = Device.parse(device);
+        TfSessions.allowGpu(parsed == Device.CUDA);
+        return parsed;
     }
 
     /** The rows of {@code csv}; the feature count is filled in from the model later. */

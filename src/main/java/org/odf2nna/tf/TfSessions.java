@@ -26,12 +26,20 @@ public final class TfSessions {
 
     private static final int THREADS = threads(System.getProperty(THREADS_PROPERTY), System.getenv(THREADS_ENV));
 
-    private static final ConfigProto CONFIG = ConfigProto.newBuilder()
-            .setIntraOpParallelismThreads(THREADS)
-            .setInterOpParallelismThreads(1)
-            .build();
+    /** Whether TensorFlow may use a GPU; read when a session opens (TensorFlow fixes its devices on the first). */
+    private static volatile boolean gpuAllowed;
+
 
     private TfSessions() {
+    }
+
+    /**
+     * Lets TensorFlow place operations on a GPU ({@code --device cuda}, with the GPU build) or keeps it on the
+     * CPU (the default: TensorFlow's GPU build would otherwise take any GPU it sees). Call it before the first
+     * session of the process.
+     */
+    public static void allowGpu(boolean allowed) {
+        gpuAllowed = allowed;
     }
 
     /** The intra-op thread count every session uses. */
@@ -59,14 +67,20 @@ public final class TfSessions {
     }
 
     public static ConfigProto config() {
-        return CONFIG;
+        ConfigProto.Builder config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(THREADS)
+                .setInterOpParallelismThreads(1);
+        if (!gpuAllowed) {
+            config.putDeviceCount("GPU", 0);
+        }
+        return config.build();
     }
 
     public static Session open(Graph graph) {
-        return new Session(graph, CONFIG);
+        return new Session(graph, config());
     }
 
     static SavedModelBundle load(String dir, String tag) {
-        return SavedModelBundle.loader(dir).withTags(tag).withConfigProto(CONFIG).load();
+        return SavedModelBundle.loader(dir).withTags(tag).withConfigProto(config()).load();
     }
 }

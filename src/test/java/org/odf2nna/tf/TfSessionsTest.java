@@ -23,4 +23,16 @@ class TfSessionsTest {
         assertEquals(1, TfSessions.config().getIntraOpParallelismThreads());
         assertEquals(1, TfSessions.config().getInterOpParallelismThreads());
     }
+
+    @Test
+    void tensorFlowSeesNoGpuUnlessCudaIsAsked() {
+        try {
+            TfSessions.allowGpu(false);
+            assertEquals(0, TfSessions.config().getDeviceCountOrDefault("GPU", -1));
+            TfSessions.allowGpu(true);
+            assertEquals(-1, TfSessions.config().getDeviceCountOrDefault("GPU", -1), "no limit: TensorFlow's default");
+        } finally {
+            TfSessions.allowGpu(false);
+        }
+    }
 }
