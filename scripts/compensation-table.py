@@ -201,6 +201,7 @@ def main():
                     retrained = second["table"]["outcomes"]
                     pr = best(retrained, "validationAfter", original_val, regression)
                     hindsight = best_on_test(retrained, table["originalMetrics"], regression)
+                    tool = None if second["chosen"] is None else retrained[second["chosen"]]
                     original_test = table["originalMetrics"]["mse" if regression else "accuracy"]
                     row = {"name": name, "target": target, "score": score, "compensation": compensation,
                            "seconds": t1 + t2, "retrained": len(retrained), "steps": len(outcomes), "epochs": epochs,
@@ -208,7 +209,8 @@ def main():
                            "originalTest": test_figure(table["originalMetrics"], regression),
                            "pwr": summary(pwr, "validationBefore", "pruned", regression, original_test),
                            "pr": summary(pr, "validationAfter", "retrained", regression, original_test),
-                           "hindsight": summary(hindsight, "validationAfter", "retrained", regression, original_test)}
+                           "hindsight": summary(hindsight, "validationAfter", "retrained", regression, original_test),
+                           "tool": summary(tool, "validationAfter", "retrained", regression, original_test)}
                     rows.append(row)
                     print("%s %s %s: %.0f s; without retraining %s; with %s; hindsight %s" % (
                         name, score, compensation, t1 + t2, describe(row["pwr"]), describe(row["pr"]),
@@ -263,8 +265,9 @@ def render(rows, args, elapsed):
     lines = ["Each cell: the largest reduction chosen on the validation half, its architecture, its validation and test-half "
              "metric, ✓/✗: whether the test-half metric is within the tolerance of the original's test-half metric.", "",
              "| model (target) | score | compensation | without retraining | with retraining | "
+             "with retraining, the tool's own choice (`sweep`'s rule) | "
              "hindsight: largest retrained reduction within tolerance on the test half | time |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"]
     last = None
     for row in rows:
         regression = row["regression"]
@@ -275,8 +278,9 @@ def render(rows, args, elapsed):
                 row["epochs"])
         last = row["name"]
         hindsight = row["hindsight"]
-        lines.append("| %s | %s | %s | %s | %s | %s | %.0f s |" % (
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %.0f s |" % (
             model, row["score"], row["compensation"], cell(row["pwr"], regression), cell(row["pr"], regression),
+            cell(row.get("tool"), regression),
             "none" if hindsight is None else "%.1f%% %s, test %s" % (
                 hindsight["reduction"], hindsight["architecture"], hindsight["test"]), row["seconds"]))
     lines += ["", "Largest reduction against the target (chosen on the validation half; test-half metric in brackets, ✓ when "
