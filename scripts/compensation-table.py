@@ -201,7 +201,7 @@ def main():
                     retrained = second["table"]["outcomes"]
                     pr = best(retrained, "validationAfter", original_val, regression)
                     hindsight = best_on_test(retrained, table["originalMetrics"], regression)
-                    tool = None if second["chosen"] is None else retrained[second["chosen"]]
+                    tool = None if second.get("chosen") is None else retrained[second["chosen"]]
                     original_test = table["originalMetrics"]["mse" if regression else "accuracy"]
                     row = {"name": name, "target": target, "score": score, "compensation": compensation,
                            "seconds": t1 + t2, "retrained": len(retrained), "steps": len(outcomes), "epochs": epochs,

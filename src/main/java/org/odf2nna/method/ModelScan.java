@@ -140,8 +140,11 @@ public final class ModelScan {
             for (int l = 0; l < hidden.size(); l++) {
                 float[] values = out.get(hidden.get(l));
                 checkWidth(model, hidden.get(l), values, batch.rows(), network.layer(l).units());
-                checkFinite(model, l, values, batch, data);
                 moments.get(l).add(values, batch.rows());
+                if (!moments.get(l).isFinite()) {
+                    // An infinite or NaN activation spoils the sums: find its row to name it.
+                    checkFinite(model, l, values, batch, data);
+                }
             }
             float[] outputs = out.get(model.outputName());
             checkWidth(model, model.outputName(), outputs, batch.rows(), network.outputs());

@@ -90,6 +90,16 @@ public final class RunningMoments {
         count = total;
     }
 
+    /** Whether every mean and sum of squares is a finite number (false once a NaN or infinity was added). */
+    public boolean isFinite() {
+        for (int c = 0; c < columns; c++) {
+            if (!Double.isFinite(mean[c]) || !Double.isFinite(m2[c])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public double[] mean() {
         return mean.clone();
     }
