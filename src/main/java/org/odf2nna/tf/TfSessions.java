@@ -4,6 +4,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.RewriterConfig;
 
 /**
  * Every TensorFlow session of the tool is opened here, with one configuration: one intra-op and one
@@ -67,9 +69,12 @@ public final class TfSessions {
     }
 
     public static ConfigProto config() {
+        // Grappler's graph rewrites cost more on the first run of a small dense graph than they save later.
         ConfigProto.Builder config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(THREADS)
-                .setInterOpParallelismThreads(1);
+                .setInterOpParallelismThreads(1)
+                .setGraphOptions(GraphOptions.newBuilder()
+                        .setRewriteOptions(RewriterConfig.newBuilder().setDisableMetaOptimizer(true)));
         if (!gpuAllowed) {
             config.putDeviceCount("GPU", 0);
         }
