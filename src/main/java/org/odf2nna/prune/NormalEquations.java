@@ -1,6 +1,7 @@
 package org.odf2nna.prune;
 
 import java.util.Arrays;
+import org.ejml.data.DMatrix;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
@@ -163,8 +164,9 @@ public final class NormalEquations {
         if (solved) {
             // Cholesky succeeds on some numerically singular systems; refuse a factor whose diagonal spans more
             // than 7 orders of magnitude (a condition number above about 1e14).
-            CholeskyDecomposition_F64<DMatrixRMaj> factor = chol.getDecomposition();
-            DMatrixRMaj l = factor.getT(null);
+            // EJML solves large systems (over EjmlParameters.SWITCH_BLOCK64_CHOLESKY) with a block decomposition,
+            // whose factor is a DMatrixRBlock: read it through the common interface.
+            DMatrix l = choleskyFactor(chol);
             double min = Double.POSITIVE_INFINITY;
             double max = 0;
             for (int j = 0; j < width; j++) {
@@ -228,6 +230,12 @@ public final class NormalEquations {
     }
 
     /** ‖A·X − Y‖² over the accumulated rows, from the sums: Σz² − 2·tr(XᵀR) + tr(XᵀGX). */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static DMatrix choleskyFactor(LinearSolverDense<DMatrixRMaj> chol) {
+        CholeskyDecomposition_F64 factor = (CholeskyDecomposition_F64) chol.getDecomposition();
+        return (DMatrix) factor.getT(null);
+    }
+
     private double residual(DMatrixRMaj x) {
         DMatrixRMaj gx = new DMatrixRMaj(features + 1, targets);
         CommonOps_DDRM.mult(gram, x, gx);

@@ -178,6 +178,42 @@ class NormalEquationsTest {
     }
 
     @Test
+    void systemsLargerThanEjmlsBlockThresholdAreSolvedToo() {
+        // Over EjmlParameters.SWITCH_BLOCK64_CHOLESKY unknowns EJML switches to a block Cholesky, whose factor is
+        // another matrix type: a refit of a 2048-unit layer once failed there with a ClassCastException.
+        int k = org.ejml.EjmlParameters.SWITCH_BLOCK64_CHOLESKY + 8;
+        int m = 2;
+        int n = k + 200;
+        Random random = new Random(7);
+        float[] h = new float[n * k];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = (float) random.nextGaussian();
+        }
+        float[] truth = new float[k * m];
+        for (int i = 0; i < truth.length; i++) {
+            truth[i] = (float) random.nextGaussian();
+        }
+        float[] z = new float[n * m];
+        for (int r = 0; r < n; r++) {
+            for (int u = 0; u < m; u++) {
+                double sum = 0.25 * u;
+                for (int i = 0; i < k; i++) {
+                    sum += h[r * k + i] * truth[i * m + u];
+                }
+                z[r * m + u] = (float) sum;
+            }
+        }
+        NormalEquations eq = new NormalEquations(new double[k], new double[m]);
+        eq.add(h, z, n);
+        NormalEquations.Solution s = eq.solve(new float[k * m], new float[m], 0);
+        assertEquals("cholesky", s.solver());
+        for (int i = 0; i < truth.length; i++) {
+            assertEquals(truth[i], s.weights()[i], 1e-3, "weight " + i);
+        }
+        assertEquals(0.25, s.bias()[1], 1e-3);
+    }
+
+    @Test
     void batchesAndMergedPartsGiveTheSameSums() {
         Random random = new Random(3);
         int n = 250;
