@@ -89,7 +89,7 @@ public final class Shrinker {
         PruningOptions pruning = options.pruning();
         // Least squares runs for the chosen compensation, and for the PWR figure it adds whenever there are metrics.
         boolean leastSquares = pruning.compensation() == Compensation.LSQ || eval.hasTarget();
-        boolean keepRows = leastSquares && prepared.fitRows() == null;
+        boolean keepRows = leastSquares && prepared.fitRows() == null && options.retrain() == null;
 
         ScanResult scan = prepared.scores();
         Metrics original;
@@ -106,10 +106,28 @@ public final class Shrinker {
                     options.device(), progress, options.model(), model.outputName()) : null;
         }
         checkReadCorrectly(model, scan.sample());
-        RowSource fitRows = prepared.fitRows() != null ? prepared.fitRows() : scan.chainRows();
-        String fitData = prepared.fitRows() != null ? prepared.fitData()
-                : (score == null ? "the evaluation rows, " + eval.file() : "the scoring rows, " + score.file());
-        long fitRowCount = prepared.fitRows() != null ? prepared.fitRowCount() : scan.statistics().rows();
+        Retrainer retrainer = prepared.retrainer();
+        if (retrainer == null && options.retrain() != null) {
+            retrainer = Retrainer.prepare(model, options.retrain(), task, eval.batchSize(), options.device(), progress);
+        }
+        // Least squares fits on the rows retraining trains on when there are any (so the evaluation rows judge a
+        // refit that never saw them), else on the scoring rows.
+        RowSource fitRows;
+        String fitData;
+        long fitRowCount;
+        if (prepared.fitRows() != null) {
+            fitRows = prepared.fitRows();
+            fitData = prepared.fitData();
+            fitRowCount = prepared.fitRowCount();
+        } else if (retrainer != null) {
+            fitRows = retrainer.fittingRows();
+            fitData = "the training rows of " + options.retrain().train();
+            fitRowCount = retrainer.fittingRowCount();
+        } else {
+            fitRows = scan.chainRows();
+            fitData = score == null ? "the evaluation rows, " + eval.file() : "the scoring rows, " + score.file();
+            fitRowCount = scan.statistics().rows();
+        }
         if (leastSquares && fitRows == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }
@@ -127,10 +145,6 @@ public final class Shrinker {
         List<LayerSpread> spreads = new ArrayList<>();
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));
-        }
-        Retrainer retrainer = prepared.retrainer();
-        if (retrainer == null && options.retrain() != null) {
-            retrainer = Retrainer.prepare(model, options.retrain(), task, eval.batchSize(), options.device(), progress);
         }
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {

@@ -21,7 +21,8 @@ import org.odf2nna.network.DenseNetwork;
  * <li>the refit reconstructs Z on the fitting rows at least as well as mean folding does from the same H, for
  *     any λ ≥ 0 (mean folding is a feasible point, and the ridge term is zero there);</li>
  * <li>with nothing pruned, or with only exactly constant units dropped, mean folding reconstructs Z exactly,
- *     so it is the unique solution: the refit changes nothing;</li>
+ *     so it is the solution: while every unit dropped so far is constant on the scoring rows, the layer keeps
+ *     mean folding's weights as they are (no solve, so not even rounding changes the outputs at ε = 0);</li>
  * <li>directions the rows do not determine (a kept unit that never varies, collinear units) stay at the
  *     mean-folding weights instead of wandering off, and a small λ ({@link #DEFAULT_RIDGE}, relative to
  *     the kept units' average variance) keeps the system well conditioned.</li>
@@ -98,6 +99,9 @@ public final class LeastSquaresCompensation {
         }
         List<DenseLayer> current = new ArrayList<>(original.layers());
         List<LayerFit> fits = new ArrayList<>();
+        // While only units constant on the scoring rows have gone, mean folding is exact there and the refit could
+        // only add rounding: the layer keeps mean folding's weights (ε = 0 leaves the outputs as they were).
+        boolean exactSoFar = true;
         for (int l = 0; l < hidden; l++) {
             UnitSelection.Layer chosen = selection.layer(l);
             if (chosen.originalUnits() != original.layer(l).units()) {
@@ -109,6 +113,13 @@ public final class LeastSquaresCompensation {
             DenseLayer next = original.layer(l + 1);
             DenseLayer prior = Pruner.foldDropped(next, chosen, statistics.mean(l));
             double[] means = statistics.mean(l);
+            exactSoFar = exactSoFar && onlyConstantDropped(chosen, statistics.std(l));
+            if (exactSoFar) {
+                current.set(l + 1, prior);
+                fits.add(new LayerFit(l + 2, kept.length, rows.rows(), 0, "mean folding (only constant units dropped)",
+                        0, 0));
+                continue;
+            }
             double[] featureShift = new double[kept.length];
             for (int k = 0; k < kept.length; k++) {
                 featureShift[k] = means[kept[k]];
@@ -163,6 +174,15 @@ public final class LeastSquaresCompensation {
         double cells = (double) equations.rows() * first.units();
         return new Result(original.withLayers(layers), List.of(new LayerFit(1, keptInputs.length, equations.rows(),
                 solution.lambda(), solution.solver(), solution.priorResidual() / cells, solution.residual() / cells)));
+    }
+
+    private static boolean onlyConstantDropped(UnitSelection.Layer chosen, double[] stds) {
+        for (int j : chosen.dropped()) {
+            if (stds[j] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The layer's pre-activation at the given input means: W·m + b. */

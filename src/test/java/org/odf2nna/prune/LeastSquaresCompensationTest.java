@@ -92,6 +92,33 @@ class LeastSquaresCompensationTest {
     }
 
     @Test
+    void droppingOnlyConstantUnitsKeepsMeanFoldingsWeightsExactly() {
+        Random random = new Random(21);
+        int[] widths = {4, 8, 6, 2};
+        DenseNetwork network = TestNetworks.random(random, widths, Activation.RELU, OutputHead.NONE);
+        // Units 2 and 5 of the first layer never fire: a bias far below anything the weights can reach.
+        DenseLayer first = network.layer(0);
+        float[] bias = first.bias().clone();
+        bias[2] = -1000;
+        bias[5] = -1000;
+        List<DenseLayer> layers = new ArrayList<>(network.layers());
+        layers.set(0, new DenseLayer(first.inputs(), first.units(), first.weights(), bias, first.activation()));
+        network = network.withLayers(layers);
+        int rows = 200;
+        float[] x = TestNetworks.gaussian(random, rows * 4, 1);
+        UnitStatistics stats = UnitStatistics.measure(network, x, rows, 64);
+        UnitSelection selection = EpsilonRule.select(stats.stds(), 0);
+        assertEquals(6, selection.layer(0).keptCount());
+        DenseNetwork lsq = LeastSquaresCompensation.compensate(network, stats, selection, RowSource.of(x, rows, 4, 50),
+                LeastSquaresCompensation.DEFAULT_RIDGE).network();
+        DenseNetwork mean = Pruner.prune(network, stats, selection);
+        for (int l = 0; l < widths.length - 1; l++) {
+            assertArrayEquals(mean.layer(l).weights(), lsq.layer(l).weights(), "layer " + (l + 1));
+            assertArrayEquals(mean.layer(l).bias(), lsq.layer(l).bias(), "layer " + (l + 1));
+        }
+    }
+
+    @Test
     void refitNeverReconstructsWorseThanMeanFoldingOnTheFittingRows() {
         for (int seed = 0; seed < 30; seed++) {
             Random random = new Random(100 + seed);
