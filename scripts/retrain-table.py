@@ -38,8 +38,9 @@ def main():
     parser.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     args = parser.parse_args()
     shared = os.path.abspath(args.shared)
-    print("| model | ε | parameters | reduction | architecture | OR | PWR | PR | retrain epochs |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | ε | parameters | reduction | architecture | OR | PWR mean folding | PWR least squares | PR "
+          "(from least squares) | retrain epochs |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name, eps in RUNS:
             sidecar = json.load(open(os.path.join(shared, "models", name + ".json")))
@@ -59,9 +60,10 @@ def main():
                            check=True, stdout=subprocess.DEVNULL)
             r = json.load(open(report))
             o = r["outcomes"][0]
-            print("| %s | %s | %d → %d | %.1f%% | %s | %s | %s | %s | %d of %d |" % (
+            print("| %s | %s | %d → %d | %.1f%% | %s | %s | %s | %s | %s | %d of %d |" % (
                 name, eps, r["original"]["parameters"], o["network"]["parameters"], o["reductionPercent"],
-                o["network"]["architecture"], metric(r["originalMetrics"]), metric(o["pruned"]),
+                o["network"]["architecture"], metric(r["originalMetrics"]), metric(o.get("prunedMeanFolding")),
+                metric(o.get("prunedLeastSquares")),
                 metric(o["retrained"]), o["training"]["epochsRun"], r["retraining"]["epochs"]))
             sys.stdout.flush()
 

@@ -93,10 +93,12 @@ final class EvolveCommand implements Callable<Integer> {
                     + "next layer's bias. The search itself judges masks by mean folding. PWR is reported with both.")
     String compensate;
 
-    @Option(names = "--ridge", paramLabel = "R", defaultValue = "" + LeastSquaresCompensation.DEFAULT_RIDGE,
+    @Option(names = "--ridge", paramLabel = "R",
             description = "Least squares' ridge towards mean folding's weights, relative to the kept units' "
-                    + "average variance (default: ${DEFAULT-VALUE}).")
-    double ridge;
+                    + "average variance (default: " + LeastSquaresCompensation.DEFAULT_RIDGE + ", or "
+                    + LeastSquaresCompensation.RETRAINING_RIDGE + " when the pruned networks are retrained: "
+                    + "weights kept nearer mean folding's retrain better).")
+    Double ridge;
 
     @Mixin
     DataOptions data;

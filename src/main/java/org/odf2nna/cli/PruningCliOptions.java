@@ -26,10 +26,12 @@ final class PruningCliOptions {
                     + "folded into the next layer's bias (the paper's method). PWR is reported with both.")
     String compensate;
 
-    @Option(names = "--ridge", paramLabel = "R", defaultValue = "" + LeastSquaresCompensation.DEFAULT_RIDGE,
+    @Option(names = "--ridge", paramLabel = "R",
             description = "Least squares' ridge towards mean folding's weights, relative to the kept units' "
-                    + "average variance (default: ${DEFAULT-VALUE}).")
-    double ridge;
+                    + "average variance (default: " + LeastSquaresCompensation.DEFAULT_RIDGE + ", or "
+                    + LeastSquaresCompensation.RETRAINING_RIDGE + " when the pruned networks are retrained: "
+                    + "weights kept nearer mean folding's retrain better).")
+    Double ridge;
 
     PruningOptions options() {
         UnitScore s = UnitScore.parse(score);
@@ -47,7 +49,11 @@ final class PruningCliOptions {
         return c;
     }
 
-    static double ridge(double value) {
+    /** The given ridge, or NaN (chosen by whether the pruned networks are retrained) when none is given. */
+    static double ridge(Double value) {
+        if (value == null) {
+            return Double.NaN;
+        }
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw InputException.usage("--ridge must be a finite number >= 0, got " + value);
         }

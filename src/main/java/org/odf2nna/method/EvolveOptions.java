@@ -25,7 +25,8 @@ import org.odf2nna.prune.Compensation;
  * @param task           the task, or null to infer it from the model
  * @param device         where ONNX Runtime computes
  * @param compensation   how the best mask becomes a network (the search itself judges masks by mean folding)
- * @param ridge          least squares' ridge, relative to the kept units' average variance
+ * @param ridge          least squares' ridge, relative to the kept units' average variance; NaN: chosen by whether
+ *                       the result is retrained
  */
 public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, List<Integer> layers,
         boolean selectFeatures, int population, Integer evaluations, double mutation, int fitnessEpochs, int threads,
@@ -51,7 +52,7 @@ public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, L
             throw new IllegalArgumentException("fitness epochs must be >= 0, got " + fitnessEpochs);
         }
         java.util.Objects.requireNonNull(compensation, "compensation");
-        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+        if (!Double.isNaN(ridge) && (!(ridge >= 0) || Double.isInfinite(ridge))) {
             throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
         }
     }

@@ -138,12 +138,14 @@ public final class Evolver {
         DenseNetwork refit = null;
         if (options.compensation() == Compensation.LSQ || scan.metrics() != null) {
             progress.update("least squares", 0, -1, null);
+            double ridge = Double.isNaN(options.ridge())
+                    ? LeastSquaresCompensation.automaticRidge(retrainer.settings(network).epochs() > 0) : options.ridge();
             RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
             refit = search instanceof FeatureSearch f
                     ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
-                            options.ridge()).network()
+                            ridge).network()
                     : LeastSquaresCompensation.compensate(network, ((UnitSearch) search).statistics(),
-                            ((UnitSearch) search).selection(best), fitRows, options.ridge()).network();
+                            ((UnitSearch) search).selection(best), fitRows, ridge).network();
             progress.done("least squares");
         }
         DenseNetwork pruned = options.compensation() == Compensation.LSQ ? refit : meanFolded;

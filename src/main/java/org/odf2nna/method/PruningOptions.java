@@ -10,24 +10,29 @@ import org.odf2nna.prune.UnitScore;
  * @param score        what ε is compared with
  * @param compensation how the next layer makes up for the dropped units in the models written and retrained (PWR is
  *                     reported for both compensations whenever there are metrics)
- * @param ridge        least squares' ridge, relative to the kept units' average variance
+ * @param ridge        least squares' ridge, relative to the kept units' average variance; NaN chooses it by whether
+ *                     the pruned networks are retrained ({@link LeastSquaresCompensation#automaticRidge})
  */
 public record PruningOptions(UnitScore score, Compensation compensation, double ridge) {
 
     /** The defaults: the paper's std score, least-squares compensation (see README, "Compensation"). */
-    public static final PruningOptions DEFAULT = new PruningOptions(UnitScore.STD, Compensation.LSQ,
-            LeastSquaresCompensation.DEFAULT_RIDGE);
+    public static final PruningOptions DEFAULT = new PruningOptions(UnitScore.STD, Compensation.LSQ, Double.NaN);
 
     public PruningOptions {
         java.util.Objects.requireNonNull(score, "score");
         java.util.Objects.requireNonNull(compensation, "compensation");
-        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+        if (!Double.isNaN(ridge) && (!(ridge >= 0) || Double.isInfinite(ridge))) {
             throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
         }
     }
 
     /** Mean folding with the std score: the paper's method as published. */
     public static PruningOptions paper() {
-        return new PruningOptions(UnitScore.STD, Compensation.MEAN, LeastSquaresCompensation.DEFAULT_RIDGE);
+        return new PruningOptions(UnitScore.STD, Compensation.MEAN, Double.NaN);
+    }
+
+    /** The ridge for a run whose pruned networks are ({@code retrained}) or are not retrained. */
+    public double ridgeFor(boolean retrained) {
+        return Double.isNaN(ridge) ? LeastSquaresCompensation.automaticRidge(retrained) : ridge;
     }
 }

@@ -146,6 +146,7 @@ public final class Shrinker {
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));
         }
+        double ridge = pruning.ridgeFor(retrainer != null && retrainer.settings(network).epochs() > 0);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
             double epsilon = options.epsilons().get(e);
@@ -156,8 +157,7 @@ public final class Shrinker {
             LeastSquaresCompensation.Result refit = null;
             if (leastSquares) {
                 progress.update("least squares " + label, 0, -1, null);
-                refit = LeastSquaresCompensation.compensate(network, scan.statistics(), selection, fitting,
-                        pruning.ridge());
+                refit = LeastSquaresCompensation.compensate(network, scan.statistics(), selection, fitting, ridge);
                 progress.done("least squares " + label);
             }
             DenseNetwork pruned = pruning.compensation() == Compensation.LSQ ? refit.network() : meanFolded;
@@ -190,7 +190,7 @@ public final class Shrinker {
                     pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit)));
         }
         CompensationSettings compensation = new CompensationSettings(pruning.compensation().cliName(),
-                pruning.ridge(), leastSquares ? fitData : null, leastSquares ? fitRowCount : 0);
+                ridge, leastSquares ? fitData : null, leastSquares ? fitRowCount : 0);
         ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
                 scan.statistics().rows(), task.displayName(), pruning.score().cliName(), NetworkSummary.of(network),
                 original, spreads, outcomes, retrainer == null ? null : retrainer.settings(network),

@@ -98,6 +98,8 @@ class CompensationCliTest {
         JsonObject a = lsq.getAsJsonArray("outcomes").get(0).getAsJsonObject();
         JsonObject b = mean.getAsJsonArray("outcomes").get(0).getAsJsonObject();
         assertEquals("lsq", lsq.getAsJsonObject("compensation").get("used").getAsString(), "the default");
+        assertEquals(1e-6, lsq.getAsJsonObject("compensation").get("ridge").getAsDouble(), 0,
+                "the ridge without retraining");
         assertEquals("mean", mean.getAsJsonObject("compensation").get("used").getAsString());
         // the same units go either way; both PWR figures are reported, and agree across the two runs
         assertEquals(a.get("unitsKept"), b.get("unitsKept"));
@@ -179,6 +181,9 @@ class CompensationCliTest {
         assertEquals(Files.readAllLines(IRIS_TRAIN).size() - 1, retraining.get("trainRows").getAsInt());
         assertEquals(15, retraining.get("validationRows").getAsInt());
         assertTrue(retraining.get("trainData").getAsString().contains("validation.csv"), retraining.toString());
+        JsonObject compensation = JsonParser.parseString(Files.readString(report)).getAsJsonObject()
+                .getAsJsonObject("table").getAsJsonObject("compensation");
+        assertEquals(1e-4, compensation.get("ridge").getAsDouble(), 0, "the ridge for refits that are retrained");
 
         CliRun overwrite = CliRun.of("-q", "sweep", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
                 IRIS_TRAIN.toString(), "--validation", validation.toString(), "-o", validation.toString());
