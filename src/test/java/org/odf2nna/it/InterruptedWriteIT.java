@@ -143,9 +143,10 @@ class InterruptedWriteIT {
                 Process p = new ProcessBuilder(args).directory(dir.toFile()).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 if (trial % 2 == 0) {
-                    // While the output is being written or checked: once its temporary file is there.
+                    // While the output is being written or checked: once its temporary file is there (a short
+                    // wait, so that the kill lands inside a write and check that may take well under 100 ms).
                     waitForTemp(target, p);
-                    Thread.sleep(random.nextInt(250));
+                    Thread.sleep(random.nextInt(25));
                 } else {
                     // Anywhere in the run, a little past its end.
                     Thread.sleep((long) (runMillis * (0.3 + 0.9 * (trial + random.nextDouble()) / trials)));
