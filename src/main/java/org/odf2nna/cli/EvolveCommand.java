@@ -9,7 +9,6 @@ import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.method.EvolveOptions;
 import org.odf2nna.method.Evolver;
 import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
@@ -93,12 +92,8 @@ final class EvolveCommand implements Callable<Integer> {
                     + "next layer's bias. The search itself judges masks by mean folding. PWR is reported with both.")
     String compensate;
 
-    @Option(names = "--ridge", paramLabel = "R",
-            description = "Least squares' ridge towards mean folding's weights, relative to the kept units' "
-                    + "average variance (default: " + LeastSquaresCompensation.DEFAULT_RIDGE + ", or "
-                    + LeastSquaresCompensation.RETRAINING_RIDGE + " when the pruned networks are retrained: "
-                    + "weights kept nearer mean folding's retrain better).")
-    Double ridge;
+    @Mixin
+    RidgeCliOption ridge;
 
     @Mixin
     DataOptions data;
@@ -136,7 +131,7 @@ final class EvolveCommand implements Callable<Integer> {
         EvolveOptions options = new EvolveOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), retraining,
                 layers == null ? List.of() : layers, selectFeatures, population, evaluations, mutation, fitnessEpochs,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), out, report, data.task(),
-                data.device(), PruningCliOptions.compensation(compensate), PruningCliOptions.ridge(ridge));
+                data.device(), PruningCliOptions.compensation(compensate), ridge.value());
         EvolveReport result = Evolver.run(options, main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();

@@ -3,8 +3,8 @@ package org.odf2nna.cli;
 import org.odf2nna.InputException;
 import org.odf2nna.method.PruningOptions;
 import org.odf2nna.prune.Compensation;
-import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.UnitScore;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What ε is compared with, and how the next layer makes up for the removed units. */
@@ -26,19 +26,15 @@ final class PruningCliOptions {
                     + "folded into the next layer's bias (the paper's method). PWR is reported with both.")
     String compensate;
 
-    @Option(names = "--ridge", paramLabel = "R",
-            description = "Least squares' ridge towards mean folding's weights, relative to the kept units' "
-                    + "average variance (default: " + LeastSquaresCompensation.DEFAULT_RIDGE + ", or "
-                    + LeastSquaresCompensation.RETRAINING_RIDGE + " when the pruned networks are retrained: "
-                    + "weights kept nearer mean folding's retrain better).")
-    Double ridge;
+    @Mixin
+    RidgeCliOption ridge;
 
     PruningOptions options() {
         UnitScore s = UnitScore.parse(score);
         if (s == null) {
             throw InputException.usage("--score must be std or impact, got '" + score + "'");
         }
-        return new PruningOptions(s, compensation(compensate), ridge(ridge));
+        return new PruningOptions(s, compensation(compensate), ridge.value());
     }
 
     static Compensation compensation(String text) {
@@ -47,16 +43,5 @@ final class PruningCliOptions {
             throw InputException.usage("--compensate must be mean or lsq, got '" + text + "'");
         }
         return c;
-    }
-
-    /** The given ridge, or NaN (chosen by whether the pruned networks are retrained) when none is given. */
-    static double ridge(Double value) {
-        if (value == null) {
-            return Double.NaN;
-        }
-        if (!(value >= 0) || Double.isInfinite(value)) {
-            throw InputException.usage("--ridge must be a finite number >= 0, got " + value);
-        }
-        return value;
     }
 }

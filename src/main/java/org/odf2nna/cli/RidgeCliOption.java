@@ -1,0 +1,27 @@
+package org.odf2nna.cli;
+
+import org.odf2nna.InputException;
+import org.odf2nna.prune.LeastSquaresCompensation;
+import picocli.CommandLine.Option;
+
+/** Least squares' --ridge, shared by the commands that compensate. */
+final class RidgeCliOption {
+
+    @Option(names = "--ridge", paramLabel = "R",
+            description = "Least squares' ridge towards mean folding's weights, relative to the kept units' "
+                    + "average variance (default: " + LeastSquaresCompensation.DEFAULT_RIDGE + ", or "
+                    + LeastSquaresCompensation.RETRAINING_RIDGE + " when the pruned networks are retrained: "
+                    + "weights kept nearer mean folding's retrain better).")
+    Double ridge;
+
+    /** The given ridge, or NaN (chosen by whether the pruned networks are retrained) when none is given. */
+    double value() {
+        if (ridge == null) {
+            return Double.NaN;
+        }
+        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+            throw InputException.usage("--ridge must be a finite number >= 0, got " + ridge);
+        }
+        return ridge;
+    }
+}
