@@ -139,7 +139,7 @@ public final class Evolver {
         if (options.compensation() == Compensation.LSQ || scan.metrics() != null) {
             progress.update("least squares", 0, -1, null);
             double ridge = Double.isNaN(options.ridge())
-                    ? LeastSquaresCompensation.automaticRidge(retrainer.settings(network).epochs() > 0) : options.ridge();
+                    ? LeastSquaresCompensation.automaticRidge(retrainer.epochs() > 0) : options.ridge();
             RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
             refit = search instanceof FeatureSearch f
                     ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,

@@ -117,8 +117,7 @@ public final class ModelScan {
             this.network = model.network();
             this.hidden = hiddenOutputs(model);
             this.prefixed = !model.chainInputName().equals(model.input().name());
-            this.reshapingPrefix = prefixed && network.prefix().reshapesOnly()
-                    && model.featuresPerRow() == network.inputs();
+            this.reshapingPrefix = prefixed && reshapesOnly(model);
             this.keepRows = keepRows;
             this.kept = keepRows ? new ArrayList<>() : null;
             this.wanted = new ArrayList<>(hidden);
@@ -198,8 +197,7 @@ public final class ModelScan {
 
     /** The rows of {@code data} as chain input, read from the file (and run through the prefix) on every pass. */
     static RowSource streamed(OnnxDenseModel model, EvalData data, Device device) {
-        boolean prefixed = !model.chainInputName().equals(model.input().name())
-                && !(model.network().prefix().reshapesOnly() && model.featuresPerRow() == model.network().inputs());
+        boolean prefixed = !model.chainInputName().equals(model.input().name()) && !reshapesOnly(model);
         int width = model.network().inputs();
         List<String> wanted = List.of(model.chainInputName());
         return consumer -> {
@@ -217,6 +215,11 @@ public final class ModelScan {
                 }
             }
         };
+    }
+
+    /** Whether the model's prefix only reshapes its input: the chain input is then the CSV row itself. */
+    private static boolean reshapesOnly(OnnxDenseModel model) {
+        return model.network().prefix().reshapesOnly() && model.featuresPerRow() == model.network().inputs();
     }
 
     /** Evaluates a model over labelled rows. */

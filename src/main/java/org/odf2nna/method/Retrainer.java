@@ -144,6 +144,11 @@ final class Retrainer {
     }
 
     /** The settings for the report, with {@code original}'s metric on the validation rows. */
+    /** Epochs each retraining runs at most (0: the pruned weights are kept as they are). */
+    int epochs() {
+        return settings.epochs();
+    }
+
     Retraining settings(DenseNetwork original) {
         Settings s = settings;
         return new Retraining(s.trainData(), s.trainRows(), s.validationRows(), s.epochs(), s.epochsSource(),

@@ -146,7 +146,7 @@ public final class Shrinker {
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));
         }
-        double ridge = pruning.ridgeFor(retrainer != null && retrainer.settings(network).epochs() > 0);
+        double ridge = pruning.ridgeFor(retrainer != null && retrainer.epochs() > 0);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
             double epsilon = options.epsilons().get(e);
