@@ -38,6 +38,8 @@ public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /** sweep and run: no pruned model kept the promise on the validation rows, so nothing was written. */
+    public static final int NOTHING_QUALIFIED = 3;
 
     @Spec
     CommandSpec spec;

@@ -2,6 +2,7 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import org.odf2nna.InputException;
+import org.odf2nna.tf.Distillation;
 import org.odf2nna.method.RetrainOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,11 +35,15 @@ final class RetrainCliOptions {
     @Mixin
     TrainingCliOptions training;
 
+    @Mixin
+    DistillCliOptions distill;
+
     /** The retraining asked for, or null when there is no --train. */
     RetrainOptions options() {
         if (train == null) {
-            if (retrainEpochs != null || originalEpochs != null || validation != null) {
-                throw InputException.usage("--retrain-epochs, --original-epochs and --validation need --train CSV");
+            if (retrainEpochs != null || originalEpochs != null || validation != null || distill.given()) {
+                throw InputException.usage("--retrain-epochs, --original-epochs, --validation, --target-weight and "
+                        + "--temperature need --train CSV");
             }
             return null;
         }
@@ -60,6 +65,6 @@ final class RetrainCliOptions {
         training.check();
         return new RetrainOptions(train, retrainEpochs, originalEpochs, training.batchSize,
                 training.retrainLearningRate(), training.seed, training.validationSplit, training.patience,
-                validation);
+                validation, distill.options(Distillation.DEFAULT));
     }
 }

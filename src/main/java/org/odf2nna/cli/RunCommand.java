@@ -5,7 +5,10 @@ import java.util.concurrent.Callable;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.BuildOptions;
 import org.odf2nna.method.MethodRun;
+import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RunOptions;
+import org.odf2nna.method.Schedule;
+import org.odf2nna.tf.Distillation;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import picocli.CommandLine.Command;
@@ -56,6 +59,9 @@ final class RunCommand implements Callable<Integer> {
     PruningCliOptions pruning;
 
     @Mixin
+    DistillCliOptions distill;
+
+    @Mixin
     DataOptions data;
 
     @Override
@@ -64,14 +70,16 @@ final class RunCommand implements Callable<Integer> {
         Path out = output == null ? BuildCommand.defaultOutput(train, ".small.onnx") : output;
         Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());
         BuildOptions buildOptions = BuildCommand.options(train, general, build, training, data);
+        Schedule schedule = sweep.schedule();
         RunOptions options = new RunOptions(buildOptions, data.data(test, ColumnRequest.Target.REQUIRED),
-                sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart, sweep.compareScratch,
-                data.device(), training.retrainLearningRate(), pruning.options());
+                sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart(out), sweep.compareScratch,
+                data.device(), training.retrainLearningRate(), sweep.paper ? PruningOptions.paper() : pruning.options(),
+                schedule, sweep.paper ? Distillation.NONE : distill.options(Distillation.DEFAULT));
         RunReport result = MethodRun.run(options, main.progress());
         main.out.print(ReportFormat.run(result));
         if (report != null) {
             main.out.println("wrote " + report);
         }
-        return Main.OK;
+        return result.sweep().output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
     }
 }

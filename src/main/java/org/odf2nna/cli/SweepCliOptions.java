@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import org.odf2nna.InputException;
+import org.odf2nna.method.Schedule;
 import org.odf2nna.prune.EpsilonGrid;
 import picocli.CommandLine.Option;
 
@@ -25,6 +26,30 @@ final class SweepCliOptions {
                     + "(default 10). Validation rows are held out from the training rows; test rows never choose.")
     Double maxDrop;
 
+    @Option(names = "--schedule", paramLabel = "progressive|epsilon",
+            description = "progressive (the default without --epsilon): rounds that each remove --share of the "
+                    + "parameters (the units the least-squares refit best makes up for), refit, retrain and are judged "
+                    + "on the validation rows; epsilon (the default with --epsilon): the paper's grid of thresholds, "
+                    + "each applied once to the original.")
+    String schedule;
+
+    @Option(names = "--share", paramLabel = "S",
+            description = "Progressive schedule: share of the current parameters each round removes (default: "
+                    + Schedule.DEFAULT_SHARE + ").")
+    Double share;
+
+    @Option(names = "--keep-inputs",
+            description = "Progressive schedule: never remove inputs. By default an input the refit of the first layer "
+                    + "makes up for goes like a unit (the written model still takes every column and picks the ones "
+                    + "it reads with a Gather node), where the dense chain reads the model's input directly.")
+    boolean keepInputs;
+
+    @Option(names = "--paper",
+            description = "The paper's own rule: the ε schedule, unit std, mean folding, retraining on the targets "
+                    + "alone, and its choice (validation metric within --max-drop and at most --max-drop% of the "
+                    + "training rows changing class).")
+    boolean paper;
+
     @Option(names = "--chart", paramLabel = "BASE",
             description = "Write the chart of metric against parameters as BASE.png and BASE.svg.")
     Path chart;
@@ -32,6 +57,47 @@ final class SweepCliOptions {
     @Option(names = "--compare-scratch",
             description = "Also train the chosen topology from random weights with the same budget, and report both.")
     boolean compareScratch;
+
+    /** The schedule asked for. */
+    Schedule schedule() {
+        if (paper) {
+            if (schedule != null || share != null) {
+                throw InputException.usage("--paper is the ε schedule: leave out --schedule and --share");
+            }
+            return Schedule.EPSILON;
+        }
+        // Thresholds given without a schedule mean the ε schedule: they have no other use.
+        Schedule.Kind kind = epsilons.isEmpty() ? Schedule.Kind.PROGRESSIVE : Schedule.Kind.EPSILON;
+        if (schedule != null) {
+            switch (schedule.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "progressive" -> kind = Schedule.Kind.PROGRESSIVE;
+                case "epsilon", "ε" -> kind = Schedule.Kind.EPSILON;
+                default -> throw InputException.usage("--schedule must be progressive or epsilon, got '" + schedule
+                        + "'");
+            }
+        }
+        if (share != null && !(share > 0 && share < 1)) {
+            throw InputException.usage("--share must be between 0 and 1 (exclusive), got " + share);
+        }
+        if (kind == Schedule.Kind.EPSILON && share != null) {
+            throw InputException.usage("--share applies to the progressive schedule only");
+        }
+        if (kind == Schedule.Kind.PROGRESSIVE && !epsilons.isEmpty()) {
+            throw InputException.usage("--epsilon applies to the epsilon schedule, not --schedule progressive");
+        }
+        return new Schedule(kind, share != null ? share : Schedule.DEFAULT_SHARE, Schedule.DEFAULT_MAX_ROUNDS,
+                !keepInputs);
+    }
+
+    /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */
+    Path chart(Path output) {
+        if (chart != null) {
+            return chart;
+        }
+        String name = output.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return output.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".chart");
+    }
 
     void check() {
         if (new HashSet<>(epsilons).size() != epsilons.size()) {

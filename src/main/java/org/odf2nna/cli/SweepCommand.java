@@ -4,7 +4,11 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.ModelFiles;
+import org.odf2nna.method.PruningOptions;
+import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.method.Schedule;
 import org.odf2nna.method.SweepOptions;
+import org.odf2nna.tf.Distillation;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
@@ -63,15 +67,22 @@ final class SweepCommand implements Callable<Integer> {
         DenseNetwork network = ModelFiles.read(model).network();
         Task task = data.task() != null ? data.task() : Task.infer(network.outputs(), network.head());
         double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
+        Schedule schedule = sweep.schedule();
+        RetrainOptions retraining = retrain.required();
+        PruningOptions pruningOptions = pruning.options();
+        if (sweep.paper) {
+            retraining = retraining.withDistillation(Distillation.NONE);
+            pruningOptions = PruningOptions.paper();
+        }
+        Path out = output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output;
         SweepOptions options = new SweepOptions(model, data.data(eval, ColumnRequest.Target.REQUIRED),
-                retrain.required(), sweep.epsilons, sweep.steps, maxDrop,
-                output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output, report, sweep.chart,
-                sweep.compareScratch, data.task(), data.device(), pruning.options());
+                retraining, sweep.epsilons, sweep.steps, maxDrop, out, report, sweep.chart(out),
+                sweep.compareScratch, data.task(), data.device(), pruningOptions, schedule);
         SweepReport result = Sweeper.run(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {
             main.out.println("wrote " + report);
         }
-        return Main.OK;
+        return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
     }
 }

@@ -31,12 +31,12 @@ public final class MethodRun {
         // Retraining epochs default to 15% of those the general model ran, read back from its metadata.
         RetrainOptions retrain = new RetrainOptions(training.train(), null, null, training.batchSize(),
                 options.retrainLearningRate(), training.seed(), training.validationFraction(),
-                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
+                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(options.distillation());
         double maxDrop = options.maxDrop() != null ? options.maxDrop()
                 : built.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
         SweepOptions sweep = new SweepOptions(options.build().output(), options.test(), retrain, options.epsilons(),
                 options.steps(), maxDrop, options.output(), null, options.chart(), options.compareScratch(),
-                built.task(), options.device(), options.pruning());
+                built.task(), options.device(), options.pruning(), options.schedule());
         SweepReport swept = Sweeper.run(sweep, progress);
         RunReport report = new RunReport(general, swept);
         if (options.report() != null) {

@@ -1,6 +1,7 @@
 package org.odf2nna.method;
 
 import java.nio.file.Path;
+import org.odf2nna.tf.Distillation;
 
 /**
  * How to retrain the pruned network (the paper's refinement step).
@@ -15,9 +16,11 @@ import java.nio.file.Path;
  * @param patience           epochs without improvement before stopping (0: never stop early)
  * @param validation         labelled rows to validate on instead of a held-out share of {@code train} (then every
  *                           training row is trained on), or null
+ * @param distillation       how much the original network's outputs guide retraining besides the targets
  */
 public record RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize,
-        float learningRate, long seed, double validationFraction, int patience, Path validation) {
+        float learningRate, long seed, double validationFraction, int patience, Path validation,
+        Distillation distillation) {
 
     /** Share of the original epochs the paper retrains for (it reports 10–15%). */
     public static final double RETRAIN_SHARE = 0.15;
@@ -27,10 +30,30 @@ public record RetrainOptions(Path train, Integer retrainEpochs, Integer original
     public static final String EPOCHS_METADATA = "odf2nna.training.epochs";
 
     public RetrainOptions {
+        java.util.Objects.requireNonNull(distillation, "distillation");
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("the validation fraction must be between 0 and 1, got "
                     + validationFraction);
         }
+    }
+
+    /** Options that retrain on the targets alone (the paper's retraining). */
+    public RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize, float learningRate,
+            long seed, double validationFraction, int patience, Path validation) {
+        this(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed, validationFraction, patience,
+                validation, Distillation.NONE);
+    }
+
+    /** The same options with another distillation. */
+    public RetrainOptions withDistillation(Distillation newDistillation) {
+        return new RetrainOptions(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed,
+                validationFraction, patience, validation, newDistillation);
+    }
+
+    /** The same options with another number of epochs. */
+    public RetrainOptions withRetrainEpochs(Integer epochs) {
+        return new RetrainOptions(train, epochs, originalEpochs, batchSize, learningRate, seed, validationFraction,
+                patience, validation, distillation);
     }
 
     /** Options that hold out a share of the training rows for validation. */

@@ -5,6 +5,7 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.metrics.LossBound;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
@@ -14,7 +15,9 @@ import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.Retraining;
 import org.odf2nna.report.TrainingSummary;
 import org.odf2nna.tf.Conditioning;
+import org.odf2nna.report.ReportFormat;
 import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
 import org.odf2nna.tf.TrainingOptions;
@@ -29,24 +32,32 @@ final class Retrainer {
 
     private final TrainingData train;
     private final TrainingData validation;
+    /** The rows choices are judged on ({@link #bound}): the validation rows, unless {@link #forRounds} set others. */
+    private final TrainingData judge;
     private final Conditioning conditioning;
     private final Loss loss;
     private final TrainingOptions options;
     private final Settings settings;
+    /** How much the teacher guides training, and its soft targets for the training rows (null without teacher). */
+    private final Distillation distillation;
+    private final float[] soft;
 
     /** The settings that do not depend on the network trained. */
     private record Settings(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
-            int batchSize, double learningRate, long seed) {
+            int batchSize, double learningRate, long seed, String signal, boolean validationLabelled) {
     }
 
-    private Retrainer(TrainingData train, TrainingData validation, Conditioning conditioning, Loss loss,
-            TrainingOptions options, Settings settings) {
+    private Retrainer(TrainingData train, TrainingData validation, TrainingData judge, Conditioning conditioning,
+            Loss loss, TrainingOptions options, Settings settings, Distillation distillation, float[] soft) {
         this.train = train;
         this.validation = validation;
+        this.judge = judge;
         this.conditioning = conditioning;
         this.loss = loss;
         this.options = options;
         this.settings = settings;
+        this.distillation = distillation;
+        this.soft = soft;
     }
 
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, int inferenceBatch,
@@ -79,10 +90,13 @@ final class Retrainer {
         return new TrainingData[] {all, validation};
     }
 
-    /** Training on rows already in memory (the chain's inputs and the targets). */
+    /** Training on rows already in memory (the chain's inputs and the targets), without a teacher. */
     static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
             OutputHead head) {
-        return of(split(all, retrain), retrain, epochs, loss, head);
+        if (!TrainingRows.labelled(all)) {
+            throw new InputException(retrain.train(), "line 1", "has no target column to train on");
+        }
+        return of(split(all, retrain), retrain.withDistillation(Distillation.NONE), epochs, loss, head, null, true);
     }
 
     /** The seeded split into {training, validation} rows that retraining uses. */
@@ -94,24 +108,79 @@ final class Retrainer {
         return all.split(retrain.validationFraction(), retrain.seed());
     }
 
-    /** Retraining of {@code model}'s pruned networks on rows already loaded and split (see {@link #split}). */
+    /**
+     * Retraining of {@code model}'s pruned networks on rows already loaded and split (see {@link #split}); the
+     * original network is the teacher when the options distil. Rows without targets (a training file of the model's
+     * input columns only) are labelled by the teacher (its predicted class, or its output) and trained on the
+     * teacher alone; without distillation they are refused.
+     */
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts) {
         RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
-        return of(parts, retrain, epochs, Loss.forTask(task, model.network().outputs()), model.network().head());
+        DenseNetwork teacher = model.network();
+        Loss loss = Loss.forTask(task, teacher.outputs());
+        boolean unlabelled = !TrainingRows.labelled(parts[0]);
+        if (unlabelled && !retrain.distillation().usesTeacher()) {
+            throw new InputException(retrain.train(), "line 1", "has no target column: retraining on the targets "
+                    + "alone needs one (distillation from the original network trains without targets)");
+        }
+        RetrainOptions settings = unlabelled ? retrain.withDistillation(retrain.distillation().teacherOnly())
+                : retrain;
+        TrainingData[] labelled = {labelByTeacher(parts[0], teacher, loss), labelByTeacher(parts[1], teacher, loss)};
+        return of(labelled, settings, epochs, loss, teacher.head(), settings.distillation().usesTeacher() ? teacher
+                : null, TrainingRows.labelled(parts[1]));
+    }
+
+    /** Rows without targets get the teacher's prediction as their target; labelled rows are returned as they are. */
+    static TrainingData labelByTeacher(TrainingData rows, DenseNetwork teacher, Loss loss) {
+        if (TrainingRows.labelled(rows)) {
+            return rows;
+        }
+        float[] out = teacher.forward(rows.inputs(), rows.rows());
+        float[] targets = new float[rows.rows()];
+        for (int r = 0; r < rows.rows(); r++) {
+            targets[r] = loss == Loss.MEAN_SQUARED_ERROR ? out[r]
+                    : predictedClass(out, r, teacher.outputs(), teacher.head());
+        }
+        return new TrainingData(rows.inputs(), targets, rows.rows(), rows.width());
     }
 
     private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
-            OutputHead head) {
+            OutputHead head, DenseNetwork teacher, boolean validationLabelled) {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience());
         String source = retrain.validation() == null ? retrain.train().toString()
                 : retrain.train() + " (validation: " + retrain.validation() + ")";
+        Distillation distillation = teacher == null ? Distillation.NONE : retrain.distillation();
         Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
-                epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed());
+                epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
+                signal(distillation, loss), validationLabelled);
         Conditioning conditioning = RAW_COORDINATES ? Conditioning.identity(parts[0].width())
                 : Conditioning.fit(parts[0], loss, head);
-        return new Retrainer(conditioning.apply(parts[0]), conditioning.apply(parts[1]), conditioning, loss, options,
-                settings);
+        TrainingData train = conditioning.apply(parts[0]);
+        float[] soft = null;
+        if (teacher != null) {
+            // The teacher's outputs before its head, in the coordinates the trainer works in, computed once.
+            DenseNetwork conditioned = conditioning.toTraining(teacher);
+            DenseNetwork logits = new DenseNetwork(conditioned.prefix(), conditioned.layers(), OutputHead.NONE);
+            soft = DenseTrainer.softTargets(logits.forward(train.inputs(), train.rows()), train.rows(),
+                    teacher.outputs(), loss, distillation.temperature());
+        }
+        TrainingData validation = conditioning.apply(parts[1]);
+        return new Retrainer(train, validation, validation, conditioning, loss, options, settings, distillation, soft);
+    }
+
+    /** What retraining trains towards, in words for the report. */
+    private static String signal(Distillation d, Loss loss) {
+        if (!d.usesTeacher()) {
+            return "the targets";
+        }
+        String teacher = loss == Loss.MEAN_SQUARED_ERROR ? "the original network's outputs"
+                : "the original network's probabilities at temperature " + ReportFormat.number(d.temperature());
+        if (d.hardWeight() == 0) {
+            return teacher + " only (distillation)";
+        }
+        return teacher + " (weight " + ReportFormat.number(1 - d.hardWeight()) + ") and the targets (weight "
+                + ReportFormat.number(d.hardWeight()) + ")";
     }
 
     /**
@@ -130,9 +199,15 @@ final class Retrainer {
      * coordinates; each batch is mapped back.
      */
     RowSource fittingRows() {
+        return fittingRows(train.rows());
+    }
+
+    /** The first {@code maxRows} rows of {@link #fittingRows()}. */
+    RowSource fittingRows(int maxRows) {
+        int rows = Math.min(maxRows, train.rows());
         return consumer -> {
-            for (int from = 0; from < train.rows(); from += FIT_BATCH) {
-                int n = Math.min(FIT_BATCH, train.rows() - from);
+            for (int from = 0; from < rows; from += FIT_BATCH) {
+                int n = Math.min(FIT_BATCH, rows - from);
                 consumer.accept(conditioning.toModelInputs(train.inputs(), from, n), n);
             }
         };
@@ -149,10 +224,77 @@ final class Retrainer {
         return settings.epochs();
     }
 
+    /** The same retraining with another number of epochs. */
+    Retrainer withEpochs(int epochs, String source) {
+        TrainingOptions o = new TrainingOptions(epochs, options.batchSize(), options.learningRate(), options.seed(),
+                options.patience(), options.keepLast());
+        Settings t = settings;
+        return new Retrainer(train, validation, judge, conditioning, loss, o, new Settings(t.trainData(), t.trainRows(),
+                t.validationRows(), epochs, source, t.batchSize(), t.learningRate(), t.seed(), t.signal(),
+                t.validationLabelled()), distillation, soft);
+    }
+
+    /**
+     * Retraining for rounds that are judged on the validation rows afterwards: a seeded share of the training rows is
+     * held out to watch the epochs instead (labelled with the original's predictions, so that the epoch kept is the
+     * one that follows the original best), and the validation rows only judge. Picking epochs on the rows that
+     * then judge would flatter the judgement.
+     */
+    Retrainer forRounds(DenseNetwork original, double share, long seed) {
+        int watchRows = (int) Math.round(train.rows() * share);
+        if (watchRows < 1 || watchRows >= train.rows()) {
+            return this;
+        }
+        int[] order = TrainingRows.permutation(train.rows(), seed);
+        boolean[] watched = new boolean[train.rows()];
+        for (int i = 0; i < watchRows; i++) {
+            watched[order[i]] = true;
+        }
+        int width = train.width();
+        int outputs = soft == null ? 0 : soft.length / Math.max(1, train.rows());
+        float[] kx = new float[(train.rows() - watchRows) * width];
+        float[] ky = new float[train.rows() - watchRows];
+        float[] ks = soft == null ? null : new float[(train.rows() - watchRows) * outputs];
+        float[] wx = new float[watchRows * width];
+        int k = 0;
+        int w = 0;
+        for (int r = 0; r < train.rows(); r++) {
+            if (watched[r]) {
+                System.arraycopy(train.inputs(), r * width, wx, w * width, width);
+                w++;
+            } else {
+                System.arraycopy(train.inputs(), r * width, kx, k * width, width);
+                ky[k] = train.targets()[r];
+                if (soft != null) {
+                    System.arraycopy(soft, r * outputs, ks, k * outputs, outputs);
+                }
+                k++;
+            }
+        }
+        DenseNetwork teacher = conditioning.toTraining(original);
+        float[] out = teacher.forward(wx, watchRows);
+        float[] wy = new float[watchRows];
+        for (int r = 0; r < watchRows; r++) {
+            wy[r] = loss == Loss.MEAN_SQUARED_ERROR ? out[r]
+                    : predictedClass(out, r, teacher.outputs(), teacher.head());
+        }
+        Settings t = settings;
+        Settings watching = new Settings(t.trainData() + ", " + watchRows + " of its rows held out to watch the epochs "
+                + "(labelled by the original)", k, judge.rows(), t.epochs(), t.epochsSource(), t.batchSize(),
+                t.learningRate(), t.seed(), t.signal(), t.validationLabelled());
+        return new Retrainer(new TrainingData(kx, ky, k, width), new TrainingData(wx, wy, watchRows, width), judge,
+                conditioning, loss, options, watching, distillation, ks);
+    }
+
+    /** Why retraining runs as many epochs as it does. */
+    String epochsSource() {
+        return settings.epochsSource();
+    }
+
     Retraining settings(DenseNetwork original) {
         Settings s = settings;
         return new Retraining(s.trainData(), s.trainRows(), s.validationRows(), s.epochs(), s.epochsSource(),
-                s.batchSize(), s.learningRate(), s.seed(), validationMetric(original));
+                s.batchSize(), s.learningRate(), s.seed(), validationMetric(original), s.signal());
     }
 
     /**
@@ -160,8 +302,9 @@ final class Retrainer {
      * those columns, and the conditioning is the one those columns alone would get.
      */
     Retrainer keepInputs(int[] kept) {
-        return new Retrainer(train.keepColumns(kept), validation.keepColumns(kept), conditioning.keepInputs(kept), loss,
-                options, settings);
+        TrainingData watch = validation.keepColumns(kept);
+        return new Retrainer(train.keepColumns(kept), watch, judge == validation ? watch : judge.keepColumns(kept),
+                conditioning.keepInputs(kept), loss, options, settings, distillation, soft);
     }
 
     /**
@@ -172,8 +315,8 @@ final class Retrainer {
     double fineTunedFitness(DenseNetwork pruned, int epochs) {
         TrainingOptions brief = new TrainingOptions(epochs, options.batchSize(), options.learningRate(),
                 options.seed(), 0);
-        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss, brief,
-                (epoch, total) -> { });
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss, brief,
+                distillation, (epoch, total) -> { });
         double best = result.history().get(result.bestEpoch()).validationMetric();
         return loss == Loss.MEAN_SQUARED_ERROR ? -conditioning.mseInTargetUnits(best) : best;
     }
@@ -182,43 +325,81 @@ final class Retrainer {
     static final int FIDELITY_ROWS = 10_000;
 
     /**
+     * The original network's outputs on the rows the fidelity checks read (the validation rows, then the validation
+     * and training rows up to {@link #FIDELITY_ROWS}), computed once: a retrainer narrowed to fewer inputs
+     * ({@link #keepInputs}) can no longer run the original itself.
+     */
+    record Reference(DenseNetwork original, float[] validation, float[] fidelity, float[] fidelityTargets,
+            int fidelityRows) {
+    }
+
+    /** {@code original}'s outputs on this retrainer's rows (see {@link Reference}). */
+    Reference reference(DenseNetwork original) {
+        DenseNetwork a = conditioning.toTraining(original);
+        float[] x = fidelityInputs();
+        int rows = fidelityRows();
+        return new Reference(original, a.forward(judge.inputs(), judge.rows()), a.forward(x, rows),
+                fidelityTargets(), rows);
+    }
+
+    private int fidelityRows() {
+        return Math.min(FIDELITY_ROWS, judge.rows() + train.rows());
+    }
+
+    private float[] fidelityInputs() {
+        int rows = fidelityRows();
+        int width = judge.width();
+        float[] x = new float[rows * width];
+        int fromValidation = Math.min(rows, judge.rows());
+        System.arraycopy(judge.inputs(), 0, x, 0, fromValidation * width);
+        System.arraycopy(train.inputs(), 0, x, fromValidation * width, (rows - fromValidation) * width);
+        return x;
+    }
+
+    private float[] fidelityTargets() {
+        int rows = fidelityRows();
+        float[] y = new float[rows];
+        int fromValidation = Math.min(rows, judge.rows());
+        System.arraycopy(judge.targets(), 0, y, 0, fromValidation);
+        System.arraycopy(train.targets(), 0, y, fromValidation, rows - fromValidation);
+        return y;
+    }
+
+    /**
      * How far {@code candidate}'s predictions are from {@code original}'s on the training rows (validation
      * rows included; at most {@link #FIDELITY_ROWS}): the share of rows whose predicted class differs, or
      * for regression the mean squared difference as a share of the original's MSE. It measures what the
      * candidate changed, which varies much less from sample to sample than its accuracy does.
      */
     double changeFrom(DenseNetwork original, DenseNetwork candidate) {
-        DenseNetwork a = conditioning.toTraining(original);
-        DenseNetwork b = conditioning.toTraining(candidate);
-        double changed = 0;
-        double originalError = 0;
-        int counted = 0;
-        for (TrainingData part : new TrainingData[] {validation, train}) {
-            int rows = Math.min(part.rows(), FIDELITY_ROWS - counted);
-            if (rows <= 0) {
-                break;
-            }
-            float[] x = java.util.Arrays.copyOf(part.inputs(), rows * part.width());
-            float[] pa = a.forward(x, rows);
-            float[] pb = b.forward(x, rows);
-            int width = original.outputs();
-            for (int r = 0; r < rows; r++) {
-                if (loss == Loss.MEAN_SQUARED_ERROR) {
-                    double d = pa[r] - pb[r];
-                    changed += d * d;
-                    double e = pa[r] - part.targets()[r];
-                    originalError += e * e;
-                } else {
-                    changed += predictedClass(pa, r, width, original.head()) != predictedClass(pb, r, width,
-                            original.head()) ? 1 : 0;
-                }
-            }
-            counted += rows;
-        }
-        if (counted == 0) {
+        return changeFrom(reference(original), candidate);
+    }
+
+    /** {@link #changeFrom(DenseNetwork, DenseNetwork)} against outputs computed before. */
+    double changeFrom(Reference reference, DenseNetwork candidate) {
+        DenseNetwork original = reference.original();
+        int rows = reference.fidelityRows();
+        if (rows == 0) {
             return Double.NaN;
         }
-        return loss == Loss.MEAN_SQUARED_ERROR ? (originalError > 0 ? changed / originalError : 0) : changed / counted;
+        float[] pa = reference.fidelity();
+        float[] pb = conditioning.toTraining(candidate).forward(fidelityInputs(), rows);
+        float[] targets = reference.fidelityTargets();
+        int width = original.outputs();
+        double changed = 0;
+        double originalError = 0;
+        for (int r = 0; r < rows; r++) {
+            if (loss == Loss.MEAN_SQUARED_ERROR) {
+                double d = pa[r] - pb[r];
+                changed += d * d;
+                double e = pa[r] - targets[r];
+                originalError += e * e;
+            } else {
+                changed += predictedClass(pa, r, width, original.head()) != predictedClass(pb, r, width,
+                        original.head()) ? 1 : 0;
+            }
+        }
+        return loss == Loss.MEAN_SQUARED_ERROR ? (originalError > 0 ? changed / originalError : 0) : changed / rows;
     }
 
     private static int predictedClass(float[] out, int row, int width, OutputHead head) {
@@ -234,8 +415,51 @@ final class Retrainer {
         return best;
     }
 
+    /** Whether the validation rows have targets of their own (else they hold the original's predictions). */
+    boolean validationLabelled() {
+        return settings.validationLabelled();
+    }
+
+    /** Rows choices are judged on. */
+    int validationRows() {
+        return judge.rows();
+    }
+
+    /**
+     * How much worse {@code candidate} is than {@code original} on the validation rows, with a one-sided 95% bound
+     * ({@link LossBound}); {@code tolerance} as a share (accuracy points / 100, or relative MSE increase).
+     */
+    LossBound bound(DenseNetwork original, DenseNetwork candidate, double tolerance) {
+        return bound(reference(original), candidate, tolerance);
+    }
+
+    /** {@link #bound(DenseNetwork, DenseNetwork, double)} against outputs computed before. */
+    LossBound bound(Reference reference, DenseNetwork candidate, double tolerance) {
+        DenseNetwork original = reference.original();
+        int n = judge.rows();
+        float[] pa = reference.validation();
+        float[] pb = conditioning.toTraining(candidate).forward(judge.inputs(), n);
+        if (loss == Loss.MEAN_SQUARED_ERROR) {
+            // In training coordinates targets are standardised: the relative MSE increase is the same in both.
+            return LossBound.regression(pa, pb, judge.targets(), n, tolerance);
+        }
+        int width = original.outputs();
+        int[] ca = new int[n];
+        int[] cb = new int[n];
+        int[] targets = settings.validationLabelled() ? new int[n] : null;
+        for (int r = 0; r < n; r++) {
+            ca[r] = predictedClass(pa, r, width, original.head());
+            cb[r] = predictedClass(pb, r, width, original.head());
+            if (targets != null) {
+                targets[r] = (int) judge.targets()[r];
+            }
+        }
+        return LossBound.classification(ca, cb, targets, tolerance);
+    }
+
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */
     double validationMetric(DenseNetwork network) {
+        TrainingData validation = judge;
         DenseNetwork conditioned = conditioning.toTraining(network);
         float[] out = conditioned.forward(validation.inputs(), validation.rows());
         int width = network.outputs();
@@ -279,10 +503,22 @@ final class Retrainer {
      * network, back in the model's coordinates, and a summary.
      */
     Outcome retrain(DenseNetwork pruned, String label, Progress progress) {
+        return retrain(pruned, label, progress, options);
+    }
+
+    /**
+     * Retrains for the full number of epochs and keeps the last weights: the validation rows only watch, so that a
+     * choice made on them afterwards judges weights they did not pick.
+     */
+    Outcome retrainKeepingLast(DenseNetwork pruned, String label, Progress progress) {
+        return retrain(pruned, label, progress, options.keepingLast());
+    }
+
+    private Outcome retrain(DenseNetwork pruned, String label, Progress progress, TrainingOptions options) {
         boolean regression = loss == Loss.MEAN_SQUARED_ERROR;
         String metric = regression ? "mse" : "accuracy";
-        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss, options,
-                (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss,
+                options, distillation, (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
                         String.format(Locale.ROOT, "epoch %d/%d, loss %.4g, validation %s %.4g", epoch.epoch(), total,
                                 epoch.trainLoss(), metric, figure(epoch.validationMetric(), regression))));
         progress.done("retraining " + label);

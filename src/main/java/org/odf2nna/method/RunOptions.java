@@ -3,6 +3,7 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
+import org.odf2nna.tf.Distillation;
 
 /**
  * Algorithm 1 end to end.
@@ -22,7 +23,15 @@ import org.odf2nna.Device;
  */
 public record RunOptions(BuildOptions build, EvalData test, List<Double> epsilons, int steps, Double maxDrop,
         Path output, Path report, Path chart, boolean compareScratch, Device device, float retrainLearningRate,
-        PruningOptions pruning) {
+        PruningOptions pruning, Schedule schedule, Distillation distillation) {
+
+    /** Options of the paper's ε schedule, retraining on the targets alone. */
+    public RunOptions(BuildOptions build, EvalData test, List<Double> epsilons, int steps, Double maxDrop,
+            Path output, Path report, Path chart, boolean compareScratch, Device device, float retrainLearningRate,
+            PruningOptions pruning) {
+        this(build, test, epsilons, steps, maxDrop, output, report, chart, compareScratch, device, retrainLearningRate,
+                pruning, Schedule.EPSILON, Distillation.NONE);
+    }
 
     /** Options with the default score and compensation. */
     public RunOptions(BuildOptions build, EvalData test, List<Double> epsilons, int steps, Double maxDrop,
@@ -33,5 +42,7 @@ public record RunOptions(BuildOptions build, EvalData test, List<Double> epsilon
 
     public RunOptions {
         java.util.Objects.requireNonNull(pruning, "pruning");
+        java.util.Objects.requireNonNull(schedule, "schedule");
+        java.util.Objects.requireNonNull(distillation, "distillation");
     }
 }

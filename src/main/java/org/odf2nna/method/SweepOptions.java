@@ -21,11 +21,21 @@ import org.odf2nna.metrics.Task;
  * @param compareScratch also train the chosen topology from random weights with the same budget
  * @param task           the task, or null to infer it
  * @param device         where the runtimes compute
- * @param pruning        the unit score, the compensation and its ridge
+ * @param pruning        the unit score, the compensation and its ridge (the ε schedule; progressive pruning ranks
+ *                       units by their reconstruction cost and always refits by least squares)
+ * @param schedule       progressive pruning, or the paper's grid of ε
  */
 public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
         double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
-        PruningOptions pruning) {
+        PruningOptions pruning, Schedule schedule) {
+
+    /** Options of the paper's ε schedule. */
+    public SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
+            double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
+            PruningOptions pruning) {
+        this(model, test, retrain, epsilons, steps, maxDrop, output, report, chart, compareScratch, task, device,
+                pruning, Schedule.EPSILON);
+    }
 
     /** Options with the default score and compensation. */
     public SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
@@ -36,6 +46,7 @@ public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, Li
 
     public SweepOptions {
         java.util.Objects.requireNonNull(pruning, "pruning");
+        java.util.Objects.requireNonNull(schedule, "schedule");
         epsilons = List.copyOf(epsilons);
         if (!(maxDrop >= 0) || Double.isInfinite(maxDrop)) {
             throw new IllegalArgumentException("max drop must be a number >= 0, got " + maxDrop);

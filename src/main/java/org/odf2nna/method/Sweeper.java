@@ -24,9 +24,14 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.metrics.LossBound;
+import org.odf2nna.onnx.ExternalData;
+import org.odf2nna.onnx.InputSelection;
 import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.prune.UnitScore;
+import org.odf2nna.report.CompensationSettings;
 import org.odf2nna.report.EpsilonOutcome;
+import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepChart;
@@ -58,11 +63,18 @@ public final class Sweeper {
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
         Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
+        // A training file without targets is fine when the original network can label it (distillation).
+        ColumnRequest.Target target = options.retrain().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
+                : ColumnRequest.Target.REQUIRED;
         EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(model.featuresPerRow(),
-                options.test().columns().label(), ColumnRequest.Target.REQUIRED), options.test().batchSize());
+                options.test().columns().label(), target), options.test().batchSize());
 
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
         ScanResult scores = ModelScan.scan(model, trainRows, null, options.device(), progress);
+        Shrinker.checkReadCorrectly(model, scores.sample());
+        if (options.schedule().progressive()) {
+            return progressive(options, model, task, retrainer, scores, progress);
+        }
         List<Double> epsilons = options.epsilons();
         String grid;
         if (epsilons.isEmpty()) {
@@ -126,6 +138,138 @@ public final class Sweeper {
         } finally {
             deleteTree(work);
         }
+    }
+
+    /**
+     * Progressive pruning ({@link ProgressivePruning}): every round is a row of the table; the chosen model is the
+     * smallest whose loss bound on the validation rows holds.
+     */
+    private static SweepReport progressive(SweepOptions options, OnnxDenseModel model, Task task, Retrainer retrainer,
+            ScanResult scan, Progress progress) {
+        DenseNetwork network = model.network();
+        boolean accuracy = task == Task.CLASSIFICATION;
+        if (!accuracy && !retrainer.validationLabelled()) {
+            throw new InputException(options.retrain().validation() != null ? options.retrain().validation()
+                    : options.retrain().train(), "line 1", "has no target column: bounding a regression model's MSE "
+                    + "needs targets on the validation rows (give labelled rows with --validation)");
+        }
+        double tolerance = options.maxDrop() / 100;
+        if (options.retrain().retrainEpochs() == null) {
+            retrainer = ProgressivePruning.perRound(retrainer);
+        }
+        if (ProgressivePruning.EPOCHS.equals("watch")) {
+            retrainer = retrainer.forRounds(network, ProgressivePruning.WATCH_SHARE, ProgressivePruning.WATCH_SEED);
+        }
+        double ridge = options.pruning().ridgeFor(retrainer.epochs() > 0);
+        boolean inputs = options.schedule().inputs() && model.chainInputName().equals(model.input().name());
+        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(network, retrainer, options.schedule(),
+                tolerance, ridge, inputs, progress);
+        EvalData test = options.test().forModel(model);
+        Metrics original = ModelScan.evaluate(model.model(), model.input(), network, test, task, options.device(),
+                progress, options.model(), model.outputName());
+        List<EpsilonOutcome> outcomes = new ArrayList<>();
+        Integer chosen = null;
+        for (int i = 0; i < rounds.size(); i++) {
+            ProgressivePruning.Round r = rounds.get(i);
+            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), test, task, options, progress);
+            Metrics pr = evaluate(model, r.network(), r.inputs(), test, task, options, progress);
+            double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
+                    / network.parameterCount();
+            List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
+            outcomes.add(new EpsilonOutcome(Double.NaN, null, NetworkSummary.of(r.network()), reduction, kept, 0, pwr,
+                    pr, Double.NaN, r.training(), null, pwr, List.of(), "round " + r.index(), r.bound()));
+            if (r.bound().holds() && (chosen == null
+                    || r.network().parameterCount() < rounds.get(chosen).network().parameterCount())) {
+                chosen = i;
+            }
+        }
+        String written = null;
+        if (chosen != null) {
+            ProgressivePruning.Round round = rounds.get(chosen);
+            DenseNetwork result = round.network();
+            ModelProto proto = ExternalData.forOutput(InputSelection.write(model, result, round.inputs()),
+                    model.source(), options.output());
+            double difference = ModelWriter.writeOnnx(proto, options.output(), result,
+                    keepColumns(scan.sample(), round.inputs()), options.device(), true);
+            written = options.output().toString();
+            outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
+        }
+        String choice = explainBound(outcomes, chosen, options.maxDrop(), accuracy, retrainer.validationRows());
+        SweepReport.Scratch scratch = chosen != null && options.compareScratch()
+                ? scratch(model, options, retrainer, task, progress) : null;
+        CompensationSettings compensation = new CompensationSettings("lsq", ridge,
+                "the training rows of " + options.retrain().train() + (options.retrain().validation() == null
+                        ? " (the validation rows held out)" : ""), retrainer.fittingRowCount());
+        ShrinkReport table = new ShrinkReport(options.model().toString(), options.test().file().toString(),
+                scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
+                original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
+                compensation);
+        String grid = String.format(Locale.ROOT, "progressive: each round removes %s%% of the current parameters "
+                + "(units ranked by the error the least-squares refit cannot make up for, per parameter saved), "
+                + "refits the next layers, retrains; after a round that does not hold, the next starts from the last "
+                + "that did with half the share; %d failures in a row stop it", ReportFormat.number(
+                        100 * options.schedule().share()), Schedule.FAILURES_TO_STOP);
+        SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
+                : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
+                List.of());
+        if (options.chart() != null) {
+            List<String> charts = SweepChart.write(report, options.chart()).stream().map(Path::toString).toList();
+            report = new SweepReport(table, grid, options.maxDrop(), report.maxDropUnit(),
+                    report.originalValidation(), chosen, choice, written, scratch, charts);
+        }
+        if (options.report() != null) {
+            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+        }
+        return report;
+    }
+
+    private static EpsilonOutcome withDifference(EpsilonOutcome o, String output, double difference) {
+        return new EpsilonOutcome(o.epsilon(), output, o.network(), o.reductionPercent(), o.unitsKept(),
+                o.layersAllBelowThreshold(), o.pruned(), o.retrained(), difference, o.training(),
+                o.prunedMeanFolding(), o.prunedLeastSquares(), o.refit(), o.step(), o.bound());
+    }
+
+    /** The sample with its chain input restricted to the given columns (a network that reads only those). */
+    private static ScanResult.Sample keepColumns(ScanResult.Sample sample, int[] kept) {
+        if (kept.length == sample.chainWidth()) {
+            return sample;
+        }
+        float[] x = new float[sample.rows() * kept.length];
+        for (int r = 0; r < sample.rows(); r++) {
+            for (int k = 0; k < kept.length; k++) {
+                x[r * kept.length + k] = sample.chainInput()[r * sample.chainWidth() + kept[k]];
+            }
+        }
+        return new ScanResult.Sample(sample.features(), sample.featureWidth(), x, kept.length, sample.outputs(),
+                sample.rows());
+    }
+
+    private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, EvalData test,
+            Task task, SweepOptions options, Progress progress) {
+        ModelProto written = ExternalData.forOutput(InputSelection.write(model, network, inputs), model.source(),
+                options.output());
+        return ModelScan.evaluate(written, model.input(), network, test, task, options.device(), progress,
+                options.output(), model.outputName());
+    }
+
+    private static String explainBound(List<EpsilonOutcome> outcomes, Integer chosen, double maxDrop, boolean accuracy,
+            int validationRows) {
+        String limit = accuracy ? ReportFormat.number(maxDrop) + " accuracy points"
+                : ReportFormat.number(maxDrop) + "% of the original's MSE";
+        if (chosen == null) {
+            String rule = outcomes.isEmpty() ? "" : " (" + outcomes.get(0).bound().rule() + ")";
+            return "no round kept the loss within " + limit + " on the " + validationRows + " validation rows" + rule
+                    + "; nothing was written (allow more with --max-drop, or validate on more rows)";
+        }
+        EpsilonOutcome o = outcomes.get(chosen);
+        LossBound b = o.bound();
+        String measured = accuracy
+                ? String.format(Locale.ROOT, "%d of %d predictions changed, accuracy loss %.2f points, bound %.2f",
+                        b.changed(), b.rows(), 100 * b.estimate(), 100 * b.upper())
+                : String.format(Locale.ROOT, "MSE %+.1f%%, bound %.1f%%", 100 * b.estimate(), 100 * b.upper());
+        return String.format(Locale.ROOT, "%s: the smallest model (%d parameters, %.1f%% fewer) whose loss on the %d "
+                + "validation rows stays within %s (%s): %s", o.step(), o.network().parameters(),
+                o.reductionPercent(), b.rows(), limit, b.rule(), measured);
     }
 
     /** The smallest model within the allowed drop; ties go to the better validation figure. */

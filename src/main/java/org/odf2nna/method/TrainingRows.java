@@ -8,6 +8,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.Memory;
 import org.odf2nna.Progress;
 import org.odf2nna.data.Batch;
+import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Task;
@@ -78,6 +79,11 @@ public final class TrainingRows {
      */
     static final long BYTES_PER_VALUE = 3 * 4;
 
+    /**
+     * The rows as the dense chain sees them, with their targets; when {@code data} allows a file without a target
+     * column ({@link ColumnRequest.Target#OPTIONAL}) and this one has none, every target is NaN (see
+     * {@link #labelled}).
+     */
     public static TrainingData load(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
         return load(model, data, task, device, progress, Memory.available());
     }
@@ -98,7 +104,9 @@ public final class TrainingRows {
         OnnxRunner runner = prefixed ? OnnxRunner.open(ScoringGraph.exposing(model, List.of(model.chainInputName())),
                 model.input(), device, model.source()) : null;
         try (CsvReader reader = data.open()) {
-            if (!reader.hasTarget()) {
+            // Rows without targets are kept only when the caller can do without them (distillation): targets NaN.
+            boolean labelled = reader.hasTarget();
+            if (!labelled && data.columns().target() == ColumnRequest.Target.REQUIRED) {
                 throw new InputException(data.file(), "line 1", "has no target column to train on");
             }
             Batch batch;
@@ -111,7 +119,10 @@ public final class TrainingRows {
                 }
                 float[] chunk = java.util.Arrays.copyOf(x, batch.rows() * width);
                 float[] y = new float[batch.rows()];
-                for (int r = 0; r < batch.rows(); r++) {
+                for (int r = 0; r < batch.rows() && !labelled; r++) {
+                    y[r] = Float.NaN;
+                }
+                for (int r = 0; r < batch.rows() && labelled; r++) {
                     double t = batch.targets()[r];
                     y[r] = classes > 0
                             ? Evaluator.classId(t, classes, data.file(), reader.targetName(), batch.lines()[r])
@@ -148,6 +159,27 @@ public final class TrainingRows {
             }
         }
         return join(inputChunks, targetChunks, (int) rows, width);
+    }
+
+    /** A seeded permutation of {@code n} indices. */
+    static int[] permutation(int n, long seed) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Random random = new java.util.Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    /** Whether the rows have targets (rows read from a file without a target column have NaN). */
+    public static boolean labelled(TrainingData data) {
+        return data.rows() == 0 || !Float.isNaN(data.targets()[0]);
     }
 
     private static TrainingData join(List<float[]> inputChunks, List<float[]> targetChunks, int rows, int width) {

@@ -1,6 +1,7 @@
 package org.odf2nna.report;
 
 import java.util.List;
+import org.odf2nna.metrics.LossBound;
 import org.odf2nna.metrics.Metrics;
 
 /**
@@ -21,6 +22,10 @@ import org.odf2nna.metrics.Metrics;
  * @param prunedMeanFolding       PWR with mean folding, null without targets
  * @param prunedLeastSquares      PWR with least-squares compensation, null without targets or when not computed
  * @param refit                   how least squares refitted each layer, empty when it did not run
+ * @param step                    the row's name when it is not a threshold ("round 3" of progressive pruning), else
+ *                                null
+ * @param bound                   the loss bound on the validation rows that the choice reads, or null when the choice
+ *                                does not use one
  */
 public record EpsilonOutcome(
         double epsilon,
@@ -35,11 +40,27 @@ public record EpsilonOutcome(
         TrainingSummary training,
         Metrics prunedMeanFolding,
         Metrics prunedLeastSquares,
-        List<RefitLayer> refit) {
+        List<RefitLayer> refit,
+        String step,
+        LossBound bound) {
 
     public EpsilonOutcome {
         unitsKept = List.copyOf(unitsKept);
         refit = refit == null ? List.of() : List.copyOf(refit);
+    }
+
+    /** An outcome of a threshold ε. */
+    public EpsilonOutcome(double epsilon, String output, NetworkSummary network, double reductionPercent,
+            List<Integer> unitsKept, int layersAllBelowThreshold, Metrics pruned, Metrics retrained,
+            double maxOutputDifference, TrainingSummary training, Metrics prunedMeanFolding,
+            Metrics prunedLeastSquares, List<RefitLayer> refit) {
+        this(epsilon, output, network, reductionPercent, unitsKept, layersAllBelowThreshold, pruned, retrained,
+                maxOutputDifference, training, prunedMeanFolding, prunedLeastSquares, refit, null, null);
+    }
+
+    /** How the row is named in tables: its step, or its ε. */
+    public String label() {
+        return step != null ? step : "ε=" + ReportFormat.number(epsilon);
     }
 
     /** An outcome that reports one compensation only. */
@@ -53,7 +74,8 @@ public record EpsilonOutcome(
     /** The same outcome, naming another output file (or none). */
     public EpsilonOutcome withOutput(String newOutput) {
         return new EpsilonOutcome(epsilon, newOutput, network, reductionPercent, unitsKept, layersAllBelowThreshold,
-                pruned, retrained, maxOutputDifference, training, prunedMeanFolding, prunedLeastSquares, refit);
+                pruned, retrained, maxOutputDifference, training, prunedMeanFolding, prunedLeastSquares, refit, step,
+                bound);
     }
 
     /** An outcome without retraining. */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.odf2nna.metrics.LossBound;
 import org.odf2nna.metrics.Metrics;
 
 /** Renders reports as the plain-text tables the paper prints, and as JSON. */
@@ -65,15 +66,18 @@ public final class ReportFormat {
         } else {
             s.append("OR     no target column: metrics left out\n");
         }
-        s.append('\n').append("Unit ").append(report.score()).append(report.score().equals("impact")
-                ? " (activation std × norm of the outgoing weights)" : "").append(" per hidden layer (what ε is compared with):\n");
-        List<String[]> spread = new ArrayList<>();
-        spread.add(new String[] {"layer", "node", "units", "min", "median", "max", "constant"});
-        for (LayerSpread l : report.layers()) {
-            spread.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.units()), number(l.min()),
-                number(l.median()), number(l.max()), Integer.toString(l.constantUnits())});
+        if (!report.layers().isEmpty()) {
+            s.append('\n').append("Unit ").append(report.score()).append(report.score().equals("impact")
+                    ? " (activation std × norm of the outgoing weights)" : "")
+                    .append(" per hidden layer (what ε is compared with):\n");
+            List<String[]> spread = new ArrayList<>();
+            spread.add(new String[] {"layer", "node", "units", "min", "median", "max", "constant"});
+            for (LayerSpread l : report.layers()) {
+                spread.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.units()),
+                    number(l.min()), number(l.median()), number(l.max()), Integer.toString(l.constantUnits())});
+            }
+            appendColumns(s, spread, "  ");
         }
-        appendColumns(s, spread, "  ");
         s.append('\n');
 
         Metrics or = report.originalMetrics();
@@ -82,7 +86,10 @@ public final class ReportFormat {
         boolean both = report.outcomes().stream()
                 .anyMatch(o -> o.prunedMeanFolding() != null && o.prunedLeastSquares() != null);
         List<String[]> rows = new ArrayList<>();
-        List<String> head = new ArrayList<>(List.of("ε", "parameters", "reduction", "architecture", "units kept"));
+        boolean steps = report.outcomes().stream().anyMatch(o -> o.step() != null);
+        boolean bounds = report.outcomes().stream().anyMatch(o -> o.bound() != null);
+        List<String> head = new ArrayList<>(List.of(steps ? "step" : "ε", "parameters", "reduction", "architecture",
+                "units kept"));
         if (metric != null) {
             head.add("OR " + metric);
             if (both) {
@@ -95,12 +102,16 @@ public final class ReportFormat {
                 head.add("PR " + metric);
             }
         }
+        if (bounds) {
+            head.add("validation: changed, loss, bound");
+            head.add("holds");
+        }
         head.add("output");
         rows.add(head.toArray(new String[0]));
         boolean anyBelow = false;
         for (EpsilonOutcome o : report.outcomes()) {
             List<String> row = new ArrayList<>();
-            row.add(number(o.epsilon()));
+            row.add(steps ? (o.step() != null ? o.step() : number(o.epsilon())) : number(o.epsilon()));
             row.add(report.original().parameters() + " → " + o.network().parameters());
             row.add(String.format(Locale.ROOT, "%.1f%%", o.reductionPercent()));
             row.add(o.network().architecture());
@@ -128,6 +139,11 @@ public final class ReportFormat {
                     row.add(o.retrained() == null ? "-" : primary(o.retrained()));
                 }
             }
+            if (bounds) {
+                LossBound b = o.bound();
+                row.add(b == null ? "-" : boundCell(b));
+                row.add(b == null ? "-" : b.holds() ? "yes" : "no");
+            }
             row.add(o.output() == null ? "-" : o.output());
             rows.add(row.toArray(new String[0]));
         }
@@ -145,7 +161,7 @@ public final class ReportFormat {
             for (EpsilonOutcome o : report.outcomes()) {
                 TrainingSummary t = o.training();
                 if (t != null) {
-                    s.append(trainingLine("ε=" + number(o.epsilon()), t));
+                    s.append(trainingLine(o.label(), t));
                 }
             }
         }
@@ -292,7 +308,22 @@ public final class ReportFormat {
         return String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d rows, %d held out "
                 + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%n", r.trainData(),
                 r.trainRows(), r.validationRows(), r.epochs(), r.epochsSource(), r.batchSize(),
-                number(r.learningRate()), r.seed());
+                number(r.learningRate()), r.seed()) + (r.signal() == null ? "" : "  trained towards "
+                + r.signal() + System.lineSeparator());
+    }
+
+    /** Changed predictions, measured loss and its bound, e.g. "3/460, 0.22, ≤ 0.71 pt" (MSE: "+2.1%, ≤ 6.3%"). */
+    static String boundCell(LossBound b) {
+        if (b.rows() == 0) {
+            return "-";
+        }
+        boolean classification = b.changed() > 0 || b.lost() > 0 || b.gained() > 0 || b.rule().contains("accuracy")
+                || b.rule().contains("changed");
+        if (classification) {
+            return String.format(Locale.ROOT, "%d/%d, %.2f, ≤ %.2f pt", b.changed(), b.rows(), 100 * b.estimate(),
+                    100 * b.upper());
+        }
+        return String.format(Locale.ROOT, "%+.1f%%, ≤ %.1f%%", 100 * b.estimate(), 100 * b.upper());
     }
 
     private static String trainingLine(String label, TrainingSummary t) {

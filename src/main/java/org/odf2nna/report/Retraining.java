@@ -13,7 +13,16 @@ package org.odf2nna.report;
  * @param seed             seed of the split and the shuffling
  * @param originalValidationMetric the original model's metric on the validation rows (accuracy or MSE), the
  *                         reference against which {@code sweep} chooses
+ * @param signal           what the networks were trained towards: the targets, the original network's outputs
+ *                         (distillation), or both, in words; null in reports written before distillation existed
  */
 public record Retraining(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
-        int batchSize, double learningRate, long seed, double originalValidationMetric) {
+        int batchSize, double learningRate, long seed, double originalValidationMetric, String signal) {
+
+    /** Settings of a retraining on the targets alone. */
+    public Retraining(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
+            int batchSize, double learningRate, long seed, double originalValidationMetric) {
+        this(trainData, trainRows, validationRows, epochs, epochsSource, batchSize, learningRate, seed,
+                originalValidationMetric, null);
+    }
 }

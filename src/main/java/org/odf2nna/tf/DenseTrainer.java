@@ -39,6 +39,22 @@ public final class DenseTrainer {
 
     public static TrainingResult train(DenseNetwork start, TrainingData train, TrainingData validation, Loss loss,
             TrainingOptions options, EpochListener listener) {
+        return train(start, train, null, validation, loss, options, Distillation.NONE, listener);
+    }
+
+    /**
+     * Training with a teacher: {@code soft} holds, for every training row, what the teacher says (see
+     * {@link #softTargets}); the loss mixes it with the targets as {@code distillation} says.
+     *
+     * @param soft the teacher's soft targets, {@code train.rows() × start.outputs()}; null when
+     *             {@code distillation} does not use the teacher
+     */
+    public static TrainingResult train(DenseNetwork start, TrainingData train, float[] soft, TrainingData validation,
+            Loss loss, TrainingOptions options, Distillation distillation, EpochListener listener) {
+        boolean teacher = distillation.usesTeacher();
+        if (teacher && (soft == null || soft.length < (long) train.rows() * start.outputs())) {
+            throw new IllegalArgumentException("distillation needs the teacher's outputs for every training row");
+        }
         if (train.width() != start.inputs() || validation.width() != start.inputs()) {
             throw new IllegalArgumentException("training rows have " + train.width() + " values, the network takes "
                     + start.inputs());
@@ -54,7 +70,21 @@ public final class DenseTrainer {
             Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, labelWidth)));
             Operand<TFloat32> lossOp = lossOp(tf, net.logits, labels, loss);
-            AdamStep adam = new AdamStep(net.graph, tf, lossOp, net.variables, net.shapes, options.learningRate());
+            Placeholder<TFloat32> teacherTargets = null;
+            Operand<TFloat32> trainLoss = lossOp;
+            if (teacher) {
+                teacherTargets = tf.withName("teacher").placeholder(TFloat32.class,
+                        Placeholder.shape(Shape.of(-1, start.outputs())));
+                float t = (float) distillation.temperature();
+                Operand<TFloat32> softened = loss == Loss.MEAN_SQUARED_ERROR ? net.logits
+                        : tf.math.div(net.logits, tf.constant(t));
+                Operand<TFloat32> softLoss = tf.math.mul(lossOp(tf, softened, teacherTargets, loss),
+                        tf.constant(loss == Loss.MEAN_SQUARED_ERROR ? 1f : t * t));
+                float hard = (float) distillation.hardWeight();
+                trainLoss = hard == 0 ? softLoss : tf.math.add(tf.math.mul(lossOp, tf.constant(hard)),
+                        tf.math.mul(softLoss, tf.constant(1 - hard)));
+            }
+            AdamStep adam = new AdamStep(net.graph, tf, trainLoss, net.variables, net.shapes, options.learningRate());
             Op minimize = adam.step;
             // Weights first, then the optimizer's state: explicit steps, in this order.
             Session.Runner assignWeights = session.runner();
@@ -81,9 +111,14 @@ public final class DenseTrainer {
                     int n = Math.min(options.batchSize(), train.rows() - start0);
                     try (TFloat32 x = rows(train, order, start0, n);
                          TFloat32 y = targets(train, order, start0, n, labelWidth);
-                         Result r = session.runner().feed(net.input, x).feed(labels, y).addTarget(minimize)
-                                 .fetch(lossOp).run()) {
-                        lossSum += ((TFloat32) r.get(0)).getFloat() * n;
+                         TFloat32 s = teacher ? softRows(soft, start.outputs(), order, start0, n) : null) {
+                        Session.Runner runner = session.runner().feed(net.input, x).feed(labels, y);
+                        if (teacher) {
+                            runner.feed(teacherTargets, s);
+                        }
+                        try (Result r = runner.addTarget(minimize).fetch(trainLoss).run()) {
+                            lossSum += ((TFloat32) r.get(0)).getFloat() * n;
+                        }
                     }
                 }
                 epochsRun = epoch;
@@ -92,7 +127,12 @@ public final class DenseTrainer {
                         figures[1]);
                 history.add(record);
                 listener.epochDone(record, options.epochs());
-                if (better(record, bestEpoch, loss)) {
+                if (options.keepLast()) {
+                    if (epoch == options.epochs()) {
+                        bestEpoch = record;
+                        best = readWeights(session, net, start);
+                    }
+                } else if (better(record, bestEpoch, loss)) {
                     bestEpoch = record;
                     best = readWeights(session, net, start);
                     sinceBest = 0;
@@ -148,6 +188,52 @@ public final class DenseTrainer {
             System.arraycopy(all, order[from + i] * width, x, i * width, width);
         }
         return TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(x, true, false));
+    }
+
+    /** The teacher's soft targets of the chosen rows. */
+    private static TFloat32 softRows(float[] soft, int width, int[] order, int from, int n) {
+        float[] s = new float[n * width];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(soft, order[from + i] * width, s, i * width, width);
+        }
+        return TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(s, true, false));
+    }
+
+    /**
+     * What the teacher says about each row, as the soft loss reads it: for softmax classifiers its probabilities at
+     * temperature T, for sigmoid outputs the probability of each output at T, for regression its outputs themselves.
+     *
+     * @param logits the teacher's outputs before its head (in the trainer's coordinates), {@code rows × width}
+     */
+    public static float[] softTargets(float[] logits, int rows, int width, Loss loss, double temperature) {
+        float[] soft = new float[rows * width];
+        for (int r = 0; r < rows; r++) {
+            int at = r * width;
+            switch (loss) {
+                case SOFTMAX_CROSS_ENTROPY: {
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < width; j++) {
+                        max = Math.max(max, logits[at + j] / temperature);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < width; j++) {
+                        sum += Math.exp(logits[at + j] / temperature - max);
+                    }
+                    for (int j = 0; j < width; j++) {
+                        soft[at + j] = (float) (Math.exp(logits[at + j] / temperature - max) / sum);
+                    }
+                    break;
+                }
+                case SIGMOID_CROSS_ENTROPY:
+                    for (int j = 0; j < width; j++) {
+                        soft[at + j] = (float) (1 / (1 + Math.exp(-logits[at + j] / temperature)));
+                    }
+                    break;
+                default:
+                    System.arraycopy(logits, at, soft, at, width);
+            }
+        }
+        return soft;
     }
 
     /** Targets of the chosen rows: one-hot rows when {@code width} > 1, else the values. */

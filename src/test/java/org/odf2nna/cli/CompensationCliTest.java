@@ -174,6 +174,7 @@ class CompensationCliTest {
         Path report = dir.resolve("sweep.json");
         CliRun sweep = CliRun.of("-q", "sweep", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
                 IRIS_TRAIN.toString(), "--validation", validation.toString(), "--retrain-epochs", "2", "--steps", "3",
+                "--schedule", "epsilon",
                 "-o", dir.resolve("chosen.onnx").toString(), "--report", report.toString());
         assertEquals(0, sweep.exitCode(), sweep.toString());
         JsonObject retraining = JsonParser.parseString(Files.readString(report)).getAsJsonObject()

@@ -1,0 +1,155 @@
+package org.odf2nna.method;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.odf2nna.Progress;
+import org.odf2nna.metrics.LossBound;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.prune.FittingRows;
+import org.odf2nna.prune.LayerCovariance;
+import org.odf2nna.prune.LeastSquaresCompensation;
+import org.odf2nna.prune.ReconstructionCost;
+import org.odf2nna.prune.RowSource;
+import org.odf2nna.report.TrainingSummary;
+
+/**
+ * Progressive pruning: each round removes a share of the current network's parameters (the units whose removal the
+ * least-squares refit can best make up for, {@link ReconstructionCost}), refits the layers after them, retrains
+ * briefly (with the original as teacher) and judges the result on the validation rows. A round that keeps the promise
+ * becomes the start of the next; after one that does not, the next round starts again from the last one that did,
+ * removing half as much, until {@link Schedule#FAILURES_TO_STOP} rounds in a row have failed.
+ */
+final class ProgressivePruning {
+
+    /** Training rows the unit costs and the least-squares refit of a round look at, at most. */
+    static final int FIT_ROWS = 16_384;
+
+    /** Share of the training rows held out to watch the epochs (the validation rows only judge). */
+    static final double WATCH_SHARE = 0.1;
+
+    static final long WATCH_SEED = 17;
+
+    static final String EPOCHS = System.getProperty("odf2nna.rounds.epochs", "last");
+
+    /** Epochs a round retrains at least, whatever share of the original's epochs the options give. */
+    static final int MIN_ROUND_EPOCHS = 3;
+
+    private ProgressivePruning() {
+    }
+
+    /** Retraining for one round: the options' epochs, at least {@link #MIN_ROUND_EPOCHS}. */
+    static Retrainer perRound(Retrainer retrainer) {
+        if (retrainer.epochs() >= MIN_ROUND_EPOCHS) {
+            return retrainer;
+        }
+        return retrainer.withEpochs(MIN_ROUND_EPOCHS, retrainer.epochsSource() + " gives " + retrainer.epochs()
+                + "; a round retrains at least " + MIN_ROUND_EPOCHS);
+    }
+
+    /**
+     * One round.
+     *
+     * @param index       1-based
+     * @param start       the network the round started from
+     * @param compensated the pruned network after the least-squares refit, before retraining (PWR)
+     * @param network     the retrained network (PR)
+     * @param inputs      the original's inputs {@code network} reads, ascending
+     * @param training    how retraining went
+     * @param bound       the loss bound on the validation rows
+     */
+    record Round(int index, DenseNetwork start, DenseNetwork compensated, DenseNetwork network, int[] inputs,
+            TrainingSummary training, LossBound bound) {
+    }
+
+    /**
+     * @param inputs whether the network's inputs are candidates too (only for a network whose chain input is the
+     *               model's own input: a selection is written as a Gather in front of the first layer)
+     */
+    static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
+            double ridge, boolean inputs, Progress progress) {
+        List<Round> rounds = new ArrayList<>();
+        Retrainer.Reference reference = retrainer.reference(original);
+        DenseNetwork current = original;
+        Retrainer currentRetrainer = retrainer;
+        int[] currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
+        double share = schedule.share();
+        int failures = 0;
+        // Selections that already failed from the current start: trying one again would fail again.
+        java.util.Set<String> failed = new java.util.HashSet<>();
+        for (int index = 1; index <= schedule.maxRounds(); index++) {
+            if (minimal(current)) {
+                break;
+            }
+            String label = "round " + index;
+            progress.update(label + ": unit costs", 0, -1, null);
+            // Unit costs and the refit need the layers' second moments, not every row: a sample keeps rounds quick.
+            RowSource rows = currentRetrainer.fittingRows(FIT_ROWS);
+            LayerCovariance moments = LayerCovariance.measure(current, rows);
+            double[][] columns = inputs && current.inputs() > 1 ? LayerCovariance.ofColumns(rows, current.inputs())
+                    : null;
+            ReconstructionCost.Selection selection = ReconstructionCost.select(current,
+                    columns == null ? null : columns[1], moments.covariances(), share);
+            progress.done(label + ": unit costs");
+            String key = java.util.Arrays.toString(selection.keptInputs()) + selection.units();
+            if (selection.keptInputs().length == current.inputs() && java.util.Arrays.equals(
+                    selection.units().keptUnits(), current.hiddenUnits()) || failed.contains(key)) {
+                break;
+            }
+            progress.update(label + ": least squares", 0, -1, null);
+            DenseNetwork start = current;
+            Retrainer roundRetrainer = currentRetrainer;
+            RowSource roundRows = rows;
+            org.odf2nna.prune.UnitStatistics statistics = moments.statistics();
+            if (selection.dropsInputs(current)) {
+                // The first layer is refitted on the kept inputs, then the units are chosen as usual on top of it.
+                start = LeastSquaresCompensation.compensateInputs(current, columns[0], selection.keptInputs(), rows,
+                        ridge).network();
+                roundRetrainer = currentRetrainer.keepInputs(selection.keptInputs());
+                roundRows = roundRetrainer.fittingRows(FIT_ROWS);
+                statistics = LayerCovariance.measure(start, roundRows).statistics();
+            }
+            FittingRows fitting = FittingRows.of(start, roundRows, ModelScan.CACHED_VALUES);
+            DenseNetwork compensated = LeastSquaresCompensation.compensate(start, statistics, selection.units(),
+                    fitting, ridge).network();
+            progress.done(label + ": least squares");
+            Retrainer.Outcome retrained = EPOCHS.equals("last") ? roundRetrainer.retrainKeepingLast(compensated, label,
+                    progress) : roundRetrainer.retrain(compensated, label, progress);
+            DenseNetwork network = retrained.network();
+            TrainingSummary training = retrained.summary().withChange(roundRetrainer.changeFrom(reference, network));
+            LossBound bound = roundRetrainer.bound(reference, network, tolerance);
+            if (bound.smallSet() && !Double.isNaN(training.changeFromOriginal())) {
+                bound = bound.guardedBy(training.changeFromOriginal());
+            }
+            int[] kept = new int[selection.keptInputs().length];
+            for (int k = 0; k < kept.length; k++) {
+                kept[k] = currentInputs[selection.keptInputs()[k]];
+            }
+            rounds.add(new Round(index, current, compensated, network, kept, training, bound));
+            if (bound.holds()) {
+                current = network;
+                currentRetrainer = roundRetrainer;
+                currentInputs = kept;
+                failures = 0;
+                failed.clear();
+            } else {
+                failed.add(key);
+                failures++;
+                share /= 2;
+                if (failures >= Schedule.FAILURES_TO_STOP) {
+                    break;
+                }
+            }
+        }
+        return rounds;
+    }
+
+    /** Every hidden layer down to one unit: nothing left to remove. */
+    private static boolean minimal(DenseNetwork network) {
+        for (int units : network.hiddenUnits()) {
+            if (units > 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,128 @@
+package org.odf2nna.metrics;
+
+import java.util.Locale;
+
+/**
+ * A one-sided 95% upper bound on how much worse a candidate model is than the original, from their predictions on
+ * rows neither was tuned on, and whether it stays within the tolerance.
+ *
+ * <p>Classification: with targets, the accuracy loss is the mean of d = [original right] − [candidate right] over the
+ * rows; its bound is the mean plus 1.645 standard errors, the standard error counting one more changed row than seen
+ * (so that a candidate that changed nothing on few rows is not certified by a zero variance). Without targets every
+ * changed prediction counts as a loss. A set too small to certify the tolerance even when nothing changed (fewer than
+ * 1.645 / tolerance rows: 165 for one point) can only say that nothing changed: then the candidate holds when it
+ * changed no prediction there. Regression: the bound is on the MSE's relative increase, from the paired per-row
+ * differences of squared errors.
+ *
+ * @param rows      rows compared
+ * @param changed   rows whose predicted class differs from the original's (regression: 0)
+ * @param lost      rows the original got right and the candidate wrong (regression: 0)
+ * @param gained    rows the original got wrong and the candidate right (regression: 0)
+ * @param estimate  the loss measured: accuracy points as a share (0.01 = one point), or the MSE's relative increase
+ * @param upper     its one-sided 95% upper bound
+ * @param tolerance the most the loss may be, in the same unit
+ * @param holds     whether the candidate keeps the promise on these rows
+ * @param rule      how {@code holds} was decided, in words
+ * @param smallSet  whether the rows were too few to certify the tolerance (then {@code holds} asks that no prediction
+ *                  changed there, see {@link #guardedBy})
+ */
+public record LossBound(int rows, int changed, int lost, int gained, double estimate, double upper, double tolerance,
+        boolean holds, String rule, boolean smallSet) {
+
+    /** One-sided 95% normal quantile. */
+    public static final double Z = 1.6448536269514722;
+
+    /**
+     * @param original  the original's predicted class per row
+     * @param candidate the candidate's
+     * @param targets   the true class per row, or null when the rows have none
+     * @param tolerance accuracy loss allowed, as a share (0.01 = one point)
+     */
+    public static LossBound classification(int[] original, int[] candidate, int[] targets, double tolerance) {
+        int n = original.length;
+        int changed = 0;
+        int lost = 0;
+        int gained = 0;
+        for (int r = 0; r < n; r++) {
+            if (original[r] == candidate[r]) {
+                continue;
+            }
+            changed++;
+            if (targets == null || original[r] == targets[r]) {
+                lost++;
+            } else if (candidate[r] == targets[r]) {
+                gained++;
+            }
+        }
+        if (n == 0) {
+            return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true);
+        }
+        double estimate = (double) (lost - gained) / n;
+        double spread = (double) (lost + gained + 1) / n - estimate * estimate;
+        double upper = estimate + Z * Math.sqrt(Math.max(0, spread) / n);
+        boolean small = Z / n > tolerance;
+        String unit = targets == null ? "changed predictions" : "accuracy loss";
+        if (small) {
+            return new LossBound(n, changed, lost, gained, estimate, upper, tolerance, changed == 0,
+                    String.format(Locale.ROOT, "%d rows cannot certify a loss of at most %s points (one row is %s); "
+                            + "held to no changed prediction on them", n, points(tolerance), points(1.0 / n)), true);
+        }
+        return new LossBound(n, changed, lost, gained, estimate, upper, tolerance, upper <= tolerance + 1e-12,
+                String.format(Locale.ROOT, "95%% upper bound on the %s at most %s points", unit, points(tolerance)),
+                false);
+    }
+
+    /**
+     * @param original  the original's outputs per row
+     * @param candidate the candidate's
+     * @param targets   the targets
+     * @param tolerance relative MSE increase allowed (0.1 = 10%)
+     */
+    public static LossBound regression(float[] original, float[] candidate, float[] targets, int rows,
+            double tolerance) {
+        if (rows == 0) {
+            return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true);
+        }
+        double sumOriginal = 0;
+        double sum = 0;
+        double sumSquares = 0;
+        for (int r = 0; r < rows; r++) {
+            double eo = original[r] - targets[r];
+            double ec = candidate[r] - targets[r];
+            double d = ec * ec - eo * eo;
+            sumOriginal += eo * eo;
+            sum += d;
+            sumSquares += d * d;
+        }
+        double mse = sumOriginal / rows;
+        double mean = sum / rows;
+        double variance = rows > 1 ? Math.max(0, (sumSquares - sum * mean) / (rows - 1)) : 0;
+        double estimate = mse > 0 ? mean / mse : (mean > 0 ? Double.POSITIVE_INFINITY : 0);
+        double upper = mse > 0 ? (mean + Z * Math.sqrt(variance / rows)) / mse : estimate;
+        return new LossBound(rows, 0, 0, 0, estimate, upper, tolerance, upper <= tolerance + 1e-12,
+                String.format(Locale.ROOT, "95%% upper bound on the MSE's increase at most %s%%",
+                        points(tolerance)), false);
+    }
+
+    /**
+     * On a set too small to certify the tolerance, no changed prediction there is weak evidence: the candidate must
+     * also change the class of at most the tolerance's share of the training rows (which retraining saw, so this
+     * only catches candidates that stray from the original even where they were taught to follow it). On a set
+     * large enough the bound alone decides.
+     *
+     * @param trainingChange share of the training rows whose predicted class differs from the original's
+     */
+    public LossBound guardedBy(double trainingChange) {
+        if (!smallSet || rows == 0) {
+            return this;
+        }
+        return new LossBound(rows, changed, lost, gained, estimate, upper, tolerance,
+                holds && trainingChange <= tolerance + 1e-12, rule + String.format(Locale.ROOT, ", and to at most %s%% "
+                        + "of the training rows changing class (%s%% did)", points(tolerance), points(trainingChange)),
+                true);
+    }
+
+    private static String points(double share) {
+        return String.format(Locale.ROOT, "%.3g", share * 100);
+    }
+}

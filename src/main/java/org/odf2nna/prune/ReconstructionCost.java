@@ -1,0 +1,254 @@
+package org.odf2nna.prune;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.PriorityQueue;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+
+/**
+ * The pruning rule that knows the compensation: a unit costs what the least-squares refit of the next layer cannot
+ * make up for when it is gone.
+ *
+ * <p>For hidden layer l with outputs h (covariance Σ over the rows) feeding z = Wᵀh + b, removing a set S of units
+ * and refitting the rest (the bias absorbs the means) leaves the error tr(W_Sᵀ (Σ_SS − Σ_SK Σ_KK⁻¹ Σ_KS) W_S) on z.
+ * Removed one at a time, greedily, this is the structured Optimal Brain Surgeon step: with P = Σ⁻¹ the unit j whose
+ * removal costs least is the one with the smallest ‖w_j‖² / P_jj; the kept units' outgoing weights then absorb it
+ * (w_k −= P_kj / P_jj · w_j) and P loses row and column j (a rank-one update), so a whole removal order costs O(m³)
+ * for m units.
+ *
+ * <p>Costs are made comparable between layers by dividing by the layer's output energy tr(Wᵀ Σ W) (the variance of
+ * z the layer explains, FLAP's idea), and a removal is ranked by that share per parameter it saves, so that one
+ * global order decides how many units each layer gives up.
+ */
+public final class ReconstructionCost {
+
+    /** Σ gets this share of its mean diagonal added before inversion: collinear units stay well defined. */
+    static final double RIDGE = 1e-6;
+
+    private ReconstructionCost() {
+    }
+
+    /**
+     * A layer's greedy removal order.
+     *
+     * @param order the units in the order they go (at most units − 1: a layer keeps one)
+     * @param cost  the error each removal adds, as a share of the layer's output energy (not cumulative)
+     */
+    public record Order(int[] order, double[] cost) {
+    }
+
+    /**
+     * The greedy removal order of one hidden layer.
+     *
+     * @param covariance the layer's output covariance, m × m row-major (per row, centred)
+     * @param next       the layer its outputs feed
+     */
+    public static Order order(double[] covariance, DenseLayer next) {
+        int m = next.inputs();
+        int u = next.units();
+        if (covariance.length != m * m) {
+            throw new IllegalArgumentException("covariance of " + covariance.length + " values for " + m + " units");
+        }
+        double trace = 0;
+        for (int i = 0; i < m; i++) {
+            trace += covariance[i * m + i];
+        }
+        double[] w = new double[m * u];
+        float[] wf = next.weights();
+        for (int k = 0; k < w.length; k++) {
+            w[k] = wf[k];
+        }
+        double energy = 0;
+        for (int a = 0; a < m; a++) {
+            for (int b = 0; b < m; b++) {
+                double s = covariance[a * m + b];
+                if (s == 0) {
+                    continue;
+                }
+                double dot = 0;
+                for (int c = 0; c < u; c++) {
+                    dot += w[a * u + c] * w[b * u + c];
+                }
+                energy += s * dot;
+            }
+        }
+        DMatrixRMaj sigma = new DMatrixRMaj(m, m, true, covariance.clone());
+        double ridge = RIDGE * Math.max(trace / Math.max(1, m), 1e-30);
+        for (int i = 0; i < m; i++) {
+            sigma.add(i, i, ridge);
+        }
+        DMatrixRMaj inverse = new DMatrixRMaj(m, m);
+        if (!CommonOps_DDRM.invertSPD(sigma.copy(), inverse)) {
+            CommonOps_DDRM.pinv(sigma, inverse);
+        }
+        double[] p = inverse.data;
+        boolean[] gone = new boolean[m];
+        int[] order = new int[Math.max(0, m - 1)];
+        double[] cost = new double[order.length];
+        double scale = energy > 0 ? 1 / energy : 0;
+        for (int step = 0; step < order.length; step++) {
+            int best = -1;
+            double bestCost = Double.POSITIVE_INFINITY;
+            for (int j = 0; j < m; j++) {
+                if (gone[j]) {
+                    continue;
+                }
+                double norm = 0;
+                for (int c = 0; c < u; c++) {
+                    norm += w[j * u + c] * w[j * u + c];
+                }
+                double pjj = p[j * m + j];
+                double c = pjj > 0 ? norm / pjj : norm * Double.MAX_VALUE;
+                if (c < bestCost || best < 0) {
+                    bestCost = c;
+                    best = j;
+                }
+            }
+            int j = best;
+            double pjj = p[j * m + j];
+            if (pjj > 0) {
+                for (int k = 0; k < m; k++) {
+                    if (gone[k] || k == j) {
+                        continue;
+                    }
+                    double f = p[k * m + j] / pjj;
+                    if (f != 0) {
+                        for (int c = 0; c < u; c++) {
+                            w[k * u + c] -= f * w[j * u + c];
+                        }
+                    }
+                }
+                double[] pj = new double[m];
+                for (int k = 0; k < m; k++) {
+                    pj[k] = gone[k] ? 0 : p[k * m + j];
+                }
+                for (int a = 0; a < m; a++) {
+                    if (gone[a] || pj[a] == 0) {
+                        continue;
+                    }
+                    double fa = pj[a] / pjj;
+                    for (int b = 0; b < m; b++) {
+                        p[a * m + b] -= fa * pj[b];
+                    }
+                }
+            }
+            gone[j] = true;
+            Arrays.fill(w, j * u, (j + 1) * u, 0);
+            order[step] = j;
+            cost[step] = Math.max(0, bestCost) * scale;
+        }
+        return new Order(order, cost);
+    }
+
+    /**
+     * What one round removes.
+     *
+     * @param keptInputs the network's inputs to keep, ascending (all of them when inputs were not candidates)
+     * @param units      the hidden units to keep
+     */
+    public record Selection(int[] keptInputs, UnitSelection units) {
+
+        /** Whether some input goes. */
+        public boolean dropsInputs(DenseNetwork network) {
+            return keptInputs.length < network.inputs();
+        }
+    }
+
+    /**
+     * One round of progressive pruning: units leave in the global order of their cost per parameter saved until
+     * {@code share} of the network's parameters are gone (each layer keeps one unit at least).
+     *
+     * @param covariances one output covariance per hidden layer ({@link LayerCovariance})
+     * @param share       share of the parameters to remove, in (0, 1)
+     */
+    public static UnitSelection select(DenseNetwork network, List<double[]> covariances, double share) {
+        return select(network, null, covariances, share).units();
+    }
+
+    /**
+     * The same with the network's inputs as candidates too (the first layer's input covariance given): an input
+     * that carries nothing the refit of the first layer cannot make up for goes like a unit (MNIST's border pixels).
+     *
+     * @param inputCovariance the inputs' covariance, or null to keep every input
+     */
+    public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
+            double share) {
+        int hidden = network.hiddenLayerCount();
+        // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
+        List<Order> orders = new ArrayList<>();
+        orders.add(inputCovariance == null ? new Order(new int[0], new double[0])
+                : order(inputCovariance, network.layer(0)));
+        for (int l = 0; l < hidden; l++) {
+            orders.add(order(covariances.get(l), network.layer(l + 1)));
+        }
+        int[] widths = network.widths();
+        long before = network.parameterCount();
+        long target = (long) Math.ceil(share * before);
+        int slots = hidden + 1;
+        int[] taken = new int[slots];
+        // What a removal saves, for ranking only: removals in adjacent layers share weights, so the parameters
+        // actually left are counted from the widths.
+        long[] saves = new long[slots];
+        saves[0] = network.layer(0).units();
+        for (int l = 0; l < hidden; l++) {
+            saves[l + 1] = network.layer(l).inputs() + 1L + network.layer(l + 1).units();
+        }
+        PriorityQueue<int[]> heads = new PriorityQueue<>((a, b) -> Double.compare(key(orders, saves, a[0], a[1]),
+                key(orders, saves, b[0], b[1])));
+        for (int slot = 0; slot < slots; slot++) {
+            if (orders.get(slot).order().length > 0) {
+                heads.add(new int[] {slot, 0});
+            }
+        }
+        long removed = 0;
+        while (removed < target && !heads.isEmpty()) {
+            int[] head = heads.poll();
+            int slot = head[0];
+            taken[slot] = head[1] + 1;
+            widths[slot]--;
+            removed = before - parameters(widths);
+            if (head[1] + 1 < orders.get(slot).order().length) {
+                heads.add(new int[] {slot, head[1] + 1});
+            }
+        }
+        List<UnitSelection.Layer> layers = new ArrayList<>();
+        for (int l = 0; l < hidden; l++) {
+            layers.add(new UnitSelection.Layer(kept(network.layer(l).units(), orders.get(l + 1), taken[l + 1]),
+                    network.layer(l).units(), false));
+        }
+        return new Selection(kept(network.inputs(), orders.get(0), taken[0]), new UnitSelection(layers));
+    }
+
+    /** The indices below {@code count} that are not among the first {@code taken} of {@code order}, ascending. */
+    private static int[] kept(int count, Order order, int taken) {
+        boolean[] dropped = new boolean[count];
+        for (int k = 0; k < taken; k++) {
+            dropped[order.order()[k]] = true;
+        }
+        int[] kept = new int[count - taken];
+        int at = 0;
+        for (int j = 0; j < count; j++) {
+            if (!dropped[j]) {
+                kept[at++] = j;
+            }
+        }
+        return kept;
+    }
+
+    /** Weights and biases of a dense chain of these widths (inputs first). */
+    static long parameters(int[] widths) {
+        long total = 0;
+        for (int l = 1; l < widths.length; l++) {
+            total += (long) widths[l - 1] * widths[l] + widths[l];
+        }
+        return total;
+    }
+
+    private static double key(List<Order> orders, long[] saves, int layer, int step) {
+        return orders.get(layer).cost()[step] / saves[layer];
+    }
+}

@@ -1,0 +1,102 @@
+package org.odf2nna.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LossBoundTest {
+
+    private static int[] constant(int n, int value) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, value);
+        return a;
+    }
+
+    @Test
+    void onManyRowsTheBoundDecides() {
+        int n = 5000;
+        int[] targets = constant(n, 1);
+        int[] original = constant(n, 1);
+        int[] candidate = constant(n, 1);
+        // 60 rows lost, 40 gained: a loss of 0.4 points, bound about 0.73.
+        for (int r = 0; r < 60; r++) {
+            candidate[r] = 0;
+        }
+        for (int r = 60; r < 100; r++) {
+            original[r] = 0;
+        }
+        LossBound b = LossBound.classification(original, candidate, targets, 0.01);
+        assertEquals(100, b.changed());
+        assertEquals(60, b.lost());
+        assertEquals(40, b.gained());
+        assertEquals(0.004, b.estimate(), 1e-12);
+        assertEquals(0.004 + LossBound.Z * Math.sqrt((101.0 / n - 0.004 * 0.004) / n), b.upper(), 1e-12);
+        assertTrue(b.holds());
+        assertFalse(b.smallSet());
+        // The same changes all as losses: 2 points, refused.
+        int[] worse = constant(n, 1);
+        for (int r = 0; r < 100; r++) {
+            worse[r] = 0;
+        }
+        assertFalse(LossBound.classification(constant(n, 1), worse, targets, 0.01).holds());
+    }
+
+    @Test
+    void withoutTargetsEveryChangeCountsAsALoss() {
+        int n = 1000;
+        int[] candidate = constant(n, 1);
+        for (int r = 0; r < 4; r++) {
+            candidate[r] = 2;
+        }
+        LossBound b = LossBound.classification(constant(n, 1), candidate, null, 0.01);
+        assertEquals(4, b.lost());
+        assertEquals(0.004, b.estimate(), 1e-12);
+        assertTrue(b.rule().contains("changed predictions"), b.rule());
+    }
+
+    @Test
+    void aSmallSetAsksForNoChangeAndTheTrainingRowsGuard() {
+        int n = 77;
+        LossBound none = LossBound.classification(constant(n, 1), constant(n, 1), constant(n, 1), 0.01);
+        assertTrue(none.smallSet());
+        assertTrue(none.holds());
+        assertTrue(none.rule().contains("cannot certify"), none.rule());
+        assertTrue(none.guardedBy(0.005).holds());
+        assertFalse(none.guardedBy(0.0101).holds());
+        int[] one = constant(n, 1);
+        one[3] = 0;
+        // One row gained is still a change: on 77 rows nothing can be certified but "nothing changed".
+        int[] targets = constant(n, 0);
+        LossBound gained = LossBound.classification(constant(n, 1), constant(n, 1), targets, 0.01);
+        assertTrue(gained.holds());
+        assertFalse(LossBound.classification(constant(n, 1), one, constant(n, 1), 0.01).holds());
+        // 165 rows are enough to certify one point when nothing changed.
+        assertFalse(LossBound.classification(constant(165, 1), constant(165, 1), null, 0.01).smallSet());
+        assertTrue(LossBound.classification(constant(164, 1), constant(164, 1), null, 0.01).smallSet());
+    }
+
+    @Test
+    void regressionBoundsTheRelativeMseIncrease() {
+        Random random = new Random(1);
+        int n = 2000;
+        float[] targets = new float[n];
+        float[] original = new float[n];
+        float[] close = new float[n];
+        float[] worse = new float[n];
+        for (int r = 0; r < n; r++) {
+            targets[r] = (float) random.nextGaussian();
+            original[r] = targets[r] + (float) random.nextGaussian();
+            close[r] = original[r] + 0.05f * (float) random.nextGaussian();
+            worse[r] = targets[r] + 1.3f * (float) random.nextGaussian();
+        }
+        LossBound ok = LossBound.regression(original, close, targets, n, 0.1);
+        assertTrue(ok.holds(), ok.toString());
+        assertTrue(ok.upper() > ok.estimate());
+        LossBound bad = LossBound.regression(original, worse, targets, n, 0.1);
+        assertFalse(bad.holds(), bad.toString());
+        assertTrue(bad.estimate() > 0.5, bad.toString());
+    }
+}
