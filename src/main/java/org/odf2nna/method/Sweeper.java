@@ -58,8 +58,9 @@ public final class Sweeper {
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
         Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
-        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(model.featuresPerRow(),
-                options.test().columns().label(), ColumnRequest.Target.REQUIRED), options.test().batchSize());
+        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
+                options.test().columns().label(), ColumnRequest.Target.REQUIRED), options.test().batchSize())
+                .forModel(model);
 
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
         ScanResult scores = ModelScan.scan(model, trainRows, null, options.device(), progress);
