@@ -635,10 +635,10 @@ public final class CsvReader implements Closeable {
         }
         if (found.size() > 1) {
             List<String> described = new ArrayList<>();
-            found.forEach(c -> described.add(describeColumn(c)));
+            found.stream().limit(4).forEach(c -> described.add(describeColumn(c)));
             throw new InputException(file, "line 1", "has more than one column named as the target, "
-                    + abbreviate(String.join(" and ", described)) + ": cannot tell which is the target; rename one, "
-                    + "or name the target with --label");
+                    + String.join(" and ", described) + (found.size() > 4 ? " and " + (found.size() - 4) + " more" : "")
+                    + ": cannot tell which is the target; rename one, or name the target with --label");
         }
         return found.isEmpty() ? -1 : found.get(0);
     }
@@ -658,8 +658,9 @@ public final class CsvReader implements Closeable {
     /** A feature column of a model that reads its columns by name is missing (or renamed). */
     private InputException missingFeatures(List<String> missing, List<String> names, int target) {
         List<String> unread = new ArrayList<>();
+        java.util.Set<String> read = new java.util.HashSet<>(names);
         for (int c = 0; c < header.size(); c++) {
-            if (c != target && !names.contains(header.get(c))) {
+            if (c != target && !read.contains(header.get(c))) {
                 unread.add(header.get(c));
             }
         }
