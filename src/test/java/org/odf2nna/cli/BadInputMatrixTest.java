@@ -440,6 +440,11 @@ class BadInputMatrixTest {
                 d -> shrink(namedModel(d), goodCsv(d), "--train", goodCsv(d).toString(), "--validation",
                         csv(d, "validation.csv", "x1,x2,x4,label\n1,2,4,0\n").toString(), "--retrain-epochs", "1"),
                 "validation.csv: ", "line 1", "no column named 'x3'"));
+        cases.add(bad("by-name model: a feature column missing (sweep --train)",
+                d -> new String[] {"sweep", namedModel(d).toString(), "--eval", goodCsv(d).toString(), "--train",
+                    csv(d, "train.csv", "x4,x2,x1,label\n4,2,1,0\n").toString(), "--retrain-epochs", "1", "-o",
+                    d.resolve("out.onnx").toString()},
+                "train.csv: ", "line 1", "no column named 'x3'", "the file has no other columns"));
         cases.add(bad("by-name model: --label names a feature column",
                 d -> shrink(namedModel(d), goodCsv(d), "--label", "x2"),
                 "data.csv: ", "line 1", "'x2' (column 2)", "takes it as a feature"));
