@@ -16,4 +16,11 @@ public interface Progress {
     /** The phase has ended; a bar on screen can be finished. */
     default void done(String phase) {
     }
+
+    /**
+     * A one-line note for the user (e.g. columns a file has that the model does not read); the same note is
+     * shown once, however often it is passed.
+     */
+    default void note(String text) {
+    }
 }

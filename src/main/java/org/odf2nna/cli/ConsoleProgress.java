@@ -1,12 +1,14 @@
 package org.odf2nna.cli;
 
 import java.io.PrintStream;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 import org.odf2nna.Progress;
 
 /**
  * A progress bar on standard error for work that lasts more than a second: redrawn in place on a
- * terminal, one line per 10% otherwise (logs, CI).
+ * terminal, one line per 10% otherwise (logs, CI); notes on a line of their own, each once.
  */
 final class ConsoleProgress implements Progress {
 
@@ -20,6 +22,7 @@ final class ConsoleProgress implements Progress {
     private boolean shown;
     private int lastTenth = -1;
     private long lastDraw;
+    private final Set<String> notes = new HashSet<>();
 
     ConsoleProgress(PrintStream err, boolean terminal) {
         this.err = err;
@@ -65,6 +68,18 @@ final class ConsoleProgress implements Progress {
                 shown = true;
             }
         }
+    }
+
+    @Override
+    public synchronized void note(String text) {
+        if (!notes.add(text)) {
+            return;
+        }
+        if (shown && terminal) {
+            err.println();
+            shown = false;
+        }
+        err.println("odf2nna-onnx: note: " + text);
     }
 
     @Override

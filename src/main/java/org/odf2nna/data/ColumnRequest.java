@@ -7,15 +7,33 @@ import java.util.List;
  * whether a target must be there.
  *
  * @param features     number of feature columns the model takes, or -1 when not known
- * @param label        name of the target column, or null for "the last column"
+ * @param label        name of the target column (--label), or null: then a column named {@code label} or
+ *                     {@code target} (any case) is the target wherever it stands, and without one the last column
  * @param target       whether the target is required, optional (then the file may hold exactly the
- *                     features and no target), or absent (every column is a feature)
- * @param featureNames when not null, the feature columns by name, in the model's order (models whose
- *                     inputs were selected by name); other columns are ignored
+ *                     features and no target, but never a target-named column among them), or absent (every
+ *                     column is a feature)
+ * @param featureNames when not null, the feature columns by name, in the model's order (models that record
+ *                     their column names); other columns are ignored, and the target is found by name only
  */
 public record ColumnRequest(int features, String label, Target target, List<String> featureNames) {
 
     public enum Target { REQUIRED, OPTIONAL, ABSENT }
+
+    /**
+     * Header names that mark the target column when {@code --label} names none (compared ignoring case): such
+     * a column is the target wherever it stands, and never a feature.
+     */
+    public static final List<String> DEFAULT_TARGET_NAMES = List.of("label", "target");
+
+    /** Whether {@code name} is one of {@link #DEFAULT_TARGET_NAMES}, ignoring case. */
+    public static boolean isDefaultTargetName(String name) {
+        for (String n : DEFAULT_TARGET_NAMES) {
+            if (n.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     public ColumnRequest {
         featureNames = featureNames == null ? null : List.copyOf(featureNames);

@@ -2,6 +2,7 @@ package org.odf2nna.method;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
 import org.odf2nna.onnx.OnnxDenseModel;
@@ -60,5 +61,19 @@ public record EvalData(Path file, ColumnRequest columns, int batchSize) {
 
     public CsvReader open() {
         return CsvReader.open(file, columns);
+    }
+
+    /** Opens the file, and notes (once per run) the columns that a model reading by name ignores. */
+    public CsvReader open(Progress progress) {
+        CsvReader reader = open();
+        List<String> ignored = reader.ignoredColumns();
+        if (!ignored.isEmpty()) {
+            String list = String.join(", ", ignored.size() <= 8 ? ignored : ignored.subList(0, 8))
+                    + (ignored.size() <= 8 ? "" : ", ... (" + (ignored.size() - 8) + " more)");
+            progress.note(file + ": the model reads its " + reader.featureCount() + " feature columns by name; "
+                    + ignored.size() + (ignored.size() == 1 ? " other column is" : " other columns are")
+                    + " ignored: " + list);
+        }
+        return reader;
     }
 }

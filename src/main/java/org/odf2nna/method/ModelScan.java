@@ -60,7 +60,7 @@ public final class ModelScan {
     public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
             boolean keepRows) {
         try (Pass pass = new Pass(model, device, keepRows);
-             CsvReader reader = data.open()) {
+             CsvReader reader = data.open(progress)) {
             if (task != null && reader.hasTarget()) {
                 pass.evaluator = new Evaluator(task, model.network().outputs(), model.network().head(), data.file(),
                         reader.targetName());
@@ -226,7 +226,7 @@ public final class ModelScan {
     public static Metrics evaluate(ModelProto model, InputSignature input, DenseNetwork network, EvalData data,
             Task task, Device device, Progress progress, java.nio.file.Path modelFile, String outputName) {
         try (OnnxRunner runner = OnnxRunner.open(model, input, device, modelFile);
-             CsvReader reader = data.open()) {
+             CsvReader reader = data.open(progress)) {
             if (!reader.hasTarget()) {
                 throw new InputException(data.file(), "line 1", "has no target column, so there is nothing to "
                         + "evaluate against (name it with --label)");

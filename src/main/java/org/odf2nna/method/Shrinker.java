@@ -6,6 +6,7 @@ import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.Memory;
 import org.odf2nna.Progress;
+import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
@@ -108,7 +109,10 @@ public final class Shrinker {
         checkReadCorrectly(model, scan.sample());
         Retrainer retrainer = prepared.retrainer();
         if (retrainer == null && options.retrain() != null) {
-            retrainer = Retrainer.prepare(model, options.retrain(), task, eval.batchSize(), options.device(), progress);
+            // The training rows are read by the same column rules as the evaluation rows (--label included).
+            EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
+                    options.eval().columns().label(), ColumnRequest.Target.REQUIRED), eval.batchSize()).forModel(model);
+            retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
         }
         // Least squares fits on the rows retraining trains on when there are any (so the evaluation rows judge a
         // refit that never saw them), else on the scoring rows.

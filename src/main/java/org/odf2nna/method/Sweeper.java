@@ -66,8 +66,8 @@ public final class Sweeper {
         // A training file without targets is fine when the original network can label it (distillation).
         ColumnRequest.Target target = options.retrain().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
                 : ColumnRequest.Target.REQUIRED;
-        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(model.featuresPerRow(),
-                options.test().columns().label(), target), options.test().batchSize());
+        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
+                options.test().columns().label(), target), options.test().batchSize()).forModel(model);
 
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
         ScanResult scores = ModelScan.scan(model, trainRows, null, options.device(), progress);

@@ -361,7 +361,8 @@ class BadInputMatrixTest {
                 "data.csv: ", "line 2, column 'y'", "is not a class id"));
         cases.add(bad("CSV with fewer features than the model takes",
                 d -> shrink(model(d), csv(d, "x1,x2,label\n1,2,0\n")),
-                "data.csv: ", "line 1", "has 3 columns", "4 feature columns"));
+                "data.csv: ", "line 1", "has 3 columns", "2 feature columns once the target column 'label' "
+                        + "(column 3) is set aside", "4 feature columns"));
         cases.add(bad("CSV with more features than the model takes",
                 d -> shrink(model(d), csv(d, "x1,x2,x3,x4,x5,x6,label\n1,2,3,4,5,6,0\n")),
                 "data.csv: ", "line 1", "has 7 columns", "4 feature columns"));
@@ -382,6 +383,75 @@ class BadInputMatrixTest {
                 d -> shrink(model(d), goodCsv(d), "--train", csv(d, "train.csv",
                         "x1,x2,x3,x4,label\n1,2,3,4,0\n1,2,3,?,1\n").toString(), "--retrain-epochs", "1"),
                 "train.csv: ", "line 3, column 4 'x4'", "missing value"));
+
+        // ---- the target column: never read as a feature (issue 16) --------------------------------------
+        // One feature missing and the label kept: the label must not make up the count.
+        cases.add(bad("one feature missing, label kept (last)",
+                d -> shrink(model(d), csv(d, "x2,x3,x4,label\n2,3,4,0\n")),
+                "data.csv: ", "line 1", "3 feature columns once the target column 'label' (column 4) is set aside",
+                "the model takes 4"));
+        cases.add(bad("one feature missing, target first",
+                d -> shrink(model(d), csv(d, "Target,x1,x2,x3\n0,1,2,3\n")),
+                "data.csv: ", "line 1", "3 feature columns", "'Target' (column 1)", "the model takes 4"));
+        cases.add(bad("one feature missing, target in the middle",
+                d -> shrink(model(d), csv(d, "x1,label,x2,x3\n1,0,2,3\n")),
+                "data.csv: ", "line 1", "3 feature columns", "'label' (column 2)", "the model takes 4"));
+        cases.add(bad("one feature missing, label kept (eval)",
+                d -> new String[] {"eval", model(d).toString(), csv(d, "x2,x3,x4,label\n2,3,4,0\n").toString()},
+                "data.csv: ", "line 1", "3 feature columns", "'label' (column 4)", "the model takes 4"));
+        cases.add(bad("one feature missing, label kept (--train)",
+                d -> shrink(model(d), goodCsv(d), "--train", csv(d, "train.csv", "x2,x3,x4,label\n2,3,4,0\n")
+                        .toString(), "--retrain-epochs", "1"),
+                "train.csv: ", "line 1", "3 feature columns", "'label' (column 4)", "the model takes 4"));
+        cases.add(bad("one feature missing, label kept (--validation)",
+                d -> shrink(model(d), goodCsv(d), "--train", csv(d, "train.csv", goodCsvText(30)).toString(),
+                        "--validation", csv(d, "validation.csv", "x2,x3,x4,label\n2,3,4,0\n").toString(),
+                        "--retrain-epochs", "1"),
+                "validation.csv: ", "line 1", "3 feature columns", "'label' (column 4)", "the model takes 4"));
+        cases.add(bad("one feature missing, target named by --label",
+                d -> shrink(model(d), csv(d, "x1,x2,species,x3\n1,2,0,3\n"), "--label", "species"),
+                "data.csv: ", "line 1", "3 feature columns", "'species' (column 3)", "the model takes 4"));
+        cases.add(bad("duplicated target name",
+                d -> shrink(model(d), csv(d, "label,x1,x2,x3,x4,label\n0,1,2,3,4,0\n")),
+                "data.csv: ", "line 1", "'label' (column 1)", "'label' (column 6)", "cannot tell which"));
+        cases.add(bad("two target-named columns (label and TARGET)",
+                d -> new String[] {"eval", model(d).toString(),
+                    csv(d, "x1,label,x2,x3,x4,TARGET\n1,0,2,3,4,0\n").toString()},
+                "data.csv: ", "line 1", "'label' (column 2)", "'TARGET' (column 6)", "--label"));
+        cases.add(bad("duplicated --label column",
+                d -> shrink(model(d), csv(d, "y,x1,x2,x3,x4,y\n0,1,2,3,4,0\n"), "--label", "y"),
+                "data.csv: ", "line 1", "more than one column named 'y' (columns 1 and 6)"));
+        // Models that record their feature columns read the file by name.
+        cases.add(bad("by-name model: a feature column missing",
+                d -> shrink(namedModel(d), csv(d, "x1,x2,x4,label\n1,2,4,0\n")),
+                "data.csv: ", "line 1", "no column named 'x3'", "by name"));
+        cases.add(bad("by-name model: a feature column renamed",
+                d -> shrink(namedModel(d), csv(d, "x1,x2,x3,X4,label\n1,2,3,4,0\n")),
+                "data.csv: ", "line 1", "no column named 'x4'", "columns it does not read: X4"));
+        cases.add(bad("by-name model: a feature column renamed (eval)",
+                d -> new String[] {"eval", namedModel(d).toString(),
+                    csv(d, "x1,x2,x3,x_4,label\n1,2,3,4,0\n").toString()},
+                "data.csv: ", "line 1", "no column named 'x4'", "columns it does not read: x_4"));
+        cases.add(bad("by-name model: a feature column missing (--train)",
+                d -> shrink(namedModel(d), goodCsv(d), "--train", csv(d, "train.csv", "x1,x2,x4,label\n1,2,4,0\n")
+                        .toString(), "--retrain-epochs", "1"),
+                "train.csv: ", "line 1", "no column named 'x3'"));
+        cases.add(bad("by-name model: a feature column missing (--validation)",
+                d -> shrink(namedModel(d), goodCsv(d), "--train", goodCsv(d).toString(), "--validation",
+                        csv(d, "validation.csv", "x1,x2,x4,label\n1,2,4,0\n").toString(), "--retrain-epochs", "1"),
+                "validation.csv: ", "line 1", "no column named 'x3'"));
+        cases.add(bad("by-name model: a feature column missing (sweep --train)",
+                d -> new String[] {"sweep", namedModel(d).toString(), "--eval", goodCsv(d).toString(), "--train",
+                    csv(d, "train.csv", "x4,x2,x1,label\n4,2,1,0\n").toString(), "--retrain-epochs", "1", "-o",
+                    d.resolve("out.onnx").toString()},
+                "train.csv: ", "line 1", "no column named 'x3'", "the file has no other columns"));
+        cases.add(bad("by-name model: --label names a feature column",
+                d -> shrink(namedModel(d), goodCsv(d), "--label", "x2"),
+                "data.csv: ", "line 1", "'x2' (column 2)", "takes it as a feature"));
+        cases.add(bad("by-name model: no target column for eval",
+                d -> new String[] {"eval", namedModel(d).toString(),
+                    csv(d, "x4,x3,x2,x1,extra\n4,3,2,1,9\n").toString()},
+                "data.csv: ", "line 1", "no target column", "--label"));
 
         // ---- options -----------------------------------------------------------------------------------
         cases.add(usage("negative epsilon",
@@ -533,6 +603,11 @@ class BadInputMatrixTest {
                 "CSV with a non-numeric cell", "CSV with NaN", "CSV with infinity", "CSV with a header but no rows",
                 "CSV without the label column named by --label", "class id the model cannot output",
                 "CSV with fewer features than the model takes", "CSV with more features than the model takes",
+                "one feature missing, label kept (last)", "one feature missing, target first",
+                "one feature missing, target in the middle", "one feature missing, label kept (eval)",
+                "one feature missing, label kept (--train)", "one feature missing, label kept (--validation)",
+                "one feature missing, target named by --label", "duplicated target name",
+                "by-name model: a feature column missing", "by-name model: a feature column renamed",
                 "negative epsilon", "epsilon that is not a number", "output path equal to the input",
                 "output in a missing folder", "output in a read-only folder", "model of one dense layer: nothing to prune",
                 "unknown task", "CUDA device on the CPU build", "inference batch of zero")) {
@@ -549,6 +624,16 @@ class BadInputMatrixTest {
 
     static Path model(Path dir) throws IOException {
         return save(dir, "model.onnx", threeLayers());
+    }
+
+    /** {@link #threeLayers} recording its feature columns x1..x4 and target label, as {@code build} writes them. */
+    static Path namedModel(Path dir) throws IOException {
+        ModelProto m = threeLayers().toBuilder()
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("odf2nna.features")
+                        .setValue("[\"x1\",\"x2\",\"x3\",\"x4\"]"))
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("odf2nna.target").setValue("label"))
+                .build();
+        return save(dir, "named.onnx", m);
     }
 
     static Path save(Path dir, String name, ModelProto model) throws IOException {

@@ -242,6 +242,120 @@ class CsvReaderTest {
         assertNames(fails(file, unknown), file, "line 1", "'zz'");
     }
 
+    // ---- the target column by name: never a feature ----
+
+    @Test
+    void aTargetNamedColumnIsNeverReadAsAFeature() throws IOException {
+        // The case: one feature missing, the label kept; the class ids must not become the 4th feature.
+        Path file = write("iris3.csv", "sepal_width,petal_length,petal_width,label\n3.5,1.4,0.2,0\n");
+        for (Target target : Target.values()) {
+            if (target == Target.ABSENT) {
+                continue;
+            }
+            InputException e = fails(file, ColumnRequest.of(4, null, target));
+            assertNames(e, file, "line 1", "has 4 columns", "3 feature columns", "'label' (column 4)", "set aside",
+                    "the model takes 4 feature columns");
+        }
+        // Case does not matter, nor where it stands.
+        Path first = write("first.csv", "Target,a,b,c\n1,2,3,4\n");
+        assertNames(fails(first, ColumnRequest.of(4, null, Target.OPTIONAL)), first, "3 feature columns",
+                "'Target' (column 1)", "takes 4");
+        // Without a target-named column a file of exactly the features is still label-free rows.
+        Path unlabelled = write("x.csv", "a,b,c,d\n1,2,3,4\n");
+        try (CsvReader reader = CsvReader.open(unlabelled, ColumnRequest.of(4, null, Target.OPTIONAL))) {
+            assertFalse(reader.hasTarget());
+            assertEquals(List.of("a", "b", "c", "d"), reader.featureNames());
+        }
+    }
+
+    @Test
+    void aTargetNamedColumnIsTheTargetWhereverItStands() throws IOException {
+        String[] headers = {"label,a,b,c,d", "a,b,LABEL,c,d", "a,b,c,d,target"};
+        String[] rows = {"2,10,20,30,40", "10,20,2,30,40", "10,20,30,40,2"};
+        for (int i = 0; i < headers.length; i++) {
+            Path file = write("t" + i + ".csv", headers[i] + "\n" + rows[i] + "\n");
+            for (Target target : List.of(Target.REQUIRED, Target.OPTIONAL)) {
+                for (int features : new int[] {4, -1}) {
+                    try (CsvReader reader = CsvReader.open(file, ColumnRequest.of(features, null, target))) {
+                        assertEquals(List.of("a", "b", "c", "d"), reader.featureNames(), headers[i]);
+                        All all = readAll(reader, 10);
+                        assertArrayEquals(new float[] {10, 20, 30, 40}, all.row(0), headers[i]);
+                        assertArrayEquals(new double[] {2}, all.targetArray(), headers[i]);
+                    }
+                }
+            }
+        }
+        // More feature columns than the model takes once the target is set aside.
+        Path wide = write("wide.csv", "a,label,b,c,d,e\n1,0,2,3,4,5\n");
+        assertNames(fails(wide, ColumnRequest.of(4, null, Target.OPTIONAL)), wide, "has 6 columns",
+                "5 feature columns", "'label' (column 2)", "takes 4 feature columns");
+    }
+
+    @Test
+    void twoTargetNamedColumnsAreAnErrorNamingBoth() throws IOException {
+        Path file = write("two.csv", "label,a,b,c,Label\n0,1,2,3,1\n");
+        InputException e = fails(file, ColumnRequest.of(3, null, Target.OPTIONAL));
+        assertNames(e, file, "line 1", "'label' (column 1)", "'Label' (column 5)", "--label");
+        Path both = write("both.csv", "a,target,b,label\n1,0,2,1\n");
+        assertNames(fails(both, ColumnRequest.of(-1, null, Target.REQUIRED)), both, "'target' (column 2)",
+                "'label' (column 4)");
+        // --label decides between them; the other is then an ordinary column.
+        try (CsvReader reader = CsvReader.open(both, ColumnRequest.of(3, "label", Target.REQUIRED))) {
+            assertEquals(List.of("a", "target", "b"), reader.featureNames());
+            assertEquals("label", reader.targetName());
+        }
+        // The same name twice for --label: both columns named.
+        Path dup = write("dupy.csv", "y,a,b,y\n1,2,3,4\n");
+        assertNames(fails(dup, ColumnRequest.of(2, "y", Target.OPTIONAL)), dup, "more than one column named 'y'",
+                "columns 1 and 4");
+    }
+
+    @Test
+    void labelOverridesTheDefaultNames() throws IOException {
+        // --label species: the column named 'label' is an ordinary feature then.
+        Path file = write("s.csv", "label,b,species,c\n1,2,0,3\n");
+        try (CsvReader reader = CsvReader.open(file, ColumnRequest.of(3, "species", Target.OPTIONAL))) {
+            assertEquals(List.of("label", "b", "c"), reader.featureNames());
+            All all = readAll(reader, 10);
+            assertArrayEquals(new float[] {1, 2, 3}, all.row(0));
+            assertArrayEquals(new double[] {0}, all.targetArray());
+        }
+        // One feature missing with --label: the same error as with the default names.
+        assertNames(fails(file, ColumnRequest.of(4, "species", Target.OPTIONAL)), file, "3 feature columns",
+                "'species' (column 3)", "takes 4");
+    }
+
+    @Test
+    void byNameModelsReportMissingColumnsAndIgnoreExtraOnes() throws IOException {
+        Path file = write("n.csv", "id,b,a,petal_w,label\n100,2,1,3,0\n");
+        ColumnRequest request = ColumnRequest.of(-1, null, Target.OPTIONAL).withFeatureNames(List.of("a", "b"));
+        try (CsvReader reader = CsvReader.open(file, request)) {
+            assertEquals("label", reader.targetName());
+            assertEquals(List.of("id", "petal_w"), reader.ignoredColumns());
+        }
+        // A renamed column: named, with the columns the model does not read.
+        ColumnRequest renamed = ColumnRequest.of(-1, null, Target.OPTIONAL)
+                .withFeatureNames(List.of("a", "b", "petal_width"));
+        assertNames(fails(file, renamed), file, "line 1", "no column named 'petal_width'", "by name",
+                "columns it does not read: id, petal_w");
+        // An extra column last is not taken for the target by position.
+        Path extra = write("e.csv", "a,b,extra\n1,2,3\n");
+        try (CsvReader reader = CsvReader.open(extra, ColumnRequest.of(-1, null, Target.OPTIONAL)
+                .withFeatureNames(List.of("a", "b")))) {
+            assertFalse(reader.hasTarget());
+            assertEquals(List.of("extra"), reader.ignoredColumns());
+        }
+        assertNames(fails(extra, ColumnRequest.of(-1, null, Target.REQUIRED).withFeatureNames(List.of("a", "b"))),
+                extra, "no target column", "--label");
+        // --label may not name a column the model reads.
+        assertNames(fails(file, ColumnRequest.of(-1, "a", Target.REQUIRED).withFeatureNames(List.of("a", "b"))),
+                file, "'a' (column 3)", "takes it as a feature");
+        // Read by position, no column is ignored.
+        try (CsvReader reader = CsvReader.open(file, ColumnRequest.of(4, null, Target.OPTIONAL))) {
+            assertEquals(List.of(), reader.ignoredColumns());
+        }
+    }
+
     // ---- formats ----
 
     @Test
