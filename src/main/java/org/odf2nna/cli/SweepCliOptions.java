@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.method.Schedule;
+import org.odf2nna.prune.ReconstructionCost;
 import org.odf2nna.prune.EpsilonGrid;
 import picocli.CommandLine.Option;
 
@@ -37,6 +38,12 @@ final class SweepCliOptions {
             description = "Progressive schedule: share of the current parameters each round removes (default: "
                     + Schedule.DEFAULT_SHARE + ").")
     Double share;
+
+    @Option(names = "--rank", paramLabel = "cost|std|impact",
+            description = "Progressive schedule: what orders the removals: cost (default), the error the least-squares "
+                    + "refit cannot make up for; std or impact, the paper's unit scores (squared, as a share of their "
+                    + "layer's sum).")
+    String rank;
 
     @Option(names = "--keep-inputs",
             description = "Progressive schedule: never remove inputs. By default an input the refit of the first layer "
@@ -85,8 +92,19 @@ final class SweepCliOptions {
         if (kind == Schedule.Kind.PROGRESSIVE && !epsilons.isEmpty()) {
             throw InputException.usage("--epsilon applies to the epsilon schedule, not --schedule progressive");
         }
+        ReconstructionCost.Ranking ranking = ReconstructionCost.Ranking.COST;
+        if (rank != null) {
+            try {
+                ranking = ReconstructionCost.Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw InputException.usage("--rank must be cost, std or impact, got '" + rank + "'");
+            }
+            if (kind == Schedule.Kind.EPSILON) {
+                throw InputException.usage("--rank applies to the progressive schedule only (the ε schedule: --score)");
+            }
+        }
         return new Schedule(kind, share != null ? share : Schedule.DEFAULT_SHARE, Schedule.DEFAULT_MAX_ROUNDS,
-                !keepInputs);
+                !keepInputs, ranking);
     }
 
     /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */

@@ -227,63 +227,11 @@ final class Retrainer {
     /** The same retraining with another number of epochs. */
     Retrainer withEpochs(int epochs, String source) {
         TrainingOptions o = new TrainingOptions(epochs, options.batchSize(), options.learningRate(), options.seed(),
-                options.patience(), options.keepLast());
+                options.patience());
         Settings t = settings;
         return new Retrainer(train, validation, judge, conditioning, loss, o, new Settings(t.trainData(), t.trainRows(),
                 t.validationRows(), epochs, source, t.batchSize(), t.learningRate(), t.seed(), t.signal(),
                 t.validationLabelled()), distillation, soft);
-    }
-
-    /**
-     * Retraining for rounds that are judged on the validation rows afterwards: a seeded share of the training rows is
-     * held out to watch the epochs instead (labelled with the original's predictions, so that the epoch kept is the
-     * one that follows the original best), and the validation rows only judge. Picking epochs on the rows that
-     * then judge would flatter the judgement.
-     */
-    Retrainer forRounds(DenseNetwork original, double share, long seed) {
-        int watchRows = (int) Math.round(train.rows() * share);
-        if (watchRows < 1 || watchRows >= train.rows()) {
-            return this;
-        }
-        int[] order = TrainingRows.permutation(train.rows(), seed);
-        boolean[] watched = new boolean[train.rows()];
-        for (int i = 0; i < watchRows; i++) {
-            watched[order[i]] = true;
-        }
-        int width = train.width();
-        int outputs = soft == null ? 0 : soft.length / Math.max(1, train.rows());
-        float[] kx = new float[(train.rows() - watchRows) * width];
-        float[] ky = new float[train.rows() - watchRows];
-        float[] ks = soft == null ? null : new float[(train.rows() - watchRows) * outputs];
-        float[] wx = new float[watchRows * width];
-        int k = 0;
-        int w = 0;
-        for (int r = 0; r < train.rows(); r++) {
-            if (watched[r]) {
-                System.arraycopy(train.inputs(), r * width, wx, w * width, width);
-                w++;
-            } else {
-                System.arraycopy(train.inputs(), r * width, kx, k * width, width);
-                ky[k] = train.targets()[r];
-                if (soft != null) {
-                    System.arraycopy(soft, r * outputs, ks, k * outputs, outputs);
-                }
-                k++;
-            }
-        }
-        DenseNetwork teacher = conditioning.toTraining(original);
-        float[] out = teacher.forward(wx, watchRows);
-        float[] wy = new float[watchRows];
-        for (int r = 0; r < watchRows; r++) {
-            wy[r] = loss == Loss.MEAN_SQUARED_ERROR ? out[r]
-                    : predictedClass(out, r, teacher.outputs(), teacher.head());
-        }
-        Settings t = settings;
-        Settings watching = new Settings(t.trainData() + ", " + watchRows + " of its rows held out to watch the epochs "
-                + "(labelled by the original)", k, judge.rows(), t.epochs(), t.epochsSource(), t.batchSize(),
-                t.learningRate(), t.seed(), t.signal(), t.validationLabelled());
-        return new Retrainer(new TrainingData(kx, ky, k, width), new TrainingData(wx, wy, watchRows, width), judge,
-                conditioning, loss, options, watching, distillation, ks);
     }
 
     /** Why retraining runs as many epochs as it does. */
@@ -504,14 +452,6 @@ final class Retrainer {
      */
     Outcome retrain(DenseNetwork pruned, String label, Progress progress) {
         return retrain(pruned, label, progress, options);
-    }
-
-    /**
-     * Retrains for the full number of epochs and keeps the last weights: the validation rows only watch, so that a
-     * choice made on them afterwards judges weights they did not pick.
-     */
-    Outcome retrainKeepingLast(DenseNetwork pruned, String label, Progress progress) {
-        return retrain(pruned, label, progress, options.keepingLast());
     }
 
     private Outcome retrain(DenseNetwork pruned, String label, Progress progress, TrainingOptions options) {

@@ -1,16 +1,19 @@
 package org.odf2nna.method;
 
+import org.odf2nna.prune.ReconstructionCost;
+
 /**
  * How a sweep walks from the original network to smaller ones.
  *
  * @param kind      {@link Kind#PROGRESSIVE} (rounds of removal, refit and retraining) or {@link Kind#EPSILON} (the
  *                  paper's thresholds, each applied once to the original)
- * @param share     progressive: share of the current parameters a round removes (halved after a round that fails)
+ * @param share     progressive: share of the current parameters a round removes (halved after a failed round that took from several layers)
  * @param maxRounds progressive: rounds at most
  * @param inputs    progressive: the model's inputs are candidates too, where the dense chain reads them directly
  *                  (the written model keeps its input and picks the kept columns with a Gather)
+ * @param ranking   progressive: what orders the removals (the reconstruction cost by default)
  */
-public record Schedule(Kind kind, double share, int maxRounds, boolean inputs) {
+public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, ReconstructionCost.Ranking ranking) {
 
     public enum Kind { PROGRESSIVE, EPSILON }
 
@@ -23,14 +26,16 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs) {
     public static final int DEFAULT_MAX_ROUNDS = 40;
 
     /** The paper's rule: a grid of ε. */
-    public static final Schedule EPSILON = new Schedule(Kind.EPSILON, DEFAULT_SHARE, DEFAULT_MAX_ROUNDS, false);
+    public static final Schedule EPSILON = new Schedule(Kind.EPSILON, DEFAULT_SHARE, DEFAULT_MAX_ROUNDS, false,
+            ReconstructionCost.Ranking.COST);
 
     /** The default: progressive pruning. */
     public static final Schedule PROGRESSIVE = new Schedule(Kind.PROGRESSIVE, DEFAULT_SHARE, DEFAULT_MAX_ROUNDS,
-            true);
+            true, ReconstructionCost.Ranking.COST);
 
     public Schedule {
         java.util.Objects.requireNonNull(kind, "kind");
+        java.util.Objects.requireNonNull(ranking, "ranking");
         if (!(share > 0 && share < 1)) {
             throw new IllegalArgumentException("the share removed per round must be between 0 and 1, got " + share);
         }

@@ -109,9 +109,12 @@ public final class Shrinker {
         checkReadCorrectly(model, scan.sample());
         Retrainer retrainer = prepared.retrainer();
         if (retrainer == null && options.retrain() != null) {
-            // The training rows are read by the same column rules as the evaluation rows (--label included).
+            // The training rows are read by the same column rules as the evaluation rows (--label included); they may
+            // lack targets when the original network teaches (distillation).
+            ColumnRequest.Target target = options.retrain().distillation().usesTeacher()
+                    ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
             EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
-                    options.eval().columns().label(), ColumnRequest.Target.REQUIRED), eval.batchSize()).forModel(model);
+                    options.eval().columns().label(), target), eval.batchSize()).forModel(model);
             retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
         }
         // Least squares fits on the rows retraining trains on when there are any (so the evaluation rows judge a

@@ -157,9 +157,6 @@ public final class Sweeper {
         if (options.retrain().retrainEpochs() == null) {
             retrainer = ProgressivePruning.perRound(retrainer);
         }
-        if (ProgressivePruning.EPOCHS.equals("watch")) {
-            retrainer = retrainer.forRounds(network, ProgressivePruning.WATCH_SHARE, ProgressivePruning.WATCH_SEED);
-        }
         double ridge = options.pruning().ridgeFor(retrainer.epochs() > 0);
         boolean inputs = options.schedule().inputs() && model.chainInputName().equals(model.input().name());
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(network, retrainer, options.schedule(),
@@ -207,7 +204,8 @@ public final class Sweeper {
         String grid = String.format(Locale.ROOT, "progressive: each round removes %s%% of the current parameters "
                 + "(units ranked by the error the least-squares refit cannot make up for, per parameter saved), "
                 + "refits the next layers, retrains; after a round that does not hold, the next starts from the last "
-                + "that did with half the share; %d failures in a row stop it", ReportFormat.number(
+                + "that did, leaving alone the layer it took from if it took from one, else with half the share; "
+                + "%d failures in a row stop it", ReportFormat.number(
                         100 * options.schedule().share()), Schedule.FAILURES_TO_STOP);
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,

@@ -161,22 +161,6 @@ public final class TrainingRows {
         return join(inputChunks, targetChunks, (int) rows, width);
     }
 
-    /** A seeded permutation of {@code n} indices. */
-    static int[] permutation(int n, long seed) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        java.util.Random random = new java.util.Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
-    }
-
     /** Whether the rows have targets (rows read from a file without a target column have NaN). */
     public static boolean labelled(TrainingData data) {
         return data.rows() == 0 || !Float.isNaN(data.targets()[0]);

@@ -177,13 +177,35 @@ public final class ReconstructionCost {
      */
     public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
             double share) {
+        return select(network, inputCovariance, covariances, share, Ranking.COST);
+    }
+
+    /**
+     * What orders the removals. COST is this class's rule; STD and IMPACT rank by the paper's score (a unit's
+     * activation standard deviation, times the norm of its outgoing weights for IMPACT), squared and divided by its
+     * layer's sum so that layers are comparable: kept to measure what the reconstruction cost buys.
+     */
+    public enum Ranking { COST, STD, IMPACT }
+
+    /** {@link #select(DenseNetwork, double[], List, double)} with the removals ordered by {@code ranking}. */
+    public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
+            double share, Ranking ranking) {
+        return select(network, inputCovariance, covariances, share, ranking, new boolean[network.hiddenLayerCount() + 1]);
+    }
+
+    /**
+     * The same with some layers held at their width: {@code frozen[0]} the inputs, {@code frozen[l + 1]} hidden layer
+     * l (a caller that saw removals from that layer alone fail tries the others).
+     */
+    public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
+            double share, Ranking ranking, boolean[] frozen) {
         int hidden = network.hiddenLayerCount();
         // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
         List<Order> orders = new ArrayList<>();
         orders.add(inputCovariance == null ? new Order(new int[0], new double[0])
-                : order(inputCovariance, network.layer(0)));
+                : ranked(inputCovariance, network.layer(0), ranking));
         for (int l = 0; l < hidden; l++) {
-            orders.add(order(covariances.get(l), network.layer(l + 1)));
+            orders.add(ranked(covariances.get(l), network.layer(l + 1), ranking));
         }
         int[] widths = network.widths();
         long before = network.parameterCount();
@@ -199,8 +221,11 @@ public final class ReconstructionCost {
         }
         PriorityQueue<int[]> heads = new PriorityQueue<>((a, b) -> Double.compare(key(orders, saves, a[0], a[1]),
                 key(orders, saves, b[0], b[1])));
+        if (frozen.length != slots) {
+            throw new IllegalArgumentException("frozen has " + frozen.length + " entries for " + slots + " layers");
+        }
         for (int slot = 0; slot < slots; slot++) {
-            if (orders.get(slot).order().length > 0) {
+            if (orders.get(slot).order().length > 0 && !frozen[slot]) {
                 heads.add(new int[] {slot, 0});
             }
         }
@@ -221,6 +246,41 @@ public final class ReconstructionCost {
                     network.layer(l).units(), false));
         }
         return new Selection(kept(network.inputs(), orders.get(0), taken[0]), new UnitSelection(layers));
+    }
+
+    private static Order ranked(double[] covariance, DenseLayer next, Ranking ranking) {
+        if (ranking == Ranking.COST) {
+            return order(covariance, next);
+        }
+        int m = next.inputs();
+        int u = next.units();
+        double[] score = new double[m];
+        double total = 0;
+        for (int j = 0; j < m; j++) {
+            double v = covariance[j * m + j];
+            if (ranking == Ranking.IMPACT) {
+                double norm = 0;
+                for (int c = 0; c < u; c++) {
+                    double w = next.weights()[j * u + c];
+                    norm += w * w;
+                }
+                v *= norm;
+            }
+            score[j] = v;
+            total += v;
+        }
+        Integer[] byScore = new Integer[m];
+        for (int j = 0; j < m; j++) {
+            byScore[j] = j;
+        }
+        java.util.Arrays.sort(byScore, (a, b) -> Double.compare(score[a], score[b]));
+        int[] order = new int[Math.max(0, m - 1)];
+        double[] cost = new double[order.length];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = byScore[k];
+            cost[k] = total > 0 ? score[byScore[k]] / total : 0;
+        }
+        return new Order(order, cost);
     }
 
     /** The indices below {@code count} that are not among the first {@code taken} of {@code order}, ascending. */

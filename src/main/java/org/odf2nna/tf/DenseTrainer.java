@@ -127,12 +127,7 @@ public final class DenseTrainer {
                         figures[1]);
                 history.add(record);
                 listener.epochDone(record, options.epochs());
-                if (options.keepLast()) {
-                    if (epoch == options.epochs()) {
-                        bestEpoch = record;
-                        best = readWeights(session, net, start);
-                    }
-                } else if (better(record, bestEpoch, loss)) {
+                if (better(record, bestEpoch, loss)) {
                     bestEpoch = record;
                     best = readWeights(session, net, start);
                     sinceBest = 0;

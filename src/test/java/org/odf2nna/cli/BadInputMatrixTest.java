@@ -408,6 +408,22 @@ class BadInputMatrixTest {
                         "--validation", csv(d, "validation.csv", "x2,x3,x4,label\n2,3,4,0\n").toString(),
                         "--retrain-epochs", "1"),
                 "validation.csv: ", "line 1", "3 feature columns", "'label' (column 4)", "the model takes 4"));
+        // Retraining options of the default sweep (distillation, the validation rows that judge).
+        cases.add(bad("training file without a target where one is needed (--paper)",
+                d -> new String[] {"sweep", model(d).toString(), "--eval", goodCsv(d).toString(), "--train",
+                    csv(d, "train.csv", "x1,x2,x3,x4\n1,2,3,4\n2,3,4,5\n3,4,5,6\n").toString(), "--paper",
+                    "-o", d.resolve("out.onnx").toString()},
+                "train.csv: ", "line 1", "target"));
+        cases.add(bad("validation file of the wrong shape (sweep)",
+                d -> new String[] {"sweep", model(d).toString(), "--eval", goodCsv(d).toString(), "--train",
+                    csv(d, "train.csv", goodCsvText(30)).toString(), "--validation",
+                    csv(d, "validation.csv", "x1,x2,label\n1,2,0\n").toString(), "-o",
+                    d.resolve("out.onnx").toString()},
+                "validation.csv: ", "line 1"));
+        cases.add(usage("temperature of zero",
+                d -> new String[] {"sweep", model(d).toString(), "--eval", goodCsv(d).toString(), "--train",
+                    goodCsv(d).toString(), "--temperature", "0", "-o", d.resolve("out.onnx").toString()},
+                "--temperature", "> 0"));
         cases.add(bad("one feature missing, target named by --label",
                 d -> shrink(model(d), csv(d, "x1,x2,species,x3\n1,2,0,3\n"), "--label", "species"),
                 "data.csv: ", "line 1", "3 feature columns", "'species' (column 3)", "the model takes 4"));
@@ -607,6 +623,8 @@ class BadInputMatrixTest {
                 "one feature missing, target in the middle", "one feature missing, label kept (eval)",
                 "one feature missing, label kept (--train)", "one feature missing, label kept (--validation)",
                 "one feature missing, target named by --label", "duplicated target name",
+                "training file without a target where one is needed (--paper)",
+                "validation file of the wrong shape (sweep)", "temperature of zero",
                 "by-name model: a feature column missing", "by-name model: a feature column renamed",
                 "negative epsilon", "epsilon that is not a number", "output path equal to the input",
                 "output in a missing folder", "output in a read-only folder", "model of one dense layer: nothing to prune",

