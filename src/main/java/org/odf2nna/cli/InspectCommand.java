@@ -10,7 +10,6 @@ import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.method.ModelFiles;
-import org.odf2nna.method.ModelFormat;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.ReportFormat;
@@ -55,7 +54,11 @@ final class InspectCommand implements Callable<Integer> {
         }
         StringBuilder s = new StringBuilder();
         s.append("Model       ").append(d.model()).append('\n');
-        if (d.format().equals("savedmodel")) {
+        if (d.format().equals("keras")) {
+            org.odf2nna.keras.KerasModel keras = ModelFiles.readKeras(model);
+            s.append("Format      ").append(keras.describe()).append(" (config read with Gson, weights with jhdf); "
+                    + "Keras layers ").append(String.join(", ", keras.layerNames())).append('\n');
+        } else if (d.format().equals("savedmodel")) {
             s.append("Format      TensorFlow SavedModel (read with TensorFlow Java, checked against its serving "
                     + "signature)\n");
         } else {
@@ -125,7 +128,7 @@ final class InspectCommand implements Callable<Integer> {
         String head = network.head() == OutputHead.NONE
                 ? (task == Task.CLASSIFICATION ? "none (logits)" : "none (values)")
                 : network.head().displayName();
-        String format = ModelFiles.formatOf(read.source()) == ModelFormat.SAVEDMODEL ? "savedmodel" : "onnx";
+        String format = ModelFiles.formatOf(read.source()).cliName();
         return new Description(read.source().toString(), format, proto.getIrVersion(), read.defaultOpset(),
                 (proto.getProducerName() + " " + proto.getProducerVersion()).trim(), read.input().name(),
                 read.input().describeShape(), prefix, network.prefix().operations(), head, taskText,

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
                     + "barely varies on your data is removed and its mean output folded into the next layer.",
             ""
         },
-        subcommands = {ShrinkCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
+        subcommands = {ShrinkCommand.class, ConvertCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
             ReproduceCommand.class, InspectCommand.class, EvalCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage.",
@@ -58,7 +58,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing command: choose one of shrink, evolve, build, run, sweep, reproduce, inspect, eval, bench");
+                "missing command: choose one of shrink, convert, evolve, build, run, sweep, reproduce, inspect, eval, bench");
     }
 
     public static void main(String[] args) {

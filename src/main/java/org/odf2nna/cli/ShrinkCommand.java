@@ -40,7 +40,8 @@ final class ShrinkCommand implements Callable<Integer> {
     Main main;
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "ONNX model file or TensorFlow SavedModel directory (Keras exports too); never modified.")
+            description = "ONNX model file, Keras file (.keras or .h5) or TensorFlow SavedModel directory; never "
+                    + "modified.")
     Path model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",
@@ -64,8 +65,10 @@ final class ShrinkCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "onnx",
-            description = "onnx (default) or savedmodel: a TensorFlow SavedModel directory with a clean inference "
-                    + "graph and a serving_default signature (models without an input prefix only).")
+            description = "onnx (default), savedmodel (a TensorFlow SavedModel directory with a clean inference "
+                    + "graph and a serving_default signature) or keras (a .keras file: the input's own config and "
+                    + "weight layout when it is a .keras file, else a new Keras 3 Sequential config). savedmodel and "
+                    + "keras: models without an input prefix only.")
     String format;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
@@ -94,7 +97,8 @@ final class ShrinkCommand implements Callable<Integer> {
         main.out.print(ReportFormat.table(result));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
-            String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow" : "ONNX Runtime";
+            String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow"
+                    : outputFormat == ModelFormat.KERAS ? "the Keras reader" : "ONNX Runtime";
             main.out.println("wrote " + o.output() + " (ε=" + ReportFormat.number(o.epsilon()) + ", "
                     + o.network().parameters() + " parameters; loaded back in " + runtime + ", outputs within "
                     + ReportFormat.number(o.maxOutputDifference()) + " of the network's)");
@@ -110,7 +114,7 @@ final class ShrinkCommand implements Callable<Integer> {
     }
 
     static List<Path> outputPaths(Path model, Path output, List<Double> epsilons, ModelFormat format) {
-        String extension = format == ModelFormat.ONNX ? ".onnx" : "";
+        String extension = format == ModelFormat.ONNX ? ".onnx" : format == ModelFormat.KERAS ? ".keras" : "";
         Path base = output;
         if (base == null) {
             base = Path.of(stem(model.getFileName().toString()) + ".small" + extension);
@@ -129,6 +133,12 @@ final class ShrinkCommand implements Callable<Integer> {
     }
 
     private static String stem(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        for (String extension : new String[] {".onnx", ".keras", ".h5"}) {
+            if (lower.endsWith(extension)) {
+                return name.substring(0, name.length() - extension.length());
+            }
+        }
+        return name;
     }
 }

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.odf2nna.InputException;
+import org.odf2nna.keras.KerasModel;
+import org.odf2nna.keras.KerasReader;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelBuilder;
@@ -17,7 +19,8 @@ import org.odf2nna.tf.SavedModelReader;
  * <p>An ONNX file is read as it is. A SavedModel directory is read into a {@code DenseNetwork} with
  * TensorFlow Java (checked against its own serving signature), then written as a new ONNX graph with
  * {@link OnnxModelBuilder}; ONNX Runtime then scores and evaluates it like any ONNX model, and the
- * checks on the ONNX side tie it back to the SavedModel's own outputs.
+ * checks on the ONNX side tie it back to the SavedModel's own outputs. A Keras file ({@code .keras} or
+ * {@code .h5}, recognised by its content) is read the same way, with {@link KerasReader}.
  */
 public final class ModelFiles {
 
@@ -35,18 +38,35 @@ public final class ModelFiles {
             }
             return ModelFormat.SAVEDMODEL;
         }
-        return ModelFormat.ONNX;
+        return KerasReader.isKerasFile(model) ? ModelFormat.KERAS : ModelFormat.ONNX;
     }
 
     public static OnnxDenseModel read(Path model) {
-        if (formatOf(model) == ModelFormat.ONNX) {
+        ModelFormat format = formatOf(model);
+        if (format == ModelFormat.ONNX) {
             return DenseChainReader.read(model);
+        }
+        if (format == ModelFormat.KERAS) {
+            return asOnnx(KerasReader.read(model));
         }
         SavedModelDense saved = SavedModelReader.read(model);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(SOURCE_METADATA, "TensorFlow SavedModel " + model.getFileName());
         return DenseChainReader.read(OnnxModelBuilder.build(saved.network(), inputName(saved.servingInput()),
                 "output", metadata), model);
+    }
+
+    /** The Keras model when {@code model} is a Keras file, else null. */
+    public static KerasModel readKeras(Path model) {
+        return formatOf(model) == ModelFormat.KERAS ? KerasReader.read(model) : null;
+    }
+
+    /** A Keras model as the ONNX graph every command works on (Gemm and activation nodes). */
+    public static OnnxDenseModel asOnnx(KerasModel keras) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(SOURCE_METADATA, keras.describe() + " " + keras.source().getFileName());
+        return DenseChainReader.read(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata),
+                keras.source());
     }
 
     /** {@code serving_default_dense_input:0} → {@code dense_input}: the Keras input's own name. */

@@ -8,7 +8,14 @@ public enum ModelFormat {
     /** An ONNX file. */
     ONNX,
     /** A TensorFlow SavedModel directory (Keras exports included). */
-    SAVEDMODEL;
+    SAVEDMODEL,
+    /** A Keras model file: read as .keras (zip) or legacy .h5 (HDF5), written as .keras. */
+    KERAS;
+
+    /** The name --format takes. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
     public static ModelFormat parse(String text) {
         switch (text.toLowerCase(Locale.ROOT)) {
@@ -18,8 +25,10 @@ public enum ModelFormat {
             case "saved_model":
             case "tf":
                 return SAVEDMODEL;
+            case "keras":
+                return KERAS;
             default:
-                throw InputException.usage("--format: unknown format '" + text + "'; use onnx or savedmodel");
+                throw InputException.usage("--format: unknown format '" + text + "'; use onnx, savedmodel or keras");
         }
     }
 }

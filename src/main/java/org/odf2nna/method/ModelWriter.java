@@ -5,6 +5,9 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Memory;
 import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.keras.KerasModel;
+import org.odf2nna.keras.KerasReader;
+import org.odf2nna.keras.KerasWriter;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
@@ -67,6 +70,38 @@ final class ModelWriter {
         SavedModelWriter.write(network, output, inputName);
         float[] actual = SavedModelRunner.run(output, sample.features(), sample.rows(), sample.featureWidth());
         return maxDifference(actual, expected);
+    }
+
+    /**
+     * Writes a .keras file atomically: in {@code original}'s layout when it is a .keras model, else as a new
+     * Sequential config (see {@link KerasWriter}); the temporary file is read back as Keras and its network must
+     * compute what {@code network} computes before it is moved into place.
+     */
+    static double writeKeras(Path output, DenseNetwork network, KerasModel original, ScanResult.Sample sample,
+            boolean checkTensorFlow) {
+        float[] expected = expected(network, sample, checkTensorFlow);
+        double[] rounding = network.roundingBound(sample.chainInput(), sample.rows());
+        byte[] bytes = KerasWriter.write(original, network);
+        double[] difference = new double[1];
+        AtomicFiles.writeBytes(output, bytes, temp -> {
+            KerasModel back;
+            try {
+                back = KerasReader.read(temp);
+            } catch (InputException e) {
+                throw new IllegalStateException("the written Keras file does not read back: " + e.getMessage(), e);
+            }
+            if (!back.network().architecture().equals(network.architecture()) || back.network().head() != network.head()) {
+                throw new IllegalStateException("refusing to write " + output + ": it reads back as "
+                        + back.network().architecture() + " instead of " + network.architecture());
+            }
+            float[] actual = back.network().forward(sample.chainInput(), sample.rows());
+            difference[0] = maxDifference(actual, expected);
+            if (worstExcess(actual, expected, rounding) > 0) {
+                throw new IllegalStateException("refusing to write " + output + ": read back, its outputs differ from "
+                        + "the network's by up to " + difference[0]);
+            }
+        });
+        return difference[0];
     }
 
     private static float[] expected(DenseNetwork network, ScanResult.Sample sample, boolean checkTensorFlow) {

@@ -9,6 +9,8 @@ import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
+import org.odf2nna.keras.KerasModel;
+import org.odf2nna.keras.KerasWriter;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
@@ -75,10 +77,15 @@ public final class Shrinker {
         }
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
-        if (options.format() == ModelFormat.SAVEDMODEL && !network.prefix().isEmpty()) {
+        if (options.format() != ModelFormat.ONNX && !network.prefix().isEmpty()) {
             throw InputException.usage(options.model(), "has an input prefix (" + String.join(", ",
-                    network.prefix().operations()) + ") that a SavedModel written by this tool cannot express; "
-                    + "write ONNX instead");
+                    network.prefix().operations()) + ") that a " + (options.format() == ModelFormat.KERAS ? "Keras file"
+                    : "SavedModel") + " written by this tool cannot express; write ONNX instead");
+        }
+        // A Keras file is written in the input's own layout when the input is a .keras file.
+        KerasModel keras = options.format() == ModelFormat.KERAS ? ModelFiles.readKeras(options.model()) : null;
+        if (options.format() == ModelFormat.KERAS) {
+            KerasWriter.checkExpressible(keras, network);
         }
         if (network.hiddenLayerCount() == 0) {
             throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
@@ -185,9 +192,13 @@ public final class Shrinker {
                 training = retrained.summary().withChange(retrainer.changeFrom(network, result));
                 written = ExternalData.forOutput(DenseChainWriter.write(model, result), model.source(), output);
             }
-            double difference = options.format() == ModelFormat.SAVEDMODEL
-                    ? ModelWriter.writeSavedModel(output, result, model.input().name(), scan.sample(), retrainer != null)
-                    : ModelWriter.writeOnnx(written, output, result, scan.sample(), options.device(), retrainer != null);
+            double difference = switch (options.format()) {
+                case SAVEDMODEL -> ModelWriter.writeSavedModel(output, result, model.input().name(), scan.sample(),
+                        retrainer != null);
+                case KERAS -> ModelWriter.writeKeras(output, result, keras, scan.sample(), retrainer != null);
+                default -> ModelWriter.writeOnnx(written, output, result, scan.sample(), options.device(),
+                        retrainer != null);
+            };
             Metrics pr = retrainer == null || original == null ? null
                     : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
                             output, model.outputName());

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.odf2nna.keras.KerasTestFiles;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.network.TestNetworks;
@@ -566,6 +567,66 @@ class BadInputMatrixTest {
                 },
                 "target: ", "not empty"));
 
+        // ---- Keras files (built with jhdf in org.odf2nna.keras.KerasTestFiles) ------------------------------
+        cases.add(bad("zip without config.json (not a Keras archive)",
+                d -> shrink(KerasTestFiles.zip(d.resolve("notes.keras"), java.util.Map.of("notes.txt",
+                        "hello".getBytes(StandardCharsets.UTF_8))), goodCsv(d)),
+                "notes.keras: ", "is a zip archive but not a Keras model", "no config.json"));
+        cases.add(bad("HDF5 file without model_config (weights only)",
+                d -> new String[] {"convert", KerasTestFiles.legacyH5(d.resolve("weights.h5"), kerasOk(), false).toString(),
+                    "-o", d.resolve("out.onnx").toString()},
+                "weights.h5: ", "is an HDF5 file but not a Keras model", "no 'model_config'"));
+        cases.add(bad("Keras model with a Conv2D layer",
+                d -> shrink(KerasTestFiles.keras(d.resolve("conv.keras"), List.of(KerasTestFiles.input("in", 4),
+                        KerasTestFiles.plain("Conv2D", "conv2d_1"), kerasOk().get(0), kerasOk().get(1)), false), goodCsv(d)),
+                "conv.keras: ", "layer 'conv2d_1'", "is a Conv2D layer; only dense chains"));
+        cases.add(bad("Keras model with an LSTM layer (inspect)",
+                d -> new String[] {"inspect", KerasTestFiles.keras(d.resolve("lstm.keras"), List.of(
+                        KerasTestFiles.input("in", 4), KerasTestFiles.plain("LSTM", "lstm"), kerasOk().get(0),
+                        kerasOk().get(1)), false).toString()},
+                "lstm.keras: ", "layer 'lstm'", "is a LSTM layer"));
+        cases.add(bad("Keras model with a Lambda layer",
+                d -> shrink(KerasTestFiles.legacyH5(d.resolve("lambda.h5"), List.of(kerasOk().get(0),
+                        KerasTestFiles.plain("Lambda", "lambda_1"), kerasOk().get(1)), true), goodCsv(d)),
+                "lambda.h5: ", "layer 'lambda_1'", "is a Lambda layer"));
+        cases.add(bad("Keras functional model with a branch",
+                d -> {
+                    com.google.gson.JsonObject config = KerasTestFiles.sequentialConfig(List.of(
+                            KerasTestFiles.input("in", 4), kerasOk().get(0), kerasOk().get(1)));
+                    config.addProperty("class_name", "Functional");
+                    com.google.gson.JsonArray layers = config.getAsJsonObject("config").getAsJsonArray("layers");
+                    layers.get(1).getAsJsonObject().add("inbound_nodes",
+                            com.google.gson.JsonParser.parseString("[[[\"in\", 0, 0, {}]]]"));
+                    layers.get(2).getAsJsonObject().add("inbound_nodes",
+                            com.google.gson.JsonParser.parseString("[[[\"in\", 0, 0, {}]]]"));
+                    return shrink(KerasTestFiles.keras(d.resolve("branch.keras"), config, kerasOk(), false), goodCsv(d));
+                },
+                "branch.keras: ", "layer 'dense_2'", "not a single chain"));
+        cases.add(bad("Keras weights whose shape contradicts the config",
+                d -> {
+                    com.google.gson.JsonObject config = KerasTestFiles.sequentialConfig(List.of(
+                            KerasTestFiles.input("in", 4), kerasOk().get(0), kerasOk().get(1)));
+                    config.getAsJsonObject("config").getAsJsonArray("layers").get(2).getAsJsonObject()
+                            .getAsJsonObject("config").addProperty("units", 4);
+                    return new String[] {"eval", KerasTestFiles.keras(d.resolve("liar.keras"), config, kerasOk(), false)
+                        .toString(), goodCsv(d).toString()};
+                },
+                "liar.keras: ", "layer 'dense_2'", "of shape [5, 3] but its config says 4 units"));
+        cases.add(usage("convert to an unknown format",
+                d -> new String[] {"convert", model(d).toString(), "-o", d.resolve("out.onnx").toString(), "--format",
+                    "pmml"},
+                "--format", "unknown format 'pmml'"));
+        cases.add(usage("convert to a file of no known extension without --format",
+                d -> new String[] {"convert", model(d).toString(), "-o", d.resolve("out.bin").toString()},
+                "out.bin", "neither .onnx nor .keras"));
+        cases.add(usage("convert over its own input",
+                d -> {
+                    Path k = KerasTestFiles.keras(d.resolve("m.keras"), List.of(KerasTestFiles.input("in", 4),
+                            kerasOk().get(0), kerasOk().get(1)), false);
+                    return new String[] {"convert", k.toString(), "-o", k.toString()};
+                },
+                "m.keras: ", "is an input of this run"));
+
         return cases.stream().map(Arguments::of);
     }
 
@@ -628,7 +689,10 @@ class BadInputMatrixTest {
                 "by-name model: a feature column missing", "by-name model: a feature column renamed",
                 "negative epsilon", "epsilon that is not a number", "output path equal to the input",
                 "output in a missing folder", "output in a read-only folder", "model of one dense layer: nothing to prune",
-                "unknown task", "CUDA device on the CPU build", "inference batch of zero")) {
+                "unknown task", "CUDA device on the CPU build", "inference batch of zero",
+                "zip without config.json (not a Keras archive)", "HDF5 file without model_config (weights only)",
+                "Keras model with a Conv2D layer", "Keras model with a Lambda layer", "Keras functional model with a branch",
+                "Keras weights whose shape contradicts the config")) {
             assertTrue(names.contains(required), "matrix case missing: " + required);
         }
     }
@@ -638,6 +702,12 @@ class BadInputMatrixTest {
     /** A 4-8-6-3 ReLU classifier with a softmax head: nodes fc1..fc3, act1, act2. */
     static ModelProto threeLayers() {
         return TestModels.dense(4, 8, 6, 3).head(TestModels.Head.SOFTMAX).build().model();
+    }
+
+    /** A 4-5-3 Keras model's layers: Dense(5, relu), Dense(3, softmax). */
+    static List<KerasTestFiles.Layer> kerasOk() {
+        return List.of(KerasTestFiles.dense("dense_1", 4, 5, "relu", true, 1),
+                KerasTestFiles.dense("dense_2", 5, 3, "softmax", true, 2));
     }
 
     static Path model(Path dir) throws IOException {

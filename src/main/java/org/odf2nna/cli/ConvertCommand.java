@@ -1,0 +1,67 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.odf2nna.InputException;
+import org.odf2nna.method.Converter;
+import org.odf2nna.method.ModelFormat;
+import org.odf2nna.report.ReportFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {
+            "Writes a model in another format without pruning it: ONNX, Keras (.keras or .h5) or SavedModel in; "
+                    + "ONNX, .keras or SavedModel out. The written file is run in its own runtime on "
+                    + Converter.CHECK_ROWS + " generated rows and must give the original's outputs to "
+                    + "1e-5 (relative; absolute below 1) before it is moved into place. Also the simplest way to "
+                    + "see that the tool reads a model correctly.",
+            "",
+            "Example: odf2nna-onnx convert model.keras -o model.onnx",
+            "         odf2nna-onnx convert model.onnx -o model.keras",
+            ""})
+final class ConvertCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "ONNX model file, Keras file (.keras or .h5) or TensorFlow SavedModel directory; never "
+                    + "modified.")
+    Path model;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+            description = "Output file (or SavedModel directory, which must not exist or be empty).")
+    Path output;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "onnx, keras or savedmodel (default: from OUT's extension, .onnx or .keras).")
+    String format;
+
+    @Override
+    public Integer call() {
+        ModelFormat target = format != null ? ModelFormat.parse(format) : fromExtension(output);
+        Converter.Result r = Converter.convert(model, output, target);
+        main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
+                + " parameters");
+        main.out.println("wrote " + r.output() + " (" + target.cliName() + "); checked on " + r.rows()
+                + " generated rows: outputs within " + ReportFormat.number(r.maxDifference())
+                + " of the original's in ONNX Runtime");
+        return Main.OK;
+    }
+
+    private static ModelFormat fromExtension(Path output) {
+        String name = output.getFileName() == null ? "" : output.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".onnx")) {
+            return ModelFormat.ONNX;
+        }
+        if (name.endsWith(".keras")) {
+            return ModelFormat.KERAS;
+        }
+        throw InputException.usage("--format: '" + output + "' ends in neither .onnx nor .keras; say which format to "
+                + "write with --format onnx|keras|savedmodel");
+    }
+}

@@ -1,0 +1,59 @@
+package org.odf2nna.keras;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import org.odf2nna.network.DenseNetwork;
+
+/**
+ * A Keras model file read as a dense network, with what is needed to write a changed network back in the
+ * file's own layout: the model config, the file's other parts, and where each layer's weights live.
+ *
+ * @param source       the file read
+ * @param container    .keras zip or legacy HDF5
+ * @param kerasVersion the version the file records ("" when it records none)
+ * @param modelConfig  {@code {"class_name": ..., "config": ...}} as the file stores it (never changed here)
+ * @param network      the dense chain; BatchNormalization layers folded into the dense weights
+ * @param dense        per network layer, the Keras layer it came from
+ * @param batchNorms   the BatchNormalization layers folded into the network
+ * @param inputName    the InputLayer's name (or "input")
+ * @param zip          the .keras archive's entries (null for a legacy HDF5 file)
+ */
+public record KerasModel(Path source, KerasFiles.Container container, String kerasVersion, JsonObject modelConfig,
+        DenseNetwork network, List<DenseBinding> dense, List<BatchNormBinding> batchNorms, String inputName,
+        List<ZipPart> zip) {
+
+    /** Where one Dense layer's weights live. {@code biasPath} is null for {@code use_bias=False}. */
+    public record DenseBinding(int configIndex, String name, String varsGroup, String kernelPath, String biasPath,
+            boolean float64) {
+    }
+
+    /**
+     * A BatchNormalization layer and its weight datasets in the file's order ({@code roles}: gamma, beta,
+     * moving_mean, moving_variance, those present).
+     */
+    public record BatchNormBinding(int configIndex, String name, List<String> paths, List<String> roles,
+            double epsilon, boolean float64) {
+    }
+
+    /** One entry of a .keras archive, in archive order. */
+    public record ZipPart(String name, byte[] bytes) {
+    }
+
+    public KerasModel {
+        dense = List.copyOf(dense);
+        batchNorms = List.copyOf(batchNorms);
+        zip = zip == null ? null : List.copyOf(zip);
+    }
+
+    /** The Keras layer names of the network's dense layers, input to output. */
+    public List<String> layerNames() {
+        return dense.stream().map(DenseBinding::name).toList();
+    }
+
+    /** "Keras 3.5.0 .keras" or "Keras 2.1.1 HDF5", for display. */
+    public String describe() {
+        String version = kerasVersion.isEmpty() ? "Keras" : "Keras " + kerasVersion;
+        return version + (container == KerasFiles.Container.KERAS_ZIP ? " .keras" : " HDF5 (.h5)");
+    }
+}

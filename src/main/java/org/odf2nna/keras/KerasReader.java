@@ -1,0 +1,959 @@
+package org.odf2nna.keras;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.odf2nna.InputException;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputPrefix;
+import org.odf2nna.network.OutputHead;
+
+/**
+ * Reads a Keras model file ({@code .keras} zip of Keras 2.13+ and 3.x, or the legacy HDF5 {@code .h5}) into a
+ * {@link KerasModel}: the layer list and settings from the JSON config (Gson), the weights from HDF5 (jhdf,
+ * pure Java).
+ *
+ * <p>Where the weights are, as real files have them: a Keras 3 {@code model.weights.h5} names each layer's group
+ * by class and position among the model's layers ({@code layers/dense}, {@code layers/dense_1}, ... whatever the
+ * config calls the layer, e.g. {@code dense_6}), with the variables as datasets {@code vars/0}, {@code vars/1};
+ * Keras 2.15 on Windows wrote the same group as one root-level name {@code layers\dense}; a legacy HDF5 file lists
+ * each layer's datasets in the {@code weight_names} attribute of {@code model_weights/<layer name>}.
+ *
+ * <p>Read: Sequential models (and functional models whose layers form one chain) of InputLayer, Dense,
+ * Dropout-like layers, Flatten, the activation layers and BatchNormalization (folded into the dense weights next to
+ * it). Softmax, log_softmax or sigmoid on the last layer become the {@link OutputHead}.
+ */
+public final class KerasReader {
+
+    static final String WEIGHTS_ENTRY = "model.weights.h5";
+    static final String CONFIG_ENTRY = "config.json";
+    static final String METADATA_ENTRY = "metadata.json";
+    /** A .keras archive larger than this is refused before it is read into memory. */
+    private static final long MAX_BYTES = 1L << 30;
+
+    static final Set<String> NO_OPS = Set.of("InputLayer", "Dropout", "AlphaDropout", "GaussianDropout",
+            "GaussianNoise", "SpatialDropout1D", "ActivityRegularization", "Flatten");
+
+    static final String SUPPORTED_LAYERS = "only dense chains are read (InputLayer, Dense, Dropout, Flatten, "
+            + "BatchNormalization, and the activation layers Activation, ReLU, LeakyReLU, ELU, Softmax)";
+
+    private static final String SUPPORTED_ACTIVATIONS = "linear, relu, relu6, sigmoid, tanh, elu, selu, softplus, "
+            + "leaky_relu, hard_sigmoid, and softmax or log_softmax on the last layer";
+
+    private final Path file;
+    private final KerasFiles.Container container;
+    private HdfFile weights;
+    private String version = "";
+
+    private KerasReader(Path file, KerasFiles.Container container) {
+        this.file = file;
+        this.container = container;
+    }
+
+    /** Whether {@code file} is a Keras model file by its content (a zip or an HDF5 file). */
+    public static boolean isKerasFile(Path file) {
+        return KerasFiles.detect(file) != null;
+    }
+
+    public static KerasModel read(Path file) {
+        KerasFiles.Container container = KerasFiles.detect(file);
+        if (container == null) {
+            throw new InputException(file, null, "is neither a .keras archive (zip) nor an HDF5 file");
+        }
+        KerasReader reader = new KerasReader(file, container);
+        try {
+            return container == KerasFiles.Container.KERAS_ZIP ? reader.readZip() : reader.readH5();
+        } catch (io.jhdf.exceptions.HdfException e) {
+            throw new InputException(file, container == KerasFiles.Container.KERAS_ZIP ? WEIGHTS_ENTRY : null,
+                    "is not a readable HDF5 file (" + firstLine(e.getMessage()) + ")", e);
+        } finally {
+            if (reader.weights != null) {
+                reader.weights.close();
+            }
+        }
+    }
+
+    // ---- containers ---------------------------------------------------------------------------------
+
+    private KerasModel readZip() {
+        List<KerasModel.ZipPart> parts = new ArrayList<>();
+        try {
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new InputException(file, null, "is " + size + " bytes; .keras files over 1 GiB are not read");
+            }
+            try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
+                ZipEntry entry;
+                Set<String> seen = new LinkedHashSet<>();
+                while ((entry = zip.getNextEntry()) != null) {
+                    if (!seen.add(entry.getName())) {
+                        throw new InputException(file, entry.getName(), "appears twice in the archive");
+                    }
+                    parts.add(new KerasModel.ZipPart(entry.getName(), readAll(zip)));
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InputException(file, null, "is not a readable zip archive (" + firstLine(e.getMessage()) + ")", e);
+        }
+        Map<String, byte[]> byName = new HashMap<>();
+        for (KerasModel.ZipPart p : parts) {
+            byName.put(p.name(), p.bytes());
+        }
+        if (!byName.containsKey(CONFIG_ENTRY)) {
+            throw new InputException(file, null, "is a zip archive but not a Keras model: it has no " + CONFIG_ENTRY
+                    + (parts.isEmpty() ? " (it is empty)" : " (it holds " + names(parts) + ")"));
+        }
+        if (!byName.containsKey(WEIGHTS_ENTRY)) {
+            throw new InputException(file, null, "is a Keras archive without " + WEIGHTS_ENTRY
+                    + "; only models saved with their weights can be read");
+        }
+        String version = "";
+        if (byName.containsKey(METADATA_ENTRY)) {
+            JsonObject metadata = parseObject(new String(byName.get(METADATA_ENTRY), StandardCharsets.UTF_8),
+                    METADATA_ENTRY);
+            version = string(metadata, "keras_version", "");
+        }
+        JsonObject config = parseObject(new String(byName.get(CONFIG_ENTRY), StandardCharsets.UTF_8), CONFIG_ENTRY);
+        weights = HdfFile.fromBytes(byName.get(WEIGHTS_ENTRY));
+        return build(config, version, parts);
+    }
+
+    private KerasModel readH5() {
+        weights = new HdfFile(file);
+        Attribute configAttribute = weights.getAttribute("model_config");
+        if (configAttribute == null) {
+            boolean weightsOnly = weights.getChildren().containsKey("layer_names") || weights.getAttribute("layer_names") != null;
+            throw new InputException(file, null, "is an HDF5 file but not a Keras model: it has no 'model_config' "
+                    + "attribute" + (weightsOnly ? " (a weights-only file from save_weights(); save the model with "
+                    + "model.save())" : ""));
+        }
+        String json = attributeString(configAttribute);
+        if (json == null) {
+            throw new InputException(file, "attribute 'model_config'", "is not a string");
+        }
+        Attribute versionAttribute = weights.getAttribute("keras_version");
+        String version = versionAttribute == null ? "" : String.valueOf(attributeString(versionAttribute));
+        if (!(weights.getChild("model_weights") instanceof Group)) {
+            throw new InputException(file, null, "is a Keras HDF5 file without a 'model_weights' group; only models "
+                    + "saved with their weights can be read");
+        }
+        return build(parseObject(json, "attribute 'model_config'"), version, null);
+    }
+
+    // ---- layers -------------------------------------------------------------------------------------
+
+    /** One element-wise activation or head that a Keras layer applies. */
+    private record Step(String layer, String keras, Activation elementwise, OutputHead head) {
+    }
+
+    /** A Dense layer with what follows it (activations; BatchNormalization before them is folded at once). */
+    private final class Pending {
+        final KerasModel.DenseBinding binding;
+        final int inputs;
+        final int units;
+        final float[] kernel;
+        final float[] bias;
+        final List<Step> steps = new ArrayList<>();
+
+        Pending(KerasModel.DenseBinding binding, int inputs, int units, float[] kernel, float[] bias) {
+            this.binding = binding;
+            this.inputs = inputs;
+            this.units = units;
+            this.kernel = kernel;
+            this.bias = bias;
+        }
+    }
+
+    /** x → s·x + t per unit, from BatchNormalization layers that wait for the next Dense. */
+    private record Affine(float[] scale, float[] shift) {
+    }
+
+    private KerasModel build(JsonObject root, String version, List<KerasModel.ZipPart> parts) {
+        this.version = version;
+        String className = string(root, "class_name", "");
+        JsonElement config = root.get("config");
+        if (!className.equals("Sequential") && !className.equals("Functional") && !className.equals("Model")) {
+            throw new InputException(file, null, "the model is a " + (className.isEmpty() ? "model without a class_name"
+                    : "'" + className + "'") + " (a subclassed model?); only Sequential models and functional models "
+                    + "that form one chain are read");
+        }
+        boolean sequential = className.equals("Sequential");
+        JsonElement list = config == null ? null : config.isJsonArray() ? config
+                : config.isJsonObject() ? config.getAsJsonObject().get("layers") : null;
+        if (list == null || !list.isJsonArray()) {
+            throw new InputException(file, null, "the " + className + " model's config has no layer list");
+        }
+        List<JsonObject> layers = new ArrayList<>();
+        for (JsonElement e : list.getAsJsonArray()) {
+            if (!e.isJsonObject()) {
+                throw new InputException(file, null, "the model's layer list holds something that is not a layer: " + e);
+            }
+            layers.add(e.getAsJsonObject());
+        }
+        if (!sequential) {
+            checkChain(layers);
+        }
+        Map<String, Integer> classCounts = new HashMap<>();
+        int inputWidth = -1;
+        String inputName = "input";
+        List<Pending> dense = new ArrayList<>();
+        List<KerasModel.BatchNormBinding> batchNorms = new ArrayList<>();
+        Affine waiting = null;
+        int width = -1;
+        for (int index = 0; index < layers.size(); index++) {
+            JsonObject layer = layers.get(index);
+            String kind = string(layer, "class_name", "?");
+            JsonObject lc = layer.has("config") && layer.get("config").isJsonObject()
+                    ? layer.getAsJsonObject("config") : new JsonObject();
+            String name = string(lc, "name", string(layer, "name", kind + " #" + (index + 1)));
+            String place = "layer '" + name + "'";
+            checkNotCustom(layer, kind, place);
+            // The group a .keras file keeps this layer's variables in: class name in snake case, numbered among
+            // the model's layers of that class (a Sequential's own InputLayer is not one of its layers).
+            String groupName = null;
+            if (!(sequential && kind.equals("InputLayer"))) {
+                String base = snakeCase(kind);
+                int n = classCounts.merge(base, 1, Integer::sum) - 1;
+                groupName = n == 0 ? base : base + "_" + n;
+            }
+            int declared = declaredInputWidth(lc, place);
+            if (declared > 0 && dense.isEmpty() && inputWidth < 0) {
+                inputWidth = declared;
+                width = declared;
+            }
+            if (kind.equals("InputLayer")) {
+                inputName = name;
+                continue;
+            }
+            if (NO_OPS.contains(kind)) {
+                continue;
+            }
+            if (kind.equals("Dense")) {
+                if (waiting != null && width < 0) {
+                    throw new InputException(file, place, "follows a BatchNormalization whose width is unknown");
+                }
+                Pending d = readDense(index, name, groupName, lc, place, width);
+                if (waiting != null) {
+                    foldInputAffine(d, waiting);
+                    waiting = null;
+                }
+                Step step = activationStep(name, lc.get("activation"));
+                if (step != null) {
+                    d.steps.add(step);
+                }
+                dense.add(d);
+                width = d.units;
+                continue;
+            }
+            if (kind.equals("BatchNormalization")) {
+                if (width < 0) {
+                    throw new InputException(file, place, "is a BatchNormalization before any layer that gives the "
+                            + "input width; add an InputLayer");
+                }
+                BatchNorm bn = readBatchNorm(index, name, groupName, lc, place, width);
+                batchNorms.add(bn.binding);
+                Pending last = dense.isEmpty() ? null : dense.get(dense.size() - 1);
+                if (last != null && last.steps.isEmpty() && waiting == null) {
+                    foldOutputAffine(last, bn.affine);
+                } else {
+                    waiting = waiting == null ? bn.affine : compose(waiting, bn.affine);
+                }
+                continue;
+            }
+            Step step = activationLayer(kind, name, lc);
+            if (step == null) {
+                throw new InputException(file, place, unsupportedLayer(kind));
+            }
+            if (step.keras().equals("linear")) {
+                continue;
+            }
+            if (dense.isEmpty() || waiting != null) {
+                throw new InputException(file, place, "applies " + step.keras() + (dense.isEmpty()
+                        ? " before the first Dense layer" : " after a BatchNormalization that follows an activation")
+                        + "; not a dense chain this tool can read");
+            }
+            dense.get(dense.size() - 1).steps.add(step);
+        }
+        if (dense.isEmpty()) {
+            throw new InputException(file, null, "the Keras model has no Dense layer");
+        }
+        if (waiting != null) {
+            throw new InputException(file, "layer '" + batchNorms.get(batchNorms.size() - 1).name() + "'",
+                    "is a BatchNormalization after the last Dense layer's activation; it cannot be folded into a Dense "
+                    + "layer");
+        }
+        return assemble(dense, batchNorms, version, root, inputName, parts);
+    }
+
+    private String unsupportedLayer(String kind) {
+        if (kind.equals("Lambda")) {
+            return "is a Lambda layer (Python code inside the model), which cannot be read; " + SUPPORTED_LAYERS;
+        }
+        if (kind.equals("Sequential") || kind.equals("Functional") || kind.equals("Model")) {
+            return "is a nested " + kind + " model; flatten it into one Sequential model; " + SUPPORTED_LAYERS;
+        }
+        return "is a " + kind + " layer; " + SUPPORTED_LAYERS;
+    }
+
+    private void checkNotCustom(JsonObject layer, String kind, String place) {
+        String module = string(layer, "module", "");
+        JsonElement registered = layer.get("registered_name");
+        boolean custom = (!module.isEmpty() && !module.startsWith("keras")) || (registered != null
+                && registered.isJsonPrimitive() && !registered.getAsString().equals(kind)
+                && !registered.getAsString().startsWith("keras"));
+        if (custom) {
+            throw new InputException(file, place, "is the custom layer '" + kind + "'" + (registered != null
+                    && registered.isJsonPrimitive() ? " (registered as '" + registered.getAsString() + "')" : "")
+                    + " from module '" + module + "'; custom layers cannot be read; " + SUPPORTED_LAYERS);
+        }
+    }
+
+    private KerasModel assemble(List<Pending> dense, List<KerasModel.BatchNormBinding> batchNorms, String version,
+            JsonObject root, String inputName, List<KerasModel.ZipPart> parts) {
+        List<DenseLayer> layers = new ArrayList<>();
+        List<KerasModel.DenseBinding> bindings = new ArrayList<>();
+        OutputHead head = OutputHead.NONE;
+        for (int i = 0; i < dense.size(); i++) {
+            Pending d = dense.get(i);
+            boolean last = i == dense.size() - 1;
+            Activation activation = Activation.IDENTITY;
+            List<Step> steps = d.steps;
+            if (!last) {
+                if (steps.size() > 1) {
+                    throw twoActivations(d, steps);
+                }
+                if (steps.size() == 1) {
+                    Step s = steps.get(0);
+                    if (s.elementwise() == null) {
+                        throw new InputException(file, "layer '" + s.layer() + "'", s.keras() + " on a hidden layer is "
+                                + "not element-wise; only the last layer may end in " + s.keras());
+                    }
+                    activation = s.elementwise();
+                }
+            } else if (steps.size() == 1) {
+                Step s = steps.get(0);
+                if (s.head() != null) {
+                    head = s.head();
+                } else {
+                    activation = s.elementwise();
+                }
+            } else if (steps.size() == 2) {
+                Step a = steps.get(0);
+                Step h = steps.get(1);
+                if (a.elementwise() == null || h.head() == null) {
+                    throw twoActivations(d, steps);
+                }
+                activation = a.elementwise();
+                head = h.head();
+            } else if (steps.size() > 2) {
+                throw twoActivations(d, steps);
+            }
+            layers.add(new DenseLayer(d.inputs, d.units, d.kernel, d.bias, activation));
+            bindings.add(d.binding);
+        }
+        DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, head);
+        return new KerasModel(file, container, version, root, network, bindings, batchNorms, inputName, parts);
+    }
+
+    private InputException twoActivations(Pending d, List<Step> steps) {
+        List<String> what = new ArrayList<>();
+        for (Step s : steps) {
+            what.add(s.keras() + " (" + s.layer() + ")");
+        }
+        return new InputException(file, "layer '" + d.binding.name() + "'", "is followed by " + String.join(" then ", what)
+                + "; only one element-wise activation per layer, and a softmax, log_softmax or sigmoid head after the "
+                + "last one, are supported");
+    }
+
+    /** A functional model is read only when its layers, in config order, each read the one before. */
+    private void checkChain(List<JsonObject> layers) {
+        String previous = null;
+        for (int i = 0; i < layers.size(); i++) {
+            JsonObject layer = layers.get(i);
+            JsonObject lc = layer.has("config") && layer.get("config").isJsonObject()
+                    ? layer.getAsJsonObject("config") : new JsonObject();
+            String name = string(layer, "name", string(lc, "name", "#" + (i + 1)));
+            Set<String> inbound = new LinkedHashSet<>();
+            collectInbound(layer.get("inbound_nodes"), inbound);
+            String kind = string(layer, "class_name", "?");
+            if (kind.equals("InputLayer")) {
+                if (previous != null) {
+                    throw new InputException(file, "layer '" + name + "'", "is a second input; the functional model "
+                            + "is not a single chain");
+                }
+            } else if (inbound.size() != 1 || previous == null || !inbound.contains(previous)) {
+                throw new InputException(file, "layer '" + name + "'", "reads " + (inbound.isEmpty() ? "no layer"
+                        : String.join(", ", inbound)) + (previous == null ? "" : " instead of only the layer before "
+                        + "it ('" + previous + "')") + "; the functional model is not a single chain (branches, "
+                        + "several inputs or outputs are not read)");
+            }
+            previous = name;
+        }
+    }
+
+    /** Layer names in inbound_nodes: Keras 2's [[["name", 0, 0, {}]]] and Keras 3's keras_history. */
+    private static void collectInbound(JsonElement e, Set<String> names) {
+        if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
+            return;
+        }
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            if (a.size() >= 3 && a.get(0).isJsonPrimitive() && a.get(0).getAsJsonPrimitive().isString()
+                    && a.get(1).isJsonPrimitive() && a.get(1).getAsJsonPrimitive().isNumber()) {
+                names.add(a.get(0).getAsString());
+                return;
+            }
+            for (JsonElement x : a) {
+                collectInbound(x, names);
+            }
+            return;
+        }
+        JsonObject o = e.getAsJsonObject();
+        JsonElement history = o.get("keras_history");
+        if (history != null && history.isJsonArray() && history.getAsJsonArray().size() > 0) {
+            names.add(history.getAsJsonArray().get(0).getAsString());
+            return;
+        }
+        for (Map.Entry<String, JsonElement> entry : o.entrySet()) {
+            collectInbound(entry.getValue(), names);
+        }
+    }
+
+    /** The per-row width an InputLayer or a first layer declares (product of the non-batch dims), or -1. */
+    private int declaredInputWidth(JsonObject lc, String place) {
+        for (String key : List.of("batch_shape", "batch_input_shape")) {
+            JsonElement shape = lc.get(key);
+            if (shape != null && shape.isJsonArray()) {
+                return product(shape.getAsJsonArray(), 1, place);
+            }
+        }
+        JsonElement shape = lc.get("input_shape");
+        if (shape != null && shape.isJsonArray()) {
+            return product(shape.getAsJsonArray(), 0, place);
+        }
+        return -1;
+    }
+
+    private int product(JsonArray dims, int from, String place) {
+        long p = 1;
+        for (int i = from; i < dims.size(); i++) {
+            JsonElement d = dims.get(i);
+            if (d.isJsonNull()) {
+                return -1;
+            }
+            p *= d.getAsLong();
+            if (p <= 0 || p > Integer.MAX_VALUE) {
+                throw new InputException(file, place, "declares an input shape " + dims + " that is not a positive size");
+            }
+        }
+        return dims.size() > from ? (int) p : -1;
+    }
+
+    // ---- Dense and BatchNormalization -----------------------------------------------------------------
+
+    private Pending readDense(int index, String name, String groupName, JsonObject lc, String place, int width) {
+        int units = (int) number(lc, "units", number(lc, "output_dim", -1));
+        if (units <= 0) {
+            throw new InputException(file, place, "is a Dense layer without a positive 'units' in its config");
+        }
+        boolean useBias = !lc.has("use_bias") || lc.get("use_bias").isJsonNull() || lc.get("use_bias").getAsBoolean();
+        List<Weight> w = weightsOf(name, groupName, place);
+        Weight kernel = pick(w, place, 0, "kernel", "_W:0", "/W:0");
+        Weight bias = useBias ? pick(w, place, 1, "bias", "_b:0", "/b:0") : null;
+        if (w.size() != (useBias ? 2 : 1)) {
+            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + paths(w) + "); a Dense layer "
+                    + (useBias ? "with" : "without") + " bias has " + (useBias ? 2 : 1));
+        }
+        if (kernel.shape.length != 2 || kernel.shape[1] != units) {
+            throw new InputException(file, place, "has a kernel " + kernel.path + " of shape " + Arrays.toString(kernel.shape)
+                    + " but its config says " + units + " units");
+        }
+        int inputs = kernel.shape[0];
+        if (width > 0 && inputs != width) {
+            throw new InputException(file, place, "has a kernel " + kernel.path + " of shape " + Arrays.toString(kernel.shape)
+                    + " but the layer before it gives " + width + " values per row");
+        }
+        float[] b = new float[units];
+        if (bias != null) {
+            if (bias.shape.length != 1 || bias.shape[0] != units) {
+                throw new InputException(file, place, "has a bias " + bias.path + " of shape " + Arrays.toString(bias.shape)
+                        + " but its config says " + units + " units");
+            }
+            b = bias.values;
+        }
+        checkFinite(kernel, place);
+        if (bias != null) {
+            checkFinite(bias, place);
+        }
+        KerasModel.DenseBinding binding = new KerasModel.DenseBinding(index, name, varsGroupOf(kernel.path),
+                kernel.path, bias == null ? null : bias.path, kernel.float64);
+        return new Pending(binding, inputs, units, kernel.values, b);
+    }
+
+    private record BatchNorm(KerasModel.BatchNormBinding binding, Affine affine) {
+    }
+
+    private BatchNorm readBatchNorm(int index, String name, String groupName, JsonObject lc, String place, int width) {
+        JsonElement axis = lc.get("axis");
+        int a = axis == null || axis.isJsonNull() ? -1
+                : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
+                : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
+        if (a != -1 && a != 1) {
+            throw new InputException(file, place, "normalises axis " + axis + "; only the feature axis (-1) of a dense "
+                    + "chain is supported");
+        }
+        boolean scale = !lc.has("scale") || lc.get("scale").getAsBoolean();
+        boolean center = !lc.has("center") || lc.get("center").getAsBoolean();
+        double epsilon = number(lc, "epsilon", 1e-3);
+        List<Weight> w = weightsOf(name, groupName, place);
+        List<String> roles = new ArrayList<>();
+        if (scale) {
+            roles.add("gamma");
+        }
+        if (center) {
+            roles.add("beta");
+        }
+        roles.add("moving_mean");
+        roles.add("moving_variance");
+        if (w.size() != roles.size()) {
+            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + paths(w) + "); a "
+                    + "BatchNormalization with scale=" + scale + ", center=" + center + " has " + roles.size());
+        }
+        Map<String, Weight> byRole = new HashMap<>();
+        for (int i = 0; i < roles.size(); i++) {
+            Weight x = pick(w, place, i, roles.get(i));
+            if (x.shape.length != 1 || x.shape[0] != width) {
+                throw new InputException(file, place, "has " + roles.get(i) + " " + x.path + " of shape "
+                        + Arrays.toString(x.shape) + " but the layer before it gives " + width + " values per row");
+            }
+            checkFinite(x, place);
+            byRole.put(roles.get(i), x);
+        }
+        float[] s = new float[width];
+        float[] t = new float[width];
+        for (int j = 0; j < width; j++) {
+            double gamma = scale ? byRole.get("gamma").values[j] : 1;
+            double beta = center ? byRole.get("beta").values[j] : 0;
+            double mean = byRole.get("moving_mean").values[j];
+            double variance = byRole.get("moving_variance").values[j];
+            if (variance + epsilon <= 0) {
+                throw new InputException(file, place, "has moving_variance " + variance + " for unit " + (j + 1)
+                        + ", which with epsilon " + epsilon + " is not positive");
+            }
+            double sj = gamma / Math.sqrt(variance + epsilon);
+            s[j] = (float) sj;
+            t[j] = (float) (beta - mean * sj);
+        }
+        List<String> paths = new ArrayList<>();
+        for (String role : roles) {
+            paths.add(byRole.get(role).path);
+        }
+        return new BatchNorm(new KerasModel.BatchNormBinding(index, name, paths, roles, epsilon,
+                byRole.get("moving_mean").float64), new Affine(s, t));
+    }
+
+    /** BatchNormalization right after a Dense (before its activation): scale the units, shift the bias. */
+    private static void foldOutputAffine(Pending d, Affine a) {
+        for (int j = 0; j < d.units; j++) {
+            for (int i = 0; i < d.inputs; i++) {
+                d.kernel[i * d.units + j] *= a.scale[j];
+            }
+            d.bias[j] = (float) ((double) d.bias[j] * a.scale[j] + a.shift[j]);
+        }
+    }
+
+    /** BatchNormalization on a Dense layer's inputs: x ↦ s·x + t folded into the kernel rows and the bias. */
+    private static void foldInputAffine(Pending d, Affine a) {
+        double[] shift = new double[d.units];
+        for (int i = 0; i < d.inputs; i++) {
+            for (int j = 0; j < d.units; j++) {
+                float w = d.kernel[i * d.units + j];
+                shift[j] += (double) a.shift[i] * w;
+                d.kernel[i * d.units + j] = w * a.scale[i];
+            }
+        }
+        for (int j = 0; j < d.units; j++) {
+            d.bias[j] = (float) (d.bias[j] + shift[j]);
+        }
+    }
+
+    private static Affine compose(Affine first, Affine second) {
+        float[] s = new float[first.scale.length];
+        float[] t = new float[first.scale.length];
+        for (int j = 0; j < s.length; j++) {
+            s[j] = first.scale[j] * second.scale[j];
+            t[j] = first.shift[j] * second.scale[j] + second.shift[j];
+        }
+        return new Affine(s, t);
+    }
+
+    private void checkFinite(Weight w, String place) {
+        for (int k = 0; k < w.values.length; k++) {
+            if (!Float.isFinite(w.values[k])) {
+                throw new InputException(file, place, "has " + w.values[k] + " at index " + k + " of " + w.path);
+            }
+        }
+    }
+
+    // ---- weights -------------------------------------------------------------------------------------
+
+    /** A weight array: its HDF5 path, shape, values (float32) and whether the file stores it as float64. */
+    private record Weight(String path, int[] shape, float[] values, boolean float64) {
+    }
+
+    private List<Weight> weightsOf(String name, String groupName, String place) {
+        return container == KerasFiles.Container.KERAS_ZIP ? zipWeights(name, groupName, place) : h5Weights(name, place);
+    }
+
+    private List<Weight> zipWeights(String name, String groupName, String place) {
+        List<String> tried = new ArrayList<>();
+        for (String candidate : new String[] {"layers/" + groupName, "layers\\" + groupName, "layers/" + name,
+            "layers\\" + name}) {
+            String vars = candidate + "/vars";
+            tried.add(vars);
+            Node node = find(candidate);
+            if (!(node instanceof Group g)) {
+                continue;
+            }
+            Node v = g.getChild("vars");
+            if (!(v instanceof Group varsGroup)) {
+                return List.of();
+            }
+            List<String> keys = new ArrayList<>(varsGroup.getChildren().keySet());
+            keys.sort((x, y) -> Long.compare(index(x), index(y)));
+            List<Weight> out = new ArrayList<>();
+            for (String key : keys) {
+                out.add(weight(varsGroup.getChild(key), vars.replace("/vars", "/vars/") + key, place));
+            }
+            return out;
+        }
+        throw new InputException(file, place, "has no weights in " + WEIGHTS_ENTRY + " (looked for " + String.join(", ", tried)
+                + "; the file has " + weightGroups() + ")");
+    }
+
+    private String weightGroups() {
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, Node> e : weights.getChildren().entrySet()) {
+            if (e.getKey().equals("layers") && e.getValue() instanceof Group g) {
+                for (String child : g.getChildren().keySet()) {
+                    names.add("layers/" + child);
+                }
+            } else if (e.getKey().startsWith("layers\\")) {
+                names.add(e.getKey());
+            }
+        }
+        return names.isEmpty() ? "no layer groups" : String.join(", ", names);
+    }
+
+    private Node find(String path) {
+        if (path.startsWith("layers\\")) {
+            return weights.getChildren().get(path);
+        }
+        Node layers = weights.getChildren().get("layers");
+        if (!(layers instanceof Group g)) {
+            return null;
+        }
+        return g.getChildren().get(path.substring("layers/".length()));
+    }
+
+    private static long index(String key) {
+        try {
+            return Long.parseLong(key);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private List<Weight> h5Weights(String name, String place) {
+        Group modelWeights = (Group) weights.getChild("model_weights");
+        Node layerNode = modelWeights.getChildren().get(name);
+        if (!(layerNode instanceof Group layerGroup)) {
+            throw new InputException(file, place, "has no group model_weights/" + name + " in the HDF5 file (it has "
+                    + String.join(", ", modelWeights.getChildren().keySet()) + ")");
+        }
+        Attribute names = layerGroup.getAttribute("weight_names");
+        List<String> weightNames = new ArrayList<>();
+        if (names != null && !names.isEmpty()) {
+            Object data = names.getData();
+            if (data instanceof String[] array) {
+                weightNames.addAll(Arrays.asList(array));
+            } else if (data instanceof String single) {
+                weightNames.add(single);
+            }
+        }
+        List<Weight> out = new ArrayList<>();
+        for (String w : weightNames) {
+            String path = "model_weights/" + name + "/" + w;
+            Node node;
+            try {
+                node = layerGroup.getByPath(w);
+            } catch (io.jhdf.exceptions.HdfException e) {
+                node = null;
+            }
+            if (node == null) {
+                throw new InputException(file, place, "lists the weight '" + w + "' in weight_names, but " + path
+                        + " is not in the file");
+            }
+            out.add(weight(node, path, place));
+        }
+        return out;
+    }
+
+    private Weight weight(Node node, String path, String place) {
+        if (!(node instanceof Dataset ds)) {
+            throw new InputException(file, place, path + " is not a dataset");
+        }
+        Class<?> type = ds.getJavaType();
+        if (type != float.class && type != double.class) {
+            throw new InputException(file, place, path + " holds " + type.getSimpleName() + " values; only float32 "
+                    + "and float64 weights are read");
+        }
+        int[] shape = ds.getDimensions();
+        Object flat = ds.isScalar() ? null : ds.getDataFlat();
+        float[] values;
+        if (flat instanceof float[] f) {
+            values = f;
+        } else if (flat instanceof double[] d) {
+            values = new float[d.length];
+            for (int k = 0; k < d.length; k++) {
+                values[k] = (float) d[k];
+            }
+        } else {
+            throw new InputException(file, place, path + " is a scalar, not a weight array");
+        }
+        return new Weight(path, shape, values, type == double.class);
+    }
+
+    /** The weight at {@code position}, or the one whose name ends in one of {@code suffixes} when names say. */
+    private Weight pick(List<Weight> w, String place, int position, String... suffixes) {
+        for (Weight x : w) {
+            String last = x.path.substring(x.path.lastIndexOf('/') + 1);
+            for (String suffix : suffixes) {
+                if (last.equals(suffix + ":0") || x.path.endsWith(suffix)) {
+                    return x;
+                }
+            }
+        }
+        if (position >= w.size()) {
+            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + paths(w) + "); its "
+                    + suffixes[0] + " is missing");
+        }
+        return w.get(position);
+    }
+
+    private static String varsGroupOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    private static String paths(List<Weight> w) {
+        return w.isEmpty() ? "none" : String.join(", ", w.stream().map(Weight::path).toList());
+    }
+
+    // ---- activations ---------------------------------------------------------------------------------
+
+    private Step activationLayer(String kind, String name, JsonObject config) {
+        String place = "layer '" + name + "'";
+        switch (kind) {
+            case "Activation": {
+                Step s = activationStep(name, config.get("activation"));
+                return s != null ? s : new Step(name, "linear", Activation.IDENTITY, null);
+            }
+            case "ReLU": {
+                double threshold = number(config, "threshold", 0);
+                double slope = number(config, "negative_slope", 0);
+                JsonElement max = config.get("max_value");
+                if (threshold != 0) {
+                    throw new InputException(file, place, "is a ReLU with threshold " + threshold + "; only threshold 0 "
+                            + "is supported");
+                }
+                if (max == null || max.isJsonNull()) {
+                    return slope == 0 ? new Step(name, "ReLU", Activation.RELU, null)
+                            : new Step(name, "ReLU", Activation.leakyRelu((float) slope), null);
+                }
+                if (slope != 0) {
+                    throw new InputException(file, place, "is a ReLU with both max_value and negative_slope; not supported");
+                }
+                return new Step(name, "ReLU", Activation.clip(0, max.getAsFloat()), null);
+            }
+            case "LeakyReLU": {
+                double alpha = config.has("negative_slope") ? number(config, "negative_slope", 0.3)
+                        : number(config, "alpha", 0.3);
+                return new Step(name, "LeakyReLU", Activation.leakyRelu((float) alpha), null);
+            }
+            case "ELU":
+                return new Step(name, "ELU", Activation.elu((float) number(config, "alpha", 1.0)), null);
+            case "Softmax": {
+                JsonElement axis = config.get("axis");
+                int a = axis == null || axis.isJsonNull() ? -1
+                        : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
+                        : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
+                if (a != -1 && a != 1) {
+                    throw new InputException(file, place, "is a Softmax over axis " + axis + "; only the last axis is "
+                            + "supported");
+                }
+                return new Step(name, "softmax", null, OutputHead.SOFTMAX);
+            }
+            default:
+                return null;
+        }
+    }
+
+    /** The step a Keras activation name applies; null for linear. */
+    private Step activationStep(String layer, JsonElement value) {
+        String name = activationName(layer, value);
+        switch (name) {
+            case "linear":
+            case "":
+                return null;
+            case "relu":
+                return new Step(layer, name, Activation.RELU, null);
+            case "relu6":
+                return new Step(layer, name, Activation.clip(0, 6), null);
+            case "sigmoid":
+                return new Step(layer, name, Activation.SIGMOID, OutputHead.SIGMOID);
+            case "tanh":
+                return new Step(layer, name, Activation.TANH, null);
+            case "elu":
+                return new Step(layer, name, Activation.elu(1.0f), null);
+            case "selu":
+                return new Step(layer, name, Activation.selu(Activation.SELU_ALPHA, Activation.SELU_GAMMA), null);
+            case "softplus":
+                return new Step(layer, name, Activation.SOFTPLUS, null);
+            case "leaky_relu":
+                return new Step(layer, name, Activation.leakyRelu(0.2f), null);
+            case "hard_sigmoid":
+                // Keras 3: relu6(x + 3) / 6; Keras 2: clip(0.2 x + 0.5, 0, 1).
+                return !version.startsWith("3")
+                        ? new Step(layer, name, Activation.hardSigmoid(0.2f, 0.5f), null)
+                        : new Step(layer, name, Activation.hardSigmoid(1f / 6, 0.5f), null);
+            case "softmax":
+                return new Step(layer, name, null, OutputHead.SOFTMAX);
+            case "log_softmax":
+                return new Step(layer, name, null, OutputHead.LOG_SOFTMAX);
+            default:
+                throw new InputException(file, "layer '" + layer + "'", "uses the activation '" + name
+                        + "', which is not supported (supported: " + SUPPORTED_ACTIVATIONS + ")");
+        }
+    }
+
+    private String activationName(String layer, JsonElement value) {
+        if (value == null || value.isJsonNull()) {
+            return "linear";
+        }
+        if (value.isJsonPrimitive()) {
+            return value.getAsString().toLowerCase(Locale.ROOT);
+        }
+        if (value.isJsonObject()) {
+            JsonObject o = value.getAsJsonObject();
+            JsonElement config = o.get("config");
+            if (config != null && config.isJsonPrimitive()) {
+                return config.getAsString().toLowerCase(Locale.ROOT);
+            }
+            throw new InputException(file, "layer '" + layer + "'", "uses the activation object '"
+                    + string(o, "class_name", "?") + "', which is not supported (supported: " + SUPPORTED_ACTIVATIONS + ")");
+        }
+        throw new InputException(file, "layer '" + layer + "'", "has an activation that is not a name: " + value);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------
+
+    private static final Pattern NON_WORD = Pattern.compile("\\W+");
+    private static final Pattern CAPITALISED_WORD = Pattern.compile("(.)([A-Z][a-z]+)");
+    private static final Pattern LOWER_UPPER = Pattern.compile("([a-z])([A-Z])");
+
+    /** Keras' {@code naming.to_snake_case}: Dense → dense, BatchNormalization → batch_normalization, ReLU → re_lu. */
+    static String snakeCase(String className) {
+        String s = NON_WORD.matcher(className).replaceAll("");
+        s = CAPITALISED_WORD.matcher(s).replaceAll("$1_$2");
+        s = LOWER_UPPER.matcher(s).replaceAll("$1_$2");
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    private JsonObject parseObject(String json, String where) {
+        try {
+            JsonElement e = JsonParser.parseString(json);
+            if (!e.isJsonObject()) {
+                throw new InputException(file, where, "is not a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new InputException(file, where, "is not valid JSON (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    static String attributeString(Attribute a) {
+        Object data = a.getData();
+        if (data instanceof String s) {
+            return s;
+        }
+        if (data instanceof String[] array && array.length == 1) {
+            return array[0];
+        }
+        return null;
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[65536];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            total += n;
+            if (total > MAX_BYTES) {
+                throw new IOException("an entry unpacks to more than 1 GiB");
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private static String names(List<KerasModel.ZipPart> parts) {
+        List<String> names = parts.stream().map(KerasModel.ZipPart::name).limit(5).toList();
+        return String.join(", ", names) + (parts.size() > 5 ? ", ..." : "");
+    }
+
+    static String string(JsonObject o, String field, String fallback) {
+        JsonElement e = o.get(field);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : fallback;
+    }
+
+    static double number(JsonObject o, String field, double fallback) {
+        JsonElement e = o.get(field);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : fallback;
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "no details";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

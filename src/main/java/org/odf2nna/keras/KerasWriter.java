@@ -1,0 +1,531 @@
+package org.odf2nna.keras;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.jhdf.HdfFile;
+import io.jhdf.WritableHdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.jhdf.api.WritableGroup;
+import io.jhdf.api.WritableNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.odf2nna.InputException;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.OutputHead;
+
+/**
+ * Writes a {@link DenseNetwork} as a {@code .keras} archive (config.json, metadata.json, model.weights.h5).
+ *
+ * <p>When the network came from a {@code .keras} file, the archive keeps that file's config (layer names,
+ * activations, dtypes, initializers, everything but the widths: {@code units}, {@code build_config} input shapes)
+ * and writes each weight to the dataset it was read from, with the new shape; the other entries and HDF5 groups
+ * are copied, except the optimizer's state, whose slots had the old shapes (Keras warns that it skips loading it
+ * and starts a fresh optimizer). BatchNormalization layers stay in the config with their new width and identity
+ * parameters (their old statistics are folded into the dense weights). A {@code Dense(use_bias=False)} whose
+ * folding gave it a bias gets {@code use_bias: true} and a bias dataset.
+ *
+ * <p>Otherwise (a legacy {@code .h5}, an ONNX model, a SavedModel) a new Keras 3 Sequential config is built:
+ * an InputLayer and one Dense per layer (names kept when they came from Keras), the activation as the Dense's,
+ * or as a separate layer when it has a parameter Keras' names cannot carry (LeakyReLU, ELU, ReLU with a maximum),
+ * and the head as the last layer's activation.
+ *
+ * <p>jhdf 0.10.0 writes a file that neither it nor libhdf5 can read when it holds an empty group, so groups without
+ * datasets (a weightless layer's {@code vars}) are left out; Keras reads a missing group as "no variables".
+ */
+public final class KerasWriter {
+
+    static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+    /** The Keras version whose config layout a new config follows. */
+    static final String FRESH_KERAS_VERSION = "3.5.0";
+    private static final long ZIP_TIME = 315532800000L + 12 * 3600 * 1000L;
+
+    private KerasWriter() {
+    }
+
+    /**
+     * The .keras archive of {@code network}: in {@code original}'s layout when that is a .keras model with the
+     * same layers and activations, else as a new Sequential config ({@code original} may be null).
+     */
+    public static byte[] write(KerasModel original, DenseNetwork network) {
+        if (!network.prefix().isEmpty()) {
+            throw new IllegalArgumentException("a network with an input prefix cannot be written as Keras");
+        }
+        if (original != null && original.container() == KerasFiles.Container.KERAS_ZIP) {
+            return sameLayout(original, network);
+        }
+        return fresh(network, original);
+    }
+
+    /**
+     * Refuses, before any work is done, a network that cannot be written as Keras: an input prefix, or (for a new
+     * config) an activation Keras has no name or layer for.
+     */
+    public static void checkExpressible(KerasModel original, DenseNetwork network) {
+        if (!network.prefix().isEmpty()) {
+            throw InputException.usage("the model has an input prefix (" + String.join(", ", network.prefix().operations())
+                    + ") that a Keras file written by this tool cannot express; write ONNX instead");
+        }
+        if (original == null || original.container() != KerasFiles.Container.KERAS_ZIP) {
+            for (DenseLayer layer : network.layers()) {
+                kerasName(layer.activation());
+            }
+        }
+    }
+
+    // ---- the original's layout -----------------------------------------------------------------------
+
+    private static byte[] sameLayout(KerasModel original, DenseNetwork network) {
+        DenseNetwork before = original.network();
+        if (before.layers().size() != network.layers().size() || before.head() != network.head()) {
+            throw new IllegalArgumentException("the network no longer has the original's layers or head");
+        }
+        for (int l = 0; l < network.layers().size(); l++) {
+            if (!before.layer(l).activation().equals(network.layer(l).activation())) {
+                throw new IllegalArgumentException("layer " + (l + 1) + " changed its activation");
+            }
+        }
+        JsonObject root = original.modelConfig().deepCopy();
+        JsonObject config = root.getAsJsonObject("config");
+        JsonArray layers = config.getAsJsonArray("layers");
+        Map<Integer, Integer> denseAt = new HashMap<>();
+        for (int k = 0; k < original.dense().size(); k++) {
+            denseAt.put(original.dense().get(k).configIndex(), k);
+        }
+        Map<Integer, KerasModel.BatchNormBinding> batchNormAt = new HashMap<>();
+        for (KerasModel.BatchNormBinding bn : original.batchNorms()) {
+            batchNormAt.put(bn.configIndex(), bn);
+        }
+        Map<String, Object> replaced = new LinkedHashMap<>();
+        int width = network.inputs();
+        for (int i = 0; i < layers.size(); i++) {
+            JsonObject layer = layers.get(i).getAsJsonObject();
+            JsonObject lc = layer.getAsJsonObject("config");
+            setLastDim(lc, "batch_shape", width);
+            setLastDim(lc, "batch_input_shape", width);
+            if (layer.has("build_config") && layer.get("build_config").isJsonObject()) {
+                setLastDim(layer.getAsJsonObject("build_config"), "input_shape", width);
+            }
+            Integer k = denseAt.get(i);
+            if (k != null) {
+                KerasModel.DenseBinding binding = original.dense().get(k);
+                DenseLayer d = network.layer(k);
+                lc.addProperty("units", d.units());
+                replaced.put(binding.kernelPath(), matrix(d.weights(), d.inputs(), d.units(), binding.float64()));
+                String biasPath = binding.biasPath();
+                if (biasPath == null && !allZero(d.bias())) {
+                    lc.addProperty("use_bias", true);
+                    biasPath = binding.varsGroup() + "/1";
+                }
+                if (biasPath != null) {
+                    replaced.put(biasPath, vector(d.bias(), binding.float64()));
+                }
+                width = d.units();
+            }
+            KerasModel.BatchNormBinding bn = batchNormAt.get(i);
+            if (bn != null) {
+                if (bn.epsilon() >= 1) {
+                    throw new InputException(original.source(), "layer '" + bn.name() + "'", "has epsilon " + bn.epsilon()
+                            + "; a folded BatchNormalization is written as the identity, which needs epsilon below 1");
+                }
+                for (int r = 0; r < bn.roles().size(); r++) {
+                    float value = switch (bn.roles().get(r)) {
+                        case "gamma" -> 1f;
+                        case "moving_variance" -> (float) (1 - bn.epsilon());
+                        default -> 0f;
+                    };
+                    float[] v = new float[width];
+                    java.util.Arrays.fill(v, value);
+                    replaced.put(bn.paths().get(r), vector(v, bn.float64()));
+                }
+            }
+        }
+        setLastDim(config, "build_input_shape", network.inputs());
+        if (root.has("build_config") && root.get("build_config").isJsonObject()) {
+            setLastDim(root.getAsJsonObject("build_config"), "input_shape", network.inputs());
+        }
+        byte[] weights;
+        try (HdfFile in = HdfFile.fromBytes(part(original, KerasReader.WEIGHTS_ENTRY))) {
+            weights = writeH5(out -> copyGroup(in, out, "", replaced, true));
+        }
+        if (!replaced.isEmpty()) {
+            throw new IllegalStateException("weights not written: " + replaced.keySet());
+        }
+        List<KerasModel.ZipPart> parts = new ArrayList<>();
+        for (KerasModel.ZipPart p : original.zip()) {
+            switch (p.name()) {
+                case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
+                        GSON.toJson(root).getBytes(StandardCharsets.UTF_8)));
+                case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), weights));
+                default -> parts.add(p);
+            }
+        }
+        return zip(parts);
+    }
+
+    /** Copies a group's attributes and children, putting the new weights in place; returns whether it wrote any. */
+    private static boolean copyGroup(Group in, WritableGroup out, String path, Map<String, Object> replaced,
+            boolean root) {
+        boolean wrote = false;
+        for (Map.Entry<String, Node> e : in.getChildren().entrySet()) {
+            String name = e.getKey();
+            String childPath = path.isEmpty() ? name : path + "/" + name;
+            if (root && name.equals("optimizer")) {
+                continue;
+            }
+            Node child = e.getValue();
+            if (child instanceof Dataset ds) {
+                Object data = replaced.containsKey(childPath) ? replaced.remove(childPath) : ds.getData();
+                copyAttributes(ds, out.putDataset(name, data));
+                wrote = true;
+            } else if (child instanceof Group g) {
+                if (!hasDatasets(g, childPath, replaced)) {
+                    continue;
+                }
+                WritableGroup sub = out.putGroup(name);
+                copyAttributes(g, sub);
+                wrote |= copyGroup(g, sub, childPath, replaced, false);
+            }
+        }
+        // A bias the original did not have (use_bias was False) goes beside its kernel.
+        for (String key : new ArrayList<>(replaced.keySet())) {
+            String parent = key.substring(0, key.lastIndexOf('/'));
+            if (parent.equals(path) && !in.getChildren().containsKey(key.substring(key.lastIndexOf('/') + 1))) {
+                out.putDataset(key.substring(key.lastIndexOf('/') + 1), replaced.remove(key));
+                wrote = true;
+            }
+        }
+        return wrote;
+    }
+
+    private static boolean hasDatasets(Group g, String path, Map<String, Object> replaced) {
+        for (Map.Entry<String, Node> e : g.getChildren().entrySet()) {
+            if (e.getValue() instanceof Dataset) {
+                return true;
+            }
+            if (e.getValue() instanceof Group sub && hasDatasets(sub, path + "/" + e.getKey(), replaced)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void copyAttributes(Node from, WritableNode to) {
+        for (Map.Entry<String, Attribute> a : from.getAttributes().entrySet()) {
+            to.putAttribute(a.getKey(), a.getValue().getData());
+        }
+    }
+
+    private static void setLastDim(JsonObject o, String key, int width) {
+        JsonElement e = o.get(key);
+        if (e != null && e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            if (a.size() >= 2 && !a.get(a.size() - 1).isJsonNull()) {
+                a.set(a.size() - 1, new JsonPrimitive(width));
+            }
+        }
+    }
+
+    // ---- a new Sequential config ---------------------------------------------------------------------
+
+    private static byte[] fresh(DenseNetwork network, KerasModel source) {
+        String inputName = source == null ? "input_layer" : source.inputName();
+        JsonArray layers = new JsonArray();
+        JsonObject input = new JsonObject();
+        input.add("batch_shape", shape(network.inputs()));
+        input.addProperty("dtype", "float32");
+        input.addProperty("sparse", false);
+        input.addProperty("name", inputName);
+        layers.add(layer("InputLayer", input, -1));
+        Map<String, Integer> classCounts = new HashMap<>();
+        Map<String, Object> weights = new LinkedHashMap<>();
+        for (int l = 0; l < network.layers().size(); l++) {
+            DenseLayer d = network.layer(l);
+            boolean last = l == network.layers().size() - 1;
+            String name = source != null && l < source.dense().size() ? source.dense().get(l).name()
+                    : l == 0 ? "dense" : "dense_" + l;
+            String activation = kerasName(d.activation());
+            JsonObject extra = activation == null ? activationLayer(d.activation(), name) : null;
+            String headName = last ? headName(network.head()) : null;
+            if (headName != null && activation != null && activation.equals("linear")) {
+                activation = headName;
+                headName = null;
+            }
+            JsonObject dense = new JsonObject();
+            dense.addProperty("name", name);
+            dense.addProperty("trainable", true);
+            dense.addProperty("dtype", "float32");
+            dense.addProperty("units", d.units());
+            dense.addProperty("activation", activation == null ? "linear" : activation);
+            dense.addProperty("use_bias", true);
+            dense.add("kernel_initializer", initializer("GlorotUniform", true));
+            dense.add("bias_initializer", initializer("Zeros", false));
+            for (String key : List.of("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")) {
+                dense.add(key, JsonNull.INSTANCE);
+            }
+            layers.add(layer("Dense", dense, d.inputs()));
+            String group = "layers/" + groupName(classCounts, "Dense") + "/vars/";
+            weights.put(group + "0", matrix(d.weights(), d.inputs(), d.units(), false));
+            weights.put(group + "1", vector(d.bias(), false));
+            if (extra != null) {
+                layers.add(extra);
+                groupName(classCounts, extra.get("class_name").getAsString());
+            }
+            if (headName != null) {
+                JsonObject head = new JsonObject();
+                head.addProperty("name", name + "_" + headName);
+                head.addProperty("trainable", true);
+                head.addProperty("dtype", "float32");
+                head.addProperty("activation", headName);
+                layers.add(layer("Activation", head, d.units()));
+                groupName(classCounts, "Activation");
+            }
+        }
+        JsonObject config = new JsonObject();
+        config.addProperty("name", "sequential");
+        config.addProperty("trainable", true);
+        config.addProperty("dtype", "float32");
+        config.add("layers", layers);
+        config.add("build_input_shape", shape(network.inputs()));
+        JsonObject root = new JsonObject();
+        root.addProperty("module", "keras");
+        root.addProperty("class_name", "Sequential");
+        root.add("config", config);
+        root.add("registered_name", JsonNull.INSTANCE);
+        JsonObject build = new JsonObject();
+        build.add("input_shape", shape(network.inputs()));
+        root.add("build_config", build);
+        JsonObject metadata = new JsonObject();
+        metadata.addProperty("keras_version", FRESH_KERAS_VERSION);
+        metadata.addProperty("producer", "odf2nna-onnx");
+        byte[] h5 = writeH5(out -> {
+            WritableGroup layersGroup = out.putGroup("layers");
+            Map<String, WritableGroup> groups = new HashMap<>();
+            for (Map.Entry<String, Object> w : weights.entrySet()) {
+                String path = w.getKey();
+                String[] parts = path.split("/");
+                WritableGroup g = groups.get(parts[1]);
+                if (g == null) {
+                    g = layersGroup.putGroup(parts[1]).putGroup(parts[2]);
+                    groups.put(parts[1], g);
+                }
+                g.putDataset(parts[3], w.getValue());
+            }
+            return true;
+        });
+        return zip(List.of(
+                new KerasModel.ZipPart(KerasReader.METADATA_ENTRY, GSON.toJson(metadata).getBytes(StandardCharsets.UTF_8)),
+                new KerasModel.ZipPart(KerasReader.CONFIG_ENTRY, GSON.toJson(root).getBytes(StandardCharsets.UTF_8)),
+                new KerasModel.ZipPart(KerasReader.WEIGHTS_ENTRY, h5)));
+    }
+
+    private static String groupName(Map<String, Integer> counts, String className) {
+        String base = KerasReader.snakeCase(className);
+        int n = counts.merge(base, 1, Integer::sum) - 1;
+        return n == 0 ? base : base + "_" + n;
+    }
+
+    /** The Keras activation name that computes {@code a}, or null when it needs a layer of its own. */
+    static String kerasName(Activation a) {
+        switch (a.kind()) {
+            case IDENTITY: return "linear";
+            case RELU: return "relu";
+            case SIGMOID: return "sigmoid";
+            case TANH: return "tanh";
+            case SOFTPLUS: return "softplus";
+            case SELU:
+                return a.alpha() == Activation.SELU_ALPHA && a.beta() == Activation.SELU_GAMMA ? "selu" : unsupported(a);
+            case ELU:
+                return a.alpha() == 1f ? "elu" : null;
+            case LEAKY_RELU:
+                return null;
+            case CLIP:
+                return a.alpha() == 0 && a.beta() == 6 ? "relu6" : a.alpha() == 0 ? null : unsupported(a);
+            case HARD_SIGMOID:
+                return Math.abs(a.alpha() - 1f / 6) < 1e-7 && a.beta() == 0.5f ? "hard_sigmoid" : unsupported(a);
+            default:
+                return unsupported(a);
+        }
+    }
+
+    private static String unsupported(Activation a) {
+        throw InputException.usage("the activation " + a + " has no Keras equivalent; write ONNX instead");
+    }
+
+    private static JsonObject activationLayer(Activation a, String dense) {
+        JsonObject c = new JsonObject();
+        c.addProperty("trainable", true);
+        c.addProperty("dtype", "float32");
+        String kind;
+        switch (a.kind()) {
+            case LEAKY_RELU:
+                kind = "LeakyReLU";
+                c.addProperty("negative_slope", a.alpha());
+                break;
+            case ELU:
+                kind = "ELU";
+                c.addProperty("alpha", a.alpha());
+                break;
+            default:
+                kind = "ReLU";
+                c.addProperty("max_value", a.beta());
+                c.addProperty("negative_slope", 0.0);
+                c.addProperty("threshold", 0.0);
+                break;
+        }
+        c.addProperty("name", dense + "_" + KerasReader.snakeCase(kind));
+        return layer(kind, c, -1);
+    }
+
+    private static String headName(OutputHead head) {
+        return switch (head) {
+            case SOFTMAX -> "softmax";
+            case LOG_SOFTMAX -> "log_softmax";
+            case SIGMOID -> "sigmoid";
+            default -> null;
+        };
+    }
+
+    private static JsonObject layer(String className, JsonObject config, int inputWidth) {
+        JsonObject o = new JsonObject();
+        o.addProperty("module", "keras.layers");
+        o.addProperty("class_name", className);
+        o.add("config", config);
+        o.add("registered_name", JsonNull.INSTANCE);
+        if (inputWidth > 0) {
+            JsonObject build = new JsonObject();
+            build.add("input_shape", shape(inputWidth));
+            o.add("build_config", build);
+        }
+        return o;
+    }
+
+    private static JsonObject initializer(String className, boolean seeded) {
+        JsonObject o = new JsonObject();
+        o.addProperty("module", "keras.initializers");
+        o.addProperty("class_name", className);
+        JsonObject c = new JsonObject();
+        if (seeded) {
+            c.add("seed", JsonNull.INSTANCE);
+        }
+        o.add("config", c);
+        o.add("registered_name", JsonNull.INSTANCE);
+        return o;
+    }
+
+    private static JsonArray shape(int width) {
+        JsonArray a = new JsonArray();
+        a.add(JsonNull.INSTANCE);
+        a.add(width);
+        return a;
+    }
+
+    // ---- arrays, HDF5 and zip ------------------------------------------------------------------------
+
+    private static Object matrix(float[] values, int rows, int cols, boolean float64) {
+        if (float64) {
+            double[][] m = new double[rows][cols];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    m[r][c] = values[r * cols + c];
+                }
+            }
+            return m;
+        }
+        float[][] m = new float[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(values, r * cols, m[r], 0, cols);
+        }
+        return m;
+    }
+
+    private static Object vector(float[] values, boolean float64) {
+        if (!float64) {
+            return values.clone();
+        }
+        double[] v = new double[values.length];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = values[k];
+        }
+        return v;
+    }
+
+    private static boolean allZero(float[] v) {
+        for (float x : v) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private interface H5Content {
+        boolean write(WritableHdfFile out);
+    }
+
+    private static byte[] writeH5(H5Content content) {
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("odf2nna-keras-", ".h5");
+            try (WritableHdfFile out = HdfFile.write(temp)) {
+                content.write(out);
+            }
+            return Files.readAllBytes(temp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the HDF5 weights to a temporary file", e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // a leftover temporary file is harmless
+                }
+            }
+        }
+    }
+
+    private static byte[] part(KerasModel model, String name) {
+        for (KerasModel.ZipPart p : model.zip()) {
+            if (p.name().equals(name)) {
+                return p.bytes();
+            }
+        }
+        throw new IllegalStateException(model.source() + " has no " + name);
+    }
+
+    static byte[] zip(List<KerasModel.ZipPart> parts) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (KerasModel.ZipPart p : parts) {
+                ZipEntry entry = new ZipEntry(p.name());
+                entry.setTime(ZIP_TIME);
+                zip.putNextEntry(entry);
+                zip.write(p.bytes());
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}

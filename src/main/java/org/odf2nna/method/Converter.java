@@ -1,0 +1,158 @@
+package org.odf2nna.method;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.io.OutputPaths;
+import org.odf2nna.keras.KerasModel;
+import org.odf2nna.keras.KerasReader;
+import org.odf2nna.keras.KerasWriter;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.DenseChainWriter;
+import org.odf2nna.onnx.ExternalData;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.tf.SavedModelRunner;
+
+/**
+ * Any model the tool reads, written in any format it writes, without pruning: read, write beside the target, run
+ * the written file in its own runtime (ONNX Runtime for ONNX, TensorFlow for a SavedModel, the Keras reader and ONNX
+ * Runtime for a .keras file) on generated rows, compare with the original run in ONNX Runtime, then move it into
+ * place. Outputs must agree to {@link #RELATIVE_TOLERANCE} relative (absolute below magnitude 1).
+ */
+public final class Converter {
+
+    public static final double RELATIVE_TOLERANCE = 1e-5;
+    /** How many rows the check runs on. */
+    public static final int CHECK_ROWS = 64;
+
+    private Converter() {
+    }
+
+    /** What a conversion did. */
+    public record Result(Path model, String from, Path output, ModelFormat format, String architecture,
+            long parameters, int rows, double maxDifference) {
+    }
+
+    public static Result convert(Path model, Path output, ModelFormat format) {
+        if (format == ModelFormat.SAVEDMODEL) {
+            OutputPaths.checkNewDirectory(output, model);
+        } else {
+            OutputPaths.checkWritable(output, model);
+        }
+        OnnxDenseModel read = ModelFiles.read(model);
+        DenseNetwork network = read.network();
+        ModelFormat from = ModelFiles.formatOf(model);
+        KerasModel keras = from == ModelFormat.KERAS ? ModelFiles.readKeras(model) : null;
+        if (format != ModelFormat.ONNX && !network.prefix().isEmpty()) {
+            throw InputException.usage(model, "has an input prefix (" + String.join(", ", network.prefix().operations())
+                    + ") that a " + (format == ModelFormat.KERAS ? "Keras file" : "SavedModel") + " written by this "
+                    + "tool cannot express; convert to ONNX only");
+        }
+        if (format == ModelFormat.KERAS) {
+            KerasWriter.checkExpressible(keras, network);
+        }
+        int width = read.featuresPerRow();
+        if (width <= 0) {
+            throw new InputException(model, "input '" + read.input().name() + "'", "has no fixed number of values per "
+                    + "row; it cannot be checked on generated rows");
+        }
+        ScanResult.Sample sample = generatedRows(network, width);
+        float[] reference = ModelScan.outputsOn(read.model(), read.input(), sample, Device.CPU, model, read.outputName());
+        double[] difference = new double[1];
+        switch (format) {
+            case ONNX -> {
+                ModelProto proto = from == ModelFormat.ONNX
+                        ? ExternalData.forOutput(DenseChainWriter.write(read, network), read.source(), output)
+                        : read.model();
+                AtomicFiles.writeBytes(output, proto.toByteArray(), temp -> {
+                    ModelProto back = OnnxModelFile.read(temp);
+                    OnnxDenseModel again = DenseChainReader.read(back, output);
+                    difference[0] = check(ModelScan.outputsOn(back, again.input(), sample, Device.CPU, output,
+                            again.outputName()), reference, output);
+                });
+            }
+            case KERAS -> AtomicFiles.writeBytes(output, KerasWriter.write(keras, network), temp -> {
+                KerasModel back = KerasReader.read(temp);
+                float[] plain = back.network().forward(sample.chainInput(), sample.rows());
+                OnnxDenseModel again = ModelFiles.asOnnx(back);
+                float[] runtime = ModelScan.outputsOn(again.model(), again.input(), sample, Device.CPU, output,
+                        again.outputName());
+                difference[0] = Math.max(check(plain, reference, output), check(runtime, reference, output));
+            });
+            case SAVEDMODEL -> {
+                ModelWriter.writeSavedModel(output, network, read.input().name(), sample, false);
+                try {
+                    difference[0] = check(SavedModelRunner.run(output, sample.features(), sample.rows(),
+                            sample.featureWidth()), reference, output);
+                } catch (RuntimeException e) {
+                    deleteTree(output);
+                    throw e;
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown format " + format);
+        }
+        return new Result(model, from == ModelFormat.KERAS ? keras.describe() : from.cliName(), output, format,
+                network.architecture(), network.parameterCount(), sample.rows(), difference[0]);
+    }
+
+    /**
+     * Seeded rows spread like standardised data and like raw positive features, so that every unit of a ReLU
+     * network is likely to be active on some of them.
+     */
+    static ScanResult.Sample generatedRows(DenseNetwork network, int width) {
+        Random random = new Random(0);
+        int rows = CHECK_ROWS;
+        float[] x = new float[rows * width];
+        for (int r = 0; r < rows; r++) {
+            double scale = r % 2 == 0 ? 1 : 5;
+            for (int i = 0; i < width; i++) {
+                double v = random.nextGaussian() * scale;
+                x[r * width + i] = (float) (r % 4 == 1 ? Math.abs(v) : v);
+            }
+        }
+        float[] chain = network.prefix().isEmpty() ? x : null;
+        float[] outputs = chain == null ? null : network.forward(chain, rows);
+        return new ScanResult.Sample(x, width, chain, chain == null ? 0 : width, outputs, rows);
+    }
+
+    /** The largest difference; an IllegalStateException when one misses the tolerance. */
+    static double check(float[] actual, float[] expected, Path output) {
+        if (actual.length != expected.length) {
+            throw new IllegalStateException("refusing to write " + output + ": it gives " + actual.length
+                    + " output values instead of " + expected.length);
+        }
+        double worst = 0;
+        for (int k = 0; k < actual.length; k++) {
+            double diff = Math.abs((double) actual[k] - expected[k]);
+            if (!(diff <= RELATIVE_TOLERANCE * Math.max(1, Math.abs(expected[k])))) {
+                throw new IllegalStateException("refusing to write " + output + ": output value " + k + " is "
+                        + actual[k] + " instead of " + expected[k] + " (more than " + RELATIVE_TOLERANCE + " relative)");
+            }
+            worst = Math.max(worst, diff);
+        }
+        return worst;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: the caller reports the failure
+                }
+            });
+        } catch (IOException ignored) {
+            // nothing was there
+        }
+    }
+}
