@@ -7,7 +7,7 @@ import org.odf2nna.prune.ReconstructionCost;
  *
  * @param kind      {@link Kind#PROGRESSIVE} (rounds of removal, refit and retraining) or {@link Kind#EPSILON} (the
  *                  paper's thresholds, each applied once to the original)
- * @param share     progressive: share of the current parameters a round removes (halved after a failed round that took from several layers)
+ * @param share     progressive: share of the current parameters a round removes (halved after a round that fails)
  * @param maxRounds progressive: rounds at most
  * @param inputs    progressive: the model's inputs are candidates too, where the dense chain reads them directly
  *                  (the written model keeps its input and picks the kept columns with a Gather)

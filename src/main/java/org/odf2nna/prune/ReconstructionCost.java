@@ -190,15 +190,6 @@ public final class ReconstructionCost {
     /** {@link #select(DenseNetwork, double[], List, double)} with the removals ordered by {@code ranking}. */
     public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
             double share, Ranking ranking) {
-        return select(network, inputCovariance, covariances, share, ranking, new boolean[network.hiddenLayerCount() + 1]);
-    }
-
-    /**
-     * The same with some layers held at their width: {@code frozen[0]} the inputs, {@code frozen[l + 1]} hidden layer
-     * l (a caller that saw removals from that layer alone fail tries the others).
-     */
-    public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
-            double share, Ranking ranking, boolean[] frozen) {
         int hidden = network.hiddenLayerCount();
         // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
         List<Order> orders = new ArrayList<>();
@@ -221,11 +212,8 @@ public final class ReconstructionCost {
         }
         PriorityQueue<int[]> heads = new PriorityQueue<>((a, b) -> Double.compare(key(orders, saves, a[0], a[1]),
                 key(orders, saves, b[0], b[1])));
-        if (frozen.length != slots) {
-            throw new IllegalArgumentException("frozen has " + frozen.length + " entries for " + slots + " layers");
-        }
         for (int slot = 0; slot < slots; slot++) {
-            if (orders.get(slot).order().length > 0 && !frozen[slot]) {
+            if (orders.get(slot).order().length > 0) {
                 heads.add(new int[] {slot, 0});
             }
         }

@@ -1,7 +1,6 @@
 package org.odf2nna.prune;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -183,26 +182,5 @@ class ReconstructionCostTest {
         for (UnitSelection.Layer layer : everything.layers()) {
             assertEquals(1, layer.keptCount());
         }
-    }
-
-    @Test
-    void aFrozenLayerKeepsItsWidthAndTheOthersGiveTheShare() {
-        Random random = new Random(11);
-        DenseNetwork network = TestNetworks.random(random, new int[] {6, 12, 9, 3}, Activation.RELU,
-                OutputHead.NONE);
-        float[] x = TestNetworks.gaussian(random, 300 * 6, 1);
-        RowSource rows = RowSource.of(x, 300, 6, 64);
-        LayerCovariance moments = LayerCovariance.measure(network, rows);
-        double[] inputs = LayerCovariance.ofColumns(rows, 6)[1];
-        ReconstructionCost.Selection free = ReconstructionCost.select(network, inputs, moments.covariances(), 0.3,
-                ReconstructionCost.Ranking.COST, new boolean[3]);
-        assertTrue(free.units().keptUnits()[0] < 12, "the first hidden layer gives units when free");
-        ReconstructionCost.Selection held = ReconstructionCost.select(network, inputs, moments.covariances(), 0.3,
-                ReconstructionCost.Ranking.COST, new boolean[] {true, true, false});
-        assertEquals(6, held.keptInputs().length);
-        assertEquals(12, held.units().keptUnits()[0]);
-        assertTrue(held.units().keptUnits()[1] < 9, "the free layer gives units instead");
-        assertThrows(IllegalArgumentException.class, () -> ReconstructionCost.select(network, inputs,
-                moments.covariances(), 0.3, ReconstructionCost.Ranking.COST, new boolean[2]));
     }
 }
