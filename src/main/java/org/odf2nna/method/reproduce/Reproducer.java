@@ -255,7 +255,17 @@ public final class Reproducer {
                 sweep = Sweeper.run(s, progress);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return result(e, sweep, grid != null ? grid : sweep.grid(), general, seconds, options, notes);
+            Results.DatasetResult result = result(e, sweep, grid != null ? grid : sweep.grid(), general, seconds,
+                    options, notes);
+            if (e.runsDefaults()) {
+                Path subject = e.buildsGeneralModel() ? work.resolve("general.onnx")
+                        : options.shared().resolve(e.model());
+                Integer originalEpochs = e.buildsGeneralModel() ? Integer.valueOf(general.epochsRun())
+                        : e.originalEpochs();
+                result = result.withDefaults(defaults(e, subject, train, originalEpochs, testRows, options, work,
+                        progress));
+            }
+            return result;
         } finally {
             deleteTree(work);
         }
@@ -327,6 +337,33 @@ public final class Reproducer {
                             Math.min(5, dropped.size()))) + (dropped.size() > 5 ? ", ..." : ""));
         }
         return copy;
+    }
+
+    /**
+     * The tool's defaults on the same model and rows: a plain {@code sweep} (progressive pruning, least squares,
+     * distillation, the 95% bound on the same validation rows), with the original's epochs as the paper's rule had them.
+     */
+    static Results.Defaults defaults(Experiment e, Path model, Path train, Integer originalEpochs, EvalData testRows,
+            ReproduceOptions options, Path work, Progress progress) {
+        long start = System.nanoTime();
+        RetrainOptions retrain = new RetrainOptions(train, null, originalEpochs, e.batchSize(),
+                Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
+                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(org.odf2nna.tf.Distillation.DEFAULT);
+        double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
+        SweepOptions s = new SweepOptions(model, testRows, retrain, List.of(), e.steps(), maxDrop,
+                work.resolve("defaults.onnx"), null, null, false, e.task(), Device.CPU, PruningOptions.DEFAULT,
+                org.odf2nna.method.Schedule.PROGRESSIVE);
+        SweepReport sweep = Sweeper.run(s, progress);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ShrinkReport table = sweep.table();
+        int rounds = table.outcomes().size();
+        if (sweep.chosen() == null) {
+            return new Results.Defaults(null, table.original().parameters(), 0, null, rounds, sweep.choice(), seconds);
+        }
+        EpsilonOutcome o = table.outcomes().get(sweep.chosen());
+        return new Results.Defaults(o.network().architecture(), o.network().parameters(), o.reductionPercent(),
+                Results.Figures.of(o.retrained() != null ? o.retrained() : o.pruned()), rounds, sweep.choice(),
+                seconds);
     }
 
     /** Fewer thresholds than this from the default grid make a per-ε table of little use. */

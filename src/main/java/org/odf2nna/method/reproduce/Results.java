@@ -36,7 +36,8 @@ public final class Results {
 
         /** Wall time of all its data sets, in seconds. */
         public double seconds() {
-            return datasets.stream().mapToDouble(DatasetResult::seconds).sum();
+            return datasets.stream().mapToDouble(d -> d.seconds() + (d.defaults() == null ? 0
+                    : d.defaults().seconds())).sum();
         }
     }
 
@@ -64,15 +65,33 @@ public final class Results {
      * @param command    the command whose run produced these figures
      * @param finished   when it finished (UTC, ISO-8601)
      * @param notes      what was done to the data beyond reading it (rows left out, and why)
+     * @param defaults   the tool's defaults on the same model and rows, or null where they were not run
      */
     public record DatasetResult(String id, String train, String test, String task, int trainRows, int validationRows,
             long testRows, Model original, General general, String grid, String retraining, int retrainEpochs,
             double originalValidation, List<Row> rows, Integer chosen, String choice, Scratch scratch, double seconds,
-            String command, String finished, List<String> notes) {
+            String command, String finished, List<String> notes, Defaults defaults) {
 
         public DatasetResult {
             rows = List.copyOf(rows);
             notes = notes == null ? List.of() : List.copyOf(notes);
+        }
+
+        /** Without the defaults' run. */
+        public DatasetResult(String id, String train, String test, String task, int trainRows, int validationRows,
+                long testRows, Model original, General general, String grid, String retraining, int retrainEpochs,
+                double originalValidation, List<Row> rows, Integer chosen, String choice, Scratch scratch,
+                double seconds, String command, String finished, List<String> notes) {
+            this(id, train, test, task, trainRows, validationRows, testRows, original, general, grid, retraining,
+                    retrainEpochs, originalValidation, rows, chosen, choice, scratch, seconds, command, finished,
+                    notes, null);
+        }
+
+        /** The same with the defaults' run. */
+        public DatasetResult withDefaults(Defaults newDefaults) {
+            return new DatasetResult(id, train, test, task, trainRows, validationRows, testRows, original, general,
+                    grid, retraining, retrainEpochs, originalValidation, rows, chosen, choice, scratch, seconds,
+                    command, finished, notes, newDefaults);
         }
 
         public boolean classification() {
@@ -82,6 +101,22 @@ public final class Results {
         public Row chosenRow() {
             return chosen == null ? null : rows.get(chosen);
         }
+    }
+
+    /**
+     * What the tool's defaults (a plain {@code sweep}: progressive pruning, least squares, distillation, the 95% bound)
+     * chose on the same model, training, validation and test rows as the paper's rule beside it.
+     *
+     * @param architecture     the written model's, or null when no round held
+     * @param parameters       its parameters (the original's when none held)
+     * @param reductionPercent fewer parameters than the original, in percent (0 when none held)
+     * @param test             its test figures, or null when none held
+     * @param rounds           rounds run
+     * @param choice           the sentence explaining the choice
+     * @param seconds          wall time of the run
+     */
+    public record Defaults(String architecture, long parameters, double reductionPercent, Figures test, int rounds,
+            String choice, double seconds) {
     }
 
     /**
