@@ -104,6 +104,32 @@ class ResultsMarkdownTest {
     }
 
     @Test
+    void theDefaultsStandBesideThePapersRuleAndRoundTrip() throws Exception {
+        DatasetResult paperOnly = classifier("iris", "bin/odf2nna-onnx reproduce table1");
+        DatasetResult held = paperOnly.withDefaults(new Results.Defaults("4-2-1-3", 26, 100.0 * (139 - 26) / 139,
+                classification(0.8666667, 0.85, Double.NaN), 7, "round 5: the smallest model", 4.5));
+        DatasetResult none = regressor("pole", "bin/odf2nna-onnx reproduce table1").withDefaults(
+                new Results.Defaults(null, 29, 0, null, 3, "no round kept the promise", 2.0));
+        TableResult table = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
+                "bin/odf2nna-onnx reproduce table1", false, "s", "m", "t", "x", List.of(held, none));
+        String md = ResultsMarkdown.render(List.of(table));
+        String line = rowLine(md, "| iris | 71.9% (4-3-3-3) |");
+        assertTrue(line.contains("| 81.3% (4-2-1-3) | -3.33 accuracy points vs OR | 7 | 4.5 s |")
+                || line.contains("| 81.3% (4-2-1-3) | -3.33 accuracy points vs OR | 7 |"), line);
+        assertTrue(rowLine(md, "| pole | 48.3% (5-2-1) |").contains("| none held (exit 3) | - | 3 |"), md);
+        // The wall time of a table counts both runs.
+        assertEquals(12.5 + 4.5 + 3.25 + 2.0, table.seconds(), 1e-9);
+        Path json = dir.resolve("results/table1.json");
+        Files.createDirectories(json.getParent());
+        Files.writeString(json, Reproducer.gson().toJson(table));
+        assertEquals(table, Reproducer.read(json));
+
+        TableResult old = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
+                "bin/odf2nna-onnx reproduce table1", false, "s", "m", "t", "x", List.of(paperOnly));
+        assertTrue(ResultsMarkdown.render(List.of(old)).contains("**The tool's defaults** were not run on this table"));
+    }
+
+    @Test
     void tableOneShowsTheChosenModelAndChecksTheAbstractsClaim() {
         DatasetResult d = classifier("iris", "bin/odf2nna-onnx reproduce table1");
         TableResult table = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
