@@ -19,10 +19,11 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
-            "The whole ODF2NNA method (the paper's Algorithm 1) from a CSV: builds and trains the general model, "
-                    + "scores its units on the training rows, prunes at each ε, compensates (--compensate), retrains "
-                    + "for 15% of the epochs the general model trained, and writes the smallest model within --max-drop of the "
-                    + "general model on the validation rows. OR, PWR and PR are reported on the test rows.",
+            "The whole ODF2NNA method from a CSV: builds and trains the general model (the paper's Algorithm 1 "
+                    + "and eq. 2), then prunes it as sweep does (progressive rounds by default, the paper's ε grid "
+                    + "with --paper), retrains for 15%% of the epochs the general model trained, and writes the "
+                    + "smallest model whose loss on the validation rows stays within --max-drop (95%% bound). OR, "
+                    + "PWR and PR are reported on the test rows.",
             "",
             "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",
             ""})

@@ -53,7 +53,7 @@ final class SweepCliOptions {
 
     @Option(names = "--paper",
             description = "The paper's own rule: the ε schedule, unit std, mean folding, retraining on the targets "
-                    + "alone, and its choice (validation metric within --max-drop and at most --max-drop% of the "
+                    + "alone, and its choice (validation metric within --max-drop and at most --max-drop%% of the "
                     + "training rows changing class).")
     boolean paper;
 

@@ -38,11 +38,31 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : List.of("shrink", "evolve", "inspect", "eval")) {
+        for (String command : List.of("shrink", "evolve", "inspect", "eval", "build", "run", "sweep", "convert",
+                "reproduce", "bench")) {
             CliRun run = CliRun.of(command, "--help");
             assertEquals(0, run.exitCode(), run.toString());
             assertTrue(run.out().contains("Usage: odf2nna-onnx " + command), run.out());
         }
+    }
+
+    @Test
+    void helpTextsFormatWithoutPicocliWarnings() {
+        // A bare '%' in a description makes picocli print a warning to System.err and show the raw text.
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            CliRun.of("--help");
+            for (String command : List.of("shrink", "evolve", "inspect", "eval", "build", "run", "sweep", "convert",
+                    "reproduce", "bench")) {
+                CliRun.of(command, "--help");
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        String err = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(err.contains("picocli WARN"), err);
     }
 
     @Test
