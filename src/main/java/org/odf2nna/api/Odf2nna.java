@@ -1,0 +1,201 @@
+package org.odf2nna.api;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.odf2nna.InputException;
+import org.odf2nna.method.ModelFiles;
+import org.odf2nna.metrics.Task;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.OnnxModelBuilder;
+import org.odf2nna.prune.EpsilonRule;
+import org.odf2nna.prune.LeastSquaresCompensation;
+import org.odf2nna.prune.Pruner;
+import org.odf2nna.prune.RowSource;
+import org.odf2nna.prune.UnitSelection;
+import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.Distillation;
+import org.odf2nna.tf.Loss;
+import org.odf2nna.tf.TrainingData;
+import org.odf2nna.tf.TrainingOptions;
+import org.odf2nna.tf.TrainingResult;
+
+/**
+ * The library's entry point for Java code: load a network (a file, ONNX bytes, or a {@link DenseNetwork} built in
+ * memory), give rows as float arrays, shrink it, and get the smaller network back in memory; nothing is written
+ * unless asked ({@link Shrunk#onnx()} gives the bytes).
+ *
+ * <pre>{@code
+ * DenseNetwork network = Odf2nna.load(Path.of("model.onnx"));
+ * Rows rows = Rows.of(features, network.inputs()).withTargets(labels);
+ * Shrunk small = Odf2nna.shrink(network, rows, rows, ShrinkSettings.builder().epsilon(0.1).build());
+ * byte[] onnx = small.onnx();
+ * }</pre>
+ *
+ * <p>The command line's {@code shrink} does the same from files, with ONNX Runtime scoring the original graph
+ * (prefix included) and its retraining in standardised coordinates; here the dense chain is computed in plain Java
+ * and retrained as it is. Errors in the arguments are {@link IllegalArgumentException}s naming the setting; a file
+ * that cannot be read is an {@link InputException} naming the file and the place.
+ */
+public final class Odf2nna {
+
+    private static final int CHUNK = 1024;
+
+    private Odf2nna() {
+    }
+
+    /** The dense chain of a model file: ONNX, Keras (.keras, .h5) or a TensorFlow SavedModel directory. */
+    public static DenseNetwork load(Path file) {
+        return ModelFiles.read(file).network();
+    }
+
+    /** The dense chain of an ONNX model given as bytes. */
+    public static DenseNetwork load(byte[] onnx) {
+        if (onnx == null || onnx.length == 0) {
+            throw new IllegalArgumentException("onnx: no bytes given");
+        }
+        Path name = Path.of("(ONNX bytes)");
+        try {
+            return DenseChainReader.read(org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(onnx), name).network();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new InputException(name, null, "is not an ONNX model (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Prunes {@code network}: units whose activation varies by at most {@code settings.epsilon()} over
+     * {@code scoring} go, the layers after them are compensated, and when {@code training} has rows and
+     * {@code settings.retrainEpochs() > 0} the result is retrained on them with the original as teacher.
+     *
+     * @param scoring  rows the units are scored and the least-squares refit is fitted on
+     * @param training rows to retrain on (labelled or not: unlabelled rows are learnt from the teacher alone), or
+     *                 null for no retraining
+     */
+    public static Shrunk shrink(DenseNetwork network, Rows scoring, Rows training, ShrinkSettings settings) {
+        if (network == null) {
+            throw new IllegalArgumentException("network is null");
+        }
+        if (settings == null) {
+            throw new IllegalArgumentException("settings are null");
+        }
+        if (network.hiddenLayerCount() == 0) {
+            throw new IllegalArgumentException("network: one dense layer only, no hidden unit to prune");
+        }
+        check("scoring", scoring, network);
+        if (training != null) {
+            check("training", training, network);
+        }
+        int n = scoring.count();
+        UnitStatistics statistics = UnitStatistics.measure(network, scoring.features(), n, CHUNK);
+        UnitSelection selection = EpsilonRule.select(statistics.stds(), settings.epsilon());
+        boolean retrain = training != null && settings.retrainEpochs() > 0;
+        DenseNetwork pruned = settings.leastSquares()
+                ? LeastSquaresCompensation.compensate(network, statistics, selection,
+                        RowSource.of(scoring.features(), n, scoring.width(), CHUNK),
+                        LeastSquaresCompensation.automaticRidge(retrain)).network()
+                : Pruner.prune(network, statistics, selection);
+        if (!retrain) {
+            return new Shrunk(network, pruned, settings.epsilon(), 0, 0);
+        }
+        TrainingResult trained = retrain(network, pruned, training, settings);
+        return new Shrunk(network, trained.network(), settings.epsilon(), trained.epochsRun(), trained.bestEpoch());
+    }
+
+    /** {@link #shrink(DenseNetwork, Rows, Rows, ShrinkSettings)} without retraining. */
+    public static Shrunk shrink(DenseNetwork network, Rows scoring, ShrinkSettings settings) {
+        return shrink(network, scoring, null, settings);
+    }
+
+    /** The network's outputs (after its head) for every row, row-major. */
+    public static float[] predict(DenseNetwork network, Rows rows) {
+        check("rows", rows, network);
+        return network.forward(rows.features(), rows.count());
+    }
+
+    /**
+     * Share of the rows on which two networks with the same outputs agree: the same class (argmax, or the 0.5
+     * threshold of a single sigmoid output) for classifiers, outputs within 1e-3 relative for regression.
+     */
+    public static double agreement(DenseNetwork a, DenseNetwork b, Rows rows) {
+        if (a.outputs() != b.outputs()) {
+            throw new IllegalArgumentException("networks have " + a.outputs() + " and " + b.outputs() + " outputs");
+        }
+        float[] pa = predict(a, rows);
+        float[] pb = predict(b, rows);
+        boolean classes = task(a) == Task.CLASSIFICATION;
+        int width = a.outputs();
+        int same = 0;
+        for (int r = 0; r < rows.count(); r++) {
+            if (classes ? label(pa, r, width) == label(pb, r, width)
+                    : Math.abs(pa[r] - pb[r]) <= 1e-3 * Math.max(1, Math.abs(pa[r]))) {
+                same++;
+            }
+        }
+        return (double) same / rows.count();
+    }
+
+    /** A network as an ONNX model (input {@code input}, output {@code output}, opset 13), in memory. */
+    public static byte[] onnx(DenseNetwork network) {
+        return OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray();
+    }
+
+    private static TrainingResult retrain(DenseNetwork original, DenseNetwork start, Rows training,
+            ShrinkSettings settings) {
+        Task task = task(original);
+        int outputs = original.outputs();
+        Loss loss = Loss.forTask(task, outputs);
+        int n = training.count();
+        float[] targets = training.targets();
+        Distillation distillation = settings.distillation();
+        if (targets == null) {
+            // No targets: the teacher's own labels fill the slot, and the loss reads the teacher alone.
+            float[] out = original.forward(training.features(), n);
+            targets = new float[n];
+            for (int r = 0; r < n; r++) {
+                targets[r] = task == Task.REGRESSION ? out[r] : label(out, r, outputs);
+            }
+            distillation = distillation.teacherOnly();
+        }
+        TrainingData[] parts = new TrainingData(training.features(), targets, n, training.width())
+                .split(settings.validationShare(), settings.seed());
+        float[] soft = null;
+        if (distillation.usesTeacher()) {
+            DenseNetwork logits = new DenseNetwork(original.prefix(), original.layers(), OutputHead.NONE);
+            soft = DenseTrainer.softTargets(logits.forward(parts[0].inputs(), parts[0].rows()), parts[0].rows(),
+                    outputs, loss, distillation.temperature());
+        }
+        TrainingOptions options = new TrainingOptions(settings.retrainEpochs(), settings.batchSize(),
+                settings.learningRate(), settings.seed(), TrainingOptions.DEFAULT_PATIENCE);
+        return DenseTrainer.train(start, parts[0], soft, parts[1], loss, options, distillation, (epoch, epochs) -> {
+        });
+    }
+
+    private static Task task(DenseNetwork network) {
+        return network.head() == OutputHead.NONE && network.outputs() == 1 ? Task.REGRESSION : Task.CLASSIFICATION;
+    }
+
+    private static int label(float[] out, int row, int width) {
+        if (width == 1) {
+            return out[row] > 0.5f ? 1 : 0;
+        }
+        int best = 0;
+        for (int j = 1; j < width; j++) {
+            if (out[row * width + j] > out[row * width + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    private static void check(String what, Rows rows, DenseNetwork network) {
+        if (rows == null) {
+            throw new IllegalArgumentException(what + " rows are null");
+        }
+        if (rows.width() != network.inputs()) {
+            throw new IllegalArgumentException(what + " rows have " + rows.width() + " values each; the network "
+                    + "takes " + network.inputs());
+        }
+    }
+}

@@ -1,0 +1,10 @@
+/**
+ * The library's public entry point for Java code: {@link org.odf2nna.api.Odf2nna} loads a network (a model file,
+ * ONNX bytes, or a {@link org.odf2nna.network.DenseNetwork} built in memory), takes {@link org.odf2nna.api.Rows} as
+ * float arrays and returns a {@link org.odf2nna.api.Shrunk} network in memory, with settings made by
+ * {@link org.odf2nna.api.ShrinkSettings#builder()}.
+ *
+ * <p>May use every library package (network, prune, onnx, tf, method, metrics); nothing in the library uses it, and
+ * it reads or writes no file unless given a path.
+ */
+package org.odf2nna.api;

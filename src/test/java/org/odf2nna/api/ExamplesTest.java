@@ -1,0 +1,60 @@
+package org.odf2nna.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compiles and runs the Java examples under examples/java against the library, as a user's program would. */
+class ExamplesTest {
+
+    @TempDir
+    Path classes;
+
+    @Test
+    void shrinkInMemoryShrinksAndKeepsEveryClass() throws Exception {
+        String out = compileAndRun("ShrinkInMemory");
+        Matcher m = Pattern.compile("6-24-12-3 -> 6-(\\d+)-(\\d+)-3: 507 -> (\\d+) parameters \\(([\\d.]+)% fewer\\)")
+                .matcher(out);
+        assertTrue(m.find(), out);
+        assertTrue(Integer.parseInt(m.group(1)) <= 16 && Integer.parseInt(m.group(2)) <= 8,
+                "the units that never fire are gone: " + out);
+        assertTrue(Double.parseDouble(m.group(4)) > 40, out);
+        Matcher agree = Pattern.compile("same class as the original on ([\\d.]+)% of the rows").matcher(out);
+        assertTrue(agree.find(), out);
+        assertTrue(Double.parseDouble(agree.group(1)) >= 99.0, out);
+        assertTrue(out.contains("read back as 6-" + m.group(1) + "-" + m.group(2) + "-3"), out);
+    }
+
+    private String compileAndRun(String name) throws Exception {
+        JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
+        assertNotNull(compiler, "a JDK, not a JRE");
+        Path source = Path.of("examples", "java", name + ".java");
+        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        int status = compiler.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp",
+                System.getProperty("java.class.path"), source.toString());
+        assertEquals(0, status, diagnostics.toString(StandardCharsets.UTF_8));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                getClass().getClassLoader())) {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            loader.loadClass(name).getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+        } finally {
+            System.setOut(saved);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+}

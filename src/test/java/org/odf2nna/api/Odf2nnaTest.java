@@ -1,0 +1,105 @@
+package org.odf2nna.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.InputException;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputPrefix;
+import org.odf2nna.network.OutputHead;
+
+class Odf2nnaTest {
+
+    /** A 5-12-8-3 softmax classifier whose hidden units 0, 3, 6, ... never fire. */
+    static DenseNetwork withDeadUnits(Random random) {
+        int[] widths = {5, 12, 8, 3};
+        List<DenseLayer> layers = new ArrayList<>();
+        for (int l = 0; l + 1 < widths.length; l++) {
+            float[] w = new float[widths[l] * widths[l + 1]];
+            for (int k = 0; k < w.length; k++) {
+                w[k] = (float) random.nextGaussian();
+            }
+            boolean hidden = l + 2 < widths.length;
+            float[] b = new float[widths[l + 1]];
+            for (int u = 0; u < b.length; u++) {
+                b[u] = hidden && u % 3 == 0 ? -1000f : 0.05f;
+            }
+            layers.add(new DenseLayer(widths[l], widths[l + 1], w, b, hidden ? Activation.RELU : Activation.IDENTITY));
+        }
+        return new DenseNetwork(InputPrefix.NONE, layers, OutputHead.SOFTMAX);
+    }
+
+    static Rows gaussian(Random random, int n, int width) {
+        float[] x = new float[n * width];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = (float) random.nextGaussian();
+        }
+        return Rows.of(x, width);
+    }
+
+    @Test
+    void deadUnitsGoAndNothingElseChanges() {
+        Random random = new Random(3);
+        DenseNetwork network = withDeadUnits(random);
+        Rows rows = gaussian(random, 400, 5);
+        Shrunk small = Odf2nna.shrink(network, rows, ShrinkSettings.builder().epsilon(0).build());
+        assertEquals("5-8-5-3", small.network().architecture());
+        assertEquals(100.0 * (network.parameterCount() - small.network().parameterCount()) / network.parameterCount(),
+                small.reductionPercent(), 1e-12);
+        float[] before = Odf2nna.predict(network, rows);
+        float[] after = Odf2nna.predict(small.network(), rows);
+        for (int k = 0; k < before.length; k++) {
+            assertEquals(before[k], after[k], 1e-4, "output " + k);
+        }
+        assertEquals(1.0, Odf2nna.agreement(network, small.network(), rows));
+        assertEquals(0, small.retrainEpochsRun());
+
+        // Out through ONNX bytes and back in: the same network.
+        DenseNetwork back = Odf2nna.load(small.onnx());
+        assertEquals(small.network().architecture(), back.architecture());
+        assertArrayEquals(after, Odf2nna.predict(back, rows), 1e-6f);
+    }
+
+    @Test
+    void unlabelledRowsRetrainFromTheTeacherAlone() {
+        Random random = new Random(5);
+        DenseNetwork network = withDeadUnits(random);
+        Rows rows = gaussian(random, 300, 5);
+        Shrunk small = Odf2nna.shrink(network, rows, rows, ShrinkSettings.builder().epsilon(0.5).retrainEpochs(2)
+                .build());
+        assertTrue(small.network().parameterCount() < network.parameterCount());
+        assertEquals(2, small.retrainEpochsRun());
+        assertTrue(Odf2nna.agreement(network, small.network(), rows) > 0.5);
+    }
+
+    @Test
+    void badArgumentsNameTheSetting() {
+        Random random = new Random(7);
+        DenseNetwork network = withDeadUnits(random);
+        Rows wrong = gaussian(random, 10, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Odf2nna.shrink(network, wrong, ShrinkSettings.defaults()));
+        assertTrue(e.getMessage().contains("scoring rows have 4 values each; the network takes 5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ShrinkSettings.builder().epsilon(-1).build());
+        assertTrue(e.getMessage().startsWith("epsilon"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ShrinkSettings.builder().validationShare(1).build());
+        assertTrue(e.getMessage().startsWith("validation share"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Rows.of(new float[] {1, 2, 3}, 2));
+        assertTrue(e.getMessage().contains("not a whole number of rows of 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Rows.of(new float[] {1, Float.NaN}, 2));
+        assertTrue(e.getMessage().contains("row 0, column 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Rows.of(new float[] {1, 2}, 2)
+                .withTargets(new float[] {0, 1}));
+        assertTrue(e.getMessage().contains("2 targets for 1 rows"), e.getMessage());
+        InputException bytes = assertThrows(InputException.class, () -> Odf2nna.load(new byte[] {1, 2, 3}));
+        assertTrue(bytes.getMessage().contains("(ONNX bytes)"), bytes.getMessage());
+    }
+}
