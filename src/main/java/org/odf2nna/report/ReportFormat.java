@@ -45,8 +45,10 @@ public final class ReportFormat {
                 .create();
     }
 
+    /** A report as JSON, with {@link ReportSchema#FIELD} first. */
     public static String json(Object report) {
-        return gson().toJson(report) + "\n";
+        Gson gson = gson();
+        return gson.toJson(ReportSchema.versioned(gson, report)) + "\n";
     }
 
     public static String table(ShrinkReport report) {

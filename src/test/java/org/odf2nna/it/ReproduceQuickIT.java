@@ -9,13 +9,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.odf2nna.method.reproduce.PaperFigures;
-import org.odf2nna.method.reproduce.ReproTable;
-import org.odf2nna.method.reproduce.Reproducer;
-import org.odf2nna.method.reproduce.Results.DatasetResult;
-import org.odf2nna.method.reproduce.Results.Row;
-import org.odf2nna.method.reproduce.Results.TableResult;
-import org.odf2nna.method.reproduce.ResultsMarkdown;
+import org.odf2nna.harness.reproduce.PaperFigures;
+import org.odf2nna.harness.reproduce.ReproTable;
+import org.odf2nna.harness.reproduce.Reproducer;
+import org.odf2nna.harness.reproduce.Results.DatasetResult;
+import org.odf2nna.harness.reproduce.Results.Row;
+import org.odf2nna.harness.reproduce.Results.TableResult;
+import org.odf2nna.harness.reproduce.ResultsMarkdown;
 
 /**
  * {@code reproduce table1 --only iris --quick} end to end through the launcher: it writes a RESULTS-like

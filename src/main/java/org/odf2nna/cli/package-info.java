@@ -1,0 +1,5 @@
+/**
+ * The command line (picocli): every flag, its help text and its mapping to the library's options, exit codes and
+ * the progress bar. Uses every other package; nothing uses it.
+ */
+package org.odf2nna.cli;

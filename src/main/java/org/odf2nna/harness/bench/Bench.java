@@ -1,0 +1,86 @@
+package org.odf2nna.harness.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.odf2nna.method.ModelFiles;
+import org.odf2nna.onnx.OnnxDenseModel;
+
+/** Runs the chosen benchmarks one after the other and collects their sections. */
+public final class Bench {
+
+    /** The benchmarks, in the order {@code all} runs them. */
+    public static final List<String> NAMES = List.of("scoring", "memory", "retrain", "inference", "csv");
+
+    private Bench() {
+    }
+
+    /** {@code all} expanded, duplicates dropped, order kept; an unknown name is an IllegalArgumentException. */
+    public static List<String> expand(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            for (String part : n.split(",")) {
+                String name = part.trim().toLowerCase(java.util.Locale.ROOT);
+                if (name.isEmpty()) {
+                    continue;
+                }
+                List<String> add = name.equals("all") ? NAMES : List.of(name);
+                for (String a : add) {
+                    if (!NAMES.contains(a)) {
+                        throw new IllegalArgumentException("unknown benchmark '" + name + "': choose from "
+                                + String.join(", ", NAMES) + " or all");
+                    }
+                    if (!out.contains(a)) {
+                        out.add(a);
+                    }
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no benchmark named: choose from " + String.join(", ", NAMES) + " or all");
+        }
+        return out;
+    }
+
+    /** Receives each section as soon as it is measured (to print it, and to save what was measured so far). */
+    @FunctionalInterface
+    public interface SectionListener {
+        void done(BenchReport report, BenchReport.Section section);
+    }
+
+    public static BenchReport run(BenchOptions o, PrintStream log) {
+        return run(o, log, (report, section) -> { });
+    }
+
+    public static BenchReport run(BenchOptions o, PrintStream log, SectionListener listener) {
+        Map<String, Object> machine = Machine.describe();
+        machine.put("inputs", o.inputs().origin());
+        BenchReport report = new BenchReport(machine);
+        for (String name : o.benchmarks()) {
+            log.println("bench: running " + name + " (load average " + Machine.loadAverage() + ")");
+            String before = Machine.loadAverage();
+            long start = System.nanoTime();
+            BenchReport.Section section = switch (name) {
+                case "scoring" -> ScoringBench.run(model(o), o.inputs().data(), o.rows(), o.batch(), o.repeats(),
+                        o.alg3PerLayer(), o.device());
+                case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), o.rows(), o.batch(), o.repeats(),
+                        o.childHeap(), o.work().resolve("memory"));
+                case "retrain" -> RetrainBench.run(o.inputs().retrain(), o.trainRows(), o.epochs(), o.trainBatch(),
+                        o.repeats(), o.threads(), o.python(), o.torchScript(), o.work());
+                case "inference" -> InferenceBench.run(model(o), o.inputs().data(), o.rows(), o.repeats(), o.epsilon(),
+                        o.reduction(), o.latencyRows(), o.device());
+                case "csv" -> CsvBench.run(o.inputs().csvSource(), o.csvSizesMb(), o.repeats(), o.work().resolve("csv"));
+                default -> throw new IllegalArgumentException(name);
+            };
+            section.timing(before, Machine.loadAverage(), (System.nanoTime() - start) / 1e9);
+            report.add(section);
+            listener.done(report, section);
+        }
+        return report;
+    }
+
+    private static OnnxDenseModel model(BenchOptions o) {
+        return ModelFiles.read(o.inputs().model());
+    }
+}

@@ -1,0 +1,56 @@
+package org.odf2nna.harness.bench;
+
+import java.util.List;
+import java.util.TreeSet;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.prune.EpsilonRule;
+import org.odf2nna.prune.UnitSelection;
+
+/** Picks the ε whose pruning removes a wanted share of the parameters (for shrinking a model to benchmark). */
+public final class Reduction {
+
+    /** An ε and the parameter counts it gives. */
+    public record Choice(double epsilon, long parameters, long originalParameters) {
+        public double reduction() {
+            return 1.0 - (double) parameters / originalParameters;
+        }
+    }
+
+    private Reduction() {
+    }
+
+    /** Parameters of {@code network} after keeping {@code selection}'s units (the output layer keeps all). */
+    public static long parametersAfter(DenseNetwork network, UnitSelection selection) {
+        long total = 0;
+        int inputs = network.inputs();
+        for (int l = 0; l < network.layers().size(); l++) {
+            int units = l < network.hiddenLayerCount() ? selection.layer(l).keptCount() : network.layer(l).units();
+            total += (long) inputs * units + units;
+            inputs = units;
+        }
+        return total;
+    }
+
+    /**
+     * Among ε = 0 and every unit's std (ε = s removes the units whose std is ≤ s), the one whose reduction
+     * is closest to {@code target} (a fraction, 0.6 for 60%); the smaller ε on ties.
+     */
+    public static Choice closestTo(DenseNetwork network, List<double[]> stds, double target) {
+        TreeSet<Double> candidates = new TreeSet<>();
+        candidates.add(0.0);
+        for (double[] layer : stds) {
+            for (double s : layer) {
+                candidates.add(s);
+            }
+        }
+        long original = network.parameterCount();
+        Choice best = null;
+        for (double epsilon : candidates) {
+            Choice c = new Choice(epsilon, parametersAfter(network, EpsilonRule.select(stds, epsilon)), original);
+            if (best == null || Math.abs(c.reduction() - target) < Math.abs(best.reduction() - target)) {
+                best = c;
+            }
+        }
+        return best;
+    }
+}

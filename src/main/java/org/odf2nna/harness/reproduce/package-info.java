@@ -1,0 +1,5 @@
+/**
+ * The research harness for the paper's experiments ({@code reproduce}): runs them through {@code method}, stores
+ * each table as JSON and renders {@code docs/RESULTS.md}. Nothing in the library uses it.
+ */
+package org.odf2nna.harness.reproduce;
