@@ -67,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
+    @Option(names = "--inference-batch", paramLabel = "N", defaultValue = "1024",
             description = "Rows per ONNX Runtime call when scoring (default: ${DEFAULT-VALUE}, as shrink's "
                     + "--inference-batch).")
     int batch;
@@ -99,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Training rows at most, before the 80/20 validation split (default: all).")
     int trainRows;
 
-    @Option(names = "--train-batch", paramLabel = "N", defaultValue = "32",
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
             description = "Retraining batch size (default: ${DEFAULT-VALUE}, shrink's default).")
     int trainBatch;
 
@@ -145,9 +145,9 @@ final class BenchCommand implements Callable<Integer> {
             throw InputException.usage(e.getMessage());
         }
         positive("--repeats", repeats);
-        positive("--batch", batch);
+        positive("--inference-batch", batch);
         positive("--epochs", epochs);
-        positive("--train-batch", trainBatch);
+        positive("--batch-size", trainBatch);
         positive("--latency-rows", latencyRows);
         for (int t : threads) {
             positive("--threads", t);
