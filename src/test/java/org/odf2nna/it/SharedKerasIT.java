@@ -2,6 +2,7 @@ package org.odf2nna.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -22,6 +23,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -113,12 +115,12 @@ class SharedKerasIT {
     }
 
     /** The .keras and .h5 of the same iris model (Nojan-Devkota/iris-species) compute the same outputs. */
-    @org.junit.jupiter.api.Test
+    @Test
     void theKerasAndH5OfOneModelAgree() throws Exception {
         Path root = Shared.require();
         Path keras = root.resolve("models/keras/nojan_iris.keras");
         Path h5 = root.resolve("models/keras/nojan_iris.h5");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(keras) && Files.exists(h5), "nojan_iris absent");
+        assumeTrue(Files.exists(keras) && Files.exists(h5), "nojan_iris absent");
         float[] x = features(root.resolve("data/iris.csv"), 4);
         double[] a = Reference.of(keras).forward(x, x.length / 4);
         double[] b = Reference.of(h5).forward(x, x.length / 4);
