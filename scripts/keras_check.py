@@ -5,7 +5,7 @@ python3-numpy, python3-onnx; no TensorFlow, no Keras, no code of the tool).
     ./mvnw -q -B package -DskipTests && /usr/bin/python3 scripts/keras_check.py [--shared ../shared]
 
 For every Keras file in ../shared/models/keras and ../shared/models/keras_h5 it runs, through bin/odf2nna-onnx:
-`shrink FILE --eval ROWS --train ROWS --retrain-epochs 3 --epsilon 0.3 --format keras -o small.keras`, then
+`shrink FILE --eval TEST --train TRAIN --retrain-epochs 3 --epsilon 0.3 --format keras -o small.keras`, then
 `convert small.keras -o small.onnx`, and `convert FILE -o file.onnx`. Then, here:
 - reading: a numpy forward pass from FILE's own HDF5 datasets equals a numpy evaluation of file.onnx to 1e-5;
 - layout: small.keras is a zip of config.json, metadata.json and model.weights.h5; for a .keras input its config
@@ -15,7 +15,9 @@ For every Keras file in ../shared/models/keras and ../shared/models/keras_h5 it 
   before say;
 - computation: a numpy forward pass from small.keras's own HDF5 datasets equals a numpy evaluation of small.onnx
   (the tool's reading of the same file, written and verified by the tool against the pruned network) to 1e-5.
-ROWS: data/iris.csv for 4-input models, otherwise 300 seeded Gaussian rows labelled by the model's own outputs.
+ROWS (where outputs are compared): data/iris.csv for 4-input models, with TRAIN and TEST the seeded split
+data/splits/iris-train.csv and iris-test.csv; otherwise 300 seeded Gaussian rows labelled by the model's own outputs
+for all three (the churn model's data is not in ../shared). Differences are printed as max absolute / max relative.
 Prints one line per file and exits 1 if any check fails.
 """
 import argparse
@@ -141,6 +143,12 @@ def onnx_forward(path, x):
     return values[model.graph.output[0].name]
 
 
+def differences(reference, other):
+    """(max absolute, max relative) difference; relative to max(1, |reference|)."""
+    d = np.abs(reference - other)
+    return float(d.max()), float(np.max(d / np.maximum(1, np.abs(reference))))
+
+
 def chain(config):
     """(Dense name, activations after it) for each Dense layer; 'linear' dropped."""
     out = []
@@ -153,8 +161,10 @@ def chain(config):
 
 
 def rows(shared, width, path, tmp):
+    """(rows to compare on, --train file, --eval file)."""
     if width == 4:
-        return os.path.join(shared, "data", "iris.csv")
+        return tuple(os.path.join(shared, "data", f) for f in ("iris.csv", "splits/iris-train.csv",
+                                                                 "splits/iris-test.csv"))
     x = np.random.default_rng(1).standard_normal((300, width)).astype(np.float32)
     y, _ = keras_forward(path, x)
     label = (y[:, 0] > 0.5).astype(int) if y.shape[1] == 1 else y.argmax(1)
@@ -163,7 +173,7 @@ def rows(shared, width, path, tmp):
         f.write(",".join("x%d" % i for i in range(width)) + ",label\n")
         for r in range(len(x)):
             f.write(",".join("%.6f" % v for v in x[r]) + ",%d\n" % label[r])
-    return csv
+    return csv, csv, csv
 
 
 def features(csv, width):
@@ -182,16 +192,16 @@ def check(shared, path, tmp):
     base = os.path.join(tmp, os.path.basename(path))
     original = dense_weights(path)
     width = original[0][0].shape[0]
-    csv = rows(shared, width, path, tmp)
+    csv, train, test = rows(shared, width, path, tmp)
     small, small_onnx = base + ".small.keras", base + ".small.onnx"
-    tool("shrink", path, "--eval", csv, "--train", csv, "--retrain-epochs", "3", "--epsilon", "0.3", "--format",
+    tool("shrink", path, "--eval", test, "--train", train, "--retrain-epochs", "3", "--epsilon", "0.3", "--format",
          "keras", "-o", small)
     tool("convert", small, "-o", small_onnx)
     problems = []
     x = features(csv, width)
     tool("convert", path, "-o", base + ".onnx")
     y_file = keras_forward(path, x)[0]
-    read = float(np.max(np.abs(y_file - onnx_forward(base + ".onnx", x)) / np.maximum(1, np.abs(y_file))))
+    read_abs, read = differences(y_file, onnx_forward(base + ".onnx", x))
     if read > 1e-5:
         problems.append("the input converted to ONNX differs from its own weights' forward pass by %.2e" % read)
     out_config, _, out_zipped, names = keras_parts(small)
@@ -220,14 +230,14 @@ def check(shared, path, tmp):
                                                                            u, previous))
         previous = u
     y_onnx = onnx_forward(small_onnx, x)
-    diff = float(np.max(np.abs(y_keras - y_onnx) / np.maximum(1, np.abs(y_onnx))))
+    diff_abs, diff = differences(y_onnx, y_keras)
     if diff > 1e-5:
         problems.append("h5py forward pass differs from the ONNX by %.2e (relative)" % diff)
     widths = "-".join([str(w.shape[0]) for w, _ in original] + [str(original[-1][0].shape[1])])
     new = "-".join([str(width)] + [str(u) for u in units])
-    print("%s: %s -> %s, %d rows; max relative difference, input: its weights vs `convert` %.1e; written: h5py vs "
-          "ONNX %.1e: %s" % (os.path.relpath(path, shared), widths, new, len(x), read, diff,
-                             "ok" if not problems else "; ".join(problems)))
+    print("%s: %s -> %s, %d rows; input: its weights vs `convert` %.1e / %.1e; written: h5py vs its `convert` "
+          "%.1e / %.1e: %s" % (os.path.relpath(path, shared), widths, new, len(x), read_abs, read, diff_abs, diff,
+                               "ok" if not problems else "; ".join(problems)))
     return not problems
 
 
