@@ -173,7 +173,7 @@ public final class Odf2nna {
     }
 
     private static Task task(DenseNetwork network) {
-        return network.head() == OutputHead.NONE && network.outputs() == 1 ? Task.REGRESSION : Task.CLASSIFICATION;
+        return Task.givenOrInferred(null, network);
     }
 
     private static int label(float[] out, int row, int width) {

@@ -46,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         OnnxDenseModel read = ModelFiles.read(model);
         DenseNetwork network = read.network();
-        Task task = data.task() != null ? data.task() : Task.infer(network.outputs(), network.head());
+        Task task = Task.givenOrInferred(data.task(), network);
         EvalData rows = data.data(csv, ColumnRequest.Target.REQUIRED).forModel(read);
         Metrics metrics = ModelScan.evaluate(read.model(), read.input(), network, rows, task, data.device(),
                 main.progress(), model, read.outputName());

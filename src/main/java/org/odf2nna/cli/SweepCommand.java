@@ -65,7 +65,7 @@ final class SweepCommand implements Callable<Integer> {
     public Integer call() {
         sweep.check();
         DenseNetwork network = ModelFiles.read(model).network();
-        Task task = data.task() != null ? data.task() : Task.infer(network.outputs(), network.head());
+        Task task = Task.givenOrInferred(data.task(), network);
         double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
         Schedule schedule = sweep.schedule();
         RetrainOptions retraining = retrain.required();

@@ -52,8 +52,8 @@ public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, L
             throw new IllegalArgumentException("fitness epochs must be >= 0, got " + fitnessEpochs);
         }
         java.util.Objects.requireNonNull(compensation, "compensation");
-        if (!Double.isNaN(ridge) && (!(ridge >= 0) || Double.isInfinite(ridge))) {
-            throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
+        if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
+            org.odf2nna.prune.NormalEquations.checkRidge(ridge);
         }
     }
 }

@@ -70,7 +70,7 @@ public final class Evolver {
         if (options.selectFeatures()) {
             checkFeatureSelection(options, model);
         }
-        Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
+        Task task = Task.givenOrInferred(options.task(), network);
         EvalData eval = options.eval().forModel(model);
 
         ScanResult scan = ModelScan.scan(model, eval, task, options.device(), progress);

@@ -21,8 +21,8 @@ public record PruningOptions(UnitScore score, Compensation compensation, double 
     public PruningOptions {
         java.util.Objects.requireNonNull(score, "score");
         java.util.Objects.requireNonNull(compensation, "compensation");
-        if (!Double.isNaN(ridge) && (!(ridge >= 0) || Double.isInfinite(ridge))) {
-            throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
+        if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
+            org.odf2nna.prune.NormalEquations.checkRidge(ridge);
         }
     }
 

@@ -91,7 +91,7 @@ public final class Shrinker {
             throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
-        Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
+        Task task = Task.givenOrInferred(options.task(), network);
         EvalData eval = options.eval().forModel(model);
         EvalData score = options.score() == null ? null : options.score().forModel(model);
         PruningOptions pruning = options.pruning();

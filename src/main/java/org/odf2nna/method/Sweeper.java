@@ -62,7 +62,7 @@ public final class Sweeper {
             throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
-        Task task = options.task() != null ? options.task() : Task.infer(network.outputs(), network.head());
+        Task task = Task.givenOrInferred(options.task(), network);
         // A training file without targets is fine when the original network can label it (distillation).
         ColumnRequest.Target target = options.retrain().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
                 : ColumnRequest.Target.REQUIRED;

@@ -27,6 +27,11 @@ public enum Task {
         }
     }
 
+    /** The task given, or else the one the network's outputs and head imply ({@link #infer}). */
+    public static Task givenOrInferred(Task given, org.odf2nna.network.DenseNetwork network) {
+        return given != null ? given : infer(network.outputs(), network.head());
+    }
+
     public static Task infer(int outputs, OutputHead head) {
         if (outputs > 1 || head == OutputHead.SIGMOID || head == OutputHead.SOFTMAX || head == OutputHead.LOG_SOFTMAX) {
             return CLASSIFICATION;

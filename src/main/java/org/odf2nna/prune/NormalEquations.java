@@ -135,14 +135,19 @@ public final class NormalEquations {
      * @param priorBias    b₀, m values
      * @param ridge        λ relative to the features' average variance times the rows; ≥ 0
      */
+    /** A ridge is a finite number ≥ 0; the one check every option record and the solver share. */
+    public static void checkRidge(double ridge) {
+        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+            throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
+        }
+    }
+
     public Solution solve(float[] priorWeights, float[] priorBias, double ridge) {
         if (priorWeights.length != features * targets || priorBias.length != targets) {
             throw new IllegalArgumentException("prior of " + priorWeights.length + " weights and " + priorBias.length
                     + " biases for " + features + "x" + targets);
         }
-        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
-            throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
-        }
+        checkRidge(ridge);
         if (rows == 0) {
             throw new IllegalStateException("no rows were added");
         }
