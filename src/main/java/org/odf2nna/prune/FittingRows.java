@@ -18,7 +18,7 @@ public final class FittingRows {
 
     /** One batch: the original's outputs of layer 0 and pre-activations of layers 1 .. L-1, {@code rows} rows. */
     @FunctionalInterface
-    public interface Batch {
+    public interface LayerBatchConsumer {
         void accept(float[] firstOutputs, List<float[]> preActivations, int rows);
     }
 
@@ -100,7 +100,7 @@ public final class FittingRows {
     }
 
     /** Hands every batch to {@code consumer}, in a fixed order; the arrays must not be changed. */
-    public void forEachBatch(Batch consumer) {
+    public void forEachBatch(LayerBatchConsumer consumer) {
         if (firstOutputs != null) {
             for (int b = 0; b < firstOutputs.size(); b++) {
                 consumer.accept(firstOutputs.get(b), preActivations.get(b), rows.get(b));

@@ -11,12 +11,12 @@ public interface RowSource {
 
     /** Receives one batch: {@code rows} rows of chain input, row-major. */
     @FunctionalInterface
-    interface Batch {
+    interface RowBatchConsumer {
         void accept(float[] values, int rows);
     }
 
     /** Hands every row to {@code consumer}, batch by batch, in a fixed order. */
-    void forEachBatch(Batch consumer);
+    void forEachBatch(RowBatchConsumer consumer);
 
     /** Rows already in memory, {@code width} values each, handed over {@code batch} rows at a time. */
     static RowSource of(float[] values, int rows, int width, int batch) {

@@ -147,17 +147,7 @@ final class GraphChain {
         }
         Collections.reverse(layers);
         Collections.reverse(names);
-        for (int i = 1; i < layers.size(); i++) {
-            if (layers.get(i).inputs() != layers.get(i - 1).units()) {
-                throw new InputException(dir, "layer '" + names.get(i) + "'", "takes " + layers.get(i).inputs()
-                        + " inputs but layer '" + names.get(i - 1) + "' has " + layers.get(i - 1).units() + " units");
-            }
-        }
-        if (signature.inputWidth() > 0 && layers.get(0).inputs() != signature.inputWidth()) {
-            throw new InputException(dir, "layer '" + names.get(0) + "'", "takes " + layers.get(0).inputs()
-                    + " inputs but the serving signature feeds " + signature.inputWidth() + " values per row");
-        }
-        return new ReadChain(names, layers, head);
+        return ReadChain.checked(dir, names, layers, head, signature.inputWidth());
     }
 
     /** An activation and the op that computes its argument (the layer's pre-activation). */

@@ -221,17 +221,7 @@ final class KerasChain {
             layers.add(new DenseLayer(d.linear.inputs(), d.linear.units(), d.linear.weights(), d.linear.bias(),
                     activation));
         }
-        for (int i = 1; i < layers.size(); i++) {
-            if (layers.get(i).inputs() != layers.get(i - 1).units()) {
-                throw new InputException(dir, "layer '" + names.get(i) + "'", "takes " + layers.get(i).inputs()
-                        + " inputs but layer '" + names.get(i - 1) + "' has " + layers.get(i - 1).units() + " units");
-            }
-        }
-        if (signature.inputWidth() > 0 && layers.get(0).inputs() != signature.inputWidth()) {
-            throw new InputException(dir, "layer '" + names.get(0) + "'", "takes " + layers.get(0).inputs()
-                    + " inputs but the serving signature feeds " + signature.inputWidth() + " values per row");
-        }
-        return new ReadChain(names, layers, head);
+        return ReadChain.checked(dir, names, layers, head, signature.inputWidth());
     }
 
     private InputException twoActivations(PendingDense d, List<Step> steps) {
