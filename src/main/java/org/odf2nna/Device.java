@@ -14,7 +14,7 @@ public enum Device {
             case "gpu":
                 return CUDA;
             default:
-                throw InputException.usage("--device: unknown device '" + text + "'; use cpu or cuda");
+                throw InputException.usage("{{DEVICE}}: unknown device '" + text + "'; use cpu or cuda");
         }
     }
 }

@@ -7,7 +7,8 @@ import java.nio.file.Path;
  *
  * <p>It names the file and the place in it (node, layer, row, column) so that the command line can
  * print one line that tells the user what to fix. {@link Kind#USAGE} marks mistakes in the command
- * itself (exit code 2); everything else is a failed run on bad input (exit code 1).
+ * itself (exit code 2); everything else is a failed run on bad input (exit code 1). A setting the user can change
+ * is written as {@link Setting#ref()}, so that each front end names it its own way.
  */
 public final class InputException extends RuntimeException {
 
@@ -60,8 +61,19 @@ public final class InputException extends RuntimeException {
         return kind;
     }
 
+    /** The message with its settings in plain words ({@link Setting#plain}). */
+    @Override
+    public String getMessage() {
+        return Setting.plain(super.getMessage());
+    }
+
+    /** The message with each setting named by {@code naming} (the command line passes its flags). */
+    public String message(java.util.function.Function<Setting, String> naming) {
+        return Setting.render(super.getMessage(), naming);
+    }
+
     private String bareMessage() {
-        String full = getMessage();
+        String full = super.getMessage();
         String prefix = format(null, place, "");
         return full.startsWith(prefix) ? full.substring(prefix.length()) : full;
     }

@@ -3,7 +3,11 @@ package org.odf2nna.api;
 import java.nio.file.Path;
 import java.util.Map;
 import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.method.InMemoryPruning;
 import org.odf2nna.method.ModelFiles;
+import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.method.Schedule;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
@@ -103,6 +107,55 @@ public final class Odf2nna {
         return new Shrunk(network, trained.network(), settings.epsilon(), trained.epochsRun(), trained.bestEpoch());
     }
 
+    /**
+     * Progressive pruning, the default of the command line's {@code sweep}: each round removes a share of the
+     * parameters (the units, and inputs, whose removal the least-squares refit makes up for best), refits the next
+     * layers, retrains briefly with the original as teacher, and is judged on {@code validation}: its loss's one-sided
+     * 95% bound must stay within {@link SweepSettings#maxDrop()}. The smallest network that holds is chosen.
+     *
+     * @param training   rows to refit and retrain on (labelled or not)
+     * @param validation rows that pick each retraining's epoch and judge the rounds (labels needed for regression;
+     *                   for classification, rows without labels bound the share of changed predictions)
+     */
+    public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings) {
+        if (network == null) {
+            throw new IllegalArgumentException("network is null");
+        }
+        if (settings == null) {
+            throw new IllegalArgumentException("settings are null");
+        }
+        if (network.hiddenLayerCount() == 0) {
+            throw new IllegalArgumentException("network: one dense layer only, no hidden unit to prune");
+        }
+        check("training", training, network);
+        check("validation", validation, network);
+        if (training.count() < 1 || validation.count() < 1) {
+            throw new IllegalArgumentException("training and validation need at least one row each");
+        }
+        Task task = task(network);
+        double maxDrop = Double.isNaN(settings.maxDrop()) ? (task == Task.CLASSIFICATION ? 1 : 10)
+                : settings.maxDrop();
+        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
+                settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(),
+                null, settings.distillation());
+        Schedule schedule = new Schedule(Schedule.Kind.PROGRESSIVE, settings.share(), settings.maxRounds(),
+                settings.inputs(), Schedule.PROGRESSIVE.ranking());
+        InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
+                trainingData(validation), retrain, schedule, maxDrop, task, settings.device(), Progress.NONE);
+        return new Swept(network, result.rounds().stream()
+                .map(r -> new Swept.Round(r.index(), r.network(), r.inputs(), r.bound())).toList(), result.chosen());
+    }
+
+    /** Rows as the method package holds them: no targets is NaN targets. */
+    private static TrainingData trainingData(Rows rows) {
+        float[] targets = rows.targets();
+        if (targets == null) {
+            targets = new float[rows.count()];
+            java.util.Arrays.fill(targets, Float.NaN);
+        }
+        return new TrainingData(rows.features(), targets, rows.count(), rows.width());
+    }
+
     /** {@link #shrink(DenseNetwork, Rows, Rows, ShrinkSettings)} without retraining. */
     public static Shrunk shrink(DenseNetwork network, Rows scoring, ShrinkSettings settings) {
         return shrink(network, scoring, null, settings);
@@ -167,7 +220,7 @@ public final class Odf2nna {
                     outputs, loss, distillation.temperature());
         }
         TrainingOptions options = new TrainingOptions(settings.retrainEpochs(), settings.batchSize(),
-                settings.learningRate(), settings.seed(), TrainingOptions.DEFAULT_PATIENCE);
+                settings.learningRate(), settings.seed(), TrainingOptions.DEFAULT_PATIENCE, settings.device());
         return DenseTrainer.train(start, parts[0], soft, parts[1], loss, options, distillation, (epoch, epochs) -> {
         });
     }

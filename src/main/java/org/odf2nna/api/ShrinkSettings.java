@@ -1,5 +1,6 @@
 package org.odf2nna.api;
 
+import org.odf2nna.Device;
 import org.odf2nna.tf.Distillation;
 
 /**
@@ -15,9 +16,10 @@ import org.odf2nna.tf.Distillation;
  * @param validationShare share of the training rows held out to keep the best epoch, in (0, 1)
  * @param distillation   how retraining mixes the original's outputs (teacher) and the rows' targets
  * @param seed           seed of the validation split and the shuffles
+ * @param device         where TensorFlow retrains ({@link Device#CUDA} needs the GPU build)
  */
 public record ShrinkSettings(double epsilon, boolean leastSquares, int retrainEpochs, float learningRate,
-        int batchSize, double validationShare, Distillation distillation, long seed) {
+        int batchSize, double validationShare, Distillation distillation, long seed, Device device) {
 
     public ShrinkSettings {
         if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
@@ -38,9 +40,12 @@ public record ShrinkSettings(double epsilon, boolean leastSquares, int retrainEp
         if (distillation == null) {
             throw new IllegalArgumentException("distillation is null");
         }
+        if (device == null) {
+            throw new IllegalArgumentException("device is null");
+        }
     }
 
-    /** A builder with the defaults: ε 0.05, least squares, 20 retraining epochs, learning rate 0.001, batch 32. */
+    /** A builder with the defaults: ε 0.05, least squares, 20 retraining epochs, learning rate 0.001, batch 32, CPU. */
     public static Builder builder() {
         return new Builder();
     }
@@ -60,6 +65,7 @@ public record ShrinkSettings(double epsilon, boolean leastSquares, int retrainEp
         private double validationShare = 0.2;
         private Distillation distillation = Distillation.DEFAULT;
         private long seed;
+        private Device device = Device.CPU;
 
         private Builder() {
         }
@@ -112,10 +118,16 @@ public record ShrinkSettings(double epsilon, boolean leastSquares, int retrainEp
             return this;
         }
 
+        /** Where retraining runs (default {@link Device#CPU}). */
+        public Builder device(Device value) {
+            device = value;
+            return this;
+        }
+
         /** The settings; throws {@link IllegalArgumentException} naming the first setting out of range. */
         public ShrinkSettings build() {
             return new ShrinkSettings(epsilon, leastSquares, retrainEpochs, learningRate, batchSize, validationShare,
-                    distillation, seed);
+                    distillation, seed, device);
         }
     }
 }

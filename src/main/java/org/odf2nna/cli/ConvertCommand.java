@@ -47,7 +47,7 @@ final class ConvertCommand implements Callable<Integer> {
         Converter.Result r = Converter.convert(model, output, target);
         main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
                 + " parameters");
-        main.out.println("wrote " + r.output() + " (" + target.cliName() + "); checked on " + r.rows()
+        main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()
                 + " generated rows: outputs within " + ReportFormat.number(r.maxDifference())
                 + " of the original's in ONNX Runtime");
         return Main.OK;

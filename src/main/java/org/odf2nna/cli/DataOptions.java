@@ -6,7 +6,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.metrics.Task;
-import org.odf2nna.tf.TfSessions;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read CSV rows and run a model. */
@@ -37,11 +36,9 @@ final class DataOptions {
         return task == null ? null : Task.parse(task);
     }
 
-    /** The device; TensorFlow is kept off the GPU unless it is cuda. */
+    /** The device ONNX Runtime and TensorFlow are given. */
     Device device() {
-        Device parsed = Device.parse(device);
-        TfSessions.allowGpu(parsed == Device.CUDA);
-        return parsed;
+        return Device.parse(device);
     }
 
     /** The rows of {@code csv}; the feature count is filled in from the model later. */

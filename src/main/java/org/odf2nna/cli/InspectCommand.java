@@ -128,7 +128,7 @@ final class InspectCommand implements Callable<Integer> {
         String head = network.head() == OutputHead.NONE
                 ? (task == Task.CLASSIFICATION ? "none (logits)" : "none (values)")
                 : network.head().displayName();
-        String format = ModelFiles.formatOf(read.source()).cliName();
+        String format = ModelFiles.formatOf(read.source()).id();
         return new Description(read.source().toString(), format, proto.getIrVersion(), read.defaultOpset(),
                 (proto.getProducerName() + " " + proto.getProducerVersion()).trim(), read.input().name(),
                 read.input().describeShape(), prefix, network.prefix().operations(), head, taskText,

@@ -68,8 +68,8 @@ public final class Main implements Runnable {
     /** Runs the command line in-process and returns its exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         Main main = new Main();
-        main.out = out;
-        main.err = err;
+        main.out = Flags.rendering(out);
+        main.err = Flags.rendering(err);
         boolean verbose = Arrays.asList(args).contains("--verbose");
         CommandLine cli = new CommandLine(main);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
@@ -97,7 +97,7 @@ public final class Main implements Runnable {
 
     static int report(Throwable e, boolean verbose, PrintStream err) {
         if (e instanceof InputException input) {
-            err.println("odf2nna-onnx: error: " + oneLine(input.getMessage()));
+            err.println("odf2nna-onnx: error: " + oneLine(input.message(Flags::of)));
             if (verbose) {
                 e.printStackTrace(err);
             }
@@ -115,7 +115,7 @@ public final class Main implements Runnable {
             }
             return FAILED;
         }
-        err.println("odf2nna-onnx: internal error: " + oneLine(String.valueOf(e))
+        err.println("odf2nna-onnx: internal error: " + oneLine(Flags.render(String.valueOf(e)))
                 + (verbose ? "" : " (run with --verbose for details)"));
         if (verbose) {
             e.printStackTrace(err);

@@ -7,7 +7,7 @@ import java.util.List;
  * whether a target must be there.
  *
  * @param features     number of feature columns the model takes, or -1 when not known
- * @param label        name of the target column (--label), or null: then a column named {@code label} or
+ * @param label        name of the target column, or null: then a column named {@code label} or
  *                     {@code target} (any case) is the target wherever it stands, and without one the last column
  * @param target       whether the target is required, optional (then the file may hold exactly the
  *                     features and no target, but never a target-named column among them), or absent (every
@@ -20,7 +20,7 @@ public record ColumnRequest(int features, String label, Target target, List<Stri
     public enum Target { REQUIRED, OPTIONAL, ABSENT }
 
     /**
-     * Header names that mark the target column when {@code --label} names none (compared ignoring case): such
+     * Header names that mark the target column when no target column name is given (compared ignoring case): such
      * a column is the target wherever it stands, and never a feature.
      */
     public static final List<String> DEFAULT_TARGET_NAMES = List.of("label", "target");

@@ -525,7 +525,7 @@ public final class CsvReader implements Closeable {
     }
 
     /**
-     * {feature columns in the model's order, {target column or -1}}. The target is the column {@code --label}
+     * {feature columns in the model's order, {target column or -1}}. The target is the column the target column name
      * names, else a column named like a target ({@link ColumnRequest#DEFAULT_TARGET_NAMES}), wherever it
      * stands; such a column is never read as a feature. Only a file without one falls back to position: the
      * last column is the target unless the file holds exactly the model's features (and the target is optional).
@@ -560,7 +560,7 @@ public final class CsvReader implements Closeable {
             if (target < 0 && request.target() == ColumnRequest.Target.REQUIRED) {
                 throw new InputException(file, "line 1", "has no target column (none named "
                         + String.join(" or ", ColumnRequest.DEFAULT_TARGET_NAMES) + " besides the model's "
-                        + names.size() + " feature columns): name it with --label");
+                        + names.size() + " feature columns): name it with {{LABEL}}");
             }
         } else {
             int expected = request.features();
@@ -603,7 +603,7 @@ public final class CsvReader implements Closeable {
         return new int[][] {features.stream().mapToInt(Integer::intValue).toArray(), {target}};
     }
 
-    /** The column {@code --label} names: exactly one, and not one the model reads as a feature. */
+    /** The column the target column name names: exactly one, and not one the model reads as a feature. */
     private int labelColumn(String label, Map<String, Integer> byName, List<String> featureNames) {
         Integer index = byName.get(label);
         if (index == null) {
@@ -616,7 +616,7 @@ public final class CsvReader implements Closeable {
         }
         if (featureNames != null && featureNames.contains(label)) {
             throw new InputException(file, "line 1", "column " + describeColumn(index) + " is named as the target "
-                    + "(--label), but the model takes it as a feature");
+                    + "({{LABEL}}), but the model takes it as a feature");
         }
         return index;
     }
@@ -638,7 +638,7 @@ public final class CsvReader implements Closeable {
             found.stream().limit(4).forEach(c -> described.add(describeColumn(c)));
             throw new InputException(file, "line 1", "has more than one column named as the target, "
                     + String.join(" and ", described) + (found.size() > 4 ? " and " + (found.size() - 4) + " more" : "")
-                    + ": cannot tell which is the target; rename one, or name the target with --label");
+                    + ": cannot tell which is the target; rename one, or name the target with {{LABEL}}");
         }
         return found.isEmpty() ? -1 : found.get(0);
     }

@@ -100,7 +100,7 @@ public final class Converter {
             }
             default -> throw new IllegalArgumentException("unknown format " + format);
         }
-        return new Result(model, from == ModelFormat.KERAS ? keras.describe() : from.cliName(), output, format,
+        return new Result(model, from == ModelFormat.KERAS ? keras.describe() : from.id(), output, format,
                 network.architecture(), network.parameterCount(), sample.rows(), difference[0]);
     }
 

@@ -31,7 +31,7 @@ public record EvalData(Path file, ColumnRequest columns, int batchSize) {
     /**
      * The same rows, read for {@code model}: by column name when the model records the feature columns it
      * reads (then other columns are ignored and their order does not matter, and the recorded target column
-     * is the target unless {@code --label} names another), else by position.
+     * is the target unless the target column name names another), else by position.
      */
     public EvalData forModel(OnnxDenseModel model) {
         List<String> names = ModelColumns.featureNames(model);

@@ -41,10 +41,10 @@ import org.odf2nna.tf.TrainingData;
 /**
  * EvoPruneDeepTL on an existing ONNX model: a genetic search for the units (or input features) to keep,
  * judged on training rows held out for validation (each mask by mean folding), then the best mask made into a
- * physically smaller network (least-squares refit or mean folding, {@code --compensate}), retrained, and written as
+ * physically smaller network (least-squares refit or mean folding), retrained, and written as
  * an ONNX file that has been loaded back and checked, exactly as {@code shrink} writes its models.
  *
- * <p>The test rows ({@code --eval}) give OR, PWR and PR only; every choice (the search, the retraining's
+ * <p>The test rows (the evaluation rows) give OR, PWR and PR only; every choice (the search, the retraining's
  * best epoch) is made on the training rows. Units and inputs are folded with their means over the
  * training part of the split, the same split the retraining uses.
  */
@@ -88,7 +88,7 @@ public final class Evolver {
                 progress), options.retrain(), task, trainRows, options.device(), progress);
         TrainingData fit = parts[0];
         TrainingData validation = parts[1];
-        Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts);
+        Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, options.device());
 
         MaskSearch search;
         if (options.selectFeatures()) {
@@ -117,7 +117,7 @@ public final class Evolver {
         int budget = options.evaluations() != null ? options.evaluations()
                 : GaSettings.defaultEvaluations(options.selectFeatures() ? 1 : layers.length);
         if (budget < options.population()) {
-            throw InputException.usage("--evaluations " + budget + " does not cover the initial population of "
+            throw InputException.usage("{{EVALUATIONS}} " + budget + " does not cover the initial population of "
                     + options.population());
         }
         GaSettings settings = new GaSettings(options.population(), budget, options.mutation(),
@@ -194,7 +194,7 @@ public final class Evolver {
         EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
                 NetworkSummary.of(finalNetwork), reduction, Arrays.stream(pruned.hiddenUnits()).boxed().toList(),
                 keptNames, figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary(),
-                options.compensation().cliName(), pwrMean, pwrLsq);
+                options.compensation().id(), pwrMean, pwrLsq);
         EvolveReport report = new EvolveReport(options.model().toString(), options.eval().file().toString(),
                 scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
                 generations, outcome, retrainer.settings(network));
@@ -210,7 +210,7 @@ public final class Evolver {
         if (hidden == 0) {
             throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to search "
-                            + "(--select-features searches its inputs)");
+                            + "({{SELECT_FEATURES}} searches its inputs)");
         }
         if (options.layers().isEmpty()) {
             int[] all = new int[hidden];
@@ -220,11 +220,11 @@ public final class Evolver {
         TreeSet<Integer> chosen = new TreeSet<>();
         for (int layer : options.layers()) {
             if (layer < 1 || layer > hidden) {
-                throw InputException.usage(options.model(), "--layers " + layer + ": the model has " + hidden
+                throw InputException.usage(options.model(), "{{LAYERS}} " + layer + ": the model has " + hidden
                         + " hidden layer" + (hidden == 1 ? "" : "s") + " (numbered 1 to " + hidden + ")");
             }
             if (!chosen.add(layer - 1)) {
-                throw InputException.usage("--layers lists layer " + layer + " twice");
+                throw InputException.usage("{{LAYERS}} lists layer " + layer + " twice");
             }
         }
         return chosen.stream().mapToInt(Integer::intValue).toArray();
@@ -233,13 +233,13 @@ public final class Evolver {
     private static void checkFeatureSelection(EvolveOptions options, OnnxDenseModel model) {
         DenseNetwork network = model.network();
         if (!network.prefix().isEmpty()) {
-            throw InputException.usage(options.model(), "--select-features needs a model whose first dense layer reads "
+            throw InputException.usage(options.model(), "{{SELECT_FEATURES}} needs a model whose first dense layer reads "
                     + "the graph input itself; this one computes its input first ("
                     + String.join(", ", network.prefix().operations()) + "), and only the dense layers can be "
                     + "rewritten; search its units instead");
         }
         if (network.inputs() < 2) {
-            throw InputException.usage(options.model(), "--select-features: the model has a single input, "
+            throw InputException.usage(options.model(), "{{SELECT_FEATURES}}: the model has a single input, "
                     + "there is nothing to select");
         }
     }

@@ -7,7 +7,7 @@ package org.odf2nna.method;
  *
  * <p>NU is rounded down and kept between {@link #MIN_UNITS} and {@link #MAX_UNITS}: at least two units
  * so that every layer can carry a signal when the budget is tiny, at most 2048 so that a very large
- * training set does not ask for layers no CPU can train in reasonable time (use {@code --units} to go
+ * training set does not ask for layers no CPU can train in reasonable time (give the units explicitly to go
  * beyond).
  *
  * @param budget  NP

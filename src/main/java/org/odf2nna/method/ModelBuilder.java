@@ -87,8 +87,8 @@ public final class ModelBuilder {
                 options.training().seed());
         RetrainOptions training = options.training();
         int epochs = training.retrainEpochs();
-        Retrainer trainer = Retrainer.of(data, training, new RetrainOptions.Epochs(epochs, "--epochs " + epochs),
-                Loss.forTask(task, outputs), head);
+        Retrainer trainer = Retrainer.of(data, training, new RetrainOptions.Epochs(epochs, "{{EPOCHS}} " + epochs),
+                Loss.forTask(task, outputs), head, Device.CPU);
         // Glorot's weights are drawn for the standardised coordinates the trainer works in.
         Retrainer.Outcome outcome = trainer.retrain(trainer.fromTrainingCoordinates(initial), "training", progress);
         DenseNetwork network = outcome.network();
@@ -126,7 +126,7 @@ public final class ModelBuilder {
             float t = data.targets()[r];
             if (t != Math.rint(t) || t < 0 || t >= Task.MAX_CLASSES) {
                 throw new InputException(options.train(), "data row " + (r + 1), "target " + t + " is not a class id "
-                        + "(0, 1, ..., " + (Task.MAX_CLASSES - 1) + "); use --task regression for values");
+                        + "(0, 1, ..., " + (Task.MAX_CLASSES - 1) + "); use {{TASK}} regression for values");
             }
             max = Math.max(max, (int) t);
         }

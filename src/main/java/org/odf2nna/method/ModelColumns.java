@@ -13,8 +13,8 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 
 /**
- * The CSV columns a model reads, for models whose inputs were chosen by name ({@code evolve
- * --select-features}) or that were built from a CSV ({@code build}). They are kept in the model's
+ * The CSV columns a model reads, for models whose inputs were chosen by name (evolution
+ * with feature selection) or that were built from a CSV (a general model). They are kept in the model's
  * metadata_props, so any ONNX tool can read them:
  * {@value #FEATURES_KEY} holds a JSON list of the feature columns in input order (column names may contain
  * commas), {@value #TARGET_KEY} the target column the model was trained against.

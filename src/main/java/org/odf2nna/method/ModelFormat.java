@@ -12,8 +12,8 @@ public enum ModelFormat {
     /** A Keras model file: read as .keras (zip) or legacy .h5 (HDF5), written as .keras. */
     KERAS;
 
-    /** The name --format takes. */
-    public String cliName() {
+    /** The format's short name (onnx, savedmodel, keras). */
+    public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
@@ -28,7 +28,7 @@ public enum ModelFormat {
             case "keras":
                 return KERAS;
             default:
-                throw InputException.usage("--format: unknown format '" + text + "'; use onnx, savedmodel or keras");
+                throw InputException.usage("{{FORMAT}}: unknown format '" + text + "'; use onnx, savedmodel or keras");
         }
     }
 }

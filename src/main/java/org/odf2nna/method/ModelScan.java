@@ -229,7 +229,7 @@ public final class ModelScan {
              CsvReader reader = data.open(progress)) {
             if (!reader.hasTarget()) {
                 throw new InputException(data.file(), "line 1", "has no target column, so there is nothing to "
-                        + "evaluate against (name it with --label)");
+                        + "evaluate against (name it with {{LABEL}})");
             }
             Evaluator evaluator = new Evaluator(task, network.outputs(), network.head(), data.file(), reader.targetName());
             Batch batch;

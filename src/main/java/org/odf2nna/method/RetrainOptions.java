@@ -65,10 +65,10 @@ public record RetrainOptions(Path train, Integer retrainEpochs, Integer original
     /** The epochs to run and a sentence saying where the number came from. */
     public Epochs epochs(String recordedOriginalEpochs) {
         if (retrainEpochs != null) {
-            return new Epochs(retrainEpochs, "--retrain-epochs " + retrainEpochs);
+            return new Epochs(retrainEpochs, "{{RETRAIN_EPOCHS}} " + retrainEpochs);
         }
         if (originalEpochs != null) {
-            return new Epochs(share(originalEpochs), "15% of --original-epochs " + originalEpochs);
+            return new Epochs(share(originalEpochs), "15% of {{ORIGINAL_EPOCHS}} " + originalEpochs);
         }
         if (recordedOriginalEpochs != null) {
             try {
@@ -78,8 +78,8 @@ public record RetrainOptions(Path train, Integer retrainEpochs, Integer original
                 // Unreadable metadata: fall through to the default.
             }
         }
-        return new Epochs(DEFAULT_EPOCHS, "the default; the original epochs are unknown: set --original-epochs "
-                + "or --retrain-epochs");
+        return new Epochs(DEFAULT_EPOCHS, "the default; the original epochs are unknown: set {{ORIGINAL_EPOCHS}} "
+                + "or {{RETRAIN_EPOCHS}}");
     }
 
     private static int share(int original) {

@@ -70,11 +70,11 @@ final class Retrainer {
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
         TrainingData all = TrainingRows.load(model, rows, task, device, progress);
-        return prepare(model, retrain, task, parts(model, all, retrain, task, rows, device, progress));
+        return prepare(model, retrain, task, parts(model, all, retrain, task, rows, device, progress), device);
     }
 
     /**
-     * {training, validation} rows: the seeded split of the training rows, or, when {@code --validation} names a
+     * {training, validation} rows: the seeded split of the training rows, or, when validation rows are given as a
      * file, every training row and that file's rows (read with the same columns as {@code like}).
      */
     static TrainingData[] parts(OnnxDenseModel model, TrainingData all, RetrainOptions retrain, Task task,
@@ -92,11 +92,12 @@ final class Retrainer {
 
     /** Training on rows already in memory (the chain's inputs and the targets), without a teacher. */
     static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
-            OutputHead head) {
+            OutputHead head, Device device) {
         if (!TrainingRows.labelled(all)) {
             throw new InputException(retrain.train(), "line 1", "has no target column to train on");
         }
-        return of(split(all, retrain), retrain.withDistillation(Distillation.NONE), epochs, loss, head, null, true);
+        return of(split(all, retrain), retrain.withDistillation(Distillation.NONE), epochs, loss, head, null, true,
+                device);
     }
 
     /** The seeded split into {training, validation} rows that retraining uses. */
@@ -114,9 +115,15 @@ final class Retrainer {
      * input columns only) are labelled by the teacher (its predicted class, or its output) and trained on the
      * teacher alone; without distillation they are refused.
      */
-    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts) {
-        RetrainOptions.Epochs epochs = retrain.epochs(metadata(model, RetrainOptions.EPOCHS_METADATA));
-        DenseNetwork teacher = model.network();
+    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts,
+            Device device) {
+        return prepare(model.network(), metadata(model, RetrainOptions.EPOCHS_METADATA), retrain, task, parts, device);
+    }
+
+    /** The same for a network in memory ({@code recordedEpochs}: the original's epochs as text, or null). */
+    static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainOptions retrain, Task task,
+            TrainingData[] parts, Device device) {
+        RetrainOptions.Epochs epochs = retrain.epochs(recordedEpochs);
         Loss loss = Loss.forTask(task, teacher.outputs());
         boolean unlabelled = !TrainingRows.labelled(parts[0]);
         if (unlabelled && !retrain.distillation().usesTeacher()) {
@@ -127,7 +134,7 @@ final class Retrainer {
                 : retrain;
         TrainingData[] labelled = {labelByTeacher(parts[0], teacher, loss), labelByTeacher(parts[1], teacher, loss)};
         return of(labelled, settings, epochs, loss, teacher.head(), settings.distillation().usesTeacher() ? teacher
-                : null, TrainingRows.labelled(parts[1]));
+                : null, TrainingRows.labelled(parts[1]), device);
     }
 
     /** Rows without targets get the teacher's prediction as their target; labelled rows are returned as they are. */
@@ -145,9 +152,9 @@ final class Retrainer {
     }
 
     private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
-            OutputHead head, DenseNetwork teacher, boolean validationLabelled) {
+            OutputHead head, DenseNetwork teacher, boolean validationLabelled, Device device) {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
-                retrain.seed(), retrain.patience());
+                retrain.seed(), retrain.patience(), device);
         String source = retrain.validation() == null ? retrain.train().toString()
                 : retrain.train() + " (validation: " + retrain.validation() + ")";
         Distillation distillation = teacher == null ? Distillation.NONE : retrain.distillation();
@@ -227,7 +234,7 @@ final class Retrainer {
     /** The same retraining with another number of epochs. */
     Retrainer withEpochs(int epochs, String source) {
         TrainingOptions o = new TrainingOptions(epochs, options.batchSize(), options.learningRate(), options.seed(),
-                options.patience());
+                options.patience(), options.device());
         Settings t = settings;
         return new Retrainer(train, validation, judge, conditioning, loss, o, new Settings(t.trainData(), t.trainRows(),
                 t.validationRows(), epochs, source, t.batchSize(), t.learningRate(), t.seed(), t.signal(),
@@ -262,7 +269,7 @@ final class Retrainer {
      */
     double fineTunedFitness(DenseNetwork pruned, int epochs) {
         TrainingOptions brief = new TrainingOptions(epochs, options.batchSize(), options.learningRate(),
-                options.seed(), 0);
+                options.seed(), 0, options.device());
         TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss, brief,
                 distillation, (epoch, total) -> { });
         double best = result.history().get(result.bestEpoch()).validationMetric();

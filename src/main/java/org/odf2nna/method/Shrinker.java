@@ -116,7 +116,7 @@ public final class Shrinker {
         checkReadCorrectly(model, scan.sample());
         Retrainer retrainer = prepared.retrainer();
         if (retrainer == null && options.retrain() != null) {
-            // The training rows are read by the same column rules as the evaluation rows (--label included); they may
+            // The training rows are read by the same column rules as the evaluation rows (the target column name included); they may
             // lack targets when the original network teaches (distillation).
             ColumnRequest.Target target = options.retrain().distillation().usesTeacher()
                     ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
@@ -207,10 +207,10 @@ public final class Shrinker {
                     java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
                     pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit)));
         }
-        CompensationSettings compensation = new CompensationSettings(pruning.compensation().cliName(),
+        CompensationSettings compensation = new CompensationSettings(pruning.compensation().id(),
                 ridge, leastSquares ? fitData : null, leastSquares ? fitRowCount : 0);
         ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
-                scan.statistics().rows(), task.displayName(), pruning.score().cliName(), NetworkSummary.of(network),
+                scan.statistics().rows(), task.displayName(), pruning.score().id(), NetworkSummary.of(network),
                 original, spreads, outcomes, retrainer == null ? null : retrainer.settings(network),
                 score == null ? null : score.file().toString(), compensation);
         if (options.report() != null) {

@@ -88,7 +88,7 @@ public final class Sweeper {
         }
         if (epsilons.isEmpty()) {
             throw new InputException(options.model(), null, "has no spread in its unit scores to derive ε values "
-                    + "from; give them with --epsilon");
+                    + "from; give them with {{EPSILON}}");
         }
 
         Path folder = options.output().toAbsolutePath().getParent();
@@ -151,7 +151,7 @@ public final class Sweeper {
         if (!accuracy && !retrainer.validationLabelled()) {
             throw new InputException(options.retrain().validation() != null ? options.retrain().validation()
                     : options.retrain().train(), "line 1", "has no target column: bounding a regression model's MSE "
-                    + "needs targets on the validation rows (give labelled rows with --validation)");
+                    + "needs targets on the validation rows (give labelled rows with {{VALIDATION}})");
         }
         double tolerance = options.maxDrop() / 100;
         if (options.retrain().retrainEpochs() == null) {
@@ -256,7 +256,7 @@ public final class Sweeper {
         if (chosen == null) {
             String rule = outcomes.isEmpty() ? "" : " (" + outcomes.get(0).bound().rule() + ")";
             return "no round kept the loss within " + limit + " on the " + validationRows + " validation rows" + rule
-                    + "; nothing was written (allow more with --max-drop, or validate on more rows)";
+                    + "; nothing was written (allow more with {{MAX_DROP}}, or validate on more rows)";
         }
         EpsilonOutcome o = outcomes.get(chosen);
         LossBound b = o.bound();
@@ -313,7 +313,7 @@ public final class Sweeper {
         if (chosen == null) {
             return "no pruned model reached " + reference + (accuracy ? " while changing the class of at most "
                     + ReportFormat.number(maxDrop) + "% of the training rows" : "") + "; nothing was written (allow "
-                    + "more with --max-drop, or retrain longer)";
+                    + "more with {{MAX_DROP}}, or retrain longer)";
         }
         EpsilonOutcome o = table.outcomes().get(chosen);
         double v = o.training().validationAfter();

@@ -42,8 +42,8 @@ public final class Evaluator {
         this.file = file;
         this.targetName = targetName;
         if (task == Task.REGRESSION && outputs != 1) {
-            throw InputException.usage("--task regression: the model has " + outputs + " outputs; regression needs "
-                    + "exactly one (use --task classification if the outputs are class scores)");
+            throw InputException.usage("{{TASK}} regression: the model has " + outputs + " outputs; regression needs "
+                    + "exactly one (use {{TASK}} classification if the outputs are class scores)");
         }
         this.classes = task == Task.CLASSIFICATION ? Task.classCount(outputs) : 0;
         this.confusion = task == Task.CLASSIFICATION ? new long[classes][classes] : null;
@@ -131,7 +131,7 @@ public final class Evaluator {
     public static int classId(double target, int classes, Path file, String targetName, long line) {
         if (target != Math.rint(target) || target < 0) {
             throw new InputException(file, "line " + line + ", column '" + targetName + "'",
-                    "class label " + format(target) + " is not a class id (0, 1, 2, ...); use --task regression "
+                    "class label " + format(target) + " is not a class id (0, 1, 2, ...); use {{TASK}} regression "
                             + "if the target is a value");
         }
         if (target >= classes) {

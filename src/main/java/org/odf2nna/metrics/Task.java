@@ -9,7 +9,7 @@ import org.odf2nna.network.OutputHead;
  *
  * <p>Inferred from the output layer: several outputs are class scores (argmax is the class); a single
  * output behind a Sigmoid head is the probability of class 1; a single raw output is a regression value.
- * {@code --task classification} on a single raw output reads it as a logit of class 1.
+ * Asking for classification on a single raw output reads it as a logit of class 1.
  */
 public enum Task {
     CLASSIFICATION, REGRESSION;
@@ -23,7 +23,7 @@ public enum Task {
             case "regression":
                 return REGRESSION;
             default:
-                throw InputException.usage("--task: unknown task '" + text + "'; use classification or regression");
+                throw InputException.usage("{{TASK}}: unknown task '" + text + "'; use classification or regression");
         }
     }
 

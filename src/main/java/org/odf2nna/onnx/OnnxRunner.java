@@ -80,15 +80,15 @@ public final class OnnxRunner implements AutoCloseable {
         }
     }
 
-    /** Why --device cuda cannot be used: a CPU build, or a GPU build without a usable GPU and CUDA. */
+    /** Why the CUDA device cannot be used: a CPU build, or a GPU build without a usable GPU and CUDA. */
     static String cudaUnavailable(Throwable e) {
         boolean built = OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA);
         String reason = firstLine(e.getMessage()).trim();
         return built
-                ? "--device cuda: ONNX Runtime's CUDA provider could not start (" + reason + "); it needs an NVIDIA "
+                ? "{{DEVICE}} cuda: ONNX Runtime's CUDA provider could not start (" + reason + "); it needs an NVIDIA "
                         + "GPU, its driver (libcuda.so.1) and the CUDA 12 runtime libraries (libcudart.so.12, "
                         + "libcublas.so.12, ...) on the library path"
-                : "--device cuda: this build of ONNX Runtime has no CUDA provider (" + reason + "); build with the "
+                : "{{DEVICE}} cuda: this build of ONNX Runtime has no CUDA provider (" + reason + "); build with the "
                         + "gpu profile (./mvnw -Pgpu package) on a machine with CUDA";
     }
 

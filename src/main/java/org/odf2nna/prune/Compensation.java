@@ -15,22 +15,22 @@ public enum Compensation {
      */
     LSQ("lsq");
 
-    private final String cliName;
+    private final String id;
 
-    Compensation(String cliName) {
-        this.cliName = cliName;
+    Compensation(String id) {
+        this.id = id;
     }
 
     /** The name used on the command line and in reports. */
-    public String cliName() {
-        return cliName;
+    public String id() {
+        return id;
     }
 
     /** Parses {@code mean} or {@code lsq} (case-insensitive); null for anything else. */
     public static Compensation parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         for (Compensation c : values()) {
-            if (c.cliName.equals(t)) {
+            if (c.id.equals(t)) {
                 return c;
             }
         }

@@ -22,21 +22,21 @@ public enum UnitScore {
     STD("std"),
     IMPACT("impact");
 
-    private final String cliName;
+    private final String id;
 
-    UnitScore(String cliName) {
-        this.cliName = cliName;
+    UnitScore(String id) {
+        this.id = id;
     }
 
-    public String cliName() {
-        return cliName;
+    public String id() {
+        return id;
     }
 
     /** Parses {@code std} or {@code impact} (case-insensitive); null for anything else. */
     public static UnitScore parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         for (UnitScore s : values()) {
-            if (s.cliName.equals(t)) {
+            if (s.id.equals(t)) {
                 return s;
             }
         }

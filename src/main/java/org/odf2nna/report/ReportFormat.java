@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.odf2nna.Setting;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.metrics.Metrics;
 
@@ -18,7 +19,7 @@ public final class ReportFormat {
     private ReportFormat() {
     }
 
-    /** JSON with NaN and infinities written as null (JSON has no numbers for them). */
+    /** JSON with NaN and infinities written as null (JSON has no numbers for them) and settings in plain words. */
     public static Gson gson() {
         TypeAdapter<Double> doubles = new TypeAdapter<>() {
             @Override
@@ -39,7 +40,20 @@ public final class ReportFormat {
                 return in.nextDouble();
             }
         };
+        // A JSON report is read by programs, not by the command line, so settings are named in plain words.
+        TypeAdapter<String> strings = new TypeAdapter<String>() {
+            @Override
+            public void write(JsonWriter out, String value) throws IOException {
+                out.value(Setting.plain(value));
+            }
+
+            @Override
+            public String read(JsonReader in) throws IOException {
+                return in.nextString();
+            }
+        }.nullSafe();
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+                .registerTypeAdapter(String.class, strings)
                 .registerTypeAdapter(Double.class, doubles)
                 .registerTypeAdapter(double.class, doubles)
                 .create();

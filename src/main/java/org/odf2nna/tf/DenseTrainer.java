@@ -1,5 +1,6 @@
 package org.odf2nna.tf;
 
+import org.odf2nna.Device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -63,7 +64,7 @@ public final class DenseTrainer {
             throw new IllegalArgumentException("no training rows");
         }
         try (TfNetworkGraph net = new TfNetworkGraph(start, true);
-             Session session = TfSessions.open(net.graph)) {
+             Session session = TfSessions.open(net.graph, options.device())) {
             Ops tf = net.tf;
             // Class targets go in one-hot: TF's C++ gradient registry lacks the sparse cross-entropy op.
             int labelWidth = loss == Loss.SOFTMAX_CROSS_ENTROPY ? start.outputs() : 1;
@@ -142,7 +143,7 @@ public final class DenseTrainer {
     /** Network outputs (after the head) computed by TensorFlow, for checking the other runtimes. */
     public static float[] predict(DenseNetwork network, float[] inputs, int rows) {
         try (TfNetworkGraph net = new TfNetworkGraph(network, false);
-             Session session = TfSessions.open(net.graph);
+             Session session = TfSessions.open(net.graph, Device.CPU);
              TFloat32 x = TFloat32.tensorOf(Shape.of(rows, network.inputs()),
                      DataBuffers.of(java.util.Arrays.copyOf(inputs, rows * network.inputs()), true, false));
              Result r = session.runner().feed(net.input, x).fetch(net.outputs).run()) {

@@ -1,5 +1,6 @@
 package org.odf2nna.tf;
 
+import org.odf2nna.Device;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
@@ -185,7 +186,7 @@ final class SavedModelFiles {
     /** Loads the checked SavedModel into TensorFlow; the caller closes the bundle. */
     static SavedModelBundle load(Path dir) {
         try {
-            return TfSessions.load(dir.toAbsolutePath().toString(), SERVE_TAG);
+            return TfSessions.load(dir.toAbsolutePath().toString(), SERVE_TAG, Device.CPU);
         } catch (TensorFlowException | IllegalArgumentException e) {
             throw new InputException(dir, null, "TensorFlow cannot load the SavedModel: " + firstLine(e.getMessage()), e);
         }

@@ -1,5 +1,6 @@
 package org.odf2nna.tf;
 
+import org.odf2nna.Device;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -189,7 +190,7 @@ public final class SavedModelWriter {
             };
             Operand<TFloat32> output = tf.withName(OUTPUT_KEY).identity(x);
 
-            try (Session session = TfSessions.open(graph)) {
+            try (Session session = TfSessions.open(graph, Device.CPU)) {
                 assignValues(tf, session, variables, shapes, values);
                 Signature signature = Signature.builder().key(SavedModelFiles.SERVING_KEY)
                         .methodName("tensorflow/serving/predict")

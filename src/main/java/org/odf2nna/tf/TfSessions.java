@@ -1,5 +1,6 @@
 package org.odf2nna.tf;
 
+import org.odf2nna.Device;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -28,20 +29,7 @@ public final class TfSessions {
 
     private static final int THREADS = threads(System.getProperty(THREADS_PROPERTY), System.getenv(THREADS_ENV));
 
-    /** Whether TensorFlow may use a GPU; read when a session opens (TensorFlow fixes its devices on the first). */
-    private static volatile boolean gpuAllowed;
-
-
     private TfSessions() {
-    }
-
-    /**
-     * Lets TensorFlow place operations on a GPU ({@code --device cuda}, with the GPU build) or keeps it on the
-     * CPU (the default: TensorFlow's GPU build would otherwise take any GPU it sees). Call it before the first
-     * session of the process.
-     */
-    public static void allowGpu(boolean allowed) {
-        gpuAllowed = allowed;
     }
 
     /** The intra-op thread count every session uses. */
@@ -68,24 +56,28 @@ public final class TfSessions {
                 + "got '" + text + "'");
     }
 
-    public static ConfigProto config() {
+    /**
+     * The session configuration for {@code device}: on {@link Device#CPU} TensorFlow is given no GPU (its GPU build
+     * would otherwise take any GPU it sees); on {@link Device#CUDA} it may place operations on one.
+     */
+    public static ConfigProto config(Device device) {
         // Grappler's graph rewrites cost more on the first run of a small dense graph than they save later.
         ConfigProto.Builder config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(THREADS)
                 .setInterOpParallelismThreads(1)
                 .setGraphOptions(GraphOptions.newBuilder()
                         .setRewriteOptions(RewriterConfig.newBuilder().setDisableMetaOptimizer(true)));
-        if (!gpuAllowed) {
+        if (device != Device.CUDA) {
             config.putDeviceCount("GPU", 0);
         }
         return config.build();
     }
 
-    public static Session open(Graph graph) {
-        return new Session(graph, config());
+    public static Session open(Graph graph, Device device) {
+        return new Session(graph, config(device));
     }
 
-    static SavedModelBundle load(String dir, String tag) {
-        return SavedModelBundle.loader(dir).withTags(tag).withConfigProto(config()).load();
+    static SavedModelBundle load(String dir, String tag, Device device) {
+        return SavedModelBundle.loader(dir).withTags(tag).withConfigProto(config(device)).load();
     }
 }

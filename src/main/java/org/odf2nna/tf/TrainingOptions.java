@@ -1,5 +1,7 @@
 package org.odf2nna.tf;
 
+import org.odf2nna.Device;
+
 /**
  * How to train.
  *
@@ -8,14 +10,23 @@ package org.odf2nna.tf;
  * @param learningRate Adam's learning rate
  * @param seed         seeds the shuffling (and the validation split made by the caller)
  * @param patience     stop after this many epochs without a better validation figure (0: never stop early)
+ * @param device       where TensorFlow trains (the GPU only with the GPU build)
  */
-public record TrainingOptions(int epochs, int batchSize, float learningRate, long seed, int patience) {
+public record TrainingOptions(int epochs, int batchSize, float learningRate, long seed, int patience, Device device) {
 
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final float DEFAULT_LEARNING_RATE = 1e-3f;
     public static final int DEFAULT_PATIENCE = 10;
 
+    /** Training on the CPU. */
+    public TrainingOptions(int epochs, int batchSize, float learningRate, long seed, int patience) {
+        this(epochs, batchSize, learningRate, seed, patience, Device.CPU);
+    }
+
     public TrainingOptions {
+        if (device == null) {
+            throw new IllegalArgumentException("device is null");
+        }
         if (epochs < 0) {
             throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
         }

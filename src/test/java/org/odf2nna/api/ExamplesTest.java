@@ -36,6 +36,10 @@ class ExamplesTest {
         assertTrue(agree.find(), out);
         assertTrue(Double.parseDouble(agree.group(1)) >= 99.0, out);
         assertTrue(out.contains("read back as 6-" + m.group(1) + "-" + m.group(2) + "-3"), out);
+        Matcher sweep = Pattern.compile("sweep: (\\d+) rounds, chose round \\d+: \\S+ reading \\d of 6 inputs, "
+                + "([0-9.]+)% fewer parameters; holds on its validation rows").matcher(out);
+        assertTrue(sweep.find(), out);
+        assertTrue(Double.parseDouble(sweep.group(2)) > 40, "at least the dead third goes: " + out);
     }
 
     private String compileAndRun(String name) throws Exception {

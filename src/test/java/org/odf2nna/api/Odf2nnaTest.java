@@ -69,6 +69,42 @@ class Odf2nnaTest {
     }
 
     @Test
+    void sweepKeepsItsPromiseAndChoosesTheSmallestThatHolds() {
+        Random random = new Random(11);
+        DenseNetwork network = withDeadUnits(random);
+        Rows training = gaussian(random, 600, 5);
+        Rows validation = gaussian(random, 400, 5);
+        Swept swept = Odf2nna.sweep(network, training, validation, SweepSettings.builder().maxRounds(4)
+                .retrainEpochs(3).share(0.3).inputs(false).build());
+        assertTrue(swept.rounds().size() >= 1 && swept.rounds().size() <= 4, "rounds: " + swept.rounds().size());
+        Swept.Round chosen = swept.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
+        assertTrue(chosen.bound().holds());
+        for (Swept.Round r : swept.rounds()) {
+            if (r.bound().holds()) {
+                assertTrue(chosen.network().parameterCount() <= r.network().parameterCount(), "the smallest that holds");
+            }
+        }
+        assertTrue(swept.reductionPercent() > 20, "at least the dead units go: " + swept.reductionPercent());
+        assertEquals(5, chosen.network().inputs(), "inputs kept when asked");
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4}, chosen.inputs());
+        // The bound was computed on the validation rows: at most the tolerance's share of their predictions changed
+        // (the bound's own estimate), and rows nobody chose on agree about as well.
+        assertTrue(Odf2nna.agreement(network, chosen.network(), gaussian(random, 2000, 5)) > 0.95);
+    }
+
+    @Test
+    void sweepRefusesWhatItCannotUse() {
+        Random random = new Random(12);
+        DenseNetwork network = withDeadUnits(random);
+        Rows rows = gaussian(random, 50, 5);
+        assertThrows(IllegalArgumentException.class, () -> Odf2nna.sweep(network, rows, gaussian(random, 10, 4),
+                SweepSettings.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> SweepSettings.builder().share(1.5).build());
+        assertThrows(IllegalArgumentException.class, () -> SweepSettings.builder().maxDrop(-1).build());
+        assertThrows(IllegalArgumentException.class, () -> Odf2nna.sweep(network, rows, rows, null));
+    }
+
+    @Test
     void unlabelledRowsRetrainFromTheTeacherAlone() {
         Random random = new Random(5);
         DenseNetwork network = withDeadUnits(random);

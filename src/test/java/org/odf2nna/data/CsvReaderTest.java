@@ -295,7 +295,7 @@ class CsvReaderTest {
     void twoTargetNamedColumnsAreAnErrorNamingBoth() throws IOException {
         Path file = write("two.csv", "label,a,b,c,Label\n0,1,2,3,1\n");
         InputException e = fails(file, ColumnRequest.of(3, null, Target.OPTIONAL));
-        assertNames(e, file, "line 1", "'label' (column 1)", "'Label' (column 5)", "--label");
+        assertNames(e, file, "line 1", "'label' (column 1)", "'Label' (column 5)", "the label setting");
         Path both = write("both.csv", "a,target,b,label\n1,0,2,1\n");
         assertNames(fails(both, ColumnRequest.of(-1, null, Target.REQUIRED)), both, "'target' (column 2)",
                 "'label' (column 4)");
@@ -346,7 +346,7 @@ class CsvReaderTest {
             assertEquals(List.of("extra"), reader.ignoredColumns());
         }
         assertNames(fails(extra, ColumnRequest.of(-1, null, Target.REQUIRED).withFeatureNames(List.of("a", "b"))),
-                extra, "no target column", "--label");
+                extra, "no target column", "the label setting");
         // --label may not name a column the model reads.
         assertNames(fails(file, ColumnRequest.of(-1, "a", Target.REQUIRED).withFeatureNames(List.of("a", "b"))),
                 file, "'a' (column 3)", "takes it as a feature");

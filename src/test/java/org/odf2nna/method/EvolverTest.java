@@ -313,7 +313,8 @@ class EvolverTest {
         InputException e = assertThrows(InputException.class, () -> Evolver.run(new EvolveOptions(model, eval, retrain,
                 List.of(3), false, 6, 12, 0.07, 0, 1, out, null, null, Device.CPU), Progress.NONE));
         assertEquals(InputException.Kind.USAGE, e.kind());
-        assertTrue(e.getMessage().contains("--layers 3: the model has 2 hidden layers"), e.getMessage());
+        assertTrue(e.getMessage().contains("layers 3: the model has 2 hidden layers"), e.getMessage());
+        assertTrue(e.message(setting -> "<" + setting + ">").contains("<LAYERS> 3:"), "names the setting");
         assertFalse(Files.exists(out));
         InputException same = assertThrows(InputException.class, () -> Evolver.run(new EvolveOptions(model, eval,
                 retrain, List.of(), false, 6, 12, 0.07, 0, 1, model, null, null, Device.CPU), Progress.NONE));

@@ -38,7 +38,7 @@ public final class StepProfile {
         int batch = p.options().batchSize();
         int classes = p.network().outputs();
         try (TfNetworkGraph net = new TfNetworkGraph(p.network(), true);
-             Session session = TfSessions.open(net.graph)) {
+             Session session = TfSessions.open(net.graph, org.odf2nna.Device.CPU)) {
             Ops tf = net.tf;
             Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, classes)));

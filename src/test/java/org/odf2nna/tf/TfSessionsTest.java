@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
 
 class TfSessionsTest {
 
@@ -20,19 +21,14 @@ class TfSessionsTest {
     @Test
     void theTestsRunWithOneThread() {
         assertEquals(1, TfSessions.intraOpThreads());
-        assertEquals(1, TfSessions.config().getIntraOpParallelismThreads());
-        assertEquals(1, TfSessions.config().getInterOpParallelismThreads());
+        assertEquals(1, TfSessions.config(Device.CPU).getIntraOpParallelismThreads());
+        assertEquals(1, TfSessions.config(Device.CPU).getInterOpParallelismThreads());
     }
 
     @Test
     void tensorFlowSeesNoGpuUnlessCudaIsAsked() {
-        try {
-            TfSessions.allowGpu(false);
-            assertEquals(0, TfSessions.config().getDeviceCountOrDefault("GPU", -1));
-            TfSessions.allowGpu(true);
-            assertEquals(-1, TfSessions.config().getDeviceCountOrDefault("GPU", -1), "no limit: TensorFlow's default");
-        } finally {
-            TfSessions.allowGpu(false);
-        }
+        assertEquals(0, TfSessions.config(Device.CPU).getDeviceCountOrDefault("GPU", -1));
+        assertEquals(-1, TfSessions.config(Device.CUDA).getDeviceCountOrDefault("GPU", -1),
+                "no limit: TensorFlow's default");
     }
 }

@@ -1,0 +1,74 @@
+package org.odf2nna;
+
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The settings a message may point the user to, named neutrally. The library writes a setting into a message as
+ * {@link #ref()}; whoever shows the message decides its name: {@link #plain(String)} gives the words below (what a
+ * Java caller sees in {@link InputException#getMessage()} and in JSON reports), and the command line maps each
+ * setting to its flag.
+ */
+public enum Setting {
+    TASK("task"),
+    DEVICE("device"),
+    FORMAT("output format"),
+    EPSILON("the epsilon setting"),
+    MAX_DROP("the maximum drop setting"),
+    VALIDATION("the validation setting"),
+    RETRAIN_EPOCHS("retraining epochs"),
+    ORIGINAL_EPOCHS("original epochs"),
+    EPOCHS("epochs"),
+    LABEL("the label setting"),
+    EVALUATIONS("evaluation budget"),
+    LAYERS("layers"),
+    SELECT_FEATURES("feature selection"),
+    INFERENCE_BATCH("inference batch");
+
+    private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
+
+    private final String words;
+
+    Setting(String words) {
+        this.words = words;
+    }
+
+    /** The setting's name in plain words. */
+    public String words() {
+        return words;
+    }
+
+    /** The placeholder a message holds for this setting until it is shown. */
+    public String ref() {
+        return "{{" + name() + "}}";
+    }
+
+    /** {@code text} with each placeholder replaced by {@code naming}'s name for its setting. */
+    public static String render(String text, Function<Setting, String> naming) {
+        if (text == null || text.indexOf("{{") < 0) {
+            return text;
+        }
+        Matcher m = REF.matcher(text);
+        StringBuilder s = new StringBuilder();
+        while (m.find()) {
+            Setting setting = byName(m.group(1));
+            m.appendReplacement(s, Matcher.quoteReplacement(setting == null ? m.group() : naming.apply(setting)));
+        }
+        return m.appendTail(s).toString();
+    }
+
+    /** {@code text} with each placeholder replaced by its setting's plain words. */
+    public static String plain(String text) {
+        return render(text, Setting::words);
+    }
+
+    private static Setting byName(String name) {
+        for (Setting s : values()) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,91 @@
+package org.odf2nna.cli;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.odf2nna.Setting;
+
+/** The command line's flag for each setting the library names in its messages and reports. */
+final class Flags {
+
+    private Flags() {
+    }
+
+    static String of(Setting setting) {
+        return switch (setting) {
+            case TASK -> "--task";
+            case DEVICE -> "--device";
+            case FORMAT -> "--format";
+            case EPSILON -> "--epsilon";
+            case MAX_DROP -> "--max-drop";
+            case VALIDATION -> "--validation";
+            case RETRAIN_EPOCHS -> "--retrain-epochs";
+            case ORIGINAL_EPOCHS -> "--original-epochs";
+            case EPOCHS -> "--epochs";
+            case LABEL -> "--label";
+            case EVALUATIONS -> "--evaluations";
+            case LAYERS -> "--layers";
+            case SELECT_FEATURES -> "--select-features";
+            case INFERENCE_BATCH -> "--inference-batch";
+        };
+    }
+
+    /** {@code text} with the library's settings named by their flags. */
+    static String render(String text) {
+        return Setting.render(text, Flags::of);
+    }
+
+    /** A stream that names settings by their flags in whatever the commands print to it. */
+    static PrintStream rendering(PrintStream out) {
+        return out instanceof Rendering ? out : new Rendering(out);
+    }
+
+    private static final class Rendering extends PrintStream {
+        Rendering(PrintStream out) {
+            super(out, true, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void print(String s) {
+            super.print(render(s));
+        }
+
+        @Override
+        public void println(String s) {
+            super.println(render(s));
+        }
+
+        @Override
+        public void println(Object o) {
+            println(String.valueOf(o));
+        }
+
+        @Override
+        public PrintStream format(String format, Object... args) {
+            print(String.format(Locale.ROOT, format, args));
+            return this;
+        }
+
+        @Override
+        public PrintStream format(Locale locale, String format, Object... args) {
+            print(String.format(locale, format, args));
+            return this;
+        }
+
+        @Override
+        public PrintStream printf(String format, Object... args) {
+            return format(format, args);
+        }
+
+        @Override
+        public PrintStream printf(Locale locale, String format, Object... args) {
+            return format(locale, format, args);
+        }
+
+        @Override
+        public PrintStream append(CharSequence csq) {
+            print(String.valueOf(csq));
+            return this;
+        }
+    }
+}
