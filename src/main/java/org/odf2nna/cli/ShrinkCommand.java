@@ -8,12 +8,19 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelFormat;
+import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.method.Schedule;
+import org.odf2nna.method.SweepOptions;
+import org.odf2nna.method.Sweeper;
+import org.odf2nna.metrics.Task;
 import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.method.Shrinker;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.report.SweepReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,10 +38,19 @@ import picocli.CommandLine.ParentCommand;
                     + "compensations) model. With --train, each pruned network is retrained with TensorFlow Java "
                     + "(the paper's PR stage) before it is written.",
             "",
+            "With --train and no --epsilon (ONNX output), shrink prunes as sweep does by default: rounds of "
+                    + "progressive pruning, each retrained and judged on validation rows held out from --train (or "
+                    + "--validation), and writes the smallest model whose loss stays within --max-drop there "
+                    + "(95%% bound); --eval rows then only report. If none does, nothing is written and the exit code "
+                    + "is 3. Give --epsilon for the paper's one-shot rule.",
+            "",
             "Example: odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 --report report.json",
-            "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv --original-epochs 300",
+            "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv -o model.small.onnx",
             ""})
 final class ShrinkCommand implements Callable<Integer> {
+
+    /** The paper's threshold, the default of the one-shot rule. */
+    static final double DEFAULT_EPSILON = 0.05;
 
     @ParentCommand
     Main main;
@@ -51,12 +67,18 @@ final class ShrinkCommand implements Callable<Integer> {
                     + "left out.")
     Path eval;
 
-    @Option(names = {"-e", "--epsilon"}, paramLabel = "E", split = ",", defaultValue = "0.05",
-            converter = EpsilonConverter.class,
+    @Option(names = {"-e", "--epsilon"}, paramLabel = "E", split = ",", converter = EpsilonConverter.class,
             description = "Threshold(s) on the unit score (--score): units scoring > ε are kept; with std, ε is in "
                     + "the units of the activation, with impact in those of the next layer's pre-activation. "
-                    + "One value or a comma-separated list, each giving one model (default: ${DEFAULT-VALUE}).")
+                    + "One value or a comma-separated list, each giving one model (default: 0.05, or progressive "
+                    + "pruning with --train).")
     List<Double> epsilons;
+
+    @Option(names = "--max-drop", paramLabel = "D",
+            description = "With --train and no --epsilon: the most the chosen model may lose on the validation rows, "
+                    + "in accuracy points for classification (default 1) or percent of MSE for regression "
+                    + "(default 10).")
+    Double maxDrop;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
             description = "Output ONNX file (default: MODEL-NAME.small.onnx in the current folder), or SavedModel "
@@ -85,10 +107,20 @@ final class ShrinkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ModelFormat outputFormat = ModelFormat.parse(format);
+        if (epsilons == null && retrain.train != null && outputFormat == ModelFormat.ONNX) {
+            return progressive();
+        }
+        if (maxDrop != null) {
+            throw InputException.usage("--max-drop applies to progressive pruning: --train without --epsilon, "
+                    + "ONNX output");
+        }
+        if (epsilons == null) {
+            epsilons = List.of(DEFAULT_EPSILON);
+        }
         if (new HashSet<>(epsilons).size() != epsilons.size()) {
             throw InputException.usage("--epsilon lists a value twice: " + epsilons);
         }
-        ModelFormat outputFormat = ModelFormat.parse(format);
         List<Path> outputs = outputPaths(model, output, epsilons, outputFormat);
         ShrinkOptions options = new ShrinkOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL),
                 null, epsilons, outputs, report, data.task(), data.device(), retrain.options(), outputFormat,
@@ -107,6 +139,26 @@ final class ShrinkCommand implements Callable<Integer> {
             main.out.println("wrote " + report);
         }
         return Main.OK;
+    }
+
+    /** sweep's default on one output: the smallest model whose validation loss stays within --max-drop. */
+    private int progressive() {
+        if (maxDrop != null && (!(maxDrop >= 0) || maxDrop.isInfinite())) {
+            throw InputException.usage("--max-drop must be a number >= 0, got " + maxDrop);
+        }
+        RetrainOptions retraining = retrain.required();
+        Task task = Task.givenOrInferred(data.task(), ModelFiles.read(model).network());
+        double drop = maxDrop != null ? maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
+        Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
+        SweepOptions options = new SweepOptions(model, data.data(eval, ColumnRequest.Target.REQUIRED), retraining,
+                List.of(), 1, drop, out, report, null, false, data.task(), data.device(), pruning.options(),
+                Schedule.PROGRESSIVE);
+        SweepReport result = Sweeper.run(options, main.progress());
+        main.out.print(ReportFormat.sweep(result));
+        if (report != null) {
+            main.out.println("wrote " + report);
+        }
+        return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
     }
 
     static List<Path> outputPaths(Path model, Path output, List<Double> epsilons) {
