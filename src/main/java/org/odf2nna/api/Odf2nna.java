@@ -103,7 +103,7 @@ public final class Odf2nna {
         if (!retrain) {
             return new Shrunk(network, pruned, settings.epsilon(), 0, 0);
         }
-        TrainingResult trained = retrain(network, pruned, training, settings);
+        TrainingResult trained = train(network, pruned, training, settings);
         return new Shrunk(network, trained.network(), settings.epsilon(), trained.epochsRun(), trained.bestEpoch());
     }
 
@@ -144,6 +144,60 @@ public final class Odf2nna {
                 trainingData(validation), retrain, schedule, maxDrop, task, settings.device(), Progress.NONE);
         return new Swept(network, result.rounds().stream()
                 .map(r -> new Swept.Round(r.index(), r.network(), r.inputs(), r.bound())).toList(), result.chosen());
+    }
+
+    /**
+     * EvoPruneDeepTL's genetic search over which hidden units to keep, as the command line's {@code evolve} runs it:
+     * each mask is judged on {@code validation} with mean folding (no training); the best is refitted by least squares
+     * on {@code training} and retrained on it with the original as teacher.
+     *
+     * @param training   rows to refit and retrain on (labelled or not)
+     * @param validation labelled rows every mask is scored on, and retraining picks its epoch on
+     */
+    public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings) {
+        if (network == null) {
+            throw new IllegalArgumentException("network is null");
+        }
+        if (settings == null) {
+            throw new IllegalArgumentException("settings are null");
+        }
+        check("training", training, network);
+        check("validation", validation, network);
+        if (validation.targets() == null) {
+            throw new IllegalArgumentException("validation rows need targets: every mask is scored on them");
+        }
+        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
+                settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(), null,
+                settings.distillation());
+        InMemoryPruning.Evolution e = InMemoryPruning.evolve(network, trainingData(training), trainingData(validation),
+                retrain, settings.layers(), settings.population(), settings.evaluations(), settings.mutation(),
+                settings.threads(), null, settings.device(), Progress.NONE);
+        return new Evolved(network, e.network(), e.compensated(), e.fitness(), e.evaluations());
+    }
+
+    /**
+     * Retrains {@code start} (a pruned form of {@code original}, with the same outputs) on {@code training}, the
+     * original as teacher as {@code settings.distillation()} says; a share of the rows picks the best epoch. Only the
+     * retraining settings are read ({@code retrainEpochs}, learning rate, batch size, validation share,
+     * distillation, seed, device).
+     */
+    public static DenseNetwork retrain(DenseNetwork original, DenseNetwork start, Rows training,
+            ShrinkSettings settings) {
+        if (original == null || start == null) {
+            throw new IllegalArgumentException("networks are null");
+        }
+        if (settings == null) {
+            throw new IllegalArgumentException("settings are null");
+        }
+        if (start.inputs() != original.inputs() || start.outputs() != original.outputs()) {
+            throw new IllegalArgumentException("start has " + start.inputs() + " inputs and " + start.outputs()
+                    + " outputs; the original " + original.inputs() + " and " + original.outputs());
+        }
+        check("training", training, original);
+        if (settings.retrainEpochs() == 0) {
+            return start;
+        }
+        return train(original, start, training, settings).network();
     }
 
     /** Rows as the method package holds them: no targets is NaN targets. */
@@ -194,7 +248,7 @@ public final class Odf2nna {
         return OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray();
     }
 
-    private static TrainingResult retrain(DenseNetwork original, DenseNetwork start, Rows training,
+    private static TrainingResult train(DenseNetwork original, DenseNetwork start, Rows training,
             ShrinkSettings settings) {
         Task task = task(original);
         int outputs = original.outputs();

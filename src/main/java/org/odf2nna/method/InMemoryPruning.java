@@ -4,6 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
+import org.odf2nna.evolve.GaResult;
+import org.odf2nna.evolve.GaSettings;
+import org.odf2nna.evolve.MaskedFitness;
+import org.odf2nna.evolve.SteadyStateGa;
+import org.odf2nna.evolve.UnitSearch;
+import org.odf2nna.prune.LeastSquaresCompensation;
+import org.odf2nna.prune.RowSource;
+import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
@@ -11,9 +19,9 @@ import org.odf2nna.report.TrainingSummary;
 import org.odf2nna.tf.TrainingData;
 
 /**
- * {@code sweep}'s default, progressive pruning ({@link ProgressivePruning}), on rows already in memory: the dense
- * chain's inputs and, where known, the targets. Nothing is read or written; the command line's {@link Sweeper} does
- * the same from files and writes the chosen model.
+ * {@code sweep}'s default, progressive pruning ({@link ProgressivePruning}), and {@code evolve}'s search of unit masks,
+ * on rows already in memory: the dense chain's inputs and, where known, the targets. Nothing is read or written; the
+ * command line's {@link Sweeper} and {@link Evolver} do the same from files and write the chosen model.
  */
 public final class InMemoryPruning {
 
@@ -83,4 +91,62 @@ public final class InMemoryPruning {
         }
         return new Result(result, chosen);
     }
+
+    /**
+     * What {@link #evolve} found.
+     *
+     * @param network     the chosen mask's network: refitted by least squares, then retrained when epochs allow
+     * @param compensated the same before retraining
+     * @param fitness     the best mask's validation accuracy (or minus its MSE) with mean folding, as searched
+     * @param evaluations fitness evaluations run
+     */
+    public record Evolution(DenseNetwork network, DenseNetwork compensated, double fitness, int evaluations) {
+    }
+
+    /**
+     * EvoPruneDeepTL's steady-state genetic search over the units of {@code layers} (0-based hidden layers; all when
+     * empty), judged on {@code validation} with mean folding; the best mask is refitted by least squares on
+     * {@code training} and retrained on it (the original as teacher, as the options say).
+     */
+    public static Evolution evolve(DenseNetwork original, TrainingData training, TrainingData validation,
+            RetrainOptions retrain, int[] layers, int population, Integer evaluations, double mutation, int threads,
+            Task task, Device device, Progress progress) {
+        int hidden = original.hiddenLayerCount();
+        if (hidden == 0) {
+            throw new IllegalArgumentException("the network has no hidden layer to search");
+        }
+        if (!TrainingRows.labelled(validation)) {
+            throw new IllegalArgumentException("validation rows need targets: they score every mask");
+        }
+        int[] searched = layers == null || layers.length == 0 ? java.util.stream.IntStream.range(0, hidden).toArray()
+                : java.util.Arrays.stream(layers).sorted().distinct().toArray();
+        for (int layer : searched) {
+            if (layer < 0 || layer >= hidden) {
+                throw new IllegalArgumentException("layer " + layer + ": the network has hidden layers 0 to "
+                        + (hidden - 1));
+            }
+        }
+        Task resolved = Task.givenOrInferred(task, original);
+        Retrainer retrainer = Retrainer.prepare(original, null, retrain, resolved,
+                new TrainingData[] {training, validation}, device);
+        UnitSearch search = new UnitSearch(original, searched,
+                UnitStatistics.measure(original, training.inputs(), training.rows(), CHUNK));
+        MaskedFitness fitness = new MaskedFitness(search, validation.inputs(), validation.rows(),
+                new ValidationScorer(resolved, original.outputs(), original.head(), validation,
+                        java.nio.file.Path.of("(validation rows)")));
+        int budget = evaluations != null ? evaluations : GaSettings.defaultEvaluations(searched.length);
+        GaResult result = SteadyStateGa.run(search.layout(), fitness, new GaSettings(population, budget, mutation,
+                retrain.seed(), threads), (done, total, best, active) -> progress.update("evolving", done, total,
+                        null));
+        progress.done("evolving");
+        double ridge = LeastSquaresCompensation.automaticRidge(retrainer.epochs() > 0);
+        DenseNetwork compensated = LeastSquaresCompensation.compensate(original, search.statistics(),
+                search.selection(result.best()), RowSource.of(training.inputs(), training.rows(), training.width(),
+                        CHUNK), ridge).network();
+        DenseNetwork network = retrainer.epochs() > 0 ? retrainer.retrain(compensated, "retraining", progress)
+                .network() : compensated;
+        return new Evolution(network, compensated, result.bestFitness(), result.evaluations());
+    }
+
+    private static final int CHUNK = 1024;
 }

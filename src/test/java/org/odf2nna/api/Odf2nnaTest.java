@@ -104,6 +104,61 @@ class Odf2nnaTest {
         assertThrows(IllegalArgumentException.class, () -> Odf2nna.sweep(network, rows, rows, null));
     }
 
+    /** The network's own classes as labels. */
+    static Rows labelled(DenseNetwork network, Rows rows) {
+        float[] out = Odf2nna.predict(network, rows);
+        float[] labels = new float[rows.count()];
+        for (int r = 0; r < labels.length; r++) {
+            int best = 0;
+            for (int c = 1; c < network.outputs(); c++) {
+                best = out[r * network.outputs() + c] > out[r * network.outputs() + best] ? c : best;
+            }
+            labels[r] = best;
+        }
+        return rows.withTargets(labels);
+    }
+
+    @Test
+    void evolveFindsAMaskWithoutTheDeadUnitsAndKeepsTheClasses() {
+        Random random = new Random(13);
+        DenseNetwork network = withDeadUnits(random);
+        Rows training = labelled(network, gaussian(random, 500, 5));
+        Rows validation = labelled(network, gaussian(random, 300, 5));
+        Evolved evolved = Odf2nna.evolve(network, training, validation, EvolveSettings.builder().population(8)
+                .evaluations(60).threads(2).retrainEpochs(2).seed(1).build());
+        assertTrue(evolved.evaluations() <= 60 && evolved.evaluations() >= 8, "evaluations " + evolved.evaluations());
+        // Masks are judged by accuracy alone (EvoPruneDeepTL's fitness), so dropping dead units is no better than
+        // keeping them: the size is whatever the best mask found keeps, never more than the original.
+        assertTrue(evolved.reductionPercent() >= 0, evolved.network().architecture());
+        assertEquals(5, evolved.network().inputs());
+        assertTrue(evolved.fitness() > 0.8, "the search saw a good mask: " + evolved.fitness());
+        assertTrue(Odf2nna.agreement(network, evolved.network(), validation) > 0.8);
+        assertEquals(evolved.network().architecture(), evolved.compensated().architecture());
+        assertThrows(IllegalArgumentException.class, () -> Odf2nna.evolve(network, training,
+                gaussian(random, 20, 5), EvolveSettings.builder().build()), "validation rows need labels");
+        assertThrows(IllegalArgumentException.class, () -> EvolveSettings.builder().population(1).build());
+        assertThrows(IllegalArgumentException.class, () -> Odf2nna.evolve(network, training, validation,
+                EvolveSettings.builder().layers(5).population(4).evaluations(8).build()), "no hidden layer 5");
+    }
+
+    @Test
+    void retrainBringsAPrunedNetworkBackTowardTheOriginal() {
+        Random random = new Random(14);
+        DenseNetwork network = withDeadUnits(random);
+        Rows rows = labelled(network, gaussian(random, 800, 5));
+        DenseNetwork rough = Odf2nna.shrink(network, rows, ShrinkSettings.builder().epsilon(2.0).leastSquares(false)
+                .build()).network();
+        DenseNetwork retrained = Odf2nna.retrain(network, rough, rows, ShrinkSettings.builder().retrainEpochs(15)
+                .learningRate(0.01f).build());
+        assertEquals(rough.architecture(), retrained.architecture());
+        double before = Odf2nna.agreement(network, rough, rows);
+        double after = Odf2nna.agreement(network, retrained, rows);
+        assertTrue(after >= before, "retraining keeps the best epoch, the start competing: " + before + " -> " + after);
+        assertTrue(retrained == rough || after > before || before == 1.0, before + " -> " + after);
+        assertThrows(IllegalArgumentException.class, () -> Odf2nna.retrain(network, rough, gaussian(random, 10, 4),
+                ShrinkSettings.defaults()));
+    }
+
     @Test
     void unlabelledRowsRetrainFromTheTeacherAlone() {
         Random random = new Random(5);
