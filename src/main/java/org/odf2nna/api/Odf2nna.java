@@ -78,15 +78,7 @@ public final class Odf2nna {
      *                 null for no retraining
      */
     public static Shrunk shrink(DenseNetwork network, Rows scoring, Rows training, ShrinkSettings settings) {
-        if (network == null) {
-            throw new IllegalArgumentException("network is null");
-        }
-        if (settings == null) {
-            throw new IllegalArgumentException("settings are null");
-        }
-        if (network.hiddenLayerCount() == 0) {
-            throw new IllegalArgumentException("network: one dense layer only, no hidden unit to prune");
-        }
+        requirePrunable(network, settings);
         check("scoring", scoring, network);
         if (training != null) {
             check("training", training, network);
@@ -118,15 +110,7 @@ public final class Odf2nna {
      *                   for classification, rows without labels bound the share of changed predictions)
      */
     public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings) {
-        if (network == null) {
-            throw new IllegalArgumentException("network is null");
-        }
-        if (settings == null) {
-            throw new IllegalArgumentException("settings are null");
-        }
-        if (network.hiddenLayerCount() == 0) {
-            throw new IllegalArgumentException("network: one dense layer only, no hidden unit to prune");
-        }
+        requirePrunable(network, settings);
         check("training", training, network);
         check("validation", validation, network);
         if (training.count() < 1 || validation.count() < 1) {
@@ -155,12 +139,7 @@ public final class Odf2nna {
      * @param validation labelled rows every mask is scored on, and retraining picks its epoch on
      */
     public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings) {
-        if (network == null) {
-            throw new IllegalArgumentException("network is null");
-        }
-        if (settings == null) {
-            throw new IllegalArgumentException("settings are null");
-        }
+        requirePrunable(network, settings);
         check("training", training, network);
         check("validation", validation, network);
         if (validation.targets() == null) {
@@ -294,6 +273,19 @@ public final class Odf2nna {
             }
         }
         return best;
+    }
+
+    /** A network with hidden units to prune, and settings. */
+    private static void requirePrunable(DenseNetwork network, Object settings) {
+        if (network == null) {
+            throw new IllegalArgumentException("network is null");
+        }
+        if (settings == null) {
+            throw new IllegalArgumentException("settings are null");
+        }
+        if (network.hiddenLayerCount() == 0) {
+            throw new IllegalArgumentException("network: one dense layer only, no hidden unit to prune");
+        }
     }
 
     private static void check(String what, Rows rows, DenseNetwork network) {
