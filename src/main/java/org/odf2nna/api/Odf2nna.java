@@ -110,6 +110,15 @@ public final class Odf2nna {
      *                   for classification, rows without labels bound the share of changed predictions)
      */
     public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings) {
+        return sweep(network, training, validation, settings, Progress.NONE);
+    }
+
+    /**
+     * {@link #sweep(DenseNetwork, Rows, Rows, SweepSettings)}, telling {@code progress} of each round's phases (unit
+     * costs, least squares, retraining epochs) as they run.
+     */
+    public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings,
+            Progress progress) {
         requirePrunable(network, settings);
         check("training", training, network);
         check("validation", validation, network);
@@ -125,7 +134,8 @@ public final class Odf2nna {
         Schedule schedule = new Schedule(Schedule.Kind.PROGRESSIVE, settings.share(), settings.maxRounds(),
                 settings.inputs(), Schedule.PROGRESSIVE.ranking());
         InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
-                trainingData(validation), retrain, schedule, maxDrop, task, settings.device(), Progress.NONE);
+                trainingData(validation), retrain, schedule, maxDrop, task, settings.device(),
+                progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
                 .map(r -> new Swept.Round(r.index(), r.network(), r.inputs(), r.bound())).toList(), result.chosen());
     }
@@ -139,6 +149,15 @@ public final class Odf2nna {
      * @param validation labelled rows every mask is scored on, and retraining picks its epoch on
      */
     public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings) {
+        return evolve(network, training, validation, settings, Progress.NONE);
+    }
+
+    /**
+     * {@link #evolve(DenseNetwork, Rows, Rows, EvolveSettings)}, telling {@code progress} of the search (evaluations
+     * done of the budget) and the retraining as they run.
+     */
+    public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings,
+            Progress progress) {
         requirePrunable(network, settings);
         check("training", training, network);
         check("validation", validation, network);
@@ -150,7 +169,7 @@ public final class Odf2nna {
                 settings.distillation());
         InMemoryPruning.Evolution e = InMemoryPruning.evolve(network, trainingData(training), trainingData(validation),
                 retrain, settings.layers(), settings.population(), settings.evaluations(), settings.mutation(),
-                settings.threads(), null, settings.device(), Progress.NONE);
+                settings.threads(), null, settings.device(), progress == null ? Progress.NONE : progress);
         return new Evolved(network, e.network(), e.compensated(), e.fitness(), e.evaluations());
     }
 

@@ -74,8 +74,10 @@ class Odf2nnaTest {
         DenseNetwork network = withDeadUnits(random);
         Rows training = gaussian(random, 600, 5);
         Rows validation = gaussian(random, 400, 5);
+        java.util.Set<String> phases = java.util.concurrent.ConcurrentHashMap.newKeySet();
         Swept swept = Odf2nna.sweep(network, training, validation, SweepSettings.builder().maxRounds(4)
-                .retrainEpochs(3).share(0.3).inputs(false).build());
+                .retrainEpochs(3).share(0.3).inputs(false).build(), (phase, done, total, detail) -> phases.add(phase));
+        assertTrue(phases.contains("round 1: unit costs"), "progress of each round's phases: " + phases);
         assertTrue(swept.rounds().size() >= 1 && swept.rounds().size() <= 4, "rounds: " + swept.rounds().size());
         Swept.Round chosen = swept.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
         assertTrue(chosen.bound().holds());
