@@ -607,8 +607,11 @@ public final class CsvReader implements Closeable {
     private int labelColumn(String label, Map<String, Integer> byName, List<String> featureNames) {
         Integer index = byName.get(label);
         if (index == null) {
-            throw new InputException(file, "line 1", "has no column named '" + label
-                    + "' (columns: " + abbreviate(String.join(", ", header)) + ")");
+            // Names are matched exactly (a feature may differ from the target only in case); say so when that bit.
+            String other = header.stream().filter(h -> h.equalsIgnoreCase(label)).findFirst().orElse(null);
+            throw new InputException(file, "line 1", "has no column named '" + label + "' ("
+                    + (other != null ? "names are matched exactly; there is '" + other + "'"
+                    : "columns: " + abbreviate(String.join(", ", header))) + ")");
         }
         if (index < 0) {
             throw new InputException(file, "line 1", "has " + columnsNamed(label)
@@ -638,7 +641,7 @@ public final class CsvReader implements Closeable {
             found.stream().limit(4).forEach(c -> described.add(describeColumn(c)));
             throw new InputException(file, "line 1", "has more than one column named as the target, "
                     + String.join(" and ", described) + (found.size() > 4 ? " and " + (found.size() - 4) + " more" : "")
-                    + ": cannot tell which is the target; rename one, or name the target with {{LABEL}}");
+                    + ": cannot tell which is the target; keep one and rename or remove the others");
         }
         return found.isEmpty() ? -1 : found.get(0);
     }

@@ -217,7 +217,7 @@ public final class KerasReader {
             layers.add(e.getAsJsonObject());
         }
         if (!sequential) {
-            checkChain(layers);
+            checkChain(layers, config.isJsonObject() ? config.getAsJsonObject() : new JsonObject());
         }
         Map<String, Integer> classCounts = new HashMap<>();
         int inputWidth = -1;
@@ -391,8 +391,18 @@ public final class KerasReader {
                 + "last one, are supported");
     }
 
-    /** A functional model is read only when its layers, in config order, each read the one before. */
-    private void checkChain(List<JsonObject> layers) {
+    /**
+     * A functional model is read only when its layers, in config order, each read the one before, and its one input
+     * and one output are the first and last of them (a model that also outputs a hidden layer is no chain).
+     */
+    private void checkChain(List<JsonObject> layers, JsonObject config) {
+        if (!layers.isEmpty()) {
+            checkEndpoint(config, "output_layers", "output", layers.get(layers.size() - 1));
+            JsonObject first = layers.get(0);
+            if (string(first, "class_name", "?").equals("InputLayer")) {
+                checkEndpoint(config, "input_layers", "input", first);
+            }
+        }
         String previous = null;
         for (int i = 0; i < layers.size(); i++) {
             JsonObject layer = layers.get(i);
@@ -414,6 +424,28 @@ public final class KerasReader {
                         + "several inputs or outputs are not read)");
             }
             previous = name;
+        }
+    }
+
+    /** The model's {@code key} ("input_layers" or "output_layers") must name exactly {@code expected}, if it is given. */
+    private void checkEndpoint(JsonObject config, String key, String what, JsonObject expected) {
+        if (!config.has(key)) {
+            return;
+        }
+        Set<String> names = new LinkedHashSet<>();
+        collectInbound(config.get(key), names);
+        JsonObject ec = expected.has("config") && expected.get("config").isJsonObject()
+                ? expected.getAsJsonObject("config") : new JsonObject();
+        String name = string(expected, "name", string(ec, "name", "?"));
+        if (names.size() != 1 || !names.contains(name)) {
+            String tail = "; the functional model is not a single chain (branches, several inputs or outputs are not read)";
+            if (names.size() != 1) {
+                throw new InputException(file, null, "the functional model has " + names.size() + " " + what + "s ("
+                        + String.join(", ", names) + ")" + tail);
+            }
+            throw new InputException(file, "layer '" + names.iterator().next() + "'", "is the functional model's "
+                    + what + ", but its " + (what.equals("output") ? "last" : "first") + " layer is '" + name + "'"
+                    + tail);
         }
     }
 

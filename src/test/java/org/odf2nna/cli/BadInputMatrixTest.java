@@ -434,7 +434,7 @@ class BadInputMatrixTest {
         cases.add(bad("two target-named columns (label and TARGET)",
                 d -> new String[] {"eval", model(d).toString(),
                     csv(d, "x1,label,x2,x3,x4,TARGET\n1,0,2,3,4,0\n").toString()},
-                "data.csv: ", "line 1", "'label' (column 2)", "'TARGET' (column 6)", "--label"));
+                "data.csv: ", "line 1", "'label' (column 2)", "'TARGET' (column 6)", "rename or remove"));
         cases.add(bad("duplicated --label column",
                 d -> shrink(model(d), csv(d, "y,x1,x2,x3,x4,y\n0,1,2,3,4,0\n"), "--label", "y"),
                 "data.csv: ", "line 1", "more than one column named 'y' (columns 1 and 6)"));
@@ -602,6 +602,27 @@ class BadInputMatrixTest {
                     return shrink(KerasTestFiles.keras(d.resolve("branch.keras"), config, kerasOk(), false), goodCsv(d));
                 },
                 "branch.keras: ", "layer 'dense_2'", "not a single chain"));
+        cases.add(bad("Keras functional model with two outputs",
+                d -> {
+                    // A chain in every layer's inputs, but the hidden layer is an output too: Model(in, [hidden, out]).
+                    com.google.gson.JsonObject config = KerasTestFiles.sequentialConfig(List.of(
+                            KerasTestFiles.input("in", 4), kerasOk().get(0), kerasOk().get(1)));
+                    config.addProperty("class_name", "Functional");
+                    com.google.gson.JsonObject inner = config.getAsJsonObject("config");
+                    com.google.gson.JsonArray layers = inner.getAsJsonArray("layers");
+                    String hidden = layers.get(1).getAsJsonObject().getAsJsonObject("config").get("name").getAsString();
+                    String last = layers.get(2).getAsJsonObject().getAsJsonObject("config").get("name").getAsString();
+                    layers.get(1).getAsJsonObject().add("inbound_nodes",
+                            com.google.gson.JsonParser.parseString("[[[\"in\", 0, 0, {}]]]"));
+                    layers.get(2).getAsJsonObject().add("inbound_nodes",
+                            com.google.gson.JsonParser.parseString("[[[\"" + hidden + "\", 0, 0, {}]]]"));
+                    inner.add("input_layers", com.google.gson.JsonParser.parseString("[[\"in\", 0, 0]]"));
+                    inner.add("output_layers", com.google.gson.JsonParser.parseString(
+                            "[[\"" + hidden + "\", 0, 0], [\"" + last + "\", 0, 0]]"));
+                    return new String[] {"convert", KerasTestFiles.keras(d.resolve("two-outputs.keras"), config,
+                            kerasOk(), false).toString(), "-o", d.resolve("out.onnx").toString()};
+                },
+                "two-outputs.keras: ", "has 2 outputs", "not a single chain"));
         cases.add(bad("Keras weights whose shape contradicts the config",
                 d -> {
                     com.google.gson.JsonObject config = KerasTestFiles.sequentialConfig(List.of(
@@ -692,7 +713,7 @@ class BadInputMatrixTest {
                 "unknown task", "CUDA device on the CPU build", "inference batch of zero",
                 "zip without config.json (not a Keras archive)", "HDF5 file without model_config (weights only)",
                 "Keras model with a Conv2D layer", "Keras model with a Lambda layer", "Keras functional model with a branch",
-                "Keras weights whose shape contradicts the config")) {
+                "Keras functional model with two outputs", "Keras weights whose shape contradicts the config")) {
             assertTrue(names.contains(required), "matrix case missing: " + required);
         }
     }

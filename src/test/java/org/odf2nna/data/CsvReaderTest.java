@@ -295,7 +295,7 @@ class CsvReaderTest {
     void twoTargetNamedColumnsAreAnErrorNamingBoth() throws IOException {
         Path file = write("two.csv", "label,a,b,c,Label\n0,1,2,3,1\n");
         InputException e = fails(file, ColumnRequest.of(3, null, Target.OPTIONAL));
-        assertNames(e, file, "line 1", "'label' (column 1)", "'Label' (column 5)", "the label setting");
+        assertNames(e, file, "line 1", "'label' (column 1)", "'Label' (column 5)", "rename or remove the others");
         Path both = write("both.csv", "a,target,b,label\n1,0,2,1\n");
         assertNames(fails(both, ColumnRequest.of(-1, null, Target.REQUIRED)), both, "'target' (column 2)",
                 "'label' (column 4)");
