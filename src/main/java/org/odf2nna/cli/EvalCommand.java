@@ -26,7 +26,7 @@ final class EvalCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file or TensorFlow SavedModel directory.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory.")
     Path model;
 
     @Parameters(index = "1", paramLabel = "CSV", description = "Labelled rows (CSV with a header, optionally .gz).")

@@ -35,7 +35,7 @@ final class EvolveCommand implements Callable<Integer> {
     Main main;
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "ONNX model file or TensorFlow SavedModel directory (never modified); the output is ONNX.")
+            description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory (never modified); the output is ONNX.")
     Path model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",

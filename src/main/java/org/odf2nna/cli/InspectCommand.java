@@ -27,7 +27,7 @@ final class InspectCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file or TensorFlow SavedModel directory.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory.")
     Path model;
 
     @Option(names = "--json", description = "Print JSON instead of a table.")

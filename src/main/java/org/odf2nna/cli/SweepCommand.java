@@ -35,7 +35,7 @@ final class SweepCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file or SavedModel directory.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory.")
     Path model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",
