@@ -34,9 +34,11 @@ public final class MethodRun {
                 org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(options.distillation());
         double maxDrop = options.maxDrop() != null ? options.maxDrop()
                 : built.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
-        SweepOptions sweep = new SweepOptions(options.build().output(), options.test(), retrain, options.epsilons(),
-                options.steps(), maxDrop, options.output(), null, options.chart(), options.compareScratch(),
-                built.task(), options.device(), options.pruning(), options.schedule());
+        SweepOptions sweep = SweepOptions.builder().model(options.build().output()).test(options.test())
+                .retrain(retrain).epsilons(options.epsilons()).steps(options.steps()).maxDrop(maxDrop)
+                .output(options.output()).chart(options.chart()).compareScratch(options.compareScratch())
+                .task(built.task()).device(options.device()).pruning(options.pruning()).schedule(options.schedule())
+                .build();
         SweepReport swept = Sweeper.run(sweep, progress);
         RunReport report = new RunReport(general, swept);
         if (options.report() != null) {
