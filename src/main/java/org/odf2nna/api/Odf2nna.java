@@ -4,14 +4,31 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
+import org.odf2nna.Device;
+import org.odf2nna.method.BuildOptions;
+import org.odf2nna.method.Converter;
+import org.odf2nna.method.EvalData;
+import org.odf2nna.method.EvolveOptions;
+import org.odf2nna.method.Evolver;
 import org.odf2nna.method.InMemoryPruning;
+import org.odf2nna.method.MethodRun;
+import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelFiles;
+import org.odf2nna.method.ModelFormat;
+import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.Schedule;
+import org.odf2nna.method.ShrinkOptions;
+import org.odf2nna.method.Shrinker;
+import org.odf2nna.method.SweepOptions;
+import org.odf2nna.method.Sweeper;
+import org.odf2nna.metrics.Metrics;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelBuilder;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.LeastSquaresCompensation;
@@ -19,6 +36,11 @@ import org.odf2nna.prune.Pruner;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.report.BuildSummary;
+import org.odf2nna.report.EvolveReport;
+import org.odf2nna.report.RunReport;
+import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.Loss;
@@ -42,6 +64,11 @@ import org.odf2nna.tf.TrainingResult;
  * (prefix included) and its retraining in standardised coordinates; here the dense chain is computed in plain Java
  * and retrained as it is. Errors in the arguments are {@link IllegalArgumentException}s naming the setting; a file
  * that cannot be read is an {@link InputException} naming the file and the place.
+ *
+ * <p>The file-level entry points ({@link #shrink(ShrinkOptions, Progress)}, {@link #sweep(SweepOptions, Progress)},
+ * {@link #evolve(EvolveOptions, Progress)}, {@link #run(RunOptions, Progress)}, {@link #build}, {@link #convert},
+ * {@link #evaluate}) are what the command line's commands call: they read models and CSV files, write checked models
+ * and reports, and return the report the command prints.
  */
 public final class Odf2nna {
 
@@ -196,6 +223,109 @@ public final class Odf2nna {
             return start;
         }
         return train(original, start, training, settings).network();
+    }
+
+    /**
+     * The command line's {@code shrink} with one ε per output: reads the model and the CSV rows {@code options}
+     * names, prunes at each ε, compensates, retrains when {@link ShrinkOptions#retrain()} is set, and writes each
+     * network to its output (and the JSON report, when one is named), every file checked in its runtime before it is
+     * moved into place.
+     *
+     * @param options  the files and settings, from {@link ShrinkOptions#builder()}
+     * @param progress hears each pass over the rows as it runs ({@link Progress#NONE} for silence)
+     * @return what was written: the original's and every ε's network and metrics
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     */
+    public static ShrinkReport shrink(ShrinkOptions options, Progress progress) {
+        return Shrinker.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code sweep}: reads the model, the training rows and the test rows {@code options} names,
+     * prunes by {@link SweepOptions#schedule()} (progressive rounds, or the paper's ε grid), retrains each network,
+     * and writes the smallest one whose validation loss stays within {@link SweepOptions#maxDrop()}, with the report
+     * and chart when they are named.
+     *
+     * @param options  the files and settings, from {@link SweepOptions#builder()}
+     * @param progress hears each round's phases as they run
+     * @return every round or ε, and the choice; {@link SweepReport#output()} is null when none held (nothing written)
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     */
+    public static SweepReport sweep(SweepOptions options, Progress progress) {
+        return Sweeper.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code evolve}: reads the model and the rows {@code options} names, searches which units (or
+     * input features) to keep on the training rows, refits and retrains the best network, and writes it (and the JSON
+     * report, when one is named), checked in ONNX Runtime before it is moved into place.
+     *
+     * @param options  the files and settings, from {@link EvolveOptions#builder()}
+     * @param progress hears the search and the retraining as they run
+     * @return the search, the written network and its metrics on the test rows
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     */
+    public static EvolveReport evolve(EvolveOptions options, Progress progress) {
+        return Evolver.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code run}, the paper's Algorithm 1: reads the training CSV, builds and trains the general
+     * model and writes it, then sweeps it as {@link #sweep(SweepOptions, Progress)} does and writes the chosen model
+     * (and the JSON report, when one is named).
+     *
+     * @param options  the files and settings
+     * @param progress hears each phase as it runs
+     * @return the general model's build and the sweep; the sweep's output is null when no model held
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the data
+     */
+    public static RunReport run(RunOptions options, Progress progress) {
+        return MethodRun.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code build}: reads the training CSV, trains the paper's general model (eq. 2) and writes
+     * it as ONNX to {@link BuildOptions#output()}.
+     *
+     * @param options  the files and settings
+     * @param progress hears the reading and the training epochs as they run
+     * @return what was built: the network, its sizing and how its training went
+     * @throws InputException when the CSV cannot be read, or the output cannot be written
+     */
+    public static BuildSummary build(BuildOptions options, Progress progress) {
+        return ModelBuilder.build(options, progress).summary(options);
+    }
+
+    /**
+     * The command line's {@code convert}: reads {@code model} (ONNX, Keras or SavedModel) and writes it unpruned to
+     * {@code output} in {@code format}, checked in its own runtime on generated rows before it is moved into place.
+     *
+     * @param model  the model file or SavedModel directory; never modified
+     * @param output the file (or new SavedModel directory) to write
+     * @param format the format to write
+     * @return what was read and written, and how far the written model's outputs were from the original's
+     * @throws InputException when the model cannot be read, the output cannot be written, or the check fails
+     */
+    public static Converter.Result convert(Path model, Path output, ModelFormat format) {
+        return Converter.convert(model, output, format);
+    }
+
+    /**
+     * The command line's {@code eval}: runs {@code model} in ONNX Runtime over the labelled CSV rows and measures it.
+     *
+     * @param model    the model file or SavedModel directory
+     * @param rows     the CSV and how its columns are read (matched to the model's recorded columns when it has them)
+     * @param task     the task, or null to infer it from the model's outputs
+     * @param device   where ONNX Runtime computes
+     * @param progress hears the pass over the rows
+     * @return accuracy, macro F1 and ROC AUC for classification; MSE, MAE and R² for regression
+     * @throws InputException when a file cannot be read, or the rows have no target column
+     */
+    public static Metrics evaluate(Path model, EvalData rows, Task task, Device device, Progress progress) {
+        OnnxDenseModel read = ModelFiles.read(model);
+        DenseNetwork network = read.network();
+        return ModelScan.evaluate(read.model(), read.input(), network, rows.forModel(read),
+                Task.givenOrInferred(task, network), device, progress, model, read.outputName());
     }
 
     /** Rows as the method package holds them: no targets is NaN targets. */
