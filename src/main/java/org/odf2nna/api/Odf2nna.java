@@ -77,12 +77,25 @@ public final class Odf2nna {
     private Odf2nna() {
     }
 
-    /** The dense chain of a model file: ONNX, Keras (.keras, .h5) or a TensorFlow SavedModel directory. */
+    /**
+     * The dense chain of a model file: ONNX, Keras (.keras, .h5) or a TensorFlow SavedModel directory.
+     *
+     * @param file the model file or SavedModel directory; never modified
+     * @return its dense chain, with the input prefix and output head it has
+     * @throws InputException when the file cannot be read or holds no dense chain the tool understands
+     */
     public static DenseNetwork load(Path file) {
         return ModelFiles.read(file).network();
     }
 
-    /** The dense chain of an ONNX model given as bytes. */
+    /**
+     * The dense chain of an ONNX model given as bytes.
+     *
+     * @param onnx a serialised ONNX {@code ModelProto}
+     * @return its dense chain
+     * @throws IllegalArgumentException when no bytes are given
+     * @throws InputException when the bytes are not an ONNX model, or hold no dense chain the tool understands
+     */
     public static DenseNetwork load(byte[] onnx) {
         if (onnx == null || onnx.length == 0) {
             throw new IllegalArgumentException("onnx: no bytes given");
@@ -100,9 +113,13 @@ public final class Odf2nna {
      * {@code scoring} go, the layers after them are compensated, and when {@code training} has rows and
      * {@code settings.retrainEpochs() > 0} the result is retrained on them with the original as teacher.
      *
+     * @param network  the network to prune; not changed
      * @param scoring  rows the units are scored and the least-squares refit is fitted on
      * @param training rows to retrain on (labelled or not: unlabelled rows are learnt from the teacher alone), or
      *                 null for no retraining
+     * @param settings ε, compensation and retraining, from {@link ShrinkSettings#builder()}
+     * @return the smaller network, in memory
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
     public static Shrunk shrink(DenseNetwork network, Rows scoring, Rows training, ShrinkSettings settings) {
         requirePrunable(network, settings);
@@ -132,9 +149,13 @@ public final class Odf2nna {
      * layers, retrains briefly with the original as teacher, and is judged on {@code validation}: its loss's one-sided
      * 95% bound must stay within {@link SweepSettings#maxDrop()}. The smallest network that holds is chosen.
      *
+     * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
      * @param validation rows that pick each retraining's epoch and judge the rounds (labels needed for regression;
      *                   for classification, rows without labels bound the share of changed predictions)
+     * @param settings   the rounds, the promise and retraining, from {@link SweepSettings#builder()}
+     * @return every round, and the chosen one
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
     public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings) {
         return sweep(network, training, validation, settings, Progress.NONE);
@@ -143,6 +164,14 @@ public final class Odf2nna {
     /**
      * {@link #sweep(DenseNetwork, Rows, Rows, SweepSettings)}, telling {@code progress} of each round's phases (unit
      * costs, least squares, retraining epochs) as they run.
+     *
+     * @param network    the network to prune; not changed
+     * @param training   rows to refit and retrain on
+     * @param validation rows that judge the rounds
+     * @param settings   the rounds, the promise and retraining
+     * @param progress   hears each phase (null: nothing)
+     * @return every round, and the chosen one
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
     public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings,
             Progress progress) {
@@ -153,8 +182,7 @@ public final class Odf2nna {
             throw new IllegalArgumentException("training and validation need at least one row each");
         }
         Task task = task(network);
-        double maxDrop = Double.isNaN(settings.maxDrop()) ? (task == Task.CLASSIFICATION ? 1 : 10)
-                : settings.maxDrop();
+        double maxDrop = Double.isNaN(settings.maxDrop()) ? task.defaultMaxDrop() : settings.maxDrop();
         RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
                 settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(),
                 null, settings.distillation());
@@ -172,8 +200,13 @@ public final class Odf2nna {
      * each mask is judged on {@code validation} with mean folding (no training); the best is refitted by least squares
      * on {@code training} and retrained on it with the original as teacher.
      *
+     * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
      * @param validation labelled rows every mask is scored on, and retraining picks its epoch on
+     * @param settings   the search and retraining, from {@link EvolveSettings#builder()}
+     * @return the best mask's network, refitted and retrained
+     * @throws IllegalArgumentException when an argument is missing, the rows do not fit the network, or the
+     *                                  validation rows have no targets
      */
     public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings) {
         return evolve(network, training, validation, settings, Progress.NONE);
@@ -182,6 +215,15 @@ public final class Odf2nna {
     /**
      * {@link #evolve(DenseNetwork, Rows, Rows, EvolveSettings)}, telling {@code progress} of the search (evaluations
      * done of the budget) and the retraining as they run.
+     *
+     * @param network    the network to prune; not changed
+     * @param training   rows to refit and retrain on
+     * @param validation labelled rows every mask is scored on
+     * @param settings   the search and retraining
+     * @param progress   hears the search and the retraining (null: nothing)
+     * @return the best mask's network, refitted and retrained
+     * @throws IllegalArgumentException when an argument is missing, the rows do not fit the network, or the
+     *                                  validation rows have no targets
      */
     public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings,
             Progress progress) {
@@ -205,6 +247,13 @@ public final class Odf2nna {
      * original as teacher as {@code settings.distillation()} says; a share of the rows picks the best epoch. Only the
      * retraining settings are read ({@code retrainEpochs}, learning rate, batch size, validation share,
      * distillation, seed, device).
+     *
+     * @param original the teacher; not changed
+     * @param start    the network to retrain; not changed
+     * @param training rows to retrain on (labelled or not)
+     * @param settings the retraining settings
+     * @return the retrained network, or {@code start} when {@code settings.retrainEpochs()} is 0
+     * @throws IllegalArgumentException when an argument is missing, or the networks or rows do not fit
      */
     public static DenseNetwork retrain(DenseNetwork original, DenseNetwork start, Rows training,
             ShrinkSettings settings) {
@@ -338,12 +387,27 @@ public final class Odf2nna {
         return new TrainingData(rows.features(), targets, rows.count(), rows.width());
     }
 
-    /** {@link #shrink(DenseNetwork, Rows, Rows, ShrinkSettings)} without retraining. */
+    /**
+     * {@link #shrink(DenseNetwork, Rows, Rows, ShrinkSettings)} without retraining.
+     *
+     * @param network  the network to prune; not changed
+     * @param scoring  rows the units are scored and the refit is fitted on
+     * @param settings ε and compensation
+     * @return the smaller network, in memory
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
+     */
     public static Shrunk shrink(DenseNetwork network, Rows scoring, ShrinkSettings settings) {
         return shrink(network, scoring, null, settings);
     }
 
-    /** The network's outputs (after its head) for every row, row-major. */
+    /**
+     * The network's outputs (after its head) for every row, in plain Java.
+     *
+     * @param network the network
+     * @param rows    its dense chain's inputs
+     * @return {@code rows.count() × network.outputs()} values, row-major
+     * @throws IllegalArgumentException when the rows do not fit the network
+     */
     public static float[] predict(DenseNetwork network, Rows rows) {
         check("rows", rows, network);
         return network.forward(rows.features(), rows.count());
@@ -352,6 +416,12 @@ public final class Odf2nna {
     /**
      * Share of the rows on which two networks with the same outputs agree: the same class (argmax, or the 0.5
      * threshold of a single sigmoid output) for classifiers, outputs within 1e-3 relative for regression.
+     *
+     * @param a    one network
+     * @param b    the other, with as many outputs
+     * @param rows the rows both are run on
+     * @return the share in [0, 1]
+     * @throws IllegalArgumentException when the networks' outputs differ, or the rows do not fit them
      */
     public static double agreement(DenseNetwork a, DenseNetwork b, Rows rows) {
         if (a.outputs() != b.outputs()) {
@@ -371,7 +441,12 @@ public final class Odf2nna {
         return (double) same / rows.count();
     }
 
-    /** A network as an ONNX model (input {@code input}, output {@code output}, opset 13), in memory. */
+    /**
+     * A network as an ONNX model (input {@code input}, output {@code output}, opset 13), in memory.
+     *
+     * @param network the network
+     * @return the serialised ONNX model
+     */
     public static byte[] onnx(DenseNetwork network) {
         return OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray();
     }

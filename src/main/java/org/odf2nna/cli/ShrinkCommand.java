@@ -147,7 +147,7 @@ final class ShrinkCommand implements Callable<Integer> {
         }
         RetrainOptions retraining = retrain.required();
         Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
-        double drop = maxDrop != null ? maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
+        double drop = maxDrop != null ? maxDrop : task.defaultMaxDrop();
         Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
         SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
                 .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())

@@ -63,7 +63,7 @@ final class SweepCommand implements Callable<Integer> {
     public Integer call() {
         sweep.check();
         Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
-        double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
+        double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task.defaultMaxDrop();
         Schedule schedule = sweep.schedule();
         RetrainOptions retraining = retrain.required();
         PruningOptions pruningOptions = pruning.options();

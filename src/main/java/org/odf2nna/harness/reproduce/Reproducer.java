@@ -35,7 +35,6 @@ import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.Activation;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.prune.EpsilonGrid;
@@ -256,7 +255,7 @@ public final class Reproducer {
                 RetrainOptions retrain = new RetrainOptions(train, null, e.originalEpochs(), e.batchSize(),
                         Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
                         org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
-                double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
+                double maxDrop = e.task().defaultMaxDrop();
                 SweepOptions s = SweepOptions.builder().model(options.shared().resolve(e.model())).test(testRows)
                         .retrain(retrain).epsilons(e.epsilons()).steps(e.steps()).maxDrop(maxDrop)
                         .output(work.resolve("chosen.onnx")).compareScratch(true).task(e.task())
@@ -358,7 +357,7 @@ public final class Reproducer {
         RetrainOptions retrain = new RetrainOptions(train, null, originalEpochs, e.batchSize(),
                 Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
                 org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(org.odf2nna.tf.Distillation.DEFAULT);
-        double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
+        double maxDrop = e.task().defaultMaxDrop();
         SweepOptions s = SweepOptions.builder().model(model).test(testRows).retrain(retrain).steps(e.steps())
                 .maxDrop(maxDrop).output(work.resolve("defaults.onnx")).task(e.task()).schedule(Schedule.PROGRESSIVE)
                 .build();
@@ -407,7 +406,7 @@ public final class Reproducer {
         }
         RetrainOptions retrain = new RetrainOptions(train, null, null, e.batchSize(), Experiment.RETRAIN_LEARNING_RATE,
                 options.seed(), Experiment.VALIDATION_SHARE, org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
-        double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
+        double maxDrop = e.task().defaultMaxDrop();
         SweepOptions sweep = SweepOptions.builder().model(general).test(testRows).retrain(retrain)
                 .epsilons(new ArrayList<>(grid)).steps(e.steps()).maxDrop(maxDrop).output(work.resolve("chosen-wider.onnx"))
                 .compareScratch(true).task(e.task()).pruning(PruningOptions.paper()).schedule(Schedule.EPSILON).build();
