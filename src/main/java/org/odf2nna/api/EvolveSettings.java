@@ -26,6 +26,12 @@ public record EvolveSettings(int[] layers, int population, Integer evaluations, 
         int retrainEpochs, float learningRate, int batchSize, int patience, Distillation distillation, long seed,
         Device device) {
 
+    /**
+     * Copies {@code layers} (null: all of them) and checks every setting's range; {@link #builder()} is the usual way
+     * to make one.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
     public EvolveSettings {
         layers = layers == null ? new int[0] : layers.clone();
         // GaSettings and TrainingOptions check the rest with their own messages.

@@ -4,14 +4,31 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
+import org.odf2nna.Device;
+import org.odf2nna.method.BuildOptions;
+import org.odf2nna.method.Converter;
+import org.odf2nna.method.EvalData;
+import org.odf2nna.method.EvolveOptions;
+import org.odf2nna.method.Evolver;
 import org.odf2nna.method.InMemoryPruning;
+import org.odf2nna.method.MethodRun;
+import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelFiles;
+import org.odf2nna.method.ModelFormat;
+import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.Schedule;
+import org.odf2nna.method.ShrinkOptions;
+import org.odf2nna.method.Shrinker;
+import org.odf2nna.method.SweepOptions;
+import org.odf2nna.method.Sweeper;
+import org.odf2nna.metrics.Metrics;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelBuilder;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.LeastSquaresCompensation;
@@ -19,6 +36,11 @@ import org.odf2nna.prune.Pruner;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.report.BuildSummary;
+import org.odf2nna.report.EvolveReport;
+import org.odf2nna.report.RunReport;
+import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.Loss;
@@ -42,6 +64,11 @@ import org.odf2nna.tf.TrainingResult;
  * (prefix included) and its retraining in standardised coordinates; here the dense chain is computed in plain Java
  * and retrained as it is. Errors in the arguments are {@link IllegalArgumentException}s naming the setting; a file
  * that cannot be read is an {@link InputException} naming the file and the place.
+ *
+ * <p>The file-level entry points ({@link #shrink(ShrinkOptions, Progress)}, {@link #sweep(SweepOptions, Progress)},
+ * {@link #evolve(EvolveOptions, Progress)}, {@link #run(RunOptions, Progress)}, {@link #build}, {@link #convert},
+ * {@link #evaluate}) are what the command line's commands call: they read models and CSV files, write checked models
+ * and reports, and return the report the command prints.
  */
 public final class Odf2nna {
 
@@ -50,12 +77,25 @@ public final class Odf2nna {
     private Odf2nna() {
     }
 
-    /** The dense chain of a model file: ONNX, Keras (.keras, .h5) or a TensorFlow SavedModel directory. */
+    /**
+     * The dense chain of a model file: ONNX, Keras (.keras, .h5) or a TensorFlow SavedModel directory.
+     *
+     * @param file the model file or SavedModel directory; never modified
+     * @return its dense chain, with the input prefix and output head it has
+     * @throws InputException when the file cannot be read or holds no dense chain the tool understands
+     */
     public static DenseNetwork load(Path file) {
         return ModelFiles.read(file).network();
     }
 
-    /** The dense chain of an ONNX model given as bytes. */
+    /**
+     * The dense chain of an ONNX model given as bytes.
+     *
+     * @param onnx a serialised ONNX {@code ModelProto}
+     * @return its dense chain
+     * @throws IllegalArgumentException when no bytes are given
+     * @throws InputException when the bytes are not an ONNX model, or hold no dense chain the tool understands
+     */
     public static DenseNetwork load(byte[] onnx) {
         if (onnx == null || onnx.length == 0) {
             throw new IllegalArgumentException("onnx: no bytes given");
@@ -73,9 +113,13 @@ public final class Odf2nna {
      * {@code scoring} go, the layers after them are compensated, and when {@code training} has rows and
      * {@code settings.retrainEpochs() > 0} the result is retrained on them with the original as teacher.
      *
+     * @param network  the network to prune; not changed
      * @param scoring  rows the units are scored and the least-squares refit is fitted on
      * @param training rows to retrain on (labelled or not: unlabelled rows are learnt from the teacher alone), or
      *                 null for no retraining
+     * @param settings ε, compensation and retraining, from {@link ShrinkSettings#builder()}
+     * @return the smaller network, in memory
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
     public static Shrunk shrink(DenseNetwork network, Rows scoring, Rows training, ShrinkSettings settings) {
         requirePrunable(network, settings);
@@ -105,9 +149,13 @@ public final class Odf2nna {
      * layers, retrains briefly with the original as teacher, and is judged on {@code validation}: its loss's one-sided
      * 95% bound must stay within {@link SweepSettings#maxDrop()}. The smallest network that holds is chosen.
      *
+     * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
      * @param validation rows that pick each retraining's epoch and judge the rounds (labels needed for regression;
      *                   for classification, rows without labels bound the share of changed predictions)
+     * @param settings   the rounds, the promise and retraining, from {@link SweepSettings#builder()}
+     * @return every round, and the chosen one
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
     public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings) {
         return sweep(network, training, validation, settings, Progress.NONE);
@@ -116,6 +164,14 @@ public final class Odf2nna {
     /**
      * {@link #sweep(DenseNetwork, Rows, Rows, SweepSettings)}, telling {@code progress} of each round's phases (unit
      * costs, least squares, retraining epochs) as they run.
+     *
+     * @param network    the network to prune; not changed
+     * @param training   rows to refit and retrain on
+     * @param validation rows that judge the rounds
+     * @param settings   the rounds, the promise and retraining
+     * @param progress   hears each phase (null: nothing)
+     * @return every round, and the chosen one
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
     public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings,
             Progress progress) {
@@ -126,8 +182,7 @@ public final class Odf2nna {
             throw new IllegalArgumentException("training and validation need at least one row each");
         }
         Task task = task(network);
-        double maxDrop = Double.isNaN(settings.maxDrop()) ? (task == Task.CLASSIFICATION ? 1 : 10)
-                : settings.maxDrop();
+        double maxDrop = Double.isNaN(settings.maxDrop()) ? task.defaultMaxDrop() : settings.maxDrop();
         RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
                 settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(),
                 null, settings.distillation());
@@ -145,8 +200,13 @@ public final class Odf2nna {
      * each mask is judged on {@code validation} with mean folding (no training); the best is refitted by least squares
      * on {@code training} and retrained on it with the original as teacher.
      *
+     * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
      * @param validation labelled rows every mask is scored on, and retraining picks its epoch on
+     * @param settings   the search and retraining, from {@link EvolveSettings#builder()}
+     * @return the best mask's network, refitted and retrained
+     * @throws IllegalArgumentException when an argument is missing, the rows do not fit the network, or the
+     *                                  validation rows have no targets
      */
     public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings) {
         return evolve(network, training, validation, settings, Progress.NONE);
@@ -155,6 +215,15 @@ public final class Odf2nna {
     /**
      * {@link #evolve(DenseNetwork, Rows, Rows, EvolveSettings)}, telling {@code progress} of the search (evaluations
      * done of the budget) and the retraining as they run.
+     *
+     * @param network    the network to prune; not changed
+     * @param training   rows to refit and retrain on
+     * @param validation labelled rows every mask is scored on
+     * @param settings   the search and retraining
+     * @param progress   hears the search and the retraining (null: nothing)
+     * @return the best mask's network, refitted and retrained
+     * @throws IllegalArgumentException when an argument is missing, the rows do not fit the network, or the
+     *                                  validation rows have no targets
      */
     public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings,
             Progress progress) {
@@ -178,6 +247,13 @@ public final class Odf2nna {
      * original as teacher as {@code settings.distillation()} says; a share of the rows picks the best epoch. Only the
      * retraining settings are read ({@code retrainEpochs}, learning rate, batch size, validation share,
      * distillation, seed, device).
+     *
+     * @param original the teacher; not changed
+     * @param start    the network to retrain; not changed
+     * @param training rows to retrain on (labelled or not)
+     * @param settings the retraining settings
+     * @return the retrained network, or {@code start} when {@code settings.retrainEpochs()} is 0
+     * @throws IllegalArgumentException when an argument is missing, or the networks or rows do not fit
      */
     public static DenseNetwork retrain(DenseNetwork original, DenseNetwork start, Rows training,
             ShrinkSettings settings) {
@@ -198,6 +274,109 @@ public final class Odf2nna {
         return train(original, start, training, settings).network();
     }
 
+    /**
+     * The command line's {@code shrink} with one ε per output: reads the model and the CSV rows {@code options}
+     * names, prunes at each ε, compensates, retrains when {@link ShrinkOptions#retrain()} is set, and writes each
+     * network to its output (and the JSON report, when one is named), every file checked in its runtime before it is
+     * moved into place.
+     *
+     * @param options  the files and settings, from {@link ShrinkOptions#builder()}
+     * @param progress hears each pass over the rows as it runs ({@link Progress#NONE} for silence)
+     * @return what was written: the original's and every ε's network and metrics
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     */
+    public static ShrinkReport shrink(ShrinkOptions options, Progress progress) {
+        return Shrinker.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code sweep}: reads the model, the training rows and the test rows {@code options} names,
+     * prunes by {@link SweepOptions#schedule()} (progressive rounds, or the paper's ε grid), retrains each network,
+     * and writes the smallest one whose validation loss stays within {@link SweepOptions#maxDrop()}, with the report
+     * and chart when they are named.
+     *
+     * @param options  the files and settings, from {@link SweepOptions#builder()}
+     * @param progress hears each round's phases as they run
+     * @return every round or ε, and the choice; {@link SweepReport#output()} is null when none held (nothing written)
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     */
+    public static SweepReport sweep(SweepOptions options, Progress progress) {
+        return Sweeper.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code evolve}: reads the model and the rows {@code options} names, searches which units (or
+     * input features) to keep on the training rows, refits and retrains the best network, and writes it (and the JSON
+     * report, when one is named), checked in ONNX Runtime before it is moved into place.
+     *
+     * @param options  the files and settings, from {@link EvolveOptions#builder()}
+     * @param progress hears the search and the retraining as they run
+     * @return the search, the written network and its metrics on the test rows
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     */
+    public static EvolveReport evolve(EvolveOptions options, Progress progress) {
+        return Evolver.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code run}, the paper's Algorithm 1: reads the training CSV, builds and trains the general
+     * model and writes it, then sweeps it as {@link #sweep(SweepOptions, Progress)} does and writes the chosen model
+     * (and the JSON report, when one is named).
+     *
+     * @param options  the files and settings
+     * @param progress hears each phase as it runs
+     * @return the general model's build and the sweep; the sweep's output is null when no model held
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the data
+     */
+    public static RunReport run(RunOptions options, Progress progress) {
+        return MethodRun.run(options, progress);
+    }
+
+    /**
+     * The command line's {@code build}: reads the training CSV, trains the paper's general model (eq. 2) and writes
+     * it as ONNX to {@link BuildOptions#output()}.
+     *
+     * @param options  the files and settings
+     * @param progress hears the reading and the training epochs as they run
+     * @return what was built: the network, its sizing and how its training went
+     * @throws InputException when the CSV cannot be read, or the output cannot be written
+     */
+    public static BuildSummary build(BuildOptions options, Progress progress) {
+        return ModelBuilder.build(options, progress).summary(options);
+    }
+
+    /**
+     * The command line's {@code convert}: reads {@code model} (ONNX, Keras or SavedModel) and writes it unpruned to
+     * {@code output} in {@code format}, checked in its own runtime on generated rows before it is moved into place.
+     *
+     * @param model  the model file or SavedModel directory; never modified
+     * @param output the file (or new SavedModel directory) to write
+     * @param format the format to write
+     * @return what was read and written, and how far the written model's outputs were from the original's
+     * @throws InputException when the model cannot be read, the output cannot be written, or the check fails
+     */
+    public static Converter.Result convert(Path model, Path output, ModelFormat format) {
+        return Converter.convert(model, output, format);
+    }
+
+    /**
+     * The command line's {@code eval}: runs {@code model} in ONNX Runtime over the labelled CSV rows and measures it.
+     *
+     * @param model    the model file or SavedModel directory
+     * @param rows     the CSV and how its columns are read (matched to the model's recorded columns when it has them)
+     * @param task     the task, or null to infer it from the model's outputs
+     * @param device   where ONNX Runtime computes
+     * @param progress hears the pass over the rows
+     * @return accuracy, macro F1 and ROC AUC for classification; MSE, MAE and R² for regression
+     * @throws InputException when a file cannot be read, or the rows have no target column
+     */
+    public static Metrics evaluate(Path model, EvalData rows, Task task, Device device, Progress progress) {
+        OnnxDenseModel read = ModelFiles.read(model);
+        DenseNetwork network = read.network();
+        return ModelScan.evaluate(read.model(), read.input(), network, rows.forModel(read),
+                Task.givenOrInferred(task, network), device, progress, model, read.outputName());
+    }
+
     /** Rows as the method package holds them: no targets is NaN targets. */
     private static TrainingData trainingData(Rows rows) {
         float[] targets = rows.targets();
@@ -208,12 +387,27 @@ public final class Odf2nna {
         return new TrainingData(rows.features(), targets, rows.count(), rows.width());
     }
 
-    /** {@link #shrink(DenseNetwork, Rows, Rows, ShrinkSettings)} without retraining. */
+    /**
+     * {@link #shrink(DenseNetwork, Rows, Rows, ShrinkSettings)} without retraining.
+     *
+     * @param network  the network to prune; not changed
+     * @param scoring  rows the units are scored and the refit is fitted on
+     * @param settings ε and compensation
+     * @return the smaller network, in memory
+     * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
+     */
     public static Shrunk shrink(DenseNetwork network, Rows scoring, ShrinkSettings settings) {
         return shrink(network, scoring, null, settings);
     }
 
-    /** The network's outputs (after its head) for every row, row-major. */
+    /**
+     * The network's outputs (after its head) for every row, in plain Java.
+     *
+     * @param network the network
+     * @param rows    its dense chain's inputs
+     * @return {@code rows.count() × network.outputs()} values, row-major
+     * @throws IllegalArgumentException when the rows do not fit the network
+     */
     public static float[] predict(DenseNetwork network, Rows rows) {
         check("rows", rows, network);
         return network.forward(rows.features(), rows.count());
@@ -222,6 +416,12 @@ public final class Odf2nna {
     /**
      * Share of the rows on which two networks with the same outputs agree: the same class (argmax, or the 0.5
      * threshold of a single sigmoid output) for classifiers, outputs within 1e-3 relative for regression.
+     *
+     * @param a    one network
+     * @param b    the other, with as many outputs
+     * @param rows the rows both are run on
+     * @return the share in [0, 1]
+     * @throws IllegalArgumentException when the networks' outputs differ, or the rows do not fit them
      */
     public static double agreement(DenseNetwork a, DenseNetwork b, Rows rows) {
         if (a.outputs() != b.outputs()) {
@@ -241,7 +441,12 @@ public final class Odf2nna {
         return (double) same / rows.count();
     }
 
-    /** A network as an ONNX model (input {@code input}, output {@code output}, opset 13), in memory. */
+    /**
+     * A network as an ONNX model (input {@code input}, output {@code output}, opset 13), in memory.
+     *
+     * @param network the network
+     * @return the serialised ONNX model
+     */
     public static byte[] onnx(DenseNetwork network) {
         return OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray();
     }

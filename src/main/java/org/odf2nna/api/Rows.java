@@ -1,6 +1,13 @@
 package org.odf2nna.api;
 
+import java.nio.file.Path;
 import java.util.Arrays;
+import org.odf2nna.InputException;
+import org.odf2nna.data.Batch;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.data.CsvReader;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputPrefix;
 
 /**
  * Rows of data held in memory: {@code count × width} feature values, row after row, and optionally one target per
@@ -13,6 +20,17 @@ import java.util.Arrays;
  */
 public record Rows(float[] features, int width, float[] targets) {
 
+    /** Rows read from a CSV file at a time. */
+    private static final int CHUNK = 4096;
+    /** The most values one Java array holds, with the JVM's header margin. */
+    private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+
+    /**
+     * Checks the rows: features given, a positive width that divides them into whole rows, one target per row when
+     * targets are given, and every feature finite.
+     *
+     * @throws IllegalArgumentException naming what does not fit
+     */
     public Rows {
         if (features == null) {
             throw new IllegalArgumentException("rows: features are null");
@@ -56,6 +74,76 @@ public record Rows(float[] features, int width, float[] targets) {
             System.arraycopy(rows[r], 0, flat, r * width, width);
         }
         return new Rows(flat, width, null);
+    }
+
+    /**
+     * The rows of a CSV file with a header, for {@code network}: its first {@code network.inputs()} feature columns in
+     * order, and the target column when there is one (a column named {@code label} or {@code target}, any case, or
+     * else a column after the features); read through the command line's own CSV reader, so the same files and
+     * errors apply.
+     *
+     * @param csv     the CSV file (optionally gzip-compressed)
+     * @param network the network the rows are for; they are its dense chain's inputs, so a network whose input prefix
+     *                changes values (a normalisation, a backbone) is refused
+     * @return the rows, labelled when the file has a target column
+     * @throws InputException when the file cannot be read, or a row is not {@code network.inputs()} numbers (and a
+     *                        target)
+     * @throws IllegalArgumentException when {@code network} has an input prefix that does more than reshape
+     */
+    public static Rows read(Path csv, DenseNetwork network) {
+        return read(csv, network, null);
+    }
+
+    /**
+     * {@link #read(Path, DenseNetwork)} with the target column named.
+     *
+     * @param csv     the CSV file (optionally gzip-compressed)
+     * @param network the network the rows are for
+     * @param label   the target column's name, or null to find it as {@link #read(Path, DenseNetwork)} does
+     * @return the rows, labelled when the file has a target column
+     * @throws InputException when the file cannot be read, or has no column named {@code label}
+     */
+    public static Rows read(Path csv, DenseNetwork network, String label) {
+        if (csv == null || network == null) {
+            throw new IllegalArgumentException("csv and network must be given");
+        }
+        InputPrefix prefix = network.prefix();
+        if (prefix.kind() != InputPrefix.Kind.NONE && !prefix.reshapesOnly()) {
+            throw new IllegalArgumentException("network: its input prefix (" + String.join(", ", prefix.operations())
+                    + ") changes the values, so a CSV's columns are not its dense chain's inputs");
+        }
+        int width = network.inputs();
+        float[] features = new float[width * 1024];
+        float[] targets = null;
+        int count = 0;
+        try (CsvReader reader = CsvReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
+            Batch batch;
+            while ((batch = reader.next(CHUNK)) != null) {
+                if ((long) (count + batch.rows()) * width > MAX_VALUES) {
+                    throw new InputException(csv, "line " + batch.lines()[batch.rows() - 1], "more rows than fit in "
+                            + "one array (" + MAX_VALUES + " values); give fewer rows");
+                }
+                if ((count + batch.rows()) * width > features.length) {
+                    features = Arrays.copyOf(features, (int) Math.min(MAX_VALUES,
+                            Math.max(2L * features.length, (long) (count + batch.rows()) * width)));
+                }
+                System.arraycopy(batch.features(), 0, features, count * width, batch.rows() * width);
+                if (batch.hasTargets()) {
+                    if (targets == null || targets.length < features.length / width) {
+                        targets = Arrays.copyOf(targets == null ? new float[0] : targets, features.length / width);
+                    }
+                    for (int r = 0; r < batch.rows(); r++) {
+                        targets[count + r] = (float) batch.targets()[r];
+                    }
+                }
+                count += batch.rows();
+            }
+            if (count == 0) {
+                throw reader.noDataRows();
+            }
+        }
+        return new Rows(Arrays.copyOf(features, count * width), width,
+                targets == null ? null : Arrays.copyOf(targets, count));
     }
 
     /** The same rows with targets. */

@@ -21,6 +21,11 @@ import org.odf2nna.tf.Distillation;
 public record ShrinkSettings(double epsilon, boolean leastSquares, int retrainEpochs, float learningRate,
         int batchSize, double validationShare, Distillation distillation, long seed, Device device) {
 
+    /**
+     * Checks every setting's range; {@link #builder()} is the usual way to make one.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
     public ShrinkSettings {
         if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
             throw new IllegalArgumentException("epsilon must be a finite number >= 0, got " + epsilon);

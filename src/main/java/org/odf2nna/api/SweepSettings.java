@@ -26,6 +26,11 @@ import org.odf2nna.tf.TrainingOptions;
 public record SweepSettings(double maxDrop, double share, int maxRounds, boolean inputs, Integer retrainEpochs,
         float learningRate, int batchSize, int patience, Distillation distillation, long seed, Device device) {
 
+    /**
+     * Checks every setting's range; {@link #builder()} is the usual way to make one.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
     public SweepSettings {
         if (!Double.isNaN(maxDrop) && !(maxDrop >= 0 && !Double.isInfinite(maxDrop))) {
             throw new IllegalArgumentException("max drop must be a finite number >= 0, got " + maxDrop);

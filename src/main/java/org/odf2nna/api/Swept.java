@@ -15,6 +15,7 @@ import org.odf2nna.network.DenseNetwork;
  */
 public record Swept(DenseNetwork original, List<Round> rounds, int chosen) {
 
+    /** Copies {@code rounds}, so that the result cannot change after it is made. */
     public Swept {
         rounds = List.copyOf(rounds);
     }

@@ -7,7 +7,10 @@
  * {@link org.odf2nna.api.Evolved} one (EvoPruneDeepTL's search, {@link org.odf2nna.api.EvolveSettings#builder()}), and
  * retrains a pruned network toward its original ({@link org.odf2nna.api.Odf2nna#retrain}).
  *
- * <p>May use every library package (network, prune, onnx, tf, method, metrics); nothing in the library uses it, and
- * it reads or writes no file unless given a path.
+ * <p>The command line's commands call its file-level entry points ({@code Odf2nna.shrink(ShrinkOptions, Progress)} and
+ * the like), which read and write the files their options name and return the report the command prints.
+ *
+ * <p>May use every library package (data, network, metrics, prune, evolve, onnx, tf, method, report); nothing in the
+ * library uses it, only the command line, and it reads or writes no file unless given a path.
  */
 package org.odf2nna.api;

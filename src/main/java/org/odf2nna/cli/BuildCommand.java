@@ -3,7 +3,7 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.odf2nna.method.BuildOptions;
-import org.odf2nna.method.ModelBuilder;
+import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
@@ -50,7 +50,7 @@ final class BuildCommand implements Callable<Integer> {
     public Integer call() {
         BuildOptions options = options(train, output == null ? defaultOutput(train, ".general.onnx") : output,
                 build, training, data);
-        BuildSummary summary = ModelBuilder.build(options, main.progress()).summary(options);
+        BuildSummary summary = Odf2nna.build(options, main.progress());
         if (json) {
             main.out.print(ReportFormat.json(summary));
         } else {

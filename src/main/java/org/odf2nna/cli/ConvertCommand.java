@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
+import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.ModelFormat;
 import org.odf2nna.report.ReportFormat;
@@ -44,7 +45,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelFormat target = format != null ? ModelFormat.parse(format) : fromExtension(output);
-        Converter.Result r = Converter.convert(model, output, target);
+        Converter.Result r = Odf2nna.convert(model, output, target);
         main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
                 + " parameters");
         main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()

@@ -2,14 +2,10 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.odf2nna.api.Odf2nna;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.EvalData;
-import org.odf2nna.method.ModelScan;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.metrics.Task;
-import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.method.ModelFiles;
-import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,12 +40,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OnnxDenseModel read = ModelFiles.read(model);
-        DenseNetwork network = read.network();
-        Task task = Task.givenOrInferred(data.task(), network);
-        EvalData rows = data.data(csv, ColumnRequest.Target.REQUIRED).forModel(read);
-        Metrics metrics = ModelScan.evaluate(read.model(), read.input(), network, rows, task, data.device(),
-                main.progress(), model, read.outputName());
+        Metrics metrics = Odf2nna.evaluate(model, data.data(csv, ColumnRequest.Target.REQUIRED), data.task(),
+                data.device(), main.progress());
+        Task task = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
         if (json) {
             main.out.print(ReportFormat.json(new Evaluation(model.toString(), csv.toString(), task.displayName(), metrics)));
         } else {

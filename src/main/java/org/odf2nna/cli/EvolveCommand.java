@@ -4,10 +4,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
+import org.odf2nna.api.Odf2nna;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.method.EvolveOptions;
-import org.odf2nna.method.Evolver;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
@@ -128,11 +128,16 @@ final class EvolveCommand implements Callable<Integer> {
             throw InputException.usage("--threads must be at least 1, got " + threads);
         }
         Path out = output != null ? output : defaultOutput(model);
-        EvolveOptions options = new EvolveOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL), retraining,
-                layers == null ? List.of() : layers, selectFeatures, population, evaluations, mutation, fitnessEpochs,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), out, report, data.task(),
-                data.device(), PruningCliOptions.compensation(compensate), ridge.value());
-        EvolveReport result = Evolver.run(options, main.progress());
+        EvolveOptions.Builder options = EvolveOptions.builder().model(model)
+                .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).retrain(retraining)
+                .layers(layers == null ? List.of() : layers).selectFeatures(selectFeatures).population(population)
+                .evaluations(evaluations).mutation(mutation).fitnessEpochs(fitnessEpochs).output(out).report(report)
+                .task(data.task()).device(data.device()).compensation(PruningCliOptions.compensation(compensate))
+                .ridge(ridge.value());
+        if (threads != null) {
+            options.threads(threads);
+        }
+        EvolveReport result = Odf2nna.evolve(options.build(), main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();

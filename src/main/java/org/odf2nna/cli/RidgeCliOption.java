@@ -2,6 +2,7 @@ package org.odf2nna.cli;
 
 import org.odf2nna.InputException;
 import org.odf2nna.prune.LeastSquaresCompensation;
+import org.odf2nna.prune.NormalEquations;
 import picocli.CommandLine.Option;
 
 /** Least squares' --ridge, shared by the commands that compensate. */
@@ -19,8 +20,10 @@ final class RidgeCliOption {
         if (ridge == null) {
             return Double.NaN;
         }
-        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
-            throw InputException.usage("--ridge must be a finite number >= 0, got " + ridge);
+        try {
+            NormalEquations.checkRidge(ridge);
+        } catch (IllegalArgumentException e) {
+            throw InputException.usage("--" + e.getMessage()); // "ridge must be ...": the flag's own name
         }
         return ridge;
     }

@@ -2,9 +2,9 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.odf2nna.api.Odf2nna;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.BuildOptions;
-import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.Schedule;
@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
                 sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart(out), sweep.compareScratch,
                 data.device(), training.retrainLearningRate(), sweep.paper ? PruningOptions.paper() : pruning.options(),
                 schedule, sweep.paper ? Distillation.NONE : distill.options(Distillation.DEFAULT));
-        RunReport result = MethodRun.run(options, main.progress());
+        RunReport result = Odf2nna.run(options, main.progress());
         main.out.print(ReportFormat.run(result));
         if (report != null) {
             main.out.println("wrote " + report);

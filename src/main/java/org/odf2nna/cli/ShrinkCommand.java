@@ -8,15 +8,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.ModelFiles;
+import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.ModelFormat;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.Schedule;
 import org.odf2nna.method.SweepOptions;
-import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.method.ShrinkOptions;
-import org.odf2nna.method.Shrinker;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
@@ -122,10 +120,11 @@ final class ShrinkCommand implements Callable<Integer> {
             throw InputException.usage("--epsilon lists a value twice: " + epsilons);
         }
         List<Path> outputs = outputPaths(model, output, epsilons, outputFormat);
-        ShrinkOptions options = new ShrinkOptions(model, data.data(eval, ColumnRequest.Target.OPTIONAL),
-                null, epsilons, outputs, report, data.task(), data.device(), retrain.options(), outputFormat,
-                pruning.options());
-        ShrinkReport result = Shrinker.run(options, main.progress());
+        ShrinkOptions options = ShrinkOptions.builder().model(model)
+                .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).epsilons(epsilons).outputs(outputs)
+                .report(report).task(data.task()).device(data.device()).retrain(retrain.options())
+                .format(outputFormat).pruning(pruning.options()).build();
+        ShrinkReport result = Odf2nna.shrink(options, main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
@@ -147,13 +146,13 @@ final class ShrinkCommand implements Callable<Integer> {
             throw InputException.usage("--max-drop must be a number >= 0, got " + maxDrop);
         }
         RetrainOptions retraining = retrain.required();
-        Task task = Task.givenOrInferred(data.task(), ModelFiles.read(model).network());
-        double drop = maxDrop != null ? maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
+        Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
+        double drop = maxDrop != null ? maxDrop : task.defaultMaxDrop();
         Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
-        SweepOptions options = new SweepOptions(model, data.data(eval, ColumnRequest.Target.REQUIRED), retraining,
-                List.of(), 1, drop, out, report, null, false, data.task(), data.device(), pruning.options(),
-                Schedule.PROGRESSIVE);
-        SweepReport result = Sweeper.run(options, main.progress());
+        SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
+                .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
+                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).build();
+        SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {
             main.out.println("wrote " + report);

@@ -3,15 +3,13 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.ModelFiles;
+import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.Schedule;
 import org.odf2nna.method.SweepOptions;
 import org.odf2nna.tf.Distillation;
-import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Task;
-import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
 import picocli.CommandLine.Command;
@@ -64,9 +62,8 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         sweep.check();
-        DenseNetwork network = ModelFiles.read(model).network();
-        Task task = Task.givenOrInferred(data.task(), network);
-        double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task == Task.CLASSIFICATION ? 1.0 : 10.0;
+        Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
+        double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task.defaultMaxDrop();
         Schedule schedule = sweep.schedule();
         RetrainOptions retraining = retrain.required();
         PruningOptions pruningOptions = pruning.options();
@@ -75,10 +72,11 @@ final class SweepCommand implements Callable<Integer> {
             pruningOptions = PruningOptions.paper();
         }
         Path out = output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output;
-        SweepOptions options = new SweepOptions(model, data.data(eval, ColumnRequest.Target.REQUIRED),
-                retraining, sweep.epsilons, sweep.steps, maxDrop, out, report, sweep.chart(out),
-                sweep.compareScratch, data.task(), data.device(), pruningOptions, schedule);
-        SweepReport result = Sweeper.run(options, main.progress());
+        SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
+                .retrain(retraining).epsilons(sweep.epsilons).steps(sweep.steps).maxDrop(maxDrop).output(out)
+                .report(report).chart(sweep.chart(out)).compareScratch(sweep.compareScratch).task(data.task())
+                .device(data.device()).pruning(pruningOptions).schedule(schedule).build();
+        SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {
             main.out.println("wrote " + report);

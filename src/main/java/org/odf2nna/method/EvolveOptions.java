@@ -3,6 +3,7 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
+import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.metrics.Task;
 import org.odf2nna.prune.Compensation;
 
@@ -32,14 +33,6 @@ public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, L
         boolean selectFeatures, int population, Integer evaluations, double mutation, int fitnessEpochs, int threads,
         Path output, Path report, Task task, Device device, Compensation compensation, double ridge) {
 
-    /** Options with the default compensation (least squares). */
-    public EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, List<Integer> layers,
-            boolean selectFeatures, int population, Integer evaluations, double mutation, int fitnessEpochs,
-            int threads, Path output, Path report, Task task, Device device) {
-        this(model, eval, retrain, layers, selectFeatures, population, evaluations, mutation, fitnessEpochs, threads,
-                output, report, task, device, PruningOptions.DEFAULT.compensation(), PruningOptions.DEFAULT.ridge());
-    }
-
     public EvolveOptions {
         layers = List.copyOf(layers);
         if (retrain == null) {
@@ -54,6 +47,130 @@ public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, L
         java.util.Objects.requireNonNull(compensation, "compensation");
         if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
             org.odf2nna.prune.NormalEquations.checkRidge(ridge);
+        }
+    }
+
+    /**
+     * A builder with EvoPruneDeepTL's published search (all hidden layers, {@link GaSettings#DEFAULT_POPULATION}
+     * individuals, the default budget, {@link GaSettings#DEFAULT_MUTATION}), no fitness epochs, one thread per core,
+     * PruningOptions.DEFAULT's compensation and ridge, CPU.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds {@link EvolveOptions}; each setter returns the builder. The model, test rows, retraining and output have
+     * no default; {@link #build()} runs the record's checks.
+     */
+    public static final class Builder {
+        private Path model;
+        private EvalData eval;
+        private RetrainOptions retrain;
+        private List<Integer> layers = List.of();
+        private boolean selectFeatures;
+        private int population = GaSettings.DEFAULT_POPULATION;
+        private Integer evaluations;
+        private double mutation = GaSettings.DEFAULT_MUTATION;
+        private int fitnessEpochs;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private Path output;
+        private Path report;
+        private Task task;
+        private Device device = Device.CPU;
+        private Compensation compensation = PruningOptions.DEFAULT.compensation();
+        private double ridge = PruningOptions.DEFAULT.ridge();
+
+        private Builder() {
+        }
+
+        public Builder model(Path value) {
+            model = value;
+            return this;
+        }
+
+        public Builder eval(EvalData value) {
+            eval = value;
+            return this;
+        }
+
+        public Builder retrain(RetrainOptions value) {
+            retrain = value;
+            return this;
+        }
+
+        /** 1-based hidden layers to search (default: empty, all of them). */
+        public Builder layers(List<Integer> value) {
+            layers = value;
+            return this;
+        }
+
+        public Builder selectFeatures(boolean value) {
+            selectFeatures = value;
+            return this;
+        }
+
+        public Builder population(int value) {
+            population = value;
+            return this;
+        }
+
+        /** Fitness evaluations (default: null, the published budget). */
+        public Builder evaluations(Integer value) {
+            evaluations = value;
+            return this;
+        }
+
+        public Builder mutation(double value) {
+            mutation = value;
+            return this;
+        }
+
+        public Builder fitnessEpochs(int value) {
+            fitnessEpochs = value;
+            return this;
+        }
+
+        public Builder threads(int value) {
+            threads = value;
+            return this;
+        }
+
+        public Builder output(Path value) {
+            output = value;
+            return this;
+        }
+
+        public Builder report(Path value) {
+            report = value;
+            return this;
+        }
+
+        /** The task (default: null, inferred from the model). */
+        public Builder task(Task value) {
+            task = value;
+            return this;
+        }
+
+        public Builder device(Device value) {
+            device = value;
+            return this;
+        }
+
+        public Builder compensation(Compensation value) {
+            compensation = value;
+            return this;
+        }
+
+        /** Least squares' ridge (default: NaN, chosen by whether the result is retrained). */
+        public Builder ridge(double value) {
+            ridge = value;
+            return this;
+        }
+
+        public EvolveOptions build() {
+            return new EvolveOptions(model, eval, retrain, layers, selectFeatures, population, evaluations, mutation,
+                    fitnessEpochs, threads, output, report, task, device, compensation, ridge);
         }
     }
 }

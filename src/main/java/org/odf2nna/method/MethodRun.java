@@ -3,7 +3,6 @@ package org.odf2nna.method;
 import org.odf2nna.Progress;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
@@ -32,11 +31,12 @@ public final class MethodRun {
         RetrainOptions retrain = new RetrainOptions(training.train(), null, null, training.batchSize(),
                 options.retrainLearningRate(), training.seed(), training.validationFraction(),
                 org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(options.distillation());
-        double maxDrop = options.maxDrop() != null ? options.maxDrop()
-                : built.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
-        SweepOptions sweep = new SweepOptions(options.build().output(), options.test(), retrain, options.epsilons(),
-                options.steps(), maxDrop, options.output(), null, options.chart(), options.compareScratch(),
-                built.task(), options.device(), options.pruning(), options.schedule());
+        double maxDrop = options.maxDrop() != null ? options.maxDrop() : built.task().defaultMaxDrop();
+        SweepOptions sweep = SweepOptions.builder().model(options.build().output()).test(options.test())
+                .retrain(retrain).epsilons(options.epsilons()).steps(options.steps()).maxDrop(maxDrop)
+                .output(options.output()).chart(options.chart()).compareScratch(options.compareScratch())
+                .task(built.task()).device(options.device()).pruning(options.pruning()).schedule(options.schedule())
+                .build();
         SweepReport swept = Sweeper.run(sweep, progress);
         RunReport report = new RunReport(general, swept);
         if (options.report() != null) {

@@ -36,27 +36,97 @@ public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Doub
         java.util.Objects.requireNonNull(pruning, "pruning");
     }
 
-    /** Options with the default score and compensation. */
-    public ShrinkOptions(Path model, EvalData eval, EvalData score, List<Double> epsilons, List<Path> outputs,
-            Path report, Task task, Device device, RetrainOptions retrain, ModelFormat format) {
-        this(model, eval, score, epsilons, outputs, report, task, device, retrain, format, PruningOptions.DEFAULT);
+    /** A builder with no ε or output yet, scoring on the evaluation rows, PruningOptions.DEFAULT, ONNX, CPU. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** Options for a run writing ONNX, scoring on the evaluation rows. */
-    public ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
-            Task task, Device device, RetrainOptions retrain) {
-        this(model, eval, null, epsilons, outputs, report, task, device, retrain, ModelFormat.ONNX);
-    }
+    /**
+     * Builds {@link ShrinkOptions}; each setter returns the builder. The model, evaluation rows, epsilons and outputs
+     * have no default; {@link #build()} runs the record's checks.
+     */
+    public static final class Builder {
+        private Path model;
+        private EvalData eval;
+        private EvalData score;
+        private List<Double> epsilons = List.of();
+        private List<Path> outputs = List.of();
+        private Path report;
+        private Task task;
+        private Device device = Device.CPU;
+        private RetrainOptions retrain;
+        private ModelFormat format = ModelFormat.ONNX;
+        private PruningOptions pruning = PruningOptions.DEFAULT;
 
-    /** Options for a run without retraining, writing ONNX, scoring on the evaluation rows. */
-    public ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
-            Task task, Device device) {
-        this(model, eval, null, epsilons, outputs, report, task, device, null, ModelFormat.ONNX);
-    }
+        private Builder() {
+        }
 
-    /** Options for a run scoring on the evaluation rows. */
-    public ShrinkOptions(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
-            Task task, Device device, RetrainOptions retrain, ModelFormat format) {
-        this(model, eval, null, epsilons, outputs, report, task, device, retrain, format);
+        public Builder model(Path value) {
+            model = value;
+            return this;
+        }
+
+        public Builder eval(EvalData value) {
+            eval = value;
+            return this;
+        }
+
+        /** Rows to score on instead of the evaluation rows (default: null, the evaluation rows). */
+        public Builder score(EvalData value) {
+            score = value;
+            return this;
+        }
+
+        public Builder epsilons(List<Double> value) {
+            epsilons = value;
+            return this;
+        }
+
+        public Builder outputs(List<Path> value) {
+            outputs = value;
+            return this;
+        }
+
+        /** One ε and its output. */
+        public Builder epsilon(double value, Path output) {
+            return epsilons(List.of(value)).outputs(List.of(output));
+        }
+
+        public Builder report(Path value) {
+            report = value;
+            return this;
+        }
+
+        /** The task (default: null, inferred from the model). */
+        public Builder task(Task value) {
+            task = value;
+            return this;
+        }
+
+        public Builder device(Device value) {
+            device = value;
+            return this;
+        }
+
+        /** How to retrain (default: null, written as pruned). */
+        public Builder retrain(RetrainOptions value) {
+            retrain = value;
+            return this;
+        }
+
+        public Builder format(ModelFormat value) {
+            format = value;
+            return this;
+        }
+
+        public Builder pruning(PruningOptions value) {
+            pruning = value;
+            return this;
+        }
+
+        public ShrinkOptions build() {
+            return new ShrinkOptions(model, eval, score, epsilons, outputs, report, task, device, retrain, format,
+                    pruning);
+        }
     }
 }

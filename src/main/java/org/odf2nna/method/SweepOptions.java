@@ -29,27 +29,122 @@ public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, Li
         double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
         PruningOptions pruning, Schedule schedule) {
 
-    /** Options of the paper's ε schedule. */
-    public SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
-            double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
-            PruningOptions pruning) {
-        this(model, test, retrain, epsilons, steps, maxDrop, output, report, chart, compareScratch, task, device,
-                pruning, Schedule.EPSILON);
-    }
-
-    /** Options with the default score and compensation. */
-    public SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
-            double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device) {
-        this(model, test, retrain, epsilons, steps, maxDrop, output, report, chart, compareScratch, task, device,
-                PruningOptions.DEFAULT);
-    }
-
     public SweepOptions {
         java.util.Objects.requireNonNull(pruning, "pruning");
         java.util.Objects.requireNonNull(schedule, "schedule");
         epsilons = List.copyOf(epsilons);
         if (!(maxDrop >= 0) || Double.isInfinite(maxDrop)) {
             throw new IllegalArgumentException("max drop must be a number >= 0, got " + maxDrop);
+        }
+    }
+
+    /**
+     * A builder with the paper's ε schedule ({@link Schedule#EPSILON}, ε derived from the scores in
+     * {@link org.odf2nna.prune.EpsilonGrid#DEFAULT_STEPS} steps), PruningOptions.DEFAULT, no report, chart or scratch
+     * comparison, CPU.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds {@link SweepOptions}; each setter returns the builder. The model, test rows, retraining, max drop and
+     * output have no default; {@link #build()} runs the record's checks.
+     */
+    public static final class Builder {
+        private Path model;
+        private EvalData test;
+        private RetrainOptions retrain;
+        private List<Double> epsilons = List.of();
+        private int steps = org.odf2nna.prune.EpsilonGrid.DEFAULT_STEPS;
+        private double maxDrop = Double.NaN;
+        private Path output;
+        private Path report;
+        private Path chart;
+        private boolean compareScratch;
+        private Task task;
+        private Device device = Device.CPU;
+        private PruningOptions pruning = PruningOptions.DEFAULT;
+        private Schedule schedule = Schedule.EPSILON;
+
+        private Builder() {
+        }
+
+        public Builder model(Path value) {
+            model = value;
+            return this;
+        }
+
+        public Builder test(EvalData value) {
+            test = value;
+            return this;
+        }
+
+        public Builder retrain(RetrainOptions value) {
+            retrain = value;
+            return this;
+        }
+
+        /** Thresholds to try (default: none, derived from the spread of the unit scores). */
+        public Builder epsilons(List<Double> value) {
+            epsilons = value;
+            return this;
+        }
+
+        public Builder steps(int value) {
+            steps = value;
+            return this;
+        }
+
+        public Builder maxDrop(double value) {
+            maxDrop = value;
+            return this;
+        }
+
+        public Builder output(Path value) {
+            output = value;
+            return this;
+        }
+
+        public Builder report(Path value) {
+            report = value;
+            return this;
+        }
+
+        public Builder chart(Path value) {
+            chart = value;
+            return this;
+        }
+
+        public Builder compareScratch(boolean value) {
+            compareScratch = value;
+            return this;
+        }
+
+        /** The task (default: null, inferred from the model). */
+        public Builder task(Task value) {
+            task = value;
+            return this;
+        }
+
+        public Builder device(Device value) {
+            device = value;
+            return this;
+        }
+
+        public Builder pruning(PruningOptions value) {
+            pruning = value;
+            return this;
+        }
+
+        public Builder schedule(Schedule value) {
+            schedule = value;
+            return this;
+        }
+
+        public SweepOptions build() {
+            return new SweepOptions(model, test, retrain, epsilons, steps, maxDrop, output, report, chart,
+                    compareScratch, task, device, pruning, schedule);
         }
     }
 }

@@ -103,8 +103,9 @@ public final class Sweeper {
             for (int e = 0; e < epsilons.size(); e++) {
                 outputs.add(work.resolve("eps" + e + ".onnx"));
             }
-            ShrinkOptions shrink = new ShrinkOptions(options.model(), options.test(), trainRows, epsilons, outputs,
-                    null, task, options.device(), options.retrain(), ModelFormat.ONNX, options.pruning());
+            ShrinkOptions shrink = ShrinkOptions.builder().model(options.model()).eval(options.test()).score(trainRows)
+                    .epsilons(epsilons).outputs(outputs).task(task).device(options.device()).retrain(options.retrain())
+                    .pruning(options.pruning()).build();
             // Least squares fits on the training part only: the validation rows that choose stay unseen.
             Shrinker.Prepared prepared = new Shrinker.Prepared(scores, retrainer, retrainer.fittingRows(),
                     "the training part of " + options.retrain().train() + " (the validation rows held out)",

@@ -74,6 +74,14 @@ public enum Task {
         return outputs == 1 ? 2 : outputs;
     }
 
+    /**
+     * How much worse than the original a pruned model may be by default, in the unit the choice reads: 1 accuracy
+     * point for classification, 10 percent of the original's MSE for regression.
+     */
+    public double defaultMaxDrop() {
+        return this == CLASSIFICATION ? 1.0 : 10.0;
+    }
+
     public String displayName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.InputException;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
@@ -66,6 +70,27 @@ class Odf2nnaTest {
         DenseNetwork back = Odf2nna.load(small.onnx());
         assertEquals(small.network().architecture(), back.architecture());
         assertArrayEquals(after, Odf2nna.predict(back, rows), 1e-6f);
+    }
+
+    @Test
+    void rowsAreReadFromACsvFileThroughTheCsvReader(@TempDir Path dir) throws IOException {
+        DenseNetwork network = withDeadUnits(new Random(5));
+        Path labelled = dir.resolve("labelled.csv");
+        Files.writeString(labelled, "label,a,b,c,d,e\n2,1,2,3,4,5\n0,-1,0.5,0,0,1e-3\n");
+        Rows rows = Rows.read(labelled, network);
+        assertEquals(2, rows.count());
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, -1, 0.5f, 0, 0, 1e-3f}, rows.features());
+        assertArrayEquals(new float[] {2, 0}, rows.targets(), "the label column found by name, wherever it stands");
+        assertEquals(network.outputs(), Odf2nna.predict(network, rows).length / rows.count());
+
+        Path unlabelled = dir.resolve("unlabelled.csv");
+        Files.writeString(unlabelled, "a,b,c,d,e\n1,2,3,4,5\n");
+        assertEquals(null, Rows.read(unlabelled, network).targets());
+
+        Path narrow = dir.resolve("narrow.csv");
+        Files.writeString(narrow, "a,b,c\n1,2,3\n");
+        InputException e = assertThrows(InputException.class, () -> Rows.read(narrow, network));
+        assertTrue(e.getMessage().contains("narrow.csv"), e.getMessage());
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.network.InputPrefix;
@@ -79,8 +78,8 @@ class BackboneHeadTest {
         Path out = dir.resolve("shrunk.onnx");
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
         RetrainOptions retrain = new RetrainOptions(train, 2, null, 32, 0.001f, 3, 0.2, 0);
-        ShrinkReport report = Shrinker.run(new ShrinkOptions(model, eval, List.of(0.0), List.of(out), null, null,
-                Device.CPU, retrain), Progress.NONE);
+        ShrinkReport report = Shrinker.run(ShrinkOptions.builder().model(model).eval(eval).epsilon(0.0, out)
+                .retrain(retrain).build(), Progress.NONE);
         assertTrue(report.outcomes().get(0).network().parameters() < report.original().parameters(),
                 "the dead units of the head are removed");
         assertBackboneUntouched(OnnxModelFile.read(out));
@@ -91,8 +90,8 @@ class BackboneHeadTest {
         Path out = dir.resolve("evolved.onnx");
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
         RetrainOptions retrain = new RetrainOptions(train, 2, null, 32, 0.001f, 3, 0.2, 0);
-        EvolveReport report = Evolver.run(new EvolveOptions(model, eval, retrain, List.of(), false, 8, 40, 0.07, 0, 2,
-                out, null, null, Device.CPU), Progress.NONE);
+        EvolveReport report = Evolver.run(EvolveOptions.builder().model(model).eval(eval).retrain(retrain)
+                .population(8).evaluations(40).mutation(0.07).threads(2).output(out).build(), Progress.NONE);
         assertTrue(report.outcome().network().parameters() < report.original().parameters(),
                 "the dead units cost nothing to drop, and ties go to fewer units");
         assertNotNull(report.outcome().retrained());

@@ -72,8 +72,9 @@ class EvolverTest {
             int fitnessEpochs, Path report) {
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
         RetrainOptions retrain = new RetrainOptions(train, 3, null, 32, 0.002f, 5, 0.2, 0);
-        return new EvolveOptions(model, eval, retrain, List.of(), features, 10, BUDGET, 0.07, fitnessEpochs, threads,
-                out, report, null, Device.CPU);
+        return EvolveOptions.builder().model(model).eval(eval).retrain(retrain).selectFeatures(features).population(10)
+                .evaluations(BUDGET).mutation(0.07).fitnessEpochs(fitnessEpochs).threads(threads).output(out)
+                .report(report).build();
     }
 
     @Test
@@ -145,8 +146,9 @@ class EvolverTest {
         Path out = dir.resolve("tuned.onnx");
         EvalData eval = new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
         RetrainOptions retrain = new RetrainOptions(data[0], 1, null, 32, 0.002f, 5, 0.2, 0);
-        EvolveReport report = Evolver.run(new EvolveOptions(model, eval, retrain, List.of(2), false, 6, 12, 0.07, 1,
-                4, out, null, null, Device.CPU), Progress.NONE);
+        EvolveReport report = Evolver.run(EvolveOptions.builder().model(model).eval(eval).retrain(retrain)
+                .layers(List.of(2)).population(6).evaluations(12).mutation(0.07).fitnessEpochs(1).threads(4).output(out)
+                .build(), Progress.NONE);
         assertEquals(1, report.search().threads());
         assertEquals(1, report.search().fitnessEpochs());
         assertEquals(List.of(2), report.search().layers());
@@ -310,14 +312,16 @@ class EvolverTest {
         EvalData eval = new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
         RetrainOptions retrain = new RetrainOptions(data[0], 1, null, 32, 0.002f, 5, 0.2, 0);
         Path out = dir.resolve("x.onnx");
-        InputException e = assertThrows(InputException.class, () -> Evolver.run(new EvolveOptions(model, eval, retrain,
-                List.of(3), false, 6, 12, 0.07, 0, 1, out, null, null, Device.CPU), Progress.NONE));
+        EvolveOptions.Builder options = EvolveOptions.builder().model(model).eval(eval).retrain(retrain).population(6)
+                .evaluations(12).mutation(0.07).threads(1);
+        InputException e = assertThrows(InputException.class, () -> Evolver.run(options.layers(List.of(3)).output(out)
+                .build(), Progress.NONE));
         assertEquals(InputException.Kind.USAGE, e.kind());
         assertTrue(e.getMessage().contains("layers 3: the model has 2 hidden layers"), e.getMessage());
         assertTrue(e.message(setting -> "<" + setting + ">").contains("<LAYERS> 3:"), "names the setting");
         assertFalse(Files.exists(out));
-        InputException same = assertThrows(InputException.class, () -> Evolver.run(new EvolveOptions(model, eval,
-                retrain, List.of(), false, 6, 12, 0.07, 0, 1, model, null, null, Device.CPU), Progress.NONE));
+        InputException same = assertThrows(InputException.class, () -> Evolver.run(options.layers(List.of())
+                .output(model).build(), Progress.NONE));
         assertEquals(InputException.Kind.USAGE, same.kind(), "the output may not be the input");
     }
 

@@ -78,8 +78,8 @@ class LeastSquaresShrinkTest {
     void shrinkWritesTheRefitOnTheEvaluationRows() {
         Path out = dir.resolve("digits.onnx");
         EvalData eval = rows(DIGITS_TEST, ColumnRequest.Target.OPTIONAL);
-        ShrinkOptions options = new ShrinkOptions(DIGITS, eval, null, List.of(0.6), List.of(out), null, null,
-                Device.CPU, null, ModelFormat.ONNX, new PruningOptions(UnitScore.STD, Compensation.LSQ, 1e-6));
+        ShrinkOptions options = ShrinkOptions.builder().model(DIGITS).eval(eval).epsilon(0.6, out)
+                .pruning(new PruningOptions(UnitScore.STD, Compensation.LSQ, 1e-6)).build();
         ShrinkReport report = Shrinker.run(options, Progress.NONE);
 
         // the same refit, computed here from the chain input and plain-Java statistics
@@ -110,8 +110,8 @@ class LeastSquaresShrinkTest {
         Path train = Path.of("examples/iris/iris-train.csv");
         EvalData test = rows(Path.of("examples/iris/iris-test.csv"), ColumnRequest.Target.REQUIRED);
         RetrainOptions retrain = new RetrainOptions(train, 1, null, 16, 0.001f, 0, 0.25, 0);
-        SweepOptions options = new SweepOptions(IRIS, test, retrain, List.of(0.3, 1.0), 8, 1.0,
-                dir.resolve("chosen.onnx"), null, null, false, null, Device.CPU, PruningOptions.DEFAULT);
+        SweepOptions options = SweepOptions.builder().model(IRIS).test(test).retrain(retrain)
+                .epsilons(List.of(0.3, 1.0)).steps(8).maxDrop(1.0).output(dir.resolve("chosen.onnx")).build();
         SweepReport report = Sweeper.run(options, Progress.NONE);
         ShrinkReport table = report.table();
         assertEquals(table.retraining().trainRows(), table.compensation().fitRows(),

@@ -41,7 +41,7 @@ class ShrinkRetrainTest {
     static ShrinkOptions options(Path model, Path test, Path train, double epsilon, Path out, int epochs, long seed) {
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 256);
         RetrainOptions retrain = new RetrainOptions(train, epochs, null, 16, 0.005f, seed, 0.25, 0);
-        return new ShrinkOptions(model, eval, List.of(epsilon), List.of(out), null, null, Device.CPU, retrain);
+        return ShrinkOptions.builder().model(model).eval(eval).epsilon(epsilon, out).retrain(retrain).build();
     }
 
     @Test
@@ -113,8 +113,8 @@ class ShrinkRetrainTest {
         Path out = dir.resolve("plain.onnx");
         EvalData eval = new EvalData(Path.of("examples/iris/iris-test.csv"),
                 ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 256);
-        ShrinkReport report = Shrinker.run(new ShrinkOptions(IRIS, eval, List.of(0.3), List.of(out), null, null,
-                Device.CPU), Progress.NONE);
+        ShrinkReport report = Shrinker.run(ShrinkOptions.builder().model(IRIS).eval(eval).epsilon(0.3, out).build(),
+                Progress.NONE);
         assertNull(report.retraining());
         assertNull(report.outcomes().get(0).retrained());
         assertNull(report.outcomes().get(0).training());

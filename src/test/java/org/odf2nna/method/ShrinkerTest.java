@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
@@ -296,7 +295,7 @@ class ShrinkerTest {
 
     private ShrinkOptions options(Path model, Path csv, List<Double> eps, List<Path> outputs, Path report) {
         EvalData data = new EvalData(csv, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 32);
-        return new ShrinkOptions(model, data, eps, outputs, report, null, Device.CPU);
+        return ShrinkOptions.builder().model(model).eval(data).epsilons(eps).outputs(outputs).report(report).build();
     }
 
     private static float[] ort(ModelProto model, float[] rows) {

@@ -29,12 +29,12 @@ import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.ScanResult;
+import org.odf2nna.method.Schedule;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.Activation;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.prune.EpsilonGrid;
@@ -255,10 +255,11 @@ public final class Reproducer {
                 RetrainOptions retrain = new RetrainOptions(train, null, e.originalEpochs(), e.batchSize(),
                         Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
                         org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
-                double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
-                SweepOptions s = new SweepOptions(options.shared().resolve(e.model()), testRows, retrain, e.epsilons(),
-                        e.steps(), maxDrop, work.resolve("chosen.onnx"), null, null, true, e.task(), Device.CPU,
-                        PruningOptions.paper());
+                double maxDrop = e.task().defaultMaxDrop();
+                SweepOptions s = SweepOptions.builder().model(options.shared().resolve(e.model())).test(testRows)
+                        .retrain(retrain).epsilons(e.epsilons()).steps(e.steps()).maxDrop(maxDrop)
+                        .output(work.resolve("chosen.onnx")).compareScratch(true).task(e.task())
+                        .pruning(PruningOptions.paper()).schedule(Schedule.EPSILON).build();
                 sweep = Sweeper.run(s, progress);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -356,10 +357,10 @@ public final class Reproducer {
         RetrainOptions retrain = new RetrainOptions(train, null, originalEpochs, e.batchSize(),
                 Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
                 org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(org.odf2nna.tf.Distillation.DEFAULT);
-        double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
-        SweepOptions s = new SweepOptions(model, testRows, retrain, List.of(), e.steps(), maxDrop,
-                work.resolve("defaults.onnx"), null, null, false, e.task(), Device.CPU, PruningOptions.DEFAULT,
-                org.odf2nna.method.Schedule.PROGRESSIVE);
+        double maxDrop = e.task().defaultMaxDrop();
+        SweepOptions s = SweepOptions.builder().model(model).test(testRows).retrain(retrain).steps(e.steps())
+                .maxDrop(maxDrop).output(work.resolve("defaults.onnx")).task(e.task()).schedule(Schedule.PROGRESSIVE)
+                .build();
         SweepReport sweep = Sweeper.run(s, progress);
         double seconds = (System.nanoTime() - start) / 1e9;
         ShrinkReport table = sweep.table();
@@ -405,9 +406,10 @@ public final class Reproducer {
         }
         RetrainOptions retrain = new RetrainOptions(train, null, null, e.batchSize(), Experiment.RETRAIN_LEARNING_RATE,
                 options.seed(), Experiment.VALIDATION_SHARE, org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
-        double maxDrop = e.task() == Task.CLASSIFICATION ? 1.0 : 10.0;
-        SweepOptions sweep = new SweepOptions(general, testRows, retrain, new ArrayList<>(grid), e.steps(), maxDrop,
-                work.resolve("chosen-wider.onnx"), null, null, true, e.task(), Device.CPU, PruningOptions.paper());
+        double maxDrop = e.task().defaultMaxDrop();
+        SweepOptions sweep = SweepOptions.builder().model(general).test(testRows).retrain(retrain)
+                .epsilons(new ArrayList<>(grid)).steps(e.steps()).maxDrop(maxDrop).output(work.resolve("chosen-wider.onnx"))
+                .compareScratch(true).task(e.task()).pruning(PruningOptions.paper()).schedule(Schedule.EPSILON).build();
         notes.add(String.format(Locale.ROOT, "The default ε grid held %s only: %d of the %d hidden units (%.1f%%) are "
                 + "exactly constant on the training rows, and every one of its %d steps fell among them. The rows "
                 + "below are ε = 0 and %d thresholds derived the same way from the standard deviations of the "
