@@ -71,13 +71,13 @@ final class BuildCommand implements Callable<Integer> {
             DataOptions data) {
         build.check();
         training.check();
-        if (data.batchSize <= 0) {
-            throw org.odf2nna.InputException.usage("--inference-batch must be a positive number, got " + data.batchSize);
+        if (data.inferenceBatch <= 0) {
+            throw org.odf2nna.InputException.usage("--inference-batch must be a positive number, got " + data.inferenceBatch);
         }
         RetrainOptions settings = new RetrainOptions(train, build.epochs, null, training.batchSize,
                 training.buildLearningRate(), training.seed, training.validationSplit, build.patience());
         return new BuildOptions(train, data.label, data.task(), build.layers, build.params, build.units,
-                build.activation(), settings, data.batchSize, output);
+                build.activation(), settings, data.inferenceBatch, output);
     }
 
     static Path defaultOutput(Path input, String suffix) {

@@ -25,7 +25,7 @@ final class DataOptions {
 
     @Option(names = "--inference-batch", paramLabel = "N", defaultValue = "1024",
             description = "Rows per ONNX Runtime call when scoring and evaluating (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    int inferenceBatch;
 
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
             description = "cpu or cuda: where ONNX Runtime scores and evaluates and TensorFlow retrains (cuda needs "
@@ -43,9 +43,9 @@ final class DataOptions {
 
     /** The rows of {@code csv}; the feature count is filled in from the model later. */
     EvalData data(Path csv, ColumnRequest.Target target) {
-        if (batchSize <= 0) {
-            throw InputException.usage("--inference-batch must be a positive number, got " + batchSize);
+        if (inferenceBatch <= 0) {
+            throw InputException.usage("--inference-batch must be a positive number, got " + inferenceBatch);
         }
-        return new EvalData(csv, ColumnRequest.of(-1, label, target), batchSize);
+        return new EvalData(csv, ColumnRequest.of(-1, label, target), inferenceBatch);
     }
 }

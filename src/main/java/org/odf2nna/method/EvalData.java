@@ -12,20 +12,20 @@ import org.odf2nna.onnx.OnnxDenseModel;
  *
  * @param file      the CSV (optionally gzip-compressed)
  * @param columns   feature count, target column and whether a target must be there
- * @param batchSize rows per runtime call
+ * @param inferenceBatch rows per runtime call
  */
-public record EvalData(Path file, ColumnRequest columns, int batchSize) {
+public record EvalData(Path file, ColumnRequest columns, int inferenceBatch) {
 
     public EvalData {
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        if (inferenceBatch <= 0) {
+            throw new IllegalArgumentException("inference batch must be positive, got " + inferenceBatch);
         }
     }
 
     /** The same rows, read for a model that takes {@code features} values per row (-1: unknown). */
     public EvalData withFeatures(int features) {
         ColumnRequest c = columns;
-        return new EvalData(file, new ColumnRequest(features, c.label(), c.target(), c.featureNames()), batchSize);
+        return new EvalData(file, new ColumnRequest(features, c.label(), c.target(), c.featureNames()), inferenceBatch);
     }
 
     /**
@@ -44,12 +44,12 @@ public record EvalData(Path file, ColumnRequest columns, int batchSize) {
                 && !names.contains(target) && CsvReader.readHeader(file).contains(target)) {
             label = target;
         }
-        return new EvalData(file, new ColumnRequest(names.size(), label, columns.target(), names), batchSize);
+        return new EvalData(file, new ColumnRequest(names.size(), label, columns.target(), names), inferenceBatch);
     }
 
     /** The same rows, reading the named feature columns. */
     public EvalData withFeatureNames(List<String> names) {
-        return new EvalData(file, columns.withFeatureNames(names), batchSize);
+        return new EvalData(file, columns.withFeatureNames(names), inferenceBatch);
     }
 
     /** Whether the file has a target column under these column rules (reads the header only). */

@@ -77,7 +77,7 @@ public final class Evolver {
         Shrinker.checkReadCorrectly(model, scan.sample());
 
         EvalData trainRows = new EvalData(train, ColumnRequest.of(-1, eval.columns().label(),
-                ColumnRequest.Target.REQUIRED), eval.batchSize()).forModel(model);
+                ColumnRequest.Target.REQUIRED), eval.inferenceBatch()).forModel(model);
         List<String> columnNames;
         String targetName;
         try (CsvReader header = trainRows.open()) {

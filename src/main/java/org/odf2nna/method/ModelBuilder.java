@@ -101,7 +101,7 @@ public final class ModelBuilder {
         metadata.put("odf2nna.training.batch_size", Integer.toString(training.batchSize()));
         metadata.put("odf2nna.training.learning_rate", Float.toString(training.learningRate()));
         metadata.put("odf2nna.training.seed", Long.toString(training.seed()));
-        metadata.put("odf2nna.training.validation_split", Double.toString(training.validationFraction()));
+        metadata.put("odf2nna.training.validation_split", Double.toString(training.validationShare()));
         metadata.put("odf2nna.training.data", options.train().getFileName().toString());
         metadata.put("odf2nna.general_model", sizing(size, network));
         metadata.put("odf2nna.task", task.displayName());

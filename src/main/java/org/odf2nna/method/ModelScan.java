@@ -66,7 +66,7 @@ public final class ModelScan {
                         reader.targetName());
             }
             Batch batch;
-            while ((batch = reader.next(data.batchSize())) != null) {
+            while ((batch = reader.next(data.inferenceBatch())) != null) {
                 pass.add(batch, data);
                 progress.update("scoring", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");
             }
@@ -205,7 +205,7 @@ public final class ModelScan {
                     device, model.source()) : null;
                  CsvReader reader = data.open()) {
                 Batch batch;
-                while ((batch = reader.next(data.batchSize())) != null) {
+                while ((batch = reader.next(data.inferenceBatch())) != null) {
                     float[] x = batch.features();
                     if (prefixed) {
                         x = runner.run(x, batch.rows(), batch.width(), wanted).get(model.chainInputName());
@@ -234,7 +234,7 @@ public final class ModelScan {
             Evaluator evaluator = new Evaluator(task, network.outputs(), network.head(), data.file(), reader.targetName());
             Batch batch;
             List<String> outputs = List.of(outputName);
-            while ((batch = reader.next(data.batchSize())) != null) {
+            while ((batch = reader.next(data.inferenceBatch())) != null) {
                 float[] values = runner.run(batch.features(), batch.rows(), batch.width(), outputs).get(outputName);
                 evaluator.add(values, batch.rows(), batch.targets(), batch.lines());
                 progress.update("evaluating", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");

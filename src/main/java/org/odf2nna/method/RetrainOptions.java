@@ -12,14 +12,14 @@ import org.odf2nna.tf.Distillation;
  * @param batchSize          rows per Adam step
  * @param learningRate       Adam's learning rate
  * @param seed               seeds the validation split and the shuffling
- * @param validationFraction share of the training rows held out to choose the best epoch and stop early
+ * @param validationShare share of the training rows held out to choose the best epoch and stop early
  * @param patience           epochs without improvement before stopping (0: never stop early)
  * @param validation         labelled rows to validate on instead of a held-out share of {@code train} (then every
  *                           training row is trained on), or null
  * @param distillation       how much the original network's outputs guide retraining besides the targets
  */
 public record RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize,
-        float learningRate, long seed, double validationFraction, int patience, Path validation,
+        float learningRate, long seed, double validationShare, int patience, Path validation,
         Distillation distillation) {
 
     /** Share of the original epochs the paper retrains for (it reports 10–15%). */
@@ -31,35 +31,35 @@ public record RetrainOptions(Path train, Integer retrainEpochs, Integer original
 
     public RetrainOptions {
         java.util.Objects.requireNonNull(distillation, "distillation");
-        if (!(validationFraction > 0 && validationFraction < 1)) {
+        if (!(validationShare > 0 && validationShare < 1)) {
             throw new IllegalArgumentException("the validation fraction must be between 0 and 1, got "
-                    + validationFraction);
+                    + validationShare);
         }
     }
 
     /** Options that retrain on the targets alone (the paper's retraining). */
     public RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize, float learningRate,
-            long seed, double validationFraction, int patience, Path validation) {
-        this(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed, validationFraction, patience,
+            long seed, double validationShare, int patience, Path validation) {
+        this(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed, validationShare, patience,
                 validation, Distillation.NONE);
     }
 
     /** The same options with another distillation. */
     public RetrainOptions withDistillation(Distillation newDistillation) {
         return new RetrainOptions(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed,
-                validationFraction, patience, validation, newDistillation);
+                validationShare, patience, validation, newDistillation);
     }
 
     /** The same options with another number of epochs. */
     public RetrainOptions withRetrainEpochs(Integer epochs) {
-        return new RetrainOptions(train, epochs, originalEpochs, batchSize, learningRate, seed, validationFraction,
+        return new RetrainOptions(train, epochs, originalEpochs, batchSize, learningRate, seed, validationShare,
                 patience, validation, distillation);
     }
 
     /** Options that hold out a share of the training rows for validation. */
     public RetrainOptions(Path train, Integer retrainEpochs, Integer originalEpochs, int batchSize, float learningRate,
-            long seed, double validationFraction, int patience) {
-        this(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed, validationFraction, patience, null);
+            long seed, double validationShare, int patience) {
+        this(train, retrainEpochs, originalEpochs, batchSize, learningRate, seed, validationShare, patience, null);
     }
 
     /** The epochs to run and a sentence saying where the number came from. */

@@ -82,7 +82,7 @@ final class Retrainer {
         if (retrain.validation() == null) {
             return split(all, retrain);
         }
-        EvalData rows = new EvalData(retrain.validation(), like.columns(), like.batchSize()).forModel(model);
+        EvalData rows = new EvalData(retrain.validation(), like.columns(), like.inferenceBatch()).forModel(model);
         TrainingData validation = TrainingRows.load(model, rows, task, device, progress);
         if (validation.rows() == 0) {
             throw new InputException(retrain.validation(), null, "has no data rows to validate on");
@@ -106,7 +106,7 @@ final class Retrainer {
             throw new InputException(retrain.train(), null, "has " + all.rows() + " row; training needs at least 2 "
                     + "(some are held out for validation)");
         }
-        return all.split(retrain.validationFraction(), retrain.seed());
+        return all.split(retrain.validationShare(), retrain.seed());
     }
 
     /**

@@ -121,7 +121,7 @@ public final class Shrinker {
             ColumnRequest.Target target = options.retrain().distillation().usesTeacher()
                     ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
             EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
-                    options.eval().columns().label(), target), eval.batchSize()).forModel(model);
+                    options.eval().columns().label(), target), eval.inferenceBatch()).forModel(model);
             retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
         }
         // Least squares fits on the rows retraining trains on when there are any (so the evaluation rows judge a

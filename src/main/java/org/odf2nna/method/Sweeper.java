@@ -67,7 +67,7 @@ public final class Sweeper {
         ColumnRequest.Target target = options.retrain().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
                 : ColumnRequest.Target.REQUIRED;
         EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
-                options.test().columns().label(), target), options.test().batchSize()).forModel(model);
+                options.test().columns().label(), target), options.test().inferenceBatch()).forModel(model);
 
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
         ScanResult scores = ModelScan.scan(model, trainRows, null, options.device(), progress);

@@ -47,7 +47,7 @@ public final class TrainingRows {
             names = reader.featureNames();
             target = reader.targetName();
             Batch batch;
-            while ((batch = reader.next(data.batchSize())) != null) {
+            while ((batch = reader.next(data.inferenceBatch())) != null) {
                 inputChunks.add(java.util.Arrays.copyOf(batch.features(), batch.rows() * width));
                 float[] y = new float[batch.rows()];
                 for (int r = 0; r < batch.rows(); r++) {
@@ -110,7 +110,7 @@ public final class TrainingRows {
                 throw new InputException(data.file(), "line 1", "has no target column to train on");
             }
             Batch batch;
-            while ((batch = reader.next(data.batchSize())) != null) {
+            while ((batch = reader.next(data.inferenceBatch())) != null) {
                 float[] x = batch.features();
                 if (prefixed) {
                     Map<String, float[]> out = runner.run(batch.features(), batch.rows(), batch.width(),
