@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--inference-batch", paramLabel = "N", defaultValue = "1024",
             description = "Rows per ONNX Runtime call when scoring (default: ${DEFAULT-VALUE}, as shrink's "
                     + "--inference-batch).")
-    int batch;
+    int inferenceBatch;
 
     @Option(names = "--alg3-units", paramLabel = "K|all", defaultValue = "8",
             description = "Units per hidden layer to time Algorithm 3 on (one subgraph session per unit); the total "
@@ -101,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
             description = "Retraining batch size (default: ${DEFAULT-VALUE}, shrink's default).")
-    int trainBatch;
+    int batchSize;
 
     @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1",
             description = "Thread counts to retrain at, TensorFlow and PyTorch alike, e.g. 1,2 (default: "
@@ -145,9 +145,9 @@ final class BenchCommand implements Callable<Integer> {
             throw InputException.usage(e.getMessage());
         }
         positive("--repeats", repeats);
-        positive("--inference-batch", batch);
+        positive("--inference-batch", inferenceBatch);
         positive("--epochs", epochs);
-        positive("--batch-size", trainBatch);
+        positive("--batch-size", batchSize);
         positive("--latency-rows", latencyRows);
         for (int t : threads) {
             positive("--threads", t);
@@ -184,8 +184,8 @@ final class BenchCommand implements Callable<Integer> {
         int alg3 = parseAlg3(alg3Units);
         Path script = locate("scripts/bench_retrain_torch.py");
         String py = noTorch || script == null ? null : python;
-        BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, batch, alg3,
-                epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, trainBatch,
+        BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
+                epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, batchSize,
                 new ArrayList<>(threads), py, script, sizes, childHeap, dev, work);
         // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
         // stopped keeps what it had.

@@ -62,11 +62,11 @@ public final class Bench {
             String before = Machine.loadAverage();
             long start = System.nanoTime();
             BenchReport.Section section = switch (name) {
-                case "scoring" -> ScoringBench.run(model(o), o.inputs().data(), o.rows(), o.batch(), o.repeats(),
+                case "scoring" -> ScoringBench.run(model(o), o.inputs().data(), o.rows(), o.inferenceBatch(), o.repeats(),
                         o.alg3PerLayer(), o.device());
-                case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), o.rows(), o.batch(), o.repeats(),
+                case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), o.rows(), o.inferenceBatch(), o.repeats(),
                         o.childHeap(), o.work().resolve("memory"));
-                case "retrain" -> RetrainBench.run(o.inputs().retrain(), o.trainRows(), o.epochs(), o.trainBatch(),
+                case "retrain" -> RetrainBench.run(o.inputs().retrain(), o.trainRows(), o.epochs(), o.batchSize(),
                         o.repeats(), o.threads(), o.python(), o.torchScript(), o.work());
                 case "inference" -> InferenceBench.run(model(o), o.inputs().data(), o.rows(), o.repeats(), o.epsilon(),
                         o.reduction(), o.latencyRows(), o.device());

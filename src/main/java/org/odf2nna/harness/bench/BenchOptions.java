@@ -10,22 +10,22 @@ import org.odf2nna.Device;
  * @param benchmarks    names among {@link Bench#NAMES}, in order
  * @param rows          rows for scoring and inference, and the smaller memory size (≤ 0: the file's rows)
  * @param repeats       measured repeats of each figure
- * @param batch         rows per ONNX Runtime call when scoring
+ * @param inferenceBatch rows per ONNX Runtime call when scoring
  * @param alg3PerLayer  units per layer timed for Algorithm 3 (-1 all, 0 skip)
  * @param epsilon       ε for the shrunk model (NaN: the one closest to {@code reduction})
  * @param reduction     wanted parameter reduction of the shrunk model (0.6)
  * @param latencyRows   single-row runs per repeat for the batch-1 latency
  * @param epochs        epochs per retraining run
  * @param trainRows     training rows at most (≤ 0: all)
- * @param trainBatch    retraining batch size
+ * @param batchSize     retraining batch size
  * @param threads       thread counts to retrain at
  * @param python        the Python with torch, or null to skip PyTorch
  * @param csvSizesMb    CSV benchmark file sizes
  * @param childHeap     -Xmx of the memory benchmark's child JVMs
  * @param work          where generated files, problems and child logs go
  */
-public record BenchOptions(List<String> benchmarks, BenchInputs inputs, int rows, int repeats, int batch,
-        int alg3PerLayer, double epsilon, double reduction, int latencyRows, int epochs, int trainRows, int trainBatch,
+public record BenchOptions(List<String> benchmarks, BenchInputs inputs, int rows, int repeats, int inferenceBatch,
+        int alg3PerLayer, double epsilon, double reduction, int latencyRows, int epochs, int trainRows, int batchSize,
         List<Integer> threads, String python, Path torchScript, List<Double> csvSizesMb, String childHeap,
         Device device, Path work) {
 }
