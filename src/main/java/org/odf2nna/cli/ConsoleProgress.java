@@ -24,13 +24,40 @@ final class ConsoleProgress implements Progress {
     private long lastDraw;
     private final Set<String> notes = new HashSet<>();
 
+    // The last figures given, redrawn each second: a phase that reports only its start (a least-squares refit,
+    // unit costs) is still shown with its elapsed time instead of leaving the screen silent for a minute.
+    private long lastDone;
+    private long lastTotal = -1;
+    private String lastDetail;
+
     ConsoleProgress(PrintStream err, boolean terminal) {
         this.err = err;
         this.terminal = terminal;
+        Thread ticker = new Thread(this::tickForever, "odf2nna-progress");
+        ticker.setDaemon(true);
+        ticker.start();
+    }
+
+    private void tickForever() {
+        try {
+            while (true) {
+                Thread.sleep(1000);
+                synchronized (this) {
+                    if (phase != null) {
+                        update(phase, lastDone, lastTotal, lastDetail);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
     public synchronized void update(String newPhase, long done, long total, String detail) {
+        lastDone = done;
+        lastTotal = total;
+        lastDetail = detail;
         long now = System.nanoTime();
         if (!newPhase.equals(phase)) {
             phase = newPhase;

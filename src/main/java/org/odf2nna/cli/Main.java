@@ -128,8 +128,17 @@ public final class Main implements Runnable {
         return message == null ? "" : message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 
-    Progress progress() {
-        return quiet ? Progress.NONE : new ConsoleProgress(err, System.console() != null);
+    private ConsoleProgress console;
+
+    /** The one progress display of this run (none with --quiet). */
+    synchronized Progress progress() {
+        if (quiet) {
+            return Progress.NONE;
+        }
+        if (console == null) {
+            console = new ConsoleProgress(err, System.console() != null);
+        }
+        return console;
     }
 
     static String version() {

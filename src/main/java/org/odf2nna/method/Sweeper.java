@@ -205,7 +205,8 @@ public final class Sweeper {
         String grid = String.format(Locale.ROOT, "progressive: each round removes %s%% of the current parameters "
                 + "(units ranked by the error the least-squares refit cannot make up for, per parameter saved), "
                 + "refits the next layers, retrains; after a round that does not hold, the next starts from the last "
-                + "that did with half the share; %d failures in a row stop it", ReportFormat.number(
+                + "that did with half the share; %d failures in a row stop it, as do a round that would remove what a failed "
+                + "one removed from the same start, and a network with nothing left to remove", ReportFormat.number(
                         100 * options.schedule().share()), Schedule.FAILURES_TO_STOP);
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
