@@ -113,7 +113,8 @@ final class ProgressivePruning {
             // The epoch kept is the best on the validation rows (the pruned weights compete as epoch 0). Measured on the
             // reference models, this chose larger reductions that held on their test halves; keeping the last epoch,
             // or watching the epochs on held-out training rows, chose smaller ones, and the latter no safer.
-            Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label, progress);
+            Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label + " (" + compensated.architecture()
+                    + ")", progress);
             DenseNetwork network = retrained.network();
             TrainingSummary training = retrained.summary().withChange(roundRetrainer.changeFrom(reference, network));
             LossBound bound = roundRetrainer.bound(reference, network, tolerance);
