@@ -113,8 +113,10 @@ public record Rows(float[] features, int width, float[] targets) {
                     + ") changes the values, so a CSV's columns are not its dense chain's inputs");
         }
         int width = network.inputs();
-        float[] features = new float[width * 1024];
-        float[] targets = null;
+        int capacity = 1024;
+        float[] features = new float[width * capacity];
+        float[] targets = new float[capacity];
+        boolean labelled = false;
         int count = 0;
         try (CsvReader reader = CsvReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
             Batch batch;
@@ -123,15 +125,14 @@ public record Rows(float[] features, int width, float[] targets) {
                     throw new InputException(csv, "line " + batch.lines()[batch.rows() - 1], "more rows than fit in "
                             + "one array (" + MAX_VALUES + " values); give fewer rows");
                 }
-                if ((count + batch.rows()) * width > features.length) {
-                    features = Arrays.copyOf(features, (int) Math.min(MAX_VALUES,
-                            Math.max(2L * features.length, (long) (count + batch.rows()) * width)));
+                if (count + batch.rows() > capacity) {
+                    capacity = (int) Math.min(MAX_VALUES / width, Math.max(2L * capacity, count + batch.rows()));
+                    features = Arrays.copyOf(features, capacity * width);
+                    targets = Arrays.copyOf(targets, capacity);
                 }
                 System.arraycopy(batch.features(), 0, features, count * width, batch.rows() * width);
                 if (batch.hasTargets()) {
-                    if (targets == null || targets.length < features.length / width) {
-                        targets = Arrays.copyOf(targets == null ? new float[0] : targets, features.length / width);
-                    }
+                    labelled = true;
                     for (int r = 0; r < batch.rows(); r++) {
                         targets[count + r] = (float) batch.targets()[r];
                     }
@@ -142,8 +143,7 @@ public record Rows(float[] features, int width, float[] targets) {
                 throw reader.noDataRows();
             }
         }
-        return new Rows(Arrays.copyOf(features, count * width), width,
-                targets == null ? null : Arrays.copyOf(targets, count));
+        return new Rows(Arrays.copyOf(features, count * width), width, labelled ? Arrays.copyOf(targets, count) : null);
     }
 
     /** The same rows with targets. */

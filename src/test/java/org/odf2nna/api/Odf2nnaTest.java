@@ -87,6 +87,19 @@ class Odf2nnaTest {
         Files.writeString(unlabelled, "a,b,c,d,e\n1,2,3,4,5\n");
         assertEquals(null, Rows.read(unlabelled, network).targets());
 
+        // More rows than the first allocation: they grow together, in order.
+        StringBuilder many = new StringBuilder("a,b,c,d,e,target\n");
+        for (int r = 0; r < 5000; r++) {
+            many.append(r).append(",0,0,0,").append(-r).append(',').append(r % 3).append('\n');
+        }
+        Path large = dir.resolve("large.csv");
+        Files.writeString(large, many);
+        Rows big = Rows.read(large, network);
+        assertEquals(5000, big.count());
+        assertEquals(4999f, big.features()[4999 * 5]);
+        assertEquals(-4999f, big.features()[4999 * 5 + 4]);
+        assertEquals(4999 % 3, big.targets()[4999]);
+
         Path narrow = dir.resolve("narrow.csv");
         Files.writeString(narrow, "a,b,c\n1,2,3\n");
         InputException e = assertThrows(InputException.class, () -> Rows.read(narrow, network));
