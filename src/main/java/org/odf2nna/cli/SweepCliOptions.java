@@ -51,6 +51,14 @@ final class SweepCliOptions {
                     + "it reads with a Gather node), where the dense chain reads the model's input directly.")
     boolean keepInputs;
 
+    @Option(names = "--strict",
+            description = "Progressive schedule: the validation rows only confirm. Each round's retraining epoch is "
+                    + "picked, and the search guided, on training rows; the rounds are then checked once on the "
+                    + "validation rows from the largest, and the last before the first that does not hold is chosen, "
+                    + "so that the 95%% bound holds for the whole run, not per round. Smaller reductions than the "
+                    + "default, whose validation rows also pick epochs and steer the search (docs/COMPARISON.md).")
+    boolean strict;
+
     @Option(names = "--paper",
             description = "The paper's own rule: the ε schedule, unit std, mean folding, retraining on the targets "
                     + "alone, and its choice (validation metric within --max-drop and at most --max-drop%% of the "
@@ -68,8 +76,8 @@ final class SweepCliOptions {
     /** The schedule asked for. */
     Schedule schedule() {
         if (paper) {
-            if (schedule != null || share != null) {
-                throw InputException.usage("--paper is the ε schedule: leave out --schedule and --share");
+            if (schedule != null || share != null || strict) {
+                throw InputException.usage("--paper is the ε schedule: leave out --schedule, --share and --strict");
             }
             return Schedule.EPSILON;
         }
@@ -89,6 +97,9 @@ final class SweepCliOptions {
         if (kind == Schedule.Kind.EPSILON && share != null) {
             throw InputException.usage("--share applies to the progressive schedule only");
         }
+        if (kind == Schedule.Kind.EPSILON && strict) {
+            throw InputException.usage("--strict applies to the progressive schedule only");
+        }
         if (kind == Schedule.Kind.PROGRESSIVE && !epsilons.isEmpty()) {
             throw InputException.usage("--epsilon applies to the epsilon schedule, not --schedule progressive");
         }
@@ -104,7 +115,7 @@ final class SweepCliOptions {
             }
         }
         return new Schedule(kind, share != null ? share : Schedule.DEFAULT_SHARE, Schedule.DEFAULT_MAX_ROUNDS,
-                !keepInputs, ranking);
+                !keepInputs, ranking, strict);
     }
 
     /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */

@@ -41,7 +41,8 @@ public final class InMemoryPruning {
     }
 
     /**
-     * Every round, and the smallest network whose bound holds.
+     * Every round, and the one chosen ({@link ProgressivePruning#choose}): the smallest whose bound holds, or under
+     * {@link Schedule#strict} the last before the first that does not.
      *
      * @param chosen index into {@code rounds}, or -1 when no round kept the promise
      */
@@ -81,14 +82,11 @@ public final class InMemoryPruning {
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, schedule, maxDrop / 100,
                 ridge, schedule.inputs(), progress);
         List<Round> result = new ArrayList<>();
-        int chosen = -1;
         for (ProgressivePruning.Round r : rounds) {
             result.add(new Round(r.index(), r.network(), r.inputs(), r.bound(), r.training()));
-            if (r.bound().holds() && (chosen < 0
-                    || r.network().parameterCount() < result.get(chosen).network().parameterCount())) {
-                chosen = result.size() - 1;
-            }
         }
+        Integer choice = ProgressivePruning.choose(rounds);
+        int chosen = choice == null ? -1 : choice;
         return new Result(result, chosen);
     }
 

@@ -53,10 +53,36 @@ final class ProgressivePruning {
      * @param network     the retrained network (PR)
      * @param inputs      the original's inputs {@code network} reads, ascending
      * @param training    how retraining went
+     * @param continued   whether the search went on from this round: its bound held, or under
+     *                    {@link Schedule#strict} it changed at most the tolerance's share on the watched training rows
      * @param bound       the loss bound on the validation rows
      */
     record Round(int index, DenseNetwork start, DenseNetwork compensated, DenseNetwork network, int[] inputs,
-            TrainingSummary training, LossBound bound) {
+            TrainingSummary training, boolean continued, LossBound bound) {
+    }
+
+    /** Training rows a strict schedule picks epochs and guides the search on, at most. */
+    static final int WATCHED_TRAINING_ROWS = 5_000;
+
+    /**
+     * The chosen round, or null. The rounds the search went on from form a chain of ever smaller networks; it is
+     * walked from the largest, stopping at the first whose bound does not hold. Under {@link Schedule#strict} the
+     * chain was fixed without looking at the validation rows, so the walk keeps the bound's 95% for the whole run
+     * (fixed-sequence testing); by default every round in it held, and the walk ends at the smallest.
+     */
+    static Integer choose(List<Round> rounds) {
+        Integer chosen = null;
+        for (int i = 0; i < rounds.size(); i++) {
+            Round r = rounds.get(i);
+            if (!r.continued()) {
+                continue;
+            }
+            if (!r.bound().holds()) {
+                break;
+            }
+            chosen = i;
+        }
+        return chosen;
     }
 
     /**
@@ -66,6 +92,9 @@ final class ProgressivePruning {
     static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
             double ridge, boolean inputs, Progress progress) {
         List<Round> rounds = new ArrayList<>();
+        if (schedule.strict()) {
+            retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
+        }
         Retrainer.Reference reference = retrainer.reference(original);
         DenseNetwork current = original;
         Retrainer currentRetrainer = retrainer;
@@ -118,15 +147,19 @@ final class ProgressivePruning {
             DenseNetwork network = retrained.network();
             TrainingSummary training = retrained.summary().withChange(roundRetrainer.changeFrom(reference, network));
             LossBound bound = roundRetrainer.bound(reference, network, tolerance);
-            if (bound.smallSet() && !Double.isNaN(training.changeFromOriginal())) {
+            if (!Double.isNaN(training.changeFromOriginal())) {
                 bound = bound.guardedBy(training.changeFromOriginal());
             }
+            // Strict: the search must not look at the validation rows, so what it goes by is how far the round moved
+            // from the original on training rows.
+            boolean continued = schedule.strict() ? roundRetrainer.watchedChange(reference, network) <= tolerance
+                    : bound.holds();
             int[] kept = new int[selection.keptInputs().length];
             for (int k = 0; k < kept.length; k++) {
                 kept[k] = currentInputs[selection.keptInputs()[k]];
             }
-            rounds.add(new Round(index, current, compensated, network, kept, training, bound));
-            if (bound.holds()) {
+            rounds.add(new Round(index, current, compensated, network, kept, training, continued, bound));
+            if (continued) {
                 current = network;
                 currentRetrainer = roundRetrainer;
                 currentInputs = kept;

@@ -32,7 +32,10 @@ final class Retrainer {
 
     private final TrainingData train;
     private final TrainingData validation;
-    /** The rows choices are judged on ({@link #bound}): the validation rows, unless {@link #forRounds} set others. */
+    /**
+     * The rows choices are judged on ({@link #bound}): the validation rows. {@code validation} is the rows retraining
+     * watches to pick its epoch: the same rows, unless {@link #watchingTraining} put training rows there.
+     */
     private final TrainingData judge;
     private final Conditioning conditioning;
     private final Loss loss;
@@ -225,7 +228,6 @@ final class Retrainer {
         return train.rows();
     }
 
-    /** The settings for the report, with {@code original}'s metric on the validation rows. */
     /** Epochs each retraining runs at most (0: the pruned weights are kept as they are). */
     int epochs() {
         return settings.epochs();
@@ -246,6 +248,7 @@ final class Retrainer {
         return settings.epochsSource();
     }
 
+    /** The settings for the report, with {@code original}'s metric on the validation rows. */
     Retraining settings(DenseNetwork original) {
         Settings s = settings;
         return new Retraining(s.trainData(), s.trainRows(), s.validationRows(), s.epochs(), s.epochsSource(),
@@ -260,6 +263,46 @@ final class Retrainer {
         TrainingData watch = validation.keepColumns(kept);
         return new Retrainer(train.keepColumns(kept), watch, judge == validation ? watch : judge.keepColumns(kept),
                 conditioning.keepInputs(kept), loss, options, settings, distillation, soft);
+    }
+
+    /**
+     * The same retraining watching a seeded sample of at most {@code rows} training rows instead of the validation
+     * rows: epochs are picked there and the search judged there ({@link #watchedChange}), so that the validation rows
+     * are only looked at by {@link #bound}. Returns this retrainer when it has already set rows apart.
+     */
+    Retrainer watchingTraining(int rows) {
+        if (judge != validation) {
+            return this;
+        }
+        TrainingData watch = train.rows() > rows ? train.split((double) rows / train.rows(), options.seed())[1]
+                : train;
+        return new Retrainer(train, watch, validation, conditioning, loss, options, settings, distillation, soft);
+    }
+
+    /**
+     * How far {@code candidate} moved from the original on the watched rows: the share whose class changed, or the
+     * mean squared change of the output as a share of the original's MSE there.
+     */
+    double watchedChange(Reference reference, DenseNetwork candidate) {
+        int n = validation.rows();
+        float[] pa = reference.watched();
+        float[] pb = conditioning.toTraining(candidate).forward(validation.inputs(), n);
+        int width = reference.original().outputs();
+        double changed = 0;
+        double originalError = 0;
+        for (int r = 0; r < n; r++) {
+            if (loss == Loss.MEAN_SQUARED_ERROR) {
+                double d = pa[r] - pb[r];
+                changed += d * d;
+                double e = pa[r] - validation.targets()[r];
+                originalError += e * e;
+            } else {
+                changed += predictedClass(pa, r, width, reference.original().head()) != predictedClass(pb, r, width,
+                        reference.original().head()) ? 1 : 0;
+            }
+        }
+        return n == 0 ? Double.NaN : loss == Loss.MEAN_SQUARED_ERROR ? changed / Math.max(originalError, 1e-30)
+                : changed / n;
     }
 
     /**
@@ -284,8 +327,8 @@ final class Retrainer {
      * and training rows up to {@link #FIDELITY_ROWS}), computed once: a retrainer narrowed to fewer inputs
      * ({@link #keepInputs}) can no longer run the original itself.
      */
-    record Reference(DenseNetwork original, float[] validation, float[] fidelity, float[] fidelityTargets,
-            int fidelityRows) {
+    record Reference(DenseNetwork original, float[] validation, float[] watched, float[] fidelity,
+            float[] fidelityTargets, int fidelityRows) {
     }
 
     /** {@code original}'s outputs on this retrainer's rows (see {@link Reference}). */
@@ -293,8 +336,8 @@ final class Retrainer {
         DenseNetwork a = conditioning.toTraining(original);
         float[] x = fidelityInputs();
         int rows = fidelityRows();
-        return new Reference(original, a.forward(judge.inputs(), judge.rows()), a.forward(x, rows),
-                fidelityTargets(), rows);
+        return new Reference(original, a.forward(judge.inputs(), judge.rows()),
+                a.forward(validation.inputs(), validation.rows()), a.forward(x, rows), fidelityTargets(), rows);
     }
 
     private int fidelityRows() {
@@ -391,12 +434,13 @@ final class Retrainer {
     /** {@link #bound(DenseNetwork, DenseNetwork, double)} against outputs computed before. */
     LossBound bound(Reference reference, DenseNetwork candidate, double tolerance) {
         DenseNetwork original = reference.original();
-        int n = judge.rows();
+        TrainingData rows = judge;
+        int n = rows.rows();
         float[] pa = reference.validation();
-        float[] pb = conditioning.toTraining(candidate).forward(judge.inputs(), n);
+        float[] pb = conditioning.toTraining(candidate).forward(rows.inputs(), n);
         if (loss == Loss.MEAN_SQUARED_ERROR) {
             // In training coordinates targets are standardised: the relative MSE increase is the same in both.
-            return LossBound.regression(pa, pb, judge.targets(), n, tolerance);
+            return LossBound.regression(pa, pb, rows.targets(), n, tolerance);
         }
         int width = original.outputs();
         int[] ca = new int[n];
@@ -406,7 +450,7 @@ final class Retrainer {
             ca[r] = predictedClass(pa, r, width, original.head());
             cb[r] = predictedClass(pb, r, width, original.head());
             if (targets != null) {
-                targets[r] = (int) judge.targets()[r];
+                targets[r] = (int) rows.targets()[r];
             }
         }
         return LossBound.classification(ca, cb, targets, tolerance);

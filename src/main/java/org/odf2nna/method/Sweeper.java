@@ -176,11 +176,8 @@ public final class Sweeper {
             List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
             outcomes.add(new EpsilonOutcome(Double.NaN, null, NetworkSummary.of(r.network()), reduction, kept, 0, pwr,
                     pr, Double.NaN, r.training(), null, pwr, List.of(), "round " + r.index(), r.bound()));
-            if (r.bound().holds() && (chosen == null
-                    || r.network().parameterCount() < rounds.get(chosen).network().parameterCount())) {
-                chosen = i;
-            }
         }
+        chosen = ProgressivePruning.choose(rounds);
         String written = null;
         if (chosen != null) {
             ProgressivePruning.Round round = rounds.get(chosen);
@@ -192,7 +189,8 @@ public final class Sweeper {
             written = options.output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
-        String choice = explainBound(outcomes, chosen, options.maxDrop(), accuracy, retrainer.validationRows());
+        String choice = explainBound(outcomes, chosen, options.maxDrop(), accuracy, retrainer.validationRows(),
+                options.schedule().strict());
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
                 ? scratch(model, options, retrainer, task, progress) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
@@ -207,7 +205,11 @@ public final class Sweeper {
                 + "refits the next layers, retrains; after a round that does not hold, the next starts from the last "
                 + "that did with half the share; %d failures in a row stop it, as do a round that would remove what a failed "
                 + "one removed from the same start, and a network with nothing left to remove", ReportFormat.number(
-                        100 * options.schedule().share()), Schedule.FAILURES_TO_STOP);
+                        100 * options.schedule().share()), Schedule.FAILURES_TO_STOP)
+                + (options.schedule().strict() ? "; strict: each round's epoch is picked, and whether it holds for the "
+                        + "search judged, on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
+                        + "(the share whose prediction changed), and the validation rows only check the rounds the "
+                        + "search went on from, from the largest, until one does not hold" : "");
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of());
@@ -252,7 +254,7 @@ public final class Sweeper {
     }
 
     private static String explainBound(List<EpsilonOutcome> outcomes, Integer chosen, double maxDrop, boolean accuracy,
-            int validationRows) {
+            int validationRows, boolean strict) {
         String limit = accuracy ? ReportFormat.number(maxDrop) + " accuracy points"
                 : ReportFormat.number(maxDrop) + "% of the original's MSE";
         if (chosen == null) {
@@ -266,8 +268,10 @@ public final class Sweeper {
                 ? String.format(Locale.ROOT, "%d of %d predictions changed, accuracy loss %.2f points, bound %.2f",
                         b.changed(), b.rows(), 100 * b.estimate(), 100 * b.upper())
                 : String.format(Locale.ROOT, "MSE %+.1f%%, bound %.1f%%", 100 * b.estimate(), 100 * b.upper());
-        return String.format(Locale.ROOT, "%s: the smallest model (%d parameters, %.1f%% fewer) whose loss on the %d "
-                + "validation rows stays within %s (%s): %s", o.step(), o.network().parameters(),
+        String which = strict ? "the last model, of the rounds the search went on from checked from the largest until "
+                + "one fails," : "the smallest model";
+        return String.format(Locale.ROOT, "%s: %s (%d parameters, %.1f%% fewer) whose loss on the %d "
+                + "validation rows stays within %s (%s): %s", o.step(), which, o.network().parameters(),
                 o.reductionPercent(), b.rows(), limit, b.rule(), measured);
     }
 

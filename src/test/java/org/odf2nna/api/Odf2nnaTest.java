@@ -2,6 +2,7 @@ package org.odf2nna.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,6 +131,32 @@ class Odf2nnaTest {
         // The bound was computed on the validation rows: at most the tolerance's share of their predictions changed
         // (the bound's own estimate), and rows nobody chose on agree about as well.
         assertTrue(Odf2nna.agreement(network, chosen.network(), gaussian(random, 2000, 5)) > 0.95);
+    }
+
+    @Test
+    void aStrictSweepNeverLooksAtTheValidationRowsBeforeItChooses() {
+        Random random = new Random(12);
+        DenseNetwork network = withDeadUnits(random);
+        Rows training = gaussian(random, 600, 5);
+        SweepSettings strict = SweepSettings.builder().maxRounds(4).retrainEpochs(3).share(0.3).strict(true).build();
+        Swept a = Odf2nna.sweep(network, training, gaussian(random, 400, 5), strict);
+        Swept b = Odf2nna.sweep(network, training, gaussian(random, 300, 5), strict);
+        // Epochs picked and the search guided on training rows: other validation rows give the same rounds.
+        assertEquals(a.rounds().size(), b.rounds().size());
+        Rows probe = gaussian(random, 50, 5);
+        for (int i = 0; i < a.rounds().size(); i++) {
+            assertArrayEquals(Odf2nna.predict(a.rounds().get(i).network(), probe),
+                    Odf2nna.predict(b.rounds().get(i).network(), probe), 0f, "round " + (i + 1));
+        }
+        Swept.Round chosen = a.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
+        assertTrue(chosen.bound().holds());
+        assertTrue(a.reductionPercent() > 20, "at least the dead units go: " + a.reductionPercent());
+        // The default picks epochs on the validation rows, so there they shape the rounds.
+        SweepSettings loose = SweepSettings.builder().maxRounds(2).retrainEpochs(3).share(0.3).build();
+        Swept c = Odf2nna.sweep(network, training, gaussian(random, 400, 5), loose);
+        Swept d = Odf2nna.sweep(network, training, gaussian(random, 300, 5), loose);
+        assertFalse(java.util.Arrays.equals(Odf2nna.predict(c.rounds().get(0).network(), probe),
+                Odf2nna.predict(d.rounds().get(0).network(), probe)), "the default's epochs follow the validation rows");
     }
 
     @Test

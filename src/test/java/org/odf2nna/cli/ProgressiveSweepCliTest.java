@@ -69,6 +69,28 @@ class ProgressiveSweepCliTest {
     }
 
     @Test
+    void strictSaysHowItChoseAndWritesTheRoundItChose() throws IOException {
+        Path out = dir.resolve("strict.onnx");
+        Path report = dir.resolve("strict.json");
+        CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(), "-o",
+                out.toString(), "--report", report.toString(), "--retrain-epochs", "4", "--share", "0.3", "--strict");
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        assertTrue(json.get("grid").getAsString().contains("strict: each round's epoch is picked"), json.toString());
+        if (!json.has("chosen")) {
+            assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
+            assertFalse(Files.exists(out));
+            return;
+        }
+        assertEquals(0, run.exitCode(), run.toString());
+        JsonObject chosen = json.getAsJsonObject("table").getAsJsonArray("outcomes").get(json.get("chosen").getAsInt())
+                .getAsJsonObject();
+        assertTrue(chosen.getAsJsonObject("bound").get("holds").getAsBoolean());
+        assertTrue(json.get("choice").getAsString().contains("checked from the largest"), json.get("choice").toString());
+        assertEquals(chosen.getAsJsonObject("network").get("parameters").getAsLong(),
+                DenseChainReader.read(out).network().parameterCount());
+    }
+
+    @Test
     void trainsWithoutTargetsByDistillation() throws IOException {
         Path unlabelled = dir.resolve("features.csv");
         List<String> lines = Files.readAllLines(TRAIN);
@@ -112,7 +134,8 @@ class ProgressiveSweepCliTest {
         Path out = dir.resolve("small.onnx");
         for (String[] bad : new String[][] {{"--temperature", "0"}, {"--temperature", "-1"},
             {"--target-weight", "1.5"}, {"--share", "1"}, {"--schedule", "random"},
-            {"--epsilon", "0.1", "--schedule", "progressive"}, {"--paper", "--share", "0.1"}}) {
+            {"--epsilon", "0.1", "--schedule", "progressive"}, {"--paper", "--share", "0.1"}, {"--paper", "--strict"},
+            {"--strict", "--schedule", "epsilon"}}) {
             String[] args = new String[9 + bad.length];
             String[] base = {"-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(), "-o",
                 out.toString()};
