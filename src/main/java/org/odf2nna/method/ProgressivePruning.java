@@ -17,7 +17,9 @@ import org.odf2nna.report.TrainingSummary;
  * least-squares refit can best make up for, {@link ReconstructionCost}), refits the layers after them, retrains
  * briefly (with the original as teacher) and judges the result on the validation rows. A round that keeps the promise
  * becomes the start of the next; after one that does not, the next round starts again from the last one that did,
- * removing half as much, until {@link Schedule#FAILURES_TO_STOP} rounds in a row have failed.
+ * removing half as much, until {@link Schedule#FAILURES_TO_STOP} rounds in a row have failed. Under
+ * {@link Schedule#strict} the epochs are picked, and whether a round keeps the promise for the search judged, on
+ * training rows instead, and the validation rows only confirm ({@link #choose}).
  *
  * <p>Tried and left out: holding a layer at its width after a failed round that took from it alone (instead of halving
  * the share). It searched longer, reached iris 4-1-3, and on pole chose a model whose test-half MSE was 33% above the
