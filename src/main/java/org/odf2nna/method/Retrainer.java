@@ -508,10 +508,12 @@ final class Retrainer {
     private Outcome retrain(DenseNetwork pruned, String label, Progress progress, TrainingOptions options) {
         boolean regression = loss == Loss.MEAN_SQUARED_ERROR;
         String metric = regression ? "mse" : "accuracy";
+        String watched = judge == validation ? "validation" : "training";
         TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss,
                 options, distillation, (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
-                        String.format(Locale.ROOT, "epoch %d/%d, loss %.4g, validation %s %.4g", epoch.epoch(), total,
-                                epoch.trainLoss(), metric, figure(epoch.validationMetric(), regression))));
+                        String.format(Locale.ROOT, "epoch %d/%d, loss %.4g, %s %s %.4g", epoch.epoch(), total,
+                                epoch.trainLoss(), watched.equals("validation") ? "validation" : "training-row",
+                                metric, figure(epoch.validationMetric(), regression))));
         progress.done("retraining " + label);
         TrainingResult.Epoch before = result.history().get(0);
         TrainingResult.Epoch kept = result.history().get(result.bestEpoch());
@@ -519,7 +521,7 @@ final class Retrainer {
         DenseNetwork network = result.bestEpoch() == 0 ? pruned : conditioning.toModel(result.network());
         return new Outcome(network, new TrainingSummary(result.epochsRun(), result.bestEpoch(),
                 figure(before.validationMetric(), regression), figure(kept.validationMetric(), regression), metric,
-                before.validationLoss(), kept.validationLoss(), Double.NaN));
+                before.validationLoss(), kept.validationLoss(), Double.NaN, watched));
     }
 
     private double figure(double metric, boolean regression) {

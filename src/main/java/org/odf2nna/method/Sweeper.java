@@ -268,10 +268,14 @@ public final class Sweeper {
                 ? String.format(Locale.ROOT, "%d of %d predictions changed, accuracy loss %.2f points, bound %.2f",
                         b.changed(), b.rows(), 100 * b.estimate(), 100 * b.upper())
                 : String.format(Locale.ROOT, "MSE %+.1f%%, bound %.1f%%", 100 * b.estimate(), 100 * b.upper());
-        String which = strict ? "the last model, of the rounds the search went on from checked from the largest until "
-                + "one fails," : "the smallest model";
-        return String.format(Locale.ROOT, "%s: %s (%d parameters, %.1f%% fewer) whose loss on the %d "
-                + "validation rows stays within %s (%s): %s", o.step(), which, o.network().parameters(),
+        if (strict) {
+            return String.format(Locale.ROOT, "%s: of the rounds the search went on from, checked on the validation "
+                    + "rows from the largest until one fails, the last that held (%d parameters, %.1f%% fewer): its "
+                    + "loss on the %d validation rows stays within %s (%s): %s", o.step(), o.network().parameters(),
+                    o.reductionPercent(), b.rows(), limit, b.rule(), measured);
+        }
+        return String.format(Locale.ROOT, "%s: the smallest model (%d parameters, %.1f%% fewer) whose loss on the %d "
+                + "validation rows stays within %s (%s): %s", o.step(), o.network().parameters(),
                 o.reductionPercent(), b.rows(), limit, b.rule(), measured);
     }
 

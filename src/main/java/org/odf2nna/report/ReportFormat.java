@@ -344,8 +344,9 @@ public final class ReportFormat {
 
     private static String trainingLine(String label, TrainingSummary t) {
         boolean accuracy = t.validationMetric().equals("accuracy");
-        return String.format(Locale.ROOT, "  %s: %d epochs run, kept epoch %d; validation %s %s → %s%n",
-                label, t.epochsRun(), t.bestEpoch(), t.validationMetric(),
+        String rows = t.watchedRows().equals("validation") ? "validation" : t.watchedRows() + "-row";
+        return String.format(Locale.ROOT, "  %s: %d epochs run, kept epoch %d; %s %s %s → %s%n",
+                label, t.epochsRun(), t.bestEpoch(), rows, t.validationMetric(),
                 accuracy ? percent(t.validationBefore()) : number(t.validationBefore()),
                 accuracy ? percent(t.validationAfter()) : number(t.validationAfter()));
     }

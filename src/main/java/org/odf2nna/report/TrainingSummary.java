@@ -15,12 +15,27 @@ package org.odf2nna.report;
  *                           rows (validation rows included): the share of rows whose class differs, or for
  *                           regression the mean squared difference as a share of the original's MSE; NaN when
  *                           not measured
+ * @param watchedRows        the rows the validation figures (and the epoch kept) are measured on: "validation", or
+ *                           "training" when the validation rows were kept for the choice alone (sweep --strict)
  */
 public record TrainingSummary(int epochsRun, int bestEpoch, double validationBefore, double validationAfter,
-        String validationMetric, double validationLossBefore, double validationLossAfter, double changeFromOriginal) {
+        String validationMetric, double validationLossBefore, double validationLossAfter, double changeFromOriginal,
+        String watchedRows) {
+
+    public TrainingSummary {
+        watchedRows = watchedRows == null ? "validation" : watchedRows;
+    }
+
+    /** Figures measured on the validation rows. */
+    public TrainingSummary(int epochsRun, int bestEpoch, double validationBefore, double validationAfter,
+            String validationMetric, double validationLossBefore, double validationLossAfter,
+            double changeFromOriginal) {
+        this(epochsRun, bestEpoch, validationBefore, validationAfter, validationMetric, validationLossBefore,
+                validationLossAfter, changeFromOriginal, "validation");
+    }
 
     public TrainingSummary withChange(double change) {
         return new TrainingSummary(epochsRun, bestEpoch, validationBefore, validationAfter, validationMetric,
-                validationLossBefore, validationLossAfter, change);
+                validationLossBefore, validationLossAfter, change, watchedRows);
     }
 }

@@ -85,9 +85,12 @@ class ProgressiveSweepCliTest {
         JsonObject chosen = json.getAsJsonObject("table").getAsJsonArray("outcomes").get(json.get("chosen").getAsInt())
                 .getAsJsonObject();
         assertTrue(chosen.getAsJsonObject("bound").get("holds").getAsBoolean());
-        assertTrue(json.get("choice").getAsString().contains("checked from the largest"), json.get("choice").toString());
+        assertTrue(json.get("choice").getAsString().contains("from the largest until one fails, the last that held"), json.get("choice").toString());
         assertEquals(chosen.getAsJsonObject("network").get("parameters").getAsLong(),
                 DenseChainReader.read(out).network().parameterCount());
+        // Epochs were picked on training rows, and the report says so.
+        assertEquals("training", chosen.getAsJsonObject("training").get("watchedRows").getAsString());
+        assertTrue(run.out().contains("training-row accuracy"), run.out());
     }
 
     @Test
