@@ -78,6 +78,11 @@ final class ShrinkCommand implements Callable<Integer> {
                     + "(default 10).")
     Double maxDrop;
 
+    @Option(names = "--strict",
+            description = "Progressive pruning (--train without --epsilon): the validation rows only confirm, as in "
+                    + "sweep --strict, so that the 95%% bound holds for the whole run; smaller reductions.")
+    boolean strict;
+
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
             description = "Output ONNX file (default: MODEL-NAME.small.onnx in the current folder), or SavedModel "
                     + "directory with --format savedmodel (default MODEL-NAME.small). With several ε, '.eps<E>' is "
@@ -109,9 +114,9 @@ final class ShrinkCommand implements Callable<Integer> {
         if (epsilons == null && retrain.train != null && outputFormat == ModelFormat.ONNX) {
             return progressive();
         }
-        if (maxDrop != null) {
-            throw InputException.usage("--max-drop applies to progressive pruning: --train without --epsilon, "
-                    + "ONNX output");
+        if (maxDrop != null || strict) {
+            throw InputException.usage((strict ? "--strict" : "--max-drop") + " applies to progressive pruning: "
+                    + "--train without --epsilon, ONNX output");
         }
         if (epsilons == null) {
             epsilons = List.of(DEFAULT_EPSILON);
@@ -151,7 +156,7 @@ final class ShrinkCommand implements Callable<Integer> {
         Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
         SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
                 .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
-                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).build();
+                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE.withStrict(strict)).build();
         SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {

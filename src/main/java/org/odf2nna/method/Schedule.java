@@ -50,6 +50,11 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
         }
     }
 
+    /** The same schedule, with the validation rows only confirming or not ({@link #strict}). */
+    public Schedule withStrict(boolean value) {
+        return new Schedule(kind, share, maxRounds, inputs, ranking, value);
+    }
+
     public boolean progressive() {
         return kind == Kind.PROGRESSIVE;
     }

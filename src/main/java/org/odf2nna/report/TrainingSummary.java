@@ -16,7 +16,7 @@ package org.odf2nna.report;
  *                           regression the mean squared difference as a share of the original's MSE; NaN when
  *                           not measured
  * @param watchedRows        the rows the validation figures (and the epoch kept) are measured on: "validation", or
- *                           "training" when the validation rows were kept for the choice alone (sweep --strict)
+ *                           "training" when the validation rows were kept for the choice alone (a strict schedule)
  */
 public record TrainingSummary(int epochsRun, int bestEpoch, double validationBefore, double validationAfter,
         String validationMetric, double validationLossBefore, double validationLossAfter, double changeFromOriginal,
