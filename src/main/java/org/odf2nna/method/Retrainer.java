@@ -284,25 +284,9 @@ final class Retrainer {
      * mean squared change of the output as a share of the original's MSE there.
      */
     double watchedChange(Reference reference, DenseNetwork candidate) {
-        int n = validation.rows();
-        float[] pa = reference.watched();
-        float[] pb = conditioning.toTraining(candidate).forward(validation.inputs(), n);
-        int width = reference.original().outputs();
-        double changed = 0;
-        double originalError = 0;
-        for (int r = 0; r < n; r++) {
-            if (loss == Loss.MEAN_SQUARED_ERROR) {
-                double d = pa[r] - pb[r];
-                changed += d * d;
-                double e = pa[r] - validation.targets()[r];
-                originalError += e * e;
-            } else {
-                changed += predictedClass(pa, r, width, reference.original().head()) != predictedClass(pb, r, width,
-                        reference.original().head()) ? 1 : 0;
-            }
-        }
-        return n == 0 ? Double.NaN : loss == Loss.MEAN_SQUARED_ERROR ? changed / Math.max(originalError, 1e-30)
-                : changed / n;
+        int rows = validation.rows();
+        return rows == 0 ? Double.NaN : change(reference.original(), reference.watched(), candidate,
+                validation.inputs(), validation.targets(), rows);
     }
 
     /**
@@ -375,14 +359,18 @@ final class Retrainer {
 
     /** {@link #changeFrom(DenseNetwork, DenseNetwork)} against outputs computed before. */
     double changeFrom(Reference reference, DenseNetwork candidate) {
-        DenseNetwork original = reference.original();
         int rows = reference.fidelityRows();
         if (rows == 0) {
             return Double.NaN;
         }
-        float[] pa = reference.fidelity();
-        float[] pb = conditioning.toTraining(candidate).forward(fidelityInputs(), rows);
-        float[] targets = reference.fidelityTargets();
+        return change(reference.original(), reference.fidelity(), candidate, fidelityInputs(),
+                reference.fidelityTargets(), rows);
+    }
+
+    /** Share of the rows whose class changed, or for regression the mean squared change over the original's MSE. */
+    private double change(DenseNetwork original, float[] pa, DenseNetwork candidate, float[] inputs, float[] targets,
+            int rows) {
+        float[] pb = conditioning.toTraining(candidate).forward(inputs, rows);
         int width = original.outputs();
         double changed = 0;
         double originalError = 0;
