@@ -189,8 +189,10 @@ public final class Sweeper {
             written = options.output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
-        String choice = explainBound(outcomes, chosen, options.maxDrop(), accuracy, retrainer.validationRows(),
-                options.schedule().strict());
+        String choice = options.schedule().strict() && chosen == null && rounds.stream().noneMatch(
+                ProgressivePruning.Round::continued) ? nowhereToGo(options.maxDrop(), accuracy)
+                : explainBound(outcomes, chosen, options.maxDrop(), accuracy, retrainer.validationRows(),
+                        options.schedule().strict());
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
                 ? scratch(model, options, retrainer, task, progress) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
@@ -251,6 +253,15 @@ public final class Sweeper {
                 options.output());
         return ModelScan.evaluate(written, model.input(), network, test, task, options.device(), progress,
                 options.output(), model.outputName());
+    }
+
+    /** Strict, and no round was within the tolerance on the training rows the search watches. */
+    private static String nowhereToGo(double maxDrop, boolean accuracy) {
+        String moved = accuracy ? "changed more than " + ReportFormat.number(maxDrop) + "% of the original's "
+                + "predictions on the training rows it watched" : "moved the original's predictions on the training "
+                + "rows it watched by more than " + ReportFormat.number(maxDrop) + "% of the original's MSE there";
+        return "the search went on from no round: each " + moved + " (the validation rows were not looked at); "
+                + "nothing was written (allow more with {{MAX_DROP}}, or leave out {{STRICT}})";
     }
 
     private static String explainBound(List<EpsilonOutcome> outcomes, Integer chosen, double maxDrop, boolean accuracy,

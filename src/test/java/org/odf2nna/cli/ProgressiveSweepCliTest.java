@@ -94,6 +94,19 @@ class ProgressiveSweepCliTest {
     }
 
     @Test
+    void strictWithNowhereToGoSaysWhyAndWritesNothing() {
+        // Regression with no drop allowed: every round moves the outputs a little, so the search goes on from none.
+        Path out = dir.resolve("none.onnx");
+        CliRun run = CliRun.of("-q", "sweep", "models/diabetes_10-32-32-1_tanh_norm.onnx", "--eval",
+                "examples/diabetes/diabetes-test.csv", "--train", "examples/diabetes/diabetes-train.csv", "-o",
+                out.toString(), "--strict", "--max-drop", "0", "--retrain-epochs", "3");
+        assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("the search went on from no round") && run.out().contains("--max-drop")
+                && run.out().contains("leave out --strict") && !run.out().contains("{{"), run.out());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void trainsWithoutTargetsByDistillation() throws IOException {
         Path unlabelled = dir.resolve("features.csv");
         List<String> lines = Files.readAllLines(TRAIN);
