@@ -189,8 +189,8 @@ public final class Sweeper {
             written = options.output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
-        String choice = options.schedule().strict() && chosen == null && rounds.stream().noneMatch(
-                ProgressivePruning.Round::continued) ? nowhereToGo(options.maxDrop(), accuracy)
+        String choice = options.schedule().strict() && chosen == null
+                ? strictNothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
                 : explainBound(outcomes, chosen, options.maxDrop(), accuracy, retrainer.validationRows(),
                         options.schedule().strict());
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
@@ -210,8 +210,8 @@ public final class Sweeper {
                         100 * options.schedule().share()), Schedule.FAILURES_TO_STOP)
                 + (options.schedule().strict() ? "; strict: each round's epoch is picked, and whether it holds for the "
                         + "search judged, on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
-                        + "(the share whose prediction changed), and the validation rows only check the rounds the "
-                        + "search went on from, from the largest, until one does not hold" : "");
+                        + "(how far its predictions moved from the original's), and the validation rows only check the "
+                        + "rounds the search went on from, from the largest, until one does not hold" : "");
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of());
@@ -255,13 +255,29 @@ public final class Sweeper {
                 options.output(), model.outputName());
     }
 
-    /** Strict, and no round was within the tolerance on the training rows the search watches. */
-    private static String nowhereToGo(double maxDrop, boolean accuracy) {
-        String moved = accuracy ? "changed more than " + ReportFormat.number(maxDrop) + "% of the original's "
-                + "predictions on the training rows it watched" : "moved the original's predictions on the training "
-                + "rows it watched by more than " + ReportFormat.number(maxDrop) + "% of the original's MSE there";
-        return "the search went on from no round: each " + moved + " (the validation rows were not looked at); "
-                + "nothing was written (allow more with {{MAX_DROP}}, or leave out {{STRICT}})";
+    /**
+     * Strict, and nothing chosen: either the search went on from no round, or the largest it went on from did not hold
+     * on the validation rows (the later ones are then not looked at).
+     */
+    static String strictNothing(List<ProgressivePruning.Round> rounds, double maxDrop, boolean accuracy,
+            int validationRows) {
+        String advice = "; nothing was written (allow more with {{MAX_DROP}}, or leave out {{STRICT}})";
+        ProgressivePruning.Round first = rounds.stream().filter(ProgressivePruning.Round::continued).findFirst()
+                .orElse(null);
+        if (first == null) {
+            String moved = accuracy ? "changed more than " + ReportFormat.number(maxDrop) + "% of the original's "
+                    + "predictions on the training rows it watched" : "moved the original's predictions on the "
+                    + "training rows it watched by more than " + ReportFormat.number(maxDrop) + "% of the original's "
+                    + "MSE there";
+            return "the search went on from no round: each " + moved + " (the validation rows were not looked at)"
+                    + advice;
+        }
+        LossBound b = first.bound();
+        String limit = accuracy ? ReportFormat.number(maxDrop) + " accuracy points"
+                : ReportFormat.number(maxDrop) + "% of the original's MSE";
+        return String.format(Locale.ROOT, "round %d, the largest the search went on from, did not keep the loss within "
+                + "%s on the %d validation rows (%s), so no later round was checked", first.index(), limit,
+                validationRows, b.rule()) + advice;
     }
 
     private static String explainBound(List<EpsilonOutcome> outcomes, Integer chosen, double maxDrop, boolean accuracy,

@@ -2,6 +2,7 @@ package org.odf2nna.method;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,5 +34,16 @@ class ProgressiveChoiceTest {
                 round(3, true, true), round(4, false, false), round(5, false, false));
         assertEquals(2, ProgressivePruning.choose(rounds));
         assertNull(ProgressivePruning.choose(List.of(round(1, false, false))));
+    }
+
+    @Test
+    void strictWithNothingChosenSaysWhichRoundStoppedIt() {
+        String none = Sweeper.strictNothing(List.of(round(1, false, true), round(2, false, false)), 1, true, 100);
+        assertTrue(none.startsWith("the search went on from no round"), none);
+        String stopped = Sweeper.strictNothing(List.of(round(1, false, true), round(2, true, false),
+                round(3, true, true)), 1, true, 100);
+        assertTrue(stopped.startsWith("round 2, the largest the search went on from, did not keep the loss within 1 "
+                + "accuracy points on the 100 validation rows"), stopped);
+        assertTrue(stopped.contains("{{MAX_DROP}}") && stopped.contains("{{STRICT}}"), stopped);
     }
 }
