@@ -320,8 +320,9 @@ final class Retrainer {
         DenseNetwork a = conditioning.toTraining(original);
         float[] x = fidelityInputs();
         int rows = fidelityRows();
-        return new Reference(original, a.forward(judge.inputs(), judge.rows()),
-                a.forward(validation.inputs(), validation.rows()), a.forward(x, rows), fidelityTargets(), rows);
+        float[] judged = a.forward(judge.inputs(), judge.rows());
+        float[] watched = judge == validation ? judged : a.forward(validation.inputs(), validation.rows());
+        return new Reference(original, judged, watched, a.forward(x, rows), fidelityTargets(), rows);
     }
 
     private int fidelityRows() {

@@ -272,18 +272,20 @@ public final class Sweeper {
             return "the search went on from no round: each " + moved + " (the validation rows were not looked at)"
                     + advice;
         }
-        LossBound b = first.bound();
-        String limit = accuracy ? ReportFormat.number(maxDrop) + " accuracy points"
-                : ReportFormat.number(maxDrop) + "% of the original's MSE";
         return String.format(Locale.ROOT, "round %d, the largest the search went on from, did not keep the loss within "
-                + "%s on the %d validation rows (%s), so no later round was checked", first.index(), limit,
-                validationRows, b.rule()) + advice;
+                + "%s on the %d validation rows (%s), so no later round was checked", first.index(),
+                limit(maxDrop, accuracy), validationRows, first.bound().rule()) + advice;
+    }
+
+    /** The tolerance in words. */
+    private static String limit(double maxDrop, boolean accuracy) {
+        return accuracy ? ReportFormat.number(maxDrop) + " accuracy points"
+                : ReportFormat.number(maxDrop) + "% of the original's MSE";
     }
 
     private static String explainBound(List<EpsilonOutcome> outcomes, Integer chosen, double maxDrop, boolean accuracy,
             int validationRows, boolean strict) {
-        String limit = accuracy ? ReportFormat.number(maxDrop) + " accuracy points"
-                : ReportFormat.number(maxDrop) + "% of the original's MSE";
+        String limit = limit(maxDrop, accuracy);
         if (chosen == null) {
             String rule = outcomes.isEmpty() ? "" : " (" + outcomes.get(0).bound().rule() + ")";
             return "no round kept the loss within " + limit + " on the " + validationRows + " validation rows" + rule
