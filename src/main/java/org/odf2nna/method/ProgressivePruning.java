@@ -21,6 +21,13 @@ import org.odf2nna.report.TrainingSummary;
  * {@link Schedule#strict} the epochs are picked, and whether a round keeps the promise for the search judged, on
  * training rows instead, and the validation rows only confirm ({@link #choose}).
  *
+ * <p>Regression, by default: each round's epoch is picked on how closely the validation rows' outputs follow the
+ * original's, not on their targets, and the search ends at the first round that does not hold. A few rows carry most
+ * of an MSE, so an epoch picked on the targets of the rows that judge, and retries after a failed round (each another
+ * draw near the tolerance), passed models that lost more than the tolerance on the other half of the test file
+ * (compactiv on three splits of three, docs/COMPARISON.md). Classification keeps both: there they chose larger
+ * reductions that held.
+ *
  * <p>Tried and left out: holding a layer at its width after a failed round that took from it alone (instead of halving
  * the share). It searched longer, reached iris 4-1-3, and on pole chose a model whose test-half MSE was 33% above the
  * original's while its validation rows showed 14% below: the validation rows both pick the retraining epoch and judge,
@@ -94,8 +101,11 @@ final class ProgressivePruning {
     static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
             double ridge, boolean inputs, Progress progress) {
         List<Round> rounds = new ArrayList<>();
+        boolean stopAtFirstFailure = !schedule.strict() && retrainer.regression();
         if (schedule.strict()) {
             retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
+        } else if (retrainer.regression()) {
+            retrainer = retrainer.watchingAgreement(original);
         }
         Retrainer.Reference reference = retrainer.reference(original);
         DenseNetwork current = original;
@@ -141,9 +151,10 @@ final class ProgressivePruning {
             DenseNetwork compensated = LeastSquaresCompensation.compensate(start, statistics, selection.units(),
                     fitting, ridge).network();
             progress.done(label + ": least squares");
-            // The epoch kept is the best on the validation rows (the pruned weights compete as epoch 0). Measured on the
-            // reference models, this chose larger reductions that held on their test halves; keeping the last epoch,
-            // or watching the epochs on held-out training rows, chose smaller ones, and the latter no safer.
+            // The epoch kept is the best on the validation rows (the pruned weights compete as epoch 0; regression: the
+            // closest to the original there). Measured on the reference models, this chose larger reductions that held
+            // on their test halves; keeping the last epoch, or watching the epochs on held-out training rows, chose
+            // smaller ones, and the latter no safer.
             Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label + " (" + compensated.architecture()
                     + ")", progress);
             DenseNetwork network = retrained.network();
@@ -171,7 +182,7 @@ final class ProgressivePruning {
                 failed.add(key);
                 failures++;
                 share /= 2;
-                if (failures >= Schedule.FAILURES_TO_STOP) {
+                if (failures >= Schedule.FAILURES_TO_STOP || stopAtFirstFailure) {
                     break;
                 }
             }

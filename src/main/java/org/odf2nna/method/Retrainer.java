@@ -37,6 +37,8 @@ final class Retrainer {
      * watches to pick its epoch: the same rows, unless {@link #watchingTraining} put training rows there.
      */
     private final TrainingData judge;
+    /** What {@code validation} holds, for the report: "validation", "training" or "agreement" (see TrainingSummary). */
+    private final String watchedRows;
     private final Conditioning conditioning;
     private final Loss loss;
     private final TrainingOptions options;
@@ -50,11 +52,13 @@ final class Retrainer {
             int batchSize, double learningRate, long seed, String signal, boolean validationLabelled) {
     }
 
-    private Retrainer(TrainingData train, TrainingData validation, TrainingData judge, Conditioning conditioning,
-            Loss loss, TrainingOptions options, Settings settings, Distillation distillation, float[] soft) {
+    private Retrainer(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows,
+            Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings, Distillation distillation,
+            float[] soft) {
         this.train = train;
         this.validation = validation;
         this.judge = judge;
+        this.watchedRows = watchedRows;
         this.conditioning = conditioning;
         this.loss = loss;
         this.options = options;
@@ -176,7 +180,8 @@ final class Retrainer {
                     teacher.outputs(), loss, distillation.temperature());
         }
         TrainingData validation = conditioning.apply(parts[1]);
-        return new Retrainer(train, validation, validation, conditioning, loss, options, settings, distillation, soft);
+        return new Retrainer(train, validation, validation, "validation", conditioning, loss, options, settings,
+                distillation, soft);
     }
 
     /** What retraining trains towards, in words for the report. */
@@ -238,7 +243,8 @@ final class Retrainer {
         TrainingOptions o = new TrainingOptions(epochs, options.batchSize(), options.learningRate(), options.seed(),
                 options.patience(), options.device());
         Settings t = settings;
-        return new Retrainer(train, validation, judge, conditioning, loss, o, new Settings(t.trainData(), t.trainRows(),
+        return new Retrainer(train, validation, judge, watchedRows, conditioning, loss, o, new Settings(t.trainData(),
+                t.trainRows(),
                 t.validationRows(), epochs, source, t.batchSize(), t.learningRate(), t.seed(), t.signal(),
                 t.validationLabelled()), distillation, soft);
     }
@@ -262,7 +268,7 @@ final class Retrainer {
     Retrainer keepInputs(int[] kept) {
         TrainingData watch = validation.keepColumns(kept);
         return new Retrainer(train.keepColumns(kept), watch, judge == validation ? watch : judge.keepColumns(kept),
-                conditioning.keepInputs(kept), loss, options, settings, distillation, soft);
+                watchedRows, conditioning.keepInputs(kept), loss, options, settings, distillation, soft);
     }
 
     /**
@@ -276,7 +282,34 @@ final class Retrainer {
         }
         TrainingData watch = train.rows() > rows ? train.split((double) rows / train.rows(), options.seed())[1]
                 : train;
-        return new Retrainer(train, watch, validation, conditioning, loss, options, settings, distillation, soft);
+        return new Retrainer(train, watch, validation, "training", conditioning, loss, options, settings, distillation,
+                soft);
+    }
+
+    /**
+     * The same retraining picking its epoch on how closely the outputs on the validation rows follow the original's
+     * (their targets replaced by the original's outputs, or its predicted class), so that the validation labels are
+     * only read by {@link #bound}: an epoch picked on them makes the bound on the same rows optimistic. Returns this
+     * retrainer when it already watches other rows.
+     */
+    Retrainer watchingAgreement(DenseNetwork original) {
+        if (judge != validation) {
+            return this;
+        }
+        float[] out = conditioning.toTraining(original).forward(judge.inputs(), judge.rows());
+        float[] targets = new float[judge.rows()];
+        for (int r = 0; r < judge.rows(); r++) {
+            targets[r] = loss == Loss.MEAN_SQUARED_ERROR ? out[r]
+                    : predictedClass(out, r, original.outputs(), original.head());
+        }
+        TrainingData watch = new TrainingData(judge.inputs(), targets, judge.rows(), judge.width());
+        return new Retrainer(train, watch, judge, "agreement", conditioning, loss, options, settings, distillation,
+                soft);
+    }
+
+    /** Whether the task is regression (the loss is the MSE). */
+    boolean regression() {
+        return loss == Loss.MEAN_SQUARED_ERROR;
     }
 
     /**
@@ -497,11 +530,11 @@ final class Retrainer {
     private Outcome retrain(DenseNetwork pruned, String label, Progress progress, TrainingOptions options) {
         boolean regression = loss == Loss.MEAN_SQUARED_ERROR;
         String metric = regression ? "mse" : "accuracy";
-        String watched = judge == validation ? "validation" : "training";
+        String watched = watchedRows;
         TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss,
                 options, distillation, (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
                         String.format(Locale.ROOT, "epoch %d/%d, loss %.4g, %s %s %.4g", epoch.epoch(), total,
-                                epoch.trainLoss(), watched.equals("validation") ? "validation" : "training-row",
+                                epoch.trainLoss(), TrainingSummary.rowsInWords(watched),
                                 metric, figure(epoch.validationMetric(), regression))));
         progress.done("retraining " + label);
         TrainingResult.Epoch before = result.history().get(0);

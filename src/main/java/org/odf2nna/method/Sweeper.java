@@ -211,7 +211,10 @@ public final class Sweeper {
                 + (options.schedule().strict() ? "; strict: each round's epoch is picked, and whether it holds for the "
                         + "search judged, on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
                         + "(how far its predictions moved from the original's), and the validation rows only check the "
-                        + "rounds the search went on from, from the largest, until one does not hold" : "");
+                        + "rounds the search went on from, from the largest, until one does not hold"
+                        : accuracy ? "" : "; regression: each round's epoch is picked on how closely the validation "
+                        + "rows' outputs follow the original's (their targets only judge), and the first round that "
+                        + "does not hold ends the search");
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of());

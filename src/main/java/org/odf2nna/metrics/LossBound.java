@@ -11,8 +11,11 @@ import java.util.Locale;
  * (so that a candidate that changed nothing on few rows is not certified by a zero variance). Without targets every
  * changed prediction counts as a loss. A set too small to certify the tolerance even when nothing changed (fewer than
  * 1.645 / tolerance rows: 165 for one point) can only say that nothing changed: then the candidate holds when it
- * changed no prediction there. Regression: the bound is on the MSE's relative increase, from the paired per-row
- * differences of squared errors.
+ * changed no prediction there. Regression: the bound is a 95% prediction bound on the MSE's relative increase that a
+ * new set of as many rows would show, from the paired per-row differences of squared errors: the standard error
+ * times √2, since that set's own noise counts as much as the judged rows'. A few rows carry most of an MSE, so the
+ * relative increase two halves of one file show differs by about that much (docs/COMPARISON.md); a bound on the
+ * mean alone was passed by models that then lost more than the tolerance on the other half.
  *
  * @param rows      rows compared
  * @param changed   rows whose predicted class differs from the original's (regression: 0)
@@ -98,10 +101,10 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         double mean = sum / rows;
         double variance = rows > 1 ? Math.max(0, (sumSquares - sum * mean) / (rows - 1)) : 0;
         double estimate = mse > 0 ? mean / mse : (mean > 0 ? Double.POSITIVE_INFINITY : 0);
-        double upper = mse > 0 ? (mean + Z * Math.sqrt(variance / rows)) / mse : estimate;
+        double upper = mse > 0 ? (mean + Z * Math.sqrt(2 * variance / rows)) / mse : estimate;
         return new LossBound(rows, 0, 0, 0, estimate, upper, tolerance, upper <= tolerance + 1e-12,
-                String.format(Locale.ROOT, "95%% upper bound on the MSE's increase at most %s%%",
-                        points(tolerance)), false);
+                String.format(Locale.ROOT, "95%% prediction bound on the MSE's increase on %d new rows at most %s%%",
+                        rows, points(tolerance)), false);
     }
 
     /**

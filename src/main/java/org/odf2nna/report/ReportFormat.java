@@ -344,9 +344,11 @@ public final class ReportFormat {
 
     private static String trainingLine(String label, TrainingSummary t) {
         boolean accuracy = t.validationMetric().equals("accuracy");
-        String rows = t.watchedRows().equals("validation") ? "validation" : t.watchedRows() + "-row";
+        String rows = TrainingSummary.rowsInWords(t.watchedRows());
+        String metric = t.watchedRows().equals("agreement") ? t.validationMetric() + " from the original"
+                : t.validationMetric();
         return String.format(Locale.ROOT, "  %s: %d epochs run, kept epoch %d; %s %s %s → %s%n",
-                label, t.epochsRun(), t.bestEpoch(), rows, t.validationMetric(),
+                label, t.epochsRun(), t.bestEpoch(), rows, metric,
                 accuracy ? percent(t.validationBefore()) : number(t.validationBefore()),
                 accuracy ? percent(t.validationAfter()) : number(t.validationAfter()));
     }

@@ -15,8 +15,11 @@ package org.odf2nna.report;
  *                           rows (validation rows included): the share of rows whose class differs, or for
  *                           regression the mean squared difference as a share of the original's MSE; NaN when
  *                           not measured
- * @param watchedRows        the rows the validation figures (and the epoch kept) are measured on: "validation", or
- *                           "training" when the validation rows were kept for the choice alone (a strict schedule)
+ * @param watchedRows        the rows the validation figures (and the epoch kept) are measured on: "validation";
+ *                           "training" when the validation rows were kept for the choice alone (a strict schedule);
+ *                           or "agreement": the validation rows against the original's outputs instead of their
+ *                           targets (regression's default schedule), so the figures are the MSE from the original
+ *                           (classification: the share of predictions that agree with it)
  */
 public record TrainingSummary(int epochsRun, int bestEpoch, double validationBefore, double validationAfter,
         String validationMetric, double validationLossBefore, double validationLossAfter, double changeFromOriginal,
@@ -32,6 +35,15 @@ public record TrainingSummary(int epochsRun, int bestEpoch, double validationBef
             double changeFromOriginal) {
         this(epochsRun, bestEpoch, validationBefore, validationAfter, validationMetric, validationLossBefore,
                 validationLossAfter, changeFromOriginal, "validation");
+    }
+
+    /** The watched rows in words, as an adjective: "validation", "training-row" or "validation-row agreement". */
+    public static String rowsInWords(String watchedRows) {
+        return switch (watchedRows) {
+            case "validation" -> "validation";
+            case "agreement" -> "validation-row agreement";
+            default -> watchedRows + "-row";
+        };
     }
 
     public TrainingSummary withChange(double change) {

@@ -107,6 +107,38 @@ class ProgressiveSweepCliTest {
     }
 
     @Test
+    void regressionPicksEpochsOnAgreementAndStopsAtTheFirstRoundThatDoesNotHold() throws IOException {
+        Path out = dir.resolve("regression.onnx");
+        Path report = dir.resolve("regression.json");
+        CliRun run = CliRun.of("-q", "sweep", "models/diabetes_10-32-32-1_tanh_norm.onnx", "--eval",
+                "examples/diabetes/diabetes-test.csv", "--train", "examples/diabetes/diabetes-train.csv", "-o",
+                out.toString(), "--report", report.toString(), "--retrain-epochs", "3", "--max-drop", "2");
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        JsonArray outcomes = json.getAsJsonObject("table").getAsJsonArray("outcomes");
+        assertTrue(outcomes.size() >= 1, run.toString());
+        for (int i = 0; i < outcomes.size(); i++) {
+            JsonObject o = outcomes.get(i).getAsJsonObject();
+            assertEquals("agreement", o.getAsJsonObject("training").get("watchedRows").getAsString());
+            JsonObject bound = o.getAsJsonObject("bound");
+            assertTrue(bound.get("rule").getAsString().contains("prediction bound"), bound.toString());
+            // A round that does not hold ends the search: no round comes after it.
+            if (!bound.get("holds").getAsBoolean()) {
+                assertEquals(outcomes.size() - 1, i, json.toString());
+            }
+        }
+        assertTrue(json.get("grid").getAsString().contains("the first round that does not hold ends the search"));
+        assertTrue(run.out().contains("validation-row agreement mse from the original"), run.out());
+        if (json.has("chosen")) {
+            assertEquals(0, run.exitCode(), run.toString());
+            assertEquals(outcomes.get(json.get("chosen").getAsInt()).getAsJsonObject().getAsJsonObject("network")
+                    .get("parameters").getAsLong(), DenseChainReader.read(out).network().parameterCount());
+        } else {
+            assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
+            assertFalse(Files.exists(out));
+        }
+    }
+
+    @Test
     void trainsWithoutTargetsByDistillation() throws IOException {
         Path unlabelled = dir.resolve("features.csv");
         List<String> lines = Files.readAllLines(TRAIN);

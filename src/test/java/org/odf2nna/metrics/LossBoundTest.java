@@ -99,4 +99,33 @@ class LossBoundTest {
         assertFalse(bad.holds(), bad.toString());
         assertTrue(bad.estimate() > 0.5, bad.toString());
     }
+
+    @Test
+    void regressionBoundCoversTheNoiseOfAsManyNewRows() {
+        Random random = new Random(2);
+        int n = 1000;
+        float[] targets = new float[n];
+        float[] original = new float[n];
+        float[] candidate = new float[n];
+        double sum = 0;
+        double sumSquares = 0;
+        double mse = 0;
+        for (int r = 0; r < n; r++) {
+            targets[r] = (float) random.nextGaussian();
+            original[r] = targets[r] + (float) random.nextGaussian();
+            candidate[r] = original[r] + 0.3f * (float) random.nextGaussian();
+            double eo = original[r] - targets[r];
+            double ec = candidate[r] - targets[r];
+            double d = ec * ec - eo * eo;
+            sum += d;
+            sumSquares += d * d;
+            mse += eo * eo;
+        }
+        double mean = sum / n;
+        double standardError = Math.sqrt((sumSquares - sum * mean) / (n - 1) / n);
+        LossBound b = LossBound.regression(original, candidate, targets, n, 0.1);
+        // The judged rows' standard error and the new set's, of the same size: √2 times one of them.
+        assertEquals((mean + LossBound.Z * Math.sqrt(2) * standardError) / (mse / n), b.upper(), 1e-6);
+        assertTrue(b.rule().contains("prediction bound") && b.rule().contains("1000 new rows"), b.rule());
+    }
 }
