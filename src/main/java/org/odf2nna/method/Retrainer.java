@@ -146,9 +146,11 @@ final class Retrainer {
 
     /** Rows without targets get the teacher's prediction as their target; labelled rows are returned as they are. */
     static TrainingData labelByTeacher(TrainingData rows, DenseNetwork teacher, Loss loss) {
-        if (TrainingRows.labelled(rows)) {
-            return rows;
-        }
+        return TrainingRows.labelled(rows) ? rows : withTeacherTargets(rows, teacher, loss);
+    }
+
+    /** {@code rows} with the teacher's prediction (its output, or its predicted class) as every row's target. */
+    private static TrainingData withTeacherTargets(TrainingData rows, DenseNetwork teacher, Loss loss) {
         float[] out = teacher.forward(rows.inputs(), rows.rows());
         float[] targets = new float[rows.rows()];
         for (int r = 0; r < rows.rows(); r++) {
@@ -296,13 +298,7 @@ final class Retrainer {
         if (judge != validation) {
             return this;
         }
-        float[] out = conditioning.toTraining(original).forward(judge.inputs(), judge.rows());
-        float[] targets = new float[judge.rows()];
-        for (int r = 0; r < judge.rows(); r++) {
-            targets[r] = loss == Loss.MEAN_SQUARED_ERROR ? out[r]
-                    : predictedClass(out, r, original.outputs(), original.head());
-        }
-        TrainingData watch = new TrainingData(judge.inputs(), targets, judge.rows(), judge.width());
+        TrainingData watch = withTeacherTargets(judge, conditioning.toTraining(original), loss);
         return new Retrainer(train, watch, judge, "agreement", conditioning, loss, options, settings, distillation,
                 soft);
     }
@@ -354,7 +350,9 @@ final class Retrainer {
         float[] x = fidelityInputs();
         int rows = fidelityRows();
         float[] judged = a.forward(judge.inputs(), judge.rows());
-        float[] watched = judge == validation ? judged : a.forward(validation.inputs(), validation.rows());
+        // Watching agreement, the watched rows are the judged rows' inputs: their outputs are the same.
+        float[] watched = validation.inputs() == judge.inputs() ? judged
+                : a.forward(validation.inputs(), validation.rows());
         return new Reference(original, judged, watched, a.forward(x, rows), fidelityTargets(), rows);
     }
 
