@@ -205,14 +205,17 @@ public final class Sweeper {
         String grid = String.format(Locale.ROOT, "progressive: each round removes %s%% of the current parameters "
                 + "(units ranked by the error the least-squares refit cannot make up for, per parameter saved), "
                 + "refits the next layers, retrains; after a round that does not hold, the next starts from the last "
-                + "that did with half the share; %d failures in a row stop it, as do a round that would remove what a failed "
-                + "one removed from the same start, and a network with nothing left to remove", ReportFormat.number(
+                + "that did with half the share (units only, if the failed one removed inputs); %d failures in a row "
+                + "stop it, as do a round that would remove what a failed one removed from the same start, and a "
+                + "network with nothing left to remove", ReportFormat.number(
                         100 * options.schedule().share()), Schedule.FAILURES_TO_STOP)
                 + (options.schedule().strict() ? "; strict: each round's epoch is picked, and whether it holds for the "
                         + "search judged, on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
                         + "(how far its predictions moved from the original's), and the validation rows only check the "
                         + "rounds the search went on from, from the largest, until one does not hold"
-                        : accuracy ? "" : "; regression: each round's epoch is picked on how closely the validation "
+                        : accuracy ? "; a round judged after k failed ones holds only if its bound holds at "
+                        + "1 - 0.05/(k + 1) instead of 95% (the 5% shared with the failures)"
+                        : "; regression: each round's epoch is picked on how closely the validation "
                         + "rows' outputs follow the original's (their targets only judge), and the first round that "
                         + "does not hold ends the search");
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"

@@ -36,10 +36,29 @@ class ProgressiveSweepCliTest {
         assertTrue(outcomes.size() >= 1, run.toString());
         Integer expected = null;
         long smallest = Long.MAX_VALUE;
+        // Inputs of the network the next round starts from, and whether the last round failed after removing inputs.
+        int startInputs = 4;
+        boolean afterFailedInputRound = false;
+        int failedRounds = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             JsonObject o = outcomes.get(i).getAsJsonObject();
             assertEquals("round " + (i + 1), o.get("step").getAsString());
             JsonObject bound = o.getAsJsonObject("bound");
+            int inputs = Integer.parseInt(o.getAsJsonObject("network").get("architecture").getAsString().split("-")[0]);
+            if (afterFailedInputRound) {
+                assertEquals(startInputs, inputs, "the retry after a failed round that removed inputs removes units only: "
+                        + o);
+            }
+            if (!bound.get("smallSet").getAsBoolean() && failedRounds > 0) {
+                assertTrue(bound.get("rule").getAsString().contains("shared with the " + failedRounds), o.toString());
+            }
+            if (bound.get("holds").getAsBoolean()) {
+                startInputs = inputs;
+                afterFailedInputRound = false;
+            } else {
+                afterFailedInputRound = inputs < startInputs;
+                failedRounds++;
+            }
             double tolerance = bound.get("tolerance").getAsDouble();
             boolean holds = bound.get("smallSet").getAsBoolean()
                     ? bound.get("changed").getAsInt() == 0

@@ -128,4 +128,41 @@ class LossBoundTest {
         assertEquals((mean + LossBound.Z * Math.sqrt(2) * standardError) / (mse / n), b.upper(), 1e-6);
         assertTrue(b.rule().contains("prediction bound") && b.rule().contains("1000 new rows"), b.rule());
     }
+
+    @Test
+    void theNormalQuantileMatchesTabulatedValues() {
+        assertEquals(LossBound.Z, LossBound.normalQuantile(0.95), 1e-8);
+        assertEquals(1.959963984540054, LossBound.normalQuantile(0.975), 1e-8);
+        assertEquals(2.128045234184984, LossBound.normalQuantile(1 - 0.05 / 3), 1e-8);
+        assertEquals(-2.326347874040841, LossBound.normalQuantile(0.01), 1e-8);
+        assertEquals(0, LossBound.normalQuantile(0.5), 1e-12);
+    }
+
+    @Test
+    void aRetryAfterFailedRoundsSharesTheFivePercent() {
+        int n = 5000;
+        int[] targets = constant(n, 1);
+        int[] original = constant(n, 1);
+        int[] candidate = constant(n, 1);
+        // 42 lost, 5 gained: a loss of 0.74 points whose plain 95% bound (0.97) is just under one point.
+        for (int r = 0; r < 42; r++) {
+            candidate[r] = 0;
+        }
+        for (int r = 42; r < 47; r++) {
+            original[r] = 0;
+        }
+        LossBound first = LossBound.classification(original, candidate, targets, 0.01);
+        assertTrue(first.holds(), first.toString());
+        assertEquals(first, first.afterFailures(0));
+        LossBound retry = first.afterFailures(1);
+        double se = (first.upper() - first.estimate()) / LossBound.Z;
+        assertEquals(first.estimate() + 1.959963984540054 * se, retry.upper(), 1e-9);
+        assertFalse(retry.holds(), retry.toString());
+        assertTrue(retry.rule().startsWith("97.5% upper bound"), retry.rule());
+        assertTrue(retry.rule().contains("1 round that failed before"), retry.rule());
+        assertTrue(first.afterFailures(2).upper() > retry.upper());
+        // A set too small to certify the tolerance keeps its rule.
+        LossBound small = LossBound.classification(constant(50, 1), constant(50, 1), constant(50, 1), 0.01);
+        assertEquals(small, small.afterFailures(3));
+    }
 }
