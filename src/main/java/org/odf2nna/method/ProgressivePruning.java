@@ -19,7 +19,7 @@ import org.odf2nna.report.TrainingSummary;
  * becomes the start of the next; after one that does not, the next round starts again from the last one that did,
  * removing half as much (units only, when the failed round removed inputs: an input that could not go is the likelier
  * culprit), until {@link Schedule#FAILURES_TO_STOP} rounds in a row have failed. Each such retry is one more draw near
- * the tolerance, so a round judged after k failed ones must hold at 1 − 0.05 / (k + 1) instead of 95%
+ * the tolerance, so a round judged after k failed ones in a row must hold at 1 − 0.05 / (k + 1) instead of 95%
  * ({@link LossBound#afterFailures}): at 95% a retry on LeNet-300-100 passed and then lost more than the tolerance on
  * its test half (docs/COMPARISON.md). Under
  * {@link Schedule#strict} the epochs are picked, and whether a round keeps the promise for the search judged, on
@@ -117,8 +117,6 @@ final class ProgressivePruning {
         int[] currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
         double share = schedule.share();
         int failures = 0;
-        // Failed rounds so far in the whole search: a retry's bound shares the 5% with them (LossBound#afterFailures).
-        int failedRounds = 0;
         // After a failed round that removed inputs, the retry from the same start removes units only.
         boolean unitsOnly = false;
         // Selections that already failed from the current start: trying one again would fail again.
@@ -169,8 +167,9 @@ final class ProgressivePruning {
             TrainingSummary training = retrained.summary().withChange(roundRetrainer.changeFrom(reference, network));
             LossBound bound = roundRetrainer.bound(reference, network, tolerance);
             if (!schedule.strict()) {
-                // Strict walks a chain fixed without the validation rows once, which needs no sharing.
-                bound = bound.afterFailures(failedRounds);
+                // The attempts at one step (from one start) share its 5%. Strict walks a chain fixed without the
+                // validation rows once, which needs no sharing.
+                bound = bound.afterFailures(failures);
             }
             if (!Double.isNaN(training.changeFromOriginal())) {
                 bound = bound.guardedBy(training.changeFromOriginal());
@@ -195,7 +194,6 @@ final class ProgressivePruning {
                 failed.add(key);
                 unitsOnly = selection.dropsInputs(current);
                 failures++;
-                failedRounds++;
                 share /= 2;
                 if (failures >= Schedule.FAILURES_TO_STOP || stopAtFirstFailure) {
                     break;

@@ -213,8 +213,8 @@ public final class Sweeper {
                         + "search judged, on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
                         + "(how far its predictions moved from the original's), and the validation rows only check the "
                         + "rounds the search went on from, from the largest, until one does not hold"
-                        : accuracy ? "; a round judged after k failed ones holds only if its bound holds at "
-                        + "1 - 0.05/(k + 1) instead of 95% (the 5% shared with the failures)"
+                        : accuracy ? "; a round judged after k failed ones in a row holds only if its bound "
+                        + "holds at 1 - 0.05/(k + 1) instead of 95% (the attempts at one step share its 5%)"
                         : "; regression: each round's epoch is picked on how closely the validation "
                         + "rows' outputs follow the original's (their targets only judge), and the first round that "
                         + "does not hold ends the search");

@@ -126,7 +126,7 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
     }
 
     /**
-     * The same bound for a candidate judged after {@code failures} candidates of the same search failed. Each retry
+     * The same bound for a candidate judged after {@code failures} candidates for the same step failed. Each retry
      * after a failure is one more draw near the tolerance, and one of them passing by chance is what the search keeps:
      * so the 5% is shared among the failures and this candidate (Bonferroni), and the bound widens to the
      * 1 − 0.05 / (failures + 1) quantile. Measured on LeNet-300-100 (docs/COMPARISON.md), the plain 95% passed a

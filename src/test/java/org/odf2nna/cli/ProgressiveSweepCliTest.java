@@ -39,6 +39,7 @@ class ProgressiveSweepCliTest {
         // Inputs of the network the next round starts from, and whether the last round failed after removing inputs.
         int startInputs = 4;
         boolean afterFailedInputRound = false;
+        // Failed rounds in a row.
         int failedRounds = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             JsonObject o = outcomes.get(i).getAsJsonObject();
@@ -55,6 +56,7 @@ class ProgressiveSweepCliTest {
             if (bound.get("holds").getAsBoolean()) {
                 startInputs = inputs;
                 afterFailedInputRound = false;
+                failedRounds = 0;
             } else {
                 afterFailedInputRound = inputs < startInputs;
                 failedRounds++;
