@@ -140,8 +140,7 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         double z = normalQuantile(1 - 0.05 / (failures + 1));
         double widened = estimate + (upper - estimate) * z / Z;
         return new LossBound(rows, changed, lost, gained, estimate, widened, tolerance, widened <= tolerance + 1e-12,
-                rule.replaceFirst("^95%", new java.math.BigDecimal(100 - 5.0 / (failures + 1))
-                        .round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + "%")
+                rule.replaceFirst("^95%", points(1 - 0.05 / (failures + 1)) + "%")
                         + String.format(Locale.ROOT, " (the 5%% shared with the %d round%s that failed before)",
                                 failures, failures == 1 ? "" : "s"), false);
     }
