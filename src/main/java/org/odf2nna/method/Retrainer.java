@@ -453,6 +453,11 @@ final class Retrainer {
 
     /** {@link #bound(DenseNetwork, DenseNetwork, double)} against outputs computed before. */
     LossBound bound(Reference reference, DenseNetwork candidate, double tolerance) {
+        return bound(reference, candidate, tolerance, LossBound.Confidence.STANDARD);
+    }
+
+    /** {@link #bound(Reference, DenseNetwork, double)} at another confidence. */
+    LossBound bound(Reference reference, DenseNetwork candidate, double tolerance, LossBound.Confidence confidence) {
         DenseNetwork original = reference.original();
         TrainingData rows = judge;
         int n = rows.rows();
@@ -460,7 +465,7 @@ final class Retrainer {
         float[] pb = conditioning.toTraining(candidate).forward(rows.inputs(), n);
         if (loss == Loss.MEAN_SQUARED_ERROR) {
             // In training coordinates targets are standardised: the relative MSE increase is the same in both.
-            return LossBound.regression(pa, pb, rows.targets(), n, tolerance);
+            return LossBound.regression(pa, pb, rows.targets(), n, tolerance, confidence);
         }
         int width = original.outputs();
         int[] ca = new int[n];
@@ -473,7 +478,7 @@ final class Retrainer {
                 targets[r] = (int) rows.targets()[r];
             }
         }
-        return LossBound.classification(ca, cb, targets, tolerance);
+        return LossBound.classification(ca, cb, targets, tolerance, confidence);
     }
 
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */

@@ -3,7 +3,7 @@ package org.odf2nna.metrics;
 import java.util.Locale;
 
 /**
- * A one-sided 95% upper bound on how much worse a candidate model is than the original, from their predictions on
+ * A one-sided upper bound (95% unless a {@link Confidence} says otherwise) on how much worse a candidate model is than the original, from their predictions on
  * rows neither was tuned on, and whether it stays within the tolerance.
  *
  * <p>Classification: with targets, the accuracy loss is the mean of d = [original right] − [candidate right] over the
@@ -22,18 +22,63 @@ import java.util.Locale;
  * @param lost      rows the original got right and the candidate wrong (regression: 0)
  * @param gained    rows the original got wrong and the candidate right (regression: 0)
  * @param estimate  the loss measured: accuracy points as a share (0.01 = one point), or the MSE's relative increase
- * @param upper     its one-sided 95% upper bound
+ * @param upper     its one-sided upper bound at {@code confidence}
  * @param tolerance the most the loss may be, in the same unit
  * @param holds     whether the candidate keeps the promise on these rows
  * @param rule      how {@code holds} was decided, in words
  * @param smallSet  whether the rows were too few to certify the tolerance (then {@code holds} asks that no prediction
  *                  changed there, see {@link #guardedBy})
+ * @param confidence the bound's one-sided confidence (0.95, or higher for a retry: {@link Confidence#afterFailures});
+ *                  on a small set it is not used
  */
 public record LossBound(int rows, int changed, int lost, int gained, double estimate, double upper, double tolerance,
-        boolean holds, String rule, boolean smallSet) {
+        boolean holds, String rule, boolean smallSet, double confidence) {
 
     /** One-sided 95% normal quantile. */
     public static final double Z = 1.6448536269514722;
+
+    /**
+     * The confidence a bound is computed at, and why, in words appended to its rule.
+     *
+     * @param level one-sided confidence, in (0.5, 1)
+     * @param why   empty, or a parenthesis that says why it is not 95%
+     */
+    public record Confidence(double level, String why) {
+
+        /** The usual 95%. */
+        public static final Confidence STANDARD = new Confidence(0.95, "");
+
+        public Confidence {
+            if (!(level > 0.5 && level < 1)) {
+                throw new IllegalArgumentException("confidence must lie in (0.5, 1): " + level);
+            }
+        }
+
+        /**
+         * For a candidate judged after {@code failures} candidates for the same step failed. Each retry after a
+         * failure is one more draw near the tolerance, and one of them passing by chance is what the search keeps:
+         * so the 5% is shared among the failures and this candidate (Bonferroni), 1 − 0.05 / (failures + 1).
+         * Measured on LeNet-300-100 (docs/COMPARISON.md), the plain 95% passed a retry that lost more than the
+         * tolerance on the test half.
+         */
+        public static Confidence afterFailures(int failures) {
+            if (failures <= 0) {
+                return STANDARD;
+            }
+            return new Confidence(1 - 0.05 / (failures + 1), String.format(Locale.ROOT,
+                    " (the 5%% shared with the %d round%s that failed before)", failures, failures == 1 ? "" : "s"));
+        }
+
+        /** The one-sided normal quantile of {@link #level}. */
+        double z() {
+            return level == 0.95 ? Z : normalQuantile(level);
+        }
+
+        /** The level in words: "95%", "97.5%", "98.3%". */
+        String percent() {
+            return points(level).replaceFirst("\\.?0+$", "") + "%";
+        }
+    }
 
     /**
      * @param original  the original's predicted class per row
@@ -42,6 +87,12 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
      * @param tolerance accuracy loss allowed, as a share (0.01 = one point)
      */
     public static LossBound classification(int[] original, int[] candidate, int[] targets, double tolerance) {
+        return classification(original, candidate, targets, tolerance, Confidence.STANDARD);
+    }
+
+    /** {@link #classification(int[], int[], int[], double)} at another confidence (not used on a small set). */
+    public static LossBound classification(int[] original, int[] candidate, int[] targets, double tolerance,
+            Confidence confidence) {
         int n = original.length;
         int changed = 0;
         int lost = 0;
@@ -58,21 +109,23 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
             }
         }
         if (n == 0) {
-            return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true);
+            return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
+                    confidence.level());
         }
         double estimate = (double) (lost - gained) / n;
         double spread = (double) (lost + gained + 1) / n - estimate * estimate;
-        double upper = estimate + Z * Math.sqrt(Math.max(0, spread) / n);
+        double upper = estimate + confidence.z() * Math.sqrt(Math.max(0, spread) / n);
         boolean small = Z / n > tolerance;
         String unit = targets == null ? "changed predictions" : "accuracy loss";
         if (small) {
             return new LossBound(n, changed, lost, gained, estimate, upper, tolerance, changed == 0,
                     String.format(Locale.ROOT, "%d rows cannot certify a loss of at most %s points (one row is %s); "
-                            + "held to no changed prediction on them", n, points(tolerance), points(1.0 / n)), true);
+                            + "held to no changed prediction on them", n, points(tolerance), points(1.0 / n)), true,
+                    confidence.level());
         }
         return new LossBound(n, changed, lost, gained, estimate, upper, tolerance, upper <= tolerance + 1e-12,
-                String.format(Locale.ROOT, "95%% upper bound on the %s at most %s points", unit, points(tolerance)),
-                false);
+                String.format(Locale.ROOT, "%s upper bound on the %s at most %s points%s", confidence.percent(), unit,
+                        points(tolerance), confidence.why()), false, confidence.level());
     }
 
     /**
@@ -83,8 +136,15 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
      */
     public static LossBound regression(float[] original, float[] candidate, float[] targets, int rows,
             double tolerance) {
+        return regression(original, candidate, targets, rows, tolerance, Confidence.STANDARD);
+    }
+
+    /** {@link #regression(float[], float[], float[], int, double)} at another confidence. */
+    public static LossBound regression(float[] original, float[] candidate, float[] targets, int rows,
+            double tolerance, Confidence confidence) {
         if (rows == 0) {
-            return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true);
+            return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
+                    confidence.level());
         }
         double sumOriginal = 0;
         double sum = 0;
@@ -101,10 +161,10 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         double mean = sum / rows;
         double variance = rows > 1 ? Math.max(0, (sumSquares - sum * mean) / (rows - 1)) : 0;
         double estimate = mse > 0 ? mean / mse : (mean > 0 ? Double.POSITIVE_INFINITY : 0);
-        double upper = mse > 0 ? (mean + Z * Math.sqrt(2 * variance / rows)) / mse : estimate;
+        double upper = mse > 0 ? (mean + confidence.z() * Math.sqrt(2 * variance / rows)) / mse : estimate;
         return new LossBound(rows, 0, 0, 0, estimate, upper, tolerance, upper <= tolerance + 1e-12,
-                String.format(Locale.ROOT, "95%% prediction bound on the MSE's increase on %d new rows at most %s%%",
-                        rows, points(tolerance)), false);
+                String.format(Locale.ROOT, "%s prediction bound on the MSE's increase on %d new rows at most %s%%%s",
+                        confidence.percent(), rows, points(tolerance), confidence.why()), false, confidence.level());
     }
 
     /**
@@ -122,27 +182,7 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         return new LossBound(rows, changed, lost, gained, estimate, upper, tolerance,
                 holds && trainingChange <= tolerance + 1e-12, rule + String.format(Locale.ROOT, ", and to at most %s%% "
                         + "of the training rows changing class (%s%% did)", points(tolerance), points(trainingChange)),
-                true);
-    }
-
-    /**
-     * The same bound for a candidate judged after {@code failures} candidates for the same step failed. Each retry
-     * after a failure is one more draw near the tolerance, and one of them passing by chance is what the search keeps:
-     * so the 5% is shared among the failures and this candidate (Bonferroni), and the bound widens to the
-     * 1 − 0.05 / (failures + 1) quantile. Measured on LeNet-300-100 (docs/COMPARISON.md), the plain 95% passed a
-     * retry that lost more than the tolerance on the test half. A set too small to certify the tolerance keeps its
-     * rule (no changed prediction), which does not depend on the confidence.
-     */
-    public LossBound afterFailures(int failures) {
-        if (failures <= 0 || smallSet || rows == 0 || Double.isInfinite(upper)) {
-            return this;
-        }
-        double z = normalQuantile(1 - 0.05 / (failures + 1));
-        double widened = estimate + (upper - estimate) * z / Z;
-        return new LossBound(rows, changed, lost, gained, estimate, widened, tolerance, widened <= tolerance + 1e-12,
-                rule.replaceFirst("^95%", points(1 - 0.05 / (failures + 1)) + "%")
-                        + String.format(Locale.ROOT, " (the 5%% shared with the %d round%s that failed before)",
-                                failures, failures == 1 ? "" : "s"), false);
+                true, confidence);
     }
 
     /** The standard normal's p-quantile (Acklam's rational approximation, relative error below 1.2e-9). */

@@ -13,7 +13,7 @@ import org.odf2nna.metrics.LossBound;
 class ProgressiveChoiceTest {
 
     private static ProgressivePruning.Round round(int index, boolean continued, boolean holds) {
-        LossBound bound = new LossBound(100, 0, 0, 0, 0, holds ? 0 : 0.05, 0.01, holds, "test", false);
+        LossBound bound = new LossBound(100, 0, 0, 0, 0, holds ? 0 : 0.05, 0.01, holds, "test", false, 0.95);
         return new ProgressivePruning.Round(index, null, null, null, new int[0], null, continued, bound);
     }
 

@@ -153,16 +153,59 @@ class LossBoundTest {
         }
         LossBound first = LossBound.classification(original, candidate, targets, 0.01);
         assertTrue(first.holds(), first.toString());
-        assertEquals(first, first.afterFailures(0));
-        LossBound retry = first.afterFailures(1);
+        assertTrue(first.rule().startsWith("95% upper bound"), first.rule());
+        assertEquals(0.95, first.confidence());
+        assertEquals(first, LossBound.classification(original, candidate, targets, 0.01,
+                LossBound.Confidence.afterFailures(0)));
+        LossBound retry = LossBound.classification(original, candidate, targets, 0.01,
+                LossBound.Confidence.afterFailures(1));
         double se = (first.upper() - first.estimate()) / LossBound.Z;
         assertEquals(first.estimate() + 1.959963984540054 * se, retry.upper(), 1e-9);
+        assertEquals(0.975, retry.confidence(), 1e-12);
         assertFalse(retry.holds(), retry.toString());
         assertTrue(retry.rule().startsWith("97.5% upper bound"), retry.rule());
-        assertTrue(retry.rule().contains("1 round that failed before"), retry.rule());
-        assertTrue(first.afterFailures(2).upper() > retry.upper());
-        // A set too small to certify the tolerance keeps its rule.
+        assertTrue(retry.rule().endsWith("(the 5% shared with the 1 round that failed before)"), retry.rule());
+        LossBound third = LossBound.classification(original, candidate, targets, 0.01,
+                LossBound.Confidence.afterFailures(2));
+        assertTrue(third.upper() > retry.upper());
+        assertTrue(third.rule().startsWith("98.3% upper bound"), third.rule());
+        assertTrue(third.rule().contains("2 rounds that failed"), third.rule());
+        // A set too small to certify the tolerance keeps its rule: no changed prediction, whatever the confidence.
         LossBound small = LossBound.classification(constant(50, 1), constant(50, 1), constant(50, 1), 0.01);
-        assertEquals(small, small.afterFailures(3));
+        LossBound smallRetry = LossBound.classification(constant(50, 1), constant(50, 1), constant(50, 1), 0.01,
+                LossBound.Confidence.afterFailures(3));
+        assertEquals(small.rule(), smallRetry.rule());
+        assertEquals(small.holds(), smallRetry.holds());
+        assertTrue(smallRetry.holds());
+    }
+
+    @Test
+    void aRegressionBoundAtAHigherConfidenceIsWider() {
+        int n = 400;
+        Random random = new Random(3);
+        float[] targets = new float[n];
+        float[] original = new float[n];
+        float[] candidate = new float[n];
+        for (int r = 0; r < n; r++) {
+            targets[r] = (float) random.nextGaussian();
+            original[r] = targets[r] + (float) random.nextGaussian();
+            candidate[r] = original[r] + 0.3f * (float) random.nextGaussian();
+        }
+        LossBound plain = LossBound.regression(original, candidate, targets, n, 0.1);
+        LossBound wider = LossBound.regression(original, candidate, targets, n, 0.1,
+                LossBound.Confidence.afterFailures(1));
+        assertEquals(plain.estimate(), wider.estimate(), 1e-12);
+        assertEquals(plain.estimate() + (plain.upper() - plain.estimate()) * 1.959963984540054 / LossBound.Z,
+                wider.upper(), 1e-9);
+        assertTrue(plain.rule().startsWith("95% prediction bound"), plain.rule());
+        assertTrue(wider.rule().startsWith("97.5% prediction bound"), wider.rule());
+    }
+
+    @Test
+    void aConfidenceOutsideItsRangeIsRefused() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new LossBound.Confidence(1, ""));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new LossBound.Confidence(0.5, ""));
     }
 }
