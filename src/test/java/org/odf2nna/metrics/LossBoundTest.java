@@ -15,20 +15,44 @@ class LossBoundTest {
         return a;
     }
 
+    /** n rows of class 1: the candidate gets the first {@code lost} wrong, the original the next {@code gained}. */
+    private static LossBound lostAndGained(int n, int lost, int gained, LossBound.Confidence confidence) {
+        int[] original = constant(n, 1);
+        int[] candidate = constant(n, 1);
+        for (int r = 0; r < lost; r++) {
+            candidate[r] = 0;
+        }
+        for (int r = lost; r < lost + gained; r++) {
+            original[r] = 0;
+        }
+        return LossBound.classification(original, candidate, constant(n, 1), 0.01, confidence);
+    }
+
+    /** Gaussian targets, an original off by unit noise, a candidate off the original by {@code spread} of it. */
+    private record Outputs(float[] targets, float[] original, float[] candidate) {
+        static Outputs noisy(long seed, int n, float spread) {
+            Random random = new Random(seed);
+            float[] targets = new float[n];
+            float[] original = new float[n];
+            float[] candidate = new float[n];
+            for (int r = 0; r < n; r++) {
+                targets[r] = (float) random.nextGaussian();
+                original[r] = targets[r] + (float) random.nextGaussian();
+                candidate[r] = original[r] + spread * (float) random.nextGaussian();
+            }
+            return new Outputs(targets, original, candidate);
+        }
+
+        LossBound bound(LossBound.Confidence confidence) {
+            return LossBound.regression(original, candidate, targets, targets.length, 0.1, confidence);
+        }
+    }
+
     @Test
     void onManyRowsTheBoundDecides() {
         int n = 5000;
-        int[] targets = constant(n, 1);
-        int[] original = constant(n, 1);
-        int[] candidate = constant(n, 1);
         // 60 rows lost, 40 gained: a loss of 0.4 points, bound about 0.73.
-        for (int r = 0; r < 60; r++) {
-            candidate[r] = 0;
-        }
-        for (int r = 60; r < 100; r++) {
-            original[r] = 0;
-        }
-        LossBound b = LossBound.classification(original, candidate, targets, 0.01);
+        LossBound b = lostAndGained(n, 60, 40, LossBound.Confidence.STANDARD);
         assertEquals(100, b.changed());
         assertEquals(60, b.lost());
         assertEquals(40, b.gained());
@@ -37,11 +61,7 @@ class LossBoundTest {
         assertTrue(b.holds());
         assertFalse(b.smallSet());
         // The same changes all as losses: 2 points, refused.
-        int[] worse = constant(n, 1);
-        for (int r = 0; r < 100; r++) {
-            worse[r] = 0;
-        }
-        assertFalse(LossBound.classification(constant(n, 1), worse, targets, 0.01).holds());
+        assertFalse(lostAndGained(n, 100, 0, LossBound.Confidence.STANDARD).holds());
     }
 
     @Test
@@ -102,20 +122,14 @@ class LossBoundTest {
 
     @Test
     void regressionBoundCoversTheNoiseOfAsManyNewRows() {
-        Random random = new Random(2);
         int n = 1000;
-        float[] targets = new float[n];
-        float[] original = new float[n];
-        float[] candidate = new float[n];
+        Outputs o = Outputs.noisy(2, n, 0.3f);
         double sum = 0;
         double sumSquares = 0;
         double mse = 0;
         for (int r = 0; r < n; r++) {
-            targets[r] = (float) random.nextGaussian();
-            original[r] = targets[r] + (float) random.nextGaussian();
-            candidate[r] = original[r] + 0.3f * (float) random.nextGaussian();
-            double eo = original[r] - targets[r];
-            double ec = candidate[r] - targets[r];
+            double eo = o.original()[r] - o.targets()[r];
+            double ec = o.candidate()[r] - o.targets()[r];
             double d = ec * ec - eo * eo;
             sum += d;
             sumSquares += d * d;
@@ -123,7 +137,7 @@ class LossBoundTest {
         }
         double mean = sum / n;
         double standardError = Math.sqrt((sumSquares - sum * mean) / (n - 1) / n);
-        LossBound b = LossBound.regression(original, candidate, targets, n, 0.1);
+        LossBound b = o.bound(LossBound.Confidence.STANDARD);
         // The judged rows' standard error and the new set's, of the same size: √2 times one of them.
         assertEquals((mean + LossBound.Z * Math.sqrt(2) * standardError) / (mse / n), b.upper(), 1e-6);
         assertTrue(b.rule().contains("prediction bound") && b.rule().contains("1000 new rows"), b.rule());
@@ -140,33 +154,20 @@ class LossBoundTest {
 
     @Test
     void aRetryAfterFailedRoundsSharesTheFivePercent() {
-        int n = 5000;
-        int[] targets = constant(n, 1);
-        int[] original = constant(n, 1);
-        int[] candidate = constant(n, 1);
-        // 42 lost, 5 gained: a loss of 0.74 points whose plain 95% bound (0.97) is just under one point.
-        for (int r = 0; r < 42; r++) {
-            candidate[r] = 0;
-        }
-        for (int r = 42; r < 47; r++) {
-            original[r] = 0;
-        }
-        LossBound first = LossBound.classification(original, candidate, targets, 0.01);
+        // 42 lost, 5 gained of 5000: a loss of 0.74 points whose plain 95% bound (0.97) is just under one point.
+        LossBound first = lostAndGained(5000, 42, 5, LossBound.Confidence.STANDARD);
         assertTrue(first.holds(), first.toString());
         assertTrue(first.rule().startsWith("95% upper bound"), first.rule());
         assertEquals(0.95, first.confidence());
-        assertEquals(first, LossBound.classification(original, candidate, targets, 0.01,
-                LossBound.Confidence.afterFailures(0)));
-        LossBound retry = LossBound.classification(original, candidate, targets, 0.01,
-                LossBound.Confidence.afterFailures(1));
+        assertEquals(first, lostAndGained(5000, 42, 5, LossBound.Confidence.afterFailures(0)));
+        LossBound retry = lostAndGained(5000, 42, 5, LossBound.Confidence.afterFailures(1));
         double se = (first.upper() - first.estimate()) / LossBound.Z;
         assertEquals(first.estimate() + 1.959963984540054 * se, retry.upper(), 1e-9);
         assertEquals(0.975, retry.confidence(), 1e-12);
         assertFalse(retry.holds(), retry.toString());
         assertTrue(retry.rule().startsWith("97.5% upper bound"), retry.rule());
         assertTrue(retry.rule().endsWith("(the 5% shared with the 1 round that failed before)"), retry.rule());
-        LossBound third = LossBound.classification(original, candidate, targets, 0.01,
-                LossBound.Confidence.afterFailures(2));
+        LossBound third = lostAndGained(5000, 42, 5, LossBound.Confidence.afterFailures(2));
         assertTrue(third.upper() > retry.upper());
         assertTrue(third.rule().startsWith("98.3% upper bound"), third.rule());
         assertTrue(third.rule().contains("2 rounds that failed"), third.rule());
@@ -181,19 +182,9 @@ class LossBoundTest {
 
     @Test
     void aRegressionBoundAtAHigherConfidenceIsWider() {
-        int n = 400;
-        Random random = new Random(3);
-        float[] targets = new float[n];
-        float[] original = new float[n];
-        float[] candidate = new float[n];
-        for (int r = 0; r < n; r++) {
-            targets[r] = (float) random.nextGaussian();
-            original[r] = targets[r] + (float) random.nextGaussian();
-            candidate[r] = original[r] + 0.3f * (float) random.nextGaussian();
-        }
-        LossBound plain = LossBound.regression(original, candidate, targets, n, 0.1);
-        LossBound wider = LossBound.regression(original, candidate, targets, n, 0.1,
-                LossBound.Confidence.afterFailures(1));
+        Outputs o = Outputs.noisy(3, 400, 0.3f);
+        LossBound plain = o.bound(LossBound.Confidence.STANDARD);
+        LossBound wider = o.bound(LossBound.Confidence.afterFailures(1));
         assertEquals(plain.estimate(), wider.estimate(), 1e-12);
         assertEquals(plain.estimate() + (plain.upper() - plain.estimate()) * 1.959963984540054 / LossBound.Z,
                 wider.upper(), 1e-9);
