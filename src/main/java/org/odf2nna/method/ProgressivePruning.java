@@ -20,8 +20,8 @@ import org.odf2nna.report.TrainingSummary;
  * removing half as much (units only, when the failed round removed inputs: an input that could not go is the likelier
  * culprit), until {@link Schedule#FAILURES_TO_STOP} rounds in a row have failed. Each such retry is one more draw near
  * the tolerance, so a round judged after k failed ones in a row must hold at 1 − 0.05 / (k + 1) instead of 95%
- * ({@link LossBound.Confidence#afterFailures}): at 95% a retry on LeNet-300-100 passed and then lost more than the tolerance on
- * its test half (docs/COMPARISON.md). Under
+ * ({@link LossBound.Confidence#afterFailures}): at 95% a retry on LeNet-300-100 passed and then lost more than the
+ * tolerance on its test half (docs/COMPARISON.md). Under
  * {@link Schedule#strict} the epochs are picked, and whether a round keeps the promise for the search judged, on
  * training rows instead, and the validation rows only confirm ({@link #choose}).
  *

@@ -3,8 +3,8 @@ package org.odf2nna.metrics;
 import java.util.Locale;
 
 /**
- * A one-sided upper bound (95% unless a {@link Confidence} says otherwise) on how much worse a candidate model is than the original, from their predictions on
- * rows neither was tuned on, and whether it stays within the tolerance.
+ * A one-sided upper bound (95% unless a {@link Confidence} says otherwise) on how much worse a candidate model is
+ * than the original, from their predictions on rows neither was tuned on, and whether it stays within the tolerance.
  *
  * <p>Classification: with targets, the accuracy loss is the mean of d = [original right] − [candidate right] over the
  * rows; its bound is the mean plus 1.645 standard errors, the standard error counting one more changed row than seen
