@@ -245,10 +245,10 @@ final class Retrainer {
         TrainingOptions o = new TrainingOptions(epochs, options.batchSize(), options.learningRate(), options.seed(),
                 options.patience(), options.device());
         Settings t = settings;
-        return new Retrainer(train, validation, judge, watchedRows, conditioning, loss, o, new Settings(t.trainData(),
-                t.trainRows(),
-                t.validationRows(), epochs, source, t.batchSize(), t.learningRate(), t.seed(), t.signal(),
-                t.validationLabelled()), distillation, soft);
+        Settings withEpochs = new Settings(t.trainData(), t.trainRows(), t.validationRows(), epochs, source,
+                t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled());
+        return new Retrainer(train, validation, judge, watchedRows, conditioning, loss, o, withEpochs, distillation,
+                soft);
     }
 
     /** Why retraining runs as many epochs as it does. */
