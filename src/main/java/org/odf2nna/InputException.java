@@ -12,7 +12,12 @@ import java.nio.file.Path;
  */
 public final class InputException extends RuntimeException {
 
-    public enum Kind { BAD_INPUT, USAGE }
+    /**
+     * BAD_INPUT: a failed run on bad input (exit 1); USAGE: a mistake in the command itself (exit 2); UNCERTIFIABLE:
+     * the input is fine but cannot back the promise asked for (too few validation rows, rows the original was
+     * trained on), so nothing is written (exit 3, as when no pruned model keeps the promise).
+     */
+    public enum Kind { BAD_INPUT, USAGE, UNCERTIFIABLE }
 
     private final transient Path file;
     private final String place;
@@ -31,6 +36,11 @@ public final class InputException extends RuntimeException {
         this.file = file;
         this.place = place;
         this.kind = kind;
+    }
+
+    /** The data cannot certify what was asked ({@link Kind#UNCERTIFIABLE}). */
+    public static InputException uncertifiable(Path file, String place, String message) {
+        return new InputException(file, place, message, Kind.UNCERTIFIABLE, null);
     }
 
     public static InputException usage(String message) {

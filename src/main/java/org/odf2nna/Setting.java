@@ -24,8 +24,7 @@ public enum Setting {
     EVALUATIONS("evaluation budget"),
     LAYERS("layers"),
     SELECT_FEATURES("feature selection"),
-    INFERENCE_BATCH("inference batch"),
-    STRICT("the strict setting");
+    INFERENCE_BATCH("inference batch");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

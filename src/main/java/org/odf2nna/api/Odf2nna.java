@@ -187,7 +187,7 @@ public final class Odf2nna {
                 settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(),
                 null, settings.distillation());
         Schedule schedule = new Schedule(Schedule.Kind.PROGRESSIVE, settings.share(), settings.maxRounds(),
-                settings.inputs(), Schedule.PROGRESSIVE.ranking(), settings.strict());
+                settings.inputs(), Schedule.PROGRESSIVE.ranking());
         InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
                 trainingData(validation), retrain, schedule, maxDrop, task, settings.device(),
                 progress == null ? Progress.NONE : progress);

@@ -15,8 +15,6 @@ import org.odf2nna.tf.TrainingOptions;
  * @param share           share of the current parameters each round removes (halved after a round that fails)
  * @param maxRounds       rounds at most
  * @param inputs          whether the network's inputs may be removed too (the result then reads fewer columns)
- * @param strict          whether the validation rows only confirm (epochs picked and the search guided on training
- *                        rows, the chain of rounds checked once): the bound's 95% then holds for the whole run
  * @param retrainEpochs   epochs each round retrains at most, or null: 20, and at least 3 per round
  * @param learningRate    Adam's learning rate
  * @param batchSize       rows per Adam step
@@ -25,7 +23,7 @@ import org.odf2nna.tf.TrainingOptions;
  * @param seed            seed of the shuffles
  * @param device          where TensorFlow retrains ({@link Device#CUDA} needs the GPU build)
  */
-public record SweepSettings(double maxDrop, double share, int maxRounds, boolean inputs, boolean strict,
+public record SweepSettings(double maxDrop, double share, int maxRounds, boolean inputs,
         Integer retrainEpochs,
         float learningRate, int batchSize, int patience, Distillation distillation, long seed, Device device) {
 
@@ -80,7 +78,6 @@ public record SweepSettings(double maxDrop, double share, int maxRounds, boolean
         private double share = Schedule.DEFAULT_SHARE;
         private int maxRounds = Schedule.DEFAULT_MAX_ROUNDS;
         private boolean inputs = true;
-        private boolean strict;
         private Integer retrainEpochs;
         private float learningRate = TrainingOptions.DEFAULT_LEARNING_RATE;
         private int batchSize = TrainingOptions.DEFAULT_BATCH_SIZE;
@@ -107,12 +104,6 @@ public record SweepSettings(double maxDrop, double share, int maxRounds, boolean
         /** Rounds at most (default 40). */
         public Builder maxRounds(int value) {
             maxRounds = value;
-            return this;
-        }
-
-        /** Whether the validation rows only confirm (default false): the bound then holds for the whole run. */
-        public Builder strict(boolean value) {
-            strict = value;
             return this;
         }
 
@@ -166,7 +157,7 @@ public record SweepSettings(double maxDrop, double share, int maxRounds, boolean
 
         /** The settings; throws {@link IllegalArgumentException} naming the first setting out of range. */
         public SweepSettings build() {
-            return new SweepSettings(maxDrop, share, maxRounds, inputs, strict, retrainEpochs, learningRate, batchSize,
+            return new SweepSettings(maxDrop, share, maxRounds, inputs, retrainEpochs, learningRate, batchSize,
                     patience, distillation, seed, device);
         }
     }

@@ -26,7 +26,9 @@ public record Swept(DenseNetwork original, List<Round> rounds, int chosen) {
      * @param index   1-based
      * @param network the retrained network the round ended with
      * @param inputs  the original's inputs (column indices, ascending) that {@code network} reads
-     * @param bound   the loss bound on the validation rows; {@link LossBound#holds()} says whether it kept the promise
+     * @param bound   the loss bound on the validation rows; {@link LossBound#holds()} says whether it kept the promise;
+     *                null for a round the search did not go on from (it moved too far on the training rows, so the
+     *                validation rows never judged it)
      */
     public record Round(int index, DenseNetwork network, int[] inputs, LossBound bound) {
 

@@ -27,7 +27,6 @@ final class Flags {
             case LAYERS -> "--layers";
             case SELECT_FEATURES -> "--select-features";
             case INFERENCE_BATCH -> "--inference-batch";
-            case STRICT -> "--strict";
         };
     }
 

@@ -31,14 +31,18 @@ import picocli.CommandLine.Spec;
         subcommands = {ShrinkCommand.class, ConvertCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
             ReproduceCommand.class, InspectCommand.class, EvalCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage.",
+        footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage, 3 nothing written: no pruned model "
+                + "kept the promise, or the validation rows cannot certify it.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
 
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
-    /** sweep and run: no pruned model kept the promise on the validation rows, so nothing was written. */
+    /**
+     * sweep, run and shrink --train: no pruned model kept the promise on the validation rows, or those rows cannot
+     * certify it, so nothing was written.
+     */
     public static final int NOTHING_QUALIFIED = 3;
 
     @Spec
@@ -101,7 +105,11 @@ public final class Main implements Runnable {
             if (verbose) {
                 e.printStackTrace(err);
             }
-            return input.kind() == InputException.Kind.USAGE ? USAGE : FAILED;
+            return switch (input.kind()) {
+                case USAGE -> USAGE;
+                case UNCERTIFIABLE -> NOTHING_QUALIFIED;
+                case BAD_INPUT -> FAILED;
+            };
         }
         if (e instanceof ParameterException) {
             err.println("odf2nna-onnx: error: " + oneLine(e.getMessage()));

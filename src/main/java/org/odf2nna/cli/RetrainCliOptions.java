@@ -17,10 +17,11 @@ final class RetrainCliOptions {
     Path train;
 
     @Option(names = "--validation", paramLabel = "CSV",
-            description = "Labelled rows to validate on (best epoch, early stopping, the choice of ε) instead of a "
-                    + "held-out share of --train, which is then trained on whole. Give rows the original model never "
-                    + "saw when it was trained on every row of --train: its metric on held-out rows of --train "
-                    + "flatters it.")
+            description = "Rows the original model never saw, instead of a held-out share of --train (which is then "
+                    + "trained on whole). Progressive pruning (the default of sweep and shrink --train): they only "
+                    + "certify the choice, with a 95%% prediction bound for a new set of as many rows; for a "
+                    + "classifier they need no labels (a changed prediction counts as lost), so production inputs "
+                    + "serve. The ε schedule: best epoch, early stopping and the choice of ε.")
     Path validation;
 
     @Option(names = "--retrain-epochs", paramLabel = "N",

@@ -22,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
             "The whole ODF2NNA method from a CSV: builds and trains the general model (the paper's Algorithm 1 "
                     + "and eq. 2), then prunes it as sweep does (progressive rounds by default, the paper's ε grid "
                     + "with --paper), retrains for 15%% of the epochs the general model trained, and writes the "
-                    + "smallest model whose loss on the validation rows stays within --max-drop (95%% bound). OR, "
+                    + "smallest model that a 95%% prediction bound on the validation rows keeps within --max-drop. OR, "
                     + "PWR and PR are reported on the test rows.",
             "",
             "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",

@@ -37,10 +37,11 @@ import picocli.CommandLine.ParentCommand;
                     + "(the paper's PR stage) before it is written.",
             "",
             "With --train and no --epsilon (ONNX output), shrink prunes as sweep does by default: rounds of "
-                    + "progressive pruning, each retrained and judged on validation rows held out from --train (or "
-                    + "--validation), and writes the smallest model whose loss stays within --max-drop there "
-                    + "(95%% bound); --eval rows then only report. If none does, nothing is written and the exit code "
-                    + "is 3. Give --epsilon for the paper's one-shot rule.",
+                    + "progressive pruning steered on training rows, then judged once on the validation rows "
+                    + "(--validation, or a share held out from --train), and writes the smallest model whose 95%% "
+                    + "prediction bound keeps a new set of as many rows within --max-drop; --eval rows only report. "
+                    + "If none does, or the validation rows are too few to certify it, nothing is written and the "
+                    + "exit code is 3. Give --epsilon for the paper's one-shot rule.",
             "",
             "Example: odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 --report report.json",
             "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv -o model.small.onnx",
@@ -78,11 +79,6 @@ final class ShrinkCommand implements Callable<Integer> {
                     + "(default 10).")
     Double maxDrop;
 
-    @Option(names = "--strict",
-            description = "Progressive pruning (--train without --epsilon): the validation rows only confirm, as in "
-                    + "sweep --strict, so that the 95%% bound holds for the whole run; smaller reductions.")
-    boolean strict;
-
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
             description = "Output ONNX file (default: MODEL-NAME.small.onnx in the current folder), or SavedModel "
                     + "directory with --format savedmodel (default MODEL-NAME.small). With several ε, '.eps<E>' is "
@@ -114,8 +110,8 @@ final class ShrinkCommand implements Callable<Integer> {
         if (epsilons == null && retrain.train != null && outputFormat == ModelFormat.ONNX) {
             return progressive();
         }
-        if (maxDrop != null || strict) {
-            throw InputException.usage((strict ? "--strict" : "--max-drop") + " applies to progressive pruning: "
+        if (maxDrop != null) {
+            throw InputException.usage("--max-drop applies to progressive pruning: "
                     + "--train without --epsilon, ONNX output");
         }
         if (epsilons == null) {
@@ -156,7 +152,7 @@ final class ShrinkCommand implements Callable<Integer> {
         Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
         SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
                 .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
-                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE.withStrict(strict)).build();
+                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).build();
         SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {

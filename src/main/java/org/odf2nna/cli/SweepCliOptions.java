@@ -22,15 +22,16 @@ final class SweepCliOptions {
     int steps;
 
     @Option(names = "--max-drop", paramLabel = "D",
-            description = "Choose the smallest model whose retrained validation metric is at most D worse than the "
-                    + "original's: accuracy points for classification (default 1), percent of MSE for regression "
-                    + "(default 10). Validation rows are held out from the training rows; test rows never choose.")
+            description = "The most the chosen model may lose: accuracy points for classification (default 1), "
+                    + "percent of MSE for regression (default 10). Progressive schedule: a 95%% prediction bound on "
+                    + "the validation rows must keep a new set of as many rows within it; ε schedule: the retrained "
+                    + "validation metric must. Test rows never choose.")
     Double maxDrop;
 
     @Option(names = "--schedule", paramLabel = "progressive|epsilon",
             description = "progressive (the default without --epsilon): rounds that each remove --share of the "
-                    + "parameters (the units the least-squares refit best makes up for), refit, retrain and are judged "
-                    + "on the validation rows; epsilon (the default with --epsilon): the paper's grid of thresholds, "
+                    + "parameters (the units the least-squares refit best makes up for), refit and retrain, steered on "
+                    + "training rows and judged once on the validation rows; epsilon (the default with --epsilon): the paper's grid of thresholds, "
                     + "each applied once to the original.")
     String schedule;
 
@@ -51,14 +52,6 @@ final class SweepCliOptions {
                     + "it reads with a Gather node), where the dense chain reads the model's input directly.")
     boolean keepInputs;
 
-    @Option(names = "--strict",
-            description = "Progressive schedule: the validation rows only confirm. Each round's retraining epoch is "
-                    + "picked, and the search guided, on training rows; the rounds are then checked once on the "
-                    + "validation rows from the largest, and the last before the first that does not hold is chosen, "
-                    + "so that the 95%% bound holds for the whole run, not per round. Smaller reductions than the "
-                    + "default, whose validation rows also pick epochs and steer the search (docs/COMPARISON.md).")
-    boolean strict;
-
     @Option(names = "--paper",
             description = "The paper's own rule: the ε schedule, unit std, mean folding, retraining on the targets "
                     + "alone, and its choice (validation metric within --max-drop and at most --max-drop%% of the "
@@ -76,8 +69,8 @@ final class SweepCliOptions {
     /** The schedule asked for. */
     Schedule schedule() {
         if (paper) {
-            if (schedule != null || share != null || strict) {
-                throw InputException.usage("--paper is the ε schedule: leave out --schedule, --share and --strict");
+            if (schedule != null || share != null) {
+                throw InputException.usage("--paper is the ε schedule: leave out --schedule and --share");
             }
             return Schedule.EPSILON;
         }
@@ -97,9 +90,6 @@ final class SweepCliOptions {
         if (kind == Schedule.Kind.EPSILON && share != null) {
             throw InputException.usage("--share applies to the progressive schedule only");
         }
-        if (kind == Schedule.Kind.EPSILON && strict) {
-            throw InputException.usage("--strict applies to the progressive schedule only");
-        }
         if (kind == Schedule.Kind.PROGRESSIVE && !epsilons.isEmpty()) {
             throw InputException.usage("--epsilon applies to the epsilon schedule, not --schedule progressive");
         }
@@ -115,7 +105,7 @@ final class SweepCliOptions {
             }
         }
         return new Schedule(kind, share != null ? share : Schedule.DEFAULT_SHARE, Schedule.DEFAULT_MAX_ROUNDS,
-                !keepInputs, ranking, strict);
+                !keepInputs, ranking);
     }
 
     /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */

@@ -20,11 +20,12 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {
-            "Tries a grid of ε on a model: scores the units on the training rows, prunes, compensates (least "
-                    + "squares fitted on the training part of the split, or mean folding), retrains each smaller "
-                    + "network, reports OR/PWR/PR on the evaluation rows for every ε with a chart of metric against "
-                    + "parameters, and writes the smallest model whose retrained validation metric is within "
-                    + "--max-drop of the original's.",
+            "Prunes a model in rounds and writes the smallest that keeps a promise: each round removes --share of "
+                    + "the parameters (the units the least-squares refit best makes up for), refits and retrains "
+                    + "towards the original, steered on training rows; the rounds are then judged once on the "
+                    + "validation rows, and the smallest whose 95%% prediction bound keeps a new set of as many rows "
+                    + "within --max-drop is written. OR, PWR and PR are reported on the --eval rows, with a chart of "
+                    + "metric against parameters. --paper (or --epsilon) runs the paper's grid of ε instead.",
             "",
             "Example: odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv --chart sweep --compare-scratch",
             ""})

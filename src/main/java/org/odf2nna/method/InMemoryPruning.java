@@ -41,8 +41,8 @@ public final class InMemoryPruning {
     }
 
     /**
-     * Every round, and the one chosen ({@link ProgressivePruning#choose}): the smallest whose bound holds, or under
-     * {@link Schedule#strict} the last before the first that does not.
+     * Every round, and the one chosen ({@link ProgressivePruning#choose}): of the rounds the search went on from, the last
+     * before the first whose bound does not hold.
      *
      * @param chosen index into {@code rounds}, or -1 when no round kept the promise
      */
@@ -57,7 +57,8 @@ public final class InMemoryPruning {
      * tolerance ({@code maxDrop} accuracy points for classification, percent of the original's MSE for regression).
      *
      * @param training   rows retraining and the refit use (targets optional: without them the teacher labels them)
-     * @param validation rows that pick the retraining epoch and judge each round (targets needed for regression)
+     * @param validation rows that only choose among the rounds (targets needed for regression; classification without
+     *                   them bounds the share of changed predictions)
      * @param task       the task, or null to infer it from the network
      */
     public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
@@ -77,6 +78,10 @@ public final class InMemoryPruning {
                 new TrainingData[] {training, validation}, device);
         if (retrain.retrainEpochs() == null) {
             retrainer = ProgressivePruning.perRound(retrainer);
+        }
+        if (resolved == Task.CLASSIFICATION && !LossBound.certifiable(retrainer.validationRows(), maxDrop / 100)) {
+            throw new IllegalArgumentException("validation rows: " + LossBound.tooFew(retrainer.validationRows(),
+                    maxDrop / 100));
         }
         double ridge = PruningOptions.DEFAULT.ridgeFor(retrainer.epochs() > 0);
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, schedule, maxDrop / 100,

@@ -310,12 +310,30 @@ final class Retrainer {
 
     /**
      * How far {@code candidate} moved from the original on the watched rows: the share whose class changed, or the
-     * mean squared change of the output as a share of the original's MSE there.
+     * MSE's relative increase there.
      */
     double watchedChange(Reference reference, DenseNetwork candidate) {
         int rows = validation.rows();
-        return rows == 0 ? Double.NaN : change(reference.original(), reference.watched(), candidate,
-                validation.inputs(), validation.targets(), rows);
+        if (rows == 0) {
+            return Double.NaN;
+        }
+        if (loss != Loss.MEAN_SQUARED_ERROR) {
+            return change(reference.original(), reference.watched(), candidate, validation.inputs(),
+                    validation.targets(), rows);
+        }
+        // Regression: two equally good regressors differ by about twice their MSE, so how far the outputs moved says
+        // little; the MSE's relative increase on these rows is what the search goes by.
+        float[] pb = conditioning.toTraining(candidate).forward(validation.inputs(), rows);
+        float[] pa = reference.watched();
+        double before = 0;
+        double after = 0;
+        for (int r = 0; r < rows; r++) {
+            double ea = pa[r] - validation.targets()[r];
+            double eb = pb[r] - validation.targets()[r];
+            before += ea * ea;
+            after += eb * eb;
+        }
+        return before > 0 ? (after - before) / before : (after > 0 ? Double.POSITIVE_INFINITY : 0);
     }
 
     /**
@@ -444,8 +462,8 @@ final class Retrainer {
     }
 
     /**
-     * How much worse {@code candidate} is than {@code original} on the validation rows, with a one-sided 95% bound
-     * ({@link LossBound}); {@code tolerance} as a share (accuracy points / 100, or relative MSE increase).
+     * How much worse {@code candidate} is than {@code original} on the validation rows, with a one-sided 95% prediction
+     * bound ({@link LossBound}); {@code tolerance} as a share (accuracy points / 100, or relative MSE increase).
      */
     LossBound bound(DenseNetwork original, DenseNetwork candidate, double tolerance) {
         return bound(reference(original), candidate, tolerance);
@@ -453,11 +471,11 @@ final class Retrainer {
 
     /** {@link #bound(DenseNetwork, DenseNetwork, double)} against outputs computed before. */
     LossBound bound(Reference reference, DenseNetwork candidate, double tolerance) {
-        return bound(reference, candidate, tolerance, LossBound.Confidence.STANDARD);
+        return bound(reference, candidate, tolerance, 0.05);
     }
 
-    /** {@link #bound(Reference, DenseNetwork, double)} at another confidence. */
-    LossBound bound(Reference reference, DenseNetwork candidate, double tolerance, LossBound.Confidence confidence) {
+    /** {@link #bound(Reference, DenseNetwork, double)} at another level (0.05 for 95%). */
+    LossBound bound(Reference reference, DenseNetwork candidate, double tolerance, double level) {
         DenseNetwork original = reference.original();
         TrainingData rows = judge;
         int n = rows.rows();
@@ -465,7 +483,7 @@ final class Retrainer {
         float[] pb = conditioning.toTraining(candidate).forward(rows.inputs(), n);
         if (loss == Loss.MEAN_SQUARED_ERROR) {
             // In training coordinates targets are standardised: the relative MSE increase is the same in both.
-            return LossBound.regression(pa, pb, rows.targets(), n, tolerance, confidence);
+            return LossBound.regression(pa, pb, rows.targets(), n, tolerance, level);
         }
         int width = original.outputs();
         int[] ca = new int[n];
@@ -478,7 +496,7 @@ final class Retrainer {
                 targets[r] = (int) rows.targets()[r];
             }
         }
-        return LossBound.classification(ca, cb, targets, tolerance, confidence);
+        return LossBound.classification(ca, cb, targets, tolerance, level);
     }
 
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */

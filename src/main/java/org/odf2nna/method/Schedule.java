@@ -12,14 +12,8 @@ import org.odf2nna.prune.ReconstructionCost;
  * @param inputs    progressive: the model's inputs are candidates too, where the dense chain reads them directly
  *                  (the written model keeps its input and picks the kept columns with a Gather)
  * @param ranking   progressive: what orders the removals (the reconstruction cost by default)
- * @param strict    progressive: the validation rows only confirm. Each round's epoch is picked, and the search
- *                  guided, on training rows; the chain of rounds is then walked once on the validation rows, from the
- *                  largest, stopping at the first that does not hold, so that the 95% of the bound holds for the whole
- *                  run (fixed-sequence testing). By default the validation rows also pick the epochs and steer the
- *                  search, which finds smaller models but makes the bound optimistic (docs/COMPARISON.md).
  */
-public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, ReconstructionCost.Ranking ranking,
-        boolean strict) {
+public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, ReconstructionCost.Ranking ranking) {
 
     public enum Kind { PROGRESSIVE, EPSILON }
 
@@ -33,11 +27,11 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
 
     /** The paper's rule: a grid of ε. */
     public static final Schedule EPSILON = new Schedule(Kind.EPSILON, DEFAULT_SHARE, DEFAULT_MAX_ROUNDS, false,
-            ReconstructionCost.Ranking.COST, false);
+            ReconstructionCost.Ranking.COST);
 
     /** The default: progressive pruning. */
     public static final Schedule PROGRESSIVE = new Schedule(Kind.PROGRESSIVE, DEFAULT_SHARE, DEFAULT_MAX_ROUNDS,
-            true, ReconstructionCost.Ranking.COST, false);
+            true, ReconstructionCost.Ranking.COST);
 
     public Schedule {
         java.util.Objects.requireNonNull(kind, "kind");
@@ -48,11 +42,6 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
         if (maxRounds < 1) {
             throw new IllegalArgumentException("rounds must be at least 1, got " + maxRounds);
         }
-    }
-
-    /** The same schedule, with the validation rows only confirming or not ({@link #strict}). */
-    public Schedule withStrict(boolean value) {
-        return new Schedule(kind, share, maxRounds, inputs, ranking, value);
     }
 
     public boolean progressive() {

@@ -158,13 +158,37 @@ public final class Sweeper {
         if (options.retrain().retrainEpochs() == null) {
             retrainer = ProgressivePruning.perRound(retrainer);
         }
+        Path validationFile = options.retrain().validation() != null ? options.retrain().validation()
+                : options.retrain().train();
+        String validationPlace = options.retrain().validation() != null ? null
+                : "the " + retrainer.validationRows() + " validation rows held out of it";
+        if (accuracy && !LossBound.certifiable(retrainer.validationRows(), tolerance)) {
+            throw InputException.uncertifiable(validationFile, validationPlace, "the validation rows are too few: "
+                    + LossBound.tooFew(retrainer.validationRows(), tolerance)
+                    + "; nothing was written (give more rows the original never saw with {{VALIDATION}}, labels "
+                    + "optional, or allow more with {{MAX_DROP}})");
+        }
+        EvalData test = options.test().forModel(model);
+        Metrics original = ModelScan.evaluate(model.model(), model.input(), network, test, task, options.device(),
+                progress, options.model(), model.outputName());
+        String seenWarning = "";
+        if (options.retrain().validation() == null) {
+            String seen = seenByOriginal(retrainer.validationMetric(network), retrainer.validationRows(), original,
+                    accuracy);
+            if (seen != null) {
+                throw InputException.uncertifiable(validationFile, validationPlace, seen + ": the original was most "
+                        + "likely trained on them, and rows it was trained on cannot certify its loss on new rows; "
+                        + "nothing was written (give rows it never saw with {{VALIDATION}}; for classification they "
+                        + "need no labels)");
+            }
+            seenWarning = " The validation rows were held out of " + options.retrain().train() + ": if the original "
+                    + "was trained on them, this speaks of rows like those, not of new ones (give rows it never saw "
+                    + "with {{VALIDATION}}).";
+        }
         double ridge = options.pruning().ridgeFor(retrainer.epochs() > 0);
         boolean inputs = options.schedule().inputs() && model.chainInputName().equals(model.input().name());
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(network, retrainer, options.schedule(),
                 tolerance, ridge, inputs, progress);
-        EvalData test = options.test().forModel(model);
-        Metrics original = ModelScan.evaluate(model.model(), model.input(), network, test, task, options.device(),
-                progress, options.model(), model.outputName());
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         Integer chosen = null;
         for (int i = 0; i < rounds.size(); i++) {
@@ -189,10 +213,8 @@ public final class Sweeper {
             written = options.output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
-        String choice = options.schedule().strict() && chosen == null
-                ? strictNothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
-                : explainBound(outcomes, chosen, options.maxDrop(), accuracy, retrainer.validationRows(),
-                        options.schedule().strict());
+        String choice = chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
+                : explainBound(outcomes, chosen, options.maxDrop(), accuracy) + seenWarning;
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
                 ? scratch(model, options, retrainer, task, progress) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
@@ -209,15 +231,13 @@ public final class Sweeper {
                 + "stop it, as do a round that would remove what a failed one removed from the same start, and a "
                 + "network with nothing left to remove", ReportFormat.number(
                         100 * options.schedule().share()), Schedule.FAILURES_TO_STOP)
-                + (options.schedule().strict() ? "; strict: each round's epoch is picked, and whether it holds for the "
-                        + "search judged, on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
-                        + "(how far its predictions moved from the original's), and the validation rows only check the "
-                        + "rounds the search went on from, from the largest, until one does not hold"
-                        : accuracy ? "; a round judged after k failed ones in a row holds only if its bound "
-                        + "holds at 1 - 0.05/(k + 1) instead of 95% (the attempts at one step share its 5%)"
-                        : "; regression: each round's epoch is picked on how closely the validation "
-                        + "rows' outputs follow the original's (their targets only judge), and the first round that "
-                        + "does not hold ends the search");
+                + "; the search is steered on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
+                + "(each round's epoch is picked there, and the search goes on from a round that changed at most the "
+                + "tolerance's share of the original's predictions there, or raised its MSE there by at most the "
+                + "tolerance); each round the search went on from is then judged once on "
+                + "the validation rows at its share of one 5% (the largest at 90% of it, each other at an equal part "
+                + "of the rest plus the level of the one before it when that held), and the smallest that holds is "
+                + "written: the 95% is for the run";
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of());
@@ -261,26 +281,50 @@ public final class Sweeper {
                 options.output(), model.outputName());
     }
 
-    /**
-     * Strict, and nothing chosen: either the search went on from no round, or the largest it went on from did not hold
-     * on the validation rows (the later ones are then not looked at).
-     */
-    static String strictNothing(List<ProgressivePruning.Round> rounds, double maxDrop, boolean accuracy,
+    /** Nothing chosen: either the search went on from no round, or none it went on from held. */
+    static String nothing(List<ProgressivePruning.Round> rounds, double maxDrop, boolean accuracy,
             int validationRows) {
-        String advice = "; nothing was written (allow more with {{MAX_DROP}}, or leave out {{STRICT}})";
+        String advice = "; nothing was written (allow more with {{MAX_DROP}}, or validate on more rows with "
+                + "{{VALIDATION}})";
         ProgressivePruning.Round first = rounds.stream().filter(ProgressivePruning.Round::continued).findFirst()
                 .orElse(null);
         if (first == null) {
             String moved = accuracy ? "changed more than " + ReportFormat.number(maxDrop) + "% of the original's "
-                    + "predictions on the training rows it watched" : "moved the original's predictions on the "
-                    + "training rows it watched by more than " + ReportFormat.number(maxDrop) + "% of the original's "
-                    + "MSE there";
+                    + "predictions on the training rows it watched" : "raised the MSE on the training rows it watched "
+                    + "by more than " + ReportFormat.number(maxDrop) + "% of the original's there";
             return "the search went on from no round: each " + moved + " (the validation rows were not looked at)"
-                    + advice;
+                    + "; nothing was written (allow more with {{MAX_DROP}})";
         }
-        return String.format(Locale.ROOT, "round %d, the largest the search went on from, did not keep the loss within "
-                + "%s on the %d validation rows (%s), so no later round was checked", first.index(),
-                limit(maxDrop, accuracy), validationRows, first.bound().rule()) + advice;
+        long chain = rounds.stream().filter(ProgressivePruning.Round::continued).count();
+        return String.format(Locale.ROOT, "none of the %d round%s the search went on from kept the loss within %s on "
+                + "the %d validation rows, each judged at its share of one 5%% (round %d: %s)", chain,
+                chain == 1 ? "" : "s", limit(maxDrop, accuracy), validationRows, first.index(), first.bound().rule())
+                + advice;
+    }
+
+    /**
+     * Whether the original does clearly better on the validation rows than on the evaluation rows, in words, or null.
+     * Classification: a one-sided two-proportion test at 99%; regression: an MSE there below two thirds of the one on
+     * the evaluation rows (squared errors are too heavy-tailed for a normal test on a few hundred rows). The evaluation
+     * rows only tell whether the validation rows can be trusted: they choose nothing among the rounds.
+     */
+    static String seenByOriginal(double there, int rows, Metrics onEval, boolean accuracy) {
+        long evalRows = onEval.rows();
+        if (rows < 2 || evalRows < 2) {
+            return null;
+        }
+        if (accuracy) {
+            double a = onEval.primaryValue();
+            double pooled = (there * rows + a * evalRows) / (rows + evalRows);
+            double se = Math.sqrt(pooled * (1 - pooled) * (1.0 / rows + 1.0 / evalRows));
+            boolean seen = se == 0 ? there > a : (there - a) / se > 2.326;
+            return seen ? String.format(Locale.ROOT, "the original scores %s on them, %s on the evaluation rows",
+                    ReportFormat.percent(there), ReportFormat.percent(a)) : null;
+        }
+        double mse = onEval.primaryValue();
+        return rows >= 30 && evalRows >= 30 && there < mse * 2 / 3 ? String.format(Locale.ROOT, "the original's MSE "
+                + "is %s on them, %s on the evaluation rows", ReportFormat.number(there), ReportFormat.number(mse))
+                : null;
     }
 
     /** The tolerance in words. */
@@ -289,28 +333,17 @@ public final class Sweeper {
                 : ReportFormat.number(maxDrop) + "% of the original's MSE";
     }
 
-    private static String explainBound(List<EpsilonOutcome> outcomes, Integer chosen, double maxDrop, boolean accuracy,
-            int validationRows, boolean strict) {
+    private static String explainBound(List<EpsilonOutcome> outcomes, int chosen, double maxDrop, boolean accuracy) {
         String limit = limit(maxDrop, accuracy);
-        if (chosen == null) {
-            String rule = outcomes.isEmpty() ? "" : " (" + outcomes.get(0).bound().rule() + ")";
-            return "no round kept the loss within " + limit + " on the " + validationRows + " validation rows" + rule
-                    + "; nothing was written (allow more with {{MAX_DROP}}, or validate on more rows)";
-        }
         EpsilonOutcome o = outcomes.get(chosen);
         LossBound b = o.bound();
         String measured = accuracy
-                ? String.format(Locale.ROOT, "%d of %d predictions changed, accuracy loss %.2f points, bound %.2f",
+                ? String.format(Locale.ROOT, "%d of %d predictions changed, loss %.2f points, bound %.2f",
                         b.changed(), b.rows(), 100 * b.estimate(), 100 * b.upper())
                 : String.format(Locale.ROOT, "MSE %+.1f%%, bound %.1f%%", 100 * b.estimate(), 100 * b.upper());
-        if (strict) {
-            return String.format(Locale.ROOT, "%s: of the rounds the search went on from, checked on the validation "
-                    + "rows from the largest until one fails, the last that held (%d parameters, %.1f%% fewer): its "
-                    + "loss on the %d validation rows stays within %s (%s): %s", o.step(), o.network().parameters(),
-                    o.reductionPercent(), b.rows(), limit, b.rule(), measured);
-        }
-        return String.format(Locale.ROOT, "%s: the smallest model (%d parameters, %.1f%% fewer) whose loss on the %d "
-                + "validation rows stays within %s (%s): %s", o.step(), o.network().parameters(),
+        return String.format(Locale.ROOT, "%s (%d parameters, %.1f%% fewer), the smallest round whose bound held: each "
+                + "round the search went on from was judged once on the validation rows, at its share of one 5%%. A new "
+                + "set of %d rows like them would show a loss within %s (%s): %s", o.step(), o.network().parameters(),
                 o.reductionPercent(), b.rows(), limit, b.rule(), measured);
     }
 

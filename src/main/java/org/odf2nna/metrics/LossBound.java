@@ -3,82 +3,41 @@ package org.odf2nna.metrics;
 import java.util.Locale;
 
 /**
- * A one-sided upper bound (95% unless a {@link Confidence} says otherwise) on how much worse a candidate model is
- * than the original, from their predictions on rows neither was tuned on, and whether it stays within the tolerance.
+ * A one-sided 95% bound on how much worse a candidate model is than the original, from their predictions on rows that
+ * chose nothing, and whether it stays within the tolerance. Both kinds are <em>prediction</em> bounds: they speak of
+ * what a user's own fresh test set of as many rows, from the same distribution, would show, not only of the mean.
  *
- * <p>Classification: with targets, the accuracy loss is the mean of d = [original right] − [candidate right] over the
- * rows; its bound is the mean plus 1.645 standard errors, the standard error counting one more changed row than seen
- * (so that a candidate that changed nothing on few rows is not certified by a zero variance). Without targets every
- * changed prediction counts as a loss. A set too small to certify the tolerance even when nothing changed (fewer than
- * 1.645 / tolerance rows: 165 for one point) can only say that nothing changed: then the candidate holds when it
- * changed no prediction there. Regression: the bound is a 95% prediction bound on the MSE's relative increase that a
- * new set of as many rows would show, from the paired per-row differences of squared errors: the standard error
- * times √2, since that set's own noise counts as much as the judged rows'. A few rows carry most of an MSE, so the
- * relative increase two halves of one file show differs by about that much (docs/COMPARISON.md); a bound on the
- * mean alone was passed by models that then lost more than the tolerance on the other half.
+ * <p>Classification ({@link ExactPrediction}): a candidate holds when, whatever the true rates of lost and gained rows,
+ * the chance that these rows look as good as they did and a fresh set of as many rows then loses more than the
+ * tolerance is at most 5%. Exact binomial sums, no normal approximation: with 0 of 179 rows changed the bound is not
+ * zero but 1.68 points. Without targets every changed prediction counts as a lost one, so unlabelled rows (inputs the
+ * original never saw, such as production inputs) certify agreement. A set too small to certify the tolerance even when
+ * no prediction changed is a {@code smallSet}: nothing holds on it, and the rule says how many rows would be needed.
+ * Regression: the bound is a 95% prediction bound on the MSE's relative increase that a new set of as many rows would
+ * show, from the paired per-row differences of squared errors: the standard error times √2, since that set's own noise
+ * counts as much as the judged rows'.
  *
  * @param rows      rows compared
  * @param changed   rows whose predicted class differs from the original's (regression: 0)
- * @param lost      rows the original got right and the candidate wrong (regression: 0)
+ * @param lost      rows the original got right and the candidate wrong (without targets: the changed rows;
+ *                  regression: 0)
  * @param gained    rows the original got wrong and the candidate right (regression: 0)
  * @param estimate  the loss measured: accuracy points as a share (0.01 = one point), or the MSE's relative increase
- * @param upper     its one-sided upper bound at {@code confidence}
+ * @param upper     its one-sided 95% prediction bound for a fresh set of {@code rows} rows
  * @param tolerance the most the loss may be, in the same unit
- * @param holds     whether the candidate keeps the promise on these rows
+ * @param holds     whether the candidate keeps the promise
  * @param rule      how {@code holds} was decided, in words
- * @param smallSet  whether the rows were too few to certify the tolerance (then {@code holds} asks that no prediction
- *                  changed there, see {@link #guardedBy})
- * @param confidence the bound's one-sided confidence (0.95, or higher for a retry: {@link Confidence#afterFailures});
- *                  on a small set it is not used
+ * @param smallSet  whether the rows are too few to certify the tolerance even with no prediction changed
+ * @param confidence the bound's one-sided confidence (0.95)
  */
 public record LossBound(int rows, int changed, int lost, int gained, double estimate, double upper, double tolerance,
         boolean holds, String rule, boolean smallSet, double confidence) {
 
-    /** One-sided 95% normal quantile. */
+    /** One-sided 95% normal quantile (regression's bound). */
     public static final double Z = 1.6448536269514722;
 
-    /**
-     * The confidence a bound is computed at, and why, in words appended to its rule.
-     *
-     * @param level one-sided confidence, in (0.5, 1)
-     * @param why   empty, or a parenthesis that says why it is not 95%
-     */
-    public record Confidence(double level, String why) {
-
-        /** The usual 95%. */
-        public static final Confidence STANDARD = new Confidence(0.95, "");
-
-        public Confidence {
-            if (!(level > 0.5 && level < 1)) {
-                throw new IllegalArgumentException("confidence must lie in (0.5, 1): " + level);
-            }
-        }
-
-        /**
-         * For a candidate judged after {@code failures} candidates for the same step failed. Each retry after a
-         * failure is one more draw near the tolerance, and one of them passing by chance is what the search keeps:
-         * so the 5% is shared among the failures and this candidate (Bonferroni), 1 − 0.05 / (failures + 1).
-         * Measured on LeNet-300-100 (docs/COMPARISON.md), the plain 95% passed a retry that lost more than the
-         * tolerance on the test half.
-         */
-        public static Confidence afterFailures(int failures) {
-            if (failures <= 0) {
-                return STANDARD;
-            }
-            return new Confidence(1 - 0.05 / (failures + 1), String.format(Locale.ROOT,
-                    " (the 5%% shared with the %d round%s that failed before)", failures, failures == 1 ? "" : "s"));
-        }
-
-        /** The one-sided normal quantile of {@link #level}. */
-        double z() {
-            return level == 0.95 ? Z : normalQuantile(level);
-        }
-
-        /** The level in words: "95%", "97.5%", "98.3%". */
-        String percent() {
-            return points(level).replaceFirst("\\.?0+$", "") + "%";
-        }
-    }
+    /** The bounds' one-sided confidence. */
+    public static final double CONFIDENCE = 1 - ExactPrediction.ALPHA;
 
     /**
      * @param original  the original's predicted class per row
@@ -87,12 +46,15 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
      * @param tolerance accuracy loss allowed, as a share (0.01 = one point)
      */
     public static LossBound classification(int[] original, int[] candidate, int[] targets, double tolerance) {
-        return classification(original, candidate, targets, tolerance, Confidence.STANDARD);
+        return classification(original, candidate, targets, tolerance, ExactPrediction.ALPHA);
     }
 
-    /** {@link #classification(int[], int[], int[], double)} at another confidence (not used on a small set). */
+    /**
+     * {@link #classification(int[], int[], int[], double)} at another level: the chance of passing and then losing
+     * more than the tolerance on a fresh set that is allowed (0.05 for 95%).
+     */
     public static LossBound classification(int[] original, int[] candidate, int[] targets, double tolerance,
-            Confidence confidence) {
+            double level) {
         int n = original.length;
         int changed = 0;
         int lost = 0;
@@ -110,22 +72,56 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         }
         if (n == 0) {
             return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
-                    confidence.level());
+                    1 - level);
         }
-        double estimate = (double) (lost - gained) / n;
-        double spread = (double) (lost + gained + 1) / n - estimate * estimate;
-        double upper = estimate + confidence.z() * Math.sqrt(Math.max(0, spread) / n);
-        boolean small = Z / n > tolerance;
-        String unit = targets == null ? "changed predictions" : "accuracy loss";
-        if (small) {
-            return new LossBound(n, changed, lost, gained, estimate, upper, tolerance, changed == 0,
-                    String.format(Locale.ROOT, "%d rows cannot certify a loss of at most %s points (one row is %s); "
-                            + "held to no changed prediction on them", n, points(tolerance), points(1.0 / n)), true,
-                    confidence.level());
+        double estimate = (double) (targets == null ? lost : lost - gained) / n;
+        if (!certifiable(n, tolerance)) {
+            return new LossBound(n, changed, lost, gained, estimate, Double.NaN, tolerance, false,
+                    tooFew(n, tolerance), true, 1 - level);
         }
-        return new LossBound(n, changed, lost, gained, estimate, upper, tolerance, upper <= tolerance + 1e-12,
-                String.format(Locale.ROOT, "%s upper bound on the %s at most %s points%s", confidence.percent(), unit,
-                        points(tolerance), confidence.why()), false, confidence.level());
+        // Which test is decided by the number of rows alone, never by what they show: the one that counts every
+        // changed prediction as lost needs fewer rows when few change, the one with targets lets gains offset losses.
+        boolean labelled = targets != null && new ExactPrediction(n, 0, 0, true, n).holds(ExactPrediction.allowed(
+                tolerance, n));
+        ExactPrediction test = labelled ? new ExactPrediction(n, lost, gained, true, n, level)
+                : new ExactPrediction(n, changed, 0, false, n, level);
+        int allowed = ExactPrediction.allowed(tolerance, n);
+        boolean holds = test.holds(allowed);
+        int bound = test.bound();
+        String unit = labelled ? "accuracy loss" : targets == null ? "share of changed predictions"
+                : "share of changed predictions (too few rows to let gains offset losses)";
+        return new LossBound(n, changed, lost, gained, estimate, (double) bound / n, tolerance, holds,
+                String.format(Locale.ROOT, "%s prediction bound (exact binomial) on the %s a new set of %d rows "
+                        + "would show at most %s", percent(1 - level), unit, n, pointsInWords(tolerance)), false,
+                1 - level);
+    }
+
+    /**
+     * Whether {@code rows} rows could certify {@code tolerance} at all: whether a candidate that changed no prediction
+     * on them would hold.
+     */
+    public static boolean certifiable(int rows, double tolerance) {
+        return rows > 0 && new ExactPrediction(rows, 0, 0, false, rows).holds(ExactPrediction.allowed(tolerance,
+                rows));
+    }
+
+    /** The fewest rows that can certify {@code tolerance} (when no prediction changed on them). */
+    public static int rowsNeeded(double tolerance) {
+        return ExactPrediction.rowsNeeded(tolerance, false);
+    }
+
+    /** The smallest tolerance {@code rows} rows can certify (when no prediction changed on them), as a share. */
+    public static double certifiableTolerance(int rows) {
+        return (double) new ExactPrediction(rows, 0, 0, false, rows).bound() / rows;
+    }
+
+    /** Why {@code rows} rows cannot certify {@code tolerance}, in words: what they can certify, and what would. */
+    public static String tooFew(int rows, double tolerance) {
+        int needed = rowsNeeded(tolerance);
+        return String.format(Locale.ROOT, "%d rows cannot certify a loss of at most %s even if no prediction "
+                + "changed on them (that needs %s rows; these can certify %s)", rows, pointsInWords(tolerance),
+                needed == Integer.MAX_VALUE ? "too many" : String.valueOf(needed),
+                pointsInWords(certifiableTolerance(rows)));
     }
 
     /**
@@ -136,15 +132,16 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
      */
     public static LossBound regression(float[] original, float[] candidate, float[] targets, int rows,
             double tolerance) {
-        return regression(original, candidate, targets, rows, tolerance, Confidence.STANDARD);
+        return regression(original, candidate, targets, rows, tolerance, ExactPrediction.ALPHA);
     }
 
-    /** {@link #regression(float[], float[], float[], int, double)} at another confidence. */
+    /** {@link #regression(float[], float[], float[], int, double)} at another level (0.05 for 95%). */
     public static LossBound regression(float[] original, float[] candidate, float[] targets, int rows,
-            double tolerance, Confidence confidence) {
+            double tolerance, double level) {
+        double z = normalQuantile(1 - level);
         if (rows == 0) {
             return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
-                    confidence.level());
+                    1 - level);
         }
         double sumOriginal = 0;
         double sum = 0;
@@ -161,28 +158,10 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         double mean = sum / rows;
         double variance = rows > 1 ? Math.max(0, (sumSquares - sum * mean) / (rows - 1)) : 0;
         double estimate = mse > 0 ? mean / mse : (mean > 0 ? Double.POSITIVE_INFINITY : 0);
-        double upper = mse > 0 ? (mean + confidence.z() * Math.sqrt(2 * variance / rows)) / mse : estimate;
+        double upper = mse > 0 ? (mean + z * Math.sqrt(2 * variance / rows)) / mse : estimate;
         return new LossBound(rows, 0, 0, 0, estimate, upper, tolerance, upper <= tolerance + 1e-12,
-                String.format(Locale.ROOT, "%s prediction bound on the MSE's increase on %d new rows at most %s%%%s",
-                        confidence.percent(), rows, points(tolerance), confidence.why()), false, confidence.level());
-    }
-
-    /**
-     * On a set too small to certify the tolerance, no changed prediction there is weak evidence: the candidate must
-     * also change the class of at most the tolerance's share of the training rows (which retraining saw, so this
-     * only catches candidates that stray from the original even where they were taught to follow it). On a set
-     * large enough the bound alone decides.
-     *
-     * @param trainingChange share of the training rows whose predicted class differs from the original's
-     */
-    public LossBound guardedBy(double trainingChange) {
-        if (!smallSet || rows == 0) {
-            return this;
-        }
-        return new LossBound(rows, changed, lost, gained, estimate, upper, tolerance,
-                holds && trainingChange <= tolerance + 1e-12, rule + String.format(Locale.ROOT, ", and to at most %s%% "
-                        + "of the training rows changing class (%s%% did)", points(tolerance), points(trainingChange)),
-                true, confidence);
+                String.format(Locale.ROOT, "%s prediction bound on the MSE's increase on %d new rows at most %s%%",
+                        percent(1 - level), rows, points(tolerance)), false, 1 - level);
     }
 
     /** The standard normal's p-quantile (Acklam's rational approximation, relative error below 1.2e-9). */
@@ -210,6 +189,17 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         double r = q * q;
         return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
                 / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+
+    /** An accuracy loss in words: "1 point", "2.94 points". */
+    static String pointsInWords(double share) {
+        String number = points(share).replaceFirst("\\.0+$", "").replaceFirst("(\\.\\d*?)0+$", "$1");
+        return number + (number.equals("1") ? " point" : " points");
+    }
+
+    /** A confidence in words: "95%", "97.4%". */
+    static String percent(double confidence) {
+        return points(confidence).replaceFirst("\\.?0+$", "") + "%";
     }
 
     private static String points(double share) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.onnx.DenseChainReader;
 
-/** The default sweep (progressive pruning, distillation, the bound) as a user runs it, on the iris example. */
+/** The default sweep (progressive pruning, distillation, the certified choice) as a user runs it, on the examples. */
 class ProgressiveSweepCliTest {
 
     static final String MODEL = "models/iris_4-16-16-3_relu.onnx";
@@ -25,47 +25,41 @@ class ProgressiveSweepCliTest {
     @TempDir
     Path dir;
 
+    /** 400 rows like iris's training rows that no model here saw, without labels. */
+    Path fresh() throws IOException {
+        return FreshRows.unlabelled(TRAIN, 400, 0.05, 1, dir.resolve("fresh.csv"));
+    }
+
     @Test
     void choosesTheSmallestRoundWhoseBoundHoldsAndWritesItWithItsChart() throws IOException {
         Path out = dir.resolve("small.onnx");
         Path report = dir.resolve("sweep.json");
-        CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(), "-o",
-                out.toString(), "--report", report.toString(), "--retrain-epochs", "8", "--share", "0.3");
+        CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(),
+                "--validation", fresh().toString(), "-o", out.toString(), "--report", report.toString(),
+                "--retrain-epochs", "8", "--share", "0.3");
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonArray outcomes = json.getAsJsonObject("table").getAsJsonArray("outcomes");
         assertTrue(outcomes.size() >= 1, run.toString());
+        assertTrue(json.get("grid").getAsString().contains("at its share of one 5%"), json.get("grid").toString());
         Integer expected = null;
         long smallest = Long.MAX_VALUE;
-        // Inputs of the network the next round starts from, and whether the last round failed after removing inputs.
-        int startInputs = 4;
-        boolean afterFailedInputRound = false;
-        // Failed rounds in a row.
-        int failedRounds = 0;
+        int judged = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             JsonObject o = outcomes.get(i).getAsJsonObject();
             assertEquals("round " + (i + 1), o.get("step").getAsString());
+            // Epochs were picked on training rows: the validation rows only judge.
+            assertEquals("training", o.getAsJsonObject("training").get("watchedRows").getAsString());
+            if (!o.has("bound")) {
+                continue;
+            }
+            judged++;
             JsonObject bound = o.getAsJsonObject("bound");
-            int inputs = Integer.parseInt(o.getAsJsonObject("network").get("architecture").getAsString().split("-")[0]);
-            if (afterFailedInputRound) {
-                assertEquals(startInputs, inputs, "the retry after a failed round that removed inputs removes units only: "
-                        + o);
-            }
-            if (!bound.get("smallSet").getAsBoolean() && failedRounds > 0) {
-                assertTrue(bound.get("rule").getAsString().contains("shared with the " + failedRounds), o.toString());
-            }
-            if (bound.get("holds").getAsBoolean()) {
-                startInputs = inputs;
-                afterFailedInputRound = false;
-                failedRounds = 0;
-            } else {
-                afterFailedInputRound = inputs < startInputs;
-                failedRounds++;
-            }
-            double tolerance = bound.get("tolerance").getAsDouble();
-            boolean holds = bound.get("smallSet").getAsBoolean()
-                    ? bound.get("changed").getAsInt() == 0
-                            && o.getAsJsonObject("training").get("changeFromOriginal").getAsDouble() <= tolerance + 1e-12
-                    : bound.get("upper").getAsDouble() <= tolerance + 1e-12;
+            assertEquals(400, bound.get("rows").getAsInt());
+            assertTrue(bound.get("rule").getAsString().contains("prediction bound (exact binomial) on the share of "
+                    + "changed predictions a new set of 400 rows would show"), bound.toString());
+            // Each round of the chain is judged below 95%'s 5%: the run shares it.
+            assertTrue(bound.get("confidence").getAsDouble() > 0.95 - 1e-12, bound.toString());
+            boolean holds = bound.get("upper").getAsDouble() <= bound.get("tolerance").getAsDouble() + 1e-12;
             assertEquals(holds, bound.get("holds").getAsBoolean(), o.toString());
             long p = o.getAsJsonObject("network").get("parameters").getAsLong();
             if (holds && p < smallest) {
@@ -73,6 +67,7 @@ class ProgressiveSweepCliTest {
                 expected = i;
             }
         }
+        assertTrue(judged >= 1, "the search went on from at least one round: " + run);
         assertEquals(expected, json.has("chosen") ? json.get("chosen").getAsInt() : null);
         if (expected == null) {
             assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
@@ -82,6 +77,8 @@ class ProgressiveSweepCliTest {
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals(smallest, DenseChainReader.read(out).network().parameterCount());
         assertTrue(smallest < DenseChainReader.read(Path.of(MODEL)).network().parameterCount());
+        assertTrue(json.get("choice").getAsString().contains("A new set of 400 rows like them would show a loss "
+                + "within 1 accuracy points"), json.get("choice").toString());
         // The chart goes beside the output by default.
         assertTrue(Files.size(dir.resolve("small.chart.png")) > 0);
         assertTrue(Files.readString(dir.resolve("small.chart.svg")).contains("<svg"));
@@ -90,65 +87,73 @@ class ProgressiveSweepCliTest {
     }
 
     @Test
-    void strictSaysHowItChoseAndWritesTheRoundItChose() throws IOException {
-        Path out = dir.resolve("strict.onnx");
-        Path report = dir.resolve("strict.json");
+    void validationRowsTooFewToCertifyAreOneLineAndNothingIsWritten() {
+        // Without --validation, a fifth of iris's 120 training rows is held out: 24 rows certify nothing.
+        Path out = dir.resolve("small.onnx");
         CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(), "-o",
-                out.toString(), "--report", report.toString(), "--retrain-epochs", "4", "--share", "0.3", "--strict");
-        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
-        assertTrue(json.get("grid").getAsString().contains("strict: each round's epoch is picked"), json.toString());
-        if (!json.has("chosen")) {
-            assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
-            assertFalse(Files.exists(out));
-            return;
-        }
-        assertEquals(0, run.exitCode(), run.toString());
-        JsonObject chosen = json.getAsJsonObject("table").getAsJsonArray("outcomes").get(json.get("chosen").getAsInt())
-                .getAsJsonObject();
-        assertTrue(chosen.getAsJsonObject("bound").get("holds").getAsBoolean());
-        assertTrue(json.get("choice").getAsString().contains("from the largest until one fails, the last that held"), json.get("choice").toString());
-        assertEquals(chosen.getAsJsonObject("network").get("parameters").getAsLong(),
-                DenseChainReader.read(out).network().parameterCount());
-        // Epochs were picked on training rows, and the report says so.
-        assertEquals("training", chosen.getAsJsonObject("training").get("watchedRows").getAsString());
-        assertTrue(run.out().contains("training-row accuracy"), run.out());
+                out.toString(), "--retrain-epochs", "2");
+        assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains(TRAIN.toString()) && run.err().contains("24 validation rows held out of it")
+                && run.err().contains("24 rows cannot certify a loss of at most 1 point")
+                && run.err().contains("that needs 200 rows") && run.err().contains("--validation")
+                && !run.err().contains("{{"), run.err());
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(dir.resolve("small.chart.png")));
     }
 
     @Test
-    void strictWithNowhereToGoSaysWhyAndWritesNothing() {
-        // Regression with no drop allowed: every round moves the outputs a little, so the search goes on from none.
-        Path out = dir.resolve("none.onnx");
-        CliRun run = CliRun.of("-q", "sweep", "models/diabetes_10-32-32-1_tanh_norm.onnx", "--eval",
-                "examples/diabetes/diabetes-test.csv", "--train", "examples/diabetes/diabetes-train.csv", "-o",
-                out.toString(), "--strict", "--max-drop", "0", "--retrain-epochs", "3");
+    void validationRowsTheOriginalWasTrainedOnCannotCertify() {
+        // The digits model was trained on every row of digits-train: the 288 rows held out of it are ones it saw, and
+        // it scores clearly better there than on the evaluation rows.
+        Path out = dir.resolve("digits.onnx");
+        CliRun run = CliRun.of("-q", "sweep", "models/digits_8x8-128-64-10_relu.onnx", "--eval",
+                "examples/digits/digits-test.csv.gz", "--train", "examples/digits/digits-train.csv.gz", "-o",
+                out.toString(), "--retrain-epochs", "2");
         assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
-        assertTrue(run.out().contains("the search went on from no round") && run.out().contains("--max-drop")
-                && run.out().contains("leave out --strict") && !run.out().contains("{{"), run.out());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains("digits-train.csv.gz") && run.err().contains("most likely trained on them")
+                && run.err().contains("on the evaluation rows") && run.err().contains("--validation"), run.err());
         assertFalse(Files.exists(out));
     }
 
     @Test
-    void regressionPicksEpochsOnAgreementAndStopsAtTheFirstRoundThatDoesNotHold() throws IOException {
+    void withNoRoundHoldingSaysWhyAndWritesNothing() {
+        // Regression with no drop allowed: retraining towards the original lowers the training rows' MSE, so the search
+        // goes on, but no bound on 88 rows is below 0%.
+        Path out = dir.resolve("none.onnx");
+        CliRun run = CliRun.of("-q", "sweep", "models/diabetes_10-32-32-1_tanh_norm.onnx", "--eval",
+                "examples/diabetes/diabetes-test.csv", "--train", "examples/diabetes/diabetes-train.csv",
+                "--validation", "examples/diabetes/diabetes-test.csv", "-o", out.toString(), "--max-drop", "0",
+                "--retrain-epochs", "3");
+        assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("kept the loss within 0% of the original's MSE on the 88 validation rows")
+                && run.out().contains("nothing was written") && run.out().contains("--max-drop")
+                && !run.out().contains("{{"), run.out());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void regressionIsJudgedByAPredictionBoundOnTheValidationRowsOnly() throws IOException {
         Path out = dir.resolve("regression.onnx");
         Path report = dir.resolve("regression.json");
         CliRun run = CliRun.of("-q", "sweep", "models/diabetes_10-32-32-1_tanh_norm.onnx", "--eval",
-                "examples/diabetes/diabetes-test.csv", "--train", "examples/diabetes/diabetes-train.csv", "-o",
-                out.toString(), "--report", report.toString(), "--retrain-epochs", "3", "--max-drop", "2");
+                "examples/diabetes/diabetes-test.csv", "--train", "examples/diabetes/diabetes-train.csv",
+                "--validation", "examples/diabetes/diabetes-test.csv", "-o", out.toString(), "--report",
+                report.toString(), "--retrain-epochs", "3", "--max-drop", "20");
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonArray outcomes = json.getAsJsonObject("table").getAsJsonArray("outcomes");
         assertTrue(outcomes.size() >= 1, run.toString());
         for (int i = 0; i < outcomes.size(); i++) {
             JsonObject o = outcomes.get(i).getAsJsonObject();
-            assertEquals("agreement", o.getAsJsonObject("training").get("watchedRows").getAsString());
-            JsonObject bound = o.getAsJsonObject("bound");
-            assertTrue(bound.get("rule").getAsString().contains("prediction bound"), bound.toString());
-            // A round that does not hold ends the search: no round comes after it.
-            if (!bound.get("holds").getAsBoolean()) {
-                assertEquals(outcomes.size() - 1, i, json.toString());
+            assertEquals("training", o.getAsJsonObject("training").get("watchedRows").getAsString());
+            if (o.has("bound")) {
+                JsonObject bound = o.getAsJsonObject("bound");
+                assertTrue(bound.get("rule").getAsString().contains("prediction bound on the MSE's increase on 88 new "
+                        + "rows"), bound.toString());
             }
         }
-        assertTrue(json.get("grid").getAsString().contains("the first round that does not hold ends the search"));
-        assertTrue(run.out().contains("validation-row agreement mse from the original"), run.out());
+        assertTrue(run.out().contains("training-row mse"), run.out());
         if (json.has("chosen")) {
             assertEquals(0, run.exitCode(), run.toString());
             assertEquals(outcomes.get(json.get("chosen").getAsInt()).getAsJsonObject().getAsJsonObject("network")
@@ -171,7 +176,7 @@ class ProgressiveSweepCliTest {
         Path out = dir.resolve("small.onnx");
         Path report = dir.resolve("sweep.json");
         CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", unlabelled.toString(),
-                "--validation", TEST.toString(), "-o", out.toString(), "--report", report.toString(),
+                "--validation", fresh().toString(), "-o", out.toString(), "--report", report.toString(),
                 "--retrain-epochs", "5", "--share", "0.3");
         assertTrue(run.exitCode() == 0 || run.exitCode() == Main.NOTHING_QUALIFIED, run.toString());
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
@@ -203,8 +208,7 @@ class ProgressiveSweepCliTest {
         Path out = dir.resolve("small.onnx");
         for (String[] bad : new String[][] {{"--temperature", "0"}, {"--temperature", "-1"},
             {"--target-weight", "1.5"}, {"--share", "1"}, {"--schedule", "random"},
-            {"--epsilon", "0.1", "--schedule", "progressive"}, {"--paper", "--share", "0.1"}, {"--paper", "--strict"},
-            {"--strict", "--schedule", "epsilon"}}) {
+            {"--epsilon", "0.1", "--schedule", "progressive"}, {"--paper", "--share", "0.1"}}) {
             String[] args = new String[9 + bad.length];
             String[] base = {"-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(), "-o",
                 out.toString()};

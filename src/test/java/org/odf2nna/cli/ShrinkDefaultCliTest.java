@@ -27,12 +27,13 @@ class ShrinkDefaultCliTest {
     void withTrainingRowsTheDefaultIsSweepsProgressivePruning() throws IOException {
         Path shrunk = dir.resolve("shrunk.onnx");
         Path shrinkReport = dir.resolve("shrink.json");
-        CliRun shrink = CliRun.of("-q", "shrink", MODEL, "--eval", TEST, "--train", TRAIN, "--retrain-epochs", "4",
-                "-o", shrunk.toString(), "--report", shrinkReport.toString());
+        String fresh = FreshRows.unlabelled(Path.of(TRAIN), 400, 0.05, 1, dir.resolve("fresh.csv")).toString();
+        CliRun shrink = CliRun.of("-q", "shrink", MODEL, "--eval", TEST, "--train", TRAIN, "--validation", fresh,
+                "--retrain-epochs", "4", "-o", shrunk.toString(), "--report", shrinkReport.toString());
         Path swept = dir.resolve("swept.onnx");
         Path sweepReport = dir.resolve("sweep.json");
-        CliRun sweep = CliRun.of("-q", "sweep", MODEL, "--eval", TEST, "--train", TRAIN, "--retrain-epochs", "4",
-                "-o", swept.toString(), "--report", sweepReport.toString());
+        CliRun sweep = CliRun.of("-q", "sweep", MODEL, "--eval", TEST, "--train", TRAIN, "--validation", fresh,
+                "--retrain-epochs", "4", "-o", swept.toString(), "--report", sweepReport.toString());
         assertEquals(sweep.exitCode(), shrink.exitCode(), shrink + "\n" + sweep);
         assertTrue(shrink.out().contains("round 1"), shrink.out());
         JsonObject a = JsonParser.parseString(Files.readString(shrinkReport)).getAsJsonObject();
@@ -70,27 +71,6 @@ class ShrinkDefaultCliTest {
         CliRun negative = CliRun.of("shrink", MODEL, "--eval", TEST, "--train", TRAIN, "--max-drop", "-1",
                 "-o", out.toString());
         assertEquals(Main.USAGE, negative.exitCode(), negative.toString());
-        CliRun strict = CliRun.of("shrink", MODEL, "--eval", TEST, "--train", TRAIN, "-e", "0.05", "--strict",
-                "-o", out.toString());
-        assertEquals(Main.USAGE, strict.exitCode(), strict.toString());
-        assertTrue(strict.err().contains("--strict") && strict.err().contains("--epsilon"), strict.err());
         assertFalse(Files.exists(out));
-    }
-
-    @Test
-    void strictIsSweepsStrict() throws IOException {
-        Path shrinkReport = dir.resolve("shrink.json");
-        Path sweepReport = dir.resolve("sweep.json");
-        CliRun shrink = CliRun.of("-q", "shrink", MODEL, "--eval", TEST, "--train", TRAIN, "--retrain-epochs", "3",
-                "--strict", "-o", dir.resolve("a.onnx").toString(), "--report", shrinkReport.toString());
-        CliRun sweep = CliRun.of("-q", "sweep", MODEL, "--eval", TEST, "--train", TRAIN, "--retrain-epochs", "3",
-                "--strict", "-o", dir.resolve("b.onnx").toString(), "--report", sweepReport.toString());
-        assertEquals(sweep.exitCode(), shrink.exitCode(), shrink + "\n" + sweep);
-        JsonObject a = JsonParser.parseString(Files.readString(shrinkReport)).getAsJsonObject();
-        JsonObject b = JsonParser.parseString(Files.readString(sweepReport)).getAsJsonObject();
-        assertTrue(a.get("grid").getAsString().contains("strict"), a.get("grid").toString());
-        assertEquals(b.get("chosen"), a.get("chosen"));
-        assertEquals(b.getAsJsonObject("table").getAsJsonArray("outcomes").size(),
-                a.getAsJsonObject("table").getAsJsonArray("outcomes").size(), "the same rounds");
     }
 }

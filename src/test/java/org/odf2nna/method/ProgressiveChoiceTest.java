@@ -1,49 +1,92 @@
 package org.odf2nna.method;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.metrics.LossBound;
 
-/** {@link ProgressivePruning#choose}: the chain of rounds walked from the largest until one does not hold. */
+/** {@link ProgressivePruning#certify} and {@link ProgressivePruning#choose}: the chain judged at shares of one 5%. */
 class ProgressiveChoiceTest {
 
-    private static ProgressivePruning.Round round(int index, boolean continued, boolean holds) {
-        LossBound bound = new LossBound(100, 0, 0, 0, 0, holds ? 0 : 0.05, 0.01, holds, "test", false, 0.95);
-        return new ProgressivePruning.Round(index, null, null, null, new int[0], null, continued, bound);
+    private static ProgressivePruning.Round round(int index, boolean continued) {
+        return new ProgressivePruning.Round(index, null, null, null, new int[0], null, continued, null);
+    }
+
+    /** A judge that holds when the level it is given is at least {@code needs}, and records the level. */
+    private static DoubleFunction<LossBound> judge(double needs, List<Double> levels) {
+        return level -> {
+            levels.add(level);
+            boolean holds = level >= needs - 1e-12;
+            return new LossBound(100, 0, 0, 0, 0, holds ? 0 : 0.05, 0.01, holds, "test", false, 1 - level);
+        };
     }
 
     @Test
-    void stopsAtTheFirstRoundOfTheChainThatDoesNotHold() {
-        // Strict: round 2 left the chain (the search did not go on from it), round 4 fails on the validation rows;
-        // round 5 holds there too, but a walk that went on past a failure would spend the bound's 95% twice.
-        List<ProgressivePruning.Round> rounds = new ArrayList<>(List.of(round(1, true, true), round(2, false, false),
-                round(3, true, true), round(4, true, false), round(5, true, true)));
-        assertEquals(2, ProgressivePruning.choose(rounds));
-        rounds.set(0, round(1, true, false));
-        assertNull(ProgressivePruning.choose(rounds), "the largest fails: nothing is chosen");
+    void theLargestRoundGetsMostAndTheOthersShareTheRestPlusWhatTheOneBeforeHeldWith() {
+        List<Double> levels = new ArrayList<>();
+        // Five rounds; round 2 is not in the chain (the search did not go on from it), so the chain has 4.
+        List<ProgressivePruning.Round> rounds = List.of(round(1, true), round(2, false), round(3, true),
+                round(4, true), round(5, true));
+        List<DoubleFunction<LossBound>> judges = List.of(judge(0, levels), judge(0, levels), judge(1, levels),
+                judge(0, levels), judge(0, levels));
+        List<ProgressivePruning.Round> judged = ProgressivePruning.certify(rounds, judges);
+        double first = 0.05 * ProgressivePruning.FIRST_SHARE;
+        double rest = (0.05 - first) / 3;
+        // Round 1 holds at its share and hands it on; round 3 at that plus its part fails (its judge needs more);
+        // round 4 starts again from its own part; round 5 adds round 4's level.
+        List<Double> expected = List.of(first, first + rest, rest, 2 * rest);
+        assertEquals(expected.size(), levels.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i), levels.get(i), 1e-12, "level of chain round " + (i + 1));
+        }
+        assertNull(judged.get(1).bound(), "a round outside the chain is never judged");
+        assertFalse(judged.get(2).bound().holds());
+        assertTrue(judged.get(4).bound().holds());
+        assertEquals(4, ProgressivePruning.choose(judged), "the smallest that held, past a round that failed");
     }
 
     @Test
-    void byDefaultEveryRoundOfTheChainHeldAndTheLastIsChosen() {
-        List<ProgressivePruning.Round> rounds = List.of(round(1, true, true), round(2, false, false),
-                round(3, true, true), round(4, false, false), round(5, false, false));
-        assertEquals(2, ProgressivePruning.choose(rounds));
-        assertNull(ProgressivePruning.choose(List.of(round(1, false, false))));
+    void aLoneRoundHasTheWholeFivePercentAndNothingHoldingMeansNothingChosen() {
+        List<Double> levels = new ArrayList<>();
+        List<ProgressivePruning.Round> judged = ProgressivePruning.certify(List.of(round(1, true), round(2, false)),
+                List.of(judge(1, levels), judge(0, levels)));
+        assertEquals(List.of(0.05), levels);
+        assertNull(ProgressivePruning.choose(judged));
+        assertNull(ProgressivePruning.choose(List.of(round(1, false))));
     }
 
     @Test
-    void strictWithNothingChosenSaysWhichRoundStoppedIt() {
-        String none = Sweeper.strictNothing(List.of(round(1, false, true), round(2, false, false)), 1, true, 100);
+    void theLevelsOfTheChainAddUpToFivePercent() {
+        // Whatever holds, the parts handed out sum to 5%: the run's whole error budget.
+        for (int chain = 1; chain <= 30; chain++) {
+            List<ProgressivePruning.Round> rounds = new ArrayList<>();
+            List<DoubleFunction<LossBound>> judges = new ArrayList<>();
+            List<Double> levels = new ArrayList<>();
+            for (int i = 0; i < chain; i++) {
+                rounds.add(round(i + 1, true));
+                judges.add(judge(1, levels));
+            }
+            ProgressivePruning.certify(rounds, judges);
+            assertEquals(0.05, levels.stream().mapToDouble(Double::doubleValue).sum(), 1e-12, "chain of " + chain);
+        }
+    }
+
+    @Test
+    void withNothingChosenTheReportSaysWhy() {
+        List<Double> levels = new ArrayList<>();
+        String none = Sweeper.nothing(List.of(round(1, false), round(2, false)), 1, true, 100);
         assertTrue(none.startsWith("the search went on from no round"), none);
-        String stopped = Sweeper.strictNothing(List.of(round(1, false, true), round(2, true, false),
-                round(3, true, true)), 1, true, 100);
-        assertTrue(stopped.startsWith("round 2, the largest the search went on from, did not keep the loss within 1 "
-                + "accuracy points on the 100 validation rows"), stopped);
-        assertTrue(stopped.contains("{{MAX_DROP}}") && stopped.contains("{{STRICT}}"), stopped);
+        List<ProgressivePruning.Round> judged = ProgressivePruning.certify(List.of(round(1, false), round(2, true),
+                round(3, true)), List.of(judge(1, levels), judge(1, levels), judge(1, levels)));
+        String failed = Sweeper.nothing(judged, 1, true, 100);
+        assertTrue(failed.startsWith("none of the 2 rounds the search went on from kept the loss within 1 accuracy "
+                + "points on the 100 validation rows"), failed);
+        assertTrue(failed.contains("{{MAX_DROP}}") && failed.contains("{{VALIDATION}}"), failed);
     }
 }

@@ -349,7 +349,8 @@ public final class Reproducer {
 
     /**
      * The tool's defaults on the same model and rows: a plain {@code sweep} (progressive pruning, least squares,
-     * distillation, the 95% bound on the same validation rows), with the original's epochs as the paper's rule had them.
+     * distillation, the certified choice on the same validation rows), with the original's epochs as the paper's rule
+     * had them.
      */
     static Results.Defaults defaults(Experiment e, Path model, Path train, Integer originalEpochs, EvalData testRows,
             ReproduceOptions options, Path work, Progress progress) {
@@ -361,7 +362,17 @@ public final class Reproducer {
         SweepOptions s = SweepOptions.builder().model(model).test(testRows).retrain(retrain).steps(e.steps())
                 .maxDrop(maxDrop).output(work.resolve("defaults.onnx")).task(e.task()).schedule(Schedule.PROGRESSIVE)
                 .build();
-        SweepReport sweep = Sweeper.run(s, progress);
+        SweepReport sweep;
+        try {
+            sweep = Sweeper.run(s, progress);
+        } catch (org.odf2nna.InputException refused) {
+            if (refused.kind() != org.odf2nna.InputException.Kind.UNCERTIFIABLE) {
+                throw refused;
+            }
+            // Too few validation rows, or rows the original was trained on: the default writes nothing, and says why.
+            return new Results.Defaults(null, 0, 0, null, 0, refused.getMessage(),
+                    (System.nanoTime() - start) / 1e9);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         ShrinkReport table = sweep.table();
         int rounds = table.outcomes().size();
