@@ -88,7 +88,7 @@ def unlabelled_train(train, tmp):
     return path
 
 
-def run(model, train, test, epochs, seed, variant, tmp):
+def run(model, train, test, epochs, seed, variant, tmp, tool):
     """One default sweep on one split; returns the outcome record."""
     name = os.path.basename(model)[:-len(".onnx")]
     label_free = variant == "label-free"
@@ -97,7 +97,7 @@ def run(model, train, test, epochs, seed, variant, tmp):
         train = unlabelled_train(train, tmp)
     report = os.path.join(tmp, "%s-s%d-%s.json" % (name, seed, variant))
     out = os.path.join(tmp, "%s-s%d-%s.onnx" % (name, seed, variant))
-    command = [os.path.join(ROOT, "bin", "odf2nna-onnx"), "-q", "sweep", model, "--eval", evaluation, "--train",
+    command = [tool, "-q", "sweep", model, "--eval", evaluation, "--train",
                train, "--validation", validation, "-o", out, "--report", report]
     if epochs:
         command += ["--original-epochs", str(epochs)]
@@ -277,6 +277,8 @@ def main():
     parser.add_argument("--peers", default=os.path.join(ROOT, "docs", "peer-splits.json"))
     parser.add_argument("--write", default=os.path.join(ROOT, "docs", "COMPARISON.md"))
     parser.add_argument("--keep", default=None, help="keep reports and models in this folder")
+    parser.add_argument("--tool", default=os.path.join(ROOT, "bin", "odf2nna-onnx"),
+                        help="the launcher to run (a copy of bin/ and target/ elsewhere lets the checkout rebuild)")
     args = parser.parse_args()
     shared = os.path.abspath(args.shared)
     names = MODELS if args.models is None else [m for m in MODELS if m in args.models.split(",")]
@@ -303,7 +305,9 @@ def main():
         model = os.path.join(args.outside, name + ".onnx")
         train = os.path.join(args.outside, name + "-train.csv")
         test = os.path.join(args.outside, name + "-test.csv")
-        for s in seeds_of(args.outside_seeds):
+        outside_seeds = seeds_of(args.outside_seeds)
+        # MNIST-sized models take minutes a run: as few splits as LeNet-300-100.
+        for s in (outside_seeds[:args.lenet_seeds] if name.startswith("mnist") else outside_seeds):
             jobs.append((name, s, "default", model, train, test, sidecar["training"]["epochs"]))
     if not args.render_only:
         todo = [j for j in jobs if (j[0], j[1], j[2]) not in cache]
@@ -314,7 +318,7 @@ def main():
 
             def one(job):
                 name, s, variant, model, train, test, epochs = job
-                record = run(model, train, test, epochs, s, variant, tmp)
+                record = run(model, train, test, epochs, s, variant, tmp, args.tool)
                 with LOCK:
                     with open(args.cache, "a") as f:
                         f.write(json.dumps(record, sort_keys=True) + "\n")

@@ -121,7 +121,7 @@ public final class Sweeper {
                 move(outputs.get(chosen), options.output());
                 written = options.output().toString();
                 if (options.compareScratch()) {
-                    scratch = scratch(model, options, retrainer, task, progress);
+                    scratch = scratch(model, options, retrainer, task, progress, null);
                 }
             }
             ShrinkReport relabelled = relabel(table, outputs, chosen, written);
@@ -216,7 +216,7 @@ public final class Sweeper {
         String choice = chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
                 : explainBound(outcomes, chosen, options.maxDrop(), accuracy) + seenWarning;
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
-                ? scratch(model, options, retrainer, task, progress) : null;
+                ? scratch(model, options, retrainer, task, progress, rounds.get(chosen).inputs()) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
                 "the training rows of " + options.retrain().train() + (options.retrain().validation() == null
                         ? " (the validation rows held out)" : ""), retrainer.fittingRowCount());
@@ -410,16 +410,28 @@ public final class Sweeper {
                 ReportFormat.number(maxDrop), ReportFormat.percent(v), change);
     }
 
-    /** The chosen topology from Glorot-initialised weights, trained with the retraining's own budget. */
+    /**
+     * The chosen topology from Glorot-initialised weights, trained with the retraining's own budget.
+     *
+     * @param inputs the original's inputs the chosen network reads (a progressive round may drop some), or null: all
+     */
     private static SweepReport.Scratch scratch(OnnxDenseModel model, SweepOptions options, Retrainer retrainer,
-            Task task, Progress progress) {
+            Task task, Progress progress, int[] inputs) {
         DenseNetwork chosen = DenseChainReader.read(options.output()).network();
+        boolean selected = inputs != null && inputs.length < model.network().inputs();
+        if (selected && chosen.inputs() != inputs.length) {
+            throw new IllegalStateException("the chosen network reads " + chosen.inputs() + " inputs, its round "
+                    + inputs.length);
+        }
+        // A network that reads fewer inputs trains on those columns only.
+        Retrainer training = selected ? retrainer.keepInputs(inputs) : retrainer;
         DenseNetwork initial = withActivations(Initialization.glorotUniform(chosen.widths(),
                 chosen.layer(0).activation(), chosen.head(), options.retrain().seed()), chosen);
         // Glorot's weights are drawn for the standardised coordinates the trainer works in, as for build.
-        Retrainer.Outcome trained = retrainer.retrain(retrainer.fromTrainingCoordinates(initial), "from scratch",
+        Retrainer.Outcome trained = training.retrain(training.fromTrainingCoordinates(initial), "from scratch",
                 progress);
-        ModelProto written = DenseChainWriter.write(model, trained.network());
+        ModelProto written = selected ? InputSelection.write(model, trained.network(), inputs)
+                : DenseChainWriter.write(model, trained.network());
         EvalData test = options.test().forModel(model);
         Metrics metrics = ModelScan.evaluate(written, model.input(), trained.network(), test, task,
                 options.device(), progress, options.output(), model.outputName());

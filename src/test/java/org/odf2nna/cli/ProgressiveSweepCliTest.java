@@ -36,7 +36,7 @@ class ProgressiveSweepCliTest {
         Path report = dir.resolve("sweep.json");
         CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(),
                 "--validation", fresh().toString(), "-o", out.toString(), "--report", report.toString(),
-                "--retrain-epochs", "8", "--share", "0.3");
+                "--retrain-epochs", "8", "--share", "0.3", "--compare-scratch");
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonArray outcomes = json.getAsJsonObject("table").getAsJsonArray("outcomes");
         assertTrue(outcomes.size() >= 1, run.toString());
@@ -77,6 +77,11 @@ class ProgressiveSweepCliTest {
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals(smallest, DenseChainReader.read(out).network().parameterCount());
         assertTrue(smallest < DenseChainReader.read(Path.of(MODEL)).network().parameterCount());
+        // The scratch model has the chosen topology, inputs dropped by the round included (it once crashed there).
+        JsonObject chosenNetwork = outcomes.get(json.get("chosen").getAsInt()).getAsJsonObject()
+                .getAsJsonObject("network");
+        assertEquals(chosenNetwork.get("architecture").getAsString(),
+                json.getAsJsonObject("scratch").get("architecture").getAsString(), json.toString());
         assertTrue(json.get("choice").getAsString().contains("A new set of 400 rows like them would show a loss "
                 + "within 1 accuracy points"), json.get("choice").toString());
         // The chart goes beside the output by default.
