@@ -17,7 +17,10 @@ import org.odf2nna.metrics.Metrics;
 /**
  * The metric of every model of a sweep against its parameter count, as the paper's Figures 7–9 plot it:
  * the original model, the pruned models without (PWR) and with (PR) retraining, the pruned models with the other
- * compensation, the chosen one, and the scratch-trained comparison when there is one. Written as PNG and SVG with XChart.
+ * compensation, the chosen one, the scratch-trained comparison when there is one, and the tolerance (the original's
+ * metric less the allowed drop) as a line, so that the promise and the chosen point are seen against each other.
+ * Points are in parameter order, so that lines join neighbours. The x axis is logarithmic with its ticks labelled in
+ * plain parameter counts (XChart's own logarithmic axis labels decades only). Written as PNG and SVG with XChart.
  */
 public final class SweepChart {
 
@@ -42,7 +45,9 @@ public final class SweepChart {
         // PWR with the compensation that was not used, when the report has it
         boolean usedLsq = table.compensation() != null && table.compensation().used().equals("lsq");
         List<Double> otherPwr = new ArrayList<>();
-        for (EpsilonOutcome o : table.outcomes()) {
+        List<EpsilonOutcome> ordered = new ArrayList<>(table.outcomes());
+        ordered.sort(java.util.Comparator.comparingLong(o -> o.network().parameters()));
+        for (EpsilonOutcome o : ordered) {
             x.add((double) o.network().parameters());
             pwr.add(value(o.pruned(), percent));
             pr.add(value(o.retrained(), percent));
@@ -61,8 +66,16 @@ public final class SweepChart {
         if (sweep.chosen() != null) {
             EpsilonOutcome chosen = table.outcomes().get(sweep.chosen());
             Metrics shown = chosen.retrained() != null ? chosen.retrained() : chosen.pruned();
-            series.add(new Series("chosen (ε=" + ReportFormat.number(chosen.epsilon()) + ")",
+            String which = chosen.step() != null ? chosen.step() : "ε=" + ReportFormat.number(chosen.epsilon());
+            series.add(new Series("chosen (" + which + ")",
                     List.of((double) chosen.network().parameters()), List.of(value(shown, percent))));
+        }
+        double original = value(table.originalMetrics(), percent);
+        if (!Double.isNaN(original) && !x.isEmpty()) {
+            double limit = percent ? original - sweep.maxDrop() : original * (1 + sweep.maxDrop() / 100);
+            double low = Math.min(x.get(0), table.original().parameters());
+            double high = Math.max(x.get(x.size() - 1), table.original().parameters());
+            series.add(new Series(tolerance(sweep, percent), List.of(low, high), List.of(limit, limit)));
         }
         if (sweep.scratch() != null) {
             series.add(new Series(SCRATCH, List.of((double) sweep.scratch().parameters()),
@@ -77,6 +90,13 @@ public final class SweepChart {
     static final String PWR_LSQ = "pruned with least squares instead, not retrained";
     static final String OR = "original (OR)";
     static final String SCRATCH = "chosen topology trained from scratch";
+    static final String TOLERANCE = "tolerance: ";
+
+    private static String tolerance(SweepReport sweep, boolean percent) {
+        String drop = ReportFormat.number(sweep.maxDrop());
+        return TOLERANCE + (percent ? "original − " + drop + (drop.equals("1") ? " point" : " points")
+                : "original + " + drop + "% MSE");
+    }
 
     /** Writes {@code base.png} and {@code base.svg}; returns the two paths. */
     public static List<Path> write(SweepReport sweep, Path base) {
@@ -86,18 +106,28 @@ public final class SweepChart {
         String metric = original == null ? "metric" : original.primaryName();
         boolean percent = original instanceof Metrics.Classification;
         String yTitle = "test " + (percent ? "accuracy (%)" : metric.toUpperCase(java.util.Locale.ROOT));
+        boolean progressive = table.outcomes().stream().anyMatch(o -> o.step() != null);
         XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("ε sweep of " + Path.of(table.model()).getFileName() + ": " + yTitle + " against parameters")
-                .xAxisTitle("parameters of the dense chain").yAxisTitle(yTitle).build();
+                .title((progressive ? "Progressive pruning of " : "ε sweep of ") + Path.of(table.model()).getFileName()
+                        + ": " + yTitle + " against parameters")
+                .xAxisTitle("parameters of the dense chain (log scale)").yAxisTitle(yTitle).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         chart.getStyler().setMarkerSize(9);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setXAxisLogarithmic(true);
+        // Drawn at log10 of the count on a linear axis, every tick labelled with the count it stands for.
+        chart.setCustomXAxisTickLabelsFormatter(SweepChart::countLabel);
         for (Series s : series(sweep)) {
-            XYSeries drawn = chart.addSeries(s.label(), s.parameters(), s.values());
-            drawn.setXYSeriesRenderStyle(s.label().equals(PR) ? XYSeries.XYSeriesRenderStyle.Line
+            List<Double> logs = s.parameters().stream().map(Math::log10).toList();
+            XYSeries drawn = chart.addSeries(s.label(), logs, s.values());
+            boolean line = s.label().equals(PR) || s.label().startsWith(TOLERANCE);
+            drawn.setXYSeriesRenderStyle(line ? XYSeries.XYSeriesRenderStyle.Line
                     : XYSeries.XYSeriesRenderStyle.Scatter);
-            if (s.label().equals(PWR)) {
+            if (s.label().startsWith(TOLERANCE)) {
+                drawn.setMarker(SeriesMarkers.NONE);
+                drawn.setLineColor(Color.GRAY);
+                drawn.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT,
+                        java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            } else if (s.label().equals(PWR)) {
                 drawn.setMarker(SeriesMarkers.DIAMOND);
             } else if (s.label().equals(PR)) {
                 drawn.setMarker(SeriesMarkers.CIRCLE);
@@ -119,6 +149,16 @@ public final class SweepChart {
         AtomicFiles.write(svg, out -> VectorGraphicsEncoder.saveVectorGraphic(chart, out,
                 VectorGraphicsEncoder.VectorGraphicsFormat.SVG), null);
         return List.of(png, svg);
+    }
+
+    /** A tick at log10(count), labelled with the count to two significant digits: "630", "1,000", "27,000". */
+    static String countLabel(double log) {
+        double count = Math.pow(10, log);
+        if (count < 1) {
+            return String.format(java.util.Locale.ROOT, "%.2g", count);
+        }
+        double magnitude = Math.pow(10, Math.max(0, Math.floor(Math.log10(count)) - 1));
+        return String.format(java.util.Locale.ROOT, "%,d", Math.round(Math.round(count / magnitude) * magnitude));
     }
 
     private static double value(Metrics m, boolean percent) {
