@@ -267,8 +267,10 @@ def main():
     parser.add_argument("--models", default=None, help="comma-separated subset of the reference model names")
     parser.add_argument("--seeds", default="0-19", help="split seeds (LeNet-300-100 takes the first --lenet-seeds)")
     parser.add_argument("--lenet-seeds", type=int, default=5)
+    parser.add_argument("--label-free-seeds", type=int, default=3, help="splits for LeNet-300-100 label-free")
     parser.add_argument("--outside", default=None, help="folder of scripts/make_outside_models.py's models")
-    parser.add_argument("--outside-seeds", default="0-9")
+    parser.add_argument("--outside-seeds", default="0-4")
+    parser.add_argument("--outside-large-seeds", type=int, default=2, help="splits for an MNIST-sized outside model")
     parser.add_argument("--no-label-free", action="store_true")
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run at once")
     parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "comparison-runs.jsonl"))
@@ -298,7 +300,7 @@ def main():
         model_seeds = seeds[:args.lenet_seeds] if name.startswith("mnist") else seeds
         variants = ["default"] + (["label-free"] if name.startswith("mnist") and not args.no_label_free else [])
         for variant in variants:
-            for s in model_seeds:
+            for s in (model_seeds[:args.label_free_seeds] if variant == "label-free" else model_seeds):
                 jobs.append((name, s, variant, model, train, test, epochs))
     for name in outside:
         sidecar = json.load(open(os.path.join(args.outside, name + ".json")))
@@ -307,10 +309,12 @@ def main():
         test = os.path.join(args.outside, name + "-test.csv")
         outside_seeds = seeds_of(args.outside_seeds)
         # MNIST-sized models take minutes a run: as few splits as LeNet-300-100.
-        for s in (outside_seeds[:args.lenet_seeds] if name.startswith("mnist") else outside_seeds):
+        for s in (outside_seeds[:args.outside_large_seeds] if name.startswith("mnist") else outside_seeds):
             jobs.append((name, s, "default", model, train, test, sidecar["training"]["epochs"]))
     if not args.render_only:
-        todo = [j for j in jobs if (j[0], j[1], j[2]) not in cache]
+        # Quick models first, seed by seed, so that an interrupted run has every model at some splits.
+        todo = sorted([j for j in jobs if (j[0], j[1], j[2]) not in cache],
+                      key=lambda j: (j[0].startswith("mnist"), j[1], j[2]))
         print("%d runs, %d cached" % (len(jobs), len(jobs) - len(todo)), flush=True)
         with tempfile.TemporaryDirectory() as scratch:
             tmp = args.keep or scratch

@@ -81,9 +81,11 @@ public final class ResultsMarkdown {
                 + "paper's §5 compares them; the paper's own scratch budget is not available here, and on the "
                 + "smallest data sets this budget is a few dozen Adam steps.\n");
         s.append("- **The tool's defaults** run beside the paper's rule on the same model, training, validation "
-                + "and test rows (a plain `sweep`: progressive pruning, least squares, distillation, a one-sided "
-                + "bound on the validation rows, 95% except for a classification round judged after failed ones, "
-                + "which shares the 5% with them; see README), where the time allows; each table says which.\n");
+                + "and test rows (a plain `sweep`: progressive pruning steered on training rows, least squares, "
+                + "distillation, and the smallest round whose 95% prediction bound on the validation rows keeps a "
+                + "new set of as many rows within the tolerance, the rounds sharing one 5%; validation rows too few "
+                + "to certify that, or ones the original was trained on, write nothing; see README), where the time "
+                + "allows; each table says which.\n");
         s.append("- **Seeds** are fixed (seed 0 for every split, initialisation and shuffle); on CPU the same seed "
                 + "gives the same bytes.\n");
         if (!tables.isEmpty()) {
@@ -387,10 +389,9 @@ public final class ResultsMarkdown {
             return;
         }
         s.append("**The tool's defaults beside the paper's rule** (a plain `sweep`: progressive pruning, least "
-                + "squares, retraining towards the original's outputs, the smallest round whose 95% bound on the same "
-                + "validation rows keeps the loss within 1 accuracy point or 10% of MSE, a classification round "
-                + "judged after k failed ones in a row holding at 1 − 0.05 / (k + 1) instead; test rows only "
-                + "reported):\n\n");
+                + "squares, retraining towards the original's outputs, steered on training rows; the smallest round "
+                + "whose 95% prediction bound on the same validation rows keeps a new set of as many rows within 1 "
+                + "accuracy point or 10% of MSE, the rounds sharing one 5%; test rows only reported):\n\n");
         s.append("| data set | paper's rule: chosen | test vs OR | defaults: chosen | test vs OR | rounds | time |\n");
         s.append("|---|---|---|---|---|---|---|\n");
         for (DatasetResult d : r.datasets()) {
@@ -403,12 +404,24 @@ public final class ResultsMarkdown {
                 s.append("not run | - | - | - |\n");
                 continue;
             }
-            s.append(n.architecture() == null ? "none held (exit 3)" : fmt1(n.reductionPercent()) + "% ("
+            s.append(n.architecture() == null ? nothingWritten(n) : fmt1(n.reductionPercent()) + "% ("
                     + n.architecture() + ")").append(" | ");
             s.append(n.test() == null ? "-" : change(d, n.test()).replace("PR ", "")).append(" | ");
             s.append(n.rounds()).append(" | ").append(time(n.seconds())).append(" |\n");
         }
         s.append('\n');
+    }
+
+    /** Why the defaults wrote nothing, in a few words (the whole reason is in the JSON). */
+    static String nothingWritten(Results.Defaults n) {
+        String choice = n.choice() == null ? "" : n.choice();
+        if (choice.contains("cannot certify")) {
+            return "nothing written (exit 3): too few validation rows to certify";
+        }
+        if (choice.contains("most likely trained on them")) {
+            return "nothing written (exit 3): the original was trained on the validation rows";
+        }
+        return "nothing written (exit 3): no round held";
     }
 
     /** The row with the most parameters removed whose PR is within 1 point (10% of MSE) of OR on the test rows. */

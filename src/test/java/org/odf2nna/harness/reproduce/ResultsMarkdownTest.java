@@ -122,7 +122,11 @@ class ResultsMarkdownTest {
         String line = rowLine(md, "| iris | 71.9% (4-3-3-3) |");
         assertTrue(line.contains("| 81.3% (4-2-1-3) | -3.33 accuracy points vs OR | 7 | 4.5 s |")
                 || line.contains("| 81.3% (4-2-1-3) | -3.33 accuracy points vs OR | 7 |"), line);
-        assertTrue(rowLine(md, "| pole | 48.3% (5-2-1) |").contains("| none held (exit 3) | - | 3 |"), md);
+        assertTrue(rowLine(md, "| pole | 48.3% (5-2-1) |").contains("| nothing written (exit 3): no round held | - | 3 |"),
+                md);
+        assertEquals("nothing written (exit 3): too few validation rows to certify", ResultsMarkdown.nothingWritten(
+                new Results.Defaults(null, 0, 0, null, 0, "x.csv: 68 rows cannot certify a loss of at most 1 point",
+                        1)));
         // The wall time of a table counts both runs.
         assertEquals(12.5 + 4.5 + 3.25 + 2.0, table.seconds(), 1e-9);
         Path json = dir.resolve("results/table1.json");
