@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {
             "Measures the tool's performance and prints the figures (median and spread over repeats) with the "
-                    + "ratios the issue asks for: scoring (one-session unit scoring vs a plain ONNX Runtime pass vs "
+                    + "ratios that matter: scoring (one-session unit scoring vs a plain ONNX Runtime pass vs "
                     + "Algorithm 3 with one subgraph per unit), memory (peak memory of scoring as the rows grow 10×, "
                     + "child JVMs), retrain (TensorFlow Java time per epoch vs PyTorch, same network, data, batch "
                     + "and threads), inference (original vs shrunk model, batch 1 latency and batch 256 throughput) "

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
@@ -81,7 +82,7 @@ public final class Main implements Runnable {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((e, arguments) -> {
             CommandLine failed = e.getCommandLine();
-            err.println("odf2nna-onnx: error: " + oneLine(e.getMessage()) + " (see '"
+            err.println("odf2nna-onnx: error: " + oneLine(e.getMessage()) + didYouMean(e) + " (see '"
                     + failed.getCommandSpec().qualifiedName() + " --help')");
             if (verbose) {
                 e.printStackTrace(err);
@@ -129,6 +130,19 @@ public final class Main implements Runnable {
             e.printStackTrace(err);
         }
         return FAILED;
+    }
+
+    /** For a misspelt option or command, the closest ones picocli knows ("--epislon": --epsilon), or nothing. */
+    static String didYouMean(ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched)) {
+            return "";
+        }
+        List<String> suggestions = unmatched.getSuggestions();
+        if (suggestions.isEmpty()) {
+            return "";
+        }
+        return "; did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))
+                + "?";
     }
 
     /** Error messages are one line: line breaks inside them (from a runtime's message) become spaces. */

@@ -224,20 +224,12 @@ public final class Sweeper {
                 scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
-        String grid = String.format(Locale.ROOT, "progressive: each round removes %s%% of the current parameters "
-                + "(units ranked by the error the least-squares refit cannot make up for, per parameter saved), "
-                + "refits the next layers, retrains; after a round that does not hold, the next starts from the last "
-                + "that did with half the share (units only, if the failed one removed inputs); %d failures in a row "
-                + "stop it, as do a round that would remove what a failed one removed from the same start, and a "
-                + "network with nothing left to remove", ReportFormat.number(
-                        100 * options.schedule().share()), Schedule.FAILURES_TO_STOP)
-                + "; the search is steered on " + ProgressivePruning.WATCHED_TRAINING_ROWS + " training rows at most "
-                + "(each round's epoch is picked there, and the search goes on from a round that changed at most the "
-                + "tolerance's share of the original's predictions there, or raised its MSE there by at most the "
-                + "tolerance); each round the search went on from is then judged once on "
-                + "the validation rows at its share of one 5% (the largest at 90% of it, each other at an equal part "
-                + "of the rest plus the level of the one before it when that held), and the smallest that holds is "
-                + "written: the 95% is for the run";
+        String grid = String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters (half as "
+                + "much after a round the search did not go on from; %d such in a row end it), steered on at most %d "
+                + "training rows; then each round it went on from is judged once on the validation rows, at its share "
+                + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
+                ReportFormat.number(100 * options.schedule().share()), Schedule.FAILURES_TO_STOP,
+                ProgressivePruning.WATCHED_TRAINING_ROWS);
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of());
@@ -329,7 +321,7 @@ public final class Sweeper {
 
     /** The tolerance in words. */
     private static String limit(double maxDrop, boolean accuracy) {
-        return accuracy ? ReportFormat.number(maxDrop) + " accuracy points"
+        return accuracy ? ReportFormat.number(maxDrop) + (maxDrop == 1 ? " accuracy point" : " accuracy points")
                 : ReportFormat.number(maxDrop) + "% of the original's MSE";
     }
 

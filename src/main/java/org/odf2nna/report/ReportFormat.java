@@ -285,7 +285,13 @@ public final class ReportFormat {
 
     public static String sweep(SweepReport sweep) {
         StringBuilder s = new StringBuilder(table(sweep.table()));
-        s.append('\n').append("ε values: ").append(sweep.grid()).append('\n');
+        boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
+        if (progressive) {
+            s.append('\n').append("Bounds:   validation rows whose prediction changed, of those judged; the loss on them; "
+                    + "its 95% prediction bound for a new set of as many rows, at the round's share of one 5%. '-': "
+                    + "the search did not go on from the round, so the validation rows never judged it.\n");
+        }
+        s.append('\n').append(progressive ? "Schedule: " : "ε values: ").append(sweep.grid()).append('\n');
         s.append("Chosen:  ").append(sweep.choice()).append('\n');
         if (sweep.output() != null) {
             s.append("         written to ").append(sweep.output()).append('\n');

@@ -37,6 +37,28 @@ class MainTest {
     }
 
     @Test
+    void helpSaysExitCodeThreeAndTheDefaultSchedule() {
+        String main = CliRun.of("--help").out().replaceAll("\\s+", " ");
+        assertTrue(main.contains("3 nothing written"), main);
+        String sweep = CliRun.of("sweep", "--help").out().replaceAll("\\s+", " ");
+        assertFalse(sweep.contains("Tries a grid"), sweep);
+        assertTrue(sweep.contains("95% prediction bound"), sweep);
+    }
+
+    @Test
+    void aMisspeltOptionOrCommandGetsADidYouMean() {
+        CliRun option = CliRun.of("shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--epislon", "0.1",
+                "-o", dir.resolve("x.onnx").toString());
+        assertEquals(2, option.exitCode(), option.toString());
+        assertTrue(option.err().contains("did you mean --epsilon?"), option.err());
+        assertEquals(1, option.err().strip().lines().count(), option.err());
+        CliRun command = CliRun.of("shrnk", IRIS.toString());
+        assertEquals(2, command.exitCode(), command.toString());
+        assertTrue(command.err().contains("did you mean shrink?"), command.err());
+        assertFalse(Files.exists(dir.resolve("x.onnx")));
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String command : List.of("shrink", "evolve", "inspect", "eval", "build", "run", "sweep", "convert",
                 "reproduce", "bench")) {

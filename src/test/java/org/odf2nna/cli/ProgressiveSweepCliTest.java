@@ -83,7 +83,7 @@ class ProgressiveSweepCliTest {
         assertEquals(chosenNetwork.get("architecture").getAsString(),
                 json.getAsJsonObject("scratch").get("architecture").getAsString(), json.toString());
         assertTrue(json.get("choice").getAsString().contains("A new set of 400 rows like them would show a loss "
-                + "within 1 accuracy points"), json.get("choice").toString());
+                + "within 1 accuracy point"), json.get("choice").toString());
         // The chart goes beside the output by default.
         assertTrue(Files.size(dir.resolve("small.chart.png")) > 0);
         assertTrue(Files.readString(dir.resolve("small.chart.svg")).contains("<svg"));

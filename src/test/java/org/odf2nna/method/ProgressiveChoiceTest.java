@@ -86,7 +86,7 @@ class ProgressiveChoiceTest {
                 round(3, true)), List.of(judge(1, levels), judge(1, levels), judge(1, levels)));
         String failed = Sweeper.nothing(judged, 1, true, 100);
         assertTrue(failed.startsWith("none of the 2 rounds the search went on from kept the loss within 1 accuracy "
-                + "points on the 100 validation rows"), failed);
+                + "point on the 100 validation rows"), failed);
         assertTrue(failed.contains("{{MAX_DROP}}") && failed.contains("{{VALIDATION}}"), failed);
     }
 }
