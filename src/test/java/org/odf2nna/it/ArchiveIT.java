@@ -130,6 +130,21 @@ class ArchiveIT {
     }
 
     @Test
+    void readmeStatesTheArchivesSizeAndItsJars() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        Matcher size = Pattern.compile("The archive is about (\\d+) MiB").matcher(readme);
+        assertTrue(size.find(), "README states the archive's size");
+        double mib = Files.size(ARCHIVE) / (1024.0 * 1024.0);
+        assertEquals(Double.parseDouble(size.group(1)), mib, 0.05 * mib, "README's size, within 5%");
+        Matcher jars = Pattern.compile("`odf2nna-onnx-" + Pattern.quote(VERSION) + "\\.jar` and the (\\d+) jars")
+                .matcher(readme);
+        assertTrue(jars.find(), "README counts the jars of lib/");
+        try (Stream<Path> lib = Files.list(unpacked.resolve("lib"))) {
+            assertEquals(1 + Integer.parseInt(jars.group(1)), lib.count(), "jars in lib/");
+        }
+    }
+
+    @Test
     void versionIsThePoms() throws Exception {
         Shared.Result r = launch(Map.of(), "--version");
         assertEquals(0, r.exitCode(), r.toString());
