@@ -1,13 +1,11 @@
 package org.odf2nna.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
+import org.odf2nna.BuildInfo;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import picocli.CommandLine;
@@ -163,28 +161,12 @@ public final class Main implements Runnable {
         return console;
     }
 
-    static String version() {
-        return buildProperty("version");
-    }
-
-    private static String buildProperty(String key) {
-        Properties p = new Properties();
-        try (InputStream in = Main.class.getResourceAsStream("/org/odf2nna/version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            return "unknown";
-        }
-        return p.getProperty(key, "unknown");
-    }
-
     /** Version from the build, with the runtimes it was built against. */
     public static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"odf2nna-onnx " + version(),
-                "ONNX Runtime " + buildProperty("onnxruntime"),
+            return new String[] {BuildInfo.NAME + " " + BuildInfo.version(),
+                "ONNX Runtime " + BuildInfo.property("onnxruntime"),
                 "Java " + System.getProperty("java.version")};
         }
     }

@@ -19,6 +19,7 @@ import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.Producer;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.tf.SavedModelRunner;
 
@@ -70,9 +71,9 @@ public final class Converter {
         double[] difference = new double[1];
         switch (format) {
             case ONNX -> {
-                ModelProto proto = from == ModelFormat.ONNX
+                ModelProto proto = Producer.stamp(from == ModelFormat.ONNX
                         ? ExternalData.forOutput(DenseChainWriter.write(read, network), read.source(), output)
-                        : read.model();
+                        : read.model());
                 AtomicFiles.writeBytes(output, proto.toByteArray(), temp -> {
                     ModelProto back = OnnxModelFile.read(temp);
                     OnnxDenseModel again = DenseChainReader.read(back, output);

@@ -12,6 +12,7 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.Producer;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.SavedModelRunner;
@@ -34,11 +35,13 @@ final class ModelWriter {
     }
 
     /**
-     * Writes an ONNX model of {@code network} atomically after checking it in ONNX Runtime (and, when
-     * asked, that TensorFlow computes the same for these weights). Returns the largest output difference.
+     * Writes an ONNX model of {@code network} atomically, with this tool as its producer ({@link Producer}), after
+     * checking it in ONNX Runtime (and, when asked, that TensorFlow computes the same for these weights). Returns
+     * the largest output difference.
      */
-    static double writeOnnx(ModelProto model, Path output, DenseNetwork network, ScanResult.Sample sample,
+    static double writeOnnx(ModelProto unstamped, Path output, DenseNetwork network, ScanResult.Sample sample,
             Device device, boolean checkTensorFlow) {
+        ModelProto model = Producer.stamp(unstamped);
         float[] expected = expected(network, sample, checkTensorFlow);
         double[] rounding = network.roundingBound(sample.chainInput(), sample.rows());
         double[] difference = new double[1];

@@ -1,6 +1,7 @@
 package org.odf2nna.onnx;
 
 import java.util.Map;
+import org.odf2nna.BuildInfo;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
@@ -83,7 +84,7 @@ public final class OnnxModelBuilder {
         graph.addOutput(tensorInfo(outputName, network.outputs()));
         ModelProto.Builder model = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
-                .setProducerName("odf2nna-onnx")
+                .setProducerName(BuildInfo.NAME).setProducerVersion(BuildInfo.version())
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(graph);
         metadata.forEach((k, v) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));

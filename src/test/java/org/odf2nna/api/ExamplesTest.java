@@ -9,7 +9,9 @@ import java.io.PrintStream;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
@@ -40,6 +42,20 @@ class ExamplesTest {
                 + "([0-9.]+)% fewer parameters; holds on its validation rows").matcher(out);
         assertTrue(sweep.find(), out);
         assertTrue(Double.parseDouble(sweep.group(2)) > 40, "at least the dead third goes: " + out);
+    }
+
+    @Test
+    void theConsumerExampleAndReadmeDependOnThePomsVersion() throws Exception {
+        String version = System.getProperty("odf2nna.version", "(run through Maven)");
+        Pattern dependency = Pattern.compile("<groupId>org\\.odf2nna</groupId>\\s*<artifactId>odf2nna-onnx</artifactId>"
+                + "\\s*<version>([^<]*)</version>");
+        for (Path file : List.of(Path.of("examples/java/consumer/pom.xml"), Path.of("README.md"))) {
+            Matcher m = dependency.matcher(Files.readString(file));
+            assertTrue(m.find(), "a dependency on org.odf2nna:odf2nna-onnx in " + file);
+            do {
+                assertEquals(version, m.group(1), file + " depends on the version in pom.xml");
+            } while (m.find());
+        }
     }
 
     private String compileAndRun(String name) throws Exception {
