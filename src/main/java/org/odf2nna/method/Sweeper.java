@@ -219,8 +219,11 @@ public final class Sweeper {
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
         String choice = chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
-                : explainBound(outcomes, chosen, options.maxDrop(), accuracy) + seenWarning
-                        + int8Note(options, rounds.get(chosen), keepColumns(scan.sample(), rounds.get(chosen).inputs()));
+                : explainBound(outcomes, chosen, options.maxDrop(), accuracy) + seenWarning;
+        if (chosen != null && rounds.get(chosen).int8() != null) {
+            choice += (choice.endsWith(".") ? "" : ".") + int8Note(options, rounds.get(chosen),
+                    keepColumns(scan.sample(), rounds.get(chosen).inputs()));
+        }
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
                 ? scratch(model, options, retrainer, task, progress) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
