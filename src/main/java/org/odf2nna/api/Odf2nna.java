@@ -15,6 +15,7 @@ import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelFormat;
+import org.odf2nna.method.Quantize;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.RunOptions;
@@ -357,6 +358,14 @@ public final class Odf2nna {
      */
     public static Converter.Result convert(Path model, Path output, ModelFormat format) {
         return Converter.convert(model, output, format);
+    }
+
+    /**
+     * {@link #convert(Path, Path, ModelFormat)} with the weights stored as {@code quantize} says: with
+     * {@link Quantize#INT8}, every dense weight as int8 with a scale per output unit (ONNX output only).
+     */
+    public static Converter.Result convert(Path model, Path output, ModelFormat format, Quantize quantize) {
+        return Converter.convert(model, output, format, quantize);
     }
 
     /**

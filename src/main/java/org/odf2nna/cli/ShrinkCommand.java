@@ -10,6 +10,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.ModelFormat;
+import org.odf2nna.method.Quantize;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.Schedule;
 import org.odf2nna.method.SweepOptions;
@@ -104,11 +105,24 @@ final class ShrinkCommand implements Callable<Integer> {
     @Mixin
     PruningCliOptions pruning;
 
+    @Option(names = "--quantize", paramLabel = "int8",
+            description = "Store the written model's dense weights as int8 with a float scale per output unit "
+                    + "(biases stay float; ONNX only). With --train (progressive pruning), each round's int8 network "
+                    + "is what the search goes by and the validation rows judge; a layer whose int8 weights cost "
+                    + "too much on the training rows stays float.")
+    String quantize;
+
     @Override
     public Integer call() {
         ModelFormat outputFormat = ModelFormat.parse(format);
+        Quantize precision = Quantize.parse(quantize);
+        precision.checkFormat(outputFormat);
         if (epsilons == null && retrain.train != null && outputFormat == ModelFormat.ONNX) {
-            return progressive();
+            return progressive(precision);
+        }
+        if (precision != Quantize.NONE) {
+            throw InputException.usage("--quantize applies to progressive pruning (--train without --epsilon), where "
+                    + "the int8 model is what is judged; for a one-shot model run convert --quantize int8 on it");
         }
         if (maxDrop != null) {
             throw InputException.usage("--max-drop applies to progressive pruning: "
@@ -142,7 +156,7 @@ final class ShrinkCommand implements Callable<Integer> {
     }
 
     /** sweep's default on one output: the smallest model whose validation loss stays within --max-drop. */
-    private int progressive() {
+    private int progressive(Quantize precision) {
         if (maxDrop != null && (!(maxDrop >= 0) || maxDrop.isInfinite())) {
             throw InputException.usage("--max-drop must be a number >= 0, got " + maxDrop);
         }
@@ -152,7 +166,7 @@ final class ShrinkCommand implements Callable<Integer> {
         Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
         SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
                 .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
-                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).build();
+                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).quantize(precision).build();
         SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {

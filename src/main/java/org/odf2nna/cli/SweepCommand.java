@@ -7,6 +7,7 @@ import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.Schedule;
+import org.odf2nna.method.Quantize;
 import org.odf2nna.method.SweepOptions;
 import org.odf2nna.tf.Distillation;
 import org.odf2nna.metrics.Task;
@@ -45,6 +46,13 @@ final class SweepCommand implements Callable<Integer> {
             description = "Where the chosen model goes (default: MODEL-NAME.chosen.onnx in the current folder).")
     Path output;
 
+    @Option(names = "--quantize", paramLabel = "int8",
+            description = "Store the chosen model's dense weights as int8 with a float scale per output unit (biases "
+                    + "stay float). Each round's int8 network is what the search goes by and the validation rows "
+                    + "judge; a layer whose int8 weights cost too much on the training rows stays float, and the "
+                    + "report says which. Progressive schedule only.")
+    String quantize;
+
     @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
     Path report;
 
@@ -62,6 +70,11 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Quantize precision = Quantize.parse(quantize);
+        if (output != null && output.getFileName() != null
+                && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
+            precision.checkFormat(org.odf2nna.method.ModelFormat.KERAS);
+        }
         sweep.check();
         Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
         double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task.defaultMaxDrop();
@@ -76,7 +89,7 @@ final class SweepCommand implements Callable<Integer> {
         SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
                 .retrain(retraining).epsilons(sweep.epsilons).steps(sweep.steps).maxDrop(maxDrop).output(out)
                 .report(report).chart(sweep.chart(out)).compareScratch(sweep.compareScratch).task(data.task())
-                .device(data.device()).pruning(pruningOptions).schedule(schedule).build();
+                .device(data.device()).pruning(pruningOptions).schedule(schedule).quantize(precision).build();
         SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
         if (report != null) {

@@ -14,9 +14,11 @@ import org.odf2nna.keras.KerasModel;
 import org.odf2nna.keras.KerasReader;
 import org.odf2nna.keras.KerasWriter;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.ExternalData;
+import org.odf2nna.onnx.Int8Weights;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.Producer;
@@ -39,11 +41,25 @@ public final class Converter {
     }
 
     /** What a conversion did. */
+    /**
+     * @param maxDifference   largest difference from the original's outputs on the check rows
+     * @param quantize        how the weights were stored
+     * @param bytesBefore     the model's size (a file, or the files of a SavedModel folder)
+     * @param bytesAfter      the written file's size
+     * @param runtimeDifference with int8 weights, the largest difference between ONNX Runtime on the written file and
+     *                          on the same dequantized weights stored as float (0 otherwise)
+     */
     public record Result(Path model, String from, Path output, ModelFormat format, String architecture,
-            long parameters, int rows, double maxDifference) {
+            long parameters, int rows, double maxDifference, Quantize quantize, long bytesBefore, long bytesAfter,
+            double runtimeDifference) {
     }
 
     public static Result convert(Path model, Path output, ModelFormat format) {
+        return convert(model, output, format, Quantize.NONE);
+    }
+
+    public static Result convert(Path model, Path output, ModelFormat format, Quantize quantize) {
+        quantize.checkFormat(format);
         if (format == ModelFormat.SAVEDMODEL) {
             OutputPaths.checkNewDirectory(output, model);
         } else {
@@ -69,8 +85,13 @@ public final class Converter {
         ScanResult.Sample sample = generatedRows(network, width);
         float[] reference = ModelScan.outputsOn(read.model(), read.input(), sample, Device.CPU, model, read.outputName());
         double[] difference = new double[1];
+        double[] inRuntime = new double[1];
         switch (format) {
             case ONNX -> {
+                if (quantize == Quantize.INT8) {
+                    quantizeInt8(read, output, sample, reference, difference, inRuntime);
+                    break;
+                }
                 ModelProto proto = Producer.stamp(from == ModelFormat.ONNX
                         ? ExternalData.forOutput(DenseChainWriter.write(read, network), read.source(), output)
                         : read.model());
@@ -102,7 +123,57 @@ public final class Converter {
             default -> throw new IllegalArgumentException("unknown format " + format);
         }
         return new Result(model, from == ModelFormat.KERAS ? keras.describe() : from.id(), output, format,
-                network.architecture(), network.parameterCount(), sample.rows(), difference[0]);
+                network.architecture(), network.parameterCount(), sample.rows(), difference[0], quantize,
+                bytes(model), bytes(output), inRuntime[0]);
+    }
+
+    /**
+     * Every layer's weights as int8 ({@link Int8Quantization}). The written file must give in ONNX Runtime what the
+     * same dequantized weights stored as float give there (ModelWriter's tolerance), and read back, the same weights
+     * bit for bit; how far both are from the original is reported, not checked: that is what quantization costs.
+     */
+    private static void quantizeInt8(OnnxDenseModel read, Path output, ScanResult.Sample sample, float[] reference,
+            double[] difference, double[] runtime) {
+        Int8Weights.checkOpset(read);
+        DenseNetwork network = read.network();
+        boolean[] int8 = Int8Quantization.all(network);
+        DenseNetwork quantized = Int8Quantization.quantize(network, int8);
+        ModelProto asFloat = DenseChainWriter.write(read, quantized);
+        float[] expected = ModelScan.outputsOn(asFloat, read.input(), sample, Device.CPU, read.source(),
+                read.outputName());
+        ModelProto proto = Producer.stamp(ExternalData.forOutput(Int8Weights.apply(asFloat, read, quantized, int8),
+                read.source(), output));
+        AtomicFiles.writeBytes(output, proto.toByteArray(), temp -> {
+            ModelProto back = OnnxModelFile.read(temp);
+            OnnxDenseModel again = DenseChainReader.read(back, output);
+            for (int l = 0; l < quantized.layers().size(); l++) {
+                if (!java.util.Arrays.equals(again.network().layer(l).weights(), quantized.layer(l).weights())) {
+                    throw new IllegalStateException("refusing to write " + output + ": read back, layer " + (l + 1)
+                            + " does not hold the int8 weights that were computed");
+                }
+            }
+            float[] actual = ModelScan.outputsOn(back, again.input(), sample, Device.CPU, output, again.outputName());
+            runtime[0] = ModelWriter.maxDifference(actual, expected);
+            if (ModelWriter.worstExcess(actual, expected) > 0) {
+                throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its outputs differ "
+                        + "from the same weights stored as float by up to " + runtime[0]);
+            }
+            difference[0] = ModelWriter.maxDifference(actual, reference);
+        });
+    }
+
+    /** A file's size, or the total of a folder's files; -1 when unknown. */
+    static long bytes(Path path) {
+        try {
+            if (Files.isRegularFile(path)) {
+                return Files.size(path);
+            }
+            try (Stream<Path> files = Files.walk(path)) {
+                return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            }
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /**

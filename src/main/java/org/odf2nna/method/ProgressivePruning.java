@@ -61,12 +61,19 @@ final class ProgressivePruning {
      *                    watched training rows
      * @param bound       the loss bound on the validation rows at the round's level in the chain ({@link #certify}),
      *                    or null for a round the search did not go on from (never judged)
+     * @param int8        with int8 weights, which layers take them and the network they give (what the search goes
+     *                    by and the validation rows judge); null for float weights
      */
     record Round(int index, DenseNetwork start, DenseNetwork compensated, DenseNetwork network, int[] inputs,
-            TrainingSummary training, boolean continued, LossBound bound) {
+            TrainingSummary training, boolean continued, LossBound bound, Int8Fallback.Choice int8) {
 
         Round withBound(LossBound b) {
-            return new Round(index, start, compensated, network, inputs, training, continued, b);
+            return new Round(index, start, compensated, network, inputs, training, continued, b, int8);
+        }
+
+        /** The network judged and written: {@link #network} itself, or with int8 weights. */
+        DenseNetwork judged() {
+            return int8 == null ? network : int8.judged();
         }
     }
 
@@ -134,6 +141,16 @@ final class ProgressivePruning {
      */
     static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
             double ridge, boolean inputs, Progress progress) {
+        return run(original, retrainer, schedule, tolerance, ridge, inputs, Quantize.NONE, progress);
+    }
+
+    /**
+     * @param quantize with int8, each round's candidate is its network with int8 weights where {@link Int8Fallback}
+     *                 allows them: the search goes by it and the validation rows judge it; the next round still starts
+     *                 from the float network, which retraining can move
+     */
+    static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
+            double ridge, boolean inputs, Quantize quantize, Progress progress) {
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
         retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
@@ -191,14 +208,17 @@ final class ProgressivePruning {
             // The search must not look at the validation rows: it goes by how far the round moved from the original
             // on training rows. certify() judges the rounds it went on from, once the chain is complete.
             Retrainer judging = roundRetrainer;
-            judges.add(level -> judging.bound(reference, network, tolerance, level));
-            boolean continued = roundRetrainer.watchedChange(reference, network) <= tolerance;
+            Int8Fallback.Choice int8 = quantize == Quantize.INT8
+                    ? Int8Fallback.choose(network, roundRetrainer, tolerance) : null;
+            DenseNetwork candidate = int8 == null ? network : int8.judged();
+            judges.add(level -> judging.bound(reference, candidate, tolerance, level));
+            boolean continued = roundRetrainer.watchedChange(reference, candidate) <= tolerance;
             LossBound bound = null;
             int[] kept = new int[selection.keptInputs().length];
             for (int k = 0; k < kept.length; k++) {
                 kept[k] = currentInputs[selection.keptInputs()[k]];
             }
-            rounds.add(new Round(index, current, compensated, network, kept, training, continued, bound));
+            rounds.add(new Round(index, current, compensated, network, kept, training, continued, bound, int8));
             if (continued) {
                 current = network;
                 currentRetrainer = roundRetrainer;

@@ -374,6 +374,12 @@ final class Retrainer {
         return new Reference(original, judged, watched, a.forward(x, rows), fidelityTargets(), rows);
     }
 
+    /** A {@link Reference} holding only {@code network}'s outputs on the watched rows, for {@link #watchedChange}. */
+    Reference watchedReference(DenseNetwork network) {
+        float[] watched = conditioning.toTraining(network).forward(validation.inputs(), validation.rows());
+        return new Reference(network, null, watched, null, null, 0);
+    }
+
     private int fidelityRows() {
         return Math.min(FIDELITY_ROWS, judge.rows() + train.rows());
     }

@@ -20,9 +20,11 @@ import org.odf2nna.metrics.Task;
  * @param retrain   how to retrain each pruned network, or null to write it as pruned
  * @param format    the format of the outputs (ONNX files, or SavedModel directories)
  * @param pruning   the unit score, the compensation and its ridge
+ * @param quantize  how the outputs store their weights (int8: ONNX only; the int8 network is what is measured)
  */
 public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Double> epsilons, List<Path> outputs,
-        Path report, Task task, Device device, RetrainOptions retrain, ModelFormat format, PruningOptions pruning) {
+        Path report, Task task, Device device, RetrainOptions retrain, ModelFormat format, PruningOptions pruning,
+        Quantize quantize) {
 
     public ShrinkOptions {
         epsilons = List.copyOf(epsilons);
@@ -34,6 +36,8 @@ public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Doub
             throw new IllegalArgumentException(epsilons.size() + " epsilons but " + outputs.size() + " outputs");
         }
         java.util.Objects.requireNonNull(pruning, "pruning");
+        java.util.Objects.requireNonNull(quantize, "quantize");
+        quantize.checkFormat(format);
     }
 
     /** A builder with no ε or output yet, scoring on the evaluation rows, PruningOptions.DEFAULT, ONNX, CPU. */
@@ -57,6 +61,7 @@ public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Doub
         private RetrainOptions retrain;
         private ModelFormat format = ModelFormat.ONNX;
         private PruningOptions pruning = PruningOptions.DEFAULT;
+        private Quantize quantize = Quantize.NONE;
 
         private Builder() {
         }
@@ -124,9 +129,15 @@ public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Doub
             return this;
         }
 
+        /** How the written model stores its weights (default: {@link Quantize#NONE}, as float). */
+        public Builder quantize(Quantize value) {
+            quantize = value;
+            return this;
+        }
+
         public ShrinkOptions build() {
             return new ShrinkOptions(model, eval, score, epsilons, outputs, report, task, device, retrain, format,
-                    pruning);
+                    pruning, quantize);
         }
     }
 }

@@ -24,14 +24,17 @@ import org.odf2nna.metrics.Task;
  * @param pruning        the unit score, the compensation and its ridge (the ε schedule; progressive pruning ranks
  *                       units by their reconstruction cost and always refits by least squares)
  * @param schedule       progressive pruning, or the paper's grid of ε
+ * @param quantize       how the written model stores its weights; with int8, each round's int8 network is what the
+ *                       search is steered on and the validation rows judge
  */
 public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, List<Double> epsilons, int steps,
         double maxDrop, Path output, Path report, Path chart, boolean compareScratch, Task task, Device device,
-        PruningOptions pruning, Schedule schedule) {
+        PruningOptions pruning, Schedule schedule, Quantize quantize) {
 
     public SweepOptions {
         java.util.Objects.requireNonNull(pruning, "pruning");
         java.util.Objects.requireNonNull(schedule, "schedule");
+        java.util.Objects.requireNonNull(quantize, "quantize");
         epsilons = List.copyOf(epsilons);
         if (!(maxDrop >= 0) || Double.isInfinite(maxDrop)) {
             throw new IllegalArgumentException("max drop must be a number >= 0, got " + maxDrop);
@@ -65,6 +68,7 @@ public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, Li
         private Task task;
         private Device device = Device.CPU;
         private PruningOptions pruning = PruningOptions.DEFAULT;
+        private Quantize quantize = Quantize.NONE;
         private Schedule schedule = Schedule.EPSILON;
 
         private Builder() {
@@ -142,9 +146,15 @@ public record SweepOptions(Path model, EvalData test, RetrainOptions retrain, Li
             return this;
         }
 
+        /** How the written model stores its weights (default: {@link Quantize#NONE}, as float). */
+        public Builder quantize(Quantize value) {
+            quantize = value;
+            return this;
+        }
+
         public SweepOptions build() {
             return new SweepOptions(model, test, retrain, epsilons, steps, maxDrop, output, report, chart,
-                    compareScratch, task, device, pruning, schedule);
+                    compareScratch, task, device, pruning, schedule, quantize);
         }
     }
 }

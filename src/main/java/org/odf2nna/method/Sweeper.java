@@ -27,6 +27,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.InputSelection;
+import org.odf2nna.onnx.Int8Weights;
 import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.prune.UnitScore;
 import org.odf2nna.report.CompensationSettings;
@@ -50,6 +51,10 @@ public final class Sweeper {
     }
 
     public static SweepReport run(SweepOptions options, Progress progress) {
+        if (options.quantize() != Quantize.NONE && !options.schedule().progressive()) {
+            throw InputException.usage("--quantize applies to the progressive schedule, where the int8 model is "
+                    + "what is judged; the ε grid chooses on the float networks");
+        }
         OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train(),
                 options.retrain().validation());
         if (options.report() != null) {
@@ -188,13 +193,13 @@ public final class Sweeper {
         double ridge = options.pruning().ridgeFor(retrainer.epochs() > 0);
         boolean inputs = options.schedule().inputs() && model.chainInputName().equals(model.input().name());
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(network, retrainer, options.schedule(),
-                tolerance, ridge, inputs, progress);
+                tolerance, ridge, inputs, options.quantize(), progress);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         Integer chosen = null;
         for (int i = 0; i < rounds.size(); i++) {
             ProgressivePruning.Round r = rounds.get(i);
-            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), test, task, options, progress);
-            Metrics pr = evaluate(model, r.network(), r.inputs(), test, task, options, progress);
+            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), null, test, task, options, progress);
+            Metrics pr = evaluate(model, r.judged(), r.inputs(), r.int8(), test, task, options, progress);
             double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
                     / network.parameterCount();
             List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
@@ -205,8 +210,8 @@ public final class Sweeper {
         String written = null;
         if (chosen != null) {
             ProgressivePruning.Round round = rounds.get(chosen);
-            DenseNetwork result = round.network();
-            ModelProto proto = ExternalData.forOutput(InputSelection.write(model, result, round.inputs()),
+            DenseNetwork result = round.judged();
+            ModelProto proto = ExternalData.forOutput(written(model, result, round.inputs(), round.int8()),
                     model.source(), options.output());
             double difference = ModelWriter.writeOnnx(proto, options.output(), result,
                     keepColumns(scan.sample(), round.inputs()), options.device(), true);
@@ -215,6 +220,10 @@ public final class Sweeper {
         }
         String choice = chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
                 : explainBound(outcomes, chosen, options.maxDrop(), accuracy) + seenWarning;
+        if (chosen != null && rounds.get(chosen).int8() != null) {
+            choice += (choice.endsWith(".") ? "" : ".") + int8Note(options, rounds.get(chosen),
+                    keepColumns(scan.sample(), rounds.get(chosen).inputs()));
+        }
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
                 ? scratch(model, options, retrainer, task, progress, rounds.get(chosen).inputs()) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
@@ -265,9 +274,35 @@ public final class Sweeper {
                 sample.rows());
     }
 
-    private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, EvalData test,
-            Task task, SweepOptions options, Progress progress) {
-        ModelProto written = ExternalData.forOutput(InputSelection.write(model, network, inputs), model.source(),
+    /**
+     * With int8 weights, what they cost in words: the layers kept float, the bytes of the model before and after, and
+     * the largest output difference from the same round with float weights on the check rows.
+     */
+    private static String int8Note(SweepOptions options, ProgressivePruning.Round round, ScanResult.Sample sample) {
+        if (round.int8() == null) {
+            return "";
+        }
+        float[] asFloat = round.network().forward(sample.chainInput(), sample.rows());
+        float[] int8 = round.judged().forward(sample.chainInput(), sample.rows());
+        return String.format(Locale.ROOT, " Weights int8 with a scale per unit (what the search went by and the "
+                + "validation rows judged); layers kept float: %s (a layer stays float when its int8 weights alone "
+                + "change more than %s of the tolerance's share of the float round's predictions on the watched "
+                + "training rows); %d -> %d bytes; outputs within %s of the float round's on %d check rows.",
+                round.int8().floatLayers(), ReportFormat.percent(Int8Fallback.LAYER_SHARE),
+                Converter.bytes(options.model()), Converter.bytes(options.output()),
+                ReportFormat.number(ModelWriter.maxDifference(int8, asFloat)), sample.rows());
+    }
+
+    /** The graph for a round's network: its inputs selected, and its int8 layers stored as int8. */
+    private static ModelProto written(OnnxDenseModel model, DenseNetwork network, int[] inputs,
+            Int8Fallback.Choice int8) {
+        ModelProto proto = InputSelection.write(model, network, inputs);
+        return int8 == null ? proto : Int8Weights.apply(proto, model, network, int8.int8());
+    }
+
+    private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, Int8Fallback.Choice int8,
+            EvalData test, Task task, SweepOptions options, Progress progress) {
+        ModelProto written = ExternalData.forOutput(written(model, network, inputs, int8), model.source(),
                 options.output());
         return ModelScan.evaluate(written, model.input(), network, test, task, options.device(), progress,
                 options.output(), model.outputName());

@@ -52,6 +52,7 @@ public final class DenseChainWriter {
         final Map<String, String> outputRenames = new HashMap<>();
         final Map<String, Long> widths = new HashMap<>();
         final List<TensorProto> newInitializers = new ArrayList<>();
+        final Set<String> orphans = new HashSet<>();
 
         Rewrite(OnnxDenseModel original, DenseNetwork network) {
             this.original = original;
@@ -107,6 +108,7 @@ public final class DenseChainWriter {
             }
             rebuildNodes();
             graph.addAllInitializer(newInitializers);
+            Int8Weights.dropUnused(graph, orphans);
             fixValueInfo();
             if (network.inputs() != original.network().inputs()) {
                 resizeDataInput();
@@ -190,6 +192,17 @@ public final class DenseChainWriter {
         }
 
         private void replaceConstant(TensorSlot slot, float[] values, long[] dims) {
+            if (slot instanceof TensorSlot.Dequantized) {
+                // New values are written as float; Int8Weights stores them as int8 again when asked to.
+                removedNodes.add(slot.tensor());
+                newInitializers.add(OnnxTensors.newTensor(slot.tensor(), OnnxTensors.FLOAT, values, dims));
+                for (NodeProto node : graph.getNodeList()) {
+                    if (GraphIndex.key(node).equals(slot.tensor())) {
+                        orphans.addAll(node.getInputList());
+                    }
+                }
+                return;
+            }
             if (slot instanceof TensorSlot.Initializer init) {
                 int index = initializerIndex.get(init.tensor());
                 TensorProto before = graph.getInitializer(index);

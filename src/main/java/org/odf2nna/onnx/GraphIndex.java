@@ -135,7 +135,7 @@ final class GraphIndex {
             return true;
         }
         NodeProto p = producers.get(tensor);
-        return p != null && isConstantNode(p);
+        return p != null && (isConstantNode(p) || isDequantizedConstant(p));
     }
 
     /** Where a constant lives; null when the tensor is not a constant. */
@@ -143,7 +143,31 @@ final class GraphIndex {
         if (initializers.containsKey(tensor)) {
             return new TensorSlot.Initializer(tensor);
         }
+        NodeProto p = producers.get(tensor);
+        if (p != null && isDequantizedConstant(p)) {
+            return new TensorSlot.Dequantized(tensor);
+        }
         return isConstant(tensor) ? new TensorSlot.ConstantNode(tensor) : null;
+    }
+
+    /**
+     * A DequantizeLinear of the default domain whose inputs are all 8-bit and float initializers (the form
+     * {@link Int8Weights} writes): a constant, since its value is fixed; the reader sees the float weights it gives.
+     */
+    boolean isDequantizedConstant(NodeProto node) {
+        if (!node.getOpType().equals("DequantizeLinear") || !(node.getDomain().isEmpty()
+                || node.getDomain().equals("ai.onnx")) || node.getInputCount() < 2 || node.getInputCount() > 3) {
+            return false;
+        }
+        for (String in : node.getInputList()) {
+            TensorProto t = initializers.get(in);
+            if (in.isEmpty() || t == null || OnnxTensors.isExternal(t)) {
+                return false;
+            }
+        }
+        int type = initializers.get(node.getInput(0)).getDataType();
+        return (type == TensorProto.DataType.INT8_VALUE || type == TensorProto.DataType.UINT8_VALUE)
+                && initializers.get(node.getInput(1)).getDataType() == OnnxTensors.FLOAT;
     }
 
     /** The constant's tensor, or null when the tensor is not a constant. */
@@ -153,6 +177,9 @@ final class GraphIndex {
             return t;
         }
         NodeProto p = producers.get(tensor);
+        if (p != null && isDequantizedConstant(p)) {
+            return Int8Weights.dequantized(p, initializers, tensor, file);
+        }
         if (p == null || !isConstantNode(p)) {
             return null;
         }

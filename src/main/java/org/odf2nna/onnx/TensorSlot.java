@@ -1,7 +1,7 @@
 package org.odf2nna.onnx;
 
 /** Where a constant tensor (a weight, a bias, a normalisation parameter) lives in an ONNX graph. */
-sealed interface TensorSlot permits TensorSlot.Initializer, TensorSlot.ConstantNode {
+sealed interface TensorSlot permits TensorSlot.Initializer, TensorSlot.ConstantNode, TensorSlot.Dequantized {
 
     /** The tensor's name as node inputs refer to it. */
     String tensor();
@@ -12,5 +12,9 @@ sealed interface TensorSlot permits TensorSlot.Initializer, TensorSlot.ConstantN
 
     /** The {@code value} attribute of a Constant node whose output is {@code tensor}. */
     record ConstantNode(String tensor) implements TensorSlot {
+    }
+
+    /** The output of a DequantizeLinear node over 8-bit initializers ({@link Int8Weights}). */
+    record Dequantized(String tensor) implements TensorSlot {
     }
 }

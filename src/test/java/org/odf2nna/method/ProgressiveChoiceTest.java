@@ -15,7 +15,7 @@ import org.odf2nna.metrics.LossBound;
 class ProgressiveChoiceTest {
 
     private static ProgressivePruning.Round round(int index, boolean continued) {
-        return new ProgressivePruning.Round(index, null, null, null, new int[0], null, continued, null);
+        return new ProgressivePruning.Round(index, null, null, null, new int[0], null, continued, null, null);
     }
 
     /** A judge that holds when the level it is given is at least {@code needs}, and records the level. */

@@ -6,7 +6,9 @@ import org.odf2nna.Device;
 import org.odf2nna.data.Batch;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.onnx.DenseChainWriter;
+import org.odf2nna.onnx.Int8Weights;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -16,7 +18,8 @@ import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
 
 /**
- * Inference in ONNX Runtime, original model against the model shrunk at one ε (no retraining): latency of
+ * Inference in ONNX Runtime, original model against the model shrunk at one ε (no retraining), and the shrunk model
+ * with int8 weights: latency of
  * one row at a time (p50, p95 over many single-row runs) and throughput in batches of 256.
  */
 public final class InferenceBench {
@@ -42,6 +45,10 @@ public final class InferenceBench {
         DenseNetwork pruned = Pruner.prune(network, stats, selection);
         ModelProto shrunk = DenseChainWriter.write(model, pruned);
         ModelProto original = model.model();
+        // The shrunk model with every weight int8 (convert --quantize int8 on it), measured in the same run.
+        boolean[] all = Int8Quantization.all(pruned);
+        DenseNetwork quantized = Int8Quantization.quantize(pruned, all);
+        ModelProto int8 = Int8Weights.apply(DenseChainWriter.write(model, quantized), model, quantized, all);
 
         int single = Math.min(latencyRows, loaded.rows());
         float[] singles = rowsOf(loaded.batches(), single, loaded.width());
@@ -59,20 +66,21 @@ public final class InferenceBench {
                 + " repeats, models interleaved, after a warm-up of each");
         section.setting("device", device.name().toLowerCase(Locale.ROOT));
 
-        double[][] p50 = new double[2][repeats];
-        double[][] p95 = new double[2][repeats];
-        double[][] pass = new double[2][repeats];
-        ModelProto[] graphs = {original, shrunk};
-        OnnxRunner[] runners = new OnnxRunner[2];
+        int models = 3;
+        double[][] p50 = new double[models][repeats];
+        double[][] p95 = new double[models][repeats];
+        double[][] pass = new double[models][repeats];
+        ModelProto[] graphs = {original, shrunk, int8};
+        OnnxRunner[] runners = new OnnxRunner[models];
         try {
-            for (int m = 0; m < 2; m++) {
+            for (int m = 0; m < models; m++) {
                 runners[m] = OnnxRunner.open(graphs[m], model.input(), device, model.source());
                 latencies(runners[m], model.outputName(), singles, Math.min(single, 200), loaded.width());
                 throughput(runners[m], model.outputName(), loaded.batches());
             }
             for (int r = 0; r < repeats; r++) {
-                for (int k = 0; k < 2; k++) {
-                    int m = (r + k) % 2;
+                for (int k = 0; k < models; k++) {
+                    int m = (r + k) % models;
                     double[] l = latencies(runners[m], model.outputName(), singles, single, loaded.width());
                     double[] sorted = l.clone();
                     java.util.Arrays.sort(sorted);
@@ -88,9 +96,9 @@ public final class InferenceBench {
                 }
             }
         }
-        String[] names = {"original", "shrunk"};
-        long[] params = {network.parameterCount(), pruned.parameterCount()};
-        for (int m = 0; m < 2; m++) {
+        String[] names = {"original", "shrunk", "shrunk, int8 weights"};
+        long[] params = {network.parameterCount(), pruned.parameterCount(), pruned.parameterCount()};
+        for (int m = 0; m < models; m++) {
             Stats.Summary t = Stats.of(pass[m]);
             section.row(names[m], Long.toString(params[m]), Stats.of(p50[m]).format(3), Stats.of(p95[m]).format(3),
                     ScoringBench.rate(loaded.rows(), t.median()), t.format(3));
@@ -100,6 +108,16 @@ public final class InferenceBench {
         Stats.Summary speedup = Stats.of(Stats.ratios(pass[0], pass[1]));
         section.row("shrunk / original", Stats.significant((double) params[1] / params[0], 3), latencyRatio.format(3),
                 p95Ratio.format(3), "×" + speedup.format(3) + " rows/s", "");
+        Stats.Summary int8Latency = Stats.of(Stats.ratios(p50[2], p50[1]));
+        Stats.Summary int8Speedup = Stats.of(Stats.ratios(pass[1], pass[2]));
+        section.row("int8 / shrunk", "", int8Latency.format(3), Stats.of(Stats.ratios(p95[2], p95[1])).format(3),
+                "×" + int8Speedup.format(3) + " rows/s", "");
+        section.figure("int8P50Micros", Stats.median(p50[2])).figure("int8P95Micros", Stats.median(p95[2]))
+                .figure("int8RowsPerSecond", loaded.rows() / Stats.median(pass[2]))
+                .figure("int8P50LatencyRatio", int8Latency.median()).figure("int8ThroughputRatio", int8Speedup.median());
+        section.note(String.format(Locale.ROOT, "int8 weights (DequantizeLinear into Gemm, weight-only): batch 1 "
+                + "median latency %s of the float shrunk model's; batch 256: %s× its rows per second.",
+                int8Latency.format(3), int8Speedup.format(3)));
         section.figure("epsilon", choice.epsilon()).figure("reduction", choice.reduction())
                 .figure("originalP50Micros", Stats.median(p50[0])).figure("shrunkP50Micros", Stats.median(p50[1]))
                 .figure("originalP95Micros", Stats.median(p95[0])).figure("shrunkP95Micros", Stats.median(p95[1]))

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# convert --quantize int8 on the reference models: file bytes before and after, the weight elements, bytes per
+# weight element, and the primary metric of the original and the int8 file on each model's test file.
+# Usage: scripts/int8-convert-table.sh [MODELS_DIR] [DATA_DIR] [OUT_DIR]
+set -euo pipefail
+models=${1:-../shared/models}
+data=${2:-../shared/data}
+out=${3:-$(mktemp -d)}
+here=$(cd "$(dirname "$0")/.." && pwd)
+metric() { "$here/bin/odf2nna-onnx" eval -q "$1" "$2" | tail -1 | sed 's/,.*//'; }
+echo "| model | weights | bytes before | bytes after | after / (4 × weights) | original | int8 |"
+echo "|---|---:|---:|---:|---:|---|---|"
+for m in "$models"/*.onnx; do
+  n=$(basename "$m" .onnx)
+  set_name=${n%%_*}
+  if [ "$set_name" = mnist ]; then test="$data/mnist-test.csv.gz"; else test="$data/splits/$set_name-test.csv"; fi
+  q="$out/$n.int8.onnx"
+  "$here/bin/odf2nna-onnx" convert "$m" -o "$q" --quantize int8 > /dev/null
+  weights=$("$here/bin/odf2nna-onnx" inspect "$m" | awk '$1 ~ /^[0-9]+$/ && NF >= 6 {w += $3 * $4} END {print w}')
+  before=$(stat -c %s "$m")
+  after=$(stat -c %s "$q")
+  ratio=$(awk -v a="$after" -v w="$weights" 'BEGIN {printf "%.3f", a / (4 * w)}')
+  echo "| $n | $weights | $before | $after | $ratio | $(metric "$m" "$test") | $(metric "$q" "$test") |"
+done

@@ -1,0 +1,158 @@
+package org.odf2nna.network;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Symmetric int8 weights with one scale per output unit, simulated on the network: each weight becomes
+ * {@code q · s_j} with {@code q = round(w / s_j)} in [-127, 127] and {@code s_j = max_i |w_ij| / 127}. Biases stay
+ * float. The network returned computes exactly what a runtime computes from the int8 codes and scales (a dequantized
+ * weight is the float product {@code (float) q * s_j}, as ONNX's DequantizeLinear defines it), so it is what gets
+ * judged, and what the written file is checked against.
+ */
+public final class Int8Quantization {
+
+    /** The largest code: symmetric, so that -128 is never used and zero stays exactly zero. */
+    public static final int MAX_CODE = 127;
+
+    private Int8Quantization() {
+    }
+
+    /**
+     * A layer's int8 form.
+     *
+     * @param codes  one per weight, in the layer's {@code [inputs][units]} order
+     * @param scales one per unit
+     */
+    public record Codes(byte[] codes, float[] scales) {
+    }
+
+    /** The network with the layers marked true stored as int8 (dequantized), the others as they are. */
+    public static DenseNetwork quantize(DenseNetwork network, boolean[] int8) {
+        List<DenseLayer> layers = new ArrayList<>();
+        for (int l = 0; l < network.layers().size(); l++) {
+            layers.add(int8[l] ? quantize(network.layer(l)) : network.layer(l));
+        }
+        return network.withLayers(layers);
+    }
+
+    /** Every layer int8. */
+    public static boolean[] all(DenseNetwork network) {
+        boolean[] int8 = new boolean[network.layers().size()];
+        java.util.Arrays.fill(int8, true);
+        return int8;
+    }
+
+    public static DenseLayer quantize(DenseLayer layer) {
+        float[] scales = scales(layer.weights(), layer.inputs(), layer.units());
+        return new DenseLayer(layer.inputs(), layer.units(), dequantize(codes(layer, scales), scales, layer.units()),
+                layer.bias(), layer.activation());
+    }
+
+    /**
+     * The codes and scales that give back this layer's weights bit for bit, or null when there are none: for a layer
+     * {@link #quantize(DenseLayer)} produced, the scale is found again from the largest weight (within a few float
+     * steps of {@code max / 127}), so that a writer stores exactly the network that was judged.
+     */
+    public static Codes exactCodes(DenseLayer layer) {
+        float[] w = layer.weights();
+        int units = layer.units();
+        float[] base = scales(w, layer.inputs(), units);
+        float[] scales = new float[units];
+        byte[] codes = new byte[w.length];
+        for (int j = 0; j < units; j++) {
+            boolean found = false;
+            float candidate = base[j];
+            // Try the scale max/127 first, then its float neighbours in both directions.
+            for (int step = 0; step <= 8 && !found; step++) {
+                for (int sign : step == 0 ? new int[] {0} : new int[] {1, -1}) {
+                    float s = nudge(candidate, sign * step);
+                    if (s > 0 && fits(w, layer.inputs(), units, j, s)) {
+                        scales[j] = s;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if (!found) {
+                return null;
+            }
+            for (int i = 0; i < layer.inputs(); i++) {
+                codes[i * units + j] = (byte) code(w[i * units + j], scales[j]);
+            }
+        }
+        return new Codes(codes, scales);
+    }
+
+    /** Largest |w_ij| over i, divided by 127; 1 for a unit whose weights are all zero (any scale gives zeros). */
+    static float[] scales(float[] w, int inputs, int units) {
+        float[] max = new float[units];
+        for (int i = 0; i < inputs; i++) {
+            for (int j = 0; j < units; j++) {
+                max[j] = Math.max(max[j], Math.abs(w[i * units + j]));
+            }
+        }
+        float[] scales = new float[units];
+        for (int j = 0; j < units; j++) {
+            scales[j] = max[j] > 0 && Float.isFinite(max[j]) ? max[j] / MAX_CODE : 1f;
+        }
+        return scales;
+    }
+
+    private static byte[] codes(DenseLayer layer, float[] scales) {
+        float[] w = layer.weights();
+        int units = layer.units();
+        byte[] codes = new byte[w.length];
+        for (int k = 0; k < w.length; k++) {
+            codes[k] = (byte) code(w[k], scales[k % units]);
+        }
+        return codes;
+    }
+
+    private static int code(float w, float scale) {
+        long q = Math.round((double) w / scale);
+        return (int) Math.max(-MAX_CODE, Math.min(MAX_CODE, q));
+    }
+
+    /** {@code (float) q * s}: DequantizeLinear's arithmetic with a zero point of 0. */
+    public static float[] dequantize(byte[] codes, float[] scales, int units) {
+        float[] w = new float[codes.length];
+        for (int k = 0; k < codes.length; k++) {
+            w[k] = (float) codes[k] * scales[k % units];
+        }
+        return w;
+    }
+
+    private static boolean fits(float[] w, int inputs, int units, int unit, float scale) {
+        for (int i = 0; i < inputs; i++) {
+            float v = w[i * units + unit];
+            double q = (double) v / scale;
+            if (Math.abs(q) > MAX_CODE + 0.5) {
+                return false;
+            }
+            if ((float) code(v, scale) * scale != v) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static float nudge(float value, int steps) {
+        float v = value;
+        for (int s = 0; s < Math.abs(steps); s++) {
+            v = steps > 0 ? Math.nextUp(v) : Math.nextDown(v);
+        }
+        return v;
+    }
+
+    /** The weight bytes: 4 per float weight, 1 per int8 code plus 4 per scale. */
+    public static long weightBytes(DenseNetwork network, boolean[] int8) {
+        long bytes = 0;
+        for (int l = 0; l < network.layers().size(); l++) {
+            DenseLayer layer = network.layer(l);
+            long n = (long) layer.inputs() * layer.units();
+            bytes += int8 != null && int8[l] ? n + 4L * layer.units() : 4 * n;
+        }
+        return bytes;
+    }
+}

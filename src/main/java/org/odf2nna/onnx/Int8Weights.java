@@ -1,0 +1,276 @@
+package org.odf2nna.onnx;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.odf2nna.InputException;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.Int8Quantization;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+
+/**
+ * Stores chosen dense layers' weights as int8 in an ONNX graph: weight-only quantization. Each such weight becomes an
+ * int8 initializer laid out {@code [units, inputs]}, a float scale per output unit and an int8 zero point of 0, and a
+ * DequantizeLinear node (opset 13, per-axis, axis 0) writes the float weight under its old name for a Gemm with
+ * transB=1 (see {@link #asGemm} for why that layout); everything else stays as it was. ONNX Runtime runs
+ * DequantizeLinear on CPU and keeps it (it is not folded back into a float initializer), so the file and the weights
+ * held in memory are a quarter of the float size. Gemm's alpha is set to 1: the codes hold the layer's own weights.
+ *
+ * <p>The network handed in must already hold int8 values in those layers ({@link Int8Quantization#quantize}); the
+ * codes are recovered from it exactly, so the file computes the network that was judged, bit for bit in its weights.
+ */
+public final class Int8Weights {
+
+    /** The first opset whose DequantizeLinear takes a scale per channel. */
+    public static final long MIN_OPSET = 13;
+
+    private Int8Weights() {
+    }
+
+    /**
+     * {@code written} (what {@link DenseChainWriter} or {@link InputSelection} wrote for {@code network} from
+     * {@code original}) with the layers marked true stored as int8.
+     */
+    public static ModelProto apply(ModelProto written, OnnxDenseModel original, DenseNetwork network, boolean[] int8) {
+        checkOpset(original);
+        ModelProto.Builder model = written.toBuilder();
+        GraphProto.Builder graph = model.getGraphBuilder();
+        Set<String> names = new HashSet<>();
+        graph.getInitializerList().forEach(t -> names.add(t.getName()));
+        for (NodeProto node : graph.getNodeList()) {
+            names.addAll(node.getOutputList());
+            names.add(node.getName());
+        }
+        graph.getInputList().forEach(v -> names.add(v.getName()));
+        List<NodeProto> dequantize = new ArrayList<>();
+        Set<String> orphans = new HashSet<>();
+        List<LayerBinding> layers = original.binding().layers();
+        for (int l = 0; l < layers.size(); l++) {
+            if (!int8[l]) {
+                continue;
+            }
+            LayerBinding binding = layers.get(l);
+            Int8Quantization.Codes codes = Int8Quantization.exactCodes(network.layer(l));
+            if (codes == null) {
+                throw new IllegalArgumentException("layer " + (l + 1) + "'s weights are not int8 values times a scale "
+                        + "per unit; quantize the network first");
+            }
+            int inputs = network.layer(l).inputs();
+            int units = network.layer(l).units();
+            byte[] stored = new byte[inputs * units];
+            for (int i = 0; i < inputs; i++) {
+                for (int j = 0; j < units; j++) {
+                    byte q = codes.codes()[i * units + j];
+                    stored[j * inputs + i] = q;
+                }
+            }
+            String weight = binding.weight().tensor();
+            orphans.addAll(removeProducer(graph, weight));
+            String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
+            String q = unique(names, base + "_int8");
+            String scale = unique(names, base + "_scale");
+            String zero = unique(names, base + "_zero_point");
+            long[] dims = {units, inputs};
+            graph.addInitializer(int8Tensor(q, stored, dims));
+            graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
+            graph.addInitializer(int8Tensor(zero, new byte[units], new long[] {units}));
+            dequantize.add(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(unique(names, base
+                    + "_dequantize")).addInput(q).addInput(scale).addInput(zero).addOutput(weight)
+                    .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                            .setI(0)).build());
+            dropValueInfo(graph, weight);
+            asGemm(graph, binding.denseOutput());
+        }
+        // Constants first: every node after them may read the weights they write.
+        List<NodeProto> nodes = new ArrayList<>(dequantize);
+        nodes.addAll(graph.getNodeList());
+        graph.clearNode().addAllNode(nodes);
+        dropUnused(graph, orphans);
+        return model.build();
+    }
+
+    /** Refuses a model whose opset has no per-channel DequantizeLinear (raising it could change other operators). */
+    public static void checkOpset(OnnxDenseModel original) {
+        if (original.defaultOpset() < MIN_OPSET) {
+            throw InputException.usage(original.source(), "imports ONNX opset " + original.defaultOpset() + "; int8 "
+                    + "weights with a scale per unit need DequantizeLinear's axis, opset " + MIN_OPSET + " or later "
+                    + "(convert the model to a newer opset first)");
+        }
+    }
+
+    /** The float tensor a {@link GraphIndex#isDequantizedConstant} node writes: {@code (float) (q - zero) * scale}. */
+    static TensorProto dequantized(NodeProto node, Map<String, TensorProto> initializers, String name, Path file) {
+        TensorProto x = initializers.get(node.getInput(0));
+        TensorProto s = initializers.get(node.getInput(1));
+        TensorProto z = node.getInputCount() > 2 ? initializers.get(node.getInput(2)) : null;
+        String place = GraphIndex.describe(node);
+        int[] q = integers(x, file, place);
+        float[] scales = OnnxTensors.floats(s, file, place);
+        int[] zeros = z == null ? new int[scales.length] : integers(z, file, place);
+        long[] dims = OnnxTensors.dims(x);
+        if (zeros.length != scales.length) {
+            throw new InputException(file, place, "has " + scales.length + " scales but " + zeros.length
+                    + " zero points");
+        }
+        float[] values = new float[q.length];
+        if (scales.length == 1) {
+            for (int k = 0; k < q.length; k++) {
+                values[k] = (float) (q[k] - zeros[0]) * scales[0];
+            }
+        } else {
+            long axis = GraphIndex.intAttribute(node, "axis", 1);
+            if (axis < 0) {
+                axis += dims.length;
+            }
+            if (axis < 0 || axis >= dims.length || dims[(int) axis] != scales.length) {
+                throw new InputException(file, place, "has " + scales.length + " scales for axis " + axis
+                        + " of shape " + java.util.Arrays.toString(dims));
+            }
+            long inner = 1;
+            for (int d = (int) axis + 1; d < dims.length; d++) {
+                inner *= dims[d];
+            }
+            for (int k = 0; k < q.length; k++) {
+                int c = (int) ((k / inner) % scales.length);
+                values[k] = (float) (q[k] - zeros[c]) * scales[c];
+            }
+        }
+        return OnnxTensors.newTensor(name, OnnxTensors.FLOAT, values, dims);
+    }
+
+    private static int[] integers(TensorProto t, Path file, String place) {
+        boolean signed = t.getDataType() == TensorProto.DataType.INT8_VALUE;
+        if (!signed && t.getDataType() != TensorProto.DataType.UINT8_VALUE) {
+            throw new InputException(file, place, "has an input of type " + OnnxTensors.typeName(t.getDataType())
+                    + "; only int8 and uint8 are read");
+        }
+        long count = OnnxTensors.elementCount(t);
+        int[] values = new int[(int) Math.max(0, count)];
+        if (t.hasRawData()) {
+            ByteString raw = t.getRawData();
+            if (raw.size() != values.length) {
+                throw new InputException(file, place, "holds " + raw.size() + " bytes for " + values.length
+                        + " values");
+            }
+            for (int k = 0; k < values.length; k++) {
+                values[k] = signed ? raw.byteAt(k) : raw.byteAt(k) & 0xff;
+            }
+        } else {
+            if (t.getInt32DataCount() != values.length) {
+                throw new InputException(file, place, "holds " + t.getInt32DataCount() + " values for "
+                        + values.length);
+            }
+            for (int k = 0; k < values.length; k++) {
+                values[k] = t.getInt32Data(k);
+            }
+        }
+        return values;
+    }
+
+    private static TensorProto int8Tensor(String name, byte[] values, long[] dims) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT8_VALUE)
+                .setRawData(ByteString.copyFrom(values));
+        for (long d : dims) {
+            b.addDims(d);
+        }
+        return b.build();
+    }
+
+    /**
+     * Removes whatever held a weight: its initializer (and graph input, in old IR versions) or the node writing it.
+     * Returns the removed node's inputs, which may now be read by nobody.
+     */
+    static Set<String> removeProducer(GraphProto.Builder graph, String tensor) {
+        Set<String> inputs = new HashSet<>();
+        for (int i = graph.getInitializerCount() - 1; i >= 0; i--) {
+            if (graph.getInitializer(i).getName().equals(tensor)) {
+                graph.removeInitializer(i);
+            }
+        }
+        for (int i = graph.getInputCount() - 1; i >= 0; i--) {
+            if (graph.getInput(i).getName().equals(tensor)) {
+                graph.removeInput(i);
+            }
+        }
+        for (int i = graph.getNodeCount() - 1; i >= 0; i--) {
+            if (graph.getNode(i).getOutputList().contains(tensor)) {
+                inputs.addAll(graph.getNode(i).getInputList());
+                graph.removeNode(i);
+            }
+        }
+        return inputs;
+    }
+
+    /** Removes those of {@code candidates} that are initializers no node reads any more. */
+    static void dropUnused(GraphProto.Builder graph, Set<String> candidates) {
+        Set<String> read = new HashSet<>();
+        for (NodeProto node : graph.getNodeList()) {
+            read.addAll(node.getInputList());
+            for (AttributeProto a : node.getAttributeList()) {
+                if (a.hasG()) {
+                    return; // subgraphs may read outer initializers: leave them all
+                }
+            }
+        }
+        graph.getOutputList().forEach(o -> read.add(o.getName()));
+        Set<String> inputs = new HashSet<>();
+        graph.getInputList().forEach(v -> inputs.add(v.getName()));
+        for (int i = graph.getInitializerCount() - 1; i >= 0; i--) {
+            String name = graph.getInitializer(i).getName();
+            if (candidates.contains(name) && !read.contains(name) && !inputs.contains(name)) {
+                graph.removeInitializer(i);
+            }
+        }
+    }
+
+    /**
+     * The layer's node as a Gemm with alpha 1 and transB=1 (a MatMul becomes the equivalent Gemm without C; its
+     * bias stays in its Add). ONNX Runtime's extended optimisations replace DequantizeLinear feeding a weight laid
+     * out {@code [inputs, units]} (MatMul, or Gemm with transB=0) with a kernel that computes differently from the
+     * network judged (measured on diabetes: outputs 0.02 apart); a {@code [units, inputs]} weight with transB=1 is
+     * left alone and gives the judged network's outputs.
+     */
+    private static void asGemm(GraphProto.Builder graph, String denseOutput) {
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            NodeProto node = graph.getNode(i);
+            if (GraphIndex.key(node).equals(denseOutput)) {
+                NodeProto.Builder b = node.toBuilder().setOpType("Gemm");
+                for (int a = b.getAttributeCount() - 1; a >= 0; a--) {
+                    String name = b.getAttribute(a).getName();
+                    if (name.equals("alpha") || name.equals("transB")) {
+                        b.removeAttribute(a);
+                    }
+                }
+                b.addAttribute(AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT)
+                        .setI(1));
+                graph.setNode(i, b);
+                return;
+            }
+        }
+    }
+
+    private static void dropValueInfo(GraphProto.Builder graph, String tensor) {
+        for (int i = graph.getValueInfoCount() - 1; i >= 0; i--) {
+            if (graph.getValueInfo(i).getName().equals(tensor)) {
+                graph.removeValueInfo(i);
+            }
+        }
+    }
+
+    private static String unique(Set<String> names, String base) {
+        String name = base;
+        for (int n = 1; names.contains(name); n++) {
+            name = base + "_" + n;
+        }
+        names.add(name);
+        return name;
+    }
+}
