@@ -65,7 +65,26 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, System.out, System.err));
+        int code = execute(args, System.out, System.err);
+        removeRuntimeLog();
+        System.exit(code);
+    }
+
+    /**
+     * ONNX Runtime's native library leaves an empty {@code mat-debug-PID.log} in the temporary folder on every run;
+     * the one of this process goes when it is empty.
+     */
+    static void removeRuntimeLog() {
+        String name = "mat-debug-" + ProcessHandle.current().pid() + ".log";
+        for (String folder : new String[] {System.getProperty("java.io.tmpdir"), System.getenv("TMPDIR"), "."}) {
+            if (folder == null) {
+                continue;
+            }
+            java.io.File log = new java.io.File(folder, name);
+            if (log.isFile() && log.length() == 0) {
+                log.delete();
+            }
+        }
     }
 
     /** Runs the command line in-process and returns its exit code. */
