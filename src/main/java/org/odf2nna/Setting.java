@@ -24,7 +24,8 @@ public enum Setting {
     EVALUATIONS("evaluation budget"),
     LAYERS("layers"),
     SELECT_FEATURES("feature selection"),
-    INFERENCE_BATCH("inference batch");
+    INFERENCE_BATCH("inference batch"),
+    QUANTIZE("quantization");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

@@ -27,6 +27,7 @@ final class Flags {
             case LAYERS -> "--layers";
             case SELECT_FEATURES -> "--select-features";
             case INFERENCE_BATCH -> "--inference-batch";
+            case QUANTIZE -> "--quantize";
         };
     }
 

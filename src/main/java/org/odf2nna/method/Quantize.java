@@ -17,13 +17,13 @@ public enum Quantize {
         if (text.toLowerCase(Locale.ROOT).equals("int8")) {
             return INT8;
         }
-        throw InputException.usage("--quantize: '" + text + "' is not supported; the only form is int8");
+        throw InputException.usage("{{QUANTIZE}}: '" + text + "' is not supported; the only form is int8");
     }
 
     /** Refuses a format that cannot hold int8 weights, before anything is read or written. */
     public void checkFormat(ModelFormat format) {
         if (this != NONE && format != ModelFormat.ONNX) {
-            throw InputException.usage("--quantize int8 writes ONNX only: a " + (format == ModelFormat.KERAS
+            throw InputException.usage("{{QUANTIZE}} int8 writes ONNX only: a " + (format == ModelFormat.KERAS
                     ? ".keras file" : "SavedModel") + " would hold its weights as float; write a .onnx file");
         }
     }

@@ -124,7 +124,9 @@ final class Retrainer {
      */
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts,
             Device device) {
-        return prepare(model.network(), metadata(model, RetrainOptions.EPOCHS_METADATA), retrain, task, parts, device);
+        String recorded = metadata(model, RetrainOptions.EPOCHS_METADATA);
+        return prepare(model.network(), recorded != null ? recorded : sidecarEpochs(model.source()), retrain, task,
+                parts, device);
     }
 
     /** The same for a network in memory ({@code recordedEpochs}: the original's epochs as text, or null). */
@@ -578,6 +580,34 @@ final class Retrainer {
     }
 
     record Outcome(DenseNetwork network, TrainingSummary summary) {
+    }
+
+    /**
+     * The epochs recorded in the JSON sidecar beside a model ({@code model.json} next to {@code model.onnx}, as
+     * training scripts write them: {"training": {"epochs": N}}), or null.
+     */
+    static String sidecarEpochs(java.nio.file.Path model) {
+        if (model == null || model.getFileName() == null) {
+            return null;
+        }
+        String name = model.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        java.nio.file.Path sidecar = model.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
+        if (!java.nio.file.Files.isRegularFile(sidecar)) {
+            return null;
+        }
+        try {
+            com.google.gson.JsonElement root = com.google.gson.JsonParser.parseString(
+                    java.nio.file.Files.readString(sidecar));
+            com.google.gson.JsonElement epochs = root.isJsonObject() && root.getAsJsonObject().has("training")
+                    && root.getAsJsonObject().get("training").isJsonObject()
+                    ? root.getAsJsonObject().getAsJsonObject("training").get("epochs") : null;
+            return epochs != null && epochs.isJsonPrimitive() && epochs.getAsJsonPrimitive().isNumber()
+                    ? Integer.toString(epochs.getAsInt()) : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            // A sidecar that is not what we expect is not ours to judge: the epochs stay unknown.
+            return null;
+        }
     }
 
     static String metadata(OnnxDenseModel model, String key) {

@@ -52,7 +52,7 @@ public final class Sweeper {
 
     public static SweepReport run(SweepOptions options, Progress progress) {
         if (options.quantize() != Quantize.NONE && !options.schedule().progressive()) {
-            throw InputException.usage("--quantize applies to the progressive schedule, where the int8 model is "
+            throw InputException.usage("{{QUANTIZE}} applies to the progressive schedule, where the int8 model is "
                     + "what is judged; the ε grid chooses on the float networks");
         }
         OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train(),

@@ -79,6 +79,7 @@ public final class ReportFormat {
         }
         if (report.originalMetrics() != null) {
             s.append("OR     ").append(describe(report.originalMetrics())).append('\n');
+            s.append(mismatch(report.originalMetrics()));
         } else {
             s.append("OR     no target column: metrics left out\n");
         }
@@ -193,6 +194,7 @@ public final class ReportFormat {
                 .append(report.task()).append(")\n");
         if (report.originalMetrics() != null) {
             s.append("OR     ").append(describe(report.originalMetrics())).append('\n');
+            s.append(mismatch(report.originalMetrics()));
         } else {
             s.append("OR     no target column: metrics left out\n");
         }
@@ -281,6 +283,20 @@ public final class ReportFormat {
             }
         }
         return s.toString();
+    }
+
+    /**
+     * A warning line when the original does no better than chance on the rows (a model and data that do not belong
+     * together: other columns, another column order, another label), or nothing.
+     */
+    static String mismatch(Metrics original) {
+        if (original instanceof Metrics.Classification c && c.classes() > 1 && c.rows() >= 20
+                && c.accuracy() <= 1.0 / c.classes()) {
+            return String.format(Locale.ROOT, "       warning: the original scores %s, no better than chance among %d "
+                    + "classes: are these rows for this model (columns, their order, the label)?%n",
+                    percent(c.accuracy()), c.classes());
+        }
+        return "";
     }
 
     public static String sweep(SweepReport sweep) {

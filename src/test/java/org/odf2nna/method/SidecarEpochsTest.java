@@ -1,0 +1,38 @@
+package org.odf2nna.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The epochs a training script recorded in the JSON beside its model count as the original's epochs. */
+class SidecarEpochsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheTrainingEpochsOfTheSidecar() throws IOException {
+        Path model = dir.resolve("net.onnx");
+        Files.writeString(dir.resolve("net.json"), "{\"training\": {\"epochs\": 40, \"lr\": 0.001}}");
+        assertEquals("40", Retrainer.sidecarEpochs(model));
+        RetrainOptions.Epochs epochs = new RetrainOptions(model, null, null, 32, 0.001f, 0, 0.2, 10)
+                .epochs(Retrainer.sidecarEpochs(model));
+        assertEquals(6, epochs.count());
+        assertEquals("15% of the 40 epochs recorded in the model", epochs.source());
+    }
+
+    @Test
+    void noSidecarOrAnotherShapeLeavesThemUnknown() throws IOException {
+        Path model = dir.resolve("other.onnx");
+        assertNull(Retrainer.sidecarEpochs(model));
+        Files.writeString(dir.resolve("other.json"), "{\"training\": {\"epochs\": \"many\"}}");
+        assertNull(Retrainer.sidecarEpochs(model));
+        Files.writeString(dir.resolve("other.json"), "[1, 2");
+        assertNull(Retrainer.sidecarEpochs(model));
+    }
+}
