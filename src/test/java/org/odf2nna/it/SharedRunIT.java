@@ -32,13 +32,24 @@ class SharedRunIT {
         Shared.Result run = Shared.launch(dir, "-q", "run", root.resolve("data/splits/" + dataset + "-train.csv")
                 .toString(), "--test", root.resolve("data/splits/" + dataset + "-test.csv").toString(),
                 "-o", out.toString(), "--report", report.toString());
+        if (run.exitCode() == 3 && !Files.exists(report)) {
+            // Validation rows too few to certify one point (iris, cancer, diabetes: 24 to 123 rows): refused in one
+            // line before any round, nothing written.
+            assertFalse(Files.exists(out), "no model when the rows cannot certify");
+            assertTrue(run.toString().contains("cannot certify") && run.toString().contains("that needs"),
+                    run.toString());
+            System.out.println(dataset + ": refused, too few validation rows");
+            return;
+        }
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonObject sweep = json.getAsJsonObject("sweep");
         if (run.exitCode() == 3) {
-            // Nothing kept the promise on the validation rows: nothing written, and the report says why.
+            // No round kept the promise on the validation rows: nothing written, and the report says why.
             assertFalse(sweep.has("chosen"), run.toString());
             assertFalse(Files.exists(out), "no model when none qualified");
-            assertTrue(sweep.get("choice").getAsString().startsWith("no round kept"), sweep.get("choice").toString());
+            assertTrue(sweep.get("choice").getAsString().startsWith("none of the")
+                    || sweep.get("choice").getAsString().startsWith("the search went on from no round"),
+                    sweep.get("choice").toString());
             System.out.println(dataset + ": " + sweep.get("choice").getAsString());
             return;
         }

@@ -415,11 +415,11 @@ public final class ResultsMarkdown {
     /** Why the defaults wrote nothing, in a few words (the whole reason is in the JSON). */
     static String nothingWritten(Results.Defaults n) {
         String choice = n.choice() == null ? "" : n.choice();
-        if (choice.contains("cannot certify")) {
-            return "nothing written (exit 3): too few validation rows to certify";
-        }
         if (choice.contains("most likely trained on them")) {
             return "nothing written (exit 3): the original was trained on the validation rows";
+        }
+        if (choice.contains("cannot certify")) {
+            return "nothing written (exit 3): too few validation rows to certify";
         }
         return "nothing written (exit 3): no round held";
     }

@@ -127,6 +127,10 @@ class ResultsMarkdownTest {
         assertEquals("nothing written (exit 3): too few validation rows to certify", ResultsMarkdown.nothingWritten(
                 new Results.Defaults(null, 0, 0, null, 0, "x.csv: 68 rows cannot certify a loss of at most 1 point",
                         1)));
+        assertEquals("nothing written (exit 3): the original was trained on the validation rows",
+                ResultsMarkdown.nothingWritten(new Results.Defaults(null, 0, 0, null, 0, "train.csv: the original "
+                        + "scores 99% on them: the original was most likely trained on them, and rows it was trained "
+                        + "on cannot certify its loss on new rows", 1)));
         // The wall time of a table counts both runs.
         assertEquals(12.5 + 4.5 + 3.25 + 2.0, table.seconds(), 1e-9);
         Path json = dir.resolve("results/table1.json");
