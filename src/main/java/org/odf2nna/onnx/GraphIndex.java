@@ -251,4 +251,14 @@ final class GraphIndex {
     static String key(NodeProto node) {
         return node.getOutputCount() > 0 ? node.getOutput(0) : "";
     }
+
+    /** {@code base}, or {@code base_1}, {@code base_2}, ... : the first not in {@code names}, which it joins. */
+    static String uniqueName(java.util.Set<String> names, String base) {
+        String name = base;
+        for (int n = 1; names.contains(name); n++) {
+            name = base + "_" + n;
+        }
+        names.add(name);
+        return name;
+    }
 }

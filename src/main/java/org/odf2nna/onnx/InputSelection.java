@@ -45,8 +45,8 @@ public final class InputSelection {
             names.addAll(n.getOutputList());
         }
         graph.getInitializerList().forEach(t -> names.add(t.getName()));
-        String selected = unique(names, data + "_kept_columns");
-        String indices = unique(names, "odf2nna_kept_inputs");
+        String selected = GraphIndex.uniqueName(names, data + "_kept_columns");
+        String indices = GraphIndex.uniqueName(names, "odf2nna_kept_inputs");
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto node = graph.getNode(i);
             NodeProto.Builder b = node.toBuilder();
@@ -63,7 +63,7 @@ public final class InputSelection {
             index.addInt64Data(k);
         }
         graph.addInitializer(index);
-        NodeProto gather = NodeProto.newBuilder().setOpType("Gather").setName(unique(names, "odf2nna_select_inputs"))
+        NodeProto gather = NodeProto.newBuilder().setOpType("Gather").setName(GraphIndex.uniqueName(names, "odf2nna_select_inputs"))
                 .addInput(data).addInput(indices).addOutput(selected)
                 .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
                         .setI(1))
@@ -76,14 +76,5 @@ public final class InputSelection {
             }
         }
         return narrowed.toBuilder().setGraph(graph).build();
-    }
-
-    private static String unique(Set<String> names, String base) {
-        String name = base;
-        for (int n = 1; names.contains(name); n++) {
-            name = base + "_" + n;
-        }
-        names.add(name);
-        return name;
     }
 }

@@ -75,14 +75,14 @@ public final class Int8Weights {
             String weight = binding.weight().tensor();
             orphans.addAll(removeProducer(graph, weight));
             String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
-            String q = unique(names, base + "_int8");
-            String scale = unique(names, base + "_scale");
-            String zero = unique(names, base + "_zero_point");
+            String q = GraphIndex.uniqueName(names, base + "_int8");
+            String scale = GraphIndex.uniqueName(names, base + "_scale");
+            String zero = GraphIndex.uniqueName(names, base + "_zero_point");
             long[] dims = {units, inputs};
             graph.addInitializer(int8Tensor(q, stored, dims));
             graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
             graph.addInitializer(int8Tensor(zero, new byte[units], new long[] {units}));
-            dequantize.add(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(unique(names, base
+            dequantize.add(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(GraphIndex.uniqueName(names, base
                     + "_dequantize")).addInput(q).addInput(scale).addInput(zero).addOutput(weight)
                     .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
                             .setI(0)).build());
@@ -263,14 +263,5 @@ public final class Int8Weights {
                 graph.removeValueInfo(i);
             }
         }
-    }
-
-    private static String unique(Set<String> names, String base) {
-        String name = base;
-        for (int n = 1; names.contains(name); n++) {
-            name = base + "_" + n;
-        }
-        names.add(name);
-        return name;
     }
 }
