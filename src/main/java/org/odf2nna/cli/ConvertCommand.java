@@ -55,12 +55,16 @@ final class ConvertCommand implements Callable<Integer> {
         Quantize precision = Quantize.parse(quantize);
         ModelFormat target = format != null ? ModelFormat.parse(format) : fromExtension(output);
         precision.checkFormat(target);
+        java.util.Set<java.nio.file.Path> before = Main.existing(java.util.List.of(output));
         Converter.Result r = Odf2nna.convert(model, output, target, precision);
         main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
                 + " parameters");
         main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()
                 + " generated rows: outputs within " + ReportFormat.number(r.maxDifference())
-                + " of the original's in ONNX Runtime" + (r.quantize() == Quantize.INT8 ? " (int8 weights)" : ""));
+                + " of the original's " + (target == ModelFormat.ONNX ? "in ONNX Runtime" : target == ModelFormat.KERAS
+                        ? "as the Keras reader reads it back" : "in TensorFlow")
+                + (r.quantize() == Quantize.INT8 ? " (int8 weights)" : "")
+                + Main.replaced(before, r.output()));
         if (r.quantize() == Quantize.INT8) {
             main.out.println("int8  weights int8 with a scale per unit: " + r.bytesBefore() + " -> " + r.bytesAfter()
                     + " bytes (" + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore()) + "%); ONNX Runtime "

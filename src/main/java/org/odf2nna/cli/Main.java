@@ -149,6 +149,23 @@ public final class Main implements Runnable {
         return FAILED;
     }
 
+    /** Those of {@code paths} that exist now: written again, they are replaced, and the user is told so. */
+    static java.util.Set<java.nio.file.Path> existing(java.util.Collection<java.nio.file.Path> paths) {
+        java.util.Set<java.nio.file.Path> found = new java.util.HashSet<>();
+        for (java.nio.file.Path p : paths) {
+            if (p != null && java.nio.file.Files.exists(p)) {
+                found.add(p.toAbsolutePath().normalize());
+            }
+        }
+        return found;
+    }
+
+    /** " (it replaced the file that was there)" when {@code written} existed before the run, else "". */
+    static String replaced(java.util.Set<java.nio.file.Path> before, Object written) {
+        return written != null && before.contains(java.nio.file.Path.of(written.toString()).toAbsolutePath()
+                .normalize()) ? " (it replaced the file that was there)" : "";
+    }
+
     /** For a misspelt option or command, the closest ones picocli knows ("--epislon": --epsilon), or nothing. */
     static String didYouMean(ParameterException e) {
         if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched)) {

@@ -135,6 +135,7 @@ final class ShrinkCommand implements Callable<Integer> {
             throw InputException.usage("--epsilon lists a value twice: " + epsilons);
         }
         List<Path> outputs = outputPaths(model, output, epsilons, outputFormat);
+        java.util.Set<Path> before = Main.existing(outputs);
         ShrinkOptions options = ShrinkOptions.builder().model(model)
                 .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).epsilons(epsilons).outputs(outputs)
                 .report(report).task(data.task()).device(data.device()).retrain(retrain.options())
@@ -147,7 +148,8 @@ final class ShrinkCommand implements Callable<Integer> {
                     : outputFormat == ModelFormat.KERAS ? "the Keras reader" : "ONNX Runtime";
             main.out.println("wrote " + o.output() + " (ε=" + ReportFormat.number(o.epsilon()) + ", "
                     + o.network().parameters() + " parameters; loaded back in " + runtime + ", outputs within "
-                    + ReportFormat.number(o.maxOutputDifference()) + " of the network's)");
+                    + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
+                    + Main.replaced(before, o.output()));
         }
         if (report != null) {
             main.out.println("wrote " + report);
@@ -164,11 +166,15 @@ final class ShrinkCommand implements Callable<Integer> {
         Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
         double drop = maxDrop != null ? maxDrop : task.defaultMaxDrop();
         Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
+        java.util.Set<Path> before = Main.existing(List.of(out));
         SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
                 .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
                 .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).quantize(precision).build();
         SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
+        if (!Main.replaced(before, result.output()).isEmpty()) {
+            main.out.println("note: " + result.output() + " replaced the file that was there");
+        }
         if (report != null) {
             main.out.println("wrote " + report);
         }

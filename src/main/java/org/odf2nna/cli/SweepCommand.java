@@ -90,8 +90,12 @@ final class SweepCommand implements Callable<Integer> {
                 .retrain(retraining).epsilons(sweep.epsilons).steps(sweep.steps).maxDrop(maxDrop).output(out)
                 .report(report).chart(sweep.chart(out)).compareScratch(sweep.compareScratch).task(data.task())
                 .device(data.device()).pruning(pruningOptions).schedule(schedule).quantize(precision).build();
+        java.util.Set<Path> before = Main.existing(java.util.List.of(out));
         SweepReport result = Odf2nna.sweep(options, main.progress());
         main.out.print(ReportFormat.sweep(result));
+        if (!Main.replaced(before, result.output()).isEmpty()) {
+            main.out.println("note: " + result.output() + " replaced the file that was there");
+        }
         if (report != null) {
             main.out.println("wrote " + report);
         }

@@ -62,6 +62,23 @@ class MainTest {
     }
 
     @Test
+    void anOutputWrittenOverIsSaid() {
+        Path out = dir.resolve("again.onnx");
+        CliRun first = CliRun.of("-q", "shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "-o", out.toString());
+        assertEquals(0, first.exitCode(), first.toString());
+        assertFalse(first.out().contains("replaced"), first.out());
+        CliRun second = CliRun.of("-q", "shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "-o",
+                out.toString());
+        assertEquals(0, second.exitCode(), second.toString());
+        assertTrue(second.out().contains("(it replaced the file that was there)"), second.out());
+        Path keras = dir.resolve("iris.keras");
+        CliRun convert = CliRun.of("-q", "convert", IRIS.toString(), "-o", keras.toString());
+        assertEquals(0, convert.exitCode(), convert.toString());
+        assertTrue(convert.out().contains("as the Keras reader reads it back")
+                && !convert.out().contains("ONNX Runtime"), convert.out());
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String command : List.of("shrink", "evolve", "inspect", "eval", "build", "run", "sweep", "convert",
                 "reproduce", "bench")) {
