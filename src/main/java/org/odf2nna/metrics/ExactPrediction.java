@@ -141,6 +141,8 @@ final class ExactPrediction {
      */
     double risk(int c, double stopAbove) {
         double worst = 0;
+        int worstR = 0;
+        int worstQ = 0;
         for (int i = 0; i < rs.length; i++) {
             if (!labelled) {
                 // A(r) falls and P(break) rises with r: each cell [r_i, r_i+1] is bounded by its corners.
@@ -156,8 +158,12 @@ final class ExactPrediction {
                     if (a <= worst) {
                         continue;
                     }
-                    double b = breaks(rs[i], qs[j + 1], c);
-                    worst = Math.max(worst, a * b);
+                    double v = a * breaks(rs[i], qs[j + 1], c);
+                    if (v > worst) {
+                        worst = v;
+                        worstR = i;
+                        worstQ = j;
+                    }
                 }
             }
             if (worst > stopAbove) {
@@ -165,30 +171,13 @@ final class ExactPrediction {
             }
         }
         if (labelled) {
-            worst = Math.max(worst, refined(c));
+            worst = Math.max(worst, refined(c, worstR, worstQ));
         }
         return worst;
     }
 
-    /** Between the r grid's points the product can rise a little: look closer around the worst grid point. */
-    private double refined(int c) {
-        int bi = 0;
-        int bj = 0;
-        double best = -1;
-        for (int i = 0; i < rs.length; i++) {
-            for (int j = 0; j < qs.length - 1; j++) {
-                double a = looksAsGood[i][j];
-                if (a <= best) {
-                    continue;
-                }
-                double v = a * breaks(rs[i], qs[j + 1], c);
-                if (v > best) {
-                    best = v;
-                    bi = i;
-                    bj = j;
-                }
-            }
-        }
+    /** Between the r grid's points the product can rise a little: look closer around the worst grid cell. */
+    private double refined(int c, int bi, int bj) {
         double worst = 0;
         double from = rs[Math.max(0, bi - 1)];
         double to = rs[Math.min(rs.length - 1, bi + 1)];
