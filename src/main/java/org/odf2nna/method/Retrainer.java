@@ -37,7 +37,10 @@ final class Retrainer {
      * watches to pick its epoch: the same rows, unless {@link #watchingTraining} put training rows there.
      */
     private final TrainingData judge;
-    /** What {@code validation} holds, for the report: "validation", "training" or "agreement" (see TrainingSummary). */
+    /**
+     * What {@code validation} holds, for the report: "validation" or "training" ("agreement" only in reports of
+     * earlier versions, see TrainingSummary).
+     */
     private final String watchedRows;
     private final Conditioning conditioning;
     private final Loss loss;
@@ -290,16 +293,6 @@ final class Retrainer {
                 soft);
     }
 
-    /**
-     * The same retraining picking its epoch on how closely the outputs on the validation rows follow the original's
-     * (their targets replaced by the original's outputs, or its predicted class), so that the validation labels are
-     * only read by {@link #bound}: an epoch picked on them makes the bound on the same rows optimistic. Returns this
-     * retrainer when it already watches other rows.
-     */
-    Retrainer watchingAgreement(DenseNetwork original) {
-        if (judge != validation) {
-            return this;
-        }
         TrainingData watch = withTeacherTargets(judge, conditioning.toTraining(original), loss);
         return new Retrainer(train, watch, judge, "agreement", conditioning, loss, options, settings, distillation,
                 soft);
