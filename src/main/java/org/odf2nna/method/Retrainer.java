@@ -293,11 +293,6 @@ final class Retrainer {
                 soft);
     }
 
-        TrainingData watch = withTeacherTargets(judge, conditioning.toTraining(original), loss);
-        return new Retrainer(train, watch, judge, "agreement", conditioning, loss, options, settings, distillation,
-                soft);
-    }
-
     /** Whether the task is regression (the loss is the MSE). */
     boolean regression() {
         return loss == Loss.MEAN_SQUARED_ERROR;
