@@ -105,9 +105,10 @@ final class ProgressivePruning {
      * Judges the chain on the validation rows, each round at its level (the fallback procedure, Wiens 2003): the rounds
      * the search went on from form a chain of ever smaller networks, fixed without looking at the validation rows. The
      * largest is checked at 90% of the 5%, and each of the others has an equal part of the rest, plus the whole
-     * level of the round before it when that one held. Whatever rounds hold, the chance that any of them would lose
-     * more than the tolerance on a fresh set is then at most 5% together, so the smallest that holds can be written:
-     * the 95% is for the run, not for each round. A plain walk that stops at the first failure spends the whole 5% on
+     * level of the round before it when that one held. For fixed hypotheses the chance of any false pass is then at
+     * most 5% together; for prediction bounds that holds when the loss grows along the chain, and docs/COMPARISON.md
+     * measures the break rate, so the smallest that holds can be written: the 95% is meant for the run, not for each
+     * round. A plain walk that stops at the first failure spends the whole 5% on
      * one order, and one unlucky early round (a few changed rows on a small set) ended it.
      *
      * @param judges per round, its bound at a given level; rounds the search did not go on from keep theirs
