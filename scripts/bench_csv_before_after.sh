@@ -8,8 +8,10 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 commit="$1"; rounds="${2:-3}"; shift $(( $# >= 2 ? 2 : 1 ))
 old="$here/target/csv-before/$commit"
 mkdir -p "$old/src/org/odf2nna/data" "$old/classes"
-git -C "$here" show "$commit:src/main/java/org/odf2nna/data/CsvReader.java" > "$old/src/org/odf2nna/data/CsvReader.java"
-cp="$here/target/classes:$here/target/lib/*"
+# The reader's place: library/ since the build has modules, src/ before.
+git -C "$here" show "$commit:library/src/main/java/org/odf2nna/data/CsvReader.java" > "$old/src/org/odf2nna/data/CsvReader.java" 2>/dev/null \
+  || git -C "$here" show "$commit:src/main/java/org/odf2nna/data/CsvReader.java" > "$old/src/org/odf2nna/data/CsvReader.java"
+cp="$here/cli/target/odf2nna-onnx-cli.jar:$here/cli/target/lib/*"
 javac -nowarn -d "$old/classes" -cp "$cp" "$old/src/org/odf2nna/data/CsvReader.java"
 cd "$here"
 for r in $(seq "$rounds"); do

@@ -287,7 +287,7 @@ def main():
     parser.add_argument("--write", default=os.path.join(ROOT, "docs", "COMPARISON.md"))
     parser.add_argument("--keep", default=None, help="keep reports and models in this folder")
     parser.add_argument("--tool", default=os.path.join(ROOT, "bin", "odf2nna-onnx"),
-                        help="the launcher to run (a copy of bin/ and target/ elsewhere lets the checkout rebuild)")
+                        help="the launcher to run (a copy of bin/ and cli/target/ elsewhere lets the checkout rebuild)")
     args = parser.parse_args()
     shared = os.path.abspath(args.shared)
     names = MODELS if args.models is None else [m for m in MODELS if m in args.models.split(",")]

@@ -19,7 +19,7 @@ import org.odf2nna.network.OutputHead;
  * API (org.odf2nna.api) as a Java program would use it. ExamplesTest compiles and runs it in `./mvnw verify`.
  *
  * Run by hand (after ./mvnw -q -B package -DskipTests):
- *   java -cp "target/odf2nna-onnx.jar:target/lib/*" examples/java/ShrinkInMemory.java
+ *   java -cp "cli/target/lib/*" examples/java/ShrinkInMemory.java
  */
 public class ShrinkInMemory {
 

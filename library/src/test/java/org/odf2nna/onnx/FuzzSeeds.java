@@ -10,7 +10,7 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 /**
  * Writes the seed corpus of {@link OnnxReaderFuzzTest}: small valid models in the shapes exporters
  * produce. Run from the repository root with the test class path:
- * {@code java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" org.odf2nna.onnx.FuzzSeeds}.
+ * {@code java -cp "library/target/test-classes:library/target/classes:$(cat library/target/test-classpath.txt)" org.odf2nna.onnx.FuzzSeeds}.
  */
 public final class FuzzSeeds {
 
@@ -19,7 +19,7 @@ public final class FuzzSeeds {
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args.length > 0 ? args[0]
-                : "src/test/resources/org/odf2nna/onnx/OnnxReaderFuzzTestInputs/readPruneWrite");
+                : "library/src/test/resources/org/odf2nna/onnx/OnnxReaderFuzzTestInputs/readPruneWrite");
         Files.createDirectories(dir);
         seed(dir, "seed-gemm-relu-softmax", TestModels.dense(3, 4, 2).head(TestModels.Head.SOFTMAX).build().model());
         seed(dir, "seed-gemm-notrans", TestModels.dense(2, 3, 2).style(TestModels.Style.GEMM).build().model());

@@ -21,7 +21,7 @@ import org.tensorflow.types.TFloat32;
  * alone, a session run that only fetches a variable, the forward pass with the loss, and the whole Adam
  * step as DenseTrainer runs it; plus the very first step (graph optimisation and kernel set-up).
  *
- * <p>{@code java -cp "target/test-classes:target/classes:target/lib/*" org.odf2nna.tf.StepProfile DIR [ROUNDS]}
+ * <p>{@code java -cp "harness/target/test-classes:harness/target/classes:cli/target/lib/*" org.odf2nna.tf.StepProfile DIR [ROUNDS]}
  */
 public final class StepProfile {
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
- * The release archive as someone without the source meets it: target/odf2nna-onnx-VERSION.tar.gz unpacked into a
+ * The release archive as someone without the source meets it: cli/target/odf2nna-onnx-VERSION.tar.gz unpacked into a
  * folder outside the checkout and made read-only, run from another folder outside it, with a PATH that holds Java
  * and the few tools the launcher uses but no Maven, and an environment that holds nothing else but HOME (and, once,
  * XDG_CACHE_HOME), both inside the test's folder. It runs --version and README's iris example (on copies of the
@@ -38,7 +38,7 @@ class ArchiveIT {
 
     private static final String VERSION = System.getProperty("odf2nna.version", "(run through Maven)");
     private static final Path ARCHIVE = Path.of(System.getProperty("odf2nna.archive",
-            "target/odf2nna-onnx-" + VERSION + ".tar.gz")).toAbsolutePath();
+            "cli/target/odf2nna-onnx-" + VERSION + ".tar.gz")).toAbsolutePath();
     private static final Path CHECKOUT = Path.of("").toAbsolutePath();
     /** What the launcher runs, besides java: bash (through /usr/bin/env), and perl for its standard error filter. */
     private static final List<String> TOOLS = List.of("bash", "readlink", "dirname", "mkdir", "seq", "sleep", "perl");
@@ -109,7 +109,8 @@ class ArchiveIT {
     @Test
     void holdsTheLauncherTheJarsTheReadmeAndTheLicences() throws IOException {
         for (String name : List.of("bin/odf2nna-onnx", "README.md", "LICENSE", "THIRD-PARTY.txt",
-                "lib/odf2nna-onnx-" + VERSION + ".jar", "lib/onnxruntime-1.29.0.jar",
+                "lib/odf2nna-onnx-" + VERSION + ".jar", "lib/odf2nna-onnx-cli-" + VERSION + ".jar",
+                "lib/odf2nna-onnx-harness-" + VERSION + ".jar", "lib/onnxruntime-1.29.0.jar",
                 "lib/tensorflow-core-native-1.1.0-linux-x86_64.jar", "licences/onnxruntime-1.29.0/ThirdPartyNotices.txt")) {
             assertTrue(Files.isRegularFile(unpacked.resolve(name)), name);
         }
@@ -136,11 +137,14 @@ class ArchiveIT {
         assertTrue(size.find(), "README states the archive's size");
         double mib = Files.size(ARCHIVE) / (1024.0 * 1024.0);
         assertEquals(Double.parseDouble(size.group(1)), mib, 0.05 * mib, "README's size, within 5%");
-        Matcher jars = Pattern.compile("`odf2nna-onnx-" + Pattern.quote(VERSION) + "\\.jar` and the (\\d+) jars")
+        // The three jars of this build (library, command line, harness), then the count of the others.
+        String v = Pattern.quote(VERSION);
+        Matcher jars = Pattern.compile("`odf2nna-onnx-" + v + "\\.jar` \\([^)]*\\),\\s+`odf2nna-onnx-cli-" + v
+                + "\\.jar` \\([^)]*\\)\\s+and\\s+`odf2nna-onnx-harness-" + v + "\\.jar` \\([^)]*\\),\\s+and\\s+the\\s+(\\d+)\\s+jars")
                 .matcher(readme);
         assertTrue(jars.find(), "README counts the jars of lib/");
         try (Stream<Path> lib = Files.list(unpacked.resolve("lib"))) {
-            assertEquals(1 + Integer.parseInt(jars.group(1)), lib.count(), "jars in lib/");
+            assertEquals(3 + Integer.parseInt(jars.group(1)), lib.count(), "jars in lib/");
         }
     }
 

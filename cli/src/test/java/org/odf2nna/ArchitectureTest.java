@@ -1,0 +1,73 @@
+package org.odf2nna;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README's package table is the dependency order: a package uses only those above it (no upward arrow), and it
+ * lives in the module the table names (library, harness, cli: modules in the build's order, so no module uses a
+ * later one either). Tests run in the repository's root.
+ */
+class ArchitectureTest {
+
+    /** The modules, in the order of the build (a module uses only those before it). */
+    private static final List<String> MODULES = List.of("library", "harness", "cli");
+
+    @Test
+    void everyPackageUsesOnlyThoseAboveItInReadmesTable() throws IOException {
+        List<String> order = new ArrayList<>();
+        Map<String, String> moduleOf = new HashMap<>();
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z0-9.]+)` \\| ([a-z]+) \\|").matcher(Files.readString(Path.of("README.md")));
+        while (row.find()) {
+            String pkg = row.group(1).equals("org.odf2nna") ? "" : row.group(1);
+            order.add(pkg);
+            moduleOf.put(pkg, row.group(2));
+        }
+        assertTrue(order.size() >= 10 && order.get(0).isEmpty(), "README's table starts with org.odf2nna: " + order);
+        // The table's modules come in the build's order, so that no package uses one of a later module.
+        List<Integer> modules = order.stream().map(p -> MODULES.indexOf(moduleOf.get(p))).toList();
+        assertTrue(!modules.contains(-1) && modules.equals(modules.stream().sorted().toList()),
+                "README's table names the modules library, harness, cli in this order: " + moduleOf);
+        // Imports and fully qualified names in code alike (the package line itself names no dependency).
+        Pattern imports = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");
+        List<String> upward = new ArrayList<>();
+        for (String module : MODULES) {
+            Path main = Path.of(module, "src/main/java/org/odf2nna");
+            assertTrue(Files.isDirectory(main), main + " (run from the repository's root)");
+            List<Path> sources;
+            try (Stream<Path> files = Files.walk(main)) {
+                sources = files.filter(p -> p.toString().endsWith(".java")).toList();
+            }
+            for (Path file : sources) {
+                String pkg = main.relativize(file.getParent()).toString().replace('/', '.');
+                int at = order.indexOf(pkg);
+                assertTrue(at >= 0, "package " + pkg + " is not in README's table");
+                assertEquals(moduleOf.get(pkg), module, "README's module of " + pkg + " (" + file + ")");
+                Matcher m = imports.matcher(Files.readString(file).replaceFirst("(?m)^package [^;]*;", ""));
+                while (m.find()) {
+                    String used = m.group(1);
+                    if (used.startsWith("onnx.proto")) {
+                        used = "onnx";
+                    }
+                    int usedAt = order.indexOf(used);
+                    if (!used.equals(pkg) && (usedAt < 0 || usedAt > at)) {
+                        upward.add(main.relativize(file) + " uses " + (used.isEmpty() ? "org.odf2nna" : used));
+                    }
+                }
+            }
+        }
+        assertTrue(upward.isEmpty(), "upward arrows: " + upward);
+    }
+}
