@@ -1,0 +1,137 @@
+package org.odf2nna.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The command line only translates: flags into the facade's settings, results into text. Its target is to use the
+ * library through {@code api} alone, with {@code report} (what it prints) and the root package ({@code Setting},
+ * {@code InputException}, {@code Progress}, ...); the research harness's commands ({@code bench}, {@code reproduce})
+ * may use the harness. Today most commands still reach into the library's internals, so this is a ratchet: every
+ * command-line file keeps to the target except those in {@link #STILL_IMPORTING}, and each of those imports exactly
+ * the internal packages listed for it. The test fails on a new file that imports an internal package, on a listed
+ * file that imports one more, and on a listed file that imports one fewer (take it off the list then: the list only
+ * shrinks). It also checks that the library's sources never name the command line, the harness or picocli.
+ * Sources are read from the repository's root, where the tests run.
+ */
+class LayeringTest {
+
+    private static final Path CLI = Path.of("cli/src/main/java/org/odf2nna/cli");
+    private static final Path LIBRARY = Path.of("library/src/main/java/org/odf2nna");
+
+    /** What a command-line file may use of org.odf2nna: the root package, the facade, the reports, itself. */
+    private static final Set<String> ALLOWED = Set.of("", "api", "report", "cli");
+
+    /** The files that still break the rule, each with the internal packages it imports (2026-11-24: 17 of 23). */
+    private static final Map<String, Set<String>> STILL_IMPORTING = Map.ofEntries(
+            Map.entry("BenchCommand.java", Set.of("io")),
+            Map.entry("BuildCliOptions.java", Set.of("method", "network")),
+            Map.entry("BuildCommand.java", Set.of("method")),
+            Map.entry("ConvertCommand.java", Set.of("method")),
+            Map.entry("DataOptions.java", Set.of("data", "method", "metrics")),
+            Map.entry("DistillCliOptions.java", Set.of("tf")),
+            Map.entry("EvalCommand.java", Set.of("data", "metrics")),
+            Map.entry("EvolveCommand.java", Set.of("data", "evolve", "method")),
+            Map.entry("InspectCommand.java", Set.of("keras", "method", "metrics", "network", "onnx")),
+            Map.entry("PruningCliOptions.java", Set.of("method", "prune")),
+            Map.entry("RetrainCliOptions.java", Set.of("method", "tf")),
+            Map.entry("RidgeCliOption.java", Set.of("prune")),
+            Map.entry("RunCommand.java", Set.of("data", "method", "tf")),
+            Map.entry("ShrinkCommand.java", Set.of("data", "method", "metrics")),
+            Map.entry("SweepCliOptions.java", Set.of("method", "prune")),
+            Map.entry("SweepCommand.java", Set.of("data", "method", "metrics", "tf")),
+            Map.entry("TrainingCliOptions.java", Set.of("tf")));
+
+    /** Imports, static imports and fully qualified names alike; group 1 is the package under org.odf2nna. */
+    private static final Pattern USE = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");
+
+    @Test
+    void commandLineFilesUseOnlyTheFacadeSaveTheListedOnes() throws IOException {
+        Map<String, Set<String>> found = new TreeMap<>();
+        for (Path file : javaFiles(CLI)) {
+            Set<String> internal = new TreeSet<>();
+            for (String used : packagesUsed(file)) {
+                if (!ALLOWED.contains(used) && !used.equals("harness") && !used.startsWith("harness.")) {
+                    internal.add(used.startsWith("onnx.") ? "onnx" : used);
+                }
+            }
+            if (!internal.isEmpty()) {
+                found.put(file.getFileName().toString(), internal);
+            }
+        }
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> e : found.entrySet()) {
+            Set<String> listed = STILL_IMPORTING.get(e.getKey());
+            if (listed == null) {
+                wrong.add(e.getKey() + " imports " + e.getValue() + ": use the facade (org.odf2nna.api) instead");
+            } else if (!new TreeSet<>(listed).equals(e.getValue())) {
+                wrong.add(e.getKey() + " imports " + e.getValue() + " where the list says " + new TreeSet<>(listed)
+                        + (e.getValue().containsAll(listed) ? ": use the facade instead" : ": shrink the list"));
+            }
+        }
+        for (String listed : new TreeSet<>(STILL_IMPORTING.keySet())) {
+            if (!found.containsKey(listed)) {
+                wrong.add(listed + " is listed but " + (Files.exists(CLI.resolve(listed))
+                        ? "no longer imports an internal package: take it off the list" : "is gone: take it off the list"));
+            }
+        }
+        assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+    }
+
+    @Test
+    void theLibraryNamesNeitherTheCommandLineNorTheHarnessNorPicocli() throws IOException {
+        Pattern forbidden = Pattern.compile("(?<![\\w.])(org\\.odf2nna\\.(cli|harness)\\b|picocli\\.)");
+        List<String> found = new ArrayList<>();
+        List<Path> files = javaFiles(LIBRARY);
+        assertTrue(files.size() > 100, "the library's sources: " + files.size());
+        for (Path file : files) {
+            Matcher m = forbidden.matcher(Files.readString(file));
+            while (m.find()) {
+                found.add(LIBRARY.relativize(file) + ": " + m.group(1));
+            }
+        }
+        assertEquals(List.of(), found, "the library knows nothing of the command line, the harness or picocli");
+    }
+
+    @Test
+    void theRuleSeesImportsStaticImportsAndQualifiedNames() {
+        String source = "package org.odf2nna.cli;\nimport org.odf2nna.method.Shrinker;\n"
+                + "import static org.odf2nna.prune.EpsilonRule.KEEP;\nimport org.odf2nna.api.Odf2nna;\n"
+                + "class X { org.odf2nna.tf.Loss loss; org.odf2nna.Setting s; }\n";
+        assertEquals(Set.of("method", "prune", "api", "tf", ""), packagesUsed(source));
+    }
+
+    private static Set<String> packagesUsed(Path file) throws IOException {
+        return packagesUsed(Files.readString(file));
+    }
+
+    private static Set<String> packagesUsed(String source) {
+        Set<String> used = new TreeSet<>();
+        Matcher m = USE.matcher(source.replaceFirst("(?m)^package [^;]*;", ""));
+        while (m.find()) {
+            used.add(m.group(1));
+        }
+        return used;
+    }
+
+    private static List<Path> javaFiles(Path dir) throws IOException {
+        assertTrue(Files.isDirectory(dir), dir + " (the tests run in the repository's root)");
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+        }
+    }
+}
