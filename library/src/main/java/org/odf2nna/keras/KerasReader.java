@@ -1,5 +1,8 @@
 package org.odf2nna.keras;
 
+import static org.odf2nna.keras.KerasConfig.number;
+import static org.odf2nna.keras.KerasConfig.string;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -57,19 +60,14 @@ public final class KerasReader {
     /** A .keras archive larger than this is refused before it is read into memory. */
     private static final long MAX_BYTES = 1L << 30;
 
-    static final Set<String> NO_OPS = Set.of("InputLayer", "Dropout", "AlphaDropout", "GaussianDropout",
-            "GaussianNoise", "SpatialDropout1D", "ActivityRegularization", "Flatten");
-
     static final String SUPPORTED_LAYERS = "only dense chains are read (InputLayer, Dense, Dropout, Flatten, "
             + "BatchNormalization, and the activation layers Activation, ReLU, LeakyReLU, ELU, Softmax)";
-
-    private static final String SUPPORTED_ACTIVATIONS = "linear, relu, relu6, sigmoid, tanh, elu, selu, softplus, "
-            + "leaky_relu, hard_sigmoid, and softmax or log_softmax on the last layer";
 
     private final Path file;
     private final KerasFiles.Container container;
     private HdfFile weights;
-    private String version = "";
+    /** The config's reading (set when the Keras version is known). */
+    private KerasConfig keras;
 
     private KerasReader(Path file, KerasFiles.Container container) {
         this.file = file;
@@ -168,10 +166,6 @@ public final class KerasReader {
 
     // ---- layers -------------------------------------------------------------------------------------
 
-    /** One element-wise activation or head that a Keras layer applies. */
-    private record Step(String layer, String keras, Activation elementwise, OutputHead head) {
-    }
-
     /** A Dense layer with what follows it (activations; BatchNormalization before them is folded at once). */
     private final class Pending {
         final KerasModel.DenseBinding binding;
@@ -179,7 +173,7 @@ public final class KerasReader {
         final int units;
         final float[] kernel;
         final float[] bias;
-        final List<Step> steps = new ArrayList<>();
+        final List<KerasConfig.Step> steps = new ArrayList<>();
 
         Pending(KerasModel.DenseBinding binding, int inputs, int units, float[] kernel, float[] bias) {
             this.binding = binding;
@@ -195,27 +189,12 @@ public final class KerasReader {
     }
 
     private KerasModel build(JsonObject root, String version, List<KerasModel.ZipPart> parts) {
-        this.version = version;
+        keras = new KerasConfig(file, version);
         String className = string(root, "class_name", "");
         JsonElement config = root.get("config");
-        if (!className.equals("Sequential") && !className.equals("Functional") && !className.equals("Model")) {
-            throw new InputException(file, null, "the model is a " + (className.isEmpty() ? "model without a class_name"
-                    : "'" + className + "'") + " (a subclassed model?); only Sequential models and functional models "
-                    + "that form one chain are read");
-        }
+        keras.checkModelClass(className);
         boolean sequential = className.equals("Sequential");
-        JsonElement list = config == null ? null : config.isJsonArray() ? config
-                : config.isJsonObject() ? config.getAsJsonObject().get("layers") : null;
-        if (list == null || !list.isJsonArray()) {
-            throw new InputException(file, null, "the " + className + " model's config has no layer list");
-        }
-        List<JsonObject> layers = new ArrayList<>();
-        for (JsonElement e : list.getAsJsonArray()) {
-            if (!e.isJsonObject()) {
-                throw new InputException(file, null, "the model's layer list holds something that is not a layer: " + e);
-            }
-            layers.add(e.getAsJsonObject());
-        }
+        List<JsonObject> layers = keras.layerList(className, config);
         if (!sequential) {
             checkChain(layers, config.isJsonObject() ? config.getAsJsonObject() : new JsonObject());
         }
@@ -227,11 +206,11 @@ public final class KerasReader {
         Affine waiting = null;
         int width = -1;
         for (int index = 0; index < layers.size(); index++) {
-            JsonObject layer = layers.get(index);
-            String kind = string(layer, "class_name", "?");
-            JsonObject lc = layer.has("config") && layer.get("config").isJsonObject()
-                    ? layer.getAsJsonObject("config") : new JsonObject();
-            String name = string(lc, "name", string(layer, "name", kind + " #" + (index + 1)));
+            KerasConfig.Layer read = KerasConfig.layer(layers.get(index), index);
+            JsonObject layer = read.json();
+            String kind = read.kind();
+            JsonObject lc = read.config();
+            String name = read.name();
             String place = "layer '" + name + "'";
             checkNotCustom(layer, kind, place);
             // The group a .keras file keeps this layer's variables in: class name in snake case, numbered among
@@ -251,7 +230,7 @@ public final class KerasReader {
                 inputName = name;
                 continue;
             }
-            if (NO_OPS.contains(kind)) {
+            if (KerasConfig.NO_OPS.contains(kind)) {
                 continue;
             }
             if (kind.equals("Dense")) {
@@ -263,7 +242,7 @@ public final class KerasReader {
                     foldInputAffine(d, waiting);
                     waiting = null;
                 }
-                Step step = activationStep(name, lc.get("activation"));
+                KerasConfig.Step step = keras.activationStep(name, lc.get("activation"));
                 if (step != null) {
                     d.steps.add(step);
                 }
@@ -286,11 +265,11 @@ public final class KerasReader {
                 }
                 continue;
             }
-            Step step = activationLayer(kind, name, lc);
+            KerasConfig.Step step = keras.activationLayer(kind, name, lc);
             if (step == null) {
                 throw new InputException(file, place, unsupportedLayer(kind));
             }
-            if (step.keras().equals("linear")) {
+            if (step.linear()) {
                 continue;
             }
             if (dense.isEmpty() || waiting != null) {
@@ -342,53 +321,15 @@ public final class KerasReader {
         for (int i = 0; i < dense.size(); i++) {
             Pending d = dense.get(i);
             boolean last = i == dense.size() - 1;
-            Activation activation = Activation.IDENTITY;
-            List<Step> steps = d.steps;
-            if (!last) {
-                if (steps.size() > 1) {
-                    throw twoActivations(d, steps);
-                }
-                if (steps.size() == 1) {
-                    Step s = steps.get(0);
-                    if (s.elementwise() == null) {
-                        throw new InputException(file, "layer '" + s.layer() + "'", s.keras() + " on a hidden layer is "
-                                + "not element-wise; only the last layer may end in " + s.keras());
-                    }
-                    activation = s.elementwise();
-                }
-            } else if (steps.size() == 1) {
-                Step s = steps.get(0);
-                if (s.head() != null) {
-                    head = s.head();
-                } else {
-                    activation = s.elementwise();
-                }
-            } else if (steps.size() == 2) {
-                Step a = steps.get(0);
-                Step h = steps.get(1);
-                if (a.elementwise() == null || h.head() == null) {
-                    throw twoActivations(d, steps);
-                }
-                activation = a.elementwise();
-                head = h.head();
-            } else if (steps.size() > 2) {
-                throw twoActivations(d, steps);
+            KerasConfig.Applied applied = keras.apply(d.binding.name(), d.steps, last);
+            if (last) {
+                head = applied.head();
             }
-            layers.add(new DenseLayer(d.inputs, d.units, d.kernel, d.bias, activation));
+            layers.add(new DenseLayer(d.inputs, d.units, d.kernel, d.bias, applied.activation()));
             bindings.add(d.binding);
         }
         DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, head);
         return new KerasModel(file, container, version, root, network, bindings, batchNorms, inputName, parts);
-    }
-
-    private InputException twoActivations(Pending d, List<Step> steps) {
-        List<String> what = new ArrayList<>();
-        for (Step s : steps) {
-            what.add(s.keras() + " (" + s.layer() + ")");
-        }
-        return new InputException(file, "layer '" + d.binding.name() + "'", "is followed by " + String.join(" then ", what)
-                + "; only one element-wise activation per layer, and a softmax, log_softmax or sigmoid head after the "
-                + "last one, are supported");
     }
 
     /**
@@ -808,112 +749,6 @@ public final class KerasReader {
         return w.isEmpty() ? "none" : String.join(", ", w.stream().map(Weight::path).toList());
     }
 
-    // ---- activations ---------------------------------------------------------------------------------
-
-    private Step activationLayer(String kind, String name, JsonObject config) {
-        String place = "layer '" + name + "'";
-        switch (kind) {
-            case "Activation": {
-                Step s = activationStep(name, config.get("activation"));
-                return s != null ? s : new Step(name, "linear", Activation.IDENTITY, null);
-            }
-            case "ReLU": {
-                double threshold = number(config, "threshold", 0);
-                double slope = number(config, "negative_slope", 0);
-                JsonElement max = config.get("max_value");
-                if (threshold != 0) {
-                    throw new InputException(file, place, "is a ReLU with threshold " + threshold + "; only threshold 0 "
-                            + "is supported");
-                }
-                if (max == null || max.isJsonNull()) {
-                    return slope == 0 ? new Step(name, "ReLU", Activation.RELU, null)
-                            : new Step(name, "ReLU", Activation.leakyRelu((float) slope), null);
-                }
-                if (slope != 0) {
-                    throw new InputException(file, place, "is a ReLU with both max_value and negative_slope; not supported");
-                }
-                return new Step(name, "ReLU", Activation.clip(0, max.getAsFloat()), null);
-            }
-            case "LeakyReLU": {
-                double alpha = config.has("negative_slope") ? number(config, "negative_slope", 0.3)
-                        : number(config, "alpha", 0.3);
-                return new Step(name, "LeakyReLU", Activation.leakyRelu((float) alpha), null);
-            }
-            case "ELU":
-                return new Step(name, "ELU", Activation.elu((float) number(config, "alpha", 1.0)), null);
-            case "Softmax": {
-                JsonElement axis = config.get("axis");
-                int a = axis == null || axis.isJsonNull() ? -1
-                        : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
-                        : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
-                if (a != -1 && a != 1) {
-                    throw new InputException(file, place, "is a Softmax over axis " + axis + "; only the last axis is "
-                            + "supported");
-                }
-                return new Step(name, "softmax", null, OutputHead.SOFTMAX);
-            }
-            default:
-                return null;
-        }
-    }
-
-    /** The step a Keras activation name applies; null for linear. */
-    private Step activationStep(String layer, JsonElement value) {
-        String name = activationName(layer, value);
-        switch (name) {
-            case "linear":
-            case "":
-                return null;
-            case "relu":
-                return new Step(layer, name, Activation.RELU, null);
-            case "relu6":
-                return new Step(layer, name, Activation.clip(0, 6), null);
-            case "sigmoid":
-                return new Step(layer, name, Activation.SIGMOID, OutputHead.SIGMOID);
-            case "tanh":
-                return new Step(layer, name, Activation.TANH, null);
-            case "elu":
-                return new Step(layer, name, Activation.elu(1.0f), null);
-            case "selu":
-                return new Step(layer, name, Activation.selu(Activation.SELU_ALPHA, Activation.SELU_GAMMA), null);
-            case "softplus":
-                return new Step(layer, name, Activation.SOFTPLUS, null);
-            case "leaky_relu":
-                return new Step(layer, name, Activation.leakyRelu(0.2f), null);
-            case "hard_sigmoid":
-                // Keras 3: relu6(x + 3) / 6; Keras 2: clip(0.2 x + 0.5, 0, 1).
-                return !version.startsWith("3")
-                        ? new Step(layer, name, Activation.hardSigmoid(0.2f, 0.5f), null)
-                        : new Step(layer, name, Activation.hardSigmoid(1f / 6, 0.5f), null);
-            case "softmax":
-                return new Step(layer, name, null, OutputHead.SOFTMAX);
-            case "log_softmax":
-                return new Step(layer, name, null, OutputHead.LOG_SOFTMAX);
-            default:
-                throw new InputException(file, "layer '" + layer + "'", "uses the activation '" + name
-                        + "', which is not supported (supported: " + SUPPORTED_ACTIVATIONS + ")");
-        }
-    }
-
-    private String activationName(String layer, JsonElement value) {
-        if (value == null || value.isJsonNull()) {
-            return "linear";
-        }
-        if (value.isJsonPrimitive()) {
-            return value.getAsString().toLowerCase(Locale.ROOT);
-        }
-        if (value.isJsonObject()) {
-            JsonObject o = value.getAsJsonObject();
-            JsonElement config = o.get("config");
-            if (config != null && config.isJsonPrimitive()) {
-                return config.getAsString().toLowerCase(Locale.ROOT);
-            }
-            throw new InputException(file, "layer '" + layer + "'", "uses the activation object '"
-                    + string(o, "class_name", "?") + "', which is not supported (supported: " + SUPPORTED_ACTIVATIONS + ")");
-        }
-        throw new InputException(file, "layer '" + layer + "'", "has an activation that is not a name: " + value);
-    }
-
     // ---- helpers -------------------------------------------------------------------------------------
 
     private static final Pattern NON_WORD = Pattern.compile("\\W+");
@@ -969,16 +804,6 @@ public final class KerasReader {
     private static String names(List<KerasModel.ZipPart> parts) {
         List<String> names = parts.stream().map(KerasModel.ZipPart::name).limit(5).toList();
         return String.join(", ", names) + (parts.size() > 5 ? ", ..." : "");
-    }
-
-    static String string(JsonObject o, String field, String fallback) {
-        JsonElement e = o.get(field);
-        return e != null && e.isJsonPrimitive() ? e.getAsString() : fallback;
-    }
-
-    static double number(JsonObject o, String field, double fallback) {
-        JsonElement e = o.get(field);
-        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : fallback;
     }
 
     static String firstLine(String message) {

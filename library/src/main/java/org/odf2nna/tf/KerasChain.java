@@ -1,5 +1,7 @@
 package org.odf2nna.tf;
 
+import static org.odf2nna.keras.KerasConfig.string;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -17,11 +19,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.odf2nna.InputException;
+import org.odf2nna.keras.KerasConfig;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.OutputHead;
@@ -62,26 +64,20 @@ final class KerasChain {
 
     private static final Pattern LAYER_CHILD = Pattern.compile("layer(_with_weights)?-\\d+");
 
-    private static final Set<String> INFERENCE_NO_OPS = Set.of("InputLayer", "Dropout", "AlphaDropout",
-            "GaussianDropout", "GaussianNoise", "SpatialDropout1D", "ActivityRegularization", "Flatten");
-
-    private static final String SUPPORTED_ACTIVATIONS = "linear, relu, relu6, sigmoid, tanh, elu, selu, softplus, "
-            + "leaky_relu, hard_sigmoid, and softmax or log_softmax on the last layer";
-
     private static final String SUPPORTED_LAYERS = "only dense chains are supported (Dense, with Dropout, "
             + "InputLayer, Flatten and the activation layers Activation, ReLU, LeakyReLU, ELU, Softmax)";
-
-    /** An activation layer that does nothing ({@code Activation('linear')}). */
-    private static final Step LINEAR = new Step("", "linear", Activation.IDENTITY, null);
 
     private final Path dir;
     private final SavedObjectGraph objects;
     private final Session session;
     private final ServingSignature signature;
     private final Map<Integer, String> metadata = new HashMap<>();
+    /** The layer config's reading, shared with Keras files; tf.keras 2.x wrote it. */
+    private final KerasConfig keras;
 
     private KerasChain(Path dir, SavedObjectGraph objects, Session session, ServingSignature signature) {
         this.dir = dir;
+        this.keras = new KerasConfig(dir, "");
         this.objects = objects;
         this.session = session;
         this.signature = signature;
@@ -100,15 +96,11 @@ final class KerasChain {
         return new KerasChain(dir, graph.getObjectGraphDef(), session, signature).read();
     }
 
-    /** One element-wise activation or head that a Keras layer applies, and where it came from. */
-    private record Step(String layer, String keras, Activation elementwise, OutputHead head) {
-    }
-
     /** A Dense layer with the activations applied after it, in order. */
     private static final class PendingDense {
         final String name;
         final DenseLayer linear;
-        final List<Step> steps = new ArrayList<>();
+        final List<KerasConfig.Step> steps = new ArrayList<>();
 
         PendingDense(String name, DenseLayer linear) {
             this.name = name;
@@ -131,33 +123,37 @@ final class KerasChain {
             className = string(modelConfig, "class_name", className);
             config = modelConfig.get("config");
         }
-        List<JsonObject> layers = layerConfigs(className, config);
+        keras.checkModelClass(className);
+        List<JsonObject> layers = keras.layerList(className, config);
+        if ((className.equals("Functional") || className.equals("Model")) && !config.isJsonObject()) {
+            throw new InputException(dir, null, "the Keras functional model's metadata has no inputs and outputs");
+        }
         if (className.equals("Functional") || className.equals("Model")) {
             layers = chainOrder(config.getAsJsonObject(), layers);
         }
         Map<String, SavedObject> layerObjects = layerObjects();
 
         List<PendingDense> dense = new ArrayList<>();
-        for (JsonObject layer : layers) {
-            String kind = string(layer, "class_name", "?");
-            JsonObject layerConfig = layer.has("config") && layer.get("config").isJsonObject()
-                    ? layer.getAsJsonObject("config") : new JsonObject();
-            String name = string(layerConfig, "name", string(layer, "name", "?"));
+        for (int index = 0; index < layers.size(); index++) {
+            KerasConfig.Layer read = KerasConfig.layer(layers.get(index), index);
+            String kind = read.kind();
+            JsonObject layerConfig = read.config();
+            String name = read.name();
             String place = "layer '" + name + "'";
-            if (INFERENCE_NO_OPS.contains(kind)) {
+            if (KerasConfig.NO_OPS.contains(kind)) {
                 continue;
             }
             if (kind.equals("Dense")) {
                 PendingDense d = new PendingDense(name, denseLayer(name, layerConfig, layerObjects.get(name)));
-                addStep(d, activationStep(name, layerConfig.get("activation")));
+                addStep(d, keras.activationStep(name, layerConfig.get("activation")));
                 dense.add(d);
                 continue;
             }
-            Step step = activationLayer(kind, name, layerConfig);
+            KerasConfig.Step step = keras.activationLayer(kind, name, layerConfig);
             if (step == null) {
                 throw new InputException(dir, place, "is a " + kind + " layer; " + SUPPORTED_LAYERS);
             }
-            if (step == LINEAR) {
+            if (step.linear()) {
                 continue;
             }
             if (dense.isEmpty()) {
@@ -172,7 +168,7 @@ final class KerasChain {
         return assemble(dense);
     }
 
-    private static void addStep(PendingDense d, Step step) {
+    private static void addStep(PendingDense d, KerasConfig.Step step) {
         if (step != null) {
             d.steps.add(step);
         }
@@ -185,53 +181,15 @@ final class KerasChain {
         for (int i = 0; i < dense.size(); i++) {
             PendingDense d = dense.get(i);
             boolean last = i == dense.size() - 1;
-            Activation activation = Activation.IDENTITY;
-            List<Step> steps = d.steps;
-            if (!last) {
-                if (steps.size() > 1) {
-                    throw twoActivations(d, steps);
-                }
-                if (steps.size() == 1) {
-                    Step s = steps.get(0);
-                    if (s.elementwise() == null) {
-                        throw new InputException(dir, "layer '" + s.layer() + "'", s.keras() + " on a hidden layer "
-                                + "is not element-wise; only the last layer may end in " + s.keras());
-                    }
-                    activation = s.elementwise();
-                }
-            } else if (steps.size() == 1) {
-                Step s = steps.get(0);
-                if (s.head() != null) {
-                    head = s.head();
-                } else {
-                    activation = s.elementwise();
-                }
-            } else if (steps.size() == 2) {
-                Step a = steps.get(0);
-                Step h = steps.get(1);
-                if (a.elementwise() == null || h.head() == null) {
-                    throw twoActivations(d, steps);
-                }
-                activation = a.elementwise();
-                head = h.head();
-            } else if (steps.size() > 2) {
-                throw twoActivations(d, steps);
+            KerasConfig.Applied applied = keras.apply(d.name, d.steps, last);
+            if (last) {
+                head = applied.head();
             }
             names.add(d.name);
             layers.add(new DenseLayer(d.linear.inputs(), d.linear.units(), d.linear.weights(), d.linear.bias(),
-                    activation));
+                    applied.activation()));
         }
         return ReadChain.checked(dir, names, layers, head, signature.inputWidth());
-    }
-
-    private InputException twoActivations(PendingDense d, List<Step> steps) {
-        List<String> what = new ArrayList<>();
-        for (Step s : steps) {
-            what.add(s.keras() + " (" + s.layer() + ")");
-        }
-        return new InputException(dir, "layer '" + d.name + "'", "is followed by " + String.join(" then ", what)
-                + "; only one element-wise activation per layer, and a softmax, log_softmax or sigmoid head after "
-                + "the last one, are supported");
     }
 
     // ---- metadata ------------------------------------------------------------------------------------
@@ -284,31 +242,6 @@ final class KerasChain {
             throw new InputException(dir, null, "the Keras metadata of the " + what + " is not valid JSON ("
                     + SavedModelFiles.firstLine(e.getMessage()) + ")", e);
         }
-    }
-
-    private List<JsonObject> layerConfigs(String className, JsonElement config) {
-        if (!className.equals("Sequential") && !className.equals("Functional") && !className.equals("Model")) {
-            throw new InputException(dir, null, "the Keras model is a " + (className.isEmpty() ? "model of unknown class"
-                    : "'" + className + "'") + " (a subclassed model or a nested structure); only Sequential models "
-                    + "and functional models that form a simple chain are supported");
-        }
-        JsonElement list = config == null ? null
-                : config.isJsonArray() ? config
-                : config.isJsonObject() ? config.getAsJsonObject().get("layers") : null;
-        if (list == null || !list.isJsonArray()) {
-            throw new InputException(dir, null, "the Keras " + className + " model's metadata has no layer list");
-        }
-        if ((className.equals("Functional") || className.equals("Model")) && !config.isJsonObject()) {
-            throw new InputException(dir, null, "the Keras functional model's metadata has no inputs and outputs");
-        }
-        List<JsonObject> layers = new ArrayList<>();
-        for (JsonElement e : list.getAsJsonArray()) {
-            if (!e.isJsonObject()) {
-                throw new InputException(dir, null, "the Keras model's layer list holds " + e + ", not a layer");
-            }
-            layers.add(e.getAsJsonObject());
-        }
-        return layers;
     }
 
     // ---- functional models ---------------------------------------------------------------------------
@@ -545,117 +478,4 @@ final class KerasChain {
                 failure);
     }
 
-    // ---- activations ---------------------------------------------------------------------------------
-
-    /** The step an activation layer applies, or null when the class is not an activation layer. */
-    private Step activationLayer(String kind, String name, JsonObject config) {
-        String place = "layer '" + name + "'";
-        switch (kind) {
-            case "Activation":
-                Step s = activationStep(name, config.get("activation"));
-                return s != null ? s : LINEAR;
-            case "ReLU": {
-                double threshold = number(config, "threshold", 0);
-                double slope = number(config, "negative_slope", 0);
-                JsonElement max = config.get("max_value");
-                if (threshold != 0) {
-                    throw new InputException(dir, place, "is a ReLU with threshold " + threshold + "; only threshold 0 "
-                            + "is supported");
-                }
-                if (max == null || max.isJsonNull()) {
-                    return slope == 0 ? new Step(name, "ReLU", Activation.RELU, null)
-                            : new Step(name, "ReLU", Activation.leakyRelu((float) slope), null);
-                }
-                if (slope != 0) {
-                    throw new InputException(dir, place, "is a ReLU with both max_value and negative_slope; not supported");
-                }
-                return new Step(name, "ReLU", Activation.clip(0, max.getAsFloat()), null);
-            }
-            case "LeakyReLU": {
-                double alpha = config.has("alpha") ? number(config, "alpha", 0.3) : number(config, "negative_slope", 0.3);
-                return new Step(name, "LeakyReLU", Activation.leakyRelu((float) alpha), null);
-            }
-            case "ELU":
-                return new Step(name, "ELU", Activation.elu((float) number(config, "alpha", 1.0)), null);
-            case "Softmax": {
-                JsonElement axis = config.get("axis");
-                int a = axis == null || axis.isJsonNull() ? -1
-                        : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
-                        : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
-                if (a != -1 && a != 1) {
-                    throw new InputException(dir, place, "is a Softmax over axis " + axis + "; only the last axis is supported");
-                }
-                return new Step(name, "softmax", null, OutputHead.SOFTMAX);
-            }
-            default:
-                return null;
-        }
-    }
-
-    /** The step a Keras activation name applies; null for linear. */
-    private Step activationStep(String layer, JsonElement value) {
-        String name = activationName(layer, value);
-        switch (name) {
-            case "linear":
-            case "":
-                return null;
-            case "relu":
-                return new Step(layer, name, Activation.RELU, null);
-            case "relu6":
-                return new Step(layer, name, Activation.clip(0, 6), null);
-            case "sigmoid":
-                return new Step(layer, name, Activation.SIGMOID, OutputHead.SIGMOID);
-            case "tanh":
-                return new Step(layer, name, Activation.TANH, null);
-            case "elu":
-                return new Step(layer, name, Activation.elu(1.0f), null);
-            case "selu":
-                return new Step(layer, name, Activation.selu(Activation.SELU_ALPHA, Activation.SELU_GAMMA), null);
-            case "softplus":
-                return new Step(layer, name, Activation.SOFTPLUS, null);
-            case "leaky_relu":
-                return new Step(layer, name, Activation.leakyRelu(0.2f), null);
-            case "hard_sigmoid":
-                // tf.keras 2.x: clip(0.2 x + 0.5, 0, 1). The serving check in the reader catches other variants.
-                return new Step(layer, name, Activation.hardSigmoid(0.2f, 0.5f), null);
-            case "softmax":
-                return new Step(layer, name, null, OutputHead.SOFTMAX);
-            case "log_softmax":
-                return new Step(layer, name, null, OutputHead.LOG_SOFTMAX);
-            default:
-                throw new InputException(dir, "layer '" + layer + "'", "uses the activation '" + name
-                        + "', which is not supported (supported: " + SUPPORTED_ACTIVATIONS + ")");
-        }
-    }
-
-    /** {@code "relu"}, or newer Keras' {@code {"class_name": "function", "config": "relu"}}. */
-    private String activationName(String layer, JsonElement value) {
-        if (value == null || value.isJsonNull()) {
-            return "linear";
-        }
-        if (value.isJsonPrimitive()) {
-            return value.getAsString().toLowerCase(Locale.ROOT);
-        }
-        if (value.isJsonObject()) {
-            JsonObject o = value.getAsJsonObject();
-            JsonElement config = o.get("config");
-            if (config != null && config.isJsonPrimitive()) {
-                return config.getAsString().toLowerCase(Locale.ROOT);
-            }
-            String className = string(o, "class_name", "?");
-            throw new InputException(dir, "layer '" + layer + "'", "uses the activation object '" + className
-                    + "', which is not supported (supported: " + SUPPORTED_ACTIVATIONS + ")");
-        }
-        throw new InputException(dir, "layer '" + layer + "'", "has an activation that is not a name: " + value);
-    }
-
-    private static String string(JsonObject o, String field, String fallback) {
-        JsonElement e = o.get(field);
-        return e != null && e.isJsonPrimitive() ? e.getAsString() : fallback;
-    }
-
-    private static double number(JsonObject o, String field, double fallback) {
-        JsonElement e = o.get(field);
-        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : fallback;
-    }
 }
