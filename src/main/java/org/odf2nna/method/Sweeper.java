@@ -316,9 +316,10 @@ public final class Sweeper {
         ProgressivePruning.Round first = rounds.stream().filter(ProgressivePruning.Round::continued).findFirst()
                 .orElse(null);
         if (first == null) {
-            String moved = accuracy ? "changed more than " + ReportFormat.number(maxDrop) + "% of the original's "
-                    + "predictions on the training rows it watched" : "raised the MSE on the training rows it watched "
-                    + "by more than " + ReportFormat.number(maxDrop) + "% of the original's there";
+            String moved = accuracy ? "lost more than " + ReportFormat.number(ProgressivePruning.STEERING_SLACK
+                    * maxDrop) + " accuracy points (or changed as many predictions, on rows without labels) on the "
+                    + "training rows it watched" : "raised the MSE on the training rows it watched by more than "
+                    + ReportFormat.number(ProgressivePruning.STEERING_SLACK * maxDrop) + "% of the original's there";
             return "the search went on from no round: each " + moved + " (the validation rows were not looked at)"
                     + "; nothing was written (allow more with {{MAX_DROP}})";
         }
