@@ -219,7 +219,8 @@ public final class Sweeper {
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
         String choice = chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
-                : explainBound(outcomes, chosen, options.maxDrop(), accuracy) + seenWarning;
+                : explainBound(outcomes, chosen, options.maxDrop(), accuracy)
+                        + (seenWarning.isEmpty() ? "" : "." + seenWarning);
         if (chosen != null && rounds.get(chosen).int8() != null) {
             choice += (choice.endsWith(".") ? "" : ".") + int8Note(options, rounds.get(chosen),
                     keepColumns(scan.sample(), rounds.get(chosen).inputs()));
