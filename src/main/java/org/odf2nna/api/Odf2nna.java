@@ -463,7 +463,7 @@ public final class Odf2nna {
 
     /**
      * {@link #onnx(DenseNetwork)} with the layers {@code int8} marks stored as int8 weights with a float scale per
-     * unit and a DequantizeLinear each (what {@code --quantize int8} writes); those layers must already hold int8
+     * unit and a DequantizeLinear each (what the command line writes for int8 weights); those layers must already hold int8
      * values times a scale per unit, as a sweep with {@link Quantize#INT8} leaves them.
      *
      * @param network the network

@@ -25,8 +25,8 @@ import org.odf2nna.tf.TrainingOptions;
  * @param device          where TensorFlow retrains ({@link Device#CUDA} needs the GPU build)
  * @param quantize        how the rounds' weights are stored: with {@link Quantize#INT8}, each round's candidate is
  *                        its network with int8 weights where the per-layer fallback allows them, and that is what the
- *                        search goes by and the validation rows judge (the command line's {@code sweep --quantize
- *                        int8}, the same code)
+ *                        search goes by and the validation rows judge (the same code as the command line's sweep
+ *                        with int8 weights)
  */
 public record SweepSettings(double maxDrop, double share, int maxRounds, boolean inputs,
         Integer retrainEpochs,

@@ -75,8 +75,8 @@ public final class InMemoryPruning {
     /**
      * {@link #progressive(DenseNetwork, TrainingData, TrainingData, RetrainOptions, Schedule, double, Task, Device,
      * Progress)} with the rounds' weights stored as {@code quantize} says: with {@link Quantize#INT8} each round is
-     * judged with int8 weights where {@link Int8Fallback} allows them, exactly as the command line's
-     * {@code sweep --quantize int8} judges it ({@link ProgressivePruning#run} does both).
+     * judged with int8 weights where {@link Int8Fallback} allows them, exactly as the file-level
+     * {@link Sweeper} judges it with int8 weights ({@link ProgressivePruning#run} does both).
      */
     public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
             RetrainOptions retrain, Schedule schedule, double maxDrop, Task task, Device device, Quantize quantize,
