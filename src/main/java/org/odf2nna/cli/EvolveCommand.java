@@ -137,12 +137,14 @@ final class EvolveCommand implements Callable<Integer> {
         if (threads != null) {
             options.threads(threads);
         }
+        java.util.Set<Path> before = Main.existing(List.of(out));
         EvolveReport result = Odf2nna.evolve(options.build(), main.progress());
         main.out.print(ReportFormat.table(result));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();
         main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "
-                + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)");
+                + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
+                + Main.replaced(before, o.output()));
         if (report != null) {
             main.out.println("wrote " + report);
         }

@@ -76,8 +76,14 @@ final class RunCommand implements Callable<Integer> {
                 sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart(out), sweep.compareScratch,
                 data.device(), training.retrainLearningRate(), sweep.paper ? PruningOptions.paper() : pruning.options(),
                 schedule, sweep.paper ? Distillation.NONE : distill.options(Distillation.DEFAULT));
+        java.util.Set<Path> before = Main.existing(java.util.List.of(general, out));
         RunReport result = Odf2nna.run(options, main.progress());
         main.out.print(ReportFormat.run(result));
+        for (Object written : new Object[] {result.general().output(), result.sweep().output()}) {
+            if (!Main.replaced(before, written).isEmpty()) {
+                main.out.println("note: " + written + " replaced the file that was there");
+            }
+        }
         if (report != null) {
             main.out.println("wrote " + report);
         }
