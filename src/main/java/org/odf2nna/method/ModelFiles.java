@@ -65,8 +65,9 @@ public final class ModelFiles {
     public static OnnxDenseModel asOnnx(KerasModel keras) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(SOURCE_METADATA, keras.describe() + " " + keras.source().getFileName());
-        return DenseChainReader.read(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata),
-                keras.source());
+        // Nodes named after the Keras layers (dense_6/Gemm), so that every table names the layers as the file does.
+        return DenseChainReader.read(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata,
+                keras.layerNames()), keras.source());
     }
 
     /** {@code serving_default_dense_input:0} → {@code dense_input}: the Keras input's own name. */

@@ -1,8 +1,11 @@
 package org.odf2nna.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,6 +68,29 @@ class KerasCliTest {
         assertEquals(0, inspect.exitCode(), inspect.toString());
         assertTrue(inspect.out().contains("Format      Keras 3.5.0 .keras")
                 && inspect.out().contains("dense_6, dense_7, dense_8, dense_9"), inspect.out());
+        // The table names the Keras layers, not the ONNX graph the tool converts them to, and says which
+        // BatchNormalization layers were folded, and where.
+        List<String> rows = inspect.out().lines().filter(l -> l.matches("\\s+[1-4]\\s+.*")).toList();
+        assertEquals(4, rows.size(), inspect.out());
+        for (int k = 0; k < 4; k++) {
+            assertTrue(rows.get(k).matches("\\s+" + (k + 1) + "\\s+dense_" + (k + 6) + "\\s.*"), rows.get(k));
+        }
+        assertTrue(inspect.out().contains("Keras layer"), inspect.out());
+        assertFalse(inspect.out().contains("/Gemm"), inspect.out());
+        assertTrue(inspect.out().contains("BatchNorm   folded into the dense weights: batch_normalization_1 into "
+                + "dense_7 (on its outputs), batch_normalization_2 into dense_9 (on its inputs)"), inspect.out());
+        JsonObject json = JsonParser.parseString(CliRun.of("inspect", keras.toString(), "--json").out())
+                .getAsJsonObject();
+        assertEquals("dense_8", json.getAsJsonArray("layers").get(2).getAsJsonObject().get("node").getAsString());
+        assertEquals(2, json.getAsJsonArray("batchNormsFolded").size());
+        // The ONNX written from it names its nodes after the Keras layers too.
+        assertEquals(List.of("dense_6/Gemm", "dense_7/Gemm", "dense_8/Gemm", "dense_9/Gemm"), read.layerNodes());
+
+        // A Keras file without BatchNormalization says so.
+        CliRun plain = CliRun.of("inspect", again.toString());
+        assertTrue(plain.out().contains("BatchNorm   none"), plain.out());
+        // An ONNX model's table keeps its node names.
+        assertTrue(CliRun.of("inspect", onnx.toString()).out().contains("  node  "), "ONNX: node column");
     }
 
     @Test
