@@ -84,7 +84,7 @@ final class BuildCommand implements Callable<Integer> {
 
     static Path defaultOutput(Path input, String suffix) {
         String name = input.getFileName().toString();
-        for (String ext : new String[] {".csv.gz", ".csv", ".onnx", ".gz"}) {
+        for (String ext : new String[] {".csv.gz", ".csv", ".onnx", ".keras", ".h5", ".gz"}) {
             if (name.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) {
                 name = name.substring(0, name.length() - ext.length());
                 break;

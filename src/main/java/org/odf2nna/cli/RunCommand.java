@@ -67,6 +67,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Main.refuseKerasName(output, "run writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
+                + "OUT.keras' converts it");
         sweep.check();
         Path out = output == null ? BuildCommand.defaultOutput(train, ".small.onnx") : output;
         Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());

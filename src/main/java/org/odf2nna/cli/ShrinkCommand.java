@@ -117,6 +117,10 @@ final class ShrinkCommand implements Callable<Integer> {
         ModelFormat outputFormat = ModelFormat.parse(format);
         Quantize precision = Quantize.parse(quantize);
         precision.checkFormat(outputFormat);
+        if (outputFormat == ModelFormat.ONNX) {
+            Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
+                    + ".onnx");
+        }
         if (epsilons == null && retrain.train != null && outputFormat == ModelFormat.ONNX) {
             return progressive(precision);
         }
@@ -151,6 +155,12 @@ final class ShrinkCommand implements Callable<Integer> {
                     + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
                     + Main.replaced(before, o.output()));
         }
+        String formatNote = Main.writtenFormatNote(model, outputFormat, in -> "--format " + in.id() + " writes "
+                + (in == ModelFormat.KERAS ? "a .keras file" : in == ModelFormat.SAVEDMODEL ? "a SavedModel" : "ONNX")
+                + " instead");
+        if (formatNote != null) {
+            main.out.println(formatNote);
+        }
         if (report != null) {
             main.out.println("wrote " + report);
         }
@@ -174,6 +184,14 @@ final class ShrinkCommand implements Callable<Integer> {
         main.out.print(ReportFormat.sweep(result));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
+        }
+        if (result.output() != null) {
+            String formatNote = Main.writtenFormatNote(model, ModelFormat.ONNX, in -> "progressive pruning writes "
+                    + "ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "
+                    + Main.convertHint(result.output(), in));
+            if (formatNote != null) {
+                main.out.println(formatNote);
+            }
         }
         if (report != null) {
             main.out.println("wrote " + report);

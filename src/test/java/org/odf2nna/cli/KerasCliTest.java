@@ -122,5 +122,38 @@ class KerasCliTest {
                 small.dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(), "the same datasets");
         assertEquals(List.of("small.keras", "rich.keras", "rows.csv").stream().sorted().toList(),
                 Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList(), "no temporary file left");
+        assertFalse(run.out().contains("note: written as"), "a Keras input written as Keras needs no note: " + run.out());
+    }
+
+    @Test
+    void aKerasInputWrittenAsOnnxIsSaidAndAnOnnxFileIsNeverNamedKeras(@TempDir Path dir) throws Exception {
+        Path keras = KerasTestFiles.keras(dir.resolve("rich.keras"), KerasTestFiles.richModel(), false);
+        Path rows = csv(dir);
+        Path out = dir.resolve("small.onnx");
+        CliRun run = CliRun.of("-q", "shrink", keras.toString(), "--eval", rows.toString(), "--epsilon", "0.3", "-o",
+                out.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("note: written as ONNX, though " + keras + " is a Keras file; --format keras "
+                + "writes a .keras file instead"), run.out());
+        assertEquals("4-", DenseChainReader.read(out).network().architecture().substring(0, 2), "an ONNX file");
+
+        // An ONNX model is never written under a Keras name: shrink without --format keras, sweep, evolve and run
+        // refuse it in one line before any work.
+        Path named = dir.resolve("small2.keras");
+        List<String[]> refused = List.of(
+                new String[] {"shrink", keras.toString(), "--eval", rows.toString(), "-o", named.toString()},
+                new String[] {"sweep", keras.toString(), "--eval", rows.toString(), "--train", rows.toString(), "-o",
+                    named.toString()},
+                new String[] {"evolve", keras.toString(), "--eval", rows.toString(), "--train", rows.toString(), "-o",
+                    named.toString()},
+                new String[] {"run", rows.toString(), "--test", rows.toString(), "-o", named.toString()});
+        for (String[] args : refused) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.exitCode(), r.toString());
+            assertTrue(r.err().startsWith("odf2nna-onnx: error: -o " + named + ": the model is written as ONNX there, "
+                    + "not as a Keras file"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(Files.exists(named), args[0]);
+        }
     }
 }
