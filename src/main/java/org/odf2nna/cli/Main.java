@@ -238,7 +238,8 @@ public final class Main implements Runnable {
             return Progress.NONE;
         }
         if (console == null) {
-            console = new ConsoleProgress(err, System.console() != null);
+            console = new ConsoleProgress(err, ConsoleProgress.terminal(
+                    System.getProperty(ConsoleProgress.TERMINAL_PROPERTY), System.console() != null));
         }
         return console;
     }
