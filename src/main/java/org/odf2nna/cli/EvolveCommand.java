@@ -141,7 +141,7 @@ final class EvolveCommand implements Callable<Integer> {
         }
         java.util.Set<Path> before = Main.existing(List.of(out));
         EvolveReport result = Odf2nna.evolve(options.build(), main.progress());
-        main.out.print(ReportFormat.table(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();
         main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "

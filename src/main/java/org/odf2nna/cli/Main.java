@@ -212,6 +212,33 @@ public final class Main implements Runnable {
                 ? stem + ".keras'" : stem + " --format savedmodel'") + " converts it";
     }
 
+    /**
+     * {@code rendered} (a report whose OR line gives the original's metrics on the --eval rows) with a warning under
+     * that line when they are far worse than the test metric in the model's JSON sidecar.
+     */
+    static String withRecordedMetricWarning(String rendered, java.nio.file.Path model,
+            org.odf2nna.metrics.Metrics original) {
+        if (original == null || model == null) {
+            return rendered;
+        }
+        String key = original instanceof org.odf2nna.metrics.Metrics.Classification ? "accuracy" : "mse";
+        String warning = org.odf2nna.report.ReportFormat.recordedMismatch(original,
+                org.odf2nna.method.ModelFiles.sidecarTestMetric(model, key),
+                org.odf2nna.method.ModelFiles.sidecar(model).toString());
+        if (warning.isEmpty()) {
+            return rendered;
+        }
+        int or = rendered.startsWith("OR     ") ? 0 : rendered.indexOf("\nOR     ");
+        if (or < 0) {
+            return rendered + warning;
+        }
+        int end = rendered.indexOf('\n', or + 1) + 1;
+        if (rendered.startsWith("       warning:", end)) {
+            end = rendered.indexOf('\n', end) + 1;
+        }
+        return rendered.substring(0, end) + warning + rendered.substring(end);
+    }
+
     /** For a misspelt option or command, the closest ones picocli knows ("--epislon": --epsilon), or nothing. */
     static String didYouMean(ParameterException e) {
         if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched)) {

@@ -145,7 +145,7 @@ final class ShrinkCommand implements Callable<Integer> {
                 .report(report).task(data.task()).device(data.device()).retrain(retrain.options())
                 .format(outputFormat).pruning(pruning.options()).build();
         ShrinkReport result = Odf2nna.shrink(options, main.progress());
-        main.out.print(ReportFormat.table(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
             String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow"
@@ -181,7 +181,8 @@ final class ShrinkCommand implements Callable<Integer> {
                 .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
                 .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).quantize(precision).build();
         SweepReport result = Odf2nna.sweep(options, main.progress());
-        main.out.print(ReportFormat.sweep(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
+                result.table().originalMetrics()));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
         }

@@ -94,7 +94,8 @@ final class SweepCommand implements Callable<Integer> {
                 .device(data.device()).pruning(pruningOptions).schedule(schedule).quantize(precision).build();
         java.util.Set<Path> before = Main.existing(java.util.List.of(out));
         SweepReport result = Odf2nna.sweep(options, main.progress());
-        main.out.print(ReportFormat.sweep(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
+                result.table().originalMetrics()));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
         }
