@@ -95,6 +95,17 @@ class MethodCommandsTest {
         assertTrue(again.out().contains("note: " + dir.resolve("r.small.general.onnx")
                 + " replaced the file that was there"), again.out());
         assertTrue(again.out().contains("note: " + small + " replaced the file that was there"), again.out());
+
+        // With the default drop, 24 validation rows cannot certify it: exit 3, and the one line says that the general
+        // model was written, not that nothing was.
+        CliRun refused = CliRun.of("-q", "run", TRAIN.toString(), "--test", TEST.toString(), "--epochs", "3", "-o",
+                dir.resolve("u.small.onnx").toString());
+        assertEquals(3, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("; no pruned model was written (the general model was, to "
+                + dir.resolve("u.small.general.onnx") + ")"), refused.err());
+        assertFalse(refused.err().contains("nothing was written"), refused.err());
+        assertTrue(Files.exists(dir.resolve("u.small.general.onnx")));
+        assertFalse(Files.exists(dir.resolve("u.small.onnx")));
     }
 
     @Test
