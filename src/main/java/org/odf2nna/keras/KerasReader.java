@@ -225,6 +225,8 @@ public final class KerasReader {
         List<Pending> dense = new ArrayList<>();
         List<KerasModel.BatchNormBinding> batchNorms = new ArrayList<>();
         Affine waiting = null;
+        List<String> waitingNames = new ArrayList<>();
+        List<KerasModel.Fold> folds = new ArrayList<>();
         int width = -1;
         for (int index = 0; index < layers.size(); index++) {
             JsonObject layer = layers.get(index);
@@ -262,6 +264,10 @@ public final class KerasReader {
                 if (waiting != null) {
                     foldInputAffine(d, waiting);
                     waiting = null;
+                    for (String bnName : waitingNames) {
+                        folds.add(new KerasModel.Fold(bnName, name, true));
+                    }
+                    waitingNames.clear();
                 }
                 Step step = activationStep(name, lc.get("activation"));
                 if (step != null) {
@@ -281,8 +287,10 @@ public final class KerasReader {
                 Pending last = dense.isEmpty() ? null : dense.get(dense.size() - 1);
                 if (last != null && last.steps.isEmpty() && waiting == null) {
                     foldOutputAffine(last, bn.affine);
+                    folds.add(new KerasModel.Fold(name, last.binding.name(), false));
                 } else {
                     waiting = waiting == null ? bn.affine : compose(waiting, bn.affine);
+                    waitingNames.add(name);
                 }
                 continue;
             }
@@ -308,7 +316,7 @@ public final class KerasReader {
                     "is a BatchNormalization after the last Dense layer's activation; it cannot be folded into a Dense "
                     + "layer");
         }
-        return assemble(dense, batchNorms, version, root, inputName, parts);
+        return assemble(dense, batchNorms, folds, version, root, inputName, parts);
     }
 
     private String unsupportedLayer(String kind) {
@@ -334,8 +342,9 @@ public final class KerasReader {
         }
     }
 
-    private KerasModel assemble(List<Pending> dense, List<KerasModel.BatchNormBinding> batchNorms, String version,
-            JsonObject root, String inputName, List<KerasModel.ZipPart> parts) {
+    private KerasModel assemble(List<Pending> dense, List<KerasModel.BatchNormBinding> batchNorms,
+            List<KerasModel.Fold> folds, String version, JsonObject root, String inputName,
+            List<KerasModel.ZipPart> parts) {
         List<DenseLayer> layers = new ArrayList<>();
         List<KerasModel.DenseBinding> bindings = new ArrayList<>();
         OutputHead head = OutputHead.NONE;
@@ -378,7 +387,7 @@ public final class KerasReader {
             bindings.add(d.binding);
         }
         DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, head);
-        return new KerasModel(file, container, version, root, network, bindings, batchNorms, inputName, parts);
+        return new KerasModel(file, container, version, root, network, bindings, batchNorms, folds, inputName, parts);
     }
 
     private InputException twoActivations(Pending d, List<Step> steps) {
