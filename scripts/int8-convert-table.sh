@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # convert --quantize int8 on the reference models: file bytes before and after, the weight elements, bytes per
-# weight element, and the primary metric of the original and the int8 file on each model's test file.
+# weight element, and the primary metric of the original and the int8 file on each model's test file; then, for the
+# models over 0.35 × 4 bytes per weight element, where their bytes go (scripts/Int8Bytes.java).
 # Usage: scripts/int8-convert-table.sh [MODELS_DIR] [DATA_DIR] [OUT_DIR]
 set -euo pipefail
 models=${1:-../shared/models}
@@ -22,3 +23,7 @@ for m in "$models"/*.onnx; do
   ratio=$(awk -v a="$after" -v w="$weights" 'BEGIN {printf "%.3f", a / (4 * w)}')
   echo "| $n | $weights | $before | $after | $ratio | $(metric "$m" "$test") | $(metric "$q" "$test") |"
 done
+pairs=()
+for m in "$models"/*.onnx; do pairs+=("$m" "$out/$(basename "$m" .onnx).int8.onnx"); done
+echo
+java -cp "$here/target/odf2nna-onnx.jar:$here/target/lib/*" "$here/scripts/Int8Bytes.java" "${pairs[@]}"

@@ -59,6 +59,14 @@ public final class InputException extends RuntimeException {
         return new InputException(newFile, place, bareMessage(), kind, getCause());
     }
 
+    /** The same error, kind and place with its message (without file and place) changed by {@code change}. */
+    public InputException reworded(java.util.function.UnaryOperator<String> change) {
+        String full = super.getMessage();
+        String prefix = format(file, place, "");
+        String bare = full.startsWith(prefix) ? full.substring(prefix.length()) : full;
+        return new InputException(file, place, change.apply(bare), kind, getCause());
+    }
+
     public Path file() {
         return file;
     }

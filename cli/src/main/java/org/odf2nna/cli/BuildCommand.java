@@ -50,12 +50,14 @@ final class BuildCommand implements Callable<Integer> {
     public Integer call() {
         BuildOptions options = options(train, output == null ? defaultOutput(train, ".general.onnx") : output,
                 build, training, data);
+        java.util.Set<Path> before = Main.existing(java.util.List.of(options.output()));
         BuildSummary summary = Odf2nna.build(options, main.progress());
         if (json) {
             main.out.print(ReportFormat.json(summary));
         } else {
             main.out.println("Wrote " + summary.output() + ": " + summary.network().architecture() + ", "
-                    + summary.network().parameters() + " parameters, " + summary.task());
+                    + summary.network().parameters() + " parameters, " + summary.task()
+                    + Main.replaced(before, summary.output()));
             main.out.println("  " + summary.sizing());
             main.out.println("  trained " + summary.training().epochsRun() + " epochs (kept epoch "
                     + summary.training().bestEpoch() + ") on " + summary.trainRows() + " rows; validation "
@@ -82,7 +84,7 @@ final class BuildCommand implements Callable<Integer> {
 
     static Path defaultOutput(Path input, String suffix) {
         String name = input.getFileName().toString();
-        for (String ext : new String[] {".csv.gz", ".csv", ".onnx", ".gz"}) {
+        for (String ext : new String[] {".csv.gz", ".csv", ".onnx", ".keras", ".h5", ".gz"}) {
             if (name.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) {
                 name = name.substring(0, name.length() - ext.length());
                 break;

@@ -8,9 +8,34 @@ import org.odf2nna.Progress;
 
 /**
  * A progress bar on standard error for work that lasts more than a second: redrawn in place on a
- * terminal, one line per 10% otherwise (logs, CI); notes on a line of their own, each once.
+ * terminal, a few plain lines otherwise (logs, pipes, CI: one per quarter of a phase, or every 30 s while its
+ * length is unknown); notes on a line of their own, each once.
  */
 final class ConsoleProgress implements Progress {
+
+    /**
+     * The system property the launcher sets to say whether standard error is a terminal ({@code [ -t 2 ]}): Java
+     * runs there as a background child whose standard input is not the terminal, so {@link System#console()} is null
+     * even on one.
+     */
+    static final String TERMINAL_PROPERTY = "odf2nna.terminal";
+
+    /**
+     * Whether to redraw in place: as the launcher says ({@value #TERMINAL_PROPERTY} = 1 or 0, also true or false),
+     * else, when Java was started some other way, whether it has a console.
+     */
+    static boolean terminal(String property, boolean console) {
+        if (property != null) {
+            String p = property.strip().toLowerCase(Locale.ROOT);
+            if (p.equals("1") || p.equals("true")) {
+                return true;
+            }
+            if (p.equals("0") || p.equals("false")) {
+                return false;
+            }
+        }
+        return console;
+    }
 
     private static final long SHOW_AFTER_NANOS = 1_000_000_000L;
     private static final int BAR = 30;
@@ -20,7 +45,7 @@ final class ConsoleProgress implements Progress {
     private String phase;
     private long started;
     private boolean shown;
-    private int lastTenth = -1;
+    private int lastStep = -1;
     private long lastDraw;
     private final Set<String> notes = new HashSet<>();
 
@@ -63,7 +88,7 @@ final class ConsoleProgress implements Progress {
             phase = newPhase;
             started = now;
             shown = false;
-            lastTenth = -1;
+            lastStep = -1;
         }
         if (now - started < SHOW_AFTER_NANOS) {
             return;
@@ -87,9 +112,9 @@ final class ConsoleProgress implements Progress {
             err.flush();
             shown = true;
         } else {
-            int tenth = fraction < 0 ? (int) seconds / 10 : (int) (fraction * 10);
-            if (tenth != lastTenth) {
-                lastTenth = tenth;
+            int step = fraction < 0 ? (int) seconds / 30 : (int) (fraction * 4);
+            if (step != lastStep) {
+                lastStep = step;
                 String pct = fraction < 0 ? "" : String.format(Locale.ROOT, " %3.0f%%", 100 * fraction);
                 err.println(String.format(Locale.ROOT, "%s:%s%s (%.1f s%s)", phase, pct, note, seconds, eta));
                 shown = true;

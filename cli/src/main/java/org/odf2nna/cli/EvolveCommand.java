@@ -127,6 +127,8 @@ final class EvolveCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw InputException.usage("--threads must be at least 1, got " + threads);
         }
+        Main.refuseKerasName(output, "evolve writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
+                + "OUT.keras' converts it");
         Path out = output != null ? output : defaultOutput(model);
         EvolveOptions.Builder options = EvolveOptions.builder().model(model)
                 .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).retrain(retraining)
@@ -137,12 +139,19 @@ final class EvolveCommand implements Callable<Integer> {
         if (threads != null) {
             options.threads(threads);
         }
+        java.util.Set<Path> before = Main.existing(List.of(out));
         EvolveReport result = Odf2nna.evolve(options.build(), main.progress());
-        main.out.print(ReportFormat.table(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();
         main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "
-                + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)");
+                + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
+                + Main.replaced(before, o.output()));
+        String formatNote = Main.writtenFormatNote(model, org.odf2nna.method.ModelFormat.ONNX,
+                in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in));
+        if (formatNote != null) {
+            main.out.println(formatNote);
+        }
         if (report != null) {
             main.out.println("wrote " + report);
         }
@@ -150,9 +159,6 @@ final class EvolveCommand implements Callable<Integer> {
     }
 
     static Path defaultOutput(Path model) {
-        String name = model.getFileName().toString();
-        String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
-                ? name.substring(0, name.length() - 5) : name;
-        return Path.of(stem + ".evolved.onnx");
+        return BuildCommand.defaultOutput(model, ".evolved.onnx");
     }
 }

@@ -33,7 +33,10 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
-    /** One dense layer as inspect shows it. */
+    /**
+     * One dense layer as inspect shows it: {@code node} is the ONNX node, or for a Keras file the Keras layer's own
+     * name ({@code dense_6}).
+     */
     record Layer(int layer, String node, int inputs, int units, String activation, long parameters, boolean hidden) {
     }
 
@@ -41,21 +44,21 @@ final class InspectCommand implements Callable<Integer> {
     record Description(String model, String format, long irVersion, long opset, String producer, String input,
             String inputShape,
             String prefix, List<String> prefixOperators, String head, String task, int outputs, String architecture,
-            long parameters, List<Layer> layers, Map<String, Integer> operators) {
+            long parameters, List<Layer> layers, Map<String, Integer> operators, List<String> batchNormsFolded) {
     }
 
     @Override
     public Integer call() {
         OnnxDenseModel read = ModelFiles.read(model);
-        Description d = describe(read);
+        org.odf2nna.keras.KerasModel keras = ModelFiles.readKeras(model);
+        Description d = describe(read, keras);
         if (json) {
             main.out.print(ReportFormat.json(d));
             return Main.OK;
         }
         StringBuilder s = new StringBuilder();
         s.append("Model       ").append(d.model()).append('\n');
-        if (d.format().equals("keras")) {
-            org.odf2nna.keras.KerasModel keras = ModelFiles.readKeras(model);
+        if (keras != null) {
             s.append("Format      ").append(keras.describe()).append(" (config read with Gson, weights with jhdf); "
                     + "Keras layers ").append(String.join(", ", keras.layerNames())).append('\n');
         } else if (d.format().equals("savedmodel")) {
@@ -76,9 +79,15 @@ final class InspectCommand implements Callable<Integer> {
         s.append('\n');
         s.append("Head        ").append(d.head()).append('\n');
         s.append("Task        ").append(d.task()).append(" (inferred; override with --task)\n");
-        s.append("Dense chain ").append(d.architecture()).append(", ").append(d.parameters()).append(" parameters\n\n");
+        s.append("Dense chain ").append(d.architecture()).append(", ").append(d.parameters()).append(" parameters\n");
+        if (keras != null) {
+            s.append("BatchNorm   ").append(d.batchNormsFolded().isEmpty() ? "none"
+                    : "folded into the dense weights: " + String.join(", ", d.batchNormsFolded())).append('\n');
+        }
+        s.append('\n');
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"layer", "node", "inputs", "units", "activation", "parameters", ""});
+        rows.add(new String[] {"layer", keras != null ? "Keras layer" : "node", "inputs", "units", "activation",
+            "parameters", ""});
         for (Layer l : d.layers()) {
             rows.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.inputs()),
                 Integer.toString(l.units()), l.activation(), Long.toString(l.parameters()),
@@ -100,13 +109,15 @@ final class InspectCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    static Description describe(OnnxDenseModel read) {
+    /** @param keras the Keras file {@code read} was converted from, or null */
+    static Description describe(OnnxDenseModel read, org.odf2nna.keras.KerasModel keras) {
         ModelProto proto = read.model();
         DenseNetwork network = read.network();
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer layer = network.layer(l);
-            layers.add(new Layer(l + 1, read.layerNodes().get(l), layer.inputs(), layer.units(),
+            layers.add(new Layer(l + 1, keras != null ? keras.layerNames().get(l) : read.layerNodes().get(l),
+                    layer.inputs(), layer.units(),
                     layer.activation().kind() == org.odf2nna.network.Activation.Kind.IDENTITY ? "none"
                             : layer.activation().toString(), layer.parameterCount(), l < network.hiddenLayerCount()));
         }
@@ -132,7 +143,9 @@ final class InspectCommand implements Callable<Integer> {
         return new Description(read.source().toString(), format, proto.getIrVersion(), read.defaultOpset(),
                 (proto.getProducerName() + " " + proto.getProducerVersion()).trim(), read.input().name(),
                 read.input().describeShape(), prefix, network.prefix().operations(), head, taskText,
-                network.outputs(), network.architecture(), network.parameterCount(), layers, read.operatorCounts());
+                network.outputs(), network.architecture(), network.parameterCount(), layers, read.operatorCounts(),
+                keras == null ? List.of() : keras.folds().stream().map(org.odf2nna.keras.KerasModel.Fold::describe)
+                        .toList());
     }
 
     private static String summarise(List<String> ops) {

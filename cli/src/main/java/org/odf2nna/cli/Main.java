@@ -166,6 +166,79 @@ public final class Main implements Runnable {
                 .normalize()) ? " (it replaced the file that was there)" : "";
     }
 
+    /**
+     * Refuses an output named like a Keras file ({@code .keras}, {@code .h5}) where the command writes ONNX, before
+     * any work: the file would be an ONNX model under a Keras name.
+     *
+     * @param how what to do instead ("add --format keras", ...)
+     */
+    static void refuseKerasName(java.nio.file.Path output, String how) {
+        String name = output == null || output.getFileName() == null ? ""
+                : output.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".keras") || name.endsWith(".h5")) {
+            throw InputException.usage("-o " + output + ": the model is written as ONNX there, not as a Keras file; "
+                    + how);
+        }
+    }
+
+    /**
+     * A line saying in which format the model was written, when the input was in another one (a Keras file shrunk
+     * to ONNX, say), or null when they agree.
+     *
+     * @param how how to get the input's format instead
+     */
+    static String writtenFormatNote(java.nio.file.Path input, org.odf2nna.method.ModelFormat written,
+            java.util.function.Function<org.odf2nna.method.ModelFormat, String> how) {
+        org.odf2nna.method.ModelFormat in = org.odf2nna.method.ModelFiles.formatOf(input);
+        if (in == written) {
+            return null;
+        }
+        return "note: written as " + formatName(written) + ", though " + input + " is " + formatName(in) + "; "
+                + how.apply(in);
+    }
+
+    static String formatName(org.odf2nna.method.ModelFormat format) {
+        return switch (format) {
+            case ONNX -> "ONNX";
+            case KERAS -> "a Keras file";
+            case SAVEDMODEL -> "a TensorFlow SavedModel";
+        };
+    }
+
+    /** How to turn the ONNX model {@code written} into {@code format}: the convert command. */
+    static String convertHint(Object written, org.odf2nna.method.ModelFormat format) {
+        String stem = written.toString().replaceAll("\\.onnx$", "");
+        return "'odf2nna-onnx convert " + written + " -o " + (format == org.odf2nna.method.ModelFormat.KERAS
+                ? stem + ".keras'" : stem + " --format savedmodel'") + " converts it";
+    }
+
+    /**
+     * {@code rendered} (a report whose OR line gives the original's metrics on the --eval rows) with a warning under
+     * that line when they are far worse than the test metric in the model's JSON sidecar.
+     */
+    static String withRecordedMetricWarning(String rendered, java.nio.file.Path model,
+            org.odf2nna.metrics.Metrics original) {
+        if (original == null || model == null) {
+            return rendered;
+        }
+        String key = original instanceof org.odf2nna.metrics.Metrics.Classification ? "accuracy" : "mse";
+        String warning = org.odf2nna.report.ReportFormat.recordedMismatch(original,
+                org.odf2nna.method.ModelFiles.sidecarTestMetric(model, key),
+                org.odf2nna.method.ModelFiles.sidecar(model).toString());
+        if (warning.isEmpty()) {
+            return rendered;
+        }
+        int or = rendered.startsWith("OR     ") ? 0 : rendered.indexOf("\nOR     ");
+        if (or < 0) {
+            return rendered + warning;
+        }
+        int end = rendered.indexOf('\n', or + 1) + 1;
+        if (rendered.startsWith("       warning:", end)) {
+            end = rendered.indexOf('\n', end) + 1;
+        }
+        return rendered.substring(0, end) + warning + rendered.substring(end);
+    }
+
     /** For a misspelt option or command, the closest ones picocli knows ("--epislon": --epsilon), or nothing. */
     static String didYouMean(ParameterException e) {
         if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched)) {
@@ -192,7 +265,8 @@ public final class Main implements Runnable {
             return Progress.NONE;
         }
         if (console == null) {
-            console = new ConsoleProgress(err, System.console() != null);
+            console = new ConsoleProgress(err, ConsoleProgress.terminal(
+                    System.getProperty(ConsoleProgress.TERMINAL_PROPERTY), System.console() != null));
         }
         return console;
     }

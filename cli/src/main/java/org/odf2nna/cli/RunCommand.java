@@ -67,6 +67,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Main.refuseKerasName(output, "run writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
+                + "OUT.keras' converts it");
         sweep.check();
         Path out = output == null ? BuildCommand.defaultOutput(train, ".small.onnx") : output;
         Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());
@@ -76,8 +78,14 @@ final class RunCommand implements Callable<Integer> {
                 sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart(out), sweep.compareScratch,
                 data.device(), training.retrainLearningRate(), sweep.paper ? PruningOptions.paper() : pruning.options(),
                 schedule, sweep.paper ? Distillation.NONE : distill.options(Distillation.DEFAULT));
+        java.util.Set<Path> before = Main.existing(java.util.List.of(general, out));
         RunReport result = Odf2nna.run(options, main.progress());
         main.out.print(ReportFormat.run(result));
+        for (Object written : new Object[] {result.general().output(), result.sweep().output()}) {
+            if (!Main.replaced(before, written).isEmpty()) {
+                main.out.println("note: " + written + " replaced the file that was there");
+            }
+        }
         if (report != null) {
             main.out.println("wrote " + report);
         }

@@ -117,6 +117,10 @@ final class ShrinkCommand implements Callable<Integer> {
         ModelFormat outputFormat = ModelFormat.parse(format);
         Quantize precision = Quantize.parse(quantize);
         precision.checkFormat(outputFormat);
+        if (outputFormat == ModelFormat.ONNX) {
+            Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
+                    + ".onnx");
+        }
         if (epsilons == null && retrain.train != null && outputFormat == ModelFormat.ONNX) {
             return progressive(precision);
         }
@@ -141,7 +145,7 @@ final class ShrinkCommand implements Callable<Integer> {
                 .report(report).task(data.task()).device(data.device()).retrain(retrain.options())
                 .format(outputFormat).pruning(pruning.options()).build();
         ShrinkReport result = Odf2nna.shrink(options, main.progress());
-        main.out.print(ReportFormat.table(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
             String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow"
@@ -150,6 +154,12 @@ final class ShrinkCommand implements Callable<Integer> {
                     + o.network().parameters() + " parameters; loaded back in " + runtime + ", outputs within "
                     + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
                     + Main.replaced(before, o.output()));
+        }
+        String formatNote = Main.writtenFormatNote(model, outputFormat, in -> "--format " + in.id() + " writes "
+                + (in == ModelFormat.KERAS ? "a .keras file" : in == ModelFormat.SAVEDMODEL ? "a SavedModel" : "ONNX")
+                + " instead");
+        if (formatNote != null) {
+            main.out.println(formatNote);
         }
         if (report != null) {
             main.out.println("wrote " + report);
@@ -171,9 +181,18 @@ final class ShrinkCommand implements Callable<Integer> {
                 .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
                 .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).quantize(precision).build();
         SweepReport result = Odf2nna.sweep(options, main.progress());
-        main.out.print(ReportFormat.sweep(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
+                result.table().originalMetrics()));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
+        }
+        if (result.output() != null) {
+            String formatNote = Main.writtenFormatNote(model, ModelFormat.ONNX, in -> "progressive pruning writes "
+                    + "ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "
+                    + Main.convertHint(result.output(), in));
+            if (formatNote != null) {
+                main.out.println(formatNote);
+            }
         }
         if (report != null) {
             main.out.println("wrote " + report);

@@ -75,6 +75,8 @@ final class SweepCommand implements Callable<Integer> {
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
             precision.checkFormat(org.odf2nna.method.ModelFormat.KERAS);
         }
+        Main.refuseKerasName(output, "sweep writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
+                + "OUT.keras' converts it");
         sweep.check();
         Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
         double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task.defaultMaxDrop();
@@ -92,9 +94,17 @@ final class SweepCommand implements Callable<Integer> {
                 .device(data.device()).pruning(pruningOptions).schedule(schedule).quantize(precision).build();
         java.util.Set<Path> before = Main.existing(java.util.List.of(out));
         SweepReport result = Odf2nna.sweep(options, main.progress());
-        main.out.print(ReportFormat.sweep(result));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
+                result.table().originalMetrics()));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
+        }
+        if (result.output() != null) {
+            String formatNote = Main.writtenFormatNote(model, org.odf2nna.method.ModelFormat.ONNX,
+                    in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
+            if (formatNote != null) {
+                main.out.println(formatNote);
+            }
         }
         if (report != null) {
             main.out.println("wrote " + report);

@@ -504,6 +504,22 @@ class BadInputMatrixTest {
         cases.add(usage("unknown output format",
                 d -> shrink(model(d), goodCsv(d), "--format", "pickle"),
                 "--format", "'pickle'"));
+        cases.add(usage("quantize int4",
+                d -> new String[] {"convert", model(d).toString(), "-o", d.resolve("out.onnx").toString(),
+                    "--quantize", "int4"},
+                "--quantize", "'int4' is not supported"));
+        cases.add(usage("quantize int8 to a .keras output",
+                d -> new String[] {"convert", model(d).toString(), "-o", d.resolve("out.keras").toString(),
+                    "--quantize", "int8"},
+                "--quantize int8 writes ONNX only", ".keras"));
+        cases.add(usage("quantize int8 to a SavedModel output",
+                d -> new String[] {"convert", model(d).toString(), "-o", d.resolve("out").toString(), "--format",
+                    "savedmodel", "--quantize", "int8"},
+                "--quantize int8 writes ONNX only", "SavedModel"));
+        cases.add(usage("quantize int8 to a .keras output (sweep)",
+                d -> new String[] {"sweep", model(d).toString(), "--eval", goodCsv(d).toString(), "--train",
+                    goodCsv(d).toString(), "-o", d.resolve("out.keras").toString(), "--quantize", "int8"},
+                "--quantize int8 writes ONNX only"));
         cases.add(usage("unknown option",
                 d -> shrink(model(d), goodCsv(d), "--frobnicate"),
                 "--frobnicate"));
@@ -710,7 +726,8 @@ class BadInputMatrixTest {
                 "by-name model: a feature column missing", "by-name model: a feature column renamed",
                 "negative epsilon", "epsilon that is not a number", "output path equal to the input",
                 "output in a missing folder", "output in a read-only folder", "model of one dense layer: nothing to prune",
-                "unknown task", "CUDA device on the CPU build", "inference batch of zero",
+                "unknown task", "CUDA device on the CPU build", "inference batch of zero", "quantize int4",
+                "quantize int8 to a .keras output", "quantize int8 to a SavedModel output",
                 "zip without config.json (not a Keras archive)", "HDF5 file without model_config (weights only)",
                 "Keras model with a Conv2D layer", "Keras model with a Lambda layer", "Keras functional model with a branch",
                 "Keras functional model with two outputs", "Keras weights whose shape contradicts the config")) {

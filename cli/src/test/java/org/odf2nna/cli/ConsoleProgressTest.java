@@ -1,6 +1,7 @@
 package org.odf2nna.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -25,6 +26,47 @@ class ConsoleProgressTest {
         Thread.sleep(1_200);
         synchronized (progress) {
             assertEquals(shown, bytes.toString(StandardCharsets.UTF_8), "nothing is drawn once the phase is done");
+        }
+    }
+
+    @Test
+    void theLaunchersWordDecidesWhetherToRedrawElseTheConsole() {
+        assertTrue(ConsoleProgress.terminal("1", false), "the launcher saw a terminal on standard error");
+        assertTrue(ConsoleProgress.terminal("true", false));
+        assertFalse(ConsoleProgress.terminal("0", true), "the launcher saw a pipe");
+        assertFalse(ConsoleProgress.terminal("false", true));
+        assertTrue(ConsoleProgress.terminal(null, true), "java started directly on a console");
+        assertFalse(ConsoleProgress.terminal(null, false));
+        assertFalse(ConsoleProgress.terminal("maybe", false), "anything else: the console decides");
+    }
+
+    @Test
+    void aTerminalRedrawsInPlaceAndAPipeGetsAFewPlainLines() throws InterruptedException {
+        for (boolean terminal : new boolean[] {true, false}) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ConsoleProgress progress = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8),
+                    terminal);
+            progress.update("retraining", 0, 100, null);
+            Thread.sleep(1_100);
+            for (int epoch = 1; epoch <= 100; epoch++) {
+                progress.update("retraining", epoch, 100, "epoch " + epoch);
+                Thread.sleep(3);
+            }
+            progress.done("retraining");
+            String shown;
+            synchronized (progress) {
+                shown = bytes.toString(StandardCharsets.UTF_8);
+            }
+            long lines = shown.chars().filter(c -> c == '\n').count();
+            if (terminal) {
+                assertTrue(shown.startsWith("\r") && shown.indexOf('\r', 1) > 0, "redrawn: " + shown);
+                assertEquals(1, lines, "one line, ended when the phase is done: " + shown);
+                assertTrue(shown.contains("100%"), shown);
+            } else {
+                assertFalse(shown.contains("\r"), shown);
+                assertTrue(lines >= 2 && lines <= 5, "a few plain lines: " + shown);
+                assertTrue(shown.lines().allMatch(l -> l.startsWith("retraining:")), shown);
+            }
         }
     }
 }

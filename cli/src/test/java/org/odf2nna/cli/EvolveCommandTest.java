@@ -35,6 +35,17 @@ class EvolveCommandTest {
     }
 
     @Test
+    void anOutputWrittenOverIsSaid() {
+        Path out = dir.resolve("again.onnx");
+        CliRun first = evolve("-o", out.toString());
+        assertEquals(0, first.exitCode(), first.toString());
+        assertFalse(first.out().contains("replaced"), first.out());
+        CliRun second = evolve("-o", out.toString());
+        assertEquals(0, second.exitCode(), second.toString());
+        assertTrue(second.out().contains("(it replaced the file that was there)"), second.out());
+    }
+
+    @Test
     void helpNamesTheSearchOptionsAndDefaults() {
         CliRun run = CliRun.of("evolve", "--help");
         assertEquals(0, run.exitCode(), run.toString());

@@ -1,8 +1,11 @@
 package org.odf2nna.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,6 +68,29 @@ class KerasCliTest {
         assertEquals(0, inspect.exitCode(), inspect.toString());
         assertTrue(inspect.out().contains("Format      Keras 3.5.0 .keras")
                 && inspect.out().contains("dense_6, dense_7, dense_8, dense_9"), inspect.out());
+        // The table names the Keras layers, not the ONNX graph the tool converts them to, and says which
+        // BatchNormalization layers were folded, and where.
+        List<String> rows = inspect.out().lines().filter(l -> l.matches("\\s+[1-4]\\s+.*")).toList();
+        assertEquals(4, rows.size(), inspect.out());
+        for (int k = 0; k < 4; k++) {
+            assertTrue(rows.get(k).matches("\\s+" + (k + 1) + "\\s+dense_" + (k + 6) + "\\s.*"), rows.get(k));
+        }
+        assertTrue(inspect.out().contains("Keras layer"), inspect.out());
+        assertFalse(inspect.out().contains("/Gemm"), inspect.out());
+        assertTrue(inspect.out().contains("BatchNorm   folded into the dense weights: batch_normalization_1 into "
+                + "dense_7 (on its outputs), batch_normalization_2 into dense_9 (on its inputs)"), inspect.out());
+        JsonObject json = JsonParser.parseString(CliRun.of("inspect", keras.toString(), "--json").out())
+                .getAsJsonObject();
+        assertEquals("dense_8", json.getAsJsonArray("layers").get(2).getAsJsonObject().get("node").getAsString());
+        assertEquals(2, json.getAsJsonArray("batchNormsFolded").size());
+        // The ONNX written from it names its nodes after the Keras layers too.
+        assertEquals(List.of("dense_6/Gemm", "dense_7/Gemm", "dense_8/Gemm", "dense_9/Gemm"), read.layerNodes());
+
+        // A Keras file without BatchNormalization says so.
+        CliRun plain = CliRun.of("inspect", again.toString());
+        assertTrue(plain.out().contains("BatchNorm   none"), plain.out());
+        // An ONNX model's table keeps its node names.
+        assertTrue(CliRun.of("inspect", onnx.toString()).out().contains("  node  "), "ONNX: node column");
     }
 
     @Test
@@ -96,5 +122,38 @@ class KerasCliTest {
                 small.dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(), "the same datasets");
         assertEquals(List.of("small.keras", "rich.keras", "rows.csv").stream().sorted().toList(),
                 Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList(), "no temporary file left");
+        assertFalse(run.out().contains("note: written as"), "a Keras input written as Keras needs no note: " + run.out());
+    }
+
+    @Test
+    void aKerasInputWrittenAsOnnxIsSaidAndAnOnnxFileIsNeverNamedKeras(@TempDir Path dir) throws Exception {
+        Path keras = KerasTestFiles.keras(dir.resolve("rich.keras"), KerasTestFiles.richModel(), false);
+        Path rows = csv(dir);
+        Path out = dir.resolve("small.onnx");
+        CliRun run = CliRun.of("-q", "shrink", keras.toString(), "--eval", rows.toString(), "--epsilon", "0.3", "-o",
+                out.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("note: written as ONNX, though " + keras + " is a Keras file; --format keras "
+                + "writes a .keras file instead"), run.out());
+        assertEquals("4-", DenseChainReader.read(out).network().architecture().substring(0, 2), "an ONNX file");
+
+        // An ONNX model is never written under a Keras name: shrink without --format keras, sweep, evolve and run
+        // refuse it in one line before any work.
+        Path named = dir.resolve("small2.keras");
+        List<String[]> refused = List.of(
+                new String[] {"shrink", keras.toString(), "--eval", rows.toString(), "-o", named.toString()},
+                new String[] {"sweep", keras.toString(), "--eval", rows.toString(), "--train", rows.toString(), "-o",
+                    named.toString()},
+                new String[] {"evolve", keras.toString(), "--eval", rows.toString(), "--train", rows.toString(), "-o",
+                    named.toString()},
+                new String[] {"run", rows.toString(), "--test", rows.toString(), "-o", named.toString()});
+        for (String[] args : refused) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.exitCode(), r.toString());
+            assertTrue(r.err().startsWith("odf2nna-onnx: error: -o " + named + ": the model is written as ONNX there, "
+                    + "not as a Keras file"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(Files.exists(named), args[0]);
+        }
     }
 }

@@ -62,6 +62,36 @@ class MainTest {
     }
 
     @Test
+    void anOriginalFarBelowTheMetricItsSidecarRecordsIsWarnedAbout() throws Exception {
+        // The iris model and its sidecar (test accuracy 100%), on the test rows with every other label changed: the
+        // original scores about half, above chance among 3 classes but far below what is recorded.
+        Path model = Files.copy(IRIS, dir.resolve("iris.onnx"));
+        Files.copy(Path.of("models/iris_4-16-16-3_relu.json"), dir.resolve("iris.json"));
+        List<String> lines = Files.readAllLines(IRIS_TEST);
+        StringBuilder shifted = new StringBuilder(lines.get(0)).append('\n');
+        for (int i = 1; i < lines.size(); i++) {
+            String row = lines.get(i);
+            int comma = row.lastIndexOf(',');
+            int label = Integer.parseInt(row.substring(comma + 1).strip());
+            shifted.append(row, 0, comma + 1).append(i % 2 == 0 ? (label + 1) % 3 : label).append('\n');
+        }
+        Path rows = Files.writeString(dir.resolve("shifted.csv"), shifted);
+        CliRun run = CliRun.of("-q", "shrink", model.toString(), "--eval", rows.toString(), "--epsilon", "0.1", "-o",
+                dir.resolve("s.onnx").toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        List<String> out = run.out().lines().toList();
+        int or = out.indexOf(out.stream().filter(l -> l.startsWith("OR     ")).findFirst().orElseThrow());
+        assertTrue(out.get(or + 1).startsWith("       warning: the original scores ")
+                && out.get(or + 1).contains("points below the 100.00% accuracy its sidecar " + dir.resolve("iris.json")
+                        + " records"), run.out());
+        assertFalse(run.out().contains("no better than chance"), run.out());
+        // The same model on its own test rows: no warning.
+        CliRun fine = CliRun.of("-q", "shrink", model.toString(), "--eval", IRIS_TEST.toString(), "--epsilon", "0.1",
+                "-o", dir.resolve("f.onnx").toString());
+        assertFalse(fine.out().contains("warning"), fine.out());
+    }
+
+    @Test
     void anOutputWrittenOverIsSaid() {
         Path out = dir.resolve("again.onnx");
         CliRun first = CliRun.of("-q", "shrink", IRIS.toString(), "--eval", IRIS_TEST.toString(), "-o", out.toString());

@@ -73,6 +73,42 @@ class MethodCommandsTest {
     }
 
     @Test
+    void buildAndRunSayWhenTheyReplaceAnOutput() {
+        Path general = dir.resolve("g.onnx");
+        String[] build = {"-q", "build", TRAIN.toString(), "-o", general.toString(), "--epochs", "3"};
+        CliRun first = CliRun.of(build);
+        assertEquals(0, first.exitCode(), first.toString());
+        assertFalse(first.out().contains("replaced"), first.out());
+        CliRun second = CliRun.of(build);
+        assertEquals(0, second.exitCode(), second.toString());
+        assertTrue(second.out().contains("(it replaced the file that was there)"), second.out());
+
+        Path small = dir.resolve("r.small.onnx");
+        // 24 validation rows can certify 8.33 points at best, so a drop of 10 lets the run choose and write.
+        String[] run = {"-q", "run", TRAIN.toString(), "--test", TEST.toString(), "--epochs", "3", "--max-drop", "10",
+            "-o", small.toString()};
+        CliRun once = CliRun.of(run);
+        assertEquals(0, once.exitCode(), once.toString());
+        assertFalse(once.out().contains("replaced"), once.out());
+        CliRun again = CliRun.of(run);
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.out().contains("note: " + dir.resolve("r.small.general.onnx")
+                + " replaced the file that was there"), again.out());
+        assertTrue(again.out().contains("note: " + small + " replaced the file that was there"), again.out());
+
+        // With the default drop, 24 validation rows cannot certify it: exit 3, and the one line says that the general
+        // model was written, not that nothing was.
+        CliRun refused = CliRun.of("-q", "run", TRAIN.toString(), "--test", TEST.toString(), "--epochs", "3", "-o",
+                dir.resolve("u.small.onnx").toString());
+        assertEquals(3, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("; no pruned model was written (the general model was, to "
+                + dir.resolve("u.small.general.onnx") + ")"), refused.err());
+        assertFalse(refused.err().contains("nothing was written"), refused.err());
+        assertTrue(Files.exists(dir.resolve("u.small.general.onnx")));
+        assertFalse(Files.exists(dir.resolve("u.small.onnx")));
+    }
+
+    @Test
     void buildInfersTheTaskFromTheTargets() throws IOException {
         Path csv = dir.resolve("values.csv");
         StringBuilder s = new StringBuilder("a,b,target\n");

@@ -39,6 +39,51 @@ class QuantizeCliTest {
         assertTrue(Math.abs(a - b) <= 1.0, a + " vs " + b);
     }
 
+    /**
+     * sweep --quantize int8 --report: the JSON report holds what the choice line says in words: the bytes before and
+     * after, the layers stored as int8 and those kept float, and the largest difference from the float round.
+     */
+    @Test
+    void sweepReportsItsInt8WeightsInTheJson() throws Exception {
+        Path model = Path.of(ProgressiveSweepCliTest.MODEL);
+        Path out = dir.resolve("small.int8.onnx");
+        Path report = dir.resolve("sweep.json");
+        Path fresh = FreshRows.unlabelled(ProgressiveSweepCliTest.TRAIN, 400, 0.05, 1, dir.resolve("fresh.csv"));
+        CliRun run = CliRun.of("-q", "sweep", model.toString(), "--eval", ProgressiveSweepCliTest.TEST.toString(),
+                "--train", ProgressiveSweepCliTest.TRAIN.toString(), "--validation", fresh.toString(), "-o",
+                out.toString(), "--report", report.toString(), "--retrain-epochs", "4", "--share", "0.3",
+                "--quantize", "int8");
+        assertEquals(0, run.exitCode(), run.toString());
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(report))
+                .getAsJsonObject();
+        com.google.gson.JsonObject int8 = json.getAsJsonObject("int8");
+        assertTrue(int8 != null, json.keySet().toString());
+        assertEquals(Files.size(model), int8.get("bytesBefore").getAsLong());
+        assertEquals(Files.size(out), int8.get("bytesAfter").getAsLong());
+        java.util.List<Integer> int8Layers = new java.util.ArrayList<>();
+        int8.getAsJsonArray("int8Layers").forEach(e -> int8Layers.add(e.getAsInt()));
+        java.util.List<Integer> floatLayers = new java.util.ArrayList<>();
+        int8.getAsJsonArray("floatLayers").forEach(e -> floatLayers.add(e.getAsInt()));
+        java.util.List<Integer> all = new java.util.ArrayList<>(int8Layers);
+        all.addAll(floatLayers);
+        java.util.Collections.sort(all);
+        assertEquals(java.util.List.of(1, 2, 3), all, "every layer is int8 or float: " + int8);
+        // The written file agrees: a DequantizeLinear for each int8 layer.
+        assertEquals(int8Layers.size(), OnnxModelFile.read(out).getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("DequantizeLinear")).count());
+        double difference = int8.get("maxDifferenceFromFloat").getAsDouble();
+        assertTrue(difference >= 0 && difference < 0.5, int8.toString());
+        assertEquals(!int8Layers.isEmpty(), difference > 0, "int8 weights move the outputs: " + int8);
+        assertEquals(0.1, int8.get("fallbackShare").getAsDouble(), 1e-12);
+        assertTrue(int8.get("checkRows").getAsInt() > 0);
+        // The choice line says the same.
+        String choice = json.get("choice").getAsString();
+        assertTrue(choice.contains(int8.get("bytesBefore").getAsLong() + " -> " + int8.get("bytesAfter").getAsLong()
+                + " bytes"), choice);
+        assertTrue(choice.contains("layers kept float: " + (floatLayers.isEmpty() ? "none"
+                : String.join(", ", floatLayers.stream().map(String::valueOf).toList()))), choice);
+    }
+
     @Test
     void badQuantizeRequestsAreRefusedInOneLineWithoutWriting() {
         String[][] cases = {

@@ -190,10 +190,11 @@ public final class Odf2nna {
         Schedule schedule = new Schedule(Schedule.Kind.PROGRESSIVE, settings.share(), settings.maxRounds(),
                 settings.inputs(), Schedule.PROGRESSIVE.ranking());
         InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
-                trainingData(validation), retrain, schedule, maxDrop, task, settings.device(),
+                trainingData(validation), retrain, schedule, maxDrop, task, settings.device(), settings.quantize(),
                 progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
-                .map(r -> new Swept.Round(r.index(), r.network(), r.inputs(), r.bound())).toList(), result.chosen());
+                .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8(), r.network()))
+                .toList(), result.chosen());
     }
 
     /**
@@ -458,6 +459,30 @@ public final class Odf2nna {
      */
     public static byte[] onnx(DenseNetwork network) {
         return OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray();
+    }
+
+    /**
+     * {@link #onnx(DenseNetwork)} with the layers {@code int8} marks stored as int8 weights with a float scale per
+     * unit and a DequantizeLinear each (what the command line writes for int8 weights); those layers must already hold int8
+     * values times a scale per unit, as a sweep with {@link Quantize#INT8} leaves them.
+     *
+     * @param network the network
+     * @param int8    per layer, whether it is stored as int8; null: every layer float
+     * @return the serialised ONNX model
+     * @throws IllegalArgumentException when a marked layer's weights are not int8 values times a scale per unit
+     */
+    public static byte[] onnx(DenseNetwork network, boolean[] int8) {
+        org.odf2nna.onnx.proto.OnnxProto.ModelProto proto = OnnxModelBuilder.build(network, "input", "output",
+                Map.of());
+        if (int8 == null) {
+            return proto.toByteArray();
+        }
+        if (int8.length != network.layers().size()) {
+            throw new IllegalArgumentException("int8: " + int8.length + " flags for " + network.layers().size()
+                    + " layers");
+        }
+        OnnxDenseModel read = DenseChainReader.read(proto, Path.of("(ONNX bytes)"));
+        return org.odf2nna.onnx.Int8Weights.apply(proto, read, network, int8).toByteArray();
     }
 
     private static TrainingResult train(DenseNetwork original, DenseNetwork start, Rows training,

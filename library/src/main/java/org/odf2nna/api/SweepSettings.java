@@ -1,6 +1,7 @@
 package org.odf2nna.api;
 
 import org.odf2nna.Device;
+import org.odf2nna.method.Quantize;
 import org.odf2nna.method.Schedule;
 import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.TrainingOptions;
@@ -22,10 +23,22 @@ import org.odf2nna.tf.TrainingOptions;
  * @param distillation    how retraining mixes the original's outputs (teacher) and the rows' targets
  * @param seed            seed of the shuffles
  * @param device          where TensorFlow retrains ({@link Device#CUDA} needs the GPU build)
+ * @param quantize        how the rounds' weights are stored: with {@link Quantize#INT8}, each round's candidate is
+ *                        its network with int8 weights where the per-layer fallback allows them, and that is what the
+ *                        search goes by and the validation rows judge (the same code as the command line's sweep
+ *                        with int8 weights)
  */
 public record SweepSettings(double maxDrop, double share, int maxRounds, boolean inputs,
         Integer retrainEpochs,
-        float learningRate, int batchSize, int patience, Distillation distillation, long seed, Device device) {
+        float learningRate, int batchSize, int patience, Distillation distillation, long seed, Device device,
+        Quantize quantize) {
+
+    /** The settings with float weights ({@link Quantize#NONE}), as before {@code quantize} existed. */
+    public SweepSettings(double maxDrop, double share, int maxRounds, boolean inputs, Integer retrainEpochs,
+            float learningRate, int batchSize, int patience, Distillation distillation, long seed, Device device) {
+        this(maxDrop, share, maxRounds, inputs, retrainEpochs, learningRate, batchSize, patience, distillation, seed,
+                device, Quantize.NONE);
+    }
 
     /**
      * Checks every setting's range; {@link #builder()} is the usual way to make one.
@@ -60,6 +73,9 @@ public record SweepSettings(double maxDrop, double share, int maxRounds, boolean
         if (device == null) {
             throw new IllegalArgumentException("device is null");
         }
+        if (quantize == null) {
+            throw new IllegalArgumentException("quantize is null");
+        }
     }
 
     /** A builder with the defaults (those of {@code sweep}). */
@@ -85,6 +101,7 @@ public record SweepSettings(double maxDrop, double share, int maxRounds, boolean
         private Distillation distillation = Distillation.DEFAULT;
         private long seed;
         private Device device = Device.CPU;
+        private Quantize quantize = Quantize.NONE;
 
         private Builder() {
         }
@@ -155,10 +172,19 @@ public record SweepSettings(double maxDrop, double share, int maxRounds, boolean
             return this;
         }
 
+        /**
+         * How the rounds' weights are stored (default {@link Quantize#NONE}: float); {@link Quantize#INT8} judges
+         * each round with int8 weights, a layer whose int8 weights cost too much on the training rows staying float.
+         */
+        public Builder quantize(Quantize value) {
+            quantize = value;
+            return this;
+        }
+
         /** The settings; throws {@link IllegalArgumentException} naming the first setting out of range. */
         public SweepSettings build() {
             return new SweepSettings(maxDrop, share, maxRounds, inputs, retrainEpochs, learningRate, batchSize,
-                    patience, distillation, seed, device);
+                    patience, distillation, seed, device, quantize);
         }
     }
 }

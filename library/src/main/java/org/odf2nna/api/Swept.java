@@ -24,13 +24,44 @@ public record Swept(DenseNetwork original, List<Round> rounds, int chosen) {
      * One round.
      *
      * @param index   1-based
-     * @param network the retrained network the round ended with
+     * @param network the network the round was judged as: the retrained network it ended with, and with
+     *                {@link org.odf2nna.method.Quantize#INT8} that network with int8 weights (int8 values times a
+     *                scale per unit) in the layers {@code int8} marks
      * @param inputs  the original's inputs (column indices, ascending) that {@code network} reads
      * @param bound   the loss bound on the validation rows; {@link LossBound#holds()} says whether it kept the promise;
      *                null for a round the search did not go on from (it moved too far on the training rows, so the
      *                validation rows never judged it)
+     * @param int8    with int8 weights, per layer whether it took them (false: the per-layer fallback kept it float,
+     *                its int8 weights costing too much on the training rows); null for float weights
+     * @param asFloat the retrained network with every weight float (the same as {@code network} for float weights):
+     *                what quantization is measured against
      */
-    public record Round(int index, DenseNetwork network, int[] inputs, LossBound bound) {
+    public record Round(int index, DenseNetwork network, int[] inputs, LossBound bound, boolean[] int8,
+            DenseNetwork asFloat) {
+
+        /** A round with float weights. */
+        public Round(int index, DenseNetwork network, int[] inputs, LossBound bound) {
+            this(index, network, inputs, bound, null, network);
+        }
+
+        /** The 1-based layers kept float by the per-layer fallback (empty for all int8, or for float weights). */
+        public List<Integer> floatLayers() {
+            List<Integer> kept = new java.util.ArrayList<>();
+            for (int l = 0; int8 != null && l < int8.length; l++) {
+                if (!int8[l]) {
+                    kept.add(l + 1);
+                }
+            }
+            return kept;
+        }
+
+        /**
+         * {@code network} as an ONNX model (input {@code input}, output {@code output}, opset 13), its int8 layers
+         * stored as int8 with a DequantizeLinear each, as the command line writes them.
+         */
+        public byte[] onnx() {
+            return Odf2nna.onnx(network, int8);
+        }
 
         /** Fewer parameters than {@code original}, in percent. */
         public double reductionPercent(DenseNetwork original) {

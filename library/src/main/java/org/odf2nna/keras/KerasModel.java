@@ -16,12 +16,13 @@ import org.odf2nna.network.DenseNetwork;
  * @param network      the dense chain; BatchNormalization layers folded into the dense weights
  * @param dense        per network layer, the Keras layer it came from
  * @param batchNorms   the BatchNormalization layers folded into the network
+ * @param folds        where each of them was folded, in the file's order
  * @param inputName    the InputLayer's name (or "input")
  * @param zip          the .keras archive's entries (null for a legacy HDF5 file)
  */
 public record KerasModel(Path source, KerasFiles.Container container, String kerasVersion, JsonObject modelConfig,
-        DenseNetwork network, List<DenseBinding> dense, List<BatchNormBinding> batchNorms, String inputName,
-        List<ZipPart> zip) {
+        DenseNetwork network, List<DenseBinding> dense, List<BatchNormBinding> batchNorms, List<Fold> folds,
+        String inputName, List<ZipPart> zip) {
 
     /** Where one Dense layer's weights live. {@code biasPath} is null for {@code use_bias=False}. */
     public record DenseBinding(int configIndex, String name, String varsGroup, String kernelPath, String biasPath,
@@ -36,6 +37,19 @@ public record KerasModel(Path source, KerasFiles.Container container, String ker
             double epsilon, boolean float64) {
     }
 
+    /**
+     * A BatchNormalization layer folded into a Dense layer: into its weights and bias, on its outputs (the
+     * normalisation came right after the Dense layer, before any activation), or into its kernel rows and bias, on its
+     * inputs (the normalisation came before it).
+     */
+    public record Fold(String batchNorm, String dense, boolean onInputs) {
+
+        /** "batch_normalization into dense_6 (on its outputs)". */
+        public String describe() {
+            return batchNorm + " into " + dense + (onInputs ? " (on its inputs)" : " (on its outputs)");
+        }
+    }
+
     /** One entry of a .keras archive, in archive order. */
     public record ZipPart(String name, byte[] bytes) {
     }
@@ -43,6 +57,7 @@ public record KerasModel(Path source, KerasFiles.Container container, String ker
     public KerasModel {
         dense = List.copyOf(dense);
         batchNorms = List.copyOf(batchNorms);
+        folds = List.copyOf(folds);
         zip = zip == null ? null : List.copyOf(zip);
     }
 

@@ -204,6 +204,8 @@ public final class KerasReader {
         List<Pending> dense = new ArrayList<>();
         List<KerasModel.BatchNormBinding> batchNorms = new ArrayList<>();
         Affine waiting = null;
+        List<String> waitingNames = new ArrayList<>();
+        List<KerasModel.Fold> folds = new ArrayList<>();
         int width = -1;
         for (int index = 0; index < layers.size(); index++) {
             KerasConfig.Layer read = KerasConfig.layer(layers.get(index), index);
@@ -241,6 +243,10 @@ public final class KerasReader {
                 if (waiting != null) {
                     foldInputAffine(d, waiting);
                     waiting = null;
+                    for (String bnName : waitingNames) {
+                        folds.add(new KerasModel.Fold(bnName, name, true));
+                    }
+                    waitingNames.clear();
                 }
                 KerasConfig.Step step = keras.activationStep(name, lc.get("activation"));
                 if (step != null) {
@@ -260,8 +266,10 @@ public final class KerasReader {
                 Pending last = dense.isEmpty() ? null : dense.get(dense.size() - 1);
                 if (last != null && last.steps.isEmpty() && waiting == null) {
                     foldOutputAffine(last, bn.affine);
+                    folds.add(new KerasModel.Fold(name, last.binding.name(), false));
                 } else {
                     waiting = waiting == null ? bn.affine : compose(waiting, bn.affine);
+                    waitingNames.add(name);
                 }
                 continue;
             }
@@ -287,7 +295,7 @@ public final class KerasReader {
                     "is a BatchNormalization after the last Dense layer's activation; it cannot be folded into a Dense "
                     + "layer");
         }
-        return assemble(dense, batchNorms, version, root, inputName, parts);
+        return assemble(dense, batchNorms, folds, version, root, inputName, parts);
     }
 
     private String unsupportedLayer(String kind) {
@@ -313,8 +321,9 @@ public final class KerasReader {
         }
     }
 
-    private KerasModel assemble(List<Pending> dense, List<KerasModel.BatchNormBinding> batchNorms, String version,
-            JsonObject root, String inputName, List<KerasModel.ZipPart> parts) {
+    private KerasModel assemble(List<Pending> dense, List<KerasModel.BatchNormBinding> batchNorms,
+            List<KerasModel.Fold> folds, String version, JsonObject root, String inputName,
+            List<KerasModel.ZipPart> parts) {
         List<DenseLayer> layers = new ArrayList<>();
         List<KerasModel.DenseBinding> bindings = new ArrayList<>();
         OutputHead head = OutputHead.NONE;
@@ -329,7 +338,7 @@ public final class KerasReader {
             bindings.add(d.binding);
         }
         DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, head);
-        return new KerasModel(file, container, version, root, network, bindings, batchNorms, inputName, parts);
+        return new KerasModel(file, container, version, root, network, bindings, batchNorms, folds, inputName, parts);
     }
 
     /**

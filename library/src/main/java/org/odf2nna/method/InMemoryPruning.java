@@ -36,8 +36,13 @@ public final class InMemoryPruning {
      * @param inputs   the original's inputs {@code network} reads, ascending
      * @param bound    its loss bound on the validation rows (it holds or not)
      * @param training how its retraining went
+     * @param judged   the network the search went by and the validation rows judged: {@code network} itself, or with
+     *                 int8 weights in the layers {@code int8} marks
+     * @param int8     with int8 weights, per layer whether it took them (false: kept float by the per-layer
+     *                 fallback); null for float weights
      */
-    public record Round(int index, DenseNetwork network, int[] inputs, LossBound bound, TrainingSummary training) {
+    public record Round(int index, DenseNetwork network, int[] inputs, LossBound bound, TrainingSummary training,
+            DenseNetwork judged, boolean[] int8) {
     }
 
     /**
@@ -63,6 +68,22 @@ public final class InMemoryPruning {
      */
     public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
             RetrainOptions retrain, Schedule schedule, double maxDrop, Task task, Device device, Progress progress) {
+        return progressive(original, training, validation, retrain, schedule, maxDrop, task, device, Quantize.NONE,
+                progress);
+    }
+
+    /**
+     * {@link #progressive(DenseNetwork, TrainingData, TrainingData, RetrainOptions, Schedule, double, Task, Device,
+     * Progress)} with the rounds' weights stored as {@code quantize} says: with {@link Quantize#INT8} each round is
+     * judged with int8 weights where {@link Int8Fallback} allows them, exactly as the file-level
+     * {@link Sweeper} judges it with int8 weights ({@link ProgressivePruning#run} does both).
+     */
+    public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
+            RetrainOptions retrain, Schedule schedule, double maxDrop, Task task, Device device, Quantize quantize,
+            Progress progress) {
+        if (quantize == null) {
+            throw new IllegalArgumentException("quantize is null");
+        }
         if (!schedule.progressive()) {
             throw new IllegalArgumentException("the schedule is not progressive");
         }
@@ -85,10 +106,11 @@ public final class InMemoryPruning {
         }
         double ridge = PruningOptions.DEFAULT.ridgeFor(retrainer.epochs() > 0);
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, schedule, maxDrop / 100,
-                ridge, schedule.inputs(), progress);
+                ridge, schedule.inputs(), quantize, progress);
         List<Round> result = new ArrayList<>();
         for (ProgressivePruning.Round r : rounds) {
-            result.add(new Round(r.index(), r.network(), r.inputs(), r.bound(), r.training()));
+            result.add(new Round(r.index(), r.network(), r.inputs(), r.bound(), r.training(), r.judged(),
+                    r.int8() == null ? null : r.int8().int8().clone()));
         }
         Integer choice = ProgressivePruning.choose(rounds);
         int chosen = choice == null ? -1 : choice;

@@ -1,7 +1,5 @@
 package org.odf2nna.method;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Int8Quantization;
 
@@ -27,17 +25,6 @@ final class Int8Fallback {
      * @param judged  {@code network} with those layers' weights as int8 values: what is judged and written
      */
     record Choice(DenseNetwork network, boolean[] int8, DenseNetwork judged) {
-
-        /** The 1-based layers kept float, e.g. "none" or "2, 3". */
-        String floatLayers() {
-            List<String> kept = new ArrayList<>();
-            for (int l = 0; l < int8.length; l++) {
-                if (!int8[l]) {
-                    kept.add(Integer.toString(l + 1));
-                }
-            }
-            return kept.isEmpty() ? "none" : String.join(", ", kept);
-        }
     }
 
     static Choice choose(DenseNetwork network, Retrainer retrainer, double tolerance) {

@@ -37,7 +37,17 @@ public final class MethodRun {
                 .output(options.output()).chart(options.chart()).compareScratch(options.compareScratch())
                 .task(built.task()).device(options.device()).pruning(options.pruning()).schedule(options.schedule())
                 .build();
-        SweepReport swept = Sweeper.run(sweep, progress);
+        SweepReport swept;
+        try {
+            swept = Sweeper.run(sweep, progress);
+        } catch (org.odf2nna.InputException e) {
+            if (e.kind() != org.odf2nna.InputException.Kind.UNCERTIFIABLE) {
+                throw e;
+            }
+            // The general model is written by then: say so instead of "nothing was written".
+            throw e.reworded(m -> m.replace("nothing was written", "no pruned model was written (the general model "
+                    + "was, to " + options.build().output() + ")"));
+        }
         RunReport report = new RunReport(general, swept);
         if (options.report() != null) {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));

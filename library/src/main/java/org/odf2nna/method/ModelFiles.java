@@ -65,8 +65,42 @@ public final class ModelFiles {
     public static OnnxDenseModel asOnnx(KerasModel keras) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(SOURCE_METADATA, keras.describe() + " " + keras.source().getFileName());
-        return DenseChainReader.read(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata),
-                keras.source());
+        // Nodes named after the Keras layers (dense_6/Gemm), so that every table names the layers as the file does.
+        return DenseChainReader.read(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata,
+                keras.layerNames()), keras.source());
+    }
+
+    /**
+     * The JSON sidecar beside a model, {@code NAME.json} next to {@code NAME.onnx} (or next to a SavedModel folder
+     * {@code NAME}), as training scripts write them; whether it exists or not.
+     */
+    public static Path sidecar(Path model) {
+        String name = model.getFileName() == null ? "" : model.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return model.resolveSibling((dot > 0 && !Files.isDirectory(model) ? name.substring(0, dot) : name) + ".json");
+    }
+
+    /**
+     * The test metric {@code key} ("accuracy", "mse") that the sidecar records as {@code {"test_metrics": {key: x}}},
+     * or null when there is no sidecar, it records none, or it is not JSON (a sidecar is not ours to judge).
+     */
+    public static Double sidecarTestMetric(Path model, String key) {
+        Path file = sidecar(model);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            com.google.gson.JsonElement root = com.google.gson.JsonParser.parseString(Files.readString(file));
+            if (!root.isJsonObject() || !root.getAsJsonObject().has("test_metrics")
+                    || !root.getAsJsonObject().get("test_metrics").isJsonObject()) {
+                return null;
+            }
+            com.google.gson.JsonElement value = root.getAsJsonObject().getAsJsonObject("test_metrics").get(key);
+            return value != null && value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()
+                    ? value.getAsDouble() : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** {@code serving_default_dense_input:0} → {@code dense_input}: the Keras input's own name. */

@@ -327,6 +327,30 @@ final class Retrainer {
     }
 
     /**
+     * How much {@code candidate} lost against the original on the watched rows: the accuracy it lost there (rows
+     * without labels carry the original's predicted class, so there it is the share whose class changed), or the
+     * MSE's relative increase. Unlike {@link #watchedChange}, changes that cancel (a row lost, another gained) cost
+     * nothing, as on the rows that judge.
+     */
+    double watchedLoss(Reference reference, DenseNetwork candidate) {
+        int rows = validation.rows();
+        if (rows == 0 || loss == Loss.MEAN_SQUARED_ERROR) {
+            return watchedChange(reference, candidate);
+        }
+        float[] pb = conditioning.toTraining(candidate).forward(validation.inputs(), rows);
+        float[] pa = reference.watched();
+        int width = reference.original().outputs();
+        OutputHead head = reference.original().head();
+        int net = 0;
+        for (int r = 0; r < rows; r++) {
+            int target = Math.round(validation.targets()[r]);
+            net += (predictedClass(pa, r, width, head) == target ? 1 : 0)
+                    - (predictedClass(pb, r, width, head) == target ? 1 : 0);
+        }
+        return (double) net / rows;
+    }
+
+    /**
      * A short fine-tune of {@code pruned} as a fitness: {@code epochs} epochs on the training rows, and the
      * best validation figure seen (the pruned weights competing as epoch 0), as accuracy, or as minus the
      * mean squared error in target units, so that higher is always better.

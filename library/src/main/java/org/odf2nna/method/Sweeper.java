@@ -32,6 +32,7 @@ import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.prune.UnitScore;
 import org.odf2nna.report.CompensationSettings;
 import org.odf2nna.report.EpsilonOutcome;
+import org.odf2nna.report.Int8Summary;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
@@ -219,10 +220,12 @@ public final class Sweeper {
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
         String choice = chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
-                : explainBound(outcomes, chosen, options.maxDrop(), accuracy) + seenWarning;
-        if (chosen != null && rounds.get(chosen).int8() != null) {
-            choice += (choice.endsWith(".") ? "" : ".") + int8Note(options, rounds.get(chosen),
-                    keepColumns(scan.sample(), rounds.get(chosen).inputs()));
+                : explainBound(outcomes, chosen, options.maxDrop(), accuracy)
+                        + (seenWarning.isEmpty() ? "" : "." + seenWarning);
+        Int8Summary int8 = chosen == null || rounds.get(chosen).int8() == null ? null
+                : int8Summary(options, rounds.get(chosen), keepColumns(scan.sample(), rounds.get(chosen).inputs()));
+        if (int8 != null) {
+            choice += (choice.endsWith(".") ? "" : ".") + int8Note(int8);
         }
         SweepReport.Scratch scratch = chosen != null && options.compareScratch()
                 ? scratch(model, options, retrainer, task, progress, rounds.get(chosen).inputs()) : null;
@@ -241,11 +244,11 @@ public final class Sweeper {
                 ProgressivePruning.WATCHED_TRAINING_ROWS);
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
-                List.of());
+                List.of(), int8);
         if (options.chart() != null) {
             List<String> charts = SweepChart.write(report, options.chart()).stream().map(Path::toString).toList();
             report = new SweepReport(table, grid, options.maxDrop(), report.maxDropUnit(),
-                    report.originalValidation(), chosen, choice, written, scratch, charts);
+                    report.originalValidation(), chosen, choice, written, scratch, charts, int8);
         }
         if (options.report() != null) {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
@@ -275,22 +278,29 @@ public final class Sweeper {
     }
 
     /**
-     * With int8 weights, what they cost in words: the layers kept float, the bytes of the model before and after, and
-     * the largest output difference from the same round with float weights on the check rows.
+     * With int8 weights, what they did to the written model: the layers int8 and kept float, the bytes of the model
+     * before and after, and the largest output difference from the same round with float weights on the check rows.
      */
-    private static String int8Note(SweepOptions options, ProgressivePruning.Round round, ScanResult.Sample sample) {
-        if (round.int8() == null) {
-            return "";
-        }
+    private static Int8Summary int8Summary(SweepOptions options, ProgressivePruning.Round round,
+            ScanResult.Sample sample) {
         float[] asFloat = round.network().forward(sample.chainInput(), sample.rows());
         float[] int8 = round.judged().forward(sample.chainInput(), sample.rows());
+        boolean[] layers = round.int8().int8();
+        return new Int8Summary(Converter.bytes(options.model()), Converter.bytes(options.output()),
+                Int8Summary.layers(layers, true), Int8Summary.layers(layers, false), Int8Fallback.LAYER_SHARE,
+                ModelWriter.maxDifference(int8, asFloat), sample.rows());
+    }
+
+    /** {@link #int8Summary} in words, for the choice line. */
+    static String int8Note(Int8Summary int8) {
+        String kept = int8.floatLayers().isEmpty() ? "none" : String.join(", ", int8.floatLayers().stream()
+                .map(String::valueOf).toList());
         return String.format(Locale.ROOT, " Weights int8 with a scale per unit (what the search went by and the "
                 + "validation rows judged); layers kept float: %s (a layer stays float when its int8 weights alone "
                 + "change more than %s of the tolerance's share of the float round's predictions on the watched "
                 + "training rows); %d -> %d bytes; outputs within %s of the float round's on %d check rows.",
-                round.int8().floatLayers(), ReportFormat.percent(Int8Fallback.LAYER_SHARE),
-                Converter.bytes(options.model()), Converter.bytes(options.output()),
-                ReportFormat.number(ModelWriter.maxDifference(int8, asFloat)), sample.rows());
+                kept, ReportFormat.percent(int8.fallbackShare()), int8.bytesBefore(), int8.bytesAfter(),
+                ReportFormat.number(int8.maxDifferenceFromFloat()), int8.checkRows());
     }
 
     /** The graph for a round's network: its inputs selected, and its int8 layers stored as int8. */
@@ -316,9 +326,10 @@ public final class Sweeper {
         ProgressivePruning.Round first = rounds.stream().filter(ProgressivePruning.Round::continued).findFirst()
                 .orElse(null);
         if (first == null) {
-            String moved = accuracy ? "changed more than " + ReportFormat.number(maxDrop) + "% of the original's "
-                    + "predictions on the training rows it watched" : "raised the MSE on the training rows it watched "
-                    + "by more than " + ReportFormat.number(maxDrop) + "% of the original's there";
+            String moved = accuracy ? "lost more than " + ReportFormat.number(ProgressivePruning.STEERING_SLACK
+                    * maxDrop) + " accuracy points (or changed as many predictions, on rows without labels) on the "
+                    + "training rows it watched" : "raised the MSE on the training rows it watched by more than "
+                    + ReportFormat.number(ProgressivePruning.STEERING_SLACK * maxDrop) + "% of the original's there";
             return "the search went on from no round: each " + moved + " (the validation rows were not looked at)"
                     + "; nothing was written (allow more with {{MAX_DROP}})";
         }

@@ -36,6 +36,22 @@ public final class OnnxModelBuilder {
      */
     public static ModelProto build(DenseNetwork network, String inputName, String outputName,
             Map<String, String> metadata) {
+        return build(network, inputName, outputName, metadata, java.util.List.of());
+    }
+
+    /**
+     * The same, with each layer's nodes and weights named after {@code layerNames} ({@code NAME/Gemm},
+     * {@code NAME.weight}: a Keras file's own layer names, say) instead of {@code dense_1}, {@code dense_2}, ...
+     *
+     * @param layerNames a distinct name per layer, or empty for the numbered ones
+     */
+    public static ModelProto build(DenseNetwork network, String inputName, String outputName,
+            Map<String, String> metadata, java.util.List<String> layerNames) {
+        if (!layerNames.isEmpty() && (layerNames.size() != network.layers().size()
+                || new java.util.HashSet<>(layerNames).size() != layerNames.size())) {
+            throw new IllegalArgumentException("layer names " + layerNames + " for " + network.layers().size()
+                    + " layers");
+        }
         if (!network.prefix().isEmpty()) {
             throw new IllegalArgumentException("a network with an input prefix cannot be written from scratch");
         }
@@ -44,7 +60,7 @@ public final class OnnxModelBuilder {
         String x = inputName;
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer layer = network.layer(l);
-            String prefix = "dense_" + (l + 1);
+            String prefix = layerNames.isEmpty() ? "dense_" + (l + 1) : layerNames.get(l);
             String w = prefix + ".weight";
             String b = prefix + ".bias";
             graph.addInitializer(OnnxTensors.newTensor(w, OnnxTensors.FLOAT, layer.weights(),

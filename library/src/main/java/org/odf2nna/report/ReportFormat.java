@@ -299,6 +299,29 @@ public final class ReportFormat {
         return "";
     }
 
+    /**
+     * A warning line when the original scores far worse on the rows than the test metric its sidecar records
+     * ({@link org.odf2nna.metrics.RecordedMetric}), or nothing.
+     *
+     * @param recorded the recorded accuracy (a fraction) or MSE, or null when none is recorded
+     * @param sidecar  where it is recorded
+     */
+    public static String recordedMismatch(Metrics original, Double recorded, String sidecar) {
+        if (recorded == null || !org.odf2nna.metrics.RecordedMetric.farWorse(original, recorded)) {
+            return "";
+        }
+        if (original instanceof Metrics.Classification c) {
+            return String.format(Locale.ROOT, "       warning: the original scores %s here, %s points below the %s "
+                    + "accuracy its sidecar %s records (more than chance explains on %d rows): are these rows for "
+                    + "this model (columns, their order, the label)?%n", percent(c.accuracy()),
+                    number(100 * (recorded - c.accuracy())), percent(recorded), sidecar, c.rows());
+        }
+        Metrics.Regression r = (Metrics.Regression) original;
+        return String.format(Locale.ROOT, "       warning: the original's MSE here, %s, is %s times the %s its sidecar "
+                + "%s records: are these rows for this model (columns, their order, the target)?%n", number(r.mse()),
+                number(r.mse() / recorded), number(recorded), sidecar);
+    }
+
     public static String sweep(SweepReport sweep) {
         StringBuilder s = new StringBuilder(table(sweep.table()));
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);

@@ -17,12 +17,21 @@ import org.odf2nna.metrics.Metrics;
  * @param output             the file the chosen model was written to, or null
  * @param scratch            the chosen topology trained from scratch, or null
  * @param charts             chart files written
+ * @param int8               with int8 weights, what they did to the written model (bytes, the layers int8 and float,
+ *                           the largest difference from the float round); null for float weights or nothing written
  */
 public record SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit,
-        double originalValidation, Integer chosen, String choice, String output, Scratch scratch, List<String> charts) {
+        double originalValidation, Integer chosen, String choice, String output, Scratch scratch, List<String> charts,
+        Int8Summary int8) {
 
     public SweepReport {
         charts = List.copyOf(charts);
+    }
+
+    /** A report without int8 weights. */
+    public SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit, double originalValidation,
+            Integer chosen, String choice, String output, Scratch scratch, List<String> charts) {
+        this(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch, charts, null);
     }
 
     /**

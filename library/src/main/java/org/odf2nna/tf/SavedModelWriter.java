@@ -85,6 +85,7 @@ public final class SavedModelWriter {
     private static final long VERIFY_SEED = 0x0D2F_5A7EL;
 
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -136,7 +137,7 @@ public final class SavedModelWriter {
         Path temp = null;
         try {
             Files.createDirectories(target.getParent());
-            temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
+            temp = createHiddenFolder(target.getParent(), target.getFileName().toString());
             PENDING.add(temp);
             export(network, temp, inputName, scopes);
             stripAssignOps(temp);
@@ -338,6 +339,24 @@ public final class SavedModelWriter {
             }
         } catch (IOException e) {
             throw new InputException(dir, null, "cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A new empty hidden folder {@code .NAME.RANDOM} in {@code parent}. Unlike {@link Files#createTempDirectory},
+     * which makes the folder private (0700), this one gets the permissions of any new folder (0777 less the
+     * umask), which the SavedModel keeps after the rename, like every other output of the tool.
+     */
+    static Path createHiddenFolder(Path parent, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path candidate = parent.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36));
+            try {
+                return Files.createDirectory(candidate);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
         }
     }
 

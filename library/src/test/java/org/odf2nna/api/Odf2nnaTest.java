@@ -133,6 +133,80 @@ class Odf2nnaTest {
         assertTrue(Odf2nna.agreement(network, chosen.network(), gaussian(random, 2000, 5)) > 0.95);
     }
 
+    /**
+     * An in-memory sweep with int8 weights judges what the command line's {@code sweep --quantize int8} judges: each
+     * round's int8 network (per-layer fallback decided on the training rows). The chosen network holds int8 values
+     * times a scale per unit in the layers it reports as int8, the float round's weights in the others, and gives
+     * the float round's outputs within the error its int8 weights can cause.
+     */
+    @Test
+    void anInt8SweepJudgesAndReturnsTheInt8Network() {
+        Random random = new Random(11);
+        DenseNetwork network = withDeadUnits(random);
+        Rows training = gaussian(random, 600, 5);
+        Rows validation = gaussian(random, 400, 5);
+        SweepSettings settings = SweepSettings.builder().maxRounds(3).retrainEpochs(3).share(0.3).inputs(false)
+                .maxDrop(5).quantize(org.odf2nna.method.Quantize.INT8).build();
+        assertEquals(org.odf2nna.method.Quantize.INT8, settings.quantize());
+        assertEquals(org.odf2nna.method.Quantize.NONE, SweepSettings.defaults().quantize());
+        Swept swept = Odf2nna.sweep(network, training, validation, settings);
+        Swept.Round chosen = swept.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
+        assertTrue(chosen.bound().holds());
+        for (Swept.Round r : swept.rounds()) {
+            assertEquals(r.network().layers().size(), r.int8().length, "every round says which layers took int8");
+        }
+        boolean[] int8 = chosen.int8();
+        DenseNetwork asFloat = chosen.asFloat();
+        int quantized = 0;
+        for (int l = 0; l < int8.length; l++) {
+            if (int8[l]) {
+                quantized++;
+                assertTrue(org.odf2nna.network.Int8Quantization.exactCodes(chosen.network().layer(l)) != null,
+                        "layer " + (l + 1) + " holds int8 values times a scale per unit");
+                assertArrayEquals(org.odf2nna.network.Int8Quantization.quantize(asFloat.layer(l)).weights(),
+                        chosen.network().layer(l).weights(), 0f, "layer " + (l + 1) + ": the float round, quantized");
+                assertFalse(java.util.Arrays.equals(asFloat.layer(l).weights(), chosen.network().layer(l).weights()),
+                        "layer " + (l + 1) + " changed");
+            } else {
+                assertTrue(chosen.floatLayers().contains(l + 1), "a float layer is reported: " + chosen.floatLayers());
+                assertArrayEquals(asFloat.layer(l).weights(), chosen.network().layer(l).weights(), 0f);
+            }
+            assertArrayEquals(asFloat.layer(l).bias(), chosen.network().layer(l).bias(), 0f, "biases stay float");
+        }
+        assertTrue(quantized > 0, "at 5 points a layer of this network takes int8: " + chosen.floatLayers());
+
+        // Before the softmax head, within what int8 weights can move each output, and moved by something.
+        DenseNetwork floatLogits = new DenseNetwork(asFloat.prefix(), asFloat.layers(), OutputHead.NONE);
+        DenseNetwork int8Logits = new DenseNetwork(asFloat.prefix(), chosen.network().layers(), OutputHead.NONE);
+        Rows probe = gaussian(random, 200, 5);
+        float[] a = Odf2nna.predict(floatLogits, probe);
+        float[] b = Odf2nna.predict(int8Logits, probe);
+        double[] bound = org.odf2nna.network.Int8QuantizationTest.bound(asFloat, int8, probe.features(),
+                probe.count());
+        double worst = 0;
+        for (int k = 0; k < a.length; k++) {
+            assertTrue(Math.abs(a[k] - b[k]) <= bound[k] + 1e-4, k + ": " + a[k] + " vs " + b[k] + ", bound "
+                    + bound[k]);
+            worst = Math.max(worst, Math.abs(a[k] - b[k]));
+        }
+        assertTrue(worst > 0, "int8 weights change the outputs");
+
+        // Its ONNX form stores those layers as int8 and reads back as the same network.
+        byte[] onnx = chosen.onnx();
+        DenseNetwork back = Odf2nna.load(onnx);
+        for (int l = 0; l < int8.length; l++) {
+            assertArrayEquals(chosen.network().layer(l).weights(), back.layer(l).weights(), 0f, "layer " + (l + 1));
+        }
+        org.odf2nna.onnx.proto.OnnxProto.GraphProto graph;
+        try {
+            graph = org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(onnx).getGraph();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+        assertEquals(quantized, graph.getNodeList().stream().filter(n -> n.getOpType().equals("DequantizeLinear"))
+                .count(), "a DequantizeLinear per int8 layer");
+    }
+
     @Test
     void aSweepNeverLooksAtTheValidationRowsBeforeItChooses() {
         Random random = new Random(12);

@@ -41,6 +41,12 @@ class Int8WeightsTest {
         long int8Tensors = proto.getGraph().getInitializerList().stream()
                 .filter(t -> t.getDataType() == TensorProto.DataType.INT8_VALUE && t.getDimsCount() == 2).count();
         assertEquals(2, int8Tensors);
+        for (NodeProto node : proto.getGraph().getNodeList()) {
+            if (node.getOpType().equals("DequantizeLinear")) {
+                assertEquals(2, node.getInputCount(), "codes and scales; the zero point's absence means 0");
+                assertEquals("", node.getName());
+            }
+        }
         assertFalse(proto.getGraph().getInitializerList().stream().anyMatch(t -> t.getName().equals("dense_1.weight")),
                 "the float weight is gone");
 
@@ -63,6 +69,36 @@ class Int8WeightsTest {
         }
     }
 
+    /** Files written with an explicit int8 zero point of 0 (this tool's earlier form) read as the same weights. */
+    @Test
+    void anExplicitZeroPointReadsTheSame() {
+        Random random = new Random(7);
+        DenseNetwork net = TestNetworks.random(random, new int[] {3, 4, 2}, Activation.RELU, OutputHead.NONE);
+        OnnxDenseModel read = DenseChainReader.read(OnnxModelBuilder.build(net, "x", "y", Map.of()), FILE);
+        boolean[] all = Int8Quantization.all(read.network());
+        DenseNetwork quantized = Int8Quantization.quantize(read.network(), all);
+        ModelProto proto = Int8Weights.apply(DenseChainWriter.write(read, quantized), read, quantized, all);
+        ModelProto.Builder withZeros = proto.toBuilder();
+        var graph = withZeros.getGraphBuilder();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            NodeProto node = graph.getNode(i);
+            if (node.getOpType().equals("DequantizeLinear")) {
+                TensorProto scale = proto.getGraph().getInitializerList().stream()
+                        .filter(t -> t.getName().equals(node.getInput(1))).findFirst().orElseThrow();
+                String zero = node.getInput(0) + "_zero_point";
+                graph.addInitializer(TensorProto.newBuilder().setName(zero)
+                        .setDataType(TensorProto.DataType.INT8_VALUE).addDims(scale.getDims(0))
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[(int) scale.getDims(0)])));
+                graph.setNode(i, node.toBuilder().addInput(zero));
+            }
+        }
+        OnnxDenseModel back = DenseChainReader.read(withZeros.build(), FILE);
+        for (int l = 0; l < 2; l++) {
+            assertArrayEquals(quantized.layer(l).weights(), back.network().layer(l).weights(), "layer " + (l + 1));
+        }
+        assertTrue(withZeros.build().getSerializedSize() > proto.getSerializedSize());
+    }
+
     /** New weights for a layer stored as int8 are written as float again; its int8 tensors go with its node. */
     @Test
     void changingAnInt8LayerWritesItAsFloat() {
@@ -83,9 +119,11 @@ class Int8WeightsTest {
         long dequantize = rewritten.getGraph().getNodeList().stream()
                 .filter(n -> n.getOpType().equals("DequantizeLinear")).count();
         assertEquals(1, dequantize, "layer 2 keeps its int8 weights");
-        assertEquals(2, rewritten.getGraph().getInitializerList().stream()
+        assertEquals(1, rewritten.getGraph().getInitializerList().stream()
                 .filter(t -> t.getDataType() == TensorProto.DataType.INT8_VALUE).count(),
-                "layer 1's codes and zero point are gone");
+                "layer 1's codes are gone");
+        assertEquals(1, rewritten.getGraph().getInitializerList().stream()
+                .filter(t -> t.getName().endsWith("_scale")).count(), "layer 1's scales are gone");
         OnnxDenseModel reread = DenseChainReader.read(rewritten, FILE);
         assertArrayEquals(w, reread.network().layer(0).weights());
         assertArrayEquals(quantized.layer(1).weights(), reread.network().layer(1).weights());

@@ -11,6 +11,7 @@ import static org.odf2nna.tf.TfTestSupport.randomRows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -132,6 +133,23 @@ class SavedModelRoundTripTest {
                 Path other = b.resolve(a.relativize(file).toString());
                 assertEquals(-1L, Files.mismatch(file, other), "identical " + a.relativize(file));
             }
+        }
+    }
+
+    @Test
+    void theWrittenFolderFollowsTheUmaskLikeAnyNewFolder() throws IOException {
+        DenseNetwork network = network(14, new int[] {3, 4, 2}, List.of(Activation.RELU, Activation.IDENTITY),
+                OutputHead.NONE);
+        Path written = temp.resolve("model");
+        SavedModelWriter.write(network, written, "input");
+        // What a folder made the ordinary way gets here (0777 less the umask): a private temporary folder renamed
+        // into place would be rwx------ instead.
+        Path plain = Files.createDirectory(temp.resolve("plain"));
+        assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)),
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(written)));
+        try (Stream<Path> left = Files.list(temp)) {
+            assertEquals(List.of("model", "plain"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no hidden folder is left beside it");
         }
     }
 
