@@ -79,15 +79,35 @@ final class ProgressivePruning {
     }
 
     /**
-     * The share of the 5% the first round of the chain is checked at; the rest is spread over the others. A chain whose
-     * rounds all hold then reaches its later rounds at nearly the whole 5%, as a plain walk would (LeNet-300-100's
-     * chain is about 30 rounds long), while a chain whose first round fails can still go on at the rest. 90% left too
-     * little after a first round that failed by chance: pole's noisy MSE bounds failed the first round on 9 of 20
-     * tuning splits (seeds 0-19, judged on their validation halves only); with a quarter of the 5% for the rest, the
-     * same bounds wrote a model on 20 of them instead of 17, at a median of 83.8% fewer parameters instead of 66.0%
-     * (docs/COMPARISON.md, "How the rule was settled").
+     * Each round's own part of the 5%, in proportion to the share of the original's parameters it removes: the first
+     * round's part is what it removes of the original, each other round's what it removes of the round before it in the
+     * chain. The parts depend on the chain alone, which the search fixed on training rows. A chain whose rounds all hold
+     * reaches each round at the share of the parameters removed so far (LeNet-300-100's chain: 4.8% of the 5% at
+     * 94.7% fewer), so long chains of small late steps keep nearly the whole 5% for their last rounds; and a first
+     * round that fails by chance no longer takes most of the 5% with it. Until this rule, the first round had 75% and
+     * the others equal parts of the rest: pole's noisy MSE bounds failed its first round on many splits, after which
+     * each later round had about 0.1% (docs/COMPARISON.md, "How the rule was settled").
+     *
+     * @param original the original's parameters
+     * @param chain    the parameters of each round the search went on from, in order (each fewer than the one before)
+     * @return each round's part; they sum to {@link #ALPHA}
      */
-    static final double FIRST_SHARE = 0.75;
+    static double[] shares(long original, long[] chain) {
+        double[] parts = new double[chain.length];
+        double total = 0;
+        long before = original;
+        for (int i = 0; i < chain.length; i++) {
+            // A round that removed nothing (it cannot, in a chain) would get nothing of its own; it still gets what the
+            // round before it held with.
+            parts[i] = Math.max(0, before - chain[i]);
+            total += parts[i];
+            before = chain[i];
+        }
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = total > 0 ? ALPHA * parts[i] / total : ALPHA / parts.length;
+        }
+        return parts;
+    }
 
     /**
      * How far past the tolerance the search may go on the training rows it is steered on. The originals fit those rows
@@ -117,18 +137,19 @@ final class ProgressivePruning {
 
     /**
      * Judges the chain on the validation rows, each round at its level (the fallback procedure, Wiens 2003): the rounds
-     * the search went on from form a chain of ever smaller networks, fixed without looking at the validation rows. The
-     * largest is checked at 75% of the 5%, and each of the others has an equal part of the rest, plus the whole
-     * level of the round before it when that one held. For fixed hypotheses the chance of any false pass is then at
+     * the search went on from form a chain of ever smaller networks, fixed without looking at the validation rows. Each
+     * is checked at its own part of the 5% ({@link #shares}), plus the whole level of the round before it when that one
+     * held. For fixed hypotheses the chance of any false pass is then at
      * most 5% together; for prediction bounds that holds when the loss grows along the chain, and docs/COMPARISON.md
      * measures the break rate, so the smallest that holds can be written: the 95% is meant for the run, not for each
      * round. A plain walk that stops at the first failure spends the whole 5% on
      * one order, and one unlucky early round (a few changed rows on a small set) ended it.
      *
      * @param judges per round, its bound at a given level; rounds the search did not go on from keep theirs
+     * @param parts  each chain round's own part of the 5%, in order ({@link #shares})
      */
-    static List<Round> certify(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges) {
-        long chain = rounds.stream().filter(Round::continued).count();
+    static List<Round> certify(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges,
+            double[] parts) {
         List<Round> judged = new ArrayList<>(rounds);
         double carried = 0;
         int position = 0;
@@ -137,8 +158,7 @@ final class ProgressivePruning {
             if (!r.continued()) {
                 continue;
             }
-            double own = ALPHA * (chain == 1 ? 1 : position == 0 ? FIRST_SHARE : (1 - FIRST_SHARE) / (chain - 1));
-            double level = own + carried;
+            double level = parts[position] + carried;
             LossBound bound = judges.get(i).apply(level);
             judged.set(i, r.withBound(bound));
             carried = bound.holds() ? level : 0;
@@ -251,7 +271,8 @@ final class ProgressivePruning {
                 }
             }
         }
-        return certify(rounds, judges);
+        long[] chain = rounds.stream().filter(Round::continued).mapToLong(r -> r.network().parameterCount()).toArray();
+        return certify(rounds, judges, shares(original.parameterCount(), chain));
     }
 
     /** Every hidden layer down to one unit: nothing left to remove. */
