@@ -57,7 +57,7 @@ examples=(
   "shrink-digits|shrink $M/digits_8x8-128-64-10_relu.onnx --eval $E/digits/digits-test.csv.gz --epsilon 0,0.3 -o digits.small.onnx --report digits-report.json"
   "shrink-train-iris|shrink $M/iris_4-16-16-3_relu.onnx --eval $E/iris/iris-test.csv --train $E/iris/iris-train.csv --original-epochs 300 --epsilon 0.5,1"
   "sweep-digits|sweep $M/digits_8x8-128-64-10_relu.onnx --train $E/digits/digits-train.csv.gz --eval $E/digits/digits-test.csv.gz"
-  "build-sweep-digits|build $E/digits/digits-train.csv.gz -o digits.general.onnx && sweep digits.general.onnx --eval $E/digits/digits-test.csv.gz --train $E/digits/digits-train.csv.gz -o digits.small.onnx --max-drop 2 --chart digits-sweep"
+  "build-sweep-digits|build $E/digits/digits-train.csv.gz -o digits.general.onnx && sweep digits.general.onnx --eval $E/digits/digits-test.csv.gz --train $E/digits/digits-train.csv.gz -o digits.small.onnx --max-drop 3 --chart digits-sweep"
   "evolve-iris|evolve $M/iris_4-16-16-3_relu.onnx --eval $E/iris/iris-test.csv --train $E/iris/iris-train.csv --original-epochs 300"
   "convert-keras|convert $M/iris_4-16-16-3_relu.onnx -o iris.keras"
   "convert-savedmodel|convert $M/iris_4-16-16-3_relu.onnx -o iris_savedmodel --format savedmodel"
