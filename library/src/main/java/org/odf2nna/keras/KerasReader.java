@@ -207,7 +207,7 @@ public final class KerasReader {
             String kind = read.kind();
             JsonObject lc = read.config();
             String name = read.name();
-            String place = "layer '" + name + "'";
+            String place = read.place();
             checkNotCustom(read.json(), kind, place);
             String groupName = sequential && kind.equals("InputLayer") ? null : groupName(kind, classCounts);
             int declared = declaredInputWidth(lc, place);
@@ -524,12 +524,9 @@ public final class KerasReader {
     }
 
     private BatchNorm readBatchNorm(int index, String name, String groupName, JsonObject lc, String place, int width) {
-        JsonElement axis = lc.get("axis");
-        int a = axis == null || axis.isJsonNull() ? -1
-                : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
-                : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
+        int a = KerasConfig.axis(lc);
         if (a != -1 && a != 1) {
-            throw new InputException(file, place, "normalises axis " + axis + "; only the feature axis (-1) of a dense "
+            throw new InputException(file, place, "normalises axis " + lc.get("axis") + "; only the feature axis (-1) of a dense "
                     + "chain is supported");
         }
         boolean scale = !lc.has("scale") || lc.get("scale").getAsBoolean();

@@ -319,10 +319,7 @@ public final class KerasWriter {
 
     /** A Dense layer's config as Keras 3 writes it, with a bias and the default initialisers. */
     private static JsonObject denseConfig(String name, int units, String activation) {
-        JsonObject dense = new JsonObject();
-        dense.addProperty("name", name);
-        dense.addProperty("trainable", true);
-        dense.addProperty("dtype", "float32");
+        JsonObject dense = layerConfig(name);
         dense.addProperty("units", units);
         dense.addProperty("activation", activation);
         dense.addProperty("use_bias", true);
@@ -334,22 +331,25 @@ public final class KerasWriter {
         return dense;
     }
 
+    /** The start of a layer's config (a model's too), the fields every Keras layer has, as Keras writes them. */
+    private static JsonObject layerConfig(String name) {
+        JsonObject config = new JsonObject();
+        config.addProperty("name", name);
+        config.addProperty("trainable", true);
+        config.addProperty("dtype", "float32");
+        return config;
+    }
+
     /** The Activation layer of a head (softmax, sigmoid) that the last Dense layer's activation cannot carry. */
     private static JsonObject headConfig(String denseName, String headName) {
-        JsonObject head = new JsonObject();
-        head.addProperty("name", denseName + "_" + headName);
-        head.addProperty("trainable", true);
-        head.addProperty("dtype", "float32");
+        JsonObject head = layerConfig(denseName + "_" + headName);
         head.addProperty("activation", headName);
         return head;
     }
 
     /** The model config's root: a built Sequential of {@code layers} on {@code inputs} features. */
     private static JsonObject sequential(JsonArray layers, int inputs) {
-        JsonObject config = new JsonObject();
-        config.addProperty("name", "sequential");
-        config.addProperty("trainable", true);
-        config.addProperty("dtype", "float32");
+        JsonObject config = layerConfig("sequential");
         config.add("layers", layers);
         config.add("build_input_shape", shape(inputs));
         JsonObject root = new JsonObject();
