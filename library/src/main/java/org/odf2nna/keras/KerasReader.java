@@ -248,7 +248,7 @@ public final class KerasReader {
         final List<Pending> dense = new ArrayList<>();
         final List<KerasModel.BatchNormBinding> batchNorms = new ArrayList<>();
         final List<KerasModel.Fold> folds = new ArrayList<>();
-        /** BatchNormalizations read since the last activation, composed, waiting to fold into the next Dense. */
+        /** BatchNormalizations after an activation, composed: they wait to fold into the next Dense's inputs. */
         Affine waiting;
         final List<String> waitingNames = new ArrayList<>();
         /** The width of the last layer read, or -1 while unknown. */
@@ -313,7 +313,7 @@ public final class KerasReader {
                 throw new InputException(file, null, "the Keras model has no Dense layer");
             }
             if (waiting != null) {
-                throw new InputException(file, "layer '" + batchNorms.get(batchNorms.size() - 1).name() + "'",
+                throw new InputException(file, KerasConfig.place(batchNorms.get(batchNorms.size() - 1).name()),
                         "is a BatchNormalization after the last Dense layer's activation; it cannot be folded into a "
                         + "Dense layer");
             }
