@@ -3,6 +3,7 @@ package org.odf2nna.evolve;
 import java.util.List;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.RowMajor;
 
 /**
  * The fast fitness: the masked network (mean folding, no training) run in plain Java on fixed rows, scored
@@ -54,25 +55,12 @@ public final class MaskedFitness implements Fitness {
         DenseNetwork masked = search.apply(mask);
         int[] kept = search instanceof FeatureSearch features ? features.kept(mask)
                 : ((UnitSearch) search).selection(mask).layer(baseLayers - 1).kept();
-        float[] x = columns(base, rows, baseWidth, kept);
+        float[] x = RowMajor.keepColumns(base, rows, baseWidth, kept);
         List<DenseLayer> layers = masked.layers();
         for (int l = baseLayers; l < layers.size(); l++) {
             x = layers.get(l).forward(x, rows);
         }
         masked.head().apply(x, rows, masked.outputs());
         return scorer.score(x, rows);
-    }
-
-    /** The kept columns of row-major rows. */
-    static float[] columns(float[] values, int rows, int width, int[] kept) {
-        float[] out = new float[rows * kept.length];
-        for (int r = 0; r < rows; r++) {
-            int from = r * width;
-            int to = r * kept.length;
-            for (int k = 0; k < kept.length; k++) {
-                out[to + k] = values[from + kept[k]];
-            }
-        }
-        return out;
     }
 }

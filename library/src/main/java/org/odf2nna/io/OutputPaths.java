@@ -16,13 +16,7 @@ public final class OutputPaths {
      * @param inputs files the run reads, which must never be overwritten
      */
     public static void checkWritable(Path output, Path... inputs) {
-        Path absolute = output.toAbsolutePath().normalize();
-        for (Path input : inputs) {
-            if (input != null && sameFile(absolute, input)) {
-                throw InputException.usage(output, "is an input of this run; choose another output path "
-                        + "(the input is never overwritten)");
-            }
-        }
+        Path absolute = checkNotAnInput(output, inputs);
         if (Files.isDirectory(absolute)) {
             throw InputException.usage(output, "is a directory; give a file name for the output");
         }
@@ -38,11 +32,8 @@ public final class OutputPaths {
         }
     }
 
-    /**
-     * Checks a directory to be written (a SavedModel): it must not be an input, and must not exist yet or
-     * be empty, so that nothing of the user's is replaced.
-     */
-    public static void checkNewDirectory(Path output, Path... inputs) {
+    /** Refuses an output that is one of the run's inputs; returns the output's absolute, normalised path. */
+    private static Path checkNotAnInput(Path output, Path... inputs) {
         Path absolute = output.toAbsolutePath().normalize();
         for (Path input : inputs) {
             if (input != null && sameFile(absolute, input)) {
@@ -50,6 +41,15 @@ public final class OutputPaths {
                         + "(the input is never overwritten)");
             }
         }
+        return absolute;
+    }
+
+    /**
+     * Checks a directory to be written (a SavedModel): it must not be an input, and must not exist yet or
+     * be empty, so that nothing of the user's is replaced.
+     */
+    public static void checkNewDirectory(Path output, Path... inputs) {
+        Path absolute = checkNotAnInput(output, inputs);
         if (Files.exists(absolute)) {
             if (!Files.isDirectory(absolute)) {
                 throw InputException.usage(output, "exists and is a file; a SavedModel is written as a directory");

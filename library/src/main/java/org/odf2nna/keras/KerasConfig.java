@@ -40,6 +40,27 @@ public final class KerasConfig {
 
     /** One layer of the list: its class, its name, its config (empty when it has none) and its whole JSON. */
     public record Layer(String kind, String name, JsonObject config, JsonObject json) {
+
+        /** How errors name the layer. */
+        public String place() {
+            return KerasConfig.place(name);
+        }
+    }
+
+    /** How errors name a layer: {@code layer 'dense_1'}. */
+    public static String place(String layerName) {
+        return "layer '" + layerName + "'";
+    }
+
+    /**
+     * The axis a layer's config names: -1 when it names none, 0 when it is not a single axis (so that only -1 and 1,
+     * the feature axis of a dense chain, pass the callers' checks).
+     */
+    static int axis(JsonObject config) {
+        JsonElement axis = config.get("axis");
+        return axis == null || axis.isJsonNull() ? -1
+                : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
+                : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
     }
 
     /** What the activations after a Dense layer amount to: its element-wise activation, and the model's head. */
@@ -98,7 +119,7 @@ public final class KerasConfig {
 
     /** The step an activation layer (Activation, ReLU, LeakyReLU, ELU, Softmax) applies; null for other classes. */
     public Step activationLayer(String kind, String name, JsonObject config) {
-        String place = "layer '" + name + "'";
+        String place = place(name);
         switch (kind) {
             case "Activation": {
                 Step s = activationStep(name, config.get("activation"));
@@ -130,12 +151,10 @@ public final class KerasConfig {
             case "ELU":
                 return new Step(name, "ELU", Activation.elu((float) number(config, "alpha", 1.0)), null);
             case "Softmax": {
-                JsonElement axis = config.get("axis");
-                int a = axis == null || axis.isJsonNull() ? -1
-                        : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
-                        : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
+                int a = axis(config);
                 if (a != -1 && a != 1) {
-                    throw new InputException(source, place, "is a Softmax over axis " + axis + "; only the last axis is "
+                    throw new InputException(source, place, "is a Softmax over axis " + config.get("axis")
+                            + "; only the last axis is "
                             + "supported");
                 }
                 return new Step(name, "softmax", null, OutputHead.SOFTMAX);

@@ -201,84 +201,104 @@ public final class KerasReader {
         Map<String, Integer> classCounts = new HashMap<>();
         int inputWidth = -1;
         String inputName = "input";
-        List<Pending> dense = new ArrayList<>();
-        List<KerasModel.BatchNormBinding> batchNorms = new ArrayList<>();
-        Affine waiting = null;
-        List<String> waitingNames = new ArrayList<>();
-        List<KerasModel.Fold> folds = new ArrayList<>();
-        int width = -1;
+        Chain chain = new Chain();
         for (int index = 0; index < layers.size(); index++) {
             KerasConfig.Layer read = KerasConfig.layer(layers.get(index), index);
-            JsonObject layer = read.json();
             String kind = read.kind();
             JsonObject lc = read.config();
             String name = read.name();
-            String place = "layer '" + name + "'";
-            checkNotCustom(layer, kind, place);
-            // The group a .keras file keeps this layer's variables in: class name in snake case, numbered among
-            // the model's layers of that class (a Sequential's own InputLayer is not one of its layers).
-            String groupName = null;
-            if (!(sequential && kind.equals("InputLayer"))) {
-                String base = snakeCase(kind);
-                int n = classCounts.merge(base, 1, Integer::sum) - 1;
-                groupName = n == 0 ? base : base + "_" + n;
-            }
+            String place = read.place();
+            checkNotCustom(read.json(), kind, place);
+            String groupName = sequential && kind.equals("InputLayer") ? null : groupName(kind, classCounts);
             int declared = declaredInputWidth(lc, place);
-            if (declared > 0 && dense.isEmpty() && inputWidth < 0) {
+            if (declared > 0 && chain.dense.isEmpty() && inputWidth < 0) {
                 inputWidth = declared;
-                width = declared;
+                chain.width = declared;
             }
             if (kind.equals("InputLayer")) {
                 inputName = name;
-                continue;
+            } else if (kind.equals("Dense")) {
+                chain.addDense(index, name, groupName, lc, place);
+            } else if (kind.equals("BatchNormalization")) {
+                chain.addBatchNorm(index, name, groupName, lc, place);
+            } else if (!KerasConfig.NO_OPS.contains(kind)) {
+                chain.addActivationLayer(kind, name, lc, place);
             }
-            if (KerasConfig.NO_OPS.contains(kind)) {
-                continue;
+        }
+        chain.checkComplete();
+        return assemble(chain.dense, chain.batchNorms, chain.folds, version, root, inputName, parts);
+    }
+
+    /**
+     * The group a .keras file keeps a layer's variables in: class name in snake case, numbered among the model's
+     * layers of that class (a Sequential's own InputLayer is not one of its layers, so it has none). Counts it in
+     * {@code classCounts}.
+     */
+    static String groupName(String kind, Map<String, Integer> classCounts) {
+        String base = snakeCase(kind);
+        int n = classCounts.merge(base, 1, Integer::sum) - 1;
+        return n == 0 ? base : base + "_" + n;
+    }
+
+    /**
+     * The dense chain as the layers are read in order: each Dense with the activations that follow it, and the
+     * BatchNormalization layers folded into the Dense before (when no activation lies between) or after them.
+     */
+    private final class Chain {
+        final List<Pending> dense = new ArrayList<>();
+        final List<KerasModel.BatchNormBinding> batchNorms = new ArrayList<>();
+        final List<KerasModel.Fold> folds = new ArrayList<>();
+        /** BatchNormalizations after an activation, composed: they wait to fold into the next Dense's inputs. */
+        Affine waiting;
+        final List<String> waitingNames = new ArrayList<>();
+        /** The width of the last layer read, or -1 while unknown. */
+        int width = -1;
+
+        void addDense(int index, String name, String groupName, JsonObject lc, String place) {
+            if (waiting != null && width < 0) {
+                throw new InputException(file, place, "follows a BatchNormalization whose width is unknown");
             }
-            if (kind.equals("Dense")) {
-                if (waiting != null && width < 0) {
-                    throw new InputException(file, place, "follows a BatchNormalization whose width is unknown");
+            Pending d = readDense(index, name, groupName, lc, place, width);
+            if (waiting != null) {
+                foldInputAffine(d, waiting);
+                waiting = null;
+                for (String bnName : waitingNames) {
+                    folds.add(new KerasModel.Fold(bnName, name, true));
                 }
-                Pending d = readDense(index, name, groupName, lc, place, width);
-                if (waiting != null) {
-                    foldInputAffine(d, waiting);
-                    waiting = null;
-                    for (String bnName : waitingNames) {
-                        folds.add(new KerasModel.Fold(bnName, name, true));
-                    }
-                    waitingNames.clear();
-                }
-                KerasConfig.Step step = keras.activationStep(name, lc.get("activation"));
-                if (step != null) {
-                    d.steps.add(step);
-                }
-                dense.add(d);
-                width = d.units;
-                continue;
+                waitingNames.clear();
             }
-            if (kind.equals("BatchNormalization")) {
-                if (width < 0) {
-                    throw new InputException(file, place, "is a BatchNormalization before any layer that gives the "
-                            + "input width; add an InputLayer");
-                }
-                BatchNorm bn = readBatchNorm(index, name, groupName, lc, place, width);
-                batchNorms.add(bn.binding);
-                Pending last = dense.isEmpty() ? null : dense.get(dense.size() - 1);
-                if (last != null && last.steps.isEmpty() && waiting == null) {
-                    foldOutputAffine(last, bn.affine);
-                    folds.add(new KerasModel.Fold(name, last.binding.name(), false));
-                } else {
-                    waiting = waiting == null ? bn.affine : compose(waiting, bn.affine);
-                    waitingNames.add(name);
-                }
-                continue;
+            KerasConfig.Step step = keras.activationStep(name, lc.get("activation"));
+            if (step != null) {
+                d.steps.add(step);
             }
+            dense.add(d);
+            width = d.units;
+        }
+
+        void addBatchNorm(int index, String name, String groupName, JsonObject lc, String place) {
+            if (width < 0) {
+                throw new InputException(file, place, "is a BatchNormalization before any layer that gives the "
+                        + "input width; add an InputLayer");
+            }
+            BatchNorm bn = readBatchNorm(index, name, groupName, lc, place, width);
+            batchNorms.add(bn.binding);
+            Pending last = dense.isEmpty() ? null : dense.get(dense.size() - 1);
+            if (last != null && last.steps.isEmpty() && waiting == null) {
+                foldOutputAffine(last, bn.affine);
+                folds.add(new KerasModel.Fold(name, last.binding.name(), false));
+            } else {
+                waiting = waiting == null ? bn.affine : compose(waiting, bn.affine);
+                waitingNames.add(name);
+            }
+        }
+
+        void addActivationLayer(String kind, String name, JsonObject lc, String place) {
             KerasConfig.Step step = keras.activationLayer(kind, name, lc);
             if (step == null) {
                 throw new InputException(file, place, unsupportedLayer(kind));
             }
             if (step.linear()) {
-                continue;
+                return;
             }
             if (dense.isEmpty() || waiting != null) {
                 throw new InputException(file, place, "applies " + step.keras() + (dense.isEmpty()
@@ -287,15 +307,17 @@ public final class KerasReader {
             }
             dense.get(dense.size() - 1).steps.add(step);
         }
-        if (dense.isEmpty()) {
-            throw new InputException(file, null, "the Keras model has no Dense layer");
+
+        void checkComplete() {
+            if (dense.isEmpty()) {
+                throw new InputException(file, null, "the Keras model has no Dense layer");
+            }
+            if (waiting != null) {
+                throw new InputException(file, KerasConfig.place(batchNorms.get(batchNorms.size() - 1).name()),
+                        "is a BatchNormalization after the last Dense layer's activation; it cannot be folded into a "
+                        + "Dense layer");
+            }
         }
-        if (waiting != null) {
-            throw new InputException(file, "layer '" + batchNorms.get(batchNorms.size() - 1).name() + "'",
-                    "is a BatchNormalization after the last Dense layer's activation; it cannot be folded into a Dense "
-                    + "layer");
-        }
-        return assemble(dense, batchNorms, folds, version, root, inputName, parts);
     }
 
     private String unsupportedLayer(String kind) {
@@ -502,12 +524,9 @@ public final class KerasReader {
     }
 
     private BatchNorm readBatchNorm(int index, String name, String groupName, JsonObject lc, String place, int width) {
-        JsonElement axis = lc.get("axis");
-        int a = axis == null || axis.isJsonNull() ? -1
-                : axis.isJsonArray() && axis.getAsJsonArray().size() == 1 ? axis.getAsJsonArray().get(0).getAsInt()
-                : axis.isJsonPrimitive() ? axis.getAsInt() : 0;
+        int a = KerasConfig.axis(lc);
         if (a != -1 && a != 1) {
-            throw new InputException(file, place, "normalises axis " + axis + "; only the feature axis (-1) of a dense "
+            throw new InputException(file, place, "normalises axis " + lc.get("axis") + "; only the feature axis (-1) of a dense "
                     + "chain is supported");
         }
         boolean scale = !lc.has("scale") || lc.get("scale").getAsBoolean();

@@ -96,15 +96,7 @@ public final class KerasWriter {
     // ---- the original's layout -----------------------------------------------------------------------
 
     private static byte[] sameLayout(KerasModel original, DenseNetwork network) {
-        DenseNetwork before = original.network();
-        if (before.layers().size() != network.layers().size() || before.head() != network.head()) {
-            throw new IllegalArgumentException("the network no longer has the original's layers or head");
-        }
-        for (int l = 0; l < network.layers().size(); l++) {
-            if (!before.layer(l).activation().equals(network.layer(l).activation())) {
-                throw new IllegalArgumentException("layer " + (l + 1) + " changed its activation");
-            }
-        }
+        checkSameLayers(original.network(), network);
         JsonObject root = original.modelConfig().deepCopy();
         JsonObject config = root.getAsJsonObject("config");
         JsonArray layers = config.getAsJsonArray("layers");
@@ -121,43 +113,15 @@ public final class KerasWriter {
         for (int i = 0; i < layers.size(); i++) {
             JsonObject layer = layers.get(i).getAsJsonObject();
             JsonObject lc = layer.getAsJsonObject("config");
-            setLastDim(lc, "batch_shape", width);
-            setLastDim(lc, "batch_input_shape", width);
-            if (layer.has("build_config") && layer.get("build_config").isJsonObject()) {
-                setLastDim(layer.getAsJsonObject("build_config"), "input_shape", width);
-            }
+            setInputWidth(layer, lc, width);
             Integer k = denseAt.get(i);
             if (k != null) {
-                KerasModel.DenseBinding binding = original.dense().get(k);
-                DenseLayer d = network.layer(k);
-                lc.addProperty("units", d.units());
-                replaced.put(binding.kernelPath(), matrix(d.weights(), d.inputs(), d.units(), binding.float64()));
-                String biasPath = binding.biasPath();
-                if (biasPath == null && !allZero(d.bias())) {
-                    lc.addProperty("use_bias", true);
-                    biasPath = binding.varsGroup() + "/1";
-                }
-                if (biasPath != null) {
-                    replaced.put(biasPath, vector(d.bias(), binding.float64()));
-                }
-                width = d.units();
+                replaceDense(original.dense().get(k), network.layer(k), lc, replaced);
+                width = network.layer(k).units();
             }
             KerasModel.BatchNormBinding bn = batchNormAt.get(i);
             if (bn != null) {
-                if (bn.epsilon() >= 1) {
-                    throw new InputException(original.source(), "layer '" + bn.name() + "'", "has epsilon " + bn.epsilon()
-                            + "; a folded BatchNormalization is written as the identity, which needs epsilon below 1");
-                }
-                for (int r = 0; r < bn.roles().size(); r++) {
-                    float value = switch (bn.roles().get(r)) {
-                        case "gamma" -> 1f;
-                        case "moving_variance" -> (float) (1 - bn.epsilon());
-                        default -> 0f;
-                    };
-                    float[] v = new float[width];
-                    java.util.Arrays.fill(v, value);
-                    replaced.put(bn.paths().get(r), vector(v, bn.float64()));
-                }
+                replaceWithIdentity(original.source(), bn, width, replaced);
             }
         }
         setLastDim(config, "build_input_shape", network.inputs());
@@ -181,6 +145,61 @@ public final class KerasWriter {
             }
         }
         return zip(parts);
+    }
+
+    /** The original's layout fits only a network with its layers, head and activations: pruning keeps those. */
+    private static void checkSameLayers(DenseNetwork before, DenseNetwork network) {
+        if (before.layers().size() != network.layers().size() || before.head() != network.head()) {
+            throw new IllegalArgumentException("the network no longer has the original's layers or head");
+        }
+        for (int l = 0; l < network.layers().size(); l++) {
+            if (!before.layer(l).activation().equals(network.layer(l).activation())) {
+                throw new IllegalArgumentException("layer " + (l + 1) + " changed its activation");
+            }
+        }
+    }
+
+    /** A layer's declared input shapes, set to the width that now reaches it. */
+    private static void setInputWidth(JsonObject layer, JsonObject lc, int width) {
+        setLastDim(lc, "batch_shape", width);
+        setLastDim(lc, "batch_input_shape", width);
+        if (layer.has("build_config") && layer.get("build_config").isJsonObject()) {
+            setLastDim(layer.getAsJsonObject("build_config"), "input_shape", width);
+        }
+    }
+
+    /** A Dense layer's units and weights from the pruned layer, with a bias added when it now needs one. */
+    private static void replaceDense(KerasModel.DenseBinding binding, DenseLayer d, JsonObject lc,
+            Map<String, Object> replaced) {
+        lc.addProperty("units", d.units());
+        replaced.put(binding.kernelPath(), matrix(d.weights(), d.inputs(), d.units(), binding.float64()));
+        String biasPath = binding.biasPath();
+        if (biasPath == null && !allZero(d.bias())) {
+            lc.addProperty("use_bias", true);
+            biasPath = binding.varsGroup() + "/1";
+        }
+        if (biasPath != null) {
+            replaced.put(biasPath, vector(d.bias(), binding.float64()));
+        }
+    }
+
+    /** A BatchNormalization folded into a Dense layer stays in the config as the identity on {@code width} units. */
+    private static void replaceWithIdentity(Path source, KerasModel.BatchNormBinding bn, int width,
+            Map<String, Object> replaced) {
+        if (bn.epsilon() >= 1) {
+            throw new InputException(source, "layer '" + bn.name() + "'", "has epsilon " + bn.epsilon()
+                    + "; a folded BatchNormalization is written as the identity, which needs epsilon below 1");
+        }
+        for (int r = 0; r < bn.roles().size(); r++) {
+            float value = switch (bn.roles().get(r)) {
+                case "gamma" -> 1f;
+                case "moving_variance" -> (float) (1 - bn.epsilon());
+                default -> 0f;
+            };
+            float[] v = new float[width];
+            java.util.Arrays.fill(v, value);
+            replaced.put(bn.paths().get(r), vector(v, bn.float64()));
+        }
     }
 
     /** Copies a group's attributes and children, putting the new weights in place; returns whether it wrote any. */
@@ -249,14 +268,8 @@ public final class KerasWriter {
     // ---- a new Sequential config ---------------------------------------------------------------------
 
     private static byte[] fresh(DenseNetwork network, KerasModel source) {
-        String inputName = source == null ? "input_layer" : source.inputName();
         JsonArray layers = new JsonArray();
-        JsonObject input = new JsonObject();
-        input.add("batch_shape", shape(network.inputs()));
-        input.addProperty("dtype", "float32");
-        input.addProperty("sparse", false);
-        input.addProperty("name", inputName);
-        layers.add(layer("InputLayer", input, -1));
+        layers.add(inputLayer(network.inputs(), source == null ? "input_layer" : source.inputName()));
         Map<String, Integer> classCounts = new HashMap<>();
         Map<String, Object> weights = new LinkedHashMap<>();
         for (int l = 0; l < network.layers().size(); l++) {
@@ -271,59 +284,92 @@ public final class KerasWriter {
                 activation = headName;
                 headName = null;
             }
-            JsonObject dense = new JsonObject();
-            dense.addProperty("name", name);
-            dense.addProperty("trainable", true);
-            dense.addProperty("dtype", "float32");
-            dense.addProperty("units", d.units());
-            dense.addProperty("activation", activation == null ? "linear" : activation);
-            dense.addProperty("use_bias", true);
-            dense.add("kernel_initializer", initializer("GlorotUniform", true));
-            dense.add("bias_initializer", initializer("Zeros", false));
-            for (String key : List.of("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")) {
-                dense.add(key, JsonNull.INSTANCE);
-            }
-            layers.add(layer("Dense", dense, d.inputs()));
-            String group = "layers/" + groupName(classCounts, "Dense") + "/vars/";
+            layers.add(layer("Dense", denseConfig(name, d.units(), activation == null ? "linear" : activation),
+                    d.inputs()));
+            String group = "layers/" + KerasReader.groupName("Dense", classCounts) + "/vars/";
             weights.put(group + "0", matrix(d.weights(), d.inputs(), d.units(), false));
             weights.put(group + "1", vector(d.bias(), false));
             if (extra != null) {
                 layers.add(extra);
-                groupName(classCounts, extra.get("class_name").getAsString());
+                KerasReader.groupName(extra.get("class_name").getAsString(), classCounts);
             }
             if (headName != null) {
-                JsonObject head = new JsonObject();
-                head.addProperty("name", name + "_" + headName);
-                head.addProperty("trainable", true);
-                head.addProperty("dtype", "float32");
-                head.addProperty("activation", headName);
-                layers.add(layer("Activation", head, d.units()));
-                groupName(classCounts, "Activation");
+                layers.add(layer("Activation", headConfig(name, headName), d.units()));
+                KerasReader.groupName("Activation", classCounts);
             }
         }
+        JsonObject metadata = new JsonObject();
+        metadata.addProperty("keras_version", FRESH_KERAS_VERSION);
+        metadata.addProperty("producer", "odf2nna-onnx");
+        return zip(List.of(
+                new KerasModel.ZipPart(KerasReader.METADATA_ENTRY, GSON.toJson(metadata).getBytes(StandardCharsets.UTF_8)),
+                new KerasModel.ZipPart(KerasReader.CONFIG_ENTRY,
+                        GSON.toJson(sequential(layers, network.inputs())).getBytes(StandardCharsets.UTF_8)),
+                new KerasModel.ZipPart(KerasReader.WEIGHTS_ENTRY, freshWeights(weights))));
+    }
+
+    private static JsonObject inputLayer(int inputs, String name) {
+        JsonObject input = new JsonObject();
+        input.add("batch_shape", shape(inputs));
+        input.addProperty("dtype", "float32");
+        input.addProperty("sparse", false);
+        input.addProperty("name", name);
+        return layer("InputLayer", input, -1);
+    }
+
+    /** A Dense layer's config as Keras 3 writes it, with a bias and the default initialisers. */
+    private static JsonObject denseConfig(String name, int units, String activation) {
+        JsonObject dense = layerConfig(name);
+        dense.addProperty("units", units);
+        dense.addProperty("activation", activation);
+        dense.addProperty("use_bias", true);
+        dense.add("kernel_initializer", initializer("GlorotUniform", true));
+        dense.add("bias_initializer", initializer("Zeros", false));
+        for (String key : List.of("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")) {
+            dense.add(key, JsonNull.INSTANCE);
+        }
+        return dense;
+    }
+
+    /** The start of a layer's config (a model's too), the fields every Keras layer has, as Keras writes them. */
+    private static JsonObject layerConfig(String name) {
         JsonObject config = new JsonObject();
-        config.addProperty("name", "sequential");
+        config.addProperty("name", name);
         config.addProperty("trainable", true);
         config.addProperty("dtype", "float32");
+        return config;
+    }
+
+    /** The Activation layer of a head (softmax, sigmoid) that the last Dense layer's activation cannot carry. */
+    private static JsonObject headConfig(String denseName, String headName) {
+        JsonObject head = layerConfig(denseName + "_" + headName);
+        head.addProperty("activation", headName);
+        return head;
+    }
+
+    /** The model config's root: a built Sequential of {@code layers} on {@code inputs} features. */
+    private static JsonObject sequential(JsonArray layers, int inputs) {
+        JsonObject config = layerConfig("sequential");
         config.add("layers", layers);
-        config.add("build_input_shape", shape(network.inputs()));
+        config.add("build_input_shape", shape(inputs));
         JsonObject root = new JsonObject();
         root.addProperty("module", "keras");
         root.addProperty("class_name", "Sequential");
         root.add("config", config);
         root.add("registered_name", JsonNull.INSTANCE);
         JsonObject build = new JsonObject();
-        build.add("input_shape", shape(network.inputs()));
+        build.add("input_shape", shape(inputs));
         root.add("build_config", build);
-        JsonObject metadata = new JsonObject();
-        metadata.addProperty("keras_version", FRESH_KERAS_VERSION);
-        metadata.addProperty("producer", "odf2nna-onnx");
-        byte[] h5 = writeH5(out -> {
+        return root;
+    }
+
+    /** The weights file: each path {@code layers/GROUP/vars/N} becomes that dataset, groups in order of first use. */
+    private static byte[] freshWeights(Map<String, Object> weights) {
+        return writeH5(out -> {
             WritableGroup layersGroup = out.putGroup("layers");
             Map<String, WritableGroup> groups = new HashMap<>();
             for (Map.Entry<String, Object> w : weights.entrySet()) {
-                String path = w.getKey();
-                String[] parts = path.split("/");
+                String[] parts = w.getKey().split("/");
                 WritableGroup g = groups.get(parts[1]);
                 if (g == null) {
                     g = layersGroup.putGroup(parts[1]).putGroup(parts[2]);
@@ -333,16 +379,6 @@ public final class KerasWriter {
             }
             return true;
         });
-        return zip(List.of(
-                new KerasModel.ZipPart(KerasReader.METADATA_ENTRY, GSON.toJson(metadata).getBytes(StandardCharsets.UTF_8)),
-                new KerasModel.ZipPart(KerasReader.CONFIG_ENTRY, GSON.toJson(root).getBytes(StandardCharsets.UTF_8)),
-                new KerasModel.ZipPart(KerasReader.WEIGHTS_ENTRY, h5)));
-    }
-
-    private static String groupName(Map<String, Integer> counts, String className) {
-        String base = KerasReader.snakeCase(className);
-        int n = counts.merge(base, 1, Integer::sum) - 1;
-        return n == 0 ? base : base + "_" + n;
     }
 
     /** The Keras activation name that computes {@code a}, or null when it needs a layer of its own. */

@@ -205,7 +205,7 @@ public final class Shrinker {
             double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
             outcomes.add(new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
                     java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
-                    pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit)));
+                    pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit), null, null));
         }
         CompensationSettings compensation = new CompensationSettings(pruning.compensation().id(),
                 ridge, leastSquares ? fitData : null, leastSquares ? fitRowCount : 0);

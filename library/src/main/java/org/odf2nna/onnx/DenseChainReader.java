@@ -330,7 +330,16 @@ public final class DenseChainReader {
         b.activationNode = activation;
         b.unitOutput = unitOutput;
         readDense(b, biasAdd, biasTensor);
-        Activation act = activation == null ? Activation.IDENTITY : activationOf(activation, true);
+        applyActivationAndNorms(b, normBeforeActivation, normAfterActivation);
+        return b;
+    }
+
+    /**
+     * Gives the layer read its activation, folds a normalisation before the activation into its weights, and keeps
+     * one after the activation aside (scale and shift) for the next layer.
+     */
+    private void applyActivationAndNorms(Block b, NodeProto normBeforeActivation, NodeProto normAfterActivation) {
+        Activation act = b.activationNode == null ? Activation.IDENTITY : activationOf(b.activationNode, true);
         DenseLayer layer = new DenseLayer(b.layer.inputs(), b.layer.units(), b.layer.weights(), b.layer.bias(), act);
         if (normBeforeActivation != null) {
             float[][] norm = normalisation(normBeforeActivation, layer.units());
@@ -346,7 +355,6 @@ public final class DenseChainReader {
             b.postNormShift = norm[1];
         }
         b.layer = layer;
-        return b;
     }
 
     /**

@@ -187,15 +187,24 @@ final class OnnxTensors {
         return b.build();
     }
 
+    /** The values as ONNX raw data: little-endian floats, or doubles with {@code asDouble}. */
+    private static ByteString littleEndian(float[] values, boolean asDouble) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * (asDouble ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            if (asDouble) {
+                buffer.putDouble(v);
+            } else {
+                buffer.putFloat(v);
+            }
+        }
+        buffer.flip();
+        return ByteString.copyFrom(buffer);
+    }
+
     private static void fill(TensorProto.Builder b, int dataType, float[] values, boolean raw) {
         if (dataType == FLOAT) {
             if (raw) {
-                ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                for (float v : values) {
-                    buffer.putFloat(v);
-                }
-                buffer.flip();
-                b.setRawData(ByteString.copyFrom(buffer));
+                b.setRawData(littleEndian(values, false));
             } else {
                 for (float v : values) {
                     b.addFloatData(v);
@@ -203,12 +212,7 @@ final class OnnxTensors {
             }
         } else if (dataType == DOUBLE) {
             if (raw) {
-                ByteBuffer buffer = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-                for (float v : values) {
-                    buffer.putDouble(v);
-                }
-                buffer.flip();
-                b.setRawData(ByteString.copyFrom(buffer));
+                b.setRawData(littleEndian(values, true));
             } else {
                 for (float v : values) {
                     b.addDoubleData(v);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.RowMajor;
 
 /**
  * Compensation by least squares: after the kept units of hidden layer l are chosen, layer l+1's weights and
@@ -145,7 +146,7 @@ public final class LeastSquaresCompensation {
             int firstUnits = original.layer(0).units();
             rows.forEachBatch((first, pre, n) -> {
                 // The pruned first layer is the original's restricted to its kept units: pick its outputs.
-                float[] p = columns(first, n, firstUnits, firstKept);
+                float[] p = RowMajor.keepColumns(first, n, firstUnits, firstKept);
                 for (int i = 1; i <= step; i++) {
                     p = pruned.get(i).forward(p, n);
                 }
@@ -178,7 +179,7 @@ public final class LeastSquaresCompensation {
             featureShift[k] = inputMeans[keptInputs[k]];
         }
         NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(first, inputMeans));
-        rows.forEachBatch((x, n) -> equations.add(columns(x, n, first.inputs(), keptInputs),
+        rows.forEachBatch((x, n) -> equations.add(RowMajor.keepColumns(x, n, first.inputs(), keptInputs),
                 first.preActivations(x, n), n));
         NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
         List<DenseLayer> layers = new ArrayList<>(original.layers());
@@ -211,19 +212,6 @@ public final class LeastSquaresCompensation {
             z[u] = v;
         }
         return z;
-    }
-
-    /** The given columns of an n × width row-major matrix. */
-    static float[] columns(float[] m, int n, int width, int[] which) {
-        float[] out = new float[n * which.length];
-        for (int r = 0; r < n; r++) {
-            int from = r * width;
-            int to = r * which.length;
-            for (int k = 0; k < which.length; k++) {
-                out[to + k] = m[from + which[k]];
-            }
-        }
-        return out;
     }
 
     private static float[] toFloat(double[] v) {

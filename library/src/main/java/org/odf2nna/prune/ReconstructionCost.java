@@ -53,15 +53,29 @@ public final class ReconstructionCost {
         if (covariance.length != m * m) {
             throw new IllegalArgumentException("covariance of " + covariance.length + " values for " + m + " units");
         }
-        double trace = 0;
-        for (int i = 0; i < m; i++) {
-            trace += covariance[i * m + i];
-        }
         double[] w = new double[m * u];
         float[] wf = next.weights();
         for (int k = 0; k < w.length; k++) {
             w[k] = wf[k];
         }
+        double energy = energy(covariance, w, m, u);
+        double[] p = ridgedInverse(covariance, m);
+        boolean[] gone = new boolean[m];
+        int[] order = new int[Math.max(0, m - 1)];
+        double[] cost = new double[order.length];
+        double scale = energy > 0 ? 1 / energy : 0;
+        for (int step = 0; step < order.length; step++) {
+            int j = cheapest(w, p, gone, m, u);
+            double jCost = removalCost(w, p, j, m, u);
+            remove(w, p, gone, j, m, u);
+            order[step] = j;
+            cost[step] = Math.max(0, jCost) * scale;
+        }
+        return new Order(order, cost);
+    }
+
+    /** The next layer's output energy, trace(Wᵀ Σ W): what the costs are a fraction of. */
+    private static double energy(double[] covariance, double[] w, int m, int u) {
         double energy = 0;
         for (int a = 0; a < m; a++) {
             for (int b = 0; b < m; b++) {
@@ -76,6 +90,15 @@ public final class ReconstructionCost {
                 energy += s * dot;
             }
         }
+        return energy;
+    }
+
+    /** The inverse of the covariance with a ridge relative to its mean variance, m × m row-major. */
+    private static double[] ridgedInverse(double[] covariance, int m) {
+        double trace = 0;
+        for (int i = 0; i < m; i++) {
+            trace += covariance[i * m + i];
+        }
         DMatrixRMaj sigma = new DMatrixRMaj(m, m, true, covariance.clone());
         double ridge = RIDGE * Math.max(trace / Math.max(1, m), 1e-30);
         for (int i = 0; i < m; i++) {
@@ -85,63 +108,70 @@ public final class ReconstructionCost {
         if (!CommonOps_DDRM.invertSPD(sigma.copy(), inverse)) {
             CommonOps_DDRM.pinv(sigma, inverse);
         }
-        double[] p = inverse.data;
-        boolean[] gone = new boolean[m];
-        int[] order = new int[Math.max(0, m - 1)];
-        double[] cost = new double[order.length];
-        double scale = energy > 0 ? 1 / energy : 0;
-        for (int step = 0; step < order.length; step++) {
-            int best = -1;
-            double bestCost = Double.POSITIVE_INFINITY;
-            for (int j = 0; j < m; j++) {
-                if (gone[j]) {
+        return inverse.data;
+    }
+
+    /** The unit still kept whose removal costs least (the first such, in index order). */
+    private static int cheapest(double[] w, double[] p, boolean[] gone, int m, int u) {
+        int best = -1;
+        double bestCost = Double.POSITIVE_INFINITY;
+        for (int j = 0; j < m; j++) {
+            if (gone[j]) {
+                continue;
+            }
+            double c = removalCost(w, p, j, m, u);
+            if (c < bestCost || best < 0) {
+                bestCost = c;
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** The output energy lost by removing unit j with the others' weights refitted: ‖w_j‖² / P_jj. */
+    private static double removalCost(double[] w, double[] p, int j, int m, int u) {
+        double norm = 0;
+        for (int c = 0; c < u; c++) {
+            norm += w[j * u + c] * w[j * u + c];
+        }
+        double pjj = p[j * m + j];
+        return pjj > 0 ? norm / pjj : norm * Double.MAX_VALUE;
+    }
+
+    /**
+     * Removes unit j: the kept units' outgoing weights take over what it carried (w_k -= P_kj / P_jj · w_j), the
+     * inverse covariance is downdated to the kept units, and its weights are zeroed.
+     */
+    private static void remove(double[] w, double[] p, boolean[] gone, int j, int m, int u) {
+        double pjj = p[j * m + j];
+        if (pjj > 0) {
+            for (int k = 0; k < m; k++) {
+                if (gone[k] || k == j) {
                     continue;
                 }
-                double norm = 0;
-                for (int c = 0; c < u; c++) {
-                    norm += w[j * u + c] * w[j * u + c];
-                }
-                double pjj = p[j * m + j];
-                double c = pjj > 0 ? norm / pjj : norm * Double.MAX_VALUE;
-                if (c < bestCost || best < 0) {
-                    bestCost = c;
-                    best = j;
-                }
-            }
-            int j = best;
-            double pjj = p[j * m + j];
-            if (pjj > 0) {
-                for (int k = 0; k < m; k++) {
-                    if (gone[k] || k == j) {
-                        continue;
-                    }
-                    double f = p[k * m + j] / pjj;
-                    if (f != 0) {
-                        for (int c = 0; c < u; c++) {
-                            w[k * u + c] -= f * w[j * u + c];
-                        }
-                    }
-                }
-                double[] pj = new double[m];
-                for (int k = 0; k < m; k++) {
-                    pj[k] = gone[k] ? 0 : p[k * m + j];
-                }
-                for (int a = 0; a < m; a++) {
-                    if (gone[a] || pj[a] == 0) {
-                        continue;
-                    }
-                    double fa = pj[a] / pjj;
-                    for (int b = 0; b < m; b++) {
-                        p[a * m + b] -= fa * pj[b];
+                double f = p[k * m + j] / pjj;
+                if (f != 0) {
+                    for (int c = 0; c < u; c++) {
+                        w[k * u + c] -= f * w[j * u + c];
                     }
                 }
             }
-            gone[j] = true;
-            Arrays.fill(w, j * u, (j + 1) * u, 0);
-            order[step] = j;
-            cost[step] = Math.max(0, bestCost) * scale;
+            double[] pj = new double[m];
+            for (int k = 0; k < m; k++) {
+                pj[k] = gone[k] ? 0 : p[k * m + j];
+            }
+            for (int a = 0; a < m; a++) {
+                if (gone[a] || pj[a] == 0) {
+                    continue;
+                }
+                double fa = pj[a] / pjj;
+                for (int b = 0; b < m; b++) {
+                    p[a * m + b] -= fa * pj[b];
+                }
+            }
         }
-        return new Order(order, cost);
+        gone[j] = true;
+        Arrays.fill(w, j * u, (j + 1) * u, 0);
     }
 
     /**

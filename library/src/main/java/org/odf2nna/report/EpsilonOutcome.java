@@ -49,26 +49,9 @@ public record EpsilonOutcome(
         refit = refit == null ? List.of() : List.copyOf(refit);
     }
 
-    /** An outcome of a threshold ε. */
-    public EpsilonOutcome(double epsilon, String output, NetworkSummary network, double reductionPercent,
-            List<Integer> unitsKept, int layersAllBelowThreshold, Metrics pruned, Metrics retrained,
-            double maxOutputDifference, TrainingSummary training, Metrics prunedMeanFolding,
-            Metrics prunedLeastSquares, List<RefitLayer> refit) {
-        this(epsilon, output, network, reductionPercent, unitsKept, layersAllBelowThreshold, pruned, retrained,
-                maxOutputDifference, training, prunedMeanFolding, prunedLeastSquares, refit, null, null);
-    }
-
     /** How the row is named in tables: its step, or its ε. */
     public String label() {
         return step != null ? step : "ε=" + ReportFormat.number(epsilon);
-    }
-
-    /** An outcome that reports one compensation only. */
-    public EpsilonOutcome(double epsilon, String output, NetworkSummary network, double reductionPercent,
-            List<Integer> unitsKept, int layersAllBelowThreshold, Metrics pruned, Metrics retrained,
-            double maxOutputDifference, TrainingSummary training) {
-        this(epsilon, output, network, reductionPercent, unitsKept, layersAllBelowThreshold, pruned, retrained,
-                maxOutputDifference, training, null, null, List.of());
     }
 
     /** The same outcome, naming another output file (or none). */
@@ -76,13 +59,5 @@ public record EpsilonOutcome(
         return new EpsilonOutcome(epsilon, newOutput, network, reductionPercent, unitsKept, layersAllBelowThreshold,
                 pruned, retrained, maxOutputDifference, training, prunedMeanFolding, prunedLeastSquares, refit, step,
                 bound);
-    }
-
-    /** An outcome without retraining. */
-    public EpsilonOutcome(double epsilon, String output, NetworkSummary network, double reductionPercent,
-            List<Integer> unitsKept, int layersAllBelowThreshold, Metrics pruned, Metrics retrained,
-            double maxOutputDifference) {
-        this(epsilon, output, network, reductionPercent, unitsKept, layersAllBelowThreshold, pruned, retrained,
-                maxOutputDifference, null);
     }
 }

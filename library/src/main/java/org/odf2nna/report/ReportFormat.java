@@ -67,58 +67,79 @@ public final class ReportFormat {
 
     public static String table(ShrinkReport report) {
         StringBuilder s = new StringBuilder();
-        s.append("Model  ").append(report.model()).append("  (").append(report.original().architecture()).append(", ")
-                .append(report.original().parameters()).append(" parameters)\n");
+        appendModelLine(s, report.model(), report.original());
         if (report.scoreData() == null) {
-            s.append("Data   ").append(report.data()).append("  (").append(report.rows()).append(" rows, ")
-                    .append(report.task()).append(")\n");
+            appendDataLine(s, report.data(), report.rows(), report.task());
         } else {
             s.append("Data   units scored on ").append(report.scoreData()).append(" (").append(report.rows())
                     .append(" rows); metrics on ").append(report.data()).append(" (").append(report.task())
                     .append(")\n");
         }
-        if (report.originalMetrics() != null) {
-            s.append("OR     ").append(describe(report.originalMetrics())).append('\n');
-            s.append(mismatch(report.originalMetrics()));
+        appendOriginalLine(s, report.originalMetrics());
+        if (!report.layers().isEmpty()) {
+            appendScoreSpread(s, report);
+        }
+        s.append('\n');
+        appendOutcomes(s, report);
+        Retraining r = report.retraining();
+        if (r != null) {
+            s.append('\n').append(retrainingLine(r));
+            for (EpsilonOutcome o : report.outcomes()) {
+                TrainingSummary t = o.training();
+                if (t != null) {
+                    s.append(trainingLine(o.label(), t));
+                }
+            }
+        }
+        return s.toString();
+    }
+
+    private static void appendModelLine(StringBuilder s, String model, NetworkSummary original) {
+        s.append("Model  ").append(model).append("  (").append(original.architecture()).append(", ")
+                .append(original.parameters()).append(" parameters)\n");
+    }
+
+    private static void appendDataLine(StringBuilder s, String data, long rows, String task) {
+        s.append("Data   ").append(data).append("  (").append(rows).append(" rows, ").append(task).append(")\n");
+    }
+
+    /** The original's metrics on the rows, with the warning when they look like another model's rows. */
+    private static void appendOriginalLine(StringBuilder s, Metrics original) {
+        if (original != null) {
+            s.append("OR     ").append(describe(original)).append('\n');
+            s.append(mismatch(original));
         } else {
             s.append("OR     no target column: metrics left out\n");
         }
-        if (!report.layers().isEmpty()) {
-            s.append('\n').append("Unit ").append(report.score()).append(report.score().equals("impact")
-                    ? " (activation std × norm of the outgoing weights)" : "")
-                    .append(" per hidden layer (what ε is compared with):\n");
-            List<String[]> spread = new ArrayList<>();
-            spread.add(new String[] {"layer", "node", "units", "min", "median", "max", "constant"});
-            for (LayerSpread l : report.layers()) {
-                spread.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.units()),
-                    number(l.min()), number(l.median()), number(l.max()), Integer.toString(l.constantUnits())});
-            }
-            appendColumns(s, spread, "  ");
-        }
-        s.append('\n');
+    }
 
+    /** The spread of unit scores per hidden layer: what ε is compared with. */
+    private static void appendScoreSpread(StringBuilder s, ShrinkReport report) {
+        s.append('\n').append("Unit ").append(report.score()).append(report.score().equals("impact")
+                ? " (activation std × norm of the outgoing weights)" : "")
+                .append(" per hidden layer (what ε is compared with):\n");
+        List<String[]> spread = new ArrayList<>();
+        spread.add(new String[] {"layer", "node", "units", "min", "median", "max", "constant"});
+        for (LayerSpread l : report.layers()) {
+            spread.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.units()),
+                number(l.min()), number(l.median()), number(l.max()), Integer.toString(l.constantUnits())});
+        }
+        appendColumns(s, spread, "  ");
+    }
+
+    /** The shrink table: one row per ε (or step), then its footnote and the compensation line. */
+    private static void appendOutcomes(StringBuilder s, ShrinkReport report) {
         Metrics or = report.originalMetrics();
         String metric = or == null ? null : or.primaryName();
         boolean retrained = report.outcomes().stream().anyMatch(o -> o.retrained() != null);
         boolean both = report.outcomes().stream()
                 .anyMatch(o -> o.prunedMeanFolding() != null && o.prunedLeastSquares() != null);
-        List<String[]> rows = new ArrayList<>();
         boolean steps = report.outcomes().stream().anyMatch(o -> o.step() != null);
         boolean bounds = report.outcomes().stream().anyMatch(o -> o.bound() != null);
+        List<String[]> rows = new ArrayList<>();
         List<String> head = new ArrayList<>(List.of(steps ? "step" : "ε", "parameters", "reduction", "architecture",
                 "units kept"));
-        if (metric != null) {
-            head.add("OR " + metric);
-            if (both) {
-                head.add("PWR " + metric + " mean");
-                head.add("PWR " + metric + " lsq");
-            } else {
-                head.add("PWR " + metric);
-            }
-            if (retrained) {
-                head.add("PR " + metric);
-            }
-        }
+        appendMetricHeads(head, metric, both, retrained);
         if (bounds) {
             head.add("validation: changed, loss, bound");
             head.add("holds");
@@ -132,28 +153,22 @@ public final class ReportFormat {
             row.add(report.original().parameters() + " → " + o.network().parameters());
             row.add(String.format(Locale.ROOT, "%.1f%%", o.reductionPercent()));
             row.add(o.network().architecture());
-            StringBuilder kept = new StringBuilder();
-            for (int l = 0; l < o.unitsKept().size(); l++) {
-                if (l > 0) {
-                    kept.append(", ");
-                }
-                kept.append(o.unitsKept().get(l)).append('/').append(report.original().hiddenUnits().get(l));
-            }
+            String kept = unitsKept(o.unitsKept(), report.original().hiddenUnits());
             if (o.layersAllBelowThreshold() > 0) {
-                kept.append(" *");
+                kept += " *";
                 anyBelow = true;
             }
-            row.add(kept.toString());
+            row.add(kept);
             if (metric != null) {
                 row.add(primary(or));
                 if (both) {
-                    row.add(o.prunedMeanFolding() == null ? "-" : primary(o.prunedMeanFolding()));
-                    row.add(o.prunedLeastSquares() == null ? "-" : primary(o.prunedLeastSquares()));
+                    row.add(primaryOrDash(o.prunedMeanFolding()));
+                    row.add(primaryOrDash(o.prunedLeastSquares()));
                 } else {
-                    row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+                    row.add(primaryOrDash(o.pruned()));
                 }
                 if (retrained) {
-                    row.add(o.retrained() == null ? "-" : primary(o.retrained()));
+                    row.add(primaryOrDash(o.retrained()));
                 }
             }
             if (bounds) {
@@ -172,32 +187,59 @@ public final class ReportFormat {
         if (c != null) {
             s.append('\n').append(compensationLine(c, both, retrained));
         }
-        Retraining r = report.retraining();
-        if (r != null) {
-            s.append('\n').append(retrainingLine(r));
-            for (EpsilonOutcome o : report.outcomes()) {
-                TrainingSummary t = o.training();
-                if (t != null) {
-                    s.append(trainingLine(o.label(), t));
-                }
-            }
+    }
+
+    /** The metric columns' heads: the original's, the pruned model's (per compensation when both) and the retrained. */
+    private static void appendMetricHeads(List<String> head, String metric, boolean both, boolean retrained) {
+        if (metric == null) {
+            return;
+        }
+        head.add("OR " + metric);
+        if (both) {
+            head.add("PWR " + metric + " mean");
+            head.add("PWR " + metric + " lsq");
+        } else {
+            head.add("PWR " + metric);
+        }
+        if (retrained) {
+            head.add("PR " + metric);
+        }
+    }
+
+    /** Units kept per hidden layer, each over the original's: {@code 40/100, 12/50}. */
+    private static String unitsKept(List<Integer> kept, List<Integer> original) {
+        StringBuilder s = new StringBuilder();
+        for (int l = 0; l < kept.size(); l++) {
+            s.append(l > 0 ? ", " : "").append(kept.get(l)).append('/').append(original.get(l));
         }
         return s.toString();
+    }
+
+    private static String primaryOrDash(Metrics m) {
+        return m == null ? "-" : primary(m);
     }
 
     /** The evolve report: the search's progress, then the paper's table for the model written. */
     public static String table(EvolveReport report) {
         StringBuilder s = new StringBuilder();
-        s.append("Model  ").append(report.model()).append("  (").append(report.original().architecture()).append(", ")
-                .append(report.original().parameters()).append(" parameters)\n");
-        s.append("Data   ").append(report.data()).append("  (").append(report.rows()).append(" rows, ")
-                .append(report.task()).append(")\n");
-        if (report.originalMetrics() != null) {
-            s.append("OR     ").append(describe(report.originalMetrics())).append('\n');
-            s.append(mismatch(report.originalMetrics()));
-        } else {
-            s.append("OR     no target column: metrics left out\n");
+        appendModelLine(s, report.model(), report.original());
+        appendDataLine(s, report.data(), report.rows(), report.task());
+        appendOriginalLine(s, report.originalMetrics());
+        appendSearch(s, report);
+        s.append('\n');
+        appendEvolveOutcome(s, report);
+        Retraining r = report.retraining();
+        if (r != null) {
+            s.append('\n').append(retrainingLine(r));
+            if (report.outcome().training() != null) {
+                s.append(trainingLine("best mask", report.outcome().training()));
+            }
         }
+        return s.toString();
+    }
+
+    /** What the search looked at, its fitness, and the best mask per generation. */
+    private static void appendSearch(StringBuilder s, EvolveReport report) {
         EvolveReport.Search search = report.search();
         boolean features = search.target().equals("features");
         String what = features ? "input features" : "units of hidden layer" + (search.layers().size() > 1 ? "s " : " ")
@@ -222,48 +264,34 @@ public final class ReportFormat {
         s.append(String.format(Locale.ROOT, "  %d evaluations, %d children answered from the cache%s%n",
                 search.evaluations(), search.cacheHits(), search.stalled()
                         ? "; stopped early: the population had converged" : ""));
-        s.append('\n');
+    }
 
+    /** The paper's table for the model written, then the features kept and the compensation line. */
+    private static void appendEvolveOutcome(StringBuilder s, EvolveReport report) {
         EvolveReport.Outcome o = report.outcome();
+        boolean features = report.search().target().equals("features");
         Metrics or = report.originalMetrics();
         String metric = or == null ? null : or.primaryName();
         boolean both = o.prunedMeanFolding() != null && o.prunedLeastSquares() != null;
         List<String> head = new ArrayList<>(List.of("parameters", "reduction", "architecture",
                 features ? "features kept" : "units kept"));
-        if (metric != null) {
-            head.add("OR " + metric);
-            if (both) {
-                head.add("PWR " + metric + " mean");
-                head.add("PWR " + metric + " lsq");
-            } else {
-                head.add("PWR " + metric);
-            }
-            head.add("PR " + metric);
-        }
+        appendMetricHeads(head, metric, both, true);
         head.add("output");
         List<String> row = new ArrayList<>();
         row.add(report.original().parameters() + " → " + o.network().parameters());
         row.add(String.format(Locale.ROOT, "%.1f%%", o.reductionPercent()));
         row.add(o.network().architecture());
-        if (features) {
-            row.add(o.featuresKept().size() + "/" + search.bits());
-        } else {
-            StringBuilder kept = new StringBuilder();
-            for (int l = 0; l < o.unitsKept().size(); l++) {
-                kept.append(l > 0 ? ", " : "").append(o.unitsKept().get(l)).append('/')
-                        .append(report.original().hiddenUnits().get(l));
-            }
-            row.add(kept.toString());
-        }
+        row.add(features ? o.featuresKept().size() + "/" + report.search().bits()
+                : unitsKept(o.unitsKept(), report.original().hiddenUnits()));
         if (metric != null) {
             row.add(primary(or));
             if (both) {
                 row.add(primary(o.prunedMeanFolding()));
                 row.add(primary(o.prunedLeastSquares()));
             } else {
-                row.add(o.pruned() == null ? "-" : primary(o.pruned()));
+                row.add(primaryOrDash(o.pruned()));
             }
-            row.add(o.retrained() == null ? "-" : primary(o.retrained()));
+            row.add(primaryOrDash(o.retrained()));
         }
         row.add(o.output());
         appendColumns(s, List.of(head.toArray(new String[0]), row.toArray(new String[0])), "  ");
@@ -275,14 +303,6 @@ public final class ReportFormat {
                     o.compensation().equals("lsq") ? "least squares (the layer after each pruned one refitted on the "
                             + "training part of the split)" : "mean folding"));
         }
-        Retraining r = report.retraining();
-        if (r != null) {
-            s.append('\n').append(retrainingLine(r));
-            if (o.training() != null) {
-                s.append(trainingLine("best mask", o.training()));
-            }
-        }
-        return s.toString();
     }
 
     /**

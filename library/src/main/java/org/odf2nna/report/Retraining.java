@@ -18,11 +18,4 @@ package org.odf2nna.report;
  */
 public record Retraining(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
         int batchSize, double learningRate, long seed, double originalValidationMetric, String signal) {
-
-    /** Settings of a retraining on the targets alone. */
-    public Retraining(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
-            int batchSize, double learningRate, long seed, double originalValidationMetric) {
-        this(trainData, trainRows, validationRows, epochs, epochsSource, batchSize, learningRate, seed,
-                originalValidationMetric, null);
-    }
 }

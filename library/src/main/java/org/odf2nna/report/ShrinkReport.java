@@ -39,22 +39,9 @@ public record ShrinkReport(
         outcomes = List.copyOf(outcomes);
     }
 
-    /** A report without compensation settings. */
-    public ShrinkReport(String model, String data, long rows, String task, String score, NetworkSummary original,
-            Metrics originalMetrics, List<LayerSpread> layers, List<EpsilonOutcome> outcomes, Retraining retraining,
-            String scoreData) {
-        this(model, data, rows, task, score, original, originalMetrics, layers, outcomes, retraining, scoreData, null);
-    }
-
     /** The same report with other outcomes. */
     public ShrinkReport withOutcomes(List<EpsilonOutcome> newOutcomes) {
         return new ShrinkReport(model, data, rows, task, score, original, originalMetrics, layers, newOutcomes,
                 retraining, scoreData, compensation);
-    }
-
-    /** A report of a run without retraining. */
-    public ShrinkReport(String model, String data, long rows, String task, String score, NetworkSummary original,
-            Metrics originalMetrics, List<LayerSpread> layers, List<EpsilonOutcome> outcomes) {
-        this(model, data, rows, task, score, original, originalMetrics, layers, outcomes, null, null, null);
     }
 }

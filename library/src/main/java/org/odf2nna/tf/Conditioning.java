@@ -2,6 +2,7 @@ package org.odf2nna.tf;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
@@ -136,17 +137,7 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
         }
         layers.set(0, first.withWeights(w, toFloat(b)));
         if (targetScale != 1 || targetMean != 0) {
-            int l = layers.size() - 1;
-            DenseLayer last = layers.get(l);
-            float[] lw = last.weights();
-            float[] lb = last.bias();
-            for (int k = 0; k < lw.length; k++) {
-                lw[k] = (float) (lw[k] / targetScale);
-            }
-            for (int j = 0; j < lb.length; j++) {
-                lb[j] = (float) ((lb[j] - targetMean) / targetScale);
-            }
-            layers.set(l, last.withWeights(lw, lb));
+            mapLastLayer(layers, weight -> weight / targetScale, bias -> (bias - targetMean) / targetScale);
         }
         return network.withLayers(layers);
     }
@@ -155,17 +146,7 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
     public DenseNetwork toModel(DenseNetwork network) {
         List<DenseLayer> layers = new ArrayList<>(network.layers());
         if (targetScale != 1 || targetMean != 0) {
-            int l = layers.size() - 1;
-            DenseLayer last = layers.get(l);
-            float[] lw = last.weights();
-            float[] lb = last.bias();
-            for (int k = 0; k < lw.length; k++) {
-                lw[k] = (float) (lw[k] * targetScale);
-            }
-            for (int j = 0; j < lb.length; j++) {
-                lb[j] = (float) (lb[j] * targetScale + targetMean);
-            }
-            layers.set(l, last.withWeights(lw, lb));
+            mapLastLayer(layers, weight -> weight * targetScale, bias -> bias * targetScale + targetMean);
         }
         DenseLayer first = layers.get(0);
         int units = first.units();
@@ -185,6 +166,21 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
     /** Converts a mean squared error measured in training coordinates back to target units. */
     public double mseInTargetUnits(double mse) {
         return mse * targetScale * targetScale;
+    }
+
+    /** Maps the last layer's weights and biases, each computed in double and rounded to float once. */
+    private static void mapLastLayer(List<DenseLayer> layers, DoubleUnaryOperator weight, DoubleUnaryOperator bias) {
+        int l = layers.size() - 1;
+        DenseLayer last = layers.get(l);
+        float[] lw = last.weights();
+        float[] lb = last.bias();
+        for (int k = 0; k < lw.length; k++) {
+            lw[k] = (float) weight.applyAsDouble(lw[k]);
+        }
+        for (int j = 0; j < lb.length; j++) {
+            lb[j] = (float) bias.applyAsDouble(lb[j]);
+        }
+        layers.set(l, last.withWeights(lw, lb));
     }
 
     private static double[] toDouble(float[] v) {

@@ -52,17 +52,7 @@ public final class DenseTrainer {
      */
     public static TrainingResult train(DenseNetwork start, TrainingData train, float[] soft, TrainingData validation,
             Loss loss, TrainingOptions options, Distillation distillation, EpochListener listener) {
-        boolean teacher = distillation.usesTeacher();
-        if (teacher && (soft == null || soft.length < (long) train.rows() * start.outputs())) {
-            throw new IllegalArgumentException("distillation needs the teacher's outputs for every training row");
-        }
-        if (train.width() != start.inputs() || validation.width() != start.inputs()) {
-            throw new IllegalArgumentException("training rows have " + train.width() + " values, the network takes "
-                    + start.inputs());
-        }
-        if (train.rows() == 0) {
-            throw new IllegalArgumentException("no training rows");
-        }
+        checkInputs(start, train, soft, validation, distillation);
         try (TfNetworkGraph net = new TfNetworkGraph(start, true);
              Session session = TfSessions.open(net.graph, options.device())) {
             Ops tf = net.tf;
@@ -73,27 +63,15 @@ public final class DenseTrainer {
             Operand<TFloat32> lossOp = lossOp(tf, net.logits, labels, loss);
             Placeholder<TFloat32> teacherTargets = null;
             Operand<TFloat32> trainLoss = lossOp;
-            if (teacher) {
+            if (distillation.usesTeacher()) {
                 teacherTargets = tf.withName("teacher").placeholder(TFloat32.class,
                         Placeholder.shape(Shape.of(-1, start.outputs())));
-                float t = (float) distillation.temperature();
-                Operand<TFloat32> softened = loss == Loss.MEAN_SQUARED_ERROR ? net.logits
-                        : tf.math.div(net.logits, tf.constant(t));
-                Operand<TFloat32> softLoss = tf.math.mul(lossOp(tf, softened, teacherTargets, loss),
-                        tf.constant(loss == Loss.MEAN_SQUARED_ERROR ? 1f : t * t));
-                float hard = (float) distillation.hardWeight();
-                trainLoss = hard == 0 ? softLoss : tf.math.add(tf.math.mul(lossOp, tf.constant(hard)),
-                        tf.math.mul(softLoss, tf.constant(1 - hard)));
+                trainLoss = distilledLoss(tf, net.logits, lossOp, teacherTargets, loss, distillation);
             }
             AdamStep adam = new AdamStep(net.graph, tf, trainLoss, net.variables, net.shapes, options.learningRate());
-            Op minimize = adam.step;
-            // Weights first, then the optimizer's state: explicit steps, in this order.
-            Session.Runner assignWeights = session.runner();
-            net.initializers.forEach(assignWeights::addTarget);
-            assignWeights.run().close();
-            Session.Runner assignState = session.runner();
-            adam.initializers.forEach(assignState::addTarget);
-            assignState.run().close();
+            initialise(session, net, adam);
+            TrainingGraph graph = new TrainingGraph(net, labels, teacherTargets, trainLoss, adam.step, labelWidth,
+                    start.outputs());
 
             List<TrainingResult.Epoch> history = new ArrayList<>();
             double[] figures = evaluate(session, net, labels, lossOp, validation, loss);
@@ -107,21 +85,7 @@ public final class DenseTrainer {
             int epochsRun = 0;
             for (int epoch = 1; epoch <= options.epochs(); epoch++) {
                 int[] order = TrainingData.permutation(train.rows(), random);
-                double lossSum = 0;
-                for (int start0 = 0; start0 < train.rows(); start0 += options.batchSize()) {
-                    int n = Math.min(options.batchSize(), train.rows() - start0);
-                    try (TFloat32 x = rows(train, order, start0, n);
-                         TFloat32 y = targets(train, order, start0, n, labelWidth);
-                         TFloat32 s = teacher ? softRows(soft, start.outputs(), order, start0, n) : null) {
-                        Session.Runner runner = session.runner().feed(net.input, x).feed(labels, y);
-                        if (teacher) {
-                            runner.feed(teacherTargets, s);
-                        }
-                        try (Result r = runner.addTarget(minimize).fetch(trainLoss).run()) {
-                            lossSum += ((TFloat32) r.get(0)).getFloat() * n;
-                        }
-                    }
-                }
+                double lossSum = trainEpoch(session, graph, train, soft, order, options.batchSize());
                 epochsRun = epoch;
                 figures = evaluate(session, net, labels, lossOp, validation, loss);
                 TrainingResult.Epoch record = new TrainingResult.Epoch(epoch, lossSum / train.rows(), figures[0],
@@ -138,6 +102,76 @@ public final class DenseTrainer {
             }
             return new TrainingResult(best, bestEpoch.epoch(), epochsRun, history);
         }
+    }
+
+    private static void checkInputs(DenseNetwork start, TrainingData train, float[] soft, TrainingData validation,
+            Distillation distillation) {
+        if (distillation.usesTeacher() && (soft == null || soft.length < (long) train.rows() * start.outputs())) {
+            throw new IllegalArgumentException("distillation needs the teacher's outputs for every training row");
+        }
+        if (train.width() != start.inputs() || validation.width() != start.inputs()) {
+            throw new IllegalArgumentException("training rows have " + train.width() + " values, the network takes "
+                    + start.inputs());
+        }
+        if (train.rows() == 0) {
+            throw new IllegalArgumentException("no training rows");
+        }
+    }
+
+    /**
+     * The loss trained on with a teacher: the loss on the teacher's targets, softened by the temperature (and
+     * scaled by its square, so that its gradients keep their size), mixed with the loss on the targets.
+     */
+    private static Operand<TFloat32> distilledLoss(Ops tf, Operand<TFloat32> logits, Operand<TFloat32> lossOp,
+            Placeholder<TFloat32> teacherTargets, Loss loss, Distillation distillation) {
+        float t = (float) distillation.temperature();
+        Operand<TFloat32> softened = loss == Loss.MEAN_SQUARED_ERROR ? logits : tf.math.div(logits, tf.constant(t));
+        Operand<TFloat32> softLoss = tf.math.mul(lossOp(tf, softened, teacherTargets, loss),
+                tf.constant(loss == Loss.MEAN_SQUARED_ERROR ? 1f : t * t));
+        float hard = (float) distillation.hardWeight();
+        return hard == 0 ? softLoss : tf.math.add(tf.math.mul(lossOp, tf.constant(hard)),
+                tf.math.mul(softLoss, tf.constant(1 - hard)));
+    }
+
+    /** Weights first, then the optimizer's state: explicit steps, in this order. */
+    private static void initialise(Session session, TfNetworkGraph net, AdamStep adam) {
+        Session.Runner assignWeights = session.runner();
+        net.initializers.forEach(assignWeights::addTarget);
+        assignWeights.run().close();
+        Session.Runner assignState = session.runner();
+        adam.initializers.forEach(assignState::addTarget);
+        assignState.run().close();
+    }
+
+    /**
+     * What one training step feeds and runs: the network, its targets (and the teacher's, or null), the loss trained
+     * on and the optimizer step.
+     */
+    private record TrainingGraph(TfNetworkGraph net, Placeholder<TFloat32> labels,
+            Placeholder<TFloat32> teacherTargets, Operand<TFloat32> trainLoss, Op minimize, int labelWidth,
+            int outputs) {
+    }
+
+    /** One pass over the training rows in {@code order}, a step per batch; returns the sum of the rows' losses. */
+    private static double trainEpoch(Session session, TrainingGraph g, TrainingData train, float[] soft, int[] order,
+            int batchSize) {
+        boolean teacher = g.teacherTargets() != null;
+        double lossSum = 0;
+        for (int start0 = 0; start0 < train.rows(); start0 += batchSize) {
+            int n = Math.min(batchSize, train.rows() - start0);
+            try (TFloat32 x = rows(train, order, start0, n);
+                 TFloat32 y = targets(train, order, start0, n, g.labelWidth());
+                 TFloat32 s = teacher ? softRows(soft, g.outputs(), order, start0, n) : null) {
+                Session.Runner runner = session.runner().feed(g.net().input, x).feed(g.labels(), y);
+                if (teacher) {
+                    runner.feed(g.teacherTargets(), s);
+                }
+                try (Result r = runner.addTarget(g.minimize()).fetch(g.trainLoss()).run()) {
+                    lossSum += ((TFloat32) r.get(0)).getFloat() * n;
+                }
+            }
+        }
+        return lossSum;
     }
 
     /** Network outputs (after the head) computed by TensorFlow, for checking the other runtimes. */

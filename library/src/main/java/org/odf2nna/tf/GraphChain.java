@@ -70,76 +70,17 @@ final class GraphChain {
         }
         String outputRef = signature.outputName();
         NodeDef n = skip(node(outputRef, "the serving output"));
-        OutputHead head = OutputHead.NONE;
-        switch (n.getOp()) {
-            case "Softmax" -> head = OutputHead.SOFTMAX;
-            case "LogSoftmax" -> head = OutputHead.LOG_SOFTMAX;
-            case "Sigmoid" -> head = OutputHead.SIGMOID;
-            default -> {
-            }
-        }
+        OutputHead head = headOf(n);
         if (head != OutputHead.NONE) {
             n = skip(node(input(n, 0), n));
         }
         List<String> names = new ArrayList<>();
         List<DenseLayer> layers = new ArrayList<>();
         while (!n.getName().equals(inputNode)) {
-            Parsed activation = activation(n);
-            NodeDef pre = activation.pre();
-            String dataRef;
-            float[] bias = null;
-            NodeDef matMul;
-            switch (pre.getOp()) {
-                case "BiasAdd", "Add", "AddV2" -> {
-                    String a = input(pre, 0);
-                    String b = input(pre, 1);
-                    if (isConstant(b)) {
-                        bias = fetch(b, pre, "bias");
-                        dataRef = a;
-                    } else if (isConstant(a) && !pre.getOp().equals("BiasAdd")) {
-                        bias = fetch(a, pre, "bias");
-                        dataRef = b;
-                    } else {
-                        throw unsupported(pre, "adds two computed tensors; ");
-                    }
-                    matMul = skip(node(dataRef, pre));
-                }
-                case "MatMul" -> matMul = pre;
-                default -> throw unsupported(pre, "");
-            }
-            if (!matMul.getOp().equals("MatMul")) {
-                throw unsupported(matMul, "");
-            }
-            if (attrBool(matMul, "transpose_a")) {
-                throw unsupported(matMul, "transposes its input; ");
-            }
-            String weightRef = input(matMul, 1);
-            if (!isConstant(weightRef)) {
-                throw unsupported(matMul, "multiplies two computed tensors; ");
-            }
-            Values w = fetchValues(weightRef, matMul, "weight");
-            if (w.shape().length != 2) {
-                throw new InputException(dir, "operation '" + matMul.getName() + "' (MatMul)", "multiplies by a "
-                        + "weight tensor of rank " + w.shape().length + "; a dense layer's weights are a matrix");
-            }
-            float[] weights = w.values();
-            int inputs = (int) w.shape()[0];
-            int units = (int) w.shape()[1];
-            if (attrBool(matMul, "transpose_b")) {
-                weights = transpose(weights, inputs, units);
-                int t = inputs;
-                inputs = units;
-                units = t;
-            }
-            if (bias == null) {
-                bias = new float[units];
-            } else if (bias.length != units) {
-                throw new InputException(dir, "operation '" + pre.getName() + "' (" + pre.getOp() + ")", "adds "
-                        + bias.length + " values to " + units + " units; only a per-unit bias is supported");
-            }
-            layers.add(new DenseLayer(inputs, units, weights, bias, activation.activation()));
-            names.add(layerName(matMul.getName()));
-            n = skip(node(input(matMul, 0), matMul));
+            ReadLayer read = readLayer(n);
+            layers.add(read.layer());
+            names.add(layerName(read.matMul().getName()));
+            n = skip(node(input(read.matMul(), 0), read.matMul()));
         }
         if (layers.isEmpty()) {
             throw new InputException(dir, "signature " + SavedModelFiles.SERVING_KEY, "its output is its input; "
@@ -148,6 +89,77 @@ final class GraphChain {
         Collections.reverse(layers);
         Collections.reverse(names);
         return ReadChain.checked(dir, names, layers, head, signature.inputWidth());
+    }
+
+    private static OutputHead headOf(NodeDef output) {
+        return switch (output.getOp()) {
+            case "Softmax" -> OutputHead.SOFTMAX;
+            case "LogSoftmax" -> OutputHead.LOG_SOFTMAX;
+            case "Sigmoid" -> OutputHead.SIGMOID;
+            default -> OutputHead.NONE;
+        };
+    }
+
+    /** A dense layer read backwards from its output, and its MatMul, whose data input leads to the layer before. */
+    private record ReadLayer(DenseLayer layer, NodeDef matMul) {
+    }
+
+    /** The layer whose output is {@code n}: its activation, bias add and MatMul with a constant weight matrix. */
+    private ReadLayer readLayer(NodeDef n) {
+        Parsed activation = activation(n);
+        NodeDef pre = activation.pre();
+        String dataRef;
+        float[] bias = null;
+        NodeDef matMul;
+        switch (pre.getOp()) {
+            case "BiasAdd", "Add", "AddV2" -> {
+                String a = input(pre, 0);
+                String b = input(pre, 1);
+                if (isConstant(b)) {
+                    bias = fetch(b, pre, "bias");
+                    dataRef = a;
+                } else if (isConstant(a) && !pre.getOp().equals("BiasAdd")) {
+                    bias = fetch(a, pre, "bias");
+                    dataRef = b;
+                } else {
+                    throw unsupported(pre, "adds two computed tensors; ");
+                }
+                matMul = skip(node(dataRef, pre));
+            }
+            case "MatMul" -> matMul = pre;
+            default -> throw unsupported(pre, "");
+        }
+        if (!matMul.getOp().equals("MatMul")) {
+            throw unsupported(matMul, "");
+        }
+        if (attrBool(matMul, "transpose_a")) {
+            throw unsupported(matMul, "transposes its input; ");
+        }
+        String weightRef = input(matMul, 1);
+        if (!isConstant(weightRef)) {
+            throw unsupported(matMul, "multiplies two computed tensors; ");
+        }
+        Values w = fetchValues(weightRef, matMul, "weight");
+        if (w.shape().length != 2) {
+            throw new InputException(dir, "operation '" + matMul.getName() + "' (MatMul)", "multiplies by a "
+                    + "weight tensor of rank " + w.shape().length + "; a dense layer's weights are a matrix");
+        }
+        float[] weights = w.values();
+        int inputs = (int) w.shape()[0];
+        int units = (int) w.shape()[1];
+        if (attrBool(matMul, "transpose_b")) {
+            weights = transpose(weights, inputs, units);
+            int t = inputs;
+            inputs = units;
+            units = t;
+        }
+        if (bias == null) {
+            bias = new float[units];
+        } else if (bias.length != units) {
+            throw new InputException(dir, "operation '" + pre.getName() + "' (" + pre.getOp() + ")", "adds "
+                    + bias.length + " values to " + units + " units; only a per-unit bias is supported");
+        }
+        return new ReadLayer(new DenseLayer(inputs, units, weights, bias, activation.activation()), matMul);
     }
 
     /** An activation and the op that computes its argument (the layer's pre-activation). */

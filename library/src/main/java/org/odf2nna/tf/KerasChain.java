@@ -139,7 +139,7 @@ final class KerasChain {
             String kind = read.kind();
             JsonObject layerConfig = read.config();
             String name = read.name();
-            String place = "layer '" + name + "'";
+            String place = read.place();
             if (KerasConfig.NO_OPS.contains(kind)) {
                 continue;
             }

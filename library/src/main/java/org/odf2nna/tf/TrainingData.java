@@ -1,6 +1,7 @@
 package org.odf2nna.tf;
 
 import java.util.Random;
+import org.odf2nna.network.RowMajor;
 
 /**
  * Rows for training the dense chain, as two primitive arrays (never one Java object per row).
@@ -56,15 +57,8 @@ public record TrainingData(float[] inputs, float[] targets, int rows, int width)
 
     /** The same rows restricted to the given columns, in the given order (feature selection). */
     public TrainingData keepColumns(int[] kept) {
-        float[] x = new float[rows * kept.length];
-        for (int r = 0; r < rows; r++) {
-            int from = r * width;
-            int to = r * kept.length;
-            for (int k = 0; k < kept.length; k++) {
-                x[to + k] = inputs[from + kept[k]];
-            }
-        }
-        return new TrainingData(x, java.util.Arrays.copyOf(targets, rows), rows, kept.length);
+        return new TrainingData(RowMajor.keepColumns(inputs, rows, width, kept), java.util.Arrays.copyOf(targets, rows),
+                rows, kept.length);
     }
 
     static int[] permutation(int n, Random random) {

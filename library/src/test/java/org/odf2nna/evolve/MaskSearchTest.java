@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.network.RowMajor;
 import org.odf2nna.network.TestNetworks;
 import org.odf2nna.prune.Pruner;
 import org.odf2nna.prune.RunningMoments;
@@ -99,7 +100,7 @@ class MaskSearchTest {
         DenseNetwork pruned = search.apply(mask);
         assertEquals("3-10-8-7-3", pruned.architecture());
         // the pruned network on the kept columns equals the original with the dropped columns set to their means
-        float[] kept = MaskedFitness.columns(rows, ROWS, 6, new int[] {0, 2, 5});
+        float[] kept = RowMajor.keepColumns(rows, ROWS, 6, new int[] {0, 2, 5});
         float[] filled = rows.clone();
         for (int r = 0; r < ROWS; r++) {
             for (int i : new int[] {1, 3, 4}) {

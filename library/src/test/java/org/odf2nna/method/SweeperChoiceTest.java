@@ -19,10 +19,10 @@ class SweeperChoiceTest {
         for (int i = 0; i < parameters.length; i++) {
             TrainingSummary t = new TrainingSummary(5, 3, 0.5, validation[i], "accuracy", 1, 0.5, change[i]);
             outcomes.add(new EpsilonOutcome(0.1 * i, null, new NetworkSummary("a", parameters[i], List.of(1)), 0,
-                    List.of(1), 0, null, null, 0, t));
+                    List.of(1), 0, null, null, 0, t, null, null, List.of(), null, null));
         }
         return new ShrinkReport("m", "d", 1, "classification", "std", new NetworkSummary("a", 1000, List.of(1)), null,
-                List.of(), outcomes);
+                List.of(), outcomes, null, null, null);
     }
 
     @Test

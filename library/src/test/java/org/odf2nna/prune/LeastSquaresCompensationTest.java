@@ -16,6 +16,7 @@ import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.network.RowMajor;
 import org.odf2nna.network.TestNetworks;
 
 class LeastSquaresCompensationTest {
@@ -144,7 +145,7 @@ class LeastSquaresCompensationTest {
             float[] target = preActivations(network, 1, x, rows);
             if (depth > 1) {
                 // layer 2 is hidden: the pruned networks keep only its selected units
-                target = LeastSquaresCompensation.columns(target, rows, widths[2], selection.layer(1).kept());
+                target = RowMajor.keepColumns(target, rows, widths[2], selection.layer(1).kept());
             }
             double byMean = mse(target, preActivations(mean, 1, x, rows));
             double byLsq = mse(target, preActivations(lsq.network(), 1, x, rows));
@@ -199,7 +200,7 @@ class LeastSquaresCompensationTest {
 
         // step 1: H = the original first layer's kept outputs, Z = the original's layer-2 pre-activations
         float[] hidden1 = network.layer(0).forward(x, rows);
-        float[] h1 = LeastSquaresCompensation.columns(hidden1, rows, 10, new int[] {0, 3, 4, 8});
+        float[] h1 = RowMajor.keepColumns(hidden1, rows, 10, new int[] {0, 3, 4, 8});
         float[] z2 = network.layer(1).preActivations(hidden1, rows);
         double[] x2 = qr(h1, 4, z2, 8, rows);
         // layer 2 of the result is the refit restricted to its kept units 1, 2, 6
@@ -333,7 +334,7 @@ class LeastSquaresCompensationTest {
                 LeastSquaresCompensation.DEFAULT_RIDGE);
         DenseNetwork folded = Pruner.pruneInputs(network, means, kept);
         assertArrayEquals(new int[] {4, 7, 2}, refit.network().widths());
-        float[] narrow = LeastSquaresCompensation.columns(x, rows, 5, kept);
+        float[] narrow = RowMajor.keepColumns(x, rows, 5, kept);
         double byLsq = mse(network.layer(0).preActivations(x, rows), refit.network().layer(0).preActivations(narrow, rows));
         double byMean = mse(network.layer(0).preActivations(x, rows), folded.layer(0).preActivations(narrow, rows));
         assertTrue(byMean > 0.01, "mean folding loses the dropped input's variation: " + byMean);

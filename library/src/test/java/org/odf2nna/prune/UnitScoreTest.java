@@ -13,6 +13,7 @@ import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.network.RowMajor;
 import org.odf2nna.network.TestNetworks;
 
 class UnitScoreTest {
@@ -61,7 +62,7 @@ class UnitScoreTest {
                 DenseLayer next = network.layer(l + 1);
                 float[] before = next.preActivations(hidden, rows);
                 float[] after = Pruner.foldDropped(next, chosen, stats.mean(l))
-                        .preActivations(LeastSquaresCompensation.columns(hidden, rows, next.inputs(), kept), rows);
+                        .preActivations(RowMajor.keepColumns(hidden, rows, next.inputs(), kept), rows);
                 double sum = 0;
                 for (int i = 0; i < before.length; i++) {
                     double d = before[i] - after[i];
