@@ -11,8 +11,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.harness.bench.Bench;
 import org.odf2nna.harness.bench.BenchInputs;
 import org.odf2nna.harness.bench.BenchOptions;
-import org.odf2nna.io.AtomicFiles;
-import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -196,7 +194,7 @@ final class BenchCommand implements Callable<Integer> {
             main.out.print("\n" + section.text());
             main.out.flush();
             if (json != null) {
-                AtomicFiles.writeString(json, ReportFormat.json(report));
+                report.writeJson(json);
             }
         });
         if (json != null) {

@@ -5,9 +5,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.method.Converter;
 import org.odf2nna.method.ModelFormat;
 import org.odf2nna.method.Quantize;
+import org.odf2nna.report.Conversion;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
         description = {
             "Writes a model in another format without pruning it: ONNX, Keras (.keras or .h5) or SavedModel in; "
                     + "ONNX, .keras or SavedModel out. The written file is run in its own runtime on "
-                    + Converter.CHECK_ROWS + " generated rows and must give the original's outputs to "
+                    + Odf2nna.CONVERT_CHECK_ROWS + " generated rows and must give the original's outputs to "
                     + "1e-5 (relative; absolute below 1) before it is moved into place. Also the simplest way to "
                     + "see that the tool reads a model correctly.",
             "",
@@ -56,16 +56,16 @@ final class ConvertCommand implements Callable<Integer> {
         ModelFormat target = format != null ? ModelFormat.parse(format) : fromExtension(output);
         precision.checkFormat(target);
         java.util.Set<java.nio.file.Path> before = Main.existing(java.util.List.of(output));
-        Converter.Result r = Odf2nna.convert(model, output, target, precision);
+        Conversion r = Odf2nna.convert(model, output, target, precision);
         main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
                 + " parameters");
         main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()
                 + " generated rows: outputs within " + ReportFormat.number(r.maxDifference())
                 + " of the original's " + (target == ModelFormat.ONNX ? "in ONNX Runtime" : target == ModelFormat.KERAS
                         ? "as the Keras reader reads it back" : "in TensorFlow")
-                + (r.quantize() == Quantize.INT8 ? " (int8 weights)" : "")
+                + (r.int8() ? " (int8 weights)" : "")
                 + Main.replaced(before, r.output()));
-        if (r.quantize() == Quantize.INT8) {
+        if (r.int8()) {
             main.out.println("int8  weights int8 with a scale per unit: " + r.bytesBefore() + " -> " + r.bytesAfter()
                     + " bytes (" + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore()) + "%); ONNX Runtime "
                     + "gives what the dequantized weights give as float to " + ReportFormat.number(r.runtimeDifference())

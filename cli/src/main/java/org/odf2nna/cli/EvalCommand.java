@@ -4,8 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,21 +33,16 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    /** What eval prints. */
-    record Evaluation(String model, String data, String task, Metrics metrics) {
-    }
-
     @Override
     public Integer call() {
-        Metrics metrics = Odf2nna.evaluate(model, data.data(csv, ColumnRequest.Target.REQUIRED), data.task(),
+        Evaluation e = Odf2nna.evaluate(model, data.data(csv, ColumnRequest.Target.REQUIRED), data.task(),
                 data.device(), main.progress());
-        Task task = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
         if (json) {
-            main.out.print(ReportFormat.json(new Evaluation(model.toString(), csv.toString(), task.displayName(), metrics)));
+            main.out.print(ReportFormat.json(e));
         } else {
-            main.out.println("Model  " + model);
-            main.out.println("Data   " + csv + " (" + metrics.rows() + " rows, " + task.displayName() + ")");
-            main.out.println(ReportFormat.describe(metrics));
+            main.out.println("Model  " + e.model());
+            main.out.println("Data   " + e.data() + " (" + e.metrics().rows() + " rows, " + e.task() + ")");
+            main.out.println(ReportFormat.describe(e.metrics()));
         }
         return Main.OK;
     }

@@ -3,15 +3,9 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.odf2nna.metrics.Task;
-import org.odf2nna.network.DenseLayer;
-import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.network.OutputHead;
-import org.odf2nna.method.ModelFiles;
-import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.api.Odf2nna;
+import org.odf2nna.report.ModelDescription;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,34 +27,19 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
-    /**
-     * One dense layer as inspect shows it: {@code node} is the ONNX node, or for a Keras file the Keras layer's own
-     * name ({@code dense_6}).
-     */
-    record Layer(int layer, String node, int inputs, int units, String activation, long parameters, boolean hidden) {
-    }
-
-    /** The model as inspect shows it. */
-    record Description(String model, String format, long irVersion, long opset, String producer, String input,
-            String inputShape,
-            String prefix, List<String> prefixOperators, String head, String task, int outputs, String architecture,
-            long parameters, List<Layer> layers, Map<String, Integer> operators, List<String> batchNormsFolded) {
-    }
-
     @Override
     public Integer call() {
-        OnnxDenseModel read = ModelFiles.read(model);
-        org.odf2nna.keras.KerasModel keras = ModelFiles.readKeras(model);
-        Description d = describe(read, keras);
+        ModelDescription d = Odf2nna.describe(model);
         if (json) {
             main.out.print(ReportFormat.json(d));
             return Main.OK;
         }
         StringBuilder s = new StringBuilder();
         s.append("Model       ").append(d.model()).append('\n');
-        if (keras != null) {
-            s.append("Format      ").append(keras.describe()).append(" (config read with Gson, weights with jhdf); "
-                    + "Keras layers ").append(String.join(", ", keras.layerNames())).append('\n');
+        if (d.fromKeras()) {
+            s.append("Format      ").append(d.kerasFile()).append(" (config read with Gson, weights with jhdf); "
+                    + "Keras layers ").append(String.join(", ", d.layers().stream().map(ModelDescription.Layer::node)
+                            .toList())).append('\n');
         } else if (d.format().equals("savedmodel")) {
             s.append("Format      TensorFlow SavedModel (read with TensorFlow Java, checked against its serving "
                     + "signature)\n");
@@ -80,15 +59,15 @@ final class InspectCommand implements Callable<Integer> {
         s.append("Head        ").append(d.head()).append('\n');
         s.append("Task        ").append(d.task()).append(" (inferred; override with --task)\n");
         s.append("Dense chain ").append(d.architecture()).append(", ").append(d.parameters()).append(" parameters\n");
-        if (keras != null) {
+        if (d.fromKeras()) {
             s.append("BatchNorm   ").append(d.batchNormsFolded().isEmpty() ? "none"
                     : "folded into the dense weights: " + String.join(", ", d.batchNormsFolded())).append('\n');
         }
         s.append('\n');
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"layer", keras != null ? "Keras layer" : "node", "inputs", "units", "activation",
+        rows.add(new String[] {"layer", d.fromKeras() ? "Keras layer" : "node", "inputs", "units", "activation",
             "parameters", ""});
-        for (Layer l : d.layers()) {
+        for (ModelDescription.Layer l : d.layers()) {
             rows.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.inputs()),
                 Integer.toString(l.units()), l.activation(), Long.toString(l.parameters()),
                 l.hidden() ? "hidden" : "output"});
@@ -102,50 +81,11 @@ final class InspectCommand implements Callable<Integer> {
         List<String> ops = new ArrayList<>();
         d.operators().forEach((k, v) -> ops.add(k + " ×" + v));
         s.append(String.join(", ", ops)).append('\n');
-        if (read.network().hiddenLayerCount() == 0) {
+        if (d.nothingToPrune()) {
             s.append("\nNote: no hidden layer, so there is nothing to prune.\n");
         }
         main.out.print(s);
         return Main.OK;
-    }
-
-    /** @param keras the Keras file {@code read} was converted from, or null */
-    static Description describe(OnnxDenseModel read, org.odf2nna.keras.KerasModel keras) {
-        ModelProto proto = read.model();
-        DenseNetwork network = read.network();
-        List<Layer> layers = new ArrayList<>();
-        for (int l = 0; l < network.layers().size(); l++) {
-            DenseLayer layer = network.layer(l);
-            layers.add(new Layer(l + 1, keras != null ? keras.layerNames().get(l) : read.layerNodes().get(l),
-                    layer.inputs(), layer.units(),
-                    layer.activation().kind() == org.odf2nna.network.Activation.Kind.IDENTITY ? "none"
-                            : layer.activation().toString(), layer.parameterCount(), l < network.hiddenLayerCount()));
-        }
-        Task task = Task.infer(network.outputs(), network.head());
-        String taskText = task == Task.CLASSIFICATION
-                ? "classification (" + Task.classCount(network.outputs()) + " classes)" : "regression";
-        String prefix;
-        switch (network.prefix().kind()) {
-            case NONE:
-                prefix = "none";
-                break;
-            case PREPROCESSING:
-                prefix = "preprocessing";
-                break;
-            default:
-                prefix = "backbone";
-                break;
-        }
-        String head = network.head() == OutputHead.NONE
-                ? (task == Task.CLASSIFICATION ? "none (logits)" : "none (values)")
-                : network.head().displayName();
-        String format = ModelFiles.formatOf(read.source()).id();
-        return new Description(read.source().toString(), format, proto.getIrVersion(), read.defaultOpset(),
-                (proto.getProducerName() + " " + proto.getProducerVersion()).trim(), read.input().name(),
-                read.input().describeShape(), prefix, network.prefix().operations(), head, taskText,
-                network.outputs(), network.architecture(), network.parameterCount(), layers, read.operatorCounts(),
-                keras == null ? List.of() : keras.folds().stream().map(org.odf2nna.keras.KerasModel.Fold::describe)
-                        .toList());
     }
 
     private static String summarise(List<String> ops) {

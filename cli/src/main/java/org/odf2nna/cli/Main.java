@@ -8,6 +8,7 @@ import java.util.List;
 import org.odf2nna.BuildInfo;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
+import org.odf2nna.api.Odf2nna;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -189,7 +190,7 @@ public final class Main implements Runnable {
      */
     static String writtenFormatNote(java.nio.file.Path input, org.odf2nna.method.ModelFormat written,
             java.util.function.Function<org.odf2nna.method.ModelFormat, String> how) {
-        org.odf2nna.method.ModelFormat in = org.odf2nna.method.ModelFiles.formatOf(input);
+        org.odf2nna.method.ModelFormat in = Odf2nna.formatOf(input);
         if (in == written) {
             return null;
         }
@@ -218,13 +219,7 @@ public final class Main implements Runnable {
      */
     static String withRecordedMetricWarning(String rendered, java.nio.file.Path model,
             org.odf2nna.metrics.Metrics original) {
-        if (original == null || model == null) {
-            return rendered;
-        }
-        String key = original instanceof org.odf2nna.metrics.Metrics.Classification ? "accuracy" : "mse";
-        String warning = org.odf2nna.report.ReportFormat.recordedMismatch(original,
-                org.odf2nna.method.ModelFiles.sidecarTestMetric(model, key),
-                org.odf2nna.method.ModelFiles.sidecar(model).toString());
+        String warning = Odf2nna.recordedMetricWarning(model, original);
         if (warning.isEmpty()) {
             return rendered;
         }

@@ -13,6 +13,7 @@ import org.odf2nna.method.Evolver;
 import org.odf2nna.method.InMemoryPruning;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
+import org.odf2nna.method.ModelDescriber;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelFormat;
 import org.odf2nna.method.Quantize;
@@ -38,7 +39,11 @@ import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.BuildSummary;
+import org.odf2nna.report.Conversion;
+import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.EvolveReport;
+import org.odf2nna.report.ModelDescription;
+import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
@@ -357,7 +362,7 @@ public final class Odf2nna {
      * @return what was read and written, and how far the written model's outputs were from the original's
      * @throws InputException when the model cannot be read, the output cannot be written, or the check fails
      */
-    public static Converter.Result convert(Path model, Path output, ModelFormat format) {
+    public static Conversion convert(Path model, Path output, ModelFormat format) {
         return Converter.convert(model, output, format);
     }
 
@@ -365,7 +370,7 @@ public final class Odf2nna {
      * {@link #convert(Path, Path, ModelFormat)} with the weights stored as {@code quantize} says: with
      * {@link Quantize#INT8}, every dense weight as int8 with a scale per output unit (ONNX output only).
      */
-    public static Converter.Result convert(Path model, Path output, ModelFormat format, Quantize quantize) {
+    public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize) {
         return Converter.convert(model, output, format, quantize);
     }
 
@@ -377,14 +382,59 @@ public final class Odf2nna {
      * @param task     the task, or null to infer it from the model's outputs
      * @param device   where ONNX Runtime computes
      * @param progress hears the pass over the rows
-     * @return accuracy, macro F1 and ROC AUC for classification; MSE, MAE and R² for regression
+     * @return the model, the rows and the task, with accuracy, macro F1 and ROC AUC for classification; MSE, MAE and
+     *         R² for regression
      * @throws InputException when a file cannot be read, or the rows have no target column
      */
-    public static Metrics evaluate(Path model, EvalData rows, Task task, Device device, Progress progress) {
+    public static Evaluation evaluate(Path model, EvalData rows, Task task, Device device, Progress progress) {
         OnnxDenseModel read = ModelFiles.read(model);
         DenseNetwork network = read.network();
-        return ModelScan.evaluate(read.model(), read.input(), network, rows.forModel(read),
+        Metrics metrics = ModelScan.evaluate(read.model(), read.input(), network, rows.forModel(read),
                 Task.givenOrInferred(task, network), device, progress, model, read.outputName());
+        Task measured = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
+        return new Evaluation(model.toString(), rows.file().toString(), measured.displayName(), metrics);
+    }
+
+    /** How many generated rows {@link #convert} checks the written model on. */
+    public static final int CONVERT_CHECK_ROWS = Converter.CHECK_ROWS;
+
+    /**
+     * How the tool reads a model, as the command line's {@code inspect} shows it: input, prefix, dense layers, head,
+     * the task inferred from them, and the graph's operators.
+     *
+     * @param model an ONNX file, a Keras file (.keras, .h5) or a SavedModel directory; never modified
+     * @return its description
+     * @throws InputException when the file cannot be read or holds no dense chain the tool understands
+     */
+    public static ModelDescription describe(Path model) {
+        return ModelDescriber.describe(model);
+    }
+
+    /**
+     * The format {@code model} is in, from its content (a Keras file is recognised as such whatever its name).
+     *
+     * @throws InputException when it is a directory but not a SavedModel
+     */
+    public static ModelFormat formatOf(Path model) {
+        return ModelFiles.formatOf(model);
+    }
+
+    /**
+     * A warning, for a report's line on the original model, when {@code original} (its metrics on the rows given) is
+     * far worse than the test metric that the model's JSON sidecar ({@code NAME.json} beside it) records: the rows
+     * may not be the ones it was trained for. Empty when there is no sidecar, it records no such metric, or they
+     * agree.
+     *
+     * @param model    the model file or SavedModel directory
+     * @param original the original model's metrics on the rows given, or null (then empty)
+     */
+    public static String recordedMetricWarning(Path model, Metrics original) {
+        if (original == null || model == null) {
+            return "";
+        }
+        // The sidecar's key is the metric's own name: accuracy or mse.
+        return ReportFormat.recordedMismatch(original, ModelFiles.sidecarTestMetric(model, original.primaryName()),
+                ModelFiles.sidecar(model).toString());
     }
 
     /** Rows as the method package holds them: no targets is NaN targets. */

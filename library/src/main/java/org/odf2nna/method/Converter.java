@@ -23,6 +23,7 @@ import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.Producer;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.Conversion;
 import org.odf2nna.tf.SavedModelRunner;
 
 /**
@@ -40,25 +41,11 @@ public final class Converter {
     private Converter() {
     }
 
-    /** What a conversion did. */
-    /**
-     * @param maxDifference   largest difference from the original's outputs on the check rows
-     * @param quantize        how the weights were stored
-     * @param bytesBefore     the model's size (a file, or the files of a SavedModel folder)
-     * @param bytesAfter      the written file's size
-     * @param runtimeDifference with int8 weights, the largest difference between ONNX Runtime on the written file and
-     *                          on the same dequantized weights stored as float (0 otherwise)
-     */
-    public record Result(Path model, String from, Path output, ModelFormat format, String architecture,
-            long parameters, int rows, double maxDifference, Quantize quantize, long bytesBefore, long bytesAfter,
-            double runtimeDifference) {
-    }
-
-    public static Result convert(Path model, Path output, ModelFormat format) {
+    public static Conversion convert(Path model, Path output, ModelFormat format) {
         return convert(model, output, format, Quantize.NONE);
     }
 
-    public static Result convert(Path model, Path output, ModelFormat format, Quantize quantize) {
+    public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize) {
         quantize.checkFormat(format);
         if (format == ModelFormat.SAVEDMODEL) {
             OutputPaths.checkNewDirectory(output, model);
@@ -122,9 +109,9 @@ public final class Converter {
             }
             default -> throw new IllegalArgumentException("unknown format " + format);
         }
-        return new Result(model, from == ModelFormat.KERAS ? keras.describe() : from.id(), output, format,
-                network.architecture(), network.parameterCount(), sample.rows(), difference[0], quantize,
-                bytes(model), bytes(output), inRuntime[0]);
+        return new Conversion(model.toString(), from == ModelFormat.KERAS ? keras.describe() : from.id(),
+                output.toString(), format.id(), network.architecture(), network.parameterCount(), sample.rows(),
+                difference[0], quantize == Quantize.INT8, bytes(model), bytes(output), inRuntime[0]);
     }
 
     /**

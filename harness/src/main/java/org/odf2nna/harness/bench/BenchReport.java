@@ -1,9 +1,12 @@
 package org.odf2nna.harness.bench;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.report.ReportFormat;
 
 /**
  * What a benchmark run measured: the machine, then one section per sub-benchmark with its settings, a
@@ -131,6 +134,14 @@ public final class BenchReport {
             s.append('\n').append(section.text());
         }
         return s.toString();
+    }
+
+    /**
+     * Writes the report as JSON to {@code file}, by an atomic rename: rewritten after each section, the file always
+     * holds a whole report.
+     */
+    public void writeJson(Path file) {
+        AtomicFiles.writeString(file, ReportFormat.json(this));
     }
 
     /** The machine block that heads the text. */

@@ -1,0 +1,25 @@
+package org.odf2nna.report;
+
+/**
+ * What a {@code convert} did: the model read, the file written, and how far the written model's outputs were from
+ * the original's on the generated check rows.
+ *
+ * @param model             the model read (file or SavedModel directory)
+ * @param from              what it was read as: {@code onnx}, {@code savedmodel}, or for a Keras file what it is
+ *                          ({@code Keras 3.5.0 .keras})
+ * @param output            the file (or SavedModel directory) written
+ * @param format            the format written: {@code onnx}, {@code keras} or {@code savedmodel}
+ * @param architecture      the layer widths, as {@code 64-32-10}
+ * @param parameters        the dense chain's weights and biases
+ * @param rows              how many generated rows the check ran on
+ * @param maxDifference     largest difference from the original's outputs on the check rows
+ * @param int8              whether the dense weights were stored as int8 (else as float)
+ * @param bytesBefore       the model's size (a file, or the files of a SavedModel folder)
+ * @param bytesAfter        the written file's size
+ * @param runtimeDifference with int8 weights, the largest difference between ONNX Runtime on the written file and on
+ *                          the same dequantized weights stored as float (0 otherwise)
+ */
+public record Conversion(String model, String from, String output, String format, String architecture,
+        long parameters, int rows, double maxDifference, boolean int8, long bytesBefore, long bytesAfter,
+        double runtimeDifference) {
+}
