@@ -5,7 +5,7 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.EvalData;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.Task;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read CSV rows and run a model. */

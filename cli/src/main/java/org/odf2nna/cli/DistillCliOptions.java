@@ -1,7 +1,7 @@
 package org.odf2nna.cli;
 
 import org.odf2nna.InputException;
-import org.odf2nna.tf.Distillation;
+import org.odf2nna.settings.Distillation;
 import picocli.CommandLine.Option;
 
 /** How much the original network guides retraining (distillation). */

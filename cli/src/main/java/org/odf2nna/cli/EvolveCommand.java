@@ -6,11 +6,11 @@ import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.method.EvolveOptions;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.GaSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -147,7 +147,7 @@ final class EvolveCommand implements Callable<Integer> {
         main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "
                 + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
                 + Main.replaced(before, o.output()));
-        String formatNote = Main.writtenFormatNote(model, org.odf2nna.method.ModelFormat.ONNX,
+        String formatNote = Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,
                 in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in));
         if (formatNote != null) {
             main.out.println(formatNote);

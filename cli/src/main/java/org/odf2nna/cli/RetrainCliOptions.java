@@ -2,8 +2,8 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import org.odf2nna.InputException;
-import org.odf2nna.tf.Distillation;
 import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.settings.Distillation;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 

@@ -4,9 +4,10 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import org.odf2nna.InputException;
-import org.odf2nna.method.Schedule;
 import org.odf2nna.prune.ReconstructionCost;
 import org.odf2nna.prune.EpsilonGrid;
+import org.odf2nna.settings.Ranking;
+import org.odf2nna.settings.Schedule;
 import picocli.CommandLine.Option;
 
 /** The ε grid and the automatic choice. */
@@ -93,10 +94,10 @@ final class SweepCliOptions {
         if (kind == Schedule.Kind.PROGRESSIVE && !epsilons.isEmpty()) {
             throw InputException.usage("--epsilon applies to the epsilon schedule, not --schedule progressive");
         }
-        ReconstructionCost.Ranking ranking = ReconstructionCost.Ranking.COST;
+        Ranking ranking = Ranking.COST;
         if (rank != null) {
             try {
-                ranking = ReconstructionCost.Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT));
+                ranking = Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw InputException.usage("--rank must be cost, std or impact, got '" + rank + "'");
             }

@@ -4,15 +4,15 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.method.Quantize;
 import org.odf2nna.method.SweepOptions;
-import org.odf2nna.tf.Distillation;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.Task;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,7 +73,7 @@ final class SweepCommand implements Callable<Integer> {
         Quantize precision = Quantize.parse(quantize);
         if (output != null && output.getFileName() != null
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
-            precision.checkFormat(org.odf2nna.method.ModelFormat.KERAS);
+            precision.checkFormat(org.odf2nna.settings.ModelFormat.KERAS);
         }
         Main.refuseKerasName(output, "sweep writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
                 + "OUT.keras' converts it");
@@ -100,7 +100,7 @@ final class SweepCommand implements Callable<Integer> {
             main.out.println("note: " + result.output() + " replaced the file that was there");
         }
         if (result.output() != null) {
-            String formatNote = Main.writtenFormatNote(model, org.odf2nna.method.ModelFormat.ONNX,
+            String formatNote = Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,
                     in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
             if (formatNote != null) {
                 main.out.println(formatNote);

@@ -1,7 +1,7 @@
 package org.odf2nna.cli;
 
 import org.odf2nna.InputException;
-import org.odf2nna.tf.TrainingOptions;
+import org.odf2nna.settings.TrainingOptions;
 import picocli.CommandLine.Option;
 
 /** Adam and validation settings, shared by building and retraining. */

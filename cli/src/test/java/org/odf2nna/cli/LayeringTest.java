@@ -33,8 +33,8 @@ class LayeringTest {
     private static final Path CLI = Path.of("cli/src/main/java/org/odf2nna/cli");
     private static final Path LIBRARY = Path.of("library/src/main/java/org/odf2nna");
 
-    /** What a command-line file may use of org.odf2nna: the root package, the facade, the reports, itself. */
-    private static final Set<String> ALLOWED = Set.of("", "api", "report", "cli");
+    /** What a command-line file may use of org.odf2nna: the root package, the facade, the reports, the settings, itself. */
+    private static final Set<String> ALLOWED = Set.of("", "api", "report", "settings", "cli");
 
     /**
      * The files that still break the rule, each with the internal packages it imports (2026-11-24: 18 of 23; Main.java
@@ -45,20 +45,16 @@ class LayeringTest {
             Map.entry("BuildCliOptions.java", Set.of("method", "network")),
             Map.entry("BuildCommand.java", Set.of("method")),
             Map.entry("ConvertCommand.java", Set.of("method")),
-            Map.entry("DataOptions.java", Set.of("data", "method", "metrics")),
-            Map.entry("DistillCliOptions.java", Set.of("tf")),
+            Map.entry("DataOptions.java", Set.of("data", "method")),
             Map.entry("EvalCommand.java", Set.of("data", "metrics")),
-            Map.entry("EvolveCommand.java", Set.of("data", "evolve", "method")),
-            Map.entry("InspectCommand.java", Set.of("keras", "method", "metrics", "network", "onnx")),
+            Map.entry("EvolveCommand.java", Set.of("data", "method")),
+            Map.entry("InspectCommand.java", Set.of("keras", "method", "network", "onnx")),
             Map.entry("Main.java", Set.of("method", "metrics")),
-            Map.entry("PruningCliOptions.java", Set.of("method", "prune")),
-            Map.entry("RetrainCliOptions.java", Set.of("method", "tf")),
-            Map.entry("RidgeCliOption.java", Set.of("prune")),
-            Map.entry("RunCommand.java", Set.of("data", "method", "tf")),
-            Map.entry("ShrinkCommand.java", Set.of("data", "method", "metrics")),
-            Map.entry("SweepCliOptions.java", Set.of("method", "prune")),
-            Map.entry("SweepCommand.java", Set.of("data", "method", "metrics", "tf")),
-            Map.entry("TrainingCliOptions.java", Set.of("tf")));
+            Map.entry("RetrainCliOptions.java", Set.of("method")),
+            Map.entry("RunCommand.java", Set.of("data", "method")),
+            Map.entry("ShrinkCommand.java", Set.of("data", "method")),
+            Map.entry("SweepCliOptions.java", Set.of("prune")),
+            Map.entry("SweepCommand.java", Set.of("data", "method")));
 
     /** Imports, static imports and fully qualified names alike; group 1 is the package under org.odf2nna. */
     private static final Pattern USE = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");

@@ -1,9 +1,9 @@
 package org.odf2nna.api;
 
 import org.odf2nna.Device;
-import org.odf2nna.evolve.GaSettings;
-import org.odf2nna.tf.Distillation;
-import org.odf2nna.tf.TrainingOptions;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.TrainingOptions;
 
 /**
  * How {@link Odf2nna#evolve} searches, made by {@link #builder()}; the search's defaults are EvoPruneDeepTL's published

@@ -14,18 +14,14 @@ import org.odf2nna.method.InMemoryPruning;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelFiles;
-import org.odf2nna.method.ModelFormat;
-import org.odf2nna.method.Quantize;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.RunOptions;
-import org.odf2nna.method.Schedule;
 import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.method.Shrinker;
 import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.DenseChainReader;
@@ -42,11 +38,16 @@ import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
-import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
-import org.odf2nna.tf.TrainingOptions;
 import org.odf2nna.tf.TrainingResult;
 
 /**
@@ -135,7 +136,7 @@ public final class Odf2nna {
         DenseNetwork pruned = settings.leastSquares()
                 ? LeastSquaresCompensation.compensate(network, statistics, selection,
                         RowSource.of(scoring.features(), n, scoring.width(), CHUNK),
-                        LeastSquaresCompensation.automaticRidge(retrain)).network()
+                        PruningOptions.automaticRidge(retrain)).network()
                 : Pruner.prune(network, statistics, selection);
         if (!retrain) {
             return new Shrunk(network, pruned, settings.epsilon(), 0, 0);

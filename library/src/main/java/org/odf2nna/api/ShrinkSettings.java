@@ -1,7 +1,7 @@
 package org.odf2nna.api;
 
 import org.odf2nna.Device;
-import org.odf2nna.tf.Distillation;
+import org.odf2nna.settings.Distillation;
 
 /**
  * How {@link Odf2nna#shrink} prunes, made by {@link #builder()}; every setting has the command line's default.

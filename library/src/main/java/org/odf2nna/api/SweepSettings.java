@@ -1,10 +1,10 @@
 package org.odf2nna.api;
 
 import org.odf2nna.Device;
-import org.odf2nna.method.Quantize;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.tf.Distillation;
-import org.odf2nna.tf.TrainingOptions;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.TrainingOptions;
 
 /**
  * How {@link Odf2nna#sweep} prunes, made by {@link #builder()}; every setting has the default of the command line's

@@ -1,8 +1,8 @@
 package org.odf2nna.method;
 
 import java.nio.file.Path;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.Activation;
+import org.odf2nna.settings.Task;
 
 /**
  * How to build the paper's general model.

@@ -3,9 +3,10 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
-import org.odf2nna.evolve.GaSettings;
-import org.odf2nna.metrics.Task;
-import org.odf2nna.prune.Compensation;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Task;
 
 /**
  * What an evolve run is asked to do.
@@ -46,7 +47,7 @@ public record EvolveOptions(Path model, EvalData eval, RetrainOptions retrain, L
         }
         java.util.Objects.requireNonNull(compensation, "compensation");
         if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
-            org.odf2nna.prune.NormalEquations.checkRidge(ridge);
+            PruningOptions.checkRidge(ridge);
         }
     }
 

@@ -13,7 +13,6 @@ import org.odf2nna.data.CsvReader;
 import org.odf2nna.evolve.FeatureSearch;
 import org.odf2nna.evolve.Fitness;
 import org.odf2nna.evolve.GaResult;
-import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.evolve.Mask;
 import org.odf2nna.evolve.MaskSearch;
 import org.odf2nna.evolve.MaskedFitness;
@@ -22,13 +21,11 @@ import org.odf2nna.evolve.UnitSearch;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.RunningMoments;
@@ -36,6 +33,10 @@ import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /**
@@ -139,7 +140,7 @@ public final class Evolver {
         if (options.compensation() == Compensation.LSQ || scan.metrics() != null) {
             progress.update("least squares", 0, -1, null);
             double ridge = Double.isNaN(options.ridge())
-                    ? LeastSquaresCompensation.automaticRidge(retrainer.epochs() > 0) : options.ridge();
+                    ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : options.ridge();
             RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
             refit = search instanceof FeatureSearch f
                     ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,

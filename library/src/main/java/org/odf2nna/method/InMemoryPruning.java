@@ -5,7 +5,6 @@ import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.evolve.GaResult;
-import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.evolve.MaskedFitness;
 import org.odf2nna.evolve.SteadyStateGa;
 import org.odf2nna.evolve.UnitSearch;
@@ -13,9 +12,13 @@ import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.metrics.LossBound;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /**
@@ -164,7 +167,7 @@ public final class InMemoryPruning {
                 retrain.seed(), threads), (done, total, best, active) -> progress.update("evolving", done, total,
                         null));
         progress.done("evolving");
-        double ridge = LeastSquaresCompensation.automaticRidge(retrainer.epochs() > 0);
+        double ridge = PruningOptions.automaticRidge(retrainer.epochs() > 0);
         DenseNetwork compensated = LeastSquaresCompensation.compensate(original, search.statistics(),
                 search.selection(result.best()), RowSource.of(training.inputs(), training.rows(), training.width(),
                         CHUNK), ridge).network();

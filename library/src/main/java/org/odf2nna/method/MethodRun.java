@@ -30,7 +30,7 @@ public final class MethodRun {
         // Retraining epochs default to 15% of those the general model ran, read back from its metadata.
         RetrainOptions retrain = new RetrainOptions(training.train(), null, null, training.batchSize(),
                 options.retrainLearningRate(), training.seed(), training.validationShare(),
-                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(options.distillation());
+                org.odf2nna.settings.TrainingOptions.DEFAULT_PATIENCE).withDistillation(options.distillation());
         double maxDrop = options.maxDrop() != null ? options.maxDrop() : built.task().defaultMaxDrop();
         SweepOptions sweep = SweepOptions.builder().model(options.build().output()).test(options.test())
                 .retrain(retrain).epsilons(options.epsilons()).steps(options.steps()).maxDrop(maxDrop)

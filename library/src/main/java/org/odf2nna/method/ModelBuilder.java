@@ -10,7 +10,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.OutputPaths;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Initialization;
 import org.odf2nna.network.OutputHead;
@@ -19,6 +18,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
 

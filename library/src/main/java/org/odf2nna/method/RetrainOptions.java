@@ -1,7 +1,7 @@
 package org.odf2nna.method;
 
 import java.nio.file.Path;
-import org.odf2nna.tf.Distillation;
+import org.odf2nna.settings.Distillation;
 
 /**
  * How to retrain the pruned network (the paper's refinement step).

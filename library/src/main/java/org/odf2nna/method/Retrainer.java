@@ -6,7 +6,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.metrics.LossBound;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxDenseModel;
@@ -14,13 +13,14 @@ import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.Retraining;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.Conditioning;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.tf.DenseTrainer;
-import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
-import org.odf2nna.tf.TrainingOptions;
 import org.odf2nna.tf.TrainingResult;
 
 /**

@@ -3,7 +3,9 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
-import org.odf2nna.tf.Distillation;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Schedule;
 
 /**
  * Algorithm 1 end to end.

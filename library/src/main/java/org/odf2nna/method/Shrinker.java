@@ -12,13 +12,11 @@ import org.odf2nna.io.OutputPaths;
 import org.odf2nna.keras.KerasModel;
 import org.odf2nna.keras.KerasWriter;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
@@ -33,6 +31,10 @@ import org.odf2nna.report.RefitLayer;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Task;
 
 /**
  * ODF2NNA's pruning steps on an existing ONNX model: score every hidden unit on the evaluation rows,
@@ -155,7 +157,7 @@ public final class Shrinker {
             fitRowCount = fitting.rows();
         }
 
-        List<double[]> scores = pruning.score().scores(scan.statistics(), network);
+        List<double[]> scores = scan.statistics().scores(pruning.score(), network);
         List<LayerSpread> spreads = new ArrayList<>();
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));

@@ -3,7 +3,10 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.Task;
 
 /**
  * What a sweep over ε is asked to do.

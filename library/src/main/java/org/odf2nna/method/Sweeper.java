@@ -16,7 +16,6 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Initialization;
@@ -29,7 +28,6 @@ import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.InputSelection;
 import org.odf2nna.onnx.Int8Weights;
 import org.odf2nna.prune.EpsilonGrid;
-import org.odf2nna.prune.UnitScore;
 import org.odf2nna.report.CompensationSettings;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.Int8Summary;
@@ -38,6 +36,10 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepChart;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.UnitScore;
 
 /**
  * The trade-off across ε, and the model chosen from it.
@@ -85,7 +87,7 @@ public final class Sweeper {
         String grid;
         if (epsilons.isEmpty()) {
             UnitScore score = options.pruning().score();
-            epsilons = EpsilonGrid.fromSpread(score.scores(scores.statistics(), network), options.steps());
+            epsilons = EpsilonGrid.fromSpread(scores.statistics().scores(score, network), options.steps());
             grid = "derived from the spread of the unit " + (score == UnitScore.STD ? "standard deviations"
                     : "impact scores") + " on the training rows (" + options.steps()
                     + " steps, each removing a different share of the units)";

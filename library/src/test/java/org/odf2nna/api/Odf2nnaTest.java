@@ -146,9 +146,9 @@ class Odf2nnaTest {
         Rows training = gaussian(random, 600, 5);
         Rows validation = gaussian(random, 400, 5);
         SweepSettings settings = SweepSettings.builder().maxRounds(3).retrainEpochs(3).share(0.3).inputs(false)
-                .maxDrop(5).quantize(org.odf2nna.method.Quantize.INT8).build();
-        assertEquals(org.odf2nna.method.Quantize.INT8, settings.quantize());
-        assertEquals(org.odf2nna.method.Quantize.NONE, SweepSettings.defaults().quantize());
+                .maxDrop(5).quantize(org.odf2nna.settings.Quantize.INT8).build();
+        assertEquals(org.odf2nna.settings.Quantize.INT8, settings.quantize());
+        assertEquals(org.odf2nna.settings.Quantize.NONE, SweepSettings.defaults().quantize());
         Swept swept = Odf2nna.sweep(network, training, validation, settings);
         Swept.Round chosen = swept.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
         assertTrue(chosen.bound().holds());

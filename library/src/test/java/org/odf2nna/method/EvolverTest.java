@@ -259,10 +259,10 @@ class EvolverTest {
         assertEquals(List.of("x1", "x3", "x4", "x6"), byName.columns().featureNames());
         assertEquals("label", byName.columns().label(), "the recorded target column");
         Metrics m = ModelScan.evaluate(written, read.input(), read.network(), byName,
-                org.odf2nna.metrics.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
+                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
         Metrics direct = ModelScan.evaluate(written, read.input(), read.network(),
                 new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64).forModel(read),
-                org.odf2nna.metrics.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
+                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
         assertEquals(direct, m, "the same rows, read by name from either file");
         assertEquals(200, m.rows());
         // a file without one of the kept columns is refused, naming it
@@ -270,7 +270,7 @@ class EvolverTest {
                 new float[4 * 3], new double[3]);
         InputException e = assertThrows(InputException.class, () -> ModelScan.evaluate(written, read.input(),
                 read.network(), new EvalData(missing, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64)
-                        .forModel(read), org.odf2nna.metrics.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out,
+                        .forModel(read), org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out,
                 read.outputName()));
         assertTrue(e.getMessage().contains("'x3'"), e.getMessage());
     }

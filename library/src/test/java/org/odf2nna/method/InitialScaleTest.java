@@ -10,8 +10,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Progress;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.Activation;
+import org.odf2nna.settings.Task;
 
 /**
  * Random initial weights are drawn for the coordinates the trainer works in (standardised inputs), not for

@@ -12,19 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
-import org.odf2nna.prune.UnitScore;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.UnitScore;
 import org.odf2nna.tf.TrainingData;
 
 /** Where least squares gets its rows in shrink and sweep, on the repository's example models. */

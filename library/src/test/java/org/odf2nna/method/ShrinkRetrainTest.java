@@ -19,13 +19,13 @@ import org.odf2nna.Progress;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.TrainingData;
 

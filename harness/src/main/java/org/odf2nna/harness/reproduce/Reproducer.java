@@ -29,9 +29,7 @@ import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.ScanResult;
-import org.odf2nna.method.Schedule;
 import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.PruningOptions;
 import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
@@ -45,6 +43,8 @@ import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Schedule;
 
 /**
  * Runs the paper's experiments in-process with the tool's own pipelines ({@link MethodRun} for the general
@@ -254,7 +254,7 @@ public final class Reproducer {
             } else {
                 RetrainOptions retrain = new RetrainOptions(train, null, e.originalEpochs(), e.batchSize(),
                         Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
-                        org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
+                        org.odf2nna.settings.TrainingOptions.DEFAULT_PATIENCE);
                 double maxDrop = e.task().defaultMaxDrop();
                 SweepOptions s = SweepOptions.builder().model(options.shared().resolve(e.model())).test(testRows)
                         .retrain(retrain).epsilons(e.epsilons()).steps(e.steps()).maxDrop(maxDrop)
@@ -357,7 +357,7 @@ public final class Reproducer {
         long start = System.nanoTime();
         RetrainOptions retrain = new RetrainOptions(train, null, originalEpochs, e.batchSize(),
                 Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
-                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(org.odf2nna.tf.Distillation.DEFAULT);
+                org.odf2nna.settings.TrainingOptions.DEFAULT_PATIENCE).withDistillation(org.odf2nna.settings.Distillation.DEFAULT);
         double maxDrop = e.task().defaultMaxDrop();
         SweepOptions s = SweepOptions.builder().model(model).test(testRows).retrain(retrain).steps(e.steps())
                 .maxDrop(maxDrop).output(work.resolve("defaults.onnx")).task(e.task()).schedule(Schedule.PROGRESSIVE)
@@ -416,7 +416,7 @@ public final class Reproducer {
             return first;
         }
         RetrainOptions retrain = new RetrainOptions(train, null, null, e.batchSize(), Experiment.RETRAIN_LEARNING_RATE,
-                options.seed(), Experiment.VALIDATION_SHARE, org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
+                options.seed(), Experiment.VALIDATION_SHARE, org.odf2nna.settings.TrainingOptions.DEFAULT_PATIENCE);
         double maxDrop = e.task().defaultMaxDrop();
         SweepOptions sweep = SweepOptions.builder().model(general).test(testRows).retrain(retrain)
                 .epsilons(new ArrayList<>(grid)).steps(e.steps()).maxDrop(maxDrop).output(work.resolve("chosen-wider.onnx"))

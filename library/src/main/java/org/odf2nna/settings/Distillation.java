@@ -1,4 +1,4 @@
-package org.odf2nna.tf;
+package org.odf2nna.settings;
 
 /**
  * How much of the training signal comes from the original network (the teacher) rather than from the targets.
