@@ -7,6 +7,7 @@ import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.Distillation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,12 +73,13 @@ final class BuildCommand implements Callable<Integer> {
     static BuildOptions options(Path train, Path output, BuildCliOptions build, TrainingCliOptions training,
             DataOptions data) {
         build.check();
-        training.check();
+        training.checkPatience();
         if (data.inferenceBatch <= 0) {
             throw org.odf2nna.InputException.usage("--inference-batch must be a positive number, got " + data.inferenceBatch);
         }
-        RetrainOptions settings = new RetrainOptions(train, build.epochs, null, training.batchSize,
-                training.buildLearningRate(), training.seed, training.validationSplit, build.patience());
+        RetrainOptions settings = new RetrainOptions(train, Flags.built(() -> training
+                .retraining(training.buildLearningRate()).epochs(build.epochs).patience(build.patience())
+                .distillation(Distillation.NONE).build()));
         return new BuildOptions(train, data.label, data.task(), build.layers, build.params, build.units,
                 build.activation(), settings, data.inferenceBatch, output);
     }

@@ -5,6 +5,7 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.EvalData;
+import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Task;
 import picocli.CommandLine.Option;
 
@@ -39,6 +40,11 @@ final class DataOptions {
     /** The device ONNX Runtime and TensorFlow are given. */
     Device device() {
         return Device.parse(device);
+    }
+
+    /** How every CSV file of the run is read. */
+    CsvReading csv() {
+        return Flags.built(() -> new CsvReading(label, inferenceBatch));
     }
 
     /** The rows of {@code csv}; the feature count is filled in from the model later. */

@@ -11,6 +11,7 @@ import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.RetrainSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -103,8 +104,8 @@ final class EvolveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RetrainOptions retraining = retrain.options();
-        if (retraining == null) {
+        RetrainSettings retrainSettings = retrain.settings();
+        if (retrainSettings == null) {
             throw InputException.usage("evolve needs --train CSV: fitness is measured on part of the training rows, "
                     + "and the best network is retrained on them");
         }
@@ -131,7 +132,8 @@ final class EvolveCommand implements Callable<Integer> {
                 + "OUT.keras' converts it");
         Path out = output != null ? output : defaultOutput(model);
         EvolveOptions.Builder options = EvolveOptions.builder().model(model)
-                .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).retrain(retraining)
+                .eval(data.data(eval, ColumnRequest.Target.OPTIONAL))
+                .retrain(new RetrainOptions(retrain.train, retrain.validation, retrainSettings))
                 .layers(layers == null ? List.of() : layers).selectFeatures(selectFeatures).population(population)
                 .evaluations(evaluations).mutation(mutation).fitnessEpochs(fitnessEpochs).output(out).report(report)
                 .task(data.task()).device(data.device()).compensation(PruningCliOptions.compensation(compensate))

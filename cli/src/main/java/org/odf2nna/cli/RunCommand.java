@@ -9,8 +9,7 @@ import org.odf2nna.method.RunOptions;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.settings.Distillation;
-import org.odf2nna.settings.PruningOptions;
-import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,15 +68,16 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Main.refuseKerasName(output, "run writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
                 + "OUT.keras' converts it");
-        sweep.check();
         Path out = output == null ? BuildCommand.defaultOutput(train, ".small.onnx") : output;
         Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());
         BuildOptions buildOptions = BuildCommand.options(train, general, build, training, data);
-        Schedule schedule = sweep.schedule();
-        RunOptions options = new RunOptions(buildOptions, data.data(test, ColumnRequest.Target.REQUIRED),
-                sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart(out), sweep.compareScratch,
-                data.device(), training.retrainLearningRate(), sweep.paper ? PruningOptions.paper() : pruning.options(),
-                schedule, sweep.paper ? Distillation.NONE : distill.options(Distillation.DEFAULT));
+        // The general model's sweep retrains with these Adam settings and the default patience.
+        SweepSettings settings = Flags.built(() -> sweep.settings()
+                .retraining(training.retraining(training.retrainLearningRate())
+                        .distillation(distill.options(Distillation.DEFAULT)).build())
+                .pruning(pruning.options()).device(data.device()).build());
+        RunOptions options = new RunOptions(buildOptions, data.data(test, ColumnRequest.Target.REQUIRED), settings,
+                out, report, sweep.chart(out));
         java.util.Set<Path> before = Main.existing(java.util.List.of(general, out));
         RunReport result = Odf2nna.run(options, main.progress());
         main.out.print(ReportFormat.run(result));

@@ -10,7 +10,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
@@ -18,8 +17,9 @@ import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
-import org.odf2nna.settings.Schedule;
-import org.odf2nna.settings.Task;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -142,7 +142,7 @@ final class ShrinkCommand implements Callable<Integer> {
         java.util.Set<Path> before = Main.existing(outputs);
         ShrinkOptions options = ShrinkOptions.builder().model(model)
                 .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).epsilons(epsilons).outputs(outputs)
-                .report(report).task(data.task()).device(data.device()).retrain(retrain.options())
+                .report(report).task(data.task()).device(data.device()).retrain(retraining())
                 .format(outputFormat).pruning(pruning.options()).build();
         ShrinkReport result = Odf2nna.shrink(options, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
@@ -169,18 +169,18 @@ final class ShrinkCommand implements Callable<Integer> {
 
     /** sweep's default on one output: the smallest model whose validation loss stays within --max-drop. */
     private int progressive(Quantize precision) {
-        if (maxDrop != null && (!(maxDrop >= 0) || maxDrop.isInfinite())) {
-            throw InputException.usage("--max-drop must be a number >= 0, got " + maxDrop);
+        SweepSettings.Builder asked = SweepSettings.builder().steps(1).quantize(precision).task(data.task())
+                .device(data.device());
+        if (maxDrop != null) {
+            asked.maxDrop(maxDrop);
         }
-        RetrainOptions retraining = retrain.required();
-        Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
-        double drop = maxDrop != null ? maxDrop : task.defaultMaxDrop();
+        SweepSettings settings = Flags.built(() -> asked.retraining(retrain.required()).pruning(pruning.options())
+                .build());
         Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
-        SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
-                .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
-                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).quantize(precision).build();
-        SweepReport result = Odf2nna.sweep(options, main.progress());
+        SweepFiles files = new SweepFiles(model, retrain.train, retrain.validation, eval, out, report, null,
+                data.csv());
+        SweepReport result = Odf2nna.sweep(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
                 result.table().originalMetrics()));
         if (!Main.replaced(before, result.output()).isEmpty()) {
@@ -198,6 +198,12 @@ final class ShrinkCommand implements Callable<Integer> {
             main.out.println("wrote " + report);
         }
         return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
+    }
+
+    /** The retraining asked for, or null without --train. */
+    private RetrainOptions retraining() {
+        RetrainSettings settings = retrain.settings();
+        return settings == null ? null : new RetrainOptions(retrain.train, retrain.validation, settings);
     }
 
     static List<Path> outputPaths(Path model, Path output, List<Double> epsilons) {

@@ -50,11 +50,8 @@ class LayeringTest {
             Map.entry("EvolveCommand.java", Set.of("data", "method")),
             Map.entry("InspectCommand.java", Set.of("keras", "method", "network", "onnx")),
             Map.entry("Main.java", Set.of("method", "metrics")),
-            Map.entry("RetrainCliOptions.java", Set.of("method")),
             Map.entry("RunCommand.java", Set.of("data", "method")),
-            Map.entry("ShrinkCommand.java", Set.of("data", "method")),
-            Map.entry("SweepCliOptions.java", Set.of("prune")),
-            Map.entry("SweepCommand.java", Set.of("data", "method")));
+            Map.entry("ShrinkCommand.java", Set.of("data", "method")));
 
     /** Imports, static imports and fully qualified names alike; group 1 is the package under org.odf2nna. */
     private static final Pattern USE = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");

@@ -32,6 +32,10 @@ import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.SweepChart;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepSettings;
 
 /** build, run and sweep as a user runs them, on the repository's iris example. */
 class MethodCommandsTest {
@@ -129,12 +133,15 @@ class MethodCommandsTest {
         Path out = dir.resolve("small.onnx");
         Path chart = dir.resolve("chart");
         Path report = dir.resolve("run.json");
-        RetrainOptions training = new RetrainOptions(TRAIN, 60, null, 16, 0.01f, 0, 0.2, 10);
+        RetrainOptions training = new RetrainOptions(TRAIN, RetrainSettings.builder().epochs(60).batchSize(16)
+                .learningRate(0.01f).seed(0).validationShare(0.2).patience(10).distillation(Distillation.NONE).build());
         BuildOptions build = new BuildOptions(TRAIN, null, null, 3, null, null, Activation.RELU, training, 256,
                 dir.resolve("small.general.onnx"));
         EvalData test = new EvalData(TEST, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 256);
-        RunReport result = MethodRun.run(new RunOptions(build, test, List.of(), 5, null, out, report, chart, true,
-                Device.CPU, 0.001f), Progress.NONE);
+        SweepSettings sweepSettings = SweepSettings.builder().schedule(Schedule.EPSILON).steps(5).compareScratch(true)
+                .retraining(RetrainSettings.builder().batchSize(16).learningRate(0.001f).seed(0).validationShare(0.2)
+                        .distillation(Distillation.NONE).build()).build();
+        RunReport result = MethodRun.run(new RunOptions(build, test, sweepSettings, out, report, chart), Progress.NONE);
 
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonObject sweep = json.getAsJsonObject("sweep");

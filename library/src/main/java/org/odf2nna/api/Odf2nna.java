@@ -19,7 +19,6 @@ import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.method.Shrinker;
-import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.network.DenseNetwork;
@@ -42,7 +41,9 @@ import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.Quantize;
-import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
@@ -67,7 +68,7 @@ import org.odf2nna.tf.TrainingResult;
  * and retrained as it is. Errors in the arguments are {@link IllegalArgumentException}s naming the setting; a file
  * that cannot be read is an {@link InputException} naming the file and the place.
  *
- * <p>The file-level entry points ({@link #shrink(ShrinkOptions, Progress)}, {@link #sweep(SweepOptions, Progress)},
+ * <p>The file-level entry points ({@link #shrink(ShrinkOptions, Progress)}, {@link #sweep(SweepFiles, SweepSettings, Progress)},
  * {@link #evolve(EvolveOptions, Progress)}, {@link #run(RunOptions, Progress)}, {@link #build}, {@link #convert},
  * {@link #evaluate}) are what the command line's commands call: they read models and CSV files, write checked models
  * and reports, and return the report the command prints.
@@ -149,7 +150,9 @@ public final class Odf2nna {
      * Progressive pruning, the default of the command line's {@code sweep}: each round removes a share of the
      * parameters (the units, and inputs, whose removal the least-squares refit makes up for best), refits the next
      * layers, retrains briefly with the original as teacher, and is judged on {@code validation}: its loss's one-sided
-     * 95% bound must stay within {@link SweepSettings#maxDrop()}. The smallest network that holds is chosen.
+     * 95% bound must stay within {@link SweepSettings#maxDrop(Task)}. The smallest network that holds is chosen.
+     * {@code settings} is the same type the file-level sweep takes: its progressive schedule, maximum drop,
+     * retraining, int8 weights, task and device apply; the ε grid and {@code compareScratch} do not.
      *
      * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
@@ -183,16 +186,11 @@ public final class Odf2nna {
         if (training.count() < 1 || validation.count() < 1) {
             throw new IllegalArgumentException("training and validation need at least one row each");
         }
-        Task task = task(network);
-        double maxDrop = Double.isNaN(settings.maxDrop()) ? task.defaultMaxDrop() : settings.maxDrop();
-        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
-                settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(),
-                null, settings.distillation());
-        Schedule schedule = new Schedule(Schedule.Kind.PROGRESSIVE, settings.share(), settings.maxRounds(),
-                settings.inputs(), Schedule.PROGRESSIVE.ranking());
+        if (!settings.schedule().progressive()) {
+            throw new IllegalArgumentException("settings: rows in memory are pruned by the progressive schedule");
+        }
         InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
-                trainingData(validation), retrain, schedule, maxDrop, task, settings.device(), settings.quantize(),
-                progress == null ? Progress.NONE : progress);
+                trainingData(validation), settings, progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
                 .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8(), r.network()))
                 .toList(), result.chosen());
@@ -236,9 +234,9 @@ public final class Odf2nna {
         if (validation.targets() == null) {
             throw new IllegalArgumentException("validation rows need targets: every mask is scored on them");
         }
-        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
-                settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(), null,
-                settings.distillation());
+        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), RetrainSettings.builder()
+                .epochs(settings.retrainEpochs()).batchSize(settings.batchSize()).learningRate(settings.learningRate())
+                .seed(settings.seed()).patience(settings.patience()).distillation(settings.distillation()).build());
         InMemoryPruning.Evolution e = InMemoryPruning.evolve(network, trainingData(training), trainingData(validation),
                 retrain, settings.layers(), settings.population(), settings.evaluations(), settings.mutation(),
                 settings.threads(), null, settings.device(), progress == null ? Progress.NONE : progress);
@@ -293,18 +291,19 @@ public final class Odf2nna {
     }
 
     /**
-     * The command line's {@code sweep}: reads the model, the training rows and the test rows {@code options} names,
-     * prunes by {@link SweepOptions#schedule()} (progressive rounds, or the paper's ε grid), retrains each network,
-     * and writes the smallest one whose validation loss stays within {@link SweepOptions#maxDrop()}, with the report
-     * and chart when they are named.
+     * The command line's {@code sweep}: reads the model, the training rows and the test rows {@code files} names,
+     * prunes by {@link SweepSettings#schedule()} (progressive rounds, or the paper's ε grid), retrains each network,
+     * and writes the smallest one whose validation loss stays within {@link SweepSettings#maxDrop(Task)}, with the
+     * report and chart when they are named.
      *
-     * @param options  the files and settings, from {@link SweepOptions#builder()}
+     * @param files    the model, the training, validation and test rows, and what to write
+     * @param settings the schedule, the promise, pruning and retraining, from {@link SweepSettings#builder()}
      * @param progress hears each round's phases as they run
      * @return every round or ε, and the choice; {@link SweepReport#output()} is null when none held (nothing written)
      * @throws InputException when a file cannot be read or written, or a setting does not fit the model
      */
-    public static SweepReport sweep(SweepOptions options, Progress progress) {
-        return Sweeper.run(options, progress);
+    public static SweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
+        return Sweeper.run(files, settings, progress);
     }
 
     /**
@@ -323,7 +322,7 @@ public final class Odf2nna {
 
     /**
      * The command line's {@code run}, the paper's Algorithm 1: reads the training CSV, builds and trains the general
-     * model and writes it, then sweeps it as {@link #sweep(SweepOptions, Progress)} does and writes the chosen model
+     * model and writes it, then sweeps it as {@link #sweep(SweepFiles, SweepSettings, Progress)} does and writes the chosen model
      * (and the JSON report, when one is named).
      *
      * @param options  the files and settings

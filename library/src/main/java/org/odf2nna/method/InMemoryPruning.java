@@ -18,6 +18,7 @@ import org.odf2nna.settings.GaSettings;
 import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
@@ -27,6 +28,9 @@ import org.odf2nna.tf.TrainingData;
  * command line's {@link Sweeper} and {@link Evolver} do the same from files and write the chosen model.
  */
 public final class InMemoryPruning {
+
+    /** What messages call the rows in memory: retraining reads no file. */
+    private static final java.nio.file.Path IN_MEMORY = java.nio.file.Path.of("(training rows)");
 
     private InMemoryPruning() {
     }
@@ -61,39 +65,26 @@ public final class InMemoryPruning {
     }
 
     /**
-     * Prunes {@code original} round by round; each round's network is judged on {@code validation} against the
-     * tolerance ({@code maxDrop} accuracy points for classification, percent of the original's MSE for regression).
+     * Prunes {@code original} round by round as {@code settings} say (its progressive schedule, retraining, maximum
+     * drop, int8 weights, task and device); each round's network is judged on {@code validation} against the
+     * maximum drop, exactly as the file-level {@link Sweeper} judges it ({@link ProgressivePruning#run} does both).
      *
      * @param training   rows retraining and the refit use (targets optional: without them the teacher labels them)
      * @param validation rows that only choose among the rounds (targets needed for regression; classification without
      *                   them bounds the share of changed predictions)
-     * @param task       the task, or null to infer it from the network
      */
     public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
-            RetrainOptions retrain, Schedule schedule, double maxDrop, Task task, Device device, Progress progress) {
-        return progressive(original, training, validation, retrain, schedule, maxDrop, task, device, Quantize.NONE,
-                progress);
-    }
-
-    /**
-     * {@link #progressive(DenseNetwork, TrainingData, TrainingData, RetrainOptions, Schedule, double, Task, Device,
-     * Progress)} with the rounds' weights stored as {@code quantize} says: with {@link Quantize#INT8} each round is
-     * judged with int8 weights where {@link Int8Fallback} allows them, exactly as the file-level
-     * {@link Sweeper} judges it with int8 weights ({@link ProgressivePruning#run} does both).
-     */
-    public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
-            RetrainOptions retrain, Schedule schedule, double maxDrop, Task task, Device device, Quantize quantize,
-            Progress progress) {
-        if (quantize == null) {
-            throw new IllegalArgumentException("quantize is null");
-        }
+            SweepSettings settings, Progress progress) {
+        Schedule schedule = settings.schedule();
         if (!schedule.progressive()) {
-            throw new IllegalArgumentException("the schedule is not progressive");
+            throw new IllegalArgumentException("the schedule is not progressive: rows in memory are pruned "
+                    + "progressively");
         }
-        if (!(maxDrop >= 0) || Double.isInfinite(maxDrop)) {
-            throw new IllegalArgumentException("the maximum drop must be a finite number >= 0, got " + maxDrop);
-        }
-        Task resolved = Task.givenOrInferred(task, original);
+        Task resolved = Task.givenOrInferred(settings.task(), original);
+        double maxDrop = settings.maxDrop(resolved);
+        RetrainOptions retrain = new RetrainOptions(IN_MEMORY, settings.retraining());
+        Device device = settings.device();
+        Quantize quantize = settings.quantize();
         if (resolved == Task.REGRESSION && !TrainingRows.labelled(validation)) {
             throw new IllegalArgumentException("validation rows need targets: a regression model's MSE is bounded "
                     + "on them");
@@ -107,7 +98,7 @@ public final class InMemoryPruning {
             throw new IllegalArgumentException("validation rows: " + LossBound.tooFew(retrainer.validationRows(),
                     maxDrop / 100));
         }
-        double ridge = PruningOptions.DEFAULT.ridgeFor(retrainer.epochs() > 0);
+        double ridge = settings.pruning().ridgeFor(retrainer.epochs() > 0);
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, schedule, maxDrop / 100,
                 ridge, schedule.inputs(), quantize, progress);
         List<Round> result = new ArrayList<>();

@@ -7,6 +7,9 @@ import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
 
 /**
  * The paper's Algorithm 1: build and train the general model, score its units, prune at each ε, compensate,
@@ -26,20 +29,15 @@ public final class MethodRun {
         }
         ModelBuilder.Built built = ModelBuilder.build(options.build(), progress);
         BuildSummary general = built.summary(options.build());
-        RetrainOptions training = options.build().training();
-        // Retraining epochs default to 15% of those the general model ran, read back from its metadata.
-        RetrainOptions retrain = new RetrainOptions(training.train(), null, null, training.batchSize(),
-                options.retrainLearningRate(), training.seed(), training.validationShare(),
-                org.odf2nna.settings.TrainingOptions.DEFAULT_PATIENCE).withDistillation(options.distillation());
-        double maxDrop = options.maxDrop() != null ? options.maxDrop() : built.task().defaultMaxDrop();
-        SweepOptions sweep = SweepOptions.builder().model(options.build().output()).test(options.test())
-                .retrain(retrain).epsilons(options.epsilons()).steps(options.steps()).maxDrop(maxDrop)
-                .output(options.output()).chart(options.chart()).compareScratch(options.compareScratch())
-                .task(built.task()).device(options.device()).pruning(options.pruning()).schedule(options.schedule())
-                .build();
+        // The sweep runs on the general model's task; its retraining epochs default to 15% of those the general
+        // model ran, read back from its metadata.
+        SweepSettings settings = options.sweep().withTask(built.task());
+        SweepFiles files = new SweepFiles(options.build().output(), options.build().train(), null,
+                options.test().file(), options.output(), null, options.chart(),
+                new CsvReading(options.test().columns().label(), options.test().inferenceBatch()));
         SweepReport swept;
         try {
-            swept = Sweeper.run(sweep, progress);
+            swept = Sweeper.run(files, settings, progress);
         } catch (org.odf2nna.InputException e) {
             if (e.kind() != org.odf2nna.InputException.Kind.UNCERTIFIABLE) {
                 throw e;

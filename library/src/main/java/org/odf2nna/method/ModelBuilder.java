@@ -18,6 +18,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
@@ -87,7 +88,7 @@ public final class ModelBuilder {
                 options.training().seed());
         RetrainOptions training = options.training();
         int epochs = training.retrainEpochs();
-        Retrainer trainer = Retrainer.of(data, training, new RetrainOptions.Epochs(epochs, "{{EPOCHS}} " + epochs),
+        Retrainer trainer = Retrainer.of(data, training, new RetrainSettings.Epochs(epochs, "{{EPOCHS}} " + epochs),
                 Loss.forTask(task, outputs), head, Device.CPU);
         // Glorot's weights are drawn for the standardised coordinates the trainer works in.
         Retrainer.Outcome outcome = trainer.retrain(trainer.fromTrainingCoordinates(initial), "training", progress);

@@ -14,6 +14,7 @@ import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.Retraining;
 import org.odf2nna.report.TrainingSummary;
 import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.Conditioning;
@@ -101,7 +102,7 @@ final class Retrainer {
     }
 
     /** Training on rows already in memory (the chain's inputs and the targets), without a teacher. */
-    static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
+    static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
             OutputHead head, Device device) {
         if (!TrainingRows.labelled(all)) {
             throw new InputException(retrain.train(), "line 1", "has no target column to train on");
@@ -135,7 +136,7 @@ final class Retrainer {
     /** The same for a network in memory ({@code recordedEpochs}: the original's epochs as text, or null). */
     static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainOptions retrain, Task task,
             TrainingData[] parts, Device device) {
-        RetrainOptions.Epochs epochs = retrain.epochs(recordedEpochs);
+        RetrainSettings.Epochs epochs = retrain.epochs(recordedEpochs);
         Loss loss = Loss.forTask(task, teacher.outputs());
         boolean unlabelled = !TrainingRows.labelled(parts[0]);
         if (unlabelled && !retrain.distillation().usesTeacher()) {
@@ -165,7 +166,7 @@ final class Retrainer {
         return new TrainingData(rows.inputs(), targets, rows.rows(), rows.width());
     }
 
-    private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
+    private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
             OutputHead head, DenseNetwork teacher, boolean validationLabelled, Device device) {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience(), device);

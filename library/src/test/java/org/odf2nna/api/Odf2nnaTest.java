@@ -20,6 +20,8 @@ import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.SweepSettings;
 
 class Odf2nnaTest {
 
@@ -115,14 +117,16 @@ class Odf2nnaTest {
         Rows validation = gaussian(random, 400, 5);
         java.util.Set<String> phases = java.util.concurrent.ConcurrentHashMap.newKeySet();
         Swept swept = Odf2nna.sweep(network, training, validation, SweepSettings.builder().maxRounds(4)
-                .retrainEpochs(3).share(0.3).inputs(false).build(), (phase, done, total, detail) -> phases.add(phase));
+                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.3).inputs(false)
+                .build(), (phase, done, total, detail) -> phases.add(phase));
         assertTrue(phases.contains("round 1: unit costs"), "progress of each round's phases: " + phases);
         assertTrue(swept.rounds().size() >= 1 && swept.rounds().size() <= 4, "rounds: " + swept.rounds().size());
         Swept.Round chosen = swept.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
         assertTrue(chosen.bound().holds());
         for (Swept.Round r : swept.rounds()) {
             if (r.bound() != null && r.bound().holds()) {
-                assertTrue(chosen.network().parameterCount() <= r.network().parameterCount(), "the smallest that holds");
+                assertTrue(chosen.network().parameterCount() <= r.network()
+                        .parameterCount(), "the smallest that holds");
             }
         }
         assertTrue(swept.reductionPercent() > 20, "at least the dead units go: " + swept.reductionPercent());
@@ -145,7 +149,8 @@ class Odf2nnaTest {
         DenseNetwork network = withDeadUnits(random);
         Rows training = gaussian(random, 600, 5);
         Rows validation = gaussian(random, 400, 5);
-        SweepSettings settings = SweepSettings.builder().maxRounds(3).retrainEpochs(3).share(0.3).inputs(false)
+        SweepSettings settings = SweepSettings.builder().maxRounds(3)
+                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.3).inputs(false)
                 .maxDrop(5).quantize(org.odf2nna.settings.Quantize.INT8).build();
         assertEquals(org.odf2nna.settings.Quantize.INT8, settings.quantize());
         assertEquals(org.odf2nna.settings.Quantize.NONE, SweepSettings.defaults().quantize());
@@ -212,7 +217,8 @@ class Odf2nnaTest {
         Random random = new Random(12);
         DenseNetwork network = withDeadUnits(random);
         Rows training = gaussian(random, 600, 5);
-        SweepSettings settings = SweepSettings.builder().maxRounds(4).retrainEpochs(3).share(0.3).build();
+        SweepSettings settings = SweepSettings.builder().maxRounds(4)
+                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.3).build();
         Swept a = Odf2nna.sweep(network, training, gaussian(random, 400, 5), settings);
         Swept b = Odf2nna.sweep(network, training, gaussian(random, 300, 5), settings);
         // Epochs picked and the search steered on training rows: other validation rows give the same rounds.
@@ -233,7 +239,8 @@ class Odf2nnaTest {
         DenseNetwork network = withDeadUnits(random);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Odf2nna.sweep(network, gaussian(random, 600, 5), gaussian(random, 150, 5),
-                        SweepSettings.builder().maxRounds(2).retrainEpochs(1).build()));
+                        SweepSettings.builder().maxRounds(2).retraining(RetrainSettings.builder().epochs(1).build())
+                                .build()));
         assertTrue(e.getMessage().contains("150 rows cannot certify a loss of at most 1 point")
                 && e.getMessage().contains("that needs 200 rows"), e.getMessage());
     }

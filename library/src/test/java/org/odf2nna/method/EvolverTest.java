@@ -37,6 +37,8 @@ import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.TestModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.EvolveReport;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
 
 /** The evolve pipeline end to end, on models built in code. */
 class EvolverTest {
@@ -71,7 +73,8 @@ class EvolverTest {
     private static EvolveOptions options(Path model, Path test, Path train, Path out, boolean features, int threads,
             int fitnessEpochs, Path report) {
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(train, 3, null, 32, 0.002f, 5, 0.2, 0);
+        RetrainOptions retrain = new RetrainOptions(train, RetrainSettings.builder().epochs(3).batchSize(32)
+                .learningRate(0.002f).seed(5).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
         return EvolveOptions.builder().model(model).eval(eval).retrain(retrain).selectFeatures(features).population(10)
                 .evaluations(BUDGET).mutation(0.07).fitnessEpochs(fitnessEpochs).threads(threads).output(out)
                 .report(report).build();
@@ -145,7 +148,8 @@ class EvolverTest {
         Path[] data = splits(model, 6, 300);
         Path out = dir.resolve("tuned.onnx");
         EvalData eval = new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(data[0], 1, null, 32, 0.002f, 5, 0.2, 0);
+        RetrainOptions retrain = new RetrainOptions(data[0], RetrainSettings.builder().epochs(1).batchSize(32)
+                .learningRate(0.002f).seed(5).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
         EvolveReport report = Evolver.run(EvolveOptions.builder().model(model).eval(eval).retrain(retrain)
                 .layers(List.of(2)).population(6).evaluations(12).mutation(0.07).fitnessEpochs(1).threads(4).output(out)
                 .build(), Progress.NONE);
@@ -310,7 +314,8 @@ class EvolverTest {
         Path model = unitModel();
         Path[] data = splits(model, 6, 700);
         EvalData eval = new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(data[0], 1, null, 32, 0.002f, 5, 0.2, 0);
+        RetrainOptions retrain = new RetrainOptions(data[0], RetrainSettings.builder().epochs(1).batchSize(32)
+                .learningRate(0.002f).seed(5).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
         Path out = dir.resolve("x.onnx");
         EvolveOptions.Builder options = EvolveOptions.builder().model(model).eval(eval).retrain(retrain).population(6)
                 .evaluations(12).mutation(0.07).threads(1);
