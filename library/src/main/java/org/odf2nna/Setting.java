@@ -32,7 +32,12 @@ public enum Setting {
     VALIDATION_SHARE("the validation share"),
     PATIENCE("patience"),
     TARGET_WEIGHT("the weight of the targets"),
-    TEMPERATURE("the temperature");
+    TEMPERATURE("the temperature"),
+    POPULATION("population"),
+    MUTATION("mutation"),
+    FITNESS_EPOCHS("fitness epochs"),
+    THREADS("threads"),
+    TRAIN("training rows");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

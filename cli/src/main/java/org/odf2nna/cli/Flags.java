@@ -36,6 +36,11 @@ final class Flags {
             case PATIENCE -> "--patience";
             case TARGET_WEIGHT -> "--target-weight";
             case TEMPERATURE -> "--temperature";
+            case POPULATION -> "--population";
+            case MUTATION -> "--mutation";
+            case FITNESS_EPOCHS -> "--fitness-epochs";
+            case THREADS -> "--threads";
+            case TRAIN -> "--train";
         };
     }
 

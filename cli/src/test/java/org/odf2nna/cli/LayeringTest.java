@@ -47,11 +47,9 @@ class LayeringTest {
             Map.entry("ConvertCommand.java", Set.of("method")),
             Map.entry("DataOptions.java", Set.of("data", "method")),
             Map.entry("EvalCommand.java", Set.of("data", "metrics")),
-            Map.entry("EvolveCommand.java", Set.of("data", "method")),
             Map.entry("InspectCommand.java", Set.of("keras", "method", "network", "onnx")),
             Map.entry("Main.java", Set.of("method", "metrics")),
-            Map.entry("RunCommand.java", Set.of("data", "method")),
-            Map.entry("ShrinkCommand.java", Set.of("data", "method")));
+            Map.entry("RunCommand.java", Set.of("data", "method")));
 
     /** Imports, static imports and fully qualified names alike; group 1 is the package under org.odf2nna. */
     private static final Pattern USE = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");

@@ -8,7 +8,6 @@ import org.odf2nna.Device;
 import org.odf2nna.method.BuildOptions;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
-import org.odf2nna.method.EvolveOptions;
 import org.odf2nna.method.Evolver;
 import org.odf2nna.method.InMemoryPruning;
 import org.odf2nna.method.MethodRun;
@@ -17,7 +16,6 @@ import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.method.RunOptions;
-import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.method.Shrinker;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Metrics;
@@ -37,11 +35,15 @@ import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.Compensation;
 import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.EvolveFiles;
+import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.ModelFormat;
-import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.ShrinkFiles;
+import org.odf2nna.settings.ShrinkSettings;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
@@ -68,10 +70,12 @@ import org.odf2nna.tf.TrainingResult;
  * and retrained as it is. Errors in the arguments are {@link IllegalArgumentException}s naming the setting; a file
  * that cannot be read is an {@link InputException} naming the file and the place.
  *
- * <p>The file-level entry points ({@link #shrink(ShrinkOptions, Progress)}, {@link #sweep(SweepFiles, SweepSettings, Progress)},
- * {@link #evolve(EvolveOptions, Progress)}, {@link #run(RunOptions, Progress)}, {@link #build}, {@link #convert},
- * {@link #evaluate}) are what the command line's commands call: they read models and CSV files, write checked models
- * and reports, and return the report the command prints.
+ * <p>The file-level entry points ({@link #shrink(ShrinkFiles, ShrinkSettings, Progress)},
+ * {@link #sweep(SweepFiles, SweepSettings, Progress)}, {@link #evolve(EvolveFiles, EvolveSettings, Progress)},
+ * {@link #run(RunOptions, Progress)}, {@link #build}, {@link #convert}, {@link #evaluate}) are what the command line's
+ * commands call: they read models and CSV files, write checked models and reports, and return the report the command
+ * prints. The in-memory and the file-level sweep and evolve take the same settings types
+ * ({@code org.odf2nna.settings}); the files are a record of their own.
  */
 public final class Odf2nna {
 
@@ -112,15 +116,17 @@ public final class Odf2nna {
     }
 
     /**
-     * Prunes {@code network}: units whose activation varies by at most {@code settings.epsilon()} over
-     * {@code scoring} go, the layers after them are compensated, and when {@code training} has rows and
-     * {@code settings.retrainEpochs() > 0} the result is retrained on them with the original as teacher.
+     * Prunes {@code network} once: units whose score ({@code settings.pruning().score()}, the std of their activation
+     * by default) over {@code scoring} is at most the one threshold of {@code settings} (0.05 by default) go, the
+     * layers after them are compensated, and when {@code training} has rows and {@code settings.retraining()} is set
+     * (not 0 epochs) the result is retrained on them with the original as teacher.
      *
      * @param network  the network to prune; not changed
      * @param scoring  rows the units are scored and the least-squares refit is fitted on
      * @param training rows to retrain on (labelled or not: unlabelled rows are learnt from the teacher alone), or
      *                 null for no retraining
-     * @param settings ε, compensation and retraining, from {@link ShrinkSettings#builder()}
+     * @param settings ε, compensation and retraining, from {@link ShrinkSettings#builder()}, the type the file-level
+     *                 shrink takes too (one ε here; its format, quantization and maximum drop do not apply)
      * @return the smaller network, in memory
      * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
@@ -130,20 +136,26 @@ public final class Odf2nna {
         if (training != null) {
             check("training", training, network);
         }
+        if (settings.thresholds().size() != 1) {
+            throw new IllegalArgumentException("settings: one epsilon for a network in memory, got "
+                    + settings.thresholds());
+        }
+        double epsilon = settings.thresholds().get(0);
         int n = scoring.count();
         UnitStatistics statistics = UnitStatistics.measure(network, scoring.features(), n, CHUNK);
-        UnitSelection selection = EpsilonRule.select(statistics.stds(), settings.epsilon());
-        boolean retrain = training != null && settings.retrainEpochs() > 0;
-        DenseNetwork pruned = settings.leastSquares()
+        UnitSelection selection = EpsilonRule.select(statistics.scores(settings.pruning().score(), network), epsilon);
+        RetrainSettings retraining = settings.retraining();
+        boolean retrain = training != null && retraining != null && epochs(retraining) > 0;
+        DenseNetwork pruned = settings.pruning().compensation() == Compensation.LSQ
                 ? LeastSquaresCompensation.compensate(network, statistics, selection,
                         RowSource.of(scoring.features(), n, scoring.width(), CHUNK),
-                        PruningOptions.automaticRidge(retrain)).network()
+                        settings.pruning().ridgeFor(retrain)).network()
                 : Pruner.prune(network, statistics, selection);
         if (!retrain) {
-            return new Shrunk(network, pruned, settings.epsilon(), 0, 0);
+            return new Shrunk(network, pruned, epsilon, 0, 0);
         }
-        TrainingResult trained = train(network, pruned, training, settings);
-        return new Shrunk(network, trained.network(), settings.epsilon(), trained.epochsRun(), trained.bestEpoch());
+        TrainingResult trained = train(network, pruned, training, retraining, settings.device());
+        return new Shrunk(network, trained.network(), epsilon, trained.epochsRun(), trained.bestEpoch());
     }
 
     /**
@@ -204,7 +216,9 @@ public final class Odf2nna {
      * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
      * @param validation labelled rows every mask is scored on, and retraining picks its epoch on
-     * @param settings   the search and retraining, from {@link EvolveSettings#builder()}
+     * @param settings   the search and retraining, from {@link EvolveSettings#builder()}, the type the file-level
+     *                   evolve takes too (hidden layers numbered from 1 at the input; {@code selectFeatures} and
+     *                   {@code fitnessEpochs} do not apply here, and the best mask is refitted by least squares)
      * @return the best mask's network, refitted and retrained
      * @throws IllegalArgumentException when an argument is missing, the rows do not fit the network, or the
      *                                  validation rows have no targets
@@ -234,30 +248,25 @@ public final class Odf2nna {
         if (validation.targets() == null) {
             throw new IllegalArgumentException("validation rows need targets: every mask is scored on them");
         }
-        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), RetrainSettings.builder()
-                .epochs(settings.retrainEpochs()).batchSize(settings.batchSize()).learningRate(settings.learningRate())
-                .seed(settings.seed()).patience(settings.patience()).distillation(settings.distillation()).build());
         InMemoryPruning.Evolution e = InMemoryPruning.evolve(network, trainingData(training), trainingData(validation),
-                retrain, settings.layers(), settings.population(), settings.evaluations(), settings.mutation(),
-                settings.threads(), null, settings.device(), progress == null ? Progress.NONE : progress);
+                settings, progress == null ? Progress.NONE : progress);
         return new Evolved(network, e.network(), e.compensated(), e.fitness(), e.evaluations());
     }
 
     /**
      * Retrains {@code start} (a pruned form of {@code original}, with the same outputs) on {@code training}, the
-     * original as teacher as {@code settings.distillation()} says; a share of the rows picks the best epoch. Only the
-     * retraining settings are read ({@code retrainEpochs}, learning rate, batch size, validation share,
-     * distillation, seed, device).
+     * original as teacher as {@code settings.distillation()} says; a share of the rows picks the best epoch.
      *
      * @param original the teacher; not changed
      * @param start    the network to retrain; not changed
      * @param training rows to retrain on (labelled or not)
-     * @param settings the retraining settings
-     * @return the retrained network, or {@code start} when {@code settings.retrainEpochs()} is 0
+     * @param settings the retraining settings (epochs: 20 unless given)
+     * @param device   where TensorFlow retrains
+     * @return the retrained network, or {@code start} when the settings ask for 0 epochs
      * @throws IllegalArgumentException when an argument is missing, or the networks or rows do not fit
      */
     public static DenseNetwork retrain(DenseNetwork original, DenseNetwork start, Rows training,
-            ShrinkSettings settings) {
+            RetrainSettings settings, Device device) {
         if (original == null || start == null) {
             throw new IllegalArgumentException("networks are null");
         }
@@ -269,25 +278,28 @@ public final class Odf2nna {
                     + " outputs; the original " + original.inputs() + " and " + original.outputs());
         }
         check("training", training, original);
-        if (settings.retrainEpochs() == 0) {
+        if (epochs(settings) == 0) {
             return start;
         }
-        return train(original, start, training, settings).network();
+        return train(original, start, training, settings, device == null ? Device.CPU : device).network();
     }
 
     /**
-     * The command line's {@code shrink} with one ε per output: reads the model and the CSV rows {@code options}
-     * names, prunes at each ε, compensates, retrains when {@link ShrinkOptions#retrain()} is set, and writes each
-     * network to its output (and the JSON report, when one is named), every file checked in its runtime before it is
-     * moved into place.
+     * The command line's {@code shrink} with one ε per output: reads the model and the CSV rows {@code files}
+     * names, prunes at each of {@link ShrinkSettings#thresholds()}, compensates, retrains when there are training rows
+     * and retraining settings, and writes each network to its output ({@link ShrinkFiles#outputs}; the JSON report,
+     * when one is named), every file checked in its runtime before it is moved into place. Where
+     * {@link ShrinkSettings#progressive(ShrinkFiles)} holds, the command line prunes progressively instead:
+     * {@code sweep(files.sweep(), settings.sweep(), progress)}.
      *
-     * @param options  the files and settings, from {@link ShrinkOptions#builder()}
+     * @param files    the model, the evaluation (and training) rows, and what to write
+     * @param settings the thresholds, pruning, retraining and format, from {@link ShrinkSettings#builder()}
      * @param progress hears each pass over the rows as it runs ({@link Progress#NONE} for silence)
      * @return what was written: the original's and every ε's network and metrics
      * @throws InputException when a file cannot be read or written, or a setting does not fit the model
      */
-    public static ShrinkReport shrink(ShrinkOptions options, Progress progress) {
-        return Shrinker.run(options, progress);
+    public static ShrinkReport shrink(ShrinkFiles files, ShrinkSettings settings, Progress progress) {
+        return Shrinker.run(files, settings, progress);
     }
 
     /**
@@ -307,23 +319,24 @@ public final class Odf2nna {
     }
 
     /**
-     * The command line's {@code evolve}: reads the model and the rows {@code options} names, searches which units (or
+     * The command line's {@code evolve}: reads the model and the rows {@code files} names, searches which units (or
      * input features) to keep on the training rows, refits and retrains the best network, and writes it (and the JSON
      * report, when one is named), checked in ONNX Runtime before it is moved into place.
      *
-     * @param options  the files and settings, from {@link EvolveOptions#builder()}
+     * @param files    the model, the training and test rows, and what to write
+     * @param settings the search, the compensation and retraining, from {@link EvolveSettings#builder()}
      * @param progress hears the search and the retraining as they run
      * @return the search, the written network and its metrics on the test rows
      * @throws InputException when a file cannot be read or written, or a setting does not fit the model
      */
-    public static EvolveReport evolve(EvolveOptions options, Progress progress) {
-        return Evolver.run(options, progress);
+    public static EvolveReport evolve(EvolveFiles files, EvolveSettings settings, Progress progress) {
+        return Evolver.run(files, settings, progress);
     }
 
     /**
      * The command line's {@code run}, the paper's Algorithm 1: reads the training CSV, builds and trains the general
-     * model and writes it, then sweeps it as {@link #sweep(SweepFiles, SweepSettings, Progress)} does and writes the chosen model
-     * (and the JSON report, when one is named).
+     * model and writes it, then sweeps it as {@link #sweep(SweepFiles, SweepSettings, Progress)} does and writes the
+     * chosen model (and the JSON report, when one is named).
      *
      * @param options  the files and settings
      * @param progress hears each phase as it runs
@@ -485,8 +498,13 @@ public final class Odf2nna {
         return org.odf2nna.onnx.Int8Weights.apply(proto, read, network, int8).toByteArray();
     }
 
+    /** The epochs a retraining in memory runs: those given, else 20 (nothing records the original's). */
+    private static int epochs(RetrainSettings settings) {
+        return settings.epochs(null).count();
+    }
+
     private static TrainingResult train(DenseNetwork original, DenseNetwork start, Rows training,
-            ShrinkSettings settings) {
+            RetrainSettings settings, Device device) {
         Task task = task(original);
         int outputs = original.outputs();
         Loss loss = Loss.forTask(task, outputs);
@@ -510,8 +528,8 @@ public final class Odf2nna {
             soft = DenseTrainer.softTargets(logits.forward(parts[0].inputs(), parts[0].rows()), parts[0].rows(),
                     outputs, loss, distillation.temperature());
         }
-        TrainingOptions options = new TrainingOptions(settings.retrainEpochs(), settings.batchSize(),
-                settings.learningRate(), settings.seed(), TrainingOptions.DEFAULT_PATIENCE, settings.device());
+        TrainingOptions options = new TrainingOptions(epochs(settings), settings.batchSize(), settings.learningRate(),
+                settings.seed(), settings.patience(), device);
         return DenseTrainer.train(start, parts[0], soft, parts[1], loss, options, distillation, (epoch, epochs) -> {
         });
     }

@@ -14,6 +14,7 @@ import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.GaSettings;
 import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.Quantize;
@@ -123,13 +124,12 @@ public final class InMemoryPruning {
     }
 
     /**
-     * EvoPruneDeepTL's steady-state genetic search over the units of {@code layers} (0-based hidden layers; all when
-     * empty), judged on {@code validation} with mean folding; the best mask is refitted by least squares on
-     * {@code training} and retrained on it (the original as teacher, as the options say).
+     * EvoPruneDeepTL's steady-state genetic search over the units of {@code settings.layers()} (numbered from 1 at
+     * the input; all when empty), judged on {@code validation} with mean folding; the best mask is refitted by least
+     * squares on {@code training} and retrained on it (the original as teacher, as the retraining says).
      */
     public static Evolution evolve(DenseNetwork original, TrainingData training, TrainingData validation,
-            RetrainOptions retrain, int[] layers, int population, Integer evaluations, double mutation, int threads,
-            Task task, Device device, Progress progress) {
+            EvolveSettings settings, Progress progress) {
         int hidden = original.hiddenLayerCount();
         if (hidden == 0) {
             throw new IllegalArgumentException("the network has no hidden layer to search");
@@ -137,15 +137,22 @@ public final class InMemoryPruning {
         if (!TrainingRows.labelled(validation)) {
             throw new IllegalArgumentException("validation rows need targets: they score every mask");
         }
-        int[] searched = layers == null || layers.length == 0 ? java.util.stream.IntStream.range(0, hidden).toArray()
-                : java.util.Arrays.stream(layers).sorted().distinct().toArray();
+        int[] searched = settings.layers().isEmpty() ? java.util.stream.IntStream.range(0, hidden).toArray()
+                : settings.layers().stream().mapToInt(Integer::intValue).sorted().distinct().map(l -> l - 1)
+                        .toArray();
         for (int layer : searched) {
             if (layer < 0 || layer >= hidden) {
-                throw new IllegalArgumentException("layer " + layer + ": the network has hidden layers 0 to "
-                        + (hidden - 1));
+                throw new IllegalArgumentException("layer " + (layer + 1) + ": the network has hidden layers 1 to "
+                        + hidden);
             }
         }
-        Task resolved = Task.givenOrInferred(task, original);
+        RetrainOptions retrain = new RetrainOptions(IN_MEMORY, settings.retraining());
+        Device device = settings.device();
+        int population = settings.population();
+        Integer evaluations = settings.evaluations();
+        double mutation = settings.mutation();
+        int threads = settings.threads();
+        Task resolved = Task.givenOrInferred(settings.task(), original);
         Retrainer retrainer = Retrainer.prepare(original, null, retrain, resolved,
                 new TrainingData[] {training, validation}, device);
         UnitSearch search = new UnitSearch(original, searched,
@@ -158,7 +165,8 @@ public final class InMemoryPruning {
                 retrain.seed(), threads), (done, total, best, active) -> progress.update("evolving", done, total,
                         null));
         progress.done("evolving");
-        double ridge = PruningOptions.automaticRidge(retrainer.epochs() > 0);
+        double ridge = Double.isNaN(settings.ridge()) ? PruningOptions.automaticRidge(retrainer.epochs() > 0)
+                : settings.ridge();
         DenseNetwork compensated = LeastSquaresCompensation.compensate(original, search.statistics(),
                 search.selection(result.best()), RowSource.of(training.inputs(), training.rows(), training.width(),
                         CHUNK), ridge).network();

@@ -31,7 +31,10 @@ import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.EvolveFiles;
+import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.RetrainSettings;
 
 /**
@@ -91,11 +94,11 @@ class BackboneHeadTest {
     @Test
     void evolveChangesOnlyTheHead() {
         Path out = dir.resolve("evolved.onnx");
-        EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(train, RetrainSettings.builder().epochs(2).batchSize(32)
-                .learningRate(0.001f).seed(3).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
-        EvolveReport report = Evolver.run(EvolveOptions.builder().model(model).eval(eval).retrain(retrain)
-                .population(8).evaluations(40).mutation(0.07).threads(2).output(out).build(), Progress.NONE);
+        RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.001f).seed(3)
+                .validationShare(0.2).patience(0).distillation(Distillation.NONE).build();
+        EvolveReport report = Evolver.run(EvolveFiles.of(model, train, test, out).withCsv(new CsvReading(null, 64)),
+                EvolveSettings.builder().retraining(retrain).population(8).evaluations(40).mutation(0.07).threads(2)
+                        .build(), Progress.NONE);
         assertTrue(report.outcome().network().parameters() < report.original().parameters(),
                 "the dead units cost nothing to drop, and ties go to fewer units");
         assertNotNull(report.outcome().retrained());
