@@ -37,7 +37,10 @@ public enum Setting {
     MUTATION("mutation"),
     FITNESS_EPOCHS("fitness epochs"),
     THREADS("threads"),
-    TRAIN("training rows");
+    TRAIN("training rows"),
+    PARAMS("the parameter budget"),
+    UNITS("units"),
+    BUILD_PATIENCE("the general model's patience");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

@@ -47,7 +47,7 @@ final class DataOptions {
         return Flags.built(() -> new CsvReading(label, inferenceBatch));
     }
 
-    /** The rows of {@code csv}; the feature count is filled in from the model later. */
+    /** The rows of {@code csv} for eval; the feature count is filled in from the model later. */
     EvalData data(Path csv, ColumnRequest.Target target) {
         if (inferenceBatch <= 0) {
             throw InputException.usage("--inference-batch must be a positive number, got " + inferenceBatch);

@@ -41,6 +41,9 @@ final class Flags {
             case FITNESS_EPOCHS -> "--fitness-epochs";
             case THREADS -> "--threads";
             case TRAIN -> "--train";
+            case PARAMS -> "--params";
+            case UNITS -> "--units";
+            case BUILD_PATIENCE -> "--build-patience";
         };
     }
 

@@ -1,6 +1,7 @@
 package org.odf2nna.cli;
 
 import org.odf2nna.InputException;
+import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
 import picocli.CommandLine.Option;
@@ -8,8 +9,6 @@ import picocli.CommandLine.Option;
 /** Adam and validation settings, shared by building and retraining. */
 final class TrainingCliOptions {
 
-    /** Training from random weights needs larger steps than fine-tuning trained ones (RetrainSettings' 0.001). */
-    static final float BUILD_LEARNING_RATE = 0.01f;
 
     @Option(names = "--learning-rate", paramLabel = "LR",
             description = "Adam's learning rate (default: 0.01 to build a model from random weights, 0.001 to "
@@ -17,7 +16,7 @@ final class TrainingCliOptions {
     Float learningRate;
 
     float buildLearningRate() {
-        return learningRate != null ? learningRate : BUILD_LEARNING_RATE;
+        return learningRate != null ? learningRate : BuildSettings.DEFAULT_LEARNING_RATE;
     }
 
     float retrainLearningRate() {

@@ -5,7 +5,6 @@ import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.Device;
-import org.odf2nna.method.BuildOptions;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.Evolver;
@@ -14,8 +13,6 @@ import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
-import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.Shrinker;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Metrics;
@@ -35,6 +32,8 @@ import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.BuildFiles;
+import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.Compensation;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.EvolveFiles;
@@ -42,6 +41,7 @@ import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.RunFiles;
 import org.odf2nna.settings.ShrinkFiles;
 import org.odf2nna.settings.ShrinkSettings;
 import org.odf2nna.settings.SweepFiles;
@@ -72,10 +72,10 @@ import org.odf2nna.tf.TrainingResult;
  *
  * <p>The file-level entry points ({@link #shrink(ShrinkFiles, ShrinkSettings, Progress)},
  * {@link #sweep(SweepFiles, SweepSettings, Progress)}, {@link #evolve(EvolveFiles, EvolveSettings, Progress)},
- * {@link #run(RunOptions, Progress)}, {@link #build}, {@link #convert}, {@link #evaluate}) are what the command line's
- * commands call: they read models and CSV files, write checked models and reports, and return the report the command
- * prints. The in-memory and the file-level sweep and evolve take the same settings types
- * ({@code org.odf2nna.settings}); the files are a record of their own.
+ * {@link #run(RunFiles, BuildSettings, SweepSettings, Progress)}, {@link #build}, {@link #convert},
+ * {@link #evaluate}) are what the command line's commands call: they read models and CSV files, write checked models
+ * and reports, and return the report the command prints. The in-memory and the file-level shrink, sweep and evolve
+ * take the same settings types ({@code org.odf2nna.settings}); the files are a record of their own.
  */
 public final class Odf2nna {
 
@@ -338,26 +338,29 @@ public final class Odf2nna {
      * model and writes it, then sweeps it as {@link #sweep(SweepFiles, SweepSettings, Progress)} does and writes the
      * chosen model (and the JSON report, when one is named).
      *
-     * @param options  the files and settings
+     * @param files    the training and test rows, and where the general model, the chosen one and the report go
+     * @param build    how the general model is built, from {@link BuildSettings#builder()}
+     * @param sweep    how it is swept, from {@link SweepSettings#builder()} (its task is the general model's)
      * @param progress hears each phase as it runs
      * @return the general model's build and the sweep; the sweep's output is null when no model held
      * @throws InputException when a file cannot be read or written, or a setting does not fit the data
      */
-    public static RunReport run(RunOptions options, Progress progress) {
-        return MethodRun.run(options, progress);
+    public static RunReport run(RunFiles files, BuildSettings build, SweepSettings sweep, Progress progress) {
+        return MethodRun.run(files, build, sweep, progress);
     }
 
     /**
      * The command line's {@code build}: reads the training CSV, trains the paper's general model (eq. 2) and writes
-     * it as ONNX to {@link BuildOptions#output()}.
+     * it as ONNX to {@link BuildFiles#output()}.
      *
-     * @param options  the files and settings
+     * @param files    the training rows and the output
+     * @param settings the general model's shape and training, from {@link BuildSettings#builder()}
      * @param progress hears the reading and the training epochs as they run
      * @return what was built: the network, its sizing and how its training went
      * @throws InputException when the CSV cannot be read, or the output cannot be written
      */
-    public static BuildSummary build(BuildOptions options, Progress progress) {
-        return ModelBuilder.build(options, progress).summary(options);
+    public static BuildSummary build(BuildFiles files, BuildSettings settings, Progress progress) {
+        return ModelBuilder.build(files, settings, progress).summary(files);
     }
 
     /**

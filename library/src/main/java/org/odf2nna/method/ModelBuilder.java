@@ -18,6 +18,8 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.BuildFiles;
+import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.Loss;
@@ -54,8 +56,8 @@ public final class ModelBuilder {
             int validationRows, List<String> features, String target) {
 
         /** The summary for reports. */
-        public BuildSummary summary(BuildOptions options) {
-            return new BuildSummary(options.output().toString(), options.train().toString(), task.displayName(),
+        public BuildSummary summary(BuildFiles files) {
+            return new BuildSummary(files.output().toString(), files.train().toString(), task.displayName(),
                     NetworkSummary.of(network), sizing(size, network), trainRows, validationRows, training, features,
                     target);
         }
@@ -67,7 +69,14 @@ public final class ModelBuilder {
                 network.layer(0).units());
     }
 
-    public static Built build(BuildOptions options, Progress progress) {
+    /** Trains the general model {@code settings} describe on the rows {@code files} names, and writes it. */
+    public static Built build(BuildFiles files, BuildSettings settings, Progress progress) {
+        return build(new BuildOptions(files.train(), files.csv().label(), settings.task(), settings.layers(),
+                settings.budget(), settings.units(), settings.activation(), new RetrainOptions(files.train(),
+                        settings.training()), files.csv().inferenceBatch(), files.output()), progress);
+    }
+
+    static Built build(BuildOptions options, Progress progress) {
         OutputPaths.checkWritable(options.output(), options.train());
         EvalData rows = new EvalData(options.train(), ColumnRequest.of(-1, options.label(),
                 ColumnRequest.Target.REQUIRED), options.inferenceBatch());

@@ -23,16 +23,12 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
-import org.odf2nna.method.BuildOptions;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.ScanResult;
-import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.RunOptions;
 import org.odf2nna.method.Sweeper;
-import org.odf2nna.network.Activation;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.report.BuildSummary;
@@ -42,10 +38,12 @@ import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.RunFiles;
 import org.odf2nna.settings.Schedule;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
@@ -233,20 +231,20 @@ public final class Reproducer {
             String grid = null;
             Results.General general = null;
             if (e.buildsGeneralModel()) {
-                RetrainOptions training = new RetrainOptions(train, RetrainSettings.builder().epochs(e.epochs())
-                        .batchSize(e.batchSize()).learningRate(e.learningRate()).seed(options.seed())
-                        .validationShare(Experiment.VALIDATION_SHARE).patience(e.patience())
-                        .distillation(Distillation.NONE).build());
-                BuildOptions build = new BuildOptions(train, null, e.task(), e.layers(), null, e.units(),
-                        Activation.RELU, training, 1024, work.resolve("general.onnx"));
+                BuildSettings build = BuildSettings.builder().layers(e.layers()).units(e.units()).task(e.task())
+                        .epochs(e.epochs()).patience(e.patience()).adam(RetrainSettings.builder()
+                                .batchSize(e.batchSize()).learningRate(e.learningRate()).seed(options.seed())
+                                .validationShare(Experiment.VALIDATION_SHARE).build())
+                        .build();
                 SweepSettings paper = SweepSettings.builder().schedule(Schedule.EPSILON).epsilons(e.epsilons())
                         .steps(e.steps()).compareScratch(true).pruning(PruningOptions.paper())
                         .retraining(RetrainSettings.builder().batchSize(e.batchSize())
                                 .learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
                                 .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.NONE).build())
                         .build();
-                RunOptions run = new RunOptions(build, testRows, paper, work.resolve("chosen.onnx"), null, null);
-                RunReport report = MethodRun.run(run, progress);
+                RunFiles files = new RunFiles(train, test, work.resolve("general.onnx"), work.resolve("chosen.onnx"),
+                        null, null, new CsvReading(null, 1024));
+                RunReport report = MethodRun.run(files, build, paper, progress);
                 sweep = report.sweep();
                 if (e.epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
                     SweepReport wider = widerGrid(e, work.resolve("general.onnx"), train, testRows, sweep, options,
