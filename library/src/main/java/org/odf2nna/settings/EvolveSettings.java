@@ -11,7 +11,7 @@ import org.odf2nna.Setting;
  * neither {@code selectFeatures} nor {@code fitnessEpochs}, and refits the best mask by least squares.
  *
  * @param layers         hidden layers whose units are searched, numbered from 1 at the input as everywhere in the
- *                       tool (the command line's {@code --layers}, reports); empty: all of them
+ *                       tool (the command line's flag, the reports); empty: all of them
  * @param selectFeatures search the input features instead of units
  * @param population     individuals kept
  * @param evaluations    fitness evaluations allowed, or null: 200 for one layer, 300 for several
