@@ -56,13 +56,19 @@ final class Retrainer {
             int batchSize, double learningRate, long seed, String signal, boolean validationLabelled) {
     }
 
-    private Retrainer(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows,
-            Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings, Distillation distillation,
-            float[] soft) {
-        this.train = train;
-        this.validation = validation;
-        this.judge = judge;
-        this.watchedRows = watchedRows;
+    /**
+     * The rows a retraining reads: it trains on {@code train}, watches {@code validation} (named {@code watchedRows})
+     * to keep the best epoch and stop early, and {@code judge} is what the rounds are judged on.
+     */
+    private record Rows(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows) {
+    }
+
+    private Retrainer(Rows rows, Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings,
+            Distillation distillation, float[] soft) {
+        this.train = rows.train();
+        this.validation = rows.validation();
+        this.judge = rows.judge();
+        this.watchedRows = rows.watchedRows();
         this.conditioning = conditioning;
         this.loss = loss;
         this.options = options;
@@ -188,8 +194,8 @@ final class Retrainer {
                     teacher.outputs(), loss, distillation.temperature());
         }
         TrainingData validation = conditioning.apply(parts[1]);
-        return new Retrainer(train, validation, validation, "validation", conditioning, loss, options, settings,
-                distillation, soft);
+        return new Retrainer(new Rows(train, validation, validation, "validation"), conditioning, loss, options,
+                settings, distillation, soft);
     }
 
     /** What retraining trains towards, in words for the report. */
@@ -253,8 +259,8 @@ final class Retrainer {
         Settings t = settings;
         Settings withEpochs = new Settings(t.trainData(), t.trainRows(), t.validationRows(), epochs, source,
                 t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled());
-        return new Retrainer(train, validation, judge, watchedRows, conditioning, loss, o, withEpochs, distillation,
-                soft);
+        return new Retrainer(new Rows(train, validation, judge, watchedRows), conditioning, loss, o, withEpochs,
+                distillation, soft);
     }
 
     /** Why retraining runs as many epochs as it does. */
@@ -275,8 +281,9 @@ final class Retrainer {
      */
     Retrainer keepInputs(int[] kept) {
         TrainingData watch = validation.keepColumns(kept);
-        return new Retrainer(train.keepColumns(kept), watch, judge == validation ? watch : judge.keepColumns(kept),
-                watchedRows, conditioning.keepInputs(kept), loss, options, settings, distillation, soft);
+        return new Retrainer(new Rows(train.keepColumns(kept), watch, judge == validation ? watch
+                : judge.keepColumns(kept), watchedRows), conditioning.keepInputs(kept), loss, options, settings,
+                distillation, soft);
     }
 
     /**
@@ -290,8 +297,8 @@ final class Retrainer {
         }
         TrainingData watch = train.rows() > rows ? train.split((double) rows / train.rows(), options.seed())[1]
                 : train;
-        return new Retrainer(train, watch, validation, "training", conditioning, loss, options, settings, distillation,
-                soft);
+        return new Retrainer(new Rows(train, watch, validation, "training"), conditioning, loss, options, settings,
+                distillation, soft);
     }
 
     /** Whether the task is regression (the loss is the MSE). */
