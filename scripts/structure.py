@@ -7,7 +7,7 @@ import os, re, sys, zipfile, glob
 
 LIB = "library/src/main/java"
 CLI = "cli/src/main/java/org/odf2nna/cli"
-ALLOWED = {"", "api", "report", "cli", "harness"}
+ALLOWED = {"", "api", "report", "settings", "cli", "harness"}
 DECL = re.compile(r"(?:(?:public|protected|private|static|final|synchronized|abstract|default|native)\s+)*"
                   r"(?:<[^>{};]*>\s+)?(?:[\w.<>\[\], ?]+\s+)?(\w+)\s*\(")
 KEYWORDS = {"if", "for", "while", "switch", "catch", "synchronized", "return", "new", "else", "try", "throw", "do",

@@ -4,15 +4,16 @@ import java.util.Locale;
 import java.util.Random;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.api.Rows;
-import org.odf2nna.api.ShrinkSettings;
 import org.odf2nna.api.Shrunk;
-import org.odf2nna.api.SweepSettings;
 import org.odf2nna.api.Swept;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.ShrinkSettings;
+import org.odf2nna.settings.SweepSettings;
 
 /**
  * Shrinks a network given as float arrays, on rows held in memory, without touching the file system: the library
@@ -64,7 +65,8 @@ public class ShrinkInMemory {
         Rows labelled = rows.withTargets(labels);
 
         Shrunk small = Odf2nna.shrink(network, labelled, labelled,
-                ShrinkSettings.builder().epsilon(0.05).retrainEpochs(3).build());
+                ShrinkSettings.builder().epsilon(0.05).retraining(RetrainSettings.builder().epochs(3).build())
+                        .build());
         byte[] onnx = small.onnx();
         System.out.printf(Locale.ROOT, "%s -> %s: %d -> %d parameters (%.1f%% fewer)%n", network.architecture(),
                 small.network().architecture(), network.parameterCount(), small.network().parameterCount(),
@@ -82,7 +84,8 @@ public class ShrinkInMemory {
         Rows validation = Rows.of(java.util.Arrays.copyOfRange(x, 1500 * 6, n * 6), 6)
                 .withTargets(java.util.Arrays.copyOfRange(labels, 1500, n));
         Swept swept = Odf2nna.sweep(network, training, validation,
-                SweepSettings.builder().retrainEpochs(3).maxRounds(8).build());
+                SweepSettings.builder().retraining(RetrainSettings.builder().epochs(3).build()).maxRounds(8)
+                        .build());
         swept.choice().ifPresentOrElse(r -> System.out.printf(Locale.ROOT,
                         "sweep: %d rounds, chose round %d: %s reading %d of 6 inputs, %.1f%% fewer parameters; %s%n",
                         swept.rounds().size(), r.index(), r.network().architecture(), r.inputs().length,

@@ -25,7 +25,22 @@ public enum Setting {
     LAYERS("layers"),
     SELECT_FEATURES("feature selection"),
     INFERENCE_BATCH("inference batch"),
-    QUANTIZE("quantization");
+    QUANTIZE("quantization"),
+    STEPS("the steps setting"),
+    BATCH_SIZE("batch size"),
+    LEARNING_RATE("learning rate"),
+    VALIDATION_SHARE("the validation share"),
+    PATIENCE("patience"),
+    TARGET_WEIGHT("the weight of the targets"),
+    TEMPERATURE("the temperature"),
+    POPULATION("population"),
+    MUTATION("mutation"),
+    FITNESS_EPOCHS("fitness epochs"),
+    THREADS("threads"),
+    TRAIN("training rows"),
+    PARAMS("the parameter budget"),
+    UNITS("units"),
+    BUILD_PATIENCE("the general model's patience");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

@@ -1,15 +1,14 @@
 package org.odf2nna.cli;
 
-import java.util.Locale;
-import org.odf2nna.InputException;
-import org.odf2nna.method.GeneralModel;
-import org.odf2nna.network.Activation;
 import picocli.CommandLine.Option;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Task;
 
 /** The shape and training length of the general model. */
 final class BuildCliOptions {
 
-    @Option(names = "--layers", paramLabel = "NL", defaultValue = "" + GeneralModel.DEFAULT_LAYERS,
+    @Option(names = "--layers", paramLabel = "NL", defaultValue = "" + BuildSettings.DEFAULT_LAYERS,
             description = "Hidden layers of equal width (default: ${DEFAULT-VALUE}).")
     int layers;
 
@@ -35,49 +34,10 @@ final class BuildCliOptions {
                     + "--epochs, at least 10).")
     Integer patience;
 
-    void check() {
-        if (layers < 1) {
-            throw InputException.usage("--layers must be at least 1, got " + layers);
-        }
-        if (params != null && params < 1) {
-            throw InputException.usage("--params must be positive, got " + params);
-        }
-        if (units != null && units < 1) {
-            throw InputException.usage("--units must be positive, got " + units);
-        }
-        if (epochs < 1) {
-            throw InputException.usage("--epochs must be at least 1, got " + epochs);
-        }
-        if (patience != null && patience < 0) {
-            throw InputException.usage("--build-patience must be 0 or more, got " + patience);
-        }
-    }
-
-    /** Patience of the general model's training: long enough for small, noisy validation sets. */
-    int patience() {
-        return patience != null ? patience : Math.max(10, epochs / 10);
-    }
-
-    Activation activation() {
-        switch (activation.toLowerCase(Locale.ROOT)) {
-            case "relu":
-                return Activation.RELU;
-            case "tanh":
-                return Activation.TANH;
-            case "sigmoid":
-                return Activation.SIGMOID;
-            case "elu":
-                return Activation.elu(1f);
-            case "selu":
-                return Activation.selu(Activation.SELU_ALPHA, Activation.SELU_GAMMA);
-            case "leaky_relu":
-            case "leakyrelu":
-                return Activation.leakyRelu(0.01f);
-            case "softplus":
-                return Activation.SOFTPLUS;
-            default:
-                throw InputException.usage("unknown activation '" + activation
-                        + "': use relu, tanh, sigmoid, elu, selu, leaky_relu or softplus");
-        }
+    /** The general model these flags ask for, trained with {@code adam}'s Adam settings, seed and validation share. */
+    BuildSettings settings(RetrainSettings adam, Task task) {
+        return Flags.built(() -> BuildSettings.builder().layers(layers).budget(params).units(units)
+                .activation(BuildSettings.activation(activation)).epochs(epochs).patience(patience).adam(adam)
+                .task(task).build());
     }
 }

@@ -2,11 +2,12 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.odf2nna.method.BuildOptions;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.BuildFiles;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.RetrainSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,10 +49,11 @@ final class BuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BuildOptions options = options(train, output == null ? defaultOutput(train, ".general.onnx") : output,
-                build, training, data);
-        java.util.Set<Path> before = Main.existing(java.util.List.of(options.output()));
-        BuildSummary summary = Odf2nna.build(options, main.progress());
+        BuildFiles files = new BuildFiles(train, output == null ? defaultOutput(train, ".general.onnx") : output,
+                data.csv());
+        BuildSettings settings = settings(build, training, data);
+        java.util.Set<Path> before = Main.existing(java.util.List.of(files.output()));
+        BuildSummary summary = Odf2nna.build(files, settings, main.progress());
         if (json) {
             main.out.print(ReportFormat.json(summary));
         } else {
@@ -69,17 +71,11 @@ final class BuildCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    static BuildOptions options(Path train, Path output, BuildCliOptions build, TrainingCliOptions training,
-            DataOptions data) {
-        build.check();
-        training.check();
-        if (data.inferenceBatch <= 0) {
-            throw org.odf2nna.InputException.usage("--inference-batch must be a positive number, got " + data.inferenceBatch);
-        }
-        RetrainOptions settings = new RetrainOptions(train, build.epochs, null, training.batchSize,
-                training.buildLearningRate(), training.seed, training.validationSplit, build.patience());
-        return new BuildOptions(train, data.label, data.task(), build.layers, build.params, build.units,
-                build.activation(), settings, data.inferenceBatch, output);
+    /** The general model the flags ask for: its shape, and Adam's settings at build's learning rate. */
+    static BuildSettings settings(BuildCliOptions build, TrainingCliOptions training, DataOptions data) {
+        training.checkPatience();
+        RetrainSettings adam = Flags.built(() -> training.retraining(training.buildLearningRate()).build());
+        return build.settings(adam, data.task());
     }
 
     static Path defaultOutput(Path input, String suffix) {

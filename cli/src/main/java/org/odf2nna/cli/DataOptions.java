@@ -5,7 +5,8 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.EvalData;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.Task;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read CSV rows and run a model. */
@@ -41,7 +42,12 @@ final class DataOptions {
         return Device.parse(device);
     }
 
-    /** The rows of {@code csv}; the feature count is filled in from the model later. */
+    /** How every CSV file of the run is read. */
+    CsvReading csv() {
+        return Flags.built(() -> new CsvReading(label, inferenceBatch));
+    }
+
+    /** The rows of {@code csv} for eval; the feature count is filled in from the model later. */
     EvalData data(Path csv, ColumnRequest.Target target) {
         if (inferenceBatch <= 0) {
             throw InputException.usage("--inference-batch must be a positive number, got " + inferenceBatch);

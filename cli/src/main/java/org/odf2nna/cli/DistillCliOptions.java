@@ -1,8 +1,7 @@
 package org.odf2nna.cli;
 
-import org.odf2nna.InputException;
-import org.odf2nna.tf.Distillation;
 import picocli.CommandLine.Option;
+import org.odf2nna.settings.Distillation;
 
 /** How much the original network guides retraining (distillation). */
 final class DistillCliOptions {
@@ -21,14 +20,8 @@ final class DistillCliOptions {
 
     /** The distillation asked for, or {@code fallback} where the options are not given. */
     Distillation options(Distillation fallback) {
-        if (targetWeight != null && (!(targetWeight >= 0) || targetWeight > 1)) {
-            throw InputException.usage("--target-weight must be between 0 and 1, got " + targetWeight);
-        }
-        if (temperature != null && (!(temperature > 0) || temperature.isInfinite())) {
-            throw InputException.usage("--temperature must be a number > 0, got " + temperature);
-        }
-        return new Distillation(targetWeight != null ? targetWeight : fallback.hardWeight(),
-                temperature != null ? temperature : fallback.temperature());
+        return Flags.built(() -> new Distillation(targetWeight != null ? targetWeight : fallback.hardWeight(),
+                temperature != null ? temperature : fallback.temperature()));
     }
 
     /** Whether either option was given. */

@@ -6,6 +6,7 @@ import org.odf2nna.api.Odf2nna;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.Task;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

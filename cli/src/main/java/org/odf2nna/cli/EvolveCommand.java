@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.evolve.GaSettings;
-import org.odf2nna.method.EvolveOptions;
-import org.odf2nna.method.RetrainOptions;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.EvolveFiles;
+import org.odf2nna.settings.EvolveSettings;
+import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.RetrainSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -103,51 +103,32 @@ final class EvolveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RetrainOptions retraining = retrain.options();
-        if (retraining == null) {
+        RetrainSettings retrainSettings = retrain.settings();
+        if (retrainSettings == null) {
             throw InputException.usage("evolve needs --train CSV: fitness is measured on part of the training rows, "
                     + "and the best network is retrained on them");
         }
-        if (selectFeatures && layers != null) {
-            throw InputException.usage("--select-features searches input features; it cannot be combined with --layers");
+        EvolveSettings.Builder asked = EvolveSettings.builder().layers(layers == null ? List.of() : layers)
+                .selectFeatures(selectFeatures).population(population).evaluations(evaluations).mutation(mutation)
+                .fitnessEpochs(fitnessEpochs).retraining(retrainSettings).task(data.task()).device(data.device())
+                .compensation(PruningCliOptions.compensation(compensate)).ridge(ridge.value());
+        if (threads != null) {
+            asked.threads(threads);
         }
-        if (population < 2) {
-            throw InputException.usage("--population must be at least 2, got " + population);
-        }
-        if (evaluations != null && evaluations < population) {
-            throw InputException.usage("--evaluations " + evaluations + " must cover the initial population ("
-                    + "--population " + population + ")");
-        }
-        if (!(mutation >= 0 && mutation <= 1)) {
-            throw InputException.usage("--mutation must be between 0 and 1, got " + mutation);
-        }
-        if (fitnessEpochs < 0) {
-            throw InputException.usage("--fitness-epochs must be 0 or more, got " + fitnessEpochs);
-        }
-        if (threads != null && threads < 1) {
-            throw InputException.usage("--threads must be at least 1, got " + threads);
-        }
+        EvolveSettings settings = Flags.built(asked::build);
         Main.refuseKerasName(output, "evolve writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
                 + "OUT.keras' converts it");
         Path out = output != null ? output : defaultOutput(model);
-        EvolveOptions.Builder options = EvolveOptions.builder().model(model)
-                .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).retrain(retraining)
-                .layers(layers == null ? List.of() : layers).selectFeatures(selectFeatures).population(population)
-                .evaluations(evaluations).mutation(mutation).fitnessEpochs(fitnessEpochs).output(out).report(report)
-                .task(data.task()).device(data.device()).compensation(PruningCliOptions.compensation(compensate))
-                .ridge(ridge.value());
-        if (threads != null) {
-            options.threads(threads);
-        }
+        EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report, data.csv());
         java.util.Set<Path> before = Main.existing(List.of(out));
-        EvolveReport result = Odf2nna.evolve(options.build(), main.progress());
+        EvolveReport result = Odf2nna.evolve(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();
         main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "
                 + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
                 + Main.replaced(before, o.output()));
-        String formatNote = Main.writtenFormatNote(model, org.odf2nna.method.ModelFormat.ONNX,
+        String formatNote = Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,
                 in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in));
         if (formatNote != null) {
             main.out.println(formatNote);

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.odf2nna.Setting;
+import org.odf2nna.settings.InvalidSetting;
 
 /** The command line's flag for each setting the library names in its messages and reports. */
 final class Flags {
@@ -28,10 +29,37 @@ final class Flags {
             case SELECT_FEATURES -> "--select-features";
             case INFERENCE_BATCH -> "--inference-batch";
             case QUANTIZE -> "--quantize";
+            case STEPS -> "--steps";
+            case BATCH_SIZE -> "--batch-size";
+            case LEARNING_RATE -> "--learning-rate";
+            case VALIDATION_SHARE -> "--validation-split";
+            case PATIENCE -> "--patience";
+            case TARGET_WEIGHT -> "--target-weight";
+            case TEMPERATURE -> "--temperature";
+            case POPULATION -> "--population";
+            case MUTATION -> "--mutation";
+            case FITNESS_EPOCHS -> "--fitness-epochs";
+            case THREADS -> "--threads";
+            case TRAIN -> "--train";
+            case PARAMS -> "--params";
+            case UNITS -> "--units";
+            case BUILD_PATIENCE -> "--build-patience";
         };
     }
 
     /** {@code text} with the library's settings named by their flags. */
+    /**
+     * What {@code build} makes of the flags; a setting out of range becomes the usage error that names its flag,
+     * the check itself being the settings type's own.
+     */
+    static <T> T built(java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (InvalidSetting e) {
+            throw e.asUsage();
+        }
+    }
+
     static String render(String text) {
         return Setting.render(text, Flags::of);
     }

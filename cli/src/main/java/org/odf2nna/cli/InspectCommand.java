@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.ModelDescription;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.Task;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

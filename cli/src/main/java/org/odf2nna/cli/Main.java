@@ -188,9 +188,9 @@ public final class Main implements Runnable {
      *
      * @param how how to get the input's format instead
      */
-    static String writtenFormatNote(java.nio.file.Path input, org.odf2nna.method.ModelFormat written,
-            java.util.function.Function<org.odf2nna.method.ModelFormat, String> how) {
-        org.odf2nna.method.ModelFormat in = Odf2nna.formatOf(input);
+    static String writtenFormatNote(java.nio.file.Path input, org.odf2nna.settings.ModelFormat written,
+            java.util.function.Function<org.odf2nna.settings.ModelFormat, String> how) {
+        org.odf2nna.settings.ModelFormat in = Odf2nna.formatOf(input);
         if (in == written) {
             return null;
         }
@@ -198,7 +198,7 @@ public final class Main implements Runnable {
                 + how.apply(in);
     }
 
-    static String formatName(org.odf2nna.method.ModelFormat format) {
+    static String formatName(org.odf2nna.settings.ModelFormat format) {
         return switch (format) {
             case ONNX -> "ONNX";
             case KERAS -> "a Keras file";
@@ -207,9 +207,9 @@ public final class Main implements Runnable {
     }
 
     /** How to turn the ONNX model {@code written} into {@code format}: the convert command. */
-    static String convertHint(Object written, org.odf2nna.method.ModelFormat format) {
+    static String convertHint(Object written, org.odf2nna.settings.ModelFormat format) {
         String stem = written.toString().replaceAll("\\.onnx$", "");
-        return "'odf2nna-onnx convert " + written + " -o " + (format == org.odf2nna.method.ModelFormat.KERAS
+        return "'odf2nna-onnx convert " + written + " -o " + (format == org.odf2nna.settings.ModelFormat.KERAS
                 ? stem + ".keras'" : stem + " --format savedmodel'") + " converts it";
     }
 

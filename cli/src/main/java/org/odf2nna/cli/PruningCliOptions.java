@@ -1,9 +1,9 @@
 package org.odf2nna.cli;
 
 import org.odf2nna.InputException;
-import org.odf2nna.method.PruningOptions;
-import org.odf2nna.prune.Compensation;
-import org.odf2nna.prune.UnitScore;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.UnitScore;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 

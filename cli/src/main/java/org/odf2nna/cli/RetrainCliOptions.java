@@ -2,8 +2,8 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import org.odf2nna.InputException;
-import org.odf2nna.tf.Distillation;
-import org.odf2nna.method.RetrainOptions;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -26,7 +26,7 @@ final class RetrainCliOptions {
 
     @Option(names = "--retrain-epochs", paramLabel = "N",
             description = "Epochs to retrain (default: 15%% of --original-epochs, or of the epochs recorded in the "
-                    + "model, else " + RetrainOptions.DEFAULT_EPOCHS + ").")
+                    + "model, else " + RetrainSettings.DEFAULT_EPOCHS + ").")
     Integer retrainEpochs;
 
     @Option(names = "--original-epochs", paramLabel = "N",
@@ -40,7 +40,7 @@ final class RetrainCliOptions {
     DistillCliOptions distill;
 
     /** The retraining asked for, or null when there is no --train. */
-    RetrainOptions options() {
+    RetrainSettings settings() {
         if (train == null) {
             if (retrainEpochs != null || originalEpochs != null || validation != null || distill.given()) {
                 throw InputException.usage("--retrain-epochs, --original-epochs, --validation, --target-weight and "
@@ -51,21 +51,14 @@ final class RetrainCliOptions {
         return required();
     }
 
-    /** The retraining, which the command cannot do without. */
-    RetrainOptions required() {
+    /** The retraining, which the command cannot do without (the rows it reads are --train and --validation). */
+    RetrainSettings required() {
         if (train == null) {
             throw InputException.usage("--train CSV is required: the pruned networks are retrained on it and the "
                     + "model is chosen on its held-out part");
         }
-        if (retrainEpochs != null && retrainEpochs < 0) {
-            throw InputException.usage("--retrain-epochs must be 0 or more, got " + retrainEpochs);
-        }
-        if (originalEpochs != null && originalEpochs <= 0) {
-            throw InputException.usage("--original-epochs must be positive, got " + originalEpochs);
-        }
-        training.check();
-        return new RetrainOptions(train, retrainEpochs, originalEpochs, training.batchSize,
-                training.retrainLearningRate(), training.seed, training.validationSplit, training.patience,
-                validation, distill.options(Distillation.DEFAULT));
+        return Flags.built(() -> training.retraining(training.retrainLearningRate()).epochs(retrainEpochs)
+                .originalEpochs(originalEpochs).patience(training.patience).distillation(distill.options(
+                        Distillation.DEFAULT)).build());
     }
 }

@@ -1,8 +1,7 @@
 package org.odf2nna.cli;
 
 import org.odf2nna.InputException;
-import org.odf2nna.prune.LeastSquaresCompensation;
-import org.odf2nna.prune.NormalEquations;
+import org.odf2nna.settings.PruningOptions;
 import picocli.CommandLine.Option;
 
 /** Least squares' --ridge, shared by the commands that compensate. */
@@ -10,8 +9,8 @@ final class RidgeCliOption {
 
     @Option(names = "--ridge", paramLabel = "R",
             description = "Least squares' ridge towards mean folding's weights, relative to the kept units' "
-                    + "average variance (default: " + LeastSquaresCompensation.DEFAULT_RIDGE + ", or "
-                    + LeastSquaresCompensation.RETRAINING_RIDGE + " when the pruned networks are retrained: "
+                    + "average variance (default: " + PruningOptions.DEFAULT_RIDGE + ", or "
+                    + PruningOptions.RETRAINING_RIDGE + " when the pruned networks are retrained: "
                     + "weights kept nearer mean folding's retrain better).")
     Double ridge;
 
@@ -21,7 +20,7 @@ final class RidgeCliOption {
             return Double.NaN;
         }
         try {
-            NormalEquations.checkRidge(ridge);
+            PruningOptions.checkRidge(ridge);
         } catch (IllegalArgumentException e) {
             throw InputException.usage("--" + e.getMessage()); // "ridge must be ...": the flag's own name
         }

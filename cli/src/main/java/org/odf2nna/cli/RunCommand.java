@@ -3,14 +3,12 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.BuildOptions;
-import org.odf2nna.method.PruningOptions;
-import org.odf2nna.method.RunOptions;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.tf.Distillation;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RunFiles;
+import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,17 +67,17 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Main.refuseKerasName(output, "run writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
                 + "OUT.keras' converts it");
-        sweep.check();
         Path out = output == null ? BuildCommand.defaultOutput(train, ".small.onnx") : output;
         Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());
-        BuildOptions buildOptions = BuildCommand.options(train, general, build, training, data);
-        Schedule schedule = sweep.schedule();
-        RunOptions options = new RunOptions(buildOptions, data.data(test, ColumnRequest.Target.REQUIRED),
-                sweep.epsilons, sweep.steps, sweep.maxDrop, out, report, sweep.chart(out), sweep.compareScratch,
-                data.device(), training.retrainLearningRate(), sweep.paper ? PruningOptions.paper() : pruning.options(),
-                schedule, sweep.paper ? Distillation.NONE : distill.options(Distillation.DEFAULT));
+        BuildSettings buildSettings = BuildCommand.settings(build, training, data);
+        // The general model's sweep retrains with these Adam settings and the default patience.
+        SweepSettings settings = Flags.built(() -> sweep.settings()
+                .retraining(training.retraining(training.retrainLearningRate())
+                        .distillation(distill.options(Distillation.DEFAULT)).build())
+                .pruning(pruning.options()).device(data.device()).build());
+        RunFiles files = new RunFiles(train, test, general, out, report, sweep.chart(out), data.csv());
         java.util.Set<Path> before = Main.existing(java.util.List.of(general, out));
-        RunReport result = Odf2nna.run(options, main.progress());
+        RunReport result = Odf2nna.run(files, buildSettings, settings, main.progress());
         main.out.print(ReportFormat.run(result));
         for (Object written : new Object[] {result.general().output(), result.sweep().output()}) {
             if (!Main.replaced(before, written).isEmpty()) {

@@ -1,25 +1,17 @@
 package org.odf2nna.cli;
 
-import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.odf2nna.InputException;
-import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.method.ModelFormat;
-import org.odf2nna.method.Quantize;
-import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.method.SweepOptions;
-import org.odf2nna.metrics.Task;
-import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.ShrinkFiles;
+import org.odf2nna.settings.ShrinkSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,9 +40,6 @@ import picocli.CommandLine.ParentCommand;
             "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv -o model.small.onnx",
             ""})
 final class ShrinkCommand implements Callable<Integer> {
-
-    /** The paper's threshold, the default of the one-shot rule. */
-    static final double DEFAULT_EPSILON = 0.05;
 
     @ParentCommand
     Main main;
@@ -121,30 +110,21 @@ final class ShrinkCommand implements Callable<Integer> {
             Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
                     + ".onnx");
         }
-        if (epsilons == null && retrain.train != null && outputFormat == ModelFormat.ONNX) {
-            return progressive(precision);
-        }
-        if (precision != Quantize.NONE) {
-            throw InputException.usage("--quantize applies to progressive pruning (--train without --epsilon), where "
-                    + "the int8 model is what is judged; for a one-shot model run convert --quantize int8 on it");
-        }
+        ShrinkSettings.Builder asked = ShrinkSettings.builder().epsilons(epsilons == null ? List.of() : epsilons)
+                .format(outputFormat).quantize(precision).task(data.task()).device(data.device());
         if (maxDrop != null) {
-            throw InputException.usage("--max-drop applies to progressive pruning: "
-                    + "--train without --epsilon, ONNX output");
+            asked.maxDrop(maxDrop);
         }
-        if (epsilons == null) {
-            epsilons = List.of(DEFAULT_EPSILON);
+        ShrinkSettings settings = Flags.built(() -> asked.retraining(retrain.settings()).pruning(pruning.options())
+                .build());
+        ShrinkFiles files = new ShrinkFiles(model, eval, retrain.train, retrain.validation, output, report,
+                data.csv());
+        if (settings.progressive(files)) {
+            return progressive(files, settings);
         }
-        if (new HashSet<>(epsilons).size() != epsilons.size()) {
-            throw InputException.usage("--epsilon lists a value twice: " + epsilons);
-        }
-        List<Path> outputs = outputPaths(model, output, epsilons, outputFormat);
+        List<Path> outputs = files.outputs(settings);
         java.util.Set<Path> before = Main.existing(outputs);
-        ShrinkOptions options = ShrinkOptions.builder().model(model)
-                .eval(data.data(eval, ColumnRequest.Target.OPTIONAL)).epsilons(epsilons).outputs(outputs)
-                .report(report).task(data.task()).device(data.device()).retrain(retrain.options())
-                .format(outputFormat).pruning(pruning.options()).build();
-        ShrinkReport result = Odf2nna.shrink(options, main.progress());
+        ShrinkReport result = Odf2nna.shrink(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
@@ -168,19 +148,10 @@ final class ShrinkCommand implements Callable<Integer> {
     }
 
     /** sweep's default on one output: the smallest model whose validation loss stays within --max-drop. */
-    private int progressive(Quantize precision) {
-        if (maxDrop != null && (!(maxDrop >= 0) || maxDrop.isInfinite())) {
-            throw InputException.usage("--max-drop must be a number >= 0, got " + maxDrop);
-        }
-        RetrainOptions retraining = retrain.required();
-        Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
-        double drop = maxDrop != null ? maxDrop : task.defaultMaxDrop();
-        Path out = outputPaths(model, output, List.of(DEFAULT_EPSILON), ModelFormat.ONNX).get(0);
+    private int progressive(ShrinkFiles files, ShrinkSettings settings) {
+        Path out = files.outputs(settings).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
-        SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
-                .retrain(retraining).steps(1).maxDrop(drop).output(out).report(report).task(data.task())
-                .device(data.device()).pruning(pruning.options()).schedule(Schedule.PROGRESSIVE).quantize(precision).build();
-        SweepReport result = Odf2nna.sweep(options, main.progress());
+        SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep(), main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
                 result.table().originalMetrics()));
         if (!Main.replaced(before, result.output()).isEmpty()) {
@@ -198,38 +169,5 @@ final class ShrinkCommand implements Callable<Integer> {
             main.out.println("wrote " + report);
         }
         return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
-    }
-
-    static List<Path> outputPaths(Path model, Path output, List<Double> epsilons) {
-        return outputPaths(model, output, epsilons, ModelFormat.ONNX);
-    }
-
-    static List<Path> outputPaths(Path model, Path output, List<Double> epsilons, ModelFormat format) {
-        String extension = format == ModelFormat.ONNX ? ".onnx" : format == ModelFormat.KERAS ? ".keras" : "";
-        Path base = output;
-        if (base == null) {
-            base = Path.of(stem(model.getFileName().toString()) + ".small" + extension);
-        }
-        List<Path> paths = new ArrayList<>();
-        if (epsilons.size() == 1) {
-            paths.add(base);
-            return paths;
-        }
-        String stem = stem(base.getFileName().toString());
-        for (double e : epsilons) {
-            String tag = BigDecimal.valueOf(e).stripTrailingZeros().toPlainString();
-            paths.add(base.resolveSibling(stem + ".eps" + tag + extension));
-        }
-        return paths;
-    }
-
-    private static String stem(String name) {
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
-        for (String extension : new String[] {".onnx", ".keras", ".h5"}) {
-            if (lower.endsWith(extension)) {
-                return name.substring(0, name.length() - extension.length());
-            }
-        }
-        return name;
     }
 }

@@ -1,12 +1,11 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import org.odf2nna.InputException;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.prune.ReconstructionCost;
-import org.odf2nna.prune.EpsilonGrid;
+import org.odf2nna.settings.Ranking;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Option;
 
 /** The ε grid and the automatic choice. */
@@ -17,7 +16,7 @@ final class SweepCliOptions {
                     + "scores on the training rows, so that each step removes a different share of the units).")
     List<Double> epsilons = List.of();
 
-    @Option(names = "--steps", paramLabel = "K", defaultValue = "" + EpsilonGrid.DEFAULT_STEPS,
+    @Option(names = "--steps", paramLabel = "K", defaultValue = "" + SweepSettings.DEFAULT_STEPS,
             description = "How many thresholds to derive when --epsilon is not given (default: ${DEFAULT-VALUE}).")
     int steps;
 
@@ -66,8 +65,21 @@ final class SweepCliOptions {
             description = "Also train the chosen topology from random weights with the same budget, and report both.")
     boolean compareScratch;
 
+    /**
+     * The sweep settings these flags ask for; the caller adds retraining, pruning and the rest, and
+     * {@link SweepSettings.Builder#build()} checks them.
+     */
+    SweepSettings.Builder settings() {
+        SweepSettings.Builder settings = SweepSettings.builder().schedule(schedule()).epsilons(epsilons).steps(steps)
+                .compareScratch(compareScratch).paper(paper);
+        if (maxDrop != null) {
+            settings.maxDrop(maxDrop);
+        }
+        return settings;
+    }
+
     /** The schedule asked for. */
-    Schedule schedule() {
+    private Schedule schedule() {
         if (paper) {
             if (schedule != null || share != null) {
                 throw InputException.usage("--paper is the ε schedule: leave out --schedule and --share");
@@ -93,10 +105,10 @@ final class SweepCliOptions {
         if (kind == Schedule.Kind.PROGRESSIVE && !epsilons.isEmpty()) {
             throw InputException.usage("--epsilon applies to the epsilon schedule, not --schedule progressive");
         }
-        ReconstructionCost.Ranking ranking = ReconstructionCost.Ranking.COST;
+        Ranking ranking = Ranking.COST;
         if (rank != null) {
             try {
-                ranking = ReconstructionCost.Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT));
+                ranking = Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw InputException.usage("--rank must be cost, std or impact, got '" + rank + "'");
             }
@@ -116,17 +128,5 @@ final class SweepCliOptions {
         String name = output.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return output.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".chart");
-    }
-
-    void check() {
-        if (new HashSet<>(epsilons).size() != epsilons.size()) {
-            throw InputException.usage("--epsilon lists a value twice: " + epsilons);
-        }
-        if (steps < 1) {
-            throw InputException.usage("--steps must be at least 1, got " + steps);
-        }
-        if (maxDrop != null && (!(maxDrop >= 0) || maxDrop.isInfinite())) {
-            throw InputException.usage("--max-drop must be a number >= 0, got " + maxDrop);
-        }
     }
 }

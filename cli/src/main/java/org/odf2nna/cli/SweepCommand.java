@@ -2,17 +2,13 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.method.PruningOptions;
-import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.method.Quantize;
-import org.odf2nna.method.SweepOptions;
-import org.odf2nna.tf.Distillation;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,34 +69,24 @@ final class SweepCommand implements Callable<Integer> {
         Quantize precision = Quantize.parse(quantize);
         if (output != null && output.getFileName() != null
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
-            precision.checkFormat(org.odf2nna.method.ModelFormat.KERAS);
+            precision.checkFormat(ModelFormat.KERAS);
         }
         Main.refuseKerasName(output, "sweep writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
                 + "OUT.keras' converts it");
-        sweep.check();
-        Task task = Task.givenOrInferred(data.task(), Odf2nna.load(model));
-        double maxDrop = sweep.maxDrop != null ? sweep.maxDrop : task.defaultMaxDrop();
-        Schedule schedule = sweep.schedule();
-        RetrainOptions retraining = retrain.required();
-        PruningOptions pruningOptions = pruning.options();
-        if (sweep.paper) {
-            retraining = retraining.withDistillation(Distillation.NONE);
-            pruningOptions = PruningOptions.paper();
-        }
         Path out = output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output;
-        SweepOptions options = SweepOptions.builder().model(model).test(data.data(eval, ColumnRequest.Target.REQUIRED))
-                .retrain(retraining).epsilons(sweep.epsilons).steps(sweep.steps).maxDrop(maxDrop).output(out)
-                .report(report).chart(sweep.chart(out)).compareScratch(sweep.compareScratch).task(data.task())
-                .device(data.device()).pruning(pruningOptions).schedule(schedule).quantize(precision).build();
+        SweepSettings settings = Flags.built(() -> sweep.settings().retraining(retrain.required())
+                .pruning(pruning.options()).quantize(precision).task(data.task()).device(data.device()).build());
+        SweepFiles files = new SweepFiles(model, retrain.train, retrain.validation, eval, out, report,
+                sweep.chart(out), data.csv());
         java.util.Set<Path> before = Main.existing(java.util.List.of(out));
-        SweepReport result = Odf2nna.sweep(options, main.progress());
+        SweepReport result = Odf2nna.sweep(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
                 result.table().originalMetrics()));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
         }
         if (result.output() != null) {
-            String formatNote = Main.writtenFormatNote(model, org.odf2nna.method.ModelFormat.ONNX,
+            String formatNote = Main.writtenFormatNote(model, ModelFormat.ONNX,
                     in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
             if (formatNote != null) {
                 main.out.println(formatNote);

@@ -1,15 +1,14 @@
 package org.odf2nna.cli;
 
 import org.odf2nna.InputException;
-import org.odf2nna.tf.TrainingOptions;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.TrainingOptions;
 import picocli.CommandLine.Option;
 
 /** Adam and validation settings, shared by building and retraining. */
 final class TrainingCliOptions {
 
-    /** Training from random weights needs larger steps than fine-tuning trained ones. */
-    static final float BUILD_LEARNING_RATE = 0.01f;
-    static final float RETRAIN_LEARNING_RATE = 0.001f;
 
     @Option(names = "--learning-rate", paramLabel = "LR",
             description = "Adam's learning rate (default: 0.01 to build a model from random weights, 0.001 to "
@@ -17,11 +16,11 @@ final class TrainingCliOptions {
     Float learningRate;
 
     float buildLearningRate() {
-        return learningRate != null ? learningRate : BUILD_LEARNING_RATE;
+        return learningRate != null ? learningRate : BuildSettings.DEFAULT_LEARNING_RATE;
     }
 
     float retrainLearningRate() {
-        return learningRate != null ? learningRate : RETRAIN_LEARNING_RATE;
+        return learningRate != null ? learningRate : RetrainSettings.DEFAULT_LEARNING_RATE;
     }
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + TrainingOptions.DEFAULT_BATCH_SIZE,
@@ -43,16 +42,17 @@ final class TrainingCliOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
-    void check() {
-        if (batchSize <= 0) {
-            throw InputException.usage("--batch-size must be positive, got " + batchSize);
-        }
-        if (learningRate != null && (!(learningRate > 0) || Float.isInfinite(learningRate))) {
-            throw InputException.usage("--learning-rate must be a positive number, got " + learningRate);
-        }
-        if (!(validationSplit > 0 && validationSplit < 1)) {
-            throw InputException.usage("--validation-split must be between 0 and 1, got " + validationSplit);
-        }
+    /**
+     * Adam's settings and the validation share as asked, at {@code learningRate}; the caller adds the epochs,
+     * patience and distillation, and {@link RetrainSettings.Builder#build()} checks them.
+     */
+    RetrainSettings.Builder retraining(float learningRate) {
+        return RetrainSettings.builder().batchSize(batchSize).learningRate(learningRate).seed(seed)
+                .validationShare(validationSplit);
+    }
+
+    /** build and run train with --build-patience and retrain with the default: --patience is only checked there. */
+    void checkPatience() {
         if (patience < 0) {
             throw InputException.usage("--patience must be 0 or more, got " + patience);
         }

@@ -33,33 +33,21 @@ class LayeringTest {
     private static final Path CLI = Path.of("cli/src/main/java/org/odf2nna/cli");
     private static final Path LIBRARY = Path.of("library/src/main/java/org/odf2nna");
 
-    /** What a command-line file may use of org.odf2nna: the root package, the facade, the reports, itself. */
-    private static final Set<String> ALLOWED = Set.of("", "api", "report", "cli");
+    /** What a command-line file may use of org.odf2nna: the root package, the facade, reports, settings, itself. */
+    private static final Set<String> ALLOWED = Set.of("", "api", "report", "settings", "cli");
 
     /**
      * The files that still break the rule, each with the internal packages it imports (2026-11-24: 18 of 23; Main.java
-     * joined when the first-hour fixes landed: the sidecar-metric warning and the written-format note).
+     * joined when the first-hour fixes landed: the sidecar-metric warning and the written-format note; issue 26's
+     * settings package took the commands that only map flags onto settings off the list). DataOptions keeps the
+     * rows eval reads.
      */
     private static final Map<String, Set<String>> STILL_IMPORTING = Map.ofEntries(
-            Map.entry("BuildCliOptions.java", Set.of("method", "network")),
-            Map.entry("BuildCommand.java", Set.of("method")),
-            // Value types alone: ModelFormat and Quantize (the result is report.Conversion).
-            Map.entry("ConvertCommand.java", Set.of("method")),
-            Map.entry("DataOptions.java", Set.of("data", "method", "metrics")),
-            Map.entry("DistillCliOptions.java", Set.of("tf")),
+            Map.entry("DataOptions.java", Set.of("data", "method")),
             // A value type alone: ColumnRequest.Target, for DataOptions (the result is report.Evaluation).
             Map.entry("EvalCommand.java", Set.of("data")),
-            Map.entry("EvolveCommand.java", Set.of("data", "evolve", "method")),
-            // Value types alone, in helpers the commands call: ModelFormat and Metrics (the decisions are the facade's).
-            Map.entry("Main.java", Set.of("method", "metrics")),
-            Map.entry("PruningCliOptions.java", Set.of("method", "prune")),
-            Map.entry("RetrainCliOptions.java", Set.of("method", "tf")),
-            Map.entry("RidgeCliOption.java", Set.of("prune")),
-            Map.entry("RunCommand.java", Set.of("data", "method", "tf")),
-            Map.entry("ShrinkCommand.java", Set.of("data", "method", "metrics")),
-            Map.entry("SweepCliOptions.java", Set.of("method", "prune")),
-            Map.entry("SweepCommand.java", Set.of("data", "method", "metrics", "tf")),
-            Map.entry("TrainingCliOptions.java", Set.of("tf")));
+            // A value type alone, in a helper the commands call: Metrics (the decisions are the facade's).
+            Map.entry("Main.java", Set.of("metrics")));
 
     /** Imports, static imports and fully qualified names alike; group 1 is the package under org.odf2nna. */
     private static final Pattern USE = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");

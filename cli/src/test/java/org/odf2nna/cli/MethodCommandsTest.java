@@ -17,21 +17,21 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.odf2nna.Device;
 import org.odf2nna.Progress;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.BuildOptions;
-import org.odf2nna.method.EvalData;
 import org.odf2nna.method.MethodRun;
-import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.RunOptions;
-import org.odf2nna.network.Activation;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.SweepChart;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.RunFiles;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepSettings;
 
 /** build, run and sweep as a user runs them, on the repository's iris example. */
 class MethodCommandsTest {
@@ -129,12 +129,14 @@ class MethodCommandsTest {
         Path out = dir.resolve("small.onnx");
         Path chart = dir.resolve("chart");
         Path report = dir.resolve("run.json");
-        RetrainOptions training = new RetrainOptions(TRAIN, 60, null, 16, 0.01f, 0, 0.2, 10);
-        BuildOptions build = new BuildOptions(TRAIN, null, null, 3, null, null, Activation.RELU, training, 256,
-                dir.resolve("small.general.onnx"));
-        EvalData test = new EvalData(TEST, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 256);
-        RunReport result = MethodRun.run(new RunOptions(build, test, List.of(), 5, null, out, report, chart, true,
-                Device.CPU, 0.001f), Progress.NONE);
+        BuildSettings build = BuildSettings.builder().layers(3).epochs(60).patience(10).adam(RetrainSettings.builder()
+                .batchSize(16).learningRate(0.01f).seed(0).validationShare(0.2).build()).build();
+        RunFiles runFiles = new RunFiles(TRAIN, TEST, dir.resolve("small.general.onnx"), out, report, chart,
+                new CsvReading(null, 256));
+        SweepSettings sweepSettings = SweepSettings.builder().schedule(Schedule.EPSILON).steps(5).compareScratch(true)
+                .retraining(RetrainSettings.builder().batchSize(16).learningRate(0.001f).seed(0).validationShare(0.2)
+                        .distillation(Distillation.NONE).build()).build();
+        RunReport result = MethodRun.run(runFiles, build, sweepSettings, Progress.NONE);
 
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonObject sweep = json.getAsJsonObject("sweep");

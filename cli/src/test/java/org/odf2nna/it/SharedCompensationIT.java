@@ -26,6 +26,7 @@ import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.settings.PruningOptions;
 
 /**
  * Issue 8's acceptance on the reference models: least-squares compensation, fitted on the training part of the
@@ -103,7 +104,7 @@ class SharedCompensationIT {
         FittingRows fitting = FittingRows.of(network, RowSource.of(x, rows, width, 1000), 1L << 26);
         long held = System.nanoTime();
         LeastSquaresCompensation.Result result = LeastSquaresCompensation.compensate(network, stats, selection, fitting,
-                LeastSquaresCompensation.DEFAULT_RIDGE);
+                PruningOptions.DEFAULT_RIDGE);
         long done = System.nanoTime();
         double seconds = (done - start) / 1e9;
         System.out.printf(Locale.ROOT, "LeNet-300-100, 10,000 rows, %s: original activations %.2f s, refit %.2f s, "

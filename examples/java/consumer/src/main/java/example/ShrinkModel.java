@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.api.Rows;
-import org.odf2nna.api.ShrinkSettings;
 import org.odf2nna.api.Shrunk;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.settings.ShrinkSettings;
 
 /**
  * Shrinks an ONNX model at one ε on the rows of a CSV file and writes the smaller model, through the library's

@@ -5,28 +5,18 @@ import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.Device;
-import org.odf2nna.method.BuildOptions;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
-import org.odf2nna.method.EvolveOptions;
 import org.odf2nna.method.Evolver;
 import org.odf2nna.method.InMemoryPruning;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelDescriber;
 import org.odf2nna.method.ModelFiles;
-import org.odf2nna.method.ModelFormat;
-import org.odf2nna.method.Quantize;
 import org.odf2nna.method.ModelScan;
-import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.RunOptions;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.method.ShrinkOptions;
 import org.odf2nna.method.Shrinker;
-import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.DenseChainReader;
@@ -47,11 +37,25 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.BuildFiles;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.EvolveFiles;
+import org.odf2nna.settings.EvolveSettings;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.RunFiles;
+import org.odf2nna.settings.ShrinkFiles;
+import org.odf2nna.settings.ShrinkSettings;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
-import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
-import org.odf2nna.tf.TrainingOptions;
 import org.odf2nna.tf.TrainingResult;
 
 /**
@@ -71,10 +75,12 @@ import org.odf2nna.tf.TrainingResult;
  * and retrained as it is. Errors in the arguments are {@link IllegalArgumentException}s naming the setting; a file
  * that cannot be read is an {@link InputException} naming the file and the place.
  *
- * <p>The file-level entry points ({@link #shrink(ShrinkOptions, Progress)}, {@link #sweep(SweepOptions, Progress)},
- * {@link #evolve(EvolveOptions, Progress)}, {@link #run(RunOptions, Progress)}, {@link #build}, {@link #convert},
+ * <p>The file-level entry points ({@link #shrink(ShrinkFiles, ShrinkSettings, Progress)},
+ * {@link #sweep(SweepFiles, SweepSettings, Progress)}, {@link #evolve(EvolveFiles, EvolveSettings, Progress)},
+ * {@link #run(RunFiles, BuildSettings, SweepSettings, Progress)}, {@link #build}, {@link #convert},
  * {@link #evaluate}) are what the command line's commands call: they read models and CSV files, write checked models
- * and reports, and return the report the command prints.
+ * and reports, and return the report the command prints. The in-memory and the file-level shrink, sweep and evolve
+ * take the same settings types ({@code org.odf2nna.settings}); the files are a record of their own.
  */
 public final class Odf2nna {
 
@@ -115,15 +121,17 @@ public final class Odf2nna {
     }
 
     /**
-     * Prunes {@code network}: units whose activation varies by at most {@code settings.epsilon()} over
-     * {@code scoring} go, the layers after them are compensated, and when {@code training} has rows and
-     * {@code settings.retrainEpochs() > 0} the result is retrained on them with the original as teacher.
+     * Prunes {@code network} once: units whose score ({@code settings.pruning().score()}, the std of their activation
+     * by default) over {@code scoring} is at most the one threshold of {@code settings} (0.05 by default) go, the
+     * layers after them are compensated, and when {@code training} has rows and {@code settings.retraining()} is set
+     * (not 0 epochs) the result is retrained on them with the original as teacher.
      *
      * @param network  the network to prune; not changed
      * @param scoring  rows the units are scored and the least-squares refit is fitted on
      * @param training rows to retrain on (labelled or not: unlabelled rows are learnt from the teacher alone), or
      *                 null for no retraining
-     * @param settings ε, compensation and retraining, from {@link ShrinkSettings#builder()}
+     * @param settings ε, compensation and retraining, from {@link ShrinkSettings#builder()}, the type the file-level
+     *                 shrink takes too (one ε here; its format, quantization and maximum drop do not apply)
      * @return the smaller network, in memory
      * @throws IllegalArgumentException when an argument is missing, or the rows do not fit the network
      */
@@ -133,27 +141,35 @@ public final class Odf2nna {
         if (training != null) {
             check("training", training, network);
         }
+        if (settings.thresholds().size() != 1) {
+            throw new IllegalArgumentException("settings: one epsilon for a network in memory, got "
+                    + settings.thresholds());
+        }
+        double epsilon = settings.thresholds().get(0);
         int n = scoring.count();
         UnitStatistics statistics = UnitStatistics.measure(network, scoring.features(), n, CHUNK);
-        UnitSelection selection = EpsilonRule.select(statistics.stds(), settings.epsilon());
-        boolean retrain = training != null && settings.retrainEpochs() > 0;
-        DenseNetwork pruned = settings.leastSquares()
+        UnitSelection selection = EpsilonRule.select(statistics.scores(settings.pruning().score(), network), epsilon);
+        RetrainSettings retraining = settings.retraining();
+        boolean retrain = training != null && retraining != null && epochs(retraining) > 0;
+        DenseNetwork pruned = settings.pruning().compensation() == Compensation.LSQ
                 ? LeastSquaresCompensation.compensate(network, statistics, selection,
                         RowSource.of(scoring.features(), n, scoring.width(), CHUNK),
-                        LeastSquaresCompensation.automaticRidge(retrain)).network()
+                        settings.pruning().ridgeFor(retrain)).network()
                 : Pruner.prune(network, statistics, selection);
         if (!retrain) {
-            return new Shrunk(network, pruned, settings.epsilon(), 0, 0);
+            return new Shrunk(network, pruned, epsilon, 0, 0);
         }
-        TrainingResult trained = train(network, pruned, training, settings);
-        return new Shrunk(network, trained.network(), settings.epsilon(), trained.epochsRun(), trained.bestEpoch());
+        TrainingResult trained = train(network, pruned, training, retraining, settings.device());
+        return new Shrunk(network, trained.network(), epsilon, trained.epochsRun(), trained.bestEpoch());
     }
 
     /**
      * Progressive pruning, the default of the command line's {@code sweep}: each round removes a share of the
      * parameters (the units, and inputs, whose removal the least-squares refit makes up for best), refits the next
      * layers, retrains briefly with the original as teacher, and is judged on {@code validation}: its loss's one-sided
-     * 95% bound must stay within {@link SweepSettings#maxDrop()}. The smallest network that holds is chosen.
+     * 95% bound must stay within {@link SweepSettings#maxDrop(Task)}. The smallest network that holds is chosen.
+     * {@code settings} is the same type the file-level sweep takes: its progressive schedule, maximum drop,
+     * retraining, int8 weights, task and device apply; the ε grid and {@code compareScratch} do not.
      *
      * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
@@ -187,16 +203,11 @@ public final class Odf2nna {
         if (training.count() < 1 || validation.count() < 1) {
             throw new IllegalArgumentException("training and validation need at least one row each");
         }
-        Task task = task(network);
-        double maxDrop = Double.isNaN(settings.maxDrop()) ? task.defaultMaxDrop() : settings.maxDrop();
-        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
-                settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(),
-                null, settings.distillation());
-        Schedule schedule = new Schedule(Schedule.Kind.PROGRESSIVE, settings.share(), settings.maxRounds(),
-                settings.inputs(), Schedule.PROGRESSIVE.ranking());
+        if (!settings.schedule().progressive()) {
+            throw new IllegalArgumentException("settings: rows in memory are pruned by the progressive schedule");
+        }
         InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
-                trainingData(validation), retrain, schedule, maxDrop, task, settings.device(), settings.quantize(),
-                progress == null ? Progress.NONE : progress);
+                trainingData(validation), settings, progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
                 .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8(), r.network()))
                 .toList(), result.chosen());
@@ -210,7 +221,9 @@ public final class Odf2nna {
      * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
      * @param validation labelled rows every mask is scored on, and retraining picks its epoch on
-     * @param settings   the search and retraining, from {@link EvolveSettings#builder()}
+     * @param settings   the search and retraining, from {@link EvolveSettings#builder()}, the type the file-level
+     *                   evolve takes too (hidden layers numbered from 1 at the input; {@code selectFeatures} and
+     *                   {@code fitnessEpochs} do not apply here, and the best mask is refitted by least squares)
      * @return the best mask's network, refitted and retrained
      * @throws IllegalArgumentException when an argument is missing, the rows do not fit the network, or the
      *                                  validation rows have no targets
@@ -240,30 +253,25 @@ public final class Odf2nna {
         if (validation.targets() == null) {
             throw new IllegalArgumentException("validation rows need targets: every mask is scored on them");
         }
-        RetrainOptions retrain = new RetrainOptions(Path.of("(training rows)"), settings.retrainEpochs(), null,
-                settings.batchSize(), settings.learningRate(), settings.seed(), 0.2, settings.patience(), null,
-                settings.distillation());
         InMemoryPruning.Evolution e = InMemoryPruning.evolve(network, trainingData(training), trainingData(validation),
-                retrain, settings.layers(), settings.population(), settings.evaluations(), settings.mutation(),
-                settings.threads(), null, settings.device(), progress == null ? Progress.NONE : progress);
+                settings, progress == null ? Progress.NONE : progress);
         return new Evolved(network, e.network(), e.compensated(), e.fitness(), e.evaluations());
     }
 
     /**
      * Retrains {@code start} (a pruned form of {@code original}, with the same outputs) on {@code training}, the
-     * original as teacher as {@code settings.distillation()} says; a share of the rows picks the best epoch. Only the
-     * retraining settings are read ({@code retrainEpochs}, learning rate, batch size, validation share,
-     * distillation, seed, device).
+     * original as teacher as {@code settings.distillation()} says; a share of the rows picks the best epoch.
      *
      * @param original the teacher; not changed
      * @param start    the network to retrain; not changed
      * @param training rows to retrain on (labelled or not)
-     * @param settings the retraining settings
-     * @return the retrained network, or {@code start} when {@code settings.retrainEpochs()} is 0
+     * @param settings the retraining settings (epochs: 20 unless given)
+     * @param device   where TensorFlow retrains
+     * @return the retrained network, or {@code start} when the settings ask for 0 epochs
      * @throws IllegalArgumentException when an argument is missing, or the networks or rows do not fit
      */
     public static DenseNetwork retrain(DenseNetwork original, DenseNetwork start, Rows training,
-            ShrinkSettings settings) {
+            RetrainSettings settings, Device device) {
         if (original == null || start == null) {
             throw new IllegalArgumentException("networks are null");
         }
@@ -275,81 +283,89 @@ public final class Odf2nna {
                     + " outputs; the original " + original.inputs() + " and " + original.outputs());
         }
         check("training", training, original);
-        if (settings.retrainEpochs() == 0) {
+        if (epochs(settings) == 0) {
             return start;
         }
-        return train(original, start, training, settings).network();
+        return train(original, start, training, settings, device == null ? Device.CPU : device).network();
     }
 
     /**
-     * The command line's {@code shrink} with one ε per output: reads the model and the CSV rows {@code options}
-     * names, prunes at each ε, compensates, retrains when {@link ShrinkOptions#retrain()} is set, and writes each
-     * network to its output (and the JSON report, when one is named), every file checked in its runtime before it is
-     * moved into place.
+     * The command line's {@code shrink} with one ε per output: reads the model and the CSV rows {@code files}
+     * names, prunes at each of {@link ShrinkSettings#thresholds()}, compensates, retrains when there are training rows
+     * and retraining settings, and writes each network to its output ({@link ShrinkFiles#outputs}; the JSON report,
+     * when one is named), every file checked in its runtime before it is moved into place. Where
+     * {@link ShrinkSettings#progressive(ShrinkFiles)} holds, the command line prunes progressively instead:
+     * {@code sweep(files.sweep(), settings.sweep(), progress)}.
      *
-     * @param options  the files and settings, from {@link ShrinkOptions#builder()}
+     * @param files    the model, the evaluation (and training) rows, and what to write
+     * @param settings the thresholds, pruning, retraining and format, from {@link ShrinkSettings#builder()}
      * @param progress hears each pass over the rows as it runs ({@link Progress#NONE} for silence)
      * @return what was written: the original's and every ε's network and metrics
      * @throws InputException when a file cannot be read or written, or a setting does not fit the model
      */
-    public static ShrinkReport shrink(ShrinkOptions options, Progress progress) {
-        return Shrinker.run(options, progress);
+    public static ShrinkReport shrink(ShrinkFiles files, ShrinkSettings settings, Progress progress) {
+        return Shrinker.run(files, settings, progress);
     }
 
     /**
-     * The command line's {@code sweep}: reads the model, the training rows and the test rows {@code options} names,
-     * prunes by {@link SweepOptions#schedule()} (progressive rounds, or the paper's ε grid), retrains each network,
-     * and writes the smallest one whose validation loss stays within {@link SweepOptions#maxDrop()}, with the report
-     * and chart when they are named.
+     * The command line's {@code sweep}: reads the model, the training rows and the test rows {@code files} names,
+     * prunes by {@link SweepSettings#schedule()} (progressive rounds, or the paper's ε grid), retrains each network,
+     * and writes the smallest one whose validation loss stays within {@link SweepSettings#maxDrop(Task)}, with the
+     * report and chart when they are named.
      *
-     * @param options  the files and settings, from {@link SweepOptions#builder()}
+     * @param files    the model, the training, validation and test rows, and what to write
+     * @param settings the schedule, the promise, pruning and retraining, from {@link SweepSettings#builder()}
      * @param progress hears each round's phases as they run
      * @return every round or ε, and the choice; {@link SweepReport#output()} is null when none held (nothing written)
      * @throws InputException when a file cannot be read or written, or a setting does not fit the model
      */
-    public static SweepReport sweep(SweepOptions options, Progress progress) {
-        return Sweeper.run(options, progress);
+    public static SweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
+        return Sweeper.run(files, settings, progress);
     }
 
     /**
-     * The command line's {@code evolve}: reads the model and the rows {@code options} names, searches which units (or
+     * The command line's {@code evolve}: reads the model and the rows {@code files} names, searches which units (or
      * input features) to keep on the training rows, refits and retrains the best network, and writes it (and the JSON
      * report, when one is named), checked in ONNX Runtime before it is moved into place.
      *
-     * @param options  the files and settings, from {@link EvolveOptions#builder()}
+     * @param files    the model, the training and test rows, and what to write
+     * @param settings the search, the compensation and retraining, from {@link EvolveSettings#builder()}
      * @param progress hears the search and the retraining as they run
      * @return the search, the written network and its metrics on the test rows
      * @throws InputException when a file cannot be read or written, or a setting does not fit the model
      */
-    public static EvolveReport evolve(EvolveOptions options, Progress progress) {
-        return Evolver.run(options, progress);
+    public static EvolveReport evolve(EvolveFiles files, EvolveSettings settings, Progress progress) {
+        return Evolver.run(files, settings, progress);
     }
 
     /**
      * The command line's {@code run}, the paper's Algorithm 1: reads the training CSV, builds and trains the general
-     * model and writes it, then sweeps it as {@link #sweep(SweepOptions, Progress)} does and writes the chosen model
-     * (and the JSON report, when one is named).
+     * model and writes it, then sweeps it as {@link #sweep(SweepFiles, SweepSettings, Progress)} does and writes the
+     * chosen model (and the JSON report, when one is named).
      *
-     * @param options  the files and settings
+     * @param files    the training and test rows, and where the general model, the chosen one and the report go
+     * @param build    how the general model is built, from {@link BuildSettings#builder()}
+     * @param sweep    how it is swept, from {@link SweepSettings#builder()} (its task is the general model's)
      * @param progress hears each phase as it runs
      * @return the general model's build and the sweep; the sweep's output is null when no model held
      * @throws InputException when a file cannot be read or written, or a setting does not fit the data
      */
-    public static RunReport run(RunOptions options, Progress progress) {
-        return MethodRun.run(options, progress);
+    public static RunReport run(RunFiles files, BuildSettings build, SweepSettings sweep, Progress progress) {
+        return MethodRun.run(files, build, sweep, progress);
     }
 
     /**
      * The command line's {@code build}: reads the training CSV, trains the paper's general model (eq. 2) and writes
-     * it as ONNX to {@link BuildOptions#output()}.
+     * it as ONNX to {@link BuildFiles#output()}.
      *
-     * @param options  the files and settings
+     * @param files    the training rows and the output
+     * @param settings the general model's shape and training, from {@link BuildSettings#builder()}
      * @param progress hears the reading and the training epochs as they run
      * @return what was built: the network, its sizing and how its training went
      * @throws InputException when the CSV cannot be read, or the output cannot be written
      */
-    public static BuildSummary build(BuildOptions options, Progress progress) {
-        return ModelBuilder.build(options, progress).summary(options);
+    public static BuildSummary build(BuildFiles files, BuildSettings settings, Progress progress) {
+        return ModelBuilder.build(files, settings, progress).summary(files);
     }
 
     /**
@@ -535,8 +551,13 @@ public final class Odf2nna {
         return org.odf2nna.onnx.Int8Weights.apply(proto, read, network, int8).toByteArray();
     }
 
+    /** The epochs a retraining in memory runs: those given, else 20 (nothing records the original's). */
+    private static int epochs(RetrainSettings settings) {
+        return settings.epochs(null).count();
+    }
+
     private static TrainingResult train(DenseNetwork original, DenseNetwork start, Rows training,
-            ShrinkSettings settings) {
+            RetrainSettings settings, Device device) {
         Task task = task(original);
         int outputs = original.outputs();
         Loss loss = Loss.forTask(task, outputs);
@@ -560,8 +581,8 @@ public final class Odf2nna {
             soft = DenseTrainer.softTargets(logits.forward(parts[0].inputs(), parts[0].rows()), parts[0].rows(),
                     outputs, loss, distillation.temperature());
         }
-        TrainingOptions options = new TrainingOptions(settings.retrainEpochs(), settings.batchSize(),
-                settings.learningRate(), settings.seed(), TrainingOptions.DEFAULT_PATIENCE, settings.device());
+        TrainingOptions options = new TrainingOptions(epochs(settings), settings.batchSize(), settings.learningRate(),
+                settings.seed(), settings.patience(), device);
         return DenseTrainer.train(start, parts[0], soft, parts[1], loss, options, distillation, (epoch, epochs) -> {
         });
     }

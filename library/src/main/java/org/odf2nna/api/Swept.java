@@ -25,7 +25,7 @@ public record Swept(DenseNetwork original, List<Round> rounds, int chosen) {
      *
      * @param index   1-based
      * @param network the network the round was judged as: the retrained network it ended with, and with
-     *                {@link org.odf2nna.method.Quantize#INT8} that network with int8 weights (int8 values times a
+     *                {@link org.odf2nna.settings.Quantize#INT8} that network with int8 weights (int8 values times a
      *                scale per unit) in the layers {@code int8} marks
      * @param inputs  the original's inputs (column indices, ascending) that {@code network} reads
      * @param bound   the loss bound on the validation rows; {@link LossBound#holds()} says whether it kept the promise;

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.odf2nna.settings.GaSettings;
 
 /**
  * The steady-state genetic algorithm of EvoPruneDeepTL (Poyatos et al., Neural Networks 2023) over masks:

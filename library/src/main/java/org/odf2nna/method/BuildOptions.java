@@ -1,11 +1,12 @@
 package org.odf2nna.method;
 
 import java.nio.file.Path;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.Activation;
+import org.odf2nna.settings.Task;
 
 /**
- * How to build the paper's general model.
+ * How to build the paper's general model, in the method's terms ({@link ModelBuilder#build(BuildFiles, BuildSettings,
+ * org.odf2nna.Progress)} makes it of the files and settings).
  *
  * @param train          labelled training rows (CSV)
  * @param label          target column, or null for the last one
@@ -19,6 +20,6 @@ import org.odf2nna.network.Activation;
  * @param inferenceBatch rows per read of the CSV
  * @param output         the ONNX file to write
  */
-public record BuildOptions(Path train, String label, Task task, int layers, Long budget, Integer units,
+record BuildOptions(Path train, String label, Task task, int layers, Long budget, Integer units,
         Activation activation, RetrainOptions training, int inferenceBatch, Path output) {
 }

@@ -24,6 +24,8 @@ import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.Producer;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.Conversion;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.Quantize;
 import org.odf2nna.tf.SavedModelRunner;
 
 /**

@@ -13,7 +13,6 @@ import org.odf2nna.data.CsvReader;
 import org.odf2nna.evolve.FeatureSearch;
 import org.odf2nna.evolve.Fitness;
 import org.odf2nna.evolve.GaResult;
-import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.evolve.Mask;
 import org.odf2nna.evolve.MaskSearch;
 import org.odf2nna.evolve.MaskedFitness;
@@ -22,13 +21,11 @@ import org.odf2nna.evolve.UnitSearch;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.RunningMoments;
@@ -36,6 +33,12 @@ import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.EvolveFiles;
+import org.odf2nna.settings.EvolveSettings;
+import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /**
@@ -56,7 +59,12 @@ public final class Evolver {
     private Evolver() {
     }
 
-    public static EvolveReport run(EvolveOptions options, Progress progress) {
+    /**
+     * Runs the search on the model {@code files} names as {@code asked} says, and writes the best network (and the
+     * report, when named).
+     */
+    public static EvolveReport run(EvolveFiles files, EvolveSettings asked, Progress progress) {
+        Evolve options = new Evolve(files, asked);
         Path train = options.retrain().train();
         Path validationFile = options.retrain().validation();
         OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train, validationFile);
@@ -139,7 +147,7 @@ public final class Evolver {
         if (options.compensation() == Compensation.LSQ || scan.metrics() != null) {
             progress.update("least squares", 0, -1, null);
             double ridge = Double.isNaN(options.ridge())
-                    ? LeastSquaresCompensation.automaticRidge(retrainer.epochs() > 0) : options.ridge();
+                    ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : options.ridge();
             RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
             refit = search instanceof FeatureSearch f
                     ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
@@ -205,7 +213,7 @@ public final class Evolver {
     }
 
     /** 0-based hidden layers to search: those asked for, or all of them. */
-    private static int[] searchedLayers(EvolveOptions options, OnnxDenseModel model) {
+    private static int[] searchedLayers(Evolve options, OnnxDenseModel model) {
         int hidden = model.network().hiddenLayerCount();
         if (hidden == 0) {
             throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
@@ -230,7 +238,7 @@ public final class Evolver {
         return chosen.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static void checkFeatureSelection(EvolveOptions options, OnnxDenseModel model) {
+    private static void checkFeatureSelection(Evolve options, OnnxDenseModel model) {
         DenseNetwork network = model.network();
         if (!network.prefix().isEmpty()) {
             throw InputException.usage(options.model(), "{{SELECT_FEATURES}} needs a model whose first dense layer reads "
@@ -266,5 +274,74 @@ public final class Evolver {
 
     private static double figure(double fitness, Task task) {
         return ValidationScorer.figure(fitness, task);
+    }
+
+    /** One run's files and settings as its steps read them: the rows and retraining in the method's terms. */
+    private record Evolve(EvolveFiles files, EvolveSettings settings) {
+
+        Path model() {
+            return files.model();
+        }
+
+        Path output() {
+            return files.output();
+        }
+
+        Path report() {
+            return files.report();
+        }
+
+        EvalData eval() {
+            return new EvalData(files.eval(), ColumnRequest.of(-1, files.csv().label(), ColumnRequest.Target.OPTIONAL),
+                    files.csv().inferenceBatch());
+        }
+
+        RetrainOptions retrain() {
+            return new RetrainOptions(files.train(), files.validation(), settings.retraining());
+        }
+
+        List<Integer> layers() {
+            return settings.layers();
+        }
+
+        boolean selectFeatures() {
+            return settings.selectFeatures();
+        }
+
+        int population() {
+            return settings.population();
+        }
+
+        Integer evaluations() {
+            return settings.evaluations();
+        }
+
+        double mutation() {
+            return settings.mutation();
+        }
+
+        int fitnessEpochs() {
+            return settings.fitnessEpochs();
+        }
+
+        int threads() {
+            return settings.threads();
+        }
+
+        Task task() {
+            return settings.task();
+        }
+
+        org.odf2nna.Device device() {
+            return settings.device();
+        }
+
+        Compensation compensation() {
+            return settings.compensation();
+        }
+
+        double ridge() {
+            return settings.ridge();
+        }
     }
 }

@@ -19,7 +19,6 @@ package org.odf2nna.method;
  */
 public record GeneralModel(long budget, int inputs, int outputs, int layers, double exact, int units) {
 
-    public static final int DEFAULT_LAYERS = 3;
     public static final int MIN_UNITS = 2;
     public static final int MAX_UNITS = 2048;
 

@@ -5,7 +5,6 @@ import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.evolve.GaResult;
-import org.odf2nna.evolve.GaSettings;
 import org.odf2nna.evolve.MaskedFitness;
 import org.odf2nna.evolve.SteadyStateGa;
 import org.odf2nna.evolve.UnitSearch;
@@ -13,9 +12,15 @@ import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.metrics.LossBound;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.EvolveSettings;
+import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /**
@@ -24,6 +29,9 @@ import org.odf2nna.tf.TrainingData;
  * command line's {@link Sweeper} and {@link Evolver} do the same from files and write the chosen model.
  */
 public final class InMemoryPruning {
+
+    /** What messages call the rows in memory: retraining reads no file. */
+    private static final java.nio.file.Path IN_MEMORY = java.nio.file.Path.of("(training rows)");
 
     private InMemoryPruning() {
     }
@@ -58,39 +66,26 @@ public final class InMemoryPruning {
     }
 
     /**
-     * Prunes {@code original} round by round; each round's network is judged on {@code validation} against the
-     * tolerance ({@code maxDrop} accuracy points for classification, percent of the original's MSE for regression).
+     * Prunes {@code original} round by round as {@code settings} say (its progressive schedule, retraining, maximum
+     * drop, int8 weights, task and device); each round's network is judged on {@code validation} against the
+     * maximum drop, exactly as the file-level {@link Sweeper} judges it ({@link ProgressivePruning#run} does both).
      *
      * @param training   rows retraining and the refit use (targets optional: without them the teacher labels them)
      * @param validation rows that only choose among the rounds (targets needed for regression; classification without
      *                   them bounds the share of changed predictions)
-     * @param task       the task, or null to infer it from the network
      */
     public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
-            RetrainOptions retrain, Schedule schedule, double maxDrop, Task task, Device device, Progress progress) {
-        return progressive(original, training, validation, retrain, schedule, maxDrop, task, device, Quantize.NONE,
-                progress);
-    }
-
-    /**
-     * {@link #progressive(DenseNetwork, TrainingData, TrainingData, RetrainOptions, Schedule, double, Task, Device,
-     * Progress)} with the rounds' weights stored as {@code quantize} says: with {@link Quantize#INT8} each round is
-     * judged with int8 weights where {@link Int8Fallback} allows them, exactly as the file-level
-     * {@link Sweeper} judges it with int8 weights ({@link ProgressivePruning#run} does both).
-     */
-    public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
-            RetrainOptions retrain, Schedule schedule, double maxDrop, Task task, Device device, Quantize quantize,
-            Progress progress) {
-        if (quantize == null) {
-            throw new IllegalArgumentException("quantize is null");
-        }
+            SweepSettings settings, Progress progress) {
+        Schedule schedule = settings.schedule();
         if (!schedule.progressive()) {
-            throw new IllegalArgumentException("the schedule is not progressive");
+            throw new IllegalArgumentException("the schedule is not progressive: rows in memory are pruned "
+                    + "progressively");
         }
-        if (!(maxDrop >= 0) || Double.isInfinite(maxDrop)) {
-            throw new IllegalArgumentException("the maximum drop must be a finite number >= 0, got " + maxDrop);
-        }
-        Task resolved = Task.givenOrInferred(task, original);
+        Task resolved = Task.givenOrInferred(settings.task(), original);
+        double maxDrop = settings.maxDrop(resolved);
+        RetrainOptions retrain = new RetrainOptions(IN_MEMORY, settings.retraining());
+        Device device = settings.device();
+        Quantize quantize = settings.quantize();
         if (resolved == Task.REGRESSION && !TrainingRows.labelled(validation)) {
             throw new IllegalArgumentException("validation rows need targets: a regression model's MSE is bounded "
                     + "on them");
@@ -104,7 +99,7 @@ public final class InMemoryPruning {
             throw new IllegalArgumentException("validation rows: " + LossBound.tooFew(retrainer.validationRows(),
                     maxDrop / 100));
         }
-        double ridge = PruningOptions.DEFAULT.ridgeFor(retrainer.epochs() > 0);
+        double ridge = settings.pruning().ridgeFor(retrainer.epochs() > 0);
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, schedule, maxDrop / 100,
                 ridge, schedule.inputs(), quantize, progress);
         List<Round> result = new ArrayList<>();
@@ -129,13 +124,12 @@ public final class InMemoryPruning {
     }
 
     /**
-     * EvoPruneDeepTL's steady-state genetic search over the units of {@code layers} (0-based hidden layers; all when
-     * empty), judged on {@code validation} with mean folding; the best mask is refitted by least squares on
-     * {@code training} and retrained on it (the original as teacher, as the options say).
+     * EvoPruneDeepTL's steady-state genetic search over the units of {@code settings.layers()} (numbered from 1 at
+     * the input; all when empty), judged on {@code validation} with mean folding; the best mask is refitted by least
+     * squares on {@code training} and retrained on it (the original as teacher, as the retraining says).
      */
     public static Evolution evolve(DenseNetwork original, TrainingData training, TrainingData validation,
-            RetrainOptions retrain, int[] layers, int population, Integer evaluations, double mutation, int threads,
-            Task task, Device device, Progress progress) {
+            EvolveSettings settings, Progress progress) {
         int hidden = original.hiddenLayerCount();
         if (hidden == 0) {
             throw new IllegalArgumentException("the network has no hidden layer to search");
@@ -143,15 +137,22 @@ public final class InMemoryPruning {
         if (!TrainingRows.labelled(validation)) {
             throw new IllegalArgumentException("validation rows need targets: they score every mask");
         }
-        int[] searched = layers == null || layers.length == 0 ? java.util.stream.IntStream.range(0, hidden).toArray()
-                : java.util.Arrays.stream(layers).sorted().distinct().toArray();
+        int[] searched = settings.layers().isEmpty() ? java.util.stream.IntStream.range(0, hidden).toArray()
+                : settings.layers().stream().mapToInt(Integer::intValue).sorted().distinct().map(l -> l - 1)
+                        .toArray();
         for (int layer : searched) {
             if (layer < 0 || layer >= hidden) {
-                throw new IllegalArgumentException("layer " + layer + ": the network has hidden layers 0 to "
-                        + (hidden - 1));
+                throw new IllegalArgumentException("layer " + (layer + 1) + ": the network has hidden layers 1 to "
+                        + hidden);
             }
         }
-        Task resolved = Task.givenOrInferred(task, original);
+        RetrainOptions retrain = new RetrainOptions(IN_MEMORY, settings.retraining());
+        Device device = settings.device();
+        int population = settings.population();
+        Integer evaluations = settings.evaluations();
+        double mutation = settings.mutation();
+        int threads = settings.threads();
+        Task resolved = Task.givenOrInferred(settings.task(), original);
         Retrainer retrainer = Retrainer.prepare(original, null, retrain, resolved,
                 new TrainingData[] {training, validation}, device);
         UnitSearch search = new UnitSearch(original, searched,
@@ -164,7 +165,8 @@ public final class InMemoryPruning {
                 retrain.seed(), threads), (done, total, best, active) -> progress.update("evolving", done, total,
                         null));
         progress.done("evolving");
-        double ridge = LeastSquaresCompensation.automaticRidge(retrainer.epochs() > 0);
+        double ridge = Double.isNaN(settings.ridge()) ? PruningOptions.automaticRidge(retrainer.epochs() > 0)
+                : settings.ridge();
         DenseNetwork compensated = LeastSquaresCompensation.compensate(original, search.statistics(),
                 search.selection(result.best()), RowSource.of(training.inputs(), training.rows(), training.width(),
                         CHUNK), ridge).network();

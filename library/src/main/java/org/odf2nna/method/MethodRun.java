@@ -7,6 +7,10 @@ import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.RunFiles;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
 
 /**
  * The paper's Algorithm 1: build and train the general model, score its units, prune at each ε, compensate,
@@ -18,39 +22,36 @@ public final class MethodRun {
     private MethodRun() {
     }
 
-    public static RunReport run(RunOptions options, Progress progress) {
-        OutputPaths.checkWritable(options.output(), options.build().train(), options.test().file());
-        OutputPaths.checkWritable(options.build().output(), options.build().train(), options.test().file());
-        if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.build().train(), options.test().file());
+    /**
+     * Builds the general model {@code build} describes on the training rows, writes it to {@code files.general()},
+     * then sweeps it as {@code sweep} says (on the general model's task; retraining epochs, unless given, 15% of those
+     * the general model ran, read back from its metadata) and writes the chosen model and the report.
+     */
+    public static RunReport run(RunFiles files, BuildSettings build, SweepSettings sweep, Progress progress) {
+        OutputPaths.checkWritable(files.output(), files.train(), files.test());
+        OutputPaths.checkWritable(files.general(), files.train(), files.test());
+        if (files.report() != null) {
+            OutputPaths.checkWritable(files.report(), files.train(), files.test());
         }
-        ModelBuilder.Built built = ModelBuilder.build(options.build(), progress);
-        BuildSummary general = built.summary(options.build());
-        RetrainOptions training = options.build().training();
-        // Retraining epochs default to 15% of those the general model ran, read back from its metadata.
-        RetrainOptions retrain = new RetrainOptions(training.train(), null, null, training.batchSize(),
-                options.retrainLearningRate(), training.seed(), training.validationShare(),
-                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(options.distillation());
-        double maxDrop = options.maxDrop() != null ? options.maxDrop() : built.task().defaultMaxDrop();
-        SweepOptions sweep = SweepOptions.builder().model(options.build().output()).test(options.test())
-                .retrain(retrain).epsilons(options.epsilons()).steps(options.steps()).maxDrop(maxDrop)
-                .output(options.output()).chart(options.chart()).compareScratch(options.compareScratch())
-                .task(built.task()).device(options.device()).pruning(options.pruning()).schedule(options.schedule())
-                .build();
+        ModelBuilder.Built built = ModelBuilder.build(files.build(), build, progress);
+        BuildSummary general = built.summary(files.build());
+        SweepSettings settings = sweep.withTask(built.task());
+        SweepFiles sweepFiles = new SweepFiles(files.general(), files.train(), null, files.test(), files.output(), null,
+                files.chart(), files.csv());
         SweepReport swept;
         try {
-            swept = Sweeper.run(sweep, progress);
+            swept = Sweeper.run(sweepFiles, settings, progress);
         } catch (org.odf2nna.InputException e) {
             if (e.kind() != org.odf2nna.InputException.Kind.UNCERTIFIABLE) {
                 throw e;
             }
             // The general model is written by then: say so instead of "nothing was written".
             throw e.reworded(m -> m.replace("nothing was written", "no pruned model was written (the general model "
-                    + "was, to " + options.build().output() + ")"));
+                    + "was, to " + files.general() + ")"));
         }
         RunReport report = new RunReport(general, swept);
-        if (options.report() != null) {
-            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+        if (files.report() != null) {
+            AtomicFiles.writeString(files.report(), ReportFormat.json(report));
         }
         return report;
     }

@@ -10,7 +10,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.OutputPaths;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Initialization;
 import org.odf2nna.network.OutputHead;
@@ -19,6 +18,10 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.BuildFiles;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
 
@@ -53,8 +56,8 @@ public final class ModelBuilder {
             int validationRows, List<String> features, String target) {
 
         /** The summary for reports. */
-        public BuildSummary summary(BuildOptions options) {
-            return new BuildSummary(options.output().toString(), options.train().toString(), task.displayName(),
+        public BuildSummary summary(BuildFiles files) {
+            return new BuildSummary(files.output().toString(), files.train().toString(), task.displayName(),
                     NetworkSummary.of(network), sizing(size, network), trainRows, validationRows, training, features,
                     target);
         }
@@ -66,7 +69,14 @@ public final class ModelBuilder {
                 network.layer(0).units());
     }
 
-    public static Built build(BuildOptions options, Progress progress) {
+    /** Trains the general model {@code settings} describe on the rows {@code files} names, and writes it. */
+    public static Built build(BuildFiles files, BuildSettings settings, Progress progress) {
+        return build(new BuildOptions(files.train(), files.csv().label(), settings.task(), settings.layers(),
+                settings.budget(), settings.units(), settings.activation(), new RetrainOptions(files.train(),
+                        settings.training()), files.csv().inferenceBatch(), files.output()), progress);
+    }
+
+    static Built build(BuildOptions options, Progress progress) {
         OutputPaths.checkWritable(options.output(), options.train());
         EvalData rows = new EvalData(options.train(), ColumnRequest.of(-1, options.label(),
                 ColumnRequest.Target.REQUIRED), options.inferenceBatch());
@@ -87,7 +97,7 @@ public final class ModelBuilder {
                 options.training().seed());
         RetrainOptions training = options.training();
         int epochs = training.retrainEpochs();
-        Retrainer trainer = Retrainer.of(data, training, new RetrainOptions.Epochs(epochs, "{{EPOCHS}} " + epochs),
+        Retrainer trainer = Retrainer.of(data, training, new RetrainSettings.Epochs(epochs, "{{EPOCHS}} " + epochs),
                 Loss.forTask(task, outputs), head, Device.CPU);
         // Glorot's weights are drawn for the standardised coordinates the trainer works in.
         Retrainer.Outcome outcome = trainer.retrain(trainer.fromTrainingCoordinates(initial), "training", progress);

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.keras.KerasModel;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.Task;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;

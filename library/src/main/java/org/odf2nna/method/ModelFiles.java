@@ -10,6 +10,7 @@ import org.odf2nna.keras.KerasReader;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelBuilder;
+import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.tf.SavedModelDense;
 import org.odf2nna.tf.SavedModelReader;
 

@@ -11,7 +11,6 @@ import org.odf2nna.data.Batch;
 import org.odf2nna.data.CsvReader;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxDenseModel;
@@ -21,6 +20,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.RunningMoments;
 import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.settings.Task;
 
 /**
  * Passes of ONNX models over CSV rows in ONNX Runtime: the scoring pass, which measures every hidden

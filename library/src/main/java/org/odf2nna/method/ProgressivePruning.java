@@ -11,6 +11,8 @@ import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.ReconstructionCost;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
 
 /**
  * Progressive pruning: each round removes a share of the current network's parameters (the units whose removal the

@@ -6,7 +6,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.metrics.LossBound;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxDenseModel;
@@ -14,13 +13,15 @@ import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.Retraining;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.Conditioning;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.tf.DenseTrainer;
-import org.odf2nna.tf.Distillation;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
-import org.odf2nna.tf.TrainingOptions;
 import org.odf2nna.tf.TrainingResult;
 
 /**
@@ -55,13 +56,19 @@ final class Retrainer {
             int batchSize, double learningRate, long seed, String signal, boolean validationLabelled) {
     }
 
-    private Retrainer(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows,
-            Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings, Distillation distillation,
-            float[] soft) {
-        this.train = train;
-        this.validation = validation;
-        this.judge = judge;
-        this.watchedRows = watchedRows;
+    /**
+     * The rows a retraining reads: it trains on {@code train}, watches {@code validation} (named {@code watchedRows})
+     * to keep the best epoch and stop early, and {@code judge} is what the rounds are judged on.
+     */
+    private record Rows(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows) {
+    }
+
+    private Retrainer(Rows rows, Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings,
+            Distillation distillation, float[] soft) {
+        this.train = rows.train();
+        this.validation = rows.validation();
+        this.judge = rows.judge();
+        this.watchedRows = rows.watchedRows();
         this.conditioning = conditioning;
         this.loss = loss;
         this.options = options;
@@ -101,7 +108,7 @@ final class Retrainer {
     }
 
     /** Training on rows already in memory (the chain's inputs and the targets), without a teacher. */
-    static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
+    static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
             OutputHead head, Device device) {
         if (!TrainingRows.labelled(all)) {
             throw new InputException(retrain.train(), "line 1", "has no target column to train on");
@@ -135,7 +142,7 @@ final class Retrainer {
     /** The same for a network in memory ({@code recordedEpochs}: the original's epochs as text, or null). */
     static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainOptions retrain, Task task,
             TrainingData[] parts, Device device) {
-        RetrainOptions.Epochs epochs = retrain.epochs(recordedEpochs);
+        RetrainSettings.Epochs epochs = retrain.epochs(recordedEpochs);
         Loss loss = Loss.forTask(task, teacher.outputs());
         boolean unlabelled = !TrainingRows.labelled(parts[0]);
         if (unlabelled && !retrain.distillation().usesTeacher()) {
@@ -165,7 +172,7 @@ final class Retrainer {
         return new TrainingData(rows.inputs(), targets, rows.rows(), rows.width());
     }
 
-    private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainOptions.Epochs epochs, Loss loss,
+    private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
             OutputHead head, DenseNetwork teacher, boolean validationLabelled, Device device) {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience(), device);
@@ -187,8 +194,8 @@ final class Retrainer {
                     teacher.outputs(), loss, distillation.temperature());
         }
         TrainingData validation = conditioning.apply(parts[1]);
-        return new Retrainer(train, validation, validation, "validation", conditioning, loss, options, settings,
-                distillation, soft);
+        return new Retrainer(new Rows(train, validation, validation, "validation"), conditioning, loss, options,
+                settings, distillation, soft);
     }
 
     /** What retraining trains towards, in words for the report. */
@@ -252,8 +259,8 @@ final class Retrainer {
         Settings t = settings;
         Settings withEpochs = new Settings(t.trainData(), t.trainRows(), t.validationRows(), epochs, source,
                 t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled());
-        return new Retrainer(train, validation, judge, watchedRows, conditioning, loss, o, withEpochs, distillation,
-                soft);
+        return new Retrainer(new Rows(train, validation, judge, watchedRows), conditioning, loss, o, withEpochs,
+                distillation, soft);
     }
 
     /** Why retraining runs as many epochs as it does. */
@@ -274,8 +281,9 @@ final class Retrainer {
      */
     Retrainer keepInputs(int[] kept) {
         TrainingData watch = validation.keepColumns(kept);
-        return new Retrainer(train.keepColumns(kept), watch, judge == validation ? watch : judge.keepColumns(kept),
-                watchedRows, conditioning.keepInputs(kept), loss, options, settings, distillation, soft);
+        return new Retrainer(new Rows(train.keepColumns(kept), watch, judge == validation ? watch
+                : judge.keepColumns(kept), watchedRows), conditioning.keepInputs(kept), loss, options, settings,
+                distillation, soft);
     }
 
     /**
@@ -289,8 +297,8 @@ final class Retrainer {
         }
         TrainingData watch = train.rows() > rows ? train.split((double) rows / train.rows(), options.seed())[1]
                 : train;
-        return new Retrainer(train, watch, validation, "training", conditioning, loss, options, settings, distillation,
-                soft);
+        return new Retrainer(new Rows(train, watch, validation, "training"), conditioning, loss, options, settings,
+                distillation, soft);
     }
 
     /** Whether the task is regression (the loss is the MSE). */

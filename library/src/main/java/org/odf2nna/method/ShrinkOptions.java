@@ -3,10 +3,14 @@ package org.odf2nna.method;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Device;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Task;
 
 /**
- * What a shrink run is asked to do.
+ * What a one-shot shrink run is asked to do, in the method's terms: {@link Shrinker#run(ShrinkFiles, ShrinkSettings,
+ * org.odf2nna.Progress)} makes it of the files and settings, and {@link Sweeper} of its own.
  *
  * @param model     the model to shrink (never written to)
  * @param eval      the rows the metrics are reported on (and the units scored on, unless {@code score} is set)
@@ -22,7 +26,7 @@ import org.odf2nna.metrics.Task;
  * @param pruning   the unit score, the compensation and its ridge
  * @param quantize  how the outputs store their weights (int8: ONNX only; the int8 network is what is measured)
  */
-public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Double> epsilons, List<Path> outputs,
+record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Double> epsilons, List<Path> outputs,
         Path report, Task task, Device device, RetrainOptions retrain, ModelFormat format, PruningOptions pruning,
         Quantize quantize) {
 
@@ -41,7 +45,7 @@ public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Doub
     }
 
     /** A builder with no ε or output yet, scoring on the evaluation rows, PruningOptions.DEFAULT, ONNX, CPU. */
-    public static Builder builder() {
+    static Builder builder() {
         return new Builder();
     }
 
@@ -49,7 +53,7 @@ public record ShrinkOptions(Path model, EvalData eval, EvalData score, List<Doub
      * Builds {@link ShrinkOptions}; each setter returns the builder. The model, evaluation rows, epsilons and outputs
      * have no default; {@link #build()} runs the record's checks.
      */
-    public static final class Builder {
+    static final class Builder {
         private Path model;
         private EvalData eval;
         private EvalData score;

@@ -12,13 +12,11 @@ import org.odf2nna.io.OutputPaths;
 import org.odf2nna.keras.KerasModel;
 import org.odf2nna.keras.KerasWriter;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
@@ -33,6 +31,13 @@ import org.odf2nna.report.RefitLayer;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.ShrinkFiles;
+import org.odf2nna.settings.ShrinkSettings;
+import org.odf2nna.settings.Task;
 
 /**
  * ODF2NNA's pruning steps on an existing ONNX model: score every hidden unit on the evaluation rows,
@@ -45,7 +50,28 @@ public final class Shrinker {
     private Shrinker() {
     }
 
-    public static ShrinkReport run(ShrinkOptions options, Progress progress) {
+    /**
+     * Prunes the model {@code files} names once at each of {@code settings}' thresholds and writes each network
+     * (progressive pruning, where {@link ShrinkSettings#progressive} says so, is {@link Sweeper}'s, with
+     * {@link ShrinkFiles#sweep()} and {@link ShrinkSettings#sweep()}).
+     */
+    public static ShrinkReport run(ShrinkFiles files, ShrinkSettings settings, Progress progress) {
+        // Checked again for what runs here: one-shot pruning, retraining only on training rows.
+        ShrinkSettings once = new ShrinkSettings(settings.thresholds(), settings.maxDrop(), settings.pruning(),
+                files.train() == null ? null : settings.retraining(), settings.format(), settings.quantize(),
+                settings.task(), settings.device());
+        CsvReading csv = files.csv();
+        ShrinkOptions options = ShrinkOptions.builder().model(files.model())
+                .eval(new EvalData(files.eval(), ColumnRequest.of(-1, csv.label(), ColumnRequest.Target.OPTIONAL),
+                        csv.inferenceBatch()))
+                .epsilons(once.thresholds()).outputs(files.outputs(once)).report(files.report()).task(once.task())
+                .device(once.device()).retrain(once.retraining() == null ? null
+                        : new RetrainOptions(files.train(), files.validation(), once.retraining()))
+                .format(once.format()).pruning(once.pruning()).quantize(once.quantize()).build();
+        return run(options, progress);
+    }
+
+    static ShrinkReport run(ShrinkOptions options, Progress progress) {
         return run(options, progress, Prepared.NONE);
     }
 
@@ -155,7 +181,7 @@ public final class Shrinker {
             fitRowCount = fitting.rows();
         }
 
-        List<double[]> scores = pruning.score().scores(scan.statistics(), network);
+        List<double[]> scores = scan.statistics().scores(pruning.score(), network);
         List<LayerSpread> spreads = new ArrayList<>();
         for (int l = 0; l < network.hiddenLayerCount(); l++) {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));

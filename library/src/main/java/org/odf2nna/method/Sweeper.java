@@ -16,7 +16,6 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Initialization;
@@ -29,7 +28,6 @@ import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.InputSelection;
 import org.odf2nna.onnx.Int8Weights;
 import org.odf2nna.prune.EpsilonGrid;
-import org.odf2nna.prune.UnitScore;
 import org.odf2nna.report.CompensationSettings;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.Int8Summary;
@@ -38,6 +36,13 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepChart;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.UnitScore;
 
 /**
  * The trade-off across ε, and the model chosen from it.
@@ -51,7 +56,12 @@ public final class Sweeper {
     private Sweeper() {
     }
 
-    public static SweepReport run(SweepOptions options, Progress progress) {
+    /**
+     * Sweeps the model {@code files} names as {@code settings} say, and writes the chosen model (with the report
+     * and chart, when named).
+     */
+    public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
+        Sweep options = new Sweep(files, settings, null);
         if (options.quantize() != Quantize.NONE && !options.schedule().progressive()) {
             throw InputException.usage("{{QUANTIZE}} applies to the progressive schedule, where the int8 model is "
                     + "what is judged; the ε grid chooses on the float networks");
@@ -69,6 +79,7 @@ public final class Sweeper {
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
         Task task = Task.givenOrInferred(options.task(), network);
+        options = new Sweep(files, settings, task);
         // A training file without targets is fine when the original network can label it (distillation).
         ColumnRequest.Target target = options.retrain().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
                 : ColumnRequest.Target.REQUIRED;
@@ -85,7 +96,7 @@ public final class Sweeper {
         String grid;
         if (epsilons.isEmpty()) {
             UnitScore score = options.pruning().score();
-            epsilons = EpsilonGrid.fromSpread(score.scores(scores.statistics(), network), options.steps());
+            epsilons = EpsilonGrid.fromSpread(scores.statistics().scores(score, network), options.steps());
             grid = "derived from the spread of the unit " + (score == UnitScore.STD ? "standard deviations"
                     : "impact scores") + " on the training rows (" + options.steps()
                     + " steps, each removing a different share of the units)";
@@ -151,7 +162,7 @@ public final class Sweeper {
      * Progressive pruning ({@link ProgressivePruning}): every round is a row of the table; the chosen model is the
      * smallest whose loss bound on the validation rows holds.
      */
-    private static SweepReport progressive(SweepOptions options, OnnxDenseModel model, Task task, Retrainer retrainer,
+    private static SweepReport progressive(Sweep options, OnnxDenseModel model, Task task, Retrainer retrainer,
             ScanResult scan, Progress progress) {
         DenseNetwork network = model.network();
         boolean accuracy = task == Task.CLASSIFICATION;
@@ -281,7 +292,7 @@ public final class Sweeper {
      * With int8 weights, what they did to the written model: the layers int8 and kept float, the bytes of the model
      * before and after, and the largest output difference from the same round with float weights on the check rows.
      */
-    private static Int8Summary int8Summary(SweepOptions options, ProgressivePruning.Round round,
+    private static Int8Summary int8Summary(Sweep options, ProgressivePruning.Round round,
             ScanResult.Sample sample) {
         float[] asFloat = round.network().forward(sample.chainInput(), sample.rows());
         float[] int8 = round.judged().forward(sample.chainInput(), sample.rows());
@@ -311,7 +322,7 @@ public final class Sweeper {
     }
 
     private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, Int8Fallback.Choice int8,
-            EvalData test, Task task, SweepOptions options, Progress progress) {
+            EvalData test, Task task, Sweep options, Progress progress) {
         ModelProto written = ExternalData.forOutput(written(model, network, inputs, int8), model.source(),
                 options.output());
         return ModelScan.evaluate(written, model.input(), network, test, task, options.device(), progress,
@@ -453,7 +464,7 @@ public final class Sweeper {
      *
      * @param inputs the original's inputs the chosen network reads (a progressive round may drop some), or null: all
      */
-    private static SweepReport.Scratch scratch(OnnxDenseModel model, SweepOptions options, Retrainer retrainer,
+    private static SweepReport.Scratch scratch(OnnxDenseModel model, Sweep options, Retrainer retrainer,
             Task task, Progress progress, int[] inputs) {
         DenseNetwork chosen = DenseChainReader.read(options.output()).network();
         boolean selected = inputs != null && inputs.length < model.network().inputs();
@@ -513,6 +524,74 @@ public final class Sweeper {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // A hidden leftover folder beside the output is all that can remain.
+        }
+    }
+
+    /**
+     * One sweep's files and settings as its steps read them: the test rows and retraining in the method's terms, and
+     * the maximum drop resolved for the task once the model is read.
+     */
+    private record Sweep(SweepFiles files, SweepSettings settings, Task resolvedTask) {
+
+        Path model() {
+            return files.model();
+        }
+
+        Path output() {
+            return files.output();
+        }
+
+        Path report() {
+            return files.report();
+        }
+
+        Path chart() {
+            return files.chart();
+        }
+
+        EvalData test() {
+            return new EvalData(files.test(), ColumnRequest.of(-1, files.csv().label(), ColumnRequest.Target.REQUIRED),
+                    files.csv().inferenceBatch());
+        }
+
+        RetrainOptions retrain() {
+            return new RetrainOptions(files.train(), files.validation(), settings.retraining());
+        }
+
+        double maxDrop() {
+            return settings.maxDrop(resolvedTask);
+        }
+
+        List<Double> epsilons() {
+            return settings.epsilons();
+        }
+
+        int steps() {
+            return settings.steps();
+        }
+
+        boolean compareScratch() {
+            return settings.compareScratch();
+        }
+
+        Task task() {
+            return settings.task();
+        }
+
+        org.odf2nna.Device device() {
+            return settings.device();
+        }
+
+        PruningOptions pruning() {
+            return settings.pruning();
+        }
+
+        Schedule schedule() {
+            return settings.schedule();
+        }
+
+        Quantize quantize() {
+            return settings.quantize();
         }
     }
 }

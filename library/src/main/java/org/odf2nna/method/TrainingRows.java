@@ -11,11 +11,11 @@ import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
 import org.odf2nna.metrics.Evaluator;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.ScoringGraph;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /**

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import org.odf2nna.evolve.MaskedFitness;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /**

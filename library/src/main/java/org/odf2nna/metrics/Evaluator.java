@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.odf2nna.InputException;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.Task;
 
 /**
  * Accumulates a model's predictions against the targets, batch by batch, and computes the metrics.

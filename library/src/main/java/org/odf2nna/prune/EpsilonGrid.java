@@ -16,8 +16,6 @@ import java.util.TreeSet;
  */
 public final class EpsilonGrid {
 
-    public static final int DEFAULT_STEPS = 8;
-
     private EpsilonGrid() {
     }
 

@@ -25,8 +25,9 @@ import org.odf2nna.network.RowMajor;
  *     so it is the solution: while every unit dropped so far is constant on the scoring rows, the layer keeps
  *     mean folding's weights as they are (no solve, so not even rounding changes the outputs at ε = 0);</li>
  * <li>directions the rows do not determine (a kept unit that never varies, collinear units) stay at the
- *     mean-folding weights instead of wandering off, and a small λ ({@link #DEFAULT_RIDGE}, relative to
- *     the kept units' average variance) keeps the system well conditioned.</li>
+ *     mean-folding weights instead of wandering off, and a small λ
+ *     ({@link org.odf2nna.settings.PruningOptions#DEFAULT_RIDGE}, relative to the kept units' average variance)
+ *     keeps the system well conditioned.</li>
  * </ul>
  *
  * <p>Each step is one pass over the rows ({@link FittingRows}: the original's first-layer outputs and later
@@ -36,27 +37,6 @@ import org.odf2nna.network.RowMajor;
  * O(units²) plus one batch, whatever the number of rows.
  */
 public final class LeastSquaresCompensation {
-
-    /**
-     * λ relative to the kept units' average variance (times the rows); see {@link NormalEquations#solve}. Small:
-     * on the reference models a ridge of 1e-4 or more already cost accuracy on held-out rows (the refit needs
-     * directions in which the kept units vary little), while at 1e-6 the held-out metrics equal those of the
-     * plain least-squares solution and the system stays far from singular.
-     */
-    public static final double DEFAULT_RIDGE = 1e-6;
-
-    /**
-     * λ when the refitted network is retrained next. Weights fitted that closely retrain worse than weights kept
-     * nearer mean folding's: spambase at ε = 0.7, retrained 9 epochs, reached 91.0% test accuracy from λ = 1e-6
-     * and 94.1% from 1e-4 (mean folding's start: 94.1%), the other reference models the same within a test row,
-     * while PWR moved by at most one point.
-     */
-    public static final double RETRAINING_RIDGE = 1e-4;
-
-    /** The ridge to use when none is given: {@link #RETRAINING_RIDGE} when the result is retrained, else the default. */
-    public static double automaticRidge(boolean retrained) {
-        return retrained ? RETRAINING_RIDGE : DEFAULT_RIDGE;
-    }
 
     private LeastSquaresCompensation() {
     }

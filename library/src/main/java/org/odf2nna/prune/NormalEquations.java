@@ -7,6 +7,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
 import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 import org.ejml.interfaces.linsol.LinearSolverDense;
+import org.odf2nna.settings.PruningOptions;
 
 /**
  * The normal equations of a least-squares fit of targets Z (n × m) from features H (n × k) plus a constant,
@@ -135,19 +136,12 @@ public final class NormalEquations {
      * @param priorBias    b₀, m values
      * @param ridge        λ relative to the features' average variance times the rows; ≥ 0
      */
-    /** A ridge is a finite number ≥ 0; the one check every option record and the solver share. */
-    public static void checkRidge(double ridge) {
-        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
-            throw new IllegalArgumentException("ridge must be a finite number >= 0, got " + ridge);
-        }
-    }
-
     public Solution solve(float[] priorWeights, float[] priorBias, double ridge) {
         if (priorWeights.length != features * targets || priorBias.length != targets) {
             throw new IllegalArgumentException("prior of " + priorWeights.length + " weights and " + priorBias.length
                     + " biases for " + features + "x" + targets);
         }
-        checkRidge(ridge);
+        PruningOptions.checkRidge(ridge);
         if (rows == 0) {
             throw new IllegalStateException("no rows were added");
         }

@@ -8,6 +8,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.settings.Ranking;
 
 /**
  * The pruning rule that knows the compensation: a unit costs what the least-squares refit of the next layer cannot
@@ -209,13 +210,6 @@ public final class ReconstructionCost {
             double share) {
         return select(network, inputCovariance, covariances, share, Ranking.COST);
     }
-
-    /**
-     * What orders the removals. COST is this class's rule; STD and IMPACT rank by the paper's score (a unit's
-     * activation standard deviation, times the norm of its outgoing weights for IMPACT), squared and divided by its
-     * layer's sum so that layers are comparable: kept to measure what the reconstruction cost buys.
-     */
-    public enum Ranking { COST, STD, IMPACT }
 
     /** {@link #select(DenseNetwork, double[], List, double)} with the removals ordered by {@code ranking}. */
     public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,

@@ -3,6 +3,7 @@ package org.odf2nna.prune;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.settings.UnitScore;
 
 /**
  * Mean and standard deviation of every hidden unit's output over the evaluation rows, layer by layer.
@@ -72,5 +73,35 @@ public record UnitStatistics(List<double[]> means, List<double[]> stds, long row
 
     public double[] std(int layer) {
         return stds.get(layer).clone();
+    }
+
+    /** One {@code score} per unit of each hidden layer of {@code network}, from these statistics. */
+    public List<double[]> scores(UnitScore score, DenseNetwork network) {
+        if (layerCount() != network.hiddenLayerCount()) {
+            throw new IllegalArgumentException("statistics for " + layerCount() + " layers, network has "
+                    + network.hiddenLayerCount() + " hidden layers");
+        }
+        List<double[]> scores = new ArrayList<>();
+        for (int l = 0; l < layerCount(); l++) {
+            double[] s = std(l);
+            if (s.length != network.layer(l).units()) {
+                throw new IllegalArgumentException("layer " + (l + 1) + ": statistics for " + s.length
+                        + " units, the layer has " + network.layer(l).units());
+            }
+            if (score == UnitScore.IMPACT) {
+                float[] next = network.layer(l + 1).weights();
+                int units = network.layer(l + 1).units();
+                for (int j = 0; j < s.length; j++) {
+                    double sum = 0;
+                    for (int u = 0; u < units; u++) {
+                        double w = next[j * units + u];
+                        sum += w * w;
+                    }
+                    s[j] *= Math.sqrt(sum);
+                }
+            }
+            scores.add(s);
+        }
+        return scores;
     }
 }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Random;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.TrainingOptions;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;

@@ -1,6 +1,6 @@
 package org.odf2nna.tf;
 
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.Task;
 
 /** The training loss, chosen by the task and the output layer. */
 public enum Loss {

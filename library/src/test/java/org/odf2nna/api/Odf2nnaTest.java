@@ -14,12 +14,18 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.EvolveSettings;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.ShrinkSettings;
+import org.odf2nna.settings.SweepSettings;
 
 class Odf2nnaTest {
 
@@ -115,14 +121,16 @@ class Odf2nnaTest {
         Rows validation = gaussian(random, 400, 5);
         java.util.Set<String> phases = java.util.concurrent.ConcurrentHashMap.newKeySet();
         Swept swept = Odf2nna.sweep(network, training, validation, SweepSettings.builder().maxRounds(4)
-                .retrainEpochs(3).share(0.3).inputs(false).build(), (phase, done, total, detail) -> phases.add(phase));
+                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.3).inputs(false)
+                .build(), (phase, done, total, detail) -> phases.add(phase));
         assertTrue(phases.contains("round 1: unit costs"), "progress of each round's phases: " + phases);
         assertTrue(swept.rounds().size() >= 1 && swept.rounds().size() <= 4, "rounds: " + swept.rounds().size());
         Swept.Round chosen = swept.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
         assertTrue(chosen.bound().holds());
         for (Swept.Round r : swept.rounds()) {
             if (r.bound() != null && r.bound().holds()) {
-                assertTrue(chosen.network().parameterCount() <= r.network().parameterCount(), "the smallest that holds");
+                assertTrue(chosen.network().parameterCount() <= r.network()
+                        .parameterCount(), "the smallest that holds");
             }
         }
         assertTrue(swept.reductionPercent() > 20, "at least the dead units go: " + swept.reductionPercent());
@@ -145,10 +153,11 @@ class Odf2nnaTest {
         DenseNetwork network = withDeadUnits(random);
         Rows training = gaussian(random, 600, 5);
         Rows validation = gaussian(random, 400, 5);
-        SweepSettings settings = SweepSettings.builder().maxRounds(3).retrainEpochs(3).share(0.3).inputs(false)
-                .maxDrop(5).quantize(org.odf2nna.method.Quantize.INT8).build();
-        assertEquals(org.odf2nna.method.Quantize.INT8, settings.quantize());
-        assertEquals(org.odf2nna.method.Quantize.NONE, SweepSettings.defaults().quantize());
+        SweepSettings settings = SweepSettings.builder().maxRounds(3)
+                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.3).inputs(false)
+                .maxDrop(5).quantize(org.odf2nna.settings.Quantize.INT8).build();
+        assertEquals(org.odf2nna.settings.Quantize.INT8, settings.quantize());
+        assertEquals(org.odf2nna.settings.Quantize.NONE, SweepSettings.defaults().quantize());
         Swept swept = Odf2nna.sweep(network, training, validation, settings);
         Swept.Round chosen = swept.choice().orElseThrow(() -> new AssertionError("dead units go without loss"));
         assertTrue(chosen.bound().holds());
@@ -212,7 +221,8 @@ class Odf2nnaTest {
         Random random = new Random(12);
         DenseNetwork network = withDeadUnits(random);
         Rows training = gaussian(random, 600, 5);
-        SweepSettings settings = SweepSettings.builder().maxRounds(4).retrainEpochs(3).share(0.3).build();
+        SweepSettings settings = SweepSettings.builder().maxRounds(4)
+                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.3).build();
         Swept a = Odf2nna.sweep(network, training, gaussian(random, 400, 5), settings);
         Swept b = Odf2nna.sweep(network, training, gaussian(random, 300, 5), settings);
         // Epochs picked and the search steered on training rows: other validation rows give the same rounds.
@@ -233,7 +243,8 @@ class Odf2nnaTest {
         DenseNetwork network = withDeadUnits(random);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Odf2nna.sweep(network, gaussian(random, 600, 5), gaussian(random, 150, 5),
-                        SweepSettings.builder().maxRounds(2).retrainEpochs(1).build()));
+                        SweepSettings.builder().maxRounds(2).retraining(RetrainSettings.builder().epochs(1).build())
+                                .build()));
         assertTrue(e.getMessage().contains("150 rows cannot certify a loss of at most 1 point")
                 && e.getMessage().contains("that needs 200 rows"), e.getMessage());
     }
@@ -271,7 +282,7 @@ class Odf2nnaTest {
         Rows training = labelled(network, gaussian(random, 500, 5));
         Rows validation = labelled(network, gaussian(random, 300, 5));
         Evolved evolved = Odf2nna.evolve(network, training, validation, EvolveSettings.builder().population(8)
-                .evaluations(60).threads(2).retrainEpochs(2).seed(1).build());
+                .evaluations(60).threads(2).retraining(RetrainSettings.builder().epochs(2).seed(1).build()).build());
         assertTrue(evolved.evaluations() <= 60 && evolved.evaluations() >= 8, "evaluations " + evolved.evaluations());
         // Masks are judged by accuracy alone (EvoPruneDeepTL's fitness), so dropping dead units is no better than
         // keeping them: the size is whatever the best mask found keeps, never more than the original.
@@ -288,21 +299,38 @@ class Odf2nnaTest {
     }
 
     @Test
+    void evolveNumbersHiddenLayersFromOneAsTheCommandLineDoes() {
+        Random random = new Random(17);
+        DenseNetwork network = withDeadUnits(random); // hidden layers 1 (12 units) and 2 (8 units)
+        Rows training = labelled(network, gaussian(random, 400, 5));
+        Rows validation = labelled(network, gaussian(random, 200, 5));
+        EvolveSettings.Builder search = EvolveSettings.builder().population(6).evaluations(12).threads(1)
+                .retraining(RetrainSettings.builder().epochs(0).build());
+        Evolved second = Odf2nna.evolve(network, training, validation, search.layers(2).build());
+        assertEquals(12, second.network().layer(0).units(), "layer 1 is not searched: " + second.network().architecture());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> Odf2nna.evolve(network, training, validation, search.layers(0).build()));
+        assertTrue(zero.getMessage().contains("hidden layers 1 to 2"), zero.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Odf2nna.evolve(network, training, validation, search.layers(3).build()));
+    }
+
+    @Test
     void retrainBringsAPrunedNetworkBackTowardTheOriginal() {
         Random random = new Random(14);
         DenseNetwork network = withDeadUnits(random);
         Rows rows = labelled(network, gaussian(random, 800, 5));
-        DenseNetwork rough = Odf2nna.shrink(network, rows, ShrinkSettings.builder().epsilon(2.0).leastSquares(false)
-                .build()).network();
-        DenseNetwork retrained = Odf2nna.retrain(network, rough, rows, ShrinkSettings.builder().retrainEpochs(15)
-                .learningRate(0.01f).build());
+        DenseNetwork rough = Odf2nna.shrink(network, rows, ShrinkSettings.builder().epsilon(2.0)
+                .pruning(PruningOptions.paper()).build()).network();
+        DenseNetwork retrained = Odf2nna.retrain(network, rough, rows, RetrainSettings.builder().epochs(15)
+                .learningRate(0.01f).build(), Device.CPU);
         assertEquals(rough.architecture(), retrained.architecture());
         double before = Odf2nna.agreement(network, rough, rows);
         double after = Odf2nna.agreement(network, retrained, rows);
         assertTrue(after >= before, "retraining keeps the best epoch, the start competing: " + before + " -> " + after);
         assertTrue(retrained == rough || after > before || before == 1.0, before + " -> " + after);
         assertThrows(IllegalArgumentException.class, () -> Odf2nna.retrain(network, rough, gaussian(random, 10, 4),
-                ShrinkSettings.defaults()));
+                RetrainSettings.DEFAULT, Device.CPU));
     }
 
     @Test
@@ -310,8 +338,8 @@ class Odf2nnaTest {
         Random random = new Random(5);
         DenseNetwork network = withDeadUnits(random);
         Rows rows = gaussian(random, 300, 5);
-        Shrunk small = Odf2nna.shrink(network, rows, rows, ShrinkSettings.builder().epsilon(0.5).retrainEpochs(2)
-                .build());
+        Shrunk small = Odf2nna.shrink(network, rows, rows, ShrinkSettings.builder().epsilon(0.5)
+                .retraining(RetrainSettings.builder().epochs(2).build()).build());
         assertTrue(small.network().parameterCount() < network.parameterCount());
         assertEquals(2, small.retrainEpochsRun());
         assertTrue(Odf2nna.agreement(network, small.network(), rows) > 0.5);
@@ -326,9 +354,13 @@ class Odf2nnaTest {
                 () -> Odf2nna.shrink(network, wrong, ShrinkSettings.defaults()));
         assertTrue(e.getMessage().contains("scoring rows have 4 values each; the network takes 5"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ShrinkSettings.builder().epsilon(-1).build());
-        assertTrue(e.getMessage().startsWith("epsilon"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ShrinkSettings.builder().validationShare(1).build());
-        assertTrue(e.getMessage().startsWith("validation share"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("the epsilon setting"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RetrainSettings.builder().validationShare(1).build());
+        assertTrue(e.getMessage().startsWith("the validation share"), e.getMessage());
+        Rows rows = gaussian(random, 10, 5);
+        e = assertThrows(IllegalArgumentException.class, () -> Odf2nna.shrink(network, rows,
+                ShrinkSettings.builder().epsilons(List.of(0.1, 0.2)).build()));
+        assertTrue(e.getMessage().contains("one epsilon"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Rows.of(new float[] {1, 2, 3}, 2));
         assertTrue(e.getMessage().contains("not a whole number of rows of 2"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Rows.of(new float[] {1, Float.NaN}, 2));

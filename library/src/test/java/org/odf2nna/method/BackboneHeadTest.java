@@ -31,6 +31,11 @@ import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.EvolveFiles;
+import org.odf2nna.settings.EvolveSettings;
+import org.odf2nna.settings.RetrainSettings;
 
 /**
  * A dense head on top of a small convolutional backbone (Conv, Relu, MaxPool, Flatten): shrink and evolve
@@ -77,7 +82,8 @@ class BackboneHeadTest {
     void shrinkChangesOnlyTheHead() {
         Path out = dir.resolve("shrunk.onnx");
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(train, 2, null, 32, 0.001f, 3, 0.2, 0);
+        RetrainOptions retrain = new RetrainOptions(train, RetrainSettings.builder().epochs(2).batchSize(32)
+                .learningRate(0.001f).seed(3).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
         ShrinkReport report = Shrinker.run(ShrinkOptions.builder().model(model).eval(eval).epsilon(0.0, out)
                 .retrain(retrain).build(), Progress.NONE);
         assertTrue(report.outcomes().get(0).network().parameters() < report.original().parameters(),
@@ -88,10 +94,11 @@ class BackboneHeadTest {
     @Test
     void evolveChangesOnlyTheHead() {
         Path out = dir.resolve("evolved.onnx");
-        EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(train, 2, null, 32, 0.001f, 3, 0.2, 0);
-        EvolveReport report = Evolver.run(EvolveOptions.builder().model(model).eval(eval).retrain(retrain)
-                .population(8).evaluations(40).mutation(0.07).threads(2).output(out).build(), Progress.NONE);
+        RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.001f).seed(3)
+                .validationShare(0.2).patience(0).distillation(Distillation.NONE).build();
+        EvolveReport report = Evolver.run(EvolveFiles.of(model, train, test, out).withCsv(new CsvReading(null, 64)),
+                EvolveSettings.builder().retraining(retrain).population(8).evaluations(40).mutation(0.07).threads(2)
+                        .build(), Progress.NONE);
         assertTrue(report.outcome().network().parameters() < report.original().parameters(),
                 "the dead units cost nothing to drop, and ties go to fewer units");
         assertNotNull(report.outcome().retrained());
@@ -174,7 +181,8 @@ class BackboneHeadTest {
         g.addNode(NodeProto.newBuilder().setOpType("Relu").setName("conv_relu").addInput("conv_out").addOutput("act"));
         g.addNode(NodeProto.newBuilder().setOpType("MaxPool").setName("pool").addInput("act").addOutput("pooled")
                 .addAttribute(ints("kernel_shape", 2, 2)).addAttribute(ints("strides", 2, 2)));
-        g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName("flatten").addInput("pooled").addOutput("features")
+        g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName("flatten").addInput("pooled")
+                .addOutput("features")
                 .addAttribute(TestModels.attr("axis", 1)));
         int[] widths = {8, 16, 12, 3};
         String x = "features";

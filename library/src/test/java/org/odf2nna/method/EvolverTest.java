@@ -37,6 +37,11 @@ import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.TestModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.EvolveReport;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.EvolveFiles;
+import org.odf2nna.settings.EvolveSettings;
+import org.odf2nna.settings.RetrainSettings;
 
 /** The evolve pipeline end to end, on models built in code. */
 class EvolverTest {
@@ -68,13 +73,24 @@ class EvolverTest {
                     MethodTestData.argmax(MethodTestData.ort(proto, test), outputs))};
     }
 
-    private static EvolveOptions options(Path model, Path test, Path train, Path out, boolean features, int threads,
+    /** A run's files and settings. */
+    private record Job(EvolveFiles files, EvolveSettings settings) {
+        EvolveReport run() {
+            return Evolver.run(files, settings, Progress.NONE);
+        }
+    }
+
+    private static Job options(Path model, Path test, Path train, Path out, boolean features, int threads,
             int fitnessEpochs, Path report) {
-        EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(train, 3, null, 32, 0.002f, 5, 0.2, 0);
-        return EvolveOptions.builder().model(model).eval(eval).retrain(retrain).selectFeatures(features).population(10)
-                .evaluations(BUDGET).mutation(0.07).fitnessEpochs(fitnessEpochs).threads(threads).output(out)
-                .report(report).build();
+        RetrainSettings retrain = RetrainSettings.builder().epochs(3).batchSize(32).learningRate(0.002f).seed(5)
+                .validationShare(0.2).patience(0).distillation(Distillation.NONE).build();
+        return new Job(files(model, test, train, out).withReport(report), EvolveSettings.builder().retraining(retrain)
+                .selectFeatures(features).population(10).evaluations(BUDGET).mutation(0.07)
+                .fitnessEpochs(fitnessEpochs).threads(threads).build());
+    }
+
+    private static EvolveFiles files(Path model, Path test, Path train, Path out) {
+        return EvolveFiles.of(model, train, test, out).withCsv(new CsvReading(null, 64));
     }
 
     @Test
@@ -83,7 +99,7 @@ class EvolverTest {
         Path[] data = splits(model, 6, 100);
         Path out = dir.resolve("evolved.onnx");
         Path json = dir.resolve("report.json");
-        EvolveReport report = Evolver.run(options(model, data[1], data[0], out, false, 2, 0, json), Progress.NONE);
+        EvolveReport report = options(model, data[1], data[0], out, false, 2, 0, json).run();
 
         OnnxDenseModel written = DenseChainReader.read(out);
         EvolveReport.Outcome o = report.outcome();
@@ -131,8 +147,8 @@ class EvolverTest {
         Path otherTest = MethodTestData.csv(dir.resolve("other-test.csv"), MethodTestData.names("x", 6), rows, wrong);
         Path a = dir.resolve("a.onnx");
         Path b = dir.resolve("b.onnx");
-        EvolveReport ra = Evolver.run(options(model, data[1], data[0], a, false, 1, 0, null), Progress.NONE);
-        EvolveReport rb = Evolver.run(options(model, otherTest, data[0], b, false, 2, 0, null), Progress.NONE);
+        EvolveReport ra = options(model, data[1], data[0], a, false, 1, 0, null).run();
+        EvolveReport rb = options(model, otherTest, data[0], b, false, 2, 0, null).run();
         assertEquals(ra.outcome().mask(), rb.outcome().mask());
         assertEquals(ra.generations(), rb.generations());
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b), "same seed, same bytes, 1 or 2 threads");
@@ -144,11 +160,11 @@ class EvolverTest {
         Path model = unitModel();
         Path[] data = splits(model, 6, 300);
         Path out = dir.resolve("tuned.onnx");
-        EvalData eval = new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(data[0], 1, null, 32, 0.002f, 5, 0.2, 0);
-        EvolveReport report = Evolver.run(EvolveOptions.builder().model(model).eval(eval).retrain(retrain)
-                .layers(List.of(2)).population(6).evaluations(12).mutation(0.07).fitnessEpochs(1).threads(4).output(out)
-                .build(), Progress.NONE);
+        RetrainSettings retrain = RetrainSettings.builder().epochs(1).batchSize(32).learningRate(0.002f).seed(5)
+                .validationShare(0.2).patience(0).distillation(Distillation.NONE).build();
+        EvolveReport report = Evolver.run(files(model, data[1], data[0], out), EvolveSettings.builder()
+                .retraining(retrain).layers(List.of(2)).population(6).evaluations(12).mutation(0.07).fitnessEpochs(1)
+                .threads(4).build(), Progress.NONE);
         assertEquals(1, report.search().threads());
         assertEquals(1, report.search().fitnessEpochs());
         assertEquals(List.of(2), report.search().layers());
@@ -170,7 +186,7 @@ class EvolverTest {
         rewriteWithTargets(trainCsv, built.reference(train, 400));
         rewriteWithTargets(testCsv, built.reference(test, 100));
         Path out = dir.resolve("r.onnx");
-        EvolveReport report = Evolver.run(options(model, testCsv, trainCsv, out, false, 2, 0, null), Progress.NONE);
+        EvolveReport report = options(model, testCsv, trainCsv, out, false, 2, 0, null).run();
         assertEquals("regression", report.task());
         assertEquals("mse", report.search().fitnessMetric());
         for (EvolveReport.Generation g : report.generations()) {
@@ -206,7 +222,7 @@ class EvolverTest {
         Path model = featureModel();
         Path[] data = splits(model, 6, 400);
         Path out = dir.resolve("selected.onnx");
-        EvolveReport report = Evolver.run(options(model, data[1], data[0], out, true, 2, 0, null), Progress.NONE);
+        EvolveReport report = options(model, data[1], data[0], out, true, 2, 0, null).run();
 
         assertEquals("features", report.search().target());
         assertEquals(List.of(), report.search().layers());
@@ -238,7 +254,7 @@ class EvolverTest {
         Path model = featureModel();
         Path[] data = splits(model, 6, 500);
         Path out = dir.resolve("selected.onnx");
-        Evolver.run(options(model, data[1], data[0], out, true, 1, 0, null), Progress.NONE);
+        options(model, data[1], data[0], out, true, 1, 0, null).run();
         ModelProto written = OnnxModelFile.read(out);
         OnnxDenseModel read = DenseChainReader.read(written, out);
         // the test rows again, columns shuffled, two extra columns, the target in the middle
@@ -259,10 +275,10 @@ class EvolverTest {
         assertEquals(List.of("x1", "x3", "x4", "x6"), byName.columns().featureNames());
         assertEquals("label", byName.columns().label(), "the recorded target column");
         Metrics m = ModelScan.evaluate(written, read.input(), read.network(), byName,
-                org.odf2nna.metrics.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
+                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
         Metrics direct = ModelScan.evaluate(written, read.input(), read.network(),
                 new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64).forModel(read),
-                org.odf2nna.metrics.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
+                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
         assertEquals(direct, m, "the same rows, read by name from either file");
         assertEquals(200, m.rows());
         // a file without one of the kept columns is refused, naming it
@@ -270,7 +286,7 @@ class EvolverTest {
                 new float[4 * 3], new double[3]);
         InputException e = assertThrows(InputException.class, () -> ModelScan.evaluate(written, read.input(),
                 read.network(), new EvalData(missing, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64)
-                        .forModel(read), org.odf2nna.metrics.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out,
+                        .forModel(read), org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out,
                 read.outputName()));
         assertTrue(e.getMessage().contains("'x3'"), e.getMessage());
     }
@@ -299,7 +315,7 @@ class EvolverTest {
         Path[] data = splits(model, 4, 600);
         Path out = dir.resolve("x.onnx");
         InputException e = assertThrows(InputException.class,
-                () -> Evolver.run(options(model, data[1], data[0], out, true, 1, 0, null), Progress.NONE));
+                () -> options(model, data[1], data[0], out, true, 1, 0, null).run());
         assertEquals(InputException.Kind.USAGE, e.kind());
         assertTrue(e.getMessage().contains("normalised.onnx") && e.getMessage().contains("Sub, Div"), e.getMessage());
         assertFalse(Files.exists(out));
@@ -309,19 +325,19 @@ class EvolverTest {
     void layersMustBeHiddenLayers() throws IOException {
         Path model = unitModel();
         Path[] data = splits(model, 6, 700);
-        EvalData eval = new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
-        RetrainOptions retrain = new RetrainOptions(data[0], 1, null, 32, 0.002f, 5, 0.2, 0);
+        RetrainSettings retrain = RetrainSettings.builder().epochs(1).batchSize(32).learningRate(0.002f).seed(5)
+                .validationShare(0.2).patience(0).distillation(Distillation.NONE).build();
         Path out = dir.resolve("x.onnx");
-        EvolveOptions.Builder options = EvolveOptions.builder().model(model).eval(eval).retrain(retrain).population(6)
-                .evaluations(12).mutation(0.07).threads(1);
-        InputException e = assertThrows(InputException.class, () -> Evolver.run(options.layers(List.of(3)).output(out)
-                .build(), Progress.NONE));
+        EvolveSettings.Builder options = EvolveSettings.builder().retraining(retrain).population(6).evaluations(12)
+                .mutation(0.07).threads(1);
+        InputException e = assertThrows(InputException.class, () -> Evolver.run(files(model, data[1], data[0], out),
+                options.layers(List.of(3)).build(), Progress.NONE));
         assertEquals(InputException.Kind.USAGE, e.kind());
         assertTrue(e.getMessage().contains("layers 3: the model has 2 hidden layers"), e.getMessage());
         assertTrue(e.message(setting -> "<" + setting + ">").contains("<LAYERS> 3:"), "names the setting");
         assertFalse(Files.exists(out));
-        InputException same = assertThrows(InputException.class, () -> Evolver.run(options.layers(List.of())
-                .output(model).build(), Progress.NONE));
+        InputException same = assertThrows(InputException.class, () -> Evolver.run(files(model, data[1], data[0],
+                model), options.layers(List.of()).build(), Progress.NONE));
         assertEquals(InputException.Kind.USAGE, same.kind(), "the output may not be the input");
     }
 

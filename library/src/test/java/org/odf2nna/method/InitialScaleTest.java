@@ -10,8 +10,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Progress;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.Activation;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Task;
 
 /**
  * Random initial weights are drawn for the coordinates the trainer works in (standardised inputs), not for
@@ -42,7 +44,8 @@ class InitialScaleTest {
     @Test
     void theGeneralModelLearnsWhateverTheScaleOfItsColumns() throws IOException {
         Path csv = badlyScaled();
-        RetrainOptions training = new RetrainOptions(csv, 40, null, 32, 0.01f, 0, 0.2, 40);
+        RetrainOptions training = new RetrainOptions(csv, RetrainSettings.builder().epochs(40).batchSize(32)
+                .learningRate(0.01f).seed(0).validationShare(0.2).patience(40).distillation(Distillation.NONE).build());
         BuildOptions options = new BuildOptions(csv, null, Task.REGRESSION, 2, null, 16, Activation.RELU, training,
                 1024, dir.resolve("general.onnx"));
         ModelBuilder.Built built = ModelBuilder.build(options, Progress.NONE);
@@ -54,7 +57,8 @@ class InitialScaleTest {
     @Test
     void theInitialWeightsAreGlorotsInTrainingCoordinates() throws IOException {
         Path csv = badlyScaled();
-        RetrainOptions training = new RetrainOptions(csv, 0, null, 32, 0.01f, 0, 0.2, 10);
+        RetrainOptions training = new RetrainOptions(csv, RetrainSettings.builder().epochs(0).batchSize(32)
+                .learningRate(0.01f).seed(0).validationShare(0.2).patience(10).distillation(Distillation.NONE).build());
         BuildOptions options = new BuildOptions(csv, null, Task.REGRESSION, 1, null, 8, Activation.RELU, training,
                 1024, dir.resolve("untrained.onnx"));
         // Zero epochs: the written model is the initial one, back in the raw coordinates. Its first-layer

@@ -12,19 +12,26 @@ import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.prune.Compensation;
 import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
-import org.odf2nna.prune.UnitScore;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.UnitScore;
 import org.odf2nna.tf.TrainingData;
 
 /** Where least squares gets its rows in shrink and sweep, on the repository's example models. */
@@ -108,11 +115,13 @@ class LeastSquaresShrinkTest {
     @Test
     void sweepFitsOnTheTrainingPartOnly() {
         Path train = Path.of("examples/iris/iris-train.csv");
-        EvalData test = rows(Path.of("examples/iris/iris-test.csv"), ColumnRequest.Target.REQUIRED);
-        RetrainOptions retrain = new RetrainOptions(train, 1, null, 16, 0.001f, 0, 0.25, 0);
-        SweepOptions options = SweepOptions.builder().model(IRIS).test(test).retrain(retrain)
-                .epsilons(List.of(0.3, 1.0)).steps(8).maxDrop(1.0).output(dir.resolve("chosen.onnx")).build();
-        SweepReport report = Sweeper.run(options, Progress.NONE);
+        RetrainSettings retrain = RetrainSettings.builder().epochs(1).batchSize(16).learningRate(0.001f).seed(0)
+                .validationShare(0.25).patience(0).distillation(Distillation.NONE).build();
+        SweepSettings settings = SweepSettings.builder().schedule(Schedule.EPSILON).retraining(retrain)
+                .epsilons(List.of(0.3, 1.0)).steps(8).maxDrop(1.0).build();
+        SweepFiles files = SweepFiles.of(IRIS, train, Path.of("examples/iris/iris-test.csv"),
+                dir.resolve("chosen.onnx")).withCsv(new CsvReading(null, 100));
+        SweepReport report = Sweeper.run(files, settings, Progress.NONE);
         ShrinkReport table = report.table();
         assertEquals(table.retraining().trainRows(), table.compensation().fitRows(),
                 "the validation rows that choose are not fitted on");

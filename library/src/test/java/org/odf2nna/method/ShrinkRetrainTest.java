@@ -19,13 +19,15 @@ import org.odf2nna.Progress;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.TrainingData;
 
@@ -40,7 +42,9 @@ class ShrinkRetrainTest {
 
     static ShrinkOptions options(Path model, Path test, Path train, double epsilon, Path out, int epochs, long seed) {
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 256);
-        RetrainOptions retrain = new RetrainOptions(train, epochs, null, 16, 0.005f, seed, 0.25, 0);
+        RetrainOptions retrain = new RetrainOptions(train, RetrainSettings.builder().epochs(epochs).batchSize(16)
+                .learningRate(0.005f).seed(seed).validationShare(0.25).patience(0).distillation(Distillation.NONE)
+                .build());
         return ShrinkOptions.builder().model(model).eval(eval).epsilon(epsilon, out).retrain(retrain).build();
     }
 

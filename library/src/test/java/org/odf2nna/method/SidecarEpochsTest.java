@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
 
 /** The epochs a training script recorded in the JSON beside its model count as the original's epochs. */
 class SidecarEpochsTest {
@@ -20,7 +22,8 @@ class SidecarEpochsTest {
         Path model = dir.resolve("net.onnx");
         Files.writeString(dir.resolve("net.json"), "{\"training\": {\"epochs\": 40, \"lr\": 0.001}}");
         assertEquals("40", Retrainer.sidecarEpochs(model));
-        RetrainOptions.Epochs epochs = new RetrainOptions(model, null, null, 32, 0.001f, 0, 0.2, 10)
+        RetrainSettings.Epochs epochs = new RetrainOptions(model, RetrainSettings.builder().batchSize(32)
+                .learningRate(0.001f).seed(0).validationShare(0.2).patience(10).distillation(Distillation.NONE).build())
                 .epochs(Retrainer.sidecarEpochs(model));
         assertEquals(6, epochs.count());
         assertEquals("15% of the 40 epochs recorded in the model", epochs.source());

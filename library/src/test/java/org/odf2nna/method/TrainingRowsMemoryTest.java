@@ -13,10 +13,10 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.TestModels;
+import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /** Training rows are held in memory by design: more than the heap can hold is refused, before it runs out. */

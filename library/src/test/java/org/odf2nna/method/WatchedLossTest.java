@@ -12,6 +12,8 @@ import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
 
@@ -44,8 +46,10 @@ class WatchedLossTest {
                 y[r] = x[r] > 0 ? 1 : 0;
             }
         }
-        RetrainOptions options = new RetrainOptions(Path.of("train.csv"), 3, null, 32, 0.001f, 0, 0.2, 0);
-        return Retrainer.of(new TrainingData(x, y, rows, 1), options, new RetrainOptions.Epochs(3, "test"),
+        RetrainOptions options = new RetrainOptions(Path.of("train.csv"), RetrainSettings.builder().epochs(3)
+                .batchSize(32).learningRate(0.001f).seed(0).validationShare(0.2).patience(0)
+                .distillation(Distillation.NONE).build());
+        return Retrainer.of(new TrainingData(x, y, rows, 1), options, new RetrainSettings.Epochs(3, "test"),
                 Loss.SOFTMAX_CROSS_ENTROPY, OutputHead.NONE, Device.CPU).watchingTraining(5000);
     }
 

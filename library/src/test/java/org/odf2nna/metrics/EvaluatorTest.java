@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.odf2nna.InputException;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.Task;
 
 class EvaluatorTest {
 

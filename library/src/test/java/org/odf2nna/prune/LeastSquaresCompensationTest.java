@@ -18,6 +18,7 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.network.RowMajor;
 import org.odf2nna.network.TestNetworks;
+import org.odf2nna.settings.PruningOptions;
 
 class LeastSquaresCompensationTest {
 
@@ -70,7 +71,7 @@ class LeastSquaresCompensationTest {
             UnitStatistics stats = UnitStatistics.measure(network, x, rows, 128);
             LeastSquaresCompensation.Result result = LeastSquaresCompensation.compensate(network, stats,
                     UnitSelection.all(network.hiddenUnits()), RowSource.of(x, rows, 6, 100),
-                    LeastSquaresCompensation.DEFAULT_RIDGE);
+                    PruningOptions.DEFAULT_RIDGE);
             assertArrayEquals(widths, result.network().widths());
             float[] expected = network.forward(x, rows);
             float[] actual = result.network().forward(x, rows);
@@ -111,7 +112,7 @@ class LeastSquaresCompensationTest {
         UnitSelection selection = EpsilonRule.select(stats.stds(), 0);
         assertEquals(6, selection.layer(0).keptCount());
         DenseNetwork lsq = LeastSquaresCompensation.compensate(network, stats, selection, RowSource.of(x, rows, 4, 50),
-                LeastSquaresCompensation.DEFAULT_RIDGE).network();
+                PruningOptions.DEFAULT_RIDGE).network();
         DenseNetwork mean = Pruner.prune(network, stats, selection);
         for (int l = 0; l < widths.length - 1; l++) {
             assertArrayEquals(mean.layer(l).weights(), lsq.layer(l).weights(), "layer " + (l + 1));
@@ -135,7 +136,7 @@ class LeastSquaresCompensationTest {
             float[] x = TestNetworks.gaussian(random, rows * widths[0], 1 + random.nextDouble());
             UnitStatistics stats = UnitStatistics.measure(network, x, rows, 64);
             UnitSelection selection = randomSelection(random, network.hiddenUnits());
-            double ridge = seed % 2 == 0 ? LeastSquaresCompensation.DEFAULT_RIDGE : 0.5;
+            double ridge = seed % 2 == 0 ? PruningOptions.DEFAULT_RIDGE : 0.5;
             LeastSquaresCompensation.Result lsq = LeastSquaresCompensation.compensate(network, stats, selection,
                     RowSource.of(x, rows, widths[0], 37), ridge);
             DenseNetwork mean = Pruner.prune(network, stats, selection);
@@ -257,7 +258,7 @@ class LeastSquaresCompensationTest {
         }
         DenseNetwork mean = Pruner.prune(network, stats, selection);
         DenseNetwork lsq = LeastSquaresCompensation.compensate(network, stats, selection, RowSource.of(x, rows, 4, 64),
-                LeastSquaresCompensation.DEFAULT_RIDGE).network();
+                PruningOptions.DEFAULT_RIDGE).network();
         float[] a = mean.forward(x, rows);
         float[] b = lsq.forward(x, rows);
         float[] original = network.forward(x, rows);
@@ -322,7 +323,7 @@ class LeastSquaresCompensationTest {
         RowSource source = RowSource.of(x, rows, 5, 64);
 
         LeastSquaresCompensation.Result all = LeastSquaresCompensation.compensateInputs(network, means,
-                new int[] {0, 1, 2, 3, 4}, source, LeastSquaresCompensation.DEFAULT_RIDGE);
+                new int[] {0, 1, 2, 3, 4}, source, PruningOptions.DEFAULT_RIDGE);
         float[] expected = network.forward(x, rows);
         float[] same = all.network().forward(x, rows);
         for (int i = 0; i < expected.length; i++) {
@@ -331,7 +332,7 @@ class LeastSquaresCompensationTest {
 
         int[] kept = {0, 1, 2, 3};
         LeastSquaresCompensation.Result refit = LeastSquaresCompensation.compensateInputs(network, means, kept, source,
-                LeastSquaresCompensation.DEFAULT_RIDGE);
+                PruningOptions.DEFAULT_RIDGE);
         DenseNetwork folded = Pruner.pruneInputs(network, means, kept);
         assertArrayEquals(new int[] {4, 7, 2}, refit.network().widths());
         float[] narrow = RowMajor.keepColumns(x, rows, 5, kept);

@@ -15,6 +15,8 @@ import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.network.RowMajor;
 import org.odf2nna.network.TestNetworks;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.UnitScore;
 
 class UnitScoreTest {
 
@@ -30,13 +32,13 @@ class UnitScoreTest {
     void stdIsTheActivationSpreadAndImpactScalesItByTheOutgoingWeights() {
         UnitStatistics stats = new UnitStatistics(List.of(new double[] {1, 1}), List.of(new double[] {2, 10}), 5);
         DenseNetwork network = twoUnits();
-        assertArrayEquals(new double[] {2, 10}, UnitScore.STD.scores(stats, network).get(0));
-        double[] impact = UnitScore.IMPACT.scores(stats, network).get(0);
+        assertArrayEquals(new double[] {2, 10}, stats.scores(UnitScore.STD, network).get(0));
+        double[] impact = stats.scores(UnitScore.IMPACT, network).get(0);
         assertEquals(2 * 5, impact[0], 1e-12);
         assertEquals(10 * 0.1, impact[1], 1e-6);
         // the rule is the same "score > ε"; the two scores keep different units at the same ε
-        assertArrayEquals(new int[] {1}, EpsilonRule.select(UnitScore.STD.scores(stats, network), 5).layer(0).kept());
-        assertArrayEquals(new int[] {0}, EpsilonRule.select(UnitScore.IMPACT.scores(stats, network), 5).layer(0).kept());
+        assertArrayEquals(new int[] {1}, EpsilonRule.select(stats.scores(UnitScore.STD, network), 5).layer(0).kept());
+        assertArrayEquals(new int[] {0}, EpsilonRule.select(stats.scores(UnitScore.IMPACT, network), 5).layer(0).kept());
     }
 
     @Test
@@ -48,7 +50,7 @@ class UnitScoreTest {
         int rows = 500;
         float[] x = TestNetworks.gaussian(random, rows * 3, 1);
         UnitStatistics stats = UnitStatistics.measure(network, x, rows, 100);
-        List<double[]> impact = UnitScore.IMPACT.scores(stats, network);
+        List<double[]> impact = stats.scores(UnitScore.IMPACT, network);
         for (int l = 0; l < 2; l++) {
             for (int j = 0; j < network.layer(l).units(); j++) {
                 int[] kept = new int[network.layer(l).units() - 1];
@@ -84,9 +86,9 @@ class UnitScoreTest {
         assertEquals(Compensation.MEAN, Compensation.parse("mean"));
         assertNull(Compensation.parse("ls"));
         UnitStatistics wrong = new UnitStatistics(List.of(new double[3]), List.of(new double[3]), 1);
-        assertThrows(IllegalArgumentException.class, () -> UnitScore.IMPACT.scores(wrong, twoUnits()));
+        assertThrows(IllegalArgumentException.class, () -> wrong.scores(UnitScore.IMPACT, twoUnits()));
         UnitStatistics twoLayers = new UnitStatistics(List.of(new double[2], new double[2]),
                 List.of(new double[2], new double[2]), 1);
-        assertThrows(IllegalArgumentException.class, () -> UnitScore.STD.scores(twoLayers, twoUnits()));
+        assertThrows(IllegalArgumentException.class, () -> twoLayers.scores(UnitScore.STD, twoUnits()));
     }
 }

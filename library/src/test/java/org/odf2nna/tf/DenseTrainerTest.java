@@ -12,6 +12,7 @@ import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.network.TestNetworks;
+import org.odf2nna.settings.TrainingOptions;
 
 class DenseTrainerTest {
 

@@ -16,10 +16,10 @@ import org.odf2nna.Progress;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.ScanResult;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.ScoringGraph;
+import org.odf2nna.settings.Task;
 
 /**
  * Child process of the memory benchmark: runs the scoring pass of {@code shrink} (CSV streamed in

@@ -13,14 +13,14 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.TrainingRows;
-import org.odf2nna.metrics.Task;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.settings.Task;
+import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.Conditioning;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TfSessions;
 import org.odf2nna.tf.TrainingData;
-import org.odf2nna.tf.TrainingOptions;
 
 /**
  * Retraining time per epoch: the tool's {@code DenseTrainer} (TensorFlow Java) against PyTorch on the same

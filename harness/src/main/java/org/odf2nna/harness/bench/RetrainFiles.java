@@ -19,9 +19,9 @@ import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
-import org.odf2nna.tf.TrainingOptions;
 
 /**
  * One retraining problem on disk, so that TensorFlow Java and PyTorch train exactly the same network from

@@ -1,7 +1,7 @@
 package org.odf2nna.harness.reproduce;
 
 import java.util.List;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.Task;
 
 /**
  * One run of the method in a table: either the whole of Algorithm 1 on a training file (build the general

@@ -3,7 +3,7 @@ package org.odf2nna.harness.reproduce;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.odf2nna.metrics.Task;
+import org.odf2nna.settings.Task;
 
 /**
  * The paper's experiments as the harness regenerates them: which data, which budget, and what is known

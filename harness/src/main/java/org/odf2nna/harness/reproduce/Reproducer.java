@@ -23,19 +23,12 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
-import org.odf2nna.method.BuildOptions;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.ScanResult;
-import org.odf2nna.method.Schedule;
-import org.odf2nna.method.RetrainOptions;
-import org.odf2nna.method.PruningOptions;
-import org.odf2nna.method.RunOptions;
-import org.odf2nna.method.SweepOptions;
 import org.odf2nna.method.Sweeper;
-import org.odf2nna.network.Activation;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.report.BuildSummary;
@@ -45,6 +38,15 @@ import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.RunFiles;
+import org.odf2nna.settings.Schedule;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
 
 /**
  * Runs the paper's experiments in-process with the tool's own pipelines ({@link MethodRun} for the general
@@ -229,14 +231,20 @@ public final class Reproducer {
             String grid = null;
             Results.General general = null;
             if (e.buildsGeneralModel()) {
-                RetrainOptions training = new RetrainOptions(train, e.epochs(), null, e.batchSize(), e.learningRate(),
-                        options.seed(), Experiment.VALIDATION_SHARE, e.patience());
-                BuildOptions build = new BuildOptions(train, null, e.task(), e.layers(), null, e.units(),
-                        Activation.RELU, training, 1024, work.resolve("general.onnx"));
-                RunOptions run = new RunOptions(build, testRows, e.epsilons(), e.steps(), null,
-                        work.resolve("chosen.onnx"), null, null, true, Device.CPU, Experiment.RETRAIN_LEARNING_RATE,
-                        PruningOptions.paper());
-                RunReport report = MethodRun.run(run, progress);
+                BuildSettings build = BuildSettings.builder().layers(e.layers()).units(e.units()).task(e.task())
+                        .epochs(e.epochs()).patience(e.patience()).adam(RetrainSettings.builder()
+                                .batchSize(e.batchSize()).learningRate(e.learningRate()).seed(options.seed())
+                                .validationShare(Experiment.VALIDATION_SHARE).build())
+                        .build();
+                SweepSettings paper = SweepSettings.builder().schedule(Schedule.EPSILON).epsilons(e.epsilons())
+                        .steps(e.steps()).compareScratch(true).pruning(PruningOptions.paper())
+                        .retraining(RetrainSettings.builder().batchSize(e.batchSize())
+                                .learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
+                                .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.NONE).build())
+                        .build();
+                RunFiles files = new RunFiles(train, test, work.resolve("general.onnx"), work.resolve("chosen.onnx"),
+                        null, null, new CsvReading(null, 1024));
+                RunReport report = MethodRun.run(files, build, paper, progress);
                 sweep = report.sweep();
                 if (e.epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
                     SweepReport wider = widerGrid(e, work.resolve("general.onnx"), train, testRows, sweep, options,
@@ -252,15 +260,14 @@ public final class Reproducer {
                 general = new Results.General(sizing(g.sizing(), e.units()), e.epochs(), t.epochsRun(), t.bestEpoch(), e.batchSize(), e.learningRate(), e.patience(),
                         t.validationAfter());
             } else {
-                RetrainOptions retrain = new RetrainOptions(train, null, e.originalEpochs(), e.batchSize(),
-                        Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
-                        org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
-                double maxDrop = e.task().defaultMaxDrop();
-                SweepOptions s = SweepOptions.builder().model(options.shared().resolve(e.model())).test(testRows)
-                        .retrain(retrain).epsilons(e.epsilons()).steps(e.steps()).maxDrop(maxDrop)
-                        .output(work.resolve("chosen.onnx")).compareScratch(true).task(e.task())
-                        .pruning(PruningOptions.paper()).schedule(Schedule.EPSILON).build();
-                sweep = Sweeper.run(s, progress);
+                RetrainSettings retrain = RetrainSettings.builder().originalEpochs(e.originalEpochs())
+                        .batchSize(e.batchSize()).learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
+                        .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.NONE).build();
+                SweepSettings s = SweepSettings.builder().retraining(retrain).epsilons(e.epsilons()).steps(e.steps())
+                        .compareScratch(true).task(e.task()).pruning(PruningOptions.paper())
+                        .schedule(Schedule.EPSILON).build();
+                sweep = Sweeper.run(files(options.shared().resolve(e.model()), train, testRows,
+                        work.resolve("chosen.onnx")), s, progress);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Results.DatasetResult result = result(e, sweep, grid != null ? grid : sweep.grid(), general, seconds,
@@ -355,16 +362,14 @@ public final class Reproducer {
     static Results.Defaults defaults(Experiment e, Path model, Path train, Integer originalEpochs, EvalData testRows,
             ReproduceOptions options, Path work, Progress progress) {
         long start = System.nanoTime();
-        RetrainOptions retrain = new RetrainOptions(train, null, originalEpochs, e.batchSize(),
-                Experiment.RETRAIN_LEARNING_RATE, options.seed(), Experiment.VALIDATION_SHARE,
-                org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE).withDistillation(org.odf2nna.tf.Distillation.DEFAULT);
-        double maxDrop = e.task().defaultMaxDrop();
-        SweepOptions s = SweepOptions.builder().model(model).test(testRows).retrain(retrain).steps(e.steps())
-                .maxDrop(maxDrop).output(work.resolve("defaults.onnx")).task(e.task()).schedule(Schedule.PROGRESSIVE)
-                .build();
+        RetrainSettings retrain = RetrainSettings.builder().originalEpochs(originalEpochs).batchSize(e.batchSize())
+                .learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
+                .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.DEFAULT).build();
+        SweepSettings s = SweepSettings.builder().retraining(retrain).steps(e.steps()).task(e.task())
+                .schedule(Schedule.PROGRESSIVE).build();
         SweepReport sweep;
         try {
-            sweep = Sweeper.run(s, progress);
+            sweep = Sweeper.run(files(model, train, testRows, work.resolve("defaults.onnx")), s, progress);
         } catch (org.odf2nna.InputException refused) {
             if (refused.kind() != org.odf2nna.InputException.Kind.UNCERTIFIABLE) {
                 throw refused;
@@ -415,12 +420,12 @@ public final class Reproducer {
         if (grid.size() <= first.table().outcomes().size()) {
             return first;
         }
-        RetrainOptions retrain = new RetrainOptions(train, null, null, e.batchSize(), Experiment.RETRAIN_LEARNING_RATE,
-                options.seed(), Experiment.VALIDATION_SHARE, org.odf2nna.tf.TrainingOptions.DEFAULT_PATIENCE);
-        double maxDrop = e.task().defaultMaxDrop();
-        SweepOptions sweep = SweepOptions.builder().model(general).test(testRows).retrain(retrain)
-                .epsilons(new ArrayList<>(grid)).steps(e.steps()).maxDrop(maxDrop).output(work.resolve("chosen-wider.onnx"))
-                .compareScratch(true).task(e.task()).pruning(PruningOptions.paper()).schedule(Schedule.EPSILON).build();
+        RetrainSettings retrain = RetrainSettings.builder().batchSize(e.batchSize())
+                .learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
+                .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.NONE).build();
+        SweepSettings sweep = SweepSettings.builder().retraining(retrain).epsilons(new ArrayList<>(grid))
+                .steps(e.steps()).compareScratch(true).task(e.task()).pruning(PruningOptions.paper())
+                .schedule(Schedule.EPSILON).build();
         notes.add(String.format(Locale.ROOT, "The default ε grid held %s only: %d of the %d hidden units (%.1f%%) are "
                 + "exactly constant on the training rows, and every one of its %d steps fell among them. The rows "
                 + "below are ε = 0 and %d thresholds derived the same way from the standard deviations of the "
@@ -428,7 +433,13 @@ public final class Reproducer {
                 String.join(", ", first.table().outcomes().stream()
                         .map(o -> "ε = " + ReportFormat.number(o.epsilon())).toList()),
                 constant, units, 100.0 * constant / units, e.steps(), grid.size() - (constant > 0 ? 1 : 0)));
-        return Sweeper.run(sweep, progress);
+        return Sweeper.run(files(general, train, testRows, work.resolve("chosen-wider.onnx")), sweep, progress);
+    }
+
+    /** A sweep's files: the test rows read as {@code testRows} says, no validation file, report or chart. */
+    private static SweepFiles files(Path model, Path train, EvalData testRows, Path output) {
+        return SweepFiles.of(model, train, testRows.file(), output).withCsv(new CsvReading(testRows.columns().label(),
+                testRows.inferenceBatch()));
     }
 
     /** Eq. 2 as applied, or the width given in its place with what eq. 2 would have given. */

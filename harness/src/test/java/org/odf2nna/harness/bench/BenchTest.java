@@ -55,7 +55,7 @@ class BenchTest {
         var train = new org.odf2nna.tf.TrainingData(new float[] {1, 2, 3, 4, 5, 6}, new float[] {0, 1}, 2, 3);
         var validation = new org.odf2nna.tf.TrainingData(new float[] {7, 8, 9}, new float[] {1}, 1, 3);
         RetrainFiles.write(dir, net, train, validation, org.odf2nna.tf.Loss.SOFTMAX_CROSS_ENTROPY,
-                new org.odf2nna.tf.TrainingOptions(4, 16, 0.01f, 9, 0));
+                new org.odf2nna.settings.TrainingOptions(4, 16, 0.01f, 9, 0));
         RetrainFiles.Problem p = RetrainFiles.read(dir);
         assertEquals(RetrainFiles.hash(net), RetrainFiles.hash(p.network()));
         assertEquals(net.layer(0).activation(), p.network().layer(0).activation());

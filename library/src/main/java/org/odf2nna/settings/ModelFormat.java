@@ -1,4 +1,4 @@
-package org.odf2nna.method;
+package org.odf2nna.settings;
 
 import java.util.Locale;
 import org.odf2nna.InputException;

@@ -1,4 +1,4 @@
-package org.odf2nna.evolve;
+package org.odf2nna.settings;
 
 /**
  * Parameters of the steady-state genetic algorithm, with the published defaults of EvoPruneDeepTL.

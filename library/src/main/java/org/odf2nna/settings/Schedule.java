@@ -1,6 +1,5 @@
-package org.odf2nna.method;
+package org.odf2nna.settings;
 
-import org.odf2nna.prune.ReconstructionCost;
 
 /**
  * How a sweep walks from the original network to smaller ones.
@@ -13,7 +12,7 @@ import org.odf2nna.prune.ReconstructionCost;
  *                  (the written model keeps its input and picks the kept columns with a Gather)
  * @param ranking   progressive: what orders the removals (the reconstruction cost by default)
  */
-public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, ReconstructionCost.Ranking ranking) {
+public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, Ranking ranking) {
 
     public enum Kind { PROGRESSIVE, EPSILON }
 
@@ -27,11 +26,11 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
 
     /** The paper's rule: a grid of ε. */
     public static final Schedule EPSILON = new Schedule(Kind.EPSILON, DEFAULT_SHARE, DEFAULT_MAX_ROUNDS, false,
-            ReconstructionCost.Ranking.COST);
+            Ranking.COST);
 
     /** The default: progressive pruning. */
     public static final Schedule PROGRESSIVE = new Schedule(Kind.PROGRESSIVE, DEFAULT_SHARE, DEFAULT_MAX_ROUNDS,
-            true, ReconstructionCost.Ranking.COST);
+            true, Ranking.COST);
 
     public Schedule {
         java.util.Objects.requireNonNull(kind, "kind");

@@ -1,4 +1,4 @@
-package org.odf2nna.prune;
+package org.odf2nna.settings;
 
 import java.util.Locale;
 
@@ -6,12 +6,12 @@ import java.util.Locale;
 public enum Compensation {
     /**
      * ODF2NNA's mean folding: each dropped unit becomes its mean output, added to the next layer's bias
-     * ({@link Pruner}).
+     * ({@code prune.Pruner}).
      */
     MEAN("mean"),
     /**
      * A ridge-regularised least-squares refit of the next layer's weights and bias on the kept units, so that
-     * its pre-activations match the original network's on the fitting rows ({@link LeastSquaresCompensation}).
+     * its pre-activations match the original network's on the fitting rows ({@code prune.LeastSquaresCompensation}).
      */
     LSQ("lsq");
 

@@ -1,4 +1,6 @@
-package org.odf2nna.tf;
+package org.odf2nna.settings;
+
+import org.odf2nna.Setting;
 
 /**
  * How much of the training signal comes from the original network (the teacher) rather than from the targets.
@@ -24,12 +26,10 @@ public record Distillation(double hardWeight, double temperature) {
     public static final Distillation DEFAULT = new Distillation(0.1, 2);
 
     public Distillation {
-        if (!(hardWeight >= 0 && hardWeight <= 1)) {
-            throw new IllegalArgumentException("the weight of the targets must be between 0 and 1, got " + hardWeight);
-        }
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("the temperature must be a number > 0, got " + temperature);
-        }
+        InvalidSetting.require(hardWeight >= 0 && hardWeight <= 1, Setting.TARGET_WEIGHT.ref()
+                + " must be between 0 and 1, got " + hardWeight);
+        InvalidSetting.require(temperature > 0 && !Double.isInfinite(temperature), Setting.TEMPERATURE.ref()
+                + " must be a number > 0, got " + temperature);
     }
 
     /** Whether the teacher takes part at all. */

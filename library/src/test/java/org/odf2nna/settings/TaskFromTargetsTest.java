@@ -1,4 +1,4 @@
-package org.odf2nna.metrics;
+package org.odf2nna.settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

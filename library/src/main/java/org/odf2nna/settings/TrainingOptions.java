@@ -1,4 +1,4 @@
-package org.odf2nna.tf;
+package org.odf2nna.settings;
 
 import org.odf2nna.Device;
 

@@ -1,0 +1,19 @@
+package org.odf2nna.settings;
+
+import java.nio.file.Path;
+
+/**
+ * The files of build, apart from its {@link BuildSettings}.
+ *
+ * @param train  labelled training rows (CSV)
+ * @param output the ONNX file to write
+ * @param csv    how the CSV file is read
+ */
+public record BuildFiles(Path train, Path output, CsvReading csv) {
+
+    public BuildFiles {
+        java.util.Objects.requireNonNull(train, "train");
+        java.util.Objects.requireNonNull(output, "output");
+        java.util.Objects.requireNonNull(csv, "csv");
+    }
+}

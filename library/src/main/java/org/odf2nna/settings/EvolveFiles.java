@@ -1,0 +1,42 @@
+package org.odf2nna.settings;
+
+import java.nio.file.Path;
+
+/**
+ * The files of a file-level evolve run, apart from its {@link EvolveSettings}.
+ *
+ * @param model      the model to prune (never written to)
+ * @param train      training rows: fitness is measured on the part held out for validation, and the best network is
+ *                   refitted and retrained on them
+ * @param validation rows to hold out instead of a share of {@code train}, or null
+ * @param eval       the test rows: OR, PWR and PR are measured on them, nothing is chosen on them
+ * @param output     the ONNX file to write
+ * @param report     the JSON report, or null
+ * @param csv        how every CSV file is read
+ */
+public record EvolveFiles(Path model, Path train, Path validation, Path eval, Path output, Path report,
+        CsvReading csv) {
+
+    public EvolveFiles {
+        java.util.Objects.requireNonNull(model, "model");
+        java.util.Objects.requireNonNull(train, "train");
+        java.util.Objects.requireNonNull(eval, "eval");
+        java.util.Objects.requireNonNull(output, "output");
+        java.util.Objects.requireNonNull(csv, "csv");
+    }
+
+    /** The model, training rows, test rows and output; no validation file or report; CSV read by default. */
+    public static EvolveFiles of(Path model, Path train, Path eval, Path output) {
+        return new EvolveFiles(model, train, null, eval, output, null, CsvReading.DEFAULT);
+    }
+
+    /** The same files with a JSON report. */
+    public EvolveFiles withReport(Path value) {
+        return new EvolveFiles(model, train, validation, eval, output, value, csv);
+    }
+
+    /** The same files read another way. */
+    public EvolveFiles withCsv(CsvReading value) {
+        return new EvolveFiles(model, train, validation, eval, output, report, value);
+    }
+}

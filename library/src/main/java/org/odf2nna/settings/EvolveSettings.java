@@ -1,0 +1,165 @@
+package org.odf2nna.settings;
+
+import java.util.List;
+import org.odf2nna.Device;
+import org.odf2nna.Setting;
+
+/**
+ * How evolve searches, made by {@link #builder()}: the settings of the command line's {@code evolve}, of
+ * {@code Odf2nna.evolve} on files and of {@code Odf2nna.evolve} on rows in memory alike. The search's defaults are
+ * EvoPruneDeepTL's published ones. The in-memory search runs over hidden units with mean-folded fitness; it reads
+ * neither {@code selectFeatures} nor {@code fitnessEpochs}, and refits the best mask by least squares.
+ *
+ * @param layers         hidden layers whose units are searched, numbered from 1 at the input as everywhere in the
+ *                       tool (the command line's flag, the reports); empty: all of them
+ * @param selectFeatures search the input features instead of units
+ * @param population     individuals kept
+ * @param evaluations    fitness evaluations allowed, or null: 200 for one layer, 300 for several
+ * @param mutation       chance that a child has one bit flipped
+ * @param fitnessEpochs  epochs of training before each fitness measurement (0: mean folding only)
+ * @param threads        fitness evaluations run at once (the result does not depend on it)
+ * @param compensation   how the best mask becomes a network (the search itself judges masks by mean folding)
+ * @param ridge          least squares' ridge, relative to the kept units' average variance; NaN: chosen by whether
+ *                       the result is retrained ({@link PruningOptions#automaticRidge})
+ * @param retraining     how the chosen network is retrained; its seed also seeds the search
+ * @param task           the task, or null to infer it from the network's outputs
+ * @param device         where the runtimes compute
+ */
+public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int population, Integer evaluations,
+        double mutation, int fitnessEpochs, int threads, Compensation compensation, double ridge,
+        RetrainSettings retraining, Task task, Device device) {
+
+    /**
+     * Checks every setting; {@link #builder()} is the usual way to make one.
+     *
+     * @throws InvalidSetting naming the first setting out of range
+     */
+    public EvolveSettings {
+        layers = List.copyOf(layers);
+        java.util.Objects.requireNonNull(compensation, "compensation");
+        java.util.Objects.requireNonNull(retraining, "retraining");
+        java.util.Objects.requireNonNull(device, "device");
+        InvalidSetting.require(!selectFeatures || layers.isEmpty(), Setting.SELECT_FEATURES.ref()
+                + " searches input features; it cannot be combined with " + Setting.LAYERS.ref());
+        InvalidSetting.require(population >= 2, Setting.POPULATION.ref() + " must be at least 2, got " + population);
+        InvalidSetting.require(evaluations == null || evaluations >= population, Setting.EVALUATIONS.ref() + " "
+                + evaluations + " must cover the initial population (" + Setting.POPULATION.ref() + " " + population
+                + ")");
+        InvalidSetting.require(mutation >= 0 && mutation <= 1, Setting.MUTATION.ref() + " must be between 0 and 1, got "
+                + mutation);
+        InvalidSetting.require(fitnessEpochs >= 0, Setting.FITNESS_EPOCHS.ref() + " must be 0 or more, got "
+                + fitnessEpochs);
+        InvalidSetting.require(threads >= 1, Setting.THREADS.ref() + " must be at least 1, got " + threads);
+        if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
+            PruningOptions.checkRidge(ridge);
+        }
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link EvolveSettings}; each setter returns the builder. */
+    public static final class Builder {
+        private List<Integer> layers = List.of();
+        private boolean selectFeatures;
+        private int population = GaSettings.DEFAULT_POPULATION;
+        private Integer evaluations;
+        private double mutation = GaSettings.DEFAULT_MUTATION;
+        private int fitnessEpochs;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private Compensation compensation = PruningOptions.DEFAULT.compensation();
+        private double ridge = PruningOptions.DEFAULT.ridge();
+        private RetrainSettings retraining = RetrainSettings.DEFAULT;
+        private Task task;
+        private Device device = Device.CPU;
+
+        private Builder() {
+        }
+
+        /** Hidden layers to search, numbered from 1 at the input (default: all). */
+        public Builder layers(List<Integer> value) {
+            layers = value;
+            return this;
+        }
+
+        /** Hidden layers to search, numbered from 1 at the input (default: all). */
+        public Builder layers(int... value) {
+            layers = java.util.Arrays.stream(value).boxed().toList();
+            return this;
+        }
+
+        /** Search the input features instead of units (default false). */
+        public Builder selectFeatures(boolean value) {
+            selectFeatures = value;
+            return this;
+        }
+
+        /** Individuals kept (default 30). */
+        public Builder population(int value) {
+            population = value;
+            return this;
+        }
+
+        /** Fitness evaluations allowed (default: null, 200 for one layer, 300 for several). */
+        public Builder evaluations(Integer value) {
+            evaluations = value;
+            return this;
+        }
+
+        /** Mutation probability (default 0.07). */
+        public Builder mutation(double value) {
+            mutation = value;
+            return this;
+        }
+
+        /** Epochs of training before each fitness measurement (default 0: mean folding only). */
+        public Builder fitnessEpochs(int value) {
+            fitnessEpochs = value;
+            return this;
+        }
+
+        /** Evaluations run at once (default: the number of cores). */
+        public Builder threads(int value) {
+            threads = value;
+            return this;
+        }
+
+        /** How the best mask becomes a network (default: least squares). */
+        public Builder compensation(Compensation value) {
+            compensation = value;
+            return this;
+        }
+
+        /** Least squares' ridge (default: NaN, chosen by whether the result is retrained). */
+        public Builder ridge(double value) {
+            ridge = value;
+            return this;
+        }
+
+        /** How the chosen network is retrained (default {@link RetrainSettings#DEFAULT}). */
+        public Builder retraining(RetrainSettings value) {
+            retraining = value;
+            return this;
+        }
+
+        /** The task (default: null, inferred from the network). */
+        public Builder task(Task value) {
+            task = value;
+            return this;
+        }
+
+        /** Where the runtimes compute (default {@link Device#CPU}). */
+        public Builder device(Device value) {
+            device = value;
+            return this;
+        }
+
+        /** The settings; throws {@link InvalidSetting} naming the first setting out of range. */
+        public EvolveSettings build() {
+            return new EvolveSettings(layers, selectFeatures, population, evaluations, mutation, fitnessEpochs,
+                    threads, compensation, ridge, retraining, task, device);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package org.odf2nna.settings;
+
+/**
+ * What orders the removals of progressive pruning. COST is the reconstruction cost's own rule
+ * ({@code prune.ReconstructionCost}); STD and IMPACT rank by the paper's score (a unit's activation standard
+ * deviation, times the norm of its outgoing weights for IMPACT), squared and divided by its layer's sum so that
+ * layers are comparable: kept to measure what the reconstruction cost buys.
+ */
+public enum Ranking { COST, STD, IMPACT }

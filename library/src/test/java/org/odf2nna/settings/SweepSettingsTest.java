@@ -1,0 +1,53 @@
+package org.odf2nna.settings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.InputException;
+import org.odf2nna.Setting;
+
+/** The sweep's settings: one check and one default for each setting, whoever builds them. */
+class SweepSettingsTest {
+
+    @Test
+    void theMaximumDropDefaultsByTaskAndIsKeptWhenGiven() {
+        SweepSettings defaults = SweepSettings.defaults();
+        assertEquals(1.0, defaults.maxDrop(Task.CLASSIFICATION));
+        assertEquals(10.0, defaults.maxDrop(Task.REGRESSION));
+        SweepSettings given = SweepSettings.builder().maxDrop(0).build();
+        assertEquals(0.0, given.maxDrop(Task.CLASSIFICATION));
+        assertEquals(0.0, given.maxDrop(Task.REGRESSION));
+    }
+
+    @Test
+    void aSettingOutOfRangeNamesItselfInPlainWordsOrAsEachFrontEndNamesIt() {
+        InvalidSetting e = assertThrows(InvalidSetting.class, () -> SweepSettings.builder().maxDrop(-1).build());
+        assertEquals("the maximum drop setting must be a number >= 0, got -1.0", e.getMessage());
+        InputException usage = e.asUsage();
+        assertEquals(InputException.Kind.USAGE, usage.kind());
+        assertEquals("<MAX_DROP> must be a number >= 0, got -1.0", usage.message(s -> "<" + s.name() + ">"));
+        assertThrows(InvalidSetting.class, () -> SweepSettings.builder().maxDrop(Double.NaN).build());
+        assertThrows(InvalidSetting.class, () -> SweepSettings.builder().maxDrop(Double.POSITIVE_INFINITY).build());
+        InvalidSetting twice = assertThrows(InvalidSetting.class,
+                () -> SweepSettings.builder().epsilons(List.of(0.1, 0.1)).build());
+        assertTrue(twice.getMessage().startsWith(Setting.EPSILON.words() + " lists a value twice"), twice.getMessage());
+        assertThrows(InvalidSetting.class, () -> SweepSettings.builder().steps(0).build());
+        assertThrows(InvalidSetting.class, () -> RetrainSettings.builder().batchSize(0).build());
+        assertThrows(InvalidSetting.class, () -> RetrainSettings.builder().validationShare(1).build());
+    }
+
+    @Test
+    void thePapersRuleSetsItsScheduleScoreCompensationAndDistillation() {
+        SweepSettings paper = SweepSettings.builder().paper(true).pruning(PruningOptions.DEFAULT).build();
+        assertEquals(Schedule.EPSILON, paper.schedule());
+        assertEquals(PruningOptions.paper(), paper.pruning());
+        assertEquals(Distillation.NONE, paper.retraining().distillation());
+        SweepSettings defaults = SweepSettings.defaults();
+        assertEquals(Schedule.PROGRESSIVE, defaults.schedule());
+        assertEquals(Distillation.DEFAULT, defaults.retraining().distillation());
+        assertEquals(0.3, SweepSettings.builder().share(0.3).build().schedule().share());
+    }
+}
