@@ -89,25 +89,10 @@ public final class Shrinker {
     }
 
     static ShrinkReport run(ShrinkOptions options, Progress progress, Prepared prepared) {
-        Path train = options.retrain() == null ? null : options.retrain().train();
-        Path validation = options.retrain() == null ? null : options.retrain().validation();
-        for (Path output : options.outputs()) {
-            if (options.format() == ModelFormat.SAVEDMODEL) {
-                OutputPaths.checkNewDirectory(output, options.model(), options.eval().file(), train, validation);
-            } else {
-                OutputPaths.checkWritable(output, options.model(), options.eval().file(), train, validation);
-            }
-        }
-        if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validation);
-        }
+        checkOutputPaths(options);
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
-        if (options.format() != ModelFormat.ONNX && !network.prefix().isEmpty()) {
-            throw InputException.usage(options.model(), "has an input prefix (" + String.join(", ",
-                    network.prefix().operations()) + ") that a " + (options.format() == ModelFormat.KERAS ? "Keras file"
-                    : "SavedModel") + " written by this tool cannot express; write ONNX instead");
-        }
+        checkPrefixExpressible(options, network);
         // A Keras file is written in the input's own layout when the input is a .keras file.
         KerasModel keras = options.format() == ModelFormat.KERAS ? ModelFiles.readKeras(options.model()) : null;
         if (options.format() == ModelFormat.KERAS) {
@@ -125,61 +110,17 @@ public final class Shrinker {
         boolean leastSquares = pruning.compensation() == Compensation.LSQ || eval.hasTarget();
         boolean keepRows = leastSquares && prepared.fitRows() == null && options.retrain() == null;
 
-        ScanResult scan = prepared.scores();
-        Metrics original;
-        if (score == null) {
-            if (scan == null) {
-                scan = ModelScan.scan(model, eval, task, options.device(), progress, keepRows);
-            }
-            original = scan.metrics();
-        } else {
-            if (scan == null) {
-                scan = ModelScan.scan(model, score, null, options.device(), progress, keepRows);
-            }
-            original = eval.hasTarget() ? ModelScan.evaluate(model.model(), model.input(), network, eval, task,
-                    options.device(), progress, options.model(), model.outputName()) : null;
-        }
+        Scored scored = scoreOriginal(options, prepared, model, new Rows(eval, score, task), keepRows, progress);
+        ScanResult scan = scored.scan();
         checkReadCorrectly(model, scan.sample());
-        Retrainer retrainer = prepared.retrainer();
-        if (retrainer == null && options.retrain() != null) {
-            // The training rows are read by the same column rules as the evaluation rows (the target column name included); they may
-            // lack targets when the original network teaches (distillation).
-            ColumnRequest.Target target = options.retrain().distillation().usesTeacher()
-                    ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
-            EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
-                    options.eval().columns().label(), target), eval.inferenceBatch()).forModel(model);
-            retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
-        }
-        // Least squares fits on the rows retraining trains on when there are any (so the evaluation rows judge a
-        // refit that never saw them), else on the scoring rows.
-        RowSource fitRows;
-        String fitData;
-        long fitRowCount;
-        if (prepared.fitRows() != null) {
-            fitRows = prepared.fitRows();
-            fitData = prepared.fitData();
-            fitRowCount = prepared.fitRowCount();
-        } else if (retrainer != null) {
-            fitRows = retrainer.fittingRows();
-            fitData = "the training rows of " + options.retrain().train();
-            fitRowCount = retrainer.fittingRowCount();
-        } else {
-            fitRows = scan.chainRows();
-            fitData = score == null ? "the evaluation rows, " + eval.file() : "the scoring rows, " + score.file();
-            fitRowCount = scan.statistics().rows();
-        }
-        if (leastSquares && fitRows == null) {
+        Retrainer retrainer = prepared.retrainer() != null ? prepared.retrainer()
+                : prepareRetrainer(options, model, eval, task, progress);
+        FitSource source = fitSource(options, prepared, retrainer, scan, eval, score);
+        if (leastSquares && source.rows() == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }
-        // The original's activations on the fitting rows do not depend on ε: computed once (held in memory when they
-        // fit in ModelScan.CACHED_VALUES values, else recomputed on every pass).
-        FittingRows fitting = null;
-        if (leastSquares) {
-            progress.update("least squares: original activations", 0, -1, null);
-            fitting = FittingRows.of(network, fitRows, ModelScan.CACHED_VALUES);
-            progress.done("least squares: original activations");
-            fitRowCount = fitting.rows();
-        }
+        FittingRows fitting = leastSquares ? originalActivations(network, source.rows(), progress) : null;
+        long fitRowCount = leastSquares ? fitting.rows() : source.rowCount();
 
         List<double[]> scores = scan.statistics().scores(pruning.score(), network);
         List<LayerSpread> spreads = new ArrayList<>();
@@ -187,27 +128,148 @@ public final class Shrinker {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));
         }
         double ridge = pruning.ridgeFor(retrainer != null && retrainer.epochs() > 0);
+        Pass pass = new Pass(options, model, keras, scan, eval, task, scored.original(), retrainer, fitting, ridge,
+                progress);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
-            double epsilon = options.epsilons().get(e);
+            outcomes.add(pass.pruneAt(scores, options.epsilons().get(e), options.outputs().get(e)));
+        }
+        CompensationSettings compensation = new CompensationSettings(pruning.compensation().id(),
+                ridge, leastSquares ? source.data() : null, leastSquares ? fitRowCount : 0);
+        ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
+                scan.statistics().rows(), task.displayName(), pruning.score().id(), NetworkSummary.of(network),
+                scored.original(), spreads, outcomes, retrainer == null ? null : retrainer.settings(network),
+                score == null ? null : score.file().toString(), compensation);
+        if (options.report() != null) {
+            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+        }
+        return report;
+    }
+
+    /** Every file the run writes must be new or writable, and none of them one of its inputs. */
+    private static void checkOutputPaths(ShrinkOptions options) {
+        Path train = options.retrain() == null ? null : options.retrain().train();
+        Path validation = options.retrain() == null ? null : options.retrain().validation();
+        for (Path output : options.outputs()) {
+            if (options.format() == ModelFormat.SAVEDMODEL) {
+                OutputPaths.checkNewDirectory(output, options.model(), options.eval().file(), train, validation);
+            } else {
+                OutputPaths.checkWritable(output, options.model(), options.eval().file(), train, validation);
+            }
+        }
+        if (options.report() != null) {
+            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validation);
+        }
+    }
+
+    /** Only ONNX can carry the operations a graph computes before its first dense layer. */
+    private static void checkPrefixExpressible(ShrinkOptions options, DenseNetwork network) {
+        if (options.format() != ModelFormat.ONNX && !network.prefix().isEmpty()) {
+            throw InputException.usage(options.model(), "has an input prefix (" + String.join(", ",
+                    network.prefix().operations()) + ") that a " + (options.format() == ModelFormat.KERAS ? "Keras file"
+                    : "SavedModel") + " written by this tool cannot express; write ONNX instead");
+        }
+    }
+
+    /** The rows a run judges on (the evaluation rows), the rows it scores units on (when others), and the task. */
+    private record Rows(EvalData eval, EvalData score, Task task) {
+    }
+
+    /** The original model's scoring pass, and its metrics on the evaluation rows (null without targets). */
+    private record Scored(ScanResult scan, Metrics original) {
+    }
+
+    /** Scores the original's units (unless already done) and measures it on the evaluation rows. */
+    private static Scored scoreOriginal(ShrinkOptions options, Prepared prepared, OnnxDenseModel model, Rows rows,
+            boolean keepRows, Progress progress) {
+        ScanResult scan = prepared.scores();
+        if (rows.score() == null) {
+            if (scan == null) {
+                scan = ModelScan.scan(model, rows.eval(), rows.task(), options.device(), progress, keepRows);
+            }
+            return new Scored(scan, scan.metrics());
+        }
+        if (scan == null) {
+            scan = ModelScan.scan(model, rows.score(), null, options.device(), progress, keepRows);
+        }
+        Metrics original = rows.eval().hasTarget() ? ModelScan.evaluate(model.model(), model.input(),
+                model.network(), rows.eval(), rows.task(), options.device(), progress, options.model(),
+                model.outputName()) : null;
+        return new Scored(scan, original);
+    }
+
+    /** Reads the training rows and sets up retraining, when asked for (null when not). */
+    private static Retrainer prepareRetrainer(ShrinkOptions options, OnnxDenseModel model, EvalData eval, Task task,
+            Progress progress) {
+        if (options.retrain() == null) {
+            return null;
+        }
+        // The training rows are read by the same column rules as the evaluation rows (the target column name included); they may
+        // lack targets when the original network teaches (distillation).
+        ColumnRequest.Target target = options.retrain().distillation().usesTeacher()
+                ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
+        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
+                options.eval().columns().label(), target), eval.inferenceBatch()).forModel(model);
+        return Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
+    }
+
+    /** The rows least squares fits on, described in words, and their count. */
+    private record FitSource(RowSource rows, String data, long rowCount) {
+    }
+
+    /**
+     * Least squares fits on the rows retraining trains on when there are any (so the evaluation rows judge a refit
+     * that never saw them), else on the scoring rows.
+     */
+    private static FitSource fitSource(ShrinkOptions options, Prepared prepared, Retrainer retrainer, ScanResult scan,
+            EvalData eval, EvalData score) {
+        if (prepared.fitRows() != null) {
+            return new FitSource(prepared.fitRows(), prepared.fitData(), prepared.fitRowCount());
+        }
+        if (retrainer != null) {
+            return new FitSource(retrainer.fittingRows(), "the training rows of " + options.retrain().train(),
+                    retrainer.fittingRowCount());
+        }
+        return new FitSource(scan.chainRows(), score == null ? "the evaluation rows, " + eval.file()
+                : "the scoring rows, " + score.file(), scan.statistics().rows());
+    }
+
+    /**
+     * The original's activations on the fitting rows do not depend on ε: computed once (held in memory when they
+     * fit in ModelScan.CACHED_VALUES values, else recomputed on every pass).
+     */
+    private static FittingRows originalActivations(DenseNetwork network, RowSource fitRows, Progress progress) {
+        progress.update("least squares: original activations", 0, -1, null);
+        FittingRows fitting = FittingRows.of(network, fitRows, ModelScan.CACHED_VALUES);
+        progress.done("least squares: original activations");
+        return fitting;
+    }
+
+    /** What every threshold's pass shares: the original model, its scores, the rows, and the compensation. */
+    private record Pass(ShrinkOptions options, OnnxDenseModel model, KerasModel keras, ScanResult scan, EvalData eval,
+            Task task, Metrics original, Retrainer retrainer, FittingRows fitting, double ridge, Progress progress) {
+
+        /** Prunes at one threshold, compensates, retrains when asked, writes {@code output} and measures it. */
+        EpsilonOutcome pruneAt(List<double[]> scores, double epsilon, Path output) {
+            DenseNetwork network = model.network();
+            Compensation compensation = options.pruning().compensation();
             String label = "ε=" + ReportFormat.number(epsilon);
-            Path output = options.outputs().get(e);
             UnitSelection selection = EpsilonRule.select(scores, epsilon);
             DenseNetwork meanFolded = Pruner.prune(network, scan.statistics(), selection);
             LeastSquaresCompensation.Result refit = null;
-            if (leastSquares) {
+            if (fitting != null) {
                 progress.update("least squares " + label, 0, -1, null);
                 refit = LeastSquaresCompensation.compensate(network, scan.statistics(), selection, fitting, ridge);
                 progress.done("least squares " + label);
             }
-            DenseNetwork pruned = pruning.compensation() == Compensation.LSQ ? refit.network() : meanFolded;
-            checkFinite(pruned, model, (pruning.compensation() == Compensation.LSQ ? "the least-squares refit"
+            DenseNetwork pruned = compensation == Compensation.LSQ ? refit.network() : meanFolded;
+            checkFinite(pruned, model, (compensation == Compensation.LSQ ? "the least-squares refit"
                     : "folding the removed units' mean outputs") + " at " + label);
             Metrics pwrMean = original == null ? null : evaluate(model, meanFolded, eval, task, options, progress,
                     output);
             Metrics pwrLsq = original == null || refit == null ? null : evaluate(model, refit.network(), eval, task,
                     options, progress, output);
-            Metrics pwr = pruning.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
+            Metrics pwr = compensation == Compensation.LSQ ? pwrLsq : pwrMean;
             DenseNetwork result = pruned;
             ModelProto written = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(), output);
             TrainingSummary training = null;
@@ -218,31 +280,26 @@ public final class Shrinker {
                 training = retrained.summary().withChange(retrainer.changeFrom(network, result));
                 written = ExternalData.forOutput(DenseChainWriter.write(model, result), model.source(), output);
             }
-            double difference = switch (options.format()) {
+            double difference = write(written, result, output);
+            Metrics pr = retrainer == null || original == null ? null
+                    : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
+                            output, model.outputName());
+            double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
+            return new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
+                    java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
+                    pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit), null, null);
+        }
+
+        /** Writes the network in the asked format, loads it back and gives the largest difference found. */
+        private double write(ModelProto written, DenseNetwork result, Path output) {
+            return switch (options.format()) {
                 case SAVEDMODEL -> ModelWriter.writeSavedModel(output, result, model.input().name(), scan.sample(),
                         retrainer != null);
                 case KERAS -> ModelWriter.writeKeras(output, result, keras, scan.sample(), retrainer != null);
                 default -> ModelWriter.writeOnnx(written, output, result, scan.sample(), options.device(),
                         retrainer != null);
             };
-            Metrics pr = retrainer == null || original == null ? null
-                    : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
-                            output, model.outputName());
-            double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
-            outcomes.add(new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
-                    java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
-                    pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit), null, null));
         }
-        CompensationSettings compensation = new CompensationSettings(pruning.compensation().id(),
-                ridge, leastSquares ? fitData : null, leastSquares ? fitRowCount : 0);
-        ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
-                scan.statistics().rows(), task.displayName(), pruning.score().id(), NetworkSummary.of(network),
-                original, spreads, outcomes, retrainer == null ? null : retrainer.settings(network),
-                score == null ? null : score.file().toString(), compensation);
-        if (options.report() != null) {
-            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
-        }
-        return report;
     }
 
     /** A pruned or retrained network whose weights overflowed is refused, naming the layer. */
