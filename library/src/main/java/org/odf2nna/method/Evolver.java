@@ -65,13 +65,7 @@ public final class Evolver {
      */
     public static EvolveReport run(EvolveFiles files, EvolveSettings asked, Progress progress) {
         Evolve options = new Evolve(files, asked);
-        Path train = options.retrain().train();
-        Path validationFile = options.retrain().validation();
-        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train, validationFile);
-        if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validationFile,
-                    options.output());
-        }
+        checkOutputPaths(options);
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
         int[] layers = options.selectFeatures() ? null : searchedLayers(options, model);
@@ -84,132 +78,209 @@ public final class Evolver {
         ScanResult scan = ModelScan.scan(model, eval, task, options.device(), progress);
         Shrinker.checkReadCorrectly(model, scan.sample());
 
-        EvalData trainRows = new EvalData(train, ColumnRequest.of(-1, eval.columns().label(),
+        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1, eval.columns().label(),
                 ColumnRequest.Target.REQUIRED), eval.inferenceBatch()).forModel(model);
-        List<String> columnNames;
-        String targetName;
-        try (CsvReader header = trainRows.open()) {
-            columnNames = header.featureNames();
-            targetName = header.targetName();
-        }
+        Columns columns = columns(trainRows);
         TrainingData[] parts = Retrainer.parts(model, TrainingRows.load(model, trainRows, task, options.device(),
                 progress), options.retrain(), task, trainRows, options.device(), progress);
         TrainingData fit = parts[0];
         TrainingData validation = parts[1];
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, options.device());
 
-        MaskSearch search;
+        MaskSearch search = search(options, network, layers, fit);
+        Judge judge = judge(options, search, retrainer, task, validation);
+        GaSettings settings = gaSettings(options, layers, judge.threads());
+        GaResult result = evolve(search, judge.fitness(), settings, task, unit(options), progress);
+
+        Mask best = result.best();
+        // The search judged masks by mean folding; the chosen mask becomes a network by the chosen compensation, and
+        // PWR is measured with both. Least squares fits on the training part of the split, never the validation rows.
+        DenseNetwork meanFolded = search.apply(best);
+        DenseNetwork refit = options.compensation() == Compensation.LSQ || scan.metrics() != null
+                ? leastSquares(options, search, best, retrainer, fit, progress) : null;
+        DenseNetwork pruned = options.compensation() == Compensation.LSQ ? refit : meanFolded;
+        Kept kept = search instanceof FeatureSearch f ? keep(f.kept(best), columns, scan.sample(), eval)
+                : new Kept(null, null, scan.sample(), eval);
+        Written writing = new Written(model, kept.names(), columns.target());
+        OnnxDenseModel prunedRead = DenseChainReader.read(writing.of(pruned), options.output());
+        Path output = options.output();
+        Metrics pwrMean = scan.metrics() == null ? null
+                : measure(writing.of(meanFolded), meanFolded, prunedRead, kept, task, options, progress);
+        Metrics pwrLsq = scan.metrics() == null ? null
+                : measure(writing.of(refit), refit, prunedRead, kept, task, options, progress);
+        Metrics pwr = options.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
+
+        Retrainer.Outcome retrained = (kept.features() != null ? retrainer.keepInputs(kept.features()) : retrainer)
+                .retrain(pruned, "best mask", progress);
+        DenseNetwork finalNetwork = retrained.network();
+        ModelProto written = writing.of(finalNetwork);
+        double difference = ModelWriter.writeOnnx(written, output, finalNetwork, kept.sample(), options.device(), true);
+        Metrics pr = scan.metrics() == null ? null
+                : measure(written, finalNetwork, prunedRead, kept, task, options, progress);
+
+        EvolveReport.Search searchReport = searchReport(options, layers, search, settings, validation.rows(), result,
+                task);
+        double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
+        EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
+                NetworkSummary.of(finalNetwork), reduction, Arrays.stream(pruned.hiddenUnits()).boxed().toList(),
+                kept.names(), figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary(),
+                options.compensation().id(), pwrMean, pwrLsq);
+        EvolveReport report = new EvolveReport(options.model().toString(), options.eval().file().toString(),
+                scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
+                generations(result, task), outcome, retrainer.settings(network));
+        if (options.report() != null) {
+            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+        }
+        return report;
+    }
+
+    /** The model and report files must be writable, and none of them one of the run's inputs. */
+    private static void checkOutputPaths(Evolve options) {
+        Path train = options.retrain().train();
+        Path validationFile = options.retrain().validation();
+        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train, validationFile);
+        if (options.report() != null) {
+            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validationFile,
+                    options.output());
+        }
+    }
+
+    /** The training file's feature column names and its target column's name. */
+    private record Columns(List<String> names, String target) {
+    }
+
+    private static Columns columns(EvalData trainRows) {
+        try (CsvReader header = trainRows.open()) {
+            return new Columns(header.featureNames(), header.targetName());
+        }
+    }
+
+    /** The search space: the input features (judged by folding their training means), or the searched units. */
+    private static MaskSearch search(Evolve options, DenseNetwork network, int[] layers, TrainingData fit) {
         if (options.selectFeatures()) {
             RunningMoments moments = new RunningMoments(fit.width());
             moments.add(fit.inputs(), fit.rows());
-            search = new FeatureSearch(network, moments.mean());
-        } else {
-            search = new UnitSearch(network, layers, UnitStatistics.measure(network, fit.inputs(), fit.rows(), CHUNK));
+            return new FeatureSearch(network, moments.mean());
         }
-        Fitness fitness;
-        int threads;
+        return new UnitSearch(network, layers, UnitStatistics.measure(network, fit.inputs(), fit.rows(), CHUNK));
+    }
+
+    /** How a mask is judged, and on how many threads masks are judged side by side. */
+    private record Judge(Fitness fitness, int threads) {
+    }
+
+    private static Judge judge(Evolve options, MaskSearch search, Retrainer retrainer, Task task,
+            TrainingData validation) {
+        DenseNetwork network = search.network();
         if (options.fitnessEpochs() == 0) {
-            fitness = new MaskedFitness(search, validation.inputs(), validation.rows(),
-                    new ValidationScorer(task, network.outputs(), network.head(), validation, train));
-            threads = options.threads();
-        } else {
-            // One mask at a time: every TensorFlow session shares the process's one-thread pool (TfSessions),
-            // so sessions run side by side give the same weights but no speed-up (measured).
-            int epochs = options.fitnessEpochs();
-            fitness = mask -> {
-                Retrainer r = search instanceof FeatureSearch f ? retrainer.keepInputs(f.kept(mask)) : retrainer;
-                return r.fineTunedFitness(search.apply(mask), epochs);
-            };
-            threads = 1;
+            return new Judge(new MaskedFitness(search, validation.inputs(), validation.rows(),
+                    new ValidationScorer(task, network.outputs(), network.head(), validation,
+                            options.retrain().train())), options.threads());
         }
+        // One mask at a time: every TensorFlow session shares the process's one-thread pool (TfSessions),
+        // so sessions run side by side give the same weights but no speed-up (measured).
+        int epochs = options.fitnessEpochs();
+        Fitness fitness = mask -> {
+            Retrainer r = search instanceof FeatureSearch f ? retrainer.keepInputs(f.kept(mask)) : retrainer;
+            return r.fineTunedFitness(search.apply(mask), epochs);
+        };
+        return new Judge(fitness, 1);
+    }
+
+    /** The search's settings, its budget of evaluations checked against the initial population. */
+    private static GaSettings gaSettings(Evolve options, int[] layers, int threads) {
         int budget = options.evaluations() != null ? options.evaluations()
                 : GaSettings.defaultEvaluations(options.selectFeatures() ? 1 : layers.length);
         if (budget < options.population()) {
             throw InputException.usage("{{EVALUATIONS}} " + budget + " does not cover the initial population of "
                     + options.population());
         }
-        GaSettings settings = new GaSettings(options.population(), budget, options.mutation(),
-                options.retrain().seed(), threads);
-        String metric = task == Task.REGRESSION ? "mse" : "accuracy";
-        String unit = options.selectFeatures() ? "features" : "units";
+        return new GaSettings(options.population(), budget, options.mutation(), options.retrain().seed(), threads);
+    }
+
+    /** Runs the genetic search, reporting the best validation figure as it goes. */
+    private static GaResult evolve(MaskSearch search, Fitness fitness, GaSettings settings, Task task, String unit,
+            Progress progress) {
+        String metric = metric(task);
         int bits = search.layout().length();
         GaResult result = SteadyStateGa.run(search.layout(), fitness, settings, (done, total, best, active) ->
                 progress.update("evolving", done, total, String.format(Locale.ROOT, "best validation %s %s, %d/%d %s",
                         metric, task == Task.REGRESSION ? ReportFormat.number(-best) : ReportFormat.percent(best),
                         active, bits, unit)));
         progress.done("evolving");
+        return result;
+    }
 
-        Mask best = result.best();
-        // The search judged masks by mean folding; the chosen mask becomes a network by the chosen compensation, and
-        // PWR is measured with both. Least squares fits on the training part of the split, never the validation rows.
-        DenseNetwork meanFolded = search.apply(best);
-        DenseNetwork refit = null;
-        if (options.compensation() == Compensation.LSQ || scan.metrics() != null) {
-            progress.update("least squares", 0, -1, null);
-            double ridge = Double.isNaN(options.ridge())
-                    ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : options.ridge();
-            RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
-            refit = search instanceof FeatureSearch f
-                    ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
-                            ridge).network()
-                    : LeastSquaresCompensation.compensate(network, ((UnitSearch) search).statistics(),
-                            ((UnitSearch) search).selection(best), fitRows, ridge).network();
-            progress.done("least squares");
+    private static String metric(Task task) {
+        return task == Task.REGRESSION ? "mse" : "accuracy";
+    }
+
+    private static String unit(Evolve options) {
+        return options.selectFeatures() ? "features" : "units";
+    }
+
+    /** The best mask made a network by a least-squares refit on the training part of the split. */
+    private static DenseNetwork leastSquares(Evolve options, MaskSearch search, Mask best, Retrainer retrainer,
+            TrainingData fit, Progress progress) {
+        DenseNetwork network = search.network();
+        progress.update("least squares", 0, -1, null);
+        double ridge = Double.isNaN(options.ridge())
+                ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : options.ridge();
+        RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
+        DenseNetwork refit = search instanceof FeatureSearch f
+                ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
+                        ridge).network()
+                : LeastSquaresCompensation.compensate(network, ((UnitSearch) search).statistics(),
+                        ((UnitSearch) search).selection(best), fitRows, ridge).network();
+        progress.done("least squares");
+        return refit;
+    }
+
+    /**
+     * The kept input features (null when units were searched), their column names, and the sample and evaluation
+     * rows as the pruned network reads them.
+     */
+    private record Kept(int[] features, List<String> names, ScanResult.Sample sample, EvalData eval) {
+    }
+
+    private static Kept keep(int[] features, Columns columns, ScanResult.Sample sample, EvalData eval) {
+        List<String> names = new ArrayList<>();
+        for (int i : features) {
+            names.add(columns.names().get(i));
         }
-        DenseNetwork pruned = options.compensation() == Compensation.LSQ ? refit : meanFolded;
-        int[] keptFeatures = search instanceof FeatureSearch f ? f.kept(best) : null;
-        List<String> keptNames = null;
-        ScanResult.Sample sample = scan.sample();
-        EvalData prunedEval = eval;
-        if (keptFeatures != null) {
-            keptNames = new ArrayList<>();
-            for (int i : keptFeatures) {
-                keptNames.add(columnNames.get(i));
-            }
-            sample = keepColumns(sample, keptFeatures);
-            prunedEval = eval.withFeatureNames(keptNames);
+        return new Kept(features, names, keepColumns(sample, features), eval.withFeatureNames(names));
+    }
+
+    /** Writes networks into copies of the original graph, with the kept feature columns recorded when selected. */
+    private record Written(OnnxDenseModel model, List<String> features, String target) {
+        ModelProto of(DenseNetwork network) {
+            return write(model, network, features, target);
         }
-        ModelProto prunedModel = write(model, pruned, keptNames, targetName);
-        OnnxDenseModel prunedRead = DenseChainReader.read(prunedModel, options.output());
-        Path output = options.output();
-        Metrics pwrMean = scan.metrics() == null ? null
-                : ModelScan.evaluate(write(model, meanFolded, keptNames, targetName), prunedRead.input(), meanFolded,
-                        prunedEval, task, options.device(), progress, output, prunedRead.outputName());
-        Metrics pwrLsq = scan.metrics() == null ? null
-                : ModelScan.evaluate(write(model, refit, keptNames, targetName), prunedRead.input(), refit, prunedEval,
-                        task, options.device(), progress, output, prunedRead.outputName());
-        Metrics pwr = options.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
+    }
 
-        Retrainer.Outcome retrained = (keptFeatures != null ? retrainer.keepInputs(keptFeatures) : retrainer)
-                .retrain(pruned, "best mask", progress);
-        DenseNetwork finalNetwork = retrained.network();
-        ModelProto written = write(model, finalNetwork, keptNames, targetName);
-        double difference = ModelWriter.writeOnnx(written, output, finalNetwork, sample, options.device(), true);
-        Metrics pr = scan.metrics() == null ? null
-                : ModelScan.evaluate(written, prunedRead.input(), finalNetwork, prunedEval, task, options.device(),
-                        progress, output, prunedRead.outputName());
+    /** A written network run over the evaluation rows (as the pruned network reads them) in ONNX Runtime. */
+    private static Metrics measure(ModelProto written, DenseNetwork network, OnnxDenseModel prunedRead, Kept kept,
+            Task task, Evolve options, Progress progress) {
+        return ModelScan.evaluate(written, prunedRead.input(), network, kept.eval(), task, options.device(), progress,
+                options.output(), prunedRead.outputName());
+    }
 
+    private static List<EvolveReport.Generation> generations(GaResult result, Task task) {
         List<EvolveReport.Generation> generations = new ArrayList<>();
         for (GaResult.Generation g : result.generations()) {
             generations.add(new EvolveReport.Generation(g.generation(), g.evaluations(), figure(g.bestFitness(), task),
                     g.bestActive()));
         }
+        return generations;
+    }
+
+    private static EvolveReport.Search searchReport(Evolve options, int[] layers, MaskSearch search,
+            GaSettings settings, int validationRows, GaResult result, Task task) {
         List<Integer> searched = layers == null ? List.of() : Arrays.stream(layers).map(l -> l + 1).boxed().toList();
-        EvolveReport.Search searchReport = new EvolveReport.Search(unit, searched, bits, settings.population(),
-                budget, settings.mutationProbability(), settings.seed(), threads, options.fitnessEpochs(), metric,
-                validation.rows(), result.evaluations(), result.cacheHits(), result.children(), result.stalled());
-        double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
-        EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
-                NetworkSummary.of(finalNetwork), reduction, Arrays.stream(pruned.hiddenUnits()).boxed().toList(),
-                keptNames, figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary(),
-                options.compensation().id(), pwrMean, pwrLsq);
-        EvolveReport report = new EvolveReport(options.model().toString(), options.eval().file().toString(),
-                scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
-                generations, outcome, retrainer.settings(network));
-        if (options.report() != null) {
-            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
-        }
-        return report;
+        return new EvolveReport.Search(unit(options), searched, search.layout().length(), settings.population(),
+                settings.evaluations(), settings.mutationProbability(), settings.seed(), settings.threads(),
+                options.fitnessEpochs(), metric(task), validationRows, result.evaluations(), result.cacheHits(),
+                result.children(), result.stalled());
     }
 
     /** 0-based hidden layers to search: those asked for, or all of them. */
