@@ -62,16 +62,7 @@ public final class Sweeper {
      */
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
         Sweep options = new Sweep(files, settings, null);
-        if (options.quantize() != Quantize.NONE && !options.schedule().progressive()) {
-            throw InputException.usage("{{QUANTIZE}} applies to the progressive schedule, where the int8 model is "
-                    + "what is judged; the ε grid chooses on the float networks");
-        }
-        OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train(),
-                options.retrain().validation());
-        if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.test().file(),
-                    options.retrain().train(), options.retrain().validation());
-        }
+        checkQuantizeAndOutputs(options);
         OnnxDenseModel model = ModelFiles.read(options.model());
         DenseNetwork network = model.network();
         if (network.hiddenLayerCount() == 0) {
@@ -92,29 +83,11 @@ public final class Sweeper {
         if (options.schedule().progressive()) {
             return progressive(options, model, task, retrainer, scores, progress);
         }
-        List<Double> epsilons = options.epsilons();
-        String grid;
-        if (epsilons.isEmpty()) {
-            UnitScore score = options.pruning().score();
-            epsilons = EpsilonGrid.fromSpread(scores.statistics().scores(score, network), options.steps());
-            grid = "derived from the spread of the unit " + (score == UnitScore.STD ? "standard deviations"
-                    : "impact scores") + " on the training rows (" + options.steps()
-                    + " steps, each removing a different share of the units)";
-        } else {
-            grid = "given";
-        }
-        if (epsilons.isEmpty()) {
-            throw new InputException(options.model(), null, "has no spread in its unit scores to derive ε values "
-                    + "from; give them with {{EPSILON}}");
-        }
+        Grid thresholds = thresholds(options, scores, network);
+        List<Double> epsilons = thresholds.epsilons();
+        String grid = thresholds.description();
 
-        Path folder = options.output().toAbsolutePath().getParent();
-        Path work;
-        try {
-            work = Files.createTempDirectory(folder, "." + options.output().getFileName() + ".sweep-");
-        } catch (IOException e) {
-            throw new InputException(options.output(), null, "cannot write beside it: " + e.getMessage(), e);
-        }
+        Path work = workFolder(options);
         try {
             List<Path> outputs = new ArrayList<>();
             for (int e = 0; e < epsilons.size(); e++) {
@@ -158,6 +131,54 @@ public final class Sweeper {
         }
     }
 
+    /** Quantizing belongs to the progressive schedule; the model and report files must be writable. */
+    private static void checkQuantizeAndOutputs(Sweep options) {
+        if (options.quantize() != Quantize.NONE && !options.schedule().progressive()) {
+            throw InputException.usage("{{QUANTIZE}} applies to the progressive schedule, where the int8 model is "
+                    + "what is judged; the ε grid chooses on the float networks");
+        }
+        OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train(),
+                options.retrain().validation());
+        if (options.report() != null) {
+            OutputPaths.checkWritable(options.report(), options.model(), options.test().file(),
+                    options.retrain().train(), options.retrain().validation());
+        }
+    }
+
+    /** The ε values the sweep tries, and how they were come by (the report's words). */
+    private record Grid(List<Double> epsilons, String description) {
+    }
+
+    /** The ε values given, or derived from the spread of the unit scores on the training rows. */
+    private static Grid thresholds(Sweep options, ScanResult scores, DenseNetwork network) {
+        List<Double> epsilons = options.epsilons();
+        String grid;
+        if (epsilons.isEmpty()) {
+            UnitScore score = options.pruning().score();
+            epsilons = EpsilonGrid.fromSpread(scores.statistics().scores(score, network), options.steps());
+            grid = "derived from the spread of the unit " + (score == UnitScore.STD ? "standard deviations"
+                    : "impact scores") + " on the training rows (" + options.steps()
+                    + " steps, each removing a different share of the units)";
+        } else {
+            grid = "given";
+        }
+        if (epsilons.isEmpty()) {
+            throw new InputException(options.model(), null, "has no spread in its unit scores to derive ε values "
+                    + "from; give them with {{EPSILON}}");
+        }
+        return new Grid(epsilons, grid);
+    }
+
+    /** A hidden folder beside the output, where every ε's model is written before one is chosen. */
+    private static Path workFolder(Sweep options) {
+        Path folder = options.output().toAbsolutePath().getParent();
+        try {
+            return Files.createTempDirectory(folder, "." + options.output().getFileName() + ".sweep-");
+        } catch (IOException e) {
+            throw new InputException(options.output(), null, "cannot write beside it: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Progressive pruning ({@link ProgressivePruning}): every round is a row of the table; the chosen model is the
      * smallest whose loss bound on the validation rows holds.
@@ -188,37 +209,14 @@ public final class Sweeper {
         EvalData test = options.test().forModel(model);
         Metrics original = ModelScan.evaluate(model.model(), model.input(), network, test, task, options.device(),
                 progress, options.model(), model.outputName());
-        String seenWarning = "";
-        if (options.retrain().validation() == null) {
-            String seen = seenByOriginal(retrainer.validationMetric(network), retrainer.validationRows(), original,
-                    accuracy);
-            if (seen != null) {
-                throw InputException.uncertifiable(validationFile, validationPlace, seen + ": the original was most "
-                        + "likely trained on them, and rows it was trained on cannot certify its loss on new rows; "
-                        + "nothing was written (give rows it never saw with {{VALIDATION}}; for classification they "
-                        + "need no labels)");
-            }
-            seenWarning = " The validation rows were held out of " + options.retrain().train() + ": if the original "
-                    + "was trained on them, this speaks of rows like those, not of new ones (give rows it never saw "
-                    + "with {{VALIDATION}}).";
-        }
+        String seenWarning = options.retrain().validation() != null ? ""
+                : heldOutWarning(options, retrainer, network, original, accuracy, validationPlace);
         double ridge = options.pruning().ridgeFor(retrainer.epochs() > 0);
         boolean inputs = options.schedule().inputs() && model.chainInputName().equals(model.input().name());
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(network, retrainer, options.schedule(),
                 tolerance, ridge, inputs, options.quantize(), progress);
-        List<EpsilonOutcome> outcomes = new ArrayList<>();
-        Integer chosen = null;
-        for (int i = 0; i < rounds.size(); i++) {
-            ProgressivePruning.Round r = rounds.get(i);
-            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), null, test, task, options, progress);
-            Metrics pr = evaluate(model, r.judged(), r.inputs(), r.int8(), test, task, options, progress);
-            double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
-                    / network.parameterCount();
-            List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
-            outcomes.add(new EpsilonOutcome(Double.NaN, null, NetworkSummary.of(r.network()), reduction, kept, 0, pwr,
-                    pr, Double.NaN, r.training(), null, pwr, List.of(), "round " + r.index(), r.bound()));
-        }
-        chosen = ProgressivePruning.choose(rounds);
+        List<EpsilonOutcome> outcomes = roundOutcomes(rounds, model, test, task, options, progress);
+        Integer chosen = ProgressivePruning.choose(rounds);
         String written = null;
         if (chosen != null) {
             ProgressivePruning.Round round = rounds.get(chosen);
@@ -247,12 +245,7 @@ public final class Sweeper {
                 scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
-        String grid = String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters (half as "
-                + "much after a round the search did not go on from; %d such in a row end it), steered on at most %d "
-                + "training rows; then each round it went on from is judged once on the validation rows, at its share "
-                + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
-                ReportFormat.number(100 * options.schedule().share()), Schedule.FAILURES_TO_STOP,
-                ProgressivePruning.WATCHED_TRAINING_ROWS);
+        String grid = progressiveGrid(options);
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of(), int8);
@@ -265,6 +258,53 @@ public final class Sweeper {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
         return report;
+    }
+
+    /**
+     * The validation rows were held out of the training file: refused when the original scores on them as on rows it
+     * was trained on, else the report's warning that they speak of rows like those.
+     */
+    private static String heldOutWarning(Sweep options, Retrainer retrainer, DenseNetwork network, Metrics original,
+            boolean accuracy, String validationPlace) {
+        String seen = seenByOriginal(retrainer.validationMetric(network), retrainer.validationRows(), original,
+                accuracy);
+        if (seen != null) {
+            throw InputException.uncertifiable(options.retrain().train(), validationPlace, seen + ": the original was "
+                    + "most likely trained on them, and rows it was trained on cannot certify its loss on new rows; "
+                    + "nothing was written (give rows it never saw with {{VALIDATION}}; for classification they "
+                    + "need no labels)");
+        }
+        return " The validation rows were held out of " + options.retrain().train() + ": if the original "
+                + "was trained on them, this speaks of rows like those, not of new ones (give rows it never saw "
+                + "with {{VALIDATION}}).";
+    }
+
+    /** Every round a row of the table: PWR (compensated) and PR (retrained, as judged) on the test rows. */
+    private static List<EpsilonOutcome> roundOutcomes(List<ProgressivePruning.Round> rounds, OnnxDenseModel model,
+            EvalData test, Task task, Sweep options, Progress progress) {
+        DenseNetwork network = model.network();
+        List<EpsilonOutcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < rounds.size(); i++) {
+            ProgressivePruning.Round r = rounds.get(i);
+            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), null, test, task, options, progress);
+            Metrics pr = evaluate(model, r.judged(), r.inputs(), r.int8(), test, task, options, progress);
+            double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
+                    / network.parameterCount();
+            List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
+            outcomes.add(new EpsilonOutcome(Double.NaN, null, NetworkSummary.of(r.network()), reduction, kept, 0, pwr,
+                    pr, Double.NaN, r.training(), null, pwr, List.of(), "round " + r.index(), r.bound()));
+        }
+        return outcomes;
+    }
+
+    /** The report's line on how progressive pruning ran. */
+    private static String progressiveGrid(Sweep options) {
+        return String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters (half as "
+                + "much after a round the search did not go on from; %d such in a row end it), steered on at most %d "
+                + "training rows; then each round it went on from is judged once on the validation rows, at its share "
+                + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
+                ReportFormat.number(100 * options.schedule().share()), Schedule.FAILURES_TO_STOP,
+                ProgressivePruning.WATCHED_TRAINING_ROWS);
     }
 
     private static EpsilonOutcome withDifference(EpsilonOutcome o, String output, double difference) {
