@@ -221,21 +221,9 @@ final class ProgressivePruning {
                 break;
             }
             progress.update(label + ": least squares", 0, -1, null);
-            DenseNetwork start = current;
-            Retrainer roundRetrainer = currentRetrainer;
-            RowSource roundRows = rows;
-            org.odf2nna.prune.UnitStatistics statistics = moments.statistics();
-            if (selection.dropsInputs(current)) {
-                // The first layer is refitted on the kept inputs, then the units are chosen as usual on top of it.
-                start = LeastSquaresCompensation.compensateInputs(current, columns[0], selection.keptInputs(), rows,
-                        ridge).network();
-                roundRetrainer = currentRetrainer.keepInputs(selection.keptInputs());
-                roundRows = roundRetrainer.fittingRows(FIT_ROWS);
-                statistics = LayerCovariance.measure(start, roundRows).statistics();
-            }
-            FittingRows fitting = FittingRows.of(start, roundRows, ModelScan.CACHED_VALUES);
-            DenseNetwork compensated = LeastSquaresCompensation.compensate(start, statistics, selection.units(),
-                    fitting, ridge).network();
+            Refit refit = refit(current, currentRetrainer, rows, moments, columns, selection, ridge);
+            Retrainer roundRetrainer = refit.retrainer();
+            DenseNetwork compensated = refit.compensated();
             progress.done(label + ": least squares");
             // The epoch kept is the best on the watched training rows (the pruned weights compete as epoch 0).
             Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label + " (" + compensated.architecture()
@@ -251,10 +239,7 @@ final class ProgressivePruning {
             judges.add(level -> judging.bound(reference, candidate, tolerance, level));
             boolean continued = roundRetrainer.watchedLoss(reference, candidate) <= STEERING_SLACK * tolerance;
             LossBound bound = null;
-            int[] kept = new int[selection.keptInputs().length];
-            for (int k = 0; k < kept.length; k++) {
-                kept[k] = currentInputs[selection.keptInputs()[k]];
-            }
+            int[] kept = originalIndices(currentInputs, selection.keptInputs());
             rounds.add(new Round(index, current, compensated, network, kept, training, continued, bound, int8));
             if (continued) {
                 current = network;
@@ -275,6 +260,43 @@ final class ProgressivePruning {
         }
         long[] chain = rounds.stream().filter(Round::continued).mapToLong(r -> r.network().parameterCount()).toArray();
         return certify(rounds, judges, shares(original.parameterCount(), chain));
+    }
+
+    /** A round's network after its least-squares refit, and the retrainer for its inputs. */
+    private record Refit(DenseNetwork compensated, Retrainer retrainer) {
+    }
+
+    /**
+     * Removes the selection from {@code current} and refits the layers that read what was removed by least squares on
+     * {@code rows}: the first layer on the kept inputs first, when inputs go, then the units on top of it.
+     */
+    private static Refit refit(DenseNetwork current, Retrainer currentRetrainer, RowSource rows,
+            LayerCovariance moments, double[][] columns, ReconstructionCost.Selection selection, double ridge) {
+        DenseNetwork start = current;
+        Retrainer roundRetrainer = currentRetrainer;
+        RowSource roundRows = rows;
+        org.odf2nna.prune.UnitStatistics statistics = moments.statistics();
+        if (selection.dropsInputs(current)) {
+            // The first layer is refitted on the kept inputs, then the units are chosen as usual on top of it.
+            start = LeastSquaresCompensation.compensateInputs(current, columns[0], selection.keptInputs(), rows,
+                    ridge).network();
+            roundRetrainer = currentRetrainer.keepInputs(selection.keptInputs());
+            roundRows = roundRetrainer.fittingRows(FIT_ROWS);
+            statistics = LayerCovariance.measure(start, roundRows).statistics();
+        }
+        FittingRows fitting = FittingRows.of(start, roundRows, ModelScan.CACHED_VALUES);
+        DenseNetwork compensated = LeastSquaresCompensation.compensate(start, statistics, selection.units(),
+                fitting, ridge).network();
+        return new Refit(compensated, roundRetrainer);
+    }
+
+    /** The kept inputs of the current network as indices of the original's inputs. */
+    private static int[] originalIndices(int[] currentInputs, int[] keptInputs) {
+        int[] kept = new int[keptInputs.length];
+        for (int k = 0; k < kept.length; k++) {
+            kept[k] = currentInputs[keptInputs[k]];
+        }
+        return kept;
     }
 
     /** Every hidden layer down to one unit: nothing left to remove. */
