@@ -1,10 +1,6 @@
 package org.odf2nna.cli;
 
-import java.nio.file.Path;
 import org.odf2nna.Device;
-import org.odf2nna.InputException;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.EvalData;
 import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Task;
 import picocli.CommandLine.Option;
@@ -45,13 +41,5 @@ final class DataOptions {
     /** How every CSV file of the run is read. */
     CsvReading csv() {
         return Flags.built(() -> new CsvReading(label, inferenceBatch));
-    }
-
-    /** The rows of {@code csv} for eval; the feature count is filled in from the model later. */
-    EvalData data(Path csv, ColumnRequest.Target target) {
-        if (inferenceBatch <= 0) {
-            throw InputException.usage("--inference-batch must be a positive number, got " + inferenceBatch);
-        }
-        return new EvalData(csv, ColumnRequest.of(-1, label, target), inferenceBatch);
     }
 }

@@ -3,7 +3,6 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.Task;
@@ -36,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Evaluation e = Odf2nna.evaluate(model, data.data(csv, ColumnRequest.Target.REQUIRED), data.task(),
+        Evaluation e = Odf2nna.evaluate(model, csv, data.csv(), data.task(),
                 data.device(), main.progress());
         if (json) {
             main.out.print(ReportFormat.json(e));

@@ -122,7 +122,8 @@ final class EvolveCommand implements Callable<Integer> {
         EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report, data.csv());
         java.util.Set<Path> before = Main.existing(List.of(out));
         EvolveReport result = Odf2nna.evolve(files, settings, main.progress());
-        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
+                Odf2nna.recordedMetricWarning(model, result.originalMetrics())));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();
         main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "

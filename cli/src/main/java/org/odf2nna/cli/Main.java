@@ -214,12 +214,11 @@ public final class Main implements Runnable {
     }
 
     /**
-     * {@code rendered} (a report whose OR line gives the original's metrics on the --eval rows) with a warning under
-     * that line when they are far worse than the test metric in the model's JSON sidecar.
+     * {@code rendered} (a report whose OR line gives the original's metrics on the --eval rows) with {@code warning}
+     * under that line: the facade's {@link Odf2nna#recordedMetricWarning}, empty when the metrics agree with the test
+     * metric in the model's JSON sidecar (then {@code rendered} as it is).
      */
-    static String withRecordedMetricWarning(String rendered, java.nio.file.Path model,
-            org.odf2nna.metrics.Metrics original) {
-        String warning = Odf2nna.recordedMetricWarning(model, original);
+    static String withRecordedMetricWarning(String rendered, String warning) {
         if (warning.isEmpty()) {
             return rendered;
         }

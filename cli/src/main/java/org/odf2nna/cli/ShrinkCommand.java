@@ -125,7 +125,8 @@ final class ShrinkCommand implements Callable<Integer> {
         List<Path> outputs = files.outputs(settings);
         java.util.Set<Path> before = Main.existing(outputs);
         ShrinkReport result = Odf2nna.shrink(files, settings, main.progress());
-        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result), model, result.originalMetrics()));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
+                Odf2nna.recordedMetricWarning(model, result.originalMetrics())));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
             String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow"
@@ -152,8 +153,8 @@ final class ShrinkCommand implements Callable<Integer> {
         Path out = files.outputs(settings).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
         SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep(), main.progress());
-        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
-                result.table().originalMetrics()));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result),
+                Odf2nna.recordedMetricWarning(model, result.table().originalMetrics())));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
         }

@@ -80,8 +80,8 @@ final class SweepCommand implements Callable<Integer> {
                 sweep.chart(out), data.csv());
         java.util.Set<Path> before = Main.existing(java.util.List.of(out));
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
-        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result), model,
-                result.table().originalMetrics()));
+        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result),
+                Odf2nna.recordedMetricWarning(model, result.table().originalMetrics())));
         if (!Main.replaced(before, result.output()).isEmpty()) {
             main.out.println("note: " + result.output() + " replaced the file that was there");
         }

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.Device;
+import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.Evolver;
@@ -40,6 +41,7 @@ import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.BuildFiles;
 import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
@@ -394,7 +396,9 @@ public final class Odf2nna {
      * The command line's {@code eval}: runs {@code model} in ONNX Runtime over the labelled CSV rows and measures it.
      *
      * @param model    the model file or SavedModel directory
-     * @param rows     the CSV and how its columns are read (matched to the model's recorded columns when it has them)
+     * @param csv      the labelled rows (CSV with a header, optionally gzip-compressed); its columns are matched to the
+     *                 model's recorded columns when it has them
+     * @param reading  the target column and the rows per runtime call
      * @param task     the task, or null to infer it from the model's outputs
      * @param device   where ONNX Runtime computes
      * @param progress hears the pass over the rows
@@ -402,7 +406,10 @@ public final class Odf2nna {
      *         R² for regression
      * @throws InputException when a file cannot be read, or the rows have no target column
      */
-    public static Evaluation evaluate(Path model, EvalData rows, Task task, Device device, Progress progress) {
+    public static Evaluation evaluate(Path model, Path csv, CsvReading reading, Task task, Device device,
+            Progress progress) {
+        EvalData rows = new EvalData(csv, ColumnRequest.of(-1, reading.label(), ColumnRequest.Target.REQUIRED),
+                reading.inferenceBatch());
         OnnxDenseModel read = ModelFiles.read(model);
         DenseNetwork network = read.network();
         Metrics metrics = ModelScan.evaluate(read.model(), read.input(), network, rows.forModel(read),

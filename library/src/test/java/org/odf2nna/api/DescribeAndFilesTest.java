@@ -14,8 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.EvalData;
+import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.metrics.Metrics;
@@ -96,8 +95,7 @@ class DescribeAndFilesTest {
     @Test
     void evaluatesWithTheModelTheRowsAndTheTaskNamed() {
         Path csv = Path.of("examples/iris/iris-test.csv");
-        Evaluation e = Odf2nna.evaluate(IRIS, new EvalData(csv, ColumnRequest.of(-1, null,
-                ColumnRequest.Target.REQUIRED), 1024), null, Device.CPU, Progress.NONE);
+        Evaluation e = Odf2nna.evaluate(IRIS, csv, CsvReading.DEFAULT, null, Device.CPU, Progress.NONE);
         assertEquals(IRIS.toString(), e.model());
         assertEquals(csv.toString(), e.data());
         assertEquals("classification", e.task());
