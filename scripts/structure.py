@@ -124,7 +124,7 @@ def main():
     if listing:
         for f, bad in offenders:
             print("    %s: %s" % (f, ", ".join(bad)))
-    jars = glob.glob("library/target/odf2nna-onnx-*.jar")
+    jars = glob.glob("library/target/odf2nna-onnx*.jar")
     jars = [j for j in jars if not re.search(r"-(tests|sources|javadoc)\.jar$", j)]
     if jars:
         names = zipfile.ZipFile(jars[0]).namelist()
