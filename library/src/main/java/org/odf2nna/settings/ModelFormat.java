@@ -1,7 +1,7 @@
 package org.odf2nna.settings;
 
-import java.util.Locale;
-import org.odf2nna.InputException;
+import java.util.Map;
+import org.odf2nna.Setting;
 
 /** The file formats a model is read from and written to. */
 public enum ModelFormat {
@@ -14,21 +14,12 @@ public enum ModelFormat {
 
     /** The format's short name (onnx, savedmodel, keras). */
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
+    /** Parses onnx, savedmodel (aliases saved_model, tf) or keras, case-insensitive; a usage error otherwise. */
     public static ModelFormat parse(String text) {
-        switch (text.toLowerCase(Locale.ROOT)) {
-            case "onnx":
-                return ONNX;
-            case "savedmodel":
-            case "saved_model":
-            case "tf":
-                return SAVEDMODEL;
-            case "keras":
-                return KERAS;
-            default:
-                throw InputException.usage("{{FORMAT}}: unknown format '" + text + "'; use onnx, savedmodel or keras");
-        }
+        return Setting.FORMAT.parse(text, Map.of("onnx", ONNX, "savedmodel", SAVEDMODEL, "saved_model", SAVEDMODEL,
+                "tf", SAVEDMODEL, "keras", KERAS), "format", "onnx, savedmodel or keras");
     }
 }

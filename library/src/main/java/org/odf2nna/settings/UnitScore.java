@@ -1,7 +1,5 @@
 package org.odf2nna.settings;
 
-import java.util.Locale;
-
 /**
  * What ε is compared with, per hidden unit.
  *
@@ -18,27 +16,16 @@ import java.util.Locale;
  * <p>The scores themselves are computed by {@code prune.UnitStatistics#scores}.
  */
 public enum UnitScore {
-    STD("std"),
-    IMPACT("impact");
+    STD,
+    IMPACT;
 
-    private final String id;
-
-    UnitScore(String id) {
-        this.id = id;
-    }
-
+    /** The name used on the command line and in reports. */
     public String id() {
-        return id;
+        return EnumIds.id(this);
     }
 
     /** Parses {@code std} or {@code impact} (case-insensitive); null for anything else. */
     public static UnitScore parse(String text) {
-        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-        for (UnitScore s : values()) {
-            if (s.id.equals(t)) {
-                return s;
-            }
-        }
-        return null;
+        return EnumIds.parse(UnitScore.class, text);
     }
 }
