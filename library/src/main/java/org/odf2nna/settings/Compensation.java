@@ -1,7 +1,7 @@
 package org.odf2nna.settings;
 
 /** How the next layer makes up for the units pruned from the layer before it. */
-public enum Compensation {
+public enum Compensation implements ShortName {
     /**
      * ODF2NNA's mean folding: each dropped unit becomes its mean output, added to the next layer's bias
      * ({@code prune.Pruner}).
@@ -13,13 +13,8 @@ public enum Compensation {
      */
     LSQ;
 
-    /** The name used on the command line and in reports. */
-    public String id() {
-        return EnumIds.id(this);
-    }
-
     /** Parses {@code mean} or {@code lsq} (case-insensitive); null for anything else. */
     public static Compensation parse(String text) {
-        return EnumIds.parse(Compensation.class, text);
+        return ShortName.parse(Compensation.class, text);
     }
 }

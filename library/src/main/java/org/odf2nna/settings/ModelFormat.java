@@ -4,18 +4,13 @@ import java.util.Map;
 import org.odf2nna.Setting;
 
 /** The file formats a model is read from and written to. */
-public enum ModelFormat {
+public enum ModelFormat implements ShortName {
     /** An ONNX file. */
     ONNX,
     /** A TensorFlow SavedModel directory (Keras exports included). */
     SAVEDMODEL,
     /** A Keras model file: read as .keras (zip) or legacy .h5 (HDF5), written as .keras. */
     KERAS;
-
-    /** The format's short name (onnx, savedmodel, keras). */
-    public String id() {
-        return EnumIds.id(this);
-    }
 
     /** Parses onnx, savedmodel (aliases saved_model, tf) or keras, case-insensitive; a usage error otherwise. */
     public static ModelFormat parse(String text) {

@@ -15,17 +15,12 @@ package org.odf2nna.settings;
  *
  * <p>The scores themselves are computed by {@code prune.UnitStatistics#scores}.
  */
-public enum UnitScore {
+public enum UnitScore implements ShortName {
     STD,
     IMPACT;
 
-    /** The name used on the command line and in reports. */
-    public String id() {
-        return EnumIds.id(this);
-    }
-
     /** Parses {@code std} or {@code impact} (case-insensitive); null for anything else. */
     public static UnitScore parse(String text) {
-        return EnumIds.parse(UnitScore.class, text);
+        return ShortName.parse(UnitScore.class, text);
     }
 }
