@@ -1,5 +1,7 @@
 package org.odf2nna;
 
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,6 +60,22 @@ public enum Setting {
     /** The placeholder a message holds for this setting until it is shown. */
     public String ref() {
         return "{{" + name() + "}}";
+    }
+
+    /**
+     * The value {@code text} names for this setting, case-insensitive: the one {@code names} holds under its lower
+     * case (aliases included).
+     *
+     * @param what    what the values are, for the message ("device")
+     * @param choices the names to suggest ("cpu or cuda")
+     * @throws InputException a usage error, "unknown WHAT 'TEXT'; use CHOICES", when {@code names} has none
+     */
+    public <E> E parse(String text, Map<String, E> names, String what, String choices) {
+        E value = names.get(text.toLowerCase(Locale.ROOT));
+        if (value == null) {
+            throw InputException.usage(ref() + ": unknown " + what + " '" + text + "'; use " + choices);
+        }
+        return value;
     }
 
     /** {@code text} with each placeholder replaced by {@code naming}'s name for its setting. */

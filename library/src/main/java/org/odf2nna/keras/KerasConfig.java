@@ -16,8 +16,9 @@ import org.odf2nna.network.OutputHead;
  * routes that meet it: Keras files ({@link KerasReader}: {@code config.json} of a {@code .keras}, the
  * {@code model_config} attribute of an {@code .h5}) and Keras SavedModels ({@code tf.KerasChain}: the object graph's
  * metadata or {@code keras_metadata.pb}). It reads the model's class and its layer list, each layer's class, name
- * and config, the activations (names, activation layers) as element-wise {@link Activation}s and output heads, and
- * what the activations after a Dense layer amount to. Where the weights are, and which layers besides Dense and the
+ * and config, walks the chain's layers ({@link #walk}: what each is, a no-op, a Dense, an activation, or another that
+ * a route folds or refuses), reads the activations (names, activation layers) as element-wise {@link Activation}s and
+ * output heads, and what the activations after a Dense layer amount to. Where the weights are, and which layers besides Dense and the
  * activations a route folds (BatchNormalization in files), is each route's own.
  */
 public final class KerasConfig {
@@ -38,8 +39,11 @@ public final class KerasConfig {
         }
     }
 
-    /** One layer of the list: its class, its name, its config (empty when it has none) and its whole JSON. */
-    public record Layer(String kind, String name, JsonObject config, JsonObject json) {
+    /**
+     * One layer of the list: its position (from 0), its class, its name, its config (empty when it has none) and its
+     * whole JSON.
+     */
+    public record Layer(int index, String kind, String name, JsonObject config, JsonObject json) {
 
         /** How errors name the layer. */
         public String place() {
@@ -112,7 +116,63 @@ public final class KerasConfig {
         String kind = string(layer, "class_name", "?");
         JsonObject config = layer.has("config") && layer.get("config").isJsonObject()
                 ? layer.getAsJsonObject("config") : new JsonObject();
-        return new Layer(kind, string(config, "name", string(layer, "name", kind + " #" + (index + 1))), config, layer);
+        return new Layer(index, kind, string(config, "name", string(layer, "name", kind + " #" + (index + 1))), config,
+                layer);
+    }
+
+    /**
+     * What a route does with the layers of a dense chain as {@link #walk} hands them over, in order. The walk
+     * decides what each layer is; where the weights are, and which other layers a route folds, are the route's.
+     */
+    public interface ChainWalk {
+
+        /** Every layer first, whatever its class (the file route counts weight groups and reads input widths). */
+        default void layer(Layer layer) {
+        }
+
+        /** A Dense layer, whose weights the route reads. */
+        void dense(Layer layer);
+
+        /** A step applied to the chain's output so far: a Dense layer's own activation, or an activation layer's. */
+        void step(Layer layer, Step step);
+
+        /** A layer neither Dense, a no-op nor an activation layer: the route folds it, or refuses it. */
+        void other(Layer layer);
+    }
+
+    /**
+     * Walks a chain's layers in order, handing each to {@code walk} by what it is: no-ops are skipped, a Dense
+     * layer's activation follows it as a step, linear activation layers do nothing.
+     *
+     * @throws InputException when the chain has no Dense layer
+     */
+    public void walk(List<JsonObject> layers, ChainWalk walk) {
+        boolean dense = false;
+        for (int index = 0; index < layers.size(); index++) {
+            Layer layer = layer(layers.get(index), index);
+            walk.layer(layer);
+            if (NO_OPS.contains(layer.kind())) {
+                continue;
+            }
+            if (layer.kind().equals("Dense")) {
+                walk.dense(layer);
+                dense = true;
+                Step own = activationStep(layer.name(), layer.config().get("activation"));
+                if (own != null) {
+                    walk.step(layer, own);
+                }
+                continue;
+            }
+            Step step = activationLayer(layer.kind(), layer.name(), layer.config());
+            if (step == null) {
+                walk.other(layer);
+            } else if (!step.linear()) {
+                walk.step(layer, step);
+            }
+        }
+        if (!dense) {
+            throw new InputException(source, null, "the Keras model has no Dense layer");
+        }
     }
 
     // ---- activations ---------------------------------------------------------------------------------

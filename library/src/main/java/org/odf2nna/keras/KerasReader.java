@@ -198,35 +198,10 @@ public final class KerasReader {
         if (!sequential) {
             checkChain(layers, config.isJsonObject() ? config.getAsJsonObject() : new JsonObject());
         }
-        Map<String, Integer> classCounts = new HashMap<>();
-        int inputWidth = -1;
-        String inputName = "input";
-        Chain chain = new Chain();
-        for (int index = 0; index < layers.size(); index++) {
-            KerasConfig.Layer read = KerasConfig.layer(layers.get(index), index);
-            String kind = read.kind();
-            JsonObject lc = read.config();
-            String name = read.name();
-            String place = read.place();
-            checkNotCustom(read.json(), kind, place);
-            String groupName = sequential && kind.equals("InputLayer") ? null : groupName(kind, classCounts);
-            int declared = declaredInputWidth(lc, place);
-            if (declared > 0 && chain.dense.isEmpty() && inputWidth < 0) {
-                inputWidth = declared;
-                chain.width = declared;
-            }
-            if (kind.equals("InputLayer")) {
-                inputName = name;
-            } else if (kind.equals("Dense")) {
-                chain.addDense(index, name, groupName, lc, place);
-            } else if (kind.equals("BatchNormalization")) {
-                chain.addBatchNorm(index, name, groupName, lc, place);
-            } else if (!KerasConfig.NO_OPS.contains(kind)) {
-                chain.addActivationLayer(kind, name, lc, place);
-            }
-        }
+        Chain chain = new Chain(sequential);
+        keras.walk(layers, chain);
         chain.checkComplete();
-        return assemble(chain.dense, chain.batchNorms, chain.folds, version, root, inputName, parts);
+        return assemble(chain.dense, chain.batchNorms, chain.folds, version, root, chain.inputName, parts);
     }
 
     /**
@@ -244,7 +219,7 @@ public final class KerasReader {
      * The dense chain as the layers are read in order: each Dense with the activations that follow it, and the
      * BatchNormalization layers folded into the Dense before (when no activation lies between) or after them.
      */
-    private final class Chain {
+    private final class Chain implements KerasConfig.ChainWalk {
         final List<Pending> dense = new ArrayList<>();
         final List<KerasModel.BatchNormBinding> batchNorms = new ArrayList<>();
         final List<KerasModel.Fold> folds = new ArrayList<>();
@@ -253,55 +228,75 @@ public final class KerasReader {
         final List<String> waitingNames = new ArrayList<>();
         /** The width of the last layer read, or -1 while unknown. */
         int width = -1;
+        final boolean sequential;
+        final Map<String, Integer> classCounts = new HashMap<>();
+        /** The width the model's first layers declare, or -1 while none has. */
+        int inputWidth = -1;
+        String inputName = "input";
+        /** The weight group of the layer being read. */
+        String groupName;
 
-        void addDense(int index, String name, String groupName, JsonObject lc, String place) {
-            if (waiting != null && width < 0) {
-                throw new InputException(file, place, "follows a BatchNormalization whose width is unknown");
+        Chain(boolean sequential) {
+            this.sequential = sequential;
+        }
+
+        @Override
+        public void layer(KerasConfig.Layer layer) {
+            checkNotCustom(layer.json(), layer.kind(), layer.place());
+            groupName = sequential && layer.kind().equals("InputLayer") ? null : groupName(layer.kind(), classCounts);
+            int declared = declaredInputWidth(layer.config(), layer.place());
+            if (declared > 0 && dense.isEmpty() && inputWidth < 0) {
+                inputWidth = declared;
+                width = declared;
             }
-            Pending d = readDense(index, name, groupName, lc, place, width);
+            if (layer.kind().equals("InputLayer")) {
+                inputName = layer.name();
+            }
+        }
+
+        @Override
+        public void dense(KerasConfig.Layer layer) {
+            if (waiting != null && width < 0) {
+                throw new InputException(file, layer.place(), "follows a BatchNormalization whose width is unknown");
+            }
+            Pending d = readDense(layer.index(), layer.name(), groupName, layer.config(), layer.place(), width);
             if (waiting != null) {
                 foldInputAffine(d, waiting);
                 waiting = null;
                 for (String bnName : waitingNames) {
-                    folds.add(new KerasModel.Fold(bnName, name, true));
+                    folds.add(new KerasModel.Fold(bnName, layer.name(), true));
                 }
                 waitingNames.clear();
-            }
-            KerasConfig.Step step = keras.activationStep(name, lc.get("activation"));
-            if (step != null) {
-                d.steps.add(step);
             }
             dense.add(d);
             width = d.units;
         }
 
-        void addBatchNorm(int index, String name, String groupName, JsonObject lc, String place) {
+        @Override
+        public void other(KerasConfig.Layer layer) {
+            if (!layer.kind().equals("BatchNormalization")) {
+                throw new InputException(file, layer.place(), unsupportedLayer(layer.kind()));
+            }
             if (width < 0) {
-                throw new InputException(file, place, "is a BatchNormalization before any layer that gives the "
+                throw new InputException(file, layer.place(), "is a BatchNormalization before any layer that gives the "
                         + "input width; add an InputLayer");
             }
-            BatchNorm bn = readBatchNorm(index, name, groupName, lc, place, width);
+            BatchNorm bn = readBatchNorm(layer.index(), layer.name(), groupName, layer.config(), layer.place(), width);
             batchNorms.add(bn.binding);
             Pending last = dense.isEmpty() ? null : dense.get(dense.size() - 1);
             if (last != null && last.steps.isEmpty() && waiting == null) {
                 foldOutputAffine(last, bn.affine);
-                folds.add(new KerasModel.Fold(name, last.binding.name(), false));
+                folds.add(new KerasModel.Fold(layer.name(), last.binding.name(), false));
             } else {
                 waiting = waiting == null ? bn.affine : compose(waiting, bn.affine);
-                waitingNames.add(name);
+                waitingNames.add(layer.name());
             }
         }
 
-        void addActivationLayer(String kind, String name, JsonObject lc, String place) {
-            KerasConfig.Step step = keras.activationLayer(kind, name, lc);
-            if (step == null) {
-                throw new InputException(file, place, unsupportedLayer(kind));
-            }
-            if (step.linear()) {
-                return;
-            }
+        @Override
+        public void step(KerasConfig.Layer layer, KerasConfig.Step step) {
             if (dense.isEmpty() || waiting != null) {
-                throw new InputException(file, place, "applies " + step.keras() + (dense.isEmpty()
+                throw new InputException(file, layer.place(), "applies " + step.keras() + (dense.isEmpty()
                         ? " before the first Dense layer" : " after a BatchNormalization that follows an activation")
                         + "; not a dense chain this tool can read");
             }
@@ -309,9 +304,6 @@ public final class KerasReader {
         }
 
         void checkComplete() {
-            if (dense.isEmpty()) {
-                throw new InputException(file, null, "the Keras model has no Dense layer");
-            }
             if (waiting != null) {
                 throw new InputException(file, KerasConfig.place(batchNorms.get(batchNorms.size() - 1).name()),
                         "is a BatchNormalization after the last Dense layer's activation; it cannot be folded into a "

@@ -40,31 +40,28 @@ final class Binomial {
 
     /** P(X ≤ k) for X ~ Bin(n, p). */
     static double cdf(int n, int k, double p) {
-        if (k < 0) {
-            return 0;
-        }
-        if (k >= n || p <= 0) {
-            return 1;
-        }
-        if (p >= 1) {
-            return 0;
-        }
-        // P(X ≤ k) = I_{1-p}(n - k, k + 1).
-        return regularizedBeta(1 - p, n - k, k + 1.0);
+        return tail(n, k, p, false);
     }
 
     /** P(X > k) for X ~ Bin(n, p), without the cancellation of 1 − cdf for small tails. */
     static double upperTail(int n, int k, double p) {
+        return tail(n, k, p, true);
+    }
+
+    /** P(X > k) when {@code upper}, else P(X ≤ k): each straight from the incomplete beta, away from the edges. */
+    private static double tail(int n, int k, double p, boolean upper) {
+        double above; // P(X > k) where it is certain
         if (k < 0) {
-            return 1;
+            above = 1;
+        } else if (k >= n || p <= 0) {
+            above = 0;
+        } else if (p >= 1) {
+            above = 1;
+        } else {
+            // P(X ≤ k) = I_{1-p}(n - k, k + 1); P(X > k) = I_p(k + 1, n - k).
+            return upper ? regularizedBeta(p, k + 1.0, n - k) : regularizedBeta(1 - p, n - k, k + 1.0);
         }
-        if (k >= n || p <= 0) {
-            return 0;
-        }
-        if (p >= 1) {
-            return 1;
-        }
-        return regularizedBeta(p, k + 1.0, n - k);
+        return upper ? above : 1 - above;
     }
 
     /** The regularized incomplete beta function I_x(a, b) (continued fraction, Numerical Recipes' betacf). */

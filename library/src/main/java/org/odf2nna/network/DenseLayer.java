@@ -85,6 +85,15 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
         return new DenseLayer(kept.length, units, w, bias, activation);
     }
 
+    /** Values computed in double, each rounded to float once: how weights computed in double become a layer's. */
+    public static float[] rounded(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return f;
+    }
+
     public DenseLayer withBias(float[] newBias) {
         return new DenseLayer(inputs, units, weights, newBias, activation);
     }

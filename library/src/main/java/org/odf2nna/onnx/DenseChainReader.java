@@ -789,23 +789,7 @@ public final class DenseChainReader {
         if (chainInput.equals(dataInput)) {
             return InputPrefix.NONE;
         }
-        Set<String> needed = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(chainInput));
-        Set<NodeProto> nodes = new HashSet<>();
-        while (!todo.isEmpty()) {
-            String t = todo.pop();
-            if (!needed.add(t)) {
-                continue;
-            }
-            NodeProto p = graph.producer(t);
-            if (p != null && nodes.add(p)) {
-                for (String in : p.getInputList()) {
-                    if (!in.isEmpty()) {
-                        todo.push(in);
-                    }
-                }
-            }
-        }
+        Set<NodeProto> nodes = graph.upstream(chainInput).nodes();
         List<String> ops = new ArrayList<>();
         boolean preprocessing = true;
         for (NodeProto node : graph.graph.getNodeList()) {

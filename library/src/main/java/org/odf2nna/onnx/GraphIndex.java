@@ -1,7 +1,9 @@
 package org.odf2nna.onnx;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -120,6 +122,32 @@ final class GraphIndex {
 
     List<NodeProto> consumers(String tensor) {
         return consumers.getOrDefault(tensor, List.of());
+    }
+
+    /** What computing a tensor takes: the tensors it is computed from, itself included, and the nodes producing them. */
+    record Upstream(Set<String> tensors, Set<NodeProto> nodes) {
+    }
+
+    /** Everything {@code tensor} is computed from, back to the graph's inputs and constants. */
+    Upstream upstream(String tensor) {
+        Set<String> tensors = new HashSet<>();
+        Set<NodeProto> nodes = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(tensor));
+        while (!todo.isEmpty()) {
+            String t = todo.pop();
+            if (!tensors.add(t)) {
+                continue;
+            }
+            NodeProto p = producer(t);
+            if (p != null && nodes.add(p)) {
+                for (String in : p.getInputList()) {
+                    if (!in.isEmpty()) {
+                        todo.push(in);
+                    }
+                }
+            }
+        }
+        return new Upstream(tensors, nodes);
     }
 
     boolean isGraphOutput(String tensor) {

@@ -1,7 +1,5 @@
 package org.odf2nna.onnx;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,19 +50,9 @@ public final class ScoringGraph {
         ModelProto.Builder copy = model.model().toBuilder();
         GraphProto.Builder graph = copy.getGraphBuilder();
         GraphIndex index = new GraphIndex(model.model(), model.source());
-        Set<NodeProto> needed = new HashSet<>();
-        Set<String> tensors = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(tensor));
-        while (!todo.isEmpty()) {
-            String t = todo.pop();
-            if (!tensors.add(t)) {
-                continue;
-            }
-            NodeProto p = index.producer(t);
-            if (p != null && needed.add(p)) {
-                p.getInputList().stream().filter(s -> !s.isEmpty()).forEach(todo::push);
-            }
-        }
+        GraphIndex.Upstream upstream = index.upstream(tensor);
+        Set<NodeProto> needed = upstream.nodes();
+        Set<String> tensors = upstream.tensors();
         List<NodeProto> nodes = model.model().getGraph().getNodeList().stream().filter(needed::contains).toList();
         graph.clearNode().addAllNode(nodes);
         graph.clearInitializer().addAllInitializer(model.model().getGraph().getInitializerList().stream()

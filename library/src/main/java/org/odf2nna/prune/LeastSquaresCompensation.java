@@ -133,8 +133,8 @@ public final class LeastSquaresCompensation {
                 equations.add(p, pre.get(step), n);
             });
             NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
-            current.set(l + 1, new DenseLayer(kept.length, next.units(), toFloat(solution.weights()),
-                    toFloat(solution.bias()), next.activation()));
+            current.set(l + 1, new DenseLayer(kept.length, next.units(), DenseLayer.rounded(solution.weights()),
+                    DenseLayer.rounded(solution.bias()), next.activation()));
             double cells = (double) equations.rows() * next.units();
             fits.add(new LayerFit(l + 2, kept.length, equations.rows(), solution.lambda(), solution.solver(),
                     solution.priorResidual() / cells, solution.residual() / cells));
@@ -163,8 +163,8 @@ public final class LeastSquaresCompensation {
                 first.preActivations(x, n), n));
         NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
         List<DenseLayer> layers = new ArrayList<>(original.layers());
-        layers.set(0, new DenseLayer(keptInputs.length, first.units(), toFloat(solution.weights()),
-                toFloat(solution.bias()), first.activation()));
+        layers.set(0, new DenseLayer(keptInputs.length, first.units(), DenseLayer.rounded(solution.weights()),
+                DenseLayer.rounded(solution.bias()), first.activation()));
         double cells = (double) equations.rows() * first.units();
         return new Result(original.withLayers(layers), List.of(new LayerFit(1, keptInputs.length, equations.rows(),
                 solution.lambda(), solution.solver(), solution.priorResidual() / cells, solution.residual() / cells)));
@@ -192,13 +192,5 @@ public final class LeastSquaresCompensation {
             z[u] = v;
         }
         return z;
-    }
-
-    private static float[] toFloat(double[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
     }
 }

@@ -12,8 +12,6 @@ import java.nio.file.Path;
 public record BuildFiles(Path train, Path output, CsvReading csv) {
 
     public BuildFiles {
-        java.util.Objects.requireNonNull(train, "train");
-        java.util.Objects.requireNonNull(output, "output");
-        java.util.Objects.requireNonNull(csv, "csv");
+        Checks.present("train, output, csv", train, output, csv);
     }
 }

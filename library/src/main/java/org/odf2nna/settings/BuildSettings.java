@@ -33,8 +33,7 @@ public record BuildSettings(int layers, Long budget, Integer units, Activation a
      * @throws InvalidSetting naming the first setting out of range
      */
     public BuildSettings {
-        java.util.Objects.requireNonNull(activation, "activation");
-        java.util.Objects.requireNonNull(adam, "adam");
+        Checks.present("activation, adam", activation, adam);
         InvalidSetting.require(layers >= 1, Setting.LAYERS.ref() + " must be at least 1, got " + layers);
         InvalidSetting.require(budget == null || budget >= 1, Setting.PARAMS.ref() + " must be positive, got " + budget);
         InvalidSetting.require(units == null || units >= 1, Setting.UNITS.ref() + " must be positive, got " + units);

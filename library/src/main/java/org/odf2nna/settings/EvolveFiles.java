@@ -18,11 +18,7 @@ public record EvolveFiles(Path model, Path train, Path validation, Path eval, Pa
         CsvReading csv) {
 
     public EvolveFiles {
-        java.util.Objects.requireNonNull(model, "model");
-        java.util.Objects.requireNonNull(train, "train");
-        java.util.Objects.requireNonNull(eval, "eval");
-        java.util.Objects.requireNonNull(output, "output");
-        java.util.Objects.requireNonNull(csv, "csv");
+        Checks.present("model, train, eval, output, csv", model, train, eval, output, csv);
     }
 
     /** The model, training rows, test rows and output; no validation file or report; CSV read by default. */

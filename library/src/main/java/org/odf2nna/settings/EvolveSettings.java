@@ -36,9 +36,7 @@ public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int p
      */
     public EvolveSettings {
         layers = List.copyOf(layers);
-        java.util.Objects.requireNonNull(compensation, "compensation");
-        java.util.Objects.requireNonNull(retraining, "retraining");
-        java.util.Objects.requireNonNull(device, "device");
+        Checks.present("compensation, retraining, device", compensation, retraining, device);
         InvalidSetting.require(!selectFeatures || layers.isEmpty(), Setting.SELECT_FEATURES.ref()
                 + " searches input features; it cannot be combined with " + Setting.LAYERS.ref());
         InvalidSetting.require(population >= 2, Setting.POPULATION.ref() + " must be at least 2, got " + population);
@@ -60,8 +58,10 @@ public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int p
         return new Builder();
     }
 
-    /** Builds {@link EvolveSettings}; each setter returns the builder. */
-    public static final class Builder {
+    /**
+     * Builds {@link EvolveSettings}; each setter returns the builder, those of {@link PruningWorkflowBuilder} included.
+     */
+    public static final class Builder extends PruningWorkflowBuilder<Builder> {
         private List<Integer> layers = List.of();
         private boolean selectFeatures;
         private int population = GaSettings.DEFAULT_POPULATION;
@@ -71,9 +71,6 @@ public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int p
         private int threads = Runtime.getRuntime().availableProcessors();
         private Compensation compensation = PruningOptions.DEFAULT.compensation();
         private double ridge = PruningOptions.DEFAULT.ridge();
-        private RetrainSettings retraining = RetrainSettings.DEFAULT;
-        private Task task;
-        private Device device = Device.CPU;
 
         private Builder() {
         }
@@ -135,24 +132,6 @@ public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int p
         /** Least squares' ridge (default: NaN, chosen by whether the result is retrained). */
         public Builder ridge(double value) {
             ridge = value;
-            return this;
-        }
-
-        /** How the chosen network is retrained (default {@link RetrainSettings#DEFAULT}). */
-        public Builder retraining(RetrainSettings value) {
-            retraining = value;
-            return this;
-        }
-
-        /** The task (default: null, inferred from the network). */
-        public Builder task(Task value) {
-            task = value;
-            return this;
-        }
-
-        /** Where the runtimes compute (default {@link Device#CPU}). */
-        public Builder device(Device value) {
-            device = value;
             return this;
         }
 

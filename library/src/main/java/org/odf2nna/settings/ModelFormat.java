@@ -1,10 +1,10 @@
 package org.odf2nna.settings;
 
-import java.util.Locale;
-import org.odf2nna.InputException;
+import java.util.Map;
+import org.odf2nna.Setting;
 
 /** The file formats a model is read from and written to. */
-public enum ModelFormat {
+public enum ModelFormat implements ShortName {
     /** An ONNX file. */
     ONNX,
     /** A TensorFlow SavedModel directory (Keras exports included). */
@@ -12,23 +12,9 @@ public enum ModelFormat {
     /** A Keras model file: read as .keras (zip) or legacy .h5 (HDF5), written as .keras. */
     KERAS;
 
-    /** The format's short name (onnx, savedmodel, keras). */
-    public String id() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
+    /** Parses onnx, savedmodel (aliases saved_model, tf) or keras, case-insensitive; a usage error otherwise. */
     public static ModelFormat parse(String text) {
-        switch (text.toLowerCase(Locale.ROOT)) {
-            case "onnx":
-                return ONNX;
-            case "savedmodel":
-            case "saved_model":
-            case "tf":
-                return SAVEDMODEL;
-            case "keras":
-                return KERAS;
-            default:
-                throw InputException.usage("{{FORMAT}}: unknown format '" + text + "'; use onnx, savedmodel or keras");
-        }
+        return Setting.FORMAT.parse(text, Map.of("onnx", ONNX, "savedmodel", SAVEDMODEL, "saved_model", SAVEDMODEL,
+                "tf", SAVEDMODEL, "keras", KERAS), "format", "onnx, savedmodel or keras");
     }
 }

@@ -31,8 +31,7 @@ public record PruningOptions(UnitScore score, Compensation compensation, double 
     public static final double RETRAINING_RIDGE = 1e-4;
 
     public PruningOptions {
-        java.util.Objects.requireNonNull(score, "score");
-        java.util.Objects.requireNonNull(compensation, "compensation");
+        Checks.present("score, compensation", score, compensation);
         if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
             checkRidge(ridge);
         }

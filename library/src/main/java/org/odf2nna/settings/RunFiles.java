@@ -16,11 +16,7 @@ import java.nio.file.Path;
 public record RunFiles(Path train, Path test, Path general, Path output, Path report, Path chart, CsvReading csv) {
 
     public RunFiles {
-        java.util.Objects.requireNonNull(train, "train");
-        java.util.Objects.requireNonNull(test, "test");
-        java.util.Objects.requireNonNull(general, "general");
-        java.util.Objects.requireNonNull(output, "output");
-        java.util.Objects.requireNonNull(csv, "csv");
+        Checks.present("train, test, general, output, csv", train, test, general, output, csv);
     }
 
     /** The files building the general model reads and writes. */

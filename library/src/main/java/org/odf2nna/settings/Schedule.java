@@ -33,8 +33,7 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
             true, Ranking.COST);
 
     public Schedule {
-        java.util.Objects.requireNonNull(kind, "kind");
-        java.util.Objects.requireNonNull(ranking, "ranking");
+        Checks.present("kind, ranking", kind, ranking);
         if (!(share > 0 && share < 1)) {
             throw new IllegalArgumentException("the share removed per round must be between 0 and 1, got " + share);
         }

@@ -23,9 +23,7 @@ public record ShrinkFiles(Path model, Path eval, Path train, Path validation, Pa
         CsvReading csv) {
 
     public ShrinkFiles {
-        java.util.Objects.requireNonNull(model, "model");
-        java.util.Objects.requireNonNull(eval, "eval");
-        java.util.Objects.requireNonNull(csv, "csv");
+        Checks.present("model, eval, csv", model, eval, csv);
     }
 
     /** The model and evaluation rows; no training rows, default output, no report; CSV read by default. */

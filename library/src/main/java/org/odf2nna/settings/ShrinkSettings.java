@@ -1,6 +1,5 @@
 package org.odf2nna.settings;
 
-import java.util.HashSet;
 import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.Setting;
@@ -38,10 +37,7 @@ public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptio
      */
     public ShrinkSettings {
         epsilons = List.copyOf(epsilons);
-        java.util.Objects.requireNonNull(pruning, "pruning");
-        java.util.Objects.requireNonNull(format, "format");
-        java.util.Objects.requireNonNull(quantize, "quantize");
-        java.util.Objects.requireNonNull(device, "device");
+        Checks.present("pruning, format, quantize, device", pruning, format, quantize, device);
         quantize.checkFormat(format);
         boolean progressive = epsilons.isEmpty() && retraining != null && format == ModelFormat.ONNX;
         InvalidSetting.require(quantize == Quantize.NONE || progressive, Setting.QUANTIZE.ref() + " applies to "
@@ -50,14 +46,12 @@ public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptio
                 + " int8 on it");
         InvalidSetting.require(maxDrop == null || progressive, Setting.MAX_DROP.ref() + " applies to progressive "
                 + "pruning: " + Setting.TRAIN.ref() + " without " + Setting.EPSILON.ref() + ", ONNX output");
-        InvalidSetting.require(maxDrop == null || (maxDrop >= 0 && !maxDrop.isInfinite()), Setting.MAX_DROP.ref()
-                + " must be a number >= 0, got " + maxDrop);
+        Checks.maxDrop(maxDrop);
         for (double e : epsilons) {
             InvalidSetting.require(e >= 0 && !Double.isInfinite(e), Setting.EPSILON.ref()
                     + " must be a finite number >= 0, got " + e);
         }
-        InvalidSetting.require(new HashSet<>(epsilons).size() == epsilons.size(), Setting.EPSILON.ref()
-                + " lists a value twice: " + epsilons);
+        Checks.distinct(epsilons);
     }
 
     /** The thresholds to prune at once: {@link #epsilons()}, or {@link #DEFAULT_EPSILON} when none are given. */
@@ -96,16 +90,11 @@ public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptio
         return builder().build();
     }
 
-    /** Builds {@link ShrinkSettings}; each setter returns the builder. */
-    public static final class Builder {
-        private List<Double> epsilons = List.of();
-        private Double maxDrop;
-        private PruningOptions pruning = PruningOptions.DEFAULT;
-        private RetrainSettings retraining = RetrainSettings.DEFAULT;
+    /**
+     * Builds {@link ShrinkSettings}; each setter returns the builder, those of {@link UnitPruningBuilder} included.
+     */
+    public static final class Builder extends UnitPruningBuilder<Builder> {
         private ModelFormat format = ModelFormat.ONNX;
-        private Quantize quantize = Quantize.NONE;
-        private Task task;
-        private Device device = Device.CPU;
 
         private Builder() {
         }
@@ -116,54 +105,9 @@ public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptio
             return this;
         }
 
-        /** Thresholds, each giving one model (default: none given). */
-        public Builder epsilons(List<Double> value) {
-            epsilons = value;
-            return this;
-        }
-
-        /** Progressive pruning's maximum drop (default: 1 accuracy point, or 10% of MSE). */
-        public Builder maxDrop(double value) {
-            maxDrop = value;
-            return this;
-        }
-
-        /** Unit score, compensation and ridge (default {@link PruningOptions#DEFAULT}: std, least squares). */
-        public Builder pruning(PruningOptions value) {
-            pruning = value;
-            return this;
-        }
-
-        /**
-         * How the pruned networks are retrained on the training rows (default {@link RetrainSettings#DEFAULT});
-         * null writes them as pruned.
-         */
-        public Builder retraining(RetrainSettings value) {
-            retraining = value;
-            return this;
-        }
-
         /** The outputs' format (default {@link ModelFormat#ONNX}). */
         public Builder format(ModelFormat value) {
             format = value;
-            return this;
-        }
-
-        /** How the outputs store their weights (default {@link Quantize#NONE}). */
-        public Builder quantize(Quantize value) {
-            quantize = value;
-            return this;
-        }
-
-        /** The task (default: null, inferred from the network). */
-        public Builder task(Task value) {
-            task = value;
-            return this;
-        }
-
-        /** Where the runtimes compute (default {@link Device#CPU}). */
-        public Builder device(Device value) {
-            device = value;
             return this;
         }
 

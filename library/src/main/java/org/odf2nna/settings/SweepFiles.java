@@ -18,11 +18,7 @@ public record SweepFiles(Path model, Path train, Path validation, Path test, Pat
         CsvReading csv) {
 
     public SweepFiles {
-        java.util.Objects.requireNonNull(model, "model");
-        java.util.Objects.requireNonNull(train, "train");
-        java.util.Objects.requireNonNull(test, "test");
-        java.util.Objects.requireNonNull(output, "output");
-        java.util.Objects.requireNonNull(csv, "csv");
+        Checks.present("model, train, test, output, csv", model, train, test, output, csv);
     }
 
     /** The model, training rows, test rows and output; no validation file, report or chart; CSV read by default. */

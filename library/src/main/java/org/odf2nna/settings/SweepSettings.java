@@ -1,6 +1,5 @@
 package org.odf2nna.settings;
 
-import java.util.HashSet;
 import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.Setting;
@@ -39,17 +38,12 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
      * @throws InvalidSetting naming the first setting out of range
      */
     public SweepSettings {
-        java.util.Objects.requireNonNull(schedule, "schedule");
-        java.util.Objects.requireNonNull(pruning, "pruning");
-        java.util.Objects.requireNonNull(retraining, "retraining");
-        java.util.Objects.requireNonNull(quantize, "quantize");
-        java.util.Objects.requireNonNull(device, "device");
+        Checks.present("schedule, pruning, retraining, quantize, device", schedule, pruning, retraining, quantize,
+                device);
         epsilons = List.copyOf(epsilons);
-        InvalidSetting.require(new HashSet<>(epsilons).size() == epsilons.size(), Setting.EPSILON.ref()
-                + " lists a value twice: " + epsilons);
+        Checks.distinct(epsilons);
         InvalidSetting.require(steps >= 1, Setting.STEPS.ref() + " must be at least 1, got " + steps);
-        InvalidSetting.require(maxDrop == null || (maxDrop >= 0 && !maxDrop.isInfinite()), Setting.MAX_DROP.ref()
-                + " must be a number >= 0, got " + maxDrop);
+        Checks.maxDrop(maxDrop);
     }
 
     /**
@@ -76,18 +70,13 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         return builder().build();
     }
 
-    /** Builds {@link SweepSettings}; each setter returns the builder. */
-    public static final class Builder {
+    /**
+     * Builds {@link SweepSettings}; each setter returns the builder, those of {@link UnitPruningBuilder} included.
+     */
+    public static final class Builder extends UnitPruningBuilder<Builder> {
         private Schedule schedule = Schedule.PROGRESSIVE;
-        private List<Double> epsilons = List.of();
         private int steps = DEFAULT_STEPS;
-        private Double maxDrop;
-        private PruningOptions pruning = PruningOptions.DEFAULT;
-        private RetrainSettings retraining = RetrainSettings.DEFAULT;
-        private Quantize quantize = Quantize.NONE;
         private boolean compareScratch;
-        private Task task;
-        private Device device = Device.CPU;
         private boolean paper;
 
         private Builder() {
@@ -117,60 +106,15 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
             return this;
         }
 
-        /** The ε schedule's thresholds (default: none, derived from the spread of the unit scores). */
-        public Builder epsilons(List<Double> value) {
-            epsilons = value;
-            return this;
-        }
-
         /** Thresholds to derive when none are given (default 8). */
         public Builder steps(int value) {
             steps = value;
             return this;
         }
 
-        /** Accuracy points, or percent of MSE, the choice may lose on the validation rows (default 1 or 10). */
-        public Builder maxDrop(double value) {
-            maxDrop = value;
-            return this;
-        }
-
-        /** Unit score, compensation and ridge (default {@link PruningOptions#DEFAULT}). */
-        public Builder pruning(PruningOptions value) {
-            pruning = value;
-            return this;
-        }
-
-        /** How the pruned networks are retrained (default {@link RetrainSettings#DEFAULT}). */
-        public Builder retraining(RetrainSettings value) {
-            retraining = value;
-            return this;
-        }
-
-        /**
-         * How the rounds' weights are stored (default {@link Quantize#NONE}: float); {@link Quantize#INT8} judges
-         * each round with int8 weights, a layer whose int8 weights cost too much on the training rows staying float.
-         */
-        public Builder quantize(Quantize value) {
-            quantize = value;
-            return this;
-        }
-
         /** Also train the chosen topology from random weights (default false). */
         public Builder compareScratch(boolean value) {
             compareScratch = value;
-            return this;
-        }
-
-        /** The task (default: null, inferred from the network). */
-        public Builder task(Task value) {
-            task = value;
-            return this;
-        }
-
-        /** Where the runtimes compute (default {@link Device#CPU}). */
-        public Builder device(Device value) {
-            device = value;
             return this;
         }
 

@@ -1,7 +1,8 @@
 package org.odf2nna.settings;
 
 import java.util.Locale;
-import org.odf2nna.InputException;
+import java.util.Map;
+import org.odf2nna.Setting;
 import org.odf2nna.network.OutputHead;
 
 /**
@@ -14,17 +15,10 @@ import org.odf2nna.network.OutputHead;
 public enum Task {
     CLASSIFICATION, REGRESSION;
 
+    /** Parses classification (aliases class, binary) or regression, case-insensitive; a usage error otherwise. */
     public static Task parse(String text) {
-        switch (text.toLowerCase(Locale.ROOT)) {
-            case "classification":
-            case "class":
-            case "binary":
-                return CLASSIFICATION;
-            case "regression":
-                return REGRESSION;
-            default:
-                throw InputException.usage("{{TASK}}: unknown task '" + text + "'; use classification or regression");
-        }
+        return Setting.TASK.parse(text, Map.of("classification", CLASSIFICATION, "class", CLASSIFICATION, "binary",
+                CLASSIFICATION, "regression", REGRESSION), "task", "classification or regression");
     }
 
     /** The task given, or else the one the network's outputs and head imply ({@link #infer}). */

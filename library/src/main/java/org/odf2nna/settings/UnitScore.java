@@ -1,7 +1,5 @@
 package org.odf2nna.settings;
 
-import java.util.Locale;
-
 /**
  * What ε is compared with, per hidden unit.
  *
@@ -17,28 +15,12 @@ import java.util.Locale;
  *
  * <p>The scores themselves are computed by {@code prune.UnitStatistics#scores}.
  */
-public enum UnitScore {
-    STD("std"),
-    IMPACT("impact");
-
-    private final String id;
-
-    UnitScore(String id) {
-        this.id = id;
-    }
-
-    public String id() {
-        return id;
-    }
+public enum UnitScore implements ShortName {
+    STD,
+    IMPACT;
 
     /** Parses {@code std} or {@code impact} (case-insensitive); null for anything else. */
     public static UnitScore parse(String text) {
-        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-        for (UnitScore s : values()) {
-            if (s.id.equals(t)) {
-                return s;
-            }
-        }
-        return null;
+        return ShortName.parse(UnitScore.class, text);
     }
 }

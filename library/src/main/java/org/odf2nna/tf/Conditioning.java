@@ -125,17 +125,7 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
     /** The same function, taking standardised inputs (and giving standardised regression outputs). */
     public DenseNetwork toTraining(DenseNetwork network) {
         List<DenseLayer> layers = new ArrayList<>(network.layers());
-        DenseLayer first = layers.get(0);
-        int units = first.units();
-        float[] w = first.weights();
-        double[] b = toDouble(first.bias());
-        for (int i = 0; i < first.inputs(); i++) {
-            for (int j = 0; j < units; j++) {
-                b[j] += inputMean[i] * w[i * units + j];
-                w[i * units + j] = (float) (w[i * units + j] * inputScale[i]);
-            }
-        }
-        layers.set(0, first.withWeights(w, toFloat(b)));
+        layers.set(0, mapInputs(layers.get(0), true));
         if (targetScale != 1 || targetMean != 0) {
             mapLastLayer(layers, weight -> weight / targetScale, bias -> (bias - targetMean) / targetScale);
         }
@@ -148,24 +138,37 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
         if (targetScale != 1 || targetMean != 0) {
             mapLastLayer(layers, weight -> weight * targetScale, bias -> bias * targetScale + targetMean);
         }
-        DenseLayer first = layers.get(0);
-        int units = first.units();
-        float[] w = first.weights();
-        double[] b = toDouble(first.bias());
-        for (int i = 0; i < first.inputs(); i++) {
-            for (int j = 0; j < units; j++) {
-                double original = w[i * units + j] / inputScale[i];
-                w[i * units + j] = (float) original;
-                b[j] -= inputMean[i] * original;
-            }
-        }
-        layers.set(0, first.withWeights(w, toFloat(b)));
+        layers.set(0, mapInputs(layers.get(0), false));
         return network.withLayers(layers);
     }
 
     /** Converts a mean squared error measured in training coordinates back to target units. */
     public double mseInTargetUnits(double mse) {
         return mse * targetScale * targetScale;
+    }
+
+    /**
+     * The first layer taking standardised inputs ({@code toTraining}) or, the other way, the model's own inputs again:
+     * each input's weights scaled, and what its mean contributed moved into the bias, computed in double and rounded
+     * to float once.
+     */
+    private DenseLayer mapInputs(DenseLayer first, boolean toTraining) {
+        int units = first.units();
+        float[] w = first.weights();
+        double[] b = toDouble(first.bias());
+        for (int i = 0; i < first.inputs(); i++) {
+            for (int j = 0; j < units; j++) {
+                if (toTraining) {
+                    b[j] += inputMean[i] * w[i * units + j];
+                    w[i * units + j] = (float) (w[i * units + j] * inputScale[i]);
+                } else {
+                    double original = w[i * units + j] / inputScale[i];
+                    w[i * units + j] = (float) original;
+                    b[j] -= inputMean[i] * original;
+                }
+            }
+        }
+        return first.withWeights(w, DenseLayer.rounded(b));
     }
 
     /** Maps the last layer's weights and biases, each computed in double and rounded to float once. */
@@ -189,13 +192,5 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
             d[i] = v[i];
         }
         return d;
-    }
-
-    private static float[] toFloat(double[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
     }
 }

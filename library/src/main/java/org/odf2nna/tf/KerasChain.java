@@ -132,46 +132,29 @@ final class KerasChain {
             layers = chainOrder(config.getAsJsonObject(), layers);
         }
         Map<String, SavedObject> layerObjects = layerObjects();
-
         List<PendingDense> dense = new ArrayList<>();
-        for (int index = 0; index < layers.size(); index++) {
-            KerasConfig.Layer read = KerasConfig.layer(layers.get(index), index);
-            String kind = read.kind();
-            JsonObject layerConfig = read.config();
-            String name = read.name();
-            String place = read.place();
-            if (KerasConfig.NO_OPS.contains(kind)) {
-                continue;
+        keras.walk(layers, new KerasConfig.ChainWalk() {
+            @Override
+            public void dense(KerasConfig.Layer layer) {
+                dense.add(new PendingDense(layer.name(), denseLayer(layer.name(), layer.config(),
+                        layerObjects.get(layer.name()))));
             }
-            if (kind.equals("Dense")) {
-                PendingDense d = new PendingDense(name, denseLayer(name, layerConfig, layerObjects.get(name)));
-                addStep(d, keras.activationStep(name, layerConfig.get("activation")));
-                dense.add(d);
-                continue;
-            }
-            KerasConfig.Step step = keras.activationLayer(kind, name, layerConfig);
-            if (step == null) {
-                throw new InputException(dir, place, "is a " + kind + " layer; " + SUPPORTED_LAYERS);
-            }
-            if (step.linear()) {
-                continue;
-            }
-            if (dense.isEmpty()) {
-                throw new InputException(dir, place, "applies " + step.keras() + " before the first Dense layer; "
-                        + "an input prefix cannot be read from a SavedModel");
-            }
-            addStep(dense.get(dense.size() - 1), step);
-        }
-        if (dense.isEmpty()) {
-            throw new InputException(dir, null, "the Keras model has no Dense layer");
-        }
-        return assemble(dense);
-    }
 
-    private static void addStep(PendingDense d, KerasConfig.Step step) {
-        if (step != null) {
-            d.steps.add(step);
-        }
+            @Override
+            public void step(KerasConfig.Layer layer, KerasConfig.Step step) {
+                if (dense.isEmpty()) {
+                    throw new InputException(dir, layer.place(), "applies " + step.keras() + " before the first Dense "
+                            + "layer; an input prefix cannot be read from a SavedModel");
+                }
+                dense.get(dense.size() - 1).steps.add(step);
+            }
+
+            @Override
+            public void other(KerasConfig.Layer layer) {
+                throw new InputException(dir, layer.place(), "is a " + layer.kind() + " layer; " + SUPPORTED_LAYERS);
+            }
+        });
+        return assemble(dense);
     }
 
     private ReadChain assemble(List<PendingDense> dense) {

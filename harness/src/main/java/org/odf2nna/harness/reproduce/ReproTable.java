@@ -15,12 +15,7 @@ public enum ReproTable {
     TABLE1("table1", "Table 1: iris, cancer, hepatitis, diabetes", "Table 1") {
         @Override
         List<Experiment> experiments(boolean quick) {
-            List<Experiment> list = new ArrayList<>();
-            for (String name : new String[] {"iris", "cancer", "hepatitis", "diabetes"}) {
-                Experiment e = Experiment.general(name, split(name, "train"), split(name, "test"), Task.CLASSIFICATION);
-                list.add(quick ? e.withBudget(10, 2) : e);
-            }
-            return list;
+            return onSplits(Task.CLASSIFICATION, quick, 10, "iris", "cancer", "hepatitis", "diabetes");
         }
 
         @Override
@@ -112,9 +107,7 @@ public enum ReproTable {
     SPAMBASE("spambase", "Tables 6–7 (spambase): OR, PWR and PR per ε", "Tables 6–7") {
         @Override
         List<Experiment> experiments(boolean quick) {
-            Experiment e = Experiment.general("spambase", split("spambase", "train"), split("spambase", "test"),
-                    Task.CLASSIFICATION);
-            return List.of(quick ? e.withBudget(10, 2) : e);
+            return onSplits(Task.CLASSIFICATION, quick, 10, "spambase");
         }
 
         @Override
@@ -185,12 +178,7 @@ public enum ReproTable {
     REGRESSION("regression", "Tables 10–12: ailerons, compactiv, pole per ε (MSE)", "Tables 10–12") {
         @Override
         List<Experiment> experiments(boolean quick) {
-            List<Experiment> list = new ArrayList<>();
-            for (String name : new String[] {"ailerons", "compactiv", "pole"}) {
-                Experiment e = Experiment.general(name, split(name, "train"), split(name, "test"), Task.REGRESSION);
-                list.add(quick ? e.withBudget(5, 2) : e);
-            }
-            return list;
+            return onSplits(Task.REGRESSION, quick, 5, "ailerons", "compactiv", "pole");
         }
 
         @Override
@@ -291,6 +279,19 @@ public enum ReproTable {
 
     private static String plain(float v) {
         return new java.math.BigDecimal(Float.toString(v)).stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * The general model of each named data set, trained and tested on its seeded 80/20 split; when {@code quick}, on
+     * the smoke-test budget of {@code quickEpochs} epochs and 2 ε steps.
+     */
+    private static List<Experiment> onSplits(Task task, boolean quick, int quickEpochs, String... names) {
+        List<Experiment> list = new ArrayList<>();
+        for (String name : names) {
+            Experiment e = Experiment.general(name, split(name, "train"), split(name, "test"), task);
+            list.add(quick ? e.withBudget(quickEpochs, 2) : e);
+        }
+        return list;
     }
 
     private static String split(String name, String part) {

@@ -315,41 +315,36 @@ public final class ResultsMarkdown {
             String epochs = r.epochsRun() + " of " + d.retrainEpochs();
             String note = rowNote(d, i);
             String eps = num(r.epsilon());
+            String paper = PaperFigures.NOT_AVAILABLE;
             switch (columns) {
-                case ACCURACY -> s.append("| ").append(eps).append(" | ").append(r.architecture()).append(" | ")
-                        .append(r.parameters()).append(" | ").append(fmt1(r.reductionPercent())).append("% | ")
-                        .append(pct(or.accuracy())).append(" | ").append(pct(r.pwr().accuracy())).append(" | ")
-                        .append(pct(r.pr().accuracy())).append(" | ").append(num(r.pr().macroF1())).append(" | ")
-                        .append(epochs).append(" | ").append(chosen).append(" | ").append(PaperFigures.NOT_AVAILABLE)
-                        .append(" | ").append(note).append(" |\n");
-                case ERROR -> s.append("| ").append(eps).append(" | ").append(r.architecture()).append(" | ")
-                        .append(pct((double) r.weights() / d.original().weights())).append(" | ")
-                        .append(err(or.accuracy())).append(" | ").append(err(r.pwr().accuracy())).append(" | ")
-                        .append(err(r.pr().accuracy())).append(" | ").append(epochs).append(" | ").append(chosen)
-                        .append(" | ").append(PaperFigures.NOT_AVAILABLE).append(" | ").append(note).append(" |\n");
-                case LENET -> s.append("| ").append(eps).append(" | ").append(r.architecture()).append(" | ")
-                        .append(r.parameters()).append(" | ")
-                        .append(fmt2((double) d.original().parameters() / r.parameters())).append("× | ")
-                        .append(pct((double) r.weights() / d.original().weights())).append(" | ")
-                        .append(err(r.pwr().accuracy())).append(" | ").append(err(r.pr().accuracy())).append(" | ")
-                        .append(epochs).append(" | ").append(chosen).append(" | ").append(PaperFigures.NOT_AVAILABLE)
-                        .append(" | ").append(note).append(" |\n");
-                case AUC -> s.append("| ").append(eps).append(" | ").append(r.architecture()).append(" | ")
-                        .append(r.parameters()).append(" | ").append(fmt1(r.reductionPercent())).append("% | ")
-                        .append(pct(or.accuracy())).append(" | ").append(pct(r.pwr().accuracy())).append(" | ")
-                        .append(pct(r.pr().accuracy())).append(" | ").append(num(or.auc())).append(" | ")
-                        .append(num(r.pwr().auc())).append(" | ").append(num(r.pr().auc())).append(" | ")
-                        .append(chosen).append(" | ").append(PaperFigures.NOT_AVAILABLE).append(" | ").append(note)
-                        .append(" |\n");
-                case MSE -> s.append("| ").append(eps).append(" | ").append(r.architecture()).append(" | ")
-                        .append(r.parameters()).append(" | ").append(fmt1(r.reductionPercent())).append("% | ")
-                        .append(num(or.mse())).append(" | ").append(num(r.pwr().mse())).append(" | ")
-                        .append(num(r.pr().mse())).append(" | ").append(epochs).append(" | ").append(chosen)
-                        .append(" | ").append(PaperFigures.NOT_AVAILABLE).append(" | ").append(note).append(" |\n");
+                case ACCURACY -> row(s, eps, r.architecture(), r.parameters(), fmt1(r.reductionPercent()) + "%",
+                        pct(or.accuracy()), pct(r.pwr().accuracy()), pct(r.pr().accuracy()), num(r.pr().macroF1()),
+                        epochs, chosen, paper, note);
+                case ERROR -> row(s, eps, r.architecture(), pct((double) r.weights() / d.original().weights()),
+                        err(or.accuracy()), err(r.pwr().accuracy()), err(r.pr().accuracy()), epochs, chosen, paper,
+                        note);
+                case LENET -> row(s, eps, r.architecture(), r.parameters(),
+                        fmt2((double) d.original().parameters() / r.parameters()) + "×",
+                        pct((double) r.weights() / d.original().weights()), err(r.pwr().accuracy()),
+                        err(r.pr().accuracy()), epochs, chosen, paper, note);
+                case AUC -> row(s, eps, r.architecture(), r.parameters(), fmt1(r.reductionPercent()) + "%",
+                        pct(or.accuracy()), pct(r.pwr().accuracy()), pct(r.pr().accuracy()), num(or.auc()),
+                        num(r.pwr().auc()), num(r.pr().auc()), chosen, paper, note);
+                case MSE -> row(s, eps, r.architecture(), r.parameters(), fmt1(r.reductionPercent()) + "%",
+                        num(or.mse()), num(r.pwr().mse()), num(r.pr().mse()), epochs, chosen, paper, note);
                 default -> throw new IllegalStateException(columns.toString());
             }
         }
         s.append('\n');
+    }
+
+    /** One row of a Markdown table: its cells between pipes, each as text. */
+    private static void row(StringBuilder s, Object... cells) {
+        s.append("| ");
+        for (int i = 0; i < cells.length; i++) {
+            s.append(i == 0 ? "" : " | ").append(cells[i]);
+        }
+        s.append(" |\n");
     }
 
     /** The measured outcome of the table in one paragraph, from its figures. */
