@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench",
         description = {
             "Measures the tool's performance and prints the figures (median and spread over repeats) with the "
                     + "ratios that matter: scoring (one-session unit scoring vs a plain ONNX Runtime pass vs "

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "build", mixinStandardHelpOptions = true,
+@Command(name = "build",
         description = {
             "Builds and trains the paper's general model from a CSV: NL hidden layers of equal width "
                     + "NU = (NP - NC) / (D + NL*(NC+1)) (NP: training rows, D: inputs, NC: classes or 1), trained "

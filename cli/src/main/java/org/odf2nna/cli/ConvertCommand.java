@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(name = "convert",
         description = {
             "Writes a model in another format without pruning it: ONNX, Keras (.keras or .h5) or SavedModel in; "
                     + "ONNX, .keras or SavedModel out. The written file is run in its own runtime on "

@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval",
         description = {"Runs the model in ONNX Runtime over labelled CSV rows and prints its metrics: accuracy, "
                 + "macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for regression.",
             "", "Example: odf2nna-onnx eval model.onnx test.csv", ""})

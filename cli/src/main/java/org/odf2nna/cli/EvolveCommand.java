@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "evolve", mixinStandardHelpOptions = true,
+@Command(name = "evolve",
         description = {
             "EvoPruneDeepTL: a steady-state genetic algorithm searches which hidden units (or, with "
                     + "--select-features, which input features) to keep. A mask is judged by the validation metric "

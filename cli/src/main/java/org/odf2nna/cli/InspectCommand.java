@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(name = "inspect",
         description = {"Shows how the model is read: input, prefix, dense layers (units, activation, parameters), "
                 + "head, the task inferred from it, and the operator types of the graph.",
             "", "Example: odf2nna-onnx inspect model.onnx", ""})

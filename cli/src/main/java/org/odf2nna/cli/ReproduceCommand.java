@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "reproduce", mixinStandardHelpOptions = true,
+@Command(name = "reproduce",
         description = {
             "Redoes the paper's experiments on the data in the shared folder and writes RESULTS.md: our figures "
                     + "beside the paper's, the exact command that regenerated each table, and a note per row on "

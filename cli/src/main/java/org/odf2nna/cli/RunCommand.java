@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run",
         description = {
             "The whole ODF2NNA method from a CSV: builds and trains the general model (the paper's Algorithm 1 "
                     + "and eq. 2), then prunes it as sweep does (progressive rounds by default, the paper's ε grid "

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "shrink", mixinStandardHelpOptions = true,
+@Command(name = "shrink",
         description = {
             "Scores every hidden unit on the evaluation rows (by the standard deviation of its activation, or "
                     + "with --score impact by how much it moves the next layer), keeps the units scoring above ε, "

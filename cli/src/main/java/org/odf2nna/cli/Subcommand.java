@@ -3,12 +3,14 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /**
  * A command under {@link Main}: it prints to the parent's streams, shows progress on the parent's display, and
- * tells what it wrote in the same words as the other commands.
+ * tells what it wrote in the same words as the other commands. Each has --help and --version.
  */
+@Command(mixinStandardHelpOptions = true)
 abstract class Subcommand implements Callable<Integer> {
 
     @ParentCommand

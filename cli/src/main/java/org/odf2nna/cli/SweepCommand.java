@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "sweep", mixinStandardHelpOptions = true,
+@Command(name = "sweep",
         description = {
             "Prunes a model in rounds and writes the smallest that keeps a promise: each round removes --share of "
                     + "the parameters (the units the least-squares refit best makes up for), refits and retrains "
