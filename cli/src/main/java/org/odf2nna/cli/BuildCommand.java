@@ -43,8 +43,8 @@ final class BuildCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        BuildFiles files = new BuildFiles(train.path, output == null ? defaultOutput(train.path, ".general.onnx") : output,
-                data.csv());
+        BuildFiles files = new BuildFiles(train.path,
+                output == null ? defaultOutput(train.path, ".general.onnx") : output, data.csv());
         BuildSettings settings = settings(build, training, data);
         java.util.Set<Path> before = Main.existing(java.util.List.of(files.output()));
         BuildSummary summary = Odf2nna.build(files, settings, main.progress());

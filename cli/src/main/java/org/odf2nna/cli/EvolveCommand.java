@@ -113,7 +113,8 @@ final class EvolveCommand extends Subcommand {
         EvolveSettings settings = Flags.built(asked::build);
         Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
         Path out = output != null ? output : defaultOutput(model);
-        EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path, data.csv());
+        EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
+                data.csv());
         java.util.Set<Path> before = Main.existing(List.of(out));
         EvolveReport result = Odf2nna.evolve(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
