@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.harness.bench.Bench;
@@ -14,9 +13,8 @@ import org.odf2nna.harness.bench.BenchOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench",
         description = {
             "Measures the tool's performance and prints the figures (median and spread over repeats) with the "
                     + "ratios that matter: scoring (one-session unit scoring vs a plain ONNX Runtime pass vs "
@@ -31,10 +29,7 @@ import picocli.CommandLine.ParentCommand;
             "Example: odf2nna-onnx bench all --repeats 5 --json bench.json",
             "         odf2nna-onnx bench scoring,inference --model m.onnx --data test.csv --rows 10000",
             ""})
-final class BenchCommand implements Callable<Integer> {
-
-    @ParentCommand
-    Main main;
+final class BenchCommand extends Subcommand {
 
     @Parameters(paramLabel = "BENCHMARK", arity = "0..*", defaultValue = "all",
             description = "scoring, memory, retrain, inference, csv or all (default); several may be given, "

@@ -1,7 +1,6 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
@@ -11,10 +10,8 @@ import org.odf2nna.settings.RetrainSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "build", mixinStandardHelpOptions = true,
+@Command(name = "build",
         description = {
             "Builds and trains the paper's general model from a CSV: NL hidden layers of equal width "
                     + "NU = (NP - NC) / (D + NL*(NC+1)) (NP: training rows, D: inputs, NC: classes or 1), trained "
@@ -23,13 +20,10 @@ import picocli.CommandLine.ParentCommand;
             "",
             "Example: odf2nna-onnx build train.csv -o general.onnx --epochs 200",
             ""})
-final class BuildCommand implements Callable<Integer> {
+final class BuildCommand extends Subcommand {
 
-    @ParentCommand
-    Main main;
-
-    @Parameters(index = "0", paramLabel = "TRAIN", description = "Labelled training rows (CSV with a header).")
-    Path train;
+    @Mixin
+    TrainArgument train;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
             description = "The ONNX file to write (default: TRAIN-NAME.general.onnx in the current folder).")
@@ -49,8 +43,8 @@ final class BuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BuildFiles files = new BuildFiles(train, output == null ? defaultOutput(train, ".general.onnx") : output,
-                data.csv());
+        BuildFiles files = new BuildFiles(train.path,
+                output == null ? defaultOutput(train.path, ".general.onnx") : output, data.csv());
         BuildSettings settings = settings(build, training, data);
         java.util.Set<Path> before = Main.existing(java.util.List.of(files.output()));
         BuildSummary summary = Odf2nna.build(files, settings, main.progress());

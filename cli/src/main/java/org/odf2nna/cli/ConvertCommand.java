@@ -2,21 +2,17 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.Conversion;
-import org.odf2nna.settings.ModelFormat;
-import org.odf2nna.settings.Quantize;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(name = "convert",
         description = {
             "Writes a model in another format without pruning it: ONNX, Keras (.keras or .h5) or SavedModel in; "
                     + "ONNX, .keras or SavedModel out. The written file is run in its own runtime on "
@@ -28,15 +24,10 @@ import picocli.CommandLine.ParentCommand;
             "         odf2nna-onnx convert model.onnx -o model.keras",
             "         odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8",
             ""})
-final class ConvertCommand implements Callable<Integer> {
+final class ConvertCommand extends Subcommand {
 
-    @ParentCommand
-    Main main;
-
-    @Parameters(index = "0", paramLabel = "MODEL",
-            description = "ONNX model file, Keras file (.keras or .h5) or TensorFlow SavedModel directory; never "
-                    + "modified.")
-    Path model;
+    @Mixin
+    SourceModelArgument model;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
             description = "Output file (or SavedModel directory, which must not exist or be empty).")
@@ -58,7 +49,7 @@ final class ConvertCommand implements Callable<Integer> {
         ModelFormat target = format != null ? ModelFormat.parse(format) : fromExtension(output);
         precision.checkFormat(target);
         java.util.Set<java.nio.file.Path> before = Main.existing(java.util.List.of(output));
-        Conversion r = Odf2nna.convert(model, output, target, precision);
+        Conversion r = Odf2nna.convert(model.path, output, target, precision);
         main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
                 + " parameters");
         main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()

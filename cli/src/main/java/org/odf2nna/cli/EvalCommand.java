@@ -1,28 +1,22 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.ReportFormat;
-import org.odf2nna.settings.Task;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval",
         description = {"Runs the model in ONNX Runtime over labelled CSV rows and prints its metrics: accuracy, "
                 + "macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for regression.",
             "", "Example: odf2nna-onnx eval model.onnx test.csv", ""})
-final class EvalCommand implements Callable<Integer> {
+final class EvalCommand extends Subcommand {
 
-    @ParentCommand
-    Main main;
-
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory.")
-    Path model;
+    @Mixin
+    ModelArgument model;
 
     @Parameters(index = "1", paramLabel = "CSV", description = "Labelled rows (CSV with a header, optionally .gz).")
     Path csv;
@@ -35,7 +29,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Evaluation e = Odf2nna.evaluate(model, csv, data.csv(), data.task(),
+        Evaluation e = Odf2nna.evaluate(model.path, csv, data.csv(), data.task(),
                 data.device(), main.progress());
         if (json) {
             main.out.print(ReportFormat.json(e));

@@ -2,7 +2,6 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.EvolveReport;
@@ -15,9 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "evolve", mixinStandardHelpOptions = true,
+@Command(name = "evolve",
         description = {
             "EvoPruneDeepTL: a steady-state genetic algorithm searches which hidden units (or, with "
                     + "--select-features, which input features) to keep. A mask is judged by the validation metric "
@@ -29,10 +27,7 @@ import picocli.CommandLine.ParentCommand;
             "Example: odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv",
             "         odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv --select-features",
             ""})
-final class EvolveCommand implements Callable<Integer> {
-
-    @ParentCommand
-    Main main;
+final class EvolveCommand extends Subcommand {
 
     @Parameters(index = "0", paramLabel = "MODEL",
             description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory (never modified); the output is ONNX.")
@@ -82,8 +77,8 @@ final class EvolveCommand implements Callable<Integer> {
             description = "Output ONNX file (default: MODEL-NAME.evolved.onnx in the current folder).")
     Path output;
 
-    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
-    Path report;
+    @Mixin
+    ReportOption report;
 
     @Option(names = "--compensate", paramLabel = "HOW", defaultValue = "lsq",
             description = "How the best mask becomes a network: lsq (default), the layer after each pruned one (the "
@@ -116,10 +111,10 @@ final class EvolveCommand implements Callable<Integer> {
             asked.threads(threads);
         }
         EvolveSettings settings = Flags.built(asked::build);
-        Main.refuseKerasName(output, "evolve writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
-                + "OUT.keras' converts it");
+        Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
         Path out = output != null ? output : defaultOutput(model);
-        EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report, data.csv());
+        EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
+                data.csv());
         java.util.Set<Path> before = Main.existing(List.of(out));
         EvolveReport result = Odf2nna.evolve(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
@@ -129,14 +124,9 @@ final class EvolveCommand implements Callable<Integer> {
         main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "
                 + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
                 + Main.replaced(before, o.output()));
-        String formatNote = Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,
-                in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in));
-        if (formatNote != null) {
-            main.out.println(formatNote);
-        }
-        if (report != null) {
-            main.out.println("wrote " + report);
-        }
+        printNote(Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,
+                in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in)));
+        printWrote(report.path);
         return Main.OK;
     }
 

@@ -1,36 +1,29 @@
 package org.odf2nna.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.ModelDescription;
 import org.odf2nna.report.ReportFormat;
-import org.odf2nna.settings.Task;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(name = "inspect",
         description = {"Shows how the model is read: input, prefix, dense layers (units, activation, parameters), "
                 + "head, the task inferred from it, and the operator types of the graph.",
             "", "Example: odf2nna-onnx inspect model.onnx", ""})
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends Subcommand {
 
-    @ParentCommand
-    Main main;
-
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory.")
-    Path model;
+    @Mixin
+    ModelArgument model;
 
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
     @Override
     public Integer call() {
-        ModelDescription d = Odf2nna.describe(model);
+        ModelDescription d = Odf2nna.describe(model.path);
         if (json) {
             main.out.print(ReportFormat.json(d));
             return Main.OK;

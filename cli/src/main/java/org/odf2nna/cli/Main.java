@@ -182,6 +182,12 @@ public final class Main implements Runnable {
         }
     }
 
+    /** What to do instead of naming the output of {@code command}, which writes ONNX only, like a Keras file. */
+    static String writesOnnxOnly(String command) {
+        return command + " writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o OUT.keras' "
+                + "converts it";
+    }
+
     /**
      * A line saying in which format the model was written, when the input was in another one (a Keras file shrunk
      * to ONNX, say), or null when they agree.

@@ -3,7 +3,6 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.odf2nna.InputException;
 import org.odf2nna.harness.reproduce.ReproTable;
 import org.odf2nna.harness.reproduce.ReproduceOptions;
@@ -13,9 +12,8 @@ import org.odf2nna.harness.reproduce.ResultsMarkdown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "reproduce", mixinStandardHelpOptions = true,
+@Command(name = "reproduce",
         description = {
             "Redoes the paper's experiments on the data in the shared folder and writes RESULTS.md: our figures "
                     + "beside the paper's, the exact command that regenerated each table, and a note per row on "
@@ -31,13 +29,10 @@ import picocli.CommandLine.ParentCommand;
             "",
             "Example: odf2nna-onnx reproduce table1 --shared ../shared --out docs/RESULTS.md",
             ""})
-final class ReproduceCommand implements Callable<Integer> {
+final class ReproduceCommand extends Subcommand {
 
     static final Path DEFAULT_OUT = Path.of("docs/RESULTS.md");
     static final Path DEFAULT_QUICK_OUT = Path.of("target/reproduce-quick/RESULTS.md");
-
-    @ParentCommand
-    Main main;
 
     @Parameters(arity = "0..*", paramLabel = "TABLE",
             description = "table1, table3, lenet, spambase, poker, higgs, regression, or all (default: all).")

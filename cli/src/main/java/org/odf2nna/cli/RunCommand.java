@@ -1,7 +1,6 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
@@ -12,10 +11,8 @@ import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run",
         description = {
             "The whole ODF2NNA method from a CSV: builds and trains the general model (the paper's Algorithm 1 "
                     + "and eq. 2), then prunes it as sweep does (progressive rounds by default, the paper's ε grid "
@@ -25,13 +22,10 @@ import picocli.CommandLine.ParentCommand;
             "",
             "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",
             ""})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand extends Subcommand {
 
-    @ParentCommand
-    Main main;
-
-    @Parameters(index = "0", paramLabel = "TRAIN", description = "Labelled training rows (CSV with a header).")
-    Path train;
+    @Mixin
+    TrainArgument train;
 
     @Option(names = "--test", required = true, paramLabel = "CSV",
             description = "Labelled test rows: the metrics are measured on them, never used to choose.")
@@ -42,8 +36,8 @@ final class RunCommand implements Callable<Integer> {
                     + "goes beside it as OUT-NAME.general.onnx.")
     Path output;
 
-    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
-    Path report;
+    @Mixin
+    ReportOption report;
 
     @Mixin
     BuildCliOptions build;
@@ -65,9 +59,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Main.refuseKerasName(output, "run writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
-                + "OUT.keras' converts it");
-        Path out = output == null ? BuildCommand.defaultOutput(train, ".small.onnx") : output;
+        Main.refuseKerasName(output, Main.writesOnnxOnly("run"));
+        Path out = output == null ? BuildCommand.defaultOutput(train.path, ".small.onnx") : output;
         Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());
         BuildSettings buildSettings = BuildCommand.settings(build, training, data);
         // The general model's sweep retrains with these Adam settings and the default patience.
@@ -75,18 +68,13 @@ final class RunCommand implements Callable<Integer> {
                 .retraining(training.retraining(training.retrainLearningRate())
                         .distillation(distill.options(Distillation.DEFAULT)).build())
                 .pruning(pruning.options()).device(data.device()).build());
-        RunFiles files = new RunFiles(train, test, general, out, report, sweep.chart(out), data.csv());
+        RunFiles files = new RunFiles(train.path, test, general, out, report.path, sweep.chart(out), data.csv());
         java.util.Set<Path> before = Main.existing(java.util.List.of(general, out));
         RunReport result = Odf2nna.run(files, buildSettings, settings, main.progress());
         main.out.print(ReportFormat.run(result));
-        for (Object written : new Object[] {result.general().output(), result.sweep().output()}) {
-            if (!Main.replaced(before, written).isEmpty()) {
-                main.out.println("note: " + written + " replaced the file that was there");
-            }
-        }
-        if (report != null) {
-            main.out.println("wrote " + report);
-        }
+        printReplacedNote(before, result.general().output());
+        printReplacedNote(before, result.sweep().output());
+        printWrote(report.path);
         return result.sweep().output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
     }
 }

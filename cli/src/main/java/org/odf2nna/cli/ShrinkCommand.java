@@ -2,7 +2,6 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
@@ -15,10 +14,8 @@ import org.odf2nna.settings.ShrinkSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "shrink", mixinStandardHelpOptions = true,
+@Command(name = "shrink",
         description = {
             "Scores every hidden unit on the evaluation rows (by the standard deviation of its activation, or "
                     + "with --score impact by how much it moves the next layer), keeps the units scoring above ε, "
@@ -39,15 +36,10 @@ import picocli.CommandLine.ParentCommand;
             "Example: odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 --report report.json",
             "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv -o model.small.onnx",
             ""})
-final class ShrinkCommand implements Callable<Integer> {
+final class ShrinkCommand extends Subcommand {
 
-    @ParentCommand
-    Main main;
-
-    @Parameters(index = "0", paramLabel = "MODEL",
-            description = "ONNX model file, Keras file (.keras or .h5) or TensorFlow SavedModel directory; never "
-                    + "modified.")
-    Path model;
+    @Mixin
+    SourceModelArgument model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",
             description = "Evaluation rows (CSV with a header, optionally .gz): units are scored on them, least "
@@ -82,8 +74,8 @@ final class ShrinkCommand implements Callable<Integer> {
                     + "keras: models without an input prefix only.")
     String format;
 
-    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
-    Path report;
+    @Mixin
+    ReportOption report;
 
     @Mixin
     DataOptions data;
@@ -117,7 +109,7 @@ final class ShrinkCommand implements Callable<Integer> {
         }
         ShrinkSettings settings = Flags.built(() -> asked.retraining(retrain.settings()).pruning(pruning.options())
                 .build());
-        ShrinkFiles files = new ShrinkFiles(model, eval, retrain.train, retrain.validation, output, report,
+        ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,
                 data.csv());
         if (settings.progressive(files)) {
             return progressive(files, settings);
@@ -126,7 +118,7 @@ final class ShrinkCommand implements Callable<Integer> {
         java.util.Set<Path> before = Main.existing(outputs);
         ShrinkReport result = Odf2nna.shrink(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
-                Odf2nna.recordedMetricWarning(model, result.originalMetrics())));
+                Odf2nna.recordedMetricWarning(model.path, result.originalMetrics())));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
             String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow"
@@ -136,15 +128,10 @@ final class ShrinkCommand implements Callable<Integer> {
                     + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
                     + Main.replaced(before, o.output()));
         }
-        String formatNote = Main.writtenFormatNote(model, outputFormat, in -> "--format " + in.id() + " writes "
+        printNote(Main.writtenFormatNote(model.path, outputFormat, in -> "--format " + in.id() + " writes "
                 + (in == ModelFormat.KERAS ? "a .keras file" : in == ModelFormat.SAVEDMODEL ? "a SavedModel" : "ONNX")
-                + " instead");
-        if (formatNote != null) {
-            main.out.println(formatNote);
-        }
-        if (report != null) {
-            main.out.println("wrote " + report);
-        }
+                + " instead"));
+        printWrote(report.path);
         return Main.OK;
     }
 
@@ -153,22 +140,8 @@ final class ShrinkCommand implements Callable<Integer> {
         Path out = files.outputs(settings).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
         SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep(), main.progress());
-        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result),
-                Odf2nna.recordedMetricWarning(model, result.table().originalMetrics())));
-        if (!Main.replaced(before, result.output()).isEmpty()) {
-            main.out.println("note: " + result.output() + " replaced the file that was there");
-        }
-        if (result.output() != null) {
-            String formatNote = Main.writtenFormatNote(model, ModelFormat.ONNX, in -> "progressive pruning writes "
-                    + "ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "
-                    + Main.convertHint(result.output(), in));
-            if (formatNote != null) {
-                main.out.println(formatNote);
-            }
-        }
-        if (report != null) {
-            main.out.println("wrote " + report);
-        }
-        return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
+        return SweepCommand.printOutcome(this, model.path, before, result, report.path, in -> "progressive pruning "
+                + "writes ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "
+                + Main.convertHint(result.output(), in));
     }
 }

@@ -1,7 +1,8 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.Set;
+import java.util.function.Function;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
@@ -12,10 +13,8 @@ import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(name = "sweep", mixinStandardHelpOptions = true,
+@Command(name = "sweep",
         description = {
             "Prunes a model in rounds and writes the smallest that keeps a promise: each round removes --share of "
                     + "the parameters (the units the least-squares refit best makes up for), refits and retrains "
@@ -26,13 +25,10 @@ import picocli.CommandLine.ParentCommand;
             "",
             "Example: odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv --chart sweep --compare-scratch",
             ""})
-final class SweepCommand implements Callable<Integer> {
+final class SweepCommand extends Subcommand {
 
-    @ParentCommand
-    Main main;
-
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory.")
-    Path model;
+    @Mixin
+    ModelArgument model;
 
     @Option(names = "--eval", required = true, paramLabel = "CSV",
             description = "Test rows: OR, PWR and PR are measured on them, and they are never used to choose.")
@@ -49,8 +45,8 @@ final class SweepCommand implements Callable<Integer> {
                     + "report says which. Progressive schedule only.")
     String quantize;
 
-    @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the report as JSON.")
-    Path report;
+    @Mixin
+    ReportOption report;
 
     @Mixin
     SweepCliOptions sweep;
@@ -71,30 +67,35 @@ final class SweepCommand implements Callable<Integer> {
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
             precision.checkFormat(ModelFormat.KERAS);
         }
-        Main.refuseKerasName(output, "sweep writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o "
-                + "OUT.keras' converts it");
-        Path out = output == null ? BuildCommand.defaultOutput(model, ".chosen.onnx") : output;
+        Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
+        Path out = output == null ? BuildCommand.defaultOutput(model.path, ".chosen.onnx") : output;
         SweepSettings settings = Flags.built(() -> sweep.settings().retraining(retrain.required())
                 .pruning(pruning.options()).quantize(precision).task(data.task()).device(data.device()).build());
-        SweepFiles files = new SweepFiles(model, retrain.train, retrain.validation, eval, out, report,
+        SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,
                 sweep.chart(out), data.csv());
-        java.util.Set<Path> before = Main.existing(java.util.List.of(out));
+        Set<Path> before = Main.existing(java.util.List.of(out));
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
-        main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result),
+        return printOutcome(this, model.path, before, result, report.path,
+                in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
+    }
+
+    /**
+     * What sweep, and shrink --train without --epsilon, print of a sweep: its table with any warning on the recorded
+     * metric, the notes on the chosen model's file and the report's; and the exit code,
+     * {@link Main#NOTHING_QUALIFIED} where no model kept the promise (nothing written).
+     *
+     * @param before the outputs that existed before the run
+     * @param whyOnnx the end of the note that the model was written as ONNX, for the format {@code model} is in
+     */
+    static int printOutcome(Subcommand command, Path model, Set<Path> before, SweepReport result, Path report,
+            Function<ModelFormat, String> whyOnnx) {
+        command.main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result),
                 Odf2nna.recordedMetricWarning(model, result.table().originalMetrics())));
-        if (!Main.replaced(before, result.output()).isEmpty()) {
-            main.out.println("note: " + result.output() + " replaced the file that was there");
-        }
+        command.printReplacedNote(before, result.output());
         if (result.output() != null) {
-            String formatNote = Main.writtenFormatNote(model, ModelFormat.ONNX,
-                    in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
-            if (formatNote != null) {
-                main.out.println(formatNote);
-            }
+            command.printNote(Main.writtenFormatNote(model, ModelFormat.ONNX, whyOnnx));
         }
-        if (report != null) {
-            main.out.println("wrote " + report);
-        }
+        command.printWrote(report);
         return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
     }
 }
