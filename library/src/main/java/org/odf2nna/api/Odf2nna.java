@@ -10,6 +10,7 @@ import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.Evolver;
 import org.odf2nna.method.InMemoryPruning;
+import org.odf2nna.method.ProgressiveSweep;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelDescriber;
@@ -208,11 +209,11 @@ public final class Odf2nna {
         if (!settings.schedule().progressive()) {
             throw new IllegalArgumentException("settings: rows in memory are pruned by the progressive schedule");
         }
-        InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
+        ProgressiveSweep.Result result = ProgressiveSweep.run(network, trainingData(training),
                 trainingData(validation), settings, progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
-                .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8(), r.network()))
-                .toList(), result.chosen());
+                .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8Layers(), r.network()))
+                .toList(), result.chosen() == null ? -1 : result.chosen());
     }
 
     /**

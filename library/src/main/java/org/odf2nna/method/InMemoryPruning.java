@@ -1,7 +1,5 @@
 package org.odf2nna.method;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.evolve.GaResult;
@@ -11,105 +9,21 @@ import org.odf2nna.evolve.UnitSearch;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitStatistics;
-import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.report.TrainingSummary;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.GaSettings;
 import org.odf2nna.settings.PruningOptions;
-import org.odf2nna.settings.Quantize;
-import org.odf2nna.settings.Schedule;
-import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
 /**
- * {@code sweep}'s default, progressive pruning ({@link ProgressivePruning}), and {@code evolve}'s search of unit masks,
- * on rows already in memory: the dense chain's inputs and, where known, the targets. Nothing is read or written; the
- * command line's {@link Sweeper} and {@link Evolver} do the same from files and write the chosen model.
+ * {@code evolve}'s search of unit masks on rows already in memory: the dense chain's inputs and, where known, the
+ * targets. Nothing is read or written; the command line's {@link Evolver} does the same from files and writes the
+ * chosen model. ({@code sweep}'s in-memory pipeline is {@link ProgressiveSweep}.)
  */
 public final class InMemoryPruning {
 
-    /** What messages call the rows in memory: retraining reads no file. */
-    private static final java.nio.file.Path IN_MEMORY = java.nio.file.Path.of("(training rows)");
-
     private InMemoryPruning() {
-    }
-
-    /**
-     * One round of the schedule.
-     *
-     * @param index    1-based
-     * @param network  the retrained network the round ended with
-     * @param inputs   the original's inputs {@code network} reads, ascending
-     * @param bound    its loss bound on the validation rows (it holds or not)
-     * @param training how its retraining went
-     * @param judged   the network the search went by and the validation rows judged: {@code network} itself, or with
-     *                 int8 weights in the layers {@code int8} marks
-     * @param int8     with int8 weights, per layer whether it took them (false: kept float by the per-layer
-     *                 fallback); null for float weights
-     */
-    public record Round(int index, DenseNetwork network, int[] inputs, LossBound bound, TrainingSummary training,
-            DenseNetwork judged, boolean[] int8) {
-    }
-
-    /**
-     * Every round, and the one chosen ({@link ProgressivePruning#choose}): of the rounds the search went on from, the last
-     * before the first whose bound does not hold.
-     *
-     * @param chosen index into {@code rounds}, or -1 when no round kept the promise
-     */
-    public record Result(List<Round> rounds, int chosen) {
-        public Result {
-            rounds = List.copyOf(rounds);
-        }
-    }
-
-    /**
-     * Prunes {@code original} round by round as {@code settings} say (its progressive schedule, retraining, maximum
-     * drop, int8 weights, task and device); each round's network is judged on {@code validation} against the
-     * maximum drop, exactly as the file-level {@link Sweeper} judges it ({@link ProgressivePruning#run} does both).
-     *
-     * @param training   rows retraining and the refit use (targets optional: without them the teacher labels them)
-     * @param validation rows that only choose among the rounds (targets needed for regression; classification without
-     *                   them bounds the share of changed predictions)
-     */
-    public static Result progressive(DenseNetwork original, TrainingData training, TrainingData validation,
-            SweepSettings settings, Progress progress) {
-        Schedule schedule = settings.schedule();
-        if (!schedule.progressive()) {
-            throw new IllegalArgumentException("the schedule is not progressive: rows in memory are pruned "
-                    + "progressively");
-        }
-        Task resolved = Task.givenOrInferred(settings.task(), original);
-        double maxDrop = settings.maxDrop(resolved);
-        RetrainOptions retrain = new RetrainOptions(IN_MEMORY, settings.retraining());
-        Device device = settings.device();
-        Quantize quantize = settings.quantize();
-        if (resolved == Task.REGRESSION && !TrainingRows.labelled(validation)) {
-            throw new IllegalArgumentException("validation rows need targets: a regression model's MSE is bounded "
-                    + "on them");
-        }
-        Retrainer retrainer = Retrainer.prepare(original, null, retrain, resolved,
-                new TrainingData[] {training, validation}, device);
-        if (retrain.retrainEpochs() == null) {
-            retrainer = ProgressivePruning.perRound(retrainer);
-        }
-        if (resolved == Task.CLASSIFICATION && !LossBound.certifiable(retrainer.validationRows(), maxDrop / 100)) {
-            throw new IllegalArgumentException("validation rows: " + LossBound.tooFew(retrainer.validationRows(),
-                    maxDrop / 100));
-        }
-        double ridge = settings.pruning().ridgeFor(retrainer.epochs() > 0);
-        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, schedule, maxDrop / 100,
-                ridge, schedule.inputs(), quantize, progress);
-        List<Round> result = new ArrayList<>();
-        for (ProgressivePruning.Round r : rounds) {
-            result.add(new Round(r.index(), r.network(), r.inputs(), r.bound(), r.training(), r.judged(),
-                    r.int8() == null ? null : r.int8().int8().clone()));
-        }
-        Integer choice = ProgressivePruning.choose(rounds);
-        int chosen = choice == null ? -1 : choice;
-        return new Result(result, chosen);
     }
 
     /**
@@ -146,14 +60,13 @@ public final class InMemoryPruning {
                         + hidden);
             }
         }
-        RetrainOptions retrain = new RetrainOptions(IN_MEMORY, settings.retraining());
         Device device = settings.device();
         int population = settings.population();
         Integer evaluations = settings.evaluations();
         double mutation = settings.mutation();
         int threads = settings.threads();
         Task resolved = Task.givenOrInferred(settings.task(), original);
-        Retrainer retrainer = Retrainer.prepare(original, null, retrain, resolved,
+        Retrainer retrainer = Retrainer.prepare(original, null, settings.retraining(), RowsOrigin.IN_MEMORY, resolved,
                 new TrainingData[] {training, validation}, device);
         UnitSearch search = new UnitSearch(original, searched,
                 UnitStatistics.measure(original, training.inputs(), training.rows(), CHUNK));
@@ -162,7 +75,7 @@ public final class InMemoryPruning {
                         java.nio.file.Path.of("(validation rows)")));
         int budget = evaluations != null ? evaluations : GaSettings.defaultEvaluations(searched.length);
         GaResult result = SteadyStateGa.run(search.layout(), fitness, new GaSettings(population, budget, mutation,
-                retrain.seed(), threads), (done, total, best, active) -> progress.update("evolving", done, total,
+                settings.retraining().seed(), threads), (done, total, best, active) -> progress.update("evolving", done, total,
                         null));
         progress.done("evolving");
         double ridge = Double.isNaN(settings.ridge()) ? PruningOptions.automaticRidge(retrainer.epochs() > 0)
