@@ -18,6 +18,9 @@ record RowsOrigin(Path train, Path validation) {
     /** What messages and reports call training rows handed over in memory. */
     private static final String IN_MEMORY_NAME = "(training rows)";
 
+    /** What messages call validation rows handed over in memory. */
+    static final String IN_MEMORY_VALIDATION = "(validation rows)";
+
     /** Whether the rows were handed over in memory rather than read from files. */
     boolean inMemory() {
         return train == null;
