@@ -4,7 +4,6 @@ import java.util.Locale;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
-import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
@@ -77,13 +76,6 @@ final class Retrainer {
         this.soft = soft;
     }
 
-    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, int inferenceBatch,
-            Device device, Progress progress) {
-        EvalData rows = new EvalData(retrain.train(), ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED),
-                inferenceBatch).forModel(model);
-        return prepare(model, retrain, task, rows, device, progress);
-    }
-
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
         return prepare(model, retrain, task, load(model, retrain, task, rows, device, progress), device);
@@ -103,7 +95,7 @@ final class Retrainer {
     static TrainingData[] parts(OnnxDenseModel model, TrainingData all, RetrainOptions retrain, Task task,
             EvalData like, Device device, Progress progress) {
         if (retrain.validation() == null) {
-            return split(all, retrain.retraining(), origin(retrain));
+            return split(all, retrain.retraining(), retrain.origin());
         }
         EvalData rows = new EvalData(retrain.validation(), like.columns(), like.inferenceBatch()).forModel(model);
         TrainingData validation = TrainingRows.load(model, rows, task, device, progress);
@@ -116,7 +108,7 @@ final class Retrainer {
     /** Training on rows already in memory (the chain's inputs and the targets), without a teacher. */
     static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
             OutputHead head, Device device) {
-        RowsOrigin origin = origin(retrain);
+        RowsOrigin origin = retrain.origin();
         if (!TrainingRows.labelled(all)) {
             throw origin.inTraining("line 1", "has no target column to train on");
         }
@@ -133,10 +125,6 @@ final class Retrainer {
         return all.split(retrain.validationShare(), retrain.seed());
     }
 
-    private static RowsOrigin origin(RetrainOptions retrain) {
-        return new RowsOrigin(retrain.train(), retrain.validation());
-    }
-
     /**
      * Retraining of {@code model}'s pruned networks on rows already loaded and split (see {@link #split}); the
      * original network is the teacher when the options distil. Rows without targets (a training file of the model's
@@ -145,7 +133,7 @@ final class Retrainer {
      */
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts,
             Device device) {
-        return prepare(model.network(), recordedEpochs(model), retrain.retraining(), origin(retrain), task, parts,
+        return prepare(model.network(), recordedEpochs(model), retrain.retraining(), retrain.origin(), task, parts,
                 device);
     }
 

@@ -73,7 +73,7 @@ public final class Sweeper {
         Task task = Task.givenOrInferred(settings.task(), network);
         options = new Sweep(files, settings, task);
         // A training file without targets is fine when the original network can label it (distillation).
-        ColumnRequest.Target target = options.retrain().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
+        ColumnRequest.Target target = settings.retraining().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
                 : ColumnRequest.Target.REQUIRED;
         EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
                 options.test().columns().label(), target), options.test().inferenceBatch()).forModel(model);
@@ -502,7 +502,7 @@ public final class Sweeper {
         // A network that reads fewer inputs trains on those columns only.
         Retrainer training = selected ? retrainer.keepInputs(inputs) : retrainer;
         DenseNetwork initial = withActivations(Initialization.glorotUniform(chosen.widths(),
-                chosen.layer(0).activation(), chosen.head(), options.retrain().seed()), chosen);
+                chosen.layer(0).activation(), chosen.head(), options.settings().retraining().seed()), chosen);
         // Glorot's weights are drawn for the standardised coordinates the trainer works in, as for build.
         Retrainer.Outcome trained = training.retrain(training.fromTrainingCoordinates(initial), "from scratch",
                 progress);
