@@ -9,7 +9,8 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.Evolver;
-import org.odf2nna.method.InMemoryPruning;
+import org.odf2nna.method.MaskEvolution;
+import org.odf2nna.method.ProgressiveSweep;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
 import org.odf2nna.method.ModelDescriber;
@@ -208,11 +209,11 @@ public final class Odf2nna {
         if (!settings.schedule().progressive()) {
             throw new IllegalArgumentException("settings: rows in memory are pruned by the progressive schedule");
         }
-        InMemoryPruning.Result result = InMemoryPruning.progressive(network, trainingData(training),
+        ProgressiveSweep.Result result = ProgressiveSweep.run(network, trainingData(training),
                 trainingData(validation), settings, progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
-                .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8(), r.network()))
-                .toList(), result.chosen());
+                .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8Layers(), r.network()))
+                .toList(), result.chosen() == null ? -1 : result.chosen());
     }
 
     /**
@@ -255,9 +256,10 @@ public final class Odf2nna {
         if (validation.targets() == null) {
             throw new IllegalArgumentException("validation rows need targets: every mask is scored on them");
         }
-        InMemoryPruning.Evolution e = InMemoryPruning.evolve(network, trainingData(training), trainingData(validation),
+        MaskEvolution.Result e = MaskEvolution.run(network, trainingData(training), trainingData(validation),
                 settings, progress == null ? Progress.NONE : progress);
-        return new Evolved(network, e.network(), e.compensated(), e.fitness(), e.evaluations());
+        return new Evolved(network, e.network(), e.found().pruned(), e.found().ga().bestFitness(),
+                e.found().ga().evaluations());
     }
 
     /**

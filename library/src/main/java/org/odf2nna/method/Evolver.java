@@ -4,20 +4,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.TreeSet;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
 import org.odf2nna.evolve.FeatureSearch;
-import org.odf2nna.evolve.Fitness;
 import org.odf2nna.evolve.GaResult;
 import org.odf2nna.evolve.Mask;
-import org.odf2nna.evolve.MaskSearch;
-import org.odf2nna.evolve.MaskedFitness;
-import org.odf2nna.evolve.SteadyStateGa;
-import org.odf2nna.evolve.UnitSearch;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
@@ -26,10 +20,6 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.LeastSquaresCompensation;
-import org.odf2nna.prune.RowSource;
-import org.odf2nna.prune.RunningMoments;
-import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.ReportFormat;
@@ -37,7 +27,6 @@ import org.odf2nna.settings.Compensation;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.GaSettings;
-import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
 
@@ -53,83 +42,73 @@ import org.odf2nna.tf.TrainingData;
  */
 public final class Evolver {
 
-    /** Rows per chunk when measuring unit means in plain Java. */
-    private static final int CHUNK = 4096;
-
     private Evolver() {
     }
 
     /**
-     * Runs the search on the model {@code files} names as {@code asked} says, and writes the best network (and the
+     * Runs the search on the model {@code files} names as {@code settings} say, and writes the best network (and the
      * report, when named).
      */
-    public static EvolveReport run(EvolveFiles files, EvolveSettings asked, Progress progress) {
-        Evolve options = new Evolve(files, asked);
+    public static EvolveReport run(EvolveFiles files, EvolveSettings settings, Progress progress) {
+        Evolve options = new Evolve(files, settings);
         checkOutputPaths(options);
-        OnnxDenseModel model = ModelFiles.read(options.model());
+        OnnxDenseModel model = ModelFiles.read(files.model());
         DenseNetwork network = model.network();
-        int[] layers = options.selectFeatures() ? null : searchedLayers(options, model);
-        if (options.selectFeatures()) {
+        int[] layers = settings.selectFeatures() ? null : searchedLayers(options, model);
+        if (settings.selectFeatures()) {
             checkFeatureSelection(options, model);
         }
-        Task task = Task.givenOrInferred(options.task(), network);
+        Task task = Task.givenOrInferred(settings.task(), network);
         EvalData eval = options.eval().forModel(model);
 
-        ScanResult scan = ModelScan.scan(model, eval, task, options.device(), progress);
+        ScanResult scan = ModelScan.scan(model, eval, task, settings.device(), progress);
         Shrinker.checkReadCorrectly(model, scan.sample());
 
-        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1, eval.columns().label(),
+        EvalData trainRows = new EvalData(files.train(), ColumnRequest.of(-1, eval.columns().label(),
                 ColumnRequest.Target.REQUIRED), eval.inferenceBatch()).forModel(model);
         Columns columns = columns(trainRows);
-        TrainingData[] parts = Retrainer.parts(model, TrainingRows.load(model, trainRows, task, options.device(),
-                progress), options.retrain(), task, trainRows, options.device(), progress);
-        TrainingData fit = parts[0];
-        TrainingData validation = parts[1];
-        Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, options.device());
+        TrainingData[] parts = Retrainer.load(model, options.retrain(), task, trainRows, settings.device(), progress);
+        MaskEvolution evolution = MaskEvolution.prepare(network, Retrainer.recordedEpochs(model), parts,
+                new RowsOrigin(files.train(), files.validation()), settings, task,
+                new MaskEvolution.Plan(layers, settings.fitnessEpochs(), settings.compensation()));
+        // PWR is measured with both compensations whenever there are metrics.
+        MaskEvolution.Found found = evolution.search(scan.metrics() != null, progress);
 
-        MaskSearch search = search(options, network, layers, fit);
-        Judge judge = judge(options, search, retrainer, task, validation);
-        GaSettings settings = gaSettings(options, layers, judge.threads());
-        GaResult result = evolve(search, judge.fitness(), settings, task, unit(options), progress);
-
-        Mask best = result.best();
-        // The search judged masks by mean folding; the chosen mask becomes a network by the chosen compensation, and
-        // PWR is measured with both. Least squares fits on the training part of the split, never the validation rows.
-        DenseNetwork meanFolded = search.apply(best);
-        DenseNetwork refit = options.compensation() == Compensation.LSQ || scan.metrics() != null
-                ? leastSquares(options, search, best, retrainer, fit, progress) : null;
-        DenseNetwork pruned = options.compensation() == Compensation.LSQ ? refit : meanFolded;
-        Kept kept = search instanceof FeatureSearch f ? keep(f.kept(best), columns, scan.sample(), eval)
+        Mask best = found.best();
+        DenseNetwork meanFolded = found.meanFolded();
+        DenseNetwork refit = found.refit();
+        DenseNetwork pruned = found.pruned();
+        Kept kept = evolution.space() instanceof FeatureSearch f ? keep(f.kept(best), columns, scan.sample(), eval)
                 : new Kept(null, null, scan.sample(), eval);
         Written writing = new Written(model, kept.names(), columns.target());
-        OnnxDenseModel prunedRead = DenseChainReader.read(writing.of(pruned), options.output());
-        Path output = options.output();
+        OnnxDenseModel prunedRead = DenseChainReader.read(writing.of(pruned), files.output());
+        Path output = files.output();
         Metrics pwrMean = scan.metrics() == null ? null
                 : measure(writing.of(meanFolded), meanFolded, prunedRead, kept, task, options, progress);
         Metrics pwrLsq = scan.metrics() == null ? null
                 : measure(writing.of(refit), refit, prunedRead, kept, task, options, progress);
-        Metrics pwr = options.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
+        Metrics pwr = settings.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
 
-        Retrainer.Outcome retrained = (kept.features() != null ? retrainer.keepInputs(kept.features()) : retrainer)
-                .retrain(pruned, "best mask", progress);
+        MaskEvolution.Result retrained = evolution.retrain(found, kept.features(), progress);
         DenseNetwork finalNetwork = retrained.network();
         ModelProto written = writing.of(finalNetwork);
-        double difference = ModelWriter.writeOnnx(written, output, finalNetwork, kept.sample(), options.device(), true);
+        double difference = ModelWriter.writeOnnx(written, output, finalNetwork, kept.sample(), settings.device(),
+                true);
         Metrics pr = scan.metrics() == null ? null
                 : measure(written, finalNetwork, prunedRead, kept, task, options, progress);
 
-        EvolveReport.Search searchReport = searchReport(options, layers, search, settings, validation.rows(), result,
-                task);
+        GaResult result = found.ga();
+        EvolveReport.Search searchReport = searchReport(settings, layers, evolution, parts[1].rows(), result, task);
         double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
         EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
                 NetworkSummary.of(finalNetwork), reduction, Arrays.stream(pruned.hiddenUnits()).boxed().toList(),
-                kept.names(), figure(result.bestFitness(), task), pwr, pr, difference, retrained.summary(),
-                options.compensation().id(), pwrMean, pwrLsq);
-        EvolveReport report = new EvolveReport(options.model().toString(), options.eval().file().toString(),
+                kept.names(), figure(result.bestFitness(), task), pwr, pr, difference, retrained.training(),
+                settings.compensation().id(), pwrMean, pwrLsq);
+        EvolveReport report = new EvolveReport(files.model().toString(), files.eval().toString(),
                 scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
-                generations(result, task), outcome, retrainer.settings(network));
-        if (options.report() != null) {
-            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+                generations(result, task), outcome, evolution.retrainer().settings(network));
+        if (files.report() != null) {
+            AtomicFiles.writeString(files.report(), ReportFormat.json(report));
         }
         return report;
     }
@@ -138,10 +117,11 @@ public final class Evolver {
     private static void checkOutputPaths(Evolve options) {
         Path train = options.retrain().train();
         Path validationFile = options.retrain().validation();
-        OutputPaths.checkWritable(options.output(), options.model(), options.eval().file(), train, validationFile);
-        if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.eval().file(), train, validationFile,
-                    options.output());
+        EvolveFiles files = options.files();
+        OutputPaths.checkWritable(files.output(), files.model(), files.eval(), train, validationFile);
+        if (files.report() != null) {
+            OutputPaths.checkWritable(files.report(), files.model(), files.eval(), train, validationFile,
+                    files.output());
         }
     }
 
@@ -153,87 +133,6 @@ public final class Evolver {
         try (CsvReader header = trainRows.open()) {
             return new Columns(header.featureNames(), header.targetName());
         }
-    }
-
-    /** The search space: the input features (judged by folding their training means), or the searched units. */
-    private static MaskSearch search(Evolve options, DenseNetwork network, int[] layers, TrainingData fit) {
-        if (options.selectFeatures()) {
-            RunningMoments moments = new RunningMoments(fit.width());
-            moments.add(fit.inputs(), fit.rows());
-            return new FeatureSearch(network, moments.mean());
-        }
-        return new UnitSearch(network, layers, UnitStatistics.measure(network, fit.inputs(), fit.rows(), CHUNK));
-    }
-
-    /** How a mask is judged, and on how many threads masks are judged side by side. */
-    private record Judge(Fitness fitness, int threads) {
-    }
-
-    private static Judge judge(Evolve options, MaskSearch search, Retrainer retrainer, Task task,
-            TrainingData validation) {
-        DenseNetwork network = search.network();
-        if (options.fitnessEpochs() == 0) {
-            return new Judge(new MaskedFitness(search, validation.inputs(), validation.rows(),
-                    new ValidationScorer(task, network.outputs(), network.head(), validation,
-                            options.retrain().train())), options.threads());
-        }
-        // One mask at a time: every TensorFlow session shares the process's one-thread pool (TfSessions),
-        // so sessions run side by side give the same weights but no speed-up (measured).
-        int epochs = options.fitnessEpochs();
-        Fitness fitness = mask -> {
-            Retrainer r = search instanceof FeatureSearch f ? retrainer.keepInputs(f.kept(mask)) : retrainer;
-            return r.fineTunedFitness(search.apply(mask), epochs);
-        };
-        return new Judge(fitness, 1);
-    }
-
-    /** The search's settings, its budget of evaluations checked against the initial population. */
-    private static GaSettings gaSettings(Evolve options, int[] layers, int threads) {
-        int budget = options.evaluations() != null ? options.evaluations()
-                : GaSettings.defaultEvaluations(options.selectFeatures() ? 1 : layers.length);
-        if (budget < options.population()) {
-            throw InputException.usage("{{EVALUATIONS}} " + budget + " does not cover the initial population of "
-                    + options.population());
-        }
-        return new GaSettings(options.population(), budget, options.mutation(), options.retrain().seed(), threads);
-    }
-
-    /** Runs the genetic search, reporting the best validation figure as it goes. */
-    private static GaResult evolve(MaskSearch search, Fitness fitness, GaSettings settings, Task task, String unit,
-            Progress progress) {
-        String metric = metric(task);
-        int bits = search.layout().length();
-        GaResult result = SteadyStateGa.run(search.layout(), fitness, settings, (done, total, best, active) ->
-                progress.update("evolving", done, total, String.format(Locale.ROOT, "best validation %s %s, %d/%d %s",
-                        metric, task == Task.REGRESSION ? ReportFormat.number(-best) : ReportFormat.percent(best),
-                        active, bits, unit)));
-        progress.done("evolving");
-        return result;
-    }
-
-    private static String metric(Task task) {
-        return task == Task.REGRESSION ? "mse" : "accuracy";
-    }
-
-    private static String unit(Evolve options) {
-        return options.selectFeatures() ? "features" : "units";
-    }
-
-    /** The best mask made a network by a least-squares refit on the training part of the split. */
-    private static DenseNetwork leastSquares(Evolve options, MaskSearch search, Mask best, Retrainer retrainer,
-            TrainingData fit, Progress progress) {
-        DenseNetwork network = search.network();
-        progress.update("least squares", 0, -1, null);
-        double ridge = Double.isNaN(options.ridge())
-                ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : options.ridge();
-        RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
-        DenseNetwork refit = search instanceof FeatureSearch f
-                ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
-                        ridge).network()
-                : LeastSquaresCompensation.compensate(network, ((UnitSearch) search).statistics(),
-                        ((UnitSearch) search).selection(best), fitRows, ridge).network();
-        progress.done("least squares");
-        return refit;
     }
 
     /**
@@ -261,8 +160,8 @@ public final class Evolver {
     /** A written network run over the evaluation rows (as the pruned network reads them) in ONNX Runtime. */
     private static Metrics measure(ModelProto written, DenseNetwork network, OnnxDenseModel prunedRead, Kept kept,
             Task task, Evolve options, Progress progress) {
-        return ModelScan.evaluate(written, prunedRead.input(), network, kept.eval(), task, options.device(), progress,
-                options.output(), prunedRead.outputName());
+        return ModelScan.evaluate(written, prunedRead.input(), network, kept.eval(), task, options.settings().device(),
+                progress, options.files().output(), prunedRead.outputName());
     }
 
     private static List<EvolveReport.Generation> generations(GaResult result, Task task) {
@@ -274,32 +173,33 @@ public final class Evolver {
         return generations;
     }
 
-    private static EvolveReport.Search searchReport(Evolve options, int[] layers, MaskSearch search,
-            GaSettings settings, int validationRows, GaResult result, Task task) {
+    private static EvolveReport.Search searchReport(EvolveSettings settings, int[] layers, MaskEvolution evolution,
+            int validationRows, GaResult result, Task task) {
         List<Integer> searched = layers == null ? List.of() : Arrays.stream(layers).map(l -> l + 1).boxed().toList();
-        return new EvolveReport.Search(unit(options), searched, search.layout().length(), settings.population(),
-                settings.evaluations(), settings.mutationProbability(), settings.seed(), settings.threads(),
-                options.fitnessEpochs(), metric(task), validationRows, result.evaluations(), result.cacheHits(),
-                result.children(), result.stalled());
+        GaSettings ga = evolution.ga();
+        return new EvolveReport.Search(evolution.unit(), searched, evolution.space().layout().length(),
+                ga.population(), ga.evaluations(), ga.mutationProbability(), ga.seed(), ga.threads(),
+                settings.fitnessEpochs(), MaskEvolution.metric(task), validationRows, result.evaluations(),
+                result.cacheHits(), result.children(), result.stalled());
     }
 
     /** 0-based hidden layers to search: those asked for, or all of them. */
     private static int[] searchedLayers(Evolve options, OnnxDenseModel model) {
         int hidden = model.network().hiddenLayerCount();
         if (hidden == 0) {
-            throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
+            throw new InputException(options.files().model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to search "
                             + "({{SELECT_FEATURES}} searches its inputs)");
         }
-        if (options.layers().isEmpty()) {
+        if (options.settings().layers().isEmpty()) {
             int[] all = new int[hidden];
             Arrays.setAll(all, l -> l);
             return all;
         }
         TreeSet<Integer> chosen = new TreeSet<>();
-        for (int layer : options.layers()) {
+        for (int layer : options.settings().layers()) {
             if (layer < 1 || layer > hidden) {
-                throw InputException.usage(options.model(), "{{LAYERS}} " + layer + ": the model has " + hidden
+                throw InputException.usage(options.files().model(), "{{LAYERS}} " + layer + ": the model has " + hidden
                         + " hidden layer" + (hidden == 1 ? "" : "s") + " (numbered 1 to " + hidden + ")");
             }
             if (!chosen.add(layer - 1)) {
@@ -312,13 +212,13 @@ public final class Evolver {
     private static void checkFeatureSelection(Evolve options, OnnxDenseModel model) {
         DenseNetwork network = model.network();
         if (!network.prefix().isEmpty()) {
-            throw InputException.usage(options.model(), "{{SELECT_FEATURES}} needs a model whose first dense layer reads "
-                    + "the graph input itself; this one computes its input first ("
+            throw InputException.usage(options.files().model(), "{{SELECT_FEATURES}} needs a model whose first dense "
+                    + "layer reads the graph input itself; this one computes its input first ("
                     + String.join(", ", network.prefix().operations()) + "), and only the dense layers can be "
                     + "rewritten; search its units instead");
         }
         if (network.inputs() < 2) {
-            throw InputException.usage(options.model(), "{{SELECT_FEATURES}}: the model has a single input, "
+            throw InputException.usage(options.files().model(), "{{SELECT_FEATURES}}: the model has a single input, "
                     + "there is nothing to select");
         }
     }
@@ -347,20 +247,8 @@ public final class Evolver {
         return ValidationScorer.figure(fitness, task);
     }
 
-    /** One run's files and settings as its steps read them: the rows and retraining in the method's terms. */
+    /** One run's files and settings, with what its steps make of them: the rows and retraining in method terms. */
     private record Evolve(EvolveFiles files, EvolveSettings settings) {
-
-        Path model() {
-            return files.model();
-        }
-
-        Path output() {
-            return files.output();
-        }
-
-        Path report() {
-            return files.report();
-        }
 
         EvalData eval() {
             return new EvalData(files.eval(), ColumnRequest.of(-1, files.csv().label(), ColumnRequest.Target.OPTIONAL),
@@ -369,50 +257,6 @@ public final class Evolver {
 
         RetrainOptions retrain() {
             return new RetrainOptions(files.train(), files.validation(), settings.retraining());
-        }
-
-        List<Integer> layers() {
-            return settings.layers();
-        }
-
-        boolean selectFeatures() {
-            return settings.selectFeatures();
-        }
-
-        int population() {
-            return settings.population();
-        }
-
-        Integer evaluations() {
-            return settings.evaluations();
-        }
-
-        double mutation() {
-            return settings.mutation();
-        }
-
-        int fitnessEpochs() {
-            return settings.fitnessEpochs();
-        }
-
-        int threads() {
-            return settings.threads();
-        }
-
-        Task task() {
-            return settings.task();
-        }
-
-        org.odf2nna.Device device() {
-            return settings.device();
-        }
-
-        Compensation compensation() {
-            return settings.compensation();
-        }
-
-        double ridge() {
-            return settings.ridge();
         }
     }
 }

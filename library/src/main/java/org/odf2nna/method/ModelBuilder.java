@@ -94,9 +94,9 @@ public final class ModelBuilder {
         }
         OutputHead head = task == Task.CLASSIFICATION ? OutputHead.SOFTMAX : OutputHead.NONE;
         DenseNetwork initial = Initialization.glorotUniform(widths, options.activation(), head,
-                options.training().seed());
+                options.training().retraining().seed());
         RetrainOptions training = options.training();
-        int epochs = training.retrainEpochs();
+        int epochs = training.retraining().epochs();
         Retrainer trainer = Retrainer.of(data, training, new RetrainSettings.Epochs(epochs, "{{EPOCHS}} " + epochs),
                 Loss.forTask(task, outputs), head, Device.CPU);
         // Glorot's weights are drawn for the standardised coordinates the trainer works in.
@@ -108,10 +108,10 @@ public final class ModelBuilder {
         metadata.put(RetrainOptions.EPOCHS_METADATA, Integer.toString(outcome.summary().epochsRun()));
         metadata.put("odf2nna.training.max_epochs", Integer.toString(epochs));
         metadata.put("odf2nna.training.best_epoch", Integer.toString(outcome.summary().bestEpoch()));
-        metadata.put("odf2nna.training.batch_size", Integer.toString(training.batchSize()));
-        metadata.put("odf2nna.training.learning_rate", Float.toString(training.learningRate()));
-        metadata.put("odf2nna.training.seed", Long.toString(training.seed()));
-        metadata.put("odf2nna.training.validation_split", Double.toString(training.validationShare()));
+        metadata.put("odf2nna.training.batch_size", Integer.toString(training.retraining().batchSize()));
+        metadata.put("odf2nna.training.learning_rate", Float.toString(training.retraining().learningRate()));
+        metadata.put("odf2nna.training.seed", Long.toString(training.retraining().seed()));
+        metadata.put("odf2nna.training.validation_split", Double.toString(training.retraining().validationShare()));
         metadata.put("odf2nna.training.data", options.train().getFileName().toString());
         metadata.put("odf2nna.general_model", sizing(size, network));
         metadata.put("odf2nna.task", task.displayName());

@@ -31,7 +31,7 @@ import org.odf2nna.settings.Schedule;
  * search whose validation rows both picked epochs and judged, and whose smallest passing round among many was
  * written, lost more than the tolerance on fresh rows in 4 of 15 runs (issue 25).
  */
-final class ProgressivePruning {
+public final class ProgressivePruning {
 
     /** Training rows the unit costs and the least-squares refit of a round look at, at most. */
     static final int FIT_ROWS = 16_384;
@@ -67,7 +67,7 @@ final class ProgressivePruning {
      * @param int8        with int8 weights, which layers take them and the network they give (what the search goes
      *                    by and the validation rows judge); null for float weights
      */
-    record Round(int index, DenseNetwork start, DenseNetwork compensated, DenseNetwork network, int[] inputs,
+    public record Round(int index, DenseNetwork start, DenseNetwork compensated, DenseNetwork network, int[] inputs,
             TrainingSummary training, boolean continued, LossBound bound, Int8Fallback.Choice int8) {
 
         Round withBound(LossBound b) {
@@ -75,8 +75,13 @@ final class ProgressivePruning {
         }
 
         /** The network judged and written: {@link #network} itself, or with int8 weights. */
-        DenseNetwork judged() {
+        public DenseNetwork judged() {
             return int8 == null ? network : int8.judged();
+        }
+
+        /** With int8 weights, per layer whether it took them (a copy); null for float weights. */
+        public boolean[] int8Layers() {
+            return int8 == null ? null : int8.int8().clone();
         }
     }
 

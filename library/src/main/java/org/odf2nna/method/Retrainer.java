@@ -4,7 +4,6 @@ import java.util.Locale;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
-import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
@@ -77,17 +76,16 @@ final class Retrainer {
         this.soft = soft;
     }
 
-    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, int inferenceBatch,
-            Device device, Progress progress) {
-        EvalData rows = new EvalData(retrain.train(), ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED),
-                inferenceBatch).forModel(model);
-        return prepare(model, retrain, task, rows, device, progress);
-    }
-
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
+        return prepare(model, retrain, task, load(model, retrain, task, rows, device, progress), device);
+    }
+
+    /** The {training, validation} rows {@code rows} and the options name, read through the model's prefix. */
+    static TrainingData[] load(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
+            Progress progress) {
         TrainingData all = TrainingRows.load(model, rows, task, device, progress);
-        return prepare(model, retrain, task, parts(model, all, retrain, task, rows, device, progress), device);
+        return parts(model, all, retrain, task, rows, device, progress);
     }
 
     /**
@@ -97,7 +95,7 @@ final class Retrainer {
     static TrainingData[] parts(OnnxDenseModel model, TrainingData all, RetrainOptions retrain, Task task,
             EvalData like, Device device, Progress progress) {
         if (retrain.validation() == null) {
-            return split(all, retrain);
+            return split(all, retrain.retraining(), retrain.origin());
         }
         EvalData rows = new EvalData(retrain.validation(), like.columns(), like.inferenceBatch()).forModel(model);
         TrainingData validation = TrainingRows.load(model, rows, task, device, progress);
@@ -110,17 +108,18 @@ final class Retrainer {
     /** Training on rows already in memory (the chain's inputs and the targets), without a teacher. */
     static Retrainer of(TrainingData all, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
             OutputHead head, Device device) {
+        RowsOrigin origin = retrain.origin();
         if (!TrainingRows.labelled(all)) {
-            throw new InputException(retrain.train(), "line 1", "has no target column to train on");
+            throw origin.inTraining("line 1", "has no target column to train on");
         }
-        return of(split(all, retrain), retrain.withDistillation(Distillation.NONE), epochs, loss, head, null, true,
-                device);
+        return of(split(all, retrain.retraining(), origin), retrain.retraining().withDistillation(Distillation.NONE),
+                origin, epochs, new Objective(loss, head, null), true, device);
     }
 
     /** The seeded split into {training, validation} rows that retraining uses. */
-    static TrainingData[] split(TrainingData all, RetrainOptions retrain) {
+    static TrainingData[] split(TrainingData all, RetrainSettings retrain, RowsOrigin origin) {
         if (all.rows() < 2) {
-            throw new InputException(retrain.train(), null, "has " + all.rows() + " row; training needs at least 2 "
+            throw origin.inTraining(null, "has " + all.rows() + " row; training needs at least 2 "
                     + "(some are held out for validation)");
         }
         return all.split(retrain.validationShare(), retrain.seed());
@@ -134,26 +133,34 @@ final class Retrainer {
      */
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts,
             Device device) {
-        String recorded = metadata(model, RetrainOptions.EPOCHS_METADATA);
-        return prepare(model.network(), recorded != null ? recorded : sidecarEpochs(model.source()), retrain, task,
-                parts, device);
+        return prepare(model.network(), recordedEpochs(model), retrain.retraining(), retrain.origin(), task, parts,
+                device);
     }
 
-    /** The same for a network in memory ({@code recordedEpochs}: the original's epochs as text, or null). */
-    static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainOptions retrain, Task task,
-            TrainingData[] parts, Device device) {
+    /** The original's training epochs as its file records them (metadata, else a sidecar JSON), or null. */
+    static String recordedEpochs(OnnxDenseModel model) {
+        String recorded = metadata(model, RetrainOptions.EPOCHS_METADATA);
+        return recorded != null ? recorded : sidecarEpochs(model.source());
+    }
+
+    /**
+     * The same for a network in memory ({@code recordedEpochs}: the original's epochs as text, or null), its rows
+     * named as {@code origin} says.
+     */
+    static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainSettings retrain, RowsOrigin origin,
+            Task task, TrainingData[] parts, Device device) {
         RetrainSettings.Epochs epochs = retrain.epochs(recordedEpochs);
         Loss loss = Loss.forTask(task, teacher.outputs());
         boolean unlabelled = !TrainingRows.labelled(parts[0]);
         if (unlabelled && !retrain.distillation().usesTeacher()) {
-            throw new InputException(retrain.train(), "line 1", "has no target column: retraining on the targets "
+            throw origin.inTraining("line 1", "has no target column: retraining on the targets "
                     + "alone needs one (distillation from the original network trains without targets)");
         }
-        RetrainOptions settings = unlabelled ? retrain.withDistillation(retrain.distillation().teacherOnly())
+        RetrainSettings settings = unlabelled ? retrain.withDistillation(retrain.distillation().teacherOnly())
                 : retrain;
         TrainingData[] labelled = {labelByTeacher(parts[0], teacher, loss), labelByTeacher(parts[1], teacher, loss)};
-        return of(labelled, settings, epochs, loss, teacher.head(), settings.distillation().usesTeacher() ? teacher
-                : null, TrainingRows.labelled(parts[1]), device);
+        return of(labelled, settings, origin, epochs, new Objective(loss, teacher.head(),
+                settings.distillation().usesTeacher() ? teacher : null), TrainingRows.labelled(parts[1]), device);
     }
 
     /** Rows without targets get the teacher's prediction as their target; labelled rows are returned as they are. */
@@ -172,12 +179,18 @@ final class Retrainer {
         return new TrainingData(rows.inputs(), targets, rows.rows(), rows.width());
     }
 
-    private static Retrainer of(TrainingData[] parts, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
-            OutputHead head, DenseNetwork teacher, boolean validationLabelled, Device device) {
+    /** What retraining fits: the loss, the output head, and the teacher whose outputs it also follows (or null). */
+    private record Objective(Loss loss, OutputHead head, DenseNetwork teacher) {
+    }
+
+    private static Retrainer of(TrainingData[] parts, RetrainSettings retrain, RowsOrigin origin,
+            RetrainSettings.Epochs epochs, Objective objective, boolean validationLabelled, Device device) {
+        Loss loss = objective.loss();
+        OutputHead head = objective.head();
+        DenseNetwork teacher = objective.teacher();
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience(), device);
-        String source = retrain.validation() == null ? retrain.train().toString()
-                : retrain.train() + " (validation: " + retrain.validation() + ")";
+        String source = origin.describe();
         Distillation distillation = teacher == null ? Distillation.NONE : retrain.distillation();
         Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),

@@ -206,7 +206,7 @@ public final class Shrinker {
         }
         // The training rows are read by the same column rules as the evaluation rows (the target column name included); they may
         // lack targets when the original network teaches (distillation).
-        ColumnRequest.Target target = options.retrain().distillation().usesTeacher()
+        ColumnRequest.Target target = options.retrain().retraining().distillation().usesTeacher()
                 ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
         EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
                 options.eval().columns().label(), target), eval.inferenceBatch()).forModel(model);

@@ -43,6 +43,7 @@ import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.settings.UnitScore;
+import org.odf2nna.tf.TrainingData;
 
 /**
  * The trade-off across ε, and the model chosen from it.
@@ -63,26 +64,29 @@ public final class Sweeper {
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
         Sweep options = new Sweep(files, settings, null);
         checkQuantizeAndOutputs(options);
-        OnnxDenseModel model = ModelFiles.read(options.model());
+        OnnxDenseModel model = ModelFiles.read(files.model());
         DenseNetwork network = model.network();
         if (network.hiddenLayerCount() == 0) {
-            throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
+            throw new InputException(files.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
-        Task task = Task.givenOrInferred(options.task(), network);
+        Task task = Task.givenOrInferred(settings.task(), network);
         options = new Sweep(files, settings, task);
         // A training file without targets is fine when the original network can label it (distillation).
-        ColumnRequest.Target target = options.retrain().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
+        ColumnRequest.Target target = settings.retraining().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
                 : ColumnRequest.Target.REQUIRED;
         EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
                 options.test().columns().label(), target), options.test().inferenceBatch()).forModel(model);
 
-        Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
-        ScanResult scores = ModelScan.scan(model, trainRows, null, options.device(), progress);
+        TrainingData[] parts = Retrainer.load(model, options.retrain(), task, trainRows, settings.device(), progress);
+        ScanResult scores = ModelScan.scan(model, trainRows, null, settings.device(), progress);
         Shrinker.checkReadCorrectly(model, scores.sample());
-        if (options.schedule().progressive()) {
-            return progressive(options, model, task, retrainer, scores, progress);
+        if (settings.schedule().progressive()) {
+            ProgressiveSweep sweep = ProgressiveSweep.prepare(network, Retrainer.recordedEpochs(model), parts,
+                    new RowsOrigin(files.train(), files.validation()), settings, task);
+            return progressive(options, model, task, sweep, scores, progress);
         }
+        Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, settings.device());
         Grid thresholds = thresholds(options, scores, network);
         List<Double> epsilons = thresholds.epsilons();
         String grid = thresholds.description();
@@ -93,9 +97,9 @@ public final class Sweeper {
             for (int e = 0; e < epsilons.size(); e++) {
                 outputs.add(work.resolve("eps" + e + ".onnx"));
             }
-            ShrinkOptions shrink = ShrinkOptions.builder().model(options.model()).eval(options.test()).score(trainRows)
-                    .epsilons(epsilons).outputs(outputs).task(task).device(options.device()).retrain(options.retrain())
-                    .pruning(options.pruning()).build();
+            ShrinkOptions shrink = ShrinkOptions.builder().model(files.model()).eval(options.test()).score(trainRows)
+                    .epsilons(epsilons).outputs(outputs).task(task).device(settings.device())
+                    .retrain(options.retrain()).pruning(settings.pruning()).build();
             // Least squares fits on the training part only: the validation rows that choose stay unseen.
             Shrinker.Prepared prepared = new Shrinker.Prepared(scores, retrainer, retrainer.fittingRows(),
                     "the training part of " + options.retrain().train() + " (the validation rows held out)",
@@ -108,22 +112,22 @@ public final class Sweeper {
             String written = null;
             SweepReport.Scratch scratch = null;
             if (chosen != null) {
-                move(outputs.get(chosen), options.output());
-                written = options.output().toString();
-                if (options.compareScratch()) {
+                move(outputs.get(chosen), files.output());
+                written = files.output().toString();
+                if (settings.compareScratch()) {
                     scratch = scratch(model, options, retrainer, task, progress, null);
                 }
             }
             ShrinkReport relabelled = relabel(table, outputs, chosen, written);
             SweepReport report = new SweepReport(relabelled, grid, options.maxDrop(),
                     accuracy ? "accuracy points" : "% of MSE", original, chosen, choice, written, scratch, List.of());
-            if (options.chart() != null) {
-                List<String> charts = SweepChart.write(report, options.chart()).stream().map(Path::toString).toList();
+            if (files.chart() != null) {
+                List<String> charts = SweepChart.write(report, files.chart()).stream().map(Path::toString).toList();
                 report = new SweepReport(relabelled, grid, options.maxDrop(), report.maxDropUnit(), original, chosen,
                         choice, written, scratch, charts);
             }
-            if (options.report() != null) {
-                AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+            if (files.report() != null) {
+                AtomicFiles.writeString(files.report(), ReportFormat.json(report));
             }
             return report;
         } finally {
@@ -133,14 +137,14 @@ public final class Sweeper {
 
     /** Quantizing belongs to the progressive schedule; the model and report files must be writable. */
     private static void checkQuantizeAndOutputs(Sweep options) {
-        if (options.quantize() != Quantize.NONE && !options.schedule().progressive()) {
+        if (options.settings().quantize() != Quantize.NONE && !options.settings().schedule().progressive()) {
             throw InputException.usage("{{QUANTIZE}} applies to the progressive schedule, where the int8 model is "
                     + "what is judged; the ε grid chooses on the float networks");
         }
-        OutputPaths.checkWritable(options.output(), options.model(), options.test().file(), options.retrain().train(),
-                options.retrain().validation());
-        if (options.report() != null) {
-            OutputPaths.checkWritable(options.report(), options.model(), options.test().file(),
+        OutputPaths.checkWritable(options.files().output(), options.files().model(), options.test().file(),
+                options.retrain().train(), options.retrain().validation());
+        if (options.files().report() != null) {
+            OutputPaths.checkWritable(options.files().report(), options.files().model(), options.test().file(),
                     options.retrain().train(), options.retrain().validation());
         }
     }
@@ -151,31 +155,31 @@ public final class Sweeper {
 
     /** The ε values given, or derived from the spread of the unit scores on the training rows. */
     private static Grid thresholds(Sweep options, ScanResult scores, DenseNetwork network) {
-        List<Double> epsilons = options.epsilons();
+        List<Double> epsilons = options.settings().epsilons();
         String grid;
         if (epsilons.isEmpty()) {
-            UnitScore score = options.pruning().score();
-            epsilons = EpsilonGrid.fromSpread(scores.statistics().scores(score, network), options.steps());
+            UnitScore score = options.settings().pruning().score();
+            epsilons = EpsilonGrid.fromSpread(scores.statistics().scores(score, network), options.settings().steps());
             grid = "derived from the spread of the unit " + (score == UnitScore.STD ? "standard deviations"
-                    : "impact scores") + " on the training rows (" + options.steps()
+                    : "impact scores") + " on the training rows (" + options.settings().steps()
                     + " steps, each removing a different share of the units)";
         } else {
             grid = "given";
         }
         if (epsilons.isEmpty()) {
-            throw new InputException(options.model(), null, "has no spread in its unit scores to derive ε values "
-                    + "from; give them with {{EPSILON}}");
+            throw new InputException(options.files().model(), null, "has no spread in its unit scores to derive ε "
+                    + "values from; give them with {{EPSILON}}");
         }
         return new Grid(epsilons, grid);
     }
 
     /** A hidden folder beside the output, where every ε's model is written before one is chosen. */
     private static Path workFolder(Sweep options) {
-        Path folder = options.output().toAbsolutePath().getParent();
+        Path folder = options.files().output().toAbsolutePath().getParent();
         try {
-            return Files.createTempDirectory(folder, "." + options.output().getFileName() + ".sweep-");
+            return Files.createTempDirectory(folder, "." + options.files().output().getFileName() + ".sweep-");
         } catch (IOException e) {
-            throw new InputException(options.output(), null, "cannot write beside it: " + e.getMessage(), e);
+            throw new InputException(options.files().output(), null, "cannot write beside it: " + e.getMessage(), e);
         }
     }
 
@@ -183,49 +187,31 @@ public final class Sweeper {
      * Progressive pruning ({@link ProgressivePruning}): every round is a row of the table; the chosen model is the
      * smallest whose loss bound on the validation rows holds.
      */
-    private static SweepReport progressive(Sweep options, OnnxDenseModel model, Task task, Retrainer retrainer,
+    private static SweepReport progressive(Sweep options, OnnxDenseModel model, Task task, ProgressiveSweep sweep,
             ScanResult scan, Progress progress) {
         DenseNetwork network = model.network();
         boolean accuracy = task == Task.CLASSIFICATION;
-        if (!accuracy && !retrainer.validationLabelled()) {
-            throw new InputException(options.retrain().validation() != null ? options.retrain().validation()
-                    : options.retrain().train(), "line 1", "has no target column: bounding a regression model's MSE "
-                    + "needs targets on the validation rows (give labelled rows with {{VALIDATION}})");
-        }
-        double tolerance = options.maxDrop() / 100;
-        if (options.retrain().retrainEpochs() == null) {
-            retrainer = ProgressivePruning.perRound(retrainer);
-        }
-        Path validationFile = options.retrain().validation() != null ? options.retrain().validation()
-                : options.retrain().train();
-        String validationPlace = options.retrain().validation() != null ? null
-                : "the " + retrainer.validationRows() + " validation rows held out of it";
-        if (accuracy && !LossBound.certifiable(retrainer.validationRows(), tolerance)) {
-            throw InputException.uncertifiable(validationFile, validationPlace, "the validation rows are too few: "
-                    + LossBound.tooFew(retrainer.validationRows(), tolerance)
-                    + "; nothing was written (give more rows the original never saw with {{VALIDATION}}, labels "
-                    + "optional, or allow more with {{MAX_DROP}})");
-        }
+        Retrainer retrainer = sweep.retrainer();
+        String validationPlace = sweep.validationPlace();
         EvalData test = options.test().forModel(model);
-        Metrics original = ModelScan.evaluate(model.model(), model.input(), network, test, task, options.device(),
-                progress, options.model(), model.outputName());
+        Metrics original = ModelScan.evaluate(model.model(), model.input(), network, test, task,
+                options.settings().device(), progress, options.files().model(), model.outputName());
         String seenWarning = options.retrain().validation() != null ? ""
                 : heldOutWarning(options, retrainer, network, original, accuracy, validationPlace);
-        double ridge = options.pruning().ridgeFor(retrainer.epochs() > 0);
-        boolean inputs = options.schedule().inputs() && model.chainInputName().equals(model.input().name());
-        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(network, retrainer, options.schedule(),
-                tolerance, ridge, inputs, options.quantize(), progress);
+        double ridge = sweep.ridge();
+        ProgressiveSweep.Result pruned = sweep.run(model.chainInputName().equals(model.input().name()), progress);
+        List<ProgressivePruning.Round> rounds = pruned.rounds();
         List<EpsilonOutcome> outcomes = roundOutcomes(rounds, model, test, task, options, progress);
-        Integer chosen = ProgressivePruning.choose(rounds);
+        Integer chosen = pruned.chosen();
         String written = null;
         if (chosen != null) {
             ProgressivePruning.Round round = rounds.get(chosen);
             DenseNetwork result = round.judged();
             ModelProto proto = ExternalData.forOutput(written(model, result, round.inputs(), round.int8()),
-                    model.source(), options.output());
-            double difference = ModelWriter.writeOnnx(proto, options.output(), result,
-                    keepColumns(scan.sample(), round.inputs()), options.device(), true);
-            written = options.output().toString();
+                    model.source(), options.files().output());
+            double difference = ModelWriter.writeOnnx(proto, options.files().output(), result,
+                    keepColumns(scan.sample(), round.inputs()), options.settings().device(), true);
+            written = options.files().output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
         String choice = chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
@@ -236,12 +222,12 @@ public final class Sweeper {
         if (int8 != null) {
             choice += (choice.endsWith(".") ? "" : ".") + int8Note(int8);
         }
-        SweepReport.Scratch scratch = chosen != null && options.compareScratch()
+        SweepReport.Scratch scratch = chosen != null && options.settings().compareScratch()
                 ? scratch(model, options, retrainer, task, progress, rounds.get(chosen).inputs()) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
                 "the training rows of " + options.retrain().train() + (options.retrain().validation() == null
                         ? " (the validation rows held out)" : ""), retrainer.fittingRowCount());
-        ShrinkReport table = new ShrinkReport(options.model().toString(), options.test().file().toString(),
+        ShrinkReport table = new ShrinkReport(options.files().model().toString(), options.test().file().toString(),
                 scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
@@ -249,13 +235,14 @@ public final class Sweeper {
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of(), int8);
-        if (options.chart() != null) {
-            List<String> charts = SweepChart.write(report, options.chart()).stream().map(Path::toString).toList();
+        if (options.files().chart() != null) {
+            List<String> charts = SweepChart.write(report, options.files().chart()).stream().map(Path::toString)
+                    .toList();
             report = new SweepReport(table, grid, options.maxDrop(), report.maxDropUnit(),
                     report.originalValidation(), chosen, choice, written, scratch, charts, int8);
         }
-        if (options.report() != null) {
-            AtomicFiles.writeString(options.report(), ReportFormat.json(report));
+        if (options.files().report() != null) {
+            AtomicFiles.writeString(options.files().report(), ReportFormat.json(report));
         }
         return report;
     }
@@ -303,7 +290,7 @@ public final class Sweeper {
                 + "much after a round the search did not go on from; %d such in a row end it), steered on at most %d "
                 + "training rows; then each round it went on from is judged once on the validation rows, at its share "
                 + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
-                ReportFormat.number(100 * options.schedule().share()), Schedule.FAILURES_TO_STOP,
+                ReportFormat.number(100 * options.settings().schedule().share()), Schedule.FAILURES_TO_STOP,
                 ProgressivePruning.WATCHED_TRAINING_ROWS);
     }
 
@@ -337,7 +324,7 @@ public final class Sweeper {
         float[] asFloat = round.network().forward(sample.chainInput(), sample.rows());
         float[] int8 = round.judged().forward(sample.chainInput(), sample.rows());
         boolean[] layers = round.int8().int8();
-        return new Int8Summary(Converter.bytes(options.model()), Converter.bytes(options.output()),
+        return new Int8Summary(Converter.bytes(options.files().model()), Converter.bytes(options.files().output()),
                 Int8Summary.layers(layers, true), Int8Summary.layers(layers, false), Int8Fallback.LAYER_SHARE,
                 ModelWriter.maxDifference(int8, asFloat), sample.rows());
     }
@@ -364,9 +351,9 @@ public final class Sweeper {
     private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, Int8Fallback.Choice int8,
             EvalData test, Task task, Sweep options, Progress progress) {
         ModelProto written = ExternalData.forOutput(written(model, network, inputs, int8), model.source(),
-                options.output());
-        return ModelScan.evaluate(written, model.input(), network, test, task, options.device(), progress,
-                options.output(), model.outputName());
+                options.files().output());
+        return ModelScan.evaluate(written, model.input(), network, test, task, options.settings().device(), progress,
+                options.files().output(), model.outputName());
     }
 
     /** Nothing chosen: either the search went on from no round, or none it went on from held. */
@@ -506,7 +493,7 @@ public final class Sweeper {
      */
     private static SweepReport.Scratch scratch(OnnxDenseModel model, Sweep options, Retrainer retrainer,
             Task task, Progress progress, int[] inputs) {
-        DenseNetwork chosen = DenseChainReader.read(options.output()).network();
+        DenseNetwork chosen = DenseChainReader.read(options.files().output()).network();
         boolean selected = inputs != null && inputs.length < model.network().inputs();
         if (selected && chosen.inputs() != inputs.length) {
             throw new IllegalStateException("the chosen network reads " + chosen.inputs() + " inputs, its round "
@@ -515,7 +502,7 @@ public final class Sweeper {
         // A network that reads fewer inputs trains on those columns only.
         Retrainer training = selected ? retrainer.keepInputs(inputs) : retrainer;
         DenseNetwork initial = withActivations(Initialization.glorotUniform(chosen.widths(),
-                chosen.layer(0).activation(), chosen.head(), options.retrain().seed()), chosen);
+                chosen.layer(0).activation(), chosen.head(), options.settings().retraining().seed()), chosen);
         // Glorot's weights are drawn for the standardised coordinates the trainer works in, as for build.
         Retrainer.Outcome trained = training.retrain(training.fromTrainingCoordinates(initial), "from scratch",
                 progress);
@@ -523,7 +510,7 @@ public final class Sweeper {
                 : DenseChainWriter.write(model, trained.network());
         EvalData test = options.test().forModel(model);
         Metrics metrics = ModelScan.evaluate(written, model.input(), trained.network(), test, task,
-                options.device(), progress, options.output(), model.outputName());
+                options.settings().device(), progress, options.files().output(), model.outputName());
         return new SweepReport.Scratch(trained.network().architecture(), trained.network().parameterCount(), metrics,
                 trained.summary());
     }
@@ -568,26 +555,10 @@ public final class Sweeper {
     }
 
     /**
-     * One sweep's files and settings as its steps read them: the test rows and retraining in the method's terms, and
-     * the maximum drop resolved for the task once the model is read.
+     * One sweep's files and settings, with what its steps make of them: the test rows and retraining in the method's
+     * terms, and the maximum drop resolved for the task once the model is read.
      */
     private record Sweep(SweepFiles files, SweepSettings settings, Task resolvedTask) {
-
-        Path model() {
-            return files.model();
-        }
-
-        Path output() {
-            return files.output();
-        }
-
-        Path report() {
-            return files.report();
-        }
-
-        Path chart() {
-            return files.chart();
-        }
 
         EvalData test() {
             return new EvalData(files.test(), ColumnRequest.of(-1, files.csv().label(), ColumnRequest.Target.REQUIRED),
@@ -600,38 +571,6 @@ public final class Sweeper {
 
         double maxDrop() {
             return settings.maxDrop(resolvedTask);
-        }
-
-        List<Double> epsilons() {
-            return settings.epsilons();
-        }
-
-        int steps() {
-            return settings.steps();
-        }
-
-        boolean compareScratch() {
-            return settings.compareScratch();
-        }
-
-        Task task() {
-            return settings.task();
-        }
-
-        org.odf2nna.Device device() {
-            return settings.device();
-        }
-
-        PruningOptions pruning() {
-            return settings.pruning();
-        }
-
-        Schedule schedule() {
-            return settings.schedule();
-        }
-
-        Quantize quantize() {
-            return settings.quantize();
         }
     }
 }

@@ -1,6 +1,6 @@
 package org.odf2nna.method;
 
-import java.nio.file.Path;
+import org.odf2nna.InputException;
 import org.odf2nna.evolve.MaskedFitness;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Metrics;
@@ -19,13 +19,14 @@ final class ValidationScorer implements MaskedFitness.Scorer {
     private final OutputHead head;
     private final double[] targets;
     private final long[] lines;
-    private final Path file;
+    private final RowsOrigin origin;
 
-    ValidationScorer(Task task, int outputs, OutputHead head, TrainingData rows, Path file) {
+    /** {@code origin} names the rows in messages about bad targets (a file's rows by the training file). */
+    ValidationScorer(Task task, int outputs, OutputHead head, TrainingData rows, RowsOrigin origin) {
         this.task = task;
         this.outputs = outputs;
         this.head = head;
-        this.file = file;
+        this.origin = origin;
         this.targets = new double[rows.rows()];
         for (int r = 0; r < targets.length; r++) {
             targets[r] = rows.targets()[r];
@@ -35,8 +36,12 @@ final class ValidationScorer implements MaskedFitness.Scorer {
 
     @Override
     public double score(float[] values, int rows) {
-        Evaluator evaluator = new Evaluator(task, outputs, head, file, "target");
-        evaluator.add(values, rows, targets, lines);
+        Evaluator evaluator = new Evaluator(task, outputs, head, origin.train(), "target");
+        try {
+            evaluator.add(values, rows, targets, lines);
+        } catch (InputException e) {
+            throw origin.inMemory() ? new InputException(null, RowsOrigin.IN_MEMORY_VALIDATION, e.getMessage(), e) : e;
+        }
         Metrics m = evaluator.metrics();
         return m.higherIsBetter() ? m.primaryValue() : -m.primaryValue();
     }

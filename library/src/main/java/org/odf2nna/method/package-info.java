@@ -1,6 +1,8 @@
 /**
  * The workflows that tie formats and algorithms together: read a model file, score, prune, compensate, retrain,
  * write and verify ({@code Shrinker}, {@code Sweeper} with {@code ProgressivePruning}, {@code MethodRun},
- * {@code Evolver}, {@code ModelFiles}, {@code ModelWriter}). Uses every library package below {@code api}.
+ * {@code Evolver}, {@code ModelFiles}, {@code ModelWriter}). Sweep's progressive route and evolve each run one
+ * in-memory pipeline ({@code ProgressiveSweep}, {@code MaskEvolution}: network, rows and settings in, result out),
+ * which the file-level workflows and the API's in-memory calls share. Uses every library package below {@code api}.
  */
 package org.odf2nna.method;

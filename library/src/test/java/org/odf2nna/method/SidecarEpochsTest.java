@@ -24,7 +24,7 @@ class SidecarEpochsTest {
         assertEquals("40", Retrainer.sidecarEpochs(model));
         RetrainSettings.Epochs epochs = new RetrainOptions(model, RetrainSettings.builder().batchSize(32)
                 .learningRate(0.001f).seed(0).validationShare(0.2).patience(10).distillation(Distillation.NONE).build())
-                .epochs(Retrainer.sidecarEpochs(model));
+                .retraining().epochs(Retrainer.sidecarEpochs(model));
         assertEquals(6, epochs.count());
         assertEquals("15% of the 40 epochs recorded in the model", epochs.source());
     }

@@ -1,0 +1,143 @@
+package org.odf2nna.method;
+
+import java.util.List;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.metrics.LossBound;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
+import org.odf2nna.tf.TrainingData;
+
+/**
+ * {@code sweep}'s default, progressive pruning ({@link ProgressivePruning}), as one pipeline on rows in memory: the
+ * original network, its training and validation rows and the {@link SweepSettings} in; every round and the one chosen
+ * out. The command line's {@link Sweeper} reads the model and the CSV rows before it and evaluates, writes and reports
+ * after it; the facade's in-memory sweep calls {@link #run(DenseNetwork, TrainingData, TrainingData, SweepSettings,
+ * Progress)}.
+ */
+public final class ProgressiveSweep {
+
+    private final DenseNetwork original;
+    private final Retrainer retrainer;
+    private final RowsOrigin origin;
+    private final SweepSettings settings;
+    private final double tolerance;
+    private final double ridge;
+
+    private ProgressiveSweep(DenseNetwork original, Retrainer retrainer, RowsOrigin origin, SweepSettings settings,
+            double tolerance, double ridge) {
+        this.original = original;
+        this.retrainer = retrainer;
+        this.origin = origin;
+        this.settings = settings;
+        this.tolerance = tolerance;
+        this.ridge = ridge;
+    }
+
+    /**
+     * Every round, and the one chosen ({@link ProgressivePruning#choose}): the smallest round of the chain whose bound
+     * held.
+     *
+     * @param rounds every round, in order
+     * @param chosen index into {@code rounds}, or null when no round kept the promise
+     */
+    public record Result(List<ProgressivePruning.Round> rounds, Integer chosen) {
+        public Result {
+            rounds = List.copyOf(rounds);
+        }
+    }
+
+    /**
+     * Prunes {@code original} round by round as {@code settings} say (its progressive schedule, retraining, maximum
+     * drop, int8 weights, task and device); each round's network is judged on {@code validation} against the maximum
+     * drop, exactly as the command line's sweep judges it.
+     *
+     * @param training   rows retraining and the refit use (targets optional: without them the teacher labels them)
+     * @param validation rows that only choose among the rounds (targets needed for regression; classification without
+     *                   them bounds the share of changed predictions)
+     * @throws IllegalArgumentException when the rows cannot judge the rounds
+     */
+    public static Result run(DenseNetwork original, TrainingData training, TrainingData validation,
+            SweepSettings settings, Progress progress) {
+        Task task = Task.givenOrInferred(settings.task(), original);
+        // Rows in memory are arguments: checked before anything is prepared on them.
+        if (task == Task.REGRESSION && !TrainingRows.labelled(validation)) {
+            throw new IllegalArgumentException("validation rows need targets: a regression model's MSE is bounded "
+                    + "on them");
+        }
+        return prepare(original, null, new TrainingData[] {training, validation}, RowsOrigin.IN_MEMORY, settings, task)
+                .run(true, progress);
+    }
+
+    /**
+     * Retraining prepared on {@code parts} ({training, validation} rows, named as {@code origin} says), checked that
+     * its validation rows can judge the rounds: labelled for regression, and enough of them to certify the maximum
+     * drop.
+     *
+     * @param recordedEpochs the original's training epochs as its file records them, or null
+     * @param task           the task, resolved
+     */
+    static ProgressiveSweep prepare(DenseNetwork original, String recordedEpochs, TrainingData[] parts,
+            RowsOrigin origin, SweepSettings settings, Task task) {
+        if (!settings.schedule().progressive()) {
+            throw new IllegalArgumentException("the schedule is not progressive");
+        }
+        Retrainer retrainer = Retrainer.prepare(original, recordedEpochs, settings.retraining(), origin, task, parts,
+                settings.device());
+        boolean accuracy = task == Task.CLASSIFICATION;
+        if (!accuracy && !retrainer.validationLabelled()) {
+            throw new InputException(origin.validationFile(), "line 1", "has no target column: bounding a regression "
+                    + "model's MSE needs targets on the validation rows (give labelled rows with {{VALIDATION}})");
+        }
+        double tolerance = settings.maxDrop(task) / 100;
+        if (settings.retraining().epochs() == null) {
+            retrainer = ProgressivePruning.perRound(retrainer);
+        }
+        if (accuracy && !LossBound.certifiable(retrainer.validationRows(), tolerance)) {
+            String tooFew = LossBound.tooFew(retrainer.validationRows(), tolerance);
+            if (origin.inMemory()) {
+                throw new IllegalArgumentException("validation rows: " + tooFew);
+            }
+            throw InputException.uncertifiable(origin.validationFile(), validationPlace(origin, retrainer),
+                    "the validation rows are too few: " + tooFew + "; nothing was written (give more rows the "
+                    + "original never saw with {{VALIDATION}}, labels optional, or allow more with {{MAX_DROP}})");
+        }
+        double ridge = settings.pruning().ridgeFor(retrainer.epochs() > 0);
+        return new ProgressiveSweep(original, retrainer, origin, settings, tolerance, ridge);
+    }
+
+    /** Where in their file the validation rows are: all of it (null), or the rows held out of the training file. */
+    private static String validationPlace(RowsOrigin origin, Retrainer retrainer) {
+        return origin.validation() != null ? null
+                : "the " + retrainer.validationRows() + " validation rows held out of it";
+    }
+
+    /** Where in their file the validation rows are, as messages name it (null: the whole validation file). */
+    String validationPlace() {
+        return validationPlace(origin, retrainer);
+    }
+
+    /**
+     * Runs the rounds and chooses among them.
+     *
+     * @param inputsSelectable whether the original's inputs may be dropped too, where the schedule asks (a selection
+     *                         is written as a Gather in front of the first layer: only where the chain reads the
+     *                         model's own input)
+     */
+    Result run(boolean inputsSelectable, Progress progress) {
+        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
+                tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
+        return new Result(rounds, ProgressivePruning.choose(rounds));
+    }
+
+    /** The retraining each round runs (with at least a round's epochs). */
+    Retrainer retrainer() {
+        return retrainer;
+    }
+
+    /** The least-squares refit's ridge. */
+    double ridge() {
+        return ridge;
+    }
+}
