@@ -12,15 +12,5 @@ import org.odf2nna.network.DenseNetwork;
  * @param evaluations fitness evaluations run
  */
 public record Evolved(DenseNetwork original, DenseNetwork network, DenseNetwork compensated, double fitness,
-        int evaluations) {
-
-    /** Fewer parameters than the original, in percent. */
-    public double reductionPercent() {
-        return 100.0 * (original.parameterCount() - network.parameterCount()) / original.parameterCount();
-    }
-
-    /** The network as an ONNX model (graph input {@code input}, output {@code output}, opset 13), in memory. */
-    public byte[] onnx() {
-        return Odf2nna.onnx(network);
-    }
+        int evaluations) implements SmallerNetwork {
 }

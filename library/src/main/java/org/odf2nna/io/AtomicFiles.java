@@ -164,4 +164,25 @@ public final class AtomicFiles {
     public static void writeString(Path target, String text) {
         writeBytes(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
     }
+
+    /**
+     * Deletes {@code root} and everything below it, as far as it can: what cannot be deleted stays, and the caller
+     * reports the failure it cares about (a hidden temporary folder beside an output is all that can remain).
+     */
+    public static void deleteTree(Path root) {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort, as said above
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort, as said above
+        }
+    }
 }

@@ -3,7 +3,6 @@ package org.odf2nna.method;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.odf2nna.Device;
@@ -105,7 +104,7 @@ public final class Converter {
                     difference[0] = check(SavedModelRunner.run(output, sample.features(), sample.rows(),
                             sample.featureWidth()), reference, output);
                 } catch (RuntimeException e) {
-                    deleteTree(output);
+                    AtomicFiles.deleteTree(output);
                     throw e;
                 }
             }
@@ -201,19 +200,5 @@ public final class Converter {
             worst = Math.max(worst, diff);
         }
         return worst;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: the caller reports the failure
-                }
-            });
-        } catch (IOException ignored) {
-            // nothing was there
-        }
     }
 }

@@ -3,12 +3,11 @@ package org.odf2nna.onnx;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.odf2nna.InputException;
+import org.odf2nna.io.ProtobufFiles;
 import org.odf2nna.Memory;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
@@ -42,18 +41,8 @@ public final class OnnxModelFile {
         }
         // The parsed model holds about the file's size, and running it in ONNX Runtime takes a serialised copy.
         Memory.require(2 * size, file, null, "its " + size + " bytes (read, then copied for ONNX Runtime)");
-        ModelProto model;
-        try (InputStream in = Files.newInputStream(file)) {
-            CodedInputStream coded = CodedInputStream.newInstance(in);
-            coded.setSizeLimit(Integer.MAX_VALUE);
-            model = ModelProto.parseFrom(coded);
-        } catch (InvalidProtocolBufferException e) {
-            throw new InputException(file, null, "is not an ONNX model (" + describe(e) + ")", e);
-        } catch (AccessDeniedException e) {
-            throw new InputException(file, null, "cannot read: permission denied", e);
-        } catch (IOException e) {
-            throw new InputException(file, null, "cannot read: " + e.getMessage(), e);
-        }
+        ModelProto model = ProtobufFiles.parse(file, ModelProto.parser(), file, "",
+                e -> "is not an ONNX model (" + describe(e) + ")");
         return checked(model, file);
     }
 

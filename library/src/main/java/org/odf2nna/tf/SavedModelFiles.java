@@ -1,11 +1,7 @@
 package org.odf2nna.tf;
 
 import org.odf2nna.Device;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.odf2nna.InputException;
+import org.odf2nna.io.ProtobufFiles;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.DataType;
@@ -78,19 +75,9 @@ final class SavedModelFiles {
                     ? " (saved_model.pbtxt, the text form, is not supported)" : "";
             throw new InputException(dir, null, "not a SavedModel: no " + SAVED_MODEL_PB + " in the directory" + hint);
         }
-        SavedModel model;
-        try (InputStream in = Files.newInputStream(pb)) {
-            CodedInputStream coded = CodedInputStream.newInstance(in);
-            coded.setSizeLimit(Integer.MAX_VALUE);
-            model = SavedModel.parseFrom(coded);
-        } catch (InvalidProtocolBufferException e) {
-            throw new InputException(dir, null, SAVED_MODEL_PB + " is not a valid SavedModel: it does not parse ("
-                    + firstLine(e.getMessage()) + ")", e);
-        } catch (AccessDeniedException e) {
-            throw new InputException(dir, null, "cannot read " + SAVED_MODEL_PB + ": permission denied", e);
-        } catch (IOException e) {
-            throw new InputException(dir, null, "cannot read " + SAVED_MODEL_PB + ": " + e.getMessage(), e);
-        }
+        SavedModel model = ProtobufFiles.parse(pb, SavedModel.parser(), dir, SAVED_MODEL_PB,
+                e -> SAVED_MODEL_PB + " is not a valid SavedModel: it does not parse (" + firstLine(e.getMessage())
+                        + ")");
         if (model.getMetaGraphsCount() == 0 || !model.getMetaGraphs(0).hasGraphDef()) {
             throw new InputException(dir, null, SAVED_MODEL_PB + " is not a valid SavedModel: it holds no graph");
         }

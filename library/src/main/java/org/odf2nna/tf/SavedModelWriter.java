@@ -1,5 +1,6 @@
 package org.odf2nna.tf;
 
+import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.Device;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -90,7 +90,7 @@ public final class SavedModelWriter {
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (Path p : PENDING) {
-                deleteQuietly(p);
+                AtomicFiles.deleteTree(p);
             }
         }, "odf2nna-savedmodel-cleanup"));
     }
@@ -150,7 +150,7 @@ public final class SavedModelWriter {
             throw new InputException(dir, null, "cannot write: " + e.getMessage(), e);
         } finally {
             if (temp != null) {
-                deleteQuietly(temp);
+                AtomicFiles.deleteTree(temp);
                 PENDING.remove(temp);
             }
         }
@@ -392,22 +392,5 @@ public final class SavedModelWriter {
             s = "layer" + (s.isEmpty() ? "" : "_" + s);
         }
         return s;
-    }
-
-    private static void deleteQuietly(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // Best effort: the directory is hidden and named after the target.
-                }
-            });
-        } catch (IOException e) {
-            // Best effort, as above.
-        }
     }
 }

@@ -180,4 +180,21 @@ class AtomicFilesTest {
             assertTrue(name.matches("\\.t\\.onnx\\." + ProcessHandle.current().pid() + "\\.[0-9a-z]+\\.tmp"), name);
         });
     }
+
+    @Test
+    void deleteTreeRemovesAFolderWithWhatIsBelowItAndLeavesItsNeighbours() throws IOException {
+        Path tree = dir.resolve(".work");
+        Files.createDirectories(tree.resolve("a/b"));
+        Files.writeString(tree.resolve("a/b/eps0.onnx"), "x");
+        Files.writeString(tree.resolve("top.json"), "{}");
+        Files.writeString(dir.resolve("kept.onnx"), "y");
+
+        AtomicFiles.deleteTree(tree);
+
+        assertFalse(Files.exists(tree));
+        assertEquals(List.of("kept.onnx"), names());
+        AtomicFiles.deleteTree(tree); // nothing there: no error
+        AtomicFiles.deleteTree(dir.resolve("kept.onnx")); // a plain file goes too
+        assertEquals(List.of(), names());
+    }
 }
