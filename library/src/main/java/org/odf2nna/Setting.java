@@ -42,7 +42,12 @@ public enum Setting {
     TRAIN("training rows"),
     PARAMS("the parameter budget"),
     UNITS("units"),
-    BUILD_PATIENCE("the general model's patience");
+    BUILD_PATIENCE("the general model's patience"),
+    SCHEDULE("the schedule"),
+    SHARE("the share removed per round"),
+    RANK("the ranking of removals"),
+    SCORE("the unit score"),
+    PAPER("the paper's rule");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

@@ -44,7 +44,7 @@ final class BuildCommand extends Subcommand {
     @Override
     public Integer call() {
         BuildFiles files = new BuildFiles(train.path,
-                output == null ? defaultOutput(train.path, ".general.onnx") : output, data.csv());
+                output == null ? BuildFiles.defaultOutput(train.path) : output, data.csv());
         BuildSettings settings = settings(build, training, data);
         java.util.Set<Path> before = Main.existing(java.util.List.of(files.output()));
         BuildSummary summary = Odf2nna.build(files, settings, main.progress());
@@ -70,16 +70,5 @@ final class BuildCommand extends Subcommand {
         training.checkPatience();
         RetrainSettings adam = Flags.built(() -> training.retraining(training.buildLearningRate()).build());
         return build.settings(adam, data.task());
-    }
-
-    static Path defaultOutput(Path input, String suffix) {
-        String name = input.getFileName().toString();
-        for (String ext : new String[] {".csv.gz", ".csv", ".onnx", ".keras", ".h5", ".gz"}) {
-            if (name.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) {
-                name = name.substring(0, name.length() - ext.length());
-                break;
-            }
-        }
-        return Path.of(name + suffix);
     }
 }

@@ -112,7 +112,7 @@ final class EvolveCommand extends Subcommand {
         }
         EvolveSettings settings = Flags.built(asked::build);
         Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
-        Path out = output != null ? output : defaultOutput(model);
+        Path out = output != null ? output : EvolveFiles.defaultOutput(model);
         EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
                 data.csv());
         java.util.Set<Path> before = Main.existing(List.of(out));
@@ -128,9 +128,5 @@ final class EvolveCommand extends Subcommand {
                 in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in)));
         printWrote(report.path);
         return Main.OK;
-    }
-
-    static Path defaultOutput(Path model) {
-        return BuildCommand.defaultOutput(model, ".evolved.onnx");
     }
 }

@@ -44,6 +44,11 @@ final class Flags {
             case PARAMS -> "--params";
             case UNITS -> "--units";
             case BUILD_PATIENCE -> "--build-patience";
+            case SCHEDULE -> "--schedule";
+            case SHARE -> "--share";
+            case RANK -> "--rank";
+            case SCORE -> "--score";
+            case PAPER -> "--paper";
         };
     }
 

@@ -60,8 +60,8 @@ final class RunCommand extends Subcommand {
     @Override
     public Integer call() {
         Main.refuseKerasName(output, Main.writesOnnxOnly("run"));
-        Path out = output == null ? BuildCommand.defaultOutput(train.path, ".small.onnx") : output;
-        Path general = out.resolveSibling(BuildCommand.defaultOutput(out, ".general.onnx").getFileName());
+        Path out = output == null ? RunFiles.defaultOutput(train.path) : output;
+        Path general = RunFiles.defaultGeneral(out);
         BuildSettings buildSettings = BuildCommand.settings(build, training, data);
         // The general model's sweep retrains with these Adam settings and the default patience.
         SweepSettings settings = Flags.built(() -> sweep.settings()

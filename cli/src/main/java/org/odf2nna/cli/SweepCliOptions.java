@@ -67,57 +67,33 @@ final class SweepCliOptions {
 
     /**
      * The sweep settings these flags ask for; the caller adds retraining, pruning and the rest, and
-     * {@link SweepSettings.Builder#build()} checks them.
+     * {@link SweepSettings.Builder#build()} checks them, whether the schedule's flags go together included.
      */
     SweepSettings.Builder settings() {
-        SweepSettings.Builder settings = SweepSettings.builder().schedule(schedule()).epsilons(epsilons).steps(steps)
-                .compareScratch(compareScratch).paper(paper);
+        SweepSettings.Builder settings = SweepSettings.builder().epsilons(epsilons).steps(steps)
+                .compareScratch(compareScratch).paper(paper).inputs(!keepInputs);
+        if (schedule != null) {
+            settings.schedule(switch (schedule.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "progressive" -> Schedule.Kind.PROGRESSIVE;
+                case "epsilon", "ε" -> Schedule.Kind.EPSILON;
+                default -> throw InputException.usage("--schedule must be progressive or epsilon, got '" + schedule
+                        + "'");
+            });
+        }
+        if (share != null) {
+            settings.share(share);
+        }
+        if (rank != null) {
+            try {
+                settings.ranking(Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw InputException.usage("--rank must be cost, std or impact, got '" + rank + "'");
+            }
+        }
         if (maxDrop != null) {
             settings.maxDrop(maxDrop);
         }
         return settings;
-    }
-
-    /** The schedule asked for. */
-    private Schedule schedule() {
-        if (paper) {
-            if (schedule != null || share != null) {
-                throw InputException.usage("--paper is the ε schedule: leave out --schedule and --share");
-            }
-            return Schedule.EPSILON;
-        }
-        // Thresholds given without a schedule mean the ε schedule: they have no other use.
-        Schedule.Kind kind = epsilons.isEmpty() ? Schedule.Kind.PROGRESSIVE : Schedule.Kind.EPSILON;
-        if (schedule != null) {
-            switch (schedule.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "progressive" -> kind = Schedule.Kind.PROGRESSIVE;
-                case "epsilon", "ε" -> kind = Schedule.Kind.EPSILON;
-                default -> throw InputException.usage("--schedule must be progressive or epsilon, got '" + schedule
-                        + "'");
-            }
-        }
-        if (share != null && !(share > 0 && share < 1)) {
-            throw InputException.usage("--share must be between 0 and 1 (exclusive), got " + share);
-        }
-        if (kind == Schedule.Kind.EPSILON && share != null) {
-            throw InputException.usage("--share applies to the progressive schedule only");
-        }
-        if (kind == Schedule.Kind.PROGRESSIVE && !epsilons.isEmpty()) {
-            throw InputException.usage("--epsilon applies to the epsilon schedule, not --schedule progressive");
-        }
-        Ranking ranking = Ranking.COST;
-        if (rank != null) {
-            try {
-                ranking = Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw InputException.usage("--rank must be cost, std or impact, got '" + rank + "'");
-            }
-            if (kind == Schedule.Kind.EPSILON) {
-                throw InputException.usage("--rank applies to the progressive schedule only (the ε schedule: --score)");
-            }
-        }
-        return new Schedule(kind, share != null ? share : Schedule.DEFAULT_SHARE, Schedule.DEFAULT_MAX_ROUNDS,
-                !keepInputs, ranking);
     }
 
     /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */

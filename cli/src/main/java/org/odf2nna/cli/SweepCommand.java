@@ -68,7 +68,7 @@ final class SweepCommand extends Subcommand {
             precision.checkFormat(ModelFormat.KERAS);
         }
         Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
-        Path out = output == null ? BuildCommand.defaultOutput(model.path, ".chosen.onnx") : output;
+        Path out = output == null ? SweepFiles.defaultOutput(model.path) : output;
         SweepSettings settings = Flags.built(() -> sweep.settings().retraining(retrain.required())
                 .pruning(pruning.options()).quantize(precision).task(data.task()).device(data.device()).build());
         SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,

@@ -14,4 +14,9 @@ public record BuildFiles(Path train, Path output, CsvReading csv) {
     public BuildFiles {
         Checks.present("train, output, csv", train, output, csv);
     }
+
+    /** Where {@code build} writes the general model when no output is named: TRAIN.general.onnx. */
+    public static Path defaultOutput(Path train) {
+        return OutputNames.of(train, ".general.onnx");
+    }
 }

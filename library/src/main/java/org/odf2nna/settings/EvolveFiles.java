@@ -35,4 +35,9 @@ public record EvolveFiles(Path model, Path train, Path validation, Path eval, Pa
     public EvolveFiles withCsv(CsvReading value) {
         return new EvolveFiles(model, train, validation, eval, output, report, value);
     }
+
+    /** Where {@code evolve} writes when no output is named: MODEL.evolved.onnx in the working folder. */
+    public static Path defaultOutput(Path model) {
+        return OutputNames.of(model, ".evolved.onnx");
+    }
 }

@@ -23,4 +23,14 @@ public record RunFiles(Path train, Path test, Path general, Path output, Path re
     public BuildFiles build() {
         return new BuildFiles(train, general, csv);
     }
+
+    /** Where {@code run} writes the chosen model when no output is named: TRAIN.small.onnx. */
+    public static Path defaultOutput(Path train) {
+        return OutputNames.of(train, ".small.onnx");
+    }
+
+    /** Where {@code run} keeps the general model: beside {@code output}, as OUTPUT.general.onnx. */
+    public static Path defaultGeneral(Path output) {
+        return output.resolveSibling(OutputNames.of(output, ".general.onnx").getFileName());
+    }
 }

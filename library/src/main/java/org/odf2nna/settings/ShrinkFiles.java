@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The files of a file-level shrink, apart from its {@link ShrinkSettings}.
@@ -62,7 +61,7 @@ public record ShrinkFiles(Path model, Path eval, Path train, Path validation, Pa
             return List.of(base);
         }
         String extension = extension(settings.format());
-        String stem = stem(base.getFileName().toString());
+        String stem = OutputNames.stem(base.getFileName().toString());
         List<Path> paths = new ArrayList<>();
         for (double e : epsilons) {
             String tag = BigDecimal.valueOf(e).stripTrailingZeros().toPlainString();
@@ -77,20 +76,10 @@ public record ShrinkFiles(Path model, Path eval, Path train, Path validation, Pa
     }
 
     private Path base(ModelFormat format) {
-        return output != null ? output : Path.of(stem(model.getFileName().toString()) + ".small" + extension(format));
+        return output != null ? output : OutputNames.of(model, ".small" + extension(format));
     }
 
     private static String extension(ModelFormat format) {
         return format == ModelFormat.ONNX ? ".onnx" : format == ModelFormat.KERAS ? ".keras" : "";
-    }
-
-    private static String stem(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        for (String extension : new String[] {".onnx", ".keras", ".h5"}) {
-            if (lower.endsWith(extension)) {
-                return name.substring(0, name.length() - extension.length());
-            }
-        }
-        return name;
     }
 }

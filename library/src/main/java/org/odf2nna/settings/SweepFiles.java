@@ -45,4 +45,9 @@ public record SweepFiles(Path model, Path train, Path validation, Path test, Pat
     public SweepFiles withCsv(CsvReading value) {
         return new SweepFiles(model, train, validation, test, output, report, chart, value);
     }
+
+    /** Where {@code sweep} writes its choice when no output is named: MODEL.chosen.onnx in the working folder. */
+    public static Path defaultOutput(Path model) {
+        return OutputNames.of(model, ".chosen.onnx");
+    }
 }

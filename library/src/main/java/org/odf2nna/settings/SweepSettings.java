@@ -74,7 +74,13 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
      * Builds {@link SweepSettings}; each setter returns the builder, those of {@link UnitPruningBuilder} included.
      */
     public static final class Builder extends UnitPruningBuilder<Builder> {
-        private Schedule schedule = Schedule.PROGRESSIVE;
+        // What was asked for; build() fills in the rest and checks that the parts go together.
+        private Schedule base = Schedule.PROGRESSIVE;
+        private Schedule.Kind kind;
+        private Double share;
+        private Integer maxRounds;
+        private Boolean inputs;
+        private Ranking ranking;
         private int steps = DEFAULT_STEPS;
         private boolean compareScratch;
         private boolean paper;
@@ -82,27 +88,43 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         private Builder() {
         }
 
-        /** Progressive pruning (default {@link Schedule#PROGRESSIVE}) or the paper's ε grid ({@link Schedule#EPSILON}). */
+        /**
+         * Progressive pruning or the paper's ε grid, with that schedule's share, rounds, inputs and ranking unless
+         * set separately (default: progressive, or the ε grid when thresholds are given).
+         */
         public Builder schedule(Schedule value) {
-            schedule = value;
+            base = value;
+            kind = value.kind();
             return this;
         }
 
-        /** Share of the parameters a progressive round removes (default 0.2). */
+        /** Progressive pruning or the paper's ε grid, the rest by default. */
+        public Builder schedule(Schedule.Kind value) {
+            kind = value;
+            return this;
+        }
+
+        /** Share of the parameters a progressive round removes (default 0.2); the ε schedule has none. */
         public Builder share(double value) {
-            schedule = new Schedule(schedule.kind(), value, schedule.maxRounds(), schedule.inputs(), schedule.ranking());
+            share = value;
             return this;
         }
 
         /** Progressive rounds at most (default 40). */
         public Builder maxRounds(int value) {
-            schedule = new Schedule(schedule.kind(), schedule.share(), value, schedule.inputs(), schedule.ranking());
+            maxRounds = value;
             return this;
         }
 
         /** Whether progressive pruning may remove inputs too (default true). */
         public Builder inputs(boolean value) {
-            schedule = new Schedule(schedule.kind(), schedule.share(), schedule.maxRounds(), value, schedule.ranking());
+            inputs = value;
+            return this;
+        }
+
+        /** What orders a progressive round's removals (default {@link Ranking#COST}); the ε schedule has none. */
+        public Builder ranking(Ranking value) {
+            ranking = value;
             return this;
         }
 
@@ -120,7 +142,7 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
 
         /**
          * The paper's own rule when {@code value}: the ε schedule, unit std, mean folding and retraining on the
-         * targets alone, whatever the schedule, pruning and distillation set here.
+         * targets alone, whatever the pruning and distillation set here (a schedule or share set here is refused).
          */
         public Builder paper(boolean value) {
             paper = value;
@@ -129,11 +151,32 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
 
         /** The settings; throws {@link InvalidSetting} naming the first setting out of range. */
         public SweepSettings build() {
-            return paper
-                    ? new SweepSettings(Schedule.EPSILON, epsilons, steps, maxDrop, PruningOptions.paper(),
-                            retraining.withDistillation(Distillation.NONE), quantize, compareScratch, task, device)
-                    : new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize,
-                            compareScratch, task, device);
+            if (paper) {
+                InvalidSetting.require(kind == null && share == null, Setting.PAPER.ref() + " is the ε schedule: "
+                        + "leave out " + Setting.SCHEDULE.ref() + " and " + Setting.SHARE.ref());
+                return new SweepSettings(Schedule.EPSILON, epsilons, steps, maxDrop, PruningOptions.paper(),
+                        retraining.withDistillation(Distillation.NONE), quantize, compareScratch, task, device);
+            }
+            return new SweepSettings(schedule(), epsilons, steps, maxDrop, pruning, retraining, quantize,
+                    compareScratch, task, device);
+        }
+
+        private Schedule schedule() {
+            // Thresholds given without a schedule mean the ε schedule: they have no other use.
+            Schedule.Kind resolved = kind != null ? kind
+                    : epsilons.isEmpty() ? Schedule.Kind.PROGRESSIVE : Schedule.Kind.EPSILON;
+            InvalidSetting.require(share == null || (share > 0 && share < 1), Setting.SHARE.ref()
+                    + " must be between 0 and 1 (exclusive), got " + share);
+            boolean progressive = resolved == Schedule.Kind.PROGRESSIVE;
+            InvalidSetting.require(progressive || share == null, Setting.SHARE.ref()
+                    + " applies to the progressive schedule only");
+            InvalidSetting.require(!progressive || epsilons.isEmpty(), Setting.EPSILON.ref()
+                    + " applies to the epsilon schedule, not " + Setting.SCHEDULE.ref() + " progressive");
+            InvalidSetting.require(progressive || ranking == null, Setting.RANK.ref()
+                    + " applies to the progressive schedule only (the ε schedule: " + Setting.SCORE.ref() + ")");
+            return new Schedule(resolved, share != null ? share : base.share(),
+                    maxRounds != null ? maxRounds : base.maxRounds(), inputs != null ? inputs : base.inputs(),
+                    ranking != null ? ranking : base.ranking());
         }
     }
 }

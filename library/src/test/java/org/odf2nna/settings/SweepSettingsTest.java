@@ -50,4 +50,33 @@ class SweepSettingsTest {
         assertEquals(Distillation.DEFAULT, defaults.retraining().distillation());
         assertEquals(0.3, SweepSettings.builder().share(0.3).build().schedule().share());
     }
+
+    @Test
+    void theScheduleIsDecidedHereAndItsPartsMustGoTogether() {
+        assertEquals(Schedule.Kind.EPSILON, SweepSettings.builder().epsilons(List.of(0.1)).build().schedule().kind(),
+                "thresholds without a schedule mean the ε schedule");
+        assertEquals(Schedule.Kind.PROGRESSIVE, SweepSettings.builder().build().schedule().kind());
+        Schedule asked = SweepSettings.builder().schedule(Schedule.Kind.PROGRESSIVE).share(0.1).maxRounds(7)
+                .inputs(false).ranking(Ranking.STD).build().schedule();
+        assertEquals(new Schedule(Schedule.Kind.PROGRESSIVE, 0.1, 7, false, Ranking.STD), asked);
+        assertEquals(Schedule.EPSILON, SweepSettings.builder().schedule(Schedule.EPSILON).build().schedule(),
+                "a whole schedule keeps its own parts");
+
+        assertEquals("the paper's rule is the ε schedule: leave out the schedule and the share removed per round",
+                assertThrows(InvalidSetting.class, () -> SweepSettings.builder().paper(true).share(0.3).build())
+                        .getMessage());
+        assertThrows(InvalidSetting.class,
+                () -> SweepSettings.builder().paper(true).schedule(Schedule.Kind.EPSILON).build());
+        assertEquals("<SHARE> must be between 0 and 1 (exclusive), got 1.0", assertThrows(InvalidSetting.class,
+                () -> SweepSettings.builder().share(1).build()).asUsage().message(s -> "<" + s.name() + ">"));
+        assertEquals("<SHARE> applies to the progressive schedule only", assertThrows(InvalidSetting.class,
+                () -> SweepSettings.builder().epsilons(List.of(0.1)).share(0.3).build()).asUsage()
+                .message(s -> "<" + s.name() + ">"));
+        assertEquals("<EPSILON> applies to the epsilon schedule, not <SCHEDULE> progressive",
+                assertThrows(InvalidSetting.class, () -> SweepSettings.builder().schedule(Schedule.Kind.PROGRESSIVE)
+                        .epsilons(List.of(0.1)).build()).asUsage().message(s -> "<" + s.name() + ">"));
+        assertEquals("<RANK> applies to the progressive schedule only (the ε schedule: <SCORE>)",
+                assertThrows(InvalidSetting.class, () -> SweepSettings.builder().schedule(Schedule.EPSILON)
+                        .ranking(Ranking.STD).build()).asUsage().message(s -> "<" + s.name() + ">"));
+    }
 }
