@@ -59,13 +59,13 @@ public final class Shrinker {
                 files.train() == null ? null : settings.retraining(), settings.format(), settings.quantize(),
                 settings.task(), settings.device());
         CsvReading csv = files.csv();
-        ShrinkOptions options = ShrinkOptions.builder().model(files.model())
-                .eval(new EvalData(files.eval(), ColumnRequest.of(-1, csv.label(), ColumnRequest.Target.OPTIONAL),
-                        csv.inferenceBatch()))
-                .epsilons(once.thresholds()).outputs(files.outputs(once)).report(files.report()).task(once.task())
-                .device(once.device()).retrain(once.retraining() == null ? null
-                        : new RetrainOptions(files.train(), files.validation(), once.retraining()))
-                .format(once.format()).pruning(once.pruning()).quantize(once.quantize()).build();
+        EvalData eval = new EvalData(files.eval(), ColumnRequest.of(-1, csv.label(), ColumnRequest.Target.OPTIONAL),
+                csv.inferenceBatch());
+        RetrainOptions retrain = once.retraining() == null ? null
+                : new RetrainOptions(files.train(), files.validation(), once.retraining());
+        // The units are scored on the evaluation rows (no scoring rows of their own).
+        ShrinkOptions options = new ShrinkOptions(files.model(), eval, null, once.thresholds(), files.outputs(once),
+                files.report(), once.task(), once.device(), retrain, once.format(), once.pruning(), once.quantize());
         return run(options, progress);
     }
 
