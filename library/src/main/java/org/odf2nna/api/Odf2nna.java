@@ -7,6 +7,7 @@ import org.odf2nna.Progress;
 import org.odf2nna.Device;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.Converter;
+import org.odf2nna.method.EpsilonPruning;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.Evolver;
 import org.odf2nna.method.MaskEvolution;
@@ -20,16 +21,9 @@ import org.odf2nna.method.Shrinker;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelBuilder;
-import org.odf2nna.prune.EpsilonRule;
-import org.odf2nna.prune.LeastSquaresCompensation;
-import org.odf2nna.prune.Pruner;
-import org.odf2nna.prune.RowSource;
-import org.odf2nna.prune.UnitSelection;
-import org.odf2nna.prune.UnitStatistics;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Evaluation;
@@ -39,11 +33,10 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.report.TrainingSummary;
 import org.odf2nna.settings.BuildFiles;
 import org.odf2nna.settings.BuildSettings;
-import org.odf2nna.settings.Compensation;
 import org.odf2nna.settings.CsvReading;
-import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.ModelFormat;
@@ -55,11 +48,7 @@ import org.odf2nna.settings.ShrinkSettings;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
-import org.odf2nna.settings.TrainingOptions;
-import org.odf2nna.tf.DenseTrainer;
-import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
-import org.odf2nna.tf.TrainingResult;
 
 /**
  * The library's entry point for Java code: load a network (a file, ONNX bytes, or a {@link DenseNetwork} built in
@@ -86,8 +75,6 @@ import org.odf2nna.tf.TrainingResult;
  * take the same settings types ({@code org.odf2nna.settings}); the files are a record of their own.
  */
 public final class Odf2nna {
-
-    private static final int CHUNK = 1024;
 
     private Odf2nna() {
     }
@@ -144,26 +131,11 @@ public final class Odf2nna {
         if (training != null) {
             check("training", training, network);
         }
-        if (settings.thresholds().size() != 1) {
-            throw new IllegalArgumentException("settings: one epsilon for a network in memory, got "
-                    + settings.thresholds());
-        }
-        double epsilon = settings.thresholds().get(0);
-        int n = scoring.count();
-        UnitStatistics statistics = UnitStatistics.measure(network, scoring.features(), n, CHUNK);
-        UnitSelection selection = EpsilonRule.select(statistics.scores(settings.pruning().score(), network), epsilon);
-        RetrainSettings retraining = settings.retraining();
-        boolean retrain = training != null && retraining != null && epochs(retraining) > 0;
-        DenseNetwork pruned = settings.pruning().compensation() == Compensation.LSQ
-                ? LeastSquaresCompensation.compensate(network, statistics, selection,
-                        RowSource.of(scoring.features(), n, scoring.width(), CHUNK),
-                        settings.pruning().ridgeFor(retrain)).network()
-                : Pruner.prune(network, statistics, selection);
-        if (!retrain) {
-            return new Shrunk(network, pruned, epsilon, 0, 0);
-        }
-        TrainingResult trained = train(network, pruned, training, retraining, settings.device());
-        return new Shrunk(network, trained.network(), epsilon, trained.epochsRun(), trained.bestEpoch());
+        EpsilonPruning.Result result = EpsilonPruning.run(network, trainingData(scoring),
+                training == null ? null : trainingData(training), settings, Progress.NONE);
+        TrainingSummary retrained = result.training();
+        return new Shrunk(network, result.network(), result.pruned().epsilon(),
+                retrained == null ? 0 : retrained.epochsRun(), retrained == null ? 0 : retrained.bestEpoch());
     }
 
     /**
@@ -287,10 +259,8 @@ public final class Odf2nna {
                     + " outputs; the original " + original.inputs() + " and " + original.outputs());
         }
         check("training", training, original);
-        if (epochs(settings) == 0) {
-            return start;
-        }
-        return train(original, start, training, settings, device == null ? Device.CPU : device).network();
+        return EpsilonPruning.retrain(original, start, trainingData(training), settings,
+                device == null ? Device.CPU : device);
     }
 
     /**
@@ -558,42 +528,6 @@ public final class Odf2nna {
         }
         OnnxDenseModel read = DenseChainReader.read(proto, Path.of("(ONNX bytes)"));
         return org.odf2nna.onnx.Int8Weights.apply(proto, read, network, int8).toByteArray();
-    }
-
-    /** The epochs a retraining in memory runs: those given, else 20 (nothing records the original's). */
-    private static int epochs(RetrainSettings settings) {
-        return settings.epochs(null).count();
-    }
-
-    private static TrainingResult train(DenseNetwork original, DenseNetwork start, Rows training,
-            RetrainSettings settings, Device device) {
-        Task task = task(original);
-        int outputs = original.outputs();
-        Loss loss = Loss.forTask(task, outputs);
-        int n = training.count();
-        float[] targets = training.targets();
-        Distillation distillation = settings.distillation();
-        if (targets == null) {
-            // No targets: the teacher's own labels fill the slot, and the loss reads the teacher alone.
-            float[] out = original.forward(training.features(), n);
-            targets = new float[n];
-            for (int r = 0; r < n; r++) {
-                targets[r] = task == Task.REGRESSION ? out[r] : label(out, r, outputs);
-            }
-            distillation = distillation.teacherOnly();
-        }
-        TrainingData[] parts = new TrainingData(training.features(), targets, n, training.width())
-                .split(settings.validationShare(), settings.seed());
-        float[] soft = null;
-        if (distillation.usesTeacher()) {
-            DenseNetwork logits = new DenseNetwork(original.prefix(), original.layers(), OutputHead.NONE);
-            soft = DenseTrainer.softTargets(logits.forward(parts[0].inputs(), parts[0].rows()), parts[0].rows(),
-                    outputs, loss, distillation.temperature());
-        }
-        TrainingOptions options = new TrainingOptions(epochs(settings), settings.batchSize(), settings.learningRate(),
-                settings.seed(), settings.patience(), device);
-        return DenseTrainer.train(start, parts[0], soft, parts[1], loss, options, distillation, (epoch, epochs) -> {
-        });
     }
 
     private static Task task(DenseNetwork network) {

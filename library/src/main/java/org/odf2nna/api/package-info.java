@@ -5,10 +5,12 @@
  * {@link org.odf2nna.api.ShrinkSettings#builder()}) or a {@link org.odf2nna.api.Swept} one (progressive pruning, the
  * default of {@code sweep}, settings from {@link org.odf2nna.settings.SweepSettings#builder()}) or an
  * {@link org.odf2nna.api.Evolved} one (EvoPruneDeepTL's search, {@link org.odf2nna.api.EvolveSettings#builder()}), and
- * retrains a pruned network toward its original ({@link org.odf2nna.api.Odf2nna#retrain}).
+ * retrains a pruned network toward its original ({@link org.odf2nna.api.Odf2nna#retrain}). The in-memory shrink,
+ * sweep and evolve run the same pipelines as the file-level ones ({@code method.EpsilonPruning},
+ * {@code method.ProgressiveSweep}, {@code method.MaskEvolution}).
  *
- * <p>The command line's commands call its file-level entry points ({@code Odf2nna.shrink(ShrinkOptions, Progress)} and
- * the like), which read and write the files their options name and return the report the command prints. Both
+ * <p>The command line's commands call its file-level entry points ({@code Odf2nna.shrink(ShrinkFiles, ShrinkSettings,
+ * Progress)} and the like), which read and write the files their options name and return the report the command prints. Both
  * levels take the same settings types, those of {@code org.odf2nna.settings} (one per workflow, with its defaults and
  * checks); the files a file-level workflow reads and writes are a record of their own ({@code SweepFiles}).
  *

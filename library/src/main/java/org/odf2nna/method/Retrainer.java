@@ -113,7 +113,7 @@ final class Retrainer {
             throw origin.inTraining("line 1", "has no target column to train on");
         }
         return of(split(all, retrain.retraining(), origin), retrain.retraining().withDistillation(Distillation.NONE),
-                origin, epochs, new Objective(loss, head, null), true, device);
+                origin, epochs, new Objective(loss, head, null), true, device, null);
     }
 
     /** The seeded split into {training, validation} rows that retraining uses. */
@@ -149,6 +149,12 @@ final class Retrainer {
      */
     static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainSettings retrain, RowsOrigin origin,
             Task task, TrainingData[] parts, Device device) {
+        return prepare(teacher, recordedEpochs, retrain, origin, task, parts, device, null);
+    }
+
+    /** The same, in {@code conditioning}'s coordinates (null: standardised on the training rows). */
+    private static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainSettings retrain,
+            RowsOrigin origin, Task task, TrainingData[] parts, Device device, Conditioning conditioning) {
         RetrainSettings.Epochs epochs = retrain.epochs(recordedEpochs);
         Loss loss = Loss.forTask(task, teacher.outputs());
         boolean unlabelled = !TrainingRows.labelled(parts[0]);
@@ -160,7 +166,24 @@ final class Retrainer {
                 : retrain;
         TrainingData[] labelled = {labelByTeacher(parts[0], teacher, loss), labelByTeacher(parts[1], teacher, loss)};
         return of(labelled, settings, origin, epochs, new Objective(loss, teacher.head(),
-                settings.distillation().usesTeacher() ? teacher : null), TrainingRows.labelled(parts[1]), device);
+                settings.distillation().usesTeacher() ? teacher : null), TrainingRows.labelled(parts[1]), device,
+                conditioning);
+    }
+
+    /**
+     * Retraining of {@code teacher}'s pruned networks on {@code training}, rows in memory, in the model's own
+     * coordinates (no standardisation: what the facade's in-memory shrink and retrain have always done): the task is
+     * the teacher's, the rows are split by the settings' share and seed, and rows without targets train on the teacher
+     * alone whatever the distillation says.
+     */
+    static Retrainer inModelCoordinates(DenseNetwork teacher, RetrainSettings retrain, TrainingData training,
+            Device device) {
+        RetrainSettings settings = TrainingRows.labelled(training) ? retrain
+                : retrain.withDistillation(retrain.distillation().teacherOnly());
+        // Split without split()'s two-row minimum: a network in memory has always retrained on any rows given.
+        TrainingData[] parts = training.split(settings.validationShare(), settings.seed());
+        return prepare(teacher, null, settings, RowsOrigin.IN_MEMORY, Task.givenOrInferred(null, teacher), parts,
+                device, Conditioning.identity(training.width()));
     }
 
     /** Rows without targets get the teacher's prediction as their target; labelled rows are returned as they are. */
@@ -184,7 +207,8 @@ final class Retrainer {
     }
 
     private static Retrainer of(TrainingData[] parts, RetrainSettings retrain, RowsOrigin origin,
-            RetrainSettings.Epochs epochs, Objective objective, boolean validationLabelled, Device device) {
+            RetrainSettings.Epochs epochs, Objective objective, boolean validationLabelled, Device device,
+            Conditioning given) {
         Loss loss = objective.loss();
         OutputHead head = objective.head();
         DenseNetwork teacher = objective.teacher();
@@ -195,7 +219,7 @@ final class Retrainer {
         Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
                 signal(distillation, loss), validationLabelled);
-        Conditioning conditioning = RAW_COORDINATES ? Conditioning.identity(parts[0].width())
+        Conditioning conditioning = given != null ? given : RAW_COORDINATES ? Conditioning.identity(parts[0].width())
                 : Conditioning.fit(parts[0], loss, head);
         TrainingData train = conditioning.apply(parts[0]);
         float[] soft = null;

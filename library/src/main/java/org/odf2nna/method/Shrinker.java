@@ -17,10 +17,8 @@ import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
-import org.odf2nna.prune.Pruner;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.report.CompensationSettings;
@@ -61,13 +59,13 @@ public final class Shrinker {
                 files.train() == null ? null : settings.retraining(), settings.format(), settings.quantize(),
                 settings.task(), settings.device());
         CsvReading csv = files.csv();
-        ShrinkOptions options = ShrinkOptions.builder().model(files.model())
-                .eval(new EvalData(files.eval(), ColumnRequest.of(-1, csv.label(), ColumnRequest.Target.OPTIONAL),
-                        csv.inferenceBatch()))
-                .epsilons(once.thresholds()).outputs(files.outputs(once)).report(files.report()).task(once.task())
-                .device(once.device()).retrain(once.retraining() == null ? null
-                        : new RetrainOptions(files.train(), files.validation(), once.retraining()))
-                .format(once.format()).pruning(once.pruning()).quantize(once.quantize()).build();
+        EvalData eval = new EvalData(files.eval(), ColumnRequest.of(-1, csv.label(), ColumnRequest.Target.OPTIONAL),
+                csv.inferenceBatch());
+        RetrainOptions retrain = once.retraining() == null ? null
+                : new RetrainOptions(files.train(), files.validation(), once.retraining());
+        // The units are scored on the evaluation rows (no scoring rows of their own).
+        ShrinkOptions options = new ShrinkOptions(files.model(), eval, null, once.thresholds(), files.outputs(once),
+                files.report(), once.task(), once.device(), retrain, once.format(), once.pruning(), once.quantize());
         return run(options, progress);
     }
 
@@ -128,11 +126,11 @@ public final class Shrinker {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));
         }
         double ridge = pruning.ridgeFor(retrainer != null && retrainer.epochs() > 0);
-        Pass pass = new Pass(options, model, keras, scan, eval, task, scored.original(), retrainer, fitting, ridge,
-                progress);
+        Pass pass = new Pass(options, model, keras, scan, eval, task, scored.original(), new EpsilonPruning(network,
+                scan.statistics(), scores, pruning.compensation(), fitting, ridge), retrainer, progress);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
-            outcomes.add(pass.pruneAt(scores, options.epsilons().get(e), options.outputs().get(e)));
+            outcomes.add(pass.pruneAt(options.epsilons().get(e), options.outputs().get(e)));
         }
         CompensationSettings compensation = new CompensationSettings(pruning.compensation().id(),
                 ridge, leastSquares ? source.data() : null, leastSquares ? fitRowCount : 0);
@@ -245,28 +243,24 @@ public final class Shrinker {
         return fitting;
     }
 
-    /** What every threshold's pass shares: the original model, its scores, the rows, and the compensation. */
+    /**
+     * What every threshold's pass shares: the original model, the pruning, the rows, and the retraining.
+     */
     private record Pass(ShrinkOptions options, OnnxDenseModel model, KerasModel keras, ScanResult scan, EvalData eval,
-            Task task, Metrics original, Retrainer retrainer, FittingRows fitting, double ridge, Progress progress) {
+            Task task, Metrics original, EpsilonPruning pruning, Retrainer retrainer, Progress progress) {
 
         /** Prunes at one threshold, compensates, retrains when asked, writes {@code output} and measures it. */
-        EpsilonOutcome pruneAt(List<double[]> scores, double epsilon, Path output) {
+        EpsilonOutcome pruneAt(double epsilon, Path output) {
             DenseNetwork network = model.network();
             Compensation compensation = options.pruning().compensation();
-            String label = "ε=" + ReportFormat.number(epsilon);
-            UnitSelection selection = EpsilonRule.select(scores, epsilon);
-            DenseNetwork meanFolded = Pruner.prune(network, scan.statistics(), selection);
-            LeastSquaresCompensation.Result refit = null;
-            if (fitting != null) {
-                progress.update("least squares " + label, 0, -1, null);
-                refit = LeastSquaresCompensation.compensate(network, scan.statistics(), selection, fitting, ridge);
-                progress.done("least squares " + label);
-            }
-            DenseNetwork pruned = compensation == Compensation.LSQ ? refit.network() : meanFolded;
+            String label = EpsilonPruning.label(epsilon);
+            EpsilonPruning.Pruned step = pruning.prune(epsilon, progress);
+            LeastSquaresCompensation.Result refit = step.refit();
+            DenseNetwork pruned = step.pruned();
             checkFinite(pruned, model, (compensation == Compensation.LSQ ? "the least-squares refit"
                     : "folding the removed units' mean outputs") + " at " + label);
-            Metrics pwrMean = original == null ? null : evaluate(model, meanFolded, eval, task, options, progress,
-                    output);
+            Metrics pwrMean = original == null ? null : evaluate(model, step.meanFolded(), eval, task, options,
+                    progress, output);
             Metrics pwrLsq = original == null || refit == null ? null : evaluate(model, refit.network(), eval, task,
                     options, progress, output);
             Metrics pwr = compensation == Compensation.LSQ ? pwrLsq : pwrMean;
@@ -274,10 +268,10 @@ public final class Shrinker {
             ModelProto written = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(), output);
             TrainingSummary training = null;
             if (retrainer != null) {
-                Retrainer.Outcome retrained = retrainer.retrain(pruned, label, progress);
+                EpsilonPruning.Result retrained = EpsilonPruning.retrain(step, retrainer, progress);
                 result = retrained.network();
-                checkFinite(result, model, "retraining at ε=" + ReportFormat.number(epsilon));
-                training = retrained.summary().withChange(retrainer.changeFrom(network, result));
+                checkFinite(result, model, "retraining at " + label);
+                training = retrained.training().withChange(retrainer.changeFrom(network, result));
                 written = ExternalData.forOutput(DenseChainWriter.write(model, result), model.source(), output);
             }
             double difference = write(written, result, output);
@@ -285,6 +279,7 @@ public final class Shrinker {
                     : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
                             output, model.outputName());
             double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
+            UnitSelection selection = step.selection();
             return new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
                     java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
                     pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit), null, null);

@@ -35,6 +35,7 @@ import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepChart;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.settings.Schedule;
 import org.odf2nna.settings.SweepFiles;
@@ -95,9 +96,9 @@ public final class Sweeper {
             for (int e = 0; e < epsilons.size(); e++) {
                 outputs.add(work.resolve("eps" + e + ".onnx"));
             }
-            ShrinkOptions shrink = ShrinkOptions.builder().model(files.model()).eval(options.test()).score(trainRows)
-                    .epsilons(epsilons).outputs(outputs).task(task).device(settings.device())
-                    .retrain(options.retrain()).pruning(settings.pruning()).build();
+            // Scored on the training rows, written as float ONNX into the work folder, with no report of its own.
+            ShrinkOptions shrink = new ShrinkOptions(files.model(), options.test(), trainRows, epsilons, outputs, null,
+                    task, settings.device(), options.retrain(), ModelFormat.ONNX, settings.pruning(), Quantize.NONE);
             // Least squares fits on the training part only: the validation rows that choose stay unseen.
             Shrinker.Prepared prepared = new Shrinker.Prepared(scores, retrainer, retrainer.fittingRows(),
                     "the training part of " + options.retrain().train() + " (the validation rows held out)",

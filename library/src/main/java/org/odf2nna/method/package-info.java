@@ -3,6 +3,7 @@
  * write and verify ({@code Shrinker}, {@code Sweeper} with {@code ProgressivePruning}, {@code MethodRun},
  * {@code Evolver}, {@code ModelFiles}, {@code ModelWriter}). Sweep's progressive route and evolve each run one
  * in-memory pipeline ({@code ProgressiveSweep}, {@code MaskEvolution}: network, rows and settings in, result out),
- * which the file-level workflows and the API's in-memory calls share. Uses every library package below {@code api}.
+ * which the file-level workflows and the API's in-memory calls share; shrink's pruning at one ε
+ * ({@code EpsilonPruning}) is shared the same way. Uses every library package below {@code api}.
  */
 package org.odf2nna.method;

@@ -84,8 +84,7 @@ class BackboneHeadTest {
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
         RetrainOptions retrain = new RetrainOptions(train, RetrainSettings.builder().epochs(2).batchSize(32)
                 .learningRate(0.001f).seed(3).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
-        ShrinkReport report = Shrinker.run(ShrinkOptions.builder().model(model).eval(eval).epsilon(0.0, out)
-                .retrain(retrain).build(), Progress.NONE);
+        ShrinkReport report = Shrinker.run(MethodTestData.shrink(model, eval, 0.0, out, retrain), Progress.NONE);
         assertTrue(report.outcomes().get(0).network().parameters() < report.original().parameters(),
                 "the dead units of the head are removed");
         assertBackboneUntouched(OnnxModelFile.read(out));

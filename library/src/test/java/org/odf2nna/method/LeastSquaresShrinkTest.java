@@ -85,8 +85,8 @@ class LeastSquaresShrinkTest {
     void shrinkWritesTheRefitOnTheEvaluationRows() {
         Path out = dir.resolve("digits.onnx");
         EvalData eval = rows(DIGITS_TEST, ColumnRequest.Target.OPTIONAL);
-        ShrinkOptions options = ShrinkOptions.builder().model(DIGITS).eval(eval).epsilon(0.6, out)
-                .pruning(new PruningOptions(UnitScore.STD, Compensation.LSQ, 1e-6)).build();
+        ShrinkOptions options = MethodTestData.shrink(DIGITS, eval, List.of(0.6), List.of(out), null, null,
+                new PruningOptions(UnitScore.STD, Compensation.LSQ, 1e-6));
         ShrinkReport report = Shrinker.run(options, Progress.NONE);
 
         // the same refit, computed here from the chain input and plain-Java statistics

@@ -5,15 +5,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.odf2nna.Device;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.TestModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.PruningOptions;
+import org.odf2nna.settings.Quantize;
 
-/** CSV files and model runs shared by the evolve and backbone tests. */
+/** CSV files, model runs and shrink options shared by the method tests. */
 final class MethodTestData {
 
     private MethodTestData() {
+    }
+
+    /**
+     * A one-shot shrink of {@code model} at {@code epsilons} into {@code outputs}, scored and measured on {@code eval}:
+     * the task inferred, on the CPU, written as float ONNX, with {@code retrain} (or none) and {@code pruning}.
+     */
+    static ShrinkOptions shrink(Path model, EvalData eval, List<Double> epsilons, List<Path> outputs, Path report,
+            RetrainOptions retrain, PruningOptions pruning) {
+        return new ShrinkOptions(model, eval, null, epsilons, outputs, report, null, Device.CPU, retrain,
+                ModelFormat.ONNX, pruning, Quantize.NONE);
+    }
+
+    /** The same at one ε, without a report, with {@link PruningOptions#DEFAULT}. */
+    static ShrinkOptions shrink(Path model, EvalData eval, double epsilon, Path output, RetrainOptions retrain) {
+        return shrink(model, eval, List.of(epsilon), List.of(output), null, retrain, PruningOptions.DEFAULT);
     }
 
     /** Runs a model in ONNX Runtime on rows of its graph input. */

@@ -45,7 +45,7 @@ class ShrinkRetrainTest {
         RetrainOptions retrain = new RetrainOptions(train, RetrainSettings.builder().epochs(epochs).batchSize(16)
                 .learningRate(0.005f).seed(seed).validationShare(0.25).patience(0).distillation(Distillation.NONE)
                 .build());
-        return ShrinkOptions.builder().model(model).eval(eval).epsilon(epsilon, out).retrain(retrain).build();
+        return MethodTestData.shrink(model, eval, epsilon, out, retrain);
     }
 
     @Test
@@ -117,7 +117,7 @@ class ShrinkRetrainTest {
         Path out = dir.resolve("plain.onnx");
         EvalData eval = new EvalData(Path.of("examples/iris/iris-test.csv"),
                 ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 256);
-        ShrinkReport report = Shrinker.run(ShrinkOptions.builder().model(IRIS).eval(eval).epsilon(0.3, out).build(),
+        ShrinkReport report = Shrinker.run(MethodTestData.shrink(IRIS, eval, 0.3, out, null),
                 Progress.NONE);
         assertNull(report.retraining());
         assertNull(report.outcomes().get(0).retrained());

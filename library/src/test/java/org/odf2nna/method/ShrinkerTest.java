@@ -35,6 +35,7 @@ import org.odf2nna.onnx.TestModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.settings.PruningOptions;
 
 class ShrinkerTest {
 
@@ -295,7 +296,7 @@ class ShrinkerTest {
 
     private ShrinkOptions options(Path model, Path csv, List<Double> eps, List<Path> outputs, Path report) {
         EvalData data = new EvalData(csv, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 32);
-        return ShrinkOptions.builder().model(model).eval(data).epsilons(eps).outputs(outputs).report(report).build();
+        return MethodTestData.shrink(model, data, eps, outputs, report, null, PruningOptions.DEFAULT);
     }
 
     private static float[] ort(ModelProto model, float[] rows) {
