@@ -36,6 +36,7 @@ final class SweepCliOptions {
 
     @Option(names = "--share", paramLabel = "S",
             description = "Progressive schedule: share of the current parameters each round removes (default: "
+                    + Schedule.FINE_SHARE + " on " + Schedule.FINE_SHARE_ROWS + " validation rows or more, else "
                     + Schedule.DEFAULT_SHARE + ").")
     Double share;
 

@@ -230,7 +230,7 @@ public final class Sweeper {
                 scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
-        String grid = progressiveGrid(options);
+        String grid = progressiveGrid(options, sweep.schedule(), retrainer.validationRows());
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of(), int8);
@@ -284,12 +284,17 @@ public final class Sweeper {
     }
 
     /** The report's line on how progressive pruning ran. */
-    private static String progressiveGrid(Sweep options) {
-        return String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters (half as "
+    private static String progressiveGrid(Sweep options, Schedule schedule, int validationRows) {
+        String byRows = options.settings().schedule().share() != Schedule.SHARE_BY_ROWS ? ""
+                : String.format(Locale.ROOT, " (the default on %s validation rows: %s%% from %d rows, else %s%%)",
+                        validationRows >= Schedule.FINE_SHARE_ROWS ? "these " + validationRows : "only " + validationRows,
+                        ReportFormat.number(100 * Schedule.FINE_SHARE), Schedule.FINE_SHARE_ROWS,
+                        ReportFormat.number(100 * Schedule.DEFAULT_SHARE));
+        return String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters%s (half as "
                 + "much after a round the search did not go on from; %d such in a row end it), steered on at most %d "
                 + "training rows; then each round it went on from is judged once on the validation rows, at its share "
                 + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
-                ReportFormat.number(100 * options.settings().schedule().share()), Schedule.FAILURES_TO_STOP,
+                ReportFormat.number(100 * schedule.share()), byRows, Schedule.FAILURES_TO_STOP,
                 ProgressivePruning.WATCHED_TRAINING_ROWS);
     }
 

@@ -104,7 +104,11 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
             return this;
         }
 
-        /** Share of the parameters a progressive round removes (default 0.2); the ε schedule has none. */
+        /**
+         * Share of the parameters a progressive round removes (default: {@link Schedule#FINE_SHARE} on
+         * {@link Schedule#FINE_SHARE_ROWS} validation rows or more, else {@link Schedule#DEFAULT_SHARE}); the ε
+         * schedule has none.
+         */
         public Builder share(double value) {
             share = value;
             return this;
