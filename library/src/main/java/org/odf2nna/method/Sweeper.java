@@ -286,12 +286,11 @@ public final class Sweeper {
     /** The report's line on how progressive pruning ran. */
     private static String progressiveGrid(Sweep options, Schedule schedule, int validationRows) {
         String byRows = options.settings().schedule().share() != Schedule.SHARE_BY_ROWS ? ""
-                : String.format(Locale.ROOT, " (the default on %s validation rows: %s%% from %d rows, else %s%%)",
-                        validationRows >= Schedule.FINE_SHARE_ROWS ? "these " + validationRows : "only " + validationRows,
-                        ReportFormat.number(100 * Schedule.FINE_SHARE), Schedule.FINE_SHARE_ROWS,
+                : String.format(Locale.ROOT, ", the default on %d validation rows (%s%% on %d or more, else %s%%)",
+                        validationRows, ReportFormat.number(100 * Schedule.FINE_SHARE), Schedule.FINE_SHARE_ROWS,
                         ReportFormat.number(100 * Schedule.DEFAULT_SHARE));
-        return String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters%s (half as "
-                + "much after a round the search did not go on from; %d such in a row end it), steered on at most %d "
+        return String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters%s; half as "
+                + "much after a round the search did not go on from (%d such in a row end it); steered on at most %d "
                 + "training rows; then each round it went on from is judged once on the validation rows, at its share "
                 + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
                 ReportFormat.number(100 * schedule.share()), byRows, Schedule.FAILURES_TO_STOP,

@@ -24,6 +24,7 @@ import org.odf2nna.network.OutputHead;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.Schedule;
 import org.odf2nna.settings.ShrinkSettings;
 import org.odf2nna.settings.SweepSettings;
 
@@ -214,6 +215,24 @@ class Odf2nnaTest {
         }
         assertEquals(quantized, graph.getNodeList().stream().filter(n -> n.getOpType().equals("DequantizeLinear"))
                 .count(), "a DequantizeLinear per int8 layer");
+    }
+
+    /** The default share per round is finer where many rows judge: the first round removes less there. */
+    @Test
+    void theDefaultShareIsFinerWhereManyValidationRowsJudge() {
+        Random random = new Random(13);
+        DenseNetwork network = withDeadUnits(random);
+        Rows training = gaussian(random, 600, 5);
+        SweepSettings settings = SweepSettings.builder().maxRounds(1)
+                .retraining(RetrainSettings.builder().epochs(1).build()).inputs(false).build();
+        long original = network.parameterCount();
+        long few = original - Odf2nna.sweep(network, training, gaussian(random, Schedule.FINE_SHARE_ROWS - 1, 5),
+                settings).rounds().get(0).network().parameterCount();
+        long many = original - Odf2nna.sweep(network, training, gaussian(random, Schedule.FINE_SHARE_ROWS, 5),
+                settings).rounds().get(0).network().parameterCount();
+        // Units come whole (14 or 16 parameters here) and units dead on the rows go free: not exactly 10% and 20%.
+        assertTrue(many > 0 && many < few, "removed of " + original + " with many rows " + many + ", with fewer "
+                + few);
     }
 
     @Test
