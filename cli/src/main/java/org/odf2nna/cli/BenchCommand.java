@@ -11,6 +11,7 @@ import org.odf2nna.harness.bench.Bench;
 import org.odf2nna.harness.bench.BenchInputs;
 import org.odf2nna.harness.bench.BenchOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,9 +47,8 @@ final class BenchCommand extends Subcommand {
             + "then trains --model alone.")
     Path train;
 
-    @Option(names = "--shared", paramLabel = "DIR", defaultValue = "../shared",
-            description = "Reference material to take the default models and data from (default: ${DEFAULT-VALUE}).")
-    Path shared;
+    @Mixin
+    SharedFolderOption shared;
 
     @Option(names = "--rows", paramLabel = "N", defaultValue = "0",
             description = "Rows for scoring and inference, and the smaller size of the memory benchmark (the larger "
@@ -157,7 +157,7 @@ final class BenchCommand extends Subcommand {
             throw InputException.usage("--epsilon must be >= 0, got " + epsilon);
         }
         Device dev = Device.parse(device);
-        BenchInputs inputs = BenchInputs.defaults(shared, repositoryRoot());
+        BenchInputs inputs = BenchInputs.defaults(shared.folder(), repositoryRoot());
         if (model != null) {
             if (data == null) {
                 throw InputException.usage("--model needs --data (the rows to score and run it on)");

@@ -80,15 +80,8 @@ final class EvolveCommand extends Subcommand {
     @Mixin
     ReportOption report;
 
-    @Option(names = "--compensate", paramLabel = "HOW", defaultValue = "lsq",
-            description = "How the best mask becomes a network: lsq (default), the layer after each pruned one (the "
-                    + "first layer for --select-features) refitted by least squares to the original's pre-activations "
-                    + "on the training part of the split; or mean, each dropped unit or input's mean folded into the "
-                    + "next layer's bias. The search itself judges masks by mean folding. PWR is reported with both.")
-    String compensate;
-
     @Mixin
-    RidgeCliOption ridge;
+    CompensationCliOptions compensation;
 
     @Mixin
     DataOptions data;
@@ -106,7 +99,7 @@ final class EvolveCommand extends Subcommand {
         EvolveSettings.Builder asked = EvolveSettings.builder().layers(layers == null ? List.of() : layers)
                 .selectFeatures(selectFeatures).population(population).evaluations(evaluations).mutation(mutation)
                 .fitnessEpochs(fitnessEpochs).retraining(retrainSettings).task(data.task()).device(data.device())
-                .compensation(PruningCliOptions.compensation(compensate)).ridge(ridge.value());
+                .compensation(compensation.compensation()).ridge(compensation.ridge());
         if (threads != null) {
             asked.threads(threads);
         }

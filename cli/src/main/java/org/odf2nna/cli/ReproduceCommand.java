@@ -10,6 +10,7 @@ import org.odf2nna.harness.reproduce.Reproducer;
 import org.odf2nna.harness.reproduce.Results;
 import org.odf2nna.harness.reproduce.ResultsMarkdown;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,9 +39,8 @@ final class ReproduceCommand extends Subcommand {
             description = "table1, table3, lenet, spambase, poker, higgs, regression, or all (default: all).")
     List<String> tables = new ArrayList<>();
 
-    @Option(names = "--shared", paramLabel = "DIR",
-            description = "The shared folder with data/, data/splits/ and models/ (default: ../shared).")
-    Path shared;
+    @Mixin
+    SharedFolderOption shared;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE.md",
             description = "The Markdown to write; the JSON of each table goes to results/ beside it (default: "
@@ -95,8 +95,8 @@ final class ReproduceCommand extends Subcommand {
             }
         }
         StringBuilder common = new StringBuilder();
-        if (shared != null) {
-            common.append(" --shared ").append(shared);
+        if (shared.given != null) {
+            common.append(" --shared ").append(shared.given);
         }
         if (out != null) {
             common.append(" --out ").append(out);
@@ -118,7 +118,7 @@ final class ReproduceCommand extends Subcommand {
         if (!only.isEmpty()) {
             invocation.append(" --only ").append(String.join(",", only));
         }
-        Path root = (shared != null ? shared : Path.of("../shared")).toAbsolutePath().normalize();
+        Path root = shared.folder().toAbsolutePath().normalize();
         ReproduceOptions options = new ReproduceOptions(root, markdown, chosen, only, quick, seed,
                 invocation.toString(), common.toString());
         Reproducer.Outcome outcome = Reproducer.run(options, main.progress(), line -> main.err.println(line));

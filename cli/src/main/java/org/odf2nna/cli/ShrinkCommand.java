@@ -55,11 +55,8 @@ final class ShrinkCommand extends Subcommand {
                     + "pruning with --train).")
     List<Double> epsilons;
 
-    @Option(names = "--max-drop", paramLabel = "D",
-            description = "With --train and no --epsilon: the most the chosen model may lose on the validation rows, "
-                    + "in accuracy points for classification (default 1) or percent of MSE for regression "
-                    + "(default 10).")
-    Double maxDrop;
+    @Mixin
+    MaxDropOption maxDrop;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
             description = "Output ONNX file (default: MODEL-NAME.small.onnx in the current folder), or SavedModel "
@@ -86,27 +83,21 @@ final class ShrinkCommand extends Subcommand {
     @Mixin
     PruningCliOptions pruning;
 
-    @Option(names = "--quantize", paramLabel = "int8",
-            description = "Store the written model's dense weights as int8 with a float scale per output unit "
-                    + "(biases stay float; ONNX only). With --train (progressive pruning), each round's int8 network "
-                    + "is what the search goes by and the validation rows judge; a layer whose int8 weights cost "
-                    + "too much on the training rows stays float.")
-    String quantize;
+    @Mixin
+    QuantizeOption quantize;
 
     @Override
     public Integer call() {
         ModelFormat outputFormat = ModelFormat.parse(format);
-        Quantize precision = Quantize.parse(quantize);
+        Quantize precision = quantize.precision();
         precision.checkFormat(outputFormat);
         if (outputFormat == ModelFormat.ONNX) {
             Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
                     + ".onnx");
         }
-        ShrinkSettings.Builder asked = ShrinkSettings.builder().epsilons(epsilons == null ? List.of() : epsilons)
-                .format(outputFormat).quantize(precision).task(data.task()).device(data.device());
-        if (maxDrop != null) {
-            asked.maxDrop(maxDrop);
-        }
+        ShrinkSettings.Builder asked = maxDrop.applyTo(ShrinkSettings.builder()
+                .epsilons(epsilons == null ? List.of() : epsilons).format(outputFormat).quantize(precision)
+                .task(data.task()).device(data.device()));
         ShrinkSettings settings = Flags.built(() -> asked.retraining(retrain.settings()).pruning(pruning.options())
                 .build());
         ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,

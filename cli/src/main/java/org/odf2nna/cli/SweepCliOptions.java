@@ -6,6 +6,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.settings.Ranking;
 import org.odf2nna.settings.Schedule;
 import org.odf2nna.settings.SweepSettings;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The ε grid and the automatic choice. */
@@ -20,12 +21,8 @@ final class SweepCliOptions {
             description = "How many thresholds to derive when --epsilon is not given (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--max-drop", paramLabel = "D",
-            description = "The most the chosen model may lose: accuracy points for classification (default 1), "
-                    + "percent of MSE for regression (default 10). Progressive schedule: a 95%% prediction bound on "
-                    + "the validation rows must keep a new set of as many rows within it; ε schedule: the retrained "
-                    + "validation metric must. Test rows never choose.")
-    Double maxDrop;
+    @Mixin
+    MaxDropOption maxDrop;
 
     @Option(names = "--schedule", paramLabel = "progressive|epsilon",
             description = "progressive (the default without --epsilon): rounds that each remove --share of the "
@@ -91,10 +88,7 @@ final class SweepCliOptions {
                 throw InputException.usage("--rank must be cost, std or impact, got '" + rank + "'");
             }
         }
-        if (maxDrop != null) {
-            settings.maxDrop(maxDrop);
-        }
-        return settings;
+        return maxDrop.applyTo(settings);
     }
 
     /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */

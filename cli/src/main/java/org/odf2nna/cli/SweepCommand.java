@@ -38,12 +38,8 @@ final class SweepCommand extends Subcommand {
             description = "Where the chosen model goes (default: MODEL-NAME.chosen.onnx in the current folder).")
     Path output;
 
-    @Option(names = "--quantize", paramLabel = "int8",
-            description = "Store the chosen model's dense weights as int8 with a float scale per output unit (biases "
-                    + "stay float). Each round's int8 network is what the search goes by and the validation rows "
-                    + "judge; a layer whose int8 weights cost too much on the training rows stays float, and the "
-                    + "report says which. Progressive schedule only.")
-    String quantize;
+    @Mixin
+    QuantizeOption quantize;
 
     @Mixin
     ReportOption report;
@@ -62,7 +58,7 @@ final class SweepCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        Quantize precision = Quantize.parse(quantize);
+        Quantize precision = quantize.precision();
         if (output != null && output.getFileName() != null
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
             precision.checkFormat(ModelFormat.KERAS);

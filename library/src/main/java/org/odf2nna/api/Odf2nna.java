@@ -172,9 +172,7 @@ public final class Odf2nna {
      */
     public static Swept sweep(DenseNetwork network, Rows training, Rows validation, SweepSettings settings,
             Progress progress) {
-        requirePrunable(network, settings);
-        check("training", training, network);
-        check("validation", validation, network);
+        requireTrainingAndValidation(network, settings, training, validation);
         if (training.count() < 1 || validation.count() < 1) {
             throw new IllegalArgumentException("training and validation need at least one row each");
         }
@@ -222,9 +220,7 @@ public final class Odf2nna {
      */
     public static Evolved evolve(DenseNetwork network, Rows training, Rows validation, EvolveSettings settings,
             Progress progress) {
-        requirePrunable(network, settings);
-        check("training", training, network);
-        check("validation", validation, network);
+        requireTrainingAndValidation(network, settings, training, validation);
         if (validation.targets() == null) {
             throw new IllegalArgumentException("validation rows need targets: every mask is scored on them");
         }
@@ -558,6 +554,14 @@ public final class Odf2nna {
         if (network.hiddenLayerCount() == 0) {
             throw new IllegalArgumentException("network: one dense layer only, no hidden unit to prune");
         }
+    }
+
+    /** The arguments of the pruning that refits and retrains on one set of rows and judges on another. */
+    private static void requireTrainingAndValidation(DenseNetwork network, Object settings, Rows training,
+            Rows validation) {
+        requirePrunable(network, settings);
+        check("training", training, network);
+        check("validation", validation, network);
     }
 
     private static void check(String what, Rows rows, DenseNetwork network) {

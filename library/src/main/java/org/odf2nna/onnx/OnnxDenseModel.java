@@ -12,42 +12,15 @@ import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
 /**
  * An ONNX model read as a dense network: the original protobuf, the format-free network, and the
  * binding that says where each layer's tensors live so that a changed network can be written back.
+ *
+ * @param source  the file the model was read from
+ * @param model   the model as read
+ * @param network the dense chain as a format-free network
+ * @param binding where each layer's tensors live in {@code model} (this package's own: the writer's map)
+ * @param input   the graph input's name and shape
  */
-public final class OnnxDenseModel {
-
-    private final Path source;
-    private final ModelProto model;
-    private final DenseNetwork network;
-    private final ChainBinding binding;
-    private final InputSignature input;
-
-    OnnxDenseModel(Path source, ModelProto model, DenseNetwork network, ChainBinding binding, InputSignature input) {
-        this.source = source;
-        this.model = model;
-        this.network = network;
-        this.binding = binding;
-        this.input = input;
-    }
-
-    public Path source() {
-        return source;
-    }
-
-    public ModelProto model() {
-        return model;
-    }
-
-    public DenseNetwork network() {
-        return network;
-    }
-
-    public InputSignature input() {
-        return input;
-    }
-
-    ChainBinding binding() {
-        return binding;
-    }
+public record OnnxDenseModel(Path source, ModelProto model, DenseNetwork network, ChainBinding binding,
+        InputSignature input) {
 
     /** Name of the graph output. */
     public String outputName() {

@@ -81,16 +81,8 @@ public final class ReportFormat {
         }
         s.append('\n');
         appendOutcomes(s, report);
-        Retraining r = report.retraining();
-        if (r != null) {
-            s.append('\n').append(retrainingLine(r));
-            for (EpsilonOutcome o : report.outcomes()) {
-                TrainingSummary t = o.training();
-                if (t != null) {
-                    s.append(trainingLine(o.label(), t));
-                }
-            }
-        }
+        appendRetraining(s, report.retraining(), report.outcomes().stream()
+                .map(o -> new Trained(o.label(), o.training())).toList());
         return s.toString();
     }
 
@@ -228,13 +220,7 @@ public final class ReportFormat {
         appendSearch(s, report);
         s.append('\n');
         appendEvolveOutcome(s, report);
-        Retraining r = report.retraining();
-        if (r != null) {
-            s.append('\n').append(retrainingLine(r));
-            if (report.outcome().training() != null) {
-                s.append(trainingLine("best mask", report.outcome().training()));
-            }
-        }
+        appendRetraining(s, report.retraining(), List.of(new Trained("best mask", report.outcome().training())));
         return s.toString();
     }
 
@@ -383,6 +369,23 @@ public final class ReportFormat {
             s.append("; PWR is shown with both");
         }
         return s.append(String.format(Locale.ROOT, ".%n")).toString();
+    }
+
+    /** A model the report may have retrained: its label in the report, and its training (null: not retrained). */
+    private record Trained(String label, TrainingSummary training) {
+    }
+
+    /** When the models were retrained ({@code r} not null): how, then a line per model that was. */
+    private static void appendRetraining(StringBuilder s, Retraining r, List<Trained> models) {
+        if (r == null) {
+            return;
+        }
+        s.append('\n').append(retrainingLine(r));
+        for (Trained m : models) {
+            if (m.training() != null) {
+                s.append(trainingLine(m.label(), m.training()));
+            }
+        }
     }
 
     private static String retrainingLine(Retraining r) {

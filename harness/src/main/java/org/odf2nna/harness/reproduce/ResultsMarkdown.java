@@ -95,7 +95,7 @@ public final class ResultsMarkdown {
         s.append('\n');
 
         s.append("## Summary\n\n");
-        s.append("| table | paper's tables | data sets | wall time | regenerate |\n|---|---|---|---|---|\n");
+        header(s, "table", "paper's tables", "data sets", "wall time", "regenerate");
         for (ReproTable t : ReproTable.values()) {
             TableResult r = find(tables, t);
             if (r == null) {
@@ -168,14 +168,12 @@ public final class ResultsMarkdown {
     private static void chosenTable(StringBuilder s, TableResult r, boolean error) {
         String metric = error ? "error" : "accuracy";
         if (error) {
-            s.append("| hidden layers | architecture (general → chosen) | weights kept | OR error | PWR error | PR "
-                    + "error | scratch error | retraining epochs | paper (error, weights kept) | differs |\n");
-            s.append("|---|---|---|---|---|---|---|---|---|---|\n");
+            header(s, "hidden layers", "architecture (general → chosen)", "weights kept", "OR error", "PWR error",
+                    "PR error", "scratch error", "retraining epochs", "paper (error, weights kept)", "differs");
         } else {
-            s.append("| data set | architecture (general → chosen) | parameters | reduction | OR accuracy | PWR "
-                    + "accuracy | PR accuracy | OR F1 | PR F1 | scratch accuracy | paper (architecture, accuracy, F1) "
-                    + "| differs |\n");
-            s.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            header(s, "data set", "architecture (general → chosen)", "parameters", "reduction", "OR accuracy",
+                    "PWR accuracy", "PR accuracy", "OR F1", "PR F1", "scratch accuracy",
+                    "paper (architecture, accuracy, F1)", "differs");
         }
         for (DatasetResult d : r.datasets()) {
             Row c = d.chosenRow();
@@ -268,41 +266,39 @@ public final class ResultsMarkdown {
         Figures or = d.original().test();
         switch (columns) {
             case ACCURACY -> {
-                s.append("| ε | architecture | parameters | reduction | OR accuracy | PWR accuracy | PR accuracy | PR F1 "
-                        + "| retraining epochs | chosen | paper | differs |\n|---|---|---|---|---|---|---|---|---|---|"
-                        + "---|---|\n");
+                header(s, "ε", "architecture", "parameters", "reduction", "OR accuracy", "PWR accuracy", "PR accuracy",
+                        "PR F1", "retraining epochs", "chosen", "paper", "differs");
                 s.append("| original | ").append(d.original().architecture()).append(" | ")
                         .append(d.original().parameters()).append(" | | ").append(pct(or.accuracy()))
                         .append(" | | | ").append(num(or.macroF1())).append(" | | | ")
                         .append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
             }
             case ERROR -> {
-                s.append("| ε | architecture | weights kept | OR error | PWR error | PR error | retraining epochs | "
-                        + "chosen | paper | differs |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                header(s, "ε", "architecture", "weights kept", "OR error", "PWR error", "PR error", "retraining epochs",
+                        "chosen", "paper", "differs");
                 s.append("| original | ").append(d.original().architecture()).append(" | 100% | ")
                         .append(err(or.accuracy())).append(" | | | | | ").append(PaperFigures.NOT_AVAILABLE)
                         .append(" | |\n");
             }
             case LENET -> {
-                s.append("| ε | architecture | parameters | compression ratio | weights kept | error after pruning "
-                        + "(PWR) | error after retraining (PR) | retraining epochs | chosen | paper | differs |\n"
-                        + "|---|---|---|---|---|---|---|---|---|---|---|\n");
+                header(s, "ε", "architecture", "parameters", "compression ratio", "weights kept",
+                        "error after pruning (PWR)", "error after retraining (PR)", "retraining epochs", "chosen",
+                        "paper", "differs");
                 s.append("| original | ").append(d.original().architecture()).append(" | ")
                         .append(d.original().parameters()).append(" | 1× | 100% | ").append(err(or.accuracy()))
                         .append(" (OR) | | | | ").append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
             }
             case AUC -> {
-                s.append("| ε | architecture | parameters | reduction | OR accuracy | PWR accuracy | PR accuracy | OR "
-                        + "AUC | PWR AUC | PR AUC | chosen | paper | differs |\n|---|---|---|---|---|---|---|---|---|"
-                        + "---|---|---|---|\n");
+                header(s, "ε", "architecture", "parameters", "reduction", "OR accuracy", "PWR accuracy", "PR accuracy",
+                        "OR AUC", "PWR AUC", "PR AUC", "chosen", "paper", "differs");
                 s.append("| original | ").append(d.original().architecture()).append(" | ")
                         .append(d.original().parameters()).append(" | | ").append(pct(or.accuracy()))
                         .append(" | | | ").append(num(or.auc())).append(" | | | | ")
                         .append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
             }
             case MSE -> {
-                s.append("| ε | architecture | parameters | reduction | OR MSE | PWR MSE | PR MSE | retraining epochs "
-                        + "| chosen | paper | differs |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+                header(s, "ε", "architecture", "parameters", "reduction", "OR MSE", "PWR MSE", "PR MSE",
+                        "retraining epochs", "chosen", "paper", "differs");
                 s.append("| original | ").append(d.original().architecture()).append(" | ")
                         .append(d.original().parameters()).append(" | | ").append(num(or.mse()))
                         .append(" | | | | | ").append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
@@ -336,6 +332,12 @@ public final class ResultsMarkdown {
             }
         }
         s.append('\n');
+    }
+
+    /** A Markdown table's header: the column names, then the line that makes them a header. */
+    private static void header(StringBuilder s, String... columns) {
+        row(s, (Object[]) columns);
+        s.append('|').append("---|".repeat(columns.length)).append('\n');
     }
 
     /** One row of a Markdown table: its cells between pipes, each as text. */
@@ -387,8 +389,7 @@ public final class ResultsMarkdown {
                 + "squares, retraining towards the original's outputs, steered on training rows; the smallest round "
                 + "whose 95% prediction bound on the same validation rows keeps a new set of as many rows within 1 "
                 + "accuracy point or 10% of MSE, the rounds sharing one 5%; test rows only reported):\n\n");
-        s.append("| data set | paper's rule: chosen | test vs OR | defaults: chosen | test vs OR | rounds | time |\n");
-        s.append("|---|---|---|---|---|---|---|\n");
+        header(s, "data set", "paper's rule: chosen", "test vs OR", "defaults: chosen", "test vs OR", "rounds", "time");
         for (DatasetResult d : r.datasets()) {
             Row c = d.chosenRow();
             Results.Defaults n = d.defaults();

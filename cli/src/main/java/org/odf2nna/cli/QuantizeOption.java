@@ -1,0 +1,21 @@
+package org.odf2nna.cli;
+
+import org.odf2nna.settings.Quantize;
+import picocli.CommandLine.Option;
+
+/** --quantize of the commands that prune progressively (shrink, sweep): int8 weights the search itself judges. */
+final class QuantizeOption {
+
+    @Option(names = "--quantize", paramLabel = "int8",
+            description = "Store the written model's dense weights as int8 with a float scale per output unit "
+                    + "(biases stay float; ONNX only). Progressive pruning only (the default of sweep, and of shrink "
+                    + "--train without --epsilon): each round's int8 network is what the search goes by and the "
+                    + "validation rows judge; a layer whose int8 weights cost too much on the training rows stays "
+                    + "float, and the report says which.")
+    String text;
+
+    /** How the written model stores its weights: float unless int8 was asked for. */
+    Quantize precision() {
+        return Quantize.parse(text);
+    }
+}
