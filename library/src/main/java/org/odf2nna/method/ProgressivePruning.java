@@ -200,6 +200,7 @@ public final class ProgressivePruning {
         DenseNetwork current = original;
         Retrainer currentRetrainer = retrainer;
         int[] currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
+        // The default share depends on how many rows judge the rounds (Schedule.shareFor).
         double share = schedule.shareFor(retrainer.validationRows());
         int failures = 0;
         // After a failed round that removed inputs, the retry from the same start removes units only.

@@ -5,7 +5,6 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.settings.Schedule;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
@@ -23,7 +22,6 @@ public final class ProgressiveSweep {
     private final Retrainer retrainer;
     private final RowsOrigin origin;
     private final SweepSettings settings;
-    private final Schedule schedule;
     private final double tolerance;
     private final double ridge;
 
@@ -33,8 +31,6 @@ public final class ProgressiveSweep {
         this.retrainer = retrainer;
         this.origin = origin;
         this.settings = settings;
-        // The default share depends on how many rows judge the rounds: fixed here, once they are known.
-        this.schedule = settings.schedule().forValidationRows(retrainer.validationRows());
         this.tolerance = tolerance;
         this.ridge = ridge;
     }
@@ -130,14 +126,9 @@ public final class ProgressiveSweep {
      *                         model's own input)
      */
     Result run(boolean inputsSelectable, Progress progress) {
-        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, schedule,
-                tolerance, ridge, inputsSelectable && schedule.inputs(), settings.quantize(), progress);
+        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
+                tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
         return new Result(rounds, ProgressivePruning.choose(rounds));
-    }
-
-    /** The schedule the rounds run: the settings' one, with its share fixed for the validation rows. */
-    Schedule schedule() {
-        return schedule;
     }
 
     /** The retraining each round runs (with at least a round's epochs). */

@@ -230,7 +230,7 @@ public final class Sweeper {
                 scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
-        String grid = progressiveGrid(options, sweep.schedule(), retrainer.validationRows());
+        String grid = progressiveGrid(options, retrainer.validationRows());
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of(), int8);
@@ -284,8 +284,9 @@ public final class Sweeper {
     }
 
     /** The report's line on how progressive pruning ran. */
-    private static String progressiveGrid(Sweep options, Schedule schedule, int validationRows) {
-        String byRows = options.settings().schedule().share() != Schedule.SHARE_BY_ROWS ? ""
+    private static String progressiveGrid(Sweep options, int validationRows) {
+        Schedule schedule = options.settings().schedule();
+        String byRows = schedule.share() != Schedule.SHARE_BY_ROWS ? ""
                 : String.format(Locale.ROOT, ", the default on %d validation rows (%s%% on %d or more, else %s%%)",
                         validationRows, ReportFormat.number(100 * Schedule.FINE_SHARE), Schedule.FINE_SHARE_ROWS,
                         ReportFormat.number(100 * Schedule.DEFAULT_SHARE));
@@ -293,7 +294,7 @@ public final class Sweeper {
                 + "much after a round the search did not go on from (%d such in a row end it); steered on at most %d "
                 + "training rows; then each round it went on from is judged once on the validation rows, at its share "
                 + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
-                ReportFormat.number(100 * schedule.share()), byRows, Schedule.FAILURES_TO_STOP,
+                ReportFormat.number(100 * schedule.shareFor(validationRows)), byRows, Schedule.FAILURES_TO_STOP,
                 ProgressivePruning.WATCHED_TRAINING_ROWS);
     }
 

@@ -65,9 +65,4 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
     public double shareFor(int validationRows) {
         return share != SHARE_BY_ROWS ? share : validationRows >= FINE_SHARE_ROWS ? FINE_SHARE : DEFAULT_SHARE;
     }
-
-    /** This schedule with its share fixed for {@code validationRows} ({@link #shareFor}). */
-    public Schedule forValidationRows(int validationRows) {
-        return new Schedule(kind, shareFor(validationRows), maxRounds, inputs, ranking);
-    }
 }

@@ -56,11 +56,10 @@ class SweepSettingsTest {
         Schedule defaults = SweepSettings.builder().build().schedule();
         assertEquals(Schedule.DEFAULT_SHARE, defaults.shareFor(Schedule.FINE_SHARE_ROWS - 1));
         assertEquals(Schedule.FINE_SHARE, defaults.shareFor(Schedule.FINE_SHARE_ROWS));
-        assertEquals(Schedule.FINE_SHARE, defaults.forValidationRows(10_000).share());
+        assertEquals(Schedule.FINE_SHARE, defaults.shareFor(10_000));
         Schedule given = SweepSettings.builder().share(0.3).build().schedule();
         assertEquals(0.3, given.shareFor(10));
         assertEquals(0.3, given.shareFor(100_000));
-        assertEquals(given, given.forValidationRows(100_000));
     }
 
     @Test
