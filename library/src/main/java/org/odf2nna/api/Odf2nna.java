@@ -148,7 +148,7 @@ public final class Odf2nna {
      *
      * @param network    the network to prune; not changed
      * @param training   rows to refit and retrain on (labelled or not)
-     * @param validation rows that pick each retraining's epoch and judge the rounds (labels needed for regression;
+     * @param validation rows that judge the rounds once the search is over (labels needed for regression;
      *                   for classification, rows without labels bound the share of changed predictions)
      * @param settings   the rounds, the promise and retraining, from {@link SweepSettings#builder()}
      * @return every round, and the chosen one

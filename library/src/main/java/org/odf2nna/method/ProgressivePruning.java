@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.Progress;
 import org.odf2nna.metrics.LossBound;
+import org.odf2nna.metrics.SimultaneousLevel;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LayerCovariance;
@@ -25,8 +26,9 @@ import org.odf2nna.settings.Schedule;
  * when the failed round removed inputs), until {@link Schedule#FAILURES_TO_STOP} rounds in a row have failed.
  *
  * <p>The validation rows choose without steering: the rounds the search went on from form a chain of ever smaller
- * networks fixed before they are looked at, each is judged once by a prediction bound ({@link LossBound}) at its share
- * of one 5% ({@link #certify}), and the smallest that holds is written. No round's epoch was picked on the rows that
+ * networks fixed before they are looked at, each is judged once by a prediction bound ({@link LossBound}), at its share
+ * of one 5% for classification ({@link #certify}) and at one level for the whole chain for regression
+ * ({@link #certifyTogether}), and the smallest that holds is written. No round's epoch was picked on the rows that
  * judge it, and the choice among rounds is paid for: measured on hidden models, a
  * search whose validation rows both picked epochs and judged, and whose smallest passing round among many was
  * written, lost more than the tolerance on fresh rows in 4 of 15 runs (issue 25).
@@ -174,6 +176,25 @@ public final class ProgressivePruning {
         return judged;
     }
 
+    /**
+     * Judges every round of the chain at one level (regression): the level at which all of the chain's bounds hold
+     * together with 95% ({@link SimultaneousLevel}), so any round that holds may be written, whichever others fail,
+     * and without {@link #certify}'s assumption that the loss grows along the chain. Regression's bounds are normal
+     * approximations, whose joint law the rows give; classification's exact binomial bounds have no such shortcut.
+     * Chosen on pole's and compactiv's tuning splits (docs/COMPARISON.md): the same medians as {@link #certify}, and
+     * fewer pole splits that a chance failure early in the chain held back.
+     */
+    static List<Round> certifyTogether(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges,
+            double level) {
+        List<Round> judged = new ArrayList<>(rounds);
+        for (int i = 0; i < rounds.size(); i++) {
+            if (rounds.get(i).continued()) {
+                judged.set(i, rounds.get(i).withBound(judges.get(i).apply(level)));
+            }
+        }
+        return judged;
+    }
+
     /** The chance of writing a model that loses more than the tolerance on a fresh set, allowed for the run. */
     static final double ALPHA = 0.05;
 
@@ -195,6 +216,7 @@ public final class ProgressivePruning {
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
+        List<java.util.function.Supplier<double[]>> differences = new ArrayList<>();
         retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
         Retrainer.Reference reference = retrainer.reference(original);
         DenseNetwork current = original;
@@ -243,6 +265,7 @@ public final class ProgressivePruning {
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
             judges.add(level -> judging.bound(reference, candidate, tolerance, level));
+            differences.add(() -> judging.squaredErrorDifferences(reference, candidate));
             boolean continued = roundRetrainer.watchedLoss(reference, candidate) <= STEERING_SLACK * tolerance;
             LossBound bound = null;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
@@ -263,6 +286,15 @@ public final class ProgressivePruning {
                     break;
                 }
             }
+        }
+        if (retrainer.regression()) {
+            List<double[]> chainDifferences = new ArrayList<>();
+            for (int i = 0; i < rounds.size(); i++) {
+                if (rounds.get(i).continued()) {
+                    chainDifferences.add(differences.get(i).get());
+                }
+            }
+            return certifyTogether(rounds, judges, SimultaneousLevel.level(chainDifferences, ALPHA));
         }
         long[] chain = rounds.stream().filter(Round::continued).mapToLong(r -> r.network().parameterCount()).toArray();
         return certify(rounds, judges, shares(original.parameterCount(), chain));

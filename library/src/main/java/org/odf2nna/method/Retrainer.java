@@ -564,6 +564,29 @@ final class Retrainer {
         return LossBound.classification(ca, cb, targets, tolerance, level);
     }
 
+    /**
+     * Regression only: per validation row, {@code candidate}'s squared error minus the original's (in training
+     * coordinates, where the bound is drawn); null for classification. The chain's bounds are judged together from
+     * these ({@link org.odf2nna.metrics.SimultaneousLevel}).
+     */
+    double[] squaredErrorDifferences(Reference reference, DenseNetwork candidate) {
+        if (loss != Loss.MEAN_SQUARED_ERROR) {
+            return null;
+        }
+        TrainingData rows = judge;
+        int n = rows.rows();
+        float[] pa = reference.validation();
+        float[] pb = conditioning.toTraining(candidate).forward(rows.inputs(), n);
+        float[] targets = rows.targets();
+        double[] d = new double[n];
+        for (int r = 0; r < n; r++) {
+            double eo = pa[r] - targets[r];
+            double ec = pb[r] - targets[r];
+            d[r] = ec * ec - eo * eo;
+        }
+        return d;
+    }
+
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */
     double validationMetric(DenseNetwork network) {
         TrainingData validation = judge;

@@ -230,7 +230,7 @@ public final class Sweeper {
                 scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
-        String grid = progressiveGrid(options, retrainer.validationRows());
+        String grid = progressiveGrid(options, retrainer.validationRows(), accuracy);
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
                 List.of(), int8);
@@ -284,7 +284,7 @@ public final class Sweeper {
     }
 
     /** The report's line on how progressive pruning ran. */
-    private static String progressiveGrid(Sweep options, int validationRows) {
+    private static String progressiveGrid(Sweep options, int validationRows, boolean accuracy) {
         Schedule schedule = options.settings().schedule();
         String byRows = schedule.share() != Schedule.SHARE_BY_ROWS ? ""
                 : String.format(Locale.ROOT, ", the default on %d validation rows (%s%% on %d or more, else %s%%)",
@@ -292,10 +292,20 @@ public final class Sweeper {
                         ReportFormat.number(100 * Schedule.DEFAULT_SHARE));
         return String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters%s; half as "
                 + "much after a round the search did not go on from (%d such in a row end it); steered on at most %d "
-                + "training rows; then each round it went on from is judged once on the validation rows, at its share "
-                + "of one 5%%, and the smallest that holds is written (README, \"sweep\")",
+                + "training rows; then each round it went on from is judged once on the validation rows, %s, and "
+                + "the smallest that holds is written (README, \"sweep\")",
                 ReportFormat.number(100 * schedule.shareFor(validationRows)), byRows, Schedule.FAILURES_TO_STOP,
-                ProgressivePruning.WATCHED_TRAINING_ROWS);
+                ProgressivePruning.WATCHED_TRAINING_ROWS, judgedAt(accuracy));
+    }
+
+    /**
+     * At what level each round of the chain is judged, in words: classification's exact bounds at their parts of the
+     * 5% (the fallback procedure), regression's at one level for all (the max-T method), see
+     * {@link ProgressivePruning#certify} and {@link ProgressivePruning#certifyTogether}.
+     */
+    static String judgedAt(boolean accuracy) {
+        return accuracy ? "at its share of one 5%" : "all at one level that keeps the chance of any false pass "
+                + "among them at 5% together (their errors are correlated, so each gets more than an equal share)";
     }
 
     private static EpsilonOutcome withDifference(EpsilonOutcome o, String output, double difference) {
@@ -377,8 +387,9 @@ public final class Sweeper {
         }
         long chain = rounds.stream().filter(ProgressivePruning.Round::continued).count();
         return String.format(Locale.ROOT, "none of the %d round%s the search went on from kept the loss within %s on "
-                + "the %d validation rows, each judged at its share of one 5%% (round %d: %s)", chain,
-                chain == 1 ? "" : "s", limit(maxDrop, accuracy), validationRows, first.index(), first.bound().rule())
+                + "the %d validation rows, each judged %s (round %d: %s)", chain,
+                chain == 1 ? "" : "s", limit(maxDrop, accuracy), validationRows, judgedAt(accuracy), first.index(),
+                first.bound().rule())
                 + advice;
     }
 
@@ -422,9 +433,9 @@ public final class Sweeper {
                         b.changed(), b.rows(), 100 * b.estimate(), 100 * b.upper())
                 : String.format(Locale.ROOT, "MSE %+.1f%%, bound %.1f%%", 100 * b.estimate(), 100 * b.upper());
         return String.format(Locale.ROOT, "%s (%d parameters, %.1f%% fewer), the smallest round whose bound held: each "
-                + "round the search went on from was judged once on the validation rows, at its share of one 5%%. A new "
-                + "set of %d rows like them would show a loss within %s (%s): %s", o.step(), o.network().parameters(),
-                o.reductionPercent(), b.rows(), limit, b.rule(), measured);
+                + "round the search went on from was judged once on the validation rows, %s. A new set of %d rows "
+                + "like them would show a loss within %s (%s): %s", o.step(), o.network().parameters(),
+                o.reductionPercent(), judgedAt(accuracy), b.rows(), limit, b.rule(), measured);
     }
 
     /** The smallest model within the allowed drop; ties go to the better validation figure. */

@@ -332,9 +332,11 @@ public final class ReportFormat {
         StringBuilder s = new StringBuilder(table(sweep.table()));
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
         if (progressive) {
+            boolean regression = !sweep.maxDropUnit().startsWith("accuracy");
             s.append('\n').append("Bounds:   validation rows whose prediction changed, of those judged; the loss on them; "
-                    + "its 95% prediction bound for a new set of as many rows, at the round's share of one 5%. '-': "
-                    + "the search did not go on from the round, so the validation rows never judged it.\n");
+                    + "its 95% prediction bound for a new set of as many rows, " + (regression
+                    ? "at the one level all rounds are judged at (5% together)" : "at the round's share of one 5%")
+                    + ". '-': the search did not go on from the round, so the validation rows never judged it.\n");
         }
         s.append('\n').append(progressive ? "Schedule: " : "ε values: ").append(sweep.grid()).append('\n');
         s.append("Chosen:  ").append(sweep.choice()).append('\n');

@@ -27,6 +27,7 @@ import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.Schedule;
 import org.odf2nna.settings.ShrinkSettings;
 import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
 
 class Odf2nnaTest {
 
@@ -140,6 +141,51 @@ class Odf2nnaTest {
         // The bound was computed on the validation rows: at most the tolerance's share of their predictions changed
         // (the bound's own estimate), and rows nobody chose on agree about as well.
         assertTrue(Odf2nna.agreement(network, chosen.network(), gaussian(random, 2000, 5)) > 0.95);
+    }
+
+    /**
+     * A regression sweep judges every round of its chain at one level, the one that keeps all their bounds within 5%
+     * together (org.odf2nna.metrics.SimultaneousLevel): more than Bonferroni's equal share, since the rounds' errors are
+     * correlated, and never more than 5%.
+     */
+    @Test
+    void aRegressionSweepJudgesItsChainAtOneSharedLevel() {
+        Random random = new Random(17);
+        int[] widths = {4, 16, 12, 1};
+        List<DenseLayer> layers = new ArrayList<>();
+        for (int l = 0; l + 1 < widths.length; l++) {
+            float[] w = new float[widths[l] * widths[l + 1]];
+            for (int k = 0; k < w.length; k++) {
+                w[k] = (float) (random.nextGaussian() / Math.sqrt(widths[l]));
+            }
+            boolean hidden = l + 2 < widths.length;
+            layers.add(new DenseLayer(widths[l], widths[l + 1], w, new float[widths[l + 1]], hidden ? Activation.RELU
+                    : Activation.IDENTITY));
+        }
+        DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, OutputHead.NONE);
+        Rows training = noisyTargets(network, gaussian(random, 800, 4), random);
+        Rows validation = noisyTargets(network, gaussian(random, 1000, 4), random);
+        Swept swept = Odf2nna.sweep(network, training, validation, SweepSettings.builder().maxRounds(5)
+                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.2).inputs(false)
+                .task(Task.REGRESSION).maxDrop(50).build());
+        List<Double> confidences = swept.rounds().stream().filter(r -> r.bound() != null)
+                .map(r -> r.bound().confidence()).toList();
+        assertTrue(confidences.size() >= 2, "a chain to judge: " + confidences);
+        for (double c : confidences) {
+            assertEquals(confidences.get(0), c, 1e-12, "one level for the chain: " + confidences);
+        }
+        double level = 1 - confidences.get(0);
+        assertTrue(level <= 0.05 + 1e-12 && level > 0.05 / confidences.size(), "level " + level + " for "
+                + confidences.size() + " rounds");
+    }
+
+    private static Rows noisyTargets(DenseNetwork network, Rows rows, Random random) {
+        float[] out = network.forward(rows.features(), rows.features().length / rows.width());
+        float[] targets = new float[out.length];
+        for (int r = 0; r < out.length; r++) {
+            targets[r] = out[r] + (float) (0.3 * random.nextGaussian());
+        }
+        return new Rows(rows.features(), rows.width(), targets);
     }
 
     /**

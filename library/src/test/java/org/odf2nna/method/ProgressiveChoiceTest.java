@@ -51,6 +51,19 @@ class ProgressiveChoiceTest {
     }
 
     @Test
+    void judgedTogetherEveryChainRoundGetsTheSameLevelAndAFailureTakesNothingFromTheOthers() {
+        List<Double> levels = new ArrayList<>();
+        List<ProgressivePruning.Round> rounds = List.of(round(1, true), round(2, false), round(3, true),
+                round(4, true));
+        List<ProgressivePruning.Round> judged = ProgressivePruning.certifyTogether(rounds, List.of(judge(0.01, levels),
+                judge(0, levels), judge(0.02, levels), judge(0.01, levels)), 0.015);
+        assertEquals(List.of(0.015, 0.015, 0.015), levels);
+        assertNull(judged.get(1).bound(), "a round outside the chain is never judged");
+        assertFalse(judged.get(2).bound().holds());
+        assertEquals(3, ProgressivePruning.choose(judged), "round 4 holds after round 3 failed");
+    }
+
+    @Test
     void aLoneRoundHasTheWholeFivePercentAndNothingHoldingMeansNothingChosen() {
         List<Double> levels = new ArrayList<>();
         List<ProgressivePruning.Round> judged = ProgressivePruning.certify(List.of(round(1, true), round(2, false)),
