@@ -284,7 +284,7 @@ def main():
     parser.add_argument("--lenet-seeds", type=int, default=5)
     parser.add_argument("--label-free-seeds", type=int, default=3, help="splits for LeNet-300-100 label-free")
     parser.add_argument("--outside", default=None, help="folder of scripts/make_outside_models.py's models")
-    parser.add_argument("--outside-seeds", default="20-22")
+    parser.add_argument("--outside-seeds", default="20-39")
     parser.add_argument("--outside-large-seeds", type=int, default=1, help="splits for an MNIST-sized outside model")
     parser.add_argument("--no-label-free", action="store_true")
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run at once")
