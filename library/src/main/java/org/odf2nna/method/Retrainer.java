@@ -575,16 +575,8 @@ final class Retrainer {
         }
         TrainingData rows = judge;
         int n = rows.rows();
-        float[] pa = reference.validation();
         float[] pb = conditioning.toTraining(candidate).forward(rows.inputs(), n);
-        float[] targets = rows.targets();
-        double[] d = new double[n];
-        for (int r = 0; r < n; r++) {
-            double eo = pa[r] - targets[r];
-            double ec = pb[r] - targets[r];
-            d[r] = ec * ec - eo * eo;
-        }
-        return d;
+        return LossBound.squaredErrorDifferences(reference.validation(), pb, rows.targets(), n);
     }
 
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */

@@ -143,13 +143,13 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
             return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
                     1 - level);
         }
+        double[] differences = squaredErrorDifferences(original, candidate, targets, rows);
         double sumOriginal = 0;
         double sum = 0;
         double sumSquares = 0;
         for (int r = 0; r < rows; r++) {
             double eo = original[r] - targets[r];
-            double ec = candidate[r] - targets[r];
-            double d = ec * ec - eo * eo;
+            double d = differences[r];
             sumOriginal += eo * eo;
             sum += d;
             sumSquares += d * d;
@@ -162,6 +162,20 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         return new LossBound(rows, 0, 0, 0, estimate, upper, tolerance, upper <= tolerance + 1e-12,
                 String.format(Locale.ROOT, "%s prediction bound on the MSE's increase on %d new rows at most %s%%",
                         percent(1 - level), rows, points(tolerance)), false, 1 - level);
+    }
+
+    /**
+     * Per row, the candidate's squared error minus the original's: what a regression bound is drawn from, and what
+     * {@link SimultaneousLevel} correlates across the rounds of a chain.
+     */
+    public static double[] squaredErrorDifferences(float[] original, float[] candidate, float[] targets, int rows) {
+        double[] d = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double eo = original[r] - targets[r];
+            double ec = candidate[r] - targets[r];
+            d[r] = ec * ec - eo * eo;
+        }
+        return d;
     }
 
     /** The standard normal's p-quantile (Acklam's rational approximation, relative error below 1.2e-9). */
