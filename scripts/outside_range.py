@@ -3,7 +3,7 @@
 
     /usr/bin/python3 scripts/outside_range.py ORIGINAL.onnx WRITTEN.onnx TRAIN.csv TEST.csv
 
-Runs both models in numpy (dense chains: Gemm, MatMul, Add, Mul, Sub, Gather, Relu, LeakyRelu, Elu, Tanh, Sigmoid,
+Runs both models in numpy (dense chains: Gemm, MatMul, Add, Mul, Sub, Div, Gather, Relu, LeakyRelu, Elu, Tanh, Sigmoid,
 Softmax, Identity), on CSV files with a header and the target last. Prints, for regression (one output), the written
 model's MSE change against the original's on all test rows, on the rows whose every column lies within the range the
 training rows cover, and on the others; then the same with each test column clipped to that range (what a model
@@ -38,8 +38,8 @@ def runner(path):
                 r = a[0] @ w * attr(n, "alpha", 1.0) + (a[2] * attr(n, "beta", 1.0) if len(a) > 2 else 0)
             elif op == "MatMul":
                 r = a[0] @ a[1]
-            elif op in ("Add", "Mul", "Sub"):
-                r = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract}[op](a[0], a[1])
+            elif op in ("Add", "Mul", "Sub", "Div"):
+                r = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract, "Div": np.divide}[op](a[0], a[1])
             elif op == "Gather":
                 r = np.take(a[0], a[1], axis=attr(n, "axis", 0))
             elif op == "Relu":
