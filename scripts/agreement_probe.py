@@ -92,8 +92,9 @@ def run(h1, h2, inputs, epochs, T=2.0):
                 p = s(B).argmax(1).numpy()
             changed = (p != pte).sum()
             print('%d-%d-%d-10 params %d (%.1f%% fewer) epoch %d: test acc %.4f, '
-                  'changed vs teacher %d of 10000 (%.2f%%)  %.0fs' % (inputs, h1, h2, params, 100 * (1 - params / 266610), ep + 1, (p == yte).mean(), changed,
-                               changed / 100, time.time() - t0), flush=True)
+                  'changed vs teacher %d of 10000 (%.2f%%)  %.0fs'
+                  % (inputs, h1, h2, params, 100 * (1 - params / 266610), ep + 1, (p == yte).mean(), changed,
+                     changed / 100, time.time() - t0), flush=True)
 
 
 for spec in args or ['784,16,16,40', '300,38,24,40', '200,56,20,40']:
