@@ -13,8 +13,8 @@ import java.util.Random;
  * from that normal with the rows' correlation.
  *
  * <p>Why: networks of one pruning chain err on the same rows, so their bounds move together. Splitting the 5% into
- * parts (Bonferroni's way) pays as if they were independent: on pole's chain of 14 rounds each round was judged at a
- * level of 0.1% to 1%, and one round that failed by chance took the level of the rounds after it. Paying only for the
+ * parts (Bonferroni's way) pays as if they were independent: on pole's chain of 14 rounds each round's own part was
+ * 0.02% to 1.1%, and one round that failed by chance took with it the level it would have handed on. Paying only for the
  * candidates' actual dependence judges every round at the same, larger level.
  */
 public final class SimultaneousLevel {
