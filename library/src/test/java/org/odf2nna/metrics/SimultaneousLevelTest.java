@@ -141,6 +141,8 @@ class SimultaneousLevelTest {
         String rates = String.format(java.util.Locale.ROOT, "of %d trials, some bound missed: %d judged together, "
                 + "%d each at 5%%; one bound alone at 5%% missed %d; the smallest that held broke %d", trials,
                 missedTogether, missedEachAtFivePercent, missedOneAlone, broke);
+        // docs/COMPARISON.md quotes these figures ("How the rule was settled").
+        System.out.println("SimultaneousLevelTest: " + rates);
         assertTrue(missedTogether <= missedOneAlone + 0.025 * trials, rates);
         assertTrue(missedEachAtFivePercent > 2 * missedOneAlone, rates);
         assertTrue(broke <= 0.05 * trials, rates);
