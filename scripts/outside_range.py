@@ -3,7 +3,7 @@
 
     /usr/bin/python3 scripts/outside_range.py ORIGINAL.onnx WRITTEN.onnx TRAIN.csv TEST.csv
 
-Runs both models in numpy (dense chains: Gemm, MatMul, Add, Mul, Sub, Div, Gather, Relu, LeakyRelu, Elu, Tanh, Sigmoid,
+Runs both models in numpy (dense chains: Gemm, MatMul, Add, Mul, Sub, Div, Gather, Relu, LeakyRelu, Elu, Selu, Tanh, Sigmoid,
 Softmax, Identity), on CSV files with a header and the target last. Prints, for regression (one output), the written
 model's MSE change against the original's on all test rows, on the rows whose every column lies within the range the
 training rows cover, and on the others; then the same with each test column clipped to that range (what a model
@@ -48,6 +48,9 @@ def runner(path):
                 r = np.where(a[0] > 0, a[0], a[0] * attr(n, "alpha", 0.01))
             elif op == "Elu":
                 r = np.where(a[0] > 0, a[0], attr(n, "alpha", 1.0) * (np.exp(np.minimum(a[0], 0)) - 1))
+            elif op == "Selu":
+                alpha, gamma = attr(n, "alpha", 1.67326319217681884765625), attr(n, "gamma", 1.05070102214813232421875)
+                r = gamma * np.where(a[0] > 0, a[0], alpha * (np.exp(np.minimum(a[0], 0)) - 1))
             elif op == "Tanh":
                 r = np.tanh(a[0])
             elif op == "Sigmoid":
