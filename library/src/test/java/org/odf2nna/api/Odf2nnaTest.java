@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.network.Activation;
@@ -146,10 +148,12 @@ class Odf2nnaTest {
     /**
      * A regression sweep judges every round of its chain at one level, the one that keeps all their bounds within 5%
      * together (org.odf2nna.metrics.SimultaneousLevel): more than Bonferroni's equal share, since the rounds' errors are
-     * correlated, and never more than 5%.
+     * correlated, and never more than 5%. Also with 4,000 validation rows or more, where the default share per round
+     * is the finer one and the chain twice as long.
      */
-    @Test
-    void aRegressionSweepJudgesItsChainAtOneSharedLevel() {
+    @ParameterizedTest(name = "{0} validation rows, share {1}")
+    @CsvSource({"1000, 0.2", "4200, 0"})
+    void aRegressionSweepJudgesItsChainAtOneSharedLevel(int validationRows, double share) {
         Random random = new Random(17);
         int[] widths = {4, 16, 12, 1};
         List<DenseLayer> layers = new ArrayList<>();
@@ -164,10 +168,14 @@ class Odf2nnaTest {
         }
         DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, OutputHead.NONE);
         Rows training = noisyTargets(network, gaussian(random, 800, 4), random);
-        Rows validation = noisyTargets(network, gaussian(random, 1000, 4), random);
-        Swept swept = Odf2nna.sweep(network, training, validation, SweepSettings.builder().maxRounds(5)
-                .retraining(RetrainSettings.builder().epochs(3).build()).share(0.2).inputs(false)
-                .task(Task.REGRESSION).maxDrop(50).build());
+        Rows validation = noisyTargets(network, gaussian(random, validationRows, 4), random);
+        SweepSettings.Builder settings = SweepSettings.builder().maxRounds(5)
+                .retraining(RetrainSettings.builder().epochs(3).build()).inputs(false).task(Task.REGRESSION)
+                .maxDrop(50);
+        if (share != Schedule.SHARE_BY_ROWS) {
+            settings.share(share);
+        }
+        Swept swept = Odf2nna.sweep(network, training, validation, settings.build());
         List<Double> confidences = swept.rounds().stream().filter(r -> r.bound() != null)
                 .map(r -> r.bound().confidence()).toList();
         assertTrue(confidences.size() >= 2, "a chain to judge: " + confidences);
@@ -177,6 +185,9 @@ class Odf2nnaTest {
         double level = 1 - confidences.get(0);
         assertTrue(level <= 0.05 + 1e-12 && level > 0.05 / confidences.size(), "level " + level + " for "
                 + confidences.size() + " rounds");
+        if (share == Schedule.SHARE_BY_ROWS) {
+            assertEquals(Schedule.FINE_SHARE, Schedule.PROGRESSIVE.shareFor(validationRows), 0, "the finer share");
+        }
     }
 
     private static Rows noisyTargets(DenseNetwork network, Rows rows, Random random) {
