@@ -39,6 +39,7 @@ MODELS = ["iris_4-10-3_relu", "cancer_9-10-2_relu", "diabetes_8-12-12-2_matmul_a
 BEGIN = "<!-- comparison:begin -->"
 END = "<!-- comparison:end -->"
 LOCK = threading.Lock()
+UNLABELLED_LOCK = threading.Lock()
 
 
 def read_lines(path):
@@ -81,10 +82,13 @@ def halves(test, tmp, name, seed, unlabelled=False):
 
 def unlabelled_train(train, tmp):
     path = os.path.join(tmp, "unlabelled-" + os.path.basename(train).replace(".gz", ""))
-    if not os.path.exists(path):
-        with open(path, "w") as f:
-            for line in read_lines(train):
-                f.write(line.rsplit(",", 1)[0] + "\n")
+    # Two jobs may want it at once: one writes it, whole, before either reads it.
+    with UNLABELLED_LOCK:
+        if not os.path.exists(path):
+            with open(path + ".partial", "w") as f:
+                for line in read_lines(train):
+                    f.write(line.rsplit(",", 1)[0] + "\n")
+            os.replace(path + ".partial", path)
     return path
 
 
@@ -257,8 +261,8 @@ def render(cache, peers, reference, outside, command):
                 "|---|---|---|---|---|---|"]
         ow = 0
         ob = 0
-        for name in outside:
-            records = [r for (m, s, v), r in cache.items() if m == name and v == "default"]
+        for name, variant in [(n, v) for n in outside for v in ("default", "label-free")]:
+            records = [r for (m, s, v), r in cache.items() if m == name and v == variant]
             if not records:
                 continue
             s = summary(records)
@@ -266,8 +270,9 @@ def render(cache, peers, reference, outside, command):
             ob += s["broken"]
             rate = "%d of %d (%.0f%%)" % (s["broken"], s["written"], 100.0 * s["broken"] / s["written"]) \
                 if s["written"] else "-"
-            out.append("| %s | %d | %d | %.1f%% | %s | %.0f s |" % (name, s["splits"], s["written"], s["median"], rate,
-                                                                  s["seconds"]))
+            label = name if variant == "default" else "%s (%s)" % (name, variant)
+            out.append("| %s | %d | %d | %.1f%% | %s | %.0f s |" % (label, s["splits"], s["written"], s["median"],
+                                                                  rate, s["seconds"]))
         out += ["", "Outside models: written %d times, broke %d (%.1f%%)." % (ow, ob, 100.0 * ob / ow if ow else 0)]
         total_written += ow
         total_broken += ob
@@ -282,11 +287,12 @@ def main():
     parser.add_argument("--models", default=None, help="comma-separated subset of the reference model names")
     parser.add_argument("--seeds", default="20-39", help="split seeds (LeNet-300-100 takes the first --lenet-seeds)")
     parser.add_argument("--lenet-seeds", type=int, default=5)
-    parser.add_argument("--label-free-seeds", type=int, default=3, help="splits for LeNet-300-100 label-free")
+    parser.add_argument("--label-free-seeds", type=int, default=5, help="splits for LeNet-300-100 label-free")
     parser.add_argument("--outside", default=None, help="folder of scripts/make_outside_models.py's models")
     parser.add_argument("--outside-seeds", default="20-39")
     parser.add_argument("--outside-large-seeds", type=int, default=1, help="splits for an MNIST-sized outside model")
-    parser.add_argument("--no-label-free", action="store_true")
+    parser.add_argument("--no-label-free", action="store_true",
+                        help="no runs without labels (LeNet-300-100's and the outside classifiers')")
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run at once")
     parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "comparison-runs.jsonl"))
     parser.add_argument("--fresh", action="store_true", help="empty the cache first")
@@ -324,8 +330,14 @@ def main():
         test = os.path.join(args.outside, name + "-test.csv")
         outside_seeds = seeds_of(args.outside_seeds)
         # MNIST-sized models take minutes a run: as few splits as LeNet-300-100.
-        for s in (outside_seeds[:args.outside_large_seeds] if name.startswith("mnist") else outside_seeds):
-            jobs.append((name, s, "default", model, train, test, sidecar["training"]["epochs"]))
+        model_seeds = outside_seeds[:args.outside_large_seeds] if name.startswith("mnist") else outside_seeds
+        # A classifier's validation half also runs without labels (and its training rows without them too), as
+        # LeNet-300-100's does: every changed prediction then counts as lost.
+        classifier = sidecar.get("task", "classification") == "classification"
+        variants = ["default"] + (["label-free"] if classifier and not args.no_label_free else [])
+        for variant in variants:
+            for s in model_seeds:
+                jobs.append((name, s, variant, model, train, test, sidecar["training"]["epochs"]))
     if not args.render_only:
         # Quick models first, seed by seed, so that an interrupted run has every model at some splits.
         todo = sorted([j for j in jobs if (j[0], j[1], j[2]) not in cache],
