@@ -307,13 +307,12 @@ def main():
     parser.add_argument("--outside", default=None, help="folder of scripts/make_outside_models.py's models")
     parser.add_argument("--outside-seeds", default="20-39")
     parser.add_argument("--outside-large-seeds", type=int, default=1, help="splits for an MNIST-sized outside model")
-    parser.add_argument("--no-label-free", action="store_true",
-                        help="no runs without labels (LeNet-300-100's and the outside classifiers')")
     parser.add_argument("--max-drop", type=float, default=None,
                         help="pass this --max-drop to every sweep and judge the test halves by it (default: the "
                              "tool's, 1 point or 10%% of MSE)")
     parser.add_argument("--variants", default="default,label-free",
-                        help="which runs: default, label-free or both (comma-separated)")
+                        help="which runs: default, label-free (LeNet-300-100 and the outside classifiers, without "
+                             "labels) or both (comma-separated)")
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run at once")
     parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "comparison-runs.jsonl"))
     parser.add_argument("--fresh", action="store_true", help="empty the cache first")
@@ -343,7 +342,7 @@ def main():
         epochs = sidecar["training"]["epochs"]
         model = os.path.join(shared, "models", name + ".onnx")
         model_seeds = seeds[:args.lenet_seeds] if name.startswith("mnist") else seeds
-        variants = ["default"] + (["label-free"] if name.startswith("mnist") and not args.no_label_free else [])
+        variants = ["default"] + (["label-free"] if name.startswith("mnist") else [])
         for variant in [v + suffix for v in variants if v in wanted]:
             for s in (model_seeds[:args.label_free_seeds] if base_variant(variant) == "label-free" else model_seeds):
                 jobs.append((name, s, variant, model, train, test, epochs))
@@ -358,7 +357,7 @@ def main():
         # A classifier's validation half also runs without labels (and its training rows without them too), as
         # LeNet-300-100's does: every changed prediction then counts as lost.
         classifier = sidecar.get("task", "classification") == "classification"
-        variants = ["default"] + (["label-free"] if classifier and not args.no_label_free else [])
+        variants = ["default"] + (["label-free"] if classifier else [])
         for variant in [v + suffix for v in variants if v in wanted]:
             for s in model_seeds:
                 jobs.append((name, s, variant, model, train, test, sidecar["training"]["epochs"]))
