@@ -1,6 +1,7 @@
 package org.odf2nna.metrics;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -64,7 +65,7 @@ public final class SimultaneousLevel {
             }
             maxima[draw] = max;
         }
-        java.util.Arrays.sort(maxima);
+        Arrays.sort(maxima);
         double critical = maxima[(int) Math.ceil((1 - alpha) * DRAWS) - 1];
         double level = upperTail(critical);
         // Monte Carlo noise must not carry the level past what either bound already allows.
