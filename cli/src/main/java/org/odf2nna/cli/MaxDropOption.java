@@ -9,8 +9,9 @@ final class MaxDropOption {
     @Option(names = "--max-drop", paramLabel = "D",
             description = "The most the chosen model may lose: accuracy points for classification (default 1), "
                     + "percent of MSE for regression (default 10). Progressive pruning (the default of sweep and run, "
-                    + "and of shrink --train without --epsilon): a 95%% prediction bound on the validation rows must "
-                    + "keep a new set of as many rows within it; the ε schedule of sweep and run: the retrained "
+                    + "and of shrink --train without --epsilon): the validation rows must certify it, the rounds "
+                    + "sharing one 5%% (at most 5%% of runs write a model that loses more on a new set of as many "
+                    + "rows); the ε schedule of sweep and run: the retrained "
                     + "validation metric must. Test rows never choose.")
     Double value;
 

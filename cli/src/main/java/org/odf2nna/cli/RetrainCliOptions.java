@@ -19,7 +19,8 @@ final class RetrainCliOptions {
     @Option(names = "--validation", paramLabel = "CSV",
             description = "Rows the original model never saw, instead of a held-out share of --train (which is then "
                     + "trained on whole). Progressive pruning (the default of sweep and shrink --train): they only "
-                    + "certify the choice, with a 95%% prediction bound for a new set of as many rows; for a "
+                    + "certify the choice (over repeated runs, at most 5%% write a model that loses more than "
+                    + "--max-drop on a new set of as many rows like them); for a "
                     + "classifier they need no labels (a changed prediction counts as lost), so production inputs "
                     + "serve. The ε schedule: best epoch, early stopping and the choice of ε.")
     Path validation;

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
             "The whole ODF2NNA method from a CSV: builds and trains the general model (the paper's Algorithm 1 "
                     + "and eq. 2), then prunes it as sweep does (progressive rounds by default, the paper's ε grid "
                     + "with --paper), retrains for 15%% of the epochs the general model trained, and writes the "
-                    + "smallest model that a 95%% prediction bound on the validation rows keeps within --max-drop. OR, "
+                    + "smallest round that holds on the validation rows (the rounds sharing one 5%%: at most 5%% of runs "
+                    + "write a model that loses more than --max-drop on a new set of as many rows). OR, "
                     + "PWR and PR are reported on the test rows.",
             "",
             "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",

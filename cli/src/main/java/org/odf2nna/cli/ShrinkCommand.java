@@ -28,8 +28,10 @@ import picocli.CommandLine.Option;
             "",
             "With --train and no --epsilon (ONNX output), shrink prunes as sweep does by default: rounds of "
                     + "progressive pruning steered on training rows, then judged once on the validation rows "
-                    + "(--validation, or a share held out from --train), and writes the smallest model whose 95%% "
-                    + "prediction bound keeps a new set of as many rows within --max-drop; --eval rows only report. "
+                    + "(--validation, or a share held out from --train), and writes the smallest round that holds, "
+                    + "each judged at its part of one 5%%: over repeated runs, at most 5%% write a model that then "
+                    + "loses more than --max-drop on a new set of as many rows like the validation rows; --eval rows "
+                    + "only report. "
                     + "If none does, or the validation rows are too few to certify it, nothing is written and the "
                     + "exit code is 3. Give --epsilon for the paper's one-shot rule.",
             "",

@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
             "Prunes a model in rounds and writes the smallest that keeps a promise: each round removes --share of "
                     + "the parameters (the units the least-squares refit best makes up for), refits and retrains "
                     + "towards the original, steered on training rows; the rounds are then judged once on the "
-                    + "validation rows, and the smallest whose 95%% prediction bound keeps a new set of as many rows "
-                    + "within --max-drop is written. OR, PWR and PR are reported on the --eval rows, with a chart of "
+                    + "validation rows, each at its part of one 5%%, and the smallest that holds is written: over "
+                    + "repeated runs, at most 5%% write a model that then loses more than --max-drop on a new set of "
+                    + "as many rows like the validation rows (without labels: changes more predictions than that). OR, PWR and PR are reported on the --eval rows, with a chart of "
                     + "metric against parameters. --paper (or --epsilon) runs the paper's grid of ε instead.",
             "",
             "Example: odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv --chart sweep --compare-scratch",

@@ -45,7 +45,7 @@ class MainTest {
         assertTrue(main.contains("3 nothing written"), main);
         String sweep = CliRun.of("sweep", "--help").out().replaceAll("\\s+", " ");
         assertFalse(sweep.contains("Tries a grid"), sweep);
-        assertTrue(sweep.contains("95% prediction bound"), sweep);
+        assertTrue(sweep.contains("at most 5% write a model that then loses more than --max-drop"), sweep);
     }
 
     @Test

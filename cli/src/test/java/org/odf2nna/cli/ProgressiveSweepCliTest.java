@@ -40,7 +40,7 @@ class ProgressiveSweepCliTest {
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonArray outcomes = json.getAsJsonObject("table").getAsJsonArray("outcomes");
         assertTrue(outcomes.size() >= 1, run.toString());
-        assertTrue(json.get("grid").getAsString().contains("at its share of one 5%"), json.get("grid").toString());
+        assertTrue(json.get("grid").getAsString().contains("at its own part of one 5%"), json.get("grid").toString());
         Integer expected = null;
         long smallest = Long.MAX_VALUE;
         int judged = 0;
@@ -55,11 +55,12 @@ class ProgressiveSweepCliTest {
             judged++;
             JsonObject bound = o.getAsJsonObject("bound");
             assertEquals(400, bound.get("rows").getAsInt());
-            assertTrue(bound.get("rule").getAsString().contains("prediction bound (exact binomial) on the share of "
-                    + "changed predictions a new set of 400 rows would show"), bound.toString());
+            assertTrue(bound.get("rule").getAsString().contains("exact binomial test at the ")
+                    && bound.get("rule").getAsString().contains(" level on the share of changed predictions a new set "
+                    + "of 400 rows would show"), bound.toString());
             // Each round of the chain is judged below 95%'s 5%: the run shares it.
             assertTrue(bound.get("confidence").getAsDouble() > 0.95 - 1e-12, bound.toString());
-            boolean holds = bound.get("upper").getAsDouble() <= bound.get("tolerance").getAsDouble() + 1e-12;
+            boolean holds = bound.get("certified").getAsDouble() <= bound.get("tolerance").getAsDouble() + 1e-12;
             assertEquals(holds, bound.get("holds").getAsBoolean(), o.toString());
             long p = o.getAsJsonObject("network").get("parameters").getAsLong();
             if (holds && p < smallest) {
@@ -82,8 +83,8 @@ class ProgressiveSweepCliTest {
                 .getAsJsonObject("network");
         assertEquals(chosenNetwork.get("architecture").getAsString(),
                 json.getAsJsonObject("scratch").get("architecture").getAsString(), json.toString());
-        assertTrue(json.get("choice").getAsString().contains("A new set of 400 rows like them would show a loss "
-                + "within 1 accuracy point"), json.get("choice").toString());
+        assertTrue(json.get("choice").getAsString().contains("at most 5% write a model that then loses more "
+                + "than 1 accuracy point on a new set of 400 rows drawn like them"), json.get("choice").toString());
         // The chart goes beside the output by default.
         assertTrue(Files.size(dir.resolve("small.chart.png")) > 0);
         assertTrue(Files.readString(dir.resolve("small.chart.svg")).contains("<svg"));
@@ -154,8 +155,7 @@ class ProgressiveSweepCliTest {
             assertEquals("training", o.getAsJsonObject("training").get("watchedRows").getAsString());
             if (o.has("bound")) {
                 JsonObject bound = o.getAsJsonObject("bound");
-                assertTrue(bound.get("rule").getAsString().contains("prediction bound on the MSE's increase on 88 new "
-                        + "rows"), bound.toString());
+                assertTrue(bound.get("rule").getAsString().contains("level on the MSE's rise on 88 new rows"), bound.toString());
             }
         }
         assertTrue(run.out().contains("training-row mse"), run.out());

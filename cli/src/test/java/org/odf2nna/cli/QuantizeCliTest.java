@@ -48,7 +48,7 @@ class QuantizeCliTest {
         Path model = Path.of(ProgressiveSweepCliTest.MODEL);
         Path out = dir.resolve("small.int8.onnx");
         Path report = dir.resolve("sweep.json");
-        Path fresh = FreshRows.unlabelled(ProgressiveSweepCliTest.TRAIN, 400, 0.05, 1, dir.resolve("fresh.csv"));
+        Path fresh = FreshRows.unlabelled(ProgressiveSweepCliTest.TRAIN, 800, 0.05, 1, dir.resolve("fresh.csv"));
         CliRun run = CliRun.of("-q", "sweep", model.toString(), "--eval", ProgressiveSweepCliTest.TEST.toString(),
                 "--train", ProgressiveSweepCliTest.TRAIN.toString(), "--validation", fresh.toString(), "-o",
                 out.toString(), "--report", report.toString(), "--retrain-epochs", "4", "--share", "0.3",

@@ -141,8 +141,10 @@ public final class Odf2nna {
     /**
      * Progressive pruning, the default of the command line's {@code sweep}: each round removes a share of the
      * parameters (the units, and inputs, whose removal the least-squares refit makes up for best), refits the next
-     * layers, retrains briefly with the original as teacher, and is judged on {@code validation}: its loss's one-sided
-     * 95% bound must stay within {@link SweepSettings#maxDrop(Task)}. The smallest network that holds is chosen.
+     * layers, retrains briefly with the original as teacher, and is judged on {@code validation}: each round of the chain at its own part
+     * of one 5% ({@link org.odf2nna.metrics.ChainCertificate}), it must keep a new set of as many rows within
+     * {@link SweepSettings#maxDrop(Task)}. The smallest network that holds is chosen: over repeated runs, at most 5%
+     * choose one that then loses more than that on a new set of as many rows like {@code validation}.
      * {@code settings} is the same type the file-level sweep takes: its progressive schedule, maximum drop,
      * retraining, int8 weights, task and device apply; the ε grid and {@code compareScratch} do not.
      *

@@ -3,6 +3,7 @@ package org.odf2nna.method;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.Progress;
+import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.metrics.SimultaneousLevel;
 import org.odf2nna.network.DenseNetwork;
@@ -26,8 +27,8 @@ import org.odf2nna.settings.Schedule;
  * when the failed round removed inputs), until {@link Schedule#FAILURES_TO_STOP} rounds in a row have failed.
  *
  * <p>The validation rows choose without steering: the rounds the search went on from form a chain of ever smaller
- * networks fixed before they are looked at, each is judged once by a prediction bound ({@link LossBound}), at its share
- * of one 5% for classification ({@link #certify}) and at one level for the whole chain for regression
+ * networks fixed before they are looked at, each is judged once ({@link LossBound}), at its own part of one 5% for
+ * classification ({@link ChainCertificate}, {@link #certify}) and at one level for the whole chain for regression
  * ({@link #certifyTogether}), and the smallest that holds is written. No round's epoch was picked on the rows that
  * judge it, and the choice among rounds is paid for: measured on hidden models, a
  * search whose validation rows both picked epochs and judged, and whose smallest passing round among many was
@@ -88,34 +89,27 @@ public final class ProgressivePruning {
     }
 
     /**
-     * Each round's own part of the 5%, in proportion to the share of the original's parameters it removes: the first
-     * round's part is what it removes of the original, each other round's what it removes of the round before it in the
-     * chain. The parts depend on the chain alone, which the search fixed on training rows. A chain whose rounds all hold
-     * reaches each round at the share of the parameters removed so far (LeNet-300-100's chain: 4.8% of the 5% at
-     * 94.7% fewer), so long chains of small late steps keep nearly the whole 5% for their last rounds; and a first
-     * round that fails by chance no longer takes most of the 5% with it. Until this rule, the first round had 75% and
-     * the others equal parts of the rest: pole's noisy MSE bounds failed its first round on many splits, after which
-     * each later round had about 0.1% (docs/COMPARISON.md, "How the rule was settled").
+     * The chain's weights in the 5% ({@link ChainCertificate}): each round's share of the original's parameters its
+     * network has removed. They depend on the chain alone, which the search fixed on training rows. The small late
+     * rounds, the ones worth writing, weigh most; a round that removed little weighs little. Until the rule became
+     * valid by construction, a round's part was what it alone removed, plus the whole level of the round before when
+     * that one held: chains of small late steps then reached their last rounds at nearly 5%, but the carry let about
+     * twice the 5% of runs write a model that broke (ChainCertificateTest; docs/COMPARISON.md, "The chain rule").
      *
      * @param original the original's parameters
-     * @param chain    the parameters of each round the search went on from, in order (each fewer than the one before)
-     * @return each round's part; they sum to {@link #ALPHA}
+     * @param chain    the parameters of each round the search went on from, in order
+     * @return each round's weight, in [0, 1]
      */
     static double[] shares(long original, long[] chain) {
-        double[] parts = new double[chain.length];
-        double total = 0;
-        long before = original;
+        double[] shares = new double[chain.length];
         for (int i = 0; i < chain.length; i++) {
-            // A round that removed nothing (it cannot, in a chain) would get nothing of its own; it still gets what the
-            // round before it held with.
-            parts[i] = Math.max(0, before - chain[i]);
-            total += parts[i];
-            before = chain[i];
+            shares[i] = original > 0 ? Math.max(0, (double) (original - chain[i]) / original) : 0;
         }
-        for (int i = 0; i < parts.length; i++) {
-            parts[i] = total > 0 ? ALPHA * parts[i] / total : ALPHA / parts.length;
+        boolean any = java.util.Arrays.stream(shares).anyMatch(v -> v > 0);
+        if (!any) {
+            java.util.Arrays.fill(shares, 1);
         }
-        return parts;
+        return shares;
     }
 
     /**
@@ -131,46 +125,71 @@ public final class ProgressivePruning {
     static final int WATCHED_TRAINING_ROWS = 5_000;
 
     /**
-     * The chosen round, or null: the smallest round of the chain whose bound held at its level ({@link #certify}).
+     * The chosen round, or null: for classification the round {@link ChainCertificate#choose} writes, from the chain
+     * rounds' counts on the validation rows; for regression the smallest round of the chain whose bound held at the
+     * chain's one level ({@link #certifyTogether}).
+     *
+     * @param original   the original's parameters (the chain's weights, {@link #shares})
+     * @param regression whether the rounds were judged as a regression chain
      */
-    static Integer choose(List<Round> rounds) {
-        Integer chosen = null;
+    static Integer choose(List<Round> rounds, long original, boolean regression) {
+        List<Integer> chain = new ArrayList<>();
         for (int i = 0; i < rounds.size(); i++) {
-            Round r = rounds.get(i);
-            if (r.continued() && r.bound().holds()) {
-                chosen = i;
+            if (rounds.get(i).continued() && rounds.get(i).bound() != null) {
+                chain.add(i);
             }
         }
-        return chosen;
+        if (chain.isEmpty()) {
+            return null;
+        }
+        LossBound first = rounds.get(chain.get(0)).bound();
+        if (regression) {
+            Integer chosen = null;
+            for (int i : chain) {
+                if (rounds.get(i).bound().holds()) {
+                    chosen = i;
+                }
+            }
+            return chosen;
+        }
+        if (first.smallSet()) {
+            return null;
+        }
+        int[] lost = new int[chain.size()];
+        int[] gained = new int[chain.size()];
+        long[] parameters = new long[chain.size()];
+        for (int k = 0; k < chain.size(); k++) {
+            Round r = rounds.get(chain.get(k));
+            LossBound b = r.bound();
+            lost[k] = b.gainsOffsetLosses() ? b.lost() : b.changed();
+            gained[k] = b.gainsOffsetLosses() ? b.gained() : 0;
+            parameters[k] = r.network().parameterCount();
+        }
+        int k = ChainCertificate.choose(first.rows(), first.tolerance(), first.gainsOffsetLosses(), lost, gained,
+                shares(original, parameters));
+        return k < 0 ? null : chain.get(k);
     }
 
     /**
-     * Judges the chain on the validation rows, each round at its level (the fallback procedure, Wiens 2003): the rounds
-     * the search went on from form a chain of ever smaller networks, fixed without looking at the validation rows. Each
-     * is checked at its own part of the 5% ({@link #shares}), plus the whole level of the round before it when that one
-     * held. For fixed hypotheses the chance of any false pass is then at
-     * most 5% together; for prediction bounds that holds when the loss grows along the chain, and docs/COMPARISON.md
-     * measures the break rate, so the smallest that holds can be written: the 95% is meant for the run, not for each
-     * round. A plain walk that stops at the first failure spends the whole 5% on
-     * one order, and one unlucky early round (a few changed rows on a small set) ended it.
+     * Judges the chain on the validation rows, each round at its own part of the 5% ({@link ChainCertificate#levels}
+     * of {@link #shares}): the rounds the search went on from form a chain of ever smaller networks, fixed without
+     * looking at the validation rows, so whichever of them holds may be written and the chance that the run writes
+     * one that then breaks on a new set is at most the sum of the parts, 5%, whatever the rounds' losses and however
+     * they depend on each other. Each round's bound is kept for the report; {@link #choose} decides from their counts.
      *
      * @param judges per round, its bound at a given level; rounds the search did not go on from keep theirs
-     * @param parts  each chain round's own part of the 5%, in order ({@link #shares})
+     * @param levels each chain round's part of the 5%, in order
      */
     static List<Round> certify(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges,
-            double[] parts) {
+            double[] levels) {
         List<Round> judged = new ArrayList<>(rounds);
-        double carried = 0;
         int position = 0;
         for (int i = 0; i < rounds.size(); i++) {
             Round r = rounds.get(i);
             if (!r.continued()) {
                 continue;
             }
-            double level = parts[position] + carried;
-            LossBound bound = judges.get(i).apply(level);
-            judged.set(i, r.withBound(bound));
-            carried = bound.holds() ? level : 0;
+            judged.set(i, r.withBound(judges.get(i).apply(levels[position])));
             position++;
         }
         return judged;
@@ -216,7 +235,7 @@ public final class ProgressivePruning {
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
-        List<java.util.function.Supplier<double[]>> differences = new ArrayList<>();
+        List<java.util.function.Supplier<double[]>> pivots = new ArrayList<>();
         retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
         Retrainer.Reference reference = retrainer.reference(original);
         DenseNetwork current = original;
@@ -265,7 +284,7 @@ public final class ProgressivePruning {
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
             judges.add(level -> judging.bound(reference, candidate, tolerance, level));
-            differences.add(() -> judging.squaredErrorDifferences(reference, candidate));
+            pivots.add(() -> judging.regressionPivots(reference, candidate, tolerance));
             boolean continued = roundRetrainer.watchedLoss(reference, candidate) <= STEERING_SLACK * tolerance;
             LossBound bound = null;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
@@ -288,16 +307,16 @@ public final class ProgressivePruning {
             }
         }
         if (retrainer.regression()) {
-            List<double[]> chainDifferences = new ArrayList<>();
+            List<double[]> chainPivots = new ArrayList<>();
             for (int i = 0; i < rounds.size(); i++) {
                 if (rounds.get(i).continued()) {
-                    chainDifferences.add(differences.get(i).get());
+                    chainPivots.add(pivots.get(i).get());
                 }
             }
-            return certifyTogether(rounds, judges, SimultaneousLevel.level(chainDifferences, ALPHA));
+            return certifyTogether(rounds, judges, SimultaneousLevel.level(chainPivots, ALPHA));
         }
         long[] chain = rounds.stream().filter(Round::continued).mapToLong(r -> r.network().parameterCount()).toArray();
-        return certify(rounds, judges, shares(original.parameterCount(), chain));
+        return certify(rounds, judges, ChainCertificate.levels(shares(original.parameterCount(), chain)));
     }
 
     /** A round's network after its least-squares refit, and the retrainer for its inputs. */

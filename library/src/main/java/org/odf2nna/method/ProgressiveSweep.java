@@ -36,8 +36,8 @@ public final class ProgressiveSweep {
     }
 
     /**
-     * Every round, and the one chosen ({@link ProgressivePruning#choose}): the smallest round of the chain whose bound
-     * held.
+     * Every round, and the one chosen ({@link ProgressivePruning#choose}): the smallest round of the chain that held at
+     * its part of the 5% ({@link org.odf2nna.metrics.ChainCertificate}).
      *
      * @param rounds every round, in order
      * @param chosen index into {@code rounds}, or null when no round kept the promise
@@ -128,7 +128,7 @@ public final class ProgressiveSweep {
     Result run(boolean inputsSelectable, Progress progress) {
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
                 tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
-        return new Result(rounds, ProgressivePruning.choose(rounds));
+        return new Result(rounds, ProgressivePruning.choose(rounds, original.parameterCount(), retrainer.regression()));
     }
 
     /** The retraining each round runs (with at least a round's epochs). */

@@ -565,18 +565,18 @@ final class Retrainer {
     }
 
     /**
-     * Regression only: per validation row, {@code candidate}'s squared error minus the original's (in training
-     * coordinates, where the bound is drawn); null for classification. The chain's bounds are judged together from
-     * these ({@link org.odf2nna.metrics.SimultaneousLevel}).
+     * Regression only: per validation row, the pivot at {@code tolerance}: {@code candidate}'s squared error minus
+     * (1 + tolerance) times the original's (in training coordinates, where the bound is drawn); null for
+     * classification. The chain's bounds are judged together from these ({@link org.odf2nna.metrics.SimultaneousLevel}).
      */
-    double[] squaredErrorDifferences(Reference reference, DenseNetwork candidate) {
+    double[] regressionPivots(Reference reference, DenseNetwork candidate, double tolerance) {
         if (loss != Loss.MEAN_SQUARED_ERROR) {
             return null;
         }
         TrainingData rows = judge;
         int n = rows.rows();
         float[] pb = conditioning.toTraining(candidate).forward(rows.inputs(), n);
-        return LossBound.squaredErrorDifferences(reference.validation(), pb, rows.targets(), n);
+        return LossBound.pivots(reference.validation(), pb, rows.targets(), n, tolerance);
     }
 
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */

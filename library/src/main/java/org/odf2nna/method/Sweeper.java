@@ -299,12 +299,13 @@ public final class Sweeper {
     }
 
     /**
-     * At what level each round of the chain is judged, in words: classification's exact bounds at their parts of the
-     * 5% (the fallback procedure), regression's at one level for all (the max-T method), see
+     * At what level each round of the chain is judged, in words: classification's exact tests at their parts of the
+     * 5% (Bonferroni's, weighted), regression's at one level for all (the max-T method), see
      * {@link ProgressivePruning#certify} and {@link ProgressivePruning#certifyTogether}.
      */
     static String judgedAt(boolean accuracy) {
-        return accuracy ? "at its share of one 5%" : "all at one level that keeps the chance of any false pass "
+        return accuracy ? "at its own part of one 5% (in proportion to the share of the original's parameters it has "
+                + "removed)" : "all at one level that keeps the chance of any false pass "
                 + "among them at 5% together (their errors are correlated, so each gets more than an equal share)";
     }
 
@@ -429,13 +430,17 @@ public final class Sweeper {
         EpsilonOutcome o = outcomes.get(chosen);
         LossBound b = o.bound();
         String measured = accuracy
-                ? String.format(Locale.ROOT, "%d of %d predictions changed, loss %.2f points, bound %.2f",
-                        b.changed(), b.rows(), 100 * b.estimate(), 100 * b.upper())
-                : String.format(Locale.ROOT, "MSE %+.1f%%, bound %.1f%%", 100 * b.estimate(), 100 * b.upper());
-        return String.format(Locale.ROOT, "%s (%d parameters, %.1f%% fewer), the smallest round whose bound held: each "
-                + "round the search went on from was judged once on the validation rows, %s. A new set of %d rows "
-                + "like them would show a loss within %s (%s): %s", o.step(), o.network().parameters(),
-                o.reductionPercent(), judgedAt(accuracy), b.rows(), limit, b.rule(), measured);
+                ? String.format(Locale.ROOT, "%d of %d predictions changed, loss %.2f points; these rows "
+                        + "certify down to %.2f at its level", b.changed(), b.rows(), 100 * b.estimate(),
+                        100 * b.certified())
+                : String.format(Locale.ROOT, "MSE %+.1f%%; these rows certify down to %.1f%% at this level",
+                        100 * b.estimate(), 100 * b.certified());
+        return String.format(Locale.ROOT, "%s (%d parameters, %.1f%% fewer), the smallest round that held: each "
+                + "round the search went on from was judged once on the validation rows, %s. The promise: over "
+                + "repeated runs, at most 5%% write a model that then loses more than %s on a new set of %d rows "
+                + "drawn like them%s (%s): %s", o.step(), o.network().parameters(), o.reductionPercent(),
+                judgedAt(accuracy), limit, b.rows(), accuracy && !b.gainsOffsetLosses()
+                        ? ", counting every changed prediction as lost" : "", b.rule(), measured);
     }
 
     /** The smallest model within the allowed drop; ties go to the better validation figure. */

@@ -3,35 +3,50 @@ package org.odf2nna.metrics;
 import java.util.Locale;
 
 /**
- * A one-sided 95% bound on how much worse a candidate model is than the original, from their predictions on rows that
- * chose nothing, and whether it stays within the tolerance. Both kinds are <em>prediction</em> bounds: they speak of
- * what a user's own fresh test set of as many rows, from the same distribution, would show, not only of the mean.
+ * How much worse a candidate model is than the original, from their predictions on rows that chose nothing, and
+ * whether a fresh set of as many rows, from the same distribution, would stay within the tolerance. It is a
+ * <em>prediction</em> test: it speaks of what a user's own new set of as many rows would show, not only of the mean.
  *
  * <p>Classification ({@link ExactPrediction}): a candidate holds when, whatever the true rates of lost and gained rows,
  * the chance that these rows look as good as they did and a fresh set of as many rows then loses more than the
- * tolerance is at most 5%. Exact binomial sums, no normal approximation: with 0 of 179 rows changed the bound is not
- * zero but 1.68 points. Without targets every changed prediction counts as a lost one, so unlabelled rows (inputs the
- * original never saw, such as production inputs) certify agreement. A set too small to certify the tolerance even when
- * no prediction changed is a {@code smallSet}: nothing holds on it, and the rule says how many rows would be needed.
- * Regression: the bound is a 95% prediction bound on the MSE's relative increase that a new set of as many rows would
- * show, from the paired per-row differences of squared errors: the standard error times √2, since that set's own noise
- * counts as much as the judged rows'.
+ * tolerance is at most the level (5% for one candidate; a chain's rounds share one 5%, {@link ChainCertificate}).
+ * Exact binomial sums, no normal approximation: with 0 of 179 rows changed, 1.68 points is the least that can be
+ * certified. Without targets every changed prediction counts as a lost one, so unlabelled rows (inputs the original
+ * never saw, such as production inputs) certify agreement. A set too small to certify the tolerance even when no
+ * prediction changed is a {@code smallSet}: nothing holds on it, and the rule says how many rows would be needed.
  *
- * @param rows      rows compared
- * @param changed   rows whose predicted class differs from the original's (regression: 0)
- * @param lost      rows the original got right and the candidate wrong (without targets: the changed rows;
- *                  regression: 0)
- * @param gained    rows the original got wrong and the candidate right (regression: 0)
- * @param estimate  the loss measured: accuracy points as a share (0.01 = one point), or the MSE's relative increase
- * @param upper     its one-sided 95% prediction bound for a fresh set of {@code rows} rows
- * @param tolerance the most the loss may be, in the same unit
- * @param holds     whether the candidate keeps the promise
- * @param rule      how {@code holds} was decided, in words
- * @param smallSet  whether the rows are too few to certify the tolerance even with no prediction changed
- * @param confidence the bound's one-sided confidence (0.95)
+ * <p>Regression: a new set of n rows breaks when its MSE rises by more than the tolerance t, that is when the mean over
+ * its rows of the pivot w = (candidate's squared error − original's) − t · original's squared error is positive. The
+ * candidate holds when the judged rows' mean of w plus the normal quantile times √2 standard errors (the new set's
+ * own noise counts as much as the judged rows') is at most 0. The pivot carries the noise of the new set's own MSE in
+ * the denominator, which a bound on the mean difference alone would leave out. A normal approximation needs the
+ * difference spread over many rows: when the few rows with the largest increase ({@link #heavyRows}) use up more than
+ * half of what the tolerance allows on these rows, nothing holds, and the rule says so.
+ *
+ * <p>{@code certified} is the smallest tolerance these rows certify at the level: the least tolerance at which the test
+ * above would pass. It is what the rows can vouch for at this level, not a coverage bound; only pass or fail at the
+ * given tolerance carries the promise.
+ *
+ * @param rows              rows compared
+ * @param changed           rows whose predicted class differs from the original's (regression: 0)
+ * @param lost              rows the original got right and the candidate wrong (without targets: the changed rows;
+ *                          regression: 0)
+ * @param gained            rows the original got wrong and the candidate right (regression: 0)
+ * @param estimate          the loss measured: accuracy points as a share (0.01 = one point), or the MSE's relative
+ *                          increase
+ * @param certified         the smallest tolerance these rows certify at this level, in the same unit (NaN when the
+ *                          rows cannot certify any)
+ * @param tolerance         the most the loss may be, in the same unit
+ * @param holds             whether the candidate keeps the promise
+ * @param rule              how {@code holds} was decided, in words
+ * @param smallSet          whether the rows are too few to certify the tolerance even with no prediction changed
+ * @param confidence        one minus the level the test was run at (0.95 for one candidate alone)
+ * @param gainsOffsetLosses classification: whether the test let gained rows offset lost ones (targets given and rows
+ *                          enough); false when every change counted as a loss, and for regression
  */
-public record LossBound(int rows, int changed, int lost, int gained, double estimate, double upper, double tolerance,
-        boolean holds, String rule, boolean smallSet, double confidence) {
+public record LossBound(int rows, int changed, int lost, int gained, double estimate, double certified,
+        double tolerance, boolean holds, String rule, boolean smallSet, double confidence,
+        boolean gainsOffsetLosses) {
 
     /** One-sided 95% normal quantile (regression's bound). */
     public static final double Z = 1.6448536269514722;
@@ -72,17 +87,14 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         }
         if (n == 0) {
             return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
-                    1 - level);
+                    1 - level, false);
         }
         double estimate = (double) (targets == null ? lost : lost - gained) / n;
         if (!certifiable(n, tolerance)) {
             return new LossBound(n, changed, lost, gained, estimate, Double.NaN, tolerance, false,
-                    tooFew(n, tolerance), true, 1 - level);
+                    tooFew(n, tolerance), true, 1 - level, false);
         }
-        // Which test is decided by the number of rows alone, never by what they show: the one that counts every
-        // changed prediction as lost needs fewer rows when few change, the one with targets lets gains offset losses.
-        boolean labelled = targets != null && new ExactPrediction(n, 0, 0, true, n).holds(ExactPrediction.allowed(
-                tolerance, n));
+        boolean labelled = targets != null && gainsCanOffsetLosses(n, tolerance);
         ExactPrediction test = labelled ? new ExactPrediction(n, lost, gained, true, n, level)
                 : new ExactPrediction(n, changed, 0, false, n, level);
         int allowed = ExactPrediction.allowed(tolerance, n);
@@ -91,9 +103,18 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         String unit = labelled ? "accuracy loss" : targets == null ? "share of changed predictions"
                 : "share of changed predictions (too few rows to let gains offset losses)";
         return new LossBound(n, changed, lost, gained, estimate, (double) bound / n, tolerance, holds,
-                String.format(Locale.ROOT, "%s prediction bound (exact binomial) on the %s a new set of %d rows "
-                        + "would show at most %s", percent(1 - level), unit, n, pointsInWords(tolerance)), false,
-                1 - level);
+                String.format(Locale.ROOT, "exact binomial test at the %s level on the %s a new set of %d "
+                        + "rows would show at most %s", percent(level), unit, n, pointsInWords(tolerance)), false, 1 - level, labelled);
+    }
+
+    /**
+     * Which test judges labelled rows, decided by their number alone, never by what they show: the one that counts
+     * every changed prediction as lost needs fewer rows when few change; the one with targets lets gains offset
+     * losses, once there are rows enough for it to certify the tolerance at all.
+     */
+    public static boolean gainsCanOffsetLosses(int rows, double tolerance) {
+        return rows > 0 && new ExactPrediction(rows, 0, 0, true, rows).holds(ExactPrediction.allowed(tolerance,
+                rows));
     }
 
     /**
@@ -141,32 +162,132 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         double z = normalQuantile(1 - level);
         if (rows == 0) {
             return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
-                    1 - level);
+                    1 - level, false);
         }
-        double[] differences = squaredErrorDifferences(original, candidate, targets, rows);
-        double sumOriginal = 0;
-        double sum = 0;
-        double sumSquares = 0;
+        double[] d = squaredErrorDifferences(original, candidate, targets, rows);
+        double[] e = new double[rows];
+        double sumE = 0;
+        double sumD = 0;
         for (int r = 0; r < rows; r++) {
             double eo = original[r] - targets[r];
-            double d = differences[r];
-            sumOriginal += eo * eo;
-            sum += d;
-            sumSquares += d * d;
+            e[r] = eo * eo;
+            sumE += e[r];
+            sumD += d[r];
         }
-        double mse = sumOriginal / rows;
-        double mean = sum / rows;
-        double variance = rows > 1 ? Math.max(0, (sumSquares - sum * mean) / (rows - 1)) : 0;
-        double estimate = mse > 0 ? mean / mse : (mean > 0 ? Double.POSITIVE_INFINITY : 0);
-        double upper = mse > 0 ? (mean + z * Math.sqrt(2 * variance / rows)) / mse : estimate;
-        return new LossBound(rows, 0, 0, 0, estimate, upper, tolerance, upper <= tolerance + 1e-12,
-                String.format(Locale.ROOT, "%s prediction bound on the MSE's increase on %d new rows at most %s%%",
-                        percent(1 - level), rows, points(tolerance)), false, 1 - level);
+        double estimate = sumE > 0 ? sumD / sumE : (sumD > 0 ? Double.POSITIVE_INFINITY : 0);
+        Pivot pivot = new Pivot(d, e, z);
+        Heavy heavy = heavyRows(d, tolerance * sumE);
+        if (heavy != null) {
+            return new LossBound(rows, 0, 0, 0, estimate, Double.NaN, tolerance, false, String.format(Locale.ROOT,
+                    "no certificate: the %d validation row%s with the largest squared-error increase carr%s %s of "
+                    + "the MSE rise that %s allows, more than half (a normal bound cannot speak for rows like "
+                    + "these)", heavy.rows(), heavy.rows() == 1 ? "" : "s", heavy.rows() == 1 ? "ies" : "y",
+                    percent(heavy.share()), percent(tolerance)), false, 1 - level, false);
+        }
+        return new LossBound(rows, 0, 0, 0, estimate, pivot.smallestCertified(estimate), tolerance,
+                pivot.holds(tolerance), String.format(Locale.ROOT, "normal test at the %s level on the MSE's rise "
+                        + "on %d new rows at most %s%%", percent(level), rows, points(tolerance)), false, 1 - level, false);
     }
 
     /**
-     * Per row, the candidate's squared error minus the original's: what a regression bound is drawn from, and what
-     * {@link SimultaneousLevel} correlates across the rounds of a chain.
+     * The rows that carry a regression candidate's increase: the largest ⌈n / 1000⌉ (at least 1) per-row increases
+     * of squared error, and their share of what the tolerance allows on these rows, when that share is more than half;
+     * null otherwise. One row outside what the training rows covered can add a tenth of the MSE by itself: present in
+     * a new set and absent from the judged one, it breaks a promise the judged rows could not see coming.
+     *
+     * @param differences per row, the candidate's squared error minus the original's
+     * @param allowed     the tolerance times the original's sum of squared errors on these rows
+     */
+    static Heavy heavyRows(double[] differences, double allowed) {
+        int k = Math.max(1, differences.length / 1000);
+        double[] sorted = differences.clone();
+        java.util.Arrays.sort(sorted);
+        double top = 0;
+        for (int i = 0; i < k && i < sorted.length; i++) {
+            top += Math.max(0, sorted[sorted.length - 1 - i]);
+        }
+        if (!(allowed > 0) || top <= 0.5 * allowed) {
+            return null;
+        }
+        return new Heavy(k, top / allowed);
+    }
+
+    /** {@link #heavyRows}' finding: how many rows, and their share of what the tolerance allows. */
+    record Heavy(int rows, double share) {
+    }
+
+    /**
+     * Regression's pivot per tolerance t: w(t) = d − t·e per row (d the increase of squared error, e the original's
+     * squared error), judged by its mean plus z·√2 standard errors.
+     */
+    private static final class Pivot {
+        private final double meanD;
+        private final double meanE;
+        private final double varD;
+        private final double varE;
+        private final double covDE;
+        private final double scale;
+
+        Pivot(double[] d, double[] e, double z) {
+            int n = d.length;
+            double sd = 0;
+            double se = 0;
+            for (int r = 0; r < n; r++) {
+                sd += d[r];
+                se += e[r];
+            }
+            meanD = sd / n;
+            meanE = se / n;
+            double vd = 0;
+            double ve = 0;
+            double c = 0;
+            for (int r = 0; r < n; r++) {
+                vd += (d[r] - meanD) * (d[r] - meanD);
+                ve += (e[r] - meanE) * (e[r] - meanE);
+                c += (d[r] - meanD) * (e[r] - meanE);
+            }
+            int dof = Math.max(1, n - 1);
+            varD = vd / dof;
+            varE = ve / dof;
+            covDE = c / dof;
+            scale = z * Math.sqrt(2.0 / n);
+        }
+
+        /** The judged rows' mean of w(t) plus z·√2 standard errors: the test passes when it is at most 0. */
+        double upper(double t) {
+            double variance = Math.max(0, varD - 2 * t * covDE + t * t * varE);
+            return meanD - t * meanE + scale * Math.sqrt(variance);
+        }
+
+        boolean holds(double tolerance) {
+            return upper(tolerance) <= 1e-12 * Math.max(1, meanE);
+        }
+
+        /** The least t at which the test passes (bisection: upper(t) is convex, so the passing t form one interval). */
+        double smallestCertified(double estimate) {
+            double lo = Double.isFinite(estimate) ? estimate : 0;
+            double hi = Math.max(lo, 0) + 1e-3;
+            while (upper(hi) > 0) {
+                if (hi > 1e6) {
+                    return Double.NaN;
+                }
+                lo = hi;
+                hi *= 2;
+            }
+            for (int i = 0; i < 80; i++) {
+                double mid = (lo + hi) / 2;
+                if (upper(mid) > 0) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            return hi;
+        }
+    }
+
+    /**
+     * Per row, the candidate's squared error minus the original's: what a regression bound is drawn from.
      */
     public static double[] squaredErrorDifferences(float[] original, float[] candidate, float[] targets, int rows) {
         double[] d = new double[rows];
@@ -176,6 +297,20 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
             d[r] = ec * ec - eo * eo;
         }
         return d;
+    }
+
+    /**
+     * Per row, the regression pivot at {@code tolerance}: the candidate's squared error minus (1 + tolerance) times
+     * the original's. A new set breaks the promise when its mean is positive; {@link SimultaneousLevel} correlates
+     * these across the rounds of a chain.
+     */
+    public static double[] pivots(float[] original, float[] candidate, float[] targets, int rows, double tolerance) {
+        double[] w = squaredErrorDifferences(original, candidate, targets, rows);
+        for (int r = 0; r < rows; r++) {
+            double eo = original[r] - targets[r];
+            w[r] -= tolerance * eo * eo;
+        }
+        return w;
     }
 
     /** The standard normal's p-quantile (Acklam's rational approximation, relative error below 1.2e-9). */

@@ -133,7 +133,7 @@ public final class ReportFormat {
                 "units kept"));
         appendMetricHeads(head, metric, both, retrained);
         if (bounds) {
-            head.add("validation: changed, loss, bound");
+            head.add("validation: changed, loss, certifies");
             head.add("holds");
         }
         head.add("output");
@@ -333,10 +333,11 @@ public final class ReportFormat {
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
         if (progressive) {
             boolean regression = !sweep.maxDropUnit().startsWith("accuracy");
-            s.append('\n').append("Bounds:   validation rows whose prediction changed, of those judged; the loss on them; "
-                    + "its 95% prediction bound for a new set of as many rows, " + (regression
-                    ? "at the one level all rounds are judged at (5% together)" : "at the round's share of one 5%")
-                    + ". '-': the search did not go on from the round, so the validation rows never judged it.\n");
+            s.append('\n').append("Validation: rows whose prediction changed, of those judged; the loss on them; the "
+                    + "smallest tolerance they certify at the round's level (" + (regression
+                    ? "the one level all rounds are judged at, 5% together" : "its own part of one 5%")
+                    + "): a round holds when the allowed drop is at least that. '-': the search did not go on from "
+                    + "the round, so the validation rows never judged it.\n");
         }
         s.append('\n').append(progressive ? "Schedule: " : "ε values: ").append(sweep.grid()).append('\n');
         s.append("Chosen:  ").append(sweep.choice()).append('\n');
@@ -398,7 +399,10 @@ public final class ReportFormat {
                 + r.signal() + System.lineSeparator());
     }
 
-    /** Changed predictions, measured loss and its bound, e.g. "3/460, 0.22, ≤ 0.71 pt" (MSE: "+2.1%, ≤ 6.3%"). */
+    /**
+     * Changed predictions, measured loss and the smallest tolerance the rows certify, e.g. "3/460, 0.22, 0.71 pt"
+     * (MSE: "+2.1%, 6.3%"; "-" when they certify none).
+     */
     static String boundCell(LossBound b) {
         if (b.rows() == 0) {
             return "-";
@@ -406,10 +410,11 @@ public final class ReportFormat {
         boolean classification = b.changed() > 0 || b.lost() > 0 || b.gained() > 0 || b.rule().contains("accuracy")
                 || b.rule().contains("changed");
         if (classification) {
-            return String.format(Locale.ROOT, "%d/%d, %.2f, ≤ %.2f pt", b.changed(), b.rows(), 100 * b.estimate(),
-                    100 * b.upper());
+            return String.format(Locale.ROOT, "%d/%d, %.2f, %s", b.changed(), b.rows(), 100 * b.estimate(),
+                    Double.isNaN(b.certified()) ? "-" : String.format(Locale.ROOT, "%.2f pt", 100 * b.certified()));
         }
-        return String.format(Locale.ROOT, "%+.1f%%, ≤ %.1f%%", 100 * b.estimate(), 100 * b.upper());
+        return String.format(Locale.ROOT, "%+.1f%%, %s", 100 * b.estimate(), Double.isNaN(b.certified()) ? "-"
+                : String.format(Locale.ROOT, "%.1f%%", 100 * b.certified()));
     }
 
     private static String trainingLine(String label, TrainingSummary t) {

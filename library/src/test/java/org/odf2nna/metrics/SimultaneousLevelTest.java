@@ -129,9 +129,9 @@ class SimultaneousLevelTest {
                 double freshIncrease = fresh.bound(i, ALPHA).estimate();
                 LossBound together = judged.bound(i, level);
                 LossBound alone = judged.bound(i, ALPHA);
-                missed |= freshIncrease > together.upper();
-                missedAtFive |= freshIncrease > alone.upper();
-                missedOneAlone += i == 3 && freshIncrease > alone.upper() ? 1 : 0;
+                missed |= freshIncrease > together.certified();
+                missedAtFive |= freshIncrease > alone.certified();
+                missedOneAlone += i == 3 && freshIncrease > alone.certified() ? 1 : 0;
                 chosen = together.holds() ? i : chosen;
             }
             missedTogether += missed ? 1 : 0;

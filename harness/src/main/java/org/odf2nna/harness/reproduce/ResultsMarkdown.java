@@ -82,8 +82,8 @@ public final class ResultsMarkdown {
                 + "smallest data sets this budget is a few dozen Adam steps.\n");
         s.append("- **The tool's defaults** run beside the paper's rule on the same model, training, validation "
                 + "and test rows (a plain `sweep`: progressive pruning steered on training rows, least squares, "
-                + "distillation, and the smallest round whose 95% prediction bound on the validation rows keeps a "
-                + "new set of as many rows within the tolerance, the rounds sharing one 5%; validation rows too few "
+                + "distillation, and the smallest round the validation rows certify to keep a "
+                + "new set of as many rows within the tolerance, each round at its own part of one 5%; validation rows too few "
                 + "to certify that, or ones the original was trained on, write nothing; see README), where the time "
                 + "allows; each table says which.\n");
         s.append("- **Seeds** are fixed (seed 0 for every split, initialisation and shuffle); on CPU the same seed "
@@ -387,8 +387,8 @@ public final class ResultsMarkdown {
         }
         s.append("**The tool's defaults beside the paper's rule** (a plain `sweep`: progressive pruning, least "
                 + "squares, retraining towards the original's outputs, steered on training rows; the smallest round "
-                + "whose 95% prediction bound on the same validation rows keeps a new set of as many rows within 1 "
-                + "accuracy point or 10% of MSE, the rounds sharing one 5%; test rows only reported):\n\n");
+                + "the same validation rows certify to keep a new set of as many rows within 1 "
+                + "accuracy point or 10% of MSE, each round at its own part of one 5%; test rows only reported):\n\n");
         header(s, "data set", "paper's rule: chosen", "test vs OR", "defaults: chosen", "test vs OR", "rounds", "time");
         for (DatasetResult d : r.datasets()) {
             Row c = d.chosenRow();

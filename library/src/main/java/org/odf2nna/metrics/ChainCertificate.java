@@ -1,0 +1,124 @@
+package org.odf2nna.metrics;
+
+import java.util.Arrays;
+
+/**
+ * Judges a chain of pruned classifiers on validation rows from their counts alone, and says which one may be written
+ * with the promise. This is the rule {@code sweep} uses. It is public so that the rule can be checked from outside,
+ * and so that users who prune with another tool can reuse it.
+ *
+ * <p>The chain: candidates in order, usually ever smaller networks. They must be fixed before the validation rows are
+ * looked at; for example, a pruning search steered on training rows only. Round i is compared with the original on
+ * the same {@code rows} validation rows. It lost {@code lost[i]} of them: the original was right and the candidate
+ * wrong (without labels: its prediction changed). It gained {@code gained[i]}: the original was wrong and the candidate
+ * right. Round i gets its own part of the 5%:
+ * <pre>  α_i = 0.05 · shares[i] / Σ shares</pre>
+ * It <em>holds</em> when its exact binomial test passes at α_i ({@link ExactPrediction}): the chance that rows like
+ * these look as good as they did, and that a new set of as many rows then loses more than the tolerance, is at most
+ * α_i, whatever the true rates of lost and gained rows. The last round of the chain that holds is written.
+ *
+ * <p><b>The claim.</b> Run the rule many times: validation rows drawn afresh each time, and the chain fixed without
+ * them. In at most 5% of the runs, it writes a round that then loses more than {@code tolerance} on a new set of
+ * {@code rows} rows drawn the same way. The loss is accuracy lost against the original (lost minus gained rows, as a
+ * share). Without labels it is the share of changed predictions. This holds for any dependence between the rounds and
+ * any losses along the chain. The rule writes round k only when k held, so its error lies in the union over k of
+ * "k holds and k breaks". Each of those events has a chance of at most α_k, and the α_k add up to 5%. The parts are the
+ * price: with no sharing between rounds, each round is judged at its own part. Judging each at its part plus what the
+ * round before held with (the fallback procedure) would be cheaper, but it is not valid here. A round's "break on a new
+ * set" is a random event, not a fixed hypothesis. On nested pure-loss chains, that carry let about 9% of runs write a
+ * model that broke (ChainCertificateTest simulates it).
+ *
+ * <p>{@code shares} are the chain's weights: whatever the caller chooses, as long as they were fixed without the
+ * validation rows. {@code sweep} gives each round the share of the original's parameters its network has removed.
+ * This favours the small late rounds, the ones worth writing (docs/COMPARISON.md measures the choice).
+ */
+public final class ChainCertificate {
+
+    /** The chance, over runs, of writing a model that breaks its promise: one 5% for the whole chain. */
+    public static final double ALPHA = ExactPrediction.ALPHA;
+
+    private ChainCertificate() {
+    }
+
+    /**
+     * The round to write: the last of the chain that holds at its part of the 5%.
+     *
+     * @param rows      validation rows judged (and the size of the new set the promise speaks of)
+     * @param tolerance the loss allowed on the new set, as a share of its rows (0.01 = one accuracy point)
+     * @param labelled  true: gains offset losses (the rows have targets). False: every change counts as lost, and
+     *                  {@code lost[i] + gained[i]} is taken as round i's changed rows
+     * @param lost      per round, validation rows the original got right and the round wrong (without targets: rows
+     *                  whose prediction changed)
+     * @param gained    per round, rows the original got wrong and the round right (without targets: 0)
+     * @param shares    per round, its weight in the 5%, non-negative, fixed without the validation rows (sweep: the
+     *                  share of the original's parameters the round's network has removed)
+     * @return the index of the round to write, or −1 when none holds
+     * @throws IllegalArgumentException when the arrays differ in length, a count is negative or the counts exceed the
+     *                                  rows, or the shares are negative, not finite or all zero
+     */
+    public static int choose(int rows, double tolerance, boolean labelled, int[] lost, int[] gained,
+            double[] shares) {
+        boolean[] holds = judge(rows, tolerance, labelled, lost, gained, shares);
+        for (int i = holds.length - 1; i >= 0; i--) {
+            if (holds[i]) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Per round, whether it holds at its part of the 5% ({@link #choose} writes the last that does). */
+    public static boolean[] judge(int rows, double tolerance, boolean labelled, int[] lost, int[] gained,
+            double[] shares) {
+        double[] levels = levels(shares);
+        if (lost.length != shares.length || gained.length != shares.length) {
+            throw new IllegalArgumentException("lost, gained and shares differ in length: " + lost.length + ", "
+                    + gained.length + ", " + shares.length);
+        }
+        if (rows <= 0) {
+            throw new IllegalArgumentException("rows must be positive: " + rows);
+        }
+        if (!(tolerance >= 0 && tolerance < 1)) {
+            throw new IllegalArgumentException("tolerance must be a share in [0, 1): " + tolerance);
+        }
+        boolean[] holds = new boolean[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            if (lost[i] < 0 || gained[i] < 0 || (long) lost[i] + gained[i] > rows) {
+                throw new IllegalArgumentException("round " + i + ": lost " + lost[i] + " and gained " + gained[i]
+                        + " do not fit in " + rows + " rows");
+            }
+            holds[i] = levels[i] > 0 && holds(rows, tolerance, labelled, lost[i], gained[i], levels[i]);
+        }
+        return holds;
+    }
+
+    /**
+     * Each round's part of the 5%: {@code 0.05 · shares[i] / Σ shares}.
+     *
+     * @throws IllegalArgumentException when a share is negative or not finite, or all are zero
+     */
+    public static double[] levels(double[] shares) {
+        double total = 0;
+        for (int i = 0; i < shares.length; i++) {
+            if (!(shares[i] >= 0) || Double.isInfinite(shares[i])) {
+                throw new IllegalArgumentException("share " + i + " must be finite and non-negative: " + shares[i]);
+            }
+            total += shares[i];
+        }
+        if (shares.length > 0 && !(total > 0)) {
+            throw new IllegalArgumentException("the shares are all zero: " + Arrays.toString(shares));
+        }
+        double[] levels = new double[shares.length];
+        for (int i = 0; i < shares.length; i++) {
+            levels[i] = ALPHA * shares[i] / total;
+        }
+        return levels;
+    }
+
+    /** One round's test at its level: whether a new set of {@code rows} rows stays within the tolerance. */
+    static boolean holds(int rows, double tolerance, boolean labelled, int lost, int gained, double level) {
+        ExactPrediction test = labelled ? new ExactPrediction(rows, lost, gained, true, rows, level)
+                : new ExactPrediction(rows, lost + gained, 0, false, rows, level);
+        return test.holds(ExactPrediction.allowed(tolerance, rows));
+    }
+}
