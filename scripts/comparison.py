@@ -147,7 +147,7 @@ def run(model, train, test, epochs, seed, variant, tmp, tool):
     holds = within(value, original, regression, max_drop)
     record.update({"written": True, "reduction": chosen["reductionPercent"],
                    "architecture": chosen["network"]["architecture"], "test": value, "holds": holds,
-                   "bound": chosen["bound"]["upper"], "estimate": chosen["bound"]["estimate"]})
+                   "certified": chosen["bound"]["certified"], "estimate": chosen["bound"]["estimate"]})
     return record
 
 
@@ -362,9 +362,9 @@ def main():
             for s in model_seeds:
                 jobs.append((name, s, variant, model, train, test, sidecar["training"]["epochs"]))
     if not args.render_only:
-        # Quick models first, seed by seed, so that an interrupted run has every model at some splits.
+        # Seed by seed, so that an interrupted run has every model at some splits.
         todo = sorted([j for j in jobs if (j[0], j[1], j[2]) not in cache],
-                      key=lambda j: (j[0].startswith("mnist"), j[1], j[2]))
+                      key=lambda j: (j[1], j[0].startswith("mnist"), j[2]))
         print("%d runs, %d cached" % (len(jobs), len(jobs) - len(todo)), flush=True)
         with tempfile.TemporaryDirectory() as scratch:
             tmp = args.keep or scratch
