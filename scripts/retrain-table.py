@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates README.md's retraining table: shrink --train on the reference models in ../shared.
+"""Regenerates the retraining table of docs/shrink.md: shrink --train on the reference models in ../shared.
 
     ./mvnw -q -B package -DskipTests && python3 scripts/retrain-table.py [--shared ../shared]
 

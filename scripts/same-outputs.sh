@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behaviour unchanged? Runs the README's shrink, sweep, evolve and convert examples that work from a fresh clone
+# Behaviour unchanged? Runs the shrink, sweep, evolve and convert examples of README and docs/ that work from a fresh clone
 # (inputs under models/ and examples/ only, never ../shared) with two launchers, and compares the model files each
 # wrote, byte for byte (sha256).
 #
@@ -47,10 +47,10 @@ else
 fi
 
 # name | arguments (one line, word-split; no spaces in the paths of the repository's files).
-# From README.md, with the repository's files: quick start; shrink (digits); shrink --train (iris); the sweep on
+# From README.md and docs/, with the repository's files: quick start; shrink (digits); shrink --train (iris); the sweep on
 # the digits model (exit 3, nothing written: compared are the status and that nothing was written); and the
 # build + sweep of "From a CSV to a small ONNX model" (build writes the general model both sweeps then read).
-# README's evolve and convert examples read ../shared; their usage lines are run here on the repository's iris
+# The evolve and convert examples read ../shared; their usage lines are run here on the repository's iris
 # model instead.
 examples=(
   "shrink-iris|shrink $M/iris_4-16-16-3_relu.onnx --eval $E/iris/iris-test.csv --epsilon 0.05,0.2,0.5"

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * README's package table is the dependency order: a package uses only those above it (no upward arrow), and it
+ * The package table of docs/development.md ("Architecture") is the dependency order: a package uses only those above it (no upward arrow), and it
  * lives in the module the table names (library, harness, cli: modules in the build's order, so no module uses a
  * later one either). Tests run in the repository's root.
  */
@@ -25,21 +25,26 @@ class ArchitectureTest {
     /** The modules, in the order of the build (a module uses only those before it). */
     private static final List<String> MODULES = List.of("library", "harness", "cli");
 
+    /** The page that holds the package table. */
+    private static final Path TABLE = Path.of("docs/development.md");
+
     @Test
-    void everyPackageUsesOnlyThoseAboveItInReadmesTable() throws IOException {
+    void everyPackageUsesOnlyThoseAboveItInThePackageTable() throws IOException {
         List<String> order = new ArrayList<>();
         Map<String, String> moduleOf = new HashMap<>();
-        Matcher row = Pattern.compile("(?m)^\\| `([a-z0-9.]+)` \\| ([a-z]+) \\|").matcher(Files.readString(Path.of("README.md")));
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z0-9.]+)` \\| ([a-z]+) \\|")
+                .matcher(Files.readString(TABLE));
         while (row.find()) {
             String pkg = row.group(1).equals("org.odf2nna") ? "" : row.group(1);
             order.add(pkg);
             moduleOf.put(pkg, row.group(2));
         }
-        assertTrue(order.size() >= 10 && order.get(0).isEmpty(), "README's table starts with org.odf2nna: " + order);
+        assertTrue(order.size() >= 10 && order.get(0).isEmpty(),
+                "the table of " + TABLE + " starts with org.odf2nna: " + order);
         // The table's modules come in the build's order, so that no package uses one of a later module.
         List<Integer> modules = order.stream().map(p -> MODULES.indexOf(moduleOf.get(p))).toList();
         assertTrue(!modules.contains(-1) && modules.equals(modules.stream().sorted().toList()),
-                "README's table names the modules library, harness, cli in this order: " + moduleOf);
+                "the table of " + TABLE + " names the modules library, harness, cli in this order: " + moduleOf);
         // Imports and fully qualified names in code alike (the package line itself names no dependency).
         Pattern imports = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");
         List<String> upward = new ArrayList<>();
@@ -53,8 +58,8 @@ class ArchitectureTest {
             for (Path file : sources) {
                 String pkg = main.relativize(file.getParent()).toString().replace('/', '.');
                 int at = order.indexOf(pkg);
-                assertTrue(at >= 0, "package " + pkg + " is not in README's table");
-                assertEquals(moduleOf.get(pkg), module, "README's module of " + pkg + " (" + file + ")");
+                assertTrue(at >= 0, "package " + pkg + " is not in the table of " + TABLE);
+                assertEquals(moduleOf.get(pkg), module, "the module " + TABLE + " gives " + pkg + " (" + file + ")");
                 Matcher m = imports.matcher(Files.readString(file).replaceFirst("(?m)^package [^;]*;", ""));
                 while (m.find()) {
                     String used = m.group(1);

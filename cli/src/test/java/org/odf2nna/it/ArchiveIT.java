@@ -131,18 +131,18 @@ class ArchiveIT {
     }
 
     @Test
-    void readmeStatesTheArchivesSizeAndItsJars() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
+    void installPageStatesTheArchivesSizeAndItsJars() throws IOException {
+        String readme = Files.readString(Path.of("docs/install.md"));
         Matcher size = Pattern.compile("The archive is about (\\d+) MiB").matcher(readme);
-        assertTrue(size.find(), "README states the archive's size");
+        assertTrue(size.find(), "docs/install.md states the archive's size");
         double mib = Files.size(ARCHIVE) / (1024.0 * 1024.0);
-        assertEquals(Double.parseDouble(size.group(1)), mib, 0.05 * mib, "README's size, within 5%");
+        assertEquals(Double.parseDouble(size.group(1)), mib, 0.05 * mib, "docs/install.md's size, within 5%");
         // The three jars of this build (library, command line, harness), then the count of the others.
         String v = Pattern.quote(VERSION);
         Matcher jars = Pattern.compile("`odf2nna-onnx-" + v + "\\.jar` \\([^)]*\\),\\s+`odf2nna-onnx-cli-" + v
                 + "\\.jar` \\([^)]*\\)\\s+and\\s+`odf2nna-onnx-harness-" + v + "\\.jar` \\([^)]*\\),\\s+and\\s+the\\s+(\\d+)\\s+jars")
                 .matcher(readme);
-        assertTrue(jars.find(), "README counts the jars of lib/");
+        assertTrue(jars.find(), "docs/install.md counts the jars of lib/");
         try (Stream<Path> lib = Files.list(unpacked.resolve("lib"))) {
             assertEquals(3 + Integer.parseInt(jars.group(1)), lib.count(), "jars in lib/");
         }

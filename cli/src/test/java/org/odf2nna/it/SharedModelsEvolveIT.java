@@ -21,7 +21,7 @@ import org.odf2nna.onnx.OnnxDenseModel;
  * smaller valid ONNX models whose test accuracy after retraining is within 1 point of the original's, and
  * feature selection on spambase gives a model with fewer inputs that names its columns and that eval reads
  * by name. Spambase runs with the published defaults; MNIST with 100 evaluations instead of 300, to keep
- * this test near half a minute (README.md gives the default run's figures).
+ * this test near half a minute (docs/evolve.md gives the default run's figures).
  */
 class SharedModelsEvolveIT {
 

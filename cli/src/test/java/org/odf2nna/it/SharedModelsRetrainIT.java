@@ -15,7 +15,7 @@ import org.odf2nna.onnx.DenseChainReader;
 
 /**
  * Issue 3's acceptance: {@code shrink --train} on the reference models with their train/test splits
- * reports OR, PWR and PR, and PR is at least PWR on the test split, at the settings README.md shows
+ * reports OR, PWR and PR, and PR is at least PWR on the test split, at the settings docs/shrink.md shows
  * (retraining for 15% of the epochs each model was trained for, as its sidecar records).
  */
 class SharedModelsRetrainIT {

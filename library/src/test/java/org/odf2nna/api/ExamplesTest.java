@@ -45,11 +45,12 @@ class ExamplesTest {
     }
 
     @Test
-    void theConsumerExampleAndReadmeDependOnThePomsVersion() throws Exception {
+    void theConsumerExampleReadmeAndApiPageDependOnThePomsVersion() throws Exception {
         String version = System.getProperty("odf2nna.version", "(run through Maven)");
         Pattern dependency = Pattern.compile("<groupId>org\\.odf2nna</groupId>\\s*<artifactId>odf2nna-onnx</artifactId>"
                 + "\\s*<version>([^<]*)</version>");
-        for (Path file : List.of(Path.of("examples/java/consumer/pom.xml"), Path.of("README.md"))) {
+        for (Path file : List.of(Path.of("examples/java/consumer/pom.xml"), Path.of("README.md"),
+                Path.of("docs/java-api.md"))) {
             Matcher m = dependency.matcher(Files.readString(file));
             assertTrue(m.find(), "a dependency on org.odf2nna:odf2nna-onnx in " + file);
             do {

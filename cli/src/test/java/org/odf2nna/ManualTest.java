@@ -1,0 +1,103 @@
+package org.odf2nna;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README is the short tour and docs/ the manual (issue 42): README stays short and names no ../shared, docs/README.md
+ * links every page of docs/, and every relative link of README and docs/ leads to a file that exists and, with an
+ * anchor, to a heading of that file (anchors as GitHub makes them). Tests run in the repository's root.
+ */
+class ManualTest {
+
+    private static final Path README = Path.of("README.md");
+    private static final Path DOCS = Path.of("docs");
+    private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
+
+    @Test
+    void readmeIsShortAndNamesNoSharedFolder() throws IOException {
+        List<String> lines = Files.readAllLines(README);
+        assertTrue(lines.size() <= 300, "README.md has " + lines.size() + " lines; the rest belongs in docs/");
+        for (int i = 0; i < lines.size(); i++) {
+            assertFalse(lines.get(i).contains("../shared"), "README.md line " + (i + 1) + " names ../shared: "
+                    + lines.get(i) + " (the reference data is described in docs/research.md)");
+        }
+    }
+
+    @Test
+    void theTableOfContentsLinksEveryPage() throws IOException {
+        Set<String> linked = new HashSet<>();
+        Matcher m = LINK.matcher(Files.readString(DOCS.resolve("README.md")));
+        while (m.find()) {
+            linked.add(m.group(1).replaceFirst("#.*", ""));
+        }
+        List<String> unlinked = new ArrayList<>();
+        for (Path page : pages()) {
+            String name = page.getFileName().toString();
+            if (!name.equals("README.md") && !linked.contains(name)) {
+                unlinked.add(name);
+            }
+        }
+        assertEquals(List.of(), unlinked, "pages docs/README.md does not link");
+    }
+
+    @Test
+    void everyLinkLeadsToAFileAndAHeading() throws IOException {
+        List<Path> files = new ArrayList<>(pages());
+        files.add(README);
+        List<String> broken = new ArrayList<>();
+        for (Path file : files) {
+            Matcher m = LINK.matcher(Files.readString(file));
+            while (m.find()) {
+                String target = m.group(1);
+                if (target.matches("^[a-z]+:.*")) {
+                    continue;
+                }
+                String path = target.replaceFirst("#.*", "");
+                String anchor = target.contains("#") ? target.substring(target.indexOf('#') + 1) : "";
+                Path resolved = path.isEmpty() ? file : file.resolveSibling(path).normalize();
+                if (!Files.exists(resolved)) {
+                    broken.add(file + ": " + target + " (no such file)");
+                } else if (!anchor.isEmpty() && resolved.toString().endsWith(".md")
+                        && !anchors(resolved).contains(anchor)) {
+                    broken.add(file + ": " + target + " (no such heading)");
+                }
+            }
+        }
+        assertEquals(List.of(), broken, "links that lead nowhere");
+    }
+
+    /** The pages of the manual: the Markdown files of docs/ (not those of its subfolders). */
+    private static List<Path> pages() throws IOException {
+        try (Stream<Path> files = Files.list(DOCS)) {
+            return files.filter(p -> p.toString().endsWith(".md")).sorted().toList();
+        }
+    }
+
+    /** The anchors GitHub gives a file's headings: lower case, punctuation dropped, spaces as hyphens. */
+    private static Set<String> anchors(Path markdown) throws IOException {
+        Set<String> anchors = new HashSet<>();
+        for (String line : Files.readAllLines(markdown)) {
+            Matcher heading = Pattern.compile("^#+ (.*)").matcher(line);
+            if (heading.matches()) {
+                anchors.add(heading.group(1).strip().toLowerCase(Locale.ROOT)
+                        .replaceAll("[^\\p{L}\\p{N}_\\- ]", "").replace(' ', '-'));
+            }
+        }
+        return anchors;
+    }
+}
