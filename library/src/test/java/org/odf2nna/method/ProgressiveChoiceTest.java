@@ -153,4 +153,27 @@ class ProgressiveChoiceTest {
                 + "point on the 100 validation rows"), failed);
         assertTrue(failed.contains("{{MAX_DROP}}") && failed.contains("{{VALIDATION}}"), failed);
     }
+
+    @Test
+    void aRoundRefusedForHeavyRowsIsAWarningInTheChoice() {
+        // A regression round whose rise sits on one validation row is refused a certificate; the choice says so.
+        int n = 1000;
+        float[] targets = new float[n];
+        float[] original = new float[n];
+        float[] candidate = new float[n];
+        Random random = new Random(5);
+        for (int r = 0; r < n; r++) {
+            targets[r] = (float) random.nextGaussian();
+            original[r] = targets[r] + (float) random.nextGaussian();
+            candidate[r] = original[r];
+        }
+        candidate[3] = original[3] + 20;
+        LossBound heavy = LossBound.regression(original, candidate, targets, n, 0.1);
+        LossBound fine = LossBound.regression(original, original.clone(), targets, n, 0.1);
+        List<ProgressivePruning.Round> rounds = List.of(round(1, true).withBound(fine), round(2, true).withBound(heavy));
+        String warning = Sweeper.heavyRowWarning(rounds);
+        assertTrue(warning.startsWith(". Warning: round 2 had no certificate, as the 1 validation row with the "
+                + "largest squared-error increase carries"), warning);
+        assertEquals("", Sweeper.heavyRowWarning(List.of(round(1, true).withBound(fine))));
+    }
 }
