@@ -19,9 +19,11 @@ import picocli.CommandLine.Option;
                     + "with --paper), retrains for 15%% of the epochs the general model trained, and writes the "
                     + "smallest model that a 95%% prediction bound on the validation rows keeps within --max-drop. OR, "
                     + "PWR and PR are reported on the test rows.",
-            "",
-            "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run \\",
+            "        --report run.json"})
 final class RunCommand extends Subcommand {
 
     @Mixin

@@ -22,9 +22,13 @@ import picocli.CommandLine.Option;
                     + "validation rows, and the smallest whose 95%% prediction bound keeps a new set of as many rows "
                     + "within --max-drop is written. OR, PWR and PR are reported on the --eval rows, with a chart of "
                     + "metric against parameters. --paper (or --epsilon) runs the paper's grid of ε instead.",
-            "",
-            "Example: odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv --chart sweep --compare-scratch",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv \\",
+            "        --chart sweep --compare-scratch",
+            "  odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv \\",
+            "        --validation new.csv -o small.onnx"})
 final class SweepCommand extends Subcommand {
 
     @Mixin

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -126,6 +127,43 @@ class ArchiveIT {
                 String artifact = name.replaceFirst("-\\d[^-]*(-linux-x86_64)?\\.jar$", "");
                 assertTrue(name.startsWith("odf2nna-onnx-") || thirdParty.contains(":" + artifact + ":"),
                         name + " is listed in THIRD-PARTY.txt");
+            }
+        }
+    }
+
+    @Test
+    void holdsAManPageForEveryCommandThatManRenders() throws Exception {
+        List<String> pages = new ArrayList<>();
+        for (String command : List.of("", "-shrink", "-sweep", "-run", "-build", "-evolve", "-convert", "-inspect",
+                "-eval", "-reproduce", "-bench", "-completion")) {
+            Path page = unpacked.resolve("man/man1/odf2nna-onnx" + command + ".1");
+            assertTrue(Files.isRegularFile(page), page.toString());
+            String troff = Files.readString(page);
+            String title = ("ODF2NNA-ONNX" + command.toUpperCase(Locale.ROOT)).replace("-", "\\-");
+            assertTrue(troff.contains(".TH \"" + title + "\" \"1\""),
+                    page + " is a man page (troff)");
+            pages.add(page.toString());
+        }
+        assertTrue(Files.isRegularFile(unpacked.resolve("docs/README.md")), "the manual README links to");
+        Path man = Path.of("/usr/bin/man");
+        if (!Files.isExecutable(man)) {
+            System.out.println("SKIPPED (rendering): /usr/bin/man not installed (apt-get install man-db)");
+            return;
+        }
+        for (String page : pages) {
+            ProcessBuilder pb = new ProcessBuilder(man.toString(), "-l", page);
+            pb.environment().put("MANPAGER", "cat");
+            pb.environment().put("MANWIDTH", "100");
+            Path err = Files.createTempFile(root, "man", ".err");
+            Process p = pb.redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "man -l " + page);
+            assertEquals(0, p.exitValue(), "man -l " + page + ": " + Files.readString(err));
+            assertEquals("", Files.readString(err), "man -l " + page + " warns");
+            assertTrue(out.contains("NAME") && out.contains("SYNOPSIS") && out.contains("odf2nna-onnx"),
+                    "man -l " + page + ":\n" + out);
+            if (page.endsWith("-shrink.1")) {
+                assertTrue(out.contains("EXAMPLES") && out.contains("--epsilon"), "the examples of --help:\n" + out);
             }
         }
     }
