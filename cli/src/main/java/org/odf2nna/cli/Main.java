@@ -67,6 +67,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        NativeLibraryCache.useForOnnxRuntime();
         int code = execute(args, System.out, System.err);
         removeRuntimeLog();
         System.exit(code);

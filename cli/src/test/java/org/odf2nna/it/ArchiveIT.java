@@ -215,9 +215,13 @@ class ArchiveIT {
             assertEquals("odf2nna-onnx", model.getProducerName(), written.toString());
             assertEquals(VERSION, model.getProducerVersion(), written.toString());
         }
-        // ONNX Runtime unpacked its native library into the cache's temporary folder (it deletes the file on exit).
-        try (Stream<Path> tmp = Files.list(home.resolve(".cache/odf2nna-onnx/" + VERSION + "/tmp"))) {
-            assertTrue(tmp.anyMatch(p -> p.getFileName().toString().startsWith("onnxruntime-java")), "ORT's folder");
+        // ONNX Runtime's native library was unpacked once into the cache, where later runs load it from, and the
+        // first command's classes were archived there for class-data sharing (docs/PERFORMANCE.md, "Start-up").
+        Path cache = home.resolve(".cache/odf2nna-onnx/" + VERSION);
+        assertTrue(Files.isRegularFile(cache.resolve("native/onnxruntime-1.29.0/libonnxruntime.so")), "ORT's library");
+        assertTrue(Files.size(cache.resolve("odf2nna-classes.jsa")) > 0, "the class archive");
+        try (Stream<Path> tmp = Files.list(cache)) {
+            assertEquals(List.of(), tmp.filter(p -> p.toString().endsWith(".tmp")).toList(), "no partial archive");
         }
     }
 
