@@ -26,10 +26,12 @@ import picocli.CommandLine.Parameters;
             "",
             "Uses LeNet-300-100 on MNIST and spambase from ../shared when they are there, else the repository's "
                     + "examples. Generated files go to target/bench. See docs/PERFORMANCE.md.",
-            "",
-            "Example: odf2nna-onnx bench all --repeats 5 --json bench.json",
-            "         odf2nna-onnx bench scoring,inference --model m.onnx --data test.csv --rows 10000",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx bench all --repeats 5 --json bench.json",
+            "  odf2nna-onnx bench scoring,inference --model m.onnx --data test.csv \\",
+            "        --rows 10000"})
 final class BenchCommand extends Subcommand {
 
     @Parameters(paramLabel = "BENCHMARK", arity = "0..*", defaultValue = "all",

@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
                     + "NU = (NP - NC) / (D + NL*(NC+1)) (NP: training rows, D: inputs, NC: classes or 1), trained "
                     + "with TensorFlow Java (Adam, validation split, early stopping, best epoch kept) and written as "
                     + "ONNX with its training settings in the metadata.",
-            "",
-            "Example: odf2nna-onnx build train.csv -o general.onnx --epochs 200",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx build train.csv -o general.onnx --epochs 200"})
 final class BuildCommand extends Subcommand {
 
     @Mixin

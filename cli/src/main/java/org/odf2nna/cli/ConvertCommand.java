@@ -19,11 +19,11 @@ import picocli.CommandLine.Option;
                     + Odf2nna.CONVERT_CHECK_ROWS + " generated rows and must give the original's outputs to "
                     + "1e-5 (relative; absolute below 1) before it is moved into place. Also the simplest way to "
                     + "see that the tool reads a model correctly.",
-            "",
-            "Example: odf2nna-onnx convert model.keras -o model.onnx",
-            "         odf2nna-onnx convert model.onnx -o model.keras",
-            "         odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx convert model.keras -o model.onnx",
+            "  odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8"})
 final class ConvertCommand extends Subcommand {
 
     @Mixin

@@ -12,7 +12,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "eval",
         description = {"Runs the model in ONNX Runtime over labelled CSV rows and prints its metrics: accuracy, "
                 + "macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for regression.",
-            "", "Example: odf2nna-onnx eval model.onnx test.csv", ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx eval model.onnx test.csv",
+            "  odf2nna-onnx eval model.onnx test.csv --json"})
 final class EvalCommand extends Subcommand {
 
     @Mixin

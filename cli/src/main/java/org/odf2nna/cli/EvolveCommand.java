@@ -23,10 +23,12 @@ import picocli.CommandLine.Parameters;
                     + "training rows held out for validation. The best mask becomes a physically smaller network "
                     + "(least-squares refit of the next layer, or --compensate mean), which is retrained with TensorFlow Java and written as an ONNX model checked in ONNX Runtime. "
                     + "The evaluation rows only give the OR, PWR and PR figures; nothing is chosen on them.",
-            "",
-            "Example: odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv",
-            "         odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv --select-features",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv",
+            "  odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv \\",
+            "        --select-features"})
 final class EvolveCommand extends Subcommand {
 
     @Parameters(index = "0", paramLabel = "MODEL",

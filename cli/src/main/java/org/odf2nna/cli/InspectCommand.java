@@ -12,7 +12,11 @@ import picocli.CommandLine.Option;
 @Command(name = "inspect",
         description = {"Shows how the model is read: input, prefix, dense layers (units, activation, parameters), "
                 + "head, the task inferred from it, and the operator types of the graph.",
-            "", "Example: odf2nna-onnx inspect model.onnx", ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx inspect model.onnx",
+            "  odf2nna-onnx inspect model.keras --json"})
 final class InspectCommand extends Subcommand {
 
     @Mixin

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         },
         subcommands = {ShrinkCommand.class, ConvertCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
             ReproduceCommand.class, InspectCommand.class, EvalCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class},
+            CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage, 3 nothing written: no pruned model "
                 + "kept the promise, or the validation rows cannot certify it.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
@@ -62,10 +62,12 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing command: choose one of shrink, convert, evolve, build, run, sweep, reproduce, inspect, eval, bench");
+                "missing command: choose one of shrink, convert, evolve, build, run, sweep, reproduce, inspect, eval, bench, "
+                        + "completion");
     }
 
     public static void main(String[] args) {
+        NativeLibraryCache.useForOnnxRuntime();
         int code = execute(args, System.out, System.err);
         removeRuntimeLog();
         System.exit(code);

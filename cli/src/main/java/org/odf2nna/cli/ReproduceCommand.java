@@ -27,9 +27,10 @@ import picocli.CommandLine.Parameters;
             "",
             "Test rows are only measured on: units are scored and the ε grid derived on the training rows, "
                     + "training stops and the model is chosen on validation rows held out of them. Seeds are fixed.",
-            "",
-            "Example: odf2nna-onnx reproduce table1 --shared ../shared --out docs/RESULTS.md",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx reproduce table1 --shared ../shared --out docs/RESULTS.md"})
 final class ReproduceCommand extends Subcommand {
 
     static final Path DEFAULT_OUT = Path.of("docs/RESULTS.md");

@@ -20,9 +20,11 @@ import picocli.CommandLine.Option;
                     + "smallest round that holds on the validation rows (the rounds sharing one 5%%: at most 5%% of runs "
                     + "write a model that loses more than --max-drop on a new set of as many rows). OR, "
                     + "PWR and PR are reported on the test rows.",
-            "",
-            "Example: odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run --report run.json",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx run train.csv --test test.csv -o small.onnx --chart run \\",
+            "        --report run.json"})
 final class RunCommand extends Subcommand {
 
     @Mixin

@@ -34,10 +34,13 @@ import picocli.CommandLine.Option;
                     + "only report. "
                     + "If none does, or the validation rows are too few to certify it, nothing is written and the "
                     + "exit code is 3. Give --epsilon for the paper's one-shot rule.",
-            "",
-            "Example: odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 --report report.json",
-            "         odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv -o model.small.onnx",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx shrink model.onnx --eval test.csv --epsilon 0.01,0.05,0.1 \\",
+            "        --report report.json",
+            "  odf2nna-onnx shrink model.onnx --eval test.csv --train train.csv \\",
+            "        -o model.small.onnx"})
 final class ShrinkCommand extends Subcommand {
 
     @Mixin

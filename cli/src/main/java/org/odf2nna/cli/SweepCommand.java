@@ -23,9 +23,13 @@ import picocli.CommandLine.Option;
                     + "repeated runs, at most 5%% write a model that then loses more than --max-drop on a new set of "
                     + "as many rows like the validation rows (without labels: changes more predictions than that). OR, PWR and PR are reported on the --eval rows, with a chart of "
                     + "metric against parameters. --paper (or --epsilon) runs the paper's grid of ε instead.",
-            "",
-            "Example: odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv --chart sweep --compare-scratch",
-            ""})
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv \\",
+            "        --chart sweep --compare-scratch",
+            "  odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv \\",
+            "        --validation new.csv -o small.onnx"})
 final class SweepCommand extends Subcommand {
 
     @Mixin

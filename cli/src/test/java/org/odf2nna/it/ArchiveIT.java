@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -131,6 +132,43 @@ class ArchiveIT {
     }
 
     @Test
+    void holdsAManPageForEveryCommandThatManRenders() throws Exception {
+        List<String> pages = new ArrayList<>();
+        for (String command : List.of("", "-shrink", "-sweep", "-run", "-build", "-evolve", "-convert", "-inspect",
+                "-eval", "-reproduce", "-bench", "-completion")) {
+            Path page = unpacked.resolve("man/man1/odf2nna-onnx" + command + ".1");
+            assertTrue(Files.isRegularFile(page), page.toString());
+            String troff = Files.readString(page);
+            String title = ("ODF2NNA-ONNX" + command.toUpperCase(Locale.ROOT)).replace("-", "\\-");
+            assertTrue(troff.contains(".TH \"" + title + "\" \"1\""),
+                    page + " is a man page (troff)");
+            pages.add(page.toString());
+        }
+        assertTrue(Files.isRegularFile(unpacked.resolve("docs/README.md")), "the manual README links to");
+        Path man = Path.of("/usr/bin/man");
+        if (!Files.isExecutable(man)) {
+            System.out.println("SKIPPED (rendering): /usr/bin/man not installed (apt-get install man-db)");
+            return;
+        }
+        for (String page : pages) {
+            ProcessBuilder pb = new ProcessBuilder(man.toString(), "-l", page);
+            pb.environment().put("MANPAGER", "cat");
+            pb.environment().put("MANWIDTH", "100");
+            Path err = Files.createTempFile(root, "man", ".err");
+            Process p = pb.redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "man -l " + page);
+            assertEquals(0, p.exitValue(), "man -l " + page + ": " + Files.readString(err));
+            assertEquals("", Files.readString(err), "man -l " + page + " warns");
+            assertTrue(out.contains("NAME") && out.contains("SYNOPSIS") && out.contains("odf2nna-onnx"),
+                    "man -l " + page + ":\n" + out);
+            if (page.endsWith("-shrink.1")) {
+                assertTrue(out.contains("EXAMPLES") && out.contains("--epsilon"), "the examples of --help:\n" + out);
+            }
+        }
+    }
+
+    @Test
     void installPageStatesTheArchivesSizeAndItsJars() throws IOException {
         String readme = Files.readString(Path.of("docs/install.md"));
         Matcher size = Pattern.compile("The archive is about (\\d+) MiB").matcher(readme);
@@ -177,9 +215,13 @@ class ArchiveIT {
             assertEquals("odf2nna-onnx", model.getProducerName(), written.toString());
             assertEquals(VERSION, model.getProducerVersion(), written.toString());
         }
-        // ONNX Runtime unpacked its native library into the cache's temporary folder (it deletes the file on exit).
-        try (Stream<Path> tmp = Files.list(home.resolve(".cache/odf2nna-onnx/" + VERSION + "/tmp"))) {
-            assertTrue(tmp.anyMatch(p -> p.getFileName().toString().startsWith("onnxruntime-java")), "ORT's folder");
+        // ONNX Runtime's native library was unpacked once into the cache, where later runs load it from, and the
+        // first command's classes were archived there for class-data sharing (docs/PERFORMANCE.md, "Start-up").
+        Path cache = home.resolve(".cache/odf2nna-onnx/" + VERSION);
+        assertTrue(Files.isRegularFile(cache.resolve("native/onnxruntime-1.29.0/libonnxruntime.so")), "ORT's library");
+        assertTrue(Files.size(cache.resolve("odf2nna-classes.jsa")) > 0, "the class archive");
+        try (Stream<Path> tmp = Files.list(cache)) {
+            assertEquals(List.of(), tmp.filter(p -> p.toString().endsWith(".tmp")).toList(), "no partial archive");
         }
     }
 
