@@ -250,7 +250,7 @@ public final class Sweeper {
     }
 
     /**
-     * With {@code --clip-inputs}, the sample's chain inputs held to the range, as the written model holds them before
+     * With the inputs clipped, the sample's chain inputs held to the range, as the written model holds them before
      * its chain (its features go through the model's own clip).
      */
     private static ScanResult.Sample clipped(ScanResult.Sample sample, ProgressiveSweep.Result pruned) {
@@ -385,7 +385,7 @@ public final class Sweeper {
 
     /**
      * The graph for a round's network: its inputs selected, its int8 layers stored as int8, and the training rows'
-     * range recorded (and clipped to, with {@code --clip-inputs}) at the chain's input.
+     * range recorded (and clipped to, when asked) at the chain's input.
      */
     private static ModelProto written(OnnxDenseModel model, DenseNetwork network, int[] inputs,
             Int8Fallback.Choice int8, ProgressiveSweep.Result range) {
