@@ -112,7 +112,8 @@ public final class Converter {
         }
         return new Conversion(model.toString(), from == ModelFormat.KERAS ? keras.describe() : from.id(),
                 output.toString(), format.id(), network.architecture(), network.parameterCount(), sample.rows(),
-                difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0]);
+                difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0],
+                quantize.id());
     }
 
     /**
