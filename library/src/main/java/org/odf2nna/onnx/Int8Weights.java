@@ -77,7 +77,7 @@ public final class Int8Weights {
             orphans.addAll(removeProducer(graph, weight));
             String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
             if (network.layer(l).quantizedInputs()) {
-                integerKernels(graph, binding, names, base, codes, inputs, units);
+                integerKernels(graph, binding, names, base, "L" + (l + 1), codes, inputs, units);
                 dropValueInfo(graph, weight);
                 continue;
             }
@@ -110,7 +110,7 @@ public final class Int8Weights {
      * in int32); {@link Int8Quantization#dynamicPreActivations} computes the same values.
      */
     private static void integerKernels(GraphProto.Builder graph, LayerBinding binding, Set<String> names, String base,
-            Int8Quantization.Codes codes, int inputs, int units) {
+            String layer, Int8Quantization.Codes codes, int inputs, int units) {
         int at = -1;
         for (int i = 0; i < graph.getNodeCount(); i++) {
             if (GraphIndex.key(graph.getNode(i)).equals(binding.denseOutput())) {
@@ -130,14 +130,14 @@ public final class Int8Weights {
         String scale = GraphIndex.uniqueName(names, base + "_scale");
         graph.addInitializer(int8Tensor(q, codes.codes(), new long[] {inputs, units}));
         graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
-        String xq = GraphIndex.uniqueName(names, base + "_x_q");
-        String xs = GraphIndex.uniqueName(names, base + "_x_scale");
-        String xz = GraphIndex.uniqueName(names, base + "_x_zero");
-        String acc = GraphIndex.uniqueName(names, base + "_acc");
-        String accf = GraphIndex.uniqueName(names, base + "_acc_float");
-        String s = GraphIndex.uniqueName(names, base + "_x_scale_s");
+        String xq = GraphIndex.uniqueName(names, layer + "_xq");
+        String xs = GraphIndex.uniqueName(names, layer + "_xs");
+        String xz = GraphIndex.uniqueName(names, layer + "_xz");
+        String acc = GraphIndex.uniqueName(names, layer + "_acc");
+        String accf = GraphIndex.uniqueName(names, layer + "_accf");
+        String s = GraphIndex.uniqueName(names, layer + "_s");
         boolean bias = gemm && dense.getInputCount() > 2 && !dense.getInput(2).isEmpty();
-        String product = bias ? GraphIndex.uniqueName(names, base + "_product") : output;
+        String product = bias ? GraphIndex.uniqueName(names, layer + "_y") : output;
         List<NodeProto> chain = new ArrayList<>();
         chain.add(NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").addInput(x).addOutput(xq).addOutput(xs)
                 .addOutput(xz).build());
