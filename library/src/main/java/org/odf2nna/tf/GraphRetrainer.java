@@ -64,6 +64,11 @@ public final class GraphRetrainer {
             }
         }
 
+        /** The same settings with another tolerance for the translation check. */
+        public Settings withTolerance(double value) {
+            return new Settings(loss, options, distillation, validationShare, checkRows, value);
+        }
+
         /** The retraining settings chains use (epochs: {@code epochs}), for a graph trained with {@code loss}. */
         public static Settings of(RetrainSettings retrain, int epochs, Loss loss, Device device) {
             return new Settings(loss, new TrainingOptions(epochs, retrain.batchSize(), retrain.learningRate(),

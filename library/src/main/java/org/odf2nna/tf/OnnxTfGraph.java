@@ -585,12 +585,13 @@ public final class OnnxTfGraph implements AutoCloseable {
             lo = has(node, 1) ? f(node, 1) : null;
             hi = has(node, 2) ? f(node, 2) : null;
         }
+        // min(max(x, lo), hi): with lo > hi every value becomes hi, as the operator's definition says.
         Operand<TFloat32> y = x;
-        if (hi != null) {
-            y = tf.math.minimum(y, hi);
-        }
         if (lo != null) {
             y = tf.math.maximum(y, lo);
+        }
+        if (hi != null) {
+            y = tf.math.minimum(y, hi);
         }
         return y;
     }
