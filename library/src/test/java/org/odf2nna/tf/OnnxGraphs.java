@@ -92,6 +92,11 @@ final class OnnxGraphs {
         return a.build();
     }
 
+    static AttributeProto s(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(com.google.protobuf.ByteString.copyFromUtf8(v)).build();
+    }
+
     static String[] in(String... names) {
         return names;
     }

@@ -96,6 +96,52 @@ class OnnxTfGraphTest {
     }
 
     @Test
+    void opset20GeluBothFormsExpandWhereAndGathersOfFloats() {
+        ModelProto m = new OnnxGraphs(20, "x", 6)
+                .ints("cols", 0, 2, 5).ints("wide", 1, 2, 6).ints("three", 3)
+                .weights("zero", 0f, 0f, 1)
+                .node("Gelu", in("x"), "g1")
+                .node("Gelu", in("g1"), "g2", OnnxGraphs.s("approximate", "tanh"))
+                .node("Gather", in("g2", "cols"), "picked", i("axis", 1))
+                .node("Unsqueeze", in("g2", "one"), "u")
+                .node("Expand", in("u", "wide"), "e")
+                .node("ConstantOfShape", in("three"), "z")
+                .node("Greater", in("x", "zero"), "pos")
+                .node("Where", in("pos", "x", "g2"), "w")
+                .node("Equal", in("w", "x"), "same")
+                .node("Cast", in("same"), "samef", i("to", 1))
+                .node("ReduceSum", in("e", "one"), "rs", i("keepdims", 0))
+                .node("Add", in("picked", "z"), "pz")
+                .node("Concat", in("pz", "samef"), "cz", i("axis", -1))
+                .node("Flatten", in("rs"), "fr")
+                .node("Concat", in("cz", "fr"), "y", i("axis", 1))
+                .ints("one", 1)
+                .output("y").model();
+        check(m, 6);
+    }
+
+    @Test
+    void opset11SoftmaxOverTheTailAttributeAxesClipInputsAndPools() {
+        ModelProto m = new OnnxGraphs(11, "x", 2, 4, 4)
+                .weights("lo", 0f, -0.3f, 1).weights("hi", 0f, 0.6f, 1)
+                .node("MaxPool", in("x"), "mp", list("kernel_shape", 3, 3), list("pads", 1, 1, 1, 1),
+                        list("strides", 2, 2))
+                .node("AveragePool", in("x"), "ap", list("kernel_shape", 2, 2), list("pads", 1, 1, 0, 0),
+                        i("count_include_pad", 1))
+                .node("GlobalMaxPool", in("ap"), "gm")
+                .node("Softmax", in("x"), "sm", i("axis", 1))
+                .node("Clip", in("sm", "lo", "hi"), "c")
+                .node("Squeeze", in("gm"), "sq", list("axes", 2, 3))
+                .node("Unsqueeze", in("sq"), "us", list("axes", 1))
+                .node("Flatten", in("mp"), "f1")
+                .node("Flatten", in("c"), "f2")
+                .node("Flatten", in("us"), "f3")
+                .node("Concat", in("f1", "f2", "f3"), "y", i("axis", 1))
+                .output("y").model();
+        check(m, 32);
+    }
+
+    @Test
     void anUnsupportedOperatorIsOneLineNamingTheNodeAndTheCallerCanFallBack() {
         ModelProto m = new OnnxGraphs(13, "x", 4)
                 .weights("w", 0.5f, 0f, 4, 4)
