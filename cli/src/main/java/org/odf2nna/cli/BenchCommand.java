@@ -49,6 +49,12 @@ final class BenchCommand extends Subcommand {
             + "then trains --model alone.")
     Path train;
 
+    @Option(names = "--graph", paramLabel = "MODEL.onnx", description = "An ONNX graph (a ViT, a Mixer, a CNN): the "
+            + "retrain benchmark then times whole-graph retraining (GraphRetrainer, every float initializer trained) "
+            + "against PyTorch running the same graph, on --train (default: MNIST's training rows from the shared "
+            + "folder).")
+    Path graph;
+
     @Mixin
     SharedFolderOption shared;
 
@@ -160,6 +166,15 @@ final class BenchCommand extends Subcommand {
         }
         Device dev = Device.parse(device);
         BenchInputs inputs = BenchInputs.defaults(shared.folder(), repositoryRoot());
+        Path graphTrain = null;
+        if (graph != null) {
+            graphTrain = train != null ? train : shared.folder().resolve("data/mnist-train.csv.gz");
+            for (Path p : List.of(graph, graphTrain)) {
+                if (!Files.exists(p)) {
+                    throw new InputException(p, null, "no such file");
+                }
+            }
+        }
         if (model != null) {
             if (data == null) {
                 throw InputException.usage("--model needs --data (the rows to score and run it on)");
@@ -168,8 +183,8 @@ final class BenchCommand extends Subcommand {
                 throw InputException.usage("the retrain benchmark with --model needs --train (its training rows)");
             }
             inputs = inputs.withModel(model, data, train);
-        } else if (data != null || train != null) {
-            throw InputException.usage("--data and --train go with --model");
+        } else if (data != null || train != null && graph == null) {
+            throw InputException.usage("--data and --train go with --model (--train also with --graph)");
         }
         for (Path p : List.of(inputs.model(), inputs.data())) {
             if (!Files.exists(p)) {
@@ -181,7 +196,7 @@ final class BenchCommand extends Subcommand {
         String py = noTorch || script == null ? null : python;
         BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
                 epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, batchSize,
-                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work);
+                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work, graph, graphTrain);
         // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
         // stopped keeps what it had.
         Bench.run(options, main.err, (report, section) -> {

@@ -103,4 +103,23 @@ class BenchCommandTest {
         JsonObject inference = sections.get(3).getAsJsonObject().getAsJsonObject("figures");
         assertTrue(inference.get("reduction").getAsDouble() > 0.3, inference.toString());
     }
+
+    @Test
+    void retrainWithAGraphTimesWholeGraphRetraining() throws IOException {
+        Path json = dir.resolve("graph.json");
+        CliRun run = CliRun.of("bench", "retrain", "--graph", IRIS, "--train", IRIS_TRAIN, "--no-torch", "--epochs",
+                "2", "--repeats", "1", "--threads", "1", "--work", dir.resolve("work").toString(), "--json",
+                json.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("== retrain: whole-graph retraining time per epoch"), run.out());
+        JsonObject figures = JsonParser.parseString(Files.readString(json)).getAsJsonObject()
+                .getAsJsonArray("sections").get(0).getAsJsonObject().getAsJsonObject("figures");
+        JsonObject tf = figures.getAsJsonArray("runs").get(0).getAsJsonObject();
+        assertEquals("iris_4-16-16-3_relu", tf.get("graph").getAsString());
+        assertTrue(tf.get("tfMeanEpochSeconds").getAsDouble() > 0, tf.toString());
+
+        CliRun missing = CliRun.of("bench", "retrain", "--graph", dir.resolve("none.onnx").toString(), "--train",
+                IRIS_TRAIN);
+        assertTrue(missing.exitCode() != 0 && missing.err().contains("none.onnx"), missing.toString());
+    }
 }

@@ -57,52 +57,80 @@ public final class DenseTrainer {
         checkInputs(start, train, soft, validation, distillation);
         try (TfNetworkGraph net = new TfNetworkGraph(start, true);
              Session session = TfSessions.open(net.graph, options.device())) {
-            Ops tf = net.tf;
+            Losses losses = Losses.build(net.tf, net.logits, start.outputs(), loss, distillation);
+            AdamStep adam = new AdamStep(net.graph, net.tf, losses.trainLoss(), net.variables, net.shapes,
+                    options.learningRate());
+            initialise(session, net.initializers, adam);
+            TrainingGraph graph = new TrainingGraph(net.input, net.logits, losses, adam.step);
+            DenseNetwork[] best = {start};
+            Loop run = loop(session, graph, train, soft, validation, loss, options, listener,
+                    () -> best[0] = readWeights(session, net, start));
+            return new TrainingResult(best[0], run.bestEpoch(), run.epochsRun(), run.history());
+        }
+    }
+
+    /** What {@link #loop} did: the epoch whose weights were kept, the epochs run, one record per epoch. */
+    record Loop(int bestEpoch, int epochsRun, List<TrainingResult.Epoch> history) {
+    }
+
+    /**
+     * The training loop every trainer of the package runs: the starting weights scored first (epoch 0), then epochs of
+     * Adam steps on batches in a seeded order, each scored on the validation rows; {@code keepBest} runs whenever an
+     * epoch beats the best so far (the caller reads its weights then), and training stops after {@code patience}
+     * epochs without one.
+     */
+    static Loop loop(Session session, TrainingGraph graph, TrainingData train, float[] soft, TrainingData validation,
+            Loss loss, TrainingOptions options, EpochListener listener, Runnable keepBest) {
+        List<TrainingResult.Epoch> history = new ArrayList<>();
+        double[] figures = evaluate(session, graph, validation, loss);
+        TrainingResult.Epoch first = new TrainingResult.Epoch(0, Double.NaN, figures[0], figures[1]);
+        history.add(first);
+        listener.epochDone(first, options.epochs());
+        TrainingResult.Epoch bestEpoch = first;
+        int sinceBest = 0;
+        Random random = new Random(options.seed());
+        int epochsRun = 0;
+        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+            int[] order = TrainingData.permutation(train.rows(), random);
+            double lossSum = trainEpoch(session, graph, train, soft, order, options.batchSize());
+            epochsRun = epoch;
+            figures = evaluate(session, graph, validation, loss);
+            TrainingResult.Epoch record = new TrainingResult.Epoch(epoch, lossSum / train.rows(), figures[0],
+                    figures[1]);
+            history.add(record);
+            listener.epochDone(record, options.epochs());
+            if (better(record, bestEpoch, loss)) {
+                bestEpoch = record;
+                keepBest.run();
+                sinceBest = 0;
+            } else if (options.patience() > 0 && ++sinceBest >= options.patience()) {
+                break;
+            }
+        }
+        return new Loop(bestEpoch.epoch(), epochsRun, history);
+    }
+
+    /**
+     * The losses on a graph's values before its head: {@code lossOp} on the targets (what validation reports), and
+     * {@code trainLoss}, what the steps minimise (mixed with the teacher's as the distillation says).
+     */
+    record Losses(Placeholder<TFloat32> labels, Placeholder<TFloat32> teacherTargets, Operand<TFloat32> lossOp,
+            Operand<TFloat32> trainLoss, int labelWidth, int outputs) {
+
+        static Losses build(Ops tf, Operand<TFloat32> logits, int outputs, Loss loss, Distillation distillation) {
             // Class targets go in one-hot: TF's C++ gradient registry lacks the sparse cross-entropy op.
-            int labelWidth = loss == Loss.SOFTMAX_CROSS_ENTROPY ? start.outputs() : 1;
+            int labelWidth = loss == Loss.SOFTMAX_CROSS_ENTROPY ? outputs : 1;
             Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, labelWidth)));
-            Operand<TFloat32> lossOp = lossOp(tf, net.logits, labels, loss);
+            Operand<TFloat32> lossOp = DenseTrainer.lossOp(tf, logits, labels, loss);
             Placeholder<TFloat32> teacherTargets = null;
             Operand<TFloat32> trainLoss = lossOp;
             if (distillation.usesTeacher()) {
                 teacherTargets = tf.withName("teacher").placeholder(TFloat32.class,
-                        Placeholder.shape(Shape.of(-1, start.outputs())));
-                trainLoss = distilledLoss(tf, net.logits, lossOp, teacherTargets, loss, distillation);
+                        Placeholder.shape(Shape.of(-1, outputs)));
+                trainLoss = distilledLoss(tf, logits, lossOp, teacherTargets, loss, distillation);
             }
-            AdamStep adam = new AdamStep(net.graph, tf, trainLoss, net.variables, net.shapes, options.learningRate());
-            initialise(session, net, adam);
-            TrainingGraph graph = new TrainingGraph(net, labels, teacherTargets, trainLoss, adam.step, labelWidth,
-                    start.outputs());
-
-            List<TrainingResult.Epoch> history = new ArrayList<>();
-            double[] figures = evaluate(session, net, labels, lossOp, validation, loss);
-            TrainingResult.Epoch first = new TrainingResult.Epoch(0, Double.NaN, figures[0], figures[1]);
-            history.add(first);
-            listener.epochDone(first, options.epochs());
-            DenseNetwork best = start;
-            TrainingResult.Epoch bestEpoch = first;
-            int sinceBest = 0;
-            Random random = new Random(options.seed());
-            int epochsRun = 0;
-            for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-                int[] order = TrainingData.permutation(train.rows(), random);
-                double lossSum = trainEpoch(session, graph, train, soft, order, options.batchSize());
-                epochsRun = epoch;
-                figures = evaluate(session, net, labels, lossOp, validation, loss);
-                TrainingResult.Epoch record = new TrainingResult.Epoch(epoch, lossSum / train.rows(), figures[0],
-                        figures[1]);
-                history.add(record);
-                listener.epochDone(record, options.epochs());
-                if (better(record, bestEpoch, loss)) {
-                    bestEpoch = record;
-                    best = readWeights(session, net, start);
-                    sinceBest = 0;
-                } else if (options.patience() > 0 && ++sinceBest >= options.patience()) {
-                    break;
-                }
-            }
-            return new TrainingResult(best, bestEpoch.epoch(), epochsRun, history);
+            return new Losses(labels, teacherTargets, lossOp, trainLoss, labelWidth, outputs);
         }
     }
 
@@ -136,39 +164,35 @@ public final class DenseTrainer {
     }
 
     /** Weights first, then the optimizer's state: explicit steps, in this order. */
-    private static void initialise(Session session, TfNetworkGraph net, AdamStep adam) {
+    static void initialise(Session session, List<Op> weightInitializers, AdamStep adam) {
         Session.Runner assignWeights = session.runner();
-        net.initializers.forEach(assignWeights::addTarget);
+        weightInitializers.forEach(assignWeights::addTarget);
         assignWeights.run().close();
         Session.Runner assignState = session.runner();
         adam.initializers.forEach(assignState::addTarget);
         assignState.run().close();
     }
 
-    /**
-     * What one training step feeds and runs: the network, its targets (and the teacher's, or null), the loss trained
-     * on and the optimizer step.
-     */
-    private record TrainingGraph(TfNetworkGraph net, Placeholder<TFloat32> labels,
-            Placeholder<TFloat32> teacherTargets, Operand<TFloat32> trainLoss, Op minimize, int labelWidth,
-            int outputs) {
+    /** What one training step feeds and runs: the graph's input, its values before the head, the losses, the step. */
+    record TrainingGraph(Placeholder<TFloat32> input, Operand<TFloat32> logits, Losses losses, Op minimize) {
     }
 
     /** One pass over the training rows in {@code order}, a step per batch; returns the sum of the rows' losses. */
     private static double trainEpoch(Session session, TrainingGraph g, TrainingData train, float[] soft, int[] order,
             int batchSize) {
-        boolean teacher = g.teacherTargets() != null;
+        Losses l = g.losses();
+        boolean teacher = l.teacherTargets() != null;
         double lossSum = 0;
         for (int start0 = 0; start0 < train.rows(); start0 += batchSize) {
             int n = Math.min(batchSize, train.rows() - start0);
             try (TFloat32 x = rows(train, order, start0, n);
-                 TFloat32 y = targets(train, order, start0, n, g.labelWidth());
-                 TFloat32 s = teacher ? softRows(soft, g.outputs(), order, start0, n) : null) {
-                Session.Runner runner = session.runner().feed(g.net().input, x).feed(g.labels(), y);
+                 TFloat32 y = targets(train, order, start0, n, l.labelWidth());
+                 TFloat32 s = teacher ? softRows(soft, l.outputs(), order, start0, n) : null) {
+                Session.Runner runner = session.runner().feed(g.input(), x).feed(l.labels(), y);
                 if (teacher) {
-                    runner.feed(g.teacherTargets(), s);
+                    runner.feed(l.teacherTargets(), s);
                 }
-                try (Result r = runner.addTarget(g.minimize()).fetch(g.trainLoss()).run()) {
+                try (Result r = runner.addTarget(g.minimize()).fetch(l.trainLoss()).run()) {
                     lossSum += ((TFloat32) r.get(0)).getFloat() * n;
                 }
             }
@@ -284,8 +308,8 @@ public final class DenseTrainer {
     }
 
     /** Mean loss and metric (accuracy, or MSE) on all rows. */
-    private static double[] evaluate(Session session, TfNetworkGraph net, Placeholder<TFloat32> labels,
-            Operand<TFloat32> lossOp, TrainingData data, Loss loss) {
+    private static double[] evaluate(Session session, TrainingGraph g, TrainingData data, Loss loss) {
+        Placeholder<TFloat32> labels = g.losses().labels();
         if (data.rows() == 0) {
             return new double[] {Double.NaN, Double.NaN};
         }
@@ -293,14 +317,15 @@ public final class DenseTrainer {
         for (int i = 0; i < identity.length; i++) {
             identity[i] = i;
         }
-        int outputs = (int) net.logits.shape().get(1);
+        int outputs = g.losses().outputs();
         double lossSum = 0;
         double metricSum = 0;
         for (int from = 0; from < data.rows(); from += EVALUATION_BATCH) {
             int n = Math.min(EVALUATION_BATCH, data.rows() - from);
             try (TFloat32 x = rows(data, identity, from, n);
                  TFloat32 y = targets(data, identity, from, n, (int) labels.shape().get(1));
-                 Result r = session.runner().feed(net.input, x).feed(labels, y).fetch(lossOp).fetch(net.logits).run()) {
+                 Result r = session.runner().feed(g.input(), x).feed(labels, y).fetch(g.losses().lossOp())
+                         .fetch(g.logits()).run()) {
                 lossSum += ((TFloat32) r.get(0)).getFloat() * n;
                 float[] logits = new float[n * outputs];
                 ((TFloat32) r.get(1)).copyTo(DataBuffers.of(logits, false, false));

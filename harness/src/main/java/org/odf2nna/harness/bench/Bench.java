@@ -66,7 +66,10 @@ public final class Bench {
                         o.alg3PerLayer(), o.device());
                 case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), o.rows(), o.inferenceBatch(), o.repeats(),
                         o.childHeap(), o.work().resolve("memory"));
-                case "retrain" -> RetrainBench.run(o.inputs().retrain(), o.trainRows(), o.epochs(), o.batchSize(),
+                case "retrain" -> o.graph() != null ? GraphRetrainBench.run(o.graph(), o.graphTrain(), o.trainRows(),
+                        o.epochs(), o.batchSize(), o.repeats(), o.threads(), o.python(), o.torchScript() == null ? null
+                                : o.torchScript().resolveSibling("bench_retrain_graph_torch.py"), o.work())
+                        : RetrainBench.run(o.inputs().retrain(), o.trainRows(), o.epochs(), o.batchSize(),
                         o.repeats(), o.threads(), o.python(), o.torchScript(), o.work());
                 case "inference" -> InferenceBench.run(model(o), o.inputs().data(), o.rows(), o.repeats(), o.epsilon(),
                         o.reduction(), o.latencyRows(), o.device());

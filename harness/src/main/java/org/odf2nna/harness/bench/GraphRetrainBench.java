@@ -1,0 +1,224 @@
+package org.odf2nna.harness.bench;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.tf.TfSessions;
+
+/**
+ * Retraining time per epoch of a whole ONNX graph (a ViT, a Mixer, a CNN): the tool's {@code GraphRetrainer}
+ * (TensorFlow Java, the ONNX graph translated op by op) against PyTorch executing the same ONNX graph
+ * (scripts/bench_retrain_graph_torch.py), on the same rows, trained initializers (every float initializer),
+ * distillation, batch size, optimizer and thread count. Each run is a process of its own, frameworks interleaved.
+ */
+public final class GraphRetrainBench {
+
+    static final int EVALUATION_BATCH = 1024;
+
+    private GraphRetrainBench() {
+    }
+
+    public static BenchReport.Section run(Path model, Path train, int maxRows, int epochs, int batchSize, int repeats,
+            List<Integer> threads, String python, Path script, Path work) {
+        String name = model.getFileName().toString().replaceAll("\\.onnx$", "");
+        BenchReport.Section section = new BenchReport.Section("retrain",
+                "whole-graph retraining time per epoch, TensorFlow Java (GraphRetrainer) vs PyTorch on the same ONNX "
+                        + "graph, CPU, same thread count",
+                "graph", "rows (train/held out), steps/epoch", "threads", "TF Java s/epoch: mean [epoch 1, later]",
+                "PyTorch s/epoch: mean [epoch 1, later]", "TF / PyTorch, mean epoch", "TF / PyTorch, later epochs",
+                "CPU s/epoch TF / PyTorch (ratio)", "last train loss TF / PyTorch");
+        String torchVersion = python == null ? null : RetrainBench.torchVersion(python, work);
+        section.setting("method", "each run a fresh process (child JVM / " + (python == null ? "no Python" : python)
+                + "), " + epochs + " epochs, batch " + batchSize + ", Adam lr 0.001, every float initializer trained, "
+                + "distillation from the same graph (hard weight " + Distillation.DEFAULT.hardWeight() + ", T "
+                + Distillation.DEFAULT.temperature() + ") with the labels; an epoch = the mini-batch steps + scoring "
+                + "the held-out fifth + keeping the best values, as GraphRetrainer does; medians over " + repeats
+                + " repeats, frameworks interleaved; ratios are medians of per-repeat ratios");
+        section.setting("PyTorch", torchVersion == null ? "not available: TensorFlow figures only" : torchVersion
+                + " executing the ONNX graph node by node in eager mode (autograd), shape arithmetic in numpy; "
+                + "torch.set_num_threads(threads), set_num_interop_threads(1)");
+        section.setting("TensorFlow threads", "intra-op threads from -D" + TfSessions.THREADS_PROPERTY
+                + " (1 is the tool's default), inter-op 1");
+        Path dir = work.resolve("retrain-graph-" + name);
+        int[] sizes = prepare(model, train, dir, maxRows, epochs, batchSize);
+        List<Object> figures = new ArrayList<>();
+        for (int t : threads) {
+            double[][] tf = new double[repeats][];
+            double[][] torch = new double[repeats][];
+            double[][] tfCpu = new double[repeats][];
+            double[][] torchCpu = new double[repeats][];
+            String tfLoss = "-";
+            String torchLoss = "-";
+            for (int r = 0; r < repeats; r++) {
+                for (int k = 0; k < 2; k++) {
+                    if ((r + k) % 2 == 0) {
+                        JsonObject o = Child.run(Child.jvm(GraphRetrainProbe.class.getName(),
+                                List.of("-Xmx4g", "-D" + TfSessions.THREADS_PROPERTY + "=" + t), List.of(dir.toString())),
+                                work.resolve("logs"), "retrain-graph-" + name + "-tf" + t + "-" + r, 3600);
+                        tf[r] = Child.doubles(o, "epochSeconds");
+                        tfCpu[r] = Child.doubles(o, "epochCpuSeconds");
+                        tfLoss = lastLoss(o);
+                        section.setting("TensorFlow", "TensorFlow Java runtime " + o.get("version").getAsString());
+                    } else if (torchVersion != null) {
+                        JsonObject o = Child.run(List.of(python, script.toString(), dir.toString(), "--threads",
+                                Integer.toString(t)), work.resolve("logs"),
+                                "retrain-graph-" + name + "-torch" + t + "-" + r, 3600);
+                        torch[r] = Child.doubles(o, "epochSeconds");
+                        torchCpu[r] = Child.doubles(o, "epochCpuSeconds");
+                        torchLoss = lastLoss(o);
+                    }
+                }
+            }
+            int steps = (sizes[0] + batchSize - 1) / batchSize;
+            RetrainBench.Epochs tfTimes = RetrainBench.Epochs.of(tf);
+            RetrainBench.Epochs torchTimes = torchVersion == null ? null : RetrainBench.Epochs.of(torch);
+            RetrainBench.Epochs tfCpuTimes = RetrainBench.Epochs.of(tfCpu);
+            RetrainBench.Epochs torchCpuTimes = torchVersion == null ? null : RetrainBench.Epochs.of(torchCpu);
+            Stats.Summary ratio = Stats.of();
+            Stats.Summary laterRatio = Stats.of();
+            Stats.Summary cpuRatio = Stats.of();
+            if (torchTimes != null) {
+                ratio = Stats.of(Stats.ratios(tfTimes.mean(), torchTimes.mean()));
+                laterRatio = Stats.of(Stats.ratios(tfTimes.later(), torchTimes.later()));
+                cpuRatio = Stats.of(Stats.ratios(tfCpuTimes.mean(), torchCpuTimes.mean()));
+            }
+            section.row(name + " (" + sizes[2] + " parameters)", sizes[0] + "/" + sizes[1] + ", " + steps,
+                    Integer.toString(t), tfTimes.describe(), torchTimes == null ? "-" : torchTimes.describe(),
+                    ratio.format(3), laterRatio.format(3),
+                    Stats.significant(Stats.median(tfCpuTimes.mean()), 3) + " / "
+                            + (torchCpuTimes == null ? "-" : Stats.significant(Stats.median(torchCpuTimes.mean()), 3)
+                            + " (" + cpuRatio.format(3) + ")"),
+                    tfLoss + " / " + torchLoss);
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("graph", name);
+            f.put("threads", t);
+            f.put("stepsPerEpoch", steps);
+            f.put("tfMeanEpochSeconds", Stats.median(tfTimes.mean()));
+            f.put("tfMeanEpochCpuSeconds", Stats.median(tfCpuTimes.mean()));
+            if (torchTimes != null) {
+                f.put("torchMeanEpochSeconds", Stats.median(torchTimes.mean()));
+                f.put("torchMeanEpochCpuSeconds", Stats.median(torchCpuTimes.mean()));
+                f.put("tfOverTorchMeanEpoch", ratio.median());
+                f.put("tfOverTorchLaterEpochs", laterRatio.median());
+                f.put("tfOverTorchCpu", cpuRatio.median());
+                section.note(String.format(Locale.ROOT, "%s, %d thread%s: TF Java / PyTorch = %s per epoch over whole "
+                        + "runs, %s on epochs after the first.", name, t, t == 1 ? "" : "s", ratio.format(3),
+                        laterRatio.format(3)));
+            }
+            figures.add(f);
+        }
+        section.figure("runs", figures);
+        return section;
+    }
+
+    /**
+     * Writes the problem (problem.json, rows.f32, labels.f32): the first {@code maxRows} rows of the CSV, whose first
+     * columns are the graph's input values and whose column "label" (else the last) the class id. Returns {training
+     * rows, held-out rows, parameters}.
+     */
+    static int[] prepare(Path model, Path train, Path dir, int maxRows, int epochs, int batchSize) {
+        try {
+            ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
+            TensorShapeProto shape = m.getGraph().getInput(0).getType().getTensorType().getShape();
+            int width = 1;
+            for (int i = 1; i < shape.getDimCount(); i++) {
+                width *= (int) shape.getDim(i).getDimValue();
+            }
+            List<String> trainable = new ArrayList<>();
+            long parameters = 0;
+            for (TensorProto t : m.getGraph().getInitializerList()) {
+                if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                    trainable.add(t.getName());
+                    long n = 1;
+                    for (long d : t.getDimsList()) {
+                        n *= d;
+                    }
+                    parameters += n;
+                }
+            }
+            int limit = maxRows > 0 ? maxRows : Integer.MAX_VALUE;
+            List<float[]> rows = new ArrayList<>();
+            List<Float> labels = new ArrayList<>();
+            try (InputStream raw = Files.newInputStream(train);
+                 BufferedReader r = new BufferedReader(new InputStreamReader(train.toString().endsWith(".gz")
+                         ? new GZIPInputStream(raw) : raw, StandardCharsets.US_ASCII))) {
+                String[] header = r.readLine().split(",");
+                int label = header.length - 1;
+                for (int i = 0; i < header.length; i++) {
+                    if (header[i].trim().equalsIgnoreCase("label")) {
+                        label = i;
+                    }
+                }
+                String line;
+                while (rows.size() < limit && (line = r.readLine()) != null) {
+                    String[] cells = line.split(",");
+                    float[] x = new float[width];
+                    int k = 0;
+                    for (int i = 0; i < cells.length && k < width; i++) {
+                        if (i != label) {
+                            x[k++] = Float.parseFloat(cells[i]);
+                        }
+                    }
+                    rows.add(x);
+                    labels.add(Float.parseFloat(cells[label]));
+                }
+            }
+            int n = rows.size();
+            Files.createDirectories(dir);
+            ByteBuffer x = ByteBuffer.allocate(n * width * 4).order(ByteOrder.LITTLE_ENDIAN);
+            rows.forEach(row -> {
+                for (float v : row) {
+                    x.putFloat(v);
+                }
+            });
+            Files.write(dir.resolve("rows.f32"), x.array());
+            ByteBuffer y = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            labels.forEach(y::putFloat);
+            Files.write(dir.resolve("labels.f32"), y.array());
+            JsonObject p = new JsonObject();
+            p.addProperty("model", model.toAbsolutePath().toString());
+            p.addProperty("rows", n);
+            p.addProperty("width", width);
+            p.addProperty("epochs", epochs);
+            p.addProperty("batchSize", batchSize);
+            p.addProperty("learningRate", 1e-3);
+            p.addProperty("seed", 0);
+            p.addProperty("validationShare", 0.2);
+            p.addProperty("temperature", Distillation.DEFAULT.temperature());
+            p.addProperty("hardWeight", Distillation.DEFAULT.hardWeight());
+            p.addProperty("evaluationBatch", EVALUATION_BATCH);
+            JsonArray names = new JsonArray();
+            trainable.forEach(names::add);
+            p.add("trainable", names);
+            Files.writeString(dir.resolve("problem.json"), p.toString());
+            int held = (int) Math.round(n * 0.2);
+            return new int[] {n - held, held, (int) parameters};
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the retraining problem in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String lastLoss(JsonObject o) {
+        var losses = o.getAsJsonArray("trainLoss");
+        var last = losses.get(losses.size() - 1);
+        return last.isJsonNull() ? "-" : Stats.significant(last.getAsDouble(), 4);
+    }
+}

@@ -1,0 +1,91 @@
+package org.odf2nna.harness.bench;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.odf2nna.Device;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.TrainingOptions;
+import org.odf2nna.tf.GraphRetrainer;
+import org.odf2nna.tf.Loss;
+import org.odf2nna.tf.TfSessions;
+import org.odf2nna.tf.TrainingResult;
+import org.tensorflow.TensorFlow;
+
+/**
+ * Child process of the whole-graph retraining benchmark: retrains a {@link GraphRetrainBench} problem with
+ * {@link GraphRetrainer} and prints the wall-clock and CPU time of every epoch. Argument: the problem's directory.
+ */
+public final class GraphRetrainProbe {
+
+    private GraphRetrainProbe() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        JsonObject p = JsonParser.parseString(Files.readString(dir.resolve("problem.json"))).getAsJsonObject();
+        int n = p.get("rows").getAsInt();
+        float[] rows = floats(dir.resolve("rows.f32"));
+        float[] labels = floats(dir.resolve("labels.f32"));
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Path.of(p.get("model").getAsString())));
+        Set<String> trainable = new LinkedHashSet<>();
+        p.getAsJsonArray("trainable").forEach(e -> trainable.add(e.getAsString()));
+        GraphRetrainer.Settings settings = new GraphRetrainer.Settings(Loss.SOFTMAX_CROSS_ENTROPY,
+                new TrainingOptions(p.get("epochs").getAsInt(), p.get("batchSize").getAsInt(),
+                        p.get("learningRate").getAsFloat(), p.get("seed").getAsLong(), 0, Device.CPU),
+                new Distillation(p.get("hardWeight").getAsDouble(), p.get("temperature").getAsDouble()),
+                p.get("validationShare").getAsDouble(), 200, 1e-4);
+        List<Long> stamps = new ArrayList<>();
+        List<Long> cpu = new ArrayList<>();
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long start = System.nanoTime();
+        GraphRetrainer.Retrained result = GraphRetrainer.retrain(model, model, trainable, rows, labels, n, settings,
+                (epoch, total) -> {
+                    stamps.add(System.nanoTime());
+                    cpu.add(os.getProcessCpuTime());
+                });
+        JsonObject o = new JsonObject();
+        o.addProperty("framework", "TensorFlow Java");
+        o.addProperty("version", TensorFlow.version());
+        o.addProperty("threads", TfSessions.intraOpThreads());
+        o.addProperty("setupSeconds", (stamps.get(0) - start) / 1e9);
+        JsonArray epochs = new JsonArray();
+        JsonArray cpuEpochs = new JsonArray();
+        for (int i = 1; i < stamps.size(); i++) {
+            epochs.add((stamps.get(i) - stamps.get(i - 1)) / 1e9);
+            cpuEpochs.add((cpu.get(i) - cpu.get(i - 1)) / 1e9);
+        }
+        o.add("epochSeconds", epochs);
+        o.add("epochCpuSeconds", cpuEpochs);
+        JsonArray losses = new JsonArray();
+        JsonArray metrics = new JsonArray();
+        for (TrainingResult.Epoch e : result.history()) {
+            losses.add(e.trainLoss());
+            metrics.add(e.validationMetric());
+        }
+        o.add("trainLoss", losses);
+        o.add("validationMetric", metrics);
+        o.addProperty("bestEpoch", result.bestEpoch());
+        System.out.println(Child.PREFIX + o.toString().replace("NaN", "null"));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    private static float[] floats(Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(v);
+        return v;
+    }
+}
