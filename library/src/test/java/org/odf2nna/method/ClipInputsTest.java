@@ -209,6 +209,25 @@ class ClipInputsTest {
     }
 
     @Test
+    void oneShotShrinkWithTrainingRowsRecordsTheRangeWithoutAClip() throws IOException {
+        DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        float[] train = rows(1, 300);
+        Path trainCsv = csv(dir.resolve("train.csv"), train, targets(network, train, 300, 11));
+        Path out = dir.resolve("once.onnx");
+        ShrinkFiles files = new ShrinkFiles(model, trainCsv, trainCsv, trainCsv, out, null,
+                org.odf2nna.settings.CsvReading.DEFAULT);
+        Shrinker.run(files, ShrinkSettings.builder().epsilon(0.1).retraining(RetrainSettings.builder().epochs(1)
+                .seed(0).build()).build(), Progress.NONE);
+        InputClip.Recorded recorded = InputClip.read(OnnxModelFile.read(out));
+        assertNotNull(recorded);
+        assertTrue(!recorded.clipped());
+        // With validation rows of their own, every training row is a training row.
+        assertEquals(InputRange.of(train, 300, WIDTH), recorded.range());
+    }
+
+    @Test
     void refusedWithoutTrainingRowsAndOutsideTheProgressiveSchedule() throws IOException {
         Path model = dir.resolve("m.onnx");
         Files.write(model, OnnxModelBuilder.build(network(), "input", "output", Map.of()).toByteArray());
