@@ -37,10 +37,12 @@ final class ConvertCommand extends Subcommand {
             description = "onnx, keras or savedmodel (default: from OUT's extension, .onnx or .keras).")
     String format;
 
-    @Option(names = "--quantize", paramLabel = "int8",
+    @Option(names = "--quantize", paramLabel = "FORM",
             description = "Store every dense weight as int8 with a float scale per output unit (biases stay float; "
-                    + "ONNX output only). The file is checked against the same weights stored as float in ONNX "
-                    + "Runtime; its largest difference from the original is reported.")
+                    + "ONNX output only). int8: on ONNX Runtime's integer kernels (each layer's inputs quantized to "
+                    + "uint8 per run, DynamicQuantizeLinear + MatMulInteger), checked one row per run against the int8 "
+                    + "network computed in Java; int8-weights: weight-only (DequantizeLinear into a float Gemm), checked "
+                    + "against the same weights stored as float. The largest difference from the original is reported.")
     String quantize;
 
     @Override
@@ -59,9 +61,12 @@ final class ConvertCommand extends Subcommand {
                 + (r.int8() ? " (int8 weights)" : "")
                 + Main.replaced(before, r.output()));
         if (r.int8()) {
-            main.out.println("int8  weights int8 with a scale per unit: " + r.bytesBefore() + " -> " + r.bytesAfter()
-                    + " bytes (" + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore()) + "%); ONNX Runtime "
-                    + "gives what the dequantized weights give as float to " + ReportFormat.number(r.runtimeDifference())
+            boolean integer = r.quantize().equals("int8");
+            main.out.println("int8  weights int8 with a scale per unit" + (integer ? ", on integer kernels" : ", "
+                    + "weight-only") + ": " + r.bytesBefore() + " -> " + r.bytesAfter() + " bytes ("
+                    + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore()) + "%); ONNX Runtime gives what "
+                    + (integer ? "the int8 network computes, one row per run, to " : "the dequantized weights give as "
+                    + "float to ") + ReportFormat.number(r.runtimeDifference())
                     + "; largest difference from the float original " + ReportFormat.number(r.maxDifference()));
         }
         return Main.OK;

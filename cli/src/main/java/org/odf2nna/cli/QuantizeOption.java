@@ -6,12 +6,14 @@ import picocli.CommandLine.Option;
 /** --quantize of the commands that prune progressively (shrink, sweep): int8 weights the search itself judges. */
 final class QuantizeOption {
 
-    @Option(names = "--quantize", paramLabel = "int8",
+    @Option(names = "--quantize", paramLabel = "FORM",
             description = "Store the written model's dense weights as int8 with a float scale per output unit "
-                    + "(biases stay float; ONNX only). Progressive pruning only (the default of sweep, and of shrink "
-                    + "--train without --epsilon): each round's int8 network is what the search goes by and the "
-                    + "validation rows judge; a layer whose int8 weights cost too much on the training rows stays "
-                    + "float, and the report says which.")
+                    + "(biases stay float; ONNX only). int8: on ONNX Runtime's integer kernels (each layer's inputs "
+                    + "quantized to uint8 per run, as the network judged computes them, one row per run); "
+                    + "int8-weights: weight-only (DequantizeLinear into float Gemm). Progressive pruning only (the "
+                    + "default of sweep, and of shrink --train without --epsilon): each round's int8 network is what "
+                    + "the search goes by and the validation rows judge; a layer whose int8 form costs too much on the "
+                    + "training rows stays float, and the report says which.")
     String text;
 
     /** How the written model stores its weights: float unless int8 was asked for. */

@@ -22,21 +22,29 @@ class QuantizeCliTest {
 
     @Test
     void convertWritesInt8WeightsThatReadBackAndScoreLikeTheOriginal() throws Exception {
-        Path out = dir.resolve("digits.int8.onnx");
-        CliRun run = CliRun.of("convert", DIGITS.toString(), "-o", out.toString(), "--quantize", "int8");
-        assertEquals(0, run.exitCode(), run.toString());
-        assertTrue(run.out().contains("int8  weights int8"), run.out());
-        assertTrue(Files.size(out) < 0.35 * Files.size(DIGITS), Files.size(out) + " bytes");
-        assertTrue(OnnxModelFile.read(out).getGraph().getNodeList().stream()
-                .anyMatch(n -> n.getOpType().equals("DequantizeLinear")));
-        assertEquals(DenseChainReader.read(DIGITS).network().architecture(),
-                DenseChainReader.read(out).network().architecture());
         CliRun original = CliRun.of("eval", "-q", DIGITS.toString(), "examples/digits/digits-test.csv.gz");
-        CliRun int8 = CliRun.of("eval", "-q", out.toString(), "examples/digits/digits-test.csv.gz");
-        assertEquals(0, int8.exitCode(), int8.toString());
         double a = accuracy(original.out());
-        double b = accuracy(int8.out());
-        assertTrue(Math.abs(a - b) <= 1.0, a + " vs " + b);
+        for (String form : new String[] {"int8", "int8-weights"}) {
+            Path out = dir.resolve("digits." + form + ".onnx");
+            CliRun run = CliRun.of("convert", DIGITS.toString(), "-o", out.toString(), "--quantize", form);
+            assertEquals(0, run.exitCode(), run.toString());
+            assertTrue(run.out().contains("int8  weights int8 with a scale per unit, " + (form.equals("int8")
+                    ? "on integer kernels" : "weight-only")), run.out());
+            assertTrue(Files.size(out) < 0.35 * Files.size(DIGITS), Files.size(out) + " bytes");
+            // int8: ONNX Runtime's integer kernels, no float product left; int8-weights: DequantizeLinear into Gemm.
+            java.util.List<String> ops = OnnxModelFile.read(out).getGraph().getNodeList().stream()
+                    .map(n -> n.getOpType()).toList();
+            assertEquals(form.equals("int8") ? 3 : 0, ops.stream().filter(o -> o.equals("MatMulInteger")).count(),
+                    ops.toString());
+            assertEquals(form.equals("int8") ? 0 : 3, ops.stream().filter(o -> o.equals("DequantizeLinear")).count(),
+                    ops.toString());
+            assertEquals(DenseChainReader.read(DIGITS).network().architecture(),
+                    DenseChainReader.read(out).network().architecture());
+            CliRun int8 = CliRun.of("eval", "-q", out.toString(), "examples/digits/digits-test.csv.gz");
+            assertEquals(0, int8.exitCode(), int8.toString());
+            double b = accuracy(int8.out());
+            assertTrue(Math.abs(a - b) <= 1.0, form + ": " + a + " vs " + b);
+        }
     }
 
     /**
@@ -68,9 +76,9 @@ class QuantizeCliTest {
         all.addAll(floatLayers);
         java.util.Collections.sort(all);
         assertEquals(java.util.List.of(1, 2, 3), all, "every layer is int8 or float: " + int8);
-        // The written file agrees: a DequantizeLinear for each int8 layer.
+        // The written file agrees: ONNX Runtime's integer kernels (a MatMulInteger) for each int8 layer.
         assertEquals(int8Layers.size(), OnnxModelFile.read(out).getGraph().getNodeList().stream()
-                .filter(n -> n.getOpType().equals("DequantizeLinear")).count());
+                .filter(n -> n.getOpType().equals("MatMulInteger")).count());
         double difference = int8.get("maxDifferenceFromFloat").getAsDouble();
         assertTrue(difference >= 0 && difference < 0.5, int8.toString());
         assertEquals(!int8Layers.isEmpty(), difference > 0, "int8 weights move the outputs: " + int8);

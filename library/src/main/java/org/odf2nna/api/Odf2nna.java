@@ -360,7 +360,8 @@ public final class Odf2nna {
 
     /**
      * {@link #convert(Path, Path, ModelFormat)} with the weights stored as {@code quantize} says: with
-     * {@link Quantize#INT8}, every dense weight as int8 with a scale per output unit (ONNX output only).
+     * {@link Quantize#INT8}, every dense weight as int8 with a scale per output unit on ONNX Runtime's integer kernels,
+     * with {@link Quantize#INT8_WEIGHTS} weight-only (ONNX output only).
      */
     public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize) {
         return Converter.convert(model, output, format, quantize);
@@ -510,8 +511,10 @@ public final class Odf2nna {
 
     /**
      * {@link #onnx(DenseNetwork)} with the layers {@code int8} marks stored as int8 weights with a float scale per
-     * unit and a DequantizeLinear each (what the command line writes for int8 weights); those layers must already hold int8
-     * values times a scale per unit, as a sweep with {@link Quantize#INT8} leaves them.
+     * unit (what the command line writes for int8 weights): on ONNX Runtime's integer kernels where the layer says so
+     * ({@code DenseLayer.quantizedInputs}, as a sweep with {@link Quantize#INT8} leaves them), else weight-only, a
+     * DequantizeLinear each ({@link Quantize#INT8_WEIGHTS}); those layers must already hold int8 values times a
+     * scale per unit.
      *
      * @param network the network
      * @param int8    per layer, whether it is stored as int8; null: every layer float

@@ -76,8 +76,8 @@ public final class Converter {
         double[] inRuntime = new double[1];
         switch (format) {
             case ONNX -> {
-                if (quantize == Quantize.INT8) {
-                    quantizeInt8(read, output, sample, reference, difference, inRuntime);
+                if (quantize.int8()) {
+                    quantizeInt8(read, output, sample, reference, difference, inRuntime, quantize.integerKernels());
                     break;
                 }
                 ModelProto proto = Producer.stamp(from == ModelFormat.ONNX
@@ -112,7 +112,8 @@ public final class Converter {
         }
         return new Conversion(model.toString(), from == ModelFormat.KERAS ? keras.describe() : from.id(),
                 output.toString(), format.id(), network.architecture(), network.parameterCount(), sample.rows(),
-                difference[0], quantize == Quantize.INT8, bytes(model), bytes(output), inRuntime[0]);
+                difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0],
+                quantize.id());
     }
 
     /**
@@ -121,16 +122,34 @@ public final class Converter {
      * bit for bit; how far both are from the original is reported, not checked: that is what quantization costs.
      */
     private static void quantizeInt8(OnnxDenseModel read, Path output, ScanResult.Sample sample, float[] reference,
-            double[] difference, double[] runtime) {
+            double[] difference, double[] runtime, boolean integerKernels) {
         Int8Weights.checkOpset(read);
         DenseNetwork network = read.network();
         boolean[] int8 = Int8Quantization.all(network);
-        DenseNetwork quantized = Int8Quantization.quantize(network, int8);
+        DenseNetwork quantized = Int8Quantization.quantize(network, int8, integerKernels);
         ModelProto asFloat = DenseChainWriter.write(read, quantized);
-        float[] expected = ModelScan.outputsOn(asFloat, read.input(), sample, Device.CPU, read.source(),
-                read.outputName());
         ModelProto proto = Producer.stamp(ExternalData.forOutput(Int8Weights.apply(asFloat, read, quantized, int8),
                 read.source(), output));
+        if (integerKernels) {
+            // Row by row, as the network judged computes; checked against it where the chain input is known.
+            AtomicFiles.writeBytes(output, proto.toByteArray(), temp -> {
+                ModelProto back = OnnxModelFile.read(temp);
+                float[] actual = ModelScan.outputsRowByRow(back, read.input(), sample, Device.CPU, output,
+                        read.outputName());
+                if (sample.chainInput() != null) {
+                    float[] expected = quantized.forward(sample.chainInput(), sample.rows());
+                    runtime[0] = ModelWriter.maxDifference(actual, expected);
+                    if (ModelWriter.worstExcess(actual, expected) > 0) {
+                        throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its "
+                                + "outputs differ from the int8 network's by up to " + runtime[0]);
+                    }
+                }
+                difference[0] = ModelWriter.maxDifference(actual, reference);
+            });
+            return;
+        }
+        float[] expected = ModelScan.outputsOn(asFloat, read.input(), sample, Device.CPU, read.source(),
+                read.outputName());
         AtomicFiles.writeBytes(output, proto.toByteArray(), temp -> {
             ModelProto back = OnnxModelFile.read(temp);
             OnnxDenseModel again = DenseChainReader.read(back, output);

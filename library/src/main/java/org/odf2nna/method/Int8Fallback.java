@@ -27,16 +27,17 @@ final class Int8Fallback {
     record Choice(DenseNetwork network, boolean[] int8, DenseNetwork judged) {
     }
 
-    static Choice choose(DenseNetwork network, Retrainer retrainer, double tolerance) {
+    /** @param integerKernels whether int8 layers quantize their inputs too (ONNX Runtime's dynamic integer form) */
+    static Choice choose(DenseNetwork network, Retrainer retrainer, double tolerance, boolean integerKernels) {
         Retrainer.Reference asFloat = retrainer.watchedReference(network);
         int layers = network.layers().size();
         boolean[] int8 = new boolean[layers];
         for (int l = 0; l < layers; l++) {
             boolean[] one = new boolean[layers];
             one[l] = true;
-            double change = retrainer.watchedChange(asFloat, Int8Quantization.quantize(network, one));
+            double change = retrainer.watchedChange(asFloat, Int8Quantization.quantize(network, one, integerKernels));
             int8[l] = change <= LAYER_SHARE * tolerance;
         }
-        return new Choice(network, int8, Int8Quantization.quantize(network, int8));
+        return new Choice(network, int8, Int8Quantization.quantize(network, int8, integerKernels));
     }
 }

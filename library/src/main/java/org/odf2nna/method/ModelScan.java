@@ -256,6 +256,28 @@ public final class ModelScan {
         }
     }
 
+    /**
+     * Runs a model on the sample's rows one row per run: how a file on integer kernels computes what its network
+     * computes ({@link org.odf2nna.network.Int8Quantization#dynamicPreActivations}: a batch shares one range).
+     */
+    public static float[] outputsRowByRow(ModelProto model, InputSignature input, ScanResult.Sample sample,
+            Device device, java.nio.file.Path modelFile, String outputName) {
+        try (OnnxRunner runner = OnnxRunner.open(model, input, device, modelFile)) {
+            int width = sample.featureWidth();
+            float[] all = null;
+            float[] one = new float[width];
+            for (int r = 0; r < sample.rows(); r++) {
+                System.arraycopy(sample.features(), r * width, one, 0, width);
+                float[] out = runner.run(one, 1, width, List.of(outputName)).get(outputName);
+                if (all == null) {
+                    all = new float[out.length * sample.rows()];
+                }
+                System.arraycopy(out, 0, all, r * out.length, out.length);
+            }
+            return all == null ? new float[0] : all;
+        }
+    }
+
     static List<String> hiddenOutputs(OnnxDenseModel model) {
         return model.hiddenUnitOutputs();
     }

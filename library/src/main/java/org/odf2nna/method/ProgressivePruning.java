@@ -280,8 +280,8 @@ public final class ProgressivePruning {
             // The search must not look at the validation rows: it goes by how far the round moved from the original
             // on training rows. certify() judges the rounds it went on from, once the chain is complete.
             Retrainer judging = roundRetrainer;
-            Int8Fallback.Choice int8 = quantize == Quantize.INT8
-                    ? Int8Fallback.choose(network, roundRetrainer, tolerance) : null;
+            Int8Fallback.Choice int8 = quantize.int8()
+                    ? Int8Fallback.choose(network, roundRetrainer, tolerance, quantize.integerKernels()) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
             judges.add(level -> judging.bound(reference, candidate, tolerance, level));
             pivots.add(() -> judging.regressionPivots(reference, candidate, tolerance));

@@ -6,6 +6,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
@@ -400,7 +401,7 @@ final class Retrainer {
         }
         // Regression: two equally good regressors differ by about twice their MSE, so how far the outputs moved says
         // little; the MSE's relative increase on these rows is what the search goes by.
-        float[] pb = conditioning.toTraining(candidate).forward(validation.inputs(), rows);
+        float[] pb = outputs(candidate, validation.inputs(), rows);
         float[] pa = reference.watched();
         double before = 0;
         double after = 0;
@@ -424,7 +425,7 @@ final class Retrainer {
         if (rows == 0 || loss == Loss.MEAN_SQUARED_ERROR) {
             return watchedChange(reference, candidate);
         }
-        float[] pb = conditioning.toTraining(candidate).forward(validation.inputs(), rows);
+        float[] pb = outputs(candidate, validation.inputs(), rows);
         float[] pa = reference.watched();
         int width = reference.original().outputs();
         OutputHead head = reference.original().head();
@@ -449,6 +450,18 @@ final class Retrainer {
                 distillation, (epoch, total) -> { });
         double best = result.history().get(result.bestEpoch()).validationMetric();
         return loss == Loss.MEAN_SQUARED_ERROR ? -conditioning.mseInTargetUnits(best) : best;
+    }
+
+    /**
+     * {@code candidate}'s outputs on rows in training coordinates. A network on integer kernels quantizes its layers'
+     * inputs as ONNX Runtime does, which depends on their scale: it runs on the rows mapped back to the model's own
+     * coordinates, as the written file would, and its outputs are mapped to training coordinates after.
+     */
+    private float[] outputs(DenseNetwork candidate, float[] inputs, int rows) {
+        if (!Int8Quantization.integerKernels(candidate)) {
+            return conditioning.toTraining(candidate).forward(inputs, rows);
+        }
+        return conditioning.toTrainingOutputs(candidate.forward(conditioning.toModelInputs(inputs, 0, rows), rows));
     }
 
     /** Rows the fidelity check looks at, at most: enough to resolve a few tenths of a percent. */
@@ -527,7 +540,7 @@ final class Retrainer {
     /** Share of the rows whose class changed, or for regression the mean squared change over the original's MSE. */
     private double change(DenseNetwork original, float[] pa, DenseNetwork candidate, float[] inputs, float[] targets,
             int rows) {
-        float[] pb = conditioning.toTraining(candidate).forward(inputs, rows);
+        float[] pb = outputs(candidate, inputs, rows);
         int width = original.outputs();
         double changed = 0;
         double originalError = 0;
@@ -587,7 +600,7 @@ final class Retrainer {
         TrainingData rows = judge;
         int n = rows.rows();
         float[] pa = reference.validation();
-        float[] pb = conditioning.toTraining(candidate).forward(clipped.inputs(), n);
+        float[] pb = outputs(candidate, clipped.inputs(), n);
         if (loss == Loss.MEAN_SQUARED_ERROR) {
             // In training coordinates targets are standardised: the relative MSE increase is the same in both.
             return LossBound.regression(pa, pb, rows.targets(), n, tolerance, level);
@@ -617,15 +630,14 @@ final class Retrainer {
         }
         TrainingData rows = judge;
         int n = rows.rows();
-        float[] pb = conditioning.toTraining(candidate).forward(clipped.inputs(), n);
+        float[] pb = outputs(candidate, clipped.inputs(), n);
         return LossBound.pivots(reference.validation(), pb, rows.targets(), n, tolerance);
     }
 
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */
     double validationMetric(DenseNetwork network) {
         TrainingData validation = judge;
-        DenseNetwork conditioned = conditioning.toTraining(network);
-        float[] out = conditioned.forward(validation.inputs(), validation.rows());
+        float[] out = outputs(network, validation.inputs(), validation.rows());
         int width = network.outputs();
         double sum = 0;
         for (int r = 0; r < validation.rows(); r++) {

@@ -9,8 +9,17 @@ import java.util.Objects;
  * <p>{@code weights} is row-major {@code [inputs][units]} (the TensorFlow/Keras and ONNX MatMul
  * layout), so that dropping unit {@code j} removes column {@code j} here and row {@code j} of the next
  * layer. Arrays are copied in and never mutated, which keeps the record a value.
+ *
+ * <p>{@code quantizedInputs}: the layer runs on integer kernels as ONNX Runtime's dynamic int8 form does (its inputs
+ * quantized to uint8 per row, its int8 weights, see {@link Int8Quantization#dynamicPreActivations}); the methods
+ * that derive a new layer (other weights, units or inputs) return a float layer.
  */
-public record DenseLayer(int inputs, int units, float[] weights, float[] bias, Activation activation) {
+public record DenseLayer(int inputs, int units, float[] weights, float[] bias, Activation activation,
+        boolean quantizedInputs) {
+
+    public DenseLayer(int inputs, int units, float[] weights, float[] bias, Activation activation) {
+        this(inputs, units, weights, bias, activation, false);
+    }
 
     public DenseLayer {
         Objects.requireNonNull(activation, "activation");
@@ -110,6 +119,9 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
         if (x.length < (long) rows * inputs) {
             throw new IllegalArgumentException("input holds " + x.length + " values, need " + rows + "x" + inputs);
         }
+        if (quantizedInputs) {
+            return Int8Quantization.dynamicPreActivations(this, x, rows);
+        }
         float[] out = new float[rows * units];
         double[] acc = new double[units];
         for (int r = 0; r < rows; r++) {
@@ -151,16 +163,17 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
         return o instanceof DenseLayer other
                 && inputs == other.inputs && units == other.units
                 && Arrays.equals(weights, other.weights) && Arrays.equals(bias, other.bias)
-                && activation.equals(other.activation);
+                && activation.equals(other.activation) && quantizedInputs == other.quantizedInputs;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(inputs, units, Arrays.hashCode(weights), Arrays.hashCode(bias), activation);
+        return Objects.hash(inputs, units, Arrays.hashCode(weights), Arrays.hashCode(bias), activation, quantizedInputs);
     }
 
     @Override
     public String toString() {
-        return "DenseLayer[" + inputs + "->" + units + ", " + activation + "]";
+        return "DenseLayer[" + inputs + "->" + units + ", " + activation + (quantizedInputs ? ", int8 inputs" : "")
+                + "]";
     }
 }

@@ -29,11 +29,97 @@ public final class Int8Quantization {
 
     /** The network with the layers marked true stored as int8 (dequantized), the others as they are. */
     public static DenseNetwork quantize(DenseNetwork network, boolean[] int8) {
+        return quantize(network, int8, false);
+    }
+
+    /**
+     * The same, and with {@code integerKernels} those layers also quantize their inputs as ONNX Runtime's dynamic
+     * form does ({@link #dynamicPreActivations}): the network then computes what the integer form's file computes.
+     */
+    public static DenseNetwork quantize(DenseNetwork network, boolean[] int8, boolean integerKernels) {
         List<DenseLayer> layers = new ArrayList<>();
         for (int l = 0; l < network.layers().size(); l++) {
-            layers.add(int8[l] ? quantize(network.layer(l)) : network.layer(l));
+            DenseLayer layer = network.layer(l);
+            if (int8[l]) {
+                DenseLayer q = quantize(layer);
+                layer = new DenseLayer(q.inputs(), q.units(), q.weights(), q.bias(), q.activation(), integerKernels);
+            }
+            layers.add(layer);
         }
         return network.withLayers(layers);
+    }
+
+    /** Whether some layer runs on integer kernels ({@link DenseLayer#quantizedInputs}). */
+    public static boolean integerKernels(DenseNetwork network) {
+        for (DenseLayer layer : network.layers()) {
+            if (layer.quantizedInputs()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The largest uint8 activation code. */
+    static final int MAX_ACTIVATION_CODE = 255;
+
+    /**
+     * Pre-activations of a layer on integer kernels, each row as ONNX Runtime computes it when run alone (batch 1):
+     * DynamicQuantizeLinear (the row's range stretched to hold 0, {@code scale = (max - min) / 255}, zero point
+     * {@code rint(-min / scale)} clamped to [0, 255], codes {@code clamp(rint(x / scale) + zp, 0, 255)}), then
+     * MatMulInteger against the int8 weight codes (exact in int32), Cast to float, times the float product
+     * {@code scale · s_j}, plus the bias: the same float operations in the same order, so the same bits
+     * ({@code Int8FormsTest} checks this against ONNX Runtime). A batch of several rows run together in ONNX Runtime
+     * shares one range, so its rows are quantized more coarsely than here.
+     */
+    public static float[] dynamicPreActivations(DenseLayer layer, float[] x, int rows) {
+        Codes codes = exactCodes(layer);
+        if (codes == null) {
+            throw new IllegalStateException("a layer on integer kernels holds weights that are not int8 values times "
+                    + "a scale per unit");
+        }
+        int inputs = layer.inputs();
+        int units = layer.units();
+        byte[] w = codes.codes();
+        float[] bias = layer.bias();
+        float[] out = new float[rows * units];
+        int[] q = new int[inputs];
+        int[] acc = new int[units];
+        for (int r = 0; r < rows; r++) {
+            int base = r * inputs;
+            float min = 0;
+            float max = 0;
+            for (int i = 0; i < inputs; i++) {
+                min = Math.min(min, x[base + i]);
+                max = Math.max(max, x[base + i]);
+            }
+            float scale = max == min ? 1f : (max - min) / (float) MAX_ACTIVATION_CODE;
+            float zeroPoint = Math.max(0f, Math.min((float) MAX_ACTIVATION_CODE, 0f - min / scale));
+            int zp = (int) Math.rint(zeroPoint);
+            for (int i = 0; i < inputs; i++) {
+                float v = x[base + i] / scale;
+                v = Math.max((float) -zp, Math.min((float) (MAX_ACTIVATION_CODE - zp), v));
+                q[i] = (int) Math.rint(v); // the code less its zero point
+            }
+            java.util.Arrays.fill(acc, 0);
+            for (int i = 0; i < inputs; i++) {
+                int qi = q[i];
+                if (qi == 0) {
+                    continue;
+                }
+                int wBase = i * units;
+                for (int j = 0; j < units; j++) {
+                    acc[j] += qi * w[wBase + j];
+                }
+            }
+            int o = r * units;
+            float[] scales = codes.scales();
+            for (int j = 0; j < units; j++) {
+                float multiplier = scale * scales[j];
+                float y = (float) acc[j] * multiplier;
+                out[o + j] = y + bias[j];
+            }
+        }
+        return out;
     }
 
     /** Every layer int8. */

@@ -56,7 +56,25 @@ public final class DenseChainReader {
     }
 
     public static OnnxDenseModel read(ModelProto model, Path file) {
-        return new DenseChainReader(model, file).read(model);
+        ModelProto view = Int8Weights.readable(model);
+        if (view == model) {
+            return new DenseChainReader(model, file).read(model);
+        }
+        // Layers on integer kernels: read as their int8 weights, marked as quantizing their inputs; ONNX Runtime
+        // runs the file itself.
+        OnnxDenseModel read = new DenseChainReader(view, file).read(view);
+        java.util.Set<String> before = new java.util.HashSet<>();
+        model.getGraph().getNodeList().forEach(n -> before.addAll(n.getOutputList()));
+        List<org.odf2nna.network.DenseLayer> layers = new ArrayList<>(read.network().layers());
+        for (int l = 0; l < layers.size(); l++) {
+            org.odf2nna.network.DenseLayer layer = layers.get(l);
+            if (!before.contains(read.binding().layers().get(l).weight().tensor())) {
+                layers.set(l, new org.odf2nna.network.DenseLayer(layer.inputs(), layer.units(), layer.weights(),
+                        layer.bias(), layer.activation(), true));
+            }
+        }
+        return new OnnxDenseModel(read.source(), model, read.network().withLayers(layers), read.binding(),
+                read.input());
     }
 
     private OnnxDenseModel read(ModelProto model) {

@@ -57,7 +57,8 @@ public final class DenseChainWriter {
         Rewrite(OnnxDenseModel original, DenseNetwork network) {
             this.original = original;
             this.network = network;
-            this.model = original.model().toBuilder();
+            // A file on integer kernels is rewritten in the form it was read in (see Int8Weights.readable).
+            this.model = Int8Weights.readable(original.model()).toBuilder();
             this.graph = model.getGraphBuilder();
             this.opset = original.defaultOpset();
             checkCompatible();

@@ -76,6 +76,11 @@ public final class Int8Weights {
             String weight = binding.weight().tensor();
             orphans.addAll(removeProducer(graph, weight));
             String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
+            if (network.layer(l).quantizedInputs()) {
+                integerKernels(graph, binding, names, base, "L" + (l + 1), codes, inputs, units);
+                dropValueInfo(graph, weight);
+                continue;
+            }
             String q = GraphIndex.uniqueName(names, base + "_int8");
             String scale = GraphIndex.uniqueName(names, base + "_scale");
             long[] dims = {units, inputs};
@@ -95,6 +100,147 @@ public final class Int8Weights {
         graph.clearNode().addAllNode(nodes);
         dropUnused(graph, orphans);
         return model.build();
+    }
+
+    /**
+     * Replaces the layer's Gemm or MatMul with ONNX Runtime's dynamic int8 form, as its Python quantizer writes it:
+     * {@code DynamicQuantizeLinear(x) → MatMulInteger(x_q, W_q [inputs, units], x_zp) → Cast(float) →
+     * Mul(·, Mul(x_scale, s))} and, for a Gemm with a bias, {@code Add(·, C)} (a MatMul's own Add stays). ONNX
+     * Runtime fuses the chain into one DynamicQuantizeMatMul on CPU (uint8 activations times int8 weights, accumulated
+     * in int32); {@link Int8Quantization#dynamicPreActivations} computes the same values.
+     */
+    private static void integerKernels(GraphProto.Builder graph, LayerBinding binding, Set<String> names, String base,
+            String layer, Int8Quantization.Codes codes, int inputs, int units) {
+        int at = -1;
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            if (GraphIndex.key(graph.getNode(i)).equals(binding.denseOutput())) {
+                at = i;
+            }
+        }
+        NodeProto dense = graph.getNode(at);
+        boolean gemm = dense.getOpType().equals("Gemm");
+        if (gemm && (GraphIndex.intAttribute(dense, "transA", 0) != 0 || dense.getInputCount() > 2
+                && binding.bias() != null && binding.bias().beta() != 1f)) {
+            throw new IllegalArgumentException("layer " + binding.denseNode() + ": a Gemm with transA or a bias "
+                    + "scaled by beta has no integer form here; use int8 weights only");
+        }
+        String x = dense.getInput(0);
+        String output = dense.getOutput(0);
+        String q = GraphIndex.uniqueName(names, base + "_int8");
+        String scale = GraphIndex.uniqueName(names, base + "_scale");
+        graph.addInitializer(int8Tensor(q, codes.codes(), new long[] {inputs, units}));
+        graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
+        String xq = GraphIndex.uniqueName(names, layer + "_xq");
+        String xs = GraphIndex.uniqueName(names, layer + "_xs");
+        String xz = GraphIndex.uniqueName(names, layer + "_xz");
+        String acc = GraphIndex.uniqueName(names, layer + "_acc");
+        String accf = GraphIndex.uniqueName(names, layer + "_accf");
+        String s = GraphIndex.uniqueName(names, layer + "_s");
+        boolean bias = gemm && dense.getInputCount() > 2 && !dense.getInput(2).isEmpty();
+        String product = bias ? GraphIndex.uniqueName(names, layer + "_y") : output;
+        List<NodeProto> chain = new ArrayList<>();
+        chain.add(NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").addInput(x).addOutput(xq).addOutput(xs)
+                .addOutput(xz).build());
+        chain.add(NodeProto.newBuilder().setOpType("MatMulInteger").addInput(xq).addInput(q).addInput(xz)
+                .addOutput(acc).build());
+        chain.add(NodeProto.newBuilder().setOpType("Cast").addInput(acc).addOutput(accf).addAttribute(
+                AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
+                        .setI(TensorProto.DataType.FLOAT_VALUE)).build());
+        chain.add(NodeProto.newBuilder().setOpType("Mul").addInput(xs).addInput(scale).addOutput(s).build());
+        chain.add(NodeProto.newBuilder().setOpType("Mul").addInput(accf).addInput(s).addOutput(product).build());
+        if (bias) {
+            chain.add(NodeProto.newBuilder().setOpType("Add").addInput(product).addInput(dense.getInput(2))
+                    .addOutput(output).build());
+        }
+        List<NodeProto> nodes = new ArrayList<>(graph.getNodeList());
+        nodes.remove(at);
+        nodes.addAll(at, chain);
+        graph.clearNode().addAllNode(nodes);
+    }
+
+    /**
+     * The model with each integer-kernel chain {@link #integerKernels} writes read as the dense layer it computes: a
+     * DequantizeLinear of its int8 weights (axis 1, a scale per unit) into a MatMul writing the chain's output; the
+     * model itself when it has none. The reader reads this form (marking those layers {@code quantizedInputs}) and
+     * the writer rewrites it, so the same names come out of both; ONNX Runtime still runs the file as it is.
+     */
+    public static ModelProto readable(ModelProto model) {
+        GraphProto g = model.getGraph();
+        Map<String, NodeProto> producers = new java.util.HashMap<>();
+        Map<String, List<NodeProto>> consumers = new java.util.HashMap<>();
+        for (NodeProto n : g.getNodeList()) {
+            n.getOutputList().forEach(o -> producers.put(o, n));
+            n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
+        }
+        Map<String, TensorProto> initializers = new java.util.HashMap<>();
+        g.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+        Set<NodeProto> removed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Map<NodeProto, List<NodeProto>> replaced = new java.util.IdentityHashMap<>();
+        Set<String> names = new HashSet<>(initializers.keySet());
+        producers.keySet().forEach(names::add);
+        for (NodeProto mm : g.getNodeList()) {
+            if (!mm.getOpType().equals("MatMulInteger") || !mm.getDomain().isEmpty() || mm.getInputCount() != 3) {
+                continue;
+            }
+            NodeProto dq = producers.get(mm.getInput(0));
+            TensorProto w = initializers.get(mm.getInput(1));
+            List<NodeProto> castUsers = consumers.getOrDefault(mm.getOutput(0), List.of());
+            if (dq == null || !dq.getOpType().equals("DynamicQuantizeLinear") || dq.getOutputCount() != 3
+                    || !mm.getInput(2).equals(dq.getOutput(2)) || w == null
+                    || w.getDataType() != TensorProto.DataType.INT8_VALUE || w.getDimsCount() != 2
+                    || castUsers.size() != 1 || !castUsers.get(0).getOpType().equals("Cast")) {
+                continue;
+            }
+            NodeProto cast = castUsers.get(0);
+            List<NodeProto> mulUsers = consumers.getOrDefault(cast.getOutput(0), List.of());
+            if (mulUsers.size() != 1 || !mulUsers.get(0).getOpType().equals("Mul")) {
+                continue;
+            }
+            NodeProto mul = mulUsers.get(0);
+            NodeProto scales = producers.get(mul.getInput(0).equals(cast.getOutput(0)) ? mul.getInput(1)
+                    : mul.getInput(0));
+            if (scales == null || !scales.getOpType().equals("Mul") || !scales.getInput(0).equals(dq.getOutput(1))
+                    || !initializers.containsKey(scales.getInput(1))
+                    || consumers.getOrDefault(dq.getOutput(0), List.of()).size() != 1
+                    || consumers.getOrDefault(scales.getOutput(0), List.of()).size() != 1) {
+                continue;
+            }
+            String weight = GraphIndex.uniqueName(names, mm.getInput(1) + "_dequantized");
+            NodeProto dequantize = NodeProto.newBuilder().setOpType("DequantizeLinear").addInput(mm.getInput(1))
+                    .addInput(scales.getInput(1)).addOutput(weight).addAttribute(AttributeProto.newBuilder()
+                            .setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)).build();
+            NodeProto matmul = NodeProto.newBuilder().setOpType("MatMul").addInput(dq.getInput(0)).addInput(weight)
+                    .addOutput(mul.getOutput(0)).build();
+            removed.add(dq);
+            removed.add(mm);
+            removed.add(cast);
+            removed.add(scales);
+            replaced.put(mul, List.of(dequantize, matmul));
+        }
+        if (replaced.isEmpty()) {
+            return model;
+        }
+        List<NodeProto> nodes = new ArrayList<>();
+        for (NodeProto n : g.getNodeList()) {
+            if (replaced.containsKey(n)) {
+                nodes.addAll(replaced.get(n));
+            } else if (!removed.contains(n)) {
+                nodes.add(n);
+            }
+        }
+        ModelProto.Builder b = model.toBuilder();
+        b.getGraphBuilder().clearNode().addAllNode(nodes);
+        return b.build();
+    }
+
+    /** Whether {@link #readable} changed the model: it runs layers on integer kernels. */
+    public static boolean hasIntegerKernels(ModelProto model) {
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getOpType().equals("MatMulInteger")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Refuses a model whose opset has no per-channel DequantizeLinear (raising it could change other operators). */

@@ -17,9 +17,11 @@ package org.odf2nna.report;
  * @param bytesBefore       the model's size (a file, or the files of a SavedModel folder)
  * @param bytesAfter        the written file's size
  * @param runtimeDifference with int8 weights, the largest difference between ONNX Runtime on the written file and on
- *                          the same dequantized weights stored as float (0 otherwise)
+ *                          the same dequantized weights stored as float (weight-only form), or on the int8 network
+ *                          computed in Java, one row per run (integer kernels; 0 otherwise)
+ * @param quantize          the form: {@code none}, {@code int8} (integer kernels) or {@code int8-weights}
  */
 public record Conversion(String model, String from, String output, String format, String architecture,
         long parameters, int rows, double maxDifference, boolean int8, long bytesBefore, long bytesAfter,
-        double runtimeDifference) {
+        double runtimeDifference, String quantize) {
 }

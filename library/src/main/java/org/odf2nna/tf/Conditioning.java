@@ -142,6 +142,18 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
         return network.withLayers(layers);
     }
 
+    /** Outputs in the model's coordinates mapped to training coordinates (regression targets standardised). */
+    public float[] toTrainingOutputs(float[] outputs) {
+        if (targetScale == 1 && targetMean == 0) {
+            return outputs;
+        }
+        float[] y = new float[outputs.length];
+        for (int k = 0; k < y.length; k++) {
+            y[k] = (float) ((outputs[k] - targetMean) / targetScale);
+        }
+        return y;
+    }
+
     /** Converts a mean squared error measured in training coordinates back to target units. */
     public double mseInTargetUnits(double mse) {
         return mse * targetScale * targetScale;

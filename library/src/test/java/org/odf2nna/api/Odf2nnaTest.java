@@ -244,7 +244,15 @@ class Odf2nnaTest {
 
         // Before the softmax head, within what int8 weights can move each output, and moved by something.
         DenseNetwork floatLogits = new DenseNetwork(asFloat.prefix(), asFloat.layers(), OutputHead.NONE);
-        DenseNetwork int8Logits = new DenseNetwork(asFloat.prefix(), chosen.network().layers(), OutputHead.NONE);
+        // The int8 weights alone (the integer kernels' activation rounding comes on top, see Int8FormsTest).
+        java.util.List<org.odf2nna.network.DenseLayer> weightsOnly = new java.util.ArrayList<>();
+        for (int l = 0; l < int8.length; l++) {
+            org.odf2nna.network.DenseLayer layer = chosen.network().layer(l);
+            assertEquals(int8[l], layer.quantizedInputs(), "layer " + (l + 1) + " on integer kernels");
+            weightsOnly.add(new org.odf2nna.network.DenseLayer(layer.inputs(), layer.units(), layer.weights(),
+                    layer.bias(), layer.activation()));
+        }
+        DenseNetwork int8Logits = new DenseNetwork(asFloat.prefix(), weightsOnly, OutputHead.NONE);
         Rows probe = gaussian(random, 200, 5);
         float[] a = Odf2nna.predict(floatLogits, probe);
         float[] b = Odf2nna.predict(int8Logits, probe);
@@ -270,8 +278,8 @@ class Odf2nnaTest {
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new AssertionError(e);
         }
-        assertEquals(quantized, graph.getNodeList().stream().filter(n -> n.getOpType().equals("DequantizeLinear"))
-                .count(), "a DequantizeLinear per int8 layer");
+        assertEquals(quantized, graph.getNodeList().stream().filter(n -> n.getOpType().equals("MatMulInteger"))
+                .count(), "ONNX Runtime's integer kernels for each int8 layer");
     }
 
     /** The default share per round is finer where many rows judge: the first round removes less there. */
