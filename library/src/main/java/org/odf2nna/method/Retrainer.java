@@ -53,9 +53,13 @@ final class Retrainer {
     private final Distillation distillation;
     private final float[] soft;
 
-    /** The settings that do not depend on the network trained. */
+    /**
+     * The settings that do not depend on the network trained ({@code trainingRange}: the per-column range of the
+     * training part as the chain reads it, in the model's coordinates).
+     */
     private record Settings(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
-            int batchSize, double learningRate, long seed, String signal, boolean validationLabelled) {
+            int batchSize, double learningRate, long seed, String signal, boolean validationLabelled,
+            org.odf2nna.network.InputRange trainingRange) {
     }
 
     /**
@@ -227,7 +231,8 @@ final class Retrainer {
         Distillation distillation = teacher == null ? Distillation.NONE : retrain.distillation();
         Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
-                signal(distillation, loss), validationLabelled);
+                signal(distillation, loss), validationLabelled, parts[0].rows() == 0 ? null
+                        : org.odf2nna.network.InputRange.of(parts[0].inputs(), parts[0].rows(), parts[0].width()));
         Conditioning conditioning = given != null ? given : RAW_COORDINATES ? Conditioning.identity(parts[0].width())
                 : Conditioning.fit(parts[0], loss, head);
         TrainingData train = conditioning.apply(parts[0]);
@@ -304,9 +309,17 @@ final class Retrainer {
                 options.patience(), options.device());
         Settings t = settings;
         Settings withEpochs = new Settings(t.trainData(), t.trainRows(), t.validationRows(), epochs, source,
-                t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled());
+                t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled(), t.trainingRange());
         return new Retrainer(new Rows(train, validation, judge, watchedRows, clipped), conditioning, loss, o,
                 withEpochs, distillation, soft);
+    }
+
+    /**
+     * The per-column range of the rows retraining trains on, at the chain's input over all the original's columns
+     * (null without rows).
+     */
+    org.odf2nna.network.InputRange trainingRange() {
+        return settings.trainingRange();
     }
 
     /** Why retraining runs as many epochs as it does. */

@@ -276,7 +276,13 @@ public final class Shrinker {
                 result = retrained.network();
                 checkFinite(result, model, "retraining at " + label);
                 training = retrained.training().withChange(retrainer.changeFrom(network, result));
-                written = ExternalData.forOutput(DenseChainWriter.write(model, result), model.source(), output);
+                // The training rows' range, recorded as progressive pruning records it (no clip: nothing judged here).
+                ModelProto chain = DenseChainWriter.write(model, result);
+                if (retrainer.trainingRange() != null) {
+                    chain = org.odf2nna.onnx.InputClip.apply(chain, model.chainInputName(), retrainer.trainingRange(),
+                            false);
+                }
+                written = ExternalData.forOutput(chain, model.source(), output);
             }
             double difference = write(written, result, output);
             Metrics pr = retrainer == null || original == null ? null

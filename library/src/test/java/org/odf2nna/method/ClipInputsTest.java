@@ -209,6 +209,53 @@ class ClipInputsTest {
     }
 
     @Test
+    void withInt8WeightsTheClipStaysInFront() throws IOException {
+        DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        float[] train = rows(1, 1500);
+        csv(dir.resolve("train.csv"), train, targets(network, train, 1500, 11));
+        float[] validation = rows(2, 600);
+        csv(dir.resolve("validation.csv"), validation, targets(network, validation, 600, 12));
+        Path out = dir.resolve("int8.onnx");
+        SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
+                .withValidation(dir.resolve("validation.csv"));
+        SweepReport report = Sweeper.run(files, settings().clipInputs(true)
+                .quantize(org.odf2nna.settings.Quantize.INT8).build(), Progress.NONE);
+        assertNotNull(report.chosen(), report.choice());
+        ModelProto written = OnnxModelFile.read(out);
+        // The clip's Max is the only node that reads the graph input (the int8 form's nodes read what follows it).
+        assertEquals(List.of("Max"), written.getGraph().getNodeList().stream()
+                .filter(n -> n.getInputList().contains("input")).map(n -> n.getOpType()).toList());
+        assertTrue(written.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("MatMulInteger")
+                || n.getOpType().equals("DequantizeLinear")));
+        OnnxDenseModel read = DenseChainReader.read(written, out);
+        float[] far = {9, -9, 9, -9};
+        InputRange range = InputClip.read(written).range();
+        assertEquals(TestModels.runOrt(written, read.input(), range.clip(far, 1), 1, WIDTH, read.outputName())[0],
+                TestModels.runOrt(written, read.input(), far, 1, WIDTH, read.outputName())[0]);
+    }
+
+    @Test
+    void oneShotShrinkWithTrainingRowsRecordsTheRangeWithoutAClip() throws IOException {
+        DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        float[] train = rows(1, 300);
+        Path trainCsv = csv(dir.resolve("train.csv"), train, targets(network, train, 300, 11));
+        Path out = dir.resolve("once.onnx");
+        ShrinkFiles files = new ShrinkFiles(model, trainCsv, trainCsv, trainCsv, out, null,
+                org.odf2nna.settings.CsvReading.DEFAULT);
+        Shrinker.run(files, ShrinkSettings.builder().epsilon(0.1).retraining(RetrainSettings.builder().epochs(1)
+                .seed(0).build()).build(), Progress.NONE);
+        InputClip.Recorded recorded = InputClip.read(OnnxModelFile.read(out));
+        assertNotNull(recorded);
+        assertTrue(!recorded.clipped());
+        // With validation rows of their own, every training row is a training row.
+        assertEquals(InputRange.of(train, 300, WIDTH), recorded.range());
+    }
+
+    @Test
     void refusedWithoutTrainingRowsAndOutsideTheProgressiveSchedule() throws IOException {
         Path model = dir.resolve("m.onnx");
         Files.write(model, OnnxModelBuilder.build(network(), "input", "output", Map.of()).toByteArray());
