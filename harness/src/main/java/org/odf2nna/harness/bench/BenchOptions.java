@@ -23,9 +23,10 @@ import org.odf2nna.Device;
  * @param csvSizesMb    CSV benchmark file sizes
  * @param childHeap     -Xmx of the memory benchmark's child JVMs
  * @param work          where generated files, problems and child logs go
+ * @param shrunk        for the inference benchmark, a shrunk model to measure instead of shrinking at ε (or null)
  */
 public record BenchOptions(List<String> benchmarks, BenchInputs inputs, int rows, int repeats, int inferenceBatch,
         int alg3PerLayer, double epsilon, double reduction, int latencyRows, int epochs, int trainRows, int batchSize,
         List<Integer> threads, String python, Path torchScript, List<Double> csvSizesMb, String childHeap,
-        Device device, Path work) {
+        Device device, Path work, Path shrunk) {
 }
