@@ -40,6 +40,8 @@ class QuantizeCliTest {
                     ops.toString());
             assertEquals(DenseChainReader.read(DIGITS).network().architecture(),
                     DenseChainReader.read(out).network().architecture());
+            CliRun inspect = CliRun.of("inspect", out.toString());
+            assertEquals(form.equals("int8"), inspect.out().contains("MatMulInteger -> L1_y (int8)"), inspect.out());
             CliRun int8 = CliRun.of("eval", "-q", out.toString(), "examples/digits/digits-test.csv.gz");
             assertEquals(0, int8.exitCode(), int8.toString());
             double b = accuracy(int8.out());
