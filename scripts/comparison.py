@@ -12,8 +12,9 @@ half is the validation half (`sweep --validation`: it only judges, at the end of
 original's training did. `--original-epochs` passes the epochs in each model's JSON sidecar.
 
 A written model breaks its promise when its accuracy on the test half is more than 1 point below the original's there
-(regression: its MSE more than 10% above). The promise is a 95% prediction bound for a fresh set as large as the
-validation half, which is what the test half is, so at most 5% of written models may break.
+(regression: its MSE more than 10% above). The promise is that at most 5% of runs write a model that loses more than
+that on a fresh set as large as the validation half, which is what the test half is, so at most 5% of written models
+may break (more precisely: at most 5% of runs).
 
 Every run's outcome is kept in a JSON-lines cache (`--cache`, default docs/comparison-runs.jsonl) keyed by model, seed
 and variant: a rerun skips what is there (`--fresh` empties it) and `--render-only` redraws the tables from it.
@@ -221,11 +222,26 @@ def peer_row(peers, name, seeds):
     return best, everyone
 
 
-def render(cache, peers, reference, outside, command, variants=("default", "label-free")):
-    out = [BEGIN, "", "Regenerate with `%s` (2 cores; the cache of runs is docs/comparison-runs.jsonl)." % command, ""]
+def before_cell(before, name, variant, seeds):
+    """The same model, variant and seeds under the chain rule before ChainCertificate (each round's level carried
+    from the round before it when that one held): median reduction and breaks, from the earlier cache."""
+    if not before:
+        return "-"
+    records = [before[(name, s, variant)] for s in seeds if (name, s, variant) in before]
+    if len(records) < len(seeds):
+        return "-"
+    s = summary(records)
+    return "%.1f%%, broke %d of %d" % (s["median"], s["broken"], s["written"])
+
+
+def render(cache, peers, reference, outside, command, variants=("default", "label-free"), before=None):
+    out = [BEGIN, "", "Regenerate with `%s` (2 cores; the cache of runs is docs/comparison-runs.jsonl; the column "
+           "\"before\" reads docs/comparison-runs-carry.jsonl, the same protocol run with the rule that carried each "
+           "round's level along the chain, commit 25e5381, on the same seeds)." % command, ""]
     out.append("| model | splits | written | median reduction (all splits; 0 when nothing written) | broke on the test "
-               "half | median time | best peer that holds (break rate ≤ 5%): median | default ≥ that peer |")
-    out.append("|---|---|---|---|---|---|---|---|")
+               "half | before: median, broke | median time | best peer that holds (break rate ≤ 5%): median | "
+               "default ≥ that peer |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     total_written = 0
     total_broken = 0
     reached = 0
@@ -264,8 +280,9 @@ def render(cache, peers, reference, outside, command, variants=("default", "labe
             reasons = {r.get("why", "") for r in records}
             if any("cannot certify" in w for w in reasons):
                 why = " (validation half too small to certify)"
-        lines.append("| %s | %d | %d%s | %.1f%% | %s | %.0f s | %s | %s |" % (
-            label, s["splits"], s["written"], why, s["median"], rate, s["seconds"], peer_cell, beat))
+        lines.append("| %s | %d | %d%s | %.1f%% | %s | %s | %.0f s | %s | %s |" % (
+            label, s["splits"], s["written"], why, s["median"], rate, before_cell(before, name, variant, seeds),
+            s["seconds"], peer_cell, beat))
     out += lines
     out += ["", "Reference models: written %d times, broke %d (%.1f%%); the default's median reduction reaches the best "
             "peer that holds on %d of %d models." % (total_written, total_broken,
@@ -273,8 +290,9 @@ def render(cache, peers, reference, outside, command, variants=("default", "labe
                                                     reached, compared)]
     if outside:
         out += ["", "Models made outside the design (scripts/make_outside_models.py; nobody tuned anything on them):", "",
-                "| model | splits | written | median reduction | broke on the test half | median time |",
-                "|---|---|---|---|---|---|"]
+                "| model | splits | written | median reduction | broke on the test half | before: median, broke | "
+                "median time |",
+                "|---|---|---|---|---|---|---|"]
         ow = 0
         ob = 0
         for name, variant in [(n, v) for n in outside for v in variants]:
@@ -287,8 +305,10 @@ def render(cache, peers, reference, outside, command, variants=("default", "labe
             rate = "%d of %d (%.0f%%)" % (s["broken"], s["written"], 100.0 * s["broken"] / s["written"]) \
                 if s["written"] else "-"
             label = name if variant == "default" else "%s (%s)" % (name, variant)
-            out.append("| %s | %d | %d | %.1f%% | %s | %.0f s |" % (label, s["splits"], s["written"], s["median"],
-                                                                  rate, s["seconds"]))
+            seeds = sorted(r["seed"] for r in records)
+            out.append("| %s | %d | %d | %.1f%% | %s | %s | %.0f s |" % (
+                label, s["splits"], s["written"], s["median"], rate, before_cell(before, name, variant, seeds),
+                s["seconds"]))
         out += ["", "Outside models: written %d times, broke %d (%.1f%%)." % (ow, ob, 100.0 * ob / ow if ow else 0)]
         total_written += ow
         total_broken += ob
@@ -316,6 +336,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run at once")
     parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "comparison-runs.jsonl"))
     parser.add_argument("--fresh", action="store_true", help="empty the cache first")
+    parser.add_argument("--before", default=os.path.join(ROOT, "docs", "comparison-runs-carry.jsonl"),
+                        help="cache of the same protocol under the earlier chain rule, shown side by side")
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--peers", default=os.path.join(ROOT, "docs", "peer-splits.json"))
     parser.add_argument("--write", default=os.path.join(ROOT, "docs", "COMPARISON.md"))
@@ -388,7 +410,8 @@ def main():
     reference = [(n, "default" + suffix) for n in names] + [(n, "label-free" + suffix) for n in names
                                                            if n.startswith("mnist")]
     command = "python3 scripts/comparison.py --jobs %d%s" % (args.jobs, " --outside DIR" if outside else "")
-    text = render(cache, peers, reference, outside, command, ("default" + suffix, "label-free" + suffix))
+    before = load_cache(args.before) if args.before and os.path.exists(args.before) else None
+    text = render(cache, peers, reference, outside, command, ("default" + suffix, "label-free" + suffix), before)
     if args.write == "-":
         print(text)
         return

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 scripts/outside_range.py ORIGINAL.onnx WRITTEN.onnx TRAIN.csv TEST.csv
 
-Runs both models in numpy (dense chains: Gemm, MatMul, Add, Mul, Sub, Div, Gather, Relu, LeakyRelu, Elu, Selu, Tanh, Sigmoid,
+Runs both models in numpy (dense chains: Gemm, MatMul, Add, Mul, Sub, Div, Max, Min, Gather, Relu, LeakyRelu, Elu, Selu, Tanh, Sigmoid,
 Softmax, Identity), on CSV files with a header and the target last. Prints, for regression (one output), the written
 model's MSE change against the original's on all test rows, on the rows whose every column lies within the range the
 training rows cover, and on the others; then the same with each test column clipped to that range (what a model
@@ -40,6 +40,8 @@ def runner(path):
                 r = a[0] @ a[1]
             elif op in ("Add", "Mul", "Sub", "Div"):
                 r = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract, "Div": np.divide}[op](a[0], a[1])
+            elif op in ("Max", "Min"):
+                r = (np.maximum if op == "Max" else np.minimum)(a[0], a[1])
             elif op == "Gather":
                 r = np.take(a[0], a[1], axis=attr(n, "axis", 0))
             elif op == "Relu":

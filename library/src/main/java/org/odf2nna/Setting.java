@@ -47,7 +47,8 @@ public enum Setting {
     SHARE("the share removed per round"),
     RANK("the ranking of removals"),
     SCORE("the unit score"),
-    PAPER("the paper's rule");
+    PAPER("the paper's rule"),
+    CLIP_INPUTS("clipping of the inputs");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

@@ -49,6 +49,7 @@ final class Flags {
             case RANK -> "--rank";
             case SCORE -> "--score";
             case PAPER -> "--paper";
+            case CLIP_INPUTS -> "--clip-inputs";
         };
     }
 

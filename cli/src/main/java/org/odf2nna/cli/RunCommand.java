@@ -58,6 +58,9 @@ final class RunCommand extends Subcommand {
     DistillCliOptions distill;
 
     @Mixin
+    ClipInputsOption clipInputs;
+
+    @Mixin
     DataOptions data;
 
     @Override
@@ -67,7 +70,7 @@ final class RunCommand extends Subcommand {
         Path general = RunFiles.defaultGeneral(out);
         BuildSettings buildSettings = BuildCommand.settings(build, training, data);
         // The general model's sweep retrains with these Adam settings and the default patience.
-        SweepSettings settings = Flags.built(() -> sweep.settings()
+        SweepSettings settings = Flags.built(() -> clipInputs.applyTo(sweep.settings())
                 .retraining(training.retraining(training.retrainLearningRate())
                         .distillation(distill.options(Distillation.DEFAULT)).build())
                 .pruning(pruning.options()).device(data.device()).build());

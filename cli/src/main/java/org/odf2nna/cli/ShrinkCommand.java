@@ -91,6 +91,9 @@ final class ShrinkCommand extends Subcommand {
     @Mixin
     QuantizeOption quantize;
 
+    @Mixin
+    ClipInputsOption clipInputs;
+
     @Override
     public Integer call() {
         ModelFormat outputFormat = ModelFormat.parse(format);
@@ -100,9 +103,9 @@ final class ShrinkCommand extends Subcommand {
             Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
                     + ".onnx");
         }
-        ShrinkSettings.Builder asked = maxDrop.applyTo(ShrinkSettings.builder()
+        ShrinkSettings.Builder asked = clipInputs.applyTo(maxDrop.applyTo(ShrinkSettings.builder()
                 .epsilons(epsilons == null ? List.of() : epsilons).format(outputFormat).quantize(precision)
-                .task(data.task()).device(data.device()));
+                .task(data.task()).device(data.device())));
         ShrinkSettings settings = Flags.built(() -> asked.retraining(retrain.settings()).pruning(pruning.options())
                 .build());
         ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,

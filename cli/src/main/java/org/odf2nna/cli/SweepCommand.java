@@ -47,6 +47,9 @@ final class SweepCommand extends Subcommand {
     QuantizeOption quantize;
 
     @Mixin
+    ClipInputsOption clipInputs;
+
+    @Mixin
     ReportOption report;
 
     @Mixin
@@ -70,7 +73,7 @@ final class SweepCommand extends Subcommand {
         }
         Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
         Path out = output == null ? SweepFiles.defaultOutput(model.path) : output;
-        SweepSettings settings = Flags.built(() -> sweep.settings().retraining(retrain.required())
+        SweepSettings settings = Flags.built(() -> clipInputs.applyTo(sweep.settings()).retraining(retrain.required())
                 .pruning(pruning.options()).quantize(precision).task(data.task()).device(data.device()).build());
         SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,
                 sweep.chart(out), data.csv());

@@ -127,6 +127,10 @@ public final class Odf2nna {
      */
     public static Shrunk shrink(DenseNetwork network, Rows scoring, Rows training, ShrinkSettings settings) {
         requirePrunable(network, settings);
+        if (settings.clipInputs()) {
+            throw new IllegalArgumentException("settings: clipInputs applies to progressive pruning (sweep), whose "
+                    + "rounds are judged with clipped inputs; shrink in memory prunes once");
+        }
         check("scoring", scoring, network);
         if (training != null) {
             check("training", training, network);
@@ -185,7 +189,7 @@ public final class Odf2nna {
                 trainingData(validation), settings, progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
                 .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8Layers(), r.network()))
-                .toList(), result.chosen() == null ? -1 : result.chosen());
+                .toList(), result.chosen() == null ? -1 : result.chosen(), result.inputRange(), result.clipped());
     }
 
     /**

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Optional;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputRange;
+import org.odf2nna.onnx.InputClip;
 
 /**
  * What {@link Odf2nna#sweep} returns: every round of progressive pruning, and the smallest network that kept the
@@ -12,12 +14,40 @@ import org.odf2nna.network.DenseNetwork;
  * @param original the network given
  * @param rounds   every round, in order
  * @param chosen   index of the chosen round in {@code rounds}, or -1 when none kept the promise
+ * @param inputRange the per-column range of the training rows (the original's inputs), or null when not known
+ * @param clipped    whether every round was judged with its inputs clipped to {@code inputRange}
+ *                   ({@link org.odf2nna.settings.SweepSettings#clipInputs()}): the promise then speaks of a round's
+ *                   network fed clipped inputs, as {@link #onnx(Round)} writes it
  */
-public record Swept(DenseNetwork original, List<Round> rounds, int chosen) {
+public record Swept(DenseNetwork original, List<Round> rounds, int chosen, InputRange inputRange, boolean clipped) {
 
     /** Copies {@code rounds}, so that the result cannot change after it is made. */
     public Swept {
         rounds = List.copyOf(rounds);
+    }
+
+    /** A result without a recorded range. */
+    public Swept(DenseNetwork original, List<Round> rounds, int chosen) {
+        this(original, rounds, chosen, null, false);
+    }
+
+    /**
+     * {@code round}'s network as ONNX ({@link Round#onnx()}), with the training rows' range of the columns it reads
+     * recorded in its metadata ({@link InputClip#METADATA_KEY}) and, when the rounds were judged clipped, its input
+     * held to that range by a Max and a Min in front of the first layer: the model the promise speaks of.
+     */
+    public byte[] onnx(Round round) {
+        byte[] plain = round.onnx();
+        if (inputRange == null) {
+            return plain;
+        }
+        try {
+            org.odf2nna.onnx.proto.OnnxProto.ModelProto proto =
+                    org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(plain);
+            return InputClip.apply(proto, "input", inputRange.columns(round.inputs()), clipped).toByteArray();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputRange;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
@@ -24,15 +25,17 @@ public final class ProgressiveSweep {
     private final SweepSettings settings;
     private final double tolerance;
     private final double ridge;
+    private final InputRange inputRange;
 
     private ProgressiveSweep(DenseNetwork original, Retrainer retrainer, RowsOrigin origin, SweepSettings settings,
-            double tolerance, double ridge) {
+            double tolerance, double ridge, InputRange inputRange) {
         this.original = original;
         this.retrainer = retrainer;
         this.origin = origin;
         this.settings = settings;
         this.tolerance = tolerance;
         this.ridge = ridge;
+        this.inputRange = inputRange;
     }
 
     /**
@@ -40,9 +43,12 @@ public final class ProgressiveSweep {
      * its part of the 5% ({@link org.odf2nna.metrics.ChainCertificate}).
      *
      * @param rounds every round, in order
-     * @param chosen index into {@code rounds}, or null when no round kept the promise
+     * @param chosen     index into {@code rounds}, or null when no round kept the promise
+     * @param inputRange the range of the training rows at the chain's input, over the original's columns
+     * @param clipped    whether the rounds were judged with inputs clipped to it (as the written model clips them)
      */
-    public record Result(List<ProgressivePruning.Round> rounds, Integer chosen) {
+    public record Result(List<ProgressivePruning.Round> rounds, Integer chosen, InputRange inputRange,
+            boolean clipped) {
         public Result {
             rounds = List.copyOf(rounds);
         }
@@ -104,7 +110,12 @@ public final class ProgressiveSweep {
                     + "original never saw with {{VALIDATION}}, labels optional, or allow more with {{MAX_DROP}})");
         }
         double ridge = settings.pruning().ridgeFor(retrainer.epochs() > 0);
-        return new ProgressiveSweep(original, retrainer, origin, settings, tolerance, ridge);
+        // The rows retraining and the refit see (the validation rows held out): what the written model was fitted on.
+        InputRange range = InputRange.of(parts[0].inputs(), parts[0].rows(), parts[0].width());
+        if (settings.clipInputs()) {
+            retrainer = retrainer.clipping(range);
+        }
+        return new ProgressiveSweep(original, retrainer, origin, settings, tolerance, ridge, range);
     }
 
     /** Where in their file the validation rows are: all of it (null), or the rows held out of the training file. */
@@ -128,7 +139,8 @@ public final class ProgressiveSweep {
     Result run(boolean inputsSelectable, Progress progress) {
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
                 tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
-        return new Result(rounds, ProgressivePruning.choose(rounds, original.parameterCount(), retrainer.regression()));
+        return new Result(rounds, ProgressivePruning.choose(rounds, original.parameterCount(), retrainer.regression()),
+                inputRange, settings.clipInputs());
     }
 
     /** The retraining each round runs (with at least a round's epochs). */

@@ -38,6 +38,8 @@ final class Retrainer {
      * watches to pick its epoch: the same rows, unless {@link #watchingTraining} put training rows there.
      */
     private final TrainingData judge;
+    /** The judged rows as each candidate reads them: {@link #judge}, or with inputs clipped ({@link #clipping}). */
+    private final TrainingData clipped;
     /**
      * What {@code validation} holds, for the report: "validation" or "training" ("agreement" only in reports of
      * earlier versions, see TrainingSummary).
@@ -58,9 +60,14 @@ final class Retrainer {
 
     /**
      * The rows a retraining reads: it trains on {@code train}, watches {@code validation} (named {@code watchedRows})
-     * to keep the best epoch and stop early, and {@code judge} is what the rounds are judged on.
+     * to keep the best epoch and stop early, and {@code judge} is what the rounds are judged on ({@code clipped}: as
+     * the candidates read them).
      */
-    private record Rows(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows) {
+    private record Rows(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows,
+            TrainingData clipped) {
+        Rows(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows) {
+            this(train, validation, judge, watchedRows, judge);
+        }
     }
 
     private Retrainer(Rows rows, Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings,
@@ -68,6 +75,7 @@ final class Retrainer {
         this.train = rows.train();
         this.validation = rows.validation();
         this.judge = rows.judge();
+        this.clipped = rows.clipped();
         this.watchedRows = rows.watchedRows();
         this.conditioning = conditioning;
         this.loss = loss;
@@ -297,8 +305,8 @@ final class Retrainer {
         Settings t = settings;
         Settings withEpochs = new Settings(t.trainData(), t.trainRows(), t.validationRows(), epochs, source,
                 t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled());
-        return new Retrainer(new Rows(train, validation, judge, watchedRows), conditioning, loss, o, withEpochs,
-                distillation, soft);
+        return new Retrainer(new Rows(train, validation, judge, watchedRows, clipped), conditioning, loss, o,
+                withEpochs, distillation, soft);
     }
 
     /** Why retraining runs as many epochs as it does. */
@@ -319,9 +327,10 @@ final class Retrainer {
      */
     Retrainer keepInputs(int[] kept) {
         TrainingData watch = validation.keepColumns(kept);
-        return new Retrainer(new Rows(train.keepColumns(kept), watch, judge == validation ? watch
-                : judge.keepColumns(kept), watchedRows), conditioning.keepInputs(kept), loss, options, settings,
-                distillation, soft);
+        TrainingData judged = judge == validation ? watch : judge.keepColumns(kept);
+        return new Retrainer(new Rows(train.keepColumns(kept), watch, judged, watchedRows,
+                clipped == judge ? judged : clipped.keepColumns(kept)), conditioning.keepInputs(kept), loss, options,
+                settings, distillation, soft);
     }
 
     /**
@@ -335,8 +344,28 @@ final class Retrainer {
         }
         TrainingData watch = train.rows() > rows ? train.split((double) rows / train.rows(), options.seed())[1]
                 : train;
-        return new Retrainer(new Rows(train, watch, validation, "training"), conditioning, loss, options, settings,
-                distillation, soft);
+        return new Retrainer(new Rows(train, watch, validation, "training", clipped), conditioning, loss, options,
+                settings, distillation, soft);
+    }
+
+    /**
+     * The same retraining judging every candidate on the validation rows with each input held to {@code range} (the
+     * chain's input in the model's coordinates), the original still on the rows as they are: the clip the written model
+     * holds in front of its chain. The bounds are mapped into the training coordinates by the same conditioning as the
+     * rows, which preserves order, so the clipped rows are exactly the conditioned clipped ones.
+     */
+    Retrainer clipping(org.odf2nna.network.InputRange range) {
+        int width = judge.width();
+        float[] bounds = new float[2 * width];
+        System.arraycopy(range.min(), 0, bounds, 0, width);
+        System.arraycopy(range.max(), 0, bounds, width, width);
+        TrainingData conditioned = conditioning.apply(new TrainingData(bounds, new float[2], 2, width));
+        float[] lo = java.util.Arrays.copyOfRange(conditioned.inputs(), 0, width);
+        float[] hi = java.util.Arrays.copyOfRange(conditioned.inputs(), width, 2 * width);
+        float[] held = new org.odf2nna.network.InputRange(lo, hi, range.rows()).clip(judge.inputs(), judge.rows());
+        TrainingData clippedRows = new TrainingData(held, judge.targets(), judge.rows(), width);
+        return new Retrainer(new Rows(train, validation, judge, watchedRows, clippedRows), conditioning, loss,
+                options, settings, distillation, soft);
     }
 
     /** Whether the task is regression (the loss is the MSE). */
@@ -557,7 +586,7 @@ final class Retrainer {
         TrainingData rows = judge;
         int n = rows.rows();
         float[] pa = reference.validation();
-        float[] pb = outputs(candidate, rows.inputs(), n);
+        float[] pb = outputs(candidate, clipped.inputs(), n);
         if (loss == Loss.MEAN_SQUARED_ERROR) {
             // In training coordinates targets are standardised: the relative MSE increase is the same in both.
             return LossBound.regression(pa, pb, rows.targets(), n, tolerance, level);
@@ -587,7 +616,7 @@ final class Retrainer {
         }
         TrainingData rows = judge;
         int n = rows.rows();
-        float[] pb = outputs(candidate, rows.inputs(), n);
+        float[] pb = outputs(candidate, clipped.inputs(), n);
         return LossBound.pivots(reference.validation(), pb, rows.targets(), n, tolerance);
     }
 

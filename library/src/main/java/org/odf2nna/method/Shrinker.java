@@ -54,10 +54,14 @@ public final class Shrinker {
      * {@link ShrinkFiles#sweep()} and {@link ShrinkSettings#sweep()}).
      */
     public static ShrinkReport run(ShrinkFiles files, ShrinkSettings settings, Progress progress) {
+        if (settings.clipInputs() && files.train() == null) {
+            throw InputException.usage("{{CLIP_INPUTS}} needs training rows ({{TRAIN}}): it clips each input to the "
+                    + "range they cover");
+        }
         // Checked again for what runs here: one-shot pruning, retraining only on training rows.
         ShrinkSettings once = new ShrinkSettings(settings.thresholds(), settings.maxDrop(), settings.pruning(),
                 files.train() == null ? null : settings.retraining(), settings.format(), settings.quantize(),
-                settings.task(), settings.device());
+                settings.clipInputs(), settings.task(), settings.device());
         CsvReading csv = files.csv();
         EvalData eval = new EvalData(files.eval(), ColumnRequest.of(-1, csv.label(), ColumnRequest.Target.OPTIONAL),
                 csv.inferenceBatch());

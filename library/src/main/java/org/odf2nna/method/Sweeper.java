@@ -19,6 +19,7 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Initialization;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
+import org.odf2nna.onnx.InputClip;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.metrics.LossBound;
@@ -200,16 +201,16 @@ public final class Sweeper {
         double ridge = sweep.ridge();
         ProgressiveSweep.Result pruned = sweep.run(model.chainInputName().equals(model.input().name()), progress);
         List<ProgressivePruning.Round> rounds = pruned.rounds();
-        List<EpsilonOutcome> outcomes = roundOutcomes(rounds, model, test, task, options, progress);
+        List<EpsilonOutcome> outcomes = roundOutcomes(rounds, model, test, task, options, pruned, progress);
         Integer chosen = pruned.chosen();
         String written = null;
         if (chosen != null) {
             ProgressivePruning.Round round = rounds.get(chosen);
             DenseNetwork result = round.judged();
-            ModelProto proto = ExternalData.forOutput(written(model, result, round.inputs(), round.int8()),
+            ModelProto proto = ExternalData.forOutput(written(model, result, round.inputs(), round.int8(), pruned),
                     model.source(), options.files().output());
             double difference = ModelWriter.writeOnnx(proto, options.files().output(), result,
-                    keepColumns(scan.sample(), round.inputs()), options.settings().device(), true);
+                    keepColumns(clipped(scan.sample(), pruned), round.inputs()), options.settings().device(), true);
             written = options.files().output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
@@ -221,6 +222,7 @@ public final class Sweeper {
         if (int8 != null) {
             choice += (choice.endsWith(".") ? "" : ".") + int8Note(int8);
         }
+        choice += clipNote(pruned, chosen != null);
         SweepReport.Scratch scratch = chosen != null && options.settings().compareScratch()
                 ? scratch(model, options, retrainer, task, progress, rounds.get(chosen).inputs()) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
@@ -240,10 +242,35 @@ public final class Sweeper {
             report = new SweepReport(table, grid, options.maxDrop(), report.maxDropUnit(),
                     report.originalValidation(), chosen, choice, written, scratch, charts, int8);
         }
+        report = report.withInputRange(pruned.inputRange(), pruned.clipped());
         if (options.files().report() != null) {
             AtomicFiles.writeString(options.files().report(), ReportFormat.json(report));
         }
         return report;
+    }
+
+    /**
+     * With the inputs clipped, the sample's chain inputs held to the range, as the written model holds them before
+     * its chain (its features go through the model's own clip).
+     */
+    private static ScanResult.Sample clipped(ScanResult.Sample sample, ProgressiveSweep.Result pruned) {
+        if (!pruned.clipped()) {
+            return sample;
+        }
+        return new ScanResult.Sample(sample.features(), sample.featureWidth(),
+                pruned.inputRange().clip(sample.chainInput(), sample.rows()), sample.chainWidth(), sample.outputs(),
+                sample.rows());
+    }
+
+    /** The choice's words on the clip, when the inputs were clipped. */
+    static String clipNote(ProgressiveSweep.Result pruned, boolean written) {
+        if (!pruned.clipped()) {
+            return "";
+        }
+        return String.format(Locale.ROOT, " Inputs clipped to the range of the %d training rows (the validation rows "
+                + "judged every round so clipped, the original as it is)%s.", pruned.inputRange().rows(),
+                written ? "; the written model holds the clip in front of its dense chain and the range in its "
+                + "metadata (" + InputClip.METADATA_KEY + ")" : "");
     }
 
     /**
@@ -267,13 +294,13 @@ public final class Sweeper {
 
     /** Every round a row of the table: PWR (compensated) and PR (retrained, as judged) on the test rows. */
     private static List<EpsilonOutcome> roundOutcomes(List<ProgressivePruning.Round> rounds, OnnxDenseModel model,
-            EvalData test, Task task, Sweep options, Progress progress) {
+            EvalData test, Task task, Sweep options, ProgressiveSweep.Result range, Progress progress) {
         DenseNetwork network = model.network();
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < rounds.size(); i++) {
             ProgressivePruning.Round r = rounds.get(i);
-            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), null, test, task, options, progress);
-            Metrics pr = evaluate(model, r.judged(), r.inputs(), r.int8(), test, task, options, progress);
+            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), null, range, test, task, options, progress);
+            Metrics pr = evaluate(model, r.judged(), r.inputs(), r.int8(), range, test, task, options, progress);
             double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
                     / network.parameterCount();
             List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
@@ -365,16 +392,20 @@ public final class Sweeper {
                 ReportFormat.number(int8.maxDifferenceFromFloat()), int8.checkRows());
     }
 
-    /** The graph for a round's network: its inputs selected, and its int8 layers stored as int8. */
+    /**
+     * The graph for a round's network: its inputs selected, its int8 layers stored as int8, and the training rows'
+     * range recorded (and clipped to, when asked) at the chain's input.
+     */
     private static ModelProto written(OnnxDenseModel model, DenseNetwork network, int[] inputs,
-            Int8Fallback.Choice int8) {
+            Int8Fallback.Choice int8, ProgressiveSweep.Result range) {
         ModelProto proto = InputSelection.write(model, network, inputs);
-        return int8 == null ? proto : Int8Weights.apply(proto, model, network, int8.int8());
+        proto = int8 == null ? proto : Int8Weights.apply(proto, model, network, int8.int8());
+        return InputClip.apply(proto, model.chainInputName(), range.inputRange(), range.clipped());
     }
 
     private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, Int8Fallback.Choice int8,
-            EvalData test, Task task, Sweep options, Progress progress) {
-        ModelProto written = ExternalData.forOutput(written(model, network, inputs, int8), model.source(),
+            ProgressiveSweep.Result range, EvalData test, Task task, Sweep options, Progress progress) {
+        ModelProto written = ExternalData.forOutput(written(model, network, inputs, int8, range), model.source(),
                 options.files().output());
         return ModelScan.evaluate(written, model.input(), network, test, task, options.settings().device(), progress,
                 options.files().output(), model.outputName());

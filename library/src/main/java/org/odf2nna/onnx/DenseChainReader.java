@@ -38,7 +38,7 @@ public final class DenseChainReader {
     private static final Set<String> PASS_THROUGH = Set.of("Identity", "Dropout");
     private static final Set<String> PREPROCESSING = Set.of(
             "Flatten", "Reshape", "Sub", "Div", "Mul", "Add", "Cast", "Identity", "Squeeze", "Unsqueeze",
-            "Transpose", "Constant", "Shape", "Gather", "Concat", "Dropout", "Slice");
+            "Transpose", "Constant", "Shape", "Gather", "Concat", "Dropout", "Slice", "Max", "Min");
     private static final String BETWEEN_LAYERS = "Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Softplus, HardSigmoid, "
             + "Clip, BatchNormalization, Dropout and Identity";
 

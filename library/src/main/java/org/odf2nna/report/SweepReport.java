@@ -2,6 +2,7 @@ package org.odf2nna.report;
 
 import java.util.List;
 import org.odf2nna.metrics.Metrics;
+import org.odf2nna.network.InputRange;
 
 /**
  * A sweep over ε: the paper's table, the model chosen and why, and (optionally) the same topology trained
@@ -19,13 +20,31 @@ import org.odf2nna.metrics.Metrics;
  * @param charts             chart files written
  * @param int8               with int8 weights, what they did to the written model (bytes, the layers int8 and float,
  *                           the largest difference from the float round); null for float weights or nothing written
+ * @param inputRange         progressive pruning: the per-column range of the training rows at the dense chain's input
+ *                           (the rows retraining saw, the validation rows held out), recorded in the written model's
+ *                           metadata; null for the ε schedule
+ * @param inputsClipped      whether the written model clips its inputs to {@code inputRange} and the rounds were judged
+ *                           so
  */
 public record SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit,
         double originalValidation, Integer chosen, String choice, String output, Scratch scratch, List<String> charts,
-        Int8Summary int8) {
+        Int8Summary int8, InputRange inputRange, boolean inputsClipped) {
 
     public SweepReport {
         charts = List.copyOf(charts);
+    }
+
+    /** A report without a recorded input range. */
+    public SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit, double originalValidation,
+            Integer chosen, String choice, String output, Scratch scratch, List<String> charts, Int8Summary int8) {
+        this(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch, charts, int8,
+                null, false);
+    }
+
+    /** The same report with the training rows' input range, and whether the inputs were clipped to it. */
+    public SweepReport withInputRange(InputRange range, boolean clipped) {
+        return new SweepReport(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch,
+                charts, int8, range, clipped);
     }
 
     /** A report without int8 weights. */

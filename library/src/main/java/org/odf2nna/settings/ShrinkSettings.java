@@ -20,11 +20,14 @@ import org.odf2nna.Setting;
  * @param retraining how each pruned network is retrained on the training rows, or null: written as pruned
  * @param format     the format of the outputs
  * @param quantize   how the outputs store their weights (int8: progressive pruning, ONNX only)
+ * @param clipInputs progressive pruning: whether the written model holds each input to the training rows' range
+ *                   (as sweep's {@link SweepSettings#clipInputs()})
  * @param task       the task, or null to infer it from the network's outputs
  * @param device     where the runtimes compute
  */
 public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptions pruning,
-        RetrainSettings retraining, ModelFormat format, Quantize quantize, Task task, Device device) {
+        RetrainSettings retraining, ModelFormat format, Quantize quantize, boolean clipInputs, Task task,
+        Device device) {
 
     /** The paper's threshold, the default of the one-shot rule. */
     public static final double DEFAULT_EPSILON = 0.05;
@@ -47,6 +50,9 @@ public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptio
         InvalidSetting.require(maxDrop == null || progressive, Setting.MAX_DROP.ref() + " applies to progressive "
                 + "pruning: " + Setting.TRAIN.ref() + " without " + Setting.EPSILON.ref() + ", ONNX output");
         Checks.maxDrop(maxDrop);
+        InvalidSetting.require(!clipInputs || progressive, Setting.CLIP_INPUTS.ref() + " applies to progressive "
+                + "pruning (" + Setting.TRAIN.ref() + " without " + Setting.EPSILON.ref() + ", ONNX output), whose "
+                + "rounds are judged with the inputs clipped to the training rows' range");
         for (double e : epsilons) {
             InvalidSetting.require(e >= 0 && !Double.isInfinite(e), Setting.EPSILON.ref()
                     + " must be a finite number >= 0, got " + e);
@@ -69,8 +75,8 @@ public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptio
 
     /** The sweep that progressive pruning runs: one output, the maximum drop, pruning and retraining given here. */
     public SweepSettings sweep() {
-        SweepSettings.Builder sweep = SweepSettings.builder().steps(1).pruning(pruning).quantize(quantize).task(task)
-                .device(device);
+        SweepSettings.Builder sweep = SweepSettings.builder().steps(1).pruning(pruning).quantize(quantize)
+                .clipInputs(clipInputs).task(task).device(device);
         if (retraining != null) {
             sweep.retraining(retraining);
         }
@@ -113,7 +119,8 @@ public record ShrinkSettings(List<Double> epsilons, Double maxDrop, PruningOptio
 
         /** The settings; throws {@link InvalidSetting} naming the first setting out of range. */
         public ShrinkSettings build() {
-            return new ShrinkSettings(epsilons, maxDrop, pruning, retraining, format, quantize, task, device);
+            return new ShrinkSettings(epsilons, maxDrop, pruning, retraining, format, quantize, clipInputs, task,
+                    device);
         }
     }
 }

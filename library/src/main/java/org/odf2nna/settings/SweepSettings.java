@@ -21,13 +21,16 @@ import org.odf2nna.Setting;
  * @param quantize       how the rounds' weights are stored: with {@link Quantize#INT8}, each round's candidate is its
  *                       network with int8 weights where the per-layer fallback allows them, and that is what the
  *                       search goes by and the validation rows judge (progressive schedule only)
+ * @param clipInputs     whether the written model holds each input to the range of the training rows (a Max and a
+ *                       Min in front of the dense chain), each round being judged on the validation rows so clipped
+ *                       (progressive schedule only; the range is recorded in the model either way)
  * @param compareScratch also train the chosen topology from random weights with the same budget
  * @param task           the task, or null to infer it from the network's outputs
  * @param device         where the runtimes compute ({@link Device#CUDA} needs the GPU build)
  */
 public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps, Double maxDrop,
-        PruningOptions pruning, RetrainSettings retraining, Quantize quantize, boolean compareScratch, Task task,
-        Device device) {
+        PruningOptions pruning, RetrainSettings retraining, Quantize quantize, boolean clipInputs,
+        boolean compareScratch, Task task, Device device) {
 
     /** Thresholds derived when none are given. */
     public static final int DEFAULT_STEPS = 8;
@@ -44,6 +47,8 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         Checks.distinct(epsilons);
         InvalidSetting.require(steps >= 1, Setting.STEPS.ref() + " must be at least 1, got " + steps);
         Checks.maxDrop(maxDrop);
+        InvalidSetting.require(!clipInputs || schedule.progressive(), Setting.CLIP_INPUTS.ref()
+                + " applies to the progressive schedule, whose rounds are judged with the inputs clipped");
     }
 
     /**
@@ -56,8 +61,8 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
 
     /** The same settings for a network of {@code value}. */
     public SweepSettings withTask(Task value) {
-        return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, compareScratch,
-                value, device);
+        return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
+                compareScratch, value, device);
     }
 
     /** A builder with the defaults (those of the command line's {@code sweep}). */
@@ -159,10 +164,11 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
                 InvalidSetting.require(kind == null && share == null, Setting.PAPER.ref() + " is the ε schedule: "
                         + "leave out " + Setting.SCHEDULE.ref() + " and " + Setting.SHARE.ref());
                 return new SweepSettings(Schedule.EPSILON, epsilons, steps, maxDrop, PruningOptions.paper(),
-                        retraining.withDistillation(Distillation.NONE), quantize, compareScratch, task, device);
+                        retraining.withDistillation(Distillation.NONE), quantize, clipInputs, compareScratch, task,
+                        device);
             }
             return new SweepSettings(schedule(), epsilons, steps, maxDrop, pruning, retraining, quantize,
-                    compareScratch, task, device);
+                    clipInputs, compareScratch, task, device);
         }
 
         private Schedule schedule() {

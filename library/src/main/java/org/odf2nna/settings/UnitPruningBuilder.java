@@ -15,6 +15,7 @@ public abstract class UnitPruningBuilder<B extends UnitPruningBuilder<B>> extend
     Double maxDrop;
     PruningOptions pruning = PruningOptions.DEFAULT;
     Quantize quantize = Quantize.NONE;
+    boolean clipInputs;
 
     UnitPruningBuilder() {
     }
@@ -50,6 +51,16 @@ public abstract class UnitPruningBuilder<B extends UnitPruningBuilder<B>> extend
      */
     public B quantize(Quantize value) {
         quantize = value;
+        return self();
+    }
+
+    /**
+     * Whether the written model holds each input to the range the training rows cover (default false): a Max and a
+     * Min in front of the dense chain, and each progressive round judged on the validation rows with its inputs held
+     * so too (the original as it is), so that the promise speaks of the model written. Progressive pruning only.
+     */
+    public B clipInputs(boolean value) {
+        clipInputs = value;
         return self();
     }
 }

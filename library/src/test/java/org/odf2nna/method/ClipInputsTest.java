@@ -1,0 +1,226 @@
+package org.odf2nna.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.metrics.LossBound;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputPrefix;
+import org.odf2nna.network.InputRange;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.InputClip;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.OnnxModelBuilder;
+import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.TestModels;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.ShrinkFiles;
+import org.odf2nna.settings.ShrinkSettings;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
+
+/**
+ * {@code --clip-inputs} end to end on a regression model built in code whose validation rows hold one value outside
+ * the training rows' range: the written model clips, records the range, and the rounds were judged as it computes.
+ */
+class ClipInputsTest {
+
+    @TempDir
+    Path dir;
+
+    private static final int WIDTH = 4;
+
+    /**
+     * 4 inputs (the last read by nothing) → 16 tanh units, four distinct ones each four times (so least squares makes
+     * up exactly for removing copies) → 8 tanh → 1.
+     */
+    private static DenseNetwork network() {
+        Random r = new Random(3);
+        float[] distinct = new float[WIDTH * 4];
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 4; j++) {
+                distinct[i * 4 + j] = (float) (r.nextGaussian() * 0.8);
+            }
+        }
+        float[] w1 = new float[WIDTH * 16];
+        float[] b1 = new float[16];
+        for (int i = 0; i < WIDTH; i++) {
+            for (int j = 0; j < 16; j++) {
+                w1[i * 16 + j] = distinct[i * 4 + j % 4];
+            }
+        }
+        float[] w2 = new float[16 * 8];
+        for (int k = 0; k < w2.length; k++) {
+            w2[k] = (float) (r.nextGaussian() * 0.5);
+        }
+        float[] w3 = new float[8];
+        for (int k = 0; k < 8; k++) {
+            w3[k] = (float) (r.nextGaussian());
+        }
+        return new DenseNetwork(InputPrefix.NONE, List.of(new DenseLayer(WIDTH, 16, w1, b1, Activation.TANH),
+                new DenseLayer(16, 8, w2, new float[8], Activation.TANH),
+                new DenseLayer(8, 1, w3, new float[1], Activation.IDENTITY)), OutputHead.NONE);
+    }
+
+    /** Rows uniform in [-1, 1], targets the network's outputs on {@code held} plus noise. */
+    private static Path csv(Path file, float[] x, float[] targets) throws IOException {
+        StringBuilder s = new StringBuilder("a,b,c,d,y\n");
+        for (int row = 0; row < targets.length; row++) {
+            for (int c = 0; c < WIDTH; c++) {
+                s.append(x[row * WIDTH + c]).append(',');
+            }
+            s.append(String.format(Locale.ROOT, "%.9g%n", targets[row]));
+        }
+        Files.writeString(file, s);
+        return file;
+    }
+
+    private static float[] rows(long seed, int n) {
+        Random r = new Random(seed);
+        float[] x = new float[n * WIDTH];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = (float) (r.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+
+    private static float[] targets(DenseNetwork network, float[] x, int n, long seed) {
+        float[] y = network.forward(x, n);
+        Random r = new Random(seed);
+        for (int k = 0; k < n; k++) {
+            y[k] += (float) (r.nextGaussian() * 0.05);
+        }
+        return y;
+    }
+
+    private static double mse(float[] out, float[] y) {
+        double sum = 0;
+        for (int k = 0; k < y.length; k++) {
+            sum += (out[k] - y[k]) * (double) (out[k] - y[k]);
+        }
+        return sum / y.length;
+    }
+
+    private static SweepSettings.Builder settings() {
+        RetrainSettings retrain = RetrainSettings.builder().epochs(1).batchSize(64).learningRate(0.001f).seed(0)
+                .patience(0).build();
+        return SweepSettings.builder().retraining(retrain).maxRounds(2);
+    }
+
+    @Test
+    void theWrittenModelClipsAndTheRoundsWereJudgedAsItComputes() throws IOException {
+        DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        float[] train = rows(1, 1500);
+        csv(dir.resolve("train.csv"), train, targets(network, train, 1500, 11));
+        int n = 600;
+        float[] validation = rows(2, n);
+        float[] y = targets(network, validation, n, 12);
+        // 30 validation rows hold values from 1.5 to 4 in their first column, which no training row comes near; their
+        // targets are what the network gives at the edge of the range (plus noise), so that a model that clips does
+        // better on them than the original.
+        Random r = new Random(13);
+        for (int row = 0; row < 30; row++) {
+            validation[row * WIDTH] = (float) (1.5 + 2.5 * r.nextDouble());
+            float[] edge = java.util.Arrays.copyOfRange(validation, row * WIDTH, row * WIDTH + WIDTH);
+            edge[0] = 1;
+            y[row] = network.forward(edge, 1)[0] + (float) (r.nextGaussian() * 0.05);
+        }
+        csv(dir.resolve("validation.csv"), validation, y);
+        Path out = dir.resolve("small.onnx");
+        SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
+                .withValidation(dir.resolve("validation.csv")).withReport(dir.resolve("r.json"));
+
+        SweepReport report = Sweeper.run(files, settings().clipInputs(true).build(), Progress.NONE);
+
+        assertNotNull(report.chosen(), report.choice());
+        assertTrue(report.inputsClipped());
+        InputRange expected = InputRange.of(train, 1500, WIDTH);
+        assertEquals(expected, report.inputRange());
+        assertTrue(report.choice().contains("Inputs clipped to the range of the 1500 training rows"),
+                report.choice());
+        assertTrue(Files.readString(dir.resolve("r.json")).contains("\"inputsClipped\": true"));
+        ModelProto written = OnnxModelFile.read(out);
+        InputClip.Recorded recorded = InputClip.read(written);
+        assertTrue(recorded.clipped());
+        assertEquals("input", recorded.tensor());
+        assertEquals(expected, recorded.range());
+        // The written model on the out-of-range row gives what it gives on that row held to the range.
+        OnnxDenseModel read = DenseChainReader.read(written, out);
+        float[] far = TestModels.runOrt(written, read.input(), java.util.Arrays.copyOf(validation, WIDTH), 1, WIDTH,
+                read.outputName());
+        float[] held = TestModels.runOrt(written, read.input(), expected.clip(java.util.Arrays.copyOf(validation,
+                WIDTH), 1), 1, WIDTH, read.outputName());
+        assertEquals(held[0], far[0]);
+
+        // The judged figure is the written model's (inputs clipped) against the original's (as it is) on the
+        // validation rows, computed here in ONNX Runtime from the files.
+        ModelProto originalProto = OnnxModelFile.read(model);
+        OnnxDenseModel original = DenseChainReader.read(originalProto, model);
+        float[] pa = TestModels.runOrt(originalProto, original.input(), validation, n, WIDTH, original.outputName());
+        float[] pb = TestModels.runOrt(written, read.input(), validation, n, WIDTH, read.outputName());
+        double rise = mse(pb, y) / mse(pa, y) - 1;
+        LossBound judged = report.table().outcomes().get(report.chosen()).bound();
+        assertEquals(rise, judged.estimate(), 1e-4);
+        // Without the clip the same network's figure would be far from it: the test can tell them apart.
+        DenseNetwork chosen = read.network();
+        float[] unclipped = TestModels.runOrt(originalProto, original.input(), validation, n, WIDTH,
+                original.outputName());
+        double plain = mse(chosen.forward(keep(validation, n, read), n), y) / mse(unclipped, y) - 1;
+        assertTrue(Math.abs(plain - judged.estimate()) > 0.03, plain + " against " + judged.estimate());
+    }
+
+    /** The rows' columns a written chain reads: those its input selection's Gather keeps, when it has one. */
+    private static float[] keep(float[] x, int n, OnnxDenseModel read) {
+        int width = read.network().inputs();
+        if (width == WIDTH) {
+            return x;
+        }
+        long[] kept = read.model().getGraph().getInitializerList().stream()
+                .filter(t -> t.getName().equals("odf2nna_kept_inputs")).findFirst().orElseThrow()
+                .getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+        assertEquals(width, kept.length);
+        float[] narrowed = new float[n * width];
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < width; k++) {
+                narrowed[r * width + k] = x[r * WIDTH + (int) kept[k]];
+            }
+        }
+        return narrowed;
+    }
+
+    @Test
+    void refusedWithoutTrainingRowsAndOutsideTheProgressiveSchedule() throws IOException {
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, OnnxModelBuilder.build(network(), "input", "output", Map.of()).toByteArray());
+        float[] x = rows(1, 20);
+        Path eval = csv(dir.resolve("eval.csv"), x, targets(network(), x, 20, 1));
+        InputException e = assertThrows(InputException.class, () -> Shrinker.run(ShrinkFiles.of(model, eval),
+                ShrinkSettings.builder().clipInputs(true).build(), Progress.NONE));
+        assertTrue(e.getMessage().contains("clipping of the inputs") && e.getMessage().contains("training rows"),
+                e.getMessage());
+        assertThrows(org.odf2nna.settings.InvalidSetting.class, () -> settings().clipInputs(true)
+                .schedule(org.odf2nna.settings.Schedule.Kind.EPSILON).build());
+        assertThrows(org.odf2nna.settings.InvalidSetting.class, () -> ShrinkSettings.builder().clipInputs(true)
+                .epsilon(0.1).retraining(RetrainSettings.DEFAULT).build());
+    }
+}
