@@ -86,6 +86,12 @@ class Int8FormsTest {
         for (boolean integer : new boolean[] {false, true}) {
             DenseNetwork judged = Int8Quantization.quantize(read.network(), some, integer);
             ModelProto proto = Int8Weights.apply(DenseChainWriter.write(read, judged), read, judged, some);
+            // Read back, only the integer layers are marked as such; the float one stays float.
+            OnnxDenseModel back = DenseChainReader.read(proto, FILE);
+            for (int l = 0; l < 3; l++) {
+                assertEquals(integer && some[l], back.network().layer(l).quantizedInputs(), "layer " + (l + 1));
+                assertArrayEquals(judged.layer(l).weights(), back.network().layer(l).weights());
+            }
             float[] expected = judged.forward(x, rows);
             float[] actual = new float[expected.length];
             try (OnnxRunner runner = OnnxRunner.open(proto, read.input(), Device.CPU, FILE)) {
