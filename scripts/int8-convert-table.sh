@@ -2,21 +2,23 @@
 # convert --quantize int8 on the reference models: file bytes before and after, the weight elements, bytes per
 # weight element, and the primary metric of the original and the int8 file on each model's test file; then, for the
 # models over 0.35 × 4 bytes per weight element, where their bytes go (scripts/Int8Bytes.java).
-# Usage: scripts/int8-convert-table.sh [MODELS_DIR] [DATA_DIR] [OUT_DIR]
+# Usage: scripts/int8-convert-table.sh [MODELS_DIR] [DATA_DIR] [OUT_DIR] [FORM]   (FORM: int8, the default, or
+# int8-weights; the byte breakdown is for int8-weights files)
 set -euo pipefail
 models=${1:-../shared/models}
 data=${2:-../shared/data}
 out=${3:-$(mktemp -d)}
+form=${4:-int8}
 here=$(cd "$(dirname "$0")/.." && pwd)
 metric() { "$here/bin/odf2nna-onnx" eval -q "$1" "$2" | tail -1 | sed 's/,.*//'; }
-echo "| model | weights | bytes before | bytes after | after / (4 × weights) | original | int8 |"
+echo "| model | weights | bytes before | bytes after | after / (4 × weights) | original | $form |"
 echo "|---|---:|---:|---:|---:|---|---|"
 for m in "$models"/*.onnx; do
   n=$(basename "$m" .onnx)
   set_name=${n%%_*}
   if [ "$set_name" = mnist ]; then test="$data/mnist-test.csv.gz"; else test="$data/splits/$set_name-test.csv"; fi
-  q="$out/$n.int8.onnx"
-  "$here/bin/odf2nna-onnx" convert "$m" -o "$q" --quantize int8 > /dev/null
+  q="$out/$n.$form.onnx"
+  "$here/bin/odf2nna-onnx" convert "$m" -o "$q" --quantize "$form" > /dev/null
   weights=$("$here/bin/odf2nna-onnx" inspect "$m" | awk '$1 ~ /^[0-9]+$/ && NF >= 6 {w += $3 * $4} END {print w}')
   before=$(stat -c %s "$m")
   after=$(stat -c %s "$q")
@@ -24,6 +26,7 @@ for m in "$models"/*.onnx; do
   echo "| $n | $weights | $before | $after | $ratio | $(metric "$m" "$test") | $(metric "$q" "$test") |"
 done
 pairs=()
-for m in "$models"/*.onnx; do pairs+=("$m" "$out/$(basename "$m" .onnx).int8.onnx"); done
+[ "$form" = int8-weights ] || exit 0
+for m in "$models"/*.onnx; do pairs+=("$m" "$out/$(basename "$m" .onnx).$form.onnx"); done
 echo
 java -cp "$here/target/odf2nna-onnx.jar:$here/target/lib/*" "$here/scripts/Int8Bytes.java" "${pairs[@]}"

@@ -88,6 +88,11 @@ final class BenchCommand extends Subcommand {
             description = "Wanted parameter reduction of the shrunk model, as a fraction (default: ${DEFAULT-VALUE}).")
     double reduction;
 
+    @Option(names = "--shrunk", paramLabel = "MODEL",
+            description = "For the inference benchmark: a model already shrunk from --model (a sweep's output) to "
+                    + "measure instead of shrinking at --epsilon.")
+    Path shrunk;
+
     @Option(names = "--latency-rows", paramLabel = "N", defaultValue = "2000",
             description = "Single-row runs per repeat and model for the batch-1 latency (default: ${DEFAULT-VALUE}).")
     int latencyRows;
@@ -196,7 +201,7 @@ final class BenchCommand extends Subcommand {
         String py = noTorch || script == null ? null : python;
         BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
                 epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, batchSize,
-                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work, graph, graphTrain);
+                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work, graph, graphTrain, shrunk);
         // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
         // stopped keeps what it had.
         Bench.run(options, main.err, (report, section) -> {

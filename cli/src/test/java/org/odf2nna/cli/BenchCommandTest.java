@@ -102,6 +102,10 @@ class BenchCommandTest {
         assertTrue(tf.get("tfMeanEpochSeconds").getAsDouble() > 0, tf.toString());
         JsonObject inference = sections.get(3).getAsJsonObject().getAsJsonObject("figures");
         assertTrue(inference.get("reduction").getAsDouble() > 0.3, inference.toString());
+        // Both int8 forms were run: the session's run timed, and what surrounds it apart.
+        assertTrue(inference.get("int8ThroughputRatio").getAsDouble() > 0, inference.toString());
+        assertTrue(inference.get("int8WeightsP50LatencyRatio").getAsDouble() > 0, inference.toString());
+        assertTrue(inference.get("int8OutsideRunMicros").getAsDouble() > 0, inference.toString());
     }
 
     @Test

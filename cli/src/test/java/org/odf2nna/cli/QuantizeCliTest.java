@@ -40,6 +40,8 @@ class QuantizeCliTest {
                     ops.toString());
             assertEquals(DenseChainReader.read(DIGITS).network().architecture(),
                     DenseChainReader.read(out).network().architecture());
+            CliRun inspect = CliRun.of("inspect", out.toString());
+            assertEquals(form.equals("int8"), inspect.out().contains("MatMulInteger -> L1_y (int8)"), inspect.out());
             CliRun int8 = CliRun.of("eval", "-q", out.toString(), "examples/digits/digits-test.csv.gz");
             assertEquals(0, int8.exitCode(), int8.toString());
             double b = accuracy(int8.out());
@@ -76,6 +78,18 @@ class QuantizeCliTest {
         all.addAll(floatLayers);
         java.util.Collections.sort(all);
         assertEquals(java.util.List.of(1, 2, 3), all, "every layer is int8 or float: " + int8);
+        // Per layer: what it was stored as and why, its bytes, and what its int8 form alone moved.
+        assertEquals("int8", int8.get("form").getAsString());
+        com.google.gson.JsonArray layers = int8.getAsJsonArray("layers");
+        assertEquals(3, layers.size(), int8.toString());
+        for (int l = 0; l < 3; l++) {
+            com.google.gson.JsonObject layer = layers.get(l).getAsJsonObject();
+            boolean isInt8 = int8Layers.contains(l + 1);
+            assertEquals(isInt8 ? "int8" : "float", layer.get("storedAs").getAsString(), layer.toString());
+            assertTrue(layer.get("why").getAsString().contains(isInt8 ? "within" : "over"), layer.toString());
+            assertTrue(layer.get("weightBytes").getAsLong() > 0, layer.toString());
+            assertTrue(layer.get("maxDifferenceFromFloat").getAsDouble() > 0, layer.toString());
+        }
         // The written file agrees: ONNX Runtime's integer kernels (a MatMulInteger) for each int8 layer.
         assertEquals(int8Layers.size(), OnnxModelFile.read(out).getGraph().getNodeList().stream()
                 .filter(n -> n.getOpType().equals("MatMulInteger")).count());

@@ -35,8 +35,12 @@ public final class ModelDescriber {
         List<ModelDescription.Layer> layers = new ArrayList<>();
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer layer = network.layer(l);
-            layers.add(new ModelDescription.Layer(l + 1,
-                    keras != null ? keras.layerNames().get(l) : read.layerNodes().get(l), layer.inputs(),
+            String node = keras != null ? keras.layerNames().get(l) : read.layerNodes().get(l);
+            if (layer.quantizedInputs()) {
+                // Read through Int8Weights.readable: the file holds the integer chain, not a MatMul.
+                node = node.replaceFirst("^MatMul", "MatMulInteger") + " (int8)";
+            }
+            layers.add(new ModelDescription.Layer(l + 1, node, layer.inputs(),
                     layer.units(), layer.activation().kind() == Activation.Kind.IDENTITY ? "none"
                             : layer.activation().toString(), layer.parameterCount(), l < network.hiddenLayerCount()));
         }

@@ -234,8 +234,11 @@ public final class ModelScan {
             Evaluator evaluator = new Evaluator(task, network.outputs(), network.head(), data.file(), reader.targetName());
             Batch batch;
             List<String> outputs = List.of(outputName);
+            // On integer kernels a batch shares one activation range: each row is run alone, as it was judged.
+            boolean eachRow = org.odf2nna.network.Int8Quantization.integerKernels(network);
             while ((batch = reader.next(data.inferenceBatch())) != null) {
-                float[] values = runner.run(batch.features(), batch.rows(), batch.width(), outputs).get(outputName);
+                float[] values = (eachRow ? runner.runEachRow(batch.features(), batch.rows(), batch.width(), outputs)
+                        : runner.run(batch.features(), batch.rows(), batch.width(), outputs)).get(outputName);
                 evaluator.add(values, batch.rows(), batch.targets(), batch.lines());
                 progress.update("evaluating", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");
             }
@@ -263,18 +266,8 @@ public final class ModelScan {
     public static float[] outputsRowByRow(ModelProto model, InputSignature input, ScanResult.Sample sample,
             Device device, java.nio.file.Path modelFile, String outputName) {
         try (OnnxRunner runner = OnnxRunner.open(model, input, device, modelFile)) {
-            int width = sample.featureWidth();
-            float[] all = null;
-            float[] one = new float[width];
-            for (int r = 0; r < sample.rows(); r++) {
-                System.arraycopy(sample.features(), r * width, one, 0, width);
-                float[] out = runner.run(one, 1, width, List.of(outputName)).get(outputName);
-                if (all == null) {
-                    all = new float[out.length * sample.rows()];
-                }
-                System.arraycopy(out, 0, all, r * out.length, out.length);
-            }
-            return all == null ? new float[0] : all;
+            return runner.runEachRow(sample.features(), sample.rows(), sample.featureWidth(), List.of(outputName))
+                    .get(outputName);
         }
     }
 

@@ -478,19 +478,18 @@ final class Retrainer {
 
     /** {@code original}'s outputs on this retrainer's rows (see {@link Reference}). */
     Reference reference(DenseNetwork original) {
-        DenseNetwork a = conditioning.toTraining(original);
         float[] x = fidelityInputs();
         int rows = fidelityRows();
-        float[] judged = a.forward(judge.inputs(), judge.rows());
+        float[] judged = outputs(original, judge.inputs(), judge.rows());
         // Watching agreement, the watched rows are the judged rows' inputs: their outputs are the same.
         float[] watched = validation.inputs() == judge.inputs() ? judged
-                : a.forward(validation.inputs(), validation.rows());
-        return new Reference(original, judged, watched, a.forward(x, rows), fidelityTargets(), rows);
+                : outputs(original, validation.inputs(), validation.rows());
+        return new Reference(original, judged, watched, outputs(original, x, rows), fidelityTargets(), rows);
     }
 
     /** A {@link Reference} holding only {@code network}'s outputs on the watched rows, for {@link #watchedChange}. */
     Reference watchedReference(DenseNetwork network) {
-        float[] watched = conditioning.toTraining(network).forward(validation.inputs(), validation.rows());
+        float[] watched = outputs(network, validation.inputs(), validation.rows());
         return new Reference(network, null, watched, null, null, 0);
     }
 

@@ -368,18 +368,27 @@ public final class Sweeper {
         boolean[] layers = round.int8().int8();
         return new Int8Summary(Converter.bytes(options.files().model()), Converter.bytes(options.files().output()),
                 Int8Summary.layers(layers, true), Int8Summary.layers(layers, false), Int8Fallback.LAYER_SHARE,
-                ModelWriter.maxDifference(int8, asFloat), sample.rows());
+                ModelWriter.maxDifference(int8, asFloat), sample.rows(), round.int8().integerKernels() ? "int8"
+                        : "int8-weights", Int8Fallback.layers(round.int8(), sample.chainInput(), sample.rows()));
     }
 
     /** {@link #int8Summary} in words, for the choice line. */
     static String int8Note(Int8Summary int8) {
         String kept = int8.floatLayers().isEmpty() ? "none" : String.join(", ", int8.floatLayers().stream()
                 .map(String::valueOf).toList());
-        return String.format(Locale.ROOT, " Weights int8 with a scale per unit (what the search went by and the "
-                + "validation rows judged); layers kept float: %s (a layer stays float when its int8 weights alone "
-                + "change more than %s of the tolerance's share of the float round's predictions on the watched "
-                + "training rows); %d -> %d bytes; outputs within %s of the float round's on %d check rows.",
-                kept, ReportFormat.percent(int8.fallbackShare()), int8.bytesBefore(), int8.bytesAfter(),
+        StringBuilder layers = new StringBuilder();
+        for (Int8Summary.Layer l : int8.layers()) {
+            layers.append(layers.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "layer %d %s (change "
+                    + "%s, %d bytes of weights, outputs within %s of the float round's by itself)", l.layer(),
+                    l.storedAs(), ReportFormat.number(l.change()), l.weightBytes(),
+                    ReportFormat.number(l.maxDifferenceFromFloat())));
+        }
+        return String.format(Locale.ROOT, " Weights int8 with a scale per unit%s (what the search went by and the "
+                + "validation rows judged); layers kept float: %s (a layer stays float when its int8 form alone "
+                + "changes more than %s of the tolerance's share of the float round's predictions on the watched "
+                + "training rows); %s; %d -> %d bytes; outputs within %s of the float round's on %d check rows.",
+                int8.form().equals("int8") ? ", on integer kernels" : ", weight-only", kept,
+                ReportFormat.percent(int8.fallbackShare()), layers, int8.bytesBefore(), int8.bytesAfter(),
                 ReportFormat.number(int8.maxDifferenceFromFloat()), int8.checkRows());
     }
 

@@ -63,12 +63,16 @@ public final class DenseChainReader {
         // Layers on integer kernels: read as their int8 weights, marked as quantizing their inputs; ONNX Runtime
         // runs the file itself.
         OnnxDenseModel read = new DenseChainReader(view, file).read(view);
+        // The weights the view's own DequantizeLinear nodes write: those of the integer chains.
         java.util.Set<String> before = new java.util.HashSet<>();
         model.getGraph().getNodeList().forEach(n -> before.addAll(n.getOutputList()));
+        java.util.Set<String> integer = new java.util.HashSet<>();
+        view.getGraph().getNodeList().forEach(n -> n.getOutputList().stream().filter(o -> !before.contains(o))
+                .forEach(integer::add));
         List<org.odf2nna.network.DenseLayer> layers = new ArrayList<>(read.network().layers());
         for (int l = 0; l < layers.size(); l++) {
             org.odf2nna.network.DenseLayer layer = layers.get(l);
-            if (!before.contains(read.binding().layers().get(l).weight().tensor())) {
+            if (integer.contains(read.binding().layers().get(l).weight().tensor())) {
                 layers.set(l, new org.odf2nna.network.DenseLayer(layer.inputs(), layer.units(), layer.weights(),
                         layer.bias(), layer.activation(), true));
             }

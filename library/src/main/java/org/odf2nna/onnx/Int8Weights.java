@@ -77,7 +77,7 @@ public final class Int8Weights {
             orphans.addAll(removeProducer(graph, weight));
             String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
             if (network.layer(l).quantizedInputs()) {
-                integerKernels(graph, binding, names, base, "L" + (l + 1), codes, inputs, units);
+                integerKernels(graph, binding, names, base, "L" + (l + 1), codes, inputs, units, orphans);
                 dropValueInfo(graph, weight);
                 continue;
             }
@@ -110,7 +110,7 @@ public final class Int8Weights {
      * in int32); {@link Int8Quantization#dynamicPreActivations} computes the same values.
      */
     private static void integerKernels(GraphProto.Builder graph, LayerBinding binding, Set<String> names, String base,
-            String layer, Int8Quantization.Codes codes, int inputs, int units) {
+            String layer, Int8Quantization.Codes codes, int inputs, int units, Set<String> orphans) {
         int at = -1;
         for (int i = 0; i < graph.getNodeCount(); i++) {
             if (GraphIndex.key(graph.getNode(i)).equals(binding.denseOutput())) {
@@ -119,11 +119,6 @@ public final class Int8Weights {
         }
         NodeProto dense = graph.getNode(at);
         boolean gemm = dense.getOpType().equals("Gemm");
-        if (gemm && (GraphIndex.intAttribute(dense, "transA", 0) != 0 || dense.getInputCount() > 2
-                && binding.bias() != null && binding.bias().beta() != 1f)) {
-            throw new IllegalArgumentException("layer " + binding.denseNode() + ": a Gemm with transA or a bias "
-                    + "scaled by beta has no integer form here; use int8 weights only");
-        }
         String x = dense.getInput(0);
         String output = dense.getOutput(0);
         String q = GraphIndex.uniqueName(names, base + "_int8");
@@ -149,8 +144,25 @@ public final class Int8Weights {
         chain.add(NodeProto.newBuilder().setOpType("Mul").addInput(xs).addInput(scale).addOutput(s).build());
         chain.add(NodeProto.newBuilder().setOpType("Mul").addInput(accf).addInput(s).addOutput(product).build());
         if (bias) {
-            chain.add(NodeProto.newBuilder().setOpType("Add").addInput(product).addInput(dense.getInput(2))
-                    .addOutput(output).build());
+            final String given = dense.getInput(2);
+            String c = given;
+            float beta = (float) GraphIndex.floatAttribute(dense, "beta", 1f);
+            if (beta != 1f) {
+                // Gemm's beta · C, as the reader computes the layer's bias, into an initializer of its own.
+                TensorProto old = graph.getInitializerList().stream().filter(t -> t.getName().equals(given)).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("the bias of " + binding.denseNode()
+                                + " is not an initializer"));
+                float[] values = OnnxTensors.floats(old, null, c);
+                for (int k = 0; k < values.length; k++) {
+                    values[k] = beta * values[k];
+                }
+                String scaled = GraphIndex.uniqueName(names, layer + "_bias");
+                graph.addInitializer(OnnxTensors.newTensor(scaled, OnnxTensors.FLOAT, values, OnnxTensors.dims(old)));
+                orphans.add(c);
+                c = scaled;
+            }
+            chain.add(NodeProto.newBuilder().setOpType("Add").addInput(product).addInput(c).addOutput(output)
+                    .build());
         }
         List<NodeProto> nodes = new ArrayList<>(graph.getNodeList());
         nodes.remove(at);

@@ -56,11 +56,22 @@ public final class OnnxRunner implements AutoCloseable {
      * @param file where the model came from or goes to, for messages; external data files are in its folder
      */
     public static OnnxRunner open(ModelProto model, InputSignature input, Device device, Path file) {
+        return open(model, input, device, file, 0);
+    }
+
+    /**
+     * {@link #open(ModelProto, InputSignature, Device, Path)} with ONNX Runtime's intra-op thread count set (0: its
+     * default, one per core); for measuring what the setting costs.
+     */
+    public static OnnxRunner open(ModelProto model, InputSignature input, Device device, Path file, int threads) {
         // The environment (and its logger) must exist before a provider is added: the CUDA provider logs
         // while it starts, and fails with "Attempt to use DefaultLogger but none has been registered" otherwise.
         OrtEnvironment env = environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (threads > 0) {
+                options.setIntraOpNumThreads(threads);
+            }
             if (device == Device.CUDA) {
                 try {
                     options.addCUDA(0);
@@ -118,6 +129,14 @@ public final class OnnxRunner implements AutoCloseable {
                 rowByRow = true;
             }
         }
+        return runEachRow(data, rows, valuesPerRow, outputs);
+    }
+
+    /**
+     * {@link #run} one row per session run: what a graph whose rows depend on their batch (int8 on integer kernels
+     * quantizes a batch with one range) computes for each row alone.
+     */
+    public Map<String, float[]> runEachRow(float[] data, int rows, int valuesPerRow, List<String> outputs) {
         Map<String, List<float[]>> parts = new HashMap<>();
         for (int r = 0; r < rows; r++) {
             Map<String, float[]> one;
@@ -138,6 +157,32 @@ public final class OnnxRunner implements AutoCloseable {
             joined.put(k, all);
         });
         return joined;
+    }
+
+    /**
+     * Nanoseconds of one run of rows {@code firstRow ..} in two parts: the session's run alone, and what surrounds
+     * it (building the input tensor, reading the output into a Java array). For benchmarks.
+     */
+    public long[] timedRun(float[] data, int firstRow, int rows, int valuesPerRow, String output) {
+        long begin = System.nanoTime();
+        long[] shape = input.batchShape(rows, valuesPerRow);
+        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data,
+                firstRow * valuesPerRow, rows * valuesPerRow), shape)) {
+            java.util.Set<String> wanted = java.util.Set.of(output);
+            Map<String, OnnxTensor> feed = Map.of(input.name(), tensor);
+            long start = System.nanoTime();
+            try (OrtSession.Result result = session.run(feed, wanted)) {
+                long ran = System.nanoTime();
+                float[] values = toFloats((OnnxTensor) result.get(0));
+                long end = System.nanoTime();
+                if (values.length == 0) {
+                    throw new IllegalStateException("no output");
+                }
+                return new long[] {ran - start, (start - begin) + (end - ran)};
+            }
+        } catch (OrtException e) {
+            throw runError(e);
+        }
     }
 
     private Map<String, float[]> runOnce(float[] data, int firstRow, int rows, int valuesPerRow, List<String> outputs)

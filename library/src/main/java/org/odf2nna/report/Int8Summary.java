@@ -15,13 +15,32 @@ import java.util.List;
  * @param maxDifferenceFromFloat the largest output difference between the written network and the same network with
  *                               every weight float (the float round), over {@code checkRows} rows
  * @param checkRows              the rows that difference was measured on
+ * @param form                   {@code int8} (integer kernels) or {@code int8-weights} (weight-only)
+ * @param layers                 per dense layer, what it was stored as and why
  */
 public record Int8Summary(long bytesBefore, long bytesAfter, List<Integer> int8Layers, List<Integer> floatLayers,
-        double fallbackShare, double maxDifferenceFromFloat, int checkRows) {
+        double fallbackShare, double maxDifferenceFromFloat, int checkRows, String form, List<Layer> layers) {
 
     public Int8Summary {
         int8Layers = List.copyOf(int8Layers);
         floatLayers = List.copyOf(floatLayers);
+        layers = List.copyOf(layers);
+    }
+
+    /**
+     * One dense layer.
+     *
+     * @param layer                  1-based
+     * @param storedAs               {@code int8} or {@code float}
+     * @param why                    the fallback's reason, in words
+     * @param change                 what its int8 form alone changed on the watched training rows (share of rows
+     *                               whose class changed, or the MSE's relative increase)
+     * @param weightBytes            its weights' bytes as stored (int8: a byte per weight and 4 per unit's scale)
+     * @param maxDifferenceFromFloat the largest output difference its int8 form alone makes from the float network,
+     *                               over the check rows
+     */
+    public record Layer(int layer, String storedAs, String why, double change, long weightBytes,
+            double maxDifferenceFromFloat) {
     }
 
     /** The 1-based layers in {@code int8} marked {@code value}. */

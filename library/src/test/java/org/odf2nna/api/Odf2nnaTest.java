@@ -280,6 +280,26 @@ class Odf2nnaTest {
         }
         assertEquals(quantized, graph.getNodeList().stream().filter(n -> n.getOpType().equals("MatMulInteger"))
                 .count(), "ONNX Runtime's integer kernels for each int8 layer");
+
+        // Judged as it runs: ONNX Runtime on that file, one row per run, gives the judged network's outputs.
+        org.odf2nna.onnx.proto.OnnxProto.ModelProto proto;
+        try {
+            proto = org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(onnx);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+        org.odf2nna.onnx.OnnxDenseModel read = org.odf2nna.onnx.DenseChainReader.read(proto, java.nio.file.Path.of("x"));
+        float[] judged = chosen.network().forward(probe.features(), probe.count());
+        float[] runtime;
+        try (org.odf2nna.onnx.OnnxRunner runner = org.odf2nna.onnx.OnnxRunner.open(proto, read.input(),
+                org.odf2nna.Device.CPU, java.nio.file.Path.of("x"))) {
+            runtime = runner.runEachRow(probe.features(), probe.count(), probe.width(), java.util.List.of(
+                    read.outputName())).get(read.outputName());
+        }
+        for (int k = 0; k < judged.length; k++) {
+            // The softmax head is computed by each side in its own order: float rounding, no more.
+            assertEquals(judged[k], runtime[k], 1e-6, "output " + k);
+        }
     }
 
     /** The default share per round is finer where many rows judge: the first round removes less there. */

@@ -86,6 +86,12 @@ class Int8FormsTest {
         for (boolean integer : new boolean[] {false, true}) {
             DenseNetwork judged = Int8Quantization.quantize(read.network(), some, integer);
             ModelProto proto = Int8Weights.apply(DenseChainWriter.write(read, judged), read, judged, some);
+            // Read back, only the integer layers are marked as such; the float one stays float.
+            OnnxDenseModel back = DenseChainReader.read(proto, FILE);
+            for (int l = 0; l < 3; l++) {
+                assertEquals(integer && some[l], back.network().layer(l).quantizedInputs(), "layer " + (l + 1));
+                assertArrayEquals(judged.layer(l).weights(), back.network().layer(l).weights());
+            }
             float[] expected = judged.forward(x, rows);
             float[] actual = new float[expected.length];
             try (OnnxRunner runner = OnnxRunner.open(proto, read.input(), Device.CPU, FILE)) {
@@ -123,5 +129,35 @@ class Int8FormsTest {
         List<String> ops = fused.getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
         assertEquals(2, ops.stream().filter(op -> op.equals("DynamicQuantizeMatMul")).count(), ops.toString());
         assertTrue(ops.stream().noneMatch(op -> op.equals("MatMulInteger") || op.equals("Cast")), ops.toString());
+    }
+
+    /** A Gemm whose bias is scaled by beta: the integer form adds beta · C, the bias the layer was read with. */
+    @Test
+    void aGemmBiasScaledByBetaStaysExact() {
+        Random random = new Random(9);
+        DenseNetwork net = TestNetworks.random(random, new int[] {7, 11, 3}, Activation.RELU, OutputHead.NONE);
+        ModelProto built = OnnxModelBuilder.build(net, "x", "y", Map.of());
+        ModelProto.Builder b = built.toBuilder();
+        for (int i = 0; i < b.getGraph().getNodeCount(); i++) {
+            if (b.getGraph().getNode(i).getOpType().equals("Gemm")) {
+                b.getGraphBuilder().getNodeBuilder(i).addAttribute(org.odf2nna.onnx.proto.OnnxProto.AttributeProto
+                        .newBuilder().setName("beta").setType(org.odf2nna.onnx.proto.OnnxProto.AttributeProto
+                                .AttributeType.FLOAT).setF(0.37f));
+            }
+        }
+        OnnxDenseModel read = DenseChainReader.read(b.build(), FILE);
+        boolean[] all = Int8Quantization.all(read.network());
+        DenseNetwork judged = Int8Quantization.quantize(read.network(), all, true);
+        ModelProto proto = Int8Weights.apply(DenseChainWriter.write(read, judged), read, judged, all);
+        int rows = 50;
+        float[] x = TestNetworks.gaussian(random, rows * 7, 3);
+        float[] expected = judged.forward(x, rows);
+        float[] actual;
+        try (OnnxRunner runner = OnnxRunner.open(proto, read.input(), Device.CPU, FILE)) {
+            actual = runner.runEachRow(x, rows, 7, List.of("y")).get("y");
+        }
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(Float.floatToIntBits(expected[k]), Float.floatToIntBits(actual[k]), "output " + k);
+        }
     }
 }
