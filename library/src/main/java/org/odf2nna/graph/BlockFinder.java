@@ -369,9 +369,20 @@ public final class BlockFinder {
         if (l2.bias() != null) {
             parameters += g.elements(l2.bias());
         }
+        String output = l2.bias() != null && l2.site() == BiasSite.ADD ? g.nodes.get(l2.biasNode()).getOutput(0)
+                : n2.getOutput(0);
+        String residual = null;
+        List<Integer> readers = g.consumers(output);
+        if (readers.size() == 1 && !g.isGraphOutput(output)) {
+            NodeProto add = g.nodes.get(readers.get(0));
+            if (add.getOpType().equals("Add") && add.getInputCount() == 2) {
+                String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
+                residual = g.constant(other) == null && !other.equals(output) ? other : null;
+            }
+        }
         return new DenseBlock(index, kind, GraphView.nodeName(n1), GraphView.nodeName(n2), nodes, hidden,
                 l1.inputs(), width, l2.outputs(), activation, ops, parameters, slots, secondWeight, l2.bias(),
-                l2.site(), groups);
+                l2.site(), groups, output, residual);
     }
 
     /** The activation's name: the exporters' GELU, SiLU and HardSwish patterns, else the first nonlinear op. */

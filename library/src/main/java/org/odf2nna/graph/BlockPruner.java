@@ -35,7 +35,12 @@ public final class BlockPruner {
         /** Only the dropped units' means folded into the bias. */
         MEAN,
         /** The means folded, and the kept units' weights refitted by least squares. */
-        LEAST_SQUARES
+        LEAST_SQUARES,
+        /**
+         * Means folded, then blocks in graph order refitted by least squares towards the original's tensor after each
+         * block, on the pruned network's own inputs ({@link SequentialRefit}).
+         */
+        SEQUENTIAL
     }
 
     /**
@@ -126,6 +131,46 @@ public final class BlockPruner {
         // Shapes recorded for the blocks' inner tensors no longer hold; value_info is optional, so it goes.
         graph.clearValueInfo();
         return new Pruned(copy.build(), removed, parameters);
+    }
+
+    /**
+     * The model with one block's second layer replaced: {@code weights[unit][output]} and {@code bias[output]} (a bias
+     * is added where the layer has none). Everything else stays.
+     */
+    static ModelProto withSecondLayer(ModelProto model, Path file, DenseBlock block, double[][] weights,
+            double[] bias) {
+        GraphView g = new GraphView(model, file);
+        Map<String, float[]> values = new HashMap<>();
+        Map<String, long[]> dims = new HashMap<>();
+        UnitSlot ws = block.secondWeight();
+        float[] w = current(g, values, dims, ws.tensor());
+        long[] d = dims.get(ws.tensor());
+        for (int j = 0; j < weights.length; j++) {
+            for (int o = 0; o < weights[j].length; o++) {
+                w[at(d, ws.axis(), j, o)] = (float) weights[j][o];
+            }
+        }
+        List<NodeProto> nodes = new ArrayList<>(model.getGraph().getNodeList());
+        List<TensorProto> added = new ArrayList<>();
+        if (block.secondBias() != null) {
+            float[] b = current(g, values, dims, block.secondBias());
+            for (int o = 0; o < b.length; o++) {
+                b[o] = (float) bias[o];
+            }
+        } else {
+            addBias(g, values, dims, nodes, added, block, bias);
+        }
+        ModelProto.Builder copy = model.toBuilder();
+        GraphProto.Builder graph = copy.getGraphBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto t = graph.getInitializer(i);
+            if (values.containsKey(t.getName())) {
+                graph.setInitializer(i, OnnxValues.withValues(t, values.get(t.getName()), dims.get(t.getName())));
+            }
+        }
+        graph.addAllInitializer(added);
+        graph.clearNode().addAllNode(nodes);
+        return copy.build();
     }
 
     private static int[] indices(boolean[] drop, boolean which) {

@@ -27,10 +27,13 @@ import java.util.List;
  * @param secondBias   the second layer's bias initializer, or null when it has none
  * @param biasSite     how the second layer's bias is attached (or would be added)
  * @param groupNodes   the names of depthwise Conv nodes whose {@code group} equals the width
+ * @param output       the block's output: the second layer's (after its bias Add when it has one)
+ * @param residual     the other input of the Add that reads the output (a residual connection), or null
  */
 public record DenseBlock(int index, Kind kind, String firstNode, String secondNode, List<String> nodes, String hidden,
         int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters,
-        List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes) {
+        List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
+        String output, String residual) {
 
     public DenseBlock {
         nodes = List.copyOf(nodes);

@@ -141,7 +141,7 @@ public final class GraphSweep {
             throw noBlocks(file);
         }
         long target = (long) Math.ceil(blockShare * blockParameters(blocks));
-        return step(model, file, blocks, rows.first(settings.statisticsRows()), input, target, settings);
+        return step(model, model, file, blocks, rows.first(settings.statisticsRows()), input, target, settings);
     }
 
     static InputException noBlocks(Path file) {
@@ -150,8 +150,8 @@ public final class GraphSweep {
     }
 
     /** One step: measure, rank, drop until {@code target} block parameters are removed, compensate. */
-    private static BlockPruner.Pruned step(ModelProto model, Path file, List<DenseBlock> blocks, GraphRows rows,
-            InputSignature input, long target, Settings settings) {
+    private static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, List<DenseBlock> blocks,
+            GraphRows rows, InputSignature input, long target, Settings settings) {
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(model, file, blocks, rows, input,
                 settings.device(), settings.samples());
         GraphView g = new GraphView(model, file);
@@ -186,8 +186,17 @@ public final class GraphSweep {
             left[u.block()]--;
             removed += block.parametersPerUnit();
         }
-        return BlockPruner.prune(model, file, blocks, moments, drop, settings.compensation());
+        if (settings.compensation() != Compensation.SEQUENTIAL) {
+            return BlockPruner.prune(model, file, blocks, moments, drop, settings.compensation());
+        }
+        BlockPruner.Pruned folded = BlockPruner.prune(model, file, blocks, moments, drop, Compensation.MEAN);
+        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, input,
+                rows.first(REFIT_ROWS), settings.device(), settings.samples());
+        return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
     }
+
+    /** Rows the sequential refit runs both networks on (rows × positions are its samples). */
+    static final int REFIT_ROWS = 2000;
 
     /** Each unit's score, normalised within its block as {@code ranking} says: lower goes first. */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking) {
@@ -311,7 +320,7 @@ public final class GraphSweep {
             if (target <= 0) {
                 continue;
             }
-            BlockPruner.Pruned pruned = step(current, file, now, stats, input, target, settings);
+            BlockPruner.Pruned pruned = step(model, current, file, now, stats, input, target, settings);
             if (pruned.parameters() <= 0) {
                 break;
             }
