@@ -32,12 +32,12 @@ public final class GraphSweep {
     public enum Ranking {
         /**
          * A unit's std times the norm of its weights in the second layer, over the std of the block's output: what
-         * share of the block's output the unit moves (the default; docs/graphs.md measures the others).
+         * share of the block's output the unit moves.
          */
         IMPACT,
         /**
          * The least-squares cost of dropping the unit alone (its weights' squared norm over the diagonal of the inverse
-         * covariance), over the block's output variance.
+         * covariance), over the block's output variance (the default).
          */
         COST,
         /** The unit's std rank within its block, as a fraction of the block's width: every block loses alike. */
@@ -60,8 +60,8 @@ public final class GraphSweep {
     public record Settings(double share, double maxDrop, Ranking ranking, Compensation compensation,
             int statisticsRows, long samples, Device device) {
 
-        public static final int DEFAULT_STATISTICS_ROWS = 5000;
-        public static final long DEFAULT_SAMPLES = 60_000;
+        public static final int DEFAULT_STATISTICS_ROWS = 3000;
+        public static final long DEFAULT_SAMPLES = 40_000;
 
         public Settings {
             if (!(share > 0 && share < 1)) {
@@ -72,9 +72,12 @@ public final class GraphSweep {
             }
         }
 
-        /** The defaults: rounds of {@code share}, one point, impact ranking, least squares. */
+        /**
+         * The defaults: rounds of {@code share}, one point, cost ranking, sequential refit (docs/graphs.md measures
+         * the others).
+         */
         public static Settings defaults(double share) {
-            return new Settings(share, 0.01, Ranking.IMPACT, Compensation.LEAST_SQUARES, DEFAULT_STATISTICS_ROWS,
+            return new Settings(share, 0.01, Ranking.COST, Compensation.SEQUENTIAL, DEFAULT_STATISTICS_ROWS,
                     DEFAULT_SAMPLES, Device.CPU);
         }
     }
@@ -196,7 +199,7 @@ public final class GraphSweep {
     }
 
     /** Rows the sequential refit runs both networks on (rows × positions are its samples). */
-    static final int REFIT_ROWS = 2000;
+    static final int REFIT_ROWS = 1500;
 
     /** Each unit's score, normalised within its block as {@code ranking} says: lower goes first. */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking) {

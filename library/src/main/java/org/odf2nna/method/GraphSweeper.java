@@ -72,6 +72,10 @@ public final class GraphSweeper {
             throw InputException.usage(model, Setting.TRAIN.ref() + " is needed: a graph's blocks are measured on "
                     + "training rows");
         }
+        if (settings.quantize() != org.odf2nna.settings.Quantize.NONE) {
+            throw InputException.usage(model, Setting.QUANTIZE.ref() + ": a graph's dense blocks are written with "
+                    + "float weights (int8 is not applied to graph models yet)");
+        }
         if (files.validation() == null) {
             throw InputException.usage(model, Setting.VALIDATION.ref() + " is needed: a graph's rounds are judged "
                     + "on validation rows the training never saw");
