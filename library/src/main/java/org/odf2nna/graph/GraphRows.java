@@ -83,6 +83,14 @@ public record GraphRows(float[] features, int width, int[] labels) {
     }
 
     /**
+     * The model as ONNX Runtime can batch it: the data input's and the outputs' batch dimension symbolic, value_info
+     * dropped.
+     */
+    public static ModelProto runnable(ModelProto model, InputSignature input) {
+        return BlockStatistics.relaxed(model.toBuilder(), input.name()).build();
+    }
+
+    /**
      * Reads up to {@code maxRows} rows of {@code width} feature columns (and the target column when there is one).
      *
      * @param label the target column's name, or null to find it as everywhere else

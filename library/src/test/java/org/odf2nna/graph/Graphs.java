@@ -15,23 +15,23 @@ import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
 
 /** Small ONNX graphs built in code for the graph tests: nodes, initializers and shapes as exporters write them. */
-final class Graphs {
+public final class Graphs {
 
     private final GraphProto.Builder graph = GraphProto.newBuilder().setName("g");
     private final Random random;
     private int nodes;
 
-    Graphs(long seed) {
+    public Graphs(long seed) {
         random = new Random(seed);
     }
 
     /** A float input with a symbolic batch and these other dimensions. */
-    Graphs input(String name, long... dims) {
+    public Graphs input(String name, long... dims) {
         graph.addInput(info(name, dims));
         return this;
     }
 
-    Graphs output(String name, long... dims) {
+    public Graphs output(String name, long... dims) {
         graph.addOutput(info(name, dims));
         return this;
     }
@@ -47,7 +47,7 @@ final class Graphs {
     }
 
     /** A random initializer (values in [-scale, scale]). */
-    String init(String name, double scale, long... dims) {
+    public String init(String name, double scale, long... dims) {
         long n = 1;
         for (long d : dims) {
             n *= d;
@@ -59,13 +59,13 @@ final class Graphs {
         return init(name, v, dims);
     }
 
-    String init(String name, float[] values, long... dims) {
+    public String init(String name, float[] values, long... dims) {
         graph.addInitializer(OnnxValues.newTensor(name, OnnxValues.FLOAT, values, dims));
         return name;
     }
 
     /** A scalar as a Constant node, as PyTorch writes GELU's constants. */
-    String constant(String name, float value) {
+    public String constant(String name, float value) {
         graph.addNode(NodeProto.newBuilder().setOpType("Constant").setName(name).addOutput(name)
                 .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
                         .setT(TensorProto.newBuilder().setDataType(OnnxValues.FLOAT).addFloatData(value))));
@@ -73,11 +73,11 @@ final class Graphs {
     }
 
     /** A node with one output named {@code out}. */
-    String node(String op, String out, String... inputs) {
+    public String node(String op, String out, String... inputs) {
         return node(op, out, List.of(), inputs);
     }
 
-    String node(String op, String out, List<AttributeProto> attributes, String... inputs) {
+    public String node(String op, String out, List<AttributeProto> attributes, String... inputs) {
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName("/" + op + "_" + nodes++).addOutput(out);
         for (String in : inputs) {
             n.addInput(in);
@@ -87,7 +87,7 @@ final class Graphs {
         return out;
     }
 
-    static AttributeProto ints(String name, long... values) {
+    public static AttributeProto ints(String name, long... values) {
         AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
         for (long v : values) {
             a.addInts(v);
@@ -95,12 +95,12 @@ final class Graphs {
         return a.build();
     }
 
-    static AttributeProto integer(String name, long value) {
+    public static AttributeProto integer(String name, long value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
     }
 
     /** Exact GELU as PyTorch exports it: Div(√2) → Erf → Add(1) → Mul(x) → Mul(0.5). */
-    String erfGelu(String x, String tag) {
+    public String erfGelu(String x, String tag) {
         String d = node("Div", tag + "_div", x, constant(tag + "_sqrt2", (float) Math.sqrt(2)));
         String e = node("Erf", tag + "_erf", d);
         String a = node("Add", tag + "_add1", e, constant(tag + "_one", 1f));
@@ -109,7 +109,7 @@ final class Graphs {
     }
 
     /** GELU's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-    String tanhGelu(String x, String tag) {
+    public String tanhGelu(String x, String tag) {
         String cube = node("Pow", tag + "_cube", x, constant(tag + "_three", 3f));
         String scaled = node("Mul", tag + "_c", cube, constant(tag + "_k", 0.044715f));
         String inner = node("Add", tag + "_inner", x, scaled);
@@ -120,7 +120,7 @@ final class Graphs {
         return node("Mul", tag + "_gelu", half, one);
     }
 
-    ModelProto model(long opset) {
+    public ModelProto model(long opset) {
         return ModelProto.newBuilder().setIrVersion(opset >= 17 ? 8 : 7).setProducerName("graph-test")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
                 .setGraph(graph).build();
@@ -133,7 +133,7 @@ final class Graphs {
     }
 
     /** Rows of random values in [-1, 1]. */
-    static float[] rows(long seed, int count, int width) {
+    public static float[] rows(long seed, int count, int width) {
         Random r = new Random(seed);
         float[] v = new float[count * width];
         for (int i = 0; i < v.length; i++) {
