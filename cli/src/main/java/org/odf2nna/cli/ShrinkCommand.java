@@ -113,14 +113,15 @@ final class ShrinkCommand extends Subcommand {
                 data.csv());
         if (Odf2nna.prunesGraphBlocks(model.path)) {
             if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
-                throw InputException.uncertifiable(model.path, null, "has no dense blocks and its dense chain no "
-                        + "hidden layer; nothing to prune");
+                throw InputException.uncertifiable(model.path, null, Odf2nna.noBlocks(model.path));
             }
             if (outputFormat != ModelFormat.ONNX) {
                 throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX only (--format "
                         + outputFormat.id() + " writes dense chains)");
             }
             if (!settings.progressive(files)) {
+                // A chain the reader refuses is said as the reader says it (the node, the layer), before the usage.
+                Odf2nna.describe(model.path);
                 throw InputException.usage(model.path, "--epsilon prunes a dense chain; a graph's dense blocks are "
                         + "pruned in rounds as sweep does: give --train and --validation without --epsilon");
             }

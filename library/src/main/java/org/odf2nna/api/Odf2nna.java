@@ -412,6 +412,11 @@ public final class Odf2nna {
         return org.odf2nna.method.GraphSweeper.appliesTo(model);
     }
 
+    /** What the tool says of a graph with neither dense blocks nor a dense chain to prune (one line, no file). */
+    public static String noBlocks(Path model) {
+        return org.odf2nna.method.GraphSweeper.noBlocks(model);
+    }
+
     /**
      * The sweep over a graph's dense blocks, from files: the same files and settings as {@link #sweep(SweepFiles,
      * SweepSettings, Progress)} (training rows measure the units, validation rows judge the rounds, the test rows only

@@ -44,11 +44,44 @@ public final class GraphSweeper {
                 return false;
             }
         } catch (InputException e) {
-            // No dense chain at the end: the graph's blocks are all there is (and none is said in one line).
-            return true;
+            // No dense chain at the end: the graph's blocks are all there is. A graph without any that ONNX Runtime
+            // runs is said to have none (exit 3); one it cannot run keeps the chain reader's message, which names
+            // the node or the initializer at fault.
+            try {
+                if (!BlockFinder.find(proto, model).isEmpty()) {
+                    return true;
+                }
+                try (org.odf2nna.onnx.OnnxRunner runs = org.odf2nna.onnx.OnnxRunner.open(proto,
+                        GraphRows.dataInput(proto, model), org.odf2nna.Device.CPU, model)) {
+                    return true;
+                }
+            } catch (RuntimeException unreadable) {
+                throw e;
+            }
         }
         // One dense layer at the end: blocks inside are pruned; without any, the chain's own message stands.
         return !BlockFinder.find(proto, model).isEmpty();
+    }
+
+    /**
+     * Why the dense chain reader refuses {@code model} (its one line, without the file), or null when it reads a chain:
+     * said beside "no dense blocks" so that a graph with neither learns what kept its layers from being a chain.
+     */
+    public static String chainRefusal(Path model) {
+        try {
+            DenseChainReader.read(OnnxModelFile.read(model), model);
+            return null;
+        } catch (InputException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The message for a graph with no dense blocks and no dense chain with a hidden layer. */
+    public static String noBlocks(Path model) {
+        String chain = chainRefusal(model);
+        return "has no dense blocks (a MatMul, Gemm or 1x1 Conv, an activation, a second such layer) and its dense "
+                + "chain no hidden layer" + (chain == null ? "" : " (the chain reader: " + chain + ")")
+                + "; nothing to prune";
     }
 
     /** The dense blocks of an ONNX file, or null for a model in another format. */
@@ -65,8 +98,7 @@ public final class GraphSweeper {
         ModelProto proto = OnnxModelFile.read(model);
         InputSignature input = GraphRows.dataInput(proto, model);
         if (BlockFinder.find(proto, model).isEmpty()) {
-            throw InputException.uncertifiable(model, null, "has no dense blocks (a MatMul, Gemm or 1x1 Conv, an "
-                    + "activation, a second such layer) and its dense chain no hidden layer; nothing to prune");
+            throw InputException.uncertifiable(model, null, noBlocks(model));
         }
         if (files.train() == null) {
             throw InputException.usage(model, Setting.TRAIN.ref() + " is needed: a graph's blocks are measured on "
