@@ -137,6 +137,12 @@ final class BenchCommand extends Subcommand {
     @Option(names = "--json", paramLabel = "FILE.json", description = "Also write every figure as JSON.")
     Path json;
 
+    @Option(names = "--pruned", paramLabel = "PRUNED.onnx",
+            description = "With inference, --model and --data: time this pruned copy of any ONNX model (a graph "
+                    + "sweep's output, say) against --model instead of shrinking a dense chain: batch 1 latency and "
+                    + "batch 64 throughput.")
+    Path pruned;
+
     @Override
     public Integer call() {
         List<String> benchmarks;
@@ -165,6 +171,22 @@ final class BenchCommand extends Subcommand {
             throw InputException.usage("--epsilon must be >= 0, got " + epsilon);
         }
         Device dev = Device.parse(device);
+        if (pruned != null) {
+            if (model == null || data == null || !benchmarks.equals(List.of("inference"))) {
+                throw InputException.usage("--pruned goes with the inference benchmark alone, --model and --data");
+            }
+            org.odf2nna.harness.bench.BenchReport.Section section = org.odf2nna.harness.bench.GraphInferenceBench
+                    .run(model, pruned, data, rows, repeats, latencyRows, dev);
+            main.out.print(section.text());
+            if (json != null) {
+                org.odf2nna.harness.bench.BenchReport report = new org.odf2nna.harness.bench.BenchReport(
+                        java.util.Map.of());
+                report.add(section);
+                report.writeJson(json);
+                main.out.println("\nwrote " + json);
+            }
+            return Main.OK;
+        }
         BenchInputs inputs = BenchInputs.defaults(shared.folder(), repositoryRoot());
         Path graphTrain = null;
         if (graph != null) {

@@ -2,7 +2,10 @@ package org.odf2nna.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
+import org.odf2nna.report.GraphBlocks;
+import org.odf2nna.report.GraphTables;
 import org.odf2nna.report.ModelDescription;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
@@ -27,9 +30,20 @@ final class InspectCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        ModelDescription d = Odf2nna.describe(model.path);
+        GraphBlocks blocks = Odf2nna.describeBlocks(model.path);
+        ModelDescription d;
+        try {
+            d = Odf2nna.describe(model.path);
+        } catch (InputException e) {
+            if (blocks == null || blocks.blocks().isEmpty()) {
+                throw e;
+            }
+            // No dense chain at the end, but dense blocks inside: those are what the tool prunes.
+            main.out.print(json ? ReportFormat.json(blocks) : "Model       " + model.path + "\n" + GraphTables.blocks(blocks));
+            return Main.OK;
+        }
         if (json) {
-            main.out.print(ReportFormat.json(d));
+            main.out.print(blocks == null ? ReportFormat.json(d) : GraphTables.json(d, blocks));
             return Main.OK;
         }
         StringBuilder s = new StringBuilder();
@@ -79,8 +93,13 @@ final class InspectCommand extends Subcommand {
         List<String> ops = new ArrayList<>();
         d.operators().forEach((k, v) -> ops.add(k + " ×" + v));
         s.append(String.join(", ", ops)).append('\n');
+        if (blocks != null) {
+            s.append('\n').append(GraphTables.blocks(blocks));
+        }
         if (d.nothingToPrune()) {
-            s.append("\nNote: no hidden layer, so there is nothing to prune.\n");
+            s.append(blocks != null && !blocks.blocks().isEmpty()
+                    ? "\nNote: the dense chain has no hidden layer; sweep and shrink prune the dense blocks above.\n"
+                    : "\nNote: no hidden layer, so there is nothing to prune.\n");
         }
         main.out.print(s);
         return Main.OK;

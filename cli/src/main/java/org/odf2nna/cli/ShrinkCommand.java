@@ -2,6 +2,7 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
@@ -110,6 +111,22 @@ final class ShrinkCommand extends Subcommand {
                 .build());
         ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,
                 data.csv());
+        if (Odf2nna.prunesGraphBlocks(model.path)) {
+            if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
+                throw InputException.uncertifiable(model.path, null, "has no dense blocks and its dense chain no "
+                        + "hidden layer; nothing to prune");
+            }
+            if (outputFormat != ModelFormat.ONNX) {
+                throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX only (--format "
+                        + outputFormat.id() + " writes dense chains)");
+            }
+            if (!settings.progressive(files)) {
+                throw InputException.usage(model.path, "--epsilon prunes a dense chain; a graph's dense blocks are "
+                        + "pruned in rounds as sweep does: give --train and --validation without --epsilon");
+            }
+            Path out = files.outputs(settings).get(0);
+            return SweepCommand.graph(this, files.sweep(), settings.sweep(), Main.existing(List.of(out)));
+        }
         if (settings.progressive(files)) {
             return progressive(files, settings);
         }

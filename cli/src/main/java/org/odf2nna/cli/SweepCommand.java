@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Function;
 import org.odf2nna.api.Odf2nna;
+import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.GraphTables;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelFormat;
@@ -78,9 +80,26 @@ final class SweepCommand extends Subcommand {
         SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,
                 sweep.chart(out), data.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
+        if (Odf2nna.prunesGraphBlocks(model.path)) {
+            return graph(this, files, settings, before);
+        }
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, report.path,
                 in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
+    }
+
+    /**
+     * sweep (and shrink --train) on an ONNX graph whose dense chain has no hidden layer: rounds over its dense blocks.
+     * Exit 3 with one line when it has none, or when no round keeps the promise.
+     */
+    static int graph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
+        GraphSweepReport result = Odf2nna.sweepGraph(files, settings, command.main.progress());
+        command.main.out.print(GraphTables.sweep(result));
+        if (result.output() != null) {
+            command.printReplacedNote(before, java.nio.file.Path.of(result.output()));
+        }
+        command.printWrote(files.report());
+        return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
     }
 
     /**

@@ -397,6 +397,35 @@ public final class Odf2nna {
     public static final int CONVERT_CHECK_ROWS = Converter.CHECK_ROWS;
 
     /**
+     * The dense blocks found anywhere in an ONNX graph (transformer FFNs, MLP-Mixer MLPs, pointwise-convolution and
+     * squeeze-excite blocks), as {@code inspect} lists them; null for a Keras file or SavedModel.
+     */
+    public static org.odf2nna.report.GraphBlocks describeBlocks(Path model) {
+        return org.odf2nna.method.GraphSweeper.describe(model);
+    }
+
+    /**
+     * Whether {@code sweep} and {@code shrink} prune {@code model} through its dense blocks: an ONNX file whose dense
+     * chain at the end has no hidden layer (or that has no dense chain at the end).
+     */
+    public static boolean prunesGraphBlocks(Path model) {
+        return org.odf2nna.method.GraphSweeper.appliesTo(model);
+    }
+
+    /**
+     * The sweep over a graph's dense blocks, from files: the same files and settings as {@link #sweep(SweepFiles,
+     * SweepSettings, Progress)} (training rows measure the units, validation rows judge the rounds, the test rows only
+     * report); the chosen round is written as ONNX and the report as JSON where {@code files} say.
+     *
+     * @throws InputException with kind UNCERTIFIABLE when the graph has no dense blocks; USAGE when its input is not
+     *                        one float tensor, or training or validation rows are missing
+     */
+    public static org.odf2nna.report.GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+            Progress progress) {
+        return org.odf2nna.method.GraphSweeper.sweep(files, settings, progress);
+    }
+
+    /**
      * How the tool reads a model, as the command line's {@code inspect} shows it: input, prefix, dense layers, head,
      * the task inferred from them, and the graph's operators.
      *

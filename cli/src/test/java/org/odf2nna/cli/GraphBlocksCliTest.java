@@ -1,0 +1,99 @@
+package org.odf2nna.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.graph.Graphs;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+
+/** inspect, sweep and shrink on ONNX graphs whose parameters sit in dense blocks inside, built in code. */
+class GraphBlocksCliTest {
+
+    @TempDir
+    Path dir;
+
+    /** Tokens [N, 4, 6]: an FFN block (Erf-GELU, residual), mean over tokens, a linear head of 3 classes. */
+    private static ModelProto classifier() {
+        Graphs g = new Graphs(31);
+        g.input("x", 4, 6).output("logits", 3);
+        String h = g.node("Add", "pre", g.init("b1", 0.3, 16), g.node("MatMul", "mm1", "x", g.init("w1", 0.6, 6, 16)));
+        String a = g.erfGelu(h, "act");
+        String o = g.node("Add", "ffn", g.node("MatMul", "mm2", a, g.init("w2", 0.4, 16, 6)), g.init("b2", 0.1, 6));
+        String r = g.node("Add", "res", "x", o);
+        String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
+                r);
+        g.node("Gemm", "logits", List.of(Graphs.integer("transB", 1)), pooled, g.init("head", 0.8, 3, 6),
+                g.init("head_b", 0.1, 3));
+        return g.model(14);
+    }
+
+    private Path csv(String name, int rows, long seed) throws Exception {
+        Random random = new Random(seed);
+        StringBuilder s = new StringBuilder();
+        for (int c = 0; c < 24; c++) {
+            s.append("x").append(c).append(',');
+        }
+        s.append("label\n");
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < 24; c++) {
+                s.append(String.format(java.util.Locale.ROOT, "%.4f,", random.nextDouble() * 2 - 1));
+            }
+            s.append(random.nextInt(3)).append('\n');
+        }
+        Path p = dir.resolve(name);
+        Files.writeString(p, s);
+        return p;
+    }
+
+    @Test
+    void inspectListsTheBlockAndSweepJudgesRoundsOfIt() throws Exception {
+        Path model = dir.resolve("ffn.onnx");
+        Files.write(model, classifier().toByteArray());
+        CliRun inspect = CliRun.of("inspect", model.toString());
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        assertTrue(inspect.out().contains("Dense blocks 1, 214 of the model's"), inspect.out());
+        assertTrue(inspect.out().contains("gelu (erf)"), inspect.out());
+        CliRun json = CliRun.of("inspect", model.toString(), "--json");
+        assertTrue(json.out().contains("\"denseBlocks\""), json.out());
+        Path out = dir.resolve("small.onnx");
+        Path report = dir.resolve("report.json");
+        CliRun sweep = CliRun.of("-q", "sweep", model.toString(), "--train", csv("train.csv", 300, 1).toString(),
+                "--validation", csv("validation.csv", 400, 2).toString(), "--eval", csv("test.csv", 100, 3).toString(),
+                "-o", out.toString(), "--report", report.toString());
+        assertTrue(sweep.exitCode() == 0 || sweep.exitCode() == 3, sweep.toString());
+        assertTrue(sweep.out().contains("hidden widths"), sweep.out());
+        assertTrue(Files.exists(report));
+        assertEquals(sweep.exitCode() == 0, Files.exists(out), sweep.toString());
+    }
+
+    @Test
+    void aGraphWithoutBlocksExitsThreeAndKerasOutputTwo() throws Exception {
+        Graphs g = new Graphs(32);
+        g.input("x", 4, 6).output("y", 4, 3);
+        g.node("Add", "y", g.node("MatMul", "mm", "x", g.init("w", 0.5, 6, 3)), g.init("b", 0.5, 3));
+        Path model = dir.resolve("linear.onnx");
+        Files.write(model, g.model(14).toByteArray());
+        Path out = dir.resolve("out.onnx");
+        CliRun sweep = CliRun.of("sweep", model.toString(), "--train", csv("t.csv", 20, 4).toString(),
+                "--validation", csv("v.csv", 20, 5).toString(), "--eval", csv("e.csv", 20, 6).toString(), "-o",
+                out.toString());
+        assertEquals(3, sweep.exitCode(), sweep.toString());
+        assertEquals(1, sweep.err().strip().lines().count(), sweep.err());
+        assertTrue(sweep.err().contains("no dense blocks"), sweep.err());
+        assertFalse(Files.exists(out));
+        Path ffn = dir.resolve("ffn.onnx");
+        Files.write(ffn, classifier().toByteArray());
+        CliRun keras = CliRun.of("sweep", ffn.toString(), "--train", csv("t2.csv", 20, 7).toString(),
+                "--validation", csv("v2.csv", 20, 8).toString(), "--eval", csv("e2.csv", 20, 9).toString(), "-o",
+                dir.resolve("out.keras").toString());
+        assertEquals(2, keras.exitCode(), keras.toString());
+        assertEquals(1, keras.err().strip().lines().count(), keras.err());
+    }
+}

@@ -1,0 +1,447 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.odf2nna.graph.DenseBlock.BiasSite;
+import org.odf2nna.graph.DenseBlock.Kind;
+import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+
+/**
+ * Finds the dense blocks of an ONNX graph (see {@link DenseBlock}). The activation is not matched against a list of
+ * patterns: everything between the two layers must act on each unit alone (elementwise operations whose other inputs
+ * are scalars or per-unit constants, a depthwise convolution, BatchNormalization), read nothing from outside, and be
+ * read by nothing outside, so any exporter's way of writing GELU, SiLU or HardSwish is found alike; the patterns are
+ * only used to name it.
+ */
+public final class BlockFinder {
+
+    /** The most nodes between two layers: beyond this the walk is not a block's activation. */
+    private static final int MAX_REGION = 64;
+
+    private static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish",
+            "Tanh", "Erf", "Gelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish", "Exp", "Log", "Abs", "Neg",
+            "Sqrt", "Reciprocal", "Identity", "Dropout", "Clip", "ThresholdedRelu", "Sin", "Cos");
+    private static final Set<String> LINEAR_UNARY = Set.of("Neg", "Identity", "Dropout");
+    private static final Set<String> BINARY = Set.of("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu");
+
+    private BlockFinder() {
+    }
+
+    /** The dense blocks of {@code model} in graph order; {@code file} names it in messages. */
+    public static List<DenseBlock> find(ModelProto model, Path file) {
+        return find(new GraphView(model, file));
+    }
+
+    static List<DenseBlock> find(GraphView g) {
+        List<DenseBlock> blocks = new ArrayList<>();
+        for (int i = 0; i < g.nodes.size(); i++) {
+            DenseBlock b = tryBlock(g, i, blocks.size() + 1);
+            if (b != null) {
+                blocks.add(b);
+            }
+        }
+        return blocks;
+    }
+
+    /** A layer with a constant weight: its units' axis in the weight for its outputs and for its inputs. */
+    private record Linear(Kind kind, int inputs, int outputs, String weight, int outAxis, int inAxis, String bias,
+            BiasSite site, int biasNode) {
+    }
+
+    private static Linear linear(GraphView g, int i) {
+        NodeProto n = g.nodes.get(i);
+        if (!n.getDomain().isEmpty() || n.getInputCount() < 2 || n.getOutputCount() != 1) {
+            return null;
+        }
+        String w = n.getInput(1);
+        if (!g.isConstant(w)) {
+            return null;
+        }
+        long[] d = g.dims(w);
+        switch (n.getOpType()) {
+            case "MatMul": {
+                if (d.length != 2) {
+                    return null;
+                }
+                String out = n.getOutput(0);
+                String bias = null;
+                int biasNode = -1;
+                List<Integer> cons = g.consumers(out);
+                if (cons.size() == 1 && !g.isGraphOutput(out)) {
+                    NodeProto add = g.nodes.get(cons.get(0));
+                    if (add.getOpType().equals("Add") && add.getInputCount() == 2) {
+                        String other = add.getInput(0).equals(out) ? add.getInput(1) : add.getInput(0);
+                        if (g.isConstant(other) && perUnitAxis(g.dims(other), (int) d[1], Kind.MATMUL) >= 0) {
+                            bias = other;
+                            biasNode = cons.get(0);
+                        }
+                    }
+                }
+                return new Linear(Kind.MATMUL, (int) d[0], (int) d[1], w, 1, 0, bias, BiasSite.ADD, biasNode);
+            }
+            case "Gemm": {
+                if (d.length != 2 || GraphView.intAttribute(n, "transA", 0) != 0
+                        || GraphView.floatAttribute(n, "alpha", 1f) != 1f
+                        || GraphView.floatAttribute(n, "beta", 1f) != 1f) {
+                    return null;
+                }
+                boolean transB = GraphView.intAttribute(n, "transB", 0) != 0;
+                int out = (int) (transB ? d[0] : d[1]);
+                int in = (int) (transB ? d[1] : d[0]);
+                String bias = null;
+                if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                    bias = n.getInput(2);
+                    if (!g.isConstant(bias) || g.dims(bias).length != 1 || g.dims(bias)[0] != out) {
+                        return null;
+                    }
+                }
+                return new Linear(Kind.MATMUL, in, out, w, transB ? 0 : 1, transB ? 1 : 0, bias, BiasSite.GEMM_C, i);
+            }
+            case "Conv": {
+                if (d.length != 4 || d[2] != 1 || d[3] != 1 || GraphView.intAttribute(n, "group", 1) != 1
+                        || !allEqual(GraphView.intsAttribute(n, "pads"), 0)
+                        || !allEqual(GraphView.intsAttribute(n, "strides"), 1)) {
+                    return null;
+                }
+                String bias = null;
+                if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                    bias = n.getInput(2);
+                    if (!g.isConstant(bias) || g.dims(bias).length != 1 || g.dims(bias)[0] != d[0]) {
+                        return null;
+                    }
+                }
+                return new Linear(Kind.CONV, (int) d[1], (int) d[0], w, 0, 1, bias, BiasSite.CONV_B, i);
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static boolean allEqual(List<Long> values, long v) {
+        return values.stream().allMatch(x -> x == v);
+    }
+
+    /**
+     * The axis of a constant's shape along which it holds one value per unit (broadcast against a hidden tensor of
+     * {@code width} units of {@code kind}), or -1. A scalar is not per-unit.
+     */
+    static int perUnitAxis(long[] dims, int width, Kind kind) {
+        if (kind == Kind.MATMUL) {
+            if (dims.length == 0 || dims[dims.length - 1] != width) {
+                return -1;
+            }
+            for (int k = 0; k < dims.length - 1; k++) {
+                if (dims[k] != 1) {
+                    return -1;
+                }
+            }
+            return dims.length - 1;
+        }
+        // Channel axis of NC...: [C, 1, ..] (rank of the spatial part + 1) or [1, C, 1, ..].
+        if (dims.length == 3 && dims[0] == width && dims[1] == 1 && dims[2] == 1) {
+            return 0;
+        }
+        if (dims.length == 4 && dims[0] == 1 && dims[1] == width && dims[2] == 1 && dims[3] == 1) {
+            return 1;
+        }
+        return -1;
+    }
+
+    /** What one node between the layers contributes, or null when it does not act on each unit alone. */
+    private record UnitOp(List<UnitSlot> slots, boolean nonlinear, String group, String describe) {
+    }
+
+    private static UnitOp unitOp(GraphView g, NodeProto n, int width, Kind kind) {
+        if (!n.getDomain().isEmpty()) {
+            return null;
+        }
+        String op = n.getOpType();
+        List<UnitSlot> slots = new ArrayList<>();
+        if (UNARY.contains(op)) {
+            for (int k = 1; k < n.getInputCount(); k++) {
+                String in = n.getInput(k);
+                // Clip's bounds and Dropout's ratio: constants with one value.
+                if (!in.isEmpty() && g.constant(in) == null) {
+                    return null;
+                }
+            }
+            return new UnitOp(slots, !LINEAR_UNARY.contains(op), null, describe(g, n));
+        }
+        if (BINARY.contains(op) && n.getInputCount() == 2) {
+            int constants = 0;
+            for (String in : n.getInputList()) {
+                if (g.isConstant(in)) {
+                    constants++;
+                    if (g.elements(in) != 1) {
+                        int axis = perUnitAxis(g.dims(in), width, kind);
+                        if (axis < 0) {
+                            return null;
+                        }
+                        slots.add(new UnitSlot(in, axis, g.elements(in)));
+                    }
+                }
+            }
+            if (constants == 2) {
+                return null;
+            }
+            boolean linear = constants == 1 ? Set.of("Add", "Sub", "Mul", "Div").contains(op)
+                    : Set.of("Add", "Sub").contains(op);
+            return new UnitOp(slots, !linear, null, describe(g, n));
+        }
+        if (op.equals("BatchNormalization") && kind == Kind.CONV && n.getInputCount() == 5) {
+            for (int k = 1; k < 5; k++) {
+                String in = n.getInput(k);
+                if (!g.isConstant(in) || g.dims(in).length != 1 || g.dims(in)[0] != width) {
+                    return null;
+                }
+                slots.add(new UnitSlot(in, 0, width));
+            }
+            return new UnitOp(slots, false, null, "BatchNormalization");
+        }
+        if (op.equals("Conv") && kind == Kind.CONV && GraphView.intAttribute(n, "group", 1) == width && width > 1) {
+            String w = n.getInput(1);
+            if (!g.isConstant(w)) {
+                return null;
+            }
+            long[] d = g.dims(w);
+            if (d.length != 4 || d[0] != width || d[1] != 1) {
+                return null;
+            }
+            slots.add(new UnitSlot(w, 0, g.elements(w)));
+            if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                String b = n.getInput(2);
+                if (!g.isConstant(b) || g.dims(b).length != 1 || g.dims(b)[0] != width) {
+                    return null;
+                }
+                slots.add(new UnitSlot(b, 0, width));
+            }
+            return new UnitOp(slots, false, GraphView.nodeName(n), "depthwise Conv " + d[2] + "x" + d[3]);
+        }
+        return null;
+    }
+
+    private static String describe(GraphView g, NodeProto n) {
+        String op = n.getOpType();
+        if (op.equals("Clip")) {
+            float lo = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? g.scalar(n.getInput(1))
+                    : GraphView.floatAttribute(n, "min", Float.NEGATIVE_INFINITY);
+            float hi = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? g.scalar(n.getInput(2))
+                    : GraphView.floatAttribute(n, "max", Float.POSITIVE_INFINITY);
+            return lo == 0f && hi == 6f ? "relu6" : "clip[" + lo + ", " + hi + "]";
+        }
+        return op.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static DenseBlock tryBlock(GraphView g, int first, int index) {
+        Linear l1 = linear(g, first);
+        if (l1 == null) {
+            return null;
+        }
+        NodeProto n1 = g.nodes.get(first);
+        int width = l1.outputs();
+        Kind kind = l1.kind();
+        List<UnitSlot> slots = new ArrayList<>();
+        slots.add(new UnitSlot(l1.weight(), l1.outAxis(), g.elements(l1.weight())));
+        if (l1.bias() != null && l1.site() != BiasSite.ADD) {
+            slots.add(new UnitSlot(l1.bias(), 0, width));
+        }
+        String start = n1.getOutput(0);
+        Set<String> tensors = new LinkedHashSet<>();
+        tensors.add(start);
+        TreeSet<Integer> region = new TreeSet<>();
+        List<String> groups = new ArrayList<>();
+        Deque<String> queue = new ArrayDeque<>();
+        queue.add(start);
+        int second = -1;
+        String hidden = null;
+        boolean nonlinear = false;
+        while (!queue.isEmpty()) {
+            String x = queue.poll();
+            if (g.isGraphOutput(x)) {
+                return null;
+            }
+            for (int c : g.consumers(x)) {
+                if (region.contains(c) || c == second) {
+                    continue;
+                }
+                NodeProto n = g.nodes.get(c);
+                Linear l2 = linear(g, c);
+                if (l2 != null && l2.kind() == kind && n.getInput(0).equals(x) && l2.inputs() == width
+                        && !region.isEmpty()) {
+                    if (second >= 0) {
+                        return null;
+                    }
+                    second = c;
+                    hidden = x;
+                    continue;
+                }
+                UnitOp op = unitOp(g, n, width, kind);
+                if (op == null || region.size() >= MAX_REGION) {
+                    return null;
+                }
+                region.add(c);
+                slots.addAll(op.slots());
+                nonlinear |= op.nonlinear();
+                if (op.group() != null) {
+                    groups.add(op.group());
+                }
+                for (int k = 0; k < n.getOutputCount(); k++) {
+                    String out = n.getOutput(k);
+                    if (out.isEmpty()) {
+                        continue;
+                    }
+                    if (k > 0) {
+                        if (!g.consumers(out).isEmpty() || g.isGraphOutput(out)) {
+                            return null;
+                        }
+                        continue;
+                    }
+                    tensors.add(out);
+                    queue.add(out);
+                }
+            }
+        }
+        if (second < 0 || !nonlinear) {
+            return null;
+        }
+        // Closed: the hidden tensor feeds the second layer alone, every other tensor only the block's own nodes, and
+        // the block's nodes read only its tensors and constants.
+        if (g.consumers(hidden).size() != 1) {
+            return null;
+        }
+        for (String t : tensors) {
+            if (t.equals(hidden)) {
+                continue;
+            }
+            for (int c : g.consumers(t)) {
+                if (!region.contains(c)) {
+                    return null;
+                }
+            }
+        }
+        for (int r : region) {
+            for (String in : g.nodes.get(r).getInputList()) {
+                if (!in.isEmpty() && !tensors.contains(in) && g.constant(in) == null) {
+                    return null;
+                }
+            }
+        }
+        Linear l2 = linear(g, second);
+        NodeProto n2 = g.nodes.get(second);
+        slots.add(new UnitSlot(l2.weight(), l2.inAxis(), g.elements(l2.weight())));
+        UnitSlot secondWeight = slots.get(slots.size() - 1);
+        // Every constant the block rewrites must belong to it alone, so that rewriting it in place touches nothing else.
+        Set<String> seen = new HashSet<>();
+        for (UnitSlot s : slots) {
+            if (!g.isInitializer(s.tensor()) || g.consumers(s.tensor()).size() != 1 || !seen.add(s.tensor())
+                    || g.isGraphOutput(s.tensor())) {
+                return null;
+            }
+        }
+        if (l2.bias() != null && (!g.isInitializer(l2.bias()) || g.consumers(l2.bias()).size() != 1)) {
+            return null;
+        }
+        List<String> nodes = new ArrayList<>();
+        nodes.add(GraphView.nodeName(n1));
+        List<String> ops = new ArrayList<>();
+        String activation = activationName(g, region);
+        for (int r : region) {
+            nodes.add(GraphView.nodeName(g.nodes.get(r)));
+        }
+        nodes.add(GraphView.nodeName(n2));
+        if (l2.bias() != null && l2.site() == BiasSite.ADD) {
+            nodes.add(GraphView.nodeName(g.nodes.get(l2.biasNode())));
+        }
+        describeOps(g, region, ops, activation);
+        long parameters = 0;
+        for (UnitSlot s : slots) {
+            parameters += s.elements();
+        }
+        if (l2.bias() != null) {
+            parameters += g.elements(l2.bias());
+        }
+        String output = l2.bias() != null && l2.site() == BiasSite.ADD ? g.nodes.get(l2.biasNode()).getOutput(0)
+                : n2.getOutput(0);
+        String residual = null;
+        List<Integer> readers = g.consumers(output);
+        if (readers.size() == 1 && !g.isGraphOutput(output)) {
+            NodeProto add = g.nodes.get(readers.get(0));
+            if (add.getOpType().equals("Add") && add.getInputCount() == 2) {
+                String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
+                residual = g.constant(other) == null && !other.equals(output) ? other : null;
+            }
+        }
+        return new DenseBlock(index, kind, GraphView.nodeName(n1), GraphView.nodeName(n2), nodes, hidden,
+                l1.inputs(), width, l2.outputs(), activation, ops, parameters, slots, secondWeight, l2.bias(),
+                l2.site(), groups, output, residual);
+    }
+
+    /** The activation's name: the exporters' GELU, SiLU and HardSwish patterns, else the first nonlinear op. */
+    private static String activationName(GraphView g, Set<Integer> region) {
+        Set<String> ops = new HashSet<>();
+        boolean product = false;
+        for (int r : region) {
+            NodeProto n = g.nodes.get(r);
+            ops.add(n.getOpType());
+            if (n.getOpType().equals("Mul") && !g.isConstant(n.getInput(0)) && !g.isConstant(n.getInput(1))) {
+                product = true;
+            }
+        }
+        if (ops.contains("Erf") && product) {
+            return "gelu (erf)";
+        }
+        if (ops.contains("Gelu")) {
+            return "gelu";
+        }
+        if (ops.contains("Tanh") && ops.contains("Pow") && product) {
+            return "gelu (tanh)";
+        }
+        if (ops.contains("HardSwish") || (ops.contains("HardSigmoid") && product)) {
+            return "hardswish";
+        }
+        if (ops.contains("Sigmoid") && product) {
+            return "silu";
+        }
+        for (int r : region) {
+            NodeProto n = g.nodes.get(r);
+            if (UNARY.contains(n.getOpType()) && !LINEAR_UNARY.contains(n.getOpType())) {
+                return describe(g, n);
+            }
+        }
+        return "elementwise";
+    }
+
+    /** The per-unit operations other than the activation's first occurrence. */
+    private static void describeOps(GraphView g, Set<Integer> region, List<String> ops, String activation) {
+        boolean activationSeen = false;
+        boolean pattern = activation.contains("gelu") || activation.equals("silu") || activation.equals("hardswish");
+        for (int r : region) {
+            NodeProto n = g.nodes.get(r);
+            String op = n.getOpType();
+            boolean constantOperand = n.getInputList().stream().anyMatch(in -> g.isConstant(in) && g.elements(in) > 1);
+            if (op.equals("Conv")) {
+                ops.add("depthwise Conv " + g.dims(n.getInput(1))[2] + "x" + g.dims(n.getInput(1))[3]);
+            } else if (op.equals("BatchNormalization")) {
+                ops.add("BatchNormalization");
+            } else if (constantOperand) {
+                ops.add(op.equals("Add") && !activationSeen ? "bias Add" : "per-unit " + op);
+            } else if (!pattern && UNARY.contains(op) && !LINEAR_UNARY.contains(op)) {
+                if (activationSeen) {
+                    ops.add(describe(g, n));
+                }
+                activationSeen = true;
+            } else if (pattern) {
+                activationSeen = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,377 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+import org.odf2nna.graph.DenseBlock.BiasSite;
+import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.OnnxValues;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+
+/**
+ * Removes hidden units from dense blocks: each dropped unit's slice goes from the first layer, from every per-unit
+ * constant between the layers and from the second layer; its mean is folded into the second layer's bias (a bias is
+ * added where there is none), and with least squares the kept units' weights in the second layer are refitted to make up
+ * for the dropped ones (the block's output over the measured samples, exactly as the covariance says). Initializers are
+ * rewritten in place under their names; a depthwise convolution's {@code group} follows the width; every other node is
+ * left as it is.
+ */
+public final class BlockPruner {
+
+    /** How the second layer makes up for the dropped units. */
+    public enum Compensation {
+        /** Only the dropped units' means folded into the bias. */
+        MEAN,
+        /** The means folded, and the kept units' weights refitted by least squares. */
+        LEAST_SQUARES,
+        /**
+         * Means folded, then blocks in graph order refitted by least squares towards the original's tensor after each
+         * block, on the pruned network's own inputs ({@link SequentialRefit}).
+         */
+        SEQUENTIAL
+    }
+
+    /**
+     * A pruned model and what was removed.
+     *
+     * @param model        the rewritten model
+     * @param removedUnits per block, the units removed (indices into the block's units before this prune)
+     * @param parameters   the parameters removed (weights, biases and per-unit constants)
+     */
+    public record Pruned(ModelProto model, List<int[]> removedUnits, long parameters) {
+    }
+
+    /** Relative ridge on the kept units' covariance: keeps the refit solvable when units are dead or collinear. */
+    static final double RIDGE = 1e-6;
+
+    private BlockPruner() {
+    }
+
+    /**
+     * Drops units from blocks.
+     *
+     * @param blocks  the model's blocks (from {@link BlockFinder})
+     * @param moments their hidden units' statistics on this model (from {@link BlockStatistics})
+     * @param drop    per block, whether each unit goes; at least one unit must stay in each block
+     */
+    public static Pruned prune(ModelProto model, Path file, List<DenseBlock> blocks,
+            List<BlockStatistics.Moments> moments, List<boolean[]> drop, Compensation compensation) {
+        GraphView g = new GraphView(model, file);
+        Map<String, float[]> values = new HashMap<>();
+        Map<String, long[]> dims = new HashMap<>();
+        List<NodeProto> nodes = new ArrayList<>(model.getGraph().getNodeList());
+        List<TensorProto> added = new ArrayList<>();
+        Map<String, Long> groups = new HashMap<>();
+        List<int[]> removed = new ArrayList<>();
+        long parameters = 0;
+        for (int b = 0; b < blocks.size(); b++) {
+            DenseBlock block = blocks.get(b);
+            boolean[] d = drop.get(b);
+            int[] dropped = indices(d, true);
+            int[] kept = indices(d, false);
+            removed.add(dropped);
+            if (dropped.length == 0) {
+                continue;
+            }
+            if (kept.length == 0) {
+                throw new IllegalArgumentException("block " + block.index() + ": every unit dropped");
+            }
+            long before = 0;
+            for (UnitSlot s : block.slots()) {
+                before += current(g, values, dims, s.tensor()).length;
+            }
+            double[] biasDelta = compensate(g, values, dims, block, moments.get(b), kept, dropped, compensation);
+            for (UnitSlot s : block.slots()) {
+                slice(g, values, dims, s, d);
+            }
+            long after = 0;
+            for (UnitSlot s : block.slots()) {
+                after += values.get(s.tensor()).length;
+            }
+            parameters += before - after;
+            parameters -= addBias(g, values, dims, nodes, added, block, biasDelta);
+            for (String dw : block.groupNodes()) {
+                groups.put(dw, (long) kept.length);
+            }
+        }
+        ModelProto.Builder copy = model.toBuilder();
+        GraphProto.Builder graph = copy.getGraphBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto t = graph.getInitializer(i);
+            if (values.containsKey(t.getName())) {
+                graph.setInitializer(i, OnnxValues.withValues(t, values.get(t.getName()), dims.get(t.getName())));
+            }
+        }
+        graph.addAllInitializer(added);
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeProto n = nodes.get(i);
+            Long group = groups.get(GraphView.nodeName(n));
+            if (group != null) {
+                NodeProto.Builder nb = n.toBuilder().clearAttribute();
+                for (AttributeProto a : n.getAttributeList()) {
+                    nb.addAttribute(a.getName().equals("group") ? a.toBuilder().setI(group).build() : a);
+                }
+                n = nb.build();
+            }
+            nodes.set(i, n);
+        }
+        graph.clearNode().addAllNode(nodes);
+        // Shapes recorded for the blocks' inner tensors no longer hold; value_info is optional, so it goes.
+        graph.clearValueInfo();
+        return new Pruned(copy.build(), removed, parameters);
+    }
+
+    /**
+     * The model with one block's second layer replaced: {@code weights[unit][output]} and {@code bias[output]} (a bias
+     * is added where the layer has none). Everything else stays.
+     */
+    static ModelProto withSecondLayer(ModelProto model, Path file, DenseBlock block, double[][] weights,
+            double[] bias) {
+        GraphView g = new GraphView(model, file);
+        Map<String, float[]> values = new HashMap<>();
+        Map<String, long[]> dims = new HashMap<>();
+        UnitSlot ws = block.secondWeight();
+        float[] w = current(g, values, dims, ws.tensor());
+        long[] d = dims.get(ws.tensor());
+        for (int j = 0; j < weights.length; j++) {
+            for (int o = 0; o < weights[j].length; o++) {
+                w[at(d, ws.axis(), j, o)] = (float) weights[j][o];
+            }
+        }
+        List<NodeProto> nodes = new ArrayList<>(model.getGraph().getNodeList());
+        List<TensorProto> added = new ArrayList<>();
+        if (block.secondBias() != null) {
+            float[] b = current(g, values, dims, block.secondBias());
+            for (int o = 0; o < b.length; o++) {
+                b[o] = (float) bias[o];
+            }
+        } else {
+            addBias(g, values, dims, nodes, added, block, bias);
+        }
+        ModelProto.Builder copy = model.toBuilder();
+        GraphProto.Builder graph = copy.getGraphBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto t = graph.getInitializer(i);
+            if (values.containsKey(t.getName())) {
+                graph.setInitializer(i, OnnxValues.withValues(t, values.get(t.getName()), dims.get(t.getName())));
+            }
+        }
+        graph.addAllInitializer(added);
+        graph.clearNode().addAllNode(nodes);
+        return copy.build();
+    }
+
+    private static int[] indices(boolean[] drop, boolean which) {
+        int n = 0;
+        for (boolean x : drop) {
+            n += x == which ? 1 : 0;
+        }
+        int[] out = new int[n];
+        int k = 0;
+        for (int i = 0; i < drop.length; i++) {
+            if (drop[i] == which) {
+                out[k++] = i;
+            }
+        }
+        return out;
+    }
+
+    private static float[] current(GraphView g, Map<String, float[]> values, Map<String, long[]> dims, String t) {
+        if (!values.containsKey(t)) {
+            values.put(t, g.values(t).clone());
+            dims.put(t, g.dims(t));
+        }
+        return values.get(t);
+    }
+
+    /**
+     * The second layer's weight as [unit][output] index arithmetic: value index of (unit j, output o).
+     */
+    private static int at(long[] d, int axis, int j, int o) {
+        if (d.length == 2) {
+            return axis == 0 ? (int) (j * d[1] + o) : (int) (o * d[1] + j);
+        }
+        // Conv [outputs, units, 1, 1]
+        return (int) (o * d[1] + j);
+    }
+
+    /** Refits the kept units' weights in the second layer and returns the change of its bias. */
+    private static double[] compensate(GraphView g, Map<String, float[]> values, Map<String, long[]> dims,
+            DenseBlock block, BlockStatistics.Moments m, int[] kept, int[] dropped, Compensation compensation) {
+        UnitSlot ws = block.secondWeight();
+        float[] w = current(g, values, dims, ws.tensor());
+        long[] d = dims.get(ws.tensor());
+        int units = (int) d[ws.axis()];
+        int outputs = (int) (w.length / units);
+        int width = m.width();
+        double[] delta = new double[outputs];
+        for (int j : dropped) {
+            for (int o = 0; o < outputs; o++) {
+                delta[o] += m.mean()[j] * w[at(d, ws.axis(), j, o)];
+            }
+        }
+        if (compensation == Compensation.LEAST_SQUARES) {
+            int k = kept.length;
+            DMatrixRMaj skk = new DMatrixRMaj(k, k);
+            DMatrixRMaj rhs = new DMatrixRMaj(k, outputs);
+            double trace = 0;
+            for (int a = 0; a < k; a++) {
+                trace += m.covariance()[kept[a] * width + kept[a]];
+            }
+            double ridge = RIDGE * Math.max(trace / k, 1e-12);
+            for (int a = 0; a < k; a++) {
+                for (int c = 0; c < k; c++) {
+                    skk.set(a, c, m.covariance()[kept[a] * width + kept[c]]);
+                }
+                skk.add(a, a, ridge);
+                for (int o = 0; o < outputs; o++) {
+                    double s = 0;
+                    for (int j : dropped) {
+                        s += m.covariance()[kept[a] * width + j] * w[at(d, ws.axis(), j, o)];
+                    }
+                    rhs.set(a, o, s);
+                }
+            }
+            DMatrixRMaj change = new DMatrixRMaj(k, outputs);
+            LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(k);
+            if (!solver.setA(skk)) {
+                solver = LinearSolverFactory_DDRM.pseudoInverse(true);
+                solver.setA(skk);
+            }
+            solver.solve(rhs, change);
+            for (int a = 0; a < k; a++) {
+                for (int o = 0; o < outputs; o++) {
+                    double c = change.get(a, o);
+                    if (Double.isFinite(c)) {
+                        w[at(d, ws.axis(), kept[a], o)] += (float) c;
+                        delta[o] -= c * m.mean()[kept[a]];
+                    }
+                }
+            }
+            CommonOps_DDRM.fill(rhs, 0);
+        }
+        return delta;
+    }
+
+    /** Removes the dropped units' slices of one constant along its unit axis. */
+    private static void slice(GraphView g, Map<String, float[]> values, Map<String, long[]> dims, UnitSlot s,
+            boolean[] drop) {
+        float[] v = current(g, values, dims, s.tensor());
+        long[] d = dims.get(s.tensor()).clone();
+        int axis = s.axis();
+        long inner = 1;
+        for (int k = axis + 1; k < d.length; k++) {
+            inner *= d[k];
+        }
+        long outer = 1;
+        for (int k = 0; k < axis; k++) {
+            outer *= d[k];
+        }
+        int units = (int) d[axis];
+        int keptUnits = 0;
+        for (boolean x : drop) {
+            keptUnits += x ? 0 : 1;
+        }
+        float[] out = new float[(int) (outer * keptUnits * inner)];
+        int at = 0;
+        for (long o = 0; o < outer; o++) {
+            for (int u = 0; u < units; u++) {
+                if (drop[u]) {
+                    continue;
+                }
+                long from = (o * units + u) * inner;
+                System.arraycopy(v, (int) from, out, at, (int) inner);
+                at += (int) inner;
+            }
+        }
+        d[axis] = keptUnits;
+        values.put(s.tensor(), out);
+        dims.put(s.tensor(), d);
+    }
+
+    /**
+     * Adds {@code delta} to the second layer's bias, creating the bias where there is none; returns the parameters
+     * added.
+     */
+    private static long addBias(GraphView g, Map<String, float[]> values, Map<String, long[]> dims,
+            List<NodeProto> nodes, List<TensorProto> added, DenseBlock block, double[] delta) {
+        if (block.secondBias() != null) {
+            float[] bias = current(g, values, dims, block.secondBias());
+            for (int o = 0; o < bias.length; o++) {
+                bias[o] += (float) delta[o];
+            }
+            return 0;
+        }
+        boolean zero = true;
+        for (double x : delta) {
+            zero &= x == 0;
+        }
+        if (zero) {
+            return 0;
+        }
+        Set<String> names = new HashSet<>();
+        g.model.getGraph().getInitializerList().forEach(t -> names.add(t.getName()));
+        for (NodeProto n : nodes) {
+            names.addAll(n.getOutputList());
+            names.add(n.getName());
+        }
+        added.forEach(t -> names.add(t.getName()));
+        int second = -1;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (GraphView.nodeName(nodes.get(i)).equals(block.secondNode())) {
+                second = i;
+            }
+        }
+        NodeProto n = nodes.get(second);
+        String name = unique(names, block.secondNode().replaceAll("[^A-Za-z0-9_.]", "_") + "_folded_bias");
+        float[] bias = new float[delta.length];
+        for (int o = 0; o < bias.length; o++) {
+            bias[o] = (float) delta[o];
+        }
+        int type = g.constant(block.secondWeight().tensor()).getDataType();
+        if (block.biasSite() == BiasSite.ADD) {
+            // A MatMul without bias: an Add after it, under the MatMul's output name, so that readers are unchanged.
+            long[] shape = {bias.length};
+            added.add(OnnxValues.newTensor(name, type, bias, shape));
+            String out = n.getOutput(0);
+            String inner = unique(names, out + "_unbiased");
+            nodes.set(second, n.toBuilder().setOutput(0, inner).build());
+            nodes.add(second + 1, NodeProto.newBuilder().setOpType("Add").setName(unique(names, name + "_add"))
+                    .addInput(inner).addInput(name).addOutput(out).build());
+        } else {
+            added.add(OnnxValues.newTensor(name, type, bias, new long[] {bias.length}));
+            NodeProto.Builder nb = n.toBuilder();
+            while (nb.getInputCount() < 2) {
+                nb.addInput("");
+            }
+            if (nb.getInputCount() == 2) {
+                nb.addInput(name);
+            } else {
+                nb.setInput(2, name);
+            }
+            nodes.set(second, nb.build());
+        }
+        return bias.length;
+    }
+
+    private static String unique(Set<String> used, String base) {
+        String name = base;
+        for (int k = 1; used.contains(name); k++) {
+            name = base + "_" + k;
+        }
+        used.add(name);
+        return name;
+    }
+}

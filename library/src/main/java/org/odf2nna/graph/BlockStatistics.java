@@ -1,0 +1,192 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.odf2nna.Device;
+import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+
+/**
+ * Every block's hidden units measured in one ONNX Runtime pass over the rows: the hidden tensors are added as outputs
+ * of a copy of the graph, and each (row, position) is a sample. Means and the covariance (what the least-squares
+ * compensation needs; its diagonal gives the std) are accumulated over at most {@code cap} samples per block, taken at
+ * an even stride when rows × positions exceed it.
+ */
+public final class BlockStatistics {
+
+    /** Rows per ONNX Runtime run. */
+    private static final int BATCH = 256;
+
+    /**
+     * One block's hidden units.
+     *
+     * @param mean       per unit
+     * @param covariance width × width, row-major, centred
+     * @param samples    samples measured (rows × positions taken)
+     */
+    public record Moments(double[] mean, double[] covariance, long samples) {
+
+        public int width() {
+            return mean.length;
+        }
+
+        public double std(int unit) {
+            return Math.sqrt(Math.max(0, covariance[unit * mean.length + unit]));
+        }
+    }
+
+    private BlockStatistics() {
+    }
+
+    /** Measures {@code blocks} of {@code model} on {@code rows}. */
+    public static List<Moments> measure(ModelProto model, Path file, List<DenseBlock> blocks, GraphRows rows,
+            InputSignature input, Device device, long cap) {
+        List<String> hidden = blocks.stream().map(DenseBlock::hidden).toList();
+        ModelProto scoring = exposing(model, hidden, input.name());
+        int n = blocks.size();
+        double[][] shift = new double[n][];
+        double[][] sum = new double[n][];
+        DMatrixRMaj[] cross = new DMatrixRMaj[n];
+        long[] samples = new long[n];
+        int[] stride = new int[n];
+        try (OnnxRunner runner = OnnxRunner.open(scoring, input, device, file)) {
+            for (int start = 0; start < rows.count(); start += BATCH) {
+                int count = Math.min(BATCH, rows.count() - start);
+                float[] data = java.util.Arrays.copyOfRange(rows.features(), start * rows.width(),
+                        (start + count) * rows.width());
+                Map<String, float[]> out = runner.run(data, count, rows.width(), new ArrayList<>(
+                        new LinkedHashSet<>(hidden)));
+                for (int b = 0; b < n; b++) {
+                    DenseBlock block = blocks.get(b);
+                    int w = block.width();
+                    float[] values = out.get(block.hidden());
+                    int positions = values.length / count / w;
+                    if (stride[b] == 0) {
+                        long total = (long) rows.count() * positions;
+                        stride[b] = (int) Math.max(1, (total + cap - 1) / cap);
+                        sum[b] = new double[w];
+                        cross[b] = new DMatrixRMaj(w, w);
+                    }
+                    accumulate(block.kind(), values, count, positions, w, stride[b], start * (long) positions, b,
+                            shift, sum, cross, samples);
+                }
+            }
+        }
+        List<Moments> moments = new ArrayList<>();
+        for (int b = 0; b < n; b++) {
+            int w = blocks.get(b).width();
+            double s = samples[b];
+            double[] mean = new double[w];
+            double[] cov = new double[w * w];
+            for (int i = 0; i < w; i++) {
+                mean[i] = shift[b][i] + sum[b][i] / s;
+            }
+            for (int i = 0; i < w; i++) {
+                for (int j = 0; j < w; j++) {
+                    cov[i * w + j] = cross[b].get(i, j) / s - (sum[b][i] / s) * (sum[b][j] / s);
+                }
+            }
+            moments.add(new Moments(mean, cov, samples[b]));
+        }
+        return moments;
+    }
+
+    private static void accumulate(DenseBlock.Kind kind, float[] values, int rows, int positions, int w, int stride,
+            long firstSample, int b, double[][] shift, double[][] sum, DMatrixRMaj[] cross, long[] samples) {
+        int total = rows * positions;
+        List<Integer> taken = new ArrayList<>();
+        for (int s = 0; s < total; s++) {
+            if ((firstSample + s) % stride == 0) {
+                taken.add(s);
+            }
+        }
+        if (taken.isEmpty()) {
+            return;
+        }
+        DMatrixRMaj x = new DMatrixRMaj(taken.size(), w);
+        for (int t = 0; t < taken.size(); t++) {
+            int s = taken.get(t);
+            for (int u = 0; u < w; u++) {
+                // MatMul blocks: units on the last axis, each sample contiguous. Conv blocks: per row [units, positions].
+                int at = kind == DenseBlock.Kind.MATMUL ? s * w + u
+                        : (s / positions) * w * positions + u * positions + (s % positions);
+                x.set(t, u, values[at]);
+            }
+        }
+        if (shift[b] == null) {
+            // Sums taken about the first samples' mean: no cancellation when units sit far from zero.
+            shift[b] = new double[w];
+            for (int u = 0; u < w; u++) {
+                double m = 0;
+                for (int t = 0; t < taken.size(); t++) {
+                    m += x.get(t, u);
+                }
+                shift[b][u] = m / taken.size();
+            }
+        }
+        for (int t = 0; t < taken.size(); t++) {
+            for (int u = 0; u < w; u++) {
+                double v = x.get(t, u) - shift[b][u];
+                x.set(t, u, v);
+                sum[b][u] += v;
+            }
+        }
+        CommonOps_DDRM.multAddTransA(x, x, cross[b]);
+        samples[b] += taken.size();
+    }
+
+    /** A copy of the model with {@code tensors} as extra outputs, a symbolic batch, and no value_info. */
+    static ModelProto exposing(ModelProto model, List<String> tensors, String dataInput) {
+        ModelProto.Builder copy = model.toBuilder();
+        GraphProto.Builder graph = copy.getGraphBuilder();
+        Set<String> outputs = new HashSet<>();
+        graph.getOutputList().forEach(o -> outputs.add(o.getName()));
+        int type = graph.getInputList().stream().filter(i -> i.getName().equals(dataInput)).findFirst()
+                .map(i -> i.getType().getTensorType().getElemType()).orElse(1);
+        for (String t : new LinkedHashSet<>(tensors)) {
+            if (outputs.add(t)) {
+                graph.addOutput(ValueInfoProto.newBuilder().setName(t).setType(TypeProto.newBuilder()
+                        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type))));
+            }
+        }
+        return relaxed(copy, dataInput).build();
+    }
+
+    /** The batch dimension of the data input and of the outputs made symbolic, value_info dropped. */
+    static ModelProto.Builder relaxed(ModelProto.Builder copy, String dataInput) {
+        GraphProto.Builder graph = copy.getGraphBuilder();
+        graph.clearValueInfo();
+        for (int i = 0; i < graph.getInputCount(); i++) {
+            if (graph.getInput(i).getName().equals(dataInput)) {
+                graph.setInput(i, symbolicBatch(graph.getInput(i)));
+            }
+        }
+        for (int o = 0; o < graph.getOutputCount(); o++) {
+            graph.setOutput(o, symbolicBatch(graph.getOutput(o)));
+        }
+        return copy;
+    }
+
+    private static ValueInfoProto symbolicBatch(ValueInfoProto info) {
+        TypeProto.Tensor tensor = info.getType().getTensorType();
+        if (!tensor.hasShape() || tensor.getShape().getDimCount() == 0 || !tensor.getShape().getDim(0).hasDimValue()) {
+            return info;
+        }
+        TensorShapeProto shape = tensor.getShape().toBuilder()
+                .setDim(0, TensorShapeProto.Dimension.newBuilder().setDimParam("N")).build();
+        return info.toBuilder().setType(info.getType().toBuilder().setTensorType(tensor.toBuilder().setShape(shape)))
+                .build();
+    }
+}

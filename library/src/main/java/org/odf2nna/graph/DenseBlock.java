@@ -1,0 +1,81 @@
+package org.odf2nna.graph;
+
+import java.util.List;
+
+/**
+ * One dense block of an ONNX graph: a first layer with a constant weight (MatMul, Gemm, or a 1×1 Conv of group 1), an
+ * elementwise activation and any operations that act on each unit alone (a per-unit scale or shift, BatchNormalization,
+ * a depthwise convolution), and a second layer with a constant weight, the hidden tensor being read by the second layer
+ * alone. Units lie on the last axis ({@link Kind#MATMUL}, any rank) or the channel axis ({@link Kind#CONV}).
+ *
+ * @param index        its number in graph order, from 1
+ * @param kind         where its units lie
+ * @param firstNode    the first layer's node name
+ * @param secondNode   the second layer's node name
+ * @param nodes        every node of the block, in graph order (first layer, per-unit ops and activation, second layer
+ *                     with its bias Add when it has one)
+ * @param hidden       the hidden tensor: the second layer's input, where units are scored and means fold exactly
+ * @param inputs       the first layer's inputs
+ * @param width        hidden units
+ * @param outputs      the second layer's outputs
+ * @param activation   the activation as recognised ({@code gelu (erf)}, {@code silu}, {@code relu6}, ...)
+ * @param perUnitOps   the other per-unit operations between the layers ({@code depthwise Conv 3x3},
+ *                     {@code BatchNormalization}, {@code bias Add}, ...)
+ * @param parameters   the block's parameters: both layers' weights and biases and the per-unit constants between them
+ * @param slots        the constants that hold a slice per unit (removed with the unit), first layer to second
+ * @param secondWeight the second layer's weight, with its unit (input) axis
+ * @param secondBias   the second layer's bias initializer, or null when it has none
+ * @param biasSite     how the second layer's bias is attached (or would be added)
+ * @param groupNodes   the names of depthwise Conv nodes whose {@code group} equals the width
+ * @param output       the block's output: the second layer's (after its bias Add when it has one)
+ * @param residual     the other input of the Add that reads the output (a residual connection), or null
+ */
+public record DenseBlock(int index, Kind kind, String firstNode, String secondNode, List<String> nodes, String hidden,
+        int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters,
+        List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
+        String output, String residual) {
+
+    public DenseBlock {
+        nodes = List.copyOf(nodes);
+        perUnitOps = List.copyOf(perUnitOps);
+        slots = List.copyOf(slots);
+        groupNodes = List.copyOf(groupNodes);
+    }
+
+    /** Where a block's units lie. */
+    public enum Kind {
+        /** MatMul or Gemm layers: units on the last axis, every other axis a position. */
+        MATMUL,
+        /** 1×1 Conv layers: units on the channel axis (1), the spatial axes positions. */
+        CONV
+    }
+
+    /** How the second layer's bias is attached. */
+    public enum BiasSite {
+        /** Gemm's third input. */
+        GEMM_C,
+        /** Conv's third input. */
+        CONV_B,
+        /** an Add of a constant after the MatMul. */
+        ADD
+    }
+
+    /**
+     * A constant holding one slice per hidden unit along {@code axis}.
+     *
+     * @param tensor   the initializer's name
+     * @param axis     the axis along which units lie
+     * @param elements its elements
+     */
+    public record UnitSlot(String tensor, int axis, long elements) {
+    }
+
+    /** Parameters each hidden unit carries (removed with it). */
+    public long parametersPerUnit() {
+        long n = 0;
+        for (UnitSlot s : slots) {
+            n += s.elements() / width;
+        }
+        return n;
+    }
+}

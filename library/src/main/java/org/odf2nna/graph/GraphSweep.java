@@ -1,0 +1,433 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.graph.BlockPruner.Compensation;
+import org.odf2nna.metrics.ChainCertificate;
+import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.GraphBlocks;
+import org.odf2nna.report.GraphSweepReport;
+
+/**
+ * Progressive rounds over a graph's dense blocks: each round measures every block's hidden units on the training rows
+ * (one ONNX Runtime pass), ranks all units of all blocks in one order with the scores normalised per block, drops the
+ * lowest until the round's share of the original's block parameters is gone, and compensates in the second layers. The
+ * rounds are fixed before the validation rows are looked at; each round's whole graph is then run on them, and
+ * {@link ChainCertificate} chooses the round to write, each judged at its share of one 5% by the parameters it removed.
+ */
+public final class GraphSweep {
+
+    /** How units of different blocks are put in one order. */
+    public enum Ranking {
+        /**
+         * A unit's std times the norm of its weights in the second layer, over the std of the block's output: what
+         * share of the block's output the unit moves.
+         */
+        IMPACT,
+        /**
+         * The least-squares cost of dropping the unit alone (its weights' squared norm over the diagonal of the inverse
+         * covariance), over the block's output variance (the default).
+         */
+        COST,
+        /** The unit's std rank within its block, as a fraction of the block's width: every block loses alike. */
+        BLOCK_RANK,
+        /** The raw std, compared across blocks as it is (docs/graphs.md: fails where blocks see different scales). */
+        STD
+    }
+
+    /**
+     * What a graph sweep does.
+     *
+     * @param share          the block parameters each round removes, as a share of the original's
+     * @param maxDrop        the loss allowed on a new set as large as the validation rows (0.01 = one point)
+     * @param ranking        how units are ranked across blocks
+     * @param compensation   how the second layers make up for dropped units
+     * @param statisticsRows training rows the units are measured on each round
+     * @param samples        the most (row, position) samples per block
+     * @param device         where ONNX Runtime computes
+     */
+    public record Settings(double share, double maxDrop, Ranking ranking, Compensation compensation,
+            int statisticsRows, long samples, Device device) {
+
+        public static final int DEFAULT_STATISTICS_ROWS = 3000;
+        public static final long DEFAULT_SAMPLES = 40_000;
+
+        public Settings {
+            if (!(share > 0 && share < 1)) {
+                throw new IllegalArgumentException("share must be in (0, 1): " + share);
+            }
+            if (!(maxDrop >= 0 && maxDrop < 1)) {
+                throw new IllegalArgumentException("maxDrop must be in [0, 1): " + maxDrop);
+            }
+        }
+
+        /**
+         * The defaults: rounds of {@code share}, one point, cost ranking, sequential refit (docs/graphs.md measures
+         * the others).
+         */
+        public static Settings defaults(double share) {
+            return new Settings(share, 0.01, Ranking.COST, Compensation.SEQUENTIAL, DEFAULT_STATISTICS_ROWS,
+                    DEFAULT_SAMPLES, Device.CPU);
+        }
+    }
+
+    /**
+     * A sweep's outcome: the report, and the chosen round's model (null when none holds).
+     */
+    public record Outcome(GraphSweepReport report, ModelProto chosen) {
+    }
+
+    private GraphSweep() {
+    }
+
+    /** The blocks as {@code inspect} and the reports list them. */
+    public static GraphBlocks describe(ModelProto model, Path file) {
+        GraphView g = new GraphView(model, file);
+        List<DenseBlock> blocks = BlockFinder.find(g);
+        return describe(g, blocks);
+    }
+
+    static GraphBlocks describe(GraphView g, List<DenseBlock> blocks) {
+        long total = g.parameters();
+        long inBlocks = blockParameters(blocks);
+        List<GraphBlocks.Block> rows = new ArrayList<>();
+        for (DenseBlock b : blocks) {
+            rows.add(new GraphBlocks.Block(b.index(), b.kind() == DenseBlock.Kind.MATMUL ? "last axis" : "channels",
+                    b.firstNode(), b.secondNode(), b.nodes(), b.hidden(), b.inputs(), b.width(), b.outputs(),
+                    b.activation(), b.perUnitOps(), b.parameters()));
+        }
+        return new GraphBlocks(total, inBlocks, total == 0 ? 0 : (double) inBlocks / total, rows);
+    }
+
+    /** The blocks' parameters, each shared constant counted once. */
+    static long blockParameters(List<DenseBlock> blocks) {
+        java.util.Map<String, Long> seen = new java.util.HashMap<>();
+        for (DenseBlock b : blocks) {
+            for (DenseBlock.UnitSlot s : b.slots()) {
+                seen.put(s.tensor(), s.elements());
+            }
+        }
+        long n = seen.values().stream().mapToLong(Long::longValue).sum();
+        for (DenseBlock b : blocks) {
+            if (b.secondBias() != null && !seen.containsKey(b.secondBias())) {
+                n += b.outputs();
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The pruning step alone, with no judgement: drops units of all blocks in the global order until
+     * {@code blockShare} of the block parameters are gone, compensating as {@code settings} say. This is the entry for
+     * callers that retrain after pruning.
+     *
+     * @param rows training rows the units are measured on
+     * @return the pruned model and what was removed
+     */
+    public static BlockPruner.Pruned prune(ModelProto model, Path file, GraphRows rows, double blockShare,
+            Settings settings) {
+        InputSignature input = GraphRows.dataInput(model, file);
+        GraphView g = new GraphView(model, file);
+        List<DenseBlock> blocks = BlockFinder.find(g);
+        if (blocks.isEmpty()) {
+            throw noBlocks(file);
+        }
+        long target = (long) Math.ceil(blockShare * blockParameters(blocks));
+        return step(model, model, file, blocks, rows.first(settings.statisticsRows()), input, target, settings);
+    }
+
+    static InputException noBlocks(Path file) {
+        return InputException.uncertifiable(file, null, "has no dense blocks (a MatMul, Gemm or 1x1 Conv, an "
+                + "activation, a second such layer); nothing to prune");
+    }
+
+    /** One step: measure, rank, drop until {@code target} block parameters are removed, compensate. */
+    private static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, List<DenseBlock> blocks,
+            GraphRows rows, InputSignature input, long target, Settings settings) {
+        List<BlockStatistics.Moments> moments = BlockStatistics.measure(model, file, blocks, rows, input,
+                settings.device(), settings.samples());
+        GraphView g = new GraphView(model, file);
+        record Unit(int block, int unit, double score) {
+        }
+        List<Unit> units = new ArrayList<>();
+        for (int b = 0; b < blocks.size(); b++) {
+            double[] s = scores(g, blocks.get(b), moments.get(b), settings.ranking());
+            for (int j = 0; j < s.length; j++) {
+                units.add(new Unit(b, j, s[j]));
+            }
+        }
+        units.sort(Comparator.comparingDouble(Unit::score));
+        List<boolean[]> drop = new ArrayList<>();
+        int[] left = new int[blocks.size()];
+        for (int b = 0; b < blocks.size(); b++) {
+            drop.add(new boolean[blocks.get(b).width()]);
+            left[b] = blocks.get(b).width();
+        }
+        long removed = 0;
+        for (Unit u : units) {
+            if (removed >= target) {
+                break;
+            }
+            DenseBlock block = blocks.get(u.block());
+            // A depthwise convolution of one channel would no longer be one: such blocks keep two units.
+            int keep = block.groupNodes().isEmpty() ? 1 : 2;
+            if (left[u.block()] <= keep) {
+                continue;
+            }
+            drop.get(u.block())[u.unit()] = true;
+            left[u.block()]--;
+            removed += block.parametersPerUnit();
+        }
+        if (settings.compensation() != Compensation.SEQUENTIAL) {
+            return BlockPruner.prune(model, file, blocks, moments, drop, settings.compensation());
+        }
+        BlockPruner.Pruned folded = BlockPruner.prune(model, file, blocks, moments, drop, Compensation.MEAN);
+        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, input,
+                rows.first(REFIT_ROWS), settings.device(), settings.samples());
+        return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
+    }
+
+    /** Rows the sequential refit runs both networks on (rows × positions are its samples). */
+    static final int REFIT_ROWS = 1500;
+
+    /** Each unit's score, normalised within its block as {@code ranking} says: lower goes first. */
+    static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking) {
+        int w = block.width();
+        double[] std = new double[w];
+        for (int j = 0; j < w; j++) {
+            std[j] = m.std(j);
+        }
+        if (ranking == Ranking.STD) {
+            return std;
+        }
+        if (ranking == Ranking.BLOCK_RANK) {
+            Integer[] order = new Integer[w];
+            for (int j = 0; j < w; j++) {
+                order[j] = j;
+            }
+            Arrays.sort(order, Comparator.comparingDouble(j -> std[j]));
+            double[] s = new double[w];
+            for (int r = 0; r < w; r++) {
+                s[order[r]] = (r + 0.5) / w;
+            }
+            return s;
+        }
+        DenseBlock.UnitSlot ws = block.secondWeight();
+        float[] v = g.values(ws.tensor());
+        long[] d = g.dims(ws.tensor());
+        int outputs = (int) (v.length / w);
+        DMatrixRMaj weights = new DMatrixRMaj(w, outputs);
+        for (int j = 0; j < w; j++) {
+            for (int o = 0; o < outputs; o++) {
+                int at = d.length == 2 ? (ws.axis() == 0 ? (int) (j * d[1] + o) : (int) (o * d[1] + j))
+                        : (int) (o * d[1] + j);
+                weights.set(j, o, v[at]);
+            }
+        }
+        DMatrixRMaj cov = new DMatrixRMaj(w, w, true, m.covariance());
+        // The block output's variance: trace(Wᵀ Σ W).
+        DMatrixRMaj sw = new DMatrixRMaj(w, outputs);
+        CommonOps_DDRM.mult(cov, weights, sw);
+        double outputVariance = 0;
+        for (int j = 0; j < w; j++) {
+            for (int o = 0; o < outputs; o++) {
+                outputVariance += weights.get(j, o) * sw.get(j, o);
+            }
+        }
+        outputVariance = Math.max(outputVariance, 1e-30);
+        double[] s = new double[w];
+        if (ranking == Ranking.IMPACT) {
+            for (int j = 0; j < w; j++) {
+                double norm = 0;
+                for (int o = 0; o < outputs; o++) {
+                    norm += weights.get(j, o) * weights.get(j, o);
+                }
+                s[j] = std[j] * Math.sqrt(norm) / Math.sqrt(outputVariance);
+            }
+            return s;
+        }
+        DMatrixRMaj inverse = cov.copy();
+        double trace = 0;
+        for (int j = 0; j < w; j++) {
+            trace += cov.get(j, j);
+        }
+        for (int j = 0; j < w; j++) {
+            inverse.add(j, j, BlockPruner.RIDGE * Math.max(trace / w, 1e-12));
+        }
+        if (!CommonOps_DDRM.invert(inverse)) {
+            CommonOps_DDRM.pinv(cov.copy(), inverse);
+        }
+        for (int j = 0; j < w; j++) {
+            double norm = 0;
+            for (int o = 0; o < outputs; o++) {
+                norm += weights.get(j, o) * weights.get(j, o);
+            }
+            s[j] = norm / Math.max(inverse.get(j, j), 1e-30) / outputVariance;
+        }
+        return s;
+    }
+
+    /**
+     * Runs the sweep.
+     *
+     * @param training   rows the units are measured on (never judged)
+     * @param validation rows the rounds are judged on
+     * @param report     rows only measured, or null
+     */
+    public static Outcome sweep(ModelProto model, Path file, GraphRows training, GraphRows validation,
+            GraphRows report, Settings settings, Progress progress) {
+        long started = System.nanoTime();
+        InputSignature input = GraphRows.dataInput(model, file);
+        for (GraphRows r : new GraphRows[] {training, validation, report}) {
+            if (r != null && r.width() != input.valuesPerRow()) {
+                throw new IllegalArgumentException("rows of " + r.width() + " values for an input of "
+                        + input.valuesPerRow());
+            }
+        }
+        GraphView original = new GraphView(model, file);
+        List<DenseBlock> blocks = BlockFinder.find(original);
+        if (blocks.isEmpty()) {
+            throw noBlocks(file);
+        }
+        GraphBlocks described = describe(original, blocks);
+        long modelParameters = original.parameters();
+        long blockParameters = described.blockParameters();
+        GraphRows stats = training.first(settings.statisticsRows());
+        int[] validationOriginal = predict(model, file, input, validation, settings.device());
+        int[] reportOriginal = report == null ? null : predict(model, file, input, report, settings.device());
+        List<ModelProto> models = new ArrayList<>();
+        List<Long> removed = new ArrayList<>();
+        List<String> widths = new ArrayList<>();
+        ModelProto current = model;
+        int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
+        for (int r = 1; r <= Math.max(rounds, 1); r++) {
+            progress.update("pruning rounds", r - 1, rounds, null);
+            GraphView g = new GraphView(current, file);
+            List<DenseBlock> now = BlockFinder.find(g);
+            if (now.size() != blocks.size()) {
+                break;
+            }
+            long gone = blockParameters - blockParameters(now);
+            long target = (long) Math.ceil(r * settings.share() * blockParameters) - gone;
+            if (target <= 0) {
+                continue;
+            }
+            BlockPruner.Pruned pruned = step(model, current, file, now, stats, input, target, settings);
+            if (pruned.parameters() <= 0) {
+                break;
+            }
+            current = pruned.model();
+            models.add(current);
+            GraphView after = new GraphView(current, file);
+            removed.add(modelParameters - after.parameters());
+            widths.add(String.join("-", BlockFinder.find(after).stream().map(b -> Integer.toString(b.width()))
+                    .toList()));
+        }
+        progress.done("pruning rounds");
+        int n = models.size();
+        int[] lost = new int[n];
+        int[] gained = new int[n];
+        double[] shares = new double[n];
+        List<GraphSweepReport.Judged> judged = new ArrayList<>();
+        List<GraphSweepReport.Judged> reported = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            progress.update("judging rounds", i, n, null);
+            int[] p = predict(models.get(i), file, input, validation, settings.device());
+            GraphSweepReport.Judged j = judge(p, validationOriginal, validation.labels());
+            judged.add(j);
+            lost[i] = j.lost();
+            gained[i] = j.gained();
+            shares[i] = (double) removed.get(i) / modelParameters;
+            reported.add(report == null ? null : judge(predict(models.get(i), file, input, report,
+                    settings.device()), reportOriginal, report.labels()));
+        }
+        progress.done("judging rounds");
+        boolean labelled = validation.labelled();
+        int chosen = n == 0 ? -1 : ChainCertificate.choose(validation.count(), settings.maxDrop(), labelled, lost,
+                gained, shares);
+        boolean[] holds = n == 0 ? new boolean[0] : ChainCertificate.judge(validation.count(), settings.maxDrop(),
+                labelled, lost, gained, shares);
+        double[] levels = n == 0 ? new double[0] : ChainCertificate.levels(shares);
+        List<GraphSweepReport.Round> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(models.get(i), file)));
+            rows.add(new GraphSweepReport.Round(i + 1, widths.get(i), modelParameters - removed.get(i),
+                    100.0 * blockGone / blockParameters, 100.0 * shares[i], levels[i], holds[i], judged.get(i),
+                    reported.get(i)));
+        }
+        String choice = chosen < 0
+                ? (n == 0 ? "no round could remove units" : "no round holds at its part of the 5%: nothing written")
+                : "round " + (chosen + 1) + ": the last round that holds at its part of the 5% (" + String.format(
+                        java.util.Locale.ROOT, "%.4f", levels[chosen]) + ")";
+        GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
+                settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
+                settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+                settings.share(), 100 * settings.maxDrop(), stats.count(), labelled,
+                judge(validationOriginal, validationOriginal, validation.labels()),
+                report == null ? null : judge(reportOriginal, reportOriginal, report.labels()), rows,
+                chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9);
+        return new Outcome(result, chosen < 0 ? null : models.get(chosen));
+    }
+
+    private static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {
+        int lost = 0;
+        int gained = 0;
+        int right = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            if (labels == null) {
+                lost += predicted[i] != original[i] ? 1 : 0;
+                continue;
+            }
+            boolean was = original[i] == labels[i];
+            boolean is = predicted[i] == labels[i];
+            right += is ? 1 : 0;
+            lost += was && !is ? 1 : 0;
+            gained += !was && is ? 1 : 0;
+        }
+        return new GraphSweepReport.Judged(predicted.length, labels == null ? Double.NaN
+                : (double) right / predicted.length, lost, gained);
+    }
+
+    /** The class each row gets: the argmax of the graph's first output. */
+    public static int[] predict(ModelProto model, Path file, InputSignature input, GraphRows rows, Device device) {
+        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), input.name()).build();
+        String output = model.getGraph().getOutput(0).getName();
+        int[] classes = new int[rows.count()];
+        int batch = 1000;
+        try (OnnxRunner runner = OnnxRunner.open(runnable, input, device, file)) {
+            for (int start = 0; start < rows.count(); start += batch) {
+                int count = Math.min(batch, rows.count() - start);
+                float[] data = Arrays.copyOfRange(rows.features(), start * rows.width(), (start + count)
+                        * rows.width());
+                Map<String, float[]> out = runner.run(data, count, rows.width(), List.of(output));
+                float[] v = out.get(output);
+                int k = v.length / count;
+                if (k < 2) {
+                    throw InputException.usage(file, "output '" + output + "' has " + k + " value per row; graph "
+                            + "sweeps judge classifiers (the argmax of the first output)");
+                }
+                for (int r = 0; r < count; r++) {
+                    int best = 0;
+                    for (int c = 1; c < k; c++) {
+                        if (v[r * k + c] > v[r * k + best]) {
+                            best = c;
+                        }
+                    }
+                    classes[start + r] = best;
+                }
+            }
+        }
+        return classes;
+    }
+}

@@ -1,0 +1,178 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.odf2nna.onnx.OnnxValues;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+
+/**
+ * A read-only index of one ONNX graph: who produces and who consumes each tensor, and which tensors are constants
+ * (initializers and Constant nodes), with their values.
+ */
+final class GraphView {
+
+    final ModelProto model;
+    final Path file;
+    final List<NodeProto> nodes;
+    private final Map<String, Integer> producer = new HashMap<>();
+    private final Map<String, List<Integer>> consumers = new HashMap<>();
+    private final Map<String, TensorProto> initializers = new HashMap<>();
+    private final Map<String, TensorProto> constantNodes = new HashMap<>();
+    private final Set<String> outputs = new HashSet<>();
+    private final Map<String, float[]> values = new HashMap<>();
+
+    GraphView(ModelProto model, Path file) {
+        this.model = model;
+        this.file = file;
+        GraphProto g = model.getGraph();
+        this.nodes = g.getNodeList();
+        for (TensorProto t : g.getInitializerList()) {
+            initializers.put(t.getName(), t);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeProto n = nodes.get(i);
+            for (String in : n.getInputList()) {
+                if (!in.isEmpty()) {
+                    consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(i);
+                }
+            }
+            for (String out : n.getOutputList()) {
+                if (!out.isEmpty()) {
+                    producer.put(out, i);
+                }
+            }
+            if (n.getOpType().equals("Constant") && n.getDomain().isEmpty() && n.getOutputCount() == 1) {
+                TensorProto value = constantValue(n);
+                if (value != null) {
+                    constantNodes.put(n.getOutput(0), value);
+                }
+            }
+        }
+        g.getOutputList().forEach(o -> outputs.add(o.getName()));
+    }
+
+    private static TensorProto constantValue(NodeProto n) {
+        for (AttributeProto a : n.getAttributeList()) {
+            switch (a.getName()) {
+                case "value":
+                    return a.getT();
+                case "value_float":
+                    return TensorProto.newBuilder().setDataType(OnnxValues.FLOAT).addFloatData(a.getF()).build();
+                case "value_floats":
+                    return TensorProto.newBuilder().setDataType(OnnxValues.FLOAT).addDims(a.getFloatsCount())
+                            .addAllFloatData(a.getFloatsList()).build();
+                default:
+                    break;
+            }
+        }
+        return null;
+    }
+
+    /** The node that produces {@code tensor}, or -1 (graph input, initializer, or unknown). */
+    int producer(String tensor) {
+        return producer.getOrDefault(tensor, -1);
+    }
+
+    /** The nodes that read {@code tensor}, one entry per input slot that names it. */
+    List<Integer> consumers(String tensor) {
+        return consumers.getOrDefault(tensor, List.of());
+    }
+
+    boolean isGraphOutput(String tensor) {
+        return outputs.contains(tensor);
+    }
+
+    boolean isInitializer(String tensor) {
+        return initializers.containsKey(tensor);
+    }
+
+    /** Whether the tensor holds float values fixed in the file (an initializer or a Constant node's output). */
+    boolean isConstant(String tensor) {
+        TensorProto t = constant(tensor);
+        return t != null && (t.getDataType() == OnnxValues.FLOAT || t.getDataType() == OnnxValues.DOUBLE);
+    }
+
+    TensorProto constant(String tensor) {
+        TensorProto t = initializers.get(tensor);
+        return t != null ? t : constantNodes.get(tensor);
+    }
+
+    long[] dims(String tensor) {
+        return OnnxValues.dims(constant(tensor));
+    }
+
+    long elements(String tensor) {
+        long n = 1;
+        for (long d : dims(tensor)) {
+            n *= d;
+        }
+        return n;
+    }
+
+    float[] values(String tensor) {
+        return values.computeIfAbsent(tensor, t -> OnnxValues.floats(constant(t), file, "initializer '" + t + "'"));
+    }
+
+    /** The single value of a constant with one element, or NaN when it is not one. */
+    float scalar(String tensor) {
+        if (!isConstant(tensor) || elements(tensor) != 1) {
+            return Float.NaN;
+        }
+        return values(tensor)[0];
+    }
+
+    static long intAttribute(NodeProto node, String name, long fallback) {
+        for (AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getI();
+            }
+        }
+        return fallback;
+    }
+
+    static float floatAttribute(NodeProto node, String name, float fallback) {
+        for (AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getF();
+            }
+        }
+        return fallback;
+    }
+
+    static List<Long> intsAttribute(NodeProto node, String name) {
+        for (AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getIntsList();
+            }
+        }
+        return List.of();
+    }
+
+    static String nodeName(NodeProto n) {
+        return n.getName().isEmpty() ? n.getOpType() + "(" + String.join(",", n.getOutputList()) + ")" : n.getName();
+    }
+
+    /** Float parameters held in initializers: what a model's parameter count is. */
+    long parameters() {
+        long n = 0;
+        for (TensorProto t : initializers.values()) {
+            if (t.getDataType() == OnnxValues.FLOAT || t.getDataType() == OnnxValues.DOUBLE) {
+                long e = 1;
+                for (long d : t.getDimsList()) {
+                    e *= d;
+                }
+                n += e;
+            }
+        }
+        return n;
+    }
+}

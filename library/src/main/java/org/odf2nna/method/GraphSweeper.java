@@ -1,0 +1,118 @@
+package org.odf2nna.method;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.Setting;
+import org.odf2nna.graph.BlockFinder;
+import org.odf2nna.graph.GraphRows;
+import org.odf2nna.graph.GraphSweep;
+import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.onnx.DenseChainReader;
+import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.GraphBlocks;
+import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
+
+/**
+ * {@code sweep} (and {@code shrink} with training rows) on an ONNX graph whose dense chain has no hidden layer: the
+ * rounds run over the graph's dense blocks ({@link GraphSweep}) with the files and settings of the dense-chain sweep,
+ * and the chosen model is written as ONNX, verified by running it.
+ */
+public final class GraphSweeper {
+
+    private GraphSweeper() {
+    }
+
+    /**
+     * Whether {@code model} is pruned through its dense blocks: an ONNX file whose dense chain at the end has no hidden
+     * layer (or no chain is found), so the chain's own pipeline has nothing to prune.
+     */
+    public static boolean appliesTo(Path model) {
+        if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
+            return false;
+        }
+        ModelProto proto = OnnxModelFile.read(model);
+        try {
+            if (DenseChainReader.read(proto, model).network().layers().size() >= 2) {
+                return false;
+            }
+        } catch (InputException e) {
+            // No dense chain at the end: the graph's blocks are all there is (and none is said in one line).
+            return true;
+        }
+        // One dense layer at the end: blocks inside are pruned; without any, the chain's own message stands.
+        return !BlockFinder.find(proto, model).isEmpty();
+    }
+
+    /** The dense blocks of an ONNX file, or null for a model in another format. */
+    public static GraphBlocks describe(Path model) {
+        if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
+            return null;
+        }
+        return GraphSweep.describe(OnnxModelFile.read(model), model);
+    }
+
+    /** Runs the sweep from files and writes the chosen model and the report. */
+    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
+        Path model = files.model();
+        ModelProto proto = OnnxModelFile.read(model);
+        InputSignature input = GraphRows.dataInput(proto, model);
+        if (BlockFinder.find(proto, model).isEmpty()) {
+            throw InputException.uncertifiable(model, null, "has no dense blocks (a MatMul, Gemm or 1x1 Conv, an "
+                    + "activation, a second such layer) and its dense chain no hidden layer; nothing to prune");
+        }
+        if (files.train() == null) {
+            throw InputException.usage(model, Setting.TRAIN.ref() + " is needed: a graph's blocks are measured on "
+                    + "training rows");
+        }
+        if (settings.quantize() != org.odf2nna.settings.Quantize.NONE) {
+            throw InputException.usage(model, Setting.QUANTIZE.ref() + ": a graph's dense blocks are written with "
+                    + "float weights (int8 is not applied to graph models yet)");
+        }
+        if (files.validation() == null) {
+            throw InputException.usage(model, Setting.VALIDATION.ref() + " is needed: a graph's rounds are judged "
+                    + "on validation rows the training never saw");
+        }
+        Path output = files.output();
+        if (output != null && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+            throw InputException.usage(output, "is the input model; write the pruned model elsewhere");
+        }
+        String label = files.csv() == null ? null : files.csv().label();
+        int width = input.valuesPerRow();
+        GraphSweep.Settings defaults = GraphSweep.Settings.defaults(0.1);
+        GraphRows training = GraphRows.read(files.train(), width, label, defaults.statisticsRows());
+        GraphRows validation = GraphRows.read(files.validation(), width, label, Integer.MAX_VALUE);
+        GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), width, label,
+                Integer.MAX_VALUE);
+        double share = settings.schedule().shareFor(validation.count());
+        double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
+        GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),
+                defaults.statisticsRows(), defaults.samples(), settings.device());
+        GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, training, validation, report, s, progress);
+        GraphSweepReport result = outcome.report();
+        if (outcome.chosen() != null && output != null) {
+            AtomicFiles.writeBytes(output, outcome.chosen().toByteArray(), written -> {
+                try {
+                    OnnxModelFile.read(written);
+                } catch (InputException e) {
+                    throw new IOException("the written model does not read back: " + e.getMessage(), e);
+                }
+            });
+            result = new GraphSweepReport(result.model(), output.toString(), result.blocks(), result.ranking(),
+                    result.compensation(), result.share(), result.maxDrop(), result.statisticsRows(),
+                    result.labelled(), result.validation(), result.report(), result.rounds(), result.chosen(),
+                    result.choice(), result.seconds());
+        }
+        if (files.report() != null) {
+            AtomicFiles.writeString(files.report(), ReportFormat.json(result));
+        }
+        return result;
+    }
+}

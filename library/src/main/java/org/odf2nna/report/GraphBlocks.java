@@ -1,0 +1,43 @@
+package org.odf2nna.report;
+
+import java.util.List;
+
+/**
+ * The dense blocks found anywhere in an ONNX graph, as {@code inspect} lists them.
+ *
+ * @param modelParameters the model's float parameters (every float initializer's elements)
+ * @param blockParameters the blocks' parameters (both layers and the per-unit constants between them)
+ * @param blockShare      blockParameters / modelParameters
+ * @param blocks          the blocks, in graph order
+ */
+public record GraphBlocks(long modelParameters, long blockParameters, double blockShare, List<Block> blocks) {
+
+    public GraphBlocks {
+        blocks = List.copyOf(blocks);
+    }
+
+    /**
+     * One block.
+     *
+     * @param block      its number, from 1
+     * @param units      {@code last axis} (MatMul, Gemm) or {@code channels} (1×1 Conv)
+     * @param first      the first layer's node
+     * @param second     the second layer's node
+     * @param nodes      every node of the block
+     * @param hidden     the hidden tensor (the second layer's input)
+     * @param inputs     the first layer's inputs
+     * @param width      hidden units
+     * @param outputs    the second layer's outputs
+     * @param activation the activation as recognised
+     * @param perUnitOps the other per-unit operations between the layers
+     * @param parameters the block's parameters
+     */
+    public record Block(int block, String units, String first, String second, List<String> nodes, String hidden,
+            int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters) {
+
+        public Block {
+            nodes = List.copyOf(nodes);
+            perUnitOps = List.copyOf(perUnitOps);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.odf2nna.report;
+
+import java.util.List;
+
+/**
+ * What {@code sweep} did on a graph's dense blocks: progressive rounds over one ranking of every block's units, each
+ * round's whole graph judged in ONNX Runtime on the validation rows, the round written chosen by the chain rule
+ * ({@code metrics.ChainCertificate}), and the report rows measured, never used to choose.
+ *
+ * @param model          the input model
+ * @param output         the written model, or null when no round kept the promise
+ * @param blocks         the original's blocks
+ * @param ranking        how units were ranked across blocks
+ * @param compensation   how the second layers made up for dropped units
+ * @param share          the block parameters each round removes, as a share of the original's
+ * @param maxDrop        the loss allowed, in accuracy points
+ * @param statisticsRows training rows the units were measured on each round
+ * @param labelled       whether the validation rows had labels (without: changed predictions count as lost)
+ * @param validation     the original judged on the validation rows
+ * @param report         the original measured on the report rows (null without them)
+ * @param rounds         the rounds, in order
+ * @param chosen         the index of the round written, or null
+ * @param choice         why that round (or none) was written, in words
+ * @param seconds        wall time of the sweep
+ */
+public record GraphSweepReport(String model, String output, GraphBlocks blocks, String ranking, String compensation,
+        double share, double maxDrop, int statisticsRows, boolean labelled, Judged validation, Judged report,
+        List<Round> rounds, Integer chosen, String choice, double seconds) {
+
+    public GraphSweepReport {
+        rounds = List.copyOf(rounds);
+    }
+
+    /**
+     * A model measured on rows against the original.
+     *
+     * @param rows     rows measured
+     * @param accuracy its accuracy (NaN without labels)
+     * @param lost     rows the original got right and this one wrong (without labels: changed predictions)
+     * @param gained   rows the original got wrong and this one right
+     */
+    public record Judged(int rows, double accuracy, int lost, int gained) {
+    }
+
+    /**
+     * One round.
+     *
+     * @param round                 its number, from 1
+     * @param widths                every block's hidden width after it, as {@code 192-101-57}
+     * @param parameters            the model's parameters after it
+     * @param blockReductionPercent the share of the original's block parameters removed so far
+     * @param reductionPercent      the share of all the original's parameters removed so far
+     * @param level                 its part of the 5%
+     * @param holds                 whether it holds at that part on the validation rows
+     * @param validation            judged on the validation rows
+     * @param report                measured on the report rows (null without them)
+     */
+    public record Round(int round, String widths, long parameters, double blockReductionPercent,
+            double reductionPercent, double level, boolean holds, Judged validation, Judged report) {
+    }
+}

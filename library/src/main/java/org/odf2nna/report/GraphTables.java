@@ -1,0 +1,76 @@
+package org.odf2nna.report;
+
+import java.util.Locale;
+
+/** The text that {@code inspect} and {@code sweep} print for a graph's dense blocks. */
+public final class GraphTables {
+
+    private GraphTables() {
+    }
+
+    /**
+     * {@code inspect --json} of an ONNX file: the description's JSON as it is, with the dense blocks found anywhere in
+     * the graph added as {@code denseBlocks}.
+     */
+    public static String json(ModelDescription d, GraphBlocks blocks) {
+        com.google.gson.Gson gson = ReportFormat.gson();
+        com.google.gson.JsonObject object = ReportSchema.versioned(gson, d);
+        object.add("denseBlocks", gson.toJsonTree(blocks));
+        return gson.toJson(object) + "\n";
+    }
+
+    /** The blocks, one line each, and the share of the model's parameters they hold. */
+    public static String blocks(GraphBlocks b) {
+        StringBuilder s = new StringBuilder();
+        if (b.blocks().isEmpty()) {
+            return "Dense blocks none: no MatMul, Gemm or 1x1 Conv layer followed by an activation and a second such "
+                    + "layer whose hidden tensor nothing else reads\n";
+        }
+        s.append(String.format(Locale.ROOT, "Dense blocks %d, %,d of the model's %,d parameters (%.1f%%)%n",
+                b.blocks().size(), b.blockParameters(), b.modelParameters(), 100 * b.blockShare()));
+        s.append(String.format(Locale.ROOT, "  %-5s  %-9s  %-15s  %-12s  %-26s  %10s  %s%n", "block", "units",
+                "in-hidden-out", "activation", "per-unit ops", "parameters", "layers (nodes)"));
+        for (GraphBlocks.Block k : b.blocks()) {
+            s.append(String.format(Locale.ROOT, "  %-5d  %-9s  %-15s  %-12s  %-26s  %10d  %s -> %s (%d nodes)%n",
+                    k.block(), k.units(), k.inputs() + "-" + k.width() + "-" + k.outputs(), k.activation(),
+                    k.perUnitOps().isEmpty() ? "-" : String.join(", ", k.perUnitOps()), k.parameters(), k.first(),
+                    k.second(), k.nodes().size()));
+        }
+        return s.toString();
+    }
+
+    /** A graph sweep's rounds, the original's line and the choice. */
+    public static String sweep(GraphSweepReport r) {
+        StringBuilder s = new StringBuilder();
+        s.append("Model  ").append(r.model()).append('\n');
+        s.append(blocks(r.blocks()));
+        s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block parameters; units ranked by %s across "
+                + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, at most %.2g points "
+                + "lost%n", 100 * r.share(), r.ranking(), r.compensation(), r.statisticsRows(),
+                r.validation().rows(), r.labelled() ? "" : " (unlabelled: changed predictions count)", r.maxDrop()));
+        s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %10s  %11s  %8s  %s%n", "round",
+                "hidden widths", "parameters", "blocks-%", "all-%", "validation", "lost/gained", "level",
+                r.report() == null ? "" : "report (only measured)"));
+        s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %10s  %11s  %8s  %s%n", "original",
+                "", r.blocks().modelParameters(), "", "", accuracy(r.validation()), "", "",
+                r.report() == null ? "" : accuracy(r.report())));
+        for (GraphSweepReport.Round x : r.rounds()) {
+            boolean chosen = r.chosen() != null && r.chosen() == x.round() - 1;
+            s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %10s  %11s  %8.5f  %s%s%n",
+                    x.round() + (x.holds() ? "" : " x"), x.widths(), x.parameters(), x.blockReductionPercent(),
+                    x.reductionPercent(), accuracy(x.validation()),
+                    x.validation().lost() + "/" + x.validation().gained(), x.level(),
+                    x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
+        }
+        s.append("\n(x: does not hold at its part of the 5%)\n");
+        s.append("Choice ").append(r.choice()).append('\n');
+        if (r.output() != null) {
+            s.append("Wrote  ").append(r.output()).append('\n');
+        }
+        return s.toString();
+    }
+
+    private static String accuracy(GraphSweepReport.Judged j) {
+        return Double.isNaN(j.accuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * j.accuracy());
+    }
+}

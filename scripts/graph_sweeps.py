@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Runs `sweep` with defaults on the dense-block graph models (ViT, MLP-Mixer, inverted-residual CNN with
+squeeze-excite) over MNIST test halves and tabulates what was written, as docs/COMPARISON.md's "Graph models" section
+shows it.
+
+    ./mvnw -q -B -o package -DskipTests && python3 scripts/graph_sweeps.py [--shared ../shared] [--seeds 20-24]
+
+Splits: scripts/comparison.py's, unchanged: for seed s the 10,000 MNIST test rows are shuffled with
+random.Random(s) and cut in two; the first half validates (`--validation`: it only judges the rounds), the second only
+reports (`--eval`). Units are measured on the first 5,000 rows of the MNIST training file (`--train`), as the models
+were trained on it. A written model breaks its promise when its accuracy on the report half is more than 1 point below
+the original's there. Runs are cached in docs/graph-sweep-runs.jsonl (--fresh empties it). Standard library only.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from comparison import halves, seeds_of  # noqa: E402
+
+MODELS = ["vit_mnist_d48x3_gelu", "mixer_mnist_d64x3_gelu", "mbconv_mnist_se_relu6"]
+TARGET = {"vit_mnist_d48x3_gelu": 60.0, "mixer_mnist_d64x3_gelu": 30.0, "mbconv_mnist_se_relu6": 30.0}
+
+
+def run(tool, shared, name, seed, tmp):
+    model = os.path.join(shared, "models", "graphs", name + ".onnx")
+    validation, report_half = halves(os.path.join(shared, "data", "mnist-test.csv.gz"), tmp, "mnist", seed)
+    out = os.path.join(tmp, "%s-s%d.onnx" % (name, seed))
+    report = os.path.join(tmp, "%s-s%d.json" % (name, seed))
+    for stale in (out, report):
+        if os.path.exists(stale):
+            os.remove(stale)
+    command = [tool, "-q", "sweep", model, "--train", os.path.join(shared, "data", "mnist-train.csv.gz"),
+               "--validation", validation, "--eval", report_half, "-o", out, "--report", report]
+    start = time.time()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    record = {"model": name, "seed": seed, "exit": done.returncode, "seconds": round(time.time() - start, 1)}
+    if done.returncode not in (0, 3) or not os.path.exists(report):
+        sys.exit("%s failed (exit %d): %s" % (" ".join(command), done.returncode, done.stderr.strip()))
+    data = json.load(open(report))
+    original = data["report"]["accuracy"]
+    record.update({"original": original, "rounds": len(data["rounds"]),
+                   "blockParameters": data["blocks"]["blockParameters"]})
+    if data.get("chosen") is None:
+        record.update({"written": False, "blockReduction": 0.0, "reduction": 0.0})
+        return record
+    chosen = data["rounds"][data["chosen"]]
+    value = chosen["report"]["accuracy"]
+    record.update({"written": True, "blockReduction": chosen["blockReductionPercent"],
+                   "reduction": chosen["reductionPercent"], "widths": chosen["widths"], "test": value,
+                   "holds": value >= original - 0.01 - 1e-12})
+    return record
+
+
+def render(records, seeds):
+    lines = ["| model | splits | written | block parameters removed (median, min–max) | all parameters removed "
+             "(median) | report-half Δ accuracy (median, worst) | broke the promise | target |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in MODELS:
+        rs = [r for r in records if r["model"] == name and r["seed"] in seeds]
+        if not rs:
+            continue
+        written = [r for r in rs if r["written"]]
+        red = sorted(r["blockReduction"] for r in rs)
+        allred = sorted(r["reduction"] for r in rs)
+        deltas = sorted(100 * (r["test"] - r["original"]) for r in written)
+        broke = sum(1 for r in written if not r["holds"])
+        med = lambda xs: xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+        lines.append("| %s | %d | %d | %.1f%% (%.1f–%.1f) | %.1f%% | %s | %d of %d | ≥ %.0f%% of block parameters |" % (
+            name, len(rs), len(written), med(red), red[0], red[-1], med(allred),
+            ("%+.2f, %+.2f" % (med(deltas), deltas[0])) if deltas else "–", broke, len(written), TARGET[name]))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    parser.add_argument("--seeds", default="20-24")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "graph-sweep-runs.jsonl"))
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--tool", default=os.path.join(ROOT, "bin", "odf2nna-onnx"),
+                        help="the launcher to run (a copy keeps a long run apart from rebuilds)")
+    args = parser.parse_args()
+    seeds = seeds_of(args.seeds)
+    tool = args.tool
+    if args.fresh and os.path.exists(args.cache):
+        os.remove(args.cache)
+    records = {}
+    if os.path.exists(args.cache):
+        for line in open(args.cache):
+            if line.strip():
+                r = json.loads(line)
+                records[(r["model"], r["seed"])] = r
+    if not args.render_only:
+        tmp = tempfile.mkdtemp(prefix="graph-sweeps-", dir=os.environ.get("TMPDIR"))
+        for seed in seeds:
+            for name in args.models.split(","):
+                if (name, seed) in records:
+                    continue
+                r = run(tool, args.shared, name, seed, tmp)
+                records[(name, seed)] = r
+                with open(args.cache, "a") as f:
+                    f.write(json.dumps(r) + "\n")
+                print("%s s%d: exit %d, block params -%.1f%%, %s (%.0fs)" % (
+                    name, seed, r["exit"], r["blockReduction"],
+                    ("report %.2f%% vs %.2f%%" % (100 * r["test"], 100 * r["original"])) if r["written"]
+                    else "nothing written", r["seconds"]), flush=True)
+    print(render(list(records.values()), seeds))
+
+
+if __name__ == "__main__":
+    main()
