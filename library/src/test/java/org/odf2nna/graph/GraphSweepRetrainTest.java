@@ -24,7 +24,7 @@ import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.settings.GraphRetraining;
 
 /** Graph sweeps retrained end to end after each round's sequential refit, and their fallback. */
-class GraphSweepRetrainTest {
+public class GraphSweepRetrainTest {
 
     private static final Path FILE = BlockFinderTest.FILE;
     private static final int WIDTH = 24;
@@ -35,7 +35,7 @@ class GraphSweepRetrainTest {
      * the four positions and a linear head of three classes; with {@code einsum}, an Einsum (which the TensorFlow
      * translation lacks) before the head.
      */
-    static ModelProto classifier(boolean einsum) {
+    public static ModelProto classifier(boolean einsum) {
         Graphs g = new Graphs(21);
         g.input("x", 4, 6).output("logits", 3);
         Random r = new Random(3);
