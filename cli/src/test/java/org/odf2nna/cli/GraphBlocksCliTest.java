@@ -71,6 +71,16 @@ class GraphBlocksCliTest {
         assertTrue(sweep.out().contains("hidden widths"), sweep.out());
         assertTrue(Files.exists(report));
         assertEquals(sweep.exitCode() == 0, Files.exists(out), sweep.toString());
+        Path shrunk = dir.resolve("shrunk.onnx");
+        CliRun shrink = CliRun.of("-q", "shrink", model.toString(), "--train", csv("train2.csv", 300, 4).toString(),
+                "--validation", csv("validation2.csv", 400, 5).toString(), "--eval", csv("test2.csv", 100, 6)
+                        .toString(), "-o", shrunk.toString());
+        assertTrue(shrink.exitCode() == 0 || shrink.exitCode() == 3, shrink.toString());
+        assertTrue(shrink.out().contains("hidden widths"), shrink.out());
+        CliRun epsilon = CliRun.of("shrink", model.toString(), "--eval", csv("test3.csv", 50, 7).toString(),
+                "--epsilon", "0.1", "-o", dir.resolve("e.onnx").toString());
+        assertEquals(2, epsilon.exitCode(), epsilon.toString());
+        assertTrue(epsilon.err().contains("--epsilon prunes a dense chain"), epsilon.err());
     }
 
     @Test
