@@ -72,6 +72,7 @@ public record GraphRetraining(Mode mode, int epochs, int rows, float learningRat
     /** The retraining in words, for reports. */
     public String describe() {
         return endToEnd() ? "end to end (" + epochs + " epoch" + (epochs == 1 ? "" : "s") + " per round on up to "
-                + rows + " training rows, learning rate " + learningRate + ")" : "sequential refit alone";
+                + rows + " training rows, learning rate " + new java.math.BigDecimal(Float.toString(learningRate))
+                .stripTrailingZeros().toPlainString() + ")" : "sequential refit alone";
     }
 }
