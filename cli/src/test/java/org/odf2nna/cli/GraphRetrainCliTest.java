@@ -58,7 +58,7 @@ class GraphRetrainCliTest {
                 "--validation", csv(proto, "v.csv", 2000, 2).toString(), "--eval", csv(proto, "e.csv", 100, 3)
                 .toString(), "--share", "0.25", "-o", out.toString());
         assertEquals(0, sweep.exitCode(), sweep.toString());
-        assertTrue(sweep.out().contains("Retraining after each refit: end to end (2 epochs per round on up to 3000 "
+        assertTrue(sweep.out().contains("Retraining after each refit: end to end (2 epochs per round on up to 20000 "
                 + "training rows"), sweep.out());
         assertFalse(sweep.out().contains("Note:"), sweep.out());
         ModelProto written = OnnxModelFile.read(out);
