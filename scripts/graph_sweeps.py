@@ -8,7 +8,7 @@ shows it.
 
 Splits: scripts/comparison.py's, unchanged: for seed s the 10,000 MNIST test rows are shuffled with
 random.Random(s) and cut in two; the first half validates (`--validation`: it only judges the rounds), the second only
-reports (`--eval`). Units are measured on the first 5,000 rows of the MNIST training file (`--train`), as the models
+reports (`--eval`). Units are measured on the first 3,000 rows of the MNIST training file (`--train`), as the models
 were trained on it. A written model breaks its promise when its accuracy on the report half is more than 1 point below
 the original's there. Runs are cached in docs/graph-sweep-runs.jsonl (--fresh empties it). Standard library only.
 """

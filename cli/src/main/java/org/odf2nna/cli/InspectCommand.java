@@ -96,6 +96,10 @@ final class InspectCommand extends Subcommand {
         if (blocks != null) {
             s.append('\n').append(GraphTables.blocks(blocks));
         }
+        if (!d.nothingToPrune() && blocks != null && !blocks.blocks().isEmpty()) {
+            s.append("\nNote: sweep and shrink prune the dense chain; dense blocks elsewhere in the graph are pruned "
+                    + "when the chain has no hidden layer.\n");
+        }
         if (d.nothingToPrune()) {
             s.append(blocks != null && !blocks.blocks().isEmpty()
                     ? "\nNote: the dense chain has no hidden layer; sweep and shrink prune the dense blocks above.\n"

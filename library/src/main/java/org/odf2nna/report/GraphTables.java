@@ -9,8 +9,8 @@ public final class GraphTables {
     }
 
     /**
-     * {@code inspect --json} of an ONNX file: the description's JSON as it is, with the dense blocks found anywhere in
-     * the graph added as {@code denseBlocks}.
+     * What inspect prints as JSON for an ONNX file: the description's JSON as it is, with the dense blocks found
+     * anywhere in the graph added as {@code denseBlocks}.
      */
     public static String json(ModelDescription d, GraphBlocks blocks) {
         com.google.gson.Gson gson = ReportFormat.gson();
