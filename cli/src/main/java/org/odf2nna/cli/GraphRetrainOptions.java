@@ -25,8 +25,7 @@ final class GraphRetrainOptions {
                     + "them held out to choose the epoch (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--graph-learning-rate", paramLabel = "LR", defaultValue = ""
-            + GraphRetraining.DEFAULT_LEARNING_RATE,
+    @Option(names = "--graph-learning-rate", paramLabel = "LR", defaultValue = GraphRetraining.DEFAULT_LEARNING_RATE_TEXT,
             description = "Graph models: Adam's learning rate of the end-to-end retraining (default: "
                     + "${DEFAULT-VALUE}; small, since the graph is trained already).")
     float learningRate;

@@ -45,7 +45,9 @@ public record GraphRetraining(Mode mode, int epochs, int rows, float learningRat
      * 0.973); after pruning 0.0003 did better than 0.0001 (docs/graph-retraining.md); the refitted values stay a
      * candidate either way.
      */
-    public static final float DEFAULT_LEARNING_RATE = 3e-4f;
+    public static final String DEFAULT_LEARNING_RATE_TEXT = "0.0003";
+    /** {@link #DEFAULT_LEARNING_RATE_TEXT} as a number. */
+    public static final float DEFAULT_LEARNING_RATE = Float.parseFloat(DEFAULT_LEARNING_RATE_TEXT);
 
     /** The defaults: end to end, 2 epochs, 20,000 rows, learning rate 0.0003. */
     public static final GraphRetraining DEFAULT = new GraphRetraining(Mode.END_TO_END, DEFAULT_EPOCHS, DEFAULT_ROWS,
