@@ -19,13 +19,13 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.GraphRetrainer;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TranslationCheck;
 import org.odf2nna.tf.UnsupportedOperatorException;
-import org.odf2nna.settings.RetrainSettings;
 
 /**
  * Progressive rounds over a graph's dense blocks: each round measures every block's hidden units on the training rows
