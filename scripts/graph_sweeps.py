@@ -3,7 +3,8 @@
 squeeze-excite) over MNIST test halves and tabulates what was written, as docs/COMPARISON.md's "Graph models" section
 shows it.
 
-    ./mvnw -q -B -o package -DskipTests && python3 scripts/graph_sweeps.py [--shared ../shared] [--seeds 20-24]
+    ./mvnw -q -B -o package -DskipTests && python3 scripts/graph_sweeps.py [--shared ../shared] [--seeds 20-24] \
+        [--graph-retrain end-to-end|sequential] [--cache docs/graph-retrain-runs.jsonl]
 
 Splits: scripts/comparison.py's, unchanged: for seed s the 10,000 MNIST test rows are shuffled with
 random.Random(s) and cut in two; the first half validates (`--validation`: it only judges the rounds), the second only
@@ -27,7 +28,7 @@ MODELS = ["vit_mnist_d48x3_gelu", "mixer_mnist_d64x3_gelu", "mbconv_mnist_se_rel
 TARGET = {"vit_mnist_d48x3_gelu": 60.0, "mixer_mnist_d64x3_gelu": 30.0, "mbconv_mnist_se_relu6": 30.0}
 
 
-def run(tool, shared, name, seed, tmp):
+def run(tool, shared, name, seed, tmp, retrain=None):
     model = os.path.join(shared, "models", "graphs", name + ".onnx")
     validation, report_half = halves(os.path.join(shared, "data", "mnist-test.csv.gz"), tmp, "mnist", seed)
     out = os.path.join(tmp, "%s-s%d.onnx" % (name, seed))
@@ -37,6 +38,8 @@ def run(tool, shared, name, seed, tmp):
             os.remove(stale)
     command = [tool, "-q", "sweep", model, "--train", os.path.join(shared, "data", "mnist-train.csv.gz"),
                "--validation", validation, "--eval", report_half, "-o", out, "--report", report]
+    if retrain:
+        command += ["--graph-retrain", retrain]
     start = time.time()
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     record = {"model": name, "seed": seed, "exit": done.returncode, "seconds": round(time.time() - start, 1)}
@@ -44,6 +47,7 @@ def run(tool, shared, name, seed, tmp):
         sys.exit("%s failed (exit %d): %s" % (" ".join(command), done.returncode, done.stderr.strip()))
     data = json.load(open(report))
     original = data["report"]["accuracy"]
+    record["retraining"] = data.get("retraining", "sequential refit alone")
     record.update({"original": original, "rounds": len(data["rounds"]),
                    "blockParameters": data["blocks"]["blockParameters"]})
     if data.get("chosen") is None:
@@ -87,6 +91,8 @@ def main():
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--tool", default=os.path.join(ROOT, "bin", "odf2nna-onnx"),
                         help="the launcher to run (a copy keeps a long run apart from rebuilds)")
+    parser.add_argument("--graph-retrain", choices=["end-to-end", "sequential"], default=None,
+                        help="passed to sweep (default: sweep's own, end-to-end); runs are cached apart by it")
     args = parser.parse_args()
     seeds = seeds_of(args.seeds)
     tool = args.tool
@@ -97,14 +103,17 @@ def main():
         for line in open(args.cache):
             if line.strip():
                 r = json.loads(line)
-                records[(r["model"], r["seed"])] = r
+                # Runs from before end-to-end retraining was the default record none: the refit alone.
+                kind = "end-to-end" if r.get("retraining", "").startswith("end to end") else "sequential"
+                if kind == (args.graph_retrain or "end-to-end"):
+                    records[(r["model"], r["seed"])] = r
     if not args.render_only:
         tmp = tempfile.mkdtemp(prefix="graph-sweeps-", dir=os.environ.get("TMPDIR"))
         for seed in seeds:
             for name in args.models.split(","):
                 if (name, seed) in records:
                     continue
-                r = run(tool, args.shared, name, seed, tmp)
+                r = run(tool, args.shared, name, seed, tmp, args.graph_retrain)
                 records[(name, seed)] = r
                 with open(args.cache, "a") as f:
                     f.write(json.dumps(r) + "\n")

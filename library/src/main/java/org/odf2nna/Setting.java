@@ -48,7 +48,11 @@ public enum Setting {
     RANK("the ranking of removals"),
     SCORE("the unit score"),
     PAPER("the paper's rule"),
-    CLIP_INPUTS("clipping of the inputs");
+    CLIP_INPUTS("clipping of the inputs"),
+    GRAPH_RETRAIN("the graph retraining"),
+    GRAPH_EPOCHS("graph retraining epochs"),
+    GRAPH_ROWS("graph retraining rows"),
+    GRAPH_LEARNING_RATE("the graph retraining's learning rate");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

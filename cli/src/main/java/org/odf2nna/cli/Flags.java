@@ -50,6 +50,10 @@ final class Flags {
             case SCORE -> "--score";
             case PAPER -> "--paper";
             case CLIP_INPUTS -> "--clip-inputs";
+            case GRAPH_RETRAIN -> "--graph-retrain";
+            case GRAPH_EPOCHS -> "--graph-epochs";
+            case GRAPH_ROWS -> "--graph-rows";
+            case GRAPH_LEARNING_RATE -> "--graph-learning-rate";
         };
     }
 

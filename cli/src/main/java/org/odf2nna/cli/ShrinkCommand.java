@@ -95,6 +95,9 @@ final class ShrinkCommand extends Subcommand {
     @Mixin
     ClipInputsOption clipInputs;
 
+    @Mixin
+    GraphRetrainOptions graphRetrain;
+
     @Override
     public Integer call() {
         ModelFormat outputFormat = ModelFormat.parse(format);
@@ -126,7 +129,8 @@ final class ShrinkCommand extends Subcommand {
                         + "pruned in rounds as sweep does: give --train and --validation without --epsilon");
             }
             Path out = files.outputs(settings).get(0);
-            return SweepCommand.graph(this, files.sweep(), settings.sweep(), Main.existing(List.of(out)));
+            return SweepCommand.graph(this, files.sweep(), settings.sweep(), graphRetrain.retraining(),
+                    Main.existing(List.of(out)));
         }
         if (settings.progressive(files)) {
             return progressive(files, settings);

@@ -66,6 +66,9 @@ final class SweepCommand extends Subcommand {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    GraphRetrainOptions graphRetrain;
+
     @Override
     public Integer call() {
         Quantize precision = quantize.precision();
@@ -81,7 +84,7 @@ final class SweepCommand extends Subcommand {
                 sweep.chart(out), data.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
         if (Odf2nna.prunesGraphBlocks(model.path)) {
-            return graph(this, files, settings, before);
+            return graph(this, files, settings, graphRetrain.retraining(), before);
         }
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, report.path,
@@ -92,8 +95,9 @@ final class SweepCommand extends Subcommand {
      * sweep (and shrink --train) on an ONNX graph whose dense chain has no hidden layer: rounds over its dense blocks.
      * Exit 3 with one line when it has none, or when no round keeps the promise.
      */
-    static int graph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
-        GraphSweepReport result = Odf2nna.sweepGraph(files, settings, command.main.progress());
+    static int graph(Subcommand command, SweepFiles files, SweepSettings settings,
+            org.odf2nna.settings.GraphRetraining retraining, Set<Path> before) {
+        GraphSweepReport result = Odf2nna.sweepGraph(files, settings, retraining, command.main.progress());
         command.main.out.print(GraphTables.sweep(result));
         if (result.output() != null) {
             command.printReplacedNote(before, java.nio.file.Path.of(result.output()));

@@ -431,6 +431,17 @@ public final class Odf2nna {
     }
 
     /**
+     * {@link #sweepGraph(SweepFiles, SweepSettings, Progress)} with the retraining after each round's sequential
+     * refit chosen: {@link org.odf2nna.settings.GraphRetraining#DEFAULT} (end-to-end distillation with TensorFlow,
+     * what the other form runs) or {@link org.odf2nna.settings.GraphRetraining#SEQUENTIAL} (the refit alone). A graph
+     * whose translation to TensorFlow fails keeps the sequential refit, with a note in the report naming the node.
+     */
+    public static org.odf2nna.report.GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+            org.odf2nna.settings.GraphRetraining retraining, Progress progress) {
+        return org.odf2nna.method.GraphSweeper.sweep(files, settings, retraining, progress);
+    }
+
+    /**
      * How the tool reads a model, as the command line's {@code inspect} shows it: input, prefix, dense layers, head,
      * the task inferred from them, and the graph's operators.
      *

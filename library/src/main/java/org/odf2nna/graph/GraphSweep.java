@@ -18,6 +18,14 @@ import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.TrainingOptions;
+import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.GraphRetrainer;
+import org.odf2nna.tf.Loss;
+import org.odf2nna.tf.TranslationCheck;
+import org.odf2nna.tf.UnsupportedOperatorException;
 
 /**
  * Progressive rounds over a graph's dense blocks: each round measures every block's hidden units on the training rows
@@ -56,9 +64,12 @@ public final class GraphSweep {
      * @param statisticsRows training rows the units are measured on each round
      * @param samples        the most (row, position) samples per block
      * @param device         where ONNX Runtime computes
+     * @param retraining     what retrains each round's graph after the compensation, or null for nothing more
+     *                       (end-to-end retraining follows whatever compensation is set)
+     * @param retrain        the batch size, seed, held-out share, patience and distillation of that retraining
      */
     public record Settings(double share, double maxDrop, Ranking ranking, Compensation compensation,
-            int statisticsRows, long samples, Device device) {
+            int statisticsRows, long samples, Device device, GraphRetraining retraining, RetrainSettings retrain) {
 
         public static final int DEFAULT_STATISTICS_ROWS = 3000;
         public static final long DEFAULT_SAMPLES = 40_000;
@@ -70,15 +81,34 @@ public final class GraphSweep {
             if (!(maxDrop >= 0 && maxDrop < 1)) {
                 throw new IllegalArgumentException("maxDrop must be in [0, 1): " + maxDrop);
             }
+            if (retrain == null) {
+                retrain = RetrainSettings.DEFAULT;
+            }
+        }
+
+        /** Settings with no retraining after the compensation. */
+        public Settings(double share, double maxDrop, Ranking ranking, Compensation compensation, int statisticsRows,
+                long samples, Device device) {
+            this(share, maxDrop, ranking, compensation, statisticsRows, samples, device, null, null);
+        }
+
+        /** The same settings with another retraining after the compensation (null: none). */
+        public Settings withRetraining(GraphRetraining value, RetrainSettings with) {
+            return new Settings(share, maxDrop, ranking, compensation, statisticsRows, samples, device, value, with);
+        }
+
+        /** Whether each round's graph is distilled end to end after its compensation. */
+        public boolean endToEnd() {
+            return retraining != null && retraining.endToEnd();
         }
 
         /**
-         * The defaults: rounds of {@code share}, one point, cost ranking, sequential refit (docs/graphs.md measures
-         * the others).
+         * The defaults: rounds of {@code share}, one point, cost ranking, sequential refit, then end-to-end retraining
+         * ({@link GraphRetraining#DEFAULT}; docs/graphs.md measures the others).
          */
         public static Settings defaults(double share) {
             return new Settings(share, 0.01, Ranking.COST, Compensation.SEQUENTIAL, DEFAULT_STATISTICS_ROWS,
-                    DEFAULT_SAMPLES, Device.CPU);
+                    DEFAULT_SAMPLES, Device.CPU, GraphRetraining.DEFAULT, RetrainSettings.DEFAULT);
         }
     }
 
@@ -198,6 +228,94 @@ public final class GraphSweep {
         return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
     }
 
+    /**
+     * End-to-end retraining after each round's compensation, on training rows alone ({@link GraphRetrainer}: the
+     * pruned blocks' initializers trained, the rest of the graph constant, distilled from the original). When the
+     * graph cannot be translated (an operator outside the translation, or a translation that differs from ONNX
+     * Runtime) it says so once in a note and every round keeps its sequential refit.
+     */
+    static final class EndToEnd {
+        private final Settings settings;
+        private final GraphRows rows;
+        private final List<String> notes = new ArrayList<>();
+        private Integer lastBest;
+        private boolean fellBack;
+
+        EndToEnd(Settings settings, GraphRows rows) {
+            this.settings = settings;
+            this.rows = rows;
+        }
+
+        boolean active() {
+            return rows != null && !fellBack;
+        }
+
+        List<String> notes() {
+            return notes;
+        }
+
+        /**
+         * The epoch kept by the last {@link #retrain} (0: the refitted values), or null when it did not retrain;
+         * cleared by reading.
+         */
+        Integer take() {
+            Integer e = lastBest;
+            lastBest = null;
+            return e;
+        }
+
+        ModelProto retrain(ModelProto original, ModelProto pruned, Path file, DenseTrainer.EpochListener listener) {
+            GraphRetraining r = settings.retraining();
+            RetrainSettings with = settings.retrain();
+            GraphRetrainer.Settings s = new GraphRetrainer.Settings(Loss.SOFTMAX_CROSS_ENTROPY, new TrainingOptions(
+                    r.epochs(), with.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
+                    with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE);
+            float[] labels = null;
+            if (rows.labels() != null) {
+                labels = new float[rows.count()];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = rows.labels()[i];
+                }
+            }
+            try {
+                GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned, trainable(pruned, file),
+                        rows.features(), labels, rows.count(), s, listener);
+                lastBest = out.bestEpoch();
+                return out.model();
+            } catch (UnsupportedOperatorException | GraphRetrainer.TranslationMismatch e) {
+                fellBack = true;
+                notes.add(e.getMessage() + "; end-to-end retraining skipped, every round keeps the sequential "
+                        + "block refit");
+                return pruned;
+            }
+        }
+    }
+
+    /** Rows the translation is checked on against ONNX Runtime before each round's retraining. */
+    static final int CHECK_ROWS = 500;
+
+    /** The float initializers of the pruned graph's blocks: what end-to-end retraining trains. */
+    static java.util.Set<String> trainable(ModelProto pruned, Path file) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (DenseBlock b : BlockFinder.find(new GraphView(pruned, file))) {
+            for (DenseBlock.UnitSlot slot : b.slots()) {
+                names.add(slot.tensor());
+            }
+            names.add(b.secondWeight().tensor());
+            if (b.secondBias() != null) {
+                names.add(b.secondBias());
+            }
+        }
+        java.util.Set<String> floats = new java.util.HashSet<>();
+        for (var t : pruned.getGraph().getInitializerList()) {
+            if (t.getDataType() == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.FLOAT_VALUE) {
+                floats.add(t.getName());
+            }
+        }
+        names.retainAll(floats);
+        return names;
+    }
+
     /** Rows the sequential refit runs both networks on (rows × positions are its samples). */
     static final int REFIT_ROWS = 1500;
 
@@ -309,7 +427,10 @@ public final class GraphSweep {
         List<ModelProto> models = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
         List<String> widths = new ArrayList<>();
+        List<Integer> keptEpochs = new ArrayList<>();
         ModelProto current = model;
+        EndToEnd endToEnd = new EndToEnd(settings, settings.endToEnd() ? training.first(settings.retraining().rows())
+                : null);
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
         for (int r = 1; r <= Math.max(rounds, 1); r++) {
             progress.update("pruning rounds", r - 1, rounds, null);
@@ -328,7 +449,16 @@ public final class GraphSweep {
                 break;
             }
             current = pruned.model();
+            endToEnd.take();
+            if (endToEnd.active()) {
+                progress.update("retraining round " + r + " end to end", 0, settings.retraining().epochs(), null);
+                int round = r;
+                current = endToEnd.retrain(model, current, file, (epoch, epochs) -> progress.update(
+                        "retraining round " + round + " end to end", epoch.epoch(), epochs, null));
+                progress.done("retraining round " + r + " end to end");
+            }
             models.add(current);
+            keptEpochs.add(endToEnd.take());
             GraphView after = new GraphView(current, file);
             removed.add(modelParameters - after.parameters());
             widths.add(String.join("-", BlockFinder.find(after).stream().map(b -> Integer.toString(b.width()))
@@ -364,7 +494,7 @@ public final class GraphSweep {
             long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(models.get(i), file)));
             rows.add(new GraphSweepReport.Round(i + 1, widths.get(i), modelParameters - removed.get(i),
                     100.0 * blockGone / blockParameters, 100.0 * shares[i], levels[i], holds[i], judged.get(i),
-                    reported.get(i)));
+                    reported.get(i), keptEpochs.get(i)));
         }
         String choice = chosen < 0
                 ? (n == 0 ? "no round could remove units" : "no round holds at its part of the 5%: nothing written")
@@ -376,7 +506,8 @@ public final class GraphSweep {
                 settings.share(), 100 * settings.maxDrop(), stats.count(), labelled,
                 judge(validationOriginal, validationOriginal, validation.labels()),
                 report == null ? null : judge(reportOriginal, reportOriginal, report.labels()), rows,
-                chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9);
+                chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
+                settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes());
         return new Outcome(result, chosen < 0 ? null : models.get(chosen));
     }
 

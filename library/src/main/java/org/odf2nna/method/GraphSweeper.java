@@ -16,6 +16,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
@@ -92,8 +93,19 @@ public final class GraphSweeper {
         return GraphSweep.describe(OnnxModelFile.read(model), model);
     }
 
-    /** Runs the sweep from files and writes the chosen model and the report. */
+    /** Runs the sweep from files, each round retrained end to end, and writes the chosen model and the report. */
     public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
+        return sweep(files, settings, GraphRetraining.DEFAULT, progress);
+    }
+
+    /**
+     * Runs the sweep from files and writes the chosen model and the report.
+     *
+     * @param retraining what retrains each round's graph after the sequential refit (batch size, seed, patience and
+     *                   distillation from {@code settings.retraining()})
+     */
+    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
+            Progress progress) {
         Path model = files.model();
         ModelProto proto = OnnxModelFile.read(model);
         InputSignature input = GraphRows.dataInput(proto, model);
@@ -119,14 +131,15 @@ public final class GraphSweeper {
         String label = files.csv() == null ? null : files.csv().label();
         int width = input.valuesPerRow();
         GraphSweep.Settings defaults = GraphSweep.Settings.defaults(0.1);
-        GraphRows training = GraphRows.read(files.train(), width, label, defaults.statisticsRows());
+        GraphRows training = GraphRows.read(files.train(), width, label, retraining.endToEnd()
+                ? Math.max(defaults.statisticsRows(), retraining.rows()) : defaults.statisticsRows());
         GraphRows validation = GraphRows.read(files.validation(), width, label, Integer.MAX_VALUE);
         GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), width, label,
                 Integer.MAX_VALUE);
         double share = settings.schedule().shareFor(validation.count());
         double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
         GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),
-                defaults.statisticsRows(), defaults.samples(), settings.device());
+                defaults.statisticsRows(), defaults.samples(), settings.device(), retraining, settings.retraining());
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, training, validation, report, s, progress);
         GraphSweepReport result = outcome.report();
         if (outcome.chosen() != null && output != null) {
@@ -137,10 +150,7 @@ public final class GraphSweeper {
                     throw new IOException("the written model does not read back: " + e.getMessage(), e);
                 }
             });
-            result = new GraphSweepReport(result.model(), output.toString(), result.blocks(), result.ranking(),
-                    result.compensation(), result.share(), result.maxDrop(), result.statisticsRows(),
-                    result.labelled(), result.validation(), result.report(), result.rounds(), result.chosen(),
-                    result.choice(), result.seconds());
+            result = result.withOutput(output.toString());
         }
         if (files.report() != null) {
             AtomicFiles.writeString(files.report(), ReportFormat.json(result));

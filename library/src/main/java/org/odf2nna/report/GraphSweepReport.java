@@ -22,13 +22,22 @@ import java.util.List;
  * @param chosen         the index of the round written, or null
  * @param choice         why that round (or none) was written, in words
  * @param seconds        wall time of the sweep
+ * @param retraining     what retrained each round's graph after the compensation, in words
+ * @param notes          what the reader should know of the run, one line each (a retraining that fell back)
  */
 public record GraphSweepReport(String model, String output, GraphBlocks blocks, String ranking, String compensation,
         double share, double maxDrop, int statisticsRows, boolean labelled, Judged validation, Judged report,
-        List<Round> rounds, Integer chosen, String choice, double seconds) {
+        List<Round> rounds, Integer chosen, String choice, double seconds, String retraining, List<String> notes) {
 
     public GraphSweepReport {
         rounds = List.copyOf(rounds);
+        notes = List.copyOf(notes);
+    }
+
+    /** The same report, the chosen model written to {@code path}. */
+    public GraphSweepReport withOutput(String path) {
+        return new GraphSweepReport(model, path, blocks, ranking, compensation, share, maxDrop, statisticsRows,
+                labelled, validation, report, rounds, chosen, choice, seconds, retraining, notes);
     }
 
     /**
@@ -54,8 +63,11 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      * @param holds                 whether it holds at that part on the validation rows
      * @param validation            judged on the validation rows
      * @param report                measured on the report rows (null without them)
+     * @param retrainedEpoch        the end-to-end retraining's epoch kept (0: the compensated values), or null when
+     *                              the round was not retrained end to end
      */
     public record Round(int round, String widths, long parameters, double blockReductionPercent,
-            double reductionPercent, double level, boolean holds, Judged validation, Judged report) {
+            double reductionPercent, double level, boolean holds, Judged validation, Judged report,
+            Integer retrainedEpoch) {
     }
 }

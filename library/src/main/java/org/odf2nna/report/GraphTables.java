@@ -48,21 +48,27 @@ public final class GraphTables {
                 + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, at most %.2g points "
                 + "lost%n", 100 * r.share(), r.ranking(), r.compensation(), r.statisticsRows(),
                 r.validation().rows(), r.labelled() ? "" : " (unlabelled: changed predictions count)", r.maxDrop()));
-        s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %10s  %11s  %8s  %s%n", "round",
-                "hidden widths", "parameters", "blocks-%", "all-%", "validation", "lost/gained", "level",
+        s.append("Retraining after each refit: ").append(r.retraining()).append('\n');
+        for (String note : r.notes()) {
+            s.append("Note: ").append(note).append('\n');
+        }
+        s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "round",
+                "hidden widths", "parameters", "blocks-%", "all-%", "epoch", "validation", "lost/gained", "level",
                 r.report() == null ? "" : "report (only measured)"));
-        s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %10s  %11s  %8s  %s%n", "original",
-                "", r.blocks().modelParameters(), "", "", accuracy(r.validation()), "", "",
+        s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "original",
+                "", r.blocks().modelParameters(), "", "", "", accuracy(r.validation()), "", "",
                 r.report() == null ? "" : accuracy(r.report())));
         for (GraphSweepReport.Round x : r.rounds()) {
             boolean chosen = r.chosen() != null && r.chosen() == x.round() - 1;
-            s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %10s  %11s  %8.5f  %s%s%n",
+            s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %5s  %10s  %11s  %8.5f  %s%s%n",
                     x.round() + (x.holds() ? "" : " x"), x.widths(), x.parameters(), x.blockReductionPercent(),
-                    x.reductionPercent(), accuracy(x.validation()),
+                    x.reductionPercent(), x.retrainedEpoch() == null ? "-" : x.retrainedEpoch().toString(),
+                    accuracy(x.validation()),
                     x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
         }
-        s.append("\n(x: does not hold at its part of the 5%)\n");
+        s.append("\n(x: does not hold at its part of the 5%; epoch: the end-to-end retraining's epoch kept, 0 the "
+                + "refitted values, - not retrained)\n");
         s.append("Choice ").append(r.choice()).append('\n');
         if (r.output() != null) {
             s.append("Wrote  ").append(r.output()).append('\n');

@@ -1,0 +1,144 @@
+package org.odf2nna.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
+import org.odf2nna.Progress;
+import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.settings.GraphRetraining;
+
+/** Graph sweeps retrained end to end after each round's sequential refit, and their fallback. */
+public class GraphSweepRetrainTest {
+
+    private static final Path FILE = BlockFinderTest.FILE;
+    private static final int WIDTH = 24;
+
+    /**
+     * A classifier on [N, 4, 6]: a transformer FFN (MatMul, bias, exact GELU, MatMul, bias, residual Add) whose first
+     * eight of sixteen hidden units are dead (zero weights, a bias far below zero: GELU holds them near 0), a mean over
+     * the four positions and a linear head of three classes; with {@code einsum}, an Einsum (which the TensorFlow
+     * translation lacks) before the head.
+     */
+    public static ModelProto classifier(boolean einsum) {
+        Graphs g = new Graphs(21);
+        g.input("x", 4, 6).output("logits", 3);
+        Random r = new Random(3);
+        float[] w1 = new float[6 * 16];
+        float[] b1 = new float[16];
+        for (int i = 0; i < 6; i++) {
+            for (int j = 8; j < 16; j++) {
+                w1[i * 16 + j] = (float) (r.nextGaussian() * 0.6);
+            }
+        }
+        for (int j = 0; j < 16; j++) {
+            b1[j] = j < 8 ? -6f : (float) (r.nextGaussian() * 0.2);
+        }
+        String h = g.node("Add", "pre", g.init("b1", b1, 16), g.node("MatMul", "mm1", "x", g.init("w1", w1, 6, 16)));
+        String a = g.erfGelu(h, "act");
+        String o = g.node("Add", "ffn", g.node("MatMul", "mm2", a, g.init("w2", 0.5, 16, 6)), g.init("b2", 0.2, 6));
+        String y = g.node("Add", "res", "x", o);
+        String pooled = g.node("ReduceMean", "pool", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
+                y);
+        if (einsum) {
+            pooled = g.node("Einsum", "same", List.of(AttributeProto.newBuilder().setName("equation")
+                    .setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8("ij->ij")).build()),
+                    pooled);
+        }
+        g.node("MatMul", "logits", pooled, g.init("head", 1.5, 6, 3));
+        return g.model(14);
+    }
+
+    /** Rows labelled with the original's own classes (what a trained network gets right). */
+    private static GraphRows rows(ModelProto model, long seed, int count) {
+        GraphRows unlabelled = new GraphRows(Graphs.rows(seed, count, WIDTH), WIDTH, null);
+        InputSignature input = GraphRows.dataInput(model, FILE);
+        int[] labels = GraphSweep.predict(model, FILE, input, unlabelled, Device.CPU);
+        return new GraphRows(unlabelled.features(), WIDTH, labels);
+    }
+
+    private static Map<String, TensorProto> initializers(ModelProto m) {
+        Map<String, TensorProto> byName = new HashMap<>();
+        m.getGraph().getInitializerList().forEach(t -> byName.put(t.getName(), t));
+        return byName;
+    }
+
+    @Test
+    void aGraphSweepRetrainsEachRoundEndToEndAndWritesAModelOnnxRuntimeRuns() {
+        ModelProto model = classifier(false);
+        GraphRows train = rows(model, 1, 600);
+        GraphRows validation = rows(model, 2, 2000);
+        GraphSweep.Settings settings = GraphSweep.Settings.defaults(0.25);
+        assertTrue(settings.endToEnd());
+        GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
+        GraphSweepReport report = out.report();
+        assertTrue(report.retraining().startsWith("end to end"), report.retraining());
+        assertEquals(List.of(), report.notes());
+        assertFalse(report.rounds().isEmpty());
+        for (GraphSweepReport.Round round : report.rounds()) {
+            assertNotNull(round.retrainedEpoch(), "round " + round.round() + " was not retrained end to end");
+            assertTrue(round.retrainedEpoch() >= 0 && round.retrainedEpoch() <= GraphRetraining.DEFAULT_EPOCHS);
+        }
+        // Half the units are dead: the rounds that remove them alone hold, so a model is written.
+        assertNotNull(out.chosen(), report.choice());
+        int[] predicted = GraphSweep.predict(out.chosen(), FILE, GraphRows.dataInput(out.chosen(), FILE), validation,
+                Device.CPU);
+        int agree = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            agree += predicted[i] == validation.labels()[i] ? 1 : 0;
+        }
+        assertTrue(agree >= 0.97 * predicted.length, agree + " of " + predicted.length);
+        // Only the blocks' initializers were trained: the head is the original's, byte for byte.
+        assertEquals(initializers(model).get("head"), initializers(out.chosen()).get("head"));
+        assertEquals(Set.of("w1", "b1", "w2", "b2"), GraphSweep.trainable(out.chosen(), FILE));
+    }
+
+    @Test
+    void anOperatorOutsideTheTranslationFallsBackToTheSequentialRefitWithOneLineNamingTheNode() {
+        ModelProto model = classifier(true);
+        GraphRows train = rows(model, 1, 600);
+        GraphRows validation = rows(model, 2, 2000);
+        GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null,
+                GraphSweep.Settings.defaults(0.25), Progress.NONE);
+        GraphSweepReport report = out.report();
+        assertEquals(1, report.notes().size(), report.notes().toString());
+        String note = report.notes().get(0);
+        assertFalse(note.contains("\n"), note);
+        assertTrue(note.matches("node '/Einsum_\\d+' \\(Einsum\\): .*sequential block refit"), note);
+        for (GraphSweepReport.Round round : report.rounds()) {
+            assertNull(round.retrainedEpoch());
+        }
+        // The sequential refit alone still prunes the dead units and writes a model.
+        assertNotNull(out.chosen(), report.choice());
+        assertTrue(org.odf2nna.report.GraphTables.sweep(report).contains("Note: " + note + "\n"));
+    }
+
+    @Test
+    void sequentialAloneIsStillReachable() {
+        ModelProto model = classifier(false);
+        GraphRows train = rows(model, 1, 300);
+        GraphRows validation = rows(model, 2, 1000);
+        GraphSweep.Settings settings = GraphSweep.Settings.defaults(0.25).withRetraining(GraphRetraining.SEQUENTIAL,
+                null);
+        assertFalse(settings.endToEnd());
+        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
+                .report();
+        assertEquals("sequential refit alone", report.retraining());
+        assertTrue(report.rounds().stream().allMatch(r -> r.retrainedEpoch() == null));
+    }
+}
