@@ -33,6 +33,8 @@ final class AdamStep {
     final List<Op> initializers = new ArrayList<>();
     /** The target that performs one step. */
     final Op step;
+    /** The step's learning rate: the constant given unless a value is fed (a schedule feeds one per step). */
+    final Operand<TFloat32> learningRate;
 
     AdamStep(Graph graph, Ops tf, Operand<TFloat32> loss, List<Variable<TFloat32>> variables, List<Shape> shapes,
             float learningRate) {
@@ -49,6 +51,8 @@ final class AdamStep {
         Variable<TFloat32> beta2Power = tf.withName("adam_beta2_power").variable(Shape.scalar(), TFloat32.class);
         initializers.add(tf.assign(beta1Power, tf.constant(BETA1)));
         initializers.add(tf.assign(beta2Power, tf.constant(BETA2)));
+        this.learningRate = tf.withName("adam_learning_rate").placeholderWithDefault(tf.constant(learningRate),
+                Shape.scalar());
         Ops afterGradients = tf.withControlDependencies(gradientsDone);
         List<Op> updates = new ArrayList<>();
         for (int i = 0; i < variables.size(); i++) {
@@ -60,7 +64,7 @@ final class AdamStep {
             @SuppressWarnings("unchecked")
             Operand<TFloat32> gradient = (Operand<TFloat32>) gradients[i];
             updates.add(afterGradients.train.applyAdam(variables.get(i), m, v, beta1Power, beta2Power,
-                    tf.constant(learningRate), tf.constant(BETA1), tf.constant(BETA2), tf.constant(EPSILON),
+                    this.learningRate, tf.constant(BETA1), tf.constant(BETA2), tf.constant(EPSILON),
                     gradient));
         }
         Ops afterUpdates = tf.withControlDependencies(updates);

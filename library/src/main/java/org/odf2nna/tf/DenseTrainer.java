@@ -7,6 +7,7 @@ import java.util.Random;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.LearningRateSchedule;
 import org.odf2nna.settings.TrainingOptions;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -90,9 +91,11 @@ public final class DenseTrainer {
         int sinceBest = 0;
         Random random = new Random(options.seed());
         int epochsRun = 0;
+        long stepsPerEpoch = (train.rows() + options.batchSize() - 1) / options.batchSize();
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
             int[] order = TrainingData.permutation(train.rows(), random);
-            double lossSum = trainEpoch(session, graph, train, soft, order, options.batchSize());
+            double lossSum = trainEpoch(session, graph, train, soft, order, options.batchSize(),
+                    (epoch - 1) * stepsPerEpoch, options.epochs() * stepsPerEpoch, options.learningRate());
             epochsRun = epoch;
             figures = evaluate(session, graph, validation, loss);
             TrainingResult.Epoch record = new TrainingResult.Epoch(epoch, lossSum / train.rows(), figures[0],
@@ -173,24 +176,38 @@ public final class DenseTrainer {
         assignState.run().close();
     }
 
-    /** What one training step feeds and runs: the graph's input, its values before the head, the losses, the step. */
-    record TrainingGraph(Placeholder<TFloat32> input, Operand<TFloat32> logits, Losses losses, Op minimize) {
+    /**
+     * What one training step feeds and runs: the graph's input, its values before the head, the losses, the step, and
+     * the step's learning rate with its schedule (null: the constant the step was built with).
+     */
+    record TrainingGraph(Placeholder<TFloat32> input, Operand<TFloat32> logits, Losses losses, Op minimize,
+            Operand<TFloat32> learningRate, LearningRateSchedule schedule) {
+
+        TrainingGraph(Placeholder<TFloat32> input, Operand<TFloat32> logits, Losses losses, Op minimize) {
+            this(input, logits, losses, minimize, null, null);
+        }
     }
 
     /** One pass over the training rows in {@code order}, a step per batch; returns the sum of the rows' losses. */
     private static double trainEpoch(Session session, TrainingGraph g, TrainingData train, float[] soft, int[] order,
-            int batchSize) {
+            int batchSize, long firstStep, long totalSteps, float peak) {
         Losses l = g.losses();
         boolean teacher = l.teacherTargets() != null;
+        boolean scheduled = g.schedule() != null && g.schedule() != LearningRateSchedule.CONSTANT;
         double lossSum = 0;
-        for (int start0 = 0; start0 < train.rows(); start0 += batchSize) {
+        long step = firstStep;
+        for (int start0 = 0; start0 < train.rows(); start0 += batchSize, step++) {
             int n = Math.min(batchSize, train.rows() - start0);
             try (TFloat32 x = rows(train, order, start0, n);
                  TFloat32 y = targets(train, order, start0, n, l.labelWidth());
-                 TFloat32 s = teacher ? softRows(soft, l.outputs(), order, start0, n) : null) {
+                 TFloat32 s = teacher ? softRows(soft, l.outputs(), order, start0, n) : null;
+                 TFloat32 rate = scheduled ? TFloat32.scalarOf(g.schedule().rate(peak, step, totalSteps)) : null) {
                 Session.Runner runner = session.runner().feed(g.input(), x).feed(l.labels(), y);
                 if (teacher) {
                     runner.feed(l.teacherTargets(), s);
+                }
+                if (scheduled) {
+                    runner.feed(g.learningRate(), rate);
                 }
                 try (Result r = runner.addTarget(g.minimize()).fetch(l.trainLoss()).run()) {
                     lossSum += ((TFloat32) r.get(0)).getFloat() * n;

@@ -13,6 +13,7 @@ import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.LearningRateSchedule;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
 import org.tensorflow.Result;
@@ -48,11 +49,19 @@ public final class GraphRetrainer {
      * @param validationShare share of the rows held out to choose the best epoch and stop early
      * @param checkRows       rows the translation is checked on against ONNX Runtime before training (0: unchecked)
      * @param tolerance       the largest difference the check accepts
+     * @param schedule        how the learning rate moves over the steps (the options' rate is its peak)
      */
     public record Settings(Loss loss, TrainingOptions options, Distillation distillation, double validationShare,
-            int checkRows, double tolerance) {
+            int checkRows, double tolerance, LearningRateSchedule schedule) {
+
+        /** Settings with a constant learning rate. */
+        public Settings(Loss loss, TrainingOptions options, Distillation distillation, double validationShare,
+                int checkRows, double tolerance) {
+            this(loss, options, distillation, validationShare, checkRows, tolerance, LearningRateSchedule.CONSTANT);
+        }
 
         public Settings {
+            Objects.requireNonNull(schedule, "schedule");
             Objects.requireNonNull(loss, "loss");
             Objects.requireNonNull(options, "options");
             Objects.requireNonNull(distillation, "distillation");
@@ -66,7 +75,7 @@ public final class GraphRetrainer {
 
         /** The same settings with another tolerance for the translation check. */
         public Settings withTolerance(double value) {
-            return new Settings(loss, options, distillation, validationShare, checkRows, value);
+            return new Settings(loss, options, distillation, validationShare, checkRows, value, schedule);
         }
 
         /** The retraining settings chains use (epochs: {@code epochs}), for a graph trained with {@code loss}. */
@@ -171,7 +180,7 @@ public final class GraphRetrainer {
                     settings.options().learningRate());
             DenseTrainer.initialise(session, g.initializers, adam);
             DenseTrainer.TrainingGraph training = new DenseTrainer.TrainingGraph(g.inputs.get(0), g.logits.get(0),
-                    losses, adam.step);
+                    losses, adam.step, adam.learningRate, settings.schedule());
             Map<String, float[]> best = new HashMap<>();
             DenseTrainer.Loop run = DenseTrainer.loop(session, training, train, soft, held, loss, settings.options(),
                     listener, () -> best.putAll(read(session, g)));
