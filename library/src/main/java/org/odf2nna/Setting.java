@@ -52,7 +52,10 @@ public enum Setting {
     GRAPH_RETRAIN("the graph retraining"),
     GRAPH_EPOCHS("graph retraining epochs"),
     GRAPH_ROWS("graph retraining rows"),
-    GRAPH_LEARNING_RATE("the graph retraining's learning rate");
+    GRAPH_LEARNING_RATE("the graph retraining's learning rate"),
+    GRAPH_BATCH_SIZE("the graph retraining's batch size"),
+    GRAPH_TRAIN("what the graph retraining trains"),
+    GRAPH_SCHEDULE("the graph retraining's learning rate schedule");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

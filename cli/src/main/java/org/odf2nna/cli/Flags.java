@@ -54,6 +54,9 @@ final class Flags {
             case GRAPH_EPOCHS -> "--graph-epochs";
             case GRAPH_ROWS -> "--graph-rows";
             case GRAPH_LEARNING_RATE -> "--graph-learning-rate";
+            case GRAPH_BATCH_SIZE -> "--graph-batch-size";
+            case GRAPH_TRAIN -> "--graph-train";
+            case GRAPH_SCHEDULE -> "--graph-schedule";
         };
     }
 

@@ -3,6 +3,7 @@ package org.odf2nna.cli;
 import java.util.Map;
 import org.odf2nna.Setting;
 import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.LearningRateSchedule;
 import picocli.CommandLine.Option;
 
 /** How sweep and shrink --train retrain a graph's rounds after the blocks' refit (graph models only). */
@@ -26,14 +27,34 @@ final class GraphRetrainOptions {
     int rows;
 
     @Option(names = "--graph-learning-rate", paramLabel = "LR", defaultValue = GraphRetraining.DEFAULT_LEARNING_RATE_TEXT,
-            description = "Graph models: Adam's learning rate of the end-to-end retraining (default: "
-                    + "${DEFAULT-VALUE}; small, since the graph is trained already).")
+            description = "Graph models: Adam's learning rate of the end-to-end retraining, the peak of the one-cycle "
+                    + "schedule (default: ${DEFAULT-VALUE}).")
     float learningRate;
+
+    @Option(names = "--graph-batch-size", paramLabel = "N", defaultValue = "" + GraphRetraining.DEFAULT_BATCH_SIZE,
+            description = "Graph models: rows per step of the end-to-end retraining (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--graph-train", paramLabel = "blocks|all", defaultValue = GraphRetraining.DEFAULT_SCOPE_TEXT,
+            description = "Graph models: what the end-to-end retraining trains: the pruned blocks' weights (blocks) or "
+                    + "every float weight of the graph (all) (default: ${DEFAULT-VALUE}).")
+    String scope;
+
+    @Option(names = "--graph-schedule", paramLabel = "constant|one-cycle",
+            defaultValue = GraphRetraining.DEFAULT_SCHEDULE_TEXT,
+            description = "Graph models: the learning rate over each round's steps: constant, or one cycle up to "
+                    + "--graph-learning-rate and down again (default: ${DEFAULT-VALUE}).")
+    String schedule;
 
     /** The retraining asked for; a setting out of range is a usage error naming its flag. */
     GraphRetraining retraining() {
         GraphRetraining.Mode m = Setting.GRAPH_RETRAIN.parse(mode, Map.of("end-to-end", GraphRetraining.Mode.END_TO_END,
                 "sequential", GraphRetraining.Mode.SEQUENTIAL), "graph retraining", "end-to-end or sequential");
-        return Flags.built(() -> new GraphRetraining(m, epochs, rows, learningRate));
+        GraphRetraining.Scope sc = Setting.GRAPH_TRAIN.parse(scope, Map.of("blocks", GraphRetraining.Scope.BLOCKS,
+                "all", GraphRetraining.Scope.ALL), "graph retraining scope", "blocks or all");
+        LearningRateSchedule sch = Setting.GRAPH_SCHEDULE.parse(schedule, Map.of("constant",
+                LearningRateSchedule.CONSTANT, "one-cycle", LearningRateSchedule.ONE_CYCLE), "learning rate schedule",
+                "constant or one-cycle");
+        return Flags.built(() -> new GraphRetraining(m, epochs, rows, learningRate, batchSize, sc, sch));
     }
 }

@@ -58,8 +58,9 @@ class GraphRetrainCliTest {
                 "--validation", csv(proto, "v.csv", 2000, 2).toString(), "--eval", csv(proto, "e.csv", 100, 3)
                 .toString(), "--share", "0.25", "-o", out.toString());
         assertEquals(0, sweep.exitCode(), sweep.toString());
-        assertTrue(sweep.out().contains("Retraining after each refit: end to end (2 epochs per round on up to 20000 "
-                + "training rows"), sweep.out());
+        assertTrue(sweep.out().contains("Retraining after each refit: end to end (2 epochs per round on up to 50000 "
+                + "training rows, batches of 128, learning rate one cycle up to 0.002, every weight of the graph)"),
+                sweep.out());
         assertFalse(sweep.out().contains("Note:"), sweep.out());
         ModelProto written = OnnxModelFile.read(out);
         float[] rows = Graphs.rows(9, 50, 24);
@@ -106,5 +107,19 @@ class GraphRetrainCliTest {
                 "--eval", e, "--graph-epochs", "0");
         assertEquals(2, epochs.exitCode(), epochs.toString());
         assertTrue(epochs.err().contains("--graph-epochs must be at least 1"), epochs.err());
+        CliRun scope = CliRun.of("sweep", model.toString(), "--train", t.toString(), "--validation", v.toString(),
+                "--eval", e, "--graph-train", "heads");
+        assertEquals(2, scope.exitCode(), scope.toString());
+        assertEquals(1, scope.err().strip().lines().count(), scope.err());
+        assertTrue(scope.err().contains("--graph-train") && scope.err().contains("'heads'"), scope.err());
+        CliRun schedule = CliRun.of("sweep", model.toString(), "--train", t.toString(), "--validation", v.toString(),
+                "--eval", e, "--graph-schedule", "cosine");
+        assertEquals(2, schedule.exitCode(), schedule.toString());
+        assertTrue(schedule.err().contains("--graph-schedule") && schedule.err().contains("'cosine'"),
+                schedule.err());
+        CliRun batch = CliRun.of("sweep", model.toString(), "--train", t.toString(), "--validation", v.toString(),
+                "--eval", e, "--graph-batch-size", "0");
+        assertEquals(2, batch.exitCode(), batch.toString());
+        assertTrue(batch.err().contains("--graph-batch-size must be at least 1"), batch.err());
     }
 }

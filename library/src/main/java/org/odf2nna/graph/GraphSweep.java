@@ -268,8 +268,9 @@ public final class GraphSweep {
             GraphRetraining r = settings.retraining();
             RetrainSettings with = settings.retrain();
             GraphRetrainer.Settings s = new GraphRetrainer.Settings(Loss.SOFTMAX_CROSS_ENTROPY, new TrainingOptions(
-                    r.epochs(), with.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
-                    with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE);
+                    r.epochs(), r.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
+                    with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE,
+                    r.schedule());
             float[] labels = null;
             if (rows.labels() != null) {
                 labels = new float[rows.count()];
@@ -278,7 +279,8 @@ public final class GraphSweep {
                 }
             }
             try {
-                GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned, trainable(pruned, file),
+                GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned,
+                        r.scope() == GraphRetraining.Scope.ALL ? weights(pruned) : trainable(pruned, file),
                         rows.features(), labels, rows.count(), s, listener);
                 lastBest = out.bestEpoch();
                 return out.model();
@@ -294,7 +296,51 @@ public final class GraphSweep {
     /** Rows the translation is checked on against ONNX Runtime before each round's retraining. */
     static final int CHECK_ROWS = 500;
 
-    /** The float initializers of the pruned graph's blocks: what end-to-end retraining trains. */
+    /**
+     * Ops that read an initializer as a weight (the data a layer multiplies, adds or scales by), with the input positions
+     * that are weights; a float initializer read anywhere else (a shape, a Pow's exponent, a Clip's bound, a
+     * BatchNormalization's running statistics) is left constant.
+     */
+    private static final java.util.Map<String, java.util.Set<Integer>> WEIGHT_INPUTS = java.util.Map.ofEntries(
+            java.util.Map.entry("MatMul", java.util.Set.of(0, 1)), java.util.Map.entry("Gemm", java.util.Set.of(0, 1, 2)),
+            java.util.Map.entry("Conv", java.util.Set.of(1, 2)), java.util.Map.entry("Add", java.util.Set.of(0, 1)),
+            java.util.Map.entry("Sub", java.util.Set.of(0, 1)), java.util.Map.entry("Mul", java.util.Set.of(0, 1)),
+            java.util.Map.entry("Div", java.util.Set.of(0, 1)), java.util.Map.entry("Concat", java.util.Set.of()),
+            java.util.Map.entry("LayerNormalization", java.util.Set.of(1, 2)),
+            java.util.Map.entry("BatchNormalization", java.util.Set.of(1, 2)),
+            java.util.Map.entry("PRelu", java.util.Set.of(1)));
+
+    /**
+     * Every float weight of the graph: initializers of two or more values read only as weights ({@link
+     * #WEIGHT_INPUTS}; a Concat's inputs, such as a class token, count too).
+     */
+    static java.util.Set<String> weights(ModelProto model) {
+        var graph = model.getGraph();
+        java.util.Set<String> floats = new java.util.LinkedHashSet<>();
+        for (var t : graph.getInitializerList()) {
+            long n = 1;
+            for (long d : t.getDimsList()) {
+                n *= d;
+            }
+            if (t.getDataType() == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.FLOAT_VALUE && n >= 2) {
+                floats.add(t.getName());
+            }
+        }
+        java.util.Set<String> notWeights = new java.util.HashSet<>();
+        for (var node : graph.getNodeList()) {
+            java.util.Set<Integer> positions = WEIGHT_INPUTS.get(node.getOpType());
+            for (int i = 0; i < node.getInputCount(); i++) {
+                boolean weight = positions != null && (positions.contains(i) || node.getOpType().equals("Concat"));
+                if (!weight) {
+                    notWeights.add(node.getInput(i));
+                }
+            }
+        }
+        floats.removeAll(notWeights);
+        return floats;
+    }
+
+    /** The float initializers of the pruned graph's blocks: what end-to-end retraining trains by default. */
     static java.util.Set<String> trainable(ModelProto pruned, Path file) {
         java.util.Set<String> names = new java.util.LinkedHashSet<>();
         for (DenseBlock b : BlockFinder.find(new GraphView(pruned, file))) {
@@ -498,8 +544,7 @@ public final class GraphSweep {
         }
         String choice = chosen < 0
                 ? (n == 0 ? "no round could remove units" : "no round holds at its part of the 5%: nothing written")
-                : "round " + (chosen + 1) + ": the last round that holds at its part of the 5% (" + String.format(
-                        java.util.Locale.ROOT, "%.4f", levels[chosen]) + ")";
+                : promise(chosen, rows.get(chosen), validation.count(), settings.maxDrop(), labelled);
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
                 settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
@@ -509,6 +554,21 @@ public final class GraphSweep {
                 chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
                 settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes());
         return new Outcome(result, chosen < 0 ? null : models.get(chosen));
+    }
+
+    /** The choice in words, with the promise it carries (as the dense-chain sweep states it). */
+    static String promise(int chosen, GraphSweepReport.Round round, int rows, double maxDrop, boolean labelled) {
+        GraphSweepReport.Judged v = round.validation();
+        return String.format(java.util.Locale.ROOT, "round %d (%d parameters, %.1f%% fewer; %.1f%% of the block "
+                + "parameters), the last round that holds at its part of one 5%% (%.4f): %s. The promise: over "
+                + "repeated runs, at most 5%% write a model that then %s on a new set of %d rows drawn like the "
+                + "validation rows", chosen + 1, round.parameters(), round.reductionPercent(),
+                round.blockReductionPercent(), round.level(), labelled ? v.lost() + " of " + rows + " validation rows "
+                + "lost, " + v.gained() + " gained" : v.lost() + " of " + rows + " validation predictions changed",
+                labelled ? "loses more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
+                        + (100 * maxDrop == 1 ? " accuracy point" : " accuracy points")
+                        : "changes more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
+                        + "% of its predictions", rows);
     }
 
     private static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {

@@ -1,0 +1,28 @@
+package org.odf2nna.settings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class GraphRetrainingTest {
+
+    @Test
+    void theDefaultsNamedForTheHelpAreTheDefaults() {
+        assertEquals(GraphRetraining.DEFAULT_SCOPE.id(), GraphRetraining.DEFAULT_SCOPE_TEXT);
+        assertEquals(GraphRetraining.DEFAULT_SCHEDULE.id(), GraphRetraining.DEFAULT_SCHEDULE_TEXT);
+        assertEquals(GraphRetraining.DEFAULT_LEARNING_RATE, GraphRetraining.DEFAULT.learningRate());
+        assertEquals("end to end (2 epochs per round on up to 50000 training rows, batches of 128, learning rate one "
+                + "cycle up to 0.002, every weight of the graph)", GraphRetraining.DEFAULT.describe());
+        assertEquals("sequential refit alone", GraphRetraining.SEQUENTIAL.describe());
+    }
+
+    @Test
+    void aSettingOutOfRangeIsRefusedNamingIt() {
+        InvalidSetting e = assertThrows(InvalidSetting.class, () -> new GraphRetraining(
+                GraphRetraining.Mode.END_TO_END, 2, 100, 0.001f, 0, GraphRetraining.Scope.ALL,
+                LearningRateSchedule.CONSTANT));
+        assertTrue(e.getMessage().contains("batch size must be at least 1"), e.getMessage());
+    }
+}
