@@ -4,7 +4,7 @@ squeeze-excite) over MNIST test halves and tabulates what was written, as docs/C
 shows it.
 
     ./mvnw -q -B -o package -DskipTests && python3 scripts/graph_sweeps.py [--shared ../shared] [--seeds 20-24] \
-        [--graph-retrain end-to-end|sequential] [--cache docs/graph-retrain-runs.jsonl]
+        [--graph-retrain end-to-end|sequential] [--cache docs/graph-retrain-runs.jsonl] [--jobs 2]
 
 Splits: scripts/comparison.py's, unchanged: for seed s the 10,000 MNIST test rows are shuffled with
 random.Random(s) and cut in two; the first half validates (`--validation`: it only judges the rounds), the second only
@@ -13,11 +13,13 @@ were trained on it. A written model breaks its promise when its accuracy on the 
 the original's there. Runs are cached in docs/graph-sweep-runs.jsonl (--fresh empties it). Standard library only.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,6 +93,7 @@ def main():
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--tool", default=os.path.join(ROOT, "bin", "odf2nna-onnx"),
                         help="the launcher to run (a copy keeps a long run apart from rebuilds)")
+    parser.add_argument("--jobs", type=int, default=1, help="sweeps run at once (each trains on one thread)")
     parser.add_argument("--graph-retrain", choices=["end-to-end", "sequential"], default=None,
                         help="passed to sweep (default: sweep's own, end-to-end); runs are cached apart by it")
     args = parser.parse_args()
@@ -109,11 +112,16 @@ def main():
                     records[(r["model"], r["seed"])] = r
     if not args.render_only:
         tmp = tempfile.mkdtemp(prefix="graph-sweeps-", dir=os.environ.get("TMPDIR"))
-        for seed in seeds:
-            for name in args.models.split(","):
-                if (name, seed) in records:
-                    continue
-                r = run(tool, args.shared, name, seed, tmp, args.graph_retrain)
+        todo = [(name, seed) for seed in seeds for name in args.models.split(",") if (name, seed) not in records]
+        # The halves of one seed are written once, before the sweeps that read them run side by side.
+        for seed in sorted({seed for _, seed in todo}):
+            halves(os.path.join(args.shared, "data", "mnist-test.csv.gz"), tmp, "mnist", seed)
+        lock = threading.Lock()
+
+        def one(job):
+            name, seed = job
+            r = run(tool, args.shared, name, seed, tmp, args.graph_retrain)
+            with lock:
                 records[(name, seed)] = r
                 with open(args.cache, "a") as f:
                     f.write(json.dumps(r) + "\n")
@@ -121,6 +129,10 @@ def main():
                     name, seed, r["exit"], r["blockReduction"],
                     ("report %.2f%% vs %.2f%%" % (100 * r["test"], 100 * r["original"])) if r["written"]
                     else "nothing written", r["seconds"]), flush=True)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for done in pool.map(one, todo):
+                pass
     print(render(list(records.values()), seeds))
 
 
