@@ -50,6 +50,9 @@ class ReadmeExamplesIT {
             assertTrue(examples.stream().anyMatch(e -> e.command().startsWith(command + " ")),
                     "README has an example of " + command);
         }
+        assertTrue(examples.stream().anyMatch(e -> e.command().startsWith("inspect ")
+                && e.shown().stream().anyMatch(line -> line.startsWith("Dense blocks "))),
+                "README has an example of a graph model's dense blocks (models/digits_mixer_8x8_gelu.onnx)");
         copyTree(Path.of("models"), work.resolve("models"));
         copyTree(Path.of("examples"), work.resolve("examples"));
         for (Example example : examples) {
