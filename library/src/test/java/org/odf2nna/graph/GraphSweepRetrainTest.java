@@ -111,6 +111,24 @@ public class GraphSweepRetrainTest {
     }
 
     @Test
+    void theGraphsWeightsAreWhatLayersMultiplyAddAndScaleByNeverAShapeAnExponentOrARunningStatistic() {
+        Graphs g = new Graphs(5);
+        g.input("x", 2, 4, 4).output("y", 3, 8, 8);
+        String c = g.node("Conv", "conv", "x", g.init("cw", 0.5, 3, 2, 1, 1), g.init("cb", 0.1, 3));
+        String bn = g.node("BatchNormalization", "bn", c, g.init("scale", 1, 3), g.init("shift", 1, 3),
+                g.init("mean", 1, 3), g.init("var", new float[] {1, 1, 1}, 3));
+        String p = g.node("Pow", "square", bn, g.init("two", new float[] {2, 2}, 2, 1, 1, 1));
+        String r = g.node("Resize", "up", p, "", g.init("scales", new float[] {1, 1, 2, 2}, 4));
+        String shared = g.init("both", 0.3, 1, 3, 1, 1);
+        String m = g.node("Mul", "gain", r, shared);
+        g.node("Add", "y", m, g.node("Div", "half", shared, g.init("den", new float[] {2, 2, 2}, 3, 1, 1)));
+        ModelProto model = g.model(13);
+        // "both" is a weight wherever it is read; "two" (an exponent), "scales" (a Resize's) and the running
+        // statistics are not, and stay constant.
+        assertEquals(Set.of("cw", "cb", "scale", "shift", "both", "den"), GraphSweep.weights(model));
+    }
+
+    @Test
     void everyWeightOfTheGraphIsTrainedOrOnlyTheBlocksAsAsked() {
         ModelProto model = classifier(false);
         // The head and the blocks' layers; not the GELU's scalar constants, nor ReduceMean's axes.
