@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Symmetric int8 weights with one scale per output unit, simulated on the network: each weight becomes
  * {@code q · s_j} with {@code q = round(w / s_j)} in [-127, 127] and {@code s_j = max_i |w_ij| / 127}. Biases stay
- * float. The network returned computes exactly what a runtime computes from the int8 codes and scales (a dequantized
+ * float; on integer kernels a layer of {@link #HALF_MIN_UNITS} units or more has its scales and bias rounded to
+ * float16, the form its file stores them in. The network returned computes exactly what a runtime computes from the int8 codes and scales (a dequantized
  * weight is the float product {@code (float) q * s_j}, as ONNX's DequantizeLinear defines it), so it is what gets
  * judged, and what the written file is checked against.
  */
@@ -41,7 +42,7 @@ public final class Int8Quantization {
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer layer = network.layer(l);
             if (int8[l]) {
-                DenseLayer q = quantize(layer);
+                DenseLayer q = quantize(layer, integerKernels);
                 layer = new DenseLayer(q.inputs(), q.units(), q.weights(), q.bias(), q.activation(), integerKernels);
             }
             layers.add(layer);
@@ -130,9 +131,53 @@ public final class Int8Quantization {
     }
 
     public static DenseLayer quantize(DenseLayer layer) {
+        return quantize(layer, false);
+    }
+
+    /**
+     * Layers with at least this many units, on integer kernels, keep their scales and biases as float16 (2 bytes a
+     * value, each tensor followed by a Cast to float, about 40 bytes): {@link #quantize(DenseLayer, boolean)} rounds
+     * them, and the writer stores a tensor as float16 when {@link #halfStored} says so. Below it the Cast would cost
+     * more than the halves save.
+     */
+    public static final int HALF_MIN_UNITS = 32;
+
+    /**
+     * The layer with int8 weights; with {@code half} and at least {@link #HALF_MIN_UNITS} units, its scales rounded
+     * to float16 first (when all are normal halves: a relative error of at most 2^-11, against 1/254 for the
+     * codes) and its bias rounded to float16 (when none overflows), so that the network holds exactly what a file
+     * with float16 scales and biases computes.
+     */
+    public static DenseLayer quantize(DenseLayer layer, boolean half) {
         float[] scales = scales(layer.weights(), layer.inputs(), layer.units());
+        float[] bias = layer.bias();
+        if (half && layer.units() >= HALF_MIN_UNITS) {
+            float[] s = new float[scales.length];
+            boolean normal = true;
+            for (int j = 0; j < s.length; j++) {
+                s[j] = Float16.round(scales[j]);
+                normal &= s[j] >= Float16.MIN_NORMAL && s[j] <= Float16.MAX;
+            }
+            if (normal) {
+                scales = s;
+            }
+            float[] b = new float[bias.length];
+            boolean finite = true;
+            for (int j = 0; j < b.length; j++) {
+                b[j] = Float16.round(bias[j]);
+                finite &= Float.isFinite(b[j]);
+            }
+            if (finite) {
+                bias = b;
+            }
+        }
         return new DenseLayer(layer.inputs(), layer.units(), dequantize(codes(layer, scales), scales, layer.units()),
-                layer.bias(), layer.activation());
+                bias, layer.activation());
+    }
+
+    /** Whether the writer stores these per-unit values (scales or biases) as float16: enough of them, all halves. */
+    public static boolean halfStored(float[] values) {
+        return values.length >= HALF_MIN_UNITS && Float16.exact(values);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.odf2nna.InputException;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.Float16;
 import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
@@ -77,7 +78,8 @@ public final class Int8Weights {
             orphans.addAll(removeProducer(graph, weight));
             String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
             if (network.layer(l).quantizedInputs()) {
-                integerKernels(graph, binding, names, base, "L" + (l + 1), codes, inputs, units, orphans);
+                integerKernels(graph, binding, names, base, "L" + (l + 1), codes, network.layer(l).bias(), inputs,
+                        units, orphans);
                 dropValueInfo(graph, weight);
                 continue;
             }
@@ -110,7 +112,8 @@ public final class Int8Weights {
      * in int32); {@link Int8Quantization#dynamicPreActivations} computes the same values.
      */
     private static void integerKernels(GraphProto.Builder graph, LayerBinding binding, Set<String> names, String base,
-            String layer, Int8Quantization.Codes codes, int inputs, int units, Set<String> orphans) {
+            String layer, Int8Quantization.Codes codes, float[] networkBias, int inputs, int units,
+            Set<String> orphans) {
         int at = -1;
         for (int i = 0; i < graph.getNodeCount(); i++) {
             if (GraphIndex.key(graph.getNode(i)).equals(binding.denseOutput())) {
@@ -124,7 +127,16 @@ public final class Int8Weights {
         String q = GraphIndex.uniqueName(names, base + "_int8");
         String scale = GraphIndex.uniqueName(names, base + "_scale");
         graph.addInitializer(int8Tensor(q, codes.codes(), new long[] {inputs, units}));
-        graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
+        List<NodeProto> chain = new ArrayList<>();
+        if (Int8Quantization.halfStored(codes.scales())) {
+            // float16 scales (the network holds these values), read as float: 2 bytes a unit and one Cast.
+            graph.addInitializer(halfTensor(scale, codes.scales(), new long[] {units}));
+            String cast = GraphIndex.uniqueName(names, layer + "_ws");
+            chain.add(castToFloat(scale, cast));
+            scale = cast;
+        } else {
+            graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
+        }
         String xq = GraphIndex.uniqueName(names, layer + "_xq");
         String xs = GraphIndex.uniqueName(names, layer + "_xs");
         String xz = GraphIndex.uniqueName(names, layer + "_xz");
@@ -133,7 +145,6 @@ public final class Int8Weights {
         String s = GraphIndex.uniqueName(names, layer + "_s");
         boolean bias = gemm && dense.getInputCount() > 2 && !dense.getInput(2).isEmpty();
         String product = bias ? GraphIndex.uniqueName(names, layer + "_y") : output;
-        List<NodeProto> chain = new ArrayList<>();
         chain.add(NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").addInput(x).addOutput(xq).addOutput(xs)
                 .addOutput(xz).build());
         chain.add(NodeProto.newBuilder().setOpType("MatMulInteger").addInput(xq).addInput(q).addInput(xz)
@@ -147,7 +158,17 @@ public final class Int8Weights {
             final String given = dense.getInput(2);
             String c = given;
             float beta = (float) GraphIndex.floatAttribute(dense, "beta", 1f);
-            if (beta != 1f) {
+            TensorProto stored = graph.getInitializerList().stream().filter(t -> t.getName().equals(given))
+                    .findFirst().orElse(null);
+            if (stored != null && OnnxTensors.elementCount(stored) == units
+                    && Int8Quantization.halfStored(networkBias)) {
+                // The layer's bias (beta · C, as read; the network holds these values) as float16, read as float.
+                String half = GraphIndex.uniqueName(names, layer + "_bh");
+                c = GraphIndex.uniqueName(names, layer + "_b");
+                graph.addInitializer(halfTensor(half, networkBias, OnnxTensors.dims(stored)));
+                chain.add(castToFloat(half, c));
+                orphans.add(given);
+            } else if (beta != 1f) {
                 // Gemm's beta · C, as the reader computes the layer's bias, into an initializer of its own.
                 TensorProto old = graph.getInitializerList().stream().filter(t -> t.getName().equals(given)).findFirst()
                         .orElseThrow(() -> new IllegalArgumentException("the bias of " + binding.denseNode()
@@ -186,6 +207,20 @@ public final class Int8Weights {
         }
         Map<String, TensorProto> initializers = new java.util.HashMap<>();
         g.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+        // A Cast of a float16 initializer to float (the scales and biases of wide integer layers): a float constant.
+        Map<String, TensorProto> halves = new java.util.HashMap<>();
+        Set<NodeProto> halfCasts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (NodeProto n : g.getNodeList()) {
+            TensorProto t = n.getInputCount() == 1 ? initializers.get(n.getInput(0)) : null;
+            float[] values = t == null ? null : halfValues(t);
+            if (values != null && n.getOpType().equals("Cast") && n.getDomain().isEmpty() && n.getOutputCount() == 1
+                    && GraphIndex.intAttribute(n, "to", -1) == TensorProto.DataType.FLOAT_VALUE) {
+                halves.put(n.getOutput(0), OnnxTensors.newTensor(n.getOutput(0), OnnxTensors.FLOAT, values,
+                        OnnxTensors.dims(t)));
+                halfCasts.add(n);
+            }
+        }
+        initializers.putAll(halves);
         Set<NodeProto> removed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         Map<NodeProto, List<NodeProto>> replaced = new java.util.IdentityHashMap<>();
         Set<String> names = new HashSet<>(initializers.keySet());
@@ -236,12 +271,26 @@ public final class Int8Weights {
         for (NodeProto n : g.getNodeList()) {
             if (replaced.containsKey(n)) {
                 nodes.addAll(replaced.get(n));
-            } else if (!removed.contains(n)) {
+            } else if (!removed.contains(n) && !halfCasts.contains(n)) {
                 nodes.add(n);
             }
         }
         ModelProto.Builder b = model.toBuilder();
-        b.getGraphBuilder().clearNode().addAllNode(nodes);
+        GraphProto.Builder view = b.getGraphBuilder().clearNode().addAllNode(nodes);
+        // The float16 constants become float initializers of the Casts' names; a float16 initializer nothing else
+        // reads goes.
+        Set<String> read = new HashSet<>();
+        nodes.forEach(n -> read.addAll(n.getInputList()));
+        g.getOutputList().forEach(o -> read.add(o.getName()));
+        Set<String> castFrom = new HashSet<>();
+        halfCasts.forEach(n -> castFrom.add(n.getInput(0)));
+        for (int i = view.getInitializerCount() - 1; i >= 0; i--) {
+            String name = view.getInitializer(i).getName();
+            if (castFrom.contains(name) && !read.contains(name)) {
+                view.removeInitializer(i);
+            }
+        }
+        halves.values().forEach(view::addInitializer);
         return b.build();
     }
 
@@ -304,6 +353,35 @@ public final class Int8Weights {
         return OnnxTensors.newTensor(name, OnnxTensors.FLOAT, values, dims);
     }
 
+    /** A float16 tensor's values held in the file, exactly; null for any other tensor. */
+    static float[] halfValues(TensorProto t) {
+        if (t.getDataType() != TensorProto.DataType.FLOAT16_VALUE || OnnxTensors.isExternal(t)) {
+            return null;
+        }
+        long count = OnnxTensors.elementCount(t);
+        if (count < 0 || count > OnnxTensors.MAX_VALUES) {
+            return null;
+        }
+        float[] values = new float[(int) count];
+        if (t.hasRawData()) {
+            ByteString raw = t.getRawData();
+            if (raw.size() != 2L * count) {
+                return null;
+            }
+            for (int k = 0; k < values.length; k++) {
+                values[k] = Float16.toFloat((short) ((raw.byteAt(2 * k) & 0xff) | (raw.byteAt(2 * k + 1) << 8)));
+            }
+        } else {
+            if (t.getInt32DataCount() != count) {
+                return null;
+            }
+            for (int k = 0; k < values.length; k++) {
+                values[k] = Float16.toFloat((short) t.getInt32Data(k));
+            }
+        }
+        return values;
+    }
+
     private static int[] integers(TensorProto t, Path file, String place) {
         boolean signed = t.getDataType() == TensorProto.DataType.INT8_VALUE;
         if (!signed && t.getDataType() != TensorProto.DataType.UINT8_VALUE) {
@@ -331,6 +409,28 @@ public final class Int8Weights {
             }
         }
         return values;
+    }
+
+    /** A float16 tensor of values that are all halves ({@link Int8Quantization#halfStored}). */
+    private static TensorProto halfTensor(String name, float[] values, long[] dims) {
+        byte[] raw = new byte[2 * values.length];
+        for (int k = 0; k < values.length; k++) {
+            short h = Float16.toBits(values[k]);
+            raw[2 * k] = (byte) h;
+            raw[2 * k + 1] = (byte) (h >>> 8);
+        }
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT16_VALUE)
+                .setRawData(ByteString.copyFrom(raw));
+        for (long d : dims) {
+            b.addDims(d);
+        }
+        return b.build();
+    }
+
+    private static NodeProto castToFloat(String input, String output) {
+        return NodeProto.newBuilder().setOpType("Cast").addInput(input).addOutput(output).addAttribute(
+                AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
+                        .setI(TensorProto.DataType.FLOAT_VALUE)).build();
     }
 
     private static TensorProto int8Tensor(String name, byte[] values, long[] dims) {

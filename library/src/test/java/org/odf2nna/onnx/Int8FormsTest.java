@@ -16,6 +16,7 @@ import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.network.TestNetworks;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /**
  * A network built in code, quantized in each int8 form, run in ONNX Runtime: the network judged (what a sweep
@@ -39,6 +40,12 @@ class Int8FormsTest {
                     .filter(n -> n.getOpType().equals("MatMulInteger")).count());
             assertEquals(0, proto.getGraph().getNodeList().stream()
                     .filter(n -> n.getOpType().equals("Gemm") || n.getOpType().equals("MatMul")).count());
+            // Layer 1 (33 units) keeps its scales and bias as float16, each read through a Cast; the others float.
+            assertEquals(2, proto.getGraph().getInitializerList().stream()
+                    .filter(t -> t.getDataType() == TensorProto.DataType.FLOAT16_VALUE && t.getDims(0) == 33)
+                    .count());
+            assertEquals(2, proto.getGraph().getInitializerList().stream()
+                    .filter(t -> t.getDataType() == TensorProto.DataType.FLOAT16_VALUE).count());
             int rows = 200;
             // Rows of several scales and signs, some all positive, one all zero: every range and zero point.
             float[] x = new float[rows * widths[0]];
@@ -112,8 +119,13 @@ class Int8FormsTest {
     /** ONNX Runtime fuses each chain into one integer kernel: the graph it optimises holds no MatMulInteger left. */
     @Test
     void onnxRuntimeFusesTheChainIntoDynamicQuantizeMatMul() throws Exception {
+        fusesInto(new int[] {16, 24, 8});
+        fusesInto(new int[] {16, 40, 8}); // float16 scales and bias behind Casts
+    }
+
+    private static void fusesInto(int[] widths) throws Exception {
         Random random = new Random(5);
-        DenseNetwork net = TestNetworks.random(random, new int[] {16, 24, 8}, Activation.RELU, OutputHead.NONE);
+        DenseNetwork net = TestNetworks.random(random, widths, Activation.RELU, OutputHead.NONE);
         OnnxDenseModel read = DenseChainReader.read(OnnxModelBuilder.build(net, "x", "y", Map.of()), FILE);
         boolean[] all = Int8Quantization.all(read.network());
         DenseNetwork judged = Int8Quantization.quantize(read.network(), all, true);
@@ -134,8 +146,13 @@ class Int8FormsTest {
     /** A Gemm whose bias is scaled by beta: the integer form adds beta · C, the bias the layer was read with. */
     @Test
     void aGemmBiasScaledByBetaStaysExact() {
+        betaStaysExact(11);
+        betaStaysExact(45); // the bias beta · C stored as float16
+    }
+
+    private static void betaStaysExact(int hidden) {
         Random random = new Random(9);
-        DenseNetwork net = TestNetworks.random(random, new int[] {7, 11, 3}, Activation.RELU, OutputHead.NONE);
+        DenseNetwork net = TestNetworks.random(random, new int[] {7, hidden, 3}, Activation.RELU, OutputHead.NONE);
         ModelProto built = OnnxModelBuilder.build(net, "x", "y", Map.of());
         ModelProto.Builder b = built.toBuilder();
         for (int i = 0; i < b.getGraph().getNodeCount(); i++) {
@@ -149,6 +166,8 @@ class Int8FormsTest {
         boolean[] all = Int8Quantization.all(read.network());
         DenseNetwork judged = Int8Quantization.quantize(read.network(), all, true);
         ModelProto proto = Int8Weights.apply(DenseChainWriter.write(read, judged), read, judged, all);
+        assertEquals(hidden >= Int8Quantization.HALF_MIN_UNITS ? 2 : 0, proto.getGraph().getInitializerList().stream()
+                .filter(t -> t.getDataType() == TensorProto.DataType.FLOAT16_VALUE).count());
         int rows = 50;
         float[] x = TestNetworks.gaussian(random, rows * 7, 3);
         float[] expected = judged.forward(x, rows);
