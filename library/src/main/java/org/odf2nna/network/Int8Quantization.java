@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Symmetric int8 weights with one scale per output unit, simulated on the network: each weight becomes
  * {@code q · s_j} with {@code q = round(w / s_j)} in [-127, 127] and {@code s_j = max_i |w_ij| / 127}. Biases stay
- * float; on integer kernels a layer of {@link #HALF_MIN_UNITS} units or more has its scales and bias rounded to
- * float16, the form its file stores them in. The network returned computes exactly what a runtime computes from the int8 codes and scales (a dequantized
+ * float; in a network {@link #quantize(DenseNetwork, boolean[], boolean)} returns, a layer of
+ * {@link #HALF_MIN_UNITS} units or more has its scales and bias rounded to float16, the form its file stores them in. The network returned computes exactly what a runtime computes from the int8 codes and scales (a dequantized
  * weight is the float product {@code (float) q * s_j}, as ONNX's DequantizeLinear defines it), so it is what gets
  * judged, and what the written file is checked against.
  */
@@ -42,7 +42,7 @@ public final class Int8Quantization {
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer layer = network.layer(l);
             if (int8[l]) {
-                DenseLayer q = quantize(layer, integerKernels);
+                DenseLayer q = quantize(layer, true);
                 layer = new DenseLayer(q.inputs(), q.units(), q.weights(), q.bias(), q.activation(), integerKernels);
             }
             layers.add(layer);
@@ -135,7 +135,7 @@ public final class Int8Quantization {
     }
 
     /**
-     * Layers with at least this many units, on integer kernels, keep their scales and biases as float16 (2 bytes a
+     * Layers with at least this many units (in either int8 form) keep their scales and biases as float16 (2 bytes a
      * value, each tensor followed by a Cast to float, about 40 bytes): {@link #quantize(DenseLayer, boolean)} rounds
      * them, and the writer stores a tensor as float16 when {@link #halfStored} says so. Below it the Cast would cost
      * more than the halves save.

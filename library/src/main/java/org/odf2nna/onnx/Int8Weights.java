@@ -80,6 +80,9 @@ public final class Int8Weights {
             if (network.layer(l).quantizedInputs()) {
                 integerKernels(graph, binding, names, base, "L" + (l + 1), codes, network.layer(l).bias(), inputs,
                         units, orphans);
+                if (binding.bias() != null && binding.bias().addNode() != null) {
+                    halfBias(graph, binding, names, "L" + (l + 1), network.layer(l).bias(), units, orphans);
+                }
                 dropValueInfo(graph, weight);
                 continue;
             }
@@ -87,7 +90,18 @@ public final class Int8Weights {
             String scale = GraphIndex.uniqueName(names, base + "_scale");
             long[] dims = {units, inputs};
             graph.addInitializer(int8Tensor(q, stored, dims));
-            graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
+            String layer = "L" + (l + 1);
+            if (Int8Quantization.halfStored(codes.scales())) {
+                // float16 scales (the network holds these values), read as float: DequantizeLinear (opset 13)
+                // takes float scales only.
+                graph.addInitializer(halfTensor(scale, codes.scales(), new long[] {units}));
+                String cast = GraphIndex.uniqueName(names, layer + "_ws");
+                dequantize.add(castToFloat(scale, cast));
+                scale = cast;
+            } else {
+                graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(),
+                        new long[] {units}));
+            }
             // No zero point and no node name, both optional: the zero point's absence means 0, and the int8 codes
             // (x) fix DequantizeLinear's input type; they took about 85 bytes per layer and a byte per unit.
             dequantize.add(NodeProto.newBuilder().setOpType("DequantizeLinear").addInput(q).addInput(scale)
@@ -95,6 +109,7 @@ public final class Int8Weights {
                             .setType(AttributeProto.AttributeType.INT).setI(0)).build());
             dropValueInfo(graph, weight);
             asGemm(graph, binding.denseOutput());
+            halfBias(graph, binding, names, layer, network.layer(l).bias(), units, orphans);
         }
         // Constants first: every node after them may read the weights they write.
         List<NodeProto> nodes = new ArrayList<>(dequantize);
@@ -165,7 +180,7 @@ public final class Int8Weights {
                 // The layer's bias (beta · C, as read; the network holds these values) as float16, read as float.
                 String half = GraphIndex.uniqueName(names, layer + "_bh");
                 c = GraphIndex.uniqueName(names, layer + "_b");
-                graph.addInitializer(halfTensor(half, networkBias, OnnxTensors.dims(stored)));
+                graph.addInitializer(halfTensor(half, networkBias, new long[] {units}));
                 chain.add(castToFloat(half, c));
                 orphans.add(given);
             } else if (beta != 1f) {
@@ -207,12 +222,13 @@ public final class Int8Weights {
         }
         Map<String, TensorProto> initializers = new java.util.HashMap<>();
         g.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
-        // A Cast of a float16 initializer to float (the scales and biases of wide integer layers): a float constant.
+        // A Cast to float of a one-dimensional float16 initializer (the scales and biases of wide int8 layers): a float
+        // constant. Other float16 tensors (a model's own float16 weights) are left to be refused as before.
         Map<String, TensorProto> halves = new java.util.HashMap<>();
         Set<NodeProto> halfCasts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (NodeProto n : g.getNodeList()) {
             TensorProto t = n.getInputCount() == 1 ? initializers.get(n.getInput(0)) : null;
-            float[] values = t == null ? null : halfValues(t);
+            float[] values = t == null || t.getDimsCount() != 1 ? null : halfValues(t);
             if (values != null && n.getOpType().equals("Cast") && n.getDomain().isEmpty() && n.getOutputCount() == 1
                     && GraphIndex.intAttribute(n, "to", -1) == TensorProto.DataType.FLOAT_VALUE) {
                 halves.put(n.getOutput(0), OnnxTensors.newTensor(n.getOutput(0), OnnxTensors.FLOAT, values,
@@ -264,7 +280,7 @@ public final class Int8Weights {
             removed.add(scales);
             replaced.put(mul, List.of(dequantize, matmul));
         }
-        if (replaced.isEmpty()) {
+        if (replaced.isEmpty() && halfCasts.isEmpty()) {
             return model;
         }
         List<NodeProto> nodes = new ArrayList<>();
@@ -512,6 +528,59 @@ public final class Int8Weights {
                 graph.setNode(i, b);
                 return;
             }
+        }
+    }
+
+    /**
+     * The layer's bias as float16 through a Cast placed before the node reading it, when the network's bias (as
+     * read: Gemm's beta · C, or the Add's operand) is {@link Int8Quantization#halfStored} and the tensor an
+     * initializer of one value per unit: for a Gemm, input C (its beta then 1); for a MatMul layer, its Add's
+     * operand ({@code binding.bias().addNode()}). Otherwise, or when the node no longer reads it, nothing changes.
+     */
+    private static void halfBias(GraphProto.Builder graph, LayerBinding binding, Set<String> names, String layer,
+            float[] bias, int units, Set<String> orphans) {
+        if (!Int8Quantization.halfStored(bias)) {
+            return;
+        }
+        String reader = binding.bias() != null && binding.bias().addNode() != null ? binding.bias().addNode()
+                : binding.denseOutput();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            NodeProto node = graph.getNode(i);
+            if (!GraphIndex.key(node).equals(reader)) {
+                continue;
+            }
+            boolean gemm = node.getOpType().equals("Gemm");
+            int at = -1;
+            if (gemm) {
+                at = node.getInputCount() > 2 && !node.getInput(2).isEmpty() ? 2 : -1;
+            } else if (node.getOpType().equals("Add") && binding.bias() != null) {
+                at = node.getInputList().indexOf(binding.bias().slot().tensor());
+            }
+            if (at < 0) {
+                return;
+            }
+            String given = node.getInput(at);
+            TensorProto stored = graph.getInitializerList().stream().filter(t -> t.getName().equals(given))
+                    .findFirst().orElse(null);
+            if (stored == null || stored.getDataType() != OnnxTensors.FLOAT
+                    || OnnxTensors.elementCount(stored) != units) {
+                return;
+            }
+            String half = GraphIndex.uniqueName(names, layer + "_bh");
+            String c = GraphIndex.uniqueName(names, layer + "_b");
+            graph.addInitializer(halfTensor(half, bias, new long[] {units}));
+            NodeProto.Builder b = node.toBuilder().setInput(at, c);
+            for (int a = b.getAttributeCount() - 1; a >= 0; a--) {
+                if (gemm && b.getAttribute(a).getName().equals("beta")) {
+                    b.removeAttribute(a);
+                }
+            }
+            List<NodeProto> nodes = new ArrayList<>(graph.getNodeList());
+            nodes.set(i, b.build());
+            nodes.add(i, castToFloat(half, c));
+            graph.clearNode().addAllNode(nodes);
+            orphans.add(given);
+            return;
         }
     }
 

@@ -68,7 +68,7 @@ class Float16Test {
     }
 
     @Test
-    void wideLayersOnIntegerKernelsHoldHalfScalesAndBiases() {
+    void wideLayersHoldHalfScalesAndBiasesInEitherForm() {
         Random random = new Random(5);
         DenseNetwork net = TestNetworks.random(random, new int[] {20, 40, 5}, Activation.RELU, OutputHead.NONE);
         DenseNetwork q = Int8Quantization.quantize(net, Int8Quantization.all(net), true);
@@ -80,11 +80,13 @@ class Float16Test {
         for (int j = 0; j < wide.units(); j++) {
             assertEquals(Float16.round(net.layer(0).bias()[j]), wide.bias()[j]);
         }
-        // Fewer units than HALF_MIN_UNITS, or the weight-only form: float scales and the bias as it was.
-        assertArrayEquals(net.layer(1).bias(), q.layer(1).bias());
+        // The weight-only form the same; fewer units than HALF_MIN_UNITS, or one layer quantized by itself: float
+        // scales and the bias as it was.
         DenseNetwork weightOnly = Int8Quantization.quantize(net, Int8Quantization.all(net), false);
-        assertArrayEquals(net.layer(0).bias(), weightOnly.layer(0).bias());
-        assertArrayEquals(Int8Quantization.quantize(net.layer(0)).weights(), weightOnly.layer(0).weights());
+        assertArrayEquals(wide.weights(), weightOnly.layer(0).weights());
+        assertArrayEquals(wide.bias(), weightOnly.layer(0).bias());
+        assertArrayEquals(net.layer(1).bias(), q.layer(1).bias());
+        assertArrayEquals(net.layer(0).bias(), Int8Quantization.quantize(net.layer(0)).bias());
         // Quantizing again changes nothing.
         DenseNetwork again = Int8Quantization.quantize(q, Int8Quantization.all(q), true);
         for (int l = 0; l < 2; l++) {

@@ -83,8 +83,12 @@ class Int8FormsTest {
 
     @Test
     void weightOnlyFormComputesItsNetworkAndIntegerFormMixesWithFloatLayers() {
+        formsMix(new int[] {20, 30, 10, 3});
+        formsMix(new int[] {20, 40, 10, 36}); // layers 1 and 3 with float16 scales and biases
+    }
+
+    private static void formsMix(int[] widths) {
         Random random = new Random(3);
-        int[] widths = {20, 30, 10, 3};
         DenseNetwork net = TestNetworks.random(random, widths, Activation.RELU, OutputHead.NONE);
         OnnxDenseModel read = DenseChainReader.read(OnnxModelBuilder.build(net, "x", "y", Map.of()), FILE);
         boolean[] some = {true, false, true};
@@ -93,6 +97,8 @@ class Int8FormsTest {
         for (boolean integer : new boolean[] {false, true}) {
             DenseNetwork judged = Int8Quantization.quantize(read.network(), some, integer);
             ModelProto proto = Int8Weights.apply(DenseChainWriter.write(read, judged), read, judged, some);
+            assertEquals(widths[1] >= Int8Quantization.HALF_MIN_UNITS ? 4 : 0, proto.getGraph().getInitializerList()
+                    .stream().filter(t -> t.getDataType() == TensorProto.DataType.FLOAT16_VALUE).count());
             // Read back, only the integer layers are marked as such; the float one stays float.
             OnnxDenseModel back = DenseChainReader.read(proto, FILE);
             for (int l = 0; l < 3; l++) {
@@ -177,6 +183,55 @@ class Int8FormsTest {
         }
         for (int k = 0; k < expected.length; k++) {
             assertEquals(Float.floatToIntBits(expected[k]), Float.floatToIntBits(actual[k]), "output " + k);
+        }
+    }
+
+    /**
+     * Layers of 32 units or more keep their scales and biases as float16 in either form, whatever the layer's node:
+     * Gemm (transB 0 or 1, alpha and beta), Gemm without C, MatMul with its Add on either side. The network judged
+     * holds those values: the integer form gives it bit for bit, the weight-only form within float rounding; the
+     * file reads back as the same network.
+     */
+    @Test
+    void everyLayerStyleKeepsWideScalesAndBiasesAsFloat16() {
+        for (TestModels.Style style : TestModels.Style.values()) {
+            TestModels.Builder builder = TestModels.dense(6, 40, 36, 3).style(style);
+            if (style == TestModels.Style.GEMM_ALPHA_BETA) {
+                builder.gemmScale(0, 0.7f, 1.3f).gemmScale(1, 1.9f, 0.3f).gemmScale(2, 0.6f, 1.1f);
+            }
+            OnnxDenseModel read = DenseChainReader.read(builder.build().model(), FILE);
+            boolean[] all = Int8Quantization.all(read.network());
+            int rows = 40;
+            float[] x = TestModels.randomRows(17, rows, 6);
+            for (boolean integer : new boolean[] {false, true}) {
+                String what = style + (integer ? ", integer form" : ", weight-only");
+                DenseNetwork judged = Int8Quantization.quantize(read.network(), all, integer);
+                ModelProto proto = Int8Weights.apply(DenseChainWriter.write(read, judged), read, judged, all);
+                long halves = proto.getGraph().getInitializerList().stream()
+                        .filter(t -> t.getDataType() == TensorProto.DataType.FLOAT16_VALUE).count();
+                boolean bias = style != TestModels.Style.GEMM_NO_BIAS && style != TestModels.Style.MATMUL_NO_BIAS;
+                assertEquals(bias ? 4 : 2, halves, what);
+                float[] expected = judged.forward(x, rows);
+                float[] actual;
+                try (OnnxRunner runner = OnnxRunner.open(proto, read.input(), Device.CPU, FILE)) {
+                    String out = proto.getGraph().getOutput(0).getName();
+                    actual = runner.runEachRow(x, rows, 6, List.of(out)).get(out);
+                }
+                for (int k = 0; k < expected.length; k++) {
+                    if (integer) {
+                        assertEquals(Float.floatToIntBits(expected[k]), Float.floatToIntBits(actual[k]),
+                                what + ", output " + k);
+                    } else {
+                        assertEquals(expected[k], actual[k], 1e-4 + 1e-4 * Math.abs(expected[k]), what + ", output " + k);
+                    }
+                }
+                OnnxDenseModel back = DenseChainReader.read(proto, FILE);
+                for (int l = 0; l < 3; l++) {
+                    assertArrayEquals(judged.layer(l).weights(), back.network().layer(l).weights(), what);
+                    assertArrayEquals(judged.layer(l).bias(), back.network().layer(l).bias(), what);
+                    assertEquals(integer, back.network().layer(l).quantizedInputs(), what);
+                }
+            }
         }
     }
 }
