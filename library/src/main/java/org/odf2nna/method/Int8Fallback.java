@@ -66,8 +66,7 @@ final class Int8Fallback {
             boolean[] one = new boolean[count];
             one[l] = true;
             float[] alone = Int8Quantization.quantize(network, one, choice.integerKernels()).forward(chainInput, rows);
-            long weights = (long) network.layer(l).inputs() * network.layer(l).units();
-            long bytes = choice.int8()[l] ? weights + 4L * network.layer(l).units() : 4 * weights;
+            long bytes = Int8Quantization.weightBytes(network.layer(l), choice.int8()[l]);
             String why = String.format(java.util.Locale.ROOT, "its int8 form alone changed %s on the watched "
                     + "training rows, %s the limit %s", ReportFormat.number(choice.changes()[l]),
                     choice.int8()[l] ? "within" : "over", ReportFormat.number(choice.limit()));

@@ -276,14 +276,26 @@ public final class Int8Quantization {
         return v;
     }
 
-    /** The weight bytes: 4 per float weight, 1 per int8 code plus 4 per scale. */
+    /** The weight bytes: per layer as {@link #weightBytes(DenseLayer, boolean)}. */
     public static long weightBytes(DenseNetwork network, boolean[] int8) {
         long bytes = 0;
         for (int l = 0; l < network.layers().size(); l++) {
-            DenseLayer layer = network.layer(l);
-            long n = (long) layer.inputs() * layer.units();
-            bytes += int8 != null && int8[l] ? n + 4L * layer.units() : 4 * n;
+            bytes += weightBytes(network.layer(l), int8 != null && int8[l]);
         }
         return bytes;
+    }
+
+    /**
+     * A layer's weight bytes as stored: 4 per float weight; int8, a byte per weight and per unit a scale of 4 bytes,
+     * 2 where the scales are float16 ({@link #HALF_MIN_UNITS}). {@code layer} may be the float layer or its int8
+     * form (quantizing again changes nothing).
+     */
+    public static long weightBytes(DenseLayer layer, boolean int8) {
+        long n = (long) layer.inputs() * layer.units();
+        if (!int8) {
+            return 4 * n;
+        }
+        Codes codes = exactCodes(quantize(layer, true));
+        return n + (codes != null && halfStored(codes.scales()) ? 2L : 4L) * layer.units();
     }
 }

@@ -35,7 +35,8 @@ public record Int8Summary(long bytesBefore, long bytesAfter, List<Integer> int8L
      * @param why                    the fallback's reason, in words
      * @param change                 what its int8 form alone changed on the watched training rows (share of rows
      *                               whose class changed, or the MSE's relative increase)
-     * @param weightBytes            its weights' bytes as stored (int8: a byte per weight and 4 per unit's scale)
+     * @param weightBytes            its weights' bytes as stored (int8: a byte per weight and 4 per unit's scale, 2
+     *                               where the scales are float16)
      * @param maxDifferenceFromFloat the largest output difference its int8 form alone makes from the float network,
      *                               over the check rows
      */
