@@ -29,4 +29,4 @@ pairs=()
 [ "$form" = int8-weights ] || exit 0
 for m in "$models"/*.onnx; do pairs+=("$m" "$out/$(basename "$m" .onnx).$form.onnx"); done
 echo
-java -cp "$here/target/odf2nna-onnx.jar:$here/target/lib/*" "$here/scripts/Int8Bytes.java" "${pairs[@]}"
+java -cp "$here/cli/target/odf2nna-onnx-cli.jar:$here/cli/target/lib/*" "$here/scripts/Int8Bytes.java" "${pairs[@]}"
