@@ -35,7 +35,11 @@ class Odf2nnaTest {
 
     /** A 5-12-8-3 softmax classifier whose hidden units 0, 3, 6, ... never fire. */
     static DenseNetwork withDeadUnits(Random random) {
-        int[] widths = {5, 12, 8, 3};
+        return withDeadUnits(random, new int[] {5, 12, 8, 3});
+    }
+
+    /** Every third hidden unit dead (bias -1000 before a ReLU). */
+    static DenseNetwork withDeadUnits(Random random, int[] widths) {
         List<DenseLayer> layers = new ArrayList<>();
         for (int l = 0; l + 1 < widths.length; l++) {
             float[] w = new float[widths[l] * widths[l + 1]];
@@ -207,11 +211,17 @@ class Odf2nnaTest {
      */
     @Test
     void anInt8SweepJudgesAndReturnsTheInt8Network() {
+        int8Sweep(new int[] {5, 12, 8, 3}, 3);
+        // A first layer of 32 units or more after the round: its scales and bias float16 (rounded in the network).
+        int8Sweep(new int[] {5, 90, 8, 3}, 1);
+    }
+
+    private static void int8Sweep(int[] widths, int rounds) {
         Random random = new Random(11);
-        DenseNetwork network = withDeadUnits(random);
+        DenseNetwork network = withDeadUnits(random, widths);
         Rows training = gaussian(random, 600, 5);
         Rows validation = gaussian(random, 400, 5);
-        SweepSettings settings = SweepSettings.builder().maxRounds(3)
+        SweepSettings settings = SweepSettings.builder().maxRounds(rounds)
                 .retraining(RetrainSettings.builder().epochs(3).build()).share(0.3).inputs(false)
                 .maxDrop(5).quantize(org.odf2nna.settings.Quantize.INT8).build();
         assertEquals(org.odf2nna.settings.Quantize.INT8, settings.quantize());
@@ -225,22 +235,32 @@ class Odf2nnaTest {
         boolean[] int8 = chosen.int8();
         DenseNetwork asFloat = chosen.asFloat();
         int quantized = 0;
+        int wide = 0;
         for (int l = 0; l < int8.length; l++) {
             if (int8[l]) {
                 quantized++;
                 assertTrue(org.odf2nna.network.Int8Quantization.exactCodes(chosen.network().layer(l)) != null,
                         "layer " + (l + 1) + " holds int8 values times a scale per unit");
-                assertArrayEquals(org.odf2nna.network.Int8Quantization.quantize(asFloat.layer(l)).weights(),
-                        chosen.network().layer(l).weights(), 0f, "layer " + (l + 1) + ": the float round, quantized");
+                org.odf2nna.network.DenseLayer expected = org.odf2nna.network.Int8Quantization.quantize(
+                        asFloat.layer(l), true);
+                assertArrayEquals(expected.weights(), chosen.network().layer(l).weights(), 0f,
+                        "layer " + (l + 1) + ": the float round, quantized");
+                assertArrayEquals(expected.bias(), chosen.network().layer(l).bias(), 0f,
+                        "layer " + (l + 1) + ": its bias float16 from 32 units on, else as it was");
+                if (asFloat.layer(l).units() >= org.odf2nna.network.Int8Quantization.HALF_MIN_UNITS) {
+                    assertTrue(org.odf2nna.network.Int8Quantization.halfStored(chosen.network().layer(l).bias()));
+                    wide++;
+                }
                 assertFalse(java.util.Arrays.equals(asFloat.layer(l).weights(), chosen.network().layer(l).weights()),
                         "layer " + (l + 1) + " changed");
             } else {
                 assertTrue(chosen.floatLayers().contains(l + 1), "a float layer is reported: " + chosen.floatLayers());
                 assertArrayEquals(asFloat.layer(l).weights(), chosen.network().layer(l).weights(), 0f);
+                assertArrayEquals(asFloat.layer(l).bias(), chosen.network().layer(l).bias(), 0f, "float biases");
             }
-            assertArrayEquals(asFloat.layer(l).bias(), chosen.network().layer(l).bias(), 0f, "biases stay float");
         }
         assertTrue(quantized > 0, "at 5 points a layer of this network takes int8: " + chosen.floatLayers());
+        assertEquals(widths[1] >= 32, wide > 0, "a layer of 32 units or more took int8: " + chosen.network());
 
         // Before the softmax head, within what int8 weights can move each output, and moved by something.
         DenseNetwork floatLogits = new DenseNetwork(asFloat.prefix(), asFloat.layers(), OutputHead.NONE);
