@@ -28,6 +28,9 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  *
  * <p>The network handed in must already hold int8 values in those layers ({@link Int8Quantization#quantize}); the
  * codes are recovered from it exactly, so the file computes the network that was judged, bit for bit in its weights.
+ * A layer's scales and its bias are written as float16, each read through a Cast to float, when
+ * {@link Int8Quantization#halfStored} says so (32 units or more, every value a half already: the network holds the
+ * rounded values), in both forms; the reader reads such a Cast as a float constant ({@link #readable}).
  */
 public final class Int8Weights {
 
