@@ -38,8 +38,8 @@ final class ConvertCommand extends Subcommand {
     String format;
 
     @Option(names = "--quantize", paramLabel = "FORM",
-            description = "Store every dense weight as int8 with a float scale per output unit (biases stay float; "
-                    + "ONNX output only). int8: on ONNX Runtime's integer kernels (each layer's inputs quantized to "
+            description = "Store every dense weight as int8 with a scale per output unit (scales and biases "
+                    + "float16 in layers of 32 units or more, else float; ONNX output only). int8: on ONNX Runtime's integer kernels (each layer's inputs quantized to "
                     + "uint8 per run, DynamicQuantizeLinear + MatMulInteger), checked one row per run against the int8 "
                     + "network computed in Java; int8-weights: weight-only (DequantizeLinear into a float Gemm), checked "
                     + "against the same weights stored as float. The largest difference from the original is reported.")

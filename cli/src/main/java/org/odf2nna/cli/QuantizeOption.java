@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 final class QuantizeOption {
 
     @Option(names = "--quantize", paramLabel = "FORM",
-            description = "Store the written model's dense weights as int8 with a float scale per output unit "
-                    + "(biases stay float; ONNX only). int8: on ONNX Runtime's integer kernels (each layer's inputs "
+            description = "Store the written model's dense weights as int8 with a scale per output unit "
+                    + "(scales and biases float16 in layers of 32 units or more, else float; ONNX only). int8: on ONNX Runtime's integer kernels (each layer's inputs "
                     + "quantized to uint8 per run, as the network judged computes them, one row per run); "
                     + "int8-weights: weight-only (DequantizeLinear into float Gemm). Progressive pruning only (the "
                     + "default of sweep, and of shrink --train without --epsilon): each round's int8 network is what "

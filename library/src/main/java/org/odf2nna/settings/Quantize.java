@@ -9,8 +9,8 @@ public enum Quantize {
     NONE,
     /**
      * int8 weights with a float scale per output unit that ONNX Runtime runs on integer kernels: each layer's inputs
-     * quantized to uint8 at run time (DynamicQuantizeLinear, MatMulInteger; biases stay float), see
-     * {@code Int8Weights}. The network judged quantizes its activations the same way.
+     * quantized to uint8 at run time (DynamicQuantizeLinear, MatMulInteger; scales and biases float16 in layers of
+     * 32 units or more, else float), see {@code Int8Weights}. The network judged quantizes its activations the same way.
      */
     INT8,
     /** int8 weights with a float scale per output unit, weight-only (DequantizeLinear → Gemm in float). */
