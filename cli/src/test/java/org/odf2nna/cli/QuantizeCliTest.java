@@ -50,6 +50,27 @@ class QuantizeCliTest {
     }
 
     /**
+     * An int8 file on integer kernels converted without --quantize: as ONNX, one line and nothing written (its layers
+     * are rewritten in place, and they are int8); as .keras, the dequantized weights in float, checked.
+     */
+    @Test
+    void anInt8FileOnIntegerKernelsConvertsToFloatOnlyOutsideOnnx() throws Exception {
+        Path int8 = dir.resolve("iris.int8.onnx");
+        assertEquals(0, CliRun.of("convert", IRIS.toString(), "-o", int8.toString(), "--quantize", "int8").exitCode());
+        Path onnx = dir.resolve("back.onnx");
+        CliRun refused = CliRun.of("convert", int8.toString(), "-o", onnx.toString());
+        assertEquals(2, refused.exitCode(), refused.toString());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertTrue(refused.err().contains(int8.toString()) && refused.err().contains("integer kernels"),
+                refused.err());
+        assertFalse(Files.exists(onnx));
+        Path keras = dir.resolve("back.keras");
+        CliRun written = CliRun.of("convert", int8.toString(), "-o", keras.toString());
+        assertEquals(0, written.exitCode(), written.toString());
+        assertTrue(Files.size(keras) > 0);
+    }
+
+    /**
      * sweep --quantize int8 --report: the JSON report holds what the choice line says in words: the bytes before and
      * after, the layers stored as int8 and those kept float, and the largest difference from the float round.
      */

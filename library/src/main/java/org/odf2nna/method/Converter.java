@@ -71,7 +71,22 @@ public final class Converter {
                     + "row; it cannot be checked on generated rows");
         }
         ScanResult.Sample sample = generatedRows(network, width);
-        float[] reference = ModelScan.outputsOn(read.model(), read.input(), sample, Device.CPU, model, read.outputName());
+        boolean toFloat = !quantize.int8() && Int8Quantization.integerKernels(network);
+        if (toFloat && format == ModelFormat.ONNX) {
+            // The ONNX writer rewrites the file's own layers in place, and this file's are int8.
+            throw InputException.usage(model, "runs on integer kernels (int8); as ONNX it is written with "
+                    + "--quantize int8 or int8-weights, as float only to .keras or a SavedModel (or convert the float "
+                    + "original)");
+        }
+        if (toFloat && sample.chainInput() == null) {
+            throw InputException.usage(model, "runs on integer kernels (int8) behind a prefix this tool cannot "
+                    + "compute, so its float form cannot be checked; convert the float original instead");
+        }
+        // An int8 file on integer kernels written as float: its dequantized weights, without the rounding of the
+        // activations, which a float file cannot express; checked against what those weights compute.
+        DenseNetwork written = toFloat ? Int8Quantization.withFloatKernels(network) : network;
+        float[] reference = toFloat ? written.forward(sample.chainInput(), sample.rows())
+                : ModelScan.outputsOn(read.model(), read.input(), sample, Device.CPU, model, read.outputName());
         double[] difference = new double[1];
         double[] inRuntime = new double[1];
         switch (format) {
@@ -90,7 +105,7 @@ public final class Converter {
                             again.outputName()), reference, output);
                 });
             }
-            case KERAS -> AtomicFiles.writeBytes(output, KerasWriter.write(keras, network), temp -> {
+            case KERAS -> AtomicFiles.writeBytes(output, KerasWriter.write(keras, written), temp -> {
                 KerasModel back = KerasReader.read(temp);
                 float[] plain = back.network().forward(sample.chainInput(), sample.rows());
                 OnnxDenseModel again = ModelFiles.asOnnx(back);
@@ -99,7 +114,7 @@ public final class Converter {
                 difference[0] = Math.max(check(plain, reference, output), check(runtime, reference, output));
             });
             case SAVEDMODEL -> {
-                ModelWriter.writeSavedModel(output, network, read.input().name(), sample, false);
+                ModelWriter.writeSavedModel(output, written, read.input().name(), sample, false);
                 try {
                     difference[0] = check(SavedModelRunner.run(output, sample.features(), sample.rows(),
                             sample.featureWidth()), reference, output);

@@ -50,6 +50,16 @@ public final class Int8Quantization {
         return network.withLayers(layers);
     }
 
+    /** The same weights with every layer on float kernels (its inputs no longer quantized). */
+    public static DenseNetwork withFloatKernels(DenseNetwork network) {
+        List<DenseLayer> layers = new ArrayList<>();
+        for (DenseLayer l : network.layers()) {
+            layers.add(l.quantizedInputs() ? new DenseLayer(l.inputs(), l.units(), l.weights(), l.bias(),
+                    l.activation()) : l);
+        }
+        return network.withLayers(layers);
+    }
+
     /** Whether some layer runs on integer kernels ({@link DenseLayer#quantizedInputs}). */
     public static boolean integerKernels(DenseNetwork network) {
         for (DenseLayer layer : network.layers()) {
