@@ -7,6 +7,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
+import org.odf2nna.Setting;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.keras.KerasModel;
@@ -75,8 +76,8 @@ public final class Converter {
         if (toFloat && format == ModelFormat.ONNX) {
             // The ONNX writer rewrites the file's own layers in place, and this file's are int8.
             throw InputException.usage(model, "runs on integer kernels (int8); as ONNX it is written with "
-                    + "--quantize int8 or int8-weights, as float only to .keras or a SavedModel (or convert the float "
-                    + "original)");
+                    + Setting.QUANTIZE.ref() + " int8 or int8-weights, as float only to .keras or a SavedModel (or "
+                    + "convert the float original)");
         }
         if (toFloat && sample.chainInput() == null) {
             throw InputException.usage(model, "runs on integer kernels (int8) behind a prefix this tool cannot "
