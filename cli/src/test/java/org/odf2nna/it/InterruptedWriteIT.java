@@ -34,7 +34,7 @@ class InterruptedWriteIT {
 
     private static final int MEGABYTES = 24;
     private static final int PAUSE_MS = 15;
-    private static final int TRIALS = 12;
+    private static final int TRIALS = 8;
     private static final int LAUNCHER_TRIALS = 6;
 
     @TempDir
