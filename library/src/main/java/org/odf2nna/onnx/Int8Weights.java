@@ -94,17 +94,8 @@ public final class Int8Weights {
             long[] dims = {units, inputs};
             graph.addInitializer(int8Tensor(q, stored, dims));
             String layer = "L" + (l + 1);
-            if (Int8Quantization.halfStored(codes.scales())) {
-                // float16 scales (the network holds these values), read as float: DequantizeLinear (opset 13)
-                // takes float scales only.
-                graph.addInitializer(halfTensor(scale, codes.scales(), new long[] {units}));
-                String cast = GraphIndex.uniqueName(names, layer + "_ws");
-                dequantize.add(castToFloat(scale, cast));
-                scale = cast;
-            } else {
-                graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(),
-                        new long[] {units}));
-            }
+            // DequantizeLinear (opset 13) takes float scales only.
+            scale = scales(graph, names, scale, layer, codes.scales(), units, dequantize);
             // No zero point and no node name, both optional: the zero point's absence means 0, and the int8 codes
             // (x) fix DequantizeLinear's input type; they took about 85 bytes per layer and a byte per unit.
             dequantize.add(NodeProto.newBuilder().setOpType("DequantizeLinear").addInput(q).addInput(scale)
@@ -120,6 +111,23 @@ public final class Int8Weights {
         graph.clearNode().addAllNode(nodes);
         dropUnused(graph, orphans);
         return model.build();
+    }
+
+    /**
+     * A layer's per-unit weight scales as the initializer {@code name}: float16 (the network holds these values) read
+     * through a Cast added to {@code nodes}, 2 bytes a unit, when every scale is a half; float otherwise. Returns the
+     * float tensor to read.
+     */
+    private static String scales(GraphProto.Builder graph, Set<String> names, String name, String layer,
+            float[] scales, int units, List<NodeProto> nodes) {
+        if (Int8Quantization.halfStored(scales)) {
+            graph.addInitializer(halfTensor(name, scales, new long[] {units}));
+            String cast = GraphIndex.uniqueName(names, layer + "_ws");
+            nodes.add(castToFloat(name, cast));
+            return cast;
+        }
+        graph.addInitializer(OnnxTensors.newTensor(name, OnnxTensors.FLOAT, scales, new long[] {units}));
+        return name;
     }
 
     /**
@@ -146,15 +154,7 @@ public final class Int8Weights {
         String scale = GraphIndex.uniqueName(names, base + "_scale");
         graph.addInitializer(int8Tensor(q, codes.codes(), new long[] {inputs, units}));
         List<NodeProto> chain = new ArrayList<>();
-        if (Int8Quantization.halfStored(codes.scales())) {
-            // float16 scales (the network holds these values), read as float: 2 bytes a unit and one Cast.
-            graph.addInitializer(halfTensor(scale, codes.scales(), new long[] {units}));
-            String cast = GraphIndex.uniqueName(names, layer + "_ws");
-            chain.add(castToFloat(scale, cast));
-            scale = cast;
-        } else {
-            graph.addInitializer(OnnxTensors.newTensor(scale, OnnxTensors.FLOAT, codes.scales(), new long[] {units}));
-        }
+        scale = scales(graph, names, scale, layer, codes.scales(), units, chain);
         String xq = GraphIndex.uniqueName(names, layer + "_xq");
         String xs = GraphIndex.uniqueName(names, layer + "_xs");
         String xz = GraphIndex.uniqueName(names, layer + "_xz");
