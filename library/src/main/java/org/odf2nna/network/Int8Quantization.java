@@ -159,18 +159,9 @@ public final class Int8Quantization {
      * with float16 scales and biases computes.
      */
     public static DenseLayer quantize(DenseLayer layer, boolean half) {
-        float[] scales = scales(layer.weights(), layer.inputs(), layer.units());
+        Codes codes = columns(layer.weights(), layer.inputs(), layer.units(), half);
         float[] bias = layer.bias();
         if (half && layer.units() >= HALF_MIN_UNITS) {
-            float[] s = new float[scales.length];
-            boolean normal = true;
-            for (int j = 0; j < s.length; j++) {
-                s[j] = Float16.round(scales[j]);
-                normal &= s[j] >= Float16.MIN_NORMAL && s[j] <= Float16.MAX;
-            }
-            if (normal) {
-                scales = s;
-            }
             float[] b = new float[bias.length];
             boolean finite = true;
             for (int j = 0; j < b.length; j++) {
@@ -181,8 +172,33 @@ public final class Int8Quantization {
                 bias = b;
             }
         }
-        return new DenseLayer(layer.inputs(), layer.units(), dequantize(codes(layer, scales), scales, layer.units()),
+        return new DenseLayer(layer.inputs(), layer.units(), dequantize(codes.codes(), codes.scales(), layer.units()),
                 bias, layer.activation());
+    }
+
+    /**
+     * The int8 codes and scales of a weight matrix {@code w} laid out {@code [rows][columns]}, one scale per column
+     * ({@code max |w| / 127}); with {@code half} and at least {@link #HALF_MIN_UNITS} columns, the scales rounded to
+     * float16 first when all are normal halves.
+     */
+    public static Codes columns(float[] w, int rows, int columns, boolean half) {
+        float[] scales = scales(w, rows, columns);
+        if (half && columns >= HALF_MIN_UNITS) {
+            float[] s = new float[scales.length];
+            boolean normal = true;
+            for (int j = 0; j < s.length; j++) {
+                s[j] = Float16.round(scales[j]);
+                normal &= s[j] >= Float16.MIN_NORMAL && s[j] <= Float16.MAX;
+            }
+            if (normal) {
+                scales = s;
+            }
+        }
+        byte[] codes = new byte[w.length];
+        for (int k = 0; k < w.length; k++) {
+            codes[k] = (byte) code(w[k], scales[k % columns]);
+        }
+        return new Codes(codes, scales);
     }
 
     /** Whether the writer stores these per-unit values (scales or biases) as float16: enough of them, all halves. */
@@ -238,16 +254,6 @@ public final class Int8Quantization {
             scales[j] = max[j] > 0 && Float.isFinite(max[j]) ? max[j] / MAX_CODE : 1f;
         }
         return scales;
-    }
-
-    private static byte[] codes(DenseLayer layer, float[] scales) {
-        float[] w = layer.weights();
-        int units = layer.units();
-        byte[] codes = new byte[w.length];
-        for (int k = 0; k < w.length; k++) {
-            codes[k] = (byte) code(w[k], scales[k % units]);
-        }
-        return codes;
     }
 
     private static int code(float w, float scale) {

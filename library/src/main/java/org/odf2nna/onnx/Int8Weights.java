@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.odf2nna.InputException;
+import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Float16;
 import org.odf2nna.network.Int8Quantization;
@@ -40,6 +41,10 @@ public final class Int8Weights {
     private Int8Weights() {
     }
 
+    /** Where one call of {@link #apply} writes: the graph, the names taken, and initializers that may be orphaned. */
+    private record Target(GraphProto.Builder graph, Set<String> names, Set<String> orphans) {
+    }
+
     /**
      * {@code written} (what {@link DenseChainWriter} or {@link InputSelection} wrote for {@code network} from
      * {@code original}) with the layers marked true stored as int8.
@@ -48,6 +53,46 @@ public final class Int8Weights {
         checkOpset(original);
         ModelProto.Builder model = written.toBuilder();
         GraphProto.Builder graph = model.getGraphBuilder();
+        Target target = new Target(graph, takenNames(graph), new HashSet<>());
+        List<NodeProto> dequantize = new ArrayList<>();
+        List<LayerBinding> layers = original.binding().layers();
+        for (int l = 0; l < layers.size(); l++) {
+            if (!int8[l]) {
+                continue;
+            }
+            LayerBinding binding = layers.get(l);
+            DenseLayer layer = network.layer(l);
+            Int8Quantization.Codes codes = Int8Quantization.exactCodes(layer);
+            if (codes == null) {
+                throw new IllegalArgumentException("layer " + (l + 1) + "'s weights are not int8 values times a scale "
+                        + "per unit; quantize the network first");
+            }
+            String weight = binding.weight().tensor();
+            target.orphans().addAll(removeProducer(graph, weight));
+            String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
+            String name = "L" + (l + 1);
+            if (layer.quantizedInputs()) {
+                integerKernels(target, binding, base, name, layer, codes);
+                if (binding.bias() != null && binding.bias().addNode() != null) {
+                    halfBias(target, binding, name, layer.bias());
+                }
+            } else {
+                weightOnly(target, weight, base, name, layer, codes, dequantize);
+                asGemm(graph, binding.denseOutput());
+                halfBias(target, binding, name, layer.bias());
+            }
+            dropValueInfo(graph, weight);
+        }
+        // Constants first: every node after them may read the weights they write.
+        List<NodeProto> nodes = new ArrayList<>(dequantize);
+        nodes.addAll(graph.getNodeList());
+        graph.clearNode().addAllNode(nodes);
+        dropUnused(graph, target.orphans());
+        return model.build();
+    }
+
+    /** Every name the graph uses: initializers, node outputs and names, inputs. */
+    static Set<String> takenNames(GraphProto.Builder graph) {
         Set<String> names = new HashSet<>();
         graph.getInitializerList().forEach(t -> names.add(t.getName()));
         for (NodeProto node : graph.getNodeList()) {
@@ -55,79 +100,34 @@ public final class Int8Weights {
             names.add(node.getName());
         }
         graph.getInputList().forEach(v -> names.add(v.getName()));
-        List<NodeProto> dequantize = new ArrayList<>();
-        Set<String> orphans = new HashSet<>();
-        List<LayerBinding> layers = original.binding().layers();
-        for (int l = 0; l < layers.size(); l++) {
-            if (!int8[l]) {
-                continue;
-            }
-            LayerBinding binding = layers.get(l);
-            Int8Quantization.Codes codes = Int8Quantization.exactCodes(network.layer(l));
-            if (codes == null) {
-                throw new IllegalArgumentException("layer " + (l + 1) + "'s weights are not int8 values times a scale "
-                        + "per unit; quantize the network first");
-            }
-            int inputs = network.layer(l).inputs();
-            int units = network.layer(l).units();
-            byte[] stored = new byte[inputs * units];
-            for (int i = 0; i < inputs; i++) {
-                for (int j = 0; j < units; j++) {
-                    byte q = codes.codes()[i * units + j];
-                    stored[j * inputs + i] = q;
-                }
-            }
-            String weight = binding.weight().tensor();
-            orphans.addAll(removeProducer(graph, weight));
-            String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
-            if (network.layer(l).quantizedInputs()) {
-                integerKernels(graph, binding, names, base, "L" + (l + 1), codes, network.layer(l).bias(), inputs,
-                        units, orphans);
-                if (binding.bias() != null && binding.bias().addNode() != null) {
-                    halfBias(graph, binding, names, "L" + (l + 1), network.layer(l).bias(), units, orphans);
-                }
-                dropValueInfo(graph, weight);
-                continue;
-            }
-            String q = GraphIndex.uniqueName(names, base + "_int8");
-            String scale = GraphIndex.uniqueName(names, base + "_scale");
-            long[] dims = {units, inputs};
-            graph.addInitializer(int8Tensor(q, stored, dims));
-            String layer = "L" + (l + 1);
-            // DequantizeLinear (opset 13) takes float scales only.
-            scale = scales(graph, names, scale, layer, codes.scales(), units, dequantize);
-            // No zero point and no node name, both optional: the zero point's absence means 0, and the int8 codes
-            // (x) fix DequantizeLinear's input type; they took about 85 bytes per layer and a byte per unit.
-            dequantize.add(NodeProto.newBuilder().setOpType("DequantizeLinear").addInput(q).addInput(scale)
-                    .addOutput(weight).addAttribute(AttributeProto.newBuilder().setName("axis")
-                            .setType(AttributeProto.AttributeType.INT).setI(0)).build());
-            dropValueInfo(graph, weight);
-            asGemm(graph, binding.denseOutput());
-            halfBias(graph, binding, names, layer, network.layer(l).bias(), units, orphans);
-        }
-        // Constants first: every node after them may read the weights they write.
-        List<NodeProto> nodes = new ArrayList<>(dequantize);
-        nodes.addAll(graph.getNodeList());
-        graph.clearNode().addAllNode(nodes);
-        dropUnused(graph, orphans);
-        return model.build();
+        return names;
     }
 
     /**
-     * A layer's per-unit weight scales as the initializer {@code name}: float16 (the network holds these values) read
-     * through a Cast added to {@code nodes}, 2 bytes a unit, when every scale is a half; float otherwise. Returns the
-     * float tensor to read.
+     * The weight-only form of one layer: its codes laid out {@code [units, inputs]} and an unnamed DequantizeLinear
+     * writing the float weight under its old name, added to {@code constants} (after the Cast of float16 scales it
+     * may need), which the caller puts before the nodes reading them.
      */
-    private static String scales(GraphProto.Builder graph, Set<String> names, String name, String layer,
-            float[] scales, int units, List<NodeProto> nodes) {
-        if (Int8Quantization.halfStored(scales)) {
-            graph.addInitializer(halfTensor(name, scales, new long[] {units}));
-            String cast = GraphIndex.uniqueName(names, layer + "_ws");
-            nodes.add(castToFloat(name, cast));
-            return cast;
+    private static void weightOnly(Target target, String weight, String base, String layer, DenseLayer dense,
+            Int8Quantization.Codes codes, List<NodeProto> constants) {
+        int inputs = dense.inputs();
+        int units = dense.units();
+        byte[] stored = new byte[inputs * units];
+        for (int i = 0; i < inputs; i++) {
+            for (int j = 0; j < units; j++) {
+                stored[j * inputs + i] = codes.codes()[i * units + j];
+            }
         }
-        graph.addInitializer(OnnxTensors.newTensor(name, OnnxTensors.FLOAT, scales, new long[] {units}));
-        return name;
+        String q = GraphIndex.uniqueName(target.names(), base + "_int8");
+        String scale = GraphIndex.uniqueName(target.names(), base + "_scale");
+        target.graph().addInitializer(Int8Tensors.int8Tensor(q, stored, new long[] {units, inputs}));
+        // DequantizeLinear (opset 13) takes float scales only.
+        scale = Int8Tensors.scales(target.graph(), target.names(), scale, layer, codes.scales(), new long[] {units},
+                constants);
+        // No zero point and no node name, both optional: the zero point's absence means 0, and the int8 codes
+        // (x) fix DequantizeLinear's input type; they took about 85 bytes per layer and a byte per unit.
+        constants.add(Int8Tensors.node("DequantizeLinear", List.of(q, scale), List.of(weight),
+                Int8Tensors.intAttribute("axis", 0)));
     }
 
     /**
@@ -137,76 +137,81 @@ public final class Int8Weights {
      * Runtime fuses the chain into one DynamicQuantizeMatMul on CPU (uint8 activations times int8 weights, accumulated
      * in int32); {@link Int8Quantization#dynamicPreActivations} computes the same values.
      */
-    private static void integerKernels(GraphProto.Builder graph, LayerBinding binding, Set<String> names, String base,
-            String layer, Int8Quantization.Codes codes, float[] networkBias, int inputs, int units,
-            Set<String> orphans) {
+    private static void integerKernels(Target target, LayerBinding binding, String base, String layer,
+            DenseLayer dense, Int8Quantization.Codes codes) {
+        GraphProto.Builder graph = target.graph();
+        Set<String> names = target.names();
         int at = -1;
         for (int i = 0; i < graph.getNodeCount(); i++) {
             if (GraphIndex.key(graph.getNode(i)).equals(binding.denseOutput())) {
                 at = i;
             }
         }
-        NodeProto dense = graph.getNode(at);
-        boolean gemm = dense.getOpType().equals("Gemm");
-        String x = dense.getInput(0);
-        String output = dense.getOutput(0);
+        NodeProto node = graph.getNode(at);
+        String output = node.getOutput(0);
         String q = GraphIndex.uniqueName(names, base + "_int8");
-        String scale = GraphIndex.uniqueName(names, base + "_scale");
-        graph.addInitializer(int8Tensor(q, codes.codes(), new long[] {inputs, units}));
+        graph.addInitializer(Int8Tensors.int8Tensor(q, codes.codes(), new long[] {dense.inputs(), dense.units()}));
         List<NodeProto> chain = new ArrayList<>();
-        scale = scales(graph, names, scale, layer, codes.scales(), units, chain);
+        String scale = Int8Tensors.scales(graph, names, GraphIndex.uniqueName(names, base + "_scale"), layer,
+                codes.scales(), new long[] {dense.units()}, chain);
         String xq = GraphIndex.uniqueName(names, layer + "_xq");
         String xs = GraphIndex.uniqueName(names, layer + "_xs");
         String xz = GraphIndex.uniqueName(names, layer + "_xz");
         String acc = GraphIndex.uniqueName(names, layer + "_acc");
         String accf = GraphIndex.uniqueName(names, layer + "_accf");
         String s = GraphIndex.uniqueName(names, layer + "_s");
-        boolean bias = gemm && dense.getInputCount() > 2 && !dense.getInput(2).isEmpty();
+        boolean bias = node.getOpType().equals("Gemm") && node.getInputCount() > 2 && !node.getInput(2).isEmpty();
         String product = bias ? GraphIndex.uniqueName(names, layer + "_y") : output;
-        chain.add(NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").addInput(x).addOutput(xq).addOutput(xs)
-                .addOutput(xz).build());
-        chain.add(NodeProto.newBuilder().setOpType("MatMulInteger").addInput(xq).addInput(q).addInput(xz)
-                .addOutput(acc).build());
-        chain.add(NodeProto.newBuilder().setOpType("Cast").addInput(acc).addOutput(accf).addAttribute(
-                AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
-                        .setI(TensorProto.DataType.FLOAT_VALUE)).build());
-        chain.add(NodeProto.newBuilder().setOpType("Mul").addInput(xs).addInput(scale).addOutput(s).build());
-        chain.add(NodeProto.newBuilder().setOpType("Mul").addInput(accf).addInput(s).addOutput(product).build());
+        chain.add(Int8Tensors.node("DynamicQuantizeLinear", List.of(node.getInput(0)), List.of(xq, xs, xz)));
+        chain.add(Int8Tensors.node("MatMulInteger", List.of(xq, q, xz), List.of(acc)));
+        chain.add(Int8Tensors.castToFloat(acc, accf));
+        chain.add(Int8Tensors.node("Mul", List.of(xs, scale), List.of(s)));
+        chain.add(Int8Tensors.node("Mul", List.of(accf, s), List.of(product)));
         if (bias) {
-            final String given = dense.getInput(2);
-            String c = given;
-            float beta = (float) GraphIndex.floatAttribute(dense, "beta", 1f);
-            TensorProto stored = graph.getInitializerList().stream().filter(t -> t.getName().equals(given))
-                    .findFirst().orElse(null);
-            if (stored != null && OnnxTensors.elementCount(stored) == units
-                    && Int8Quantization.halfStored(networkBias)) {
-                // The layer's bias (beta · C, as read; the network holds these values) as float16, read as float.
-                String half = GraphIndex.uniqueName(names, layer + "_bh");
-                c = GraphIndex.uniqueName(names, layer + "_b");
-                graph.addInitializer(halfTensor(half, networkBias, new long[] {units}));
-                chain.add(castToFloat(half, c));
-                orphans.add(given);
-            } else if (beta != 1f) {
-                // Gemm's beta · C, as the reader computes the layer's bias, into an initializer of its own.
-                TensorProto old = graph.getInitializerList().stream().filter(t -> t.getName().equals(given)).findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException("the bias of " + binding.denseNode()
-                                + " is not an initializer"));
-                float[] values = OnnxTensors.floats(old, null, c);
-                for (int k = 0; k < values.length; k++) {
-                    values[k] = beta * values[k];
-                }
-                String scaled = GraphIndex.uniqueName(names, layer + "_bias");
-                graph.addInitializer(OnnxTensors.newTensor(scaled, OnnxTensors.FLOAT, values, OnnxTensors.dims(old)));
-                orphans.add(c);
-                c = scaled;
-            }
-            chain.add(NodeProto.newBuilder().setOpType("Add").addInput(product).addInput(c).addOutput(output)
-                    .build());
+            String c = gemmBias(target, binding, node, layer, dense.bias(), chain);
+            chain.add(Int8Tensors.node("Add", List.of(product, c), List.of(output)));
         }
         List<NodeProto> nodes = new ArrayList<>(graph.getNodeList());
         nodes.remove(at);
         nodes.addAll(at, chain);
         graph.clearNode().addAllNode(nodes);
+    }
+
+    /**
+     * The tensor a Gemm layer's integer chain adds as its bias, {@code beta · C} as the reader computes it: float16
+     * through a Cast added to {@code chain} when {@link Int8Quantization#halfStored} (the network holds these values),
+     * else C itself when beta is 1, else a new initializer of {@code beta · C}.
+     */
+    private static String gemmBias(Target target, LayerBinding binding, NodeProto gemm, String layer,
+            float[] networkBias, List<NodeProto> chain) {
+        GraphProto.Builder graph = target.graph();
+        String given = gemm.getInput(2);
+        float beta = GraphIndex.floatAttribute(gemm, "beta", 1f);
+        TensorProto stored = graph.getInitializerList().stream().filter(t -> t.getName().equals(given))
+                .findFirst().orElse(null);
+        if (stored != null && OnnxTensors.elementCount(stored) == networkBias.length
+                && Int8Quantization.halfStored(networkBias)) {
+            String half = GraphIndex.uniqueName(target.names(), layer + "_bh");
+            String c = GraphIndex.uniqueName(target.names(), layer + "_b");
+            graph.addInitializer(Int8Tensors.halfTensor(half, networkBias, new long[] {networkBias.length}));
+            chain.add(Int8Tensors.castToFloat(half, c));
+            target.orphans().add(given);
+            return c;
+        }
+        if (beta == 1f) {
+            return given;
+        }
+        if (stored == null) {
+            throw new IllegalArgumentException("the bias of " + binding.denseNode() + " is not an initializer");
+        }
+        float[] values = OnnxTensors.floats(stored, null, given);
+        for (int k = 0; k < values.length; k++) {
+            values[k] = beta * values[k];
+        }
+        String scaled = GraphIndex.uniqueName(target.names(), layer + "_bias");
+        graph.addInitializer(OnnxTensors.newTensor(scaled, OnnxTensors.FLOAT, values, OnnxTensors.dims(stored)));
+        target.orphans().add(given);
+        return scaled;
     }
 
     /**
@@ -216,101 +221,7 @@ public final class Int8Weights {
      * the writer rewrites it, so the same names come out of both; ONNX Runtime still runs the file as it is.
      */
     public static ModelProto readable(ModelProto model) {
-        GraphProto g = model.getGraph();
-        Map<String, NodeProto> producers = new java.util.HashMap<>();
-        Map<String, List<NodeProto>> consumers = new java.util.HashMap<>();
-        for (NodeProto n : g.getNodeList()) {
-            n.getOutputList().forEach(o -> producers.put(o, n));
-            n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
-        }
-        Map<String, TensorProto> initializers = new java.util.HashMap<>();
-        g.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
-        // A Cast to float of a one-dimensional float16 initializer (the scales and biases of wide int8 layers): a float
-        // constant. Other float16 tensors (a model's own float16 weights) are left to be refused as before.
-        Map<String, TensorProto> halves = new java.util.HashMap<>();
-        Set<NodeProto> halfCasts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (NodeProto n : g.getNodeList()) {
-            TensorProto t = n.getInputCount() == 1 ? initializers.get(n.getInput(0)) : null;
-            float[] values = t == null || t.getDimsCount() != 1 ? null : halfValues(t);
-            if (values != null && n.getOpType().equals("Cast") && n.getDomain().isEmpty() && n.getOutputCount() == 1
-                    && GraphIndex.intAttribute(n, "to", -1) == TensorProto.DataType.FLOAT_VALUE) {
-                halves.put(n.getOutput(0), OnnxTensors.newTensor(n.getOutput(0), OnnxTensors.FLOAT, values,
-                        OnnxTensors.dims(t)));
-                halfCasts.add(n);
-            }
-        }
-        initializers.putAll(halves);
-        Set<NodeProto> removed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        Map<NodeProto, List<NodeProto>> replaced = new java.util.IdentityHashMap<>();
-        Set<String> names = new HashSet<>(initializers.keySet());
-        producers.keySet().forEach(names::add);
-        for (NodeProto mm : g.getNodeList()) {
-            if (!mm.getOpType().equals("MatMulInteger") || !mm.getDomain().isEmpty() || mm.getInputCount() != 3) {
-                continue;
-            }
-            NodeProto dq = producers.get(mm.getInput(0));
-            TensorProto w = initializers.get(mm.getInput(1));
-            List<NodeProto> castUsers = consumers.getOrDefault(mm.getOutput(0), List.of());
-            if (dq == null || !dq.getOpType().equals("DynamicQuantizeLinear") || dq.getOutputCount() != 3
-                    || !mm.getInput(2).equals(dq.getOutput(2)) || w == null
-                    || w.getDataType() != TensorProto.DataType.INT8_VALUE || w.getDimsCount() != 2
-                    || castUsers.size() != 1 || !castUsers.get(0).getOpType().equals("Cast")) {
-                continue;
-            }
-            NodeProto cast = castUsers.get(0);
-            List<NodeProto> mulUsers = consumers.getOrDefault(cast.getOutput(0), List.of());
-            if (mulUsers.size() != 1 || !mulUsers.get(0).getOpType().equals("Mul")) {
-                continue;
-            }
-            NodeProto mul = mulUsers.get(0);
-            NodeProto scales = producers.get(mul.getInput(0).equals(cast.getOutput(0)) ? mul.getInput(1)
-                    : mul.getInput(0));
-            if (scales == null || !scales.getOpType().equals("Mul") || !scales.getInput(0).equals(dq.getOutput(1))
-                    || !initializers.containsKey(scales.getInput(1))
-                    || consumers.getOrDefault(dq.getOutput(0), List.of()).size() != 1
-                    || consumers.getOrDefault(scales.getOutput(0), List.of()).size() != 1) {
-                continue;
-            }
-            String weight = GraphIndex.uniqueName(names, mm.getInput(1) + "_dequantized");
-            NodeProto dequantize = NodeProto.newBuilder().setOpType("DequantizeLinear").addInput(mm.getInput(1))
-                    .addInput(scales.getInput(1)).addOutput(weight).addAttribute(AttributeProto.newBuilder()
-                            .setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)).build();
-            NodeProto matmul = NodeProto.newBuilder().setOpType("MatMul").addInput(dq.getInput(0)).addInput(weight)
-                    .addOutput(mul.getOutput(0)).build();
-            removed.add(dq);
-            removed.add(mm);
-            removed.add(cast);
-            removed.add(scales);
-            replaced.put(mul, List.of(dequantize, matmul));
-        }
-        if (replaced.isEmpty() && halfCasts.isEmpty()) {
-            return model;
-        }
-        List<NodeProto> nodes = new ArrayList<>();
-        for (NodeProto n : g.getNodeList()) {
-            if (replaced.containsKey(n)) {
-                nodes.addAll(replaced.get(n));
-            } else if (!removed.contains(n) && !halfCasts.contains(n)) {
-                nodes.add(n);
-            }
-        }
-        ModelProto.Builder b = model.toBuilder();
-        GraphProto.Builder view = b.getGraphBuilder().clearNode().addAllNode(nodes);
-        // The float16 constants become float initializers of the Casts' names; a float16 initializer nothing else
-        // reads goes.
-        Set<String> read = new HashSet<>();
-        nodes.forEach(n -> read.addAll(n.getInputList()));
-        g.getOutputList().forEach(o -> read.add(o.getName()));
-        Set<String> castFrom = new HashSet<>();
-        halfCasts.forEach(n -> castFrom.add(n.getInput(0)));
-        for (int i = view.getInitializerCount() - 1; i >= 0; i--) {
-            String name = view.getInitializer(i).getName();
-            if (castFrom.contains(name) && !read.contains(name)) {
-                view.removeInitializer(i);
-            }
-        }
-        halves.values().forEach(view::addInitializer);
-        return b.build();
+        return Int8Reading.readable(model);
     }
 
     /** Whether {@link #readable} changed the model: it runs layers on integer kernels. */
@@ -430,37 +341,6 @@ public final class Int8Weights {
         return values;
     }
 
-    /** A float16 tensor of values that are all halves ({@link Int8Quantization#halfStored}). */
-    private static TensorProto halfTensor(String name, float[] values, long[] dims) {
-        byte[] raw = new byte[2 * values.length];
-        for (int k = 0; k < values.length; k++) {
-            short h = Float16.toBits(values[k]);
-            raw[2 * k] = (byte) h;
-            raw[2 * k + 1] = (byte) (h >>> 8);
-        }
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT16_VALUE)
-                .setRawData(ByteString.copyFrom(raw));
-        for (long d : dims) {
-            b.addDims(d);
-        }
-        return b.build();
-    }
-
-    private static NodeProto castToFloat(String input, String output) {
-        return NodeProto.newBuilder().setOpType("Cast").addInput(input).addOutput(output).addAttribute(
-                AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
-                        .setI(TensorProto.DataType.FLOAT_VALUE)).build();
-    }
-
-    private static TensorProto int8Tensor(String name, byte[] values, long[] dims) {
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT8_VALUE)
-                .setRawData(ByteString.copyFrom(values));
-        for (long d : dims) {
-            b.addDims(d);
-        }
-        return b.build();
-    }
-
     /**
      * Removes whatever held a weight: its initializer (and graph input, in old IR versions) or the node writing it.
      * Returns the removed node's inputs, which may now be read by nobody.
@@ -540,8 +420,9 @@ public final class Int8Weights {
      * initializer of one value per unit: for a Gemm, input C (its beta then 1); for a MatMul layer, its Add's
      * operand ({@code binding.bias().addNode()}). Otherwise, or when the node no longer reads it, nothing changes.
      */
-    private static void halfBias(GraphProto.Builder graph, LayerBinding binding, Set<String> names, String layer,
-            float[] bias, int units, Set<String> orphans) {
+    private static void halfBias(Target target, LayerBinding binding, String layer, float[] bias) {
+        GraphProto.Builder graph = target.graph();
+        int units = bias.length;
         if (!Int8Quantization.halfStored(bias)) {
             return;
         }
@@ -569,9 +450,9 @@ public final class Int8Weights {
                     || OnnxTensors.elementCount(stored) != units) {
                 return;
             }
-            String half = GraphIndex.uniqueName(names, layer + "_bh");
-            String c = GraphIndex.uniqueName(names, layer + "_b");
-            graph.addInitializer(halfTensor(half, bias, new long[] {units}));
+            String half = GraphIndex.uniqueName(target.names(), layer + "_bh");
+            String c = GraphIndex.uniqueName(target.names(), layer + "_b");
+            graph.addInitializer(Int8Tensors.halfTensor(half, bias, new long[] {units}));
             NodeProto.Builder b = node.toBuilder().setInput(at, c);
             for (int a = b.getAttributeCount() - 1; a >= 0; a--) {
                 if (gemm && b.getAttribute(a).getName().equals("beta")) {
@@ -580,9 +461,9 @@ public final class Int8Weights {
             }
             List<NodeProto> nodes = new ArrayList<>(graph.getNodeList());
             nodes.set(i, b.build());
-            nodes.add(i, castToFloat(half, c));
+            nodes.add(i, Int8Tensors.castToFloat(half, c));
             graph.clearNode().addAllNode(nodes);
-            orphans.add(given);
+            target.orphans().add(given);
             return;
         }
     }
