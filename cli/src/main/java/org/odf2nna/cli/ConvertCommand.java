@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.Conversion;
+import org.odf2nna.report.Int8Coverage;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
@@ -38,12 +39,23 @@ final class ConvertCommand extends Subcommand {
     String format;
 
     @Option(names = "--quantize", paramLabel = "FORM",
-            description = "Store every dense weight as int8 with a scale per output unit (scales and biases "
-                    + "float16 in layers of 32 units or more, else float; ONNX output only). int8: on ONNX Runtime's integer kernels (each layer's inputs quantized to "
-                    + "uint8 per run, DynamicQuantizeLinear + MatMulInteger), checked one row per run against the int8 "
-                    + "network computed in Java; int8-weights: weight-only (DequantizeLinear into a float Gemm), checked "
-                    + "against the same weights stored as float. The largest difference from the original is reported.")
+            description = "Store every MatMul, Gemm and Conv weight as int8 with a scale per output channel (ONNX "
+                    + "output only; the layers that stay float are listed with the reason). int8-dynamic: on ONNX "
+                    + "Runtime's integer kernels, each layer's inputs quantized to uint8 per run (DynamicQuantizeLinear "
+                    + "+ MatMulInteger or ConvInteger); int8-static: with scales calibrated on --train rows "
+                    + "(QuantizeLinear + QGemm, or pairs ONNX Runtime fuses into MatMulIntegerToFloat and "
+                    + "QLinearConv); int8: the faster of the two at batch 1, timed on this machine when --train is "
+                    + "given, else dynamic; int8-weights: weight-only (DequantizeLinear into a float Gemm), dense chains "
+                    + "only. A dense chain's dynamic form is checked one row per run against the int8 network computed "
+                    + "in Java; a graph's, and any static form, is judged as ONNX Runtime runs the file. A model below "
+                    + "opset 13 is raised when its operators mean the same there. The largest difference from the "
+                    + "original is reported.")
     String quantize;
+
+    @Option(names = "--train", paramLabel = "TRAIN",
+            description = "Training rows (CSV) to calibrate the static int8 form's activation scales on (the first "
+                    + "1,000); never the rows you evaluate on.")
+    Path train;
 
     @Override
     public Integer call() {
@@ -51,7 +63,11 @@ final class ConvertCommand extends Subcommand {
         ModelFormat target = format != null ? ModelFormat.parse(format) : fromExtension(output);
         precision.checkFormat(target);
         java.util.Set<java.nio.file.Path> before = Main.existing(java.util.List.of(output));
-        Conversion r = Odf2nna.convert(model.path, output, target, precision);
+        if (train != null && !precision.integerKernels()) {
+            throw InputException.usage("--train calibrates an int8 form on integer kernels; give --quantize int8, "
+                    + "int8-static or int8-dynamic");
+        }
+        Conversion r = Odf2nna.convert(model.path, output, target, precision, train);
         main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
                 + " parameters");
         main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()
@@ -61,15 +77,30 @@ final class ConvertCommand extends Subcommand {
                 + (r.int8() ? " (int8 weights)" : "")
                 + Main.replaced(before, r.output()));
         if (r.int8()) {
-            boolean integer = r.quantize().equals("int8");
-            main.out.println("int8  weights int8 with a scale per unit" + (integer ? ", on integer kernels" : ", "
-                    + "weight-only") + ": " + r.bytesBefore() + " -> " + r.bytesAfter() + " bytes ("
-                    + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore()) + "%); ONNX Runtime gives what "
-                    + (integer ? "the int8 network computes, one row per run, to " : "the dequantized weights give as "
-                    + "float to ") + ReportFormat.number(r.runtimeDifference())
-                    + "; largest difference from the float original " + ReportFormat.number(r.maxDifference()));
+            printInt8(r);
         }
         return Main.OK;
+    }
+
+    private void printInt8(Conversion r) {
+        Int8Coverage c = r.coverage();
+        boolean integer = !c.form().equals("weights");
+        String judged = r.judgedInRuntime() ? "judged as ONNX Runtime runs the file" + (c.form().equals("dynamic")
+                ? ", one row per run" : "") : "ONNX Runtime gives what " + (integer ? "the int8 network computes, "
+                + "one row per run, to " : "the dequantized weights give as float to ")
+                + ReportFormat.number(r.runtimeDifference());
+        main.out.println("int8  " + c.int8Layers() + " layers (" + c.int8Weights() + " weights) int8 with a scale per "
+                + "channel" + (integer ? ", on integer kernels, " + c.form() + " form (" + c.formChoice() + ")"
+                : ", weight-only") + ": " + r.bytesBefore() + " -> " + r.bytesAfter() + " bytes ("
+                + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore()) + "%); " + judged
+                + "; largest difference from the float original " + ReportFormat.number(r.maxDifference()));
+        if (c.opsetTo() != c.opsetFrom()) {
+            main.out.println("opset " + c.opsetFrom() + " -> " + c.opsetTo() + ": every operator means the same "
+                    + "there (attributes that became inputs moved)");
+        }
+        for (String reason : c.floatReasons()) {
+            main.out.println("float " + reason);
+        }
     }
 
     private static ModelFormat fromExtension(Path output) {

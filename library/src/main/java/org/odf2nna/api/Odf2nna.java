@@ -368,6 +368,19 @@ public final class Odf2nna {
     }
 
     /**
+     * {@link #convert(Path, Path, ModelFormat, Quantize)} with training rows to calibrate a static int8 form on: with
+     * {@link Quantize#INT8_STATIC} the layers' inputs are quantized with those scales; with {@link Quantize#INT8} both
+     * integer forms are timed in ONNX Runtime and the faster at batch 1 is written. On a graph (weights outside a dense
+     * chain) every MatMul, Gemm and Conv is quantized and {@link Conversion#coverage()} says which stayed float and why.
+     *
+     * @param calibration a CSV of training rows (the first 1,000 are used), or null
+     */
+    public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize,
+            Path calibration) {
+        return Converter.convert(model, output, format, quantize, calibration);
+    }
+
+    /**
      * The command line's {@code eval}: runs {@code model} in ONNX Runtime over the labelled CSV rows and measures it.
      *
      * @param model    the model file or SavedModel directory

@@ -48,7 +48,19 @@ public final class Converter {
     }
 
     public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize) {
+        return convert(model, output, format, quantize, null);
+    }
+
+    /**
+     * @param calibration training rows a static int8 form calibrates its activation scales on (with {@code int8},
+     *                    both integer forms are then timed and the faster written), or null
+     */
+    public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize,
+            Path calibration) {
         quantize.checkFormat(format);
+        if (Int8Conversion.appliesTo(model, format, quantize, calibration)) {
+            return Int8Conversion.convert(model, output, quantize, calibration);
+        }
         if (format == ModelFormat.SAVEDMODEL) {
             OutputPaths.checkNewDirectory(output, model);
         } else {
@@ -129,7 +141,8 @@ public final class Converter {
         return new Conversion(model.toString(), from == ModelFormat.KERAS ? keras.describe() : from.id(),
                 output.toString(), format.id(), network.architecture(), network.parameterCount(), sample.rows(),
                 difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0],
-                quantize.id());
+                quantize.id(), quantize.int8() ? Int8Conversion.chain(network, quantize, read.defaultOpset(),
+                        Math.max(read.defaultOpset(), Int8Weights.MIN_OPSET)) : null);
     }
 
     /**
@@ -137,9 +150,11 @@ public final class Converter {
      * same dequantized weights stored as float give there (ModelWriter's tolerance), and read back, the same weights
      * bit for bit; how far both are from the original is reported, not checked: that is what quantization costs.
      */
-    private static void quantizeInt8(OnnxDenseModel read, Path output, ScanResult.Sample sample, float[] reference,
+    private static void quantizeInt8(OnnxDenseModel given, Path output, ScanResult.Sample sample, float[] reference,
             double[] difference, double[] runtime, boolean integerKernels) {
-        Int8Weights.checkOpset(read);
+        OnnxDenseModel read = given.defaultOpset() >= Int8Weights.MIN_OPSET ? given : DenseChainReader.read(
+                org.odf2nna.onnx.OpsetRaise.atLeast(given.model(), given.source(), Int8Weights.MIN_OPSET,
+                        "int8 weights with a scale per unit"), given.source());
         DenseNetwork network = read.network();
         boolean[] int8 = Int8Quantization.all(network);
         DenseNetwork quantized = Int8Quantization.quantize(network, int8, integerKernels);

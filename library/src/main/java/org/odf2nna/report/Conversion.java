@@ -19,9 +19,16 @@ package org.odf2nna.report;
  * @param runtimeDifference with int8 weights, the largest difference between ONNX Runtime on the written file and on
  *                          the same dequantized weights stored as float (weight-only form), or on the int8 network
  *                          computed in Java, one row per run (integer kernels; 0 otherwise)
- * @param quantize          the form: {@code none}, {@code int8} (integer kernels) or {@code int8-weights}
+ * @param quantize          the form asked for: {@code none}, {@code int8}, {@code int8-dynamic}, {@code int8-static}
+ *                          or {@code int8-weights}
+ * @param coverage          with int8, which layers were quantized in which form (null otherwise)
  */
 public record Conversion(String model, String from, String output, String format, String architecture,
         long parameters, int rows, double maxDifference, boolean int8, long bytesBefore, long bytesAfter,
-        double runtimeDifference, String quantize) {
+        double runtimeDifference, String quantize, Int8Coverage coverage) {
+
+    /** Whether the written model was judged by running it (a graph, or the static form), not against Java. */
+    public boolean judgedInRuntime() {
+        return coverage != null && Double.isNaN(runtimeDifference);
+    }
 }

@@ -8,11 +8,23 @@ public enum Quantize {
     /** As float, the way they were read or computed. */
     NONE,
     /**
-     * int8 weights with a float scale per output unit that ONNX Runtime runs on integer kernels: each layer's inputs
-     * quantized to uint8 at run time (DynamicQuantizeLinear, MatMulInteger; scales and biases float16 in layers of
-     * 32 units or more, else float), see {@code Int8Weights}. The network judged quantizes its activations the same way.
+     * int8 weights with a float scale per output unit that ONNX Runtime runs on integer kernels, in the faster of
+     * {@link #INT8_DYNAMIC} and {@link #INT8_STATIC} for the model at hand when there are training rows to calibrate
+     * on and the workflow can judge both ({@code convert --train}, graph sweeps), else dynamic.
      */
     INT8,
+    /**
+     * Each layer's inputs quantized to uint8 at run time (DynamicQuantizeLinear, MatMulInteger or ConvInteger; scales
+     * and biases float16 in layers of 32 units or more, else float), see {@code Int8Weights}; the network judged
+     * quantizes its activations the same way.
+     */
+    INT8_DYNAMIC,
+    /**
+     * Each layer's inputs quantized with a fixed scale and zero point calibrated on training rows (QuantizeLinear into
+     * QGemm, or QuantizeLinear/DequantizeLinear pairs ONNX Runtime fuses), see {@code GraphQuantizer}: no range to
+     * find at run time, and rows that do not depend on their batch. Judged as ONNX Runtime computes it.
+     */
+    INT8_STATIC,
     /** int8 weights with a float scale per output unit, weight-only (DequantizeLinear → Gemm in float). */
     INT8_WEIGHTS;
 
@@ -22,9 +34,12 @@ public enum Quantize {
         }
         return switch (text.toLowerCase(Locale.ROOT)) {
             case "int8" -> INT8;
+            case "int8-dynamic" -> INT8_DYNAMIC;
+            case "int8-static" -> INT8_STATIC;
             case "int8-weights" -> INT8_WEIGHTS;
             default -> throw InputException.usage("{{QUANTIZE}}: '" + text + "' is not supported; the forms are "
-                    + "int8 (integer kernels) and int8-weights (weight-only)");
+                    + "int8 (integer kernels, the faster form), int8-dynamic, int8-static and int8-weights "
+                    + "(weight-only)");
         };
     }
 
@@ -35,12 +50,25 @@ public enum Quantize {
 
     /** Whether the layers' inputs are quantized too, for ONNX Runtime's integer kernels. */
     public boolean integerKernels() {
-        return this == INT8;
+        return this == INT8 || this == INT8_DYNAMIC || this == INT8_STATIC;
     }
 
     /** The command-line name. */
     public String id() {
-        return this == INT8_WEIGHTS ? "int8-weights" : name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Refuses the static form where candidates are judged in Java (a dense chain's rounds), which computes the dynamic
+     * form bit for bit but not ONNX Runtime's static kernels; {@link #INT8} is the dynamic form there.
+     */
+    public void checkJudgedInJava() {
+        if (this == INT8_STATIC) {
+            throw InputException.usage("{{QUANTIZE}} int8-static: a dense chain's rounds are judged in Java, which "
+                    + "computes the dynamic form exactly but not ONNX Runtime's static kernels; use int8 (dynamic "
+                    + "here), or write the static form of the swept model with convert --quantize int8-static --train "
+                    + "TRAIN.csv");
+        }
     }
 
     /** Refuses a format that cannot hold int8 weights, before anything is read or written. */
