@@ -451,6 +451,15 @@ public final class GraphSweep {
      */
     public static Outcome sweep(ModelProto model, Path file, GraphRows training, GraphRows validation,
             GraphRows report, Settings settings, Progress progress) {
+        return sweep(model, file, training, validation, report, settings, RoundForm.FLOAT, progress);
+    }
+
+    /**
+     * Runs the sweep, each round judged and written in {@code form} (its int8 form, say); the rounds themselves are
+     * pruned and retrained as float.
+     */
+    public static Outcome sweep(ModelProto model, Path file, GraphRows training, GraphRows validation,
+            GraphRows report, Settings settings, RoundForm form, Progress progress) {
         long started = System.nanoTime();
         InputSignature input = GraphRows.dataInput(model, file);
         for (GraphRows r : new GraphRows[] {training, validation, report}) {
@@ -519,14 +528,15 @@ public final class GraphSweep {
         List<GraphSweepReport.Judged> reported = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             progress.update("judging rounds", i, n, null);
-            int[] p = predict(models.get(i), file, input, validation, settings.device());
+            ModelProto judgedModel = form.apply(models.get(i));
+            int[] p = predict(judgedModel, file, input, validation, settings.device(), form.eachRow());
             GraphSweepReport.Judged j = judge(p, validationOriginal, validation.labels());
             judged.add(j);
             lost[i] = j.lost();
             gained[i] = j.gained();
             shares[i] = (double) removed.get(i) / modelParameters;
-            reported.add(report == null ? null : judge(predict(models.get(i), file, input, report,
-                    settings.device()), reportOriginal, report.labels()));
+            reported.add(report == null ? null : judge(predict(judgedModel, file, input, report,
+                    settings.device(), form.eachRow()), reportOriginal, report.labels()));
         }
         progress.done("judging rounds");
         boolean labelled = validation.labelled();
@@ -553,7 +563,7 @@ public final class GraphSweep {
                 report == null ? null : judge(reportOriginal, reportOriginal, report.labels()), rows,
                 chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
                 settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes());
-        return new Outcome(result, chosen < 0 ? null : models.get(chosen));
+        return new Outcome(result, chosen < 0 ? null : form.apply(models.get(chosen)));
     }
 
     /** The choice in words, with the promise it carries (as the dense-chain sweep states it). */
@@ -592,10 +602,16 @@ public final class GraphSweep {
 
     /** The class each row gets: the argmax of the graph's first output. */
     public static int[] predict(ModelProto model, Path file, InputSignature input, GraphRows rows, Device device) {
+        return predict(model, file, input, rows, device, false);
+    }
+
+    /** The same, with {@code eachRow} one row per run (what a dynamic int8 form computes for a row alone). */
+    public static int[] predict(ModelProto model, Path file, InputSignature input, GraphRows rows, Device device,
+            boolean eachRow) {
         ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), input.name()).build();
         String output = model.getGraph().getOutput(0).getName();
         int[] classes = new int[rows.count()];
-        int batch = 1000;
+        int batch = eachRow ? 1 : 1000;
         try (OnnxRunner runner = OnnxRunner.open(runnable, input, device, file)) {
             for (int start = 0; start < rows.count(); start += batch) {
                 int count = Math.min(batch, rows.count() - start);

@@ -141,7 +141,7 @@ public final class Converter {
         return new Conversion(model.toString(), from == ModelFormat.KERAS ? keras.describe() : from.id(),
                 output.toString(), format.id(), network.architecture(), network.parameterCount(), sample.rows(),
                 difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0],
-                quantize.id(), quantize.int8() ? Int8Conversion.chain(network, quantize, read.defaultOpset(),
+                quantize.id(), quantize.int8() ? Int8Conversion.chain(read, quantize,
                         Math.max(read.defaultOpset(), Int8Weights.MIN_OPSET)) : null);
     }
 

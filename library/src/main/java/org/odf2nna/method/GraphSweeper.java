@@ -8,6 +8,7 @@ import org.odf2nna.Setting;
 import org.odf2nna.graph.BlockFinder;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphSweep;
+import org.odf2nna.graph.RoundForm;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.InputSignature;
@@ -116,9 +117,8 @@ public final class GraphSweeper {
             throw InputException.usage(model, Setting.TRAIN.ref() + " is needed: a graph's blocks are measured on "
                     + "training rows");
         }
-        if (settings.quantize() != org.odf2nna.settings.Quantize.NONE) {
-            throw InputException.usage(model, Setting.QUANTIZE.ref() + ": a graph's dense blocks are written with "
-                    + "float weights (int8 is not applied to graph models yet)");
+        if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
+            GraphInt8Rounds.of(settings.quantize(), proto, model, input, null);
         }
         if (files.validation() == null) {
             throw InputException.usage(model, Setting.VALIDATION.ref() + " is needed: a graph's rounds are judged "
@@ -140,8 +140,10 @@ public final class GraphSweeper {
         double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
         GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),
                 defaults.statisticsRows(), defaults.samples(), settings.device(), retraining, settings.retraining());
-        GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, training, validation, report, s, progress);
-        GraphSweepReport result = outcome.report();
+        RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, input, training);
+        GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, training, validation, report, s, form, progress);
+        GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
+                outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
         if (outcome.chosen() != null && output != null) {
             AtomicFiles.writeBytes(output, outcome.chosen().toByteArray(), written -> {
                 try {

@@ -54,7 +54,7 @@ final class Int8Conversion {
             return true;
         }
         GraphQuantizer.Plan plan = GraphQuantizer.plan(proto, model, Map.of());
-        long weighted = plan.sites().size() + plan.kept().stream().filter(l -> l.weights() > 0).count();
+        long weighted = plan.int8().size() + plan.kept().stream().filter(l -> l.weights() > 0).count();
         return weighted > chainLayers;
     }
 
@@ -146,12 +146,26 @@ final class Int8Conversion {
         return worst;
     }
 
-    /** The coverage of a dense chain quantized by {@link Converter}: every layer, one form. */
-    static Int8Coverage chain(org.odf2nna.network.DenseNetwork network, Quantize quantize, long opsetFrom,
-            long opsetTo) {
+    /**
+     * The coverage of a dense chain quantized by {@link Converter}: every chain layer, one form; weights outside the
+     * chain (a prefix's convolutions) stay float in the weight-only form, which covers the chain only.
+     */
+    static Int8Coverage chain(org.odf2nna.onnx.OnnxDenseModel read, Quantize quantize, long opsetTo) {
+        org.odf2nna.network.DenseNetwork network = read.network();
         long weights = network.layers().stream().mapToLong(l -> (long) l.inputs() * l.units()).sum();
+        GraphQuantizer.Plan plan = GraphQuantizer.plan(read.model(), read.source(), Map.of());
+        List<GraphQuantizer.Layer> outside = new java.util.ArrayList<>();
+        for (GraphQuantizer.Layer layer : plan.int8()) {
+            if (!read.layerNodes().contains(layer.node())) {
+                outside.add(new GraphQuantizer.Layer(layer.node(), layer.op(), layer.weights(), "the weight-only "
+                        + "form covers the dense chain's layers only (int8 quantizes every layer)"));
+            }
+        }
+        plan.kept().stream().filter(l -> l.weights() > 0 && !read.layerNodes().contains(l.node()))
+                .forEach(outside::add);
         return new Int8Coverage(quantize.integerKernels() ? "dynamic" : "weights", quantize.integerKernels()
-                ? "a dense chain, judged bit for bit in Java" : "asked for", network.layers().size(), weights, 0, 0,
-                List.of(), opsetFrom, opsetTo);
+                ? "a dense chain, judged bit for bit in Java" : "asked for", network.layers().size(), weights,
+                outside.size(), outside.stream().mapToLong(GraphQuantizer.Layer::weights).sum(),
+                GraphQuantizer.reasons(outside), read.defaultOpset(), opsetTo);
     }
 }

@@ -118,7 +118,7 @@ public final class GraphQuantizer {
     }
 
     /** One line per reason: {@code 3 MatMul kept float: <why> (a, b, c)}, at most three names and a count of more. */
-    static List<String> reasons(List<Layer> layers) {
+    public static List<String> reasons(List<Layer> layers) {
         Map<String, List<Layer>> by = new LinkedHashMap<>();
         for (Layer l : layers) {
             if (!l.int8()) {
@@ -138,28 +138,33 @@ public final class GraphQuantizer {
     }
 
     /**
-     * What each layer can become: the sites that can be quantized and the layers that stay float and why.
+     * What each layer can become: the layers that can be quantized and those that stay float and why.
      *
      * @param keepFloat nodes (by first output) to keep float, with the reason to give
      */
     public static Plan plan(ModelProto model, Path file, Map<String, String> keepFloat) {
-        return Int8Sites.plan(new GraphIndex(model, file), keepFloat);
+        Int8Sites.Found found = Int8Sites.find(new GraphIndex(model, file), keepFloat);
+        List<Layer> int8 = found.sites().stream().map(s -> new Layer(s.name(), s.node().getOpType(),
+                s.weightElements(), null)).toList();
+        Set<String> t = new LinkedHashSet<>();
+        for (Int8Sites.Site s : found.sites()) {
+            t.add(s.input());
+            if (s.kind() == Int8Sites.Kind.CONV) {
+                t.add(s.output());
+            }
+        }
+        return new Plan(int8, found.kept(), List.copyOf(t));
     }
 
-    /** The layers a graph holds and which can be quantized (see {@link #plan}). */
-    public record Plan(List<Int8Sites.Site> sites, List<Layer> kept) {
-
-        /** The tensors a static form needs ranges of: each site's input, and each Conv's output. */
-        public List<String> calibrationTensors() {
-            Set<String> t = new LinkedHashSet<>();
-            for (Int8Sites.Site s : sites) {
-                t.add(s.input());
-                if (s.kind() == Int8Sites.Kind.CONV) {
-                    t.add(s.output());
-                }
-            }
-            return List.copyOf(t);
-        }
+    /**
+     * The layers a graph holds.
+     *
+     * @param int8               those that can be quantized
+     * @param kept               those that stay float, each with the reason
+     * @param calibrationTensors the tensors a static form needs ranges of: each quantized layer's input, and each
+     *                           Conv's output
+     */
+    public record Plan(List<Layer> int8, List<Layer> kept, List<String> calibrationTensors) {
     }
 
     /**
@@ -169,7 +174,7 @@ public final class GraphQuantizer {
      */
     public static Result quantize(ModelProto model, Path file, Form form, Map<String, String> keepFloat,
             Map<String, Range> ranges) {
-        Plan plan = plan(model, file, keepFloat);
+        Int8Sites.Found plan = Int8Sites.find(new GraphIndex(model, file), keepFloat);
         long needed = form == Form.DYNAMIC ? DYNAMIC_OPSET : STATIC_OPSET;
         long opset = new GraphIndex(model, file).opset;
         if (opset < needed) {

@@ -51,7 +51,11 @@ final class Int8Sites {
 
     private static final List<String> OPS = List.of("MatMul", "Gemm", "Conv");
 
-    static GraphQuantizer.Plan plan(GraphIndex g, Map<String, String> keepFloat) {
+    /** The layers to quantize and those kept float. */
+    record Found(List<Site> sites, List<GraphQuantizer.Layer> kept) {
+    }
+
+    static Found find(GraphIndex g, Map<String, String> keepFloat) {
         List<Site> sites = new ArrayList<>();
         List<GraphQuantizer.Layer> kept = new ArrayList<>();
         for (NodeProto node : g.graph.getNodeList()) {
@@ -70,7 +74,7 @@ final class Int8Sites {
                 kept.add(new GraphQuantizer.Layer(name, node.getOpType(), weights, (String) found));
             }
         }
-        return new GraphQuantizer.Plan(sites, kept);
+        return new Found(sites, kept);
     }
 
     /** MatMul, Gemm and Conv nodes inside a subgraph (If, Loop, Scan): reported, left as they are. */

@@ -40,6 +40,14 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
                 labelled, validation, report, rounds, chosen, choice, seconds, retraining, notes);
     }
 
+    /** The same report with {@code more} notes after its own. */
+    public GraphSweepReport withNotes(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(notes);
+        all.addAll(more);
+        return new GraphSweepReport(model, output, blocks, ranking, compensation, share, maxDrop, statisticsRows,
+                labelled, validation, report, rounds, chosen, choice, seconds, retraining, all);
+    }
+
     /**
      * A model measured on rows against the original.
      *
