@@ -28,8 +28,8 @@ class QuantizeCliTest {
             Path out = dir.resolve("digits." + form + ".onnx");
             CliRun run = CliRun.of("convert", DIGITS.toString(), "-o", out.toString(), "--quantize", form);
             assertEquals(0, run.exitCode(), run.toString());
-            assertTrue(run.out().contains("int8  weights int8 with a scale per unit, " + (form.equals("int8")
-                    ? "on integer kernels" : "weight-only")), run.out());
+            assertTrue(run.out().contains("int8  3 layers (") && run.out().contains(form.equals("int8")
+                    ? "on integer kernels, dynamic form" : "weight-only"), run.out());
             assertTrue(Files.size(out) < 0.35 * Files.size(DIGITS), Files.size(out) + " bytes");
             // int8: ONNX Runtime's integer kernels, no float product left; int8-weights: DequantizeLinear into Gemm.
             java.util.List<String> ops = OnnxModelFile.read(out).getGraph().getNodeList().stream()
@@ -127,6 +127,73 @@ class QuantizeCliTest {
                 : String.join(", ", floatLayers.stream().map(String::valueOf).toList()))), choice);
     }
 
+    /**
+     * A graph built in code (a Conv, a MatMul with its Add, a MatMul of two computed tensors, a Gemm): every layer with
+     * a weight on integer kernels, the other said why in one line; with --train, the static form (QGemm), and with
+     * int8 both forms timed.
+     */
+    @Test
+    void convertQuantizesEveryLayerOfAGraphAndSaysWhichStayedFloat() throws Exception {
+        Path model = dir.resolve("conv.onnx");
+        Files.write(model, org.odf2nna.onnx.GraphModels.convNet(1).toByteArray());
+        Path out = dir.resolve("conv.int8.onnx");
+        CliRun run = CliRun.of("convert", model.toString(), "-o", out.toString(), "--quantize", "int8");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("int8  3 layers (4180 weights)") && run.out().contains("dynamic form"),
+                run.out());
+        assertTrue(run.out().contains("float 1 MatMul kept float: no constant weight (it multiplies two computed "
+                + "tensors) (hh_node)"), run.out());
+        java.util.List<String> ops = OnnxModelFile.read(out).getGraph().getNodeList().stream()
+                .map(n -> n.getOpType()).toList();
+        assertTrue(ops.contains("ConvInteger") && ops.contains("MatMulInteger"), ops.toString());
+
+        Path rows = dir.resolve("train.csv");
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            csv.append(i == 0 ? "" : ",").append("x").append(i);
+        }
+        float[] x = org.odf2nna.onnx.GraphModels.rows(2, 100, 64);
+        for (int r = 0; r < 100; r++) {
+            csv.append('\n');
+            for (int i = 0; i < 64; i++) {
+                csv.append(i == 0 ? "" : ",").append(x[r * 64 + i]);
+            }
+        }
+        Files.writeString(rows, csv.append('\n'));
+        Path fixed = dir.resolve("conv.static.onnx");
+        CliRun s = CliRun.of("convert", model.toString(), "-o", fixed.toString(), "--quantize", "int8-static",
+                "--train", rows.toString());
+        assertEquals(0, s.exitCode(), s.toString());
+        assertTrue(s.out().contains("static form (asked for)"), s.out());
+        assertTrue(OnnxModelFile.read(fixed).getGraph().getNodeList().stream()
+                .anyMatch(n -> n.getOpType().equals("QGemm")));
+        CliRun timed = CliRun.of("convert", model.toString(), "-o", dir.resolve("conv.auto.onnx").toString(),
+                "--quantize", "int8", "--train", rows.toString());
+        assertEquals(0, timed.exitCode(), timed.toString());
+        assertTrue(timed.out().contains("the faster at batch 1 in ONNX Runtime on this machine"), timed.out());
+    }
+
+    /** Opset 9, as public MNIST exports are: raised to the form's opset, every operator meaning the same there. */
+    @Test
+    void convertRaisesAnOldOpsetOrNamesTheOperatorThatPreventsIt() throws Exception {
+        Path old = dir.resolve("old.onnx");
+        Files.write(old, org.odf2nna.onnx.GraphModels.opset9Chain().toByteArray());
+        Path out = dir.resolve("old.int8.onnx");
+        CliRun run = CliRun.of("convert", old.toString(), "-o", out.toString(), "--quantize", "int8");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("opset 9 -> 1"), run.out());
+        assertTrue(org.odf2nna.onnx.OpsetRaise.opset(OnnxModelFile.read(out)) >= 11);
+
+        Path upsample = dir.resolve("upsample.onnx");
+        Files.write(upsample, org.odf2nna.onnx.GraphModels.opset9Upsample().toByteArray());
+        Path refused = dir.resolve("upsample.int8.onnx");
+        CliRun no = CliRun.of("convert", upsample.toString(), "-o", refused.toString(), "--quantize", "int8");
+        assertEquals(2, no.exitCode(), no.toString());
+        assertEquals(1, no.err().strip().lines().count(), no.err());
+        assertTrue(no.err().contains("Upsample") && no.err().contains("opset"), no.err());
+        assertFalse(Files.exists(refused));
+    }
+
     @Test
     void badQuantizeRequestsAreRefusedInOneLineWithoutWriting() {
         String[][] cases = {
@@ -143,6 +210,11 @@ class QuantizeCliTest {
             {"sweep", IRIS.toString(), "--eval", "examples/iris/iris-test.csv", "--train",
                 "examples/iris/iris-test.csv", "-o", dir.resolve("a.onnx").toString(), "--quantize", "int8",
                 "--schedule", "epsilon"},
+            {"sweep", IRIS.toString(), "--eval", "examples/iris/iris-test.csv", "--train",
+                "examples/iris/iris-test.csv", "-o", dir.resolve("a.onnx").toString(), "--quantize", "int8-static"},
+            {"convert", IRIS.toString(), "-o", dir.resolve("a.onnx").toString(), "--quantize", "int8-static"},
+            {"convert", IRIS.toString(), "-o", dir.resolve("a.onnx").toString(), "--train",
+                "examples/iris/iris-train.csv"},
         };
         for (String[] args : cases) {
             CliRun run = CliRun.of(args);

@@ -528,15 +528,14 @@ public final class GraphSweep {
         List<GraphSweepReport.Judged> reported = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             progress.update("judging rounds", i, n, null);
-            ModelProto judgedModel = form.apply(models.get(i));
-            int[] p = predict(judgedModel, file, input, validation, settings.device(), form.eachRow());
+            int[] p = predict(form, models.get(i), file, input, validation, settings.device());
             GraphSweepReport.Judged j = judge(p, validationOriginal, validation.labels());
             judged.add(j);
             lost[i] = j.lost();
             gained[i] = j.gained();
             shares[i] = (double) removed.get(i) / modelParameters;
-            reported.add(report == null ? null : judge(predict(judgedModel, file, input, report,
-                    settings.device(), form.eachRow()), reportOriginal, report.labels()));
+            reported.add(report == null ? null : judge(predict(form, models.get(i), file, input, report,
+                    settings.device()), reportOriginal, report.labels()));
         }
         progress.done("judging rounds");
         boolean labelled = validation.labelled();
@@ -603,6 +602,12 @@ public final class GraphSweep {
     /** The class each row gets: the argmax of the graph's first output. */
     public static int[] predict(ModelProto model, Path file, InputSignature input, GraphRows rows, Device device) {
         return predict(model, file, input, rows, device, false);
+    }
+
+    /** The classes {@code model} in {@code form} gives each row. */
+    static int[] predict(RoundForm form, ModelProto model, Path file, InputSignature input, GraphRows rows,
+            Device device) {
+        return predict(form.apply(model), file, input, rows, device, form.eachRow());
     }
 
     /** The same, with {@code eachRow} one row per run (what a dynamic int8 form computes for a row alone). */

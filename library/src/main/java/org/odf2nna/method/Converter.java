@@ -61,6 +61,10 @@ public final class Converter {
         if (Int8Conversion.appliesTo(model, format, quantize, calibration)) {
             return Int8Conversion.convert(model, output, quantize, calibration);
         }
+        return convertChain(model, output, format, quantize);
+    }
+
+    private static Conversion convertChain(Path model, Path output, ModelFormat format, Quantize quantize) {
         if (format == ModelFormat.SAVEDMODEL) {
             OutputPaths.checkNewDirectory(output, model);
         } else {

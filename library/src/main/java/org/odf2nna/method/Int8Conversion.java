@@ -89,7 +89,7 @@ final class Int8Conversion {
             difference[0] = difference(actual, reference, output);
         });
         Int8Coverage coverage = new Int8Coverage(choice.form().id(), choice.why(), result.int8Layers().size(),
-                result.int8Weights(), result.layers().size() - result.int8Layers().size(), result.floatWeights(),
+                result.int8Weights(), result.layers().size() - result.int8Layers().size(),
                 result.floatReasons(), opsetFrom, OpsetRaise.opset(proto));
         return new Conversion(model.toString(), "onnx", output.toString(), "onnx", describe(result),
                 parameters(original), check.length / width, difference[0], true, Converter.bytes(model),
@@ -165,7 +165,6 @@ final class Int8Conversion {
                 .forEach(outside::add);
         return new Int8Coverage(quantize.integerKernels() ? "dynamic" : "weights", quantize.integerKernels()
                 ? "a dense chain, judged bit for bit in Java" : "asked for", network.layers().size(), weights,
-                outside.size(), outside.stream().mapToLong(GraphQuantizer.Layer::weights).sum(),
-                GraphQuantizer.reasons(outside), read.defaultOpset(), opsetTo);
+                outside.size(), GraphQuantizer.reasons(outside), read.defaultOpset(), opsetTo);
     }
 }

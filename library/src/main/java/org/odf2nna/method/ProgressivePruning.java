@@ -233,7 +233,6 @@ public final class ProgressivePruning {
      */
     static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
-        quantize.checkJudgedInJava();
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
         List<java.util.function.Supplier<double[]>> pivots = new ArrayList<>();

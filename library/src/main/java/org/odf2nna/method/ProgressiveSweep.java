@@ -137,6 +137,7 @@ public final class ProgressiveSweep {
      *                         model's own input)
      */
     Result run(boolean inputsSelectable, Progress progress) {
+        settings.quantize().checkJudgedInJava();
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
                 tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
         return new Result(rounds, ProgressivePruning.choose(rounds, original.parameterCount(), retrainer.regression()),

@@ -141,6 +141,7 @@ public final class Sweeper {
             throw InputException.usage("{{QUANTIZE}} applies to the progressive schedule, where the int8 model is "
                     + "what is judged; the ε grid chooses on the float networks");
         }
+        options.settings().quantize().checkJudgedInJava();
         OutputPaths.checkWritable(options.files().output(), options.files().model(), options.test().file(),
                 options.retrain().train(), options.retrain().validation());
         if (options.files().report() != null) {

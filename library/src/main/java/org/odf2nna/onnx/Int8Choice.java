@@ -52,8 +52,9 @@ public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double 
         return quantize(model, file, form, input, rows);
     }
 
-    static GraphQuantizer.Result quantize(ModelProto model, Path file, GraphQuantizer.Form form, InputSignature input,
-            float[] rows) {
+    /** {@code model} quantized in {@code form}, a static form calibrated on the first {@code rows}. */
+    public static GraphQuantizer.Result quantize(ModelProto model, Path file, GraphQuantizer.Form form,
+            InputSignature input, float[] rows) {
         Map<String, GraphQuantizer.Range> ranges = null;
         if (form == GraphQuantizer.Form.STATIC) {
             GraphQuantizer.Plan plan = GraphQuantizer.plan(model, file, Map.of());

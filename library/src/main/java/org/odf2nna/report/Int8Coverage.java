@@ -11,13 +11,12 @@ import java.util.List;
  * @param int8Layers   MatMul, Gemm and Conv nodes stored as int8
  * @param int8Weights  their weights' elements
  * @param floatLayers  MatMul, Gemm and Conv nodes kept float
- * @param floatWeights the constant weights' elements of those kept float
  * @param floatReasons one line per reason a layer stayed float, naming some of them
  * @param opsetFrom    the default-domain opset the model imported
  * @param opsetTo      the opset the written model imports (raised when the form needed it)
  */
 public record Int8Coverage(String form, String formChoice, int int8Layers, long int8Weights, int floatLayers,
-        long floatWeights, List<String> floatReasons, long opsetFrom, long opsetTo) {
+        List<String> floatReasons, long opsetFrom, long opsetTo) {
 
     public Int8Coverage {
         floatReasons = List.copyOf(floatReasons);

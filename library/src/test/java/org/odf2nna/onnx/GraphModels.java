@@ -14,7 +14,7 @@ import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
 
 /** Small ONNX graphs built node by node for the int8 and opset tests: a graph input {@code x} of rows, output y. */
-final class GraphModels {
+public final class GraphModels {
 
     private final GraphProto.Builder graph = GraphProto.newBuilder().setName("g");
     private final Random random;
@@ -47,6 +47,11 @@ final class GraphModels {
             v[i] = (float) (random.nextGaussian() * scale);
         }
         graph.addInitializer(OnnxTensors.newTensor(name, OnnxTensors.FLOAT, v, dims));
+        return name;
+    }
+
+    String constant(String name, float... values) {
+        graph.addInitializer(OnnxTensors.newTensor(name, OnnxTensors.FLOAT, values, new long[] {values.length}));
         return name;
     }
 
@@ -94,7 +99,7 @@ final class GraphModels {
      * reshaped 4×4 and multiplied by themselves (a MatMul of two computed tensors, as attention has) added back, and
      * a Gemm 16→3 with transB=1 and a bias.
      */
-    static ModelProto convNet(long seed) {
+    public static ModelProto convNet(long seed) {
         GraphModels m = new GraphModels(seed, 13, 64);
         m.node("Reshape", List.of("x", m.ints("img", -1, 1, 8, 8)), "img_x")
                 .node("Conv", List.of("img_x", m.weight("conv.w", 0.3, 4, 1, 3, 3), m.weight("conv.b", 0.1, 4)),
@@ -113,8 +118,37 @@ final class GraphModels {
         return m.build("y", -1, 3);
     }
 
+    /**
+     * What exporters wrote at opset 9, 6 values per row: Unsqueeze and Squeeze with axes attributes, Gemm 6→8, Relu,
+     * Slice with starts and ends as attributes, Clip with min and max, Dropout with its ratio, Gemm 6→3, LogSoftmax.
+     */
+    public static ModelProto opset9Chain() {
+        GraphModels m = new GraphModels(4, 9, 6);
+        m.node("Unsqueeze", List.of("x"), "u", list("axes", 1))
+                .node("Squeeze", List.of("u"), "s", list("axes", 1))
+                .node("Gemm", List.of("s", m.weight("w1", 0.5, 8, 6), m.weight("b1", 0.1, 8)), "g1",
+                        integer("transB", 1))
+                .node("Relu", List.of("g1"), "r1")
+                .node("Slice", List.of("r1"), "sl", list("starts", 1), list("ends", 7), list("axes", 1))
+                .node("Clip", List.of("sl"), "c", real("min", 0f), real("max", 1.5f))
+                .node("Dropout", List.of("c"), "d", real("ratio", 0.3f))
+                .node("Gemm", List.of("d", m.weight("w2", 0.5, 6, 3), m.weight("b2", 0.1, 3)), "g2")
+                .node("LogSoftmax", List.of("g2"), "y", integer("axis", 1));
+        return m.build("y", -1, 3);
+    }
+
+    /** Opset 9, 6 values per row: Upsample (deprecated at 10) between a Reshape and a Gemm. */
+    public static ModelProto opset9Upsample() {
+        GraphModels m = new GraphModels(1, 9, 6);
+        m.node("Reshape", List.of("x", m.ints("shape", -1, 1, 2, 3)), "r")
+                .node("Upsample", List.of("r", m.constant("scales", 1, 1, 1, 1)), "up")
+                .node("Flatten", List.of("up"), "f")
+                .node("Gemm", List.of("f", m.weight("w", 0.5, 6, 2), m.weight("b", 0.1, 2)), "y");
+        return m.build("y", -1, 2);
+    }
+
     /** Rows of gaussian values with a few of each scale, seeded. */
-    static float[] rows(long seed, int rows, int width) {
+    public static float[] rows(long seed, int rows, int width) {
         Random r = new Random(seed);
         float[] x = new float[rows * width];
         for (int i = 0; i < x.length; i++) {

@@ -20,26 +20,9 @@ class OpsetRaiseTest {
     static final Path FILE = Path.of("old.onnx");
     static final InputSignature INPUT = new InputSignature("x", OnnxTensors.FLOAT, new long[] {-1, 6});
 
-    /** What exporters wrote at opset 9: axes, starts and bounds as attributes, a Dropout with its ratio. */
-    static ModelProto opset9() {
-        GraphModels m = new GraphModels(4, 9, 6);
-        m.node("Unsqueeze", List.of("x"), "u", GraphModels.list("axes", 1))
-                .node("Squeeze", List.of("u"), "s", GraphModels.list("axes", 1))
-                .node("Gemm", List.of("s", m.weight("w1", 0.5, 8, 6), m.weight("b1", 0.1, 8)), "g1",
-                        GraphModels.integer("transB", 1))
-                .node("Relu", List.of("g1"), "r1")
-                .node("Slice", List.of("r1"), "sl", GraphModels.list("starts", 1), GraphModels.list("ends", 7),
-                        GraphModels.list("axes", 1))
-                .node("Clip", List.of("sl"), "c", GraphModels.real("min", 0f), GraphModels.real("max", 1.5f))
-                .node("Dropout", List.of("c"), "d", GraphModels.real("ratio", 0.3f))
-                .node("Gemm", List.of("d", m.weight("w2", 0.5, 6, 3), m.weight("b2", 0.1, 3)), "g2")
-                .node("LogSoftmax", List.of("g2"), "y", GraphModels.integer("axis", 1));
-        return m.build("y", -1, 3);
-    }
-
     @Test
     void anOpset9ModelIsRaisedTo13AndComputesTheSameBitForBit() {
-        ModelProto old = opset9();
+        ModelProto old = GraphModels.opset9Chain();
         ModelProto raised = OpsetRaise.atLeast(old, FILE, 13, "int8 weights");
         assertEquals(13, OpsetRaise.opset(raised));
         assertEquals(7, raised.getIrVersion());
@@ -57,12 +40,9 @@ class OpsetRaiseTest {
 
     @Test
     void anOperatorWhoseMeaningChangedIsNamedInOneLine() {
-        GraphModels m = new GraphModels(1, 9, 6);
-        m.node("Reshape", List.of("x", m.ints("shape", -1, 1, 2, 3)), "r")
-                .node("Upsample", List.of("r", m.weight("scales", 0, 4)), "y");
-        InputException e = assertThrows(InputException.class, () -> OpsetRaise.atLeast(m.build("y", -1, 1, 2, 3),
+        InputException e = assertThrows(InputException.class, () -> OpsetRaise.atLeast(GraphModels.opset9Upsample(),
                 FILE, 13, "int8 weights"));
-        assertTrue(e.getMessage().contains("y_node") && e.getMessage().contains("Upsample")
+        assertTrue(e.getMessage().contains("up_node") && e.getMessage().contains("Upsample")
                 && e.getMessage().contains("opset 13") && !e.getMessage().contains("\n"), e.getMessage());
 
         GraphModels s = new GraphModels(1, 9, 6);

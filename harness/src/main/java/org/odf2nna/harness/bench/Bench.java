@@ -71,8 +71,7 @@ public final class Bench {
                                 : o.torchScript().resolveSibling("bench_retrain_graph_torch.py"), o.work())
                         : RetrainBench.run(o.inputs().retrain(), o.trainRows(), o.epochs(), o.batchSize(),
                         o.repeats(), o.threads(), o.python(), o.torchScript(), o.work());
-                case "inference" -> InferenceBench.run(model(o), o.inputs().data(), o.rows(), o.repeats(), o.epsilon(),
-                        o.reduction(), o.shrunk(), o.latencyRows(), o.device());
+                case "inference" -> InferenceBench.run(model(o), o);
                 case "csv" -> CsvBench.run(o.inputs().csvSource(), o.csvSizesMb(), o.repeats(), o.work().resolve("csv"));
                 default -> throw new IllegalArgumentException(name);
             };

@@ -47,4 +47,10 @@ public record BenchInputs(Path model, Path data, List<RetrainBench.Case> retrain
         List<RetrainBench.Case> cases = train == null ? List.of() : List.of(new RetrainBench.Case(stem, model, train));
         return new BenchInputs(model, data, cases, data, "given on the command line");
     }
+
+    /** The training rows given for {@code model} (a retraining case's), or null. */
+    public Path trainFor(Path model) {
+        return retrain.stream().filter(c -> c.model().equals(model)).map(RetrainBench.Case::train).findFirst()
+                .orElse(null);
+    }
 }
