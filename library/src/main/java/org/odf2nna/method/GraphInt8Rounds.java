@@ -15,7 +15,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.Quantize;
 
 /**
- * {@code sweep --quantize int8} on a graph: each round's graph judged and written in its int8 form
+ * {@code sweep} with int8 on a graph: each round's graph judged and written in its int8 form
  * ({@link GraphQuantizer}; the static form calibrated on the first training rows), run in ONNX Runtime on the
  * validation rows as it is written (the dynamic form one row per run). With {@code int8} the form is the faster of
  * the two at batch 1 for the original graph on this machine.
@@ -38,7 +38,7 @@ final class GraphInt8Rounds implements RoundForm {
                 : GraphQuantizer.DYNAMIC_OPSET;
     }
 
-    /** The form each round is judged in: itself without {@code --quantize}; refuses the weight-only form. */
+    /** The form each round is judged in: itself without quantization; refuses the weight-only form. */
     static RoundForm of(Quantize quantize, ModelProto model, Path file, InputSignature input, GraphRows training) {
         if (quantize == Quantize.NONE) {
             return RoundForm.FLOAT;

@@ -25,7 +25,7 @@ import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 
 /**
- * {@code convert --quantize int8} on any ONNX graph ({@link GraphQuantizer}): every MatMul, Gemm and Conv with a
+ * {@code convert} with int8 on any ONNX graph ({@link GraphQuantizer}): every MatMul, Gemm and Conv with a
  * constant weight on integer kernels, the others kept float and said why; the static form calibrated on training
  * rows, and with {@code int8} both forms timed and the faster written. What is judged is the written file in ONNX
  * Runtime (the dynamic form one row per run), against the original there on generated rows. A dense chain whose every

@@ -10,7 +10,7 @@ public enum Quantize {
     /**
      * int8 weights with a float scale per output unit that ONNX Runtime runs on integer kernels, in the faster of
      * {@link #INT8_DYNAMIC} and {@link #INT8_STATIC} for the model at hand when there are training rows to calibrate
-     * on and the workflow can judge both ({@code convert --train}, graph sweeps), else dynamic.
+     * on and the workflow can judge both (convert given training rows, graph sweeps), else dynamic.
      */
     INT8,
     /**
@@ -66,8 +66,8 @@ public enum Quantize {
         if (this == INT8_STATIC) {
             throw InputException.usage("{{QUANTIZE}} int8-static: a dense chain's rounds are judged in Java, which "
                     + "computes the dynamic form exactly but not ONNX Runtime's static kernels; use int8 (dynamic "
-                    + "here), or write the static form of the swept model with convert --quantize int8-static --train "
-                    + "TRAIN.csv");
+                    + "here), or write the static form of the swept model with convert {{QUANTIZE}} int8-static "
+                    + "{{TRAIN}} TRAIN.csv");
         }
     }
 
