@@ -83,6 +83,38 @@ class GraphBlocksCliTest {
         assertTrue(epsilon.err().contains("--epsilon prunes a dense chain"), epsilon.err());
     }
 
+    /**
+     * sweep --quantize on a graph: each round judged as its int8 graph in ONNX Runtime, the report's notes say the form
+     * and the layers; the weight-only form is refused in one line before any work.
+     */
+    @Test
+    void sweepJudgesAndWritesTheRoundsInt8Graph() throws Exception {
+        Path model = dir.resolve("ffn.onnx");
+        Files.write(model, classifier().toByteArray());
+        Path out = dir.resolve("int8.onnx");
+        Path report = dir.resolve("int8.json");
+        CliRun sweep = CliRun.of("-q", "sweep", model.toString(), "--train", csv("train.csv", 300, 1).toString(),
+                "--validation", csv("validation.csv", 400, 2).toString(), "--eval", csv("test.csv", 100, 3).toString(),
+                "-o", out.toString(), "--report", report.toString(), "--quantize", "int8-dynamic",
+                "--graph-retrain", "sequential");
+        assertTrue(sweep.exitCode() == 0 || sweep.exitCode() == 3, sweep.toString());
+        String json = Files.readString(report);
+        assertTrue(json.contains("int8: dynamic form (asked for); 3 MatMul/Gemm/Conv nodes int8"), json);
+        if (sweep.exitCode() == 0) {
+            java.util.List<String> ops = org.odf2nna.onnx.OnnxModelFile.read(out).getGraph().getNodeList().stream()
+                    .map(n -> n.getOpType()).toList();
+            assertEquals(3, ops.stream().filter(o -> o.equals("MatMulInteger")).count(), ops.toString());
+        }
+        Path refused = dir.resolve("weights.onnx");
+        CliRun weights = CliRun.of("sweep", model.toString(), "--train", csv("t.csv", 300, 4).toString(),
+                "--validation", csv("v.csv", 400, 5).toString(), "--eval", csv("e.csv", 50, 6).toString(), "-o",
+                refused.toString(), "--quantize", "int8-weights");
+        assertEquals(2, weights.exitCode(), weights.toString());
+        assertEquals(1, weights.err().strip().lines().count(), weights.err());
+        assertTrue(weights.err().contains("--quantize int8-weights"), weights.err());
+        assertFalse(Files.exists(refused));
+    }
+
     @Test
     void aGraphWithoutBlocksExitsThreeAndKerasOutputTwo() throws Exception {
         Graphs g = new Graphs(32);

@@ -115,14 +115,11 @@ final class Int8Writer {
             List<NodeProto> chain) {
         contrib = true;
         int n = site.channels();
-        String q = name("w");
-        String s = name("s");
         String z = name("wz");
-        graph.addInitializer(Int8Tensors.int8Tensor(q, codes.codes(), site.dims()));
-        graph.addInitializer(Int8Tensors.floatTensor(s, codes.scales(), new long[] {n}));
         graph.addInitializer(Int8Tensors.int8Tensor(z, new byte[n], new long[] {n}));
         List<String> inputs = new ArrayList<>(x);
-        inputs.addAll(List.of(q, s, z));
+        inputs.addAll(weightAndScales(site, codes));
+        inputs.add(z);
         int[] bias = site.bias() == null ? null : integerBias(site.bias(), n, sx, codes.scales());
         String after = site.biasTensor();
         if (bias != null) {
@@ -139,6 +136,15 @@ final class Int8Writer {
         if (after != null) {
             chain.add(Int8Tensors.node("Add", List.of(product, after), List.of(site.output())));
         }
+    }
+
+    /** The int8 weight in the site's layout and its float scales, one per output channel, as new initializers. */
+    private List<String> weightAndScales(Int8Sites.Site site, Int8Quantization.Codes codes) {
+        String q = name("w");
+        String s = name("s");
+        graph.addInitializer(Int8Tensors.int8Tensor(q, codes.codes(), site.dims()));
+        graph.addInitializer(Int8Tensors.floatTensor(s, codes.scales(), new long[] {site.channels()}));
+        return List.of(q, s);
     }
 
     /**
@@ -165,12 +171,8 @@ final class Int8Writer {
             List<NodeProto> chain) {
         boolean conv = site.kind() == Int8Sites.Kind.CONV;
         int n = site.channels();
-        String q = name("w");
-        String s = name("s");
         String wd = name("wd");
-        graph.addInitializer(Int8Tensors.int8Tensor(q, codes.codes(), site.dims()));
-        graph.addInitializer(Int8Tensors.floatTensor(s, codes.scales(), new long[] {n}));
-        chain.add(Int8Tensors.node("DequantizeLinear", List.of(q, s), List.of(wd),
+        chain.add(Int8Tensors.node("DequantizeLinear", weightAndScales(site, codes), List.of(wd),
                 Int8Tensors.intAttribute("axis", conv ? 0 : 1)));
         if (!conv) {
             chain.add(Int8Tensors.node("MatMul", List.of(xd, wd), List.of(site.output())));
