@@ -32,12 +32,24 @@ final class Int8Sites {
      * @param output     the tensor it writes
      * @param weight     MatMul and Gemm: {@code [K][N]} (Gemm's transB and alpha applied); Conv: {@code [M][rest]}
      * @param dims       MatMul and Gemm: {@code [K, N]}; Conv: the weight's own shape
-     * @param bias       the constant bias ({@code beta · C} for a Gemm, B for a Conv), or null
-     * @param biasDims   its shape
-     * @param biasTensor a Gemm's C computed at run time (beta 1), added as it is; null otherwise
+     * @param added      its bias, or null when it has none
      */
     record Site(NodeProto node, String name, Kind kind, String input, String output, float[] weight, long[] dims,
-            float[] bias, long[] biasDims, String biasTensor) {
+            Bias added) {
+
+        /** The constant bias ({@code beta · C} for a Gemm, B for a Conv), or null. */
+        float[] bias() {
+            return added == null ? null : added.values();
+        }
+
+        long[] biasDims() {
+            return added == null ? null : added.dims();
+        }
+
+        /** A Gemm's C computed at run time (beta 1), added as it is; null otherwise. */
+        String biasTensor() {
+            return added == null ? null : added.tensor();
+        }
 
         long weightElements() {
             return weight.length;
@@ -47,6 +59,10 @@ final class Int8Sites {
         int channels() {
             return (int) (kind == Kind.CONV ? dims[0] : dims[1]);
         }
+    }
+
+    /** A layer's bias: constant values of a shape, or a tensor computed at run time. */
+    record Bias(float[] values, long[] dims, String tensor) {
     }
 
     private static final List<String> OPS = List.of("MatMul", "Gemm", "Conv");
@@ -118,7 +134,7 @@ final class Int8Sites {
         long[] dims = OnnxTensors.dims(t);
         return switch (node.getOpType()) {
             case "MatMul" -> dims.length != 2 ? "its weight has rank " + dims.length + " (only matrices are quantized)"
-                    : new Site(node, name, Kind.MATMUL, x, node.getOutput(0), values, dims, null, null, null);
+                    : new Site(node, name, Kind.MATMUL, x, node.getOutput(0), values, dims, null);
             case "Gemm" -> gemm(g, node, name, values, dims);
             default -> conv(g, node, name, values, dims);
         };
@@ -141,20 +157,19 @@ final class Int8Sites {
         String c = node.getInputCount() > 2 ? node.getInput(2) : "";
         float beta = GraphIndex.floatAttribute(node, "beta", 1f);
         if (c.isEmpty()) {
-            return new Site(node, name, Kind.GEMM, node.getInput(0), node.getOutput(0), w, new long[] {k, n}, null,
-                    null, null);
+            return new Site(node, name, Kind.GEMM, node.getInput(0), node.getOutput(0), w, new long[] {k, n}, null);
         }
         if (!g.isConstant(c)) {
             return beta != 1f ? "its C is computed at run time and scaled by beta" : new Site(node, name, Kind.GEMM,
-                    node.getInput(0), node.getOutput(0), w, new long[] {k, n}, null, null, c);
+                    node.getInput(0), node.getOutput(0), w, new long[] {k, n}, new Bias(null, null, c));
         }
         TensorProto ct = g.constant(c, name);
         float[] bias = OnnxTensors.floats(ct, g.file, "C '" + c + "' of " + GraphIndex.describe(node));
         for (int i = 0; i < bias.length; i++) {
             bias[i] *= beta;
         }
-        return new Site(node, name, Kind.GEMM, node.getInput(0), node.getOutput(0), w, new long[] {k, n}, bias,
-                OnnxTensors.dims(ct), null);
+        return new Site(node, name, Kind.GEMM, node.getInput(0), node.getOutput(0), w, new long[] {k, n},
+                new Bias(bias, OnnxTensors.dims(ct), null));
     }
 
     private static Object conv(GraphIndex g, NodeProto node, String name, float[] w, long[] dims) {
@@ -162,7 +177,7 @@ final class Int8Sites {
             return "its weight has rank " + dims.length;
         }
         if (node.getInputCount() < 3 || node.getInput(2).isEmpty()) {
-            return new Site(node, name, Kind.CONV, node.getInput(0), node.getOutput(0), w, dims, null, null, null);
+            return new Site(node, name, Kind.CONV, node.getInput(0), node.getOutput(0), w, dims, null);
         }
         String b = node.getInput(2);
         if (!g.isConstant(b)) {
@@ -170,7 +185,7 @@ final class Int8Sites {
         }
         TensorProto bt = g.constant(b, name);
         float[] bias = OnnxTensors.floats(bt, g.file, "bias '" + b + "' of " + GraphIndex.describe(node));
-        return new Site(node, name, Kind.CONV, node.getInput(0), node.getOutput(0), w, dims, bias,
-                OnnxTensors.dims(bt), null);
+        return new Site(node, name, Kind.CONV, node.getInput(0), node.getOutput(0), w, dims,
+                new Bias(bias, OnnxTensors.dims(bt), null));
     }
 }
