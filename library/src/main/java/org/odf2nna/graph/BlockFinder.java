@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import org.odf2nna.graph.DenseBlock.BiasSite;
 import org.odf2nna.graph.DenseBlock.Kind;
 import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
@@ -36,9 +37,13 @@ public final class BlockFinder {
     private BlockFinder() {
     }
 
-    /** The dense blocks of {@code model} in graph order; {@code file} names it in messages. */
+    /**
+     * The dense blocks of {@code model} in graph order; {@code file} names it in messages. Weights stored as Constant
+     * nodes or read through an Identity count as weights ({@link WeightStorage}): the blocks' constants are then named
+     * by the tensors the nodes read.
+     */
     public static List<DenseBlock> find(ModelProto model, Path file) {
-        return find(new GraphView(model, file));
+        return find(new GraphView(WeightStorage.hoist(model).model(), file));
     }
 
     static List<DenseBlock> find(GraphView g) {

@@ -15,6 +15,7 @@ import org.odf2nna.graph.BlockPruner.Compensation;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphSweepReport;
@@ -123,7 +124,7 @@ public final class GraphSweep {
 
     /** The blocks as {@code inspect} and the reports list them. */
     public static GraphBlocks describe(ModelProto model, Path file) {
-        GraphView g = new GraphView(model, file);
+        GraphView g = new GraphView(WeightStorage.hoist(model).model(), file);
         List<DenseBlock> blocks = BlockFinder.find(g);
         return describe(g, blocks);
     }
@@ -165,8 +166,10 @@ public final class GraphSweep {
      * @param rows training rows the units are measured on
      * @return the pruned model and what was removed
      */
-    public static BlockPruner.Pruned prune(ModelProto model, Path file, GraphRows rows, double blockShare,
+    public static BlockPruner.Pruned prune(ModelProto stored, Path file, GraphRows rows, double blockShare,
             Settings settings) {
+        WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
+        ModelProto model = hoisted.model();
         InputSignature input = GraphRows.dataInput(model, file);
         GraphView g = new GraphView(model, file);
         List<DenseBlock> blocks = BlockFinder.find(g);
@@ -174,7 +177,9 @@ public final class GraphSweep {
             throw noBlocks(file);
         }
         long target = (long) Math.ceil(blockShare * blockParameters(blocks));
-        return step(model, model, file, blocks, rows.first(settings.statisticsRows()), input, target, settings);
+        BlockPruner.Pruned pruned = step(model, model, file, blocks, rows.first(settings.statisticsRows()), input,
+                target, settings);
+        return new BlockPruner.Pruned(hoisted.restore(pruned.model()), pruned.removedUnits(), pruned.parameters());
     }
 
     static InputException noBlocks(Path file) {
@@ -458,9 +463,11 @@ public final class GraphSweep {
      * Runs the sweep, each round judged and written in {@code form} (its int8 form, say); the rounds themselves are
      * pruned and retrained as float.
      */
-    public static Outcome sweep(ModelProto model, Path file, GraphRows training, GraphRows validation,
+    public static Outcome sweep(ModelProto stored, Path file, GraphRows training, GraphRows validation,
             GraphRows report, Settings settings, RoundForm form, Progress progress) {
         long started = System.nanoTime();
+        WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
+        ModelProto model = hoisted.model();
         InputSignature input = GraphRows.dataInput(model, file);
         for (GraphRows r : new GraphRows[] {training, validation, report}) {
             if (r != null && r.width() != input.valuesPerRow()) {
@@ -562,7 +569,7 @@ public final class GraphSweep {
                 report == null ? null : judge(reportOriginal, reportOriginal, report.labels()), rows,
                 chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
                 settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes());
-        return new Outcome(result, chosen < 0 ? null : form.apply(models.get(chosen)));
+        return new Outcome(result, chosen < 0 ? null : hoisted.restore(form.apply(models.get(chosen))));
     }
 
     /** The choice in words, with the promise it carries (as the dense-chain sweep states it). */

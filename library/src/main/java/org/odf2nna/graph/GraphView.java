@@ -161,7 +161,11 @@ final class GraphView {
         return n.getName().isEmpty() ? n.getOpType() + "(" + String.join(",", n.getOutputList()) + ")" : n.getName();
     }
 
-    /** Float parameters held in initializers: what a model's parameter count is. */
+    /**
+     * Float parameters held in initializers: what a model's parameter count is. Scalars (an exporter's constant √2 or
+     * epsilon) are not counted, whether initializers or Constant nodes, so that a graph counts alike whichever way its
+     * exporter stored them ({@link org.odf2nna.onnx.WeightStorage} moves weights of two values or more).
+     */
     long parameters() {
         long n = 0;
         for (TensorProto t : initializers.values()) {
@@ -170,7 +174,7 @@ final class GraphView {
                 for (long d : t.getDimsList()) {
                     e *= d;
                 }
-                n += e;
+                n += e >= 2 ? e : 0;
             }
         }
         return n;

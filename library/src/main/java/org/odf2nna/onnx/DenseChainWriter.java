@@ -193,6 +193,10 @@ public final class DenseChainWriter {
         }
 
         private void replaceConstant(TensorSlot slot, float[] values, long[] dims) {
+            if (slot instanceof TensorSlot.ThroughIdentity copy) {
+                replaceConstant(copy.source(), values, dims);
+                return;
+            }
             if (slot instanceof TensorSlot.Dequantized) {
                 // New values are written as float; Int8Weights stores them as int8 again when asked to.
                 removedNodes.add(slot.tensor());

@@ -163,7 +163,23 @@ final class GraphIndex {
             return true;
         }
         NodeProto p = producers.get(tensor);
-        return p != null && (isConstantNode(p) || isDequantizedConstant(p));
+        return p != null && (isConstantNode(p) || isDequantizedConstant(p) || isIdentityOfConstant(p));
+    }
+
+    /**
+     * An Identity of the default domain whose input is a constant that only it reads: a weight stored once and read
+     * through a copy, which is rewritten where it is stored.
+     */
+    boolean isIdentityOfConstant(NodeProto node) {
+        if (!node.getOpType().equals("Identity") || !(node.getDomain().isEmpty() || node.getDomain().equals("ai.onnx"))
+                || node.getInputCount() != 1 || node.getOutputCount() != 1) {
+            return false;
+        }
+        String source = node.getInput(0);
+        NodeProto p = producers.get(source);
+        boolean constant = initializers.containsKey(source)
+                || (p != null && p != node && (isConstantNode(p) || isDequantizedConstant(p)));
+        return constant && consumers(source).size() == 1 && !graphOutputs.contains(source);
     }
 
     /** Where a constant lives; null when the tensor is not a constant. */
@@ -174,6 +190,9 @@ final class GraphIndex {
         NodeProto p = producers.get(tensor);
         if (p != null && isDequantizedConstant(p)) {
             return new TensorSlot.Dequantized(tensor);
+        }
+        if (p != null && isIdentityOfConstant(p)) {
+            return new TensorSlot.ThroughIdentity(tensor, slot(p.getInput(0)));
         }
         return isConstant(tensor) ? new TensorSlot.ConstantNode(tensor) : null;
     }
@@ -207,6 +226,9 @@ final class GraphIndex {
         NodeProto p = producers.get(tensor);
         if (p != null && isDequantizedConstant(p)) {
             return Int8Weights.dequantized(p, initializers, tensor, file);
+        }
+        if (p != null && isIdentityOfConstant(p)) {
+            return constant(p.getInput(0), place).toBuilder().setName(tensor).build();
         }
         if (p == null || !isConstantNode(p)) {
             return null;

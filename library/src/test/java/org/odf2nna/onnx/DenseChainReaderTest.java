@@ -104,6 +104,9 @@ class DenseChainReaderTest {
                 .norm(0, Norm.BEFORE_ACTIVATION).build()));
         cases.add(Arguments.of("Constant nodes", TestModels.dense(4, 8, 6, 3).storage(Storage.CONSTANT_NODE)
                 .style(0, Style.MATMUL_ADD).norm(1, Norm.AFTER_ACTIVATION).build()));
+        cases.add(Arguments.of("Identity of initializers", TestModels.dense(4, 8, 6, 3)
+                .storage(Storage.IDENTITY_OF_INITIALIZER).style(0, Style.MATMUL_ADD).norm(1, Norm.BEFORE_ACTIVATION)
+                .build()));
         cases.add(Arguments.of("opset 11", TestModels.dense(4, 8, 6, 3).opset(11).style(Style.GEMM_NO_BIAS).build()));
         cases.add(Arguments.of("opset 7, IR 3", TestModels.dense(4, 8, 6, 3).opset(7).style(1, Style.MATMUL_ADD)
                 .build()));
@@ -294,12 +297,15 @@ class DenseChainReaderTest {
         ModelProto base = TestModels.dense(4, 8, 3).build().model();
         GraphProto.Builder g = base.getGraph().toBuilder();
         int fc2 = indexOf(g, "fc2");
-        g.addNode(fc2, NodeProto.newBuilder().setOpType("Identity").setName("w_copy").addInput("fc2.weight")
+        // A weight computed by a node (here Abs) is not a constant; read through an Identity, it is one.
+        g.addNode(fc2, NodeProto.newBuilder().setOpType("Abs").setName("w_abs").addInput("fc2.weight")
                 .addOutput("w2"));
         g.setNode(fc2 + 1, g.getNode(fc2 + 1).toBuilder().setInput(1, "w2"));
         ModelProto model = base.toBuilder().setGraph(g).build();
         InputException e = assertThrows(InputException.class, () -> read(model));
         assertMessage(e, "node 'fc2' (Gemm)", "constant weights");
+        g.setNode(fc2, g.getNode(fc2).toBuilder().setOpType("Identity"));
+        assertEquals(3, read(base.toBuilder().setGraph(g).build()).network().widths().length);
     }
 
     @Test

@@ -51,6 +51,8 @@ class DenseChainWriterTest {
                 .style(1, Style.MATMUL_ADD).build()));
         cases.add(Arguments.of("Constant nodes", TestModels.dense(4, 8, 6, 3).storage(Storage.CONSTANT_NODE)
                 .style(0, Style.MATMUL_ADD_LEFT).build()));
+        cases.add(Arguments.of("Identity of initializers", TestModels.dense(4, 8, 6, 3)
+                .storage(Storage.IDENTITY_OF_INITIALIZER).style(1, Style.MATMUL_ADD).build()));
         cases.add(Arguments.of("float64", TestModels.dense(4, 8, 6, 3).doubles().build()));
         cases.add(Arguments.of("float64 typed", TestModels.dense(4, 8, 6, 3).doubles().storage(Storage.TYPED)
                 .style(Style.MATMUL_ADD).build()));

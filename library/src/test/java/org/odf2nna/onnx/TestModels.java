@@ -87,7 +87,9 @@ public final class TestModels {
         /** Initializers with float_data / double_data. */
         TYPED,
         /** Constant nodes with a {@code value} tensor attribute (raw_data). */
-        CONSTANT_NODE
+        CONSTANT_NODE,
+        /** Initializers named {@code NAME_stored}, read through an Identity node writing {@code NAME}, as PyTorch does. */
+        IDENTITY_OF_INITIALIZER
     }
 
     public enum Head { NONE, SOFTMAX, LOG_SOFTMAX, SIGMOID }
@@ -1185,6 +1187,9 @@ public final class TestModels {
                 node("Constant", name + "_const", List.of(), name,
                         AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
                                 .setT(t).build());
+            } else if (spec.storage == Storage.IDENTITY_OF_INITIALIZER) {
+                graph.addInitializer(tensor(name + "_stored", values, false, dims));
+                node("Identity", name + "_copy", List.of(name + "_stored"), name);
             } else {
                 graph.addInitializer(tensor(name, values, spec.storage == Storage.TYPED, dims));
             }
@@ -1351,7 +1356,7 @@ public final class TestModels {
 
     public static TensorProto initializer(ModelProto model, String name) {
         for (TensorProto t : model.getGraph().getInitializerList()) {
-            if (t.getName().equals(name)) {
+            if (t.getName().equals(name) || t.getName().equals(name + "_stored")) {
                 return t;
             }
         }
