@@ -5,7 +5,7 @@ import java.util.Arrays;
 import org.odf2nna.InputException;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 
@@ -118,7 +118,7 @@ public record Rows(float[] features, int width, float[] targets) {
         float[] targets = new float[capacity];
         boolean labelled = false;
         int count = 0;
-        try (CsvReader reader = CsvReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
+        try (RowReader reader = RowReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
             Batch batch;
             while ((batch = reader.next(CHUNK)) != null) {
                 if ((long) (count + batch.rows()) * width > MAX_VALUES) {

@@ -1,7 +1,6 @@
 package org.odf2nna.data;
 
 import java.io.BufferedInputStream;
-import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +24,7 @@ import org.odf2nna.InputException;
  * (text, a missing value, NaN, infinity, a short or long row) is an {@link InputException} naming the
  * file, line and column.
  */
-public final class CsvReader implements Closeable {
+public final class CsvReader implements RowReader {
 
     private static final int GZIP_MAGIC_1 = 0x1f;
     private static final int GZIP_MAGIC_2 = 0x8b;

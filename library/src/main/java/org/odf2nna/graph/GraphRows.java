@@ -9,7 +9,7 @@ import java.util.Set;
 import org.odf2nna.InputException;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -101,7 +101,7 @@ public record GraphRows(float[] features, int width, int[] labels) {
         int[] labels = new int[capacity];
         boolean labelled = false;
         int count = 0;
-        try (CsvReader reader = CsvReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
+        try (RowReader reader = RowReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
             Batch batch;
             while (count < maxRows && (batch = reader.next(Math.min(4096, maxRows - count))) != null) {
                 if (count + batch.rows() > capacity) {

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 
 /**
@@ -41,7 +41,7 @@ public record EvalData(Path file, ColumnRequest columns, int inferenceBatch) {
         String label = columns.label();
         String target = ModelColumns.targetName(model);
         if (label == null && target != null && columns.target() != ColumnRequest.Target.ABSENT
-                && !names.contains(target) && CsvReader.readHeader(file).contains(target)) {
+                && !names.contains(target) && RowReader.readHeader(file).contains(target)) {
             label = target;
         }
         return new EvalData(file, new ColumnRequest(names.size(), label, columns.target(), names), inferenceBatch);
@@ -54,18 +54,18 @@ public record EvalData(Path file, ColumnRequest columns, int inferenceBatch) {
 
     /** Whether the file has a target column under these column rules (reads the header only). */
     public boolean hasTarget() {
-        try (CsvReader reader = open()) {
+        try (RowReader reader = open()) {
             return reader.hasTarget();
         }
     }
 
-    public CsvReader open() {
-        return CsvReader.open(file, columns);
+    public RowReader open() {
+        return RowReader.open(file, columns);
     }
 
     /** Opens the file, and notes (once per run) the columns that a model reading by name ignores. */
-    public CsvReader open(Progress progress) {
-        CsvReader reader = open();
+    public RowReader open(Progress progress) {
+        RowReader reader = open();
         List<String> ignored = reader.ignoredColumns();
         if (!ignored.isEmpty()) {
             String list = String.join(", ", ignored.size() <= 8 ? ignored : ignored.subList(0, 8))

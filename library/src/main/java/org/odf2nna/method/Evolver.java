@@ -8,7 +8,7 @@ import java.util.TreeSet;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.evolve.FeatureSearch;
 import org.odf2nna.evolve.GaResult;
 import org.odf2nna.evolve.Mask;
@@ -130,7 +130,7 @@ public final class Evolver {
     }
 
     private static Columns columns(EvalData trainRows) {
-        try (CsvReader header = trainRows.open()) {
+        try (RowReader header = trainRows.open()) {
             return new Columns(header.featureNames(), header.targetName());
         }
     }

@@ -8,7 +8,7 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.Batch;
-import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.network.DenseNetwork;
@@ -60,7 +60,7 @@ public final class ModelScan {
     public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
             boolean keepRows) {
         try (Pass pass = new Pass(model, device, keepRows);
-             CsvReader reader = data.open(progress)) {
+             RowReader reader = data.open(progress)) {
             if (task != null && reader.hasTarget()) {
                 pass.evaluator = new Evaluator(task, model.network().outputs(), model.network().head(), data.file(),
                         reader.targetName());
@@ -203,7 +203,7 @@ public final class ModelScan {
         return consumer -> {
             try (OnnxRunner runner = prefixed ? OnnxRunner.open(ScoringGraph.exposing(model, wanted), model.input(),
                     device, model.source()) : null;
-                 CsvReader reader = data.open()) {
+                 RowReader reader = data.open()) {
                 Batch batch;
                 while ((batch = reader.next(data.inferenceBatch())) != null) {
                     float[] x = batch.features();
@@ -226,7 +226,7 @@ public final class ModelScan {
     public static Metrics evaluate(ModelProto model, InputSignature input, DenseNetwork network, EvalData data,
             Task task, Device device, Progress progress, java.nio.file.Path modelFile, String outputName) {
         try (OnnxRunner runner = OnnxRunner.open(model, input, device, modelFile);
-             CsvReader reader = data.open(progress)) {
+             RowReader reader = data.open(progress)) {
             if (!reader.hasTarget()) {
                 throw new InputException(data.file(), "line 1", "has no target column, so there is nothing to "
                         + "evaluate against (name it with {{LABEL}})");

@@ -9,7 +9,7 @@ import org.odf2nna.Memory;
 import org.odf2nna.Progress;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.OnnxDenseModel;
@@ -39,7 +39,7 @@ public final class TrainingRows {
         int width;
         List<String> names;
         String target;
-        try (CsvReader reader = data.open(progress)) {
+        try (RowReader reader = data.open(progress)) {
             if (!reader.hasTarget()) {
                 throw new InputException(data.file(), "line 1", "has no target column to train on");
             }
@@ -103,7 +103,7 @@ public final class TrainingRows {
         long rows = 0;
         OnnxRunner runner = prefixed ? OnnxRunner.open(ScoringGraph.exposing(model, List.of(model.chainInputName())),
                 model.input(), device, model.source()) : null;
-        try (CsvReader reader = data.open(progress)) {
+        try (RowReader reader = data.open(progress)) {
             // Rows without targets are kept only when the caller can do without them (distillation): targets NaN.
             boolean labelled = reader.hasTarget();
             if (!labelled && data.columns().target() == ColumnRequest.Target.REQUIRED) {

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 
@@ -39,7 +39,7 @@ final class BenchRows {
         List<float[]> chunks = new ArrayList<>();
         int width = -1;
         int read = 0;
-        try (CsvReader reader = evalData(model, csv, 4096).open()) {
+        try (RowReader reader = evalData(model, csv, 4096).open()) {
             Batch b;
             while ((rows <= 0 || read < rows) && (b = reader.next(4096)) != null) {
                 width = b.width();
