@@ -55,7 +55,12 @@ public enum Setting {
     GRAPH_LEARNING_RATE("the graph retraining's learning rate"),
     GRAPH_BATCH_SIZE("the graph retraining's batch size"),
     GRAPH_TRAIN("what the graph retraining trains"),
-    GRAPH_SCHEDULE("the graph retraining's learning rate schedule");
+    GRAPH_SCHEDULE("the graph retraining's learning rate schedule"),
+    INPUT_SHAPE("the input-shape setting"),
+    INPUT("the input setting"),
+    PRUNE_INPUT("the prune-input setting"),
+    DECODE("the decode setting"),
+    THRESHOLD("the threshold setting");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

@@ -57,6 +57,11 @@ final class Flags {
             case GRAPH_BATCH_SIZE -> "--graph-batch-size";
             case GRAPH_TRAIN -> "--graph-train";
             case GRAPH_SCHEDULE -> "--graph-schedule";
+            case INPUT_SHAPE -> "--input-shape";
+            case INPUT -> "--input";
+            case PRUNE_INPUT -> "--prune-input";
+            case DECODE -> "--decode";
+            case THRESHOLD -> "--threshold";
         };
     }
 

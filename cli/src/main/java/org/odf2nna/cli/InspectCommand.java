@@ -35,8 +35,12 @@ final class InspectCommand extends Subcommand {
         try {
             d = Odf2nna.describe(model.path);
         } catch (InputException e) {
-            if (blocks == null || blocks.blocks().isEmpty()) {
+            if (blocks == null) {
                 throw e;
+            }
+            if (blocks.blocks().isEmpty()) {
+                // Neither: one line naming what was looked for, and the node that stopped the chain.
+                throw new InputException(model.path, null, Odf2nna.noBlocks(model.path), e.kind(), e);
             }
             // No dense chain at the end, but dense blocks inside: those are what the tool prunes.
             main.out.print(json ? ReportFormat.json(blocks) : "Model       " + model.path + "\n" + GraphTables.blocks(blocks));

@@ -98,6 +98,9 @@ final class ShrinkCommand extends Subcommand {
     @Mixin
     GraphRetrainOptions graphRetrain;
 
+    @Mixin
+    GraphInputOptions graphInputs;
+
     @Override
     public Integer call() {
         ModelFormat outputFormat = ModelFormat.parse(format);
@@ -114,7 +117,7 @@ final class ShrinkCommand extends Subcommand {
                 .build());
         ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,
                 data.csv());
-        if (Odf2nna.prunesGraphBlocks(model.path)) {
+        if (Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs())) {
             if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
                 throw InputException.uncertifiable(model.path, null, Odf2nna.noBlocks(model.path));
             }
@@ -129,7 +132,7 @@ final class ShrinkCommand extends Subcommand {
                         + "pruned in rounds as sweep does: give --train and --validation without --epsilon");
             }
             Path out = files.outputs(settings).get(0);
-            return SweepCommand.graph(this, files.sweep(), settings.sweep(), graphRetrain.retraining(),
+            return SweepCommand.graph(this, files.sweep(), settings.sweep(), graphRetrain.retraining(), graphInputs,
                     Main.existing(List.of(out)));
         }
         if (settings.progressive(files)) {

@@ -69,6 +69,9 @@ final class SweepCommand extends Subcommand {
     @Mixin
     GraphRetrainOptions graphRetrain;
 
+    @Mixin
+    GraphInputOptions graphInputs;
+
     @Override
     public Integer call() {
         Quantize precision = quantize.precision();
@@ -83,8 +86,8 @@ final class SweepCommand extends Subcommand {
         SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,
                 sweep.chart(out), data.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
-        if (Odf2nna.prunesGraphBlocks(model.path)) {
-            return graph(this, files, settings, graphRetrain.retraining(), before);
+        if (Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs())) {
+            return graph(this, files, settings, graphRetrain.retraining(), graphInputs, before);
         }
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, report.path,
@@ -96,8 +99,9 @@ final class SweepCommand extends Subcommand {
      * Exit 3 with one line when it has none, or when no round keeps the promise.
      */
     static int graph(Subcommand command, SweepFiles files, SweepSettings settings,
-            org.odf2nna.settings.GraphRetraining retraining, Set<Path> before) {
-        GraphSweepReport result = Odf2nna.sweepGraph(files, settings, retraining, command.main.progress());
+            org.odf2nna.settings.GraphRetraining retraining, GraphInputOptions inputs, Set<Path> before) {
+        GraphSweepReport result = Odf2nna.sweepGraph(files, settings, retraining, inputs.modelInputs(),
+                inputs.decoding(), command.main.progress());
         command.main.out.print(GraphTables.sweep(result));
         if (result.output() != null) {
             command.printReplacedNote(before, java.nio.file.Path.of(result.output()));

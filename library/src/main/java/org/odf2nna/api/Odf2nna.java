@@ -425,6 +425,14 @@ public final class Odf2nna {
         return org.odf2nna.method.GraphSweeper.appliesTo(model);
     }
 
+    /**
+     * {@link #prunesGraphBlocks(Path)} for a graph fed as {@code inputs} says (its row shape, its other inputs): a graph
+     * that holds blocks beyond the hidden layers of a dense chain at its end.
+     */
+    public static boolean prunesGraphBlocks(Path model, org.odf2nna.settings.ModelInputs inputs) {
+        return org.odf2nna.method.GraphSweeper.appliesTo(model, inputs);
+    }
+
     /** What the tool says of a graph with neither dense blocks nor a dense chain to prune (one line, no file). */
     public static String noBlocks(Path model) {
         return org.odf2nna.method.GraphSweeper.noBlocks(model);
@@ -452,6 +460,18 @@ public final class Odf2nna {
     public static org.odf2nna.report.GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
             org.odf2nna.settings.GraphRetraining retraining, Progress progress) {
         return org.odf2nna.method.GraphSweeper.sweep(files, settings, retraining, progress);
+    }
+
+    /**
+     * {@link #sweepGraph(SweepFiles, SweepSettings, org.odf2nna.settings.GraphRetraining, Progress)} on a graph fed as
+     * {@code inputs} says (the shape of its rows where the model leaves it open, its other inputs: constants or rows of
+     * their own) and judged on what {@code decoding} reads of its first output (a class vector, per-position classes,
+     * a CTC head, a thresholded map). The written model keeps its inputs declared as the original declares them.
+     */
+    public static org.odf2nna.report.GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+            org.odf2nna.settings.GraphRetraining retraining, org.odf2nna.settings.ModelInputs inputs,
+            org.odf2nna.settings.OutputDecoding decoding, Progress progress) {
+        return org.odf2nna.method.GraphSweeper.sweep(files, settings, retraining, inputs, decoding, progress);
     }
 
     /**

@@ -11,7 +11,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
 import org.odf2nna.onnx.InputSignature;
-import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
@@ -50,24 +50,27 @@ public final class BlockStatistics {
     private BlockStatistics() {
     }
 
-    /** Measures {@code blocks} of {@code model} on {@code rows}. */
+    /** Measures {@code blocks} of {@code model} on {@code rows}, fed to its one input. */
     public static List<Moments> measure(ModelProto model, Path file, List<DenseBlock> blocks, GraphRows rows,
             InputSignature input, Device device, long cap) {
+        return measure(model, file, blocks, rows, GraphFeed.plain(input), device, cap);
+    }
+
+    /** Measures {@code blocks} of {@code model} on {@code rows}, every input fed as {@code feed} says. */
+    public static List<Moments> measure(ModelProto model, Path file, List<DenseBlock> blocks, GraphRows rows,
+            GraphFeed feed, Device device, long cap) {
         List<String> hidden = blocks.stream().map(DenseBlock::hidden).toList();
-        ModelProto scoring = exposing(model, hidden, input.name());
+        ModelProto scoring = exposing(model, hidden, feed.data().name());
         int n = blocks.size();
         double[][] shift = new double[n][];
         double[][] sum = new double[n][];
         DMatrixRMaj[] cross = new DMatrixRMaj[n];
         long[] samples = new long[n];
         int[] stride = new int[n];
-        try (OnnxRunner runner = OnnxRunner.open(scoring, input, device, file)) {
+        try (GraphFeed.Session runner = feed.open(scoring, device, file)) {
             for (int start = 0; start < rows.count(); start += BATCH) {
                 int count = Math.min(BATCH, rows.count() - start);
-                float[] data = java.util.Arrays.copyOfRange(rows.features(), start * rows.width(),
-                        (start + count) * rows.width());
-                Map<String, float[]> out = runner.run(data, count, rows.width(), new ArrayList<>(
-                        new LinkedHashSet<>(hidden)));
+                Map<String, float[]> out = runner.run(rows, start, count, new ArrayList<>(new LinkedHashSet<>(hidden)));
                 for (int b = 0; b < n; b++) {
                     DenseBlock block = blocks.get(b);
                     int w = block.width();
@@ -153,8 +156,9 @@ public final class BlockStatistics {
         GraphProto.Builder graph = copy.getGraphBuilder();
         Set<String> outputs = new HashSet<>();
         graph.getOutputList().forEach(o -> outputs.add(o.getName()));
+        // Hidden tensors hold the data input's float type (a graph fed token ids computes in float).
         int type = graph.getInputList().stream().filter(i -> i.getName().equals(dataInput)).findFirst()
-                .map(i -> i.getType().getTensorType().getElemType()).orElse(1);
+                .map(i -> i.getType().getTensorType().getElemType()).filter(t -> t == OnnxValues.DOUBLE).orElse(OnnxValues.FLOAT);
         for (String t : new LinkedHashSet<>(tensors)) {
             if (outputs.add(t)) {
                 graph.addOutput(ValueInfoProto.newBuilder().setName(t).setType(TypeProto.newBuilder()

@@ -1,30 +1,37 @@
 package org.odf2nna.graph;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.data.NumpyRows;
 import org.odf2nna.data.RowReader;
 import org.odf2nna.onnx.InputSignature;
-import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
-import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
 
 /**
- * Rows of a CSV file for a graph's one float input: {@code count} rows of the input's values (reshaped by the runner to
- * the input's shape), and a class id per row when the file has a target column.
+ * Rows of a data file (CSV, {@code .npy} or {@code .npz}) for a graph: {@code count} rows of the values of the input the
+ * data files feed (reshaped by the runner to the input's shape), a class id per row when the file has labels, and the
+ * rows of every other input fed from files of its own ({@link GraphFeed}), in step.
  *
  * @param features row-major values
  * @param width    values per row
  * @param labels   class ids, or null for unlabelled rows
+ * @param sides    per other input fed rows, its values, row-major, in step with {@code features}
  */
-public record GraphRows(float[] features, int width, int[] labels) {
+public record GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides) {
+
+    public GraphRows {
+        sides = sides == null ? Map.of() : Map.copyOf(sides);
+    }
+
+    /** Rows of the data input alone. */
+    public GraphRows(float[] features, int width, int[] labels) {
+        this(features, width, labels, Map.of());
+    }
 
     public int count() {
         return features.length / width;
@@ -34,52 +41,37 @@ public record GraphRows(float[] features, int width, int[] labels) {
         return labels != null;
     }
 
+    /** The rows of another input fed from files, in step with these. */
+    public float[] side(String input) {
+        float[] v = sides.get(input);
+        if (v == null) {
+            throw new IllegalArgumentException("no rows for input '" + input + "'");
+        }
+        return v;
+    }
+
     /** The first {@code n} rows (all when there are fewer). */
     public GraphRows first(int n) {
         if (n >= count()) {
             return this;
         }
+        Map<String, float[]> cut = new HashMap<>();
+        sides.forEach((k, v) -> cut.put(k, Arrays.copyOf(v, v.length / count() * n)));
         return new GraphRows(Arrays.copyOf(features, n * width), width,
-                labels == null ? null : Arrays.copyOf(labels, n));
+                labels == null ? null : Arrays.copyOf(labels, n), cut);
+    }
+
+    /** The same rows without labels: what is judged on agreement alone. */
+    public GraphRows unlabelled() {
+        return labels == null ? this : new GraphRows(features, width, null, sides);
     }
 
     /**
-     * The graph's data input: its one input that is not an initializer. Several inputs, or an input that is not float,
-     * are refused with one line naming the input (a usage error: the command cannot feed it CSV rows).
+     * The graph's data input: its one input, float, of a fixed row shape. Several inputs, or a row shape left open, are
+     * refused with one line naming the input and the setting to give ({@link GraphFeed#resolve} takes them).
      */
     public static InputSignature dataInput(ModelProto model, Path file) {
-        Set<String> initializers = new HashSet<>();
-        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
-        List<ValueInfoProto> inputs = new ArrayList<>();
-        for (ValueInfoProto v : model.getGraph().getInputList()) {
-            if (!initializers.contains(v.getName())) {
-                inputs.add(v);
-            }
-        }
-        if (inputs.size() != 1) {
-            throw InputException.usage(file, "graph input" + (inputs.size() > 1 ? " '" + inputs.get(1).getName()
-                    + "'" : "s") + ": the graph has " + inputs.size() + " data inputs ("
-                    + String.join(", ", inputs.stream().map(ValueInfoProto::getName).toList())
-                    + "); graph blocks are pruned on models with one float input fed from CSV rows");
-        }
-        ValueInfoProto v = inputs.get(0);
-        int type = v.getType().getTensorType().getElemType();
-        if (type != OnnxValues.FLOAT && type != OnnxValues.DOUBLE) {
-            throw InputException.usage(file, "input '" + v.getName() + "' holds "
-                    + org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.forNumber(type)
-                    + " values; graph blocks are pruned on models whose one input is float, fed from CSV rows");
-        }
-        List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
-        long[] shape = new long[dims.size()];
-        for (int d = 0; d < shape.length; d++) {
-            shape[d] = dims.get(d).hasDimValue() ? dims.get(d).getDimValue() : -1;
-        }
-        InputSignature input = new InputSignature(v.getName(), type, shape);
-        if (input.valuesPerRow() < 1) {
-            throw InputException.usage(file, "input '" + v.getName() + "' has shape " + input.describeShape()
-                    + ": the values per row must be known to feed it CSV rows");
-        }
-        return input;
+        return GraphFeed.of(model, file).data();
     }
 
     /**
@@ -91,11 +83,53 @@ public record GraphRows(float[] features, int width, int[] labels) {
     }
 
     /**
-     * Reads up to {@code maxRows} rows of {@code width} feature columns (and the target column when there is one).
+     * Reads up to {@code maxRows} rows of {@code width} values (and the labels when there are some).
      *
      * @param label the target column's name, or null to find it as everywhere else
      */
     public static GraphRows read(Path csv, int width, String label, int maxRows) {
+        return readData(csv, width, label, maxRows, false);
+    }
+
+    /**
+     * Reads up to {@code maxRows} rows of data file number {@code fileIndex} of the run for {@code feed}: the data
+     * input's values (whole numbers where it takes token ids) and labels, and the rows of each other input fed from
+     * files (its file of that number, or the archive's array named after it).
+     */
+    public static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows) {
+        GraphRows data = readData(file, feed.width(), label, maxRows, feed.integerRows());
+        Map<String, float[]> sides = new HashMap<>();
+        for (GraphFeed.Side s : feed.sides()) {
+            if (s.constant() != null) {
+                continue;
+            }
+            Path source = s.files().isEmpty() ? file : s.files().get(Math.min(fileIndex, s.files().size() - 1));
+            sides.put(s.name(), readSide(source, s, data.count(), file));
+        }
+        return new GraphRows(data.features(), data.width(), data.labels(), sides);
+    }
+
+    private static float[] readSide(Path source, GraphFeed.Side side, int rows, Path dataFile) {
+        int per = side.valuesPerRow();
+        ColumnRequest request = ColumnRequest.of(per, null, ColumnRequest.Target.ABSENT);
+        float[] values = new float[rows * per];
+        int count = 0;
+        try (RowReader reader = source.equals(dataFile) || RowReader.lowerName(source).endsWith(".npz")
+                ? NumpyRows.npz(source, side.name(), request) : RowReader.open(source, request)) {
+            Batch batch;
+            while (count < rows && (batch = reader.next(Math.min(4096, rows - count))) != null) {
+                System.arraycopy(batch.features(), 0, values, count * per, batch.rows() * per);
+                count += batch.rows();
+            }
+        }
+        if (count < rows) {
+            throw new InputException(source, null, "holds " + count + " rows for input '" + side.name() + "', and "
+                    + dataFile + " " + rows + "; an input's rows go in step with the data rows");
+        }
+        return values;
+    }
+
+    private static GraphRows readData(Path csv, int width, String label, int maxRows, boolean integers) {
         int capacity = Math.min(maxRows, 1024);
         float[] features = new float[capacity * width];
         int[] labels = new int[capacity];
@@ -110,12 +144,15 @@ public record GraphRows(float[] features, int width, int[] labels) {
                     labels = Arrays.copyOf(labels, capacity);
                 }
                 System.arraycopy(batch.features(), 0, features, count * width, batch.rows() * width);
+                if (integers) {
+                    wholeNumbers(csv, batch);
+                }
                 if (batch.hasTargets()) {
                     labelled = true;
                     for (int r = 0; r < batch.rows(); r++) {
                         double t = batch.targets()[r];
                         if (t != Math.rint(t) || t < 0) {
-                            throw new InputException(csv, "line " + batch.lines()[r], "target " + t
+                            throw new InputException(csv, "row " + batch.lines()[r], "target " + t
                                     + " is not a class id (graph sweeps judge classifiers)");
                         }
                         labels[count + r] = (int) t;
@@ -129,5 +166,17 @@ public record GraphRows(float[] features, int width, int[] labels) {
         }
         return new GraphRows(Arrays.copyOf(features, count * width), width,
                 labelled ? Arrays.copyOf(labels, count) : null);
+    }
+
+    /** Token ids must be whole numbers that float32 holds exactly (below 2^24). */
+    private static void wholeNumbers(Path file, Batch batch) {
+        int w = batch.width();
+        for (int k = 0; k < batch.rows() * w; k++) {
+            float v = batch.features()[k];
+            if (v != Math.rint(v) || Math.abs(v) > (1 << 24)) {
+                throw new InputException(file, "row " + batch.lines()[k / w] + ", value " + (k % w + 1), v + " is not "
+                        + "a token id (a whole number below 16777216); the input takes integers");
+            }
+        }
     }
 }

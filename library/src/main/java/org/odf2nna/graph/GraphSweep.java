@@ -20,6 +20,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.OutputDecoding;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
@@ -168,18 +169,24 @@ public final class GraphSweep {
      */
     public static BlockPruner.Pruned prune(ModelProto stored, Path file, GraphRows rows, double blockShare,
             Settings settings) {
+        return prune(stored, file, GraphFeed.of(stored, file), rows, blockShare, settings);
+    }
+
+    /** {@link #prune(ModelProto, Path, GraphRows, double, Settings)} with the graph's inputs fed as {@code feed} says. */
+    public static BlockPruner.Pruned prune(ModelProto stored, Path file, GraphFeed feed, GraphRows rows,
+            double blockShare, Settings settings) {
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
-        ModelProto model = hoisted.model();
-        InputSignature input = GraphRows.dataInput(model, file);
+        ModelProto model = feed.fixed(hoisted.model());
         GraphView g = new GraphView(model, file);
         List<DenseBlock> blocks = BlockFinder.find(g);
         if (blocks.isEmpty()) {
             throw noBlocks(file);
         }
         long target = (long) Math.ceil(blockShare * blockParameters(blocks));
-        BlockPruner.Pruned pruned = step(model, model, file, blocks, rows.first(settings.statisticsRows()), input,
+        BlockPruner.Pruned pruned = step(model, model, file, blocks, rows.first(settings.statisticsRows()), feed,
                 target, settings);
-        return new BlockPruner.Pruned(hoisted.restore(pruned.model()), pruned.removedUnits(), pruned.parameters());
+        return new BlockPruner.Pruned(hoisted.restore(feed.reopened(pruned.model())), pruned.removedUnits(),
+                pruned.parameters());
     }
 
     static InputException noBlocks(Path file) {
@@ -189,7 +196,7 @@ public final class GraphSweep {
 
     /** One step: measure, rank, drop until {@code target} block parameters are removed, compensate. */
     private static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, List<DenseBlock> blocks,
-            GraphRows rows, InputSignature input, long target, Settings settings) {
+            GraphRows rows, GraphFeed input, long target, Settings settings) {
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(model, file, blocks, rows, input,
                 settings.device(), settings.samples());
         GraphView g = new GraphView(model, file);
@@ -465,14 +472,41 @@ public final class GraphSweep {
      */
     public static Outcome sweep(ModelProto stored, Path file, GraphRows training, GraphRows validation,
             GraphRows report, Settings settings, RoundForm form, Progress progress) {
+        return sweep(stored, file, new Io(GraphFeed.of(stored, file), OutputDecoding.DEFAULT, form), training,
+                validation, report, settings, progress);
+    }
+
+    /**
+     * How a graph is fed and read: its inputs ({@link GraphFeed}), what its first output decodes to when a row is
+     * judged ({@link OutputDecoding}), and the form each round is judged and written in ({@link RoundForm}).
+     */
+    public record Io(GraphFeed feed, OutputDecoding decoding, RoundForm form) {
+
+        /** Each round judged and written as it is (float). */
+        public Io(GraphFeed feed, OutputDecoding decoding) {
+            this(feed, decoding, RoundForm.FLOAT);
+        }
+    }
+
+    /**
+     * Runs the sweep on a graph fed and read as {@code io} says.
+     *
+     * @param training   rows the units are measured on (never judged)
+     * @param validation rows the rounds are judged on
+     * @param report     rows only measured, or null
+     */
+    public static Outcome sweep(ModelProto stored, Path file, Io io, GraphRows training, GraphRows validation,
+            GraphRows report, Settings settings, Progress progress) {
+        RoundForm form = io.form();
         long started = System.nanoTime();
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
-        ModelProto model = hoisted.model();
-        InputSignature input = GraphRows.dataInput(model, file);
+        GraphFeed input = io.feed();
+        Decoder decoder = new Decoder(io.decoding());
+        ModelProto model = input.fixed(hoisted.model());
         for (GraphRows r : new GraphRows[] {training, validation, report}) {
-            if (r != null && r.width() != input.valuesPerRow()) {
+            if (r != null && r.width() != input.width()) {
                 throw new IllegalArgumentException("rows of " + r.width() + " values for an input of "
-                        + input.valuesPerRow());
+                        + input.width());
             }
         }
         GraphView original = new GraphView(model, file);
@@ -484,15 +518,18 @@ public final class GraphSweep {
         long modelParameters = original.parameters();
         long blockParameters = described.blockParameters();
         GraphRows stats = training.first(settings.statisticsRows());
-        int[] validationOriginal = predict(model, file, input, validation, settings.device());
-        int[] reportOriginal = report == null ? null : predict(model, file, input, report, settings.device());
+        int[] validationOriginal = predict(model, file, input, validation, settings.device(), decoder);
+        int[] reportOriginal = report == null ? null : predict(model, file, input, report, settings.device(), decoder);
+        int[] validationLabels = decoder.classes() ? validation.labels() : null;
+        int[] reportLabels = decoder.classes() && report != null ? report.labels() : null;
         List<ModelProto> models = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
         List<String> widths = new ArrayList<>();
         List<Integer> keptEpochs = new ArrayList<>();
         ModelProto current = model;
-        EndToEnd endToEnd = new EndToEnd(settings, settings.endToEnd() ? training.first(settings.retraining().rows())
-                : null);
+        EndToEnd endToEnd = new EndToEnd(settings, settings.endToEnd() && input.singleFloatInput()
+                ? training.first(settings.retraining().rows()) : null);
+        endToEnd.notes().addAll(notes(settings, input, decoder, validation));
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
         for (int r = 1; r <= Math.max(rounds, 1); r++) {
             progress.update("pruning rounds", r - 1, rounds, null);
@@ -535,17 +572,17 @@ public final class GraphSweep {
         List<GraphSweepReport.Judged> reported = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             progress.update("judging rounds", i, n, null);
-            int[] p = predict(form, models.get(i), file, input, validation, settings.device());
-            GraphSweepReport.Judged j = judge(p, validationOriginal, validation.labels());
+            int[] p = predict(form, models.get(i), file, input, validation, settings.device(), decoder);
+            GraphSweepReport.Judged j = judge(p, validationOriginal, validationLabels);
             judged.add(j);
             lost[i] = j.lost();
             gained[i] = j.gained();
             shares[i] = (double) removed.get(i) / modelParameters;
             reported.add(report == null ? null : judge(predict(form, models.get(i), file, input, report,
-                    settings.device()), reportOriginal, report.labels()));
+                    settings.device(), decoder), reportOriginal, reportLabels));
         }
         progress.done("judging rounds");
-        boolean labelled = validation.labelled();
+        boolean labelled = validationLabels != null;
         int chosen = n == 0 ? -1 : ChainCertificate.choose(validation.count(), settings.maxDrop(), labelled, lost,
                 gained, shares);
         boolean[] holds = n == 0 ? new boolean[0] : ChainCertificate.judge(validation.count(), settings.maxDrop(),
@@ -560,31 +597,48 @@ public final class GraphSweep {
         }
         String choice = chosen < 0
                 ? (n == 0 ? "no round could remove units" : "no round holds at its part of the 5%: nothing written")
-                : promise(chosen, rows.get(chosen), validation.count(), settings.maxDrop(), labelled);
+                : promise(chosen, rows.get(chosen), validation.count(), settings.maxDrop(), labelled,
+                        decoder.judged());
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
                 settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 settings.share(), 100 * settings.maxDrop(), stats.count(), labelled,
-                judge(validationOriginal, validationOriginal, validation.labels()),
-                report == null ? null : judge(reportOriginal, reportOriginal, report.labels()), rows,
+                judge(validationOriginal, validationOriginal, validationLabels),
+                report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), rows,
                 chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
                 settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes());
-        return new Outcome(result, chosen < 0 ? null : hoisted.restore(form.apply(models.get(chosen))));
+        return new Outcome(result, chosen < 0 ? null : hoisted.restore(input.reopened(form.apply(models.get(chosen)))));
+    }
+
+    /** What the report says of how the rows were fed and judged, where that is not the plain case. */
+    private static List<String> notes(Settings settings, GraphFeed feed, Decoder decoder, GraphRows validation) {
+        List<String> notes = new ArrayList<>();
+        if (settings.endToEnd() && !feed.singleFloatInput()) {
+            notes.add("end-to-end retraining translates graphs of one float input; input '" + feed.data().name()
+                    + "'" + (feed.sides().isEmpty() ? " holds integers" : " has " + feed.sides().size() + " other "
+                    + "input(s) beside it") + ", so every round keeps the sequential block refit");
+        }
+        if (!decoder.classes()) {
+            notes.add("rows judged on agreement with the original's " + decoder.judged()
+                    + (validation.labelled() ? "; the labels of the rows are not used" : ""));
+        }
+        return notes;
     }
 
     /** The choice in words, with the promise it carries (as the dense-chain sweep states it). */
-    static String promise(int chosen, GraphSweepReport.Round round, int rows, double maxDrop, boolean labelled) {
+    static String promise(int chosen, GraphSweepReport.Round round, int rows, double maxDrop, boolean labelled,
+            String judged) {
         GraphSweepReport.Judged v = round.validation();
         return String.format(java.util.Locale.ROOT, "round %d (%d parameters, %.1f%% fewer; %.1f%% of the block "
                 + "parameters), the last round that holds at its part of one 5%% (%.4f): %s. The promise: over "
                 + "repeated runs, at most 5%% write a model that then %s on a new set of %d rows drawn like the "
                 + "validation rows", chosen + 1, round.parameters(), round.reductionPercent(),
                 round.blockReductionPercent(), round.level(), labelled ? v.lost() + " of " + rows + " validation rows "
-                + "lost, " + v.gained() + " gained" : v.lost() + " of " + rows + " validation predictions changed",
+                + "lost, " + v.gained() + " gained" : v.lost() + " of " + rows + " validation " + judged + " changed",
                 labelled ? "loses more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
                         + (100 * maxDrop == 1 ? " accuracy point" : " accuracy points")
                         : "changes more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
-                        + "% of its predictions", rows);
+                        + "% of its " + judged, rows);
     }
 
     private static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {
@@ -608,45 +662,46 @@ public final class GraphSweep {
 
     /** The class each row gets: the argmax of the graph's first output. */
     public static int[] predict(ModelProto model, Path file, InputSignature input, GraphRows rows, Device device) {
-        return predict(model, file, input, rows, device, false);
+        return predict(model, file, GraphFeed.plain(input), rows, device, classes(), false);
     }
 
-    /** The classes {@code model} in {@code form} gives each row. */
-    static int[] predict(RoundForm form, ModelProto model, Path file, InputSignature input, GraphRows rows,
-            Device device) {
-        return predict(form.apply(model), file, input, rows, device, form.eachRow());
+    /** A decoder of class vectors: the argmax of each row. */
+    private static Decoder classes() {
+        return new Decoder(new OutputDecoding(OutputDecoding.Kind.CLASS, OutputDecoding.DEFAULT_THRESHOLD, 0));
     }
 
-    /** The same, with {@code eachRow} one row per run (what a dynamic int8 form computes for a row alone). */
+    /** What {@code model} in {@code form} gives each row, as {@code decoder} reads it. */
+    static int[] predict(RoundForm form, ModelProto model, Path file, GraphFeed feed, GraphRows rows, Device device,
+            Decoder decoder) {
+        return predict(form.apply(model), file, feed, rows, device, decoder, form.eachRow());
+    }
+
+    /** The classes each row gets, with {@code eachRow} one row per run (what a dynamic int8 form computes alone). */
     public static int[] predict(ModelProto model, Path file, InputSignature input, GraphRows rows, Device device,
             boolean eachRow) {
-        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), input.name()).build();
+        return predict(model, file, GraphFeed.plain(input), rows, device, classes(), eachRow);
+    }
+
+    /** What each row's first output decodes to ({@link Decoder}): its class, or the number of its decoded output. */
+    public static int[] predict(ModelProto model, Path file, GraphFeed feed, GraphRows rows, Device device,
+            Decoder decoder) {
+        return predict(model, file, feed, rows, device, decoder, false);
+    }
+
+    /** The same, with {@code eachRow} one row per run. */
+    public static int[] predict(ModelProto model, Path file, GraphFeed feed, GraphRows rows, Device device,
+            Decoder decoder, boolean eachRow) {
+        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), feed.data().name()).build();
         String output = model.getGraph().getOutput(0).getName();
-        int[] classes = new int[rows.count()];
+        int[] decoded = new int[rows.count()];
         int batch = eachRow ? 1 : 1000;
-        try (OnnxRunner runner = OnnxRunner.open(runnable, input, device, file)) {
+        try (GraphFeed.Session runner = feed.open(runnable, device, file)) {
             for (int start = 0; start < rows.count(); start += batch) {
                 int count = Math.min(batch, rows.count() - start);
-                float[] data = Arrays.copyOfRange(rows.features(), start * rows.width(), (start + count)
-                        * rows.width());
-                Map<String, float[]> out = runner.run(data, count, rows.width(), List.of(output));
-                float[] v = out.get(output);
-                int k = v.length / count;
-                if (k < 2) {
-                    throw InputException.usage(file, "output '" + output + "' has " + k + " value per row; graph "
-                            + "sweeps judge classifiers (the argmax of the first output)");
-                }
-                for (int r = 0; r < count; r++) {
-                    int best = 0;
-                    for (int c = 1; c < k; c++) {
-                        if (v[r * k + c] > v[r * k + best]) {
-                            best = c;
-                        }
-                    }
-                    classes[start + r] = best;
-                }
+                OnnxRunner.Out out = runner.runShaped(rows, start, count, List.of(output)).get(output);
+                System.arraycopy(decoder.decode(out, count, output, file), 0, decoded, start, count);
             }
         }
-        return classes;
+        return decoded;
     }
 }

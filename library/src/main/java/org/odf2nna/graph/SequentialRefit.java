@@ -2,15 +2,12 @@ package org.odf2nna.graph;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
 import org.ejml.interfaces.linsol.LinearSolverDense;
 import org.odf2nna.Device;
-import org.odf2nna.onnx.InputSignature;
-import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
@@ -31,7 +28,7 @@ final class SequentialRefit {
      * @param original the unpruned model
      * @param pruned   the pruned model (means folded), whose blocks match the original's in number and order
      */
-    static ModelProto refit(ModelProto original, ModelProto pruned, Path file, InputSignature input, GraphRows rows,
+    static ModelProto refit(ModelProto original, ModelProto pruned, Path file, GraphFeed input, GraphRows rows,
             Device device, long cap) {
         List<DenseBlock> before = BlockFinder.find(original, file);
         ModelProto current = pruned;
@@ -46,7 +43,7 @@ final class SequentialRefit {
     }
 
     private static ModelProto refitBlock(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block,
-            Path file, InputSignature input, GraphRows rows, Device device, long cap) {
+            Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
         boolean residual = was.residual() != null && block.residual() != null;
         List<String> originalOut = residual ? List.of(was.output(), was.residual()) : List.of(was.output());
         List<String> currentOut = residual ? List.of(block.hidden(), block.residual()) : List.of(block.hidden());
@@ -58,16 +55,13 @@ final class SequentialRefit {
         double[] st = new double[outputs];
         long n = 0;
         int stride = 0;
-        try (OnnxRunner a = OnnxRunner.open(BlockStatistics.exposing(original, originalOut, input.name()), input,
-                device, file);
-                OnnxRunner c = OnnxRunner.open(BlockStatistics.exposing(current, currentOut, input.name()), input,
-                        device, file)) {
+        String data = input.data().name();
+        try (GraphFeed.Session a = input.open(BlockStatistics.exposing(original, originalOut, data), device, file);
+                GraphFeed.Session c = input.open(BlockStatistics.exposing(current, currentOut, data), device, file)) {
             for (int start = 0; start < rows.count(); start += BATCH) {
                 int count = Math.min(BATCH, rows.count() - start);
-                float[] data = Arrays.copyOfRange(rows.features(), start * rows.width(), (start + count)
-                        * rows.width());
-                Map<String, float[]> o = a.run(data, count, rows.width(), new ArrayList<>(originalOut));
-                Map<String, float[]> p = c.run(data, count, rows.width(), new ArrayList<>(currentOut));
+                Map<String, float[]> o = a.run(rows, start, count, new ArrayList<>(originalOut));
+                Map<String, float[]> p = c.run(rows, start, count, new ArrayList<>(currentOut));
                 float[] h = p.get(block.hidden());
                 float[] y = o.get(was.output());
                 int positions = h.length / count / k;

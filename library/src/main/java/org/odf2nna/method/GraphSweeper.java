@@ -2,16 +2,17 @@ package org.odf2nna.method;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.Setting;
 import org.odf2nna.graph.BlockFinder;
+import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphSweep;
 import org.odf2nna.graph.RoundForm;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.onnx.DenseChainReader;
-import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
@@ -19,6 +20,8 @@ import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.settings.ModelInputs;
+import org.odf2nna.settings.OutputDecoding;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 
@@ -33,18 +36,24 @@ public final class GraphSweeper {
     }
 
     /**
-     * Whether {@code model} is pruned through its dense blocks: an ONNX file whose dense chain at the end has no hidden
-     * layer (or no chain is found), so the chain's own pipeline has nothing to prune.
+     * Whether {@code model} is pruned through its dense blocks: an ONNX file whose graph holds blocks beyond the hidden
+     * layers of a dense chain at its end (a chain without hidden layers, no chain at all, or a chain after convolution
+     * or attention blocks), so that the graph's blocks are what there is to prune. A dense network alone (each hidden
+     * layer a block of the chain) keeps the chain's own pipeline.
      */
     public static boolean appliesTo(Path model) {
+        return appliesTo(model, ModelInputs.NONE);
+    }
+
+    /** {@link #appliesTo(Path)} for a graph whose inputs are fed as {@code inputs} says. */
+    public static boolean appliesTo(Path model, ModelInputs inputs) {
         if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
             return false;
         }
         ModelProto proto = OnnxModelFile.read(model);
+        int hidden;
         try {
-            if (DenseChainReader.read(proto, model).network().layers().size() >= 2) {
-                return false;
-            }
+            hidden = DenseChainReader.read(proto, model).network().layers().size() - 1;
         } catch (InputException e) {
             // No dense chain at the end: the graph's blocks are all there is. A graph without any that ONNX Runtime
             // runs is said to have none (exit 3); one it cannot run keeps the chain reader's message, which names
@@ -54,15 +63,14 @@ public final class GraphSweeper {
                     return true;
                 }
                 try (org.odf2nna.onnx.OnnxRunner runs = org.odf2nna.onnx.OnnxRunner.open(proto,
-                        GraphRows.dataInput(proto, model), org.odf2nna.Device.CPU, model)) {
+                        GraphFeed.resolve(proto, model, inputs, List.of()).data(), org.odf2nna.Device.CPU, model)) {
                     return true;
                 }
             } catch (RuntimeException unreadable) {
                 throw e;
             }
         }
-        // One dense layer at the end: blocks inside are pruned; without any, the chain's own message stands.
-        return !BlockFinder.find(proto, model).isEmpty();
+        return BlockFinder.find(proto, model).size() > hidden;
     }
 
     /**
@@ -74,16 +82,29 @@ public final class GraphSweeper {
             DenseChainReader.read(OnnxModelFile.read(model), model);
             return null;
         } catch (InputException e) {
-            return e.getMessage();
+            String prefix = model + ": ";
+            return e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
         }
     }
 
     /** The message for a graph with no dense blocks and no dense chain with a hidden layer. */
     public static String noBlocks(Path model) {
         String chain = chainRefusal(model);
-        return "has no dense blocks (a MatMul, Gemm or 1x1 Conv, an activation, a second such layer) and its dense "
-                + "chain no hidden layer" + (chain == null ? "" : " (the chain reader: " + chain + ")")
-                + "; nothing to prune";
+        return "has no dense blocks (a MatMul, Gemm or 1x1 Conv with constant weights, an activation, a second such "
+                + "layer reading it alone)" + subgraphs(OnnxModelFile.read(model)) + " and no dense chain with a hidden "
+                + "layer at its end" + (chain == null ? "" : " (the chain reader: " + chain + ")") + "; nothing to prune";
+    }
+
+    /** Where layers hide from the search: the subgraphs of If, Loop and Scan nodes, which are not searched. */
+    private static String subgraphs(ModelProto model) {
+        List<String> holders = new java.util.ArrayList<>();
+        for (org.odf2nna.onnx.proto.OnnxProto.NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getAttributeList().stream().anyMatch(a -> a.hasG() || a.getGraphsCount() > 0)) {
+                holders.add(n.getOpType() + (n.getName().isEmpty() ? "" : " '" + n.getName() + "'"));
+            }
+        }
+        return holders.isEmpty() ? "" : " in its main graph (the subgraphs of " + String.join(", ", holders.size() > 3
+                ? holders.subList(0, 3) : holders) + (holders.size() > 3 ? ", ..." : "") + " are not searched)";
     }
 
     /** The dense blocks of an ONNX file, or null for a model in another format. */
@@ -107,41 +128,47 @@ public final class GraphSweeper {
      */
     public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
             Progress progress) {
+        return sweep(files, settings, retraining, ModelInputs.NONE, OutputDecoding.DEFAULT, progress);
+    }
+
+    /**
+     * Runs the sweep from files on a graph fed as {@code inputs} says and judged on what {@code decoding} reads of its
+     * output, and writes the chosen model and the report.
+     */
+    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
+            ModelInputs inputs, OutputDecoding decoding, Progress progress) {
         Path model = files.model();
         ModelProto proto = OnnxModelFile.read(model);
-        InputSignature input = GraphRows.dataInput(proto, model);
+        List<Path> dataFiles = new java.util.ArrayList<>();
+        for (Path p : new Path[] {files.train(), files.validation(), files.test()}) {
+            if (p != null) {
+                dataFiles.add(p);
+            }
+        }
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, dataFiles);
         if (BlockFinder.find(proto, model).isEmpty()) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }
-        if (files.train() == null) {
-            throw InputException.usage(model, Setting.TRAIN.ref() + " is needed: a graph's blocks are measured on "
-                    + "training rows");
-        }
+        checkFiles(files, settings, model);
         if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
-            GraphInt8Rounds.of(settings.quantize(), proto, model, input, null);
-        }
-        if (files.validation() == null) {
-            throw InputException.usage(model, Setting.VALIDATION.ref() + " is needed: a graph's rounds are judged "
-                    + "on validation rows the training never saw");
+            GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
         }
         Path output = files.output();
-        if (output != null && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
-            throw InputException.usage(output, "is the input model; write the pruned model elsewhere");
-        }
         String label = files.csv() == null ? null : files.csv().label();
-        int width = input.valuesPerRow();
         GraphSweep.Settings defaults = GraphSweep.Settings.defaults(0.1);
-        GraphRows training = GraphRows.read(files.train(), width, label, retraining.endToEnd()
-                ? Math.max(defaults.statisticsRows(), retraining.rows()) : defaults.statisticsRows());
-        GraphRows validation = GraphRows.read(files.validation(), width, label, Integer.MAX_VALUE);
-        GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), width, label,
+        int rows = trainingRows(defaults.statisticsRows(), retraining, feed, progress, files.train());
+        GraphRows training = GraphRows.read(files.train(), dataFiles.indexOf(files.train()), feed, label, rows);
+        GraphRows validation = GraphRows.read(files.validation(), dataFiles.indexOf(files.validation()), feed, label,
                 Integer.MAX_VALUE);
+        GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), dataFiles.indexOf(files.test()),
+                feed, label, Integer.MAX_VALUE);
         double share = settings.schedule().shareFor(validation.count());
         double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
         GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),
                 defaults.statisticsRows(), defaults.samples(), settings.device(), retraining, settings.retraining());
-        RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, input, training);
-        GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, training, validation, report, s, form, progress);
+        RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), training);
+        GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
+                validation, report, s, progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
         if (outcome.chosen() != null && output != null) {
@@ -158,5 +185,42 @@ public final class GraphSweeper {
             AtomicFiles.writeString(files.report(), ReportFormat.json(result));
         }
         return result;
+    }
+
+    /** The flags a graph sweep needs or cannot take, checked before any row is read. */
+    private static void checkFiles(SweepFiles files, SweepSettings settings, Path model) {
+        if (files.train() == null) {
+            throw InputException.usage(model, Setting.TRAIN.ref() + " is needed: a graph's blocks are measured on "
+                    + "training rows");
+        }
+        if (files.validation() == null) {
+            throw InputException.usage(model, Setting.VALIDATION.ref() + " is needed: a graph's rounds are judged "
+                    + "on validation rows the training never saw");
+        }
+        Path output = files.output();
+        if (output != null && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+            throw InputException.usage(output, "is the input model; write the pruned model elsewhere");
+        }
+    }
+
+    /** Values of training rows held at most (1 GiB of floats): wide rows (images) retrain on fewer rows. */
+    static final long MAX_TRAINING_VALUES = 1L << 28;
+
+    /**
+     * The training rows read: those the units are measured on, and those end-to-end retraining takes where it runs,
+     * at most {@link #MAX_TRAINING_VALUES} values (said in a note when that cuts them).
+     */
+    private static int trainingRows(int statistics, GraphRetraining retraining, GraphFeed feed, Progress progress,
+            Path train) {
+        if (!retraining.endToEnd() || !feed.singleFloatInput()) {
+            return statistics;
+        }
+        long fit = Math.max(statistics, MAX_TRAINING_VALUES / Math.max(1, feed.width()));
+        if (fit < retraining.rows()) {
+            progress.note(train + ": end-to-end retraining takes at most " + fit + " rows of " + feed.width()
+                    + " values (1 GiB), of the " + retraining.rows() + " " + Setting.GRAPH_ROWS.ref() + " asks for");
+            return (int) fit;
+        }
+        return Math.max(statistics, retraining.rows());
     }
 }

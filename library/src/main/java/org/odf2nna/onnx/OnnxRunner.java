@@ -185,6 +185,89 @@ public final class OnnxRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * One input of a run given whole: {@code count} values from {@code offset} of {@code values}, in the tensor's own
+     * element type (float, double, int64, int32, bool; integers and booleans are carried exactly as floats up to 2^24),
+     * shaped {@code shape}.
+     */
+    public record Fed(String name, int elementType, long[] shape, float[] values, int offset, int count) {
+    }
+
+    /** An output of a run: its values as floats, row-major, and its shape. */
+    public record Out(float[] values, long[] shape) {
+    }
+
+    /**
+     * Runs the session once with every input given ({@link Fed}), for graphs with several inputs or inputs that are
+     * not float; returns the requested outputs with their shapes.
+     */
+    public Map<String, Out> runInputs(List<Fed> inputs, List<String> outputs) {
+        Map<String, OnnxTensor> feed = new java.util.LinkedHashMap<>();
+        try {
+            for (Fed f : inputs) {
+                feed.put(f.name(), tensor(f));
+            }
+            try (OrtSession.Result result = session.run(feed, new LinkedHashSet<>(outputs))) {
+                Map<String, Out> values = new HashMap<>();
+                for (String name : outputs) {
+                    Optional<OnnxValue> value = result.get(name);
+                    if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
+                        throw new IllegalStateException("ONNX Runtime returned no tensor '" + name + "'");
+                    }
+                    values.put(name, new Out(toFloats(out), out.getInfo().getShape()));
+                }
+                return values;
+            }
+        } catch (OrtException e) {
+            throw runError(e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private static OnnxTensor tensor(Fed f) throws OrtException {
+        OrtEnvironment env = environment();
+        int n = f.count();
+        float[] v = f.values();
+        int o = f.offset();
+        switch (f.elementType()) {
+            case OnnxTensors.FLOAT:
+                return OnnxTensor.createTensor(env, FloatBuffer.wrap(v, o, n), f.shape());
+            case OnnxTensors.DOUBLE: {
+                double[] d = new double[n];
+                for (int i = 0; i < n; i++) {
+                    d[i] = v[o + i];
+                }
+                return OnnxTensor.createTensor(env, DoubleBuffer.wrap(d), f.shape());
+            }
+            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE: {
+                long[] l = new long[n];
+                for (int i = 0; i < n; i++) {
+                    l[i] = (long) v[o + i];
+                }
+                return OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(l), f.shape());
+            }
+            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE: {
+                int[] x = new int[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = (int) v[o + i];
+                }
+                return OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap(x), f.shape());
+            }
+            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.BOOL_VALUE: {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(n);
+                for (int i = 0; i < n; i++) {
+                    b.put(v[o + i] != 0 ? (byte) 1 : 0);
+                }
+                b.rewind();
+                return OnnxTensor.createTensor(env, b, f.shape(), OnnxJavaType.BOOL);
+            }
+            default:
+                throw new IllegalArgumentException("input '" + f.name() + "' of element type " + f.elementType()
+                        + " cannot be fed");
+        }
+    }
+
     private Map<String, float[]> runOnce(float[] data, int firstRow, int rows, int valuesPerRow, List<String> outputs)
             throws OrtException {
         long[] shape = input.batchShape(rows, valuesPerRow);
@@ -233,6 +316,22 @@ public final class OnnxRunner implements AutoCloseable {
             float[] values = new float[buffer.remaining()];
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) buffer.get(i);
+            }
+            return values;
+        }
+        if (type == OnnxJavaType.INT64) {
+            java.nio.LongBuffer buffer = tensor.getLongBuffer();
+            float[] values = new float[buffer.remaining()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = buffer.get(i);
+            }
+            return values;
+        }
+        if (type == OnnxJavaType.INT32) {
+            java.nio.IntBuffer buffer = tensor.getIntBuffer();
+            float[] values = new float[buffer.remaining()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = buffer.get(i);
             }
             return values;
         }

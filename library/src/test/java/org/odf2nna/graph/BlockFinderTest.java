@@ -153,17 +153,20 @@ class BlockFinderTest {
     }
 
     @Test
-    void severalInputsOrAnIntegerInputAreRefusedNamingTheInput() {
+    void severalInputsAreRefusedNamingThemAndTokenIdsAreRead() {
         Graphs g = new Graphs(8);
         g.input("x", 6).input("mask", 6).output("y", 6);
         g.node("Add", "y", "x", "mask");
         InputException e = assertThrows(InputException.class, () -> GraphRows.dataInput(g.model(14), FILE));
         assertEquals(InputException.Kind.USAGE, e.kind());
-        assertTrue(e.getMessage().contains("'mask'"), e.getMessage());
+        assertTrue(e.getMessage().contains("2 inputs (x, mask)"), e.getMessage());
+        assertTrue(e.getMessage().contains("the input setting NAME=FILE"), e.getMessage());
         ModelProto ids = ModelProto.newBuilder(siluGemm(new Graphs(9))).build();
         ModelProto.Builder b = ids.toBuilder();
         b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType(7);
+        assertEquals(7, GraphRows.dataInput(b.build(), FILE).elementType());
+        b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType(8);
         InputException f = assertThrows(InputException.class, () -> GraphRows.dataInput(b.build(), FILE));
-        assertTrue(f.getMessage().contains("input 'x'") && f.getMessage().contains("INT64"), f.getMessage());
+        assertTrue(f.getMessage().contains("input 'x'") && f.getMessage().contains("STRING"), f.getMessage());
     }
 }

@@ -31,6 +31,32 @@ public final class Graphs {
         return this;
     }
 
+    /**
+     * An input of element type {@code type} whose dimensions are sizes ("3") or symbolic names ("H"); the first is the
+     * batch, as written.
+     */
+    public Graphs inputOf(String name, int type, String... dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (String d : dims) {
+            shape.addDim(d.matches("[0-9]+") ? TensorShapeProto.Dimension.newBuilder().setDimValue(Long.parseLong(d))
+                    : TensorShapeProto.Dimension.newBuilder().setDimParam(d));
+        }
+        graph.addInput(ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(type).setShape(shape))).build());
+        return this;
+    }
+
+    /** An int64 initializer (axes, shapes). */
+    public String int64(String name, long... values) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
+                .addDims(values.length);
+        for (long v : values) {
+            t.addInt64Data(v);
+        }
+        graph.addInitializer(t);
+        return name;
+    }
+
     public Graphs output(String name, long... dims) {
         graph.addOutput(info(name, dims));
         return this;

@@ -1,0 +1,475 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Setting;
+import org.odf2nna.data.NumpyRows;
+import org.odf2nna.data.RowReader;
+import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.OnnxValues;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+import org.odf2nna.settings.ModelInputs;
+
+/**
+ * How rows reach a graph's inputs. The data files feed one input (the pruned input: float, or integer token ids), each
+ * row reshaped to its shape without the batch axis, which {@link ModelInputs#rowShape()} gives where the model leaves
+ * it open; every other input gets a constant (a zero recurrent state, a sample rate) or rows of its own, in step with
+ * the data rows. What is not given is refused in one line naming the inputs.
+ */
+public final class GraphFeed {
+
+    /**
+     * An input beside the data rows.
+     *
+     * @param name        the graph input
+     * @param elementType its ONNX element type
+     * @param shape       its dimensions, the batch axis as -1
+     * @param batchAxis   where the rows go, or -1 for an input the same for every row (a scalar sample rate)
+     * @param constant    the value of every element, or null for rows of its own
+     * @param files       its rows, one file per data file; empty for a constant or for an array of the data files
+     *                    (an {@code .npz} archive's array named after the input)
+     */
+    public record Side(String name, int elementType, long[] shape, int batchAxis, Double constant, List<Path> files) {
+
+        public Side {
+            shape = shape.clone();
+            files = List.copyOf(files);
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        /** Values per row (one batch element). */
+        public int valuesPerRow() {
+            long n = 1;
+            for (int d = 0; d < shape.length; d++) {
+                n *= d == batchAxis ? 1 : shape[d];
+            }
+            return (int) n;
+        }
+
+        long[] shapeFor(int rows) {
+            long[] s = shape.clone();
+            if (batchAxis >= 0) {
+                s[batchAxis] = rows;
+            }
+            return s;
+        }
+    }
+
+    private static final Set<Integer> ROW_TYPES = Set.of(OnnxValues.FLOAT, OnnxValues.DOUBLE,
+            TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE);
+    private static final Set<Integer> SIDE_TYPES = Set.of(OnnxValues.FLOAT, OnnxValues.DOUBLE,
+            TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE, TensorProto.DataType.BOOL_VALUE);
+
+    private final InputSignature data;
+    private final ValueInfoProto declared;
+    private final List<Side> sides;
+
+    private GraphFeed(InputSignature data, ValueInfoProto declared, List<Side> sides) {
+        this.data = data;
+        this.declared = declared;
+        this.sides = List.copyOf(sides);
+    }
+
+    /** A feed of {@code input} alone, as given (its shape taken as it is; no other inputs). */
+    public static GraphFeed plain(InputSignature input) {
+        return new GraphFeed(input, null, List.of());
+    }
+
+    /** The graph's one float input with a fixed row shape, as the model declares it (no other inputs). */
+    public static GraphFeed of(ModelProto model, Path file) {
+        return resolve(model, file, ModelInputs.NONE, List.of());
+    }
+
+    /**
+     * The feed {@code inputs} describe for {@code model}.
+     *
+     * @param dataFiles the run's data files, in order (an {@code .npz} one may hold an array for another input)
+     */
+    public static GraphFeed resolve(ModelProto model, Path file, ModelInputs inputs, List<Path> dataFiles) {
+        Set<String> initializers = new HashSet<>();
+        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+        Map<String, ValueInfoProto> graphInputs = new java.util.LinkedHashMap<>();
+        for (ValueInfoProto v : model.getGraph().getInputList()) {
+            if (!initializers.contains(v.getName())) {
+                graphInputs.put(v.getName(), v);
+            }
+        }
+        ValueInfoProto pruned = prunedInput(graphInputs, inputs, file, dataFiles);
+        InputSignature data = dataSignature(pruned, inputs.rowShape(), file);
+        List<Side> sides = new ArrayList<>();
+        for (ValueInfoProto v : graphInputs.values()) {
+            if (!v.getName().equals(pruned.getName())) {
+                ModelInputs.Other other = inputs.others().stream().filter(o -> o.name().equals(v.getName()))
+                        .findFirst().orElse(null);
+                sides.add(side(v, other, pruned, data, file, dataFiles.size()));
+            }
+        }
+        return new GraphFeed(data, pruned, sides);
+    }
+
+    private static ValueInfoProto prunedInput(Map<String, ValueInfoProto> graphInputs, ModelInputs inputs, Path file,
+            List<Path> dataFiles) {
+        String all = String.join(", ", graphInputs.keySet());
+        for (ModelInputs.Other o : inputs.others()) {
+            if (!graphInputs.containsKey(o.name())) {
+                throw InputException.usage(file, Setting.INPUT.ref() + " " + o.name() + ": the graph has no input '"
+                        + o.name() + "'; its inputs: " + all);
+            }
+        }
+        if (inputs.pruneInput() != null) {
+            if (!graphInputs.containsKey(inputs.pruneInput())) {
+                throw InputException.usage(file, Setting.PRUNE_INPUT.ref() + " " + inputs.pruneInput() + ": the "
+                        + "graph has no input '" + inputs.pruneInput() + "'; its inputs: " + all);
+            }
+            return graphInputs.get(inputs.pruneInput());
+        }
+        List<String> open = new ArrayList<>();
+        for (String name : graphInputs.keySet()) {
+            boolean given = inputs.others().stream().anyMatch(o -> o.name().equals(name));
+            if (!given && !inAllArchives(name, dataFiles)) {
+                open.add(name);
+            }
+        }
+        if (open.size() == 1) {
+            return graphInputs.get(open.get(0));
+        }
+        if (graphInputs.isEmpty()) {
+            throw InputException.usage(file, "graph: has no inputs to feed rows to");
+        }
+        throw InputException.usage(file, "graph inputs: the graph has " + graphInputs.size() + " inputs (" + all + ")"
+                + (open.isEmpty() ? " and " + Setting.INPUT.ref() + " gives them all" : ", " + open.size()
+                + " of them not given (" + String.join(", ", open) + ")") + "; give each other input with "
+                + Setting.INPUT.ref() + " NAME=FILE (rows) or NAME=0 (a constant), and the one the data files feed "
+                + "with " + Setting.PRUNE_INPUT.ref() + " NAME");
+    }
+
+    /** Whether every data file is an .npz archive holding an array named {@code input}. */
+    private static boolean inAllArchives(String input, List<Path> dataFiles) {
+        if (dataFiles.isEmpty()) {
+            return false;
+        }
+        for (Path f : dataFiles) {
+            if (!RowReader.lowerName(f).endsWith(".npz") || !java.nio.file.Files.isRegularFile(f)
+                    || !NumpyRows.arrayNames(f).contains(input)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long[] dims(ValueInfoProto v) {
+        List<TensorShapeProto.Dimension> d = v.getType().getTensorType().getShape().getDimList();
+        long[] shape = new long[d.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = d.get(i).hasDimValue() ? d.get(i).getDimValue() : -1;
+        }
+        return shape;
+    }
+
+    private static String dimName(ValueInfoProto v, int axis) {
+        TensorShapeProto s = v.getType().getTensorType().getShape();
+        return axis < s.getDimCount() && s.getDim(axis).hasDimParam() ? s.getDim(axis).getDimParam() : null;
+    }
+
+    private static InputSignature dataSignature(ValueInfoProto v, long[] rowShape, Path file) {
+        int type = v.getType().getTensorType().getElemType();
+        if (!ROW_TYPES.contains(type)) {
+            throw InputException.usage(file, "input '" + v.getName() + "' holds " + TensorProto.DataType.forNumber(type)
+                    + " values; the data files feed an input of float or integer (token id) values");
+        }
+        boolean ranked = v.getType().getTensorType().hasShape();
+        long[] dims = dims(v);
+        InputSignature declared = new InputSignature(v.getName(), type, dims);
+        if (rowShape == null) {
+            if (!ranked || declared.valuesPerRow() < 1) {
+                throw InputException.usage(file, "input '" + v.getName() + "' has shape " + declared.describeShape()
+                        + ": the shape of its rows is open; give it with " + Setting.INPUT_SHAPE.ref() + " "
+                        + placeholder(dims) + " (the batch axis left out)");
+            }
+            return declared;
+        }
+        if (ranked && (dims.length != rowShape.length + 1 || !fits(dims, rowShape))) {
+            throw InputException.usage(file, Setting.INPUT_SHAPE.ref() + " " + shapeText(rowShape)
+                    + " does not fit input '" + v.getName() + "' of shape " + declared.describeShape() + " (the batch "
+                    + "axis left out, " + (dims.length - 1) + " sizes: " + placeholder(dims) + ")");
+        }
+        long[] shape = new long[rowShape.length + 1];
+        shape[0] = -1;
+        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+        return new InputSignature(v.getName(), type, shape);
+    }
+
+    private static boolean fits(long[] dims, long[] rowShape) {
+        for (int d = 1; d < dims.length; d++) {
+            if (dims[d] >= 0 && dims[d] != rowShape[d - 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The row shape with its known sizes and a {@code ?} for each open one ({@code 3,?,?}). */
+    private static String placeholder(long[] dims) {
+        StringBuilder s = new StringBuilder();
+        for (int d = 1; d < dims.length; d++) {
+            s.append(d > 1 ? "," : "").append(dims[d] >= 0 ? Long.toString(dims[d]) : "?");
+        }
+        return dims.length <= 1 ? "(nothing: rows of one value)" : s.toString();
+    }
+
+    private static Side side(ValueInfoProto v, ModelInputs.Other other, ValueInfoProto pruned, InputSignature data,
+            Path file, int dataFiles) {
+        String name = v.getName();
+        int type = v.getType().getTensorType().getElemType();
+        if (!SIDE_TYPES.contains(type)) {
+            throw InputException.usage(file, "input '" + name + "' holds " + TensorProto.DataType.forNumber(type)
+                    + " values, which " + Setting.INPUT.ref() + " cannot feed");
+        }
+        long[] dims = dims(v);
+        int batch = batchAxis(v, pruned, dims);
+        long[] shape = dims.clone();
+        for (int d = 0; d < shape.length; d++) {
+            if (d == batch) {
+                shape[d] = -1;
+            } else if (shape[d] < 0) {
+                shape[d] = sharedSize(v, d, pruned, data);
+                if (shape[d] < 0) {
+                    throw InputException.usage(file, "input '" + name + "' has shape " + new InputSignature(name, type,
+                            dims).describeShape() + ": its size on axis " + d + " is open and shared with no size of "
+                            + "input '" + pruned.getName() + "'; export the model with that size fixed");
+                }
+            }
+        }
+        if (other != null && other.constant() == null) {
+            if (batch != 0) {
+                throw InputException.usage(file, Setting.INPUT.ref() + " " + name + ": rows of its own go on the "
+                        + "first axis, and input '" + name + "' has its batch " + (batch < 0 ? "nowhere" : "on axis "
+                        + batch) + "; give it a constant (" + name + "=0)");
+            }
+            if (other.files().size() != dataFiles && dataFiles > 0) {
+                throw InputException.usage(file, Setting.INPUT.ref() + " " + other.describe() + ": " + other.files()
+                        .size() + " file(s) for " + dataFiles + " data files; give input '" + name + "' one file per "
+                        + "data file, in the order the run reads them, separated by commas");
+            }
+        }
+        return new Side(name, type, shape, batch, other == null ? null : other.constant(),
+                other == null ? List.of() : other.files());
+    }
+
+    /**
+     * Where an input's rows go: the axis named like the data input's batch, else its only open axis, else its first
+     * axis when that is open; -1 when every size is fixed (the same tensor for every row).
+     */
+    private static int batchAxis(ValueInfoProto v, ValueInfoProto pruned, long[] dims) {
+        String batchName = dimName(pruned, 0);
+        List<Integer> open = new ArrayList<>();
+        for (int d = 0; d < dims.length; d++) {
+            if (batchName != null && batchName.equals(dimName(v, d))) {
+                return d;
+            }
+            if (dims[d] < 0) {
+                open.add(d);
+            }
+        }
+        if (open.size() == 1) {
+            return open.get(0);
+        }
+        return !open.isEmpty() && open.get(0) == 0 ? 0 : -1;
+    }
+
+    /** The data row's size for an open axis the side input shares with it (by name, or by place at equal rank). */
+    private static long sharedSize(ValueInfoProto v, int axis, ValueInfoProto pruned, InputSignature data) {
+        long[] rows = data.shape();
+        String name = dimName(v, axis);
+        for (int d = 1; d < rows.length; d++) {
+            if (name != null && name.equals(dimName(pruned, d))) {
+                return rows[d];
+            }
+        }
+        if (dims(v).length == rows.length && axis < rows.length && dims(pruned).length == rows.length
+                && dims(pruned)[axis] < 0) {
+            return rows[axis];
+        }
+        return -1;
+    }
+
+    /** The input the data files feed, its row shape resolved. */
+    public InputSignature data() {
+        return data;
+    }
+
+    /** Values per data row. */
+    public int width() {
+        return data.valuesPerRow();
+    }
+
+    /** The other inputs. */
+    public List<Side> sides() {
+        return sides;
+    }
+
+    /** Whether the graph takes only the data rows, as float (what end-to-end retraining translates). */
+    public boolean singleFloatInput() {
+        return sides.isEmpty() && (data.elementType() == OnnxValues.FLOAT || data.elementType() == OnnxValues.DOUBLE);
+    }
+
+    /** Whether the data input takes integers (token ids): its values must be whole numbers. */
+    public boolean integerRows() {
+        return data.elementType() == TensorProto.DataType.INT64_VALUE
+                || data.elementType() == TensorProto.DataType.INT32_VALUE;
+    }
+
+    /** {@code model} with the data input's row shape fixed as resolved (its batch kept), for translation and checks. */
+    public ModelProto fixed(ModelProto model) {
+        if (declared == null) {
+            return model;
+        }
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        TensorShapeProto had = declared.getType().getTensorType().getShape();
+        long[] dims = data.shape();
+        for (int d = 0; d < dims.length; d++) {
+            if (d == 0) {
+                shape.addDim(had.getDimCount() > 0 ? had.getDim(0)
+                        : TensorShapeProto.Dimension.newBuilder().setDimParam("N").build());
+            } else {
+                shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(dims[d]));
+            }
+        }
+        ValueInfoProto fixedInput = declared.toBuilder().setType(declared.getType().toBuilder().setTensorType(
+                declared.getType().getTensorType().toBuilder().setShape(shape))).build();
+        return withInput(model, fixedInput);
+    }
+
+    /** {@code model} with the data input declared as the original declared it: open dimensions open again. */
+    public ModelProto reopened(ModelProto model) {
+        return declared == null ? model : withInput(model, declared);
+    }
+
+    private static ModelProto withInput(ModelProto model, ValueInfoProto input) {
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        for (int i = 0; i < g.getInputCount(); i++) {
+            if (g.getInput(i).getName().equals(input.getName())) {
+                g.setInput(i, input);
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+
+    /** Opens a session over {@code model} (a copy batched by {@link GraphRows#runnable}). */
+    public Session open(ModelProto model, Device device, Path file) {
+        return new Session(OnnxRunner.open(model, data, device, file));
+    }
+
+    /** One ONNX Runtime session fed rows of {@link GraphRows} with every input this feed gives. */
+    public final class Session implements AutoCloseable {
+        private final OnnxRunner runner;
+        private final Map<Integer, float[]> constants = new HashMap<>();
+        private boolean rowByRow;
+        private boolean batchTried;
+
+        private Session(OnnxRunner runner) {
+            this.runner = runner;
+        }
+
+        /** Rows {@code start .. start+count} of {@code rows} through the graph: the outputs asked for, as floats. */
+        public Map<String, float[]> run(GraphRows rows, int start, int count, List<String> outputs) {
+            Map<String, float[]> values = new HashMap<>();
+            runShaped(rows, start, count, outputs).forEach((k, v) -> values.put(k, v.values()));
+            return values;
+        }
+
+        /** {@link #run}, with each output's shape. */
+        public Map<String, OnnxRunner.Out> runShaped(GraphRows rows, int start, int count, List<String> outputs) {
+            if (count > 1 && !rowByRow) {
+                try {
+                    Map<String, OnnxRunner.Out> out = runner.runInputs(feeds(rows, start, count), outputs);
+                    batchTried = true;
+                    return out;
+                } catch (InputException e) {
+                    if (batchTried) {
+                        throw e;
+                    }
+                    // A graph that fixes a batch of 1 inside: row by row from now on.
+                    rowByRow = true;
+                }
+            }
+            return eachRow(rows, start, count, outputs);
+        }
+
+        private Map<String, OnnxRunner.Out> eachRow(GraphRows rows, int start, int count, List<String> outputs) {
+            Map<String, List<OnnxRunner.Out>> parts = new HashMap<>();
+            for (int r = 0; r < count; r++) {
+                runner.runInputs(feeds(rows, start + r, 1), outputs)
+                        .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+            }
+            Map<String, OnnxRunner.Out> joined = new HashMap<>();
+            parts.forEach((k, list) -> {
+                int width = list.get(0).values().length;
+                float[] all = new float[width * count];
+                for (int r = 0; r < count; r++) {
+                    System.arraycopy(list.get(r).values(), 0, all, r * width, width);
+                }
+                long[] shape = list.get(0).shape().clone();
+                if (shape.length > 0) {
+                    shape[0] *= count;
+                }
+                joined.put(k, new OnnxRunner.Out(all, shape));
+            });
+            return joined;
+        }
+
+        private List<OnnxRunner.Fed> feeds(GraphRows rows, int start, int count) {
+            int w = rows.width();
+            List<OnnxRunner.Fed> feeds = new ArrayList<>();
+            feeds.add(new OnnxRunner.Fed(data.name(), data.elementType(), data.batchShape(count, w), rows.features(),
+                    start * w, count * w));
+            for (Side s : sides) {
+                long[] shape = s.shapeFor(count);
+                int n = s.valuesPerRow() * (s.batchAxis() >= 0 ? count : 1);
+                if (s.constant() != null) {
+                    float[] v = constants.computeIfAbsent(sides.indexOf(s) * 1_000_003 + n, k -> {
+                        float[] c = new float[n];
+                        java.util.Arrays.fill(c, s.constant().floatValue());
+                        return c;
+                    });
+                    feeds.add(new OnnxRunner.Fed(s.name(), s.elementType(), shape, v, 0, n));
+                } else {
+                    float[] v = rows.side(s.name());
+                    int per = s.valuesPerRow();
+                    feeds.add(new OnnxRunner.Fed(s.name(), s.elementType(), shape, v, start * per, count * per));
+                }
+            }
+            return feeds;
+        }
+
+        @Override
+        public void close() {
+            runner.close();
+        }
+    }
+
+    /** A shape as the settings write it ({@code 3,48,192}). */
+    private static String shapeText(long[] shape) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            s.append(i > 0 ? "," : "").append(shape[i]);
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,248 @@
+package org.odf2nna.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.settings.ModelInputs;
+import org.odf2nna.settings.OutputDecoding;
+
+/** Graphs fed as exporters write them: open spatial sizes, several inputs, token ids. */
+class GraphFeedTest {
+
+    private static final Path FILE = BlockFinderTest.FILE;
+    private static final int INT64 = TensorProto.DataType.INT64_VALUE;
+
+    @TempDir
+    Path dir;
+
+    /** [N, 3, H, W]: 1×1 Conv 3→8, ReLU, 1×1 Conv 8→4, global average pool, Flatten, Gemm 4→3. */
+    static ModelProto openImage(Graphs g) {
+        g.inputOf("x", 1, "N", "3", "H", "W").output("y", 3);
+        String c1 = g.node("Conv", "c1", List.of(Graphs.ints("kernel_shape", 1, 1)), "x", g.init("w1", 0.8, 8, 3, 1, 1),
+                g.init("b1", 0.3, 8));
+        String c2 = g.node("Conv", "c2", List.of(Graphs.ints("kernel_shape", 1, 1)), g.node("Relu", "r", c1),
+                g.init("w2", 0.6, 4, 8, 1, 1), g.init("b2", 0.1, 4));
+        String f = g.node("Flatten", "f", g.node("GlobalAveragePool", "gap", c2));
+        g.node("Gemm", "y", f, g.init("head", 1.0, 4, 3), g.init("hb", 0.1, 3));
+        return g.model(14);
+    }
+
+    /**
+     * A text classifier over int64 token ids [N, T] with an attention mask [N, T]: an embedding Gather, the mean of the
+     * unmasked tokens, MatMul 6→12, ReLU, MatMul 12→4.
+     */
+    static ModelProto textClassifier(Graphs g) {
+        g.inputOf("input_ids", INT64, "batch", "sequence").inputOf("attention_mask", INT64, "batch", "sequence")
+                .output("logits", 4);
+        String emb = g.node("Gather", "emb", g.init("embedding", 1.0, 50, 6), "input_ids");
+        String mask = g.node("Cast", "maskf", List.of(Graphs.integer("to", 1)), "attention_mask");
+        String mask3 = g.node("Unsqueeze", "mask3", mask, g.int64("last", -1));
+        String sum = g.node("ReduceSum", "sum", List.of(Graphs.integer("keepdims", 0)),
+                g.node("Mul", "masked", emb, mask3), g.int64("tokens", 1));
+        String count = g.node("ReduceSum", "count", List.of(Graphs.integer("keepdims", 1)), mask, g.int64("tokens2", 1));
+        String pooled = g.node("Div", "pooled", sum, count);
+        String h = g.node("Relu", "h", g.node("Add", "pre", g.node("MatMul", "mm1", pooled, g.init("w1", 0.7, 6, 12)),
+                g.init("b1", 0.2, 12)));
+        g.node("Add", "logits", g.node("MatMul", "mm2", h, g.init("w2", 0.7, 12, 4)), g.init("b2", 0.1, 4));
+        return g.model(13);
+    }
+
+    /** Rows of token ids: a few tokens, then padding 0; the mask marks the tokens. */
+    static float[][] tokens(long seed, int rows, int length) {
+        Random r = new Random(seed);
+        float[] ids = new float[rows * length];
+        float[] mask = new float[rows * length];
+        for (int i = 0; i < rows; i++) {
+            int n = 1 + r.nextInt(length);
+            for (int t = 0; t < n; t++) {
+                ids[i * length + t] = 1 + r.nextInt(49);
+                mask[i * length + t] = 1;
+            }
+        }
+        return new float[][] {ids, mask};
+    }
+
+    @Test
+    void anOpenRowShapeIsRefusedNamingTheFlagAndFixedByIt() {
+        ModelProto model = openImage(new Graphs(41));
+        InputException e = assertThrows(InputException.class, () -> GraphFeed.of(model, FILE));
+        assertTrue(e.getMessage().contains("input 'x' has shape [batch, 3, ?, ?]"), e.getMessage());
+        assertTrue(e.getMessage().contains("give it with the input-shape setting 3,?,? (the batch axis left out)"),
+                e.getMessage());
+        InputException wrong = assertThrows(InputException.class, () -> GraphFeed.resolve(model, FILE,
+                ModelInputs.NONE.withRowShape(new long[] {4, 5, 5}), List.of()));
+        assertTrue(wrong.getMessage().contains("4,5,5 does not fit input 'x'"), wrong.getMessage());
+        GraphFeed feed = GraphFeed.resolve(model, FILE, ModelInputs.NONE.withRowShape(new long[] {3, 5, 5}),
+                List.of());
+        assertEquals(75, feed.width());
+        // Pruned with that shape, the written model still takes any H and W.
+        GraphRows rows = new GraphRows(Graphs.rows(3, 200, 75), 75, null);
+        BlockPruner.Pruned p = GraphSweep.prune(model, FILE, feed, rows, 0.4, GraphSweep.Settings.defaults(0.1));
+        assertTrue(BlockFinder.find(p.model(), FILE).get(0).width() < 8);
+        List<TensorShapeProto.Dimension> dims = p.model().getGraph().getInput(0).getType().getTensorType().getShape()
+                .getDimList();
+        assertEquals(List.of("N", "", "H", "W"), dims.stream().map(TensorShapeProto.Dimension::getDimParam).toList());
+        GraphFeed other = GraphFeed.resolve(p.model(), FILE, ModelInputs.NONE.withRowShape(new long[] {3, 7, 2}),
+                List.of());
+        int[] classes = GraphSweep.predict(p.model(), FILE, other, new GraphRows(Graphs.rows(4, 10, 42), 42, null),
+                Device.CPU, new Decoder(OutputDecoding.DEFAULT));
+        assertEquals(10, classes.length);
+    }
+
+    @Test
+    void otherInputsAreConstantsOrRowsAndWhatIsNotGivenIsRefused() {
+        // y = x·w + state's mean: a recurrent state [2, N, 4] and a sample rate (a scalar) beside the rows.
+        Graphs g = new Graphs(42);
+        g.inputOf("x", 1, "N", "6").inputOf("state", 1, "2", "N", "4").inputOf("sr", INT64).output("y", 4);
+        String s = g.node("ReduceMean", "s", List.of(Graphs.ints("axes", 0), Graphs.integer("keepdims", 0)), "state");
+        String srf = g.node("Cast", "srf", List.of(Graphs.integer("to", 1)), "sr");
+        g.node("Add", "y", g.node("Mul", "scaled", g.node("MatMul", "mm", "x", g.init("w", 0.5, 6, 4)), srf), s);
+        ModelProto model = g.model(14);
+        InputException missing = assertThrows(InputException.class, () -> GraphFeed.of(model, FILE));
+        assertTrue(missing.getMessage().contains("3 inputs (x, state, sr), 3 of them not given"),
+                missing.getMessage());
+        ModelInputs given = new ModelInputs(null, null, List.of(ModelInputs.parseOther("state=0.5"),
+                ModelInputs.parseOther("sr=2")));
+        GraphFeed feed = GraphFeed.resolve(model, FILE, given, List.of());
+        assertEquals("x", feed.data().name());
+        assertEquals(1, feed.sides().get(0).batchAxis());
+        assertEquals(-1, feed.sides().get(1).batchAxis());
+        GraphRows rows = new GraphRows(Graphs.rows(5, 7, 6), 6, null);
+        try (GraphFeed.Session s1 = feed.open(GraphRows.runnable(model, feed.data()), Device.CPU, FILE)) {
+            float[] y = s1.run(rows, 2, 5, List.of("y")).get("y");
+            assertEquals(20, y.length);
+            // Row 2's first output: 2·(x·w)[0] + 0.5.
+            float[] x = rows.features();
+            TensorProto wt = model.getGraph().getInitializerList().stream().filter(t -> t.getName().equals("w"))
+                    .findFirst().orElseThrow();
+            float[] w = org.odf2nna.onnx.OnnxValues.floats(wt, FILE, "w");
+            double expected = 0.5;
+            for (int k = 0; k < 6; k++) {
+                expected += 2 * x[2 * 6 + k] * w[k * 4];
+            }
+            assertEquals(expected, y[0], 1e-5);
+        }
+        InputException unknown = assertThrows(InputException.class, () -> GraphFeed.resolve(model, FILE,
+                new ModelInputs(null, null, List.of(ModelInputs.parseOther("h=0"))), List.of()));
+        assertTrue(unknown.getMessage().contains("the graph has no input 'h'; its inputs: x, state, sr"),
+                unknown.getMessage());
+        InputException perFile = assertThrows(InputException.class, () -> GraphFeed.resolve(model, FILE,
+                new ModelInputs(null, "x", List.of(ModelInputs.parseOther("state=a.csv"),
+                        ModelInputs.parseOther("sr=1"))), List.of(Path.of("t.csv"))));
+        assertTrue(perFile.getMessage().contains("has its batch on axis 1"), perFile.getMessage());
+    }
+
+    private Path csv(String name, float[] values, int width, int[] labels) throws IOException {
+        StringBuilder s = new StringBuilder();
+        for (int k = 0; k < width; k++) {
+            s.append(k > 0 ? "," : "").append("t").append(k);
+        }
+        s.append(labels == null ? "\n" : ",label\n");
+        for (int r = 0; r < values.length / width; r++) {
+            for (int k = 0; k < width; k++) {
+                s.append(k > 0 ? "," : "").append((long) values[r * width + k]);
+            }
+            s.append(labels == null ? "\n" : "," + labels[r] + "\n");
+        }
+        Path file = dir.resolve(name);
+        Files.writeString(file, s);
+        return file;
+    }
+
+    @Test
+    void aTextClassifierOverTokenIdsIsReadPrunedAndJudgedFromCsvFiles() throws IOException {
+        ModelProto model = textClassifier(new Graphs(43));
+        int length = 8;
+        List<Path> data = new ArrayList<>();
+        List<Path> masks = new ArrayList<>();
+        for (int f = 0; f < 2; f++) {
+            float[][] t = tokens(10 + f, f == 0 ? 400 : 600, length);
+            data.add(csv("ids" + f + ".csv", t[0], length, null));
+            masks.add(csv("mask" + f + ".csv", t[1], length, null));
+        }
+        ModelInputs inputs = new ModelInputs(new long[] {length}, null, List.of(new ModelInputs.Other(
+                "attention_mask", null, masks)));
+        GraphFeed feed = GraphFeed.resolve(model, FILE, inputs, data);
+        assertTrue(feed.integerRows());
+        assertFalse(feed.singleFloatInput());
+        GraphRows train = GraphRows.read(data.get(0), 0, feed, null, 10_000);
+        GraphRows validation = GraphRows.read(data.get(1), 1, feed, null, 10_000);
+        assertEquals(600, validation.count());
+        assertEquals(600 * length, validation.side("attention_mask").length);
+        // Labels from the original's own classes: a classifier that is right on every row.
+        int[] labels = GraphSweep.predict(model, FILE, feed, validation, Device.CPU,
+                new Decoder(OutputDecoding.DEFAULT));
+        GraphRows labelled = new GraphRows(validation.features(), length, labels, validation.sides());
+        GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, new GraphSweep.Io(feed, OutputDecoding.DEFAULT), train,
+                labelled, null, GraphSweep.Settings.defaults(0.2), Progress.NONE);
+        GraphSweepReport report = out.report();
+        assertFalse(report.rounds().isEmpty());
+        assertTrue(report.notes().get(0).contains("end-to-end retraining translates graphs of one float input"),
+                report.notes().toString());
+        assertNotNull(report.rounds().get(0).validation());
+        // A token id that is not a whole number is refused, naming the row and value.
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "t0,t1,t2,t3,t4,t5,t6,t7\n1,2,3,4.5,0,0,0,0\n");
+        InputException e = assertThrows(InputException.class, () -> GraphRows.read(bad, 0, feed, null, 10));
+        assertTrue(e.getMessage().contains("value 4") && e.getMessage().contains("not a token id"), e.getMessage());
+    }
+
+    @Test
+    void outputsThatAreNotOneClassVectorAreDecoded() {
+        // [2 rows, 5 positions, 3 classes]: row 0 reads 1,1,0,2,2 -> "1 2"; row 1 reads 1,0,1,2,0 -> "1 1 2".
+        float[] v = new float[30];
+        int[][] best = {{1, 1, 0, 2, 2}, {1, 0, 1, 2, 0}};
+        for (int r = 0; r < 2; r++) {
+            for (int t = 0; t < 5; t++) {
+                v[r * 15 + t * 3 + best[r][t]] = 1;
+            }
+        }
+        Decoder ctc = new Decoder(OutputDecoding.parse("ctc", 0.5));
+        int[] a = ctc.decode(new org.odf2nna.onnx.OnnxRunner.Out(v, new long[] {2, 5, 3}), 2, "y", FILE);
+        assertTrue(a[0] != a[1]);
+        // The same decoded text with other repeats and blanks: the same output.
+        float[] w = new float[15];
+        int[] same = {0, 1, 0, 0, 2};
+        for (int t = 0; t < 5; t++) {
+            w[t * 3 + same[t]] = 1;
+        }
+        assertEquals(a[0], ctc.decode(new org.odf2nna.onnx.OnnxRunner.Out(w, new long[] {1, 5, 3}), 1, "y", FILE)[0]);
+        // Read position by position, those differ.
+        Decoder positions = new Decoder(OutputDecoding.DEFAULT);
+        int p0 = positions.decode(new org.odf2nna.onnx.OnnxRunner.Out(v, new long[] {2, 5, 3}), 2, "y", FILE)[0];
+        assertEquals(OutputDecoding.Kind.POSITIONS, positions.kind());
+        assertTrue(p0 != positions.decode(new org.odf2nna.onnx.OnnxRunner.Out(w, new long[] {1, 5, 3}), 1, "y",
+                FILE)[0]);
+        // A single-channel map [N, 1, 2, 2] thresholded at 0.5: equal above and below alike.
+        Decoder map = new Decoder(OutputDecoding.DEFAULT);
+        float[] m = {0.9f, 0.1f, 0.6f, 0.2f, 0.8f, 0.3f, 0.7f, 0.4f, 0.9f, 0.1f, 0.2f, 0.2f};
+        int[] ids = map.decode(new org.odf2nna.onnx.OnnxRunner.Out(m, new long[] {3, 1, 2, 2}), 3, "y", FILE);
+        assertEquals(OutputDecoding.Kind.MAP, map.kind());
+        assertArrayEquals(new int[] {0, 0, 1}, ids);
+        assertTrue(map.judged().contains("thresholded at 0.5"));
+        // A class vector keeps its class ids, which labels compare with.
+        Decoder classes = new Decoder(OutputDecoding.DEFAULT);
+        assertArrayEquals(new int[] {2, 0}, classes.decode(new org.odf2nna.onnx.OnnxRunner.Out(
+                new float[] {0, 1, 3, 5, 1, 1}, new long[] {2, 3}), 2, "y", FILE));
+        assertTrue(classes.classes());
+    }
+}
