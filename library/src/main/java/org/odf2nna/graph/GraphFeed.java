@@ -161,7 +161,8 @@ public final class GraphFeed {
 
     /** Whether every data file is an .npz archive holding an array named {@code input}. */
     private static boolean inAllArchives(String input, List<Path> dataFiles) {
-        if (dataFiles.isEmpty()) {
+        if (dataFiles.isEmpty() || input.equals("x") || input.equals("y")) {
+            // An archive's x and y are the data rows and their labels, whatever the graph's inputs are called.
             return false;
         }
         for (Path f : dataFiles) {

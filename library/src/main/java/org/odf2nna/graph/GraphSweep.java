@@ -607,7 +607,38 @@ public final class GraphSweep {
                 report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), rows,
                 chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
                 settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes());
-        return new Outcome(result, chosen < 0 ? null : hoisted.restore(input.reopened(form.apply(models.get(chosen)))));
+        ModelProto judgedForm = chosen < 0 ? null : form.apply(models.get(chosen));
+        ModelProto written = chosen < 0 ? null : hoisted.restore(input.reopened(judgedForm));
+        if (written != null) {
+            checkSame(judgedForm, written, file, input, validation.first(CHECK_WRITTEN), settings.device());
+        }
+        return new Outcome(result, written);
+    }
+
+    /** Rows the written model (weights back where the exporter stored them, sizes open again) is checked on. */
+    static final int CHECK_WRITTEN = 64;
+
+    /**
+     * Checks that the model as written computes what the judged model computed on {@code rows}: storing its weights
+     * back and reopening its input change how it is stored, never what it computes.
+     */
+    private static void checkSame(ModelProto judged, ModelProto written, Path file, GraphFeed feed, GraphRows rows,
+            Device device) {
+        String output = judged.getGraph().getOutput(0).getName();
+        float[][] out = new float[2][];
+        ModelProto[] both = {judged, written};
+        for (int k = 0; k < 2; k++) {
+            ModelProto runnable = BlockStatistics.relaxed(both[k].toBuilder(), feed.data().name()).build();
+            try (GraphFeed.Session s = feed.open(runnable, device, file)) {
+                out[k] = s.run(rows, 0, rows.count(), List.of(output)).get(output);
+            }
+        }
+        for (int i = 0; i < out[0].length; i++) {
+            if (Math.abs(out[0][i] - out[1][i]) > 1e-5 * Math.max(1, Math.abs(out[0][i]))) {
+                throw new IllegalStateException("the model as written computes " + out[1][i] + " where the judged "
+                        + "one computed " + out[0][i] + " (output '" + output + "', value " + i + ")");
+            }
+        }
     }
 
     /** What the report says of how the rows were fed and judged, where that is not the plain case. */
