@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
+import org.odf2nna.Setting;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
@@ -117,6 +118,12 @@ public final class OnnxRunner implements AutoCloseable {
      * row-major float arrays of {@code rows × (values per row)}.
      */
     public Map<String, float[]> run(float[] data, int rows, int valuesPerRow, List<String> outputs) {
+        if (input.shape().length > 2 && input.valuesPerRow() < 0) {
+            // Rows of an input with open sizes ([N, 3, H, W]) cannot be shaped: say so, not ONNX Runtime's rank error.
+            throw InputException.usage(file, "input '" + input.name() + "' has shape " + input.describeShape()
+                    + ": the shape of its rows is open; graph sweeps take it as " + Setting.INPUT_SHAPE.ref()
+                    + " (the batch axis left out), other commands need a model with the sizes fixed");
+        }
         if (rows > 1 && !rowByRow) {
             try {
                 Map<String, float[]> result = runOnce(data, 0, rows, valuesPerRow, outputs);

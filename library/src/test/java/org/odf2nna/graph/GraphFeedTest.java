@@ -88,6 +88,13 @@ class GraphFeedTest {
         assertTrue(e.getMessage().contains("input 'x' has shape [batch, 3, ?, ?]"), e.getMessage());
         assertTrue(e.getMessage().contains("give it with the input-shape setting 3,?,? (the batch axis left out)"),
                 e.getMessage());
+        // Fed as one flat row anywhere else, it says the same instead of ONNX Runtime's "Invalid rank".
+        try (org.odf2nna.onnx.OnnxRunner r = org.odf2nna.onnx.OnnxRunner.open(model, new org.odf2nna.onnx
+                .InputSignature("x", 1, new long[] {-1, 3, -1, -1}), Device.CPU, FILE)) {
+            InputException flat = assertThrows(InputException.class, () -> r.run(new float[75], 1, 75,
+                    List.of("y")));
+            assertTrue(flat.getMessage().contains("the shape of its rows is open"), flat.getMessage());
+        }
         InputException wrong = assertThrows(InputException.class, () -> GraphFeed.resolve(model, FILE,
                 ModelInputs.NONE.withRowShape(new long[] {4, 5, 5}), List.of()));
         assertTrue(wrong.getMessage().contains("4,5,5 does not fit input 'x'"), wrong.getMessage());
