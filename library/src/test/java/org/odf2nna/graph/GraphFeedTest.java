@@ -213,6 +213,46 @@ class GraphFeedTest {
         assertTrue(e.getMessage().contains("value 4") && e.getMessage().contains("not a token id"), e.getMessage());
     }
 
+    /**
+     * A detector's tail on [N, 3, H, W]: a pointwise block 3-12-4, a residual-free 1×1 Conv to one channel, an Add of a
+     * constant before the Sigmoid (what stops a dense chain), the map [N, 1, H, W] as the output.
+     */
+    static ModelProto detector(Graphs g) {
+        g.inputOf("x", 1, "N", "3", "H", "W").output("map", 1, 1, 1);
+        String c1 = g.node("Conv", "c1", List.of(Graphs.ints("kernel_shape", 1, 1)), "x",
+                g.init("w1", 0.8, 12, 3, 1, 1), g.init("b1", 0.3, 12));
+        String c2 = g.node("Conv", "c2", List.of(Graphs.ints("kernel_shape", 1, 1)), g.node("Relu", "r", c1),
+                g.init("w2", 0.6, 4, 12, 1, 1), g.init("b2", 0.1, 4));
+        String c3 = g.node("Conv", "c3", List.of(Graphs.ints("kernel_shape", 1, 1)), c2, g.init("w3", 0.9, 1, 4, 1, 1));
+        g.node("Sigmoid", "map", g.node("Add", "shift", c3, g.constant("bias", 0.2f)));
+        return g.model(11);
+    }
+
+    @Test
+    void aDetectorWhoseTailIsNotAChainIsReadAndJudgedOnItsThresholdedMap() throws IOException {
+        ModelProto model = detector(new Graphs(44));
+        Path file = dir.resolve("det.onnx");
+        Files.write(file, WeightStorageTest.asConstantNodes(model).toByteArray());
+        ModelInputs inputs = ModelInputs.NONE.withRowShape(new long[] {3, 8, 8});
+        assertTrue(org.odf2nna.method.GraphSweeper.appliesTo(file, inputs));
+        assertEquals(1, BlockFinder.find(WeightStorageTest.asConstantNodes(model), file).size());
+        GraphFeed feed = GraphFeed.resolve(model, file, inputs, List.of());
+        GraphRows train = new GraphRows(Graphs.rows(6, 300, 192), 192, null);
+        GraphRows validation = new GraphRows(Graphs.rows(7, 400, 192), 192, null);
+        GraphSweep.Outcome out = GraphSweep.sweep(WeightStorageTest.asConstantNodes(model), file,
+                new GraphSweep.Io(feed, OutputDecoding.DEFAULT), train, validation, null,
+                GraphSweep.Settings.defaults(0.25).withRetraining(null, null), Progress.NONE);
+        GraphSweepReport report = out.report();
+        assertTrue(report.notes().toString().contains("the map thresholded at 0.5"), report.notes().toString());
+        assertFalse(report.rounds().isEmpty());
+        if (out.chosen() != null) {
+            assertTrue(report.choice().contains("changes more than 1% of its decoded outputs (the map thresholded at "
+                    + "0.5)"), report.choice());
+            // Written as it was stored: every weight a Constant node.
+            assertEquals(0, out.chosen().getGraph().getInitializerCount());
+        }
+    }
+
     @Test
     void outputsThatAreNotOneClassVectorAreDecoded() {
         // [2 rows, 5 positions, 3 classes]: row 0 reads 1,1,0,2,2 -> "1 2"; row 1 reads 1,0,1,2,0 -> "1 1 2".
