@@ -40,8 +40,10 @@ public record ModelInputs(long[] rowShape, String pruneInput, List<Other> others
 
         /** The setting as written: {@code NAME=VALUE} or {@code NAME=FILE,FILE}. */
         public String describe() {
-            return name + "=" + (constant != null ? org.odf2nna.report.ReportFormat.number(constant)
-                    : String.join(",", files.stream().map(Path::toString).toList()));
+            String value = constant == null ? null : constant == Math.rint(constant) && Math.abs(constant) < 1e15
+                    ? Long.toString((long) constant.doubleValue()) : Double.toString(constant);
+            return name + "=" + (value != null ? value : String.join(",", files.stream().map(Path::toString)
+                    .toList()));
         }
     }
 

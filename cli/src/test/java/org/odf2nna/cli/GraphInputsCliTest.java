@@ -1,0 +1,117 @@
+package org.odf2nna.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.graph.Graphs;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+
+/** A graph written as paddle2onnx writes one (Constant-node weights, open H and W), swept from NumPy archives. */
+class GraphInputsCliTest {
+
+    @TempDir
+    Path dir;
+
+    /** [N, 3, H, W]: 1×1 Conv 3→16, ReLU, 1×1 Conv 16→6, global average pool, Flatten, Gemm 6→3; weights as Constants. */
+    private static ModelProto paddleStyle() {
+        Graphs g = new Graphs(61);
+        g.inputOf("x", 1, "N", "3", "H", "W").output("y", 3);
+        String c1 = g.node("Conv", "c1", List.of(Graphs.ints("kernel_shape", 1, 1)), "x", g.init("w1", 0.8, 16, 3, 1, 1),
+                g.init("b1", 0.3, 16));
+        String c2 = g.node("Conv", "c2", List.of(Graphs.ints("kernel_shape", 1, 1)), g.node("Relu", "r", c1),
+                g.init("w2", 0.6, 6, 16, 1, 1), g.init("b2", 0.1, 6));
+        String f = g.node("Flatten", "f", g.node("GlobalAveragePool", "gap", c2));
+        g.node("Gemm", "y", f, g.init("head", 1.0, 6, 3), g.init("hb", 0.1, 3));
+        ModelProto m = g.model(11);
+        GraphProto.Builder graph = m.getGraph().toBuilder();
+        List<NodeProto> nodes = new java.util.ArrayList<>();
+        for (TensorProto t : graph.getInitializerList()) {
+            nodes.add(NodeProto.newBuilder().setOpType("Constant").addOutput(t.getName()).addAttribute(AttributeProto
+                    .newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                    .setT(t.toBuilder().clearName())).build());
+        }
+        nodes.addAll(graph.getNodeList());
+        return m.toBuilder().setGraph(graph.clearInitializer().clearNode().addAllNode(nodes)).build();
+    }
+
+    /** An .npz archive of {@code rows} rows of 3×4×4 float32 values in x, and class ids in y. */
+    private Path npz(String name, int rows, long seed) throws Exception {
+        Random r = new Random(seed);
+        ByteBuffer x = ByteBuffer.allocate(rows * 48 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer y = ByteBuffer.allocate(rows * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < rows * 48; i++) {
+            x.putFloat((float) (r.nextDouble() * 2 - 1));
+        }
+        for (int i = 0; i < rows; i++) {
+            y.putLong(r.nextInt(3));
+        }
+        Path p = dir.resolve(name);
+        try (OutputStream out = Files.newOutputStream(p); ZipOutputStream zip = new ZipOutputStream(out)) {
+            entry(zip, "x.npy", "'<f4'", "(" + rows + ", 3, 4, 4)", x.array());
+            entry(zip, "y.npy", "'<i8'", "(" + rows + ",)", y.array());
+        }
+        return p;
+    }
+
+    private static void entry(ZipOutputStream zip, String name, String descr, String shape, byte[] data)
+            throws Exception {
+        String h = "{'descr': " + descr + ", 'fortran_order': False, 'shape': " + shape + ", }";
+        h = h + " ".repeat(64 - (10 + h.length() + 1) % 64) + "\n";
+        zip.putNextEntry(new ZipEntry(name));
+        zip.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) h.length(), (byte) (h.length() >> 8)});
+        zip.write(h.getBytes(StandardCharsets.ISO_8859_1));
+        zip.write(data);
+        zip.closeEntry();
+    }
+
+    @Test
+    void inspectFindsTheBlockAndSweepTakesTheShapeAndTheArchives() throws Exception {
+        Path model = dir.resolve("paddle.onnx");
+        Files.write(model, paddleStyle().toByteArray());
+        CliRun inspect = CliRun.of("inspect", model.toString());
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        assertTrue(inspect.out().contains("Dense blocks 1"), inspect.out());
+        Path train = npz("train.npz", 300, 1);
+        Path validation = npz("validation.npz", 400, 2);
+        Path report = npz("report.npz", 200, 3);
+        Path out = dir.resolve("small.onnx");
+        CliRun open = CliRun.of("sweep", model.toString(), "--train", train.toString(), "--validation",
+                validation.toString(), "--eval", report.toString(), "-o", out.toString(), "--graph-retrain",
+                "sequential");
+        assertEquals(2, open.exitCode(), open.toString());
+        assertTrue(open.err().contains("input 'x' has shape [batch, 3, ?, ?]: the shape of its rows is open; give it "
+                + "with --input-shape 3,?,? (the batch axis left out)"), open.err());
+        assertEquals(1, open.err().strip().lines().count(), open.err());
+        assertFalse(Files.exists(out));
+        CliRun sweep = CliRun.of("sweep", model.toString(), "--input-shape", "3,4,4", "--train", train.toString(),
+                "--validation", validation.toString(), "--eval", report.toString(), "-o", out.toString(),
+                "--graph-retrain", "sequential", "--max-drop", "20");
+        assertEquals(0, sweep.exitCode(), sweep.toString());
+        assertTrue(sweep.out().contains("<- written"), sweep.out());
+        ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));
+        assertEquals(0, written.getGraph().getInitializerCount(), "every weight a Constant node again");
+        assertEquals(List.of("N", "", "H", "W"), written.getGraph().getInput(0).getType().getTensorType().getShape()
+                .getDimList().stream().map(d -> d.getDimParam()).toList());
+        CliRun wrong = CliRun.of("sweep", model.toString(), "--input-shape", "3,4", "--train", train.toString(),
+                "--validation", validation.toString(), "--eval", report.toString(), "-o", out.toString());
+        assertEquals(2, wrong.exitCode(), wrong.toString());
+        assertTrue(wrong.err().contains("--input-shape 3,4 does not fit input 'x'"), wrong.err());
+    }
+}
