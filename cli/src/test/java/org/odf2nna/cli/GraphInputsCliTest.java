@@ -16,12 +16,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.graph.GraphFeedTest;
 import org.odf2nna.graph.Graphs;
-import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
-import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.graph.WeightStorageTest;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /** A graph written as paddle2onnx writes one (Constant-node weights, open H and W), swept from NumPy archives. */
 class GraphInputsCliTest {
@@ -29,26 +27,9 @@ class GraphInputsCliTest {
     @TempDir
     Path dir;
 
-    /** [N, 3, H, W]: 1×1 Conv 3→16, ReLU, 1×1 Conv 16→6, global average pool, Flatten, Gemm 6→3; weights as Constants. */
+    /** GraphFeedTest's [N, 3, H, W] graph (a pointwise block, pooling, a Gemm head), weights as Constant nodes. */
     private static ModelProto paddleStyle() {
-        Graphs g = new Graphs(61);
-        g.inputOf("x", 1, "N", "3", "H", "W").output("y", 3);
-        String c1 = g.node("Conv", "c1", List.of(Graphs.ints("kernel_shape", 1, 1)), "x", g.init("w1", 0.8, 16, 3, 1, 1),
-                g.init("b1", 0.3, 16));
-        String c2 = g.node("Conv", "c2", List.of(Graphs.ints("kernel_shape", 1, 1)), g.node("Relu", "r", c1),
-                g.init("w2", 0.6, 6, 16, 1, 1), g.init("b2", 0.1, 6));
-        String f = g.node("Flatten", "f", g.node("GlobalAveragePool", "gap", c2));
-        g.node("Gemm", "y", f, g.init("head", 1.0, 6, 3), g.init("hb", 0.1, 3));
-        ModelProto m = g.model(11);
-        GraphProto.Builder graph = m.getGraph().toBuilder();
-        List<NodeProto> nodes = new java.util.ArrayList<>();
-        for (TensorProto t : graph.getInitializerList()) {
-            nodes.add(NodeProto.newBuilder().setOpType("Constant").addOutput(t.getName()).addAttribute(AttributeProto
-                    .newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
-                    .setT(t.toBuilder().clearName())).build());
-        }
-        nodes.addAll(graph.getNodeList());
-        return m.toBuilder().setGraph(graph.clearInitializer().clearNode().addAllNode(nodes)).build();
+        return WeightStorageTest.asConstantNodes(GraphFeedTest.openImage(new Graphs(61)));
     }
 
     /** An .npz archive of {@code rows} rows of 3×4×4 float32 values in x, and class ids in y. */

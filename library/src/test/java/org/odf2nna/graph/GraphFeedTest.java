@@ -26,7 +26,7 @@ import org.odf2nna.settings.ModelInputs;
 import org.odf2nna.settings.OutputDecoding;
 
 /** Graphs fed as exporters write them: open spatial sizes, several inputs, token ids. */
-class GraphFeedTest {
+public class GraphFeedTest {
 
     private static final Path FILE = BlockFinderTest.FILE;
     private static final int INT64 = TensorProto.DataType.INT64_VALUE;
@@ -35,7 +35,7 @@ class GraphFeedTest {
     Path dir;
 
     /** [N, 3, H, W]: 1×1 Conv 3→8, ReLU, 1×1 Conv 8→4, global average pool, Flatten, Gemm 4→3. */
-    static ModelProto openImage(Graphs g) {
+    public static ModelProto openImage(Graphs g) {
         g.inputOf("x", 1, "N", "3", "H", "W").output("y", 3);
         String c1 = g.node("Conv", "c1", List.of(Graphs.ints("kernel_shape", 1, 1)), "x", g.init("w1", 0.8, 8, 3, 1, 1),
                 g.init("b1", 0.3, 8));

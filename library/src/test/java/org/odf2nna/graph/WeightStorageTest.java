@@ -20,12 +20,12 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /** Graphs whose weights are Constant nodes (paddle2onnx) or initializers read through an Identity (PyTorch). */
-class WeightStorageTest {
+public class WeightStorageTest {
 
     private static final Path FILE = BlockFinderTest.FILE;
 
     /** The same graph with every float initializer as a Constant node in front of the nodes, as paddle2onnx writes. */
-    static ModelProto asConstantNodes(ModelProto model) {
+    public static ModelProto asConstantNodes(ModelProto model) {
         GraphProto.Builder g = model.getGraph().toBuilder();
         List<NodeProto> nodes = new ArrayList<>();
         for (TensorProto t : g.getInitializerList()) {
