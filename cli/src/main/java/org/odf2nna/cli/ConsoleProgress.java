@@ -37,7 +37,16 @@ final class ConsoleProgress implements Progress {
         return console;
     }
 
-    private static final long SHOW_AFTER_NANOS = 1_000_000_000L;
+    /**
+     * The system property with the seconds a phase runs before it is shown (default 1): 0 shows every phase as it
+     * starts, which tests that stop a run in a given phase wait for.
+     */
+    static final String SHOW_AFTER_PROPERTY = "odf2nna.progress.after";
+
+    /** The display of this run, if one was made: a stop ends its line ({@link #endLineForStop}). */
+    private static volatile ConsoleProgress current;
+
+    private final long showAfterNanos = showAfterNanos(System.getProperty(SHOW_AFTER_PROPERTY));
     private static final int BAR = 30;
 
     private final PrintStream err;
@@ -48,6 +57,8 @@ final class ConsoleProgress implements Progress {
     private int lastStep = -1;
     private long lastDraw;
     private final Set<String> notes = new HashSet<>();
+    /** Set by a stop: nothing more is drawn. */
+    private boolean stopped;
 
     // The last figures given, redrawn each second: a phase that reports only its start (a least-squares refit,
     // unit costs) is still shown with its elapsed time instead of leaving the screen silent for a minute.
@@ -58,9 +69,38 @@ final class ConsoleProgress implements Progress {
     ConsoleProgress(PrintStream err, boolean terminal) {
         this.err = err;
         this.terminal = terminal;
+        current = this;
         Thread ticker = new Thread(this::tickForever, "odf2nna-progress");
         ticker.setDaemon(true);
         ticker.start();
+    }
+
+    static long showAfterNanos(String property) {
+        if (property != null) {
+            try {
+                double seconds = Double.parseDouble(property.strip());
+                if (seconds >= 0 && seconds < 1e6) {
+                    return (long) (seconds * 1e9);
+                }
+            } catch (NumberFormatException e) {
+                // the default below
+            }
+        }
+        return 1_000_000_000L;
+    }
+
+    /** A stop (SIGINT, SIGTERM): a bar drawn in place gets its line ended, and nothing is drawn after. */
+    static void endLineForStop() {
+        ConsoleProgress display = current;
+        if (display != null) {
+            synchronized (display) {
+                if (display.shown && display.terminal) {
+                    display.err.println();
+                }
+                display.err.flush();
+                display.stopped = true;
+            }
+        }
     }
 
     private void tickForever() {
@@ -80,6 +120,9 @@ final class ConsoleProgress implements Progress {
 
     @Override
     public synchronized void update(String newPhase, long done, long total, String detail) {
+        if (stopped) {
+            return;
+        }
         lastDone = done;
         lastTotal = total;
         lastDetail = detail;
@@ -90,7 +133,7 @@ final class ConsoleProgress implements Progress {
             shown = false;
             lastStep = -1;
         }
-        if (now - started < SHOW_AFTER_NANOS) {
+        if (now - started < showAfterNanos) {
             return;
         }
         double fraction = total > 0 ? Math.min(1.0, (double) done / total) : -1;
@@ -124,7 +167,7 @@ final class ConsoleProgress implements Progress {
 
     @Override
     public synchronized void note(String text) {
-        if (!notes.add(text)) {
+        if (stopped || !notes.add(text)) {
             return;
         }
         if (shown && terminal) {

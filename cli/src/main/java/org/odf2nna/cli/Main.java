@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The command line. Exit codes: 0 success, 1 a run that failed (bad input, unreadable file, or a bug),
- * 2 bad usage (unknown option, bad value, output over the input).
+ * 2 bad usage (unknown option, bad value, output over the input), 3 nothing written (the promise), 130, 143 and 129
+ * stopped by SIGINT, SIGTERM or SIGHUP ({@link Stop}).
  */
 @Command(name = "odf2nna-onnx",
         mixinStandardHelpOptions = true,
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
             ReproduceCommand.class, InspectCommand.class, EvalCommand.class, BenchCommand.class,
             CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage, 3 nothing written: no pruned model "
-                + "kept the promise, or the validation rows cannot certify it.",
+                + "kept the promise, or the validation rows cannot certify it; 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM, with "
+                + "nothing unfinished left behind.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
 
@@ -67,6 +69,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        Stop.install(System.err, ConsoleProgress::endLineForStop);
         NativeLibraryCache.useForOnnxRuntime();
         int code = execute(args, System.out, System.err);
         removeRuntimeLog();

@@ -406,6 +406,15 @@ public final class Odf2nna {
         return new Evaluation(model.toString(), rows.file().toString(), measured.displayName(), metrics);
     }
 
+    /**
+     * Stops every write of this process for good: the hidden temporary files and folders of the writes in progress
+     * are deleted, and no write starts or completes after that (each then fails with "not written: the program was
+     * interrupted"). For a program that stops itself on a signal; the JVM's shutdown hook does the same.
+     */
+    public static void abandonWrites() {
+        org.odf2nna.io.AtomicFiles.abandonPending();
+    }
+
     /** How many generated rows {@link #convert} checks the written model on. */
     public static final int CONVERT_CHECK_ROWS = Converter.CHECK_ROWS;
 

@@ -182,8 +182,10 @@ public final class GraphSweep {
             throw noBlocks(file);
         }
         long target = (long) Math.ceil(blockShare * blockParameters(blocks));
-        BlockPruner.Pruned pruned = step(model, model, file, blocks, rows.first(settings.statisticsRows()), feed,
-                target, settings);
+        GraphRows measuredRows = rows.first(settings.statisticsRows());
+        Measured measured = new Measured(blocks, BlockStatistics.measure(model, file, blocks, measuredRows, feed,
+                settings.device(), settings.samples()));
+        BlockPruner.Pruned pruned = step(model, model, file, measured, measuredRows, feed, target, settings);
         return new BlockPruner.Pruned(hoisted.restore(feed.reopened(pruned.model())), pruned.removedUnits(),
                 pruned.parameters());
     }
@@ -194,10 +196,14 @@ public final class GraphSweep {
     }
 
     /** One step: measure, rank, drop until {@code target} block parameters are removed, compensate. */
-    private static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, List<DenseBlock> blocks,
+    /** A round's blocks with their statistics on the training rows. */
+    private record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments) {
+    }
+
+    private static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
             GraphRows rows, GraphFeed input, long target, Settings settings) {
-        List<BlockStatistics.Moments> moments = BlockStatistics.measure(model, file, blocks, rows, input,
-                settings.device(), settings.samples());
+        List<DenseBlock> blocks = measured.blocks();
+        List<BlockStatistics.Moments> moments = measured.moments();
         GraphView g = new GraphView(model, file);
         record Unit(int block, int unit, double score) {
         }
@@ -530,8 +536,10 @@ public final class GraphSweep {
                 ? training.first(settings.retraining().rows()) : null);
         endToEnd.notes().addAll(notes(settings, input, decoder, validation));
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
+        org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(rounds, false);
+        Progress timed = clock.around(progress);
         for (int r = 1; r <= Math.max(rounds, 1); r++) {
-            progress.update("pruning rounds", r - 1, rounds, null);
+            String label = clock.round(r);
             GraphView g = new GraphView(current, file);
             List<DenseBlock> now = BlockFinder.find(g);
             if (now.size() != blocks.size()) {
@@ -542,19 +550,26 @@ public final class GraphSweep {
             if (target <= 0) {
                 continue;
             }
-            BlockPruner.Pruned pruned = step(model, current, file, now, stats, input, target, settings);
+            timed.update(label + ": statistics", 0, -1, null);
+            Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, input,
+                    settings.device(), settings.samples()));
+            timed.done(label + ": statistics");
+            timed.update(label + ": refit", 0, -1, null);
+            BlockPruner.Pruned pruned = step(model, current, file, measured, stats, input, target, settings);
+            timed.done(label + ": refit");
             if (pruned.parameters() <= 0) {
                 break;
             }
             current = pruned.model();
             endToEnd.take();
             if (endToEnd.active()) {
-                progress.update("retraining round " + r + " end to end", 0, settings.retraining().epochs(), null);
-                int round = r;
-                current = endToEnd.retrain(model, current, file, (epoch, epochs) -> progress.update(
-                        "retraining round " + round + " end to end", epoch.epoch(), epochs, null));
-                progress.done("retraining round " + r + " end to end");
+                String phase = label + ": retraining end to end";
+                timed.update(phase, 0, settings.retraining().epochs(), null);
+                current = endToEnd.retrain(model, current, file, (epoch, epochs) -> timed.update(phase, epoch.epoch(),
+                        epochs, null));
+                timed.done(phase);
             }
+            clock.finished(r);
             models.add(current);
             keptEpochs.add(endToEnd.take());
             GraphView after = new GraphView(current, file);
@@ -562,7 +577,6 @@ public final class GraphSweep {
             widths.add(String.join("-", BlockFinder.find(after).stream().map(b -> Integer.toString(b.width()))
                     .toList()));
         }
-        progress.done("pruning rounds");
         int n = models.size();
         int[] lost = new int[n];
         int[] gained = new int[n];

@@ -21,8 +21,8 @@ import org.odf2nna.InputException;
  *
  * <p>The content goes to a hidden temporary file in the target's folder, is flushed to disk, checked
  * by the caller (an ONNX file is loaded back into ONNX Runtime), and only then renamed over the target
- * in one atomic step. A failure, or an interrupt (SIGINT, SIGTERM: the JVM's shutdown hook), deletes the
- * temporary file. A {@code kill -9} in the middle can leave the hidden temporary file
+ * in one atomic step. A failure, or a stop ({@link #abandonPending}: the JVM's shutdown hook, or the command line on
+ * SIGINT and SIGTERM), deletes the temporary file. A {@code kill -9} in the middle can leave the hidden temporary file
  * {@code .NAME.PID.RANDOM.tmp}, never a broken target; the next write to the same target deletes such
  * files of processes that no longer run.
  */
@@ -41,21 +41,65 @@ public final class AtomicFiles {
     }
 
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+    /** Temporary folders (a SavedModel being written, a sweep's work folder): deleted with all they hold. */
+    private static final Set<Path> PENDING_TREES = ConcurrentHashMap.newKeySet();
+    /** Held while a temporary path is created and registered, and while the pending ones are abandoned. */
+    private static final Object LOCK = new Object();
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Set when the JVM shuts down: no temporary file is created or moved into place after that. */
+    /** Set when the program stops: no temporary file is created or moved into place after that. */
     private static volatile boolean closing;
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::abandonPending, "odf2nna-temp-cleanup"));
+    }
+
+    /**
+     * Stops every write: deletes the temporary files and folders of writes in progress, and refuses to start or finish
+     * one after that. The JVM's shutdown hook calls it, and so does a front end that stops the program itself (the
+     * command line on SIGINT or SIGTERM, which halts without running shutdown hooks: ONNX Runtime's own hook closes
+     * its environment under a session that may still be running, a crash in native code).
+     */
+    public static void abandonPending() {
+        synchronized (LOCK) {
             closing = true;
             for (Path p : PENDING) {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException e) {
-                    // The JVM is going down; a leftover hidden temp file is all that can remain.
+                    // The program is going down; a leftover hidden temp file is all that can remain.
                 }
             }
-        }, "odf2nna-temp-cleanup"));
+            for (Path p : PENDING_TREES) {
+                deleteTree(p);
+            }
+        }
+    }
+
+    /**
+     * Registers a temporary folder that {@link #abandonPending} deletes with all it holds, until {@link #release}: made
+     * by {@code create} while no stop can come between its creation and its registration.
+     *
+     * @param target what the folder is for, named when the program is already stopping
+     */
+    public static Path temporaryFolder(Path target, java.util.concurrent.Callable<Path> create) throws IOException {
+        synchronized (LOCK) {
+            checkNotClosing(target);
+            try {
+                Path folder = create.call();
+                PENDING_TREES.add(folder);
+                return folder;
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
+        }
+    }
+
+    /** Deletes a folder of {@link #temporaryFolder} with all it holds, and forgets it. */
+    public static void release(Path folder) {
+        deleteTree(folder);
+        PENDING_TREES.remove(folder);
     }
 
     private AtomicFiles() {
@@ -66,9 +110,11 @@ public final class AtomicFiles {
         Path temp = null;
         try {
             removeStaleTemps(folder, target.getFileName().toString());
-            temp = createHiddenTemp(folder, target.getFileName().toString());
-            PENDING.add(temp);
-            checkNotClosing(target);
+            synchronized (LOCK) {
+                checkNotClosing(target);
+                temp = createHiddenTemp(folder, target.getFileName().toString());
+                PENDING.add(temp);
+            }
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = Channels.newOutputStream(channel);

@@ -522,7 +522,9 @@ public final class KerasWriter {
     private static byte[] writeH5(H5Content content) {
         Path temp = null;
         try {
-            temp = Files.createTempFile("odf2nna-keras-", ".h5");
+            // A folder, so that a stop (AtomicFiles.abandonPending) deletes it with the file in it.
+            temp = org.odf2nna.io.AtomicFiles.temporaryFolder(Path.of("odf2nna-keras.h5"),
+                    () -> Files.createTempDirectory("odf2nna-keras-")).resolve("weights.h5");
             try (WritableHdfFile out = HdfFile.write(temp)) {
                 content.write(out);
             }
@@ -531,11 +533,7 @@ public final class KerasWriter {
             throw new UncheckedIOException("cannot write the HDF5 weights to a temporary file", e);
         } finally {
             if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // a leftover temporary file is harmless
-                }
+                org.odf2nna.io.AtomicFiles.release(temp.getParent());
             }
         }
     }

@@ -172,6 +172,7 @@ public final class GraphSweeper {
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
         if (outcome.chosen() != null && output != null) {
+            progress.update("writing " + output, 0, -1, null);
             AtomicFiles.writeBytes(output, outcome.chosen().toByteArray(), written -> {
                 try {
                     OnnxModelFile.read(written);
@@ -179,6 +180,7 @@ public final class GraphSweeper {
                     throw new IOException("the written model does not read back: " + e.getMessage(), e);
                 }
             });
+            progress.done("writing " + output);
             result = result.withOutput(output.toString());
         }
         if (files.report() != null) {

@@ -214,6 +214,9 @@ public final class ProgressivePruning {
         return judged;
     }
 
+    /** The progress phase of judging the chain on the validation rows. */
+    static final String JUDGING = "judging rounds";
+
     /** The chance of writing a model that loses more than the tolerance on a fresh set, allowed for the run. */
     static final double ALPHA = 0.05;
 
@@ -243,6 +246,9 @@ public final class ProgressivePruning {
         int[] currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
         // The default share depends on how many rows judge the rounds (Schedule.shareFor).
         double share = schedule.shareFor(retrainer.validationRows());
+        org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(expectedRounds(original, share,
+                schedule.maxRounds()), true);
+        progress.note(roundLength(retrainer));
         int failures = 0;
         // After a failed round that removed inputs, the retry from the same start removes units only.
         boolean unitsOnly = false;
@@ -252,8 +258,9 @@ public final class ProgressivePruning {
             if (minimal(current)) {
                 break;
             }
-            String label = "round " + index;
-            progress.update(label + ": unit costs", 0, -1, null);
+            String label = clock.round(index);
+            Progress roundProgress = clock.around(progress);
+            roundProgress.update(label + ": unit costs", 0, -1, null);
             // Unit costs and the refit need the layers' second moments, not every row: a sample keeps rounds quick.
             RowSource rows = currentRetrainer.fittingRows(FIT_ROWS);
             LayerCovariance moments = LayerCovariance.measure(current, rows);
@@ -267,14 +274,14 @@ public final class ProgressivePruning {
                     selection.units().keptUnits(), current.hiddenUnits()) || failed.contains(key)) {
                 break;
             }
-            progress.update(label + ": least squares", 0, -1, null);
+            roundProgress.update(label + ": least squares", 0, -1, null);
             Refit refit = refit(current, currentRetrainer, rows, moments, columns, selection, ridge);
             Retrainer roundRetrainer = refit.retrainer();
             DenseNetwork compensated = refit.compensated();
             progress.done(label + ": least squares");
             // The epoch kept is the best on the watched training rows (the pruned weights compete as epoch 0).
             Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label + " (" + compensated.architecture()
-                    + ")", progress);
+                    + ")", roundProgress);
             DenseNetwork network = retrained.network();
             TrainingSummary training = retrained.summary().withChange(roundRetrainer.changeFrom(reference, network));
             // The search must not look at the validation rows: it goes by how far the round moved from the original
@@ -289,6 +296,7 @@ public final class ProgressivePruning {
             LossBound bound = null;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
             rounds.add(new Round(index, current, compensated, network, kept, training, continued, bound, int8));
+            clock.finished(index);
             if (continued) {
                 current = network;
                 currentRetrainer = roundRetrainer;
@@ -306,6 +314,8 @@ public final class ProgressivePruning {
                 }
             }
         }
+        // Ended by the caller (ProgressiveSweep) once the chain below is judged.
+        progress.update(JUDGING, 0, -1, null);
         if (retrainer.regression()) {
             List<double[]> chainPivots = new ArrayList<>();
             for (int i = 0; i < rounds.size(); i++) {
@@ -317,6 +327,34 @@ public final class ProgressivePruning {
         }
         long[] chain = rounds.stream().filter(Round::continued).mapToLong(r -> r.network().parameterCount()).toArray();
         return certify(rounds, judges, ChainCertificate.levels(shares(original.parameterCount(), chain)));
+    }
+
+    /**
+     * How many rounds a share removing {@code share} of the parameters each round takes to bring {@code network} down to
+     * one unit per hidden layer, at most {@code maxRounds}: what "round 3 of about 24" counts. The search may stop
+     * sooner (rounds that fail) or go on longer (a failed round halves the share).
+     */
+    static int expectedRounds(DenseNetwork network, double share, int maxRounds) {
+        long minimal = 0;
+        int in = network.inputs();
+        for (int ignored : network.hiddenUnits()) {
+            minimal += in + 1L;
+            in = 1;
+        }
+        minimal += (long) in * network.outputs() + network.outputs();
+        double ratio = (double) minimal / Math.max(1, network.parameterCount());
+        if (ratio >= 1 || !(share > 0 && share < 1)) {
+            return 1;
+        }
+        return (int) Math.max(1, Math.min(maxRounds, Math.ceil(Math.log(ratio) / Math.log(1 - share))));
+    }
+
+    /** The note on what each round's retraining costs and how to make rounds shorter. */
+    static String roundLength(Retrainer retrainer) {
+        String source = retrainer.epochsSource();
+        return "each round retrains up to " + retrainer.epochs() + " epochs (" + source + ")"
+                + (source.contains(org.odf2nna.Setting.RETRAIN_EPOCHS.ref()) ? ""
+                        : "; " + org.odf2nna.Setting.RETRAIN_EPOCHS.ref() + " N sets fewer, for shorter rounds");
     }
 
     /** A round's network after its least-squares refit, and the retrainer for its inputs. */

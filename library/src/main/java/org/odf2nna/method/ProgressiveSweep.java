@@ -140,8 +140,9 @@ public final class ProgressiveSweep {
         settings.quantize().checkJudgedInJava();
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
                 tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
-        return new Result(rounds, ProgressivePruning.choose(rounds, original.parameterCount(), retrainer.regression()),
-                inputRange, settings.clipInputs());
+        Integer chosen = ProgressivePruning.choose(rounds, original.parameterCount(), retrainer.regression());
+        progress.done(ProgressivePruning.JUDGING);
+        return new Result(rounds, chosen, inputRange, settings.clipInputs());
     }
 
     /** The retraining each round runs (with at least a round's epochs). */

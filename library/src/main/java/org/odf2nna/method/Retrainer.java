@@ -687,8 +687,10 @@ final class Retrainer {
         String watched = watchedRows;
         TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss,
                 options, distillation, (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
-                        String.format(Locale.ROOT, "epoch %d/%d, loss %.4g, %s %s %.4g", epoch.epoch(), total,
-                                epoch.trainLoss(), TrainingSummary.rowsInWords(watched),
+                        // Epoch 0 is the start, before any training step: it has no training loss yet.
+                        String.format(Locale.ROOT, "epoch %d/%d, %s%s %s %.4g", epoch.epoch(), total,
+                                Double.isNaN(epoch.trainLoss()) ? "" : String.format(Locale.ROOT, "loss %.4g, ",
+                                        epoch.trainLoss()), TrainingSummary.rowsInWords(watched),
                                 metric, figure(epoch.validationMetric(), regression))));
         progress.done("retraining " + label);
         TrainingResult.Epoch before = result.history().get(0);

@@ -131,7 +131,7 @@ public final class Sweeper {
             }
             return report;
         } finally {
-            AtomicFiles.deleteTree(work);
+            AtomicFiles.release(work);
         }
     }
 
@@ -178,7 +178,8 @@ public final class Sweeper {
     private static Path workFolder(Sweep options) {
         Path folder = options.files().output().toAbsolutePath().getParent();
         try {
-            return Files.createTempDirectory(folder, "." + options.files().output().getFileName() + ".sweep-");
+            return AtomicFiles.temporaryFolder(options.files().output(), () -> Files.createTempDirectory(folder,
+                    "." + options.files().output().getFileName() + ".sweep-"));
         } catch (IOException e) {
             throw new InputException(options.files().output(), null, "cannot write beside it: " + e.getMessage(), e);
         }
@@ -210,8 +211,10 @@ public final class Sweeper {
             DenseNetwork result = round.judged();
             ModelProto proto = ExternalData.forOutput(written(model, result, round.inputs(), round.int8(), pruned),
                     model.source(), options.files().output());
+            progress.update("writing " + options.files().output(), 0, -1, null);
             double difference = ModelWriter.writeOnnx(proto, options.files().output(), result,
                     keepColumns(clipped(scan.sample(), pruned), round.inputs()), options.settings().device(), true);
+            progress.done("writing " + options.files().output());
             written = options.files().output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }

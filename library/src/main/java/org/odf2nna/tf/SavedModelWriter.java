@@ -21,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.odf2nna.InputException;
@@ -84,16 +83,7 @@ public final class SavedModelWriter {
     private static final int VERIFY_ROWS = 32;
     private static final long VERIFY_SEED = 0x0D2F_5A7EL;
 
-    private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (Path p : PENDING) {
-                AtomicFiles.deleteTree(p);
-            }
-        }, "odf2nna-savedmodel-cleanup"));
-    }
 
     private SavedModelWriter() {
     }
@@ -137,8 +127,9 @@ public final class SavedModelWriter {
         Path temp = null;
         try {
             Files.createDirectories(target.getParent());
-            temp = createHiddenFolder(target.getParent(), target.getFileName().toString());
-            PENDING.add(temp);
+            // Deleted by a stop (AtomicFiles.abandonPending) as well as below.
+            temp = AtomicFiles.temporaryFolder(dir, () -> createHiddenFolder(target.getParent(),
+                    target.getFileName().toString()));
             export(network, temp, inputName, scopes);
             stripAssignOps(temp);
             writeDescription(temp, featureNames);
@@ -150,8 +141,7 @@ public final class SavedModelWriter {
             throw new InputException(dir, null, "cannot write: " + e.getMessage(), e);
         } finally {
             if (temp != null) {
-                AtomicFiles.deleteTree(temp);
-                PENDING.remove(temp);
+                AtomicFiles.release(temp);
             }
         }
     }

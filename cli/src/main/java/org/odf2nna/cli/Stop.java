@@ -1,0 +1,77 @@
+package org.odf2nna.cli;
+
+import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.odf2nna.api.Odf2nna;
+
+/**
+ * What SIGINT (Ctrl-C), SIGTERM and SIGHUP do to a run of the command line: one line on standard error, the temporary
+ * files and folders of writes in progress deleted ({@link Odf2nna#abandonWrites}), and the JVM halted with 128 plus
+ * the signal's number, as shells expect: 130, 143, 129.
+ *
+ * <p>Why halt instead of exit: ONNX Runtime's Java binding closes its environment in a shutdown hook of its own, and a
+ * session still running on the worker thread then crashes in native code (SIGSEGV in {@code libonnxruntime.so} inside
+ * {@code OrtSession.run}, an {@code hs_err_pid*.log} file, exit 134). Halting runs no shutdown hook and leaves the
+ * native sessions alone; the run has nothing to save, since every output is renamed into place only when complete.
+ */
+final class Stop {
+
+    /** How long the cleanup may take before the JVM halts anyway (a stuck file system, a blocked stream). */
+    static final long CLEANUP_LIMIT_MILLIS = 5_000;
+
+    private static final AtomicBoolean STOPPING = new AtomicBoolean();
+
+    private Stop() {
+    }
+
+    /**
+     * Handles SIGINT, SIGTERM and SIGHUP from now on. A signal the process was started with ignored (SIGINT in a
+     * background job of a shell without job control) stays ignored.
+     *
+     * @param err     where the line goes
+     * @param endLine ends a progress bar drawn in place, so that the line starts on a line of its own
+     */
+    static void install(PrintStream err, Runnable endLine) {
+        for (String name : new String[] {"INT", "TERM", "HUP"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop(s.getName(), s.getNumber(), err, endLine));
+            } catch (IllegalArgumentException ignoredOrUnknown) {
+                // Ignored at start (the JVM keeps it so) or not on this platform: nothing to handle.
+            }
+        }
+    }
+
+    /** The exit code of a run stopped by signal {@code number}: 128 + number. */
+    static int exitCode(int number) {
+        return 128 + number;
+    }
+
+    /** The one line a stopped run prints. */
+    static String line(String signal) {
+        return "odf2nna-onnx: stopped by SIG" + signal + "; no unfinished output was left";
+    }
+
+    private static void stop(String signal, int number, PrintStream err, Runnable endLine) {
+        if (!STOPPING.compareAndSet(false, true)) {
+            // Ctrl-C reaches the JVM both from the terminal and through the launcher: one stop is enough.
+            return;
+        }
+        int code = exitCode(number);
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(CLEANUP_LIMIT_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            Runtime.getRuntime().halt(code);
+        }, "odf2nna-stop-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        Odf2nna.abandonWrites();
+        Main.removeRuntimeLog();
+        endLine.run();
+        err.println(line(signal));
+        err.flush();
+        Runtime.getRuntime().halt(code);
+    }
+}
