@@ -22,6 +22,7 @@ public final class InputException extends RuntimeException {
     private final transient Path file;
     private final String place;
     private final Kind kind;
+    private final boolean malformed;
 
     public InputException(Path file, String place, String message) {
         this(file, place, message, Kind.BAD_INPUT, null);
@@ -32,10 +33,24 @@ public final class InputException extends RuntimeException {
     }
 
     public InputException(Path file, String place, String message, Kind kind, Throwable cause) {
+        this(file, place, message, kind, cause, false);
+    }
+
+    private InputException(Path file, String place, String message, Kind kind, Throwable cause, boolean malformed) {
         super(format(file, place, message), cause);
         this.file = file;
         this.place = place;
         this.kind = kind;
+        this.malformed = malformed;
+    }
+
+    /**
+     * A model that contradicts itself ({@link Kind#BAD_INPUT}): shapes no runtime could run (a Gemm bias of another
+     * width than its layer, a layer that takes more inputs than the one before it has units). Such a model is
+     * refused as it is, never read another way (as a graph without dense blocks, say).
+     */
+    public static InputException malformed(Path file, String place, String message) {
+        return new InputException(file, place, message, Kind.BAD_INPUT, null, true);
     }
 
     /** The data cannot certify what was asked ({@link Kind#UNCERTIFIABLE}). */
@@ -56,7 +71,7 @@ public final class InputException extends RuntimeException {
         if (file != null) {
             return this;
         }
-        return new InputException(newFile, place, bareMessage(), kind, getCause());
+        return new InputException(newFile, place, bareMessage(), kind, getCause(), malformed);
     }
 
     /** The same error, kind and place with its message (without file and place) changed by {@code change}. */
@@ -64,7 +79,7 @@ public final class InputException extends RuntimeException {
         String full = super.getMessage();
         String prefix = format(file, place, "");
         String bare = full.startsWith(prefix) ? full.substring(prefix.length()) : full;
-        return new InputException(file, place, change.apply(bare), kind, getCause());
+        return new InputException(file, place, change.apply(bare), kind, getCause(), malformed);
     }
 
     public Path file() {
@@ -77,6 +92,11 @@ public final class InputException extends RuntimeException {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** Whether the input contradicts itself ({@link #malformed}). */
+    public boolean malformed() {
+        return malformed;
     }
 
     /** The message with its settings in plain words ({@link Setting#plain}). */

@@ -35,7 +35,8 @@ final class InspectCommand extends Subcommand {
         try {
             d = Odf2nna.describe(model.path);
         } catch (InputException e) {
-            if (blocks == null) {
+            if (blocks == null || e.malformed()) {
+                // A model whose shapes contradict each other is refused as it is, whatever blocks it may also have.
                 throw e;
             }
             if (blocks.blocks().isEmpty()) {

@@ -55,6 +55,10 @@ public final class GraphSweeper {
         try {
             hidden = DenseChainReader.read(proto, model).network().layers().size() - 1;
         } catch (InputException e) {
+            if (e.malformed()) {
+                // Shapes no runtime could run: bad input (exit 1), said as the chain reader says it.
+                throw e;
+            }
             // No dense chain at the end: the graph's blocks are all there is. A graph without any that ONNX Runtime
             // runs is said to have none (exit 3); one it cannot run keeps the chain reader's message, which names
             // the node or the initializer at fault.

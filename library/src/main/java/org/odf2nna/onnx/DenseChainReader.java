@@ -123,7 +123,7 @@ public final class DenseChainReader {
             DenseLayer layer = b.layer;
             if (previous != null) {
                 if (layer.inputs() != previous.layer.units()) {
-                    throw new InputException(file, GraphIndex.describe(b.dense), "takes " + layer.inputs()
+                    throw InputException.malformed(file, GraphIndex.describe(b.dense), "takes " + layer.inputs()
                             + " inputs, but the layer before it (" + GraphIndex.describe(previous.dense) + ") has "
                             + previous.layer.units() + " units");
                 }
@@ -142,7 +142,7 @@ public final class DenseChainReader {
         }
         int valuesPerRow = input.valuesPerRow();
         if (chainInput.equals(input.name()) && valuesPerRow >= 0 && valuesPerRow != layers.get(0).inputs()) {
-            throw new InputException(file, GraphIndex.describe(blocks.getFirst().dense), "takes "
+            throw InputException.malformed(file, GraphIndex.describe(blocks.getFirst().dense), "takes "
                     + layers.get(0).inputs() + " inputs, but the graph input '" + input.name() + "' has shape "
                     + input.describeShape());
         }
@@ -682,8 +682,11 @@ public final class DenseChainReader {
         long count = OnnxTensors.elementCount(c);
         boolean vector = (dims.length == 1 && dims[0] == units) || (dims.length == 2 && dims[0] == 1 && dims[1] == units);
         if (!vector && count != 1) {
-            throw new InputException(file, where, "has a bias '" + tensor + "' of shape " + Arrays.toString(dims)
-                    + "; expected [" + units + "], [1, " + units + "] or a scalar");
+            String message = "has a bias '" + tensor + "' of shape " + Arrays.toString(dims) + "; expected [" + units
+                    + "], [1, " + units + "] or a scalar";
+            // A last axis other than the layer's units or 1 broadcasts to no layer output: the model is broken.
+            boolean broken = dims.length > 0 && dims[dims.length - 1] != units && dims[dims.length - 1] != 1;
+            throw broken ? InputException.malformed(file, where, message) : new InputException(file, where, message);
         }
         float[] values = OnnxTensors.floats(c, file, "bias '" + tensor + "' of " + where);
         for (int j = 0; j < units; j++) {
