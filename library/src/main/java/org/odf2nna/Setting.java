@@ -23,6 +23,7 @@ public enum Setting {
     ORIGINAL_EPOCHS("original epochs"),
     EPOCHS("epochs"),
     LABEL("the label setting"),
+    ACCEPT_CHANCE("the setting that accepts rows the original scores no better than chance on"),
     EVALUATIONS("evaluation budget"),
     LAYERS("layers"),
     SELECT_FEATURES("feature selection"),

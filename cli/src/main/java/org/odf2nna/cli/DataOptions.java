@@ -10,7 +10,7 @@ final class DataOptions {
 
     @Option(names = "--label", paramLabel = "NAME",
             description = "Name of the target column, in every CSV file of the run (default: a column named "
-                    + "label or target, in any case, wherever it stands; without one, the last column when the file "
+                    + "label, target, class or y, in any case, wherever it stands; without one, the last column when the file "
                     + "has one more column than the model has inputs). The target column is never read as a "
                     + "feature.")
     String label;

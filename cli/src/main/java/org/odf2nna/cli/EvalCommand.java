@@ -40,7 +40,14 @@ final class EvalCommand extends Subcommand {
         } else {
             main.out.println("Model  " + e.model());
             main.out.println("Data   " + e.data() + " (" + e.metrics().rows() + " rows, " + e.task() + ")");
+            if (e.label() != null) {
+                main.out.println("Label  " + e.label() + ": the last column, as no column is named label, target, "
+                        + "class or y (name another with --label)");
+            }
             main.out.println(ReportFormat.describe(e.metrics()));
+        }
+        if (e.warning() != null) {
+            main.err.println("odf2nna-onnx: warning: " + e.warning());
         }
         return Main.OK;
     }

@@ -24,6 +24,7 @@ final class Flags {
             case ORIGINAL_EPOCHS -> "--original-epochs";
             case EPOCHS -> "--epochs";
             case LABEL -> "--label";
+            case ACCEPT_CHANCE -> "--accept-chance";
             case EVALUATIONS -> "--evaluations";
             case LAYERS -> "--layers";
             case SELECT_FEATURES -> "--select-features";

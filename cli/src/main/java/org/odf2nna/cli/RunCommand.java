@@ -63,6 +63,9 @@ final class RunCommand extends Subcommand {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    AcceptChanceOption chance;
+
     @Override
     public Integer call() {
         Main.refuseKerasName(output, Main.writesOnnxOnly("run"));
@@ -74,7 +77,8 @@ final class RunCommand extends Subcommand {
                 .retraining(training.retraining(training.retrainLearningRate())
                         .distillation(distill.options(Distillation.DEFAULT)).build())
                 .pruning(pruning.options()).device(data.device()).build());
-        RunFiles files = new RunFiles(train.path, test, general, out, report.path, sweep.chart(out), data.csv());
+        RunFiles files = new RunFiles(train.path, test, general, out, report.path, sweep.chart(out),
+                chance.applyTo(data.csv()));
         java.util.Set<Path> before = Main.existing(java.util.List.of(general, out));
         RunReport result = Odf2nna.run(files, buildSettings, settings, main.progress());
         main.out.print(ReportFormat.run(result));

@@ -84,6 +84,9 @@ final class ShrinkCommand extends Subcommand {
     DataOptions data;
 
     @Mixin
+    AcceptChanceOption chance;
+
+    @Mixin
     RetrainCliOptions retrain;
 
     @Mixin
@@ -116,7 +119,7 @@ final class ShrinkCommand extends Subcommand {
         ShrinkSettings settings = Flags.built(() -> asked.retraining(retrain.settings()).pruning(pruning.options())
                 .build());
         ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,
-                data.csv());
+                chance.applyTo(data.csv()));
         if (Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs())) {
             if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
                 throw InputException.uncertifiable(model.path, null, Odf2nna.noBlocks(model.path));

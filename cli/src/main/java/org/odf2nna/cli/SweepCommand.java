@@ -67,6 +67,9 @@ final class SweepCommand extends Subcommand {
     DataOptions data;
 
     @Mixin
+    AcceptChanceOption chance;
+
+    @Mixin
     GraphRetrainOptions graphRetrain;
 
     @Mixin
@@ -84,7 +87,7 @@ final class SweepCommand extends Subcommand {
         SweepSettings settings = Flags.built(() -> clipInputs.applyTo(sweep.settings()).retraining(retrain.required())
                 .pruning(pruning.options()).quantize(precision).task(data.task()).device(data.device()).build());
         SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,
-                sweep.chart(out), data.csv());
+                sweep.chart(out), chance.applyTo(data.csv()));
         Set<Path> before = Main.existing(java.util.List.of(out));
         if (Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs())) {
             return graph(this, files, settings, graphRetrain.retraining(), graphInputs, before);

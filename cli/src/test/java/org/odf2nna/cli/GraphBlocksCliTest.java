@@ -66,7 +66,7 @@ class GraphBlocksCliTest {
         Path report = dir.resolve("report.json");
         CliRun sweep = CliRun.of("-q", "sweep", model.toString(), "--train", csv("train.csv", 300, 1).toString(),
                 "--validation", csv("validation.csv", 400, 2).toString(), "--eval", csv("test.csv", 100, 3).toString(),
-                "-o", out.toString(), "--report", report.toString());
+                "-o", out.toString(), "--report", report.toString(), "--accept-chance");
         assertTrue(sweep.exitCode() == 0 || sweep.exitCode() == 3, sweep.toString());
         assertTrue(sweep.out().contains("hidden widths"), sweep.out());
         assertTrue(Files.exists(report));
@@ -74,7 +74,7 @@ class GraphBlocksCliTest {
         Path shrunk = dir.resolve("shrunk.onnx");
         CliRun shrink = CliRun.of("-q", "shrink", model.toString(), "--train", csv("train2.csv", 300, 4).toString(),
                 "--validation", csv("validation2.csv", 400, 5).toString(), "--eval", csv("test2.csv", 100, 6)
-                        .toString(), "-o", shrunk.toString());
+                        .toString(), "-o", shrunk.toString(), "--accept-chance");
         assertTrue(shrink.exitCode() == 0 || shrink.exitCode() == 3, shrink.toString());
         assertTrue(shrink.out().contains("hidden widths"), shrink.out());
         CliRun epsilon = CliRun.of("shrink", model.toString(), "--eval", csv("test3.csv", 50, 7).toString(),

@@ -110,7 +110,7 @@ class KerasCliTest {
         Path keras = KerasTestFiles.keras(dir.resolve("rich.keras"), KerasTestFiles.richModel(), false);
         Path out = dir.resolve("small.keras");
         CliRun run = CliRun.of("-q", "shrink", keras.toString(), "--eval", csv(dir).toString(), "--epsilon", "0.3",
-                "--format", "keras", "-o", out.toString());
+                "--format", "keras", "-o", out.toString(), "--accept-chance");
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().contains("wrote " + out), run.out());
         KerasModel original = KerasReader.read(keras);
@@ -131,7 +131,7 @@ class KerasCliTest {
         Path rows = csv(dir);
         Path out = dir.resolve("small.onnx");
         CliRun run = CliRun.of("-q", "shrink", keras.toString(), "--eval", rows.toString(), "--epsilon", "0.3", "-o",
-                out.toString());
+                out.toString(), "--accept-chance");
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().contains("note: written as ONNX, though " + keras + " is a Keras file; --format keras "
                 + "writes a .keras file instead"), run.out());

@@ -86,8 +86,9 @@ class MethodCommandsTest {
         Path small = dir.resolve("r.small.onnx");
         // 24 validation rows can certify 8.33 points at best; a drop of 20 lets the run choose and write (at 10, the
         // first round's 3 changed rows of 24 gave a bound of 12.5 points at its 3.75% share of the 5%).
+        // Three epochs leave the general model near chance on the test rows: taken all the same.
         String[] run = {"-q", "run", TRAIN.toString(), "--test", TEST.toString(), "--epochs", "3", "--max-drop", "20",
-            "-o", small.toString()};
+            "-o", small.toString(), "--accept-chance"};
         CliRun once = CliRun.of(run);
         assertEquals(0, once.exitCode(), once.toString());
         assertFalse(once.out().contains("replaced"), once.out());

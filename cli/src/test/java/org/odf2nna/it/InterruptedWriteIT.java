@@ -120,7 +120,7 @@ class InterruptedWriteIT {
         Files.writeString(csv, rows);
         Path target = dir.resolve("small.onnx");
         List<String> args = List.of(launcher.toString(), "-q", "shrink", model.toString(), "--eval", csv.toString(),
-                "-e", "0.05", "-o", target.toString());
+                "-e", "0.05", "-o", target.toString(), "--accept-chance");
 
         // The uninterrupted result, and how long it takes.
         long start = System.nanoTime();

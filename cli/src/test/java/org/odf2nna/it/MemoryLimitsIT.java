@@ -49,7 +49,7 @@ class MemoryLimitsIT {
         writeRows(train, 600_000); // 600,000 rows x 17 values x 12 bytes: about 120 MB at the peak
         Path out = dir.resolve("small.onnx");
         Shared.Result r = launch("-q", "shrink", model.toString(), "--eval", eval.toString(), "--train", train.toString(),
-                "--retrain-epochs", "1", "-o", out.toString());
+                "--retrain-epochs", "1", "-o", out.toString(), "--accept-chance");
         assertEquals(1, r.exitCode(), r.toString());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), "one line: " + r);

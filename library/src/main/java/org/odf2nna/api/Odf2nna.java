@@ -400,10 +400,24 @@ public final class Odf2nna {
                 reading.inferenceBatch());
         OnnxDenseModel read = ModelFiles.read(model);
         DenseNetwork network = read.network();
-        Metrics metrics = ModelScan.evaluate(read.model(), read.input(), network, rows.forModel(read),
-                Task.givenOrInferred(task, network), device, progress, model, read.outputName());
-        Task measured = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
-        return new Evaluation(model.toString(), rows.file().toString(), measured.displayName(), metrics);
+        EvalData forModel = rows.forModel(read);
+        String guessed = forModel.positionalTarget();
+        ModelScan.Measured measured;
+        try {
+            measured = ModelScan.measure(read, forModel, Task.givenOrInferred(task, network), device, progress);
+        } catch (InputException e) {
+            // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
+            throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is the "
+                    + "last (" + guessed + ") and no column is named label, target, class or y: name the label column "
+                    + "with {{LABEL}}");
+        }
+        Metrics metrics = measured.metrics();
+        Task kind = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
+        String warning = measured.chance() != null && measured.chance().atChance() ? "the model "
+                + measured.chance().describe() + ": are these rows for this model (its columns, their order, the "
+                + "label column, the input's layout)?" : null;
+        return new Evaluation(model.toString(), rows.file().toString(), kind.displayName(), metrics, guessed,
+                warning);
     }
 
     /**

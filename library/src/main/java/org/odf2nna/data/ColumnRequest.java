@@ -23,7 +23,7 @@ public record ColumnRequest(int features, String label, Target target, List<Stri
      * Header names that mark the target column when no target column name is given (compared ignoring case): such
      * a column is the target wherever it stands, and never a feature.
      */
-    public static final List<String> DEFAULT_TARGET_NAMES = List.of("label", "target");
+    public static final List<String> DEFAULT_TARGET_NAMES = List.of("label", "target", "class", "y");
 
     /** Whether {@code name} is one of {@link #DEFAULT_TARGET_NAMES}, ignoring case. */
     public static boolean isDefaultTargetName(String name) {

@@ -57,6 +57,8 @@ public final class CsvReader implements RowReader {
     private final char delimiter;
     private final int[] featureColumns;
     private final int targetColumn;
+    /** Whether the target is the last column for want of one named as a target (not by a name). */
+    private boolean targetByPosition;
     /** For each column: the feature slot it fills (≥ 0), {@link #TARGET_SLOT}, or {@link #UNUSED_SLOT}. */
     private final int[] slotOfColumn;
     /** 1-based number of the last line read (the header is line 1); 0 before any line. */
@@ -159,6 +161,24 @@ public final class CsvReader implements RowReader {
 
     public boolean hasTarget() {
         return targetColumn >= 0;
+    }
+
+    /**
+     * Whether the target column was taken by its place, the last column, because no column is named as a target
+     * ({@link ColumnRequest#DEFAULT_TARGET_NAMES}) and no name was given: a guess worth saying.
+     */
+    public boolean targetByPosition() {
+        return targetByPosition;
+    }
+
+    /** The target column's number in the file, 1-based, or 0 without one. */
+    public int targetColumnNumber() {
+        return targetColumn + 1;
+    }
+
+    /** How many columns the file has. */
+    public int columnCount() {
+        return header.size();
     }
 
     public String targetName() {
@@ -589,6 +609,7 @@ public final class CsvReader implements RowReader {
                             + need + " (" + (expected + 1) + " in all)");
                 }
                 target = columns - 1;
+                targetByPosition = true;
             }
             for (int c = 0; c < columns; c++) {
                 if (c != target) {

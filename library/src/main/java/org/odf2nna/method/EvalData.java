@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.data.CsvReader;
 import org.odf2nna.data.RowReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 
@@ -13,8 +14,10 @@ import org.odf2nna.onnx.OnnxDenseModel;
  * @param file      the CSV (optionally gzip-compressed)
  * @param columns   feature count, target column and whether a target must be there
  * @param inferenceBatch rows per runtime call
+ * @param acceptChance   whether rows the original scores no better than chance on are taken all the same (see
+ *                       {@link ModelScan#refuseAtChance})
  */
-public record EvalData(Path file, ColumnRequest columns, int inferenceBatch) {
+public record EvalData(Path file, ColumnRequest columns, int inferenceBatch, boolean acceptChance) {
 
     public EvalData {
         if (inferenceBatch <= 0) {
@@ -22,10 +25,21 @@ public record EvalData(Path file, ColumnRequest columns, int inferenceBatch) {
         }
     }
 
+    /** Rows the original is at chance on are refused. */
+    public EvalData(Path file, ColumnRequest columns, int inferenceBatch) {
+        this(file, columns, inferenceBatch, false);
+    }
+
+    /** The same rows, taken as {@code csv} says of rows the original is at chance on. */
+    public EvalData accepting(org.odf2nna.settings.CsvReading csv) {
+        return new EvalData(file, columns, inferenceBatch, csv.acceptChance());
+    }
+
     /** The same rows, read for a model that takes {@code features} values per row (-1: unknown). */
     public EvalData withFeatures(int features) {
         ColumnRequest c = columns;
-        return new EvalData(file, new ColumnRequest(features, c.label(), c.target(), c.featureNames()), inferenceBatch);
+        return new EvalData(file, new ColumnRequest(features, c.label(), c.target(), c.featureNames()), inferenceBatch,
+                acceptChance);
     }
 
     /**
@@ -44,18 +58,31 @@ public record EvalData(Path file, ColumnRequest columns, int inferenceBatch) {
                 && !names.contains(target) && RowReader.readHeader(file).contains(target)) {
             label = target;
         }
-        return new EvalData(file, new ColumnRequest(names.size(), label, columns.target(), names), inferenceBatch);
+        return new EvalData(file, new ColumnRequest(names.size(), label, columns.target(), names), inferenceBatch,
+                acceptChance);
     }
 
     /** The same rows, reading the named feature columns. */
     public EvalData withFeatureNames(List<String> names) {
-        return new EvalData(file, columns.withFeatureNames(names), inferenceBatch);
+        return new EvalData(file, columns.withFeatureNames(names), inferenceBatch, acceptChance);
     }
 
     /** Whether the file has a target column under these column rules (reads the header only). */
     public boolean hasTarget() {
         try (RowReader reader = open()) {
             return reader.hasTarget();
+        }
+    }
+
+    /**
+     * Where the target column is when it was taken by its place, the last column, for want of one named as a target
+     * ("column 785 of 785, 'pixel783'"), or null when it was found by name or the rows are not a CSV file (reads the
+     * header only).
+     */
+    public String positionalTarget() {
+        try (RowReader reader = open()) {
+            return reader instanceof CsvReader csv && csv.targetByPosition() ? "column " + csv.targetColumnNumber()
+                    + " of " + csv.columnCount() + ", '" + csv.targetName() + "'" : null;
         }
     }
 

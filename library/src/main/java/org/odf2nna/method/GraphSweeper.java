@@ -111,6 +111,29 @@ public final class GraphSweeper {
                 ? holders.subList(0, 3) : holders) + (holders.size() > 3 ? ", ..." : "") + " are not searched)";
     }
 
+    /**
+     * How far the original graph's classes agree with the rows' labels beyond chance, or null where there is nothing to
+     * judge by (rows without labels, an output that is not one class vector): rows it is at chance on are refused
+     * unless the run takes them all the same ({@link org.odf2nna.settings.CsvReading#acceptChance}), since an image
+     * read transposed or a column order of another model gives a written model that keeps nothing worth keeping.
+     */
+    private static org.odf2nna.metrics.ChanceAgreement chanceOf(ModelProto proto, Path model, GraphFeed feed,
+            GraphRows rows, org.odf2nna.Device device, OutputDecoding decoding) {
+        if (!rows.labelled()) {
+            return null;
+        }
+        org.odf2nna.graph.Decoder decoder = new org.odf2nna.graph.Decoder(decoding);
+        int[] predicted = GraphSweep.predict(proto, model, feed, rows, device, decoder);
+        if (!decoder.classes()) {
+            return null;
+        }
+        int classes = 2;
+        for (int r = 0; r < predicted.length; r++) {
+            classes = Math.max(classes, Math.max(predicted[r], rows.labels()[r]) + 1);
+        }
+        return org.odf2nna.metrics.ChanceAgreement.of(predicted, rows.labels(), classes);
+    }
+
     /** The dense blocks of an ONNX file, or null for a model in another format. */
     public static GraphBlocks describe(Path model) {
         if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
@@ -166,6 +189,13 @@ public final class GraphSweeper {
                 Integer.MAX_VALUE);
         GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), dataFiles.indexOf(files.test()),
                 feed, label, Integer.MAX_VALUE);
+        boolean accept = files.csv() != null && files.csv().acceptChance();
+        ModelScan.refuseAtChance(chanceOf(proto, model, feed, validation, settings.device(), decoding),
+                files.validation(), accept, "the validation rows");
+        if (report != null) {
+            ModelScan.refuseAtChance(chanceOf(proto, model, feed, report, settings.device(), decoding), files.test(),
+                    accept, "the evaluation rows");
+        }
         double share = settings.schedule().shareFor(validation.count());
         double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
         GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),

@@ -9,6 +9,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.RowReader;
+import org.odf2nna.metrics.ChanceAgreement;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.network.DenseNetwork;
@@ -177,7 +178,8 @@ public final class ModelScan {
             if (keepRows) {
                 rows = kept != null ? cached(kept, keptRows) : streamed(model, data, device);
             }
-            return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow(), rows);
+            return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow(), rows,
+                    evaluator == null ? null : evaluator.chance());
         }
 
         @Override
@@ -225,6 +227,64 @@ public final class ModelScan {
     /** Evaluates a model over labelled rows. */
     public static Metrics evaluate(ModelProto model, InputSignature input, DenseNetwork network, EvalData data,
             Task task, Device device, Progress progress, java.nio.file.Path modelFile, String outputName) {
+        return evaluator(new Evaluated(model, input, network, modelFile, outputName), data, task, device, progress)
+                .metrics();
+    }
+
+    /**
+     * {@link #evaluate} of the original model, refused when it is no better than chance on the rows and they do not
+     * say to take them all the same ({@link #refuseAtChance}).
+     */
+    public static Metrics evaluateOriginal(OnnxDenseModel model, EvalData data, Task task, Device device,
+            Progress progress) {
+        Evaluator evaluator = evaluator(new Evaluated(model.model(), model.input(), model.network(), model.source(),
+                model.outputName()), data, task, device, progress);
+        refuseAtChance(evaluator.chance(), data, "the evaluation rows");
+        return evaluator.metrics();
+    }
+
+    /**
+     * Refuses rows the original scores no better than chance on ({@link ChanceAgreement#atChance}), unless
+     * {@code data} says to take them: most likely rows of another model, or read another way.
+     *
+     * @param chance   the original's agreement with the rows' labels, or null (none to judge by)
+     * @param rowsName what the rows are, for the message
+     */
+    static void refuseAtChance(ChanceAgreement chance, EvalData data, String rowsName) {
+        refuseAtChance(chance, data.file(), data.acceptChance(), rowsName);
+    }
+
+    /** {@link #refuseAtChance(ChanceAgreement, EvalData, String)} of rows in {@code file}. */
+    public static void refuseAtChance(ChanceAgreement chance, java.nio.file.Path file, boolean accept,
+            String rowsName) {
+        if (chance != null && chance.atChance() && !accept) {
+            throw chance.refusal(file, rowsName);
+        }
+    }
+
+    /** The original's metrics on labelled rows, with how far it agrees with their labels beyond chance. */
+    public record Measured(Metrics metrics, ChanceAgreement chance) {
+    }
+
+    /** {@link #evaluate}, with the agreement beyond chance and no refusal: for reporting it ({@code eval}). */
+    public static Measured measure(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
+        Evaluator evaluator = evaluator(new Evaluated(model.model(), model.input(), model.network(), model.source(),
+                model.outputName()), data, task, device, progress);
+        return new Measured(evaluator.metrics(), evaluator.chance());
+    }
+
+    /** The model {@link #evaluator} runs: its graph, input, chain, file (for messages) and output. */
+    private record Evaluated(ModelProto model, InputSignature input, DenseNetwork network, java.nio.file.Path file,
+            String outputName) {
+    }
+
+    private static Evaluator evaluator(Evaluated evaluated, EvalData data, Task task, Device device,
+            Progress progress) {
+        ModelProto model = evaluated.model();
+        InputSignature input = evaluated.input();
+        DenseNetwork network = evaluated.network();
+        java.nio.file.Path modelFile = evaluated.file();
+        String outputName = evaluated.outputName();
         try (OnnxRunner runner = OnnxRunner.open(model, input, device, modelFile);
              RowReader reader = data.open(progress)) {
             if (!reader.hasTarget()) {
@@ -246,7 +306,7 @@ public final class ModelScan {
             if (reader.rowsRead() == 0) {
                 throw reader.noDataRows();
             }
-            return evaluator.metrics();
+            return evaluator;
         }
     }
 

@@ -570,6 +570,28 @@ final class Retrainer {
         return best;
     }
 
+    /**
+     * How far {@code network}'s classes agree with the validation rows' own labels beyond chance; null for regression
+     * or for rows without labels (their targets are then the original's own predictions).
+     */
+    org.odf2nna.metrics.ChanceAgreement validationChance(DenseNetwork network) {
+        if (loss == Loss.MEAN_SQUARED_ERROR || !validationLabelled()) {
+            return null;
+        }
+        TrainingData rows = judge;
+        float[] out = outputs(network, rows.inputs(), rows.rows());
+        int width = network.outputs();
+        int classes = Math.max(2, width);
+        long[][] confusion = new long[classes][classes];
+        for (int r = 0; r < rows.rows(); r++) {
+            int label = (int) rows.targets()[r];
+            if (label >= 0 && label < classes) {
+                confusion[label][predictedClass(out, r, width, network.head())]++;
+            }
+        }
+        return org.odf2nna.metrics.ChanceAgreement.of(confusion);
+    }
+
     /** Whether the validation rows have targets of their own (else they hold the original's predictions). */
     boolean validationLabelled() {
         return settings.validationLabelled();

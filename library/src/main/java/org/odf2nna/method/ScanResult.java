@@ -14,13 +14,14 @@ import org.odf2nna.prune.UnitStatistics;
  * @param chainRows     the scanned rows as the dense chain sees them (least squares fits on them): held in memory
  *                      when they fit (see {@link ModelScan#CACHED_VALUES}), else read again from the file on each
  *                      pass; null when they were not asked for
+ * @param chance        how far the original agrees with the labels beyond chance, or null (no labels, regression)
  */
 public record ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow,
-        RowSource chainRows) {
+        RowSource chainRows, org.odf2nna.metrics.ChanceAgreement chance) {
 
     /** A scan that kept no rows. */
     public ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow) {
-        this(statistics, metrics, sample, rowByRow, null);
+        this(statistics, metrics, sample, rowByRow, null, null);
     }
 
     /**

@@ -64,7 +64,7 @@ public final class Shrinker {
                 settings.clipInputs(), settings.task(), settings.device());
         CsvReading csv = files.csv();
         EvalData eval = new EvalData(files.eval(), ColumnRequest.of(-1, csv.label(), ColumnRequest.Target.OPTIONAL),
-                csv.inferenceBatch());
+                csv.inferenceBatch(), csv.acceptChance());
         RetrainOptions retrain = once.retraining() == null ? null
                 : new RetrainOptions(files.train(), files.validation(), once.retraining());
         // The units are scored on the evaluation rows (no scoring rows of their own).
@@ -117,6 +117,11 @@ public final class Shrinker {
         checkReadCorrectly(model, scan.sample());
         Retrainer retrainer = prepared.retrainer() != null ? prepared.retrainer()
                 : prepareRetrainer(options, model, eval, task, progress);
+        if (retrainer != null) {
+            ModelScan.refuseAtChance(retrainer.validationChance(network), options.retrain().validation() != null
+                    ? options.retrain().validation() : options.retrain().train(), eval.acceptChance(),
+                    "the validation rows");
+        }
         FitSource source = fitSource(options, prepared, retrainer, scan, eval, score);
         if (leastSquares && source.rows() == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
@@ -189,14 +194,14 @@ public final class Shrinker {
             if (scan == null) {
                 scan = ModelScan.scan(model, rows.eval(), rows.task(), options.device(), progress, keepRows);
             }
+            ModelScan.refuseAtChance(scan.chance(), rows.eval(), "the evaluation rows");
             return new Scored(scan, scan.metrics());
         }
         if (scan == null) {
             scan = ModelScan.scan(model, rows.score(), null, options.device(), progress, keepRows);
         }
-        Metrics original = rows.eval().hasTarget() ? ModelScan.evaluate(model.model(), model.input(),
-                model.network(), rows.eval(), rows.task(), options.device(), progress, options.model(),
-                model.outputName()) : null;
+        Metrics original = rows.eval().hasTarget() ? ModelScan.evaluateOriginal(model, rows.eval(), rows.task(),
+                options.device(), progress) : null;
         return new Scored(scan, original);
     }
 

@@ -196,8 +196,10 @@ public final class Sweeper {
         Retrainer retrainer = sweep.retrainer();
         String validationPlace = sweep.validationPlace();
         EvalData test = options.test().forModel(model);
-        Metrics original = ModelScan.evaluate(model.model(), model.input(), network, test, task,
-                options.settings().device(), progress, options.files().model(), model.outputName());
+        Metrics original = ModelScan.evaluateOriginal(model, test, task, options.settings().device(), progress);
+        ModelScan.refuseAtChance(retrainer.validationChance(network), options.files().validation() != null
+                ? options.files().validation() : options.files().train(), options.files().csv().acceptChance(),
+                "the validation rows");
         String seenWarning = options.retrain().validation() != null ? ""
                 : heldOutWarning(options, retrainer, network, original, accuracy, validationPlace);
         double ridge = sweep.ridge();
@@ -641,7 +643,7 @@ public final class Sweeper {
 
         EvalData test() {
             return new EvalData(files.test(), ColumnRequest.of(-1, files.csv().label(), ColumnRequest.Target.REQUIRED),
-                    files.csv().inferenceBatch());
+                    files.csv().inferenceBatch(), files.csv().acceptChance());
         }
 
         RetrainOptions retrain() {

@@ -166,6 +166,11 @@ public final class Evaluator {
         return new Metrics.Classification(rows, classes, accuracy, macroF1(), classes == 2 ? rocAuc() : Double.NaN);
     }
 
+    /** How far the predictions agree with the labels beyond chance; null for regression. */
+    public ChanceAgreement chance() {
+        return confusion == null ? null : ChanceAgreement.of(confusion);
+    }
+
     /** Mean F1 over the classes that occur in the targets or the predictions (as scikit-learn does). */
     private double macroF1() {
         double sum = 0;

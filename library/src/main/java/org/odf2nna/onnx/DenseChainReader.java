@@ -142,9 +142,13 @@ public final class DenseChainReader {
         }
         int valuesPerRow = input.valuesPerRow();
         if (chainInput.equals(input.name()) && valuesPerRow >= 0 && valuesPerRow != layers.get(0).inputs()) {
-            throw InputException.malformed(file, GraphIndex.describe(blocks.getFirst().dense), "takes "
-                    + layers.get(0).inputs() + " inputs, but the graph input '" + input.name() + "' has shape "
-                    + input.describeShape());
+            // Flat rows ([batch, n]) that the first layer cannot take make a broken model; a MatMul on a wider
+            // tensor ([batch, 4, 6]) reads its last axis, a graph the chain reader leaves to the blocks.
+            String message = "takes " + layers.get(0).inputs() + " inputs, but the graph input '" + input.name()
+                    + "' has shape " + input.describeShape();
+            String where = GraphIndex.describe(blocks.getFirst().dense);
+            throw input.shape().length == 2 ? InputException.malformed(file, where, message)
+                    : new InputException(file, where, message);
         }
         DenseNetwork network = new DenseNetwork(prefix(chainInput, input.name()), layers, head);
         ChainBinding binding = new ChainBinding(input.name(), chainInput, output, bindings);
@@ -828,4 +832,5 @@ public final class DenseChainReader {
         }
         return new InputPrefix(preprocessing ? InputPrefix.Kind.PREPROCESSING : InputPrefix.Kind.BACKBONE, ops);
     }
+
 }

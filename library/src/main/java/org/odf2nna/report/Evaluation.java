@@ -9,6 +9,9 @@ import org.odf2nna.metrics.Metrics;
  * @param data    the CSV of labelled rows
  * @param task    {@code classification} or {@code regression}
  * @param metrics accuracy, macro F1 and ROC AUC, or MSE, MAE and R²
+ * @param label   how the label column was found when it was guessed: the last column, for want of one named as a
+ *                label ("column 785 of 785, 'pixel783'"); null when it was named
+ * @param warning a warning on the figures (the model no better than chance on the rows), or null
  */
-public record Evaluation(String model, String data, String task, Metrics metrics) {
+public record Evaluation(String model, String data, String task, Metrics metrics, String label, String warning) {
 }

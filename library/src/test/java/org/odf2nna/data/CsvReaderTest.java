@@ -194,7 +194,7 @@ class CsvReaderTest {
 
     @Test
     void wrongColumnCountIsReported() throws IOException {
-        Path file = write("w.csv", "a,b,c,d,e,y\n1,2,3,4,5,0\n");
+        Path file = write("w.csv", "a,b,c,d,e,t\n1,2,3,4,5,0\n");
         InputException e = fails(file, required(3));
         assertNames(e, file, "line 1", "6 columns", "3 feature columns", "(4 in all)");
         InputException absent = fails(file, ColumnRequest.of(4, null, Target.ABSENT));
