@@ -83,8 +83,9 @@ public record Rows(float[] features, int width, float[] targets) {
      * errors apply.
      *
      * @param csv     the CSV file (optionally gzip-compressed)
-     * @param network the network the rows are for; they are its dense chain's inputs, so a network whose input prefix
-     *                changes values (a normalisation, a backbone) is refused
+     * @param network the network the rows are for; they are its dense chain's inputs: a prefix that scales and
+     *                shifts each value (a Div by 255, a normalisation) is applied to them, one that does more (a
+     *                backbone) is refused
      * @return the rows, labelled when the file has a target column
      * @throws InputException when the file cannot be read, or a row is not {@code network.inputs()} numbers (and a
      *                        target)
@@ -108,9 +109,11 @@ public record Rows(float[] features, int width, float[] targets) {
             throw new IllegalArgumentException("csv and network must be given");
         }
         InputPrefix prefix = network.prefix();
-        if (prefix.kind() != InputPrefix.Kind.NONE && !prefix.reshapesOnly()) {
+        if (prefix.kind() != InputPrefix.Kind.NONE && !prefix.reshapesOnly() && (prefix.affine() == null
+                || prefix.affine().scale().length != network.inputs())) {
             throw new IllegalArgumentException("network: its input prefix (" + String.join(", ", prefix.operations())
-                    + ") changes the values, so a CSV's columns are not its dense chain's inputs");
+                    + ") changes the values in a way other than scaling and shifting each, so a CSV's columns are "
+                    + "not its dense chain's inputs");
         }
         int width = network.inputs();
         int capacity = 1024;
@@ -143,7 +146,13 @@ public record Rows(float[] features, int width, float[] targets) {
                 throw reader.noDataRows();
             }
         }
-        return new Rows(Arrays.copyOf(features, count * width), width, labelled ? Arrays.copyOf(targets, count) : null);
+        float[] rows = Arrays.copyOf(features, count * width);
+        if (prefix.affine() != null && !prefix.reshapesOnly()) {
+            // The prefix's scaling (a PyTorch export's Div by 255, a normalisation), as the command line's ONNX
+            // Runtime pass applies it: the rows become what the dense chain reads.
+            prefix.affine().applyTo(rows);
+        }
+        return new Rows(rows, width, labelled ? Arrays.copyOf(targets, count) : null);
     }
 
     /** The same rows with targets. */

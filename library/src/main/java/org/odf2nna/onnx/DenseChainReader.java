@@ -150,7 +150,7 @@ public final class DenseChainReader {
             throw input.shape().length == 2 ? InputException.malformed(file, where, message)
                     : new InputException(file, where, message);
         }
-        DenseNetwork network = new DenseNetwork(prefix(chainInput, input.name()), layers, head);
+        DenseNetwork network = new DenseNetwork(prefix(chainInput, input.name(), valuesPerRow), layers, head);
         ChainBinding binding = new ChainBinding(input.name(), chainInput, output, bindings);
         return new OnnxDenseModel(file, model, network, binding, input);
     }
@@ -814,7 +814,7 @@ public final class DenseChainReader {
         }
     }
 
-    private InputPrefix prefix(String chainInput, String dataInput) {
+    private InputPrefix prefix(String chainInput, String dataInput, int valuesPerRow) {
         if (chainInput.equals(dataInput)) {
             return InputPrefix.NONE;
         }
@@ -830,7 +830,82 @@ public final class DenseChainReader {
         if (ops.isEmpty()) {
             return InputPrefix.NONE;
         }
-        return new InputPrefix(preprocessing ? InputPrefix.Kind.PREPROCESSING : InputPrefix.Kind.BACKBONE, ops);
+        return new InputPrefix(preprocessing ? InputPrefix.Kind.PREPROCESSING : InputPrefix.Kind.BACKBONE, ops,
+                preprocessing ? affine(nodes, dataInput, chainInput, valuesPerRow) : null);
     }
 
+    /** Shape steps that keep the values and their row-major order. */
+    private static final Set<String> ORDER_KEEPING = Set.of("Flatten", "Reshape", "Identity", "Squeeze", "Unsqueeze");
+
+    /**
+     * The prefix as {@code x * scale + shift} per value, when it is one path from the data input to the chain input
+     * of Sub, Div, Mul and Add by constants (one value, or one per chain input) and order-keeping shape steps; else
+     * null. Shape, Gather and Concat nodes that only compute a Reshape's target shape are allowed beside it.
+     */
+    private InputPrefix.Affine affine(Set<NodeProto> nodes, String dataInput, String chainInput, int width) {
+        if (width <= 0) {
+            return null;
+        }
+        float[] scale = new float[width];
+        float[] shift = new float[width];
+        java.util.Arrays.fill(scale, 1f);
+        String current = dataInput;
+        boolean arithmetic = false;
+        while (!current.equals(chainInput)) {
+            NodeProto next = null;
+            for (NodeProto c : graph.consumers(current)) {
+                if (nodes.contains(c)) {
+                    if (next != null) {
+                        return null;
+                    }
+                    next = c;
+                }
+            }
+            if (next == null || next.getOutputCount() != 1 || !step(next, current, scale, shift)) {
+                return null;
+            }
+            arithmetic |= !ORDER_KEEPING.contains(next.getOpType());
+            current = next.getOutput(0);
+        }
+        // Shape steps alone keep the values: InputPrefix#reshapesOnly says so, without a map.
+        return arithmetic ? new InputPrefix.Affine(scale, shift) : null;
+    }
+
+    /** One prefix node applied to the map so far; false when it is not an elementwise affine or shape step. */
+    private boolean step(NodeProto node, String from, float[] scale, float[] shift) {
+        String op = node.getOpType();
+        if (ORDER_KEEPING.contains(op)) {
+            return node.getInput(0).equals(from);
+        }
+        if (!Set.of("Sub", "Div", "Mul", "Add").contains(op) || node.getInputCount() != 2) {
+            return false;
+        }
+        boolean left = node.getInput(0).equals(from);
+        String other = node.getInput(left ? 1 : 0);
+        TensorProto c = graph.constant(other, "a prefix constant");
+        if (c == null || (op.equals("Sub") || op.equals("Div")) && !left) {
+            return false;
+        }
+        long count = OnnxTensors.elementCount(c);
+        if (count != 1 && count != scale.length) {
+            return false;
+        }
+        float[] v = OnnxTensors.floats(c, file, "constant '" + other + "' of " + GraphIndex.describe(node));
+        for (int j = 0; j < scale.length; j++) {
+            float k = v[count == 1 ? 0 : j];
+            switch (op) {
+                case "Sub" -> shift[j] -= k;
+                case "Add" -> shift[j] += k;
+                case "Mul" -> {
+                    scale[j] *= k;
+                    shift[j] *= k;
+                }
+                default -> {
+                    scale[j] /= k;
+                    shift[j] /= k;
+                }
+            }
+        }
+        return true;
+    }
 }

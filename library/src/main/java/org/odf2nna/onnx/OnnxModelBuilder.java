@@ -52,12 +52,9 @@ public final class OnnxModelBuilder {
             throw new IllegalArgumentException("layer names " + layerNames + " for " + network.layers().size()
                     + " layers");
         }
-        if (!network.prefix().isEmpty()) {
-            throw new IllegalArgumentException("a network with an input prefix cannot be written from scratch");
-        }
         GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_dense");
         graph.addInput(tensorInfo(inputName, network.inputs()));
-        String x = inputName;
+        String x = prefix(graph, network.prefix(), inputName);
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer layer = network.layer(l);
             String prefix = layerNames.isEmpty() ? "dense_" + (l + 1) : layerNames.get(l);
@@ -105,6 +102,32 @@ public final class OnnxModelBuilder {
                 .setGraph(graph);
         metadata.forEach((k, v) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return model.build();
+    }
+
+    /**
+     * The input prefix, written from scratch where that can be done: nothing for one that only reshapes (the input is
+     * a flat row already), a Mul and an Add for one that scales and shifts each value ({@link InputPrefix.Affine});
+     * returns the tensor the first layer reads.
+     *
+     * @throws IllegalArgumentException for any other prefix (a backbone)
+     */
+    private static String prefix(GraphProto.Builder graph, org.odf2nna.network.InputPrefix prefix, String input) {
+        if (prefix.isEmpty() || prefix.reshapesOnly()) {
+            return input;
+        }
+        org.odf2nna.network.InputPrefix.Affine affine = prefix.affine();
+        if (affine == null) {
+            throw new IllegalArgumentException("a network with an input prefix that does more than scale and shift "
+                    + "each value (" + String.join(", ", prefix.operations()) + ") cannot be written from scratch");
+        }
+        long[] dims = {affine.scale().length};
+        graph.addInitializer(OnnxTensors.newTensor("prefix.scale", OnnxTensors.FLOAT, affine.scale(), dims));
+        graph.addInitializer(OnnxTensors.newTensor("prefix.shift", OnnxTensors.FLOAT, affine.shift(), dims));
+        graph.addNode(NodeProto.newBuilder().setOpType("Mul").setName("prefix/Mul").addInput(input)
+                .addInput("prefix.scale").addOutput("prefix/scaled"));
+        graph.addNode(NodeProto.newBuilder().setOpType("Add").setName("prefix/Add").addInput("prefix/scaled")
+                .addInput("prefix.shift").addOutput("prefix/output"));
+        return "prefix/output";
     }
 
     private static NodeProto activationNode(GraphProto.Builder graph, Activation a, String prefix, String in,

@@ -18,6 +18,7 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.network.DenseNetwork;
 
 /** Compiles and runs the Java examples under examples/java against the library, as a user's program would. */
 class ExamplesTest {
@@ -45,6 +46,28 @@ class ExamplesTest {
     }
 
     @Test
+    void readmesJavaProgramCompilesAndRunsAsPrinted() throws Exception {
+        // The indented block of README's "Java API" section that starts with its imports, exactly as printed.
+        List<String> readme = Files.readAllLines(Path.of("README.md"));
+        int from = readme.indexOf("    import java.nio.file.Files;");
+        assertTrue(from > readme.indexOf("## Java API"), "README's Java program, imports first, under 'Java API'");
+        StringBuilder program = new StringBuilder();
+        for (int i = from; i < readme.size() && (readme.get(i).isEmpty() || readme.get(i).startsWith("    ")); i++) {
+            program.append(readme.get(i).isEmpty() ? "" : readme.get(i).substring(4)).append('\n');
+        }
+        Matcher name = Pattern.compile("public class (\\w+)").matcher(program);
+        assertTrue(name.find(), program.toString());
+        Path source = classes.resolve("src").resolve(name.group(1) + ".java");
+        Files.createDirectories(source.getParent());
+        Files.writeString(source, program);
+        Path written = classes.resolve("iris.small.onnx");
+        String out = compileAndRun(source, name.group(1), written.toString());
+        assertTrue(out.contains("4-16-16-3 -> 4-"), out);
+        DenseNetwork read = Odf2nna.load(written);
+        assertTrue(read.parameterCount() < 403, "smaller than the original's 403 parameters: " + read.architecture());
+    }
+
+    @Test
     void theConsumerExampleReadmeAndApiPageDependOnThePomsVersion() throws Exception {
         String version = System.getProperty("odf2nna.version", "(run through Maven)");
         Pattern dependency = Pattern.compile("<groupId>org\\.odf2nna</groupId>\\s*<artifactId>odf2nna-onnx</artifactId>"
@@ -60,9 +83,12 @@ class ExamplesTest {
     }
 
     private String compileAndRun(String name) throws Exception {
+        return compileAndRun(Path.of("examples", "java", name + ".java"), name);
+    }
+
+    private String compileAndRun(Path source, String name, String... args) throws Exception {
         JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         assertNotNull(compiler, "a JDK, not a JRE");
-        Path source = Path.of("examples", "java", name + ".java");
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int status = compiler.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp",
                 System.getProperty("java.class.path"), source.toString());
@@ -72,7 +98,7 @@ class ExamplesTest {
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
                 getClass().getClassLoader())) {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            loader.loadClass(name).getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+            loader.loadClass(name).getMethod("main", String[].class).invoke(null, (Object) args);
         } finally {
             System.setOut(saved);
         }

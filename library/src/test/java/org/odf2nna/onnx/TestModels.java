@@ -595,8 +595,17 @@ public final class TestModels {
                     return InputPrefix.NONE;
                 case FLATTEN:
                     return new InputPrefix(InputPrefix.Kind.PREPROCESSING, List.of("Flatten"));
-                case SUB_DIV:
-                    return new InputPrefix(InputPrefix.Kind.PREPROCESSING, List.of("Sub", "Div"));
+                case SUB_DIV: {
+                    // (x - mean) / std as x * (1 / std) + (-mean / std), computed in float as the reader does.
+                    float[] scale = new float[prefixA.length];
+                    float[] shift = new float[prefixA.length];
+                    for (int k = 0; k < scale.length; k++) {
+                        scale[k] = 1f / (float) prefixB[k];
+                        shift[k] = -(float) prefixA[k] / (float) prefixB[k];
+                    }
+                    return new InputPrefix(InputPrefix.Kind.PREPROCESSING, List.of("Sub", "Div"),
+                            new InputPrefix.Affine(scale, shift));
+                }
                 case SIN:
                     return new InputPrefix(InputPrefix.Kind.BACKBONE, List.of("Sin"));
                 case CONV:
