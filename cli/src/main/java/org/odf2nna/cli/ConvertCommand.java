@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
+import org.odf2nna.report.CheckedConversion;
 import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Int8Coverage;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.settings.ConvertChecks;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import picocli.CommandLine.Command;
@@ -57,6 +59,26 @@ final class ConvertCommand extends Subcommand {
                     + "1,000); never the rows you evaluate on.")
     Path train;
 
+    @Option(names = "--eval", paramLabel = "CSV",
+            description = "Labelled rows: the original's and the written model's accuracy (or MSE) on them, side by "
+                    + "side.")
+    Path eval;
+
+    @Option(names = "--validation", paramLabel = "CSV",
+            description = "Rows the original never saw (labels optional for classification): the written model is "
+                    + "judged once on them against the original and is not written (exit 3) unless it keeps the "
+                    + "promise for --max-drop: at most 5%% of such conversions write a model that then loses more on a "
+                    + "new set of as many rows.")
+    Path validation;
+
+    @Option(names = "--max-drop", paramLabel = "D",
+            description = "With --validation: the most the written model may lose, accuracy points (default 1) or "
+                    + "percent of MSE (default 10).")
+    Double maxDrop;
+
+    @Mixin
+    DataOptions data;
+
     @Override
     public Integer call() {
         Quantize precision = Quantize.parse(quantize);
@@ -67,7 +89,11 @@ final class ConvertCommand extends Subcommand {
             throw InputException.usage("--train calibrates an int8 form on integer kernels; give --quantize int8, "
                     + "int8-static or int8-dynamic");
         }
-        Conversion r = Odf2nna.convert(model.path, output, target, precision, train);
+        ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
+                data.device()));
+        CheckedConversion checked = Odf2nna.convert(model.path, output, target, precision, train, checks,
+                main.progress());
+        Conversion r = checked.conversion();
         main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
                 + " parameters");
         main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()
@@ -79,7 +105,13 @@ final class ConvertCommand extends Subcommand {
         if (r.int8()) {
             printInt8(r);
         }
+        printChecks(checked);
         return Main.OK;
+    }
+
+    /** The metric before and after on --eval, and the judgement on --validation. */
+    private void printChecks(CheckedConversion checked) {
+        main.out.print(ReportFormat.checks(checked));
     }
 
     private void printInt8(Conversion r) {

@@ -381,6 +381,22 @@ public final class Odf2nna {
     }
 
     /**
+     * {@link #convert(Path, Path, ModelFormat, Quantize, Path)} checked on rows of the user's: the written model's
+     * metric beside the original's on {@code checks.eval()}, and with {@code checks.validation()} the promise a sweep
+     * keeps for one candidate (at most 5% of such conversions write a model that then loses more than the maximum drop
+     * on a new set of as many rows); a conversion that does not keep it is not written.
+     *
+     * @param calibration a CSV of training rows to calibrate a static int8 form on, or null
+     * @throws InputException {@link InputException.Kind#UNCERTIFIABLE} when the written model does not keep the
+     *                        promise on the validation rows (nothing written)
+     */
+    public static org.odf2nna.report.CheckedConversion convert(Path model, Path output, ModelFormat format,
+            Quantize quantize, Path calibration, org.odf2nna.settings.ConvertChecks checks, Progress progress) {
+        return org.odf2nna.method.CheckedConverter.convert(model, output, format, quantize, calibration, checks,
+                progress);
+    }
+
+    /**
      * The command line's {@code eval}: runs {@code model} in ONNX Runtime over the labelled CSV rows and measures it.
      *
      * @param model    the model file or SavedModel directory

@@ -390,7 +390,7 @@ public final class BlockFinder {
                 l2.site(), groups, output, residual);
     }
 
-    /** The activation's name: the exporters' GELU, SiLU and HardSwish patterns, else the first nonlinear op. */
+    /** The activation's name: the exporters' GELU, SiLU, HardSwish and Mish patterns, else the first nonlinear op. */
     private static String activationName(GraphView g, Set<Integer> region) {
         Set<String> ops = new HashSet<>();
         boolean product = false;
@@ -416,6 +416,10 @@ public final class BlockFinder {
         if (ops.contains("Sigmoid") && product) {
             return "silu";
         }
+        if (ops.contains("Mish") || ops.contains("Softplus") && ops.contains("Tanh") && product) {
+            // x * tanh(softplus(x)), as a hand-written Mish exports.
+            return "mish";
+        }
         for (int r : region) {
             NodeProto n = g.nodes.get(r);
             if (UNARY.contains(n.getOpType()) && !LINEAR_UNARY.contains(n.getOpType())) {
@@ -428,7 +432,8 @@ public final class BlockFinder {
     /** The per-unit operations other than the activation's first occurrence. */
     private static void describeOps(GraphView g, Set<Integer> region, List<String> ops, String activation) {
         boolean activationSeen = false;
-        boolean pattern = activation.contains("gelu") || activation.equals("silu") || activation.equals("hardswish");
+        boolean pattern = activation.contains("gelu") || activation.equals("silu") || activation.equals("hardswish")
+                || activation.equals("mish");
         for (int r : region) {
             NodeProto n = g.nodes.get(r);
             String op = n.getOpType();

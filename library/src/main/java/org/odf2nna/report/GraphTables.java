@@ -36,7 +36,29 @@ public final class GraphTables {
                     k.perUnitOps().isEmpty() ? "-" : String.join(", ", k.perUnitOps()), k.parameters(), k.first(),
                     k.second(), k.nodes().size()));
         }
+        s.append(sharedLayers(b));
         return s.toString();
+    }
+
+    /**
+     * A note when a layer is the second of one block and the first of the next (an MLP of three layers and more):
+     * its parameters are in both rows, and the total above counts them once.
+     */
+    static String sharedLayers(GraphBlocks b) {
+        java.util.List<String> shared = new java.util.ArrayList<>();
+        for (GraphBlocks.Block k : b.blocks()) {
+            for (GraphBlocks.Block next : b.blocks()) {
+                if (next != k && next.first().equals(k.second())) {
+                    shared.add(k.second() + " (blocks " + k.block() + " and " + next.block() + ")");
+                }
+            }
+        }
+        if (shared.isEmpty()) {
+            return "";
+        }
+        long rows = b.blocks().stream().mapToLong(GraphBlocks.Block::parameters).sum();
+        return String.format(Locale.ROOT, "  (a layer shared by two blocks is in both rows, which sum to %,d; the "
+                + "%,d above count it once: %s)%n", rows, b.blockParameters(), String.join(", ", shared));
     }
 
     /** A graph sweep's rounds, the original's line and the choice. */

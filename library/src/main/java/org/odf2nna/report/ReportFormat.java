@@ -292,6 +292,28 @@ public final class ReportFormat {
     }
 
     /**
+     * What rows of the user's said of a conversion: "eval" with the original's and the written model's metrics, and
+     * "valid" with the promise the validation rows certified; empty without them.
+     */
+    public static String checks(CheckedConversion checked) {
+        StringBuilder s = new StringBuilder();
+        if (checked.before() != null) {
+            s.append("eval  ").append(checked.eval()).append(": original ").append(describe(checked.before()))
+                    .append("; written ").append(describe(checked.after())).append('\n');
+        }
+        org.odf2nna.metrics.LossBound b = checked.bound();
+        if (b != null) {
+            boolean regression = "regression".equals(checked.task());
+            s.append("valid ").append(b.rows()).append(" validation rows: ").append(regression
+                    ? "MSE " + (b.estimate() >= 0 ? "up " : "down ") + number(100 * Math.abs(b.estimate())) + "%"
+                    : b.changed() + " predictions changed, loss " + number(100 * b.estimate()) + " points")
+                    .append("; the promise holds, at most ").append(number(100 * b.tolerance()))
+                    .append(regression ? "% of the MSE" : " points").append(" lost: ").append(b.rule()).append('\n');
+        }
+        return s.toString();
+    }
+
+    /**
      * A warning line when the original does no better than chance on the rows (a model and data that do not belong
      * together: other columns, another column order, another label), or nothing.
      */
@@ -328,6 +350,14 @@ public final class ReportFormat {
                 number(r.mse() / recorded), number(recorded), sidecar);
     }
 
+    /**
+     * A long text on lines of its own: a line per sentence, and per layer of a list of layers ("; layer 2 ..."), each
+     * after the first indented by {@code indent}; an int8 sweep's choice was one line of 1,500 characters.
+     */
+    static String lines(String text, String indent) {
+        return text.replaceAll("\\. (?=[A-Z])", ".\n" + indent).replaceAll("; (?=layer \\d)", ";\n" + indent);
+    }
+
     public static String sweep(SweepReport sweep) {
         StringBuilder s = new StringBuilder(table(sweep.table()));
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
@@ -340,7 +370,7 @@ public final class ReportFormat {
                     + "the round, so the validation rows never judged it.\n");
         }
         s.append('\n').append(progressive ? "Schedule: " : "ε values: ").append(sweep.grid()).append('\n');
-        s.append("Chosen:  ").append(sweep.choice()).append('\n');
+        s.append("Chosen:  ").append(lines(sweep.choice(), "         ")).append('\n');
         if (sweep.output() != null) {
             s.append("         written to ").append(sweep.output()).append('\n');
         }
@@ -392,9 +422,12 @@ public final class ReportFormat {
     }
 
     private static String retrainingLine(Retraining r) {
-        return String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d rows, %d held out "
-                + "for validation; up to %d epochs (%s), batch %d, learning rate %s, seed %d%n", r.trainData(),
-                r.trainRows(), r.validationRows(), r.epochs(), r.epochsSource(), r.batchSize(),
+        // "TRAIN (validation: FILE)": the validation rows are a file of their own, not held out of the training rows.
+        boolean ownFile = r.trainData().endsWith(")") && r.trainData().contains(" (validation: ");
+        return String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d %s, %d %s; up to %d epochs (%s), batch "
+                + "%d, learning rate %s, seed %d%n", r.trainData(), r.trainRows(), ownFile ? "training rows" : "rows",
+                r.validationRows(), ownFile ? "validation rows" : "held out for validation", r.epochs(),
+                r.epochsSource(), r.batchSize(),
                 number(r.learningRate()), r.seed()) + (r.signal() == null ? "" : "  trained towards "
                 + r.signal() + System.lineSeparator());
     }

@@ -54,6 +54,10 @@ public final class Bench {
     }
 
     public static BenchReport run(BenchOptions o, PrintStream log, SectionListener listener) {
+        if (o.shrunk() != null && o.benchmarks().contains("inference")) {
+            // Before any benchmark runs: an int8 --shrunk is refused at once, not after the others.
+            InferenceBench.refuseInt8(org.odf2nna.method.ModelFiles.read(o.shrunk()), o.shrunk());
+        }
         Map<String, Object> machine = Machine.describe();
         machine.put("inputs", o.inputs().origin());
         BenchReport report = new BenchReport(machine);

@@ -102,6 +102,7 @@ public final class InferenceBench {
         DenseNetwork network = model.network();
         if (o.shrunk() != null) {
             OnnxDenseModel shrunk = ModelFiles.read(o.shrunk());
+            refuseInt8(shrunk, o.shrunk());
             return new Shrunk(shrunk, o.shrunk() + " (" + shrunk.network().architecture() + ", " + shrunk.network()
                     .parameterCount() + " parameters, " + String.format(Locale.ROOT, "%.1f%%", 100.0 * (1
                     - (double) shrunk.network().parameterCount() / network.parameterCount())) + " fewer)", Double.NaN);
@@ -241,6 +242,21 @@ public final class InferenceBench {
         section.row(name, Stats.significant((double) models.get(a).parameters() / models.get(b).parameters(), 3),
                 Stats.of(Stats.ratios(p50[a], p50[b])).format(3), Stats.of(Stats.ratios(p95[a], p95[b])).format(3),
                 "×" + Stats.of(Stats.ratios(pass[b], pass[a])).format(3) + " rows/s", "", "");
+    }
+
+    /**
+     * An int8 file as the shrunk model would be measured as float and then quantized a second time (its rows "int8"
+     * and "int8-weights"): the benchmark wants the float model it came from, and makes both int8 forms itself.
+     */
+    static void refuseInt8(OnnxDenseModel shrunk, java.nio.file.Path file) {
+        boolean int8 = Int8Quantization.integerKernels(shrunk.network()) || shrunk.model().getGraph()
+                .getInitializerList().stream().anyMatch(t -> t.getDataType()
+                        == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT8_VALUE);
+        if (int8) {
+            throw org.odf2nna.InputException.usage(file, "holds int8 weights already; give --shrunk the float model "
+                    + "it was quantized from: the benchmark measures it as float, then as int8 on integer kernels and "
+                    + "as int8-weights, each against the original");
+        }
     }
 
     /** The model with every dense layer int8, on integer kernels or weight-only. */
