@@ -67,11 +67,17 @@ final class Stop {
         }, "odf2nna-stop-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
-        Odf2nna.abandonWrites();
-        Main.removeRuntimeLog();
         endLine.run();
-        err.println(line(signal));
-        err.flush();
-        Runtime.getRuntime().halt(code);
+        // Both streams held until the JVM halts: the work, whose write fails once its temporary file is gone, prints
+        // nothing after the one line (its error would block here). The progress display draws no more (endLine).
+        synchronized (System.out) {
+            synchronized (System.err) {
+                Odf2nna.abandonWrites();
+                Main.removeRuntimeLog();
+                err.println(line(signal));
+                err.flush();
+                Runtime.getRuntime().halt(code);
+            }
+        }
     }
 }
