@@ -12,7 +12,6 @@ import org.odf2nna.Progress;
 import org.odf2nna.Setting;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.CsvReader;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.LossBound;
@@ -152,7 +151,7 @@ public final class CheckedConverter {
         List<float[]> targets = new ArrayList<>();
         int rows = 0;
         try (OnnxRunner runner = OnnxRunner.open(model.model(), model.input(), checks.device(), model.source());
-             CsvReader reader = data.open(progress)) {
+             org.odf2nna.data.RowReader reader = data.open(progress)) {
             List<String> out = List.of(model.outputName());
             Batch batch;
             while ((batch = reader.next(data.inferenceBatch())) != null) {
