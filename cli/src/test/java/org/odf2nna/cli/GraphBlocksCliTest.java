@@ -96,7 +96,7 @@ class GraphBlocksCliTest {
         CliRun sweep = CliRun.of("-q", "sweep", model.toString(), "--train", csv("train.csv", 300, 1).toString(),
                 "--validation", csv("validation.csv", 400, 2).toString(), "--eval", csv("test.csv", 100, 3).toString(),
                 "-o", out.toString(), "--report", report.toString(), "--quantize", "int8-dynamic",
-                "--graph-retrain", "sequential");
+                "--graph-retrain", "sequential", "--accept-chance");
         assertTrue(sweep.exitCode() == 0 || sweep.exitCode() == 3, sweep.toString());
         String json = Files.readString(report);
         assertTrue(json.contains("int8: dynamic form (asked for); 3 MatMul/Gemm/Conv nodes int8"), json);

@@ -83,7 +83,7 @@ class GraphInputsCliTest {
         assertFalse(Files.exists(out));
         CliRun sweep = CliRun.of("sweep", model.toString(), "--input-shape", "3,4,4", "--train", train.toString(),
                 "--validation", validation.toString(), "--eval", report.toString(), "-o", out.toString(),
-                "--graph-retrain", "sequential", "--max-drop", "20");
+                "--graph-retrain", "sequential", "--max-drop", "20", "--accept-chance");
         assertEquals(0, sweep.exitCode(), sweep.toString());
         assertTrue(sweep.out().contains("<- written"), sweep.out());
         ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));
