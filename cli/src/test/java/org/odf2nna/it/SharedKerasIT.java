@@ -75,10 +75,12 @@ class SharedKerasIT {
         assertTrue(read <= 1e-5, name + ": converted ONNX vs the file's own weights, max relative difference " + read);
 
         // 2. shrink, retrain, write back as .keras; read back with the input's names and datasets.
+        // nojan_iris (.keras and .h5) predicts one class on raw iris rows (33.33%, κ 0): its author scaled the
+        // inputs. The at-chance refusal is right to stop a user; this test checks the format round trip, so it goes on.
         Path out = dir.resolve("small.keras");
         Shared.Result shrink = Shared.launch(dir, "-q", "shrink", file.toString(), "--eval", rows.eval().toString(),
                 "--train", rows.train().toString(), "--retrain-epochs", "3", "--epsilon", "0.3", "--format", "keras",
-                "-o", out.toString());
+                "--accept-chance", "-o", out.toString());
         assertEquals(0, shrink.exitCode(), shrink.toString());
         assertTrue(shrink.out().contains("wrote " + out), shrink.out());
         KerasModel original = KerasReader.read(file);
