@@ -37,7 +37,85 @@ public final class ChainCertificate {
     /** The chance, over runs, of writing a model that breaks its promise: one 5% for the whole chain. */
     public static final double ALPHA = ExactPrediction.ALPHA;
 
+    /** Which promise a chosen round keeps; each is kept with 95% over repeated runs of the rule. */
+    public enum Reading {
+        /**
+         * The written round's true loss on the data the validation rows come from (its accuracy lost against the
+         * original's; without targets, its share of changed predictions) is at most the tolerance. The rounds are
+         * tested in their order, each at the whole 5% ({@link PopulationTest}), and the rule stops at the first that
+         * fails (fixed-sequence testing): for the fixed hypotheses "round k's loss exceeds the tolerance" the chance
+         * of rejecting any true one is at most 5% under any dependence between the rounds. The default: what
+         * "accuracy" means to a user whose deployment sees many rows.
+         */
+        POPULATION("the accuracy on the data these rows come from"),
+        /**
+         * A new set of as many rows, drawn the same way, loses at most the tolerance: each round judged at its own
+         * part of the 5% ({@link #levels}), the new set's own noise included ({@link ExactPrediction}). It says less
+         * than the population reading for a deployment that sees many rows; its 5% is best put on a few rounds picked
+         * before the validation rows are read (zero shares for the rest).
+         */
+        NEW_SET("a new set of as many rows");
+
+        private final String words;
+
+        Reading(String words) {
+            this.words = words;
+        }
+
+        /** What the promise speaks of, in words for a printed sentence. */
+        public String words() {
+            return words;
+        }
+
+        /** The name a user types: {@code population} or {@code new-set}. */
+        public String option() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        /** The reading a user typed ({@link #option()}), or an IllegalArgumentException naming both. */
+        public static Reading ofOption(String text) {
+            for (Reading r : values()) {
+                if (r.option().equalsIgnoreCase(text.trim())) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("'" + text + "' is not a reading: population or new-set");
+        }
+    }
+
     private ChainCertificate() {
+    }
+
+    /**
+     * The round to write under {@code reading}: the last round before the first that fails (population: fixed
+     * sequence at the whole 5%), or the last that holds at its part of the 5% (new set: {@link #choose(int, double,
+     * boolean, int[], int[], double[])}).
+     *
+     * @param shares per round, its weight in the 5% (new set only; the population reading ignores them and may be
+     *               given null)
+     * @return the index of the round to write, or −1 when none may be
+     */
+    public static int choose(Reading reading, int rows, double tolerance, boolean labelled, int[] lost, int[] gained,
+            double[] shares) {
+        if (reading == Reading.NEW_SET) {
+            return choose(rows, tolerance, labelled, lost, gained, shares);
+        }
+        checkCounts(rows, tolerance, lost, gained, shares == null ? lost.length : shares.length);
+        int chosen = -1;
+        for (int i = 0; i < lost.length; i++) {
+            if (!holdsInPopulation(rows, tolerance, labelled, lost[i], gained[i], ALPHA)) {
+                break;
+            }
+            chosen = i;
+        }
+        return chosen;
+    }
+
+    /** One round's population test at {@code level}: whether its true loss is at most the tolerance. */
+    static boolean holdsInPopulation(int rows, double tolerance, boolean labelled, int lost, int gained,
+            double level) {
+        return labelled ? PopulationTest.holds(rows, lost, gained, true, tolerance, level)
+                : PopulationTest.holds(rows, lost + gained, 0, false, tolerance, level);
     }
 
     /**
@@ -71,9 +149,18 @@ public final class ChainCertificate {
     public static boolean[] judge(int rows, double tolerance, boolean labelled, int[] lost, int[] gained,
             double[] shares) {
         double[] levels = levels(shares);
-        if (lost.length != shares.length || gained.length != shares.length) {
+        checkCounts(rows, tolerance, lost, gained, shares.length);
+        boolean[] holds = new boolean[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            holds[i] = levels[i] > 0 && holds(rows, tolerance, labelled, lost[i], gained[i], levels[i]);
+        }
+        return holds;
+    }
+
+    private static void checkCounts(int rows, double tolerance, int[] lost, int[] gained, int rounds) {
+        if (lost.length != rounds || gained.length != rounds) {
             throw new IllegalArgumentException("lost, gained and shares differ in length: " + lost.length + ", "
-                    + gained.length + ", " + shares.length);
+                    + gained.length + ", " + rounds);
         }
         if (rows <= 0) {
             throw new IllegalArgumentException("rows must be positive: " + rows);
@@ -81,15 +168,12 @@ public final class ChainCertificate {
         if (!(tolerance >= 0 && tolerance < 1)) {
             throw new IllegalArgumentException("tolerance must be a share in [0, 1): " + tolerance);
         }
-        boolean[] holds = new boolean[levels.length];
-        for (int i = 0; i < levels.length; i++) {
+        for (int i = 0; i < rounds; i++) {
             if (lost[i] < 0 || gained[i] < 0 || (long) lost[i] + gained[i] > rows) {
                 throw new IllegalArgumentException("round " + i + ": lost " + lost[i] + " and gained " + gained[i]
                         + " do not fit in " + rows + " rows");
             }
-            holds[i] = levels[i] > 0 && holds(rows, tolerance, labelled, lost[i], gained[i], levels[i]);
         }
-        return holds;
     }
 
     /**

@@ -69,6 +69,16 @@ class ChainCertificateTest {
     private static final class Memo {
         private final Map<String, int[]> brackets = new HashMap<>();
 
+        private final boolean population;
+
+        Memo() {
+            this(false);
+        }
+
+        Memo(boolean population) {
+            this.population = population;
+        }
+
         boolean holds(Chain c, int lost, int gained, double level) {
             int[] b = brackets.computeIfAbsent(c + "|" + gained + "|" + level, k -> new int[] {-1, c.n() + 1});
             if (lost <= b[0]) {
@@ -77,7 +87,9 @@ class ChainCertificateTest {
             if (lost >= b[1]) {
                 return false;
             }
-            boolean holds = ChainCertificate.holds(c.n(), c.tolerance(), c.labelled(), lost, gained, level);
+            boolean holds = population
+                    ? ChainCertificate.holdsInPopulation(c.n(), c.tolerance(), c.labelled(), lost, gained, level)
+                    : ChainCertificate.holds(c.n(), c.tolerance(), c.labelled(), lost, gained, level);
             if (holds) {
                 b[0] = lost;
             } else {
@@ -125,11 +137,34 @@ class ChainCertificateTest {
         };
     }
 
-    /** The share of runs that wrote a round which broke on a new set; and how many wrote at all. */
+    /**
+     * The population reading's rule through a memo: the rounds in order, each at the whole 5%, stopping at the first
+     * that fails (its decisions are checked against choose(POPULATION, …) below).
+     */
+    private static Rule fixedSequence(Memo memo) {
+        return (c, lost, gained) -> {
+            int chosen = -1;
+            for (int k = 0; k < ROUNDS; k++) {
+                if (!memo.holds(c, lost[k], gained[k], ChainCertificate.ALPHA)) {
+                    break;
+                }
+                chosen = k;
+            }
+            return chosen;
+        };
+    }
+
+    /**
+     * Over {@link #RUNS} runs: the share that wrote a round which broke on a new set, the share that wrote at all, the
+     * share that wrote a round whose true loss exceeds the tolerance (the population reading's break, known here),
+     * and the mean index of the round written (−1 counted as 0 rounds: what the rule gains).
+     */
     private static double[] errorRate(Chain c, Rule rule, long seed) {
         Random random = new Random(seed);
         int broke = 0;
         int wrote = 0;
+        int brokeInPopulation = 0;
+        long reached = 0;
         int allowed = ExactPrediction.allowed(c.tolerance(), c.n());
         double[] rates = new double[ROUNDS];
         for (int k = 0; k < ROUNDS; k++) {
@@ -161,6 +196,11 @@ class ChainCertificateTest {
                 continue;
             }
             wrote++;
+            reached += k + 1;
+            double trueLoss = c.changeRate(k) * (c.labelled() ? 1 - 2 * c.gainShare() : 1);
+            if (trueLoss > c.tolerance() + 1e-12) {
+                brokeInPopulation++;
+            }
             int net = 0;
             for (int r = 0; r < c.n(); r++) {
                 if (random.nextDouble() < rates[k]) {
@@ -171,7 +211,8 @@ class ChainCertificateTest {
                 broke++;
             }
         }
-        return new double[] {(double) broke / RUNS, (double) wrote / RUNS};
+        return new double[] {(double) broke / RUNS, (double) wrote / RUNS, (double) brokeInPopulation / RUNS,
+            (double) reached / RUNS};
     }
 
     /** 5% plus three Monte Carlo standard errors of a 5% rate over {@link #RUNS} runs. */
@@ -202,6 +243,42 @@ class ChainCertificateTest {
                 chain, 100 * now[0]));
         // Not vacuous: the rule still writes (a late, flat chain at 1000 rows is hard to certify, and rarely is).
         assertTrue(now[1] > 0.02, "the rule must still write: " + now[1]);
+    }
+
+    /**
+     * The population reading (the default): fixed-sequence testing at the whole 5%. The break is known here: the
+     * written round's true loss exceeds the tolerance. Chains ramp through the tolerance, so the rounds just past it
+     * (the hardest nulls) are in every chain; "at" chains end exactly one step past the tolerance. Each rate must stay
+     * within 5% plus two Monte Carlo standard errors, and on the labelled ramp at 1,000 rows the rule must go further
+     * down the chain than the new-set rule's parts do.
+     */
+    @ParameterizedTest(name = "population: n={0}, tolerance={1}, labelled={2}, gains={3}, ramp from {4}")
+    @CsvSource({
+        "300, 0.03, false, 0, 0, false",
+        "1000, 0.01, false, 0, 0, false",
+        "1000, 0.01, true, 0, 0, false",
+        "1000, 0.01, true, 0, 0.3, false",
+        "1000, 0.01, true, 0.25, 0, false",
+        "1000, 0.01, false, 0, 0.9, true",
+        "5000, 0.01, true, 0, 0, false",
+        "5000, 0.01, false, 0, 0.9, false",
+    })
+    void thePopulationReadingBreaksAtMostFivePercentOfRuns(int n, double tolerance, boolean labelled, double gains,
+            double from, boolean even) {
+        Chain chain = new Chain(n, tolerance, labelled, gains, from, even);
+        double[] fixed = errorRate(chain, fixedSequence(new Memo(true)), 41);
+        System.out.printf(Locale.ROOT, "ChainCertificateTest population %s: wrote a round past the tolerance %.2f%% "
+                + "of %d runs (wrote %.1f%%, %.1f rounds down the chain on average)%n", chain, 100 * fixed[2], RUNS,
+                100 * fixed[1], fixed[3]);
+        double limit = 0.05 + 2 * Math.sqrt(0.05 * 0.95 / RUNS);
+        assertTrue(fixed[2] <= limit, String.format(Locale.ROOT, "%s: %.2f%% of runs wrote a round whose loss "
+                + "exceeds the tolerance", chain, 100 * fixed[2]));
+        assertTrue(fixed[1] > 0.02, "the rule must still write: " + fixed[1]);
+        if (n == 1000 && labelled && gains == 0 && from == 0) {
+            double[] parts = errorRate(chain, certificate(new Memo()), 41);
+            assertTrue(fixed[3] > parts[3], String.format(Locale.ROOT, "fixed sequence reaches %.2f rounds, the "
+                    + "new-set parts %.2f", fixed[3], parts[3]));
+        }
     }
 
     /**
@@ -240,6 +317,28 @@ class ChainCertificateTest {
             1}));
         // A round given no share of the 5% is never written.
         assertEquals(0, ChainCertificate.choose(1000, 0.01, false, new int[] {0, 0}, new int[2], new double[] {1, 0}));
+    }
+
+    @Test
+    void thePopulationReadingStopsAtTheFirstRoundThatFails() {
+        // 1000 label-free rows, tolerance 1 point: 0 and 2 changes pass at 5%, 30 do not; the round after is not tested.
+        int[] gained = new int[4];
+        assertEquals(1, ChainCertificate.choose(ChainCertificate.Reading.POPULATION, 1000, 0.01, false,
+                new int[] {0, 2, 30, 1}, gained, null));
+        assertEquals(-1, ChainCertificate.choose(ChainCertificate.Reading.POPULATION, 1000, 0.01, false,
+                new int[] {30, 0}, new int[2], null));
+        assertEquals(3, ChainCertificate.choose(ChainCertificate.Reading.POPULATION, 1000, 0.01, false,
+                new int[] {0, 1, 2, 3}, gained, null));
+        // The new-set reading is today's rule: the last round that holds at its part.
+        assertEquals(3, ChainCertificate.choose(ChainCertificate.Reading.NEW_SET, 1000, 0.01, false,
+                new int[] {0, 2, 30, 1}, gained, new double[] {1, 1, 1, 1}));
+        // Exactness of the label-free test: x changes of n pass iff P(Binomial(n, t) <= x) <= 5%.
+        for (int x = 0; x < 12; x++) {
+            boolean expected = Binomial.cdf(1000, x, 0.01) <= 0.05;
+            assertEquals(expected, ChainCertificate.holdsInPopulation(1000, 0.01, false, x, 0, 0.05), "x=" + x);
+        }
+        assertEquals(ChainCertificate.Reading.NEW_SET, ChainCertificate.Reading.ofOption("new-set"));
+        assertThrows(IllegalArgumentException.class, () -> ChainCertificate.Reading.ofOption("both"));
     }
 
     @Test
