@@ -47,6 +47,7 @@ public enum Setting {
     SCHEDULE("the schedule"),
     SHARE("the share removed per round"),
     RANK("the ranking of removals"),
+    PROMISE("the promise's reading"),
     SCORE("the unit score"),
     PAPER("the paper's rule"),
     CLIP_INPUTS("clipping of the inputs"),

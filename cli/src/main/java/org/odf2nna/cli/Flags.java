@@ -47,6 +47,7 @@ final class Flags {
             case BUILD_PATIENCE -> "--build-patience";
             case SCHEDULE -> "--schedule";
             case SHARE -> "--share";
+            case PROMISE -> "--promise";
             case RANK -> "--rank";
             case SCORE -> "--score";
             case PAPER -> "--paper";

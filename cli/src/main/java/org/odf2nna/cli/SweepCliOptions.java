@@ -43,6 +43,14 @@ final class SweepCliOptions {
                     + "layer's sum).")
     String rank;
 
+    @Option(names = "--promise", paramLabel = "population|new-set",
+            description = "Which promise the written round keeps, each with 95%% over repeated runs: population (the "
+                    + "default), its accuracy on the data the validation rows come from is at most --max-drop below "
+                    + "the original's (rounds tested in order, each at the whole 5%%, stopping at the first that "
+                    + "fails); new-set, a new set of as many rows loses at most --max-drop (the 5%% shared by at most "
+                    + org.odf2nna.metrics.ChainCertificate.NEW_SET_ROUNDS + " rounds picked on training rows).")
+    String promise;
+
     @Option(names = "--keep-inputs",
             description = "Progressive schedule: never remove inputs. By default an input the refit of the first layer "
                     + "makes up for goes like a unit (the written model still takes every column and picks the ones "
@@ -80,6 +88,13 @@ final class SweepCliOptions {
         }
         if (share != null) {
             settings.share(share);
+        }
+        if (promise != null) {
+            try {
+                settings.promise(org.odf2nna.metrics.ChainCertificate.Reading.ofOption(promise));
+            } catch (IllegalArgumentException e) {
+                throw InputException.usage("--promise must be population or new-set, got '" + promise + "'");
+            }
         }
         if (rank != null) {
             try {

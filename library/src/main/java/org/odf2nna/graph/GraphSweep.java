@@ -68,9 +68,25 @@ public final class GraphSweep {
      * @param retraining     what retrains each round's graph after the compensation, or null for nothing more
      *                       (end-to-end retraining follows whatever compensation is set)
      * @param retrain        the batch size, seed, held-out share, patience and distillation of that retraining
+     * @param promise        which promise the written round keeps ({@link ChainCertificate.Reading}, population by
+     *                       default)
      */
     public record Settings(double share, double maxDrop, Ranking ranking, Compensation compensation,
-            int statisticsRows, long samples, Device device, GraphRetraining retraining, RetrainSettings retrain) {
+            int statisticsRows, long samples, Device device, GraphRetraining retraining, RetrainSettings retrain,
+            ChainCertificate.Reading promise) {
+
+        /** With the default promise, the population reading. */
+        public Settings(double share, double maxDrop, Ranking ranking, Compensation compensation, int statisticsRows,
+                long samples, Device device, GraphRetraining retraining, RetrainSettings retrain) {
+            this(share, maxDrop, ranking, compensation, statisticsRows, samples, device, retraining, retrain,
+                    ChainCertificate.Reading.POPULATION);
+        }
+
+        /** The same settings under another reading of the promise. */
+        public Settings withPromise(ChainCertificate.Reading value) {
+            return new Settings(share, maxDrop, ranking, compensation, statisticsRows, samples, device, retraining,
+                    retrain, value);
+        }
 
         public static final int DEFAULT_STATISTICS_ROWS = 3000;
         public static final long DEFAULT_SAMPLES = 40_000;
@@ -85,6 +101,9 @@ public final class GraphSweep {
             if (retrain == null) {
                 retrain = RetrainSettings.DEFAULT;
             }
+            if (promise == null) {
+                promise = ChainCertificate.Reading.POPULATION;
+            }
         }
 
         /** Settings with no retraining after the compensation. */
@@ -95,7 +114,8 @@ public final class GraphSweep {
 
         /** The same settings with another retraining after the compensation (null: none). */
         public Settings withRetraining(GraphRetraining value, RetrainSettings with) {
-            return new Settings(share, maxDrop, ranking, compensation, statisticsRows, samples, device, value, with);
+            return new Settings(share, maxDrop, ranking, compensation, statisticsRows, samples, device, value, with,
+                    promise);
         }
 
         /** Whether each round's graph is distilled end to end after its compensation. */
@@ -596,11 +616,14 @@ public final class GraphSweep {
         }
         progress.done("judging rounds");
         boolean labelled = validationLabels != null;
-        int chosen = n == 0 ? -1 : ChainCertificate.choose(validation.count(), settings.maxDrop(), labelled, lost,
-                gained, shares);
-        boolean[] holds = n == 0 ? new boolean[0] : ChainCertificate.judge(validation.count(), settings.maxDrop(),
-                labelled, lost, gained, shares);
-        double[] levels = n == 0 ? new double[0] : ChainCertificate.levels(shares);
+        ChainCertificate.Verdict verdict = n == 0 ? new ChainCertificate.Verdict(-1, new boolean[0], new double[0])
+                : ChainCertificate.verdict(settings.promise(), validation.count(), settings.maxDrop(), labelled, lost,
+                        gained, settings.promise() == ChainCertificate.Reading.NEW_SET ? ChainCertificate.newSetShares(
+                                trainingLosses(model, models, file, input, stats, decoder, settings), settings.maxDrop())
+                                : shares);
+        int chosen = verdict.chosen();
+        boolean[] holds = verdict.holds();
+        double[] levels = verdict.levels();
         List<GraphSweepReport.Round> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(models.get(i), file)));
@@ -609,9 +632,9 @@ public final class GraphSweep {
                     reported.get(i), keptEpochs.get(i)));
         }
         String choice = chosen < 0
-                ? (n == 0 ? "no round could remove units" : "no round holds at its part of the 5%: nothing written")
-                : promise(chosen, rows.get(chosen), validation.count(), settings.maxDrop(), labelled,
-                        decoder.judged());
+                ? (n == 0 ? "no round could remove units" : "no round holds " + heldAt(settings.promise())
+                        + ": nothing written")
+                : promise(chosen, rows.get(chosen), validation.count(), settings, labelled, decoder.judged());
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
                 settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
@@ -626,6 +649,28 @@ public final class GraphSweep {
             checkSame(judgedForm, written, file, input, validation.first(CHECK_WRITTEN), settings.device());
         }
         return new Outcome(result, written);
+    }
+
+    /** Training rows each round's loss is measured on, when the new-set reading picks its rounds there. */
+    static final int PICKING_ROWS = 1000;
+
+    /**
+     * Per round, its loss against the original on the first {@link #PICKING_ROWS} training rows (accuracy lost, or
+     * the share of changed predictions without labels): what the new-set reading picks its rounds by, before the
+     * validation rows are read.
+     */
+    private static double[] trainingLosses(ModelProto original, List<ModelProto> models, Path file,
+            GraphFeed input, GraphRows training, Decoder decoder, Settings settings) {
+        GraphRows rows = training.first(PICKING_ROWS);
+        int[] before = predict(original, file, input, rows, settings.device(), decoder);
+        int[] labels = decoder.classes() ? rows.labels() : null;
+        double[] losses = new double[models.size()];
+        for (int i = 0; i < models.size(); i++) {
+            GraphSweepReport.Judged j = judge(predict(models.get(i), file, input, rows, settings.device(), decoder),
+                    before, labels);
+            losses[i] = (double) (j.lost() - j.gained()) / Math.max(1, rows.count());
+        }
+        return losses;
     }
 
     /** Rows the written model (weights back where the exporter stored them, sizes open again) is checked on. */
@@ -669,20 +714,33 @@ public final class GraphSweep {
         return notes;
     }
 
+    /** How the chosen round held, in words, under a reading. */
+    static String heldAt(ChainCertificate.Reading reading) {
+        return reading == ChainCertificate.Reading.POPULATION
+                ? "at the whole 5%, the rounds tested in order up to the first that fails"
+                : "at its part of one 5% (shared by at most " + ChainCertificate.NEW_SET_ROUNDS + " rounds picked on "
+                + "training rows)";
+    }
+
     /** The choice in words, with the promise it carries (as the dense-chain sweep states it). */
-    static String promise(int chosen, GraphSweepReport.Round round, int rows, double maxDrop, boolean labelled,
+    static String promise(int chosen, GraphSweepReport.Round round, int rows, Settings settings, boolean labelled,
             String judged) {
         GraphSweepReport.Judged v = round.validation();
+        double maxDrop = settings.maxDrop();
+        ChainCertificate.Reading reading = settings.promise();
+        String where = reading == ChainCertificate.Reading.POPULATION
+                ? "on the data the validation rows come from" : "on a new set of " + rows + " rows drawn like the "
+                + "validation rows";
         return String.format(java.util.Locale.ROOT, "round %d (%d parameters, %.1f%% fewer; %.1f%% of the block "
-                + "parameters), the last round that holds at its part of one 5%% (%.4f): %s. The promise: over "
-                + "repeated runs, at most 5%% write a model that then %s on a new set of %d rows drawn like the "
-                + "validation rows", chosen + 1, round.parameters(), round.reductionPercent(),
-                round.blockReductionPercent(), round.level(), labelled ? v.lost() + " of " + rows + " validation rows "
-                + "lost, " + v.gained() + " gained" : v.lost() + " of " + rows + " validation " + judged + " changed",
+                + "parameters), the last round that holds %s (%.4f): %s. The promise (%s reading): over repeated "
+                + "runs, at most 5%% write a model that %s %s", chosen + 1, round.parameters(),
+                round.reductionPercent(), round.blockReductionPercent(), heldAt(reading), round.level(),
+                labelled ? v.lost() + " of " + rows + " validation rows lost, " + v.gained() + " gained"
+                        : v.lost() + " of " + rows + " validation " + judged + " changed", reading.option(),
                 labelled ? "loses more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
                         + (100 * maxDrop == 1 ? " accuracy point" : " accuracy points")
                         : "changes more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
-                        + "% of its " + judged, rows);
+                        + "% of its " + judged, where);
     }
 
     private static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {

@@ -199,7 +199,8 @@ public final class GraphSweeper {
         double share = settings.schedule().shareFor(validation.count());
         double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
         GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),
-                defaults.statisticsRows(), defaults.samples(), settings.device(), retraining, settings.retraining());
+                defaults.statisticsRows(), defaults.samples(), settings.device(), retraining, settings.retraining(),
+                settings.schedule().promise());
         RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);

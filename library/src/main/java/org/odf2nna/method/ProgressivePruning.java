@@ -125,49 +125,46 @@ public final class ProgressivePruning {
     static final int WATCHED_TRAINING_ROWS = 5_000;
 
     /**
-     * The chosen round, or null: for classification the round {@link ChainCertificate#choose} writes, from the chain
-     * rounds' counts on the validation rows; for regression the smallest round of the chain whose bound held at the
-     * chain's one level ({@link #certifyTogether}).
-     *
-     * @param original   the original's parameters (the chain's weights, {@link #shares})
-     * @param regression whether the rounds were judged as a regression chain
+     * The chosen round, or null: the last round of the chain whose bound held. Under the new-set reading the rounds
+     * were judged at their parts of the 5% ({@link #certify}), so this is the round {@link ChainCertificate#choose}
+     * writes from their counts; under the population reading they were tested in order at the whole 5% and those
+     * after the first that failed do not hold ({@link #certifyInSequence}); regression's chain likewise.
      */
-    static Integer choose(List<Round> rounds, long original, boolean regression) {
-        List<Integer> chain = new ArrayList<>();
+    static Integer choose(List<Round> rounds) {
+        Integer chosen = null;
         for (int i = 0; i < rounds.size(); i++) {
-            if (rounds.get(i).continued() && rounds.get(i).bound() != null) {
-                chain.add(i);
+            Round r = rounds.get(i);
+            if (r.continued() && r.bound() != null && r.bound().holds() && !r.bound().smallSet()) {
+                chosen = i;
             }
         }
-        if (chain.isEmpty()) {
-            return null;
-        }
-        LossBound first = rounds.get(chain.get(0)).bound();
-        if (regression) {
-            Integer chosen = null;
-            for (int i : chain) {
-                if (rounds.get(i).bound().holds()) {
-                    chosen = i;
-                }
+        return chosen;
+    }
+
+    /**
+     * The population reading ({@link ChainCertificate.Reading#POPULATION}): the chain's rounds tested in their order,
+     * each at the whole 5%, until the first that fails (fixed-sequence testing); those after it are still measured
+     * for the report but not tested, so they do not hold.
+     */
+    static List<Round> certifyInSequence(List<Round> rounds,
+            List<java.util.function.DoubleFunction<LossBound>> judges) {
+        List<Round> judged = new ArrayList<>(rounds);
+        Integer failed = null;
+        for (int i = 0; i < rounds.size(); i++) {
+            Round r = rounds.get(i);
+            if (!r.continued()) {
+                continue;
             }
-            return chosen;
+            LossBound b = judges.get(i).apply(ChainCertificate.ALPHA);
+            if (failed != null) {
+                b = b.notTested("not tested: round " + failed + " failed before it, and the rounds are tested in "
+                        + "order, each at the whole 5%, up to the first that fails");
+            } else if (!b.holds()) {
+                failed = r.index();
+            }
+            judged.set(i, r.withBound(b));
         }
-        if (first.smallSet()) {
-            return null;
-        }
-        int[] lost = new int[chain.size()];
-        int[] gained = new int[chain.size()];
-        long[] parameters = new long[chain.size()];
-        for (int k = 0; k < chain.size(); k++) {
-            Round r = rounds.get(chain.get(k));
-            LossBound b = r.bound();
-            lost[k] = b.gainsOffsetLosses() ? b.lost() : b.changed();
-            gained[k] = b.gainsOffsetLosses() ? b.gained() : 0;
-            parameters[k] = r.network().parameterCount();
-        }
-        int k = ChainCertificate.choose(first.rows(), first.tolerance(), first.gainsOffsetLosses(), lost, gained,
-                shares(original, parameters));
-        return k < 0 ? null : chain.get(k);
+        return judged;
     }
 
     /**
@@ -239,6 +236,8 @@ public final class ProgressivePruning {
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
         List<java.util.function.Supplier<double[]>> pivots = new ArrayList<>();
+        List<Double> watched = new ArrayList<>();
+        ChainCertificate.Reading reading = schedule.promise();
         retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
         Retrainer.Reference reference = retrainer.reference(original);
         DenseNetwork current = original;
@@ -290,9 +289,13 @@ public final class ProgressivePruning {
             Int8Fallback.Choice int8 = quantize.int8()
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance, quantize.integerKernels()) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
-            judges.add(level -> judging.bound(reference, candidate, tolerance, level));
+            judges.add(level -> judging.bound(reference, candidate, tolerance, level, reading));
             pivots.add(() -> judging.regressionPivots(reference, candidate, tolerance));
-            boolean continued = roundRetrainer.watchedLoss(reference, candidate) <= STEERING_SLACK * tolerance;
+            double watchedLoss = roundRetrainer.watchedLoss(reference, candidate);
+            boolean continued = watchedLoss <= STEERING_SLACK * tolerance;
+            if (continued) {
+                watched.add(watchedLoss);
+            }
             LossBound bound = null;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
             rounds.add(new Round(index, current, compensated, network, kept, training, continued, bound, int8));
@@ -325,8 +328,11 @@ public final class ProgressivePruning {
             }
             return certifyTogether(rounds, judges, SimultaneousLevel.level(chainPivots, ALPHA));
         }
-        long[] chain = rounds.stream().filter(Round::continued).mapToLong(r -> r.network().parameterCount()).toArray();
-        return certify(rounds, judges, ChainCertificate.levels(shares(original.parameterCount(), chain)));
+        if (reading == ChainCertificate.Reading.POPULATION) {
+            return certifyInSequence(rounds, judges);
+        }
+        return certify(rounds, judges, ChainCertificate.levels(ChainCertificate.newSetShares(watched.stream()
+                .mapToDouble(Double::doubleValue).toArray(), tolerance)));
     }
 
     /**

@@ -3,6 +3,7 @@ package org.odf2nna.method;
 import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
+import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputRange;
@@ -100,8 +101,9 @@ public final class ProgressiveSweep {
         if (settings.retraining().epochs() == null) {
             retrainer = ProgressivePruning.perRound(retrainer);
         }
-        if (accuracy && !LossBound.certifiable(retrainer.validationRows(), tolerance)) {
-            String tooFew = LossBound.tooFew(retrainer.validationRows(), tolerance);
+        ChainCertificate.Reading reading = settings.schedule().promise();
+        if (accuracy && !LossBound.certifiable(retrainer.validationRows(), tolerance, reading)) {
+            String tooFew = LossBound.tooFew(retrainer.validationRows(), tolerance, reading);
             if (origin.inMemory()) {
                 throw new IllegalArgumentException("validation rows: " + tooFew);
             }
@@ -140,7 +142,7 @@ public final class ProgressiveSweep {
         settings.quantize().checkJudgedInJava();
         List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
                 tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
-        Integer chosen = ProgressivePruning.choose(rounds, original.parameterCount(), retrainer.regression());
+        Integer chosen = ProgressivePruning.choose(rounds);
         progress.done(ProgressivePruning.JUDGING);
         return new Result(rounds, chosen, inputRange, settings.clipInputs());
     }

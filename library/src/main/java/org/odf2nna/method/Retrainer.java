@@ -617,6 +617,12 @@ final class Retrainer {
 
     /** {@link #bound(Reference, DenseNetwork, double)} at another level (0.05 for 95%). */
     LossBound bound(Reference reference, DenseNetwork candidate, double tolerance, double level) {
+        return bound(reference, candidate, tolerance, level, org.odf2nna.metrics.ChainCertificate.Reading.NEW_SET);
+    }
+
+    /** {@link #bound(Reference, DenseNetwork, double, double)} under a reading of the promise. */
+    LossBound bound(Reference reference, DenseNetwork candidate, double tolerance, double level,
+            org.odf2nna.metrics.ChainCertificate.Reading reading) {
         DenseNetwork original = reference.original();
         TrainingData rows = judge;
         int n = rows.rows();
@@ -637,7 +643,7 @@ final class Retrainer {
                 targets[r] = (int) rows.targets()[r];
             }
         }
-        return LossBound.classification(ca, cb, targets, tolerance, level);
+        return LossBound.classification(ca, cb, targets, tolerance, level, reading);
     }
 
     /**

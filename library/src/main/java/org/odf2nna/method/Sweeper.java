@@ -22,6 +22,7 @@ import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.InputClip;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.InputSelection;
@@ -220,8 +221,9 @@ public final class Sweeper {
             written = options.files().output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
-        String choice = (chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows())
-                : explainBound(outcomes, chosen, options.maxDrop(), accuracy)
+        String choice = (chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows(),
+                reading(options, accuracy))
+                : explainBound(outcomes, chosen, options.maxDrop(), accuracy, reading(options, accuracy))
                         + (seenWarning.isEmpty() ? "" : "." + seenWarning)) + heavyRowWarning(rounds);
         Int8Summary int8 = chosen == null || rounds.get(chosen).int8() == null ? null
                 : int8Summary(options, rounds.get(chosen), keepColumns(scan.sample(), rounds.get(chosen).inputs()));
@@ -328,18 +330,30 @@ public final class Sweeper {
                 + "training rows; then each round it went on from is judged once on the validation rows, %s, and "
                 + "the smallest that holds is written (README, \"sweep\")",
                 ReportFormat.number(100 * schedule.shareFor(validationRows)), byRows, Schedule.FAILURES_TO_STOP,
-                ProgressivePruning.WATCHED_TRAINING_ROWS, judgedAt(accuracy));
+                ProgressivePruning.WATCHED_TRAINING_ROWS, judgedAt(accuracy, reading(options, accuracy)));
     }
 
     /**
-     * At what level each round of the chain is judged, in words: classification's exact tests at their parts of the
-     * 5% (Bonferroni's, weighted), regression's at one level for all (the max-T method), see
-     * {@link ProgressivePruning#certify} and {@link ProgressivePruning#certifyTogether}.
+     * At what level each round of the chain is judged, in words: under the population reading each at the whole 5%,
+     * in order, up to the first that fails (fixed sequence); under the new-set reading classification's exact tests at
+     * their parts of the 5% on the rounds picked on training rows; regression's at one level for all (the max-T
+     * method), see {@link ProgressivePruning#certifyInSequence}, {@link ProgressivePruning#certify} and
+     * {@link ProgressivePruning#certifyTogether}.
      */
-    static String judgedAt(boolean accuracy) {
-        return accuracy ? "at its own part of one 5% (in proportion to the share of the original's parameters it has "
-                + "removed)" : "all at one level that keeps the chance of any false pass "
-                + "among them at 5% together (their errors are correlated, so each gets more than an equal share)";
+    static String judgedAt(boolean accuracy, ChainCertificate.Reading reading) {
+        if (!accuracy) {
+            return "all at one level that keeps the chance of any false pass among them at 5% together (their errors "
+                    + "are correlated, so each gets more than an equal share)";
+        }
+        return reading == ChainCertificate.Reading.POPULATION ? "in their order, each at the whole 5%, up to the "
+                + "first that fails" : "the 5% shared equally by at most " + org.odf2nna.metrics.ChainCertificate.NEW_SET_ROUNDS + " rounds "
+                + "picked on the training rows before the validation rows were read";
+    }
+
+    /** What the promise speaks of, in words: the data the validation rows come from, or a new set of them. */
+    static String promised(ChainCertificate.Reading reading, int rows) {
+        return reading == ChainCertificate.Reading.POPULATION ? "on the data the validation rows come from"
+                : "on a new set of " + rows + " rows drawn like them";
     }
 
     private static EpsilonOutcome withDifference(EpsilonOutcome o, String output, double difference) {
@@ -442,7 +456,7 @@ public final class Sweeper {
 
     /** Nothing chosen: either the search went on from no round, or none it went on from held. */
     static String nothing(List<ProgressivePruning.Round> rounds, double maxDrop, boolean accuracy,
-            int validationRows) {
+            int validationRows, ChainCertificate.Reading reading) {
         String advice = "; nothing was written (allow more with {{MAX_DROP}}, or validate on more rows with "
                 + "{{VALIDATION}})";
         ProgressivePruning.Round first = rounds.stream().filter(ProgressivePruning.Round::continued).findFirst()
@@ -458,7 +472,8 @@ public final class Sweeper {
         long chain = rounds.stream().filter(ProgressivePruning.Round::continued).count();
         return String.format(Locale.ROOT, "none of the %d round%s the search went on from kept the loss within %s on "
                 + "the %d validation rows, each judged %s (round %d: %s)", chain,
-                chain == 1 ? "" : "s", limit(maxDrop, accuracy), validationRows, judgedAt(accuracy), first.index(),
+                chain == 1 ? "" : "s", limit(maxDrop, accuracy), validationRows, judgedAt(accuracy, reading),
+                first.index(),
                 first.bound().rule())
                 + advice;
     }
@@ -494,7 +509,8 @@ public final class Sweeper {
                 : ReportFormat.number(maxDrop) + "% of the original's MSE";
     }
 
-    private static String explainBound(List<EpsilonOutcome> outcomes, int chosen, double maxDrop, boolean accuracy) {
+    private static String explainBound(List<EpsilonOutcome> outcomes, int chosen, double maxDrop, boolean accuracy,
+            ChainCertificate.Reading reading) {
         String limit = limit(maxDrop, accuracy);
         EpsilonOutcome o = outcomes.get(chosen);
         LossBound b = o.bound();
@@ -505,11 +521,16 @@ public final class Sweeper {
                 : String.format(Locale.ROOT, "MSE %+.1f%%; these rows certify down to %.1f%% at this level",
                         100 * b.estimate(), 100 * b.certified());
         return String.format(Locale.ROOT, "%s (%d parameters, %.1f%% fewer), the smallest round that held: each "
-                + "round the search went on from was judged once on the validation rows, %s. The promise: over "
-                + "repeated runs, at most 5%% write a model that then loses more than %s on a new set of %d rows "
-                + "drawn like them%s (%s): %s", o.step(), o.network().parameters(), o.reductionPercent(),
-                judgedAt(accuracy), limit, b.rows(), accuracy && !b.gainsOffsetLosses()
+                + "round the search went on from was judged on the validation rows, %s. The promise (%s reading): "
+                + "over repeated runs, at most 5%% write a model that loses more than %s %s%s (%s): %s", o.step(),
+                o.network().parameters(), o.reductionPercent(), judgedAt(accuracy, reading), reading.option(), limit,
+                promised(reading, b.rows()), accuracy && !b.gainsOffsetLosses()
                         ? ", counting every changed prediction as lost" : "", b.rule(), measured);
+    }
+
+    /** The reading the sweep's rounds were judged under (regression: the new set's, until it has its own). */
+    private static ChainCertificate.Reading reading(Sweep options, boolean accuracy) {
+        return accuracy ? options.settings().schedule().promise() : ChainCertificate.Reading.NEW_SET;
     }
 
     /** The smallest model within the allowed drop; ties go to the better validation figure. */

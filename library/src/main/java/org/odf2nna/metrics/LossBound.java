@@ -48,6 +48,12 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         double tolerance, boolean holds, String rule, boolean smallSet, double confidence,
         boolean gainsOffsetLosses) {
 
+    /** This bound, measured but not tested: it does not hold, and {@code why} says so before the rule. */
+    public LossBound notTested(String why) {
+        return new LossBound(rows, changed, lost, gained, estimate, certified, tolerance, false, why + " (" + rule + ")",
+                smallSet, confidence, gainsOffsetLosses);
+    }
+
     /** One-sided 95% normal quantile (regression's bound). */
     public static final double Z = 1.6448536269514722;
 
@@ -70,6 +76,16 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
      */
     public static LossBound classification(int[] original, int[] candidate, int[] targets, double tolerance,
             double level) {
+        return classification(original, candidate, targets, tolerance, level, ChainCertificate.Reading.NEW_SET);
+    }
+
+    /**
+     * {@link #classification(int[], int[], int[], double, double)} for a reading: {@link
+     * ChainCertificate.Reading#NEW_SET} speaks of a new set of as many rows ({@link ExactPrediction}), {@link
+     * ChainCertificate.Reading#POPULATION} of the true loss on the data the rows come from ({@link PopulationTest}).
+     */
+    public static LossBound classification(int[] original, int[] candidate, int[] targets, double tolerance,
+            double level, ChainCertificate.Reading reading) {
         int n = original.length;
         int changed = 0;
         int lost = 0;
@@ -90,6 +106,9 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
                     1 - level, false);
         }
         double estimate = (double) (targets == null ? lost : lost - gained) / n;
+        if (reading == ChainCertificate.Reading.POPULATION) {
+            return inPopulation(new int[] {n, changed, lost, gained}, estimate, targets != null, tolerance, level);
+        }
         if (!certifiable(n, tolerance)) {
             return new LossBound(n, changed, lost, gained, estimate, Double.NaN, tolerance, false,
                     tooFew(n, tolerance), true, 1 - level, false);
@@ -105,6 +124,44 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         return new LossBound(n, changed, lost, gained, estimate, (double) bound / n, tolerance, holds,
                 String.format(Locale.ROOT, "exact binomial test at the %s level on the %s a new set of %d "
                         + "rows would show at most %s", percent(level), unit, n, pointsInWords(tolerance)), false, 1 - level, labelled);
+    }
+
+    /** The population reading's bound; {@code counts}: rows, changed, lost, gained. */
+    private static LossBound inPopulation(int[] counts, double estimate, boolean targets, double tolerance,
+            double level) {
+        int n = counts[0];
+        int changed = counts[1];
+        int lost = counts[2];
+        int gained = counts[3];
+        if (!PopulationTest.holds(n, 0, 0, false, tolerance, ExactPrediction.ALPHA)) {
+            return new LossBound(n, changed, lost, gained, estimate, Double.NaN, tolerance, false,
+                    tooFewInPopulation(n, tolerance), true, 1 - level, false);
+        }
+        // Decided by the rows' number alone, as for the new set: gains offset losses once they could certify.
+        boolean labelled = targets && PopulationTest.holds(n, 0, 0, true, tolerance, ExactPrediction.ALPHA);
+        int l = labelled ? lost : changed;
+        int g = labelled ? gained : 0;
+        boolean holds = PopulationTest.holds(n, l, g, labelled, tolerance, level);
+        String unit = labelled ? "accuracy loss" : !targets ? "share of changed predictions"
+                : "share of changed predictions (too few rows to let gains offset losses)";
+        return new LossBound(n, changed, lost, gained, estimate, PopulationTest.bound(n, l, g, labelled, level),
+                tolerance, holds, String.format(Locale.ROOT, "exact binomial test at the %s level that the %s on "
+                        + "the data these %d rows come from is at most %s", percent(level), unit, n,
+                        pointsInWords(tolerance)), false, 1 - level, labelled);
+    }
+
+    /** The fewest rows that can certify {@code tolerance} on the population reading (none changed on them). */
+    public static int rowsNeededInPopulation(double tolerance) {
+        // (1 − t)^n ≤ 5%: the label-free test's least n
+        return tolerance <= 0 ? Integer.MAX_VALUE
+                : (int) Math.ceil(Math.log(ExactPrediction.ALPHA) / Math.log1p(-tolerance) - 1e-9);
+    }
+
+    private static String tooFewInPopulation(int rows, double tolerance) {
+        double can = 1 - Math.pow(ExactPrediction.ALPHA, 1.0 / rows);
+        return String.format(Locale.ROOT, "%d rows cannot certify a loss of at most %s even if no prediction "
+                + "changed on them (that needs %d rows; these can certify %s)", rows, pointsInWords(tolerance),
+                rowsNeededInPopulation(tolerance), pointsInWords(can));
     }
 
     /**
@@ -124,6 +181,18 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
     public static boolean certifiable(int rows, double tolerance) {
         return rows > 0 && new ExactPrediction(rows, 0, 0, false, rows).holds(ExactPrediction.allowed(tolerance,
                 rows));
+    }
+
+    /** {@link #certifiable(int, double)} under a reading. */
+    public static boolean certifiable(int rows, double tolerance, ChainCertificate.Reading reading) {
+        return reading == ChainCertificate.Reading.NEW_SET ? certifiable(rows, tolerance)
+                : rows > 0 && PopulationTest.holds(rows, 0, 0, false, tolerance, ExactPrediction.ALPHA);
+    }
+
+    /** {@link #tooFew(int, double)} under a reading. */
+    public static String tooFew(int rows, double tolerance, ChainCertificate.Reading reading) {
+        return reading == ChainCertificate.Reading.NEW_SET ? tooFew(rows, tolerance)
+                : tooFewInPopulation(rows, tolerance);
     }
 
     /** The fewest rows that can certify {@code tolerance} (when no prediction changed on them). */

@@ -1,5 +1,7 @@
 package org.odf2nna.settings;
 
+import org.odf2nna.metrics.ChainCertificate;
+
 
 /**
  * How a sweep walks from the original network to smaller ones.
@@ -12,8 +14,17 @@ package org.odf2nna.settings;
  * @param inputs    progressive: the model's inputs are candidates too, where the dense chain reads them directly
  *                  (the written model keeps its input and picks the kept columns with a Gather)
  * @param ranking   progressive: what orders the removals (the reconstruction cost by default)
+ * @param promise   progressive: which promise the chosen round keeps ({@link ChainCertificate.Reading}; the
+ *                  population reading by default)
  */
-public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, Ranking ranking) {
+public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, Ranking ranking,
+        ChainCertificate.Reading promise) {
+
+    /** With the default promise, the population reading. */
+    public Schedule(Kind kind, double share, int maxRounds, boolean inputs, Ranking ranking) {
+        this(kind, share, maxRounds, inputs, ranking, ChainCertificate.Reading.POPULATION);
+    }
+
 
     public enum Kind { PROGRESSIVE, EPSILON }
 
@@ -48,7 +59,7 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
             true, Ranking.COST);
 
     public Schedule {
-        Checks.present("kind, ranking", kind, ranking);
+        Checks.present("kind, ranking, promise", kind, ranking, promise);
         if (!(share > 0 && share < 1) && share != SHARE_BY_ROWS) {
             throw new IllegalArgumentException("the share removed per round must be between 0 and 1, got " + share);
         }

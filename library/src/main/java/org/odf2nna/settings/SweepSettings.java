@@ -83,6 +83,7 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         private Schedule base = Schedule.PROGRESSIVE;
         private Schedule.Kind kind;
         private Double share;
+        private org.odf2nna.metrics.ChainCertificate.Reading promise;
         private Integer maxRounds;
         private Boolean inputs;
         private Ranking ranking;
@@ -114,6 +115,12 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
          * {@link Schedule#FINE_SHARE_ROWS} validation rows or more, else {@link Schedule#DEFAULT_SHARE}); the ε
          * schedule has none.
          */
+        /** Which promise the chosen round keeps (population by default; progressive schedule only). */
+        public Builder promise(org.odf2nna.metrics.ChainCertificate.Reading value) {
+            promise = value;
+            return this;
+        }
+
         public Builder share(double value) {
             share = value;
             return this;
@@ -184,9 +191,11 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
                     + " applies to the epsilon schedule, not " + Setting.SCHEDULE.ref() + " progressive");
             InvalidSetting.require(progressive || ranking == null, Setting.RANK.ref()
                     + " applies to the progressive schedule only (the ε schedule: " + Setting.SCORE.ref() + ")");
+            InvalidSetting.require(progressive || promise == null, Setting.PROMISE.ref()
+                    + " applies to the progressive schedule only (the ε schedule's steps are judged one by one)");
             return new Schedule(resolved, share != null ? share : base.share(),
                     maxRounds != null ? maxRounds : base.maxRounds(), inputs != null ? inputs : base.inputs(),
-                    ranking != null ? ranking : base.ranking());
+                    ranking != null ? ranking : base.ranking(), promise != null ? promise : base.promise());
         }
     }
 }

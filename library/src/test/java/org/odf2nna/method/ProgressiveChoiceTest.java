@@ -85,7 +85,7 @@ class ProgressiveChoiceTest {
         int expected = org.odf2nna.metrics.ChainCertificate.choose(2000, 0.01, false, new int[] {0, 5, 40, 8},
                 new int[4], ProgressivePruning.shares(original, chain));
         assertEquals(3, expected, "8 of 2000 changed holds at its part; 40 does not");
-        assertEquals(4, ProgressivePruning.choose(judged, original, false), "the smallest that held, past a failure");
+        assertEquals(4, ProgressivePruning.choose(judged), "the smallest that held, past a failure");
         for (int i : new int[] {0, 2, 3, 4}) {
             assertEquals(judged.get(i).bound().holds(), i != 3, "round " + (i + 1) + "'s bound agrees");
         }
@@ -100,8 +100,8 @@ class ProgressiveChoiceTest {
         List<ProgressivePruning.Round> judged = ProgressivePruning.certify(List.of(round(1, true, 40),
                 round(2, false)), List.of(changed(30), changed(0)), parts);
         assertEquals(0.05, parts[0], 1e-12);
-        assertNull(ProgressivePruning.choose(judged, original, false));
-        assertNull(ProgressivePruning.choose(List.of(round(1, false)), original, false));
+        assertNull(ProgressivePruning.choose(judged));
+        assertNull(ProgressivePruning.choose(List.of(round(1, false))));
         judge(1, levels);
     }
 
@@ -137,18 +137,59 @@ class ProgressiveChoiceTest {
                 judge(0, levels), judge(0.02, levels), judge(0.01, levels)), 0.015);
         assertEquals(List.of(0.015, 0.015, 0.015), levels);
         assertFalse(judged.get(2).bound().holds());
-        assertEquals(3, ProgressivePruning.choose(judged, 1000, true), "round 4 holds after round 3 failed");
+        assertEquals(3, ProgressivePruning.choose(judged), "round 4 holds after round 3 failed");
+    }
+
+    @Test
+    void thePopulationReadingTestsTheChainInOrderAtTheWholeFivePercent() {
+        // Chain of 4 (round 2 outside it); 0, 5, 40 and 8 of 2000 label-free rows changed: the third fails at 5%, so
+        // the fourth is measured but not tested, and the second is written.
+        List<ProgressivePruning.Round> rounds = List.of(round(1, true), round(2, false), round(3, true),
+                round(4, true), round(5, true));
+        List<DoubleFunction<LossBound>> judges = new ArrayList<>();
+        List<Double> levels = new ArrayList<>();
+        for (int lost : new int[] {0, 99, 5, 40, 8}) {
+            DoubleFunction<LossBound> counted = changedInPopulation(lost);
+            judges.add(level -> {
+                levels.add(level);
+                return counted.apply(level);
+            });
+        }
+        List<ProgressivePruning.Round> judged = ProgressivePruning.certifyInSequence(rounds, judges);
+        assertEquals(List.of(0.05, 0.05, 0.05, 0.05), levels, "each chain round at the whole 5%");
+        assertNull(judged.get(1).bound());
+        assertTrue(judged.get(2).bound().holds());
+        assertFalse(judged.get(3).bound().holds());
+        assertFalse(judged.get(4).bound().holds(), "after the first failure nothing is tested");
+        assertTrue(judged.get(4).bound().rule().startsWith("not tested: round 4 failed before it"),
+                judged.get(4).bound().rule());
+        assertEquals(2, ProgressivePruning.choose(judged));
+        assertEquals(1, org.odf2nna.metrics.ChainCertificate.choose(
+                org.odf2nna.metrics.ChainCertificate.Reading.POPULATION, 2000, 0.01, false, new int[] {0, 5, 40, 8},
+                new int[4], null), "the same choice from the counts");
+    }
+
+    /** A judge from real counts under the population reading: {@code lost} of 2000 label-free rows changed. */
+    private static DoubleFunction<LossBound> changedInPopulation(int lost) {
+        int[] original = new int[2000];
+        int[] candidate = new int[2000];
+        for (int r = 0; r < lost; r++) {
+            candidate[r] = 1;
+        }
+        return level -> LossBound.classification(original, candidate, null, 0.01, level,
+                org.odf2nna.metrics.ChainCertificate.Reading.POPULATION);
     }
 
     @Test
     void withNothingChosenTheReportSaysWhy() {
         List<Double> levels = new ArrayList<>();
-        String none = Sweeper.nothing(List.of(round(1, false), round(2, false)), 1, true, 100);
+        String none = Sweeper.nothing(List.of(round(1, false), round(2, false)), 1, true, 100,
+                org.odf2nna.metrics.ChainCertificate.Reading.NEW_SET);
         assertTrue(none.startsWith("the search went on from no round"), none);
         List<ProgressivePruning.Round> judged = ProgressivePruning.certify(List.of(round(1, false), round(2, true),
                 round(3, true)), List.of(judge(1, levels), judge(1, levels), judge(1, levels)), new double[] {0.03,
                     0.02});
-        String failed = Sweeper.nothing(judged, 1, true, 100);
+        String failed = Sweeper.nothing(judged, 1, true, 100, org.odf2nna.metrics.ChainCertificate.Reading.NEW_SET);
         assertTrue(failed.startsWith("none of the 2 rounds the search went on from kept the loss within 1 accuracy "
                 + "point on the 100 validation rows"), failed);
         assertTrue(failed.contains("{{MAX_DROP}}") && failed.contains("{{VALIDATION}}"), failed);
