@@ -40,10 +40,12 @@ class ProgressiveSweepCliTest {
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
         JsonArray outcomes = json.getAsJsonObject("table").getAsJsonArray("outcomes");
         assertTrue(outcomes.size() >= 1, run.toString());
-        assertTrue(json.get("grid").getAsString().contains("at its own part of one 5%"), json.get("grid").toString());
+        assertTrue(json.get("grid").getAsString().contains("in their order, each at the whole 5%, up to the first that "
+                + "fails"), json.get("grid").toString());
         Integer expected = null;
         long smallest = Long.MAX_VALUE;
         int judged = 0;
+        boolean failed = false;
         for (int i = 0; i < outcomes.size(); i++) {
             JsonObject o = outcomes.get(i).getAsJsonObject();
             assertEquals("round " + (i + 1), o.get("step").getAsString());
@@ -55,13 +57,15 @@ class ProgressiveSweepCliTest {
             judged++;
             JsonObject bound = o.getAsJsonObject("bound");
             assertEquals(400, bound.get("rows").getAsInt());
-            assertTrue(bound.get("rule").getAsString().contains("exact binomial test at the ")
-                    && bound.get("rule").getAsString().contains(" level on the share of changed predictions a new set "
-                    + "of 400 rows would show"), bound.toString());
-            // Each round of the chain is judged below 95%'s 5%: the run shares it.
-            assertTrue(bound.get("confidence").getAsDouble() > 0.95 - 1e-12, bound.toString());
-            boolean holds = bound.get("certified").getAsDouble() <= bound.get("tolerance").getAsDouble() + 1e-12;
+            assertTrue(bound.get("rule").getAsString().contains("exact binomial test at the 5% level that the share "
+                    + "of changed predictions on the data these 400 rows come from is at most 1 point"),
+                    bound.toString());
+            // The population reading: each round of the chain at the whole 5%, in order, until one fails.
+            assertEquals(0.95, bound.get("confidence").getAsDouble(), 1e-12, bound.toString());
+            boolean holds = !failed && bound.get("certified").getAsDouble() <= bound.get("tolerance").getAsDouble()
+                    + 1e-12;
             assertEquals(holds, bound.get("holds").getAsBoolean(), o.toString());
+            failed |= !holds;
             long p = o.getAsJsonObject("network").get("parameters").getAsLong();
             if (holds && p < smallest) {
                 smallest = p;
@@ -83,13 +87,44 @@ class ProgressiveSweepCliTest {
                 .getAsJsonObject("network");
         assertEquals(chosenNetwork.get("architecture").getAsString(),
                 json.getAsJsonObject("scratch").get("architecture").getAsString(), json.toString());
-        assertTrue(json.get("choice").getAsString().contains("at most 5% write a model that then loses more "
-                + "than 1 accuracy point on a new set of 400 rows drawn like them"), json.get("choice").toString());
+        assertTrue(json.get("choice").getAsString().contains("The promise (population reading): over repeated runs, "
+                + "at most 5% write a model that loses more than 1 accuracy point on the data the validation rows come "
+                + "from"), json.get("choice").toString());
         // The chart goes beside the output by default.
         assertTrue(Files.size(dir.resolve("small.chart.png")) > 0);
         assertTrue(Files.readString(dir.resolve("small.chart.svg")).contains("<svg"));
         String signal = json.getAsJsonObject("table").getAsJsonObject("retraining").get("signal").getAsString();
         assertTrue(signal.contains("original network's probabilities") && signal.contains("targets"), signal);
+    }
+
+    @Test
+    void theNewSetReadingPutsItsFivePercentOnAtMostFiveRoundsPickedOnTrainingRows() throws IOException {
+        Path out = dir.resolve("small.onnx");
+        Path report = dir.resolve("sweep.json");
+        CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(),
+                "--validation", fresh().toString(), "-o", out.toString(), "--report", report.toString(),
+                "--retrain-epochs", "3", "--share", "0.3", "--promise", "new-set");
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        assertTrue(json.get("grid").getAsString().contains("the 5% shared equally by at most 5 rounds picked on the "
+                + "training rows"), json.get("grid").toString());
+        JsonArray outcomes = json.getAsJsonObject("table").getAsJsonArray("outcomes");
+        int picked = 0;
+        for (int i = 0; i < outcomes.size(); i++) {
+            JsonObject o = outcomes.get(i).getAsJsonObject();
+            if (o.has("bound") && o.getAsJsonObject("bound").get("confidence").getAsDouble() < 1) {
+                picked++;
+                assertTrue(o.getAsJsonObject("bound").get("rule").getAsString().contains("a new set of 400 rows"),
+                        o.toString());
+            }
+        }
+        assertTrue(picked >= 1 && picked <= 5, picked + " rounds given a part of the 5%: " + run);
+        assertTrue(run.exitCode() == 0 || run.exitCode() == Main.NOTHING_QUALIFIED, run.toString());
+        assertEquals(run.exitCode() == 0, Files.exists(out), run.toString());
+        CliRun bad = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", TRAIN.toString(),
+                "--promise", "both", "-o",
+                dir.resolve("x.onnx").toString());
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("--promise must be population or new-set, got 'both'"), bad.toString());
     }
 
     @Test
@@ -102,7 +137,7 @@ class ProgressiveSweepCliTest {
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertTrue(run.err().contains(TRAIN.toString()) && run.err().contains("24 validation rows held out of it")
                 && run.err().contains("24 rows cannot certify a loss of at most 1 point")
-                && run.err().contains("that needs 200 rows") && run.err().contains("--validation")
+                && run.err().contains("that needs 299 rows") && run.err().contains("--validation")
                 && !run.err().contains("{{"), run.err());
         assertFalse(Files.exists(out));
         assertFalse(Files.exists(dir.resolve("small.chart.png")));
@@ -115,7 +150,7 @@ class ProgressiveSweepCliTest {
         Path out = dir.resolve("digits.onnx");
         CliRun run = CliRun.of("-q", "sweep", "models/digits_8x8-128-64-10_relu.onnx", "--eval",
                 "examples/digits/digits-test.csv.gz", "--train", "examples/digits/digits-train.csv.gz", "-o",
-                out.toString(), "--retrain-epochs", "2");
+                out.toString(), "--retrain-epochs", "2", "--max-drop", "2");
         assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertTrue(run.err().contains("digits-train.csv.gz") && run.err().contains("most likely trained on them")

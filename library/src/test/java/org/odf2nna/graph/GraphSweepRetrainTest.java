@@ -97,8 +97,8 @@ public class GraphSweepRetrainTest {
         // Half the units are dead: the rounds that remove them alone hold, so a model is written.
         assertNotNull(out.chosen(), report.choice());
         assertTrue(report.choice().startsWith("round " + (report.chosen() + 1) + " ("), report.choice());
-        assertTrue(report.choice().endsWith("The promise: over repeated runs, at most 5% write a model that then loses "
-                + "more than 1 accuracy point on a new set of 2000 rows drawn like the validation rows"),
+        assertTrue(report.choice().endsWith("The promise (population reading): over repeated runs, at most 5% write a "
+                + "model that loses more than 1 accuracy point on the data the validation rows come from"),
                 report.choice());
         int[] predicted = GraphSweep.predict(out.chosen(), FILE, GraphRows.dataInput(out.chosen(), FILE), validation,
                 Device.CPU);
