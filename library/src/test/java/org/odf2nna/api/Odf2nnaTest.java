@@ -370,7 +370,7 @@ class Odf2nnaTest {
                         SweepSettings.builder().maxRounds(2).retraining(RetrainSettings.builder().epochs(1).build())
                                 .build()));
         assertTrue(e.getMessage().contains("150 rows cannot certify a loss of at most 1 point")
-                && e.getMessage().contains("that needs 200 rows"), e.getMessage());
+                && e.getMessage().contains("that needs 299 rows"), e.getMessage());
     }
 
     @Test
