@@ -10,17 +10,17 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * translation: floating types as floats, integer types as longs; and a float tensor's values written back in its own
  * storage (raw bytes or the typed field), every other field left as it was.
  */
-final class OnnxTensorValues {
+public final class OnnxTensorValues {
 
     private OnnxTensorValues() {
     }
 
-    static boolean isFloating(int type) {
+    public static boolean isFloating(int type) {
         return type == TensorProto.DataType.FLOAT_VALUE || type == TensorProto.DataType.DOUBLE_VALUE
                 || type == TensorProto.DataType.FLOAT16_VALUE;
     }
 
-    static boolean isInteger(int type) {
+    public static boolean isInteger(int type) {
         switch (TensorProto.DataType.forNumber(type)) {
             case INT8: case INT16: case INT32: case INT64: case UINT8: case UINT16: case UINT32: case UINT64:
                 return true;
@@ -29,7 +29,7 @@ final class OnnxTensorValues {
         }
     }
 
-    static long[] dims(TensorProto t) {
+    public static long[] dims(TensorProto t) {
         return t.getDimsList().stream().mapToLong(Long::longValue).toArray();
     }
 
@@ -41,7 +41,7 @@ final class OnnxTensorValues {
         return Math.toIntExact(n);
     }
 
-    static float[] floats(TensorProto t) {
+    public static float[] floats(TensorProto t) {
         int n = count(t);
         float[] out = new float[n];
         int type = t.getDataType();
@@ -84,7 +84,7 @@ final class OnnxTensorValues {
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
-    static long[] longs(TensorProto t) {
+    public static long[] longs(TensorProto t) {
         int n = count(t);
         long[] out = new long[n];
         int type = t.getDataType();

@@ -12,10 +12,25 @@ public final class UnsupportedOperatorException extends IllegalArgumentException
     private final String node;
     private final String operator;
 
-    UnsupportedOperatorException(String node, String operator, String why) {
-        super("node '" + node + "' (" + operator + "): " + why);
+    /** A node the translation refuses: "node 'NAME' (OP): why". */
+    public UnsupportedOperatorException(String node, String operator, String why) {
+        this(node, operator, why, true);
+    }
+
+    private UnsupportedOperatorException(String node, String operator, String text, boolean reason) {
+        super(reason ? "node '" + node + "' (" + operator + "): " + text : text);
         this.node = node;
         this.operator = operator;
+    }
+
+    /**
+     * An operator with no translator at the model's opset: "node 'NAME': operator OP (opset N) is not translated;
+     * supported: A, B, ...", one line.
+     */
+    public static UnsupportedOperatorException notTranslated(String node, String operator, int opset,
+            java.util.Collection<String> supported) {
+        return new UnsupportedOperatorException(node, operator, "node '" + node + "': operator " + operator
+                + " (opset " + opset + ") is not translated; supported: " + String.join(", ", supported), false);
     }
 
     /** The node's name (its first output's when it has none). */

@@ -152,7 +152,9 @@ class OnnxTfGraphTest {
                 () -> OnnxTfGraph.translate(m, Set.of("w")));
         assertEquals("Einsum_1", e.node());
         assertEquals("Einsum", e.operator());
-        assertEquals("node 'Einsum_1' (Einsum): operator not covered by the TensorFlow translation", e.getMessage());
+        assertEquals("node 'Einsum_1': operator Einsum (opset 13) is not translated; supported: "
+                + String.join(", ", org.odf2nna.tf.ops.Translators.names()), e.getMessage());
+        assertTrue(e.getMessage().contains(", MatMul, "), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         // Retraining stops at the same line before any training, so the caller can fall back.
         float[] rows = TestModels.randomRows(1, 20, 4);
