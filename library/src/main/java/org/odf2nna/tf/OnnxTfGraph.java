@@ -192,6 +192,10 @@ public final class OnnxTfGraph implements AutoCloseable {
         if (o == null) {
             throw new IllegalArgumentException("graph output '" + out.getName() + "' is not produced by any node");
         }
+        if (inputs.contains(o)) {
+            // An input passed straight through: TensorFlow will not fetch what it is fed.
+            o = tf.identity((Operand<TFloat32>) o);
+        }
         outputNames.add(out.getName());
         outputs.add(ctx.asFloat(o));
         NodeProto last = producers.get(out.getName());

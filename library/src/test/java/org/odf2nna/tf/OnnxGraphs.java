@@ -20,11 +20,26 @@ final class OnnxGraphs {
     private final Random random = new Random(11);
 
     OnnxGraphs(long opset, String input, long... dims) {
+        this(opset, FLOAT, input, dims);
+    }
+
+    /** A graph whose input has element type {@code type} (INT64 for token ids). */
+    OnnxGraphs(long opset, int type, String input, long... dims) {
         this.opset = opset;
         long[] shape = new long[dims.length + 1];
         shape[0] = -1;
         System.arraycopy(dims, 0, shape, 1, dims.length);
-        graph.addInput(TestModels.valueInfo(input, FLOAT, shape));
+        graph.addInput(TestModels.valueInfo(input, type, shape));
+    }
+
+    /** A node of several outputs. */
+    OnnxGraphs node(String op, String[] inputs, String[] outputs, AttributeProto... attrs) {
+        node(op, inputs, outputs[0], attrs);
+        NodeProto.Builder n = graph.getNodeBuilder(graph.getNodeCount() - 1);
+        for (int i = 1; i < outputs.length; i++) {
+            n.addOutput(outputs[i]);
+        }
+        return this;
     }
 
     OnnxGraphs node(String op, String[] inputs, String output, AttributeProto... attrs) {
@@ -95,6 +110,12 @@ final class OnnxGraphs {
     static AttributeProto s(String name, String v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
                 .setS(com.google.protobuf.ByteString.copyFromUtf8(v)).build();
+    }
+
+    /** A tensor attribute (Constant's and ConstantOfShape's value). */
+    static AttributeProto t(String name, TensorProto value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(value)
+                .build();
     }
 
     static String[] in(String... names) {
