@@ -288,8 +288,11 @@ public final class OnnxRunner implements AutoCloseable {
                 values[i] = data[offset + i];
             }
             tensor = OnnxTensor.createTensor(env, DoubleBuffer.wrap(values), shape);
-        } else {
+        } else if (input.elementType() == OnnxTensors.FLOAT) {
             tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data, offset, count), shape);
+        } else {
+            // Token ids (int64, int32) and masks come as float rows too, as runInputs feeds them.
+            tensor = tensor(new Fed(input.name(), input.elementType(), shape, data, offset, count));
         }
         try (tensor; OrtSession.Result result = session.run(Map.of(input.name(), tensor),
                 new LinkedHashSet<>(outputs))) {
