@@ -170,6 +170,22 @@ class TranslatorsTest {
                 .node("LayerNormalization", in("x", "g", "b"), "y", i("axis", -1)));
     }
 
+    /** The registry as docs/graphs.md lists it: names sorted, the first opset in parentheses where it is not 1. */
+    static String operatorsLine() {
+        return Translators.entries().stream().map(e -> e.op() + (e.sinceOpset() > 1 ? " (" + e.sinceOpset() + ")" : ""))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    @Test
+    void docsGraphsListsExactlyTheRegisteredOperators() throws java.io.IOException {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs", "graphs.md"));
+        int from = doc.indexOf("<!-- operators:begin -->\n");
+        int to = doc.indexOf("\n<!-- operators:end -->");
+        assertTrue(from >= 0 && to > from, "docs/graphs.md has no operators:begin/end markers");
+        assertEquals(operatorsLine(), doc.substring(from + "<!-- operators:begin -->\n".length(), to),
+                "docs/graphs.md's operator list (the line to put between the markers is the expected value)");
+    }
+
     @Test
     void everyRegisteredOperatorTranslatesWithinOneMillionthOfOnnxRuntimeOnATinyGraph() {
         elementwise();
