@@ -48,7 +48,7 @@ final class SweepCliOptions {
                     + "default), its accuracy on the data the validation rows come from is at most --max-drop below "
                     + "the original's (rounds tested in order, each at the whole 5%%, stopping at the first that "
                     + "fails); new-set, a new set of as many rows loses at most --max-drop (the 5%% shared by at most "
-                    + org.odf2nna.metrics.ChainCertificate.NEW_SET_ROUNDS + " rounds picked on training rows).")
+                    + "5 rounds picked on training rows).")
     String promise;
 
     @Option(names = "--keep-inputs",
@@ -91,7 +91,7 @@ final class SweepCliOptions {
         }
         if (promise != null) {
             try {
-                settings.promise(org.odf2nna.metrics.ChainCertificate.Reading.ofOption(promise));
+                settings.promise(org.odf2nna.settings.Promise.ofOption(promise));
             } catch (IllegalArgumentException e) {
                 throw InputException.usage("--promise must be population or new-set, got '" + promise + "'");
             }

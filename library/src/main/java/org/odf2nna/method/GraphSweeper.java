@@ -12,6 +12,7 @@ import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphSweep;
 import org.odf2nna.graph.RoundForm;
 import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -200,7 +201,7 @@ public final class GraphSweeper {
         double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
         GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),
                 defaults.statisticsRows(), defaults.samples(), settings.device(), retraining, settings.retraining(),
-                settings.schedule().promise());
+                ChainCertificate.Reading.of(settings.schedule().promise()));
         RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);

@@ -237,7 +237,7 @@ public final class ProgressivePruning {
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
         List<java.util.function.Supplier<double[]>> pivots = new ArrayList<>();
         List<Double> watched = new ArrayList<>();
-        ChainCertificate.Reading reading = schedule.promise();
+        ChainCertificate.Reading reading = ChainCertificate.Reading.of(schedule.promise());
         retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
         Retrainer.Reference reference = retrainer.reference(original);
         DenseNetwork current = original;

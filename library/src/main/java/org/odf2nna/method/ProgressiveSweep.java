@@ -101,7 +101,7 @@ public final class ProgressiveSweep {
         if (settings.retraining().epochs() == null) {
             retrainer = ProgressivePruning.perRound(retrainer);
         }
-        ChainCertificate.Reading reading = settings.schedule().promise();
+        ChainCertificate.Reading reading = ChainCertificate.Reading.of(settings.schedule().promise());
         if (accuracy && !LossBound.certifiable(retrainer.validationRows(), tolerance, reading)) {
             String tooFew = LossBound.tooFew(retrainer.validationRows(), tolerance, reading);
             if (origin.inMemory()) {

@@ -530,7 +530,8 @@ public final class Sweeper {
 
     /** The reading the sweep's rounds were judged under (regression: the new set's, until it has its own). */
     private static ChainCertificate.Reading reading(Sweep options, boolean accuracy) {
-        return accuracy ? options.settings().schedule().promise() : ChainCertificate.Reading.NEW_SET;
+        return accuracy ? ChainCertificate.Reading.of(options.settings().schedule().promise())
+                : ChainCertificate.Reading.NEW_SET;
     }
 
     /** The smallest model within the allowed drop; ties go to the better validation figure. */

@@ -73,19 +73,14 @@ public final class ChainCertificate {
             return words;
         }
 
+        /** The reading a user's promise names. */
+        public static Reading of(org.odf2nna.settings.Promise promise) {
+            return valueOf(promise.name());
+        }
+
         /** The name a user types: {@code population} or {@code new-set}. */
         public String option() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-        }
-
-        /** The reading a user typed ({@link #option()}), or an IllegalArgumentException naming both. */
-        public static Reading ofOption(String text) {
-            for (Reading r : values()) {
-                if (r.option().equalsIgnoreCase(text.trim())) {
-                    return r;
-                }
-            }
-            throw new IllegalArgumentException("'" + text + "' is not a reading: population or new-set");
         }
     }
 

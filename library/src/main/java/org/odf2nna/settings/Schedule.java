@@ -1,6 +1,5 @@
 package org.odf2nna.settings;
 
-import org.odf2nna.metrics.ChainCertificate;
 
 
 /**
@@ -14,15 +13,15 @@ import org.odf2nna.metrics.ChainCertificate;
  * @param inputs    progressive: the model's inputs are candidates too, where the dense chain reads them directly
  *                  (the written model keeps its input and picks the kept columns with a Gather)
  * @param ranking   progressive: what orders the removals (the reconstruction cost by default)
- * @param promise   progressive: which promise the chosen round keeps ({@link ChainCertificate.Reading}; the
+ * @param promise   progressive: which promise the chosen round keeps ({@link Promise}; the
  *                  population reading by default)
  */
 public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, Ranking ranking,
-        ChainCertificate.Reading promise) {
+        Promise promise) {
 
     /** With the default promise, the population reading. */
     public Schedule(Kind kind, double share, int maxRounds, boolean inputs, Ranking ranking) {
-        this(kind, share, maxRounds, inputs, ranking, ChainCertificate.Reading.POPULATION);
+        this(kind, share, maxRounds, inputs, ranking, Promise.POPULATION);
     }
 
 

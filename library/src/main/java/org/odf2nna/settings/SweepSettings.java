@@ -83,7 +83,7 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         private Schedule base = Schedule.PROGRESSIVE;
         private Schedule.Kind kind;
         private Double share;
-        private org.odf2nna.metrics.ChainCertificate.Reading promise;
+        private Promise promise;
         private Integer maxRounds;
         private Boolean inputs;
         private Ranking ranking;
@@ -116,7 +116,7 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
          * schedule has none.
          */
         /** Which promise the chosen round keeps (population by default; progressive schedule only). */
-        public Builder promise(org.odf2nna.metrics.ChainCertificate.Reading value) {
+        public Builder promise(Promise value) {
             promise = value;
             return this;
         }

@@ -344,8 +344,8 @@ class ChainCertificateTest {
             boolean expected = Binomial.cdf(1000, x, 0.01) <= 0.05;
             assertEquals(expected, ChainCertificate.holdsInPopulation(1000, 0.01, false, x, 0, 0.05), "x=" + x);
         }
-        assertEquals(ChainCertificate.Reading.NEW_SET, ChainCertificate.Reading.ofOption("new-set"));
-        assertThrows(IllegalArgumentException.class, () -> ChainCertificate.Reading.ofOption("both"));
+        assertEquals(ChainCertificate.Reading.NEW_SET, ChainCertificate.Reading.of(org.odf2nna.settings.Promise.ofOption("new-set")));
+        assertThrows(IllegalArgumentException.class, () -> org.odf2nna.settings.Promise.ofOption("both"));
     }
 
     @Test
