@@ -156,7 +156,8 @@ public class GraphSweepRetrainTest {
         assertEquals(1, report.notes().size(), report.notes().toString());
         String note = report.notes().get(0);
         assertFalse(note.contains("\n"), note);
-        assertTrue(note.matches("node '/Einsum_\\d+': operator Einsum \\(opset \\d+\\) is not translated; .*sequential block refit"), note);
+        assertTrue(note.matches("node '/Einsum_\\d+': operator Einsum \\(opset \\d+\\) is not translated; "
+                + ".*sequential block refit"), note);
         for (GraphSweepReport.Round round : report.rounds()) {
             assertNull(round.retrainedEpoch());
         }
