@@ -188,6 +188,8 @@ public final class GraphSweeper {
         GraphRows training = GraphRows.read(files.train(), dataFiles.indexOf(files.train()), feed, label, rows);
         GraphRows validation = GraphRows.read(files.validation(), dataFiles.indexOf(files.validation()), feed, label,
                 Integer.MAX_VALUE);
+        KeptApart.check(files.train(), KeptApart.rows(training), files.validation(), KeptApart.rows(validation),
+                progress);
         GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), dataFiles.indexOf(files.test()),
                 feed, label, Integer.MAX_VALUE);
         boolean accept = files.csv() != null && files.csv().acceptChance();
@@ -205,6 +207,9 @@ public final class GraphSweeper {
         RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);
+        KeptApart.noteAboveReport(outcome.report().validation().accuracy(), outcome.report().validation().rows(),
+                files.validation(), report == null ? Double.NaN : outcome.report().report().accuracy(),
+                report == null ? 0 : outcome.report().report().rows(), files.test(), progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
         if (outcome.chosen() != null && output != null) {

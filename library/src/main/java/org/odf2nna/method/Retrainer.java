@@ -115,6 +115,7 @@ final class Retrainer {
         if (validation.rows() == 0) {
             throw new InputException(retrain.validation(), null, "has no data rows to validate on");
         }
+        KeptApart.check(retrain.train(), KeptApart.rows(all), retrain.validation(), KeptApart.rows(validation), progress);
         return new TrainingData[] {all, validation};
     }
 

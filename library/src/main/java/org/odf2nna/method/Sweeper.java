@@ -107,6 +107,8 @@ public final class Sweeper {
                     retrainer.fittingRowCount());
             ShrinkReport table = Shrinker.run(shrink, progress, prepared);
             double original = table.retraining().originalValidationMetric();
+            KeptApart.noteAboveReport(retrainer, network, files.validation(), table.originalMetrics(), files.test(),
+                    progress);
             boolean accuracy = task == Task.CLASSIFICATION;
             Integer chosen = choose(table, original, options.maxDrop(), accuracy);
             String choice = explain(table, chosen, original, options.maxDrop(), accuracy);
@@ -203,6 +205,8 @@ public final class Sweeper {
                 "the validation rows");
         String seenWarning = options.retrain().validation() != null ? ""
                 : heldOutWarning(options, retrainer, network, original, accuracy, validationPlace);
+        KeptApart.noteAboveReport(retrainer, network, options.files().validation(), original, options.test().file(),
+                progress);
         double ridge = sweep.ridge();
         ProgressiveSweep.Result pruned = sweep.run(model.chainInputName().equals(model.input().name()), progress);
         List<ProgressivePruning.Round> rounds = pruned.rounds();
