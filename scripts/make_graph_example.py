@@ -8,8 +8,12 @@ Needs Debian's python3-torch (1.13) and python3-onnx (1.12); standard library, t
 CPU, 2 threads, deterministic (the same bytes on every run); 24 to 48 s on 2 shared cores. Reads
 examples/digits/digits-train.csv.gz and digits-test.csv.gz (made by examples/make_examples.py) and writes:
 
+  examples/digits/digits-mixer-train.csv.gz digits-train's rows 1..1,000 (the same header and the same text): the
+                                            rows the Mixer was trained on, for `sweep --train`
   examples/digits/digits-holdout.csv.gz     digits-train's rows 1,001..1,438 (438 rows, the same header and the
-                                            same text): rows the Mixer never saw, for `sweep --validation`
+                                            same text): rows the Mixer never saw, for `sweep --validation` (kept
+                                            apart from --train: a sweep refuses validation rows among its
+                                            training rows)
   models/digits_mixer_8x8_gelu.onnx         the Mixer, opset 14, input "input" [batch, 64] (the CSV's 64 pixel
                                             columns as they are, 0..1), output "logits" [batch, 10]
   models/digits_mixer_8x8_gelu.json         its sidecar: training settings, metrics, parameter counts, sha256
@@ -112,6 +116,7 @@ def main():
     _, test_lines = read_lines(os.path.join(digits, "digits-test.csv.gz"))
     if len(lines) != 1438:
         sys.exit("expected digits-train's 1,438 rows, read %d" % len(lines))
+    write_gz(os.path.join(digits, "digits-mixer-train.csv.gz"), header, lines[:TRAIN_ROWS])
     write_gz(os.path.join(digits, "digits-holdout.csv.gz"), header, lines[TRAIN_ROWS:])
     x, y = to_arrays(lines[:TRAIN_ROWS])
     xh, yh = to_arrays(lines[TRAIN_ROWS:])

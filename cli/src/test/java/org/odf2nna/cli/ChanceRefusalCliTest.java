@@ -54,7 +54,7 @@ class ChanceRefusalCliTest {
         Path rows = rewrite("digits-test.csv.gz", "transposed-test.csv", ChanceRefusalCliTest::transposed);
         CliRun run = CliRun.of("-q", "sweep", CHAIN, "--eval", rows.toString(), "--train",
                 DIGITS.resolve("digits-train.csv.gz").toString(), "--validation",
-                DIGITS.resolve("digits-holdout.csv.gz").toString(), "-o", dir.resolve("chosen.onnx").toString());
+                DIGITS.resolve("digits-test.csv.gz").toString(), "-o", dir.resolve("chosen.onnx").toString());
         assertRefused(run, rows, "the evaluation rows");
     }
 
@@ -62,7 +62,8 @@ class ChanceRefusalCliTest {
     void theGraphSweepRefusesTransposedValidationRowsUnlessAccepted() throws IOException {
         Path validation = rewrite("digits-holdout.csv.gz", "transposed-holdout.csv", ChanceRefusalCliTest::transposed);
         List<String> args = List.of("-q", "sweep", MIXER, "--eval", DIGITS.resolve("digits-test.csv.gz").toString(),
-                "--train", DIGITS.resolve("digits-train.csv.gz").toString(), "--validation", validation.toString(),
+                "--train", DIGITS.resolve("digits-mixer-train.csv.gz").toString(), "--validation",
+                validation.toString(),
                 "--share", "0.5", "--graph-retrain", "sequential", "--max-drop", "50", "-o",
                 dir.resolve("chosen.onnx").toString());
         assertRefused(CliRun.of(args.toArray(new String[0])), validation, "the validation rows");

@@ -40,7 +40,7 @@ class SweepProgressCliTest {
     @Test
     void theGraphSweepSaysWhichRoundOfHowManyAndItsStep() {
         List<String> lines = progressOf("sweep", "models/digits_mixer_8x8_gelu.onnx", "--eval",
-                "examples/digits/digits-test.csv.gz", "--train", "examples/digits/digits-train.csv.gz",
+                "examples/digits/digits-test.csv.gz", "--train", "examples/digits/digits-mixer-train.csv.gz",
                 "--validation", "examples/digits/digits-holdout.csv.gz", "--share", "0.3", "--graph-retrain",
                 "sequential", "--max-drop", "10", "-o", dir.resolve("mixer.onnx").toString());
         List<String> phases = lines.stream().map(l -> l.substring(0, l.indexOf(':'))).distinct().toList();

@@ -83,9 +83,9 @@ final class KeptApart {
         if (count.trainingDuplicates() == 0) {
             return " (no training row repeats another, so chance explains none)";
         }
-        return String.format(Locale.ROOT, " (%d of the training rows repeat another, %s, which explains about %s shared "
+        return String.format(Locale.ROOT, " (%d of the training rows repeat another, %s, which explains about %.1f shared "
                 + "rows; as many or more by chance: %s)", count.trainingDuplicates(),
-                ReportFormat.percent(count.duplicateShare()), ReportFormat.number(count.expectedByChance()),
+                ReportFormat.percent(count.duplicateShare()), count.expectedByChance(),
                 probability(count.chanceOfAtLeast()));
     }
 

@@ -94,7 +94,7 @@ class KeptApartTest {
         assertEquals(1, notes.lines.size(), notes.lines.toString());
         assertTrue(notes.lines.get(0).startsWith("1 of the 2 validation rows in " + validation + " also appear among "
                 + "the 4 training rows in " + train + ", as chance explains (2 of the training rows repeat another, "
-                + "50.00%, which explains about 1 shared rows; as many or more by chance: 0.750); they are kept"),
+                + "50.00%, which explains about 1.0 shared rows; as many or more by chance: 0.750); they are kept"),
                 notes.lines.get(0));
         Notes quiet = new Notes();
         KeptApart.check(train, rows(1, 2, 0), validation, rows(5, 6, 0), quiet);
