@@ -363,11 +363,16 @@ public final class ReportFormat {
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
         if (progressive) {
             boolean regression = !sweep.maxDropUnit().startsWith("accuracy");
+            // The population reading's rule speaks of "the data these rows come from" (LossBound.inPopulation).
+            boolean population = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null
+                    && o.bound().rule().contains("the data these"));
+            String level = regression ? "the one level all rounds are judged at, 5% together" : population
+                    ? "the whole 5%, the rounds tested in order up to the first that fails; those after it are "
+                    + "measured but not tested, and do not hold" : "its own part of one 5%";
             s.append('\n').append("Validation: rows whose prediction changed, of those judged; the loss on them; the "
-                    + "smallest tolerance they certify at the round's level (" + (regression
-                    ? "the one level all rounds are judged at, 5% together" : "its own part of one 5%")
-                    + "): a round holds when the allowed drop is at least that. '-': the search did not go on from "
-                    + "the round, so the validation rows never judged it.\n");
+                    + "smallest tolerance they certify at the round's level (" + level + "): a round holds when the "
+                    + "allowed drop is at least that. '-': the search did not go on from the round, so the "
+                    + "validation rows never judged it.\n");
         }
         s.append('\n').append(progressive ? "Schedule: " : "ε values: ").append(sweep.grid()).append('\n');
         s.append("Chosen:  ").append(lines(sweep.choice(), "         ")).append('\n');
