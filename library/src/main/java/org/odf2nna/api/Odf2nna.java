@@ -189,7 +189,8 @@ public final class Odf2nna {
                 trainingData(validation), settings, progress == null ? Progress.NONE : progress);
         return new Swept(network, result.rounds().stream()
                 .map(r -> new Swept.Round(r.index(), r.judged(), r.inputs(), r.bound(), r.int8Layers(), r.network()))
-                .toList(), result.chosen() == null ? -1 : result.chosen(), result.inputRange(), result.clipped());
+                .toList(), result.chosen() == null ? -1 : result.chosen(), result.inputRange(), result.clipped(),
+                result.outputRange());
     }
 
     /**

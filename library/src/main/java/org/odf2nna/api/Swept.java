@@ -6,6 +6,7 @@ import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputRange;
 import org.odf2nna.onnx.InputClip;
+import org.odf2nna.onnx.OutputClip;
 
 /**
  * What {@link Odf2nna#sweep} returns: every round of progressive pruning, and the smallest network that kept the
@@ -18,33 +19,50 @@ import org.odf2nna.onnx.InputClip;
  * @param clipped    whether every round was judged with its inputs clipped to {@code inputRange}
  *                   ({@link org.odf2nna.settings.SweepSettings#clipInputs()}): the promise then speaks of a round's
  *                   network fed clipped inputs, as {@link #onnx(Round)} writes it
+ * @param outputRange regression: the training targets' range {lo, hi}, which every round's output was clipped to when
+ *                    judged ({@link org.odf2nna.metrics.BoundedRegression}) and {@link #onnx(Round)} clips it to
+ *                    ({@link OutputClip}); null for classification
  */
-public record Swept(DenseNetwork original, List<Round> rounds, int chosen, InputRange inputRange, boolean clipped) {
+public record Swept(DenseNetwork original, List<Round> rounds, int chosen, InputRange inputRange, boolean clipped,
+        float[] outputRange) {
 
     /** Copies {@code rounds}, so that the result cannot change after it is made. */
     public Swept {
         rounds = List.copyOf(rounds);
+        outputRange = outputRange == null ? null : outputRange.clone();
+    }
+
+    /** A result without an output range (classification). */
+    public Swept(DenseNetwork original, List<Round> rounds, int chosen, InputRange inputRange, boolean clipped) {
+        this(original, rounds, chosen, inputRange, clipped, null);
     }
 
     /** A result without a recorded range. */
     public Swept(DenseNetwork original, List<Round> rounds, int chosen) {
-        this(original, rounds, chosen, null, false);
+        this(original, rounds, chosen, null, false, null);
     }
 
     /**
      * {@code round}'s network as ONNX ({@link Round#onnx()}), with the training rows' range of the columns it reads
      * recorded in its metadata ({@link InputClip#METADATA_KEY}) and, when the rounds were judged clipped, its input
-     * held to that range by a Max and a Min in front of the first layer: the model the promise speaks of.
+     * held to that range by a Max and a Min in front of the first layer; for regression, its output clipped to the
+     * training targets' range ({@link OutputClip}): the model the promise speaks of.
      */
     public byte[] onnx(Round round) {
         byte[] plain = round.onnx();
-        if (inputRange == null) {
+        if (inputRange == null && outputRange == null) {
             return plain;
         }
         try {
             org.odf2nna.onnx.proto.OnnxProto.ModelProto proto =
                     org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(plain);
-            return InputClip.apply(proto, "input", inputRange.columns(round.inputs()), clipped).toByteArray();
+            if (inputRange != null) {
+                proto = InputClip.apply(proto, "input", inputRange.columns(round.inputs()), clipped);
+            }
+            if (outputRange != null) {
+                proto = OutputClip.apply(proto, "output", outputRange[0], outputRange[1]);
+            }
+            return proto.toByteArray();
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException(e);
         }

@@ -5,7 +5,6 @@ import java.util.List;
 import org.odf2nna.Progress;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
-import org.odf2nna.metrics.SimultaneousLevel;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LayerCovariance;
@@ -28,8 +27,9 @@ import org.odf2nna.settings.Schedule;
  *
  * <p>The validation rows choose without steering: the rounds the search went on from form a chain of ever smaller
  * networks fixed before they are looked at, each is judged once ({@link LossBound}), at its own part of one 5% for
- * classification ({@link ChainCertificate}, {@link #certify}) and at one level for the whole chain for regression
- * ({@link #certifyTogether}), and the smallest that holds is written. No round's epoch was picked on the rows that
+ * classification ({@link ChainCertificate}, {@link #certify}); regression rounds are judged on outputs clipped to the
+ * training targets' range ({@link org.odf2nna.metrics.BoundedRegression}), and the smallest round the reading allows
+ * is written. No round's epoch was picked on the rows that
  * judge it, and the choice among rounds is paid for: measured on hidden models, a
  * search whose validation rows both picked epochs and judged, and whose smallest passing round among many was
  * written, lost more than the tolerance on fresh rows in 4 of 15 runs (issue 25).
@@ -192,25 +192,6 @@ public final class ProgressivePruning {
         return judged;
     }
 
-    /**
-     * Judges every round of the chain at one level (regression): the level at which all of the chain's bounds hold
-     * together with 95% ({@link SimultaneousLevel}), so any round that holds may be written, whichever others fail,
-     * and without {@link #certify}'s assumption that the loss grows along the chain. Regression's bounds are normal
-     * approximations, whose joint law the rows give; classification's exact binomial bounds have no such shortcut.
-     * Chosen on pole's and compactiv's tuning splits (docs/COMPARISON.md): the same medians as {@link #certify}, and
-     * fewer pole splits that a chance failure early in the chain held back.
-     */
-    static List<Round> certifyTogether(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges,
-            double level) {
-        List<Round> judged = new ArrayList<>(rounds);
-        for (int i = 0; i < rounds.size(); i++) {
-            if (rounds.get(i).continued()) {
-                judged.set(i, rounds.get(i).withBound(judges.get(i).apply(level)));
-            }
-        }
-        return judged;
-    }
-
     /** The progress phase of judging the chain on the validation rows. */
     static final String JUDGING = "judging rounds";
 
@@ -235,7 +216,6 @@ public final class ProgressivePruning {
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
-        List<java.util.function.Supplier<double[]>> pivots = new ArrayList<>();
         List<Double> watched = new ArrayList<>();
         ChainCertificate.Reading reading = ChainCertificate.Reading.of(schedule.promise());
         retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
@@ -290,7 +270,6 @@ public final class ProgressivePruning {
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance, quantize.integerKernels()) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
             judges.add(level -> judging.bound(reference, candidate, tolerance, level, reading));
-            pivots.add(() -> judging.regressionPivots(reference, candidate, tolerance));
             double watchedLoss = roundRetrainer.watchedLoss(reference, candidate);
             boolean continued = watchedLoss <= STEERING_SLACK * tolerance;
             if (continued) {
@@ -319,15 +298,6 @@ public final class ProgressivePruning {
         }
         // Ended by the caller (ProgressiveSweep) once the chain below is judged.
         progress.update(JUDGING, 0, -1, null);
-        if (retrainer.regression()) {
-            List<double[]> chainPivots = new ArrayList<>();
-            for (int i = 0; i < rounds.size(); i++) {
-                if (rounds.get(i).continued()) {
-                    chainPivots.add(pivots.get(i).get());
-                }
-            }
-            return certifyTogether(rounds, judges, SimultaneousLevel.level(chainPivots, ALPHA));
-        }
         if (reading == ChainCertificate.Reading.POPULATION) {
             return certifyInSequence(rounds, judges);
         }

@@ -47,11 +47,21 @@ public final class ProgressiveSweep {
      * @param chosen     index into {@code rounds}, or null when no round kept the promise
      * @param inputRange the range of the training rows at the chain's input, over the original's columns
      * @param clipped    whether the rounds were judged with inputs clipped to it (as the written model clips them)
+     * @param outputRange regression: the training targets' range {lo, hi} in the model's units, which every round's
+     *                    output was clipped to when judged and which the written model holds
+     *                    ({@link org.odf2nna.onnx.OutputClip}); null for classification
      */
     public record Result(List<ProgressivePruning.Round> rounds, Integer chosen, InputRange inputRange,
-            boolean clipped) {
+            boolean clipped, float[] outputRange) {
         public Result {
             rounds = List.copyOf(rounds);
+            outputRange = outputRange == null ? null : outputRange.clone();
+        }
+
+        /** {@code network} as written: with its output clipped to {@link #outputRange} for regression. */
+        public DenseNetwork written(DenseNetwork network) {
+            return outputRange == null ? network : org.odf2nna.onnx.OutputClip.network(network, outputRange[0],
+                    outputRange[1]);
         }
     }
 
@@ -111,6 +121,9 @@ public final class ProgressiveSweep {
                     "the validation rows are too few: " + tooFew + "; nothing was written (give more rows the "
                     + "original never saw with {{VALIDATION}}, labels optional, or allow more with {{MAX_DROP}})");
         }
+        if (!accuracy) {
+            checkBoundedRegression(original, retrainer, origin);
+        }
         double ridge = settings.pruning().ridgeFor(retrainer.epochs() > 0);
         // The rows retraining and the refit see (the validation rows held out): what the written model was fitted on.
         InputRange range = InputRange.of(parts[0].inputs(), parts[0].rows(), parts[0].width());
@@ -118,6 +131,38 @@ public final class ProgressiveSweep {
             retrainer = retrainer.clipping(range);
         }
         return new ProgressiveSweep(original, retrainer, origin, settings, tolerance, ridge, range);
+    }
+
+    /**
+     * Regression is judged on outputs clipped to the training targets' range ({@link
+     * org.odf2nna.metrics.BoundedRegression}), and the written model holds that clip: the original's last layer must
+     * be linear, and every validation target must lie within the range (else refused, naming the row).
+     */
+    private static void checkBoundedRegression(DenseNetwork original, Retrainer retrainer, RowsOrigin origin) {
+        if (!org.odf2nna.onnx.OutputClip.clippable(original)) {
+            String message = "a regression model's output is clipped to the training targets' range, so that each "
+                    + "row's squared error is bounded, and only a linear last layer without head can hold that clip; "
+                    + "this one ends in " + original.layer(original.layers().size() - 1).activation() + " with head "
+                    + original.head();
+            throw origin.inMemory() ? new IllegalArgumentException(message) : new InputException(null, null, message);
+        }
+        double[] outside = retrainer.targetOutsideRange();
+        if (outside == null) {
+            return;
+        }
+        float[] range = retrainer.outputRange();
+        int row = (int) outside[0];
+        String message = String.format(java.util.Locale.ROOT, "target %s lies outside the training targets' range "
+                + "%s: regression is judged on outputs clipped to that range, which bounds each row's squared error, "
+                + "and a target outside it cannot be judged so; nothing was written (give validation rows whose "
+                + "targets lie within the training targets' range)", (float) outside[1],
+                org.odf2nna.metrics.BoundedRegression.Range.of(range[0], range[1]).words());
+        if (origin.inMemory()) {
+            throw new IllegalArgumentException("validation row " + row + ": " + message);
+        }
+        String place = origin.validation() != null ? "data row " + (row + 1)
+                : "validation row " + (row + 1) + " of the " + retrainer.validationRows() + " held out of it";
+        throw InputException.uncertifiable(origin.validationFile(), place, message);
     }
 
     /** Where in their file the validation rows are: all of it (null), or the rows held out of the training file. */
@@ -144,7 +189,8 @@ public final class ProgressiveSweep {
                 tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
         Integer chosen = ProgressivePruning.choose(rounds);
         progress.done(ProgressivePruning.JUDGING);
-        return new Result(rounds, chosen, inputRange, settings.clipInputs());
+        return new Result(rounds, chosen, inputRange, settings.clipInputs(),
+                retrainer.regression() ? retrainer.outputRange() : null);
     }
 
     /** The retraining each round runs (with at least a round's epochs). */

@@ -616,12 +616,16 @@ final class Retrainer {
         return bound(reference, candidate, tolerance, 0.05);
     }
 
-    /** {@link #bound(Reference, DenseNetwork, double)} at another level (0.05 for 95%). */
+    /** {@link #bound(Reference, DenseNetwork, double)} at another level (0.05 for 95%), on the new-set reading. */
     LossBound bound(Reference reference, DenseNetwork candidate, double tolerance, double level) {
         return bound(reference, candidate, tolerance, level, org.odf2nna.metrics.ChainCertificate.Reading.NEW_SET);
     }
 
-    /** {@link #bound(Reference, DenseNetwork, double, double)} under a reading of the promise. */
+    /**
+     * {@link #bound(Reference, DenseNetwork, double, double)} for the promise {@code reading} speaks of. Regression is
+     * judged by {@link org.odf2nna.metrics.BoundedRegression}: both models' outputs clipped to the training targets'
+     * range ({@link #targetRange}), as the written model clips them.
+     */
     LossBound bound(Reference reference, DenseNetwork candidate, double tolerance, double level,
             org.odf2nna.metrics.ChainCertificate.Reading reading) {
         DenseNetwork original = reference.original();
@@ -631,7 +635,8 @@ final class Retrainer {
         float[] pb = outputs(candidate, clipped.inputs(), n);
         if (loss == Loss.MEAN_SQUARED_ERROR) {
             // In training coordinates targets are standardised: the relative MSE increase is the same in both.
-            return LossBound.regression(pa, pb, rows.targets(), n, tolerance, level);
+            return org.odf2nna.metrics.BoundedRegression.judge(pa, pb, rows.targets(), n, targetRange(), tolerance,
+                    level, reading);
         }
         int width = original.outputs();
         int[] ca = new int[n];
@@ -648,18 +653,35 @@ final class Retrainer {
     }
 
     /**
-     * Regression only: per validation row, the pivot at {@code tolerance}: {@code candidate}'s squared error minus
-     * (1 + tolerance) times the original's (in training coordinates, where the bound is drawn); null for
-     * classification. The chain's bounds are judged together from these ({@link org.odf2nna.metrics.SimultaneousLevel}).
+     * Regression: the range of the training targets in training coordinates (what the judge clips outputs to), named
+     * in the targets' own units.
      */
-    double[] regressionPivots(Reference reference, DenseNetwork candidate, double tolerance) {
-        if (loss != Loss.MEAN_SQUARED_ERROR) {
-            return null;
-        }
-        TrainingData rows = judge;
-        int n = rows.rows();
-        float[] pb = outputs(candidate, clipped.inputs(), n);
-        return LossBound.pivots(reference.validation(), pb, rows.targets(), n, tolerance);
+    org.odf2nna.metrics.BoundedRegression.Range targetRange() {
+        org.odf2nna.metrics.BoundedRegression.Range inTraining = org.odf2nna.metrics.BoundedRegression.trainingRange(
+                train.targets(), train.rows());
+        float[] model = outputRange();
+        return new org.odf2nna.metrics.BoundedRegression.Range(inTraining.lo(), inTraining.hi(),
+                org.odf2nna.metrics.BoundedRegression.Range.of(model[0], model[1]).words());
+    }
+
+    /** Regression: the training targets' range {lo, hi} in the model's units, the clip the written model holds. */
+    float[] outputRange() {
+        org.odf2nna.metrics.BoundedRegression.Range inTraining = org.odf2nna.metrics.BoundedRegression.trainingRange(
+                train.targets(), train.rows());
+        return new float[] {inModelUnits(inTraining.lo()), inModelUnits(inTraining.hi())};
+    }
+
+    private float inModelUnits(double target) {
+        return (float) (target * conditioning.targetScale() + conditioning.targetMean());
+    }
+
+    /**
+     * Regression: the first validation row (0-based) whose target lies outside the training targets' range, with its
+     * target in the model's units; null when every target lies within it.
+     */
+    double[] targetOutsideRange() {
+        int r = org.odf2nna.metrics.BoundedRegression.firstOutside(judge.targets(), judge.rows(), targetRange());
+        return r < 0 ? null : new double[] {r, inModelUnits(judge.targets()[r])};
     }
 
     /** A network's metric on the validation rows: accuracy, or MSE in target units. */

@@ -21,6 +21,7 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.InputClip;
 import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.OutputClip;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
@@ -219,7 +220,7 @@ public final class Sweeper {
             ModelProto proto = ExternalData.forOutput(written(model, result, round.inputs(), round.int8(), pruned),
                     model.source(), options.files().output());
             progress.update("writing " + options.files().output(), 0, -1, null);
-            double difference = ModelWriter.writeOnnx(proto, options.files().output(), result,
+            double difference = ModelWriter.writeOnnx(proto, options.files().output(), pruned.written(result),
                     keepColumns(clipped(scan.sample(), pruned), round.inputs()), options.settings().device(), true);
             progress.done("writing " + options.files().output());
             written = options.files().output().toString();
@@ -234,7 +235,7 @@ public final class Sweeper {
         if (int8 != null) {
             choice += (choice.endsWith(".") ? "" : ".") + int8Note(int8);
         }
-        choice += clipNote(pruned, chosen != null);
+        choice += clipNote(pruned, chosen != null) + outputClipNote(pruned, chosen != null);
         SweepReport.Scratch scratch = chosen != null && options.settings().compareScratch()
                 ? scratch(model, options, retrainer, task, progress, rounds.get(chosen).inputs()) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
@@ -283,6 +284,18 @@ public final class Sweeper {
                 + "judged every round so clipped, the original as it is)%s.", pruned.inputRange().rows(),
                 written ? "; the written model holds the clip in front of its dense chain and the range in its "
                 + "metadata (" + InputClip.METADATA_KEY + ")" : "");
+    }
+
+    /** Regression: the choice's words on the output clip the rounds were judged with (and the written model holds). */
+    static String outputClipNote(ProgressiveSweep.Result pruned, boolean written) {
+        float[] range = pruned.outputRange();
+        if (range == null) {
+            return "";
+        }
+        return String.format(Locale.ROOT, " Outputs clipped to the training targets' range [%s, %s] (every round and "
+                + "the original judged so)%s.", ReportFormat.number(range[0]), ReportFormat.number(range[1]),
+                written ? "; the written model holds the clip on its output and the range in its metadata ("
+                + OutputClip.METADATA_KEY + ")" : "");
     }
 
     /**
@@ -339,19 +352,18 @@ public final class Sweeper {
 
     /**
      * At what level each round of the chain is judged, in words: under the population reading each at the whole 5%,
-     * in order, up to the first that fails (fixed sequence); under the new-set reading classification's exact tests at
-     * their parts of the 5% on the rounds picked on training rows; regression's at one level for all (the max-T
-     * method), see {@link ProgressivePruning#certifyInSequence}, {@link ProgressivePruning#certify} and
-     * {@link ProgressivePruning#certifyTogether}.
+     * in order, up to the first that fails (fixed sequence); under the new-set reading at their parts of the 5% on the
+     * rounds picked on training rows; regression's rounds on outputs clipped to the training targets' range
+     * ({@link org.odf2nna.metrics.BoundedRegression}), see {@link ProgressivePruning#certifyInSequence} and
+     * {@link ProgressivePruning#certify}.
      */
     static String judgedAt(boolean accuracy, ChainCertificate.Reading reading) {
-        if (!accuracy) {
-            return "all at one level that keeps the chance of any false pass among them at 5% together (their errors "
-                    + "are correlated, so each gets more than an equal share)";
-        }
-        return reading == ChainCertificate.Reading.POPULATION ? "in their order, each at the whole 5%, up to the "
-                + "first that fails" : "the 5% shared equally by at most " + org.odf2nna.metrics.ChainCertificate.NEW_SET_ROUNDS + " rounds "
-                + "picked on the training rows before the validation rows were read";
+        String clip = accuracy ? "" : " (outputs clipped to the training targets' range, an empirical-Bernstein bound "
+                + "on the MSE's rise)";
+        return (reading == ChainCertificate.Reading.POPULATION ? "in their order, each at the whole 5%, up to the "
+                + "first that fails" : "the 5% shared equally by at most "
+                + org.odf2nna.metrics.ChainCertificate.NEW_SET_ROUNDS + " rounds picked on the training rows before "
+                + "the validation rows were read") + clip;
     }
 
     /** What the promise speaks of, in words: the data the validation rows come from, or a new set of them. */
@@ -417,22 +429,25 @@ public final class Sweeper {
     }
 
     /**
-     * The graph for a round's network: its inputs selected, its int8 layers stored as int8, and the training rows'
-     * range recorded (and clipped to, when asked) at the chain's input.
+     * The graph for a round's network: its inputs selected, its int8 layers stored as int8, the training rows'
+     * range recorded (and clipped to, when asked) at the chain's input, and for regression its output clipped to the
+     * training targets' range, which is recorded too ({@link OutputClip}).
      */
     private static ModelProto written(OnnxDenseModel model, DenseNetwork network, int[] inputs,
             Int8Fallback.Choice int8, ProgressiveSweep.Result range) {
         ModelProto proto = InputSelection.write(model, network, inputs);
         proto = int8 == null ? proto : Int8Weights.apply(proto, model, network, int8.int8());
-        return InputClip.apply(proto, model.chainInputName(), range.inputRange(), range.clipped());
+        proto = InputClip.apply(proto, model.chainInputName(), range.inputRange(), range.clipped());
+        float[] output = range.outputRange();
+        return output == null ? proto : OutputClip.apply(proto, model.outputName(), output[0], output[1]);
     }
 
     private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, Int8Fallback.Choice int8,
             ProgressiveSweep.Result range, EvalData test, Task task, Sweep options, Progress progress) {
         ModelProto written = ExternalData.forOutput(written(model, network, inputs, int8, range), model.source(),
                 options.files().output());
-        return ModelScan.evaluate(written, model.input(), network, test, task, options.settings().device(), progress,
-                options.files().output(), model.outputName());
+        return ModelScan.evaluate(written, model.input(), range.written(network), test, task,
+                options.settings().device(), progress, options.files().output(), model.outputName());
     }
 
     /**
@@ -532,10 +547,9 @@ public final class Sweeper {
                         ? ", counting every changed prediction as lost" : "", b.rule(), measured);
     }
 
-    /** The reading the sweep's rounds were judged under (regression: the new set's, until it has its own). */
+    /** The reading the sweep's rounds were judged under (regression's too, {@link ProgressivePruning}). */
     private static ChainCertificate.Reading reading(Sweep options, boolean accuracy) {
-        return accuracy ? ChainCertificate.Reading.of(options.settings().schedule().promise())
-                : ChainCertificate.Reading.NEW_SET;
+        return ChainCertificate.Reading.of(options.settings().schedule().promise());
     }
 
     /** The smallest model within the allowed drop; ties go to the better validation figure. */

@@ -368,20 +368,6 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
         return d;
     }
 
-    /**
-     * Per row, the regression pivot at {@code tolerance}: the candidate's squared error minus (1 + tolerance) times
-     * the original's. A new set breaks the promise when its mean is positive; {@link SimultaneousLevel} correlates
-     * these across the rounds of a chain.
-     */
-    public static double[] pivots(float[] original, float[] candidate, float[] targets, int rows, double tolerance) {
-        double[] w = squaredErrorDifferences(original, candidate, targets, rows);
-        for (int r = 0; r < rows; r++) {
-            double eo = original[r] - targets[r];
-            w[r] -= tolerance * eo * eo;
-        }
-        return w;
-    }
-
     /** The standard normal's p-quantile (Acklam's rational approximation, relative error below 1.2e-9). */
     static double normalQuantile(double p) {
         if (!(p > 0 && p < 1)) {
