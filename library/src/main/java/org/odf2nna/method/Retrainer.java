@@ -59,7 +59,7 @@ final class Retrainer {
      */
     private record Settings(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
             int batchSize, double learningRate, long seed, String signal, boolean validationLabelled,
-            org.odf2nna.network.InputRange trainingRange) {
+            org.odf2nna.network.InputRange trainingRange, float[] targetRange) {
     }
 
     /**
@@ -233,7 +233,8 @@ final class Retrainer {
         Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
                 epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
                 signal(distillation, loss), validationLabelled, parts[0].rows() == 0 ? null
-                        : org.odf2nna.network.InputRange.of(parts[0].inputs(), parts[0].rows(), parts[0].width()));
+                        : org.odf2nna.network.InputRange.of(parts[0].inputs(), parts[0].rows(), parts[0].width()),
+                targetRange(parts[0]));
         Conditioning conditioning = given != null ? given : RAW_COORDINATES ? Conditioning.identity(parts[0].width())
                 : Conditioning.fit(parts[0], loss, head);
         TrainingData train = conditioning.apply(parts[0]);
@@ -310,7 +311,8 @@ final class Retrainer {
                 options.patience(), options.device());
         Settings t = settings;
         Settings withEpochs = new Settings(t.trainData(), t.trainRows(), t.validationRows(), epochs, source,
-                t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled(), t.trainingRange());
+                t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled(), t.trainingRange(),
+                t.targetRange());
         return new Retrainer(new Rows(train, validation, judge, watchedRows, clipped), conditioning, loss, o,
                 withEpochs, distillation, soft);
     }
@@ -666,9 +668,17 @@ final class Retrainer {
 
     /** Regression: the training targets' range {lo, hi} in the model's units, the clip the written model holds. */
     float[] outputRange() {
-        org.odf2nna.metrics.BoundedRegression.Range inTraining = org.odf2nna.metrics.BoundedRegression.trainingRange(
-                train.targets(), train.rows());
-        return new float[] {inModelUnits(inTraining.lo()), inModelUnits(inTraining.hi())};
+        return settings.targetRange().clone();
+    }
+
+    /** The range {lo, hi} of {@code rows}' targets in the model's units, or null without rows. */
+    private static float[] targetRange(TrainingData rows) {
+        if (rows.rows() == 0) {
+            return null;
+        }
+        org.odf2nna.metrics.BoundedRegression.Range r = org.odf2nna.metrics.BoundedRegression.trainingRange(
+                rows.targets(), rows.rows());
+        return new float[] {(float) r.lo(), (float) r.hi()};
     }
 
     private float inModelUnits(double target) {
