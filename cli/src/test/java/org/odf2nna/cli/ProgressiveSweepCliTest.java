@@ -190,7 +190,8 @@ class ProgressiveSweepCliTest {
             assertEquals("training", o.getAsJsonObject("training").get("watchedRows").getAsString());
             if (o.has("bound")) {
                 JsonObject bound = o.getAsJsonObject("bound");
-                assertTrue(bound.get("rule").getAsString().contains("level on the MSE's rise on 88 new rows"), bound.toString());
+                assertTrue(bound.get("rule").getAsString().contains("on the MSE's rise on the data these 88 rows "
+                        + "come from"), bound.toString());
             }
         }
         assertTrue(run.out().contains("training-row mse"), run.out());

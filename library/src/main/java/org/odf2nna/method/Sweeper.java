@@ -235,7 +235,9 @@ public final class Sweeper {
         if (int8 != null) {
             choice += (choice.endsWith(".") ? "" : ".") + int8Note(int8);
         }
-        choice += clipNote(pruned, chosen != null) + outputClipNote(pruned, chosen != null);
+        choice += clipNote(pruned, chosen != null);
+        String outputNote = outputClipNote(pruned, chosen != null);
+        choice += outputNote.isEmpty() || choice.endsWith(".") ? outputNote : "." + outputNote;
         SweepReport.Scratch scratch = chosen != null && options.settings().compareScratch()
                 ? scratch(model, options, retrainer, task, progress, rounds.get(chosen).inputs()) : null;
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,

@@ -363,12 +363,11 @@ public final class ReportFormat {
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
         if (progressive) {
             boolean regression = !sweep.maxDropUnit().startsWith("accuracy");
-            // The population reading's rule speaks of "the data these rows come from" (LossBound.inPopulation).
-            boolean population = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null
-                    && o.bound().rule().contains("the data these"));
-            String level = regression ? "the one level all rounds are judged at, 5% together" : population
-                    ? "the whole 5%, the rounds tested in order up to the first that fails; those after it are "
-                    + "measured but not tested, and do not hold" : "its own part of one 5%";
+            // The schedule's line says how the chain was judged (Sweeper.judgedAt): in order at the whole 5% under
+            // the population reading.
+            boolean population = sweep.grid().contains("in their order, each at the whole 5%");
+            String level = population ? "the whole 5%, the rounds tested in order up to the first that fails; those "
+                    + "after it are measured but not tested, and do not hold" : "its own part of one 5%";
             s.append('\n').append("Validation: rows whose prediction changed, of those judged; the loss on them; the "
                     + "smallest tolerance they certify at the round's level (" + level + "): a round holds when the "
                     + "allowed drop is at least that. '-': the search did not go on from the round, so the "
