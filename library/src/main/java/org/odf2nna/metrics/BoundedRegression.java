@@ -132,7 +132,9 @@ public final class BoundedRegression {
         boolean holds = bound.upper(tolerance) <= 0;
         double certified = bound.smallestPassing();
         Pivot same = pivot.identical();
-        boolean smallSet = new Bound(same, range.width() * range.width(), level, reading).upper(tolerance) > 0;
+        // Too few rows: a failing candidate that even the original itself (no change on any row) could not beat.
+        boolean smallSet = !holds && new Bound(same, range.width() * range.width(), level, reading)
+                .upper(tolerance) > 0;
         String rule = String.format(Locale.ROOT, "empirical-Bernstein bound (Maurer and Pontil 2009) at the %s level "
                 + "on the MSE's rise %s at most %s%%, assuming rows drawn independently from one distribution; "
                 + "outputs clipped to the training targets' range %s", LossBound.percent(level),
