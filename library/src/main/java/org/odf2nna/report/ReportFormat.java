@@ -362,7 +362,6 @@ public final class ReportFormat {
         StringBuilder s = new StringBuilder(table(sweep.table()));
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
         if (progressive) {
-            boolean regression = !sweep.maxDropUnit().startsWith("accuracy");
             // The schedule's line says how the chain was judged (Sweeper.judgedAt): in order at the whole 5% under
             // the population reading.
             boolean population = sweep.grid().contains("in their order, each at the whole 5%");
