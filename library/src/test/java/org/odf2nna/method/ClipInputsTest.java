@@ -330,8 +330,10 @@ class ClipInputsTest {
         Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
         float[] train = rows(1, 300);
         Path trainCsv = csv(dir.resolve("train.csv"), train, targets(network, train, 300, 11));
+        float[] kept = rows(2, 300);
+        Path validationCsv = csv(dir.resolve("validation.csv"), kept, targets(network, kept, 300, 12));
         Path out = dir.resolve("once.onnx");
-        ShrinkFiles files = new ShrinkFiles(model, trainCsv, trainCsv, trainCsv, out, null,
+        ShrinkFiles files = new ShrinkFiles(model, trainCsv, trainCsv, validationCsv, out, null,
                 org.odf2nna.settings.CsvReading.DEFAULT);
         Shrinker.run(files, ShrinkSettings.builder().epsilon(0.1).retraining(RetrainSettings.builder().epochs(1)
                 .seed(0).build()).build(), Progress.NONE);
