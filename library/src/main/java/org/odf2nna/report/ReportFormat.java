@@ -365,8 +365,10 @@ public final class ReportFormat {
             // The schedule's line says how the chain was judged (Sweeper.judgedAt): in order at the whole 5% under
             // the population reading.
             boolean population = sweep.grid().contains("in their order, each at the whole 5%");
-            String level = population ? "the whole 5%, the rounds tested in order up to the first that fails; those "
-                    + "after it are measured but not tested, and do not hold" : "its own part of one 5%";
+            String level = population ? "population reading: the loss on the data the validation rows come from, "
+                    + "at the whole 5%, the rounds tested in order up to the first that fails; those after it are "
+                    + "measured but not tested, and do not hold" : "new-set reading: the loss on a new set of as many "
+                    + "rows, at its own part of one 5%";
             s.append('\n').append("Validation: rows whose prediction changed, of those judged; the loss on them; the "
                     + "smallest tolerance they certify at the round's level (" + level + "): a round holds when the "
                     + "allowed drop is at least that. '-': the search did not go on from the round, so the "
