@@ -84,6 +84,47 @@ class GraphBlocksCliTest {
     }
 
     /**
+     * Both readings on the graph path: the population reading tests the rounds in order at the whole 5% up to the
+     * first that fails; --promise new-set shares the 5% equally among at most five rounds picked on training rows.
+     */
+    @Test
+    void graphSweepsJudgeUnderTheReadingAsked() throws Exception {
+        Path model = dir.resolve("ffn.onnx");
+        Files.write(model, classifier().toByteArray());
+        Path train = csv("train.csv", 300, 1);
+        Path validation = csv("validation.csv", 400, 2);
+        for (String promise : List.of("population", "new-set")) {
+            Path report = dir.resolve(promise + ".json");
+            CliRun sweep = CliRun.of("-q", "sweep", model.toString(), "--train", train.toString(), "--validation",
+                    validation.toString(), "-o", dir.resolve(promise + ".onnx").toString(), "--report",
+                    report.toString(), "--accept-chance", "--graph-retrain", "sequential", "--promise", promise);
+            assertTrue(sweep.exitCode() == 0 || sweep.exitCode() == 3, sweep.toString());
+            com.google.gson.JsonArray rounds = com.google.gson.JsonParser.parseString(Files.readString(report))
+                    .getAsJsonObject().getAsJsonArray("rounds");
+            assertFalse(rounds.isEmpty(), sweep.toString());
+            List<Double> levels = new java.util.ArrayList<>();
+            boolean failed = false;
+            for (com.google.gson.JsonElement e : rounds) {
+                com.google.gson.JsonObject r = e.getAsJsonObject();
+                double level = r.get("level").getAsDouble();
+                levels.add(level);
+                if (promise.equals("population")) {
+                    assertEquals(failed ? 0 : 0.05, level, 1e-12, "tested up to the first failure: " + rounds);
+                    failed |= !r.get("holds").getAsBoolean();
+                }
+            }
+            if (promise.equals("new-set")) {
+                long picked = levels.stream().filter(v -> v > 0).count();
+                assertTrue(picked >= 1 && picked <= 5, "rounds given a part of the 5%: " + levels);
+                assertTrue(levels.stream().allMatch(v -> v == 0 || Math.abs(v - 0.05 / picked) < 1e-12), levels
+                        .toString());
+            }
+            assertTrue(sweep.out().contains("The promise (" + promise + " reading)") || sweep.exitCode() == 3,
+                    sweep.out());
+        }
+    }
+
+    /**
      * sweep --quantize on a graph: each round judged as its int8 graph in ONNX Runtime, the report's notes say the form
      * and the layers; the weight-only form is refused in one line before any work.
      */

@@ -3,8 +3,8 @@ package org.odf2nna.settings;
 import java.util.Locale;
 
 /**
- * Which promise a sweep's written round keeps, as a user chooses it ({@code --promise}); the statistics of each are
- * {@code metrics.ChainCertificate.Reading}'s, of the same names.
+ * Which promise a sweep's written round keeps, as a user chooses it ({@link org.odf2nna.Setting#PROMISE}); the
+ * statistics of each are {@code metrics.ChainCertificate.Reading}'s, of the same names.
  */
 public enum Promise {
     /** The written round's accuracy on the data the validation rows come from (the default). */
