@@ -96,7 +96,8 @@ class GraphBlocksCliTest {
         for (String promise : List.of("population", "new-set")) {
             Path report = dir.resolve(promise + ".json");
             CliRun sweep = CliRun.of("-q", "sweep", model.toString(), "--train", train.toString(), "--validation",
-                    validation.toString(), "-o", dir.resolve(promise + ".onnx").toString(), "--report",
+                    validation.toString(), "--eval", csv("test-" + promise + ".csv", 100, 3).toString(), "-o",
+                    dir.resolve(promise + ".onnx").toString(), "--report",
                     report.toString(), "--accept-chance", "--graph-retrain", "sequential", "--promise", promise);
             assertTrue(sweep.exitCode() == 0 || sweep.exitCode() == 3, sweep.toString());
             com.google.gson.JsonArray rounds = com.google.gson.JsonParser.parseString(Files.readString(report))

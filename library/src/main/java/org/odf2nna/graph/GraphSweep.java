@@ -26,7 +26,7 @@ import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.GraphRetrainer;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TranslationCheck;
-import org.odf2nna.tf.UnsupportedOperatorException;
+import org.odf2nna.tf.ops.UnsupportedOperatorException;
 
 /**
  * Progressive rounds over a graph's dense blocks: each round measures every block's hidden units on the training rows

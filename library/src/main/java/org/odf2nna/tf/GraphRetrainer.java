@@ -16,6 +16,8 @@ import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.LearningRateSchedule;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
+import org.odf2nna.tf.ops.OnnxTensorValues;
+import org.odf2nna.tf.ops.UnsupportedOperatorException;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.buffer.DataBuffers;

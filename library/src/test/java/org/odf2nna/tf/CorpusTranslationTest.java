@@ -1,8 +1,5 @@
 package org.odf2nna.tf;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +15,10 @@ import org.odf2nna.onnx.TestModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+import org.odf2nna.tf.ops.OnnxTensorValues;
+import org.odf2nna.tf.ops.UnsupportedOperatorException;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The corpus of models exported by mainstream tools (scripts/corpus/export_corpus.py and raise_opset18.py), each

@@ -1,12 +1,5 @@
 package org.odf2nna.tf;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.odf2nna.tf.OnnxGraphs.i;
-import static org.odf2nna.tf.OnnxGraphs.in;
-
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -16,6 +9,13 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.TrainingOptions;
+import org.odf2nna.tf.ops.OnnxTensorValues;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.odf2nna.tf.OnnxGraphs.i;
+import static org.odf2nna.tf.OnnxGraphs.in;
 
 /** End-to-end distillation of a graph built in code: what changes, what does not, and what the teacher brings. */
 class GraphRetrainerTest {

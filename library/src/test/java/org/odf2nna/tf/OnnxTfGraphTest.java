@@ -1,5 +1,11 @@
 package org.odf2nna.tf;
 
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
+import org.odf2nna.onnx.TestModels;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.tf.ops.UnsupportedOperatorException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,12 +15,6 @@ import static org.odf2nna.tf.OnnxGraphs.f;
 import static org.odf2nna.tf.OnnxGraphs.i;
 import static org.odf2nna.tf.OnnxGraphs.in;
 import static org.odf2nna.tf.OnnxGraphs.list;
-
-import java.util.Set;
-import org.junit.jupiter.api.Test;
-import org.odf2nna.Device;
-import org.odf2nna.onnx.TestModels;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /** The ONNX → TensorFlow translation on graphs built in code, each compared with ONNX Runtime on random rows. */
 class OnnxTfGraphTest {

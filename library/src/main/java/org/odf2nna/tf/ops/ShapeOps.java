@@ -13,7 +13,7 @@ import java.util.List;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.tf.OnnxTensorValues;
+import org.odf2nna.tf.ops.OnnxTensorValues;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;

@@ -6,8 +6,6 @@ import java.util.Map;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.tf.OnnxTensorValues;
-import org.odf2nna.tf.UnsupportedOperatorException;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;

@@ -1,4 +1,4 @@
-package org.odf2nna.tf;
+package org.odf2nna.tf.ops;
 
 /**
  * A node of an ONNX graph that the TensorFlow translation ({@link OnnxTfGraph}) cannot build: its message is one line

@@ -1,4 +1,4 @@
-package org.odf2nna.tf;
+package org.odf2nna.tf.ops;
 
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
@@ -118,7 +118,7 @@ public final class OnnxTensorValues {
     }
 
     /** The tensor with new values of the same count, stored as the original stored its own. */
-    static TensorProto withFloats(TensorProto original, float[] values) {
+    public static TensorProto withFloats(TensorProto original, float[] values) {
         if (values.length != count(original) || original.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
             throw new IllegalArgumentException("initializer '" + original.getName() + "' is not a float tensor of "
                     + values.length + " values");
