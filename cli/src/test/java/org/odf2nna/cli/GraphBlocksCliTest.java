@@ -20,7 +20,7 @@ class GraphBlocksCliTest {
     Path dir;
 
     /** Tokens [N, 4, 6]: an FFN block (Erf-GELU, residual), mean over tokens, a linear head of 3 classes. */
-    private static ModelProto classifier() {
+    static ModelProto classifier() {
         Graphs g = new Graphs(31);
         g.input("x", 4, 6).output("logits", 3);
         String h = g.node("Add", "pre", g.init("b1", 0.3, 16), g.node("MatMul", "mm1", "x", g.init("w1", 0.6, 6, 16)));

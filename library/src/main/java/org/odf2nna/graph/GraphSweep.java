@@ -642,7 +642,8 @@ public final class GraphSweep {
                 judge(validationOriginal, validationOriginal, validationLabels),
                 report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), rows,
                 chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
-                settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes());
+                settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes(),
+                List.of());
         ModelProto judgedForm = chosen < 0 ? null : form.apply(models.get(chosen));
         ModelProto written = chosen < 0 ? null : hoisted.restore(input.reopened(judgedForm));
         if (written != null) {

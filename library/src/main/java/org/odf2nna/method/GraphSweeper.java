@@ -17,6 +17,7 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
+import org.odf2nna.report.GraphSweepChart;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.GraphRetraining;
@@ -181,7 +182,6 @@ public final class GraphSweeper {
         if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
         }
-        Path output = files.output();
         String label = files.csv() == null ? null : files.csv().label();
         GraphSweep.Settings defaults = GraphSweep.Settings.defaults(0.1);
         int rows = trainingRows(defaults.statisticsRows(), retraining, feed, progress, files.train());
@@ -212,9 +212,19 @@ public final class GraphSweeper {
                 report == null ? 0 : outcome.report().report().rows(), files.test(), progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
-        if (outcome.chosen() != null && output != null) {
+        return writeFiles(result, outcome.chosen(), files, progress);
+    }
+
+    /**
+     * Writes the chosen model (read back before it replaces anything), the chart and the JSON report, each where
+     * {@code files} names one; returns the report with what was written.
+     */
+    private static GraphSweepReport writeFiles(GraphSweepReport result, ModelProto chosen, SweepFiles files,
+            Progress progress) {
+        Path output = files.output();
+        if (chosen != null && output != null) {
             progress.update("writing " + output, 0, -1, null);
-            AtomicFiles.writeBytes(output, outcome.chosen().toByteArray(), written -> {
+            AtomicFiles.writeBytes(output, chosen.toByteArray(), written -> {
                 try {
                     OnnxModelFile.read(written);
                 } catch (InputException e) {
@@ -223,6 +233,10 @@ public final class GraphSweeper {
             });
             progress.done("writing " + output);
             result = result.withOutput(output.toString());
+        }
+        if (files.chart() != null) {
+            result = result.withCharts(GraphSweepChart.write(result, files.chart()).stream().map(Path::toString)
+                    .toList());
         }
         if (files.report() != null) {
             AtomicFiles.writeString(files.report(), ReportFormat.json(result));
@@ -244,6 +258,7 @@ public final class GraphSweeper {
         if (output != null && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
             throw InputException.usage(output, "is the input model; write the pruned model elsewhere");
         }
+        Sweeper.checkOutputs(files);
     }
 
     /** Values of training rows held at most (1 GiB of floats): wide rows (images) retrain on fewer rows. */

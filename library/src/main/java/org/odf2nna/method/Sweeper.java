@@ -146,11 +146,26 @@ public final class Sweeper {
                     + "what is judged; the ε grid chooses on the float networks");
         }
         options.settings().quantize().checkJudgedInJava();
-        OutputPaths.checkWritable(options.files().output(), options.files().model(), options.test().file(),
-                options.retrain().train(), options.retrain().validation());
-        if (options.files().report() != null) {
-            OutputPaths.checkWritable(options.files().report(), options.files().model(), options.test().file(),
-                    options.retrain().train(), options.retrain().validation());
+        checkOutputs(options.files());
+    }
+
+    /**
+     * The model, report and chart files a sweep (of a chain or a graph) writes, checked before any work: each in a
+     * folder that exists and can be written, none a file the run reads.
+     */
+    static void checkOutputs(SweepFiles files) {
+        List<Path> outputs = new ArrayList<>();
+        if (files.output() != null) {
+            outputs.add(files.output());
+        }
+        if (files.report() != null) {
+            outputs.add(files.report());
+        }
+        if (files.chart() != null) {
+            outputs.addAll(SweepChart.files(files.chart()));
+        }
+        for (Path output : outputs) {
+            OutputPaths.checkWritable(output, files.model(), files.test(), files.train(), files.validation());
         }
     }
 

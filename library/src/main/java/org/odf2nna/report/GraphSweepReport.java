@@ -24,20 +24,23 @@ import java.util.List;
  * @param seconds        wall time of the sweep
  * @param retraining     what retrained each round's graph after the compensation, in words
  * @param notes          what the reader should know of the run, one line each (a retraining that fell back)
+ * @param charts         the chart files written (PNG and SVG), none when no chart was asked for
  */
 public record GraphSweepReport(String model, String output, GraphBlocks blocks, String ranking, String compensation,
         double share, double maxDrop, int statisticsRows, boolean labelled, Judged validation, Judged report,
-        List<Round> rounds, Integer chosen, String choice, double seconds, String retraining, List<String> notes) {
+        List<Round> rounds, Integer chosen, String choice, double seconds, String retraining, List<String> notes,
+        List<String> charts) {
 
     public GraphSweepReport {
         rounds = List.copyOf(rounds);
         notes = List.copyOf(notes);
+        charts = List.copyOf(charts);
     }
 
     /** The same report, the chosen model written to {@code path}. */
     public GraphSweepReport withOutput(String path) {
         return new GraphSweepReport(model, path, blocks, ranking, compensation, share, maxDrop, statisticsRows,
-                labelled, validation, report, rounds, chosen, choice, seconds, retraining, notes);
+                labelled, validation, report, rounds, chosen, choice, seconds, retraining, notes, charts);
     }
 
     /** The same report with {@code more} notes after its own. */
@@ -45,7 +48,13 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
         List<String> all = new java.util.ArrayList<>(notes);
         all.addAll(more);
         return new GraphSweepReport(model, output, blocks, ranking, compensation, share, maxDrop, statisticsRows,
-                labelled, validation, report, rounds, chosen, choice, seconds, retraining, all);
+                labelled, validation, report, rounds, chosen, choice, seconds, retraining, all, charts);
+    }
+
+    /** The same report, its chart written to {@code files}. */
+    public GraphSweepReport withCharts(List<String> files) {
+        return new GraphSweepReport(model, output, blocks, ranking, compensation, share, maxDrop, statisticsRows,
+                labelled, validation, report, rounds, chosen, choice, seconds, retraining, notes, files);
     }
 
     /**

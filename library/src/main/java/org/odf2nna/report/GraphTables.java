@@ -95,6 +95,9 @@ public final class GraphTables {
         if (r.output() != null) {
             s.append("Wrote  ").append(r.output()).append('\n');
         }
+        if (!r.charts().isEmpty()) {
+            s.append("Charts ").append(String.join(", ", r.charts())).append('\n');
+        }
         return s.toString();
     }
 

@@ -91,6 +91,8 @@ public final class SweepChart {
     static final String OR = "original (OR)";
     static final String SCRATCH = "chosen topology trained from scratch";
     static final String TOLERANCE = "tolerance: ";
+    /** A graph sweep's rounds: each pruned, refitted and (where it ran) retrained. */
+    static final String ROUNDS = "rounds (pruned, refitted, retrained where it ran)";
 
     private static String tolerance(SweepReport sweep, boolean percent) {
         String drop = ReportFormat.number(sweep.maxDrop());
@@ -100,26 +102,44 @@ public final class SweepChart {
 
     /** Writes {@code base.png} and {@code base.svg}; returns the two paths. */
     public static List<Path> write(SweepReport sweep, Path base) {
-        System.setProperty("java.awt.headless", "true");
         ShrinkReport table = sweep.table();
         Metrics original = table.originalMetrics();
         String metric = original == null ? "metric" : original.primaryName();
         boolean percent = original instanceof Metrics.Classification;
         String yTitle = "test " + (percent ? "accuracy (%)" : metric.toUpperCase(java.util.Locale.ROOT));
         boolean progressive = table.outcomes().stream().anyMatch(o -> o.step() != null);
-        XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title((progressive ? "Progressive pruning of " : "ε sweep of ") + Path.of(table.model()).getFileName()
-                        + ": " + yTitle + " against parameters")
-                .xAxisTitle("parameters of the dense chain (log scale)").yAxisTitle(yTitle).build();
+        return render(new Titles((progressive ? "Progressive pruning of " : "ε sweep of ")
+                + Path.of(table.model()).getFileName() + ": " + yTitle + " against parameters",
+                "parameters of the dense chain (log scale)", yTitle), series(sweep), base);
+    }
+
+    /** The files a chart with file base {@code base} is written to: {@code base.png} and {@code base.svg}. */
+    public static List<Path> files(Path base) {
+        return List.of(base.resolveSibling(base.getFileName() + ".png"), base.resolveSibling(base.getFileName()
+                + ".svg"));
+    }
+
+    /** A chart's title and its axes' titles. */
+    record Titles(String title, String x, String y) {
+    }
+
+    /**
+     * Draws {@code series} (their labels pick the style: lines for {@link #PR}, {@link #ROUNDS} and the tolerance,
+     * markers for the rest) on a logarithmic parameter axis, and writes {@link #files(Path)}.
+     */
+    static List<Path> render(Titles titles, List<Series> series, Path base) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(titles.title()).xAxisTitle(titles.x())
+                .yAxisTitle(titles.y()).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         chart.getStyler().setMarkerSize(9);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         // Drawn at log10 of the count on a linear axis, every tick labelled with the count it stands for.
         chart.setCustomXAxisTickLabelsFormatter(SweepChart::countLabel);
-        for (Series s : series(sweep)) {
+        for (Series s : series) {
             List<Double> logs = s.parameters().stream().map(Math::log10).toList();
             XYSeries drawn = chart.addSeries(s.label(), logs, s.values());
-            boolean line = s.label().equals(PR) || s.label().startsWith(TOLERANCE);
+            boolean line = s.label().equals(PR) || s.label().equals(ROUNDS) || s.label().startsWith(TOLERANCE);
             drawn.setXYSeriesRenderStyle(line ? XYSeries.XYSeriesRenderStyle.Line
                     : XYSeries.XYSeriesRenderStyle.Scatter);
             if (s.label().startsWith(TOLERANCE)) {
@@ -129,7 +149,7 @@ public final class SweepChart {
                         java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
             } else if (s.label().equals(PWR)) {
                 drawn.setMarker(SeriesMarkers.DIAMOND);
-            } else if (s.label().equals(PR)) {
+            } else if (s.label().equals(PR) || s.label().equals(ROUNDS)) {
                 drawn.setMarker(SeriesMarkers.CIRCLE);
             } else if (s.label().equals(PWR_MEAN) || s.label().equals(PWR_LSQ)) {
                 drawn.setMarker(SeriesMarkers.DIAMOND);
@@ -143,12 +163,12 @@ public final class SweepChart {
                 drawn.setMarkerColor(Color.RED);
             }
         }
-        Path png = base.resolveSibling(base.getFileName() + ".png");
-        Path svg = base.resolveSibling(base.getFileName() + ".svg");
-        AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG), null);
-        AtomicFiles.write(svg, out -> VectorGraphicsEncoder.saveVectorGraphic(chart, out,
+        List<Path> files = files(base);
+        AtomicFiles.write(files.get(0), out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG),
+                null);
+        AtomicFiles.write(files.get(1), out -> VectorGraphicsEncoder.saveVectorGraphic(chart, out,
                 VectorGraphicsEncoder.VectorGraphicsFormat.SVG), null);
-        return List.of(png, svg);
+        return files;
     }
 
     /** A tick at log10(count), labelled with the count to two significant digits: "630", "1,000", "27,000". */

@@ -1,0 +1,78 @@
+package org.odf2nna.report;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A graph sweep's chart, drawn as {@link SweepChart} draws a chain's: each round's parameters against its metric on
+ * the report rows (the validation rows where there are none), the original, the round written and the tolerance
+ * line. The metric is accuracy on labelled rows; on rows without labels, the share of the original's predictions the
+ * round keeps (its agreement with the original), which is what the label-free promise is judged on.
+ */
+public final class GraphSweepChart {
+
+    private GraphSweepChart() {
+    }
+
+    /** The points the chart shows, in drawing order: the rounds, the original, the chosen round, the tolerance. */
+    public static List<SweepChart.Series> series(GraphSweepReport sweep) {
+        boolean onReport = sweep.report() != null;
+        GraphSweepReport.Judged original = onReport ? sweep.report() : sweep.validation();
+        List<GraphSweepReport.Round> ordered = new ArrayList<>(sweep.rounds());
+        ordered.sort(Comparator.comparingLong(GraphSweepReport.Round::parameters));
+        List<Double> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (GraphSweepReport.Round r : ordered) {
+            x.add((double) r.parameters());
+            y.add(value(onReport ? r.report() : r.validation()));
+        }
+        double originalParameters = sweep.blocks().modelParameters();
+        List<SweepChart.Series> series = new ArrayList<>();
+        if (!x.isEmpty()) {
+            series.add(new SweepChart.Series(SweepChart.ROUNDS, x, y));
+        }
+        series.add(new SweepChart.Series(SweepChart.OR, List.of(originalParameters), List.of(value(original))));
+        if (sweep.chosen() != null) {
+            GraphSweepReport.Round chosen = sweep.rounds().get(sweep.chosen());
+            series.add(new SweepChart.Series("chosen (round " + chosen.round() + ")",
+                    List.of((double) chosen.parameters()), List.of(value(onReport ? chosen.report()
+                            : chosen.validation()))));
+        }
+        double limit = value(original) - sweep.maxDrop();
+        double low = x.isEmpty() ? originalParameters : Math.min(x.get(0), originalParameters);
+        series.add(new SweepChart.Series(tolerance(sweep, agreement(original)), List.of(low, originalParameters),
+                List.of(limit, limit)));
+        return series;
+    }
+
+    /** Writes {@code base.png} and {@code base.svg}; returns the two paths. */
+    public static List<Path> write(GraphSweepReport sweep, Path base) {
+        boolean onReport = sweep.report() != null;
+        String rows = onReport ? "report-row " : "validation-row ";
+        String y = rows + (agreement(onReport ? sweep.report() : sweep.validation())
+                ? "agreement with the original's predictions (%)" : "accuracy (%)");
+        return SweepChart.render(new SweepChart.Titles("Graph sweep of " + Path.of(sweep.model()).getFileName() + ": "
+                + y + " against parameters", "parameters of the model (log scale)", y), series(sweep), base);
+    }
+
+    /** Whether rows were judged without labels: then a round's metric is its agreement with the original. */
+    private static boolean agreement(GraphSweepReport.Judged j) {
+        return Double.isNaN(j.accuracy());
+    }
+
+    /** Accuracy in percent, or without labels the percent of rows whose prediction the original's matches. */
+    static double value(GraphSweepReport.Judged j) {
+        if (j == null) {
+            return Double.NaN;
+        }
+        return agreement(j) ? 100.0 * (j.rows() - j.lost()) / Math.max(1, j.rows()) : 100 * j.accuracy();
+    }
+
+    private static String tolerance(GraphSweepReport sweep, boolean agreement) {
+        String drop = ReportFormat.number(sweep.maxDrop());
+        return SweepChart.TOLERANCE + (agreement ? "100% − " + drop + "% of the predictions changed"
+                : "original − " + drop + (drop.equals("1") ? " point" : " points"));
+    }
+}

@@ -1,0 +1,66 @@
+package org.odf2nna.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A graph sweep's chart: the points drawn are the report's, on the report rows or, without them, the validation rows. */
+class GraphSweepChartTest {
+
+    @TempDir
+    Path dir;
+
+    private static GraphSweepReport.Round round(int n, long parameters, GraphSweepReport.Judged validation,
+            GraphSweepReport.Judged report) {
+        return new GraphSweepReport.Round(n, "8", parameters, 10.0 * n, 9.0 * n, 0.05, true, validation, report, null);
+    }
+
+    private static GraphSweepReport sweep(GraphSweepReport.Judged validation, GraphSweepReport.Judged report,
+            List<GraphSweepReport.Round> rounds, Integer chosen) {
+        return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of()), "cost",
+                "sequential", 0.2, 3, 100, !Double.isNaN(validation.accuracy()), validation, report, rounds, chosen,
+                "", 1, "none", List.of(), List.of());
+    }
+
+    @Test
+    void labelledReportRowsArePlottedAsAccuracyAgainstTheToleranceLine() throws Exception {
+        GraphSweepReport.Judged v = new GraphSweepReport.Judged(200, 0.9, 0, 0);
+        GraphSweepReport r = sweep(v, new GraphSweepReport.Judged(100, 0.95, 0, 0), List.of(
+                round(1, 800, v, new GraphSweepReport.Judged(100, 0.94, 2, 1)),
+                round(2, 600, v, new GraphSweepReport.Judged(100, 0.80, 16, 1))), 0);
+        List<SweepChart.Series> series = GraphSweepChart.series(r);
+        assertEquals(SweepChart.ROUNDS, series.get(0).label());
+        assertEquals(List.of(600.0, 800.0), series.get(0).parameters(), "in parameter order");
+        assertEquals(80.0, series.get(0).values().get(0), 1e-9);
+        assertEquals(94.0, series.get(0).values().get(1), 1e-9);
+        assertEquals(List.of(1000.0), series.get(1).parameters());
+        assertEquals(95.0, series.get(1).values().get(0), 1e-9, "the original on the report rows");
+        assertEquals("chosen (round 1)", series.get(2).label());
+        assertEquals(94.0, series.get(2).values().get(0), 1e-9);
+        SweepChart.Series tolerance = series.get(3);
+        assertTrue(tolerance.label().startsWith(SweepChart.TOLERANCE) && tolerance.label().endsWith("3 points"),
+                tolerance.label());
+        assertEquals(List.of(92.0, 92.0), tolerance.values());
+        List<Path> files = GraphSweepChart.write(r, dir.resolve("chart"));
+        assertEquals(List.of(dir.resolve("chart.png"), dir.resolve("chart.svg")), files);
+        assertTrue(Files.size(files.get(0)) > 1000 && Files.readString(files.get(1)).contains("<svg"));
+    }
+
+    @Test
+    void unlabelledValidationRowsArePlottedAsAgreementWithTheOriginal() {
+        GraphSweepReport.Judged v = new GraphSweepReport.Judged(200, Double.NaN, 0, 0);
+        GraphSweepReport r = sweep(v, null, List.of(round(1, 800, new GraphSweepReport.Judged(200, Double.NaN, 4,
+                0), null)), null);
+        List<SweepChart.Series> series = GraphSweepChart.series(r);
+        assertEquals(98.0, series.get(0).values().get(0), 1e-9, "4 of 200 predictions changed");
+        assertEquals(100.0, series.get(1).values().get(0), 1e-9, "the original agrees with itself");
+        assertEquals(3, series.size(), "no round chosen: rounds, original, tolerance");
+        assertTrue(series.get(2).label().contains("changed"), series.get(2).label());
+        assertEquals(97.0, series.get(2).values().get(0), 1e-9);
+    }
+}
