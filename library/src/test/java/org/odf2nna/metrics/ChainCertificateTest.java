@@ -157,6 +157,24 @@ class ChainCertificateTest {
     }
 
     /**
+     * The fallback procedure on the population reading (valid too for fixed hypotheses): round k tested at its part
+     * α/ROUNDS plus the level of round k − 1 when that one passed; the last round that passed is written.
+     */
+    private static Rule fallback(Memo memo) {
+        return (c, lost, gained) -> {
+            int chosen = -1;
+            double carried = 0;
+            for (int k = 0; k < ROUNDS; k++) {
+                double level = ChainCertificate.ALPHA / ROUNDS + carried;
+                boolean holds = memo.holds(c, lost[k], gained[k], level);
+                carried = holds ? level : 0;
+                chosen = holds ? k : chosen;
+            }
+            return chosen;
+        };
+    }
+
+    /**
      * Over {@link #RUNS} runs: the share that wrote a round which broke on a new set, the share that wrote at all, the
      * share that wrote a round whose true loss exceeds the tolerance (the population reading's break, known here),
      * and the mean index of the round written (−1 counted as 0 rounds: what the rule gains).
@@ -324,6 +342,27 @@ class ChainCertificateTest {
             1}));
         // A round given no share of the 5% is never written.
         assertEquals(0, ChainCertificate.choose(1000, 0.01, false, new int[] {0, 0}, new int[2], new double[] {1, 0}));
+    }
+
+    /**
+     * Fixed sequence against the fallback procedure, both valid on the population reading (issue 46: measure both,
+     * keep the better): on ramps whose loss grows along the chain, fixed sequence reaches further down the chain.
+     */
+    @ParameterizedTest(name = "fixed sequence against fallback: n={0}, labelled={2}")
+    @CsvSource({
+        "1000, 0.01, true, 0, 0, false",
+        "1000, 0.01, false, 0, 0, false",
+    })
+    void fixedSequenceReachesFurtherThanTheFallbackProcedure(int n, double tolerance, boolean labelled, double gains,
+            double from, boolean even) {
+        Chain chain = new Chain(n, tolerance, labelled, gains, from, even);
+        double[] fixed = errorRate(chain, fixedSequence(new Memo(true)), 43, 1000);
+        double[] carry = errorRate(chain, fallback(new Memo(true)), 43, 1000);
+        System.out.printf(Locale.ROOT, "ChainCertificateTest %s: fixed sequence %.1f rounds down the chain, past the "
+                + "tolerance %.2f%%; fallback %.1f rounds, %.2f%%%n", chain, fixed[3], 100 * fixed[2], carry[3],
+                100 * carry[2]);
+        assertTrue(fixed[3] > carry[3], fixed[3] + " against " + carry[3]);
+        assertTrue(carry[2] <= 0.05 + 2 * Math.sqrt(0.05 * 0.95 / 1000), "the fallback is valid too: " + carry[2]);
     }
 
     @Test
