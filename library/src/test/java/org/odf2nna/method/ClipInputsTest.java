@@ -126,34 +126,33 @@ class ClipInputsTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("regression is now judged by BoundedRegression: with targets the network's outputs "
-            + "plus noise of 0.05, R² is thousands of times the MSE and no n here can certify any rise; to be rebuilt "
-            + "on bounded targets (or a classifier) by the lead")
     void theWrittenModelClipsAndTheRoundsWereJudgedAsItComputes() throws IOException {
         DenseNetwork network = network();
         Path model = dir.resolve("m.onnx");
         Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        // Regression is judged on a bounded loss (BoundedRegression): targets of ±1 keep the range small against the
+        // MSE, so 3,000 validation rows can certify a rise of 50%.
         float[] train = rows(1, 1500);
-        csv(dir.resolve("train.csv"), train, targets(network, train, 1500, 11));
-        int n = 600;
+        csv(dir.resolve("train.csv"), train, coinTargets(1500, 11));
+        int n = 3000;
         float[] validation = rows(2, n);
-        float[] y = targets(network, validation, n, 12);
-        // 30 validation rows hold values from 1.5 to 4 in their first column, which no training row comes near; their
-        // targets are what the network gives at the edge of the range (plus noise), so that a model that clips does
+        float[] y = coinTargets(n, 12);
+        // 600 validation rows hold values from 1.5 to 4 in their first column, which no training row comes near; their
+        // targets are the sign of what the network gives at the edge of the range, so that a model that clips does
         // better on them than the original.
         Random r = new Random(13);
-        for (int row = 0; row < 30; row++) {
+        for (int row = 0; row < 600; row++) {
             validation[row * WIDTH] = (float) (1.5 + 2.5 * r.nextDouble());
             float[] edge = java.util.Arrays.copyOfRange(validation, row * WIDTH, row * WIDTH + WIDTH);
             edge[0] = 1;
-            y[row] = network.forward(edge, 1)[0] + (float) (r.nextGaussian() * 0.05);
+            y[row] = network.forward(edge, 1)[0] >= 0 ? 1 : -1;
         }
         csv(dir.resolve("validation.csv"), validation, y);
         Path out = dir.resolve("small.onnx");
         SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
                 .withValidation(dir.resolve("validation.csv")).withReport(dir.resolve("r.json"));
 
-        SweepReport report = Sweeper.run(files, settings().clipInputs(true).build(), Progress.NONE);
+        SweepReport report = Sweeper.run(files, settings().clipInputs(true).maxDrop(50).build(), Progress.NONE);
 
         assertNotNull(report.chosen(), report.choice());
         assertTrue(report.inputsClipped());
@@ -175,11 +174,13 @@ class ClipInputsTest {
                 WIDTH), 1), 1, WIDTH, read.outputName());
         assertEquals(held[0], far[0]);
 
-        // The judged figure is the written model's (inputs clipped) against the original's (as it is) on the
-        // validation rows, computed here in ONNX Runtime from the files.
+        // The judged figure is the written model's (inputs clipped, and its output to the training targets' range)
+        // against the original's (its output clipped to that range too) on the validation rows, computed here in ONNX
+        // Runtime from the files.
         ModelProto originalProto = OnnxModelFile.read(model);
         OnnxDenseModel original = DenseChainReader.read(originalProto, model);
-        float[] pa = TestModels.runOrt(originalProto, original.input(), validation, n, WIDTH, original.outputName());
+        float[] pa = unitClip(TestModels.runOrt(originalProto, original.input(), validation, n, WIDTH,
+                original.outputName()));
         float[] pb = TestModels.runOrt(written, read.input(), validation, n, WIDTH, read.outputName());
         double rise = mse(pb, y) / mse(pa, y) - 1;
         LossBound judged = report.table().outcomes().get(report.chosen()).bound();
@@ -188,8 +189,17 @@ class ClipInputsTest {
         DenseNetwork chosen = read.network();
         float[] unclipped = TestModels.runOrt(originalProto, original.input(), validation, n, WIDTH,
                 original.outputName());
-        double plain = mse(chosen.forward(keep(validation, n, read), n), y) / mse(unclipped, y) - 1;
+        double plain = mse(chosen.forward(keep(validation, n, read), n), y) / mse(unitClip(unclipped), y) - 1;
         assertTrue(Math.abs(plain - judged.estimate()) > 0.03, plain + " against " + judged.estimate());
+    }
+
+    /** Outputs clipped to [-1, 1], the range of the ±1 training targets. */
+    private static float[] unitClip(float[] v) {
+        float[] c = new float[v.length];
+        for (int k = 0; k < v.length; k++) {
+            c[k] = Math.max(-1, Math.min(1, v[k]));
+        }
+        return c;
     }
 
     /** The rows' columns a written chain reads: those its input selection's Gather keeps, when it has one. */
@@ -212,21 +222,18 @@ class ClipInputsTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("regression is now judged by BoundedRegression: with targets the network's outputs "
-            + "plus noise of 0.05, R² is thousands of times the MSE and no n here can certify any rise; to be rebuilt "
-            + "on bounded targets (or a classifier) by the lead")
     void withInt8WeightsTheClipStaysInFront() throws IOException {
         DenseNetwork network = network();
         Path model = dir.resolve("m.onnx");
         Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
         float[] train = rows(1, 1500);
-        csv(dir.resolve("train.csv"), train, targets(network, train, 1500, 11));
-        float[] validation = rows(2, 600);
-        csv(dir.resolve("validation.csv"), validation, targets(network, validation, 600, 12));
+        csv(dir.resolve("train.csv"), train, coinTargets(1500, 11));
+        float[] validation = rows(2, 3000);
+        csv(dir.resolve("validation.csv"), validation, coinTargets(3000, 12));
         Path out = dir.resolve("int8.onnx");
         SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
                 .withValidation(dir.resolve("validation.csv"));
-        SweepReport report = Sweeper.run(files, settings().clipInputs(true)
+        SweepReport report = Sweeper.run(files, settings().clipInputs(true).maxDrop(50)
                 .quantize(org.odf2nna.settings.Quantize.INT8).build(), Progress.NONE);
         assertNotNull(report.chosen(), report.choice());
         ModelProto written = OnnxModelFile.read(out);
