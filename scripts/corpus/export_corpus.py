@@ -33,19 +33,24 @@ class Patches(nn.Module):
 class ClassTokenViT(nn.Module):
     """torch.nn.TransformerEncoderLayer with a class token: cat of the expanded token, then token 0."""
 
-    def __init__(self, d=32, extra=1, classes=10):
+    def __init__(self, d=32, extra=1, classes=10, patches=None, positions=64, heads=4, ffn=64, layers=2,
+                 activation="relu", final_norm=False):
         super().__init__()
-        self.patches = Patches(d)
+        # train_vit_cls.py passes MNIST's patches, width 48, 3 layers, GELU and a final LayerNorm; the corpus's
+        # defaults are unchanged (the same seeded weights).
+        self.patches = patches if patches is not None else Patches(d)
         self.tokens = nn.Parameter(torch.randn(1, extra, d) * 0.02)
-        self.pos = nn.Parameter(torch.randn(1, 64 + extra, d) * 0.02)
-        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d, 4, 64, dropout=0.0, batch_first=True,
-                                                                        norm_first=True), 2)
+        self.pos = nn.Parameter(torch.randn(1, positions + extra, d) * 0.02)
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d, heads, ffn, dropout=0.0, batch_first=True,
+                                                                        norm_first=True, activation=activation),
+                                             layers)
+        self.norm = nn.LayerNorm(d) if final_norm else nn.Identity()
         self.heads = nn.ModuleList(nn.Linear(d, classes) for _ in range(extra))
 
     def forward(self, x):
         t = self.patches(x)
         t = torch.cat([self.tokens.expand(t.shape[0], -1, -1), t], dim=1) + self.pos
-        t = self.encoder(t)
+        t = self.norm(self.encoder(t))
         # DeiT averages the class and distillation heads.
         return sum(h(t[:, i]) for i, h in enumerate(self.heads)) / len(self.heads)
 
