@@ -21,7 +21,8 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * patterns: everything between the two layers must act on each unit alone (elementwise operations whose other inputs
  * are scalars or per-unit constants, a depthwise convolution, BatchNormalization), read nothing from outside, and be
  * read by nothing outside, so any exporter's way of writing GELU, SiLU or HardSwish is found alike; the patterns are
- * only used to name it.
+ * only used to name it. Convolutions of group 1 are layers whatever their kernel, stride, padding and dilation: a
+ * ResNet basic block's two 3×3 convolutions make a block whose units are the first one's output channels.
  */
 public final class BlockFinder {
 
@@ -112,9 +113,9 @@ public final class BlockFinder {
                 return new Linear(Kind.MATMUL, in, out, w, transB ? 0 : 1, transB ? 1 : 0, bias, BiasSite.GEMM_C, i);
             }
             case "Conv": {
-                if (d.length != 4 || d[2] != 1 || d[3] != 1 || GraphView.intAttribute(n, "group", 1) != 1
-                        || !allEqual(GraphView.intsAttribute(n, "pads"), 0)
-                        || !allEqual(GraphView.intsAttribute(n, "strides"), 1)) {
+                // Any kernel, stride, padding and dilation: a channel's slice is its filter (axis 0) or its taps
+                // (axis 1) whatever the kernel; only group 1 keeps every output reading every input channel.
+                if (d.length != 4 || GraphView.intAttribute(n, "group", 1) != 1) {
                     return null;
                 }
                 String bias = null;
@@ -129,10 +130,6 @@ public final class BlockFinder {
             default:
                 return null;
         }
-    }
-
-    private static boolean allEqual(List<Long> values, long v) {
-        return values.stream().allMatch(x -> x == v);
     }
 
     /**

@@ -135,7 +135,7 @@ public final class BlockPruner {
 
     /**
      * The model with one block's second layer replaced: {@code weights[unit][output]} and {@code bias[output]} (a bias
-     * is added where the layer has none). Everything else stays.
+     * is added where the layer has none). Everything else stays. The second layer has one tap (MatMul, Gemm, 1×1 Conv).
      */
     static ModelProto withSecondLayer(ModelProto model, Path file, DenseBlock block, double[][] weights,
             double[] bias) {
@@ -145,6 +145,10 @@ public final class BlockPruner {
         UnitSlot ws = block.secondWeight();
         float[] w = current(g, values, dims, ws.tensor());
         long[] d = dims.get(ws.tensor());
+        if (taps(d) != 1) {
+            throw new IllegalArgumentException(block.secondNode() + ": a kernel of " + taps(d)
+                    + " taps has no [unit][output] weight to replace");
+        }
         for (int j = 0; j < weights.length; j++) {
             for (int o = 0; o < weights[j].length; o++) {
                 w[at(d, ws.axis(), j, o)] = (float) weights[j][o];
@@ -197,35 +201,59 @@ public final class BlockPruner {
     }
 
     /**
-     * The second layer's weight as [unit][output] index arithmetic: value index of (unit j, output o).
+     * Taps per (unit, output) pair of a second layer's weight of dims {@code d}: the kernel's size for a Conv
+     * ([outputs, units, kh, kw]), 1 for MatMul and Gemm.
      */
+    static int taps(long[] d) {
+        long t = 1;
+        for (int k = 2; k < d.length; k++) {
+            t *= d[k];
+        }
+        return (int) t;
+    }
+
+    /** Value index of (unit j, output o) in a second layer's weight whose units lie on {@code axis}; tap 0 of a Conv. */
     private static int at(long[] d, int axis, int j, int o) {
+        return at(d, axis, j, o, 0);
+    }
+
+    /**
+     * Value index of (unit j, output o, tap t) in a second layer's weight: [in, out] or [out, in] for MatMul and Gemm
+     * (no taps), [outputs, units, kh, kw] for a Conv, taps in row-major order.
+     */
+    static int at(long[] d, int axis, int j, int o, int tap) {
         if (d.length == 2) {
             return axis == 0 ? (int) (j * d[1] + o) : (int) (o * d[1] + j);
         }
-        // Conv [outputs, units, 1, 1]
-        return (int) (o * d[1] + j);
+        return (int) ((o * d[1] + j) * taps(d) + tap);
     }
 
-    /** Refits the kept units' weights in the second layer and returns the change of its bias. */
+    /**
+     * Refits the kept units' weights in the second layer and returns the change of its bias. A dropped unit's mean
+     * reaches output o through every tap of its kernel: b[o] += m_j · Σ_taps W[o, j, tap] (exact where the kernel lies
+     * inside the input; a zero-padded tap reads 0, not the mean). Least squares refits each (output, tap) column on
+     * its own, the kept units standing in for the dropped ones at the same position.
+     */
     private static double[] compensate(GraphView g, Map<String, float[]> values, Map<String, long[]> dims,
             DenseBlock block, BlockStatistics.Moments m, int[] kept, int[] dropped, Compensation compensation) {
         UnitSlot ws = block.secondWeight();
         float[] w = current(g, values, dims, ws.tensor());
         long[] d = dims.get(ws.tensor());
         int units = (int) d[ws.axis()];
-        int outputs = (int) (w.length / units);
+        int taps = taps(d);
+        int outputs = (int) (w.length / units / taps);
+        int columns = outputs * taps;
         int width = m.width();
         double[] delta = new double[outputs];
         for (int j : dropped) {
-            for (int o = 0; o < outputs; o++) {
-                delta[o] += m.mean()[j] * w[at(d, ws.axis(), j, o)];
+            for (int c = 0; c < columns; c++) {
+                delta[c / taps] += m.mean()[j] * w[at(d, ws.axis(), j, c / taps, c % taps)];
             }
         }
         if (compensation == Compensation.LEAST_SQUARES) {
             int k = kept.length;
             DMatrixRMaj skk = new DMatrixRMaj(k, k);
-            DMatrixRMaj rhs = new DMatrixRMaj(k, outputs);
+            DMatrixRMaj rhs = new DMatrixRMaj(k, columns);
             double trace = 0;
             for (int a = 0; a < k; a++) {
                 trace += m.covariance()[kept[a] * width + kept[a]];
@@ -236,15 +264,15 @@ public final class BlockPruner {
                     skk.set(a, c, m.covariance()[kept[a] * width + kept[c]]);
                 }
                 skk.add(a, a, ridge);
-                for (int o = 0; o < outputs; o++) {
+                for (int c = 0; c < columns; c++) {
                     double s = 0;
                     for (int j : dropped) {
-                        s += m.covariance()[kept[a] * width + j] * w[at(d, ws.axis(), j, o)];
+                        s += m.covariance()[kept[a] * width + j] * w[at(d, ws.axis(), j, c / taps, c % taps)];
                     }
-                    rhs.set(a, o, s);
+                    rhs.set(a, c, s);
                 }
             }
-            DMatrixRMaj change = new DMatrixRMaj(k, outputs);
+            DMatrixRMaj change = new DMatrixRMaj(k, columns);
             LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(k);
             if (!solver.setA(skk)) {
                 solver = LinearSolverFactory_DDRM.pseudoInverse(true);
@@ -252,11 +280,11 @@ public final class BlockPruner {
             }
             solver.solve(rhs, change);
             for (int a = 0; a < k; a++) {
-                for (int o = 0; o < outputs; o++) {
-                    double c = change.get(a, o);
-                    if (Double.isFinite(c)) {
-                        w[at(d, ws.axis(), kept[a], o)] += (float) c;
-                        delta[o] -= c * m.mean()[kept[a]];
+                for (int c = 0; c < columns; c++) {
+                    double v = change.get(a, c);
+                    if (Double.isFinite(v)) {
+                        w[at(d, ws.axis(), kept[a], c / taps, c % taps)] += (float) v;
+                        delta[c / taps] -= v * m.mean()[kept[a]];
                     }
                 }
             }

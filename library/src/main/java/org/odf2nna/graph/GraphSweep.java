@@ -427,13 +427,13 @@ public final class GraphSweep {
         DenseBlock.UnitSlot ws = block.secondWeight();
         float[] v = g.values(ws.tensor());
         long[] d = g.dims(ws.tensor());
+        // A Conv's (output, tap) pairs are columns: each tap reads the unit at its own position.
+        int taps = BlockPruner.taps(d);
         int outputs = (int) (v.length / w);
         DMatrixRMaj weights = new DMatrixRMaj(w, outputs);
         for (int j = 0; j < w; j++) {
-            for (int o = 0; o < outputs; o++) {
-                int at = d.length == 2 ? (ws.axis() == 0 ? (int) (j * d[1] + o) : (int) (o * d[1] + j))
-                        : (int) (o * d[1] + j);
-                weights.set(j, o, v[at]);
+            for (int c = 0; c < outputs; c++) {
+                weights.set(j, c, v[BlockPruner.at(d, ws.axis(), j, c / taps, c % taps)]);
             }
         }
         DMatrixRMaj cov = new DMatrixRMaj(w, w, true, m.covariance());

@@ -22,7 +22,8 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * before it already refitted); its target is the original's tensor after the block's residual Add where there is one
  * (the original's block output plus the original's residual minus the pruned network's), the original's block output
  * otherwise. Each (row, position) is a sample, at most {@code cap} per block at an even stride over the rows the block
- * reads ({@link #rowsFor}); both networks run cut to what the block's tensors take ({@link #prefix}).
+ * reads ({@link #rowsFor}); both networks run cut to what the block's tensors take ({@link #prefix}). Blocks whose
+ * second layer is a Conv with a kernel larger than 1×1 are skipped (means folded only).
  */
 final class SequentialRefit {
 
@@ -51,7 +52,13 @@ final class SequentialRefit {
             if (now.size() != before.size()) {
                 return current;
             }
-            current = refitBlock(original, before.get(b), current, now.get(b), file, input, rows, device, cap);
+            DenseBlock block = now.get(b);
+            // A second Conv of several taps mixes neighbouring positions: a (hidden, output) pair at one position is
+            // not its sample, so such a block keeps its folded means and is left to the end-to-end retraining.
+            if (BlockPruner.taps(new GraphView(current, file).dims(block.secondWeight().tensor())) > 1) {
+                continue;
+            }
+            current = refitBlock(original, before.get(b), current, block, file, input, rows, device, cap);
         }
         return current;
     }
