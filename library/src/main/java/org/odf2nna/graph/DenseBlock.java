@@ -3,10 +3,10 @@ package org.odf2nna.graph;
 import java.util.List;
 
 /**
- * One dense block of an ONNX graph: a first layer with a constant weight (MatMul, Gemm, or a 1×1 Conv of group 1), an
- * elementwise activation and any operations that act on each unit alone (a per-unit scale or shift, BatchNormalization,
- * a depthwise convolution), and a second layer with a constant weight, the hidden tensor being read by the second layer
- * alone. Units lie on the last axis ({@link Kind#MATMUL}, any rank) or the channel axis ({@link Kind#CONV}).
+ * One dense block of an ONNX graph: a first layer with a constant weight (MatMul, Gemm, or a Conv of group 1 with any
+ * kernel), an elementwise activation and any operations that act on each unit alone (a per-unit scale or shift,
+ * BatchNormalization, a depthwise convolution), and a second layer with a constant weight, the hidden tensor being
+ * read by the second layer alone. Units lie on the last axis ({@link Kind#MATMUL}, any rank) or the channel axis ({@link Kind#CONV}).
  *
  * @param index        its number in graph order, from 1
  * @param kind         where its units lie
@@ -46,7 +46,7 @@ public record DenseBlock(int index, Kind kind, String firstNode, String secondNo
     public enum Kind {
         /** MatMul or Gemm layers: units on the last axis, every other axis a position. */
         MATMUL,
-        /** 1×1 Conv layers: units on the channel axis (1), the spatial axes positions. */
+        /** Conv layers of any kernel: units on the channel axis (1), the spatial axes positions. */
         CONV
     }
 

@@ -211,7 +211,7 @@ public final class GraphSweep {
     }
 
     static InputException noBlocks(Path file) {
-        return InputException.uncertifiable(file, null, "has no dense blocks (a MatMul, Gemm or 1x1 Conv, an "
+        return InputException.uncertifiable(file, null, "has no dense blocks (a MatMul, Gemm or group-1 Conv, an "
                 + "activation, a second such layer); nothing to prune");
     }
 

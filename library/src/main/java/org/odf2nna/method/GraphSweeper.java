@@ -96,7 +96,7 @@ public final class GraphSweeper {
     /** The message for a graph with no dense blocks and no dense chain with a hidden layer. */
     public static String noBlocks(Path model) {
         String chain = chainRefusal(model);
-        return "has no dense blocks (a MatMul, Gemm or 1x1 Conv with constant weights, an activation, a second such "
+        return "has no dense blocks (a MatMul, Gemm or group-1 Conv with constant weights, an activation, a second such "
                 + "layer reading it alone)" + subgraphs(OnnxModelFile.read(model)) + " and no dense chain with a hidden "
                 + "layer at its end" + (chain == null ? "" : " (the chain reader: " + chain + ")") + "; nothing to prune";
     }

@@ -23,7 +23,7 @@ public final class GraphTables {
     public static String blocks(GraphBlocks b) {
         StringBuilder s = new StringBuilder();
         if (b.blocks().isEmpty()) {
-            return "Dense blocks none: no MatMul, Gemm or 1x1 Conv layer followed by an activation and a second such "
+            return "Dense blocks none: no MatMul, Gemm or group-1 Conv layer followed by an activation and a second such "
                     + "layer whose hidden tensor nothing else reads\n";
         }
         s.append(String.format(Locale.ROOT, "Dense blocks %d, %,d of the model's %,d parameters (%.1f%%)%n",
