@@ -6,7 +6,8 @@ import java.util.List;
  * One dense block of an ONNX graph: a first layer with a constant weight (MatMul, Gemm, or a Conv of group 1 with any
  * kernel), an elementwise activation and any operations that act on each unit alone (a per-unit scale or shift,
  * BatchNormalization, a depthwise convolution), and a second layer with a constant weight, the hidden tensor being
- * read by the second layer alone. Units lie on the last axis ({@link Kind#MATMUL}, any rank) or the channel axis ({@link Kind#CONV}).
+ * read by the second layer alone. Units lie on the last axis ({@link Kind#MATMUL}, any rank) or the channel axis
+ * ({@link Kind#CONV}).
  *
  * @param index        its number in graph order, from 1
  * @param kind         where its units lie
