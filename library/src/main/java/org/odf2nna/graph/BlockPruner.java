@@ -212,7 +212,7 @@ public final class BlockPruner {
         return (int) t;
     }
 
-    /** Value index of (unit j, output o) in a second layer's weight whose units lie on {@code axis}; tap 0 of a Conv. */
+    /** Value index of (unit j, output o) in a second layer's weight whose units lie on {@code axis}; a Conv's tap 0. */
     private static int at(long[] d, int axis, int j, int o) {
         return at(d, axis, j, o, 0);
     }
