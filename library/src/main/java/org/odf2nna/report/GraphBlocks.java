@@ -20,7 +20,7 @@ public record GraphBlocks(long modelParameters, long blockParameters, double blo
      * One block.
      *
      * @param block      its number, from 1
-     * @param units      {@code last axis} (MatMul, Gemm) or {@code channels} (1×1 Conv)
+     * @param units      {@code last axis} (MatMul, Gemm) or {@code channels} (Conv of any kernel)
      * @param first      the first layer's node
      * @param second     the second layer's node
      * @param nodes      every node of the block
