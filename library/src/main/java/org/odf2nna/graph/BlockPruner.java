@@ -134,8 +134,9 @@ public final class BlockPruner {
     }
 
     /**
-     * The model with one block's second layer replaced: {@code weights[unit][output]} and {@code bias[output]} (a bias
-     * is added where the layer has none). Everything else stays. The second layer has one tap (MatMul, Gemm, 1×1 Conv).
+     * The model with one block's second layer replaced: {@code weights[unit][output]} ({@code weights[unit · taps +
+     * tap][output]} for a Conv of several taps) and {@code bias[output]} (a bias is added where the layer has none).
+     * Everything else stays.
      */
     static ModelProto withSecondLayer(ModelProto model, Path file, DenseBlock block, double[][] weights,
             double[] bias) {
@@ -145,13 +146,10 @@ public final class BlockPruner {
         UnitSlot ws = block.secondWeight();
         float[] w = current(g, values, dims, ws.tensor());
         long[] d = dims.get(ws.tensor());
-        if (taps(d) != 1) {
-            throw new IllegalArgumentException(block.secondNode() + ": a kernel of " + taps(d)
-                    + " taps has no [unit][output] weight to replace");
-        }
+        int taps = taps(d);
         for (int j = 0; j < weights.length; j++) {
             for (int o = 0; o < weights[j].length; o++) {
-                w[at(d, ws.axis(), j, o)] = (float) weights[j][o];
+                w[at(d, ws.axis(), j / taps, o, j % taps)] = (float) weights[j][o];
             }
         }
         List<NodeProto> nodes = new ArrayList<>(model.getGraph().getNodeList());
@@ -210,11 +208,6 @@ public final class BlockPruner {
             t *= d[k];
         }
         return (int) t;
-    }
-
-    /** Value index of (unit j, output o) in a second layer's weight whose units lie on {@code axis}; a Conv's tap 0. */
-    private static int at(long[] d, int axis, int j, int o) {
-        return at(d, axis, j, o, 0);
     }
 
     /**

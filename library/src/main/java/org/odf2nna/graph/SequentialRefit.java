@@ -12,6 +12,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
 import org.ejml.interfaces.linsol.LinearSolverDense;
 import org.odf2nna.Device;
+import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -22,8 +23,10 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * before it already refitted); its target is the original's tensor after the block's residual Add where there is one
  * (the original's block output plus the original's residual minus the pruned network's), the original's block output
  * otherwise. Each (row, position) is a sample, at most {@code cap} per block at an even stride over the rows the block
- * reads ({@link #rowsFor}); both networks run cut to what the block's tensors take ({@link #prefix}). Blocks whose
- * second layer is a Conv with a kernel larger than 1×1 are skipped (means folded only).
+ * reads ({@link #rowsFor}); both networks run cut to what the block's tensors take ({@link #prefix}). A second layer
+ * that is a Conv of several taps (3×3, say) is fitted on (patch, output position) samples: each kept channel at each
+ * tap of the kernel is an unknown, zero where the tap lies on the padding, as the Conv reads it ({@link Patches}); one
+ * whose padding is not written out ({@code auto_pad}) is skipped (means folded only).
  */
 final class SequentialRefit {
 
@@ -53,12 +56,15 @@ final class SequentialRefit {
                 return current;
             }
             DenseBlock block = now.get(b);
-            // A second Conv of several taps mixes neighbouring positions: a (hidden, output) pair at one position is
-            // not its sample, so such a block keeps its folded means and is left to the end-to-end retraining.
-            if (BlockPruner.taps(new GraphView(current, file).dims(block.secondWeight().tensor())) > 1) {
+            GraphView view = new GraphView(current, file);
+            boolean taps = BlockPruner.taps(view.dims(block.secondWeight().tensor())) > 1;
+            Kernel kernel = taps ? Kernel.of(view, block) : null;
+            // A second Conv of several taps whose padding is not written out (auto_pad) keeps its folded means and is
+            // left to the end-to-end retraining.
+            if (taps && kernel == null) {
                 continue;
             }
-            current = refitBlock(original, before.get(b), current, block, file, input, rows, device, cap);
+            current = refitBlock(original, before.get(b), current, block, kernel, file, input, rows, device, cap);
         }
         return current;
     }
@@ -79,10 +85,75 @@ final class SequentialRefit {
         }
     }
 
+    /**
+     * A second Conv's kernel of several taps, as its output position reads the hidden tensor: kernel size, strides,
+     * the padding before each spatial axis and dilations.
+     */
+    record Kernel(int kh, int kw, int sh, int sw, int padTop, int padLeft, int dh, int dw) {
+
+        int taps() {
+            return kh * kw;
+        }
+
+        /** The kernel of the block's second layer, or null when its padding is not written out (auto_pad). */
+        static Kernel of(GraphView g, DenseBlock block) {
+            NodeProto n = g.nodes.stream().filter(x -> GraphView.nodeName(x).equals(block.secondNode())).findFirst()
+                    .orElse(null);
+            if (n == null || n.getAttributeList().stream().anyMatch(a -> a.getName().equals("auto_pad")
+                    && !a.getS().toStringUtf8().equals("NOTSET"))) {
+                return null;
+            }
+            long[] d = g.dims(block.secondWeight().tensor());
+            List<Long> strides = GraphView.intsAttribute(n, "strides");
+            List<Long> pads = GraphView.intsAttribute(n, "pads");
+            List<Long> dilations = GraphView.intsAttribute(n, "dilations");
+            return new Kernel((int) d[2], (int) d[3], at(strides, 0, 1), at(strides, 1, 1), at(pads, 0, 0),
+                    at(pads, 1, 0), at(dilations, 0, 1), at(dilations, 1, 1));
+        }
+
+        private static int at(List<Long> values, int i, int fallback) {
+            return values.size() > i ? values.get(i).intValue() : fallback;
+        }
+    }
+
+    /**
+     * Where an output position of a Conv of several taps reads the hidden tensor [rows, units, height, width]: each
+     * sample's (unit, tap) value, 0 where the tap lies on the zero padding, as the Conv reads it.
+     */
+    record Patches(Kernel kernel, int units, int height, int width, int outHeight, int outWidth) {
+
+        /** Null unless the hidden tensor and the output are both [rows, channels, height, width]. */
+        static Patches of(Kernel kernel, long[] hidden, long[] output) {
+            if (hidden.length != 4 || output.length != 4) {
+                return null;
+            }
+            return new Patches(kernel, (int) hidden[1], (int) hidden[2], (int) hidden[3], (int) output[2],
+                    (int) output[3]);
+        }
+
+        int outputs() {
+            return outHeight * outWidth;
+        }
+
+        /** Sample {@code s} (row-major over rows and output positions), column {@code c} = unit · taps + tap. */
+        double value(float[] hidden, int s, int c) {
+            int row = s / outputs();
+            int position = s % outputs();
+            int unit = c / kernel.taps();
+            int tap = c % kernel.taps();
+            int y = position / outWidth * kernel.sh() - kernel.padTop() + tap / kernel.kw() * kernel.dh();
+            int x = position % outWidth * kernel.sw() - kernel.padLeft() + tap % kernel.kw() * kernel.dw();
+            if (y < 0 || x < 0 || y >= height || x >= width) {
+                return 0;
+            }
+            return hidden[((row * units + unit) * height + y) * width + x];
+        }
+    }
+
     private static ModelProto refitBlock(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block,
-            Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
-        Sums sums = gather(original, was, current, block, file, input, rows, device, cap);
-        if (sums == null || sums.n <= block.width()) {
+            Kernel kernel, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
+        Sums sums = gather(original, was, current, block, kernel, file, input, rows, device, cap);
+        if (sums == null || sums.n <= sums.sx.length) {
             return current;
         }
         return solve(sums, current, block, file);
@@ -102,14 +173,14 @@ final class SequentialRefit {
      * Runs the original and the current network, each cut to what the block's tensors need, over the rows the block
      * reads, and sums the samples; null when the tensors do not line up.
      */
-    private static Sums gather(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block, Path file,
-            GraphFeed input, GraphRows rows, Device device, long cap) {
+    private static Sums gather(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block,
+            Kernel kernel, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
         boolean residual = was.residual() != null && block.residual() != null;
         List<String> originalOut = residual ? List.of(was.output(), was.residual()) : List.of(was.output());
         List<String> currentOut = residual ? List.of(block.hidden(), block.residual()) : List.of(block.hidden());
         int k = block.width();
         int outputs = block.outputs();
-        Sums sums = new Sums(k, outputs);
+        Sums sums = new Sums(kernel == null ? k : k * kernel.taps(), outputs);
         String data = input.data().name();
         try (GraphFeed.Session a = input.open(prefix(original, originalOut, data), device, file);
                 GraphFeed.Session c = input.open(prefix(current, currentOut, data), device, file)) {
@@ -117,11 +188,22 @@ final class SequentialRefit {
             int stride = 0;
             for (int start = 0; start < limit; start += BATCH) {
                 int count = Math.min(BATCH, limit - start);
-                Map<String, float[]> o = a.run(rows, start, count, new ArrayList<>(originalOut));
-                Map<String, float[]> p = c.run(rows, start, count, new ArrayList<>(currentOut));
+                Map<String, OnnxRunner.Out> shapedOriginal = a.runShaped(rows, start, count,
+                        new ArrayList<>(originalOut));
+                Map<String, OnnxRunner.Out> shaped = c.runShaped(rows, start, count, new ArrayList<>(currentOut));
+                Map<String, float[]> o = new HashMap<>();
+                shapedOriginal.forEach((name, out) -> o.put(name, out.values()));
+                Map<String, float[]> p = new HashMap<>();
+                shaped.forEach((name, out) -> p.put(name, out.values()));
                 float[] h = p.get(block.hidden());
                 float[] y = o.get(was.output());
-                int positions = h.length / count / k;
+                Patches patches = kernel == null ? null : Patches.of(kernel, shaped.get(block.hidden()).shape(),
+                        shapedOriginal.get(was.output()).shape());
+                if (kernel != null && patches == null) {
+                    return null;
+                }
+                // Samples are output positions: the patch a Conv of several taps reads, else the position itself.
+                int positions = patches != null ? patches.outputs() : h.length / count / k;
                 if (y.length != (long) count * positions * outputs) {
                     return null;
                 }
@@ -135,15 +217,16 @@ final class SequentialRefit {
                     limit = rowsFor(rows.count(), positions, cap);
                     stride = (int) Math.max(1, ((long) limit * positions + cap - 1) / cap);
                 }
-                add(sums, block.kind(), h, y, rOriginal, rCurrent, count, positions, (long) start * positions, stride);
+                add(sums, block.kind(), patches, h, y, rOriginal, rCurrent, count, positions,
+                        (long) start * positions, stride);
             }
         }
         return sums;
     }
 
     /** Adds the samples of one batch taken at {@code stride}: the pruned network's hidden units and the targets. */
-    private static void add(Sums sums, DenseBlock.Kind kind, float[] h, float[] y, float[] rOriginal, float[] rCurrent,
-            int count, int positions, long first, int stride) {
+    private static void add(Sums sums, DenseBlock.Kind kind, Patches patches, float[] h, float[] y, float[] rOriginal,
+            float[] rCurrent, int count, int positions, long first, int stride) {
         int k = sums.sx.length;
         int outputs = sums.st.length;
         List<Integer> taken = new ArrayList<>();
@@ -157,7 +240,7 @@ final class SequentialRefit {
         for (int i = 0; i < taken.size(); i++) {
             int s = taken.get(i);
             for (int u = 0; u < k; u++) {
-                double v = h[index(kind, s, u, k, positions)];
+                double v = patches != null ? patches.value(h, s, u) : h[index(kind, s, u, k, positions)];
                 x.set(i, u, v);
                 sums.sx[u] += v;
             }

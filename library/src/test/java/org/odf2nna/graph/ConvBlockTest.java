@@ -137,6 +137,53 @@ class ConvBlockTest {
         }
     }
 
+    /**
+     * [N, 2, 8, 8] → Conv 3×3 (4 channels, channel 3 a copy of channel 0) → Relu → Conv 3×3, stride 2, pads 1 (3
+     * channels) → y [N, 3, 3, 3].
+     */
+    private static ModelProto duplicated() {
+        Graphs g = new Graphs(34);
+        g.input("x", 2, 8, 8).output("y", 3, 3, 3);
+        Random r = new Random(8);
+        float[] w1 = new float[4 * 18];
+        for (int i = 0; i < 54; i++) {
+            w1[i] = (float) (r.nextDouble() - 0.5);
+        }
+        System.arraycopy(w1, 0, w1, 54, 18);
+        String c1 = g.node("Conv", "c1", List.of(Graphs.ints("kernel_shape", 3, 3)), "x", g.init("w1", w1, 4, 2, 3, 3),
+                g.init("b1", new float[] {0.2f, -0.1f, 0.3f, 0.2f}, 4));
+        g.node("Conv", "y", List.of(Graphs.ints("kernel_shape", 3, 3), Graphs.ints("strides", 2, 2),
+                Graphs.ints("pads", 1, 1, 1, 1)), g.node("Relu", "h", c1), g.init("w2", 0.5, 3, 4, 3, 3),
+                g.init("b2", 0.2, 3));
+        return g.model(14);
+    }
+
+    @Test
+    void theSequentialRefitFitsPatchesOfAStridedPaddedKernelExactly() {
+        ModelProto model = duplicated();
+        float[] rows = Graphs.rows(12, ROWS, IN);
+        GraphRows graphRows = new GraphRows(rows, IN, null);
+        List<DenseBlock> blocks = BlockFinder.find(model, FILE);
+        List<BlockStatistics.Moments> m = BlockStatistics.measure(model, FILE, blocks, graphRows,
+                GraphRows.dataInput(model, FILE), Device.CPU, 100_000);
+        ModelProto folded = BlockPruner.prune(model, FILE, blocks, m, List.of(new boolean[] {false, false, false,
+            true}), Compensation.MEAN).model();
+        ModelProto refitted = SequentialRefit.refit(model, folded, FILE, GraphFeed.of(model, FILE), graphRows,
+                Device.CPU, 100_000);
+        float[] before = run(model, rows);
+        double foldedError = 0;
+        double refitError = 0;
+        float[] f = run(folded, rows);
+        float[] a = run(refitted, rows);
+        for (int i = 0; i < before.length; i++) {
+            foldedError = Math.max(foldedError, Math.abs(before[i] - f[i]));
+            refitError = Math.max(refitError, Math.abs(before[i] - a[i]));
+        }
+        // Channel 3 equals channel 0 at every position, the padding included: its taps move onto channel 0's.
+        assertTrue(foldedError > 0.05, "folding alone moved the outputs by only " + foldedError);
+        assertTrue(refitError < 1e-3, "the refit left " + refitError);
+    }
+
     /** [N, 4, 6, 6] → Conv 3×3 → Relu, read by a second Conv 3×3 and by a residual Add after it. */
     @Test
     void channelsTiedByAResidualAddAreNotABlock() {
