@@ -126,7 +126,7 @@ class ConvBlockTest {
     }
 
     @Test
-    void theSweepsPruneRunsOnThreeByThreeBlocksWithoutTheSequentialRefit() {
+    void theSweepsPruneRunsOnThreeByThreeBlocks() {
         ModelProto model = cnn(1);
         GraphRows rows = new GraphRows(Graphs.rows(8, 60, IN), IN, null);
         BlockPruner.Pruned p = GraphSweep.prune(model, FILE, rows, 0.5, GraphSweep.Settings.defaults(0.1));
