@@ -38,6 +38,11 @@ final class SequentialRefit {
      * (at most 196 positions per row) still read all 1,500 rows.
      */
     static final int OVERSAMPLE = 8;
+    /**
+     * The most (channel, tap) unknowns a patch refit solves for: 256 channels of a 3×3. Its sums cost samples × n²
+     * (40,000 × 2,304² ≈ 2·10¹¹ multiply-adds a block); wider second convolutions keep their folded means.
+     */
+    static final int MAX_PATCH_UNKNOWNS = 2304;
 
     private SequentialRefit() {
     }
@@ -59,9 +64,9 @@ final class SequentialRefit {
             GraphView view = new GraphView(current, file);
             boolean taps = BlockPruner.taps(view.dims(block.secondWeight().tensor())) > 1;
             Kernel kernel = taps ? Kernel.of(view, block) : null;
-            // A second Conv of several taps whose padding is not written out (auto_pad) keeps its folded means and is
-            // left to the end-to-end retraining.
-            if (taps && kernel == null) {
+            // A second Conv of several taps whose padding is not written out (auto_pad), or of more unknowns than
+            // the cap, keeps its folded means and is left to the end-to-end retraining.
+            if (taps && (kernel == null || (long) block.width() * kernel.taps() > MAX_PATCH_UNKNOWNS)) {
                 continue;
             }
             current = refitBlock(original, before.get(b), current, block, kernel, file, input, rows, device, cap);
