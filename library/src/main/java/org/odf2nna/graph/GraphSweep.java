@@ -547,26 +547,91 @@ public final class GraphSweep {
         int[] reportOriginal = report == null ? null : predict(model, file, input, report, settings.device(), decoder);
         int[] validationLabels = decoder.classes() ? validation.labels() : null;
         int[] reportLabels = decoder.classes() && report != null ? report.labels() : null;
+        EndToEnd endToEnd = new EndToEnd(settings, settings.endToEnd() && input.singleFloatInput()
+                ? training.first(settings.retraining().rows()) : null);
+        endToEnd.notes().addAll(notes(settings, input, decoder, validation));
+        Chain chain = rounds(new Start(model, file, input, blocks, blockParameters, modelParameters), stats, settings,
+                endToEnd, progress);
+        List<ModelProto> models = chain.models();
+        List<Long> removed = chain.removed();
+        int n = models.size();
+        List<GraphSweepReport.Judged> judged = judgeAll(models, new Judging(form, file, input, decoder, settings),
+                validation, validationOriginal, validationLabels, progress);
+        List<GraphSweepReport.Judged> reported = report == null ? java.util.Collections.nCopies(n, null)
+                : judgeAll(models, new Judging(form, file, input, decoder, settings), report, reportOriginal,
+                        reportLabels, Progress.NONE);
+        int[][] counts = {judged.stream().mapToInt(GraphSweepReport.Judged::lost).toArray(),
+            judged.stream().mapToInt(GraphSweepReport.Judged::gained).toArray()};
+        boolean labelled = validationLabels != null;
+        ChainCertificate.Verdict verdict = verdict(settings, validation.count(), labelled, counts,
+                () -> ChainCertificate.newSetShares(trainingLosses(model, models, file, input, stats, decoder,
+                        settings), settings.maxDrop()));
+        int chosen = verdict.chosen();
+        boolean[] holds = verdict.holds();
+        double[] levels = verdict.levels();
+        List<GraphSweepReport.Round> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(models.get(i), file)));
+            rows.add(new GraphSweepReport.Round(i + 1, chain.widths().get(i), modelParameters - removed.get(i),
+                    100.0 * blockGone / blockParameters, 100.0 * removed.get(i) / modelParameters, levels[i],
+                    holds[i], judged.get(i), reported.get(i), chain.keptEpochs().get(i)));
+        }
+        String choice = chosen < 0
+                ? (n == 0 ? "no round could remove units" : "no round holds " + heldAt(settings.promise())
+                        + ": nothing written")
+                : promise(chosen, rows.get(chosen), validation.count(), settings, labelled, decoder.judged());
+        GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
+                settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
+                settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+                settings.share(), 100 * settings.maxDrop(), stats.count(), labelled,
+                judge(validationOriginal, validationOriginal, validationLabels),
+                report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), rows,
+                chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
+                settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes(),
+                List.of());
+        ModelProto judgedForm = chosen < 0 ? null : form.apply(models.get(chosen));
+        ModelProto written = chosen < 0 ? null : hoisted.restore(input.reopened(judgedForm));
+        if (written != null) {
+            checkSame(judgedForm, written, file, input, validation.first(CHECK_WRITTEN), settings.device());
+        }
+        return new Outcome(result, written);
+    }
+
+    /** The graph a sweep starts from, with what its rounds are measured against. */
+    private record Start(ModelProto model, Path file, GraphFeed input, List<DenseBlock> blocks, long blockParameters,
+            long modelParameters) {
+    }
+
+    /** The rounds' graphs in order, with the parameters each removed, its blocks' widths and its retraining epoch. */
+    private record Chain(List<ModelProto> models, List<Long> removed, List<String> widths,
+            List<Integer> keptEpochs) {
+    }
+
+    /**
+     * The rounds: each removes {@link Settings#share()} more of the block parameters (statistics, then the refit, then
+     * end-to-end retraining when it is on), until the share is used up or a round can remove nothing.
+     */
+    private static Chain rounds(Start start, GraphRows stats, Settings settings, EndToEnd endToEnd,
+            Progress progress) {
+        ModelProto model = start.model();
+        Path file = start.file();
+        GraphFeed input = start.input();
         List<ModelProto> models = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
         List<String> widths = new ArrayList<>();
         List<Integer> keptEpochs = new ArrayList<>();
         ModelProto current = model;
-        EndToEnd endToEnd = new EndToEnd(settings, settings.endToEnd() && input.singleFloatInput()
-                ? training.first(settings.retraining().rows()) : null);
-        endToEnd.notes().addAll(notes(settings, input, decoder, validation));
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
         org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(rounds, false);
         Progress timed = clock.around(progress);
         for (int r = 1; r <= Math.max(rounds, 1); r++) {
             String label = clock.round(r);
-            GraphView g = new GraphView(current, file);
-            List<DenseBlock> now = BlockFinder.find(g);
-            if (now.size() != blocks.size()) {
+            List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
+            if (now.size() != start.blocks().size()) {
                 break;
             }
-            long gone = blockParameters - blockParameters(now);
-            long target = (long) Math.ceil(r * settings.share() * blockParameters) - gone;
+            long target = (long) Math.ceil(r * settings.share() * start.blockParameters())
+                    - (start.blockParameters() - blockParameters(now));
             if (target <= 0) {
                 continue;
             }
@@ -593,63 +658,45 @@ public final class GraphSweep {
             models.add(current);
             keptEpochs.add(endToEnd.take());
             GraphView after = new GraphView(current, file);
-            removed.add(modelParameters - after.parameters());
+            removed.add(start.modelParameters() - after.parameters());
             widths.add(String.join("-", BlockFinder.find(after).stream().map(b -> Integer.toString(b.width()))
                     .toList()));
         }
-        int n = models.size();
-        int[] lost = new int[n];
-        int[] gained = new int[n];
-        double[] shares = new double[n];
+        return new Chain(models, removed, widths, keptEpochs);
+    }
+
+    /** How a round's graph is run to judge it: its form (float or int8), file, feed, decoding and device. */
+    private record Judging(RoundForm form, Path file, GraphFeed input, Decoder decoder, Settings settings) {
+    }
+
+    /** Each round's graph judged on {@code rows} against the original's predictions there (and their labels). */
+    private static List<GraphSweepReport.Judged> judgeAll(List<ModelProto> models, Judging how, GraphRows rows,
+            int[] original, int[] labels, Progress progress) {
         List<GraphSweepReport.Judged> judged = new ArrayList<>();
-        List<GraphSweepReport.Judged> reported = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            progress.update("judging rounds", i, n, null);
-            int[] p = predict(form, models.get(i), file, input, validation, settings.device(), decoder);
-            GraphSweepReport.Judged j = judge(p, validationOriginal, validationLabels);
-            judged.add(j);
-            lost[i] = j.lost();
-            gained[i] = j.gained();
-            shares[i] = (double) removed.get(i) / modelParameters;
-            reported.add(report == null ? null : judge(predict(form, models.get(i), file, input, report,
-                    settings.device(), decoder), reportOriginal, reportLabels));
+        for (int i = 0; i < models.size(); i++) {
+            progress.update("judging rounds", i, models.size(), null);
+            judged.add(judge(predict(how.form(), models.get(i), how.file(), how.input(), rows,
+                    how.settings().device(), how.decoder()), original, labels));
         }
         progress.done("judging rounds");
-        boolean labelled = validationLabels != null;
-        ChainCertificate.Verdict verdict = n == 0 ? new ChainCertificate.Verdict(-1, new boolean[0], new double[0])
-                : ChainCertificate.verdict(settings.promise(), validation.count(), settings.maxDrop(), labelled, lost,
-                        gained, settings.promise() == ChainCertificate.Reading.NEW_SET ? ChainCertificate.newSetShares(
-                                trainingLosses(model, models, file, input, stats, decoder, settings), settings.maxDrop())
-                                : shares);
-        int chosen = verdict.chosen();
-        boolean[] holds = verdict.holds();
-        double[] levels = verdict.levels();
-        List<GraphSweepReport.Round> rows = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(models.get(i), file)));
-            rows.add(new GraphSweepReport.Round(i + 1, widths.get(i), modelParameters - removed.get(i),
-                    100.0 * blockGone / blockParameters, 100.0 * shares[i], levels[i], holds[i], judged.get(i),
-                    reported.get(i), keptEpochs.get(i)));
+        return judged;
+    }
+
+    /**
+     * The chain judged under the settings' reading ({@link ChainCertificate#verdict}); the new-set reading's shares
+     * are picked on training rows, only when that reading asks for them.
+     *
+     * @param counts per round, the validation rows lost and gained
+     */
+    private static ChainCertificate.Verdict verdict(Settings settings, int rows, boolean labelled, int[][] counts,
+            java.util.function.Supplier<double[]> newSetShares) {
+        int n = counts[0].length;
+        if (n == 0) {
+            return new ChainCertificate.Verdict(-1, new boolean[0], new double[0]);
         }
-        String choice = chosen < 0
-                ? (n == 0 ? "no round could remove units" : "no round holds " + heldAt(settings.promise())
-                        + ": nothing written")
-                : promise(chosen, rows.get(chosen), validation.count(), settings, labelled, decoder.judged());
-        GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
-                settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
-                settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                settings.share(), 100 * settings.maxDrop(), stats.count(), labelled,
-                judge(validationOriginal, validationOriginal, validationLabels),
-                report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), rows,
-                chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
-                settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes(),
-                List.of());
-        ModelProto judgedForm = chosen < 0 ? null : form.apply(models.get(chosen));
-        ModelProto written = chosen < 0 ? null : hoisted.restore(input.reopened(judgedForm));
-        if (written != null) {
-            checkSame(judgedForm, written, file, input, validation.first(CHECK_WRITTEN), settings.device());
-        }
-        return new Outcome(result, written);
+        double[] shares = settings.promise() == ChainCertificate.Reading.NEW_SET ? newSetShares.get() : null;
+        return ChainCertificate.verdict(settings.promise(), rows, settings.maxDrop(), labelled, counts[0], counts[1],
+                shares);
     }
 
     /** Training rows each round's loss is measured on, when the new-set reading picks its rounds there. */
