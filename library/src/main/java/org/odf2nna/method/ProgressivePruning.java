@@ -240,13 +240,8 @@ public final class ProgressivePruning {
             String label = clock.round(index);
             Progress roundProgress = clock.around(progress);
             roundProgress.update(label + ": unit costs", 0, -1, null);
-            // Unit costs and the refit need the layers' second moments, not every row: a sample keeps rounds quick.
-            RowSource rows = currentRetrainer.fittingRows(FIT_ROWS);
-            LayerCovariance moments = LayerCovariance.measure(current, rows);
-            double[][] columns = inputs && !unitsOnly && current.inputs() > 1
-                    ? LayerCovariance.ofColumns(rows, current.inputs()) : null;
-            ReconstructionCost.Selection selection = ReconstructionCost.select(current,
-                    columns == null ? null : columns[1], moments.covariances(), share, schedule.ranking());
+            Costs costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, schedule);
+            ReconstructionCost.Selection selection = costs.selection();
             progress.done(label + ": unit costs");
             String key = java.util.Arrays.toString(selection.keptInputs()) + selection.units();
             if (selection.keptInputs().length == current.inputs() && java.util.Arrays.equals(
@@ -254,7 +249,7 @@ public final class ProgressivePruning {
                 break;
             }
             roundProgress.update(label + ": least squares", 0, -1, null);
-            Refit refit = refit(current, currentRetrainer, rows, moments, columns, selection, ridge);
+            Refit refit = refit(current, currentRetrainer, costs, ridge);
             Retrainer roundRetrainer = refit.retrainer();
             DenseNetwork compensated = refit.compensated();
             progress.done(label + ": least squares");
@@ -265,19 +260,14 @@ public final class ProgressivePruning {
             TrainingSummary training = retrained.summary().withChange(roundRetrainer.changeFrom(reference, network));
             // The search must not look at the validation rows: it goes by how far the round moved from the original
             // on training rows. certify() judges the rounds it went on from, once the chain is complete.
-            Retrainer judging = roundRetrainer;
             Int8Fallback.Choice int8 = quantize.int8()
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance, quantize.integerKernels()) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
-            judges.add(level -> judging.bound(reference, candidate, tolerance, level, reading));
-            double watchedLoss = roundRetrainer.watchedLoss(reference, candidate);
-            boolean continued = watchedLoss <= STEERING_SLACK * tolerance;
-            if (continued) {
-                watched.add(watchedLoss);
-            }
-            LossBound bound = null;
+            judges.add(level -> roundRetrainer.bound(reference, candidate, tolerance, level, reading));
+            watched.add(roundRetrainer.watchedLoss(reference, candidate));
+            boolean continued = watched.get(watched.size() - 1) <= STEERING_SLACK * tolerance;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
-            rounds.add(new Round(index, current, compensated, network, kept, training, continued, bound, int8));
+            rounds.add(new Round(index, current, compensated, network, kept, training, continued, null, int8));
             clock.finished(index);
             if (continued) {
                 current = network;
@@ -298,11 +288,42 @@ public final class ProgressivePruning {
         }
         // Ended by the caller (ProgressiveSweep) once the chain below is judged.
         progress.update(JUDGING, 0, -1, null);
+        return judgeChain(rounds, judges, reading, watched, tolerance);
+    }
+
+    /**
+     * The chain judged under {@code reading}: in sequence at the whole 5% (population), or at equal parts of it on the
+     * rounds picked by their losses on the watched training rows (new set).
+     *
+     * @param watched per round, its loss on the watched training rows
+     */
+    static List<Round> judgeChain(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges,
+            ChainCertificate.Reading reading, List<Double> watched, double tolerance) {
         if (reading == ChainCertificate.Reading.POPULATION) {
             return certifyInSequence(rounds, judges);
         }
-        return certify(rounds, judges, ChainCertificate.levels(ChainCertificate.newSetShares(watched.stream()
-                .mapToDouble(Double::doubleValue).toArray(), tolerance)));
+        double[] chain = java.util.stream.IntStream.range(0, rounds.size()).filter(i -> rounds.get(i).continued())
+                .mapToDouble(watched::get).toArray();
+        return certify(rounds, judges, ChainCertificate.levels(ChainCertificate.newSetShares(chain, tolerance)));
+    }
+
+    /** What a round's selection was made from: the fitting rows, the layers' moments, the inputs' (or null). */
+    private record Costs(RowSource rows, LayerCovariance moments, double[][] columns,
+            ReconstructionCost.Selection selection) {
+    }
+
+    /**
+     * The units (and inputs, when {@code withInputs}) a round removes. Unit costs and the refit need the layers'
+     * second moments, not every row: a sample keeps rounds quick.
+     */
+    private static Costs costs(DenseNetwork current, Retrainer retrainer, boolean withInputs, double share,
+            Schedule schedule) {
+        RowSource rows = retrainer.fittingRows(FIT_ROWS);
+        LayerCovariance moments = LayerCovariance.measure(current, rows);
+        double[][] columns = withInputs && current.inputs() > 1 ? LayerCovariance.ofColumns(rows, current.inputs())
+                : null;
+        return new Costs(rows, moments, columns, ReconstructionCost.select(current, columns == null ? null
+                : columns[1], moments.covariances(), share, schedule.ranking()));
     }
 
     /**
@@ -339,10 +360,13 @@ public final class ProgressivePruning {
 
     /**
      * Removes the selection from {@code current} and refits the layers that read what was removed by least squares on
-     * {@code rows}: the first layer on the kept inputs first, when inputs go, then the units on top of it.
+     * the costs' rows: the first layer on the kept inputs first, when inputs go, then the units on top of it.
      */
-    private static Refit refit(DenseNetwork current, Retrainer currentRetrainer, RowSource rows,
-            LayerCovariance moments, double[][] columns, ReconstructionCost.Selection selection, double ridge) {
+    private static Refit refit(DenseNetwork current, Retrainer currentRetrainer, Costs costs, double ridge) {
+        RowSource rows = costs.rows();
+        LayerCovariance moments = costs.moments();
+        double[][] columns = costs.columns();
+        ReconstructionCost.Selection selection = costs.selection();
         DenseNetwork start = current;
         Retrainer roundRetrainer = currentRetrainer;
         RowSource roundRows = rows;
