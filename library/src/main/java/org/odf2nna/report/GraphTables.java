@@ -66,10 +66,13 @@ public final class GraphTables {
         StringBuilder s = new StringBuilder();
         s.append("Model  ").append(r.model()).append('\n');
         s.append(blocks(r.blocks()));
+        // Without labels the tolerance bounds the share of changed predictions, not accuracy points.
+        String allowed = String.format(Locale.ROOT, r.labelled() ? "at most %.2g points lost"
+                : "at most %.2g%% of the predictions changed", r.maxDrop());
         s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block parameters; units ranked by %s across "
-                + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, at most %.2g points "
-                + "lost%n", 100 * r.share(), r.ranking(), r.compensation(), r.statisticsRows(),
-                r.validation().rows(), r.labelled() ? "" : " (unlabelled: changed predictions count)", r.maxDrop()));
+                + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, %s%n", 100 * r.share(),
+                r.ranking(), r.compensation(), r.statisticsRows(), r.validation().rows(), r.labelled() ? ""
+                        : " (unlabelled: changed predictions count)", allowed));
         s.append("Retraining after each refit: ").append(r.retraining()).append('\n');
         for (String note : r.notes()) {
             s.append("Note: ").append(note).append('\n');
