@@ -68,19 +68,12 @@ public final class GraphSweep {
      * @param retraining     what retrains each round's graph after the compensation, or null for nothing more
      *                       (end-to-end retraining follows whatever compensation is set)
      * @param retrain        the batch size, seed, held-out share, patience and distillation of that retraining
-     * @param promise        which promise the written round keeps ({@link ChainCertificate.Reading}, population by
-     *                       default)
+     * @param promise        which promise the written round keeps ({@link ChainCertificate.Reading}; null means the
+     *                       population reading)
      */
     public record Settings(double share, double maxDrop, Ranking ranking, Compensation compensation,
             int statisticsRows, long samples, Device device, GraphRetraining retraining, RetrainSettings retrain,
             ChainCertificate.Reading promise) {
-
-        /** With the default promise, the population reading. */
-        public Settings(double share, double maxDrop, Ranking ranking, Compensation compensation, int statisticsRows,
-                long samples, Device device, GraphRetraining retraining, RetrainSettings retrain) {
-            this(share, maxDrop, ranking, compensation, statisticsRows, samples, device, retraining, retrain,
-                    ChainCertificate.Reading.POPULATION);
-        }
 
         /** The same settings under another reading of the promise. */
         public Settings withPromise(ChainCertificate.Reading value) {
@@ -109,7 +102,7 @@ public final class GraphSweep {
         /** Settings with no retraining after the compensation. */
         public Settings(double share, double maxDrop, Ranking ranking, Compensation compensation, int statisticsRows,
                 long samples, Device device) {
-            this(share, maxDrop, ranking, compensation, statisticsRows, samples, device, null, null);
+            this(share, maxDrop, ranking, compensation, statisticsRows, samples, device, null, null, null);
         }
 
         /** The same settings with another retraining after the compensation (null: none). */
@@ -129,7 +122,7 @@ public final class GraphSweep {
          */
         public static Settings defaults(double share) {
             return new Settings(share, 0.01, Ranking.COST, Compensation.SEQUENTIAL, DEFAULT_STATISTICS_ROWS,
-                    DEFAULT_SAMPLES, Device.CPU, GraphRetraining.DEFAULT, RetrainSettings.DEFAULT);
+                    DEFAULT_SAMPLES, Device.CPU, GraphRetraining.DEFAULT, RetrainSettings.DEFAULT, null);
         }
     }
 

@@ -69,7 +69,8 @@ final class SequentialRefit {
             if (taps && (kernel == null || (long) block.width() * kernel.taps() > MAX_PATCH_UNKNOWNS)) {
                 continue;
             }
-            current = refitBlock(original, before.get(b), current, block, kernel, file, input, rows, device, cap);
+            current = refitBlock(new Pair(original, before.get(b), current, block, kernel), file, input, rows, device,
+                    cap);
         }
         return current;
     }
@@ -155,13 +156,25 @@ final class SequentialRefit {
         }
     }
 
-    private static ModelProto refitBlock(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block,
-            Kernel kernel, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
-        Sums sums = gather(original, was, current, block, kernel, file, input, rows, device, cap);
+    /**
+     * A block of the original and the same block in the current (pruned) model, with the second layer's kernel geometry
+     * when it is a Conv of several taps (else null).
+     */
+    private record Pair(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block, Kernel kernel) {
+    }
+
+    /** The samples of one batch: the pruned hidden tensor, the targets, and the residual branches when they count. */
+    private record Batch(Patches patches, float[] h, float[] y, float[] rOriginal, float[] rCurrent, int count,
+            int positions) {
+    }
+
+    private static ModelProto refitBlock(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device,
+            long cap) {
+        Sums sums = gather(pair, file, input, rows, device, cap);
         if (sums == null || sums.n <= sums.sx.length) {
-            return current;
+            return pair.current();
         }
-        return solve(sums, current, block, file);
+        return solve(sums, pair.current(), pair.block(), file);
     }
 
     /**
@@ -178,8 +191,10 @@ final class SequentialRefit {
      * Runs the original and the current network, each cut to what the block's tensors need, over the rows the block
      * reads, and sums the samples; null when the tensors do not line up.
      */
-    private static Sums gather(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block,
-            Kernel kernel, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
+    private static Sums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
+        DenseBlock was = pair.was();
+        DenseBlock block = pair.block();
+        Kernel kernel = pair.kernel();
         boolean residual = was.residual() != null && block.residual() != null;
         List<String> originalOut = residual ? List.of(was.output(), was.residual()) : List.of(was.output());
         List<String> currentOut = residual ? List.of(block.hidden(), block.residual()) : List.of(block.hidden());
@@ -187,8 +202,8 @@ final class SequentialRefit {
         int outputs = block.outputs();
         Sums sums = new Sums(kernel == null ? k : k * kernel.taps(), outputs);
         String data = input.data().name();
-        try (GraphFeed.Session a = input.open(prefix(original, originalOut, data), device, file);
-                GraphFeed.Session c = input.open(prefix(current, currentOut, data), device, file)) {
+        try (GraphFeed.Session a = input.open(prefix(pair.original(), originalOut, data), device, file);
+                GraphFeed.Session c = input.open(prefix(pair.current(), currentOut, data), device, file)) {
             int limit = rows.count();
             int stride = 0;
             for (int start = 0; start < limit; start += BATCH) {
@@ -222,7 +237,7 @@ final class SequentialRefit {
                     limit = rowsFor(rows.count(), positions, cap);
                     stride = (int) Math.max(1, ((long) limit * positions + cap - 1) / cap);
                 }
-                add(sums, block.kind(), patches, h, y, rOriginal, rCurrent, count, positions,
+                add(sums, block.kind(), new Batch(patches, h, y, rOriginal, rCurrent, count, positions),
                         (long) start * positions, stride);
             }
         }
@@ -230,8 +245,14 @@ final class SequentialRefit {
     }
 
     /** Adds the samples of one batch taken at {@code stride}: the pruned network's hidden units and the targets. */
-    private static void add(Sums sums, DenseBlock.Kind kind, Patches patches, float[] h, float[] y, float[] rOriginal,
-            float[] rCurrent, int count, int positions, long first, int stride) {
+    private static void add(Sums sums, DenseBlock.Kind kind, Batch batch, long first, int stride) {
+        Patches patches = batch.patches();
+        float[] h = batch.h();
+        float[] y = batch.y();
+        float[] rOriginal = batch.rOriginal();
+        float[] rCurrent = batch.rCurrent();
+        int count = batch.count();
+        int positions = batch.positions();
         int k = sums.sx.length;
         int outputs = sums.st.length;
         List<Integer> taken = new ArrayList<>();
