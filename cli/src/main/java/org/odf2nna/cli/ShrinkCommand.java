@@ -106,6 +106,8 @@ final class ShrinkCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        boolean graph = Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs());
+        OptionScope.check(given(), model.path, graph);
         ModelFormat outputFormat = ModelFormat.parse(format);
         Quantize precision = quantize.precision();
         precision.checkFormat(outputFormat);
@@ -120,7 +122,7 @@ final class ShrinkCommand extends Subcommand {
                 .build());
         ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,
                 chance.applyTo(data.csv()));
-        if (Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs())) {
+        if (graph) {
             if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
                 throw InputException.uncertifiable(model.path, null, Odf2nna.noBlocks(model.path));
             }
@@ -131,8 +133,9 @@ final class ShrinkCommand extends Subcommand {
             if (!settings.progressive(files)) {
                 // A chain the reader refuses is said as the reader says it (the node, the layer), before the usage.
                 Odf2nna.describe(model.path);
-                throw InputException.usage(model.path, "--epsilon prunes a dense chain; a graph's dense blocks are "
-                        + "pruned in rounds as sweep does: give --train and --validation without --epsilon");
+                // --epsilon itself was refused by OptionScope: this is shrink without --train
+                throw InputException.usage(model.path, "shrink without --train prunes a dense chain once by ε; a "
+                        + "graph's dense blocks are pruned in rounds as sweep does: give --train and --validation");
             }
             Path out = files.outputs(settings).get(0);
             return SweepCommand.graph(this, files.sweep(), settings.sweep(), graphRetrain.retraining(), graphInputs,
@@ -140,6 +143,9 @@ final class ShrinkCommand extends Subcommand {
         }
         if (settings.progressive(files)) {
             return progressive(files, settings);
+        }
+        if (retrain.train == null) {
+            OptionScope.checkOneShot(given(), model.path);
         }
         List<Path> outputs = files.outputs(settings);
         java.util.Set<Path> before = Main.existing(outputs);

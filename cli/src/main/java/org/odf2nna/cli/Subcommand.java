@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * A command under {@link Main}: it prints to the parent's streams, shows progress on the parent's display, and
@@ -15,6 +17,14 @@ abstract class Subcommand implements Callable<Integer> {
 
     @ParentCommand
     Main main;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The options as given on this command line (defaults not counted). */
+    final picocli.CommandLine.ParseResult given() {
+        return spec.commandLine().getParseResult();
+    }
 
     /** "wrote FILE" for a file written beside the model (the JSON report), when one was asked for. */
     final void printWrote(Path file) {

@@ -77,6 +77,8 @@ final class SweepCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        boolean graph = Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs());
+        OptionScope.check(given(), model.path, graph);
         Quantize precision = quantize.precision();
         if (output != null && output.getFileName() != null
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
@@ -89,7 +91,7 @@ final class SweepCommand extends Subcommand {
         SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,
                 sweep.chart(out), chance.applyTo(data.csv()));
         Set<Path> before = Main.existing(java.util.List.of(out));
-        if (Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs())) {
+        if (graph) {
             return graph(this, files, settings, graphRetrain.retraining(), graphInputs, before);
         }
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());

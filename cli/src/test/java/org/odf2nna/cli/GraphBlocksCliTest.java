@@ -80,7 +80,8 @@ class GraphBlocksCliTest {
         CliRun epsilon = CliRun.of("shrink", model.toString(), "--eval", csv("test3.csv", 50, 7).toString(),
                 "--epsilon", "0.1", "-o", dir.resolve("e.onnx").toString());
         assertEquals(2, epsilon.exitCode(), epsilon.toString());
-        assertTrue(epsilon.err().contains("--epsilon prunes a dense chain"), epsilon.err());
+        assertTrue(epsilon.err().contains("--epsilon applies to dense chains; a graph's blocks are pruned in "
+                + "progressive rounds"), epsilon.err());
     }
 
     /**
