@@ -511,7 +511,17 @@ public final class Odf2nna {
     public static org.odf2nna.report.GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
             org.odf2nna.settings.GraphRetraining retraining, org.odf2nna.settings.ModelInputs inputs,
             org.odf2nna.settings.OutputDecoding decoding, Progress progress) {
-        return org.odf2nna.method.GraphSweeper.sweep(files, settings, retraining, inputs, decoding, progress);
+        return sweepGraph(files, settings.withGraphRetraining(retraining), inputs, decoding, progress);
+    }
+
+    /**
+     * {@link #sweepGraph(SweepFiles, SweepSettings, Progress)} on a graph fed as {@code inputs} says and judged on what
+     * {@code decoding} reads of its first output, each round retrained as {@link SweepSettings#graphRetraining()} says.
+     */
+    public static org.odf2nna.report.GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+            org.odf2nna.settings.ModelInputs inputs, org.odf2nna.settings.OutputDecoding decoding,
+            Progress progress) {
+        return org.odf2nna.method.GraphSweeper.sweep(files, settings, inputs, decoding, progress);
     }
 
     /**

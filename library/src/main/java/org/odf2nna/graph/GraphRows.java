@@ -21,8 +21,9 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * @param width    values per row
  * @param labels   class ids, or null for unlabelled rows
  * @param sides    per other input fed rows, its values, row-major, in step with {@code features}
+ * @param targets  a regressor's target per row, or null (classifiers' rows carry {@code labels} instead)
  */
-public record GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides) {
+public record GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets) {
 
     public GraphRows {
         sides = sides == null ? Map.of() : Map.copyOf(sides);
@@ -31,6 +32,16 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
     /** Rows of the data input alone. */
     public GraphRows(float[] features, int width, int[] labels) {
         this(features, width, labels, Map.of());
+    }
+
+    /** Rows with class labels, or none. */
+    public GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides) {
+        this(features, width, labels, sides, null);
+    }
+
+    /** A regressor's rows: the data input's values and a target per row. */
+    public static GraphRows withTargets(float[] features, int width, float[] targets) {
+        return new GraphRows(features, width, null, Map.of(), targets);
     }
 
     public int count() {
@@ -58,12 +69,12 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         Map<String, float[]> cut = new HashMap<>();
         sides.forEach((k, v) -> cut.put(k, Arrays.copyOf(v, v.length / count() * n)));
         return new GraphRows(Arrays.copyOf(features, n * width), width,
-                labels == null ? null : Arrays.copyOf(labels, n), cut);
+                labels == null ? null : Arrays.copyOf(labels, n), cut, targets == null ? null : Arrays.copyOf(targets, n));
     }
 
     /** The same rows without labels: what is judged on agreement alone. */
     public GraphRows unlabelled() {
-        return labels == null ? this : new GraphRows(features, width, null, sides);
+        return labels == null && targets == null ? this : new GraphRows(features, width, null, sides, null);
     }
 
     /**
@@ -88,7 +99,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
      * @param label the target column's name, or null to find it as everywhere else
      */
     public static GraphRows read(Path csv, int width, String label, int maxRows) {
-        return readData(csv, width, label, maxRows, false);
+        return readData(csv, width, label, maxRows, false, false);
     }
 
     /**
@@ -97,7 +108,16 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
      * files (its file of that number, or the archive's array named after it).
      */
     public static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows) {
-        GraphRows data = readData(file, feed.width(), label, maxRows, feed.integerRows());
+        return read(file, fileIndex, feed, label, maxRows, false);
+    }
+
+    /**
+     * {@link #read(Path, int, GraphFeed, String, int)}, with {@code regression} the targets read as values
+     * ({@link #targets()}) rather than class ids.
+     */
+    public static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows,
+            boolean regression) {
+        GraphRows data = readData(file, feed.width(), label, maxRows, feed.integerRows(), regression);
         Map<String, float[]> sides = new HashMap<>();
         for (GraphFeed.Side s : feed.sides()) {
             if (s.constant() != null) {
@@ -106,7 +126,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             Path source = s.files().isEmpty() ? file : s.files().get(Math.min(fileIndex, s.files().size() - 1));
             sides.put(s.name(), readSide(source, s, data.count(), file));
         }
-        return new GraphRows(data.features(), data.width(), data.labels(), sides);
+        return new GraphRows(data.features(), data.width(), data.labels(), sides, data.targets());
     }
 
     private static float[] readSide(Path source, GraphFeed.Side side, int rows, Path dataFile) {
@@ -129,10 +149,12 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         return values;
     }
 
-    private static GraphRows readData(Path csv, int width, String label, int maxRows, boolean integers) {
+    private static GraphRows readData(Path csv, int width, String label, int maxRows, boolean integers,
+            boolean regression) {
         int capacity = Math.min(maxRows, 1024);
         float[] features = new float[capacity * width];
         int[] labels = new int[capacity];
+        float[] values = new float[capacity];
         boolean labelled = false;
         int count = 0;
         try (RowReader reader = RowReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
@@ -142,6 +164,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
                     capacity = Math.min(maxRows, Math.max(2 * capacity, count + batch.rows()));
                     features = Arrays.copyOf(features, capacity * width);
                     labels = Arrays.copyOf(labels, capacity);
+                    values = Arrays.copyOf(values, capacity);
                 }
                 System.arraycopy(batch.features(), 0, features, count * width, batch.rows() * width);
                 if (integers) {
@@ -151,9 +174,14 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
                     labelled = true;
                     for (int r = 0; r < batch.rows(); r++) {
                         double t = batch.targets()[r];
+                        values[count + r] = (float) t;
+                        if (regression) {
+                            continue;
+                        }
                         if (t != Math.rint(t) || t < 0) {
                             throw new InputException(csv, "row " + batch.lines()[r], "target " + t
-                                    + " is not a class id (graph sweeps judge classifiers)");
+                                    + " is not a class id (the graph's first output is judged as a classifier's; "
+                                    + "one output value per row is judged as a regressor's)");
                         }
                         labels[count + r] = (int) t;
                     }
@@ -165,7 +193,8 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             }
         }
         return new GraphRows(Arrays.copyOf(features, count * width), width,
-                labelled ? Arrays.copyOf(labels, count) : null);
+                labelled && !regression ? Arrays.copyOf(labels, count) : null, Map.of(),
+                labelled && regression ? Arrays.copyOf(values, count) : null);
     }
 
     /** Token ids must be whole numbers that float32 holds exactly (below 2^24). */

@@ -10,7 +10,6 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
-import org.odf2nna.graph.BlockPruner.Compensation;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxRunner;
@@ -36,95 +35,6 @@ import org.odf2nna.tf.ops.UnsupportedOperatorException;
  * {@link ChainCertificate} chooses the round to write, each judged at its share of one 5% by the parameters it removed.
  */
 public final class GraphSweep {
-
-    /** How units of different blocks are put in one order. */
-    public enum Ranking {
-        /**
-         * A unit's std times the norm of its weights in the second layer, over the std of the block's output: what
-         * share of the block's output the unit moves.
-         */
-        IMPACT,
-        /**
-         * The least-squares cost of dropping the unit alone (its weights' squared norm over the diagonal of the inverse
-         * covariance), over the block's output variance (the default).
-         */
-        COST,
-        /** The unit's std rank within its block, as a fraction of the block's width: every block loses alike. */
-        BLOCK_RANK,
-        /** The raw std, compared across blocks as it is (docs/graphs.md: fails where blocks see different scales). */
-        STD
-    }
-
-    /**
-     * What a graph sweep does.
-     *
-     * @param share          the block parameters each round removes, as a share of the original's
-     * @param maxDrop        the loss allowed on a new set as large as the validation rows (0.01 = one point)
-     * @param ranking        how units are ranked across blocks
-     * @param compensation   how the second layers make up for dropped units
-     * @param statisticsRows training rows the units are measured on each round
-     * @param samples        the most (row, position) samples per block
-     * @param device         where ONNX Runtime computes
-     * @param retraining     what retrains each round's graph after the compensation, or null for nothing more
-     *                       (end-to-end retraining follows whatever compensation is set)
-     * @param retrain        the batch size, seed, held-out share, patience and distillation of that retraining
-     * @param promise        which promise the written round keeps ({@link ChainCertificate.Reading}; null means the
-     *                       population reading)
-     */
-    public record Settings(double share, double maxDrop, Ranking ranking, Compensation compensation,
-            int statisticsRows, long samples, Device device, GraphRetraining retraining, RetrainSettings retrain,
-            ChainCertificate.Reading promise) {
-
-        /** The same settings under another reading of the promise. */
-        public Settings withPromise(ChainCertificate.Reading value) {
-            return new Settings(share, maxDrop, ranking, compensation, statisticsRows, samples, device, retraining,
-                    retrain, value);
-        }
-
-        public static final int DEFAULT_STATISTICS_ROWS = 3000;
-        public static final long DEFAULT_SAMPLES = 40_000;
-
-        public Settings {
-            if (!(share > 0 && share < 1)) {
-                throw new IllegalArgumentException("share must be in (0, 1): " + share);
-            }
-            if (!(maxDrop >= 0 && maxDrop < 1)) {
-                throw new IllegalArgumentException("maxDrop must be in [0, 1): " + maxDrop);
-            }
-            if (retrain == null) {
-                retrain = RetrainSettings.DEFAULT;
-            }
-            if (promise == null) {
-                promise = ChainCertificate.Reading.POPULATION;
-            }
-        }
-
-        /** Settings with no retraining after the compensation. */
-        public Settings(double share, double maxDrop, Ranking ranking, Compensation compensation, int statisticsRows,
-                long samples, Device device) {
-            this(share, maxDrop, ranking, compensation, statisticsRows, samples, device, null, null, null);
-        }
-
-        /** The same settings with another retraining after the compensation (null: none). */
-        public Settings withRetraining(GraphRetraining value, RetrainSettings with) {
-            return new Settings(share, maxDrop, ranking, compensation, statisticsRows, samples, device, value, with,
-                    promise);
-        }
-
-        /** Whether each round's graph is distilled end to end after its compensation. */
-        public boolean endToEnd() {
-            return retraining != null && retraining.endToEnd();
-        }
-
-        /**
-         * The defaults: rounds of {@code share}, one point, cost ranking, sequential refit, then end-to-end retraining
-         * ({@link GraphRetraining#DEFAULT}; docs/graphs.md measures the others).
-         */
-        public static Settings defaults(double share) {
-            return new Settings(share, 0.01, Ranking.COST, Compensation.SEQUENTIAL, DEFAULT_STATISTICS_ROWS,
-                    DEFAULT_SAMPLES, Device.CPU, GraphRetraining.DEFAULT, RetrainSettings.DEFAULT, null);
-        }
-    }
 
     /**
      * A sweep's outcome: the report, and the chosen round's model (null when none holds).
@@ -180,13 +90,13 @@ public final class GraphSweep {
      * @return the pruned model and what was removed
      */
     public static BlockPruner.Pruned prune(ModelProto stored, Path file, GraphRows rows, double blockShare,
-            Settings settings) {
+            GraphRun settings) {
         return prune(stored, file, GraphFeed.of(stored, file), rows, blockShare, settings);
     }
 
-    /** {@link #prune(ModelProto, Path, GraphRows, double, Settings)} with the graph's inputs fed as {@code feed} says. */
+    /** {@link #prune(ModelProto, Path, GraphRows, double, GraphRun)} with the graph's inputs fed as {@code feed} says. */
     public static BlockPruner.Pruned prune(ModelProto stored, Path file, GraphFeed feed, GraphRows rows,
-            double blockShare, Settings settings) {
+            double blockShare, GraphRun settings) {
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
         ModelProto model = feed.fixed(hoisted.model());
         GraphView g = new GraphView(model, file);
@@ -196,9 +106,9 @@ public final class GraphSweep {
         }
         long target = (long) Math.ceil(blockShare * blockParameters(blocks));
         GraphRows measuredRows = rows.first(settings.statisticsRows());
-        Measured measured = new Measured(blocks, BlockStatistics.measure(model, file, blocks, measuredRows, feed,
+        GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(model, file, blocks, measuredRows, feed,
                 settings.device(), settings.samples()));
-        BlockPruner.Pruned pruned = step(model, model, file, measured, measuredRows, feed, target, settings);
+        BlockPruner.Pruned pruned = GraphRounds.step(model, model, file, measured, measuredRows, feed, target, settings);
         return new BlockPruner.Pruned(hoisted.restore(feed.reopened(pruned.model())), pruned.removedUnits(),
                 pruned.parameters());
     }
@@ -206,270 +116,6 @@ public final class GraphSweep {
     static InputException noBlocks(Path file) {
         return InputException.uncertifiable(file, null, "has no dense blocks (a MatMul, Gemm or group-1 Conv, an "
                 + "activation, a second such layer); nothing to prune");
-    }
-
-    /** One step: measure, rank, drop until {@code target} block parameters are removed, compensate. */
-    /** A round's blocks with their statistics on the training rows. */
-    private record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments) {
-    }
-
-    private static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
-            GraphRows rows, GraphFeed input, long target, Settings settings) {
-        List<DenseBlock> blocks = measured.blocks();
-        List<BlockStatistics.Moments> moments = measured.moments();
-        GraphView g = new GraphView(model, file);
-        record Unit(int block, int unit, double score) {
-        }
-        List<Unit> units = new ArrayList<>();
-        for (int b = 0; b < blocks.size(); b++) {
-            double[] s = scores(g, blocks.get(b), moments.get(b), settings.ranking());
-            for (int j = 0; j < s.length; j++) {
-                units.add(new Unit(b, j, s[j]));
-            }
-        }
-        units.sort(Comparator.comparingDouble(Unit::score));
-        List<boolean[]> drop = new ArrayList<>();
-        int[] left = new int[blocks.size()];
-        for (int b = 0; b < blocks.size(); b++) {
-            drop.add(new boolean[blocks.get(b).width()]);
-            left[b] = blocks.get(b).width();
-        }
-        long removed = 0;
-        for (Unit u : units) {
-            if (removed >= target) {
-                break;
-            }
-            DenseBlock block = blocks.get(u.block());
-            // A depthwise convolution of one channel would no longer be one: such blocks keep two units.
-            int keep = block.groupNodes().isEmpty() ? 1 : 2;
-            if (left[u.block()] <= keep) {
-                continue;
-            }
-            drop.get(u.block())[u.unit()] = true;
-            left[u.block()]--;
-            removed += block.parametersPerUnit();
-        }
-        if (settings.compensation() != Compensation.SEQUENTIAL) {
-            return BlockPruner.prune(model, file, blocks, moments, drop, settings.compensation());
-        }
-        BlockPruner.Pruned folded = BlockPruner.prune(model, file, blocks, moments, drop, Compensation.MEAN);
-        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, input,
-                rows.first(REFIT_ROWS), settings.device(), settings.samples());
-        return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
-    }
-
-    /**
-     * End-to-end retraining after each round's compensation, on training rows alone ({@link GraphRetrainer}: the
-     * pruned blocks' initializers trained, the rest of the graph constant, distilled from the original). When the
-     * graph cannot be translated (an operator outside the translation, or a translation that differs from ONNX
-     * Runtime) it says so once in a note and every round keeps its sequential refit.
-     */
-    static final class EndToEnd {
-        private final Settings settings;
-        private final GraphRows rows;
-        private final List<String> notes = new ArrayList<>();
-        private Integer lastBest;
-        private boolean fellBack;
-
-        EndToEnd(Settings settings, GraphRows rows) {
-            this.settings = settings;
-            this.rows = rows;
-        }
-
-        boolean active() {
-            return rows != null && !fellBack;
-        }
-
-        List<String> notes() {
-            return notes;
-        }
-
-        /**
-         * The epoch kept by the last {@link #retrain} (0: the refitted values), or null when it did not retrain;
-         * cleared by reading.
-         */
-        Integer take() {
-            Integer e = lastBest;
-            lastBest = null;
-            return e;
-        }
-
-        ModelProto retrain(ModelProto original, ModelProto pruned, Path file, DenseTrainer.EpochListener listener) {
-            GraphRetraining r = settings.retraining();
-            RetrainSettings with = settings.retrain();
-            GraphRetrainer.Settings s = new GraphRetrainer.Settings(Loss.SOFTMAX_CROSS_ENTROPY, new TrainingOptions(
-                    r.epochs(), r.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
-                    with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE,
-                    r.schedule());
-            float[] labels = null;
-            if (rows.labels() != null) {
-                labels = new float[rows.count()];
-                for (int i = 0; i < labels.length; i++) {
-                    labels[i] = rows.labels()[i];
-                }
-            }
-            try {
-                GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned,
-                        r.scope() == GraphRetraining.Scope.ALL ? weights(pruned) : trainable(pruned, file),
-                        rows.features(), labels, rows.count(), s, listener);
-                lastBest = out.bestEpoch();
-                return out.model();
-            } catch (UnsupportedOperatorException | GraphRetrainer.TranslationMismatch e) {
-                fellBack = true;
-                notes.add(e.getMessage() + "; end-to-end retraining skipped, every round keeps the sequential "
-                        + "block refit");
-                return pruned;
-            }
-        }
-    }
-
-    /** Rows the translation is checked on against ONNX Runtime before each round's retraining. */
-    static final int CHECK_ROWS = 500;
-
-    /**
-     * Ops that read an initializer as a weight (the data a layer multiplies, adds or scales by), with the input positions
-     * that are weights; a float initializer read anywhere else (a shape, a Pow's exponent, a Clip's bound, a
-     * BatchNormalization's running statistics) is left constant.
-     */
-    private static final java.util.Map<String, java.util.Set<Integer>> WEIGHT_INPUTS = java.util.Map.ofEntries(
-            java.util.Map.entry("MatMul", java.util.Set.of(0, 1)), java.util.Map.entry("Gemm", java.util.Set.of(0, 1, 2)),
-            java.util.Map.entry("Conv", java.util.Set.of(1, 2)), java.util.Map.entry("Add", java.util.Set.of(0, 1)),
-            java.util.Map.entry("Sub", java.util.Set.of(0, 1)), java.util.Map.entry("Mul", java.util.Set.of(0, 1)),
-            java.util.Map.entry("Div", java.util.Set.of(0, 1)), java.util.Map.entry("Concat", java.util.Set.of()),
-            java.util.Map.entry("LayerNormalization", java.util.Set.of(1, 2)),
-            java.util.Map.entry("BatchNormalization", java.util.Set.of(1, 2)),
-            java.util.Map.entry("PRelu", java.util.Set.of(1)));
-
-    /**
-     * Every float weight of the graph: initializers of two or more values read only as weights ({@link
-     * #WEIGHT_INPUTS}; a Concat's inputs, such as a class token, count too).
-     */
-    static java.util.Set<String> weights(ModelProto model) {
-        var graph = model.getGraph();
-        java.util.Set<String> floats = new java.util.LinkedHashSet<>();
-        for (var t : graph.getInitializerList()) {
-            long n = 1;
-            for (long d : t.getDimsList()) {
-                n *= d;
-            }
-            if (t.getDataType() == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.FLOAT_VALUE && n >= 2) {
-                floats.add(t.getName());
-            }
-        }
-        java.util.Set<String> notWeights = new java.util.HashSet<>();
-        for (var node : graph.getNodeList()) {
-            java.util.Set<Integer> positions = WEIGHT_INPUTS.get(node.getOpType());
-            for (int i = 0; i < node.getInputCount(); i++) {
-                boolean weight = positions != null && (positions.contains(i) || node.getOpType().equals("Concat"));
-                if (!weight) {
-                    notWeights.add(node.getInput(i));
-                }
-            }
-        }
-        floats.removeAll(notWeights);
-        return floats;
-    }
-
-    /** The float initializers of the pruned graph's blocks: what end-to-end retraining trains by default. */
-    static java.util.Set<String> trainable(ModelProto pruned, Path file) {
-        java.util.Set<String> names = new java.util.LinkedHashSet<>();
-        for (DenseBlock b : BlockFinder.find(new GraphView(pruned, file))) {
-            for (DenseBlock.UnitSlot slot : b.slots()) {
-                names.add(slot.tensor());
-            }
-            names.add(b.secondWeight().tensor());
-            if (b.secondBias() != null) {
-                names.add(b.secondBias());
-            }
-        }
-        java.util.Set<String> floats = new java.util.HashSet<>();
-        for (var t : pruned.getGraph().getInitializerList()) {
-            if (t.getDataType() == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.FLOAT_VALUE) {
-                floats.add(t.getName());
-            }
-        }
-        names.retainAll(floats);
-        return names;
-    }
-
-    /** Rows the sequential refit runs both networks on (rows × positions are its samples). */
-    static final int REFIT_ROWS = 1500;
-
-    /** Each unit's score, normalised within its block as {@code ranking} says: lower goes first. */
-    static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking) {
-        int w = block.width();
-        double[] std = new double[w];
-        for (int j = 0; j < w; j++) {
-            std[j] = m.std(j);
-        }
-        if (ranking == Ranking.STD) {
-            return std;
-        }
-        if (ranking == Ranking.BLOCK_RANK) {
-            Integer[] order = new Integer[w];
-            for (int j = 0; j < w; j++) {
-                order[j] = j;
-            }
-            Arrays.sort(order, Comparator.comparingDouble(j -> std[j]));
-            double[] s = new double[w];
-            for (int r = 0; r < w; r++) {
-                s[order[r]] = (r + 0.5) / w;
-            }
-            return s;
-        }
-        DenseBlock.UnitSlot ws = block.secondWeight();
-        float[] v = g.values(ws.tensor());
-        long[] d = g.dims(ws.tensor());
-        // A Conv's (output, tap) pairs are columns: each tap reads the unit at its own position.
-        int taps = BlockPruner.taps(d);
-        int outputs = (int) (v.length / w);
-        DMatrixRMaj weights = new DMatrixRMaj(w, outputs);
-        for (int j = 0; j < w; j++) {
-            for (int c = 0; c < outputs; c++) {
-                weights.set(j, c, v[BlockPruner.at(d, ws.axis(), j, c / taps, c % taps)]);
-            }
-        }
-        DMatrixRMaj cov = new DMatrixRMaj(w, w, true, m.covariance());
-        // The block output's variance: trace(Wᵀ Σ W).
-        DMatrixRMaj sw = new DMatrixRMaj(w, outputs);
-        CommonOps_DDRM.mult(cov, weights, sw);
-        double outputVariance = 0;
-        for (int j = 0; j < w; j++) {
-            for (int o = 0; o < outputs; o++) {
-                outputVariance += weights.get(j, o) * sw.get(j, o);
-            }
-        }
-        outputVariance = Math.max(outputVariance, 1e-30);
-        double[] s = new double[w];
-        if (ranking == Ranking.IMPACT) {
-            for (int j = 0; j < w; j++) {
-                double norm = 0;
-                for (int o = 0; o < outputs; o++) {
-                    norm += weights.get(j, o) * weights.get(j, o);
-                }
-                s[j] = std[j] * Math.sqrt(norm) / Math.sqrt(outputVariance);
-            }
-            return s;
-        }
-        DMatrixRMaj inverse = cov.copy();
-        double trace = 0;
-        for (int j = 0; j < w; j++) {
-            trace += cov.get(j, j);
-        }
-        for (int j = 0; j < w; j++) {
-            inverse.add(j, j, BlockPruner.RIDGE * Math.max(trace / w, 1e-12));
-        }
-        if (!CommonOps_DDRM.invert(inverse)) {
-            CommonOps_DDRM.pinv(cov.copy(), inverse);
-        }
-        for (int j = 0; j < w; j++) {
-            double norm = 0;
-            for (int o = 0; o < outputs; o++) {
-                norm += weights.get(j, o) * weights.get(j, o);
-            }
-            s[j] = norm / Math.max(inverse.get(j, j), 1e-30) / outputVariance;
-        }
-        return s;
     }
 
     /**
@@ -480,7 +126,7 @@ public final class GraphSweep {
      * @param report     rows only measured, or null
      */
     public static Outcome sweep(ModelProto model, Path file, GraphRows training, GraphRows validation,
-            GraphRows report, Settings settings, Progress progress) {
+            GraphRows report, GraphRun settings, Progress progress) {
         return sweep(model, file, training, validation, report, settings, RoundForm.FLOAT, progress);
     }
 
@@ -489,7 +135,7 @@ public final class GraphSweep {
      * pruned and retrained as float.
      */
     public static Outcome sweep(ModelProto stored, Path file, GraphRows training, GraphRows validation,
-            GraphRows report, Settings settings, RoundForm form, Progress progress) {
+            GraphRows report, GraphRun settings, RoundForm form, Progress progress) {
         return sweep(stored, file, new Io(GraphFeed.of(stored, file), OutputDecoding.DEFAULT, form), training,
                 validation, report, settings, progress);
     }
@@ -514,12 +160,10 @@ public final class GraphSweep {
      * @param report     rows only measured, or null
      */
     public static Outcome sweep(ModelProto stored, Path file, Io io, GraphRows training, GraphRows validation,
-            GraphRows report, Settings settings, Progress progress) {
-        RoundForm form = io.form();
+            GraphRows report, GraphRun settings, Progress progress) {
         long started = System.nanoTime();
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
         GraphFeed input = io.feed();
-        Decoder decoder = new Decoder(io.decoding());
         ModelProto model = input.fixed(hoisted.model());
         for (GraphRows r : new GraphRows[] {training, validation, report}) {
             if (r != null && r.width() != input.width()) {
@@ -533,56 +177,30 @@ public final class GraphSweep {
             throw noBlocks(file);
         }
         GraphBlocks described = describe(original, blocks);
-        long modelParameters = original.parameters();
-        long blockParameters = described.blockParameters();
         GraphRows stats = training.first(settings.statisticsRows());
-        int[] validationOriginal = predict(model, file, input, validation, settings.device(), decoder);
-        int[] reportOriginal = report == null ? null : predict(model, file, input, report, settings.device(), decoder);
-        int[] validationLabels = decoder.classes() ? validation.labels() : null;
-        int[] reportLabels = decoder.classes() && report != null ? report.labels() : null;
-        EndToEnd endToEnd = new EndToEnd(settings, settings.endToEnd() && input.singleFloatInput()
-                ? training.first(settings.retraining().rows()) : null);
-        endToEnd.notes().addAll(notes(settings, input, decoder, validation));
-        Chain chain = rounds(new Start(model, file, input, blocks, blockParameters, modelParameters), stats, settings,
-                endToEnd, progress);
-        List<ModelProto> models = chain.models();
-        List<Long> removed = chain.removed();
-        int n = models.size();
-        List<GraphSweepReport.Judged> judged = judgeAll(models, new Judging(form, file, input, decoder, settings),
-                validation, validationOriginal, validationLabels, progress);
-        List<GraphSweepReport.Judged> reported = report == null ? java.util.Collections.nCopies(n, null)
-                : judgeAll(models, new Judging(form, file, input, decoder, settings), report, reportOriginal,
-                        reportLabels, Progress.NONE);
-        int[][] counts = {judged.stream().mapToInt(GraphSweepReport.Judged::lost).toArray(),
-            judged.stream().mapToInt(GraphSweepReport.Judged::gained).toArray()};
-        boolean labelled = validationLabels != null;
-        ChainCertificate.Verdict verdict = verdict(settings, validation.count(), labelled, counts,
-                () -> ChainCertificate.newSetShares(trainingLosses(model, models, file, input, stats, decoder,
-                        settings), settings.maxDrop()));
-        int chosen = verdict.chosen();
-        boolean[] holds = verdict.holds();
-        double[] levels = verdict.levels();
-        List<GraphSweepReport.Round> rows = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(models.get(i), file)));
-            rows.add(new GraphSweepReport.Round(i + 1, chain.widths().get(i), modelParameters - removed.get(i),
-                    100.0 * blockGone / blockParameters, 100.0 * removed.get(i) / modelParameters, levels[i],
-                    holds[i], judged.get(i), reported.get(i), chain.keptEpochs().get(i)));
-        }
-        String choice = chosen < 0
-                ? (n == 0 ? "no round could remove units" : "no round holds " + heldAt(settings.promise())
-                        + ": nothing written")
-                : promise(chosen, rows.get(chosen), validation.count(), settings, labelled, decoder.judged());
+        Judging how = new Judging(io.form(), file, input, new Decoder(io.decoding()), settings);
+        GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
+                && input.singleFloatInput() ? training.first(settings.retraining().rows()) : null);
+        GraphRounds.Chain chain = GraphRounds.rounds(new GraphRounds.Start(model, file, input, blocks,
+                described.blockParameters(), original.parameters()), stats, settings, endToEnd, progress);
+        Rows rows = new Rows(training, validation, report);
+        Judgement judged = settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
+                : judgeClasses(model, chain.models(), how, rows, progress);
+        List<GraphSweepReport.Round> table = table(chain, judged, described, file);
+        // After the judging: the decoder knows what it read the output as.
+        List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
+        notes.addAll(endToEnd.notes());
+        int chosen = judged.verdict().chosen();
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
                 settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                settings.share(), 100 * settings.maxDrop(), stats.count(), labelled,
-                judge(validationOriginal, validationOriginal, validationLabels),
-                report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), rows,
-                chosen < 0 ? null : chosen, choice, (System.nanoTime() - started) / 1e9,
-                settings.retraining() == null ? "none" : settings.retraining().describe(), endToEnd.notes(),
-                List.of());
-        ModelProto judgedForm = chosen < 0 ? null : form.apply(models.get(chosen));
+                settings.share(), 100 * settings.maxDrop(), stats.count(), judged.labelled(), judged.original(),
+                judged.originalReport(), table, chosen < 0 ? null : chosen, choice(table, judged, how, validation),
+                (System.nanoTime() - started) / 1e9, settings.retraining().describe(), notes, List.of());
+        ModelProto judgedForm = chosen < 0 ? null : io.form().apply(chain.models().get(chosen));
+        if (judgedForm != null && judged.range() != null) {
+            judgedForm = GraphRegression.clipped(judgedForm, judged.range());
+        }
         ModelProto written = chosen < 0 ? null : hoisted.restore(input.reopened(judgedForm));
         if (written != null) {
             checkSame(judgedForm, written, file, input, validation.first(CHECK_WRITTEN), settings.device());
@@ -590,76 +208,96 @@ public final class GraphSweep {
         return new Outcome(result, written);
     }
 
-    /** The graph a sweep starts from, with what its rounds are measured against. */
-    private record Start(ModelProto model, Path file, GraphFeed input, List<DenseBlock> blocks, long blockParameters,
-            long modelParameters) {
-    }
-
-    /** The rounds' graphs in order, with the parameters each removed, its blocks' widths and its retraining epoch. */
-    private record Chain(List<ModelProto> models, List<Long> removed, List<String> widths,
-            List<Integer> keptEpochs) {
+    /** The rows of a sweep: those the units are measured on, those the rounds are judged on, those only measured. */
+    record Rows(GraphRows training, GraphRows validation, GraphRows report) {
     }
 
     /**
-     * The rounds: each removes {@link Settings#share()} more of the block parameters (statistics, then the refit, then
-     * end-to-end retraining when it is on), until the share is used up or a round can remove nothing.
+     * The rounds judged.
+     *
+     * @param original       the original on the validation rows
+     * @param originalReport the original on the report rows, or null
+     * @param validation     each round on the validation rows
+     * @param report         each round on the report rows (nulls without them)
+     * @param verdict        the round chosen under the reading, each round's test and level
+     * @param labelled       whether the rows' targets judged the rounds (without: agreement with the original)
+     * @param rules          a regressor's rule per round, in words; null for a classifier
+     * @param range          a regressor's training targets' range, the clip the written model holds; null for a
+     *                       classifier
      */
-    private static Chain rounds(Start start, GraphRows stats, Settings settings, EndToEnd endToEnd,
-            Progress progress) {
-        ModelProto model = start.model();
-        Path file = start.file();
-        GraphFeed input = start.input();
-        List<ModelProto> models = new ArrayList<>();
-        List<Long> removed = new ArrayList<>();
-        List<String> widths = new ArrayList<>();
-        List<Integer> keptEpochs = new ArrayList<>();
-        ModelProto current = model;
-        int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
-        org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(rounds, false);
-        Progress timed = clock.around(progress);
-        for (int r = 1; r <= Math.max(rounds, 1); r++) {
-            String label = clock.round(r);
-            List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
-            if (now.size() != start.blocks().size()) {
-                break;
-            }
-            long target = (long) Math.ceil(r * settings.share() * start.blockParameters())
-                    - (start.blockParameters() - blockParameters(now));
-            if (target <= 0) {
-                continue;
-            }
-            timed.update(label + ": statistics", 0, -1, null);
-            Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, input,
-                    settings.device(), settings.samples()));
-            timed.done(label + ": statistics");
-            timed.update(label + ": refit", 0, -1, null);
-            BlockPruner.Pruned pruned = step(model, current, file, measured, stats, input, target, settings);
-            timed.done(label + ": refit");
-            if (pruned.parameters() <= 0) {
-                break;
-            }
-            current = pruned.model();
-            endToEnd.take();
-            if (endToEnd.active()) {
-                String phase = label + ": retraining end to end";
-                timed.update(phase, 0, settings.retraining().epochs(), null);
-                current = endToEnd.retrain(model, current, file, (epoch, epochs) -> timed.update(phase, epoch.epoch(),
-                        epochs, null));
-                timed.done(phase);
-            }
-            clock.finished(r);
-            models.add(current);
-            keptEpochs.add(endToEnd.take());
-            GraphView after = new GraphView(current, file);
-            removed.add(start.modelParameters() - after.parameters());
-            widths.add(String.join("-", BlockFinder.find(after).stream().map(b -> Integer.toString(b.width()))
-                    .toList()));
-        }
-        return new Chain(models, removed, widths, keptEpochs);
+    record Judgement(GraphSweepReport.Judged original, GraphSweepReport.Judged originalReport,
+            List<GraphSweepReport.Judged> validation, List<GraphSweepReport.Judged> report,
+            ChainCertificate.Verdict verdict, boolean labelled, List<String> rules,
+            org.odf2nna.metrics.BoundedRegression.Range range) {
     }
 
-    /** How a round's graph is run to judge it: its form (float or int8), file, feed, decoding and device. */
-    private record Judging(RoundForm form, Path file, GraphFeed input, Decoder decoder, Settings settings) {
+    /** A classifier's rounds judged by their lost and gained rows ({@link ChainCertificate#verdict}). */
+    private static Judgement judgeClasses(ModelProto model, List<ModelProto> models, Judging how, Rows rows,
+            Progress progress) {
+        GraphRows validation = rows.validation();
+        GraphRows report = rows.report();
+        Decoder decoder = how.decoder();
+        Device device = how.settings().device();
+        int[] validationOriginal = predict(model, how.file(), how.input(), validation, device, decoder);
+        int[] reportOriginal = report == null ? null : predict(model, how.file(), how.input(), report, device,
+                decoder);
+        int[] validationLabels = decoder.classes() ? validation.labels() : null;
+        int[] reportLabels = decoder.classes() && report != null ? report.labels() : null;
+        List<GraphSweepReport.Judged> judged = judgeAll(models, how, validation, validationOriginal, validationLabels,
+                progress);
+        List<GraphSweepReport.Judged> reported = report == null ? java.util.Collections.nCopies(models.size(), null)
+                : judgeAll(models, how, report, reportOriginal, reportLabels, Progress.NONE);
+        int[][] counts = {judged.stream().mapToInt(GraphSweepReport.Judged::lost).toArray(),
+            judged.stream().mapToInt(GraphSweepReport.Judged::gained).toArray()};
+        boolean labelled = validationLabels != null;
+        GraphRows stats = rows.training().first(how.settings().statisticsRows());
+        ChainCertificate.Verdict verdict = verdict(how.settings(), validation.count(), labelled, counts,
+                () -> ChainCertificate.newSetShares(trainingLosses(model, models, how, stats),
+                        how.settings().maxDrop()));
+        return new Judgement(judge(validationOriginal, validationOriginal, validationLabels),
+                report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), judged, reported,
+                verdict, labelled, null, null);
+    }
+
+    /** The table's rows: each round's widths, parameters, share removed, level, test and measures. */
+    private static List<GraphSweepReport.Round> table(GraphRounds.Chain chain, Judgement judged,
+            GraphBlocks described, Path file) {
+        long blockParameters = described.blockParameters();
+        long modelParameters = described.modelParameters();
+        List<GraphSweepReport.Round> rows = new ArrayList<>();
+        for (int i = 0; i < chain.models().size(); i++) {
+            long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(chain.models().get(i),
+                    file)));
+            long removed = chain.removed().get(i);
+            rows.add(new GraphSweepReport.Round(i + 1, chain.widths().get(i), modelParameters - removed,
+                    100.0 * blockGone / blockParameters, 100.0 * removed / modelParameters,
+                    judged.verdict().levels()[i], judged.verdict().holds()[i], judged.validation().get(i),
+                    judged.report().get(i), chain.keptEpochs().get(i)));
+        }
+        return rows;
+    }
+
+    /** The choice in words: the round written and its promise, or why none is. */
+    private static String choice(List<GraphSweepReport.Round> table, Judgement judged, Judging how,
+            GraphRows validation) {
+        int chosen = judged.verdict().chosen();
+        GraphRun settings = how.settings();
+        if (chosen >= 0) {
+            return judged.rules() != null
+                    ? GraphRegression.promise(chosen, table.get(chosen), judged.original(), settings,
+                            judged.rules().get(chosen))
+                    : promise(chosen, table.get(chosen), validation.count(), settings, judged.labelled(),
+                            how.decoder().judged());
+        }
+        if (table.isEmpty()) {
+            return "no round could remove units";
+        }
+        String none = "no round holds " + heldAt(settings.promise()) + ": nothing written";
+        return judged.rules() == null ? none : none + " (round 1: " + judged.rules().get(0) + ")";
+    }
+
+    /** How a round's graph is run to judge it: its form (float or int8), file, feed, decoding and settings. */
+    record Judging(RoundForm form, Path file, GraphFeed input, Decoder decoder, GraphRun settings) {
     }
 
     /** Each round's graph judged on {@code rows} against the original's predictions there (and their labels). */
@@ -681,7 +319,7 @@ public final class GraphSweep {
      *
      * @param counts per round, the validation rows lost and gained
      */
-    private static ChainCertificate.Verdict verdict(Settings settings, int rows, boolean labelled, int[][] counts,
+    private static ChainCertificate.Verdict verdict(GraphRun settings, int rows, boolean labelled, int[][] counts,
             java.util.function.Supplier<double[]> newSetShares) {
         int n = counts[0].length;
         if (n == 0) {
@@ -700,8 +338,12 @@ public final class GraphSweep {
      * the share of changed predictions without labels): what the new-set reading picks its rounds by, before the
      * validation rows are read.
      */
-    private static double[] trainingLosses(ModelProto original, List<ModelProto> models, Path file,
-            GraphFeed input, GraphRows training, Decoder decoder, Settings settings) {
+    private static double[] trainingLosses(ModelProto original, List<ModelProto> models, Judging how,
+            GraphRows training) {
+        Path file = how.file();
+        GraphFeed input = how.input();
+        Decoder decoder = how.decoder();
+        GraphRun settings = how.settings();
         GraphRows rows = training.first(PICKING_ROWS);
         int[] before = predict(original, file, input, rows, settings.device(), decoder);
         int[] labels = decoder.classes() ? rows.labels() : null;
@@ -741,14 +383,14 @@ public final class GraphSweep {
     }
 
     /** What the report says of how the rows were fed and judged, where that is not the plain case. */
-    private static List<String> notes(Settings settings, GraphFeed feed, Decoder decoder, GraphRows validation) {
+    private static List<String> notes(GraphRun settings, GraphFeed feed, Decoder decoder, GraphRows validation) {
         List<String> notes = new ArrayList<>();
         if (settings.endToEnd() && !feed.singleFloatInput()) {
             notes.add("end-to-end retraining translates graphs of one float input; input '" + feed.data().name()
                     + "'" + (feed.sides().isEmpty() ? " holds integers" : " has " + feed.sides().size() + " other "
                     + "input(s) beside it") + ", so every round keeps the sequential block refit");
         }
-        if (!decoder.classes()) {
+        if (!settings.regression() && !decoder.classes()) {
             notes.add("rows judged on agreement with the original's " + decoder.judged()
                     + (validation.labelled() ? "; the labels of the rows are not used" : ""));
         }
@@ -764,7 +406,7 @@ public final class GraphSweep {
     }
 
     /** The choice in words, with the promise it carries (as the dense-chain sweep states it). */
-    static String promise(int chosen, GraphSweepReport.Round round, int rows, Settings settings, boolean labelled,
+    static String promise(int chosen, GraphSweepReport.Round round, int rows, GraphRun settings, boolean labelled,
             String judged) {
         GraphSweepReport.Judged v = round.validation();
         double maxDrop = settings.maxDrop();

@@ -8,11 +8,13 @@ import org.odf2nna.Progress;
 import org.odf2nna.Setting;
 import org.odf2nna.graph.BlockFinder;
 import org.odf2nna.graph.GraphFeed;
+import org.odf2nna.graph.GraphRegression;
 import org.odf2nna.graph.GraphRows;
+import org.odf2nna.graph.GraphRun;
 import org.odf2nna.graph.GraphSweep;
 import org.odf2nna.graph.RoundForm;
 import org.odf2nna.io.AtomicFiles;
-import org.odf2nna.metrics.ChainCertificate;
+import org.odf2nna.metrics.BoundedRegression;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -26,6 +28,7 @@ import org.odf2nna.settings.ModelInputs;
 import org.odf2nna.settings.OutputDecoding;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
 
 /**
  * {@code sweep} (and {@code shrink} with training rows) on an ONNX graph whose dense chain has no hidden layer: the
@@ -144,28 +147,33 @@ public final class GraphSweeper {
         return GraphSweep.describe(OnnxModelFile.read(model), model);
     }
 
-    /** Runs the sweep from files, each round retrained end to end, and writes the chosen model and the report. */
+    /**
+     * Runs the sweep from files and writes the chosen model and the report; each round is retrained as
+     * {@link SweepSettings#graphRetraining()} says.
+     */
     public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
-        return sweep(files, settings, GraphRetraining.DEFAULT, progress);
+        return sweep(files, settings, ModelInputs.NONE, OutputDecoding.DEFAULT, progress);
     }
 
     /**
      * Runs the sweep from files and writes the chosen model and the report.
      *
-     * @param retraining what retrains each round's graph after the sequential refit (batch size, seed, patience and
-     *                   distillation from {@code settings.retraining()})
+     * @param retraining what retrains each round's graph after the sequential refit, in place of
+     *                   {@link SweepSettings#graphRetraining()} (batch size, seed, patience and distillation from
+     *                   {@code settings.retraining()})
      */
     public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
             Progress progress) {
-        return sweep(files, settings, retraining, ModelInputs.NONE, OutputDecoding.DEFAULT, progress);
+        return sweep(files, settings.withGraphRetraining(retraining), ModelInputs.NONE, OutputDecoding.DEFAULT,
+                progress);
     }
 
     /**
      * Runs the sweep from files on a graph fed as {@code inputs} says and judged on what {@code decoding} reads of its
      * output, and writes the chosen model and the report.
      */
-    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
-            ModelInputs inputs, OutputDecoding decoding, Progress progress) {
+    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, ModelInputs inputs,
+            OutputDecoding decoding, Progress progress) {
         Path model = files.model();
         ModelProto proto = OnnxModelFile.read(model);
         List<Path> dataFiles = new java.util.ArrayList<>();
@@ -182,28 +190,24 @@ public final class GraphSweeper {
         if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
         }
-        String label = files.csv() == null ? null : files.csv().label();
-        GraphSweep.Settings defaults = GraphSweep.Settings.defaults(0.1);
-        int rows = trainingRows(defaults.statisticsRows(), retraining, feed, progress, files.train());
-        GraphRows training = GraphRows.read(files.train(), dataFiles.indexOf(files.train()), feed, label, rows);
-        GraphRows validation = GraphRows.read(files.validation(), dataFiles.indexOf(files.validation()), feed, label,
-                Integer.MAX_VALUE);
-        KeptApart.check(files.train(), KeptApart.rows(training), files.validation(), KeptApart.rows(validation),
-                progress);
-        GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), dataFiles.indexOf(files.test()),
-                feed, label, Integer.MAX_VALUE);
-        boolean accept = files.csv() != null && files.csv().acceptChance();
-        ModelScan.refuseAtChance(chanceOf(proto, model, feed, validation, settings.device(), decoding),
-                files.validation(), accept, "the validation rows");
-        if (report != null) {
-            ModelScan.refuseAtChance(chanceOf(proto, model, feed, report, settings.device(), decoding), files.test(),
-                    accept, "the evaluation rows");
+        boolean regression = GraphRegression.regressor(proto, settings.task());
+        settings = settings.withTask(regression ? Task.REGRESSION : Task.CLASSIFICATION);
+        Read read = read(files, feed, dataFiles, settings, progress);
+        GraphRows training = read.training();
+        GraphRows validation = read.validation();
+        GraphRows report = read.report();
+        if (regression) {
+            checkTargets(read, files);
+        } else {
+            boolean accept = files.csv() != null && files.csv().acceptChance();
+            ModelScan.refuseAtChance(chanceOf(proto, model, feed, validation, settings.device(), decoding),
+                    files.validation(), accept, "the validation rows");
+            if (report != null) {
+                ModelScan.refuseAtChance(chanceOf(proto, model, feed, report, settings.device(), decoding),
+                        files.test(), accept, "the evaluation rows");
+            }
         }
-        double share = settings.schedule().shareFor(validation.count());
-        double maxDrop = settings.maxDrop() != null ? settings.maxDrop() / 100.0 : 0.01;
-        GraphSweep.Settings s = new GraphSweep.Settings(share, maxDrop, defaults.ranking(), defaults.compensation(),
-                defaults.statisticsRows(), defaults.samples(), settings.device(), retraining, settings.retraining(),
-                ChainCertificate.Reading.of(settings.schedule().promise()));
+        GraphRun s = GraphRun.of(settings, settings.schedule().shareFor(validation.count()));
         RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);
@@ -242,6 +246,48 @@ public final class GraphSweeper {
             AtomicFiles.writeString(files.report(), ReportFormat.json(result));
         }
         return result;
+    }
+
+    /** The rows a graph sweep reads: training, validation, and the rows only measured (or null). */
+    private record Read(GraphRows training, GraphRows validation, GraphRows report) {
+    }
+
+    /**
+     * Reads the rows, their targets as values for a regressor ({@code settings.task()}), and checks that training and
+     * validation rows are kept apart.
+     */
+    private static Read read(SweepFiles files, GraphFeed feed, List<Path> dataFiles, SweepSettings settings,
+            Progress progress) {
+        String label = files.csv() == null ? null : files.csv().label();
+        boolean regression = settings.task() == Task.REGRESSION;
+        int rows = trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS, settings.graphRetraining(), feed, progress,
+                files.train());
+        GraphRows training = GraphRows.read(files.train(), dataFiles.indexOf(files.train()), feed, label, rows,
+                regression);
+        GraphRows validation = GraphRows.read(files.validation(), dataFiles.indexOf(files.validation()), feed, label,
+                Integer.MAX_VALUE, regression);
+        KeptApart.check(files.train(), KeptApart.rows(training), files.validation(), KeptApart.rows(validation),
+                progress);
+        GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), dataFiles.indexOf(files.test()),
+                feed, label, Integer.MAX_VALUE, regression);
+        return new Read(training, validation, report);
+    }
+
+    /**
+     * A regressor's rows, checked before any round runs: training rows with targets (their range is the clip), and
+     * validation rows whose targets lie within it ({@link GraphRegression#checkTargets}); rows only measured need
+     * targets, not the range.
+     */
+    private static void checkTargets(Read read, SweepFiles files) {
+        if (read.training().targets() == null) {
+            throw InputException.usage(files.train(), "has no targets: a regressor's outputs are clipped to the "
+                    + "range of its training targets, and its rounds are judged against the validation targets");
+        }
+        BoundedRegression.Range range = GraphRegression.range(read.training());
+        GraphRegression.checkTargets(read.validation(), range, files.validation(), "the validation rows");
+        if (read.report() != null && read.report().targets() == null) {
+            throw InputException.usage(files.test(), "has no targets: a regressor's rows are measured by their MSE");
+        }
     }
 
     /** The flags a graph sweep needs or cannot take, checked before any row is read. */

@@ -152,11 +152,9 @@ public final class ProgressiveSweep {
         }
         float[] range = retrainer.outputRange();
         int row = (int) outside[0];
-        String message = String.format(java.util.Locale.ROOT, "target %s lies outside the training targets' range "
-                + "%s: regression is judged on outputs clipped to that range, which bounds each row's squared error, "
-                + "and a target outside it cannot be judged so; nothing was written (give validation rows whose "
-                + "targets lie within the training targets' range)", org.odf2nna.report.ReportFormat.number(outside[1]),
-                org.odf2nna.metrics.BoundedRegression.Range.of(range[0], range[1]).words());
+        String message = org.odf2nna.metrics.BoundedRegression.outsideRange(
+                org.odf2nna.report.ReportFormat.number(outside[1]),
+                org.odf2nna.metrics.BoundedRegression.Range.of(range[0], range[1]));
         if (origin.inMemory()) {
             throw new IllegalArgumentException("validation row " + row + ": " + message);
         }

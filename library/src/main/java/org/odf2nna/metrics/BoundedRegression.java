@@ -97,6 +97,19 @@ public final class BoundedRegression {
     }
 
     /**
+     * Why a validation target outside {@code range} is refused, in words after the place that names its row: the
+     * dense chain's and the graph's sweeps say it alike.
+     *
+     * @param target the target as the message prints it, in the model's units
+     */
+    public static String outsideRange(String target, Range range) {
+        return String.format(Locale.ROOT, "target %s lies outside the training targets' range %s: regression is "
+                + "judged on outputs clipped to that range, which bounds each row's squared error, and a target "
+                + "outside it cannot be judged so; nothing was written (give validation rows whose targets lie within "
+                + "the training targets' range)", target, range.words());
+    }
+
+    /**
      * Refuses targets outside {@code range}: the bound speaks only of rows whose squared error the clip bounds.
      *
      * @throws IllegalArgumentException naming the first such row (0-based) and its target

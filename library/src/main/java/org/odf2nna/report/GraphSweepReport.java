@@ -13,7 +13,7 @@ import java.util.List;
  * @param ranking        how units were ranked across blocks
  * @param compensation   how the second layers made up for dropped units
  * @param share          the block parameters each round removes, as a share of the original's
- * @param maxDrop        the loss allowed, in accuracy points
+ * @param maxDrop        the loss allowed: accuracy points, or for a regressor percent of the original's MSE
  * @param statisticsRows training rows the units were measured on each round
  * @param labelled       whether the validation rows had labels (without: changed predictions count as lost)
  * @param validation     the original judged on the validation rows
@@ -64,8 +64,20 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      * @param accuracy its accuracy (NaN without labels)
      * @param lost     rows the original got right and this one wrong (without labels: changed predictions)
      * @param gained   rows the original got wrong and this one right
+     * @param mse      a regressor's MSE, its outputs clipped to the training targets' range (NaN for a classifier,
+     *                 whose lost and gained rows are what count)
      */
-    public record Judged(int rows, double accuracy, int lost, int gained) {
+    public record Judged(int rows, double accuracy, int lost, int gained, double mse) {
+
+        /** A classifier judged. */
+        public Judged(int rows, double accuracy, int lost, int gained) {
+            this(rows, accuracy, lost, gained, Double.NaN);
+        }
+
+        /** Whether this is a regressor's MSE rather than a classifier's counts. */
+        public boolean regression() {
+            return !Double.isNaN(mse);
+        }
     }
 
     /**

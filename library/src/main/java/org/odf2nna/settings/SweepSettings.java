@@ -27,10 +27,13 @@ import org.odf2nna.Setting;
  * @param compareScratch also train the chosen topology from random weights with the same budget
  * @param task           the task, or null to infer it from the network's outputs
  * @param device         where the runtimes compute ({@link Device#CUDA} needs the GPU build)
+ * @param graphRetraining on a graph pruned through its dense blocks, what retrains each round after the sequential
+ *                       refit ({@link GraphRetraining#DEFAULT}: end to end; its batch size, seed, patience and
+ *                       distillation come from {@code retraining}); a dense chain does not read it
  */
 public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps, Double maxDrop,
         PruningOptions pruning, RetrainSettings retraining, Quantize quantize, boolean clipInputs,
-        boolean compareScratch, Task task, Device device) {
+        boolean compareScratch, Task task, Device device, GraphRetraining graphRetraining) {
 
     /** Thresholds derived when none are given. */
     public static final int DEFAULT_STEPS = 8;
@@ -41,8 +44,8 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
      * @throws InvalidSetting naming the first setting out of range
      */
     public SweepSettings {
-        Checks.present("schedule, pruning, retraining, quantize, device", schedule, pruning, retraining, quantize,
-                device);
+        Checks.present("schedule, pruning, retraining, quantize, device, graphRetraining", schedule, pruning,
+                retraining, quantize, device, graphRetraining);
         epsilons = List.copyOf(epsilons);
         Checks.distinct(epsilons);
         InvalidSetting.require(steps >= 1, Setting.STEPS.ref() + " must be at least 1, got " + steps);
@@ -62,7 +65,13 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
     /** The same settings for a network of {@code value}. */
     public SweepSettings withTask(Task value) {
         return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
-                compareScratch, value, device);
+                compareScratch, value, device, graphRetraining);
+    }
+
+    /** The same settings with another retraining of a graph's rounds ({@link #graphRetraining()}). */
+    public SweepSettings withGraphRetraining(GraphRetraining value) {
+        return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
+                compareScratch, task, device, value);
     }
 
     /** A builder with the defaults (those of the command line's {@code sweep}). */
@@ -90,8 +99,15 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         private int steps = DEFAULT_STEPS;
         private boolean compareScratch;
         private boolean paper;
+        private GraphRetraining graphRetraining = GraphRetraining.DEFAULT;
 
         private Builder() {
+        }
+
+        /** What retrains a graph's rounds after the sequential refit (default {@link GraphRetraining#DEFAULT}). */
+        public Builder graphRetraining(GraphRetraining value) {
+            graphRetraining = value;
+            return this;
         }
 
         /**
@@ -172,10 +188,10 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
                         + "leave out " + Setting.SCHEDULE.ref() + " and " + Setting.SHARE.ref());
                 return new SweepSettings(Schedule.EPSILON, epsilons, steps, maxDrop, PruningOptions.paper(),
                         retraining.withDistillation(Distillation.NONE), quantize, clipInputs, compareScratch, task,
-                        device);
+                        device, graphRetraining);
             }
             return new SweepSettings(schedule(), epsilons, steps, maxDrop, pruning, retraining, quantize,
-                    clipInputs, compareScratch, task, device);
+                    clipInputs, compareScratch, task, device, graphRetraining);
         }
 
         private Schedule schedule() {

@@ -148,7 +148,7 @@ class BlockFinderTest {
         assertTrue(BlockFinder.find(m, FILE).isEmpty());
         assertTrue(GraphSweep.describe(m, FILE).blocks().isEmpty());
         InputException e = assertThrows(InputException.class, () -> GraphSweep.prune(m, FILE,
-                new GraphRows(Graphs.rows(1, 4, 6), 6, null), 0.5, GraphSweep.Settings.defaults(0.1)));
+                new GraphRows(Graphs.rows(1, 4, 6), 6, null), 0.5, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1)));
         assertEquals(InputException.Kind.UNCERTIFIABLE, e.kind());
     }
 

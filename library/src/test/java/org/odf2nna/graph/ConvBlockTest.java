@@ -129,7 +129,7 @@ class ConvBlockTest {
     void theSweepsPruneRunsOnThreeByThreeBlocks() {
         ModelProto model = cnn(1);
         GraphRows rows = new GraphRows(Graphs.rows(8, 60, IN), IN, null);
-        BlockPruner.Pruned p = GraphSweep.prune(model, FILE, rows, 0.5, GraphSweep.Settings.defaults(0.1));
+        BlockPruner.Pruned p = GraphSweep.prune(model, FILE, rows, 0.5, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1));
         assertTrue(p.parameters() > 0);
         assertTrue(BlockFinder.find(p.model(), FILE).get(0).width() < 4);
         for (float v : run(p.model(), Graphs.rows(9, 10, IN))) {

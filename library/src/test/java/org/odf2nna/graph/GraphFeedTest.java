@@ -103,7 +103,7 @@ public class GraphFeedTest {
         assertEquals(75, feed.width());
         // Pruned with that shape, the written model still takes any H and W.
         GraphRows rows = new GraphRows(Graphs.rows(3, 200, 75), 75, null);
-        BlockPruner.Pruned p = GraphSweep.prune(model, FILE, feed, rows, 0.4, GraphSweep.Settings.defaults(0.1));
+        BlockPruner.Pruned p = GraphSweep.prune(model, FILE, feed, rows, 0.4, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1));
         assertTrue(BlockFinder.find(p.model(), FILE).get(0).width() < 8);
         List<TensorShapeProto.Dimension> dims = p.model().getGraph().getInput(0).getType().getTensorType().getShape()
                 .getDimList();
@@ -200,7 +200,7 @@ public class GraphFeedTest {
                 new Decoder(OutputDecoding.DEFAULT));
         GraphRows labelled = new GraphRows(validation.features(), length, labels, validation.sides());
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, new GraphSweep.Io(feed, OutputDecoding.DEFAULT), train,
-                labelled, null, GraphSweep.Settings.defaults(0.2), Progress.NONE);
+                labelled, null, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.2), Progress.NONE);
         GraphSweepReport report = out.report();
         assertFalse(report.rounds().isEmpty());
         assertTrue(report.notes().get(0).contains("end-to-end retraining translates graphs of one float input"),
@@ -241,7 +241,7 @@ public class GraphFeedTest {
         GraphRows validation = new GraphRows(Graphs.rows(7, 400, 192), 192, null);
         GraphSweep.Outcome out = GraphSweep.sweep(WeightStorageTest.asConstantNodes(model), file,
                 new GraphSweep.Io(feed, OutputDecoding.DEFAULT), train, validation, null,
-                GraphSweep.Settings.defaults(0.25).withRetraining(null, null), Progress.NONE);
+                GraphRun.of(org.odf2nna.settings.SweepSettings.builder().graphRetraining(org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build(), 0.25), Progress.NONE);
         GraphSweepReport report = out.report();
         assertTrue(report.notes().toString().contains("the map thresholded at 0.5"), report.notes().toString());
         assertFalse(report.rounds().isEmpty());

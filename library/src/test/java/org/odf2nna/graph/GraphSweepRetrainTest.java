@@ -83,7 +83,7 @@ public class GraphSweepRetrainTest {
         ModelProto model = classifier(false);
         GraphRows train = rows(model, 1, 600);
         GraphRows validation = rows(model, 2, 2000);
-        GraphSweep.Settings settings = GraphSweep.Settings.defaults(0.25);
+        GraphRun settings = GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25);
         assertTrue(settings.endToEnd());
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
         GraphSweepReport report = out.report();
@@ -107,7 +107,7 @@ public class GraphSweepRetrainTest {
             agree += predicted[i] == validation.labels()[i] ? 1 : 0;
         }
         assertTrue(agree >= 0.97 * predicted.length, agree + " of " + predicted.length);
-        assertEquals(Set.of("w1", "b1", "w2", "b2"), GraphSweep.trainable(out.chosen(), FILE));
+        assertEquals(Set.of("w1", "b1", "w2", "b2"), GraphRounds.trainable(out.chosen(), FILE));
     }
 
     @Test
@@ -125,20 +125,20 @@ public class GraphSweepRetrainTest {
         ModelProto model = g.model(13);
         // "both" is a weight wherever it is read; "two" (an exponent), "scales" (a Resize's) and the running
         // statistics are not, and stay constant.
-        assertEquals(Set.of("cw", "cb", "scale", "shift", "both", "den"), GraphSweep.weights(model));
+        assertEquals(Set.of("cw", "cb", "scale", "shift", "both", "den"), GraphRounds.weights(model));
     }
 
     @Test
     void everyWeightOfTheGraphIsTrainedOrOnlyTheBlocksAsAsked() {
         ModelProto model = classifier(false);
         // The head and the blocks' layers; not the GELU's scalar constants, nor ReduceMean's axes.
-        assertEquals(Set.of("w1", "b1", "w2", "b2", "head"), GraphSweep.weights(model));
+        assertEquals(Set.of("w1", "b1", "w2", "b2", "head"), GraphRounds.weights(model));
         GraphRows train = rows(model, 1, 600);
         GraphRows validation = rows(model, 2, 2000);
         GraphRetraining blocks = new GraphRetraining(GraphRetraining.Mode.END_TO_END, 2, 600, 3e-4f, 32,
                 GraphRetraining.Scope.BLOCKS, org.odf2nna.settings.LearningRateSchedule.ONE_CYCLE);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null,
-                GraphSweep.Settings.defaults(0.25).withRetraining(blocks, null), Progress.NONE);
+                GraphRun.of(org.odf2nna.settings.SweepSettings.builder().graphRetraining(blocks).build(), 0.25), Progress.NONE);
         assertNotNull(out.chosen(), out.report().choice());
         assertTrue(out.report().retraining().contains("one cycle up to 0.0003, the blocks' weights"), out.report().retraining());
         // Only the blocks' initializers were trained: the head is the original's, byte for byte.
@@ -151,7 +151,7 @@ public class GraphSweepRetrainTest {
         GraphRows train = rows(model, 1, 600);
         GraphRows validation = rows(model, 2, 2000);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null,
-                GraphSweep.Settings.defaults(0.25), Progress.NONE);
+                GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25), Progress.NONE);
         GraphSweepReport report = out.report();
         assertEquals(1, report.notes().size(), report.notes().toString());
         String note = report.notes().get(0);
@@ -171,8 +171,7 @@ public class GraphSweepRetrainTest {
         ModelProto model = classifier(false);
         GraphRows train = rows(model, 1, 300);
         GraphRows validation = rows(model, 2, 1000);
-        GraphSweep.Settings settings = GraphSweep.Settings.defaults(0.25).withRetraining(GraphRetraining.SEQUENTIAL,
-                null);
+        GraphRun settings = GraphRun.of(org.odf2nna.settings.SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL).build(), 0.25);
         assertFalse(settings.endToEnd());
         GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
                 .report();

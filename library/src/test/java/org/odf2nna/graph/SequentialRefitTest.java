@@ -15,7 +15,7 @@ class SequentialRefitTest {
 
     @Test
     void aBlockOfManyPositionsPerRowReadsFewerRowsAndOneOfFewReadsAll() {
-        long cap = GraphSweep.Settings.DEFAULT_SAMPLES;
+        long cap = GraphRun.DEFAULT_SAMPLES;
         // The shared MNIST graphs: 17 tokens, 16 patches, 196 positions of a 14x14 map: every one of 1,500 rows.
         for (int positions : new int[] {1, 17, 64, 196}) {
             assertEquals(1500, SequentialRefit.rowsFor(1500, positions, cap), positions + " positions");

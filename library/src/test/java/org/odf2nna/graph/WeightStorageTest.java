@@ -99,7 +99,7 @@ public class WeightStorageTest {
         ModelProto plain = BlockFinderTest.pointwise(new Graphs(36), null, null, null, null);
         float[] rows = Graphs.rows(9, 200, 75);
         GraphRows graphRows = new GraphRows(rows, 75, null);
-        GraphSweep.Settings s = GraphSweep.Settings.defaults(0.1);
+        GraphRun s = GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1);
         ModelProto expected = GraphSweep.prune(plain, FILE, graphRows, 0.4, s).model();
         for (ModelProto stored : List.of(asConstantNodes(plain), throughIdentities(plain))) {
             BlockPruner.Pruned p = GraphSweep.prune(stored, FILE, graphRows, 0.4, s);

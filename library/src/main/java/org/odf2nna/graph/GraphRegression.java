@@ -1,0 +1,236 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.metrics.BoundedRegression;
+import org.odf2nna.metrics.ChainCertificate;
+import org.odf2nna.metrics.LossBound;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.OutputClip;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.settings.Task;
+
+/**
+ * A graph regressor's rounds judged as a dense chain's are ({@link BoundedRegression}): one output value per row, both
+ * models' outputs clipped to the training targets' range, each round's rise of the MSE over the original's bounded by
+ * the empirical-Bernstein rule at its level under the reading, validation targets outside the range refused, and the
+ * written model holding the same Clip with the range recorded ({@link OutputClip}). The label-free reading does not
+ * apply: a regressor is judged against its rows' targets.
+ */
+public final class GraphRegression {
+
+    private GraphRegression() {
+    }
+
+    /**
+     * Whether a graph is judged as a regressor: {@code task} when given, else whether its first output holds one value
+     * per row (a shape of [N] or [N, 1]) that no Sigmoid or Softmax writes (a one-output classifier's head).
+     */
+    public static boolean regressor(ModelProto model, Task task) {
+        if (task != null) {
+            return task == Task.REGRESSION;
+        }
+        ValueInfoProto out = model.getGraph().getOutput(0);
+        if (!out.getType().hasTensorType() || !out.getType().getTensorType().hasShape()) {
+            return false;
+        }
+        List<TensorShapeProto.Dimension> dims = out.getType().getTensorType().getShape().getDimList();
+        boolean oneValue = dims.size() == 1 || dims.size() == 2 && dims.get(1).hasDimValue()
+                && dims.get(1).getDimValue() == 1;
+        if (!oneValue) {
+            return false;
+        }
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (n.getOutputList().contains(out.getName())) {
+                return !List.of("Sigmoid", "Softmax", "LogSoftmax", "ArgMax").contains(n.getOpType());
+            }
+        }
+        return true;
+    }
+
+    /** The range of the training rows' targets: what every output is clipped to. */
+    public static BoundedRegression.Range range(GraphRows training) {
+        if (training.targets() == null) {
+            throw new IllegalArgumentException("a regressor's training rows need targets");
+        }
+        return BoundedRegression.trainingRange(training.targets(), training.count());
+    }
+
+    /**
+     * Refuses rows whose target lies outside {@code range}, or rows without targets, in one line naming the file and
+     * the data row ({@link BoundedRegression#outsideRange}).
+     *
+     * @param what the rows in words ("the validation rows")
+     */
+    public static void checkTargets(GraphRows rows, BoundedRegression.Range range, Path file, String what) {
+        if (rows.targets() == null) {
+            throw InputException.usage(file, what + " have no targets: a regressor is judged against its rows' "
+                    + "targets (the label-free reading does not apply to regression)");
+        }
+        int r = BoundedRegression.firstOutside(rows.targets(), rows.count(), range);
+        if (r >= 0) {
+            throw InputException.uncertifiable(file, "data row " + (r + 1),
+                    BoundedRegression.outsideRange(
+                    org.odf2nna.report.ReportFormat.number(rows.targets()[r]), range));
+        }
+    }
+
+    /** The model as written: its first output clipped to {@code range}, the range recorded. */
+    static ModelProto clipped(ModelProto model, BoundedRegression.Range range) {
+        return OutputClip.apply(model, model.getGraph().getOutput(0).getName(), (float) range.lo(),
+                (float) range.hi());
+    }
+
+    /** Each row's one output value of {@code model} in {@code form}. */
+    static float[] values(RoundForm form, ModelProto model, Path file, GraphFeed feed, GraphRows rows,
+            Device device) {
+        ModelProto runnable = BlockStatistics.relaxed(form.apply(model).toBuilder(), feed.data().name()).build();
+        String output = model.getGraph().getOutput(0).getName();
+        float[] values = new float[rows.count()];
+        int batch = form.eachRow() ? 1 : 1000;
+        try (GraphFeed.Session runner = feed.open(runnable, device, file)) {
+            for (int start = 0; start < rows.count(); start += batch) {
+                int count = Math.min(batch, rows.count() - start);
+                OnnxRunner.Out out = runner.runShaped(rows, start, count, List.of(output)).get(output);
+                if (out.values().length != count) {
+                    throw new InputException(file, "output '" + output + "'", "gives " + out.values().length / count
+                            + " values per row; a regressor is judged on one value per row");
+                }
+                System.arraycopy(out.values(), 0, values, start, count);
+            }
+        }
+        return values;
+    }
+
+    /**
+     * The rounds judged under the run's reading: population, in order at the whole 5% up to the first that fails;
+     * new set, at equal parts of the 5% on the rounds picked by their MSE rise on training rows.
+     */
+    static GraphSweep.Judgement judge(ModelProto original, List<ModelProto> models, GraphSweep.Judging how,
+            GraphSweep.Rows rows, Progress progress) {
+        BoundedRegression.Range range = range(rows.training());
+        GraphRows validation = rows.validation();
+        float[] before = values(RoundForm.FLOAT, original, how.file(), how.input(), validation, how.settings().device());
+        List<float[]> after = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) {
+            progress.update("judging rounds", i, models.size(), null);
+            after.add(values(how.form(), models.get(i), how.file(), how.input(), validation, how.settings().device()));
+        }
+        progress.done("judging rounds");
+        double[] levels = levels(models.size(), how.settings(),
+                () -> trainingRises(original, models, how, rows.training(), range));
+        List<LossBound> bounds = bounds(before, after, validation, range, how.settings(), levels);
+        int chosen = -1;
+        boolean[] holds = new boolean[bounds.size()];
+        for (int i = 0; i < bounds.size(); i++) {
+            holds[i] = bounds.get(i).holds();
+            chosen = holds[i] ? i : chosen;
+            if (how.settings().promise() == ChainCertificate.Reading.POPULATION && i > 0 && !holds[i - 1]) {
+                levels[i] = 0;
+            }
+        }
+        List<GraphSweepReport.Judged> judged = after.stream().map(a -> judged(a, validation, range)).toList();
+        List<GraphSweepReport.Judged> reported = rows.report() == null
+                ? java.util.Collections.nCopies(models.size(), null) : models.stream().map(m -> judged(values(
+                        how.form(), m, how.file(), how.input(), rows.report(), how.settings().device()), rows.report(),
+                        range)).toList();
+        GraphSweepReport.Judged reportOriginal = rows.report() == null ? null : judged(values(RoundForm.FLOAT,
+                original, how.file(), how.input(), rows.report(), how.settings().device()), rows.report(), range);
+        return new GraphSweep.Judgement(judged(before, validation, range), reportOriginal, judged, reported,
+                new ChainCertificate.Verdict(chosen, holds, levels), true,
+                bounds.stream().map(LossBound::rule).toList(), range);
+    }
+
+    /**
+     * Each round's level: the whole 5% for every round under the population reading (those after the first that
+     * fails are not tested), equal parts of it on the rounds picked on training rows under the new-set reading.
+     */
+    private static double[] levels(int rounds, GraphRun run, java.util.function.Supplier<double[]> trainingRises) {
+        if (run.promise() == ChainCertificate.Reading.POPULATION || rounds == 0) {
+            double[] levels = new double[rounds];
+            java.util.Arrays.fill(levels, ChainCertificate.ALPHA);
+            return levels;
+        }
+        return ChainCertificate.levels(ChainCertificate.newSetShares(trainingRises.get(), run.maxDrop()));
+    }
+
+    /** Each round's bound at its level (population: those after the first that fails are not tested). */
+    private static List<LossBound> bounds(float[] before, List<float[]> after, GraphRows validation,
+            BoundedRegression.Range range, GraphRun run, double[] levels) {
+        List<LossBound> bounds = new ArrayList<>();
+        Integer failed = null;
+        for (int i = 0; i < after.size(); i++) {
+            LossBound b = BoundedRegression.judge(before, after.get(i), validation.targets(), validation.count(),
+                    range, run.maxDrop(), levels[i] > 0 ? levels[i] : ChainCertificate.ALPHA, run.promise());
+            if (failed != null) {
+                b = b.notTested("not tested: round " + failed + " failed before it, and the rounds are tested in "
+                        + "order, each at the whole 5%, up to the first that fails");
+            } else if (levels[i] == 0) {
+                b = b.notTested("not tested: not among the rounds picked on the training rows");
+            } else if (!b.holds() && run.promise() == ChainCertificate.Reading.POPULATION) {
+                failed = i + 1;
+            }
+            bounds.add(b);
+        }
+        return bounds;
+    }
+
+    /** Per round, its MSE's relative rise over the original's on training rows, outputs clipped: what picks rounds. */
+    private static double[] trainingRises(ModelProto original, List<ModelProto> models, GraphSweep.Judging how,
+            GraphRows training, BoundedRegression.Range range) {
+        GraphRows rows = training.first(GraphSweep.PICKING_ROWS);
+        double before = mse(values(RoundForm.FLOAT, original, how.file(), how.input(), rows, how.settings().device()),
+                rows, range);
+        double[] rises = new double[models.size()];
+        for (int i = 0; i < rises.length; i++) {
+            double after = mse(values(how.form(), models.get(i), how.file(), how.input(), rows,
+                    how.settings().device()), rows, range);
+            rises[i] = before > 0 ? after / before - 1 : (after > 0 ? Double.POSITIVE_INFINITY : 0);
+        }
+        return rises;
+    }
+
+    /** The MSE of outputs clipped to the range. */
+    static double mse(float[] outputs, GraphRows rows, BoundedRegression.Range range) {
+        double sum = 0;
+        for (int r = 0; r < rows.count(); r++) {
+            double d = range.clip(outputs[r]) - rows.targets()[r];
+            sum += d * d;
+        }
+        return sum / Math.max(1, rows.count());
+    }
+
+    private static GraphSweepReport.Judged judged(float[] outputs, GraphRows rows, BoundedRegression.Range range) {
+        return new GraphSweepReport.Judged(rows.count(), Double.NaN, 0, 0, mse(outputs, rows, range));
+    }
+
+    /** The choice in words, with the promise it carries (as the dense-chain sweep states a regressor's). */
+    static String promise(int chosen, GraphSweepReport.Round round, GraphSweepReport.Judged original, GraphRun run,
+            String rule) {
+        int rows = original.rows();
+        ChainCertificate.Reading reading = run.promise();
+        String where = reading == ChainCertificate.Reading.POPULATION
+                ? "on the data the validation rows come from" : "on a new set of " + rows + " rows drawn like the "
+                + "validation rows";
+        return String.format(Locale.ROOT, "round %d (%d parameters, %.1f%% fewer; %.1f%% of the block parameters), the "
+                + "last round that holds %s: validation MSE %s against the original's %s. The promise (%s reading): "
+                + "over repeated runs, at most 5%% write a model whose MSE, outputs clipped to the training targets' "
+                + "range as the written model clips them, is more than %s%% above the original's %s. Rule: %s",
+                chosen + 1, round.parameters(), round.reductionPercent(), round.blockReductionPercent(),
+                GraphSweep.heldAt(reading), number(round.validation().mse()), number(original.mse()), reading.option(),
+                org.odf2nna.report.ReportFormat.number(100 * run.maxDrop()), where, rule);
+    }
+
+    static String number(double v) {
+        return String.format(Locale.ROOT, "%.4g", v);
+    }
+}

@@ -1,0 +1,362 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.odf2nna.Progress;
+import org.odf2nna.graph.BlockPruner.Compensation;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.Ranking;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.TrainingOptions;
+import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.GraphRetrainer;
+import org.odf2nna.tf.Loss;
+import org.odf2nna.tf.TranslationCheck;
+import org.odf2nna.tf.ops.UnsupportedOperatorException;
+
+/**
+ * The rounds of a graph sweep, before any is judged: each measures every block's hidden units on the training rows
+ * (one ONNX Runtime pass), ranks all units of all blocks in one order with the scores normalised per block, drops the
+ * lowest until the round's share of the original's block parameters is gone, compensates in the second layers, and
+ * retrains end to end when that is on. {@link GraphSweep} judges the rounds and writes one.
+ */
+final class GraphRounds {
+
+    private GraphRounds() {
+    }
+
+    /** A round's blocks with their statistics on the training rows. */
+    record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments) {
+    }
+
+    static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
+            GraphRows rows, GraphFeed input, long target, GraphRun settings) {
+        List<DenseBlock> blocks = measured.blocks();
+        List<BlockStatistics.Moments> moments = measured.moments();
+        GraphView g = new GraphView(model, file);
+        record Unit(int block, int unit, double score) {
+        }
+        List<Unit> units = new ArrayList<>();
+        for (int b = 0; b < blocks.size(); b++) {
+            double[] s = scores(g, blocks.get(b), moments.get(b), settings.ranking());
+            for (int j = 0; j < s.length; j++) {
+                units.add(new Unit(b, j, s[j]));
+            }
+        }
+        units.sort(Comparator.comparingDouble(Unit::score));
+        List<boolean[]> drop = new ArrayList<>();
+        int[] left = new int[blocks.size()];
+        for (int b = 0; b < blocks.size(); b++) {
+            drop.add(new boolean[blocks.get(b).width()]);
+            left[b] = blocks.get(b).width();
+        }
+        long removed = 0;
+        for (Unit u : units) {
+            if (removed >= target) {
+                break;
+            }
+            DenseBlock block = blocks.get(u.block());
+            // A depthwise convolution of one channel would no longer be one: such blocks keep two units.
+            int keep = block.groupNodes().isEmpty() ? 1 : 2;
+            if (left[u.block()] <= keep) {
+                continue;
+            }
+            drop.get(u.block())[u.unit()] = true;
+            left[u.block()]--;
+            removed += block.parametersPerUnit();
+        }
+        if (settings.compensation() != Compensation.SEQUENTIAL) {
+            return BlockPruner.prune(model, file, blocks, moments, drop, settings.compensation());
+        }
+        BlockPruner.Pruned folded = BlockPruner.prune(model, file, blocks, moments, drop, Compensation.MEAN);
+        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, input,
+                rows.first(REFIT_ROWS), settings.device(), settings.samples());
+        return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
+    }
+
+    /**
+     * End-to-end retraining after each round's compensation, on training rows alone ({@link GraphRetrainer}: the
+     * pruned blocks' initializers trained, the rest of the graph constant, distilled from the original). When the
+     * graph cannot be translated (an operator outside the translation, or a translation that differs from ONNX
+     * Runtime) it says so once in a note and every round keeps its sequential refit.
+     */
+    static final class EndToEnd {
+        private final GraphRun settings;
+        private final GraphRows rows;
+        private final List<String> notes = new ArrayList<>();
+        private Integer lastBest;
+        private boolean fellBack;
+
+        EndToEnd(GraphRun settings, GraphRows rows) {
+            this.settings = settings;
+            this.rows = rows;
+        }
+
+        boolean active() {
+            return rows != null && !fellBack;
+        }
+
+        List<String> notes() {
+            return notes;
+        }
+
+        /**
+         * The epoch kept by the last {@link #retrain} (0: the refitted values), or null when it did not retrain;
+         * cleared by reading.
+         */
+        Integer take() {
+            Integer e = lastBest;
+            lastBest = null;
+            return e;
+        }
+
+        ModelProto retrain(ModelProto original, ModelProto pruned, Path file, DenseTrainer.EpochListener listener) {
+            GraphRetraining r = settings.retraining();
+            RetrainSettings with = settings.retrain();
+            // A regressor trains on its one output value's squared error against the targets.
+            Loss loss = settings.regression() ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY;
+            GraphRetrainer.Settings s = new GraphRetrainer.Settings(loss, new TrainingOptions(
+                    r.epochs(), r.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
+                    with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE,
+                    r.schedule());
+            float[] labels = settings.regression() ? rows.targets() : null;
+            if (rows.labels() != null) {
+                labels = new float[rows.count()];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = rows.labels()[i];
+                }
+            }
+            try {
+                GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned,
+                        r.scope() == GraphRetraining.Scope.ALL ? weights(pruned) : trainable(pruned, file),
+                        rows.features(), labels, rows.count(), s, listener);
+                lastBest = out.bestEpoch();
+                return out.model();
+            } catch (UnsupportedOperatorException | GraphRetrainer.TranslationMismatch e) {
+                fellBack = true;
+                notes.add(e.getMessage() + "; end-to-end retraining skipped, every round keeps the sequential "
+                        + "block refit");
+                return pruned;
+            }
+        }
+    }
+
+    /** Rows the translation is checked on against ONNX Runtime before each round's retraining. */
+    static final int CHECK_ROWS = 500;
+
+    /**
+     * Ops that read an initializer as a weight (the data a layer multiplies, adds or scales by), with the input positions
+     * that are weights; a float initializer read anywhere else (a shape, a Pow's exponent, a Clip's bound, a
+     * BatchNormalization's running statistics) is left constant.
+     */
+    private static final java.util.Map<String, java.util.Set<Integer>> WEIGHT_INPUTS = java.util.Map.ofEntries(
+            java.util.Map.entry("MatMul", java.util.Set.of(0, 1)), java.util.Map.entry("Gemm", java.util.Set.of(0, 1, 2)),
+            java.util.Map.entry("Conv", java.util.Set.of(1, 2)), java.util.Map.entry("Add", java.util.Set.of(0, 1)),
+            java.util.Map.entry("Sub", java.util.Set.of(0, 1)), java.util.Map.entry("Mul", java.util.Set.of(0, 1)),
+            java.util.Map.entry("Div", java.util.Set.of(0, 1)), java.util.Map.entry("Concat", java.util.Set.of()),
+            java.util.Map.entry("LayerNormalization", java.util.Set.of(1, 2)),
+            java.util.Map.entry("BatchNormalization", java.util.Set.of(1, 2)),
+            java.util.Map.entry("PRelu", java.util.Set.of(1)));
+
+    /**
+     * Every float weight of the graph: initializers of two or more values read only as weights ({@link
+     * #WEIGHT_INPUTS}; a Concat's inputs, such as a class token, count too).
+     */
+    static java.util.Set<String> weights(ModelProto model) {
+        var graph = model.getGraph();
+        java.util.Set<String> floats = new java.util.LinkedHashSet<>();
+        for (var t : graph.getInitializerList()) {
+            long n = 1;
+            for (long d : t.getDimsList()) {
+                n *= d;
+            }
+            if (t.getDataType() == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.FLOAT_VALUE && n >= 2) {
+                floats.add(t.getName());
+            }
+        }
+        java.util.Set<String> notWeights = new java.util.HashSet<>();
+        for (var node : graph.getNodeList()) {
+            java.util.Set<Integer> positions = WEIGHT_INPUTS.get(node.getOpType());
+            for (int i = 0; i < node.getInputCount(); i++) {
+                boolean weight = positions != null && (positions.contains(i) || node.getOpType().equals("Concat"));
+                if (!weight) {
+                    notWeights.add(node.getInput(i));
+                }
+            }
+        }
+        floats.removeAll(notWeights);
+        return floats;
+    }
+
+    /** The float initializers of the pruned graph's blocks: what end-to-end retraining trains by default. */
+    static java.util.Set<String> trainable(ModelProto pruned, Path file) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (DenseBlock b : BlockFinder.find(new GraphView(pruned, file))) {
+            for (DenseBlock.UnitSlot slot : b.slots()) {
+                names.add(slot.tensor());
+            }
+            names.add(b.secondWeight().tensor());
+            if (b.secondBias() != null) {
+                names.add(b.secondBias());
+            }
+        }
+        java.util.Set<String> floats = new java.util.HashSet<>();
+        for (var t : pruned.getGraph().getInitializerList()) {
+            if (t.getDataType() == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.FLOAT_VALUE) {
+                floats.add(t.getName());
+            }
+        }
+        names.retainAll(floats);
+        return names;
+    }
+
+    /** Rows the sequential refit runs both networks on (rows × positions are its samples). */
+    static final int REFIT_ROWS = 1500;
+
+    /** Each unit's score, normalised within its block as {@code ranking} says: lower goes first. */
+    static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking) {
+        int w = block.width();
+        double[] std = new double[w];
+        for (int j = 0; j < w; j++) {
+            std[j] = m.std(j);
+        }
+        if (ranking == Ranking.STD) {
+            // As on a chain: the squared std over the block's sum of them, so blocks of other scales compare.
+            double sum = 0;
+            for (double v : std) {
+                sum += v * v;
+            }
+            double[] s = new double[w];
+            for (int j = 0; j < w; j++) {
+                s[j] = std[j] * std[j] / Math.max(sum, 1e-30);
+            }
+            return s;
+        }
+        DenseBlock.UnitSlot ws = block.secondWeight();
+        float[] v = g.values(ws.tensor());
+        long[] d = g.dims(ws.tensor());
+        // A Conv's (output, tap) pairs are columns: each tap reads the unit at its own position.
+        int taps = BlockPruner.taps(d);
+        int outputs = (int) (v.length / w);
+        DMatrixRMaj weights = new DMatrixRMaj(w, outputs);
+        for (int j = 0; j < w; j++) {
+            for (int c = 0; c < outputs; c++) {
+                weights.set(j, c, v[BlockPruner.at(d, ws.axis(), j, c / taps, c % taps)]);
+            }
+        }
+        DMatrixRMaj cov = new DMatrixRMaj(w, w, true, m.covariance());
+        // The block output's variance: trace(Wᵀ Σ W).
+        DMatrixRMaj sw = new DMatrixRMaj(w, outputs);
+        CommonOps_DDRM.mult(cov, weights, sw);
+        double outputVariance = 0;
+        for (int j = 0; j < w; j++) {
+            for (int o = 0; o < outputs; o++) {
+                outputVariance += weights.get(j, o) * sw.get(j, o);
+            }
+        }
+        outputVariance = Math.max(outputVariance, 1e-30);
+        double[] s = new double[w];
+        if (ranking == Ranking.IMPACT) {
+            for (int j = 0; j < w; j++) {
+                double norm = 0;
+                for (int o = 0; o < outputs; o++) {
+                    norm += weights.get(j, o) * weights.get(j, o);
+                }
+                s[j] = std[j] * Math.sqrt(norm) / Math.sqrt(outputVariance);
+            }
+            return s;
+        }
+        DMatrixRMaj inverse = cov.copy();
+        double trace = 0;
+        for (int j = 0; j < w; j++) {
+            trace += cov.get(j, j);
+        }
+        for (int j = 0; j < w; j++) {
+            inverse.add(j, j, BlockPruner.RIDGE * Math.max(trace / w, 1e-12));
+        }
+        if (!CommonOps_DDRM.invert(inverse)) {
+            CommonOps_DDRM.pinv(cov.copy(), inverse);
+        }
+        for (int j = 0; j < w; j++) {
+            double norm = 0;
+            for (int o = 0; o < outputs; o++) {
+                norm += weights.get(j, o) * weights.get(j, o);
+            }
+            s[j] = norm / Math.max(inverse.get(j, j), 1e-30) / outputVariance;
+        }
+        return s;
+    }
+
+    /** The graph a sweep starts from, with what its rounds are measured against. */
+    record Start(ModelProto model, Path file, GraphFeed input, List<DenseBlock> blocks, long blockParameters,
+            long modelParameters) {
+    }
+
+    /** The rounds' graphs in order, with the parameters each removed, its blocks' widths and its retraining epoch. */
+    record Chain(List<ModelProto> models, List<Long> removed, List<String> widths,
+            List<Integer> keptEpochs) {
+    }
+
+    /**
+     * The rounds: each removes {@link GraphRun#share()} more of the block parameters (statistics, then the refit, then
+     * end-to-end retraining when it is on), until the share is used up or a round can remove nothing.
+     */
+    static Chain rounds(Start start, GraphRows stats, GraphRun settings, EndToEnd endToEnd,
+            Progress progress) {
+        ModelProto model = start.model();
+        Path file = start.file();
+        GraphFeed input = start.input();
+        List<ModelProto> models = new ArrayList<>();
+        List<Long> removed = new ArrayList<>();
+        List<String> widths = new ArrayList<>();
+        List<Integer> keptEpochs = new ArrayList<>();
+        ModelProto current = model;
+        int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
+        org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(rounds, false);
+        Progress timed = clock.around(progress);
+        for (int r = 1; r <= Math.max(rounds, 1); r++) {
+            String label = clock.round(r);
+            List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
+            if (now.size() != start.blocks().size()) {
+                break;
+            }
+            long target = (long) Math.ceil(r * settings.share() * start.blockParameters())
+                    - (start.blockParameters() - GraphSweep.blockParameters(now));
+            if (target <= 0) {
+                continue;
+            }
+            timed.update(label + ": statistics", 0, -1, null);
+            Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, input,
+                    settings.device(), settings.samples()));
+            timed.done(label + ": statistics");
+            timed.update(label + ": refit", 0, -1, null);
+            BlockPruner.Pruned pruned = step(model, current, file, measured, stats, input, target, settings);
+            timed.done(label + ": refit");
+            if (pruned.parameters() <= 0) {
+                break;
+            }
+            current = pruned.model();
+            endToEnd.take();
+            if (endToEnd.active()) {
+                String phase = label + ": retraining end to end";
+                timed.update(phase, 0, settings.retraining().epochs(), null);
+                current = endToEnd.retrain(model, current, file, (epoch, epochs) -> timed.update(phase, epoch.epoch(),
+                        epochs, null));
+                timed.done(phase);
+            }
+            clock.finished(r);
+            models.add(current);
+            keptEpochs.add(endToEnd.take());
+            GraphView after = new GraphView(current, file);
+            removed.add(start.modelParameters() - after.parameters());
+            widths.add(String.join("-", BlockFinder.find(after).stream().map(b -> Integer.toString(b.width()))
+                    .toList()));
+        }
+        return new Chain(models, removed, widths, keptEpochs);
+    }
+}

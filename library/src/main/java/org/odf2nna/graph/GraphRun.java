@@ -1,0 +1,102 @@
+package org.odf2nna.graph;
+
+import org.odf2nna.Device;
+import org.odf2nna.metrics.ChainCertificate;
+import org.odf2nna.settings.Compensation;
+import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.Ranking;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
+
+/**
+ * What one graph sweep runs under: the sweep's settings, the one type the dense-chain sweep takes too
+ * ({@link SweepSettings}), and what is fixed for the run alone.
+ *
+ * @param settings       the user's settings: ranking ({@code --rank}), compensation, promise, tolerance, task, device,
+ *                       the retraining of the rounds
+ * @param share          the block parameters each round removes, as a share of the original's (the schedule's share
+ *                       for the validation rows at hand, {@link org.odf2nna.settings.Schedule#shareFor})
+ * @param statisticsRows training rows the units are measured on each round
+ * @param samples        the most (row, position) samples per block
+ */
+public record GraphRun(SweepSettings settings, double share, int statisticsRows, long samples) {
+
+    public static final int DEFAULT_STATISTICS_ROWS = 3000;
+    public static final long DEFAULT_SAMPLES = 40_000;
+
+    public GraphRun {
+        if (settings == null) {
+            throw new IllegalArgumentException("settings are needed");
+        }
+        if (!(share > 0 && share < 1)) {
+            throw new IllegalArgumentException("share must be in (0, 1): " + share);
+        }
+        // The fields are set after this body: read the parameter, not the accessors.
+        if (settings.task() != Task.REGRESSION && !(settings.maxDrop(Task.CLASSIFICATION) < 100)) {
+            throw new IllegalArgumentException("a classifier's max drop must be below 100 points: "
+                    + settings.maxDrop(Task.CLASSIFICATION));
+        }
+    }
+
+    /** A run of {@code settings} with rounds of {@code share}, units measured on the default rows and samples. */
+    public static GraphRun of(SweepSettings settings, double share) {
+        return new GraphRun(settings, share, DEFAULT_STATISTICS_ROWS, DEFAULT_SAMPLES);
+    }
+
+    /** The same run with units measured on {@code rows} training rows and at most {@code most} samples per block. */
+    public GraphRun measuredOn(int rows, long most) {
+        return new GraphRun(settings, share, rows, most);
+    }
+
+    public Device device() {
+        return settings.device();
+    }
+
+    /** How units are ranked across blocks ({@code --rank}; each score normalised within its block). */
+    public Ranking ranking() {
+        return settings.schedule().ranking();
+    }
+
+    /**
+     * How the second layers make up for dropped units: least squares ({@link Compensation#LSQ}, the default) is the
+     * sequential refit on the pruned graph's own inputs; mean folding is mean folding.
+     */
+    public BlockPruner.Compensation compensation() {
+        return settings.pruning().compensation() == Compensation.MEAN ? BlockPruner.Compensation.MEAN
+                : BlockPruner.Compensation.SEQUENTIAL;
+    }
+
+    /** Whether the graph is judged as a regressor (its one output value per row against the targets). */
+    public boolean regression() {
+        return settings.task() == Task.REGRESSION;
+    }
+
+    /**
+     * The loss allowed as a share: accuracy points over 100 for a classifier (0.01 = one point), the MSE's relative
+     * rise for a regressor (0.1 = 10%).
+     */
+    public double maxDrop() {
+        return settings.maxDrop(regression() ? Task.REGRESSION : Task.CLASSIFICATION) / 100.0;
+    }
+
+    /** Which promise the written round keeps. */
+    public ChainCertificate.Reading promise() {
+        return ChainCertificate.Reading.of(settings.schedule().promise());
+    }
+
+    /** What retrains each round's graph after the compensation. */
+    public GraphRetraining retraining() {
+        return settings.graphRetraining();
+    }
+
+    /** The batch size, seed, held-out share, patience and distillation of that retraining. */
+    public RetrainSettings retrain() {
+        return settings.retraining();
+    }
+
+    /** Whether each round's graph is distilled end to end after its compensation. */
+    public boolean endToEnd() {
+        return retraining().endToEnd();
+    }
+}
