@@ -9,7 +9,8 @@ import java.util.List;
  * A graph sweep's chart, drawn as {@link SweepChart} draws a chain's: each round's parameters against its metric on
  * the report rows (the validation rows where there are none), the original, the round written and the tolerance
  * line. The metric is accuracy on labelled rows; on rows without labels, the share of the original's predictions the
- * round keeps (its agreement with the original), which is what the label-free promise is judged on.
+ * round keeps (its agreement with the original), which is what the label-free promise is judged on; for a regressor,
+ * the MSE, the tolerance line at the original's MSE raised by the tolerance.
  */
 public final class GraphSweepChart {
 
@@ -40,9 +41,10 @@ public final class GraphSweepChart {
                     List.of((double) chosen.parameters()), List.of(value(onReport ? chosen.report()
                             : chosen.validation()))));
         }
-        double limit = value(original) - sweep.maxDrop();
+        double limit = original.regression() ? value(original) * (1 + sweep.maxDrop() / 100)
+                : value(original) - sweep.maxDrop();
         double low = x.isEmpty() ? originalParameters : Math.min(x.get(0), originalParameters);
-        series.add(new SweepChart.Series(tolerance(sweep, agreement(original)), List.of(low, originalParameters),
+        series.add(new SweepChart.Series(tolerance(sweep, original), List.of(low, originalParameters),
                 List.of(limit, limit)));
         return series;
     }
@@ -51,8 +53,9 @@ public final class GraphSweepChart {
     public static List<Path> write(GraphSweepReport sweep, Path base) {
         boolean onReport = sweep.report() != null;
         String rows = onReport ? "report-row " : "validation-row ";
-        String y = rows + (agreement(onReport ? sweep.report() : sweep.validation())
-                ? "agreement with the original's predictions (%)" : "accuracy (%)");
+        GraphSweepReport.Judged measured = onReport ? sweep.report() : sweep.validation();
+        String y = rows + (measured.regression() ? "MSE (outputs clipped to the training targets' range)"
+                : agreement(measured) ? "agreement with the original's predictions (%)" : "accuracy (%)");
         return SweepChart.render(new SweepChart.Titles("Graph sweep of " + Path.of(sweep.model()).getFileName() + ": "
                 + y + " against parameters", "parameters of the model (log scale)", y), series(sweep), base);
     }
@@ -62,17 +65,26 @@ public final class GraphSweepChart {
         return Double.isNaN(j.accuracy());
     }
 
-    /** Accuracy in percent, or without labels the percent of rows whose prediction the original's matches. */
+    /**
+     * Accuracy in percent, or without labels the percent of rows whose prediction the original's matches; a
+     * regressor's MSE.
+     */
     static double value(GraphSweepReport.Judged j) {
         if (j == null) {
             return Double.NaN;
         }
+        if (j.regression()) {
+            return j.mse();
+        }
         return agreement(j) ? 100.0 * (j.rows() - j.lost()) / Math.max(1, j.rows()) : 100 * j.accuracy();
     }
 
-    private static String tolerance(GraphSweepReport sweep, boolean agreement) {
+    private static String tolerance(GraphSweepReport sweep, GraphSweepReport.Judged original) {
         String drop = ReportFormat.number(sweep.maxDrop());
-        return SweepChart.TOLERANCE + (agreement ? "100% − " + drop + "% of the predictions changed"
+        if (original.regression()) {
+            return SweepChart.TOLERANCE + "original MSE + " + drop + "%";
+        }
+        return SweepChart.TOLERANCE + (agreement(original) ? "100% − " + drop + "% of the predictions changed"
                 : "original − " + drop + (drop.equals("1") ? " point" : " points"));
     }
 }

@@ -67,7 +67,9 @@ public final class GraphTables {
         s.append("Model  ").append(r.model()).append('\n');
         s.append(blocks(r.blocks()));
         // Without labels the tolerance bounds the share of changed predictions, not accuracy points.
-        String allowed = String.format(Locale.ROOT, r.labelled() ? "at most %.2g points lost"
+        boolean regression = r.validation().regression();
+        String allowed = String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
+                + "(outputs clipped to the training targets' range)" : r.labelled() ? "at most %.2g points lost"
                 : "at most %.2g%% of the predictions changed", r.maxDrop());
         s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block parameters; units ranked by %s across "
                 + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, %s%n", 100 * r.share(),
@@ -78,7 +80,8 @@ public final class GraphTables {
             s.append("Note: ").append(note).append('\n');
         }
         s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "round",
-                "hidden widths", "parameters", "blocks-%", "all-%", "epoch", "validation", "lost/gained", "level",
+                "hidden widths", "parameters", "blocks-%", "all-%", "epoch", regression ? "val. MSE" : "validation",
+                regression ? "" : "lost/gained", "level",
                 r.report() == null ? "" : "report (only measured)"));
         s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "original",
                 "", r.blocks().modelParameters(), "", "", "", accuracy(r.validation()), "", "",
@@ -89,7 +92,7 @@ public final class GraphTables {
                     x.round() + (x.holds() ? "" : " x"), x.widths(), x.parameters(), x.blockReductionPercent(),
                     x.reductionPercent(), x.retrainedEpoch() == null ? "-" : x.retrainedEpoch().toString(),
                     accuracy(x.validation()),
-                    x.validation().lost() + "/" + x.validation().gained(), x.level(),
+                    regression ? "" : x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
         }
         s.append("\n(x: does not hold at its part of the 5%; epoch: the end-to-end retraining's epoch kept, 0 the "
@@ -104,7 +107,11 @@ public final class GraphTables {
         return s.toString();
     }
 
+    /** A round's measure: a regressor's MSE, a classifier's accuracy ("-" without labels). */
     private static String accuracy(GraphSweepReport.Judged j) {
+        if (j.regression()) {
+            return String.format(Locale.ROOT, "%.4g", j.mse());
+        }
         return Double.isNaN(j.accuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * j.accuracy());
     }
 }
