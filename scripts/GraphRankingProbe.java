@@ -6,7 +6,11 @@
  *       -Dmdep.outputFile=target/cp.txt
  *   javac -cp library/target/classes:$(cat target/cp.txt) -d target/probe scripts/GraphRankingProbe.java
  *   java -cp target/probe:library/target/classes:$(cat target/cp.txt) GraphRankingProbe MODEL.onnx \
- *       IMPACT,COST,BLOCK_RANK,STD [MEAN|LEAST_SQUARES|SEQUENTIAL]
+ *       IMPACT,COST,STD [LSQ|MEAN]
+ *
+ * (Since issue 49 the graph sweep takes SweepSettings: the rankings are --rank's, STD normalised per block, and LSQ is
+ * the sequential refit. BLOCK_RANK, raw STD and per-block LEAST_SQUARES, in docs/graphs.md's tables, were run with
+ * this probe at commit 7a3ed62.)
  *
  * (The shared data folder is read at /work/shared/data; edit the two paths below for another place.)
  */
@@ -24,7 +28,11 @@ public class GraphRankingProbe {
     var val = new GraphRows(java.util.Arrays.copyOf(test.features(), h*test.width()), test.width(), java.util.Arrays.copyOf(test.labels(), h));
     var rep = new GraphRows(java.util.Arrays.copyOfRange(test.features(), h*test.width(), 10000*test.width()), test.width(), java.util.Arrays.copyOfRange(test.labels(), h, 10000));
     for (String r : a[1].split(",")) {
-      var s = new GraphSweep.Settings(0.1, 0.01, GraphSweep.Ranking.valueOf(r), BlockPruner.Compensation.valueOf(a.length > 2 ? a[2] : "LEAST_SQUARES"), 5000, 60000, org.odf2nna.Device.CPU);
+      var settings = org.odf2nna.settings.SweepSettings.builder().ranking(org.odf2nna.settings.Ranking.valueOf(r))
+          .pruning(new org.odf2nna.settings.PruningOptions(org.odf2nna.settings.UnitScore.STD,
+              org.odf2nna.settings.Compensation.valueOf(a.length > 2 ? a[2] : "LSQ"), Double.NaN))
+          .graphRetraining(org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build();
+      var s = GraphRun.of(settings, 0.1).measuredOn(5000, 60000);
       long t0 = System.nanoTime();
       var o = GraphSweep.sweep(m, f, train, val, rep, s, org.odf2nna.Progress.NONE);
       var rp = o.report();

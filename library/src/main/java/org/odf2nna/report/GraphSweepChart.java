@@ -54,7 +54,7 @@ public final class GraphSweepChart {
         boolean onReport = sweep.report() != null;
         String rows = onReport ? "report-row " : "validation-row ";
         GraphSweepReport.Judged measured = onReport ? sweep.report() : sweep.validation();
-        String y = rows + (measured.regression() ? "MSE (outputs clipped to the training targets' range)"
+        String y = rows + (measured.regression() ? "MSE (outputs clipped)"
                 : agreement(measured) ? "agreement with the original's predictions (%)" : "accuracy (%)");
         return SweepChart.render(new SweepChart.Titles("Graph sweep of " + Path.of(sweep.model()).getFileName() + ": "
                 + y + " against parameters", "parameters of the model (log scale)", y), series(sweep), base);
