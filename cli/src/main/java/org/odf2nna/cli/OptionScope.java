@@ -25,12 +25,11 @@ final class OptionScope {
         CHAIN_ONLY.put("--learning-rate", graphRetrains + " (--graph-learning-rate)");
         CHAIN_ONLY.put("--retrain-epochs", graphRetrains + " (--graph-epochs)");
         CHAIN_ONLY.put("--original-epochs", graphRetrains + " (--graph-epochs)");
-        String refit = "a graph's blocks are refitted by sequential least squares, then retrained (--graph-retrain)";
-        CHAIN_ONLY.put("--compensate", refit);
-        CHAIN_ONLY.put("--ridge", refit);
-        String ranked = "a graph's units are ranked in one order by their least-squares cost (docs/graphs.md)";
-        CHAIN_ONLY.put("--rank", ranked);
-        CHAIN_ONLY.put("--score", ranked);
+        // --rank and --compensate reach a graph's rounds (the sweep's settings serve both paths); these do not.
+        CHAIN_ONLY.put("--ridge", "a graph's blocks are refitted by sequential least squares (--compensate lsq) at "
+                + "a ridge of their own, then retrained (--graph-retrain)");
+        CHAIN_ONLY.put("--score", "a graph's units are ranked in one order by --rank (cost, impact or std; "
+                + "docs/graphs.md)");
         String rounds = "a graph's blocks are pruned in progressive rounds";
         CHAIN_ONLY.put("--epsilon", rounds);
         CHAIN_ONLY.put("--paper", rounds);

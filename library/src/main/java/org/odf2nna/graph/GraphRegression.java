@@ -57,6 +57,26 @@ public final class GraphRegression {
         return true;
     }
 
+    /**
+     * Refuses a graph judged as a regressor whose first output's shape says it holds more than one value per row (a
+     * shape left open is checked when the rows run).
+     */
+    public static void checkOutput(ModelProto model, Path file) {
+        ValueInfoProto out = model.getGraph().getOutput(0);
+        if (!out.getType().hasTensorType() || !out.getType().getTensorType().hasShape()) {
+            return;
+        }
+        long values = 1;
+        List<TensorShapeProto.Dimension> dims = out.getType().getTensorType().getShape().getDimList();
+        for (int d = 1; d < dims.size(); d++) {
+            values *= dims.get(d).hasDimValue() ? dims.get(d).getDimValue() : 1;
+        }
+        if (values != 1) {
+            throw InputException.usage(file, "output '" + out.getName() + "' holds " + values + " values per row; a "
+                    + "regressor is judged on one value per row (--task regression)");
+        }
+    }
+
     /** The range of the training rows' targets: what every output is clipped to. */
     public static BoundedRegression.Range range(GraphRows training) {
         if (training.targets() == null) {

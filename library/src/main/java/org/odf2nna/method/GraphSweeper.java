@@ -191,6 +191,9 @@ public final class GraphSweeper {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
         }
         boolean regression = GraphRegression.regressor(proto, settings.task());
+        if (regression) {
+            GraphRegression.checkOutput(proto, model);
+        }
         settings = settings.withTask(regression ? Task.REGRESSION : Task.CLASSIFICATION);
         Read read = read(files, feed, dataFiles, settings, progress);
         GraphRows training = read.training();

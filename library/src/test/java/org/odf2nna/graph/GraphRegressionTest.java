@@ -184,4 +184,17 @@ class GraphRegressionTest {
         assertTrue(message.contains("lies outside the training targets' range"), message);
         assertFalse(Files.exists(out));
     }
+
+    @Test
+    void aClassifierTakenAsARegressorIsRefusedBeforeAnyRowIsRead() throws IOException {
+        ModelProto model = GraphSweepRetrainTest.classifier(false);
+        Path file = dir.resolve("classifier.onnx");
+        Files.write(file, model.toByteArray());
+        Path out = dir.resolve("small.onnx");
+        SweepFiles files = SweepFiles.of(file, dir.resolve("absent-train.csv"), dir.resolve("absent-test.csv"), out)
+                .withValidation(dir.resolve("absent-validation.csv"));
+        InputException e = assertThrows(InputException.class, () -> GraphSweeper.sweep(files,
+                SweepSettings.builder().task(Task.REGRESSION).build(), Progress.NONE));
+        assertTrue(e.getMessage().contains("output 'logits' holds 3 values per row"), e.getMessage());
+    }
 }
