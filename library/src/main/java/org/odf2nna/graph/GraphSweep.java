@@ -2,11 +2,7 @@ package org.odf2nna.graph;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
@@ -17,22 +13,15 @@ import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphSweepReport;
-import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.OutputDecoding;
-import org.odf2nna.settings.RetrainSettings;
-import org.odf2nna.settings.TrainingOptions;
-import org.odf2nna.tf.DenseTrainer;
-import org.odf2nna.tf.GraphRetrainer;
-import org.odf2nna.tf.Loss;
-import org.odf2nna.tf.TranslationCheck;
-import org.odf2nna.tf.ops.UnsupportedOperatorException;
 
 /**
  * Progressive rounds over a graph's dense blocks: each round measures every block's hidden units on the training rows
  * (one ONNX Runtime pass), ranks all units of all blocks in one order with the scores normalised per block, drops the
- * lowest until the round's share of the original's block parameters is gone, and compensates in the second layers. The
- * rounds are fixed before the validation rows are looked at; each round's whole graph is then run on them, and
- * {@link ChainCertificate} chooses the round to write, each judged at its share of one 5% by the parameters it removed.
+ * lowest until the round's share of the original's block parameters is gone, and compensates in the second layers
+ * ({@link GraphRounds}). The rounds are fixed before the validation rows are looked at; each round's whole graph is
+ * then run on them and judged under the reading ({@link ChainCertificate} for a classifier's lost and gained rows,
+ * {@link GraphRegression} for a regressor's MSE), and the round chosen is written.
  */
 public final class GraphSweep {
 
