@@ -282,7 +282,15 @@ public final class GraphSweep {
             return "no round could remove units";
         }
         String none = "no round holds " + heldAt(settings.promise()) + ": nothing written";
-        return judged.rules() == null ? none : none + " (round 1: " + judged.rules().get(0) + ")";
+        if (judged.rules() == null) {
+            return none;
+        }
+        // A regressor's rule says what the bound needed: that of the first round tested.
+        int tested = 0;
+        while (tested < table.size() - 1 && !(judged.verdict().levels()[tested] > 0)) {
+            tested++;
+        }
+        return none + " (round " + (tested + 1) + ": " + judged.rules().get(tested) + ")";
     }
 
     /** How a round's graph is run to judge it: its form (float or int8), file, feed, decoding and settings. */

@@ -265,6 +265,10 @@ public final class GraphSweeper {
         boolean regression = settings.task() == Task.REGRESSION;
         int rows = trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS, settings.graphRetraining(), feed, progress,
                 files.train());
+        if (regression) {
+            // The clip is the range of the training targets: every training row (up to 1 GiB of values), as on chains.
+            rows = (int) Math.min(Integer.MAX_VALUE, Math.max(rows, MAX_TRAINING_VALUES / Math.max(1, feed.width())));
+        }
         GraphRows training = GraphRows.read(files.train(), dataFiles.indexOf(files.train()), feed, label, rows,
                 regression);
         GraphRows validation = GraphRows.read(files.validation(), dataFiles.indexOf(files.validation()), feed, label,
