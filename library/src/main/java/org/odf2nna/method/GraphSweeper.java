@@ -193,6 +193,9 @@ public final class GraphSweeper {
         boolean regression = GraphRegression.regressor(proto, settings.task());
         if (regression) {
             GraphRegression.checkOutput(proto, model);
+        } else if (settings.maxDrop() != null && settings.maxDrop() >= 100) {
+            throw InputException.usage(model, Setting.MAX_DROP.ref() + " " + ReportFormat.number(settings.maxDrop())
+                    + " is accuracy points for a classifier, which can lose at most 100: give less than 100");
         }
         settings = settings.withTask(regression ? Task.REGRESSION : Task.CLASSIFICATION);
         Read read = read(files, feed, dataFiles, settings, progress);
