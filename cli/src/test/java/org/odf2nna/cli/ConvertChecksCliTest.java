@@ -64,6 +64,48 @@ class ConvertChecksCliTest {
     }
 
     @Test
+    void aRegressorIsJudgedOnOutputsClippedToTheRangeItRecords() throws IOException {
+        String regressor = "models/diabetes_10-32-32-1_tanh_norm.onnx";
+        String rows = "examples/diabetes/diabetes-test.csv";
+        Path out = dir.resolve("diabetes.int8.onnx");
+        // No recorded range: the bound has no range to clip to, and says so in one line.
+        CliRun bare = CliRun.of("-q", "convert", regressor, "-o", out.toString(), "--quantize", "int8",
+                "--validation", rows);
+        assertEquals(Main.USAGE, bare.exitCode(), bare.toString());
+        assertEquals(1, bare.err().lines().count(), bare.toString());
+        assertTrue(bare.err().contains("records no training targets' range (odf2nna.output_range"), bare.err());
+        assertFalse(Files.exists(out));
+
+        // The training targets' range recorded (as a sweep writes it): the empirical-Bernstein bound judges; 88 rows
+        // cannot vouch for 10% of the MSE over a range of [25, 346], so nothing is written.
+        Path ranged = withRange(regressor, 25, 346, "ranged.onnx");
+        CliRun judged = CliRun.of("-q", "convert", ranged.toString(), "-o", out.toString(), "--quantize", "int8",
+                "--validation", rows);
+        assertEquals(Main.NOTHING_QUALIFIED, judged.exitCode(), judged.toString());
+        assertTrue(judged.err().contains("empirical-Bernstein bound") && judged.err().contains("[25, 346]")
+                && judged.err().contains("the MSE rose by"), judged.err());
+        assertFalse(Files.exists(out));
+
+        // A validation target outside the recorded range cannot be judged on clipped outputs: refused, naming the row.
+        Path narrow = withRange(regressor, 100, 200, "narrow.onnx");
+        CliRun outside = CliRun.of("-q", "convert", narrow.toString(), "-o", out.toString(), "--quantize", "int8",
+                "--validation", rows);
+        assertEquals(Main.NOTHING_QUALIFIED, outside.exitCode(), outside.toString());
+        assertTrue(outside.err().contains("lies outside the training targets' range [100, 200]"), outside.err());
+        assertFalse(Files.exists(out));
+    }
+
+    /** {@code model} with its output clipped to [lo, hi] and the range recorded, as a regression sweep writes it. */
+    private Path withRange(String model, float lo, float hi, String name) throws IOException {
+        org.odf2nna.onnx.proto.OnnxProto.ModelProto proto = org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(
+                Files.readAllBytes(Path.of(model)));
+        Path path = dir.resolve(name);
+        Files.write(path, org.odf2nna.onnx.OutputClip.apply(proto, proto.getGraph().getOutput(0).getName(), lo, hi)
+                .toByteArray());
+        return path;
+    }
+
+    @Test
     void maxDropWithoutValidationRowsIsAUsageError() {
         CliRun run = CliRun.of("convert", MODEL, "-o", dir.resolve("x.onnx").toString(), "--max-drop", "1");
         assertEquals(Main.USAGE, run.exitCode(), run.toString());

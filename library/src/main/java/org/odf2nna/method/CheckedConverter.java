@@ -14,12 +14,15 @@ import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
+import org.odf2nna.metrics.BoundedRegression;
+import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.OutputClip;
 import org.odf2nna.report.CheckedConversion;
 import org.odf2nna.report.Conversion;
 import org.odf2nna.settings.ConvertChecks;
@@ -30,9 +33,9 @@ import org.odf2nna.settings.Task;
 /**
  * {@code convert} checked on rows of the user's ({@link ConvertChecks}): the model is converted into a hidden folder
  * beside the output, judged there, and only then moved into place. With validation rows the written model must keep
- * the promise a sweep keeps for one candidate ({@link LossBound} at 95%: at most 5% of such conversions write a model
- * that then loses more than the maximum drop on a new set of as many rows); one that does not is not written. With
- * evaluation rows the original's and the written model's metrics are reported, nothing more.
+ * the promise a sweep keeps for one candidate ({@link LossBound} at 95%, regression by {@link BoundedRegression}: at
+ * most 5% of such conversions write a model that then loses more than the maximum drop on a new set of as many rows);
+ * one that does not is not written. With evaluation rows the original's and the written model's metrics are reported, nothing more.
  */
 public final class CheckedConverter {
 
@@ -122,7 +125,7 @@ public final class CheckedConverter {
         double tolerance = checks.maxDrop() != null ? checks.maxDrop() / 100 : task.defaultMaxDrop() / 100;
         int n = a.rows();
         if (task == Task.REGRESSION) {
-            return LossBound.regression(a.values(), b.values(), a.targets(), n, tolerance);
+            return regression(original, a, b, tolerance, checks.validation());
         }
         int[] targets = null;
         if (a.targets() != null) {
@@ -133,6 +136,33 @@ public final class CheckedConverter {
         }
         return LossBound.classification(classes(a, original.network()), classes(b, written.network()), targets,
                 tolerance);
+    }
+
+    /**
+     * Regression, judged as a sweep judges it ({@link BoundedRegression}, a new set of as many rows): both outputs
+     * clipped to the training targets' range the original records ({@link OutputClip}, as a sweep writes it).
+     * Convert has no training rows of its own, so a model that records no range, or validation targets outside it,
+     * are refused.
+     */
+    private static LossBound regression(OnnxDenseModel original, Outputs a, Outputs b, double tolerance,
+            Path validation) {
+        float[] recorded = OutputClip.read(original.model());
+        if (recorded == null) {
+            throw InputException.usage(original.source(), "records no training targets' range ("
+                    + OutputClip.METADATA_KEY + ", as a sweep writes it), and a regressor's conversion is "
+                    + "judged on outputs clipped to that range; convert without " + Setting.VALIDATION.ref()
+                    + " (rows to evaluate on still report the MSE)");
+        }
+        BoundedRegression.Range range = BoundedRegression.Range.of(recorded[0], recorded[1]);
+        int outside = BoundedRegression.firstOutside(a.targets(), a.rows(), range);
+        if (outside >= 0) {
+            throw InputException.uncertifiable(validation, "data row " + (outside + 1), "target "
+                    + org.odf2nna.report.ReportFormat.number(a.targets()[outside]) + " lies outside the training "
+                    + "targets' range " + range.words() + " the model records: regression is judged on outputs "
+                    + "clipped to that range, and a target outside it cannot be judged so; nothing was written");
+        }
+        return BoundedRegression.judge(a.values(), b.values(), a.targets(), a.rows(), range, tolerance,
+                LossBound.LEVEL, ChainCertificate.Reading.NEW_SET);
     }
 
     private static EvalData rows(Path file, ConvertChecks checks, ColumnRequest.Target target) {

@@ -89,30 +89,6 @@ public final class ProgressivePruning {
     }
 
     /**
-     * The chain's weights in the 5% ({@link ChainCertificate}): each round's share of the original's parameters its
-     * network has removed. They depend on the chain alone, which the search fixed on training rows. The small late
-     * rounds, the ones worth writing, weigh most; a round that removed little weighs little. Until the rule became
-     * valid by construction, a round's part was what it alone removed, plus the whole level of the round before when
-     * that one held: chains of small late steps then reached their last rounds at nearly 5%, but the carry let about
-     * twice the 5% of runs write a model that broke (ChainCertificateTest; docs/COMPARISON.md, "The chain rule").
-     *
-     * @param original the original's parameters
-     * @param chain    the parameters of each round the search went on from, in order
-     * @return each round's weight, in [0, 1]
-     */
-    static double[] shares(long original, long[] chain) {
-        double[] shares = new double[chain.length];
-        for (int i = 0; i < chain.length; i++) {
-            shares[i] = original > 0 ? Math.max(0, (double) (original - chain[i]) / original) : 0;
-        }
-        boolean any = java.util.Arrays.stream(shares).anyMatch(v -> v > 0);
-        if (!any) {
-            java.util.Arrays.fill(shares, 1);
-        }
-        return shares;
-    }
-
-    /**
      * How far past the tolerance the search may go on the training rows it is steered on. The originals fit those rows
      * more closely than rows they never saw (compactiv: MSE 4.2 there against 5.9 on its test file), so the same
      * relative loss there comes much sooner; the rounds the search went on from are only candidates, and the

@@ -244,7 +244,7 @@ public final class Sweeper {
         String choice = (chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows(),
                 reading(options, accuracy))
                 : explainBound(outcomes, chosen, options.maxDrop(), accuracy, reading(options, accuracy))
-                        + (seenWarning.isEmpty() ? "" : "." + seenWarning)) + heavyRowWarning(rounds);
+                        + (seenWarning.isEmpty() ? "" : "." + seenWarning));
         Int8Summary int8 = chosen == null || rounds.get(chosen).int8() == null ? null
                 : int8Summary(options, rounds.get(chosen), keepColumns(scan.sample(), rounds.get(chosen).inputs()));
         if (int8 != null) {
@@ -465,29 +465,6 @@ public final class Sweeper {
                 options.files().output());
         return ModelScan.evaluate(written, model.input(), range.written(network), test, task,
                 options.settings().device(), progress, options.files().output(), model.outputName());
-    }
-
-    /**
-     * A warning when some judged round was refused a certificate because a few validation rows carry most of its
-     * rise in squared error ({@link LossBound#regression}): the rows a normal test cannot speak for, such as inputs
-     * outside what the training rows covered. Empty when none was.
-     */
-    static String heavyRowWarning(List<ProgressivePruning.Round> rounds) {
-        List<Integer> refused = new ArrayList<>();
-        String first = null;
-        for (ProgressivePruning.Round r : rounds) {
-            if (r.bound() != null && r.bound().rule().startsWith("no certificate:")) {
-                refused.add(r.index());
-                first = first == null ? r.bound().rule() : first;
-            }
-        }
-        if (refused.isEmpty()) {
-            return "";
-        }
-        return String.format(Locale.ROOT, ". Warning: round%s %s had %s (look for validation rows far from the "
-                + "training rows' range)", refused.size() == 1 ? "" : "s", refused.stream().map(String::valueOf)
-                        .collect(java.util.stream.Collectors.joining(", ")), first.replace("no certificate: ",
-                        "no certificate, as "));
     }
 
     /** Nothing chosen: either the search went on from no round, or none it went on from held. */

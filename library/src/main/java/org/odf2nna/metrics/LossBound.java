@@ -15,13 +15,7 @@ import java.util.Locale;
  * never saw, such as production inputs) certify agreement. A set too small to certify the tolerance even when no
  * prediction changed is a {@code smallSet}: nothing holds on it, and the rule says how many rows would be needed.
  *
- * <p>Regression: a new set of n rows breaks when its MSE rises by more than the tolerance t, that is when the mean over
- * its rows of the pivot w = (candidate's squared error − original's) − t · original's squared error is positive. The
- * candidate holds when the judged rows' mean of w plus the normal quantile times √2 standard errors (the new set's
- * own noise counts as much as the judged rows') is at most 0. The pivot carries the noise of the new set's own MSE in
- * the denominator, which a bound on the mean difference alone would leave out. A normal approximation needs the
- * difference spread over many rows: when the few rows with the largest increase ({@link #heavyRows}) use up more than
- * half of what the tolerance allows on these rows, nothing holds, and the rule says so.
+ * <p>Regression is judged by {@link BoundedRegression}, which returns its verdict in this record too.
  *
  * <p>{@code certified} is the smallest tolerance these rows certify at the level: the least tolerance at which the test
  * above would pass. It is what the rows can vouch for at this level, not a coverage bound; only pass or fail at the
@@ -54,11 +48,11 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
                 smallSet, confidence, gainsOffsetLosses);
     }
 
-    /** One-sided 95% normal quantile (regression's bound). */
-    public static final double Z = 1.6448536269514722;
-
     /** The bounds' one-sided confidence. */
     public static final double CONFIDENCE = 1 - ExactPrediction.ALPHA;
+
+    /** One candidate's level, the chance of a false pass it is allowed (0.05). */
+    public static final double LEVEL = ExactPrediction.ALPHA;
 
     /**
      * @param original  the original's predicted class per row
@@ -212,187 +206,6 @@ public record LossBound(int rows, int changed, int lost, int gained, double esti
                 + "changed on them (that needs %s rows; these can certify %s)", rows, pointsInWords(tolerance),
                 needed == Integer.MAX_VALUE ? "too many" : String.valueOf(needed),
                 pointsInWords(certifiableTolerance(rows)));
-    }
-
-    /**
-     * @param original  the original's outputs per row
-     * @param candidate the candidate's
-     * @param targets   the targets
-     * @param tolerance relative MSE increase allowed (0.1 = 10%)
-     */
-    public static LossBound regression(float[] original, float[] candidate, float[] targets, int rows,
-            double tolerance) {
-        return regression(original, candidate, targets, rows, tolerance, ExactPrediction.ALPHA);
-    }
-
-    /** {@link #regression(float[], float[], float[], int, double)} at another level (0.05 for 95%). */
-    public static LossBound regression(float[] original, float[] candidate, float[] targets, int rows,
-            double tolerance, double level) {
-        double z = normalQuantile(1 - level);
-        if (rows == 0) {
-            return new LossBound(0, 0, 0, 0, Double.NaN, Double.NaN, tolerance, false, "no rows to judge on", true,
-                    1 - level, false);
-        }
-        double[] d = squaredErrorDifferences(original, candidate, targets, rows);
-        double[] e = new double[rows];
-        double sumE = 0;
-        double sumD = 0;
-        for (int r = 0; r < rows; r++) {
-            double eo = original[r] - targets[r];
-            e[r] = eo * eo;
-            sumE += e[r];
-            sumD += d[r];
-        }
-        double estimate = sumE > 0 ? sumD / sumE : (sumD > 0 ? Double.POSITIVE_INFINITY : 0);
-        Pivot pivot = new Pivot(d, e, z);
-        Heavy heavy = heavyRows(d, tolerance * sumE);
-        if (heavy != null) {
-            return new LossBound(rows, 0, 0, 0, estimate, Double.NaN, tolerance, false, String.format(Locale.ROOT,
-                    "no certificate: the %d validation row%s with the largest squared-error increase carr%s %s of "
-                    + "the MSE rise that %s allows, more than half (a normal bound cannot speak for rows like "
-                    + "these)", heavy.rows(), heavy.rows() == 1 ? "" : "s", heavy.rows() == 1 ? "ies" : "y",
-                    percent(heavy.share()), percent(tolerance)), false, 1 - level, false);
-        }
-        return new LossBound(rows, 0, 0, 0, estimate, pivot.smallestCertified(estimate), tolerance,
-                pivot.holds(tolerance), String.format(Locale.ROOT, "normal test at the %s level on the MSE's rise "
-                        + "on %d new rows at most %s%%", percent(level), rows, points(tolerance)), false, 1 - level, false);
-    }
-
-    /**
-     * The rows that carry a regression candidate's increase: the largest ⌈n / 1000⌉ (at least 1) per-row increases
-     * of squared error, and their share of what the tolerance allows on these rows, when that share is more than half;
-     * null otherwise. One row outside what the training rows covered can add a tenth of the MSE by itself: present in
-     * a new set and absent from the judged one, it breaks a promise the judged rows could not see coming.
-     *
-     * @param differences per row, the candidate's squared error minus the original's
-     * @param allowed     the tolerance times the original's sum of squared errors on these rows
-     */
-    static Heavy heavyRows(double[] differences, double allowed) {
-        int k = Math.max(1, differences.length / 1000);
-        double[] sorted = differences.clone();
-        java.util.Arrays.sort(sorted);
-        double top = 0;
-        for (int i = 0; i < k && i < sorted.length; i++) {
-            top += Math.max(0, sorted[sorted.length - 1 - i]);
-        }
-        if (!(allowed > 0) || top <= 0.5 * allowed) {
-            return null;
-        }
-        return new Heavy(k, top / allowed);
-    }
-
-    /** {@link #heavyRows}' finding: how many rows, and their share of what the tolerance allows. */
-    record Heavy(int rows, double share) {
-    }
-
-    /**
-     * Regression's pivot per tolerance t: w(t) = d − t·e per row (d the increase of squared error, e the original's
-     * squared error), judged by its mean plus z·√2 standard errors.
-     */
-    private static final class Pivot {
-        private final double meanD;
-        private final double meanE;
-        private final double varD;
-        private final double varE;
-        private final double covDE;
-        private final double scale;
-
-        Pivot(double[] d, double[] e, double z) {
-            int n = d.length;
-            double sd = 0;
-            double se = 0;
-            for (int r = 0; r < n; r++) {
-                sd += d[r];
-                se += e[r];
-            }
-            meanD = sd / n;
-            meanE = se / n;
-            double vd = 0;
-            double ve = 0;
-            double c = 0;
-            for (int r = 0; r < n; r++) {
-                vd += (d[r] - meanD) * (d[r] - meanD);
-                ve += (e[r] - meanE) * (e[r] - meanE);
-                c += (d[r] - meanD) * (e[r] - meanE);
-            }
-            int dof = Math.max(1, n - 1);
-            varD = vd / dof;
-            varE = ve / dof;
-            covDE = c / dof;
-            scale = z * Math.sqrt(2.0 / n);
-        }
-
-        /** The judged rows' mean of w(t) plus z·√2 standard errors: the test passes when it is at most 0. */
-        double upper(double t) {
-            double variance = Math.max(0, varD - 2 * t * covDE + t * t * varE);
-            return meanD - t * meanE + scale * Math.sqrt(variance);
-        }
-
-        boolean holds(double tolerance) {
-            return upper(tolerance) <= 1e-12 * Math.max(1, meanE);
-        }
-
-        /** The least t at which the test passes (bisection: upper(t) is convex, so the passing t form one interval). */
-        double smallestCertified(double estimate) {
-            double lo = Double.isFinite(estimate) ? estimate : 0;
-            double hi = Math.max(lo, 0) + 1e-3;
-            while (upper(hi) > 0) {
-                if (hi > 1e6) {
-                    return Double.NaN;
-                }
-                lo = hi;
-                hi *= 2;
-            }
-            for (int i = 0; i < 80; i++) {
-                double mid = (lo + hi) / 2;
-                if (upper(mid) > 0) {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            return hi;
-        }
-    }
-
-    /**
-     * Per row, the candidate's squared error minus the original's: what a regression bound is drawn from.
-     */
-    public static double[] squaredErrorDifferences(float[] original, float[] candidate, float[] targets, int rows) {
-        double[] d = new double[rows];
-        for (int r = 0; r < rows; r++) {
-            double eo = original[r] - targets[r];
-            double ec = candidate[r] - targets[r];
-            d[r] = ec * ec - eo * eo;
-        }
-        return d;
-    }
-
-    /** The standard normal's p-quantile (Acklam's rational approximation, relative error below 1.2e-9). */
-    static double normalQuantile(double p) {
-        if (!(p > 0 && p < 1)) {
-            throw new IllegalArgumentException("p must lie in (0, 1): " + p);
-        }
-        double[] a = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
-            -3.066479806614716e+01, 2.506628277459239e+00};
-        double[] b = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
-            -1.328068155288572e+01};
-        double[] c = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
-            4.374664141464968e+00, 2.938163982698783e+00};
-        double[] d = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
-        double low = 0.02425;
-        if (p < low) {
-            double q = Math.sqrt(-2 * Math.log(p));
-            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
-                    / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-        }
-        if (p > 1 - low) {
-            return -normalQuantile(1 - p);
-        }
-        double q = p - 0.5;
-        double r = q * q;
-        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
     }
 
     /** An accuracy loss in words: "1 point", "2.94 points". */

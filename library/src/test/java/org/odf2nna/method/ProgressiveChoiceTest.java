@@ -80,10 +80,10 @@ class ProgressiveChoiceTest {
         long original = sized(80).parameterCount();
         long[] chain = {sized(40).parameterCount(), sized(25).parameterCount(), sized(16).parameterCount(),
             sized(8).parameterCount()};
-        double[] levels = org.odf2nna.metrics.ChainCertificate.levels(ProgressivePruning.shares(original, chain));
+        double[] levels = org.odf2nna.metrics.ChainCertificate.levels(removedShares(original, chain));
         List<ProgressivePruning.Round> judged = ProgressivePruning.certify(rounds, judges, levels);
         int expected = org.odf2nna.metrics.ChainCertificate.choose(2000, 0.01, false, new int[] {0, 5, 40, 8},
-                new int[4], ProgressivePruning.shares(original, chain));
+                new int[4], removedShares(original, chain));
         assertEquals(3, expected, "8 of 2000 changed holds at its part; 40 does not");
         assertEquals(4, ProgressivePruning.choose(judged), "the smallest that held, past a failure");
         for (int i : new int[] {0, 2, 3, 4}) {
@@ -95,7 +95,7 @@ class ProgressiveChoiceTest {
     void aLoneRoundHasTheWholeFivePercentAndNothingHoldingMeansNothingChosen() {
         List<Double> levels = new ArrayList<>();
         long original = sized(80).parameterCount();
-        double[] parts = org.odf2nna.metrics.ChainCertificate.levels(ProgressivePruning.shares(original,
+        double[] parts = org.odf2nna.metrics.ChainCertificate.levels(removedShares(original,
                 new long[] {sized(40).parameterCount()}));
         List<ProgressivePruning.Round> judged = ProgressivePruning.certify(List.of(round(1, true, 40),
                 round(2, false)), List.of(changed(30), changed(0)), parts);
@@ -112,17 +112,16 @@ class ProgressiveChoiceTest {
             for (int i = 0; i < chain; i++) {
                 parameters[i] = Math.round(100_000 * Math.pow(0.8, i + 1));
             }
-            double[] levels = org.odf2nna.metrics.ChainCertificate.levels(ProgressivePruning.shares(100_000,
+            double[] levels = org.odf2nna.metrics.ChainCertificate.levels(removedShares(100_000,
                     parameters));
             assertEquals(0.05, java.util.Arrays.stream(levels).sum(), 1e-12, "chain of " + chain);
         }
     }
 
     @Test
-    void eachRoundWeighsTheShareOfTheOriginalsParametersItHasRemoved() {
+    void eachRoundWeighsItsShare() {
         // 1000 -> 800 -> 500 -> 400: the rounds have removed 20%, 50% and 60%.
-        double[] shares = ProgressivePruning.shares(1000, new long[] {800, 500, 400});
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0.2, 0.5, 0.6}, shares, 1e-12);
+        double[] shares = {0.2, 0.5, 0.6};
         double[] levels = org.odf2nna.metrics.ChainCertificate.levels(shares);
         assertEquals(0.05 * 0.6 / 1.3, levels[2], 1e-12);
         assertTrue(levels[2] > levels[1] && levels[1] > levels[0], "the smaller late rounds weigh most");
@@ -198,26 +197,12 @@ class ProgressiveChoiceTest {
         assertTrue(failed.contains("{{MAX_DROP}}") && failed.contains("{{VALIDATION}}"), failed);
     }
 
-    @Test
-    void aRoundRefusedForHeavyRowsIsAWarningInTheChoice() {
-        // A regression round whose rise sits on one validation row is refused a certificate; the choice says so.
-        int n = 1000;
-        float[] targets = new float[n];
-        float[] original = new float[n];
-        float[] candidate = new float[n];
-        Random random = new Random(5);
-        for (int r = 0; r < n; r++) {
-            targets[r] = (float) random.nextGaussian();
-            original[r] = targets[r] + (float) random.nextGaussian();
-            candidate[r] = original[r];
+    /** Each round's share of the original's parameters its network has removed: the rounds' weights here. */
+    private static double[] removedShares(long original, long[] chain) {
+        double[] shares = new double[chain.length];
+        for (int i = 0; i < chain.length; i++) {
+            shares[i] = Math.max(0, (double) (original - chain[i]) / original);
         }
-        candidate[3] = original[3] + 20;
-        LossBound heavy = LossBound.regression(original, candidate, targets, n, 0.1);
-        LossBound fine = LossBound.regression(original, original.clone(), targets, n, 0.1);
-        List<ProgressivePruning.Round> rounds = List.of(round(1, true).withBound(fine), round(2, true).withBound(heavy));
-        String warning = Sweeper.heavyRowWarning(rounds);
-        assertTrue(warning.startsWith(". Warning: round 2 had no certificate, as the 1 validation row with the "
-                + "largest squared-error increase carries"), warning);
-        assertEquals("", Sweeper.heavyRowWarning(List.of(round(1, true).withBound(fine))));
+        return shares;
     }
 }
