@@ -62,11 +62,7 @@ public final class BlockStatistics {
         List<String> hidden = blocks.stream().map(DenseBlock::hidden).toList();
         ModelProto scoring = exposing(model, hidden, feed.data().name());
         int n = blocks.size();
-        double[][] shift = new double[n][];
-        double[][] sum = new double[n][];
-        DMatrixRMaj[] cross = new DMatrixRMaj[n];
-        long[] samples = new long[n];
-        int[] stride = new int[n];
+        Sums[] sums = new Sums[n];
         try (GraphFeed.Session runner = feed.open(scoring, device, file)) {
             for (int start = 0; start < rows.count(); start += BATCH) {
                 int count = Math.min(BATCH, rows.count() - start);
@@ -76,78 +72,100 @@ public final class BlockStatistics {
                     int w = block.width();
                     float[] values = out.get(block.hidden());
                     int positions = values.length / count / w;
-                    if (stride[b] == 0) {
+                    if (sums[b] == null) {
                         long total = (long) rows.count() * positions;
-                        stride[b] = (int) Math.max(1, (total + cap - 1) / cap);
-                        sum[b] = new double[w];
-                        cross[b] = new DMatrixRMaj(w, w);
+                        sums[b] = new Sums(block.kind(), w, (int) Math.max(1, (total + cap - 1) / cap));
                     }
-                    accumulate(block.kind(), values, count, positions, w, stride[b], start * (long) positions, b,
-                            shift, sum, cross, samples);
+                    sums[b].add(values, count, positions, start * (long) positions);
                 }
             }
         }
         List<Moments> moments = new ArrayList<>();
-        for (int b = 0; b < n; b++) {
-            int w = blocks.get(b).width();
-            double s = samples[b];
-            double[] mean = new double[w];
-            double[] cov = new double[w * w];
-            for (int i = 0; i < w; i++) {
-                mean[i] = shift[b][i] + sum[b][i] / s;
-            }
-            for (int i = 0; i < w; i++) {
-                for (int j = 0; j < w; j++) {
-                    cov[i * w + j] = cross[b].get(i, j) / s - (sum[b][i] / s) * (sum[b][j] / s);
-                }
-            }
-            moments.add(new Moments(mean, cov, samples[b]));
+        for (Sums b : sums) {
+            moments.add(b.moments());
         }
         return moments;
     }
 
-    private static void accumulate(DenseBlock.Kind kind, float[] values, int rows, int positions, int w, int stride,
-            long firstSample, int b, double[][] shift, double[][] sum, DMatrixRMaj[] cross, long[] samples) {
-        int total = rows * positions;
-        List<Integer> taken = new ArrayList<>();
-        for (int s = 0; s < total; s++) {
-            if ((firstSample + s) % stride == 0) {
-                taken.add(s);
-            }
+    /**
+     * One block's running sums: every {@code stride}-th sample taken, about the first samples' mean ({@code shift}),
+     * so no cancellation when units sit far from zero.
+     */
+    private static final class Sums {
+        private final DenseBlock.Kind kind;
+        private final int w;
+        private final int stride;
+        private double[] shift;
+        private final double[] sum;
+        private final DMatrixRMaj cross;
+        private long samples;
+
+        Sums(DenseBlock.Kind kind, int w, int stride) {
+            this.kind = kind;
+            this.w = w;
+            this.stride = stride;
+            this.sum = new double[w];
+            this.cross = new DMatrixRMaj(w, w);
         }
-        if (taken.isEmpty()) {
-            return;
-        }
-        DMatrixRMaj x = new DMatrixRMaj(taken.size(), w);
-        for (int t = 0; t < taken.size(); t++) {
-            int s = taken.get(t);
-            for (int u = 0; u < w; u++) {
-                // MatMul blocks: units on the last axis, each sample contiguous. Conv blocks: per row [units, positions].
-                int at = kind == DenseBlock.Kind.MATMUL ? s * w + u
-                        : (s / positions) * w * positions + u * positions + (s % positions);
-                x.set(t, u, values[at]);
-            }
-        }
-        if (shift[b] == null) {
-            // Sums taken about the first samples' mean: no cancellation when units sit far from zero.
-            shift[b] = new double[w];
-            for (int u = 0; u < w; u++) {
-                double m = 0;
-                for (int t = 0; t < taken.size(); t++) {
-                    m += x.get(t, u);
+
+        /** The samples of {@code rows} rows at {@code positions} positions each, the first numbered firstSample. */
+        void add(float[] values, int rows, int positions, long firstSample) {
+            int total = rows * positions;
+            List<Integer> taken = new ArrayList<>();
+            for (int s = 0; s < total; s++) {
+                if ((firstSample + s) % stride == 0) {
+                    taken.add(s);
                 }
-                shift[b][u] = m / taken.size();
             }
-        }
-        for (int t = 0; t < taken.size(); t++) {
-            for (int u = 0; u < w; u++) {
-                double v = x.get(t, u) - shift[b][u];
-                x.set(t, u, v);
-                sum[b][u] += v;
+            if (taken.isEmpty()) {
+                return;
             }
+            DMatrixRMaj x = new DMatrixRMaj(taken.size(), w);
+            for (int t = 0; t < taken.size(); t++) {
+                int s = taken.get(t);
+                for (int u = 0; u < w; u++) {
+                    // MatMul blocks: units on the last axis, each sample contiguous. Conv blocks: per row [units,
+                    // positions].
+                    int at = kind == DenseBlock.Kind.MATMUL ? s * w + u
+                            : (s / positions) * w * positions + u * positions + (s % positions);
+                    x.set(t, u, values[at]);
+                }
+            }
+            if (shift == null) {
+                shift = new double[w];
+                for (int u = 0; u < w; u++) {
+                    double m = 0;
+                    for (int t = 0; t < taken.size(); t++) {
+                        m += x.get(t, u);
+                    }
+                    shift[u] = m / taken.size();
+                }
+            }
+            for (int t = 0; t < taken.size(); t++) {
+                for (int u = 0; u < w; u++) {
+                    double v = x.get(t, u) - shift[u];
+                    x.set(t, u, v);
+                    sum[u] += v;
+                }
+            }
+            CommonOps_DDRM.multAddTransA(x, x, cross);
+            samples += taken.size();
         }
-        CommonOps_DDRM.multAddTransA(x, x, cross[b]);
-        samples[b] += taken.size();
+
+        Moments moments() {
+            double n = samples;
+            double[] mean = new double[w];
+            double[] cov = new double[w * w];
+            for (int i = 0; i < w; i++) {
+                mean[i] = shift[i] + sum[i] / n;
+            }
+            for (int i = 0; i < w; i++) {
+                for (int j = 0; j < w; j++) {
+                    cov[i * w + j] = cross.get(i, j) / n - (sum[i] / n) * (sum[j] / n);
+                }
+            }
+            return new Moments(mean, cov, samples);
+        }
     }
 
     /** A copy of the model with {@code tensors} as extra outputs, a symbolic batch, and no value_info. */

@@ -88,10 +88,12 @@ public final class CheckedConverter {
             Metrics after = null;
             if (checks.eval() != null) {
                 EvalData rows = rows(checks.eval(), checks, ColumnRequest.Target.REQUIRED);
-                before = ModelScan.evaluate(original.model(), original.input(), original.network(),
-                        rows.forModel(original), task, checks.device(), progress, model, original.outputName());
-                after = ModelScan.evaluate(written.model(), written.input(), written.network(),
-                        rows.forModel(written), task, checks.device(), progress, temp, written.outputName());
+                before = ModelScan.evaluate(new ModelScan.Evaluated(original.model(), original.input(),
+                        original.network(), model, original.outputName()), rows.forModel(original), task,
+                        checks.device(), progress);
+                after = ModelScan.evaluate(new ModelScan.Evaluated(written.model(), written.input(),
+                        written.network(), temp, written.outputName()), rows.forModel(written), task, checks.device(),
+                        progress);
             }
             moveIntoPlace(temp, output);
             return new CheckedConversion(withOutput(done, output), before, after, bound,

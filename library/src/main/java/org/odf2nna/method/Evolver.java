@@ -160,8 +160,9 @@ public final class Evolver {
     /** A written network run over the evaluation rows (as the pruned network reads them) in ONNX Runtime. */
     private static Metrics measure(ModelProto written, DenseNetwork network, OnnxDenseModel prunedRead, Kept kept,
             Task task, Evolve options, Progress progress) {
-        return ModelScan.evaluate(written, prunedRead.input(), network, kept.eval(), task, options.settings().device(),
-                progress, options.files().output(), prunedRead.outputName());
+        return ModelScan.evaluate(new ModelScan.Evaluated(written, prunedRead.input(), network,
+                options.files().output(), prunedRead.outputName()), kept.eval(), task, options.settings().device(),
+                progress);
     }
 
     private static List<EvolveReport.Generation> generations(GaResult result, Task task) {

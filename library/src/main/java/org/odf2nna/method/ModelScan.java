@@ -225,10 +225,8 @@ public final class ModelScan {
     }
 
     /** Evaluates a model over labelled rows. */
-    public static Metrics evaluate(ModelProto model, InputSignature input, DenseNetwork network, EvalData data,
-            Task task, Device device, Progress progress, java.nio.file.Path modelFile, String outputName) {
-        return evaluator(new Evaluated(model, input, network, modelFile, outputName), data, task, device, progress)
-                .metrics();
+    public static Metrics evaluate(Evaluated model, EvalData data, Task task, Device device, Progress progress) {
+        return evaluator(model, data, task, device, progress).metrics();
     }
 
     /**
@@ -273,8 +271,16 @@ public final class ModelScan {
         return new Measured(evaluator.metrics(), evaluator.chance());
     }
 
-    /** The model {@link #evaluator} runs: its graph, input, chain, file (for messages) and output. */
-    private record Evaluated(ModelProto model, InputSignature input, DenseNetwork network, java.nio.file.Path file,
+    /**
+     * The model {@link #evaluator} runs.
+     *
+     * @param model      its graph
+     * @param input      its input
+     * @param network    its dense chain, as the graph computes it
+     * @param file       the file it is read from or written to (for messages)
+     * @param outputName the graph output read
+     */
+    public record Evaluated(ModelProto model, InputSignature input, DenseNetwork network, java.nio.file.Path file,
             String outputName) {
     }
 

@@ -291,8 +291,8 @@ public final class Shrinker {
             }
             double difference = write(written, result, output);
             Metrics pr = retrainer == null || original == null ? null
-                    : ModelScan.evaluate(written, model.input(), result, eval, task, options.device(), progress,
-                            output, model.outputName());
+                    : ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), result, output,
+                            model.outputName()), eval, task, options.device(), progress);
             double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
             UnitSelection selection = step.selection();
             return new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
@@ -326,8 +326,8 @@ public final class Shrinker {
     private static Metrics evaluate(OnnxDenseModel model, DenseNetwork pruned, EvalData eval, Task task,
             ShrinkOptions options, Progress progress, Path output) {
         ModelProto written = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(), output);
-        return ModelScan.evaluate(written, model.input(), pruned, eval, task, options.device(), progress, output,
-                model.outputName());
+        return ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), pruned, output, model.outputName()),
+                eval, task, options.device(), progress);
     }
 
     private static List<RefitLayer> refitLayers(LeastSquaresCompensation.Result refit) {

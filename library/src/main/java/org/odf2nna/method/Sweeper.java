@@ -124,11 +124,11 @@ public final class Sweeper {
             }
             ShrinkReport relabelled = relabel(table, outputs, chosen, written);
             SweepReport report = new SweepReport(relabelled, grid, options.maxDrop(),
-                    accuracy ? "accuracy points" : "% of MSE", original, chosen, choice, written, scratch, List.of());
+                    accuracy ? "accuracy points" : "% of MSE", original, chosen, choice, written, scratch, List.of(),
+                    null, null, false);
             if (files.chart() != null) {
                 List<String> charts = SweepChart.write(report, files.chart()).stream().map(Path::toString).toList();
-                report = new SweepReport(relabelled, grid, options.maxDrop(), report.maxDropUnit(), original, chosen,
-                        choice, written, scratch, charts);
+                report = report.withCharts(charts);
             }
             if (files.report() != null) {
                 AtomicFiles.writeString(files.report(), ReportFormat.json(report));
@@ -265,12 +265,11 @@ public final class Sweeper {
         String grid = progressiveGrid(options, retrainer.validationRows(), accuracy);
         SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
                 : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
-                List.of(), int8);
+                List.of(), int8, null, false);
         if (options.files().chart() != null) {
             List<String> charts = SweepChart.write(report, options.files().chart()).stream().map(Path::toString)
                     .toList();
-            report = new SweepReport(table, grid, options.maxDrop(), report.maxDropUnit(),
-                    report.originalValidation(), chosen, choice, written, scratch, charts, int8);
+            report = report.withCharts(charts);
         }
         report = report.withInputRange(pruned.inputRange(), pruned.clipped());
         if (options.files().report() != null) {
@@ -341,8 +340,10 @@ public final class Sweeper {
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < rounds.size(); i++) {
             ProgressivePruning.Round r = rounds.get(i);
-            Metrics pwr = evaluate(model, r.compensated(), r.inputs(), null, range, test, task, options, progress);
-            Metrics pr = evaluate(model, r.judged(), r.inputs(), r.int8(), range, test, task, options, progress);
+            Metrics pwr = evaluate(model, new RoundNetwork(r.compensated(), r.inputs(), null), range, test, task,
+                    options, progress);
+            Metrics pr = evaluate(model, new RoundNetwork(r.judged(), r.inputs(), r.int8()), range, test, task,
+                    options, progress);
             double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
                     / network.parameterCount();
             List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
@@ -459,12 +460,19 @@ public final class Sweeper {
         return output == null ? proto : OutputClip.apply(proto, model.outputName(), output[0], output[1]);
     }
 
-    private static Metrics evaluate(OnnxDenseModel model, DenseNetwork network, int[] inputs, Int8Fallback.Choice int8,
-            ProgressiveSweep.Result range, EvalData test, Task task, Sweep options, Progress progress) {
-        ModelProto written = ExternalData.forOutput(written(model, network, inputs, int8, range), model.source(),
-                options.files().output());
-        return ModelScan.evaluate(written, model.input(), range.written(network), test, task,
-                options.settings().device(), progress, options.files().output(), model.outputName());
+    /**
+     * A round's network as the written file holds it: the network, the input columns it keeps, and which layers took
+     * int8 weights (null for float weights).
+     */
+    private record RoundNetwork(DenseNetwork network, int[] inputs, Int8Fallback.Choice int8) {
+    }
+
+    private static Metrics evaluate(OnnxDenseModel model, RoundNetwork round, ProgressiveSweep.Result range,
+            EvalData test, Task task, Sweep options, Progress progress) {
+        ModelProto written = ExternalData.forOutput(written(model, round.network(), round.inputs(), round.int8(),
+                range), model.source(), options.files().output());
+        return ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), range.written(round.network()),
+                options.files().output(), model.outputName()), test, task, options.settings().device(), progress);
     }
 
     /** Nothing chosen: either the search went on from no round, or none it went on from held. */
@@ -632,8 +640,8 @@ public final class Sweeper {
         ModelProto written = selected ? InputSelection.write(model, trained.network(), inputs)
                 : DenseChainWriter.write(model, trained.network());
         EvalData test = options.test().forModel(model);
-        Metrics metrics = ModelScan.evaluate(written, model.input(), trained.network(), test, task,
-                options.settings().device(), progress, options.files().output(), model.outputName());
+        Metrics metrics = ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), trained.network(),
+                options.files().output(), model.outputName()), test, task, options.settings().device(), progress);
         return new SweepReport.Scratch(trained.network().architecture(), trained.network().parameterCount(), metrics,
                 trained.summary());
     }

@@ -34,23 +34,16 @@ public record SweepReport(ShrinkReport table, String grid, double maxDrop, Strin
         charts = List.copyOf(charts);
     }
 
-    /** A report without a recorded input range. */
-    public SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit, double originalValidation,
-            Integer chosen, String choice, String output, Scratch scratch, List<String> charts, Int8Summary int8) {
-        this(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch, charts, int8,
-                null, false);
-    }
-
     /** The same report with the training rows' input range, and whether the inputs were clipped to it. */
     public SweepReport withInputRange(InputRange range, boolean clipped) {
         return new SweepReport(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch,
                 charts, int8, range, clipped);
     }
 
-    /** A report without int8 weights. */
-    public SweepReport(ShrinkReport table, String grid, double maxDrop, String maxDropUnit, double originalValidation,
-            Integer chosen, String choice, String output, Scratch scratch, List<String> charts) {
-        this(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch, charts, null);
+    /** The same report with the chart files written from it. */
+    public SweepReport withCharts(List<String> written) {
+        return new SweepReport(table, grid, maxDrop, maxDropUnit, originalValidation, chosen, choice, output, scratch,
+                written, int8, inputRange, inputsClipped);
     }
 
     /**

@@ -64,10 +64,19 @@ public final class DenseTrainer {
             initialise(session, net.initializers, adam);
             TrainingGraph graph = new TrainingGraph(net.input, net.logits, losses, adam.step);
             DenseNetwork[] best = {start};
-            Loop run = loop(session, graph, train, soft, validation, loss, options, listener,
+            Loop run = loop(session, graph, new Taught(train, soft), validation, loss, options, listener,
                     () -> best[0] = readWeights(session, net, start));
             return new TrainingResult(best[0], run.bestEpoch(), run.epochsRun(), run.history());
         }
+    }
+
+    /**
+     * The rows a loop steps on, with the teacher's outputs for each of them when distilling.
+     *
+     * @param rows the training rows
+     * @param soft the teacher's outputs, row after row, or null without a teacher
+     */
+    record Taught(TrainingData rows, float[] soft) {
     }
 
     /** What {@link #loop} did: the epoch whose weights were kept, the epochs run, one record per epoch. */
@@ -80,8 +89,9 @@ public final class DenseTrainer {
      * epoch beats the best so far (the caller reads its weights then), and training stops after {@code patience}
      * epochs without one.
      */
-    static Loop loop(Session session, TrainingGraph graph, TrainingData train, float[] soft, TrainingData validation,
-            Loss loss, TrainingOptions options, EpochListener listener, Runnable keepBest) {
+    static Loop loop(Session session, TrainingGraph graph, Taught taught, TrainingData validation, Loss loss,
+            TrainingOptions options, EpochListener listener, Runnable keepBest) {
+        TrainingData train = taught.rows();
         List<TrainingResult.Epoch> history = new ArrayList<>();
         double[] figures = evaluate(session, graph, validation, loss);
         TrainingResult.Epoch first = new TrainingResult.Epoch(0, Double.NaN, figures[0], figures[1]);
@@ -94,7 +104,7 @@ public final class DenseTrainer {
         long stepsPerEpoch = (train.rows() + options.batchSize() - 1) / options.batchSize();
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
             int[] order = TrainingData.permutation(train.rows(), random);
-            double lossSum = trainEpoch(session, graph, train, soft, order, options.batchSize(),
+            double lossSum = trainEpoch(session, graph, taught, order, options.batchSize(),
                     (epoch - 1) * stepsPerEpoch, options.epochs() * stepsPerEpoch, options.learningRate());
             epochsRun = epoch;
             figures = evaluate(session, graph, validation, loss);
@@ -189,8 +199,10 @@ public final class DenseTrainer {
     }
 
     /** One pass over the training rows in {@code order}, a step per batch; returns the sum of the rows' losses. */
-    private static double trainEpoch(Session session, TrainingGraph g, TrainingData train, float[] soft, int[] order,
-            int batchSize, long firstStep, long totalSteps, float peak) {
+    private static double trainEpoch(Session session, TrainingGraph g, Taught taught, int[] order, int batchSize,
+            long firstStep, long totalSteps, float peak) {
+        TrainingData train = taught.rows();
+        float[] soft = taught.soft();
         Losses l = g.losses();
         boolean teacher = l.teacherTargets() != null;
         boolean scheduled = g.schedule() != null && g.schedule() != LearningRateSchedule.CONSTANT;

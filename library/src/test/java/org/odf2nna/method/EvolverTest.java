@@ -274,20 +274,21 @@ class EvolverTest {
                 .forModel(read);
         assertEquals(List.of("x1", "x3", "x4", "x6"), byName.columns().featureNames());
         assertEquals("label", byName.columns().label(), "the recorded target column");
-        Metrics m = ModelScan.evaluate(written, read.input(), read.network(), byName,
-                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
-        Metrics direct = ModelScan.evaluate(written, read.input(), read.network(),
+        ModelScan.Evaluated evaluated = new ModelScan.Evaluated(written, read.input(), read.network(), out,
+                read.outputName());
+        Metrics m = ModelScan.evaluate(evaluated, byName, org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU,
+                Progress.NONE);
+        Metrics direct = ModelScan.evaluate(evaluated,
                 new EvalData(data[1], ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64).forModel(read),
-                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out, read.outputName());
+                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE);
         assertEquals(direct, m, "the same rows, read by name from either file");
         assertEquals(200, m.rows());
         // a file without one of the kept columns is refused, naming it
         Path missing = MethodTestData.csv(dir.resolve("missing.csv"), List.of("x1", "x2", "x4", "x6"),
                 new float[4 * 3], new double[3]);
-        InputException e = assertThrows(InputException.class, () -> ModelScan.evaluate(written, read.input(),
-                read.network(), new EvalData(missing, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64)
-                        .forModel(read), org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE, out,
-                read.outputName()));
+        InputException e = assertThrows(InputException.class, () -> ModelScan.evaluate(evaluated,
+                new EvalData(missing, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64).forModel(read),
+                org.odf2nna.settings.Task.CLASSIFICATION, Device.CPU, Progress.NONE));
         assertTrue(e.getMessage().contains("'x3'"), e.getMessage());
     }
 
