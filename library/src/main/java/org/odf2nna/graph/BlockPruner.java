@@ -107,14 +107,7 @@ public final class BlockPruner {
             }
         }
         ModelProto.Builder copy = model.toBuilder();
-        GraphProto.Builder graph = copy.getGraphBuilder();
-        for (int i = 0; i < graph.getInitializerCount(); i++) {
-            TensorProto t = graph.getInitializer(i);
-            if (values.containsKey(t.getName())) {
-                graph.setInitializer(i, OnnxValues.withValues(t, values.get(t.getName()), dims.get(t.getName())));
-            }
-        }
-        graph.addAllInitializer(added);
+        GraphProto.Builder graph = withInitializers(copy, values, dims, added);
         for (int i = 0; i < nodes.size(); i++) {
             NodeProto n = nodes.get(i);
             Long group = groups.get(GraphView.nodeName(n));
@@ -163,6 +156,14 @@ public final class BlockPruner {
             addBias(g, values, dims, nodes, added, block, bias);
         }
         ModelProto.Builder copy = model.toBuilder();
+        GraphProto.Builder graph = withInitializers(copy, values, dims, added);
+        graph.clearNode().addAllNode(nodes);
+        return copy.build();
+    }
+
+    /** {@code copy}'s graph with the initializers in {@code values} replaced (new values and dims) and {@code added}. */
+    private static GraphProto.Builder withInitializers(ModelProto.Builder copy, Map<String, float[]> values,
+            Map<String, long[]> dims, List<TensorProto> added) {
         GraphProto.Builder graph = copy.getGraphBuilder();
         for (int i = 0; i < graph.getInitializerCount(); i++) {
             TensorProto t = graph.getInitializer(i);
@@ -171,8 +172,20 @@ public final class BlockPruner {
             }
         }
         graph.addAllInitializer(added);
-        graph.clearNode().addAllNode(nodes);
-        return copy.build();
+        return graph;
+    }
+
+    /**
+     * Solves {@code a x = b} for a symmetric {@code a} (ridge added): Cholesky, or the pseudo-inverse when {@code a}
+     * is not positive definite after all.
+     */
+    static void solveSymmetric(DMatrixRMaj a, DMatrixRMaj b, DMatrixRMaj x) {
+        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(a.getNumRows());
+        if (!solver.setA(a)) {
+            solver = LinearSolverFactory_DDRM.pseudoInverse(true);
+            solver.setA(a);
+        }
+        solver.solve(b, x);
     }
 
     private static int[] indices(boolean[] drop, boolean which) {
@@ -266,12 +279,7 @@ public final class BlockPruner {
                 }
             }
             DMatrixRMaj change = new DMatrixRMaj(k, columns);
-            LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(k);
-            if (!solver.setA(skk)) {
-                solver = LinearSolverFactory_DDRM.pseudoInverse(true);
-                solver.setA(skk);
-            }
-            solver.solve(rhs, change);
+            solveSymmetric(skk, rhs, change);
             for (int a = 0; a < k; a++) {
                 for (int c = 0; c < columns; c++) {
                     double v = change.get(a, c);

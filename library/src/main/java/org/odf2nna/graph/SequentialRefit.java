@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
-import org.ejml.interfaces.linsol.LinearSolverDense;
 import org.odf2nna.Device;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
@@ -304,12 +302,7 @@ final class SequentialRefit {
             xx.add(i, i, ridge);
         }
         DMatrixRMaj w = new DMatrixRMaj(k, outputs);
-        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(k);
-        if (!solver.setA(xx)) {
-            solver = LinearSolverFactory_DDRM.pseudoInverse(true);
-            solver.setA(xx);
-        }
-        solver.solve(xt, w);
+        BlockPruner.solveSymmetric(xx, xt, w);
         double[][] weights = new double[k][outputs];
         double[] bias = new double[outputs];
         for (int o = 0; o < outputs; o++) {
