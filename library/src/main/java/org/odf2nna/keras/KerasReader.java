@@ -10,9 +10,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
-import io.jhdf.api.Dataset;
+
 import io.jhdf.api.Group;
-import io.jhdf.api.Node;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.odf2nna.InputException;
+import org.odf2nna.keras.KerasWeights.Weight;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
@@ -72,6 +73,11 @@ public final class KerasReader {
     private KerasReader(Path file, KerasFiles.Container container) {
         this.file = file;
         this.container = container;
+    }
+
+    /** The weights of the file read (the HDF5 part open by then). */
+    private KerasWeights weightFile() {
+        return new KerasWeights(file, container, weights);
     }
 
     /** Whether {@code file} is a Keras model file by its content (a zip or an HDF5 file). */
@@ -479,37 +485,37 @@ public final class KerasReader {
             throw new InputException(file, place, "is a Dense layer without a positive 'units' in its config");
         }
         boolean useBias = !lc.has("use_bias") || lc.get("use_bias").isJsonNull() || lc.get("use_bias").getAsBoolean();
-        List<Weight> w = weightsOf(name, groupName, place);
-        Weight kernel = pick(w, place, 0, "kernel", "_W:0", "/W:0");
-        Weight bias = useBias ? pick(w, place, 1, "bias", "_b:0", "/b:0") : null;
+        List<Weight> w = weightFile().of(name, groupName, place);
+        Weight kernel = weightFile().pick(w, place, 0, "kernel", "_W:0", "/W:0");
+        Weight bias = useBias ? weightFile().pick(w, place, 1, "bias", "_b:0", "/b:0") : null;
         if (w.size() != (useBias ? 2 : 1)) {
-            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + paths(w) + "); a Dense layer "
+            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + KerasWeights.paths(w) + "); a Dense layer "
                     + (useBias ? "with" : "without") + " bias has " + (useBias ? 2 : 1));
         }
-        if (kernel.shape.length != 2 || kernel.shape[1] != units) {
-            throw new InputException(file, place, "has a kernel " + kernel.path + " of shape " + Arrays.toString(kernel.shape)
+        if (kernel.shape().length != 2 || kernel.shape()[1] != units) {
+            throw new InputException(file, place, "has a kernel " + kernel.path() + " of shape " + Arrays.toString(kernel.shape())
                     + " but its config says " + units + " units");
         }
-        int inputs = kernel.shape[0];
+        int inputs = kernel.shape()[0];
         if (width > 0 && inputs != width) {
-            throw new InputException(file, place, "has a kernel " + kernel.path + " of shape " + Arrays.toString(kernel.shape)
+            throw new InputException(file, place, "has a kernel " + kernel.path() + " of shape " + Arrays.toString(kernel.shape())
                     + " but the layer before it gives " + width + " values per row");
         }
         float[] b = new float[units];
         if (bias != null) {
-            if (bias.shape.length != 1 || bias.shape[0] != units) {
-                throw new InputException(file, place, "has a bias " + bias.path + " of shape " + Arrays.toString(bias.shape)
+            if (bias.shape().length != 1 || bias.shape()[0] != units) {
+                throw new InputException(file, place, "has a bias " + bias.path() + " of shape " + Arrays.toString(bias.shape())
                         + " but its config says " + units + " units");
             }
-            b = bias.values;
+            b = bias.values();
         }
-        checkFinite(kernel, place);
+        weightFile().checkFinite(kernel, place);
         if (bias != null) {
-            checkFinite(bias, place);
+            weightFile().checkFinite(bias, place);
         }
-        KerasModel.DenseBinding binding = new KerasModel.DenseBinding(index, name, varsGroupOf(kernel.path),
-                kernel.path, bias == null ? null : bias.path, kernel.float64);
-        return new Pending(binding, inputs, units, kernel.values, b);
+        KerasModel.DenseBinding binding = new KerasModel.DenseBinding(index, name, KerasWeights.varsGroupOf(kernel.path()),
+                kernel.path(), bias == null ? null : bias.path(), kernel.float64());
+        return new Pending(binding, inputs, units, kernel.values(), b);
     }
 
     private record BatchNorm(KerasModel.BatchNormBinding binding, Affine affine) {
@@ -524,7 +530,7 @@ public final class KerasReader {
         boolean scale = !lc.has("scale") || lc.get("scale").getAsBoolean();
         boolean center = !lc.has("center") || lc.get("center").getAsBoolean();
         double epsilon = number(lc, "epsilon", 1e-3);
-        List<Weight> w = weightsOf(name, groupName, place);
+        List<Weight> w = weightFile().of(name, groupName, place);
         List<String> roles = new ArrayList<>();
         if (scale) {
             roles.add("gamma");
@@ -535,26 +541,26 @@ public final class KerasReader {
         roles.add("moving_mean");
         roles.add("moving_variance");
         if (w.size() != roles.size()) {
-            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + paths(w) + "); a "
+            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + KerasWeights.paths(w) + "); a "
                     + "BatchNormalization with scale=" + scale + ", center=" + center + " has " + roles.size());
         }
         Map<String, Weight> byRole = new HashMap<>();
         for (int i = 0; i < roles.size(); i++) {
-            Weight x = pick(w, place, i, roles.get(i));
-            if (x.shape.length != 1 || x.shape[0] != width) {
-                throw new InputException(file, place, "has " + roles.get(i) + " " + x.path + " of shape "
-                        + Arrays.toString(x.shape) + " but the layer before it gives " + width + " values per row");
+            Weight x = weightFile().pick(w, place, i, roles.get(i));
+            if (x.shape().length != 1 || x.shape()[0] != width) {
+                throw new InputException(file, place, "has " + roles.get(i) + " " + x.path() + " of shape "
+                        + Arrays.toString(x.shape()) + " but the layer before it gives " + width + " values per row");
             }
-            checkFinite(x, place);
+            weightFile().checkFinite(x, place);
             byRole.put(roles.get(i), x);
         }
         float[] s = new float[width];
         float[] t = new float[width];
         for (int j = 0; j < width; j++) {
-            double gamma = scale ? byRole.get("gamma").values[j] : 1;
-            double beta = center ? byRole.get("beta").values[j] : 0;
-            double mean = byRole.get("moving_mean").values[j];
-            double variance = byRole.get("moving_variance").values[j];
+            double gamma = scale ? byRole.get("gamma").values()[j] : 1;
+            double beta = center ? byRole.get("beta").values()[j] : 0;
+            double mean = byRole.get("moving_mean").values()[j];
+            double variance = byRole.get("moving_variance").values()[j];
             if (variance + epsilon <= 0) {
                 throw new InputException(file, place, "has moving_variance " + variance + " for unit " + (j + 1)
                         + ", which with epsilon " + epsilon + " is not positive");
@@ -565,10 +571,10 @@ public final class KerasReader {
         }
         List<String> paths = new ArrayList<>();
         for (String role : roles) {
-            paths.add(byRole.get(role).path);
+            paths.add(byRole.get(role).path());
         }
         return new BatchNorm(new KerasModel.BatchNormBinding(index, name, paths, roles, epsilon,
-                byRole.get("moving_mean").float64), new Affine(s, t));
+                byRole.get("moving_mean").float64()), new Affine(s, t));
     }
 
     /** BatchNormalization right after a Dense (before its activation): scale the units, shift the bias. */
@@ -604,169 +610,6 @@ public final class KerasReader {
             t[j] = first.shift[j] * second.scale[j] + second.shift[j];
         }
         return new Affine(s, t);
-    }
-
-    private void checkFinite(Weight w, String place) {
-        for (int k = 0; k < w.values.length; k++) {
-            if (!Float.isFinite(w.values[k])) {
-                throw new InputException(file, place, "has " + w.values[k] + " at index " + k + " of " + w.path);
-            }
-        }
-    }
-
-    // ---- weights -------------------------------------------------------------------------------------
-
-    /** A weight array: its HDF5 path, shape, values (float32) and whether the file stores it as float64. */
-    private record Weight(String path, int[] shape, float[] values, boolean float64) {
-    }
-
-    private List<Weight> weightsOf(String name, String groupName, String place) {
-        return container == KerasFiles.Container.KERAS_ZIP ? zipWeights(name, groupName, place) : h5Weights(name, place);
-    }
-
-    private List<Weight> zipWeights(String name, String groupName, String place) {
-        List<String> tried = new ArrayList<>();
-        for (String candidate : new String[] {"layers/" + groupName, "layers\\" + groupName, "layers/" + name,
-            "layers\\" + name}) {
-            String vars = candidate + "/vars";
-            tried.add(vars);
-            Node node = find(candidate);
-            if (!(node instanceof Group g)) {
-                continue;
-            }
-            Node v = g.getChild("vars");
-            if (!(v instanceof Group varsGroup)) {
-                return List.of();
-            }
-            List<String> keys = new ArrayList<>(varsGroup.getChildren().keySet());
-            keys.sort((x, y) -> Long.compare(index(x), index(y)));
-            List<Weight> out = new ArrayList<>();
-            for (String key : keys) {
-                out.add(weight(varsGroup.getChild(key), vars.replace("/vars", "/vars/") + key, place));
-            }
-            return out;
-        }
-        throw new InputException(file, place, "has no weights in " + WEIGHTS_ENTRY + " (looked for " + String.join(", ", tried)
-                + "; the file has " + weightGroups() + ")");
-    }
-
-    private String weightGroups() {
-        List<String> names = new ArrayList<>();
-        for (Map.Entry<String, Node> e : weights.getChildren().entrySet()) {
-            if (e.getKey().equals("layers") && e.getValue() instanceof Group g) {
-                for (String child : g.getChildren().keySet()) {
-                    names.add("layers/" + child);
-                }
-            } else if (e.getKey().startsWith("layers\\")) {
-                names.add(e.getKey());
-            }
-        }
-        return names.isEmpty() ? "no layer groups" : String.join(", ", names);
-    }
-
-    private Node find(String path) {
-        if (path.startsWith("layers\\")) {
-            return weights.getChildren().get(path);
-        }
-        Node layers = weights.getChildren().get("layers");
-        if (!(layers instanceof Group g)) {
-            return null;
-        }
-        return g.getChildren().get(path.substring("layers/".length()));
-    }
-
-    private static long index(String key) {
-        try {
-            return Long.parseLong(key);
-        } catch (NumberFormatException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private List<Weight> h5Weights(String name, String place) {
-        Group modelWeights = (Group) weights.getChild("model_weights");
-        Node layerNode = modelWeights.getChildren().get(name);
-        if (!(layerNode instanceof Group layerGroup)) {
-            throw new InputException(file, place, "has no group model_weights/" + name + " in the HDF5 file (it has "
-                    + String.join(", ", modelWeights.getChildren().keySet()) + ")");
-        }
-        Attribute names = layerGroup.getAttribute("weight_names");
-        List<String> weightNames = new ArrayList<>();
-        if (names != null && !names.isEmpty()) {
-            Object data = names.getData();
-            if (data instanceof String[] array) {
-                weightNames.addAll(Arrays.asList(array));
-            } else if (data instanceof String single) {
-                weightNames.add(single);
-            }
-        }
-        List<Weight> out = new ArrayList<>();
-        for (String w : weightNames) {
-            String path = "model_weights/" + name + "/" + w;
-            Node node;
-            try {
-                node = layerGroup.getByPath(w);
-            } catch (io.jhdf.exceptions.HdfException e) {
-                node = null;
-            }
-            if (node == null) {
-                throw new InputException(file, place, "lists the weight '" + w + "' in weight_names, but " + path
-                        + " is not in the file");
-            }
-            out.add(weight(node, path, place));
-        }
-        return out;
-    }
-
-    private Weight weight(Node node, String path, String place) {
-        if (!(node instanceof Dataset ds)) {
-            throw new InputException(file, place, path + " is not a dataset");
-        }
-        Class<?> type = ds.getJavaType();
-        if (type != float.class && type != double.class) {
-            throw new InputException(file, place, path + " holds " + type.getSimpleName() + " values; only float32 "
-                    + "and float64 weights are read");
-        }
-        int[] shape = ds.getDimensions();
-        Object flat = ds.isScalar() ? null : ds.getDataFlat();
-        float[] values;
-        if (flat instanceof float[] f) {
-            values = f;
-        } else if (flat instanceof double[] d) {
-            values = new float[d.length];
-            for (int k = 0; k < d.length; k++) {
-                values[k] = (float) d[k];
-            }
-        } else {
-            throw new InputException(file, place, path + " is a scalar, not a weight array");
-        }
-        return new Weight(path, shape, values, type == double.class);
-    }
-
-    /** The weight at {@code position}, or the one whose name ends in one of {@code suffixes} when names say. */
-    private Weight pick(List<Weight> w, String place, int position, String... suffixes) {
-        for (Weight x : w) {
-            String last = x.path.substring(x.path.lastIndexOf('/') + 1);
-            for (String suffix : suffixes) {
-                if (last.equals(suffix + ":0") || x.path.endsWith(suffix)) {
-                    return x;
-                }
-            }
-        }
-        if (position >= w.size()) {
-            throw new InputException(file, place, "has " + w.size() + " weight arrays (" + paths(w) + "); its "
-                    + suffixes[0] + " is missing");
-        }
-        return w.get(position);
-    }
-
-    private static String varsGroupOf(String path) {
-        int slash = path.lastIndexOf('/');
-        return slash < 0 ? "" : path.substring(0, slash);
-    }
-
-    private static String paths(List<Weight> w) {
-        return w.isEmpty() ? "none" : String.join(", ", w.stream().map(Weight::path).toList());
     }
 
     // ---- helpers -------------------------------------------------------------------------------------

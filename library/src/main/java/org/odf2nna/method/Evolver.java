@@ -68,7 +68,7 @@ public final class Evolver {
                 ColumnRequest.Target.REQUIRED), eval.inferenceBatch()).forModel(model);
         Columns columns = columns(trainRows);
         TrainingData[] parts = Retrainer.load(model, options.retrain(), task, trainRows, settings.device(), progress);
-        MaskEvolution evolution = MaskEvolution.prepare(network, Retrainer.recordedEpochs(model), parts,
+        MaskEvolution evolution = MaskEvolution.prepare(network, RecordedEpochs.of(model), parts,
                 new RowsOrigin(files.train(), files.validation()), settings, task,
                 new MaskEvolution.Plan(layers, settings.fitnessEpochs(), settings.compensation()));
         // PWR is measured with both compensations whenever there are metrics.

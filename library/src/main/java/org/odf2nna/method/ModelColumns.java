@@ -84,7 +84,8 @@ public final class ModelColumns {
         return b.build();
     }
 
-    private static String metadata(ModelProto model, String key) {
+    /** The value recorded under {@code key} in the model's metadata, or null. */
+    static String metadata(ModelProto model, String key) {
         for (StringStringEntryProto entry : model.getMetadataPropsList()) {
             if (entry.getKey().equals(key)) {
                 return entry.getValue();

@@ -9,7 +9,6 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.Retraining;
 import org.odf2nna.report.TrainingSummary;
@@ -147,14 +146,8 @@ final class Retrainer {
      */
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, TrainingData[] parts,
             Device device) {
-        return prepare(model.network(), recordedEpochs(model), retrain.retraining(), retrain.origin(), task, parts,
+        return prepare(model.network(), RecordedEpochs.of(model), retrain.retraining(), retrain.origin(), task, parts,
                 device);
-    }
-
-    /** The original's training epochs as its file records them (metadata, else a sidecar JSON), or null. */
-    static String recordedEpochs(OnnxDenseModel model) {
-        String recorded = metadata(model, RetrainOptions.EPOCHS_METADATA);
-        return recorded != null ? recorded : sidecarEpochs(model.source());
     }
 
     /**
@@ -768,42 +761,5 @@ final class Retrainer {
     }
 
     record Outcome(DenseNetwork network, TrainingSummary summary) {
-    }
-
-    /**
-     * The epochs recorded in the JSON sidecar beside a model ({@code model.json} next to {@code model.onnx}, as
-     * training scripts write them: {"training": {"epochs": N}}), or null.
-     */
-    static String sidecarEpochs(java.nio.file.Path model) {
-        if (model == null || model.getFileName() == null) {
-            return null;
-        }
-        String name = model.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        java.nio.file.Path sidecar = model.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
-        if (!java.nio.file.Files.isRegularFile(sidecar)) {
-            return null;
-        }
-        try {
-            com.google.gson.JsonElement root = com.google.gson.JsonParser.parseString(
-                    java.nio.file.Files.readString(sidecar));
-            com.google.gson.JsonElement epochs = root.isJsonObject() && root.getAsJsonObject().has("training")
-                    && root.getAsJsonObject().get("training").isJsonObject()
-                    ? root.getAsJsonObject().getAsJsonObject("training").get("epochs") : null;
-            return epochs != null && epochs.isJsonPrimitive() && epochs.getAsJsonPrimitive().isNumber()
-                    ? Integer.toString(epochs.getAsInt()) : null;
-        } catch (java.io.IOException | RuntimeException e) {
-            // A sidecar that is not what we expect is not ours to judge: the epochs stay unknown.
-            return null;
-        }
-    }
-
-    static String metadata(OnnxDenseModel model, String key) {
-        for (StringStringEntryProto entry : model.model().getMetadataPropsList()) {
-            if (entry.getKey().equals(key)) {
-                return entry.getValue();
-            }
-        }
-        return null;
     }
 }

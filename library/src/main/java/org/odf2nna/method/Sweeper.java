@@ -84,7 +84,7 @@ public final class Sweeper {
         ScanResult scores = ModelScan.scan(model, trainRows, null, settings.device(), progress);
         Shrinker.checkReadCorrectly(model, scores.sample());
         if (settings.schedule().progressive()) {
-            ProgressiveSweep sweep = ProgressiveSweep.prepare(network, Retrainer.recordedEpochs(model), parts,
+            ProgressiveSweep sweep = ProgressiveSweep.prepare(network, RecordedEpochs.of(model), parts,
                     new RowsOrigin(files.train(), files.validation()), settings, task);
             return progressive(options, model, task, sweep, scores, progress);
         }

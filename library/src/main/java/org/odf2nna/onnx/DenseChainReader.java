@@ -36,9 +36,6 @@ public final class DenseChainReader {
     private static final Set<String> ACTIVATIONS = Set.of(
             "Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus", "HardSigmoid", "Clip", "PRelu");
     private static final Set<String> PASS_THROUGH = Set.of("Identity", "Dropout");
-    private static final Set<String> PREPROCESSING = Set.of(
-            "Flatten", "Reshape", "Sub", "Div", "Mul", "Add", "Cast", "Identity", "Squeeze", "Unsqueeze",
-            "Transpose", "Constant", "Shape", "Gather", "Concat", "Dropout", "Slice", "Max", "Min");
     private static final String BETWEEN_LAYERS = "Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Softplus, HardSigmoid, "
             + "Clip, BatchNormalization, Dropout and Identity";
 
@@ -128,7 +125,7 @@ public final class DenseChainReader {
                             + previous.layer.units() + " units");
                 }
                 if (previous.postNorm != null) {
-                    layer = foldInputNormalisation(layer, previous.postNormScale, previous.postNormShift);
+                    layer = NormalisationFold.intoInputs(layer, previous.postNormScale, previous.postNormShift);
                 }
             }
             checkFinite(layer, b);
@@ -150,7 +147,8 @@ public final class DenseChainReader {
             throw input.shape().length == 2 ? InputException.malformed(file, where, message)
                     : new InputException(file, where, message);
         }
-        DenseNetwork network = new DenseNetwork(prefix(chainInput, input.name(), valuesPerRow), layers, head);
+        DenseNetwork network = new DenseNetwork(new PrefixReader(graph, file).read(chainInput, input.name(), valuesPerRow),
+                layers, head);
         ChainBinding binding = new ChainBinding(input.name(), chainInput, output, bindings);
         return new OnnxDenseModel(file, model, network, binding, input);
     }
@@ -371,7 +369,7 @@ public final class DenseChainReader {
             float[][] norm = normalisation(normBeforeActivation, layer.units());
             b.preNorm = new LayerBinding.NormBinding(GraphIndex.key(normBeforeActivation),
                     normBeforeActivation.getInput(0), normBeforeActivation.getOutput(0));
-            layer = foldOutputNormalisation(layer, norm[0], norm[1]);
+            layer = NormalisationFold.intoOutputs(layer, norm[0], norm[1]);
         }
         if (normAfterActivation != null) {
             float[][] norm = normalisation(normAfterActivation, layer.units());
@@ -487,7 +485,7 @@ public final class DenseChainReader {
         return false;
     }
 
-    private static boolean isDefaultDomain(NodeProto node) {
+    static boolean isDefaultDomain(NodeProto node) {
         return node.getDomain().isEmpty() || node.getDomain().equals("ai.onnx");
     }
 
@@ -748,43 +746,6 @@ public final class DenseChainReader {
         return new float[][] {scale, shift};
     }
 
-    /** Folds {@code y = scale·(xW + b) + shift} into the layer's own weights. */
-    private static DenseLayer foldOutputNormalisation(DenseLayer layer, float[] scale, float[] shift) {
-        float[] w = layer.weights();
-        float[] b = layer.bias();
-        int units = layer.units();
-        for (int i = 0; i < layer.inputs(); i++) {
-            for (int j = 0; j < units; j++) {
-                w[i * units + j] *= scale[j];
-            }
-        }
-        for (int j = 0; j < units; j++) {
-            b[j] = b[j] * scale[j] + shift[j];
-        }
-        return layer.withWeights(w, b);
-    }
-
-    /** Folds a normalisation of the layer's inputs, {@code x' = scale·x + shift}, into its weights. */
-    private static DenseLayer foldInputNormalisation(DenseLayer layer, float[] scale, float[] shift) {
-        float[] w = layer.weights();
-        float[] b = layer.bias();
-        int units = layer.units();
-        double[] bias = new double[units];
-        for (int j = 0; j < units; j++) {
-            bias[j] = b[j];
-        }
-        for (int i = 0; i < layer.inputs(); i++) {
-            for (int j = 0; j < units; j++) {
-                bias[j] += (double) shift[i] * w[i * units + j];
-                w[i * units + j] *= scale[i];
-            }
-        }
-        for (int j = 0; j < units; j++) {
-            b[j] = (float) bias[j];
-        }
-        return layer.withWeights(w, b);
-    }
-
     /** Tensors inside the chain must feed only the chain: a second reader would see the pruning. */
     private void checkNoOutsideUse(List<Block> blocks, String output) {
         Set<String> chainNodes = new HashSet<>();
@@ -812,100 +773,5 @@ public final class DenseChainReader {
                 }
             }
         }
-    }
-
-    private InputPrefix prefix(String chainInput, String dataInput, int valuesPerRow) {
-        if (chainInput.equals(dataInput)) {
-            return InputPrefix.NONE;
-        }
-        Set<NodeProto> nodes = graph.upstream(chainInput).nodes();
-        List<String> ops = new ArrayList<>();
-        boolean preprocessing = true;
-        for (NodeProto node : graph.graph.getNodeList()) {
-            if (nodes.contains(node) && !node.getOpType().equals("Constant")) {
-                ops.add(node.getOpType());
-                preprocessing &= isDefaultDomain(node) && PREPROCESSING.contains(node.getOpType());
-            }
-        }
-        if (ops.isEmpty()) {
-            return InputPrefix.NONE;
-        }
-        return new InputPrefix(preprocessing ? InputPrefix.Kind.PREPROCESSING : InputPrefix.Kind.BACKBONE, ops,
-                preprocessing ? affine(nodes, dataInput, chainInput, valuesPerRow) : null);
-    }
-
-    /** Shape steps that keep the values and their row-major order. */
-    private static final Set<String> ORDER_KEEPING = Set.of("Flatten", "Reshape", "Identity", "Squeeze", "Unsqueeze");
-
-    /**
-     * The prefix as {@code x * scale + shift} per value, when it is one path from the data input to the chain input
-     * of Sub, Div, Mul and Add by constants (one value, or one per chain input) and order-keeping shape steps; else
-     * null. Shape, Gather and Concat nodes that only compute a Reshape's target shape are allowed beside it.
-     */
-    private InputPrefix.Affine affine(Set<NodeProto> nodes, String dataInput, String chainInput, int width) {
-        if (width <= 0) {
-            return null;
-        }
-        float[] scale = new float[width];
-        float[] shift = new float[width];
-        java.util.Arrays.fill(scale, 1f);
-        String current = dataInput;
-        boolean arithmetic = false;
-        while (!current.equals(chainInput)) {
-            NodeProto next = null;
-            for (NodeProto c : graph.consumers(current)) {
-                if (nodes.contains(c)) {
-                    if (next != null) {
-                        return null;
-                    }
-                    next = c;
-                }
-            }
-            if (next == null || next.getOutputCount() != 1 || !step(next, current, scale, shift)) {
-                return null;
-            }
-            arithmetic |= !ORDER_KEEPING.contains(next.getOpType());
-            current = next.getOutput(0);
-        }
-        // Shape steps alone keep the values: InputPrefix#reshapesOnly says so, without a map.
-        return arithmetic ? new InputPrefix.Affine(scale, shift) : null;
-    }
-
-    /** One prefix node applied to the map so far; false when it is not an elementwise affine or shape step. */
-    private boolean step(NodeProto node, String from, float[] scale, float[] shift) {
-        String op = node.getOpType();
-        if (ORDER_KEEPING.contains(op)) {
-            return node.getInput(0).equals(from);
-        }
-        if (!Set.of("Sub", "Div", "Mul", "Add").contains(op) || node.getInputCount() != 2) {
-            return false;
-        }
-        boolean left = node.getInput(0).equals(from);
-        String other = node.getInput(left ? 1 : 0);
-        TensorProto c = graph.constant(other, "a prefix constant");
-        if (c == null || (op.equals("Sub") || op.equals("Div")) && !left) {
-            return false;
-        }
-        long count = OnnxTensors.elementCount(c);
-        if (count != 1 && count != scale.length) {
-            return false;
-        }
-        float[] v = OnnxTensors.floats(c, file, "constant '" + other + "' of " + GraphIndex.describe(node));
-        for (int j = 0; j < scale.length; j++) {
-            float k = v[count == 1 ? 0 : j];
-            switch (op) {
-                case "Sub" -> shift[j] -= k;
-                case "Add" -> shift[j] += k;
-                case "Mul" -> {
-                    scale[j] *= k;
-                    shift[j] *= k;
-                }
-                default -> {
-                    scale[j] /= k;
-                    shift[j] /= k;
-                }
-            }
-        }
-        return true;
     }
 }

@@ -21,10 +21,10 @@ class SidecarEpochsTest {
     void readsTheTrainingEpochsOfTheSidecar() throws IOException {
         Path model = dir.resolve("net.onnx");
         Files.writeString(dir.resolve("net.json"), "{\"training\": {\"epochs\": 40, \"lr\": 0.001}}");
-        assertEquals("40", Retrainer.sidecarEpochs(model));
+        assertEquals("40", RecordedEpochs.sidecar(model));
         RetrainSettings.Epochs epochs = new RetrainOptions(model, RetrainSettings.builder().batchSize(32)
                 .learningRate(0.001f).seed(0).validationShare(0.2).patience(10).distillation(Distillation.NONE).build())
-                .retraining().epochs(Retrainer.sidecarEpochs(model));
+                .retraining().epochs(RecordedEpochs.sidecar(model));
         assertEquals(6, epochs.count());
         assertEquals("15% of the 40 epochs recorded in the model", epochs.source());
     }
@@ -32,10 +32,10 @@ class SidecarEpochsTest {
     @Test
     void noSidecarOrAnotherShapeLeavesThemUnknown() throws IOException {
         Path model = dir.resolve("other.onnx");
-        assertNull(Retrainer.sidecarEpochs(model));
+        assertNull(RecordedEpochs.sidecar(model));
         Files.writeString(dir.resolve("other.json"), "{\"training\": {\"epochs\": \"many\"}}");
-        assertNull(Retrainer.sidecarEpochs(model));
+        assertNull(RecordedEpochs.sidecar(model));
         Files.writeString(dir.resolve("other.json"), "[1, 2");
-        assertNull(Retrainer.sidecarEpochs(model));
+        assertNull(RecordedEpochs.sidecar(model));
     }
 }
