@@ -105,6 +105,18 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /**
+     * Moves a finished {@code temp} file or folder over {@code target} in one step where the file system can, else
+     * replacing it.
+     */
+    public static void move(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     public static void write(Path target, Content content, Check check) {
         Path folder = target.toAbsolutePath().getParent();
         Path temp = null;
@@ -126,11 +138,7 @@ public final class AtomicFiles {
                 check.verify(temp);
             }
             checkNotClosing(target);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            move(temp, target);
         } catch (AccessDeniedException e) {
             throw new InputException(target, null, "cannot write: permission denied in " + folder, e);
         } catch (IOException e) {

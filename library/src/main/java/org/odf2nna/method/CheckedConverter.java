@@ -1,10 +1,8 @@
 package org.odf2nna.method;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.InputException;
@@ -243,11 +241,7 @@ public final class CheckedConverter {
             if (Files.isDirectory(output)) {
                 AtomicFiles.deleteTree(output); // an empty SavedModel folder, checked above
             }
-            try {
-                Files.move(temp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.move(temp, output);
         } catch (IOException e) {
             throw new InputException(output, null, "cannot write: " + e.getMessage(), e);
         }

@@ -1,10 +1,8 @@
 package org.odf2nna.method;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -667,11 +665,7 @@ public final class Sweeper {
 
     private static void move(Path verified, Path target) {
         try {
-            try {
-                Files.move(verified, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(verified, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            org.odf2nna.io.AtomicFiles.move(verified, target);
         } catch (IOException e) {
             throw new InputException(target, null, "cannot write: " + e.getMessage(), e);
         }
