@@ -1,6 +1,5 @@
 package org.odf2nna.harness.bench;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -8,9 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import org.odf2nna.Device;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -18,9 +15,6 @@ import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.GraphRetrainer;
 import org.odf2nna.tf.Loss;
-import org.odf2nna.tf.TfSessions;
-import org.odf2nna.tf.TrainingResult;
-import org.tensorflow.TensorFlow;
 
 /**
  * Child process of the whole-graph retraining benchmark: retrains a {@link GraphRetrainBench} problem with
@@ -45,38 +39,10 @@ public final class GraphRetrainProbe {
                         p.get("learningRate").getAsFloat(), p.get("seed").getAsLong(), 0, Device.CPU),
                 new Distillation(p.get("hardWeight").getAsDouble(), p.get("temperature").getAsDouble()),
                 p.get("validationShare").getAsDouble(), 200, 1e-4);
-        List<Long> stamps = new ArrayList<>();
-        List<Long> cpu = new ArrayList<>();
-        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        long start = System.nanoTime();
+        EpochClock clock = new EpochClock();
         GraphRetrainer.Retrained result = GraphRetrainer.retrain(model, model, trainable, rows, labels, n, settings,
-                (epoch, total) -> {
-                    stamps.add(System.nanoTime());
-                    cpu.add(os.getProcessCpuTime());
-                });
-        JsonObject o = new JsonObject();
-        o.addProperty("framework", "TensorFlow Java");
-        o.addProperty("version", TensorFlow.version());
-        o.addProperty("threads", TfSessions.intraOpThreads());
-        o.addProperty("setupSeconds", (stamps.get(0) - start) / 1e9);
-        JsonArray epochs = new JsonArray();
-        JsonArray cpuEpochs = new JsonArray();
-        for (int i = 1; i < stamps.size(); i++) {
-            epochs.add((stamps.get(i) - stamps.get(i - 1)) / 1e9);
-            cpuEpochs.add((cpu.get(i) - cpu.get(i - 1)) / 1e9);
-        }
-        o.add("epochSeconds", epochs);
-        o.add("epochCpuSeconds", cpuEpochs);
-        JsonArray losses = new JsonArray();
-        JsonArray metrics = new JsonArray();
-        for (TrainingResult.Epoch e : result.history()) {
-            losses.add(e.trainLoss());
-            metrics.add(e.validationMetric());
-        }
-        o.add("trainLoss", losses);
-        o.add("validationMetric", metrics);
-        o.addProperty("bestEpoch", result.bestEpoch());
+                clock);
+        JsonObject o = clock.report(result.history(), result.bestEpoch());
         System.out.println(Child.PREFIX + o.toString().replace("NaN", "null"));
         System.out.flush();
         System.exit(0);
