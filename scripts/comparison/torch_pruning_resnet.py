@@ -310,6 +310,9 @@ def table(caches, sweeps, seeds, max_drop, methods):
         cells = []
         for m in methods:
             t = recs.get((m, r["round"]))
+            if t and t["widths"] != w:
+                raise SystemExit("%s round %d was trained at widths %s, the sweep's round is %s: not comparable" % (
+                    m, r["round"], t["widths"], r["widths"]))
             cells.append(" %.2f%% / %.2f%% |" % (100 * t["validation"], 100 * t["report"]) if t else " not trained |")
         out.append("| %d%s | %s | %.1f%% | %.2f%% / %.2f%%%s |%s" % (
             r["round"], "" if r["holds"] else " x", r["widths"], 100 * (1 - conv_params_of(w) / full),
@@ -354,11 +357,12 @@ def table(caches, sweeps, seeds, max_drop, methods):
         out.append("| %s | %d | %.1f%% (%.1f–%.1f%%) | %+.2f (%+.2f) | %d of %d |" % (
             name, len(ps), 100 * float(np.median(red)), 100 * min(red), 100 * max(red), -float(np.median(loss)),
             -max(loss), sum(v > max_drop + 1e-9 for v in loss), len(ps)))
-    out += ["", "| method | " + " | ".join("split %s" % l for l in labels) + " |", "|---|" + "---|" * len(labels)]
+    out += ["", "Per split: the round chosen, its conv parameters removed, its report-half Δ points against the original.",
+            "", "| method | " + " | ".join("split %s" % l for l in labels) + " |", "|---|" + "---|" * len(labels)]
     for name in names:
         out.append("| %s | " % name + " | ".join(
-            "original kept" if p is None else "round %d (%s), %.1f%%: %.2f%%, %+.2f%s" % (
-                p[0], p[1], 100 * p[2], 100 * p[4], -p[5], p[6]) for p in picks[name]) + " |")
+            "original kept" if p is None else "%d: %.1f%%, %+.2f%s" % (p[0], 100 * p[2], -p[5], p[6])
+            for p in picks[name]) + " |")
     if not all(same_chain):
         out += ["", "Note: the sweep's rounds differ on split(s) %s from split 1's, whose widths Torch-Pruning "
                 "followed." % ", ".join(l for l, same in zip(labels, same_chain) if not same)]
