@@ -78,50 +78,25 @@ final class ShrinkCommand extends Subcommand {
     String format;
 
     @Mixin
-    ReportOption report;
-
-    @Mixin
-    DataOptions data;
-
-    @Mixin
-    AcceptChanceOption chance;
-
-    @Mixin
-    RetrainCliOptions retrain;
-
-    @Mixin
-    PruningCliOptions pruning;
-
-    @Mixin
-    QuantizeOption quantize;
-
-    @Mixin
-    ClipInputsOption clipInputs;
-
-    @Mixin
-    GraphRetrainOptions graphRetrain;
-
-    @Mixin
-    GraphInputOptions graphInputs;
+    ModelPruningOptions options;
 
     @Override
     public Integer call() {
-        boolean graph = Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs());
-        OptionScope.check(given(), model.path, graph);
+        boolean graph = options.prunesGraph(this, model.path);
         ModelFormat outputFormat = ModelFormat.parse(format);
-        Quantize precision = quantize.precision();
+        Quantize precision = options.quantize.precision();
         precision.checkFormat(outputFormat);
         if (outputFormat == ModelFormat.ONNX) {
             Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
                     + ".onnx");
         }
-        ShrinkSettings.Builder asked = clipInputs.applyTo(maxDrop.applyTo(ShrinkSettings.builder()
+        ShrinkSettings.Builder asked = options.clipInputs.applyTo(maxDrop.applyTo(ShrinkSettings.builder()
                 .epsilons(epsilons == null ? List.of() : epsilons).format(outputFormat).quantize(precision)
-                .task(data.task()).device(data.device())));
-        ShrinkSettings settings = Flags.built(() -> asked.retraining(retrain.settings()).pruning(pruning.options())
-                .build());
-        ShrinkFiles files = new ShrinkFiles(model.path, eval, retrain.train, retrain.validation, output, report.path,
-                chance.applyTo(data.csv()));
+                .task(options.data.task()).device(options.data.device())));
+        ShrinkSettings settings = Flags.built(() -> asked.retraining(options.retrain.settings())
+                .pruning(options.pruning.options()).build());
+        ShrinkFiles files = new ShrinkFiles(model.path, eval, options.retrain.train, options.retrain.validation,
+                output, options.report.path, options.csv());
         if (graph) {
             if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
                 throw InputException.uncertifiable(model.path, null, Odf2nna.noBlocks(model.path));
@@ -138,13 +113,12 @@ final class ShrinkCommand extends Subcommand {
                         + "graph's dense blocks are pruned in rounds as sweep does: give --train and --validation");
             }
             Path out = files.outputs(settings).get(0);
-            return SweepCommand.graph(this, files.sweep(), settings.sweep(), graphRetrain.retraining(), graphInputs,
-                    Main.existing(List.of(out)));
+            return options.sweepGraph(this, files.sweep(), settings.sweep(), Main.existing(List.of(out)));
         }
         if (settings.progressive(files)) {
             return progressive(files, settings);
         }
-        if (retrain.train == null) {
+        if (options.retrain.train == null) {
             OptionScope.checkOneShot(given(), model.path);
         }
         List<Path> outputs = files.outputs(settings);
@@ -164,7 +138,7 @@ final class ShrinkCommand extends Subcommand {
         printNote(Main.writtenFormatNote(model.path, outputFormat, in -> "--format " + in.id() + " writes "
                 + (in == ModelFormat.KERAS ? "a .keras file" : in == ModelFormat.SAVEDMODEL ? "a SavedModel" : "ONNX")
                 + " instead"));
-        printWrote(report.path);
+        printWrote(options.report.path);
         return Main.OK;
     }
 
@@ -173,8 +147,8 @@ final class ShrinkCommand extends Subcommand {
         Path out = files.outputs(settings).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
         SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep(), main.progress());
-        return SweepCommand.printOutcome(this, model.path, before, result, report.path, in -> "progressive pruning "
-                + "writes ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "
+        return SweepCommand.printOutcome(this, model.path, before, result, options.report.path,
+                in -> "progressive pruning writes ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "
                 + Main.convertHint(result.output(), in));
     }
 }

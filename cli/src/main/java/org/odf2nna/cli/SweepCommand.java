@@ -4,8 +4,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Function;
 import org.odf2nna.api.Odf2nna;
-import org.odf2nna.report.GraphSweepReport;
-import org.odf2nna.report.GraphTables;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelFormat;
@@ -46,73 +44,33 @@ final class SweepCommand extends Subcommand {
     Path output;
 
     @Mixin
-    QuantizeOption quantize;
-
-    @Mixin
-    ClipInputsOption clipInputs;
-
-    @Mixin
-    ReportOption report;
-
-    @Mixin
     SweepCliOptions sweep;
 
     @Mixin
-    RetrainCliOptions retrain;
-
-    @Mixin
-    PruningCliOptions pruning;
-
-    @Mixin
-    DataOptions data;
-
-    @Mixin
-    AcceptChanceOption chance;
-
-    @Mixin
-    GraphRetrainOptions graphRetrain;
-
-    @Mixin
-    GraphInputOptions graphInputs;
+    ModelPruningOptions options;
 
     @Override
     public Integer call() {
-        boolean graph = Odf2nna.prunesGraphBlocks(model.path, graphInputs.modelInputs());
-        OptionScope.check(given(), model.path, graph);
-        Quantize precision = quantize.precision();
+        boolean graph = options.prunesGraph(this, model.path);
+        Quantize precision = options.quantize.precision();
         if (output != null && output.getFileName() != null
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
             precision.checkFormat(ModelFormat.KERAS);
         }
         Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
         Path out = output == null ? SweepFiles.defaultOutput(model.path) : output;
-        SweepSettings settings = Flags.built(() -> clipInputs.applyTo(sweep.settings()).retraining(retrain.required())
-                .pruning(pruning.options()).quantize(precision).task(data.task()).device(data.device()).build());
-        SweepFiles files = new SweepFiles(model.path, retrain.train, retrain.validation, eval, out, report.path,
-                sweep.chart(out), chance.applyTo(data.csv()));
+        SweepSettings settings = Flags.built(() -> options.clipInputs.applyTo(sweep.settings())
+                .retraining(options.retrain.required()).pruning(options.pruning.options()).quantize(precision)
+                .task(options.data.task()).device(options.data.device()).build());
+        SweepFiles files = new SweepFiles(model.path, options.retrain.train, options.retrain.validation, eval, out,
+                options.report.path, sweep.chart(out), options.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
         if (graph) {
-            return graph(this, files, settings, graphRetrain.retraining(), graphInputs, before);
+            return options.sweepGraph(this, files, settings, before);
         }
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
-        return printOutcome(this, model.path, before, result, report.path,
+        return printOutcome(this, model.path, before, result, options.report.path,
                 in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
-    }
-
-    /**
-     * sweep (and shrink --train) on an ONNX graph whose dense chain has no hidden layer: rounds over its dense blocks.
-     * Exit 3 with one line when it has none, or when no round keeps the promise.
-     */
-    static int graph(Subcommand command, SweepFiles files, SweepSettings settings,
-            org.odf2nna.settings.GraphRetraining retraining, GraphInputOptions inputs, Set<Path> before) {
-        GraphSweepReport result = Odf2nna.sweepGraph(files, settings, retraining, inputs.modelInputs(),
-                inputs.decoding(), command.main.progress());
-        command.main.out.print(GraphTables.sweep(result));
-        if (result.output() != null) {
-            command.printReplacedNote(before, java.nio.file.Path.of(result.output()));
-        }
-        command.printWrote(files.report());
-        return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
     }
 
     /**

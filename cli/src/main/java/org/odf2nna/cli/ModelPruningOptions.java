@@ -1,0 +1,77 @@
+package org.odf2nna.cli;
+
+import java.nio.file.Path;
+import java.util.Set;
+import org.odf2nna.api.Odf2nna;
+import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.GraphTables;
+import org.odf2nna.settings.CsvReading;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
+import picocli.CommandLine.Mixin;
+
+/**
+ * The options sweep and shrink both read, declared once: the data and device, retraining, unit scores and
+ * compensation, int8, input clipping, the JSON report, and how a graph is fed and retrained.
+ */
+final class ModelPruningOptions {
+
+    @Mixin
+    ReportOption report;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    AcceptChanceOption chance;
+
+    @Mixin
+    RetrainCliOptions retrain;
+
+    @Mixin
+    PruningCliOptions pruning;
+
+    @Mixin
+    QuantizeOption quantize;
+
+    @Mixin
+    ClipInputsOption clipInputs;
+
+    @Mixin
+    GraphRetrainOptions graphRetrain;
+
+    @Mixin
+    GraphInputOptions graphInputs;
+
+    /**
+     * Whether {@code model} is pruned by its graph's dense blocks (its dense chain has no hidden layer), after refusing
+     * in one line any option given on {@code command}'s line that the model's kind does not read.
+     */
+    boolean prunesGraph(Subcommand command, Path model) {
+        boolean graph = Odf2nna.prunesGraphBlocks(model, graphInputs.modelInputs());
+        OptionScope.check(command.given(), model, graph);
+        return graph;
+    }
+
+    /** How every CSV file of the run is read, --accept-chance included. */
+    CsvReading csv() {
+        return chance.applyTo(data.csv());
+    }
+
+    /**
+     * sweep (and shrink --train) on an ONNX graph whose dense chain has no hidden layer: rounds over its dense blocks.
+     * Exit 3 with one line when it has none, or when no round keeps the promise.
+     *
+     * @param before the outputs that existed before the run
+     */
+    int sweepGraph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
+        GraphSweepReport result = Odf2nna.sweepGraph(files, settings, graphRetrain.retraining(),
+                graphInputs.modelInputs(), graphInputs.decoding(), command.main.progress());
+        command.main.out.print(GraphTables.sweep(result));
+        if (result.output() != null) {
+            command.printReplacedNote(before, Path.of(result.output()));
+        }
+        command.printWrote(files.report());
+        return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
+    }
+}
