@@ -302,6 +302,17 @@ final class GraphIndex {
         return node.getOutputCount() > 0 ? node.getOutput(0) : "";
     }
 
+    /** The names {@code graph}'s nodes read and write and its initializers have, for {@link #uniqueName}: a new set. */
+    static Set<String> tensorNames(org.odf2nna.onnx.proto.OnnxProto.GraphProtoOrBuilder graph) {
+        Set<String> names = new HashSet<>();
+        for (NodeProto n : graph.getNodeList()) {
+            names.addAll(n.getInputList());
+            names.addAll(n.getOutputList());
+        }
+        graph.getInitializerList().forEach(t -> names.add(t.getName()));
+        return names;
+    }
+
     /** {@code base}, or {@code base_1}, {@code base_2}, ... : the first not in {@code names}, which it joins. */
     static String uniqueName(java.util.Set<String> names, String base) {
         String name = base;

@@ -1,6 +1,5 @@
 package org.odf2nna.onnx;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -52,12 +51,7 @@ public final class InputClip {
 
     private static GraphProto clipped(GraphProto original, String tensor, InputRange range) {
         GraphProto.Builder graph = original.toBuilder();
-        Set<String> names = new HashSet<>();
-        for (NodeProto n : graph.getNodeList()) {
-            names.addAll(n.getInputList());
-            names.addAll(n.getOutputList());
-        }
-        graph.getInitializerList().forEach(t -> names.add(t.getName()));
+        Set<String> names = GraphIndex.tensorNames(graph);
         graph.getInputList().forEach(i -> names.add(i.getName()));
         String lower = GraphIndex.uniqueName(names, "odf2nna_input_min");
         String upper = GraphIndex.uniqueName(names, "odf2nna_input_max");

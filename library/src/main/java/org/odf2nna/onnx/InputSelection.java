@@ -1,6 +1,5 @@
 package org.odf2nna.onnx;
 
-import java.util.HashSet;
 import java.util.Set;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
@@ -39,12 +38,7 @@ public final class InputSelection {
         ModelProto narrowed = DenseChainWriter.write(original, network);
         String data = original.input().name();
         GraphProto.Builder graph = narrowed.getGraph().toBuilder();
-        Set<String> names = new HashSet<>();
-        for (NodeProto n : graph.getNodeList()) {
-            names.addAll(n.getInputList());
-            names.addAll(n.getOutputList());
-        }
-        graph.getInitializerList().forEach(t -> names.add(t.getName()));
+        Set<String> names = GraphIndex.tensorNames(graph);
         String selected = GraphIndex.uniqueName(names, data + "_kept_columns");
         String indices = GraphIndex.uniqueName(names, "odf2nna_kept_inputs");
         for (int i = 0; i < graph.getNodeCount(); i++) {

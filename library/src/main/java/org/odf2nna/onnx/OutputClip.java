@@ -1,6 +1,5 @@
 package org.odf2nna.onnx;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.odf2nna.network.Activation;
@@ -53,12 +52,7 @@ public final class OutputClip {
      */
     public static ModelProto apply(ModelProto model, String output, float lo, float hi) {
         GraphProto.Builder graph = model.getGraph().toBuilder();
-        Set<String> names = new HashSet<>();
-        for (NodeProto n : graph.getNodeList()) {
-            names.addAll(n.getInputList());
-            names.addAll(n.getOutputList());
-        }
-        graph.getInitializerList().forEach(t -> names.add(t.getName()));
+        Set<String> names = GraphIndex.tensorNames(graph);
         String unclipped = GraphIndex.uniqueName(names, output + "_unclipped");
         int producer = -1;
         for (int i = 0; i < graph.getNodeCount(); i++) {
