@@ -12,9 +12,9 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxValues;
+import org.odf2nna.onnx.ScoringGraph;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
 
@@ -188,27 +188,7 @@ public final class BlockStatistics {
 
     /** The batch dimension of the data input and of the outputs made symbolic, value_info dropped. */
     static ModelProto.Builder relaxed(ModelProto.Builder copy, String dataInput) {
-        GraphProto.Builder graph = copy.getGraphBuilder();
-        graph.clearValueInfo();
-        for (int i = 0; i < graph.getInputCount(); i++) {
-            if (graph.getInput(i).getName().equals(dataInput)) {
-                graph.setInput(i, symbolicBatch(graph.getInput(i)));
-            }
-        }
-        for (int o = 0; o < graph.getOutputCount(); o++) {
-            graph.setOutput(o, symbolicBatch(graph.getOutput(o)));
-        }
+        ScoringGraph.relax(copy.getGraphBuilder(), dataInput);
         return copy;
-    }
-
-    private static ValueInfoProto symbolicBatch(ValueInfoProto info) {
-        TypeProto.Tensor tensor = info.getType().getTensorType();
-        if (!tensor.hasShape() || tensor.getShape().getDimCount() == 0 || !tensor.getShape().getDim(0).hasDimValue()) {
-            return info;
-        }
-        TensorShapeProto shape = tensor.getShape().toBuilder()
-                .setDim(0, TensorShapeProto.Dimension.newBuilder().setDimParam("N")).build();
-        return info.toBuilder().setType(info.getType().toBuilder().setTensorType(tensor.toBuilder().setShape(shape)))
-                .build();
     }
 }

@@ -114,7 +114,11 @@ public final class ScoringGraph {
                 .build();
     }
 
-    private static void relax(GraphProto.Builder graph, String dataInput) {
+    /**
+     * Makes the batch dimension of {@code graph}'s data input and of its outputs symbolic, and drops its value_info,
+     * so that ONNX Runtime runs it on any number of rows.
+     */
+    public static void relax(GraphProto.Builder graph, String dataInput) {
         graph.clearValueInfo();
         for (int i = 0; i < graph.getInputCount(); i++) {
             if (graph.getInput(i).getName().equals(dataInput)) {
