@@ -323,29 +323,30 @@ public final class OnnxRunner implements AutoCloseable {
         }
         if (type == OnnxJavaType.DOUBLE) {
             DoubleBuffer buffer = tensor.getDoubleBuffer();
-            float[] values = new float[buffer.remaining()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) buffer.get(i);
-            }
-            return values;
+            return floats(buffer.remaining(), i -> (float) buffer.get(i));
         }
         if (type == OnnxJavaType.INT64) {
             java.nio.LongBuffer buffer = tensor.getLongBuffer();
-            float[] values = new float[buffer.remaining()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = buffer.get(i);
-            }
-            return values;
+            return floats(buffer.remaining(), buffer::get);
         }
         if (type == OnnxJavaType.INT32) {
             java.nio.IntBuffer buffer = tensor.getIntBuffer();
-            float[] values = new float[buffer.remaining()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = buffer.get(i);
-            }
-            return values;
+            return floats(buffer.remaining(), buffer::get);
         }
         throw new IllegalStateException("output of type " + type + " is not supported");
+    }
+
+    /** A value of another type's buffer at an index, as float (each type's own conversion). */
+    private interface FloatAt {
+        float at(int index);
+    }
+
+    private static float[] floats(int length, FloatAt value) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = value.at(i);
+        }
+        return values;
     }
 
     private InputException runError(OrtException e) {
