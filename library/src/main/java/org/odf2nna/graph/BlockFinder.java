@@ -47,6 +47,14 @@ public final class BlockFinder {
         return find(new GraphView(WeightStorage.hoist(model).model(), file));
     }
 
+    /**
+     * The blocks of {@code model} with its multi-head attentions counted ({@link AttentionRewrite}: the attentions are
+     * rewritten in a copy, checked on made-up rows), for callers that ask whether a graph has blocks at all.
+     */
+    public static List<DenseBlock> findWithAttention(ModelProto model, Path file) {
+        return find(new GraphView(HeadUnits.canonical(WeightStorage.hoist(model).model(), file), file));
+    }
+
     static List<DenseBlock> find(GraphView g) {
         List<DenseBlock> blocks = new ArrayList<>();
         for (int i = 0; i < g.nodes.size(); i++) {
@@ -55,7 +63,22 @@ public final class BlockFinder {
                 blocks.add(b);
             }
         }
-        return blocks;
+        List<DenseBlock> heads = AttentionFinder.find(g, 1);
+        if (heads.isEmpty()) {
+            return blocks;
+        }
+        // Attention blocks (in the canonical form) beside the dense ones, all in graph order.
+        java.util.Map<String, Integer> at = new java.util.HashMap<>();
+        for (int i = 0; i < g.nodes.size(); i++) {
+            at.put(GraphView.nodeName(g.nodes.get(i)), i);
+        }
+        blocks.addAll(heads);
+        blocks.sort(java.util.Comparator.comparingInt(b -> at.getOrDefault(b.firstNode(), 0)));
+        List<DenseBlock> numbered = new ArrayList<>();
+        for (DenseBlock b : blocks) {
+            numbered.add(b.renumbered(numbered.size() + 1));
+        }
+        return numbered;
     }
 
     /** A layer with a constant weight: its units' axis in the weight for its outputs and for its inputs. */

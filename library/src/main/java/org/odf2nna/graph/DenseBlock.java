@@ -30,17 +30,48 @@ import java.util.List;
  * @param groupNodes   the names of depthwise Conv nodes whose {@code group} equals the width
  * @param output       the block's output: the second layer's (after its bias Add when it has one)
  * @param residual     the other input of the Add that reads the output (a residual connection), or null
+ * @param unitSize     hidden channels per unit: 1 for a dense block, the head dimension for an attention block
+ *                     ({@link AttentionFinder}), whose units are heads of {@code unitSize} adjacent channels
  */
 public record DenseBlock(int index, Kind kind, String firstNode, String secondNode, List<String> nodes, String hidden,
         int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters,
         List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
-        String output, String residual) {
+        String output, String residual, int unitSize) {
 
     public DenseBlock {
+        if (unitSize < 1 || width % unitSize != 0) {
+            throw new IllegalArgumentException("width " + width + " is not a whole number of units of " + unitSize);
+        }
         nodes = List.copyOf(nodes);
         perUnitOps = List.copyOf(perUnitOps);
         slots = List.copyOf(slots);
         groupNodes = List.copyOf(groupNodes);
+    }
+
+    /** A dense block: one channel per unit. */
+    public DenseBlock(int index, Kind kind, String firstNode, String secondNode, List<String> nodes, String hidden,
+            int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters,
+            List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
+            String output, String residual) {
+        this(index, kind, firstNode, secondNode, nodes, hidden, inputs, width, outputs, activation, perUnitOps,
+                parameters, slots, secondWeight, secondBias, biasSite, groupNodes, output, residual, 1);
+    }
+
+    /** Units of the block: its width, or its heads for an attention block. */
+    public int units() {
+        return width / unitSize;
+    }
+
+    /** Whether the units are attention heads. */
+    public boolean heads() {
+        return unitSize > 1 || activation.startsWith(AttentionFinder.ACTIVATION);
+    }
+
+    /** The block as copied with another number in graph order. */
+    DenseBlock renumbered(int value) {
+        return new DenseBlock(value, kind, firstNode, secondNode, nodes, hidden, inputs, width, outputs, activation,
+                perUnitOps, parameters, slots, secondWeight, secondBias, biasSite, groupNodes, output, residual,
+                unitSize);
     }
 
     /** Where a block's units lie. */
@@ -71,12 +102,12 @@ public record DenseBlock(int index, Kind kind, String firstNode, String secondNo
     public record UnitSlot(String tensor, int axis, long elements) {
     }
 
-    /** Parameters each hidden unit carries (removed with it). */
+    /** Parameters each unit carries (removed with it): a head carries its {@code unitSize} channels' slices. */
     public long parametersPerUnit() {
         long n = 0;
         for (UnitSlot s : slots) {
             n += s.elements() / width;
         }
-        return n;
+        return n * unitSize;
     }
 }

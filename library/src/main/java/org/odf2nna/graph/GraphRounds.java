@@ -43,7 +43,9 @@ final class GraphRounds {
         }
         List<Unit> units = new ArrayList<>();
         for (int b = 0; b < blocks.size(); b++) {
-            double[] s = scores(g, blocks.get(b), moments.get(b), settings.ranking());
+            double[] s = blocks.get(b).unitSize() > 1 ? HeadUnits.scores(g, blocks.get(b), moments.get(b),
+                    settings.ranking(), HeadUnits.denseUnitParameters(blocks))
+                    : scores(g, blocks.get(b), moments.get(b), settings.ranking());
             for (int j = 0; j < s.length; j++) {
                 units.add(new Unit(b, j, s[j]));
             }
@@ -53,7 +55,7 @@ final class GraphRounds {
         int[] left = new int[blocks.size()];
         for (int b = 0; b < blocks.size(); b++) {
             drop.add(new boolean[blocks.get(b).width()]);
-            left[b] = blocks.get(b).width();
+            left[b] = blocks.get(b).units();
         }
         long removed = 0;
         for (Unit u : units) {
@@ -66,7 +68,9 @@ final class GraphRounds {
             if (left[u.block()] <= keep) {
                 continue;
             }
-            drop.get(u.block())[u.unit()] = true;
+            // A head goes with its unitSize channels; a dense unit is one channel.
+            java.util.Arrays.fill(drop.get(u.block()), u.unit() * block.unitSize(), (u.unit() + 1) * block.unitSize(),
+                    true);
             left[u.block()]--;
             removed += block.parametersPerUnit();
         }
@@ -354,8 +358,7 @@ final class GraphRounds {
             keptEpochs.add(endToEnd.take());
             GraphView after = new GraphView(current, file);
             removed.add(start.modelParameters() - after.parameters());
-            widths.add(String.join("-", BlockFinder.find(after).stream().map(b -> Integer.toString(b.width()))
-                    .toList()));
+            widths.add(String.join("-", BlockFinder.find(after).stream().map(HeadUnits::width).toList()));
         }
         return new Chain(models, removed, widths, keptEpochs);
     }

@@ -36,7 +36,7 @@ public final class GraphSweep {
 
     /** The blocks as {@code inspect} and the reports list them. */
     public static GraphBlocks describe(ModelProto model, Path file) {
-        GraphView g = new GraphView(WeightStorage.hoist(model).model(), file);
+        GraphView g = new GraphView(HeadUnits.canonical(WeightStorage.hoist(model).model(), file), file);
         List<DenseBlock> blocks = BlockFinder.find(g);
         return describe(g, blocks);
     }
@@ -46,7 +46,8 @@ public final class GraphSweep {
         long inBlocks = blockParameters(blocks);
         List<GraphBlocks.Block> rows = new ArrayList<>();
         for (DenseBlock b : blocks) {
-            rows.add(new GraphBlocks.Block(b.index(), b.kind() == DenseBlock.Kind.MATMUL ? "last axis" : "channels",
+            rows.add(new GraphBlocks.Block(b.index(), b.heads() ? "heads" : b.kind() == DenseBlock.Kind.MATMUL
+                    ? "last axis" : "channels",
                     b.firstNode(), b.secondNode(), b.nodes(), b.hidden(), b.inputs(), b.width(), b.outputs(),
                     b.activation(), b.perUnitOps(), b.parameters()));
         }
@@ -87,7 +88,8 @@ public final class GraphSweep {
     public static BlockPruner.Pruned prune(ModelProto stored, Path file, GraphFeed feed, GraphRows rows,
             double blockShare, GraphRun settings) {
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
-        ModelProto model = feed.fixed(hoisted.model());
+        ModelProto model = AttentionRewrite.rewrite(feed.fixed(hoisted.model()), file, feed, rows,
+                settings.device()).model();
         GraphView g = new GraphView(model, file);
         List<DenseBlock> blocks = BlockFinder.find(g);
         if (blocks.isEmpty()) {
@@ -153,7 +155,9 @@ public final class GraphSweep {
         long started = System.nanoTime();
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
         GraphFeed input = io.feed();
-        ModelProto model = input.fixed(hoisted.model());
+        AttentionRewrite.Result canonical = AttentionRewrite.rewrite(input.fixed(hoisted.model()), file, input,
+                training, settings.device());
+        ModelProto model = canonical.model();
         for (GraphRows r : new GraphRows[] {training, validation, report}) {
             if (r != null && r.width() != input.width()) {
                 throw new IllegalArgumentException("rows of " + r.width() + " values for an input of "
@@ -179,6 +183,7 @@ public final class GraphSweep {
         // After the judging: the decoder knows what it read the output as.
         List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
         notes.addAll(endToEnd.notes());
+        notes.addAll(HeadUnits.notes(canonical));
         int chosen = judged.verdict().chosen();
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
                 settings.ranking().name().toLowerCase(java.util.Locale.ROOT),

@@ -113,6 +113,11 @@ public final class Graphs {
         return out;
     }
 
+    /** A node as built by hand (several outputs). */
+    public void raw(NodeProto node) {
+        graph.addNode(node);
+    }
+
     public static AttributeProto ints(String name, long... values) {
         AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
         for (long v : values) {

@@ -1,0 +1,216 @@
+package org.odf2nna.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.odf2nna.graph.DenseBlock.BiasSite;
+import org.odf2nna.graph.DenseBlock.Kind;
+import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+
+/**
+ * Finds the attention blocks of a graph in the canonical form ({@link AttentionForm}; {@link AttentionRewrite} brings
+ * the exporters' patterns to it). An attention block is a {@link DenseBlock} whose hidden tensor is the output
+ * projection's input (the heads' outputs side by side), whose units are heads of {@code dh} adjacent channels
+ * ({@link DenseBlock#unitSize()}), and whose per-unit constants are the Q, K and V projections' columns and the output
+ * projection's rows: dropping a head slices them all, and the output projection is the second layer whose bias takes a
+ * dropped head's mean and whose kept rows are refitted, as for a dense block.
+ */
+final class AttentionFinder {
+
+    /** How attention blocks name their "activation" in reports. */
+    static final String ACTIVATION = "attention";
+
+    private AttentionFinder() {
+    }
+
+    /** A projection found in the canonical form: its MatMul, weight, optional bias Add and bias. */
+    private record Proj(int matmul, String input, String weight, int add, String bias, String output) {
+    }
+
+    /** The canonical attention blocks of {@code g} in graph order, numbered from {@code firstIndex}. */
+    static List<DenseBlock> find(GraphView g, int firstIndex) {
+        List<DenseBlock> blocks = new ArrayList<>();
+        for (int i = 0; i < g.nodes.size(); i++) {
+            if (g.nodes.get(i).getOpType().equals("Softmax")) {
+                DenseBlock b = block(g, i, firstIndex + blocks.size());
+                if (b != null) {
+                    blocks.add(b);
+                }
+            }
+        }
+        return blocks;
+    }
+
+    private static DenseBlock block(GraphView g, int softmax, int index) {
+        NodeProto sm = g.nodes.get(softmax);
+        if (GraphView.intAttribute(sm, "axis", -1) != -1) {
+            return null;
+        }
+        NodeProto mul = producer(g, sm.getInput(0), "Mul");
+        if (mul == null || Float.isNaN(g.scalar(mul.getInput(1)))) {
+            return null;
+        }
+        NodeProto scores = producer(g, mul.getInput(0), "MatMul");
+        NodeProto context = onlyReader(g, sm.getOutput(0), "MatMul");
+        if (scores == null || context == null || !context.getInput(0).equals(sm.getOutput(0))) {
+            return null;
+        }
+        int seq = -1;
+        long[][] split = new long[3][];
+        Proj[] p = new Proj[3];
+        String[] heads = {scores.getInput(0), scores.getInput(1), context.getInput(1)};
+        long dh = -1;
+        for (int k = 0; k < 3; k++) {
+            NodeProto t = producer(g, heads[k], "Transpose");
+            NodeProto r = t == null ? null : producer(g, t.getInput(0), "Reshape");
+            long[] shape = r == null ? null : AttentionForm.int64Values(g.constant(r.getInput(1)));
+            if (shape == null || shape.length != 4 || shape[0] != 0 || shape[1] != 0 || shape[2] != -1
+                    || g.consumers(heads[k]).size() != 1 || g.consumers(t.getInput(0)).size() != 1) {
+                return null;
+            }
+            dh = k == 0 ? shape[3] : dh;
+            split[k] = GraphView.intsAttribute(t, "perm").stream().mapToLong(Long::longValue).toArray();
+            p[k] = projection(g, r.getInput(0), true);
+            if (p[k] == null || shape[3] != dh) {
+                return null;
+            }
+        }
+        for (int s = 0; s < 2 && seq < 0; s++) {
+            if (Arrays.equals(split[0], AttentionForm.headsPerm(s)) && Arrays.equals(split[1], AttentionForm.keysPerm(s))
+                    && Arrays.equals(split[2], AttentionForm.headsPerm(s))) {
+                seq = s;
+            }
+        }
+        NodeProto back = onlyReader(g, context.getOutput(0), "Transpose");
+        NodeProto merge = back == null ? null : onlyReader(g, back.getOutput(0), "Reshape");
+        if (seq < 0 || merge == null || !Arrays.equals(AttentionForm.backPerm(seq),
+                GraphView.intsAttribute(back, "perm").stream().mapToLong(Long::longValue).toArray())
+                || !Arrays.equals(new long[] {0, 0, -1}, AttentionForm.int64Values(g.constant(merge.getInput(1))))) {
+            return null;
+        }
+        String hidden = merge.getOutput(0);
+        List<Integer> readers = g.consumers(hidden);
+        Proj o = readers.size() == 1 ? projection(g, hidden, false) : null;
+        if (o == null || !p[0].input().equals(p[1].input()) || !p[0].input().equals(p[2].input())) {
+            return null;
+        }
+        return describe(g, new Found(index, p, o, (int) dh, hidden, List.of(sm, mul, scores, context, back, merge)));
+    }
+
+    /** What {@link #block} found, for {@link #describe}. */
+    private record Found(int index, Proj[] qkv, Proj o, int headDim, String hidden, List<NodeProto> core) {
+    }
+
+    private static DenseBlock describe(GraphView g, Found f) {
+        Proj[] p = f.qkv();
+        Proj o = f.o();
+        long[] wo = g.dims(o.weight());
+        int width = (int) wo[0];
+        List<UnitSlot> slots = new ArrayList<>();
+        List<String> nodes = new ArrayList<>();
+        for (Proj x : p) {
+            long[] d = g.dims(x.weight());
+            if (d[1] != width || x.bias() != null && g.elements(x.bias()) != width) {
+                return null;
+            }
+            slots.add(new UnitSlot(x.weight(), 1, g.elements(x.weight())));
+            if (x.bias() != null) {
+                slots.add(new UnitSlot(x.bias(), g.dims(x.bias()).length - 1, width));
+            }
+            nodes.add(GraphView.nodeName(g.nodes.get(x.matmul())));
+        }
+        f.core().forEach(n -> nodes.add(GraphView.nodeName(n)));
+        slots.add(new UnitSlot(o.weight(), 0, g.elements(o.weight())));
+        UnitSlot second = slots.get(slots.size() - 1);
+        nodes.add(GraphView.nodeName(g.nodes.get(o.matmul())));
+        if (o.bias() != null) {
+            nodes.add(GraphView.nodeName(g.nodes.get(o.add())));
+        }
+        Set<String> seen = new HashSet<>();
+        long parameters = o.bias() == null ? 0 : g.elements(o.bias());
+        for (UnitSlot s : slots) {
+            if (!g.isInitializer(s.tensor()) || g.consumers(s.tensor()).size() != 1 || !seen.add(s.tensor())) {
+                return null;
+            }
+            parameters += s.elements();
+        }
+        if (o.bias() != null && (!g.isInitializer(o.bias()) || g.consumers(o.bias()).size() != 1)) {
+            return null;
+        }
+        int heads = width / f.headDim();
+        String shape = heads + (heads == 1 ? " head" : " heads") + " of " + f.headDim();
+        return new DenseBlock(f.index(), Kind.MATMUL, nodes.get(0), GraphView.nodeName(g.nodes.get(o.matmul())),
+                nodes, f.hidden(), (int) g.dims(p[0].weight())[0], width, (int) wo[1], ACTIVATION, List.of(shape),
+                parameters, slots, second, o.bias(), BiasSite.ADD, List.of(), o.output(), residual(g, o.output()),
+                f.headDim());
+    }
+
+    /** The MatMul by a constant [in, out] weight reading {@code x} (its only reader), with its bias Add if any. */
+    private static Proj projection(GraphView g, String x, boolean backwards) {
+        int mm;
+        String out;
+        if (backwards) {
+            // x is the projection's output: after the bias Add, or the MatMul's own.
+            NodeProto add = producer(g, x, "Add");
+            if (add != null && g.isConstant(add.getInput(1))) {
+                NodeProto m = producer(g, add.getInput(0), "MatMul");
+                if (m == null || g.consumers(add.getInput(0)).size() != 1) {
+                    return null;
+                }
+                return proj(g, g.producer(add.getInput(0)), g.producer(x), add.getInput(1), x);
+            }
+            mm = producer(g, x, "MatMul") == null ? -1 : g.producer(x);
+            return mm < 0 ? null : proj(g, mm, -1, null, x);
+        }
+        List<Integer> readers = g.consumers(x);
+        mm = readers.get(0);
+        if (!g.nodes.get(mm).getOpType().equals("MatMul") || !g.nodes.get(mm).getInput(0).equals(x)) {
+            return null;
+        }
+        out = g.nodes.get(mm).getOutput(0);
+        List<Integer> next = g.consumers(out);
+        if (next.size() == 1 && !g.isGraphOutput(out)) {
+            NodeProto add = g.nodes.get(next.get(0));
+            if (add.getOpType().equals("Add") && add.getInput(0).equals(out) && g.isConstant(add.getInput(1))) {
+                return proj(g, mm, next.get(0), add.getInput(1), add.getOutput(0));
+            }
+        }
+        return proj(g, mm, -1, null, out);
+    }
+
+    private static Proj proj(GraphView g, int mm, int add, String bias, String output) {
+        NodeProto m = g.nodes.get(mm);
+        String w = m.getInput(1);
+        if (!g.isConstant(w) || g.dims(w).length != 2) {
+            return null;
+        }
+        return new Proj(mm, m.getInput(0), w, add, bias, output);
+    }
+
+    private static NodeProto producer(GraphView g, String tensor, String op) {
+        int p = g.producer(tensor);
+        return p >= 0 && g.nodes.get(p).getOpType().equals(op) ? g.nodes.get(p) : null;
+    }
+
+    private static NodeProto onlyReader(GraphView g, String tensor, String op) {
+        List<Integer> readers = g.consumers(tensor);
+        if (readers.size() != 1 || g.isGraphOutput(tensor)) {
+            return null;
+        }
+        NodeProto n = g.nodes.get(readers.get(0));
+        return n.getOpType().equals(op) ? n : null;
+    }
+
+    /** The other input of the Add that alone reads {@code output}, when it is a tensor (a residual), else null. */
+    private static String residual(GraphView g, String output) {
+        NodeProto add = onlyReader(g, output, "Add");
+        if (add == null || add.getInputCount() != 2) {
+            return null;
+        }
+        String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
+        return g.constant(other) == null && !other.equals(output) ? other : null;
+    }
+}

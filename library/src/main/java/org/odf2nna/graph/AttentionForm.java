@@ -1,0 +1,161 @@
+package org.odf2nna.graph;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.odf2nna.onnx.OnnxValues;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+
+/**
+ * The canonical multi-head attention this project prunes heads in: separate Q, K and V projections of one input
+ * {@code X} of rank 3 (each a MatMul with an optional bias Add), each split into heads by a Reshape to
+ * {@code [0, 0, -1, dh]} and a Transpose to {@code [batch, heads, tokens, dh]} (K to {@code [batch, heads, dh,
+ * tokens]}), the scores {@code Q·Kᵀ} times a scalar scale, Softmax over the last axis, times V, transposed back and
+ * merged by a Reshape to {@code [0, 0, -1]} (the hidden tensor, head h on channels {@code h·dh .. h·dh+dh-1}), then the
+ * output projection (a MatMul with an optional bias Add). No constant holds the head count, so dropping heads is
+ * slicing the projections' weights alone. Every op here is in the TensorFlow translation ({@code org.odf2nna.tf.ops}).
+ */
+final class AttentionForm {
+
+    private AttentionForm() {
+    }
+
+    /**
+     * One attention's values in the canonical form.
+     *
+     * @param input    the tensor the projections read, rank 3
+     * @param output   the tensor the output projection (with its bias) writes
+     * @param seqAxis  the token axis of the input: 0 ({@code [tokens, batch, E]}, torch's default) or 1
+     * @param headDim  channels per head
+     * @param scale    what the scores are multiplied by before the Softmax
+     * @param qkv      the Q, K and V projections, weights [E, heads·dh]
+     * @param o        the output projection, weight [heads·dh, outputs]
+     */
+    record Attention(String input, String output, int seqAxis, int headDim, float scale, Qkv qkv, Projection o) {
+
+        int heads() {
+            return qkv.q().outputs() / headDim;
+        }
+    }
+
+    /** The Q, K and V projections, head h on columns h·dh .. h·dh+dh-1 of each. */
+    record Qkv(Projection q, Projection k, Projection v) {
+    }
+
+    /**
+     * A projection's weight [inputs, outputs] row-major and its bias (null when it has none).
+     */
+    record Projection(int inputs, int outputs, float[] weight, float[] bias) {
+    }
+
+    /** The nodes and initializers of one canonical attention. */
+    record Emitted(List<NodeProto> nodes, List<TensorProto> initializers) {
+    }
+
+    /** Q and V head split: [A0, A1, H, dh] to [batch, H, tokens, dh]. */
+    static long[] headsPerm(int seqAxis) {
+        return seqAxis == 0 ? new long[] {1, 2, 0, 3} : new long[] {0, 2, 1, 3};
+    }
+
+    /** K head split, transposed for Q·Kᵀ: to [batch, H, dh, tokens]. */
+    static long[] keysPerm(int seqAxis) {
+        return seqAxis == 0 ? new long[] {1, 2, 3, 0} : new long[] {0, 2, 3, 1};
+    }
+
+    /** The context [batch, H, tokens, dh] back to the input's layout [A0, A1, H, dh]. */
+    static long[] backPerm(int seqAxis) {
+        return seqAxis == 0 ? new long[] {2, 0, 1, 3} : new long[] {0, 2, 1, 3};
+    }
+
+    /** The canonical nodes of {@code a}, every name starting with {@code prefix} (which the graph must not use). */
+    static Emitted emit(Attention a, String prefix) {
+        List<NodeProto> nodes = new ArrayList<>();
+        List<TensorProto> inits = new ArrayList<>();
+        String headsShape = prefix + "heads_shape";
+        String mergeShape = prefix + "merge_shape";
+        String scale = prefix + "scale";
+        inits.add(int64(headsShape, new long[] {0, 0, -1, a.headDim()}));
+        inits.add(int64(mergeShape, new long[] {0, 0, -1}));
+        inits.add(OnnxValues.newTensor(scale, OnnxValues.FLOAT, new float[] {a.scale()}, new long[0]));
+        String q = project(nodes, inits, a.input(), a.qkv().q(), prefix + "q", null);
+        String k = project(nodes, inits, a.input(), a.qkv().k(), prefix + "k", null);
+        String v = project(nodes, inits, a.input(), a.qkv().v(), prefix + "v", null);
+        String qt = split(nodes, q, headsShape, headsPerm(a.seqAxis()), prefix + "q");
+        String kt = split(nodes, k, headsShape, keysPerm(a.seqAxis()), prefix + "k");
+        String vt = split(nodes, v, headsShape, headsPerm(a.seqAxis()), prefix + "v");
+        nodes.add(node("MatMul", prefix + "scores_matmul", List.of(qt, kt), prefix + "scores_raw"));
+        nodes.add(node("Mul", prefix + "scale_mul", List.of(prefix + "scores_raw", scale), prefix + "scores"));
+        nodes.add(node("Softmax", prefix + "softmax", List.of(prefix + "scores"), prefix + "weights").toBuilder()
+                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                        .setI(-1)).build());
+        nodes.add(node("MatMul", prefix + "context_matmul", List.of(prefix + "weights", vt), prefix + "context"));
+        nodes.add(transpose(prefix + "context_transpose", prefix + "context", backPerm(a.seqAxis()),
+                prefix + "context_t"));
+        nodes.add(node("Reshape", prefix + "merge", List.of(prefix + "context_t", mergeShape), prefix + "hidden"));
+        project(nodes, inits, prefix + "hidden", a.o(), prefix + "o", a.output());
+        return new Emitted(nodes, inits);
+    }
+
+    /** MatMul by the projection's weight and Add of its bias; returns the output's name. */
+    private static String project(List<NodeProto> nodes, List<TensorProto> inits, String in, Projection p,
+            String name, String output) {
+        String w = name + ".weight";
+        inits.add(OnnxValues.newTensor(w, OnnxValues.FLOAT, p.weight(), new long[] {p.inputs(), p.outputs()}));
+        String out = output != null ? output : name;
+        if (p.bias() == null) {
+            nodes.add(node("MatMul", name + "_matmul", List.of(in, w), out));
+            return out;
+        }
+        String b = name + ".bias";
+        inits.add(OnnxValues.newTensor(b, OnnxValues.FLOAT, p.bias(), new long[] {p.outputs()}));
+        nodes.add(node("MatMul", name + "_matmul", List.of(in, w), name + "_mm"));
+        nodes.add(node("Add", name + "_bias", List.of(name + "_mm", b), out));
+        return out;
+    }
+
+    private static String split(List<NodeProto> nodes, String x, String shape, long[] perm, String name) {
+        nodes.add(node("Reshape", name + "_split", List.of(x, shape), name + "_heads"));
+        nodes.add(transpose(name + "_transpose", name + "_heads", perm, name + "_t"));
+        return name + "_t";
+    }
+
+    private static NodeProto transpose(String name, String in, long[] perm, String out) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS);
+        for (long p : perm) {
+            a.addInts(p);
+        }
+        return node("Transpose", name, List.of(in), out).toBuilder().addAttribute(a).build();
+    }
+
+    private static NodeProto node(String op, String name, List<String> inputs, String output) {
+        return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output).build();
+    }
+
+    static TensorProto int64(String name, long[] values) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name)
+                .setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length);
+        for (long v : values) {
+            t.addInt64Data(v);
+        }
+        return t.build();
+    }
+
+    /** An INT64 tensor's values (int64_data or raw), or null for another type. */
+    static long[] int64Values(TensorProto t) {
+        if (t == null || t.getDataType() != TensorProto.DataType.INT64_VALUE) {
+            return null;
+        }
+        if (t.hasRawData()) {
+            ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            long[] v = new long[b.remaining() / 8];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = b.getLong();
+            }
+            return v;
+        }
+        return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+    }
+}

@@ -1,0 +1,249 @@
+package org.odf2nna.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
+import org.odf2nna.graph.BlockPruner.Compensation;
+import org.odf2nna.onnx.WeightStorage;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+
+/** Attention heads as units: the exporters' attention rewritten in the canonical form, heads scored and dropped. */
+class AttentionHeadsTest {
+
+    private static final Path FILE = BlockFinderTest.FILE;
+    private static final int T = 6;
+    private static final int E = 8;
+    private static final int H = 2;
+    private static final int DH = 4;
+    private static final Path VIT = Path.of(System.getProperty("odf2nna.shared", "../shared"))
+            .resolve("models/graphs/vit_mnist_d48x3_gelu.onnx").toAbsolutePath().normalize();
+
+    /**
+     * A hand-written fused-qkv attention, as timm-style code exports it: rows of T·E values reshaped to [N, T, E], one
+     * qkv projection, Reshape [0, 0, 3, H, dh], Transpose, Split, Squeeze, Q·Kᵀ times 0.5, Softmax, ·V, Transpose,
+     * Reshape, output projection, a residual, a mean over tokens and a classifier. {@code edit} changes the qkv weight
+     * [E, 3·E] and bias (column s·E + h·dh + d is head h's channel d of Q (s 0), K (1) or V (2)) before it is written.
+     */
+    private static ModelProto fusedQkv(java.util.function.BiConsumer<float[], float[]> edit) {
+        Graphs g = new Graphs(5);
+        g.input("x", T * E).output("y", 3);
+        String x3 = g.node("Reshape", "x3", "x", g.int64("tokens_shape", -1, T, E));
+        Random r = new Random(3);
+        float[] w = new float[E * 3 * E];
+        float[] b = new float[3 * E];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian() * 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) r.nextGaussian() * 0.1f;
+        }
+        edit.accept(w, b);
+        String qkv = g.node("Add", "qkv", g.init("qkv.bias", b, 3 * E),
+                g.node("MatMul", "qkv_mm", x3, g.init("qkv.weight", w, E, 3 * E)));
+        String split5 = g.node("Reshape", "qkv5", qkv, g.int64("qkv_shape", 0, 0, 3, H, DH));
+        String perm = g.node("Transpose", "qkv_t", List.of(Graphs.ints("perm", 2, 0, 3, 1, 4)), split5);
+        org.odf2nna.onnx.proto.OnnxProto.NodeProto.Builder split = org.odf2nna.onnx.proto.OnnxProto.NodeProto
+                .newBuilder().setOpType("Split").setName("split").addInput(perm).addInput(g.int64("parts", 1, 1, 1))
+                .addOutput("s0").addOutput("s1").addOutput("s2").addAttribute(Graphs.integer("axis", 0));
+        g.raw(split.build());
+        String axes = g.int64("squeeze_axes", 0);
+        String q = g.node("Squeeze", "q", "s0", axes);
+        String k = g.node("Squeeze", "k", "s1", axes);
+        String v = g.node("Squeeze", "v", "s2", axes);
+        String kt = g.node("Transpose", "kt", List.of(Graphs.ints("perm", 0, 1, 3, 2)), k);
+        String scores = g.node("Mul", "scores", g.node("MatMul", "qk", q, kt), g.constant("scale", 0.5f));
+        String p = g.node("Softmax", "p", List.of(Graphs.integer("axis", -1)), scores);
+        String ctx = g.node("Transpose", "ctx_t", List.of(Graphs.ints("perm", 0, 2, 1, 3)), g.node("MatMul", "ctx",
+                p, v));
+        String merged = g.node("Reshape", "merged", ctx, g.int64("merge_shape", 0, 0, E));
+        String o = g.node("Add", "o", g.node("MatMul", "o_mm", merged, g.init("proj.weight", 0.5, E, E)),
+                g.init("proj.bias", 0.1, E));
+        String res = g.node("Add", "res", x3, o);
+        String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
+                res);
+        g.node("Add", "y", g.node("MatMul", "head", pooled, g.init("head.weight", 0.5, E, 3)),
+                g.init("head.bias", 0.1, 3));
+        return g.model(13);
+    }
+
+    private static GraphRows rows(int count) {
+        return new GraphRows(Graphs.rows(11, count, T * E), T * E, null);
+    }
+
+    private static float[] run(ModelProto model, GraphRows rows) {
+        GraphFeed feed = GraphFeed.of(model, FILE);
+        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), feed.data().name()).build();
+        try (GraphFeed.Session s = feed.open(runnable, Device.CPU, FILE)) {
+            return s.run(rows, 0, rows.count(), List.of("y")).get("y");
+        }
+    }
+
+    private static double maxDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    private static AttentionRewrite.Result canonical(ModelProto model) {
+        return AttentionRewrite.rewrite(model, FILE, GraphFeed.of(model, FILE), rows(4), Device.CPU);
+    }
+
+    @Test
+    void fusedQkvAttentionIsRewrittenAndComputesTheSame() {
+        ModelProto model = fusedQkv((w, b) -> { });
+        AttentionRewrite.Result r = canonical(model);
+        assertEquals(1, r.found(), r.notes().toString());
+        assertEquals(1, r.rewritten(), r.notes().toString());
+        GraphRows rows = rows(50);
+        assertTrue(maxDifference(run(model, rows), run(r.model(), rows)) < 1e-5);
+        List<DenseBlock> blocks = BlockFinder.find(new GraphView(r.model(), FILE));
+        DenseBlock heads = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow();
+        assertEquals(H, heads.units());
+        assertEquals(DH, heads.unitSize());
+        assertEquals(4 * E * E + 4 * E, heads.parameters());
+        assertEquals("2h", HeadUnits.width(heads));
+        // Rewriting the canonical form again finds nothing new to rewrite.
+        assertEquals(0, canonical(r.model()).found());
+    }
+
+    /** Drops head {@code drop} of the rewritten model with its statistics on 300 rows. */
+    private static BlockPruner.Pruned dropHead(ModelProto canonical, int drop, Compensation compensation) {
+        GraphView g = new GraphView(canonical, FILE);
+        List<DenseBlock> blocks = BlockFinder.find(g);
+        List<BlockStatistics.Moments> moments = BlockStatistics.measure(canonical, FILE, blocks, rows(300),
+                GraphFeed.of(canonical, FILE), Device.CPU, 100_000);
+        List<boolean[]> mask = new ArrayList<>();
+        for (DenseBlock b : blocks) {
+            boolean[] m = new boolean[b.width()];
+            if (b.heads()) {
+                java.util.Arrays.fill(m, drop * DH, drop * DH + DH, true);
+            }
+            mask.add(m);
+        }
+        return BlockPruner.prune(canonical, FILE, blocks, moments, mask, compensation);
+    }
+
+    @Test
+    void aHeadWithZeroValuesIsDroppedExactlyAndScoresLowest() {
+        // Head 1's V columns and biases zero: its output is 0 on every row.
+        ModelProto model = zeroValueHead();
+        ModelProto canonical = canonical(model).model();
+        GraphView g = new GraphView(canonical, FILE);
+        DenseBlock heads = BlockFinder.find(g).stream().filter(DenseBlock::heads).findFirst().orElseThrow();
+        BlockStatistics.Moments m = BlockStatistics.measure(canonical, FILE, List.of(heads), rows(300),
+                GraphFeed.of(canonical, FILE), Device.CPU, 100_000).get(0);
+        double[] s = HeadUnits.scores(g, heads, m, org.odf2nna.settings.Ranking.COST, Double.NaN);
+        assertTrue(s[1] < 1e-5 * s[0] && s[0] > 1e-3, java.util.Arrays.toString(s));
+        BlockPruner.Pruned pruned = dropHead(canonical, 1, Compensation.MEAN);
+        assertEquals(3 * (E * DH + DH) + DH * E, pruned.parameters());
+        GraphRows rows = rows(50);
+        assertTrue(maxDifference(run(model, rows), run(pruned.model(), rows)) < 1e-5);
+        DenseBlock after = BlockFinder.find(new GraphView(pruned.model(), FILE)).stream().filter(DenseBlock::heads)
+                .findFirst().orElseThrow();
+        assertEquals(1, after.units());
+    }
+
+    private static ModelProto zeroValueHead() {
+        return fusedQkv((w, b) -> {
+            for (int i = 0; i < E; i++) {
+                for (int d = 0; d < DH; d++) {
+                    w[i * 3 * E + 2 * E + DH + d] = 0;
+                }
+            }
+            for (int d = 0; d < DH; d++) {
+                b[2 * E + DH + d] = 0;
+            }
+        });
+    }
+
+    @Test
+    void theSweepsPruningStepDropsTheDeadHeadFirstAndNeverTheLastHead() {
+        ModelProto model = zeroValueHead();
+        GraphRun settings = GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1).measuredOn(300, 100_000);
+        GraphRows rows = rows(300);
+        // 30% of the block's 288 parameters: the dead head (140) goes first, and alone.
+        BlockPruner.Pruned some = GraphSweep.prune(model, FILE, rows, 0.3, settings);
+        assertEquals(140, some.parameters());
+        GraphRows check = rows(50);
+        assertTrue(maxDifference(run(model, check), run(some.model(), check)) < 1e-5);
+        // 90% asks for more than one head can give: the last head stays.
+        BlockPruner.Pruned most = GraphSweep.prune(model, FILE, rows, 0.9, settings);
+        DenseBlock left = BlockFinder.find(new GraphView(most.model(), FILE)).get(0);
+        assertEquals(1, left.units());
+        assertEquals("1h", HeadUnits.width(left));
+    }
+
+    @Test
+    void aDuplicateHeadIsRecoveredByTheLeastSquaresRefit() {
+        // Head 1 computes what head 0 does (same Q, K, V columns and biases): its output equals head 0's.
+        ModelProto model = fusedQkv((w, b) -> {
+            for (int s = 0; s < 3; s++) {
+                for (int d = 0; d < DH; d++) {
+                    for (int i = 0; i < E; i++) {
+                        w[i * 3 * E + s * E + DH + d] = w[i * 3 * E + s * E + d];
+                    }
+                    b[s * E + DH + d] = b[s * E + d];
+                }
+            }
+        });
+        ModelProto canonical = canonical(model).model();
+        GraphRows rows = rows(50);
+        float[] before = run(model, rows);
+        double meanOnly = maxDifference(before, run(dropHead(canonical, 1, Compensation.MEAN).model(), rows));
+        double refitted = maxDifference(before, run(dropHead(canonical, 1, Compensation.LEAST_SQUARES).model(), rows));
+        assertTrue(meanOnly > 1e-2, "dropping a live head with its mean alone moves the output: " + meanOnly);
+        assertTrue(refitted < 1e-3, "the refit gives head 0 head 1's output rows: " + refitted);
+    }
+
+    @Test
+    void theSharedVitsAttentionsAreRewrittenToTheSameFunction() throws Exception {
+        Assumptions.assumeTrue(Files.exists(VIT), "../shared is absent: " + VIT.toAbsolutePath().normalize());
+        ModelProto stored = ModelProto.parseFrom(Files.readAllBytes(VIT));
+        ModelProto model = WeightStorage.hoist(stored).model();
+        GraphFeed feed = GraphFeed.of(model, VIT);
+        float[] v = Graphs.rows(2, 20, 784);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (v[i] + 1) * 127.5f;
+        }
+        GraphRows rows = new GraphRows(v, 784, null);
+        AttentionRewrite.Result r = AttentionRewrite.rewrite(feed.fixed(model), VIT, feed, rows, Device.CPU);
+        assertEquals(3, r.found(), r.notes().toString());
+        assertEquals(3, r.rewritten(), r.notes().toString());
+        String out = model.getGraph().getOutput(0).getName();
+        float[][] y = new float[2][];
+        ModelProto[] both = {model, r.model()};
+        for (int k = 0; k < 2; k++) {
+            ModelProto runnable = BlockStatistics.relaxed(both[k].toBuilder(), feed.data().name()).build();
+            try (GraphFeed.Session s = feed.open(runnable, Device.CPU, VIT)) {
+                y[k] = s.run(rows, 0, rows.count(), List.of(out)).get(out);
+            }
+        }
+        double worst = 0;
+        for (int i = 0; i < y[0].length; i++) {
+            worst = Math.max(worst, Math.abs(y[0][i] - y[1][i]) / Math.max(1, Math.abs(y[0][i])));
+        }
+        assertTrue(worst < 1e-5, "largest move " + worst);
+        List<DenseBlock> blocks = BlockFinder.find(new GraphView(r.model(), VIT));
+        assertEquals(6, blocks.size());
+        List<DenseBlock> heads = blocks.stream().filter(DenseBlock::heads).toList();
+        assertEquals(3, heads.size());
+        for (DenseBlock b : heads) {
+            assertEquals(3, b.units());
+            assertEquals(16, b.unitSize());
+            assertEquals(4 * 48 * 48 + 4 * 48, b.parameters());
+        }
+        org.odf2nna.report.GraphBlocks described = GraphSweep.describe(stored, VIT);
+        assertEquals(6, described.blocks().size());
+    }
+}
