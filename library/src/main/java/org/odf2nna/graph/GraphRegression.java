@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
+import org.odf2nna.Setting;
 import org.odf2nna.Progress;
 import org.odf2nna.metrics.BoundedRegression;
 import org.odf2nna.metrics.ChainCertificate;
@@ -73,7 +74,7 @@ public final class GraphRegression {
         }
         if (values != 1) {
             throw InputException.usage(file, "output '" + out.getName() + "' holds " + values + " values per row; a "
-                    + "regressor is judged on one value per row (--task regression)");
+                    + "regressor is judged on one value per row (" + Setting.TASK.ref() + " regression)");
         }
     }
 

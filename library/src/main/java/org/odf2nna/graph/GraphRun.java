@@ -13,7 +13,7 @@ import org.odf2nna.settings.Task;
  * What one graph sweep runs under: the sweep's settings, the one type the dense-chain sweep takes too
  * ({@link SweepSettings}), and what is fixed for the run alone.
  *
- * @param settings       the user's settings: ranking ({@code --rank}), compensation, promise, tolerance, task, device,
+ * @param settings       the user's settings: ranking, compensation, promise, tolerance, task, device,
  *                       the retraining of the rounds
  * @param share          the block parameters each round removes, as a share of the original's (the schedule's share
  *                       for the validation rows at hand, {@link org.odf2nna.settings.Schedule#shareFor})
@@ -53,7 +53,7 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
         return settings.device();
     }
 
-    /** How units are ranked across blocks ({@code --rank}; each score normalised within its block). */
+    /** How units are ranked across blocks (each score normalised within its block). */
     public Ranking ranking() {
         return settings.schedule().ranking();
     }
