@@ -35,6 +35,11 @@ class GraphBlocksCliTest {
     }
 
     private Path csv(String name, int rows, long seed) throws Exception {
+        return randomRows(dir.resolve(name), rows, seed);
+    }
+
+    /** Rows of {@link #classifier()}'s 4x6 tokens in [-1, 1) with random labels of 3 classes, written to {@code p}. */
+    static Path randomRows(Path p, int rows, long seed) throws java.io.IOException {
         Random random = new Random(seed);
         StringBuilder s = new StringBuilder();
         for (int c = 0; c < 24; c++) {
@@ -47,7 +52,6 @@ class GraphBlocksCliTest {
             }
             s.append(random.nextInt(3)).append('\n');
         }
-        Path p = dir.resolve(name);
         Files.writeString(p, s);
         return p;
     }

@@ -11,9 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -265,19 +263,7 @@ class OptionMatrixTest {
         if (Files.exists(p)) {
             return p;
         }
-        Random random = new Random(seed);
-        StringBuilder s = new StringBuilder();
-        for (int c = 0; c < 24; c++) {
-            s.append("x").append(c).append(',');
-        }
-        s.append("label\n");
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < 24; c++) {
-                s.append(String.format(Locale.ROOT, "%.4f,", random.nextDouble() * 2 - 1));
-            }
-            s.append(random.nextInt(3)).append('\n');
-        }
-        return Files.writeString(p, s);
+        return GraphBlocksCliTest.randomRows(p, rows, seed);
     }
 
     @Test
