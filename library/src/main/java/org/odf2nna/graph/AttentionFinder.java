@@ -145,7 +145,7 @@ final class AttentionFinder {
         return new DenseBlock(f.index(), Kind.MATMUL, nodes.get(0), GraphView.nodeName(g.nodes.get(o.matmul())),
                 nodes, f.hidden(), (int) g.dims(p[0].weight())[0], width, (int) wo[1], ACTIVATION, List.of(shape),
                 parameters, slots, second, o.bias(), BiasSite.ADD, List.of(), o.output(), residual(g, o.output()),
-                f.headDim());
+                f.headDim(), null);
     }
 
     /** The MatMul by a constant [in, out] weight reading {@code x} (its only reader), with its bias Add if any. */

@@ -29,7 +29,7 @@ public final class BlockFinder {
     /** The most nodes between two layers: beyond this the walk is not a block's activation. */
     private static final int MAX_REGION = 64;
 
-    private static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish",
+    static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish",
             "Tanh", "Erf", "Gelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish", "Exp", "Log", "Abs", "Neg",
             "Sqrt", "Reciprocal", "Identity", "Dropout", "Clip", "ThresholdedRelu", "Sin", "Cos");
     private static final Set<String> LINEAR_UNARY = Set.of("Neg", "Identity", "Dropout");
@@ -64,10 +64,16 @@ public final class BlockFinder {
             }
         }
         List<DenseBlock> heads = AttentionFinder.find(g, 1);
-        if (heads.isEmpty()) {
-            return blocks;
+        if (!heads.isEmpty()) {
+            blocks = inGraphOrder(g, blocks, heads);
         }
-        // Attention blocks (in the canonical form) beside the dense ones, all in graph order.
+        // Residual streams after the blocks whose units are their own: their channels are tied across blocks.
+        blocks.addAll(TiedChannels.find(g, blocks, blocks.size() + 1));
+        return blocks;
+    }
+
+    /** Attention blocks (in the canonical form) beside the dense ones, all in graph order and numbered so. */
+    private static List<DenseBlock> inGraphOrder(GraphView g, List<DenseBlock> blocks, List<DenseBlock> heads) {
         java.util.Map<String, Integer> at = new java.util.HashMap<>();
         for (int i = 0; i < g.nodes.size(); i++) {
             at.put(GraphView.nodeName(g.nodes.get(i)), i);
@@ -82,11 +88,11 @@ public final class BlockFinder {
     }
 
     /** A layer with a constant weight: its units' axis in the weight for its outputs and for its inputs. */
-    private record Linear(Kind kind, int inputs, int outputs, String weight, int outAxis, int inAxis, String bias,
+    record Linear(Kind kind, int inputs, int outputs, String weight, int outAxis, int inAxis, String bias,
             BiasSite site, int biasNode) {
     }
 
-    private static Linear linear(GraphView g, int i) {
+    static Linear linear(GraphView g, int i) {
         NodeProto n = g.nodes.get(i);
         if (!n.getDomain().isEmpty() || n.getInputCount() < 2 || n.getOutputCount() != 1) {
             return null;

@@ -68,6 +68,16 @@ public final class BlockPruner {
      */
     public static Pruned prune(ModelProto model, Path file, List<DenseBlock> blocks,
             List<BlockStatistics.Moments> moments, List<boolean[]> drop, Compensation compensation) {
+        return prune(model, file, blocks, moments, drop,
+                java.util.Collections.nCopies(blocks.size(), compensation));
+    }
+
+    /**
+     * Drops units from blocks, each block's second layer compensating as {@code compensations} says. The blocks of
+     * one residual stream ({@link TiedChannels}) share one mask: the first slices the producers, each its consumer.
+     */
+    static Pruned prune(ModelProto model, Path file, List<DenseBlock> blocks, List<BlockStatistics.Moments> moments,
+            List<boolean[]> drop, List<Compensation> compensations) {
         GraphView g = new GraphView(model, file);
         Map<String, float[]> values = new HashMap<>();
         Map<String, long[]> dims = new HashMap<>();
@@ -92,7 +102,8 @@ public final class BlockPruner {
             for (UnitSlot s : block.slots()) {
                 before += current(g, values, dims, s.tensor()).length;
             }
-            double[] biasDelta = compensate(g, values, dims, block, moments.get(b), kept, dropped, compensation);
+            double[] biasDelta = compensate(g, values, dims, block, moments.get(b), kept, dropped,
+                    compensations.get(b));
             for (UnitSlot s : block.slots()) {
                 slice(g, values, dims, s, d);
             }

@@ -16,7 +16,7 @@ import java.util.List;
  * @param nodes        every node of the block, in graph order (first layer, per-unit ops and activation, second layer
  *                     with its bias Add when it has one)
  * @param hidden       the hidden tensor: the second layer's input, where units are scored and means fold exactly
- * @param inputs       the first layer's inputs
+ * @param inputs       the first layer's inputs (a residual stream's block: the stream's producers)
  * @param width        hidden units
  * @param outputs      the second layer's outputs
  * @param activation   the activation as recognised ({@code gelu (erf)}, {@code silu}, {@code relu6}, ...)
@@ -32,11 +32,13 @@ import java.util.List;
  * @param residual     the other input of the Add that reads the output (a residual connection), or null
  * @param unitSize     hidden channels per unit: 1 for a dense block, the head dimension for an attention block
  *                     ({@link AttentionFinder}), whose units are heads of {@code unitSize} adjacent channels
+ * @param stream       for one consumer of a residual stream's channels ({@link TiedChannels}), the stream's name: every
+ *                     block of one stream drops the same channels; null for a block whose units are its own
  */
 public record DenseBlock(int index, Kind kind, String firstNode, String secondNode, List<String> nodes, String hidden,
         int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters,
         List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
-        String output, String residual, int unitSize) {
+        String output, String residual, int unitSize, String stream) {
 
     public DenseBlock {
         if (unitSize < 1 || width % unitSize != 0) {
@@ -54,12 +56,17 @@ public record DenseBlock(int index, Kind kind, String firstNode, String secondNo
             List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
             String output, String residual) {
         this(index, kind, firstNode, secondNode, nodes, hidden, inputs, width, outputs, activation, perUnitOps,
-                parameters, slots, secondWeight, secondBias, biasSite, groupNodes, output, residual, 1);
+                parameters, slots, secondWeight, secondBias, biasSite, groupNodes, output, residual, 1, null);
     }
 
     /** Units of the block: its width, or its heads for an attention block. */
     public int units() {
         return width / unitSize;
+    }
+
+    /** Whether the units are channels of a residual stream, shared with the stream's other blocks. */
+    public boolean tied() {
+        return stream != null;
     }
 
     /** Whether the units are attention heads. */
@@ -71,7 +78,7 @@ public record DenseBlock(int index, Kind kind, String firstNode, String secondNo
     DenseBlock renumbered(int value) {
         return new DenseBlock(value, kind, firstNode, secondNode, nodes, hidden, inputs, width, outputs, activation,
                 perUnitOps, parameters, slots, secondWeight, secondBias, biasSite, groupNodes, output, residual,
-                unitSize);
+                unitSize, stream);
     }
 
     /** Where a block's units lie. */

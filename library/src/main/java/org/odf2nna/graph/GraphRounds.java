@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Progress;
@@ -37,24 +38,73 @@ final class GraphRounds {
     static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
             GraphRows rows, GraphFeed input, long target, GraphRun settings) {
         List<DenseBlock> blocks = measured.blocks();
+        List<boolean[]> drop = dropped(new GraphView(model, file), measured, target, settings.ranking());
+        List<Compensation> compensations = new ArrayList<>();
+        Set<String> tied = TiedChannels.nodes(blocks);
+        for (DenseBlock b : blocks) {
+            // A stream's consumers, and blocks whose output a stream cuts, cannot be refitted towards the original's
+            // tensors channel by channel: least squares on their own samples instead.
+            boolean own = b.tied() || tied.contains(b.secondNode());
+            compensations.add(settings.compensation() == Compensation.SEQUENTIAL
+                    ? own ? Compensation.LEAST_SQUARES : Compensation.MEAN : settings.compensation());
+        }
+        BlockPruner.Pruned folded = BlockPruner.prune(model, file, blocks, measured.moments(), drop, compensations);
+        if (settings.compensation() != Compensation.SEQUENTIAL) {
+            return folded;
+        }
+        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, input,
+                rows.first(REFIT_ROWS), settings.device(), settings.samples());
+        return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
+    }
+
+    /**
+     * Per block, the units a round drops: all units of all blocks ranked in one order, the lowest dropped until
+     * {@code target} parameters are gone. A residual stream's channel is one unit, scored by the sum of its scores
+     * at its consumers and carrying the parameters of all of them; its blocks share one mask.
+     */
+    private static List<boolean[]> dropped(GraphView g, Measured measured, long target, Ranking ranking) {
+        List<DenseBlock> blocks = measured.blocks();
         List<BlockStatistics.Moments> moments = measured.moments();
-        GraphView g = new GraphView(model, file);
         record Unit(int block, int unit, double score) {
         }
+        int n = blocks.size();
+        int[] owner = new int[n];
+        long[] perUnit = new long[n];
+        List<double[]> scores = new ArrayList<>();
+        double denseUnitParameters = HeadUnits.denseUnitParameters(blocks);
+        for (int b = 0; b < n; b++) {
+            DenseBlock block = blocks.get(b);
+            owner[b] = b;
+            for (int k = 0; k < b && block.tied(); k++) {
+                if (block.stream().equals(blocks.get(k).stream())) {
+                    owner[b] = owner[k];
+                    break;
+                }
+            }
+            double[] s = block.unitSize() > 1 ? HeadUnits.scores(g, block, moments.get(b), ranking,
+                    denseUnitParameters) : scores(g, block, moments.get(b), ranking);
+            if (owner[b] == b) {
+                scores.add(s);
+            } else {
+                scores.add(null);
+                double[] lead = scores.get(owner[b]);
+                for (int j = 0; j < s.length; j++) {
+                    lead[j] += s[j];
+                }
+            }
+            perUnit[owner[b]] += block.parametersPerUnit();
+        }
         List<Unit> units = new ArrayList<>();
-        for (int b = 0; b < blocks.size(); b++) {
-            double[] s = blocks.get(b).unitSize() > 1 ? HeadUnits.scores(g, blocks.get(b), moments.get(b),
-                    settings.ranking(), HeadUnits.denseUnitParameters(blocks))
-                    : scores(g, blocks.get(b), moments.get(b), settings.ranking());
-            for (int j = 0; j < s.length; j++) {
-                units.add(new Unit(b, j, s[j]));
+        for (int b = 0; b < n; b++) {
+            for (int j = 0; scores.get(b) != null && j < scores.get(b).length; j++) {
+                units.add(new Unit(b, j, scores.get(b)[j]));
             }
         }
         units.sort(Comparator.comparingDouble(Unit::score));
         List<boolean[]> drop = new ArrayList<>();
-        int[] left = new int[blocks.size()];
-        for (int b = 0; b < blocks.size(); b++) {
-            drop.add(new boolean[blocks.get(b).width()]);
+        int[] left = new int[n];
+        for (int b = 0; b < n; b++) {
+            drop.add(owner[b] == b ? new boolean[blocks.get(b).width()] : drop.get(owner[b]));
             left[b] = blocks.get(b).units();
         }
         long removed = 0;
@@ -63,8 +113,9 @@ final class GraphRounds {
                 break;
             }
             DenseBlock block = blocks.get(u.block());
-            // A depthwise convolution of one channel would no longer be one: such blocks keep two units.
-            int keep = block.groupNodes().isEmpty() ? 1 : 2;
+            // A depthwise convolution of one channel would no longer be one, nor would a stream of one channel be
+            // worth its producers: such blocks keep two units.
+            int keep = block.groupNodes().isEmpty() && !block.tied() ? 1 : 2;
             if (left[u.block()] <= keep) {
                 continue;
             }
@@ -72,15 +123,9 @@ final class GraphRounds {
             java.util.Arrays.fill(drop.get(u.block()), u.unit() * block.unitSize(), (u.unit() + 1) * block.unitSize(),
                     true);
             left[u.block()]--;
-            removed += block.parametersPerUnit();
+            removed += perUnit[u.block()];
         }
-        if (settings.compensation() != Compensation.SEQUENTIAL) {
-            return BlockPruner.prune(model, file, blocks, moments, drop, settings.compensation());
-        }
-        BlockPruner.Pruned folded = BlockPruner.prune(model, file, blocks, moments, drop, Compensation.MEAN);
-        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, input,
-                rows.first(REFIT_ROWS), settings.device(), settings.samples());
-        return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
+        return drop;
     }
 
     /**
@@ -358,7 +403,7 @@ final class GraphRounds {
             keptEpochs.add(endToEnd.take());
             GraphView after = new GraphView(current, file);
             removed.add(start.modelParameters() - after.parameters());
-            widths.add(String.join("-", BlockFinder.find(after).stream().map(HeadUnits::width).toList()));
+            widths.add(HeadUnits.widths(BlockFinder.find(after)));
         }
         return new Chain(models, removed, widths, keptEpochs);
     }

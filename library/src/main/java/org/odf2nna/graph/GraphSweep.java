@@ -45,13 +45,31 @@ public final class GraphSweep {
         long total = g.parameters();
         long inBlocks = blockParameters(blocks);
         List<GraphBlocks.Block> rows = new ArrayList<>();
-        for (DenseBlock b : blocks) {
-            rows.add(new GraphBlocks.Block(b.index(), b.heads() ? "heads" : b.kind() == DenseBlock.Kind.MATMUL
+        for (int i = 0; i < blocks.size(); i++) {
+            DenseBlock b = blocks.get(i);
+            if (b.tied()) {
+                if (TiedChannels.lead(blocks, i)) {
+                    rows.add(stream(blocks, b, rows.size() + 1));
+                }
+                continue;
+            }
+            rows.add(new GraphBlocks.Block(rows.size() + 1, b.heads() ? "heads" : b.kind() == DenseBlock.Kind.MATMUL
                     ? "last axis" : "channels",
                     b.firstNode(), b.secondNode(), b.nodes(), b.hidden(), b.inputs(), b.width(), b.outputs(),
                     b.activation(), b.perUnitOps(), b.parameters()));
         }
         return new GraphBlocks(total, inBlocks, total == 0 ? 0 : (double) inBlocks / total, rows);
+    }
+
+    /**
+     * A residual stream's row: its producers as inputs and its consumers as outputs, the parameters of all of them
+     * ({@link TiedChannels}).
+     */
+    private static GraphBlocks.Block stream(List<DenseBlock> blocks, DenseBlock lead, int row) {
+        List<DenseBlock> sites = blocks.stream().filter(x -> lead.stream().equals(x.stream())).toList();
+        return new GraphBlocks.Block(row, GraphBlocks.STREAM, lead.firstNode(), sites.get(sites.size() - 1)
+                .secondNode(), lead.nodes(), lead.hidden(), lead.inputs(), lead.width(), sites.size(),
+                lead.activation(), lead.perUnitOps(), sites.stream().mapToLong(DenseBlock::parameters).sum());
     }
 
     /** The blocks' parameters, each shared constant counted once. */

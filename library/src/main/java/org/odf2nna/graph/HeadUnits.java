@@ -27,6 +27,23 @@ final class HeadUnits {
         return b.heads() ? b.units() + "h" : Integer.toString(b.width());
     }
 
+    /**
+     * The blocks' widths as the sweep's table writes them, joined by {@code -}: a residual stream once, as its
+     * channels and {@code r} ({@code 12r}).
+     */
+    static String widths(List<DenseBlock> blocks) {
+        List<String> out = new ArrayList<>();
+        for (int b = 0; b < blocks.size(); b++) {
+            DenseBlock block = blocks.get(b);
+            if (!block.tied()) {
+                out.add(width(block));
+            } else if (TiedChannels.lead(blocks, b)) {
+                out.add(block.width() + "r");
+            }
+        }
+        return String.join("-", out);
+    }
+
     /** The notes a sweep's report carries about its attentions. */
     static List<String> notes(AttentionRewrite.Result r) {
         List<String> notes = new ArrayList<>(r.notes());

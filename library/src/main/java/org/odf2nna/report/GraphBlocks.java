@@ -32,6 +32,9 @@ public record GraphBlocks(long modelParameters, long blockParameters, double blo
      * @param perUnitOps the other per-unit operations between the layers
      * @param parameters the block's parameters
      */
+    /** The units column of a residual stream's row: channels tied across the blocks that write and read them. */
+    public static final String STREAM = "stream";
+
     public record Block(int block, String units, String first, String second, List<String> nodes, String hidden,
             int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters) {
 

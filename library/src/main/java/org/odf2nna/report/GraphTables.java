@@ -30,11 +30,19 @@ public final class GraphTables {
                 b.blocks().size(), b.blockParameters(), b.modelParameters(), 100 * b.blockShare()));
         s.append(String.format(Locale.ROOT, "  %-5s  %-9s  %-15s  %-12s  %-26s  %10s  %s%n", "block", "units",
                 "in-hidden-out", "activation", "per-unit ops", "parameters", "layers (nodes)"));
+        boolean streams = false;
         for (GraphBlocks.Block k : b.blocks()) {
+            boolean stream = k.units().equals(GraphBlocks.STREAM);
+            streams |= stream;
             s.append(String.format(Locale.ROOT, "  %-5d  %-9s  %-15s  %-12s  %-26s  %10d  %s -> %s (%d nodes)%n",
-                    k.block(), k.units(), k.inputs() + "-" + k.width() + "-" + k.outputs(), k.activation(),
+                    k.block(), k.units(), stream ? k.inputs() + "p-" + k.width() + "-" + k.outputs() + "c"
+                            : k.inputs() + "-" + k.width() + "-" + k.outputs(), k.activation(),
                     k.perUnitOps().isEmpty() ? "-" : String.join(", ", k.perUnitOps()), k.parameters(), k.first(),
                     k.second(), k.nodes().size()));
+        }
+        if (streams) {
+            s.append("  (a stream: the channels that residual Adds tie together, written by p layers and read by c; a "
+                    + "channel goes from all of them at once, its mean folded into each reader's bias)\n");
         }
         s.append(sharedLayers(b));
         return s.toString();

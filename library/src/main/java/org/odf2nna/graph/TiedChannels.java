@@ -1,0 +1,387 @@
+package org.odf2nna.graph;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.odf2nna.graph.DenseBlock.Kind;
+import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+
+/**
+ * Channels tied together by residual Adds: a dependency group, as DepGraph (Torch-Pruning) builds one. A residual
+ * stream is the set of tensors whose channel c is one unit: the tensors an Add of two computed tensors joins, and
+ * those every operation that acts on each channel alone passes them through (activations, a per-channel scale or
+ * shift, BatchNormalization, a depthwise convolution, a squeeze-excite gate's Mul, a spatial mean, and a Flatten of
+ * that mean). Its <em>producers</em> are the convolutions (group 1) that write it; its <em>consumers</em> are the
+ * convolutions, Gemms and MatMuls that read it. Dropping channel c removes the producers' filter c, every per-channel
+ * constant's slice c and each consumer's input c; each consumer gets the channel's mean at the point where it reads
+ * the stream folded into its bias, and its kept inputs refitted by least squares.
+ *
+ * <p>A stream is one block per consumer ({@link DenseBlock#stream()} names the stream): the first carries the
+ * producers' and the stream's own constants, each carries its consumer's input slice and is measured at its
+ * consumer's input; a stream block's {@code inputs} counts the stream's producers. Anything else reading or writing a stream tensor (a graph input or output, a Reshape, a
+ * LayerNormalization mixing channels, a convolution of other groups) leaves the stream untied: no block.
+ */
+final class TiedChannels {
+
+    /** What the blocks of a stream say they compute. */
+    static final String ACTIVATION = "tied by residual Add";
+
+    /** Poolings that read each channel alone. */
+    private static final Set<String> SPATIAL = Set.of("MaxPool", "AveragePool", "LpPool");
+
+    /** Binary operations that act on each channel alone when both operands are channels of one stream. */
+    private static final Set<String> BINARY = Set.of("Add", "Sub", "Mul", "Div", "Max", "Min");
+
+    private TiedChannels() {
+    }
+
+    /**
+     * The blocks of every residual stream of {@code g}, numbered from {@code firstIndex}; none whose tensors meet the
+     * hidden tensor of one of {@code blocks}.
+     */
+    static List<DenseBlock> find(GraphView g, List<DenseBlock> blocks, int firstIndex) {
+        Set<String> taken = new HashSet<>();
+        for (DenseBlock b : blocks) {
+            taken.add(b.hidden());
+        }
+        List<DenseBlock> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        int streams = 0;
+        for (int i = 0; i < g.nodes.size(); i++) {
+            NodeProto n = g.nodes.get(i);
+            if (!n.getOpType().equals("Add") || !n.getDomain().isEmpty() || n.getInputCount() != 2
+                    || g.constant(n.getInput(0)) != null || g.constant(n.getInput(1)) != null
+                    || seen.contains(n.getOutput(0))) {
+                continue;
+            }
+            Walk w = new Walk(g);
+            w.walk(n.getOutput(0));
+            seen.addAll(w.tensors);
+            if (w.failed || w.producers.isEmpty() || w.consumers.isEmpty() || w.channels < 2
+                    || w.tensors.stream().anyMatch(taken::contains)) {
+                continue;
+            }
+            streams++;
+            out.addAll(w.blocks(firstIndex + out.size(), "stream " + streams + " (" + n.getOutput(0) + ")"));
+        }
+        return out;
+    }
+
+    /** The nodes of every stream of {@code blocks}: producers, the ops between and consumers. */
+    static Set<String> nodes(List<DenseBlock> blocks) {
+        Set<String> nodes = new HashSet<>();
+        for (DenseBlock b : blocks) {
+            if (b.tied()) {
+                nodes.addAll(b.nodes());
+            }
+        }
+        return nodes;
+    }
+
+    /** Whether block {@code b} of {@code blocks} is the first of its stream (the one that carries the producers). */
+    static boolean lead(List<DenseBlock> blocks, int b) {
+        String stream = blocks.get(b).stream();
+        if (stream == null) {
+            return false;
+        }
+        for (int k = 0; k < b; k++) {
+            if (stream.equals(blocks.get(k).stream())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One stream's walk over the graph from a residual Add's output. */
+    private static final class Walk {
+        final GraphView g;
+        final Set<String> tensors = new LinkedHashSet<>();
+        final Set<String> pooled = new HashSet<>();
+        final Set<String> flat = new HashSet<>();
+        final Set<Integer> ops = new TreeSet<>();
+        final Set<Integer> producers = new TreeSet<>();
+        final Set<Integer> consumers = new TreeSet<>();
+        final List<UnitSlot> slots = new ArrayList<>();
+        final List<String> groupNodes = new ArrayList<>();
+        final Deque<String> todo = new ArrayDeque<>();
+        int channels = -1;
+        boolean failed;
+
+        Walk(GraphView g) {
+            this.g = g;
+        }
+
+        void walk(String start) {
+            join(start);
+            while (!todo.isEmpty() && !failed) {
+                String t = todo.pop();
+                if (g.isGraphOutput(t) || g.producer(t) < 0) {
+                    failed = true;
+                    return;
+                }
+                int p = g.producer(t);
+                BlockFinder.Linear l = BlockFinder.linear(g, p);
+                if (l != null && l.kind() == Kind.CONV) {
+                    producer(p, l);
+                } else {
+                    pass(p);
+                }
+                for (int c : g.consumers(t)) {
+                    BlockFinder.Linear r = BlockFinder.linear(g, c);
+                    if (r != null && g.nodes.get(c).getInput(0).equals(t)
+                            && (r.kind() == Kind.CONV || flat.contains(t))) {
+                        consumer(c, r);
+                    } else {
+                        pass(c);
+                    }
+                }
+            }
+            // The first block slices the producers before the others fold: it must not be a producer itself.
+            if (!failed && producers.containsAll(consumers)) {
+                failed = true;
+            }
+            if (!failed) {
+                failed = !ownConstants();
+            }
+        }
+
+        /**
+         * Whether every constant the stream slices is read by its own nodes alone: a bias an exporter shares between
+         * layers (torch writes one initializer for equal ones) cannot lose a channel for one of them.
+         */
+        private boolean ownConstants() {
+            Set<Integer> mine = union();
+            List<String> sliced = new ArrayList<>();
+            slots.forEach(s -> sliced.add(s.tensor()));
+            for (int c : consumers) {
+                BlockFinder.Linear l = BlockFinder.linear(g, c);
+                sliced.add(l.weight());
+                if (l.bias() != null) {
+                    sliced.add(l.bias());
+                    mine.add(l.biasNode());
+                }
+            }
+            for (String t : sliced) {
+                if (!g.isInitializer(t) || !mine.containsAll(g.consumers(t))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void join(String t) {
+            if (tensors.add(t)) {
+                todo.push(t);
+            }
+        }
+
+        private void width(long c) {
+            if (channels < 0) {
+                channels = (int) c;
+            } else if (channels != c) {
+                failed = true;
+            }
+        }
+
+        private void producer(int i, BlockFinder.Linear l) {
+            if (producers.add(i)) {
+                width(l.outputs());
+                slots.add(new UnitSlot(l.weight(), l.outAxis(), g.elements(l.weight())));
+                if (l.bias() != null) {
+                    slots.add(new UnitSlot(l.bias(), 0, g.elements(l.bias())));
+                }
+            }
+        }
+
+        private void consumer(int i, BlockFinder.Linear l) {
+            if (consumers.add(i)) {
+                width(l.inputs());
+            }
+        }
+
+        /** A node the stream passes through channel by channel; the walk fails on any other. */
+        private void pass(int i) {
+            if (!ops.add(i)) {
+                return;
+            }
+            NodeProto n = g.nodes.get(i);
+            String op = n.getOpType();
+            if (!n.getDomain().isEmpty() || n.getOutputCount() != 1) {
+                failed = true;
+            } else if (BINARY.contains(op) && n.getInputCount() == 2) {
+                for (String in : n.getInputList()) {
+                    operand(in);
+                }
+            } else if (BlockFinder.UNARY.contains(op)) {
+                constantsFrom(n, 1);
+                join(n.getInput(0));
+            } else if (op.equals("BatchNormalization") && n.getInputCount() == 5) {
+                for (int k = 1; k < 5; k++) {
+                    perChannel(n.getInput(k), 0, 1);
+                }
+                join(n.getInput(0));
+            } else if (op.equals("Conv") && depthwise(n)) {
+                perChannel(n.getInput(1), 0, 4);
+                if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                    perChannel(n.getInput(2), 0, 1);
+                }
+                groupNodes.add(GraphView.nodeName(n));
+                join(n.getInput(0));
+            } else if (SPATIAL.contains(op)) {
+                join(n.getInput(0));
+            } else if (op.equals("GlobalAveragePool") || op.equals("GlobalMaxPool")) {
+                pooled.add(n.getOutput(0));
+                join(n.getInput(0));
+            } else if (op.equals("ReduceMean")) {
+                reduceMean(n);
+            } else if (op.equals("Flatten") && pooled.contains(n.getInput(0))
+                    && GraphView.intAttribute(n, "axis", 1) == 1) {
+                flat.add(n.getOutput(0));
+                join(n.getInput(0));
+            } else {
+                failed = true;
+            }
+            if (!failed) {
+                join(n.getOutput(0));
+            }
+        }
+
+        /** A Conv whose every channel reads only itself: group = channels, weight [C, 1, kh, kw]. */
+        private boolean depthwise(NodeProto n) {
+            if (n.getInputCount() < 2 || !g.isConstant(n.getInput(1))) {
+                return false;
+            }
+            long[] d = g.dims(n.getInput(1));
+            return d.length == 4 && d[1] == 1 && GraphView.intAttribute(n, "group", 1) == d[0];
+        }
+
+        /** A spatial mean of NCHW (axes 2 and 3, never the channel axis): pooled, or flat without the kept axes. */
+        private void reduceMean(NodeProto n) {
+            long[] axes = n.getInputCount() > 1 ? ints(g.constant(n.getInput(1)))
+                    : GraphView.intsAttribute(n, "axes").stream().mapToLong(Long::longValue).toArray();
+            Set<Long> set = new HashSet<>();
+            for (long a : axes == null ? new long[0] : axes) {
+                set.add(a < 0 ? a + 4 : a);
+            }
+            if (!set.equals(Set.of(2L, 3L))) {
+                failed = true;
+                return;
+            }
+            (GraphView.intAttribute(n, "keepdims", 1) != 0 ? pooled : flat).add(n.getOutput(0));
+            join(n.getInput(0));
+        }
+
+        private void operand(String in) {
+            if (g.constant(in) == null) {
+                join(in);
+            } else if (g.elements(in) != 1) {
+                long[] d = g.dims(in);
+                // [C, 1, 1] or [1, C, 1, 1] against NCHW.
+                int axis = d.length == 3 && d[1] == 1 && d[2] == 1 ? 0
+                        : d.length == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1 ? 1 : -1;
+                if (axis < 0) {
+                    failed = true;
+                    return;
+                }
+                perChannel(in, axis, d.length);
+            }
+        }
+
+        /** A constant holding one slice per channel along {@code axis}, of rank {@code rank}. */
+        private void perChannel(String tensor, int axis, int rank) {
+            if (!g.isConstant(tensor) || g.dims(tensor).length != rank) {
+                failed = true;
+                return;
+            }
+            width(g.dims(tensor)[axis]);
+            if (slots.stream().noneMatch(s -> s.tensor().equals(tensor))) {
+                slots.add(new UnitSlot(tensor, axis, g.elements(tensor)));
+            }
+        }
+
+        /** A unary op's other inputs (Clip's bounds): constants with one value. */
+        private void constantsFrom(NodeProto n, int first) {
+            for (int k = first; k < n.getInputCount(); k++) {
+                String in = n.getInput(k);
+                if (!in.isEmpty() && (g.constant(in) == null || g.elements(in) != 1)) {
+                    failed = true;
+                }
+            }
+        }
+
+        /**
+         * The stream's blocks: one per consumer, in graph order but a consumer that is also a producer (a gate) last,
+         * the first carrying the producers.
+         */
+        List<DenseBlock> blocks(int firstIndex, String name) {
+            List<String> nodes = new ArrayList<>();
+            for (int i : new TreeSet<>(union())) {
+                nodes.add(GraphView.nodeName(g.nodes.get(i)));
+            }
+            List<String> described = new ArrayList<>();
+            described.add(producers.size() + " producer(s): " + names(producers));
+            described.add(consumers.size() + " consumer(s): " + names(consumers));
+            List<DenseBlock> out = new ArrayList<>();
+            String first = GraphView.nodeName(g.nodes.get(producers.iterator().next()));
+            List<Integer> order = new ArrayList<>(consumers);
+            order.sort(java.util.Comparator.comparing(producers::contains));
+            for (int c : order) {
+                boolean lead = out.isEmpty();
+                NodeProto n = g.nodes.get(c);
+                BlockFinder.Linear l = BlockFinder.linear(g, c);
+                UnitSlot own = new UnitSlot(l.weight(), l.inAxis(), g.elements(l.weight()));
+                List<UnitSlot> mine = new ArrayList<>(lead ? slots : List.of());
+                mine.add(own);
+                long parameters = mine.stream().mapToLong(UnitSlot::elements).sum()
+                        + (l.bias() == null ? 0 : g.elements(l.bias()));
+                String output = l.biasNode() >= 0 && l.site() == DenseBlock.BiasSite.ADD
+                        ? g.nodes.get(l.biasNode()).getOutput(0) : n.getOutput(0);
+                out.add(new DenseBlock(firstIndex + out.size(), l.kind(), first, GraphView.nodeName(n),
+                        lead ? nodes : List.of(GraphView.nodeName(n)), n.getInput(0), producers.size(), channels,
+                        l.outputs(), ACTIVATION, lead ? described : List.of(), parameters, mine, own, l.bias(),
+                        l.site(), lead ? groupNodes : List.of(), output, null, 1, name));
+            }
+            return out;
+        }
+
+        private Set<Integer> union() {
+            Set<Integer> all = new TreeSet<>(producers);
+            all.addAll(ops);
+            all.addAll(consumers);
+            return all;
+        }
+
+        private String names(Set<Integer> nodes) {
+            return String.join(", ", nodes.stream().map(i -> GraphView.nodeName(g.nodes.get(i))).toList());
+        }
+    }
+
+    /** The values of an integer constant (int64 or int32), or null. */
+    private static long[] ints(TensorProto t) {
+        if (t == null) {
+            return null;
+        }
+        if (t.getInt64DataCount() > 0) {
+            return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+        }
+        if (t.getInt32DataCount() > 0) {
+            return t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
+        }
+        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        boolean wide = t.getDataType() == TensorProto.DataType.INT64_VALUE;
+        long[] out = new long[raw.remaining() / (wide ? 8 : 4)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = wide ? raw.getLong() : raw.getInt();
+        }
+        return out;
+    }
+}
