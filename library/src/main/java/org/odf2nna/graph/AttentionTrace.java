@@ -3,6 +3,7 @@ package org.odf2nna.graph;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.odf2nna.network.RowMajor;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -217,7 +218,7 @@ final class AttentionTrace {
                 return null;
             }
             if (GraphView.intAttribute(n, "transB", 0) != 0) {
-                w = transposed(w, (int) d[0], (int) d[1]);
+                w = RowMajor.transposed(w, (int) d[0], (int) d[1]);
                 d = new long[] {d[1], d[0]};
             }
             if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
@@ -260,16 +261,6 @@ final class AttentionTrace {
                 return t;
             }
             t = g.nodes.get(p).getInput(0);
-        }
-        return t;
-    }
-
-    private static float[] transposed(float[] w, int rows, int cols) {
-        float[] t = new float[w.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                t[c * rows + r] = w[r * cols + c];
-            }
         }
         return t;
     }

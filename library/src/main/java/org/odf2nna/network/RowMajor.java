@@ -25,4 +25,15 @@ public final class RowMajor {
         }
         return out;
     }
+
+    /** {@code values}, {@code rows} rows of {@code cols} values each, transposed: {@code cols} rows of {@code rows}. */
+    public static float[] transposed(float[] values, int rows, int cols) {
+        float[] t = new float[values.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = values[r * cols + c];
+            }
+        }
+        return t;
+    }
 }

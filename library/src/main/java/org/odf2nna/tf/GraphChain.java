@@ -11,6 +11,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.network.RowMajor;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -148,7 +149,7 @@ final class GraphChain {
         int inputs = (int) w.shape()[0];
         int units = (int) w.shape()[1];
         if (attrBool(matMul, "transpose_b")) {
-            weights = transpose(weights, inputs, units);
+            weights = RowMajor.transposed(weights, inputs, units);
             int t = inputs;
             inputs = units;
             units = t;
@@ -394,16 +395,6 @@ final class GraphChain {
             throw unsupported(consumer, "uses " + v.length + " values as its " + what + " (a scalar is expected); ");
         }
         return v[0];
-    }
-
-    private static float[] transpose(float[] w, int rows, int cols) {
-        float[] t = new float[w.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                t[c * rows + r] = w[r * cols + c];
-            }
-        }
-        return t;
     }
 
     /** {@code dense_1/MatMul} → {@code dense_1}; {@code model/dense/MatMul} → {@code model/dense}. */
