@@ -152,16 +152,8 @@ public final class ReportFormat {
             }
             row.add(kept);
             if (metric != null) {
-                row.add(primary(or));
-                if (both) {
-                    row.add(primaryOrDash(o.prunedMeanFolding()));
-                    row.add(primaryOrDash(o.prunedLeastSquares()));
-                } else {
-                    row.add(primaryOrDash(o.pruned()));
-                }
-                if (retrained) {
-                    row.add(primaryOrDash(o.retrained()));
-                }
+                appendMetricCells(row, or, o.prunedMeanFolding(), o.prunedLeastSquares(), o.pruned(), o.retrained(),
+                        both, retrained);
             }
             if (bounds) {
                 LossBound b = o.bound();
@@ -205,6 +197,24 @@ public final class ReportFormat {
             s.append(l > 0 ? ", " : "").append(kept.get(l)).append('/').append(original.get(l));
         }
         return s.toString();
+    }
+
+    /**
+     * The metric columns' cells under {@link #appendMetricHeads}' heads: the original's, the pruned model's (per
+     * compensation when {@code both}) and, when {@code withRetrained}, the retrained model's; "-" for a missing figure.
+     */
+    private static void appendMetricCells(List<String> row, Metrics original, Metrics meanFolding,
+            Metrics leastSquares, Metrics pruned, Metrics retrained, boolean both, boolean withRetrained) {
+        row.add(primary(original));
+        if (both) {
+            row.add(primaryOrDash(meanFolding));
+            row.add(primaryOrDash(leastSquares));
+        } else {
+            row.add(primaryOrDash(pruned));
+        }
+        if (withRetrained) {
+            row.add(primaryOrDash(retrained));
+        }
     }
 
     private static String primaryOrDash(Metrics m) {
@@ -270,14 +280,8 @@ public final class ReportFormat {
         row.add(features ? o.featuresKept().size() + "/" + report.search().bits()
                 : unitsKept(o.unitsKept(), report.original().hiddenUnits()));
         if (metric != null) {
-            row.add(primary(or));
-            if (both) {
-                row.add(primary(o.prunedMeanFolding()));
-                row.add(primary(o.prunedLeastSquares()));
-            } else {
-                row.add(primaryOrDash(o.pruned()));
-            }
-            row.add(primaryOrDash(o.retrained()));
+            appendMetricCells(row, or, o.prunedMeanFolding(), o.prunedLeastSquares(), o.pruned(), o.retrained(), both,
+                    true);
         }
         row.add(o.output());
         appendColumns(s, List.of(head.toArray(new String[0]), row.toArray(new String[0])), "  ");
