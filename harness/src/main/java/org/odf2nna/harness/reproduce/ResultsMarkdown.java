@@ -268,40 +268,33 @@ public final class ResultsMarkdown {
             case ACCURACY -> {
                 header(s, "ε", "architecture", "parameters", "reduction", "OR accuracy", "PWR accuracy", "PR accuracy",
                         "PR F1", "retraining epochs", "chosen", "paper", "differs");
-                s.append("| original | ").append(d.original().architecture()).append(" | ")
-                        .append(d.original().parameters()).append(" | | ").append(pct(or.accuracy()))
-                        .append(" | | | ").append(num(or.macroF1())).append(" | | | ")
-                        .append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
+                row(s, "original", d.original().architecture(), d.original().parameters(), "", pct(or.accuracy()), "",
+                        "", num(or.macroF1()), "", "", PaperFigures.NOT_AVAILABLE, "");
             }
             case ERROR -> {
                 header(s, "ε", "architecture", "weights kept", "OR error", "PWR error", "PR error", "retraining epochs",
                         "chosen", "paper", "differs");
-                s.append("| original | ").append(d.original().architecture()).append(" | 100% | ")
-                        .append(err(or.accuracy())).append(" | | | | | ").append(PaperFigures.NOT_AVAILABLE)
-                        .append(" | |\n");
+                row(s, "original", d.original().architecture(), "100%", err(or.accuracy()), "", "", "", "",
+                        PaperFigures.NOT_AVAILABLE, "");
             }
             case LENET -> {
                 header(s, "ε", "architecture", "parameters", "compression ratio", "weights kept",
                         "error after pruning (PWR)", "error after retraining (PR)", "retraining epochs", "chosen",
                         "paper", "differs");
-                s.append("| original | ").append(d.original().architecture()).append(" | ")
-                        .append(d.original().parameters()).append(" | 1× | 100% | ").append(err(or.accuracy()))
-                        .append(" (OR) | | | | ").append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
+                row(s, "original", d.original().architecture(), d.original().parameters(), "1×", "100%",
+                        err(or.accuracy()) + " (OR)", "", "", "", PaperFigures.NOT_AVAILABLE, "");
             }
             case AUC -> {
                 header(s, "ε", "architecture", "parameters", "reduction", "OR accuracy", "PWR accuracy", "PR accuracy",
                         "OR AUC", "PWR AUC", "PR AUC", "chosen", "paper", "differs");
-                s.append("| original | ").append(d.original().architecture()).append(" | ")
-                        .append(d.original().parameters()).append(" | | ").append(pct(or.accuracy()))
-                        .append(" | | | ").append(num(or.auc())).append(" | | | | ")
-                        .append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
+                row(s, "original", d.original().architecture(), d.original().parameters(), "", pct(or.accuracy()), "",
+                        "", num(or.auc()), "", "", "", PaperFigures.NOT_AVAILABLE, "");
             }
             case MSE -> {
                 header(s, "ε", "architecture", "parameters", "reduction", "OR MSE", "PWR MSE", "PR MSE",
                         "retraining epochs", "chosen", "paper", "differs");
-                s.append("| original | ").append(d.original().architecture()).append(" | ")
-                        .append(d.original().parameters()).append(" | | ").append(num(or.mse()))
-                        .append(" | | | | | ").append(PaperFigures.NOT_AVAILABLE).append(" | |\n");
+                row(s, "original", d.original().architecture(), d.original().parameters(), "", num(or.mse()), "", "",
+                        "", "", PaperFigures.NOT_AVAILABLE, "");
             }
             default -> throw new IllegalStateException(columns.toString());
         }
