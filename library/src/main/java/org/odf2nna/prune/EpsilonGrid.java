@@ -23,14 +23,8 @@ public final class EpsilonGrid {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be positive, got " + steps);
         }
-        int n = scores.stream().mapToInt(s -> s.length).sum();
-        double[] all = new double[n];
-        int at = 0;
-        for (double[] layer : scores) {
-            System.arraycopy(layer, 0, all, at, layer.length);
-            at += layer.length;
-        }
-        Arrays.sort(all);
+        double[] all = scores.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
+        int n = all.length;
         TreeSet<Double> grid = new TreeSet<>();
         TreeSet<Integer> removedCounts = new TreeSet<>();
         if (n > 0 && all[0] == 0) {
