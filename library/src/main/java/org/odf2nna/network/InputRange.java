@@ -74,13 +74,9 @@ public record InputRange(float[] min, float[] max, int rows) {
 
     /** The range of the columns {@code kept} (indices into this range's columns), in that order. */
     public InputRange columns(int[] kept) {
-        float[] lo = new float[kept.length];
-        float[] hi = new float[kept.length];
-        for (int k = 0; k < kept.length; k++) {
-            lo[k] = min[kept[k]];
-            hi[k] = max[kept[k]];
-        }
-        return new InputRange(lo, hi, rows);
+        // Each bound is one row of width() values.
+        return new InputRange(RowMajor.keepColumns(min, 1, width(), kept), RowMajor.keepColumns(max, 1, width(), kept),
+                rows);
     }
 
     /** A copy of {@code rows} row-major rows of {@link #width()} values, each held to its column's range. */
