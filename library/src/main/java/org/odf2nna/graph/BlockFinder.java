@@ -48,11 +48,14 @@ public final class BlockFinder {
     }
 
     /**
-     * The blocks of {@code model} with its multi-head attentions counted ({@link AttentionRewrite}: the attentions are
-     * rewritten in a copy, checked on made-up rows), for callers that ask whether a graph has blocks at all.
+     * Whether {@code model} has blocks, its multi-head attentions counted. The attentions are rewritten in a copy and
+     * checked on made-up rows ({@link AttentionRewrite}, about a second on the shared ViT) only when the graph as it
+     * is has no block: the sweep rewrites them once more on its rows anyway.
      */
-    public static List<DenseBlock> findWithAttention(ModelProto model, Path file) {
-        return find(new GraphView(HeadUnits.canonical(WeightStorage.hoist(model).model(), file), file));
+    public static boolean hasBlocks(ModelProto model, Path file) {
+        ModelProto hoisted = WeightStorage.hoist(model).model();
+        return !find(new GraphView(hoisted, file)).isEmpty()
+                || !find(new GraphView(HeadUnits.canonical(hoisted, file), file)).isEmpty();
     }
 
     static List<DenseBlock> find(GraphView g) {

@@ -68,7 +68,7 @@ public final class GraphSweeper {
             // runs is said to have none (exit 3); one it cannot run keeps the chain reader's message, which names
             // the node or the initializer at fault.
             try {
-                if (!BlockFinder.findWithAttention(proto, model).isEmpty()) {
+                if (BlockFinder.hasBlocks(proto, model)) {
                     return true;
                 }
                 try (org.odf2nna.onnx.OnnxRunner runs = org.odf2nna.onnx.OnnxRunner.open(proto,
@@ -183,7 +183,7 @@ public final class GraphSweeper {
             }
         }
         GraphFeed feed = GraphFeed.resolve(proto, model, inputs, dataFiles);
-        if (BlockFinder.findWithAttention(proto, model).isEmpty()) {
+        if (!BlockFinder.hasBlocks(proto, model)) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }
         checkFiles(files, settings, model);
