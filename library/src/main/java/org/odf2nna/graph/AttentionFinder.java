@@ -27,7 +27,7 @@ final class AttentionFinder {
     }
 
     /** A projection found in the canonical form: its MatMul, weight, optional bias Add and bias. */
-    private record Proj(int matmul, String input, String weight, int add, String bias, String output) {
+    record Proj(int matmul, String input, String weight, int add, String bias, String output) {
     }
 
     /** The canonical attention blocks of {@code g} in graph order, numbered from {@code firstIndex}. */
@@ -149,7 +149,7 @@ final class AttentionFinder {
     }
 
     /** The MatMul by a constant [in, out] weight reading {@code x} (its only reader), with its bias Add if any. */
-    private static Proj projection(GraphView g, String x, boolean backwards) {
+    static Proj projection(GraphView g, String x, boolean backwards) {
         int mm;
         String out;
         if (backwards) {
@@ -205,7 +205,7 @@ final class AttentionFinder {
     }
 
     /** The other input of the Add that alone reads {@code output}, when it is a tensor (a residual), else null. */
-    private static String residual(GraphView g, String output) {
+    static String residual(GraphView g, String output) {
         NodeProto add = onlyReader(g, output, "Add");
         if (add == null || add.getInputCount() != 2) {
             return null;

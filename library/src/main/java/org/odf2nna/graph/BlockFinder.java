@@ -66,7 +66,8 @@ public final class BlockFinder {
                 blocks.add(b);
             }
         }
-        List<DenseBlock> heads = AttentionFinder.find(g, 1);
+        List<DenseBlock> heads = new ArrayList<>(AttentionFinder.find(g, 1));
+        heads.addAll(ContribAttention.find(g, 1));
         if (!heads.isEmpty()) {
             blocks = inGraphOrder(g, blocks, heads);
         }

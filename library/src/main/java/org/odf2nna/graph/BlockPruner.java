@@ -84,6 +84,7 @@ public final class BlockPruner {
         List<NodeProto> nodes = new ArrayList<>(model.getGraph().getNodeList());
         List<TensorProto> added = new ArrayList<>();
         Map<String, Long> groups = new HashMap<>();
+        Map<String, Long> heads = new HashMap<>();
         List<int[]> removed = new ArrayList<>();
         long parameters = 0;
         for (int b = 0; b < blocks.size(); b++) {
@@ -115,6 +116,7 @@ public final class BlockPruner {
             parameters -= addBias(g, values, dims, nodes, added, block, biasDelta);
             for (String dw : block.groupNodes()) {
                 groups.put(dw, (long) kept.length);
+                heads.put(dw, (long) kept.length / block.unitSize());
             }
         }
         ModelProto.Builder copy = model.toBuilder();
@@ -125,7 +127,10 @@ public final class BlockPruner {
             if (group != null) {
                 NodeProto.Builder nb = n.toBuilder().clearAttribute();
                 for (AttributeProto a : n.getAttributeList()) {
-                    nb.addAttribute(a.getName().equals("group") ? a.toBuilder().setI(group).build() : a);
+                    // A depthwise Conv's group follows the channels, a fused attention's num_heads the heads.
+                    nb.addAttribute(a.getName().equals("group") ? a.toBuilder().setI(group).build()
+                            : a.getName().equals("num_heads") ? a.toBuilder().setI(heads.get(GraphView.nodeName(n)))
+                            .build() : a);
                 }
                 n = nb.build();
             }
@@ -320,15 +325,21 @@ public final class BlockPruner {
             outer *= d[k];
         }
         int units = (int) d[axis];
+        // A packed constant (a fused attention's Q|K|V weight or bias) holds several segments of one slice per unit.
+        int width = drop.length;
+        if (units % width != 0) {
+            throw new IllegalArgumentException("'" + s.tensor() + "' has " + units + " values along axis " + axis
+                    + ", not segments of " + width + " units");
+        }
         int keptUnits = 0;
-        for (boolean x : drop) {
-            keptUnits += x ? 0 : 1;
+        for (int u = 0; u < units; u++) {
+            keptUnits += drop[u % width] ? 0 : 1;
         }
         float[] out = new float[(int) (outer * keptUnits * inner)];
         int at = 0;
         for (long o = 0; o < outer; o++) {
             for (int u = 0; u < units; u++) {
-                if (drop[u]) {
+                if (drop[u % width]) {
                     continue;
                 }
                 long from = (o * units + u) * inner;

@@ -115,7 +115,7 @@ final class GraphRounds {
             DenseBlock block = blocks.get(u.block());
             // A depthwise convolution of one channel would no longer be one, nor would a stream of one channel be
             // worth its producers: such blocks keep two units.
-            int keep = block.groupNodes().isEmpty() && !block.tied() ? 1 : 2;
+            int keep = block.tied() || !block.groupNodes().isEmpty() && block.unitSize() == 1 ? 2 : 1;
             if (left[u.block()] <= keep) {
                 continue;
             }
