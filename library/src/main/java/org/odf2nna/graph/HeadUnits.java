@@ -135,11 +135,11 @@ final class HeadUnits {
     }
 
     /**
-     * The parameters a dense unit carries, averaged over the dense blocks of {@code blocks} (NaN when there are none):
-     * what a head's cost is scaled against.
+     * The parameters a dense unit carries, averaged over the dense blocks of {@code blocks} (NaN when there are none;
+     * a residual stream's blocks share their channels and are not counted): what a head's cost is scaled against.
      */
     static double denseUnitParameters(List<DenseBlock> blocks) {
-        return blocks.stream().filter(b -> !b.heads()).mapToLong(DenseBlock::parametersPerUnit).average()
+        return blocks.stream().filter(b -> !b.heads() && !b.tied()).mapToLong(DenseBlock::parametersPerUnit).average()
                 .orElse(Double.NaN);
     }
 
