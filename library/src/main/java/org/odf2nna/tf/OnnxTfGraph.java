@@ -34,7 +34,8 @@ import org.tensorflow.types.TInt32;
 
 /**
  * An ONNX graph rebuilt as a TensorFlow graph through TF Java's raw ops, for retraining the whole graph: every node
- * becomes TensorFlow ops through its operator's translator ({@link Translators}, package {@code org.odf2nna.tf.ops});
+ * becomes TensorFlow ops through the translator of its domain and operator ({@link Translators}, package
+ * {@code org.odf2nna.tf.ops}; ONNX Runtime's {@code com.microsoft} attention operators included);
  * the initializers named as trainable become variables (flat names {@code v0}, {@code v1}, ...: TF Java's optimizers
  * reject variables in sub-scopes), every other initializer a constant.
  *
@@ -47,7 +48,8 @@ import org.tensorflow.types.TInt32;
 @SuppressWarnings("unchecked")
 public final class OnnxTfGraph implements AutoCloseable {
 
-    /** The ONNX operators (default domain) the translation covers: the registry's names. */
+    /** The ONNX operators of the default domain the translation covers: the registry's names (other domains: {@link
+     * Translators#names(String)}). */
     public static final Set<String> OPERATORS = Translators.names();
 
     final Graph graph;
@@ -76,6 +78,8 @@ public final class OnnxTfGraph implements AutoCloseable {
     /** The values built so far and what is known of them while building, shared with the translators. */
     private final TranslationContext ctx;
     private final int opset;
+    /** The opset the model imports for each other domain ({@code com.microsoft}: ONNX Runtime's operators). */
+    private final Map<String, Integer> domainVersions = new HashMap<>();
 
     private OnnxTfGraph(int opset) {
         this.opset = opset;
@@ -92,6 +96,9 @@ public final class OnnxTfGraph implements AutoCloseable {
      */
     public static OnnxTfGraph translate(ModelProto model, Set<String> trainable) {
         OnnxTfGraph g = new OnnxTfGraph(opset(model));
+        for (OperatorSetIdProto id : model.getOpsetImportList()) {
+            g.domainVersions.put(Translators.domain(id.getDomain()), (int) id.getVersion());
+        }
         try {
             g.build(model.getGraph(), trainable);
             return g;
@@ -235,15 +242,16 @@ public final class OnnxTfGraph implements AutoCloseable {
         ctx.define(name, var);
     }
 
-    /** Builds {@code node} through its operator's translator; its first output takes what the translator returns. */
+    /**
+     * Builds {@code node} through the translator of its domain and operator, at the opset the model imports for that
+     * domain; its first output takes what the translator returns.
+     */
     private void translate(NodeProto node) {
-        if (!node.getDomain().isEmpty() && !node.getDomain().equals("ai.onnx")) {
-            throw TranslationContext.unsupported(node, "operators of domain '" + node.getDomain()
-                    + "' have no TensorFlow translation");
-        }
-        OperatorTranslator t = Translators.find(node.getOpType(), opset).orElseThrow(() ->
-                UnsupportedOperatorException.notTranslated(TranslationContext.nodeName(node), node.getOpType(), opset,
-                        Translators.names()));
+        String domain = Translators.domain(node.getDomain());
+        int version = domain.isEmpty() ? opset : domainVersions.getOrDefault(domain, 1);
+        OperatorTranslator t = Translators.find(domain, node.getOpType(), version).orElseThrow(() ->
+                UnsupportedOperatorException.notTranslated(TranslationContext.nodeName(node), node.getOpType(),
+                        domain, version, Translators.names(domain)));
         Operand<?> out = t.translate(ctx, node);
         if (out != null && node.getOutputCount() > 0) {
             ctx.define(node.getOutput(0), out);

@@ -170,9 +170,13 @@ class TranslatorsTest {
                 .node("LayerNormalization", in("x", "g", "b"), "y", i("axis", -1)));
     }
 
-    /** The registry as docs/graphs.md lists it: names sorted, the first opset in parentheses where it is not 1. */
+    /**
+     * The registry as docs/graphs.md lists it: the default domain's names sorted, then other domains' prefixed by
+     * their domain ("com.microsoft.Attention"), the first opset in parentheses where it is not 1.
+     */
     static String operatorsLine() {
-        return Translators.entries().stream().map(e -> e.op() + (e.sinceOpset() > 1 ? " (" + e.sinceOpset() + ")" : ""))
+        return Translators.entries().stream().map(e -> e.qualifiedName()
+                + (e.sinceOpset() > 1 ? " (" + e.sinceOpset() + ")" : ""))
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 

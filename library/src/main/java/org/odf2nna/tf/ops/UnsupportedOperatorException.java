@@ -29,8 +29,20 @@ public final class UnsupportedOperatorException extends IllegalArgumentException
      */
     public static UnsupportedOperatorException notTranslated(String node, String operator, int opset,
             java.util.Collection<String> supported) {
-        return new UnsupportedOperatorException(node, operator, "node '" + node + "': operator " + operator
-                + " (opset " + opset + ") is not translated; supported: " + String.join(", ", supported), false);
+        return notTranslated(node, operator, Translators.DEFAULT_DOMAIN, opset, supported);
+    }
+
+    /**
+     * An operator of {@code domain} with no translator at the opset the model imports for that domain, one line; the
+     * operator is named with its domain outside the default one ("operator com.microsoft.X (opset 1)"), and the
+     * supported list is that domain's.
+     */
+    public static UnsupportedOperatorException notTranslated(String node, String operator, String domain, int opset,
+            java.util.Collection<String> supported) {
+        String inDomain = domain.isEmpty() ? "" : " in domain '" + domain + "'";
+        return new UnsupportedOperatorException(node, operator, "node '" + node + "': operator "
+                + Translators.qualified(domain, operator) + " (opset " + opset + ") is not translated; supported"
+                + inDomain + ": " + (supported.isEmpty() ? "none" : String.join(", ", supported)), false);
     }
 
     /** The node's name (its first output's when it has none). */
