@@ -49,8 +49,10 @@ final class AttentionFinder {
         if (GraphView.intAttribute(sm, "axis", -1) != -1) {
             return null;
         }
-        NodeProto mul = producer(g, sm.getInput(0), "Mul");
-        if (mul == null || Float.isNaN(g.scalar(mul.getInput(1)))) {
+        NodeProto mask = mask(g, sm.getInput(0));
+        String scaled = mask == null ? sm.getInput(0) : mask.getInput(scoresAt(g, mask));
+        NodeProto mul = producer(g, scaled, "Mul");
+        if (mul == null || Float.isNaN(g.scalar(mul.getInput(1))) || mask != null && g.consumers(scaled).size() != 1) {
             return null;
         }
         NodeProto scores = producer(g, mul.getInput(0), "MatMul");
@@ -97,7 +99,11 @@ final class AttentionFinder {
         if (o == null || !p[0].input().equals(p[1].input()) || !p[0].input().equals(p[2].input())) {
             return null;
         }
-        return describe(g, new Found(index, p, o, (int) dh, hidden, List.of(sm, mul, scores, context, back, merge)));
+        List<NodeProto> core = new ArrayList<>(List.of(sm, mul, scores, context, back, merge));
+        if (mask != null) {
+            core.add(mask);
+        }
+        return describe(g, new Found(index, p, o, (int) dh, hidden, core));
     }
 
     /** What {@link #block} found, for {@link #describe}. */
@@ -146,6 +152,40 @@ final class AttentionFinder {
                 nodes, f.hidden(), (int) g.dims(p[0].weight())[0], width, (int) wo[1], ACTIVATION, List.of(shape),
                 parameters, slots, second, o.bias(), BiasSite.ADD, List.of(), o.output(), residual(g, o.output()),
                 f.headDim(), null);
+    }
+
+    /**
+     * The canonical form's mask node before the Softmax ({@link AttentionForm#emit}): an Add to the scaled scores, or a
+     * Where choosing them or a fill; null when the Softmax reads no such node.
+     */
+    private static NodeProto mask(GraphView g, String softmaxInput) {
+        int p = g.producer(softmaxInput);
+        NodeProto n = p < 0 ? null : g.nodes.get(p);
+        boolean add = n != null && n.getOpType().equals("Add") && n.getInputCount() == 2;
+        boolean where = n != null && n.getOpType().equals("Where") && n.getInputCount() == 3;
+        if (!(add || where) || scoresAt(g, n) < 0) {
+            return null;
+        }
+        // A constant mask with one slice per head would need slicing as heads go: not this block.
+        for (String in : n.getInputList()) {
+            long[] d = g.isConstant(in) ? g.dims(in) : new long[0];
+            if (d.length >= 3 && d[d.length - 3] != 1) {
+                return null;
+            }
+        }
+        return n;
+    }
+
+    /** Which input of a mask node the scaled scores are (a Mul by a scalar of a MatMul's output), or -1. */
+    private static int scoresAt(GraphView g, NodeProto mask) {
+        for (int k = mask.getOpType().equals("Add") ? 0 : 1; k < mask.getInputCount(); k++) {
+            NodeProto mul = producer(g, mask.getInput(k), "Mul");
+            if (mul != null && !Float.isNaN(g.scalar(mul.getInput(1)))
+                    && producer(g, mul.getInput(0), "MatMul") != null) {
+                return k;
+            }
+        }
+        return -1;
     }
 
     /** The MatMul by a constant [in, out] weight reading {@code x} (its only reader), with its bias Add if any. */

@@ -13,9 +13,10 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * The canonical multi-head attention this project prunes heads in: separate Q, K and V projections of one input
  * {@code X} of rank 3 (each a MatMul with an optional bias Add), each split into heads by a Reshape to
  * {@code [0, 0, -1, dh]} and a Transpose to {@code [batch, heads, tokens, dh]} (K to {@code [batch, heads, dh,
- * tokens]}), the scores {@code Q·Kᵀ} times a scalar scale, Softmax over the last axis, times V, transposed back and
- * merged by a Reshape to {@code [0, 0, -1]} (the hidden tensor, head h on channels {@code h·dh .. h·dh+dh-1}), then the
- * output projection (a MatMul with an optional bias Add). No constant holds the head count, so dropping heads is
+ * tokens]}), the scores {@code Q·Kᵀ} times a scalar scale, masked where the exporter masked them (an Add of the mask,
+ * or a Where choosing them or a fill, reading the exporter's own mask tensors, which broadcast over the heads), Softmax
+ * over the last axis, times V, transposed back and merged by a Reshape to {@code [0, 0, -1]} (the hidden tensor, head h
+ * on channels {@code h·dh .. h·dh+dh-1}), then the output projection (a MatMul with an optional bias Add). No constant holds the head count, so dropping heads is
  * slicing the projections' weights alone. Every op here is in the TensorFlow translation ({@code org.odf2nna.tf.ops}).
  */
 final class AttentionForm {
@@ -31,14 +32,27 @@ final class AttentionForm {
      * @param seqAxis  the token axis of the input: 0 ({@code [tokens, batch, E]}, torch's default) or 1
      * @param headDim  channels per head
      * @param scale    what the scores are multiplied by before the Softmax
+     * @param mask     the mask applied to the scaled scores, or null
      * @param qkv      the Q, K and V projections, weights [E, heads·dh]
      * @param o        the output projection, weight [heads·dh, outputs]
      */
-    record Attention(String input, String output, int seqAxis, int headDim, float scale, Qkv qkv, Projection o) {
+    record Attention(String input, String output, int seqAxis, int headDim, float scale, Mask mask, Qkv qkv,
+            Projection o) {
 
         int heads() {
             return qkv.q().outputs() / headDim;
         }
+    }
+
+    /**
+     * A mask on the scores before the Softmax, its tensors the graph's own (computed as the exporter wrote them).
+     *
+     * @param tensor      what an Add adds to the scores, or a Where's fill
+     * @param condition   a Where's condition, or null for an Add
+     * @param scoresFirst for a Where: whether the scores are its second input (chosen where the condition holds)
+     * @param after       what multiplies the mask: the scales the exporter applied after masking
+     */
+    record Mask(String tensor, String condition, boolean scoresFirst, float after) {
     }
 
     /** The Q, K and V projections, head h on columns h·dh .. h·dh+dh-1 of each. */
@@ -88,7 +102,8 @@ final class AttentionForm {
         String vt = split(nodes, v, headsShape, headsPerm(a.seqAxis()), prefix + "v");
         nodes.add(node("MatMul", prefix + "scores_matmul", List.of(qt, kt), prefix + "scores_raw"));
         nodes.add(node("Mul", prefix + "scale_mul", List.of(prefix + "scores_raw", scale), prefix + "scores"));
-        nodes.add(node("Softmax", prefix + "softmax", List.of(prefix + "scores"), prefix + "weights").toBuilder()
+        String scores = a.mask() == null ? prefix + "scores" : masked(nodes, inits, a.mask(), prefix);
+        nodes.add(node("Softmax", prefix + "softmax", List.of(scores), prefix + "weights").toBuilder()
                 .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
                         .setI(-1)).build());
         nodes.add(node("MatMul", prefix + "context_matmul", List.of(prefix + "weights", vt), prefix + "context"));
@@ -97,6 +112,27 @@ final class AttentionForm {
         nodes.add(node("Reshape", prefix + "merge", List.of(prefix + "context_t", mergeShape), prefix + "hidden"));
         project(nodes, inits, prefix + "hidden", a.o(), prefix + "o", a.output());
         return new Emitted(nodes, inits);
+    }
+
+    /** The scaled scores masked as the exporter masked them; returns the masked scores' name. */
+    private static String masked(List<NodeProto> nodes, List<TensorProto> inits, Mask m, String prefix) {
+        String value = m.tensor();
+        if (m.after() != 1) {
+            inits.add(OnnxValues.newTensor(prefix + "mask_scale", OnnxValues.FLOAT, new float[] {m.after()},
+                    new long[0]));
+            value = prefix + "mask_scaled";
+            nodes.add(node("Mul", prefix + "mask_scale_mul", List.of(m.tensor(), prefix + "mask_scale"), value));
+        }
+        String scores = prefix + "scores";
+        String out = prefix + "scores_masked";
+        if (m.condition() == null) {
+            nodes.add(node("Add", prefix + "mask_add", List.of(scores, value), out));
+        } else {
+            List<String> in = m.scoresFirst() ? List.of(m.condition(), scores, value)
+                    : List.of(m.condition(), value, scores);
+            nodes.add(node("Where", prefix + "mask_where", in, out));
+        }
+        return out;
     }
 
     /** MatMul by the projection's weight and Add of its bias; returns the output's name. */

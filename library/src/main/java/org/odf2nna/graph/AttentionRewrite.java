@@ -56,20 +56,23 @@ public final class AttentionRewrite {
         GraphView g = new GraphView(model, file);
         Set<String> canonical = new HashSet<>();
         AttentionFinder.find(g, 1).forEach(b -> canonical.add(b.hidden()));
+        AttentionTrace.Found found = AttentionTrace.find(g);
         List<Traced> traced = new ArrayList<>();
-        for (Traced t : AttentionTrace.find(g)) {
+        for (Traced t : found.traced()) {
             if (!canonical.contains(t.out().input())) {
                 traced.add(t);
             }
         }
+        List<String> notes = new ArrayList<>(found.notes());
         if (traced.isEmpty()) {
-            return new Result(model, 0, 0, List.of());
+            return new Result(model, 0, 0, notes);
         }
         GraphRows one = rows.first(1);
-        Map<String, OnnxRunner.Out> shapes = run(model, file, feed, one, device, tensors(traced));
+        List<String> probed = new ArrayList<>(tensors(traced));
+        probed.addAll(maskShapes(traced).keySet());
+        Map<String, OnnxRunner.Out> shapes = run(probing(model, traced), file, feed, one, device, probed);
         Map<String, OnnxRunner.Out> index = run(indexed(model, traced, shapes), file, feed, one, device,
                 tensors(traced));
-        List<String> notes = new ArrayList<>();
         ModelProto current = model;
         int rewritten = 0;
         GraphRows check = rows.first(Math.min(2, rows.count()));
@@ -77,9 +80,11 @@ public final class AttentionRewrite {
         for (int i = 0; i < traced.size(); i++) {
             Traced t = traced.get(i);
             String where = "attention at Softmax '" + GraphView.nodeName(g.nodes.get(t.softmax())) + "'";
-            Attention a = measured(t, shapes, index);
+            String perHead = perHeadMask(t, shapes);
+            Attention a = perHead == null ? measured(t, shapes, index) : null;
             if (a == null) {
-                notes.add(where + ": its heads could not be told apart from the column numbers; left as it is");
+                notes.add(where + (perHead != null ? perHead
+                        : ": its heads could not be told apart from the column numbers; left as it is"));
                 continue;
             }
             ModelProto next = replaced(current, a, "attention" + (i + 1) + "/");
@@ -94,6 +99,67 @@ public final class AttentionRewrite {
         return new Result(current, traced.size(), rewritten, notes);
     }
 
+    /**
+     * The probes that measure the masks' shapes: for each mask tensor (an Add's mask, a Where's fill and condition),
+     * the name of a float tensor holding its dimensions, keyed to the tensor it measures (a mask may be an initializer
+     * or a bool tensor, which the runs cannot read as floats).
+     */
+    private static Map<String, String> maskShapes(List<Traced> traced) {
+        Map<String, String> probes = new java.util.LinkedHashMap<>();
+        for (Traced t : traced) {
+            AttentionForm.Mask m = t.scores().mask();
+            if (m != null) {
+                probes.put(m.tensor() + "__mask_shape", m.tensor());
+                if (m.condition() != null) {
+                    probes.put(m.condition() + "__mask_shape", m.condition());
+                }
+            }
+        }
+        return probes;
+    }
+
+    /** {@code model} with a Shape and a Cast to float after each mask tensor, as {@link #maskShapes} names them. */
+    private static ModelProto probing(ModelProto model, List<Traced> traced) {
+        ModelProto.Builder copy = model.toBuilder();
+        maskShapes(traced).forEach((probe, tensor) -> {
+            copy.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType("Shape").setName(probe + "_shape")
+                    .addInput(tensor).addOutput(probe + "_int"));
+            copy.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType("Cast").setName(probe + "_cast")
+                    .addInput(probe + "_int").addOutput(probe).addAttribute(org.odf2nna.onnx.proto.OnnxProto
+                            .AttributeProto.newBuilder().setName("to").setType(org.odf2nna.onnx.proto.OnnxProto
+                                    .AttributeProto.AttributeType.INT).setI(OnnxValues.FLOAT)));
+        });
+        return copy.build();
+    }
+
+    /**
+     * Why {@code t}'s mask cannot stay as it is when heads go (null when it can): its axis that lines up with the
+     * scores' head axis (of [batch, heads, tokens, tokens], or torch's [batch·heads, tokens, tokens], one row run) has
+     * a size other than 1, so it holds one mask per head, and dropping heads would need its slices.
+     */
+    static String perHeadMask(Traced t, Map<String, OnnxRunner.Out> shapes) {
+        AttentionForm.Mask m = t.scores().mask();
+        if (m == null) {
+            return null;
+        }
+        long[] scores = shapes.get(t.scores().tensor()).shape();
+        if (scores.length < 3 || scores.length > 4) {
+            return ": its scores have " + scores.length + " axes, not 3 or 4; left as it is";
+        }
+        boolean oneHead = scores[scores.length - 3] == 1;
+        for (String tensor : m.condition() == null ? List.of(m.tensor()) : List.of(m.tensor(), m.condition())) {
+            float[] dims = shapes.get(tensor + "__mask_shape").values();
+            if (dims.length > scores.length) {
+                return ": its mask '" + tensor + "' has more axes than the scores; left as it is";
+            }
+            if (dims.length >= 3 && dims[dims.length - 3] != 1 && !oneHead) {
+                return ": its mask '" + tensor + "' holds one mask per head (size " + (long) dims[dims.length - 3]
+                        + " on the scores' head axis); dropping heads would need its slices, so it is left as it is";
+            }
+        }
+        return null;
+    }
+
     /** Every tensor the measuring reads: inputs, projections, operands, contexts, hidden tensors, outputs. */
     private static List<String> tensors(List<Traced> traced) {
         Set<String> names = new LinkedHashSet<>();
@@ -104,6 +170,7 @@ public final class AttentionRewrite {
                 names.add(o.source().output());
             }
             names.add(t.context());
+            names.add(t.scores().tensor());
             names.add(t.out().input());
             names.addAll(t.outputs());
         }
@@ -239,8 +306,8 @@ public final class AttentionRewrite {
         if (output == null) {
             return null;
         }
-        float scale = t.scoreScale() * t.q().factor() * t.k().factor();
-        return new Attention(t.q().source().input(), output, seq, dh, scale, new AttentionForm.Qkv(
+        float scale = t.scores().scale() * t.q().factor() * t.k().factor();
+        return new Attention(t.q().source().input(), output, seq, dh, scale, t.scores().mask(), new AttentionForm.Qkv(
                 columns(t.q().source(), cols[0], 1), columns(t.k().source(), cols[1], 1),
                 columns(t.v().source(), cols[2], t.v().factor())), rowsOf(t.out(), rows));
     }

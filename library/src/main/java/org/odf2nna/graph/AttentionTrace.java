@@ -1,6 +1,9 @@
 package org.odf2nna.graph;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.odf2nna.network.RowMajor;
@@ -10,7 +13,9 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * The structure of one multi-head attention as an exporter wrote it, found from its Softmax by meaning, not by node
  * names: the Softmax reads {@code Q·Kᵀ} (a MatMul, scaled by scalar constants), is read by one MatMul by V, and Q, K and
  * V each come, through ops that only move values (Transpose, Reshape, Slice, Split, Squeeze, Unsqueeze) and scalar
- * scales, from a projection (a MatMul or Gemm with a constant weight and an optional bias) of one input; the context
+ * scales, from a projection (a MatMul or Gemm with a constant weight and an optional bias) of one input; the scores may
+ * be masked on the way (an Add of a tensor, or a Where choosing them or a fill, as torch writes masked_fill) by a mask
+ * computed from nothing of Q, K or V, not even their shapes (the canonical form reads it as it is); the context
  * reaches, through ops that move values, an output projection with a constant weight. Which projection columns make
  * which head, and which output rows read them, is left to {@link AttentionRewrite} to measure.
  */
@@ -33,10 +38,20 @@ final class AttentionTrace {
     }
 
     /**
+     * The scores as the Softmax reads them.
+     *
+     * @param tensor the Softmax's input
+     * @param scale  the scalars between the scores MatMul and the Softmax, multiplied
+     * @param mask   the mask applied on the way, or null
+     */
+    record Scores(String tensor, float scale, AttentionForm.Mask mask) {
+    }
+
+    /**
      * One exporter's attention.
      *
      * @param softmax    the Softmax node's index
-     * @param scoreScale the scalars between the scores MatMul and the Softmax, multiplied
+     * @param scores     what the Softmax reads: the scales and mask between it and Q·Kᵀ
      * @param q          the scores MatMul's first operand
      * @param k          its second operand
      * @param v          the context MatMul's second operand
@@ -45,66 +60,183 @@ final class AttentionTrace {
      * @param outputs    the tensors after the output projection that may be the block's output: its own, then those
      *                   of the ops that only move values after it
      */
-    record Traced(int softmax, float scoreScale, Operand q, Operand k, Operand v, String context, Source out,
+    record Traced(int softmax, Scores scores, Operand q, Operand k, Operand v, String context, Source out,
             List<String> outputs) {
     }
 
-    /** The attentions of {@code g} that its Softmax nodes make, where the structure holds. */
-    static List<Traced> find(GraphView g) {
+    /**
+     * The attentions of {@code g} that its Softmax nodes make, where the structure holds, and why each Softmax that
+     * reads a MatMul and is read by one (an attention by its look) is not one.
+     */
+    record Found(List<Traced> traced, List<String> notes) {
+    }
+
+    /** The attentions of {@code g}, and notes on the Softmax nodes that look like attention and are not. */
+    static Found find(GraphView g) {
         List<Traced> found = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (int i = 0; i < g.nodes.size(); i++) {
             if (g.nodes.get(i).getOpType().equals("Softmax")) {
-                Traced t = trace(g, i);
+                Traced t = trace(g, i, notes);
                 if (t != null) {
                     found.add(t);
                 }
             }
         }
-        return found;
+        return new Found(found, notes);
     }
 
-    private static Traced trace(GraphView g, int softmax) {
+    /** The attention at Softmax {@code softmax}, or null (with a note where it reads and feeds MatMuls). */
+    private static Traced trace(GraphView g, int softmax, List<String> notes) {
         NodeProto sm = g.nodes.get(softmax);
+        String where = "attention at Softmax '" + GraphView.nodeName(sm) + "'";
+        List<Integer> readers = g.consumers(sm.getOutput(0));
+        NodeProto context = readers.size() == 1 && !g.isGraphOutput(sm.getOutput(0)) ? g.nodes.get(readers.get(0))
+                : null;
+        Walk w = scores(g, sm.getInput(0));
+        if (context == null || !context.getOpType().equals("MatMul") || !context.getInput(0).equals(sm.getOutput(0))
+                || w == null) {
+            if (context != null && context.getOpType().equals("MatMul") && nearMatMul(g, sm.getInput(0), 4)) {
+                notes.add(where + ": between its Q·Kᵀ MatMul and the Softmax are ops other than scales by scalar "
+                        + "constants and one mask (an Add, or a Where with a fill); not a block");
+            }
+            return null;
+        }
+        Operand q = operand(g, w.matmul().getInput(0));
+        Operand k = operand(g, w.matmul().getInput(1));
+        Operand v = operand(g, context.getInput(1));
+        if (q == null || k == null || v == null || !q.source().input().equals(k.source().input())
+                || !q.source().input().equals(v.source().input())) {
+            notes.add(where + ": its Q, K and V do not each come from a projection (a MatMul or Gemm by a constant) "
+                    + "of one shared input; not a block");
+            return null;
+        }
+        Operand[] qkv = {q, k, v};
+        if (w.mask() != null && !independent(g, w.mask(), qkv)) {
+            notes.add(where + ": its mask is computed from the attention's own Q, K or V (their values or shape, as "
+                    + "torch's key_padding_mask takes its length from K); left as it is");
+            return null;
+        }
+        Traced t = forward(g, softmax, new Scores(sm.getInput(0), w.scale(), w.mask()), qkv, context.getOutput(0));
+        if (t == null) {
+            notes.add(where + ": its context does not reach an output projection (a MatMul or Gemm by a constant) "
+                    + "through ops that only move values; not a block");
+        }
+        return t;
+    }
+
+    /** The Q·Kᵀ MatMul the Softmax reads, the scalars on the way multiplied, and the mask if one is applied. */
+    private record Walk(NodeProto matmul, float scale, AttentionForm.Mask mask) {
+    }
+
+    /**
+     * From the Softmax's input back to the Q·Kᵀ MatMul through scalar scales and at most one mask: an Add of a tensor,
+     * or a Where choosing between the scores and a fill. The scales met before the mask (after it in the graph) scale
+     * the mask too, so the canonical form, which scales before masking, multiplies the mask by them.
+     */
+    private static Walk scores(GraphView g, String input) {
         float scale = 1;
-        String t = sm.getInput(0);
-        NodeProto scores = null;
-        for (int step = 0; step < 4 && scores == null; step++) {
+        float after = 1;
+        AttentionForm.Mask mask = null;
+        String t = input;
+        for (int step = 0; step < 6; step++) {
             int p = g.producer(t);
             if (p < 0) {
                 return null;
             }
             NodeProto n = g.nodes.get(p);
             if (n.getOpType().equals("MatMul")) {
-                scores = n;
-            } else {
-                float c = scalarOperand(g, n);
-                if (Float.isNaN(c)) {
+                return new Walk(n, scale, mask == null ? null
+                        : new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), after));
+            }
+            float c = scalarOperand(g, n);
+            boolean add = n.getOpType().equals("Add") && n.getInputCount() == 2;
+            boolean where = n.getOpType().equals("Where");
+            if (!Float.isNaN(c)) {
+                scale *= c;
+                after *= mask == null ? c : 1;
+                t = other(g, n);
+            } else if (mask == null && (add || where)) {
+                int s = scoresSide(g, n, add ? 0 : 1);
+                if (s < 0) {
                     return null;
                 }
-                scale *= c;
-                t = other(g, n);
+                // The operand that is not the scores: the Add's mask, the Where's fill (its inputs 1 and 2).
+                int m = add ? 1 - s : 3 - s;
+                mask = new AttentionForm.Mask(n.getInput(m), where ? n.getInput(0) : null, s <= 1, 1);
+                t = n.getInput(s);
+            } else {
+                return null;
             }
         }
-        List<Integer> readers = g.consumers(sm.getOutput(0));
-        if (scores == null || readers.size() != 1 || g.isGraphOutput(sm.getOutput(0))) {
-            return null;
+        return null;
+    }
+
+    /** Which of inputs {@code first} and {@code first + 1} of {@code n} are the scores (reach a MatMul), or -1. */
+    private static int scoresSide(GraphView g, NodeProto n, int first) {
+        boolean a = reachesMatMul(g, n.getInput(first), 3);
+        boolean b = reachesMatMul(g, n.getInput(first + 1), 3);
+        return a == b ? -1 : a ? first : first + 1;
+    }
+
+    /** Whether {@code t} is a MatMul's output, through at most {@code steps} scalar scales. */
+    private static boolean reachesMatMul(GraphView g, String t, int steps) {
+        int p = g.producer(t);
+        if (p < 0 || steps <= 0) {
+            return false;
         }
-        NodeProto context = g.nodes.get(readers.get(0));
-        if (!context.getOpType().equals("MatMul") || !context.getInput(0).equals(sm.getOutput(0))) {
-            return null;
+        NodeProto n = g.nodes.get(p);
+        if (n.getOpType().equals("MatMul")) {
+            return true;
         }
-        Operand q = operand(g, scores.getInput(0));
-        Operand k = operand(g, scores.getInput(1));
-        Operand v = operand(g, context.getInput(1));
-        if (q == null || k == null || v == null || !q.source().input().equals(k.source().input())
-                || !q.source().input().equals(v.source().input())) {
-            return null;
+        return !Float.isNaN(scalarOperand(g, n)) && reachesMatMul(g, other(g, n), steps - 1);
+    }
+
+    /** Whether {@code t} is computed from a MatMul's output within {@code steps} ops of any kind. */
+    private static boolean nearMatMul(GraphView g, String t, int steps) {
+        int p = g.producer(t);
+        if (p < 0 || steps <= 0) {
+            return false;
         }
-        return forward(g, softmax, scale, new Operand[] {q, k, v}, context.getOutput(0));
+        NodeProto n = g.nodes.get(p);
+        return n.getOpType().equals("MatMul") || n.getInputList().stream().anyMatch(i -> nearMatMul(g, i, steps - 1));
+    }
+
+    /**
+     * Whether the mask's tensors are computed from nothing of the projections (their outputs, before or after the
+     * bias): were they, the canonical form would keep the exporter's projections alive to compute them.
+     */
+    private static boolean independent(GraphView g, AttentionForm.Mask mask, Operand[] qkv) {
+        Set<String> forbidden = new HashSet<>();
+        for (Operand o : qkv) {
+            forbidden.add(o.source().output());
+            int p = g.producer(o.source().output());
+            if (p >= 0) {
+                forbidden.addAll(g.nodes.get(p).getInputList());
+            }
+        }
+        forbidden.remove(qkv[0].source().input());
+        Deque<String> todo = new ArrayDeque<>();
+        todo.add(mask.tensor());
+        if (mask.condition() != null) {
+            todo.add(mask.condition());
+        }
+        Set<String> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            String t = todo.pop();
+            if (forbidden.contains(t)) {
+                return false;
+            }
+            int p = g.producer(t);
+            if (seen.add(t) && p >= 0) {
+                todo.addAll(g.nodes.get(p).getInputList());
+            }
+        }
+        return true;
     }
 
     /** From the context through the ops that move values to the output projection, and the outputs after it. */
-    private static Traced forward(GraphView g, int softmax, float scale, Operand[] qkv, String context) {
+    private static Traced forward(GraphView g, int softmax, Scores scores, Operand[] qkv, String context) {
         String t = context;
         for (int step = 0; step < 8; step++) {
             List<Integer> readers = g.consumers(t);
@@ -140,7 +272,7 @@ final class AttentionTrace {
                 y = m.getOutput(0);
                 outputs.add(y);
             }
-            return new Traced(softmax, scale, qkv[0], qkv[1], qkv[2], context, out, outputs);
+            return new Traced(softmax, scores, qkv[0], qkv[1], qkv[2], context, out, outputs);
         }
         return null;
     }

@@ -33,8 +33,19 @@ class AttentionHeadsTest {
      * [E, 3·E] and bias (column s·E + h·dh + d is head h's channel d of Q (s 0), K (1) or V (2)) before it is written.
      */
     private static ModelProto fusedQkv(java.util.function.BiConsumer<float[], float[]> edit) {
+        return fusedQkv(edit, (g, qk) -> g.node("Mul", "scores", qk, g.constant("scale", 0.5f)), g -> { });
+    }
+
+    /**
+     * {@link #fusedQkv(java.util.function.BiConsumer)} with the scores {@code Q·Kᵀ} (a MatMul's output, [N, H, T, T])
+     * made into what the Softmax reads by {@code scores} (scaled and perhaps masked), {@code inputs} adding any graph
+     * inputs beside x before the nodes.
+     */
+    static ModelProto fusedQkv(java.util.function.BiConsumer<float[], float[]> edit,
+            java.util.function.BiFunction<Graphs, String, String> scores, java.util.function.Consumer<Graphs> inputs) {
         Graphs g = new Graphs(5);
         g.input("x", T * E).output("y", 3);
+        inputs.accept(g);
         String x3 = g.node("Reshape", "x3", "x", g.int64("tokens_shape", -1, T, E));
         Random r = new Random(3);
         float[] w = new float[E * 3 * E];
@@ -59,8 +70,8 @@ class AttentionHeadsTest {
         String k = g.node("Squeeze", "k", "s1", axes);
         String v = g.node("Squeeze", "v", "s2", axes);
         String kt = g.node("Transpose", "kt", List.of(Graphs.ints("perm", 0, 1, 3, 2)), k);
-        String scores = g.node("Mul", "scores", g.node("MatMul", "qk", q, kt), g.constant("scale", 0.5f));
-        String p = g.node("Softmax", "p", List.of(Graphs.integer("axis", -1)), scores);
+        String p = g.node("Softmax", "p", List.of(Graphs.integer("axis", -1)), scores.apply(g, g.node("MatMul", "qk", q,
+                kt)));
         String ctx = g.node("Transpose", "ctx_t", List.of(Graphs.ints("perm", 0, 2, 1, 3)), g.node("MatMul", "ctx",
                 p, v));
         String merged = g.node("Reshape", "merged", ctx, g.int64("merge_shape", 0, 0, E));
@@ -155,7 +166,12 @@ class AttentionHeadsTest {
     }
 
     private static ModelProto zeroValueHead() {
-        return fusedQkv((w, b) -> {
+        return fusedQkv(zeroValues());
+    }
+
+    /** Head 1's V columns and biases zero: its output is 0 on every row. */
+    static java.util.function.BiConsumer<float[], float[]> zeroValues() {
+        return (w, b) -> {
             for (int i = 0; i < E; i++) {
                 for (int d = 0; d < DH; d++) {
                     w[i * 3 * E + 2 * E + DH + d] = 0;
@@ -164,7 +180,7 @@ class AttentionHeadsTest {
             for (int d = 0; d < DH; d++) {
                 b[2 * E + DH + d] = 0;
             }
-        });
+        };
     }
 
     @Test

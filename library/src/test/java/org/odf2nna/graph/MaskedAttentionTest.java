@@ -1,0 +1,210 @@
+package org.odf2nna.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
+import org.odf2nna.graph.BlockPruner.Compensation;
+import org.odf2nna.onnx.WeightStorage;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.ModelInputs;
+
+/**
+ * Attentions with a mask before the Softmax (an Add of a causal constant, a Where as torch writes masked_fill from a
+ * second input): rewritten in the canonical form with the same mask, their heads units; masks that hold one slice per
+ * head or are computed from K are left alone with a note.
+ */
+class MaskedAttentionTest {
+
+    private static final Path FILE = BlockFinderTest.FILE;
+    private static final int T = 6;
+    private static final int E = 8;
+    private static final int H = 2;
+    private static final int DH = 4;
+    private static final Path TEXT = Path.of("/work/corpus/text_classifier_op14.onnx");
+
+    /** 0 on and below the diagonal, -10⁴ above it, shaped [1, 1, T, T] (or [1, heads, T, T], head 1 unmasked). */
+    private static float[] causal(int heads) {
+        float[] m = new float[heads * T * T];
+        for (int i = 0; i < T; i++) {
+            for (int j = i + 1; j < T; j++) {
+                m[i * T + j] = -1e4f;
+            }
+        }
+        return m;
+    }
+
+    /** The scores scaled by 0.5, then the causal mask added (the mask the Add's first operand). */
+    private static BiFunction<Graphs, String, String> causalAdd(int heads) {
+        return (g, qk) -> g.node("Add", "masked", g.init("causal", causal(heads), 1, heads, T, T),
+                g.node("Mul", "scaled", qk, g.constant("scale", 0.5f)));
+    }
+
+    /**
+     * torch's masked_fill from a second input {@code keep} [N, T] (1 a token, 0 padding): Where(keep == 0 on
+     * [N, 1, 1, T], -10⁹, scores), then the scale 0.5 (after the mask, so the fill is scaled too).
+     */
+    private static BiFunction<Graphs, String, String> paddingWhere() {
+        return (g, qk) -> {
+            String keep4 = g.node("Unsqueeze", "keep4", "keep", g.int64("keep_axes", 1, 2));
+            String pad = g.node("Equal", "pad", keep4, g.constant("zero", 0f));
+            String filled = g.node("Where", "filled", pad, g.constant("fill", -1e9f), qk);
+            return g.node("Mul", "scaled", filled, g.constant("scale", 0.5f));
+        };
+    }
+
+    private static Consumer<Graphs> keepInput() {
+        return g -> g.input("keep", T);
+    }
+
+    /** Rows of x, and of keep when the model reads it: row r pads its last r % 3 tokens. */
+    private static GraphRows rows(ModelProto model, int count) {
+        float[] x = Graphs.rows(11, count, T * E);
+        if (model.getGraph().getInputList().stream().noneMatch(i -> i.getName().equals("keep"))) {
+            return new GraphRows(x, T * E, null);
+        }
+        float[] keep = new float[count * T];
+        for (int r = 0; r < count; r++) {
+            for (int j = 0; j < T - r % 3; j++) {
+                keep[r * T + j] = 1;
+            }
+        }
+        return new GraphRows(x, T * E, null, Map.of("keep", keep));
+    }
+
+    /** The feed of x's rows, and of keep's beside them when the model reads it (as --prune-input x would say). */
+    private static GraphFeed feed(ModelProto model) {
+        return GraphFeed.resolve(model, FILE, new ModelInputs(null, "x", List.of()), List.of());
+    }
+
+    private static float[] run(ModelProto model, GraphRows rows) {
+        GraphFeed feed = feed(model);
+        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), feed.data().name()).build();
+        try (GraphFeed.Session s = feed.open(runnable, Device.CPU, FILE)) {
+            return s.run(rows, 0, rows.count(), List.of("y")).get("y");
+        }
+    }
+
+    private static double maxDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    private static AttentionRewrite.Result canonical(ModelProto model) {
+        return AttentionRewrite.rewrite(model, FILE, feed(model), rows(model, 4), Device.CPU);
+    }
+
+    /**
+     * Rewrites {@code model}, checks the canonical form computes what it did and has one attention block of H heads
+     * whose nodes hold the mask node {@code maskOp}, then drops head 1 (a constant: its values zero) with its mean.
+     */
+    private static void rewritesAndDropsTheConstantHead(ModelProto model, String maskOp) {
+        AttentionRewrite.Result r = canonical(model);
+        assertEquals(1, r.found(), r.notes().toString());
+        assertEquals(1, r.rewritten(), r.notes().toString());
+        GraphRows rows = rows(model, 50);
+        float[] before = run(model, rows);
+        assertTrue(maxDifference(before, run(r.model(), rows)) < 1e-5);
+        GraphView g = new GraphView(r.model(), FILE);
+        List<DenseBlock> blocks = BlockFinder.find(g);
+        DenseBlock heads = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow();
+        assertEquals(H, heads.units());
+        assertEquals(DH, heads.unitSize());
+        assertTrue(heads.nodes().stream().anyMatch(n -> n.contains("mask_" + maskOp)), heads.nodes().toString());
+        // The canonical form is found as it is: rewriting it again finds nothing new.
+        assertEquals(0, canonical(r.model()).found());
+        List<BlockStatistics.Moments> moments = BlockStatistics.measure(r.model(), FILE, blocks, rows(model, 300),
+                feed(r.model()), Device.CPU, 100_000);
+        List<boolean[]> drop = new ArrayList<>();
+        for (DenseBlock b : blocks) {
+            boolean[] m = new boolean[b.width()];
+            if (b.heads()) {
+                Arrays.fill(m, DH, 2 * DH, true);
+            }
+            drop.add(m);
+        }
+        BlockPruner.Pruned pruned = BlockPruner.prune(r.model(), FILE, blocks, moments, drop, Compensation.MEAN);
+        assertTrue(maxDifference(before, run(pruned.model(), rows)) < 1e-4);
+        DenseBlock after = BlockFinder.find(new GraphView(pruned.model(), FILE)).stream().filter(DenseBlock::heads)
+                .findFirst().orElseThrow();
+        assertEquals(1, after.units());
+    }
+
+    @Test
+    void aCausalConstantAddedToTheScoresIsKeptAndAHeadGoes() {
+        ModelProto model = AttentionHeadsTest.fusedQkv(AttentionHeadsTest.zeroValues(), causalAdd(1), g -> { });
+        rewritesAndDropsTheConstantHead(model, "add");
+    }
+
+    @Test
+    void aMaskedFillFromASecondInputIsKeptAndAHeadGoes() {
+        ModelProto model = AttentionHeadsTest.fusedQkv(AttentionHeadsTest.zeroValues(), paddingWhere(), keepInput());
+        // The padding matters: without it the outputs differ.
+        GraphRows rows = rows(model, 12);
+        float[] masked = run(model, rows);
+        Arrays.fill(rows.side("keep"), 1);
+        assertTrue(maxDifference(masked, run(model, rows)) > 1e-3);
+        rewritesAndDropsTheConstantHead(model, "where");
+    }
+
+    @Test
+    void aSoftMaskAddedBeforeADivisionIsDividedToo() {
+        // Scores + M, then / 2: the canonical form scales first, so it must add M / 2 (M moderate, so it shows).
+        float[] soft = Graphs.rows(7, 1, T * T);
+        BiFunction<Graphs, String, String> addThenDivide = (g, qk) -> g.node("Div", "scaled",
+                g.node("Add", "masked", qk, g.init("soft", soft, T, T)), g.constant("two", 2f));
+        ModelProto model = AttentionHeadsTest.fusedQkv(AttentionHeadsTest.zeroValues(), addThenDivide, g -> { });
+        rewritesAndDropsTheConstantHead(model, "add");
+    }
+
+    @Test
+    void aMaskWithOneSlicePerHeadIsLeftAloneWithANote() {
+        ModelProto model = AttentionHeadsTest.fusedQkv((w, b) -> { }, causalAdd(H), g -> { });
+        AttentionRewrite.Result r = canonical(model);
+        assertEquals(1, r.found());
+        assertEquals(0, r.rewritten());
+        assertTrue(r.notes().toString().contains("one mask per head"), r.notes().toString());
+        assertTrue(BlockFinder.find(new GraphView(r.model(), FILE)).stream().noneMatch(DenseBlock::heads));
+    }
+
+    @Test
+    void aMaskComputedFromTheKeysIsLeftAloneWithANote() {
+        // The mask's length read from K's shape, as torch's key_padding_mask does: the exporter's K would stay alive.
+        BiFunction<Graphs, String, String> fromKeys = (g, qk) -> {
+            String shape = g.node("Shape", "k_shape", "k");
+            String zeros = g.node("ConstantOfShape", "zeros", shape);
+            String ones = g.node("Cast", "mask", List.of(Graphs.integer("to", 1)), zeros);
+            return g.node("Add", "masked", g.node("Mul", "scaled", qk, g.constant("scale", 0.5f)),
+                    g.node("ReduceMean", "mask_mean", List.of(Graphs.ints("axes", 3)), ones));
+        };
+        ModelProto model = AttentionHeadsTest.fusedQkv((w, b) -> { }, fromKeys, g -> { });
+        AttentionRewrite.Result r = canonical(model);
+        assertEquals(0, r.found(), r.notes().toString());
+        assertTrue(r.notes().toString().contains("computed from the attention's own Q, K or V"), r.notes().toString());
+    }
+
+    @Test
+    void theCorpusTextClassifiersMaskedAttentionIsNotABlockAndSaysWhy() throws Exception {
+        Assumptions.assumeTrue(Files.exists(TEXT), "the corpus is absent: " + TEXT);
+        ModelProto model = WeightStorage.hoist(ModelProto.parseFrom(Files.readAllBytes(TEXT))).model();
+        AttentionTrace.Found found = AttentionTrace.find(new GraphView(model, TEXT));
+        assertEquals(0, found.traced().size());
+        assertEquals(1, found.notes().size(), found.notes().toString());
+        assertTrue(found.notes().get(0).contains("scales by scalar constants"), found.notes().toString());
+    }
+}
