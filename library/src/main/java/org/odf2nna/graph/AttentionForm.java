@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -14,10 +15,11 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * {@code X} of rank 3 (each a MatMul with an optional bias Add), each split into heads by a Reshape to
  * {@code [0, 0, -1, dh]} and a Transpose to {@code [batch, heads, tokens, dh]} (K to {@code [batch, heads, dh,
  * tokens]}), the scores {@code Q·Kᵀ} times a scalar scale, masked where the exporter masked them (an Add of the mask,
- * or a Where choosing them or a fill, reading the exporter's own mask tensors, which broadcast over the heads), Softmax
- * over the last axis, times V, transposed back and merged by a Reshape to {@code [0, 0, -1]} (the hidden tensor, head h
- * on channels {@code h·dh .. h·dh+dh-1}), then the output projection (a MatMul with an optional bias Add). No constant holds the head count, so dropping heads is
- * slicing the projections' weights alone. Every op here is in the TensorFlow translation ({@code org.odf2nna.tf.ops}).
+ * or a Where choosing them or a fill, reading the exporter's own mask tensors, taken once for all heads), Softmax over
+ * the last axis, times V, transposed back and merged by a Reshape to {@code [0, 0, -1]} (the hidden tensor, head h on
+ * channels {@code h·dh .. h·dh+dh-1}), then the output projection (a MatMul with an optional bias Add). No constant
+ * holds the head count, so dropping heads is slicing the projections' weights alone. Every op here is in the
+ * TensorFlow translation ({@code org.odf2nna.tf.ops}).
  */
 final class AttentionForm {
 
@@ -51,8 +53,27 @@ final class AttentionForm {
      * @param condition   a Where's condition, or null for an Add
      * @param scoresFirst for a Where: whether the scores are its second input (chosen where the condition holds)
      * @param after       what multiplies the mask: the scales the exporter applied after masking
+     * @param shapeReads  the exporter's projection outputs the mask's computation reads the shape of (torch's
+     *                    key_padding_mask its length from K), with their columns: written as zeros of that shape
+     * @param perHead     the mask's tensors laid out as torch's {@code [batch·heads, ., .]} with the same slice for
+     *                    each head, with the exporter's head count; the others broadcast over the heads as they are
      */
-    record Mask(String tensor, String condition, boolean scoresFirst, float after) {
+    record Mask(String tensor, String condition, boolean scoresFirst, float after, Map<String, Integer> shapeReads,
+            Map<String, Integer> perHead) {
+
+        Mask {
+            shapeReads = Map.copyOf(shapeReads);
+            perHead = Map.copyOf(perHead);
+        }
+
+        Mask withPerHead(Map<String, Integer> tensors) {
+            return new Mask(tensor, condition, scoresFirst, after, shapeReads, tensors);
+        }
+
+        /** The mask's tensors: what is added or filled in, and a Where's condition. */
+        List<String> tensors() {
+            return condition == null ? List.of(tensor) : List.of(tensor, condition);
+        }
     }
 
     /** The Q, K and V projections, head h on columns h·dh .. h·dh+dh-1 of each. */
@@ -116,23 +137,71 @@ final class AttentionForm {
 
     /** The scaled scores masked as the exporter masked them; returns the masked scores' name. */
     private static String masked(List<NodeProto> nodes, List<TensorProto> inits, Mask m, String prefix) {
-        String value = m.tensor();
+        String value = headless(nodes, inits, m, m.tensor(), prefix + "mask");
+        String condition = m.condition() == null ? null
+                : headless(nodes, inits, m, m.condition(), prefix + "mask_condition");
         if (m.after() != 1) {
             inits.add(OnnxValues.newTensor(prefix + "mask_scale", OnnxValues.FLOAT, new float[] {m.after()},
                     new long[0]));
+            nodes.add(node("Mul", prefix + "mask_scale_mul", List.of(value, prefix + "mask_scale"),
+                    prefix + "mask_scaled"));
             value = prefix + "mask_scaled";
-            nodes.add(node("Mul", prefix + "mask_scale_mul", List.of(m.tensor(), prefix + "mask_scale"), value));
         }
         String scores = prefix + "scores";
         String out = prefix + "scores_masked";
-        if (m.condition() == null) {
+        if (condition == null) {
             nodes.add(node("Add", prefix + "mask_add", List.of(scores, value), out));
         } else {
-            List<String> in = m.scoresFirst() ? List.of(m.condition(), scores, value)
-                    : List.of(m.condition(), value, scores);
+            List<String> in = m.scoresFirst() ? List.of(condition, scores, value) : List.of(condition, value, scores);
             nodes.add(node("Where", prefix + "mask_where", in, out));
         }
         return out;
+    }
+
+    /**
+     * Torch's per-head mask {@code [batch·heads, a, b]} (the same slice for each head) as {@code [batch, 1, a, b]}:
+     * reshaped to {@code [-1, heads, a, b]} (a and b read from its shape) and head 0's slice taken, so it broadcasts
+     * over however many heads are left. The exporter's computation goes on writing its original head count. A tensor
+     * that broadcasts over the heads as it is stays as it is.
+     */
+    private static String headless(List<NodeProto> nodes, List<TensorProto> inits, Mask m, String mask, String name) {
+        Integer heads = m.perHead().get(mask);
+        if (heads == null) {
+            return mask;
+        }
+        inits.add(int64(name + "_lead", new long[] {-1, heads}));
+        inits.add(int64(name + "_one", new long[] {1}));
+        inits.add(int64(name + "_zero", new long[] {0}));
+        inits.add(int64(name + "_three", new long[] {3}));
+        nodes.add(node("Shape", name + "_shape", List.of(mask), name + "_dims"));
+        nodes.add(node("Slice", name + "_tail", List.of(name + "_dims", name + "_one", name + "_three"),
+                name + "_ab"));
+        nodes.add(node("Concat", name + "_concat", List.of(name + "_lead", name + "_ab"), name + "_split_shape")
+                .toBuilder().addAttribute(AttributeProto.newBuilder().setName("axis")
+                        .setType(AttributeProto.AttributeType.INT).setI(0)).build());
+        nodes.add(node("Reshape", name + "_split", List.of(mask, name + "_split_shape"), name + "_heads"));
+        nodes.add(node("Slice", name + "_first", List.of(name + "_heads", name + "_zero", name + "_one",
+                name + "_one"), name + "_headless"));
+        return name + "_headless";
+    }
+
+    /**
+     * What stands for a projection output the mask reads the shape of: zeros of that shape ({@code input}'s shape but
+     * for its last axis, {@code columns}), so that no weight stays alive for the mask.
+     */
+    static List<NodeProto> standIn(String input, int columns, String output, String name, List<TensorProto> inits) {
+        inits.add(int64(name + "_zero", new long[] {0}));
+        inits.add(int64(name + "_last", new long[] {-1}));
+        inits.add(int64(name + "_columns", new long[] {columns}));
+        List<NodeProto> nodes = new ArrayList<>();
+        nodes.add(node("Shape", name + "_shape", List.of(input), name + "_dims"));
+        nodes.add(node("Slice", name + "_lead", List.of(name + "_dims", name + "_zero", name + "_last"),
+                name + "_lead_dims"));
+        nodes.add(node("Concat", name + "_concat", List.of(name + "_lead_dims", name + "_columns"), name + "_out_dims")
+                .toBuilder().addAttribute(AttributeProto.newBuilder().setName("axis")
+                        .setType(AttributeProto.AttributeType.INT).setI(0)).build());
+        nodes.add(node("ConstantOfShape", name + "_zeros", List.of(name + "_out_dims"), output));
+        return nodes;
     }
 
     /** MatMul by the projection's weight and Add of its bias; returns the output's name. */

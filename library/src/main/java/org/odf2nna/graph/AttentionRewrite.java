@@ -69,7 +69,7 @@ public final class AttentionRewrite {
         }
         GraphRows one = rows.first(1);
         List<String> probed = new ArrayList<>(tensors(traced));
-        probed.addAll(maskShapes(traced).keySet());
+        probed.addAll(maskProbes(traced).keySet());
         Map<String, OnnxRunner.Out> shapes = run(probing(model, traced), file, feed, one, device, probed);
         Map<String, OnnxRunner.Out> index = run(indexed(model, traced, shapes), file, feed, one, device,
                 tensors(traced));
@@ -80,10 +80,10 @@ public final class AttentionRewrite {
         for (int i = 0; i < traced.size(); i++) {
             Traced t = traced.get(i);
             String where = "attention at Softmax '" + GraphView.nodeName(g.nodes.get(t.softmax())) + "'";
-            String perHead = perHeadMask(t, shapes);
-            Attention a = perHead == null ? measured(t, shapes, index) : null;
+            MaskFit mask = fitted(t, shapes);
+            Attention a = mask.refusal() == null ? measured(t, shapes, index, mask.mask()) : null;
             if (a == null) {
-                notes.add(where + (perHead != null ? perHead
+                notes.add(where + (mask.refusal() != null ? mask.refusal()
                         : ": its heads could not be told apart from the column numbers; left as it is"));
                 continue;
             }
@@ -100,64 +100,85 @@ public final class AttentionRewrite {
     }
 
     /**
-     * The probes that measure the masks' shapes: for each mask tensor (an Add's mask, a Where's fill and condition),
-     * the name of a float tensor holding its dimensions, keyed to the tensor it measures (a mask may be an initializer
-     * or a bool tensor, which the runs cannot read as floats).
+     * The probes that measure the masks: for each mask tensor (an Add's mask, a Where's fill and condition), the name
+     * of a float copy of it, keyed to the tensor (a mask may be an initializer or a bool tensor, which the runs cannot
+     * read as they are).
      */
-    private static Map<String, String> maskShapes(List<Traced> traced) {
+    private static Map<String, String> maskProbes(List<Traced> traced) {
         Map<String, String> probes = new java.util.LinkedHashMap<>();
         for (Traced t : traced) {
-            AttentionForm.Mask m = t.scores().mask();
-            if (m != null) {
-                probes.put(m.tensor() + "__mask_shape", m.tensor());
-                if (m.condition() != null) {
-                    probes.put(m.condition() + "__mask_shape", m.condition());
-                }
+            if (t.scores().mask() != null) {
+                t.scores().mask().tensors().forEach(m -> probes.put(probe(m), m));
             }
         }
         return probes;
     }
 
-    /** {@code model} with a Shape and a Cast to float after each mask tensor, as {@link #maskShapes} names them. */
+    private static String probe(String tensor) {
+        return tensor + "__mask_probe";
+    }
+
+    /** {@code model} with a Cast to float after each mask tensor, as {@link #maskProbes} names them. */
     private static ModelProto probing(ModelProto model, List<Traced> traced) {
         ModelProto.Builder copy = model.toBuilder();
-        maskShapes(traced).forEach((probe, tensor) -> {
-            copy.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType("Shape").setName(probe + "_shape")
-                    .addInput(tensor).addOutput(probe + "_int"));
-            copy.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType("Cast").setName(probe + "_cast")
-                    .addInput(probe + "_int").addOutput(probe).addAttribute(org.odf2nna.onnx.proto.OnnxProto
-                            .AttributeProto.newBuilder().setName("to").setType(org.odf2nna.onnx.proto.OnnxProto
-                                    .AttributeProto.AttributeType.INT).setI(OnnxValues.FLOAT)));
-        });
+        maskProbes(traced).forEach((probe, tensor) -> copy.getGraphBuilder().addNode(NodeProto.newBuilder()
+                .setOpType("Cast").setName(probe + "_cast").addInput(tensor).addOutput(probe).addAttribute(
+                        org.odf2nna.onnx.proto.OnnxProto.AttributeProto.newBuilder().setName("to").setType(
+                                org.odf2nna.onnx.proto.OnnxProto.AttributeProto.AttributeType.INT)
+                                .setI(OnnxValues.FLOAT))));
         return copy.build();
     }
 
+    /** A mask as the canonical form applies it, or why it cannot stay as it is when heads go. */
+    record MaskFit(AttentionForm.Mask mask, String refusal) {
+    }
+
     /**
-     * Why {@code t}'s mask cannot stay as it is when heads go (null when it can): its axis that lines up with the
-     * scores' head axis (of [batch, heads, tokens, tokens], or torch's [batch·heads, tokens, tokens], one row run) has
-     * a size other than 1, so it holds one mask per head, and dropping heads would need its slices.
+     * {@code t}'s mask as the canonical form applies it. A mask tensor whose axis that lines up with the scores' head
+     * axis (of [batch, heads, tokens, tokens], or torch's [batch·heads, tokens, tokens]; one row run, so batch 1) has
+     * size 1 broadcasts over the heads as it is. In torch's layout, a [batch·heads, ., .] tensor whose heads' slices
+     * are equal (torch expands key_padding_mask so) is taken as head 0's slice; any other holds one mask per head, and
+     * dropping heads would need its slices: refused.
      */
-    static String perHeadMask(Traced t, Map<String, OnnxRunner.Out> shapes) {
+    static MaskFit fitted(Traced t, Map<String, OnnxRunner.Out> shapes) {
         AttentionForm.Mask m = t.scores().mask();
         if (m == null) {
-            return null;
+            return new MaskFit(null, null);
         }
         long[] scores = shapes.get(t.scores().tensor()).shape();
         if (scores.length < 3 || scores.length > 4) {
-            return ": its scores have " + scores.length + " axes, not 3 or 4; left as it is";
+            return new MaskFit(null, ": its scores have " + scores.length + " axes, not 3 or 4; left as it is");
         }
-        boolean oneHead = scores[scores.length - 3] == 1;
-        for (String tensor : m.condition() == null ? List.of(m.tensor()) : List.of(m.tensor(), m.condition())) {
-            float[] dims = shapes.get(tensor + "__mask_shape").values();
+        long heads = scores[scores.length - 3];
+        Map<String, Integer> perHead = new HashMap<>();
+        for (String tensor : m.tensors()) {
+            OnnxRunner.Out v = shapes.get(probe(tensor));
+            long[] dims = v.shape();
             if (dims.length > scores.length) {
-                return ": its mask '" + tensor + "' has more axes than the scores; left as it is";
+                return new MaskFit(null, ": its mask '" + tensor + "' has more axes than the scores; left as it is");
             }
-            if (dims.length >= 3 && dims[dims.length - 3] != 1 && !oneHead) {
-                return ": its mask '" + tensor + "' holds one mask per head (size " + (long) dims[dims.length - 3]
-                        + " on the scores' head axis); dropping heads would need its slices, so it is left as it is";
+            if (dims.length < 3 || dims[dims.length - 3] == 1 || heads == 1) {
+                continue;
+            }
+            if (scores.length == 3 && dims.length == 3 && dims[0] == heads && sameForEachHead(v.values(), heads)) {
+                perHead.put(tensor, (int) heads);
+                continue;
+            }
+            return new MaskFit(null, ": its mask '" + tensor + "' holds one mask per head (size "
+                    + dims[dims.length - 3] + " on the scores' head axis); dropping heads would need its slices, so "
+                    + "it is left as it is");
+        }
+        return new MaskFit(m.withPerHead(perHead), null);
+    }
+
+    private static boolean sameForEachHead(float[] v, long heads) {
+        int per = (int) (v.length / heads);
+        for (int i = per; i < v.length; i++) {
+            if (Float.compare(v[i], v[i % per]) != 0) {
+                return false;
             }
         }
-        return null;
+        return true;
     }
 
     /** Every tensor the measuring reads: inputs, projections, operands, contexts, hidden tensors, outputs. */
@@ -263,7 +284,8 @@ public final class AttentionRewrite {
     }
 
     /** The canonical attention as the column numbers place its heads, or null when they do not make heads. */
-    static Attention measured(Traced t, Map<String, OnnxRunner.Out> shapes, Map<String, OnnxRunner.Out> index) {
+    static Attention measured(Traced t, Map<String, OnnxRunner.Out> shapes, Map<String, OnnxRunner.Out> index,
+            AttentionForm.Mask mask) {
         long[] qs = index.get(t.q().tensor()).shape();
         long[] ks = index.get(t.k().tensor()).shape();
         long[] vs = index.get(t.v().tensor()).shape();
@@ -307,7 +329,7 @@ public final class AttentionRewrite {
             return null;
         }
         float scale = t.scores().scale() * t.q().factor() * t.k().factor();
-        return new Attention(t.q().source().input(), output, seq, dh, scale, t.scores().mask(), new AttentionForm.Qkv(
+        return new Attention(t.q().source().input(), output, seq, dh, scale, mask, new AttentionForm.Qkv(
                 columns(t.q().source(), cols[0], 1), columns(t.k().source(), cols[1], 1),
                 columns(t.v().source(), cols[2], t.v().factor())), rowsOf(t.out(), rows));
     }
@@ -394,8 +416,17 @@ public final class AttentionRewrite {
             prefix = base.substring(0, base.length() - 1) + "_" + k + "/";
         }
         AttentionForm.Emitted e = AttentionForm.emit(a, prefix);
+        Map<String, Integer> shapeReads = a.mask() == null ? Map.of() : a.mask().shapeReads();
+        List<TensorProto> inits = new ArrayList<>(e.initializers());
         List<NodeProto> nodes = new ArrayList<>();
         for (NodeProto n : graph.getNodeList()) {
+            String read = n.getOutputList().stream().filter(shapeReads::containsKey).findFirst().orElse(null);
+            if (read != null) {
+                // The mask reads this projection's shape alone: zeros of that shape, and its weight goes.
+                nodes.addAll(AttentionForm.standIn(a.input(), shapeReads.get(read), read,
+                        prefix + "stand_in_" + nodes.size(), inits));
+                continue;
+            }
             int k = n.getOutputList().indexOf(a.output());
             if (k < 0) {
                 nodes.add(n);
@@ -405,7 +436,7 @@ public final class AttentionRewrite {
             nodes.addAll(e.nodes());
         }
         ModelProto.Builder copy = model.toBuilder();
-        copy.getGraphBuilder().clearNode().addAllNode(nodes).addAllInitializer(e.initializers()).clearValueInfo();
+        copy.getGraphBuilder().clearNode().addAllNode(nodes).addAllInitializer(inits).clearValueInfo();
         return withoutUnread(copy.build());
     }
 

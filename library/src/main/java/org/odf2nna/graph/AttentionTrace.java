@@ -3,8 +3,10 @@ package org.odf2nna.graph;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.odf2nna.network.RowMajor;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -15,14 +17,18 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * V each come, through ops that only move values (Transpose, Reshape, Slice, Split, Squeeze, Unsqueeze) and scalar
  * scales, from a projection (a MatMul or Gemm with a constant weight and an optional bias) of one input; the scores may
  * be masked on the way (an Add of a tensor, or a Where choosing them or a fill, as torch writes masked_fill) by a mask
- * computed from nothing of Q, K or V, not even their shapes (the canonical form reads it as it is); the context
- * reaches, through ops that move values, an output projection with a constant weight. Which projection columns make
- * which head, and which output rows read them, is left to {@link AttentionRewrite} to measure.
+ * computed from no value of Q, K or V (the canonical form reads it as it is; shapes it reads are served by stand-ins);
+ * the context reaches, through ops that move values, an output projection with a constant weight. Which projection
+ * columns make which head, and which output rows read them, is left to {@link AttentionRewrite} to measure.
  */
 final class AttentionTrace {
 
     private static final Set<String> MOVES = Set.of("Transpose", "Reshape", "Squeeze", "Unsqueeze", "Slice", "Split",
             "Identity", "Flatten");
+
+    /** Marks of {@link #shapeReads}'s walk: a tensor whose values the mask reads, or only its shape. */
+    private static final String VALUE = "v";
+    private static final String SHAPE = "s";
 
     private AttentionTrace() {
     }
@@ -112,12 +118,18 @@ final class AttentionTrace {
             return null;
         }
         Operand[] qkv = {q, k, v};
-        if (w.mask() != null && !independent(g, w.mask(), qkv)) {
-            notes.add(where + ": its mask is computed from the attention's own Q, K or V (their values or shape, as "
-                    + "torch's key_padding_mask takes its length from K); left as it is");
-            return null;
+        AttentionForm.Mask mask = w.mask();
+        if (mask != null) {
+            Map<String, Integer> shapes = shapeReads(g, mask, qkv);
+            if (shapes == null) {
+                notes.add(where + ": its mask is computed from the values of the attention's own Q, K or V; left as "
+                        + "it is");
+                return null;
+            }
+            mask = new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), mask.after(), shapes,
+                    Map.of());
         }
-        Traced t = forward(g, softmax, new Scores(sm.getInput(0), w.scale(), w.mask()), qkv, context.getOutput(0));
+        Traced t = forward(g, softmax, new Scores(sm.getInput(0), w.scale(), mask), qkv, context.getOutput(0));
         if (t == null) {
             notes.add(where + ": its context does not reach an output projection (a MatMul or Gemm by a constant) "
                     + "through ops that only move values; not a block");
@@ -147,7 +159,8 @@ final class AttentionTrace {
             NodeProto n = g.nodes.get(p);
             if (n.getOpType().equals("MatMul")) {
                 return new Walk(n, scale, mask == null ? null
-                        : new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), after));
+                        : new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), after, Map.of(),
+                                Map.of()));
             }
             float c = scalarOperand(g, n);
             boolean add = n.getOpType().equals("Add") && n.getInputCount() == 2;
@@ -163,7 +176,8 @@ final class AttentionTrace {
                 }
                 // The operand that is not the scores: the Add's mask, the Where's fill (its inputs 1 and 2).
                 int m = add ? 1 - s : 3 - s;
-                mask = new AttentionForm.Mask(n.getInput(m), where ? n.getInput(0) : null, s <= 1, 1);
+                mask = new AttentionForm.Mask(n.getInput(m), where ? n.getInput(0) : null, s <= 1, 1, Map.of(),
+                        Map.of());
                 t = n.getInput(s);
             } else {
                 return null;
@@ -203,36 +217,49 @@ final class AttentionTrace {
     }
 
     /**
-     * Whether the mask's tensors are computed from nothing of the projections (their outputs, before or after the
-     * bias): were they, the canonical form would keep the exporter's projections alive to compute them.
+     * The projections whose outputs the mask reads only through their shape (torch's key_padding_mask takes its length
+     * from K's), or null when it reads the values of a projection's output (before or after the bias): the canonical
+     * form would keep the exporter's projections alive to compute it. A shape read is served by a stand-in of zeros.
      */
-    private static boolean independent(GraphView g, AttentionForm.Mask mask, Operand[] qkv) {
-        Set<String> forbidden = new HashSet<>();
+    private static Map<String, Integer> shapeReads(GraphView g, AttentionForm.Mask mask, Operand[] qkv) {
+        Map<String, Integer> sources = new HashMap<>();
+        Set<String> raw = new HashSet<>();
         for (Operand o : qkv) {
-            forbidden.add(o.source().output());
+            sources.put(o.source().output(), o.source().outputs());
             int p = g.producer(o.source().output());
             if (p >= 0) {
-                forbidden.addAll(g.nodes.get(p).getInputList());
+                raw.addAll(g.nodes.get(p).getInputList());
             }
         }
-        forbidden.remove(qkv[0].source().input());
+        raw.remove(qkv[0].source().input());
+        raw.removeAll(sources.keySet());
+        Map<String, Integer> read = new HashMap<>();
         Deque<String> todo = new ArrayDeque<>();
-        todo.add(mask.tensor());
+        todo.add(VALUE + mask.tensor());
         if (mask.condition() != null) {
-            todo.add(mask.condition());
+            todo.add(VALUE + mask.condition());
         }
         Set<String> seen = new HashSet<>();
         while (!todo.isEmpty()) {
-            String t = todo.pop();
-            if (forbidden.contains(t)) {
-                return false;
+            String entry = todo.pop();
+            boolean value = entry.startsWith(VALUE);
+            String t = entry.substring(1);
+            if (!seen.add(entry)) {
+                continue;
+            }
+            if (raw.contains(t) || value && sources.containsKey(t)) {
+                return null;
             }
             int p = g.producer(t);
-            if (seen.add(t) && p >= 0) {
-                todo.addAll(g.nodes.get(p).getInputList());
+            if (sources.containsKey(t)) {
+                read.put(t, sources.get(t));
+            } else if (p >= 0) {
+                // What Shape reads counts by its shape alone.
+                boolean shape = g.nodes.get(p).getOpType().equals("Shape");
+                g.nodes.get(p).getInputList().forEach(in -> todo.add((value && !shape ? VALUE : SHAPE) + in));
             }
         }
-        return true;
+        return read;
     }
 
     /** From the context through the ops that move values to the output projection, and the outputs after it. */

@@ -183,19 +183,77 @@ class MaskedAttentionTest {
     }
 
     @Test
-    void aMaskComputedFromTheKeysIsLeftAloneWithANote() {
-        // The mask's length read from K's shape, as torch's key_padding_mask does: the exporter's K would stay alive.
-        BiFunction<Graphs, String, String> fromKeys = (g, qk) -> {
-            String shape = g.node("Shape", "k_shape", "k");
-            String zeros = g.node("ConstantOfShape", "zeros", shape);
-            String ones = g.node("Cast", "mask", List.of(Graphs.integer("to", 1)), zeros);
-            return g.node("Add", "masked", g.node("Mul", "scaled", qk, g.constant("scale", 0.5f)),
-                    g.node("ReduceMean", "mask_mean", List.of(Graphs.ints("axes", 3)), ones));
-        };
+    void aMaskComputedFromTheKeysValuesIsLeftAloneWithANote() {
+        BiFunction<Graphs, String, String> fromKeys = (g, qk) -> g.node("Add", "masked",
+                g.node("Mul", "scaled", qk, g.constant("scale", 0.5f)),
+                g.node("ReduceMean", "mask", List.of(Graphs.ints("axes", 1, 3)), "k"));
         ModelProto model = AttentionHeadsTest.fusedQkv((w, b) -> { }, fromKeys, g -> { });
         AttentionRewrite.Result r = canonical(model);
         assertEquals(0, r.found(), r.notes().toString());
-        assertTrue(r.notes().toString().contains("computed from the attention's own Q, K or V"), r.notes().toString());
+        assertTrue(r.notes().toString().contains("computed from the values of the attention's own Q, K or V"),
+                r.notes().toString());
+    }
+
+    /**
+     * An attention as torch 1.13's nn.MultiheadAttention computes it with a key_padding_mask, batch first: scores
+     * [N·H, T, T]; the padding from input keep [N, T] (0 pads) reshaped to [N, 1, 1, T], expanded to [N, H, 1, T] and
+     * reshaped to [N·H, 1, T], its length read from K's shape; -inf where it pads, added to the scores.
+     */
+    private static ModelProto torchPadding(BiConsumer<float[], float[]> edit) {
+        Graphs g = new Graphs(5);
+        g.input("x", T * E).input("keep", T).output("y", 3);
+        String x3 = g.node("Reshape", "x3", "x", g.int64("tokens_shape", -1, T, E));
+        float[] w = Graphs.rows(3, E, 3 * E);
+        float[] b = Graphs.rows(4, 1, 3 * E);
+        edit.accept(w, b);
+        String qkv = g.node("Add", "qkv", g.init("qkv.bias", b, 3 * E),
+                g.node("MatMul", "qkv_mm", x3, g.init("qkv.weight", w, E, 3 * E)));
+        String[] parts = new String[3];
+        for (int s = 0; s < 3; s++) {
+            String part = g.node("Slice", "part" + s, qkv, g.int64("start" + s, s * E), g.int64("end" + s, s * E + E),
+                    g.int64("axis" + s, 2));
+            String heads = g.node("Transpose", "heads" + s, List.of(Graphs.ints("perm", 0, 2, 1, 3)),
+                    g.node("Reshape", "split" + s, part, g.int64("split_shape" + s, 0, 0, H, DH)));
+            parts[s] = g.node("Reshape", "merged" + s, heads, g.int64("bh_shape" + s, -1, T, DH));
+        }
+        String kt = g.node("Transpose", "kt", List.of(Graphs.ints("perm", 0, 2, 1)), parts[1]);
+        String scores = g.node("MatMul", "qk", g.node("Div", "q_scaled", parts[0], g.constant("sqrt_dh", 2f)), kt);
+        String length = g.node("Slice", "length", g.node("Shape", "k_shape", parts[1]), g.int64("one", 1),
+                g.int64("two", 2));
+        String pad = g.node("Equal", "pad", "keep", g.constant("zero", 0f));
+        String pad4 = g.node("Unsqueeze", "pad4", pad, g.int64("pad_axes", 1, 2));
+        String expanded = g.node("Expand", "expanded", pad4, g.node("Concat", "expand_shape",
+                List.of(Graphs.integer("axis", 0)), g.int64("expand_lead", 1, H, 1), length));
+        String perHead = g.node("Reshape", "per_head", expanded, g.node("Concat", "mask_shape",
+                List.of(Graphs.integer("axis", 0)), g.int64("mask_lead", -1, 1), length));
+        String mask = g.node("Where", "mask", perHead, g.constant("minus_inf", Float.NEGATIVE_INFINITY),
+                g.constant("nothing", 0f));
+        String p = g.node("Softmax", "p", List.of(Graphs.integer("axis", -1)), g.node("Add", "masked", scores, mask));
+        String ctx = g.node("MatMul", "ctx", p, parts[2]);
+        String back = g.node("Transpose", "ctx_t", List.of(Graphs.ints("perm", 0, 2, 1, 3)),
+                g.node("Reshape", "ctx4", ctx, g.int64("ctx_shape", -1, H, T, DH)));
+        String merged = g.node("Reshape", "merged", back, g.int64("merge_shape", 0, 0, E));
+        String o = g.node("Add", "o", g.node("MatMul", "o_mm", merged, g.init("proj.weight", 0.5, E, E)),
+                g.init("proj.bias", 0.1, E));
+        String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
+                g.node("Add", "res", x3, o));
+        g.node("Add", "y", g.node("MatMul", "head", pooled, g.init("head.weight", 0.5, E, 3)),
+                g.init("head.bias", 0.1, 3));
+        return g.model(14);
+    }
+
+    @Test
+    void torchsKeyPaddingMaskIsTakenOnceForAllHeadsAndItsLengthFromZeros() {
+        ModelProto model = torchPadding(AttentionHeadsTest.zeroValues());
+        GraphRows rows = rows(model, 12);
+        float[] masked = run(model, rows);
+        Arrays.fill(rows.side("keep"), 1);
+        assertTrue(maxDifference(masked, run(model, rows)) > 1e-3);
+        rewritesAndDropsTheConstantHead(model, "add");
+        // The projection the mask read the shape of is gone: its weight no longer in the graph.
+        ModelProto canonical = canonical(model).model();
+        assertTrue(canonical.getGraph().getInitializerList().stream().noneMatch(t -> t.getName().equals("qkv.weight")));
+        assertTrue(canonical.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("ConstantOfShape")));
     }
 
     @Test
