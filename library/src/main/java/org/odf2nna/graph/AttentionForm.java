@@ -176,9 +176,7 @@ final class AttentionForm {
         nodes.add(node("Shape", name + "_shape", List.of(mask), name + "_dims"));
         nodes.add(node("Slice", name + "_tail", List.of(name + "_dims", name + "_one", name + "_three"),
                 name + "_ab"));
-        nodes.add(node("Concat", name + "_concat", List.of(name + "_lead", name + "_ab"), name + "_split_shape")
-                .toBuilder().addAttribute(AttributeProto.newBuilder().setName("axis")
-                        .setType(AttributeProto.AttributeType.INT).setI(0)).build());
+        nodes.add(concat(name + "_concat", List.of(name + "_lead", name + "_ab"), name + "_split_shape"));
         nodes.add(node("Reshape", name + "_split", List.of(mask, name + "_split_shape"), name + "_heads"));
         nodes.add(node("Slice", name + "_first", List.of(name + "_heads", name + "_zero", name + "_one",
                 name + "_one"), name + "_headless"));
@@ -197,9 +195,7 @@ final class AttentionForm {
         nodes.add(node("Shape", name + "_shape", List.of(input), name + "_dims"));
         nodes.add(node("Slice", name + "_lead", List.of(name + "_dims", name + "_zero", name + "_last"),
                 name + "_lead_dims"));
-        nodes.add(node("Concat", name + "_concat", List.of(name + "_lead_dims", name + "_columns"), name + "_out_dims")
-                .toBuilder().addAttribute(AttributeProto.newBuilder().setName("axis")
-                        .setType(AttributeProto.AttributeType.INT).setI(0)).build());
+        nodes.add(concat(name + "_concat", List.of(name + "_lead_dims", name + "_columns"), name + "_out_dims"));
         nodes.add(node("ConstantOfShape", name + "_zeros", List.of(name + "_out_dims"), output));
         return nodes;
     }
@@ -233,6 +229,12 @@ final class AttentionForm {
             a.addInts(p);
         }
         return node("Transpose", name, List.of(in), out).toBuilder().addAttribute(a).build();
+    }
+
+    /** A Concat of shape vectors (axis 0). */
+    private static NodeProto concat(String name, List<String> inputs, String output) {
+        return node("Concat", name, inputs, output).toBuilder().addAttribute(AttributeProto.newBuilder()
+                .setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)).build();
     }
 
     private static NodeProto node(String op, String name, List<String> inputs, String output) {

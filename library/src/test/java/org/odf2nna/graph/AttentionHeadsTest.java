@@ -90,20 +90,7 @@ class AttentionHeadsTest {
     }
 
     private static float[] run(ModelProto model, GraphRows rows) {
-        GraphFeed feed = GraphFeed.of(model, FILE);
-        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), feed.data().name()).build();
-        try (GraphFeed.Session s = feed.open(runnable, Device.CPU, FILE)) {
-            return s.run(rows, 0, rows.count(), List.of("y")).get("y");
-        }
-    }
-
-    private static double maxDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
+        return Graphs.runY(model, GraphFeed.of(model, FILE), rows);
     }
 
     private static AttentionRewrite.Result canonical(ModelProto model) {
@@ -117,7 +104,7 @@ class AttentionHeadsTest {
         assertEquals(1, r.found(), r.notes().toString());
         assertEquals(1, r.rewritten(), r.notes().toString());
         GraphRows rows = rows(50);
-        assertTrue(maxDifference(run(model, rows), run(r.model(), rows)) < 1e-5);
+        assertTrue(Graphs.maxDifference(run(model, rows), run(r.model(), rows)) < 1e-5);
         List<DenseBlock> blocks = BlockFinder.find(new GraphView(r.model(), FILE));
         DenseBlock heads = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow();
         assertEquals(H, heads.units());
@@ -159,7 +146,7 @@ class AttentionHeadsTest {
         BlockPruner.Pruned pruned = dropHead(canonical, 1, Compensation.MEAN);
         assertEquals(3 * (E * DH + DH) + DH * E, pruned.parameters());
         GraphRows rows = rows(50);
-        assertTrue(maxDifference(run(model, rows), run(pruned.model(), rows)) < 1e-5);
+        assertTrue(Graphs.maxDifference(run(model, rows), run(pruned.model(), rows)) < 1e-5);
         DenseBlock after = BlockFinder.find(new GraphView(pruned.model(), FILE)).stream().filter(DenseBlock::heads)
                 .findFirst().orElseThrow();
         assertEquals(1, after.units());
@@ -192,7 +179,7 @@ class AttentionHeadsTest {
         BlockPruner.Pruned some = GraphSweep.prune(model, FILE, rows, 0.3, settings);
         assertEquals(140, some.parameters());
         GraphRows check = rows(50);
-        assertTrue(maxDifference(run(model, check), run(some.model(), check)) < 1e-5);
+        assertTrue(Graphs.maxDifference(run(model, check), run(some.model(), check)) < 1e-5);
         // 90% asks for more than one head can give: the last head stays.
         BlockPruner.Pruned most = GraphSweep.prune(model, FILE, rows, 0.9, settings);
         DenseBlock left = BlockFinder.find(new GraphView(most.model(), FILE)).get(0);
@@ -216,8 +203,8 @@ class AttentionHeadsTest {
         ModelProto canonical = canonical(model).model();
         GraphRows rows = rows(50);
         float[] before = run(model, rows);
-        double meanOnly = maxDifference(before, run(dropHead(canonical, 1, Compensation.MEAN).model(), rows));
-        double refitted = maxDifference(before, run(dropHead(canonical, 1, Compensation.LEAST_SQUARES).model(), rows));
+        double meanOnly = Graphs.maxDifference(before, run(dropHead(canonical, 1, Compensation.MEAN).model(), rows));
+        double refitted = Graphs.maxDifference(before, run(dropHead(canonical, 1, Compensation.LEAST_SQUARES).model(), rows));
         assertTrue(meanOnly > 1e-2, "dropping a live head with its mean alone moves the output: " + meanOnly);
         assertTrue(refitted < 1e-3, "the refit gives head 0 head 1's output rows: " + refitted);
     }

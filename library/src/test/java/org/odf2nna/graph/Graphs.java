@@ -163,6 +163,24 @@ public final class Graphs {
         return names;
     }
 
+    /** The largest absolute difference between two arrays of one length. */
+    public static double maxDifference(float[] a, float[] b) {
+        org.junit.jupiter.api.Assertions.assertEquals(a.length, b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    /** {@code y} of {@code model} on {@code rows}, fed as {@code feed} says, with a symbolic batch. */
+    public static float[] runY(ModelProto model, GraphFeed feed, GraphRows rows) {
+        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), feed.data().name()).build();
+        try (GraphFeed.Session s = feed.open(runnable, org.odf2nna.Device.CPU, BlockFinderTest.FILE)) {
+            return s.run(rows, 0, rows.count(), List.of("y")).get("y");
+        }
+    }
+
     /** Rows of random values in [-1, 1]. */
     public static float[] rows(long seed, int count, int width) {
         Random r = new Random(seed);

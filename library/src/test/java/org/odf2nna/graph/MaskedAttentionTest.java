@@ -89,20 +89,7 @@ class MaskedAttentionTest {
     }
 
     private static float[] run(ModelProto model, GraphRows rows) {
-        GraphFeed feed = feed(model);
-        ModelProto runnable = BlockStatistics.relaxed(model.toBuilder(), feed.data().name()).build();
-        try (GraphFeed.Session s = feed.open(runnable, Device.CPU, FILE)) {
-            return s.run(rows, 0, rows.count(), List.of("y")).get("y");
-        }
-    }
-
-    private static double maxDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
+        return Graphs.runY(model, feed(model), rows);
     }
 
     private static AttentionRewrite.Result canonical(ModelProto model) {
@@ -119,7 +106,7 @@ class MaskedAttentionTest {
         assertEquals(1, r.rewritten(), r.notes().toString());
         GraphRows rows = rows(model, 50);
         float[] before = run(model, rows);
-        assertTrue(maxDifference(before, run(r.model(), rows)) < 1e-5);
+        assertTrue(Graphs.maxDifference(before, run(r.model(), rows)) < 1e-5);
         GraphView g = new GraphView(r.model(), FILE);
         List<DenseBlock> blocks = BlockFinder.find(g);
         DenseBlock heads = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow();
@@ -139,7 +126,7 @@ class MaskedAttentionTest {
             drop.add(m);
         }
         BlockPruner.Pruned pruned = BlockPruner.prune(r.model(), FILE, blocks, moments, drop, Compensation.MEAN);
-        assertTrue(maxDifference(before, run(pruned.model(), rows)) < 1e-4);
+        assertTrue(Graphs.maxDifference(before, run(pruned.model(), rows)) < 1e-4);
         DenseBlock after = BlockFinder.find(new GraphView(pruned.model(), FILE)).stream().filter(DenseBlock::heads)
                 .findFirst().orElseThrow();
         assertEquals(1, after.units());
@@ -158,7 +145,7 @@ class MaskedAttentionTest {
         GraphRows rows = rows(model, 12);
         float[] masked = run(model, rows);
         Arrays.fill(rows.side("keep"), 1);
-        assertTrue(maxDifference(masked, run(model, rows)) > 1e-3);
+        assertTrue(Graphs.maxDifference(masked, run(model, rows)) > 1e-3);
         rewritesAndDropsTheConstantHead(model, "where");
     }
 
@@ -248,7 +235,7 @@ class MaskedAttentionTest {
         GraphRows rows = rows(model, 12);
         float[] masked = run(model, rows);
         Arrays.fill(rows.side("keep"), 1);
-        assertTrue(maxDifference(masked, run(model, rows)) > 1e-3);
+        assertTrue(Graphs.maxDifference(masked, run(model, rows)) > 1e-3);
         rewritesAndDropsTheConstantHead(model, "add");
         // The projection the mask read the shape of is gone: its weight no longer in the graph.
         ModelProto canonical = canonical(model).model();

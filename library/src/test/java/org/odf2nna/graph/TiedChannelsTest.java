@@ -9,8 +9,6 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.Device;
 import org.odf2nna.graph.BlockPruner.Compensation;
-import org.odf2nna.onnx.InputSignature;
-import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
@@ -66,10 +64,7 @@ class TiedChannelsTest {
     }
 
     private static float[] run(ModelProto model, float[] rows) {
-        InputSignature input = GraphRows.dataInput(model, FILE);
-        try (OnnxRunner r = OnnxRunner.open(model, input, Device.CPU, FILE)) {
-            return r.run(rows, rows.length / IN, IN, List.of("y")).get("y");
-        }
+        return Graphs.runY(model, GraphFeed.of(model, FILE), new GraphRows(rows, IN, null));
     }
 
     @Test
