@@ -17,11 +17,14 @@ the group; and the group rooted at the FFN's first Linear (its outputs, the GELU
 lowest channels pruned. Then the retraining, choosing and tabulation of torch_pruning_resnet.py (imported).
 Usage (see docs/COMPARISON.md "Attention heads: against Torch-Pruning"):
 
-  PYTHONPATH=/work/shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
-      scripts/comparison/torch_pruning_vit.py --sweep vit.json --methods l1 --rounds 5,6,7,8 --all-rounds \\
-      --cache docs/comparison-vit-tp.jsonl
+  THREADS=1 PYTHONPATH=/work/shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
+      scripts/comparison/torch_pruning_vit.py --sweep vit.json --methods l1,taylor,hessian --all-rounds \\
+      --validation s20-validation.csv --report s20-test.csv --cache docs/comparison-vit-tp.jsonl
+  # the same models judged on another split's halves (their --state files):
+  /usr/bin/python3 scripts/comparison/torch_pruning_vit.py --sweep vit.json --cache docs/comparison-vit-tp.jsonl \\
+      --validation s21-validation.csv --report s21-test.csv --rescore s21.jsonl
   /usr/bin/python3 scripts/comparison/torch_pruning_vit.py --table --cache docs/comparison-vit-tp.jsonl \\
-      --sweep vit.json --validation s20-validation.csv --report s20-test.csv
+      --sweep vit.json --validation s20-validation.csv
 """
 import argparse, gzip, json, math, os, sys, time
 import numpy as np, onnx, torch, torch.nn as nn, torch.nn.functional as F
