@@ -41,6 +41,9 @@ public final class GraphSweep {
         return describe(g, blocks);
     }
 
+    /** The most residual Adds whose untied channels {@code inspect} explains one by one (a transformer has many). */
+    private static final int MAX_UNTIED_NOTES = 3;
+
     static GraphBlocks describe(GraphView g, List<DenseBlock> blocks) {
         long total = g.parameters();
         long inBlocks = blockParameters(blocks);
@@ -58,7 +61,12 @@ public final class GraphSweep {
                     b.firstNode(), b.secondNode(), b.nodes(), b.hidden(), b.inputs(), b.width(), b.outputs(),
                     b.activation(), b.perUnitOps(), b.parameters()));
         }
-        return new GraphBlocks(total, inBlocks, total == 0 ? 0 : (double) inBlocks / total, rows);
+        List<String> untied = TiedChannels.untied(g, blocks);
+        List<String> notes = new ArrayList<>(untied.subList(0, Math.min(untied.size(), MAX_UNTIED_NOTES)));
+        if (untied.size() > MAX_UNTIED_NOTES) {
+            notes.add("and " + (untied.size() - MAX_UNTIED_NOTES) + " more residual Add(s) like these");
+        }
+        return new GraphBlocks(total, inBlocks, total == 0 ? 0 : (double) inBlocks / total, rows, notes);
     }
 
     /**

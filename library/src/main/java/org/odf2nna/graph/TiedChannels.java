@@ -49,11 +49,28 @@ final class TiedChannels {
      * hidden tensor of one of {@code blocks}.
      */
     static List<DenseBlock> find(GraphView g, List<DenseBlock> blocks, int firstIndex) {
+        return scan(g, blocks, firstIndex).blocks();
+    }
+
+    /**
+     * Why each residual Add of {@code g} whose channels are not tied is left so, one line each ({@code blocks}: the
+     * graph's other blocks): what {@code inspect} says under the blocks.
+     */
+    static List<String> untied(GraphView g, List<DenseBlock> blocks) {
+        return scan(g, blocks.stream().filter(b -> !b.tied()).toList(), 1).untied();
+    }
+
+    /** The streams found, and the residual Adds whose walk failed with why. */
+    private record Scan(List<DenseBlock> blocks, List<String> untied) {
+    }
+
+    private static Scan scan(GraphView g, List<DenseBlock> blocks, int firstIndex) {
         Set<String> taken = new HashSet<>();
         for (DenseBlock b : blocks) {
             taken.add(b.hidden());
         }
         List<DenseBlock> out = new ArrayList<>();
+        List<String> untied = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         int streams = 0;
         for (int i = 0; i < g.nodes.size(); i++) {
@@ -66,14 +83,18 @@ final class TiedChannels {
             Walk w = new Walk(g);
             w.walk(n.getOutput(0));
             seen.addAll(w.tensors);
-            if (w.failed || w.producers.isEmpty() || w.consumers.isEmpty() || w.channels < 2
-                    || w.tensors.stream().anyMatch(taken::contains)) {
+            String why = w.failed ? w.why : w.producers.isEmpty() ? "no convolution writes it"
+                    : w.consumers.isEmpty() ? "no layer reads it" : w.channels < 2 ? "it has one channel"
+                    : w.tensors.stream().anyMatch(taken::contains) ? "another block's hidden units are in it" : null;
+            if (why != null) {
+                untied.add("residual Add '" + GraphView.nodeName(n) + "': its channels are not pruned together ("
+                        + why + ")");
                 continue;
             }
             streams++;
             out.addAll(w.blocks(firstIndex + out.size(), "stream " + streams + " (" + n.getOutput(0) + ")"));
         }
-        return out;
+        return new Scan(out, untied);
     }
 
     /** The nodes of every stream of {@code blocks}: producers, the ops between and consumers. */
@@ -115,6 +136,7 @@ final class TiedChannels {
         final Deque<String> todo = new ArrayDeque<>();
         int channels = -1;
         boolean failed;
+        String why;
 
         Walk(GraphView g) {
             this.g = g;
@@ -125,7 +147,7 @@ final class TiedChannels {
             while (!todo.isEmpty() && !failed) {
                 String t = todo.pop();
                 if (g.isGraphOutput(t) || g.producer(t) < 0) {
-                    failed = true;
+                    fail("'" + t + "' is a graph " + (g.isGraphOutput(t) ? "output" : "input"));
                     return;
                 }
                 int p = g.producer(t);
@@ -147,10 +169,10 @@ final class TiedChannels {
             }
             // The first block slices the producers before the others fold: it must not be a producer itself.
             if (!failed && producers.containsAll(consumers)) {
-                failed = true;
+                fail("every layer that reads it also writes it");
             }
             if (!failed) {
-                failed = !ownConstants();
+                ownConstants();
             }
         }
 
@@ -158,7 +180,7 @@ final class TiedChannels {
          * Whether every constant the stream slices is read by its own nodes alone: a bias an exporter shares between
          * layers (torch writes one initializer for equal ones) cannot lose a channel for one of them.
          */
-        private boolean ownConstants() {
+        private void ownConstants() {
             Set<Integer> mine = union();
             List<String> sliced = new ArrayList<>();
             slots.forEach(s -> sliced.add(s.tensor()));
@@ -172,10 +194,19 @@ final class TiedChannels {
             }
             for (String t : sliced) {
                 if (!g.isInitializer(t) || !mine.containsAll(g.consumers(t))) {
-                    return false;
+                    fail("constant '" + t + "' is " + (g.isInitializer(t) ? "shared with a layer outside it"
+                            : "not an initializer"));
+                    return;
                 }
             }
-            return true;
+        }
+
+        /** Stops the walk, saying why (the first reason is kept). */
+        private void fail(String reason) {
+            if (!failed) {
+                why = reason;
+            }
+            failed = true;
         }
 
         private void join(String t) {
@@ -188,7 +219,7 @@ final class TiedChannels {
             if (channels < 0) {
                 channels = (int) c;
             } else if (channels != c) {
-                failed = true;
+                fail("its layers disagree on its channels (" + channels + " and " + c + ")");
             }
         }
 
@@ -216,7 +247,7 @@ final class TiedChannels {
             NodeProto n = g.nodes.get(i);
             String op = n.getOpType();
             if (!n.getDomain().isEmpty() || n.getOutputCount() != 1) {
-                failed = true;
+                fail(unlike(n));
             } else if (BINARY.contains(op) && n.getInputCount() == 2) {
                 for (String in : n.getInputList()) {
                     operand(in);
@@ -248,11 +279,22 @@ final class TiedChannels {
                 flat.add(n.getOutput(0));
                 join(n.getInput(0));
             } else {
-                failed = true;
+                fail(unlike(n));
             }
             if (!failed) {
                 join(n.getOutput(0));
             }
+        }
+
+        private String unlike(NodeProto n) {
+            String node = "node '" + GraphView.nodeName(n) + "' (" + n.getOpType() + ")";
+            if (Set.of("Conv", "Gemm", "MatMul").contains(n.getOpType())) {
+                // A layer the walk could not cut at: its weight or bias is not a constant of its own (torch shares
+                // equal biases through Identity), its groups are neither 1 nor depthwise, or it reads another axis.
+                return node + " is a layer whose weight and bias are not constants of its own, or that reads the "
+                        + "channels as other than its inputs";
+            }
+            return node + " does not act on each channel alone";
         }
 
         /** A Conv whose every channel reads only itself: group = channels, weight [C, 1, kh, kw]. */
@@ -273,7 +315,7 @@ final class TiedChannels {
                 set.add(a < 0 ? a + 4 : a);
             }
             if (!set.equals(Set.of(2L, 3L))) {
-                failed = true;
+                fail(unlike(n));
                 return;
             }
             (GraphView.intAttribute(n, "keepdims", 1) != 0 ? pooled : flat).add(n.getOutput(0));
@@ -289,7 +331,7 @@ final class TiedChannels {
                 int axis = d.length == 3 && d[1] == 1 && d[2] == 1 ? 0
                         : d.length == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1 ? 1 : -1;
                 if (axis < 0) {
-                    failed = true;
+                    fail("constant '" + in + "' is not one value per channel");
                     return;
                 }
                 perChannel(in, axis, d.length);
@@ -299,7 +341,7 @@ final class TiedChannels {
         /** A constant holding one slice per channel along {@code axis}, of rank {@code rank}. */
         private void perChannel(String tensor, int axis, int rank) {
             if (!g.isConstant(tensor) || g.dims(tensor).length != rank) {
-                failed = true;
+                fail("'" + tensor + "' is not one constant value per channel");
                 return;
             }
             width(g.dims(tensor)[axis]);
@@ -313,7 +355,7 @@ final class TiedChannels {
             for (int k = first; k < n.getInputCount(); k++) {
                 String in = n.getInput(k);
                 if (!in.isEmpty() && (g.constant(in) == null || g.elements(in) != 1)) {
-                    failed = true;
+                    fail(unlike(n));
                 }
             }
         }

@@ -9,11 +9,17 @@ import java.util.List;
  * @param blockParameters the blocks' parameters (both layers and the per-unit constants between them)
  * @param blockShare      blockParameters / modelParameters
  * @param blocks          the blocks, in graph order
+ * @param notes           what was found but is not a block, and why (residual Adds whose channels are not tied)
  */
-public record GraphBlocks(long modelParameters, long blockParameters, double blockShare, List<Block> blocks) {
+public record GraphBlocks(long modelParameters, long blockParameters, double blockShare, List<Block> blocks,
+        List<String> notes) {
+
+    /** The units column of a residual stream's row: channels tied across the blocks that write and read them. */
+    public static final String STREAM = "stream";
 
     public GraphBlocks {
         blocks = List.copyOf(blocks);
+        notes = List.copyOf(notes);
     }
 
     /**
@@ -32,9 +38,6 @@ public record GraphBlocks(long modelParameters, long blockParameters, double blo
      * @param perUnitOps the other per-unit operations between the layers
      * @param parameters the block's parameters
      */
-    /** The units column of a residual stream's row: channels tied across the blocks that write and read them. */
-    public static final String STREAM = "stream";
-
     public record Block(int block, String units, String first, String second, List<String> nodes, String hidden,
             int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters) {
 

@@ -24,7 +24,7 @@ public final class GraphTables {
         StringBuilder s = new StringBuilder();
         if (b.blocks().isEmpty()) {
             return "Dense blocks none: no MatMul, Gemm or group-1 Conv layer followed by an activation and a second such "
-                    + "layer whose hidden tensor nothing else reads\n";
+                    + "layer whose hidden tensor nothing else reads\n" + notes(b);
         }
         s.append(String.format(Locale.ROOT, "Dense blocks %d, %,d of the model's %,d parameters (%.1f%%)%n",
                 b.blocks().size(), b.blockParameters(), b.modelParameters(), 100 * b.blockShare()));
@@ -45,6 +45,16 @@ public final class GraphTables {
                     + "channel goes from all of them at once, its mean folded into each reader's bias)\n");
         }
         s.append(sharedLayers(b));
+        s.append(notes(b));
+        return s.toString();
+    }
+
+    /** What was found but is not a block, a line each. */
+    private static String notes(GraphBlocks b) {
+        StringBuilder s = new StringBuilder();
+        for (String note : b.notes()) {
+            s.append("  (").append(note).append(")\n");
+        }
         return s.toString();
     }
 

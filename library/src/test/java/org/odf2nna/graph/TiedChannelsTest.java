@@ -151,6 +151,13 @@ class TiedChannelsTest {
         String p = g.node("Conv", "p", ONE_BY_ONE, g.node("Relu", "e", g.node("Conv", "c", ONE_BY_ONE, s,
                 g.init("w2", 0.5, 6, 4, 1, 1))), g.init("w3", 0.5, 4, 6, 1, 1));
         g.node("Add", "y", s, p);
-        assertEquals(List.of(false), BlockFinder.find(g.model(14), FILE).stream().map(DenseBlock::tied).toList());
+        ModelProto out = g.model(14);
+        assertEquals(List.of(false), BlockFinder.find(out, FILE).stream().map(DenseBlock::tied).toList());
+        // inspect says why, naming the Add and the tensor.
+        assertEquals(List.of("residual Add '/Add_5': its channels are not pruned together ('y' is a graph output)"),
+                GraphSweep.describe(out, FILE).notes());
+        assertTrue(GraphSweep.describe(residual("m"), FILE).notes().get(0).contains("node '/Gemm_"),
+                "the Gemm reading a feature map is named");
+        assertEquals(List.of(), GraphSweep.describe(residual("mean"), FILE).notes());
     }
 }

@@ -22,7 +22,7 @@ class GraphSweepChartTest {
 
     private static GraphSweepReport sweep(GraphSweepReport.Judged validation, GraphSweepReport.Judged report,
             List<GraphSweepReport.Round> rounds, Integer chosen) {
-        return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of()), "cost",
+        return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of(), List.of()), "cost",
                 "sequential", 0.2, 3, 100, !Double.isNaN(validation.accuracy()), validation, report, rounds, chosen,
                 "", 1, "none", List.of(), List.of());
     }
