@@ -433,46 +433,67 @@ def main():
     with open(a.sweep) as f:
         rounds = [{"round": r["round"], "widths": [int(w) for w in r["widths"].split("-")]}
                   for r in json.load(f)["rounds"]][:a.max_rounds]
-    done = {}
-    if os.path.exists(a.cache):
-        with open(a.cache) as f:
-            for line in f:
-                r = json.loads(line)
-                done[(r["method"], r["round"])] = r
+    done = read_cache(a.cache)
     base_wrong = np.nonzero(logits(net0, xtest).argmax(1).numpy() != ytest)[0]
     if ("original", 0) not in done:
         done[("original", 0)] = {"method": "original", "round": 0, "widths": widths(net0), "conv_params": conv_params(net0),
                          "diff_vs_onnx": diff, "test_rows": len(ytest), "wrong": base_wrong.tolist()}
         append(a.cache, done[("original", 0)])
+
+    def prune_round(kind, net, r):
+        tp_prune(tp, kind, net, r["widths"], x, y, a.seed + r["round"])
+        assert widths(net) == list(r["widths"]), (widths(net), r["widths"])
+        return {"widths": widths(net), "conv_params": conv_params(net)}
+
+    train_rounds(a, rounds, done, lambda: from_onnx(a.model)[0], prune_round, (x, y, teacher, xtest, ytest, len(yv)))
+
+
+def read_cache(path):
+    """The cached rounds by (method, round)."""
+    done = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                r = json.loads(line)
+                done[(r["method"], r["round"])] = r
+    return done
+
+
+def train_rounds(a, rounds, done, build, prune_round, rows):
+    """Each method's rounds in order: a round cached with its saved state is loaded, else the previous round's model
+    is pruned by prune_round(kind, net, round) (which returns the record's model fields), retrained from the teacher,
+    judged on the test rows (validation rows first), saved and cached. A method stops after its first round that fails
+    on the validation rows, unless --all-rounds."""
+    x, y, teacher, xtest, ytest, n_validation = rows
+    n_report = len(ytest) - n_validation
     for kind in a.methods.split(","):
-        net = from_onnx(a.model)[0]
+        net = build()
         for r in rounds:
             key = (kind, r["round"])
             state = os.path.join(a.state, "%s-%d.pt" % key)
             if key in done and os.path.exists(state):
                 net = torch.load(state)
-                if failed(done[key], done[("original", 0)], len(yv), a.max_drop) and not a.all_rounds:
+                if failed(done[key], done[("original", 0)], n_validation, a.max_drop) and not a.all_rounds:
                     break
                 continue
             if key in done:
                 print("%s round %d cached but its state is missing; stopping this method" % key, flush=True)
                 break
             t0 = time.time()
-            tp_prune(tp, kind, net, r["widths"], x, y, a.seed + r["round"])
-            assert widths(net) == list(r["widths"]), (widths(net), r["widths"])
+            fields = prune_round(kind, net, r)
             kept = retrain(net, teacher, x, y, a.epochs, a.seed + r["round"])
             wrong = np.nonzero(logits(net, xtest).argmax(1).numpy() != ytest)[0]
             torch.save(net, state)
-            rec = {"method": kind, "round": r["round"], "widths": widths(net), "conv_params": conv_params(net),
+            rec = {"method": kind, "round": r["round"], **fields,
                    "epochs": a.epochs, "epoch_kept": kept, "seconds": round(time.time() - t0, 1),
-                   "validation": 1 - float(np.sum(wrong < len(yv))) / len(yv),
-                   "report": 1 - float(np.sum(wrong >= len(yv))) / len(yr), "wrong": wrong.tolist()}
+                   "validation": 1 - float(np.sum(wrong < n_validation)) / n_validation,
+                   "report": 1 - float(np.sum(wrong >= n_validation)) / n_report, "wrong": wrong.tolist()}
             append(a.cache, rec)
-            print("%-8s round %2d widths %-12s validation %.4f report %.4f (epoch %d kept, %.0f s)" % (
-                kind, r["round"], "-".join(map(str, rec["widths"])), rec["validation"], rec["report"], kept,
-                rec["seconds"]), flush=True)
+            shown = rec["widths"] if isinstance(rec["widths"], str) else "-".join(map(str, rec["widths"]))
+            print("%-8s round %2d widths %-20s validation %.4f report %.4f (epoch %d kept, %.0f s)" % (
+                kind, r["round"], shown, rec["validation"], rec["report"], kept, rec["seconds"]), flush=True)
             done[key] = rec
-            if failed(rec, done[("original", 0)], len(yv), a.max_drop) and not a.all_rounds:
+            if failed(rec, done[("original", 0)], n_validation, a.max_drop) and not a.all_rounds:
                 break
 
 

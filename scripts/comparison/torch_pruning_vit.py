@@ -31,8 +31,8 @@ import numpy as np, onnx, torch, torch.nn as nn, torch.nn.functional as F
 from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_pruning_resnet import (read_csv, logits, retrain, importance, tp_choice, accuracy_on, failed,  # noqa: E402
-                                  append)
+from torch_pruning_resnet import (read_csv, logits, retrain, importance, tp_choice, accuracy_on,  # noqa: E402
+                                  append, read_cache, train_rounds)
 
 SHARED = "/work/shared"
 METHODS = {"l1": "TP-L1", "taylor": "TP-Taylor", "hessian": "TP-Hessian"}
@@ -385,12 +385,7 @@ def main():
     if a.rounds:
         wanted = {int(v) for v in a.rounds.split(",")}
         rounds = [r for r in rounds if r["round"] in wanted]
-    done = {}
-    if os.path.exists(a.cache):
-        with open(a.cache) as f:
-            for line in f:
-                r = json.loads(line)
-                done[(r["method"], r["round"])] = r
+    done = read_cache(a.cache)
     base_wrong = np.nonzero(logits(net0, xtest).argmax(1).numpy() != ytest)[0]
     if ("original", 0) not in done:
         done[("original", 0)] = {"method": "original", "round": 0, "widths": widths(net0),
@@ -398,37 +393,15 @@ def main():
                                  "head_removal_diff": head_diff, "test_rows": len(ytest),
                                  "wrong": base_wrong.tolist()}
         append(a.cache, done[("original", 0)])
-    for kind in a.methods.split(","):
-        net = from_onnx(a.model)[0]
-        for r in rounds:
-            key = (kind, r["round"])
-            state = os.path.join(a.state, "%s-%d.pt" % key)
-            if key in done and os.path.exists(state):
-                net = torch.load(state)
-                if failed(done[key], done[("original", 0)], len(yv), a.max_drop) and not a.all_rounds:
-                    break
-                continue
-            if key in done:
-                print("%s round %d cached but its state is missing; stopping this method" % key, flush=True)
-                break
-            t0 = time.time()
-            target = parse_widths(r["widths"])
-            tp_prune(tp, kind, net, target, x, y, a.seed + r["round"])
-            assert widths(net) == r["widths"], (widths(net), r["widths"])
-            kept = retrain(net, teacher, x, y, a.epochs, a.seed + r["round"])
-            wrong = np.nonzero(logits(net, xtest).argmax(1).numpy() != ytest)[0]
-            torch.save(net, state)
-            rec = {"method": kind, "round": r["round"], "widths": widths(net), "block_params": block_params(target),
-                   "from": "previous round" if (kind, r["round"] - 1) in done else "original",
-                   "epochs": a.epochs, "epoch_kept": kept, "seconds": round(time.time() - t0, 1),
-                   "validation": 1 - float(np.sum(wrong < len(yv))) / len(yv),
-                   "report": 1 - float(np.sum(wrong >= len(yv))) / len(yr), "wrong": wrong.tolist()}
-            append(a.cache, rec)
-            print("%-8s round %2d widths %-20s validation %.4f report %.4f (epoch %d kept, %.0f s)" % (
-                kind, r["round"], rec["widths"], rec["validation"], rec["report"], kept, rec["seconds"]), flush=True)
-            done[key] = rec
-            if failed(rec, done[("original", 0)], len(yv), a.max_drop) and not a.all_rounds:
-                break
+
+    def prune_round(kind, net, r):
+        target = parse_widths(r["widths"])
+        tp_prune(tp, kind, net, target, x, y, a.seed + r["round"])
+        assert widths(net) == r["widths"], (widths(net), r["widths"])
+        return {"widths": widths(net), "block_params": block_params(target),
+                "from": "previous round" if (kind, r["round"] - 1) in done else "original"}
+
+    train_rounds(a, rounds, done, lambda: from_onnx(a.model)[0], prune_round, (x, y, teacher, xtest, ytest, len(yv)))
 
 
 if __name__ == "__main__":
