@@ -421,14 +421,8 @@ def main():
     os.makedirs(a.state, exist_ok=True)
     net0, model = from_onnx(a.model)
     x, y = read_csv(a.train)
-    xv, yv = read_csv(a.validation)
-    xr, yr = read_csv(a.report)
-    xtest, ytest = np.concatenate([xv, xr]), np.concatenate([yv, yr])
+    yv, xtest, ytest, diff = checked_test_rows(a, net0, lambda rows: numpy_onnx(model, rows))
     check = xtest[:200]
-    diff = float(np.abs(logits(net0, check).numpy().astype(np.float64) - numpy_onnx(model, check)).max())
-    print("torch rebuilt vs numpy ONNX evaluation, 200 test rows: max abs logit diff %.3g" % diff, flush=True)
-    if diff > 1e-3:
-        raise SystemExit("the rebuilt torch model does not match the ONNX graph (max diff %g)" % diff)
     teacher = logits(net0, x)
     with open(a.sweep) as f:
         rounds = [{"round": r["round"], "widths": [int(w) for w in r["widths"].split("-")]}
@@ -446,6 +440,20 @@ def main():
         return {"widths": widths(net), "conv_params": conv_params(net)}
 
     train_rounds(a, rounds, done, lambda: from_onnx(a.model)[0], prune_round, (x, y, teacher, xtest, ytest, len(yv)))
+
+
+def checked_test_rows(a, net0, numpy_eval):
+    """The test rows (validation rows first) and the largest difference between the rebuilt torch model's logits and
+    an independent numpy evaluation of the ONNX graph on their first 200; stops when they do not match."""
+    xv, yv = read_csv(a.validation)
+    xr, yr = read_csv(a.report)
+    xtest, ytest = np.concatenate([xv, xr]), np.concatenate([yv, yr])
+    check = xtest[:200]
+    diff = float(np.abs(logits(net0, check).numpy().astype(np.float64) - numpy_eval(check)).max())
+    print("torch rebuilt vs numpy ONNX evaluation, 200 test rows: max abs logit diff %.3g" % diff, flush=True)
+    if diff > 1e-3:
+        raise SystemExit("the rebuilt torch model does not match the ONNX graph (max diff %g)" % diff)
+    return yv, xtest, ytest, diff
 
 
 def read_cache(path):
