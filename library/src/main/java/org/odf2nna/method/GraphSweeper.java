@@ -55,7 +55,7 @@ public final class GraphSweeper {
         if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
             return false;
         }
-        ModelProto proto = OnnxModelFile.read(model);
+        ModelProto proto = ModelReader.read(model).graph();
         int hidden;
         try {
             hidden = DenseChainReader.read(proto, model).network().layers().size() - 1;
@@ -88,7 +88,7 @@ public final class GraphSweeper {
      */
     public static String chainRefusal(Path model) {
         try {
-            DenseChainReader.read(OnnxModelFile.read(model), model);
+            DenseChainReader.read(ModelReader.read(model).graph(), model);
             return null;
         } catch (InputException e) {
             String prefix = model + ": ";
@@ -100,7 +100,7 @@ public final class GraphSweeper {
     public static String noBlocks(Path model) {
         String chain = chainRefusal(model);
         return "has no dense blocks (a MatMul, Gemm or group-1 Conv with constant weights, an activation, a second such "
-                + "layer reading it alone)" + subgraphs(OnnxModelFile.read(model)) + " and no dense chain with a hidden "
+                + "layer reading it alone)" + subgraphs(ModelReader.read(model).graph()) + " and no dense chain with a hidden "
                 + "layer at its end" + (chain == null ? "" : " (the chain reader: " + chain + ")") + "; nothing to prune";
     }
 
@@ -144,7 +144,7 @@ public final class GraphSweeper {
         if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
             return null;
         }
-        return GraphSweep.describe(OnnxModelFile.read(model), model);
+        return GraphSweep.describe(ModelReader.read(model).graph(), model);
     }
 
     /**
@@ -175,7 +175,7 @@ public final class GraphSweeper {
     public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, ModelInputs inputs,
             OutputDecoding decoding, Progress progress) {
         Path model = files.model();
-        ModelProto proto = OnnxModelFile.read(model);
+        ModelProto proto = ModelReader.read(model).graph();
         List<Path> dataFiles = new java.util.ArrayList<>();
         for (Path p : new Path[] {files.train(), files.validation(), files.test()}) {
             if (p != null) {

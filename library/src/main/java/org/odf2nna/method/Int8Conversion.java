@@ -46,7 +46,7 @@ final class Int8Conversion {
         if (quantize == Quantize.INT8_STATIC || quantize == Quantize.INT8 && calibration != null) {
             return true;
         }
-        ModelProto proto = OnnxModelFile.read(model);
+        ModelProto proto = ModelReader.read(model).graph();
         int chainLayers;
         try {
             chainLayers = DenseChainReader.read(proto, model).network().layers().size();
@@ -64,7 +64,7 @@ final class Int8Conversion {
             throw InputException.usage(model, "{{QUANTIZE}} int8-static needs training rows to calibrate its "
                     + "activation scales on ({{TRAIN}} FILE)");
         }
-        ModelProto original = OnnxModelFile.read(model);
+        ModelProto original = ModelReader.read(model).graph();
         long opsetFrom = OpsetRaise.opset(original);
         InputSignature input = GraphRows.dataInput(original, model);
         int width = input.valuesPerRow();

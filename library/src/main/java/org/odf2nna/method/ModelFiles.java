@@ -11,13 +11,12 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelBuilder;
 import org.odf2nna.settings.ModelFormat;
-import org.odf2nna.tf.SavedModelDense;
-import org.odf2nna.tf.SavedModelReader;
 
 /**
  * Opens a model of either format as an {@link OnnxDenseModel}, the form every command works on.
  *
- * <p>An ONNX file is read as it is. A SavedModel directory is read into a {@code DenseNetwork} with
+ * <p>Every format goes through {@link ModelReader}, which gives the cleaned graph. An ONNX file is read as it is
+ * (then cleaned). A SavedModel directory is read into a {@code DenseNetwork} with
  * TensorFlow Java (checked against its own serving signature), then written as a new ONNX graph with
  * {@link OnnxModelBuilder}; ONNX Runtime then scores and evaluates it like any ONNX model, and the
  * checks on the ONNX side tie it back to the SavedModel's own outputs. A Keras file ({@code .keras} or
@@ -42,19 +41,9 @@ public final class ModelFiles {
         return KerasReader.isKerasFile(model) ? ModelFormat.KERAS : ModelFormat.ONNX;
     }
 
+    /** The model's dense chain, read from the one graph every command sees ({@link ModelReader}: cleaned). */
     public static OnnxDenseModel read(Path model) {
-        ModelFormat format = formatOf(model);
-        if (format == ModelFormat.ONNX) {
-            return DenseChainReader.read(model);
-        }
-        if (format == ModelFormat.KERAS) {
-            return asOnnx(KerasReader.read(model));
-        }
-        SavedModelDense saved = SavedModelReader.read(model);
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put(SOURCE_METADATA, "TensorFlow SavedModel " + model.getFileName());
-        return DenseChainReader.read(OnnxModelBuilder.build(saved.network(), inputName(saved.servingInput()),
-                "output", metadata), model);
+        return DenseChainReader.read(ModelReader.read(model).graph(), model);
     }
 
     /** The Keras model when {@code model} is a Keras file, else null. */

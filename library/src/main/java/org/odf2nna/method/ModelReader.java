@@ -1,0 +1,120 @@
+package org.odf2nna.method;
+
+import java.io.IOException;
+import java.lang.ref.SoftReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.odf2nna.keras.KerasModel;
+import org.odf2nna.keras.KerasReader;
+import org.odf2nna.onnx.OnnxModelBuilder;
+import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.cleaning.Cleaned;
+import org.odf2nna.onnx.cleaning.ModelCleaner;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.tf.SavedModelDense;
+import org.odf2nna.tf.SavedModelReader;
+
+/**
+ * The one way a command reads its input model: a reader per format gives an ONNX graph ({@link #graphOf}), the
+ * cleaning pass ({@link ModelCleaner}) takes out what computes nothing and folds affine chains into their layers, and
+ * every command works on that one cleaned graph, so that they all see the same model. The last read is kept (softly)
+ * while its file is unchanged, since a command reads its input several times.
+ *
+ * <p>Files the tool itself wrote are read back with {@link OnnxModelFile#read} instead, exactly as written.
+ */
+public final class ModelReader {
+
+    private static SoftReference<Cached> last = new SoftReference<>(null);
+
+    private ModelReader() {
+    }
+
+    /**
+     * @param model an ONNX file, a Keras file ({@code .keras}, {@code .h5}) or a SavedModel folder; never modified
+     * @throws org.odf2nna.InputException when it cannot be read
+     */
+    public static InputModel read(Path model) {
+        Object key = fileKey(model);
+        synchronized (ModelReader.class) {
+            Cached cached = last.get();
+            if (key != null && cached != null && cached.key.equals(key)) {
+                return cached.model;
+            }
+        }
+        ModelFormat format = ModelFiles.formatOf(model);
+        Produced produced = graphOf(model, format);
+        Cleaned cleaned = ModelCleaner.clean(produced.graph(), model);
+        InputModel read = new InputModel(model, format, produced.description(), cleaned.model(), cleaned.steps());
+        if (key != null) {
+            synchronized (ModelReader.class) {
+                last = new SoftReference<>(new Cached(key, read));
+            }
+        }
+        return read;
+    }
+
+    /** The graph of a model as its format's reader gives it, before cleaning: one route per format. */
+    static Produced graphOf(Path model, ModelFormat format) {
+        return switch (format) {
+            case ONNX -> onnx(model);
+            case KERAS -> keras(model);
+            case SAVEDMODEL -> savedModel(model);
+        };
+    }
+
+    /** An ONNX file, as it is. */
+    private static Produced onnx(Path model) {
+        ModelProto proto = OnnxModelFile.read(model);
+        long opset = proto.getOpsetImportList().stream().filter(o -> o.getDomain().isEmpty()
+                || o.getDomain().equals("ai.onnx")).mapToLong(o -> o.getVersion()).findFirst().orElse(0);
+        String producer = (proto.getProducerName() + " " + proto.getProducerVersion()).trim();
+        return new Produced(proto, "ONNX IR " + proto.getIrVersion() + ", opset " + opset
+                + (producer.isEmpty() ? "" : ", producer " + producer));
+    }
+
+    /** A Keras file: its dense chain as a new graph (Gemm and activation nodes named after the Keras layers). */
+    private static Produced keras(Path model) {
+        KerasModel keras = KerasReader.read(model);
+        String description = keras.describe() + " " + keras.source().getFileName();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(ModelFiles.SOURCE_METADATA, description);
+        return new Produced(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata,
+                keras.layerNames()), description);
+    }
+
+    /** A SavedModel folder: its dense chain, checked against its serving signature, as a new graph. */
+    private static Produced savedModel(Path model) {
+        SavedModelDense saved = SavedModelReader.read(model);
+        String description = "TensorFlow SavedModel " + model.getFileName();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(ModelFiles.SOURCE_METADATA, description);
+        return new Produced(OnnxModelBuilder.build(saved.network(), ModelFiles.inputName(saved.servingInput()),
+                "output", metadata), description);
+    }
+
+    /** A regular file's identity and state (so that a rewritten file is read again); null for a folder. */
+    private static Object fileKey(Path model) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(model, BasicFileAttributes.class);
+            if (!a.isRegularFile()) {
+                return null;
+            }
+            return java.util.List.of(model.toAbsolutePath().normalize().toString(), a.size(),
+                    a.lastModifiedTime().toString(), Objects.toString(a.fileKey()));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** What a format's reader gives: the graph and a line saying what it was read from. */
+    record Produced(ModelProto graph, String description) {
+    }
+
+    private record Cached(Object key, InputModel model) {
+    }
+}

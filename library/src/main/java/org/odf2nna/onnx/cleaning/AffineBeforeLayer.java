@@ -1,0 +1,113 @@
+package org.odf2nna.onnx.cleaning;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+
+/**
+ * An Add, Sub, Mul or Div by a constant per input feature right before a Gemm or MatMul, folded into the layer's
+ * weights and bias (a normalisation of the inputs, a BatchNormalization before a dense layer):
+ *
+ * <pre>
+ *   x ──Mul(s)──► u ──Gemm(W, b)──► y        becomes      x ──Gemm(diag(s)·W, b)──► y
+ *   x ──Sub(m)──► u ──MatMul(W)──► ──Add(b)──► y          x ──MatMul(W)──► ──Add(b − m·W)──► y
+ * </pre>
+ *
+ * Needs: {@code u} read by the layer alone, as its first input, and no graph output; the layer's weights (and bias)
+ * FLOAT constants, a Gemm not transposing its input, a MatMul with a bias Add where there is a shift; the constant one
+ * value, or one per input feature along the last axis where {@code x}'s last axis is known to hold that many (so that
+ * the node did not widen {@code x}). A Conv is left alone: its zero padding would not be shifted.
+ */
+final class AffineBeforeLayer implements CleaningPass {
+
+    static final String NAME = "affine-before-layer";
+
+    /** Operators whose output has their first input's shape, for finding the last axis of {@code x}. */
+    private static final Set<String> SAME_SHAPE = Set.of("Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh",
+            "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Gelu", "Erf", "Identity", "Dropout", "Softmax",
+            "LogSoftmax", "Neg", "Abs", "Exp", "Cast");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<CleaningStep> apply(EditableGraph graph) {
+        List<CleaningStep> steps = new ArrayList<>();
+        for (NodeProto node : graph.nodes()) {
+            if (!graph.contains(node)) {
+                continue;
+            }
+            Affine affine = Affine.of(graph, node);
+            List<NodeProto> readers = affine == null ? List.of() : graph.consumers(node.getOutput(0));
+            if (readers.size() != 1 || !graph.onlyReadBy(node.getOutput(0), readers.get(0))
+                    || !readers.get(0).getInput(0).equals(node.getOutput(0))) {
+                continue;
+            }
+            Layer layer = starting(graph, readers.get(0));
+            if (layer == null || layer.node().getOpType().equals("Conv") || !perFeature(graph, affine, layer.inputs())) {
+                continue;
+            }
+            if (layer.foldInputs(graph, affine.scaleFor(layer.inputs()), affine.shiftFor(layer.inputs()))) {
+                if (!graph.bypass(node, affine.data(), node.getOutput(0))) {
+                    throw new IllegalStateException("a folded node could not be taken out: " + Nodes.display(node));
+                }
+                steps.add(new CleaningStep(NAME, List.of(Nodes.display(node)), Nodes.display(layer.node())));
+            }
+        }
+        return steps;
+    }
+
+    /** The layer {@code node} starts: a MatMul with the bias Add that reads it alone, or {@code node} bare. */
+    private static Layer starting(EditableGraph graph, NodeProto node) {
+        Layer bare = Layer.bare(graph, node);
+        if (bare == null || !node.getOpType().equals("MatMul")) {
+            return bare;
+        }
+        List<NodeProto> readers = graph.consumers(node.getOutput(0));
+        if (readers.size() == 1) {
+            Layer withBias = Layer.writing(graph, readers.get(0).getOutputCount() == 1 ? readers.get(0).getOutput(0)
+                    : "");
+            if (withBias != null && withBias.node() == node) {
+                return withBias;
+            }
+        }
+        return bare;
+    }
+
+    private static boolean perFeature(EditableGraph graph, Affine affine, int features) {
+        long[] declared = graph.declaredShape(affine.data());
+        int rank = declared == null ? -1 : declared.length;
+        if (!affine.perUnit(features, 0, rank)) {
+            return false;
+        }
+        return affine.count() == 1 || features == 1 || lastAxis(graph, affine.data(), 0) == features;
+    }
+
+    /** How many values {@code tensor}'s last axis holds where that is known, else −1. */
+    private static long lastAxis(EditableGraph graph, String tensor, int depth) {
+        long[] declared = graph.declaredShape(tensor);
+        if (declared != null && declared.length > 0 && declared[declared.length - 1] > 0) {
+            return declared[declared.length - 1];
+        }
+        NodeProto p = graph.producer(tensor);
+        if (p == null || depth > 64 || !EditableGraph.defaultDomain(p) || p.getInputCount() == 0) {
+            return -1;
+        }
+        Layer layer = Layer.writing(graph, tensor);
+        if (layer != null && !layer.node().getOpType().equals("Conv")) {
+            return layer.units();
+        }
+        if (SAME_SHAPE.contains(p.getOpType()) && p.getOutput(0).equals(tensor)) {
+            return lastAxis(graph, p.getInput(0), depth + 1);
+        }
+        Affine affine = Affine.of(graph, p);
+        if (affine != null && affine.dims().length <= 1) {
+            long inner = lastAxis(graph, affine.data(), depth + 1);
+            return affine.count() == 1 || affine.count() == inner ? inner : -1;
+        }
+        return -1;
+    }
+}

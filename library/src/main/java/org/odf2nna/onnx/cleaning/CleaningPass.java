@@ -1,0 +1,20 @@
+package org.odf2nna.onnx.cleaning;
+
+import java.util.List;
+
+/**
+ * One rewrite of the cleaning pass, in the shape of onnxoptimizer's {@code OptimizePass} and ONNX Runtime's
+ * {@code GraphTransformer}: it finds its pattern, rewrites each place where the conditions hold, and says what it did;
+ * {@link ModelCleaner} runs the passes in turn until none changes the graph.
+ */
+interface CleaningPass {
+
+    /** The pass's name, as the steps name it. */
+    String name();
+
+    /**
+     * Rewrites every match found in {@code graph} (in place) and returns one step per rewrite; an empty list when the
+     * graph is left unchanged.
+     */
+    List<CleaningStep> apply(EditableGraph graph);
+}
