@@ -70,6 +70,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Stop.install(System.err, ConsoleProgress::endLineForStop);
+        Stop.journalWrites();
         NativeLibraryCache.useForOnnxRuntime();
         int code = execute(args, System.out, System.err);
         removeRuntimeLog();

@@ -16,6 +16,12 @@ import org.odf2nna.api.Odf2nna;
  */
 final class Stop {
 
+    /**
+     * The file the launcher names for the list of temporary paths ({@link Odf2nna#listWritesIn}): its standard-error
+     * filter outlives a JVM killed with SIGKILL, which cannot clean up, and deletes what the list names.
+     */
+    static final String JOURNAL_PROPERTY = "odf2nna.pending.journal";
+
     /** How long the cleanup may take before the JVM halts anyway (a stuck file system, a blocked stream). */
     static final long CLEANUP_LIMIT_MILLIS = 5_000;
 
@@ -38,6 +44,14 @@ final class Stop {
             } catch (IllegalArgumentException ignoredOrUnknown) {
                 // Ignored at start (the JVM keeps it so) or not on this platform: nothing to handle.
             }
+        }
+    }
+
+    /** Lists every write's temporary path in the launcher's journal, when the launcher names one. */
+    static void journalWrites() {
+        String journal = System.getProperty(JOURNAL_PROPERTY);
+        if (journal != null && !journal.isEmpty()) {
+            Odf2nna.listWritesIn(java.nio.file.Path.of(journal));
         }
     }
 

@@ -41,8 +41,11 @@ class ArchiveIT {
     private static final Path ARCHIVE = Path.of(System.getProperty("odf2nna.archive",
             "cli/target/odf2nna-onnx-" + VERSION + ".tar.gz")).toAbsolutePath();
     private static final Path CHECKOUT = Path.of("").toAbsolutePath();
-    /** What the launcher runs, besides java: bash (through /usr/bin/env), and perl for its standard error filter. */
-    private static final List<String> TOOLS = List.of("bash", "readlink", "dirname", "mkdir", "seq", "sleep", "perl");
+    /**
+     * What the launcher runs, besides java: bash (through /usr/bin/env), stat and du for the sizes its default heap is
+     * fitted to, rm for a run's temporary folder, and perl for its standard error filter.
+     */
+    private static final List<String> TOOLS = List.of("bash", "readlink", "dirname", "mkdir", "stat", "du", "rm", "perl");
 
     private static Path root;
     private static Path unpacked;

@@ -446,6 +446,15 @@ public final class Odf2nna {
         org.odf2nna.io.AtomicFiles.abandonPending();
     }
 
+    /**
+     * From now on, lists the temporary file or folder of every write in {@code journal} before it is used (records
+     * {@code f} or {@code d}, a tab, the absolute path, a NUL byte), for a process that watches this one from outside
+     * and deletes, once this process is gone, what a {@code kill -9} left: the paths listed that still exist.
+     */
+    public static void listWritesIn(Path journal) {
+        org.odf2nna.io.AtomicFiles.journalTo(journal);
+    }
+
     /** How many generated rows {@link #convert} checks the written model on. */
     public static final int CONVERT_CHECK_ROWS = Converter.CHECK_ROWS;
 

@@ -24,7 +24,8 @@ import org.odf2nna.InputException;
  * in one atomic step. A failure, or a stop ({@link #abandonPending}: the JVM's shutdown hook, or the command line on
  * SIGINT and SIGTERM), deletes the temporary file. A {@code kill -9} in the middle can leave the hidden temporary file
  * {@code .NAME.PID.RANDOM.tmp}, never a broken target; the next write to the same target deletes such
- * files of processes that no longer run.
+ * files of processes that no longer run. A process that watches this one from outside (the launcher's standard-error
+ * filter) can delete them at once: {@link #journalTo} lists every temporary path before it is used.
  */
 public final class AtomicFiles {
 
@@ -48,6 +49,8 @@ public final class AtomicFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Set when the program stops: no temporary file is created or moved into place after that. */
     private static volatile boolean closing;
+    /** Where temporary paths are listed for a watcher outside the JVM ({@link #journalTo}), or null. */
+    private static volatile Path journal;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::abandonPending, "odf2nna-temp-cleanup"));
@@ -76,6 +79,32 @@ public final class AtomicFiles {
     }
 
     /**
+     * From now on, lists every temporary file and folder in {@code file} before it is used (appended, one record each:
+     * {@code f} or {@code d}, a tab, the absolute path, a NUL byte), so that a process outside the JVM can delete what
+     * a {@code kill -9} left once this process is gone. The records stay when a write completes: whoever reads them
+     * deletes only the paths that still exist, and a completed write's temporary path no longer does.
+     */
+    public static void journalTo(Path file) {
+        journal = file.toAbsolutePath();
+    }
+
+    /** Appends one record to the journal, if there is one; a journal that cannot be written is given up. */
+    private static void journal(char kind, Path path) {
+        Path to = journal;
+        if (to == null) {
+            return;
+        }
+        byte[] record = (kind + "\t" + path.toAbsolutePath() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            channel.write(java.nio.ByteBuffer.wrap(record));
+        } catch (IOException e) {
+            // Without the journal a kill -9 may leave a hidden temporary file, as without a watcher.
+            journal = null;
+        }
+    }
+
+    /**
      * Registers a temporary folder that {@link #abandonPending} deletes with all it holds, until {@link #release}: made
      * by {@code create} while no stop can come between its creation and its registration.
      *
@@ -86,6 +115,7 @@ public final class AtomicFiles {
             checkNotClosing(target);
             try {
                 Path folder = create.call();
+                journal('d', folder);
                 PENDING_TREES.add(folder);
                 return folder;
             } catch (IOException | RuntimeException e) {
@@ -201,6 +231,8 @@ public final class AtomicFiles {
         for (int attempt = 0; ; attempt++) {
             Path candidate = folder.resolve("." + name + "." + ProcessHandle.current().pid() + "."
                     + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            // Listed before it exists, so that no moment of a kill -9 leaves it unlisted.
+            journal('f', candidate);
             try {
                 return Files.createFile(candidate);
             } catch (FileAlreadyExistsException e) {
