@@ -37,6 +37,9 @@ class MainTest {
             assertTrue(run.out().contains(command), command + " missing from help:\n" + run.out());
         }
         assertTrue(run.out().contains("Exit codes"), run.out());
+        // How to give Java more memory (issue 57), in the help itself.
+        assertTrue(run.out().replaceAll("\\s+", " ").contains("raise it with ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g"),
+                run.out());
     }
 
     @Test

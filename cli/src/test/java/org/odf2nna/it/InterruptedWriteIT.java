@@ -153,11 +153,12 @@ class InterruptedWriteIT {
                 }
                 interruptedWrites += temps(target).isEmpty() ? 0 : 1;
                 if (forcibly) {
-                    // kill -9 of the JVM itself (the launcher's child) and of the launcher: nothing can clean up.
+                    // kill -9 of the JVM (the launcher execs it) and of its standard-error filter, which would
+                    // clean up after it (KilledLauncherIT): nothing can clean up, as when a container stops.
                     p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
                 } else {
-                    p.destroy(); // SIGTERM to the launcher, which passes it on to the JVM and waits for it
+                    p.destroy(); // SIGTERM to the JVM (the launcher execs it)
                 }
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the killed launcher exits");
                 int strays = killStrays(target);

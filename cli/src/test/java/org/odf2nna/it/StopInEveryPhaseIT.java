@@ -208,7 +208,7 @@ class StopInEveryPhaseIT {
         }
     }
 
-    private static void readLines(InputStream in, java.util.function.Consumer<String> each) {
+    static void readLines(InputStream in, java.util.function.Consumer<String> each) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 each.accept(line);
@@ -232,7 +232,7 @@ class StopInEveryPhaseIT {
         }
     }
 
-    private static List<String[]> read(Path gz) throws IOException {
+    static List<String[]> read(Path gz) throws IOException {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)),
                 StandardCharsets.UTF_8))) {
             return r.lines().map(l -> l.split(",")).toList();
@@ -240,7 +240,7 @@ class StopInEveryPhaseIT {
     }
 
     /** The header, then {@code copies} passes over the rows, each value moved by Gaussian noise of 0.05. */
-    private static void write(Path csv, List<String[]> rows, int copies, long seed) throws IOException {
+    static void write(Path csv, List<String[]> rows, int copies, long seed) throws IOException {
         Random noise = new Random(seed);
         try (Writer w = Files.newBufferedWriter(csv)) {
             w.write(String.join(",", rows.get(0)) + "\n");

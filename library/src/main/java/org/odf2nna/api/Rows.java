@@ -125,7 +125,7 @@ public record Rows(float[] features, int width, float[] targets) {
             Batch batch;
             while ((batch = reader.next(CHUNK)) != null) {
                 if ((long) (count + batch.rows()) * width > MAX_VALUES) {
-                    throw new InputException(csv, "line " + batch.lines()[batch.rows() - 1], "more rows than fit in "
+                    throw new InputException(csv, RowReader.place(csv, batch.lines()[batch.rows() - 1]), "more rows than fit in "
                             + "one array (" + MAX_VALUES + " values); give fewer rows");
                 }
                 if (count + batch.rows() > capacity) {

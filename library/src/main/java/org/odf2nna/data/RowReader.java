@@ -80,6 +80,14 @@ public interface RowReader extends Closeable {
         };
     }
 
+    /**
+     * Where a row is, for messages: "row N" in a NumPy file (N counts rows from 1), "line N" in a CSV file (N counts
+     * lines, the header's too), as {@link Batch#lines} numbers them.
+     */
+    static String place(Path file, long number) {
+        return (isNumpy(file) ? "row " : "line ") + number;
+    }
+
     /** The lower-case name of {@code file}, for telling its kind. */
     static String lowerName(Path file) {
         Path name = file.getFileName();

@@ -355,7 +355,8 @@ public final class ModelScan {
                 String where = layer < model.layerNodes().size()
                         ? "layer " + (layer + 1) + " (node '" + model.layerNodes().get(layer) + "')"
                         : "the model's output";
-                throw new InputException(data == null ? model.source() : data.file(), "line " + batch.lines()[row],
+                throw new InputException(data == null ? model.source() : data.file(), data == null ? "line "
+                        + batch.lines()[row] : RowReader.place(data.file(), batch.lines()[row]),
                         "the model computes "
                         + values[k] + " in " + where + ", unit " + (k % Math.max(1, width) + 1) + ", on this row "
                         + "(it overflows); units cannot be scored on such rows");

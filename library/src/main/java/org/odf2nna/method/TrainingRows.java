@@ -56,7 +56,7 @@ public final class TrainingRows {
                 targetChunks.add(y);
                 rows += batch.rows();
                 if (rows * width > Integer.MAX_VALUE - 8) {
-                    throw new InputException(data.file(), "line " + batch.lines()[batch.rows() - 1],
+                    throw new InputException(data.file(), RowReader.place(data.file(), batch.lines()[batch.rows() - 1]),
                             "holds more than 2^31 values; train on a sample of the rows");
                 }
                 progress.update("loading", reader.bytesRead(), reader.totalBytes(), rows + " rows");
@@ -133,7 +133,7 @@ public final class TrainingRows {
                 rows += batch.rows();
                 long line = batch.lines()[batch.rows() - 1];
                 if (rows * width > Integer.MAX_VALUE - 8) {
-                    throw new InputException(data.file(), "line " + line,
+                    throw new InputException(data.file(), RowReader.place(data.file(), line),
                             "holds more than 2^31 values for the dense chain; train on a sample of the rows");
                 }
                 long needed = BYTES_PER_VALUE * rows * (width + 1);
@@ -141,7 +141,7 @@ public final class TrainingRows {
                     // What the whole file would need, from the share of it read so far.
                     double share = Math.max(1e-9, (double) reader.bytesRead() / Math.max(1, reader.totalBytes()));
                     long heap = Runtime.getRuntime().maxMemory() - budget + (long) (needed / Math.min(1.0, share));
-                    throw new InputException(data.file(), "line " + line, "has more training rows than fit in "
+                    throw new InputException(data.file(), RowReader.place(data.file(), line), "has more training rows than fit in "
                             + "memory: training keeps every row in memory, and the " + rows + " rows read so far "
                             + "already need about " + Memory.megabytes(needed) + " of the "
                             + Memory.megabytes(budget) + " available; give Java more (about JAVA_OPTS=-Xmx" + Math.max(1, (heap >> 30) + 1)

@@ -47,4 +47,53 @@ class TrainingRowsMemoryTest {
                 e.getMessage());
         assertTrue(e.getMessage().contains("JAVA_OPTS=-Xmx") && e.getMessage().contains("sample"), e.getMessage());
     }
+
+    /** A NumPy archive has rows, not lines (issue 57): the refusal names the row, counted from 1. */
+    @Test
+    void moreRowsOfANumpyArchiveThanTheBudgetAreRefusedNamingTheRow() throws IOException {
+        Path model = TestModels.save(TestModels.dense(4, 8, 3).build().model(), dir, "m.onnx");
+        OnnxDenseModel read = DenseChainReader.read(model);
+        float[] x = new float[1000 * 4];
+        float[] y = new float[1000];
+        for (int r = 0; r < 1000; r++) {
+            x[4 * r] = r % 7;
+            x[4 * r + 1] = 1;
+            x[4 * r + 2] = 2;
+            x[4 * r + 3] = 3;
+            y[r] = r % 3;
+        }
+        Path file = dir.resolve("train.npz");
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("x.npy"));
+            zip.write(npy(x, "(1000, 4)"));
+            zip.putNextEntry(new java.util.zip.ZipEntry("y.npy"));
+            zip.write(npy(y, "(1000,)"));
+        }
+        EvalData data = new EvalData(file, ColumnRequest.of(4, null, ColumnRequest.Target.REQUIRED), 100);
+        assertEquals(1000, TrainingRows.load(read, data, Task.CLASSIFICATION, Device.CPU, Progress.NONE, 60_000)
+                .rows());
+
+        InputException e = assertThrows(InputException.class,
+                () -> TrainingRows.load(read, data, Task.CLASSIFICATION, Device.CPU, Progress.NONE, 30_000));
+        // Refused after the batch that crosses the budget: rows 501-600.
+        assertTrue(e.getMessage().startsWith(file + ": row 600: has more training rows than fit in memory"),
+                e.getMessage());
+        assertTrue(!e.getMessage().contains("line"), e.getMessage());
+    }
+
+    /** A little-endian float32 .npy file of {@code shape} holding {@code values}. */
+    private static byte[] npy(float[] values, String shape) {
+        String header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+        int length = 10 + header.length() + 1;
+        header = header + " ".repeat((64 - length % 64) % 64) + "\n";
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(10 + header.length() + 4 * values.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.put((byte) 0x93).put("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1)
+                .put((byte) 0).putShort((short) header.length())
+                .put(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (float v : values) {
+            out.putFloat(v);
+        }
+        return out.array();
+    }
 }
