@@ -82,10 +82,11 @@ public final class AtomicFiles {
      * From now on, lists every temporary file and folder in {@code file} before it is used (appended, one record each:
      * {@code f} or {@code d}, a tab, the absolute path, a NUL byte), so that a process outside the JVM can delete what
      * a {@code kill -9} left once this process is gone. The records stay when a write completes: whoever reads them
-     * deletes only the paths that still exist, and a completed write's temporary path no longer does.
+     * deletes only the paths that still exist, and a completed write's temporary path no longer does. Null stops the
+     * listing.
      */
     public static void journalTo(Path file) {
-        journal = file.toAbsolutePath();
+        journal = file == null ? null : file.toAbsolutePath();
     }
 
     /** Appends one record to the journal, if there is one; a journal that cannot be written is given up. */

@@ -197,4 +197,32 @@ class AtomicFilesTest {
         AtomicFiles.deleteTree(dir.resolve("kept.onnx")); // a plain file goes too
         assertEquals(List.of(), names());
     }
+
+    /**
+     * The journal a watcher outside the JVM reads after a kill -9 (the launcher's filter): every temporary file and
+     * folder is listed, by its absolute path, before it is used; a completed write's temporary path no longer exists.
+     */
+    @Test
+    void theJournalListsEveryTemporaryPathBeforeItIsUsed() throws Exception {
+        Path journal = Files.createTempFile("journal", ".bin");
+        Path target = dir.resolve("out.txt");
+        Path folder;
+        try {
+            AtomicFiles.journalTo(journal);
+            AtomicFiles.writeString(target, "complete");
+            folder = AtomicFiles.temporaryFolder(target, () -> Files.createTempDirectory(dir, ".work"));
+            AtomicFiles.release(folder);
+        } finally {
+            AtomicFiles.journalTo(null);
+        }
+        AtomicFiles.writeString(dir.resolve("after.txt"), "not listed");
+        String[] records = Files.readString(journal, StandardCharsets.UTF_8).split("\0");
+        Files.delete(journal);
+        assertEquals(2, records.length, String.join(" | ", records));
+        assertTrue(records[0].matches("f\t" + java.util.regex.Pattern.quote(dir.toAbsolutePath() + "/.out.txt.")
+                + ProcessHandle.current().pid() + "\\.[0-9a-z]+\\.tmp"), records[0]);
+        assertFalse(Files.exists(Path.of(records[0].substring(2))), "renamed over the target");
+        assertEquals("d\t" + folder.toAbsolutePath(), records[1]);
+        assertEquals("complete", Files.readString(target));
+    }
 }
