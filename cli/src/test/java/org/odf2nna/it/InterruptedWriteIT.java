@@ -62,7 +62,7 @@ class InterruptedWriteIT {
                 if (trial % 4 == 3) {
                     Thread.sleep(random.nextInt(1500));
                 } else {
-                    waitForTemp(target, p);
+                    waitForTemp(target, p, 30_000);
                     Thread.sleep(random.nextInt((int) writeMillis));
                 }
                 boolean tempAtKill = !temps(target).isEmpty();
@@ -145,7 +145,7 @@ class InterruptedWriteIT {
                 if (trial % 2 == 0) {
                     // While the output is being written or checked: once its temporary file is there (a short
                     // wait, so that the kill lands inside a write and check that may take well under 100 ms).
-                    waitForTemp(target, p);
+                    waitForTemp(target, p, Math.max(30_000, 2 * runMillis));
                     Thread.sleep(random.nextInt(25));
                 } else {
                     // Anywhere in the run, a little past its end.
@@ -209,9 +209,12 @@ class InterruptedWriteIT {
         }
     }
 
-    /** Waits until the writer's hidden temporary file appears (or the writer ends). */
-    private static void waitForTemp(Path target, Process p) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    /**
+     * Waits until the writer's hidden temporary file appears (or the writer ends), at most {@code millis}: longer than
+     * the uninterrupted run takes, which on a busy machine can be a minute.
+     */
+    private static void waitForTemp(Path target, Process p, long millis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (temps(target).isEmpty() && p.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(2);
         }
