@@ -44,7 +44,9 @@ final class InspectCommand extends Subcommand {
                 throw new InputException(model.path, null, Odf2nna.noBlocks(model.path), e.kind(), e);
             }
             // No dense chain at the end, but dense blocks inside: those are what the tool prunes.
-            main.out.print(json ? ReportFormat.json(blocks) : "Model       " + model.path + "\n" + GraphTables.blocks(blocks));
+            List<String> cleaned = Odf2nna.cleaning(model.path);
+            main.out.print(json ? GraphTables.json(blocks, cleaned) : "Model       " + model.path + "\n"
+                    + cleanedLines(cleaned) + GraphTables.blocks(blocks));
             return Main.OK;
         }
         if (json) {
@@ -67,6 +69,7 @@ final class InspectCommand extends Subcommand {
             }
             s.append('\n');
         }
+        s.append(cleanedLines(d.cleaned()));
         s.append("Input       ").append(d.input()).append(' ').append(d.inputShape()).append('\n');
         s.append("Prefix      ").append(d.prefix());
         if (!d.prefixOperators().isEmpty()) {
@@ -112,6 +115,15 @@ final class InspectCommand extends Subcommand {
         }
         main.out.print(s);
         return Main.OK;
+    }
+
+    /** What the cleaning pass did, one line per pass that changed something; nothing when it changed nothing. */
+    private static String cleanedLines(List<String> cleaned) {
+        StringBuilder s = new StringBuilder();
+        for (int k = 0; k < cleaned.size(); k++) {
+            s.append(k == 0 ? "Cleaned     " : "            ").append(cleaned.get(k)).append('\n');
+        }
+        return s.toString();
     }
 
     private static String summarise(List<String> ops) {

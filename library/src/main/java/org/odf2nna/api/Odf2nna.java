@@ -1,6 +1,7 @@
 package org.odf2nna.api;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
@@ -104,7 +105,9 @@ public final class Odf2nna {
         }
         Path name = Path.of("(ONNX bytes)");
         try {
-            return DenseChainReader.read(org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(onnx), name).network();
+            // Cleaned as every file read is, so that bytes and a file of one model give one network.
+            return DenseChainReader.read(org.odf2nna.onnx.cleaning.ModelCleaner.clean(
+                    org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(onnx), name).model(), name).network();
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new InputException(name, null, "is not an ONNX model (" + e.getMessage() + ")", e);
         }
@@ -543,6 +546,18 @@ public final class Odf2nna {
      */
     public static ModelDescription describe(Path model) {
         return ModelDescriber.describe(model);
+    }
+
+    /**
+     * What the cleaning pass every command's read goes through did to {@code model}: one phrase per pass that changed
+     * something ({@code 2 Casts to the same type removed (/Cast_18, /Cast_19)}, {@code 1 affine chain folded into
+     * /Gemm_1 (/Sub_2, /Mul_3, /Add_3)}); empty when it changed nothing.
+     *
+     * @param model an ONNX file, a Keras file (.keras, .h5) or a SavedModel directory; never modified
+     * @throws InputException when the file cannot be read
+     */
+    public static List<String> cleaning(Path model) {
+        return org.odf2nna.method.ModelReader.read(model).cleaningSummary();
     }
 
     /**

@@ -25,11 +25,15 @@ public final class ModelDescriber {
      */
     public static ModelDescription describe(Path model) {
         KerasModel keras = ModelFiles.readKeras(model);
-        return describe(keras != null ? ModelFiles.asOnnx(keras) : ModelFiles.read(model), keras);
+        return describe(keras != null ? ModelFiles.asOnnx(keras) : ModelFiles.read(model), keras,
+                ModelReader.read(model).cleaningSummary());
     }
 
-    /** @param keras the Keras file {@code read} was converted from, or null */
-    static ModelDescription describe(OnnxDenseModel read, KerasModel keras) {
+    /**
+     * @param keras   the Keras file {@code read} was converted from, or null
+     * @param cleaned what the cleaning pass did to the graph, one phrase per pass ({@link InputModel#cleaningSummary})
+     */
+    static ModelDescription describe(OnnxDenseModel read, KerasModel keras, List<String> cleaned) {
         ModelProto proto = read.model();
         DenseNetwork network = read.network();
         List<ModelDescription.Layer> layers = new ArrayList<>();
@@ -56,7 +60,7 @@ public final class ModelDescriber {
                         : "regression",
                 network.outputs(), network.architecture(), network.parameterCount(), layers, read.operatorCounts(),
                 keras == null ? List.of() : keras.folds().stream().map(KerasModel.Fold::describe).toList(),
-                keras == null ? null : keras.describe());
+                keras == null ? null : keras.describe(), cleaned);
     }
 
     private static String prefix(DenseNetwork network) {

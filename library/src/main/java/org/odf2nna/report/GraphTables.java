@@ -1,5 +1,6 @@
 package org.odf2nna.report;
 
+import java.util.List;
 import java.util.Locale;
 
 /** The text that {@code inspect} and {@code sweep} print for a graph's dense blocks. */
@@ -16,6 +17,21 @@ public final class GraphTables {
         com.google.gson.Gson gson = ReportFormat.gson();
         com.google.gson.JsonObject object = ReportSchema.versioned(gson, d);
         object.add("denseBlocks", gson.toJsonTree(blocks));
+        return gson.toJson(object) + "\n";
+    }
+
+    /**
+     * {@code inspect --json} of a graph without a dense chain: its blocks, with {@code cleaned} (what the cleaning pass
+     * did, one phrase per pass) where it changed something.
+     */
+    public static String json(GraphBlocks blocks, List<String> cleaned) {
+        if (cleaned.isEmpty()) {
+            return ReportFormat.json(blocks);
+        }
+        com.google.gson.Gson gson = ReportFormat.gson();
+        com.google.gson.JsonObject object = com.google.gson.JsonParser.parseString(ReportFormat.json(blocks))
+                .getAsJsonObject();
+        object.add("cleaned", gson.toJsonTree(cleaned));
         return gson.toJson(object) + "\n";
     }
 

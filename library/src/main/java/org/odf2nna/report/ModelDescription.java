@@ -31,17 +31,21 @@ import java.util.Map;
  *                         ({@code batch_normalization into dense_6 (on its outputs)}); empty otherwise
  * @param kerasFile        for a Keras file, what it is ({@code Keras 3.5.0 .keras}, {@code Keras 2.1.1 HDF5 (.h5)});
  *                         null otherwise (and then left out of the JSON)
+ * @param cleaned          what the cleaning pass did to the graph before anything else read it, one phrase per pass
+ *                         that changed something ({@code 2 Casts to the same type removed (/Cast_18, /Cast_19)});
+ *                         empty when it changed nothing
  */
 public record ModelDescription(String model, String format, long irVersion, long opset, String producer,
         String input, String inputShape, String prefix, List<String> prefixOperators, String head, String task,
         int outputs, String architecture, long parameters, List<Layer> layers, Map<String, Integer> operators,
-        List<String> batchNormsFolded, String kerasFile) {
+        List<String> batchNormsFolded, String kerasFile, List<String> cleaned) {
 
     public ModelDescription {
         prefixOperators = List.copyOf(prefixOperators);
         layers = List.copyOf(layers);
         operators = Collections.unmodifiableMap(new LinkedHashMap<>(operators));
         batchNormsFolded = List.copyOf(batchNormsFolded);
+        cleaned = List.copyOf(cleaned);
     }
 
     /**

@@ -2,7 +2,6 @@ package org.odf2nna.onnx.cleaning;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -23,10 +22,6 @@ final class AffineBeforeLayer implements CleaningPass {
 
     static final String NAME = "affine-before-layer";
 
-    /** Operators whose output has their first input's shape, for finding the last axis of {@code x}. */
-    private static final Set<String> SAME_SHAPE = Set.of("Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh",
-            "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Gelu", "Erf", "Identity", "Dropout", "Softmax",
-            "LogSoftmax", "Neg", "Abs", "Exp", "Cast");
 
     @Override
     public String name() {
@@ -78,36 +73,10 @@ final class AffineBeforeLayer implements CleaningPass {
     }
 
     private static boolean perFeature(EditableGraph graph, Affine affine, int features) {
-        long[] declared = graph.declaredShape(affine.data());
-        int rank = declared == null ? -1 : declared.length;
-        if (!affine.perUnit(features, 0, rank)) {
+        if (!affine.perUnit(features, 0, Shapes.rank(graph, affine.data()))) {
             return false;
         }
-        return affine.count() == 1 || features == 1 || lastAxis(graph, affine.data(), 0) == features;
+        return affine.count() == 1 || features == 1 || Shapes.lastAxis(graph, affine.data()) == features;
     }
 
-    /** How many values {@code tensor}'s last axis holds where that is known, else −1. */
-    private static long lastAxis(EditableGraph graph, String tensor, int depth) {
-        long[] declared = graph.declaredShape(tensor);
-        if (declared != null && declared.length > 0 && declared[declared.length - 1] > 0) {
-            return declared[declared.length - 1];
-        }
-        NodeProto p = graph.producer(tensor);
-        if (p == null || depth > 64 || !EditableGraph.defaultDomain(p) || p.getInputCount() == 0) {
-            return -1;
-        }
-        Layer layer = Layer.writing(graph, tensor);
-        if (layer != null && !layer.node().getOpType().equals("Conv")) {
-            return layer.units();
-        }
-        if (SAME_SHAPE.contains(p.getOpType()) && p.getOutput(0).equals(tensor)) {
-            return lastAxis(graph, p.getInput(0), depth + 1);
-        }
-        Affine affine = Affine.of(graph, p);
-        if (affine != null && affine.dims().length <= 1) {
-            long inner = lastAxis(graph, affine.data(), depth + 1);
-            return affine.count() == 1 || affine.count() == inner ? inner : -1;
-        }
-        return -1;
-    }
 }

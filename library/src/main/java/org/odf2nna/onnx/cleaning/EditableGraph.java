@@ -143,6 +143,25 @@ final class EditableGraph {
         }
     }
 
+    /** Whether {@code tensor} is a FLOAT constant (its values not decoded). */
+    boolean isFloatConstant(String tensor) {
+        TensorProto t = constant(tensor);
+        return t != null && t.getDataType() == OnnxValues.FLOAT;
+    }
+
+    /** Whether two nodes write one tensor: not a valid graph, and none for the passes to edit. */
+    boolean writesTwice() {
+        Set<String> written = new HashSet<>();
+        for (NodeProto node : nodes) {
+            for (String out : node.getOutputList()) {
+                if (!out.isEmpty() && !written.add(out)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** A constant's dimensions; the caller knows it is one. */
     long[] dims(String tensor) {
         return OnnxValues.dims(constant(tensor));

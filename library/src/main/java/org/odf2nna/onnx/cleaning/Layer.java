@@ -61,11 +61,11 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
             }
             case "MatMul": {
                 long[] w = weightDims(graph, node, 1);
-                if (w == null || w.length != 2 || node.getInputCount() != 2 || graph.floats(node.getInput(0)) != null) {
+                if (w == null || w.length != 2 || node.getInputCount() != 2 || graph.isFloatConstant(node.getInput(0))) {
                     return null;
                 }
-                long[] a = graph.declaredShape(node.getInput(0));
-                return new Layer(node, null, (int) w[0], (int) w[1], a == null || a.length < 2 ? -1 : a.length);
+                int a = Shapes.rank(graph, node.getInput(0));
+                return new Layer(node, null, (int) w[0], (int) w[1], a < 2 ? -1 : a);
             }
             case "Conv": {
                 long[] w = weightDims(graph, node, 1);
@@ -95,6 +95,10 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
             return false;
         }
         float[] w = graph.floats(node.getInput(1));
+        float[] bias = bias(graph);
+        if (w == null || (biasTensor() != null && bias == null)) {
+            return false; // values that do not read: left for the readers to name
+        }
         long[] wDims = graph.dims(node.getInput(1));
         int perUnit = w.length / units;
         boolean unitRows = !node.getOpType().equals("MatMul") && !(node.getOpType().equals("Gemm") && !transB(node));
@@ -102,7 +106,6 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
             int u = unitRows ? k / perUnit : k % units;
             w[k] *= scale[u];
         }
-        float[] bias = bias(graph);
         float[] newBias = null;
         if (bias != null || shifts) {
             newBias = new float[units];
@@ -126,6 +129,10 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
             return false;
         }
         float[] w = graph.floats(node.getInput(1));
+        float[] bias = bias(graph);
+        if (w == null || (biasTensor() != null && bias == null)) {
+            return false;
+        }
         long[] wDims = graph.dims(node.getInput(1));
         boolean transposed = gemm && transB(node);
         float alpha = gemm ? floatAttribute(node, "alpha", 1f) : 1f;
@@ -137,7 +144,6 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
                 w[at] *= scale[k];
             }
         }
-        float[] bias = bias(graph);
         float[] newBias = null;
         if (bias != null || nonZero(shift)) {
             newBias = new float[units];
@@ -156,6 +162,9 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
             return null;
         }
         float[] stored = graph.floats(tensor);
+        if (stored == null || (stored.length != 1 && stored.length != units)) {
+            return null;
+        }
         float beta = node.getOpType().equals("Gemm") ? floatAttribute(node, "beta", 1f) : 1f;
         float[] bias = new float[units];
         for (int u = 0; u < units; u++) {
@@ -213,11 +222,23 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
         return out;
     }
 
+    /** A FLOAT constant weight's dimensions, each at least 1 and its size one array holds; else null. */
     private static long[] weightDims(EditableGraph graph, NodeProto node, int slot) {
-        if (node.getInputCount() <= slot || graph.floats(node.getInput(slot)) == null) {
+        if (node.getInputCount() <= slot || !graph.isFloatConstant(node.getInput(slot))) {
             return null;
         }
-        return graph.dims(node.getInput(slot));
+        long[] dims = graph.dims(node.getInput(slot));
+        long size = 1;
+        for (long d : dims) {
+            if (d < 1 || d > Integer.MAX_VALUE) {
+                return null;
+            }
+            size *= d;
+            if (size > Integer.MAX_VALUE - 8) {
+                return null;
+            }
+        }
+        return dims;
     }
 
     /**

@@ -30,18 +30,27 @@ public final class ModelCleaner {
             return new Cleaned(model, List.of());
         }
         EditableGraph graph = new EditableGraph(model, file);
+        if (graph.writesTwice()) {
+            return new Cleaned(model, List.of()); // not a valid graph: the readers say so, naming the node
+        }
         List<CleaningPass> passes = List.of(new SameTypeCast(), new IdentityRemoval(), new InferenceDropout(),
                 new BatchNormIntoLayer(), new AffineAfterLayer(), new AffineBeforeLayer());
         List<CleaningStep> steps = new ArrayList<>();
-        for (int round = 0; round < MAX_ROUNDS; round++) {
-            int before = steps.size();
-            for (CleaningPass pass : passes) {
-                steps.addAll(pass.apply(graph));
+        try {
+            for (int round = 0; round < MAX_ROUNDS; round++) {
+                int before = steps.size();
+                for (CleaningPass pass : passes) {
+                    steps.addAll(pass.apply(graph));
+                }
+                if (steps.size() == before) {
+                    break;
+                }
             }
-            if (steps.size() == before) {
-                break;
-            }
+            return steps.isEmpty() ? new Cleaned(model, List.of()) : new Cleaned(graph.toModel(), steps);
+        } catch (RuntimeException e) {
+            // A graph malformed in a way no pass foresaw (shapes that contradict their data): cleaning is not the
+            // place to judge it, so the readers get it as it is and name what is wrong in their one line.
+            return new Cleaned(model, List.of());
         }
-        return steps.isEmpty() ? new Cleaned(model, List.of()) : new Cleaned(graph.toModel(), steps);
     }
 }

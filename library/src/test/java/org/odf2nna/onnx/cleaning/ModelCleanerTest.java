@@ -82,6 +82,38 @@ class ModelCleanerTest {
         assertFalse(initializers.contains("bn2_gamma"), initializers.toString());
     }
 
+    /**
+     * The graph Keras 3.15 writes with {@code model.export(path, format="onnx")} on the torch backend for
+     * {@code Dense(32, relu) → BatchNormalization → Dropout → Dense(16, relu) → Dense(10, softmax)}: a float→float Cast
+     * around every node, and the BatchNormalization after the ReLU as Sub/Mul/Add of [1, 32] constants, which folds
+     * into the next dense layer's inputs.
+     */
+    @Test
+    void keras3TorchExportFoldsTheBatchNormalizationIntoTheNextLayer() {
+        Graphs g = new Graphs(14).input("pixels", 64).output("probs", 10);
+        String h = cast(g, cast(g, cast(g, "pixels")));
+        h = cast(g, g.node("MatMul", "mm1", h, g.init("w1", 0.3, 64, 32)));
+        h = cast(g, cast(g, g.node("Add", "dense1", h, g.init("b1", 0.3, 32))));
+        h = cast(g, g.node("Relu", "r1", h));
+        h = g.node("Sub", "bn_sub", h, g.init("bn_mean", 0.5, 1, 32));
+        h = g.node("Mul", "bn_mul", h, positive(g, "bn_scale", 32, 0.5, 2, 1, 32));
+        h = cast(g, g.node("Add", "bn_add", h, g.init("bn_beta", 0.3, 1, 32)));
+        h = cast(g, g.node("MatMul", "mm2", h, g.init("w2", 0.3, 32, 16)));
+        h = cast(g, cast(g, g.node("Add", "dense2", h, g.init("b2", 0.3, 16))));
+        h = cast(g, g.node("Relu", "r2", h));
+        h = cast(g, g.node("MatMul", "mm3", h, g.init("w3", 0.3, 16, 10)));
+        h = cast(g, g.node("Add", "dense3", h, g.init("b3", 0.3, 10)));
+        g.node("Softmax", "probs", List.of(Graphs.integer("axis", -1)), h);
+        Cleaned cleaned = sameOutputs(g.model(20), 64);
+        assertEquals(List.of("MatMul", "Add", "Relu", "MatMul", "Add", "Relu", "MatMul", "Add", "Softmax"),
+                ops(cleaned.model()));
+        assertEquals("64-32-16-10", DenseChainReader.read(cleaned.model(), FILE).network().architecture());
+        assertTrue(cleaned.summary().get(0).startsWith("14 Casts to the same type removed"), cleaned.summary()
+                .toString());
+        assertTrue(cleaned.summary().get(1).startsWith("1 input scaling folded into /MatMul_"), cleaned.summary()
+                .toString());
+    }
+
     @Test
     void batchNormalizationFoldsIntoGemmAndConv() {
         Graphs g = new Graphs(2).input("x", 2, 5, 5).output("y", 4);
@@ -235,7 +267,7 @@ class ModelCleanerTest {
         long[] shape = inputShape(model, rows);
         try (OrtSession session = env.createSession(model.toByteArray(), new OrtSession.SessionOptions());
                 OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
-                OrtSession.Result result = session.run(Map.of("x", input))) {
+                OrtSession.Result result = session.run(Map.of(model.getGraph().getInput(0).getName(), input))) {
             Map<String, float[]> out = new java.util.TreeMap<>();
             for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
                 FloatBuffer values = ((OnnxTensor) e.getValue()).getFloatBuffer();
@@ -272,12 +304,18 @@ class ModelCleanerTest {
         return m;
     }
 
-    private static String positive(Graphs g, String name, int n, double low, double high) {
+    private static String positive(Graphs g, String name, int n, double low, double high, long... dims) {
         float[] v = new float[n];
         for (int k = 0; k < n; k++) {
             v[k] = (float) (low + (high - low) * ((k * 7919) % n) / Math.max(1, n - 1));
         }
-        return g.init(name, v, n);
+        return g.init(name, v, dims.length == 0 ? new long[] {n} : dims);
+    }
+
+    private static int casts;
+
+    private static String cast(Graphs g, String in) {
+        return g.node("Cast", "cast_" + casts++, List.of(Graphs.integer("to", FLOAT_TYPE)), in);
     }
 
     private static String batchNorm(Graphs g, String out, String in, int channels) {
