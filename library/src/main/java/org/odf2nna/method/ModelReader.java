@@ -23,7 +23,8 @@ import org.odf2nna.tf.SavedModelReader;
  * The one way a command reads its input model: a reader per format gives an ONNX graph ({@link #graphOf}), the
  * cleaning pass ({@link ModelCleaner}) takes out what computes nothing and folds affine chains into their layers, and
  * every command works on that one cleaned graph, so that they all see the same model. The last read is kept (softly)
- * while its file is unchanged, since a command reads its input several times.
+ * while its file is unchanged, since a command reads its input several times (a file written in the last two seconds
+ * is read each time).
  *
  * <p>Files the tool itself wrote are read back with {@link OnnxModelFile#read} instead, exactly as written.
  */
@@ -97,11 +98,18 @@ public final class ModelReader {
                 "output", metadata), description);
     }
 
-    /** A regular file's identity and state (so that a rewritten file is read again); null for a folder. */
+    /** A file written this recently may be written again within the file system's timestamp resolution. */
+    private static final long SETTLED_MILLIS = 2000;
+
+    /**
+     * A regular file's identity and state, so that a rewritten file is read again; null (not kept) for a folder, and
+     * for a file modified in the last {@link #SETTLED_MILLIS} (as git treats a "racy" file: a rewrite of the same
+     * size within one timestamp tick would look unchanged).
+     */
     private static Object fileKey(Path model) {
         try {
             BasicFileAttributes a = Files.readAttributes(model, BasicFileAttributes.class);
-            if (!a.isRegularFile()) {
+            if (!a.isRegularFile() || a.lastModifiedTime().toMillis() > System.currentTimeMillis() - SETTLED_MILLIS) {
                 return null;
             }
             return java.util.List.of(model.toAbsolutePath().normalize().toString(), a.size(),

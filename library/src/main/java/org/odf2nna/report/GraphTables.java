@@ -21,7 +21,7 @@ public final class GraphTables {
     }
 
     /**
-     * {@code inspect --json} of a graph without a dense chain: its blocks, with {@code cleaned} (what the cleaning pass
+     * What {@code inspect} prints as JSON for a graph without a dense chain: its blocks, with {@code cleaned} (what the cleaning pass
      * did, one phrase per pass) where it changed something.
      */
     public static String json(GraphBlocks blocks, List<String> cleaned) {

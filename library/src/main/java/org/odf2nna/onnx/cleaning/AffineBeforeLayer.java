@@ -2,6 +2,7 @@ package org.odf2nna.onnx.cleaning;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -16,11 +17,16 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * Needs: {@code u} read by the layer alone, as its first input, and no graph output; the layer's weights (and bias)
  * FLOAT constants, a Gemm not transposing its input, a MatMul with a bias Add where there is a shift; the constant one
  * value, or one per input feature along the last axis where {@code x}'s last axis is known to hold that many (so that
- * the node did not widen {@code x}). A Conv is left alone: its zero padding would not be shifted.
+ * the node did not widen {@code x}). A Conv is left alone: its zero padding would not be shifted. A normalisation of
+ * the graph's raw input (an affine node reading the input, through reshapes only) stays the prefix it is.
  */
 final class AffineBeforeLayer implements CleaningPass {
 
     static final String NAME = "affine-before-layer";
+
+    /** Operators that move or retype values without computing: a path through them still reads the raw input. */
+    private static final Set<String> MOVES = Set.of("Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
+            "Cast", "Identity");
 
 
     @Override
@@ -41,6 +47,9 @@ final class AffineBeforeLayer implements CleaningPass {
                     || !readers.get(0).getInput(0).equals(node.getOutput(0))) {
                 continue;
             }
+            if (normalisesTheInput(graph, affine.data(), 0)) {
+                continue;
+            }
             Layer layer = starting(graph, readers.get(0));
             if (layer == null || layer.node().getOpType().equals("Conv") || !perFeature(graph, affine, layer.inputs())) {
                 continue;
@@ -53,6 +62,26 @@ final class AffineBeforeLayer implements CleaningPass {
             }
         }
         return steps;
+    }
+
+    /**
+     * Whether {@code tensor} is the graph's input, or computed from it by constants and moves alone (Sub, Div,
+     * Flatten, Reshape): a normalisation of the raw inputs, which stays the prefix it is, so that the first layer's
+     * int8 form and input selection keep working on normalised values.
+     */
+    private static boolean normalisesTheInput(EditableGraph graph, String tensor, int depth) {
+        if (graph.isGraphInput(tensor)) {
+            return true;
+        }
+        NodeProto p = graph.producer(tensor);
+        if (p == null || depth > 32 || !EditableGraph.defaultDomain(p) || p.getInputCount() == 0) {
+            return false;
+        }
+        Affine affine = Affine.of(graph, p);
+        if (affine != null) {
+            return normalisesTheInput(graph, affine.data(), depth + 1);
+        }
+        return MOVES.contains(p.getOpType()) && normalisesTheInput(graph, p.getInput(0), depth + 1);
     }
 
     /** The layer {@code node} starts: a MatMul with the bias Add that reads it alone, or {@code node} bare. */

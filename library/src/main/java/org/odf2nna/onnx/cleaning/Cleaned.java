@@ -50,6 +50,10 @@ public record Cleaned(ModelProto model, List<CleaningStep> steps) {
         // Folds: the nodes folded into one layer make one chain, said with the layer.
         Map<String, List<String>> byLayer = new LinkedHashMap<>();
         done.forEach(s -> byLayer.computeIfAbsent(s.into(), k -> new ArrayList<>()).addAll(s.nodes()));
+        if (pass.equals(AffineBeforeLayer.NAME)) {
+            // Folded from the layer backwards: said in graph order.
+            byLayer.values().forEach(java.util.Collections::reverse);
+        }
         List<String> parts = new ArrayList<>();
         byLayer.forEach((layer, nodes) -> parts.add(layer + " (" + names(nodes) + ")"));
         int shown = Math.min(parts.size(), 4);

@@ -167,6 +167,11 @@ final class EditableGraph {
         return OnnxValues.dims(constant(tensor));
     }
 
+    /** Whether {@code tensor} is an input the caller feeds (not an initializer's default). */
+    boolean isGraphInput(String tensor) {
+        return graphInputs.contains(tensor) && !initializers.containsKey(tensor);
+    }
+
     /** Whether {@code tensor} is an initializer the graph itself holds (and that is no graph input). */
     boolean isInitializer(String tensor) {
         return initializers.containsKey(tensor) && !graphInputs.contains(tensor);

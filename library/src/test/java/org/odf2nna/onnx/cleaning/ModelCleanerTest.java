@@ -142,10 +142,12 @@ class ModelCleanerTest {
         assertEquals(3, cleaned.model().getGraph().getNode(0).getInputCount(), "a bias was added");
     }
 
+    /** A scaling per feature between layers folds into the next one (a Gemm with alpha and transB, a MatMul). */
     @Test
-    void inputNormalisationFoldsIntoTheFirstLayer() {
+    void aScalingPerFeatureFoldsIntoTheNextLayer() {
         Graphs g = new Graphs(4).input("x", 5).output("y", 3);
-        String h = g.node("Sub", "centred", "x", g.init("mean", 2.0, 5));
+        String h = g.node("Relu", "r", "x");
+        h = g.node("Sub", "centred", h, g.init("mean", 2.0, 5));
         h = g.node("Div", "scaled", h, positive(g, "std", 5, 0.5, 3));
         h = g.node("Gemm", "fc", List.of(Graphs.integer("transB", 1), floatAttr("alpha", 0.7f)), h,
                 g.init("fw", 0.5, 3, 5), g.init("fb", 0.5, 3));
@@ -154,9 +156,20 @@ class ModelCleanerTest {
         h = g.node("MatMul", "mm", h, g.init("w2", 0.5, 3, 3));
         g.node("Add", "y", h, g.init("b2", 0.5, 3));
         Cleaned cleaned = sameOutputs(g.model(13), 5);
-        assertEquals(List.of("Gemm", "Tanh", "MatMul", "Add"), ops(cleaned.model()));
-        assertEquals(List.of("2 input scalings folded into /Gemm_2 (/Div_1, /Sub_0), /MatMul_5 (/Mul_4)"),
+        assertEquals(List.of("Relu", "Gemm", "Tanh", "MatMul", "Add"), ops(cleaned.model()));
+        assertEquals(List.of("2 input scalings folded into /Gemm_3 (/Sub_1, /Div_2), /MatMul_6 (/Mul_5)"),
                 cleaned.summary());
+    }
+
+    /** A normalisation of the graph's raw input stays the prefix it is (int8 and input selection work behind it). */
+    @Test
+    void theInputsNormalisationStays() {
+        Graphs g = new Graphs(15).input("x", 5).output("y", 3);
+        String h = g.node("Sub", "centred", "x", g.init("mean", 2.0, 5));
+        h = g.node("Flatten", "flat", h);
+        h = g.node("Mul", "scaled", h, g.init("inv", 1.0, 5));
+        g.node("Gemm", "y", List.of(Graphs.integer("transB", 1)), h, g.init("fw", 0.5, 3, 5), g.init("fb", 0.5, 3));
+        unchanged(g.model(13));
     }
 
     @Test

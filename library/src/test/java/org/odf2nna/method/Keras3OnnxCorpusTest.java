@@ -1,0 +1,50 @@
+package org.odf2nna.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+
+/**
+ * Keras 3's own ONNX export (scripts/corpus/export_keras3_onnx.py, torch backend) reads as the dense chain its .keras
+ * gives: the same widths, activations and head, and weights within float rounding (the BatchNormalization folded by
+ * the cleaning pass on one side and by the Keras reader on the other). Skipped, saying so, when the corpus is absent.
+ */
+class Keras3OnnxCorpusTest {
+
+    private static final Path CORPUS = Path.of(System.getProperty("odf2nna.keras3OnnxCorpus",
+            "/work/corpus/keras3-onnx"));
+
+    @Test
+    void theOnnxExportReadsAsTheKerasFilesChain() {
+        Path onnx = CORPUS.resolve("mlp.onnx");
+        Path keras = CORPUS.resolve("mlp.keras");
+        Assumptions.assumeTrue(Files.exists(onnx) && Files.exists(keras), "the corpus is absent: " + CORPUS
+                + " (scripts/corpus/export_keras3_onnx.py writes it)");
+        InputModel read = ModelReader.read(onnx);
+        assertTrue(read.cleaningSummary().stream().anyMatch(s -> s.contains("Casts to the same type removed")),
+                read.cleaningSummary().toString());
+        DenseNetwork fromOnnx = ModelFiles.read(onnx).network();
+        DenseNetwork fromKeras = ModelFiles.read(keras).network();
+        assertEquals(fromKeras.architecture(), fromOnnx.architecture());
+        assertEquals(fromKeras.head(), fromOnnx.head());
+        for (int l = 0; l < fromKeras.layers().size(); l++) {
+            DenseLayer a = fromKeras.layer(l);
+            DenseLayer b = fromOnnx.layer(l);
+            assertEquals(a.activation(), b.activation(), "layer " + (l + 1));
+            double largest = 0;
+            for (int k = 0; k < a.weights().length; k++) {
+                largest = Math.max(largest, Math.abs(a.weights()[k] - b.weights()[k]));
+            }
+            for (int u = 0; u < a.units(); u++) {
+                largest = Math.max(largest, Math.abs(a.bias()[u] - b.bias()[u]));
+            }
+            assertTrue(largest < 1e-4, "layer " + (l + 1) + " differs by " + largest);
+        }
+    }
+}
