@@ -62,7 +62,8 @@ public enum Setting {
     INPUT("the input setting"),
     PRUNE_INPUT("the prune-input setting"),
     DECODE("the decode setting"),
-    THRESHOLD("the threshold setting");
+    THRESHOLD("the threshold setting"),
+    TIMING_BATCH("the batch an int8 file is timed at");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

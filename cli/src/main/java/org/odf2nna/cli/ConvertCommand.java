@@ -6,6 +6,8 @@ import org.odf2nna.InputException;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.CheckedConversion;
 import org.odf2nna.report.Conversion;
+import org.odf2nna.report.ConvertFormat;
+import org.odf2nna.report.Int8Judgement;
 import org.odf2nna.report.Int8Coverage;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.ConvertChecks;
@@ -50,8 +52,9 @@ final class ConvertCommand extends Subcommand {
                     + "given, else dynamic; int8-weights: weight-only (DequantizeLinear into a float Gemm), dense chains "
                     + "only. A dense chain's dynamic form is checked one row per run against the int8 network computed "
                     + "in Java; a graph's, and any static form, is judged as ONNX Runtime runs the file. A model below "
-                    + "opset 13 is raised when its operators mean the same there. The largest difference from the "
-                    + "original is reported.")
+                    + "opset 13 is raised when its operators mean the same there. Reported against the float model: "
+                    + "the size against the float ONNX file, the predictions changed on the check rows (a "
+                    + "regressor: the mean squared difference), and both files' speed side by side (--timing-batch).")
     String quantize;
 
     @Option(names = "--train", paramLabel = "TRAIN",
@@ -76,6 +79,12 @@ final class ConvertCommand extends Subcommand {
                     + "percent of MSE (default 10).")
     Double maxDrop;
 
+    @Option(names = "--timing-batch", paramLabel = "ROWS", defaultValue = "256",
+            description = "With --quantize: the int8 file and the float model are timed side by side in ONNX Runtime "
+                    + "(one thread each) at batch 1 and at this batch, and both ratios printed, with a warning when "
+                    + "the int8 file is slower (default: ${DEFAULT-VALUE}; 0: not timed).")
+    int timingBatch;
+
     @Mixin
     DataOptions data;
 
@@ -90,20 +99,16 @@ final class ConvertCommand extends Subcommand {
                     + "int8-static or int8-dynamic");
         }
         ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
-                data.device()));
+                data.device(), timingBatch));
         CheckedConversion checked = Odf2nna.convert(model.path, output, target, precision, train, checks,
                 main.progress());
         Conversion r = checked.conversion();
-        main.out.println("read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + r.parameters()
-                + " parameters");
-        main.out.println("wrote " + r.output() + " (" + target.id() + "); checked on " + r.rows()
-                + " generated rows: outputs within " + ReportFormat.number(r.maxDifference())
-                + " of the original's " + (target == ModelFormat.ONNX ? "in ONNX Runtime" : target == ModelFormat.KERAS
-                        ? "as the Keras reader reads it back" : "in TensorFlow")
-                + (r.int8() ? " (int8 weights)" : "")
+        main.out.print(ConvertFormat.read(checked));
+        main.out.println(ConvertFormat.wrote(checked, target == ModelFormat.ONNX ? "in ONNX Runtime"
+                : target == ModelFormat.KERAS ? "as the Keras reader reads it back" : "in TensorFlow")
                 + Main.replaced(before, r.output()));
         if (r.int8()) {
-            printInt8(r);
+            printInt8(r, checked.int8());
         }
         printChecks(checked);
         return Main.OK;
@@ -114,24 +119,27 @@ final class ConvertCommand extends Subcommand {
         main.out.print(ReportFormat.checks(checked));
     }
 
-    private void printInt8(Conversion r) {
+    private void printInt8(Conversion r, Int8Judgement judged) {
         Int8Coverage c = r.coverage();
         boolean integer = !c.form().equals("weights");
-        String judged = r.judgedInRuntime() ? "judged as ONNX Runtime runs the file" + (c.form().equals("dynamic")
+        String inRuntime = r.judgedInRuntime() ? "judged as ONNX Runtime runs the file" + (c.form().equals("dynamic")
                 ? ", one row per run" : "") : "ONNX Runtime gives what " + (integer ? "the int8 network computes, "
                 + "one row per run, to " : "the dequantized weights give as float to ")
                 + ReportFormat.number(r.runtimeDifference());
         main.out.println("int8  " + c.int8Layers() + " layers (" + c.int8Weights() + " weights) int8 with a scale per "
                 + "channel" + (integer ? ", on integer kernels, " + c.form() + " form (" + c.formChoice() + ")"
-                : ", weight-only") + ": " + r.bytesBefore() + " -> " + r.bytesAfter() + " bytes ("
-                + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore()) + "%); " + judged
-                + "; largest difference from the float original " + ReportFormat.number(r.maxDifference()));
+                : ", weight-only") + ": " + (judged != null ? ConvertFormat.size(judged.sizes()) : r.bytesBefore()
+                + " -> " + r.bytesAfter() + " bytes (" + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore())
+                + "%)") + "; " + inRuntime);
         if (c.opsetTo() != c.opsetFrom()) {
             main.out.println("opset " + c.opsetFrom() + " -> " + c.opsetTo() + ": every operator means the same "
                     + "there (attributes that became inputs moved)");
         }
         for (String reason : c.floatReasons()) {
             main.out.println("float " + reason);
+        }
+        if (judged != null && judged.speed() != null) {
+            main.out.print(ConvertFormat.speed(judged.speed()));
         }
     }
 

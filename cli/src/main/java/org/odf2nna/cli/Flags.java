@@ -58,6 +58,7 @@ final class Flags {
             case GRAPH_LEARNING_RATE -> "--graph-learning-rate";
             case GRAPH_BATCH_SIZE -> "--graph-batch-size";
             case GRAPH_TRAIN -> "--graph-train";
+            case TIMING_BATCH -> "--timing-batch";
             case GRAPH_SCHEDULE -> "--graph-schedule";
             case INPUT_SHAPE -> "--input-shape";
             case INPUT -> "--input";

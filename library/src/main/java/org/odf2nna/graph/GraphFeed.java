@@ -153,10 +153,20 @@ public final class GraphFeed {
             throw InputException.usage(file, "graph: has no inputs to feed rows to");
         }
         throw InputException.usage(file, "graph inputs: the graph has " + graphInputs.size() + " inputs (" + all + ")"
-                + (open.isEmpty() ? " and " + Setting.INPUT.ref() + " gives them all" : ", " + open.size()
+                + (open.isEmpty() ? " and " + everyOneGiven(inputs) : ", " + open.size()
                 + " of them not given (" + String.join(", ", open) + ")") + "; give each other input with "
                 + Setting.INPUT.ref() + " NAME=FILE (rows) or NAME=0 (a constant), and the one the data files feed "
                 + "with " + Setting.PRUNE_INPUT.ref() + " NAME");
+    }
+
+    /**
+     * Why no input is left for the data files to feed, every one being given: by the data files' archives (an array
+     * named after the input) when no input was given, else by both.
+     */
+    static String everyOneGiven(ModelInputs inputs) {
+        return inputs.others().isEmpty() ? "every one is an array of the data files (.npz, named after it), so none is "
+                + "left for the rows" : "each is given (by " + Setting.INPUT.ref() + " or as an array of the data "
+                + "files), so none is left for the rows";
     }
 
     /** Whether every data file is an .npz archive holding an array named {@code input}. */
@@ -199,16 +209,17 @@ public final class GraphFeed {
         InputSignature declared = new InputSignature(v.getName(), type, dims);
         if (rowShape == null) {
             if (!ranked || declared.valuesPerRow() < 1) {
-                throw InputException.usage(file, "input '" + v.getName() + "' has shape " + declared.describeShape()
+                throw InputException.usage(file, "input '" + v.getName() + "' has shape " + shapeWords(v, dims)
                         + ": the shape of its rows is open; give it with " + Setting.INPUT_SHAPE.ref() + " "
-                        + placeholder(dims) + " (the batch axis left out)");
+                        + placeholder(v, dims) + " (the batch axis left out" + (placeholder(v, dims).contains("?")
+                                || !ranked ? "" : "; a size for each named axis") + ")");
             }
             return declared;
         }
         if (ranked && (dims.length != rowShape.length + 1 || !fits(dims, rowShape))) {
             throw InputException.usage(file, Setting.INPUT_SHAPE.ref() + " " + shapeText(rowShape)
-                    + " does not fit input '" + v.getName() + "' of shape " + declared.describeShape() + " (the batch "
-                    + "axis left out, " + (dims.length - 1) + " sizes: " + placeholder(dims) + ")");
+                    + " does not fit input '" + v.getName() + "' of shape " + shapeWords(v, dims) + " (the batch "
+                    + "axis left out, " + (dims.length - 1) + " sizes: " + placeholder(v, dims) + ")");
         }
         long[] shape = new long[rowShape.length + 1];
         shape[0] = -1;
@@ -225,13 +236,30 @@ public final class GraphFeed {
         return true;
     }
 
-    /** The row shape with its known sizes and a {@code ?} for each open one ({@code 3,?,?}). */
-    private static String placeholder(long[] dims) {
+    /**
+     * The row shape with its known sizes, each named axis by its name (the size to give for it) and a {@code ?} for
+     * each other open one ({@code 3,sequence,?}).
+     */
+    static String placeholder(ValueInfoProto v, long[] dims) {
         StringBuilder s = new StringBuilder();
         for (int d = 1; d < dims.length; d++) {
-            s.append(d > 1 ? "," : "").append(dims[d] >= 0 ? Long.toString(dims[d]) : "?");
+            s.append(d > 1 ? "," : "").append(axis(v, dims, d));
         }
         return dims.length <= 1 ? "(nothing: rows of one value)" : s.toString();
+    }
+
+    /** The input's shape with the batch axis as {@code batch} and each named axis by its name ({@code [batch, seq]}). */
+    static String shapeWords(ValueInfoProto v, long[] dims) {
+        StringBuilder s = new StringBuilder("[");
+        for (int d = 0; d < dims.length; d++) {
+            s.append(d > 0 ? ", " : "").append(d == 0 && dims[0] < 0 ? "batch" : axis(v, dims, d));
+        }
+        return s.append(']').toString();
+    }
+
+    private static String axis(ValueInfoProto v, long[] dims, int d) {
+        String name = dimName(v, d);
+        return dims[d] >= 0 ? Long.toString(dims[d]) : name != null && !name.isBlank() ? name : "?";
     }
 
     private static Side side(ValueInfoProto v, ModelInputs.Other other, ValueInfoProto pruned, InputSignature data,

@@ -44,15 +44,21 @@ public final class CheckedConverter {
     public static CheckedConversion convert(Path model, Path output, ModelFormat format, Quantize quantize,
             Path calibration, ConvertChecks checks, Progress progress) {
         if (!checks.any()) {
-            return new CheckedConversion(Converter.convert(model, output, format, quantize, calibration), null, null,
-                    null, null, null);
+            Conversion done = Converter.convert(model, output, format, quantize, calibration);
+            return new CheckedConversion(done, null, null, null, null, null,
+                    int8(done, model, output, calibration, checks));
         }
-        OnnxDenseModel original;
-        try {
-            original = ModelFiles.read(model);
-        } catch (InputException e) {
-            throw InputException.usage(model, "is not a dense chain (" + e.getMessage() + "); "
-                    + "rows to evaluate on and " + Setting.VALIDATION.ref() + " judge a converted dense chain only");
+        boolean graph = format == ModelFormat.ONNX && ModelFiles.formatOf(model) == ModelFormat.ONNX
+                && (Int8Conversion.appliesTo(model, format, quantize, calibration) || !denseChain(model));
+        OnnxDenseModel original = null;
+        if (!graph) {
+            try {
+                original = ModelFiles.read(model);
+            } catch (InputException e) {
+                throw InputException.usage(model, "is not a dense chain (" + e.getMessage() + "); "
+                        + "rows to evaluate on and " + Setting.VALIDATION.ref() + " judge a converted graph in ONNX "
+                        + "only: write ONNX");
+            }
         }
         if (format == ModelFormat.SAVEDMODEL) {
             OutputPaths.checkNewDirectory(output, model);
@@ -70,10 +76,10 @@ public final class CheckedConverter {
         try {
             Path temp = folder.resolve(output.getFileName().toString());
             Conversion done = Converter.convert(model, temp, format, quantize, calibration);
-            OnnxDenseModel written = ModelFiles.read(temp);
-            Task task = Task.givenOrInferred(checks.task(), original.network());
-            LossBound bound = checks.validation() == null ? null
-                    : judge(original, written, task, checks, progress);
+            Judged judged = graph ? judgeGraph(model, temp, checks, progress)
+                    : judgeChain(model, original, temp, checks, progress);
+            LossBound bound = judged.bound();
+            Task task = judged.task();
             if (bound != null && !bound.holds()) {
                 throw InputException.uncertifiable(output, null, "not written: on the validation rows "
                         + checks.validation() + ", " + words(bound, task) + ", so a new set of " + bound.rows()
@@ -82,23 +88,62 @@ public final class CheckedConverter {
                                 + "the MSE") + " (" + bound.rule() + "); convert without {{QUANTIZE}}, or allow more "
                         + "with {{MAX_DROP}}");
             }
-            Metrics before = null;
-            Metrics after = null;
-            if (checks.eval() != null) {
-                EvalData rows = rows(checks.eval(), checks, ColumnRequest.Target.REQUIRED);
-                before = ModelScan.evaluate(new ModelScan.Evaluated(original.model(), original.input(),
-                        original.network(), model, original.outputName()), rows.forModel(original), task,
-                        checks.device(), progress);
-                after = ModelScan.evaluate(new ModelScan.Evaluated(written.model(), written.input(),
-                        written.network(), temp, written.outputName()), rows.forModel(written), task, checks.device(),
-                        progress);
-            }
+            org.odf2nna.report.Int8Judgement int8 = int8(done, model, temp, calibration, checks);
             moveIntoPlace(temp, output);
-            return new CheckedConversion(withOutput(done, output), before, after, bound,
-                    checks.eval() == null ? null : checks.eval().toString(), task.displayName());
+            return new CheckedConversion(withOutput(done, output), judged.before(), judged.after(), bound,
+                    checks.eval() == null ? null : checks.eval().toString(), task.displayName(), int8);
         } finally {
             AtomicFiles.release(folder);
         }
+    }
+
+    /** What the rows said: the task judged, the metrics on the evaluation rows and the validation rows' bound. */
+    private record Judged(Task task, Metrics before, Metrics after, LossBound bound) {
+    }
+
+    /** An int8 ONNX file judged against its float model ({@link Int8Judging}); null for any other conversion. */
+    private static org.odf2nna.report.Int8Judgement int8(Conversion done, Path model, Path written, Path calibration,
+            ConvertChecks checks) {
+        if (!done.int8() || !"onnx".equals(done.format())) {
+            return null;
+        }
+        return Int8Judging.judge(model, written, calibration, checks.task(), checks.timingBatch());
+    }
+
+    /** Whether the dense-chain reader takes {@code model}. */
+    private static boolean denseChain(Path model) {
+        try {
+            ModelFiles.read(model);
+            return true;
+        } catch (InputException e) {
+            return false;
+        }
+    }
+
+    /** Both files run as graphs in ONNX Runtime ({@link GraphConversionCheck}). */
+    private static Judged judgeGraph(Path model, Path temp, ConvertChecks checks, Progress progress) {
+        GraphConversionCheck.Result r = GraphConversionCheck.check(model, temp, checks, progress);
+        return new Judged(r.task(), r.before(), r.after(), r.bound());
+    }
+
+    /** Both files read as dense chains and run as the tool runs them. */
+    private static Judged judgeChain(Path model, OnnxDenseModel original, Path temp, ConvertChecks checks,
+            Progress progress) {
+        OnnxDenseModel written = ModelFiles.read(temp);
+        Task task = Task.givenOrInferred(checks.task(), original.network());
+        LossBound bound = checks.validation() == null ? null : judge(original, written, task, checks, progress);
+        Metrics before = null;
+        Metrics after = null;
+        if (checks.eval() != null) {
+            EvalData rows = rows(checks.eval(), checks, ColumnRequest.Target.REQUIRED);
+            before = ModelScan.evaluate(new ModelScan.Evaluated(original.model(), original.input(),
+                    original.network(), model, original.outputName()), rows.forModel(original), task,
+                    checks.device(), progress);
+            after = ModelScan.evaluate(new ModelScan.Evaluated(written.model(), written.input(),
+                    written.network(), temp, written.outputName()), rows.forModel(written), task, checks.device(),
+                    progress);
+        }
+        return new Judged(task, before, after, bound);
     }
 
     /** "3 of 500 predictions changed (loss 0.20 points)". */

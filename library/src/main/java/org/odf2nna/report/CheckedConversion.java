@@ -13,7 +13,8 @@ import org.odf2nna.metrics.Metrics;
  *                   was written), or null without them
  * @param eval       the evaluation rows' file, or null
  * @param task       {@code classification} or {@code regression}, or null without rows
+ * @param int8       an int8 file judged against its float model (sizes, agreement, speed side by side), or null
  */
 public record CheckedConversion(Conversion conversion, Metrics before, Metrics after, LossBound bound, String eval,
-        String task) {
+        String task, Int8Judgement int8) {
 }

@@ -17,12 +17,23 @@ import org.odf2nna.Setting;
  * @param csv        how the files are read
  * @param task       the task, or null to infer it from the model
  * @param device     where ONNX Runtime runs
+ * @param timingBatch the larger batch an int8 file and its float model are timed at side by side (batch 1 too); 0
+ *                   not to time them
  */
-public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device) {
+public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
+        int timingBatch) {
+
+    /** The larger batch timed by default. */
+    public static final int DEFAULT_TIMING_BATCH = 256;
 
     /** No rows: only the generated-row check. */
     public static final ConvertChecks NONE = new ConvertChecks(null, null, null, CsvReading.DEFAULT, null,
             Device.CPU);
+
+    /** Timed at {@link #DEFAULT_TIMING_BATCH}. */
+    public ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device) {
+        this(eval, validation, maxDrop, csv, task, device, DEFAULT_TIMING_BATCH);
+    }
 
     /** @throws InvalidSetting when a maximum drop is given without validation rows, or is not positive */
     public ConvertChecks {
@@ -30,6 +41,8 @@ public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReadi
                 + Setting.VALIDATION.ref() + ": the written model is judged on validation rows the original never saw");
         InvalidSetting.require(maxDrop == null || maxDrop > 0 && Double.isFinite(maxDrop), Setting.MAX_DROP.ref()
                 + " must be a positive number, got " + maxDrop);
+        InvalidSetting.require(timingBatch >= 0 && timingBatch <= 1 << 20, Setting.TIMING_BATCH.ref()
+                + " must be between 1 and 1048576 rows (0: no timing), got " + timingBatch);
         csv = csv == null ? CsvReading.DEFAULT : csv;
         device = device == null ? Device.CPU : device;
     }

@@ -1,0 +1,107 @@
+package org.odf2nna.onnx;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.odf2nna.Device;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+
+/**
+ * Two models timed side by side in ONNX Runtime as a user runs them: each in its own session with the same intra-op
+ * thread count, at batch 1 and at a larger batch, interleaved over a few repetitions, the median run of each
+ * repetition and the median of those. For {@code convert --quantize int8}: the float model against its int8 file.
+ *
+ * @param threads    ONNX Runtime's intra-op threads in each session
+ * @param batch      the rows of the larger batch
+ * @param repeats    the interleaved repetitions
+ * @param oneMicros  per model, its median batch-1 latency in µs
+ * @param batchMicros per model, its median latency of one run of {@code batch} rows in µs
+ */
+public record SideBySide(int threads, int batch, int repeats, double[] oneMicros, double[] batchMicros) {
+
+    /** Repetitions of each timing, interleaved between the models. */
+    public static final int REPEATS = 5;
+    /** Roughly how long one repetition of one model at one batch size runs, in ns (runs: 3 to 200). */
+    private static final long REPEAT_NANOS = 60_000_000L;
+
+    /**
+     * Times {@code models} on {@code rows} (row-major values of {@code input}, repeated as needed to fill a batch).
+     *
+     * @param files per model, where it came from (for messages and external data)
+     */
+    public static SideBySide measure(List<ModelProto> models, List<Path> files, InputSignature input, float[] rows,
+            int batch, int threads) {
+        int width = input.valuesPerRow();
+        float[] data = filled(rows, width, batch);
+        OnnxRunner[] runners = new OnnxRunner[models.size()];
+        double[] one = new double[models.size()];
+        double[] many = new double[models.size()];
+        try {
+            for (int m = 0; m < runners.length; m++) {
+                runners[m] = OnnxRunner.open(Int8Calibration.exposing(models.get(m), List.of(), input.name()), input,
+                        Device.CPU, files.get(m), threads);
+            }
+            one = medians(runners, models, data, 1, width);
+            many = medians(runners, models, data, batch, width);
+        } finally {
+            for (OnnxRunner runner : runners) {
+                if (runner != null) {
+                    runner.close();
+                }
+            }
+        }
+        return new SideBySide(threads, batch, REPEATS, one, many);
+    }
+
+    /** Model {@code m}'s batch-1 latency over model 0's (above 1: slower). */
+    public double latencyRatio(int m) {
+        return oneMicros[m] / oneMicros[0];
+    }
+
+    /** Model {@code m}'s rows per second at the larger batch over model 0's (below 1: slower). */
+    public double throughputRatio(int m) {
+        return batchMicros[0] / batchMicros[m];
+    }
+
+    private static double[] medians(OnnxRunner[] runners, List<ModelProto> models, float[] data, int batch,
+            int width) {
+        int[] runs = new int[runners.length];
+        for (int m = 0; m < runners.length; m++) {
+            String output = models.get(m).getGraph().getOutput(0).getName();
+            for (int w = 0; w < 3; w++) {
+                runners[m].timedRun(data, 0, batch, width, output); // warm up
+            }
+            long once = Math.max(1, runners[m].timedRun(data, 0, batch, width, output)[0]);
+            runs[m] = (int) Math.max(3, Math.min(200, REPEAT_NANOS / once));
+        }
+        double[][] medians = new double[runners.length][REPEATS];
+        for (int r = 0; r < REPEATS; r++) {
+            for (int k = 0; k < runners.length; k++) {
+                int m = (r + k) % runners.length;
+                String output = models.get(m).getGraph().getOutput(0).getName();
+                double[] t = new double[runs[m]];
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = runners[m].timedRun(data, 0, batch, width, output)[0] / 1e3;
+                }
+                Arrays.sort(t);
+                medians[m][r] = t[t.length / 2];
+            }
+        }
+        double[] out = new double[runners.length];
+        for (int m = 0; m < out.length; m++) {
+            Arrays.sort(medians[m]);
+            out[m] = medians[m][REPEATS / 2];
+        }
+        return out;
+    }
+
+    /** {@code batch} rows: the given ones repeated. */
+    private static float[] filled(float[] rows, int width, int batch) {
+        int have = rows.length / width;
+        float[] data = new float[batch * width];
+        for (int r = 0; r < batch; r++) {
+            System.arraycopy(rows, (r % have) * width, data, r * width, width);
+        }
+        return data;
+    }
+}

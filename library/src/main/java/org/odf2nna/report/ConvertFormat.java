@@ -1,0 +1,101 @@
+package org.odf2nna.report;
+
+import java.util.Locale;
+
+/**
+ * What {@code convert} prints of a conversion: the model read, the file written with its check, and for an int8 file
+ * how it compares with the float model as a user would compare them (size against the float ONNX, predictions
+ * changed, speed side by side).
+ */
+public final class ConvertFormat {
+
+    private ConvertFormat() {
+    }
+
+    /** "read  MODEL (FORMAT): ARCHITECTURE, N parameters", the whole model's count when it was judged. */
+    public static String read(CheckedConversion checked) {
+        Conversion r = checked.conversion();
+        long parameters = checked.int8() != null ? Math.max(r.parameters(), checked.int8().sizes().parameters())
+                : r.parameters();
+        return "read  " + r.model() + " (" + r.from() + "): " + r.architecture() + ", " + parameters + " parameters"
+                + "\n";
+    }
+
+    /**
+     * "wrote OUT (FORMAT); checked on ...": a float file's largest difference from the original's outputs (what the
+     * check's tolerance bounds); an int8 file's predictions changed, or a regressor's mean squared difference.
+     *
+     * @param runtime where the written file was run, in words
+     */
+    public static String wrote(CheckedConversion checked, String runtime) {
+        Conversion r = checked.conversion();
+        Int8Judgement j = checked.int8();
+        if (j == null) {
+            return "wrote " + r.output() + " (" + r.format() + "); checked on " + r.rows() + " generated rows: outputs "
+                    + "within " + ReportFormat.number(r.maxDifference()) + " of the original's " + runtime
+                    + (r.int8() ? " (int8 weights)" : "");
+        }
+        return "wrote " + r.output() + " (" + r.format() + "); checked on " + agreement(j.agreement());
+    }
+
+    /** "64 generated rows in ONNX Runtime: 2 of them (3.13%) predict another class than the original". */
+    static String agreement(Int8Judgement.Agreement a) {
+        if (a.regression()) {
+            return a.rows() + " in ONNX Runtime: mean squared difference from the original's outputs "
+                    + ReportFormat.number(a.meanSquaredDifference()) + " (" + ReportFormat.percent(
+                            a.meanSquaredDifference() / a.outputVariance()) + " of their variance)";
+        }
+        return a.rows() + " in ONNX Runtime: " + a.changed() + " of " + a.count() + " predictions changed from the "
+                + "original's (" + ReportFormat.percent((double) a.changed() / a.count()) + ")";
+    }
+
+    /** The size of an int8 file against the float ONNX file, and against the input when that is not ONNX. */
+    public static String size(Int8Judgement.Sizes s) {
+        String against = s.floatOnnx() ? "the float ONNX file" : "the float ONNX of the same network";
+        return s.int8Bytes() + " bytes, " + ReportFormat.number(100.0 * s.int8Bytes() / s.floatBytes()) + "% of "
+                + against + " (" + s.floatBytes() + " bytes" + (s.floatOnnx() ? "" : "; the input file holds "
+                        + s.inputBytes() + " bytes, with what ONNX does not keep, such as optimizer state") + ")";
+    }
+
+    /**
+     * Both files' speed side by side, and a warning line when the int8 file is slower at both batch sizes (what to
+     * do then), or at one of them.
+     */
+    public static String speed(Int8Judgement.Speed s) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "speed int8 against float in ONNX Runtime "
+                + "(%d thread%s each, median of %d interleaved repetitions): batch 1 latency %s× the float "
+                + "file's (%s against %s µs); batch %d %s× its rows per second (%s against %s µs a batch)%n",
+                s.threads(), s.threads() == 1 ? "" : "s", s.repeats(), ratio(s.latencyRatio()),
+                micros(s.int8OneMicros()), micros(s.floatOneMicros()), s.batch(), ratio(s.throughputRatio()),
+                micros(s.int8BatchMicros()), micros(s.floatBatchMicros())));
+        boolean slowOne = s.latencyRatio() > 1;
+        boolean slowBatch = s.throughputRatio() < 1;
+        if (slowOne && slowBatch) {
+            out.append(String.format(Locale.ROOT, "warning: the int8 file is slower than the float file on this "
+                    + "machine, at batch 1 (%s× the latency) and at batch %d (%s× the rows per second): its "
+                    + "integer kernels cost more here than they save. Keep the float file where speed matters (the "
+                    + "int8 file saves only bytes), or time both on the machine that will run them (bench inference "
+                    + "--model FLOAT --pruned INT8)%n", ratio(s.latencyRatio()), s.batch(),
+                    ratio(s.throughputRatio())));
+        } else if (slowOne || slowBatch) {
+            out.append(String.format(Locale.ROOT, "note: the int8 file is slower than the float file at %s "
+                    + "(%s× the %s) and faster at %s: choose by the batches you run%n", slowOne ? "batch 1"
+                    : "batch " + s.batch(), ratio(slowOne ? s.latencyRatio() : s.throughputRatio()), slowOne ? "latency"
+                    : "rows per second", slowOne ? "batch " + s.batch() : "batch 1"));
+        }
+        return out.toString();
+    }
+
+    /** A ratio to three significant digits, without trailing zeros (1.45, 0.746, 2.5). */
+    static String ratio(double v) {
+        if (!Double.isFinite(v)) {
+            return ReportFormat.number(v);
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+
+    /** Microseconds: whole from 1,000 up, else four significant digits. */
+    static String micros(double v) {
+        return v >= 1000 ? String.format(Locale.ROOT, "%.0f", v) : ReportFormat.number(v);
+    }
+}
