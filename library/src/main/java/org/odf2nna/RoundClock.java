@@ -4,8 +4,9 @@ import java.util.Locale;
 
 /**
  * Where work done in rounds stands, for its progress lines: "round 3 of 4" (or "of about 24" where the rounds stop on
- * their own and their number is an estimate), and, once a round has finished, the time left over all rounds at the
- * mean pace of the rounds so far.
+ * their own and their number is an estimate), and, once a round has finished, the time the rounds to come take at the
+ * mean pace of the rounds so far (retraining included): a lower bound on the time left, since judging the rounds and
+ * writing the choice come after them (a sweep estimated "about 6 min left" of a run that took 14).
  */
 public final class RoundClock {
 
@@ -47,13 +48,16 @@ public final class RoundClock {
         finishedAt = nowNanos;
     }
 
-    /** "about 2 min left in all", or null before the first round has finished or after the last. */
+    /**
+     * "at least 2 min left (the rounds alone, at their pace so far)", or null before the first round has finished or
+     * after the last.
+     */
     public String left() {
         if (finished <= 0 || finished >= rounds) {
             return null;
         }
         double perRound = (finishedAt - started) / 1e9 / finished;
-        return "about " + duration(perRound * (rounds - finished)) + " left in all";
+        return "at least " + duration(perRound * (rounds - finished)) + " left (the rounds alone, at their pace so far)";
     }
 
     /**

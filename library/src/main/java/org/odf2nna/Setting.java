@@ -63,7 +63,8 @@ public enum Setting {
     PRUNE_INPUT("the prune-input setting"),
     DECODE("the decode setting"),
     THRESHOLD("the threshold setting"),
-    TIMING_BATCH("the batch an int8 file is timed at");
+    TIMING_BATCH("the batch an int8 file is timed at"),
+    EVAL("the evaluation rows");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
 

@@ -23,9 +23,9 @@ class RoundClockTest {
         RoundClock clock = new RoundClock(10, true, 0);
         assertNull(clock.left(), "nothing to go by before a round has finished");
         clock.finished(2, 60 * SECOND);
-        assertEquals("about 4 min left in all", clock.left(), "30 s a round, 8 rounds to come");
+        assertEquals("at least 4 min left (the rounds alone, at their pace so far)", clock.left(), "30 s a round, 8 rounds to come");
         clock.finished(9, 90 * SECOND);
-        assertEquals("about 10 s left in all", clock.left());
+        assertEquals("at least 10 s left (the rounds alone, at their pace so far)", clock.left());
         clock.finished(10, 100 * SECOND);
         assertNull(clock.left(), "none after the last round");
     }
@@ -39,8 +39,9 @@ class RoundClockTest {
         clock.finished(1, 20 * SECOND);
         progress.update("round 2 of 3: retraining", 1, 9, "epoch 1/9");
         progress.update("round 2 of 3: refit", 0, -1, null);
-        assertEquals(List.of("round 1 of 3: refit: null", "round 2 of 3: retraining: epoch 1/9; about 40 s left in all",
-                "round 2 of 3: refit: about 40 s left in all"), notes);
+        assertEquals(List.of("round 1 of 3: refit: null", "round 2 of 3: retraining: epoch 1/9; at least 40 s left "
+                + "(the rounds alone, at their pace so far)",
+                "round 2 of 3: refit: at least 40 s left (the rounds alone, at their pace so far)"), notes);
     }
 
     @Test

@@ -59,6 +59,7 @@ final class Flags {
             case GRAPH_BATCH_SIZE -> "--graph-batch-size";
             case GRAPH_TRAIN -> "--graph-train";
             case TIMING_BATCH -> "--timing-batch";
+            case EVAL -> "--eval";
             case GRAPH_SCHEDULE -> "--graph-schedule";
             case INPUT_SHAPE -> "--input-shape";
             case INPUT -> "--input";

@@ -19,9 +19,13 @@ import picocli.CommandLine.Option;
             "Prunes a model in rounds and writes the smallest that keeps a promise: each round removes --share of "
                     + "the parameters (the units the least-squares refit best makes up for), refits and retrains "
                     + "towards the original, steered on training rows; the rounds are then judged once on the "
-                    + "validation rows, each at its part of one 5%%, and the smallest that holds is written: over "
-                    + "repeated runs, at most 5%% write a model that then loses more than --max-drop on a new set of "
-                    + "as many rows like the validation rows (without labels: changes more predictions than that). OR, PWR and PR are reported on the --eval rows, with a chart of "
+                    + "validation rows. By default (--promise population) they are tested in order, each at the "
+                    + "whole 5%%, up to the first that fails, and the last that holds is written: over repeated runs, "
+                    + "at most 5%% write a model whose accuracy on the data the validation rows come from is more "
+                    + "than --max-drop below the original's (without labels: whose predictions differ from the "
+                    + "original's on more than --max-drop percent of such data). --promise new-set speaks of a new "
+                    + "set of as many rows instead, its 5%% shared by at most 5 rounds picked on training rows. With "
+                    + "--eval, OR, PWR and PR are reported on those rows (they choose nothing), with a chart of "
                     + "metric against parameters. --paper (or --epsilon) runs the paper's grid of ε instead.",
             ""},
         footerHeading = "%nExamples:%n",
@@ -35,8 +39,10 @@ final class SweepCommand extends Subcommand {
     @Mixin
     ModelArgument model;
 
-    @Option(names = "--eval", required = true, paramLabel = "CSV",
-            description = "Test rows: OR, PWR and PR are measured on them, and they are never used to choose.")
+    @Option(names = "--eval", paramLabel = "CSV",
+            description = "Test rows: OR, PWR and PR are measured on them, and they are never used to choose. A "
+                    + "graph's sweep runs without them (its report column is then absent); a dense chain's table "
+                    + "is measured on them.")
     Path eval;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",

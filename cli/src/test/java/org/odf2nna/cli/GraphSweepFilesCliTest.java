@@ -158,4 +158,27 @@ class GraphSweepFilesCliTest {
             }
         }
     }
+
+    /**
+     * --eval only reports, so a graph's sweep runs without it (the report column then absent); a dense chain's, whose
+     * table is measured on those rows, says so in one line (issue 56: sweep required --eval).
+     */
+    @Test
+    void sweepRunsWithoutEvalRowsOnAGraphAndSaysWhyAChainNeedsThem() throws Exception {
+        Path model = model();
+        Path out = dir.resolve("no-eval.onnx");
+        CliRun run = CliRun.of("-q", "sweep", model.toString(), "--train", csv("train.csv", 300, 1, true).toString(),
+                "--validation", csv("validation.csv", 400, 2, true).toString(), "--graph-retrain", "sequential",
+                "--accept-chance", "-o", out.toString());
+        assertTrue(run.exitCode() == 0 || run.exitCode() == 3, run.toString());
+        assertFalse(run.out().contains("report (only measured)"), run.out());
+        assertTrue(run.out().contains("Choice "), run.out());
+
+        CliRun chain = CliRun.of("sweep", "models/iris_4-16-16-3_relu.onnx", "--train",
+                "examples/iris/iris-train.csv", "-o", dir.resolve("iris.onnx").toString());
+        assertEquals(2, chain.exitCode(), chain.toString());
+        assertEquals(1, chain.err().strip().lines().count(), chain.err());
+        assertTrue(chain.err().contains("give them with --eval") && chain.err().contains("a graph's sweep runs "
+                + "without them"), chain.err());
+    }
 }

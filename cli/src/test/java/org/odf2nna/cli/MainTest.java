@@ -48,7 +48,12 @@ class MainTest {
         assertTrue(main.contains("3 nothing written"), main);
         String sweep = CliRun.of("sweep", "--help").out().replaceAll("\\s+", " ");
         assertFalse(sweep.contains("Tries a grid"), sweep);
-        assertTrue(sweep.contains("at most 5% write a model that then loses more than --max-drop"), sweep);
+        // The default reading since issue 46: the rounds tested in order, each at the whole 5% (issue 56).
+        assertTrue(sweep.contains("By default (--promise population) they are tested in order, each at the whole "
+                + "5%, up to the first that fails"), sweep);
+        assertTrue(sweep.contains("at most 5% write a model whose accuracy on the data the validation rows come "
+                + "from is more than --max-drop below the original's"), sweep);
+        assertFalse(sweep.contains("each at its part of one 5%"), sweep);
     }
 
     @Test

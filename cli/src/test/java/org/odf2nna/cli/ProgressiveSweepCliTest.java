@@ -166,12 +166,15 @@ class ProgressiveSweepCliTest {
         CliRun run = CliRun.of("-q", "sweep", "models/diabetes_10-32-32-1_tanh_norm.onnx", "--eval",
                 "examples/diabetes/diabetes-test.csv", "--train", "examples/diabetes/diabetes-train.csv",
                 "--validation", "examples/diabetes/diabetes-test.csv", "-o", out.toString(), "--max-drop", "0",
-                "--retrain-epochs", "3");
+                "--retrain-epochs", "3", "--report", dir.resolve("none.json").toString());
         assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
         assertTrue(run.out().contains("kept the loss within 0% of the original's MSE on the 88 validation rows")
-                && run.out().contains("nothing was written") && run.out().contains("--max-drop")
+                && run.out().contains("no pruned model was written") && run.out().contains("--max-drop")
                 && !run.out().contains("{{"), run.out());
         assertFalse(Files.exists(out));
+        // The report is written: "nothing was written" would be wrong (issue 56).
+        assertTrue(Files.exists(dir.resolve("none.json")));
+        assertFalse(run.out().contains("nothing was written"), run.out());
     }
 
     @Test

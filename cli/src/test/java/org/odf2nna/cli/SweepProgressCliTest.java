@@ -28,7 +28,7 @@ class SweepProgressCliTest {
                 + "epochs are unknown: set --original-epochs or --retrain-epochs)"), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 1 of about ")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("retraining round 2 of about ")
-                && l.contains("left in all")), "retraining says the time left in all: " + String.join("\n", lines));
+                && l.contains(" left (the rounds alone")), "retraining says the time left in all: " + String.join("\n", lines));
         assertTrue(lines.stream().noneMatch(l -> l.contains("NaN")), "no NaN loss: " + String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("retraining round 1 of about ")
                 && l.contains("epoch 0/20, training-row accuracy")), "epoch 0 has no loss yet: "
@@ -49,7 +49,7 @@ class SweepProgressCliTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 1 of 2: statistics")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 1 of 2: refit")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 2 of 2: refit: about ")
-                && l.contains(" left in all")), String.join("\n", lines));
+                && l.contains(" left (the rounds alone")), String.join("\n", lines));
     }
 
     /** Standard error of an in-process run that shows every progress phase as it starts. */

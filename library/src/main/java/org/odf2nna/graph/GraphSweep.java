@@ -312,7 +312,7 @@ public final class GraphSweep {
         if (table.isEmpty()) {
             return "no round could remove units";
         }
-        String none = "no round holds " + heldAt(settings.promise()) + ": nothing written";
+        String none = "no round holds " + heldAt(settings.promise()) + ": no pruned model written";
         if (judged.rules() == null) {
             return none;
         }

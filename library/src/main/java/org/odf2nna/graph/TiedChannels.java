@@ -77,8 +77,9 @@ final class TiedChannels {
             NodeProto n = g.nodes.get(i);
             if (!n.getOpType().equals("Add") || !n.getDomain().isEmpty() || n.getInputCount() != 2
                     || g.constant(n.getInput(0)) != null || g.constant(n.getInput(1)) != null
-                    || seen.contains(n.getOutput(0))) {
-                continue;
+                    || seen.contains(n.getOutput(0)) || fromInputsAlone(g, n.getInput(0))
+                    || fromInputsAlone(g, n.getInput(1))) {
+                continue; // an attention mask's Add adds what the inputs alone give: no residual stream
             }
             Walk w = new Walk(g);
             w.walk(n.getOutput(0));
@@ -95,6 +96,34 @@ final class TiedChannels {
             out.addAll(w.blocks(firstIndex + out.size(), "stream " + streams + " (" + n.getOutput(0) + ")"));
         }
         return new Scan(out, untied);
+    }
+
+    /** Operators whose output carries learned weights (a Gather carries them when it reads a constant table). */
+    private static final Set<String> WEIGHTED = Set.of("MatMul", "Gemm", "Conv", "ConvTranspose", "Einsum",
+            "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv", "Attention", "LayerNormalization",
+            "BatchNormalization");
+
+    /**
+     * Whether {@code tensor} is computed from graph inputs and constants alone, through no weighted layer: what an
+     * attention mask is (Unsqueeze, Cast, Sub, Mul of the mask input), where a residual's operands both carry layers.
+     */
+    static boolean fromInputsAlone(GraphView g, String tensor) {
+        java.util.ArrayDeque<String> open = new java.util.ArrayDeque<>(List.of(tensor));
+        Set<String> seen = new HashSet<>();
+        while (!open.isEmpty()) {
+            String t = open.pop();
+            int p = g.producer(t);
+            if (p < 0 || !seen.add(t)) {
+                continue; // a graph input or a constant
+            }
+            NodeProto n = g.nodes.get(p);
+            if (WEIGHTED.contains(n.getOpType()) || n.getOpType().equals("Gather") && n.getInputCount() > 0
+                    && g.isConstant(n.getInput(0))) {
+                return false;
+            }
+            n.getInputList().stream().filter(i -> !i.isEmpty()).forEach(open::push);
+        }
+        return true;
     }
 
     /** The nodes of every stream of {@code blocks}: producers, the ops between and consumers. */

@@ -47,7 +47,8 @@ public final class MethodRun {
             }
             // The general model is written by then: say so instead of "nothing was written".
             throw e.reworded(m -> m.replace("nothing was written", "no pruned model was written (the general model "
-                    + "was, to " + files.general() + ")"));
+                    + "was, to " + files.general() + ")").replace("no pruned model was written (allow", "no pruned "
+                    + "model was written (the general model was, to " + files.general() + "; allow"));
         }
         RunReport report = new RunReport(general, swept);
         if (files.report() != null) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.odf2nna.InputException;
+import org.odf2nna.Setting;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
@@ -62,6 +63,11 @@ public final class Sweeper {
      * and chart, when named).
      */
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
+        if (files.test() == null) {
+            throw InputException.usage(files.model(), "a dense chain's sweep measures its table (OR, PWR, PR) on test "
+                    + "rows: give them with " + Setting.EVAL.ref() + " (a graph's sweep runs without them, its report "
+                    + "column then absent)");
+        }
         Sweep options = new Sweep(files, settings, null);
         checkQuantizeAndOutputs(options);
         OnnxDenseModel model = ModelFiles.read(files.model());
@@ -476,7 +482,8 @@ public final class Sweeper {
     /** Nothing chosen: either the search went on from no round, or none it went on from held. */
     static String nothing(List<ProgressivePruning.Round> rounds, double maxDrop, boolean accuracy,
             int validationRows, ChainCertificate.Reading reading) {
-        String advice = "; nothing was written (allow more with {{MAX_DROP}}, or validate on more rows with "
+        // The table, a chart and a report may still be written: it is the pruned model that is not.
+        String advice = "; no pruned model was written (allow more with {{MAX_DROP}}, or validate on more rows with "
                 + "{{VALIDATION}})";
         ProgressivePruning.Round first = rounds.stream().filter(ProgressivePruning.Round::continued).findFirst()
                 .orElse(null);
@@ -486,7 +493,7 @@ public final class Sweeper {
                     + "training rows it watched" : "raised the MSE on the training rows it watched by more than "
                     + ReportFormat.number(ProgressivePruning.STEERING_SLACK * maxDrop) + "% of the original's there";
             return "the search went on from no round: each " + moved + " (the validation rows were not looked at)"
-                    + "; nothing was written (allow more with {{MAX_DROP}})";
+                    + "; no pruned model was written (allow more with {{MAX_DROP}})";
         }
         long chain = rounds.stream().filter(ProgressivePruning.Round::continued).count();
         return String.format(Locale.ROOT, "none of the %d round%s the search went on from kept the loss within %s on "
@@ -595,7 +602,7 @@ public final class Sweeper {
                         ReportFormat.number(maxDrop));
         if (chosen == null) {
             return "no pruned model reached " + reference + (accuracy ? " while changing the class of at most "
-                    + ReportFormat.number(maxDrop) + "% of the training rows" : "") + "; nothing was written (allow "
+                    + ReportFormat.number(maxDrop) + "% of the training rows" : "") + "; no pruned model was written (allow "
                     + "more with {{MAX_DROP}}, or retrain longer)";
         }
         EpsilonOutcome o = table.outcomes().get(chosen);

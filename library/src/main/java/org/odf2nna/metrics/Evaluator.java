@@ -129,14 +129,20 @@ public final class Evaluator {
      * The class id a target cell holds, or an error naming the line and column when it is not one of
      * {@code 0 .. classes-1}.
      */
+    /** A target's place: a CSV file's line and column, an array file's row and labels array. */
+    private static String where(Path file, long line, String targetName) {
+        boolean arrays = file != null && org.odf2nna.data.RowReader.isNumpy(file);
+        return (arrays ? "row " : "line ") + line + (arrays ? ", labels '" : ", column '") + targetName + "'";
+    }
+
     public static int classId(double target, int classes, Path file, String targetName, long line) {
         if (target != Math.rint(target) || target < 0) {
-            throw new InputException(file, "line " + line + ", column '" + targetName + "'",
+            throw new InputException(file, where(file, line, targetName),
                     "class label " + format(target) + " is not a class id (0, 1, 2, ...); use {{TASK}} regression "
                             + "if the target is a value");
         }
         if (target >= classes) {
-            throw new InputException(file, "line " + line + ", column '" + targetName + "'",
+            throw new InputException(file, where(file, line, targetName),
                     "class id " + format(target) + " but the model outputs " + classes + " classes (0.."
                             + (classes - 1) + ")");
         }

@@ -129,7 +129,7 @@ public final class GraphTables {
                     regression ? "" : x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
         }
-        s.append("\n(x: does not hold at its part of the 5%; epoch: the end-to-end retraining's epoch kept, 0 the "
+        s.append("\n(x: ").append(legend(r.rounds())).append("; epoch: the end-to-end retraining's epoch kept, 0 the "
                 + "refitted values, - not retrained)\n");
         s.append("Choice ").append(r.choice()).append('\n');
         if (r.output() != null) {
@@ -139,6 +139,16 @@ public final class GraphTables {
             s.append("Charts ").append(String.join(", ", r.charts())).append('\n');
         }
         return s.toString();
+    }
+
+    /**
+     * What an x says, by the levels the rounds were judged at: each at the whole 5% (the population reading, the
+     * rounds tested in order up to the first that fails), or each at its part of it (the new-set reading).
+     */
+    static String legend(java.util.List<GraphSweepReport.Round> rounds) {
+        boolean whole = rounds.stream().allMatch(x -> x.level() == 0 || Math.abs(x.level() - 0.05) < 1e-12);
+        return whole ? "does not hold at the whole 5%, or not tested (level 0) after the first round that failed"
+                : "does not hold at its part of the 5% (level 0: not among the rounds picked on training rows)";
     }
 
     /** A round's measure: a regressor's MSE, a classifier's accuracy ("-" without labels). */

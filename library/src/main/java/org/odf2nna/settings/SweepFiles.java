@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * @param model      the model to shrink (never written to)
  * @param train      training rows: units are scored and refitted on them, the pruned networks retrained on them
  * @param validation rows that judge the rounds (and pick the epochs), or null to hold out a share of {@code train}
- * @param test       rows the metrics are reported on (never used to choose)
+ * @param test       rows the metrics are reported on (never used to choose), or null: a graph's sweep then reports
+ *                   no such column; a dense chain's needs them (its table is measured on them)
  * @param output     where the chosen model goes
  * @param report     the JSON report, or null
  * @param chart      the chart's file base (".png" and ".svg" are added), or null
@@ -18,7 +19,7 @@ public record SweepFiles(Path model, Path train, Path validation, Path test, Pat
         CsvReading csv) {
 
     public SweepFiles {
-        Checks.present("model, train, test, output, csv", model, train, test, output, csv);
+        Checks.present("model, train, output, csv", model, train, output, csv);
     }
 
     /** The model, training rows, test rows and output; no validation file, report or chart; CSV read by default. */

@@ -1,6 +1,7 @@
 package org.odf2nna.graph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -159,5 +160,27 @@ class TiedChannelsTest {
         assertTrue(GraphSweep.describe(residual("m"), FILE).notes().get(0).contains("node '/Gemm_"),
                 "the Gemm reading a feature map is named");
         assertEquals(List.of(), GraphSweep.describe(residual("mean"), FILE).notes());
+    }
+
+    /**
+     * An attention mask's Add (scores plus what the mask input alone gives) is no residual Add: inspect said "residual
+     * Add '...': its channels are not pruned together" of it (issue 56).
+     */
+    @Test
+    void anAttentionMasksAddIsNotCalledAResidualAdd() {
+        Graphs g = new Graphs(5);
+        g.input("x", 4).input("mask", 4).output("y", 3);
+        String scores = g.node("MatMul", "scores", "x", g.init("w_q", 0.5, 4, 4));
+        String inverse = g.node("Sub", "inverse", g.constant("one", 1f), "mask");
+        String bias = g.node("Mul", "bias", inverse, g.constant("big", -10000f));
+        String masked = g.node("Relu", "r", g.node("Add", "masked", scores, bias));
+        g.node("Gemm", "y", List.of(Graphs.integer("transB", 1)), masked, g.init("w_head", 0.7, 3, 4),
+                g.init("b_head", 0.1, 3));
+        ModelProto model = g.model(14);
+        GraphView view = new GraphView(model, FILE);
+        assertTrue(TiedChannels.fromInputsAlone(view, bias));
+        assertFalse(TiedChannels.fromInputsAlone(view, scores));
+        assertTrue(GraphSweep.describe(model, FILE).notes().stream().noneMatch(n -> n.contains("residual Add")),
+                GraphSweep.describe(model, FILE).notes().toString());
     }
 }
