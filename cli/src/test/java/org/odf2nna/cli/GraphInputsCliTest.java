@@ -77,8 +77,8 @@ class GraphInputsCliTest {
                 validation.toString(), "--eval", report.toString(), "-o", out.toString(), "--graph-retrain",
                 "sequential");
         assertEquals(2, open.exitCode(), open.toString());
-        assertTrue(open.err().contains("input 'x' has shape [batch, 3, ?, ?]: the shape of its rows is open; give it "
-                + "with --input-shape 3,?,? (the batch axis left out)"), open.err());
+        assertTrue(open.err().contains("input 'x' has shape [batch, 3, H, W]: the shape of its rows is open; give it "
+                + "with --input-shape 3,H,W (the batch axis left out; a size for each named axis)"), open.err());
         assertEquals(1, open.err().strip().lines().count(), open.err());
         assertFalse(Files.exists(out));
         CliRun sweep = CliRun.of("sweep", model.toString(), "--input-shape", "3,4,4", "--train", train.toString(),

@@ -85,8 +85,9 @@ public class GraphFeedTest {
     void anOpenRowShapeIsRefusedNamingTheFlagAndFixedByIt() {
         ModelProto model = openImage(new Graphs(41));
         InputException e = assertThrows(InputException.class, () -> GraphFeed.of(model, FILE));
-        assertTrue(e.getMessage().contains("input 'x' has shape [batch, 3, ?, ?]"), e.getMessage());
-        assertTrue(e.getMessage().contains("give it with the input-shape setting 3,?,? (the batch axis left out)"),
+        assertTrue(e.getMessage().contains("input 'x' has shape [batch, 3, H, W]"), e.getMessage());
+        assertTrue(e.getMessage().contains("give it with the input-shape setting 3,H,W (the batch axis left out; a "
+                + "size for each named axis)"),
                 e.getMessage());
         // Fed as one flat row anywhere else, it says the same instead of ONNX Runtime's "Invalid rank".
         try (org.odf2nna.onnx.OnnxRunner r = org.odf2nna.onnx.OnnxRunner.open(model, new org.odf2nna.onnx
@@ -291,5 +292,34 @@ public class GraphFeedTest {
         assertArrayEquals(new int[] {2, 0}, classes.decode(new org.odf2nna.onnx.OnnxRunner.Out(
                 new float[] {0, 1, 3, 5, 1, 1}, new long[] {2, 3}), 2, "y", FILE));
         assertTrue(classes.classes());
+    }
+
+    /** A named open axis is printed by its name, not as a literal "?" to type (issue 56). */
+    @Test
+    void aNamedOpenAxisIsNamedInTheShapeToGive() {
+        Graphs g = new Graphs(3);
+        g.inputOf("x", 1, "N", "seq").output("y", 2);
+        g.node("Relu", "y", "x");
+        InputException e = assertThrows(InputException.class, () -> GraphFeed.of(g.model(14), FILE));
+        assertTrue(e.getMessage().contains("input 'x' has shape [batch, seq]"), e.getMessage());
+        assertTrue(e.getMessage().contains("give it with the input-shape setting seq (the batch axis left out; a size "
+                + "for each named axis)"), e.getMessage());
+        assertFalse(e.getMessage().contains("?"), e.getMessage());
+    }
+
+    /** With no input given, "--input gives them all" was wrong: the data files' arrays gave them (issue 56). */
+    @Test
+    void everyInputGivenSaysByWhat() {
+        assertTrue(GraphFeed.everyOneGiven(ModelInputs.NONE).startsWith("every one is an array of the data files"),
+                GraphFeed.everyOneGiven(ModelInputs.NONE));
+        Graphs g = new Graphs(3);
+        g.input("a", 2).input("b", 2).output("y", 2);
+        g.node("Add", "y", "a", "b");
+        InputException e = assertThrows(InputException.class, () -> GraphFeed.resolve(g.model(14), FILE,
+                new ModelInputs(null, null, List.of(ModelInputs.parseOther("a=0"), ModelInputs.parseOther("b=0"))),
+                List.of()));
+        assertTrue(e.getMessage().contains("each is given (by the input setting or as an array of the data files)"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("gives them all"), e.getMessage());
     }
 }
