@@ -63,11 +63,7 @@ public final class Sweeper {
      * and chart, when named).
      */
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
-        if (files.test() == null) {
-            throw InputException.usage(files.model(), "a dense chain's sweep measures its table (OR, PWR, PR) on test "
-                    + "rows: give them with " + Setting.EVAL.ref() + " (a graph's sweep runs without them, its report "
-                    + "column then absent)");
-        }
+        requireTestRows(files);
         Sweep options = new Sweep(files, settings, null);
         checkQuantizeAndOutputs(options);
         OnnxDenseModel model = ModelFiles.read(files.model());
@@ -151,6 +147,15 @@ public final class Sweeper {
         }
         options.settings().quantize().checkJudgedInJava();
         checkOutputs(options.files());
+    }
+
+    /** A dense chain's table is measured on test rows: without them, one line saying so. */
+    private static void requireTestRows(SweepFiles files) {
+        if (files.test() == null) {
+            throw InputException.usage(files.model(), "a dense chain's sweep measures its table (OR, PWR, PR) on test "
+                    + "rows: give them with " + Setting.EVAL.ref() + " (a graph's sweep runs without them, its report "
+                    + "column then absent)");
+        }
     }
 
     /**

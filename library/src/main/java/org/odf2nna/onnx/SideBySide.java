@@ -9,7 +9,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 /**
  * Two models timed side by side in ONNX Runtime as a user runs them: each in its own session with the same intra-op
  * thread count, at batch 1 and at a larger batch, interleaved over a few repetitions, the median run of each
- * repetition and the median of those. For {@code convert --quantize int8}: the float model against its int8 file.
+ * repetition and the median of those. For convert's int8 forms: the float model against its int8 file.
  *
  * @param threads    ONNX Runtime's intra-op threads in each session
  * @param batch      the rows of the larger batch

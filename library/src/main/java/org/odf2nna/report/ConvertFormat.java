@@ -74,8 +74,8 @@ public final class ConvertFormat {
             out.append(String.format(Locale.ROOT, "warning: the int8 file is slower than the float file on this "
                     + "machine, at batch 1 (%s× the latency) and at batch %d (%s× the rows per second): its "
                     + "integer kernels cost more here than they save. Keep the float file where speed matters (the "
-                    + "int8 file saves only bytes), or time both on the machine that will run them (bench inference "
-                    + "--model FLOAT --pruned INT8)%n", ratio(s.latencyRatio()), s.batch(),
+                    + "int8 file saves only bytes), or time both on the machine that will run them (bench inference, "
+                    + "the float file as the model and the int8 file as the pruned one)%n", ratio(s.latencyRatio()), s.batch(),
                     ratio(s.throughputRatio())));
         } else if (slowOne || slowBatch) {
             out.append(String.format(Locale.ROOT, "note: the int8 file is slower than the float file at %s "
