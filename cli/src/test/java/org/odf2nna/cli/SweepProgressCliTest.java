@@ -48,7 +48,7 @@ class SweepProgressCliTest {
                 phases, String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 1 of 2: statistics")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 1 of 2: refit")), String.join("\n", lines));
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 2 of 2: refit: about ")
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 2 of 2: refit: at least ")
                 && l.contains(" left (the rounds alone")), String.join("\n", lines));
     }
 
