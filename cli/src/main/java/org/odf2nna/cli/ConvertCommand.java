@@ -139,7 +139,7 @@ final class ConvertCommand extends Subcommand {
             main.out.println("float " + reason);
         }
         if (judged != null && judged.speed() != null) {
-            main.out.print(ConvertFormat.speed(judged.speed()));
+            main.out.print(Flags.render(ConvertFormat.speed(judged.speed(), c.form().equals("dynamic"))));
         }
     }
 

@@ -62,6 +62,14 @@ public final class ConvertFormat {
      * do then), or at one of them.
      */
     public static String speed(Int8Judgement.Speed s) {
+        return speed(s, false);
+    }
+
+    /**
+     * {@link #speed(Int8Judgement.Speed)}; with {@code dynamic} (the dynamic form written) a slower file's warning
+     * also points to the static form, which quantizes no input at run time. Settings are named as {@code {{X}}}.
+     */
+    public static String speed(Int8Judgement.Speed s, boolean dynamic) {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "speed int8 against float in ONNX Runtime "
                 + "(%d thread%s each, median of %d interleaved repetitions): batch 1 latency %s× the float "
                 + "file's (%s against %s µs); batch %d %s× its rows per second (%s against %s µs a batch)%n",
@@ -75,8 +83,10 @@ public final class ConvertFormat {
                     + "machine, at batch 1 (%s× the latency) and at batch %d (%s× the rows per second): its "
                     + "integer kernels cost more here than they save. Keep the float file where speed matters (the "
                     + "int8 file saves only bytes), or time both on the machine that will run them (bench inference, "
-                    + "the float file as the model and the int8 file as the pruned one)%n", ratio(s.latencyRatio()), s.batch(),
-                    ratio(s.throughputRatio())));
+                    + "the float file as the model and the int8 file as the pruned one)%s%n", ratio(s.latencyRatio()),
+                    s.batch(), ratio(s.throughputRatio()), dynamic ? "; or write the static form, calibrated on "
+                    + "training rows ({{QUANTIZE}} int8-static {{TRAIN}} FILE), which quantizes no input at run "
+                    + "time" : ""));
         } else if (slowOne || slowBatch) {
             out.append(String.format(Locale.ROOT, "note: the int8 file is slower than the float file at %s "
                     + "(%s× the %s) and faster at %s: choose by the batches you run%n", slowOne ? "batch 1"

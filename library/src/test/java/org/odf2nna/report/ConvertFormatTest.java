@@ -19,6 +19,10 @@ class ConvertFormatTest {
         assertTrue(s.contains("warning: the int8 file is slower than the float file on this machine, at batch 1 "
                 + "(1.45× the latency) and at batch 256 (0.746× the rows per second)"), s);
         assertTrue(s.contains("Keep the float file where speed matters"), s);
+        assertTrue(!s.contains("static form"), s);
+        String dynamic = ConvertFormat.speed(slow, true);
+        assertTrue(dynamic.contains("or write the static form, calibrated on training rows ({{QUANTIZE}} int8-static "
+                + "{{TRAIN}} FILE)"), dynamic);
     }
 
     @Test
