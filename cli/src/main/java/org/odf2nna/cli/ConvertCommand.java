@@ -139,7 +139,8 @@ final class ConvertCommand extends Subcommand {
             main.out.println("float " + reason);
         }
         if (judged != null && judged.speed() != null) {
-            main.out.print(Flags.render(ConvertFormat.speed(judged.speed(), c.form().equals("dynamic"))));
+            main.out.print(Flags.render(ConvertFormat.speed(judged.speed(),
+                    c.form().equals("dynamic") && judged.sizes().floatOnnx())));
         }
     }
 

@@ -144,8 +144,8 @@ public final class ProgressivePruning {
     }
 
     /**
-     * Judges the chain on the validation rows, each round at its own part of the 5% ({@link ChainCertificate#levels}
-     * of {@link #shares}): the rounds the search went on from form a chain of ever smaller networks, fixed without
+     * Judges the chain on the validation rows, each round at its own part of the 5% ({@code levels}, the new-set
+     * reading's): the rounds the search went on from form a chain of ever smaller networks, fixed without
      * looking at the validation rows, so whichever of them holds may be written and the chance that the run writes
      * one that then breaks on a new set is at most the sum of the parts, 5%, whatever the rounds' losses and however
      * they depend on each other. Each round's bound is kept for the report; {@link #choose} decides from their counts.

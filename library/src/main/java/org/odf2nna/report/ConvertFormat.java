@@ -67,7 +67,7 @@ public final class ConvertFormat {
 
     /**
      * {@link #speed(Int8Judgement.Speed)}; with {@code dynamic} (the dynamic form written) a slower file's warning
-     * also points to the static form, which quantizes no input at run time. Settings are named as {@code {{X}}}.
+     * also points to the static form, which quantizes no input at run time. Settings are named by their placeholders.
      */
     public static String speed(Int8Judgement.Speed s, boolean dynamic) {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "speed int8 against float in ONNX Runtime "
