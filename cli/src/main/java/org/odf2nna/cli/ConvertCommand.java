@@ -138,6 +138,10 @@ final class ConvertCommand extends Subcommand {
         for (String reason : c.floatReasons()) {
             main.out.println("float " + reason);
         }
+        if (judged != null && judged.speed() == null && timingBatch > 0) {
+            main.out.println("speed not measured: ONNX Runtime did not run both files at batch " + timingBatch
+                    + " (a batch fixed inside the graph?); time them with bench inference");
+        }
         if (judged != null && judged.speed() != null) {
             main.out.print(Flags.render(ConvertFormat.speed(judged.speed(),
                     c.form().equals("dynamic") && judged.sizes().floatOnnx())));

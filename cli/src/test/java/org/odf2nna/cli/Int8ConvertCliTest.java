@@ -76,6 +76,52 @@ class Int8ConvertCliTest {
         assertTrue(run.out().contains("predictions changed from the original's"), run.out());
     }
 
+    /**
+     * One regression judge: a regressor's static int8 file judged on validation rows by BoundedRegression, outputs
+     * clipped to the range the model records (as sweeps judge), on the graph path too; without a recorded range, one
+     * line (exit 2) and nothing written.
+     */
+    @Test
+    void aRegressorsStaticInt8FileIsJudgedByTheBoundedRegressionRule() throws Exception {
+        org.odf2nna.graph.Graphs g = new org.odf2nna.graph.Graphs(7);
+        g.input("x", 4).output("y", 1);
+        g.node("Gemm", "y", java.util.List.of(org.odf2nna.graph.Graphs.integer("transB", 1)), "x",
+                g.init("w", 0.5, 1, 4), g.init("b", 0.1, 1));
+        org.odf2nna.onnx.proto.OnnxProto.ModelProto plain = g.model(14);
+        java.util.Random r = new java.util.Random(1);
+        StringBuilder train = new StringBuilder("x1,x2,x3,x4\n");
+        StringBuilder valid = new StringBuilder("x1,x2,x3,x4,target\n");
+        // 5,000 rows: the bound's range term over [-4, 4] needs about 3,100 to allow half the MSE here.
+        for (int i = 0; i < 5000; i++) {
+            double[] x = {r.nextGaussian(), r.nextGaussian(), r.nextGaussian(), r.nextGaussian()};
+            String row = x[0] + "," + x[1] + "," + x[2] + "," + x[3];
+            train.append(row).append('\n');
+            double y = 0.4 * (x[0] - x[1] + x[2] - x[3]) + 0.1 * r.nextGaussian();
+            valid.append(row).append(',').append(Math.max(-4, Math.min(4, y))).append('\n');
+        }
+        Path trainCsv = Files.writeString(dir.resolve("train.csv"), train);
+        Path validCsv = Files.writeString(dir.resolve("valid.csv"), valid);
+        Path clipped = dir.resolve("regressor.onnx");
+        Files.write(clipped, org.odf2nna.onnx.OutputClip.apply(plain, "y", -4, 4).toByteArray());
+        CliRun run = CliRun.of("-q", "convert", clipped.toString(), "-o", dir.resolve("r.int8.onnx").toString(),
+                "--quantize", "int8-static", "--train", trainCsv.toString(), "--validation", validCsv.toString(),
+                "--eval", validCsv.toString(), "--max-drop", "50", "--timing-batch", "0");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("valid 5000 validation rows: MSE "), run.out());
+        assertTrue(run.out().contains("mean squared difference from the original's outputs"), run.out());
+        assertTrue(run.out().contains("eval  " + validCsv + ": original MSE"), run.out());
+
+        Path bare = dir.resolve("bare.onnx");
+        Files.write(bare, plain.toByteArray());
+        Path refused = dir.resolve("bare.int8.onnx");
+        CliRun no = CliRun.of("convert", bare.toString(), "-o", refused.toString(), "--quantize", "int8-static",
+                "--train", trainCsv.toString(), "--validation", validCsv.toString());
+        assertEquals(2, no.exitCode(), no.toString());
+        assertEquals(1, no.err().strip().lines().count(), no.err());
+        assertTrue(no.err().contains("records no training targets' range"), no.err());
+        assertFalse(Files.exists(refused));
+    }
+
     private static long size(String file) {
         try {
             return Files.size(Path.of(file));
