@@ -147,8 +147,13 @@ public final class KerasConfig {
      * @throws InputException when the chain has no Dense layer
      */
     public void walk(List<JsonObject> layers, ChainWalk walk) {
+        walk(layers, 0, walk);
+    }
+
+    /** {@link #walk(List, ChainWalk)} from layer {@code from} on (a dense head after a backbone). */
+    public void walk(List<JsonObject> layers, int from, ChainWalk walk) {
         boolean dense = false;
-        for (int index = 0; index < layers.size(); index++) {
+        for (int index = from; index < layers.size(); index++) {
             Layer layer = layer(layers.get(index), index);
             walk.layer(layer);
             if (NO_OPS.contains(layer.kind())) {

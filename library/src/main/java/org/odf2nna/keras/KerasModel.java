@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
  * A Keras model file read as a dense network, with what is needed to write a changed network back in the
@@ -19,10 +20,33 @@ import org.odf2nna.network.DenseNetwork;
  * @param folds        where each of them was folded, in the file's order
  * @param inputName    the InputLayer's name (or "input")
  * @param zip          the .keras archive's entries (null for a legacy HDF5 file)
+ * @param backbone     the layers before the dense head as an ONNX graph, or null for a dense chain
  */
 public record KerasModel(Path source, KerasFiles.Container container, String kerasVersion, JsonObject modelConfig,
         DenseNetwork network, List<DenseBinding> dense, List<BatchNormBinding> batchNorms, List<Fold> folds,
-        String inputName, List<ZipPart> zip) {
+        String inputName, List<ZipPart> zip, Backbone backbone) {
+
+    /**
+     * The layers before the dense head, translated into an ONNX graph that ends in the head's Gemm nodes: the whole
+     * model as every command reads it. Null for a dense chain, read as a {@link DenseNetwork} alone.
+     *
+     * @param graph     the translated model (the backbone's nodes named after its layers, then the head)
+     * @param headStart the config index of the dense head's first layer (the list's size when no head was read)
+     * @param kept      the Keras layers of the backbone, in config order, kept as they are
+     */
+    public record Backbone(ModelProto graph, int headStart, List<String> kept) {
+
+        public Backbone {
+            kept = List.copyOf(kept);
+        }
+    }
+
+    /** A dense chain without a backbone. */
+    public KerasModel(Path source, KerasFiles.Container container, String kerasVersion, JsonObject modelConfig,
+            DenseNetwork network, List<DenseBinding> dense, List<BatchNormBinding> batchNorms, List<Fold> folds,
+            String inputName, List<ZipPart> zip) {
+        this(source, container, kerasVersion, modelConfig, network, dense, batchNorms, folds, inputName, zip, null);
+    }
 
     /** Where one Dense layer's weights live. {@code biasPath} is null for {@code use_bias=False}. */
     public record DenseBinding(int configIndex, String name, String varsGroup, String kernelPath, String biasPath,

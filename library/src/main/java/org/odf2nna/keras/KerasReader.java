@@ -201,6 +201,10 @@ public final class KerasReader {
         keras.checkModelClass(className);
         boolean sequential = className.equals("Sequential");
         List<JsonObject> layers = keras.layerList(className, config);
+        if (KerasBackbone.needed(layers)) {
+            return KerasHeadReader.read(this, root, config != null && config.isJsonObject() ? config.getAsJsonObject()
+                    : new JsonObject(), layers, sequential, version, parts);
+        }
         if (!sequential) {
             checkChain(layers, config.isJsonObject() ? config.getAsJsonObject() : new JsonObject());
         }
@@ -244,6 +248,12 @@ public final class KerasReader {
 
         Chain(boolean sequential) {
             this.sequential = sequential;
+        }
+
+        /** A dense head after a backbone whose layers counted {@code counts} weight groups by class. */
+        Chain(boolean sequential, Map<String, Integer> counts) {
+            this.sequential = sequential;
+            classCounts.putAll(counts);
         }
 
         @Override
@@ -316,6 +326,32 @@ public final class KerasReader {
                         + "Dense layer");
             }
         }
+    }
+
+    /** The file being read. */
+    Path file() {
+        return file;
+    }
+
+    KerasWeights weights() {
+        return weightFile();
+    }
+
+    KerasFiles.Container container() {
+        return container;
+    }
+
+    /**
+     * The dense head from config index {@code start} on, read as a dense chain (BatchNormalization folded, the
+     * activations and the output head as today) and assembled as a model of its own (no prefix).
+     */
+    KerasModel readHead(List<JsonObject> layers, int start, Map<String, Integer> counts, boolean sequential,
+            String version, JsonObject root, String inputName, List<KerasModel.ZipPart> parts) {
+        keras = new KerasConfig(file, version);
+        Chain chain = new Chain(sequential, counts);
+        keras.walk(layers, start, chain);
+        chain.checkComplete();
+        return assemble(chain.dense, chain.batchNorms, chain.folds, version, root, inputName, parts);
     }
 
     private String unsupportedLayer(String kind) {

@@ -144,6 +144,10 @@ final class KerasWeights {
         if (!(node instanceof Dataset ds)) {
             throw new InputException(file, place, path + " is not a dataset");
         }
+        if (ds.isScalar() && ds.getData() instanceof Number n) {
+            // A layer's counter (Normalization's count): a scalar, which no translation reads as a weight.
+            return new Weight(path, new int[0], new float[] {n.floatValue()}, false);
+        }
         Class<?> type = ds.getJavaType();
         if (type != float.class && type != double.class) {
             throw new InputException(file, place, path + " holds " + type.getSimpleName() + " values; only float32 "
