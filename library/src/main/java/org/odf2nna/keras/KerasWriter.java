@@ -68,6 +68,10 @@ public final class KerasWriter {
      * same layers and activations, else as a new Sequential config ({@code original} may be null).
      */
     public static byte[] write(KerasModel original, DenseNetwork network) {
+        if (original != null && original.backbone() != null) {
+            checkExpressible(original, network);
+            return sameLayout(original, network);
+        }
         if (!network.prefix().isEmpty()) {
             throw new IllegalArgumentException("a network with an input prefix cannot be written as Keras");
         }
@@ -82,6 +86,10 @@ public final class KerasWriter {
      * config) an activation Keras has no name or layer for.
      */
     public static void checkExpressible(KerasModel original, DenseNetwork network) {
+        if (original != null && original.backbone() != null) {
+            checkBackbone(original, network);
+            return;
+        }
         if (!network.prefix().isEmpty()) {
             throw InputException.usage("the model has an input prefix (" + String.join(", ", network.prefix().operations())
                     + ") that a Keras file written by this tool cannot express; write ONNX instead");
@@ -93,10 +101,35 @@ public final class KerasWriter {
         }
     }
 
+    /**
+     * A model with a backbone is written in its own layout alone, the backbone's layers as they are: a .keras file
+     * with a dense head read, whose first Dense layer keeps its inputs (the backbone's output).
+     */
+    private static void checkBackbone(KerasModel original, DenseNetwork network) {
+        String source = original.source().toString();
+        if (original.container() != KerasFiles.Container.KERAS_ZIP) {
+            throw InputException.usage(source + " is a legacy .h5 with layers before its dense head; a Keras file is "
+                    + "written back from a .keras only (model.save(\"model.keras\") in Keras 3), else write ONNX");
+        }
+        if (original.dense().isEmpty()) {
+            throw InputException.usage(source + " has no dense head at its end that this tool reads as a chain; its "
+                    + "pruned model is written as ONNX only");
+        }
+        if (network.inputs() != original.network().inputs()
+                || !network.prefix().operations().equals(original.network().prefix().operations())) {
+            throw InputException.usage("the pruned model of " + source + " no longer reads the backbone's "
+                    + original.network().inputs() + " outputs as they are (" + network.inputs() + " inputs, prefix "
+                    + String.join(", ", network.prefix().operations()) + "); a Keras file keeps the backbone and the "
+                    + "first Dense layer's inputs: keep the inputs (--keep-inputs), or write ONNX");
+        }
+    }
+
     // ---- the original's layout -----------------------------------------------------------------------
 
     private static byte[] sameLayout(KerasModel original, DenseNetwork network) {
         checkSameLayers(original.network(), network);
+        // With a backbone, its layers are kept exactly as they are: the head alone changes.
+        int from = original.backbone() == null ? 0 : original.backbone().headStart();
         JsonObject root = original.modelConfig().deepCopy();
         JsonObject config = root.getAsJsonObject("config");
         JsonArray layers = config.getAsJsonArray("layers");
@@ -110,10 +143,11 @@ public final class KerasWriter {
         }
         Map<String, Object> replaced = new LinkedHashMap<>();
         int width = network.inputs();
-        for (int i = 0; i < layers.size(); i++) {
+        for (int i = from; i < layers.size(); i++) {
             JsonObject layer = layers.get(i).getAsJsonObject();
             JsonObject lc = layer.getAsJsonObject("config");
             setInputWidth(layer, lc, width);
+            setInboundWidth(layer.get("inbound_nodes"), width);
             Integer k = denseAt.get(i);
             if (k != null) {
                 replaceDense(original.dense().get(k), network.layer(k), lc, replaced);
@@ -124,9 +158,11 @@ public final class KerasWriter {
                 replaceWithIdentity(original.source(), bn, width, replaced);
             }
         }
-        setLastDim(config, "build_input_shape", network.inputs());
-        if (root.has("build_config") && root.get("build_config").isJsonObject()) {
-            setLastDim(root.getAsJsonObject("build_config"), "input_shape", network.inputs());
+        if (from == 0) {
+            setLastDim(config, "build_input_shape", network.inputs());
+            if (root.has("build_config") && root.get("build_config").isJsonObject()) {
+                setLastDim(root.getAsJsonObject("build_config"), "input_shape", network.inputs());
+            }
         }
         byte[] weights;
         try (HdfFile in = HdfFile.fromBytes(part(original, KerasReader.WEIGHTS_ENTRY))) {
@@ -165,6 +201,27 @@ public final class KerasWriter {
         setLastDim(lc, "batch_input_shape", width);
         if (layer.has("build_config") && layer.get("build_config").isJsonObject()) {
             setLastDim(layer.getAsJsonObject("build_config"), "input_shape", width);
+        }
+    }
+
+    /** The shapes of the tensors a functional model's layer reads ({@code __keras_tensor__}), set to {@code width}. */
+    private static void setInboundWidth(JsonElement e, int width) {
+        if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
+            return;
+        }
+        if (e.isJsonArray()) {
+            for (JsonElement x : e.getAsJsonArray()) {
+                setInboundWidth(x, width);
+            }
+            return;
+        }
+        JsonObject o = e.getAsJsonObject();
+        if (o.has("keras_history")) {
+            setLastDim(o, "shape", width);
+            return;
+        }
+        for (Map.Entry<String, JsonElement> entry : o.entrySet()) {
+            setInboundWidth(entry.getValue(), width);
         }
     }
 

@@ -171,7 +171,9 @@ public final class Shrinker {
 
     /** Only ONNX can carry the operations a graph computes before its first dense layer. */
     private static void checkPrefixExpressible(ShrinkOptions options, DenseNetwork network) {
-        if (options.format() != ModelFormat.ONNX && !network.prefix().isEmpty()) {
+        boolean kerasBackbone = options.format() == ModelFormat.KERAS && ModelFiles.formatOf(options.model())
+                == ModelFormat.KERAS && ModelFiles.readKeras(options.model()).backbone() != null;
+        if (options.format() != ModelFormat.ONNX && !network.prefix().isEmpty() && !kerasBackbone) {
             throw InputException.usage(options.model(), "has an input prefix (" + String.join(", ",
                     network.prefix().operations()) + ") that a " + (options.format() == ModelFormat.KERAS ? "Keras file"
                     : "SavedModel") + " written by this tool cannot express; write ONNX instead");
