@@ -190,6 +190,35 @@ public final class Main implements Runnable {
         }
     }
 
+    /** Whether a sweep of {@code model} writes {@code output} as a Keras file: a Keras file swept to NAME.keras. */
+    static boolean kerasOutput(java.nio.file.Path model, java.nio.file.Path output) {
+        return output != null && output.getFileName() != null && output.getFileName().toString()
+                .toLowerCase(java.util.Locale.ROOT).endsWith(".keras")
+                && Odf2nna.formatOf(model) == org.odf2nna.settings.ModelFormat.KERAS;
+    }
+
+    /** A sweep to a .keras file: the progressive schedule, in float, inputs unclipped (a Keras file has no Gather). */
+    static void checkKerasSweep(org.odf2nna.settings.SweepSettings settings, java.nio.file.Path output) {
+        if (!settings.schedule().progressive() || settings.clipInputs() || settings.quantize().int8()) {
+            throw InputException.usage("-o " + output + ": a sweep writes a Keras file with the progressive schedule "
+                    + "in float and without --clip-inputs; name the output .onnx for the others");
+        }
+    }
+
+    /**
+     * The end of the note after a sweep of a Keras file written as ONNX: the command that writes the Keras file (the
+     * same sweep to NAME.keras, inputs kept), which runs as printed.
+     */
+    static String kerasSweepHint(java.nio.file.Path model, Object written, org.odf2nna.settings.ModelFormat in) {
+        if (in != org.odf2nna.settings.ModelFormat.KERAS) {
+            return "sweep writes ONNX only; " + convertHint(written, in);
+        }
+        String stem = written.toString().replaceAll("\\.onnx$", "");
+        return "the same command with '-o " + stem + ".keras' writes the Keras file (in " + model.getFileName()
+                + "'s layout, its layers before the dense head as they are; every input kept, as --keep-inputs "
+                + "keeps them, which may leave more parameters than this sweep)";
+    }
+
     /** What to do instead of naming the output of {@code command}, which writes ONNX only, like a Keras file. */
     static String writesOnnxOnly(String command) {
         return command + " writes ONNX only: name it .onnx, then 'odf2nna-onnx convert OUT.onnx -o OUT.keras' "

@@ -63,11 +63,18 @@ final class SweepCommand extends Subcommand {
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {
             precision.checkFormat(ModelFormat.KERAS);
         }
-        Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
+        boolean kerasOut = !graph && Main.kerasOutput(model.path, output);
+        if (!kerasOut) {
+            Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
+        }
         Path out = output == null ? SweepFiles.defaultOutput(model.path) : output;
-        SweepSettings settings = Flags.built(() -> options.clipInputs.applyTo(sweep.settings())
-                .retraining(options.retrain.required()).pruning(options.pruning.options()).quantize(precision)
-                .task(options.data.task()).device(options.data.device()).build());
+        // A Keras file reads every column: its sweep keeps the inputs (a Gather has no Keras layer).
+        SweepSettings settings = Flags.built(() -> options.clipInputs.applyTo(sweep.settings().inputs(!kerasOut
+                && !sweep.keepInputs)).retraining(options.retrain.required()).pruning(options.pruning.options())
+                .quantize(precision).task(options.data.task()).device(options.data.device()).build());
+        if (kerasOut) {
+            Main.checkKerasSweep(settings, output);
+        }
         SweepFiles files = new SweepFiles(model.path, options.retrain.train, options.retrain.validation, eval, out,
                 options.report.path, sweep.chart(out), options.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
@@ -76,7 +83,7 @@ final class SweepCommand extends Subcommand {
         }
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, options.report.path,
-                in -> "sweep writes ONNX only; " + Main.convertHint(result.output(), in));
+                in -> Main.kerasSweepHint(model.path, result.output(), in));
     }
 
     /**
@@ -93,7 +100,8 @@ final class SweepCommand extends Subcommand {
                 Odf2nna.recordedMetricWarning(model, result.table().originalMetrics())));
         command.printReplacedNote(before, result.output());
         if (result.output() != null) {
-            command.printNote(Main.writtenFormatNote(model, ModelFormat.ONNX, whyOnnx));
+            command.printNote(Main.writtenFormatNote(model, result.output().toLowerCase(java.util.Locale.ROOT)
+                    .endsWith(".keras") ? ModelFormat.KERAS : ModelFormat.ONNX, whyOnnx));
         }
         command.printWrote(report);
         return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;

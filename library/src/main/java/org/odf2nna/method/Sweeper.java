@@ -245,8 +245,11 @@ public final class Sweeper {
             ModelProto proto = ExternalData.forOutput(written(model, result, round.inputs(), round.int8(), pruned),
                     model.source(), options.files().output());
             progress.update("writing " + options.files().output(), 0, -1, null);
-            double difference = ModelWriter.writeOnnx(proto, options.files().output(), pruned.written(result),
-                    keepColumns(clipped(scan.sample(), pruned), round.inputs()), options.settings().device(), true);
+            ScanResult.Sample sample = keepColumns(clipped(scan.sample(), pruned), round.inputs());
+            double difference = writesKeras(options.files())
+                    ? writeKeras(options, pruned.written(result), round, sample)
+                    : ModelWriter.writeOnnx(proto, options.files().output(), pruned.written(result), sample,
+                            options.settings().device(), true);
             progress.done("writing " + options.files().output());
             written = options.files().output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
@@ -286,6 +289,28 @@ public final class Sweeper {
             AtomicFiles.writeString(options.files().report(), ReportFormat.json(report));
         }
         return report;
+    }
+
+    /** Whether the chosen model goes to a .keras file (a Keras file swept with {@code -o NAME.keras}). */
+    public static boolean writesKeras(SweepFiles files) {
+        return files.output() != null && files.output().getFileName() != null && files.output().getFileName()
+                .toString().toLowerCase(java.util.Locale.ROOT).endsWith(".keras");
+    }
+
+    /**
+     * The chosen network as a .keras file in the swept Keras file's own layout (its backbone kept as it is), read
+     * back and checked as {@code shrink --format keras} checks it. The network must read every input, unclipped.
+     */
+    private static double writeKeras(Sweep options, DenseNetwork network, ProgressivePruning.Round round,
+            ScanResult.Sample sample) {
+        org.odf2nna.keras.KerasModel keras = ModelFiles.readKeras(options.files().model());
+        boolean everyInput = round.inputs() == null || round.inputs().length == network.inputs()
+                && network.inputs() == keras.network().inputs();
+        if (keras == null || !everyInput || round.int8() != null) {
+            throw new IllegalStateException("a .keras output needs a Keras file swept with every input kept, in float");
+        }
+        org.odf2nna.keras.KerasWriter.checkExpressible(keras, network);
+        return ModelWriter.writeKeras(options.files().output(), network, keras, sample, true);
     }
 
     /**
