@@ -209,14 +209,43 @@ public final class Main implements Runnable {
      * The end of the note after a sweep of a Keras file written as ONNX: the command that writes the Keras file (the
      * same sweep to NAME.keras, inputs kept), which runs as printed.
      */
-    static String kerasSweepHint(java.nio.file.Path model, Object written, org.odf2nna.settings.ModelFormat in) {
+    static String kerasSweepHint(java.nio.file.Path model, Object written, org.odf2nna.settings.ModelFormat in,
+            java.util.List<String> args) {
         if (in != org.odf2nna.settings.ModelFormat.KERAS) {
             return "sweep writes ONNX only; " + convertHint(written, in);
         }
         String stem = written.toString().replaceAll("\\.onnx$", "");
-        return "the same command with '-o " + stem + ".keras' writes the Keras file (in " + model.getFileName()
-                + "'s layout, its layers before the dense head as they are; every input kept, as --keep-inputs "
-                + "keeps them, which may leave more parameters than this sweep)";
+        return "'odf2nna-onnx " + withOutput(args, stem + ".keras") + "' writes the Keras file (in "
+                + model.getFileName() + "'s layout, its layers before the dense head as they are; every input kept, "
+                + "as --keep-inputs keeps them, which may leave more parameters than this sweep)";
+    }
+
+    /** {@code args} with the output ({@code -o}, {@code --output}) set to {@code output}, quoted for a shell. */
+    static String withOutput(java.util.List<String> args, String output) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        boolean set = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if ((a.equals("-o") || a.equals("--output")) && i + 1 < args.size()) {
+                out.add(a);
+                out.add(output);
+                i++;
+                set = true;
+            } else if (a.startsWith("--output=") || a.startsWith("-o=") || a.startsWith("-o") && a.length() > 2
+                    && !a.startsWith("--")) {
+                out.add("-o");
+                out.add(output);
+                set = true;
+            } else {
+                out.add(a);
+            }
+        }
+        if (!set) {
+            out.add("-o");
+            out.add(output);
+        }
+        return String.join(" ", out.stream().map(a -> a.matches("[\\w@%+=:,./-]+") ? a
+                : "'" + a.replace("'", "'\\''") + "'").toList());
     }
 
     /** What to do instead of naming the output of {@code command}, which writes ONNX only, like a Keras file. */

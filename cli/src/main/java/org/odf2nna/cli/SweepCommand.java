@@ -83,7 +83,7 @@ final class SweepCommand extends Subcommand {
         }
         SweepReport result = Odf2nna.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, options.report.path,
-                in -> Main.kerasSweepHint(model.path, result.output(), in));
+                in -> Main.kerasSweepHint(model.path, result.output(), in, spec.root().commandLine().getParseResult().originalArgs()));
     }
 
     /**
