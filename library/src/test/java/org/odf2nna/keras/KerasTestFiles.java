@@ -258,6 +258,16 @@ public final class KerasTestFiles {
         if (shape.length == 1) {
             return values.clone();
         }
+        if (shape.length > 2) {
+            // A convolution kernel [k..., in, out]: nested arrays, row-major.
+            int inner = values.length / shape[0];
+            Object[] outer = (Object[]) java.lang.reflect.Array.newInstance(float.class, shape);
+            for (int i = 0; i < shape[0]; i++) {
+                outer[i] = shaped(java.util.Arrays.copyOfRange(values, i * inner, (i + 1) * inner),
+                        java.util.Arrays.copyOfRange(shape, 1, shape.length));
+            }
+            return outer;
+        }
         float[][] m = new float[shape[0]][shape[1]];
         for (int r = 0; r < shape[0]; r++) {
             System.arraycopy(values, r * shape[1], m[r], 0, shape[1]);
