@@ -1,0 +1,168 @@
+package org.odf2nna.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.jhdf.HdfFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.odf2nna.Device;
+import org.odf2nna.keras.KerasModel;
+import org.odf2nna.keras.KerasReader;
+import org.odf2nna.method.ModelFiles;
+import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.onnx.OnnxRunner;
+
+/**
+ * Issue 55 on the Keras 3 corpus that scripts/corpus/export_keras3.py writes (default /work/corpus/keras3, or the
+ * folder the system property {@code odf2nna.keras3} names): each model (the MLP with BatchNormalization and Dropout,
+ * the CNN with Rescaling, Conv2D, MaxPooling2D, the functional model with Normalization, a residual Add and
+ * Concatenate, the model of the other translated layers) in each form Keras 3 saves a file in ({@code .keras},
+ * {@code .h5}) is read by the tool and computes, in ONNX Runtime, what Keras's own predict() gave for the test rows;
+ * the CNN shrunk to {@code .keras} keeps its backbone's layers as they are. Skips, saying so, without the corpus.
+ */
+class Keras3CorpusIT {
+
+    @TempDir
+    Path dir;
+
+    static Path corpus() {
+        return Path.of(System.getProperty("odf2nna.keras3", "/work/corpus/keras3"));
+    }
+
+    static Path require() {
+        Path root = corpus();
+        boolean present = Files.isRegularFile(root.resolve("cnn.keras")) && Files.isRegularFile(root.resolve("test.csv"));
+        if (!present) {
+            System.out.println("SKIPPED: " + root + " not found; run /work/venv-tf/bin/python "
+                    + "scripts/corpus/export_keras3.py " + root + " to write the Keras 3 corpus");
+        }
+        assumeTrue(present, "skipped: the Keras 3 corpus " + root + " not found (scripts/corpus/export_keras3.py)");
+        return root;
+    }
+
+    static Stream<String> forms() {
+        List<String> forms = new ArrayList<>();
+        for (String model : List.of("mlp", "cnn", "residual", "layers")) {
+            forms.add(model + ".keras");
+            forms.add(model + ".h5");
+        }
+        return forms.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("forms")
+    void readAsKerasPredicts(String name) throws IOException {
+        Path root = require();
+        String model = name.substring(0, name.indexOf('.'));
+        float[][] test = rows(root.resolve("test.csv"));
+        float[] expected = flat(rows(root.resolve(model + ".predictions.csv"), false));
+        OnnxDenseModel read = ModelFiles.read(root.resolve(name));
+        int rows = test.length;
+        int width = test[0].length;
+        float[] x = flat(test);
+        float[] actual;
+        try (OnnxRunner runner = OnnxRunner.open(read.model(), read.input(), Device.CPU, read.source())) {
+            actual = runner.run(x, rows, width, List.of(read.outputName())).get(read.outputName());
+        }
+        assertEquals(expected.length, actual.length, name);
+        double worst = 0;
+        for (int k = 0; k < expected.length; k++) {
+            worst = Math.max(worst, Math.abs(expected[k] - actual[k]));
+        }
+        assertTrue(worst <= 1e-5, name + ": the tool's reading against Keras's predict, max difference " + worst);
+        KerasModel keras = KerasReader.read(root.resolve(name));
+        assertEquals(!model.equals("mlp"), keras.backbone() != null, name + ": a backbone exactly where there are "
+                + "layers besides a dense chain's");
+    }
+
+    @Test
+    void cnnShrunkToKerasKeepsItsBackbone() throws Exception {
+        Path root = require();
+        Path out = dir.resolve("cnn.small.keras");
+        Shared.Result r = Shared.launch(dir, "shrink", root.resolve("cnn.keras").toString(), "--eval",
+                root.resolve("test.csv").toString(), "--train", root.resolve("train.csv").toString(), "--epsilon", "0.3",
+                "--retrain-epochs", "2", "--format", "keras", "-o", out.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        KerasModel before = KerasReader.read(root.resolve("cnn.keras"));
+        KerasModel after = KerasReader.read(out);
+        assertEquals(before.backbone().kept(), after.backbone().kept());
+        for (String layer : List.of("rescaling", "conv2d", "max_pooling2d", "conv2d_1", "flatten")) {
+            assertEquals(layerConfig(root.resolve("cnn.keras"), layer), layerConfig(out, layer), layer);
+        }
+        for (String dataset : List.of("layers/conv2d/vars/0", "layers/conv2d/vars/1", "layers/conv2d_1/vars/0")) {
+            assertArrayEquals(dataset(root.resolve("cnn.keras"), dataset), dataset(out, dataset), dataset);
+        }
+        assertTrue(after.network().parameterCount() < before.network().parameterCount(), after.network().architecture());
+    }
+
+    private static float[][] rows(Path csv) throws IOException {
+        float[][] all = rows(csv, true);
+        float[][] features = new float[all.length][];
+        for (int r = 0; r < all.length; r++) {
+            features[r] = java.util.Arrays.copyOf(all[r], all[r].length - 1);
+        }
+        return features;
+    }
+
+    private static float[][] rows(Path csv, boolean header) throws IOException {
+        List<String> lines = Files.readAllLines(csv);
+        List<float[]> out = new ArrayList<>();
+        for (String line : lines.subList(header ? 1 : 0, lines.size())) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",");
+            float[] v = new float[cells.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Float.parseFloat(cells[i]);
+            }
+            out.add(v);
+        }
+        return out.toArray(float[][]::new);
+    }
+
+    private static float[] flat(float[][] rows) {
+        int width = rows[0].length;
+        float[] v = new float[rows.length * width];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, v, r * width, width);
+        }
+        return v;
+    }
+
+    private static JsonObject layerConfig(Path file, String name) throws IOException {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            JsonObject root = JsonParser.parseString(new String(zip.getInputStream(zip.getEntry("config.json"))
+                    .readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+            for (JsonElement layer : root.getAsJsonObject("config").getAsJsonArray("layers")) {
+                if (layer.getAsJsonObject().getAsJsonObject("config").get("name").getAsString().equals(name)) {
+                    return layer.getAsJsonObject();
+                }
+            }
+        }
+        throw new AssertionError(name + " not in " + file);
+    }
+
+    private static float[] dataset(Path file, String path) throws IOException {
+        try (ZipFile zip = new ZipFile(file.toFile());
+                HdfFile h5 = HdfFile.fromBytes(zip.getInputStream(zip.getEntry("model.weights.h5")).readAllBytes())) {
+            return (float[]) h5.getDatasetByPath(path).getDataFlat();
+        }
+    }
+}
