@@ -120,7 +120,7 @@ public final class KerasWriter {
             throw InputException.usage("the pruned model of " + source + " no longer reads the backbone's "
                     + original.network().inputs() + " outputs as they are (" + network.inputs() + " inputs, prefix "
                     + String.join(", ", network.prefix().operations()) + "); a Keras file keeps the backbone and the "
-                    + "first Dense layer's inputs: keep the inputs (--keep-inputs), or write ONNX");
+                    + "first Dense layer's inputs: sweep with every input kept, or write ONNX");
         }
     }
 

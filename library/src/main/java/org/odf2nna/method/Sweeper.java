@@ -299,7 +299,7 @@ public final class Sweeper {
 
     /**
      * The chosen network as a .keras file in the swept Keras file's own layout (its backbone kept as it is), read
-     * back and checked as {@code shrink --format keras} checks it. The network must read every input, unclipped.
+     * back and checked as shrink checks a Keras output. The network must read every input, unclipped.
      */
     private static double writeKeras(Sweep options, DenseNetwork network, ProgressivePruning.Round round,
             ScanResult.Sample sample) {
