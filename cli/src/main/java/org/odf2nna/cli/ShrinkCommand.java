@@ -147,8 +147,11 @@ final class ShrinkCommand extends Subcommand {
         Path out = files.outputs(settings).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
         SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep(), main.progress());
+        List<String> args = spec.root().commandLine().getParseResult().originalArgs();
         return SweepCommand.printOutcome(this, model.path, before, result, options.report.path,
                 in -> "progressive pruning writes ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "
-                + Main.convertHint(result.output(), in));
+                + (in == ModelFormat.KERAS && args.contains("shrink") && args.stream().noneMatch(a -> a.startsWith(
+                        "--format")) ? Main.kerasSweepHint(model.path, result.output(), in, args.stream()
+                        .map(a -> a.equals("shrink") ? "sweep" : a).toList()) : Main.convertHint(result.output(), in)));
     }
 }
