@@ -55,16 +55,20 @@ public final class ModelFiles {
     public static OnnxDenseModel asOnnx(KerasModel keras) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(SOURCE_METADATA, keras.describe() + " " + keras.source().getFileName());
+        return DenseChainReader.read(kerasGraph(keras, metadata), keras.source());
+    }
+
+    /** A Keras model's graph: its dense chain as Gemm nodes, or with a backbone the translated model. */
+    static org.odf2nna.onnx.proto.OnnxProto.ModelProto kerasGraph(KerasModel keras, Map<String, String> metadata) {
         if (keras.backbone() != null) {
             // Layers before the dense head: the translated graph, read as an ONNX export is (a kept prefix, a chain).
             org.odf2nna.onnx.proto.OnnxProto.ModelProto.Builder graph = keras.backbone().graph().toBuilder();
             metadata.forEach((k, v) -> graph.addMetadataProps(org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto
                     .newBuilder().setKey(k).setValue(v)));
-            return DenseChainReader.read(graph.build(), keras.source());
+            return graph.build();
         }
         // Nodes named after the Keras layers (dense_6/Gemm), so that every table names the layers as the file does.
-        return DenseChainReader.read(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata,
-                keras.layerNames()), keras.source());
+        return OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata, keras.layerNames());
     }
 
     /**

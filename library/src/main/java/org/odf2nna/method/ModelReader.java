@@ -84,8 +84,7 @@ public final class ModelReader {
         String description = keras.describe() + " " + keras.source().getFileName();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(ModelFiles.SOURCE_METADATA, description);
-        return new Produced(OnnxModelBuilder.build(keras.network(), keras.inputName(), "output", metadata,
-                keras.layerNames()), description);
+        return new Produced(ModelFiles.kerasGraph(keras, metadata), description);
     }
 
     /** A SavedModel folder: its dense chain, checked against its serving signature, as a new graph. */
