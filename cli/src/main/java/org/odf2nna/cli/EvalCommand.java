@@ -10,19 +10,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "eval",
-        description = {"Runs the model in ONNX Runtime over labelled CSV rows and prints its metrics: accuracy, "
-                + "macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for regression.",
+        description = {"Runs the model in ONNX Runtime over labelled rows (CSV, .npy, .npz) and prints its metrics: "
+                + "accuracy, macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for regression. "
+                + "A graph that is no dense chain (several inputs, token ids, int8, any layers) runs as it is, fed "
+                + "as sweep feeds it (--input, --input-shape, .npz arrays named after its inputs), and its first "
+                + "output is measured.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx eval model.onnx test.csv",
-            "  odf2nna-onnx eval model.onnx test.csv --json"})
+            "  odf2nna-onnx eval model.onnx test.csv --json",
+            "  odf2nna-onnx eval bert.onnx ids-test.csv --input attention_mask=mask-test.csv \\",
+            "        --input token_type_ids=0",
+            "  odf2nna-onnx eval bert.onnx test.npz   (arrays x: input_ids, attention_mask, token_type_ids, y)"})
 final class EvalCommand extends Subcommand {
 
     @Mixin
     ModelArgument model;
 
-    @Parameters(index = "1", paramLabel = "CSV", description = "Labelled rows (CSV with a header, optionally .gz).")
+    @Parameters(index = "1", paramLabel = "DATA", description = "Labelled rows: CSV with a header (optionally .gz), "
+            + ".npy or .npz.")
     Path csv;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
@@ -31,9 +38,12 @@ final class EvalCommand extends Subcommand {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    GraphFeedOptions graphInputs;
+
     @Override
     public Integer call() {
-        Evaluation e = Odf2nna.evaluate(model.path, csv, data.csv(), data.task(),
+        Evaluation e = Odf2nna.evaluate(model.path, csv, data.csv(), data.task(), graphInputs.modelInputs(),
                 data.device(), main.progress());
         if (json) {
             main.out.print(ReportFormat.json(e));

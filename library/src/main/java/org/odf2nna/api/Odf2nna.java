@@ -416,9 +416,24 @@ public final class Odf2nna {
      */
     public static Evaluation evaluate(Path model, Path csv, CsvReading reading, Task task, Device device,
             Progress progress) {
+        return evaluate(model, csv, reading, task, org.odf2nna.settings.ModelInputs.NONE, device, progress);
+    }
+
+    /**
+     * {@link #evaluate(Path, Path, CsvReading, Task, Device, Progress)} of any ONNX graph ONNX Runtime runs: a file
+     * that is no dense chain (several inputs, token ids, static int8, a normalisation left as Sub/Mul/Add), or one
+     * whose inputs {@code inputs} feed, is fed as {@code sweep} feeds it ({@code inputs}: the row shape, the other
+     * inputs' constants or files, or {@code .npz} arrays named after them) and its first output measured; a dense
+     * chain is measured as before.
+     */
+    public static Evaluation evaluate(Path model, Path csv, CsvReading reading, Task task,
+            org.odf2nna.settings.ModelInputs inputs, Device device, Progress progress) {
         EvalData rows = new EvalData(csv, ColumnRequest.of(-1, reading.label(), ColumnRequest.Target.REQUIRED),
                 reading.inferenceBatch());
-        OnnxDenseModel read = ModelFiles.read(model);
+        OnnxDenseModel read = inputs.isDefault() ? org.odf2nna.method.GraphEvaluator.chainOrNull(model) : null;
+        if (read == null) {
+            return graphEvaluation(model, rows, task, inputs, device, progress);
+        }
         DenseNetwork network = read.network();
         EvalData forModel = rows.forModel(read);
         String guessed = forModel.positionalTarget();
@@ -438,6 +453,19 @@ public final class Odf2nna {
                 + "label column, the input's layout)?" : null;
         return new Evaluation(model.toString(), rows.file().toString(), kind.displayName(), metrics, guessed,
                 warning);
+    }
+
+    private static Evaluation graphEvaluation(Path model, EvalData rows, Task task,
+            org.odf2nna.settings.ModelInputs inputs, Device device, Progress progress) {
+        org.odf2nna.method.GraphEvaluator.Result measured = org.odf2nna.method.GraphEvaluator.evaluate(model, rows,
+                task, inputs, device, progress);
+        Metrics metrics = measured.metrics();
+        Task kind = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
+        String warning = measured.chance() != null && measured.chance().atChance() ? "the model "
+                + measured.chance().describe() + ": are these rows for this model (its columns, their order, the "
+                + "label column, the input's layout)?" : null;
+        return new Evaluation(model.toString(), rows.file().toString(), kind.displayName(), metrics,
+                measured.guessed(), warning);
     }
 
     /**

@@ -1,0 +1,176 @@
+package org.odf2nna.method;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.graph.GraphFeed;
+import org.odf2nna.graph.GraphRegression;
+import org.odf2nna.graph.GraphRows;
+import org.odf2nna.metrics.Evaluator;
+import org.odf2nna.metrics.Metrics;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.settings.ModelInputs;
+import org.odf2nna.settings.Task;
+
+/**
+ * {@code eval} of an ONNX graph that is not a dense chain (several inputs, token ids, an int8 file on QGemm or QDQ
+ * nodes, a normalisation left as Sub/Mul/Add): its rows are fed as {@code sweep} feeds them ({@link GraphFeed}: the
+ * data input, the other inputs by {@code --input} or by an {@code .npz} array named after them), the graph runs as it
+ * is in ONNX Runtime, and its first output is measured as a dense chain's output is ({@link Evaluator}).
+ */
+public final class GraphEvaluator {
+
+    private GraphEvaluator() {
+    }
+
+    /**
+     * The metrics of {@code model}'s first output on the labelled rows of {@code data}.
+     *
+     * @param data   the rows (CSV, .npy or .npz) with their target, and the rows per runtime call
+     * @param task   the task, or null to infer it from the first output (one value and no Sigmoid: regression)
+     * @param inputs how the graph's inputs are fed beyond what the model says
+     * @throws InputException when the rows cannot be read, have no target, or the output is not one class vector or
+     *                        value per row
+     */
+    public static Result evaluate(Path model, EvalData data, Task task, ModelInputs inputs, Device device,
+            Progress progress) {
+        ModelProto proto = OnnxModelFile.read(model);
+        Path file = data.file();
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(file));
+        EvalData rows = new EvalData(file, ColumnRequest.of(feed.width(), data.columns().label(),
+                ColumnRequest.Target.REQUIRED), data.inferenceBatch());
+        if (!rows.hasTarget()) {
+            throw new InputException(file, "line 1", "has no target column, so there is nothing to evaluate against "
+                    + "(name it with {{LABEL}})");
+        }
+        String guessed = rows.positionalTarget();
+        boolean regression = GraphRegression.regressor(proto, task);
+        try {
+            GraphRows read = GraphRows.read(file, 0, feed, data.columns().label(), Integer.MAX_VALUE, regression);
+            Evaluator evaluator = run(proto, model, feed, read, regression, rows, device, progress);
+            return new Result(evaluator.metrics(), evaluator.chance(), guessed);
+        } catch (InputException e) {
+            // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
+            throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is the "
+                    + "last (" + guessed + ") and no column is named label, target, class or y: name the label column "
+                    + "with {{LABEL}}");
+        }
+    }
+
+    /**
+     * The dense chain {@code eval} measures as it always has, or null where {@code model} is an ONNX graph the chain
+     * reader refuses (then {@link #evaluate} runs the graph as it is).
+     *
+     * @throws InputException when the model is another format the reader refuses, or shapes no runtime could run
+     */
+    public static org.odf2nna.onnx.OnnxDenseModel chainOrNull(Path model) {
+        try {
+            return ModelFiles.read(model);
+        } catch (InputException e) {
+            if (e.malformed() || ModelFiles.formatOf(model) != org.odf2nna.settings.ModelFormat.ONNX) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * What a graph's evaluation gives.
+     *
+     * @param chance  how far its classes agree with the labels beyond chance, or null for a regressor
+     * @param guessed where the target column was taken by its place for want of one named so, or null
+     */
+    public record Result(Metrics metrics, org.odf2nna.metrics.ChanceAgreement chance, String guessed) {
+    }
+
+    /**
+     * Runs the graph over the rows, {@code data}'s inference batch at a time (one row at a time where it quantizes its
+     * activations per run, as a dynamic int8 file does: a batch would share one range), and measures its first
+     * output.
+     */
+    private static Evaluator run(ModelProto proto, Path model, GraphFeed feed, GraphRows rows, boolean regression,
+            EvalData data, Device device, Progress progress) {
+        ModelProto runnable = GraphRows.runnable(proto, feed.data());
+        String output = proto.getGraph().getOutput(0).getName();
+        int step = perRunRanges(proto) ? 1 : data.inferenceBatch();
+        Evaluator evaluator = null;
+        try (GraphFeed.Session session = feed.open(runnable, device, model)) {
+            for (int start = 0; start < rows.count(); start += step) {
+                int count = Math.min(step, rows.count() - start);
+                OnnxRunner.Out out = session.runShaped(rows, start, count, List.of(output)).get(output);
+                int per = out.values().length / count;
+                if (evaluator == null) {
+                    checkShape(out.shape(), output, model, regression);
+                    evaluator = new Evaluator(regression ? Task.REGRESSION : Task.CLASSIFICATION, per,
+                            head(proto, output), model, "the target");
+                }
+                add(evaluator, out.values(), rows, start, count, per, regression, data.file());
+                progress.update("evaluating", start + count, rows.count(), (start + count) + " rows");
+            }
+        }
+        progress.done("evaluating");
+        return evaluator;
+    }
+
+    /** Adds rows {@code start .. start+count} of {@code per} output values each. */
+    private static void add(Evaluator evaluator, float[] values, GraphRows rows, int start, int count, int per,
+            boolean regression, Path file) {
+        double[] targets = new double[count];
+        long[] numbers = new long[count];
+        int classes = Task.classCount(per);
+        for (int r = 0; r < count; r++) {
+            targets[r] = regression ? rows.targets()[start + r] : rows.labels()[start + r];
+            numbers[r] = start + r + 1;
+            if (!regression && targets[r] >= classes) {
+                throw new InputException(file, "row " + numbers[r], "class id " + (long) targets[r] + " but the "
+                        + "model's first output has " + classes + " classes (0.." + (classes - 1) + ")");
+            }
+        }
+        evaluator.add(values, count, targets, numbers);
+    }
+
+    /**
+     * Refuses an output that is not one class vector or one value per row: classes at each position are not measured
+     * against one label per row.
+     */
+    private static void checkShape(long[] shape, String output, Path model, boolean regression) {
+        int ranked = 0;
+        for (int d = 1; d < shape.length; d++) {
+            ranked += shape[d] > 1 ? 1 : 0;
+        }
+        if (ranked > 1) {
+            throw InputException.usage(model, "output '" + output + "' has shape " + java.util.Arrays.toString(shape)
+                    + ": values at several positions per row; eval measures one class vector"
+                    + (regression ? " or value" : "") + " per row against the row's one label (sweep judges such "
+                    + "outputs by their decoded agreement: --decode)");
+        }
+    }
+
+    /** The head the node writing {@code output} applies, as the class scores read it. */
+    private static OutputHead head(ModelProto proto, String output) {
+        for (NodeProto n : proto.getGraph().getNodeList()) {
+            if (n.getOutputList().contains(output)) {
+                return switch (n.getOpType()) {
+                    case "Softmax" -> OutputHead.SOFTMAX;
+                    case "Sigmoid" -> OutputHead.SIGMOID;
+                    case "LogSoftmax" -> OutputHead.LOG_SOFTMAX;
+                    default -> OutputHead.NONE;
+                };
+            }
+        }
+        return OutputHead.NONE;
+    }
+
+    /** Whether the graph quantizes activations with a range taken per run (DynamicQuantizeLinear, MatMulInteger). */
+    static boolean perRunRanges(ModelProto proto) {
+        return proto.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear")
+                || n.getOpType().equals("DynamicQuantizeMatMul"));
+    }
+}

@@ -1,0 +1,24 @@
+#!/work/venv-tf/bin/python
+"""ONNX Runtime's transformer optimizer on make_tiny_bert.py's bert.onnx: the file it writes holds
+EmbedLayerNormalization, Attention, SkipLayerNormalization and BiasGelu (com.microsoft) in place of the exported
+subgraphs, as a user who ships an optimized model has it. Prints the fused operators' counts.
+
+    /work/venv-tf/bin/python scripts/corpus/optimize_bert.py /work/corpus/bert/bert.onnx /work/corpus/bert/bert_opt.onnx
+"""
+import collections
+import sys
+
+import onnx
+from onnxruntime.transformers import optimizer
+
+
+def main():
+    source, target = sys.argv[1], sys.argv[2]
+    model = optimizer.optimize_model(source, model_type="bert", num_heads=4, hidden_size=64, opt_level=0)
+    model.save_model_to_file(target)
+    ops = collections.Counter(n.op_type for n in onnx.load(target).graph.node)
+    print(f"wrote {target}: " + ", ".join(f"{k} x{v}" for k, v in sorted(ops.items())))
+
+
+if __name__ == "__main__":
+    main()
