@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "inspect",
         description = {"Shows how the model is read: input, prefix, dense layers (units, activation, parameters), "
-                + "head, the task inferred from it, and the operator types of the graph.",
+                + "head, the task inferred from it, and the operator types of the graph; for an ONNX graph, the "
+                + "blocks sweep prunes (FFNs, heads, streams: the same search as sweep's first round, its attentions "
+                + "traced on made-up rows fed as --input and --input-shape say) and why each other layer is in none.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -28,9 +30,12 @@ final class InspectCommand extends Subcommand {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
+    @Mixin
+    GraphFeedOptions graphInputs;
+
     @Override
     public Integer call() {
-        GraphBlocks blocks = Odf2nna.describeBlocks(model.path);
+        GraphBlocks blocks = Odf2nna.describeBlocks(model.path, graphInputs.modelInputs());
         ModelDescription d;
         try {
             d = Odf2nna.describe(model.path);

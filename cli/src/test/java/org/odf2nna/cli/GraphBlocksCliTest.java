@@ -86,6 +86,10 @@ class GraphBlocksCliTest {
         assertEquals(2, epsilon.exitCode(), epsilon.toString());
         assertTrue(epsilon.err().contains("--epsilon applies to dense chains; a graph's blocks are pruned in "
                 + "progressive rounds"), epsilon.err());
+        // One line, pointing to what works instead.
+        assertEquals(1, epsilon.err().strip().lines().count(), epsilon.err());
+        assertTrue(epsilon.err().contains("give --train and --validation") && epsilon.err().contains("sweep with "
+                + "--share"), epsilon.err());
     }
 
     /**

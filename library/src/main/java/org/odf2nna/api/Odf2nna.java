@@ -498,6 +498,15 @@ public final class Odf2nna {
     }
 
     /**
+     * {@link #describeBlocks(Path)} for a graph fed as {@code inputs} says: exactly the blocks {@code sweep}'s first
+     * round prunes (the same search, its attentions traced on made-up rows), their parameters and share, and a note for
+     * each layer in no block saying why.
+     */
+    public static org.odf2nna.report.GraphBlocks describeBlocks(Path model, org.odf2nna.settings.ModelInputs inputs) {
+        return org.odf2nna.method.GraphSweeper.describe(model, inputs);
+    }
+
+    /**
      * Whether {@code sweep} and {@code shrink} prune {@code model} through its dense blocks: an ONNX file whose dense
      * chain at the end has no hidden layer (or that has no dense chain at the end).
      */

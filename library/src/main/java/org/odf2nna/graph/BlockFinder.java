@@ -195,7 +195,34 @@ public final class BlockFinder {
     private record UnitOp(List<UnitSlot> slots, boolean nonlinear, String group, String describe) {
     }
 
+    /**
+     * ONNX Runtime's fused GELUs (com.microsoft): Gelu(x), FastGelu(x[, bias]), BiasGelu(x, bias), QuickGelu(x); a
+     * bias input holds one value per unit.
+     */
+    static final Set<String> FUSED_GELU = Set.of("Gelu", "FastGelu", "BiasGelu", "QuickGelu");
+
+    /** ONNX Runtime's contrib domain, where its transformer optimizer writes fused operators. */
+    static final String CONTRIB = "com.microsoft";
+
+    private static UnitOp fusedGelu(GraphView g, NodeProto n, int width, Kind kind) {
+        List<UnitSlot> slots = new ArrayList<>();
+        for (int k = 1; k < n.getInputCount(); k++) {
+            String in = n.getInput(k);
+            if (in.isEmpty()) {
+                continue;
+            }
+            if (!g.isConstant(in) || kind != Kind.MATMUL || perUnitAxis(g.dims(in), width, kind) < 0) {
+                return null;
+            }
+            slots.add(new UnitSlot(in, g.dims(in).length - 1, g.elements(in)));
+        }
+        return new UnitOp(slots, true, null, n.getOpType().equals("FastGelu") ? "gelu (tanh)" : "gelu");
+    }
+
     private static UnitOp unitOp(GraphView g, NodeProto n, int width, Kind kind) {
+        if (n.getDomain().equals(CONTRIB) && FUSED_GELU.contains(n.getOpType()) && n.getOutputCount() == 1) {
+            return fusedGelu(g, n, width, kind);
+        }
         if (!n.getDomain().isEmpty()) {
             return null;
         }
@@ -370,7 +397,7 @@ public final class BlockFinder {
                 }
             }
         }
-        Linear l2 = linear(g, second);
+        Linear l2 = skipBias(g, second, linear(g, second));
         NodeProto n2 = g.nodes.get(second);
         slots.add(new UnitSlot(l2.weight(), l2.inAxis(), g.elements(l2.weight())));
         UnitSlot secondWeight = slots.get(slots.size() - 1);
@@ -420,6 +447,31 @@ public final class BlockFinder {
                 l2.site(), groups, output, residual);
     }
 
+    /**
+     * {@code l}, or where the second layer is a MatMul without a bias whose output only a SkipLayerNormalization reads
+     * (ONNX Runtime's fused residual Add and LayerNorm), with that node's bias input (its fifth, added to the sum
+     * before the normalisation) as its bias: the pruning rewrites it in place.
+     */
+    private static Linear skipBias(GraphView g, int i, Linear l) {
+        String out = g.nodes.get(i).getOutput(0);
+        List<Integer> readers = g.consumers(out);
+        if (l.bias() != null || l.kind() != Kind.MATMUL || readers.size() != 1 || g.isGraphOutput(out)) {
+            return l;
+        }
+        NodeProto skip = g.nodes.get(readers.get(0));
+        if (!skip.getDomain().equals(CONTRIB) || !skip.getOpType().equals("SkipLayerNormalization")
+                || skip.getInputCount() < 5 || skip.getInput(4).isEmpty()) {
+            return l;
+        }
+        String bias = skip.getInput(4);
+        if (!g.isConstant(bias) || g.dims(bias).length != 1 || g.dims(bias)[0] != l.outputs()
+                || !(skip.getInput(0).equals(out) || skip.getInput(1).equals(out))) {
+            return l;
+        }
+        return new Linear(l.kind(), l.inputs(), l.outputs(), l.weight(), l.outAxis(), l.inAxis(), bias,
+                BiasSite.SKIP_LAYER_NORM, -1);
+    }
+
     /** The activation's name: the exporters' GELU, SiLU, HardSwish and Mish patterns, else the first nonlinear op. */
     private static String activationName(GraphView g, Set<Integer> region) {
         Set<String> ops = new HashSet<>();
@@ -434,7 +486,10 @@ public final class BlockFinder {
         if (ops.contains("Erf") && product) {
             return "gelu (erf)";
         }
-        if (ops.contains("Gelu")) {
+        if (ops.contains("FastGelu")) {
+            return "gelu (tanh)";
+        }
+        if (ops.contains("Gelu") || ops.contains("BiasGelu") || ops.contains("QuickGelu")) {
             return "gelu";
         }
         if (ops.contains("Tanh") && ops.contains("Pow") && product) {

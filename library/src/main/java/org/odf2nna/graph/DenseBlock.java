@@ -96,7 +96,12 @@ public record DenseBlock(int index, Kind kind, String firstNode, String secondNo
         /** Conv's third input. */
         CONV_B,
         /** an Add of a constant after the MatMul. */
-        ADD
+        ADD,
+        /**
+         * The bias input of ONNX Runtime's SkipLayerNormalization that reads the MatMul's output: added after the
+         * block's output, so a refit adds the original bias to what it fits ({@link SequentialRefit}).
+         */
+        SKIP_LAYER_NORM
     }
 
     /**

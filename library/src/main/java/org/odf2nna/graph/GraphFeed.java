@@ -123,6 +123,110 @@ public final class GraphFeed {
         return new GraphFeed(data, pruned, sides);
     }
 
+    /**
+     * {@link #resolve}, with the data input's row shape, where the model leaves one of its sizes open and
+     * {@code inputs} do not give it, read from the data files' {@code width} values per row (a BERT export's open
+     * sequence length from the number of id columns): the sizes the model fixes, the open one what is left.
+     */
+    public static GraphFeed resolve(ModelProto model, Path file, ModelInputs inputs, List<Path> dataFiles,
+            int width) {
+        if (inputs.rowShape() != null || width < 1) {
+            return resolve(model, file, inputs, dataFiles);
+        }
+        Set<String> initializers = new HashSet<>();
+        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+        Map<String, ValueInfoProto> graphInputs = new java.util.LinkedHashMap<>();
+        for (ValueInfoProto v : model.getGraph().getInputList()) {
+            if (!initializers.contains(v.getName())) {
+                graphInputs.put(v.getName(), v);
+            }
+        }
+        long[] dims = dims(prunedInput(graphInputs, inputs, file, dataFiles));
+        int open = -1;
+        long fixed = 1;
+        for (int d = 1; d < dims.length; d++) {
+            if (dims[d] < 0) {
+                open = open < 0 ? d : Integer.MAX_VALUE;
+            } else {
+                fixed *= dims[d];
+            }
+        }
+        if (open < 0 || open == Integer.MAX_VALUE || fixed == 0 || width % fixed != 0) {
+            return resolve(model, file, inputs, dataFiles);
+        }
+        long[] row = java.util.Arrays.copyOfRange(dims, 1, dims.length);
+        row[open - 1] = width / fixed;
+        return resolve(model, file, inputs.withRowShape(row), dataFiles);
+    }
+
+    /** The size each open dimension of the data input's row gets where rows are made up ({@link #madeUp}). */
+    static final long MADE_UP_SIZE = 8;
+
+    /**
+     * A feed for looking at a graph without rows of the user's ({@code inspect}): {@code inputs} as given; the first
+     * input they leave open is the data input, each open size of its row {@value #MADE_UP_SIZE} unless
+     * {@code inputs} give the row's shape; every other input a constant (1 for one named like a mask, so that nothing
+     * is masked, else 0).
+     */
+    public static GraphFeed madeUp(ModelProto model, Path file, ModelInputs inputs) {
+        Set<String> initializers = new HashSet<>();
+        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+        List<ValueInfoProto> open = new ArrayList<>();
+        Set<String> given = new HashSet<>();
+        inputs.others().forEach(o -> given.add(o.name()));
+        for (ValueInfoProto v : model.getGraph().getInputList()) {
+            if (!initializers.contains(v.getName()) && !given.contains(v.getName())) {
+                open.add(v);
+            }
+        }
+        if (open.isEmpty()) {
+            return resolve(model, file, inputs, List.of());
+        }
+        String data = inputs.pruneInput() != null ? inputs.pruneInput() : open.get(0).getName();
+        List<ModelInputs.Other> others = new ArrayList<>(inputs.others());
+        ValueInfoProto dataInfo = open.get(0);
+        for (ValueInfoProto v : open) {
+            if (v.getName().equals(data)) {
+                dataInfo = v;
+            } else {
+                boolean mask = v.getName().toLowerCase(java.util.Locale.ROOT).contains("mask")
+                        && v.getType().getTensorType().getElemType() != TensorProto.DataType.BOOL_VALUE;
+                others.add(new ModelInputs.Other(v.getName(), mask ? 1.0 : 0.0, List.of()));
+            }
+        }
+        long[] rowShape = inputs.rowShape();
+        long[] dims = dims(dataInfo);
+        if (rowShape == null && dims.length > 1 && java.util.Arrays.stream(dims, 1, dims.length).anyMatch(d -> d < 0)) {
+            rowShape = new long[dims.length - 1];
+            for (int d = 1; d < dims.length; d++) {
+                rowShape[d - 1] = dims[d] >= 0 ? dims[d] : MADE_UP_SIZE;
+            }
+        }
+        return resolve(model, file, new ModelInputs(rowShape, data, others), List.of());
+    }
+
+    /**
+     * {@code count} made-up rows for this feed: tokens 0 and 1 in turn for an input of token ids, else uniform in
+     * [0, 1); an input of rows of its own gets ones.
+     */
+    public GraphRows madeUpRows(int count) {
+        int width = width();
+        float[] values = new float[count * width];
+        java.util.Random random = new java.util.Random(1);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = integerRows() ? i % 2 : random.nextFloat();
+        }
+        Map<String, float[]> own = new HashMap<>();
+        for (Side s : sides) {
+            if (s.constant() == null) {
+                float[] ones = new float[count * s.valuesPerRow()];
+                java.util.Arrays.fill(ones, 1f);
+                own.put(s.name(), ones);
+            }
+        }
+        return new GraphRows(values, width, null, own);
+    }
+
     private static ValueInfoProto prunedInput(Map<String, ValueInfoProto> graphInputs, ModelInputs inputs, Path file,
             List<Path> dataFiles) {
         String all = String.join(", ", graphInputs.keySet());

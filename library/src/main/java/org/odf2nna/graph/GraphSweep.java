@@ -34,11 +34,45 @@ public final class GraphSweep {
     private GraphSweep() {
     }
 
-    /** The blocks as {@code inspect} and the reports list them. */
+    /**
+     * The blocks found without running the graph (an exporter's attentions not traced, their heads not listed): what
+     * {@code inspect} lists where the graph cannot be run on made-up rows.
+     */
     public static GraphBlocks describe(ModelProto model, Path file) {
         GraphView g = new GraphView(HeadUnits.canonical(WeightStorage.hoist(model).model(), file), file);
         List<DenseBlock> blocks = BlockFinder.find(g);
         return describe(g, blocks);
+    }
+
+    /**
+     * The blocks exactly as a sweep's first round finds them ({@link #found}) on {@code rows} (a few are enough: they
+     * only trace the attentions), with a line for each layer that is in no block saying why ({@link LayerNotes}).
+     */
+    public static GraphBlocks describe(ModelProto model, Path file, GraphFeed feed, GraphRows rows, Device device) {
+        Found found = found(WeightStorage.hoist(model).model(), file, feed, rows, device);
+        GraphBlocks described = describe(found.view(), found.blocks());
+        List<String> notes = new ArrayList<>(described.notes());
+        notes.addAll(HeadUnits.notes(found.canonical()));
+        notes.addAll(LayerNotes.outside(found.view(), found.blocks()));
+        return new GraphBlocks(described.modelParameters(), described.blockParameters(), described.blockShare(),
+                described.blocks(), notes);
+    }
+
+    /**
+     * A graph as the sweep prunes it: its exporter's attentions rewritten to the canonical form on rows
+     * ({@link AttentionRewrite}), and its blocks.
+     */
+    record Found(AttentionRewrite.Result canonical, GraphView view, List<DenseBlock> blocks) {
+    }
+
+    /**
+     * The one search that {@code sweep}, {@link #prune} and {@code inspect} share: {@code hoisted} (its weights hoisted)
+     * with the data input's row shape fixed as {@code feed} resolves it, its attentions traced on {@code rows}.
+     */
+    static Found found(ModelProto hoisted, Path file, GraphFeed feed, GraphRows rows, Device device) {
+        AttentionRewrite.Result canonical = AttentionRewrite.rewrite(feed.fixed(hoisted), file, feed, rows, device);
+        GraphView view = new GraphView(canonical.model(), file);
+        return new Found(canonical, view, BlockFinder.find(view));
     }
 
     /** The most residual Adds whose untied channels {@code inspect} explains one by one (a transformer has many). */
@@ -114,10 +148,9 @@ public final class GraphSweep {
     public static BlockPruner.Pruned prune(ModelProto stored, Path file, GraphFeed feed, GraphRows rows,
             double blockShare, GraphRun settings) {
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
-        ModelProto model = AttentionRewrite.rewrite(feed.fixed(hoisted.model()), file, feed, rows,
-                settings.device()).model();
-        GraphView g = new GraphView(model, file);
-        List<DenseBlock> blocks = BlockFinder.find(g);
+        Found found = found(hoisted.model(), file, feed, rows, settings.device());
+        ModelProto model = found.canonical().model();
+        List<DenseBlock> blocks = found.blocks();
         if (blocks.isEmpty()) {
             throw noBlocks(file);
         }
@@ -181,8 +214,8 @@ public final class GraphSweep {
         long started = System.nanoTime();
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(stored);
         GraphFeed input = io.feed();
-        AttentionRewrite.Result canonical = AttentionRewrite.rewrite(input.fixed(hoisted.model()), file, input,
-                training, settings.device());
+        Found found = found(hoisted.model(), file, input, training, settings.device());
+        AttentionRewrite.Result canonical = found.canonical();
         ModelProto model = canonical.model();
         for (GraphRows r : new GraphRows[] {training, validation, report}) {
             if (r != null && r.width() != input.width()) {
@@ -190,8 +223,8 @@ public final class GraphSweep {
                         + input.width());
             }
         }
-        GraphView original = new GraphView(model, file);
-        List<DenseBlock> blocks = BlockFinder.find(original);
+        GraphView original = found.view();
+        List<DenseBlock> blocks = found.blocks();
         if (blocks.isEmpty()) {
             throw noBlocks(file);
         }

@@ -172,7 +172,7 @@ final class SequentialRefit {
         if (sums == null || sums.n <= sums.sx.length) {
             return pair.current();
         }
-        return solve(sums, pair.current(), pair.block(), file);
+        return solve(sums, pair, file);
     }
 
     /**
@@ -281,7 +281,9 @@ final class SequentialRefit {
     }
 
     /** The second layer that least squares fits to the sums (ridge-stabilised); the model unchanged if none is finite. */
-    private static ModelProto solve(Sums sums, ModelProto current, DenseBlock block, Path file) {
+    private static ModelProto solve(Sums sums, Pair pair, Path file) {
+        ModelProto current = pair.current();
+        DenseBlock block = pair.block();
         int k = sums.sx.length;
         int outputs = sums.st.length;
         long n = sums.n;
@@ -316,6 +318,13 @@ final class SequentialRefit {
                 }
                 weights[i][o] = v;
                 bias[o] -= v * sums.sx[i] / n;
+            }
+        }
+        if (block.biasSite() == DenseBlock.BiasSite.SKIP_LAYER_NORM) {
+            // The targets are the MatMul's output, before the SkipLayerNormalization adds the original's bias.
+            float[] original = new GraphView(pair.original(), file).values(pair.was().secondBias());
+            for (int o = 0; o < outputs; o++) {
+                bias[o] += original[o];
             }
         }
         return BlockPruner.withSecondLayer(current, file, block, weights, bias);

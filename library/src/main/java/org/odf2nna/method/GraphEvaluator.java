@@ -43,7 +43,13 @@ public final class GraphEvaluator {
             Progress progress) {
         ModelProto proto = OnnxModelFile.read(model);
         Path file = data.file();
-        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(file));
+        int width;
+        try (org.odf2nna.data.RowReader header = new EvalData(file, ColumnRequest.of(-1, data.columns().label(),
+                ColumnRequest.Target.REQUIRED), data.inferenceBatch()).open()) {
+            width = header.featureCount();
+        }
+        // A row shape the model leaves open (a sequence length) is read from the rows' width, as they hold it.
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(file), width);
         EvalData rows = new EvalData(file, ColumnRequest.of(feed.width(), data.columns().label(),
                 ColumnRequest.Target.REQUIRED), data.inferenceBatch());
         if (!rows.hasTarget()) {
@@ -109,7 +115,7 @@ public final class GraphEvaluator {
                 if (evaluator == null) {
                     checkShape(out.shape(), output, model, regression);
                     evaluator = new Evaluator(regression ? Task.REGRESSION : Task.CLASSIFICATION, per,
-                            head(proto, output), model, "the target");
+                            head(proto, output), data.file(), "the target");
                 }
                 add(evaluator, out.values(), rows, start, count, per, regression, data.file());
                 progress.update("evaluating", start + count, rows.count(), (start + count) + " rows");

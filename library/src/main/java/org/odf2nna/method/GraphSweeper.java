@@ -141,10 +141,38 @@ public final class GraphSweeper {
 
     /** The dense blocks of an ONNX file, or null for a model in another format. */
     public static GraphBlocks describe(Path model) {
+        return describe(model, ModelInputs.NONE);
+    }
+
+    /** Rows made up for tracing a graph's attentions as {@code inspect} lists its blocks (a few are enough). */
+    private static final int MADE_UP_ROWS = 4;
+
+    /**
+     * The dense blocks of an ONNX file exactly as {@code sweep}'s first round finds them ({@link GraphSweep#describe(
+     * ModelProto, Path, GraphFeed, GraphRows, org.odf2nna.Device)}), on made-up rows fed as {@code inputs} says
+     * ({@link GraphFeed#madeUp}), with why each layer outside them is; null for a model in another format. A graph
+     * that does not run on such rows is listed without its exporter-written attentions, saying so.
+     */
+    public static GraphBlocks describe(Path model, ModelInputs inputs) {
         if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
             return null;
         }
-        return GraphSweep.describe(ModelReader.read(model).graph(), model);
+        // The graph sweep reads (cleaned by the one model reader), so that the counts are the sweep's.
+        ModelProto proto = ModelReader.read(model).graph();
+        try {
+            GraphFeed feed = GraphFeed.madeUp(proto, model, inputs);
+            return GraphSweep.describe(proto, model, feed, feed.madeUpRows(MADE_UP_ROWS), org.odf2nna.Device.CPU);
+        } catch (RuntimeException e) {
+            GraphBlocks blocks = GraphSweep.describe(proto, model);
+            List<String> notes = new java.util.ArrayList<>(blocks.notes());
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace(model + ": ",
+                    "");
+            notes.add("the graph did not run on made-up rows (" + why + "), so attentions written as an exporter's "
+                    + "nodes are not traced and their heads not listed; sweep traces them on its rows (give "
+                    + Setting.INPUT.ref() + " and " + Setting.INPUT_SHAPE.ref() + " as sweep takes them)");
+            return new GraphBlocks(blocks.modelParameters(), blocks.blockParameters(), blocks.blockShare(),
+                    blocks.blocks(), notes);
+        }
     }
 
     /**

@@ -1,0 +1,86 @@
+package org.odf2nna.graph;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+
+/**
+ * Why a layer (a MatMul, Gemm or Conv with a constant weight) is in no block, one line each, as {@code inspect} lists
+ * them under the blocks: what the sweep leaves whole, and what would have to change for it to be pruned.
+ */
+final class LayerNotes {
+
+    /** The most layers explained one by one (a ResNet's downsampling convolutions, a transformer's heads). */
+    static final int MAX_LINES = 12;
+
+    private static final Set<String> LAYERS = Set.of("MatMul", "Gemm", "Conv");
+
+    private LayerNotes() {
+    }
+
+    /** A line for each layer of {@code g} that no block of {@code blocks} holds. */
+    static List<String> outside(GraphView g, List<DenseBlock> blocks) {
+        Set<String> held = new HashSet<>();
+        for (DenseBlock b : blocks) {
+            held.addAll(b.nodes());
+            held.add(b.firstNode());
+            held.add(b.secondNode());
+        }
+        List<String> lines = new ArrayList<>();
+        int more = 0;
+        for (int i = 0; i < g.nodes.size(); i++) {
+            NodeProto n = g.nodes.get(i);
+            if (!LAYERS.contains(n.getOpType()) || !n.getDomain().isEmpty() || n.getInputCount() < 2
+                    || !g.isConstant(n.getInput(1)) || held.contains(GraphView.nodeName(n))) {
+                continue;
+            }
+            if (lines.size() == MAX_LINES) {
+                more++;
+                continue;
+            }
+            lines.add("layer '" + GraphView.nodeName(n) + "' (" + n.getOpType() + " "
+                    + java.util.Arrays.toString(g.dims(n.getInput(1))) + ") is in no block: " + why(g, i));
+        }
+        if (more > 0) {
+            lines.add("and " + more + " more layer(s) in no block");
+        }
+        return lines;
+    }
+
+    /** Why layer {@code i} is in no block. */
+    static String why(GraphView g, int i) {
+        NodeProto n = g.nodes.get(i);
+        BlockFinder.Linear l = BlockFinder.linear(g, i);
+        if (l == null) {
+            if (n.getOpType().equals("Conv") && GraphView.intAttribute(n, "group", 1) != 1) {
+                return "a grouped convolution (group " + GraphView.intAttribute(n, "group", 1) + "): its channels "
+                        + "read only their group, so they are per-unit operations inside a block, not its layers";
+            }
+            return "its weight or attributes are not a layer's the search reads (a 2-D MatMul or Gemm weight without "
+                    + "transA, alpha or beta; a 4-D Conv filter and a bias of one value per channel)";
+        }
+        String out = l.bias() != null && l.biasNode() >= 0 && l.site() == DenseBlock.BiasSite.ADD
+                ? g.nodes.get(l.biasNode()).getOutput(0) : n.getOutput(0);
+        if (g.isGraphOutput(out)) {
+            return "it writes the graph's output '" + out + "': the output layer is kept whole";
+        }
+        Set<String> readers = new LinkedHashSet<>();
+        for (int c : g.consumers(out)) {
+            NodeProto r = g.nodes.get(c);
+            readers.add(r.getOpType() + " '" + GraphView.nodeName(r) + "'");
+        }
+        if (readers.isEmpty()) {
+            return "nothing reads its output";
+        }
+        if (g.consumers(n.getOutput(0)).size() > 1) {
+            return "its output is read by " + g.consumers(n.getOutput(0)).size() + " nodes; a block's first layer "
+                    + "feeds its activation alone";
+        }
+        return "its output goes to " + String.join(", ", readers) + ", not through a per-unit activation to a "
+                + "second layer that alone reads the hidden tensor (a block's first layer), nor is it such a second "
+                + "layer";
+    }
+}
