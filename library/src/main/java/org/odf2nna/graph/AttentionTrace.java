@@ -266,7 +266,9 @@ final class AttentionTrace {
     private static Traced forward(GraphView g, int softmax, Scores scores, Operand[] qkv, String context) {
         String t = context;
         for (int step = 0; step < 8; step++) {
-            List<Integer> readers = g.consumers(t);
+            // Shape nodes only read the size (a BERT export's view(size()[:-2] + (D,)) reads it to merge the heads).
+            List<Integer> readers = g.consumers(t).stream()
+                    .filter(c -> !g.nodes.get(c).getOpType().equals("Shape")).toList();
             if (readers.size() != 1 || g.isGraphOutput(t)) {
                 return null;
             }

@@ -523,7 +523,13 @@ public final class BlockFinder {
             NodeProto n = g.nodes.get(r);
             String op = n.getOpType();
             boolean constantOperand = n.getInputList().stream().anyMatch(in -> g.isConstant(in) && g.elements(in) > 1);
-            if (op.equals("Conv")) {
+            if (n.getDomain().equals(CONTRIB)) {
+                // A fused GELU: its bias input, the first layer's bias, is the per-unit constant.
+                if (constantOperand) {
+                    ops.add("bias in " + op);
+                }
+                activationSeen = true;
+            } else if (op.equals("Conv")) {
                 ops.add("depthwise Conv " + g.dims(n.getInput(1))[2] + "x" + g.dims(n.getInput(1))[3]);
             } else if (op.equals("BatchNormalization")) {
                 ops.add("BatchNormalization");

@@ -79,6 +79,7 @@ class FusedFfnTest {
             assertEquals(DenseBlock.BiasSite.SKIP_LAYER_NORM, b.biasSite(), gelu);
             assertEquals(gelu.equals("FastGelu") ? "gelu (tanh)" : "gelu", b.activation(), gelu);
             assertEquals(2L * D * HIDDEN + HIDDEN + D, b.parameters(), gelu);
+            assertEquals(gelu.equals("Gelu") ? List.of("bias Add") : List.of("bias in " + gelu), b.perUnitOps(), gelu);
 
             GraphRows rows = new GraphRows(Graphs.rows(8, ROWS, TOKENS * D), TOKENS * D, null);
             GraphFeed feed = GraphFeed.of(model, FILE);
