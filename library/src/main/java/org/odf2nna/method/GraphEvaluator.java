@@ -22,8 +22,8 @@ import org.odf2nna.settings.Task;
 /**
  * {@code eval} of an ONNX graph that is not a dense chain (several inputs, token ids, an int8 file on QGemm or QDQ
  * nodes, a normalisation left as Sub/Mul/Add): its rows are fed as {@code sweep} feeds them ({@link GraphFeed}: the
- * data input, the other inputs by {@code --input} or by an {@code .npz} array named after them), the graph runs as it
- * is in ONNX Runtime, and its first output is measured as a dense chain's output is ({@link Evaluator}).
+ * data input, the other inputs by {@link ModelInputs} or by an {@code .npz} array named after them), the graph runs as
+ * it is in ONNX Runtime, and its first output is measured as a dense chain's output is ({@link Evaluator}).
  */
 public final class GraphEvaluator {
 
@@ -81,6 +81,12 @@ public final class GraphEvaluator {
             return ModelFiles.read(model);
         } catch (InputException e) {
             if (e.malformed() || ModelFiles.formatOf(model) != org.odf2nna.settings.ModelFormat.ONNX) {
+                throw e;
+            }
+            try {
+                OnnxModelFile.read(model);
+            } catch (InputException unreadable) {
+                // A file that is no ONNX model at all (or misses its external data): said as the reader says it.
                 throw e;
             }
             return null;
@@ -155,7 +161,7 @@ public final class GraphEvaluator {
             throw InputException.usage(model, "output '" + output + "' has shape " + java.util.Arrays.toString(shape)
                     + ": values at several positions per row; eval measures one class vector"
                     + (regression ? " or value" : "") + " per row against the row's one label (sweep judges such "
-                    + "outputs by their decoded agreement: --decode)");
+                    + "outputs by their decoded agreement: " + org.odf2nna.Setting.DECODE.ref() + ")");
         }
     }
 
