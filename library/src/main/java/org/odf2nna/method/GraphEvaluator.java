@@ -84,7 +84,7 @@ public final class GraphEvaluator {
                 throw e;
             }
             try {
-                OnnxModelFile.read(model);
+                org.odf2nna.onnx.ExternalData.checkReferences(OnnxModelFile.read(model), model);
             } catch (InputException unreadable) {
                 // A file that is no ONNX model at all (or misses its external data): said as the reader says it.
                 throw e;

@@ -176,6 +176,73 @@ public final class GraphSweeper {
     }
 
     /**
+     * {@code shrink} without training rows on a graph: one round of the sweep's pruning ({@link GraphSweep#prune}: the
+     * share of the block parameters {@code settings} give, units measured and refitted on the evaluation rows), written
+     * to {@code files.output()} after it reads back; the original and the written model measured on the same rows,
+     * which chose the units: they report, they do not judge.
+     *
+     * @throws InputException UNCERTIFIABLE when the graph has no blocks; USAGE for a regressor (its rounds need the
+     *                        training targets' range, and validation rows to judge them)
+     */
+    public static org.odf2nna.report.GraphOneRound shrinkOnce(org.odf2nna.settings.ShrinkFiles files,
+            SweepSettings settings, ModelInputs inputs, OutputDecoding decoding, Progress progress) {
+        Path model = files.model();
+        ModelProto proto = OnnxModelFile.read(model);
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(files.eval()));
+        if (!BlockFinder.hasBlocks(proto, model)) {
+            throw InputException.uncertifiable(model, null, noBlocks(model));
+        }
+        if (GraphRegression.regressor(proto, settings.task())) {
+            throw InputException.usage(model, "a regression graph is pruned in rounds judged by their bounded loss, "
+                    + "whose clip is the training targets' range: give " + Setting.TRAIN.ref() + " and "
+                    + Setting.VALIDATION.ref());
+        }
+        GraphRows rows = GraphRows.read(files.eval(), 0, feed, files.csv() == null ? null : files.csv().label(),
+                Integer.MAX_VALUE);
+        double share = settings.schedule().shareFor(rows.count());
+        progress.update("pruning one round of " + ReportFormat.number(100 * share) + "% on " + files.eval(), 0, -1,
+                null);
+        org.odf2nna.graph.BlockPruner.Pruned pruned = GraphSweep.prune(proto, model, feed, rows, share,
+                GraphRun.of(settings, share));
+        progress.done("pruning");
+        org.odf2nna.graph.Decoder decoder = new org.odf2nna.graph.Decoder(decoding);
+        int[] before = GraphSweep.predict(proto, model, feed, rows, settings.device(), decoder);
+        int[] after = GraphSweep.predict(pruned.model(), model, feed, rows, settings.device(), decoder);
+        int changed = 0;
+        int[] right = new int[2];
+        for (int r = 0; r < before.length; r++) {
+            changed += before[r] != after[r] ? 1 : 0;
+            if (rows.labelled() && decoder.classes()) {
+                right[0] += before[r] == rows.labels()[r] ? 1 : 0;
+                right[1] += after[r] == rows.labels()[r] ? 1 : 0;
+            }
+        }
+        boolean measured = rows.labelled() && decoder.classes();
+        long blockParameters = GraphSweep.describe(proto, model, feed, rows.first(4), settings.device())
+                .blockParameters();
+        Path output = files.sweep().output();
+        if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+            throw InputException.usage(output, "is the input model; write the pruned model elsewhere");
+        }
+        writeOnce(output, pruned.model(), progress);
+        return new org.odf2nna.report.GraphOneRound(output.toString(), share, blockParameters, pruned.parameters(),
+                rows.count(), measured ? (double) right[0] / rows.count() : Double.NaN,
+                measured ? (double) right[1] / rows.count() : Double.NaN, changed);
+    }
+
+    private static void writeOnce(Path output, ModelProto model, Progress progress) {
+        progress.update("writing " + output, 0, -1, null);
+        AtomicFiles.writeBytes(output, model.toByteArray(), written -> {
+            try {
+                OnnxModelFile.read(written);
+            } catch (InputException e) {
+                throw new IOException("the written model does not read back: " + e.getMessage(), e);
+            }
+        });
+        progress.done("writing " + output);
+    }
+
+    /**
      * Runs the sweep from files and writes the chosen model and the report; each round is retrained as
      * {@link SweepSettings#graphRetraining()} says.
      */

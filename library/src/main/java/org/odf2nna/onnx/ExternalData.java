@@ -38,6 +38,18 @@ public final class ExternalData {
     }
 
     /**
+     * Refuses, naming the initializer, an external data reference that does not resolve to a file in the model's folder
+     * (said before ONNX Runtime is asked to load the model, in the words the dense-chain reader uses).
+     */
+    public static void checkReferences(ModelProto model, Path modelFile) {
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            if (OnnxTensors.isExternal(t)) {
+                ExternalRef.of(t, modelFile, "initializer '" + t.getName() + "'");
+            }
+        }
+    }
+
+    /**
      * The model as it must be written to {@code output}: unchanged when it has no external data or
      * {@code output} is in the model's own folder (its file references stay valid), else with every
      * external initializer read into raw_data. A result that would not fit in one protobuf message is
