@@ -187,7 +187,7 @@ public final class GraphSweeper {
     public static org.odf2nna.report.GraphOneRound shrinkOnce(org.odf2nna.settings.ShrinkFiles files,
             SweepSettings settings, ModelInputs inputs, OutputDecoding decoding, Progress progress) {
         Path model = files.model();
-        ModelProto proto = OnnxModelFile.read(model);
+        ModelProto proto = ModelReader.read(model).graph();
         GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(files.eval()));
         if (!BlockFinder.hasBlocks(proto, model)) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
