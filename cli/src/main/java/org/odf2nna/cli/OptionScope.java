@@ -31,10 +31,9 @@ final class OptionScope {
         CHAIN_ONLY.put("--score", "a graph's units are ranked in one order by --rank (cost, impact or std; "
                 + "docs/graphs.md)");
         String rounds = "a graph's blocks are pruned in progressive rounds";
-        CHAIN_ONLY.put("--epsilon", rounds + ", each a share of their parameters (ε thresholds a dense chain's unit "
-                + "scores once): drop --epsilon; sweep --share S sets the share each round removes, and shrink without "
-                + "--train prunes one round on the --eval rows (give --train and --validation for rounds judged as "
-                + "sweep's)");
+        CHAIN_ONLY.put("--epsilon", rounds + ", each a share of their parameters, as sweep prunes them (ε "
+                + "thresholds a dense chain's unit scores once): drop --epsilon and give --train and --validation, or "
+                + "run sweep --share S, the share each round removes");
         CHAIN_ONLY.put("--paper", rounds);
         CHAIN_ONLY.put("--schedule", rounds);
         CHAIN_ONLY.put("--steps", rounds);

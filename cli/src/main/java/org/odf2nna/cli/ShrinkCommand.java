@@ -105,11 +105,14 @@ final class ShrinkCommand extends Subcommand {
                 throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX only (--format "
                         + outputFormat.id() + " writes dense chains)");
             }
-            Path out = files.outputs(settings).get(0);
             if (!settings.progressive(files)) {
-                // --epsilon itself was refused by OptionScope: this is shrink without --train, one round.
-                return once(files, settings, Main.existing(List.of(out)));
+                // A chain the reader refuses is said as the reader says it (the node, the layer), before the usage.
+                Odf2nna.describe(model.path);
+                // --epsilon itself was refused by OptionScope: this is shrink without --train
+                throw InputException.usage(model.path, "shrink without --train prunes a dense chain once by ε; a "
+                        + "graph's dense blocks are pruned in rounds as sweep does: give --train and --validation");
             }
+            Path out = files.outputs(settings).get(0);
             return options.sweepGraph(this, files.sweep(), settings.sweep(), Main.existing(List.of(out)));
         }
         if (settings.progressive(files)) {
@@ -136,23 +139,6 @@ final class ShrinkCommand extends Subcommand {
                 + (in == ModelFormat.KERAS ? "a .keras file" : in == ModelFormat.SAVEDMODEL ? "a SavedModel" : "ONNX")
                 + " instead"));
         printWrote(options.report.path);
-        return Main.OK;
-    }
-
-    /** shrink without --train on a graph: one round of the sweep's pruning on the --eval rows, not judged. */
-    private int once(ShrinkFiles files, ShrinkSettings settings, java.util.Set<Path> before) {
-        org.odf2nna.report.GraphOneRound r = Odf2nna.shrinkGraphOnce(files, settings.sweep(),
-                options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
-        main.out.println("Model    " + model.path);
-        main.out.println("Pruned   one round of " + ReportFormat.number(100 * r.share()) + "% of the block parameters: "
-                + r.removed() + " of " + r.blockParameters() + " removed, the units measured and refitted on " + eval
-                + " (" + r.rows() + " rows)");
-        main.out.println("Rows     " + (Double.isNaN(r.originalAccuracy()) ? "" : "original "
-                + ReportFormat.percent(r.originalAccuracy()) + ", pruned " + ReportFormat.percent(r.prunedAccuracy())
-                + "; ") + r.changed() + " of " + r.rows() + " predictions changed (the rows that chose the units: "
-                + "they report, nothing judged them; --train and --validation give rounds judged as sweep's)");
-        printReplacedNote(before, Path.of(r.output()));
-        main.out.println("wrote " + r.output());
         return Main.OK;
     }
 
