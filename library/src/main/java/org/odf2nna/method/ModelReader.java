@@ -16,7 +16,9 @@ import org.odf2nna.onnx.cleaning.Cleaned;
 import org.odf2nna.onnx.cleaning.ModelCleaner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.ModelFormat;
+import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.tf.SavedModelDense;
+import org.odf2nna.tf.SavedModelGraph;
 import org.odf2nna.tf.SavedModelReader;
 
 /**
@@ -87,8 +89,17 @@ public final class ModelReader {
         return new Produced(ModelFiles.kerasGraph(keras, metadata), description);
     }
 
-    /** A SavedModel folder: its dense chain, checked against its serving signature, as a new graph. */
+    /**
+     * A SavedModel folder: Keras 3's (no layer metadata, a serving function over TF2 functions) as its serving
+     * function's graph translated into ONNX ({@link SavedModelGraph}); others as their dense chain; either checked
+     * against the serving signature.
+     */
     private static Produced savedModel(Path model) {
+        if (SavedModelGraph.appliesTo(model)) {
+            String description = "TensorFlow SavedModel " + model.getFileName() + " (serving function translated)";
+            return new Produced(SavedModelGraph.read(model).toBuilder().addMetadataProps(StringStringEntryProto
+                    .newBuilder().setKey(ModelFiles.SOURCE_METADATA).setValue(description)).build(), description);
+        }
         SavedModelDense saved = SavedModelReader.read(model);
         String description = "TensorFlow SavedModel " + model.getFileName();
         Map<String, String> metadata = new LinkedHashMap<>();

@@ -48,6 +48,16 @@ final class TfTensors {
      * {@code output}, in batches of {@link #BATCH_ROWS}. Returns the outputs row-major.
      */
     static float[] run(Path source, Session session, String input, String output, float[] x, int rows, int features) {
+        return run(source, session, input, output, x, rows, new long[] {features});
+    }
+
+    /**
+     * {@link #run(Path, Session, String, String, float[], int, int)} for an input whose rows have the shape
+     * {@code rowShape} (an image's [8, 8, 1]), fed as {@code [batch, rowShape...]}.
+     */
+    static float[] run(Path source, Session session, String input, String output, float[] x, int rows,
+                       long[] rowShape) {
+        int features = (int) java.util.Arrays.stream(rowShape).reduce(1, (a, b) -> a * b);
         if (rows < 0 || features <= 0 || x.length < (long) rows * features) {
             throw new IllegalArgumentException("input holds " + x.length + " values, need " + rows + "x" + features);
         }
@@ -55,7 +65,11 @@ final class TfTensors {
         int width = -1;
         for (int start = 0; start < rows; start += BATCH_ROWS) {
             int n = Math.min(BATCH_ROWS, rows - start);
-            try (TFloat32 in = matrix(x, start * features, n, features);
+            long[] batchShape = new long[rowShape.length + 1];
+            batchShape[0] = n;
+            System.arraycopy(rowShape, 0, batchShape, 1, rowShape.length);
+            try (TFloat32 in = TFloat32.tensorOf(Shape.of(batchShape), DataBuffers.of(
+                    java.util.Arrays.copyOfRange(x, start * features, (start + n) * features), true, false));
                  Result result = session.runner().feed(input, in).fetch(output).run()) {
                 Tensor t = result.get(0);
                 if (!(t instanceof TFloat32 f)) {
