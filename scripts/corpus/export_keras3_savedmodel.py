@@ -8,6 +8,8 @@ images, 10 classes), each saved the two ways Keras 3 writes a SavedModel, `model
 Writes, into the folder given (default /work/corpus/keras3-savedmodel):
     mlp_export/, mlp_saved/, mlp.keras      Dense, BatchNormalization, Dropout, softmax head (64 inputs)
     cnn_export/, cnn_saved/, cnn.keras      Rescaling, Conv2D, MaxPooling2D, Flatten, Dense head ([8, 8, 1] input)
+    convs_export/, convs_saved/, convs.keras  Rescaling, two Conv2D, GlobalAveragePooling2D, softmax Dense: dense
+                                            blocks inside the backbone (conv, relu, conv), no hidden dense layer
     digits-train.csv, digits-test.csv       the repository's digits rows (pixels 0..1, label last)
     digits-test-cnn255.csv                  the same test rows scaled to 0..255, which the CNN's Rescaling expects
     expected.json                           each model's test accuracy in Keras and its output on the first rows
@@ -61,6 +63,17 @@ def cnn():
     ], name="digits_cnn")
 
 
+def convs():
+    return keras.Sequential([
+        keras.Input(shape=(8, 8, 1), name="image"),
+        keras.layers.Rescaling(1.0 / 255, name="rescaling"),
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="conv_1"),
+        keras.layers.Conv2D(24, 3, padding="same", activation="relu", name="conv_2"),
+        keras.layers.GlobalAveragePooling2D(name="pool"),
+        keras.layers.Dense(10, activation="softmax", name="classes"),
+    ], name="digits_convs")
+
+
 def write_csv(path, header, x, y):
     with open(path, "w") as f:
         f.write(header + "\n")
@@ -95,6 +108,7 @@ def main():
     train_and_save("mlp", mlp(), x, y, x_test, y_test, out, expected)
     images, images_test = (x * 255).reshape(-1, 8, 8, 1), (x_test * 255).reshape(-1, 8, 8, 1)
     train_and_save("cnn", cnn(), images, y, images_test, y_test, out, expected)
+    train_and_save("convs", convs(), images, y, images_test, y_test, out, expected)
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
 

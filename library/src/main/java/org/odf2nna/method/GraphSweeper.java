@@ -52,7 +52,7 @@ public final class GraphSweeper {
 
     /** {@link #appliesTo(Path)} for a graph whose inputs are fed as {@code inputs} says. */
     public static boolean appliesTo(Path model, ModelInputs inputs) {
-        if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
+        if (!isGraph(model)) {
             return false;
         }
         ModelProto proto = ModelReader.read(model).graph();
@@ -139,6 +139,13 @@ public final class GraphSweeper {
         return org.odf2nna.metrics.ChanceAgreement.of(predicted, rows.labels(), classes);
     }
 
+    /** Whether the graph path reads {@code model}: an ONNX file, or a SavedModel translated into ONNX (Keras 3's). */
+    private static boolean isGraph(Path model) {
+        ModelFormat format = ModelFiles.formatOf(model);
+        return format == ModelFormat.ONNX
+                || (format == ModelFormat.SAVEDMODEL && org.odf2nna.tf.SavedModelGraph.appliesTo(model));
+    }
+
     /** The dense blocks of an ONNX file, or null for a model in another format. */
     public static GraphBlocks describe(Path model) {
         return describe(model, ModelInputs.NONE);
@@ -154,7 +161,7 @@ public final class GraphSweeper {
      * that does not run on such rows is listed without its exporter-written attentions, saying so.
      */
     public static GraphBlocks describe(Path model, ModelInputs inputs) {
-        if (ModelFiles.formatOf(model) != ModelFormat.ONNX) {
+        if (!isGraph(model)) {
             return null;
         }
         // The graph sweep reads (cleaned by the one model reader), so that the counts are the sweep's.

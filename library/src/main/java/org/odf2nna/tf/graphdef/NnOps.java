@@ -99,7 +99,7 @@ final class NnOps {
             attributes.add(OnnxGraph.attribute("group", in));
         }
         long[] size = {(k[0] - 1) * dilations[1] + 1, (k[1] - 1) * dilations[2] + 1};
-        return List.of(nchw(n, g, "Conv", x, List.of(g.tensor(weights)), out, size, strides, attributes));
+        return List.of(nchw(n, g, "Conv", x, List.of(g.tensor(weights)), out, new Window(size, strides), attributes));
     }
 
     private static List<TfValue> pool(TfNode n, OnnxGraph g, String onnxOp) {
@@ -113,8 +113,8 @@ final class NnOps {
         List<AttributeProto> attributes = new ArrayList<>(List.of(
                 OnnxGraph.attribute("kernel_shape", ksize[1], ksize[2]),
                 OnnxGraph.attribute("strides", strides[1], strides[2])));
-        return List.of(nchw(n, g, onnxOp, x, List.of(), x.dim(3), new long[] {ksize[1], ksize[2]}, strides,
-                attributes));
+        return List.of(nchw(n, g, onnxOp, x, List.of(), x.dim(3), new Window(new long[] {ksize[1], ksize[2]},
+                strides), attributes));
     }
 
     /**
@@ -122,14 +122,15 @@ final class NnOps {
      * padding is ONNX's SAME_UPPER, extra padding at the end), Transpose back. Returns the NHWC output.
      */
     private static TfValue nchw(TfNode n, OnnxGraph g, String op, TfValue x, List<String> weights, long channels,
-                                long[] window, long[] strides, List<AttributeProto> attributes) {
+                                Window window, List<AttributeProto> attributes) {
+        long[] strides = window.strides();
         String padding = n.string("padding", "VALID");
         List<AttributeProto> all = new ArrayList<>(attributes);
         long[] hw = new long[2];
         for (int d = 0; d < 2; d++) {
             long size = x.dim(1 + d);
             hw[d] = size < 0 ? -1 : padding.equals("SAME") ? (size + strides[1 + d] - 1) / strides[1 + d]
-                    : (size - window[d]) / strides[1 + d] + 1;
+                    : (size - window.size()[d]) / strides[1 + d] + 1;
         }
         if (padding.equals("SAME")) {
             all.add(OnnxGraph.attribute("auto_pad", "SAME_UPPER"));
@@ -144,6 +145,10 @@ final class NnOps {
                 all.toArray(AttributeProto[]::new));
         return g.node("Transpose", "to_nhwc", List.of(y.name()), new long[] {x.dim(0), hw[0], hw[1], channels},
                 OnnxGraph.attribute("perm", TO_NHWC));
+    }
+
+    /** A window's extent (height, width; dilated) and TensorFlow's strides ({@code [1, h, w, 1]}). */
+    private record Window(long[] size, long[] strides) {
     }
 
     private static List<TfValue> reduce(TfNode n, OnnxGraph g, String onnxOp) {
