@@ -11,7 +11,8 @@ Writes, into the folder given (default /work/corpus/keras3-savedmodel):
     convs_export/, convs_saved/, convs.keras  Rescaling, two Conv2D, GlobalAveragePooling2D, softmax Dense: dense
                                             blocks inside the backbone (conv, relu, conv), no hidden dense layer
     digits-train.csv, digits-test.csv       the repository's digits rows (pixels 0..1, label last)
-    digits-test-cnn255.csv                  the same test rows scaled to 0..255, which the CNN's Rescaling expects
+    digits-holdout.csv                      validation rows the models never saw (graph sweeps need them)
+    digits-*-cnn255.csv                     the same rows scaled to 0..255, which the CNNs' Rescaling expects
     expected.json                           each model's test accuracy in Keras and its output on the first rows
 
 Nothing here is committed output; the folder is outside the repository. Seeded, but TensorFlow's CPU kernels may
@@ -100,6 +101,9 @@ def main():
     keras.utils.set_random_seed(55)
     header, x, y = read_digits("digits-train.csv.gz")
     _, x_test, y_test = read_digits("digits-test.csv.gz")
+    _, x_holdout, y_holdout = read_digits("digits-holdout.csv.gz")
+    write_csv(os.path.join(out, "digits-holdout.csv"), header, x_holdout, y_holdout)
+    write_csv(os.path.join(out, "digits-holdout-cnn255.csv"), header, x_holdout * 255, y_holdout)
     write_csv(os.path.join(out, "digits-train.csv"), header, x, y)
     write_csv(os.path.join(out, "digits-test.csv"), header, x_test, y_test)
     write_csv(os.path.join(out, "digits-train-cnn255.csv"), header, x * 255, y)

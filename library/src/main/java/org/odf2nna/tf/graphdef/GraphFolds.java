@@ -108,8 +108,8 @@ final class GraphFolds {
             if (before == null || readers.getOrDefault(x, 0) != 1) {
                 continue;
             }
-            if (!mul && before.getOpType().equals("Transpose") && Arrays.equals(perm(before), TO_NHWC)
-                    && foldConvBias(op, before, c, readers)) {
+            if (before.getOpType().equals("Transpose") && Arrays.equals(perm(before), TO_NHWC)
+                    && foldIntoConv(op, before, c, readers)) {
                 return true;
             }
             NodeProto matMul = before;
@@ -166,38 +166,54 @@ final class GraphFolds {
         return false;
     }
 
-    /** {@code Conv → Transpose(NHWC) → Add(b)}: b becomes the Conv's bias. */
-    private boolean foldConvBias(NodeProto add, NodeProto transpose, String b, Map<String, Integer> readers) {
+    /**
+     * {@code Conv → Transpose(NHWC) → Add(b)}: b becomes the Conv's bias; {@code → Mul(c)}: c scales each output
+     * channel's kernel and bias (a BatchNormalization after a convolution).
+     */
+    private boolean foldIntoConv(NodeProto op, NodeProto transpose, String constant, Map<String, Integer> readers) {
         NodeProto conv = producer(transpose.getInput(0));
+        boolean mul = op.getOpType().equals("Mul");
         if (conv == null || !conv.getOpType().equals("Conv") || readers.getOrDefault(conv.getOutput(0), 0) != 1
-                || readers.getOrDefault(b, 0) != 1) {
+                || (!mul && readers.getOrDefault(constant, 0) != 1)) {
             return false;
         }
         TensorProto w = initializers.get(conv.getInput(1));
-        if (w == null) {
+        if (w == null || readers.getOrDefault(conv.getInput(1), 0) != 1 || (conv.getInputCount() > 2
+                && readers.getOrDefault(conv.getInput(2), 0) != 1)) {
             return false;
         }
         int channels = (int) w.getDims(0);
-        float[] bias = perUnit(initializers.get(b), channels);
-        if (bias == null) {
+        float[] factor = perUnit(initializers.get(constant), channels);
+        if (factor == null) {
             return false;
         }
-        if (conv.getInputCount() > 2) {
-            float[] old = OnnxGraph.floatsOf(initializers.get(conv.getInput(2)));
+        float[] bias = conv.getInputCount() > 2 ? OnnxGraph.floatsOf(initializers.get(conv.getInput(2)))
+                : new float[channels];
+        NodeProto.Builder changed = conv.toBuilder();
+        if (mul) {
+            float[] weights = OnnxGraph.floatsOf(w);
+            int perChannel = weights.length / channels;
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] *= factor[i / perChannel];
+            }
+            put(conv.getInput(1), weights, w.getDimsList().stream().mapToLong(Long::longValue).toArray());
             for (int i = 0; i < channels; i++) {
-                bias[i] += old[i];
+                bias[i] *= factor[i];
+            }
+        } else {
+            for (int i = 0; i < channels; i++) {
+                bias[i] += factor[i];
             }
         }
-        put(b, bias, new long[] {channels});
-        NodeProto.Builder withBias = conv.toBuilder();
         if (conv.getInputCount() > 2) {
-            withBias.setInput(2, b);
-        } else {
-            withBias.addInput(b);
+            put(conv.getInput(2), bias, new long[] {channels});
+        } else if (!mul) {
+            put(constant, bias, new long[] {channels});
+            changed.addInput(constant);
         }
-        nodes.set(nodes.indexOf(conv), withBias.build());
-        replaceOutput(nodes.get(nodes.indexOf(transpose)), add.getOutput(0));
-        nodes.remove(add);
+        nodes.set(nodes.indexOf(conv), changed.build());
+        replaceOutput(nodes.get(nodes.indexOf(transpose)), op.getOutput(0));
+        nodes.remove(op);
         return true;
     }
 

@@ -114,6 +114,28 @@ class FunctionTranslatorTest {
     }
 
     @Test
+    void batchNormalizationAfterAConvolutionIsFoldedIntoItsKernel() {
+        // A 1×1 kernel of 2, then FusedBatchNormV3 (γ 3, β 1, μ 0.5, σ² + ε = 4): (2x − 0.5)·1.5 + 1 = 3x + 0.25.
+        FunctionDef inner = function("__inference_call_4", List.of("x", "k", "gamma", "beta", "mean", "variance"),
+                attr(attr(node("conv", "Conv2D", "x", "k"), "strides", ints(1, 1, 1, 1)), "padding",
+                        string("VALID")),
+                attr(attr(node("bn", "FusedBatchNormV3", "conv:output:0", "gamma", "beta", "mean", "variance"),
+                        "is_training", AttrValue.newBuilder().setB(false).build()), "epsilon",
+                        AttrValue.newBuilder().setF(0.001f).build()),
+                node("Relu", "Relu", "bn:y:0"),
+                node("Identity", "Identity", "Relu:activations:0"));
+        FunctionDef wrapper = wrapper(inner, 6);
+        ModelProto model = FunctionTranslator.translate(List.of(wrapper, inner), wrapper.getSignature().getName(), 0,
+                "image", new long[] {-1, 2, 2, 1}, List.of(TfValue.floats(new long[] {1, 1, 1, 1}, new float[] {2}),
+                        vector(new float[] {3}), vector(new float[] {1}), vector(new float[] {0.5f}),
+                        vector(new float[] {3.999f})), "output", "test");
+        List<String> ops = model.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
+        assertEquals(List.of("Transpose", "Conv", "Relu", "Transpose"), ops);
+        assertArrayEquals(new float[] {3.25f, 0, 6.25f, 0.25f}, run(model, new long[] {-1, 2, 2, 1},
+                new float[] {1, -1, 2, 0}, 1, 4), 1e-5f);
+    }
+
+    @Test
     void anOpWithoutTranslatorIsNamedWithItsFunctionAndNode() {
         FunctionDef inner = function("__inference_call_3", List.of("x"),
                 node("odd", "Cumsum", "x"),
