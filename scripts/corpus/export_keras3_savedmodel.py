@@ -10,7 +10,8 @@ Writes, into the folder given (default /work/corpus/keras3-savedmodel):
     cnn_export/, cnn_saved/, cnn.keras      Rescaling, Conv2D, MaxPooling2D, Flatten, Dense head ([8, 8, 1] input)
     convs_export/, convs_saved/, convs.keras  Rescaling, two Conv2D, GlobalAveragePooling2D, softmax Dense: dense
                                             blocks inside the backbone (conv, relu, conv), no hidden dense layer
-    digits-train.csv, digits-test.csv       the repository's digits rows (pixels 0..1, label last)
+    digits-train.csv, digits-test.csv       the rows trained on (examples/digits' 1000 mixer-train rows) and the
+                                            test rows (pixels 0..1, label last)
     digits-holdout.csv                      validation rows the models never saw (graph sweeps need them)
     digits-*-cnn255.csv                     the same rows scaled to 0..255, which the CNNs' Rescaling expects
     expected.json                           each model's test accuracy in Keras and its output on the first rows
@@ -99,7 +100,8 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "/work/corpus/keras3-savedmodel"
     os.makedirs(out, exist_ok=True)
     keras.utils.set_random_seed(55)
-    header, x, y = read_digits("digits-train.csv.gz")
+    # The 1000 training rows of examples/digits' mixer split: its 438 holdout rows stay apart for validation.
+    header, x, y = read_digits("digits-mixer-train.csv.gz")
     _, x_test, y_test = read_digits("digits-test.csv.gz")
     _, x_holdout, y_holdout = read_digits("digits-holdout.csv.gz")
     write_csv(os.path.join(out, "digits-holdout.csv"), header, x_holdout, y_holdout)
