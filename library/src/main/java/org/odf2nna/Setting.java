@@ -47,6 +47,7 @@ public enum Setting {
     SCHEDULE("the schedule"),
     SHARE("the share removed per round"),
     RANK("the ranking of removals"),
+    KEEP_BLOCK("the kept blocks"),
     PROMISE("the promise's reading"),
     SCORE("the unit score"),
     PAPER("the paper's rule"),

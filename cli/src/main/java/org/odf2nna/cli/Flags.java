@@ -49,6 +49,7 @@ final class Flags {
             case SHARE -> "--share";
             case PROMISE -> "--promise";
             case RANK -> "--rank";
+            case KEEP_BLOCK -> "--keep-block";
             case SCORE -> "--score";
             case PAPER -> "--paper";
             case CLIP_INPUTS -> "--clip-inputs";

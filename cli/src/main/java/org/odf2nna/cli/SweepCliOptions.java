@@ -43,6 +43,13 @@ final class SweepCliOptions {
                     + "layer's sum).")
     String rank;
 
+    @Option(names = "--keep-block", paramLabel = "NAME",
+            description = "Progressive schedule: leave this block as it is (repeatable). On a graph, a block as "
+                    + "inspect lists it: its number or its first or second layer's node name; on a dense chain, a "
+                    + "hidden layer's 1-based number or its layer's node name. Every other block still loses at most "
+                    + "half its units in a round and keeps at least max(2, 10%%) of them (one head of an attention).")
+    List<String> keepBlocks = List.of();
+
     @Option(names = "--promise", paramLabel = "population|new-set",
             description = "Which promise the written round keeps, each with 95%% over repeated runs: population (the "
                     + "default), its accuracy on the data the validation rows come from is at most --max-drop below "
@@ -77,7 +84,7 @@ final class SweepCliOptions {
      */
     SweepSettings.Builder settings() {
         SweepSettings.Builder settings = SweepSettings.builder().epsilons(epsilons).steps(steps)
-                .compareScratch(compareScratch).paper(paper).inputs(!keepInputs);
+                .compareScratch(compareScratch).paper(paper).inputs(!keepInputs).keepBlocks(keepBlocks);
         if (schedule != null) {
             settings.schedule(switch (schedule.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "progressive" -> Schedule.Kind.PROGRESSIVE;

@@ -10,6 +10,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Progress;
 import org.odf2nna.graph.BlockPruner.Compensation;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.BlockLimits;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.Ranking;
 import org.odf2nna.settings.RetrainSettings;
@@ -31,8 +32,33 @@ final class GraphRounds {
     private GraphRounds() {
     }
 
-    /** A round's blocks with their statistics on the training rows. */
-    record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments) {
+    /**
+     * A round's blocks with their statistics on the training rows, and the most units (heads for an attention) the
+     * round may take from each ({@link #most}).
+     */
+    record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most) {
+    }
+
+    /**
+     * Per block of {@code now}, the most units a round may take ({@link BlockLimits}): none from a kept block, else at
+     * most the limits' share of its current units, never below its floor, set by its units in {@code originals} (the
+     * same blocks in the same order, before any round). A depthwise convolution of one channel would no longer be
+     * one, nor would a stream of one channel be worth its producers: those keep two units whatever the floor.
+     */
+    static int[] most(List<DenseBlock> originals, List<DenseBlock> now, BlockLimits limits, Set<Integer> kept) {
+        int[] most = new int[now.size()];
+        for (int b = 0; b < now.size(); b++) {
+            DenseBlock block = now.get(b);
+            if (kept.contains(b)) {
+                continue;
+            }
+            int floor = limits.floor(originals.get(b).units(), block.heads());
+            if (block.tied() || !block.groupNodes().isEmpty() && block.unitSize() == 1) {
+                floor = Math.max(floor, Math.min(2, originals.get(b).units()));
+            }
+            most[b] = limits.most(block.units(), floor);
+        }
+        return most;
     }
 
     static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
@@ -59,8 +85,9 @@ final class GraphRounds {
 
     /**
      * Per block, the units a round drops: all units of all blocks ranked in one order, the lowest dropped until
-     * {@code target} parameters are gone. A residual stream's channel is one unit, scored by the sum of its scores
-     * at its consumers and carrying the parameters of all of them; its blocks share one mask.
+     * {@code target} parameters are gone, each block giving at most its {@link Measured#most} (one that has given
+     * them is passed over and the others go on). A residual stream's channel is one unit, scored by the sum of its
+     * scores at its consumers and carrying the parameters of all of them; its blocks share one mask.
      */
     private static List<boolean[]> dropped(GraphView g, Measured measured, long target, Ranking ranking) {
         List<DenseBlock> blocks = measured.blocks();
@@ -102,27 +129,26 @@ final class GraphRounds {
         }
         units.sort(Comparator.comparingDouble(Unit::score));
         List<boolean[]> drop = new ArrayList<>();
-        int[] left = new int[n];
+        int[] most = measured.most().clone();
         for (int b = 0; b < n; b++) {
             drop.add(owner[b] == b ? new boolean[blocks.get(b).width()] : drop.get(owner[b]));
-            left[b] = blocks.get(b).units();
+            // A stream's channels go from all its blocks at once: the tightest of their limits holds.
+            most[owner[b]] = Math.min(most[owner[b]], measured.most()[b]);
         }
+        int[] taken = new int[n];
         long removed = 0;
         for (Unit u : units) {
             if (removed >= target) {
                 break;
             }
             DenseBlock block = blocks.get(u.block());
-            // A depthwise convolution of one channel would no longer be one, nor would a stream of one channel be
-            // worth its producers: such blocks keep two units.
-            int keep = block.tied() || !block.groupNodes().isEmpty() && block.unitSize() == 1 ? 2 : 1;
-            if (left[u.block()] <= keep) {
+            if (taken[u.block()] >= most[u.block()]) {
                 continue;
             }
             // A head goes with its unitSize channels; a dense unit is one channel.
             java.util.Arrays.fill(drop.get(u.block()), u.unit() * block.unitSize(), (u.unit() + 1) * block.unitSize(),
                     true);
-            left[u.block()]--;
+            taken[u.block()]++;
             removed += perUnit[u.block()];
         }
         return drop;
@@ -341,9 +367,12 @@ final class GraphRounds {
         return s;
     }
 
-    /** The graph a sweep starts from, with what its rounds are measured against. */
+    /**
+     * The graph a sweep starts from, with what its rounds are measured against and the blocks left as they are
+     * (indices into {@code blocks}).
+     */
     record Start(ModelProto model, Path file, GraphFeed input, List<DenseBlock> blocks, long blockParameters,
-            long modelParameters) {
+            long modelParameters, Set<Integer> kept) {
     }
 
     /** The rounds' graphs in order, with the parameters each removed, its blocks' widths and its retraining epoch. */
@@ -381,7 +410,8 @@ final class GraphRounds {
             }
             timed.update(label + ": statistics", 0, -1, null);
             Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, input,
-                    settings.device(), settings.samples()));
+                    settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
+                    start.kept()));
             timed.done(label + ": statistics");
             timed.update(label + ": refit", 0, -1, null);
             BlockPruner.Pruned pruned = step(model, current, file, measured, stats, input, target, settings);

@@ -95,6 +95,11 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
         return settings.retraining();
     }
 
+    /** What a round may take from one block, and the blocks kept as they are. */
+    public org.odf2nna.settings.BlockLimits blockLimits() {
+        return settings.blockLimits();
+    }
+
     /** Whether each round's graph is distilled end to end after its compensation. */
     public boolean endToEnd() {
         return retraining().endToEnd();

@@ -156,8 +156,9 @@ public final class GraphSweep {
         }
         long target = (long) Math.ceil(blockShare * blockParameters(blocks));
         GraphRows measuredRows = rows.first(settings.statisticsRows());
-        GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(model, file, blocks, measuredRows, feed,
-                settings.device(), settings.samples()));
+        GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(model, file, blocks,
+                measuredRows, feed, settings.device(), settings.samples()), GraphRounds.most(blocks, blocks,
+                settings.blockLimits(), KeptBlocks.resolve(blocks, settings.blockLimits().keep(), file)));
         BlockPruner.Pruned pruned = GraphRounds.step(model, model, file, measured, measuredRows, feed, target, settings);
         return new BlockPruner.Pruned(hoisted.restore(feed.reopened(pruned.model())), pruned.removedUnits(),
                 pruned.parameters());
@@ -229,12 +230,13 @@ public final class GraphSweep {
             throw noBlocks(file);
         }
         GraphBlocks described = describe(original, blocks);
+        java.util.Set<Integer> kept = KeptBlocks.resolve(blocks, settings.blockLimits().keep(), file);
         GraphRows stats = training.first(settings.statisticsRows());
         Judging how = new Judging(io.form(), file, input, new Decoder(io.decoding()), settings);
         GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
                 && input.singleFloatInput() ? training.first(settings.retraining().rows()) : null);
         GraphRounds.Chain chain = GraphRounds.rounds(new GraphRounds.Start(model, file, input, blocks,
-                described.blockParameters(), original.parameters()), stats, settings, endToEnd, progress);
+                described.blockParameters(), original.parameters(), kept), stats, settings, endToEnd, progress);
         Rows rows = new Rows(training, validation, report);
         Judgement judged = settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
                 : judgeClasses(model, chain.models(), how, rows, progress);

@@ -12,6 +12,7 @@ import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.ReconstructionCost;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.report.TrainingSummary;
+import org.odf2nna.settings.BlockLimits;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.settings.Schedule;
 
@@ -175,12 +176,10 @@ public final class ProgressivePruning {
     static final double ALPHA = 0.05;
 
     /**
-     * @param inputs whether the network's inputs are candidates too (only for a network whose chain input is the
-     *               model's own input: a selection is written as a Gather in front of the first layer)
+     * How the rounds walk: the schedule, and what a round may take from one hidden layer ({@link BlockLimits}: its
+     * {@code keep} are the hidden layers' 1-based numbers, as {@link #keptLayers} resolves them).
      */
-    static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
-            double ridge, boolean inputs, Progress progress) {
-        return run(original, retrainer, schedule, tolerance, ridge, inputs, Quantize.NONE, progress);
+    record Plan(Schedule schedule, BlockLimits limits) {
     }
 
     /**
@@ -188,8 +187,11 @@ public final class ProgressivePruning {
      *                 allows them: the search goes by it and the validation rows judge it; the next round still starts
      *                 from the float network, which retraining can move
      */
-    static List<Round> run(DenseNetwork original, Retrainer retrainer, Schedule schedule, double tolerance,
+    static List<Round> run(DenseNetwork original, Retrainer retrainer, Plan plan, double tolerance,
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
+        Schedule schedule = plan.schedule();
+        java.util.Set<Integer> keptLayers = keptLayers(plan.limits().keep(), original.hiddenLayerCount(), List.of(),
+                null);
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
         List<Double> watched = new ArrayList<>();
@@ -216,7 +218,8 @@ public final class ProgressivePruning {
             String label = clock.round(index);
             Progress roundProgress = clock.around(progress);
             roundProgress.update(label + ": unit costs", 0, -1, null);
-            Costs costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, schedule);
+            Costs costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, schedule,
+                    most(original, current, plan.limits(), keptLayers));
             ReconstructionCost.Selection selection = costs.selection();
             progress.done(label + ": unit costs");
             String key = java.util.Arrays.toString(selection.keptInputs()) + selection.units();
@@ -293,13 +296,13 @@ public final class ProgressivePruning {
      * second moments, not every row: a sample keeps rounds quick.
      */
     private static Costs costs(DenseNetwork current, Retrainer retrainer, boolean withInputs, double share,
-            Schedule schedule) {
+            Schedule schedule, int[] most) {
         RowSource rows = retrainer.fittingRows(FIT_ROWS);
         LayerCovariance moments = LayerCovariance.measure(current, rows);
         double[][] columns = withInputs && current.inputs() > 1 ? LayerCovariance.ofColumns(rows, current.inputs())
                 : null;
         return new Costs(rows, moments, columns, ReconstructionCost.select(current, columns == null ? null
-                : columns[1], moments.covariances(), share, schedule.ranking()));
+                : columns[1], moments.covariances(), share, schedule.ranking(), most));
     }
 
     /**
@@ -371,6 +374,50 @@ public final class ProgressivePruning {
     }
 
     /** Every hidden layer down to one unit: nothing left to remove. */
+    /**
+     * Per hidden layer, the most units a round may take ({@link BlockLimits}): none from a kept layer, else at most the
+     * limits' share of its current units, never below its floor, set by the original's width.
+     */
+    static int[] most(DenseNetwork original, DenseNetwork current, BlockLimits limits, java.util.Set<Integer> kept) {
+        int[] most = new int[current.hiddenLayerCount()];
+        for (int l = 0; l < most.length; l++) {
+            most[l] = kept.contains(l) ? 0 : limits.most(current.layer(l).units(),
+                    limits.floor(original.layer(l).units(), false));
+        }
+        return most;
+    }
+
+    /**
+     * The hidden layers (0-based) that {@code names} keep: each a hidden layer's 1-based number, or the node name of
+     * its layer in {@code nodes} (the model's layers in order; empty where the rows are in memory).
+     *
+     * @throws InputException a usage error naming the hidden layers when a name matches none
+     */
+    static java.util.Set<Integer> keptLayers(List<String> names, int hidden, List<String> nodes,
+            java.nio.file.Path file) {
+        java.util.Set<Integer> kept = new java.util.TreeSet<>();
+        for (String name : names) {
+            String n = name.trim();
+            int found = -1;
+            for (int l = 0; l < hidden && found < 0; l++) {
+                if (n.equals(Integer.toString(l + 1)) || l < nodes.size() && n.equals(nodes.get(l))) {
+                    found = l;
+                }
+            }
+            if (found < 0) {
+                List<String> known = new ArrayList<>();
+                for (int l = 0; l < hidden; l++) {
+                    known.add(l + 1 + (l < nodes.size() ? " " + nodes.get(l) : ""));
+                }
+                throw org.odf2nna.InputException.usage(file, org.odf2nna.Setting.KEEP_BLOCK.ref() + " " + n
+                        + ": no hidden layer of the dense chain is named so; its hidden layers (a number or a layer's "
+                        + "node name): " + String.join(", ", known));
+            }
+            kept.add(found);
+        }
+        return kept;
+    }
+
     private static boolean minimal(DenseNetwork network) {
         for (int units : network.hiddenUnits()) {
             if (units > 1) {

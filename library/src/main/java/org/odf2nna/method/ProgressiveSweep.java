@@ -183,7 +183,8 @@ public final class ProgressiveSweep {
      */
     Result run(boolean inputsSelectable, Progress progress) {
         settings.quantize().checkJudgedInJava();
-        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer, settings.schedule(),
+        List<ProgressivePruning.Round> rounds = ProgressivePruning.run(original, retrainer,
+                new ProgressivePruning.Plan(settings.schedule(), settings.blockLimits()),
                 tolerance, ridge, inputsSelectable && settings.schedule().inputs(), settings.quantize(), progress);
         Integer chosen = ProgressivePruning.choose(rounds);
         progress.done(ProgressivePruning.JUDGING);

@@ -85,8 +85,13 @@ public final class Sweeper {
         ScanResult scores = ModelScan.scan(model, trainRows, null, settings.device(), progress);
         Shrinker.checkReadCorrectly(model, scores.sample());
         if (settings.schedule().progressive()) {
+            // Kept layers named by their nodes become their numbers, what the rounds read.
+            java.util.Set<Integer> kept = ProgressivePruning.keptLayers(settings.blockLimits().keep(),
+                    network.hiddenLayerCount(), model.layerNodes(), files.model());
+            SweepSettings numbered = settings.withBlockLimits(settings.blockLimits().keeping(
+                    kept.stream().map(l -> Integer.toString(l + 1)).toList()));
             ProgressiveSweep sweep = ProgressiveSweep.prepare(network, RecordedEpochs.of(model), parts,
-                    new RowsOrigin(files.train(), files.validation()), settings, task);
+                    new RowsOrigin(files.train(), files.validation()), numbered, task);
             return progressive(options, model, task, sweep, scores, progress);
         }
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, settings.device());

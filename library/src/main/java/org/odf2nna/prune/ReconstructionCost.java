@@ -214,6 +214,15 @@ public final class ReconstructionCost {
     /** {@link #select(DenseNetwork, double[], List, double)} with the removals ordered by {@code ranking}. */
     public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
             double share, Ranking ranking) {
+        return select(network, inputCovariance, covariances, share, ranking, null);
+    }
+
+    /**
+     * The same, each hidden layer giving at most {@code most[l]} units (null: as many as its order holds, all but
+     * one); a layer that has given them is passed over and the others go on.
+     */
+    public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
+            double share, Ranking ranking, int[] most) {
         int hidden = network.hiddenLayerCount();
         // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
         List<Order> orders = new ArrayList<>();
@@ -245,6 +254,9 @@ public final class ReconstructionCost {
         while (removed < target && !heads.isEmpty()) {
             int[] head = heads.poll();
             int slot = head[0];
+            if (slot > 0 && most != null && head[1] >= most[slot - 1]) {
+                continue;
+            }
             taken[slot] = head[1] + 1;
             widths[slot]--;
             removed = before - parameters(widths);

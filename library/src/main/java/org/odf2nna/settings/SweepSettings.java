@@ -30,10 +30,12 @@ import org.odf2nna.Setting;
  * @param graphRetraining on a graph pruned through its dense blocks, what retrains each round after the sequential
  *                       refit ({@link GraphRetraining#DEFAULT}: end to end; its batch size, seed, patience and
  *                       distillation come from {@code retraining}); a dense chain does not read it
+ * @param blockLimits    what a progressive round may take from one block or hidden layer, and the blocks kept as they
+ *                       are ({@link BlockLimits#DEFAULT}: at most half a block per round, never below max(2, 10%))
  */
 public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps, Double maxDrop,
         PruningOptions pruning, RetrainSettings retraining, Quantize quantize, boolean clipInputs,
-        boolean compareScratch, Task task, Device device, GraphRetraining graphRetraining) {
+        boolean compareScratch, Task task, Device device, GraphRetraining graphRetraining, BlockLimits blockLimits) {
 
     /** Thresholds derived when none are given. */
     public static final int DEFAULT_STEPS = 8;
@@ -44,8 +46,8 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
      * @throws InvalidSetting naming the first setting out of range
      */
     public SweepSettings {
-        Checks.present("schedule, pruning, retraining, quantize, device, graphRetraining", schedule, pruning,
-                retraining, quantize, device, graphRetraining);
+        Checks.present("schedule, pruning, retraining, quantize, device, graphRetraining, blockLimits", schedule,
+                pruning, retraining, quantize, device, graphRetraining, blockLimits);
         epsilons = List.copyOf(epsilons);
         Checks.distinct(epsilons);
         InvalidSetting.require(steps >= 1, Setting.STEPS.ref() + " must be at least 1, got " + steps);
@@ -65,13 +67,19 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
     /** The same settings for a network of {@code value}. */
     public SweepSettings withTask(Task value) {
         return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
-                compareScratch, value, device, graphRetraining);
+                compareScratch, value, device, graphRetraining, blockLimits);
     }
 
     /** The same settings with another retraining of a graph's rounds ({@link #graphRetraining()}). */
     public SweepSettings withGraphRetraining(GraphRetraining value) {
         return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
-                compareScratch, task, device, value);
+                compareScratch, task, device, value, blockLimits);
+    }
+
+    /** The same settings with other limits on what a round takes from one block. */
+    public SweepSettings withBlockLimits(BlockLimits value) {
+        return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
+                compareScratch, task, device, graphRetraining, value);
     }
 
     /** A builder with the defaults (those of the command line's {@code sweep}). */
@@ -100,6 +108,7 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         private boolean compareScratch;
         private boolean paper;
         private GraphRetraining graphRetraining = GraphRetraining.DEFAULT;
+        private BlockLimits blockLimits = BlockLimits.DEFAULT;
 
         private Builder() {
         }
@@ -107,6 +116,21 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
         /** What retrains a graph's rounds after the sequential refit (default {@link GraphRetraining#DEFAULT}). */
         public Builder graphRetraining(GraphRetraining value) {
             graphRetraining = value;
+            return this;
+        }
+
+        /** What a progressive round may take from one block (default {@link BlockLimits#DEFAULT}). */
+        public Builder blockLimits(BlockLimits value) {
+            blockLimits = value;
+            return this;
+        }
+
+        /**
+         * Blocks (or a chain's hidden layers) left as they are, named as {@code inspect} names them: a number or a
+         * layer's node name (none by default).
+         */
+        public Builder keepBlocks(List<String> names) {
+            blockLimits = blockLimits.keeping(names);
             return this;
         }
 
@@ -188,10 +212,10 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
                         + "leave out " + Setting.SCHEDULE.ref() + " and " + Setting.SHARE.ref());
                 return new SweepSettings(Schedule.EPSILON, epsilons, steps, maxDrop, PruningOptions.paper(),
                         retraining.withDistillation(Distillation.NONE), quantize, clipInputs, compareScratch, task,
-                        device, graphRetraining);
+                        device, graphRetraining, blockLimits);
             }
             return new SweepSettings(schedule(), epsilons, steps, maxDrop, pruning, retraining, quantize,
-                    clipInputs, compareScratch, task, device, graphRetraining);
+                    clipInputs, compareScratch, task, device, graphRetraining, blockLimits);
         }
 
         private Schedule schedule() {
@@ -207,6 +231,8 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
                     + " applies to the epsilon schedule, not " + Setting.SCHEDULE.ref() + " progressive");
             InvalidSetting.require(progressive || ranking == null, Setting.RANK.ref()
                     + " applies to the progressive schedule only (the ε schedule: " + Setting.SCORE.ref() + ")");
+            InvalidSetting.require(progressive || blockLimits.keep().isEmpty(), Setting.KEEP_BLOCK.ref()
+                    + " applies to the progressive schedule only (the ε schedule's steps are applied to every layer)");
             InvalidSetting.require(progressive || promise == null, Setting.PROMISE.ref()
                     + " applies to the progressive schedule only (the ε schedule's steps are judged one by one)");
             return new Schedule(resolved, share != null ? share : base.share(),

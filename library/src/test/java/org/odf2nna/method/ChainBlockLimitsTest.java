@@ -1,0 +1,59 @@
+package org.odf2nna.method;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.InputException;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.network.TestNetworks;
+import org.odf2nna.prune.LayerCovariance;
+import org.odf2nna.prune.ReconstructionCost;
+import org.odf2nna.prune.RowSource;
+import org.odf2nna.prune.UnitSelection;
+import org.odf2nna.settings.BlockLimits;
+import org.odf2nna.settings.Ranking;
+
+/** A dense chain's rounds under {@link BlockLimits} (issue 58): no hidden layer gutted in a round, kept layers kept. */
+class ChainBlockLimitsTest {
+
+    @Test
+    void aRoundTakesAtMostItsShareOfEachLayerAndNothingFromAKeptOne() {
+        Random random = new Random(7);
+        DenseNetwork network = TestNetworks.random(random, new int[] {6, 12, 9, 3}, Activation.RELU,
+                OutputHead.NONE);
+        float[] x = TestNetworks.gaussian(random, 300 * 6, 1);
+        LayerCovariance moments = LayerCovariance.measure(network, RowSource.of(x, 300, 6, 64));
+        UnitSelection unlimited = ReconstructionCost.select(network, null, moments.covariances(), 0.999,
+                Ranking.COST).units();
+        assertEquals(1, unlimited.layers().get(0).keptCount(), "without limits a layer goes down to one unit");
+        int[] most = ProgressivePruning.most(network, network, BlockLimits.DEFAULT, Set.of(1));
+        assertArrayEquals(new int[] {6, 0}, most, "half of 12; the kept layer none");
+        UnitSelection limited = ReconstructionCost.select(network, null, moments.covariances(), 0.999, Ranking.COST,
+                most).units();
+        assertEquals(6, limited.layers().get(0).keptCount());
+        assertEquals(9, limited.layers().get(1).keptCount());
+        // A layer at its floor (max(2, 10% of 12) = 2) gives nothing more.
+        DenseNetwork narrow = TestNetworks.random(random, new int[] {6, 2, 9, 3}, Activation.RELU, OutputHead.NONE);
+        assertEquals(0, ProgressivePruning.most(network, narrow, BlockLimits.DEFAULT, Set.of())[0]);
+    }
+
+    @Test
+    void keptLayersAreNamedByNumberOrNodeAndAnUnknownNameIsRefused() {
+        List<String> nodes = List.of("dense_1/Gemm", "dense_2/Gemm", "dense_3/Gemm");
+        assertEquals(Set.of(0, 1), ProgressivePruning.keptLayers(List.of("1", "dense_2/Gemm"), 2, nodes, null));
+        InputException e = assertThrows(InputException.class,
+                () -> ProgressivePruning.keptLayers(List.of("dense_3/Gemm"), 2, nodes, Path.of("m.onnx")));
+        assertEquals(InputException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("1 dense_1/Gemm, 2 dense_2/Gemm") && !e.getMessage().contains("\n"),
+                e.getMessage());
+    }
+}
