@@ -17,6 +17,7 @@ import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.GraphRetrainer;
+import org.odf2nna.tf.InputPacking;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TranslationCheck;
 import org.odf2nna.tf.ops.UnsupportedOperatorException;
@@ -163,13 +164,60 @@ final class GraphRounds {
     static final class EndToEnd {
         private final GraphRun settings;
         private final GraphRows rows;
+        private final GraphFeed feed;
         private final List<String> notes = new ArrayList<>();
         private Integer lastBest;
         private boolean fellBack;
 
-        EndToEnd(GraphRun settings, GraphRows rows) {
+        /** @param rows the training rows it runs on, or null when it does not run */
+        EndToEnd(GraphRun settings, GraphRows rows, GraphFeed feed) {
             this.settings = settings;
             this.rows = rows;
+            this.feed = feed;
+        }
+
+        /**
+         * Whether {@code feed}'s rows can be retrained on: one float input, or several inputs (token ids among them)
+         * whose batch is each one's first axis, packed side by side ({@link #packing}).
+         */
+        static boolean feeds(GraphFeed feed) {
+            return feed.singleFloatInput() || feed.sides().stream().allMatch(s -> s.batchAxis() == 0);
+        }
+
+        /**
+         * How the inputs lie in a retraining row: null for one float input, else the data input then every other
+         * input, each with its row shape.
+         */
+        static InputPacking packing(GraphFeed feed) {
+            if (feed.singleFloatInput()) {
+                return null;
+            }
+            List<InputPacking.Part> parts = new ArrayList<>();
+            long[] data = feed.data().shape();
+            parts.add(new InputPacking.Part(feed.data().name(), feed.data().elementType(),
+                    java.util.Arrays.copyOfRange(data, 1, data.length)));
+            for (GraphFeed.Side side : feed.sides()) {
+                long[] shape = side.shape();
+                parts.add(new InputPacking.Part(side.name(), side.elementType(),
+                        java.util.Arrays.copyOfRange(shape, 1, shape.length)));
+            }
+            return new InputPacking(parts);
+        }
+
+        /** The rows with every input's values packed as {@code packing} lays them out (constants repeated). */
+        static float[] packed(GraphRows rows, GraphFeed feed, InputPacking packing) {
+            List<float[]> values = new ArrayList<>();
+            values.add(rows.features());
+            for (GraphFeed.Side side : feed.sides()) {
+                if (side.constant() != null) {
+                    float[] c = new float[rows.count() * side.valuesPerRow()];
+                    java.util.Arrays.fill(c, side.constant().floatValue());
+                    values.add(c);
+                } else {
+                    values.add(rows.side(side.name()));
+                }
+            }
+            return InputPacking.pack(packing, values, rows.count());
         }
 
         boolean active() {
@@ -206,10 +254,12 @@ final class GraphRounds {
                     labels[i] = rows.labels()[i];
                 }
             }
+            InputPacking packing = packing(feed);
+            float[] inputs = packing == null ? rows.features() : packed(rows, feed, packing);
             try {
                 GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned,
                         r.scope() == GraphRetraining.Scope.ALL ? weights(pruned) : trainable(pruned, file),
-                        rows.features(), labels, rows.count(), s, listener);
+                        new GraphRetrainer.Rows(inputs, labels, rows.count(), packing), s, listener);
                 lastBest = out.bestEpoch();
                 return out.model();
             } catch (UnsupportedOperatorException | GraphRetrainer.TranslationMismatch e) {
@@ -236,7 +286,9 @@ final class GraphRounds {
             java.util.Map.entry("Div", java.util.Set.of(0, 1)), java.util.Map.entry("Concat", java.util.Set.of()),
             java.util.Map.entry("LayerNormalization", java.util.Set.of(1, 2)),
             java.util.Map.entry("BatchNormalization", java.util.Set.of(1, 2)),
-            java.util.Map.entry("PRelu", java.util.Set.of(1)));
+            java.util.Map.entry("PRelu", java.util.Set.of(1)),
+            // An embedding table: the rows the ids pick are trained (TensorFlow's gradient of a gather).
+            java.util.Map.entry("Gather", java.util.Set.of(0)));
 
     /**
      * Every float weight of the graph: initializers of two or more values read only as weights ({@link

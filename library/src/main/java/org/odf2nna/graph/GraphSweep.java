@@ -234,7 +234,7 @@ public final class GraphSweep {
         GraphRows stats = training.first(settings.statisticsRows());
         Judging how = new Judging(io.form(), file, input, new Decoder(io.decoding()), settings);
         GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
-                && input.singleFloatInput() ? training.first(settings.retraining().rows()) : null);
+                && GraphRounds.EndToEnd.feeds(input) ? training.first(settings.retraining().rows()) : null, input);
         GraphRounds.Chain chain = GraphRounds.rounds(new GraphRounds.Start(model, file, input, blocks,
                 described.blockParameters(), original.parameters(), kept), stats, settings, endToEnd, progress);
         Rows rows = new Rows(training, validation, report);
@@ -448,10 +448,11 @@ public final class GraphSweep {
     /** What the report says of how the rows were fed and judged, where that is not the plain case. */
     private static List<String> notes(GraphRun settings, GraphFeed feed, Decoder decoder, GraphRows validation) {
         List<String> notes = new ArrayList<>();
-        if (settings.endToEnd() && !feed.singleFloatInput()) {
-            notes.add("end-to-end retraining translates graphs of one float input; input '" + feed.data().name()
-                    + "'" + (feed.sides().isEmpty() ? " holds integers" : " has " + feed.sides().size() + " other "
-                    + "input(s) beside it") + ", so every round keeps the sequential block refit");
+        if (settings.endToEnd() && !GraphRounds.EndToEnd.feeds(feed)) {
+            GraphFeed.Side side = feed.sides().stream().filter(s -> s.batchAxis() != 0).findFirst().orElseThrow();
+            notes.add("end-to-end retraining feeds inputs whose batch is their first axis; input '" + side.name()
+                    + "' has " + (side.batchAxis() < 0 ? "none (the same for every row)" : "it on axis "
+                    + side.batchAxis()) + ", so every round keeps the sequential block refit");
         }
         if (!settings.regression() && !decoder.classes()) {
             notes.add("rows judged on agreement with the original's " + decoder.judged()

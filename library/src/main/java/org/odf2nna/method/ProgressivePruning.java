@@ -190,8 +190,6 @@ public final class ProgressivePruning {
     static List<Round> run(DenseNetwork original, Retrainer retrainer, Plan plan, double tolerance,
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
         Schedule schedule = plan.schedule();
-        java.util.Set<Integer> keptLayers = keptLayers(plan.limits().keep(), original.hiddenLayerCount(), List.of(),
-                null);
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
         List<Double> watched = new ArrayList<>();
@@ -219,7 +217,7 @@ public final class ProgressivePruning {
             Progress roundProgress = clock.around(progress);
             roundProgress.update(label + ": unit costs", 0, -1, null);
             Costs costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, schedule,
-                    most(original, current, plan.limits(), keptLayers));
+                    most(original, current, plan));
             ReconstructionCost.Selection selection = costs.selection();
             progress.done(label + ": unit costs");
             String key = java.util.Arrays.toString(selection.keptInputs()) + selection.units();
@@ -374,6 +372,12 @@ public final class ProgressivePruning {
     }
 
     /** Every hidden layer down to one unit: nothing left to remove. */
+    /** {@link #most(DenseNetwork, DenseNetwork, BlockLimits, java.util.Set)} with the plan's limits and kept layers. */
+    private static int[] most(DenseNetwork original, DenseNetwork current, Plan plan) {
+        return most(original, current, plan.limits(), keptLayers(plan.limits().keep(), original.hiddenLayerCount(),
+                List.of(), null));
+    }
+
     /**
      * Per hidden layer, the most units a round may take ({@link BlockLimits}): none from a kept layer, else at most the
      * limits' share of its current units, never below its floor, set by the original's width.

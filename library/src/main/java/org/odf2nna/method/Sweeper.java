@@ -63,6 +63,14 @@ public final class Sweeper {
      * Sweeps the model {@code files} names as {@code settings} say, and writes the chosen model (with the report
      * and chart, when named).
      */
+    /** The settings with the kept hidden layers named by their numbers, what the rounds read (nodes resolved). */
+    private static SweepSettings numbered(SweepSettings settings, OnnxDenseModel model, Path file) {
+        java.util.Set<Integer> kept = ProgressivePruning.keptLayers(settings.blockLimits().keep(),
+                model.network().hiddenLayerCount(), model.layerNodes(), file);
+        return settings.withBlockLimits(settings.blockLimits().keeping(
+                kept.stream().map(l -> Integer.toString(l + 1)).toList()));
+    }
+
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
         requireTestRows(files);
         Sweep options = new Sweep(files, settings, null);
@@ -85,13 +93,8 @@ public final class Sweeper {
         ScanResult scores = ModelScan.scan(model, trainRows, null, settings.device(), progress);
         Shrinker.checkReadCorrectly(model, scores.sample());
         if (settings.schedule().progressive()) {
-            // Kept layers named by their nodes become their numbers, what the rounds read.
-            java.util.Set<Integer> kept = ProgressivePruning.keptLayers(settings.blockLimits().keep(),
-                    network.hiddenLayerCount(), model.layerNodes(), files.model());
-            SweepSettings numbered = settings.withBlockLimits(settings.blockLimits().keeping(
-                    kept.stream().map(l -> Integer.toString(l + 1)).toList()));
             ProgressiveSweep sweep = ProgressiveSweep.prepare(network, RecordedEpochs.of(model), parts,
-                    new RowsOrigin(files.train(), files.validation()), numbered, task);
+                    new RowsOrigin(files.train(), files.validation()), numbered(settings, model, files.model()), task);
             return progressive(options, model, task, sweep, scores, progress);
         }
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, settings.device());

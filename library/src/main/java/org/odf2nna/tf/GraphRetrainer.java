@@ -135,19 +135,47 @@ public final class GraphRetrainer {
      */
     public static Retrained retrain(ModelProto original, ModelProto pruned, Set<String> trainable, float[] inputs,
             float[] labels, int rows, Settings settings, DenseTrainer.EpochListener listener) {
+        return retrain(original, pruned, trainable, new Rows(inputs, labels, rows, null), settings, listener);
+    }
+
+    /**
+     * The rows retraining runs on.
+     *
+     * @param inputs  row-major rows: the graph's first input's values, or every input's packed as {@code packing}
+     *                says
+     * @param labels  one target per row (class id or value), or null to train on the original's outputs alone
+     * @param count   rows
+     * @param packing how several inputs (token ids, their mask, segment ids) lie in a row; null for one input
+     */
+    public record Rows(float[] inputs, float[] labels, int count, InputPacking packing) {
+    }
+
+    /**
+     * Retrains {@code pruned} towards {@code original} on {@code fed} rows, each graph input fed from them.
+     *
+     * @param trainable names of the pruned model's float initializers to train; all others stay as they are
+     * @throws UnsupportedOperatorException when a node of either graph has no translation (the caller falls back)
+     * @throws TranslationMismatch          when the translation's outputs differ from ONNX Runtime's
+     */
+    public static Retrained retrain(ModelProto original, ModelProto pruned, Set<String> trainable, Rows fed,
+            Settings settings, DenseTrainer.EpochListener listener) {
+        float[] inputs = fed.inputs();
+        float[] labels = fed.labels();
+        int rows = fed.count();
+        InputPacking packing = fed.packing();
         if (rows < 2) {
             throw new IllegalArgumentException("retraining needs at least 2 rows, got " + rows);
         }
         TranslationCheck check = null;
         if (settings.checkRows() > 0) {
             check = TranslationCheck.compare(pruned, inputs, Math.min(rows, settings.checkRows()),
-                    settings.options().device());
+                    settings.options().device(), packing);
             if (!check.within(settings.tolerance())) {
                 throw new TranslationMismatch(check, settings.tolerance());
             }
         }
         float[] teacher;
-        try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of());
+        try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), packing);
              Session session = g.open(settings.options().device())) {
             teacher = g.run(session, inputs, rows, TEACHER_BATCH, true)[0];
         }
@@ -172,7 +200,7 @@ public final class GraphRetrainer {
         float[] soft = distillation.usesTeacher() ? DenseTrainer.softTargets(selectRows(teacher, outputs, parts[0]),
                 parts[0].length, outputs, loss, distillation.temperature()) : null;
 
-        try (OnnxTfGraph g = OnnxTfGraph.translate(pruned, trainable);
+        try (OnnxTfGraph g = OnnxTfGraph.translate(pruned, trainable, packing);
              Session session = TfSessions.open(g.graph, settings.options().device())) {
             if (g.variables.isEmpty()) {
                 throw new IllegalArgumentException("no initializer to train");

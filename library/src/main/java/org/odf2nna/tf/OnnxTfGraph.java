@@ -81,6 +81,9 @@ public final class OnnxTfGraph implements AutoCloseable {
     /** The opset the model imports for each other domain ({@code com.microsoft}: ONNX Runtime's operators). */
     private final Map<String, Integer> domainVersions = new HashMap<>();
 
+    /** How several inputs come as one row, or null. */
+    private InputPacking packing;
+
     private OnnxTfGraph(int opset) {
         this.opset = opset;
         graph = new Graph();
@@ -95,7 +98,16 @@ public final class OnnxTfGraph implements AutoCloseable {
      * @throws UnsupportedOperatorException at the first node that cannot be translated
      */
     public static OnnxTfGraph translate(ModelProto model, Set<String> trainable) {
+        return translate(model, trainable, null);
+    }
+
+    /**
+     * Translates {@code model}'s graph fed as {@code packing} says: one placeholder of packed rows, each graph input
+     * sliced out of it ({@link InputPacking}); null: one placeholder per input, the first fed.
+     */
+    public static OnnxTfGraph translate(ModelProto model, Set<String> trainable, InputPacking packing) {
         OnnxTfGraph g = new OnnxTfGraph(opset(model));
+        g.packing = packing;
         for (OperatorSetIdProto id : model.getOpsetImportList()) {
             g.domainVersions.put(Translators.domain(id.getDomain()), (int) id.getVersion());
         }
@@ -131,9 +143,20 @@ public final class OnnxTfGraph implements AutoCloseable {
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("no initializer named " + missing + " in the graph");
         }
+        Placeholder<TFloat32> packed = packing == null ? null : tf.withName("input0").placeholder(TFloat32.class,
+                Placeholder.shape(Shape.of(-1, packing.width())));
+        if (packed != null) {
+            inputNames.add(packing.parts().get(0).name());
+            inputs.add(packed);
+            widths.add(packing.width());
+        }
         for (ValueInfoProto in : g.getInputList()) {
             if (!ctx.defined(in.getName())) {
-                addInput(in);
+                if (packed == null) {
+                    addInput(in);
+                } else {
+                    addPacked(in, packed);
+                }
             }
         }
         for (NodeProto node : g.getNodeList()) {
@@ -193,6 +216,31 @@ public final class OnnxTfGraph implements AutoCloseable {
         inputNames.add(in.getName());
         inputs.add(p);
         widths.add((int) width);
+        ctx.define(in.getName(), x);
+    }
+
+    /** Graph input {@code in} sliced out of the packed rows, in its own shape; integers cast to int32. */
+    private void addPacked(ValueInfoProto in, Placeholder<TFloat32> packed) {
+        InputPacking.Part part = packing.part(in.getName());
+        if (part == null) {
+            throw new IllegalArgumentException("graph input '" + in.getName() + "' is not among the packed inputs");
+        }
+        int at = packing.parts().indexOf(part);
+        Operand<TFloat32> slice = tf.slice(packed, tf.constant(new int[] {0, packing.offset(at)}),
+                tf.constant(new int[] {-1, part.width()}));
+        long[] rowShape = part.rowShape();
+        int[] target = new int[rowShape.length + 1];
+        target[0] = -1;
+        for (int i = 0; i < rowShape.length; i++) {
+            target[i + 1] = (int) rowShape[i];
+        }
+        Operand<?> x = tf.reshape(slice, tf.constant(target));
+        if (OnnxTensorValues.isInteger(part.elementType())) {
+            x = tf.dtypes.cast(tf.math.round((Operand<TFloat32>) x), TInt32.class);
+        } else if (!OnnxTensorValues.isFloating(part.elementType())) {
+            throw new IllegalArgumentException("graph input '" + in.getName() + "' is neither a float nor an integer "
+                    + "tensor");
+        }
         ctx.define(in.getName(), x);
     }
 

@@ -32,7 +32,16 @@ public record TranslationCheck(double largest, String output, int row, int index
 
     /** Runs both on the first {@code n} rows ({@code width} values each) and finds the largest difference. */
     public static TranslationCheck compare(ModelProto model, float[] rows, int n, Device device) {
-        try (OnnxTfGraph g = OnnxTfGraph.translate(model, Set.of());
+        return compare(model, rows, n, device, null);
+    }
+
+    /**
+     * The same for rows packed as {@code packing} says ({@link InputPacking}; null: rows of the first input alone),
+     * ONNX Runtime fed every input from them.
+     */
+    public static TranslationCheck compare(ModelProto model, float[] rows, int n, Device device,
+            InputPacking packing) {
+        try (OnnxTfGraph g = OnnxTfGraph.translate(model, Set.of(), packing);
              Session session = g.open(device)) {
             int width = g.widths.get(0);
             float[][] tf = g.run(session, rows, n, 1024, false);
@@ -42,10 +51,14 @@ public record TranslationCheck(double largest, String output, int row, int index
             for (int i = 0; i < dims.length; i++) {
                 dims[i] = s.getDim(i).hasDimValue() ? s.getDim(i).getDimValue() : -1;
             }
-            Map<String, float[]> ort;
+            Map<String, float[]> ort = new java.util.HashMap<>();
             try (OnnxRunner runner = OnnxRunner.open(model, new InputSignature(in.getName(),
                     in.getType().getTensorType().getElemType(), dims), device, Path.of("pruned.onnx"))) {
-                ort = runner.run(Arrays.copyOf(rows, n * width), n, width, g.outputNames);
+                if (packing == null) {
+                    ort.putAll(runner.run(Arrays.copyOf(rows, n * width), n, width, g.outputNames));
+                } else {
+                    runner.runInputs(packing.feeds(rows, n), g.outputNames).forEach((k, v) -> ort.put(k, v.values()));
+                }
             }
             TranslationCheck worst = new TranslationCheck(0, g.outputNames.get(0), 0, 0, 0, 0, n);
             for (int o = 0; o < tf.length; o++) {
