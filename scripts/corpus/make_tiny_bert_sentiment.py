@@ -160,6 +160,7 @@ def main():
     p.add_argument("--small", action="store_true", help="2 layers, hidden 32, 2 heads, FFN 64")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch", type=int, default=128)
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
@@ -167,18 +168,18 @@ def main():
     rng = np.random.default_rng(a.seed)
     data = {name: sentences(rng, n) for name, n in (("train", 20000), ("validation", 5000), ("report", 5000))}
     layers, d, heads, ffn = (2, 32, 2, 64) if a.small else (4, 64, 4, 256)
-    epochs = a.epochs or (6 if a.small else 5)
+    epochs = a.epochs or 4
     model = TinyBert(layers, d, heads, ffn)
     ids, mask, types, labels = (torch.tensor(v) for v in data["train"])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)
-    steps = epochs * math.ceil(len(ids) / 64)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 2e-3, total_steps=steps)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
+    steps = epochs * math.ceil(len(ids) / a.batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 3e-3, total_steps=steps)
     started = time.time()
     for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(ids))
-        for b in range(0, len(ids), 64):
-            i = order[b:b + 64]
+        for b in range(0, len(ids), a.batch):
+            i = order[b:b + a.batch]
             loss = nn.functional.cross_entropy(model(ids[i], mask[i], types[i]), labels[i])
             optimizer.zero_grad()
             loss.backward()

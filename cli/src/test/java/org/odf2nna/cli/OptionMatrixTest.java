@@ -68,6 +68,7 @@ class OptionMatrixTest {
         v.put("--inference-batch", new String[] {"64"});
         v.put("--input", new String[] {"mask=1"});
         v.put("--input-shape", new String[] {graph ? "4,6" : "4"});
+        v.put("--keep-block", new String[] {"1"});
         v.put("--keep-inputs", new String[] {});
         v.put("--label", new String[] {"label"});
         v.put("--learning-rate", new String[] {"0.005"});
