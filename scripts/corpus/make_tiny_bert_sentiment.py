@@ -161,6 +161,7 @@ def main():
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--learning-rate", type=float, default=1e-3, help="AdamW's peak (BERT's post-LN collapsed at 3e-3)")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
@@ -171,9 +172,9 @@ def main():
     epochs = a.epochs or 4
     model = TinyBert(layers, d, heads, ffn)
     ids, mask, types, labels = (torch.tensor(v) for v in data["train"])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=a.learning_rate, weight_decay=0.01)
     steps = epochs * math.ceil(len(ids) / a.batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 3e-3, total_steps=steps)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, a.learning_rate, total_steps=steps)
     started = time.time()
     for epoch in range(epochs):
         model.train()
@@ -193,7 +194,7 @@ def main():
         np.savez_compressed(os.path.join(a.out, name + ".npz"), x=ids_, y=labels_, input_ids=ids_,
                             attention_mask=mask_, token_type_ids=types_, labels=labels_)
     sample = tuple(torch.tensor(v[:2]) for v in data["validation"][:3])
-    axes = {"batch": 0, "sequence": 1}
+    axes = {0: "batch", 1: "sequence"}
     torch.onnx.export(model, sample, os.path.join(a.out, "bert.onnx"), opset_version=14,
                       input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["logits"],
                       dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
