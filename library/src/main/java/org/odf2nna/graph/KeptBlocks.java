@@ -11,7 +11,8 @@ import org.odf2nna.Setting;
 /**
  * The blocks a sweep leaves as they are ({@link org.odf2nna.settings.BlockLimits#keep()}), named as {@code inspect}
  * lists them: a block's number in its table (a residual stream is one row), or its first or second layer's node name
- * (any of a stream's layers). A name that matches no block is refused in one line listing the blocks.
+ * (any of a stream's layers). A name that matches no block is refused in one line listing the blocks, and so are names
+ * that keep every block (nothing would be left to prune).
  */
 final class KeptBlocks {
 
@@ -42,6 +43,10 @@ final class KeptBlocks {
                         + String.join(", ", known));
             }
             kept.addAll(match.members());
+        }
+        if (kept.size() == blocks.size()) {
+            throw InputException.usage(file, Setting.KEEP_BLOCK.ref() + " " + String.join(", ", names)
+                    + ": keeps every block of the graph (" + rows.size() + "); nothing is left to prune");
         }
         return kept;
     }

@@ -107,5 +107,9 @@ class BlockLimitsTest {
         List<DenseBlock> blocks = BlockFinder.find(twoBlocks(), FILE);
         assertTrue(message.contains("encoder") && message.contains("1 " + blocks.get(0).firstNode())
                 && message.contains("2 " + blocks.get(1).firstNode()) && !message.contains("\n"), message);
+        InputException all = assertThrows(InputException.class,
+                () -> pruned(SweepSettings.builder().keepBlocks(List.of("1", "2")).build()));
+        assertTrue(org.odf2nna.Setting.plain(all.getMessage()).endsWith("keeps every block of the graph (2); nothing "
+                + "is left to prune"), all.getMessage());
     }
 }
