@@ -8,6 +8,7 @@ import org.odf2nna.prune.EpsilonRule;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.Pruner;
+import org.odf2nna.prune.RefitSums;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.prune.UnitStatistics;
@@ -35,19 +36,19 @@ public final class EpsilonPruning {
     private final UnitStatistics statistics;
     private final List<double[]> scores;
     private final Compensation compensation;
-    private final FittingRows fitting;
+    private final RefitSums fitting;
     private final double ridge;
 
     /**
      * @param statistics   the original's unit statistics on the scoring rows (mean folding folds their means)
      * @param scores       every hidden unit's score, per hidden layer, that ε is compared with
      * @param compensation the compensation the pruned network gets
-     * @param fitting      the rows least squares fits on, or null to refit nothing (then {@code compensation} must be
-     *                     mean folding)
+     * @param fitting      the sums of the rows least squares fits on, or null to refit nothing (then
+     *                     {@code compensation} must be mean folding)
      * @param ridge        the least-squares refit's ridge
      */
     EpsilonPruning(DenseNetwork original, UnitStatistics statistics, List<double[]> scores, Compensation compensation,
-            FittingRows fitting, double ridge) {
+            RefitSums fitting, double ridge) {
         if (compensation == Compensation.LSQ && fitting == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }

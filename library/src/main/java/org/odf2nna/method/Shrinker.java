@@ -19,6 +19,7 @@ import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
+import org.odf2nna.prune.RefitSums;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.report.CompensationSettings;
@@ -126,7 +127,7 @@ public final class Shrinker {
         if (leastSquares && source.rows() == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }
-        FittingRows fitting = leastSquares ? originalActivations(network, source.rows(), progress) : null;
+        RefitSums fitting = leastSquares ? refitSums(model, source, options.device(), progress) : null;
         long fitRowCount = leastSquares ? fitting.rows() : source.rowCount();
 
         List<double[]> scores = scan.statistics().scores(pruning.score(), network);
@@ -241,6 +242,19 @@ public final class Shrinker {
         }
         return new FitSource(scan.chainRows(), score == null ? "the evaluation rows, " + eval.file()
                 : "the scoring rows, " + score.file(), scan.statistics().rows());
+    }
+
+    /**
+     * Where each refit's sums are made: in ONNX Runtime, one pass of the fitting rows per refitted layer with the
+     * Gram matrices as its double MatMul ({@link OnnxRefitSums}); in plain Java for a network ONNX Runtime cannot
+     * stand for here (layers on simulated integer kernels).
+     */
+    private static RefitSums refitSums(OnnxDenseModel model, FitSource source, org.odf2nna.Device device,
+            Progress progress) {
+        if (OnnxRefitSums.supports(model.network()) && source.rowCount() > 0) {
+            return new OnnxRefitSums(model.network(), source.rows(), source.rowCount(), device, model.source());
+        }
+        return originalActivations(model.network(), source.rows(), progress);
     }
 
     /**

@@ -130,7 +130,7 @@ public final class OnnxModelBuilder {
         return "prefix/output";
     }
 
-    private static NodeProto activationNode(GraphProto.Builder graph, Activation a, String prefix, String in,
+    static NodeProto activationNode(GraphProto.Builder graph, Activation a, String prefix, String in,
             String out) {
         NodeProto.Builder node = NodeProto.newBuilder().setOpType(a.onnxName()).setName(prefix + "/" + a.onnxName())
                 .addInput(in).addOutput(out);

@@ -193,6 +193,32 @@ public final class OnnxRunner implements AutoCloseable {
     }
 
     /**
+     * Runs {@code rows} rows of a float input in one call and returns the requested outputs, which must be double
+     * tensors, as double arrays (what a sums graph such as {@link RefitSumsGraph} gives: no rounding to float).
+     */
+    public Map<String, double[]> runDoubles(float[] data, int rows, int valuesPerRow, List<String> outputs) {
+        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data, 0,
+                rows * valuesPerRow), input.batchShape(rows, valuesPerRow));
+             OrtSession.Result result = session.run(Map.of(input.name(), tensor), new LinkedHashSet<>(outputs))) {
+            Map<String, double[]> values = new HashMap<>();
+            for (String name : outputs) {
+                Optional<OnnxValue> value = result.get(name);
+                if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)
+                        || out.getInfo().type != OnnxJavaType.DOUBLE) {
+                    throw new IllegalStateException("ONNX Runtime returned no double tensor '" + name + "'");
+                }
+                DoubleBuffer buffer = out.getDoubleBuffer();
+                double[] copy = new double[buffer.remaining()];
+                buffer.get(copy);
+                values.put(name, copy);
+            }
+            return values;
+        } catch (OrtException e) {
+            throw runError(e);
+        }
+    }
+
+    /**
      * One input of a run given whole: {@code count} values from {@code offset} of {@code values}, in the tensor's own
      * element type (float, double, int64, int32, bool; integers and booleans are carried exactly as floats up to 2^24),
      * shaped {@code shape}.

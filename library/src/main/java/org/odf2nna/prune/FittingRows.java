@@ -14,7 +14,7 @@ import org.odf2nna.network.DenseNetwork;
  * <p>When the rows times those widths fit in the given number of values they are held in memory, computed in one
  * pass; otherwise every pass streams the chain input again and runs the original network on it.
  */
-public final class FittingRows {
+public final class FittingRows implements RefitSums {
 
     /** One batch: the original's outputs of layer 0 and pre-activations of layers 1 .. L-1, {@code rows} rows. */
     @FunctionalInterface
@@ -95,6 +95,7 @@ public final class FittingRows {
     }
 
     /** Rows, or -1 when not counted yet (streamed without a first pass). */
+    @Override
     public long rows() {
         return rowCount;
     }
@@ -114,6 +115,20 @@ public final class FittingRows {
                 rest.add(computed[l]);
             }
             consumer.accept(computed[0], rest, n);
+        });
+    }
+
+    /** The pruned network run to {@code layer} in plain Java on every batch, the sums in double. */
+    @Override
+    public void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations) {
+        int firstUnits = original.layer(0).units();
+        forEachBatch((first, pre, n) -> {
+            // The pruned first layer is the original's restricted to its kept units: pick its outputs.
+            float[] p = org.odf2nna.network.RowMajor.keepColumns(first, n, firstUnits, firstKept);
+            for (int i = 1; i <= layer; i++) {
+                p = pruned.get(i).forward(p, n);
+            }
+            equations.add(p, pre.get(layer), n);
         });
     }
 

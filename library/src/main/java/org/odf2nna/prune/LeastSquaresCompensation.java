@@ -86,6 +86,16 @@ public final class LeastSquaresCompensation {
         if (rows.original() != original) {
             throw new IllegalArgumentException("the fitting rows were computed for another network");
         }
+        return compensate(original, statistics, selection, (RefitSums) rows, ridge);
+    }
+
+    /**
+     * The same from sums made by {@code sums} (in plain Java by {@link FittingRows}, or in ONNX Runtime): the
+     * layers are refitted in order, each from the pruned network's outputs as the layers before it were refitted,
+     * so each layer's sums are made once its inputs are known.
+     */
+    public static Result compensate(DenseNetwork original, UnitStatistics statistics, UnitSelection selection,
+            RefitSums sums, double ridge) {
         int hidden = original.hiddenLayerCount();
         if (selection.layers().size() != hidden || statistics.layerCount() != hidden) {
             throw new IllegalArgumentException("network has " + hidden + " hidden layers, selection "
@@ -110,7 +120,7 @@ public final class LeastSquaresCompensation {
             exactSoFar = exactSoFar && onlyConstantDropped(chosen, statistics.std(l));
             if (exactSoFar) {
                 current.set(l + 1, prior);
-                fits.add(new LayerFit(l + 2, kept.length, rows.rows(), 0, "mean folding (only constant units dropped)",
+                fits.add(new LayerFit(l + 2, kept.length, sums.rows(), 0, "mean folding (only constant units dropped)",
                         0, 0));
                 continue;
             }
@@ -120,18 +130,7 @@ public final class LeastSquaresCompensation {
             }
             // The original's mean pre-activation of layer l+1 is W·m + b, from the unit means.
             NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(next, means));
-            int step = l;
-            List<DenseLayer> pruned = List.copyOf(current);
-            int[] firstKept = selection.layer(0).kept();
-            int firstUnits = original.layer(0).units();
-            rows.forEachBatch((first, pre, n) -> {
-                // The pruned first layer is the original's restricted to its kept units: pick its outputs.
-                float[] p = RowMajor.keepColumns(first, n, firstUnits, firstKept);
-                for (int i = 1; i <= step; i++) {
-                    p = pruned.get(i).forward(p, n);
-                }
-                equations.add(p, pre.get(step), n);
-            });
+            sums.accumulate(l, selection.layer(0).kept(), List.copyOf(current.subList(0, l + 1)), equations);
             NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
             current.set(l + 1, new DenseLayer(kept.length, next.units(), DenseLayer.rounded(solution.weights()),
                     DenseLayer.rounded(solution.bias()), next.activation()));

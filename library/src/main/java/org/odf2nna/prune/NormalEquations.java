@@ -105,6 +105,50 @@ public final class NormalEquations {
         }
     }
 
+    /** The values subtracted from every feature row before the sums. */
+    public double[] featureShift() {
+        return featureShift.clone();
+    }
+
+    /** The values subtracted from every target row before the sums. */
+    public double[] targetShift() {
+        return targetShift.clone();
+    }
+
+    /**
+     * Adds sums made elsewhere over {@code n} rows, with this accumulator's shifts already subtracted (H and Z
+     * shifted): HᵀH ({@code hh}, k × k row-major; made symmetric here), the column sums of H and of Z, HᵀZ
+     * ({@code hz}, k × m) and the column sums of Z².
+     */
+    public void addSums(double[] hh, double[] hSum, double[] hz, double[] zSum, double[] zz, long n) {
+        if (hh.length != features * features || hSum.length != features || hz.length != features * targets
+                || zSum.length != targets || zz.length != targets) {
+            throw new IllegalArgumentException("sums of the wrong size for " + features + " features and " + targets
+                    + " targets");
+        }
+        int width = features + 1;
+        double[] g = gram.data;
+        for (int i = 0; i < features; i++) {
+            for (int j = 0; j < features; j++) {
+                g[i * width + j] += 0.5 * (hh[i * features + j] + hh[j * features + i]);
+            }
+            g[i * width + features] += hSum[i];
+            g[features * width + i] += hSum[i];
+        }
+        g[features * width + features] += n;
+        double[] c = cross.data;
+        for (int i = 0; i < features; i++) {
+            for (int u = 0; u < targets; u++) {
+                c[i * targets + u] += hz[i * targets + u];
+            }
+        }
+        for (int u = 0; u < targets; u++) {
+            c[features * targets + u] += zSum[u];
+            targetSquares[u] += zz[u];
+        }
+        rows += n;
+    }
+
     /** Adds the sums of another accumulator with the same shifts (rows fitted elsewhere, e.g. another thread). */
     public void merge(NormalEquations other) {
         if (!Arrays.equals(other.featureShift, featureShift) || !Arrays.equals(other.targetShift, targetShift)) {

@@ -1,0 +1,172 @@
+package org.odf2nna.onnx;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.odf2nna.BuildInfo;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+
+/**
+ * A graph that computes, over a batch of chain-input rows, the sums one layer's least-squares refit needs, so that
+ * ONNX Runtime's own MatMul does the rank-k updates (double precision, at matrix-multiply speed) instead of a loop in
+ * Java: H, the pruned network's outputs of hidden layer l (the original's kept first-layer columns, then the pruned
+ * layers 1..l), and Z, the original's pre-activations of layer l+1, each shifted by a constant per column; outputs
+ * {@link #HH} = HᵀH, {@link #H_SUM} = 1ᵀH, {@link #HZ} = HᵀZ, {@link #Z_SUM} = 1ᵀZ and {@link #ZZ} = the column sums of
+ * Z², all double. The two chains run in float, as the models they stand for do.
+ */
+public final class RefitSumsGraph {
+
+    public static final String INPUT = "rows";
+    public static final String HH = "hh";
+    public static final String H_SUM = "h_sum";
+    public static final String HZ = "hz";
+    public static final String Z_SUM = "z_sum";
+    public static final String ZZ = "zz";
+    public static final List<String> OUTPUTS = List.of(HH, H_SUM, HZ, Z_SUM, ZZ);
+
+    private RefitSumsGraph() {
+    }
+
+    /** The graph's input: float rows of {@code width} chain-input values. */
+    public static InputSignature input(int width) {
+        return new InputSignature(INPUT, OnnxTensors.FLOAT, new long[] {-1, width});
+    }
+
+    /** Whether every layer can be written as a Gemm and an ONNX activation (no simulated integer kernels). */
+    public static boolean expressible(DenseNetwork network) {
+        for (DenseLayer layer : network.layers()) {
+            if (layer.quantizedInputs()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @param original     the original network (layers 0..layer+1 are run)
+     * @param firstKept    the kept units of its first hidden layer
+     * @param pruned       the pruned network's layers 0..layer (layer 0 is not run: its outputs are {@code firstKept}'s
+     *                     columns of the original's)
+     * @param layer        0-based hidden layer whose pruned outputs are the features
+     * @param featureShift one value per feature, subtracted before the sums
+     * @param targetShift  one value per target (layer+1's units), subtracted before the sums
+     */
+    public static ModelProto build(DenseNetwork original, int[] firstKept, List<DenseLayer> pruned, int layer,
+            double[] featureShift, double[] targetShift) {
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_refit_sums");
+        graph.addInput(floatRows(INPUT, original.inputs()));
+        String x = INPUT;
+        String first = null;
+        for (int l = 0; l <= layer + 1; l++) {
+            DenseLayer w = original.layer(l);
+            x = gemm(graph, "original_" + l, w, x);
+            if (l <= layer) {
+                x = activate(graph, "original_" + l, w.activation(), x);
+            }
+            if (l == 0) {
+                first = x;
+            }
+        }
+        String z = x;
+        graph.addInitializer(int64("first_kept", firstKept));
+        graph.addNode(node("Gather", "pruned_0/Gather", List.of(first, "first_kept"), "pruned_0/out")
+                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                        .setI(1)));
+        String h = "pruned_0/out";
+        for (int l = 1; l <= layer; l++) {
+            DenseLayer w = pruned.get(l);
+            h = activate(graph, "pruned_" + l, w.activation(), gemm(graph, "pruned_" + l, w, h));
+        }
+        String hd = shifted(graph, "h", h, featureShift);
+        String zd = shifted(graph, "z", z, targetShift);
+        graph.addInitializer(int64("axis0", new int[] {0}));
+        graph.addNode(node("Transpose", "h/Transpose", List.of(hd), "h/transposed"));
+        graph.addNode(node("MatMul", "hh/MatMul", List.of("h/transposed", hd), HH));
+        graph.addNode(node("MatMul", "hz/MatMul", List.of("h/transposed", zd), HZ));
+        graph.addNode(sum(H_SUM, hd));
+        graph.addNode(sum(Z_SUM, zd));
+        graph.addNode(node("Mul", "z/Square", List.of(zd, zd), "z/squared"));
+        graph.addNode(sum(ZZ, "z/squared"));
+        for (String out : OUTPUTS) {
+            graph.addOutput(ValueInfoProto.newBuilder().setName(out).setType(TypeProto.newBuilder()
+                    .setTensorType(TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.DOUBLE))));
+        }
+        return ModelProto.newBuilder().setIrVersion(OnnxModelBuilder.IR_VERSION)
+                .setProducerName(BuildInfo.NAME).setProducerVersion(BuildInfo.version())
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxModelBuilder.OPSET))
+                .setGraph(graph).build();
+    }
+
+    /** The layer's Gemm (weights {@code [inputs, units]}, bias), float. */
+    private static String gemm(GraphProto.Builder graph, String name, DenseLayer layer, String in) {
+        graph.addInitializer(OnnxTensors.newTensor(name + ".weight", OnnxTensors.FLOAT, layer.weights(),
+                new long[] {layer.inputs(), layer.units()}));
+        graph.addInitializer(OnnxTensors.newTensor(name + ".bias", OnnxTensors.FLOAT, layer.bias(),
+                new long[] {layer.units()}));
+        String out = name + "/pre";
+        graph.addNode(node("Gemm", name + "/Gemm", List.of(in, name + ".weight", name + ".bias"), out));
+        return out;
+    }
+
+    private static String activate(GraphProto.Builder graph, String name, Activation activation, String in) {
+        if (activation.kind() == Activation.Kind.IDENTITY) {
+            return in;
+        }
+        String out = name + "/out";
+        graph.addNode(OnnxModelBuilder.activationNode(graph, activation, name, in, out));
+        return out;
+    }
+
+    /** Cast to double and subtract the shift. */
+    private static String shifted(GraphProto.Builder graph, String name, String in, double[] shift) {
+        graph.addNode(node("Cast", name + "/Cast", List.of(in), name + "/double").addAttribute(AttributeProto
+                .newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(OnnxTensors.DOUBLE)));
+        ByteBuffer buffer = ByteBuffer.allocate(shift.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : shift) {
+            buffer.putDouble(v);
+        }
+        buffer.flip();
+        graph.addInitializer(TensorProto.newBuilder().setName(name + ".shift").setDataType(OnnxTensors.DOUBLE)
+                .addDims(shift.length).setRawData(ByteString.copyFrom(buffer)));
+        graph.addNode(node("Sub", name + "/Sub", List.of(name + "/double", name + ".shift"), name + "/shifted"));
+        return name + "/shifted";
+    }
+
+    private static NodeProto sum(String out, String in) {
+        return node("ReduceSum", out + "/ReduceSum", List.of(in, "axis0"), out).addAttribute(AttributeProto
+                .newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT).setI(0)).build();
+    }
+
+    private static NodeProto.Builder node(String op, String name, List<String> inputs, String output) {
+        return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output);
+    }
+
+    private static TensorProto int64(String name, int[] values) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name)
+                .setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length);
+        for (int v : values) {
+            b.addInt64Data(v);
+        }
+        return b.build();
+    }
+
+    private static ValueInfoProto floatRows(String name, int width) {
+        TensorShapeProto shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width)).build();
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.FLOAT).setShape(shape))).build();
+    }
+}

@@ -1,0 +1,26 @@
+package org.odf2nna.prune;
+
+import java.util.List;
+import org.odf2nna.network.DenseLayer;
+
+/**
+ * Where a least-squares refit's sums come from: for hidden layer l, the pruned network's outputs of that layer (its
+ * first layer's kept columns of the original's, then its pruned layers 1..l) as features, and the original's
+ * pre-activations of layer l+1 as targets, summed over the fitting rows into {@link NormalEquations}. The sums are
+ * all a refit needs, so they can be made anywhere: {@link FittingRows} makes them in plain Java, the command line's
+ * shrink in ONNX Runtime (its MatMul doing the rank-k updates), and sums of parts of the rows add up
+ * ({@link NormalEquations#merge}).
+ */
+public interface RefitSums {
+
+    /** The fitting rows, or -1 when not counted yet. */
+    long rows();
+
+    /**
+     * Adds every fitting row's features and targets for hidden layer {@code layer} to {@code equations}.
+     *
+     * @param firstKept the kept units of the first hidden layer
+     * @param pruned    the pruned network's layers 0..{@code layer} (layer 0 restricted to {@code firstKept})
+     */
+    void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations);
+}

@@ -1,0 +1,98 @@
+package org.odf2nna.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.network.TestNetworks;
+import org.odf2nna.prune.FittingRows;
+import org.odf2nna.prune.LeastSquaresCompensation;
+import org.odf2nna.prune.RowSource;
+import org.odf2nna.prune.UnitSelection;
+import org.odf2nna.prune.UnitStatistics;
+
+/** The refit from sums made in ONNX Runtime is the refit from sums made in plain Java, within float rounding. */
+class OnnxRefitSumsTest {
+
+    private static UnitSelection selection(Random random, int[] units) {
+        List<UnitSelection.Layer> layers = new ArrayList<>();
+        for (int n : units) {
+            List<Integer> kept = new ArrayList<>();
+            for (int j = 0; j < n; j++) {
+                if (random.nextDouble() < 0.6) {
+                    kept.add(j);
+                }
+            }
+            if (kept.isEmpty()) {
+                kept.add(0);
+            }
+            layers.add(new UnitSelection.Layer(kept.stream().mapToInt(Integer::intValue).toArray(), n, false));
+        }
+        return new UnitSelection(layers);
+    }
+
+    private static void check(DenseNetwork network, int rows, int batch, long seed) {
+        Random random = new Random(seed);
+        float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
+        UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
+        UnitSelection chosen = selection(random, network.hiddenUnits());
+        RowSource source = RowSource.of(x, rows, network.inputs(), batch);
+        LeastSquaresCompensation.Result java = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                FittingRows.streamed(network, source), 1e-6);
+        LeastSquaresCompensation.Result onnx = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, Path.of("built-in-test.onnx")), 1e-6);
+        assertEquals(java.layers().size(), onnx.layers().size());
+        for (int l = 0; l < network.layers().size(); l++) {
+            DenseLayer a = java.network().layer(l);
+            DenseLayer b = onnx.network().layer(l);
+            assertEquals(a.inputs(), b.inputs());
+            assertEquals(a.units(), b.units());
+            double scale = 1e-3;
+            for (float w : a.weights()) {
+                scale = Math.max(scale, Math.abs(w));
+            }
+            assertTrue(maxDifference(a.weights(), b.weights()) <= 1e-6 * scale, "layer " + (l + 1) + " weights differ "
+                    + "by " + maxDifference(a.weights(), b.weights()) + " (largest weight " + scale + ")");
+            assertTrue(maxDifference(a.bias(), b.bias()) <= 1e-6 * scale, "layer " + (l + 1) + " bias differs by "
+                    + maxDifference(a.bias(), b.bias()));
+        }
+        for (int l = 0; l < java.layers().size(); l++) {
+            assertEquals(java.layers().get(l).rows(), onnx.layers().get(l).rows());
+            assertEquals(java.layers().get(l).solver(), onnx.layers().get(l).solver());
+            assertEquals(java.layers().get(l).leastSquaresError(), onnx.layers().get(l).leastSquaresError(),
+                    1e-5 * Math.max(1e-9, java.layers().get(l).leastSquaresError()));
+        }
+    }
+
+    private static double maxDifference(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs((double) a[i] - b[i]));
+        }
+        return max;
+    }
+
+    @Test
+    void reluChainRefitsAsInJava() {
+        DenseNetwork network = TestNetworks.random(new Random(3), new int[] {12, 40, 30, 20, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        // Blocks of rows that do not line up with the batches: the sums do not depend on how the rows are cut.
+        check(network, 3000, 700, 11);
+    }
+
+    @Test
+    void tanhChainRefitsAsInJava() {
+        DenseNetwork network = TestNetworks.random(new Random(5), new int[] {7, 25, 25, 1}, Activation.TANH,
+                OutputHead.NONE);
+        check(network, 1500, 1024, 12);
+    }
+}
