@@ -6,8 +6,10 @@ import java.util.Map;
 import org.odf2nna.Device;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.onnx.OnnxProduct;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.RefitSumsGraph;
+import org.odf2nna.prune.DenseProduct;
 import org.odf2nna.prune.NormalEquations;
 import org.odf2nna.prune.RefitSums;
 import org.odf2nna.prune.RowSource;
@@ -47,6 +49,12 @@ final class OnnxRefitSums implements RefitSums {
     /** Whether ONNX Runtime can make the sums for {@code network} (every layer a Gemm and an activation). */
     static boolean supports(DenseNetwork network) {
         return RefitSumsGraph.expressible(network);
+    }
+
+    /** ONNX Runtime's double MatMul for the large products of a wide layer's solve. */
+    @Override
+    public DenseProduct products() {
+        return OnnxProduct.open();
     }
 
     @Override

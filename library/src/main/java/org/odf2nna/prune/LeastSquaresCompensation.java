@@ -30,11 +30,11 @@ import org.odf2nna.network.RowMajor;
  *     keeps the system well conditioned.</li>
  * </ul>
  *
- * <p>Each step is one pass over the rows ({@link FittingRows}: the original's first-layer outputs and later
- * pre-activations, computed once and shared by every ε when they fit in memory, else recomputed from the streamed
- * chain input): the pruned network is run to layer l in plain Java (its first layer's outputs are columns of the
- * original's), and the normal equations are accumulated in double. Beyond the held activations, memory is
- * O(units²) plus one batch, whatever the number of rows.
+ * <p>Each step is one pass over the rows that makes the layer's sums ({@link RefitSums}: in plain Java by
+ * {@link FittingRows}, whose original activations are computed once and shared by every ε when they fit in memory;
+ * in ONNX Runtime, with its MatMul as the Gram updates, for the command line's shrink), then a solve from the sums
+ * alone (wide systems by blocks, {@link BlockedCholesky}). Beyond the held activations, memory is O(units²) plus
+ * one batch, whatever the number of rows.
  */
 public final class LeastSquaresCompensation {
 
@@ -101,6 +101,14 @@ public final class LeastSquaresCompensation {
             throw new IllegalArgumentException("network has " + hidden + " hidden layers, selection "
                     + selection.layers().size() + ", statistics " + statistics.layerCount());
         }
+        try (DenseProduct product = sums.products()) {
+            return compensate(original, statistics, selection, sums, ridge, product);
+        }
+    }
+
+    private static Result compensate(DenseNetwork original, UnitStatistics statistics, UnitSelection selection,
+            RefitSums sums, double ridge, DenseProduct product) {
+        int hidden = original.hiddenLayerCount();
         List<DenseLayer> current = new ArrayList<>(original.layers());
         List<LayerFit> fits = new ArrayList<>();
         // While only units constant on the scoring rows have gone, mean folding is exact there and the refit could
@@ -131,7 +139,7 @@ public final class LeastSquaresCompensation {
             // The original's mean pre-activation of layer l+1 is W·m + b, from the unit means.
             NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(next, means));
             sums.accumulate(l, selection.layer(0).kept(), List.copyOf(current.subList(0, l + 1)), equations);
-            NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
+            NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge, product);
             current.set(l + 1, new DenseLayer(kept.length, next.units(), DenseLayer.rounded(solution.weights()),
                     DenseLayer.rounded(solution.bias()), next.activation()));
             double cells = (double) equations.rows() * next.units();

@@ -181,6 +181,14 @@ public final class NormalEquations {
      * @param ridge        λ relative to the features' average variance times the rows; ≥ 0
      */
     public Solution solve(float[] priorWeights, float[] priorBias, double ridge) {
+        return solve(priorWeights, priorBias, ridge, DenseProduct.EJML);
+    }
+
+    /**
+     * The same, with the large products of a wide system (over {@link BlockedCholesky#MIN_WIDTH} features) made
+     * by {@code product}: the factor and the solves by blocks ({@link BlockedCholesky}), and the residuals.
+     */
+    public Solution solve(float[] priorWeights, float[] priorBias, double ridge, DenseProduct product) {
         if (priorWeights.length != features * targets || priorBias.length != targets) {
             throw new IllegalArgumentException("prior of " + priorWeights.length + " weights and " + priorBias.length
                     + " biases for " + features + "x" + targets);
@@ -202,26 +210,11 @@ public final class NormalEquations {
         }
         DMatrixRMaj x = new DMatrixRMaj(width, targets);
         String solver = "cholesky";
-        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(width);
-        boolean solved = chol.setA(system.copy());
-        if (solved) {
-            // Cholesky succeeds on some numerically singular systems; refuse a factor whose diagonal spans more
-            // than 7 orders of magnitude (a condition number above about 1e14).
-            // EJML solves large systems (over EjmlParameters.SWITCH_BLOCK64_CHOLESKY) with a block decomposition,
-            // whose factor is a DMatrixRBlock: read it through the common interface.
-            DMatrix l = choleskyFactor(chol);
-            double min = Double.POSITIVE_INFINITY;
-            double max = 0;
-            for (int j = 0; j < width; j++) {
-                double dj = Math.abs(l.get(j, j));
-                min = Math.min(min, dj);
-                max = Math.max(max, dj);
-            }
-            solved = min > 1e-7 * max;
-            if (solved) {
-                chol.solve(rhs.copy(), x);
-                solved = allFinite(x);
-            }
+        boolean solved;
+        if (width > BlockedCholesky.MIN_WIDTH) {
+            solved = solveByBlocks(system, rhs, x, product);
+        } else {
+            solved = solveSmall(system, rhs, x);
         }
         if (!solved) {
             // Singular or nearly: solve for the change from the prior, so that the minimum-norm answer stays at
@@ -238,8 +231,8 @@ public final class NormalEquations {
             CommonOps_DDRM.add(prior, change, x);
             solver = "pseudo-inverse";
         }
-        double residual = residual(x);
-        double priorResidual = residual(prior);
+        double residual = residual(x, product);
+        double priorResidual = residual(prior, product);
         double[] w = new double[features * targets];
         double[] b = new double[targets];
         for (int u = 0; u < targets; u++) {
@@ -252,6 +245,55 @@ public final class NormalEquations {
             b[u] = bias;
         }
         return new Solution(w, b, lambda, solver, residual, priorResidual);
+    }
+
+    /** EJML's Cholesky solve, as narrow systems were always solved; false when singular or nearly. */
+    private static boolean solveSmall(DMatrixRMaj system, DMatrixRMaj rhs, DMatrixRMaj x) {
+        int width = system.numRows;
+        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(width);
+        if (!chol.setA(system.copy())) {
+            return false;
+        }
+        // Cholesky succeeds on some numerically singular systems; refuse a factor whose diagonal spans more
+        // than 7 orders of magnitude (a condition number above about 1e14).
+        // EJML solves large systems (over EjmlParameters.SWITCH_BLOCK64_CHOLESKY) with a block decomposition,
+        // whose factor is a DMatrixRBlock: read it through the common interface.
+        DMatrix l = choleskyFactor(chol);
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (int j = 0; j < width; j++) {
+            double dj = Math.abs(l.get(j, j));
+            min = Math.min(min, dj);
+            max = Math.max(max, dj);
+        }
+        if (!(min > 1e-7 * max)) {
+            return false;
+        }
+        chol.solve(rhs.copy(), x);
+        return allFinite(x);
+    }
+
+    /** The same by blocks, the large products made by {@code product}; the same test of the factor's diagonal. */
+    private static boolean solveByBlocks(DMatrixRMaj system, DMatrixRMaj rhs, DMatrixRMaj x, DenseProduct product) {
+        int width = system.numRows;
+        double[] l = BlockedCholesky.factor(system.data, width, product);
+        if (l == null) {
+            return false;
+        }
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (int j = 0; j < width; j++) {
+            double dj = Math.abs(l[j * width + j]);
+            min = Math.min(min, dj);
+            max = Math.max(max, dj);
+        }
+        if (!(min > 1e-7 * max)) {
+            return false;
+        }
+        double[] solution = rhs.data.clone();
+        BlockedCholesky.solve(l, width, solution, rhs.numCols, product);
+        System.arraycopy(solution, 0, x.data, 0, solution.length);
+        return allFinite(x);
     }
 
     /**
@@ -279,9 +321,15 @@ public final class NormalEquations {
         return (DMatrix) factor.getT(null);
     }
 
-    private double residual(DMatrixRMaj x) {
-        DMatrixRMaj gx = new DMatrixRMaj(features + 1, targets);
-        CommonOps_DDRM.mult(gram, x, gx);
+    private double residual(DMatrixRMaj x, DenseProduct product) {
+        DMatrixRMaj gx;
+        if (features + 1 > BlockedCholesky.MIN_WIDTH) {
+            gx = DMatrixRMaj.wrap(features + 1, targets, product.multiply(gram.data, features + 1, features + 1,
+                    x.data, targets));
+        } else {
+            gx = new DMatrixRMaj(features + 1, targets);
+            CommonOps_DDRM.mult(gram, x, gx);
+        }
         double total = 0;
         for (int u = 0; u < targets; u++) {
             double quadratic = 0;

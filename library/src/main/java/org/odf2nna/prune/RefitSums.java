@@ -23,4 +23,9 @@ public interface RefitSums {
      * @param pruned    the pruned network's layers 0..{@code layer} (layer 0 restricted to {@code firstKept})
      */
     void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations);
+
+    /** What makes the large products of a wide layer's solve (closed after the refit); EJML unless overridden. */
+    default DenseProduct products() {
+        return DenseProduct.EJML;
+    }
 }

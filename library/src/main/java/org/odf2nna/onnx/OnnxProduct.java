@@ -1,0 +1,70 @@
+package org.odf2nna.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.DoubleBuffer;
+import java.util.Map;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
+import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+import org.odf2nna.prune.DenseProduct;
+
+/** Double matrix products by ONNX Runtime's MatMul (one small session, any sizes): the wide solves' large products. */
+public final class OnnxProduct implements DenseProduct {
+
+    private final OrtSession session;
+
+    private OnnxProduct(OrtSession session) {
+        this.session = session;
+    }
+
+    /** Opens the session (on the CPU: the products are a few per layer and the sizes change each time). */
+    public static OnnxProduct open() {
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_product")
+                .addInput(doubleMatrix("a")).addInput(doubleMatrix("b")).addOutput(doubleMatrix("c"))
+                .addNode(NodeProto.newBuilder().setOpType("MatMul").setName("MatMul").addInput("a").addInput("b")
+                        .addOutput("c"));
+        ModelProto model = ModelProto.newBuilder().setIrVersion(OnnxModelBuilder.IR_VERSION)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxModelBuilder.OPSET))
+                .setGraph(graph).build();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            return new OnnxProduct(OnnxRunner.environment().createSession(model.toByteArray(), options));
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime cannot open a MatMul session: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public double[] multiply(double[] a, int rows, int inner, double[] b, int cols) {
+        try (OnnxTensor ta = OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(a, 0, rows * inner),
+                new long[] {rows, inner});
+             OnnxTensor tb = OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(b, 0, inner * cols),
+                     new long[] {inner, cols});
+             OrtSession.Result result = session.run(Map.of("a", ta, "b", tb))) {
+            DoubleBuffer c = ((OnnxTensor) result.get(0)).getDoubleBuffer();
+            double[] values = new double[rows * cols];
+            c.get(values);
+            return values;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime's MatMul failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            // nothing left to release
+        }
+    }
+
+    private static ValueInfoProto doubleMatrix(String name) {
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.DOUBLE))).build();
+    }
+}

@@ -1,0 +1,137 @@
+package org.odf2nna.prune;
+
+import java.util.Arrays;
+
+/**
+ * Cholesky factor and solves of a wide symmetric positive definite system by blocks of {@link #BLOCK} rows: the
+ * work that grows as n³ (the trailing updates, the off-diagonal parts of the triangular solves) is a few large
+ * products handed to a {@link DenseProduct}; what stays in Java is O(n²·BLOCK). Used for systems wider than
+ * {@link #MIN_WIDTH}, where EJML's row-by-row factor and many-column solves took minutes.
+ */
+final class BlockedCholesky {
+
+    static final int BLOCK = 256;
+    /** Narrower systems keep EJML's solver (and, with it, exactly the weights they always had). */
+    static final int MIN_WIDTH = 1024;
+
+    private BlockedCholesky() {
+    }
+
+    /** The lower factor L of {@code a} (n × n, row-major, only its lower triangle read), or null when not SPD. */
+    static double[] factor(double[] a, int n, DenseProduct product) {
+        double[] l = Arrays.copyOf(a, n * n);
+        for (int j0 = 0; j0 < n; j0 += BLOCK) {
+            int jb = Math.min(BLOCK, n - j0);
+            int end = j0 + jb;
+            for (int j = j0; j < end; j++) {
+                double d = l[j * n + j] - dot(l, j * n, j * n, j0, j);
+                if (!(d > 0) || !Double.isFinite(d)) {
+                    return null;
+                }
+                double root = Math.sqrt(d);
+                l[j * n + j] = root;
+                // The rows below in this block and in the panel under it.
+                for (int i = j + 1; i < n; i++) {
+                    l[i * n + j] = (l[i * n + j] - dot(l, i * n, j * n, j0, j)) / root;
+                }
+            }
+            int rest = n - end;
+            if (rest == 0) {
+                break;
+            }
+            double[] panel = new double[rest * jb];
+            double[] panelT = new double[jb * rest];
+            for (int i = 0; i < rest; i++) {
+                for (int p = 0; p < jb; p++) {
+                    double v = l[(end + i) * n + j0 + p];
+                    panel[i * jb + p] = v;
+                    panelT[p * rest + i] = v;
+                }
+            }
+            double[] update = product.multiply(panel, rest, jb, panelT, rest);
+            for (int i = 0; i < rest; i++) {
+                int row = (end + i) * n + end;
+                for (int j = 0; j <= i; j++) {
+                    l[row + j] -= update[i * rest + j];
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(l, i * n + i + 1, i * n + n, 0);
+        }
+        return l;
+    }
+
+    /** Solves L·Lᵀ·X = B in place ({@code b}: n × m, row-major). */
+    static void solve(double[] l, int n, double[] b, int m, DenseProduct product) {
+        // L·Y = B, block by block from the top.
+        for (int i0 = 0; i0 < n; i0 += BLOCK) {
+            int ib = Math.min(BLOCK, n - i0);
+            if (i0 > 0) {
+                double[] left = new double[ib * i0];
+                for (int i = 0; i < ib; i++) {
+                    System.arraycopy(l, (i0 + i) * n, left, i * i0, i0);
+                }
+                subtract(b, i0 * m, product.multiply(left, ib, i0, b, m));
+            }
+            for (int i = i0; i < i0 + ib; i++) {
+                for (int p = i0; p < i; p++) {
+                    axpy(b, i * m, -l[i * n + p], b, p * m, m);
+                }
+                scale(b, i * m, 1 / l[i * n + i], m);
+            }
+        }
+        // Lᵀ·X = Y, block by block from the bottom.
+        int last = (n - 1) / BLOCK * BLOCK;
+        for (int i0 = last; i0 >= 0; i0 -= BLOCK) {
+            int ib = Math.min(BLOCK, n - i0);
+            int below = n - i0 - ib;
+            if (below > 0) {
+                double[] upper = new double[ib * below];
+                for (int p = 0; p < below; p++) {
+                    for (int i = 0; i < ib; i++) {
+                        upper[i * below + p] = l[(i0 + ib + p) * n + i0 + i];
+                    }
+                }
+                double[] rest = Arrays.copyOfRange(b, (i0 + ib) * m, n * m);
+                subtract(b, i0 * m, product.multiply(upper, ib, below, rest, m));
+            }
+            for (int i = i0 + ib - 1; i >= i0; i--) {
+                for (int p = i + 1; p < i0 + ib; p++) {
+                    axpy(b, i * m, -l[p * n + i], b, p * m, m);
+                }
+                scale(b, i * m, 1 / l[i * n + i], m);
+            }
+        }
+    }
+
+    private static double dot(double[] l, int rowA, int rowB, int from, int to) {
+        double s = 0;
+        for (int p = from; p < to; p++) {
+            s += l[rowA + p] * l[rowB + p];
+        }
+        // Earlier blocks' share was subtracted by the trailing updates.
+        return s;
+    }
+
+    private static void subtract(double[] b, int offset, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            b[offset + i] -= values[i];
+        }
+    }
+
+    private static void axpy(double[] y, int yOffset, double a, double[] x, int xOffset, int m) {
+        if (a == 0) {
+            return;
+        }
+        for (int u = 0; u < m; u++) {
+            y[yOffset + u] += a * x[xOffset + u];
+        }
+    }
+
+    private static void scale(double[] y, int offset, double a, int m) {
+        for (int u = 0; u < m; u++) {
+            y[offset + u] *= a;
+        }
+    }
+}

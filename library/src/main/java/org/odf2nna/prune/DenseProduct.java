@@ -1,0 +1,25 @@
+package org.odf2nna.prune;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * Products of dense double matrices, row-major: what the solves of wide layers spend their time on
+ * ({@link BlockedCholesky}), so that a caller can hand them to a faster engine (ONNX Runtime's MatMul) than EJML's.
+ */
+public interface DenseProduct extends AutoCloseable {
+
+    /** EJML in this thread. */
+    DenseProduct EJML = (a, rows, inner, b, cols) -> {
+        DMatrixRMaj c = new DMatrixRMaj(rows, cols);
+        CommonOps_DDRM.mult(DMatrixRMaj.wrap(rows, inner, a), DMatrixRMaj.wrap(inner, cols, b), c);
+        return c.data;
+    };
+
+    /** A·B, A {@code rows × inner}, B {@code inner × cols}, row-major; the arrays may be longer than that. */
+    double[] multiply(double[] a, int rows, int inner, double[] b, int cols);
+
+    @Override
+    default void close() {
+    }
+}

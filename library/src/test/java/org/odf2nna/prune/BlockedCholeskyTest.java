@@ -1,0 +1,72 @@
+package org.odf2nna.prune;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+import org.junit.jupiter.api.Test;
+
+class BlockedCholeskyTest {
+
+    /** A Gram matrix of random rows plus a little ridge: symmetric positive definite, n × n. */
+    private static DMatrixRMaj spd(Random random, int n) {
+        DMatrixRMaj h = new DMatrixRMaj(2 * n, n);
+        for (int i = 0; i < h.data.length; i++) {
+            h.data[i] = random.nextGaussian() + (i % n == 0 ? 3 : 0);
+        }
+        DMatrixRMaj g = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multInner(h, g);
+        for (int j = 0; j < n; j++) {
+            g.add(j, j, 1e-3);
+        }
+        return g;
+    }
+
+    @Test
+    void solvesAsEjmlDoesAcrossSeveralBlocks() {
+        Random random = new Random(7);
+        // Three blocks, the last one partial.
+        int n = 2 * BlockedCholesky.BLOCK + 37;
+        int m = 5;
+        DMatrixRMaj g = spd(random, n);
+        DMatrixRMaj b = new DMatrixRMaj(n, m);
+        for (int i = 0; i < b.data.length; i++) {
+            b.data[i] = random.nextGaussian();
+        }
+        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(n);
+        assertTrue(chol.setA(g.copy()));
+        DMatrixRMaj expected = new DMatrixRMaj(n, m);
+        chol.solve(b.copy(), expected);
+
+        double[] l = BlockedCholesky.factor(g.data, n, DenseProduct.EJML);
+        double[] x = b.data.clone();
+        BlockedCholesky.solve(l, n, x, m, DenseProduct.EJML);
+        double scale = CommonOps_DDRM.elementMaxAbs(expected);
+        for (int i = 0; i < x.length; i++) {
+            assertTrue(Math.abs(x[i] - expected.data[i]) <= 1e-9 * scale, "entry " + i + ": " + x[i] + " against "
+                    + expected.data[i]);
+        }
+        // L·Lᵀ gives the matrix back.
+        DMatrixRMaj factor = DMatrixRMaj.wrap(n, n, l);
+        DMatrixRMaj back = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multTransB(factor, factor, back);
+        double gScale = CommonOps_DDRM.elementMaxAbs(g);
+        for (int i = 0; i < back.data.length; i++) {
+            assertTrue(Math.abs(back.data[i] - g.data[i]) <= 1e-11 * gScale);
+        }
+    }
+
+    @Test
+    void refusesAMatrixThatIsNotPositiveDefinite() {
+        int n = BlockedCholesky.BLOCK + 3;
+        double[] a = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            a[i * n + i] = i == n - 1 ? -1 : 1;
+        }
+        assertNull(BlockedCholesky.factor(a, n, DenseProduct.EJML));
+    }
+}
