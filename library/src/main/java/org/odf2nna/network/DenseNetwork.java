@@ -135,15 +135,21 @@ public record DenseNetwork(InputPrefix prefix, List<DenseLayer> layers, OutputHe
     public double[] roundingBound(float[] chainInput, int rows) {
         int width = inputs();
         double[] bound = new double[rows * outputs()];
+        // The weights once per layer, not once per row (a copy each: wide layers made this the slowest step).
+        float[][] weights = new float[layers.size()][];
+        for (int l = 0; l < layers.size(); l++) {
+            weights[l] = layers.get(l).weights();
+        }
         for (int r = 0; r < rows; r++) {
             double[] h = new double[width];
             for (int i = 0; i < width; i++) {
                 h[i] = chainInput[r * width + i];
             }
             double[] e = new double[width];
-            for (DenseLayer layer : layers) {
+            for (int l = 0; l < layers.size(); l++) {
+                DenseLayer layer = layers.get(l);
                 int units = layer.units();
-                float[] w = layer.weights();
+                float[] w = weights[l];
                 float[] b = layer.bias();
                 double[] pre = new double[units];
                 double[] size = new double[units];
