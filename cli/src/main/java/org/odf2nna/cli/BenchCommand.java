@@ -10,6 +10,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.harness.bench.Bench;
 import org.odf2nna.harness.bench.BenchInputs;
 import org.odf2nna.harness.bench.BenchOptions;
+import org.odf2nna.harness.bench.ScaleBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Parameters;
                     + "Algorithm 3 with one subgraph per unit), memory (peak memory of scoring as the rows grow 10×, "
                     + "child JVMs), retrain (TensorFlow Java time per epoch vs PyTorch, same network, data, batch "
                     + "and threads), inference (original vs shrunk model, batch 1 latency and batch 256 throughput) "
-                    + "and csv (CSV ingest MB/s against file size).",
+                    + "and csv (CSV ingest MB/s against file size); scale (run only when named: eval, shrink --eval, "
+                    + "shrink --train and sweep on generated 28-W-W-W-2 networks and rows, time and peak memory "
+                    + "beside a plain ONNX Runtime pass, as rows and width grow).",
             "",
             "Uses LeNet-300-100 on MNIST and spambase from ../shared when they are there, else the repository's "
                     + "examples. Generated files go to target/bench. See docs/PERFORMANCE.md.",
@@ -31,11 +34,14 @@ import picocli.CommandLine.Parameters;
         footer = {
             "  odf2nna-onnx bench all --repeats 5 --json bench.json",
             "  odf2nna-onnx bench scoring,inference --model m.onnx --data test.csv \\",
-            "        --rows 10000"})
+            "        --rows 10000",
+            "  odf2nna-onnx bench scale --scale-rows 10000,100000 --widths 256,1024 \\",
+            "        --runs eval,shrink-eval"})
 final class BenchCommand extends Subcommand {
 
     @Parameters(paramLabel = "BENCHMARK", arity = "0..*", defaultValue = "all",
-            description = "scoring, memory, retrain, inference, csv or all (default); several may be given, "
+            description = "scoring, memory, retrain, inference, csv, scale or all (default; all leaves scale out); "
+                    + "several may be given, "
                     + "separated by spaces or commas.")
     List<String> names;
 
@@ -148,6 +154,30 @@ final class BenchCommand extends Subcommand {
                     + "batch 64 throughput.")
     Path pruned;
 
+    @Option(names = "--scale-rows", paramLabel = "N", split = ",", defaultValue = "10000,100000",
+            description = "Scale benchmark: row counts (default: ${DEFAULT-VALUE}; the issue's full table is "
+                    + "10000,100000,1000000).")
+    List<Integer> scaleRows;
+
+    @Option(names = "--widths", paramLabel = "W", split = ",", defaultValue = "256,1024",
+            description = "Scale benchmark: hidden widths W of the generated 28-W-W-W-2 networks (default: "
+                    + "${DEFAULT-VALUE}; the full table adds 4096).")
+    List<Integer> widths;
+
+    @Option(names = "--runs", paramLabel = "RUN", split = ",", defaultValue = "eval,shrink-eval",
+            description = "Scale benchmark: commands to time beside the plain pass, among eval, shrink-eval, "
+                    + "shrink-train and sweep (default: ${DEFAULT-VALUE}).")
+    List<String> runs;
+
+    @Option(names = "--scale-epochs", paramLabel = "N", defaultValue = "1",
+            description = "Scale benchmark: retraining epochs of shrink-train and sweep (default: ${DEFAULT-VALUE}).")
+    int scaleEpochs;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "900",
+            description = "Scale benchmark: seconds a command may run before it is stopped and reported so "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long timeout;
+
     @Override
     public Integer call() {
         List<String> benchmarks;
@@ -223,7 +253,8 @@ final class BenchCommand extends Subcommand {
         String py = noTorch || script == null ? null : python;
         BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
                 epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, batchSize,
-                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work, graph, graphTrain, shrunk);
+                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work, graph, graphTrain, shrunk,
+                benchmarks.contains("scale") ? scaleSettings() : null);
         // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
         // stopped keeps what it had.
         Bench.run(options, main.err, (report, section) -> {
@@ -240,6 +271,36 @@ final class BenchCommand extends Subcommand {
             main.out.println("\nwrote " + json);
         }
         return Main.OK;
+    }
+
+    /** The scale benchmark's settings, checked (it runs the launcher under GNU time). */
+    private ScaleBench.Settings scaleSettings() {
+        for (int n : scaleRows) {
+            positive("--scale-rows", n);
+        }
+        for (int w : widths) {
+            positive("--widths", w);
+        }
+        for (String r : runs) {
+            if (!ScaleBench.COMMANDS.contains(r)) {
+                throw InputException.usage("--runs: unknown run '" + r + "', choose from "
+                        + String.join(", ", ScaleBench.COMMANDS));
+            }
+        }
+        positive("--scale-epochs", scaleEpochs);
+        if (timeout <= 0) {
+            throw InputException.usage("--timeout must be a positive number, got " + timeout);
+        }
+        Path launcher = locate("bin/odf2nna-onnx");
+        Path time = Path.of("/usr/bin/time");
+        if (launcher == null || !Files.isExecutable(time)) {
+            throw InputException.usage("the scale benchmark runs bin/odf2nna-onnx under GNU time (/usr/bin/time): "
+                    + (launcher == null ? "no launcher found beside this build" : "install GNU time (apt-get install "
+                    + "time)"));
+        }
+        return new ScaleBench.Settings(List.copyOf(scaleRows), List.copyOf(widths), List.copyOf(runs),
+                epsilon == null ? 0.3 : epsilon, scaleEpochs, launcher.toAbsolutePath(), time, timeout,
+                work.resolve("scale").toAbsolutePath());
     }
 
     private static void positive(String option, int value) {

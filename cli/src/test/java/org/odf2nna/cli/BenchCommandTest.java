@@ -32,7 +32,8 @@ class BenchCommandTest {
         CliRun run = CliRun.of("bench", "--help");
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().startsWith("Usage: odf2nna-onnx bench"), run.out());
-        for (String name : new String[] {"scoring", "memory", "retrain", "inference", "csv", "--repeats", "--json"}) {
+        for (String name : new String[] {"scoring", "memory", "retrain", "inference", "csv", "scale", "--repeats",
+            "--json", "--scale-rows", "--widths", "--runs"}) {
             assertTrue(run.out().contains(name), name + " missing from help");
         }
         assertTrue(CliRun.of("--help").out().contains("bench"), "listed among the commands");
@@ -54,6 +55,14 @@ class BenchCommandTest {
 
         CliRun repeats = CliRun.of("bench", "csv", "--repeats", "0");
         assertEquals(2, repeats.exitCode(), repeats.toString());
+
+        CliRun run = CliRun.of("bench", "scale", "--runs", "eval,fit");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("--runs: unknown run 'fit'"), run.err());
+
+        CliRun widths = CliRun.of("bench", "scale", "--widths", "0");
+        assertEquals(2, widths.exitCode(), widths.toString());
+        assertTrue(widths.err().contains("--widths"), widths.err());
     }
 
     @Test

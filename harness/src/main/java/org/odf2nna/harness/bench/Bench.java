@@ -12,6 +12,8 @@ public final class Bench {
 
     /** The benchmarks, in the order {@code all} runs them. */
     public static final List<String> NAMES = List.of("scoring", "memory", "retrain", "inference", "csv");
+    /** Benchmarks run only when named ({@code all} leaves them out): scale takes from minutes to hours. */
+    public static final List<String> NAMED_ONLY = List.of("scale");
 
     private Bench() {
     }
@@ -27,9 +29,9 @@ public final class Bench {
                 }
                 List<String> add = name.equals("all") ? NAMES : List.of(name);
                 for (String a : add) {
-                    if (!NAMES.contains(a)) {
+                    if (!NAMES.contains(a) && !NAMED_ONLY.contains(a)) {
                         throw new IllegalArgumentException("unknown benchmark '" + name + "': choose from "
-                                + String.join(", ", NAMES) + " or all");
+                                + String.join(", ", NAMES) + ", " + String.join(", ", NAMED_ONLY) + " or all");
                     }
                     if (!out.contains(a)) {
                         out.add(a);
@@ -77,6 +79,7 @@ public final class Bench {
                         o.repeats(), o.threads(), o.python(), o.torchScript(), o.work());
                 case "inference" -> InferenceBench.run(model(o), o);
                 case "csv" -> CsvBench.run(o.inputs().csvSource(), o.csvSizesMb(), o.repeats(), o.work().resolve("csv"));
+                case "scale" -> ScaleBench.run(o.scale());
                 default -> throw new IllegalArgumentException(name);
             };
             section.timing(before, Machine.loadAverage(), (System.nanoTime() - start) / 1e9);

@@ -26,9 +26,10 @@ import org.odf2nna.Device;
  * @param graph         an ONNX graph to time whole-graph retraining on instead of the dense chains, or null
  * @param graphTrain    the graph's training rows (CSV: input values, then a "label" column), or null
  * @param shrunk        for the inference benchmark, a shrunk model to measure instead of shrinking at ε (or null)
+ * @param scale         what the scale benchmark measures (null when it does not run)
  */
 public record BenchOptions(List<String> benchmarks, BenchInputs inputs, int rows, int repeats, int inferenceBatch,
         int alg3PerLayer, double epsilon, double reduction, int latencyRows, int epochs, int trainRows, int batchSize,
         List<Integer> threads, String python, Path torchScript, List<Double> csvSizesMb, String childHeap,
-        Device device, Path work, Path graph, Path graphTrain, Path shrunk) {
+        Device device, Path work, Path graph, Path graphTrain, Path shrunk, ScaleBench.Settings scale) {
 }

@@ -1,0 +1,244 @@
+package org.odf2nna.harness.bench;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.odf2nna.Device;
+import org.odf2nna.network.Activation;
+import org.odf2nna.network.DenseLayer;
+import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.InputPrefix;
+import org.odf2nna.network.OutputHead;
+import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.OnnxModelBuilder;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+
+/**
+ * How the commands scale with rows and width ({@code bench scale}): for each width W a 28-W-W-W-2 ReLU network
+ * (He-initialised, seeded) and for each row count HIGGS-like rows (28 standard normal features, the label the
+ * network's own class with a fifth of them flipped, so the original scores about 80%), generated under the work
+ * folder; then a plain ONNX Runtime pass over the rows in memory (batches of 1,024, in this process) and each
+ * command run by the launcher in a process of its own under GNU time (CPU seconds, wall seconds, peak resident
+ * memory), each beside the plain pass as a ratio. The commands' figures include starting the JVM.
+ */
+public final class ScaleBench {
+
+    /** The commands measured, in order. */
+    public static final List<String> COMMANDS = List.of("eval", "shrink-eval", "shrink-train", "sweep");
+    private static final int FEATURES = 28;
+    private static final int BATCH = 1024;
+
+    private ScaleBench() {
+    }
+
+    /**
+     * What to measure.
+     *
+     * @param rows     row counts (e.g. 10,000, 100,000, 1,000,000)
+     * @param widths   hidden widths W of the 28-W-W-W-2 networks
+     * @param commands among {@link #COMMANDS}
+     * @param epsilon  the one ε of the shrink runs
+     * @param epochs   retraining epochs of shrink --train and sweep
+     * @param launcher bin/odf2nna-onnx
+     * @param time     GNU time (/usr/bin/time)
+     * @param timeout  seconds a command may run before it is stopped and reported so
+     * @param work     where the models, rows, outputs and logs go
+     */
+    public record Settings(List<Integer> rows, List<Integer> widths, List<String> commands, double epsilon, int epochs,
+            Path launcher, Path time, long timeout, Path work) {
+    }
+
+    public static BenchReport.Section run(Settings s) {
+        BenchReport.Section section = new BenchReport.Section("scale",
+                "time and peak memory of the commands beside a plain ONNX Runtime pass, as rows and width grow",
+                "rows", "network", "run", "CPU s", "wall s", "peak RSS MB", "CPU × plain", "wall × plain");
+        section.setting("networks", "28-W-W-W-2 ReLU, softmax head, He initialisation (seed 1)");
+        section.setting("rows", "28 N(0,1) features, label = the network's class with 20% flipped (seed 2)");
+        section.setting("plain", "ONNX Runtime over the rows in memory, batches of " + BATCH + ", in the bench's "
+                + "process (CPU: the process's CPU time over the pass)");
+        section.setting("commands", "the launcher in a child process under " + s.time() + " (JVM start-up included); "
+                + "shrink at ε=" + s.epsilon() + ", retraining " + s.epochs() + " epoch(s); the rows are both --eval "
+                + "and --train");
+        for (int width : s.widths()) {
+            Path model = s.work().resolve("mlp-" + width + ".onnx");
+            DenseNetwork network = network(width);
+            ModelProto proto = OnnxModelBuilder.build(network, "x", "y", Map.of());
+            write(model, proto.toByteArray());
+            String name = "28-" + width + "-" + width + "-" + width + "-2";
+            for (int n : s.rows()) {
+                Path csv = s.work().resolve("rows-" + width + "-" + n + ".csv");
+                double[] plain = rowsAndPlainPass(proto, model, n, csv);
+                section.row(Integer.toString(n), name, "plain pass", seconds(plain[0]), seconds(plain[1]), "", "1",
+                        "1");
+                for (String command : s.commands()) {
+                    double[] m = runCommand(s, command, model, csv, width + "-" + n);
+                    section.row(Integer.toString(n), name, command, m == null ? "stopped" : seconds(m[0]),
+                            m == null ? ">" + s.timeout() : seconds(m[1]), m == null ? "" : Long.toString(
+                                    Math.round(m[2] / 1024)), m == null ? "" : ratio(m[0] / plain[0]),
+                            m == null ? "" : ratio(m[1] / plain[1]));
+                }
+                try {
+                    Files.deleteIfExists(csv);
+                } catch (IOException e) {
+                    // left for the next run to overwrite
+                }
+            }
+        }
+        return section;
+    }
+
+    /** The 28-W-W-W-2 ReLU network, weights N(0, 2/fan-in), biases N(0, 0.01). */
+    static DenseNetwork network(int width) {
+        Random random = new Random(1);
+        int[] widths = {FEATURES, width, width, width, 2};
+        List<DenseLayer> layers = new ArrayList<>();
+        for (int l = 0; l + 1 < widths.length; l++) {
+            float[] w = new float[widths[l] * widths[l + 1]];
+            float[] b = new float[widths[l + 1]];
+            double scale = Math.sqrt(2.0 / widths[l]);
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (scale * random.nextGaussian());
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) (0.1 * random.nextGaussian());
+            }
+            boolean last = l + 2 == widths.length;
+            layers.add(new DenseLayer(widths[l], widths[l + 1], w, b, last ? Activation.IDENTITY : Activation.RELU));
+        }
+        return new DenseNetwork(InputPrefix.NONE, layers, OutputHead.SOFTMAX);
+    }
+
+    /**
+     * Generates {@code n} rows, times a plain pass over them (CPU and wall seconds), labels them from that pass's
+     * outputs and writes them to {@code csv}.
+     */
+    private static double[] rowsAndPlainPass(ModelProto proto, Path model, int n, Path csv) {
+        Random random = new Random(2);
+        float[] x = new float[n * FEATURES];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        int[] labels = new int[n];
+        InputSignature input = new InputSignature("x", org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType
+                .FLOAT_VALUE, new long[] {-1, FEATURES});
+        double cpu;
+        double wall;
+        try (OnnxRunner runner = OnnxRunner.open(proto, input, Device.CPU, model)) {
+            runner.run(java.util.Arrays.copyOf(x, Math.min(n, BATCH) * FEATURES), Math.min(n, BATCH), FEATURES,
+                    List.of("y"));
+            long cpu0 = processCpuNanos();
+            long wall0 = System.nanoTime();
+            for (int from = 0; from < n; from += BATCH) {
+                int rows = Math.min(BATCH, n - from);
+                float[] batch = java.util.Arrays.copyOfRange(x, from * FEATURES, (from + rows) * FEATURES);
+                float[] y = runner.run(batch, rows, FEATURES, List.of("y")).get("y");
+                for (int r = 0; r < rows; r++) {
+                    labels[from + r] = y[2 * r + 1] > y[2 * r] ? 1 : 0;
+                }
+            }
+            cpu = (processCpuNanos() - cpu0) / 1e9;
+            wall = (System.nanoTime() - wall0) / 1e9;
+        }
+        try (BufferedWriter out = Files.newBufferedWriter(csv, StandardCharsets.US_ASCII)) {
+            StringBuilder line = new StringBuilder();
+            for (int j = 0; j < FEATURES; j++) {
+                line.append('f').append(j + 1).append(',');
+            }
+            out.write(line.append("label\n").toString());
+            for (int r = 0; r < n; r++) {
+                line.setLength(0);
+                for (int j = 0; j < FEATURES; j++) {
+                    line.append(x[r * FEATURES + j]).append(',');
+                }
+                int label = random.nextDouble() < 0.2 ? 1 - labels[r] : labels[r];
+                out.write(line.append(label).append('\n').toString());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + csv + ": " + e.getMessage(), e);
+        }
+        return new double[] {cpu, wall};
+    }
+
+    /** Runs one command under GNU time: CPU seconds, wall seconds, peak RSS in kB; null when stopped at the timeout. */
+    private static double[] runCommand(Settings s, String command, Path model, Path csv, String tag) {
+        Path out = s.work().resolve("out-" + tag + "-" + command + ".onnx");
+        String m = model.toString();
+        String rows = csv.toString();
+        String eps = Double.toString(s.epsilon());
+        String epochs = Integer.toString(s.epochs());
+        List<String> args = switch (command) {
+            case "eval" -> List.of("eval", m, rows);
+            case "shrink-eval" -> List.of("shrink", m, "--eval", rows, "-e", eps, "-o", out.toString());
+            case "shrink-train" -> List.of("shrink", m, "--eval", rows, "--train", rows, "-e", eps,
+                    "--retrain-epochs", epochs, "-o", out.toString());
+            case "sweep" -> List.of("sweep", m, "--eval", rows, "--train", rows, "--retrain-epochs", epochs, "-o",
+                    out.toString());
+            default -> throw new IllegalArgumentException("unknown run '" + command + "': choose from " + COMMANDS);
+        };
+        List<String> line = new ArrayList<>(List.of(s.time().toString(), "-f", "ODF2NNA_TIME %e %U %S %M",
+                s.launcher().toString()));
+        line.addAll(args);
+        Path logs = s.work().resolve("logs");
+        try {
+            Files.createDirectories(logs);
+            Path log = logs.resolve("scale-" + tag + "-" + command + ".log");
+            Process p = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(s.timeout(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                return null;
+            }
+            Files.deleteIfExists(out);
+            for (String text : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                if (text.startsWith("ODF2NNA_TIME ")) {
+                    String[] f = text.substring("ODF2NNA_TIME ".length()).trim().split("\\s+");
+                    int exit = p.exitValue();
+                    // sweep exits 3 when no round holds its promise: it ran all the same.
+                    if (exit != 0 && !(command.equals("sweep") && exit == 3)) {
+                        throw new IllegalStateException(command + " exited with " + exit + "; see " + log);
+                    }
+                    return new double[] {Double.parseDouble(f[1]) + Double.parseDouble(f[2]),
+                            Double.parseDouble(f[0]), Double.parseDouble(f[3])};
+                }
+            }
+            throw new IllegalStateException(command + " gave no timing (exit " + p.exitValue() + "); see " + log);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + line.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static void write(Path file, byte[] bytes) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String seconds(double s) {
+        return String.format(Locale.ROOT, s < 10 ? "%.2f" : "%.1f", s);
+    }
+
+    private static String ratio(double r) {
+        return String.format(Locale.ROOT, r < 10 ? "%.1f" : "%.0f", r);
+    }
+}
