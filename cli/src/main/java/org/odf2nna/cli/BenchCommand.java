@@ -32,7 +32,6 @@ import picocli.CommandLine.Parameters;
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  odf2nna-onnx bench all --repeats 5 --json bench.json",
             "  odf2nna-onnx bench scoring,inference --model m.onnx --data test.csv \\",
             "        --rows 10000",
             "  odf2nna-onnx bench scale --scale-rows 10000,100000 --widths 256,1024 \\",

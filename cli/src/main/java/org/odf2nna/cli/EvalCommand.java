@@ -18,11 +18,8 @@ import picocli.CommandLine.Parameters;
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  odf2nna-onnx eval model.onnx test.csv",
             "  odf2nna-onnx eval model.onnx test.csv --json",
-            "  odf2nna-onnx eval bert.onnx ids-test.csv --input attention_mask=mask-test.csv \\",
-            "        --input token_type_ids=0",
-            "  odf2nna-onnx eval bert.onnx test.npz   (arrays x: input_ids, attention_mask, token_type_ids, y)"})
+            "  odf2nna-onnx eval bert.onnx test.npz --input token_type_ids=0"})
 final class EvalCommand extends Subcommand {
 
     @Mixin

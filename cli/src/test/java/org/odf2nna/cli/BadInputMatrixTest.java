@@ -599,7 +599,7 @@ class BadInputMatrixTest {
         cases.add(bad("Keras model with a Conv2D layer",
                 d -> shrink(KerasTestFiles.keras(d.resolve("conv.keras"), List.of(KerasTestFiles.input("in", 4),
                         KerasTestFiles.plain("Conv2D", "conv2d_1"), kerasOk().get(0), kerasOk().get(1)), false), goodCsv(d)),
-                "conv.keras: ", "layer 'conv2d_1'", "is a Conv2D layer; only dense chains"));
+                "conv.keras: ", "layer 'conv2d_1'", "a Conv2D layer reads one of rank 4"));
         cases.add(bad("Keras model with an LSTM layer (inspect)",
                 d -> new String[] {"inspect", KerasTestFiles.keras(d.resolve("lstm.keras"), List.of(
                         KerasTestFiles.input("in", 4), KerasTestFiles.plain("LSTM", "lstm"), kerasOk().get(0),
