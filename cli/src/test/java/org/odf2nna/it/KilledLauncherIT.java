@@ -94,7 +94,7 @@ class KilledLauncherIT {
         Path output = dir.resolve("mixer.small.onnx");
         List<String> command = new ArrayList<>(List.of("timeout", "-s", "KILL", "5", Shared.launcher().toString(),
                 "sweep"));
-        command.addAll(graphArguments(output));
+        command.addAll(graphArguments(output, "0.1"));
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timeout ends");
@@ -116,7 +116,7 @@ class KilledLauncherIT {
                         + "try:\n    subprocess.run(sys.argv[1:], timeout=5)\n"
                         + "except subprocess.TimeoutExpired:\n    sys.exit(124)\n",
                 Shared.launcher().toString(), "sweep"));
-        command.addAll(graphArguments(output));
+        command.addAll(graphArguments(output, "0.1"));
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python ends");
@@ -305,9 +305,14 @@ class KilledLauncherIT {
     }
 
     private static List<String> graphArguments(Path output) {
+        return graphArguments(output, "0.5");
+    }
+
+    /** A longer sweep (rounds of {@code share}) for the kills at a fixed time, which must find it still running. */
+    private static List<String> graphArguments(Path output, String share) {
         return List.of(MODELS.resolve("digits_mixer_8x8_gelu.onnx").toString(), "--eval",
                 DIGITS.resolve("digits-test.csv.gz").toString(), "--train", data.resolve("graph-train.csv").toString(),
                 "--validation", data.resolve("graph-validation.csv").toString(), "-o", output.toString(),
-                "--max-drop", "4", "--share", "0.5", "--graph-retrain", "sequential");
+                "--max-drop", "4", "--share", share, "--graph-retrain", "sequential");
     }
 }
