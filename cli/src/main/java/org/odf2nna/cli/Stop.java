@@ -13,6 +13,7 @@ import org.odf2nna.api.Odf2nna;
  * session still running on the worker thread then crashes in native code (SIGSEGV in {@code libonnxruntime.so} inside
  * {@code OrtSession.run}, an {@code hs_err_pid*.log} file, exit 134). Halting runs no shutdown hook and leaves the
  * native sessions alone; the run has nothing to save, since every output is renamed into place only when complete.
+ * Outputs already renamed into place stay, and the line names them.
  */
 final class Stop {
 
@@ -60,9 +61,27 @@ final class Stop {
         return 128 + number;
     }
 
-    /** The one line a stopped run prints. */
-    static String line(String signal) {
-        return "odf2nna-onnx: stopped by SIG" + signal + "; no unfinished output was left";
+    /** How many finished outputs the line names; more are counted. */
+    static final int NAMED_OUTPUTS = 3;
+
+    /**
+     * The one line a stopped run prints: the signal, the finished outputs the stop kept (a stop just after the model
+     * was moved into place keeps it whole, and says so), and that nothing unfinished was left.
+     */
+    static String line(String signal, java.util.List<java.nio.file.Path> kept) {
+        String stopped = "odf2nna-onnx: stopped by SIG" + signal + "; ";
+        if (kept.isEmpty()) {
+            return stopped + "no unfinished output was left";
+        }
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < Math.min(kept.size(), NAMED_OUTPUTS); i++) {
+            names.append(i == 0 ? "" : ", ").append(kept.get(i));
+        }
+        if (kept.size() > NAMED_OUTPUTS) {
+            names.append(" and ").append(kept.size() - NAMED_OUTPUTS).append(" more");
+        }
+        return stopped + (kept.size() == 1 ? "the finished output " + names + " was kept"
+                : "the finished outputs " + names + " were kept") + "; no unfinished output was left";
     }
 
     private static void stop(String signal, int number, PrintStream err, Runnable endLine) {
@@ -88,7 +107,7 @@ final class Stop {
             synchronized (System.err) {
                 Odf2nna.abandonWrites();
                 Main.removeRuntimeLog();
-                err.println(line(signal));
+                err.println(line(signal, Odf2nna.finishedWrites()));
                 err.flush();
                 Runtime.getRuntime().halt(code);
             }

@@ -2,6 +2,8 @@ package org.odf2nna.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The exit codes and the line of a stopped run; StopInEveryPhaseIT stops real runs in every phase. */
@@ -16,6 +18,18 @@ class StopTest {
 
     @Test
     void theLineNamesTheSignal() {
-        assertEquals("odf2nna-onnx: stopped by SIGINT; no unfinished output was left", Stop.line("INT"));
+        assertEquals("odf2nna-onnx: stopped by SIGINT; no unfinished output was left", Stop.line("INT", List.of()));
+    }
+
+    /** A stop just after the model was moved into place keeps it whole: the line says so, not that nothing was left. */
+    @Test
+    void theLineNamesTheFinishedOutputsTheStopKept() {
+        assertEquals("odf2nna-onnx: stopped by SIGTERM; the finished output out/digits.small.onnx was kept; no "
+                + "unfinished output was left", Stop.line("TERM", List.of(Path.of("out/digits.small.onnx"))));
+        assertEquals("odf2nna-onnx: stopped by SIGTERM; the finished outputs a.onnx, a.json were kept; no unfinished "
+                + "output was left", Stop.line("TERM", List.of(Path.of("a.onnx"), Path.of("a.json"))));
+        assertEquals("odf2nna-onnx: stopped by SIGHUP; the finished outputs 1.onnx, 2.onnx, 3.onnx and 2 more were "
+                + "kept; no unfinished output was left", Stop.line("HUP", List.of(Path.of("1.onnx"),
+                Path.of("2.onnx"), Path.of("3.onnx"), Path.of("4.onnx"), Path.of("5.onnx"))));
     }
 }

@@ -478,6 +478,14 @@ public final class Odf2nna {
     }
 
     /**
+     * The outputs this process finished (moved into place, complete and checked) that are still there, named as they
+     * were given: what a stop keeps, for the line that says so.
+     */
+    public static java.util.List<Path> finishedWrites() {
+        return org.odf2nna.io.AtomicFiles.finished();
+    }
+
+    /**
      * From now on, lists the temporary file or folder of every write in {@code journal} before it is used (records
      * {@code f} or {@code d}, a tab, the absolute path, a NUL byte), for a process that watches this one from outside
      * and deletes, once this process is gone, what a {@code kill -9} left: the paths listed that still exist.

@@ -47,6 +47,8 @@ public final class AtomicFiles {
     /** Held while a temporary path is created and registered, and while the pending ones are abandoned. */
     private static final Object LOCK = new Object();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The targets moved into place by this run, in order: what a stop keeps, and names ({@link #finished}). */
+    private static final Set<Path> FINISHED = java.util.Collections.synchronizedSet(new java.util.LinkedHashSet<>());
     /** Set when the program stops: no temporary file is created or moved into place after that. */
     private static volatile boolean closing;
     /** Where temporary paths are listed for a watcher outside the JVM ({@link #journalTo}), or null. */
@@ -141,10 +143,28 @@ public final class AtomicFiles {
      * replacing it.
      */
     public static void move(Path temp, Path target) throws IOException {
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        // Under the lock that a stop takes: a stop either comes first and the move is refused, or comes after and
+        // finds the target among the finished ones.
+        synchronized (LOCK) {
+            checkNotClosing(target);
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            FINISHED.add(target);
+        }
+    }
+
+    /**
+     * The outputs this run moved into place that are still there, in the order they were finished, named as the
+     * caller named them: what a stop keeps. A file moved into a temporary folder (a sweep's work folder, deleted with
+     * it) is gone by then and not named.
+     */
+    public static java.util.List<Path> finished() {
+        synchronized (FINISHED) {
+            return FINISHED.stream().filter(p -> Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && PENDING_TREES.stream().noneMatch(tree -> p.toAbsolutePath().startsWith(tree))).toList();
         }
     }
 
@@ -168,7 +188,6 @@ public final class AtomicFiles {
             if (check != null) {
                 check.verify(temp);
             }
-            checkNotClosing(target);
             move(temp, target);
         } catch (AccessDeniedException e) {
             throw new InputException(target, null, "cannot write: permission denied in " + folder, e);

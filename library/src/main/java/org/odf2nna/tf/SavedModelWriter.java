@@ -12,10 +12,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -353,11 +351,7 @@ public final class SavedModelWriter {
     private static void moveIntoPlace(Path dir, Path temp, Path target) throws IOException {
         checkTarget(dir, target);
         Files.deleteIfExists(target);
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, target);
-        }
+        AtomicFiles.move(temp, target);
     }
 
     /** Layer scopes: the given names made valid and unique, or Keras-style {@code dense}, {@code dense_1}, .... */

@@ -225,4 +225,29 @@ class AtomicFilesTest {
         assertEquals("d\t" + folder.toAbsolutePath(), records[1]);
         assertEquals("complete", Files.readString(target));
     }
+
+    /**
+     * What a stop keeps, for its line: the outputs moved into place that are still there, named as the caller named
+     * them; not a file moved into a temporary folder (deleted with it), nor one deleted since.
+     */
+    @Test
+    void theFinishedOutputsAreTheTargetsMovedIntoPlaceThatAreStillThere() throws Exception {
+        Path model = dir.resolve("kept.onnx");
+        Path deleted = dir.resolve("deleted.json");
+        AtomicFiles.writeString(model, "complete");
+        AtomicFiles.writeString(deleted, "{}");
+        Files.delete(deleted);
+        Path work = AtomicFiles.temporaryFolder(model, () -> Files.createTempDirectory(dir, ".work"));
+        Path inWork = work.resolve("round-1.onnx");
+        try {
+            AtomicFiles.writeString(inWork, "a round's model");
+            List<Path> finished = AtomicFiles.finished();
+            assertTrue(finished.contains(model), finished.toString());
+            assertFalse(finished.contains(deleted), "deleted since: " + finished);
+            assertFalse(finished.contains(inWork), "in a temporary folder: " + finished);
+        } finally {
+            AtomicFiles.release(work);
+        }
+        assertFalse(AtomicFiles.finished().contains(inWork));
+    }
 }
