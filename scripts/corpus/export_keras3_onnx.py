@@ -18,7 +18,6 @@ Usage: /work/venv-tf/bin/python scripts/corpus/export_keras3_onnx.py [OUT] [--ep
 in the venv; a minute or two on 2 idle cores, 7 min for the MLP on 2 busy ones)
 """
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -28,42 +27,8 @@ os.environ["KERAS_BACKEND"] = "torch"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
-from keras import layers  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def load(name):
-    path = os.path.join(ROOT, "examples", "digits", name)
-    with gzip.open(path, "rt") as f:
-        text = f.read()
-    a = np.loadtxt(text.splitlines()[1:], delimiter=",", dtype=np.float32)
-    return text, a[:, :-1], a[:, -1].astype(np.int64)
-
-
-def mlp():
-    return keras.Sequential([
-        keras.Input((64,), name="pixels"),
-        layers.Dense(32, activation="relu"),
-        layers.BatchNormalization(),
-        layers.Dropout(0.2),
-        layers.Dense(16, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ], name="mlp")
-
-
-def cnn():
-    return keras.Sequential([
-        keras.Input((8, 8, 1), name="image"),
-        layers.Rescaling(2.0, offset=-1.0),
-        layers.Conv2D(8, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(16, 3, padding="valid", activation="relu"),
-        layers.Flatten(),
-        layers.Dense(32, activation="relu"),
-        layers.Dropout(0.2),
-        layers.Dense(10, activation="softmax"),
-    ], name="cnn")
+from keras3_digits import cnn, load, mlp  # noqa: E402  (beside this script)
 
 
 def main():

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.odf2nna.graph.DenseBlock.BiasSite;
 import org.odf2nna.graph.DenseBlock.Kind;
 import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -46,7 +47,7 @@ final class AttentionFinder {
 
     private static DenseBlock block(GraphView g, int softmax, int index) {
         NodeProto sm = g.nodes.get(softmax);
-        if (GraphView.intAttribute(sm, "axis", -1) != -1) {
+        if (NodeAttributes.intAttribute(sm, "axis", -1) != -1) {
             return null;
         }
         NodeProto mask = mask(g, sm.getInput(0));
@@ -74,7 +75,7 @@ final class AttentionFinder {
                 return null;
             }
             dh = k == 0 ? shape[3] : dh;
-            split[k] = GraphView.intsAttribute(t, "perm").stream().mapToLong(Long::longValue).toArray();
+            split[k] = NodeAttributes.intsAttribute(t, "perm").stream().mapToLong(Long::longValue).toArray();
             p[k] = projection(g, r.getInput(0), true);
             if (p[k] == null || shape[3] != dh) {
                 return null;
@@ -89,7 +90,7 @@ final class AttentionFinder {
         NodeProto back = onlyReader(g, context.getOutput(0), "Transpose");
         NodeProto merge = back == null ? null : onlyReader(g, back.getOutput(0), "Reshape");
         if (seq < 0 || merge == null || !Arrays.equals(AttentionForm.backPerm(seq),
-                GraphView.intsAttribute(back, "perm").stream().mapToLong(Long::longValue).toArray())
+                NodeAttributes.intsAttribute(back, "perm").stream().mapToLong(Long::longValue).toArray())
                 || !Arrays.equals(new long[] {0, 0, -1}, AttentionForm.int64Values(g.constant(merge.getInput(1))))) {
             return null;
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.odf2nna.network.RowMajor;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -374,11 +375,11 @@ final class AttentionTrace {
         float[] w = g.values(through(g, n.getInput(1)));
         float[] bias = null;
         if (n.getOpType().equals("Gemm")) {
-            if (GraphView.intAttribute(n, "transA", 0) != 0 || GraphView.floatAttribute(n, "alpha", 1f) != 1f
-                    || GraphView.floatAttribute(n, "beta", 1f) != 1f) {
+            if (NodeAttributes.intAttribute(n, "transA", 0) != 0 || NodeAttributes.floatAttribute(n, "alpha", 1f) != 1f
+                    || NodeAttributes.floatAttribute(n, "beta", 1f) != 1f) {
                 return null;
             }
-            if (GraphView.intAttribute(n, "transB", 0) != 0) {
+            if (NodeAttributes.intAttribute(n, "transB", 0) != 0) {
                 w = RowMajor.transposed(w, (int) d[0], (int) d[1]);
                 d = new long[] {d[1], d[0]};
             }

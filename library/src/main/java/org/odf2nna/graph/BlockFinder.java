@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import org.odf2nna.graph.DenseBlock.BiasSite;
 import org.odf2nna.graph.DenseBlock.Kind;
 import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -128,12 +129,12 @@ public final class BlockFinder {
                 return new Linear(Kind.MATMUL, (int) d[0], (int) d[1], w, 1, 0, bias, BiasSite.ADD, biasNode);
             }
             case "Gemm": {
-                if (d.length != 2 || GraphView.intAttribute(n, "transA", 0) != 0
-                        || GraphView.floatAttribute(n, "alpha", 1f) != 1f
-                        || GraphView.floatAttribute(n, "beta", 1f) != 1f) {
+                if (d.length != 2 || NodeAttributes.intAttribute(n, "transA", 0) != 0
+                        || NodeAttributes.floatAttribute(n, "alpha", 1f) != 1f
+                        || NodeAttributes.floatAttribute(n, "beta", 1f) != 1f) {
                     return null;
                 }
-                boolean transB = GraphView.intAttribute(n, "transB", 0) != 0;
+                boolean transB = NodeAttributes.intAttribute(n, "transB", 0) != 0;
                 int out = (int) (transB ? d[0] : d[1]);
                 int in = (int) (transB ? d[1] : d[0]);
                 String bias = null;
@@ -148,7 +149,7 @@ public final class BlockFinder {
             case "Conv": {
                 // Any kernel, stride, padding and dilation: a channel's slice is its filter (axis 0) or its taps
                 // (axis 1) whatever the kernel; only group 1 keeps every output reading every input channel.
-                if (d.length != 4 || GraphView.intAttribute(n, "group", 1) != 1) {
+                if (d.length != 4 || NodeAttributes.intAttribute(n, "group", 1) != 1) {
                     return null;
                 }
                 String bias = null;
@@ -269,7 +270,7 @@ public final class BlockFinder {
             }
             return new UnitOp(slots, false, null, "BatchNormalization");
         }
-        if (op.equals("Conv") && kind == Kind.CONV && GraphView.intAttribute(n, "group", 1) == width && width > 1) {
+        if (op.equals("Conv") && kind == Kind.CONV && NodeAttributes.intAttribute(n, "group", 1) == width && width > 1) {
             String w = n.getInput(1);
             if (!g.isConstant(w)) {
                 return null;
@@ -295,9 +296,9 @@ public final class BlockFinder {
         String op = n.getOpType();
         if (op.equals("Clip")) {
             float lo = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? g.scalar(n.getInput(1))
-                    : GraphView.floatAttribute(n, "min", Float.NEGATIVE_INFINITY);
+                    : NodeAttributes.floatAttribute(n, "min", Float.NEGATIVE_INFINITY);
             float hi = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? g.scalar(n.getInput(2))
-                    : GraphView.floatAttribute(n, "max", Float.POSITIVE_INFINITY);
+                    : NodeAttributes.floatAttribute(n, "max", Float.POSITIVE_INFINITY);
             return lo == 0f && hi == 6f ? "relu6" : "clip[" + lo + ", " + hi + "]";
         }
         return op.toLowerCase(java.util.Locale.ROOT);

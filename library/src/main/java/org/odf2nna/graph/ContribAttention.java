@@ -7,6 +7,7 @@ import java.util.Set;
 import org.odf2nna.graph.DenseBlock.BiasSite;
 import org.odf2nna.graph.DenseBlock.Kind;
 import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -71,7 +72,7 @@ final class ContribAttention {
     /** {@code Attention}: input, weight [in, 3H], bias [3H]. */
     private static Found packed(GraphView g, int i) {
         NodeProto n = g.nodes.get(i);
-        List<Long> sizes = GraphView.intsAttribute(n, "qkv_hidden_sizes");
+        List<Long> sizes = NodeAttributes.intsAttribute(n, "qkv_hidden_sizes");
         if (n.getInputCount() < 2 || !g.isConstant(n.getInput(1)) || g.dims(n.getInput(1)).length != 2
                 || sizes.stream().distinct().count() > 1) {
             return null;
@@ -132,7 +133,7 @@ final class ContribAttention {
 
     /** The block of one fused node, its output read by an output projection alone; null when it is not one. */
     private static DenseBlock block(GraphView g, NodeProto n, Found f, int index) {
-        long heads = GraphView.intAttribute(n, "num_heads", 0);
+        long heads = NodeAttributes.intAttribute(n, "num_heads", 0);
         String hidden = n.getOutput(0);
         if (heads < 1 || f.width() % heads != 0 || g.consumers(hidden).size() != 1 || g.isGraphOutput(hidden)) {
             return null;

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
@@ -128,33 +129,6 @@ final class GraphView {
             return Float.NaN;
         }
         return values(tensor)[0];
-    }
-
-    static long intAttribute(NodeProto node, String name, long fallback) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getI();
-            }
-        }
-        return fallback;
-    }
-
-    static float floatAttribute(NodeProto node, String name, float fallback) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getF();
-            }
-        }
-        return fallback;
-    }
-
-    static List<Long> intsAttribute(NodeProto node, String name) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getIntsList();
-            }
-        }
-        return List.of();
     }
 
     static String nodeName(NodeProto n) {

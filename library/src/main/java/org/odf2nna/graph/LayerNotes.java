@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -55,8 +56,8 @@ final class LayerNotes {
         NodeProto n = g.nodes.get(i);
         BlockFinder.Linear l = BlockFinder.linear(g, i);
         if (l == null) {
-            if (n.getOpType().equals("Conv") && GraphView.intAttribute(n, "group", 1) != 1) {
-                return "a grouped convolution (group " + GraphView.intAttribute(n, "group", 1) + "): its channels "
+            if (n.getOpType().equals("Conv") && NodeAttributes.intAttribute(n, "group", 1) != 1) {
+                return "a grouped convolution (group " + NodeAttributes.intAttribute(n, "group", 1) + "): its channels "
                         + "read only their group, so they are per-unit operations inside a block, not its layers";
             }
             return "its weight or attributes are not a layer's the search reads (a 2-D MatMul or Gemm weight without "

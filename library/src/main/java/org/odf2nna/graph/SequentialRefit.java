@@ -10,6 +10,7 @@ import java.util.Set;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -108,9 +109,9 @@ final class SequentialRefit {
                 return null;
             }
             long[] d = g.dims(block.secondWeight().tensor());
-            List<Long> strides = GraphView.intsAttribute(n, "strides");
-            List<Long> pads = GraphView.intsAttribute(n, "pads");
-            List<Long> dilations = GraphView.intsAttribute(n, "dilations");
+            List<Long> strides = NodeAttributes.intsAttribute(n, "strides");
+            List<Long> pads = NodeAttributes.intsAttribute(n, "pads");
+            List<Long> dilations = NodeAttributes.intsAttribute(n, "dilations");
             return new Kernel((int) d[2], (int) d[3], at(strides, 0, 1), at(strides, 1, 1), at(pads, 0, 0),
                     at(pads, 1, 0), at(dilations, 0, 1), at(dilations, 1, 1));
         }

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.odf2nna.graph.DenseBlock.Kind;
 import org.odf2nna.graph.DenseBlock.UnitSlot;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
@@ -304,7 +305,7 @@ final class TiedChannels {
             } else if (op.equals("ReduceMean")) {
                 reduceMean(n);
             } else if (op.equals("Flatten") && pooled.contains(n.getInput(0))
-                    && GraphView.intAttribute(n, "axis", 1) == 1) {
+                    && NodeAttributes.intAttribute(n, "axis", 1) == 1) {
                 flat.add(n.getOutput(0));
                 join(n.getInput(0));
             } else {
@@ -332,13 +333,13 @@ final class TiedChannels {
                 return false;
             }
             long[] d = g.dims(n.getInput(1));
-            return d.length == 4 && d[1] == 1 && GraphView.intAttribute(n, "group", 1) == d[0];
+            return d.length == 4 && d[1] == 1 && NodeAttributes.intAttribute(n, "group", 1) == d[0];
         }
 
         /** A spatial mean of NCHW (axes 2 and 3, never the channel axis): pooled, or flat without the kept axes. */
         private void reduceMean(NodeProto n) {
             long[] axes = n.getInputCount() > 1 ? ints(g.constant(n.getInput(1)))
-                    : GraphView.intsAttribute(n, "axes").stream().mapToLong(Long::longValue).toArray();
+                    : NodeAttributes.intsAttribute(n, "axes").stream().mapToLong(Long::longValue).toArray();
             Set<Long> set = new HashSet<>();
             for (long a : axes == null ? new long[0] : axes) {
                 set.add(a < 0 ? a + 4 : a);
@@ -347,7 +348,7 @@ final class TiedChannels {
                 fail(unlike(n));
                 return;
             }
-            (GraphView.intAttribute(n, "keepdims", 1) != 0 ? pooled : flat).add(n.getOutput(0));
+            (NodeAttributes.intAttribute(n, "keepdims", 1) != 0 ? pooled : flat).add(n.getOutput(0));
             join(n.getInput(0));
         }
 

@@ -149,34 +149,9 @@ final class KerasBackbone {
         return out;
     }
 
-    /** Layer names in inbound_nodes, in order: Keras 3's keras_history, Keras 2's [["name", 0, 0, {}], ...]. */
+    /** Layer names in inbound_nodes, in order: the call's positional arguments and config, not its keyword ones. */
     static void inbound(JsonElement e, List<String> names) {
-        if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
-            return;
-        }
-        if (e.isJsonArray()) {
-            JsonArray a = e.getAsJsonArray();
-            if (a.size() >= 3 && a.get(0).isJsonPrimitive() && a.get(0).getAsJsonPrimitive().isString()
-                    && a.get(1).isJsonPrimitive() && a.get(1).getAsJsonPrimitive().isNumber()) {
-                names.add(a.get(0).getAsString());
-                return;
-            }
-            for (JsonElement x : a) {
-                inbound(x, names);
-            }
-            return;
-        }
-        JsonObject o = e.getAsJsonObject();
-        JsonElement history = o.get("keras_history");
-        if (history != null && history.isJsonArray() && history.getAsJsonArray().size() > 0) {
-            names.add(history.getAsJsonArray().get(0).getAsString());
-            return;
-        }
-        for (String key : List.of("args", "config")) {
-            if (o.has(key)) {
-                inbound(o.get(key), names);
-            }
-        }
+        KerasConfig.inboundNames(e, names, List.of("args", "config"));
     }
 
     private long[] inputShape(KerasConfig.Layer layer) {

@@ -336,6 +336,42 @@ public final class KerasConfig {
                 + "last one, are supported");
     }
 
+    // ---- inbound nodes -------------------------------------------------------------------------------
+
+    /**
+     * Adds the layer names that inbound nodes (or a model's {@code input_layers} and {@code output_layers}) read, in
+     * order: Keras 2's {@code ["name", 0, 0, {}]} and Keras 3's {@code keras_history}. Within a JSON object only the
+     * {@code follow} keys are searched, in their order, or every key when {@code follow} is null.
+     */
+    static void inboundNames(JsonElement e, java.util.Collection<String> names, List<String> follow) {
+        if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
+            return;
+        }
+        if (e.isJsonArray()) {
+            com.google.gson.JsonArray a = e.getAsJsonArray();
+            if (a.size() >= 3 && a.get(0).isJsonPrimitive() && a.get(0).getAsJsonPrimitive().isString()
+                    && a.get(1).isJsonPrimitive() && a.get(1).getAsJsonPrimitive().isNumber()) {
+                names.add(a.get(0).getAsString());
+                return;
+            }
+            for (JsonElement x : a) {
+                inboundNames(x, names, follow);
+            }
+            return;
+        }
+        JsonObject o = e.getAsJsonObject();
+        JsonElement history = o.get("keras_history");
+        if (history != null && history.isJsonArray() && history.getAsJsonArray().size() > 0) {
+            names.add(history.getAsJsonArray().get(0).getAsString());
+            return;
+        }
+        for (String key : follow == null ? o.keySet() : follow) {
+            if (o.has(key)) {
+                inboundNames(o.get(key), names, follow);
+            }
+        }
+    }
+
     // ---- fields --------------------------------------------------------------------------------------
 
     /** The field as a string, or {@code fallback} when it is absent or not a primitive. */

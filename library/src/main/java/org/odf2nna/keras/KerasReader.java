@@ -416,7 +416,8 @@ public final class KerasReader {
                     ? layer.getAsJsonObject("config") : new JsonObject();
             String name = string(layer, "name", string(lc, "name", "#" + (i + 1)));
             Set<String> inbound = new LinkedHashSet<>();
-            collectInbound(layer.get("inbound_nodes"), inbound);
+            // Every key: a tensor among a call's keyword arguments is a branch too.
+            KerasConfig.inboundNames(layer.get("inbound_nodes"), inbound, null);
             String kind = string(layer, "class_name", "?");
             if (kind.equals("InputLayer")) {
                 if (previous != null) {
@@ -439,7 +440,7 @@ public final class KerasReader {
             return;
         }
         Set<String> names = new LinkedHashSet<>();
-        collectInbound(config.get(key), names);
+        KerasConfig.inboundNames(config.get(key), names, null);
         JsonObject ec = expected.has("config") && expected.get("config").isJsonObject()
                 ? expected.getAsJsonObject("config") : new JsonObject();
         String name = string(expected, "name", string(ec, "name", "?"));
@@ -452,34 +453,6 @@ public final class KerasReader {
             throw new InputException(file, "layer '" + names.iterator().next() + "'", "is the functional model's "
                     + what + ", but its " + (what.equals("output") ? "last" : "first") + " layer is '" + name + "'"
                     + tail);
-        }
-    }
-
-    /** Layer names in inbound_nodes: Keras 2's [[["name", 0, 0, {}]]] and Keras 3's keras_history. */
-    private static void collectInbound(JsonElement e, Set<String> names) {
-        if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
-            return;
-        }
-        if (e.isJsonArray()) {
-            JsonArray a = e.getAsJsonArray();
-            if (a.size() >= 3 && a.get(0).isJsonPrimitive() && a.get(0).getAsJsonPrimitive().isString()
-                    && a.get(1).isJsonPrimitive() && a.get(1).getAsJsonPrimitive().isNumber()) {
-                names.add(a.get(0).getAsString());
-                return;
-            }
-            for (JsonElement x : a) {
-                collectInbound(x, names);
-            }
-            return;
-        }
-        JsonObject o = e.getAsJsonObject();
-        JsonElement history = o.get("keras_history");
-        if (history != null && history.isJsonArray() && history.getAsJsonArray().size() > 0) {
-            names.add(history.getAsJsonArray().get(0).getAsString());
-            return;
-        }
-        for (Map.Entry<String, JsonElement> entry : o.entrySet()) {
-            collectInbound(entry.getValue(), names);
         }
     }
 

@@ -237,7 +237,7 @@ public final class DenseChainReader {
 
     private void checkLastAxis(NodeProto node) {
         long defaultAxis = graph.opset >= 13 ? -1 : 1;
-        long axis = GraphIndex.intAttribute(node, "axis", defaultAxis);
+        long axis = NodeAttributes.intAttribute(node, "axis", defaultAxis);
         if (axis != -1 && axis != 1) {
             throw new InputException(file, GraphIndex.describe(node), "normalises over axis " + axis
                     + "; only the class axis (1 or -1) of a [batch, classes] output is supported");
@@ -525,7 +525,7 @@ public final class DenseChainReader {
         if (!node.getOpType().equals("Dropout")) {
             return;
         }
-        if (GraphIndex.intAttribute(node, "is_test", 1) == 0 && graph.opset < 7) {
+        if (NodeAttributes.intAttribute(node, "is_test", 1) == 0 && graph.opset < 7) {
             throw new InputException(file, GraphIndex.describe(node), "is in training mode (is_test=0)");
         }
         if (node.getInputCount() >= 3 && !node.getInput(2).isEmpty()) {
@@ -556,12 +556,12 @@ public final class DenseChainReader {
             case "Relu":
                 return Activation.RELU;
             case "LeakyRelu":
-                return Activation.leakyRelu(GraphIndex.floatAttribute(node, "alpha", 0.01f));
+                return Activation.leakyRelu(NodeAttributes.floatAttribute(node, "alpha", 0.01f));
             case "Elu":
-                return Activation.elu(GraphIndex.floatAttribute(node, "alpha", 1.0f));
+                return Activation.elu(NodeAttributes.floatAttribute(node, "alpha", 1.0f));
             case "Selu":
-                return Activation.selu(GraphIndex.floatAttribute(node, "alpha", Activation.SELU_ALPHA),
-                        GraphIndex.floatAttribute(node, "gamma", Activation.SELU_GAMMA));
+                return Activation.selu(NodeAttributes.floatAttribute(node, "alpha", Activation.SELU_ALPHA),
+                        NodeAttributes.floatAttribute(node, "gamma", Activation.SELU_GAMMA));
             case "Sigmoid":
                 return Activation.SIGMOID;
             case "Tanh":
@@ -569,8 +569,8 @@ public final class DenseChainReader {
             case "Softplus":
                 return Activation.SOFTPLUS;
             case "HardSigmoid":
-                return Activation.hardSigmoid(GraphIndex.floatAttribute(node, "alpha", 0.2f),
-                        GraphIndex.floatAttribute(node, "beta", 0.5f));
+                return Activation.hardSigmoid(NodeAttributes.floatAttribute(node, "alpha", 0.2f),
+                        NodeAttributes.floatAttribute(node, "beta", 0.5f));
             case "Clip":
                 return clip(node, strict);
             case "PRelu":
@@ -592,8 +592,8 @@ public final class DenseChainReader {
         float min = Float.NEGATIVE_INFINITY;
         float max = Float.POSITIVE_INFINITY;
         if (graph.opset < 11) {
-            min = GraphIndex.floatAttribute(node, "min", min);
-            max = GraphIndex.floatAttribute(node, "max", max);
+            min = NodeAttributes.floatAttribute(node, "min", min);
+            max = NodeAttributes.floatAttribute(node, "max", max);
         } else {
             for (int i = 1; i <= 2 && i < node.getInputCount(); i++) {
                 if (node.getInput(i).isEmpty()) {
@@ -634,11 +634,11 @@ public final class DenseChainReader {
         }
         float[] stored = OnnxTensors.floats(weight, file, "weight '" + weightName + "' of " + where);
         boolean gemm = dense.getOpType().equals("Gemm");
-        b.transposed = gemm && GraphIndex.intAttribute(dense, "transB", 0) != 0;
-        if (gemm && GraphIndex.intAttribute(dense, "transA", 0) != 0) {
+        b.transposed = gemm && NodeAttributes.intAttribute(dense, "transB", 0) != 0;
+        if (gemm && NodeAttributes.intAttribute(dense, "transA", 0) != 0) {
             throw new InputException(file, where, "has transA=1; only transA=0 (rows are examples) is supported");
         }
-        b.alpha = gemm ? GraphIndex.floatAttribute(dense, "alpha", 1f) : 1f;
+        b.alpha = gemm ? NodeAttributes.floatAttribute(dense, "alpha", 1f) : 1f;
         if (b.alpha == 0) {
             throw new InputException(file, where, "has alpha=0, which ignores its weights");
         }
@@ -664,7 +664,7 @@ public final class DenseChainReader {
                 throw new InputException(file, GraphIndex.describe(biasAdd), "adds a second bias to " + where
                         + ", which has one already");
             }
-            float beta = GraphIndex.floatAttribute(dense, "beta", 1f);
+            float beta = NodeAttributes.floatAttribute(dense, "beta", 1f);
             b.bias = readBias(dense.getInput(2), dense, null, beta, units, bias);
         } else if (biasAdd != null) {
             b.bias = readBias(biasTensor, biasAdd, GraphIndex.key(biasAdd), 1f, units, bias);
@@ -709,7 +709,7 @@ public final class DenseChainReader {
     /** BatchNormalization in inference form, as per-unit {@code scale} and {@code shift}: y = scale·x + shift. */
     private float[][] normalisation(NodeProto node, int units) {
         String where = GraphIndex.describe(node);
-        if (GraphIndex.intAttribute(node, "training_mode", 0) != 0) {
+        if (NodeAttributes.intAttribute(node, "training_mode", 0) != 0) {
             throw new InputException(file, where, "is in training mode; export the model in inference mode");
         }
         if (node.getInputCount() != 5) {
@@ -735,7 +735,7 @@ public final class DenseChainReader {
             }
             checkOnlyUser(tensor, node, where);
         }
-        float epsilon = GraphIndex.floatAttribute(node, "epsilon", 1e-5f);
+        float epsilon = NodeAttributes.floatAttribute(node, "epsilon", 1e-5f);
         float[] scale = new float[units];
         float[] shift = new float[units];
         for (int j = 0; j < units; j++) {

@@ -263,25 +263,6 @@ final class GraphIndex {
         return OnnxTensors.floats(t, file, place);
     }
 
-    static AttributeProto attribute(NodeProto node, String name) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a;
-            }
-        }
-        return null;
-    }
-
-    static float floatAttribute(NodeProto node, String name, float fallback) {
-        AttributeProto a = attribute(node, name);
-        return a == null ? fallback : a.getF();
-    }
-
-    static long intAttribute(NodeProto node, String name, long fallback) {
-        AttributeProto a = attribute(node, name);
-        return a == null ? fallback : a.getI();
-    }
-
     /** Names a node for messages: its name when it has one, else its op type and output. */
     static String describe(NodeProto node) {
         String what = node.getName().isEmpty()

@@ -59,7 +59,7 @@ final class Int8Reading {
             TensorProto t = n.getInputCount() == 1 ? initializers.get(n.getInput(0)) : null;
             float[] values = t == null || t.getDimsCount() != 1 ? null : Int8Weights.halfValues(t);
             if (values != null && n.getOpType().equals("Cast") && n.getDomain().isEmpty() && n.getOutputCount() == 1
-                    && GraphIndex.intAttribute(n, "to", -1) == TensorProto.DataType.FLOAT_VALUE) {
+                    && NodeAttributes.intAttribute(n, "to", -1) == TensorProto.DataType.FLOAT_VALUE) {
                 halves.put(n.getOutput(0), OnnxTensors.newTensor(n.getOutput(0), OnnxTensors.FLOAT, values,
                         OnnxTensors.dims(t)));
                 halfCasts.add(n);

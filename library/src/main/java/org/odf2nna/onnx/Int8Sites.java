@@ -141,11 +141,11 @@ final class Int8Sites {
     }
 
     private static Object gemm(GraphIndex g, NodeProto node, String name, float[] b, long[] dims) {
-        if (GraphIndex.intAttribute(node, "transA", 0) != 0) {
+        if (NodeAttributes.intAttribute(node, "transA", 0) != 0) {
             return "transA=1 (its input is transposed)";
         }
-        boolean transB = GraphIndex.intAttribute(node, "transB", 0) != 0;
-        float alpha = GraphIndex.floatAttribute(node, "alpha", 1f);
+        boolean transB = NodeAttributes.intAttribute(node, "transB", 0) != 0;
+        float alpha = NodeAttributes.floatAttribute(node, "alpha", 1f);
         int k = (int) (transB ? dims[1] : dims[0]);
         int n = (int) (transB ? dims[0] : dims[1]);
         float[] w = new float[k * n];
@@ -155,7 +155,7 @@ final class Int8Sites {
             }
         }
         String c = node.getInputCount() > 2 ? node.getInput(2) : "";
-        float beta = GraphIndex.floatAttribute(node, "beta", 1f);
+        float beta = NodeAttributes.floatAttribute(node, "beta", 1f);
         if (c.isEmpty()) {
             return new Site(node, name, Kind.GEMM, node.getInput(0), node.getOutput(0), w, new long[] {k, n}, null);
         }

@@ -186,7 +186,7 @@ public final class Int8Weights {
             float[] networkBias, List<NodeProto> chain) {
         GraphProto.Builder graph = target.graph();
         String given = gemm.getInput(2);
-        float beta = GraphIndex.floatAttribute(gemm, "beta", 1f);
+        float beta = NodeAttributes.floatAttribute(gemm, "beta", 1f);
         TensorProto stored = graph.getInitializerList().stream().filter(t -> t.getName().equals(given))
                 .findFirst().orElse(null);
         if (stored != null && OnnxTensors.elementCount(stored) == networkBias.length
@@ -263,7 +263,7 @@ public final class Int8Weights {
                 values[k] = (float) (q[k] - zeros[0]) * scales[0];
             }
         } else {
-            long axis = GraphIndex.intAttribute(node, "axis", 1);
+            long axis = NodeAttributes.intAttribute(node, "axis", 1);
             if (axis < 0) {
                 axis += dims.length;
             }

@@ -117,7 +117,7 @@ public final class OpsetRaise {
             if (to < 13) {
                 return null;
             }
-            long axis = GraphIndex.intAttribute(node, "axis", 1);
+            long axis = NodeAttributes.intAttribute(node, "axis", 1);
             Integer rank = ranks.get(node.getInput(0));
             if (rank == null) {
                 rank = ranks.get(node.getOutput(0));
@@ -158,7 +158,7 @@ public final class OpsetRaise {
         NodeProto.Builder b = without(node, attributes).toBuilder();
         List<String> inputs = new ArrayList<>(node.getInputList().subList(0, at));
         for (String name : attributes) {
-            AttributeProto a = GraphIndex.attribute(node, name);
+            AttributeProto a = NodeAttributes.attribute(node, name);
             if (a == null) {
                 inputs.add("");
                 continue;
@@ -180,7 +180,7 @@ public final class OpsetRaise {
     private static NodeProto clipBounds(NodeProto node, GraphProto.Builder graph, Set<String> names) {
         NodeProto.Builder b = without(node, List.of("min", "max")).toBuilder().clearInput().addInput(node.getInput(0));
         for (String bound : List.of("min", "max")) {
-            AttributeProto a = GraphIndex.attribute(node, bound);
+            AttributeProto a = NodeAttributes.attribute(node, bound);
             if (a == null) {
                 b.addInput("");
                 continue;

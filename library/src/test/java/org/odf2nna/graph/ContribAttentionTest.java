@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.Device;
 import org.odf2nna.graph.BlockPruner.Compensation;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
@@ -107,7 +108,7 @@ class ContribAttentionTest {
             assertTrue(diff < 1e-4, "outputs moved by " + diff);
             NodeProto node = p.model().getGraph().getNodeList().stream()
                     .filter(n -> n.getDomain().equals(ContribAttention.DOMAIN)).findFirst().orElseThrow();
-            assertEquals(1, GraphView.intAttribute(node, "num_heads", 0));
+            assertEquals(1, NodeAttributes.intAttribute(node, "num_heads", 0));
             DenseBlock left = BlockFinder.find(p.model(), FILE).get(0);
             assertEquals(List.of(4, 1), List.of(left.width(), left.units()));
         }

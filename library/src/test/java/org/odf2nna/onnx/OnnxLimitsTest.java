@@ -195,7 +195,7 @@ class OnnxLimitsTest {
         ModelProto written = DenseChainWriter.write(read, changed);
         OnnxDenseModel again = DenseChainReader.read(written, file);
         assertArrayEquals(bias, again.network().layer(1).bias());
-        assertEquals(1f, GraphIndex.floatAttribute(TestModels.nodeNamed(written, "fc2"), "beta", 1f));
+        assertEquals(1f, NodeAttributes.floatAttribute(TestModels.nodeNamed(written, "fc2"), "beta", 1f));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------

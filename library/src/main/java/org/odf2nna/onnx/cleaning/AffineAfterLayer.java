@@ -1,6 +1,5 @@
 package org.odf2nna.onnx.cleaning;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
@@ -20,43 +19,28 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * for Conv) that cannot widen the output's shape. A shift after a MatMul without a bias Add stays, turned into that
  * bias Add when it is a Sub.
  */
-final class AffineAfterLayer implements CleaningPass {
+final class AffineAfterLayer extends FoldingPass {
 
     static final String NAME = "affine-after-layer";
 
-    @Override
-    public String name() {
-        return NAME;
+    AffineAfterLayer() {
+        super(NAME);
     }
 
     @Override
-    public List<CleaningStep> apply(EditableGraph graph) {
-        List<CleaningStep> steps = new ArrayList<>();
-        for (NodeProto node : graph.nodes()) {
-            if (!graph.contains(node)) {
-                continue;
-            }
-            Affine affine = Affine.of(graph, node);
-            Layer layer = affine == null ? null : Layer.writing(graph, affine.data());
-            if (layer == null || !graph.onlyReadBy(affine.data(), node)
-                    || !affine.perUnit(layer.units(), layer.unitAxisFromEnd(), layer.rank())) {
-                continue;
-            }
-            String into = Nodes.display(layer.node());
-            if (layer.node().getOpType().equals("MatMul") && layer.biasAdd() == null && affine.scale() == null) {
-                if (node.getOpType().equals("Sub") && asBiasAdd(graph, node, affine, layer)) {
-                    steps.add(new CleaningStep(NAME, List.of(Nodes.display(node)), into));
-                }
-                continue;
-            }
-            if (layer.foldOutputs(graph, affine.scaleFor(layer.units()), affine.shiftFor(layer.units()))) {
-                if (!graph.bypass(node, affine.data(), node.getOutput(0))) {
-                    throw new IllegalStateException("a folded node could not be taken out: " + into);
-                }
-                steps.add(new CleaningStep(NAME, List.of(Nodes.display(node)), into));
-            }
+    CleaningStep fold(EditableGraph graph, NodeProto node) {
+        Affine affine = Affine.of(graph, node);
+        Layer layer = affine == null ? null : Layer.writing(graph, affine.data());
+        if (layer == null || !graph.onlyReadBy(affine.data(), node)
+                || !affine.perUnit(layer.units(), layer.unitAxisFromEnd(), layer.rank())) {
+            return null;
         }
-        return steps;
+        if (layer.node().getOpType().equals("MatMul") && layer.biasAdd() == null && affine.scale() == null) {
+            return node.getOpType().equals("Sub") && asBiasAdd(graph, node, affine, layer)
+                    ? step(node, layer.node()) : null;
+        }
+        return layer.foldOutputs(graph, affine.scaleFor(layer.units()), affine.shiftFor(layer.units()))
+                ? takeOut(graph, node, affine.data(), layer.node()) : null;
     }
 
     /** {@code y − m} after a MatMul without bias, as the bias Add {@code y + (−m)} the next fold can go into. */

@@ -1,6 +1,5 @@
 package org.odf2nna.onnx.cleaning;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -20,7 +19,7 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * the node did not widen {@code x}). A Conv is left alone: its zero padding would not be shifted. A normalisation of
  * the graph's raw input (an affine node reading the input, through reshapes only) stays the prefix it is.
  */
-final class AffineBeforeLayer implements CleaningPass {
+final class AffineBeforeLayer extends FoldingPass {
 
     static final String NAME = "affine-before-layer";
 
@@ -29,39 +28,27 @@ final class AffineBeforeLayer implements CleaningPass {
             "Cast", "Identity");
 
 
-    @Override
-    public String name() {
-        return NAME;
+    AffineBeforeLayer() {
+        super(NAME);
     }
 
     @Override
-    public List<CleaningStep> apply(EditableGraph graph) {
-        List<CleaningStep> steps = new ArrayList<>();
-        for (NodeProto node : graph.nodes()) {
-            if (!graph.contains(node)) {
-                continue;
-            }
-            Affine affine = Affine.of(graph, node);
-            List<NodeProto> readers = affine == null ? List.of() : graph.consumers(node.getOutput(0));
-            if (readers.size() != 1 || !graph.onlyReadBy(node.getOutput(0), readers.get(0))
-                    || !readers.get(0).getInput(0).equals(node.getOutput(0))) {
-                continue;
-            }
-            if (normalisesTheInput(graph, affine.data(), 0)) {
-                continue;
-            }
-            Layer layer = starting(graph, readers.get(0));
-            if (layer == null || layer.node().getOpType().equals("Conv") || !perFeature(graph, affine, layer.inputs())) {
-                continue;
-            }
-            if (layer.foldInputs(graph, affine.scaleFor(layer.inputs()), affine.shiftFor(layer.inputs()))) {
-                if (!graph.bypass(node, affine.data(), node.getOutput(0))) {
-                    throw new IllegalStateException("a folded node could not be taken out: " + Nodes.display(node));
-                }
-                steps.add(new CleaningStep(NAME, List.of(Nodes.display(node)), Nodes.display(layer.node())));
-            }
+    CleaningStep fold(EditableGraph graph, NodeProto node) {
+        Affine affine = Affine.of(graph, node);
+        List<NodeProto> readers = affine == null ? List.of() : graph.consumers(node.getOutput(0));
+        if (readers.size() != 1 || !graph.onlyReadBy(node.getOutput(0), readers.get(0))
+                || !readers.get(0).getInput(0).equals(node.getOutput(0))) {
+            return null;
         }
-        return steps;
+        if (normalisesTheInput(graph, affine.data(), 0)) {
+            return null;
+        }
+        Layer layer = starting(graph, readers.get(0));
+        if (layer == null || layer.node().getOpType().equals("Conv") || !perFeature(graph, affine, layer.inputs())) {
+            return null;
+        }
+        return layer.foldInputs(graph, affine.scaleFor(layer.inputs()), affine.shiftFor(layer.inputs()))
+                ? takeOut(graph, node, affine.data(), layer.node()) : null;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.odf2nna.onnx.cleaning;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
@@ -124,7 +125,7 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
      */
     boolean foldInputs(EditableGraph graph, float[] scale, float[] shift) {
         boolean gemm = node.getOpType().equals("Gemm");
-        if (!(gemm || node.getOpType().equals("MatMul")) || (gemm && intAttribute(node, "transA", 0) != 0)
+        if (!(gemm || node.getOpType().equals("MatMul")) || (gemm && NodeAttributes.intAttribute(node, "transA", 0) != 0)
                 || (!gemm && biasAdd == null && nonZero(shift))) {
             return false;
         }
@@ -135,7 +136,7 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
         }
         long[] wDims = graph.dims(node.getInput(1));
         boolean transposed = gemm && transB(node);
-        float alpha = gemm ? floatAttribute(node, "alpha", 1f) : 1f;
+        float alpha = gemm ? NodeAttributes.floatAttribute(node, "alpha", 1f) : 1f;
         double[] moved = new double[units];
         for (int k = 0; k < inputs; k++) {
             for (int u = 0; u < units; u++) {
@@ -165,7 +166,7 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
         if (stored == null || (stored.length != 1 && stored.length != units)) {
             return null;
         }
-        float beta = node.getOpType().equals("Gemm") ? floatAttribute(node, "beta", 1f) : 1f;
+        float beta = node.getOpType().equals("Gemm") ? NodeAttributes.floatAttribute(node, "beta", 1f) : 1f;
         float[] bias = new float[units];
         for (int u = 0; u < units; u++) {
             bias[u] = beta * stored[stored.length == 1 ? 0 : u];
@@ -275,24 +276,7 @@ record Layer(NodeProto node, NodeProto biasAdd, int inputs, int units, int rank)
     }
 
     static boolean transB(NodeProto node) {
-        return intAttribute(node, "transB", 0) != 0;
+        return NodeAttributes.intAttribute(node, "transB", 0) != 0;
     }
 
-    static long intAttribute(NodeProto node, String name, long fallback) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getI();
-            }
-        }
-        return fallback;
-    }
-
-    static float floatAttribute(NodeProto node, String name, float fallback) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getF();
-            }
-        }
-        return fallback;
-    }
 }
