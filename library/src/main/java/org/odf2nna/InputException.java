@@ -46,7 +46,8 @@ public final class InputException extends RuntimeException {
 
     /**
      * A model that contradicts itself ({@link Kind#BAD_INPUT}): shapes no runtime could run (a Gemm bias of another
-     * width than its layer, a layer that takes more inputs than the one before it has units). Such a model is
+     * width than its layer, a layer that takes more inputs than the one before it has units), or a dense layer's
+     * weights that are not finite numbers (its outputs would be NaN whatever it is fed). Such a model is
      * refused as it is, never read another way (as a graph without dense blocks, say).
      */
     public static InputException malformed(Path file, String place, String message) {

@@ -32,8 +32,9 @@ final class OptionScope {
                 + "docs/graphs.md)");
         String rounds = "a graph's blocks are pruned in progressive rounds";
         CHAIN_ONLY.put("--epsilon", rounds + ", each a share of their parameters, as sweep prunes them (ε "
-                + "thresholds a dense chain's unit scores once): drop --epsilon and give --train and --validation, or "
-                + "run sweep --share S, the share each round removes");
+                + "thresholds a dense chain's unit scores once): drop --epsilon: shrink without --train then prunes one "
+                + "round refitted on the --eval rows; give --train and --validation for rounds retrained and judged, "
+                + "or sweep --share S, the share each round removes");
         CHAIN_ONLY.put("--paper", rounds);
         CHAIN_ONLY.put("--schedule", rounds);
         CHAIN_ONLY.put("--steps", rounds);

@@ -35,6 +35,12 @@ import picocli.CommandLine.Option;
                     + "only report. "
                     + "If none does, or the validation rows are too few to certify it, nothing is written and the "
                     + "exit code is 3. Give --epsilon for the paper's one-shot rule.",
+            "",
+            "On an ONNX graph whose parameters sit in dense blocks (an FFN, attention heads, a Mixer's MLPs), shrink "
+                    + "without --train prunes one round as sweep's first (the same blocks, ranking and limits), "
+                    + "refitted on the --eval rows and not retrained, and writes it; those rows chose the units, so "
+                    + "the accuracy it prints on them only reports. With --train it runs the graph's rounds as sweep "
+                    + "does.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -105,14 +111,11 @@ final class ShrinkCommand extends Subcommand {
                 throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX only (--format "
                         + outputFormat.id() + " writes dense chains)");
             }
-            if (!settings.progressive(files)) {
-                // A chain the reader refuses is said as the reader says it (the node, the layer), before the usage.
-                Odf2nna.describe(model.path);
-                // --epsilon itself was refused by OptionScope: this is shrink without --train
-                throw InputException.usage(model.path, "shrink without --train prunes a dense chain once by ε; a "
-                        + "graph's dense blocks are pruned in rounds as sweep does: give --train and --validation");
-            }
             Path out = files.outputs(settings).get(0);
+            if (!settings.progressive(files)) {
+                // --epsilon itself was refused by OptionScope: this is shrink without --train, one round.
+                return once(files, settings, Main.existing(List.of(out)));
+            }
             return options.sweepGraph(this, files.sweep(), settings.sweep(), Main.existing(List.of(out)));
         }
         if (settings.progressive(files)) {
@@ -138,6 +141,27 @@ final class ShrinkCommand extends Subcommand {
         printNote(Main.writtenFormatNote(model.path, outputFormat, in -> "--format " + in.id() + " writes "
                 + (in == ModelFormat.KERAS ? "a .keras file" : in == ModelFormat.SAVEDMODEL ? "a SavedModel" : "ONNX")
                 + " instead"));
+        printWrote(options.report.path);
+        return Main.OK;
+    }
+
+    /** shrink without --train on a graph: one round of the sweep's pruning on the --eval rows, refit only. */
+    private int once(ShrinkFiles files, ShrinkSettings settings, java.util.Set<Path> before) {
+        org.odf2nna.report.GraphOneRound r = Odf2nna.shrinkGraphOnce(files, settings.sweep(),
+                options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
+        main.out.println("Model    " + model.path);
+        main.out.println("Pruned   one round of " + ReportFormat.number(100 * r.share()) + "% of the block parameters ("
+                + r.removed() + " of " + r.blockParameters() + "), the units measured and refitted on " + eval
+                + "; not retrained (--train and --validation give rounds retrained and judged, as sweep's)");
+        main.out.println("Size     the whole model " + r.modelParameters() + " -> " + r.parametersAfter()
+                + " parameters (" + ReportFormat.number(100.0 * r.removed() / r.modelParameters()) + "% fewer)");
+        org.odf2nna.report.GraphOneRound.Rows rows = r.rows();
+        main.out.println("Rows     " + (Double.isNaN(rows.originalAccuracy()) ? "" : "original "
+                + ReportFormat.percent(rows.originalAccuracy()) + ", pruned "
+                + ReportFormat.percent(rows.prunedAccuracy()) + "; ") + rows.changed() + " of " + rows.count()
+                + " predictions changed (the rows that chose the units: they report, nothing judged the round)");
+        printReplacedNote(before, Path.of(r.output()));
+        main.out.println("wrote " + r.output());
         printWrote(options.report.path);
         return Main.OK;
     }

@@ -123,8 +123,9 @@ class BadInputMatrixTest {
                 d -> shrink(save(d, "nonodes.onnx", threeLayers().toBuilder()
                         .setGraph(threeLayers().getGraph().toBuilder().clearNode()).build()), goodCsv(d)),
                 "nonodes.onnx: ", "graph", "no nodes"));
+        // evolve prunes dense chains only; shrink prunes these two as a graph's dense block (ShrinkGraphOnceCliTest).
         cases.add(bad("operator between two dense layers",
-                d -> shrink(save(d, "sin.onnx", replaceOp(threeLayers(), "act1", "Sin")), goodCsv(d)),
+                d -> evolve(save(d, "sin.onnx", replaceOp(threeLayers(), "act1", "Sin")), goodCsv(d)),
                 "sin.onnx: ", "node 'act1' (Sin)", "between two dense layers"));
         cases.add(bad("operator after the last dense layer",
                 d -> {
@@ -135,7 +136,7 @@ class BadInputMatrixTest {
                     g.setNode(last, g.getNode(last).toBuilder().setOutput(0, "before_abs"));
                     g.addNode(NodeProto.newBuilder().setName("abs").setOpType("Abs").addInput("before_abs")
                             .addOutput(out));
-                    return shrink(save(d, "abs.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
+                    return evolve(save(d, "abs.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
                 },
                 "abs.onnx: ", "node 'abs' (Abs)", "before the output"));
         cases.add(bad("operator of another domain between dense layers",
@@ -800,6 +801,11 @@ class BadInputMatrixTest {
                 csv.resolveSibling("out.onnx").toString()));
         args.addAll(List.of(more));
         return args.toArray(new String[0]);
+    }
+
+    static String[] evolve(Path model, Path csv) {
+        return new String[] {"evolve", model.toString(), "--eval", csv.toString(), "--train", csv.toString(), "-o",
+            csv.resolveSibling("out.onnx").toString()};
     }
 
     static byte[] randomBytes(long seed, int n) {

@@ -90,6 +90,17 @@ class GraphBlocksCliTest {
         assertEquals(1, epsilon.err().strip().lines().count(), epsilon.err());
         assertTrue(epsilon.err().contains("give --train and --validation") && epsilon.err().contains("sweep --share"),
                 epsilon.err());
+        // Without --train: one round of the sweep's pruning on the --eval rows, written, and eval reads it back.
+        Path once = dir.resolve("once.onnx");
+        Path rows = csv("test4.csv", 300, 8);
+        CliRun oneRound = CliRun.of("-q", "shrink", model.toString(), "--eval", rows.toString(), "-o",
+                once.toString());
+        assertEquals(0, oneRound.exitCode(), oneRound.toString());
+        assertTrue(oneRound.out().contains("Pruned   one round of ") && oneRound.out().contains("wrote " + once),
+                oneRound.out());
+        CliRun evalOnce = CliRun.of("eval", once.toString(), rows.toString());
+        assertEquals(0, evalOnce.exitCode(), evalOnce.toString());
+        assertTrue(evalOnce.out().contains("(300 rows, classification)"), evalOnce.out());
     }
 
     /**

@@ -530,6 +530,17 @@ public final class Odf2nna {
         return org.odf2nna.method.GraphSweeper.appliesTo(model, inputs);
     }
 
+    /**
+     * {@code shrink} without training rows on a graph: one round of the sweep's pruning (the share {@code settings}
+     * give, units measured and refitted on the evaluation rows), written where {@code files} say, with the original's
+     * and the written model's accuracy on those rows (which chose the units, so they report and do not judge).
+     */
+    public static org.odf2nna.report.GraphOneRound shrinkGraphOnce(org.odf2nna.settings.ShrinkFiles files,
+            SweepSettings settings, org.odf2nna.settings.ModelInputs inputs,
+            org.odf2nna.settings.OutputDecoding decoding, Progress progress) {
+        return org.odf2nna.method.GraphSweeper.shrinkOnce(files, settings, inputs, decoding, progress);
+    }
+
     /** What the tool says of a graph with neither dense blocks nor a dense chain to prune (one line, no file). */
     public static String noBlocks(Path model) {
         return org.odf2nna.method.GraphSweeper.noBlocks(model);

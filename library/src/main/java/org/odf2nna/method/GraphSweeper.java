@@ -64,17 +64,33 @@ public final class GraphSweeper {
                 // Shapes no runtime could run: bad input (exit 1), said as the chain reader says it.
                 throw e;
             }
-            // No dense chain at the end: the graph's blocks are all there is. A graph without any that ONNX Runtime
-            // runs is said to have none (exit 3); one it cannot run keeps the chain reader's message, which names
-            // the node or the initializer at fault.
+            // No dense chain at the end: the graph's blocks are all there is, when ONNX Runtime runs it. A graph
+            // without any that it runs is said to have none (exit 3); one it cannot load (weights shorter than their
+            // shape, external data missing or outside the model's folder) keeps the chain reader's message, which
+            // names the node or the initializer at fault, blocks or not.
+            boolean blocks;
+            org.odf2nna.onnx.InputSignature data = null;
             try {
-                if (BlockFinder.hasBlocks(proto, model)) {
-                    return true;
+                blocks = BlockFinder.hasBlocks(proto, model);
+                try {
+                    data = GraphFeed.resolve(proto, model, inputs, List.of()).data();
+                } catch (InputException unresolved) {
+                    // Inputs the rows will say (an open size, another input): ONNX Runtime loads it when they are read;
+                    // but a graph input the chain reader found feeding a layer's weight is said as it says it.
+                    boolean weightInput = e.place() != null && e.place().startsWith("input '");
+                    if (!blocks || weightInput) {
+                        throw unresolved;
+                    }
                 }
-                try (org.odf2nna.onnx.OnnxRunner runs = org.odf2nna.onnx.OnnxRunner.open(proto,
-                        GraphFeed.resolve(proto, model, inputs, List.of()).data(), org.odf2nna.Device.CPU, model)) {
-                    return true;
-                }
+            } catch (RuntimeException unreadable) {
+                throw e;
+            }
+            if (data == null) {
+                return true;
+            }
+            try (org.odf2nna.onnx.OnnxRunner runs = org.odf2nna.onnx.OnnxRunner.open(proto, data,
+                    org.odf2nna.Device.CPU, model)) {
+                return true;
             } catch (RuntimeException unreadable) {
                 throw e;
             }
@@ -183,6 +199,81 @@ public final class GraphSweeper {
     }
 
     /**
+     * {@code shrink} without training rows on a graph: one round of the sweep's pruning ({@link GraphSweep#prune}: the
+     * same block finder, ranking and block limits; the share of the block parameters {@code settings} give, by default
+     * the share a sweep's round removes), its units measured and refitted on the evaluation rows and not retrained,
+     * written to {@code files.output()} after it reads back. The original and the written model are measured on the
+     * same rows, which chose the units: they report, they do not judge.
+     *
+     * @throws InputException UNCERTIFIABLE when the graph has no blocks; USAGE for a regressor (its rounds need the
+     *                        training targets' range, and validation rows to judge them)
+     */
+    public static org.odf2nna.report.GraphOneRound shrinkOnce(org.odf2nna.settings.ShrinkFiles files,
+            SweepSettings settings, ModelInputs inputs, OutputDecoding decoding, Progress progress) {
+        Path model = files.model();
+        ModelProto proto = ModelReader.read(model).graph();
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(files.eval()));
+        if (!BlockFinder.hasBlocks(proto, model)) {
+            throw InputException.uncertifiable(model, null, noBlocks(model));
+        }
+        if (GraphRegression.regressor(proto, settings.task())) {
+            throw InputException.usage(model, "a regression graph is pruned in rounds judged by their bounded loss, "
+                    + "whose clip is the training targets' range: give " + Setting.TRAIN.ref() + " and "
+                    + Setting.VALIDATION.ref());
+        }
+        Path output = files.onnxOutput();
+        org.odf2nna.io.OutputPaths.checkWritable(output, model, files.eval());
+        if (files.report() != null) {
+            org.odf2nna.io.OutputPaths.checkWritable(files.report(), model, files.eval(), output);
+        }
+        GraphRows rows = GraphRows.read(files.eval(), 0, feed, files.csv() == null ? null : files.csv().label(),
+                Integer.MAX_VALUE);
+        double share = settings.schedule().shareFor(rows.count());
+        progress.update("pruning one round of " + ReportFormat.number(100 * share) + "% on " + files.eval(), 0, -1,
+                null);
+        org.odf2nna.graph.BlockPruner.Pruned pruned = GraphSweep.prune(proto, model, feed, rows, share,
+                GraphRun.of(settings, share));
+        progress.done("pruning");
+        org.odf2nna.graph.Decoder decoder = new org.odf2nna.graph.Decoder(decoding);
+        int[] before = GraphSweep.predict(proto, model, feed, rows, settings.device(), decoder);
+        int[] after = GraphSweep.predict(pruned.model(), model, feed, rows, settings.device(), decoder);
+        int changed = 0;
+        int[] right = new int[2];
+        boolean measured = rows.labelled() && decoder.classes();
+        for (int r = 0; r < before.length; r++) {
+            changed += before[r] != after[r] ? 1 : 0;
+            if (measured) {
+                right[0] += before[r] == rows.labels()[r] ? 1 : 0;
+                right[1] += after[r] == rows.labels()[r] ? 1 : 0;
+            }
+        }
+        GraphBlocks blocks = GraphSweep.describe(proto, model, feed, rows.first(4), settings.device());
+        writeModel(output, pruned.model(), progress);
+        org.odf2nna.report.GraphOneRound result = new org.odf2nna.report.GraphOneRound(output.toString(), share,
+                blocks.modelParameters(), blocks.blockParameters(), pruned.parameters(),
+                new org.odf2nna.report.GraphOneRound.Rows(files.eval().toString(), rows.count(),
+                        measured ? (double) right[0] / rows.count() : Double.NaN,
+                        measured ? (double) right[1] / rows.count() : Double.NaN, changed));
+        if (files.report() != null) {
+            AtomicFiles.writeString(files.report(), ReportFormat.json(result));
+        }
+        return result;
+    }
+
+    /** Writes {@code model} to {@code output}, read back before it replaces anything. */
+    private static void writeModel(Path output, ModelProto model, Progress progress) {
+        progress.update("writing " + output, 0, -1, null);
+        AtomicFiles.writeBytes(output, model.toByteArray(), written -> {
+            try {
+                OnnxModelFile.read(written);
+            } catch (InputException e) {
+                throw new IOException("the written model does not read back: " + e.getMessage(), e);
+            }
+        });
+        progress.done("writing " + output);
+    }
+
+    /**
      * Runs the sweep from files and writes the chosen model and the report; each round is retrained as
      * {@link SweepSettings#graphRetraining()} says.
      */
@@ -268,15 +359,7 @@ public final class GraphSweeper {
             Progress progress) {
         Path output = files.output();
         if (chosen != null && output != null) {
-            progress.update("writing " + output, 0, -1, null);
-            AtomicFiles.writeBytes(output, chosen.toByteArray(), written -> {
-                try {
-                    OnnxModelFile.read(written);
-                } catch (InputException e) {
-                    throw new IOException("the written model does not read back: " + e.getMessage(), e);
-                }
-            });
-            progress.done("writing " + output);
+            writeModel(output, chosen, progress);
             result = result.withOutput(output.toString());
         }
         if (files.chart() != null) {

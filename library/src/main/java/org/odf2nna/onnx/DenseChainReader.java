@@ -160,7 +160,8 @@ public final class DenseChainReader {
             what = firstNonFinite(layer.bias(), "bias");
         }
         if (what != null) {
-            throw new InputException(file, GraphIndex.describe(b.dense), "has a " + what + " that is not a finite "
+            // Malformed: refused as it is by every command, never pruned as a graph's block instead.
+            throw InputException.malformed(file, GraphIndex.describe(b.dense), "has a " + what + " that is not a finite "
                     + "number (NaN or infinity), as stored or after folding alpha, beta and BatchNormalization; "
                     + "such a layer cannot be scored or pruned");
         }

@@ -70,6 +70,11 @@ public record ShrinkFiles(Path model, Path eval, Path train, Path validation, Pa
         return paths;
     }
 
+    /** The one ONNX model a graph's one round or progressive pruning writes: the output, or MODEL.small.onnx. */
+    public Path onnxOutput() {
+        return base(ModelFormat.ONNX);
+    }
+
     /** The files progressive pruning reads and writes: the model chosen goes to the one output. */
     public SweepFiles sweep() {
         return new SweepFiles(model, train, validation, eval, base(ModelFormat.ONNX), report, null, csv);
