@@ -40,9 +40,9 @@ final class SweepCommand extends Subcommand {
     ModelArgument model;
 
     @Option(names = "--eval", paramLabel = "CSV",
-            description = "Test rows: OR, PWR and PR are measured on them, and they are never used to choose. A "
-                    + "graph's sweep runs without them (its report column is then absent); a dense chain's table "
-                    + "is measured on them.")
+            description = "Test rows: OR, PWR and PR are measured on them, and they are never used to choose. "
+                    + "Progressive rounds run without them (the table then has no report columns); the ε grid "
+                    + "(--paper, --epsilon), --chart and --compare-scratch of a dense chain need them.")
     Path eval;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
@@ -75,8 +75,11 @@ final class SweepCommand extends Subcommand {
         if (kerasOut) {
             Main.checkKerasSweep(settings, output);
         }
+        // A chain's chart plots the --eval metric: without those rows, the default chart is left out (one asked for
+        // by --chart is refused by the library, in one line).
+        Path chart = !graph && eval == null && sweep.chart == null ? null : sweep.chart(out);
         SweepFiles files = new SweepFiles(model.path, options.retrain.train, options.retrain.validation, eval, out,
-                options.report.path, sweep.chart(out), options.csv());
+                options.report.path, chart, options.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
         if (graph) {
             return options.sweepGraph(this, files, settings, before);

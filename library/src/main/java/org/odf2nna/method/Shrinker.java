@@ -25,7 +25,6 @@ import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.report.CompensationSettings;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.LayerSpread;
-import org.odf2nna.report.NetworkSummary;
 import org.odf2nna.report.RefitLayer;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
@@ -145,7 +144,8 @@ public final class Shrinker {
         CompensationSettings compensation = new CompensationSettings(pruning.compensation().id(),
                 ridge, leastSquares ? source.data() : null, leastSquares ? fitRowCount : 0);
         ShrinkReport report = new ShrinkReport(options.model().toString(), options.eval().file().toString(),
-                scan.statistics().rows(), task.displayName(), pruning.score().id(), NetworkSummary.of(network),
+                scan.statistics().rows(), task.displayName(), pruning.score().id(),
+                Sweeper.wholeSummary(network, Sweeper.outsideChain(model, network)),
                 scored.original(), spreads, outcomes, retrainer == null ? null : retrainer.settings(network),
                 score == null ? null : score.file().toString(), compensation);
         if (options.report() != null) {
@@ -309,9 +309,12 @@ public final class Shrinker {
             Metrics pr = retrainer == null || original == null ? null
                     : ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), result, output,
                             model.outputName()), eval, task, options.device(), progress);
-            double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
+            // The whole model's counts: weights in front of the chain (a CNN's convolutions) are kept as they are.
+            long outside = Sweeper.outsideChain(model, network);
+            double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount())
+                    / (network.parameterCount() + outside);
             UnitSelection selection = step.selection();
-            return new EpsilonOutcome(epsilon, output.toString(), NetworkSummary.of(pruned), reduction,
+            return new EpsilonOutcome(epsilon, output.toString(), Sweeper.wholeSummary(pruned, outside), reduction,
                     java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
                     pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit), null, null);
         }

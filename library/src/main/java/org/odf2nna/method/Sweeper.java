@@ -72,7 +72,7 @@ public final class Sweeper {
     }
 
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
-        requireTestRows(files);
+        requireTestRows(files, settings);
         Sweep options = new Sweep(files, settings, null);
         checkQuantizeAndOutputs(options);
         OnnxDenseModel model = ModelFiles.read(files.model());
@@ -158,12 +158,21 @@ public final class Sweeper {
         checkOutputs(options.files());
     }
 
-    /** A dense chain's table is measured on test rows: without them, one line saying so. */
-    private static void requireTestRows(SweepFiles files) {
-        if (files.test() == null) {
-            throw InputException.usage(files.model(), "a dense chain's sweep measures its table (OR, PWR, PR) on test "
-                    + "rows: give them with " + Setting.EVAL.ref() + " (a graph's sweep runs without them, its report "
-                    + "column then absent)");
+    /**
+     * Progressive rounds run without test rows (those only report: the table then has no OR, PWR and PR). What is
+     * measured on nothing else needs them, each refused in one line: the ε grid's table and choice, the chart of the
+     * test metric, and the scratch comparison.
+     */
+    private static void requireTestRows(SweepFiles files, SweepSettings settings) {
+        if (files.test() != null) {
+            return;
+        }
+        String needs = !settings.schedule().progressive() ? "the ε grid measures its table (OR, PWR, PR) on test rows"
+                : files.chart() != null ? "the chart plots the metric on test rows"
+                : settings.compareScratch() ? "the scratch comparison measures both models on test rows" : null;
+        if (needs != null) {
+            throw InputException.usage(files.model(), needs + ": give them with " + Setting.EVAL.ref()
+                    + " (progressive rounds run without them, their table then without OR, PWR and PR)");
         }
     }
 
@@ -232,8 +241,10 @@ public final class Sweeper {
         boolean accuracy = task == Task.CLASSIFICATION;
         Retrainer retrainer = sweep.retrainer();
         String validationPlace = sweep.validationPlace();
-        EvalData test = options.test().forModel(model);
-        Metrics original = ModelScan.evaluateOriginal(model, test, task, options.settings().device(), progress);
+        // Without test rows (they only report), the table has no OR, PWR and PR.
+        EvalData test = options.files().test() == null ? null : options.test().forModel(model);
+        Metrics original = test == null ? null
+                : ModelScan.evaluateOriginal(model, test, task, options.settings().device(), progress);
         ModelScan.refuseAtChance(retrainer.validationChance(network), options.files().validation() != null
                 ? options.files().validation() : options.files().train(), options.files().csv().acceptChance(),
                 "the validation rows");
@@ -279,8 +290,9 @@ public final class Sweeper {
         CompensationSettings compensation = new CompensationSettings("lsq", ridge,
                 "the training rows of " + options.retrain().train() + (options.retrain().validation() == null
                         ? " (the validation rows held out)" : ""), retrainer.fittingRowCount());
-        ShrinkReport table = new ShrinkReport(options.files().model().toString(), options.test().file().toString(),
-                scan.statistics().rows(), task.displayName(), "reconstruction cost", NetworkSummary.of(network),
+        ShrinkReport table = new ShrinkReport(options.files().model().toString(), test == null ? null
+                : options.test().file().toString(), scan.statistics().rows(), task.displayName(),
+                "reconstruction cost", wholeSummary(network, outsideChain(model, network)),
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
         String grid = progressiveGrid(options, retrainer.validationRows(), accuracy);
@@ -363,8 +375,9 @@ public final class Sweeper {
      */
     private static String heldOutWarning(Sweep options, Retrainer retrainer, DenseNetwork network, Metrics original,
             boolean accuracy, String validationPlace) {
-        String seen = seenByOriginal(retrainer.validationMetric(network), retrainer.validationRows(), original,
-                accuracy);
+        // Without test rows there is nothing to compare the validation rows with.
+        String seen = original == null ? null : seenByOriginal(retrainer.validationMetric(network),
+                retrainer.validationRows(), original, accuracy);
         if (seen != null) {
             throw InputException.uncertifiable(options.retrain().train(), validationPlace, seen + ": the original was "
                     + "most likely trained on them, and rows it was trained on cannot certify its loss on new rows; "
@@ -376,21 +389,27 @@ public final class Sweeper {
                 + "with {{VALIDATION}}).";
     }
 
-    /** Every round a row of the table: PWR (compensated) and PR (retrained, as judged) on the test rows. */
+    /**
+     * Every round a row of the table: PWR (compensated) and PR (retrained, as judged) on the test rows (none without
+     * them), its parameters the whole model's.
+     */
     private static List<EpsilonOutcome> roundOutcomes(List<ProgressivePruning.Round> rounds, OnnxDenseModel model,
             EvalData test, Task task, Sweep options, ProgressiveSweep.Result range, Progress progress) {
         DenseNetwork network = model.network();
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < rounds.size(); i++) {
             ProgressivePruning.Round r = rounds.get(i);
-            Metrics pwr = evaluate(model, new RoundNetwork(r.compensated(), r.inputs(), null), range, test, task,
-                    options, progress);
-            Metrics pr = evaluate(model, new RoundNetwork(r.judged(), r.inputs(), r.int8()), range, test, task,
-                    options, progress);
+            Metrics pwr = test == null ? null : evaluate(model, new RoundNetwork(r.compensated(), r.inputs(), null),
+                    range, test, task, options, progress);
+            Metrics pr = test == null ? null : evaluate(model, new RoundNetwork(r.judged(), r.inputs(), r.int8()),
+                    range, test, task, options, progress);
+            // The whole model's counts: weights in front of the chain (a CNN's convolutions) are kept as they are.
+            long outside = outsideChain(model, network);
             double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
-                    / network.parameterCount();
+                    / (network.parameterCount() + outside);
             List<Integer> kept = java.util.Arrays.stream(r.network().hiddenUnits()).boxed().toList();
-            outcomes.add(new EpsilonOutcome(Double.NaN, null, NetworkSummary.of(r.network()), reduction, kept, 0, pwr,
+            outcomes.add(new EpsilonOutcome(Double.NaN, null, wholeSummary(r.network(), outside), reduction, kept, 0,
+                    pwr,
                     pr, Double.NaN, r.training(), null, pwr, List.of(), "round " + r.index(), r.bound()));
         }
         return outcomes;
@@ -569,20 +588,38 @@ public final class Sweeper {
     }
 
     /**
-     * The chosen round's count for the whole model where weights lie outside the dense chain (a CNN's convolutions,
-     * never pruned): the chain's count alone said "87.5% fewer" of a CNN whose whole model had 80.1% fewer.
+     * The parameters outside the dense chain that a sweep keeps as they are (a CNN's convolutions in front of its
+     * head), 0 when there are none: the table's counts add them, so that they are the whole model's. (The chain's count
+     * alone said "87.5% fewer" of a CNN whose whole model had 80.1% fewer.)
+     */
+    static long outsideChain(OnnxDenseModel model, DenseNetwork network) {
+        if (network.prefix().kind() != InputPrefix.Kind.BACKBONE) {
+            return 0;
+        }
+        return Math.max(0, Int8Conversion.parameters(model.model()) - network.parameterCount());
+    }
+
+    /** {@code network}'s summary with the whole model's parameter count ({@code outside} added). */
+    static NetworkSummary wholeSummary(DenseNetwork network, long outside) {
+        NetworkSummary chain = NetworkSummary.of(network);
+        return new NetworkSummary(chain.architecture(), chain.parameters() + outside, chain.hiddenUnits());
+    }
+
+    /**
+     * Where weights lie outside the dense chain, the choice's words on what the counts are: the whole model's, and
+     * the head's alone beside them.
      */
     static String wholeModel(OnnxDenseModel model, DenseNetwork network, List<EpsilonOutcome> outcomes,
             Integer chosen) {
-        long outside = Int8Conversion.parameters(model.model()) - network.parameterCount();
-        if (chosen == null || outside <= 0 || network.prefix().kind() != InputPrefix.Kind.BACKBONE) {
+        long outside = outsideChain(model, network);
+        if (chosen == null || outside <= 0) {
             return "";
         }
-        long before = network.parameterCount() + outside;
-        long after = outcomes.get(chosen).network().parameters() + outside;
-        return String.format(Locale.ROOT, " The whole model, with the %d parameters in front of the dense chain "
-                + "(kept as they are), has %d parameters, %.1f%% fewer than the original's %d.", outside, after,
-                100.0 * (before - after) / before, before);
+        long before = network.parameterCount();
+        long after = outcomes.get(chosen).network().parameters() - outside;
+        return String.format(Locale.ROOT, " Parameter counts and shares are the whole model's, the %d parameters in "
+                + "front of the dense chain (kept as they are) included; of the head alone: %d -> %d, %.1f%% fewer.",
+                outside, before, after, 100.0 * (before - after) / before);
     }
 
     /** The tolerance in words. */

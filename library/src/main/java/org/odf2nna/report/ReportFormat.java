@@ -70,12 +70,19 @@ public final class ReportFormat {
         appendModelLine(s, report.model(), report.original());
         if (report.scoreData() == null) {
             appendDataLine(s, report.data(), report.rows(), report.task());
+        } else if (report.data() == null) {
+            // A progressive sweep without test rows: they only report, so it runs without them.
+            s.append("Data   units scored on ").append(report.scoreData()).append(" (").append(report.rows())
+                    .append(" rows, ").append(report.task()).append("); no test rows given, so no OR, PWR or PR "
+                    + "(they only report; the validation rows judge)\n");
         } else {
             s.append("Data   units scored on ").append(report.scoreData()).append(" (").append(report.rows())
                     .append(" rows); metrics on ").append(report.data()).append(" (").append(report.task())
                     .append(")\n");
         }
-        appendOriginalLine(s, report.originalMetrics());
+        if (report.data() != null) {
+            appendOriginalLine(s, report.originalMetrics());
+        }
         if (!report.layers().isEmpty()) {
             appendScoreSpread(s, report);
         }
