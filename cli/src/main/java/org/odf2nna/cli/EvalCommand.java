@@ -46,7 +46,7 @@ final class EvalCommand extends Subcommand {
             main.out.print(ReportFormat.json(e));
         } else {
             main.out.println("Model  " + e.model());
-            main.out.println("Data   " + e.data() + " (" + e.metrics().rows() + " rows, " + e.task() + ")");
+            main.out.println("Data   " + e.data() + " (" + e.countedInWords() + ", " + e.task() + ")");
             if (e.label() != null) {
                 main.out.println("Label  " + e.label() + ": the last column, as no column is named label, target, "
                         + "class or y (name another with --label)");

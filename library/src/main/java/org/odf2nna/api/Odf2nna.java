@@ -452,7 +452,7 @@ public final class Odf2nna {
                 + measured.chance().describe() + ": are these rows for this model (its columns, their order, the "
                 + "label column, the input's layout)?" : null;
         return new Evaluation(model.toString(), rows.file().toString(), kind.displayName(), metrics, guessed,
-                warning);
+                warning, null);
     }
 
     private static Evaluation graphEvaluation(Path model, EvalData rows, Task task,
@@ -464,8 +464,9 @@ public final class Odf2nna {
         String warning = measured.chance() != null && measured.chance().atChance() ? "the model "
                 + measured.chance().describe() + ": are these rows for this model (its columns, their order, the "
                 + "label column, the input's layout)?" : null;
-        return new Evaluation(model.toString(), rows.file().toString(), kind.displayName(), metrics,
-                measured.guessed(), warning);
+        return new Evaluation(model.toString(), rows.file().toString(), measured.counted() == null
+                ? kind.displayName() : kind.displayName() + " per position", metrics, measured.guessed(), warning,
+                measured.counted());
     }
 
     /**

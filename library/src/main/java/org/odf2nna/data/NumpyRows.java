@@ -144,6 +144,23 @@ public final class NumpyRows implements RowReader {
         }
     }
 
+    /**
+     * The values per row of array {@code name} in an {@code .npz} archive ({@code y} of shape [rows, positions]:
+     * positions), or -1 when {@code file} is no such archive or holds no such array.
+     */
+    public static int arrayWidth(Path file, String name) {
+        if (!RowReader.lowerName(file).endsWith(".npz") || !Files.isRegularFile(file)) {
+            return -1;
+        }
+        ZipFile zip = openZip(file);
+        try {
+            ZipEntry e = entry(zip, name);
+            return e == null ? -1 : array(zip, e, name, file).width;
+        } finally {
+            closeQuietly(zip);
+        }
+    }
+
     /** The names of the arrays an {@code .npz} file holds (a graph input may be fed from one named after it). */
     public static List<String> arrayNames(Path file) {
         try (ZipFile zip = openZip(file)) {

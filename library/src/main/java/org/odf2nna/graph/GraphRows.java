@@ -99,7 +99,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
      * @param label the target column's name, or null to find it as everywhere else
      */
     public static GraphRows read(Path csv, int width, String label, int maxRows) {
-        return readData(csv, width, label, maxRows, false, false);
+        return readData(csv, width, label, maxRows, false, false, ColumnRequest.Target.OPTIONAL);
     }
 
     /**
@@ -117,7 +117,21 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
      */
     public static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows,
             boolean regression) {
-        GraphRows data = readData(file, feed.width(), label, maxRows, feed.integerRows(), regression);
+        return read(file, fileIndex, feed, label, maxRows, regression, ColumnRequest.Target.OPTIONAL);
+    }
+
+    /**
+     * The inputs alone of up to {@code maxRows} rows, as {@link #read(Path, int, GraphFeed, String, int)} reads them;
+     * a target column or array is not read (an {@code .npz} archive's labels per position, array {@code y} of shape
+     * [rows, positions], are read apart).
+     */
+    public static GraphRows inputs(Path file, int fileIndex, GraphFeed feed, int maxRows) {
+        return read(file, fileIndex, feed, null, maxRows, false, ColumnRequest.Target.ABSENT);
+    }
+
+    private static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows,
+            boolean regression, ColumnRequest.Target target) {
+        GraphRows data = readData(file, feed.width(), label, maxRows, feed.integerRows(), regression, target);
         Map<String, float[]> sides = new HashMap<>();
         for (GraphFeed.Side s : feed.sides()) {
             if (s.constant() != null) {
@@ -150,14 +164,14 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
     }
 
     private static GraphRows readData(Path csv, int width, String label, int maxRows, boolean integers,
-            boolean regression) {
+            boolean regression, ColumnRequest.Target target) {
         int capacity = Math.min(maxRows, 1024);
         float[] features = new float[capacity * width];
         int[] labels = new int[capacity];
         float[] values = new float[capacity];
         boolean labelled = false;
         int count = 0;
-        try (RowReader reader = RowReader.open(csv, ColumnRequest.of(width, label, ColumnRequest.Target.OPTIONAL))) {
+        try (RowReader reader = RowReader.open(csv, ColumnRequest.of(width, label, target))) {
             Batch batch;
             while (count < maxRows && (batch = reader.next(Math.min(4096, maxRows - count))) != null) {
                 if (count + batch.rows() > capacity) {

@@ -43,13 +43,21 @@ public final class GraphEvaluator {
             Progress progress) {
         ModelProto proto = OnnxModelFile.read(model);
         Path file = data.file();
+        // Labels per position (an .npz array y of [rows, positions]) are read apart from the rows' inputs.
+        boolean perPosition = PositionEvaluator.labelsPerPosition(file);
         int width;
         try (org.odf2nna.data.RowReader header = new EvalData(file, ColumnRequest.of(-1, data.columns().label(),
-                ColumnRequest.Target.REQUIRED), data.inferenceBatch()).open()) {
+                perPosition ? ColumnRequest.Target.ABSENT : ColumnRequest.Target.REQUIRED), data.inferenceBatch())
+                .open()) {
             width = header.featureCount();
         }
         // A row shape the model leaves open (a sequence length) is read from the rows' width, as they hold it.
         GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(file), width);
+        if (perPosition) {
+            PositionEvaluator.Measured m = PositionEvaluator.evaluate(GraphRows.runnable(proto, feed.data()), model,
+                    file, feed, perRunRanges(proto) ? 1 : data.inferenceBatch(), device, progress);
+            return new Result(m.metrics(), null, null, m.positions() + " labelled positions in " + m.rows() + " rows");
+        }
         EvalData rows = new EvalData(file, ColumnRequest.of(feed.width(), data.columns().label(),
                 ColumnRequest.Target.REQUIRED), data.inferenceBatch());
         if (!rows.hasTarget()) {
@@ -61,7 +69,7 @@ public final class GraphEvaluator {
         try {
             GraphRows read = GraphRows.read(file, 0, feed, data.columns().label(), Integer.MAX_VALUE, regression);
             Evaluator evaluator = run(proto, model, feed, read, regression, rows, device, progress);
-            return new Result(evaluator.metrics(), evaluator.chance(), guessed);
+            return new Result(evaluator.metrics(), evaluator.chance(), guessed, null);
         } catch (InputException e) {
             // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
             throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is the "
@@ -98,8 +106,10 @@ public final class GraphEvaluator {
      *
      * @param chance  how far its classes agree with the labels beyond chance, or null for a regressor
      * @param guessed where the target column was taken by its place for want of one named so, or null
+     * @param counted what was counted where it is not one label per row (labels per position), in words, or null
      */
-    public record Result(Metrics metrics, org.odf2nna.metrics.ChanceAgreement chance, String guessed) {
+    public record Result(Metrics metrics, org.odf2nna.metrics.ChanceAgreement chance, String guessed,
+            String counted) {
     }
 
     /**
@@ -150,7 +160,7 @@ public final class GraphEvaluator {
 
     /**
      * Refuses an output that is not one class vector or one value per row: classes at each position are not measured
-     * against one label per row.
+     * against one label per row (they are against labels per position, {@link PositionEvaluator}).
      */
     private static void checkShape(long[] shape, String output, Path model, boolean regression) {
         int ranked = 0;
@@ -159,9 +169,10 @@ public final class GraphEvaluator {
         }
         if (ranked > 1) {
             throw InputException.usage(model, "output '" + output + "' has shape " + java.util.Arrays.toString(shape)
-                    + ": values at several positions per row; eval measures one class vector"
-                    + (regression ? " or value" : "") + " per row against the row's one label (sweep judges such "
-                    + "outputs by their decoded agreement: " + org.odf2nna.Setting.DECODE.ref() + ")");
+                    + ": values at several positions per row, and the rows have one label each; "
+                    + (regression ? "a regressor's values per position are not measured"
+                    : "give the labels per position: an .npz archive with the inputs as array x and the labels as "
+                    + "array y of shape [rows, positions] (a negative label, such as -100, is a position not counted)"));
         }
     }
 

@@ -12,6 +12,14 @@ import org.odf2nna.metrics.Metrics;
  * @param label   how the label column was found when it was guessed: the last column, for want of one named as a
  *                label ("column 785 of 785, 'pixel783'"); null when it was named
  * @param warning a warning on the figures (the model no better than chance on the rows), or null
+ * @param counted what the metrics count where it is not one label per row ("812 labelled positions in 100 rows"), or
+ *                null (then they count {@code metrics.rows()} rows)
  */
-public record Evaluation(String model, String data, String task, Metrics metrics, String label, String warning) {
+public record Evaluation(String model, String data, String task, Metrics metrics, String label, String warning,
+        String counted) {
+
+    /** What the metrics count, in words: "N rows", or the labelled positions and rows. */
+    public String countedInWords() {
+        return counted != null ? counted : metrics.rows() + " rows";
+    }
 }
