@@ -472,6 +472,10 @@ final class GraphRounds {
                 break;
             }
             current = pruned.model();
+            RoundModels observer = progress instanceof RoundModels o ? o : null;
+            if (observer != null) {
+                observer.refitted(r, current);
+            }
             endToEnd.take();
             if (endToEnd.active()) {
                 String phase = label + ": retraining end to end";
@@ -481,6 +485,9 @@ final class GraphRounds {
                 timed.done(phase);
             }
             clock.finished(r);
+            if (observer != null) {
+                observer.finished(r, current);
+            }
             models.add(current);
             keptEpochs.add(endToEnd.take());
             GraphView after = new GraphView(current, file);

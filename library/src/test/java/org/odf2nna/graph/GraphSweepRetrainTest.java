@@ -110,6 +110,49 @@ public class GraphSweepRetrainTest {
         assertEquals(Set.of("w1", "b1", "w2", "b2"), GraphRounds.trainable(out.chosen(), FILE));
     }
 
+    /**
+     * A {@link RoundModels} progress receives each round twice: refitted at the round's widths, then retrained (other
+     * weights, the same widths), the second what the sweep judged. The heads' control retrains the first elsewhere.
+     */
+    @Test
+    void aRoundModelsProgressReceivesEachRoundRefittedThenRetrained() {
+        ModelProto model = classifier(false);
+        GraphRows train = rows(model, 1, 600);
+        GraphRows validation = rows(model, 2, 1000);
+        Map<Integer, ModelProto> refitted = new HashMap<>();
+        Map<Integer, ModelProto> finished = new HashMap<>();
+        RoundModels observer = new RoundModels() {
+            @Override
+            public void update(String phase, long done, long total, String detail) {
+            }
+
+            @Override
+            public void refitted(int round, ModelProto m) {
+                assertFalse(finished.containsKey(round), "round " + round + " refitted after it finished");
+                refitted.put(round, m);
+            }
+
+            @Override
+            public void finished(int round, ModelProto m) {
+                assertTrue(refitted.containsKey(round), "round " + round + " finished before its refit");
+                finished.put(round, m);
+            }
+        };
+        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
+                GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25), observer).report();
+        assertEquals(report.rounds().size(), finished.size());
+        for (GraphSweepReport.Round round : report.rounds()) {
+            ModelProto before = refitted.get(round.round());
+            ModelProto after = finished.get(round.round());
+            assertEquals(round.widths(), HeadUnits.widths(BlockFinder.find(new GraphView(before, FILE))));
+            assertEquals(round.widths(), HeadUnits.widths(BlockFinder.find(new GraphView(after, FILE))));
+            if (round.retrainedEpoch() > 0) {
+                assertFalse(initializers(before).get("w1").equals(initializers(after).get("w1")),
+                        "round " + round.round() + " kept epoch " + round.retrainedEpoch() + " but its weights");
+            }
+        }
+    }
+
     @Test
     void theGraphsWeightsAreWhatLayersMultiplyAddAndScaleByNeverAShapeAnExponentOrARunningStatistic() {
         Graphs g = new Graphs(5);
