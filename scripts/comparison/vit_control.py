@@ -136,8 +136,7 @@ def table(cache, n_validation):
         cells = []
         for v in VARIANTS:
             t = recs.get((v, r))
-            cells.append("%+.2f (epoch %s)" % (100 * (len(original["wrong"]) - len(t["wrong"])) / n, t.get("epoch_kept", "?"))
-                         if t else "")
+            cells.append("%+.2f" % (100 * (len(original["wrong"]) - len(t["wrong"])) / n) if t else "")
         out.append("| %d | %s | %.1f%% | %s |" % (r, w, 100 * (1 - block_params(parse_widths(w)) / block_params(
             [(HEADS, FFN)] * DEPTH)), " | ".join(cells)))
     return "\n".join(out) + "\n"
@@ -192,10 +191,10 @@ def main():
         diffs = {"ort_diff_refitted": checked(refitted, path("refitted", rnd), xtest[:200])}
         if rnd > 1:
             diffs["ort_diff_start"] = checked(start, path("retrained", rnd - 1), xtest[:200])
-        if ("ours-tf", rnd) not in done:
+        if ("ours-tf", rnd) not in done and os.path.exists(path("retrained", rnd)):
             ours = from_canonical(path("retrained", rnd))
             record("ours-tf", rnd, ours, {"ort_diff": checked(ours, path("retrained", rnd), xtest[:200])})
-        for variant in a.variants.split(","):
+        for variant in filter(None, a.variants.split(",")):
             if (variant, rnd) in done:
                 continue
             t0 = time.time()
