@@ -23,8 +23,9 @@ import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
  * ONNX Runtime's own MatMul does the rank-k updates (double precision, at matrix-multiply speed) instead of a loop in
  * Java: H, the pruned network's outputs of hidden layer l (the original's kept first-layer columns, then the pruned
  * layers 1..l), and Z, the original's pre-activations of layer l+1, each shifted by a constant per column; outputs
- * {@link #HH} = HᵀH, {@link #H_SUM} = 1ᵀH, {@link #HZ} = HᵀZ, {@link #Z_SUM} = 1ᵀZ and {@link #ZZ} = the column sums of
- * Z², all double. The two chains run in float, as the models they stand for do.
+ * {@link #HH} = HᵀH (a Gemm of H with itself, so not always symmetric to the last bit), {@link #H_SUM} = 1ᵀH,
+ * {@link #HZ} = HᵀZ, {@link #Z_SUM} = 1ᵀZ and {@link #ZZ} = the column sums of Z², all double. The two chains run
+ * in float, as the models they stand for do.
  */
 public final class RefitSumsGraph {
 
@@ -92,9 +93,9 @@ public final class RefitSumsGraph {
         String hd = shifted(graph, "h", h, featureShift);
         String zd = shifted(graph, "z", z, targetShift);
         graph.addInitializer(int64("axis0", new int[] {0}));
-        graph.addNode(node("Transpose", "h/Transpose", List.of(hd), "h/transposed"));
-        graph.addNode(node("MatMul", "hh/MatMul", List.of("h/transposed", hd), HH));
-        graph.addNode(node("MatMul", "hz/MatMul", List.of("h/transposed", zd), HZ));
+        // Gemm with transA reads H as it lies: no transposed copy of the block.
+        graph.addNode(transposedProduct("hh/Gemm", hd, hd, HH));
+        graph.addNode(transposedProduct("hz/Gemm", hd, zd, HZ));
         graph.addNode(sum(H_SUM, hd));
         graph.addNode(sum(Z_SUM, zd));
         graph.addNode(node("Mul", "z/Square", List.of(zd, zd), "z/squared"));
@@ -142,6 +143,12 @@ public final class RefitSumsGraph {
                 .addDims(shift.length).setRawData(ByteString.copyFrom(buffer)));
         graph.addNode(node("Sub", name + "/Sub", List.of(name + "/double", name + ".shift"), name + "/shifted"));
         return name + "/shifted";
+    }
+
+    /** Aᵀ·B as one Gemm (transA = 1). */
+    private static NodeProto.Builder transposedProduct(String name, String a, String b, String out) {
+        return node("Gemm", name, List.of(a, b), out).addAttribute(AttributeProto.newBuilder().setName("transA")
+                .setType(AttributeProto.AttributeType.INT).setI(1));
     }
 
     private static NodeProto sum(String out, String in) {

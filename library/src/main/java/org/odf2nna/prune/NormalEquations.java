@@ -117,8 +117,8 @@ public final class NormalEquations {
 
     /**
      * Adds sums made elsewhere over {@code n} rows, with this accumulator's shifts already subtracted (H and Z
-     * shifted): HᵀH ({@code hh}, k × k row-major; made symmetric here), the column sums of H and of Z, HᵀZ
-     * ({@code hz}, k × m) and the column sums of Z².
+     * shifted): HᵀH ({@code hh}, k × k row-major; added as it is, row by row, and made symmetric once before the
+     * solve), the column sums of H and of Z, HᵀZ ({@code hz}, k × m) and the column sums of Z².
      */
     public void addSums(double[] hh, double[] hSum, double[] hz, double[] zSum, double[] zz, long n) {
         if (hh.length != features * features || hSum.length != features || hz.length != features * targets
@@ -129,8 +129,10 @@ public final class NormalEquations {
         int width = features + 1;
         double[] g = gram.data;
         for (int i = 0; i < features; i++) {
+            int row = i * width;
+            int from = i * features;
             for (int j = 0; j < features; j++) {
-                g[i * width + j] += 0.5 * (hh[i * features + j] + hh[j * features + i]);
+                g[row + j] += hh[from + j];
             }
             g[i * width + features] += hSum[i];
             g[features * width + i] += hSum[i];
@@ -198,6 +200,7 @@ public final class NormalEquations {
             throw new IllegalStateException("no rows were added");
         }
         int width = features + 1;
+        symmetrize();
         DMatrixRMaj prior = shiftedPrior(priorWeights, priorBias);
         double lambda = ridge * scale();
         DMatrixRMaj system = gram.copy();
@@ -231,7 +234,9 @@ public final class NormalEquations {
             CommonOps_DDRM.add(prior, change, x);
             solver = "pseudo-inverse";
         }
-        double residual = residual(x, product);
+        // A factored solve satisfies (G + λD)·X = R + λD·X₀, so G·X = R + λD·(X₀ − X): its residual needs no k × k
+        // product (the pseudo-inverse's answer need not satisfy it, and takes the product).
+        double residual = solved ? solvedResidual(x, prior, lambda) : residual(x, product);
         double priorResidual = residual(prior, product);
         double[] w = new double[features * targets];
         double[] b = new double[targets];
@@ -245,6 +250,22 @@ public final class NormalEquations {
             b[u] = bias;
         }
         return new Solution(w, b, lambda, solver, residual, priorResidual);
+    }
+
+    /**
+     * G as the mean of itself and its transpose: sums made elsewhere ({@link #addSums}) may differ from their mirror
+     * image in the last bits; sums made here are symmetric already and stay as they are.
+     */
+    private void symmetrize() {
+        int width = features + 1;
+        double[] g = gram.data;
+        for (int i = 0; i < width; i++) {
+            for (int j = i + 1; j < width; j++) {
+                double mean = 0.5 * (g[i * width + j] + g[j * width + i]);
+                g[i * width + j] = mean;
+                g[j * width + i] = mean;
+            }
+        }
     }
 
     /** EJML's Cholesky solve, as narrow systems were always solved; false when singular or nearly. */
@@ -339,6 +360,26 @@ public final class NormalEquations {
                 linear += x.get(j, u) * cross.get(j, u);
             }
             total += targetSquares[u] - 2 * linear + quadratic;
+        }
+        return Math.max(0, total);
+    }
+
+    /**
+     * ‖A·X − Y‖² for X that solves (G + λD)·X = R + λD·X₀: Σz² − 2·tr(XᵀR) + tr(XᵀGX) with GX = R + λD·(X₀ − X),
+     * that is Σz² − tr(XᵀR) + λ·Σ X∘(X₀ − X) over the weight rows.
+     */
+    private double solvedResidual(DMatrixRMaj x, DMatrixRMaj prior, double lambda) {
+        double total = 0;
+        for (int u = 0; u < targets; u++) {
+            double linear = 0;
+            double ridgeTerm = 0;
+            for (int j = 0; j <= features; j++) {
+                linear += x.get(j, u) * cross.get(j, u);
+            }
+            for (int j = 0; j < features; j++) {
+                ridgeTerm += x.get(j, u) * (prior.get(j, u) - x.get(j, u));
+            }
+            total += targetSquares[u] - linear + lambda * ridgeTerm;
         }
         return Math.max(0, total);
     }
