@@ -407,4 +407,26 @@ class EvaluatorTest {
         e.add(new float[] {0.1f}, 1, new double[] {-0.0}, new long[] {6});
         assertEquals(1.0, ((Metrics.Classification) e.metrics()).accuracy());
     }
+
+    @Test
+    void scoresAreOrderedAsAStableSortOfBoxedIndicesOrdersThem() {
+        Random random = new Random(9);
+        float[] special = {-0.0f, 0.0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+            -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE};
+        float[] scores = new float[5000];
+        for (int i = 0; i < scores.length; i++) {
+            // ties on purpose: a few hundred distinct values, and the special ones
+            scores[i] = i % 10 == 0 ? special[random.nextInt(special.length)]
+                    : (random.nextInt(400) - 200) / 37f;
+        }
+        Integer[] boxed = new Integer[scores.length];
+        for (int i = 0; i < boxed.length; i++) {
+            boxed[i] = i;
+        }
+        java.util.Arrays.sort(boxed, (a, b) -> Float.compare(scores[a], scores[b]));
+        int[] order = Evaluator.ascending(scores, scores.length);
+        for (int i = 0; i < boxed.length; i++) {
+            assertEquals(boxed[i], order[i], "position " + i);
+        }
+    }
 }
