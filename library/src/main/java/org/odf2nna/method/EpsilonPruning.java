@@ -5,7 +5,6 @@ import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.prune.EpsilonRule;
-import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.Pruner;
 import org.odf2nna.prune.RefitSums;
@@ -103,8 +102,9 @@ public final class EpsilonPruning {
         boolean retrains = training != null && retraining != null && retraining.epochs(null).count() > 0;
         UnitStatistics statistics = UnitStatistics.measure(original, scoring.inputs(), scoring.rows(), CHUNK);
         Compensation compensation = settings.pruning().compensation();
-        FittingRows fitting = compensation == Compensation.LSQ ? FittingRows.streamed(original,
-                RowSource.of(scoring.inputs(), scoring.rows(), scoring.width(), CHUNK)) : null;
+        RefitSums fitting = compensation == Compensation.LSQ ? OnnxRefitSums.of(original,
+                RowSource.of(scoring.inputs(), scoring.rows(), scoring.width(), CHUNK), scoring.rows(),
+                settings.device(), OnnxRefitSums.IN_MEMORY) : null;
         Pruned pruned = new EpsilonPruning(original, statistics, statistics.scores(settings.pruning().score(),
                 original), compensation, fitting, settings.pruning().ridgeFor(retrains))
                 .prune(settings.thresholds().get(0), progress);

@@ -216,7 +216,8 @@ public final class MaskEvolution {
                 ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
                         ridge).network()
                 : LeastSquaresCompensation.compensate(network, ((UnitSearch) search).statistics(),
-                        ((UnitSearch) search).selection(best), fitRows, ridge).network();
+                        ((UnitSearch) search).selection(best), OnnxRefitSums.of(network, fitRows, fit.rows(),
+                                settings.device(), OnnxRefitSums.IN_MEMORY), ridge).network();
         progress.done("least squares");
         return refit;
     }

@@ -10,6 +10,7 @@ import org.odf2nna.onnx.OnnxProduct;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.RefitSumsGraph;
 import org.odf2nna.prune.DenseProduct;
+import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.NormalEquations;
 import org.odf2nna.prune.RefitSums;
 import org.odf2nna.prune.RowSource;
@@ -31,6 +32,9 @@ final class OnnxRefitSums implements RefitSums {
     private static final int BLOCK_VALUES = 1 << 22;
     private static final int MIN_BLOCK = 256;
     private static final int MAX_BLOCK = 4096;
+
+    /** What messages call a network that was not read from a file. */
+    static final Path IN_MEMORY = Path.of("the network in memory");
 
     private final DenseNetwork original;
     private final RowSource rows;
@@ -54,6 +58,19 @@ final class OnnxRefitSums implements RefitSums {
     /** Whether ONNX Runtime can make the sums for {@code network} (every layer a Gemm and an activation). */
     static boolean supports(DenseNetwork network) {
         return RefitSumsGraph.expressible(network);
+    }
+
+    /**
+     * The sums every least-squares refit of the method layer uses (shrink, sweep, evolve, the in-memory API): made in
+     * ONNX Runtime, except for a network with layers on simulated integer kernels, which quantize each row on its own
+     * where ONNX Runtime's DynamicQuantizeLinear takes one range per batch: those are summed in plain Java.
+     *
+     * @param rowCount how many rows {@code rows} gives, or -1 when not counted
+     * @param source   the model's file, or what the network is, for messages
+     */
+    static RefitSums of(DenseNetwork network, RowSource rows, long rowCount, Device device, Path source) {
+        return supports(network) ? new OnnxRefitSums(network, rows, rowCount, device, source)
+                : FittingRows.streamed(network, rows);
     }
 
     /** ONNX Runtime's double MatMul for the large products of a wide layer's solve. */

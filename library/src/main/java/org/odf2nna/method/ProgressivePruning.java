@@ -6,7 +6,7 @@ import org.odf2nna.Progress;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.prune.FittingRows;
+import org.odf2nna.prune.RefitSums;
 import org.odf2nna.prune.LayerCovariance;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.ReconstructionCost;
@@ -356,7 +356,8 @@ public final class ProgressivePruning {
             roundRows = roundRetrainer.fittingRows(FIT_ROWS);
             statistics = LayerCovariance.measure(start, roundRows).statistics();
         }
-        FittingRows fitting = FittingRows.of(start, roundRows, ModelScan.CACHED_VALUES);
+        RefitSums fitting = OnnxRefitSums.of(start, roundRows, roundRetrainer.fittingRowCount(FIT_ROWS),
+                roundRetrainer.device(), OnnxRefitSums.IN_MEMORY);
         DenseNetwork compensated = LeastSquaresCompensation.compensate(start, statistics, selection.units(),
                 fitting, ridge).network();
         return new Refit(compensated, roundRetrainer);

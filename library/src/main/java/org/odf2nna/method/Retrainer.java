@@ -293,6 +293,16 @@ final class Retrainer {
         return train.rows();
     }
 
+    /** How many rows {@link #fittingRows(int)} gives. */
+    int fittingRowCount(int maxRows) {
+        return Math.min(maxRows, train.rows());
+    }
+
+    /** Where the runtimes compute (the least-squares sums of the rounds included). */
+    Device device() {
+        return options.device();
+    }
+
     /** Epochs each retraining runs at most (0: the pruned weights are kept as they are). */
     int epochs() {
         return settings.epochs();

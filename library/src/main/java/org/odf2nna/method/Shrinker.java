@@ -17,7 +17,6 @@ import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.LeastSquaresCompensation;
 import org.odf2nna.prune.RefitSums;
 import org.odf2nna.prune.RowSource;
@@ -126,7 +125,7 @@ public final class Shrinker {
         if (leastSquares && source.rows() == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }
-        RefitSums fitting = leastSquares ? refitSums(model, source, options.device(), progress) : null;
+        RefitSums fitting = leastSquares ? refitSums(model, source, options.device()) : null;
         long fitRowCount = leastSquares ? fitting.rows() : source.rowCount();
 
         List<double[]> scores = scan.statistics().scores(pruning.score(), network);
@@ -246,26 +245,10 @@ public final class Shrinker {
 
     /**
      * Where each refit's sums are made: in ONNX Runtime, one pass of the fitting rows per refitted layer with the
-     * Gram matrices as its double MatMul ({@link OnnxRefitSums}); in plain Java for a network ONNX Runtime cannot
-     * stand for here (layers on simulated integer kernels).
+     * Gram matrices as its double Gemm ({@link OnnxRefitSums#of}, as sweep, evolve and the in-memory API make them).
      */
-    private static RefitSums refitSums(OnnxDenseModel model, FitSource source, org.odf2nna.Device device,
-            Progress progress) {
-        if (OnnxRefitSums.supports(model.network()) && source.rowCount() > 0) {
-            return new OnnxRefitSums(model.network(), source.rows(), source.rowCount(), device, model.source());
-        }
-        return originalActivations(model.network(), source.rows(), progress);
-    }
-
-    /**
-     * The original's activations on the fitting rows do not depend on ε: computed once (held in memory when they
-     * fit in ModelScan.CACHED_VALUES values, else recomputed on every pass).
-     */
-    private static FittingRows originalActivations(DenseNetwork network, RowSource fitRows, Progress progress) {
-        progress.update("least squares: original activations", 0, -1, null);
-        FittingRows fitting = FittingRows.of(network, fitRows, ModelScan.CACHED_VALUES);
-        progress.done("least squares: original activations");
-        return fitting;
+    private static RefitSums refitSums(OnnxDenseModel model, FitSource source, org.odf2nna.Device device) {
+        return OnnxRefitSums.of(model.network(), source.rows(), source.rowCount(), device, model.source());
     }
 
     /**

@@ -30,11 +30,10 @@ import org.odf2nna.network.RowMajor;
  *     keeps the system well conditioned.</li>
  * </ul>
  *
- * <p>Each step is one pass over the rows that makes the layer's sums ({@link RefitSums}: in plain Java by
- * {@link FittingRows}, whose original activations are computed once and shared by every ε when they fit in memory;
- * in ONNX Runtime, with its MatMul as the Gram updates, for the command line's shrink), then a solve from the sums
- * alone (wide systems by blocks, {@link BlockedCholesky}). Beyond the held activations, memory is O(units²) plus
- * one batch, whatever the number of rows.
+ * <p>Each step is one pass over the rows that makes the layer's sums ({@link RefitSums}: in ONNX Runtime, with its
+ * Gemm as the Gram updates, for every refit the method layer runs; in plain Java by {@link FittingRows} for networks
+ * on simulated integer kernels, and for rows given here directly), then a solve from the sums alone (wide systems by
+ * blocks, {@link BlockedCholesky}). Memory is O(units²) plus one batch, whatever the number of rows.
  */
 public final class LeastSquaresCompensation {
 
@@ -69,24 +68,12 @@ public final class LeastSquaresCompensation {
      *
      * @param statistics the units' means over the scoring rows (mean folding's weights are the prior, and the
      *                   means centre the sums)
-     * @param rows       the fitting rows, as chain input; one pass per hidden layer
+     * @param rows       the fitting rows, as chain input; one pass per hidden layer, summed in plain Java
      * @param ridge      λ relative to the kept units' average variance; ≥ 0
      */
     public static Result compensate(DenseNetwork original, UnitStatistics statistics, UnitSelection selection,
             RowSource rows, double ridge) {
         return compensate(original, statistics, selection, FittingRows.streamed(original, rows), ridge);
-    }
-
-    /**
-     * The same over rows already seen through the original network ({@link FittingRows}, typically held in memory
-     * and shared by every ε).
-     */
-    public static Result compensate(DenseNetwork original, UnitStatistics statistics, UnitSelection selection,
-            FittingRows rows, double ridge) {
-        if (rows.original() != original) {
-            throw new IllegalArgumentException("the fitting rows were computed for another network");
-        }
-        return compensate(original, statistics, selection, (RefitSums) rows, ridge);
     }
 
     /**

@@ -7,9 +7,9 @@ import org.odf2nna.network.DenseLayer;
  * Where a least-squares refit's sums come from: for hidden layer l, the pruned network's outputs of that layer (its
  * first layer's kept columns of the original's, then its pruned layers 1..l) as features, and the original's
  * pre-activations of layer l+1 as targets, summed over the fitting rows into {@link NormalEquations}. The sums are
- * all a refit needs, so they can be made anywhere: {@link FittingRows} makes them in plain Java, the command line's
- * shrink in ONNX Runtime (its MatMul doing the rank-k updates), and sums of parts of the rows add up
- * ({@link NormalEquations#merge}).
+ * all a refit needs, so they can be made anywhere: shrink, sweep, evolve and the in-memory API make them in ONNX
+ * Runtime (its Gemm doing the rank-k updates), {@link FittingRows} in plain Java for networks on simulated integer
+ * kernels, and sums of parts of the rows add up ({@link NormalEquations#merge}).
  */
 public interface RefitSums {
 

@@ -12,6 +12,7 @@ import org.odf2nna.Device;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.network.Int8Quantization;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.network.TestNetworks;
 import org.odf2nna.prune.FittingRows;
@@ -87,6 +88,17 @@ class OnnxRefitSumsTest {
                 OutputHead.SOFTMAX);
         // Blocks of rows that do not line up with the batches: the sums do not depend on how the rows are cut.
         check(network, 3000, 700, 11);
+    }
+
+    @Test
+    void integerKernelsAreSummedInPlainJavaAndFloatLayersInOnnxRuntime() {
+        DenseNetwork network = TestNetworks.random(new Random(7), new int[] {6, 12, 10, 2}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        RowSource rows = RowSource.of(new float[60], 10, 6, 10);
+        assertTrue(OnnxRefitSums.of(network, rows, 10, Device.CPU, OnnxRefitSums.IN_MEMORY) instanceof OnnxRefitSums);
+        // ONNX Runtime's dynamic quantization takes one range per batch, the simulated kernels one per row.
+        DenseNetwork int8 = Int8Quantization.quantize(network, new boolean[] {false, true, false}, true);
+        assertTrue(OnnxRefitSums.of(int8, rows, 10, Device.CPU, OnnxRefitSums.IN_MEMORY) instanceof FittingRows);
     }
 
     @Test

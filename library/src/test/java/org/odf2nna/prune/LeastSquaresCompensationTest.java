@@ -344,35 +344,4 @@ class LeastSquaresCompensationTest {
         assertEquals(byMean, refit.layers().get(0).meanFoldingError(), 1e-5 * byMean);
         assertEquals(1, refit.layers().get(0).layer());
     }
-
-    @Test
-    void activationsHeldInMemoryOrStreamedGiveTheSameRefit() {
-        Random random = new Random(17);
-        DenseNetwork network = TestNetworks.random(random, new int[] {4, 9, 7, 5, 2}, Activation.TANH, OutputHead.NONE);
-        int rows = 301;
-        float[] x = TestNetworks.gaussian(random, rows * 4, 1);
-        UnitStatistics stats = UnitStatistics.measure(network, x, rows, 64);
-        UnitSelection selection = randomSelection(random, network.hiddenUnits());
-        RowSource source = RowSource.of(x, rows, 4, 50);
-        FittingRows held = FittingRows.of(network, source, 1_000_000);
-        FittingRows tooMany = FittingRows.of(network, source, 301L * (9 + 7 + 5 + 2) - 1);
-        assertTrue(held.cached());
-        assertTrue(!tooMany.cached(), "one value short of the limit: streamed");
-        assertEquals(rows, held.rows());
-        assertEquals(rows, tooMany.rows());
-        DenseNetwork a = LeastSquaresCompensation.compensate(network, stats, selection, held, 1e-6).network();
-        DenseNetwork b = LeastSquaresCompensation.compensate(network, stats, selection, tooMany, 1e-6).network();
-        DenseNetwork c = LeastSquaresCompensation.compensate(network, stats, selection, source, 1e-6).network();
-        for (int l = 0; l < a.layers().size(); l++) {
-            assertArrayEquals(a.layer(l).weights(), b.layer(l).weights(), "layer " + (l + 1));
-            assertArrayEquals(a.layer(l).weights(), c.layer(l).weights(), "layer " + (l + 1));
-            assertArrayEquals(a.layer(l).bias(), c.layer(l).bias(), "layer " + (l + 1));
-        }
-        // the same selection reused: held rows serve any number of refits
-        DenseNetwork again = LeastSquaresCompensation.compensate(network, stats, selection, held, 1e-6).network();
-        assertArrayEquals(a.outputLayer().weights(), again.outputLayer().weights());
-        DenseNetwork other = TestNetworks.random(random, new int[] {4, 9, 7, 5, 2}, Activation.TANH, OutputHead.NONE);
-        assertThrows(IllegalArgumentException.class,
-                () -> LeastSquaresCompensation.compensate(other, stats, selection, held, 1e-6));
-    }
 }
