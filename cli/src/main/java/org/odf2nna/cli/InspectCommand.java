@@ -58,50 +58,15 @@ final class InspectCommand extends Subcommand {
             main.out.print(blocks == null ? ReportFormat.json(d) : GraphTables.json(d, blocks));
             return Main.OK;
         }
+        main.out.print(text(d, blocks));
+        return Main.OK;
+    }
+
+    /** The model as text: its summary, its layer table, its operators, the graph's blocks and the notes. */
+    private static String text(ModelDescription d, GraphBlocks blocks) {
         StringBuilder s = new StringBuilder();
-        s.append("Model       ").append(d.model()).append('\n');
-        if (d.fromKeras()) {
-            s.append("Format      ").append(d.kerasFile()).append(" (config read with Gson, weights with jhdf); "
-                    + "Keras layers ").append(String.join(", ", d.layers().stream().map(ModelDescription.Layer::node)
-                            .toList())).append('\n');
-        } else if (d.format().equals("savedmodel")) {
-            s.append("Format      TensorFlow SavedModel (read with TensorFlow Java, checked against its serving "
-                    + "signature)\n");
-        } else {
-            s.append("Format      ONNX IR ").append(d.irVersion()).append(", opset ").append(d.opset());
-            if (!d.producer().isEmpty()) {
-                s.append(", producer ").append(d.producer());
-            }
-            s.append('\n');
-        }
-        s.append(cleanedLines(d.cleaned()));
-        s.append("Input       ").append(d.input()).append(' ').append(d.inputShape()).append('\n');
-        s.append("Prefix      ").append(d.prefix());
-        if (!d.prefixOperators().isEmpty()) {
-            s.append(": ").append(summarise(d.prefixOperators())).append(" (kept as is)");
-        }
-        s.append('\n');
-        s.append("Head        ").append(d.head()).append('\n');
-        s.append("Task        ").append(d.task()).append(" (inferred; override with --task)\n");
-        s.append("Dense chain ").append(d.architecture()).append(", ").append(d.parameters()).append(" parameters\n");
-        if (d.fromKeras()) {
-            s.append("BatchNorm   ").append(d.batchNormsFolded().isEmpty() ? "none"
-                    : "folded into the dense weights: " + String.join(", ", d.batchNormsFolded())).append('\n');
-        }
-        s.append('\n');
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"layer", d.fromKeras() ? "Keras layer" : "node", "inputs", "units", "activation",
-            "parameters", ""});
-        for (ModelDescription.Layer l : d.layers()) {
-            rows.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.inputs()),
-                Integer.toString(l.units()), l.activation(), Long.toString(l.parameters()),
-                l.hidden() ? "hidden" : "output"});
-        }
-        StringBuilder table = new StringBuilder();
-        for (String[] row : rows) {
-            table.append(String.format("  %-5s  %-28s  %6s  %5s  %-22s  %10s  %s%n", (Object[]) row));
-        }
-        s.append(table);
+        s.append(summary(d)).append('\n');
+        s.append(layerTable(d));
         s.append("\nOperators   ");
         List<String> ops = new ArrayList<>();
         d.operators().forEach((k, v) -> ops.add(k + " ×" + v));
@@ -118,8 +83,59 @@ final class InspectCommand extends Subcommand {
                     ? "\nNote: the dense chain has no hidden layer; sweep and shrink prune the dense blocks above.\n"
                     : "\nNote: no hidden layer, so there is nothing to prune.\n");
         }
-        main.out.print(s);
-        return Main.OK;
+        return s.toString();
+    }
+
+    /** The lines before the layer table: model, format, cleaning, input, prefix, head, task, chain, BatchNorm. */
+    private static String summary(ModelDescription d) {
+        StringBuilder s = new StringBuilder();
+        s.append("Model       ").append(d.model()).append('\n');
+        s.append("Format      ").append(format(d)).append('\n');
+        s.append(cleanedLines(d.cleaned()));
+        s.append("Input       ").append(d.input()).append(' ').append(d.inputShape()).append('\n');
+        s.append("Prefix      ").append(d.prefix());
+        if (!d.prefixOperators().isEmpty()) {
+            s.append(": ").append(summarise(d.prefixOperators())).append(" (kept as is)");
+        }
+        s.append('\n');
+        s.append("Head        ").append(d.head()).append('\n');
+        s.append("Task        ").append(d.task()).append(" (inferred; override with --task)\n");
+        s.append("Dense chain ").append(d.architecture()).append(", ").append(d.parameters()).append(" parameters\n");
+        if (d.fromKeras()) {
+            s.append("BatchNorm   ").append(d.batchNormsFolded().isEmpty() ? "none"
+                    : "folded into the dense weights: " + String.join(", ", d.batchNormsFolded())).append('\n');
+        }
+        return s.toString();
+    }
+
+    /** The model's format as the Format line says it. */
+    private static String format(ModelDescription d) {
+        if (d.fromKeras()) {
+            return d.kerasFile() + " (config read with Gson, weights with jhdf); Keras layers "
+                    + String.join(", ", d.layers().stream().map(ModelDescription.Layer::node).toList());
+        }
+        if (d.format().equals("savedmodel")) {
+            return "TensorFlow SavedModel (read with TensorFlow Java, checked against its serving signature)";
+        }
+        return "ONNX IR " + d.irVersion() + ", opset " + d.opset()
+                + (d.producer().isEmpty() ? "" : ", producer " + d.producer());
+    }
+
+    /** The dense chain's layers, one row each. */
+    private static String layerTable(ModelDescription d) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"layer", d.fromKeras() ? "Keras layer" : "node", "inputs", "units", "activation",
+            "parameters", ""});
+        for (ModelDescription.Layer l : d.layers()) {
+            rows.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.inputs()),
+                Integer.toString(l.units()), l.activation(), Long.toString(l.parameters()),
+                l.hidden() ? "hidden" : "output"});
+        }
+        StringBuilder table = new StringBuilder();
+        for (String[] row : rows) {
+            table.append(String.format("  %-5s  %-28s  %6s  %5s  %-22s  %10s  %s%n", (Object[]) row));
+        }
+        return table.toString();
     }
 
     /** What the cleaning pass did, one line per pass that changed something; nothing when it changed nothing. */

@@ -26,6 +26,21 @@ public final class ResultsMarkdown {
 
     public static String render(List<TableResult> tables) {
         StringBuilder s = new StringBuilder();
+        introduction(s, tables);
+        sources(s);
+        protocol(s, tables);
+        summary(s, tables);
+        for (ReproTable t : ReproTable.values()) {
+            TableResult r = find(tables, t);
+            if (r != null) {
+                section(s, t, r);
+            }
+        }
+        return s.toString();
+    }
+
+    /** What the file is, how to regenerate it, and the tables' wall time. */
+    private static void introduction(StringBuilder s, List<TableResult> tables) {
         boolean quick = tables.stream().anyMatch(TableResult::quick);
         s.append("# Reproducing ODF2NNA's experiments\n\n");
         s.append("This file is written by `bin/odf2nna-onnx reproduce` from the figures it measured, which are kept "
@@ -41,7 +56,10 @@ public final class ResultsMarkdown {
         s.append("or one table at a time with the command given under each table (the file is rewritten after "
                 + "every data set, from all tables stored so far). Wall time of the tables below, as measured: "
                 + time(tables.stream().mapToDouble(TableResult::seconds).sum()) + ".\n\n");
+    }
 
+    /** Where the paper's figures were looked for, and what was found. */
+    private static void sources(StringBuilder s) {
         s.append("## Where the paper's figures come from\n\n");
         s.append("The paper's tables were searched for in the stored public material this project can consult "
                 + "(web pages, documentation, code and issue corpora; queries on the title, arXiv 2312.10560, "
@@ -58,7 +76,10 @@ public final class ResultsMarkdown {
                 .append(fmt0(PaperFigures.CLAIMED_REDUCTION_PERCENT)).append("% fewer parameters, test accuracy not "
                 + "below the original's, or for regression a test MSE not above it) and says why it falls short "
                 + "where it does. Rows that the rule did not choose get a note on what the rule saw.\n\n");
+    }
 
+    /** How every table was measured: data, what chooses, the columns, the defaults beside, the seeds. */
+    private static void protocol(StringBuilder s, List<TableResult> tables) {
         s.append("## Protocol\n\n");
         s.append("- **Data**: the seeded 80/20 splits in `../shared/data/splits`, or the given train/test files "
                 + "(MNIST's official split, poker, HIGGS), target in the last column.\n");
@@ -93,7 +114,10 @@ public final class ResultsMarkdown {
                     .append(".\n");
         }
         s.append('\n');
+    }
 
+    /** One row per table: run or not, its data sets, wall time and command. */
+    private static void summary(StringBuilder s, List<TableResult> tables) {
         s.append("## Summary\n\n");
         header(s, "table", "paper's tables", "data sets", "wall time", "regenerate");
         for (ReproTable t : ReproTable.values()) {
@@ -109,29 +133,25 @@ public final class ResultsMarkdown {
             }
         }
         s.append('\n');
+    }
 
-        for (ReproTable t : ReproTable.values()) {
-            TableResult r = find(tables, t);
-            if (r == null) {
-                continue;
-            }
-            s.append(heading(t)).append("\n\n");
-            header(s, r);
-            switch (t) {
-                case TABLE1 -> chosenTable(s, r, false);
-                case TABLE3 -> chosenTable(s, r, true);
-                case LENET -> perEpsilon(s, r, Columns.LENET);
-                case SPAMBASE, POKER -> perEpsilon(s, r, Columns.ACCURACY);
-                case HIGGS -> perEpsilon(s, r, Columns.AUC);
-                case REGRESSION -> perEpsilon(s, r, Columns.MSE);
-                default -> throw new IllegalStateException(t.toString());
-            }
-            measured(s, r);
-            defaults(s, r);
-            s.append("**Why our figures may differ from the paper's** (as far as is known here):\n\n");
-            s.append(t.reasons()).append('\n');
+    /** A table's section: how to regenerate it, its figures, and why they may differ from the paper's. */
+    private static void section(StringBuilder s, ReproTable t, TableResult r) {
+        s.append(heading(t)).append("\n\n");
+        header(s, r);
+        switch (t) {
+            case TABLE1 -> chosenTable(s, r, false);
+            case TABLE3 -> chosenTable(s, r, true);
+            case LENET -> perEpsilon(s, r, Columns.LENET);
+            case SPAMBASE, POKER -> perEpsilon(s, r, Columns.ACCURACY);
+            case HIGGS -> perEpsilon(s, r, Columns.AUC);
+            case REGRESSION -> perEpsilon(s, r, Columns.MSE);
+            default -> throw new IllegalStateException(t.toString());
         }
-        return s.toString();
+        measured(s, r);
+        defaults(s, r);
+        s.append("**Why our figures may differ from the paper's** (as far as is known here):\n\n");
+        s.append(t.reasons()).append('\n');
     }
 
     private static TableResult find(List<TableResult> tables, ReproTable t) {
