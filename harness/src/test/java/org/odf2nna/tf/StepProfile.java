@@ -53,9 +53,10 @@ public final class StepProfile {
             state.run().close();
             int[] order = TrainingData.permutation(train.rows(), new Random(0));
             int steps = train.rows() / batch;
+            Step graph = new Step(session, net, labels, loss, adam);
 
             long first = System.nanoTime();
-            step(session, net, labels, loss, adam, train, order, 0, batch, classes);
+            graph.run(train, order, 0, batch, classes);
             double firstMs = (System.nanoTime() - first) / 1e6;
 
             double[][] perStep = new double[4][rounds];
@@ -83,7 +84,7 @@ public final class StepProfile {
                 }
                 long t3 = System.nanoTime();
                 for (int s = 0; s < steps; s++) {
-                    step(session, net, labels, loss, adam, train, order, s * batch, batch, classes);
+                    graph.run(train, order, s * batch, batch, classes);
                 }
                 long t4 = System.nanoTime();
                 perStep[0][r] = (t1 - t0) / 1e3 / steps;
@@ -105,12 +106,17 @@ public final class StepProfile {
         }
     }
 
-    private static void step(Session session, TfNetworkGraph net, Placeholder<TFloat32> labels, Operand<TFloat32> loss,
-            AdamStep adam, TrainingData train, int[] order, int from, int batch, int classes) {
-        try (TFloat32 x = rows(train, order, from, batch);
-             TFloat32 y = oneHot(train, order, from, batch, classes);
-             Result out = session.runner().feed(net.input, x).feed(labels, y).addTarget(adam.step).fetch(loss).run()) {
-            ((TFloat32) out.get(0)).getFloat();
+    /** One Adam step as DenseTrainer runs it: the session, the network's graph, the labels, the loss, the step. */
+    private record Step(Session session, TfNetworkGraph net, Placeholder<TFloat32> labels, Operand<TFloat32> loss,
+            AdamStep adam) {
+
+        void run(TrainingData train, int[] order, int from, int batch, int classes) {
+            try (TFloat32 x = rows(train, order, from, batch);
+                 TFloat32 y = oneHot(train, order, from, batch, classes);
+                 Result out = session.runner().feed(net.input, x).feed(labels, y).addTarget(adam.step).fetch(loss)
+                         .run()) {
+                ((TFloat32) out.get(0)).getFloat();
+            }
         }
     }
 

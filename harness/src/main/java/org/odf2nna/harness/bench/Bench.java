@@ -72,11 +72,10 @@ public final class Bench {
                         o.alg3PerLayer(), o.device());
                 case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), o.rows(), o.inferenceBatch(), o.repeats(),
                         o.childHeap(), o.work().resolve("memory"));
-                case "retrain" -> o.graph() != null ? GraphRetrainBench.run(o.graph(), o.graphTrain(), o.trainRows(),
-                        o.epochs(), o.batchSize(), o.repeats(), o.threads(), o.python(), o.torchScript() == null ? null
-                                : o.torchScript().resolveSibling("bench_retrain_graph_torch.py"), o.work())
-                        : RetrainBench.run(o.inputs().retrain(), o.trainRows(), o.epochs(), o.batchSize(),
-                        o.repeats(), o.threads(), o.python(), o.torchScript(), o.work());
+                case "retrain" -> o.graph() != null ? GraphRetrainBench.run(o.graph(), o.graphTrain(),
+                        retrainPlan(o).withScript(o.torchScript() == null ? null
+                                : o.torchScript().resolveSibling("bench_retrain_graph_torch.py")))
+                        : RetrainBench.run(o.inputs().retrain(), retrainPlan(o));
                 case "inference" -> InferenceBench.run(model(o), o);
                 case "csv" -> CsvBench.run(o.inputs().csvSource(), o.csvSizesMb(), o.repeats(), o.work().resolve("csv"));
                 case "scale" -> ScaleBench.run(o.scale());
@@ -91,5 +90,11 @@ public final class Bench {
 
     private static OnnxDenseModel model(BenchOptions o) {
         return ModelFiles.read(o.inputs().model());
+    }
+
+    /** The retraining comparison's plan from the bench options. */
+    private static RetrainBench.Plan retrainPlan(BenchOptions o) {
+        return new RetrainBench.Plan(o.trainRows(), o.epochs(), o.batchSize(), o.repeats(), o.threads(), o.python(),
+                o.torchScript(), o.work());
     }
 }

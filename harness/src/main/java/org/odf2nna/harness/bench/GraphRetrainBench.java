@@ -36,8 +36,7 @@ public final class GraphRetrainBench {
     private GraphRetrainBench() {
     }
 
-    public static BenchReport.Section run(Path model, Path train, int maxRows, int epochs, int batchSize, int repeats,
-            List<Integer> threads, String python, Path script, Path work) {
+    public static BenchReport.Section run(Path model, Path train, RetrainBench.Plan plan) {
         String name = model.getFileName().toString().replaceAll("\\.onnx$", "");
         BenchReport.Section section = new BenchReport.Section("retrain",
                 "whole-graph retraining time per epoch, TensorFlow Java (GraphRetrainer) vs PyTorch on the same ONNX "
@@ -45,88 +44,55 @@ public final class GraphRetrainBench {
                 "graph", "rows (train/held out), steps/epoch", "threads", "TF Java s/epoch: mean [epoch 1, later]",
                 "PyTorch s/epoch: mean [epoch 1, later]", "TF / PyTorch, mean epoch", "TF / PyTorch, later epochs",
                 "CPU s/epoch TF / PyTorch (ratio)", "last train loss TF / PyTorch");
-        String torchVersion = python == null ? null : RetrainBench.torchVersion(python, work);
-        section.setting("method", "each run a fresh process (child JVM / " + (python == null ? "no Python" : python)
-                + "), " + epochs + " epochs, batch " + batchSize + ", Adam lr 0.001, every float initializer trained, "
-                + "distillation from the same graph (hard weight " + Distillation.DEFAULT.hardWeight() + ", T "
-                + Distillation.DEFAULT.temperature() + ") with the labels; an epoch = the mini-batch steps + scoring "
-                + "the held-out fifth + keeping the best values, as GraphRetrainer does; medians over " + repeats
-                + " repeats, frameworks interleaved; ratios are medians of per-repeat ratios");
-        section.setting("PyTorch", torchVersion == null ? "not available: TensorFlow figures only" : torchVersion
-                + " executing the ONNX graph node by node in eager mode (autograd), shape arithmetic in numpy; "
-                + "torch.set_num_threads(threads), set_num_interop_threads(1)");
-        section.setting("TensorFlow threads", "intra-op threads from -D" + TfSessions.THREADS_PROPERTY
-                + " (1 is the tool's default), inter-op 1");
-        Path dir = work.resolve("retrain-graph-" + name);
-        int[] sizes = prepare(model, train, dir, maxRows, epochs, batchSize);
+        String torchVersion = plan.torchVersion();
+        settings(section, plan, torchVersion);
+        Path dir = plan.work().resolve("retrain-graph-" + name);
+        int[] sizes = prepare(model, train, dir, plan.maxRows(), plan.epochs(), plan.batchSize());
         List<Object> figures = new ArrayList<>();
-        for (int t : threads) {
-            double[][] tf = new double[repeats][];
-            double[][] torch = new double[repeats][];
-            double[][] tfCpu = new double[repeats][];
-            double[][] torchCpu = new double[repeats][];
-            String tfLoss = "-";
-            String torchLoss = "-";
-            for (int r = 0; r < repeats; r++) {
-                for (int k = 0; k < 2; k++) {
-                    if ((r + k) % 2 == 0) {
-                        JsonObject o = Child.run(Child.jvm(GraphRetrainProbe.class.getName(),
-                                List.of("-Xmx4g", "-D" + TfSessions.THREADS_PROPERTY + "=" + t), List.of(dir.toString())),
-                                work.resolve("logs"), "retrain-graph-" + name + "-tf" + t + "-" + r, 3600);
-                        tf[r] = Child.doubles(o, "epochSeconds");
-                        tfCpu[r] = Child.doubles(o, "epochCpuSeconds");
-                        tfLoss = lastLoss(o);
-                        section.setting("TensorFlow", "TensorFlow Java runtime " + o.get("version").getAsString());
-                    } else if (torchVersion != null) {
-                        JsonObject o = Child.run(List.of(python, script.toString(), dir.toString(), "--threads",
-                                Integer.toString(t)), work.resolve("logs"),
-                                "retrain-graph-" + name + "-torch" + t + "-" + r, 3600);
-                        torch[r] = Child.doubles(o, "epochSeconds");
-                        torchCpu[r] = Child.doubles(o, "epochCpuSeconds");
-                        torchLoss = lastLoss(o);
-                    }
-                }
-            }
-            int steps = (sizes[0] + batchSize - 1) / batchSize;
-            RetrainBench.Epochs tfTimes = RetrainBench.Epochs.of(tf);
-            RetrainBench.Epochs torchTimes = torchVersion == null ? null : RetrainBench.Epochs.of(torch);
-            RetrainBench.Epochs tfCpuTimes = RetrainBench.Epochs.of(tfCpu);
-            RetrainBench.Epochs torchCpuTimes = torchVersion == null ? null : RetrainBench.Epochs.of(torchCpu);
-            Stats.Summary ratio = Stats.of();
-            Stats.Summary laterRatio = Stats.of();
-            Stats.Summary cpuRatio = Stats.of();
-            if (torchTimes != null) {
-                ratio = Stats.of(Stats.ratios(tfTimes.mean(), torchTimes.mean()));
-                laterRatio = Stats.of(Stats.ratios(tfTimes.later(), torchTimes.later()));
-                cpuRatio = Stats.of(Stats.ratios(tfCpuTimes.mean(), torchCpuTimes.mean()));
-            }
+        for (int t : plan.threads()) {
+            RetrainRuns runs = RetrainRuns.interleaved(plan, torchVersion, GraphRetrainProbe.class, dir,
+                    "retrain-graph-" + name, t);
+            section.setting("TensorFlow", "TensorFlow Java runtime " + runs.tfVersion);
+            int steps = (sizes[0] + plan.batchSize() - 1) / plan.batchSize();
             section.row(name + " (" + sizes[2] + " parameters)", sizes[0] + "/" + sizes[1] + ", " + steps,
-                    Integer.toString(t), tfTimes.describe(), torchTimes == null ? "-" : torchTimes.describe(),
-                    ratio.format(3), laterRatio.format(3),
-                    Stats.significant(Stats.median(tfCpuTimes.mean()), 3) + " / "
-                            + (torchCpuTimes == null ? "-" : Stats.significant(Stats.median(torchCpuTimes.mean()), 3)
-                            + " (" + cpuRatio.format(3) + ")"),
-                    tfLoss + " / " + torchLoss);
+                    Integer.toString(t), runs.tf.describe(), runs.torch == null ? "-" : runs.torch.describe(),
+                    runs.ratio.format(3), runs.laterRatio.format(3), runs.cpuCell(),
+                    runs.tfLoss + " / " + runs.torchLoss);
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("graph", name);
             f.put("threads", t);
             f.put("stepsPerEpoch", steps);
-            f.put("tfMeanEpochSeconds", Stats.median(tfTimes.mean()));
-            f.put("tfMeanEpochCpuSeconds", Stats.median(tfCpuTimes.mean()));
-            if (torchTimes != null) {
-                f.put("torchMeanEpochSeconds", Stats.median(torchTimes.mean()));
-                f.put("torchMeanEpochCpuSeconds", Stats.median(torchCpuTimes.mean()));
-                f.put("tfOverTorchMeanEpoch", ratio.median());
-                f.put("tfOverTorchLaterEpochs", laterRatio.median());
-                f.put("tfOverTorchCpu", cpuRatio.median());
+            f.put("tfMeanEpochSeconds", Stats.median(runs.tf.mean()));
+            f.put("tfMeanEpochCpuSeconds", Stats.median(runs.tfCpu.mean()));
+            if (runs.torch != null) {
+                f.put("torchMeanEpochSeconds", Stats.median(runs.torch.mean()));
+                f.put("torchMeanEpochCpuSeconds", Stats.median(runs.torchCpu.mean()));
+                f.put("tfOverTorchMeanEpoch", runs.ratio.median());
+                f.put("tfOverTorchLaterEpochs", runs.laterRatio.median());
+                f.put("tfOverTorchCpu", runs.cpuRatio.median());
                 section.note(String.format(Locale.ROOT, "%s, %d thread%s: TF Java / PyTorch = %s per epoch over whole "
-                        + "runs, %s on epochs after the first.", name, t, t == 1 ? "" : "s", ratio.format(3),
-                        laterRatio.format(3)));
+                        + "runs, %s on epochs after the first.", name, t, t == 1 ? "" : "s", runs.ratio.format(3),
+                        runs.laterRatio.format(3)));
             }
             figures.add(f);
         }
         section.figure("runs", figures);
         return section;
+    }
+
+    private static void settings(BenchReport.Section section, RetrainBench.Plan plan, String torchVersion) {
+        section.setting("method", "each run a fresh process (child JVM / " + (plan.python() == null ? "no Python"
+                : plan.python()) + "), " + plan.epochs() + " epochs, batch " + plan.batchSize() + ", Adam lr 0.001, "
+                + "every float initializer trained, distillation from the same graph (hard weight "
+                + Distillation.DEFAULT.hardWeight() + ", T " + Distillation.DEFAULT.temperature() + ") with the "
+                + "labels; an epoch = the mini-batch steps + scoring the held-out fifth + keeping the best values, as "
+                + "GraphRetrainer does; medians over " + plan.repeats() + " repeats, frameworks interleaved; ratios "
+                + "are medians of per-repeat ratios");
+        section.setting("PyTorch", torchVersion == null ? "not available: TensorFlow figures only" : torchVersion
+                + " executing the ONNX graph node by node in eager mode (autograd), shape arithmetic in numpy; "
+                + "torch.set_num_threads(threads), set_num_interop_threads(1)");
+        section.setting("TensorFlow threads", "intra-op threads from -D" + TfSessions.THREADS_PROPERTY
+                + " (1 is the tool's default), inter-op 1");
     }
 
     /**
@@ -137,11 +103,7 @@ public final class GraphRetrainBench {
     static int[] prepare(Path model, Path train, Path dir, int maxRows, int epochs, int batchSize) {
         try {
             ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
-            TensorShapeProto shape = m.getGraph().getInput(0).getType().getTensorType().getShape();
-            int width = 1;
-            for (int i = 1; i < shape.getDimCount(); i++) {
-                width *= (int) shape.getDim(i).getDimValue();
-            }
+            int width = inputWidth(m);
             List<String> trainable = new ArrayList<>();
             long parameters = 0;
             for (TensorProto t : m.getGraph().getInitializerList()) {
@@ -154,33 +116,9 @@ public final class GraphRetrainBench {
                     parameters += n;
                 }
             }
-            int limit = maxRows > 0 ? maxRows : Integer.MAX_VALUE;
             List<float[]> rows = new ArrayList<>();
             List<Float> labels = new ArrayList<>();
-            try (InputStream raw = Files.newInputStream(train);
-                 BufferedReader r = new BufferedReader(new InputStreamReader(train.toString().endsWith(".gz")
-                         ? new GZIPInputStream(raw) : raw, StandardCharsets.US_ASCII))) {
-                String[] header = r.readLine().split(",");
-                int label = header.length - 1;
-                for (int i = 0; i < header.length; i++) {
-                    if (header[i].trim().equalsIgnoreCase("label")) {
-                        label = i;
-                    }
-                }
-                String line;
-                while (rows.size() < limit && (line = r.readLine()) != null) {
-                    String[] cells = line.split(",");
-                    float[] x = new float[width];
-                    int k = 0;
-                    for (int i = 0; i < cells.length && k < width; i++) {
-                        if (i != label) {
-                            x[k++] = Float.parseFloat(cells[i]);
-                        }
-                    }
-                    rows.add(x);
-                    labels.add(Float.parseFloat(cells[label]));
-                }
-            }
+            readRows(train, width, maxRows > 0 ? maxRows : Integer.MAX_VALUE, rows, labels);
             int n = rows.size();
             Files.createDirectories(dir);
             ByteBuffer x = ByteBuffer.allocate(n * width * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -193,22 +131,8 @@ public final class GraphRetrainBench {
             ByteBuffer y = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
             labels.forEach(y::putFloat);
             Files.write(dir.resolve("labels.f32"), y.array());
-            JsonObject p = new JsonObject();
-            p.addProperty("model", model.toAbsolutePath().toString());
-            p.addProperty("rows", n);
-            p.addProperty("width", width);
-            p.addProperty("epochs", epochs);
-            p.addProperty("batchSize", batchSize);
-            p.addProperty("learningRate", 1e-3);
-            p.addProperty("seed", 0);
-            p.addProperty("validationShare", 0.2);
-            p.addProperty("temperature", Distillation.DEFAULT.temperature());
-            p.addProperty("hardWeight", Distillation.DEFAULT.hardWeight());
-            p.addProperty("evaluationBatch", EVALUATION_BATCH);
-            JsonArray names = new JsonArray();
-            trainable.forEach(names::add);
-            p.add("trainable", names);
-            Files.writeString(dir.resolve("problem.json"), p.toString());
+            Files.writeString(dir.resolve("problem.json"), problem(model, n, width, epochs, batchSize, trainable)
+                    .toString());
             int held = (int) Math.round(n * 0.2);
             return new int[] {n - held, held, (int) parameters};
         } catch (IOException e) {
@@ -216,9 +140,63 @@ public final class GraphRetrainBench {
         }
     }
 
-    private static String lastLoss(JsonObject o) {
-        var losses = o.getAsJsonArray("trainLoss");
-        var last = losses.get(losses.size() - 1);
-        return last.isJsonNull() ? "-" : Stats.significant(last.getAsDouble(), 4);
+    /** Values per row of the graph's first input: the product of its dimensions after the batch. */
+    private static int inputWidth(ModelProto m) {
+        TensorShapeProto shape = m.getGraph().getInput(0).getType().getTensorType().getShape();
+        int width = 1;
+        for (int i = 1; i < shape.getDimCount(); i++) {
+            width *= (int) shape.getDim(i).getDimValue();
+        }
+        return width;
+    }
+
+    /** The first {@code limit} rows of the CSV: {@code width} input values each, and the "label" (else last) column. */
+    private static void readRows(Path train, int width, int limit, List<float[]> rows, List<Float> labels)
+            throws IOException {
+        try (InputStream raw = Files.newInputStream(train);
+             BufferedReader r = new BufferedReader(new InputStreamReader(train.toString().endsWith(".gz")
+                     ? new GZIPInputStream(raw) : raw, StandardCharsets.US_ASCII))) {
+            String[] header = r.readLine().split(",");
+            int label = header.length - 1;
+            for (int i = 0; i < header.length; i++) {
+                if (header[i].trim().equalsIgnoreCase("label")) {
+                    label = i;
+                }
+            }
+            String line;
+            while (rows.size() < limit && (line = r.readLine()) != null) {
+                String[] cells = line.split(",");
+                float[] x = new float[width];
+                int k = 0;
+                for (int i = 0; i < cells.length && k < width; i++) {
+                    if (i != label) {
+                        x[k++] = Float.parseFloat(cells[i]);
+                    }
+                }
+                rows.add(x);
+                labels.add(Float.parseFloat(cells[label]));
+            }
+        }
+    }
+
+    /** problem.json: what both frameworks' runs read besides the rows. */
+    private static JsonObject problem(Path model, int rows, int width, int epochs, int batchSize,
+            List<String> trainable) {
+        JsonObject p = new JsonObject();
+        p.addProperty("model", model.toAbsolutePath().toString());
+        p.addProperty("rows", rows);
+        p.addProperty("width", width);
+        p.addProperty("epochs", epochs);
+        p.addProperty("batchSize", batchSize);
+        p.addProperty("learningRate", 1e-3);
+        p.addProperty("seed", 0);
+        p.addProperty("validationShare", 0.2);
+        p.addProperty("temperature", Distillation.DEFAULT.temperature());
+        p.addProperty("hardWeight", Distillation.DEFAULT.hardWeight());
+        p.addProperty("evaluationBatch", EVALUATION_BATCH);
+        JsonArray names = new JsonArray();
+        trainable.forEach(names::add);
+        p.add("trainable", names);
+        return p;
     }
 }

@@ -247,8 +247,8 @@ public final class Reproducer {
                 RunReport report = MethodRun.run(files, build, paper, progress);
                 sweep = report.sweep();
                 if (e.epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
-                    SweepReport wider = widerGrid(e, work.resolve("general.onnx"), train, testRows, sweep, options,
-                            work, notes, progress);
+                    SweepReport wider = widerGrid(e, new Subject(work.resolve("general.onnx"), train, testRows),
+                            sweep, options, work, notes, progress);
                     if (wider != sweep) {
                         grid = "ε = 0 and thresholds derived from the spread of the standard deviations of the units "
                                 + "that vary on the training rows (" + e.steps() + " steps; see the note above)";
@@ -399,10 +399,10 @@ public final class Reproducer {
      * on the training rows (as in poker's general model, where most ReLUs never fire), every step falls among
      * those and the grid holds ε = 0 alone. The thresholds are still derived from the training rows only.
      */
-    private static SweepReport widerGrid(Experiment e, Path general, Path train, EvalData testRows, SweepReport first,
-            ReproduceOptions options, Path work, List<String> notes, Progress progress) {
-        OnnxDenseModel model = ModelFiles.read(general);
-        EvalData rows = new EvalData(train, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024)
+    private static SweepReport widerGrid(Experiment e, Subject general, SweepReport first, ReproduceOptions options,
+            Path work, List<String> notes, Progress progress) {
+        OnnxDenseModel model = ModelFiles.read(general.model());
+        EvalData rows = new EvalData(general.train(), ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024)
                 .forModel(model);
         ScanResult scan = ModelScan.scan(model, rows, null, Device.CPU, progress);
         List<double[]> varying = new ArrayList<>();
@@ -433,7 +433,12 @@ public final class Reproducer {
                 String.join(", ", first.table().outcomes().stream()
                         .map(o -> "ε = " + ReportFormat.number(o.epsilon())).toList()),
                 constant, units, 100.0 * constant / units, e.steps(), grid.size() - (constant > 0 ? 1 : 0)));
-        return Sweeper.run(files(general, train, testRows, work.resolve("chosen-wider.onnx")), sweep, progress);
+        return Sweeper.run(files(general.model(), general.train(), general.testRows(),
+                work.resolve("chosen-wider.onnx")), sweep, progress);
+    }
+
+    /** A model to sweep, with the training file and the test rows of its data set. */
+    private record Subject(Path model, Path train, EvalData testRows) {
     }
 
     /** A sweep's files: the test rows read as {@code testRows} says, no validation file, report or chart. */
