@@ -149,10 +149,11 @@ final class AttentionFinder {
         }
         int heads = width / f.headDim();
         String shape = heads + (heads == 1 ? " head" : " heads") + " of " + f.headDim();
-        return new DenseBlock(f.index(), Kind.MATMUL, nodes.get(0), GraphView.nodeName(g.nodes.get(o.matmul())),
-                nodes, f.hidden(), (int) g.dims(p[0].weight())[0], width, (int) wo[1], ACTIVATION, List.of(shape),
-                parameters, slots, second, o.bias(), BiasSite.ADD, List.of(), o.output(), residual(g, o.output()),
-                f.headDim(), null);
+        return new DenseBlock(f.index(), Kind.MATMUL, new DenseBlock.Place(nodes.get(0),
+                GraphView.nodeName(g.nodes.get(o.matmul())), nodes, f.hidden(), o.output(), residual(g, o.output())),
+                new DenseBlock.Sizes((int) g.dims(p[0].weight())[0], width, (int) wo[1], parameters, f.headDim()),
+                ACTIVATION, List.of(shape), new DenseBlock.Rewrites(slots, second, o.bias(), BiasSite.ADD, List.of()),
+                null);
     }
 
     /**

@@ -93,8 +93,26 @@ public final class BlockFinder {
     }
 
     /** A layer with a constant weight: its units' axis in the weight for its outputs and for its inputs. */
-    record Linear(Kind kind, int inputs, int outputs, String weight, int outAxis, int inAxis, String bias,
-            BiasSite site, int biasNode) {
+    record Linear(Kind kind, int inputs, int outputs, String weight, int outAxis, int inAxis, Bias attached) {
+
+        /** The bias initializer, or null when the layer has none. */
+        String bias() {
+            return attached.tensor();
+        }
+
+        /** How the bias is attached, or would be added. */
+        BiasSite site() {
+            return attached.site();
+        }
+
+        /** The node that adds the bias (the layer itself for Gemm and Conv, the Add after a MatMul), or -1. */
+        int biasNode() {
+            return attached.node();
+        }
+    }
+
+    /** A layer's bias: its initializer (or null), how it is attached, and the node that adds it (or -1). */
+    record Bias(String tensor, BiasSite site, int node) {
     }
 
     static Linear linear(GraphView g, int i) {
@@ -126,7 +144,7 @@ public final class BlockFinder {
                         }
                     }
                 }
-                return new Linear(Kind.MATMUL, (int) d[0], (int) d[1], w, 1, 0, bias, BiasSite.ADD, biasNode);
+                return new Linear(Kind.MATMUL, (int) d[0], (int) d[1], w, 1, 0, new Bias(bias, BiasSite.ADD, biasNode));
             }
             case "Gemm": {
                 if (d.length != 2 || NodeAttributes.intAttribute(n, "transA", 0) != 0
@@ -144,7 +162,8 @@ public final class BlockFinder {
                         return null;
                     }
                 }
-                return new Linear(Kind.MATMUL, in, out, w, transB ? 0 : 1, transB ? 1 : 0, bias, BiasSite.GEMM_C, i);
+                return new Linear(Kind.MATMUL, in, out, w, transB ? 0 : 1, transB ? 1 : 0,
+                        new Bias(bias, BiasSite.GEMM_C, i));
             }
             case "Conv": {
                 // Any kernel, stride, padding and dilation: a channel's slice is its filter (axis 0) or its taps
@@ -159,7 +178,7 @@ public final class BlockFinder {
                         return null;
                     }
                 }
-                return new Linear(Kind.CONV, (int) d[1], (int) d[0], w, 0, 1, bias, BiasSite.CONV_B, i);
+                return new Linear(Kind.CONV, (int) d[1], (int) d[0], w, 0, 1, new Bias(bias, BiasSite.CONV_B, i));
             }
             default:
                 return null;
@@ -309,122 +328,166 @@ public final class BlockFinder {
         if (l1 == null) {
             return null;
         }
-        NodeProto n1 = g.nodes.get(first);
-        int width = l1.outputs();
-        Kind kind = l1.kind();
-        List<UnitSlot> slots = new ArrayList<>();
-        slots.add(new UnitSlot(l1.weight(), l1.outAxis(), g.elements(l1.weight())));
-        if (l1.bias() != null && l1.site() != BiasSite.ADD) {
-            slots.add(new UnitSlot(l1.bias(), 0, width));
+        Region region = Region.walk(g, first, l1);
+        if (region == null || !region.closed(g)) {
+            return null;
         }
-        String start = n1.getOutput(0);
-        Set<String> tensors = new LinkedHashSet<>();
-        tensors.add(start);
-        TreeSet<Integer> region = new TreeSet<>();
-        List<String> groups = new ArrayList<>();
-        Deque<String> queue = new ArrayDeque<>();
-        queue.add(start);
+        Linear l2 = skipBias(g, region.second, linear(g, region.second));
+        region.slots.add(new UnitSlot(l2.weight(), l2.inAxis(), g.elements(l2.weight())));
+        if (!ownsItsConstants(g, region.slots, l2)) {
+            return null;
+        }
+        return block(g, index, first, l1, l2, region);
+    }
+
+    /**
+     * What the walk from a first layer's output gathers up to the second layer: the nodes between them (each acting
+     * on every unit alone), the tensors they write, the constants with a slice per unit, and the second layer.
+     */
+    private static final class Region {
+        final Kind kind;
+        final int width;
+        final TreeSet<Integer> nodes = new TreeSet<>();
+        final Set<String> tensors = new LinkedHashSet<>();
+        final List<UnitSlot> slots = new ArrayList<>();
+        final List<String> groups = new ArrayList<>();
         int second = -1;
-        String hidden = null;
-        boolean nonlinear = false;
-        while (!queue.isEmpty()) {
-            String x = queue.poll();
-            if (g.isGraphOutput(x)) {
-                return null;
+        String hidden;
+        boolean nonlinear;
+
+        private Region(GraphView g, Linear l1) {
+            kind = l1.kind();
+            width = l1.outputs();
+            slots.add(new UnitSlot(l1.weight(), l1.outAxis(), g.elements(l1.weight())));
+            if (l1.bias() != null && l1.site() != BiasSite.ADD) {
+                slots.add(new UnitSlot(l1.bias(), 0, width));
             }
-            for (int c : g.consumers(x)) {
-                if (region.contains(c) || c == second) {
-                    continue;
+        }
+
+        /** The region after layer {@code first}, or null when no second layer closes it behind a nonlinearity. */
+        static Region walk(GraphView g, int first, Linear l1) {
+            Region r = new Region(g, l1);
+            String start = g.nodes.get(first).getOutput(0);
+            r.tensors.add(start);
+            Deque<String> queue = new ArrayDeque<>();
+            queue.add(start);
+            while (!queue.isEmpty()) {
+                String x = queue.poll();
+                if (g.isGraphOutput(x)) {
+                    return null;
                 }
-                NodeProto n = g.nodes.get(c);
-                Linear l2 = linear(g, c);
-                if (l2 != null && l2.kind() == kind && n.getInput(0).equals(x) && l2.inputs() == width
-                        && !region.isEmpty()) {
-                    if (second >= 0) {
+                for (int c : g.consumers(x)) {
+                    if (!r.nodes.contains(c) && c != r.second && !r.take(g, c, x, queue)) {
                         return null;
                     }
-                    second = c;
-                    hidden = x;
+                }
+            }
+            return r.second < 0 || !r.nonlinear ? null : r;
+        }
+
+        /**
+         * Node {@code c}, which reads {@code x}: the second layer, or a per-unit node whose output is walked next.
+         * False when it is neither (or a second candidate for the second layer): no block.
+         */
+        private boolean take(GraphView g, int c, String x, Deque<String> queue) {
+            NodeProto n = g.nodes.get(c);
+            Linear l2 = linear(g, c);
+            if (l2 != null && l2.kind() == kind && n.getInput(0).equals(x) && l2.inputs() == width
+                    && !nodes.isEmpty()) {
+                if (second >= 0) {
+                    return false;
+                }
+                second = c;
+                hidden = x;
+                return true;
+            }
+            UnitOp op = unitOp(g, n, width, kind);
+            if (op == null || nodes.size() >= MAX_REGION) {
+                return false;
+            }
+            nodes.add(c);
+            slots.addAll(op.slots());
+            nonlinear |= op.nonlinear();
+            if (op.group() != null) {
+                groups.add(op.group());
+            }
+            for (int k = 0; k < n.getOutputCount(); k++) {
+                String out = n.getOutput(k);
+                if (out.isEmpty()) {
                     continue;
                 }
-                UnitOp op = unitOp(g, n, width, kind);
-                if (op == null || region.size() >= MAX_REGION) {
-                    return null;
-                }
-                region.add(c);
-                slots.addAll(op.slots());
-                nonlinear |= op.nonlinear();
-                if (op.group() != null) {
-                    groups.add(op.group());
-                }
-                for (int k = 0; k < n.getOutputCount(); k++) {
-                    String out = n.getOutput(k);
-                    if (out.isEmpty()) {
-                        continue;
+                if (k > 0) {
+                    if (!g.consumers(out).isEmpty() || g.isGraphOutput(out)) {
+                        return false;
                     }
-                    if (k > 0) {
-                        if (!g.consumers(out).isEmpty() || g.isGraphOutput(out)) {
-                            return null;
-                        }
-                        continue;
+                    continue;
+                }
+                tensors.add(out);
+                queue.add(out);
+            }
+            return true;
+        }
+
+        /**
+         * Closed: the hidden tensor feeds the second layer alone, every other tensor only the block's own nodes, and
+         * the block's nodes read only its tensors and constants.
+         */
+        boolean closed(GraphView g) {
+            if (g.consumers(hidden).size() != 1) {
+                return false;
+            }
+            for (String t : tensors) {
+                if (t.equals(hidden)) {
+                    continue;
+                }
+                for (int c : g.consumers(t)) {
+                    if (!nodes.contains(c)) {
+                        return false;
                     }
-                    tensors.add(out);
-                    queue.add(out);
                 }
             }
-        }
-        if (second < 0 || !nonlinear) {
-            return null;
-        }
-        // Closed: the hidden tensor feeds the second layer alone, every other tensor only the block's own nodes, and
-        // the block's nodes read only its tensors and constants.
-        if (g.consumers(hidden).size() != 1) {
-            return null;
-        }
-        for (String t : tensors) {
-            if (t.equals(hidden)) {
-                continue;
-            }
-            for (int c : g.consumers(t)) {
-                if (!region.contains(c)) {
-                    return null;
+            for (int r : nodes) {
+                for (String in : g.nodes.get(r).getInputList()) {
+                    if (!in.isEmpty() && !tensors.contains(in) && g.constant(in) == null) {
+                        return false;
+                    }
                 }
             }
+            return true;
         }
-        for (int r : region) {
-            for (String in : g.nodes.get(r).getInputList()) {
-                if (!in.isEmpty() && !tensors.contains(in) && g.constant(in) == null) {
-                    return null;
-                }
-            }
-        }
-        Linear l2 = skipBias(g, second, linear(g, second));
-        NodeProto n2 = g.nodes.get(second);
-        slots.add(new UnitSlot(l2.weight(), l2.inAxis(), g.elements(l2.weight())));
-        UnitSlot secondWeight = slots.get(slots.size() - 1);
-        // Every constant the block rewrites must belong to it alone, so that rewriting it in place touches nothing else.
+    }
+
+    /** Every constant the block rewrites must belong to it alone, so that rewriting it in place touches nothing else. */
+    private static boolean ownsItsConstants(GraphView g, List<UnitSlot> slots, Linear l2) {
         Set<String> seen = new HashSet<>();
         for (UnitSlot s : slots) {
             if (!g.isInitializer(s.tensor()) || g.consumers(s.tensor()).size() != 1 || !seen.add(s.tensor())
                     || g.isGraphOutput(s.tensor())) {
-                return null;
+                return false;
             }
         }
-        if (l2.bias() != null && (!g.isInitializer(l2.bias()) || g.consumers(l2.bias()).size() != 1)) {
-            return null;
-        }
+        return l2.bias() == null || (g.isInitializer(l2.bias()) && g.consumers(l2.bias()).size() == 1);
+    }
+
+    /** The block of layers {@code l1} (node {@code first}) and {@code l2} around {@code region}, as found. */
+    private static DenseBlock block(GraphView g, int index, int first, Linear l1, Linear l2, Region region) {
+        NodeProto n1 = g.nodes.get(first);
+        NodeProto n2 = g.nodes.get(region.second);
+        List<UnitSlot> slots = region.slots;
+        UnitSlot secondWeight = slots.get(slots.size() - 1);
+        boolean biasAdd = l2.bias() != null && l2.site() == BiasSite.ADD;
         List<String> nodes = new ArrayList<>();
         nodes.add(GraphView.nodeName(n1));
-        List<String> ops = new ArrayList<>();
-        String activation = activationName(g, region);
-        for (int r : region) {
+        for (int r : region.nodes) {
             nodes.add(GraphView.nodeName(g.nodes.get(r)));
         }
         nodes.add(GraphView.nodeName(n2));
-        if (l2.bias() != null && l2.site() == BiasSite.ADD) {
+        if (biasAdd) {
             nodes.add(GraphView.nodeName(g.nodes.get(l2.biasNode())));
         }
-        describeOps(g, region, ops, activation);
+        String activation = activationName(g, region.nodes);
+        List<String> ops = new ArrayList<>();
+        describeOps(g, region.nodes, ops, activation);
         long parameters = 0;
         for (UnitSlot s : slots) {
             parameters += s.elements();
@@ -432,20 +495,11 @@ public final class BlockFinder {
         if (l2.bias() != null) {
             parameters += g.elements(l2.bias());
         }
-        String output = l2.bias() != null && l2.site() == BiasSite.ADD ? g.nodes.get(l2.biasNode()).getOutput(0)
-                : n2.getOutput(0);
-        String residual = null;
-        List<Integer> readers = g.consumers(output);
-        if (readers.size() == 1 && !g.isGraphOutput(output)) {
-            NodeProto add = g.nodes.get(readers.get(0));
-            if (add.getOpType().equals("Add") && add.getInputCount() == 2) {
-                String other = add.getInput(0).equals(output) ? add.getInput(1) : add.getInput(0);
-                residual = g.constant(other) == null && !other.equals(output) ? other : null;
-            }
-        }
-        return new DenseBlock(index, kind, GraphView.nodeName(n1), GraphView.nodeName(n2), nodes, hidden,
-                l1.inputs(), width, l2.outputs(), activation, ops, parameters, slots, secondWeight, l2.bias(),
-                l2.site(), groups, output, residual);
+        String output = biasAdd ? g.nodes.get(l2.biasNode()).getOutput(0) : n2.getOutput(0);
+        return new DenseBlock(index, l1.kind(), new DenseBlock.Place(GraphView.nodeName(n1), GraphView.nodeName(n2),
+                nodes, region.hidden, output, AttentionFinder.residual(g, output)),
+                new DenseBlock.Sizes(l1.inputs(), region.width, l2.outputs(), parameters, 1), activation, ops,
+                new DenseBlock.Rewrites(slots, secondWeight, l2.bias(), l2.site(), region.groups), null);
     }
 
     /**
@@ -469,8 +523,8 @@ public final class BlockFinder {
                 || !(skip.getInput(0).equals(out) || skip.getInput(1).equals(out))) {
             return l;
         }
-        return new Linear(l.kind(), l.inputs(), l.outputs(), l.weight(), l.outAxis(), l.inAxis(), bias,
-                BiasSite.SKIP_LAYER_NORM, -1);
+        return new Linear(l.kind(), l.inputs(), l.outputs(), l.weight(), l.outAxis(), l.inAxis(),
+                new Bias(bias, BiasSite.SKIP_LAYER_NORM, -1));
     }
 
     /** The activation's name: the exporters' GELU, SiLU, HardSwish and Mish patterns, else the first nonlinear op. */

@@ -163,9 +163,11 @@ final class ContribAttention {
         int dh = (int) (f.width() / heads);
         String shape = heads + (heads == 1 ? " head" : " heads") + " of " + dh + " (" + DOMAIN + "." + n.getOpType()
                 + ")";
-        return new DenseBlock(index, Kind.MATMUL, nodes.get(0), GraphView.nodeName(g.nodes.get(o.matmul())), nodes,
-                hidden, f.inputs(), f.width(), (int) g.dims(o.weight())[1], AttentionFinder.ACTIVATION,
-                List.of(shape), parameters, slots, slots.get(slots.size() - 1), o.bias(), BiasSite.ADD,
-                List.of(GraphView.nodeName(n)), o.output(), AttentionFinder.residual(g, o.output()), dh, null);
+        return new DenseBlock(index, Kind.MATMUL, new DenseBlock.Place(nodes.get(0),
+                GraphView.nodeName(g.nodes.get(o.matmul())), nodes, hidden, o.output(),
+                AttentionFinder.residual(g, o.output())),
+                new DenseBlock.Sizes(f.inputs(), f.width(), (int) g.dims(o.weight())[1], parameters, dh),
+                AttentionFinder.ACTIVATION, List.of(shape), new DenseBlock.Rewrites(slots, slots.get(slots.size() - 1),
+                o.bias(), BiasSite.ADD, List.of(GraphView.nodeName(n))), null);
     }
 }

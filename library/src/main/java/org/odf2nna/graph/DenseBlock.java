@@ -9,59 +9,149 @@ import java.util.List;
  * read by the second layer alone. Units lie on the last axis ({@link Kind#MATMUL}, any rank) or the channel axis
  * ({@link Kind#CONV}).
  *
- * @param index        its number in graph order, from 1
- * @param kind         where its units lie
- * @param firstNode    the first layer's node name
- * @param secondNode   the second layer's node name
- * @param nodes        every node of the block, in graph order (first layer, per-unit ops and activation, second layer
- *                     with its bias Add when it has one)
- * @param hidden       the hidden tensor: the second layer's input, where units are scored and means fold exactly
- * @param inputs       the first layer's inputs (a residual stream's block: the stream's producers)
- * @param width        hidden units
- * @param outputs      the second layer's outputs
- * @param activation   the activation as recognised ({@code gelu (erf)}, {@code silu}, {@code relu6}, ...)
- * @param perUnitOps   the other per-unit operations between the layers ({@code depthwise Conv 3x3},
- *                     {@code BatchNormalization}, {@code bias Add}, ...)
- * @param parameters   the block's parameters: both layers' weights and biases and the per-unit constants between them
- * @param slots        the constants that hold a slice per unit (removed with the unit), first layer to second
- * @param secondWeight the second layer's weight, with its unit (input) axis
- * @param secondBias   the second layer's bias initializer, or null when it has none
- * @param biasSite     how the second layer's bias is attached (or would be added)
- * @param groupNodes   the names of depthwise Conv nodes whose {@code group} equals the width
- * @param output       the block's output: the second layer's (after its bias Add when it has one)
- * @param residual     the other input of the Add that reads the output (a residual connection), or null
- * @param unitSize     hidden channels per unit: 1 for a dense block, the head dimension for an attention block
- *                     ({@link AttentionFinder}), whose units are heads of {@code unitSize} adjacent channels
- * @param stream       for one consumer of a residual stream's channels ({@link TiedChannels}), the stream's name: every
- *                     block of one stream drops the same channels; null for a block whose units are its own
+ * @param index      its number in graph order, from 1
+ * @param kind       where its units lie
+ * @param place      where it lies in the graph: its nodes and tensors
+ * @param sizes      its widths and parameters
+ * @param activation the activation as recognised ({@code gelu (erf)}, {@code silu}, {@code relu6}, ...)
+ * @param perUnitOps the other per-unit operations between the layers ({@code depthwise Conv 3x3},
+ *                   {@code BatchNormalization}, {@code bias Add}, ...)
+ * @param rewrites   what pruning its units rewrites
+ * @param stream     for one consumer of a residual stream's channels ({@link TiedChannels}), the stream's name: every
+ *                   block of one stream drops the same channels; null for a block whose units are its own
  */
-public record DenseBlock(int index, Kind kind, String firstNode, String secondNode, List<String> nodes, String hidden,
-        int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters,
-        List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
-        String output, String residual, int unitSize, String stream) {
+public record DenseBlock(int index, Kind kind, Place place, Sizes sizes, String activation, List<String> perUnitOps,
+        Rewrites rewrites, String stream) {
 
     public DenseBlock {
-        if (unitSize < 1 || width % unitSize != 0) {
-            throw new IllegalArgumentException("width " + width + " is not a whole number of units of " + unitSize);
-        }
-        nodes = List.copyOf(nodes);
         perUnitOps = List.copyOf(perUnitOps);
-        slots = List.copyOf(slots);
-        groupNodes = List.copyOf(groupNodes);
     }
 
-    /** A dense block: one channel per unit. */
-    public DenseBlock(int index, Kind kind, String firstNode, String secondNode, List<String> nodes, String hidden,
-            int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters,
-            List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite, List<String> groupNodes,
-            String output, String residual) {
-        this(index, kind, firstNode, secondNode, nodes, hidden, inputs, width, outputs, activation, perUnitOps,
-                parameters, slots, secondWeight, secondBias, biasSite, groupNodes, output, residual, 1, null);
+    /**
+     * Where a block lies in the graph.
+     *
+     * @param firstNode  the first layer's node name
+     * @param secondNode the second layer's node name
+     * @param nodes      every node of the block, in graph order (first layer, per-unit ops and activation, second
+     *                   layer with its bias Add when it has one)
+     * @param hidden     the hidden tensor: the second layer's input, where units are scored and means fold exactly
+     * @param output     the block's output: the second layer's (after its bias Add when it has one)
+     * @param residual   the other input of the Add that reads the output (a residual connection), or null
+     */
+    public record Place(String firstNode, String secondNode, List<String> nodes, String hidden, String output,
+            String residual) {
+
+        public Place {
+            nodes = List.copyOf(nodes);
+        }
+    }
+
+    /**
+     * A block's widths and parameters.
+     *
+     * @param inputs     the first layer's inputs (a residual stream's block: the stream's producers)
+     * @param width      hidden channels
+     * @param outputs    the second layer's outputs
+     * @param parameters the block's parameters: both layers' weights and biases and the per-unit constants between
+     *                   them
+     * @param unitSize   hidden channels per unit: 1 for a dense block, the head dimension for an attention block
+     *                   ({@link AttentionFinder}), whose units are heads of {@code unitSize} adjacent channels
+     */
+    public record Sizes(int inputs, int width, int outputs, long parameters, int unitSize) {
+
+        public Sizes {
+            if (unitSize < 1 || width % unitSize != 0) {
+                throw new IllegalArgumentException("width " + width + " is not a whole number of units of "
+                        + unitSize);
+            }
+        }
+    }
+
+    /**
+     * What pruning a block's units rewrites.
+     *
+     * @param slots        the constants that hold a slice per unit (removed with the unit), first layer to second
+     * @param secondWeight the second layer's weight, with its unit (input) axis
+     * @param secondBias   the second layer's bias initializer, or null when it has none
+     * @param biasSite     how the second layer's bias is attached (or would be added)
+     * @param groupNodes   the names of depthwise Conv nodes whose {@code group} equals the width
+     */
+    public record Rewrites(List<UnitSlot> slots, UnitSlot secondWeight, String secondBias, BiasSite biasSite,
+            List<String> groupNodes) {
+
+        public Rewrites {
+            slots = List.copyOf(slots);
+            groupNodes = List.copyOf(groupNodes);
+        }
+    }
+
+    public String firstNode() {
+        return place.firstNode();
+    }
+
+    public String secondNode() {
+        return place.secondNode();
+    }
+
+    public List<String> nodes() {
+        return place.nodes();
+    }
+
+    public String hidden() {
+        return place.hidden();
+    }
+
+    public String output() {
+        return place.output();
+    }
+
+    public String residual() {
+        return place.residual();
+    }
+
+    public int inputs() {
+        return sizes.inputs();
+    }
+
+    public int width() {
+        return sizes.width();
+    }
+
+    public int outputs() {
+        return sizes.outputs();
+    }
+
+    public long parameters() {
+        return sizes.parameters();
+    }
+
+    public int unitSize() {
+        return sizes.unitSize();
+    }
+
+    public List<UnitSlot> slots() {
+        return rewrites.slots();
+    }
+
+    public UnitSlot secondWeight() {
+        return rewrites.secondWeight();
+    }
+
+    public String secondBias() {
+        return rewrites.secondBias();
+    }
+
+    public BiasSite biasSite() {
+        return rewrites.biasSite();
+    }
+
+    public List<String> groupNodes() {
+        return rewrites.groupNodes();
     }
 
     /** Units of the block: its width, or its heads for an attention block. */
     public int units() {
-        return width / unitSize;
+        return width() / unitSize();
     }
 
     /** Whether the units are channels of a residual stream, shared with the stream's other blocks. */
@@ -71,14 +161,12 @@ public record DenseBlock(int index, Kind kind, String firstNode, String secondNo
 
     /** Whether the units are attention heads. */
     public boolean heads() {
-        return unitSize > 1 || activation.startsWith(AttentionFinder.ACTIVATION);
+        return unitSize() > 1 || activation.startsWith(AttentionFinder.ACTIVATION);
     }
 
     /** The block as copied with another number in graph order. */
     DenseBlock renumbered(int value) {
-        return new DenseBlock(value, kind, firstNode, secondNode, nodes, hidden, inputs, width, outputs, activation,
-                perUnitOps, parameters, slots, secondWeight, secondBias, biasSite, groupNodes, output, residual,
-                unitSize, stream);
+        return new DenseBlock(value, kind, place, sizes, activation, perUnitOps, rewrites, stream);
     }
 
     /** Where a block's units lie. */
@@ -117,9 +205,9 @@ public record DenseBlock(int index, Kind kind, String firstNode, String secondNo
     /** Parameters each unit carries (removed with it): a head carries its {@code unitSize} channels' slices. */
     public long parametersPerUnit() {
         long n = 0;
-        for (UnitSlot s : slots) {
-            n += s.elements() / width;
+        for (UnitSlot s : slots()) {
+            n += s.elements() / width();
         }
-        return n * unitSize;
+        return n * unitSize();
     }
 }

@@ -417,10 +417,11 @@ final class TiedChannels {
                         + (l.bias() == null ? 0 : g.elements(l.bias()));
                 String output = l.biasNode() >= 0 && l.site() == DenseBlock.BiasSite.ADD
                         ? g.nodes.get(l.biasNode()).getOutput(0) : n.getOutput(0);
-                out.add(new DenseBlock(firstIndex + out.size(), l.kind(), first, GraphView.nodeName(n),
-                        lead ? nodes : List.of(GraphView.nodeName(n)), n.getInput(0), producers.size(), channels,
-                        l.outputs(), ACTIVATION, lead ? described : List.of(), parameters, mine, own, l.bias(),
-                        l.site(), lead ? groupNodes : List.of(), output, null, 1, name));
+                out.add(new DenseBlock(firstIndex + out.size(), l.kind(), new DenseBlock.Place(first,
+                        GraphView.nodeName(n), lead ? nodes : List.of(GraphView.nodeName(n)), n.getInput(0), output,
+                        null), new DenseBlock.Sizes(producers.size(), channels, l.outputs(), parameters, 1),
+                        ACTIVATION, lead ? described : List.of(), new DenseBlock.Rewrites(mine, own, l.bias(),
+                        l.site(), lead ? groupNodes : List.of()), name));
             }
             return out;
         }

@@ -68,11 +68,8 @@ final class KerasHeadReader {
         }
         DenseNetwork network = DenseChainReader.read(graph, reader.file()).network();
         KerasModel.Backbone kept2 = new KerasModel.Backbone(graph, start, kept);
-        return head == null
-                ? new KerasModel(reader.file(), reader.container(), version, root, network, List.of(), List.of(),
-                        List.of(), backbone.inputName, parts, kept2)
-                : new KerasModel(reader.file(), reader.container(), version, root, network, head.dense(),
-                        head.batchNorms(), head.folds(), backbone.inputName, parts, kept2);
+        return new KerasModel(new KerasModel.SourceFile(reader.file(), reader.container(), version, parts), root, network,
+                head == null ? KerasModel.Layout.NONE : head.layout(), backbone.inputName, kept2);
     }
 
     /** The weight groups the layers before {@code start} count, by class (a Sequential's InputLayer has none). */

@@ -10,21 +10,77 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * A Keras model file read as a dense network, with what is needed to write a changed network back in the
  * file's own layout: the model config, the file's other parts, and where each layer's weights live.
  *
- * @param source       the file read
- * @param container    .keras zip or legacy HDF5
- * @param kerasVersion the version the file records ("" when it records none)
- * @param modelConfig  {@code {"class_name": ..., "config": ...}} as the file stores it (never changed here)
- * @param network      the dense chain; BatchNormalization layers folded into the dense weights
- * @param dense        per network layer, the Keras layer it came from
- * @param batchNorms   the BatchNormalization layers folded into the network
- * @param folds        where each of them was folded, in the file's order
- * @param inputName    the InputLayer's name (or "input")
- * @param zip          the .keras archive's entries (null for a legacy HDF5 file)
- * @param backbone     the layers before the dense head as an ONNX graph, or null for a dense chain
+ * @param sourceFile  the file read: its path, container, Keras version and other parts
+ * @param modelConfig {@code {"class_name": ..., "config": ...}} as the file stores it (never changed here)
+ * @param network     the dense chain; BatchNormalization layers folded into the dense weights
+ * @param layout      where each layer's weights live, and the BatchNormalization layers folded
+ * @param inputName   the InputLayer's name (or "input")
+ * @param backbone    the layers before the dense head as an ONNX graph, or null for a dense chain
  */
-public record KerasModel(Path source, KerasFiles.Container container, String kerasVersion, JsonObject modelConfig,
-        DenseNetwork network, List<DenseBinding> dense, List<BatchNormBinding> batchNorms, List<Fold> folds,
-        String inputName, List<ZipPart> zip, Backbone backbone) {
+public record KerasModel(SourceFile sourceFile, JsonObject modelConfig, DenseNetwork network, Layout layout, String inputName,
+        Backbone backbone) {
+
+    /**
+     * The file a model was read from.
+     *
+     * @param source       the file read
+     * @param container    .keras zip or legacy HDF5
+     * @param kerasVersion the version the file records ("" when it records none)
+     * @param zip          the .keras archive's entries (null for a legacy HDF5 file)
+     */
+    public record SourceFile(Path source, KerasFiles.Container container, String kerasVersion, List<ZipPart> zip) {
+
+        public SourceFile {
+            zip = zip == null ? null : List.copyOf(zip);
+        }
+    }
+
+    /**
+     * Where the dense chain's weights live in the file.
+     *
+     * @param dense      per network layer, the Keras layer it came from
+     * @param batchNorms the BatchNormalization layers folded into the network
+     * @param folds      where each of them was folded, in the file's order
+     */
+    public record Layout(List<DenseBinding> dense, List<BatchNormBinding> batchNorms, List<Fold> folds) {
+
+        /** No dense layer read: a backbone without a head. */
+        public static final Layout NONE = new Layout(List.of(), List.of(), List.of());
+
+        public Layout {
+            dense = List.copyOf(dense);
+            batchNorms = List.copyOf(batchNorms);
+            folds = List.copyOf(folds);
+        }
+    }
+
+    public Path source() {
+        return sourceFile.source();
+    }
+
+    public KerasFiles.Container container() {
+        return sourceFile.container();
+    }
+
+    public String kerasVersion() {
+        return sourceFile.kerasVersion();
+    }
+
+    public List<ZipPart> zip() {
+        return sourceFile.zip();
+    }
+
+    public List<DenseBinding> dense() {
+        return layout.dense();
+    }
+
+    public List<BatchNormBinding> batchNorms() {
+        return layout.batchNorms();
+    }
+
+    public List<Fold> folds() {
+        return layout.folds();
+    }
 
     /**
      * The layers before the dense head, translated into an ONNX graph that ends in the head's Gemm nodes: the whole
@@ -42,10 +98,8 @@ public record KerasModel(Path source, KerasFiles.Container container, String ker
     }
 
     /** A dense chain without a backbone. */
-    public KerasModel(Path source, KerasFiles.Container container, String kerasVersion, JsonObject modelConfig,
-            DenseNetwork network, List<DenseBinding> dense, List<BatchNormBinding> batchNorms, List<Fold> folds,
-            String inputName, List<ZipPart> zip) {
-        this(source, container, kerasVersion, modelConfig, network, dense, batchNorms, folds, inputName, zip, null);
+    public KerasModel(SourceFile sourceFile, JsonObject modelConfig, DenseNetwork network, Layout layout, String inputName) {
+        this(sourceFile, modelConfig, network, layout, inputName, null);
     }
 
     /** Where one Dense layer's weights live. {@code biasPath} is null for {@code use_bias=False}. */
@@ -78,21 +132,14 @@ public record KerasModel(Path source, KerasFiles.Container container, String ker
     public record ZipPart(String name, byte[] bytes) {
     }
 
-    public KerasModel {
-        dense = List.copyOf(dense);
-        batchNorms = List.copyOf(batchNorms);
-        folds = List.copyOf(folds);
-        zip = zip == null ? null : List.copyOf(zip);
-    }
-
     /** The Keras layer names of the network's dense layers, input to output. */
     public List<String> layerNames() {
-        return dense.stream().map(DenseBinding::name).toList();
+        return dense().stream().map(DenseBinding::name).toList();
     }
 
     /** "Keras 3.5.0 .keras" or "Keras 2.1.1 HDF5", for display. */
     public String describe() {
-        String version = kerasVersion.isEmpty() ? "Keras" : "Keras " + kerasVersion;
-        return version + (container == KerasFiles.Container.KERAS_ZIP ? " .keras" : " HDF5 (.h5)");
+        String version = kerasVersion().isEmpty() ? "Keras" : "Keras " + kerasVersion();
+        return version + (container() == KerasFiles.Container.KERAS_ZIP ? " .keras" : " HDF5 (.h5)");
     }
 }

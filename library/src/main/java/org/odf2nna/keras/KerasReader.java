@@ -394,7 +394,8 @@ public final class KerasReader {
             bindings.add(d.binding);
         }
         DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, head);
-        return new KerasModel(file, container, version, root, network, bindings, batchNorms, folds, inputName, parts);
+        return new KerasModel(new KerasModel.SourceFile(file, container, version, parts), root, network,
+                new KerasModel.Layout(bindings, batchNorms, folds), inputName);
     }
 
     /**

@@ -268,8 +268,8 @@ public final class DenseChainReader {
         LayerBinding binding() {
             List<String> ordered = new ArrayList<>(tensors);
             java.util.Collections.reverse(ordered);
-            return new LayerBinding(GraphIndex.displayName(dense), dense.getOutput(0), dense.getOpType(), weight,
-                    weightType, transposed, alpha, bias, preNorm, postNorm,
+            return new LayerBinding(new LayerBinding.DenseOp(GraphIndex.displayName(dense), dense.getOutput(0),
+                    dense.getOpType(), weight, weightType, transposed, alpha), bias, preNorm, postNorm,
                     activationNode == null ? null : GraphIndex.key(activationNode), unitOutput, ordered);
         }
     }

@@ -6,13 +6,7 @@ import java.util.List;
  * Where one dense layer of the internal model lives in the ONNX graph, so that new weights can be
  * written back in place. Nodes are identified by their first output tensor, which is unique in a graph.
  *
- * @param denseNode       name of the Gemm or MatMul node (its output when it has no name), for tables
- * @param denseOutput     the tensor the Gemm or MatMul produces
- * @param op              "Gemm" or "MatMul"
- * @param weight          the weight tensor
- * @param weightType      its ONNX element type
- * @param transposed      true when stored as {@code [units][inputs]} (Gemm with transB=1)
- * @param alpha           Gemm's alpha (1 for MatMul): stored weights are the layer's divided by it
+ * @param dense           the Gemm or MatMul node and its weight
  * @param bias            the bias, or null when the layer has none in the graph
  * @param preNorm         a BatchNormalization between the dense op and the activation, folded into this layer
  * @param postNorm        a BatchNormalization after the activation, folded into the next layer
@@ -20,23 +14,54 @@ import java.util.List;
  * @param unitOutput      the tensor holding this layer's unit outputs (after the activation)
  * @param blockTensors    every tensor produced inside this layer's block, in graph order
  */
-record LayerBinding(
-        String denseNode,
-        String denseOutput,
-        String op,
-        TensorSlot weight,
-        int weightType,
-        boolean transposed,
-        float alpha,
-        BiasBinding bias,
-        NormBinding preNorm,
-        NormBinding postNorm,
-        String activationNode,
-        String unitOutput,
-        List<String> blockTensors) {
+record LayerBinding(DenseOp dense, BiasBinding bias, NormBinding preNorm, NormBinding postNorm, String activationNode,
+        String unitOutput, List<String> blockTensors) {
 
     LayerBinding {
         blockTensors = List.copyOf(blockTensors);
+    }
+
+    /**
+     * The layer's Gemm or MatMul node and its weight.
+     *
+     * @param node       name of the node (its output when it has no name), for tables
+     * @param output     the tensor it produces
+     * @param op         "Gemm" or "MatMul"
+     * @param weight     the weight tensor
+     * @param weightType its ONNX element type
+     * @param transposed true when stored as {@code [units][inputs]} (Gemm with transB=1)
+     * @param alpha      Gemm's alpha (1 for MatMul): stored weights are the layer's divided by it
+     */
+    record DenseOp(String node, String output, String op, TensorSlot weight, int weightType, boolean transposed,
+            float alpha) {
+    }
+
+    String denseNode() {
+        return dense.node();
+    }
+
+    String denseOutput() {
+        return dense.output();
+    }
+
+    String op() {
+        return dense.op();
+    }
+
+    TensorSlot weight() {
+        return dense.weight();
+    }
+
+    int weightType() {
+        return dense.weightType();
+    }
+
+    boolean transposed() {
+        return dense.transposed();
+    }
+
+    float alpha() {
+        return dense.alpha();
     }
 
     /**

@@ -512,6 +512,10 @@ public final class TestModels {
         }
     }
 
+    /** The prefix a model was generated with, and its constants ({@code (x - a) / b} for {@link Prefix#SUB_DIV}). */
+    record BuiltPrefix(Prefix kind, double[] a, double[] b) {
+    }
+
     /** A generated model with its specification. */
     public static final class Built {
         private final ModelProto model;
@@ -524,17 +528,17 @@ public final class TestModels {
         private final double[] prefixA;
         private final double[] prefixB;
 
-        Built(ModelProto model, int[] widths, List<LayerSpec> layers, Prefix prefix, Head head, boolean doubles,
-                long[] inputDims, double[] prefixA, double[] prefixB) {
+        Built(ModelProto model, int[] widths, List<LayerSpec> layers, BuiltPrefix prefix, Head head, boolean doubles,
+                long[] inputDims) {
             this.model = model;
             this.widths = widths;
             this.layers = layers;
-            this.prefix = prefix;
+            this.prefix = prefix.kind();
             this.head = head;
             this.doubles = doubles;
             this.inputDims = inputDims;
-            this.prefixA = prefixA;
-            this.prefixB = prefixB;
+            this.prefixA = prefix.a();
+            this.prefixB = prefix.b();
         }
 
         public ModelProto model() {
@@ -953,8 +957,8 @@ public final class TestModels {
             }
             spec.metadata.forEach((k, v) -> model.addMetadataProps(
                     StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
-            return new Built(model.build(), widths.clone(), List.copyOf(spec.layers), spec.prefix, spec.head,
-                    spec.doubles, inputDims, prefixA, prefixB);
+            return new Built(model.build(), widths.clone(), List.copyOf(spec.layers),
+                    new BuiltPrefix(spec.prefix, prefixA, prefixB), spec.head, spec.doubles, inputDims);
         }
 
         private static long defaultIr(long opset) {
