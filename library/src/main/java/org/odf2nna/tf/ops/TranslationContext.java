@@ -3,6 +3,7 @@ package org.odf2nna.tf.ops;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
@@ -172,23 +173,18 @@ public final class TranslationContext {
 
     // ---- attributes --------------------------------------------------------------------------------------------
 
+    // The translators' short names for onnx.NodeAttributes, the one reading of a node's attributes.
+
     public static AttributeProto attr(NodeProto node, String name) {
-        for (AttributeProto a : node.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a;
-            }
-        }
-        return null;
+        return NodeAttributes.attribute(node, name);
     }
 
     public static float attrFloat(NodeProto node, String name, float otherwise) {
-        AttributeProto a = attr(node, name);
-        return a == null ? otherwise : a.getF();
+        return NodeAttributes.floatAttribute(node, name, otherwise);
     }
 
     public static long attrInt(NodeProto node, String name, long otherwise) {
-        AttributeProto a = attr(node, name);
-        return a == null ? otherwise : a.getI();
+        return NodeAttributes.intAttribute(node, name, otherwise);
     }
 
     public static long[] attrInts(NodeProto node, String name) {
