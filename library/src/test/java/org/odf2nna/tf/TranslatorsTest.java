@@ -112,6 +112,12 @@ class TranslatorsTest {
                 .node("Mul", in("x", "c"), "y"));
         add("ConstantOfShape", new OnnxGraphs(13, "x", 3).ints("s", 3)
                 .node("ConstantOfShape", in("s"), "c", t("value", floats(0.5f))).node("Add", in("x", "c"), "y"));
+        // A filled true And a comparison, as transformers' BERT builds its attention mask (issue 58).
+        TensorProto yes = TensorProto.newBuilder().setDataType(TensorProto.DataType.BOOL_VALUE).addDims(1)
+                .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[] {1})).build();
+        add("ConstantOfShape", new OnnxGraphs(13, "x", 6).ints("s", 6).weights("z", 0f, 0f)
+                .node("ConstantOfShape", in("s"), "t", t("value", yes)).node("Greater", in("x", "z"), "p")
+                .node("And", in("t", "p"), "b").node("Cast", in("b"), "y", i("to", 1)));
         add("Shape", new OnnxGraphs(15, "x", 2, 3).node("Shape", in("x"), "s", i("start", -1))
                 .node("Cast", in("s"), "sf", i("to", 1)).node("Add", in("x", "sf"), "y"));
         add("Range", new OnnxGraphs(13, "x", 4).ints("a", 0).ints("b", 8).ints("d", 2)

@@ -243,6 +243,11 @@ final class ShapeOps {
         if (OnnxTensorValues.isFloating(t.getDataType())) {
             return tf.fill(shape, tf.constant(OnnxTensorValues.floats(t)[0]));
         }
+        if (t.getDataType() == TensorProto.DataType.BOOL_VALUE) {
+            // transformers' attention masks And a filled true with a comparison: LogicalAnd takes booleans only.
+            TensorProto bytes = t.toBuilder().setDataType(TensorProto.DataType.UINT8_VALUE).build();
+            return tf.fill(shape, tf.constant(OnnxTensorValues.longs(bytes)[0] != 0));
+        }
         return tf.fill(shape, tf.constant((int) OnnxTensorValues.longs(t)[0]));
     }
 }
