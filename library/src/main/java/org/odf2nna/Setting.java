@@ -65,9 +65,10 @@ public enum Setting {
     DECODE("the decode setting"),
     THRESHOLD("the threshold setting"),
     TIMING_BATCH("the batch an int8 file is timed at"),
+    INT8_EVERYWHERE("int8 in every layer, the slower ones too"),
     EVAL("the evaluation rows");
 
-    private static final Pattern REF = Pattern.compile("\\{\\{([A-Z_]+)}}");
+    private static final Pattern REF = Pattern.compile("\\{\\{([A-Z0-9_]+)}}");
 
     private final String words;
 

@@ -56,7 +56,7 @@ class SettingTest {
 
     @Test
     void everyPlaceholderInTheSourcesNamesASetting() throws IOException {
-        Pattern ref = Pattern.compile("\\{\\{([A-Z_]+)}}");
+        Pattern ref = Pattern.compile("\\{\\{([A-Z0-9_]+)}}");
         List<String> unknown = new ArrayList<>();
         int seen = 0;
         for (Path file : library()) {

@@ -85,6 +85,14 @@ final class ConvertCommand extends Subcommand {
                     + "the int8 file is slower (default: ${DEFAULT-VALUE}; 0: not timed).")
     int timingBatch;
 
+    @Option(names = "--int8-everywhere",
+            description = "With --quantize int8: every layer int8. Without it, each layer is timed alone against its "
+                    + "float form in ONNX Runtime on this machine (one thread, batch 1 and --timing-batch), and a "
+                    + "layer whose int8 form is the slower on balance (the geometric mean of both ratios above 1) "
+                    + "stays float; the output lists every layer's ratios. int8-dynamic and int8-static quantize "
+                    + "every layer.")
+    boolean int8Everywhere;
+
     @Mixin
     DataOptions data;
 
@@ -98,8 +106,13 @@ final class ConvertCommand extends Subcommand {
             throw InputException.usage("--train calibrates an int8 form on integer kernels; give --quantize int8, "
                     + "int8-static or int8-dynamic");
         }
+        if (int8Everywhere && precision != Quantize.INT8) {
+            throw InputException.usage("--int8-everywhere turns off --quantize int8's per-layer timing; "
+                    + (precision.int8() ? "--quantize " + precision.id() + " already quantizes every layer"
+                    : "give --quantize int8"));
+        }
         ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
-                data.device(), timingBatch));
+                data.device(), timingBatch, int8Everywhere));
         CheckedConversion checked = Odf2nna.convert(model.path, output, target, precision, train, checks,
                 main.progress());
         Conversion r = checked.conversion();
@@ -142,9 +155,11 @@ final class ConvertCommand extends Subcommand {
             main.out.println("speed not measured: ONNX Runtime did not run both files at batch " + timingBatch
                     + " (a batch fixed inside the graph?); time them with bench inference");
         }
+        main.out.print(Flags.render(ConvertFormat.layerSpeeds(c.speeds())));
         if (judged != null && judged.speed() != null) {
             main.out.print(Flags.render(ConvertFormat.speed(judged.speed(),
                     c.form().equals("dynamic") && judged.sizes().floatOnnx())));
+            main.out.print(ConvertFormat.fallbackVerdict(judged.speed(), c.speeds()));
         }
     }
 

@@ -60,6 +60,7 @@ final class Flags {
             case GRAPH_BATCH_SIZE -> "--graph-batch-size";
             case GRAPH_TRAIN -> "--graph-train";
             case TIMING_BATCH -> "--timing-batch";
+            case INT8_EVERYWHERE -> "--int8-everywhere";
             case EVAL -> "--eval";
             case GRAPH_SCHEDULE -> "--graph-schedule";
             case INPUT_SHAPE -> "--input-shape";

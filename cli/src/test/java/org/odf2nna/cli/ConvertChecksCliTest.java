@@ -29,7 +29,7 @@ class ConvertChecksCliTest {
     @Test
     void evalPrintsTheAccuracyBeforeAndAfterInt8() {
         Path out = dir.resolve("digits.int8.onnx");
-        CliRun run = CliRun.of("-q", "convert", MODEL, "-o", out.toString(), "--quantize", "int8", "--eval", TEST);
+        CliRun run = CliRun.of("-q", "convert", MODEL, "-o", out.toString(), "--quantize", "int8", "--int8-everywhere", "--eval", TEST);
         assertEquals(0, run.exitCode(), run.toString());
         Matcher m = Pattern.compile("eval  " + Pattern.quote(TEST) + ": original accuracy 97\\.77%, macro F1 [0-9.]+; "
                 + "written accuracy ([0-9.]+)%, macro F1 [0-9.]+").matcher(run.out());
@@ -41,7 +41,7 @@ class ConvertChecksCliTest {
     @Test
     void validationRowsJudgeTheWrittenModelAndRefuseWhatBreaksThePromise() throws IOException {
         Path out = dir.resolve("digits.int8.onnx");
-        CliRun kept = CliRun.of("-q", "convert", MODEL, "-o", out.toString(), "--quantize", "int8", "--validation",
+        CliRun kept = CliRun.of("-q", "convert", MODEL, "-o", out.toString(), "--quantize", "int8", "--int8-everywhere", "--validation",
                 TEST, "--max-drop", "5");
         assertEquals(0, kept.exitCode(), kept.toString());
         assertTrue(kept.out().contains("valid 359 validation rows: "), kept.out());
@@ -50,7 +50,7 @@ class ConvertChecksCliTest {
         Files.delete(out);
 
         // 359 rows cannot vouch for a tenth of a point even if no prediction changed: nothing is written.
-        CliRun refused = CliRun.of("-q", "convert", MODEL, "-o", out.toString(), "--quantize", "int8",
+        CliRun refused = CliRun.of("-q", "convert", MODEL, "-o", out.toString(), "--quantize", "int8", "--int8-everywhere",
                 "--validation", TEST, "--max-drop", "0.1");
         assertEquals(Main.NOTHING_QUALIFIED, refused.exitCode(), refused.toString());
         List<String> lines = refused.err().lines().toList();
@@ -69,7 +69,7 @@ class ConvertChecksCliTest {
         String rows = "examples/diabetes/diabetes-test.csv";
         Path out = dir.resolve("diabetes.int8.onnx");
         // No recorded range: the bound has no range to clip to, and says so in one line.
-        CliRun bare = CliRun.of("-q", "convert", regressor, "-o", out.toString(), "--quantize", "int8",
+        CliRun bare = CliRun.of("-q", "convert", regressor, "-o", out.toString(), "--quantize", "int8", "--int8-everywhere",
                 "--validation", rows);
         assertEquals(Main.USAGE, bare.exitCode(), bare.toString());
         assertEquals(1, bare.err().lines().count(), bare.toString());
@@ -79,7 +79,7 @@ class ConvertChecksCliTest {
         // The training targets' range recorded (as a sweep writes it): the empirical-Bernstein bound judges; 88 rows
         // cannot vouch for 10% of the MSE over a range of [25, 346], so nothing is written.
         Path ranged = withRange(regressor, 25, 346, "ranged.onnx");
-        CliRun judged = CliRun.of("-q", "convert", ranged.toString(), "-o", out.toString(), "--quantize", "int8",
+        CliRun judged = CliRun.of("-q", "convert", ranged.toString(), "-o", out.toString(), "--quantize", "int8", "--int8-everywhere",
                 "--validation", rows);
         assertEquals(Main.NOTHING_QUALIFIED, judged.exitCode(), judged.toString());
         assertTrue(judged.err().contains("empirical-Bernstein bound") && judged.err().contains("[25, 346]")
@@ -88,7 +88,7 @@ class ConvertChecksCliTest {
 
         // A validation target outside the recorded range cannot be judged on clipped outputs: refused, naming the row.
         Path narrow = withRange(regressor, 100, 200, "narrow.onnx");
-        CliRun outside = CliRun.of("-q", "convert", narrow.toString(), "-o", out.toString(), "--quantize", "int8",
+        CliRun outside = CliRun.of("-q", "convert", narrow.toString(), "-o", out.toString(), "--quantize", "int8", "--int8-everywhere",
                 "--validation", rows);
         assertEquals(Main.NOTHING_QUALIFIED, outside.exitCode(), outside.toString());
         assertTrue(outside.err().contains("lies outside the training targets' range [100, 200]"), outside.err());

@@ -43,7 +43,8 @@ class SmallerDefectsCliTest {
     @Test
     void benchRefusesAnInt8ShrunkModelInsteadOfQuantizingItAgain() {
         Path int8 = dir.resolve("iris.int8.onnx");
-        CliRun convert = CliRun.of("convert", IRIS, "-o", int8.toString(), "--quantize", "int8");
+        CliRun convert = CliRun.of("convert", IRIS, "-o", int8.toString(), "--quantize", "int8",
+                "--int8-everywhere");
         assertEquals(0, convert.exitCode(), convert.toString());
         CliRun run = CliRun.of("bench", "inference", "--model", IRIS, "--data", TEST, "--shrunk", int8.toString(),
                 "--repeats", "1", "--work", dir.resolve("work").toString());

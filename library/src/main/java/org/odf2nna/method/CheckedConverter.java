@@ -44,7 +44,7 @@ public final class CheckedConverter {
     public static CheckedConversion convert(Path model, Path output, ModelFormat format, Quantize quantize,
             Path calibration, ConvertChecks checks, Progress progress) {
         if (!checks.any()) {
-            Conversion done = Converter.convert(model, output, format, quantize, calibration);
+            Conversion done = Converter.convert(model, output, format, quantize, calibration, checks);
             return new CheckedConversion(done, null, null, null, null, null,
                     int8(done, model, output, calibration, checks));
         }
@@ -75,7 +75,7 @@ public final class CheckedConverter {
         }
         try {
             Path temp = folder.resolve(output.getFileName().toString());
-            Conversion done = Converter.convert(model, temp, format, quantize, calibration);
+            Conversion done = Converter.convert(model, temp, format, quantize, calibration, checks);
             Judged judged = graph ? judgeGraph(model, temp, checks, progress)
                     : judgeChain(model, original, temp, checks, progress);
             LossBound bound = judged.bound();

@@ -24,6 +24,7 @@ import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.Producer;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.Conversion;
+import org.odf2nna.settings.ConvertChecks;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.tf.SavedModelRunner;
@@ -57,14 +58,30 @@ public final class Converter {
      */
     public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize,
             Path calibration) {
-        quantize.checkFormat(format);
-        if (Int8Conversion.appliesTo(model, format, quantize, calibration)) {
-            return Int8Conversion.convert(model, output, quantize, calibration);
-        }
-        return convertChain(model, output, format, quantize);
+        return convert(model, output, format, quantize, calibration, ConvertChecks.NONE);
     }
 
-    private static Conversion convertChain(Path model, Path output, ModelFormat format, Quantize quantize) {
+    /**
+     * {@link #convert(Path, Path, ModelFormat, Quantize, Path)}; with {@code int8}, {@code checks} say whether each
+     * layer is timed alone and kept float where its int8 form is slower ({@link Int8SpeedFallback}), and at which
+     * batch.
+     */
+    public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize,
+            Path calibration, ConvertChecks checks) {
+        return convert(model, output, format, quantize, calibration, Int8SpeedFallback.of(quantize, checks));
+    }
+
+    static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize, Path calibration,
+            Int8SpeedFallback fallback) {
+        quantize.checkFormat(format);
+        if (Int8Conversion.appliesTo(model, format, quantize, calibration)) {
+            return Int8Conversion.convert(model, output, quantize, calibration, fallback);
+        }
+        return convertChain(model, output, format, quantize, fallback);
+    }
+
+    private static Conversion convertChain(Path model, Path output, ModelFormat format, Quantize quantize,
+            Int8SpeedFallback fallback) {
         if (format == ModelFormat.SAVEDMODEL) {
             OutputPaths.checkNewDirectory(output, model);
         } else {
@@ -107,10 +124,12 @@ public final class Converter {
                 : ModelScan.outputsOn(read.model(), read.input(), sample, Device.CPU, model, read.outputName());
         double[] difference = new double[1];
         double[] inRuntime = new double[1];
+        Int8SpeedFallback.Measured speeds = null;
         switch (format) {
             case ONNX -> {
                 if (quantize.int8()) {
-                    quantizeInt8(read, output, sample, reference, difference, inRuntime, quantize.integerKernels());
+                    speeds = quantizeInt8(read, output, sample, reference, difference, inRuntime,
+                            quantize.integerKernels() ? fallback : null);
                     break;
                 }
                 ModelProto proto = Producer.stamp(from == ModelFormat.ONNX
@@ -151,21 +170,32 @@ public final class Converter {
                 output.toString(), format.id(), network.architecture(), network.parameterCount(), sample.rows(),
                 difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0],
                 quantize.id(), quantize.int8() ? Int8Conversion.chain(read, quantize,
-                        Math.max(read.defaultOpset(), Int8Weights.MIN_OPSET)) : null);
+                        Math.max(read.defaultOpset(), Int8Weights.MIN_OPSET), speeds) : null);
     }
 
     /**
      * Every layer's weights as int8 ({@link Int8Quantization}). The written file must give in ONNX Runtime what the
      * same dequantized weights stored as float give there (ModelWriter's tolerance), and read back, the same weights
      * bit for bit; how far both are from the original is reported, not checked: that is what quantization costs.
+     *
+     * @param fallback on integer kernels, whether layers slower as int8 stay float; null for the weight-only form
+     * @return the layers timed, and which stay float
      */
-    private static void quantizeInt8(OnnxDenseModel given, Path output, ScanResult.Sample sample, float[] reference,
-            double[] difference, double[] runtime, boolean integerKernels) {
+    private static Int8SpeedFallback.Measured quantizeInt8(OnnxDenseModel given, Path output, ScanResult.Sample sample,
+            float[] reference, double[] difference, double[] runtime, Int8SpeedFallback fallback) {
+        boolean integerKernels = fallback != null;
         OnnxDenseModel read = given.defaultOpset() >= Int8Weights.MIN_OPSET ? given : DenseChainReader.read(
                 org.odf2nna.onnx.OpsetRaise.atLeast(given.model(), given.source(), Int8Weights.MIN_OPSET,
                         "int8 weights with a scale per unit"), given.source());
         DenseNetwork network = read.network();
+        Int8SpeedFallback.Measured speeds = integerKernels ? fallback.measure(read.model(), read.source(),
+                read.input(), sample.features(), org.odf2nna.onnx.GraphQuantizer.Form.DYNAMIC)
+                : new Int8SpeedFallback.Measured(null, org.odf2nna.report.Int8LayerSpeeds.NONE);
         boolean[] int8 = Int8Quantization.all(network);
+        java.util.List<String> outputs = read.layerOutputs();
+        for (int l = 0; l < int8.length; l++) {
+            int8[l] = !speeds.keepFloat().containsKey(outputs.get(l));
+        }
         DenseNetwork quantized = Int8Quantization.quantize(network, int8, integerKernels);
         ModelProto asFloat = DenseChainWriter.write(read, quantized);
         ModelProto proto = Producer.stamp(ExternalData.forOutput(Int8Weights.apply(asFloat, read, quantized, int8),
@@ -186,7 +216,7 @@ public final class Converter {
                 }
                 difference[0] = ModelWriter.maxDifference(actual, reference);
             });
-            return;
+            return speeds;
         }
         float[] expected = ModelScan.outputsOn(asFloat, read.input(), sample, Device.CPU, read.source(),
                 read.outputName());
@@ -207,6 +237,7 @@ public final class Converter {
             }
             difference[0] = ModelWriter.maxDifference(actual, reference);
         });
+        return speeds;
     }
 
     /** A file's size, or the total of a folder's files; -1 when unknown. */

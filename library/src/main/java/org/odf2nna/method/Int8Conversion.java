@@ -59,6 +59,12 @@ final class Int8Conversion {
     }
 
     static Conversion convert(Path model, Path output, Quantize quantize, Path calibration) {
+        return convert(model, output, quantize, calibration, Int8SpeedFallback.OFF);
+    }
+
+    /** @param fallback whether layers whose int8 form alone is slower here stay float */
+    static Conversion convert(Path model, Path output, Quantize quantize, Path calibration,
+            Int8SpeedFallback fallback) {
         OutputPaths.checkWritable(output, model);
         if (quantize == Quantize.INT8_STATIC && calibration == null) {
             throw InputException.usage(model, "{{QUANTIZE}} int8-static needs training rows to calibrate its "
@@ -78,8 +84,10 @@ final class Int8Conversion {
                 : Int8Choice.fixed(mayStatic ? GraphQuantizer.Form.STATIC : GraphQuantizer.Form.DYNAMIC,
                         mayStatic ? "asked for" : rows == null ? "no training rows to calibrate a static form on"
                                 : "asked for");
-        GraphQuantizer.Result result = choice.apply(raised, model, input, rows);
         float[] check = generatedRows(width);
+        Int8SpeedFallback.Measured speeds = fallback.measure(raised, model, input, rows != null ? rows : check,
+                choice.form());
+        GraphQuantizer.Result result = choice.apply(raised, model, input, rows, speeds.keepFloat());
         float[] reference = outputs(original, model, input, check, false);
         ModelProto proto = Producer.stamp(ExternalData.forOutput(result.model(), model, output));
         double[] difference = new double[1];
@@ -90,7 +98,7 @@ final class Int8Conversion {
         });
         Int8Coverage coverage = new Int8Coverage(choice.form().id(), choice.why(), result.int8Layers().size(),
                 result.int8Weights(), result.layers().size() - result.int8Layers().size(),
-                result.floatReasons(), opsetFrom, OpsetRaise.opset(proto));
+                result.floatReasons(), opsetFrom, OpsetRaise.opset(proto), speeds.speeds());
         return new Conversion(model.toString(), "onnx", output.toString(), "onnx", describe(result),
                 parameters(original), check.length / width, difference[0], true, Converter.bytes(model),
                 Converter.bytes(output), Double.NaN, quantize.id(), coverage);
@@ -147,14 +155,32 @@ final class Int8Conversion {
     }
 
     /**
-     * The coverage of a dense chain quantized by {@link Converter}: every chain layer, one form; weights outside the
-     * chain (a prefix's convolutions) stay float in the weight-only form, which covers the chain only.
+     * The coverage of a dense chain quantized by {@link Converter}: every chain layer, one form, but those
+     * {@code speeds} kept float for being slower as int8; weights outside the chain (a prefix's convolutions) stay
+     * float in the weight-only form, which covers the chain only.
+     *
+     * @param speeds the layers timed alone (null when none were)
      */
-    static Int8Coverage chain(org.odf2nna.onnx.OnnxDenseModel read, Quantize quantize, long opsetTo) {
+    static Int8Coverage chain(org.odf2nna.onnx.OnnxDenseModel read, Quantize quantize, long opsetTo,
+            Int8SpeedFallback.Measured speeds) {
         org.odf2nna.network.DenseNetwork network = read.network();
-        long weights = network.layers().stream().mapToLong(l -> (long) l.inputs() * l.units()).sum();
-        GraphQuantizer.Plan plan = GraphQuantizer.plan(read.model(), read.source(), Map.of());
+        Map<String, String> slower = speeds == null ? Map.of() : speeds.keepFloat();
+        List<String> outputs = read.layerOutputs();
+        long weights = 0;
+        int int8 = 0;
         List<GraphQuantizer.Layer> outside = new java.util.ArrayList<>();
+        for (int l = 0; l < outputs.size(); l++) {
+            org.odf2nna.network.DenseLayer layer = network.layer(l);
+            String why = slower.get(outputs.get(l));
+            if (why == null) {
+                weights += (long) layer.inputs() * layer.units();
+                int8++;
+            } else {
+                outside.add(new GraphQuantizer.Layer(read.layerNodes().get(l), "MatMul/Gemm",
+                        (long) layer.inputs() * layer.units(), why));
+            }
+        }
+        GraphQuantizer.Plan plan = GraphQuantizer.plan(read.model(), read.source(), Map.of());
         for (GraphQuantizer.Layer layer : plan.int8()) {
             if (!read.layerNodes().contains(layer.node())) {
                 outside.add(new GraphQuantizer.Layer(layer.node(), layer.op(), layer.weights(), "the weight-only "
@@ -164,7 +190,8 @@ final class Int8Conversion {
         plan.kept().stream().filter(l -> l.weights() > 0 && !read.layerNodes().contains(l.node()))
                 .forEach(outside::add);
         return new Int8Coverage(quantize.integerKernels() ? "dynamic" : "weights", quantize.integerKernels()
-                ? "a dense chain, judged bit for bit in Java" : "asked for", network.layers().size(), weights,
-                outside.size(), GraphQuantizer.reasons(outside), read.defaultOpset(), opsetTo);
+                ? "a dense chain, judged bit for bit in Java" : "asked for", int8, weights,
+                outside.size(), GraphQuantizer.reasons(outside), read.defaultOpset(), opsetTo,
+                speeds == null ? null : speeds.speeds());
     }
 }

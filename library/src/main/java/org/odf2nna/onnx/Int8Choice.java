@@ -49,12 +49,26 @@ public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double 
 
     /** {@code model} in this choice's form, a static form calibrated on {@code rows}. */
     public GraphQuantizer.Result apply(ModelProto model, Path file, InputSignature input, float[] rows) {
-        return quantize(model, file, form, input, rows);
+        return quantize(model, file, form, input, rows, Map.of());
+    }
+
+    /**
+     * {@link #apply(ModelProto, Path, InputSignature, float[])} with the layers of {@code keepFloat} (by first output,
+     * with the reason) kept float.
+     */
+    public GraphQuantizer.Result apply(ModelProto model, Path file, InputSignature input, float[] rows,
+            Map<String, String> keepFloat) {
+        return quantize(model, file, form, input, rows, keepFloat);
     }
 
     /** {@code model} quantized in {@code form}, a static form calibrated on the first {@code rows}. */
     public static GraphQuantizer.Result quantize(ModelProto model, Path file, GraphQuantizer.Form form,
             InputSignature input, float[] rows) {
+        return quantize(model, file, form, input, rows, Map.of());
+    }
+
+    private static GraphQuantizer.Result quantize(ModelProto model, Path file, GraphQuantizer.Form form,
+            InputSignature input, float[] rows, Map<String, String> keepFloat) {
         Map<String, GraphQuantizer.Range> ranges = null;
         if (form == GraphQuantizer.Form.STATIC) {
             GraphQuantizer.Plan plan = GraphQuantizer.plan(model, file, Map.of());
@@ -62,7 +76,7 @@ public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double 
             float[] first = Arrays.copyOf(rows, Math.min(rows.length, CALIBRATION_ROWS * width));
             ranges = Int8Calibration.ranges(model, file, input, first, plan.calibrationTensors());
         }
-        return GraphQuantizer.quantize(model, file, form, Map.of(), ranges);
+        return GraphQuantizer.quantize(model, file, form, keepFloat, ranges);
     }
 
     /** Median batch-1 latency of each model in µs, the models interleaved over {@link #REPEATS} repeats. */

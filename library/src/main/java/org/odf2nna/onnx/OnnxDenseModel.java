@@ -42,6 +42,11 @@ public record OnnxDenseModel(Path source, ModelProto model, DenseNetwork network
         return binding.layers().stream().map(LayerBinding::denseNode).toList();
     }
 
+    /** The tensor the Gemm or MatMul node of each dense layer writes (its key for {@link GraphQuantizer}). */
+    public List<String> layerOutputs() {
+        return binding.layers().stream().map(LayerBinding::denseOutput).toList();
+    }
+
     /** Values per CSV row the model takes: its input shape's row size, or the first layer's inputs. */
     public int featuresPerRow() {
         int fromShape = input.valuesPerRow();

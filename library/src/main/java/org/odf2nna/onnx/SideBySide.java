@@ -31,6 +31,15 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
      */
     public static SideBySide measure(List<ModelProto> models, List<Path> files, InputSignature input, float[] rows,
             int batch, int threads) {
+        return measure(models, files, input, rows, batch, threads, REPEAT_NANOS);
+    }
+
+    /**
+     * {@link #measure(List, List, InputSignature, float[], int, int)}, each repetition of each model at each batch
+     * size running about {@code repeatNanos} (3 to 200 runs): shorter for many small models (a layer at a time).
+     */
+    public static SideBySide measure(List<ModelProto> models, List<Path> files, InputSignature input, float[] rows,
+            int batch, int threads, long repeatNanos) {
         int width = input.valuesPerRow();
         float[] data = filled(rows, width, batch);
         OnnxRunner[] runners = new OnnxRunner[models.size()];
@@ -41,8 +50,8 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
                 runners[m] = OnnxRunner.open(Int8Calibration.exposing(models.get(m), List.of(), input.name()), input,
                         Device.CPU, files.get(m), threads);
             }
-            one = medians(runners, models, data, 1, width);
-            many = medians(runners, models, data, batch, width);
+            one = medians(runners, models, data, 1, width, repeatNanos);
+            many = medians(runners, models, data, batch, width, repeatNanos);
         } finally {
             for (OnnxRunner runner : runners) {
                 if (runner != null) {
@@ -64,7 +73,7 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
     }
 
     private static double[] medians(OnnxRunner[] runners, List<ModelProto> models, float[] data, int batch,
-            int width) {
+            int width, long repeatNanos) {
         int[] runs = new int[runners.length];
         for (int m = 0; m < runners.length; m++) {
             String output = models.get(m).getGraph().getOutput(0).getName();
@@ -72,7 +81,7 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
                 runners[m].timedRun(data, 0, batch, width, output); // warm up
             }
             long once = Math.max(1, runners[m].timedRun(data, 0, batch, width, output)[0]);
-            runs[m] = (int) Math.max(3, Math.min(200, REPEAT_NANOS / once));
+            runs[m] = (int) Math.max(3, Math.min(200, repeatNanos / once));
         }
         double[][] medians = new double[runners.length][REPEATS];
         for (int r = 0; r < REPEATS; r++) {

@@ -96,6 +96,51 @@ public final class ConvertFormat {
         return out.toString();
     }
 
+    /**
+     * Each layer timed alone against its float form (convert --quantize int8's fallback): one line saying how and
+     * which stayed float, then one line per layer with both ratios; or one line saying why none were timed. Empty
+     * when nothing was timed and nothing needs saying.
+     */
+    public static String layerSpeeds(Int8LayerSpeeds s) {
+        StringBuilder out = new StringBuilder();
+        if (s.layers().isEmpty()) {
+            if (s.notTimed() != null) {
+                out.append("layers ").append(s.notTimed()).append(System.lineSeparator());
+            }
+            return out.toString();
+        }
+        int kept = s.keptFloat().size();
+        out.append(String.format(Locale.ROOT, "layers each timed alone against its float form in ONNX Runtime (%d "
+                + "thread%s, int8 time over float time at batch 1 and at batch %d; a layer stays float when the "
+                + "geometric mean of the two is above 1): %d of %d kept float%s%n", s.threads(), s.threads() == 1 ? ""
+                : "s", s.batch(), kept, s.layers().size(), kept == 0 ? "" : " ({{INT8_EVERYWHERE}} quantizes them "
+                + "anyway)"));
+        for (Int8LayerSpeeds.Layer l : s.layers()) {
+            out.append(String.format(Locale.ROOT, "  %s %s (%s): %s× and %s×%n", l.keptFloat() ? "float" : "int8 ",
+                    l.node(), l.op(), ratio(l.oneRatio()), ratio(l.batchRatio())));
+        }
+        if (s.notTimed() != null) {
+            out.append("layers ").append(s.notTimed()).append(System.lineSeparator());
+        }
+        return out.toString();
+    }
+
+    /**
+     * What the whole file's speed says of the per-layer fallback: when the int8 file is still slower at both batch
+     * sizes though layers were kept float, that it could not make it faster; empty otherwise.
+     */
+    public static String fallbackVerdict(Int8Judgement.Speed s, Int8LayerSpeeds layers) {
+        if (s == null || layers.layers().isEmpty() || !(s.latencyRatio() > 1 && s.throughputRatio() < 1)) {
+            return "";
+        }
+        int kept = layers.keptFloat().size();
+        return String.format(Locale.ROOT, "the per-layer fallback could not make the file faster than the float one: "
+                + "%s, and what is int8 still costs more as a whole (quantizing between float and int8 layers, and "
+                + "the layers' sums, are not free)%n", kept == 0 ? "each layer's int8 form alone was the faster"
+                : kept == layers.layers().size() ? "every layer timed stayed float" : kept + " of "
+                + layers.layers().size() + " layers stayed float");
+    }
+
     /** A ratio to three significant digits, without trailing zeros (1.45, 0.746, 2.5). */
     static String ratio(double v) {
         if (!Double.isFinite(v)) {

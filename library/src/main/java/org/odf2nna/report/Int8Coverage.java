@@ -14,11 +14,21 @@ import java.util.List;
  * @param floatReasons one line per reason a layer stayed float, naming some of them
  * @param opsetFrom    the default-domain opset the model imported
  * @param opsetTo      the opset the written model imports (raised when the form needed it)
+ * @param speeds       each layer timed alone against its float form, and those kept float for being slower as int8
+ *                     ({@link Int8LayerSpeeds#NONE} when none were timed)
  */
 public record Int8Coverage(String form, String formChoice, int int8Layers, long int8Weights, int floatLayers,
-        List<String> floatReasons, long opsetFrom, long opsetTo) {
+        List<String> floatReasons, long opsetFrom, long opsetTo, Int8LayerSpeeds speeds) {
 
     public Int8Coverage {
         floatReasons = List.copyOf(floatReasons);
+        speeds = speeds == null ? Int8LayerSpeeds.NONE : speeds;
+    }
+
+    /** No layer timed. */
+    public Int8Coverage(String form, String formChoice, int int8Layers, long int8Weights, int floatLayers,
+            List<String> floatReasons, long opsetFrom, long opsetTo) {
+        this(form, formChoice, int8Layers, int8Weights, floatLayers, floatReasons, opsetFrom, opsetTo,
+                Int8LayerSpeeds.NONE);
     }
 }

@@ -19,9 +19,12 @@ import org.odf2nna.Setting;
  * @param device     where ONNX Runtime runs
  * @param timingBatch the larger batch an int8 file and its float model are timed at side by side (batch 1 too); 0
  *                   not to time them
+ * @param int8Everywhere with {@code int8}, every layer int8 even where its int8 form alone is slower on this machine
+ *                   than its float form (otherwise such a layer stays float: each layer is timed alone at batch 1 and
+ *                   at {@code timingBatch})
  */
 public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
-        int timingBatch) {
+        int timingBatch, boolean int8Everywhere) {
 
     /** The larger batch timed by default. */
     public static final int DEFAULT_TIMING_BATCH = 256;
@@ -29,6 +32,12 @@ public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReadi
     /** No rows: only the generated-row check. */
     public static final ConvertChecks NONE = new ConvertChecks(null, null, null, CsvReading.DEFAULT, null,
             Device.CPU);
+
+    /** Layers slower as int8 kept float. */
+    public ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
+            int timingBatch) {
+        this(eval, validation, maxDrop, csv, task, device, timingBatch, false);
+    }
 
     /** Timed at {@link #DEFAULT_TIMING_BATCH}. */
     public ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device) {
