@@ -129,4 +129,42 @@ class Int8ConvertCliTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    /**
+     * Plain int8 times each layer alone against its float form and lists both ratios, float or int8 as the written
+     * file holds it (which of them is this machine's business, not the test's); --int8-everywhere only with int8.
+     */
+    @Test
+    void plainInt8TimesEachLayerAloneAndTheFileHoldsWhatItSays() throws Exception {
+        Path model = dir.resolve("conv.onnx");
+        Files.write(model, org.odf2nna.onnx.GraphModels.convNet(1).toByteArray());
+        Path out = dir.resolve("conv.int8.onnx");
+        CliRun run = CliRun.of("convert", model.toString(), "-o", out.toString(), "--quantize", "int8",
+                "--timing-batch", "16");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("layers each timed alone against its float form in ONNX Runtime (1 thread, "
+                + "int8 time over float time at batch 1 and at batch 16;"), run.out());
+        java.util.List<String> ops = org.odf2nna.onnx.OnnxModelFile.read(out).getGraph().getNodeList().stream()
+                .map(n -> n.getOpType()).toList();
+        String[][] layers = {{"conv_node", "Conv", "ConvInteger"}, {"fc_node", "MatMul", "MatMulInteger"},
+            {"y_node", "Gemm", "MatMulInteger"}};
+        int kept = 0;
+        for (String[] layer : layers) {
+            Matcher m = Pattern.compile("\\n  (float|int8 ) " + layer[0] + " \\(" + layer[1]
+                    + "\\): [0-9.]+× and [0-9.]+×\\n").matcher(run.out());
+            assertTrue(m.find(), run.out());
+            kept += m.group(1).equals("float") ? 1 : 0;
+        }
+        long integer = ops.stream().filter(o -> o.equals("ConvInteger") || o.equals("MatMulInteger")).count();
+        assertEquals(3 - kept, integer, ops + "\n" + run.out());
+        assertTrue(run.out().contains(kept + " of 3 kept float"), run.out());
+
+        Path other = dir.resolve("other.onnx");
+        CliRun refused = CliRun.of("convert", model.toString(), "-o", other.toString(), "--quantize", "int8-dynamic",
+                "--int8-everywhere");
+        assertEquals(Main.USAGE, refused.exitCode(), refused.toString());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertTrue(refused.err().contains("--quantize int8-dynamic already quantizes every layer"), refused.err());
+        assertFalse(Files.exists(other));
+    }
 }

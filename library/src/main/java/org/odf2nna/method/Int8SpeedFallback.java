@@ -14,7 +14,7 @@ import org.odf2nna.settings.ConvertChecks;
 import org.odf2nna.settings.Quantize;
 
 /**
- * {@code convert --quantize int8}'s per-layer fallback for speed: each layer that would be int8 is timed alone against
+ * {@code convert}'s per-layer fallback with {@code int8} for speed: each layer that would be int8 is timed alone against
  * its float form on this machine ({@link Int8LayerTiming}), and a layer whose int8 form is the slower on balance (the
  * geometric mean of its time ratios at batch 1 and at the timing batch above 1) stays float. Only with {@code int8},
  * the form the tool chooses by measuring; {@code int8-dynamic} and {@code int8-static} quantize every layer as asked,

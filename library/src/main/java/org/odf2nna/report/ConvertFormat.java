@@ -97,7 +97,7 @@ public final class ConvertFormat {
     }
 
     /**
-     * Each layer timed alone against its float form (convert --quantize int8's fallback): one line saying how and
+     * Each layer timed alone against its float form (convert's fallback with int8): one line saying how and
      * which stayed float, then one line per layer with both ratios; or one line saying why none were timed. Empty
      * when nothing was timed and nothing needs saying.
      */
@@ -113,8 +113,9 @@ public final class ConvertFormat {
         out.append(String.format(Locale.ROOT, "layers each timed alone against its float form in ONNX Runtime (%d "
                 + "thread%s, int8 time over float time at batch 1 and at batch %d; a layer stays float when the "
                 + "geometric mean of the two is above 1): %d of %d kept float%s%n", s.threads(), s.threads() == 1 ? ""
-                : "s", s.batch(), kept, s.layers().size(), kept == 0 ? "" : " ({{INT8_EVERYWHERE}} quantizes them "
-                + "anyway)"));
+                : "s", s.batch(), kept, s.layers().size(), kept == 0 ? "" : kept == s.layers().size() && s.notTimed()
+                == null ? ", so no layer is int8 and the file holds the float model's weights ({{INT8_EVERYWHERE}} "
+                + "quantizes them anyway)" : " ({{INT8_EVERYWHERE}} quantizes them anyway)"));
         for (Int8LayerSpeeds.Layer l : s.layers()) {
             out.append(String.format(Locale.ROOT, "  %s %s (%s): %s× and %s×%n", l.keptFloat() ? "float" : "int8 ",
                     l.node(), l.op(), ratio(l.oneRatio()), ratio(l.batchRatio())));

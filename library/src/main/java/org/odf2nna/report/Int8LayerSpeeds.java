@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Each int8 layer of a conversion timed alone against its float form on this machine, and which stayed float for
- * being slower as int8 ({@code convert --quantize int8}'s per-layer fallback).
+ * being slower as int8 (the per-layer fallback of {@code convert} with {@code int8}).
  *
  * @param threads  ONNX Runtime's intra-op threads in every timed session
  * @param batch    the larger batch timed (batch 1 too)

@@ -66,4 +66,41 @@ class ConvertFormatTest {
         assertTrue(ConvertFormat.read(checked).contains("784-64-10, 260874 parameters"),
                 ConvertFormat.read(checked));
     }
+
+    /** convert --quantize int8's per-layer fallback: how, how many, and each layer's two ratios. */
+    @Test
+    void eachLayerTimedAloneIsListedWithItsRatiosAndWhetherItStayedFloat() {
+        Int8LayerSpeeds speeds = new Int8LayerSpeeds(1, 256, java.util.List.of(
+                new Int8LayerSpeeds.Layer("/Conv", "Conv", 1.57, 5.69, true),
+                new Int8LayerSpeeds.Layer("/head/Gemm", "Gemm", 0.828, 0.987, false)), null);
+        String s = ConvertFormat.layerSpeeds(speeds);
+        assertTrue(s.startsWith("layers each timed alone against its float form in ONNX Runtime (1 thread, int8 time "
+                + "over float time at batch 1 and at batch 256; a layer stays float when the geometric mean of the two "
+                + "is above 1): 1 of 2 kept float ({{INT8_EVERYWHERE}} quantizes them anyway)"), s);
+        assertTrue(s.contains("  float /Conv (Conv): 1.57× and 5.69×"), s);
+        assertTrue(s.contains("  int8  /head/Gemm (Gemm): 0.828× and 0.987×"), s);
+        assertEquals(3, s.lines().count(), s);
+        String none = ConvertFormat.layerSpeeds(new Int8LayerSpeeds(1, 256, java.util.List.of(
+                new Int8LayerSpeeds.Layer("/Conv", "Conv", 4.28, 44.3, true)), null));
+        assertTrue(none.contains("1 of 1 kept float, so no layer is int8 and the file holds the float model's "
+                + "weights"), none);
+        assertEquals("", ConvertFormat.layerSpeeds(Int8LayerSpeeds.NONE));
+        assertEquals("layers every layer int8 as asked ({{INT8_EVERYWHERE}})" + System.lineSeparator(),
+                ConvertFormat.layerSpeeds(new Int8LayerSpeeds(0, 0, java.util.List.of(),
+                        "every layer int8 as asked ({{INT8_EVERYWHERE}})")));
+    }
+
+    /** The whole file still slower at both batch sizes after the fallback: said, with how many stayed float. */
+    @Test
+    void aFileStillSlowerAfterTheFallbackIsSaidToBeSo() {
+        Int8LayerSpeeds speeds = new Int8LayerSpeeds(1, 256, java.util.List.of(
+                new Int8LayerSpeeds.Layer("/Conv", "Conv", 1.57, 5.69, true),
+                new Int8LayerSpeeds.Layer("/Conv_1", "Conv", 0.828, 0.987, false)), null);
+        Int8Judgement.Speed slow = new Int8Judgement.Speed(1, 256, 5, 100, 108, 1014, 1494);
+        assertTrue(ConvertFormat.fallbackVerdict(slow, speeds).startsWith("the per-layer fallback could not make the "
+                + "file faster than the float one: 1 of 2 layers stayed float"));
+        Int8Judgement.Speed mixed = new Int8Judgement.Speed(1, 256, 5, 100, 90, 1014, 1494);
+        assertEquals("", ConvertFormat.fallbackVerdict(mixed, speeds));
+        assertEquals("", ConvertFormat.fallbackVerdict(slow, Int8LayerSpeeds.NONE));
+    }
 }
