@@ -44,6 +44,13 @@ final class InspectCommand extends Subcommand {
                 // A model whose shapes contradict each other is refused as it is, whatever blocks it may also have.
                 throw e;
             }
+            String int8 = blocks.blocks().isEmpty() ? Odf2nna.int8NotPruned(model.path) : null;
+            if (int8 != null) {
+                // An int8 file on integer kernels (this tool's static form, a quantized graph): read, and said why
+                // nothing in it is pruned.
+                main.out.print(json ? int8Json(int8) : "Model       " + model.path + "\nInt8        " + int8 + "\n");
+                return Main.OK;
+            }
             if (blocks.blocks().isEmpty()) {
                 // Neither: one line naming what was looked for, and the node that stopped the chain.
                 throw new InputException(model.path, null, Odf2nna.noBlocks(model.path), e.kind(), e);
@@ -152,5 +159,12 @@ final class InspectCommand extends Subcommand {
             return String.join(", ", ops);
         }
         return String.join(", ", ops.subList(0, 6)) + ", ... (" + ops.size() + " nodes)";
+    }
+
+    private String int8Json(String int8) {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("model", model.path.toString());
+        o.addProperty("int8NotPruned", Flags.render(int8));
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o) + "\n";
     }
 }

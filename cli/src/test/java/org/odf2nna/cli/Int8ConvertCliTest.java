@@ -167,4 +167,42 @@ class Int8ConvertCliTest {
         assertTrue(refused.err().contains("--quantize int8-dynamic already quantizes every layer"), refused.err());
         assertFalse(Files.exists(other));
     }
+
+    /**
+     * The static form's QGemm file: eval reads it, convert quantizes it again or says in one line what it is, and
+     * inspect reads it and says in one line why its int8 layers are not pruned (it refused it: no blocks, no chain).
+     */
+    @Test
+    void theStaticFormsFileIsReadByEvalInspectAndConvert() {
+        Path out = dir.resolve("digits.static.onnx");
+        CliRun run = CliRun.of("-q", "convert", MODEL, "-o", out.toString(), "--quantize", "int8-static", "--train",
+                TRAIN, "--timing-batch", "0");
+        assertEquals(0, run.exitCode(), run.toString());
+        CliRun inspect = CliRun.of("inspect", out.toString());
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        assertTrue(inspect.out().contains("Int8        3 int8 layers (QGemm ×3), not pruned: their int8 codes and "
+                + "scales (and a static form's calibrated ranges) were made from the float weights"), inspect.out());
+        assertTrue(inspect.out().contains("(--quantize int8)"), inspect.out());
+        CliRun json = CliRun.of("inspect", out.toString(), "--json");
+        assertEquals(0, json.exitCode(), json.toString());
+        assertTrue(com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject().get("int8NotPruned")
+                .getAsString().startsWith("3 int8 layers (QGemm ×3)"), json.out());
+        CliRun eval = CliRun.of("-q", "eval", out.toString(), TEST);
+        assertEquals(0, eval.exitCode(), eval.toString());
+        assertTrue(eval.out().contains("accuracy "), eval.out());
+        // convert reads it: --quantize quantizes what float layers it has left (none); without, one line says what
+        // it is and what reads it, nothing written.
+        Path again = dir.resolve("again.onnx");
+        CliRun requantized = CliRun.of("-q", "convert", out.toString(), "-o", again.toString(), "--quantize",
+                "int8-dynamic", "--timing-batch", "0");
+        assertEquals(0, requantized.exitCode(), requantized.toString());
+        assertTrue(requantized.out().contains("int8  0 layers"), requantized.out());
+        Path copy = dir.resolve("copy.onnx");
+        CliRun plain = CliRun.of("convert", out.toString(), "-o", copy.toString());
+        assertEquals(Main.USAGE, plain.exitCode(), plain.toString());
+        assertEquals(1, plain.err().strip().lines().count(), plain.err());
+        assertTrue(plain.err().contains("holds 3 int8 layers (QGemm ×3) on integer kernels and no dense chain to "
+                + "rewrite"), plain.err());
+        assertFalse(Files.exists(copy));
+    }
 }

@@ -548,6 +548,14 @@ public final class Odf2nna {
     }
 
     /**
+     * What the tool says of a model's int8 layers on integer kernels (the static form's QGemm and pairs, a graph's
+     * integer layers), which no pruning reads: one line, which and why; null when it holds none.
+     */
+    public static String int8NotPruned(Path model) {
+        return org.odf2nna.method.Int8Layers.notPruned(model);
+    }
+
+    /**
      * The sweep over a graph's dense blocks, from files: the same files and settings as {@link #sweep(SweepFiles,
      * SweepSettings, Progress)} (training rows measure the units, validation rows judge the rounds, the test rows only
      * report); the chosen round is written as ONNX and the report as JSON where {@code files} say.

@@ -87,7 +87,7 @@ public final class Converter {
         } else {
             OutputPaths.checkWritable(output, model);
         }
-        OnnxDenseModel read = ModelFiles.read(model);
+        OnnxDenseModel read = chain(model);
         DenseNetwork network = read.network();
         ModelFormat from = ModelFiles.formatOf(model);
         KerasModel keras = from == ModelFormat.KERAS ? ModelFiles.readKeras(model) : null;
@@ -238,6 +238,26 @@ public final class Converter {
             difference[0] = ModelWriter.maxDifference(actual, reference);
         });
         return speeds;
+    }
+
+    /**
+     * The model read as a dense chain; an int8 graph the chain reader does not take (the static form's QGemm file, a
+     * quantized CNN) is refused in one line saying what it is and what reads it.
+     */
+    private static OnnxDenseModel chain(Path model) {
+        try {
+            return ModelFiles.read(model);
+        } catch (InputException e) {
+            String int8 = ModelFiles.formatOf(model) == ModelFormat.ONNX && !e.malformed()
+                    ? Int8Layers.describe(ModelReader.read(model).graph()) : null;
+            if (int8 == null) {
+                throw e;
+            }
+            throw InputException.usage(model, "holds " + int8 + " on integer kernels and no dense chain to "
+                    + "rewrite, so it is written only as it is; eval runs it and inspect describes it, and "
+                    + "{{QUANTIZE}} int8 quantizes whatever float layers it has left; for another format, convert "
+                    + "the float original");
+        }
     }
 
     /** A file's size, or the total of a folder's files; -1 when unknown. */
