@@ -95,4 +95,45 @@ class GraphInputsCliTest {
         assertEquals(2, wrong.exitCode(), wrong.toString());
         assertTrue(wrong.err().contains("--input-shape 3,4 does not fit input 'x'"), wrong.err());
     }
+
+    /** An .npz archive of {@code rows} rows of 6 token ids (a few, then padding 0) in x, their attention_mask, classes. */
+    private Path tokenArchive(String name, int rows, long seed) throws Exception {
+        Random r = new Random(seed);
+        ByteBuffer x = ByteBuffer.allocate(rows * 6 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer mask = ByteBuffer.allocate(rows * 6 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer y = ByteBuffer.allocate(rows * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < rows; i++) {
+            int n = 1 + r.nextInt(6);
+            for (int t = 0; t < 6; t++) {
+                x.putLong(t < n ? 1 + r.nextInt(49) : 0);
+                mask.putLong(t < n ? 1 : 0);
+            }
+            y.putLong(r.nextInt(4));
+        }
+        Path p = dir.resolve(name);
+        try (OutputStream out = Files.newOutputStream(p); ZipOutputStream zip = new ZipOutputStream(out)) {
+            entry(zip, "x.npy", "'<i8'", "(" + rows + ", 6)", x.array());
+            entry(zip, "attention_mask.npy", "'<i8'", "(" + rows + ", 6)", mask.array());
+            entry(zip, "y.npy", "'<i8'", "(" + rows + ",)", y.array());
+        }
+        return p;
+    }
+
+    @Test
+    void aSweepReadsAnOpenSequenceLengthFromTheArchivesAsEvalDoes() throws Exception {
+        Path model = dir.resolve("text.onnx");
+        Files.write(model, GraphFeedTest.textClassifier(new Graphs(71)).toByteArray());
+        Path train = tokenArchive("train.npz", 300, 1);
+        Path validation = tokenArchive("validation.npz", 300, 2);
+        Path out = dir.resolve("text.small.onnx");
+        CliRun sweep = CliRun.of("sweep", model.toString(), "--train", train.toString(), "--validation",
+                validation.toString(), "-o", out.toString(), "--graph-retrain", "sequential", "--max-drop", "20",
+                "--accept-chance");
+        assertEquals(0, sweep.exitCode(), sweep.toString());
+        assertFalse(sweep.err().contains("the shape of its rows is open"), sweep.err());
+        assertTrue(Files.exists(out), sweep.toString());
+        // The sequence axis stays open in the written model, as the export had it.
+        assertEquals("sequence", ModelProto.parseFrom(Files.readAllBytes(out)).getGraph().getInput(0).getType()
+                .getTensorType().getShape().getDim(1).getDimParam());
+    }
 }

@@ -112,6 +112,23 @@ public final class GraphSweeper {
         }
     }
 
+    /**
+     * The values per row of the data files' {@code x} arrays where every one is an {@code .npz} archive and they agree
+     * (a BERT export's open sequence length is read from them, as {@code eval} reads it), else 0: the shape is then
+     * given by --input-shape.
+     */
+    static int archiveWidth(List<Path> dataFiles) {
+        int width = 0;
+        for (Path f : dataFiles) {
+            int w = org.odf2nna.data.NumpyRows.arrayWidth(f, "x");
+            if (w < 1 || (width > 0 && w != width)) {
+                return 0;
+            }
+            width = w;
+        }
+        return width;
+    }
+
     /** The message for a graph with no dense blocks and no dense chain with a hidden layer. */
     public static String noBlocks(Path model) {
         String chain = chainRefusal(model);
@@ -212,7 +229,8 @@ public final class GraphSweeper {
             SweepSettings settings, ModelInputs inputs, OutputDecoding decoding, Progress progress) {
         Path model = files.model();
         ModelProto proto = ModelReader.read(model).graph();
-        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(files.eval()));
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(files.eval()),
+                archiveWidth(List.of(files.eval())));
         if (!BlockFinder.hasBlocks(proto, model)) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }
@@ -308,7 +326,7 @@ public final class GraphSweeper {
                 dataFiles.add(p);
             }
         }
-        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, dataFiles);
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, dataFiles, archiveWidth(dataFiles));
         if (!BlockFinder.hasBlocks(proto, model)) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }

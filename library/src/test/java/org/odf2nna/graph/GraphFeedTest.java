@@ -50,7 +50,7 @@ public class GraphFeedTest {
      * A text classifier over int64 token ids [N, T] with an attention mask [N, T]: an embedding Gather, the mean of the
      * unmasked tokens, MatMul 6→12, ReLU, MatMul 12→4.
      */
-    static ModelProto textClassifier(Graphs g) {
+    public static ModelProto textClassifier(Graphs g) {
         g.inputOf("input_ids", INT64, "batch", "sequence").inputOf("attention_mask", INT64, "batch", "sequence")
                 .output("logits", 4);
         String emb = g.node("Gather", "emb", g.init("embedding", 1.0, 50, 6), "input_ids");
