@@ -83,7 +83,7 @@ public final class ProgressiveSweep {
             throw new IllegalArgumentException("validation rows need targets: a regression model's MSE is bounded "
                     + "on them");
         }
-        return prepare(original, null, new TrainingData[] {training, validation}, RowsOrigin.IN_MEMORY, settings, task)
+        return prepare(original, null, Retrainer.Parts.of(training, validation), RowsOrigin.IN_MEMORY, settings, task)
                 .run(true, progress);
     }
 
@@ -95,7 +95,7 @@ public final class ProgressiveSweep {
      * @param recordedEpochs the original's training epochs as its file records them, or null
      * @param task           the task, resolved
      */
-    static ProgressiveSweep prepare(DenseNetwork original, String recordedEpochs, TrainingData[] parts,
+    static ProgressiveSweep prepare(DenseNetwork original, String recordedEpochs, Retrainer.Parts parts,
             RowsOrigin origin, SweepSettings settings, Task task) {
         if (!settings.schedule().progressive()) {
             throw new IllegalArgumentException("the schedule is not progressive");
@@ -126,7 +126,10 @@ public final class ProgressiveSweep {
         }
         double ridge = settings.pruning().ridgeFor(retrainer.epochs() > 0);
         // The rows retraining and the refit see (the validation rows held out): what the written model was fitted on.
-        InputRange range = InputRange.of(parts[0].inputs(), parts[0].rows(), parts[0].width());
+        InputRange range = retrainer.trainingRange();
+        if (range == null) {
+            throw new IllegalArgumentException("no rows to take a range over");
+        }
         if (settings.clipInputs()) {
             retrainer = retrainer.clipping(range);
         }

@@ -22,6 +22,8 @@ import org.odf2nna.tf.DenseTrainer;
 import org.odf2nna.tf.Loss;
 import org.odf2nna.tf.TrainingData;
 import org.odf2nna.tf.TrainingResult;
+import org.odf2nna.tf.TrainingSet;
+import org.odf2nna.tf.StreamedRows;
 
 /**
  * The paper's light retraining of a pruned network: the training rows are loaded once (through the
@@ -30,7 +32,8 @@ import org.odf2nna.tf.TrainingResult;
  */
 final class Retrainer {
 
-    private final TrainingData train;
+    /** The rows retraining steps on, in training coordinates: in memory, or streamed from disk when many. */
+    private final TrainingSet train;
     private final TrainingData validation;
     /**
      * The rows choices are judged on ({@link #bound}): the validation rows. {@code validation} is the rows retraining
@@ -48,9 +51,8 @@ final class Retrainer {
     private final Loss loss;
     private final TrainingOptions options;
     private final Settings settings;
-    /** How much the teacher guides training, and its soft targets for the training rows (null without teacher). */
+    /** How much the teacher guides training (its soft targets for the training rows are in {@link #train}). */
     private final Distillation distillation;
-    private final float[] soft;
 
     /**
      * The settings that do not depend on the network trained ({@code trainingRange}: the per-column range of the
@@ -66,15 +68,15 @@ final class Retrainer {
      * to keep the best epoch and stop early, and {@code judge} is what the rounds are judged on ({@code clipped}: as
      * the candidates read them).
      */
-    private record Rows(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows,
+    private record Rows(TrainingSet train, TrainingData validation, TrainingData judge, String watchedRows,
             TrainingData clipped) {
-        Rows(TrainingData train, TrainingData validation, TrainingData judge, String watchedRows) {
+        Rows(TrainingSet train, TrainingData validation, TrainingData judge, String watchedRows) {
             this(train, validation, judge, watchedRows, judge);
         }
     }
 
     private Retrainer(Rows rows, Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings,
-            Distillation distillation, float[] soft) {
+            Distillation distillation) {
         this.train = rows.train();
         this.validation = rows.validation();
         this.judge = rows.judge();
@@ -85,12 +87,52 @@ final class Retrainer {
         this.options = options;
         this.settings = settings;
         this.distillation = distillation;
-        this.soft = soft;
     }
 
     static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
             Progress progress) {
-        return prepare(model, retrain, task, load(model, retrain, task, rows, device, progress), device);
+        return prepare(model, retrain, task, loadParts(model, retrain, task, rows, device, progress), device);
+    }
+
+    /**
+     * {training, validation} rows as shrink and sweep load them: both in memory ({@code inMemory}), or, when the
+     * training rows are too many to hold ({@link TrainingRows#heldValues}), the training rows on disk ({@code onDisk})
+     * with the validation file's rows ({@code validationFile}, or null: held out of the rows on disk as they stream).
+     */
+    record Parts(TrainingData[] inMemory, TrainingRows.Loaded onDisk, TrainingData validationFile) {
+
+        static Parts of(TrainingData training, TrainingData validation) {
+            return new Parts(new TrainingData[] {training, validation}, null, null);
+        }
+
+        /** Deletes the rows on disk, when the parts will not be prepared after all. */
+        void discard() {
+            if (onDisk != null) {
+                onDisk.onDisk().close();
+            }
+        }
+    }
+
+    /** The rows {@code rows} and the options name, the training rows streamed from disk when many (see {@link Parts}). */
+    static Parts loadParts(OnnxDenseModel model, RetrainOptions retrain, Task task, EvalData rows, Device device,
+            Progress progress) {
+        TrainingRows.Loaded all = TrainingRows.loadStreamable(model, rows, task, device, progress);
+        if (all.onDisk() == null) {
+            TrainingData[] parts = parts(model, all.inMemory(), retrain, task, rows, device, progress);
+            return new Parts(parts, null, null);
+        }
+        if (retrain.validation() == null) {
+            return new Parts(null, all, null);
+        }
+        try {
+            // Kept apart from the rows held (in memory, the rest on disk): the check counts overlaps among those.
+            TrainingData first = StreamedTraining.head(all.onDisk(), (int) Math.min(Integer.MAX_VALUE,
+                    TrainingRows.heldValues() / (all.width() + 1)));
+            return new Parts(null, all, validationFile(model, first, retrain, task, rows, device, progress));
+        } catch (RuntimeException e) {
+            all.onDisk().close();
+            throw e;
+        }
     }
 
     /** The {training, validation} rows {@code rows} and the options name, read through the model's prefix. */
@@ -109,13 +151,19 @@ final class Retrainer {
         if (retrain.validation() == null) {
             return split(all, retrain.retraining(), retrain.origin());
         }
+        return new TrainingData[] {all, validationFile(model, all, retrain, task, like, device, progress)};
+    }
+
+    /** The validation file's rows, checked kept apart from the training rows {@code all}. */
+    private static TrainingData validationFile(OnnxDenseModel model, TrainingData all, RetrainOptions retrain,
+            Task task, EvalData like, Device device, Progress progress) {
         EvalData rows = new EvalData(retrain.validation(), like.columns(), like.inferenceBatch()).forModel(model);
         TrainingData validation = TrainingRows.load(model, rows, task, device, progress);
         if (validation.rows() == 0) {
             throw new InputException(retrain.validation(), null, "has no data rows to validate on");
         }
         KeptApart.check(retrain.train(), KeptApart.rows(all), retrain.validation(), KeptApart.rows(validation), progress);
-        return new TrainingData[] {all, validation};
+        return validation;
     }
 
     /** Training on rows already in memory (the chain's inputs and the targets), without a teacher. */
@@ -148,6 +196,44 @@ final class Retrainer {
             Device device) {
         return prepare(model.network(), RecordedEpochs.of(model), retrain.retraining(), retrain.origin(), task, parts,
                 device);
+    }
+
+    /** The same for rows loaded by {@link #loadParts}. */
+    static Retrainer prepare(OnnxDenseModel model, RetrainOptions retrain, Task task, Parts parts, Device device) {
+        return prepare(model.network(), RecordedEpochs.of(model), retrain.retraining(), retrain.origin(), task, parts,
+                device);
+    }
+
+    /**
+     * The same for a network in memory, on rows loaded by {@link #loadParts}: those on disk stream
+     * ({@link StreamedTraining}), and are deleted when the retraining is {@link #release}d.
+     */
+    static Retrainer prepare(DenseNetwork teacher, String recordedEpochs, RetrainSettings retrain, RowsOrigin origin,
+            Task task, Parts parts, Device device) {
+        if (parts.onDisk() == null) {
+            return prepare(teacher, recordedEpochs, retrain, origin, task, parts.inMemory(), device);
+        }
+        TrainingRows.Loaded loaded = parts.onDisk();
+        try {
+            RetrainSettings.Epochs epochs = retrain.epochs(recordedEpochs);
+            Loss loss = Loss.forTask(task, teacher.outputs());
+            boolean unlabelled = !loaded.labelled();
+            if (unlabelled && !retrain.distillation().usesTeacher()) {
+                throw origin.inTraining("line 1", "has no target column: retraining on the targets "
+                        + "alone needs one (distillation from the original network trains without targets)");
+            }
+            RetrainSettings settings = unlabelled ? retrain.withDistillation(retrain.distillation().teacherOnly())
+                    : retrain;
+            TrainingData validationFile = parts.validationFile() == null ? null
+                    : labelByTeacher(parts.validationFile(), teacher, loss);
+            boolean validationLabelled = parts.validationFile() != null ? TrainingRows.labelled(parts.validationFile())
+                    : loaded.labelled();
+            StreamedTraining.Plan plan = new StreamedTraining.Plan(settings, epochs, origin, loss, teacher.head(),
+                    settings.distillation().usesTeacher() ? teacher : null, teacher, validationLabelled, device);
+            return StreamedTraining.prepare(loaded.onDisk(), loaded.labelled(), validationFile, plan);
+        } finally {
+            loaded.onDisk().close();
+        }
     }
 
     /**
@@ -240,8 +326,42 @@ final class Retrainer {
                     teacher.outputs(), loss, distillation.temperature());
         }
         TrainingData validation = conditioning.apply(parts[1]);
-        return new Retrainer(new Rows(train, validation, validation, "validation"), conditioning, loss, options,
-                settings, distillation, soft);
+        return new Retrainer(new Rows(TrainingSet.inMemory(train, soft, teacher == null ? 0 : teacher.outputs()),
+                validation, validation, "validation"), conditioning, loss, options, settings, distillation);
+    }
+
+    /**
+     * Retraining on rows streamed from disk ({@link StreamedTraining} prepared them): {@code train} in training
+     * coordinates with the teacher's soft targets, {@code validation} in the model's coordinates, labelled.
+     *
+     * @param range       the per-column range of the training rows in the model's coordinates
+     * @param targetRange the training targets' {lo, hi} in the model's units
+     */
+    static Retrainer streamed(StreamedRows train, TrainingData validation, Conditioning conditioning,
+            StreamedTraining.Plan plan, org.odf2nna.network.InputRange range, float[] targetRange) {
+        RetrainSettings retrain = plan.settings();
+        RetrainSettings.Epochs epochs = plan.epochs();
+        TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
+                retrain.seed(), retrain.patience(), plan.device());
+        Distillation distillation = plan.teacher() == null ? Distillation.NONE : retrain.distillation();
+        Settings settings = new Settings(plan.origin().describe(), train.rows(), validation.rows(), epochs.count(),
+                epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
+                signal(distillation, plan.loss()), plan.validationLabelled(), range, targetRange);
+        TrainingData conditioned = conditioning.apply(validation);
+        return new Retrainer(new Rows(train, conditioned, conditioned, "validation"), conditioning, plan.loss(),
+                options, settings, distillation);
+    }
+
+    /** Deletes the file of training rows when they stream from disk (a run's temporary folder goes at its end anyway). */
+    void release() {
+        if (train instanceof StreamedRows streamed) {
+            streamed.close();
+        }
+    }
+
+    /** Whether the training rows stream from disk. */
+    boolean streams() {
+        return train instanceof StreamedRows;
     }
 
     /** What retraining trains towards, in words for the report. */
@@ -279,13 +399,8 @@ final class Retrainer {
 
     /** The first {@code maxRows} rows of {@link #fittingRows()}. */
     RowSource fittingRows(int maxRows) {
-        int rows = Math.min(maxRows, train.rows());
-        return consumer -> {
-            for (int from = 0; from < rows; from += FIT_BATCH) {
-                int n = Math.min(FIT_BATCH, rows - from);
-                consumer.accept(conditioning.toModelInputs(train.inputs(), from, n), n);
-            }
-        };
+        return consumer -> train.inOrder(FIT_BATCH, maxRows, (x, targets, soft, n) -> consumer.accept(
+                conditioning.toModelInputs(x, 0, n), n));
     }
 
     /** How many rows {@link #fittingRows} gives. */
@@ -317,7 +432,7 @@ final class Retrainer {
                 t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled(), t.trainingRange(),
                 t.targetRange());
         return new Retrainer(new Rows(train, validation, judge, watchedRows, clipped), conditioning, loss, o,
-                withEpochs, distillation, soft);
+                withEpochs, distillation);
     }
 
     /**
@@ -349,7 +464,7 @@ final class Retrainer {
         TrainingData judged = judge == validation ? watch : judge.keepColumns(kept);
         return new Retrainer(new Rows(train.keepColumns(kept), watch, judged, watchedRows,
                 clipped == judge ? judged : clipped.keepColumns(kept)), conditioning.keepInputs(kept), loss, options,
-                settings, distillation, soft);
+                settings, distillation);
     }
 
     /**
@@ -361,10 +476,9 @@ final class Retrainer {
         if (judge != validation) {
             return this;
         }
-        TrainingData watch = train.rows() > rows ? train.split((double) rows / train.rows(), options.seed())[1]
-                : train;
+        TrainingData watch = train.sample(rows, options.seed());
         return new Retrainer(new Rows(train, watch, validation, "training", clipped), conditioning, loss, options,
-                settings, distillation, soft);
+                settings, distillation);
     }
 
     /**
@@ -384,7 +498,7 @@ final class Retrainer {
         float[] held = new org.odf2nna.network.InputRange(lo, hi, range.rows()).clip(judge.inputs(), judge.rows());
         TrainingData clippedRows = new TrainingData(held, judge.targets(), judge.rows(), width);
         return new Retrainer(new Rows(train, validation, judge, watchedRows, clippedRows), conditioning, loss,
-                options, settings, distillation, soft);
+                options, settings, distillation);
     }
 
     /** Whether the task is regression (the loss is the MSE). */
@@ -452,7 +566,7 @@ final class Retrainer {
     double fineTunedFitness(DenseNetwork pruned, int epochs) {
         TrainingOptions brief = new TrainingOptions(epochs, options.batchSize(), options.learningRate(),
                 options.seed(), 0, options.device());
-        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss, brief,
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss, brief,
                 distillation, (epoch, total) -> { });
         double best = result.history().get(result.bestEpoch()).validationMetric();
         return loss == Loss.MEAN_SQUARED_ERROR ? -conditioning.mseInTargetUnits(best) : best;
@@ -509,7 +623,8 @@ final class Retrainer {
         float[] x = new float[rows * width];
         int fromValidation = Math.min(rows, judge.rows());
         System.arraycopy(judge.inputs(), 0, x, 0, fromValidation * width);
-        System.arraycopy(train.inputs(), 0, x, fromValidation * width, (rows - fromValidation) * width);
+        System.arraycopy(train.head(rows - fromValidation).inputs(), 0, x, fromValidation * width,
+                (rows - fromValidation) * width);
         return x;
     }
 
@@ -518,7 +633,7 @@ final class Retrainer {
         float[] y = new float[rows];
         int fromValidation = Math.min(rows, judge.rows());
         System.arraycopy(judge.targets(), 0, y, 0, fromValidation);
-        System.arraycopy(train.targets(), 0, y, fromValidation, rows - fromValidation);
+        System.arraycopy(train.head(rows - fromValidation).targets(), 0, y, fromValidation, rows - fromValidation);
         return y;
     }
 
@@ -662,8 +777,12 @@ final class Retrainer {
      * in the targets' own units.
      */
     org.odf2nna.metrics.BoundedRegression.Range targetRange() {
-        org.odf2nna.metrics.BoundedRegression.Range inTraining = org.odf2nna.metrics.BoundedRegression.trainingRange(
-                train.targets(), train.rows());
+        if (train.rows() < 1) {
+            throw new IllegalArgumentException("no training targets to take a range from");
+        }
+        double[] bounds = train.targetBounds();
+        org.odf2nna.metrics.BoundedRegression.Range inTraining = org.odf2nna.metrics.BoundedRegression.Range.of(
+                bounds[0], bounds[1]);
         float[] model = outputRange();
         return new org.odf2nna.metrics.BoundedRegression.Range(inTraining.lo(), inTraining.hi(),
                 org.odf2nna.metrics.BoundedRegression.Range.of(model[0], model[1]).words());
@@ -749,7 +868,7 @@ final class Retrainer {
         boolean regression = loss == Loss.MEAN_SQUARED_ERROR;
         String metric = regression ? "mse" : "accuracy";
         String watched = watchedRows;
-        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, soft, validation, loss,
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss,
                 options, distillation, (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
                         // Epoch 0 is the start, before any training step: it has no training loss yet.
                         String.format(Locale.ROOT, "epoch %d/%d, %s%s %s %.4g", epoch.epoch(), total,

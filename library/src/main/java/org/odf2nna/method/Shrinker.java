@@ -150,6 +150,10 @@ public final class Shrinker {
         if (options.report() != null) {
             AtomicFiles.writeString(options.report(), ReportFormat.json(report));
         }
+        if (retrainer != null && prepared.retrainer() == null) {
+            // Training rows streamed from disk go now (else with the run's temporary folder, or at the JVM's exit).
+            retrainer.release();
+        }
         return report;
     }
 

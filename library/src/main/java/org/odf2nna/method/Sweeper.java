@@ -89,13 +89,24 @@ public final class Sweeper {
         EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
                 options.test().columns().label(), target), options.test().inferenceBatch()).forModel(model);
 
-        TrainingData[] parts = Retrainer.load(model, options.retrain(), task, trainRows, settings.device(), progress);
-        ScanResult scores = ModelScan.scan(model, trainRows, null, settings.device(), progress);
+        Retrainer.Parts parts = Retrainer.loadParts(model, options.retrain(), task, trainRows, settings.device(),
+                progress);
+        ScanResult scores;
+        try {
+            scores = ModelScan.scan(model, trainRows, null, settings.device(), progress);
+        } catch (RuntimeException e) {
+            parts.discard();
+            throw e;
+        }
         Shrinker.checkReadCorrectly(model, scores.sample());
         if (settings.schedule().progressive()) {
             ProgressiveSweep sweep = ProgressiveSweep.prepare(network, RecordedEpochs.of(model), parts,
                     new RowsOrigin(files.train(), files.validation()), numbered(settings, model, files.model()), task);
-            return progressive(options, model, task, sweep, scores, progress);
+            try {
+                return progressive(options, model, task, sweep, scores, progress);
+            } finally {
+                sweep.retrainer().release();
+            }
         }
         Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, settings.device());
         Grid thresholds = thresholds(options, scores, network);
@@ -145,6 +156,7 @@ public final class Sweeper {
             return report;
         } finally {
             AtomicFiles.release(work);
+            retrainer.release();
         }
     }
 

@@ -32,39 +32,63 @@ public record Conditioning(double[] inputMean, double[] inputScale, double targe
 
     /** Fits the maps on training rows; targets are scaled for regression with a linear output only. */
     public static Conditioning fit(TrainingData data, Loss loss, OutputHead head) {
-        int width = data.width();
-        double[] mean = new double[width];
-        double[] m2 = new double[width];
-        float[] x = data.inputs();
-        for (int r = 0; r < data.rows(); r++) {
+        Moments moments = new Moments(data.width());
+        moments.add(data.inputs(), data.targets(), data.rows());
+        return moments.conditioning(loss, head);
+    }
+
+    /**
+     * The running means and spreads {@link #fit} takes, rows added a block at a time (Welford's update, row by row in
+     * the order added, so that blocks give the very maps the rows all at once would).
+     */
+    public static final class Moments {
+        private final int width;
+        private final double[] mean;
+        private final double[] m2;
+        private double targetMean;
+        private double targetM2;
+        private long rows;
+
+        public Moments(int width) {
+            this.width = width;
+            this.mean = new double[width];
+            this.m2 = new double[width];
+        }
+
+        /** Adds {@code n} rows of inputs (row-major) with their targets. */
+        public void add(float[] x, float[] targets, int n) {
+            for (int r = 0; r < n; r++) {
+                long count = rows + r + 1;
+                for (int c = 0; c < width; c++) {
+                    double delta = x[r * width + c] - mean[c];
+                    mean[c] += delta / count;
+                    m2[c] += delta * (x[r * width + c] - mean[c]);
+                }
+                double delta = targets[r] - targetMean;
+                targetMean += delta / count;
+                targetM2 += delta * (targets[r] - targetMean);
+            }
+            rows += n;
+        }
+
+        /** The maps of the rows added; targets scaled for regression with a linear output only. */
+        public Conditioning conditioning(Loss loss, OutputHead head) {
+            double[] scale = new double[width];
             for (int c = 0; c < width; c++) {
-                double delta = x[r * width + c] - mean[c];
-                mean[c] += delta / (r + 1);
-                m2[c] += delta * (x[r * width + c] - mean[c]);
+                double sd = rows > 0 ? Math.sqrt(m2[c] / rows) : 0;
+                scale[c] = sd > 1e-12 * Math.max(1, Math.abs(mean[c])) ? sd : 1;
             }
-        }
-        double[] scale = new double[width];
-        for (int c = 0; c < width; c++) {
-            double sd = data.rows() > 0 ? Math.sqrt(m2[c] / data.rows()) : 0;
-            scale[c] = sd > 1e-12 * Math.max(1, Math.abs(mean[c])) ? sd : 1;
-        }
-        double targetMean = 0;
-        double targetScale = 1;
-        if (loss == Loss.MEAN_SQUARED_ERROR && head == OutputHead.NONE && data.rows() > 0) {
-            double tm = 0;
-            double tm2 = 0;
-            for (int r = 0; r < data.rows(); r++) {
-                double delta = data.targets()[r] - tm;
-                tm += delta / (r + 1);
-                tm2 += delta * (data.targets()[r] - tm);
+            double tMean = 0;
+            double tScale = 1;
+            if (loss == Loss.MEAN_SQUARED_ERROR && head == OutputHead.NONE && rows > 0) {
+                double sd = Math.sqrt(targetM2 / rows);
+                if (sd > 0) {
+                    tMean = targetMean;
+                    tScale = sd;
+                }
             }
-            double sd = Math.sqrt(tm2 / data.rows());
-            if (sd > 0) {
-                targetMean = tm;
-                targetScale = sd;
-            }
+            return new Conditioning(mean, scale, tMean, tScale);
         }
-        return new Conditioning(mean, scale, targetMean, targetScale);
     }
 
     /**

@@ -55,7 +55,20 @@ public final class DenseTrainer {
      */
     public static TrainingResult train(DenseNetwork start, TrainingData train, float[] soft, TrainingData validation,
             Loss loss, TrainingOptions options, Distillation distillation, EpochListener listener) {
-        checkInputs(start, train, soft, validation, distillation);
+        if (distillation.usesTeacher() && (soft == null || soft.length < (long) train.rows() * start.outputs())) {
+            throw new IllegalArgumentException("distillation needs the teacher's outputs for every training row");
+        }
+        return train(start, TrainingSet.inMemory(train, soft, start.outputs()), validation, loss, options,
+                distillation, listener);
+    }
+
+    /**
+     * Training on rows in memory or streamed from disk ({@link TrainingSet}), with the teacher's soft targets in the
+     * set when {@code distillation} uses them.
+     */
+    public static TrainingResult train(DenseNetwork start, TrainingSet train, TrainingData validation, Loss loss,
+            TrainingOptions options, Distillation distillation, EpochListener listener) {
+        checkInputs(start, train, validation, distillation);
         try (TfNetworkGraph net = new TfNetworkGraph(start, true);
              Session session = TfSessions.open(net.graph, options.device())) {
             Losses losses = Losses.build(net.tf, net.logits, start.outputs(), loss, distillation);
@@ -64,7 +77,7 @@ public final class DenseTrainer {
             initialise(session, net.initializers, adam);
             TrainingGraph graph = new TrainingGraph(net.input, net.logits, losses, adam.step);
             DenseNetwork[] best = {start};
-            Loop run = loop(session, graph, new Taught(train, soft), validation, loss, options, listener,
+            Loop run = loop(session, graph, train, validation, loss, options, listener,
                     () -> best[0] = readWeights(session, net, start));
             return new TrainingResult(best[0], run.bestEpoch(), run.epochsRun(), run.history());
         }
@@ -77,6 +90,11 @@ public final class DenseTrainer {
      * @param soft the teacher's outputs, row after row, or null without a teacher
      */
     record Taught(TrainingData rows, float[] soft) {
+
+        /** The rows as a loop reads them, {@code outputs} soft targets per row. */
+        TrainingSet set(int outputs) {
+            return TrainingSet.inMemory(rows, soft, outputs);
+        }
     }
 
     /** What {@link #loop} did: the epoch whose weights were kept, the epochs run, one record per epoch. */
@@ -89,9 +107,8 @@ public final class DenseTrainer {
      * epoch beats the best so far (the caller reads its weights then), and training stops after {@code patience}
      * epochs without one.
      */
-    static Loop loop(Session session, TrainingGraph graph, Taught taught, TrainingData validation, Loss loss,
+    static Loop loop(Session session, TrainingGraph graph, TrainingSet train, TrainingData validation, Loss loss,
             TrainingOptions options, EpochListener listener, Runnable keepBest) {
-        TrainingData train = taught.rows();
         List<TrainingResult.Epoch> history = new ArrayList<>();
         double[] figures = evaluate(session, graph, validation, loss);
         TrainingResult.Epoch first = new TrainingResult.Epoch(0, Double.NaN, figures[0], figures[1]);
@@ -103,8 +120,7 @@ public final class DenseTrainer {
         int epochsRun = 0;
         long stepsPerEpoch = (train.rows() + options.batchSize() - 1) / options.batchSize();
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-            int[] order = TrainingData.permutation(train.rows(), random);
-            double lossSum = trainEpoch(session, graph, taught, order, options.batchSize(),
+            double lossSum = trainEpoch(session, graph, train, random, options.batchSize(),
                     (epoch - 1) * stepsPerEpoch, options.epochs() * stepsPerEpoch, options.learningRate());
             epochsRun = epoch;
             figures = evaluate(session, graph, validation, loss);
@@ -147,9 +163,9 @@ public final class DenseTrainer {
         }
     }
 
-    private static void checkInputs(DenseNetwork start, TrainingData train, float[] soft, TrainingData validation,
+    private static void checkInputs(DenseNetwork start, TrainingSet train, TrainingData validation,
             Distillation distillation) {
-        if (distillation.usesTeacher() && (soft == null || soft.length < (long) train.rows() * start.outputs())) {
+        if (distillation.usesTeacher() && train.softWidth() < start.outputs()) {
             throw new IllegalArgumentException("distillation needs the teacher's outputs for every training row");
         }
         if (train.width() != start.inputs() || validation.width() != start.inputs()) {
@@ -198,22 +214,24 @@ public final class DenseTrainer {
         }
     }
 
-    /** One pass over the training rows in {@code order}, a step per batch; returns the sum of the rows' losses. */
-    private static double trainEpoch(Session session, TrainingGraph g, Taught taught, int[] order, int batchSize,
+    /**
+     * One pass over the training rows in an order drawn from {@code random}, a step per batch; returns the sum of the
+     * rows' losses.
+     */
+    private static double trainEpoch(Session session, TrainingGraph g, TrainingSet train, Random random, int batchSize,
             long firstStep, long totalSteps, float peak) {
-        TrainingData train = taught.rows();
-        float[] soft = taught.soft();
         Losses l = g.losses();
         boolean teacher = l.teacherTargets() != null;
         boolean scheduled = g.schedule() != null && g.schedule() != LearningRateSchedule.CONSTANT;
-        double lossSum = 0;
-        long step = firstStep;
-        for (int start0 = 0; start0 < train.rows(); start0 += batchSize, step++) {
-            int n = Math.min(batchSize, train.rows() - start0);
-            try (TFloat32 x = rows(train, order, start0, n);
-                 TFloat32 y = targets(train, order, start0, n, l.labelWidth());
-                 TFloat32 s = teacher ? softRows(soft, l.outputs(), order, start0, n) : null;
-                 TFloat32 rate = scheduled ? TFloat32.scalarOf(g.schedule().rate(peak, step, totalSteps)) : null) {
+        double[] lossSum = {0};
+        long[] step = {firstStep};
+        int width = train.width();
+        train.epoch(random, batchSize, (inputs, targets, soft, n) -> {
+            try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(inputs, true, false));
+                 TFloat32 y = targets(targets, n, l.labelWidth());
+                 TFloat32 s = teacher ? TFloat32.tensorOf(Shape.of(n, l.outputs()), DataBuffers.of(
+                         java.util.Arrays.copyOf(soft, n * l.outputs()), true, false)) : null;
+                 TFloat32 rate = scheduled ? TFloat32.scalarOf(g.schedule().rate(peak, step[0], totalSteps)) : null) {
                 Session.Runner runner = session.runner().feed(g.input(), x).feed(l.labels(), y);
                 if (teacher) {
                     runner.feed(l.teacherTargets(), s);
@@ -222,11 +240,12 @@ public final class DenseTrainer {
                     runner.feed(g.learningRate(), rate);
                 }
                 try (Result r = runner.addTarget(g.minimize()).fetch(l.trainLoss()).run()) {
-                    lossSum += ((TFloat32) r.get(0)).getFloat() * n;
+                    lossSum[0] += ((TFloat32) r.get(0)).getFloat() * n;
                 }
             }
-        }
-        return lossSum;
+            step[0]++;
+        });
+        return lossSum[0];
     }
 
     /** Network outputs (after the head) computed by TensorFlow, for checking the other runtimes. */
@@ -275,15 +294,6 @@ public final class DenseTrainer {
         return TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(x, true, false));
     }
 
-    /** The teacher's soft targets of the chosen rows. */
-    private static TFloat32 softRows(float[] soft, int width, int[] order, int from, int n) {
-        float[] s = new float[n * width];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(soft, order[from + i] * width, s, i * width, width);
-        }
-        return TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(s, true, false));
-    }
-
     /**
      * What the teacher says about each row, as the soft loss reads it: for softmax classifiers its probabilities at
      * temperature T, for sigmoid outputs the probability of each output at T, for regression its outputs themselves.
@@ -324,9 +334,18 @@ public final class DenseTrainer {
     /** Targets of the chosen rows: one-hot rows when {@code width} > 1, else the values. */
     private static TFloat32 targets(TrainingData data, int[] order, int from, int n, int width) {
         float[] all = data.targets();
+        float[] chosen = new float[n];
+        for (int i = 0; i < n; i++) {
+            chosen[i] = all[order[from + i]];
+        }
+        return targets(chosen, n, width);
+    }
+
+    /** The first {@code n} targets: one-hot rows when {@code width} > 1, else the values. */
+    private static TFloat32 targets(float[] values, int n, int width) {
         float[] y = new float[n * width];
         for (int i = 0; i < n; i++) {
-            float t = all[order[from + i]];
+            float t = values[i];
             if (width > 1) {
                 y[i * width + (int) t] = 1f;
             } else {

@@ -212,7 +212,7 @@ public final class GraphRetrainer {
             DenseTrainer.TrainingGraph training = new DenseTrainer.TrainingGraph(g.inputs.get(0), g.logits.get(0),
                     losses, adam.step, adam.learningRate, settings.schedule());
             Map<String, float[]> best = new HashMap<>();
-            DenseTrainer.Loop run = DenseTrainer.loop(session, training, new DenseTrainer.Taught(train, soft), held,
+            DenseTrainer.Loop run = DenseTrainer.loop(session, training, new DenseTrainer.Taught(train, soft).set(outputs), held,
                     loss, settings.options(), listener, () -> best.putAll(read(session, g)));
             ModelProto model = best.isEmpty() ? pruned : writeBack(pruned, best);
             return new Retrained(model, check, run.bestEpoch(), run.epochsRun(), run.history());

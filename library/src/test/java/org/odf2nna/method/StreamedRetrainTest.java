@@ -1,0 +1,174 @@
+package org.odf2nna.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.Progress;
+import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.report.EpsilonOutcome;
+import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
+
+/**
+ * Retraining on rows streamed from disk (issue 57) against the same retraining on rows in memory: the digits model's
+ * 1,438 training rows are forced onto disk by a tiny {@code odf2nna.train.heldValues}. The two differ in which rows are
+ * held out for validation (the same number, chosen by another seeded draw) and in the order of the steps (shuffled by
+ * blocks), so they are compared as two draws of one experiment: the same row counts, and accuracies on the test rows
+ * within a few points of each other.
+ */
+class StreamedRetrainTest {
+
+    static final Path DIGITS = Path.of("models/digits_8x8-128-64-10_relu.onnx");
+    static final Path TRAIN = Path.of("examples/digits/digits-train.csv.gz");
+    static final Path TEST = Path.of("examples/digits/digits-test.csv.gz");
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void inMemoryAgain() {
+        System.clearProperty("odf2nna.train.heldValues");
+    }
+
+    /** Progress that keeps every detail it was given. */
+    private static Progress recording(List<String> details) {
+        return (phase, done, total, detail) -> details.add(phase + ": " + detail);
+    }
+
+    private ShrinkReport shrink(boolean streamed, Distillation distillation, List<String> details) {
+        if (streamed) {
+            System.setProperty("odf2nna.train.heldValues", "2000");
+        } else {
+            System.clearProperty("odf2nna.train.heldValues");
+        }
+        EvalData eval = new EvalData(TEST, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 256);
+        RetrainOptions retrain = new RetrainOptions(TRAIN, RetrainSettings.builder().epochs(6).batchSize(32)
+                .learningRate(0.002f).seed(3).validationShare(0.25).patience(0).distillation(distillation).build());
+        Path out = dir.resolve((streamed ? "streamed" : "memory") + ".onnx");
+        return Shrinker.run(MethodTestData.shrink(DIGITS, eval, 0.6, out, retrain), recording(details));
+    }
+
+    private List<Path> rowFiles() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("odf2nna-rows-")).toList();
+        }
+    }
+
+    @Test
+    void shrinkRetrainsOnStreamedRowsAsOnRowsInMemory() throws IOException {
+        List<Path> before = rowFiles();
+        for (Distillation distillation : List.of(Distillation.NONE, Distillation.DEFAULT)) {
+            List<String> memoryDetails = new ArrayList<>();
+            List<String> streamedDetails = new ArrayList<>();
+            ShrinkReport memory = shrink(false, distillation, memoryDetails);
+            ShrinkReport streamed = shrink(true, distillation, streamedDetails);
+            assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
+            assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+            assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
+            assertEquals(memory.retraining().validationRows(), streamed.retraining().validationRows());
+            assertEquals(memory.retraining().signal(), streamed.retraining().signal());
+            EpsilonOutcome a = memory.outcomes().get(0);
+            EpsilonOutcome b = streamed.outcomes().get(0);
+            assertNotNull(b.retrained(), "PR stage");
+            assertEquals(a.unitsKept(), b.unitsKept(), "the same units removed");
+            // 360 test rows: two draws of a 95% classifier differ by about 1.6 points (sd); 5 points is 3 sd.
+            double accuracyA = a.retrained().primaryValue();
+            double accuracyB = b.retrained().primaryValue();
+            assertEquals(accuracyA, accuracyB, 0.05, distillation + ": " + accuracyA + " in memory, " + accuracyB
+                    + " streamed");
+            assertTrue(accuracyB > 0.85, "streamed retraining learnt: " + accuracyB);
+        }
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+
+    /** A random 8-24-24-3 ReLU classifier, its rows labelled by itself with 10% of the labels changed. */
+    private static final int WIDTH = 8;
+
+    private static org.odf2nna.network.DenseNetwork network() {
+        java.util.Random random = new java.util.Random(1);
+        int[] widths = {WIDTH, 24, 24, 3};
+        List<org.odf2nna.network.DenseLayer> layers = new ArrayList<>();
+        for (int l = 0; l + 1 < widths.length; l++) {
+            float[] w = new float[widths[l] * widths[l + 1]];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (Math.sqrt(2.0 / widths[l]) * random.nextGaussian());
+            }
+            layers.add(new org.odf2nna.network.DenseLayer(widths[l], widths[l + 1], w, new float[widths[l + 1]],
+                    l + 2 == widths.length ? org.odf2nna.network.Activation.IDENTITY
+                            : org.odf2nna.network.Activation.RELU));
+        }
+        return new org.odf2nna.network.DenseNetwork(org.odf2nna.network.InputPrefix.NONE, layers,
+                org.odf2nna.network.OutputHead.SOFTMAX);
+    }
+
+    private static Path rows(org.odf2nna.network.DenseNetwork network, Path file, int n, long seed) throws IOException {
+        java.util.Random random = new java.util.Random(seed);
+        float[] x = new float[n * WIDTH];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        double[] labels = MethodTestData.argmax(network.forward(x, n), 3);
+        for (int r = 0; r < n; r++) {
+            labels[r] = random.nextDouble() < 0.1 ? random.nextInt(3) : labels[r];
+        }
+        return MethodTestData.csv(file, MethodTestData.names("x", WIDTH), x, labels);
+    }
+
+    private SweepReport sweep(boolean streamed, Path model, Path train, Path validation, Path test, List<String> details) {
+        if (streamed) {
+            System.setProperty("odf2nna.train.heldValues", "2000");
+        } else {
+            System.clearProperty("odf2nna.train.heldValues");
+        }
+        RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.002f).seed(3)
+                .patience(0).build();
+        Path out = dir.resolve((streamed ? "streamed" : "memory") + "-swept.onnx");
+        return Sweeper.run(SweepFiles.of(model, train, test, out).withValidation(validation),
+                SweepSettings.builder().retraining(retrain).maxRounds(2).maxDrop(5).build(), recording(details));
+    }
+
+    @Test
+    void sweepRunsOnStreamedRowsAsOnRowsInMemory() throws IOException {
+        List<Path> before = rowFiles();
+        org.odf2nna.network.DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
+                .toByteArray());
+        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
+        Path validation = rows(network, dir.resolve("validation.csv"), 3000, 3);
+        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        List<String> memoryDetails = new ArrayList<>();
+        List<String> streamedDetails = new ArrayList<>();
+        SweepReport memory = sweep(false, model, train, validation, test, memoryDetails);
+        SweepReport streamed = sweep(true, model, train, validation, test, streamedDetails);
+        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
+        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        assertEquals(memory.table().retraining().trainRows(), streamed.table().retraining().trainRows());
+        assertEquals(3000, streamed.table().retraining().validationRows());
+        assertEquals(memory.table().outcomes().size(), streamed.table().outcomes().size(), "as many rounds");
+        for (int r = 0; r < memory.table().outcomes().size(); r++) {
+            EpsilonOutcome a = memory.table().outcomes().get(r);
+            EpsilonOutcome b = streamed.table().outcomes().get(r);
+            // 1,000 test rows: two draws differ by about 1 point (sd) at 90%; 5 points is 5 sd.
+            double accuracyA = (a.retrained() != null ? a.retrained() : a.pruned()).primaryValue();
+            double accuracyB = (b.retrained() != null ? b.retrained() : b.pruned()).primaryValue();
+            assertEquals(accuracyA, accuracyB, 0.05, "round " + (r + 1));
+        }
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+}
