@@ -286,7 +286,7 @@ final class Retrainer {
 
     /** {@code rows} with the teacher's prediction (its output, or its predicted class) as every row's target. */
     private static TrainingData withTeacherTargets(TrainingData rows, DenseNetwork teacher, Loss loss) {
-        float[] out = teacher.forward(rows.inputs(), rows.rows());
+        float[] out = forward(teacher, rows.inputs(), rows.rows());
         float[] targets = new float[rows.rows()];
         for (int r = 0; r < rows.rows(); r++) {
             targets[r] = loss == Loss.MEAN_SQUARED_ERROR ? out[r]
@@ -322,7 +322,7 @@ final class Retrainer {
             // The teacher's outputs before its head, in the coordinates the trainer works in, computed once.
             DenseNetwork conditioned = conditioning.toTraining(teacher);
             DenseNetwork logits = new DenseNetwork(conditioned.prefix(), conditioned.layers(), OutputHead.NONE);
-            soft = DenseTrainer.softTargets(logits.forward(train.inputs(), train.rows()), train.rows(),
+            soft = DenseTrainer.softTargets(forward(logits, train.inputs(), train.rows()), train.rows(),
                     teacher.outputs(), loss, distillation.temperature());
         }
         TrainingData validation = conditioning.apply(parts[1]);
@@ -579,9 +579,33 @@ final class Retrainer {
      */
     private float[] outputs(DenseNetwork candidate, float[] inputs, int rows) {
         if (!Int8Quantization.integerKernels(candidate)) {
-            return conditioning.toTraining(candidate).forward(inputs, rows);
+            return forward(conditioning.toTraining(candidate), inputs, rows);
         }
         return conditioning.toTrainingOutputs(candidate.forward(conditioning.toModelInputs(inputs, 0, rows), rows));
+    }
+
+    /** Rows a plain-Java forward pass takes at once: its layers' activations are this many rows wide, not all rows. */
+    static final int FORWARD_BLOCK = 8192;
+
+    /**
+     * {@code network}'s outputs on {@code rows} rows, computed {@link #FORWARD_BLOCK} rows at a time: the same values
+     * as one pass over all rows (a float network computes each row on its own), without holding every row's
+     * activations (200,000 rows of 300 units are 240 MB a layer). A network on integer kernels, which quantizes each
+     * batch by its own range, runs on all rows at once as before.
+     */
+    static float[] forward(DenseNetwork network, float[] inputs, int rows) {
+        if (rows <= FORWARD_BLOCK || Int8Quantization.integerKernels(network)) {
+            return network.forward(inputs, rows);
+        }
+        int width = network.inputs();
+        int outputs = network.outputs();
+        float[] out = new float[rows * outputs];
+        for (int from = 0; from < rows; from += FORWARD_BLOCK) {
+            int n = Math.min(FORWARD_BLOCK, rows - from);
+            float[] block = network.forward(java.util.Arrays.copyOfRange(inputs, from * width, (from + n) * width), n);
+            System.arraycopy(block, 0, out, from * outputs, n * outputs);
+        }
+        return out;
     }
 
     /** Rows the fidelity check looks at, at most: enough to resolve a few tenths of a percent. */
