@@ -228,8 +228,8 @@ final class Retrainer {
                     : labelByTeacher(parts.validationFile(), teacher, loss);
             boolean validationLabelled = parts.validationFile() != null ? TrainingRows.labelled(parts.validationFile())
                     : loaded.labelled();
-            StreamedTraining.Plan plan = new StreamedTraining.Plan(settings, epochs, origin, loss, teacher.head(),
-                    settings.distillation().usesTeacher() ? teacher : null, teacher, validationLabelled, device);
+            StreamedTraining.Plan plan = new StreamedTraining.Plan(settings, epochs, origin, loss, teacher,
+                    validationLabelled, device);
             return StreamedTraining.prepare(loaded.onDisk(), loaded.labelled(), validationFile, plan);
         } finally {
             loaded.onDisk().close();

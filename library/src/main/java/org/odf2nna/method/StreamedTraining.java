@@ -44,12 +44,21 @@ final class StreamedTraining {
     /**
      * What the retraining is, decided before any row is read.
      *
-     * @param teacher            the original network when retraining distils from it, else null
-     * @param original           the original network (labels rows without targets)
+     * @param original           the original network: it labels rows without targets, and is the teacher when the
+     *                           settings' distillation uses one
      * @param validationLabelled whether the validation rows have targets of their own
      */
-    record Plan(RetrainSettings settings, RetrainSettings.Epochs epochs, RowsOrigin origin, Loss loss, OutputHead head,
-            DenseNetwork teacher, DenseNetwork original, boolean validationLabelled, Device device) {
+    record Plan(RetrainSettings settings, RetrainSettings.Epochs epochs, RowsOrigin origin, Loss loss,
+            DenseNetwork original, boolean validationLabelled, Device device) {
+
+        /** The original when retraining distils from it, else null. */
+        DenseNetwork teacher() {
+            return settings.distillation().usesTeacher() ? original : null;
+        }
+
+        OutputHead head() {
+            return original.head();
+        }
     }
 
     /**
