@@ -115,7 +115,7 @@ public final class GraphSweeper {
     /**
      * The values per row of the data files' {@code x} arrays where every one is an {@code .npz} archive and they agree
      * (a BERT export's open sequence length is read from them, as {@code eval} reads it), else 0: the shape is then
-     * given by --input-shape.
+     * given by the input-shape setting.
      */
     static int archiveWidth(List<Path> dataFiles) {
         int width = 0;
