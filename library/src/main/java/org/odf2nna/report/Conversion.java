@@ -10,7 +10,7 @@ package org.odf2nna.report;
  * @param output            the file (or SavedModel directory) written
  * @param format            the format written: {@code onnx}, {@code keras} or {@code savedmodel}
  * @param architecture      the layer widths, as {@code 64-32-10}
- * @param parameters        the dense chain's weights and biases
+ * @param parameters        the whole model's weights and biases (a backbone's in front of the dense chain included)
  * @param rows              how many generated rows the check ran on
  * @param maxDifference     largest difference from the original's outputs on the check rows
  * @param int8              whether the dense weights were stored as int8 (else as float)

@@ -79,6 +79,16 @@ class BackboneHeadTest {
     }
 
     @Test
+    void convertCountsTheWholeModelsParameters() {
+        OnnxDenseModel read = DenseChainReader.read(original, model);
+        long whole = Int8Conversion.parameters(original);
+        assertTrue(whole > read.network().parameterCount(), "the backbone holds weights of its own");
+        org.odf2nna.report.Conversion c = Converter.convert(model, dir.resolve("copy.onnx"),
+                org.odf2nna.settings.ModelFormat.ONNX, org.odf2nna.settings.Quantize.NONE, null);
+        assertEquals(whole, c.parameters(), "the backbone's 20 weights and biases counted with the head's");
+    }
+
+    @Test
     void shrinkChangesOnlyTheHead() {
         Path out = dir.resolve("shrunk.onnx");
         EvalData eval = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 64);
