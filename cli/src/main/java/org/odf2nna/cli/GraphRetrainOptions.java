@@ -26,9 +26,10 @@ final class GraphRetrainOptions {
                     + "them held out to choose the epoch (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--graph-learning-rate", paramLabel = "LR", defaultValue = GraphRetraining.DEFAULT_LEARNING_RATE_TEXT,
+    @Option(names = "--graph-learning-rate", paramLabel = "LR", defaultValue = "NaN",
             description = "Graph models: Adam's learning rate of the end-to-end retraining, the peak of the one-cycle "
-                    + "schedule (default: ${DEFAULT-VALUE}).")
+                    + "schedule (default: " + GraphRetraining.DEFAULT_LEARNING_RATE_TEXT + ", or 0.0002 for a graph "
+                    + "fed token ids: a fine-tuned language model).")
     float learningRate;
 
     @Option(names = "--graph-batch-size", paramLabel = "N", defaultValue = "" + GraphRetraining.DEFAULT_BATCH_SIZE,

@@ -85,9 +85,12 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
         return ChainCertificate.Reading.of(settings.schedule().promise());
     }
 
-    /** What retrains each round's graph after the compensation. */
+    /**
+     * What retrains each round's graph after the compensation; a learning rate left to the graph and not filled in by
+     * the caller is the default one ({@link GraphRetraining#resolved}).
+     */
     public GraphRetraining retraining() {
-        return settings.graphRetraining();
+        return settings.graphRetraining().resolved(false);
     }
 
     /** The batch size, seed, held-out share, patience and distillation of that retraining. */

@@ -12,10 +12,25 @@ class GraphRetrainingTest {
     void theDefaultsNamedForTheHelpAreTheDefaults() {
         assertEquals(GraphRetraining.DEFAULT_SCOPE.id(), GraphRetraining.DEFAULT_SCOPE_TEXT);
         assertEquals(GraphRetraining.DEFAULT_SCHEDULE.id(), GraphRetraining.DEFAULT_SCHEDULE_TEXT);
-        assertEquals(GraphRetraining.DEFAULT_LEARNING_RATE, GraphRetraining.DEFAULT.learningRate());
+        assertEquals(GraphRetraining.DEFAULT_LEARNING_RATE, GraphRetraining.DEFAULT.resolved(false).learningRate());
         assertEquals("end to end (2 epochs per round on up to 50000 training rows, batches of 128, learning rate one "
-                + "cycle up to 0.002, every weight of the graph)", GraphRetraining.DEFAULT.describe());
+                + "cycle up to 0.002 (0.0002 for token ids), every weight of the graph)",
+                GraphRetraining.DEFAULT.describe());
+        assertEquals("end to end (2 epochs per round on up to 50000 training rows, batches of 128, learning rate one "
+                + "cycle up to 0.002, every weight of the graph)", GraphRetraining.DEFAULT.resolved(false).describe());
         assertEquals("sequential refit alone", GraphRetraining.SEQUENTIAL.describe());
+    }
+
+    @Test
+    void theDefaultLearningRateIsTheGraphsATenthForTokenIds() {
+        assertTrue(GraphRetraining.DEFAULT.graphDefault());
+        assertEquals(GraphRetraining.DEFAULT_LEARNING_RATE, GraphRetraining.DEFAULT.resolved(false).learningRate());
+        assertEquals(GraphRetraining.TOKEN_IDS_LEARNING_RATE, GraphRetraining.DEFAULT.resolved(true).learningRate());
+        assertEquals(GraphRetraining.DEFAULT_LEARNING_RATE / 10, GraphRetraining.TOKEN_IDS_LEARNING_RATE, 1e-9);
+        // A rate the user gave stays, token ids or not.
+        GraphRetraining given = new GraphRetraining(GraphRetraining.Mode.END_TO_END, 2, 100, 0.001f, 16,
+                GraphRetraining.Scope.ALL, LearningRateSchedule.ONE_CYCLE);
+        assertEquals(0.001f, given.resolved(true).learningRate());
     }
 
     @Test
