@@ -136,4 +136,33 @@ class GraphInputsCliTest {
         assertEquals("sequence", ModelProto.parseFrom(Files.readAllBytes(out)).getGraph().getInput(0).getType()
                 .getTensorType().getShape().getDim(1).getDimParam());
     }
+
+    /** textClassifier's ids-only form: one int64 input [batch, sequence], the mean of its embeddings, two MatMuls. */
+    private static ModelProto idsOnly(Graphs g) {
+        g.inputOf("input_ids", org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE, "batch",
+                "sequence").output("logits", 4);
+        String emb = g.node("Gather", "emb", g.init("embedding", 1.0, 50, 6), "input_ids");
+        String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
+                emb);
+        String h = g.node("Relu", "h", g.node("Add", "pre", g.node("MatMul", "mm1", pooled, g.init("w1", 0.7, 6, 12)),
+                g.init("b1", 0.2, 12)));
+        g.node("Add", "logits", g.node("MatMul", "mm2", h, g.init("w2", 0.7, 12, 4)), g.init("b2", 0.1, 4));
+        return g.model(13);
+    }
+
+    @Test
+    void anIdsOnlyExportWithAnOpenSequenceIsSweptAsAGraph() throws Exception {
+        // The chain reader refuses its int64 input; that is no weight fed as an input, so the graph path takes it.
+        Path model = dir.resolve("ids.onnx");
+        Files.write(model, idsOnly(new Graphs(72)).toByteArray());
+        Path train = tokenArchive("train.npz", 300, 4);
+        Path validation = tokenArchive("validation.npz", 300, 5);
+        Path out = dir.resolve("ids.small.onnx");
+        CliRun sweep = CliRun.of("sweep", model.toString(), "--train", train.toString(), "--validation",
+                validation.toString(), "-o", out.toString(), "--graph-retrain", "sequential", "--max-drop", "20",
+                "--accept-chance");
+        assertEquals(0, sweep.exitCode(), sweep.toString());
+        assertFalse(sweep.err().contains("only FLOAT and DOUBLE inputs"), sweep.err());
+        assertTrue(Files.exists(out), sweep.toString());
+    }
 }
