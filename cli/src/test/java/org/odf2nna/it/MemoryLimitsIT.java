@@ -41,22 +41,19 @@ class MemoryLimitsIT {
     }
 
     @Test
-    void trainingRowsLargerThanTheHeapAreRefusedAtTheLineWhereTheyStopFitting() throws Exception {
+    void trainingRowsLargerThanTheHeapStreamFromDisk() throws Exception {
         Path model = TestModels.save(TestModels.dense(16, 12, 3).build().model(), dir, "m.onnx");
         Path eval = dir.resolve("eval.csv");
         Path train = dir.resolve("train.csv");
         writeRows(eval, 50);
-        writeRows(train, 600_000); // 600,000 rows x 17 values x 12 bytes: about 120 MB at the peak
+        writeRows(train, 600_000); // 600,000 rows x 17 values x 12 bytes: about 120 MB held, more than the 96 MB heap
         Path out = dir.resolve("small.onnx");
         Shared.Result r = launch("-q", "shrink", model.toString(), "--eval", eval.toString(), "--train", train.toString(),
                 "--retrain-epochs", "1", "-o", out.toString(), "--accept-chance");
-        assertEquals(1, r.exitCode(), r.toString());
-        String err = r.err().strip();
-        assertFalse(err.contains("\n"), "one line: " + r);
-        assertTrue(err.matches("odf2nna-onnx: error: " + java.util.regex.Pattern.quote(train.toString())
-                + ": line \\d+: has more training rows than fit in memory.*JAVA_OPTS=-Xmx\\d+g.*sample.*"), r.toString());
-        assertFalse(err.contains("OutOfMemoryError"), r.toString());
-        assertFalse(Files.exists(out));
+        // Issue 57: the rows go to a file on disk past what the heap holds, so training needs no more heap than 10k rows.
+        assertEquals(0, r.exitCode(), r.toString());
+        assertFalse(r.err().contains("out of memory"), r.toString());
+        assertTrue(Files.exists(out), r.toString());
     }
 
     private Shared.Result launch(String... args) throws IOException, InterruptedException {

@@ -120,10 +120,13 @@ public final class TrainingRows {
 
     /**
      * Values (inputs and targets) training holds in memory at most before its rows go to disk: 2^24 (64 MB of floats,
-     * about 580,000 rows of 28 inputs), or the system property {@code odf2nna.train.heldValues}.
+     * about 580,000 rows of 28 inputs), fewer where the heap is small (the values' {@link #BYTES_PER_VALUE} bytes at
+     * most an eighth of it, so that a small heap streams instead of running out), or the system property
+     * {@code odf2nna.train.heldValues}.
      */
     static long heldValues() {
-        return Long.getLong("odf2nna.train.heldValues", 1L << 24);
+        long fitted = Math.min(1L << 24, Runtime.getRuntime().maxMemory() / 8 / BYTES_PER_VALUE);
+        return Long.getLong("odf2nna.train.heldValues", Math.max(1L << 16, fitted));
     }
 
     private static Loaded read(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
