@@ -385,4 +385,21 @@ public final class KerasConfig {
         JsonElement e = o.get(field);
         return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : fallback;
     }
+
+    /**
+     * The weight arrays a BatchNormalization stores, in Keras's order: gamma (with {@code scale}), beta (with
+     * {@code center}), the moving mean and the moving variance.
+     */
+    static java.util.List<String> batchNormRoles(boolean scale, boolean center) {
+        java.util.List<String> roles = new java.util.ArrayList<>();
+        if (scale) {
+            roles.add("gamma");
+        }
+        if (center) {
+            roles.add("beta");
+        }
+        roles.add("moving_mean");
+        roles.add("moving_variance");
+        return roles;
+    }
 }

@@ -195,15 +195,7 @@ final class KerasLayers {
         }
         boolean scale = !c.config().has("scale") || c.config().get("scale").getAsBoolean();
         boolean center = !c.config().has("center") || c.config().get("center").getAsBoolean();
-        List<String> roles = new ArrayList<>();
-        if (scale) {
-            roles.add("gamma");
-        }
-        if (center) {
-            roles.add("beta");
-        }
-        roles.add("moving_mean");
-        roles.add("moving_variance");
+        List<String> roles = KerasConfig.batchNormRoles(scale, center);
         List<Weight> w = c.weights(roles.toArray(String[]::new));
         int channels = w.get(w.size() - 1).values().length;
         float[] gamma = scale ? w.get(0).values() : filled(channels, 1);

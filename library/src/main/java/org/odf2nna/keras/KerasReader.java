@@ -541,15 +541,7 @@ public final class KerasReader {
         boolean center = !lc.has("center") || lc.get("center").getAsBoolean();
         double epsilon = number(lc, "epsilon", 1e-3);
         List<Weight> w = weightFile().of(name, groupName, place);
-        List<String> roles = new ArrayList<>();
-        if (scale) {
-            roles.add("gamma");
-        }
-        if (center) {
-            roles.add("beta");
-        }
-        roles.add("moving_mean");
-        roles.add("moving_variance");
+        List<String> roles = KerasConfig.batchNormRoles(scale, center);
         if (w.size() != roles.size()) {
             throw new InputException(file, place, "has " + w.size() + " weight arrays (" + KerasWeights.paths(w) + "); a "
                     + "BatchNormalization with scale=" + scale + ", center=" + center + " has " + roles.size());
