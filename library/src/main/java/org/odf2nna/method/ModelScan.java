@@ -62,6 +62,7 @@ public final class ModelScan {
             boolean keepRows) {
         try (Pass pass = new Pass(model, device, keepRows);
              RowReader reader = data.open(progress)) {
+            pass.targetName = reader.hasTarget() ? reader.targetName() : null;
             if (task != null && reader.hasTarget()) {
                 pass.evaluator = new Evaluator(task, model.network().outputs(), model.network().head(), data.file(),
                         reader.targetName());
@@ -111,7 +112,10 @@ public final class ModelScan {
         final boolean keepRows;
         List<float[]> kept;
         final List<Integer> keptRows = new ArrayList<>();
+        /** The rows as the file gave them, with their targets and lines (null once they are too many). */
+        List<Batch> held;
         long keptValues;
+        String targetName;
 
         Pass(OnnxDenseModel model, Device device, boolean keepRows) {
             this.model = model;
@@ -121,6 +125,7 @@ public final class ModelScan {
             this.reshapingPrefix = prefixed && reshapesOnly(model);
             this.keepRows = keepRows;
             this.kept = keepRows ? new ArrayList<>() : null;
+            this.held = keepRows ? new ArrayList<>() : null;
             this.wanted = new ArrayList<>(hidden);
             wanted.add(model.outputName());
             if (prefixed && !reshapingPrefix) {
@@ -159,15 +164,31 @@ public final class ModelScan {
             }
             sample.add(batch, chainInput, outputs);
             if (kept != null) {
-                keptValues += (long) batch.rows() * network.inputs();
-                if (keptValues <= CACHED_VALUES) {
-                    kept.add(fromRuntime ? chainInput : Arrays.copyOf(chainInput, batch.rows() * network.inputs()));
-                    keptRows.add(batch.rows());
-                } else {
-                    kept.clear();
-                    kept = null;
-                }
+                keep(batch, fromRuntime, chainInput);
             }
+        }
+
+        /**
+         * Keeps the batch as chain input (least squares fits on it) and as the file gave it (PWR is measured on it),
+         * one array for both when the chain reads the rows as they are; a target and a line number count as four
+         * values. Past {@link #CACHED_VALUES} nothing is kept.
+         */
+        private void keep(Batch batch, boolean fromRuntime, float[] chainInput) {
+            int n = batch.rows();
+            keptValues += (long) n * network.inputs() + (fromRuntime ? (long) n * batch.width() : 0)
+                    + (batch.hasTargets() ? 4L * n : 2L * n);
+            if (keptValues > CACHED_VALUES) {
+                kept.clear();
+                kept = null;
+                held = null;
+                return;
+            }
+            float[] chain = fromRuntime ? chainInput : Arrays.copyOf(chainInput, n * network.inputs());
+            kept.add(chain);
+            keptRows.add(n);
+            float[] features = fromRuntime ? Arrays.copyOf(batch.features(), n * batch.width()) : chain;
+            held.add(new Batch(features, n, batch.width(), batch.hasTargets() ? Arrays.copyOf(batch.targets(), n)
+                    : null, Arrays.copyOf(batch.lines(), n)));
         }
 
         /** @param data the rows scanned, streamed again for least squares when they were too many to keep */
@@ -178,8 +199,10 @@ public final class ModelScan {
             if (keepRows) {
                 rows = kept != null ? cached(kept, keptRows) : streamed(model, data, device);
             }
+            HeldRows heldRows = held == null || data == null ? null
+                    : new HeldRows(data.file(), targetName, held, statistics.rows());
             return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow(), rows,
-                    evaluator == null ? null : evaluator.chance());
+                    evaluator == null ? null : evaluator.chance(), heldRows);
         }
 
         @Override
@@ -227,6 +250,91 @@ public final class ModelScan {
     /** Evaluates a model over labelled rows. */
     public static Metrics evaluate(Evaluated model, EvalData data, Task task, Device device, Progress progress) {
         return evaluator(model, data, task, device, progress).metrics();
+    }
+
+    /**
+     * Evaluates several models in one pass over labelled rows: over {@code held} when the scoring pass kept them (no
+     * reading of the file), else over {@code data}'s file read once. Each model sees the same batches in the same
+     * order as {@link #evaluate} would give it, so its metrics are the same.
+     *
+     * @param held the rows of {@code data} as the scoring pass kept them, or null
+     */
+    public static List<Metrics> evaluateTogether(List<Evaluated> models, EvalData data, HeldRows held, Task task,
+            Device device, Progress progress) {
+        List<OnnxRunner> runners = new ArrayList<>();
+        try {
+            for (Evaluated model : models) {
+                runners.add(OnnxRunner.open(model.model(), model.input(), device, model.file()));
+            }
+            if (held == null) {
+                try (RowReader reader = data.open(progress)) {
+                    Evaluators evaluators = new Evaluators(models, runners, task, data.file(), reader.hasTarget()
+                            ? reader.targetName() : null);
+                    Batch batch;
+                    while ((batch = reader.next(data.inferenceBatch())) != null) {
+                        evaluators.add(batch);
+                        progress.update("evaluating", reader.bytesRead(), reader.totalBytes(), reader.rowsRead()
+                                + " rows");
+                    }
+                    if (reader.rowsRead() == 0) {
+                        throw reader.noDataRows();
+                    }
+                    progress.done("evaluating");
+                    return evaluators.metrics();
+                }
+            }
+            Evaluators evaluators = new Evaluators(models, runners, task, held.file(), held.targetName());
+            long done = 0;
+            for (Batch batch : held.batches()) {
+                evaluators.add(batch);
+                done += batch.rows();
+                progress.update("evaluating", done, held.rows(), done + " rows");
+            }
+            progress.done("evaluating");
+            return evaluators.metrics();
+        } finally {
+            runners.forEach(OnnxRunner::close);
+        }
+    }
+
+    /** One evaluator per model, fed the same batches. */
+    private static final class Evaluators {
+        final List<Evaluated> models;
+        final List<OnnxRunner> runners;
+        final List<Evaluator> evaluators = new ArrayList<>();
+
+        Evaluators(List<Evaluated> models, List<OnnxRunner> runners, Task task, java.nio.file.Path file,
+                String targetName) {
+            if (targetName == null) {
+                throw new InputException(file, "line 1", "has no target column, so there is nothing to "
+                        + "evaluate against (name it with {{LABEL}})");
+            }
+            this.models = models;
+            this.runners = runners;
+            for (Evaluated model : models) {
+                evaluators.add(new Evaluator(task, model.network().outputs(), model.network().head(), file,
+                        targetName));
+            }
+        }
+
+        void add(Batch batch) {
+            for (int m = 0; m < models.size(); m++) {
+                evaluators.get(m).add(outputs(runners.get(m), models.get(m), batch), batch.rows(), batch.targets(),
+                        batch.lines());
+            }
+        }
+
+        List<Metrics> metrics() {
+            return evaluators.stream().map(Evaluator::metrics).toList();
+        }
+    }
+
+    /** The model's outputs on one batch; on integer kernels each row alone, as it was judged. */
+    private static float[] outputs(OnnxRunner runner, Evaluated model, Batch batch) {
+        List<String> outputs = List.of(model.outputName());
+        boolean eachRow = org.odf2nna.network.Int8Quantization.integerKernels(model.network());
+        return (eachRow ? runner.runEachRow(batch.features(), batch.rows(), batch.width(), outputs)
+                : runner.run(batch.features(), batch.rows(), batch.width(), outputs)).get(model.outputName());
     }
 
     /**

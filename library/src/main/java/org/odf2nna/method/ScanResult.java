@@ -15,13 +15,16 @@ import org.odf2nna.prune.UnitStatistics;
  *                      when they fit (see {@link ModelScan#CACHED_VALUES}), else read again from the file on each
  *                      pass; null when they were not asked for
  * @param chance        how far the original agrees with the labels beyond chance, or null (no labels, regression)
+ * @param heldRows      the scanned rows as the file gave them, targets and lines with them, when they were kept in
+ *                      memory with {@code chainRows} (PWR is then measured on them without reading the file again);
+ *                      else null
  */
 public record ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow,
-        RowSource chainRows, org.odf2nna.metrics.ChanceAgreement chance) {
+        RowSource chainRows, org.odf2nna.metrics.ChanceAgreement chance, HeldRows heldRows) {
 
     /** A scan that kept no rows. */
     public ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow) {
-        this(statistics, metrics, sample, rowByRow, null, null);
+        this(statistics, metrics, sample, rowByRow, null, null, null);
     }
 
     /**

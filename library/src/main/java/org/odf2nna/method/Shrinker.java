@@ -109,6 +109,9 @@ public final class Shrinker {
         PruningOptions pruning = options.pruning();
         // Least squares runs for the chosen compensation, and for the PWR figure it adds whenever there are metrics.
         boolean leastSquares = pruning.compensation() == Compensation.LSQ || eval.hasTarget();
+        // The scanned rows are kept (when they fit) for least squares to fit on, and for PWR to be measured on them
+        // without reading the file again (leastSquares holds whenever there are metrics); not beside retraining,
+        // whose own rows have the heap.
         boolean keepRows = leastSquares && prepared.fitRows() == null && options.retrain() == null;
 
         Scored scored = scoreOriginal(options, prepared, model, new Rows(eval, score, task), keepRows, progress);
@@ -134,8 +137,10 @@ public final class Shrinker {
             spreads.add(LayerSpread.of(l + 1, model.layerNodes().get(l), scores.get(l)));
         }
         double ridge = pruning.ridgeFor(retrainer != null && retrainer.epochs() > 0);
-        Pass pass = new Pass(options, model, keras, scan, eval, task, scored.original(), new EpsilonPruning(network,
-                scan.statistics(), scores, pruning.compensation(), fitting, ridge), retrainer, progress);
+        // PWR is measured on the rows the scoring pass kept when it scanned the evaluation rows here.
+        HeldRows held = prepared.scores() == null && score == null ? scan.heldRows() : null;
+        Pass pass = new Pass(options, model, keras, scan, eval, held, task, scored.original(), new EpsilonPruning(
+                network, scan.statistics(), scores, pruning.compensation(), fitting, ridge), retrainer, progress);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
             outcomes.add(pass.pruneAt(options.epsilons().get(e), options.outputs().get(e)));
@@ -259,7 +264,8 @@ public final class Shrinker {
      * What every threshold's pass shares: the original model, the pruning, the rows, and the retraining.
      */
     private record Pass(ShrinkOptions options, OnnxDenseModel model, KerasModel keras, ScanResult scan, EvalData eval,
-            Task task, Metrics original, EpsilonPruning pruning, Retrainer retrainer, Progress progress) {
+            HeldRows held, Task task, Metrics original, EpsilonPruning pruning, Retrainer retrainer,
+            Progress progress) {
 
         /** Prunes at one threshold, compensates, retrains when asked, writes {@code output} and measures it. */
         EpsilonOutcome pruneAt(double epsilon, Path output) {
@@ -271,10 +277,10 @@ public final class Shrinker {
             DenseNetwork pruned = step.pruned();
             checkFinite(pruned, model, (compensation == Compensation.LSQ ? "the least-squares refit"
                     : "folding the removed units' mean outputs") + " at " + label);
-            Metrics pwrMean = original == null ? null : evaluate(model, step.meanFolded(), eval, task, options,
-                    progress, output);
-            Metrics pwrLsq = original == null || refit == null ? null : evaluate(model, refit.network(), eval, task,
-                    options, progress, output);
+            List<Metrics> pwrs = original == null ? null : evaluate(model, refit == null ? List.of(step.meanFolded())
+                    : List.of(step.meanFolded(), refit.network()), this, output);
+            Metrics pwrMean = pwrs == null ? null : pwrs.get(0);
+            Metrics pwrLsq = pwrs == null || refit == null ? null : pwrs.get(1);
             Metrics pwr = compensation == Compensation.LSQ ? pwrLsq : pwrMean;
             DenseNetwork result = pruned;
             ModelProto written = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(), output);
@@ -294,8 +300,8 @@ public final class Shrinker {
             }
             double difference = write(written, result, output);
             Metrics pr = retrainer == null || original == null ? null
-                    : ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), result, output,
-                            model.outputName()), eval, task, options.device(), progress);
+                    : ModelScan.evaluateTogether(List.of(new ModelScan.Evaluated(written, model.input(), result, output,
+                            model.outputName())), eval, held, task, options.device(), progress).get(0);
             // The whole model's counts: weights in front of the chain (a CNN's convolutions) are kept as they are.
             long outside = Sweeper.outsideChain(model, network);
             double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount())
@@ -328,12 +334,18 @@ public final class Shrinker {
         }
     }
 
-    /** PWR: the pruned network written into the graph and run over the evaluation rows in ONNX Runtime. */
-    private static Metrics evaluate(OnnxDenseModel model, DenseNetwork pruned, EvalData eval, Task task,
-            ShrinkOptions options, Progress progress, Path output) {
-        ModelProto written = ExternalData.forOutput(DenseChainWriter.write(model, pruned), model.source(), output);
-        return ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), pruned, output, model.outputName()),
-                eval, task, options.device(), progress);
+    /**
+     * PWR: each pruned network written into the graph and run over the evaluation rows in ONNX Runtime, all in one
+     * pass over the rows (those the scoring pass kept, when it could keep them).
+     */
+    private static List<Metrics> evaluate(OnnxDenseModel model, List<DenseNetwork> pruned, Pass pass, Path output) {
+        List<ModelScan.Evaluated> written = new ArrayList<>();
+        for (DenseNetwork network : pruned) {
+            written.add(new ModelScan.Evaluated(ExternalData.forOutput(DenseChainWriter.write(model, network),
+                    model.source(), output), model.input(), network, output, model.outputName()));
+        }
+        return ModelScan.evaluateTogether(written, pass.eval(), pass.held(), pass.task(), pass.options().device(),
+                pass.progress());
     }
 
     private static List<RefitLayer> refitLayers(LeastSquaresCompensation.Result refit) {
