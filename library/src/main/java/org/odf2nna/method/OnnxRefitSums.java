@@ -9,6 +9,7 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.OnnxProduct;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.RefitSumsGraph;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.DenseProduct;
 import org.odf2nna.prune.FittingRows;
 import org.odf2nna.prune.NormalEquations;
@@ -32,6 +33,8 @@ final class OnnxRefitSums implements RefitSums {
     private static final int BLOCK_VALUES = 1 << 22;
     private static final int MIN_BLOCK = 256;
     private static final int MAX_BLOCK = 4096;
+    /** Multiply-adds of G·W past which ONNX Runtime's double MatMul makes it rather than EJML. */
+    private static final double EJML_PRODUCT = 1 << 27;
 
     /** What messages call a network that was not read from a file. */
     static final Path IN_MEMORY = Path.of("the network in memory");
@@ -41,6 +44,8 @@ final class OnnxRefitSums implements RefitSums {
     private final long rowCount;
     private final Device device;
     private final Path source;
+    /** Whether a layer with nothing dropped before it takes its sums from the original's Gram matrix. */
+    private final boolean fromOriginal;
 
     /**
      * @param rows     the fitting rows, as chain input
@@ -48,11 +53,18 @@ final class OnnxRefitSums implements RefitSums {
      * @param source   the model's file, for messages
      */
     OnnxRefitSums(DenseNetwork original, RowSource rows, long rowCount, Device device, Path source) {
+        this(original, rows, rowCount, device, source, true);
+    }
+
+    /** @param fromOriginal false: every layer's sums from the pass over both chains (what tests compare against) */
+    OnnxRefitSums(DenseNetwork original, RowSource rows, long rowCount, Device device, Path source,
+            boolean fromOriginal) {
         this.original = original;
         this.rows = rows;
         this.rowCount = rowCount;
         this.device = device;
         this.source = source;
+        this.fromOriginal = fromOriginal;
     }
 
     /** Whether ONNX Runtime can make the sums for {@code network} (every layer a Gemm and an activation). */
@@ -86,14 +98,89 @@ final class OnnxRefitSums implements RefitSums {
 
     @Override
     public void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations) {
+        ModelProto graph = RefitSumsGraph.build(original, firstKept, pruned, layer, equations.featureShift(),
+                equations.targetShift());
+        forEachBlock(graph, layer + 1, (sums, n) -> equations.addSums(sums.get(RefitSumsGraph.HH),
+                sums.get(RefitSumsGraph.H_SUM), sums.get(RefitSumsGraph.HZ), sums.get(RefitSumsGraph.Z_SUM),
+                sums.get(RefitSumsGraph.ZZ), n), RefitSumsGraph.OUTPUTS);
+    }
+
+    /**
+     * The sums from the original alone ({@link RefitSumsGraph#originalGram}): one Gram matrix G of all the layer's
+     * outputs, shifted by their means m, over the rows; then in double, with W and b the next layer's weights and the
+     * targets' shift t = mW + b (so Z − t = (A − m)W): HᵀH = G[kept, kept], HᵀZ = (GW)[kept, ·], 1ᵀZ = (1ᵀA)W and
+     * the column sums of Z² the diagonal of WᵀGW. One Gemm of the layer's width per row instead of the next
+     * layer's forward pass, the pruned chain and two Gram products; Z is exact in double where the other pass rounds
+     * it to float first.
+     */
+    @Override
+    public void accumulateOriginal(int layer, int[] kept, double[] means, int[] firstKept, List<DenseLayer> pruned,
+            NormalEquations equations) {
+        if (!fromOriginal) {
+            accumulate(layer, firstKept, pruned, equations);
+            return;
+        }
+        int units = original.layer(layer).units();
+        double[] gram = new double[units * units];
+        double[] unitSum = new double[units];
+        long[] counted = {0};
+        forEachBlock(RefitSumsGraph.originalGram(original, layer, means), layer, (sums, n) -> {
+            add(gram, sums.get(RefitSumsGraph.GRAM));
+            add(unitSum, sums.get(RefitSumsGraph.UNIT_SUM));
+            counted[0] += n;
+        }, RefitSumsGraph.GRAM_OUTPUTS);
+        DenseLayer next = original.layer(layer + 1);
+        int targets = next.units();
+        double[] w = new double[units * targets];
+        float[] weights = next.weights();
+        for (int i = 0; i < w.length; i++) {
+            w[i] = weights[i];
+        }
+        double[] gw;
+        try (DenseProduct product = (double) units * units * targets > EJML_PRODUCT ? OnnxProduct.open()
+                : DenseProduct.EJML) {
+            gw = product.multiply(gram, units, units, w, targets);
+        }
+        int k = kept.length;
+        double[] hh = new double[k * k];
+        double[] hSum = new double[k];
+        double[] hz = new double[k * targets];
+        for (int a = 0; a < k; a++) {
+            for (int b = 0; b < k; b++) {
+                hh[a * k + b] = gram[kept[a] * units + kept[b]];
+            }
+            hSum[a] = unitSum[kept[a]];
+            System.arraycopy(gw, kept[a] * targets, hz, a * targets, targets);
+        }
+        double[] zSum = new double[targets];
+        double[] zz = new double[targets];
+        for (int i = 0; i < units; i++) {
+            for (int u = 0; u < targets; u++) {
+                zSum[u] += unitSum[i] * w[i * targets + u];
+                zz[u] += w[i * targets + u] * gw[i * targets + u];
+            }
+        }
+        equations.addSums(hh, hSum, hz, zSum, zz, counted[0]);
+    }
+
+    /** Receives one block's sums, by output name, and its row count. */
+    private interface BlockSums {
+        void accept(Map<String, double[]> sums, int rows);
+    }
+
+    /**
+     * Runs {@code graph} over the fitting rows in blocks as large as its activations allow.
+     *
+     * @param deepest the deepest layer of the original it runs (its widest activation bounds the block)
+     */
+    private void forEachBlock(ModelProto graph, int deepest, BlockSums consumer, List<String> outputs) {
         int width = original.inputs();
         int widest = width;
-        for (int l = 0; l <= layer + 1; l++) {
+        for (int l = 0; l <= deepest; l++) {
             widest = Math.max(widest, original.layer(l).units());
         }
         int block = Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, BLOCK_VALUES / widest));
-        try (OnnxRunner runner = OnnxRunner.open(RefitSumsGraph.build(original, firstKept, pruned, layer,
-                equations.featureShift(), equations.targetShift()), RefitSumsGraph.input(width), device, source)) {
+        try (OnnxRunner runner = OnnxRunner.open(graph, RefitSumsGraph.input(width), device, source)) {
             float[] buffer = new float[block * width];
             int[] filled = {0};
             rows.forEachBatch((x, n) -> {
@@ -104,20 +191,20 @@ final class OnnxRefitSums implements RefitSums {
                     filled[0] += take;
                     from += take;
                     if (filled[0] == block) {
-                        add(runner, buffer, block, width, equations);
+                        consumer.accept(runner.runDoubles(buffer, block, width, outputs), block);
                         filled[0] = 0;
                     }
                 }
             });
             if (filled[0] > 0) {
-                add(runner, buffer, filled[0], width, equations);
+                consumer.accept(runner.runDoubles(buffer, filled[0], width, outputs), filled[0]);
             }
         }
     }
 
-    private static void add(OnnxRunner runner, float[] buffer, int n, int width, NormalEquations equations) {
-        Map<String, double[]> sums = runner.runDoubles(buffer, n, width, RefitSumsGraph.OUTPUTS);
-        equations.addSums(sums.get(RefitSumsGraph.HH), sums.get(RefitSumsGraph.H_SUM), sums.get(RefitSumsGraph.HZ),
-                sums.get(RefitSumsGraph.Z_SUM), sums.get(RefitSumsGraph.ZZ), n);
+    private static void add(double[] into, double[] values) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] += values[i];
+        }
     }
 }

@@ -110,6 +110,39 @@ public final class RefitSumsGraph {
                 .setGraph(graph).build();
     }
 
+    /** {@link #originalGram}'s outputs: AᵀA of the shifted outputs A, and their column sums 1ᵀA, double. */
+    public static final String GRAM = "gram";
+    public static final String UNIT_SUM = "unit_sum";
+    public static final List<String> GRAM_OUTPUTS = List.of(GRAM, UNIT_SUM);
+
+    /**
+     * A graph that runs the original alone up to hidden layer {@code layer}'s outputs A (float, as the model runs),
+     * shifted by {@code shift} in double, and gives {@link #GRAM} = AᵀA over all its units and {@link #UNIT_SUM} = 1ᵀA:
+     * when nothing was dropped before that layer, every sum of its refit (kept columns, and the next layer's
+     * pre-activations, a linear map of A) follows from these two.
+     */
+    public static ModelProto originalGram(DenseNetwork original, int layer, double[] shift) {
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_original_gram");
+        graph.addInput(floatRows(INPUT, original.inputs()));
+        String x = INPUT;
+        for (int l = 0; l <= layer; l++) {
+            DenseLayer w = original.layer(l);
+            x = activate(graph, "original_" + l, w.activation(), gemm(graph, "original_" + l, w, x));
+        }
+        String a = shifted(graph, "a", x, shift);
+        graph.addInitializer(int64("axis0", new int[] {0}));
+        graph.addNode(transposedProduct("gram/Gemm", a, a, GRAM));
+        graph.addNode(sum(UNIT_SUM, a));
+        for (String out : GRAM_OUTPUTS) {
+            graph.addOutput(ValueInfoProto.newBuilder().setName(out).setType(TypeProto.newBuilder()
+                    .setTensorType(TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.DOUBLE))));
+        }
+        return ModelProto.newBuilder().setIrVersion(OnnxModelBuilder.IR_VERSION)
+                .setProducerName(BuildInfo.NAME).setProducerVersion(BuildInfo.version())
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxModelBuilder.OPSET))
+                .setGraph(graph).build();
+    }
+
     /** The layer's Gemm (weights {@code [inputs, units]}, bias), float. */
     private static String gemm(GraphProto.Builder graph, String name, DenseLayer layer, String in) {
         graph.addInitializer(OnnxTensors.newTensor(name + ".weight", OnnxTensors.FLOAT, layer.weights(),

@@ -101,6 +101,9 @@ public final class LeastSquaresCompensation {
         // While only units constant on the scoring rows have gone, mean folding is exact there and the refit could
         // only add rounding: the layer keeps mean folding's weights (ε = 0 leaves the outputs as they were).
         boolean exactSoFar = true;
+        // While no unit at all has gone, a layer's features are the original's own outputs (RefitSums may then take
+        // its sums from the original alone).
+        boolean noneDropped = true;
         for (int l = 0; l < hidden; l++) {
             UnitSelection.Layer chosen = selection.layer(l);
             if (chosen.originalUnits() != original.layer(l).units()) {
@@ -113,6 +116,8 @@ public final class LeastSquaresCompensation {
             DenseLayer prior = Pruner.foldDropped(next, chosen, statistics.mean(l));
             double[] means = statistics.mean(l);
             exactSoFar = exactSoFar && onlyConstantDropped(chosen, statistics.std(l));
+            boolean originalFeatures = noneDropped;
+            noneDropped = noneDropped && chosen.dropped().length == 0;
             if (exactSoFar) {
                 current.set(l + 1, prior);
                 fits.add(new LayerFit(l + 2, kept.length, sums.rows(), 0, "mean folding (only constant units dropped)",
@@ -125,7 +130,12 @@ public final class LeastSquaresCompensation {
             }
             // The original's mean pre-activation of layer l+1 is W·m + b, from the unit means.
             NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(next, means));
-            sums.accumulate(l, selection.layer(0).kept(), List.copyOf(current.subList(0, l + 1)), equations);
+            if (originalFeatures) {
+                sums.accumulateOriginal(l, kept, means, selection.layer(0).kept(), List.copyOf(current.subList(0,
+                        l + 1)), equations);
+            } else {
+                sums.accumulate(l, selection.layer(0).kept(), List.copyOf(current.subList(0, l + 1)), equations);
+            }
             NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge, product);
             current.set(l + 1, new DenseLayer(kept.length, next.units(), DenseLayer.rounded(solution.weights()),
                     DenseLayer.rounded(solution.bias()), next.activation()));

@@ -24,6 +24,19 @@ public interface RefitSums {
      */
     void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations);
 
+    /**
+     * {@link #accumulate}, where nothing was dropped before hidden layer {@code layer}: its features are the
+     * original's own outputs of that layer, {@code kept} of them, so an implementation may take every sum from the
+     * Gram matrix of all that layer's outputs and the next layer's weights (the targets are a linear map of them), in
+     * a pass that runs the original alone; by default the same pass as {@link #accumulate}.
+     *
+     * @param means the mean of every unit of the layer (kept or not): the features' shift
+     */
+    default void accumulateOriginal(int layer, int[] kept, double[] means, int[] firstKept, List<DenseLayer> pruned,
+            NormalEquations equations) {
+        accumulate(layer, firstKept, pruned, equations);
+    }
+
     /** What makes the large products of a wide layer's solve (closed after the refit); EJML unless overridden. */
     default DenseProduct products() {
         return DenseProduct.EJML;

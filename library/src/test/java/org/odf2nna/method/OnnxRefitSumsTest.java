@@ -51,6 +51,12 @@ class OnnxRefitSumsTest {
                 FittingRows.streamed(network, source), 1e-6);
         LeastSquaresCompensation.Result onnx = LeastSquaresCompensation.compensate(network, statistics, chosen,
                 new OnnxRefitSums(network, source, rows, Device.CPU, Path.of("built-in-test.onnx")), 1e-6);
+        assertSameRefit(network, java, onnx);
+    }
+
+    /** Every weight and bias within 1e-6 of the largest weight, the same solvers, residuals within 1e-5 relative. */
+    private static void assertSameRefit(DenseNetwork network, LeastSquaresCompensation.Result java,
+            LeastSquaresCompensation.Result onnx) {
         assertEquals(java.layers().size(), onnx.layers().size());
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer a = java.network().layer(l);
@@ -99,6 +105,49 @@ class OnnxRefitSumsTest {
         // ONNX Runtime's dynamic quantization takes one range per batch, the simulated kernels one per row.
         DenseNetwork int8 = Int8Quantization.quantize(network, new boolean[] {false, true, false}, true);
         assertTrue(OnnxRefitSums.of(int8, rows, 10, Device.CPU, OnnxRefitSums.IN_MEMORY) instanceof FittingRows);
+    }
+
+    /**
+     * While nothing has been dropped before a layer, its sums come from the original's Gram matrix of that layer
+     * (one pass of the original alone); the pass over both chains and two Gram products gives the same refit.
+     */
+    private static void checkFromOriginal(DenseNetwork network, int intactLayers, long seed) {
+        Random random = new Random(seed);
+        int rows = 2000;
+        float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
+        UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
+        UnitSelection drawn = selection(random, network.hiddenUnits());
+        List<UnitSelection.Layer> layers = new ArrayList<>(drawn.layers());
+        for (int l = 0; l < intactLayers; l++) {
+            int units = network.layer(l).units();
+            layers.set(l, new UnitSelection.Layer(java.util.stream.IntStream.range(0, units).toArray(), units, false));
+        }
+        UnitSelection chosen = new UnitSelection(layers);
+        assertTrue(chosen.layer(intactLayers).dropped().length > 0, "the first refitted layer drops units");
+        RowSource source = RowSource.of(x, rows, network.inputs(), 300);
+        LeastSquaresCompensation.Result sequential = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, Path.of("built-in-test.onnx"), false), 1e-6);
+        LeastSquaresCompensation.Result fromOriginal = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, Path.of("built-in-test.onnx"), true), 1e-6);
+        assertSameRefit(network, sequential, fromOriginal);
+    }
+
+    @Test
+    void firstLayerRefitFromTheOriginalsGramIsTheSequentialRefit() {
+        DenseNetwork network = TestNetworks.random(new Random(13), new int[] {10, 30, 24, 16, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        checkFromOriginal(network, 0, 21);
+    }
+
+    @Test
+    void laterLayerRefitFromTheOriginalsGramIsTheSequentialRefit() {
+        // Nothing dropped in the first two hidden layers: the first refit is of layer 4, from layer 3's outputs.
+        DenseNetwork network = TestNetworks.random(new Random(17), new int[] {10, 30, 24, 16, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        checkFromOriginal(network, 2, 22);
+        DenseNetwork tanh = TestNetworks.random(new Random(19), new int[] {7, 25, 25, 1}, Activation.TANH,
+                OutputHead.NONE);
+        checkFromOriginal(tanh, 1, 23);
     }
 
     @Test
