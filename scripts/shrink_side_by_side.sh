@@ -2,9 +2,11 @@
 # shrink --eval beside a plain ONNX Runtime pass (Python, rows in memory, batches of 1,024, no CSV read), CPU and wall
 # seconds and peak RSS under GNU time, for two installs of the tool (each an unpacked archive layout: bin/, lib/).
 # Usage: scripts/shrink_side_by_side.sh DIR WIDTH "100000 1000000" BEFORE_HOME AFTER_HOME
-# where DIR holds what scripts/corpus/make_scale_mlp.py wrote (docs/PERFORMANCE.md, "Shrink at scale").
+# where DIR holds what scripts/corpus/make_scale_mlp.py wrote (docs/PERFORMANCE.md, "Shrink at scale"); EXT=npz reads
+# DIR/rowsWIDTH-N.npz instead of the CSV (arrays x and y, the same rows). Each run's whole output goes to
+# DIR/log-{before,after}-N.EXT.txt, so that the printed figures can be compared.
 set -u
-dir=$1 width=$2 sizes=$3 before=$4 after=$5
+dir=$1 width=$2 sizes=$3 before=$4 after=$5 ext=${EXT:-csv}
 python=${PYTHON:-/work/venv-tf/bin/python}
 plain() {
     "$python" - "$dir/mlp$width.onnx" "$1" <<'PY'
@@ -26,8 +28,10 @@ for n in $sizes; do
     plain "$n"
     for v in after before; do
         home=$after; [[ $v == before ]] && home=$before
-        /usr/bin/time -f "TIME $v $n: %e wall %U user %S sys %M KB" "$home/bin/odf2nna-onnx" shrink "$dir/mlp$width.onnx" \
-            --eval "$dir/rows$width-$n.csv" -e 0.3 -o "$dir/out-$v-$n.onnx" 2>&1 | grep "TIME\|^wrote"
+        # Each install its own cache folder (native libraries, the class archive): the two share a version number.
+        XDG_CACHE_HOME=$home/cache /usr/bin/time -f "TIME $v $n $ext: %e wall %U user %S sys %M KB" "$home/bin/odf2nna-onnx" shrink \
+            "$dir/mlp$width.onnx" --eval "$dir/rows$width-$n.$ext" -e 0.3 -o "$dir/out-$v-$n-$ext.onnx" 2>&1 \
+            | tee "$dir/log-$v-$n.$ext.txt" | grep "TIME\|^wrote"
     done
     plain "$n"
     uptime
