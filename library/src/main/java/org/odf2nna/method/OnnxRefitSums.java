@@ -116,11 +116,12 @@ final class OnnxRefitSums implements RefitSums {
     @Override
     public void accumulateOriginal(int layer, int[] kept, double[] means, int[] firstKept, List<DenseLayer> pruned,
             NormalEquations equations) {
-        if (!fromOriginal) {
+        int units = original.layer(layer).units();
+        // G·W costs units² × the next layer's units whatever the rows: on fewer rows than units the other pass is less.
+        if (!fromOriginal || rowCount >= 0 && rowCount < units) {
             accumulate(layer, firstKept, pruned, equations);
             return;
         }
-        int units = original.layer(layer).units();
         double[] gram = new double[units * units];
         double[] unitSum = new double[units];
         long[] counted = {0};
