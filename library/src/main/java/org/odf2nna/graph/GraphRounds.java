@@ -427,30 +427,40 @@ final class GraphRounds {
             long modelParameters, Set<Integer> kept) {
     }
 
-    /** The rounds' graphs in order, with the parameters each removed, its blocks' widths and its retraining epoch. */
+    /**
+     * The rounds' graphs in order, with the parameters each removed, its blocks' widths and its retraining epoch;
+     * {@code halfStep} is the index of the round made as a half step before the chain's last (-1 when none was).
+     */
     record Chain(List<ModelProto> models, List<Long> removed, List<String> widths,
-            List<Integer> keptEpochs) {
+            List<Integer> keptEpochs, int halfStep) {
+
+        Chain(List<ModelProto> models, List<Long> removed, List<String> widths, List<Integer> keptEpochs) {
+            this(models, removed, widths, keptEpochs, -1);
+        }
+    }
+
+    /** One round made: its graph refitted, the graph it ends with (retrained when that is on) and the epoch kept. */
+    private record Made(ModelProto refitted, ModelProto model, Integer epoch) {
     }
 
     /**
      * The rounds: each removes {@link GraphRun#share()} more of the block parameters (statistics, then the refit, then
-     * end-to-end retraining when it is on), until the share is used up or a round can remove nothing.
+     * end-to-end retraining when it is on), until the share is used up or a round can remove nothing. The chain's last
+     * step is then halved: a round built from the one before the last, removing the block parameters halfway between
+     * the two, is put before the last ({@link #halfStep}). All of it is fixed before any validation row is read, so
+     * the rounds are still tested in their order and the first that fails stops the run.
      */
     static Chain rounds(Start start, GraphRows stats, GraphRun settings, EndToEnd endToEnd,
             Progress progress) {
         ModelProto model = start.model();
         Path file = start.file();
-        GraphFeed input = start.input();
-        List<ModelProto> models = new ArrayList<>();
-        List<Long> removed = new ArrayList<>();
-        List<String> widths = new ArrayList<>();
-        List<Integer> keptEpochs = new ArrayList<>();
+        List<Made> made = new ArrayList<>();
+        List<Long> blockRemoved = new ArrayList<>();
         ModelProto current = model;
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
         org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(rounds, false);
         Progress timed = clock.around(progress);
         for (int r = 1; r <= Math.max(rounds, 1); r++) {
-            String label = clock.round(r);
             List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
             if (now.size() != start.blocks().size()) {
                 break;
@@ -460,40 +470,105 @@ final class GraphRounds {
             if (target <= 0) {
                 continue;
             }
-            timed.update(label + ": statistics", 0, -1, null);
-            Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, input,
-                    settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
-                    start.kept()));
-            timed.done(label + ": statistics");
-            timed.update(label + ": refit", 0, -1, null);
-            BlockPruner.Pruned pruned = step(model, current, file, measured, stats, input, target, settings);
-            timed.done(label + ": refit");
-            if (pruned.parameters() <= 0) {
+            Made round = make(start, current, target, stats, settings, endToEnd, timed, clock.round(r));
+            if (round == null) {
                 break;
             }
-            current = pruned.model();
-            RoundModels observer = progress instanceof RoundModels o ? o : null;
-            if (observer != null) {
-                observer.refitted(r, current);
-            }
-            endToEnd.take();
-            if (endToEnd.active()) {
-                String phase = label + ": retraining end to end";
-                timed.update(phase, 0, settings.retraining().epochs(), null);
-                current = endToEnd.retrain(model, current, file, (epoch, epochs) -> timed.update(phase, epoch.epoch(),
-                        epochs, null));
-                timed.done(phase);
-            }
             clock.finished(r);
+            // The refitted graphs are kept only for a progress that receives them.
+            made.add(progress instanceof RoundModels ? round : new Made(null, round.model(), round.epoch()));
+            current = round.model();
+            blockRemoved.add(start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
+                    new GraphView(current, file))));
+        }
+        int half = made.size() - 1;
+        Made between = half < 1 ? null : halfStep(start, made.get(half - 1).model(), blockRemoved.get(half - 1),
+                blockRemoved.get(half), stats, settings, endToEnd, timed);
+        if (between != null) {
+            made.add(half, between);
+        }
+        return chain(start, made, between == null ? -1 : half, progress);
+    }
+
+    /**
+     * The half step before the chain's last round: from the round before it ({@code from}, which had removed
+     * {@code before} of the block parameters) a round that removes halfway to the last round's {@code last}; null when
+     * it would remove nothing more, or as much as the last round. Why: near its end a chain's step is often the one
+     * that fails, and the round that would hold lies between; the floors make the last step whatever the blocks have
+     * left rather than the share. It is made before the validation rows are read, so testing it before the last round
+     * is still fixed-sequence testing.
+     */
+    private static Made halfStep(Start start, ModelProto from, long before, long last, GraphRows stats,
+            GraphRun settings, EndToEnd endToEnd, Progress timed) {
+        long target = (last - before) / 2;
+        if (target <= 0) {
+            return null;
+        }
+        Made between = make(start, from, target, stats, settings, endToEnd, timed, "half step before the last round");
+        if (between == null) {
+            return null;
+        }
+        long removed = start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
+                new GraphView(between.model(), start.file())));
+        return removed > before && removed < last ? between : null;
+    }
+
+    /**
+     * One round from {@code current}: its units measured on {@code stats}, the lowest-ranked dropped until
+     * {@code target} more block parameters are gone, the refit, and the end-to-end retraining when it is on; null when
+     * nothing could be removed.
+     */
+    private static Made make(Start start, ModelProto current, long target, GraphRows stats, GraphRun settings,
+            EndToEnd endToEnd, Progress timed, String label) {
+        Path file = start.file();
+        List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
+        timed.update(label + ": statistics", 0, -1, null);
+        Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, start.input(),
+                settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
+                start.kept()));
+        timed.done(label + ": statistics");
+        timed.update(label + ": refit", 0, -1, null);
+        BlockPruner.Pruned pruned = step(start.model(), current, file, measured, stats, start.input(), target,
+                settings);
+        timed.done(label + ": refit");
+        if (pruned.parameters() <= 0) {
+            return null;
+        }
+        ModelProto refitted = pruned.model();
+        ModelProto result = refitted;
+        endToEnd.take();
+        if (endToEnd.active()) {
+            String phase = label + ": retraining end to end";
+            timed.update(phase, 0, settings.retraining().epochs(), null);
+            result = endToEnd.retrain(start.model(), refitted, file, (epoch, epochs) -> timed.update(phase,
+                    epoch.epoch(), epochs, null));
+            timed.done(phase);
+        }
+        return new Made(refitted, result, endToEnd.take());
+    }
+
+    /**
+     * The chain as judged, in its order: each round's graph, parameters removed, widths and epoch, each told to a
+     * {@link RoundModels} progress under its number in that order.
+     */
+    private static Chain chain(Start start, List<Made> made, int halfStep, Progress progress) {
+        RoundModels observer = progress instanceof RoundModels o ? o : null;
+        List<ModelProto> models = new ArrayList<>();
+        List<Long> removed = new ArrayList<>();
+        List<String> widths = new ArrayList<>();
+        List<Integer> keptEpochs = new ArrayList<>();
+        for (int i = 0; i < made.size(); i++) {
+            Made round = made.get(i);
             if (observer != null) {
-                observer.finished(r, current);
+                observer.refitted(i + 1, round.refitted());
+                observer.finished(i + 1, round.model());
             }
-            models.add(current);
-            keptEpochs.add(endToEnd.take());
-            GraphView after = new GraphView(current, file);
+            models.add(round.model());
+            keptEpochs.add(round.epoch());
+            GraphView after = new GraphView(round.model(), start.file());
             removed.add(start.modelParameters() - after.parameters());
             widths.add(HeadUnits.widths(BlockFinder.find(after)));
         }
-        return new Chain(models, removed, widths, keptEpochs);
+        return new Chain(models, removed, widths, keptEpochs, halfStep);
     }
 }

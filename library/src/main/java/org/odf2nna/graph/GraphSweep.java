@@ -245,6 +245,12 @@ public final class GraphSweep {
         List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
         notes.addAll(endToEnd.notes());
         notes.addAll(HeadUnits.notes(canonical));
+        if (chain.halfStep() >= 0) {
+            int h = chain.halfStep() + 1;
+            notes.add("round " + h + " is a half step: made from round " + (h - 1) + ", it removes the block "
+                    + "parameters halfway to round " + (h + 1) + ", the chain's last; made before the validation "
+                    + "rows were read and tested in its place in the order");
+        }
         int chosen = judged.verdict().chosen();
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
                 settings.ranking().name().toLowerCase(java.util.Locale.ROOT),

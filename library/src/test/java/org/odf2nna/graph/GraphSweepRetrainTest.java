@@ -88,7 +88,8 @@ public class GraphSweepRetrainTest {
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
         GraphSweepReport report = out.report();
         assertTrue(report.retraining().startsWith("end to end"), report.retraining());
-        assertEquals(List.of(), report.notes());
+        // The half step before the chain's last round is said; nothing else is.
+        assertEquals(List.of(), report.notes().stream().filter(n -> !n.contains(" is a half step: ")).toList());
         assertFalse(report.rounds().isEmpty());
         for (GraphSweepReport.Round round : report.rounds()) {
             assertNotNull(round.retrainedEpoch(), "round " + round.round() + " was not retrained end to end");
@@ -196,8 +197,9 @@ public class GraphSweepRetrainTest {
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25), Progress.NONE);
         GraphSweepReport report = out.report();
-        assertEquals(1, report.notes().size(), report.notes().toString());
-        String note = report.notes().get(0);
+        List<String> notes = report.notes().stream().filter(n -> !n.contains(" is a half step: ")).toList();
+        assertEquals(1, notes.size(), report.notes().toString());
+        String note = notes.get(0);
         assertFalse(note.contains("\n"), note);
         assertTrue(note.matches("node '/Einsum_\\d+': operator Einsum \\(opset \\d+\\) is not translated; "
                 + ".*sequential block refit"), note);
