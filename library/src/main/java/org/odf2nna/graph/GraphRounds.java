@@ -504,13 +504,16 @@ final class GraphRounds {
         if (target <= 0) {
             return null;
         }
-        Made between = make(start, from, target, stats, settings, endToEnd, timed, "half step before the last round");
-        if (between == null) {
+        String label = "half step before the last round";
+        ModelProto refitted = refitted(start, from, target, stats, settings, timed, label);
+        if (refitted == null) {
             return null;
         }
+        // Retraining leaves the widths as they are: a half step that is not between the two is known before it.
         long removed = start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
-                new GraphView(between.model(), start.file())));
-        return removed > before && removed < last ? between : null;
+                new GraphView(refitted, start.file())));
+        return removed > before && removed < last ? retrained(start, refitted, settings, endToEnd, timed, label)
+                : null;
     }
 
     /**
@@ -520,6 +523,13 @@ final class GraphRounds {
      */
     private static Made make(Start start, ModelProto current, long target, GraphRows stats, GraphRun settings,
             EndToEnd endToEnd, Progress timed, String label) {
+        ModelProto refitted = refitted(start, current, target, stats, settings, timed, label);
+        return refitted == null ? null : retrained(start, refitted, settings, endToEnd, timed, label);
+    }
+
+    /** {@link #make}'s pruning and refit alone: the round's graph before retraining, or null when nothing went. */
+    private static ModelProto refitted(Start start, ModelProto current, long target, GraphRows stats,
+            GraphRun settings, Progress timed, String label) {
         Path file = start.file();
         List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
         timed.update(label + ": statistics", 0, -1, null);
@@ -531,16 +541,18 @@ final class GraphRounds {
         BlockPruner.Pruned pruned = step(start.model(), current, file, measured, stats, start.input(), target,
                 settings);
         timed.done(label + ": refit");
-        if (pruned.parameters() <= 0) {
-            return null;
-        }
-        ModelProto refitted = pruned.model();
+        return pruned.parameters() <= 0 ? null : pruned.model();
+    }
+
+    /** {@link #make}'s end-to-end retraining of the refitted graph, when it is on. */
+    private static Made retrained(Start start, ModelProto refitted, GraphRun settings, EndToEnd endToEnd,
+            Progress timed, String label) {
         ModelProto result = refitted;
         endToEnd.take();
         if (endToEnd.active()) {
             String phase = label + ": retraining end to end";
             timed.update(phase, 0, settings.retraining().epochs(), null);
-            result = endToEnd.retrain(start.model(), refitted, file, (epoch, epochs) -> timed.update(phase,
+            result = endToEnd.retrain(start.model(), refitted, start.file(), (epoch, epochs) -> timed.update(phase,
                     epoch.epoch(), epochs, null));
             timed.done(phase);
         }
