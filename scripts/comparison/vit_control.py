@@ -14,6 +14,9 @@ the original for N = 1), four models at the same widths, all judged on the same 
                retrained by the PyTorch loop: our choice alone
   tp-taylor    round N-1 pruned to round N's widths by Torch-Pruning's Taylor importance (torch_pruning_vit.py's
                tp_prune), no refit, retrained by the PyTorch loop: their choice
+  tp-taylor-tf the same Taylor choice (--write-choice DIR writes it as DIR/choice-N-seedS.txt) pruned, refitted and
+               retrained by the sweep's own steps (scripts/comparison/GivenRounds.java into --given-dir DIR/N-seedS/):
+               their choice through our pipeline; checked to keep exactly the written heads and units
 
 ours-torch against ours-tf is the retraining; ours-norefit against ours-torch the refit; tp-taylor against
 ours-norefit the choice. Each ONNX round is loaded into torch_pruning_vit.py's Vit at its widths and checked against
@@ -35,7 +38,17 @@ from torch_pruning_resnet import read_csv, logits, retrain, append, read_cache  
 from torch_pruning_vit import (Vit, D, HEAD_DIM, DEPTH, from_onnx, widths, parse_widths, load_training,  # noqa: E402
                                tp_prune, block_params, HEADS, FFN)
 
-VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor"]
+VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf"]
+
+
+def choice_lines(plans):
+    """A choice as GivenRounds.java reads it: per block, its first layer's node name in the canonical form, then the
+    units it keeps (heads from 0; FFN units)."""
+    out = []
+    for i, (heads, units) in enumerate(plans):
+        out.append("attention%d/q_matmul %s" % (i + 1, " ".join(map(str, sorted(heads)))))
+        out.append("/blocks/blocks.%d/ff/ff.0/MatMul %s" % (i, " ".join(map(str, sorted(units)))))
+    return "\n".join(out) + "\n"
 
 
 def from_canonical(path):
@@ -156,6 +169,8 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--table", action="store_true")
+    p.add_argument("--write-choice", help="write Torch-Pruning's Taylor choice per round into this folder and stop")
+    p.add_argument("--given-dir", help="GivenRounds.java's output folders (N-seedS/retrained-N.onnx) for tp-taylor-tf")
     a = p.parse_args()
     if a.table:
         print(table(a.cache, len(read_csv(a.validation)[1])))
@@ -194,10 +209,30 @@ def main():
         if ("ours-tf", rnd) not in done and os.path.exists(path("retrained", rnd)):
             ours = from_canonical(path("retrained", rnd))
             record("ours-tf", rnd, ours, {"ort_diff": checked(ours, path("retrained", rnd), xtest[:200])})
+        if a.write_choice:
+            net = tp_prune(tp, "taylor", copy.deepcopy(start), parse_widths(widths(refitted)), x, y, a.seed + rnd)
+            os.makedirs(a.write_choice, exist_ok=True)
+            with open(os.path.join(a.write_choice, "choice-%d-seed%d.txt" % (rnd, a.seed)), "w") as f:
+                f.write(choice_lines(kept_of(start, net)))
+            print("round %d: Torch-Pruning's Taylor choice %s written" % (rnd, widths(net)), flush=True)
+            continue
         for variant in filter(None, a.variants.split(",")):
             if (variant, rnd) in done:
                 continue
             t0 = time.time()
+            if variant == "tp-taylor-tf":
+                given = os.path.join(a.given_dir, "%d-seed%d" % (rnd, a.seed))
+                with open(os.path.join(a.given_dir, "choice-%d-seed%d.txt" % (rnd, a.seed))) as f:
+                    asked = f.read()
+                gref = from_canonical(os.path.join(given, "refitted-%d.onnx" % rnd))
+                assert choice_lines(kept_of(start, gref)) == asked, "the refitted round keeps other units than asked"
+                net = from_canonical(os.path.join(given, "retrained-%d.onnx" % rnd))
+                assert widths(net) == widths(refitted), (widths(net), widths(refitted))
+                record(variant, rnd, net, {"ort_diff": checked(net, os.path.join(given, "retrained-%d.onnx" % rnd),
+                                                                xtest[:200]), "seed": a.seed,
+                                           "before_retraining": 1 - float((logits(gref, xtest).argmax(1).numpy()
+                                                                           != ytest).mean())})
+                continue
             if variant == "ours-torch":
                 net = copy.deepcopy(refitted)
             elif variant == "ours-norefit":

@@ -64,8 +64,17 @@ final class GraphRounds {
 
     static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
             GraphRows rows, GraphFeed input, long target, GraphRun settings) {
-        List<DenseBlock> blocks = measured.blocks();
         List<boolean[]> drop = dropped(new GraphView(model, file), measured, target, settings.ranking());
+        return applied(original, model, file, measured, rows, input, drop, settings);
+    }
+
+    /**
+     * {@code model} with the channels {@code drop} marks (per block of {@code measured}) removed and compensated as
+     * {@code settings} say: what {@link #step} does with its own choice, and {@link GivenRound} with a given one.
+     */
+    static BlockPruner.Pruned applied(ModelProto original, ModelProto model, Path file, Measured measured,
+            GraphRows rows, GraphFeed input, List<boolean[]> drop, GraphRun settings) {
+        List<DenseBlock> blocks = measured.blocks();
         List<Compensation> compensations = new ArrayList<>();
         Set<String> tied = TiedChannels.nodes(blocks);
         for (DenseBlock b : blocks) {

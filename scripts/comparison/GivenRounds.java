@@ -1,0 +1,89 @@
+/*
+ * The heads' control of docs/COMPARISON.md, its other half: another tool's choice of heads and units (Torch-Pruning's,
+ * written by vit_control.py --write-choice) pruned, refitted and retrained by the sweep's own steps
+ * (org.odf2nna.graph.GivenRound), from the sweep's round N-1 as VitRounds.java wrote it. Writes OUT/refitted-N.onnx and
+ * OUT/retrained-N.onnx in the canonical form vit_control.py reads.
+ *
+ *   java -cp "/tmp/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds --blocks PREVIOUS.onnx
+ *   java -cp "/tmp/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds MODEL TRAIN PREVIOUS CHOICE OUT N [SEED]
+ *
+ * CHOICE: one line a block, its node name (as --blocks lists them) then the units it keeps (heads from 0).
+ * TRAIN: read as the sweep reads it (the first --graph-rows rows, 50,000 by default); SEED: the retraining's (0).
+ */
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.odf2nna.graph.GivenRound;
+import org.odf2nna.graph.GraphFeed;
+import org.odf2nna.graph.GraphRows;
+import org.odf2nna.graph.GraphRun;
+import org.odf2nna.graph.GraphSweep;
+import org.odf2nna.graph.RoundModels;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.RetrainSettings;
+import org.odf2nna.settings.SweepSettings;
+
+public class GivenRounds {
+    public static void main(String[] a) throws IOException {
+        if (a[0].equals("--blocks")) {
+            ModelProto m = ModelProto.parseFrom(Files.readAllBytes(Path.of(a[1])));
+            for (var b : GraphSweep.describe(m, Path.of(a[1])).blocks()) {
+                System.out.println(b.block() + " " + b.first() + " " + b.second() + " " + b.units());
+            }
+            return;
+        }
+        Path modelFile = Path.of(a[0]);
+        ModelProto stored = ModelProto.parseFrom(Files.readAllBytes(modelFile));
+        ModelProto previous = ModelProto.parseFrom(Files.readAllBytes(Path.of(a[2])));
+        Map<String, int[]> kept = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of(a[3]))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 1) {
+                kept.put(f[0], Arrays.stream(f, 1, f.length).mapToInt(Integer::parseInt).toArray());
+            }
+        }
+        Path out = Files.createDirectories(Path.of(a[4]));
+        int round = Integer.parseInt(a[5]);
+        long seed = a.length > 6 ? Long.parseLong(a[6]) : 0;
+        SweepSettings settings = SweepSettings.builder().retraining(RetrainSettings.builder().seed(seed).build())
+                .build();
+        GraphRun run = GraphRun.of(settings, 0.1);
+        GraphFeed feed = GraphFeed.of(stored, modelFile);
+        GraphRows training = GraphRows.read(Path.of(a[1]), 0, feed, null,
+                Math.max(GraphRun.DEFAULT_STATISTICS_ROWS, GraphRetraining.DEFAULT_ROWS));
+        long started = System.nanoTime();
+        RoundModels dump = new RoundModels() {
+            @Override
+            public void update(String phase, long done, long total, String detail) {
+                System.err.printf("%7.0f s  %s %d/%d%n", (System.nanoTime() - started) / 1e9, phase, done, total);
+            }
+
+            @Override
+            public void refitted(int r, ModelProto model) {
+                System.err.printf("%7.0f s  refitted%n", (System.nanoTime() - started) / 1e9);
+                write(out.resolve("refitted-" + r + ".onnx"), model);
+            }
+
+            @Override
+            public void finished(int r, ModelProto model) {
+                write(out.resolve("retrained-" + r + ".onnx"), model);
+            }
+        };
+        GivenRound.run(stored, modelFile, previous, training, kept, round, run, dump);
+        System.err.printf("%7.0f s  done%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    private static void write(Path file, ModelProto model) {
+        try {
+            Files.write(file, model.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
