@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.odf2nna.data.NumpyRows;
 import org.odf2nna.graph.GivenRound;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRows;
@@ -26,6 +27,7 @@ import org.odf2nna.graph.GraphSweep;
 import org.odf2nna.graph.RoundModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.ModelInputs;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.SweepSettings;
 
@@ -51,12 +53,21 @@ public class GivenRounds {
         Path out = Files.createDirectories(Path.of(a[4]));
         int round = Integer.parseInt(a[5]);
         long seed = a.length > 6 ? Long.parseLong(a[6]) : 0;
+        Path train = Path.of(a[1]);
+        // An .npz's x array gives a token-id export's open sequence length, as sweep reads it.
+        GraphFeed feed = train.toString().endsWith(".npz") ? GraphFeed.resolve(stored, modelFile, ModelInputs.NONE,
+                List.of(train), NumpyRows.arrayWidth(train, "x")) : GraphFeed.of(stored, modelFile);
+        // The rows sweep reads (GraphSweeper.trainingRows): --graph-rows of one float input, else the statistics'.
+        GraphRows training = GraphRows.read(train, 0, feed, null, feed.singleFloatInput()
+                ? Math.max(GraphRun.DEFAULT_STATISTICS_ROWS, GraphRetraining.DEFAULT_ROWS)
+                : GraphRun.DEFAULT_STATISTICS_ROWS);
+        // As sweep resolves it: a graph fed token ids retrains at a tenth of the others' learning rate.
+        int type = feed.data().elementType();
+        boolean ids = type == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE
+                || type == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE;
         SweepSettings settings = SweepSettings.builder().retraining(RetrainSettings.builder().seed(seed).build())
-                .build();
+                .graphRetraining(GraphRetraining.DEFAULT.resolved(ids)).build();
         GraphRun run = GraphRun.of(settings, 0.1);
-        GraphFeed feed = GraphFeed.of(stored, modelFile);
-        GraphRows training = GraphRows.read(Path.of(a[1]), 0, feed, null,
-                Math.max(GraphRun.DEFAULT_STATISTICS_ROWS, GraphRetraining.DEFAULT_ROWS));
         long started = System.nanoTime();
         RoundModels dump = new RoundModels() {
             @Override
@@ -75,7 +86,7 @@ public class GivenRounds {
                 write(out.resolve("retrained-" + r + ".onnx"), model);
             }
         };
-        GivenRound.run(stored, modelFile, previous, training, kept, round, run, dump);
+        GivenRound.run(new GivenRound.Original(stored, modelFile, feed), previous, training, kept, round, run, dump);
         System.err.printf("%7.0f s  done%n", (System.nanoTime() - started) / 1e9);
     }
 

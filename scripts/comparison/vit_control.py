@@ -14,9 +14,12 @@ the original for N = 1), four models at the same widths, all judged on the same 
                retrained by the PyTorch loop: our choice alone
   tp-taylor    round N-1 pruned to round N's widths by Torch-Pruning's Taylor importance (torch_pruning_vit.py's
                tp_prune), no refit, retrained by the PyTorch loop: their choice
-  tp-taylor-tf the same Taylor choice (--write-choice DIR writes it as DIR/choice-N-seedS.txt) pruned, refitted and
-               retrained by the sweep's own steps (scripts/comparison/GivenRounds.java into --given-dir DIR/N-seedS/):
+  tp-taylor-tf the same Taylor choice (--write-choice DIR writes it as DIR/tp-N-seedS.txt) pruned, refitted and
+               retrained by the sweep's own steps (scripts/comparison/GivenRounds.java into --given-dir DIR/tp-N-seedS/):
                their choice through our pipeline; checked to keep exactly the written heads and units
+  ours-given-tf our choice (read off refitted-N, written beside theirs as DIR/ours-N-seedS.txt) through the same entry:
+               with seed 0 it checks that the entry reproduces the sweep's round; with another seed it is ours-tf
+               retrained with that seed
 
 ours-torch against ours-tf is the retraining; ours-norefit against ours-torch the refit; tp-taylor against
 ours-norefit the choice. Each ONNX round is loaded into torch_pruning_vit.py's Vit at its widths and checked against
@@ -38,7 +41,8 @@ from torch_pruning_resnet import read_csv, logits, retrain, append, read_cache  
 from torch_pruning_vit import (Vit, D, HEAD_DIM, DEPTH, from_onnx, widths, parse_widths, load_training,  # noqa: E402
                                tp_prune, block_params, HEADS, FFN)
 
-VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf"]
+VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf", "ours-given-tf"]
+GIVEN = {"tp-taylor-tf": "tp", "ours-given-tf": "ours"}
 
 
 def choice_lines(plans):
@@ -212,17 +216,22 @@ def main():
         if a.write_choice:
             net = tp_prune(tp, "taylor", copy.deepcopy(start), parse_widths(widths(refitted)), x, y, a.seed + rnd)
             os.makedirs(a.write_choice, exist_ok=True)
-            with open(os.path.join(a.write_choice, "choice-%d-seed%d.txt" % (rnd, a.seed)), "w") as f:
-                f.write(choice_lines(kept_of(start, net)))
+            for who, plans in (("tp", kept_of(start, net)), ("ours", kept_of(start, refitted))):
+                with open(os.path.join(a.write_choice, "%s-%d-seed%d.txt" % (who, rnd, a.seed)), "w") as f:
+                    f.write(choice_lines(plans))
             print("round %d: Torch-Pruning's Taylor choice %s written" % (rnd, widths(net)), flush=True)
             continue
         for variant in filter(None, a.variants.split(",")):
             if (variant, rnd) in done:
                 continue
             t0 = time.time()
-            if variant == "tp-taylor-tf":
-                given = os.path.join(a.given_dir, "%d-seed%d" % (rnd, a.seed))
-                with open(os.path.join(a.given_dir, "choice-%d-seed%d.txt" % (rnd, a.seed))) as f:
+            if variant in GIVEN:
+                tag = "%s-%d-seed%d" % (GIVEN[variant], rnd, a.seed)
+                given = os.path.join(a.given_dir, tag)
+                if not os.path.exists(os.path.join(given, "retrained-%d.onnx" % rnd)):
+                    print("%s round %d: no %s yet" % (variant, rnd, given))
+                    continue
+                with open(os.path.join(a.given_dir, tag + ".txt")) as f:
                     asked = f.read()
                 gref = from_canonical(os.path.join(given, "refitted-%d.onnx" % rnd))
                 assert choice_lines(kept_of(start, gref)) == asked, "the refitted round keeps other units than asked"

@@ -21,9 +21,15 @@ public final class GivenRound {
     }
 
     /**
+     * The original graph as read (what the refit and the retraining aim at), its file, and how its inputs are fed
+     * ({@link GraphFeed#resolve}: a token-id export's open sequence from its archives, as {@code sweep} reads it).
+     */
+    public record Original(ModelProto stored, Path file, GraphFeed feed) {
+    }
+
+    /**
      * Round {@code round} from {@code previous} with only {@code kept}'s units left.
      *
-     * @param stored   the original graph as read (what the refit and the retraining aim at)
      * @param previous the graph the round starts from, in the canonical form a sweep's rounds are in
      * @param training the training rows (the statistics, the refit and the retraining take their first rows)
      * @param kept     per block named as {@code inspect} names it (its first or second layer's node), the units it
@@ -31,10 +37,11 @@ public final class GivenRound {
      * @param progress receives the round refitted, then retrained
      * @return the round retrained (its refitted graph when end-to-end retraining is off or cannot run)
      */
-    public static ModelProto run(ModelProto stored, Path file, ModelProto previous, GraphRows training,
-            Map<String, int[]> kept, int round, GraphRun settings, RoundModels progress) {
-        GraphFeed feed = GraphFeed.of(stored, file);
-        ModelProto original = GraphSweep.found(WeightStorage.hoist(stored).model(), file, feed, training,
+    public static ModelProto run(Original from, ModelProto previous, GraphRows training, Map<String, int[]> kept,
+            int round, GraphRun settings, RoundModels progress) {
+        Path file = from.file();
+        GraphFeed feed = from.feed();
+        ModelProto original = GraphSweep.found(WeightStorage.hoist(from.stored()).model(), file, feed, training,
                 settings.device()).canonical().model();
         List<DenseBlock> blocks = BlockFinder.find(new GraphView(previous, file));
         GraphRows stats = training.first(settings.statisticsRows());

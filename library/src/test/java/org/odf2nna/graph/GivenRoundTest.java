@@ -57,7 +57,7 @@ class GivenRoundTest {
                 refitted[1] = m;
             }
         };
-        return GivenRound.run(model, FILE, start, rows(300), Map.of(attention.firstNode(), new int[] {head}), 3,
+        return GivenRound.run(new GivenRound.Original(model, FILE, GraphFeed.of(model, FILE)), start, rows(300), Map.of(attention.firstNode(), new int[] {head}), 3,
                 REFIT_ONLY, seen);
     }
 
