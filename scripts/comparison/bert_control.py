@@ -130,6 +130,12 @@ def widths(path):
     return layers, init[nodes[POOLER].input[1]].dims[0]
 
 
+def named(w):
+    """Widths as the sweep's report writes them: heads and FFN units per layer, then the pooler's units."""
+    layers, pooler = w
+    return "-".join("%dh-%d" % lw for lw in layers) + "-%d" % pooler
+
+
 def tp_choice(tp, kind, net, target, x, y, seed):
     """Per block (as GivenRounds reads it), the units Torch-Pruning's `kind` importance keeps at `target`'s widths:
     all groups scored on `net` before any is chosen."""
@@ -250,7 +256,7 @@ def main():
 
     def record(variant, rnd, onnx_path, extra):
         lv, lr = ort_logits(onnx_path, xv), ort_logits(onnx_path, xr)
-        rec = {"variant": variant, "method": variant, "round": rnd, "seed": a.seed, "widths": str(widths(onnx_path)),
+        rec = {"variant": variant, "method": variant, "round": rnd, "seed": a.seed, "widths": named(widths(onnx_path)) if rnd else named(([(4, 256)] * LAYERS, 64)),
                "validation": float((lv.argmax(1) == yv).mean()), "report": float((lr.argmax(1) == yr).mean()),
                **extra}
         append(a.cache, rec)
