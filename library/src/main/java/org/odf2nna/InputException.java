@@ -22,7 +22,13 @@ public final class InputException extends RuntimeException {
     private final transient Path file;
     private final String place;
     private final Kind kind;
-    private final boolean malformed;
+    private final Fault fault;
+
+    /**
+     * What a reader found wrong, where a caller must tell it apart from other bad input without reading the message:
+     * a model that contradicts itself ({@link #malformed}), a weight fed as a graph input ({@link #weightInput}).
+     */
+    private enum Fault { NONE, MALFORMED, WEIGHT_INPUT }
 
     public InputException(Path file, String place, String message) {
         this(file, place, message, Kind.BAD_INPUT, null);
@@ -33,15 +39,15 @@ public final class InputException extends RuntimeException {
     }
 
     public InputException(Path file, String place, String message, Kind kind, Throwable cause) {
-        this(file, place, message, kind, cause, false);
+        this(file, place, message, kind, cause, Fault.NONE);
     }
 
-    private InputException(Path file, String place, String message, Kind kind, Throwable cause, boolean malformed) {
+    private InputException(Path file, String place, String message, Kind kind, Throwable cause, Fault fault) {
         super(format(file, place, message), cause);
         this.file = file;
         this.place = place;
         this.kind = kind;
-        this.malformed = malformed;
+        this.fault = fault;
     }
 
     /**
@@ -51,7 +57,15 @@ public final class InputException extends RuntimeException {
      * refused as it is, never read another way (as a graph without dense blocks, say).
      */
     public static InputException malformed(Path file, String place, String message) {
-        return new InputException(file, place, message, Kind.BAD_INPUT, null, true);
+        return new InputException(file, place, message, Kind.BAD_INPUT, null, Fault.MALFORMED);
+    }
+
+    /**
+     * A graph input that feeds a layer's weight or bias ({@link Kind#BAD_INPUT}): the dense chain needs its weights as
+     * initializers. A graph sweep says this refusal as it is instead of taking the input for one the rows will feed.
+     */
+    public static InputException weightInput(Path file, String input, String message) {
+        return new InputException(file, "input '" + input + "'", message, Kind.BAD_INPUT, null, Fault.WEIGHT_INPUT);
     }
 
     /** The data cannot certify what was asked ({@link Kind#UNCERTIFIABLE}). */
@@ -72,7 +86,7 @@ public final class InputException extends RuntimeException {
         if (file != null) {
             return this;
         }
-        return new InputException(newFile, place, bareMessage(), kind, getCause(), malformed);
+        return new InputException(newFile, place, bareMessage(), kind, getCause(), fault);
     }
 
     /** The same error, kind and place with its message (without file and place) changed by {@code change}. */
@@ -80,7 +94,7 @@ public final class InputException extends RuntimeException {
         String full = super.getMessage();
         String prefix = format(file, place, "");
         String bare = full.startsWith(prefix) ? full.substring(prefix.length()) : full;
-        return new InputException(file, place, change.apply(bare), kind, getCause(), malformed);
+        return new InputException(file, place, change.apply(bare), kind, getCause(), fault);
     }
 
     public Path file() {
@@ -97,7 +111,12 @@ public final class InputException extends RuntimeException {
 
     /** Whether the input contradicts itself ({@link #malformed}). */
     public boolean malformed() {
-        return malformed;
+        return fault == Fault.MALFORMED;
+    }
+
+    /** Whether a graph input feeds a layer's weight or bias ({@link #weightInput}). */
+    public boolean weightInput() {
+        return fault == Fault.WEIGHT_INPUT;
     }
 
     /** The message with its settings in plain words ({@link Setting#plain}). */

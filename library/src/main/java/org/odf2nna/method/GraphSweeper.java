@@ -77,8 +77,7 @@ public final class GraphSweeper {
                 } catch (InputException unresolved) {
                     // Inputs the rows will say (an open size, another input): ONNX Runtime loads it when they are read;
                     // but a graph input the chain reader found feeding a layer's weight is said as it says it.
-                    boolean weightInput = e.place() != null && e.place().startsWith("input '")
-                            && e.getMessage().contains("but is a graph input, not an initializer");
+                    boolean weightInput = e.weightInput();
                     if (!blocks || weightInput) {
                         throw unresolved;
                     }

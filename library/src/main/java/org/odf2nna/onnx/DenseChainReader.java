@@ -194,7 +194,7 @@ public final class DenseChainReader {
                     int slot = user.getInputList().indexOf(extra.getName());
                     if (isDefaultDomain(user) && (user.getOpType().equals("Gemm") || user.getOpType().equals("MatMul"))
                             && slot >= 1) {
-                        throw new InputException(file, "input '" + extra.getName() + "'", "feeds "
+                        throw InputException.weightInput(file, extra.getName(), "feeds "
                                 + GraphIndex.describe(user) + " as its " + (slot == 1 ? "weight" : "bias")
                                 + " but is a graph input, not an initializer: the dense chain needs constant "
                                 + "weights (export the model with its weights as initializers)");
