@@ -91,21 +91,8 @@ public final class Converter {
         DenseNetwork network = read.network();
         ModelFormat from = ModelFiles.formatOf(model);
         KerasModel keras = from == ModelFormat.KERAS ? ModelFiles.readKeras(model) : null;
-        boolean backbone = format == ModelFormat.KERAS && keras != null && keras.backbone() != null;
-        if (format != ModelFormat.ONNX && !network.prefix().isEmpty() && !backbone) {
-            throw InputException.usage(model, "has an input prefix (" + String.join(", ", network.prefix().operations())
-                    + ") that a " + (format == ModelFormat.KERAS ? "Keras file" : "SavedModel") + " written by this "
-                    + "tool cannot express; convert to ONNX only");
-        }
-        if (format == ModelFormat.KERAS) {
-            KerasWriter.checkExpressible(keras, network);
-        }
-        int width = read.featuresPerRow();
-        if (width <= 0) {
-            throw new InputException(model, "input '" + read.input().name() + "'", "has no fixed number of values per "
-                    + "row; it cannot be checked on generated rows");
-        }
-        ScanResult.Sample sample = generatedRows(network, width);
+        checkExpressible(model, format, read, keras);
+        ScanResult.Sample sample = generatedRows(network, read.featuresPerRow());
         boolean toFloat = !quantize.int8() && Int8Quantization.integerKernels(network);
         if (toFloat && format == ModelFormat.ONNX) {
             // The ONNX writer rewrites the file's own layers in place, and this file's are int8.
@@ -142,18 +129,7 @@ public final class Converter {
                             again.outputName()), reference, output);
                 });
             }
-            case KERAS -> AtomicFiles.writeBytes(output, KerasWriter.write(keras, written), temp -> {
-                KerasModel back = KerasReader.read(temp);
-                OnnxDenseModel again = ModelFiles.asOnnx(back);
-                float[] runtime = ModelScan.outputsOn(again.model(), again.input(), sample, Device.CPU, output,
-                        again.outputName());
-                difference[0] = check(runtime, reference, output);
-                // A backbone's output is known to ONNX Runtime alone; a chain's input is the rows themselves.
-                if (sample.chainInput() != null) {
-                    float[] plain = back.network().forward(sample.chainInput(), sample.rows());
-                    difference[0] = Math.max(difference[0], check(plain, reference, output));
-                }
-            });
+            case KERAS -> difference[0] = writeKeras(output, KerasWriter.write(keras, written), sample, reference);
             case SAVEDMODEL -> {
                 ModelWriter.writeSavedModel(output, written, read.input().name(), sample, false);
                 try {
@@ -172,6 +148,48 @@ public final class Converter {
                 difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0],
                 quantize.id(), quantize.int8() ? Int8Conversion.chain(read, quantize,
                         Math.max(read.defaultOpset(), Int8Weights.MIN_OPSET), speeds) : null);
+    }
+
+    /**
+     * Refuses, before anything is computed, what the chosen format cannot hold: an input prefix outside ONNX (a Keras
+     * backbone excepted), a chain the Keras writer cannot express, an input without a fixed width to generate rows of.
+     */
+    private static void checkExpressible(Path model, ModelFormat format, OnnxDenseModel read, KerasModel keras) {
+        DenseNetwork network = read.network();
+        boolean backbone = format == ModelFormat.KERAS && keras != null && keras.backbone() != null;
+        if (format != ModelFormat.ONNX && !network.prefix().isEmpty() && !backbone) {
+            throw InputException.usage(model, "has an input prefix (" + String.join(", ", network.prefix().operations())
+                    + ") that a " + (format == ModelFormat.KERAS ? "Keras file" : "SavedModel") + " written by this "
+                    + "tool cannot express; convert to ONNX only");
+        }
+        if (format == ModelFormat.KERAS) {
+            KerasWriter.checkExpressible(keras, network);
+        }
+        if (read.featuresPerRow() <= 0) {
+            throw new InputException(model, "input '" + read.input().name() + "'", "has no fixed number of values per "
+                    + "row; it cannot be checked on generated rows");
+        }
+    }
+
+    /**
+     * Writes the .keras bytes and checks the file read back against {@code reference}: in ONNX Runtime, and for a
+     * plain chain in Java too; returns the largest difference.
+     */
+    private static double writeKeras(Path output, byte[] bytes, ScanResult.Sample sample, float[] reference) {
+        double[] difference = new double[1];
+        AtomicFiles.writeBytes(output, bytes, temp -> {
+            KerasModel back = KerasReader.read(temp);
+            OnnxDenseModel again = ModelFiles.asOnnx(back);
+            float[] runtime = ModelScan.outputsOn(again.model(), again.input(), sample, Device.CPU, output,
+                    again.outputName());
+            difference[0] = check(runtime, reference, output);
+            // A backbone's output is known to ONNX Runtime alone; a chain's input is the rows themselves.
+            if (sample.chainInput() != null) {
+                float[] plain = back.network().forward(sample.chainInput(), sample.rows());
+                difference[0] = Math.max(difference[0], check(plain, reference, output));
+            }
+        });
+        return difference[0];
     }
 
     /**
