@@ -102,29 +102,8 @@ final class BenchCommand extends Subcommand {
             description = "Single-row runs per repeat and model for the batch-1 latency (default: ${DEFAULT-VALUE}).")
     int latencyRows;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "5",
-            description = "Epochs per retraining run (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--train-rows", paramLabel = "N", defaultValue = "0",
-            description = "Training rows at most, before the 80/20 validation split (default: all).")
-    int trainRows;
-
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
-            description = "Retraining batch size (default: ${DEFAULT-VALUE}, shrink's default).")
-    int batchSize;
-
-    @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1",
-            description = "Thread counts to retrain at, TensorFlow and PyTorch alike, e.g. 1,2 (default: "
-                    + "${DEFAULT-VALUE}, the tool's setting).")
-    List<Integer> threads;
-
-    @Option(names = "--python", paramLabel = "PYTHON", defaultValue = "/usr/bin/python3",
-            description = "Python with torch, for the PyTorch side of retrain (default: ${DEFAULT-VALUE}).")
-    String python;
-
-    @Option(names = "--no-torch", description = "Retrain with TensorFlow Java only.")
-    boolean noTorch;
+    @Mixin
+    BenchRetrainOptions retrain;
 
     @Option(names = "--sizes", paramLabel = "MB", split = ",", defaultValue = "1,10,100",
             description = "Sizes of the CSV benchmark's files, in MB of text (default: ${DEFAULT-VALUE}); each is "
@@ -153,29 +132,8 @@ final class BenchCommand extends Subcommand {
                     + "batch 64 throughput.")
     Path pruned;
 
-    @Option(names = "--scale-rows", paramLabel = "N", split = ",", defaultValue = "10000,100000",
-            description = "Scale benchmark: row counts (default: ${DEFAULT-VALUE}; the issue's full table is "
-                    + "10000,100000,1000000).")
-    List<Integer> scaleRows;
-
-    @Option(names = "--widths", paramLabel = "W", split = ",", defaultValue = "256,1024",
-            description = "Scale benchmark: hidden widths W of the generated 28-W-W-W-2 networks (default: "
-                    + "${DEFAULT-VALUE}; the full table adds 4096).")
-    List<Integer> widths;
-
-    @Option(names = "--runs", paramLabel = "RUN", split = ",", defaultValue = "eval,shrink-eval",
-            description = "Scale benchmark: commands to time beside the plain pass, among eval, shrink-eval, "
-                    + "shrink-train and sweep (default: ${DEFAULT-VALUE}).")
-    List<String> runs;
-
-    @Option(names = "--scale-epochs", paramLabel = "N", defaultValue = "1",
-            description = "Scale benchmark: retraining epochs of shrink-train and sweep (default: ${DEFAULT-VALUE}).")
-    int scaleEpochs;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "900",
-            description = "Scale benchmark: seconds a command may run before it is stopped and reported so "
-                    + "(default: ${DEFAULT-VALUE}).")
-    long timeout;
+    @Mixin
+    BenchScaleOptions scale;
 
     @Override
     public Integer call() {
@@ -185,12 +143,45 @@ final class BenchCommand extends Subcommand {
         } catch (IllegalArgumentException e) {
             throw InputException.usage(e.getMessage());
         }
+        checkNumbers();
+        Device dev = Device.parse(device);
+        if (pruned != null) {
+            return runPruned(benchmarks, dev);
+        }
+        BenchInputs inputs = inputs(benchmarks);
+        int alg3 = parseAlg3(alg3Units);
+        Path script = locate("scripts/bench_retrain_torch.py");
+        String py = retrain.noTorch || script == null ? null : retrain.python;
+        BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
+                epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, retrain.epochs, retrain.trainRows,
+                retrain.batchSize, new ArrayList<>(retrain.threads), py, script, sizes, childHeap, dev, work, graph,
+                graphTrain(), shrunk, benchmarks.contains("scale") ? scale.settings(epsilon, work) : null);
+        // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
+        // stopped keeps what it had.
+        Bench.run(options, main.err, (report, section) -> {
+            if (report.sections().size() == 1) {
+                main.out.print(report.machineText());
+            }
+            main.out.print("\n" + section.text());
+            main.out.flush();
+            if (json != null) {
+                report.writeJson(json);
+            }
+        });
+        if (json != null) {
+            main.out.println("\nwrote " + json);
+        }
+        return Main.OK;
+    }
+
+    /** The numbers given, each in its range. */
+    private void checkNumbers() {
         positive("--repeats", repeats);
         positive("--inference-batch", inferenceBatch);
-        positive("--epochs", epochs);
-        positive("--batch-size", batchSize);
+        positive("--epochs", retrain.epochs);
+        positive("--batch-size", retrain.batchSize);
         positive("--latency-rows", latencyRows);
-        for (int t : threads) {
+        for (int t : retrain.threads) {
             positive("--threads", t);
         }
         for (double s : sizes) {
@@ -204,28 +195,34 @@ final class BenchCommand extends Subcommand {
         if (epsilon != null && !(epsilon >= 0)) {
             throw InputException.usage("--epsilon must be >= 0, got " + epsilon);
         }
-        Device dev = Device.parse(device);
-        if (pruned != null) {
-            if (model == null || data == null || !benchmarks.equals(List.of("inference"))) {
-                throw InputException.usage("--pruned goes with the inference benchmark alone, --model and --data");
-            }
-            org.odf2nna.harness.bench.BenchReport.Section section = org.odf2nna.harness.bench.GraphInferenceBench
-                    .run(model, pruned, data, rows, repeats, latencyRows, dev);
-            main.out.print(section.text());
-            if (json != null) {
-                org.odf2nna.harness.bench.BenchReport report = new org.odf2nna.harness.bench.BenchReport(
-                        java.util.Map.of());
-                report.add(section);
-                report.writeJson(json);
-                main.out.println("\nwrote " + json);
-            }
-            return Main.OK;
+    }
+
+    /** --pruned: any ONNX model against a pruned copy, the inference benchmark alone. */
+    private int runPruned(List<String> benchmarks, Device dev) {
+        if (model == null || data == null || !benchmarks.equals(List.of("inference"))) {
+            throw InputException.usage("--pruned goes with the inference benchmark alone, --model and --data");
         }
+        org.odf2nna.harness.bench.BenchReport.Section section = org.odf2nna.harness.bench.GraphInferenceBench
+                .run(model, pruned, data, rows, repeats, latencyRows, dev);
+        main.out.print(section.text());
+        if (json != null) {
+            org.odf2nna.harness.bench.BenchReport report = new org.odf2nna.harness.bench.BenchReport(
+                    java.util.Map.of());
+            report.add(section);
+            report.writeJson(json);
+            main.out.println("\nwrote " + json);
+        }
+        return Main.OK;
+    }
+
+    /**
+     * The model and rows to measure (--model with its --data and --train, else the defaults), and --graph's files,
+     * each checked to exist.
+     */
+    private BenchInputs inputs(List<String> benchmarks) {
         BenchInputs inputs = BenchInputs.defaults(shared.folder(), repositoryRoot());
-        Path graphTrain = null;
         if (graph != null) {
-            graphTrain = train != null ? train : shared.folder().resolve("data/mnist-train.csv.gz");
-            for (Path p : List.of(graph, graphTrain)) {
+            for (Path p : List.of(graph, graphTrain())) {
                 if (!Files.exists(p)) {
                     throw new InputException(p, null, "no such file");
                 }
@@ -247,62 +244,15 @@ final class BenchCommand extends Subcommand {
                 throw new InputException(p, null, "no such file");
             }
         }
-        int alg3 = parseAlg3(alg3Units);
-        Path script = locate("scripts/bench_retrain_torch.py");
-        String py = noTorch || script == null ? null : python;
-        BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
-                epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, epochs, trainRows, batchSize,
-                new ArrayList<>(threads), py, script, sizes, childHeap, dev, work, graph, graphTrain, shrunk,
-                benchmarks.contains("scale") ? scaleSettings() : null);
-        // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
-        // stopped keeps what it had.
-        Bench.run(options, main.err, (report, section) -> {
-            if (report.sections().size() == 1) {
-                main.out.print(report.machineText());
-            }
-            main.out.print("\n" + section.text());
-            main.out.flush();
-            if (json != null) {
-                report.writeJson(json);
-            }
-        });
-        if (json != null) {
-            main.out.println("\nwrote " + json);
-        }
-        return Main.OK;
+        return inputs;
     }
 
-    /** The scale benchmark's settings, checked (it runs the launcher under GNU time). */
-    private ScaleBench.Settings scaleSettings() {
-        for (int n : scaleRows) {
-            positive("--scale-rows", n);
-        }
-        for (int w : widths) {
-            positive("--widths", w);
-        }
-        for (String r : runs) {
-            if (!ScaleBench.COMMANDS.contains(r)) {
-                throw InputException.usage("--runs: unknown run '" + r + "', choose from "
-                        + String.join(", ", ScaleBench.COMMANDS));
-            }
-        }
-        positive("--scale-epochs", scaleEpochs);
-        if (timeout <= 0) {
-            throw InputException.usage("--timeout must be a positive number, got " + timeout);
-        }
-        Path launcher = locate("bin/odf2nna-onnx");
-        Path time = Path.of("/usr/bin/time");
-        if (launcher == null || !Files.isExecutable(time)) {
-            throw InputException.usage("the scale benchmark runs bin/odf2nna-onnx under GNU time (/usr/bin/time): "
-                    + (launcher == null ? "no launcher found beside this build" : "install GNU time (apt-get install "
-                    + "time)"));
-        }
-        return new ScaleBench.Settings(List.copyOf(scaleRows), List.copyOf(widths), List.copyOf(runs),
-                epsilon == null ? 0.3 : epsilon, scaleEpochs, launcher.toAbsolutePath(), time, timeout,
-                work.resolve("scale").toAbsolutePath());
+    /** --graph's training rows: --train, else MNIST's from the shared folder; null without --graph. */
+    private Path graphTrain() {
+        return graph == null ? null : train != null ? train : shared.folder().resolve("data/mnist-train.csv.gz");
     }
 
-    private static void positive(String option, int value) {
+    static void positive(String option, int value) {
         if (value <= 0) {
             throw InputException.usage(option + " must be a positive number, got " + value);
         }
