@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.odf2nna.BuildInfo;
 import org.odf2nna.Device;
@@ -38,12 +37,6 @@ import org.tensorflow.types.TInt64;
  * computes something else.
  */
 public final class SavedModelGraph {
-
-    /** Relative tolerance of the check (float32 in both runtimes, different kernels). */
-    static final double CHECK_TOLERANCE = 1e-3;
-
-    private static final int CHECK_ROWS = 16;
-    private static final long CHECK_SEED = 0x5EED_0D2FL;
 
     private SavedModelGraph() {
     }
@@ -117,13 +110,13 @@ public final class SavedModelGraph {
                     + Arrays.toString(inputShape) + "; only inputs with every size but the batch fixed are read");
         }
         int features = (int) Arrays.stream(rowShape).reduce(1, (a, b) -> a * b);
-        float[] rows = TfTensors.checkRows(CHECK_ROWS, features, CHECK_SEED);
-        float[] served = TfTensors.run(dir, bundle.session(), feed, fetch, rows, CHECK_ROWS, rowShape);
+        float[] rows = ServingCheck.rows(features);
+        float[] served = TfTensors.run(dir, bundle.session(), feed, fetch, rows, ServingCheck.ROWS, rowShape);
         String input = model.getGraph().getInput(0).getName();
         float[] ours;
         try (OnnxRunner runner = OnnxRunner.open(model, new InputSignature(input, TensorProto.DataType.FLOAT_VALUE,
                 inputShape), Device.CPU, dir)) {
-            ours = runner.run(rows, CHECK_ROWS, features, List.of("output")).get("output");
+            ours = runner.run(rows, ServingCheck.ROWS, features, List.of("output")).get("output");
         } catch (RuntimeException e) {
             if (e instanceof InputException) {
                 throw e;
@@ -131,11 +124,8 @@ public final class SavedModelGraph {
             throw new InputException(dir, null, "ONNX Runtime cannot run the serving function translated into ONNX ("
                     + SavedModelFiles.firstLine(e.getMessage()) + ")", e);
         }
-        double difference = TfTensors.maxRelativeDifference(served, ours);
-        if (!(difference <= CHECK_TOLERANCE)) {
-            String what = served.length != ours.length
-                    ? "returns " + served.length / CHECK_ROWS + " values per row, not " + ours.length / CHECK_ROWS
-                    : String.format(Locale.ROOT, "differs by up to %.3g (relative) on test rows", difference);
+        String what = ServingCheck.mismatch(served, ours, ours.length / ServingCheck.ROWS);
+        if (what != null) {
             throw new InputException(dir, null, "the serving signature does not compute what its function's graph "
                     + "translated into ONNX computes: it " + what);
         }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.odf2nna.InputException;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
@@ -42,12 +41,6 @@ import org.tensorflow.proto.MetaGraphDef;
  */
 public final class SavedModelReader {
 
-    /** Relative tolerance of the check against the serving signature (float32 TensorFlow vs double Java). */
-    static final double SERVING_CHECK_TOLERANCE = 1e-3;
-
-    private static final int CHECK_ROWS = 16;
-    private static final long CHECK_SEED = 0x5EED_0D2FL;
-
     private SavedModelReader() {
     }
 
@@ -74,15 +67,11 @@ public final class SavedModelReader {
 
     private static void checkAgainstServing(Path dir, SavedModelBundle bundle, ServingSignature signature,
                                             DenseNetwork network, String source) {
-        float[] rows = TfTensors.checkRows(CHECK_ROWS, network.inputs(), CHECK_SEED);
+        float[] rows = ServingCheck.rows(network.inputs());
         float[] served = TfTensors.run(dir, bundle.session(), signature.inputName(), signature.outputName(), rows,
-                CHECK_ROWS, network.inputs());
-        float[] ours = network.forward(rows, CHECK_ROWS);
-        double difference = TfTensors.maxRelativeDifference(served, ours);
-        if (!(difference <= SERVING_CHECK_TOLERANCE)) {
-            String what = served.length != ours.length
-                    ? "returns " + served.length / CHECK_ROWS + " values per row, not " + network.outputs()
-                    : String.format(Locale.ROOT, "differs by up to %.3g (relative) on test rows", difference);
+                ServingCheck.ROWS, network.inputs());
+        String what = ServingCheck.mismatch(served, network.forward(rows, ServingCheck.ROWS), network.outputs());
+        if (what != null) {
             throw new InputException(dir, null, "the serving signature does not compute the dense chain read from "
                     + source + ": it " + what + "; the model may hold custom layers or options this reader does not "
                     + "support");
