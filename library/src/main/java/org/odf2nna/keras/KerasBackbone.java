@@ -151,7 +151,7 @@ final class KerasBackbone {
 
     /** Layer names in inbound_nodes, in order: the call's positional arguments and config, not its keyword ones. */
     static void inbound(JsonElement e, List<String> names) {
-        KerasConfig.inboundNames(e, names, List.of("args", "config"));
+        names.addAll(KerasConfig.callInputs(e));
     }
 
     private long[] inputShape(KerasConfig.Layer layer) {

@@ -343,6 +343,17 @@ public final class KerasConfig {
      * order: Keras 2's {@code ["name", 0, 0, {}]} and Keras 3's {@code keras_history}. Within a JSON object only the
      * {@code follow} keys are searched, in their order, or every key when {@code follow} is null.
      */
+    /**
+     * The layer names one call of a layer reads (one entry of its {@code inbound_nodes}), in order: the call's
+     * positional arguments and config, not its keyword ones. Keras 2 writes {@code [["dense", 0, 0, {}], ...]}; Keras 3
+     * {@code {"args": [{"config": {"keras_history": ["dense", 0, 0]}}], "kwargs": {...}}}.
+     */
+    public static List<String> callInputs(JsonElement call) {
+        List<String> names = new ArrayList<>();
+        inboundNames(call, names, List.of("args", "config"));
+        return names;
+    }
+
     static void inboundNames(JsonElement e, java.util.Collection<String> names, List<String> follow) {
         if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
             return;

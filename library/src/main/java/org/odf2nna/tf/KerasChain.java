@@ -265,8 +265,7 @@ final class KerasChain {
                 throw new InputException(dir, "layer '" + current + "'", "is called " + calls.size() + " times; shared "
                         + "layers are not a simple chain");
             }
-            List<String> from = new ArrayList<>();
-            collectInboundLayers(calls.get(0), from);
+            List<String> from = KerasConfig.callInputs(calls.get(0));
             if (from.size() != 1) {
                 throw new InputException(dir, "layer '" + current + "'", "takes " + from.size() + " inputs " + from
                         + "; the functional model is not a simple chain, which is all that is supported");
@@ -312,45 +311,6 @@ final class KerasChain {
             }
         }
         return names;
-    }
-
-    /**
-     * Layer names one call of a layer reads: Keras 2 writes {@code [["dense", 0, 0, {}], ...]}; newer Keras
-     * writes {@code {"args": [{"config": {"keras_history": ["dense", 0, 0]}}]}}.
-     */
-    private static void collectInboundLayers(JsonElement call, List<String> into) {
-        if (call.isJsonArray()) {
-            for (JsonElement entry : call.getAsJsonArray()) {
-                if (entry.isJsonArray() && !entry.getAsJsonArray().isEmpty()
-                        && entry.getAsJsonArray().get(0).isJsonPrimitive()) {
-                    into.add(entry.getAsJsonArray().get(0).getAsString());
-                } else {
-                    collectKerasHistory(entry, into);
-                }
-            }
-        } else {
-            collectKerasHistory(call, into);
-        }
-    }
-
-    private static void collectKerasHistory(JsonElement e, List<String> into) {
-        if (e.isJsonObject()) {
-            JsonObject o = e.getAsJsonObject();
-            JsonElement history = o.get("keras_history");
-            if (history != null && history.isJsonArray() && !history.getAsJsonArray().isEmpty()) {
-                into.add(history.getAsJsonArray().get(0).getAsString());
-                return;
-            }
-            for (Map.Entry<String, JsonElement> field : o.entrySet()) {
-                if (!field.getKey().equals("kwargs")) {
-                    collectKerasHistory(field.getValue(), into);
-                }
-            }
-        } else if (e.isJsonArray()) {
-            for (JsonElement item : e.getAsJsonArray()) {
-                collectKerasHistory(item, into);
-            }
-        }
     }
 
     // ---- layers and weights --------------------------------------------------------------------------
