@@ -8,15 +8,22 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.odf2nna.onnx.DenseChainReader;
 
 /**
  * Issue 4's acceptance: {@code run} on the ../shared splits builds the general model, and the model it
  * chooses (on validation rows only) has fewer parameters and a test metric within 1 accuracy point or
- * 10% of MSE of the general model's. Default settings, seed 0.
+ * 10% of MSE of the general model's. Seed 0; default settings where a model can be chosen (spambase). The others
+ * run short, as their outcome does not depend on the model's quality: iris, cancer and diabetes hold out 24 to 123
+ * validation rows, refused on their number alone after the general model is built (10 epochs instead of up to 300);
+ * pole's 2400 cannot certify 10% of its MSE whatever the model (the bound's range term alone needs about 300,000
+ * rows), so it runs a narrower general model (64 units instead of 374), 20 epochs and rounds of half the parameters,
+ * to check that nothing is written and the report says why (it took most of this test's three minutes by default).
  */
 class SharedRunIT {
 
@@ -24,14 +31,19 @@ class SharedRunIT {
     Path dir;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"iris", "cancer", "diabetes", "spambase", "pole"})
-    void runFindsASmallerModelAsGoodAsTheGeneralOne(String dataset) throws Exception {
+    @CsvSource(delimiterString = "|", value = {"iris | --epochs 10", "cancer | --epochs 10",
+        "diabetes | --epochs 10", "spambase |", "pole | --epochs 20 --units 64 --share 0.5"})
+    void runFindsASmallerModelAsGoodAsTheGeneralOne(String dataset, String shortRun) throws Exception {
         Path root = Shared.require();
         Path out = dir.resolve("small.onnx");
         Path report = dir.resolve("run.json");
-        Shared.Result run = Shared.launch(dir, "-q", "run", root.resolve("data/splits/" + dataset + "-train.csv")
-                .toString(), "--test", root.resolve("data/splits/" + dataset + "-test.csv").toString(),
-                "-o", out.toString(), "--report", report.toString());
+        List<String> args = new ArrayList<>(List.of("-q", "run", root.resolve("data/splits/" + dataset
+                + "-train.csv").toString(), "--test", root.resolve("data/splits/" + dataset + "-test.csv").toString(),
+                "-o", out.toString(), "--report", report.toString()));
+        if (shortRun != null) {
+            args.addAll(List.of(shortRun.split(" ")));
+        }
+        Shared.Result run = Shared.launch(dir, args.toArray(String[]::new));
         if (run.exitCode() == 3 && !Files.exists(report)) {
             // Validation rows too few to certify one point (iris, cancer, diabetes: 24 to 123 rows): refused in one
             // line before any round, nothing written.
