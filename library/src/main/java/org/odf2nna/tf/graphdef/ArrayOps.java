@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.odf2nna.onnx.Axes;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 
@@ -149,7 +150,7 @@ final class ArrayOps {
         for (int d = 0; d < s.length; d++) {
             final int dim = d;
             boolean named = axes.length == 0 ? s[d] == 1
-                    : Arrays.stream(axes).anyMatch(a -> (a < 0 ? a + s.length : a) == dim);
+                    : Arrays.stream(axes).anyMatch(a -> Axes.of(a, s.length) == dim);
             if (named) {
                 removed.add((long) d);
             } else {
@@ -168,7 +169,7 @@ final class ArrayOps {
         TfValue x = n.input(0);
         long axis = n.constant(1, "axis").ints()[0];
         long[] s = x.shape();
-        int at = (int) (axis < 0 ? axis + s.length + 1 : axis);
+        int at = Axes.of(axis, s.length + 1);
         long[] shape = new long[s.length + 1];
         for (int d = 0, from = 0; d < shape.length; d++) {
             shape[d] = d == at ? 1 : s[from++];
@@ -236,7 +237,7 @@ final class ArrayOps {
         long axis = n.constant(count, "axis").ints()[0];
         List<TfValue> parts = n.inputs().subList(0, count);
         int rank = parts.get(0).rank();
-        int at = (int) (axis < 0 ? axis + rank : axis);
+        int at = Axes.of(axis, rank);
         long[] shape = parts.get(0).shape();
         for (int i = 1; i < count; i++) {
             long size = parts.get(i).dim(at);

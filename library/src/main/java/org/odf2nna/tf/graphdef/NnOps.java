@@ -3,6 +3,7 @@ package org.odf2nna.tf.graphdef;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.odf2nna.onnx.Axes;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 
 /**
@@ -158,7 +159,7 @@ final class NnOps {
         }
         long[] axes = n.constant(1, "axes").ints().clone();
         for (int i = 0; i < axes.length; i++) {
-            axes[i] = axes[i] < 0 ? axes[i] + x.rank() : axes[i];
+            axes[i] = Axes.of(axes[i], x.rank());
         }
         boolean keep = n.bool("keep_dims", false);
         List<Long> shape = new ArrayList<>();

@@ -201,7 +201,7 @@ public final class TranslationContext {
 
     /** A negative axis counted from the end of a tensor of {@code rank}. */
     public static int axis(long axis, int rank) {
-        return (int) (axis < 0 ? axis + rank : axis);
+        return org.odf2nna.onnx.Axes.of(axis, rank);
     }
 
     /** int64 values clamped into int32 (ONNX writes INT64_MAX for "to the end"). */
