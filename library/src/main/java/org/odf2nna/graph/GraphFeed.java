@@ -462,6 +462,19 @@ public final class GraphFeed {
         return sides.isEmpty() && (data.elementType() == OnnxValues.FLOAT || data.elementType() == OnnxValues.DOUBLE);
     }
 
+    /**
+     * Whether end-to-end retraining can take these rows: one float input, or several inputs (token ids among them)
+     * whose batch is each one's first axis, packed side by side.
+     */
+    public boolean retrainable() {
+        return singleFloatInput() || sides.stream().allMatch(s -> s.batchAxis() == 0);
+    }
+
+    /** Values of one row over every input fed from the rows (the data input and the sides). */
+    public long valuesPerRowFed() {
+        return width() + sides.stream().filter(s -> s.constant() == null).mapToLong(Side::valuesPerRow).sum();
+    }
+
     /** Whether the data input takes integers (token ids): its values must be whole numbers. */
     public boolean integerRows() {
         return data.elementType() == TensorProto.DataType.INT64_VALUE

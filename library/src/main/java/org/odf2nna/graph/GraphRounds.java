@@ -190,7 +190,7 @@ final class GraphRounds {
          * whose batch is each one's first axis, packed side by side ({@link #packing}).
          */
         static boolean feeds(GraphFeed feed) {
-            return feed.singleFloatInput() || feed.sides().stream().allMatch(s -> s.batchAxis() == 0);
+            return feed.retrainable();
         }
 
         /**

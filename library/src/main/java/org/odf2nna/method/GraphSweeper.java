@@ -469,14 +469,16 @@ public final class GraphSweeper {
      * The training rows read: those the units are measured on, and those end-to-end retraining takes where it runs,
      * at most {@link #MAX_TRAINING_VALUES} values (said in a note when that cuts them).
      */
-    private static int trainingRows(int statistics, GraphRetraining retraining, GraphFeed feed, Progress progress,
+    static int trainingRows(int statistics, GraphRetraining retraining, GraphFeed feed, Progress progress,
             Path train) {
-        if (!retraining.endToEnd() || !feed.singleFloatInput()) {
+        // Token ids and several inputs retrain end to end too: they were read as statistics rows alone (3,000).
+        if (!retraining.endToEnd() || !feed.retrainable()) {
             return statistics;
         }
-        long fit = Math.max(statistics, MAX_TRAINING_VALUES / Math.max(1, feed.width()));
+        long width = Math.max(1, feed.valuesPerRowFed());
+        long fit = Math.max(statistics, MAX_TRAINING_VALUES / width);
         if (fit < retraining.rows()) {
-            progress.note(train + ": end-to-end retraining takes at most " + fit + " rows of " + feed.width()
+            progress.note(train + ": end-to-end retraining takes at most " + fit + " rows of " + width
                     + " values (1 GiB), of the " + retraining.rows() + " " + Setting.GRAPH_ROWS.ref() + " asks for");
             return (int) fit;
         }
