@@ -33,6 +33,14 @@ public final class ModelScan {
     static final int SAMPLE_ROWS = 256;
     /** Most values per array of the sample: very wide rows keep fewer rows (at least one). */
     static final int SAMPLE_VALUES = 4 << 20;
+    /**
+     * Most multiply-adds of one plain-Java pass of the network over the sample: the sample is run through the network
+     * in plain Java (in double) to check the reading and again for every written model, so a 33.7M-parameter network
+     * keeps 15 rows (256 rows were 8.6e9 multiply-adds a check, most of a wide shrink's Java time); at least
+     * {@link #MIN_SAMPLE_ROWS}.
+     */
+    static final long SAMPLE_MULTIPLY_ADDS = 1L << 29;
+    static final int MIN_SAMPLE_ROWS = 8;
 
     /**
      * Chain-input values a scan keeps in memory for least squares at most: 2^26 floats (256 MB, e.g. 85,000 MNIST
@@ -134,7 +142,7 @@ public final class ModelScan {
             for (int units : network.hiddenUnits()) {
                 moments.add(new RunningMoments(units));
             }
-            this.sample = new SampleBuilder(network.inputs(), network.outputs());
+            this.sample = new SampleBuilder(network.inputs(), network.outputs(), sampleRows(network));
             ModelProto scoring = ScoringGraph.exposing(model, wanted);
             this.runner = OnnxRunner.open(scoring, model.input(), device, model.source());
         }
@@ -480,25 +488,33 @@ public final class ModelScan {
         }
     }
 
-    /** Keeps the first {@link #SAMPLE_ROWS} rows. */
+    /** Rows of the sample for {@code network}: {@link #SAMPLE_ROWS}, fewer where a pass costs too much. */
+    static int sampleRows(DenseNetwork network) {
+        long perRow = Math.max(1, network.parameterCount());
+        return (int) Math.max(MIN_SAMPLE_ROWS, Math.min(SAMPLE_ROWS, SAMPLE_MULTIPLY_ADDS / perRow));
+    }
+
+    /** Keeps the first {@code maxRows} rows. */
     private static final class SampleBuilder {
         final int chainWidth;
         final int outputWidth;
+        final int maxRows;
         float[] features = new float[0];
         float[] chain = new float[0];
         float[] outputs = new float[0];
         int featureWidth = -1;
         int rows;
 
-        SampleBuilder(int chainWidth, int outputWidth) {
+        SampleBuilder(int chainWidth, int outputWidth, int maxRows) {
             this.chainWidth = chainWidth;
             this.outputWidth = outputWidth;
+            this.maxRows = maxRows;
         }
 
         void add(Batch batch, float[] chainInput, float[] modelOutputs) {
             featureWidth = batch.width();
             int widest = Math.max(1, Math.max(featureWidth, Math.max(chainWidth, outputWidth)));
-            int limit = Math.max(1, Math.min(SAMPLE_ROWS, SAMPLE_VALUES / widest));
+            int limit = Math.max(1, Math.min(maxRows, SAMPLE_VALUES / widest));
             if (rows >= limit) {
                 return;
             }

@@ -1,6 +1,8 @@
 package org.odf2nna.method;
 
+import java.nio.DoubleBuffer;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.odf2nna.Device;
@@ -100,9 +102,17 @@ final class OnnxRefitSums implements RefitSums {
     public void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations) {
         ModelProto graph = RefitSumsGraph.build(original, firstKept, pruned, layer, equations.featureShift(),
                 equations.targetShift());
+        long k = equations.features();
+        long m = equations.targets();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put(RefitSumsGraph.HH, new long[] {k, k});
+        shapes.put(RefitSumsGraph.H_SUM, new long[] {k});
+        shapes.put(RefitSumsGraph.HZ, new long[] {k, m});
+        shapes.put(RefitSumsGraph.Z_SUM, new long[] {m});
+        shapes.put(RefitSumsGraph.ZZ, new long[] {m});
         forEachBlock(graph, layer + 1, (sums, n) -> equations.addSums(sums.get(RefitSumsGraph.HH),
                 sums.get(RefitSumsGraph.H_SUM), sums.get(RefitSumsGraph.HZ), sums.get(RefitSumsGraph.Z_SUM),
-                sums.get(RefitSumsGraph.ZZ), n), RefitSumsGraph.OUTPUTS);
+                sums.get(RefitSumsGraph.ZZ), n), shapes);
     }
 
     /**
@@ -129,7 +139,7 @@ final class OnnxRefitSums implements RefitSums {
             add(gram, sums.get(RefitSumsGraph.GRAM));
             add(unitSum, sums.get(RefitSumsGraph.UNIT_SUM));
             counted[0] += n;
-        }, RefitSumsGraph.GRAM_OUTPUTS);
+        }, Map.of(RefitSumsGraph.GRAM, new long[] {units, units}, RefitSumsGraph.UNIT_SUM, new long[] {units}));
         DenseLayer next = original.layer(layer + 1);
         int targets = next.units();
         double[] w = new double[units * targets];
@@ -164,9 +174,9 @@ final class OnnxRefitSums implements RefitSums {
         equations.addSums(hh, hSum, hz, zSum, zz, counted[0]);
     }
 
-    /** Receives one block's sums, by output name, and its row count. */
+    /** Receives one block's sums, by output name (where ONNX Runtime wrote them), and its row count. */
     private interface BlockSums {
-        void accept(Map<String, double[]> sums, int rows);
+        void accept(OnnxRunner.PinnedDoubles sums, int rows);
     }
 
     /**
@@ -174,14 +184,16 @@ final class OnnxRefitSums implements RefitSums {
      *
      * @param deepest the deepest layer of the original it runs (its widest activation bounds the block)
      */
-    private void forEachBlock(ModelProto graph, int deepest, BlockSums consumer, List<String> outputs) {
+    private void forEachBlock(ModelProto graph, int deepest, BlockSums consumer, Map<String, long[]> outputs) {
         int width = original.inputs();
         int widest = width;
         for (int l = 0; l <= deepest; l++) {
             widest = Math.max(widest, original.layer(l).units());
         }
         int block = Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, BLOCK_VALUES / widest));
-        try (OnnxRunner runner = OnnxRunner.open(graph, RefitSumsGraph.input(width), device, source)) {
+        // The outputs written in place run after run: a 4096-wide HᵀH is 128 MB, which a returned output copied twice.
+        try (OnnxRunner runner = OnnxRunner.open(graph, RefitSumsGraph.input(width), device, source);
+             OnnxRunner.PinnedDoubles sums = OnnxRunner.pinDoubles(outputs)) {
             float[] buffer = new float[block * width];
             int[] filled = {0};
             rows.forEachBatch((x, n) -> {
@@ -192,20 +204,22 @@ final class OnnxRefitSums implements RefitSums {
                     filled[0] += take;
                     from += take;
                     if (filled[0] == block) {
-                        consumer.accept(runner.runDoubles(buffer, block, width, outputs), block);
+                        runner.runInto(buffer, block, width, sums);
+                        consumer.accept(sums, block);
                         filled[0] = 0;
                     }
                 }
             });
             if (filled[0] > 0) {
-                consumer.accept(runner.runDoubles(buffer, filled[0], width, outputs), filled[0]);
+                runner.runInto(buffer, filled[0], width, sums);
+                consumer.accept(sums, filled[0]);
             }
         }
     }
 
-    private static void add(double[] into, double[] values) {
+    private static void add(double[] into, DoubleBuffer values) {
         for (int i = 0; i < into.length; i++) {
-            into[i] += values[i];
+            into[i] += values.get(i);
         }
     }
 }

@@ -76,10 +76,14 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
         float[] w = new float[inputs * kept.length];
         float[] b = new float[kept.length];
         for (int k = 0; k < kept.length; k++) {
-            int j = kept[k];
-            b[k] = bias[j];
-            for (int i = 0; i < inputs; i++) {
-                w[i * kept.length + k] = weights[i * units + j];
+            b[k] = bias[kept[k]];
+        }
+        // Row by row: a column at a time strode through the whole matrix once per kept unit (seconds at 4096 wide).
+        for (int i = 0; i < inputs; i++) {
+            int from = i * units;
+            int to = i * kept.length;
+            for (int k = 0; k < kept.length; k++) {
+                w[to + k] = weights[from + kept[k]];
             }
         }
         return new DenseLayer(inputs, kept.length, w, b, activation);

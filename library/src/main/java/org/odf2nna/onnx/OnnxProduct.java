@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.DoubleBuffer;
 import java.util.Map;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -17,45 +18,75 @@ import org.odf2nna.prune.DenseProduct;
 public final class OnnxProduct implements DenseProduct {
 
     private final OrtSession session;
+    private final OrtSession transposed;
 
-    private OnnxProduct(OrtSession session) {
+    private OnnxProduct(OrtSession session, OrtSession transposed) {
         this.session = session;
+        this.transposed = transposed;
     }
 
-    /** Opens the session (on the CPU: the products are a few per layer and the sizes change each time). */
+    /** Opens the sessions (on the CPU: the products are a few per layer and the sizes change each time). */
     public static OnnxProduct open() {
+        OrtSession plain = session(NodeProto.newBuilder().setOpType("MatMul").setName("MatMul"));
+        try {
+            // Gemm with transB reads B's rows as they lie (A·Bᵀ), no transposed copy.
+            return new OnnxProduct(plain, session(NodeProto.newBuilder().setOpType("Gemm").setName("Gemm")
+                    .addAttribute(AttributeProto.newBuilder().setName("transB")
+                            .setType(AttributeProto.AttributeType.INT).setI(1))));
+        } catch (RuntimeException e) {
+            close(plain);
+            throw e;
+        }
+    }
+
+    private static OrtSession session(NodeProto.Builder node) {
         GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_product")
                 .addInput(doubleMatrix("a")).addInput(doubleMatrix("b")).addOutput(doubleMatrix("c"))
-                .addNode(NodeProto.newBuilder().setOpType("MatMul").setName("MatMul").addInput("a").addInput("b")
-                        .addOutput("c"));
+                .addNode(node.addInput("a").addInput("b").addOutput("c"));
         ModelProto model = ModelProto.newBuilder().setIrVersion(OnnxModelBuilder.IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxModelBuilder.OPSET))
                 .setGraph(graph).build();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            return new OnnxProduct(OnnxRunner.environment().createSession(model.toByteArray(), options));
+            return OnnxRunner.environment().createSession(model.toByteArray(), options);
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime cannot open a MatMul session: " + e.getMessage(), e);
+            throw new IllegalStateException("ONNX Runtime cannot open a " + node.getOpType() + " session: "
+                    + e.getMessage(), e);
         }
     }
 
     @Override
     public double[] multiply(double[] a, int rows, int inner, double[] b, int cols) {
+        return run(session, a, rows, inner, b, new long[] {inner, cols}, cols);
+    }
+
+    @Override
+    public double[] multiplyTransposed(double[] a, int rows, int inner, double[] b, int cols) {
+        return run(transposed, a, rows, inner, b, new long[] {cols, inner}, cols);
+    }
+
+    private static double[] run(OrtSession session, double[] a, int rows, int inner, double[] b, long[] bShape,
+            int cols) {
         try (OnnxTensor ta = OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(a, 0, rows * inner),
                 new long[] {rows, inner});
              OnnxTensor tb = OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(b, 0, inner * cols),
-                     new long[] {inner, cols});
+                     bShape);
              OrtSession.Result result = session.run(Map.of("a", ta, "b", tb))) {
             DoubleBuffer c = ((OnnxTensor) result.get(0)).getDoubleBuffer();
             double[] values = new double[rows * cols];
             c.get(values);
             return values;
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime's MatMul failed: " + e.getMessage(), e);
+            throw new IllegalStateException("ONNX Runtime's product failed: " + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() {
+        close(session);
+        close(transposed);
+    }
+
+    private static void close(OrtSession session) {
         try {
             session.close();
         } catch (OrtException e) {

@@ -11,6 +11,8 @@ import java.util.Arrays;
 final class BlockedCholesky {
 
     static final int BLOCK = 256;
+    /** Rows of the trailing matrix updated per product. */
+    static final int BAND = 512;
     /** Narrower systems keep EJML's solver (and, with it, exactly the weights they always had). */
     static final int MIN_WIDTH = 1024;
 
@@ -20,13 +22,21 @@ final class BlockedCholesky {
     /** The lower factor L of {@code a} (n × n, row-major, only its lower triangle read), or null when not SPD. */
     static double[] factor(double[] a, int n, DenseProduct product) {
         double[] l = Arrays.copyOf(a, n * n);
+        return factorInPlace(l, n, product) ? l : null;
+    }
+
+    /**
+     * The same in place: {@code l} holds the matrix (its lower triangle read) and becomes L, its upper triangle zero;
+     * false (and {@code l} overwritten) when not SPD. No copy of the n × n matrix: at 4096 wide each is 128 MB.
+     */
+    static boolean factorInPlace(double[] l, int n, DenseProduct product) {
         for (int j0 = 0; j0 < n; j0 += BLOCK) {
             int jb = Math.min(BLOCK, n - j0);
             int end = j0 + jb;
             for (int j = j0; j < end; j++) {
                 double d = l[j * n + j] - dot(l, j * n, j * n, j0, j);
                 if (!(d > 0) || !Double.isFinite(d)) {
-                    return null;
+                    return false;
                 }
                 double root = Math.sqrt(d);
                 l[j * n + j] = root;
@@ -35,31 +45,63 @@ final class BlockedCholesky {
                     l[i * n + j] = (l[i * n + j] - dot(l, i * n, j * n, j0, j)) / root;
                 }
             }
-            int rest = n - end;
-            if (rest == 0) {
-                break;
-            }
-            double[] panel = new double[rest * jb];
-            double[] panelT = new double[jb * rest];
-            for (int i = 0; i < rest; i++) {
-                for (int p = 0; p < jb; p++) {
-                    double v = l[(end + i) * n + j0 + p];
-                    panel[i * jb + p] = v;
-                    panelT[p * rest + i] = v;
-                }
-            }
-            double[] update = product.multiply(panel, rest, jb, panelT, rest);
-            for (int i = 0; i < rest; i++) {
-                int row = (end + i) * n + end;
-                for (int j = 0; j <= i; j++) {
-                    l[row + j] -= update[i * rest + j];
-                }
+            if (end < n) {
+                updateTrailing(l, n, j0, jb, product);
             }
         }
         for (int i = 0; i < n; i++) {
             Arrays.fill(l, i * n + i + 1, i * n + n, 0);
         }
-        return l;
+        return true;
+    }
+
+    /**
+     * Subtracts the panel's share P·Pᵀ from the lower triangle of the trailing matrix, by bands of {@link #BAND}
+     * rows, each band's product only as far right as its diagonal: about half the multiply-adds (and a band's
+     * memory) of the whole square.
+     */
+    private static void updateTrailing(double[] l, int n, int j0, int jb, DenseProduct product) {
+        int end = j0 + jb;
+        int rest = n - end;
+        double[] panel = new double[rest * jb];
+        for (int i = 0; i < rest; i++) {
+            System.arraycopy(l, (end + i) * n + j0, panel, i * jb, jb);
+        }
+        for (int r0 = 0; r0 < rest; r0 += BAND) {
+            int rows = Math.min(BAND, rest - r0);
+            int cols = r0 + rows;
+            double[] band = Arrays.copyOfRange(panel, r0 * jb, (r0 + rows) * jb);
+            double[] update = product.multiplyTransposed(band, rows, jb, panel, cols);
+            for (int i = 0; i < rows; i++) {
+                int row = (end + r0 + i) * n + end;
+                int last = r0 + i;
+                for (int j = 0; j <= last; j++) {
+                    l[row + j] -= update[i * cols + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * Lᵀ·X for the lower factor L (n × n) and X (n × m), row-major: about n²·m/2 multiply-adds (what a quadratic form
+     * XᵀAX costs from A = L·Lᵀ, as ‖LᵀX‖², without A's whole product).
+     */
+    static double[] transposedTimes(double[] l, int n, double[] x, int m, DenseProduct product) {
+        double[] out = new double[n * m];
+        for (int i0 = 0; i0 < n; i0 += BLOCK) {
+            int ib = Math.min(BLOCK, n - i0);
+            int below = n - i0;
+            double[] upper = new double[ib * below];
+            for (int p = 0; p < below; p++) {
+                int row = (i0 + p) * n + i0;
+                for (int i = 0; i < ib; i++) {
+                    upper[i * below + p] = l[row + i];
+                }
+            }
+            double[] part = product.multiply(upper, ib, below, Arrays.copyOfRange(x, i0 * m, n * m), m);
+            System.arraycopy(part, 0, out, i0 * m, ib * m);
+        }
+        return out;
     }
 
     /** Solves L·Lᵀ·X = B in place ({@code b}: n × m, row-major). */

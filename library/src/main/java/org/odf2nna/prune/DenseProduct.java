@@ -19,6 +19,20 @@ public interface DenseProduct extends AutoCloseable {
     /** A·B, A {@code rows × inner}, B {@code inner × cols}, row-major; the arrays may be longer than that. */
     double[] multiply(double[] a, int rows, int inner, double[] b, int cols);
 
+    /**
+     * A·Bᵀ, A {@code rows × inner}, B {@code cols × inner} (its first cols rows), row-major: a product with the
+     * leading rows of a matrix as they lie. This default transposes B and multiplies.
+     */
+    default double[] multiplyTransposed(double[] a, int rows, int inner, double[] b, int cols) {
+        double[] bt = new double[inner * cols];
+        for (int j = 0; j < cols; j++) {
+            for (int p = 0; p < inner; p++) {
+                bt[p * cols + j] = b[j * inner + p];
+            }
+        }
+        return multiply(a, rows, inner, bt, cols);
+    }
+
     @Override
     default void close() {
     }

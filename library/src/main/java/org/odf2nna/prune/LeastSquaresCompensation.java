@@ -187,13 +187,18 @@ public final class LeastSquaresCompensation {
     private static double[] meanPreActivation(DenseLayer layer, double[] means) {
         float[] w = layer.weights();
         float[] b = layer.bias();
-        double[] z = new double[layer.units()];
-        for (int u = 0; u < layer.units(); u++) {
-            double v = b[u];
-            for (int j = 0; j < layer.inputs(); j++) {
-                v += means[j] * w[j * layer.units() + u];
+        int units = layer.units();
+        double[] z = new double[units];
+        for (int u = 0; u < units; u++) {
+            z[u] = b[u];
+        }
+        // Row by row of W (each unit's sum in the same order as a column at a time, without striding through W).
+        for (int j = 0; j < layer.inputs(); j++) {
+            double m = means[j];
+            int row = j * units;
+            for (int u = 0; u < units; u++) {
+                z[u] += m * w[row + u];
             }
-            z[u] = v;
         }
         return z;
     }

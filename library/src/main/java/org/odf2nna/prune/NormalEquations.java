@@ -1,5 +1,6 @@
 package org.odf2nna.prune;
 
+import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import org.ejml.data.DMatrix;
 import org.ejml.data.DMatrixRMaj;
@@ -28,6 +29,8 @@ public final class NormalEquations {
 
     /** Rows converted to a dense double matrix at a time. */
     private static final int CHUNK = 512;
+    /** Rows and columns of the square tiles in which the Gram matrix is made symmetric. */
+    private static final int TILE = 64;
 
     private final int features;
     private final int targets;
@@ -121,8 +124,18 @@ public final class NormalEquations {
      * solve), the column sums of H and of Z, HᵀZ ({@code hz}, k × m) and the column sums of Z².
      */
     public void addSums(double[] hh, double[] hSum, double[] hz, double[] zSum, double[] zz, long n) {
-        if (hh.length != features * features || hSum.length != features || hz.length != features * targets
-                || zSum.length != targets || zz.length != targets) {
+        addSums(DoubleBuffer.wrap(hh), DoubleBuffer.wrap(hSum), DoubleBuffer.wrap(hz), DoubleBuffer.wrap(zSum),
+                DoubleBuffer.wrap(zz), n);
+    }
+
+    /**
+     * The same from buffers (read from index 0 to their limits, positions unchanged): where ONNX Runtime wrote the
+     * sums in place, no copy of a k × k block per run.
+     */
+    public void addSums(DoubleBuffer hh, DoubleBuffer hSum, DoubleBuffer hz, DoubleBuffer zSum, DoubleBuffer zz,
+            long n) {
+        if (hh.limit() != features * features || hSum.limit() != features || hz.limit() != features * targets
+                || zSum.limit() != targets || zz.limit() != targets) {
             throw new IllegalArgumentException("sums of the wrong size for " + features + " features and " + targets
                     + " targets");
         }
@@ -132,21 +145,19 @@ public final class NormalEquations {
             int row = i * width;
             int from = i * features;
             for (int j = 0; j < features; j++) {
-                g[row + j] += hh[from + j];
+                g[row + j] += hh.get(from + j);
             }
-            g[i * width + features] += hSum[i];
-            g[features * width + i] += hSum[i];
+            g[i * width + features] += hSum.get(i);
+            g[features * width + i] += hSum.get(i);
         }
         g[features * width + features] += n;
         double[] c = cross.data;
-        for (int i = 0; i < features; i++) {
-            for (int u = 0; u < targets; u++) {
-                c[i * targets + u] += hz[i * targets + u];
-            }
+        for (int i = 0; i < features * targets; i++) {
+            c[i] += hz.get(i);
         }
         for (int u = 0; u < targets; u++) {
-            c[features * targets + u] += zSum[u];
-            targetSquares[u] += zz[u];
+            c[features * targets + u] += zSum.get(u);
+            targetSquares[u] += zz.get(u);
         }
         rows += n;
     }
@@ -203,19 +214,24 @@ public final class NormalEquations {
         symmetrize();
         DMatrixRMaj prior = shiftedPrior(priorWeights, priorBias);
         double lambda = ridge * scale();
-        DMatrixRMaj system = gram.copy();
+        DMatrixRMaj system = system(lambda);
         DMatrixRMaj rhs = cross.copy();
-        for (int j = 0; j < features; j++) {
-            system.add(j, j, lambda);
-            for (int u = 0; u < targets; u++) {
-                rhs.add(j, u, lambda * prior.get(j, u));
-            }
+        double[] r = rhs.data;
+        double[] p = prior.data;
+        for (int i = 0; i < features * targets; i++) {
+            r[i] += lambda * p[i];
         }
         DMatrixRMaj x = new DMatrixRMaj(width, targets);
         String solver = "cholesky";
         boolean solved;
+        double[] factor = null;
         if (width > BlockedCholesky.MIN_WIDTH) {
-            solved = solveByBlocks(system, rhs, x, product);
+            factor = solveByBlocks(system, rhs, x, product);
+            solved = factor != null;
+            if (!solved) {
+                // The factor was made in the system's place.
+                system = system(lambda);
+            }
         } else {
             solved = solveSmall(system, rhs, x);
         }
@@ -237,7 +253,8 @@ public final class NormalEquations {
         // A factored solve satisfies (G + λD)·X = R + λD·X₀, so G·X = R + λD·(X₀ − X): its residual needs no k × k
         // product (the pseudo-inverse's answer need not satisfy it, and takes the product).
         double residual = solved ? solvedResidual(x, prior, lambda) : residual(x, product);
-        double priorResidual = residual(prior, product);
+        double priorResidual = factor != null ? factoredResidual(factor, prior, lambda, product)
+                : residual(prior, product);
         double[] w = new double[features * targets];
         double[] b = new double[targets];
         for (int u = 0; u < targets; u++) {
@@ -259,11 +276,16 @@ public final class NormalEquations {
     private void symmetrize() {
         int width = features + 1;
         double[] g = gram.data;
-        for (int i = 0; i < width; i++) {
-            for (int j = i + 1; j < width; j++) {
-                double mean = 0.5 * (g[i * width + j] + g[j * width + i]);
-                g[i * width + j] = mean;
-                g[j * width + i] = mean;
+        // By tiles, so that the column read is in the cache (a column at a time took seconds at 4096 wide).
+        for (int i0 = 0; i0 < width; i0 += TILE) {
+            for (int j0 = i0; j0 < width; j0 += TILE) {
+                for (int i = i0; i < Math.min(i0 + TILE, width); i++) {
+                    for (int j = Math.max(j0, i + 1); j < Math.min(j0 + TILE, width); j++) {
+                        double mean = 0.5 * (g[i * width + j] + g[j * width + i]);
+                        g[i * width + j] = mean;
+                        g[j * width + i] = mean;
+                    }
+                }
             }
         }
     }
@@ -294,12 +316,25 @@ public final class NormalEquations {
         return allFinite(x);
     }
 
-    /** The same by blocks, the large products made by {@code product}; the same test of the factor's diagonal. */
-    private static boolean solveByBlocks(DMatrixRMaj system, DMatrixRMaj rhs, DMatrixRMaj x, DenseProduct product) {
+    /** G + λD: the Gram matrix with λ added to the weight rows' diagonal (not the bias row's). */
+    private DMatrixRMaj system(double lambda) {
+        DMatrixRMaj system = gram.copy();
+        for (int j = 0; j < features; j++) {
+            system.add(j, j, lambda);
+        }
+        return system;
+    }
+
+    /**
+     * The same by blocks, the large products made by {@code product}; the same test of the factor's diagonal. The
+     * factor is made in {@code system}'s place and the solution in {@code x}'s (no further n × n copies); returns
+     * the factor, or null when not solved.
+     */
+    private static double[] solveByBlocks(DMatrixRMaj system, DMatrixRMaj rhs, DMatrixRMaj x, DenseProduct product) {
         int width = system.numRows;
-        double[] l = BlockedCholesky.factor(system.data, width, product);
-        if (l == null) {
-            return false;
+        double[] l = system.data;
+        if (!BlockedCholesky.factorInPlace(l, width, product)) {
+            return null;
         }
         double min = Double.POSITIVE_INFINITY;
         double max = 0;
@@ -309,12 +344,39 @@ public final class NormalEquations {
             max = Math.max(max, dj);
         }
         if (!(min > 1e-7 * max)) {
-            return false;
+            return null;
         }
-        double[] solution = rhs.data.clone();
-        BlockedCholesky.solve(l, width, solution, rhs.numCols, product);
-        System.arraycopy(solution, 0, x.data, 0, solution.length);
-        return allFinite(x);
+        System.arraycopy(rhs.data, 0, x.data, 0, x.data.length);
+        BlockedCholesky.solve(l, width, x.data, rhs.numCols, product);
+        return allFinite(x) ? l : null;
+    }
+
+    /**
+     * ‖A·X₀ − Y‖² from the factor L of G + λD: Σz² − 2·tr(X₀ᵀR) + ‖LᵀX₀‖² − λ‖W₀‖², half the multiply-adds of
+     * G·X₀.
+     */
+    private double factoredResidual(double[] l, DMatrixRMaj x0, double lambda, DenseProduct product) {
+        int width = features + 1;
+        double[] lx = BlockedCholesky.transposedTimes(l, width, x0.data, targets, product);
+        double quadratic = 0;
+        for (double v : lx) {
+            quadratic += v * v;
+        }
+        double linear = 0;
+        double[] c = cross.data;
+        double[] p = x0.data;
+        for (int i = 0; i < c.length; i++) {
+            linear += p[i] * c[i];
+        }
+        double ridgeTerm = 0;
+        for (int i = 0; i < features * targets; i++) {
+            ridgeTerm += p[i] * p[i];
+        }
+        double total = -2 * linear + quadratic - lambda * ridgeTerm;
+        for (double squares : targetSquares) {
+            total += squares;
+        }
+        return Math.max(0, total);
     }
 
     /**
@@ -387,14 +449,19 @@ public final class NormalEquations {
     /** The prior in the shifted coordinates: the same weights, bias b₀ + hShift·W₀ − zShift. */
     private DMatrixRMaj shiftedPrior(float[] priorWeights, float[] priorBias) {
         DMatrixRMaj p = new DMatrixRMaj(features + 1, targets);
+        double[] d = p.data;
         for (int u = 0; u < targets; u++) {
-            double bias = priorBias[u] - targetShift[u];
-            for (int j = 0; j < features; j++) {
-                double w = priorWeights[j * targets + u];
-                p.set(j, u, w);
-                bias += featureShift[j] * w;
+            d[features * targets + u] = priorBias[u] - targetShift[u];
+        }
+        // Row by row (each bias summed in the same order as a column at a time, without striding through W₀).
+        for (int j = 0; j < features; j++) {
+            int row = j * targets;
+            double shift = featureShift[j];
+            for (int u = 0; u < targets; u++) {
+                double w = priorWeights[row + u];
+                d[row + u] = w;
+                d[features * targets + u] += shift * w;
             }
-            p.set(features, u, bias);
         }
         return p;
     }

@@ -61,6 +61,46 @@ class BlockedCholeskyTest {
     }
 
     @Test
+    void bandsOfTheTrailingUpdateAndTheTransposedProductAgreeWithEjml() {
+        Random random = new Random(9);
+        // More rows below the first block than one band, the last band partial.
+        int n = BlockedCholesky.BLOCK + 2 * BlockedCholesky.BAND + 19;
+        int m = 4;
+        DMatrixRMaj g = spd(random, n);
+        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(n);
+        assertTrue(chol.setA(g.copy()));
+        double[] l = g.data.clone();
+        assertTrue(BlockedCholesky.factorInPlace(l, n, DenseProduct.EJML));
+        DMatrixRMaj factor = DMatrixRMaj.wrap(n, n, l);
+        DMatrixRMaj back = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multTransB(factor, factor, back);
+        double gScale = CommonOps_DDRM.elementMaxAbs(g);
+        for (int i = 0; i < back.data.length; i++) {
+            assertTrue(Math.abs(back.data[i] - g.data[i]) <= 1e-11 * gScale, "entry " + i);
+        }
+        DMatrixRMaj b = new DMatrixRMaj(n, m);
+        for (int i = 0; i < b.data.length; i++) {
+            b.data[i] = random.nextGaussian();
+        }
+        DMatrixRMaj expected = new DMatrixRMaj(n, m);
+        chol.solve(b.copy(), expected);
+        double[] x = b.data.clone();
+        BlockedCholesky.solve(l, n, x, m, DenseProduct.EJML);
+        double scale = CommonOps_DDRM.elementMaxAbs(expected);
+        for (int i = 0; i < x.length; i++) {
+            assertTrue(Math.abs(x[i] - expected.data[i]) <= 1e-9 * scale, "entry " + i + ": " + x[i] + " against "
+                    + expected.data[i]);
+        }
+        DMatrixRMaj ltb = new DMatrixRMaj(n, m);
+        CommonOps_DDRM.multTransA(factor, b, ltb);
+        double[] product = BlockedCholesky.transposedTimes(l, n, b.data, m, DenseProduct.EJML);
+        double pScale = CommonOps_DDRM.elementMaxAbs(ltb);
+        for (int i = 0; i < product.length; i++) {
+            assertTrue(Math.abs(product[i] - ltb.data[i]) <= 1e-12 * pScale, "Lᵀ·B entry " + i);
+        }
+    }
+
+    @Test
     void refusesAMatrixThatIsNotPositiveDefinite() {
         int n = BlockedCholesky.BLOCK + 3;
         double[] a = new double[n * n];

@@ -178,6 +178,80 @@ class NormalEquationsTest {
     }
 
     @Test
+    void wideSystemsSolvedByBlocksGiveTheCholeskySolutionAndThePriorResidual() {
+        // Over BlockedCholesky.MIN_WIDTH the factor is made in place by bands and the prior's residual comes from the
+        // factor: the same solution as EJML's Cholesky of the same system, the same residual as the rows give.
+        int k = BlockedCholesky.MIN_WIDTH + 40;
+        int m = 3;
+        int n = k + 300;
+        Random random = new Random(11);
+        float[] h = new float[n * k];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = (float) (0.5 + random.nextGaussian());
+        }
+        float[] z = targets(random, h, n, k, m, 0.1);
+        float[] w0 = new float[k * m];
+        float[] b0 = new float[m];
+        for (int i = 0; i < w0.length; i++) {
+            w0[i] = (float) (0.1 * random.nextGaussian());
+        }
+        for (int u = 0; u < m; u++) {
+            b0[u] = (float) random.nextGaussian();
+        }
+        NormalEquations eq = accumulate(h, z, n, k, m, 256);
+        NormalEquations.Solution s = eq.solve(w0, b0, 1e-3);
+        assertEquals("cholesky", s.solver());
+
+        DMatrixRMaj a = new DMatrixRMaj(n, k + 1);
+        DMatrixRMaj y = new DMatrixRMaj(n, m);
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < k; j++) {
+                a.set(r, j, h[r * k + j]);
+            }
+            a.set(r, k, 1);
+            for (int u = 0; u < m; u++) {
+                y.set(r, u, z[r * m + u]);
+            }
+        }
+        DMatrixRMaj g = new DMatrixRMaj(k + 1, k + 1);
+        org.ejml.dense.row.CommonOps_DDRM.multInner(a, g);
+        DMatrixRMaj rhs = new DMatrixRMaj(k + 1, m);
+        org.ejml.dense.row.CommonOps_DDRM.multTransA(a, y, rhs);
+        for (int j = 0; j < k; j++) {
+            g.add(j, j, s.lambda());
+            for (int u = 0; u < m; u++) {
+                rhs.add(j, u, s.lambda() * w0[j * m + u]);
+            }
+        }
+        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(k + 1);
+        assertTrue(chol.setA(g));
+        DMatrixRMaj x = new DMatrixRMaj(k + 1, m);
+        chol.solve(rhs, x);
+        double scale = org.ejml.dense.row.CommonOps_DDRM.elementMaxAbs(x);
+        for (int j = 0; j < k; j++) {
+            for (int u = 0; u < m; u++) {
+                assertEquals(x.get(j, u), s.weights()[j * m + u], 1e-9 * scale, "weight " + j + "," + u);
+            }
+        }
+        for (int u = 0; u < m; u++) {
+            assertEquals(x.get(k, u), s.bias()[u], 1e-9 * scale, "bias " + u);
+        }
+        double[] w0d = new double[w0.length];
+        double[] b0d = new double[m];
+        for (int i = 0; i < w0.length; i++) {
+            w0d[i] = w0[i];
+        }
+        for (int u = 0; u < m; u++) {
+            b0d[u] = b0[u];
+        }
+        double prior = residual(h, z, n, k, m, w0d, b0d);
+        assertEquals(prior, s.priorResidual(), 1e-8 * prior);
+        double fitted = residual(h, z, n, k, m, s.weights(), s.bias());
+        assertEquals(fitted, s.residual(), 1e-6 * fitted);
+        assertTrue(s.residual() < s.priorResidual());
+    }
+
+    @Test
     void systemsLargerThanEjmlsBlockThresholdAreSolvedToo() {
         // Over EjmlParameters.SWITCH_BLOCK64_CHOLESKY unknowns EJML switches to a block Cholesky, whose factor is
         // another matrix type: a refit of a 2048-unit layer once failed there with a ClassCastException.
