@@ -1,6 +1,7 @@
 package org.odf2nna.onnx;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -189,16 +190,17 @@ final class OnnxTensors {
 
     /** The values as ONNX raw data: little-endian floats, or doubles with {@code asDouble}. */
     private static ByteString littleEndian(float[] values, boolean asDouble) {
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * (asDouble ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            if (asDouble) {
+        byte[] bytes = new byte[values.length * (asDouble ? 8 : 4)];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (asDouble) {
+            for (float v : values) {
                 buffer.putDouble(v);
-            } else {
-                buffer.putFloat(v);
             }
+        } else {
+            buffer.asFloatBuffer().put(values);
         }
-        buffer.flip();
-        return ByteString.copyFrom(buffer);
+        // The array is wrapped, not copied again (a 4096 × 4096 layer's weights are 64 MB), and never written after.
+        return UnsafeByteOperations.unsafeWrap(bytes);
     }
 
     private static void fill(TensorProto.Builder b, int dataType, float[] values, boolean raw) {

@@ -215,24 +215,25 @@ public final class NormalEquations {
         DMatrixRMaj prior = shiftedPrior(priorWeights, priorBias);
         double lambda = ridge * scale();
         DMatrixRMaj system = system(lambda);
-        DMatrixRMaj rhs = cross.copy();
-        double[] r = rhs.data;
-        double[] p = prior.data;
-        for (int i = 0; i < features * targets; i++) {
-            r[i] += lambda * p[i];
-        }
         DMatrixRMaj x = new DMatrixRMaj(width, targets);
+        DMatrixRMaj rhs = null;
         String solver = "cholesky";
         boolean solved;
         double[] factor = null;
         if (width > BlockedCholesky.MIN_WIDTH) {
-            factor = solveByBlocks(system, rhs, x, product);
+            // The right-hand side made in the solution's place: a wide system holds no n × m copy of it.
+            rightHandSide(prior, lambda, x.data);
+            factor = solveByBlocks(system, x, product);
             solved = factor != null;
             if (!solved) {
-                // The factor was made in the system's place.
+                // The factor was made in the system's place, the solution in the right-hand side's.
                 system = system(lambda);
+                rhs = new DMatrixRMaj(width, targets);
+                rightHandSide(prior, lambda, rhs.data);
             }
         } else {
+            rhs = new DMatrixRMaj(width, targets);
+            rightHandSide(prior, lambda, rhs.data);
             solved = solveSmall(system, rhs, x);
         }
         if (!solved) {
@@ -255,16 +256,22 @@ public final class NormalEquations {
         double residual = solved ? solvedResidual(x, prior, lambda) : residual(x, product);
         double priorResidual = factor != null ? factoredResidual(factor, prior, lambda, product)
                 : residual(prior, product);
-        double[] w = new double[features * targets];
+        // Let the factor go before the weights are copied out (at 4096 wide each of these is 128 MB).
+        factor = null;
+        system = null;
+        rhs = null;
+        double[] w = Arrays.copyOf(x.data, features * targets);
         double[] b = new double[targets];
         for (int u = 0; u < targets; u++) {
-            double bias = x.get(features, u) + targetShift[u];
-            for (int j = 0; j < features; j++) {
-                double wj = x.get(j, u);
-                w[j * targets + u] = wj;
-                bias -= featureShift[j] * wj;
+            b[u] = x.data[features * targets + u] + targetShift[u];
+        }
+        // Row by row (each bias summed in the same order as a column at a time).
+        for (int j = 0; j < features; j++) {
+            double shift = featureShift[j];
+            int row = j * targets;
+            for (int u = 0; u < targets; u++) {
+                b[u] -= shift * w[row + u];
             }
-            b[u] = bias;
         }
         return new Solution(w, b, lambda, solver, residual, priorResidual);
     }
@@ -316,6 +323,15 @@ public final class NormalEquations {
         return allFinite(x);
     }
 
+    /** R + λD·X₀ into {@code out} ((k+1) × m, row-major). */
+    private void rightHandSide(DMatrixRMaj prior, double lambda, double[] out) {
+        double[] c = cross.data;
+        double[] p = prior.data;
+        for (int i = 0; i < c.length; i++) {
+            out[i] = i < features * targets ? c[i] + lambda * p[i] : c[i];
+        }
+    }
+
     /** G + λD: the Gram matrix with λ added to the weight rows' diagonal (not the bias row's). */
     private DMatrixRMaj system(double lambda) {
         DMatrixRMaj system = gram.copy();
@@ -327,10 +343,10 @@ public final class NormalEquations {
 
     /**
      * The same by blocks, the large products made by {@code product}; the same test of the factor's diagonal. The
-     * factor is made in {@code system}'s place and the solution in {@code x}'s (no further n × n copies); returns
-     * the factor, or null when not solved.
+     * factor is made in {@code system}'s place and the solution in {@code x}'s, which holds the right-hand side (no
+     * further n × n copies); returns the factor, or null when not solved.
      */
-    private static double[] solveByBlocks(DMatrixRMaj system, DMatrixRMaj rhs, DMatrixRMaj x, DenseProduct product) {
+    private static double[] solveByBlocks(DMatrixRMaj system, DMatrixRMaj x, DenseProduct product) {
         int width = system.numRows;
         double[] l = system.data;
         if (!BlockedCholesky.factorInPlace(l, width, product)) {
@@ -346,8 +362,7 @@ public final class NormalEquations {
         if (!(min > 1e-7 * max)) {
             return null;
         }
-        System.arraycopy(rhs.data, 0, x.data, 0, x.data.length);
-        BlockedCholesky.solve(l, width, x.data, rhs.numCols, product);
+        BlockedCholesky.solve(l, width, x.data, x.numCols, product);
         return allFinite(x) ? l : null;
     }
 
