@@ -60,14 +60,16 @@ class WideRefitProfile {
 
         double c = cpu();
         floatGemm(h, rows, width, network.layer(1).weights());
+        // weights() copies: take it once, outside the loops below.
         System.out.printf("float Gemm %dx%d by %dx%d (ORT): %.2f CPU s%n", rows, width, width, width, cpu() - c);
         double[] hd = new double[rows * width];
         double[] wd = new double[width * width];
         for (int i = 0; i < hd.length; i++) {
             hd[i] = h[i];
         }
+        float[] w1 = network.layer(1).weights();
         for (int i = 0; i < wd.length; i++) {
-            wd[i] = network.layer(1).weights()[i];
+            wd[i] = w1[i];
         }
         try (OnnxProduct product = OnnxProduct.open()) {
             c = cpu();
@@ -97,8 +99,9 @@ class WideRefitProfile {
         System.out.printf("refit sums of layer 2 (%d kept of %d, %d targets, forward pass included): %.2f CPU s%n",
                 kept.length, width, next.units(), cpu() - c);
         float[] prior = new float[kept.length * next.units()];
+        float[] nextWeights = next.weights();
         for (int j = 0; j < kept.length; j++) {
-            System.arraycopy(next.weights(), kept[j] * next.units(), prior, j * next.units(), next.units());
+            System.arraycopy(nextWeights, kept[j] * next.units(), prior, j * next.units(), next.units());
         }
         try (var product = sums.products()) {
             c = cpu();
