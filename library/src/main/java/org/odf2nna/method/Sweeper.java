@@ -408,13 +408,17 @@ public final class Sweeper {
     private static List<EpsilonOutcome> roundOutcomes(List<ProgressivePruning.Round> rounds, OnnxDenseModel model,
             EvalData test, Task task, Sweep options, ProgressiveSweep.Result range, Progress progress) {
         DenseNetwork network = model.network();
+        // Every round's two networks evaluated over one reading of the test rows per group of them.
+        List<Metrics> metrics = test == null ? null : ModelScan.evaluateAll(2 * rounds.size(), i -> {
+            ProgressivePruning.Round r = rounds.get(i / 2);
+            return evaluated(model, i % 2 == 0 ? new RoundNetwork(r.compensated(), r.inputs(), null)
+                    : new RoundNetwork(r.judged(), r.inputs(), r.int8()), range, options);
+        }, test, task, options.settings().device(), progress);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < rounds.size(); i++) {
             ProgressivePruning.Round r = rounds.get(i);
-            Metrics pwr = test == null ? null : evaluate(model, new RoundNetwork(r.compensated(), r.inputs(), null),
-                    range, test, task, options, progress);
-            Metrics pr = test == null ? null : evaluate(model, new RoundNetwork(r.judged(), r.inputs(), r.int8()),
-                    range, test, task, options, progress);
+            Metrics pwr = test == null ? null : metrics.get(2 * i);
+            Metrics pr = test == null ? null : metrics.get(2 * i + 1);
             // The whole model's counts: weights in front of the chain (a CNN's convolutions) are kept as they are.
             long outside = outsideChain(model, network);
             double reduction = 100.0 * (network.parameterCount() - r.network().parameterCount())
@@ -541,12 +545,13 @@ public final class Sweeper {
     private record RoundNetwork(DenseNetwork network, int[] inputs, Int8Fallback.Choice int8) {
     }
 
-    private static Metrics evaluate(OnnxDenseModel model, RoundNetwork round, ProgressiveSweep.Result range,
-            EvalData test, Task task, Sweep options, Progress progress) {
+    /** A round's network as it would be written, for the table's evaluation. */
+    private static ModelScan.Evaluated evaluated(OnnxDenseModel model, RoundNetwork round,
+            ProgressiveSweep.Result range, Sweep options) {
         ModelProto written = ExternalData.forOutput(written(model, round.network(), round.inputs(), round.int8(),
                 range), model.source(), options.files().output());
-        return ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), range.written(round.network()),
-                options.files().output(), model.outputName()), test, task, options.settings().device(), progress);
+        return new ModelScan.Evaluated(written, model.input(), range.written(round.network()),
+                options.files().output(), model.outputName());
     }
 
     /** Nothing chosen: either the search went on from no round, or none it went on from held. */
