@@ -25,6 +25,12 @@ final class BenchScaleOptions {
                     + "shrink-train and sweep (default: ${DEFAULT-VALUE}).")
     List<String> runs;
 
+    @Option(names = "--scale-cross",
+            description = "Scale benchmark: every row count at the first width only, the other widths at the fewest "
+                    + "rows (the issue's table: 10000,100000,1000000 rows at 256, then 1024 and 4096 at 10000), "
+                    + "instead of every pair of rows and width.")
+    boolean scaleCross;
+
     @Option(names = "--scale-epochs", paramLabel = "N", defaultValue = "1",
             description = "Scale benchmark: retraining epochs of shrink-train and sweep (default: ${DEFAULT-VALUE}).")
     int scaleEpochs;
@@ -61,6 +67,6 @@ final class BenchScaleOptions {
         }
         return new ScaleBench.Settings(List.copyOf(scaleRows), List.copyOf(widths), List.copyOf(runs),
                 epsilon == null ? 0.3 : epsilon, scaleEpochs, launcher.toAbsolutePath(), time, timeout,
-                work.resolve("scale").toAbsolutePath());
+                work.resolve("scale").toAbsolutePath(), scaleCross);
     }
 }

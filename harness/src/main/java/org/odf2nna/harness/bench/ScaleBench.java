@@ -53,9 +53,16 @@ public final class ScaleBench {
      * @param time     GNU time (/usr/bin/time)
      * @param timeout  seconds a command may run before it is stopped and reported so
      * @param work     where the models, rows, outputs and logs go
+     * @param cross    every row count at the first width only, the other widths at the fewest rows (the issue's
+     *                 table: rows grow at one width, width grows at one row count); false: every pair
      */
     public record Settings(List<Integer> rows, List<Integer> widths, List<String> commands, double epsilon, int epochs,
-            Path launcher, Path time, long timeout, Path work) {
+            Path launcher, Path time, long timeout, Path work, boolean cross) {
+
+        /** The row counts measured at the {@code index}-th width. */
+        List<Integer> rowsAt(int index) {
+            return cross && index > 0 ? List.of(rows.stream().min(Integer::compare).orElseThrow()) : rows;
+        }
     }
 
     public static BenchReport.Section run(Settings s) {
@@ -69,19 +76,25 @@ public final class ScaleBench {
         section.setting("commands", "the launcher in a child process under " + s.time() + " (JVM start-up included); "
                 + "shrink at ε=" + s.epsilon() + ", retraining " + s.epochs() + " epoch(s); the rows are both --eval "
                 + "and --train");
-        for (int width : s.widths()) {
+        for (int w = 0; w < s.widths().size(); w++) {
+            int width = s.widths().get(w);
             Path model = s.work().resolve("mlp-" + width + ".onnx");
             DenseNetwork network = network(width);
             ModelProto proto = OnnxModelBuilder.build(network, "x", "y", Map.of());
             write(model, proto.toByteArray());
             String name = "28-" + width + "-" + width + "-" + width + "-2";
-            for (int n : s.rows()) {
+            for (int n : s.rowsAt(w)) {
                 Path csv = s.work().resolve("rows-" + width + "-" + n + ".csv");
                 double[] plain = rowsAndPlainPass(proto, model, n, csv);
                 section.row(Integer.toString(n), name, "plain pass", seconds(plain[0]), seconds(plain[1]), "", "1",
                         "1");
                 for (String command : s.commands()) {
                     double[] m = runCommand(s, command, model, csv, width + "-" + n);
+                    // Each figure as it comes (standard error): a long run stopped half way keeps what it measured.
+                    System.err.printf(Locale.ROOT, "scale: %d rows, %s, %s: %s%n", n, name, command, m == null
+                            ? "stopped at " + s.timeout() + " s" : String.format(Locale.ROOT, "%.2f CPU s, %.1f wall s, "
+                            + "%d MB peak RSS (plain pass %.3f CPU s, %.3f wall s)", m[0], m[1], Math.round(m[2] / 1024),
+                            plain[0], plain[1]));
                     section.row(Integer.toString(n), name, command, m == null ? "stopped" : seconds(m[0]),
                             m == null ? ">" + s.timeout() : seconds(m[1]), m == null ? "" : Long.toString(
                                     Math.round(m[2] / 1024)), m == null ? "" : ratio(m[0] / plain[0]),
