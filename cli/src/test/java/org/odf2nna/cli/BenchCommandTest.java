@@ -33,7 +33,7 @@ class BenchCommandTest {
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().startsWith("Usage: odf2nna-onnx bench"), run.out());
         for (String name : new String[] {"scoring", "memory", "retrain", "inference", "csv", "scale", "--repeats",
-            "--json", "--scale-rows", "--widths", "--runs"}) {
+            "--json", "--scale-rows", "--widths", "--runs", "--scale-cross"}) {
             assertTrue(run.out().contains(name), name + " missing from help");
         }
         assertTrue(CliRun.of("--help").out().contains("bench"), "listed among the commands");
