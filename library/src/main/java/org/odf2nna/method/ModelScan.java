@@ -440,8 +440,9 @@ public final class ModelScan {
     /**
      * {@link #evaluate} of {@code count} models, {@code model} building each as its turn comes, the rows read once for
      * each group of up to {@link #MODELS_PER_PASS} of them ({@link #WEIGHTS_PER_PASS} weights together, at least
-     * one): a sweep's table evaluates two networks per round, and reading (parsing) the rows again for each cost
-     * more than running them, while a session per model opened and closed in turn let the native memory grow.
+     * one; {@link #evaluateTogether} over the file): a sweep's table evaluates two networks per round, and reading
+     * (parsing) the rows again for each cost more than running them, while a session per model opened and closed in
+     * turn let the native memory grow.
      */
     public static List<Metrics> evaluateAll(int count, java.util.function.IntFunction<Evaluated> model, EvalData data,
             Task task, Device device, Progress progress) {
@@ -452,7 +453,7 @@ public final class ModelScan {
             Evaluated m = model.apply(i);
             long size = m.network().parameterCount();
             if (!group.isEmpty() && (group.size() == MODELS_PER_PASS || weights + size > WEIGHTS_PER_PASS)) {
-                evaluators(group, data, task, device, progress).forEach(e -> metrics.add(e.metrics()));
+                metrics.addAll(evaluateTogether(group, data, null, task, device, progress));
                 group.clear();
                 weights = 0;
             }
@@ -460,48 +461,9 @@ public final class ModelScan {
             weights += size;
         }
         if (!group.isEmpty()) {
-            evaluators(group, data, task, device, progress).forEach(e -> metrics.add(e.metrics()));
+            metrics.addAll(evaluateTogether(group, data, null, task, device, progress));
         }
         return metrics;
-    }
-
-    /** One pass over {@code data}, every batch run by each of {@code models}. */
-    private static List<Evaluator> evaluators(List<Evaluated> models, EvalData data, Task task, Device device,
-            Progress progress) {
-        List<OnnxRunner> runners = new ArrayList<>();
-        try (RowReader reader = data.open(progress)) {
-            if (!reader.hasTarget()) {
-                throw new InputException(data.file(), "line 1", "has no target column, so there is nothing to "
-                        + "evaluate against (name it with {{LABEL}})");
-            }
-            List<Evaluator> evaluators = new ArrayList<>();
-            for (Evaluated m : models) {
-                runners.add(OnnxRunner.open(m.model(), m.input(), device, m.file()));
-                evaluators.add(new Evaluator(task, m.network().outputs(), m.network().head(), data.file(),
-                        reader.targetName()));
-            }
-            Batch batch;
-            while ((batch = reader.next(data.inferenceBatch())) != null) {
-                for (int i = 0; i < models.size(); i++) {
-                    Evaluated m = models.get(i);
-                    List<String> outputs = List.of(m.outputName());
-                    // On integer kernels a batch shares one activation range: each row is run alone, as it was judged.
-                    float[] values = (org.odf2nna.network.Int8Quantization.integerKernels(m.network())
-                            ? runners.get(i).runEachRow(batch.features(), batch.rows(), batch.width(), outputs)
-                            : runners.get(i).run(batch.features(), batch.rows(), batch.width(), outputs))
-                            .get(m.outputName());
-                    evaluators.get(i).add(values, batch.rows(), batch.targets(), batch.lines());
-                }
-                progress.update("evaluating", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");
-            }
-            progress.done("evaluating");
-            if (reader.rowsRead() == 0) {
-                throw reader.noDataRows();
-            }
-            return evaluators;
-        } finally {
-            runners.forEach(OnnxRunner::close);
-        }
     }
 
     /** Runs a model on the sample's rows and returns its outputs. */
