@@ -100,14 +100,7 @@ public final class RefitSumsGraph {
         graph.addNode(sum(Z_SUM, zd));
         graph.addNode(node("Mul", "z/Square", List.of(zd, zd), "z/squared"));
         graph.addNode(sum(ZZ, "z/squared"));
-        for (String out : OUTPUTS) {
-            graph.addOutput(ValueInfoProto.newBuilder().setName(out).setType(TypeProto.newBuilder()
-                    .setTensorType(TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.DOUBLE))));
-        }
-        return ModelProto.newBuilder().setIrVersion(OnnxModelBuilder.IR_VERSION)
-                .setProducerName(BuildInfo.NAME).setProducerVersion(BuildInfo.version())
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxModelBuilder.OPSET))
-                .setGraph(graph).build();
+        return model(graph, OUTPUTS);
     }
 
     /** {@link #originalGram}'s outputs: AᵀA of the shifted outputs A, and their column sums 1ᵀA, double. */
@@ -133,7 +126,12 @@ public final class RefitSumsGraph {
         graph.addInitializer(int64("axis0", new int[] {0}));
         graph.addNode(transposedProduct("gram/Gemm", a, a, GRAM));
         graph.addNode(sum(UNIT_SUM, a));
-        for (String out : GRAM_OUTPUTS) {
+        return model(graph, GRAM_OUTPUTS);
+    }
+
+    /** The model of {@code graph} with {@code outputs} as its double outputs. */
+    private static ModelProto model(GraphProto.Builder graph, List<String> outputs) {
+        for (String out : outputs) {
             graph.addOutput(ValueInfoProto.newBuilder().setName(out).setType(TypeProto.newBuilder()
                     .setTensorType(TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.DOUBLE))));
         }
