@@ -32,24 +32,15 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_pruning_resnet import importance, append, read_cache  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
+# bert_ids.onnx's function (the mask from the padding id, the segment ids zeros), as the corpus script exports it.
+from make_tiny_bert_sentiment import IdsOnly  # noqa: E402
 
 CORPUS = "/work/corpus/bert-sentiment"
-HEAD_DIM, LAYERS, PAD = 16, 4, 0
+HEAD_DIM, LAYERS = 16, 4
 FFN = "/bert/bert/encoder/layer.%d/intermediate/dense/MatMul"
 FFN_OUT = "/bert/bert/encoder/layer.%d/output/dense/MatMul"
 POOLER = "/bert/bert/pooler/dense/Gemm"
-
-
-class IdsOnly(nn.Module):
-    """bert_ids.onnx's function: the mask from the padding id, the segment ids zeros (make_tiny_bert_sentiment.py)."""
-
-    def __init__(self, bert):
-        super().__init__()
-        self.bert = bert
-
-    def forward(self, input_ids):
-        return self.bert(input_ids=input_ids, attention_mask=(input_ids != PAD).long(),
-                         token_type_ids=torch.zeros_like(input_ids)).logits
 
 
 def session(path):
