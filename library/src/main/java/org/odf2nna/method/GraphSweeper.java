@@ -112,13 +112,6 @@ public final class GraphSweeper {
         }
     }
 
-    /** Whether the data input takes token ids (int64 or int32 values: an embedding table's rows). */
-    static boolean tokenIds(GraphFeed feed) {
-        int type = feed.data().elementType();
-        return type == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE
-                || type == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE;
-    }
-
     /**
      * The values per row of the data files' {@code x} arrays where every one is an {@code .npz} archive and they agree
      * (a BERT export's open sequence length is read from them, as {@code eval} reads it), else 0: the shape is then
@@ -338,7 +331,7 @@ public final class GraphSweeper {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }
         // A graph fed token ids is a fine-tuned language model: its default learning rate is a tenth of the others'.
-        settings = settings.withGraphRetraining(settings.graphRetraining().resolved(tokenIds(feed)));
+        settings = settings.withGraphRetraining(settings.graphRetraining().resolved(feed.integerRows()));
         checkFiles(files, settings, model);
         if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
