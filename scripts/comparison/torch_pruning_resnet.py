@@ -19,7 +19,7 @@ the sweep's choice is the round it wrote (its certificate), and the sweep's own 
 point estimate, to tell the pruning from the choosing rule. Each choice is judged on the report rows; a break is a
 chosen model more than --max-drop points below the original there. Split 1 is the files as given; each further split
 (--split-seeds) shuffles all test rows (validation then report) with random.Random(seed) and halves them as
-scripts/comparison.py's halves() does, with the sweep run again on that split's files. The Torch-Pruning models do
+scripts/comparison/comparison.py's halves() does, with the sweep run again on that split's files. The Torch-Pruning models do
 not depend on the split (their retraining sees only training rows), so one run serves every split; by default a
 method stops after its first round that fails on split 1's validation rows (--all-rounds trains them all).
 
@@ -254,7 +254,7 @@ def conv_params_of(inner):
 
 def split_rows(n_test, n_validation, seeds):
     """Test-row indices (validation rows then report rows, as in the files) of each split's two halves: split 1 the
-    files as given; then, per seed, scripts/comparison.py's halves(): shuffled with random.Random(seed), the first
+    files as given; then, per seed, scripts/comparison/comparison.py's halves(): shuffled with random.Random(seed), the first
     half (sorted) chooses."""
     splits = [("1", np.arange(n_validation), np.arange(n_validation, n_test))]
     for seed in seeds:

@@ -150,7 +150,7 @@ final class BenchCommand extends Subcommand {
         }
         BenchInputs inputs = inputs(benchmarks);
         int alg3 = parseAlg3(alg3Units);
-        Path script = locate("scripts/bench_retrain_torch.py");
+        Path script = locate("scripts/bench/bench_retrain_torch.py");
         String py = retrain.noTorch || script == null ? null : retrain.python;
         BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
                 epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, retrain.epochs, retrain.trainRows,

@@ -26,7 +26,7 @@ import org.odf2nna.tf.TfSessions;
 /**
  * Retraining time per epoch of a whole ONNX graph (a ViT, a Mixer, a CNN): the tool's {@code GraphRetrainer}
  * (TensorFlow Java, the ONNX graph translated op by op) against PyTorch executing the same ONNX graph
- * (scripts/bench_retrain_graph_torch.py), on the same rows, trained initializers (every float initializer),
+ * (scripts/bench/bench_retrain_graph_torch.py), on the same rows, trained initializers (every float initializer),
  * distillation, batch size, optimizer and thread count. Each run is a process of its own, frameworks interleaved.
  */
 public final class GraphRetrainBench {

@@ -23,7 +23,7 @@ import org.odf2nna.tf.TrainingData;
  * Retraining time per epoch: the tool's {@code DenseTrainer} (TensorFlow Java) against PyTorch on the same
  * network, starting weights, rows, batch size and optimizer, on the CPU with the same thread count. Each
  * run is a process of its own (TensorFlow sizes its thread pool once per process): a child JVM
- * ({@link RetrainProbe}) and scripts/bench_retrain_torch.py, interleaved.
+ * ({@link RetrainProbe}) and scripts/bench/bench_retrain_torch.py, interleaved.
  */
 public final class RetrainBench {
 

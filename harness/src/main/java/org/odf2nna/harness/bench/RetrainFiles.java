@@ -28,7 +28,7 @@ import org.odf2nna.tf.TrainingData;
  * the same starting weights on the same rows: {@code meta.json} (layers, activations, loss, settings) and
  * little-endian float32 files {@code x.f32}, {@code y.f32} (training rows and targets), {@code vx.f32},
  * {@code vy.f32} (validation), {@code weights.f32} (W then b of each layer, W row-major
- * {@code [inputs][units]}, so {@code y = x·W + b}). Read by scripts/bench_retrain_torch.py too.
+ * {@code [inputs][units]}, so {@code y = x·W + b}). Read by scripts/bench/bench_retrain_torch.py too.
  */
 public final class RetrainFiles {
 
