@@ -59,10 +59,6 @@ public final class Sweeper {
     private Sweeper() {
     }
 
-    /**
-     * Sweeps the model {@code files} names as {@code settings} say, and writes the chosen model (with the report
-     * and chart, when named).
-     */
     /** The settings with the kept hidden layers named by their numbers, what the rounds read (nodes resolved). */
     private static SweepSettings numbered(SweepSettings settings, OnnxDenseModel model, Path file) {
         java.util.Set<Integer> kept = ProgressivePruning.keptLayers(settings.blockLimits().keep(),
@@ -71,10 +67,13 @@ public final class Sweeper {
                 kept.stream().map(l -> Integer.toString(l + 1)).toList()));
     }
 
+    /**
+     * Sweeps the model {@code files} names as {@code settings} say, and writes the chosen model (with the report
+     * and chart, when named).
+     */
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
         requireTestRows(files, settings);
-        Sweep options = new Sweep(files, settings, null);
-        checkQuantizeAndOutputs(options);
+        checkQuantizeAndOutputs(new Sweep(files, settings, null));
         OnnxDenseModel model = ModelFiles.read(files.model());
         DenseNetwork network = model.network();
         if (network.hiddenLayerCount() == 0) {
@@ -82,13 +81,8 @@ public final class Sweeper {
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
         Task task = Task.givenOrInferred(settings.task(), network);
-        options = new Sweep(files, settings, task);
-        // A training file without targets is fine when the original network can label it (distillation).
-        ColumnRequest.Target target = settings.retraining().distillation().usesTeacher() ? ColumnRequest.Target.OPTIONAL
-                : ColumnRequest.Target.REQUIRED;
-        EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
-                options.test().columns().label(), target), options.test().inferenceBatch()).forModel(model);
-
+        Sweep options = new Sweep(files, settings, task);
+        EvalData trainRows = trainingRows(options, model);
         Retrainer.Parts parts = Retrainer.loadParts(model, options.retrain(), task, trainRows, settings.device(),
                 progress);
         ScanResult scores;
@@ -108,11 +102,30 @@ public final class Sweeper {
                 sweep.retrainer().release();
             }
         }
-        Retrainer retrainer = Retrainer.prepare(model, options.retrain(), task, parts, settings.device());
-        Grid thresholds = thresholds(options, scores, network);
-        List<Double> epsilons = thresholds.epsilons();
-        String grid = thresholds.description();
+        return epsilonGrid(options, model, trainRows, Retrainer.prepare(model, options.retrain(), task, parts,
+                settings.device()), scores, progress);
+    }
 
+    /** The training rows, read for the model; without targets when the original network can label them. */
+    private static EvalData trainingRows(Sweep options, OnnxDenseModel model) {
+        // A training file without targets is fine when the original network can label it (distillation).
+        ColumnRequest.Target target = options.settings().retraining().distillation().usesTeacher()
+                ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
+        return new EvalData(options.retrain().train(), ColumnRequest.of(-1, options.test().columns().label(), target),
+                options.test().inferenceBatch()).forModel(model);
+    }
+
+    /**
+     * The ε grid: every ε's network pruned, retrained and written into a work folder; the chosen one moved to the
+     * output, the report and chart written.
+     */
+    private static SweepReport epsilonGrid(Sweep options, OnnxDenseModel model, EvalData trainRows,
+            Retrainer retrainer, ScanResult scores, Progress progress) {
+        SweepFiles files = options.files();
+        SweepSettings settings = options.settings();
+        Task task = options.resolvedTask();
+        Grid thresholds = thresholds(options, scores, model.network());
+        List<Double> epsilons = thresholds.epsilons();
         Path work = workFolder(options);
         try {
             List<Path> outputs = new ArrayList<>();
@@ -128,8 +141,8 @@ public final class Sweeper {
                     retrainer.fittingRowCount());
             ShrinkReport table = Shrinker.run(shrink, progress, prepared);
             double original = table.retraining().originalValidationMetric();
-            KeptApart.noteAboveReport(retrainer, network, files.validation(), table.originalMetrics(), files.test(),
-                    progress);
+            KeptApart.noteAboveReport(retrainer, model.network(), files.validation(), table.originalMetrics(),
+                    files.test(), progress);
             boolean accuracy = task == Task.CLASSIFICATION;
             Integer chosen = choose(table, original, options.maxDrop(), accuracy);
             String choice = explain(table, chosen, original, options.maxDrop(), accuracy);
@@ -143,21 +156,26 @@ public final class Sweeper {
                 }
             }
             ShrinkReport relabelled = relabel(table, outputs, chosen, written);
-            SweepReport report = new SweepReport(relabelled, grid, options.maxDrop(),
+            SweepReport report = new SweepReport(relabelled, thresholds.description(), options.maxDrop(),
                     accuracy ? "accuracy points" : "% of MSE", original, chosen, choice, written, scratch, List.of(),
                     null, null, false);
-            if (files.chart() != null) {
-                List<String> charts = SweepChart.write(report, files.chart()).stream().map(Path::toString).toList();
-                report = report.withCharts(charts);
-            }
-            if (files.report() != null) {
-                AtomicFiles.writeString(files.report(), ReportFormat.json(report));
-            }
-            return report;
+            return writeReportFiles(report, files);
         } finally {
             AtomicFiles.release(work);
             retrainer.release();
         }
+    }
+
+    /** The ε grid's chart and JSON report, where named: the report as returned, its charts listed. */
+    private static SweepReport writeReportFiles(SweepReport report, SweepFiles files) {
+        if (files.chart() != null) {
+            List<String> charts = SweepChart.write(report, files.chart()).stream().map(Path::toString).toList();
+            report = report.withCharts(charts);
+        }
+        if (files.report() != null) {
+            AtomicFiles.writeString(files.report(), ReportFormat.json(report));
+        }
+        return report;
     }
 
     /** Quantizing belongs to the progressive schedule; the model and report files must be writable. */
