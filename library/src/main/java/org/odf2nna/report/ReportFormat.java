@@ -56,6 +56,7 @@ public final class ReportFormat {
                 .registerTypeAdapter(String.class, strings)
                 .registerTypeAdapter(Double.class, doubles)
                 .registerTypeAdapter(double.class, doubles)
+                .registerTypeAdapterFactory(new InlineParts())
                 .create();
     }
 

@@ -66,6 +66,11 @@ public final class ReportSchema {
 
     private static void requireFields(JsonObject object, Class<?> type, String path) {
         for (RecordComponent c : type.getRecordComponents()) {
+            if (c.getType().isAnnotationPresent(JsonInline.class)) {
+                // A part written inline: its fields are the parent's.
+                requireFields(object, c.getType(), path);
+                continue;
+            }
             String at = path.isEmpty() ? c.getName() : path + "." + c.getName();
             if (!object.has(c.getName())) {
                 throw new IllegalArgumentException("field '" + at + "' is missing");

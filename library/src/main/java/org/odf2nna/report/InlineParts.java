@@ -1,0 +1,107 @@
+package org.odf2nna.report;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.TypeAdapter;
+import com.google.gson.TypeAdapterFactory;
+import com.google.gson.reflect.TypeToken;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes the components of a record's {@link JsonInline} parts among the record's own fields, where the part stands,
+ * and reads them back into the part: the JSON is what the record wrote before its fields were grouped.
+ */
+final class InlineParts implements TypeAdapterFactory {
+
+    @Override
+    public <T> TypeAdapter<T> create(Gson gson, TypeToken<T> type) {
+        Class<? super T> raw = type.getRawType();
+        if (!raw.isRecord()) {
+            return null;
+        }
+        List<RecordComponent> parts = Arrays.stream(raw.getRecordComponents())
+                .filter(c -> c.getType().isAnnotationPresent(JsonInline.class)).toList();
+        if (parts.isEmpty()) {
+            return null;
+        }
+        requireDistinctNames(raw, parts);
+        return new Flat<>(gson.getDelegateAdapter(this, type), gson.getAdapter(JsonElement.class), parts);
+    }
+
+    /** A part's fields land beside its parent's: a shared name would be written twice. */
+    private static void requireDistinctNames(Class<?> record, List<RecordComponent> parts) {
+        Set<String> partNames = new HashSet<>();
+        parts.forEach(p -> partNames.add(p.getName()));
+        Set<String> names = new HashSet<>();
+        for (RecordComponent c : record.getRecordComponents()) {
+            List<RecordComponent> fields = partNames.contains(c.getName()) ? List.of(c.getType().getRecordComponents())
+                    : List.of(c);
+            for (RecordComponent f : fields) {
+                if (!names.add(f.getName())) {
+                    throw new IllegalStateException(record.getName() + ": the JSON field '" + f.getName()
+                            + "' would be written twice (an inline part shares it)");
+                }
+            }
+        }
+    }
+
+    private static final class Flat<T> extends TypeAdapter<T> {
+        private final TypeAdapter<T> record;
+        private final TypeAdapter<JsonElement> elements;
+        private final List<RecordComponent> parts;
+        private final Set<String> partNames = new HashSet<>();
+
+        Flat(TypeAdapter<T> record, TypeAdapter<JsonElement> elements, List<RecordComponent> parts) {
+            this.record = record;
+            this.elements = elements;
+            this.parts = parts;
+            parts.forEach(p -> partNames.add(p.getName()));
+        }
+
+        @Override
+        public void write(JsonWriter out, T value) throws IOException {
+            if (value == null) {
+                out.nullValue();
+                return;
+            }
+            JsonObject flat = new JsonObject();
+            for (Map.Entry<String, JsonElement> e : record.toJsonTree(value).getAsJsonObject().entrySet()) {
+                if (partNames.contains(e.getKey()) && e.getValue().isJsonObject()) {
+                    e.getValue().getAsJsonObject().entrySet().forEach(f -> flat.add(f.getKey(), f.getValue()));
+                } else {
+                    flat.add(e.getKey(), e.getValue());
+                }
+            }
+            elements.write(out, flat);
+        }
+
+        @Override
+        public T read(JsonReader in) throws IOException {
+            if (in.peek() == JsonToken.NULL) {
+                in.nextNull();
+                return null;
+            }
+            JsonObject object = elements.read(in).getAsJsonObject();
+            for (RecordComponent p : parts) {
+                JsonObject part = new JsonObject();
+                for (RecordComponent f : p.getType().getRecordComponents()) {
+                    if (object.has(f.getName())) {
+                        part.add(f.getName(), object.remove(f.getName()));
+                    }
+                }
+                object.add(p.getName(), part);
+            }
+            return record.fromJsonTree(object);
+        }
+    }
+}

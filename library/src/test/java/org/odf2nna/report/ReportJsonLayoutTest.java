@@ -1,0 +1,68 @@
+package org.odf2nna.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JSON reports are a public format: each report here, built in code with a value in every field (NaN and null
+ * where the format leaves them out), must write the bytes its file under {@code layout/} holds, which were written
+ * before the report's fields were grouped into parts ({@link JsonInline}).
+ */
+class ReportJsonLayoutTest {
+
+    static GraphSweepReport graphSweep() {
+        GraphBlocks blocks = new GraphBlocks(12_000, 8_000, 0.667, List.of(new GraphBlocks.Block(1, "mlp", "fc1",
+                "fc2", List.of("fc1", "gelu", "fc2"), "gelu", 32, 64, 32, "Gelu", List.of("Gelu"), 4_160)),
+                List.of("one note"));
+        GraphSweepReport.Judged validation = new GraphSweepReport.Judged(500, 0.97, 0, 0);
+        GraphSweepReport.Judged report = new GraphSweepReport.Judged(500, Double.NaN, 3, 1, 0.25);
+        List<GraphSweepReport.Round> rounds = List.of(
+                new GraphSweepReport.Round(1, "58", 11_500, 10.0, 4.2, 0.5, true, validation, report, 0),
+                new GraphSweepReport.Round(2, "52", 11_000, 20.0, 8.3, 0.25, false,
+                        new GraphSweepReport.Judged(500, 0.9, 40, 2), null, null));
+        return new GraphSweepReport("m.onnx", "m.small.onnx", blocks, "cost", "lsq", 0.1, 1.0, 2_000, true,
+                validation, report, rounds, 0, "round 1 holds", 12.5, "end to end, 2 epochs", List.of("a note"),
+                List.of("c.png", "c.svg"));
+    }
+
+    static EvolveReport evolve() {
+        EvolveReport.Search search = new EvolveReport.Search("units", List.of(1, 2), 96, 20, 300, 0.05, 7, 2, 1,
+                "accuracy", 150, 280, 35, 260, true);
+        return new EvolveReport("m.onnx", "test.csv", 150, "classification", new NetworkSummary("4-16-16-3", 403,
+                List.of(16, 16)), null, search, List.of(new EvolveReport.Generation(0, 20, 0.9, 30),
+                new EvolveReport.Generation(1, 40, Double.NaN, 28)), null, null);
+    }
+
+    static Conversion conversion() {
+        Int8Coverage coverage = new Int8Coverage("dynamic", "the default", 3, 1_200, 1, List.of("fc4: too small"),
+                13, 13);
+        return new Conversion("m.onnx", "onnx", "m.int8.onnx", "onnx", "4-16-16-3", 403, 256, 1.5e-3, true, 2_000,
+                900, Double.NaN, "int8", coverage);
+    }
+
+    @Test
+    void aGraphSweepReportWritesItsFormerBytes() throws IOException {
+        assertEquals(expected("graph-sweep.json"), ReportFormat.json(graphSweep()));
+    }
+
+    @Test
+    void anEvolveReportWritesItsFormerBytes() throws IOException {
+        assertEquals(expected("evolve.json"), ReportFormat.json(evolve()));
+    }
+
+    @Test
+    void aConversionWritesItsFormerBytes() throws IOException {
+        assertEquals(expected("conversion.json"), ReportFormat.json(conversion()));
+    }
+
+    private static String expected(String name) throws IOException {
+        try (InputStream in = ReportJsonLayoutTest.class.getResourceAsStream("layout/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
