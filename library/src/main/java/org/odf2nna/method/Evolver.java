@@ -179,9 +179,11 @@ public final class Evolver {
         List<Integer> searched = layers == null ? List.of() : Arrays.stream(layers).map(l -> l + 1).boxed().toList();
         GaSettings ga = evolution.ga();
         return new EvolveReport.Search(evolution.unit(), searched, evolution.space().layout().length(),
-                ga.population(), ga.evaluations(), ga.mutationProbability(), ga.seed(), ga.threads(),
-                settings.fitnessEpochs(), MaskEvolution.metric(task), validationRows, result.evaluations(),
-                result.cacheHits(), result.children(), result.stalled());
+                new EvolveReport.Ga(ga.population(), ga.evaluations(), ga.mutationProbability(), ga.seed(),
+                        ga.threads()),
+                new EvolveReport.Fitness(settings.fitnessEpochs(), MaskEvolution.metric(task), validationRows),
+                new EvolveReport.Effort(result.evaluations(), result.cacheHits(), result.children(),
+                        result.stalled()));
     }
 
     /** 0-based hidden layers to search: those asked for, or all of them. */

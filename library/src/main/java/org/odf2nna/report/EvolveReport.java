@@ -34,29 +34,56 @@ public record EvolveReport(
     }
 
     /**
-     * @param target          "units" or "features"
-     * @param layers          1-based hidden layers searched (empty for features)
-     * @param bits            bits per mask
-     * @param population      individuals
-     * @param budget          fitness evaluations allowed
-     * @param mutation        chance that a child has one bit flipped
-     * @param seed            seed of the search, the validation split and the training
-     * @param threads         fitness evaluations run at once
-     * @param fitnessEpochs   fine-tuning epochs per evaluation (0: mean folding only)
-     * @param fitnessMetric   "accuracy" or "mse", measured on the validation rows
-     * @param validationRows  training rows held out to measure fitness
-     * @param evaluations     fitness evaluations made
-     * @param cacheHits       children answered from the cache
-     * @param children        children produced after the initial population
-     * @param stalled         whether the search stopped early, having converged
+     * What was searched and how (its JSON fields are those of the parts, in this order, among its own).
+     *
+     * @param target  "units" or "features"
+     * @param layers  1-based hidden layers searched (empty for features)
+     * @param bits    bits per mask
+     * @param ga      the genetic algorithm's settings
+     * @param fitness how an individual was scored
+     * @param effort  what the search spent, and whether it stopped early
      */
-    public record Search(String target, List<Integer> layers, int bits, int population, int budget, double mutation,
-            long seed, int threads, int fitnessEpochs, String fitnessMetric, int validationRows, int evaluations,
-            int cacheHits, int children, boolean stalled) {
+    public record Search(String target, List<Integer> layers, int bits, Ga ga, Fitness fitness, Effort effort) {
 
         public Search {
             layers = List.copyOf(layers);
         }
+    }
+
+    /**
+     * The genetic algorithm's settings.
+     *
+     * @param population individuals
+     * @param budget     fitness evaluations allowed
+     * @param mutation   chance that a child has one bit flipped
+     * @param seed       seed of the search, the validation split and the training
+     * @param threads    fitness evaluations run at once
+     */
+    @JsonInline
+    public record Ga(int population, int budget, double mutation, long seed, int threads) {
+    }
+
+    /**
+     * How an individual was scored.
+     *
+     * @param fitnessEpochs  fine-tuning epochs per evaluation (0: mean folding only)
+     * @param fitnessMetric  "accuracy" or "mse", measured on the validation rows
+     * @param validationRows training rows held out to measure fitness
+     */
+    @JsonInline
+    public record Fitness(int fitnessEpochs, String fitnessMetric, int validationRows) {
+    }
+
+    /**
+     * What the search spent.
+     *
+     * @param evaluations fitness evaluations made
+     * @param cacheHits   children answered from the cache
+     * @param children    children produced after the initial population
+     * @param stalled     whether the search stopped early, having converged
+     */
+    @JsonInline
+    public record Effort(int evaluations, int cacheHits, int children, boolean stalled) {
     }
 
     /**

@@ -245,20 +245,23 @@ public final class ReportFormat {
     /** What the search looked at, its fitness, and the best mask per generation. */
     private static void appendSearch(StringBuilder s, EvolveReport report) {
         EvolveReport.Search search = report.search();
+        EvolveReport.Ga ga = search.ga();
+        EvolveReport.Fitness fitness = search.fitness();
         boolean features = search.target().equals("features");
         String what = features ? "input features" : "units of hidden layer" + (search.layers().size() > 1 ? "s " : " ")
                 + String.join(", ", search.layers().stream().map(String::valueOf).toList());
         s.append('\n').append(String.format(Locale.ROOT, "Search   %s (%d bits): steady-state GA, population %d, "
                 + "%d evaluations, uniform crossover, one-bit-flip mutation %s, seed %d%n", what, search.bits(),
-                search.population(), search.budget(), number(search.mutation()), search.seed()));
-        boolean accuracy = search.fitnessMetric().equals("accuracy");
+                ga.population(), ga.budget(), number(ga.mutation()), ga.seed()));
+        boolean accuracy = fitness.fitnessMetric().equals("accuracy");
+        int epochs = fitness.fitnessEpochs();
         s.append(String.format(Locale.ROOT, "Fitness  validation %s of the masked network (%s) on %d training rows "
-                + "held out; %s%n", search.fitnessMetric(), search.fitnessEpochs() == 0 ? "mean folding, no training"
-                        : "mean folding, then " + search.fitnessEpochs() + " epoch" + (search.fitnessEpochs() == 1 ? ""
-                                : "s") + " of training", search.validationRows(),
-                search.threads() == 1 ? "one evaluation at a time" : search.threads() + " evaluations at a time"));
+                + "held out; %s%n", fitness.fitnessMetric(), epochs == 0 ? "mean folding, no training"
+                        : "mean folding, then " + epochs + " epoch" + (epochs == 1 ? "" : "s") + " of training",
+                fitness.validationRows(),
+                ga.threads() == 1 ? "one evaluation at a time" : ga.threads() + " evaluations at a time"));
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"generation", "evaluations", "best " + search.fitnessMetric(),
+        rows.add(new String[] {"generation", "evaluations", "best " + fitness.fitnessMetric(),
             features ? "features kept" : "units kept"});
         for (EvolveReport.Generation g : report.generations()) {
             rows.add(new String[] {Integer.toString(g.generation()), Integer.toString(g.evaluations()),
@@ -266,7 +269,7 @@ public final class ReportFormat {
         }
         appendColumns(s, rows, "  ");
         s.append(String.format(Locale.ROOT, "  %d evaluations, %d children answered from the cache%s%n",
-                search.evaluations(), search.cacheHits(), search.stalled()
+                search.effort().evaluations(), search.effort().cacheHits(), search.effort().stalled()
                         ? "; stopped early: the population had converged" : ""));
     }
 

@@ -122,16 +122,16 @@ class EvolverTest {
                 o.retrained().primaryValue(), 1e-12);
         // the search respected its budget and its history starts with the initial population
         EvolveReport.Search s = report.search();
-        assertTrue(s.evaluations() <= BUDGET);
+        assertTrue(s.effort().evaluations() <= BUDGET);
         assertEquals(10, report.generations().get(0).evaluations());
         assertEquals(List.of(1, 2), s.layers());
-        assertEquals(100, s.validationRows(), "20% of 500 training rows");
+        assertEquals(100, s.fitness().validationRows(), "20% of 500 training rows");
         assertEquals(o.validation(), report.generations().get(report.generations().size() - 1).best());
         // the JSON report holds the same figures
         JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(o.mask(), root.getAsJsonObject("outcome").get("mask").getAsString());
         assertEquals(report.generations().size(), root.getAsJsonArray("generations").size());
-        assertEquals(s.evaluations(), root.getAsJsonObject("search").get("evaluations").getAsInt());
+        assertEquals(s.effort().evaluations(), root.getAsJsonObject("search").get("evaluations").getAsInt());
     }
 
     @Test
@@ -165,8 +165,8 @@ class EvolverTest {
         EvolveReport report = Evolver.run(files(model, data[1], data[0], out), EvolveSettings.builder()
                 .retraining(retrain).layers(List.of(2)).population(6).evaluations(12).mutation(0.07).fitnessEpochs(1)
                 .threads(4).build(), Progress.NONE);
-        assertEquals(1, report.search().threads());
-        assertEquals(1, report.search().fitnessEpochs());
+        assertEquals(1, report.search().ga().threads());
+        assertEquals(1, report.search().fitness().fitnessEpochs());
         assertEquals(List.of(2), report.search().layers());
         assertEquals(12, Mask.parse(report.outcome().mask()).length() + 2, "only layer 2's 10 units are searched");
         assertEquals(12, report.outcome().unitsKept().get(0), "layer 1 is not searched");
@@ -188,7 +188,7 @@ class EvolverTest {
         Path out = dir.resolve("r.onnx");
         EvolveReport report = options(model, testCsv, trainCsv, out, false, 2, 0, null).run();
         assertEquals("regression", report.task());
-        assertEquals("mse", report.search().fitnessMetric());
+        assertEquals("mse", report.search().fitness().fitnessMetric());
         for (EvolveReport.Generation g : report.generations()) {
             assertTrue(g.best() >= 0, "an MSE, not a negated fitness: " + g.best());
         }
