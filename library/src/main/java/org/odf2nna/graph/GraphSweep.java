@@ -252,11 +252,13 @@ public final class GraphSweep {
                     + "rows were read and tested in its place in the order");
         }
         int chosen = judged.verdict().chosen();
-        GraphSweepReport result = new GraphSweepReport(file.toString(), null, described,
+        GraphSweepReport.Method method = new GraphSweepReport.Method(
                 settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                settings.share(), 100 * settings.maxDrop(), stats.count(), judged.labelled(), judged.original(),
-                judged.originalReport(), table, chosen < 0 ? null : chosen, choice(table, judged, how, validation),
+                settings.share(), 100 * settings.maxDrop(), stats.count());
+        GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,
+                new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
+                new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation)),
                 (System.nanoTime() - started) / 1e9, settings.retraining().describe(), notes, List.of());
         ModelProto judgedForm = chosen < 0 ? null : io.form().apply(chain.models().get(chosen));
         if (judgedForm != null && judged.range() != null) {

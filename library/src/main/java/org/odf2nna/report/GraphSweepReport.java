@@ -7,54 +7,140 @@ import java.util.List;
  * round's whole graph judged in ONNX Runtime on the validation rows, the round written chosen by the chain rule
  * ({@code metrics.ChainCertificate}), and the report rows measured, never used to choose.
  *
- * @param model          the input model
- * @param output         the written model, or null when no round kept the promise
- * @param blocks         the original's blocks
- * @param ranking        how units were ranked across blocks
- * @param compensation   how the second layers made up for dropped units
- * @param share          the block parameters each round removes, as a share of the original's
- * @param maxDrop        the loss allowed: accuracy points, or for a regressor percent of the original's MSE
- * @param statisticsRows training rows the units were measured on each round
- * @param labelled       whether the validation rows had labels (without: changed predictions count as lost)
- * @param validation     the original judged on the validation rows
- * @param report         the original measured on the report rows (null without them)
- * @param rounds         the rounds, in order
- * @param chosen         the index of the round written, or null
- * @param choice         why that round (or none) was written, in words
- * @param seconds        wall time of the sweep
- * @param retraining     what retrained each round's graph after the compensation, in words
- * @param notes          what the reader should know of the run, one line each (a retraining that fell back)
- * @param charts         the chart files written (PNG and SVG), none when no chart was asked for
+ * <p>The parts' fields are also read directly ({@link #rounds()}, {@link #chosen()}, {@link #share()} ...), and the
+ * JSON report writes them among the report's own ({@link JsonInline}), as it did before they were grouped.
+ *
+ * @param model      the input model
+ * @param output     the written model, or null when no round kept the promise
+ * @param blocks     the original's blocks
+ * @param method     how the rounds were made and judged
+ * @param original   the original, judged on the validation rows and measured on the report rows
+ * @param outcome    the rounds and the one written
+ * @param seconds    wall time of the sweep
+ * @param retraining what retrained each round's graph after the compensation, in words
+ * @param notes      what the reader should know of the run, one line each (a retraining that fell back)
+ * @param charts     the chart files written (PNG and SVG), none when no chart was asked for
  */
-public record GraphSweepReport(String model, String output, GraphBlocks blocks, String ranking, String compensation,
-        double share, double maxDrop, int statisticsRows, boolean labelled, Judged validation, Judged report,
-        List<Round> rounds, Integer chosen, String choice, double seconds, String retraining, List<String> notes,
-        List<String> charts) {
+public record GraphSweepReport(String model, String output, GraphBlocks blocks, Method method, Original original,
+        Outcome outcome, double seconds, String retraining, List<String> notes, List<String> charts) {
 
     public GraphSweepReport {
-        rounds = List.copyOf(rounds);
         notes = List.copyOf(notes);
         charts = List.copyOf(charts);
     }
 
+    /**
+     * How the rounds were made and judged.
+     *
+     * @param ranking        how units were ranked across blocks
+     * @param compensation   how the second layers made up for dropped units
+     * @param share          the block parameters each round removes, as a share of the original's
+     * @param maxDrop        the loss allowed: accuracy points, or for a regressor percent of the original's MSE
+     * @param statisticsRows training rows the units were measured on each round
+     */
+    @JsonInline
+    public record Method(String ranking, String compensation, double share, double maxDrop, int statisticsRows) {
+    }
+
+    /**
+     * The original model judged.
+     *
+     * @param labelled   whether the validation rows had labels (without: changed predictions count as lost)
+     * @param validation the original judged on the validation rows
+     * @param report     the original measured on the report rows (null without them)
+     */
+    @JsonInline
+    public record Original(boolean labelled, Judged validation, Judged report) {
+    }
+
+    /**
+     * The rounds and the one written.
+     *
+     * @param rounds the rounds, in order
+     * @param chosen the index of the round written, or null
+     * @param choice why that round (or none) was written, in words
+     */
+    @JsonInline
+    public record Outcome(List<Round> rounds, Integer chosen, String choice) {
+
+        public Outcome {
+            rounds = List.copyOf(rounds);
+        }
+    }
+
+    /** How units were ranked across blocks. */
+    public String ranking() {
+        return method.ranking();
+    }
+
+    /** How the second layers made up for dropped units. */
+    public String compensation() {
+        return method.compensation();
+    }
+
+    /** The block parameters each round removes, as a share of the original's. */
+    public double share() {
+        return method.share();
+    }
+
+    /** The loss allowed: accuracy points, or for a regressor percent of the original's MSE. */
+    public double maxDrop() {
+        return method.maxDrop();
+    }
+
+    /** Training rows the units were measured on each round. */
+    public int statisticsRows() {
+        return method.statisticsRows();
+    }
+
+    /** Whether the validation rows had labels. */
+    public boolean labelled() {
+        return original.labelled();
+    }
+
+    /** The original judged on the validation rows. */
+    public Judged validation() {
+        return original.validation();
+    }
+
+    /** The original measured on the report rows (null without them). */
+    public Judged report() {
+        return original.report();
+    }
+
+    /** The rounds, in order. */
+    public List<Round> rounds() {
+        return outcome.rounds();
+    }
+
+    /** The index of the round written, or null. */
+    public Integer chosen() {
+        return outcome.chosen();
+    }
+
+    /** Why that round (or none) was written, in words. */
+    public String choice() {
+        return outcome.choice();
+    }
+
     /** The same report, the chosen model written to {@code path}. */
     public GraphSweepReport withOutput(String path) {
-        return new GraphSweepReport(model, path, blocks, ranking, compensation, share, maxDrop, statisticsRows,
-                labelled, validation, report, rounds, chosen, choice, seconds, retraining, notes, charts);
+        return new GraphSweepReport(model, path, blocks, method, original, outcome, seconds, retraining, notes,
+                charts);
     }
 
     /** The same report with {@code more} notes after its own. */
     public GraphSweepReport withNotes(List<String> more) {
         List<String> all = new java.util.ArrayList<>(notes);
         all.addAll(more);
-        return new GraphSweepReport(model, output, blocks, ranking, compensation, share, maxDrop, statisticsRows,
-                labelled, validation, report, rounds, chosen, choice, seconds, retraining, all, charts);
+        return new GraphSweepReport(model, output, blocks, method, original, outcome, seconds, retraining, all,
+                charts);
     }
 
     /** The same report, its chart written to {@code files}. */
     public GraphSweepReport withCharts(List<String> files) {
-        return new GraphSweepReport(model, output, blocks, ranking, compensation, share, maxDrop, statisticsRows,
-                labelled, validation, report, rounds, chosen, choice, seconds, retraining, notes, files);
+        return new GraphSweepReport(model, output, blocks, method, original, outcome, seconds, retraining, notes,
+                files);
     }
 
     /**

@@ -22,9 +22,10 @@ class GraphSweepChartTest {
 
     private static GraphSweepReport sweep(GraphSweepReport.Judged validation, GraphSweepReport.Judged report,
             List<GraphSweepReport.Round> rounds, Integer chosen) {
-        return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of(), List.of()), "cost",
-                "sequential", 0.2, 3, 100, !Double.isNaN(validation.accuracy()), validation, report, rounds, chosen,
-                "", 1, "none", List.of(), List.of());
+        return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of(), List.of()),
+                new GraphSweepReport.Method("cost", "sequential", 0.2, 3, 100),
+                new GraphSweepReport.Original(!Double.isNaN(validation.accuracy()), validation, report),
+                new GraphSweepReport.Outcome(rounds, chosen, ""), 1, "none", List.of(), List.of());
     }
 
     @Test
