@@ -293,8 +293,6 @@ public final class CheckedConverter {
     }
 
     private static Conversion withOutput(Conversion c, Path output) {
-        return new Conversion(c.model(), c.from(), output.toString(), c.format(), c.architecture(), c.parameters(),
-                c.rows(), c.maxDifference(), c.int8(), c.bytesBefore(), c.bytesAfter(), c.runtimeDifference(),
-                c.quantize(), c.coverage());
+        return c.withOutput(output.toString());
     }
 }

@@ -142,12 +142,13 @@ public final class Converter {
             }
             default -> throw new IllegalArgumentException("unknown format " + format);
         }
-        return new Conversion(model.toString(), from == ModelFormat.KERAS ? keras.describe() : from.id(),
-                output.toString(), format.id(), network.architecture(),
-                network.parameterCount() + Sweeper.outsideChain(read, network), sample.rows(),
-                difference[0], quantize.int8(), bytes(model), bytes(output), inRuntime[0],
+        Conversion.Storage storage = new Conversion.Storage(quantize.int8(), bytes(model), bytes(output), inRuntime[0],
                 quantize.id(), quantize.int8() ? Int8Conversion.chain(read, quantize,
                         Math.max(read.defaultOpset(), Int8Weights.MIN_OPSET), speeds) : null);
+        return new Conversion(model.toString(), from == ModelFormat.KERAS ? keras.describe() : from.id(),
+                output.toString(), format.id(), network.architecture(),
+                network.parameterCount() + Sweeper.outsideChain(read, network),
+                new Conversion.Check(sample.rows(), difference[0]), storage);
     }
 
     /**

@@ -100,8 +100,9 @@ final class Int8Conversion {
                 result.int8Weights(), result.layers().size() - result.int8Layers().size(),
                 result.floatReasons(), opsetFrom, OpsetRaise.opset(proto), speeds.speeds());
         return new Conversion(model.toString(), "onnx", output.toString(), "onnx", describe(result),
-                parameters(original), check.length / width, difference[0], true, Converter.bytes(model),
-                Converter.bytes(output), Double.NaN, quantize.id(), coverage);
+                parameters(original), new Conversion.Check(check.length / width, difference[0]),
+                new Conversion.Storage(true, Converter.bytes(model), Converter.bytes(output), Double.NaN,
+                        quantize.id(), coverage));
     }
 
     private static String describe(GraphQuantizer.Result result) {

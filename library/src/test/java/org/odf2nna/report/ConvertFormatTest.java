@@ -59,8 +59,8 @@ class ConvertFormatTest {
     /** A CNN's parameters are the whole model's, convolutions included, not the dense chain's alone. */
     @Test
     void theParametersReadAreTheWholeModels() {
-        Conversion c = new Conversion("cnn.keras", "keras", "cnn.int8.onnx", "onnx", "784-64-10", 51_914, 64, 0, true,
-                1, 1, 0, "int8", null);
+        Conversion c = new Conversion("cnn.keras", "keras", "cnn.int8.onnx", "onnx", "784-64-10", 51_914,
+                new Conversion.Check(64, 0), new Conversion.Storage(true, 1, 1, 0, "int8", null));
         CheckedConversion checked = new CheckedConversion(c, null, null, null, null, null, new Int8Judgement(
                 new Int8Judgement.Sizes(1, true, 1, 1, 260_874), null, null));
         assertTrue(ConvertFormat.read(checked).contains("784-64-10, 260874 parameters"),
