@@ -156,9 +156,9 @@ public final class Sweeper {
                 }
             }
             ShrinkReport relabelled = relabel(table, outputs, chosen, written);
-            SweepReport report = new SweepReport(relabelled, thresholds.description(), options.maxDrop(),
-                    accuracy ? "accuracy points" : "% of MSE", original, chosen, choice, written, scratch, List.of(),
-                    null, null, false);
+            SweepReport report = new SweepReport(relabelled, thresholds.description(), new SweepReport.Decision(
+                    options.maxDrop(), accuracy ? "accuracy points" : "% of MSE", original, chosen, choice), written,
+                    scratch, List.of(), null);
             return writeReportFiles(report, files);
         } finally {
             AtomicFiles.release(work);
@@ -326,9 +326,9 @@ public final class Sweeper {
                 original, List.of(), outcomes, retrainer.settings(network), options.retrain().train().toString(),
                 compensation);
         String grid = progressiveGrid(options, retrainer.validationRows(), accuracy);
-        SweepReport report = new SweepReport(table, grid, options.maxDrop(), accuracy ? "accuracy points"
-                : "% of MSE", table.retraining().originalValidationMetric(), chosen, choice, written, scratch,
-                List.of(), int8, null, false);
+        SweepReport report = new SweepReport(table, grid, new SweepReport.Decision(options.maxDrop(),
+                accuracy ? "accuracy points" : "% of MSE", table.retraining().originalValidationMetric(), chosen,
+                choice), written, scratch, List.of(), int8);
         if (options.files().chart() != null) {
             List<String> charts = SweepChart.write(report, options.files().chart()).stream().map(Path::toString)
                     .toList();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.odf2nna.network.InputRange;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,6 +47,26 @@ class ReportJsonLayoutTest {
         return new Conversion("m.onnx", "onnx", "m.int8.onnx", "onnx", "4-16-16-3", 403,
                 new Conversion.Check(256, 1.5e-3), new Conversion.Storage(true, 2_000, 900, Double.NaN, "int8",
                         coverage));
+    }
+
+    static SweepReport sweep() {
+        Int8Summary int8 = new Int8Summary(4_000, 1_500, List.of(1, 2), List.of(3), 0.25, 2e-3, 64, "dynamic",
+                List.of(new Int8Summary.Layer(1, "int8", "smaller", 0.5, 1_024, 1e-3)));
+        return new SweepReport(null, "given", new SweepReport.Decision(1.0, "accuracy points", 0.95, 2,
+                "round 3 holds"), "m.small.onnx", new SweepReport.Scratch("4-8-3", 67, null, null), List.of("c.png"),
+                int8, new SweepReport.Clip(new InputRange(new float[] {0, -1}, new float[] {1, 2.5f}, 120), true));
+    }
+
+    /** The ε grid's report: no range, nothing chosen. */
+    static SweepReport sweepGrid() {
+        return new SweepReport(null, "derived", new SweepReport.Decision(3.0, "% of MSE", Double.NaN, null,
+                "none holds"), null, null, List.of(), null);
+    }
+
+    @Test
+    void aSweepReportWritesItsFormerBytes() throws IOException {
+        assertEquals(expected("sweep.json"), ReportFormat.json(sweep()));
+        assertEquals(expected("sweep-grid.json"), ReportFormat.json(sweepGrid()));
     }
 
     @Test
