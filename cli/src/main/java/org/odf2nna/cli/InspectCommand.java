@@ -99,18 +99,19 @@ final class InspectCommand extends Subcommand {
         s.append("Model       ").append(d.model()).append('\n');
         s.append("Format      ").append(format(d)).append('\n');
         s.append(cleanedLines(d.cleaned()));
-        s.append("Input       ").append(d.input()).append(' ').append(d.inputShape()).append('\n');
-        s.append("Prefix      ").append(d.prefix());
-        if (!d.prefixOperators().isEmpty()) {
-            s.append(": ").append(summarise(d.prefixOperators())).append(" (kept as is)");
+        s.append("Input       ").append(d.front().input()).append(' ').append(d.front().inputShape()).append('\n');
+        s.append("Prefix      ").append(d.front().prefix());
+        if (!d.front().prefixOperators().isEmpty()) {
+            s.append(": ").append(summarise(d.front().prefixOperators())).append(" (kept as is)");
         }
         s.append('\n');
-        s.append("Head        ").append(d.head()).append('\n');
-        s.append("Task        ").append(d.task()).append(" (inferred; override with --task)\n");
-        s.append("Dense chain ").append(d.architecture()).append(", ").append(d.parameters()).append(" parameters\n");
+        s.append("Head        ").append(d.chain().head()).append('\n');
+        s.append("Task        ").append(d.chain().task()).append(" (inferred; override with --task)\n");
+        s.append("Dense chain ").append(d.chain().architecture()).append(", ").append(d.chain().parameters())
+                .append(" parameters\n");
         if (d.fromKeras()) {
-            s.append("BatchNorm   ").append(d.batchNormsFolded().isEmpty() ? "none"
-                    : "folded into the dense weights: " + String.join(", ", d.batchNormsFolded())).append('\n');
+            s.append("BatchNorm   ").append(d.keras().batchNormsFolded().isEmpty() ? "none"
+                    : "folded into the dense weights: " + String.join(", ", d.keras().batchNormsFolded())).append('\n');
         }
         return s.toString();
     }
@@ -118,14 +119,14 @@ final class InspectCommand extends Subcommand {
     /** The model's format as the Format line says it. */
     private static String format(ModelDescription d) {
         if (d.fromKeras()) {
-            return d.kerasFile() + " (config read with Gson, weights with jhdf); Keras layers "
-                    + String.join(", ", d.layers().stream().map(ModelDescription.Layer::node).toList());
+            return d.keras().kerasFile() + " (config read with Gson, weights with jhdf); Keras layers "
+                    + String.join(", ", d.chain().layers().stream().map(ModelDescription.Layer::node).toList());
         }
         if (d.format().equals("savedmodel")) {
             return "TensorFlow SavedModel (read with TensorFlow Java, checked against its serving signature)";
         }
-        return "ONNX IR " + d.irVersion() + ", opset " + d.opset()
-                + (d.producer().isEmpty() ? "" : ", producer " + d.producer());
+        return "ONNX IR " + d.graph().irVersion() + ", opset " + d.graph().opset()
+                + (d.graph().producer().isEmpty() ? "" : ", producer " + d.graph().producer());
     }
 
     /** The dense chain's layers, one row each. */
@@ -133,7 +134,7 @@ final class InspectCommand extends Subcommand {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"layer", d.fromKeras() ? "Keras layer" : "node", "inputs", "units", "activation",
             "parameters", ""});
-        for (ModelDescription.Layer l : d.layers()) {
+        for (ModelDescription.Layer l : d.chain().layers()) {
             rows.add(new String[] {Integer.toString(l.layer()), l.node(), Integer.toString(l.inputs()),
                 Integer.toString(l.units()), l.activation(), Long.toString(l.parameters()),
                 l.hidden() ? "hidden" : "output"});

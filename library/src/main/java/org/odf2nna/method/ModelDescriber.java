@@ -52,15 +52,18 @@ public final class ModelDescriber {
         String head = network.head() == OutputHead.NONE
                 ? (task == Task.CLASSIFICATION ? "none (logits)" : "none (values)")
                 : network.head().displayName();
-        return new ModelDescription(read.source().toString(), ModelFiles.formatOf(read.source()).id(),
-                proto.getIrVersion(), read.defaultOpset(),
-                (proto.getProducerName() + " " + proto.getProducerVersion()).trim(), read.input().name(),
-                read.input().describeShape(), prefix(network), network.prefix().operations(), head,
-                task == Task.CLASSIFICATION ? "classification (" + Task.classCount(network.outputs()) + " classes)"
-                        : "regression",
-                network.outputs(), network.architecture(), network.parameterCount(), layers, read.operatorCounts(),
-                keras == null ? List.of() : keras.folds().stream().map(KerasModel.Fold::describe).toList(),
-                keras == null ? null : keras.describe(), cleaned);
+        ModelDescription.Graph graph = new ModelDescription.Graph(proto.getIrVersion(), read.defaultOpset(),
+                (proto.getProducerName() + " " + proto.getProducerVersion()).trim());
+        ModelDescription.Front front = new ModelDescription.Front(read.input().name(), read.input().describeShape(),
+                prefix(network), network.prefix().operations());
+        ModelDescription.Chain chain = new ModelDescription.Chain(head, task == Task.CLASSIFICATION
+                ? "classification (" + Task.classCount(network.outputs()) + " classes)" : "regression",
+                network.outputs(), network.architecture(), network.parameterCount(), layers);
+        ModelDescription.Keras kerasFile = new ModelDescription.Keras(keras == null ? List.of()
+                : keras.folds().stream().map(KerasModel.Fold::describe).toList(),
+                keras == null ? null : keras.describe());
+        return new ModelDescription(read.source().toString(), ModelFiles.formatOf(read.source()).id(), graph, front,
+                chain, read.operatorCounts(), kerasFile, cleaned);
     }
 
     private static String prefix(DenseNetwork network) {

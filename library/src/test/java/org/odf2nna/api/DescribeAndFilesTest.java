@@ -34,18 +34,19 @@ class DescribeAndFilesTest {
     void describesAnOnnxModelWithItsPrefixHeadAndLayers() {
         ModelDescription d = Odf2nna.describe(DIGITS);
         assertEquals("onnx", d.format());
-        assertEquals("preprocessing", d.prefix());
-        assertEquals("Flatten", d.prefixOperators().get(0));
-        assertEquals("Softmax", d.head());
-        assertEquals("classification (10 classes)", d.task());
-        assertEquals("[batch, 1, 8, 8]", d.inputShape());
-        assertEquals(List.of(1, 2, 3), d.layers().stream().map(ModelDescription.Layer::layer).toList());
-        assertEquals(List.of(true, true, false), d.layers().stream().map(ModelDescription.Layer::hidden).toList());
-        assertEquals("none", d.layers().get(2).activation(), "the output layer's identity");
-        assertEquals(d.parameters(), d.layers().stream().mapToLong(ModelDescription.Layer::parameters).sum());
+        assertEquals("preprocessing", d.front().prefix());
+        assertEquals("Flatten", d.front().prefixOperators().get(0));
+        assertEquals("Softmax", d.chain().head());
+        assertEquals("classification (10 classes)", d.chain().task());
+        assertEquals("[batch, 1, 8, 8]", d.front().inputShape());
+        assertEquals(List.of(1, 2, 3), d.chain().layers().stream().map(ModelDescription.Layer::layer).toList());
+        List<ModelDescription.Layer> layers = d.chain().layers();
+        assertEquals(List.of(true, true, false), layers.stream().map(ModelDescription.Layer::hidden).toList());
+        assertEquals("none", d.chain().layers().get(2).activation(), "the output layer's identity");
+        assertEquals(d.chain().parameters(), layers.stream().mapToLong(ModelDescription.Layer::parameters).sum());
         assertFalse(d.fromKeras());
         assertFalse(d.nothingToPrune());
-        assertEquals(List.of(), d.batchNormsFolded());
+        assertEquals(List.of(), d.keras().batchNormsFolded());
         // Read by programs: nothing Keras-only appears for an ONNX model.
         JsonObject json = JsonParser.parseString(ReportFormat.json(d)).getAsJsonObject();
         assertFalse(json.has("kerasFile"), json.toString());
@@ -57,12 +58,14 @@ class DescribeAndFilesTest {
         ModelDescription d = Odf2nna.describe(IRIS_KERAS);
         assertEquals("keras", d.format());
         assertTrue(d.fromKeras());
-        assertTrue(d.kerasFile().startsWith("Keras ") && d.kerasFile().endsWith(" .keras"), d.kerasFile());
-        assertEquals("4-16-16-3", d.architecture());
-        assertEquals("none (logits)", d.head());
-        assertEquals("classification (3 classes)", d.task());
-        assertTrue(d.layers().stream().allMatch(l -> l.node().startsWith("dense")), d.layers().toString());
-        assertEquals(d.kerasFile(), JsonParser.parseString(ReportFormat.json(d)).getAsJsonObject()
+        String kerasFile = d.keras().kerasFile();
+        assertTrue(kerasFile.startsWith("Keras ") && kerasFile.endsWith(" .keras"), kerasFile);
+        assertEquals("4-16-16-3", d.chain().architecture());
+        assertEquals("none (logits)", d.chain().head());
+        assertEquals("classification (3 classes)", d.chain().task());
+        assertTrue(d.chain().layers().stream().allMatch(l -> l.node().startsWith("dense")),
+                d.chain().layers().toString());
+        assertEquals(d.keras().kerasFile(), JsonParser.parseString(ReportFormat.json(d)).getAsJsonObject()
                 .get("kerasFile").getAsString());
     }
 

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.odf2nna.network.InputRange;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +63,40 @@ class ReportJsonLayoutTest {
     static SweepReport sweepGrid() {
         return new SweepReport(null, "derived", new SweepReport.Decision(3.0, "% of MSE", Double.NaN, null,
                 "none holds"), null, null, List.of(), null);
+    }
+
+    static ModelDescription describedKeras() {
+        return new ModelDescription("m.keras", "keras", new ModelDescription.Graph(8, 13, "odf2nna 0.1"),
+                new ModelDescription.Front("x", "[batch, 4]", "preprocessing", List.of("Flatten")),
+                new ModelDescription.Chain("Softmax", "classification (3 classes)", 3, "4-16-3", 131, layers()),
+                operators(), new ModelDescription.Keras(List.of("bn into fc1"), "Keras 3.5.0 .keras"),
+                List.of("1 Identity removed"));
+    }
+
+    /** An ONNX model's: no Keras file (left out), nothing cleaned. */
+    static ModelDescription describedOnnx() {
+        return new ModelDescription("m.onnx", "onnx", new ModelDescription.Graph(7, 11, ""),
+                new ModelDescription.Front("x", "[batch, 4]", "none", List.of()),
+                new ModelDescription.Chain("none (values)", "regression", 1, "4-16-1", 97, layers()), operators(),
+                new ModelDescription.Keras(List.of(), null), List.of());
+    }
+
+    private static List<ModelDescription.Layer> layers() {
+        return List.of(new ModelDescription.Layer(1, "fc1", 4, 16, "Relu", 80, true),
+                new ModelDescription.Layer(2, "fc2", 16, 3, "none", 51, false));
+    }
+
+    private static Map<String, Integer> operators() {
+        Map<String, Integer> operators = new LinkedHashMap<>();
+        operators.put("Gemm", 2);
+        operators.put("Relu", 1);
+        return operators;
+    }
+
+    @Test
+    void aModelDescriptionWritesItsFormerBytes() throws IOException {
+        assertEquals(expected("describe-keras.json"), ReportFormat.json(describedKeras()));
+        assertEquals(expected("describe-onnx.json"), ReportFormat.json(describedOnnx()));
     }
 
     @Test
