@@ -89,12 +89,17 @@ class SharedRefitSumsTest {
             DenseLayer b = other.layer(l);
             assertEquals(a.inputs(), b.inputs(), file + " layer " + (l + 1));
             assertEquals(a.units(), b.units(), file + " layer " + (l + 1));
-            for (int i = 0; i < a.weights().length; i++) {
-                largest = Math.max(largest, Math.abs(a.weights()[i]));
-                worst = Math.max(worst, Math.abs((double) a.weights()[i] - b.weights()[i]));
+            // weights() and bias() copy: once each, not once per entry.
+            float[] aw = a.weights();
+            float[] bw = b.weights();
+            for (int i = 0; i < aw.length; i++) {
+                largest = Math.max(largest, Math.abs(aw[i]));
+                worst = Math.max(worst, Math.abs((double) aw[i] - bw[i]));
             }
-            for (int i = 0; i < a.bias().length; i++) {
-                worst = Math.max(worst, Math.abs((double) a.bias()[i] - b.bias()[i]));
+            float[] ab = a.bias();
+            float[] bb = b.bias();
+            for (int i = 0; i < ab.length; i++) {
+                worst = Math.max(worst, Math.abs((double) ab[i] - bb[i]));
             }
         }
         return new double[] {worst, largest};
