@@ -4,7 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -82,14 +81,9 @@ public final class Int8Calibration {
             throws OrtException {
         long[] shape = input.batchShape(n, width);
         if (input.elementType() == OnnxTensors.DOUBLE) {
-            double[] values = new double[n * width];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = rows[start * width + i];
-            }
-            return OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(values), shape);
+            return InputStaging.widened(0, rows, start * width, n * width, shape);
         }
-        return OnnxTensor.createTensor(OnnxRunner.environment(), FloatBuffer.wrap(rows, start * width, n * width),
-                shape);
+        return InputStaging.floats(0, rows, start * width, n * width, shape);
     }
 
     /** A copy with {@code tensors} as float outputs, the data input's batch symbolic, and no value_info. */

@@ -66,10 +66,8 @@ public final class OnnxProduct implements DenseProduct {
 
     private static double[] run(OrtSession session, double[] a, int rows, int inner, double[] b, long[] bShape,
             int cols) {
-        try (OnnxTensor ta = OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(a, 0, rows * inner),
-                new long[] {rows, inner});
-             OnnxTensor tb = OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(b, 0, inner * cols),
-                     bShape);
+        try (OnnxTensor ta = InputStaging.doubles(0, a, 0, rows * inner, new long[] {rows, inner});
+             OnnxTensor tb = InputStaging.doubles(1, b, 0, inner * cols, bShape);
              OrtSession.Result result = session.run(Map.of("a", ta, "b", tb))) {
             DoubleBuffer c = ((OnnxTensor) result.get(0)).getDoubleBuffer();
             double[] values = new double[rows * cols];

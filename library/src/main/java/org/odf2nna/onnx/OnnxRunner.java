@@ -175,8 +175,7 @@ public final class OnnxRunner implements AutoCloseable {
     public long[] timedRun(float[] data, int firstRow, int rows, int valuesPerRow, String output) {
         long begin = System.nanoTime();
         long[] shape = input.batchShape(rows, valuesPerRow);
-        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data,
-                firstRow * valuesPerRow, rows * valuesPerRow), shape)) {
+        try (OnnxTensor tensor = InputStaging.floats(0, data, firstRow * valuesPerRow, rows * valuesPerRow, shape)) {
             java.util.Set<String> wanted = java.util.Set.of(output);
             Map<String, OnnxTensor> feed = Map.of(input.name(), tensor);
             long start = System.nanoTime();
@@ -199,8 +198,8 @@ public final class OnnxRunner implements AutoCloseable {
      * tensors, as double arrays (what a sums graph such as {@link RefitSumsGraph} gives: no rounding to float).
      */
     public Map<String, double[]> runDoubles(float[] data, int rows, int valuesPerRow, List<String> outputs) {
-        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data, 0,
-                rows * valuesPerRow), input.batchShape(rows, valuesPerRow));
+        try (OnnxTensor tensor = InputStaging.floats(0, data, 0, rows * valuesPerRow,
+                input.batchShape(rows, valuesPerRow));
              OrtSession.Result result = session.run(Map.of(input.name(), tensor), new LinkedHashSet<>(outputs))) {
             Map<String, double[]> values = new HashMap<>();
             for (String name : outputs) {
@@ -277,8 +276,8 @@ public final class OnnxRunner implements AutoCloseable {
      * buffers (which must have the outputs' shapes).
      */
     public void runInto(float[] data, int rows, int valuesPerRow, PinnedDoubles outputs) {
-        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data, 0,
-                rows * valuesPerRow), input.batchShape(rows, valuesPerRow));
+        try (OnnxTensor tensor = InputStaging.floats(0, data, 0, rows * valuesPerRow,
+                input.batchShape(rows, valuesPerRow));
              OrtSession.Result result = session.run(Map.of(input.name(), tensor), outputs.tensors)) {
             // The pinned outputs belong to the caller: closing the result leaves them open.
         } catch (OrtException e) {
@@ -306,7 +305,8 @@ public final class OnnxRunner implements AutoCloseable {
         Map<String, OnnxTensor> feed = new java.util.LinkedHashMap<>();
         try {
             for (Fed f : inputs) {
-                feed.put(f.name(), tensor(f));
+                // Each input in a staging slot of its own: they are all open together.
+                feed.put(f.name(), tensor(f, feed.size()));
             }
             try (OrtSession.Result result = session.run(feed, new LinkedHashSet<>(outputs))) {
                 Map<String, Out> values = new HashMap<>();
@@ -326,42 +326,43 @@ public final class OnnxRunner implements AutoCloseable {
         }
     }
 
-    private static OnnxTensor tensor(Fed f) throws OrtException {
+    /**
+     * The input's tensor, built in this thread's staging buffer of {@code slot} ({@link InputStaging}: no copy left
+     * for the garbage collector to free) where it fits.
+     */
+    private static OnnxTensor tensor(Fed f, int slot) throws OrtException {
         OrtEnvironment env = environment();
         int n = f.count();
         float[] v = f.values();
         int o = f.offset();
         switch (f.elementType()) {
             case OnnxTensors.FLOAT:
-                return OnnxTensor.createTensor(env, FloatBuffer.wrap(v, o, n), f.shape());
-            case OnnxTensors.DOUBLE: {
-                double[] d = new double[n];
-                for (int i = 0; i < n; i++) {
-                    d[i] = v[o + i];
-                }
-                return OnnxTensor.createTensor(env, DoubleBuffer.wrap(d), f.shape());
-            }
+                return InputStaging.floats(slot, v, o, n, f.shape());
+            case OnnxTensors.DOUBLE:
+                return InputStaging.widened(slot, v, o, n, f.shape());
             case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE: {
-                long[] l = new long[n];
+                ByteBuffer staged = InputStaging.buffer(slot, (long) n * Long.BYTES);
+                java.nio.LongBuffer l = staged == null ? java.nio.LongBuffer.allocate(n) : staged.asLongBuffer();
                 for (int i = 0; i < n; i++) {
-                    l[i] = (long) v[o + i];
+                    l.put((long) v[o + i]);
                 }
-                return OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(l), f.shape());
+                return OnnxTensor.createTensor(env, l.flip(), f.shape());
             }
             case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE: {
-                int[] x = new int[n];
+                ByteBuffer staged = InputStaging.buffer(slot, (long) n * Integer.BYTES);
+                java.nio.IntBuffer x = staged == null ? java.nio.IntBuffer.allocate(n) : staged.asIntBuffer();
                 for (int i = 0; i < n; i++) {
-                    x[i] = (int) v[o + i];
+                    x.put((int) v[o + i]);
                 }
-                return OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap(x), f.shape());
+                return OnnxTensor.createTensor(env, x.flip(), f.shape());
             }
             case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.BOOL_VALUE: {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(n);
+                ByteBuffer staged = InputStaging.buffer(slot, n);
+                ByteBuffer b = staged == null ? ByteBuffer.allocateDirect(n) : staged;
                 for (int i = 0; i < n; i++) {
                     b.put(v[o + i] != 0 ? (byte) 1 : 0);
                 }
-                b.rewind();
-                return OnnxTensor.createTensor(env, b, f.shape(), OnnxJavaType.BOOL);
+                return OnnxTensor.createTensor(env, b.flip(), f.shape(), OnnxJavaType.BOOL);
             }
             default:
                 throw new IllegalArgumentException("input '" + f.name() + "' of element type " + f.elementType()
@@ -372,22 +373,9 @@ public final class OnnxRunner implements AutoCloseable {
     private Map<String, float[]> runOnce(float[] data, int firstRow, int rows, int valuesPerRow, List<String> outputs)
             throws OrtException {
         long[] shape = input.batchShape(rows, valuesPerRow);
-        OrtEnvironment env = environment();
-        int offset = firstRow * valuesPerRow;
-        int count = rows * valuesPerRow;
-        OnnxTensor tensor;
-        if (input.elementType() == OnnxTensors.DOUBLE) {
-            double[] values = new double[count];
-            for (int i = 0; i < count; i++) {
-                values[i] = data[offset + i];
-            }
-            tensor = OnnxTensor.createTensor(env, DoubleBuffer.wrap(values), shape);
-        } else if (input.elementType() == OnnxTensors.FLOAT) {
-            tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data, offset, count), shape);
-        } else {
-            // Token ids (int64, int32) and masks come as float rows too, as runInputs feeds them.
-            tensor = tensor(new Fed(input.name(), input.elementType(), shape, data, offset, count));
-        }
+        // Float rows, or token ids (int64, int32) and masks as float rows too, as runInputs feeds them.
+        OnnxTensor tensor = tensor(new Fed(input.name(), input.elementType(), shape, data, firstRow * valuesPerRow,
+                rows * valuesPerRow), 0);
         try (tensor; OrtSession.Result result = session.run(Map.of(input.name(), tensor),
                 new LinkedHashSet<>(outputs))) {
             Map<String, float[]> values = new HashMap<>();

@@ -3,9 +3,15 @@ package org.odf2nna.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -14,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
@@ -63,6 +70,59 @@ class EvaluateAllTest {
             assertEquals(rows, together.get(m).rows());
         }
         assertNotEquals(together.get(0), together.get(count - 1), "different models score differently");
+    }
+
+    /**
+     * The table's figures as before input staging ({@code onnx.InputStaging}): each model run in a session of its own,
+     * fed tensors that ONNX Runtime copies from the Java arrays itself, its outputs scored batch by batch.
+     */
+    @Test
+    void figuresAreThoseOfOnnxRuntimesOwnCopyOfTheRows() throws IOException, OrtException {
+        Random random = new Random(11);
+        int rows = 1000;
+        int batch = 64;
+        float[] x = new float[rows * 4];
+        double[] labels = new double[rows];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        for (int r = 0; r < rows; r++) {
+            labels[r] = random.nextInt(3);
+        }
+        Path csv = MethodTestData.csv(dir.resolve("rows.csv"), MethodTestData.names("x", 4), x, labels);
+        EvalData data = new EvalData(csv, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), batch);
+        InputSignature input = new InputSignature("x", org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType
+                .FLOAT_VALUE, new long[] {-1, 4});
+        int count = 3;
+        List<ModelScan.Evaluated> models = new ArrayList<>();
+        for (int m = 0; m < count; m++) {
+            DenseNetwork network = network(random);
+            models.add(new ModelScan.Evaluated(OnnxModelBuilder.build(network, "x", "y", Map.of()), input, network,
+                    dir.resolve("m" + m + ".onnx"), "y"));
+        }
+        List<Metrics> together = ModelScan.evaluateAll(count, models::get, data, Task.CLASSIFICATION, Device.CPU,
+                Progress.NONE);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        for (int m = 0; m < count; m++) {
+            DenseNetwork network = models.get(m).network();
+            Evaluator plain = new Evaluator(Task.CLASSIFICATION, network.outputs(), network.head(), csv, "label");
+            try (OrtSession session = env.createSession(models.get(m).model().toByteArray())) {
+                for (int start = 0; start < rows; start += batch) {
+                    int n = Math.min(batch, rows - start);
+                    try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(x, start * 4, n * 4),
+                            new long[] {n, 4});
+                         OrtSession.Result result = session.run(Map.of("x", tensor))) {
+                        long[] lines = new long[n];
+                        for (int r = 0; r < n; r++) {
+                            lines[r] = start + r + 2;
+                        }
+                        plain.add(((OnnxTensor) result.get(0)).getFloatBuffer().array(), n,
+                                Arrays.copyOfRange(labels, start, start + n), lines);
+                    }
+                }
+            }
+            assertEquals(plain.metrics(), together.get(m), "model " + m);
+        }
     }
 
     private static DenseNetwork network(Random random) {

@@ -1,0 +1,91 @@
+package org.odf2nna.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * Direct buffers that a run's input tensors are built over, one set per thread, reused run after run.
+ *
+ * <p>ONNX Runtime's Java API copies an input given as a Java array into a new direct buffer of its own, which only the
+ * garbage collector frees. A batch of rows is small on the heap and makes little garbage there, so the collector ran
+ * seldom while those copies piled up outside the heap: a sweep's table, 16 sessions fed 1,024 rows each per batch,
+ * grew by hundreds of megabytes of resident memory (docs/PERFORMANCE.md, "The sweep's table over one reading of the
+ * rows"). A tensor built over a direct buffer is not copied; this keeps one such buffer per input slot and thread.
+ * A tensor built here must be closed before the same thread builds another in the same slot.
+ */
+final class InputStaging {
+
+    /** Inputs larger than this are left to ONNX Runtime's copy, so that a thread does not keep a buffer this large. */
+    static final int MAX_STAGED_BYTES = 32 << 20;
+    /** Input slots of one run: a run with several inputs stages each in its own, up to this many (then copied). */
+    static final int SLOTS = 4;
+
+    private static final ThreadLocal<ByteBuffer[]> BUFFERS = ThreadLocal.withInitial(() -> new ByteBuffer[SLOTS]);
+
+    private InputStaging() {
+    }
+
+    /** A float tensor of {@code count} values of {@code data} from {@code offset}, shaped {@code shape}. */
+    static OnnxTensor floats(int slot, float[] data, int offset, int count, long[] shape) throws OrtException {
+        ByteBuffer buffer = buffer(slot, (long) count * Float.BYTES);
+        if (buffer == null) {
+            return OnnxTensor.createTensor(OnnxRunner.environment(), FloatBuffer.wrap(data, offset, count), shape);
+        }
+        FloatBuffer staged = buffer.asFloatBuffer();
+        staged.put(data, offset, count).flip();
+        return OnnxTensor.createTensor(OnnxRunner.environment(), staged, shape);
+    }
+
+    /** A double tensor of {@code count} values of {@code data} from {@code offset}, shaped {@code shape}. */
+    static OnnxTensor doubles(int slot, double[] data, int offset, int count, long[] shape) throws OrtException {
+        ByteBuffer buffer = buffer(slot, (long) count * Double.BYTES);
+        if (buffer == null) {
+            return OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(data, offset, count), shape);
+        }
+        DoubleBuffer staged = buffer.asDoubleBuffer();
+        staged.put(data, offset, count).flip();
+        return OnnxTensor.createTensor(OnnxRunner.environment(), staged, shape);
+    }
+
+    /** A double tensor of float values, each widened. */
+    static OnnxTensor widened(int slot, float[] data, int offset, int count, long[] shape) throws OrtException {
+        ByteBuffer buffer = buffer(slot, (long) count * Double.BYTES);
+        if (buffer == null) {
+            double[] values = new double[count];
+            for (int i = 0; i < count; i++) {
+                values[i] = data[offset + i];
+            }
+            return OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(values), shape);
+        }
+        DoubleBuffer staged = buffer.asDoubleBuffer();
+        for (int i = 0; i < count; i++) {
+            staged.put(data[offset + i]);
+        }
+        staged.flip();
+        return OnnxTensor.createTensor(OnnxRunner.environment(), staged, shape);
+    }
+
+    /**
+     * This thread's buffer of the slot, at least {@code bytes} long and cleared; null when it would be over
+     * {@link #MAX_STAGED_BYTES} or the slot past {@link #SLOTS}. It grows by doubling, so that batches of slowly
+     * growing sizes do not each allocate.
+     */
+    static ByteBuffer buffer(int slot, long bytes) {
+        if (bytes > MAX_STAGED_BYTES || slot >= SLOTS) {
+            return null;
+        }
+        ByteBuffer[] buffers = BUFFERS.get();
+        ByteBuffer buffer = buffers[slot];
+        if (buffer == null || buffer.capacity() < bytes) {
+            long size = Math.max(bytes, buffer == null ? 0 : Math.min(MAX_STAGED_BYTES, 2L * buffer.capacity()));
+            buffer = ByteBuffer.allocateDirect((int) size).order(ByteOrder.nativeOrder());
+            buffers[slot] = buffer;
+        }
+        buffer.clear();
+        return buffer;
+    }
+}
