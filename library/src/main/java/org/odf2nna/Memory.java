@@ -27,11 +27,7 @@ public final class Memory {
      * @param what what needs the memory, for the message ("its 2,000,000,000 values")
      */
     public static void require(long bytes, Path file, String place, String what) {
-        if (bytes <= 16L << 20 || bytes <= available()) {
-            return;
-        }
-        System.gc();
-        if (bytes <= available()) {
+        if (fits(bytes)) {
             return;
         }
         throw new InputException(file, place, what + " need " + megabytes(bytes) + " of memory, more than Java "
@@ -40,13 +36,22 @@ public final class Memory {
                 + suggestedHeapGigabytes(bytes) + "g");
     }
 
+    /** Whether {@code bytes} more fit in the heap (16 MB or less always do), collecting garbage first if need be. */
+    public static boolean fits(long bytes) {
+        if (bytes <= 16L << 20 || bytes <= available()) {
+            return true;
+        }
+        System.gc();
+        return bytes <= available();
+    }
+
     /** Bytes as whole megabytes, rounded up: "1 MB" for anything from 1 byte. */
     public static String megabytes(long bytes) {
         return (bytes + (1 << 20) - 1 >> 20) + " MB";
     }
 
     /** A heap size in GB that leaves room for {@code bytes} beside what is in use now. */
-    static long suggestedHeapGigabytes(long bytes) {
+    public static long suggestedHeapGigabytes(long bytes) {
         Runtime rt = Runtime.getRuntime();
         long used = rt.totalMemory() - rt.freeMemory();
         return Math.max(1, (2 * bytes + used + RESERVE + (1L << 30) - 1) >> 30);

@@ -3,12 +3,16 @@ package org.odf2nna.method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.odf2nna.Device;
+import org.odf2nna.Memory;
+import org.odf2nna.Setting;
 import org.odf2nna.data.RowFile;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputRange;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.tf.Conditioning;
 import org.odf2nna.tf.DenseTrainer;
@@ -72,6 +76,7 @@ final class StreamedTraining {
             int width = loaded.width() - 1;
             long rows = loaded.rows();
             int held = validationFile != null ? 0 : heldOut(rows, plan.settings().validationShare());
+            checkValidationFits(plan.origin(), held, rows, width, plan.settings().validationShare(), Memory::fits);
             Selection selection = new Selection(rows, held, plan.settings().seed());
             FirstPass first = new FirstPass(width);
             read(loaded, selection, (x, y, n) -> first.add(label(x, y, n, trainLabelled, plan), y, n),
@@ -104,6 +109,28 @@ final class StreamedTraining {
             at[0] += take;
         }, (bx, by, k) -> { }, rows);
         return new TrainingData(x, y, rows, width);
+    }
+
+    /**
+     * Refuses, before the first pass, validation rows held out of streamed rows that the heap cannot hold
+     * ({@link TrainingRows#BYTES_PER_VALUE} a value: the rows read, joined, and labelled by the teacher): they stay
+     * in memory (docs/PERFORMANCE.md, "Validation rows stay in memory"), so a heap that fits the streamed training
+     * rows may still run out on them, and the message names the settings that hold fewer.
+     *
+     * @param fits whether the heap can give so many bytes ({@link Memory#fits})
+     */
+    static void checkValidationFits(RowsOrigin origin, long held, long rows, int width, double share,
+            java.util.function.LongPredicate fits) {
+        long needed = TrainingRows.BYTES_PER_VALUE * held * (width + 1);
+        if (fits.test(needed)) {
+            return;
+        }
+        throw origin.inTraining(null, String.format(Locale.ROOT, "holds out %d validation rows (a share of %s of "
+                + "its %d rows), which retraining keeps in memory: about %s, more than the %s Java has free; hold "
+                + "out fewer with %s, give fewer rows to validate on with %s, or give Java more memory "
+                + "(ODF2NNA_HEAP=%dg)", held, ReportFormat.number(share), rows, Memory.megabytes(needed),
+                Memory.megabytes(Memory.available()), Setting.VALIDATION_SHARE.ref(), Setting.VALIDATION.ref(),
+                Memory.suggestedHeapGigabytes(needed)));
     }
 
     /** The validation rows the seeded split of {@code rows} rows holds out ({@link TrainingData#split}'s count). */

@@ -3,6 +3,7 @@ package org.odf2nna.method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -67,6 +68,30 @@ class StreamedRetrainTest {
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return files.filter(f -> f.getFileName().toString().startsWith("odf2nna-rows-")).toList();
         }
+    }
+
+    /** Validation rows held out of streamed rows that the heap cannot hold: one line naming the file and settings. */
+    @Test
+    void validationRowsThatCannotBeHeldAreRefusedNamingTheSettings() {
+        RowsOrigin origin = new RowsOrigin(Path.of("rows.csv"), null);
+        // 2,000,000 rows of 784 inputs held out of 10,000,000: 18 GB at 12 bytes a value.
+        org.odf2nna.InputException refused = assertThrows(org.odf2nna.InputException.class,
+                () -> StreamedTraining.checkValidationFits(origin, 2_000_000, 10_000_000, 784, 0.2, bytes -> false));
+        String message = refused.getMessage();
+        assertTrue(message.contains("rows.csv"), message);
+        assertTrue(message.contains("holds out 2000000 validation rows (a share of 0.2 of its 10000000 rows)"),
+                message);
+        assertTrue(message.contains("about 17968 MB"), message);
+        assertTrue(message.contains("hold out fewer with the validation share, give fewer rows to validate on with "
+                + "the validation setting"), message);
+        assertFalse(message.contains("\n"), message);
+        // What fits goes on; the check asks for the bytes the rows take.
+        long[] asked = new long[1];
+        StreamedTraining.checkValidationFits(origin, 200_000, 1_000_000, 28, 0.2, bytes -> {
+            asked[0] = bytes;
+            return true;
+        });
+        assertEquals(12L * 200_000 * 29, asked[0]);
     }
 
     @Test
