@@ -48,6 +48,8 @@ final class OnnxRefitSums implements RefitSums {
     private final Path source;
     /** Whether a layer with nothing dropped before it takes its sums from the original's Gram matrix. */
     private final boolean fromOriginal;
+    /** Features from which a block's Gram products are made in float ({@link RefitSumsGraph#FLOAT_PRODUCT_WIDTH}). */
+    private final int floatFrom;
 
     /**
      * @param rows     the fitting rows, as chain input
@@ -61,6 +63,13 @@ final class OnnxRefitSums implements RefitSums {
     /** @param fromOriginal false: every layer's sums from the pass over both chains (what tests compare against) */
     OnnxRefitSums(DenseNetwork original, RowSource rows, long rowCount, Device device, Path source,
             boolean fromOriginal) {
+        this(original, rows, rowCount, device, source, fromOriginal, RefitSumsGraph.FLOAT_PRODUCT_WIDTH);
+    }
+
+    /** @param floatFrom features from which the Gram products are float per block (tests: 0 always, MAX_VALUE never) */
+    OnnxRefitSums(DenseNetwork original, RowSource rows, long rowCount, Device device, Path source,
+            boolean fromOriginal, int floatFrom) {
+        this.floatFrom = floatFrom;
         this.original = original;
         this.rows = rows;
         this.rowCount = rowCount;
@@ -101,7 +110,7 @@ final class OnnxRefitSums implements RefitSums {
     @Override
     public void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations) {
         ModelProto graph = RefitSumsGraph.build(original, firstKept, pruned, layer, equations.featureShift(),
-                equations.targetShift());
+                equations.targetShift(), equations.features() >= floatFrom);
         long k = equations.features();
         long m = equations.targets();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -135,7 +144,7 @@ final class OnnxRefitSums implements RefitSums {
         double[] gram = new double[units * units];
         double[] unitSum = new double[units];
         long[] counted = {0};
-        forEachBlock(RefitSumsGraph.originalGram(original, layer, means), layer, (sums, n) -> {
+        forEachBlock(RefitSumsGraph.originalGram(original, layer, means, units >= floatFrom), layer, (sums, n) -> {
             add(gram, sums.get(RefitSumsGraph.GRAM));
             add(unitSum, sums.get(RefitSumsGraph.UNIT_SUM));
             counted[0] += n;

@@ -25,7 +25,8 @@ import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
  * layers 1..l), and Z, the original's pre-activations of layer l+1, each shifted by a constant per column; outputs
  * {@link #HH} = HᵀH (a Gemm of H with itself, so not always symmetric to the last bit), {@link #H_SUM} = 1ᵀH,
  * {@link #HZ} = HᵀZ, {@link #Z_SUM} = 1ᵀZ and {@link #ZZ} = the column sums of Z², all double. The two chains run
- * in float, as the models they stand for do.
+ * in float, as the models they stand for do. The Gram products of wide features ({@link #FLOAT_PRODUCT_WIDTH}) are
+ * made in float over the block of rows and cast to double, so that only the sums across blocks are double.
  */
 public final class RefitSumsGraph {
 
@@ -36,6 +37,13 @@ public final class RefitSumsGraph {
     public static final String Z_SUM = "z_sum";
     public static final String ZZ = "zz";
     public static final List<String> OUTPUTS = List.of(HH, H_SUM, HZ, Z_SUM, ZZ);
+    /**
+     * Features at least this many have their Gram products made in float over each block of rows (the shifted values
+     * rounded to float, the block's products cast to double and summed across blocks in double): at 4,096 wide a
+     * double Gram took about twice a float one. Narrower layers, every shared model's among them, keep double
+     * products and the refits they always had.
+     */
+    public static final int FLOAT_PRODUCT_WIDTH = 1024;
 
     private RefitSumsGraph() {
     }
@@ -63,9 +71,10 @@ public final class RefitSumsGraph {
      * @param layer        0-based hidden layer whose pruned outputs are the features
      * @param featureShift one value per feature, subtracted before the sums
      * @param targetShift  one value per target (layer+1's units), subtracted before the sums
+     * @param floatProducts HᵀH and HᵀZ in float per block (see {@link #FLOAT_PRODUCT_WIDTH}), else in double
      */
     public static ModelProto build(DenseNetwork original, int[] firstKept, List<DenseLayer> pruned, int layer,
-            double[] featureShift, double[] targetShift) {
+            double[] featureShift, double[] targetShift, boolean floatProducts) {
         GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_refit_sums");
         graph.addInput(floatRows(INPUT, original.inputs()));
         String x = INPUT;
@@ -94,8 +103,10 @@ public final class RefitSumsGraph {
         String zd = shifted(graph, "z", z, targetShift);
         graph.addInitializer(int64("axis0", new int[] {0}));
         // Gemm with transA reads H as it lies: no transposed copy of the block.
-        graph.addNode(transposedProduct("hh/Gemm", hd, hd, HH));
-        graph.addNode(transposedProduct("hz/Gemm", hd, zd, HZ));
+        String hp = floatProducts ? cast(graph, "h/float", hd, OnnxTensors.FLOAT) : hd;
+        String zp = floatProducts ? cast(graph, "z/float", zd, OnnxTensors.FLOAT) : zd;
+        gramProduct(graph, "hh", hp, hp, HH, floatProducts);
+        gramProduct(graph, "hz", hp, zp, HZ, floatProducts);
         graph.addNode(sum(H_SUM, hd));
         graph.addNode(sum(Z_SUM, zd));
         graph.addNode(node("Mul", "z/Square", List.of(zd, zd), "z/squared"));
@@ -113,8 +124,10 @@ public final class RefitSumsGraph {
      * shifted by {@code shift} in double, and gives {@link #GRAM} = AᵀA over all its units and {@link #UNIT_SUM} = 1ᵀA:
      * when nothing was dropped before that layer, every sum of its refit (kept columns, and the next layer's
      * pre-activations, a linear map of A) follows from these two.
+     *
+     * @param floatProduct AᵀA in float per block (see {@link #FLOAT_PRODUCT_WIDTH}), else in double
      */
-    public static ModelProto originalGram(DenseNetwork original, int layer, double[] shift) {
+    public static ModelProto originalGram(DenseNetwork original, int layer, double[] shift, boolean floatProduct) {
         GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_original_gram");
         graph.addInput(floatRows(INPUT, original.inputs()));
         String x = INPUT;
@@ -124,7 +137,8 @@ public final class RefitSumsGraph {
         }
         String a = shifted(graph, "a", x, shift);
         graph.addInitializer(int64("axis0", new int[] {0}));
-        graph.addNode(transposedProduct("gram/Gemm", a, a, GRAM));
+        String ap = floatProduct ? cast(graph, "a/float", a, OnnxTensors.FLOAT) : a;
+        gramProduct(graph, "gram", ap, ap, GRAM, floatProduct);
         graph.addNode(sum(UNIT_SUM, a));
         return model(graph, GRAM_OUTPUTS);
     }
@@ -174,6 +188,27 @@ public final class RefitSumsGraph {
                 .addDims(shift.length).setRawData(ByteString.copyFrom(buffer)));
         graph.addNode(node("Sub", name + "/Sub", List.of(name + "/double", name + ".shift"), name + "/shifted"));
         return name + "/shifted";
+    }
+
+    /** Aᵀ·B into {@code out} (double): one Gemm in the inputs' type, cast to double when that is float. */
+    private static void gramProduct(GraphProto.Builder graph, String name, String a, String b, String out,
+            boolean inFloat) {
+        if (!inFloat) {
+            graph.addNode(transposedProduct(name + "/Gemm", a, b, out));
+            return;
+        }
+        graph.addNode(transposedProduct(name + "/Gemm", a, b, name + "/float"));
+        graph.addNode(node("Cast", name + "/Cast", List.of(name + "/float"), out).addAttribute(castTo(
+                OnnxTensors.DOUBLE)));
+    }
+
+    private static String cast(GraphProto.Builder graph, String out, String in, int type) {
+        graph.addNode(node("Cast", out + "/Cast", List.of(in), out).addAttribute(castTo(type)));
+        return out;
+    }
+
+    private static AttributeProto castTo(int type) {
+        return AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(type).build();
     }
 
     /** Aᵀ·B as one Gemm (transA = 1). */

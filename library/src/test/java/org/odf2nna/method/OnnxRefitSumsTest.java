@@ -156,4 +156,54 @@ class OnnxRefitSumsTest {
                 OutputHead.NONE);
         check(network, 1500, 1024, 12);
     }
+
+    /**
+     * Gram products in float per block of rows (what layers from {@link org.odf2nna.onnx.RefitSumsGraph
+     * #FLOAT_PRODUCT_WIDTH} features get), summed in double across blocks: the refit is the double one's within
+     * FLOAT_BOUND of the largest weight, with the same solvers, on both routes (the original's Gram and both chains).
+     */
+    @Test
+    void floatGramProductsPerBlockRefitAsDoubleOnesWithinTheirBound() {
+        DenseNetwork network = TestNetworks.random(new Random(29), new int[] {12, 120, 90, 60, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        Random random = new Random(31);
+        int rows = 4000;
+        float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
+        UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
+        UnitSelection drawn = selection(random, network.hiddenUnits());
+        List<UnitSelection.Layer> layers = new ArrayList<>(drawn.layers());
+        // The first layer intact: the first refit takes the original's Gram, the later ones both chains.
+        layers.set(0, new UnitSelection.Layer(java.util.stream.IntStream.range(0, 120).toArray(), 120, false));
+        UnitSelection chosen = new UnitSelection(layers);
+        RowSource source = RowSource.of(x, rows, network.inputs(), 700);
+        Path file = Path.of("built-in-test.onnx");
+        LeastSquaresCompensation.Result inDouble = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, file, true, Integer.MAX_VALUE), 1e-6);
+        LeastSquaresCompensation.Result inFloat = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, file, true, 0), 1e-6);
+        double worst = 0;
+        for (int l = 0; l < network.layers().size(); l++) {
+            DenseLayer a = inDouble.network().layer(l);
+            DenseLayer b = inFloat.network().layer(l);
+            double scale = 1e-3;
+            for (float w : a.weights()) {
+                scale = Math.max(scale, Math.abs(w));
+            }
+            worst = Math.max(worst, Math.max(maxDifference(a.weights(), b.weights()), maxDifference(a.bias(),
+                    b.bias())) / scale);
+        }
+        System.out.printf(java.util.Locale.ROOT, "float Gram products against double: %.3g of the largest weight%n",
+                worst);
+        assertTrue(worst <= FLOAT_BOUND, "float Gram products change the refit by " + worst + " of the largest weight");
+        // Not the same sums bit for bit: the float path ran.
+        assertTrue(worst > 0, "the float and double Gram products gave the same weights");
+        for (int l = 0; l < inDouble.layers().size(); l++) {
+            assertEquals(inDouble.layers().get(l).solver(), inFloat.layers().get(l).solver());
+            double a = inDouble.layers().get(l).leastSquaresError();
+            assertEquals(a, inFloat.layers().get(l).leastSquaresError(), 1e-4 * Math.max(a, 1e-12));
+        }
+    }
+
+    /** How far, relative to the largest weight, a refit from float Gram products may be from the double one. */
+    private static final double FLOAT_BOUND = 1e-4;
 }
