@@ -446,17 +446,27 @@ public final class NormalEquations {
      * that is Σz² − tr(XᵀR) + λ·Σ X∘(X₀ − X) over the weight rows.
      */
     private double solvedResidual(DMatrixRMaj x, DMatrixRMaj prior, double lambda) {
+        double[] xd = x.data;
+        double[] c = cross.data;
+        double[] p = prior.data;
+        double[] linear = new double[targets];
+        double[] ridgeTerm = new double[targets];
+        // Row by row, each target's sums in the order a column at a time gave (a column at a time strode through
+        // (k+1) × m values once per target: seconds at 4,096 wide).
+        for (int j = 0; j <= features; j++) {
+            int row = j * targets;
+            for (int u = 0; u < targets; u++) {
+                linear[u] += xd[row + u] * c[row + u];
+            }
+            if (j < features) {
+                for (int u = 0; u < targets; u++) {
+                    ridgeTerm[u] += xd[row + u] * (p[row + u] - xd[row + u]);
+                }
+            }
+        }
         double total = 0;
         for (int u = 0; u < targets; u++) {
-            double linear = 0;
-            double ridgeTerm = 0;
-            for (int j = 0; j <= features; j++) {
-                linear += x.get(j, u) * cross.get(j, u);
-            }
-            for (int j = 0; j < features; j++) {
-                ridgeTerm += x.get(j, u) * (prior.get(j, u) - x.get(j, u));
-            }
-            total += targetSquares[u] - linear + lambda * ridgeTerm;
+            total += targetSquares[u] - linear[u] + lambda * ridgeTerm[u];
         }
         return Math.max(0, total);
     }
