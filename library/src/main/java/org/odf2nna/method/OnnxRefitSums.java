@@ -161,17 +161,6 @@ final class OnnxRefitSums implements RefitSums {
                 : DenseProduct.EJML) {
             gw = product.multiply(gram, units, units, w, targets);
         }
-        int k = kept.length;
-        double[] hh = new double[k * k];
-        double[] hSum = new double[k];
-        double[] hz = new double[k * targets];
-        for (int a = 0; a < k; a++) {
-            for (int b = 0; b < k; b++) {
-                hh[a * k + b] = gram[kept[a] * units + kept[b]];
-            }
-            hSum[a] = unitSum[kept[a]];
-            System.arraycopy(gw, kept[a] * targets, hz, a * targets, targets);
-        }
         double[] zSum = new double[targets];
         double[] zz = new double[targets];
         for (int i = 0; i < units; i++) {
@@ -180,7 +169,8 @@ final class OnnxRefitSums implements RefitSums {
                 zz[u] += w[i * targets + u] * gw[i * targets + u];
             }
         }
-        equations.addSums(hh, hSum, hz, zSum, zz, counted[0]);
+        // Gathered from G and GW where they lie: no copies of HᵀH and HᵀZ beside them.
+        equations.addGathered(gram, units, kept, unitSum, gw, zSum, zz, counted[0]);
     }
 
     /** Receives one block's sums, by output name (where ONNX Runtime wrote them), and its row count. */

@@ -162,6 +162,45 @@ public final class NormalEquations {
         rows += n;
     }
 
+    /**
+     * {@link #addSums} from the sums of a wider set of {@code units} features (shifted as this accumulator's are), of
+     * which this accumulator's are {@code kept}: HᵀH = {@code gram}[kept, kept], the features' column sums
+     * {@code unitSum}[kept] and HᵀZ = {@code cross}[kept, ·] ({@code cross}: units × m). Gathered in place: no k × k
+     * and k × m copies (at 4,096 wide, 230 MB).
+     */
+    public void addGathered(double[] gram, int units, int[] kept, double[] unitSum, double[] cross, double[] zSum,
+            double[] zz, long n) {
+        if (kept.length != features || gram.length != units * units || cross.length != units * targets
+                || zSum.length != targets || zz.length != targets) {
+            throw new IllegalArgumentException("sums of the wrong size for " + features + " features and " + targets
+                    + " targets");
+        }
+        int width = features + 1;
+        double[] g = this.gram.data;
+        for (int i = 0; i < features; i++) {
+            int row = i * width;
+            int from = kept[i] * units;
+            for (int j = 0; j < features; j++) {
+                g[row + j] += gram[from + kept[j]];
+            }
+            g[i * width + features] += unitSum[kept[i]];
+            g[features * width + i] += unitSum[kept[i]];
+        }
+        g[features * width + features] += n;
+        double[] c = this.cross.data;
+        for (int i = 0; i < features; i++) {
+            int from = kept[i] * targets;
+            for (int u = 0; u < targets; u++) {
+                c[i * targets + u] += cross[from + u];
+            }
+        }
+        for (int u = 0; u < targets; u++) {
+            c[features * targets + u] += zSum[u];
+            targetSquares[u] += zz[u];
+        }
+        rows += n;
+    }
+
     /** Adds the sums of another accumulator with the same shifts (rows fitted elsewhere, e.g. another thread). */
     public void merge(NormalEquations other) {
         if (!Arrays.equals(other.featureShift, featureShift) || !Arrays.equals(other.targetShift, targetShift)) {
