@@ -8,7 +8,8 @@
  *   java -cp "/tmp/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds MODEL TRAIN PREVIOUS CHOICE OUT N [SEED]
  *
  * CHOICE: one line a block, its node name (as --blocks lists them) then the units it keeps (heads from 0).
- * TRAIN: read as the sweep reads it (the first --graph-rows rows, 50,000 by default); SEED: the retraining's (0).
+ * TRAIN: read as the sweep reads it (the first --graph-rows rows, 50,000 by default, for every graph end-to-end
+ * retraining takes; 3,000 for the others); SEED: the retraining's (0).
  */
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,16 +58,19 @@ public class GivenRounds {
         // An .npz's x array gives a token-id export's open sequence length, as sweep reads it.
         GraphFeed feed = train.toString().endsWith(".npz") ? GraphFeed.resolve(stored, modelFile, ModelInputs.NONE,
                 List.of(train), NumpyRows.arrayWidth(train, "x")) : GraphFeed.of(stored, modelFile);
-        // The rows sweep reads (GraphSweeper.trainingRows): --graph-rows of one float input, else the statistics'.
-        GraphRows training = GraphRows.read(train, 0, feed, null, feed.singleFloatInput()
-                ? Math.max(GraphRun.DEFAULT_STATISTICS_ROWS, GraphRetraining.DEFAULT_ROWS)
-                : GraphRun.DEFAULT_STATISTICS_ROWS);
         // As sweep resolves it: a graph fed token ids retrains at a tenth of the others' learning rate.
-        int type = feed.data().elementType();
-        boolean ids = type == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE
-                || type == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE;
+        GraphRetraining retraining = GraphRetraining.DEFAULT.resolved(feed.integerRows());
+        // The rows sweep reads (GraphSweeper.trainingRows): --graph-rows where end-to-end retraining takes the graph
+        // (one float input, token ids, several inputs), at most 1 GiB of the values fed; else the statistics' rows.
+        int rows = GraphRun.DEFAULT_STATISTICS_ROWS;
+        if (retraining.endToEnd() && feed.retrainable()) {
+            long fit = Math.max(rows, (1L << 28) / Math.max(1, feed.valuesPerRowFed()));
+            rows = (int) Math.min(fit, Math.max(rows, retraining.rows()));
+        }
+        GraphRows training = GraphRows.read(train, 0, feed, null, rows);
+        System.err.println("training rows read: " + training.count());
         SweepSettings settings = SweepSettings.builder().retraining(RetrainSettings.builder().seed(seed).build())
-                .graphRetraining(GraphRetraining.DEFAULT.resolved(ids)).build();
+                .graphRetraining(retraining).build();
         GraphRun run = GraphRun.of(settings, 0.1);
         long started = System.nanoTime();
         RoundModels dump = new RoundModels() {
