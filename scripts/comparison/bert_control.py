@@ -4,7 +4,9 @@ pruned, refitted and retrained by the sweep's own steps.
 
 Input: the rounds of one default sweep of /work/corpus/bert-sentiment/bert_ids.onnx written by
 scripts/comparison/VitRounds.java (ROUNDS/refitted-N.onnx, ROUNDS/retrained-N.onnx, canonical attention form). Per
-round N, from the same start (the sweep's retrained round N-1; the original for N = 1):
+round N, from the same start (the sweep's retrained round N-1; the original for N = 1; for the chain's last round,
+when the round before it is a half step as ROUNDS/report.json's note says, the round before that, which both are
+made from):
 
   ours-tf       retrained-N.onnx: our choice, refit and retraining (the sweep's own round)
   tp-METHOD-tf  round N-1 loaded into the transformers BertForSequenceClassification it came from (at its widths;
@@ -31,10 +33,10 @@ import numpy as np, onnx, torch, torch.nn as nn
 from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_pruning_resnet import importance, append, read_cache  # noqa: E402
+from torch_pruning_resnet import importance, append  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
 # bert_ids.onnx's function (the mask from the padding id, the segment ids zeros), as the corpus script exports it.
-from make_tiny_bert_sentiment import IdsOnly  # noqa: E402
+from make_tiny_bert_sentiment import IdsOnly, PAD  # noqa: E402
 
 CORPUS = "/work/corpus/bert-sentiment"
 HEAD_DIM, LAYERS = 16, 4
@@ -51,9 +53,16 @@ def session(path):
 
 
 def ort_logits(path, x):
+    """Logits of an ids-only or 3-input export (or a canonical round of either): the mask and segment ids fed as
+    bert_ids.onnx makes them (IdsOnly)."""
     s = session(path)
-    name = s.get_inputs()[0].name
-    return np.concatenate([s.run(None, {name: x[i:i + 500]})[0] for i in range(0, len(x), 500)])
+    names = [i.name for i in s.get_inputs()]
+
+    def feed(ids):
+        extra = {"attention_mask": (ids != PAD).astype(np.int64), "token_type_ids": np.zeros_like(ids)}
+        return {n: ids if k == 0 else extra[n] for k, n in enumerate(names)}
+
+    return np.concatenate([s.run(None, feed(x[i:i + 500]))[0] for i in range(0, len(x), 500)])
 
 
 def from_canonical(path):
@@ -186,25 +195,49 @@ def load(name):
     return d["x"].astype(np.int64), d["y"].astype(np.int64)
 
 
-def table(cache):
+def cached(cache):
+    """The cached records by (variant, round, seed)."""
     recs = {}
-    with open(cache) as f:
-        for line in f:
-            r = json.loads(line)
-            recs[(r["variant"], r["round"], r.get("seed", 0))] = r
+    if os.path.exists(cache):
+        with open(cache) as f:
+            for line in f:
+                r = json.loads(line)
+                recs[(r["variant"], r["round"], r.get("seed", 0))] = r
+    return recs
+
+
+def table(cache):
+    """Per round and seed: validation / report accuracy (the report's change against the original) and all 10,000
+    rows (validation and report, 5,000 each)."""
+    recs = cached(cache)
     original = recs[("original", 0, 0)]
-    variants = sorted({v for v, _, _ in recs if v != "original"}, key=lambda v: (v != "ours-tf", v))
+    first = ("ours-tf", "ours-greedy-tf", "ours-given-tf")
+    variants = sorted({v for v, _, _ in recs if v != "original"},
+                      key=lambda v: (first.index(v) if v in first else len(first), v))
     out = ["| round | seed | widths | " + " | ".join(variants) + " |", "|---" * (3 + len(variants)) + "|"]
     for r, s in sorted({(r, s) for v, r, s in recs if v != "original"}):
         w = next(recs[(v, r, s2)]["widths"] for v in variants for s2 in (s, 0) if (v, r, s2) in recs)
         cells = []
         for v in variants:
-            t = recs.get((v, r, s)) or (recs.get((v, r, 0)) if v == "ours-tf" else None)
-            cells.append("%.2f%% / %.2f%% (%+.2f)" % (100 * t["validation"], 100 * t["report"],
-                                                     100 * (t["report"] - original["report"])) if t else "")
+            t = recs.get((v, r, s))
+            cells.append("%.2f%% / %.2f%% (%+.2f); all %.2f%%" % (
+                100 * t["validation"], 100 * t["report"], 100 * (t["report"] - original["report"]),
+                50 * (t["validation"] + t["report"])) if t else "")
         out.append("| %d | %d | %s | %s |" % (r, s, w, " | ".join(cells)))
-    return "original: validation %.2f%%, report %.2f%%\n\n" % (100 * original["validation"],
-                                                                 100 * original["report"]) + "\n".join(out) + "\n"
+    return "original: validation %.2f%%, report %.2f%%, all %.2f%%\n\n" % (
+        100 * original["validation"], 100 * original["report"], 50 * (original["validation"] + original["report"])) \
+        + "\n".join(out) + "\n"
+
+
+def half_step(rounds_dir):
+    """The round VitRounds' report names as the half step (made from the round before it, as the chain's last
+    round after it is), or None."""
+    import re
+    report = os.path.join(rounds_dir, "report.json")
+    if not os.path.exists(report):
+        return None
+    m = re.search(r"round (\d+) is a half step", open(report).read())
+    return int(m.group(1)) if m else None
 
 
 def main():
@@ -224,13 +257,16 @@ def main():
         return
     torch.set_num_threads(int(os.environ.get("THREADS", "1")))
     path = lambda kind, n: os.path.join(a.rounds_dir, "%s-%d.onnx" % (kind, n))
+    half = half_step(a.rounds_dir)
+    # The chain's last round is made from the round before the half step, as the half step is.
+    start_of = lambda n: path("retrained", n - 2 if half is not None and n == half + 1 else n - 1)
     rounds = [int(v) for v in a.rounds.split(",")]
     if a.write_choice:
         import torch_pruning as tp
         x, y = load("train")
         os.makedirs(a.write_choice, exist_ok=True)
         for rnd in rounds:
-            start = path("retrained", rnd - 1)
+            start = start_of(rnd)
             net = from_canonical(start)
             diff = checked(net, start, x[:200])
             target = widths(path("refitted", rnd))
@@ -243,7 +279,7 @@ def main():
         return
     xv, yv = load("validation")
     xr, yr = load("report")
-    done = read_cache(a.cache) if os.path.exists(a.cache) else {}
+    done = cached(a.cache)
 
     def record(variant, rnd, onnx_path, extra):
         lv, lr = ort_logits(onnx_path, xv), ort_logits(onnx_path, xr)
@@ -254,10 +290,10 @@ def main():
         print("%-16s round %d seed %d validation %.4f report %.4f" % (variant, rnd, a.seed, rec["validation"],
                                                                       rec["report"]), flush=True)
 
-    if not any(k[0] == "original" for k in done):
+    if ("original", 0, 0) not in done:
         record("original", 0, a.model, {})
     for rnd in rounds:
-        if a.seed == 0 and not any(k[0] == "ours-tf" and k[1] == rnd for k in done):
+        if a.seed == 0 and ("ours-tf", rnd, 0) not in done:
             record("ours-tf", rnd, path("retrained", rnd), {})
         for name in sorted(os.listdir(a.given_dir)):
             if not name.endswith("-%d-seed%d" % (rnd, a.seed)):
@@ -265,12 +301,11 @@ def main():
             who = name[:-len("-%d-seed%d" % (rnd, a.seed))]
             variant = who + "-tf" if who != "ours" else "ours-given-tf"
             model = os.path.join(a.given_dir, name, "retrained-%d.onnx" % rnd)
-            if not os.path.exists(model) or any(k[0] == variant and k[1] == rnd for k in done
-                                                if done[k].get("seed", 0) == a.seed):
+            if not os.path.exists(model) or (variant, rnd, a.seed) in done:
                 continue
             with open(os.path.join(a.given_dir, name + ".txt")) as f:
                 asked = f.read()
-            kept = ours_choice(path("retrained", rnd - 1), os.path.join(a.given_dir, name, "refitted-%d.onnx" % rnd))
+            kept = ours_choice(start_of(rnd), os.path.join(a.given_dir, name, "refitted-%d.onnx" % rnd))
             assert kept == asked, "%s keeps other units than asked" % name
             record(variant, rnd, model, {})
 
