@@ -37,10 +37,11 @@ final class SweepCliOptions {
                     + Schedule.DEFAULT_SHARE + ").")
     Double share;
 
-    @Option(names = "--rank", paramLabel = "cost|std|impact",
+    @Option(names = "--rank", paramLabel = "cost|greedy-cost|std|impact",
             description = "Progressive schedule: what orders the removals: cost (default), the error the least-squares "
-                    + "refit cannot make up for; std or impact, the paper's unit scores (squared, as a share of their "
-                    + "layer's sum).")
+                    + "refit cannot make up for, each unit alone; greedy-cost, a graph's block units dropped one at a "
+                    + "time, each the cheapest with the others refitted (a chain ranks as cost); std or impact, the "
+                    + "paper's unit scores (squared, as a share of their layer's sum).")
     String rank;
 
     @Option(names = "--keep-block", paramLabel = "NAME",
@@ -105,9 +106,9 @@ final class SweepCliOptions {
         }
         if (rank != null) {
             try {
-                settings.ranking(Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT)));
+                settings.ranking(Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
-                throw InputException.usage("--rank must be cost, std or impact, got '" + rank + "'");
+                throw InputException.usage("--rank must be cost, greedy-cost, std or impact, got '" + rank + "'");
             }
         }
         return maxDrop.applyTo(settings);

@@ -118,8 +118,11 @@ final class GraphRounds {
                     break;
                 }
             }
-            double[] s = block.unitSize() > 1 ? HeadUnits.scores(g, block, moments.get(b), ranking,
-                    denseUnitParameters) : scores(g, block, moments.get(b), ranking);
+            // A stream's channels sum their consumers' scores: one-shot costs there, greedy orders do not add up.
+            boolean greedy = ranking == Ranking.GREEDY_COST && !block.tied() && block.width() <= GreedyCost.MAX_CHANNELS;
+            double[] s = greedy ? GreedyCost.scores(g, block, moments.get(b), measured.most()[b], denseUnitParameters)
+                    : block.unitSize() > 1 ? HeadUnits.scores(g, block, moments.get(b), ranking, denseUnitParameters)
+                    : scores(g, block, moments.get(b), ranking);
             if (owner[b] == b) {
                 scores.add(s);
             } else {

@@ -253,7 +253,7 @@ public final class GraphSweep {
         }
         int chosen = judged.verdict().chosen();
         GraphSweepReport.Method method = new GraphSweepReport.Method(
-                settings.ranking().name().toLowerCase(java.util.Locale.ROOT),
+                settings.ranking().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 settings.share(), 100 * settings.maxDrop(), stats.count());
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,

@@ -91,7 +91,7 @@ final class HeadUnits {
                 : denseUnitParameters / block.parametersPerUnit();
         int heads = block.units();
         double[] s = new double[heads];
-        if (ranking != Ranking.COST) {
+        if (ranking != Ranking.COST && ranking != Ranking.GREEDY_COST) {
             double[] channels = GraphRounds.scores(g, block, m, ranking);
             for (int c = 0; c < channels.length; c++) {
                 s[c / dh] += channels[c];

@@ -273,7 +273,8 @@ public final class ReconstructionCost {
     }
 
     private static Order ranked(double[] covariance, DenseLayer next, Ranking ranking) {
-        if (ranking == Ranking.COST) {
+        // A chain's layers keep the one-shot cost under GREEDY_COST: the greedy elimination is the graph sweep's.
+        if (ranking == Ranking.COST || ranking == Ranking.GREEDY_COST) {
             return order(covariance, next);
         }
         int m = next.inputs();

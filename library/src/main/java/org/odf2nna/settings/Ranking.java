@@ -4,6 +4,8 @@ package org.odf2nna.settings;
  * What orders the removals of progressive pruning. COST is the reconstruction cost's own rule
  * ({@code prune.ReconstructionCost}); STD and IMPACT rank by the paper's score (a unit's activation standard
  * deviation, times the norm of its outgoing weights for IMPACT), squared and divided by its layer's sum so that
- * layers are comparable: kept to measure what the reconstruction cost buys.
+ * layers are comparable: kept to measure what the reconstruction cost buys. GREEDY_COST (a graph sweep's blocks;
+ * chains rank as COST) drops a block's units one at a time, each the cheapest with the others refitted, so that
+ * correlated units are not all dropped for each being cheap alone ({@code graph.GreedyCost}, issue 58).
  */
-public enum Ranking { COST, STD, IMPACT }
+public enum Ranking { COST, STD, IMPACT, GREEDY_COST }
