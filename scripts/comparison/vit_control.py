@@ -20,6 +20,11 @@ the original for N = 1), four models at the same widths, all judged on the same 
   ours-given-tf our choice (read off refitted-N, written beside theirs as DIR/ours-N-seedS.txt) through the same entry:
                with seed 0 it checks that the entry reproduces the sweep's round; with another seed it is ours-tf
                retrained with that seed
+  greedy-given-tf the greedy ranking's choice at round N's widths (GivenRounds.java --choose greedy-cost writes it as
+               DIR/greedy-N-seedS.txt) through the same entry
+  ours-refit, greedy-refit, tp-taylor-refit  the three choices refitted by our pipeline, not retrained (no seed's
+               draws): ours is the sweep's refitted-N; the others GivenRounds.java's DIR/WHO-N-refit/refitted-N.onnx
+               (its SEED argument "refit")
 
 ours-torch against ours-tf is the retraining; ours-norefit against ours-torch the refit; tp-taylor against
 ours-norefit the choice. Each ONNX round is loaded into torch_pruning_vit.py's Vit at its widths and checked against
@@ -41,8 +46,10 @@ from torch_pruning_resnet import read_csv, logits, retrain, append, read_cache  
 from torch_pruning_vit import (Vit, D, HEAD_DIM, DEPTH, from_onnx, widths, parse_widths, load_training,  # noqa: E402
                                tp_prune, block_params, HEADS, FFN)
 
-VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf", "ours-given-tf"]
-GIVEN = {"tp-taylor-tf": "tp", "ours-given-tf": "ours"}
+VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf", "ours-given-tf", "greedy-given-tf",
+            "ours-refit", "greedy-refit", "tp-taylor-refit"]
+GIVEN = {"tp-taylor-tf": "tp", "ours-given-tf": "ours", "greedy-given-tf": "greedy"}
+REFIT = {"greedy-refit": "greedy", "tp-taylor-refit": "tp"}
 
 
 def choice_lines(plans):
@@ -225,6 +232,22 @@ def main():
             if (variant, rnd) in done:
                 continue
             t0 = time.time()
+            if variant == "ours-refit":
+                record(variant, rnd, refitted, {k: v for k, v in diffs.items() if k == "ort_diff_refitted"})
+                continue
+            if variant in REFIT:
+                folder = os.path.join(a.given_dir, "%s-%d-refit" % (REFIT[variant], rnd))
+                if not os.path.exists(os.path.join(folder, "refitted-%d.onnx" % rnd)):
+                    print("%s round %d: no %s yet" % (variant, rnd, folder))
+                    continue
+                with open(os.path.join(a.given_dir, "%s-%d-seed%d.txt" % (REFIT[variant], rnd, a.seed))) as f:
+                    asked = f.read()
+                gref = from_canonical(os.path.join(folder, "refitted-%d.onnx" % rnd))
+                assert choice_lines(kept_of(start, gref)) == asked, "the refitted round keeps other units than asked"
+                assert widths(gref) == widths(refitted), (widths(gref), widths(refitted))
+                record(variant, rnd, gref, {"ort_diff": checked(gref, os.path.join(folder, "refitted-%d.onnx" % rnd),
+                                                                 xtest[:200])})
+                continue
             if variant in GIVEN:
                 tag = "%s-%d-seed%d" % (GIVEN[variant], rnd, a.seed)
                 given = os.path.join(a.given_dir, tag)

@@ -3,10 +3,12 @@ package org.odf2nna.graph;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.Ranking;
 
 /**
  * One round of a graph sweep with the units to keep given rather than ranked: a control's entry (docs/COMPARISON.md,
@@ -59,6 +61,43 @@ public final class GivenRound {
                     epochs, null));
         }
         progress.finished(round, out);
+        return out;
+    }
+
+    /**
+     * The units {@code ranking} keeps in each block {@code widths} names, at that block's given width, measured on
+     * {@code previous} as {@link #run} measures it: within a block a sweep's round drops the lowest-scored units, so
+     * with {@link Ranking#COST} this is the sweep's own choice at those widths; with {@link Ranking#GREEDY_COST} the
+     * greedy elimination's. A control's entry (docs/COMPARISON.md): rankings compared at equal widths.
+     *
+     * @param widths per block named as {@code inspect} names it, the units (heads) it keeps
+     * @return per block named, the units kept, in increasing order
+     */
+    public static Map<String, int[]> chosen(Original from, ModelProto previous, GraphRows training,
+            Map<String, Integer> widths, Ranking ranking, GraphRun settings) {
+        Path file = from.file();
+        GraphView g = new GraphView(previous, file);
+        List<DenseBlock> blocks = BlockFinder.find(g);
+        List<BlockStatistics.Moments> moments = BlockStatistics.measure(previous, file, blocks,
+                training.first(settings.statisticsRows()), from.feed(), settings.device(), settings.samples());
+        Map<String, int[]> out = new LinkedHashMap<>();
+        for (int b = 0; b < blocks.size(); b++) {
+            DenseBlock block = blocks.get(b);
+            String name = widths.containsKey(block.firstNode()) ? block.firstNode() : block.secondNode();
+            Integer keep = widths.get(name);
+            if (keep == null) {
+                continue;
+            }
+            BlockStatistics.Moments m = moments.get(b);
+            double[] s = ranking == Ranking.GREEDY_COST
+                    ? GreedyCost.scores(g, block, m, block.units() - keep, Double.NaN)
+                    : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, Double.NaN)
+                    : GraphRounds.scores(g, block, m, ranking);
+            int[] kept = java.util.stream.IntStream.range(0, s.length).boxed()
+                    .sorted((x, y) -> Double.compare(s[y], s[x])).limit(keep).mapToInt(Integer::intValue).sorted()
+                    .toArray();
+            out.put(name, kept);
+        }
         return out;
     }
 

@@ -83,6 +83,21 @@ class GivenRoundTest {
     }
 
     @Test
+    void bothCostsChooseTheLiveHeadAtTheGivenWidth() {
+        ModelProto model = deadHead();
+        ModelProto start = canonical(model);
+        DenseBlock attention = BlockFinder.find(new GraphView(start, FILE)).stream().filter(DenseBlock::heads)
+                .findFirst().orElseThrow();
+        for (var ranking : List.of(org.odf2nna.settings.Ranking.COST, org.odf2nna.settings.Ranking.GREEDY_COST)) {
+            Map<String, int[]> chosen = GivenRound.chosen(new GivenRound.Original(model, FILE, GraphFeed.of(model,
+                    FILE)), start, rows(300), Map.of(attention.firstNode(), 1), ranking, REFIT_ONLY);
+            assertEquals(List.of(attention.firstNode()), List.copyOf(chosen.keySet()), ranking.name());
+            assertEquals(List.of(0), java.util.Arrays.stream(chosen.get(attention.firstNode())).boxed().toList(),
+                    ranking.name());
+        }
+    }
+
+    @Test
     void aUnitOutsideItsBlockOrANameOfNoBlockIsRefused() {
         ModelProto start = canonical(deadHead());
         List<DenseBlock> blocks = BlockFinder.find(new GraphView(start, FILE));
