@@ -16,6 +16,9 @@ made from):
                 head; the intermediate Linear's and the pooler's outputs), pruned to round N's widths, written as
                 a choice (--write-choice), then pruned, refitted and retrained by GivenRounds.java into
                 GIVEN/tp-METHOD-N-seedS/: their choice through our pipeline
+  ours-greedy-tf the greedy ranking's choice at round N's widths (GivenRounds --choose greedy-cost) through the same
+                entry
+  WHO-refit     (--refit) any of these choices refitted and not retrained (GivenRounds SEED 'refit'): no seed's draws
   ours-given-tf our choice read off refitted-N through the same entry (seed 0: checks the entry reproduces the
                 sweep's round; another seed: ours retrained with that seed)
 
@@ -250,6 +253,9 @@ def main():
     p.add_argument("--given-dir")
     p.add_argument("--cache", default="docs/comparison-bert-control.jsonl")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--refit", action="store_true",
+                   help="judge GIVEN/NAME/refitted-N.onnx (GivenRounds SEED 'refit': before any retraining), the "
+                        "choice files in GIVEN/..")
     p.add_argument("--table", action="store_true")
     a = p.parse_args()
     if a.table:
@@ -290,6 +296,7 @@ def main():
         print("%-16s round %d seed %d validation %.4f report %.4f" % (variant, rnd, a.seed, rec["validation"],
                                                                       rec["report"]), flush=True)
 
+    choices = os.path.dirname(os.path.abspath(a.given_dir)) if a.refit else a.given_dir
     if ("original", 0, 0) not in done:
         record("original", 0, a.model, {})
     for rnd in rounds:
@@ -299,11 +306,14 @@ def main():
             if not name.endswith("-%d-seed%d" % (rnd, a.seed)):
                 continue
             who = name[:-len("-%d-seed%d" % (rnd, a.seed))]
-            variant = who + "-tf" if who != "ours" else "ours-given-tf"
-            model = os.path.join(a.given_dir, name, "retrained-%d.onnx" % rnd)
+            if a.refit:
+                variant, model = who + "-refit", os.path.join(a.given_dir, name, "refitted-%d.onnx" % rnd)
+            else:
+                variant = who + "-tf" if who != "ours" else "ours-given-tf"
+                model = os.path.join(a.given_dir, name, "retrained-%d.onnx" % rnd)
             if not os.path.exists(model) or (variant, rnd, a.seed) in done:
                 continue
-            with open(os.path.join(a.given_dir, name + ".txt")) as f:
+            with open(os.path.join(choices, name + ".txt")) as f:
                 asked = f.read()
             kept = ours_choice(start_of(rnd), os.path.join(a.given_dir, name, "refitted-%d.onnx" % rnd))
             assert kept == asked, "%s keeps other units than asked" % name
