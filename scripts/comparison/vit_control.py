@@ -181,6 +181,8 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--table", action="store_true")
     p.add_argument("--write-choice", help="write Torch-Pruning's Taylor choice per round into this folder and stop")
+    p.add_argument("--previous", default="", help="N:M,...: round N starts from retrained-M, not retrained-(N-1) "
+                   "(a sweep's last round, made from the round before the half step)")
     p.add_argument("--given-dir", help="GivenRounds.java's output folders (N-seedS/retrained-N.onnx) for tp-taylor-tf")
     a = p.parse_args()
     if a.table:
@@ -212,11 +214,13 @@ def main():
     import torch_pruning as tp
     for rnd in [int(v) for v in a.rounds.split(",")]:
         path = lambda kind, n: os.path.join(a.rounds_dir, "%s-%d.onnx" % (kind, n))
-        start = net0 if rnd == 1 else from_canonical(path("retrained", rnd - 1))
+        before = dict(tuple(int(v) for v in pair.split(":")) for pair in filter(None, a.previous.split(",")))
+        prev = before.get(rnd, rnd - 1)
+        start = net0 if rnd == 1 else from_canonical(path("retrained", prev))
         refitted = from_canonical(path("refitted", rnd))
         diffs = {"ort_diff_refitted": checked(refitted, path("refitted", rnd), xtest[:200])}
         if rnd > 1:
-            diffs["ort_diff_start"] = checked(start, path("retrained", rnd - 1), xtest[:200])
+            diffs["ort_diff_start"] = checked(start, path("retrained", prev), xtest[:200])
         if ("ours-tf", rnd) not in done and os.path.exists(path("retrained", rnd)):
             ours = from_canonical(path("retrained", rnd))
             record("ours-tf", rnd, ours, {"ort_diff": checked(ours, path("retrained", rnd), xtest[:200])})
