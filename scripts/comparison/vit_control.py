@@ -193,8 +193,18 @@ def main():
     xr, yr = read_csv(a.report)
     xtest, ytest = np.concatenate([xv, xr]), np.concatenate([yv, yr])
     net0 = from_onnx(a.model)[0]
-    x, y = load_training(a.train, a.train_rows)
-    teacher = logits(net0, x)
+    # Judging the given and refitted models needs no training rows: read them (and the teacher) only when used.
+    training = {}
+
+    def rows():
+        if not training:
+            training["x"], training["y"] = load_training(a.train, a.train_rows)
+        return training["x"], training["y"]
+
+    def teacher():
+        if "teacher" not in training:
+            training["teacher"] = logits(net0, rows()[0])
+        return training["teacher"]
     done = read_cache(a.cache)
 
     def record(variant, rnd, net, extra):
@@ -225,7 +235,7 @@ def main():
             ours = from_canonical(path("retrained", rnd))
             record("ours-tf", rnd, ours, {"ort_diff": checked(ours, path("retrained", rnd), xtest[:200])})
         if a.write_choice:
-            net = tp_prune(tp, "taylor", copy.deepcopy(start), parse_widths(widths(refitted)), x, y, a.seed + rnd)
+            net = tp_prune(tp, "taylor", copy.deepcopy(start), parse_widths(widths(refitted)), *rows(), a.seed + rnd)
             os.makedirs(a.write_choice, exist_ok=True)
             for who, plans in (("tp", kept_of(start, net)), ("ours", kept_of(start, refitted))):
                 with open(os.path.join(a.write_choice, "%s-%d-seed%d.txt" % (who, rnd, a.seed)), "w") as f:
@@ -274,10 +284,10 @@ def main():
             elif variant == "ours-norefit":
                 net = sliced(start, kept_of(start, refitted))
             else:
-                net = tp_prune(tp, "taylor", copy.deepcopy(start), parse_widths(widths(refitted)), x, y, a.seed + rnd)
+                net = tp_prune(tp, "taylor", copy.deepcopy(start), parse_widths(widths(refitted)), *rows(), a.seed + rnd)
             assert widths(net) == widths(refitted), (widths(net), widths(refitted))
             before = 1 - float((logits(net, xtest).argmax(1).numpy() != ytest).mean())
-            kept = retrain(net, teacher, x, y, a.epochs, a.seed + rnd)
+            kept = retrain(net, teacher(), *rows(), a.epochs, a.seed + rnd)
             record(variant, rnd, net, {"epoch_kept": kept, "before_retraining": before, **diffs,
                                        "seconds": round(time.time() - t0, 1)})
 
