@@ -49,6 +49,8 @@ public final class ModelScan {
      * are streamed from the file instead, so no size of file is refused.
      */
     static final long CACHED_VALUES = Math.min(1L << 26, Runtime.getRuntime().maxMemory() / 8 / Float.BYTES);
+    /** Most values (double) of the Gram matrices a scan takes together: as many bytes as half the rows it keeps. */
+    static final long GRAM_VALUES = CACHED_VALUES / 4;
 
     private ModelScan() {
     }
@@ -68,7 +70,18 @@ public final class ModelScan {
      */
     public static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
             boolean keepRows) {
-        try (Pass pass = new Pass(model, device, keepRows);
+        return scan(model, data, task, device, progress, keepRows, null);
+    }
+
+    /**
+     * The same, and with {@code grams} the Gram matrices of the hidden layers it names after the first batch
+     * ({@link ScanResult#grams}): the first refit's sums without a pass of their own.
+     *
+     * @param grams which layers' Gram matrices to take, or null for none
+     */
+    static ScanResult scan(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress,
+            boolean keepRows, LayerGrams.Plan grams) {
+        try (Pass pass = new Pass(model, device, keepRows, grams);
              RowReader reader = data.open(progress)) {
             pass.targetName = reader.hasTarget() ? reader.targetName() : null;
             if (task != null && reader.hasTarget()) {
@@ -96,7 +109,7 @@ public final class ModelScan {
         if (batches.isEmpty()) {
             throw new IllegalArgumentException("no rows to score");
         }
-        try (Pass pass = new Pass(model, device, false)) {
+        try (Pass pass = new Pass(model, device, false, null)) {
             for (Batch batch : batches) {
                 pass.add(batch, null);
             }
@@ -124,9 +137,17 @@ public final class ModelScan {
         List<Batch> held;
         long keptValues;
         String targetName;
+        /** The output layer's targets for the last refit (null when not made or too many). */
+        final OutputTargets.Builder outputTargets;
+        /** Which layers' Gram matrices to take, until the first batch has said (then null). */
+        LayerGrams.Plan gramPlan;
+        final Map<Integer, LayerGrams.Accumulator> grams = new java.util.TreeMap<>();
+        final Device device;
 
-        Pass(OnnxDenseModel model, Device device, boolean keepRows) {
+        Pass(OnnxDenseModel model, Device device, boolean keepRows, LayerGrams.Plan gramPlan) {
             this.model = model;
+            this.gramPlan = gramPlan;
+            this.device = device;
             this.network = model.network();
             this.hidden = hiddenOutputs(model);
             this.prefixed = !model.chainInputName().equals(model.input().name());
@@ -134,6 +155,8 @@ public final class ModelScan {
             this.keepRows = keepRows;
             this.kept = keepRows ? new ArrayList<>() : null;
             this.held = keepRows ? new ArrayList<>() : null;
+            this.outputTargets = keepRows && OutputTargets.worthMaking(network.outputLayer())
+                    ? new OutputTargets.Builder(network.outputLayer(), CACHED_VALUES / 2) : null;
             this.wanted = new ArrayList<>(hidden);
             wanted.add(model.outputName());
             if (prefixed && !reshapingPrefix) {
@@ -159,6 +182,10 @@ public final class ModelScan {
                     checkFinite(model, l, values, batch, data);
                 }
             }
+            if (outputTargets != null) {
+                outputTargets.add(out.get(hidden.get(hidden.size() - 1)), batch.rows());
+            }
+            addGrams(out, batch.rows());
             float[] outputs = out.get(model.outputName());
             checkWidth(model, model.outputName(), outputs, batch.rows(), network.outputs());
             checkFinite(model, hidden.size(), outputs, batch, data);
@@ -174,6 +201,26 @@ public final class ModelScan {
             if (kept != null) {
                 keep(batch, fromRuntime, chainInput);
             }
+        }
+
+        /**
+         * Adds the batch's activations to the Gram matrices taken; after the first batch, the plan names the layers
+         * (on that batch's statistics), as many as {@link #GRAM_VALUES} allow.
+         */
+        private void addGrams(Map<String, float[]> out, int rows) {
+            if (gramPlan != null) {
+                boolean[] wanted = gramPlan.layers(UnitStatistics.of(moments));
+                gramPlan = null;
+                long values = 0;
+                for (int l = 0; l < wanted.length; l++) {
+                    long width = network.layer(l).units();
+                    if (wanted[l] && values + width * width <= GRAM_VALUES) {
+                        values += width * width;
+                        grams.put(l, new LayerGrams.Accumulator((int) width, device));
+                    }
+                }
+            }
+            grams.forEach((l, gram) -> gram.add(out.get(hidden.get(l)), rows));
         }
 
         /**
@@ -210,11 +257,14 @@ public final class ModelScan {
             HeldRows heldRows = held == null || data == null ? null
                     : new HeldRows(data.file(), targetName, held, statistics.rows());
             return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow(), rows,
-                    evaluator == null ? null : evaluator.chance(), heldRows);
+                    evaluator == null ? null : evaluator.chance(), heldRows,
+                    outputTargets == null ? null : outputTargets.build(), grams.isEmpty() ? null
+                    : LayerGrams.of(grams));
         }
 
         @Override
         public void close() {
+            grams.values().forEach(LayerGrams.Accumulator::close);
             runner.close();
         }
     }

@@ -50,6 +50,10 @@ final class OnnxRefitSums implements RefitSums {
     private final boolean fromOriginal;
     /** Features from which a block's Gram products are made in float ({@link RefitSumsGraph#FLOAT_PRODUCT_WIDTH}). */
     private final int floatFrom;
+    /** The output layer's targets on the fitting rows, from the scoring pass, or null (computed in each pass). */
+    private final OutputTargets outputTargets;
+    /** Gram matrices of the original's hidden layers the scoring pass took over the fitting rows, or null. */
+    private final LayerGrams grams;
 
     /**
      * @param rows     the fitting rows, as chain input
@@ -76,6 +80,45 @@ final class OnnxRefitSums implements RefitSums {
         this.device = device;
         this.source = source;
         this.fromOriginal = fromOriginal;
+        this.outputTargets = null;
+        this.grams = null;
+    }
+
+    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams) {
+        this.original = sums.original;
+        this.rows = sums.rows;
+        this.rowCount = sums.rowCount;
+        this.device = sums.device;
+        this.source = sums.source;
+        this.fromOriginal = sums.fromOriginal;
+        this.floatFrom = sums.floatFrom;
+        this.outputTargets = outputTargets;
+        this.grams = grams;
+    }
+
+    /**
+     * The same sums, the last layer's refit taking its targets from {@code targets} (the scoring pass made them on
+     * the same rows in the same order) instead of running the whole original beside the pruned chain.
+     */
+    OnnxRefitSums withOutputTargets(OutputTargets targets) {
+        if (rowCount >= 0 && targets.rows() != rowCount) {
+            throw new IllegalArgumentException(targets.rows() + " rows of targets for " + rowCount + " fitting rows");
+        }
+        return new OnnxRefitSums(this, targets, grams);
+    }
+
+    /**
+     * The same sums, a first refit taking the original's Gram matrix of its layer from {@code taken} (the scoring
+     * pass took it over the same rows) where it holds that layer's, instead of a pass of its own.
+     */
+    OnnxRefitSums withLayerGrams(LayerGrams taken) {
+        return new OnnxRefitSums(this, outputTargets, taken);
+    }
+
+    /** Whether a first refit at hidden layer {@code layer} takes the original's Gram matrix (else both chains). */
+    boolean usesOriginalGram(int layer) {
+        int units = original.layer(layer).units();
+        return fromOriginal && !(rowCount >= 0 && rowCount < units) && !onOutputTargets(layer);
     }
 
     /** Whether ONNX Runtime can make the sums for {@code network} (every layer a Gemm and an activation). */
@@ -109,8 +152,11 @@ final class OnnxRefitSums implements RefitSums {
 
     @Override
     public void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations) {
-        ModelProto graph = RefitSumsGraph.build(original, firstKept, pruned, layer, equations.featureShift(),
-                equations.targetShift(), equations.features() >= floatFrom);
+        boolean onTargets = onOutputTargets(layer);
+        boolean inFloat = equations.features() >= floatFrom;
+        ModelProto graph = onTargets ? RefitSumsGraph.onTargets(original, firstKept, pruned, layer,
+                equations.featureShift(), equations.targetShift(), inFloat) : RefitSumsGraph.build(original,
+                firstKept, pruned, layer, equations.featureShift(), equations.targetShift(), inFloat);
         long k = equations.features();
         long m = equations.targets();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -119,9 +165,15 @@ final class OnnxRefitSums implements RefitSums {
         shapes.put(RefitSumsGraph.HZ, new long[] {k, m});
         shapes.put(RefitSumsGraph.Z_SUM, new long[] {m});
         shapes.put(RefitSumsGraph.ZZ, new long[] {m});
-        forEachBlock(graph, layer + 1, (sums, n) -> equations.addSums(sums.get(RefitSumsGraph.HH),
-                sums.get(RefitSumsGraph.H_SUM), sums.get(RefitSumsGraph.HZ), sums.get(RefitSumsGraph.Z_SUM),
-                sums.get(RefitSumsGraph.ZZ), n), shapes);
+        forEachBlock(graph, onTargets ? layer : layer + 1, onTargets ? outputTargets : null,
+                (sums, n) -> equations.addSums(sums.get(RefitSumsGraph.HH), sums.get(RefitSumsGraph.H_SUM),
+                        sums.get(RefitSumsGraph.HZ), sums.get(RefitSumsGraph.Z_SUM), sums.get(RefitSumsGraph.ZZ), n),
+                shapes);
+    }
+
+    /** Whether hidden layer {@code layer}'s refit (of the output layer) takes the scoring pass's targets. */
+    private boolean onOutputTargets(int layer) {
+        return outputTargets != null && layer == original.hiddenLayerCount() - 1;
     }
 
     /**
@@ -137,18 +189,37 @@ final class OnnxRefitSums implements RefitSums {
             NormalEquations equations) {
         int units = original.layer(layer).units();
         // G·W costs units² × the next layer's units whatever the rows: on fewer rows than units the other pass is less.
-        if (!fromOriginal || rowCount >= 0 && rowCount < units) {
+        // The output layer's targets at hand: the pruned chain alone costs less than the original's Gram matrix.
+        if (!usesOriginalGram(layer)) {
             accumulate(layer, firstKept, pruned, equations);
+            return;
+        }
+        LayerGrams.Gram taken = grams == null ? null : grams.of(layer);
+        if (taken != null) {
+            double[] unitSum = new double[units];
+            double[] gram = taken.about(means, unitSum);
+            fromGram(layer, kept, gram, unitSum, taken.rows(), equations);
             return;
         }
         double[] gram = new double[units * units];
         double[] unitSum = new double[units];
         long[] counted = {0};
-        forEachBlock(RefitSumsGraph.originalGram(original, layer, means, units >= floatFrom), layer, (sums, n) -> {
+        forEachBlock(RefitSumsGraph.originalGram(original, layer, means, units >= floatFrom), layer, null,
+                (sums, n) -> {
             add(gram, sums.get(RefitSumsGraph.GRAM));
             add(unitSum, sums.get(RefitSumsGraph.UNIT_SUM));
             counted[0] += n;
         }, Map.of(RefitSumsGraph.GRAM, new long[] {units, units}, RefitSumsGraph.UNIT_SUM, new long[] {units}));
+        fromGram(layer, kept, gram, unitSum, counted[0], equations);
+    }
+
+    /**
+     * The refit's sums from the Gram matrix G of all hidden layer {@code layer}'s outputs about the features' shift,
+     * and their column sums about it.
+     */
+    private void fromGram(int layer, int[] kept, double[] gram, double[] unitSum, long rowsSummed,
+            NormalEquations equations) {
+        int units = original.layer(layer).units();
         DenseLayer next = original.layer(layer + 1);
         int targets = next.units();
         double[] w = new double[units * targets];
@@ -170,7 +241,7 @@ final class OnnxRefitSums implements RefitSums {
             }
         }
         // Gathered from G and GW where they lie: no copies of HᵀH and HᵀZ beside them.
-        equations.addGathered(gram, units, kept, unitSum, gw, zSum, zz, counted[0]);
+        equations.addGathered(gram, units, kept, unitSum, gw, zSum, zz, rowsSummed);
     }
 
     /** Receives one block's sums, by output name (where ONNX Runtime wrote them), and its row count. */
@@ -182,19 +253,33 @@ final class OnnxRefitSums implements RefitSums {
      * Runs {@code graph} over the fitting rows in blocks as large as its activations allow.
      *
      * @param deepest the deepest layer of the original it runs (its widest activation bounds the block)
+     * @param targets the targets fed beside the rows ({@link RefitSumsGraph#TARGETS}), or null
      */
-    private void forEachBlock(ModelProto graph, int deepest, BlockSums consumer, Map<String, long[]> outputs) {
+    private void forEachBlock(ModelProto graph, int deepest, OutputTargets targets, BlockSums consumer,
+            Map<String, long[]> outputs) {
         int width = original.inputs();
         int widest = width;
         for (int l = 0; l <= deepest; l++) {
             widest = Math.max(widest, original.layer(l).units());
         }
         int block = Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, BLOCK_VALUES / widest));
+        OutputTargets.Cursor cursor = targets == null ? null : targets.cursor();
+        double[] fed = targets == null ? null : new double[block * targets.width()];
         // The outputs written in place run after run: a 4096-wide HᵀH is 128 MB, which a returned output copied twice.
         try (OnnxRunner runner = OnnxRunner.open(graph, RefitSumsGraph.input(width), device, source);
              OnnxRunner.PinnedDoubles sums = OnnxRunner.pinDoubles(outputs)) {
             float[] buffer = new float[block * width];
             int[] filled = {0};
+            Runnable run = () -> {
+                if (cursor == null) {
+                    runner.runInto(buffer, filled[0], width, sums);
+                } else {
+                    cursor.take(filled[0], fed, 0);
+                    runner.runInto(buffer, filled[0], width, RefitSumsGraph.TARGETS, fed, targets.width(), sums);
+                }
+                consumer.accept(sums, filled[0]);
+                filled[0] = 0;
+            };
             rows.forEachBatch((x, n) -> {
                 int from = 0;
                 while (from < n) {
@@ -203,15 +288,16 @@ final class OnnxRefitSums implements RefitSums {
                     filled[0] += take;
                     from += take;
                     if (filled[0] == block) {
-                        runner.runInto(buffer, block, width, sums);
-                        consumer.accept(sums, block);
-                        filled[0] = 0;
+                        run.run();
                     }
                 }
             });
             if (filled[0] > 0) {
-                runner.runInto(buffer, filled[0], width, sums);
-                consumer.accept(sums, filled[0]);
+                run.run();
+            }
+            if (cursor != null && !cursor.done()) {
+                throw new IllegalStateException("the fitting rows are fewer than the " + targets.rows()
+                        + " rows the scoring pass made targets for");
             }
         }
     }

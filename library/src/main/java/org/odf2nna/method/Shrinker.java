@@ -114,7 +114,9 @@ public final class Shrinker {
         // whose own rows have the heap.
         boolean keepRows = leastSquares && prepared.fitRows() == null && options.retrain() == null;
 
-        Scored scored = scoreOriginal(options, prepared, model, new Rows(eval, score, task), keepRows, progress);
+        LayerGrams.Plan plan = keepRows ? gramPlan(network, pruning.score(), options.epsilons()) : null;
+        Scored scored = scoreOriginal(options, prepared, model, new Rows(eval, score, task), plan, keepRows,
+                progress);
         ScanResult scan = scored.scan();
         checkReadCorrectly(model, scan.sample());
         Retrainer retrainer = prepared.retrainer() != null ? prepared.retrainer()
@@ -199,17 +201,17 @@ public final class Shrinker {
 
     /** Scores the original's units (unless already done) and measures it on the evaluation rows. */
     private static Scored scoreOriginal(ShrinkOptions options, Prepared prepared, OnnxDenseModel model, Rows rows,
-            boolean keepRows, Progress progress) {
+            LayerGrams.Plan grams, boolean keepRows, Progress progress) {
         ScanResult scan = prepared.scores();
         if (rows.score() == null) {
             if (scan == null) {
-                scan = ModelScan.scan(model, rows.eval(), rows.task(), options.device(), progress, keepRows);
+                scan = ModelScan.scan(model, rows.eval(), rows.task(), options.device(), progress, keepRows, grams);
             }
             ModelScan.refuseAtChance(scan.chance(), rows.eval(), "the evaluation rows");
             return new Scored(scan, scan.metrics());
         }
         if (scan == null) {
-            scan = ModelScan.scan(model, rows.score(), null, options.device(), progress, keepRows);
+            scan = ModelScan.scan(model, rows.score(), null, options.device(), progress, keepRows, grams);
         }
         Metrics original = rows.eval().hasTarget() ? ModelScan.evaluateOriginal(model, rows.eval(), rows.task(),
                 options.device(), progress) : null;
@@ -231,8 +233,11 @@ public final class Shrinker {
         return Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
     }
 
-    /** The rows least squares fits on, described in words, and their count. */
-    private record FitSource(RowSource rows, String data, long rowCount) {
+    /**
+     * The rows least squares fits on, described in words, and their count; with the scoring pass that read them when
+     * they are its rows (its output targets and Gram matrices are then sums over them), else null.
+     */
+    private record FitSource(RowSource rows, String data, long rowCount, ScanResult scan) {
     }
 
     /**
@@ -242,22 +247,63 @@ public final class Shrinker {
     private static FitSource fitSource(ShrinkOptions options, Prepared prepared, Retrainer retrainer, ScanResult scan,
             EvalData eval, EvalData score) {
         if (prepared.fitRows() != null) {
-            return new FitSource(prepared.fitRows(), prepared.fitData(), prepared.fitRowCount());
+            return new FitSource(prepared.fitRows(), prepared.fitData(), prepared.fitRowCount(), null);
         }
         if (retrainer != null) {
             return new FitSource(retrainer.fittingRows(), "the training rows of " + options.retrain().train(),
-                    retrainer.fittingRowCount());
+                    retrainer.fittingRowCount(), null);
         }
         return new FitSource(scan.chainRows(), score == null ? "the evaluation rows, " + eval.file()
-                : "the scoring rows, " + score.file(), scan.statistics().rows());
+                : "the scoring rows, " + score.file(), scan.statistics().rows(), scan);
     }
 
     /**
      * Where each refit's sums are made: in ONNX Runtime, one pass of the fitting rows per refitted layer with the
-     * Gram matrices as its double Gemm ({@link OnnxRefitSums#of}, as sweep, evolve and the in-memory API make them).
+     * Gram matrices as its double Gemm ({@link OnnxRefitSums#of}, as sweep, evolve and the in-memory API make them);
+     * the last layer's refit on the targets the scoring pass made, and the first refit on the Gram matrix it took,
+     * where it made them on the fitting rows.
      */
     private static RefitSums refitSums(OnnxDenseModel model, FitSource source, org.odf2nna.Device device) {
-        return OnnxRefitSums.of(model.network(), source.rows(), source.rowCount(), device, model.source());
+        RefitSums sums = OnnxRefitSums.of(model.network(), source.rows(), source.rowCount(), device, model.source());
+        if (source.scan() == null || !(sums instanceof OnnxRefitSums onnx)) {
+            return sums;
+        }
+        if (source.scan().outputTargets() != null) {
+            onnx = onnx.withOutputTargets(source.scan().outputTargets());
+        }
+        return source.scan().grams() != null ? onnx.withLayerGrams(source.scan().grams()) : onnx;
+    }
+
+    /** How far from ε a score on the first batch counts as sure: units' spreads settle within a few percent there. */
+    static final double PLAN_MARGIN = 0.25;
+
+    /**
+     * The hidden layers whose Gram matrices the scoring pass takes: for each ε, the layers its first refit may fall
+     * on, judged on the first batch's scores: a layer whose every unit scores well above ε keeps them all (the first
+     * refit is later), one with a unit well below ε drops it (none after it can be first). The last hidden layer is
+     * left out where the output layer's targets are made (its refit takes those). A wrong guess costs time only: a
+     * first refit without its layer's matrix makes it in a pass of its own.
+     */
+    static LayerGrams.Plan gramPlan(DenseNetwork network, org.odf2nna.settings.UnitScore score, List<Double> epsilons) {
+        int last = OutputTargets.worthMaking(network.outputLayer()) ? network.hiddenLayerCount() - 1
+                : network.hiddenLayerCount();
+        return provisional -> {
+            List<double[]> scores = provisional.scores(score, network);
+            boolean[] wanted = new boolean[network.hiddenLayerCount()];
+            for (double epsilon : epsilons) {
+                for (int l = 0; l < last; l++) {
+                    double lowest = java.util.Arrays.stream(scores.get(l)).min().orElse(Double.POSITIVE_INFINITY);
+                    if (lowest > epsilon * (1 + PLAN_MARGIN)) {
+                        continue;
+                    }
+                    wanted[l] = true;
+                    if (lowest < epsilon * (1 - PLAN_MARGIN)) {
+                        break;
+                    }
+                }
+            }
+            return wanted;
+        };
     }
 
     /**

@@ -286,6 +286,24 @@ public final class OnnxRunner implements AutoCloseable {
     }
 
     /**
+     * {@link #runInto} with a second input, double rows of {@code width} values ({@code rows} of them from the start
+     * of {@code second}): what a sums graph fed its targets takes ({@link RefitSumsGraph#onTargets}).
+     */
+    public void runInto(float[] data, int rows, int valuesPerRow, String secondName, double[] second, int width,
+            PinnedDoubles outputs) {
+        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data, 0,
+                rows * valuesPerRow), input.batchShape(rows, valuesPerRow));
+             OnnxTensor targets = OnnxTensor.createTensor(environment(), DoubleBuffer.wrap(second, 0, rows * width),
+                     new long[] {rows, width});
+             OrtSession.Result result = session.run(Map.of(input.name(), tensor, secondName, targets),
+                     outputs.tensors)) {
+            // The pinned outputs belong to the caller: closing the result leaves them open.
+        } catch (OrtException e) {
+            throw runError(e);
+        }
+    }
+
+    /**
      * One input of a run given whole: {@code count} values from {@code offset} of {@code values}, in the tensor's own
      * element type (float, double, int64, int32, bool; integers and booleans are carried exactly as floats up to 2^24),
      * shaped {@code shape}.

@@ -89,7 +89,35 @@ public final class RefitSumsGraph {
                 first = x;
             }
         }
-        String z = x;
+        String h = prunedChain(graph, first, firstKept, pruned, layer);
+        return sums(graph, shifted(graph, "h", h, featureShift), shifted(graph, "z", x, targetShift), floatProducts);
+    }
+
+    /** {@link #onTargets}'s second input: the targets Z, double rows of the next layer's units. */
+    public static final String TARGETS = "targets";
+
+    /**
+     * {@link #build} with the targets Z given as a second input ({@link #TARGETS}, double, shifted here) instead of
+     * computed by the original's chain: only the original's first layer (whose kept columns start the pruned chain)
+     * and the pruned chain run.
+     */
+    public static ModelProto onTargets(DenseNetwork original, int[] firstKept, List<DenseLayer> pruned, int layer,
+            double[] featureShift, double[] targetShift, boolean floatProducts) {
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_refit_sums_on_targets");
+        graph.addInput(floatRows(INPUT, original.inputs()));
+        graph.addInput(rows(TARGETS, OnnxTensors.DOUBLE, targetShift.length));
+        DenseLayer w = original.layer(0);
+        String first = activate(graph, "original_0", w.activation(), gemm(graph, "original_0", w, INPUT));
+        String h = prunedChain(graph, first, firstKept, pruned, layer);
+        String zd = "z/shifted";
+        graph.addInitializer(doubles("z.shift", targetShift));
+        graph.addNode(node("Sub", "z/Sub", List.of(TARGETS, "z.shift"), zd));
+        return sums(graph, shifted(graph, "h", h, featureShift), zd, floatProducts);
+    }
+
+    /** The pruned chain to hidden layer {@code layer}: the first layer's kept columns, then its layers 1..layer. */
+    private static String prunedChain(GraphProto.Builder graph, String first, int[] firstKept,
+            List<DenseLayer> pruned, int layer) {
         graph.addInitializer(int64("first_kept", firstKept));
         graph.addNode(node("Gather", "pruned_0/Gather", List.of(first, "first_kept"), "pruned_0/out")
                 .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
@@ -99,8 +127,11 @@ public final class RefitSumsGraph {
             DenseLayer w = pruned.get(l);
             h = activate(graph, "pruned_" + l, w.activation(), gemm(graph, "pruned_" + l, w, h));
         }
-        String hd = shifted(graph, "h", h, featureShift);
-        String zd = shifted(graph, "z", z, targetShift);
+        return h;
+    }
+
+    /** The refit's sums of the shifted features {@code hd} and targets {@code zd}: the model of {@link #OUTPUTS}. */
+    private static ModelProto sums(GraphProto.Builder graph, String hd, String zd, boolean floatProducts) {
         graph.addInitializer(int64("axis0", new int[] {0}));
         // Gemm with transA reads H as it lies: no transposed copy of the block.
         String hp = floatProducts ? cast(graph, "h/float", hd, OnnxTensors.FLOAT) : hd;
@@ -143,6 +174,40 @@ public final class RefitSumsGraph {
         return model(graph, GRAM_OUTPUTS);
     }
 
+    /** {@link #blockGram}'s input and its second output, the block's mean of every column. */
+    public static final String ACTIVATIONS = "activations";
+    public static final String BLOCK_MEAN = "block_mean";
+    public static final List<String> BLOCK_GRAM_OUTPUTS = List.of(GRAM, BLOCK_MEAN);
+
+    /** {@link #blockGram}'s input: float rows of {@code width} activations. */
+    public static InputSignature activations(int width) {
+        return new InputSignature(ACTIVATIONS, OnnxTensors.FLOAT, new long[] {-1, width});
+    }
+
+    /**
+     * A graph over a block of activations A (float rows of {@code width}, as the scoring pass gets them) that gives
+     * their mean μ and {@link #GRAM} = (A − μ)ᵀ(A − μ) in double: blocks centred on their own means merge exactly
+     * (Chan et al.), so the scoring pass can take a layer's Gram matrix before the means of all rows are known.
+     */
+    public static ModelProto blockGram(int width) {
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_block_gram");
+        graph.addInput(floatRows(ACTIVATIONS, width));
+        graph.addNode(node("Cast", "a/Cast", List.of(ACTIVATIONS), "a/double").addAttribute(AttributeProto
+                .newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(OnnxTensors.DOUBLE)));
+        graph.addNode(node("ReduceMean", "a/ReduceMean", List.of("a/double"), "a/mean").addAttribute(
+                ints("axes", 0)));
+        graph.addNode(node("Sub", "a/Sub", List.of("a/double", "a/mean"), "a/centred"));
+        graph.addNode(transposedProduct("gram/Gemm", "a/centred", "a/centred", GRAM));
+        graph.addInitializer(int64("mean_shape", new int[] {width}));
+        graph.addNode(node("Reshape", "a/Reshape", List.of("a/mean", "mean_shape"), BLOCK_MEAN));
+        return model(graph, BLOCK_GRAM_OUTPUTS);
+    }
+
+    private static AttributeProto ints(String name, long value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS).addInts(value)
+                .build();
+    }
+
     /** The model of {@code graph} with {@code outputs} as its double outputs. */
     private static ModelProto model(GraphProto.Builder graph, List<String> outputs) {
         for (String out : outputs) {
@@ -179,15 +244,20 @@ public final class RefitSumsGraph {
     private static String shifted(GraphProto.Builder graph, String name, String in, double[] shift) {
         graph.addNode(node("Cast", name + "/Cast", List.of(in), name + "/double").addAttribute(AttributeProto
                 .newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(OnnxTensors.DOUBLE)));
-        ByteBuffer buffer = ByteBuffer.allocate(shift.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (double v : shift) {
+        graph.addInitializer(doubles(name + ".shift", shift));
+        graph.addNode(node("Sub", name + "/Sub", List.of(name + "/double", name + ".shift"), name + "/shifted"));
+        return name + "/shifted";
+    }
+
+    /** A double vector initializer. */
+    private static TensorProto doubles(String name, double[] values) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
             buffer.putDouble(v);
         }
         buffer.flip();
-        graph.addInitializer(TensorProto.newBuilder().setName(name + ".shift").setDataType(OnnxTensors.DOUBLE)
-                .addDims(shift.length).setRawData(ByteString.copyFrom(buffer)));
-        graph.addNode(node("Sub", name + "/Sub", List.of(name + "/double", name + ".shift"), name + "/shifted"));
-        return name + "/shifted";
+        return TensorProto.newBuilder().setName(name).setDataType(OnnxTensors.DOUBLE).addDims(values.length)
+                .setRawData(ByteString.copyFrom(buffer)).build();
     }
 
     /** Aᵀ·B into {@code out} (double): one Gemm in the inputs' type, cast to double when that is float. */
@@ -236,10 +306,15 @@ public final class RefitSumsGraph {
     }
 
     private static ValueInfoProto floatRows(String name, int width) {
+        return rows(name, OnnxTensors.FLOAT, width);
+    }
+
+    /** An input of rows of {@code width} values of {@code elementType}, any number of rows. */
+    private static ValueInfoProto rows(String name, int elementType, int width) {
         TensorShapeProto shape = TensorShapeProto.newBuilder()
                 .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
                 .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width)).build();
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.FLOAT).setShape(shape))).build();
+                TypeProto.Tensor.newBuilder().setElemType(elementType).setShape(shape))).build();
     }
 }

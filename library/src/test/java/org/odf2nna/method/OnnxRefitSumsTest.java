@@ -150,6 +150,193 @@ class OnnxRefitSumsTest {
         checkFromOriginal(tanh, 1, 23);
     }
 
+    /**
+     * The last layer's refit on the output layer's targets as the scoring pass makes them (from the last hidden
+     * layer's outputs, batch by batch) gives the refit of the pass that runs the whole original beside the pruned
+     * chain, within 1e-6 of the largest weight, whichever layers drop units before it.
+     */
+    private static void checkOnOutputTargets(DenseNetwork network, int intactLayers, long seed) {
+        Random random = new Random(seed);
+        int rows = 2100;
+        float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
+        UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
+        List<UnitSelection.Layer> layers = new ArrayList<>(selection(random, network.hiddenUnits()).layers());
+        for (int l = 0; l < intactLayers; l++) {
+            int units = network.layer(l).units();
+            layers.set(l, new UnitSelection.Layer(java.util.stream.IntStream.range(0, units).toArray(), units, false));
+        }
+        UnitSelection chosen = new UnitSelection(layers);
+        assertTrue(chosen.layer(intactLayers).dropped().length > 0, "layer " + (intactLayers + 1) + " drops units");
+        // The scoring pass's batches (256 rows) do not line up with the refit's blocks (300 rows).
+        OutputTargets.Builder made = new OutputTargets.Builder(network.outputLayer(), Long.MAX_VALUE);
+        int last = network.hiddenLayerCount() - 1;
+        for (int from = 0; from < rows; from += 256) {
+            int n = Math.min(256, rows - from);
+            float[] h = java.util.Arrays.copyOfRange(x, from * network.inputs(), (from + n) * network.inputs());
+            for (int l = 0; l <= last; l++) {
+                h = network.layer(l).forward(h, n);
+            }
+            made.add(h, n);
+        }
+        OutputTargets targets = made.build();
+        assertEquals(rows, targets.rows());
+        RowSource source = RowSource.of(x, rows, network.inputs(), 300);
+        Path file = Path.of("built-in-test.onnx");
+        LeastSquaresCompensation.Result sequential = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, file, false), 1e-6);
+        LeastSquaresCompensation.Result fused = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, file).withOutputTargets(targets), 1e-6);
+        assertSameRefit(network, sequential, fused);
+    }
+
+    @Test
+    void lastRefitOnTheScoringPassTargetsWhereTheFirstLayerDropsUnits() {
+        DenseNetwork network = TestNetworks.random(new Random(29), new int[] {10, 30, 24, 16, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        checkOnOutputTargets(network, 0, 31);
+        DenseNetwork tanh = TestNetworks.random(new Random(37), new int[] {7, 25, 20, 1}, Activation.TANH,
+                OutputHead.NONE);
+        checkOnOutputTargets(tanh, 0, 32);
+    }
+
+    @Test
+    void lastRefitOnTheScoringPassTargetsWhereTheFirstLayerKeepsAll() {
+        DenseNetwork network = TestNetworks.random(new Random(41), new int[] {10, 30, 24, 16, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        // Layer 1 keeps all (the first refit from the original's Gram matrix of layer 2), and the case where only
+        // the last hidden layer drops units: its refit, the only one, takes the targets in place of the Gram matrix.
+        checkOnOutputTargets(network, 1, 33);
+        checkOnOutputTargets(network, 2, 34);
+    }
+
+    /**
+     * Both fused sums as the scoring pass takes them, batch by batch: the first refit on the Gram matrix of its
+     * layer's outputs ({@link LayerGrams}, every hidden layer's taken, blocks centred on their own means and merged),
+     * the last on the output layer's targets; the same refit as the sequential passes within 1e-6 of the largest weight.
+     */
+    private static void checkFused(DenseNetwork network, int intactLayers, long seed) {
+        Random random = new Random(seed);
+        int rows = 2100;
+        float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
+        UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
+        List<UnitSelection.Layer> layers = new ArrayList<>(selection(random, network.hiddenUnits()).layers());
+        for (int l = 0; l < intactLayers; l++) {
+            int units = network.layer(l).units();
+            layers.set(l, new UnitSelection.Layer(java.util.stream.IntStream.range(0, units).toArray(), units, false));
+        }
+        UnitSelection chosen = new UnitSelection(layers);
+        assertTrue(chosen.layer(intactLayers).dropped().length > 0, "layer " + (intactLayers + 1) + " drops units");
+        java.util.Map<Integer, LayerGrams.Accumulator> grams = new java.util.TreeMap<>();
+        OutputTargets.Builder targets = new OutputTargets.Builder(network.outputLayer(), Long.MAX_VALUE);
+        try {
+            for (int l = 0; l < network.hiddenLayerCount(); l++) {
+                grams.put(l, new LayerGrams.Accumulator(network.layer(l).units(), Device.CPU));
+            }
+            for (int from = 0; from < rows; from += 256) {
+                int n = Math.min(256, rows - from);
+                float[] h = java.util.Arrays.copyOfRange(x, from * network.inputs(), (from + n) * network.inputs());
+                for (int l = 0; l < network.hiddenLayerCount(); l++) {
+                    h = network.layer(l).forward(h, n);
+                    grams.get(l).add(h, n);
+                }
+                targets.add(h, n);
+            }
+        } finally {
+            grams.values().forEach(LayerGrams.Accumulator::close);
+        }
+        RowSource source = RowSource.of(x, rows, network.inputs(), 300);
+        Path file = Path.of("built-in-test.onnx");
+        LeastSquaresCompensation.Result sequential = LeastSquaresCompensation.compensate(network, statistics, chosen,
+                new OnnxRefitSums(network, source, rows, Device.CPU, file, false), 1e-6);
+        OnnxRefitSums fused = new OnnxRefitSums(network, source, rows, Device.CPU, file)
+                .withLayerGrams(LayerGrams.of(grams));
+        assertSameRefit(network, sequential, LeastSquaresCompensation.compensate(network, statistics, chosen, fused,
+                1e-6));
+        assertSameRefit(network, sequential, LeastSquaresCompensation.compensate(network, statistics, chosen,
+                fused.withOutputTargets(targets.build()), 1e-6));
+    }
+
+    @Test
+    void fusedSumsGiveTheSequentialRefitWhereTheFirstLayerDropsUnits() {
+        DenseNetwork network = TestNetworks.random(new Random(47), new int[] {10, 30, 24, 16, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        checkFused(network, 0, 51);
+        DenseNetwork tanh = TestNetworks.random(new Random(53), new int[] {7, 25, 20, 1}, Activation.TANH,
+                OutputHead.NONE);
+        checkFused(tanh, 0, 52);
+    }
+
+    @Test
+    void fusedSumsGiveTheSequentialRefitWhereTheFirstLayerKeepsAll() {
+        DenseNetwork network = TestNetworks.random(new Random(59), new int[] {10, 30, 24, 16, 3}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        checkFused(network, 1, 54);
+        checkFused(network, 2, 55);
+    }
+
+    /**
+     * Blocks centred on their own means and merged give the Gram matrix about any shift as a sum in double over all
+     * the rows does, where the columns' means are large against their spreads (an uncentred sum would lose them).
+     */
+    @Test
+    void blockGramsMergeIntoTheGramOfAllRows() {
+        Random random = new Random(61);
+        int rows = 1000;
+        int width = 7;
+        float[] a = new float[rows * width];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (1000 + (i % width) + 0.01 * random.nextGaussian());
+        }
+        double[] shift = new double[width];
+        for (int j = 0; j < width; j++) {
+            shift[j] = 1000 + j + 0.003;
+        }
+        double[] expected = new double[width * width];
+        double[] expectedSums = new double[width];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < width; i++) {
+                double di = a[r * width + i] - shift[i];
+                expectedSums[i] += di;
+                for (int j = 0; j < width; j++) {
+                    expected[i * width + j] += di * (a[r * width + j] - shift[j]);
+                }
+            }
+        }
+        LayerGrams.Gram gram;
+        try (LayerGrams.Accumulator accumulator = new LayerGrams.Accumulator(width, Device.CPU)) {
+            // Blocks of unequal sizes.
+            for (int from = 0, n = 1; from < rows; from += n, n = Math.min(rows - from, n * 3)) {
+                accumulator.add(java.util.Arrays.copyOfRange(a, from * width, (from + n) * width), n);
+            }
+            gram = accumulator.build();
+        }
+        assertEquals(rows, gram.rows());
+        double[] sums = new double[width];
+        double[] about = gram.about(shift, sums);
+        for (int i = 0; i < width * width; i++) {
+            assertEquals(expected[i], about[i], 1e-9 * Math.abs(expected[i * 0 + (i / width) * (width + 1)]));
+        }
+        for (int i = 0; i < width; i++) {
+            assertEquals(expectedSums[i], sums[i], 1e-9 * rows);
+        }
+    }
+
+    @Test
+    void targetsForOtherRowsAreRefused() {
+        DenseNetwork network = TestNetworks.random(new Random(43), new int[] {4, 6, 2}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        OutputTargets.Builder made = new OutputTargets.Builder(network.outputLayer(), Long.MAX_VALUE);
+        made.add(network.layer(0).forward(new float[4 * 5], 5), 5);
+        OnnxRefitSums sums = new OnnxRefitSums(network, RowSource.of(new float[4 * 6], 6, 4, 6), 6, Device.CPU,
+                OnnxRefitSums.IN_MEMORY);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> sums.withOutputTargets(made.build()));
+        // Past the limit of values held, none are kept.
+        OutputTargets.Builder small = new OutputTargets.Builder(network.outputLayer(), 8);
+        small.add(network.layer(0).forward(new float[4 * 5], 5), 5);
+        assertEquals(null, small.build());
+    }
+
     @Test
     void tanhChainRefitsAsInJava() {
         DenseNetwork network = TestNetworks.random(new Random(5), new int[] {7, 25, 25, 1}, Activation.TANH,

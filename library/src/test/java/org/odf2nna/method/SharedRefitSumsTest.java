@@ -105,6 +105,28 @@ class SharedRefitSumsTest {
         return new double[] {worst, largest};
     }
 
+    /**
+     * The output layer's targets on the first {@code rows} rows, and every hidden layer's Gram matrix into
+     * {@code grams}, as the scoring pass makes them batch by batch (from the original's activations in plain Java).
+     */
+    private static OutputTargets scoringSums(DenseNetwork network, float[] x, int rows,
+            java.util.Map<Integer, LayerGrams.Accumulator> grams) {
+        for (int l = 0; l < network.hiddenLayerCount(); l++) {
+            grams.put(l, new LayerGrams.Accumulator(network.layer(l).units(), Device.CPU));
+        }
+        OutputTargets.Builder made = new OutputTargets.Builder(network.outputLayer(), Long.MAX_VALUE);
+        for (int from = 0; from < rows; from += 1000) {
+            int n = Math.min(1000, rows - from);
+            float[] h = Arrays.copyOfRange(x, from * network.inputs(), (from + n) * network.inputs());
+            for (int l = 0; l < network.hiddenLayerCount(); l++) {
+                h = network.layer(l).forward(h, n);
+                grams.get(l).add(h, n);
+            }
+            made.add(h, n);
+        }
+        return made.build();
+    }
+
     private void compare(Path file, Path csv) {
         OnnxDenseModel model = ModelFiles.read(file);
         DenseNetwork network = model.network();
@@ -139,6 +161,34 @@ class SharedRefitSumsTest {
             double a = sequential.layers().get(l).leastSquaresError();
             assertEquals(a, onnx.layers().get(l).leastSquaresError(), 1e-4 * Math.max(a, 1e-12),
                     file + ": residual of layer " + sequential.layers().get(l).layer() + " from the original's Gram");
+        }
+        // The last layer's refit on the output layer's targets as the scoring pass makes them (here from the original's
+        // last hidden outputs in plain Java), against the pass that runs the whole original beside the pruned chain.
+        java.util.Map<Integer, LayerGrams.Accumulator> grams = new java.util.TreeMap<>();
+        OutputTargets targets;
+        try {
+            targets = scoringSums(network, x.inputs(), rows, grams);
+            LeastSquaresCompensation.Result onTargets = LeastSquaresCompensation.compensate(network, stats, selection,
+                    new OnnxRefitSums(network, source, rows, Device.CPU, file).withOutputTargets(targets),
+                    PruningOptions.DEFAULT_RIDGE);
+            double[] targeted = difference(file, onnx.network(), onTargets.network());
+            System.out.printf(Locale.ROOT, "%s: the last refit on the scoring pass's targets against the pass over "
+                    + "both chains: largest difference %.3g (%.2g of the largest weight)%n", file.getFileName(),
+                    targeted[0], targeted[0] / targeted[1]);
+            assertTrue(targeted[0] <= 1e-3 * targeted[1], file + ": the refit on the targets differs by "
+                    + targeted[0]);
+            // Both fused sums (the first refit on the Gram matrix the scoring pass takes, the last on its targets),
+            // against the refit the sums of main made before them (the first from the original's Gram pass).
+            LeastSquaresCompensation.Result fusedRefit = LeastSquaresCompensation.compensate(network, stats,
+                    selection, new OnnxRefitSums(network, source, rows, Device.CPU, file).withOutputTargets(targets)
+                            .withLayerGrams(LayerGrams.of(grams)), PruningOptions.DEFAULT_RIDGE);
+            double[] both = difference(file, onnx.network(), fusedRefit.network());
+            System.out.printf(Locale.ROOT, "%s: both sums from the scoring pass against the passes of their own: "
+                    + "largest difference %.3g (%.2g of the largest weight)%n", file.getFileName(), both[0],
+                    both[0] / both[1]);
+            assertTrue(both[0] <= 1e-3 * both[1], file + ": the fused refit differs by " + both[0]);
+        } finally {
+            grams.values().forEach(LayerGrams.Accumulator::close);
         }
         // Every layer's sums from the original's activations (one pass could take them all): not the same refit,
         // since a layer's inputs are the pruned network's, which the refits before it changed.

@@ -439,4 +439,27 @@ class ShrinkerTest {
         }
         return list;
     }
+    /**
+     * The scoring pass takes the Gram matrices of the layers where some ε's first refit may fall, judged on the first
+     * batch: past a layer that surely keeps every unit, up to one that surely drops one; never the last hidden layer,
+     * whose refit (of the output layer) takes the scoring pass's targets.
+     */
+    @Test
+    void gramPlanNamesTheLayersAFirstRefitMayFallOn() {
+        DenseNetwork network = org.odf2nna.network.TestNetworks.random(new java.util.Random(1), new int[] {3, 4, 4, 4,
+                4, 2}, org.odf2nna.network.Activation.RELU, org.odf2nna.network.OutputHead.SOFTMAX);
+        double[] zero = new double[4];
+        // Lowest spreads per layer: 1.0 (keeps all at ε = 0.3), 0.32 (near ε: may keep all), 0.1 (drops), 0.01.
+        org.odf2nna.prune.UnitStatistics first = new org.odf2nna.prune.UnitStatistics(List.of(zero, zero, zero, zero),
+                List.of(new double[] {1, 2, 3, 4}, new double[] {0.32, 2, 3, 4}, new double[] {0.1, 2, 3, 4},
+                        new double[] {0.01, 2, 3, 4}), 1024);
+        org.odf2nna.settings.UnitScore std = org.odf2nna.settings.UnitScore.STD;
+        assertArrayEquals(new boolean[] {false, true, true, false}, Shrinker.gramPlan(network, std, List.of(0.3))
+                .layers(first));
+        // A second ε that layer 1 surely drops at adds it; a small one adds nothing past layer 3 (the last is left).
+        assertArrayEquals(new boolean[] {true, true, true, false}, Shrinker.gramPlan(network, std, List.of(0.3, 2.0))
+                .layers(first));
+        assertArrayEquals(new boolean[] {false, false, false, false}, Shrinker.gramPlan(network, std, List.of(0.001))
+                .layers(first));
+    }
 }

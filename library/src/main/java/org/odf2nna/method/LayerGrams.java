@@ -1,0 +1,127 @@
+package org.odf2nna.method;
+
+import java.nio.DoubleBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.odf2nna.Device;
+import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.RefitSumsGraph;
+
+/**
+ * Gram matrices of hidden layers' outputs that the scoring pass took as it went (all the rows, in their order): the
+ * first refit needs the original's Gram matrix of the first layer that drops units, and taken here it costs one
+ * double Gemm per block of rows instead of a pass of its own that runs the original to that layer again. Which layer
+ * that is depends on the scores of all the rows, so the pass takes the layers a plan names after its first batch.
+ */
+final class LayerGrams {
+
+    /** One layer's matrix: (A − μ)ᵀ(A − μ) over {@code rows} rows whose mean is μ. */
+    record Gram(double[] centred, double[] mean, long rows) {
+
+        /**
+         * The matrix about {@code shift} instead of the mean, (A − s)ᵀ(A − s) = G + n(μ − s)(μ − s)ᵀ, and the column
+         * sums of A − s, n(μ − s): what {@link RefitSumsGraph#originalGram} gives when shifted by {@code shift}.
+         *
+         * @return the matrix, and in {@code sums} the column sums
+         */
+        double[] about(double[] shift, double[] sums) {
+            int k = mean.length;
+            double[] d = new double[k];
+            for (int i = 0; i < k; i++) {
+                d[i] = mean[i] - shift[i];
+                sums[i] = rows * d[i];
+            }
+            double[] g = centred.clone();
+            for (int i = 0; i < k; i++) {
+                double di = rows * d[i];
+                int row = i * k;
+                for (int j = 0; j < k; j++) {
+                    g[row + j] += di * d[j];
+                }
+            }
+            return g;
+        }
+    }
+
+    private final Map<Integer, Gram> grams;
+
+    private LayerGrams(Map<Integer, Gram> grams) {
+        this.grams = Map.copyOf(grams);
+    }
+
+    /** Hidden layer {@code layer}'s matrix, or null when the pass did not take it. */
+    Gram of(int layer) {
+        return grams.get(layer);
+    }
+
+    /** Which hidden layers to take, decided on the statistics of the first batch. */
+    interface Plan {
+        /** @param provisional the units' statistics on the first batch alone */
+        boolean[] layers(org.odf2nna.prune.UnitStatistics provisional);
+    }
+
+    /** One layer's running matrix: each block centred on its own mean in ONNX Runtime, merged here. */
+    static final class Accumulator implements AutoCloseable {
+        private final int width;
+        private final OnnxRunner runner;
+        private final OnnxRunner.PinnedDoubles block;
+        private final double[] centred;
+        private final double[] mean;
+        private long rows;
+
+        Accumulator(int width, Device device) {
+            this.width = width;
+            this.centred = new double[width * width];
+            this.mean = new double[width];
+            this.runner = OnnxRunner.open(RefitSumsGraph.blockGram(width), RefitSumsGraph.activations(width), device,
+                    OnnxRefitSums.IN_MEMORY);
+            Map<String, long[]> shapes = new HashMap<>();
+            shapes.put(RefitSumsGraph.GRAM, new long[] {width, width});
+            shapes.put(RefitSumsGraph.BLOCK_MEAN, new long[] {width});
+            this.block = OnnxRunner.pinDoubles(shapes);
+        }
+
+        /** Adds {@code n} rows of activations (row-major, {@code width} each). */
+        void add(float[] activations, int n) {
+            runner.runInto(activations, n, width, block);
+            DoubleBuffer g = block.get(RefitSumsGraph.GRAM);
+            DoubleBuffer m = block.get(RefitSumsGraph.BLOCK_MEAN);
+            long total = rows + n;
+            // Chan et al.: G = G_a + G_b + (n_a n_b / n) δδᵀ, δ = μ_b − μ_a.
+            double cross = (double) rows * n / total;
+            double weight = (double) n / total;
+            double[] delta = new double[width];
+            for (int i = 0; i < width; i++) {
+                delta[i] = m.get(i) - mean[i];
+            }
+            for (int i = 0; i < width; i++) {
+                double di = cross * delta[i];
+                int row = i * width;
+                for (int j = 0; j < width; j++) {
+                    centred[row + j] += g.get(row + j) + di * delta[j];
+                }
+            }
+            for (int i = 0; i < width; i++) {
+                mean[i] += delta[i] * weight;
+            }
+            rows = total;
+        }
+
+        Gram build() {
+            return new Gram(centred, mean, rows);
+        }
+
+        @Override
+        public void close() {
+            block.close();
+            runner.close();
+        }
+    }
+
+    /** Collects the layers' accumulators into the scan's result. */
+    static LayerGrams of(Map<Integer, Accumulator> accumulators) {
+        Map<Integer, Gram> grams = new HashMap<>();
+        accumulators.forEach((layer, accumulator) -> grams.put(layer, accumulator.build()));
+        return new LayerGrams(grams);
+    }
+}
