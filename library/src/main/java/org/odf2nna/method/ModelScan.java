@@ -258,8 +258,8 @@ public final class ModelScan {
                     : new HeldRows(data.file(), targetName, held, statistics.rows());
             return new ScanResult(statistics, metrics, sample.build(), runner.isRowByRow(), rows,
                     evaluator == null ? null : evaluator.chance(), heldRows,
-                    outputTargets == null ? null : outputTargets.build(), grams.isEmpty() ? null
-                    : LayerGrams.of(grams));
+                    keepRows ? new FittingSums(outputTargets == null ? null : outputTargets.build(),
+                            grams.isEmpty() ? null : LayerGrams.of(grams)) : null);
         }
 
         @Override

@@ -18,17 +18,16 @@ import org.odf2nna.prune.UnitStatistics;
  * @param heldRows      the scanned rows as the file gave them, targets and lines with them, when they were kept in
  *                      memory with {@code chainRows} (PWR is then measured on them without reading the file again);
  *                      else null
- * @param outputTargets the original's pre-activations of its output layer on every row of {@code chainRows}, in
- *                      their order (the last refit's targets), or null when not made
- * @param grams         Gram matrices of hidden layers' outputs over the same rows (the first refit's sums), or null
+ * @param fittingSums   sums over the rows of {@code chainRows} that refits take instead of passes of their own (the
+ *                      last refit's targets, the first refit's Gram matrix), or null when not made
  */
 public record ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow,
         RowSource chainRows, org.odf2nna.metrics.ChanceAgreement chance, HeldRows heldRows,
-        OutputTargets outputTargets, LayerGrams grams) {
+        FittingSums fittingSums) {
 
     /** A scan that kept no rows. */
     public ScanResult(UnitStatistics statistics, Metrics metrics, Sample sample, boolean rowByRow) {
-        this(statistics, metrics, sample, rowByRow, null, null, null, null, null);
+        this(statistics, metrics, sample, rowByRow, null, null, null, null);
     }
 
     /**

@@ -265,13 +265,14 @@ public final class Shrinker {
      */
     private static RefitSums refitSums(OnnxDenseModel model, FitSource source, org.odf2nna.Device device) {
         RefitSums sums = OnnxRefitSums.of(model.network(), source.rows(), source.rowCount(), device, model.source());
-        if (source.scan() == null || !(sums instanceof OnnxRefitSums onnx)) {
+        FittingSums made = source.scan() == null ? null : source.scan().fittingSums();
+        if (made == null || !(sums instanceof OnnxRefitSums onnx)) {
             return sums;
         }
-        if (source.scan().outputTargets() != null) {
-            onnx = onnx.withOutputTargets(source.scan().outputTargets());
+        if (made.outputTargets() != null) {
+            onnx = onnx.withOutputTargets(made.outputTargets());
         }
-        return source.scan().grams() != null ? onnx.withLayerGrams(source.scan().grams()) : onnx;
+        return made.grams() != null ? onnx.withLayerGrams(made.grams()) : onnx;
     }
 
     /** How far from ε a score on the first batch counts as sure: units' spreads settle within a few percent there. */
