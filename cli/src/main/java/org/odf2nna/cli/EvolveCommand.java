@@ -116,7 +116,8 @@ final class EvolveCommand extends Subcommand {
                 Odf2nna.recordedMetricWarning(model, result.originalMetrics())));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();
-        main.out.println("wrote " + o.output() + " (" + o.network().parameters() + " parameters; loaded back in ONNX "
+        main.out.println("wrote " + o.output() + " (" + o.kept().network().parameters() + " parameters; loaded back in "
+                + "ONNX "
                 + "Runtime, outputs within " + ReportFormat.number(o.maxOutputDifference()) + " of the network's)"
                 + Main.replaced(before, o.output()));
         printNote(Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,

@@ -101,9 +101,10 @@ public final class Evolver {
         EvolveReport.Search searchReport = searchReport(settings, layers, evolution, parts[1].rows(), result, task);
         double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
         EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
-                NetworkSummary.of(finalNetwork), reduction, Arrays.stream(pruned.hiddenUnits()).boxed().toList(),
-                kept.names(), figure(result.bestFitness(), task), pwr, pr, difference, retrained.training(),
-                settings.compensation().id(), pwrMean, pwrLsq);
+                new EvolveReport.Kept(NetworkSummary.of(finalNetwork), reduction,
+                        Arrays.stream(pruned.hiddenUnits()).boxed().toList(), kept.names()),
+                new EvolveReport.Figures(figure(result.bestFitness(), task), pwr, pr), difference,
+                retrained.training(), settings.compensation().id(), new EvolveReport.BothCompensations(pwrMean, pwrLsq));
         EvolveReport report = new EvolveReport(files.model().toString(), files.eval().toString(),
                 scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
                 generations(result, task), outcome, evolution.retrainer().settings(network));

@@ -96,31 +96,59 @@ public record EvolveReport(
     }
 
     /**
+     * The model written (its JSON fields are those of the parts, in this order, among its own).
+     *
      * @param output              the file written
      * @param mask                the best mask, bit 0 first ("1" keeps)
-     * @param network             size of the smaller network
-     * @param reductionPercent    share of the original parameters removed, in percent
-     * @param unitsKept           units kept per hidden layer
-     * @param featuresKept        names of the input columns kept (feature selection), else null
-     * @param validation          the best mask's validation figure (its fitness)
-     * @param pruned              metrics of the masked network before retraining (PWR), null without targets
-     * @param retrained           metrics after retraining (PR), null without targets
-     * @param maxOutputDifference largest difference between the written file's outputs in ONNX Runtime and
-     *                            the internal network's on the sample rows
+     * @param kept                what the best mask keeps
+     * @param figures             the best mask's fitness, and the masked network before and after retraining
+     * @param maxOutputDifference largest difference between the written file's outputs in ONNX Runtime and the
+     *                            internal network's on the sample rows
      * @param training            how retraining went
      * @param compensation        "lsq" or "mean": how the mask became the network of PWR, retrained and written
-     * @param prunedMeanFolding   PWR with mean folding, null without targets
-     * @param prunedLeastSquares  PWR with least squares (fitted on the training part of the split), null without
-     *                            targets
+     * @param both                PWR with each compensation
      */
-    public record Outcome(String output, String mask, NetworkSummary network, double reductionPercent,
-            List<Integer> unitsKept, List<String> featuresKept, double validation, Metrics pruned, Metrics retrained,
-            double maxOutputDifference, TrainingSummary training, String compensation, Metrics prunedMeanFolding,
-            Metrics prunedLeastSquares) {
+    public record Outcome(String output, String mask, Kept kept, Figures figures, double maxOutputDifference,
+            TrainingSummary training, String compensation, BothCompensations both) {
+    }
 
-        public Outcome {
+    /**
+     * What the best mask keeps.
+     *
+     * @param network          size of the smaller network
+     * @param reductionPercent share of the original parameters removed, in percent
+     * @param unitsKept        units kept per hidden layer
+     * @param featuresKept     names of the input columns kept (feature selection), else null
+     */
+    @JsonInline
+    public record Kept(NetworkSummary network, double reductionPercent, List<Integer> unitsKept,
+            List<String> featuresKept) {
+
+        public Kept {
             unitsKept = List.copyOf(unitsKept);
             featuresKept = featuresKept == null ? null : List.copyOf(featuresKept);
         }
+    }
+
+    /**
+     * The best mask's figures.
+     *
+     * @param validation the best mask's validation figure (its fitness)
+     * @param pruned     metrics of the masked network before retraining (PWR), null without targets
+     * @param retrained  metrics after retraining (PR), null without targets
+     */
+    @JsonInline
+    public record Figures(double validation, Metrics pruned, Metrics retrained) {
+    }
+
+    /**
+     * PWR with each compensation.
+     *
+     * @param prunedMeanFolding  PWR with mean folding, null without targets
+     * @param prunedLeastSquares PWR with least squares (fitted on the training part of the split), null without
+     *                           targets
+     */
+    @JsonInline
+    public record BothCompensations(Metrics prunedMeanFolding, Metrics prunedLeastSquares) {
     }
 }

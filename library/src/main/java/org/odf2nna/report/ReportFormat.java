@@ -276,28 +276,29 @@ public final class ReportFormat {
     /** The paper's table for the model written, then the features kept and the compensation line. */
     private static void appendEvolveOutcome(StringBuilder s, EvolveReport report) {
         EvolveReport.Outcome o = report.outcome();
+        EvolveReport.Kept kept = o.kept();
         boolean features = report.search().target().equals("features");
         Metrics or = report.originalMetrics();
         String metric = or == null ? null : or.primaryName();
-        boolean both = o.prunedMeanFolding() != null && o.prunedLeastSquares() != null;
+        boolean both = o.both().prunedMeanFolding() != null && o.both().prunedLeastSquares() != null;
         List<String> head = new ArrayList<>(List.of("parameters", "reduction", "architecture",
                 features ? "features kept" : "units kept"));
         appendMetricHeads(head, metric, both, true);
         head.add("output");
         List<String> row = new ArrayList<>();
-        row.add(report.original().parameters() + " → " + o.network().parameters());
-        row.add(String.format(Locale.ROOT, "%.1f%%", o.reductionPercent()));
-        row.add(o.network().architecture());
-        row.add(features ? o.featuresKept().size() + "/" + report.search().bits()
-                : unitsKept(o.unitsKept(), report.original().hiddenUnits()));
+        row.add(report.original().parameters() + " → " + kept.network().parameters());
+        row.add(String.format(Locale.ROOT, "%.1f%%", kept.reductionPercent()));
+        row.add(kept.network().architecture());
+        row.add(features ? kept.featuresKept().size() + "/" + report.search().bits()
+                : unitsKept(kept.unitsKept(), report.original().hiddenUnits()));
         if (metric != null) {
-            appendMetricCells(row, or, o.prunedMeanFolding(), o.prunedLeastSquares(), o.pruned(), o.retrained(), both,
+            appendMetricCells(row, or, o.both().prunedMeanFolding(), o.both().prunedLeastSquares(), o.figures().pruned(), o.figures().retrained(), both,
                     true);
         }
         row.add(o.output());
         appendColumns(s, List.of(head.toArray(new String[0]), row.toArray(new String[0])), "  ");
         if (features) {
-            s.append(String.format(Locale.ROOT, "  features kept: %s%n", String.join(", ", o.featuresKept())));
+            s.append(String.format(Locale.ROOT, "  features kept: %s%n", String.join(", ", kept.featuresKept())));
         }
         if (o.compensation() != null) {
             s.append(String.format(Locale.ROOT, "%nCompensation: %s; the written model is retrained from it%n",

@@ -108,12 +108,12 @@ class BackboneHeadTest {
         EvolveReport report = Evolver.run(EvolveFiles.of(model, train, test, out).withCsv(new CsvReading(null, 64)),
                 EvolveSettings.builder().retraining(retrain).population(8).evaluations(40).mutation(0.07).threads(2)
                         .build(), Progress.NONE);
-        assertTrue(report.outcome().network().parameters() < report.original().parameters(),
+        assertTrue(report.outcome().kept().network().parameters() < report.original().parameters(),
                 "the dead units cost nothing to drop, and ties go to fewer units");
-        assertNotNull(report.outcome().retrained());
+        assertNotNull(report.outcome().figures().retrained());
         ModelProto written = OnnxModelFile.read(out);
         assertBackboneUntouched(written);
-        assertEquals(report.outcome().network().architecture(),
+        assertEquals(report.outcome().kept().network().architecture(),
                 DenseChainReader.read(written, out).network().architecture());
     }
 

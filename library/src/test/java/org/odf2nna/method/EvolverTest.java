@@ -103,13 +103,13 @@ class EvolverTest {
 
         OnnxDenseModel written = DenseChainReader.read(out);
         EvolveReport.Outcome o = report.outcome();
-        assertEquals(o.network().parameters(), written.network().parameterCount());
-        assertEquals(o.network().architecture(), written.network().architecture());
-        assertTrue(o.network().parameters() < report.original().parameters(), "dead units are free to drop");
+        assertEquals(o.kept().network().parameters(), written.network().parameterCount());
+        assertEquals(o.kept().network().architecture(), written.network().architecture());
+        assertTrue(o.kept().network().parameters() < report.original().parameters(), "dead units are free to drop");
         // the mask says which units were kept, layer by layer
         Mask mask = Mask.parse(o.mask());
         assertEquals(22, mask.length());
-        assertEquals(List.of(mask.activeCount(0, 12), mask.activeCount(12, 22)), o.unitsKept());
+        assertEquals(List.of(mask.activeCount(0, 12), mask.activeCount(12, 22)), o.kept().unitsKept());
         assertArrayEquals(new int[] {6, mask.activeCount(0, 12), mask.activeCount(12, 22), 3},
                 written.network().widths());
         assertTrue(o.maxOutputDifference() <= 1e-4);
@@ -119,14 +119,14 @@ class EvolverTest {
         float[] testRows = readRows(data[1], 6);
         double[] labels = readLabels(data[1], 6);
         assertEquals(MethodTestData.accuracy(MethodTestData.ort(OnnxModelFile.read(out), testRows), labels),
-                o.retrained().primaryValue(), 1e-12);
+                o.figures().retrained().primaryValue(), 1e-12);
         // the search respected its budget and its history starts with the initial population
         EvolveReport.Search s = report.search();
         assertTrue(s.effort().evaluations() <= BUDGET);
         assertEquals(10, report.generations().get(0).evaluations());
         assertEquals(List.of(1, 2), s.layers());
         assertEquals(100, s.fitness().validationRows(), "20% of 500 training rows");
-        assertEquals(o.validation(), report.generations().get(report.generations().size() - 1).best());
+        assertEquals(o.figures().validation(), report.generations().get(report.generations().size() - 1).best());
         // the JSON report holds the same figures
         JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(o.mask(), root.getAsJsonObject("outcome").get("mask").getAsString());
@@ -169,7 +169,7 @@ class EvolverTest {
         assertEquals(1, report.search().fitness().fitnessEpochs());
         assertEquals(List.of(2), report.search().layers());
         assertEquals(12, Mask.parse(report.outcome().mask()).length() + 2, "only layer 2's 10 units are searched");
-        assertEquals(12, report.outcome().unitsKept().get(0), "layer 1 is not searched");
+        assertEquals(12, report.outcome().kept().unitsKept().get(0), "layer 1 is not searched");
         assertTrue(Files.exists(out));
     }
 
@@ -196,7 +196,7 @@ class EvolverTest {
             assertTrue(report.generations().get(g).best() <= report.generations().get(g - 1).best(),
                     "the best MSE never grows");
         }
-        assertInstanceOf(Metrics.Regression.class, report.outcome().retrained());
+        assertInstanceOf(Metrics.Regression.class, report.outcome().figures().retrained());
     }
 
     // ---- selecting features ----
@@ -227,8 +227,8 @@ class EvolverTest {
         assertEquals("features", report.search().target());
         assertEquals(List.of(), report.search().layers());
         // the useless inputs x2 and x5 go, every other input is needed for 100% validation accuracy
-        assertEquals(List.of("x1", "x3", "x4", "x6"), report.outcome().featuresKept());
-        assertEquals("4-10-3", report.outcome().network().architecture());
+        assertEquals(List.of("x1", "x3", "x4", "x6"), report.outcome().kept().featuresKept());
+        assertEquals("4-10-3", report.outcome().kept().network().architecture());
         ModelProto written = OnnxModelFile.read(out);
         OnnxDenseModel read = DenseChainReader.read(written, out);
         assertEquals(4, read.featuresPerRow(), "the graph input shrank");
@@ -244,9 +244,9 @@ class EvolverTest {
             }
         }
         double[] labels = readLabels(data[1], 6);
-        assertEquals(report.outcome().retrained().primaryValue(),
+        assertEquals(report.outcome().figures().retrained().primaryValue(),
                 MethodTestData.accuracy(MethodTestData.ort(written, kept), labels), 1e-12);
-        assertEquals(1.0, report.outcome().pruned().primaryValue(), "dropping inputs with no weights changes nothing");
+        assertEquals(1.0, report.outcome().figures().pruned().primaryValue(), "dropping inputs with no weights changes nothing");
     }
 
     @Test

@@ -113,6 +113,11 @@ class ReportJsonLayoutTest {
     @Test
     void anEvolveReportWritesItsFormerBytes() throws IOException {
         assertEquals(expected("evolve.json"), ReportFormat.json(evolve()));
+        EvolveReport.Outcome outcome = new EvolveReport.Outcome("e.onnx", "1101", new EvolveReport.Kept(
+                new NetworkSummary("4-3-3", 27, List.of(3)), 60.5, List.of(3), List.of("x1", "x3")),
+                new EvolveReport.Figures(0.93, null, null), 2e-6, null, "lsq", new EvolveReport.BothCompensations(null,
+                        null));
+        assertEquals(expected("evolve-outcome.json"), ReportFormat.json(outcome));
     }
 
     @Test
