@@ -150,23 +150,37 @@ class OnnxRefitSumsTest {
         checkFromOriginal(tanh, 1, 23);
     }
 
+    /** 2,100 Gaussian rows, their statistics, and a selection that keeps every unit of the first intact layers. */
+    private record FusedCase(int rows, float[] x, UnitStatistics statistics, UnitSelection chosen) {
+        static FusedCase of(DenseNetwork network, int intactLayers, long seed) {
+            Random random = new Random(seed);
+            int rows = 2100;
+            float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
+            UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
+            List<UnitSelection.Layer> layers = new ArrayList<>(selection(random, network.hiddenUnits()).layers());
+            for (int l = 0; l < intactLayers; l++) {
+                int units = network.layer(l).units();
+                int[] all = java.util.stream.IntStream.range(0, units).toArray();
+                layers.set(l, new UnitSelection.Layer(all, units, false));
+            }
+            UnitSelection chosen = new UnitSelection(layers);
+            assertTrue(chosen.layer(intactLayers).dropped().length > 0,
+                    "layer " + (intactLayers + 1) + " drops units");
+            return new FusedCase(rows, x, statistics, chosen);
+        }
+    }
+
     /**
      * The last layer's refit on the output layer's targets as the scoring pass makes them (from the last hidden
      * layer's outputs, batch by batch) gives the refit of the pass that runs the whole original beside the pruned
      * chain, within 1e-6 of the largest weight, whichever layers drop units before it.
      */
     private static void checkOnOutputTargets(DenseNetwork network, int intactLayers, long seed) {
-        Random random = new Random(seed);
-        int rows = 2100;
-        float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
-        UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
-        List<UnitSelection.Layer> layers = new ArrayList<>(selection(random, network.hiddenUnits()).layers());
-        for (int l = 0; l < intactLayers; l++) {
-            int units = network.layer(l).units();
-            layers.set(l, new UnitSelection.Layer(java.util.stream.IntStream.range(0, units).toArray(), units, false));
-        }
-        UnitSelection chosen = new UnitSelection(layers);
-        assertTrue(chosen.layer(intactLayers).dropped().length > 0, "layer " + (intactLayers + 1) + " drops units");
+        FusedCase c = FusedCase.of(network, intactLayers, seed);
+        int rows = c.rows();
+        float[] x = c.x();
+        UnitStatistics statistics = c.statistics();
+        UnitSelection chosen = c.chosen();
         // The scoring pass's batches (256 rows) do not line up with the refit's blocks (300 rows).
         OutputTargets.Builder made = new OutputTargets.Builder(network.outputLayer(), Long.MAX_VALUE);
         int last = network.hiddenLayerCount() - 1;
@@ -215,17 +229,11 @@ class OnnxRefitSumsTest {
      * the last on the output layer's targets; the same refit as the sequential passes within 1e-6 of the largest weight.
      */
     private static void checkFused(DenseNetwork network, int intactLayers, long seed) {
-        Random random = new Random(seed);
-        int rows = 2100;
-        float[] x = TestNetworks.gaussian(random, rows * network.inputs(), 1.0);
-        UnitStatistics statistics = UnitStatistics.measure(network, x, rows, 256);
-        List<UnitSelection.Layer> layers = new ArrayList<>(selection(random, network.hiddenUnits()).layers());
-        for (int l = 0; l < intactLayers; l++) {
-            int units = network.layer(l).units();
-            layers.set(l, new UnitSelection.Layer(java.util.stream.IntStream.range(0, units).toArray(), units, false));
-        }
-        UnitSelection chosen = new UnitSelection(layers);
-        assertTrue(chosen.layer(intactLayers).dropped().length > 0, "layer " + (intactLayers + 1) + " drops units");
+        FusedCase c = FusedCase.of(network, intactLayers, seed);
+        int rows = c.rows();
+        float[] x = c.x();
+        UnitStatistics statistics = c.statistics();
+        UnitSelection chosen = c.chosen();
         java.util.Map<Integer, LayerGrams.Accumulator> grams = new java.util.TreeMap<>();
         OutputTargets.Builder targets = new OutputTargets.Builder(network.outputLayer(), Long.MAX_VALUE);
         try {
