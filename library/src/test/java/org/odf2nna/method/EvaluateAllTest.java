@@ -41,26 +41,11 @@ class EvaluateAllTest {
     void manyModelsOverOneReadingOfTheRowsScoreAsEachAlone() throws IOException {
         Random random = new Random(7);
         int rows = 300;
-        float[] x = new float[rows * 4];
-        double[] labels = new double[rows];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        for (int r = 0; r < rows; r++) {
-            labels[r] = random.nextInt(3);
-        }
-        Path csv = MethodTestData.csv(dir.resolve("rows.csv"), MethodTestData.names("x", 4), x, labels);
-        EvalData data = new EvalData(csv, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 64);
-        InputSignature input = new InputSignature("x", org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType
-                .FLOAT_VALUE, new long[] {-1, 4});
+        Rows made = rows(random, rows, 64);
+        EvalData data = made.data();
         // More than one group of models side by side.
         int count = ModelScan.MODELS_PER_PASS + 3;
-        List<ModelScan.Evaluated> models = new ArrayList<>();
-        for (int m = 0; m < count; m++) {
-            DenseNetwork network = network(random);
-            models.add(new ModelScan.Evaluated(OnnxModelBuilder.build(network, "x", "y", Map.of()), input, network,
-                    dir.resolve("m" + m + ".onnx"), "y"));
-        }
+        List<ModelScan.Evaluated> models = models(random, count);
         List<Metrics> together = ModelScan.evaluateAll(count, models::get, data, Task.CLASSIFICATION, Device.CPU,
                 Progress.NONE);
         assertEquals(count, together.size());
@@ -81,25 +66,13 @@ class EvaluateAllTest {
         Random random = new Random(11);
         int rows = 1000;
         int batch = 64;
-        float[] x = new float[rows * 4];
-        double[] labels = new double[rows];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        for (int r = 0; r < rows; r++) {
-            labels[r] = random.nextInt(3);
-        }
-        Path csv = MethodTestData.csv(dir.resolve("rows.csv"), MethodTestData.names("x", 4), x, labels);
-        EvalData data = new EvalData(csv, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), batch);
-        InputSignature input = new InputSignature("x", org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType
-                .FLOAT_VALUE, new long[] {-1, 4});
+        Rows made = rows(random, rows, batch);
+        float[] x = made.x();
+        double[] labels = made.labels();
+        Path csv = made.csv();
+        EvalData data = made.data();
         int count = 3;
-        List<ModelScan.Evaluated> models = new ArrayList<>();
-        for (int m = 0; m < count; m++) {
-            DenseNetwork network = network(random);
-            models.add(new ModelScan.Evaluated(OnnxModelBuilder.build(network, "x", "y", Map.of()), input, network,
-                    dir.resolve("m" + m + ".onnx"), "y"));
-        }
+        List<ModelScan.Evaluated> models = models(random, count);
         List<Metrics> together = ModelScan.evaluateAll(count, models::get, data, Task.CLASSIFICATION, Device.CPU,
                 Progress.NONE);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -123,6 +96,37 @@ class EvaluateAllTest {
             }
             assertEquals(plain.metrics(), together.get(m), "model " + m);
         }
+    }
+
+    /** Rows of 4 Gaussian inputs and a class of 3, as a CSV file and as the arrays written to it. */
+    private record Rows(float[] x, double[] labels, Path csv, EvalData data) {
+    }
+
+    private Rows rows(Random random, int rows, int batch) throws IOException {
+        float[] x = new float[rows * 4];
+        double[] labels = new double[rows];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        for (int r = 0; r < rows; r++) {
+            labels[r] = random.nextInt(3);
+        }
+        Path csv = MethodTestData.csv(dir.resolve("rows.csv"), MethodTestData.names("x", 4), x, labels);
+        EvalData data = new EvalData(csv, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), batch);
+        return new Rows(x, labels, csv, data);
+    }
+
+    /** {@code count} random 4-5-3 networks as the table evaluates them. */
+    private List<ModelScan.Evaluated> models(Random random, int count) {
+        InputSignature input = new InputSignature("x", org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType
+                .FLOAT_VALUE, new long[] {-1, 4});
+        List<ModelScan.Evaluated> models = new ArrayList<>();
+        for (int m = 0; m < count; m++) {
+            DenseNetwork network = network(random);
+            models.add(new ModelScan.Evaluated(OnnxModelBuilder.build(network, "x", "y", Map.of()), input, network,
+                    dir.resolve("m" + m + ".onnx"), "y"));
+        }
+        return models;
     }
 
     private static DenseNetwork network(Random random) {
