@@ -23,28 +23,7 @@
 # same launcher twice to see that on a given machine. TMP_KEEP=1 keeps the work folder.
 set -uo pipefail
 
-if (( $# != 2 )); then
-  echo "usage: $0 OLD_LAUNCHER NEW_LAUNCHER" >&2
-  exit 2
-fi
-old="$(readlink -f "$1")"
-new="$(readlink -f "$2")"
-for l in "$old" "$new"; do
-  if [[ ! -x "$l" ]]; then
-    echo "$0: $l is not an executable launcher" >&2
-    exit 2
-  fi
-done
-repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
-M="$repo/models"
-E="$repo/examples"
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/same-outputs.XXXXXX")"
-if [[ "${TMP_KEEP:-0}" != 1 ]]; then
-  trap 'rm -rf "$work"' EXIT
-else
-  echo "work folder: $work"
-fi
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/launchers.sh" same-outputs "$@"
 
 # name | arguments (one line, word-split; no spaces in the paths of the repository's files).
 # From README.md and docs/, with the repository's files: quick start; shrink (digits); shrink --train (iris); the sweep on

@@ -11,21 +11,7 @@
 # exits 1 when any differs. About 6 minutes on 2 busy cores. TMP_KEEP=1 keeps the work folder.
 set -uo pipefail
 
-if (( $# != 2 )); then
-  echo "usage: $0 OLD_LAUNCHER NEW_LAUNCHER" >&2
-  exit 2
-fi
-old="$(readlink -f "$1")"
-new="$(readlink -f "$2")"
-repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
-M="$repo/models"
-E="$repo/examples"
-work="$(mktemp -d "${TMPDIR:-/tmp}/same-reports.XXXXXX")"
-if [[ "${TMP_KEEP:-0}" != 1 ]]; then
-  trap 'rm -rf "$work"' EXIT
-else
-  echo "work folder: $work"
-fi
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/launchers.sh" same-reports "$@"
 
 # report file | arguments (word-split; no spaces in the repository's paths)
 runs=(
