@@ -26,38 +26,53 @@ class BlockedCholeskyTest {
         return g;
     }
 
-    @Test
-    void solvesAsEjmlDoesAcrossSeveralBlocks() {
-        Random random = new Random(7);
-        // Three blocks, the last one partial.
-        int n = 2 * BlockedCholesky.BLOCK + 37;
-        int m = 5;
-        DMatrixRMaj g = spd(random, n);
+    /** An n × m matrix of standard normal draws. */
+    private static DMatrixRMaj gaussian(Random random, int n, int m) {
         DMatrixRMaj b = new DMatrixRMaj(n, m);
         for (int i = 0; i < b.data.length; i++) {
             b.data[i] = random.nextGaussian();
         }
-        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(n);
-        assertTrue(chol.setA(g.copy()));
-        DMatrixRMaj expected = new DMatrixRMaj(n, m);
-        chol.solve(b.copy(), expected);
+        return b;
+    }
 
-        double[] l = BlockedCholesky.factor(g.data, n, DenseProduct.EJML);
-        double[] x = b.data.clone();
-        BlockedCholesky.solve(l, n, x, m, DenseProduct.EJML);
-        double scale = CommonOps_DDRM.elementMaxAbs(expected);
-        for (int i = 0; i < x.length; i++) {
-            assertTrue(Math.abs(x[i] - expected.data[i]) <= 1e-9 * scale, "entry " + i + ": " + x[i] + " against "
-                    + expected.data[i]);
-        }
-        // L·Lᵀ gives the matrix back.
+    /** The factor {@code l} of {@code g}: L·Lᵀ gives {@code g} back. */
+    private static void assertGivesBack(double[] l, DMatrixRMaj g) {
+        int n = g.numRows;
         DMatrixRMaj factor = DMatrixRMaj.wrap(n, n, l);
         DMatrixRMaj back = new DMatrixRMaj(n, n);
         CommonOps_DDRM.multTransB(factor, factor, back);
         double gScale = CommonOps_DDRM.elementMaxAbs(g);
         for (int i = 0; i < back.data.length; i++) {
-            assertTrue(Math.abs(back.data[i] - g.data[i]) <= 1e-11 * gScale);
+            assertTrue(Math.abs(back.data[i] - g.data[i]) <= 1e-11 * gScale, "entry " + i);
         }
+    }
+
+    /** Solving g·X = b with the factor {@code l} gives EJML's Cholesky solution. */
+    private static void assertSolvesAsEjml(double[] l, DMatrixRMaj g, DMatrixRMaj b) {
+        int n = g.numRows;
+        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(n);
+        assertTrue(chol.setA(g.copy()));
+        DMatrixRMaj expected = new DMatrixRMaj(n, b.numCols);
+        chol.solve(b.copy(), expected);
+        double[] x = b.data.clone();
+        BlockedCholesky.solve(l, n, x, b.numCols, DenseProduct.EJML);
+        double scale = CommonOps_DDRM.elementMaxAbs(expected);
+        for (int i = 0; i < x.length; i++) {
+            assertTrue(Math.abs(x[i] - expected.data[i]) <= 1e-9 * scale, "entry " + i + ": " + x[i] + " against "
+                    + expected.data[i]);
+        }
+    }
+
+    @Test
+    void solvesAsEjmlDoesAcrossSeveralBlocks() {
+        Random random = new Random(7);
+        // Three blocks, the last one partial.
+        int n = 2 * BlockedCholesky.BLOCK + 37;
+        DMatrixRMaj g = spd(random, n);
+        DMatrixRMaj b = gaussian(random, n, 5);
+        double[] l = BlockedCholesky.factor(g.data, n, DenseProduct.EJML);
+        assertSolvesAsEjml(l, g, b);
+        assertGivesBack(l, g);
     }
 
     @Test
@@ -67,32 +82,13 @@ class BlockedCholeskyTest {
         int n = BlockedCholesky.BLOCK + 2 * BlockedCholesky.BAND + 19;
         int m = 4;
         DMatrixRMaj g = spd(random, n);
-        LinearSolverDense<DMatrixRMaj> chol = LinearSolverFactory_DDRM.chol(n);
-        assertTrue(chol.setA(g.copy()));
         double[] l = g.data.clone();
         assertTrue(BlockedCholesky.factorInPlace(l, n, DenseProduct.EJML));
-        DMatrixRMaj factor = DMatrixRMaj.wrap(n, n, l);
-        DMatrixRMaj back = new DMatrixRMaj(n, n);
-        CommonOps_DDRM.multTransB(factor, factor, back);
-        double gScale = CommonOps_DDRM.elementMaxAbs(g);
-        for (int i = 0; i < back.data.length; i++) {
-            assertTrue(Math.abs(back.data[i] - g.data[i]) <= 1e-11 * gScale, "entry " + i);
-        }
-        DMatrixRMaj b = new DMatrixRMaj(n, m);
-        for (int i = 0; i < b.data.length; i++) {
-            b.data[i] = random.nextGaussian();
-        }
-        DMatrixRMaj expected = new DMatrixRMaj(n, m);
-        chol.solve(b.copy(), expected);
-        double[] x = b.data.clone();
-        BlockedCholesky.solve(l, n, x, m, DenseProduct.EJML);
-        double scale = CommonOps_DDRM.elementMaxAbs(expected);
-        for (int i = 0; i < x.length; i++) {
-            assertTrue(Math.abs(x[i] - expected.data[i]) <= 1e-9 * scale, "entry " + i + ": " + x[i] + " against "
-                    + expected.data[i]);
-        }
+        assertGivesBack(l, g);
+        DMatrixRMaj b = gaussian(random, n, m);
+        assertSolvesAsEjml(l, g, b);
         DMatrixRMaj ltb = new DMatrixRMaj(n, m);
-        CommonOps_DDRM.multTransA(factor, b, ltb);
+        CommonOps_DDRM.multTransA(DMatrixRMaj.wrap(n, n, l), b, ltb);
         double[] product = BlockedCholesky.transposedTimes(l, n, b.data, m, DenseProduct.EJML);
         double pScale = CommonOps_DDRM.elementMaxAbs(ltb);
         for (int i = 0; i < product.length; i++) {

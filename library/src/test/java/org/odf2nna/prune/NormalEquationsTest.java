@@ -42,23 +42,37 @@ class NormalEquationsTest {
         return z;
     }
 
+    /** [H, 1]: the rows of {@code h} with a constant column, and {@code extra} rows of zeros below them. */
+    private static DMatrixRMaj design(float[] h, int n, int k, int extra) {
+        DMatrixRMaj a = new DMatrixRMaj(n + extra, k + 1);
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < k; j++) {
+                a.set(r, j, h[r * k + j]);
+            }
+            a.set(r, k, 1);
+        }
+        return a;
+    }
+
+    /** The rows of {@code z} as a matrix, with {@code extra} rows of zeros below them. */
+    private static DMatrixRMaj targetMatrix(float[] z, int n, int m, int extra) {
+        DMatrixRMaj y = new DMatrixRMaj(n + extra, m);
+        for (int r = 0; r < n; r++) {
+            for (int u = 0; u < m; u++) {
+                y.set(r, u, z[r * m + u]);
+            }
+        }
+        return y;
+    }
+
     /**
      * The ridge problem solved independently: QR least squares on the stacked system
      * [H, 1; √λ·I, 0]·X = [Z; √λ·W₀] (Householder QR, no normal equations), with λ computed here.
      */
     private static double[] bruteForce(float[] h, float[] z, int n, int k, int m, float[] w0, double lambda) {
         int extra = lambda > 0 ? k : 0;
-        DMatrixRMaj a = new DMatrixRMaj(n + extra, k + 1);
-        DMatrixRMaj y = new DMatrixRMaj(n + extra, m);
-        for (int r = 0; r < n; r++) {
-            for (int j = 0; j < k; j++) {
-                a.set(r, j, h[r * k + j]);
-            }
-            a.set(r, k, 1);
-            for (int u = 0; u < m; u++) {
-                y.set(r, u, z[r * m + u]);
-            }
-        }
+        DMatrixRMaj a = design(h, n, k, extra);
+        DMatrixRMaj y = targetMatrix(z, n, m, extra);
         double root = Math.sqrt(lambda);
         for (int j = 0; j < extra; j++) {
             a.set(n + j, j, root);
@@ -202,17 +216,8 @@ class NormalEquationsTest {
         NormalEquations.Solution s = eq.solve(w0, b0, 1e-3);
         assertEquals("cholesky", s.solver());
 
-        DMatrixRMaj a = new DMatrixRMaj(n, k + 1);
-        DMatrixRMaj y = new DMatrixRMaj(n, m);
-        for (int r = 0; r < n; r++) {
-            for (int j = 0; j < k; j++) {
-                a.set(r, j, h[r * k + j]);
-            }
-            a.set(r, k, 1);
-            for (int u = 0; u < m; u++) {
-                y.set(r, u, z[r * m + u]);
-            }
-        }
+        DMatrixRMaj a = design(h, n, k, 0);
+        DMatrixRMaj y = targetMatrix(z, n, m, 0);
         DMatrixRMaj g = new DMatrixRMaj(k + 1, k + 1);
         org.ejml.dense.row.CommonOps_DDRM.multInner(a, g);
         DMatrixRMaj rhs = new DMatrixRMaj(k + 1, m);
@@ -236,15 +241,7 @@ class NormalEquationsTest {
         for (int u = 0; u < m; u++) {
             assertEquals(x.get(k, u), s.bias()[u], 1e-9 * scale, "bias " + u);
         }
-        double[] w0d = new double[w0.length];
-        double[] b0d = new double[m];
-        for (int i = 0; i < w0.length; i++) {
-            w0d[i] = w0[i];
-        }
-        for (int u = 0; u < m; u++) {
-            b0d[u] = b0[u];
-        }
-        double prior = residual(h, z, n, k, m, w0d, b0d);
+        double prior = residual(h, z, n, k, m, toDouble(w0), toDouble(b0));
         assertEquals(prior, s.priorResidual(), 1e-8 * prior);
         double fitted = residual(h, z, n, k, m, s.weights(), s.bias());
         assertEquals(fitted, s.residual(), 1e-6 * fitted);
