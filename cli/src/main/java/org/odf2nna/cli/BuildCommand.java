@@ -57,11 +57,11 @@ final class BuildCommand extends Subcommand {
                     + Main.replaced(before, summary.output()));
             main.out.println("  " + summary.sizing());
             main.out.println("  trained " + summary.training().epochsRun() + " epochs (kept epoch "
-                    + summary.training().bestEpoch() + ") on " + summary.trainRows() + " rows; validation "
+                    + summary.training().bestEpoch() + ") on " + summary.split().trainRows() + " rows; validation "
                     + summary.training().validationMetric() + " " + (summary.training().validationMetric()
                             .equals("accuracy") ? ReportFormat.percent(summary.training().validationAfter())
                             : ReportFormat.number(summary.training().validationAfter()))
-                    + " on " + summary.validationRows() + " held-out rows");
+                    + " on " + summary.split().validationRows() + " held-out rows");
         }
         return Main.OK;
     }

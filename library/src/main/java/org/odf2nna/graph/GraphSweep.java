@@ -91,9 +91,8 @@ public final class GraphSweep {
                 continue;
             }
             rows.add(new GraphBlocks.Block(rows.size() + 1, b.heads() ? "heads" : b.kind() == DenseBlock.Kind.MATMUL
-                    ? "last axis" : "channels",
-                    b.firstNode(), b.secondNode(), b.nodes(), b.hidden(), b.inputs(), b.width(), b.outputs(),
-                    b.activation(), b.perUnitOps(), b.parameters()));
+                    ? "last axis" : "channels", layers(b, b.secondNode()), new GraphBlocks.Sizes(b.inputs(),
+                    b.width(), b.outputs()), between(b), b.parameters()));
         }
         List<String> untied = TiedChannels.untied(g, blocks);
         List<String> notes = new ArrayList<>(untied.subList(0, Math.min(untied.size(), MAX_UNTIED_NOTES)));
@@ -109,9 +108,18 @@ public final class GraphSweep {
      */
     private static GraphBlocks.Block stream(List<DenseBlock> blocks, DenseBlock lead, int row) {
         List<DenseBlock> sites = blocks.stream().filter(x -> lead.stream().equals(x.stream())).toList();
-        return new GraphBlocks.Block(row, GraphBlocks.STREAM, lead.firstNode(), sites.get(sites.size() - 1)
-                .secondNode(), lead.nodes(), lead.hidden(), lead.inputs(), lead.width(), sites.size(),
-                lead.activation(), lead.perUnitOps(), sites.stream().mapToLong(DenseBlock::parameters).sum());
+        return new GraphBlocks.Block(row, GraphBlocks.STREAM, layers(lead, sites.get(sites.size() - 1).secondNode()),
+                new GraphBlocks.Sizes(lead.inputs(), lead.width(), sites.size()), between(lead),
+                sites.stream().mapToLong(DenseBlock::parameters).sum());
+    }
+
+    /** Where {@code b} stands, up to the second layer {@code second} (a stream's: its last reader). */
+    private static GraphBlocks.Layers layers(DenseBlock b, String second) {
+        return new GraphBlocks.Layers(b.firstNode(), second, b.nodes(), b.hidden());
+    }
+
+    private static GraphBlocks.Between between(DenseBlock b) {
+        return new GraphBlocks.Between(b.activation(), b.perUnitOps());
     }
 
     /** The blocks' parameters, each shared constant counted once. */

@@ -2,7 +2,6 @@ package org.odf2nna.method;
 
 import com.google.gson.Gson;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.odf2nna.Device;
@@ -47,19 +46,16 @@ public final class ModelBuilder {
      * @param size         its sizing by eq. 2
      * @param task         classification or regression
      * @param training     how training went
-     * @param trainRows    rows used for the Adam steps
-     * @param validationRows rows held out
-     * @param features     the feature columns, in the model's input order
-     * @param target       the target column
+     * @param split        how the training rows were split
+     * @param columns      the feature columns, in the model's input order, and the target column
      */
-    public record Built(DenseNetwork network, GeneralModel size, Task task, TrainingSummary training, int trainRows,
-            int validationRows, List<String> features, String target) {
+    public record Built(DenseNetwork network, GeneralModel size, Task task, TrainingSummary training,
+            BuildSummary.Split split, BuildSummary.Columns columns) {
 
         /** The summary for reports. */
         public BuildSummary summary(BuildFiles files) {
             return new BuildSummary(files.output().toString(), files.train().toString(), task.displayName(),
-                    NetworkSummary.of(network), sizing(size, network), trainRows, validationRows, training, features,
-                    target);
+                    NetworkSummary.of(network), sizing(size, network), split, training, columns);
         }
     }
 
@@ -124,9 +120,9 @@ public final class ModelBuilder {
         ScanResult.Sample check = new ScanResult.Sample(sample, data.width(), sample, data.width(),
                 network.forward(sample, sampleRows), sampleRows);
         ModelWriter.writeOnnx(model, options.output(), network, check, Device.CPU, true);
-        org.odf2nna.report.Retraining settings = trainer.settings(network);
-        return new Built(network, size, task, outcome.summary(), settings.trainRows(), settings.validationRows(),
-                labelled.featureNames(), labelled.targetName());
+        org.odf2nna.report.Retraining.Rows split = trainer.settings(network).rows();
+        return new Built(network, size, task, outcome.summary(), new BuildSummary.Split(split.trainRows(),
+                split.validationRows()), new BuildSummary.Columns(labelled.featureNames(), labelled.targetName()));
     }
 
     /** Classes of a classification target: its values must be class ids 0..K−1, K ≥ 2. */

@@ -55,11 +55,11 @@ final class Retrainer {
     private final Distillation distillation;
 
     /**
-     * The settings that do not depend on the network trained ({@code trainingRange}: the per-column range of the
-     * training part as the chain reads it, in the model's coordinates).
+     * The settings that do not depend on the network trained: the report's rows and steps ({@link Retraining}), and
+     * {@code trainingRange}, the per-column range of the training part as the chain reads it, in the model's
+     * coordinates.
      */
-    private record Settings(String trainData, int trainRows, int validationRows, int epochs, String epochsSource,
-            int batchSize, double learningRate, long seed, String signal, boolean validationLabelled,
+    private record Settings(Retraining.Rows rows, Retraining.Steps steps, String signal, boolean validationLabelled,
             org.odf2nna.network.InputRange trainingRange, float[] targetRange) {
     }
 
@@ -309,9 +309,8 @@ final class Retrainer {
                 retrain.seed(), retrain.patience(), device);
         String source = origin.describe();
         Distillation distillation = teacher == null ? Distillation.NONE : retrain.distillation();
-        Settings settings = new Settings(source, parts[0].rows(), parts[1].rows(),
-                epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
-                signal(distillation, loss), validationLabelled, parts[0].rows() == 0 ? null
+        Settings settings = new Settings(new Retraining.Rows(source, parts[0].rows(), parts[1].rows()),
+                steps(epochs, retrain), signal(distillation, loss), validationLabelled, parts[0].rows() == 0 ? null
                         : org.odf2nna.network.InputRange.of(parts[0].inputs(), parts[0].rows(), parts[0].width()),
                 targetRange(parts[0]));
         Conditioning conditioning = given != null ? given : RAW_COORDINATES ? Conditioning.identity(parts[0].width())
@@ -344,12 +343,18 @@ final class Retrainer {
         TrainingOptions options = new TrainingOptions(epochs.count(), retrain.batchSize(), retrain.learningRate(),
                 retrain.seed(), retrain.patience(), plan.device());
         Distillation distillation = plan.teacher() == null ? Distillation.NONE : retrain.distillation();
-        Settings settings = new Settings(plan.origin().describe(), train.rows(), validation.rows(), epochs.count(),
-                epochs.source(), retrain.batchSize(), retrain.learningRate(), retrain.seed(),
-                signal(distillation, plan.loss()), plan.validationLabelled(), range, targetRange);
+        Settings settings = new Settings(new Retraining.Rows(plan.origin().describe(), train.rows(),
+                validation.rows()), steps(epochs, retrain), signal(distillation, plan.loss()),
+                plan.validationLabelled(), range, targetRange);
         TrainingData conditioned = conditioning.apply(validation);
         return new Retrainer(new Rows(train, conditioned, conditioned, "validation"), conditioning, plan.loss(),
                 options, settings, distillation);
+    }
+
+    /** How a retraining of {@code epochs} with {@code retrain}'s batch size, learning rate and seed steps. */
+    private static Retraining.Steps steps(RetrainSettings.Epochs epochs, RetrainSettings retrain) {
+        return new Retraining.Steps(epochs.count(), epochs.source(), retrain.batchSize(), retrain.learningRate(),
+                retrain.seed());
     }
 
     /** Deletes the file of training rows when they stream from disk (a run's temporary folder goes at its end anyway). */
@@ -420,7 +425,7 @@ final class Retrainer {
 
     /** Epochs each retraining runs at most (0: the pruned weights are kept as they are). */
     int epochs() {
-        return settings.epochs();
+        return settings.steps().epochs();
     }
 
     /** The same retraining with another number of epochs. */
@@ -428,9 +433,8 @@ final class Retrainer {
         TrainingOptions o = new TrainingOptions(epochs, options.batchSize(), options.learningRate(), options.seed(),
                 options.patience(), options.device());
         Settings t = settings;
-        Settings withEpochs = new Settings(t.trainData(), t.trainRows(), t.validationRows(), epochs, source,
-                t.batchSize(), t.learningRate(), t.seed(), t.signal(), t.validationLabelled(), t.trainingRange(),
-                t.targetRange());
+        Settings withEpochs = new Settings(t.rows(), t.steps().withEpochs(epochs, source), t.signal(),
+                t.validationLabelled(), t.trainingRange(), t.targetRange());
         return new Retrainer(new Rows(train, validation, judge, watchedRows, clipped), conditioning, loss, o,
                 withEpochs, distillation);
     }
@@ -445,14 +449,12 @@ final class Retrainer {
 
     /** Why retraining runs as many epochs as it does. */
     String epochsSource() {
-        return settings.epochsSource();
+        return settings.steps().epochsSource();
     }
 
     /** The settings for the report, with {@code original}'s metric on the validation rows. */
     Retraining settings(DenseNetwork original) {
-        Settings s = settings;
-        return new Retraining(s.trainData(), s.trainRows(), s.validationRows(), s.epochs(), s.epochsSource(),
-                s.batchSize(), s.learningRate(), s.seed(), validationMetric(original), s.signal());
+        return new Retraining(settings.rows(), settings.steps(), validationMetric(original), settings.signal());
     }
 
     /**

@@ -23,26 +23,60 @@ public record GraphBlocks(long modelParameters, long blockParameters, double blo
     }
 
     /**
-     * One block.
+     * One block (its JSON fields are those of the parts, in this order, among its own).
      *
      * @param block      its number, from 1
      * @param units      {@code last axis} (MatMul, Gemm) or {@code channels} (Conv of any kernel)
-     * @param first      the first layer's node
-     * @param second     the second layer's node
-     * @param nodes      every node of the block
-     * @param hidden     the hidden tensor (the second layer's input)
-     * @param inputs     the first layer's inputs
-     * @param width      hidden units
-     * @param outputs    the second layer's outputs
-     * @param activation the activation as recognised
-     * @param perUnitOps the other per-unit operations between the layers
+     * @param layers     where it stands in the graph: its layers' nodes and the hidden tensor between them
+     * @param sizes      its inputs, hidden units and outputs
+     * @param between    what the hidden units go through between the layers
      * @param parameters the block's parameters
      */
-    public record Block(int block, String units, String first, String second, List<String> nodes, String hidden,
-            int inputs, int width, int outputs, String activation, List<String> perUnitOps, long parameters) {
+    public record Block(int block, String units, Layers layers, Sizes sizes, Between between, long parameters) {
+    }
 
-        public Block {
+    /**
+     * Where a block stands in the graph.
+     *
+     * @param first  the first layer's node
+     * @param second the second layer's node
+     * @param nodes  every node of the block
+     * @param hidden the hidden tensor (the second layer's input)
+     */
+    @JsonInline
+    public record Layers(String first, String second, List<String> nodes, String hidden) {
+
+        public Layers {
             nodes = List.copyOf(nodes);
+        }
+    }
+
+    /**
+     * A block's sizes.
+     *
+     * @param inputs  the first layer's inputs
+     * @param width   hidden units
+     * @param outputs the second layer's outputs
+     */
+    @JsonInline
+    public record Sizes(int inputs, int width, int outputs) {
+
+        /** As the tables write them, {@code 64-32-64}. */
+        public String inHiddenOut() {
+            return inputs + "-" + width + "-" + outputs;
+        }
+    }
+
+    /**
+     * What the hidden units go through between a block's layers.
+     *
+     * @param activation the activation as recognised
+     * @param perUnitOps the other per-unit operations between the layers
+     */
+    @JsonInline
+    public record Between(String activation, List<String> perUnitOps) {
+
+        public Between {
             perUnitOps = List.copyOf(perUnitOps);
         }
     }

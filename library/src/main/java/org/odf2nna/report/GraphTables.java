@@ -50,11 +50,13 @@ public final class GraphTables {
         for (GraphBlocks.Block k : b.blocks()) {
             boolean stream = k.units().equals(GraphBlocks.STREAM);
             streams |= stream;
+            GraphBlocks.Sizes sizes = k.sizes();
+            List<String> perUnitOps = k.between().perUnitOps();
             s.append(String.format(Locale.ROOT, "  %-5d  %-9s  %-15s  %-12s  %-26s  %10d  %s -> %s (%d nodes)%n",
-                    k.block(), k.units(), stream ? k.inputs() + "p-" + k.width() + "-" + k.outputs() + "c"
-                            : k.inputs() + "-" + k.width() + "-" + k.outputs(), k.activation(),
-                    k.perUnitOps().isEmpty() ? "-" : String.join(", ", k.perUnitOps()), k.parameters(), k.first(),
-                    k.second(), k.nodes().size()));
+                    k.block(), k.units(), stream ? sizes.inputs() + "p-" + sizes.width() + "-" + sizes.outputs() + "c"
+                            : sizes.inHiddenOut(), k.between().activation(),
+                    perUnitOps.isEmpty() ? "-" : String.join(", ", perUnitOps), k.parameters(), k.layers().first(),
+                    k.layers().second(), k.layers().nodes().size()));
         }
         if (streams) {
             s.append("  (a stream: the channels that residual Adds tie together, written by p layers and read by c; a "
@@ -82,8 +84,8 @@ public final class GraphTables {
         java.util.List<String> shared = new java.util.ArrayList<>();
         for (GraphBlocks.Block k : b.blocks()) {
             for (GraphBlocks.Block next : b.blocks()) {
-                if (next != k && next.first().equals(k.second())) {
-                    shared.add(k.second() + " (blocks " + k.block() + " and " + next.block() + ")");
+                if (next != k && next.layers().first().equals(k.layers().second())) {
+                    shared.add(k.layers().second() + " (blocks " + k.block() + " and " + next.block() + ")");
                 }
             }
         }

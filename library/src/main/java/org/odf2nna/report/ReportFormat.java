@@ -443,14 +443,16 @@ public final class ReportFormat {
     }
 
     private static String retrainingLine(Retraining r) {
+        Retraining.Rows rows = r.rows();
+        Retraining.Steps steps = r.steps();
         // "TRAIN (validation: FILE)": the validation rows are a file of their own, not held out of the training rows.
-        boolean ownFile = r.trainData().endsWith(")") && r.trainData().contains(" (validation: ");
+        boolean ownFile = rows.trainData().endsWith(")") && rows.trainData().contains(" (validation: ");
         return String.format(Locale.ROOT, "Retrained with TensorFlow on %s: %d %s, %d %s; up to %d epochs (%s), batch "
-                + "%d, learning rate %s, seed %d%n", r.trainData(), r.trainRows(), ownFile ? "training rows" : "rows",
-                r.validationRows(), ownFile ? "validation rows" : "held out for validation", r.epochs(),
-                r.epochsSource(), r.batchSize(),
-                number(r.learningRate()), r.seed()) + (r.signal() == null ? "" : "  trained towards "
-                + r.signal() + System.lineSeparator());
+                + "%d, learning rate %s, seed %d%n", rows.trainData(), rows.trainRows(),
+                ownFile ? "training rows" : "rows", rows.validationRows(),
+                ownFile ? "validation rows" : "held out for validation", steps.epochs(), steps.epochsSource(),
+                steps.batchSize(), number(steps.learningRate()), steps.seed()) + (r.signal() == null ? ""
+                : "  trained towards " + r.signal() + System.lineSeparator());
     }
 
     /**
@@ -488,10 +490,11 @@ public final class ReportFormat {
         s.append("General model  ").append(g.output()).append(": ").append(g.network().architecture()).append(", ")
                 .append(g.network().parameters()).append(" parameters (").append(g.sizing()).append(")\n");
         s.append(String.format(Locale.ROOT, "               trained %d epochs (kept epoch %d) on %d rows; validation "
-                + "%s %s on %d held-out rows%n%n", g.training().epochsRun(), g.training().bestEpoch(), g.trainRows(),
-                g.training().validationMetric(), g.training().validationMetric().equals("accuracy")
-                        ? percent(g.training().validationAfter()) : number(g.training().validationAfter()),
-                g.validationRows()));
+                + "%s %s on %d held-out rows%n%n", g.training().epochsRun(), g.training().bestEpoch(),
+                g.split().trainRows(), g.training().validationMetric(),
+                g.training().validationMetric().equals("accuracy") ? percent(g.training().validationAfter())
+                        : number(g.training().validationAfter()),
+                g.split().validationRows()));
         s.append(sweep(run.sweep()));
         return s.toString();
     }

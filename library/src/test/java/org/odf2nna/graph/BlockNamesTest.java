@@ -45,8 +45,8 @@ class BlockNamesTest {
         assertEquals(70 + 88 + 27, described.blockParameters(), "g1, g2 and y once each");
         assertEquals(70 + 88 + 88 + 27, rows, "g2 in both rows");
         String table = GraphTables.blocks(described);
-        String shared = described.blocks().get(0).second();
-        assertEquals(shared, described.blocks().get(1).first(), table);
+        String shared = described.blocks().get(0).layers().second();
+        assertEquals(shared, described.blocks().get(1).layers().first(), table);
         assertTrue(table.contains("(a layer shared by two blocks is in both rows, which sum to 273; the 185 above "
                 + "count it once: " + shared + " (blocks 1 and 2))"), table);
     }

@@ -64,7 +64,7 @@ class InspectBlocksTest {
         GraphFeed made = GraphFeed.madeUp(model, FILE, ModelInputs.NONE);
         GraphBlocks listed = GraphSweep.describe(model, FILE, made, made.madeUpRows(4), Device.CPU);
         assertEquals(1, listed.blocks().size());
-        assertEquals("gelu", listed.blocks().get(0).activation());
+        assertEquals("gelu", listed.blocks().get(0).between().activation());
         assertEquals(listed.blockParameters(), listed.blocks().get(0).parameters());
     }
 }

@@ -85,7 +85,7 @@ class TinyBertSweepTest {
             String table = name + "\n" + GraphTables.blocks(blocks);
             assertEquals(9, blocks.blocks().size(), table);
             assertEquals(4, blocks.blocks().stream().filter(b -> b.units().equals("heads")).count(), table);
-            assertEquals(4, blocks.blocks().stream().filter(b -> b.width() == 256 && b.parameters() == 33_088)
+            assertEquals(4, blocks.blocks().stream().filter(b -> b.sizes().width() == 256 && b.parameters() == 33_088)
                     .count(), table);
             assertEquals(336_578, blocks.modelParameters(), table);
         }

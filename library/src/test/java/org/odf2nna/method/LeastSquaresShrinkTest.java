@@ -123,7 +123,7 @@ class LeastSquaresShrinkTest {
                 dir.resolve("chosen.onnx")).withCsv(new CsvReading(null, 100));
         SweepReport report = Sweeper.run(files, settings, Progress.NONE);
         ShrinkReport table = report.table();
-        assertEquals(table.retraining().trainRows(), table.compensation().fitRows(),
+        assertEquals(table.retraining().rows().trainRows(), table.compensation().fitRows(),
                 "the validation rows that choose are not fitted on");
         assertEquals(120 - Math.round(120 * 0.25), table.compensation().fitRows());
         assertTrue(table.compensation().fitData().contains("training part"), table.compensation().fitData());

@@ -59,8 +59,8 @@ class ShrinkRetrainTest {
         assertNotNull(o.training());
         assertNotNull(report.retraining());
         long fileRows = Files.readAllLines(Path.of("examples/iris/iris-train.csv")).size() - 1;
-        assertEquals(fileRows, report.retraining().trainRows() + report.retraining().validationRows());
-        assertEquals(Math.round(fileRows * 0.25), report.retraining().validationRows());
+        assertEquals(fileRows, report.retraining().rows().trainRows() + report.retraining().rows().validationRows());
+        assertEquals(Math.round(fileRows * 0.25), report.retraining().rows().validationRows());
         assertTrue(o.training().epochsRun() <= 8);
         // The file's outputs equal TensorFlow's for the same weights.
         OnnxDenseModel written = DenseChainReader.read(out);

@@ -104,8 +104,8 @@ class StreamedRetrainTest {
             ShrinkReport streamed = shrink(true, distillation, streamedDetails);
             assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
             assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
-            assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
-            assertEquals(memory.retraining().validationRows(), streamed.retraining().validationRows());
+            assertEquals(memory.retraining().rows().trainRows(), streamed.retraining().rows().trainRows());
+            assertEquals(memory.retraining().rows().validationRows(), streamed.retraining().rows().validationRows());
             assertEquals(memory.retraining().signal(), streamed.retraining().signal());
             EpsilonOutcome a = memory.outcomes().get(0);
             EpsilonOutcome b = streamed.outcomes().get(0);
@@ -183,8 +183,8 @@ class StreamedRetrainTest {
         SweepReport streamed = sweep(true, model, train, validation, test, streamedDetails);
         assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
         assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
-        assertEquals(memory.table().retraining().trainRows(), streamed.table().retraining().trainRows());
-        assertEquals(3000, streamed.table().retraining().validationRows());
+        assertEquals(memory.table().retraining().rows().trainRows(), streamed.table().retraining().rows().trainRows());
+        assertEquals(3000, streamed.table().retraining().rows().validationRows());
         assertEquals(memory.table().outcomes().size(), streamed.table().outcomes().size(), "as many rounds");
         for (int r = 0; r < memory.table().outcomes().size(); r++) {
             EpsilonOutcome a = memory.table().outcomes().get(r);

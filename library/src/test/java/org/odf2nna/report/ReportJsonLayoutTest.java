@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 class ReportJsonLayoutTest {
 
     static GraphSweepReport graphSweep() {
-        GraphBlocks blocks = new GraphBlocks(12_000, 8_000, 0.667, List.of(new GraphBlocks.Block(1, "mlp", "fc1",
-                "fc2", List.of("fc1", "gelu", "fc2"), "gelu", 32, 64, 32, "Gelu", List.of("Gelu"), 4_160)),
+        GraphBlocks blocks = new GraphBlocks(12_000, 8_000, 0.667, List.of(new GraphBlocks.Block(1, "mlp",
+                new GraphBlocks.Layers("fc1", "fc2", List.of("fc1", "gelu", "fc2"), "gelu"),
+                new GraphBlocks.Sizes(32, 64, 32), new GraphBlocks.Between("Gelu", List.of("Gelu")), 4_160)),
                 List.of("one note"));
         GraphSweepReport.Judged validation = new GraphSweepReport.Judged(500, 0.97, 0, 0);
         GraphSweepReport.Judged report = new GraphSweepReport.Judged(500, Double.NaN, 3, 1, 0.25);
@@ -118,6 +119,21 @@ class ReportJsonLayoutTest {
                 new EvolveReport.Figures(0.93, null, null), 2e-6, null, "lsq", new EvolveReport.BothCompensations(null,
                         null));
         assertEquals(expected("evolve-outcome.json"), ReportFormat.json(outcome));
+    }
+
+    @Test
+    void theRetrainingSettingsWriteTheirFormerBytes() throws IOException {
+        Retraining retraining = new Retraining(new Retraining.Rows("train.csv", 800, 200),
+                new Retraining.Steps(30, "the default", 32, 1e-3, 42), 0.95, "the targets and the original's outputs");
+        assertEquals(expected("retraining.json"), ReportFormat.json(retraining));
+    }
+
+    @Test
+    void aBuildSummaryWritesItsFormerBytes() throws IOException {
+        BuildSummary built = new BuildSummary("g.onnx", "train.csv", "classification", new NetworkSummary("4-16-3",
+                131, List.of(16)), "NU = 16", new BuildSummary.Split(800, 200), new TrainingSummary(40, 31, 0.9, 0.95,
+                "accuracy", 0.4, 0.2, Double.NaN), new BuildSummary.Columns(List.of("a", "b", "c", "d"), "class"));
+        assertEquals(expected("build-summary.json"), ReportFormat.json(built));
     }
 
     @Test

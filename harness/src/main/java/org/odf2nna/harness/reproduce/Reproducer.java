@@ -302,13 +302,14 @@ public final class Reproducer {
         Results.Scratch scratch = sweep.scratch() == null ? null
                 : new Results.Scratch(sweep.scratch().architecture(), Results.Figures.of(sweep.scratch().metrics()),
                         sweep.scratch().training().epochsRun());
-        org.odf2nna.report.Retraining r = table.retraining();
+        org.odf2nna.report.Retraining.Rows r = table.retraining().rows();
+        org.odf2nna.report.Retraining.Steps steps = table.retraining().steps();
         String retraining = String.format(Locale.ROOT, "%d epochs (%s), batch %d, learning rate %s, on %d rows; "
-                + "%d validation rows", r.epochs(), r.epochsSource(), r.batchSize(), ReportFormat.number(r.learningRate()),
-                r.trainRows(), r.validationRows());
+                + "%d validation rows", steps.epochs(), steps.epochsSource(), steps.batchSize(),
+                ReportFormat.number(steps.learningRate()), r.trainRows(), r.validationRows());
         long testRows = table.originalMetrics() == null ? 0 : table.originalMetrics().rows();
         return new Results.DatasetResult(e.id(), e.train(), e.test(), table.task(), r.trainRows(), r.validationRows(),
-                testRows, original, general, grid, retraining, r.epochs(), sweep.originalValidation(), rows,
+                testRows, original, general, grid, retraining, steps.epochs(), sweep.originalValidation(), rows,
                 sweep.chosen(), sweep.choice(), scratch, seconds, options.invocation(),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), notes);
     }
