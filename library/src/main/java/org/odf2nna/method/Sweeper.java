@@ -516,16 +516,18 @@ public final class Sweeper {
         float[] asFloat = round.network().forward(sample.chainInput(), sample.rows());
         float[] int8 = round.judged().forward(sample.chainInput(), sample.rows());
         boolean[] layers = round.int8().int8();
-        return new Int8Summary(Converter.bytes(options.files().model()), Converter.bytes(options.files().output()),
-                Int8Summary.layers(layers, true), Int8Summary.layers(layers, false), Int8Fallback.LAYER_SHARE,
-                ModelWriter.maxDifference(int8, asFloat), sample.rows(), round.int8().integerKernels() ? "int8"
+        return new Int8Summary(new Int8Summary.Size(Converter.bytes(options.files().model()),
+                Converter.bytes(options.files().output())), new Int8Summary.Fallback(Int8Summary.layers(layers, true),
+                Int8Summary.layers(layers, false), Int8Fallback.LAYER_SHARE), new Int8Summary.Check(
+                ModelWriter.maxDifference(int8, asFloat), sample.rows()), round.int8().integerKernels() ? "int8"
                         : "int8-weights", Int8Fallback.layers(round.int8(), sample.chainInput(), sample.rows()));
     }
 
     /** {@link #int8Summary} in words, for the choice line. */
     static String int8Note(Int8Summary int8) {
-        String kept = int8.floatLayers().isEmpty() ? "none" : String.join(", ", int8.floatLayers().stream()
-                .map(String::valueOf).toList());
+        List<Integer> floatLayers = int8.fallback().floatLayers();
+        String kept = floatLayers.isEmpty() ? "none" : String.join(", ", floatLayers.stream().map(String::valueOf)
+                .toList());
         StringBuilder layers = new StringBuilder();
         for (Int8Summary.Layer l : int8.layers()) {
             layers.append(layers.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "layer %d %s (change "
@@ -538,8 +540,9 @@ public final class Sweeper {
                 + "changes more than %s of the tolerance's share of the float round's predictions on the watched "
                 + "training rows); %s; %d -> %d bytes; outputs within %s of the float round's on %d check rows.",
                 int8.form().equals("int8") ? ", on integer kernels" : ", weight-only", kept,
-                ReportFormat.percent(int8.fallbackShare()), layers, int8.bytesBefore(), int8.bytesAfter(),
-                ReportFormat.number(int8.maxDifferenceFromFloat()), int8.checkRows());
+                ReportFormat.percent(int8.fallback().fallbackShare()), layers, int8.size().bytesBefore(),
+                int8.size().bytesAfter(), ReportFormat.number(int8.check().maxDifferenceFromFloat()),
+                int8.check().checkRows());
     }
 
     /**

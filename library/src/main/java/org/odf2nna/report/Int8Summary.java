@@ -3,28 +3,58 @@ package org.odf2nna.report;
 import java.util.List;
 
 /**
- * What int8 weights did to a written model, as the JSON report holds it (the text summary says the same in words).
+ * What int8 weights did to a written model, as the JSON report holds it (the text summary says the same in words; its
+ * JSON fields are those of the parts, in this order, among its own).
  *
- * @param bytesBefore            the original model's bytes
- * @param bytesAfter             the written model's bytes
- * @param int8Layers             the 1-based dense layers stored as int8 with a scale per unit
- * @param floatLayers            the 1-based dense layers kept float by the per-layer fallback (their int8 weights
- *                               alone changed more than {@code fallbackShare} of the tolerance's share of the float
- *                               network's predictions on the watched training rows)
- * @param fallbackShare          that share of the tolerance, in [0, 1]
- * @param maxDifferenceFromFloat the largest output difference between the written network and the same network with
- *                               every weight float (the float round), over {@code checkRows} rows
- * @param checkRows              the rows that difference was measured on
- * @param form                   {@code int8} (integer kernels) or {@code int8-weights} (weight-only)
- * @param layers                 per dense layer, what it was stored as and why
+ * @param size     the model's bytes before and after
+ * @param fallback which layers took int8 and which the per-layer fallback kept float
+ * @param check    how far the written network's outputs are from the float round's
+ * @param form     {@code int8} (integer kernels) or {@code int8-weights} (weight-only)
+ * @param layers   per dense layer, what it was stored as and why
  */
-public record Int8Summary(long bytesBefore, long bytesAfter, List<Integer> int8Layers, List<Integer> floatLayers,
-        double fallbackShare, double maxDifferenceFromFloat, int checkRows, String form, List<Layer> layers) {
+public record Int8Summary(Size size, Fallback fallback, Check check, String form, List<Layer> layers) {
 
     public Int8Summary {
-        int8Layers = List.copyOf(int8Layers);
-        floatLayers = List.copyOf(floatLayers);
         layers = List.copyOf(layers);
+    }
+
+    /**
+     * The model's bytes.
+     *
+     * @param bytesBefore the original model's bytes
+     * @param bytesAfter  the written model's bytes
+     */
+    @JsonInline
+    public record Size(long bytesBefore, long bytesAfter) {
+    }
+
+    /**
+     * The per-layer fallback's choice.
+     *
+     * @param int8Layers    the 1-based dense layers stored as int8 with a scale per unit
+     * @param floatLayers   the 1-based dense layers kept float (their int8 weights alone changed more than
+     *                      {@code fallbackShare} of the tolerance's share of the float network's predictions on the
+     *                      watched training rows)
+     * @param fallbackShare that share of the tolerance, in [0, 1]
+     */
+    @JsonInline
+    public record Fallback(List<Integer> int8Layers, List<Integer> floatLayers, double fallbackShare) {
+
+        public Fallback {
+            int8Layers = List.copyOf(int8Layers);
+            floatLayers = List.copyOf(floatLayers);
+        }
+    }
+
+    /**
+     * The written network against the float round.
+     *
+     * @param maxDifferenceFromFloat the largest output difference between the written network and the same network
+     *                               with every weight float (the float round), over {@code checkRows} rows
+     * @param checkRows              the rows that difference was measured on
+     */
+    @JsonInline
+    public record Check(double maxDifferenceFromFloat, int checkRows) {
     }
 
     /**

@@ -53,7 +53,8 @@ class ReportJsonLayoutTest {
     }
 
     static SweepReport sweep() {
-        Int8Summary int8 = new Int8Summary(4_000, 1_500, List.of(1, 2), List.of(3), 0.25, 2e-3, 64, "dynamic",
+        Int8Summary int8 = new Int8Summary(new Int8Summary.Size(4_000, 1_500), new Int8Summary.Fallback(List.of(1, 2),
+                List.of(3), 0.25), new Int8Summary.Check(2e-3, 64), "dynamic",
                 List.of(new Int8Summary.Layer(1, "int8", "smaller", 0.5, 1_024, 1e-3)));
         return new SweepReport(null, "given", new SweepReport.Decision(1.0, "accuracy points", 0.95, 2,
                 "round 3 holds"), "m.small.onnx", new SweepReport.Scratch("4-8-3", 67, null, null), List.of("c.png"),
