@@ -125,11 +125,29 @@ class ClipInputsTest {
         return SweepSettings.builder().retraining(retrain).maxRounds(2);
     }
 
+    /** {@code network} written as {@code m.onnx}. */
+    private Path write(DenseNetwork network) throws IOException {
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        return model;
+    }
+
+    /** 1,500 training and 3,000 validation rows with targets of ±1 at random, as train.csv and validation.csv. */
+    private void writeCoinRows() throws IOException {
+        csv(dir.resolve("train.csv"), rows(1, 1500), coinTargets(1500, 11));
+        csv(dir.resolve("validation.csv"), rows(2, 3000), coinTargets(3000, 12));
+    }
+
+    /** A sweep of {@code model} that trains on train.csv and is judged on validation.csv, writing {@code out}. */
+    private SweepFiles sweepFiles(Path model, Path out) {
+        return SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
+                .withValidation(dir.resolve("validation.csv"));
+    }
+
     @Test
     void theWrittenModelClipsAndTheRoundsWereJudgedAsItComputes() throws IOException {
         DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        Path model = write(network);
         // Regression is judged on a bounded loss (BoundedRegression): targets of ±1 keep the range small against the
         // MSE, so 3,000 validation rows can certify a rise of 50%.
         float[] train = rows(1, 1500);
@@ -149,8 +167,7 @@ class ClipInputsTest {
         }
         csv(dir.resolve("validation.csv"), validation, y);
         Path out = dir.resolve("small.onnx");
-        SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
-                .withValidation(dir.resolve("validation.csv")).withReport(dir.resolve("r.json"));
+        SweepFiles files = sweepFiles(model, out).withReport(dir.resolve("r.json"));
 
         SweepReport report = Sweeper.run(files, settings().clipInputs(true).maxDrop(50).build(), Progress.NONE);
 
@@ -224,15 +241,10 @@ class ClipInputsTest {
     @Test
     void withInt8WeightsTheClipStaysInFront() throws IOException {
         DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
-        float[] train = rows(1, 1500);
-        csv(dir.resolve("train.csv"), train, coinTargets(1500, 11));
-        float[] validation = rows(2, 3000);
-        csv(dir.resolve("validation.csv"), validation, coinTargets(3000, 12));
+        Path model = write(network);
+        writeCoinRows();
         Path out = dir.resolve("int8.onnx");
-        SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
-                .withValidation(dir.resolve("validation.csv"));
+        SweepFiles files = sweepFiles(model, out);
         SweepReport report = Sweeper.run(files, settings().clipInputs(true).maxDrop(50)
                 .quantize(org.odf2nna.settings.Quantize.INT8).build(), Progress.NONE);
         assertNotNull(report.chosen(), report.choice());
@@ -262,15 +274,10 @@ class ClipInputsTest {
     @Test
     void aRegressionSweepWritesTheOutputClipAndRecordsTheTargetsRange() throws IOException {
         DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
-        float[] train = rows(1, 1500);
-        csv(dir.resolve("train.csv"), train, coinTargets(1500, 11));
-        float[] validation = rows(2, 3000);
-        csv(dir.resolve("validation.csv"), validation, coinTargets(3000, 12));
+        Path model = write(network);
+        writeCoinRows();
         Path out = dir.resolve("clipped.onnx");
-        SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
-                .withValidation(dir.resolve("validation.csv"));
+        SweepFiles files = sweepFiles(model, out);
         SweepReport report = Sweeper.run(files, settings().maxDrop(50).build(), Progress.NONE);
         assertNotNull(report.chosen(), report.choice());
         assertTrue(report.choice().contains("Outputs clipped to the training targets' range [-1, 1]"),
@@ -309,8 +316,7 @@ class ClipInputsTest {
     @Test
     void aValidationTargetOutsideTheTrainingTargetsRangeIsRefusedByRow() throws IOException {
         DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        Path model = write(network);
         float[] train = rows(1, 300);
         csv(dir.resolve("train.csv"), train, coinTargets(300, 11));
         float[] validation = rows(2, 300);
@@ -318,8 +324,7 @@ class ClipInputsTest {
         y[41] = 3;
         csv(dir.resolve("validation.csv"), validation, y);
         Path out = dir.resolve("refused.onnx");
-        SweepFiles files = SweepFiles.of(model, dir.resolve("train.csv"), dir.resolve("validation.csv"), out)
-                .withValidation(dir.resolve("validation.csv"));
+        SweepFiles files = sweepFiles(model, out);
         InputException e = assertThrows(InputException.class, () -> Sweeper.run(files, settings().build(),
                 Progress.NONE));
         assertEquals(InputException.Kind.UNCERTIFIABLE, e.kind());
@@ -333,8 +338,7 @@ class ClipInputsTest {
     @Test
     void oneShotShrinkWithTrainingRowsRecordsTheRangeWithoutAClip() throws IOException {
         DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, OnnxModelBuilder.build(network, "input", "output", Map.of()).toByteArray());
+        Path model = write(network);
         float[] train = rows(1, 300);
         Path trainCsv = csv(dir.resolve("train.csv"), train, targets(network, train, 300, 11));
         float[] kept = rows(2, 300);
@@ -353,8 +357,7 @@ class ClipInputsTest {
 
     @Test
     void refusedWithoutTrainingRowsAndOutsideTheProgressiveSchedule() throws IOException {
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, OnnxModelBuilder.build(network(), "input", "output", Map.of()).toByteArray());
+        Path model = write(network());
         float[] x = rows(1, 20);
         Path eval = csv(dir.resolve("eval.csv"), x, targets(network(), x, 20, 1));
         InputException e = assertThrows(InputException.class, () -> Shrinker.run(ShrinkFiles.of(model, eval),
