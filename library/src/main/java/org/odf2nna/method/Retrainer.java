@@ -359,6 +359,20 @@ final class Retrainer {
         }
     }
 
+    /**
+     * The rows choices are judged on, back in the model's coordinates (inputs, and regression targets in its units): for
+     * a search that reads validation rows as the model does ({@code evolve}'s fitness), where they were held out of
+     * streamed rows and only their training coordinates are kept.
+     */
+    TrainingData judgedInModelCoordinates() {
+        float[] targets = judge.targets().clone();
+        for (int r = 0; r < targets.length && loss == Loss.MEAN_SQUARED_ERROR; r++) {
+            targets[r] = inModelUnits(targets[r]);
+        }
+        return new TrainingData(conditioning.toModelInputs(judge.inputs(), 0, judge.rows()), targets, judge.rows(),
+                judge.width());
+    }
+
     /** Whether the training rows stream from disk. */
     boolean streams() {
         return train instanceof StreamedRows;

@@ -197,6 +197,77 @@ class StreamedRetrainTest {
         assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
     }
 
+    private org.odf2nna.report.EvolveReport evolve(boolean streamed, Path model, Path train, Path validation,
+            Path test, List<String> details) {
+        if (streamed) {
+            System.setProperty("odf2nna.train.heldValues", "2000");
+        } else {
+            System.clearProperty("odf2nna.train.heldValues");
+        }
+        RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.002f).seed(3)
+                .patience(0).build();
+        Path out = dir.resolve((streamed ? "streamed" : "memory") + "-evolved.onnx");
+        org.odf2nna.settings.EvolveFiles files = new org.odf2nna.settings.EvolveFiles(model, train, validation, test,
+                out, null, new org.odf2nna.settings.CsvReading(null, 64));
+        return Evolver.run(files, org.odf2nna.settings.EvolveSettings.builder().retraining(retrain).population(8)
+                .evaluations(40).threads(2).build(), recording(details));
+    }
+
+    /**
+     * evolve on streamed training rows against the same run on rows in memory, with a validation file: the masks are
+     * judged on the same validation rows and the units measured on the same training rows (read back from disk), so
+     * the search is the same; retraining steps through the rows in another order.
+     */
+    @Test
+    void evolveSearchesStreamedRowsAsRowsInMemory() throws IOException {
+        List<Path> before = rowFiles();
+        org.odf2nna.network.DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
+                .toByteArray());
+        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
+        Path validation = rows(network, dir.resolve("validation.csv"), 3000, 3);
+        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        List<String> memoryDetails = new ArrayList<>();
+        List<String> streamedDetails = new ArrayList<>();
+        org.odf2nna.report.EvolveReport memory = evolve(false, model, train, validation, test, memoryDetails);
+        org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, validation, test, streamedDetails);
+        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
+        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
+        assertEquals(3000, streamed.search().fitness().validationRows());
+        assertEquals(memory.outcome().mask(), streamed.outcome().mask(), "the same mask found");
+        assertEquals(memory.generations(), streamed.generations(), "the same fitness, generation by generation");
+        assertEquals(memory.outcome().figures().pruned().primaryValue(),
+                streamed.outcome().figures().pruned().primaryValue(), 0.01, "PWR of the same mask, refitted");
+        // 1,000 test rows: two draws of the retraining differ by about 1 point (sd) at 90%; 5 points is 5 sd.
+        assertEquals(memory.outcome().figures().retrained().primaryValue(),
+                streamed.outcome().figures().retrained().primaryValue(), 0.05);
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+
+    /** evolve with validation rows held out of streamed rows: as many as in memory, a search, a model written. */
+    @Test
+    void evolveHoldsOutValidationRowsOfStreamedRows() throws IOException {
+        List<Path> before = rowFiles();
+        org.odf2nna.network.DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
+                .toByteArray());
+        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
+        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        List<String> details = new ArrayList<>();
+        org.odf2nna.report.EvolveReport memory = evolve(false, model, train, null, test, new ArrayList<>());
+        org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, null, test, details);
+        assertTrue(details.stream().anyMatch(d -> d.contains("(on disk)")), details.toString());
+        assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
+        assertEquals(memory.search().fitness().validationRows(), streamed.search().fitness().validationRows());
+        assertTrue(Files.exists(dir.resolve("streamed-evolved.onnx")));
+        assertEquals(memory.outcome().figures().retrained().primaryValue(),
+                streamed.outcome().figures().retrained().primaryValue(), 0.05);
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+
     @Test
     void forwardInBlocksGivesTheOutputsOfOnePass() {
         org.odf2nna.network.DenseNetwork network = network();
