@@ -268,6 +268,45 @@ class StreamedRetrainTest {
         assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
     }
 
+    private ModelBuilder.Built build(boolean streamed, Path train, List<String> details) {
+        if (streamed) {
+            System.setProperty("odf2nna.train.heldValues", "2000");
+        } else {
+            System.clearProperty("odf2nna.train.heldValues");
+        }
+        RetrainOptions training = new RetrainOptions(train, RetrainSettings.builder().epochs(4).batchSize(32)
+                .learningRate(0.01f).seed(0).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
+        BuildOptions options = new BuildOptions(train, null, null, 2, null, 16, org.odf2nna.network.Activation.RELU,
+                training, 1024, dir.resolve((streamed ? "streamed" : "memory") + "-general.onnx"));
+        return ModelBuilder.build(options, recording(details));
+    }
+
+    /**
+     * build on streamed rows against build on the same rows in memory: the same task, classes, sizes and row counts;
+     * the validation rows are another seeded draw of as many, so the two trainings are two draws of one experiment.
+     */
+    @Test
+    void buildTrainsOnStreamedRowsAsOnRowsInMemory() throws IOException {
+        List<Path> before = rowFiles();
+        org.odf2nna.network.DenseNetwork network = network();
+        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
+        List<String> memoryDetails = new ArrayList<>();
+        List<String> streamedDetails = new ArrayList<>();
+        ModelBuilder.Built memory = build(false, train, memoryDetails);
+        ModelBuilder.Built streamed = build(true, train, streamedDetails);
+        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
+        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        assertEquals(org.odf2nna.settings.Task.CLASSIFICATION, streamed.task());
+        assertEquals(memory.network().architecture(), streamed.network().architecture(), "3 classes, 2 x 16 units");
+        assertEquals(memory.trainRows(), streamed.trainRows());
+        assertEquals(memory.validationRows(), streamed.validationRows());
+        // 800 validation rows: two draws differ by about 2 points (sd) at 85%; 8 points is 4 sd.
+        assertEquals(memory.training().validationAfter(), streamed.training().validationAfter(), 0.08);
+        assertTrue(streamed.training().validationAfter() > 0.7, "learnt: " + streamed.training().validationAfter());
+        assertTrue(Files.exists(dir.resolve("streamed-general.onnx")));
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+
     @Test
     void forwardInBlocksGivesTheOutputsOfOnePass() {
         org.odf2nna.network.DenseNetwork network = network();
