@@ -2,6 +2,8 @@ package org.odf2nna.method;
 
 import java.util.Locale;
 import org.odf2nna.InputException;
+import org.odf2nna.Memory;
+import org.odf2nna.Setting;
 import org.odf2nna.Progress;
 import org.odf2nna.evolve.FeatureSearch;
 import org.odf2nna.evolve.Fitness;
@@ -179,6 +181,7 @@ public final class MaskEvolution {
         if (plan.fitnessEpochs() == 0) {
             // Held out of streamed rows, the validation rows are kept in training coordinates only: mapped back.
             TrainingData validation = inMemory != null ? inMemory[1] : retrainer.judgedInModelCoordinates();
+            checkFitnessRowsFit(search, validation.rows(), origin, Memory::fits);
             fitness = new MaskedFitness(search, validation.inputs(), validation.rows(), new ValidationScorer(task,
                     original.outputs(), original.head(), validation, origin));
             threads = settings.threads();
@@ -201,6 +204,30 @@ public final class MaskEvolution {
         GaSettings ga = new GaSettings(settings.population(), budget, settings.mutation(),
                 settings.retraining().seed(), threads);
         return new MaskEvolution(search, fitness, ga, retrainer, fit, settings, task, plan.compensation());
+    }
+
+    /**
+     * Refuses, in one line, validation rows whose activations the fitness cannot hold: {@link MaskedFitness} keeps
+     * every validation row's outputs of the first searched layer (or its inputs) in memory, since every mask is judged
+     * on all of them; streamed training rows do not bound that, so the heap is asked first.
+     *
+     * @param fits whether the heap can give so many bytes ({@link Memory#fits})
+     */
+    static void checkFitnessRowsFit(MaskSearch search, int rows, RowsOrigin origin,
+            java.util.function.LongPredicate fits) {
+        boolean units = search instanceof UnitSearch;
+        int width = units ? search.network().layer(search.firstChangedLayer()).units() : search.network().inputs();
+        long needed = 4L * rows * width;
+        if (fits.test(needed)) {
+            return;
+        }
+        String what = units ? "layer " + (search.firstChangedLayer() + 1) + "'s " + width + " outputs"
+                : "its " + width + " inputs";
+        throw origin.inTraining(null, String.format(Locale.ROOT, "the search judges every mask on all %d validation "
+                + "rows and keeps %s for each in memory: about %s, more than the %s Java has free; hold out fewer with "
+                + "%s, give fewer rows to validate on with %s, or give Java more memory (ODF2NNA_HEAP=%dg)", rows,
+                what, Memory.megabytes(needed), Memory.megabytes(Memory.available()), Setting.VALIDATION_SHARE.ref(),
+                Setting.VALIDATION.ref(), Memory.suggestedHeapGigabytes(needed)));
     }
 
     /** The search space: the input features (judged by folding their training means), or the searched units. */

@@ -94,6 +94,29 @@ class StreamedRetrainTest {
         assertEquals(12L * 200_000 * 29, asked[0]);
     }
 
+    /** evolve's fitness keeps the validation rows' outputs of the first searched layer: refused in one line. */
+    @Test
+    void fitnessRowsThatCannotBeHeldAreRefusedNamingTheSettings() {
+        org.odf2nna.network.DenseNetwork network = network();
+        float[] x = new float[100 * WIDTH];
+        org.odf2nna.evolve.UnitSearch search = new org.odf2nna.evolve.UnitSearch(network, new int[] {0, 1},
+                org.odf2nna.prune.UnitStatistics.measure(network, x, 100, 64));
+        RowsOrigin origin = new RowsOrigin(Path.of("rows.csv"), null);
+        org.odf2nna.InputException refused = assertThrows(org.odf2nna.InputException.class,
+                () -> MaskEvolution.checkFitnessRowsFit(search, 200_000, origin, bytes -> false));
+        String message = refused.getMessage();
+        assertTrue(message.startsWith("rows.csv: the search judges every mask on all 200000 validation rows and keeps "
+                + "layer 1's 24 outputs for each in memory: about 19 MB"), message);
+        assertTrue(message.contains("hold out fewer with the validation share"), message);
+        assertFalse(message.contains("\n"), message);
+        long[] asked = new long[1];
+        MaskEvolution.checkFitnessRowsFit(search, 200_000, origin, bytes -> {
+            asked[0] = bytes;
+            return true;
+        });
+        assertEquals(4L * 200_000 * 24, asked[0]);
+    }
+
     @Test
     void shrinkRetrainsOnStreamedRowsAsOnRowsInMemory() throws IOException {
         List<Path> before = rowFiles();
