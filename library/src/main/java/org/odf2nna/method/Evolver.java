@@ -28,7 +28,6 @@ import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.GaSettings;
 import org.odf2nna.settings.Task;
-import org.odf2nna.tf.TrainingData;
 
 /**
  * EvoPruneDeepTL on an existing ONNX model: a genetic search for the units (or input features) to keep,
@@ -67,10 +66,37 @@ public final class Evolver {
         EvalData trainRows = new EvalData(files.train(), ColumnRequest.of(-1, eval.columns().label(),
                 ColumnRequest.Target.REQUIRED), eval.inferenceBatch()).forModel(model);
         Columns columns = columns(trainRows);
-        TrainingData[] parts = Retrainer.load(model, options.retrain(), task, trainRows, settings.device(), progress);
+        // Training rows past what memory holds stream from disk, as shrink's and sweep's (Retrainer.loadParts).
+        Retrainer.Parts parts = Retrainer.loadParts(model, options.retrain(), task, trainRows, settings.device(),
+                progress);
         MaskEvolution evolution = MaskEvolution.prepare(network, RecordedEpochs.of(model), parts,
                 new RowsOrigin(files.train(), files.validation()), settings, task,
                 new MaskEvolution.Plan(layers, settings.fitnessEpochs(), settings.compensation()));
+        try {
+            return searchAndWrite(new Prepared(options, model, layers, task, eval, scan, columns), evolution,
+                    progress);
+        } finally {
+            evolution.retrainer().release();
+        }
+    }
+
+    /** What {@link #run} read and decided before the search. */
+    private record Prepared(Evolve options, OnnxDenseModel model, int[] layers, Task task, EvalData eval,
+            ScanResult scan, Columns columns) {
+    }
+
+    /** The search, the best mask made a network, measured, retrained and written, and the report. */
+    private static EvolveReport searchAndWrite(Prepared run, MaskEvolution evolution, Progress progress) {
+        Evolve options = run.options();
+        EvolveFiles files = options.files();
+        EvolveSettings settings = options.settings();
+        OnnxDenseModel model = run.model();
+        DenseNetwork network = model.network();
+        int[] layers = run.layers();
+        Task task = run.task();
+        EvalData eval = run.eval();
+        ScanResult scan = run.scan();
+        Columns columns = run.columns();
         // PWR is measured with both compensations whenever there are metrics.
         MaskEvolution.Found found = evolution.search(scan.metrics() != null, progress);
 
@@ -98,7 +124,8 @@ public final class Evolver {
                 : measure(written, finalNetwork, prunedRead, kept, task, options, progress);
 
         GaResult result = found.ga();
-        EvolveReport.Search searchReport = searchReport(settings, layers, evolution, parts[1].rows(), result, task);
+        EvolveReport.Search searchReport = searchReport(settings, layers, evolution,
+                evolution.retrainer().validationRows(), result, task);
         double reduction = 100.0 * (network.parameterCount() - pruned.parameterCount()) / network.parameterCount();
         EvolveReport.Outcome outcome = new EvolveReport.Outcome(output.toString(), best.toString(),
                 new EvolveReport.Kept(NetworkSummary.of(finalNetwork), reduction,

@@ -2,6 +2,8 @@ package org.odf2nna.method;
 
 import java.util.Locale;
 import org.odf2nna.InputException;
+import org.odf2nna.Memory;
+import org.odf2nna.Setting;
 import org.odf2nna.Progress;
 import org.odf2nna.evolve.FeatureSearch;
 import org.odf2nna.evolve.Fitness;
@@ -43,12 +45,12 @@ public final class MaskEvolution {
     private final Fitness fitness;
     private final GaSettings ga;
     private final Retrainer retrainer;
-    private final TrainingData fit;
+    private final FitRows fit;
     private final EvolveSettings settings;
     private final Task task;
     private final Compensation compensation;
 
-    private MaskEvolution(MaskSearch search, Fitness fitness, GaSettings ga, Retrainer retrainer, TrainingData fit,
+    private MaskEvolution(MaskSearch search, Fitness fitness, GaSettings ga, Retrainer retrainer, FitRows fit,
             EvolveSettings settings, Task task, Compensation compensation) {
         this.search = search;
         this.fitness = fitness;
@@ -121,7 +123,7 @@ public final class MaskEvolution {
             }
         }
         Task task = Task.givenOrInferred(settings.task(), original);
-        MaskEvolution evolution = prepare(original, null, new TrainingData[] {training, validation},
+        MaskEvolution evolution = prepare(original, null, Retrainer.Parts.of(training, validation),
                 RowsOrigin.IN_MEMORY, settings, task, new Plan(searched, 0, Compensation.LSQ));
         Found found = evolution.search(false, progress);
         return evolution.retrainer.epochs() > 0 ? evolution.retrain(found, null, progress)
@@ -129,24 +131,57 @@ public final class MaskEvolution {
     }
 
     /**
-     * Retraining prepared on {@code parts} ({training, validation} rows, named as {@code origin} says), the search
-     * space measured on the training rows, and how masks are judged on the validation rows.
+     * The training part the search space is measured on and least squares fits on: in memory, or (null) streamed from
+     * disk by the retraining ({@link Retrainer#fittingRows}), a batch at a time.
+     */
+    private record FitRows(TrainingData inMemory, Retrainer streamed) {
+
+        /** The rows, {@code batch} at a time when in memory (streamed rows come in the retraining's batches). */
+        RowSource source(int batch) {
+            return inMemory != null ? RowSource.of(inMemory.inputs(), inMemory.rows(), inMemory.width(), batch)
+                    : streamed.fittingRows();
+        }
+
+        int rows() {
+            return inMemory != null ? inMemory.rows() : streamed.fittingRowCount();
+        }
+    }
+
+    /**
+     * Retraining prepared on {@code parts} ({training, validation} rows, named as {@code origin} says; the training
+     * rows in memory or on disk, as {@link Retrainer#loadParts} loads them), the search space measured on the training
+     * rows, and how masks are judged on the validation rows. The validation rows are held in memory: every mask's
+     * fitness reads all of them ({@link MaskedFitness}); rows on disk are deleted when the retrainer is
+     * {@link Retrainer#release}d.
      *
      * @param recordedEpochs the original's training epochs as its file records them, or null
      * @param task           the task, resolved
      * @param plan           what is searched, how masks are judged, and how the best becomes a network
      */
-    static MaskEvolution prepare(DenseNetwork original, String recordedEpochs, TrainingData[] parts,
+    static MaskEvolution prepare(DenseNetwork original, String recordedEpochs, Retrainer.Parts parts,
             RowsOrigin origin, EvolveSettings settings, Task task, Plan plan) {
-        int[] layers = plan.layers();
         Retrainer retrainer = Retrainer.prepare(original, recordedEpochs, settings.retraining(), origin, task, parts,
                 settings.device());
-        TrainingData fit = parts[0];
-        TrainingData validation = parts[1];
+        try {
+            return prepare(original, retrainer, parts.inMemory(), origin, settings, task, plan);
+        } catch (RuntimeException e) {
+            retrainer.release();
+            throw e;
+        }
+    }
+
+    /** The same with the retraining prepared ({@code inMemory}: the {training, validation} rows, or null: streamed). */
+    private static MaskEvolution prepare(DenseNetwork original, Retrainer retrainer, TrainingData[] inMemory,
+            RowsOrigin origin, EvolveSettings settings, Task task, Plan plan) {
+        int[] layers = plan.layers();
+        FitRows fit = new FitRows(inMemory == null ? null : inMemory[0], inMemory == null ? retrainer : null);
         MaskSearch search = space(original, layers, fit);
         Fitness fitness;
         int threads;
         if (plan.fitnessEpochs() == 0) {
+            // Held out of streamed rows, the validation rows are kept in training coordinates only: mapped back.
+            TrainingData validation = inMemory != null ? inMemory[1] : retrainer.judgedInModelCoordinates();
+            checkFitnessRowsFit(search, validation.rows(), origin, Memory::fits);
             fitness = new MaskedFitness(search, validation.inputs(), validation.rows(), new ValidationScorer(task,
                     original.outputs(), original.head(), validation, origin));
             threads = settings.threads();
@@ -171,14 +206,43 @@ public final class MaskEvolution {
         return new MaskEvolution(search, fitness, ga, retrainer, fit, settings, task, plan.compensation());
     }
 
+    /**
+     * Refuses, in one line, validation rows whose activations the fitness cannot hold: {@link MaskedFitness} keeps
+     * every validation row's outputs of the first searched layer (or its inputs) in memory, since every mask is judged
+     * on all of them; streamed training rows do not bound that, so the heap is asked first.
+     *
+     * @param fits whether the heap can give so many bytes ({@link Memory#fits})
+     */
+    static void checkFitnessRowsFit(MaskSearch search, int rows, RowsOrigin origin,
+            java.util.function.LongPredicate fits) {
+        boolean units = search instanceof UnitSearch;
+        int width = units ? search.network().layer(search.firstChangedLayer()).units() : search.network().inputs();
+        long needed = 4L * rows * width;
+        if (fits.test(needed)) {
+            return;
+        }
+        String what = units ? "layer " + (search.firstChangedLayer() + 1) + "'s " + width + " outputs"
+                : "its " + width + " inputs";
+        throw origin.inTraining(null, String.format(Locale.ROOT, "the search judges every mask on all %d validation "
+                + "rows and keeps %s for each in memory: about %s, more than the %s Java has free; hold out fewer with "
+                + "%s, give fewer rows to validate on with %s, or give Java more memory (ODF2NNA_HEAP=%dg)", rows,
+                what, Memory.megabytes(needed), Memory.megabytes(Memory.available()), Setting.VALIDATION_SHARE.ref(),
+                Setting.VALIDATION.ref(), Memory.suggestedHeapGigabytes(needed)));
+    }
+
     /** The search space: the input features (judged by folding their training means), or the searched units. */
-    private static MaskSearch space(DenseNetwork network, int[] layers, TrainingData fit) {
+    private static MaskSearch space(DenseNetwork network, int[] layers, FitRows fit) {
         if (layers == null) {
-            RunningMoments moments = new RunningMoments(fit.width());
-            moments.add(fit.inputs(), fit.rows());
+            RunningMoments moments = new RunningMoments(network.inputs());
+            if (fit.inMemory() != null) {
+                // In one batch, as always: the moments' shifts depend on the batches.
+                moments.add(fit.inMemory().inputs(), fit.rows());
+            } else {
+                fit.source(CHUNK).forEachBatch(moments::add);
+            }
             return new FeatureSearch(network, moments.mean());
         }
-        return new UnitSearch(network, layers, UnitStatistics.measure(network, fit.inputs(), fit.rows(), CHUNK));
+        return new UnitSearch(network, layers, UnitStatistics.measure(network, fit.source(CHUNK)));
     }
 
     /**
@@ -211,7 +275,7 @@ public final class MaskEvolution {
         progress.update("least squares", 0, -1, null);
         double ridge = Double.isNaN(settings.ridge())
                 ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : settings.ridge();
-        RowSource fitRows = RowSource.of(fit.inputs(), fit.rows(), fit.width(), CHUNK);
+        RowSource fitRows = fit.source(CHUNK);
         DenseNetwork refit = search instanceof FeatureSearch f
                 ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,
                         ridge).network()

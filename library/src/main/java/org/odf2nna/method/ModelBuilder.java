@@ -22,7 +22,6 @@ import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.Loss;
-import org.odf2nna.tf.TrainingData;
 
 /**
  * Builds the paper's general model from a CSV: sizes it with eq. 2 ({@link GeneralModel}), initialises
@@ -77,11 +76,24 @@ public final class ModelBuilder {
         EvalData rows = new EvalData(options.train(), ColumnRequest.of(-1, options.label(),
                 ColumnRequest.Target.REQUIRED), options.inferenceBatch());
         TrainingRows.LabelledRows labelled = TrainingRows.loadRaw(rows, progress);
-        TrainingData data = labelled.data();
-        Task task = options.task() != null ? options.task() : Task.fromTargets(data.targets(), data.rows());
-        int outputs = task == Task.CLASSIFICATION ? classes(data, options) : 1;
-        GeneralModel size = GeneralModel.size(options.budget() != null ? options.budget() : data.rows(), data.width(),
-                outputs, options.layers());
+        TrainingRows.Loaded data = labelled.rows();
+        Task task;
+        int outputs;
+        GeneralModel size;
+        ScanResult.Sample check;
+        try {
+            task = options.task() != null ? options.task() : labelled.targets().task();
+            outputs = task == Task.CLASSIFICATION ? classes(labelled.targets(), options) : 1;
+            size = GeneralModel.size(options.budget() != null ? options.budget() : data.rows(), data.width(),
+                    outputs, options.layers());
+            // The rows the written file is checked on: the first ones, read before streamed rows are prepared.
+            check = sampleRows(data);
+        } catch (RuntimeException e) {
+            if (data.onDisk() != null) {
+                data.onDisk().close();
+            }
+            throw e;
+        }
         int[] widths = size.widths();
         if (options.units() != null) {
             for (int l = 1; l <= options.layers(); l++) {
@@ -93,10 +105,16 @@ public final class ModelBuilder {
                 options.training().retraining().seed());
         RetrainOptions training = options.training();
         int epochs = training.retraining().epochs();
+        // Rows past what memory holds stream from disk, as shrink's, sweep's and evolve's retraining does.
         Retrainer trainer = Retrainer.of(data, training, new RetrainSettings.Epochs(epochs, "{{EPOCHS}} " + epochs),
-                Loss.forTask(task, outputs), head, Device.CPU);
-        // Glorot's weights are drawn for the standardised coordinates the trainer works in.
-        Retrainer.Outcome outcome = trainer.retrain(trainer.fromTrainingCoordinates(initial), "training", progress);
+                Loss.forTask(task, outputs), initial, Device.CPU);
+        Retrainer.Outcome outcome;
+        try {
+            // Glorot's weights are drawn for the standardised coordinates the trainer works in.
+            outcome = trainer.retrain(trainer.fromTrainingCoordinates(initial), "training", progress);
+        } finally {
+            trainer.release();
+        }
         DenseNetwork network = outcome.network();
 
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -115,31 +133,34 @@ public final class ModelBuilder {
         metadata.put(TARGET_METADATA, labelled.targetName());
         ModelProto model = OnnxModelBuilder.build(network, "input", "output", metadata);
 
-        int sampleRows = Math.min(ModelScan.SAMPLE_ROWS, data.rows());
-        float[] sample = java.util.Arrays.copyOf(data.inputs(), sampleRows * data.width());
-        ScanResult.Sample check = new ScanResult.Sample(sample, data.width(), sample, data.width(),
-                network.forward(sample, sampleRows), sampleRows);
+        check = new ScanResult.Sample(check.features(), check.featureWidth(), check.chainInput(), check.chainWidth(),
+                network.forward(check.features(), check.rows()), check.rows());
         ModelWriter.writeOnnx(model, options.output(), network, check, Device.CPU, true);
         org.odf2nna.report.Retraining.Rows split = trainer.settings(network).rows();
         return new Built(network, size, task, outcome.summary(), new BuildSummary.Split(split.trainRows(),
                 split.validationRows()), new BuildSummary.Columns(labelled.featureNames(), labelled.targetName()));
     }
 
+    /** The first rows (at most {@link ModelScan#SAMPLE_ROWS}), their outputs left to fill in once trained. */
+    private static ScanResult.Sample sampleRows(TrainingRows.Loaded data) {
+        int rows = Math.min(ModelScan.SAMPLE_ROWS, data.rows());
+        float[] sample = data.onDisk() != null ? StreamedTraining.head(data.onDisk(), rows).inputs()
+                : java.util.Arrays.copyOf(data.inMemory().inputs(), rows * data.width());
+        return new ScanResult.Sample(sample, data.width(), sample, data.width(), null, rows);
+    }
+
     /** Classes of a classification target: its values must be class ids 0..K−1, K ≥ 2. */
-    private static int classes(TrainingData data, BuildOptions options) {
-        int max = -1;
-        for (int r = 0; r < data.rows(); r++) {
-            float t = data.targets()[r];
-            if (t != Math.rint(t) || t < 0 || t >= Task.MAX_CLASSES) {
-                throw new InputException(options.train(), "data row " + (r + 1), "target " + t + " is not a class id "
-                        + "(0, 1, ..., " + (Task.MAX_CLASSES - 1) + "); use {{TASK}} regression for values");
-            }
-            max = Math.max(max, (int) t);
+    private static int classes(Task.TargetTally targets, BuildOptions options) {
+        if (targets.firstOtherRow() >= 0) {
+            float t = targets.firstOtherValue();
+            throw new InputException(options.train(), "data row " + (targets.firstOtherRow() + 1), "target " + t
+                    + " is not a class id (0, 1, ..., " + (Task.MAX_CLASSES - 1) + "); use {{TASK}} regression for "
+                    + "values");
         }
-        if (max < 1) {
+        if (targets.maxClass() < 1) {
             throw new InputException(options.train(), null, "has a single class in its target column; "
                     + "classification needs at least two");
         }
-        return max + 1;
+        return targets.maxClass() + 1;
     }
 }

@@ -177,6 +177,24 @@ final class Retrainer {
                 origin, epochs, new Objective(loss, head, null), true, device, null);
     }
 
+    /**
+     * Training from scratch on rows as {@link TrainingRows#loadRaw} loads them, without a teacher: in memory as
+     * {@link #of(TrainingData, RetrainOptions, RetrainSettings.Epochs, Loss, OutputHead, Device)}, or on disk, streamed
+     * ({@link StreamedTraining}: the validation rows held out as they pass, the rest read a window at a time each
+     * epoch) and deleted when the retraining is {@link #release}d.
+     *
+     * @param initial the network trained (its head; it labels nothing, the rows have targets)
+     */
+    static Retrainer of(TrainingRows.Loaded all, RetrainOptions retrain, RetrainSettings.Epochs epochs, Loss loss,
+            DenseNetwork initial, Device device) {
+        if (all.onDisk() == null) {
+            return of(all.inMemory(), retrain, epochs, loss, initial.head(), device);
+        }
+        StreamedTraining.Plan plan = new StreamedTraining.Plan(retrain.retraining().withDistillation(
+                Distillation.NONE), epochs, retrain.origin(), loss, initial, true, device);
+        return StreamedTraining.prepare(all.onDisk(), true, null, plan);
+    }
+
     /** The seeded split into {training, validation} rows that retraining uses. */
     static TrainingData[] split(TrainingData all, RetrainSettings retrain, RowsOrigin origin) {
         if (all.rows() < 2) {
@@ -362,6 +380,20 @@ final class Retrainer {
         if (train instanceof StreamedRows streamed) {
             streamed.close();
         }
+    }
+
+    /**
+     * The rows choices are judged on, back in the model's coordinates (inputs, and regression targets in its units): for
+     * a search that reads validation rows as the model does ({@code evolve}'s fitness), where they were held out of
+     * streamed rows and only their training coordinates are kept.
+     */
+    TrainingData judgedInModelCoordinates() {
+        float[] targets = judge.targets().clone();
+        for (int r = 0; r < targets.length && loss == Loss.MEAN_SQUARED_ERROR; r++) {
+            targets[r] = inModelUnits(targets[r]);
+        }
+        return new TrainingData(conditioning.toModelInputs(judge.inputs(), 0, judge.rows()), targets, judge.rows(),
+                judge.width());
     }
 
     /** Whether the training rows stream from disk. */

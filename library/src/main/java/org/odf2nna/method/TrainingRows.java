@@ -30,48 +30,50 @@ public final class TrainingRows {
     }
 
     /**
-     * Rows as the CSV holds them, for training a model from scratch: features and raw target values
-     * (not checked as class ids), with the column names.
+     * Rows as the CSV holds them, for training a model from scratch: features and raw target values (not checked as
+     * class ids, but tallied: {@link Task.TargetTally}), with the column names; held in memory up to
+     * {@link #heldValues()} values, past that on disk in the run's temporary folder, as {@link #loadStreamable} holds
+     * them.
      */
     public static LabelledRows loadRaw(EvalData data, Progress progress) {
-        List<float[]> inputChunks = new ArrayList<>();
-        List<float[]> targetChunks = new ArrayList<>();
-        long rows = 0;
-        int width;
+        Task.TargetTally tally = new Task.TargetTally();
+        Held held = null;
         List<String> names;
         String target;
         try (RowReader reader = data.open(progress)) {
             if (!reader.hasTarget()) {
                 throw new InputException(data.file(), "line 1", "has no target column to train on");
             }
-            width = reader.featureCount();
+            int width = reader.featureCount();
+            held = new Held(width, heldValues());
             names = reader.featureNames();
             target = reader.targetName();
             Batch batch;
             while ((batch = reader.next(data.inferenceBatch())) != null) {
-                inputChunks.add(java.util.Arrays.copyOf(batch.features(), batch.rows() * width));
                 float[] y = new float[batch.rows()];
                 for (int r = 0; r < batch.rows(); r++) {
                     y[r] = (float) batch.targets()[r];
                 }
-                targetChunks.add(y);
-                rows += batch.rows();
-                if (rows * width > Integer.MAX_VALUE - 8) {
-                    throw new InputException(data.file(), RowReader.place(data.file(), batch.lines()[batch.rows() - 1]),
-                            "holds more than 2^31 values; train on a sample of the rows");
-                }
-                progress.update("loading", reader.bytesRead(), reader.totalBytes(), rows + " rows");
+                tally.add(y, batch.rows());
+                held.add(java.util.Arrays.copyOf(batch.features(), batch.rows() * width), y);
+                progress.update("loading", reader.bytesRead(), reader.totalBytes(), held.rows + " rows"
+                        + (held.onDisk == null ? "" : " (on disk)"));
             }
             progress.done("loading");
+        } catch (RuntimeException e) {
+            if (held != null) {
+                held.discard();
+            }
+            throw e;
         }
-        if (rows == 0) {
+        if (held.rows == 0) {
             throw new InputException(data.file(), null, "has a header but no data rows");
         }
-        return new LabelledRows(join(inputChunks, targetChunks, (int) rows, width), names, target);
+        return new LabelledRows(held.loaded(true), names, target, tally);
     }
 
-    /** Training rows with the names of their columns. */
-    public record LabelledRows(TrainingData data, List<String> featureNames, String targetName) {
+    /** Training rows (in memory or on disk) with the names of their columns and their targets' tally. */
+    public record LabelledRows(Loaded rows, List<String> featureNames, String targetName, Task.TargetTally targets) {
     }
 
     /**

@@ -47,19 +47,24 @@ public record UnitStatistics(List<double[]> means, List<double[]> stds, long row
      * {@code chunk} rows at a time (so memory holds one chunk's activations, never all of them).
      */
     public static UnitStatistics measure(DenseNetwork network, float[] chainInputs, int rows, int chunk) {
+        return measure(network, RowSource.of(chainInputs, rows, network.inputs(), chunk));
+    }
+
+    /**
+     * Measures every hidden unit of {@code network} over the rows {@code rows} hands over, in plain Java, a batch at a
+     * time (rows streamed from disk included: memory holds one batch's activations).
+     */
+    public static UnitStatistics measure(DenseNetwork network, RowSource rows) {
         List<RunningMoments> moments = new ArrayList<>();
         for (int units : network.hiddenUnits()) {
             moments.add(new RunningMoments(units));
         }
-        int width = network.inputs();
-        for (int from = 0; from < rows; from += chunk) {
-            int n = Math.min(chunk, rows - from);
-            float[] x = java.util.Arrays.copyOfRange(chainInputs, from * width, (from + n) * width);
+        rows.forEachBatch((x, n) -> {
             List<float[]> hidden = network.hiddenOutputs(x, n);
             for (int l = 0; l < hidden.size(); l++) {
                 moments.get(l).add(hidden.get(l), n);
             }
-        }
+        });
         return of(moments);
     }
 

@@ -42,25 +42,66 @@ public enum Task {
      * otherwise. Integer targets that are not such ids (0, 10, 20, ... say) are values, not classes.
      */
     public static Task fromTargets(float[] targets, int rows) {
-        boolean[] seen = new boolean[MAX_CLASSES];
-        int max = -1;
-        for (int r = 0; r < rows; r++) {
-            float t = targets[r];
-            if (t != Math.rint(t) || t < 0 || t >= MAX_CLASSES) {
+        TargetTally tally = new TargetTally();
+        tally.add(targets, rows);
+        return tally.task();
+    }
+
+    /**
+     * A target column's values as far as {@link #fromTargets} and a classifier's class count read them, gathered a
+     * batch at a time (rows that stream past, never held together): which class ids occur, the largest, and the first
+     * row whose value is not one.
+     */
+    public static final class TargetTally {
+        private final boolean[] seen = new boolean[MAX_CLASSES];
+        private int max = -1;
+        private long rows;
+        private long firstOther = -1;
+        private float firstOtherValue;
+
+        /** Adds the next {@code n} rows' targets. */
+        public void add(float[] targets, int n) {
+            for (int r = 0; r < n; r++, rows++) {
+                float t = targets[r];
+                if (t != Math.rint(t) || t < 0 || t >= MAX_CLASSES) {
+                    if (firstOther < 0) {
+                        firstOther = rows;
+                        firstOtherValue = t;
+                    }
+                } else {
+                    seen[(int) t] = true;
+                    max = Math.max(max, (int) t);
+                }
+            }
+        }
+
+        /** {@link #fromTargets}'s answer for the rows added. */
+        public Task task() {
+            if (firstOther >= 0 || max < 1) {
                 return REGRESSION;
             }
-            seen[(int) t] = true;
-            max = Math.max(max, (int) t);
-        }
-        if (max < 1) {
-            return REGRESSION;
-        }
-        for (int k = 0; k <= max; k++) {
-            if (!seen[k]) {
-                return REGRESSION;
+            for (int k = 0; k <= max; k++) {
+                if (!seen[k]) {
+                    return REGRESSION;
+                }
             }
+            return CLASSIFICATION;
         }
-        return CLASSIFICATION;
+
+        /** The 0-based row of the first target that is not a class id 0..{@link #MAX_CLASSES}−1, or −1. */
+        public long firstOtherRow() {
+            return firstOther;
+        }
+
+        /** That row's target. */
+        public float firstOtherValue() {
+            return firstOtherValue;
+        }
+
+        /** The largest class id among the targets (−1 without any). */
+        public int maxClass() {
+            return max;
+        }
     }
 
     /** Number of classes a classifier with this output layer tells apart. */

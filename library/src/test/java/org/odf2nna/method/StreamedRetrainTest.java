@@ -94,6 +94,29 @@ class StreamedRetrainTest {
         assertEquals(12L * 200_000 * 29, asked[0]);
     }
 
+    /** evolve's fitness keeps the validation rows' outputs of the first searched layer: refused in one line. */
+    @Test
+    void fitnessRowsThatCannotBeHeldAreRefusedNamingTheSettings() {
+        org.odf2nna.network.DenseNetwork network = network();
+        float[] x = new float[100 * WIDTH];
+        org.odf2nna.evolve.UnitSearch search = new org.odf2nna.evolve.UnitSearch(network, new int[] {0, 1},
+                org.odf2nna.prune.UnitStatistics.measure(network, x, 100, 64));
+        RowsOrigin origin = new RowsOrigin(Path.of("rows.csv"), null);
+        org.odf2nna.InputException refused = assertThrows(org.odf2nna.InputException.class,
+                () -> MaskEvolution.checkFitnessRowsFit(search, 200_000, origin, bytes -> false));
+        String message = refused.getMessage();
+        assertTrue(message.startsWith("rows.csv: the search judges every mask on all 200000 validation rows and keeps "
+                + "layer 1's 24 outputs for each in memory: about 19 MB"), message);
+        assertTrue(message.contains("hold out fewer with the validation share"), message);
+        assertFalse(message.contains("\n"), message);
+        long[] asked = new long[1];
+        MaskEvolution.checkFitnessRowsFit(search, 200_000, origin, bytes -> {
+            asked[0] = bytes;
+            return true;
+        });
+        assertEquals(4L * 200_000 * 24, asked[0]);
+    }
+
     @Test
     void shrinkRetrainsOnStreamedRowsAsOnRowsInMemory() throws IOException {
         List<Path> before = rowFiles();
@@ -194,6 +217,116 @@ class StreamedRetrainTest {
             double accuracyB = (b.retrained() != null ? b.retrained() : b.pruned()).primaryValue();
             assertEquals(accuracyA, accuracyB, 0.05, "round " + (r + 1));
         }
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+
+    private org.odf2nna.report.EvolveReport evolve(boolean streamed, Path model, Path train, Path validation,
+            Path test, List<String> details) {
+        if (streamed) {
+            System.setProperty("odf2nna.train.heldValues", "2000");
+        } else {
+            System.clearProperty("odf2nna.train.heldValues");
+        }
+        RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.002f).seed(3)
+                .patience(0).build();
+        Path out = dir.resolve((streamed ? "streamed" : "memory") + "-evolved.onnx");
+        org.odf2nna.settings.EvolveFiles files = new org.odf2nna.settings.EvolveFiles(model, train, validation, test,
+                out, null, new org.odf2nna.settings.CsvReading(null, 64));
+        return Evolver.run(files, org.odf2nna.settings.EvolveSettings.builder().retraining(retrain).population(8)
+                .evaluations(40).threads(2).build(), recording(details));
+    }
+
+    /**
+     * evolve on streamed training rows against the same run on rows in memory, with a validation file: the masks are
+     * judged on the same validation rows and the units measured on the same training rows (read back from disk), so
+     * the search is the same; retraining steps through the rows in another order.
+     */
+    @Test
+    void evolveSearchesStreamedRowsAsRowsInMemory() throws IOException {
+        List<Path> before = rowFiles();
+        org.odf2nna.network.DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
+                .toByteArray());
+        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
+        Path validation = rows(network, dir.resolve("validation.csv"), 3000, 3);
+        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        List<String> memoryDetails = new ArrayList<>();
+        List<String> streamedDetails = new ArrayList<>();
+        org.odf2nna.report.EvolveReport memory = evolve(false, model, train, validation, test, memoryDetails);
+        org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, validation, test, streamedDetails);
+        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
+        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
+        assertEquals(3000, streamed.search().fitness().validationRows());
+        assertEquals(memory.outcome().mask(), streamed.outcome().mask(), "the same mask found");
+        assertEquals(memory.generations(), streamed.generations(), "the same fitness, generation by generation");
+        assertEquals(memory.outcome().figures().pruned().primaryValue(),
+                streamed.outcome().figures().pruned().primaryValue(), 0.01, "PWR of the same mask, refitted");
+        // 1,000 test rows: two draws of the retraining differ by about 1 point (sd) at 90%; 5 points is 5 sd.
+        assertEquals(memory.outcome().figures().retrained().primaryValue(),
+                streamed.outcome().figures().retrained().primaryValue(), 0.05);
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+
+    /** evolve with validation rows held out of streamed rows: as many as in memory, a search, a model written. */
+    @Test
+    void evolveHoldsOutValidationRowsOfStreamedRows() throws IOException {
+        List<Path> before = rowFiles();
+        org.odf2nna.network.DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
+                .toByteArray());
+        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
+        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        List<String> details = new ArrayList<>();
+        org.odf2nna.report.EvolveReport memory = evolve(false, model, train, null, test, new ArrayList<>());
+        org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, null, test, details);
+        assertTrue(details.stream().anyMatch(d -> d.contains("(on disk)")), details.toString());
+        assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
+        assertEquals(memory.search().fitness().validationRows(), streamed.search().fitness().validationRows());
+        assertTrue(Files.exists(dir.resolve("streamed-evolved.onnx")));
+        assertEquals(memory.outcome().figures().retrained().primaryValue(),
+                streamed.outcome().figures().retrained().primaryValue(), 0.05);
+        assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
+    }
+
+    private ModelBuilder.Built build(boolean streamed, Path train, List<String> details) {
+        if (streamed) {
+            System.setProperty("odf2nna.train.heldValues", "2000");
+        } else {
+            System.clearProperty("odf2nna.train.heldValues");
+        }
+        RetrainOptions training = new RetrainOptions(train, RetrainSettings.builder().epochs(4).batchSize(32)
+                .learningRate(0.01f).seed(0).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
+        BuildOptions options = new BuildOptions(train, null, null, 2, null, 16, org.odf2nna.network.Activation.RELU,
+                training, 1024, dir.resolve((streamed ? "streamed" : "memory") + "-general.onnx"));
+        return ModelBuilder.build(options, recording(details));
+    }
+
+    /**
+     * build on streamed rows against build on the same rows in memory: the same task, classes, sizes and row counts;
+     * the validation rows are another seeded draw of as many, so the two trainings are two draws of one experiment.
+     */
+    @Test
+    void buildTrainsOnStreamedRowsAsOnRowsInMemory() throws IOException {
+        List<Path> before = rowFiles();
+        org.odf2nna.network.DenseNetwork network = network();
+        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
+        List<String> memoryDetails = new ArrayList<>();
+        List<String> streamedDetails = new ArrayList<>();
+        ModelBuilder.Built memory = build(false, train, memoryDetails);
+        ModelBuilder.Built streamed = build(true, train, streamedDetails);
+        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
+        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        assertEquals(org.odf2nna.settings.Task.CLASSIFICATION, streamed.task());
+        assertEquals(memory.network().architecture(), streamed.network().architecture(), "3 classes, 2 x 16 units");
+        assertEquals(memory.trainRows(), streamed.trainRows());
+        assertEquals(memory.validationRows(), streamed.validationRows());
+        // 800 validation rows: two draws differ by about 2 points (sd) at 85%; 8 points is 4 sd.
+        assertEquals(memory.training().validationAfter(), streamed.training().validationAfter(), 0.08);
+        assertTrue(streamed.training().validationAfter() > 0.7, "learnt: " + streamed.training().validationAfter());
+        assertTrue(Files.exists(dir.resolve("streamed-general.onnx")));
         assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
     }
 

@@ -26,4 +26,19 @@ class TaskFromTargetsTest {
         assertEquals(Task.REGRESSION, of(0, 0, 0), "one class only");
         assertEquals(Task.REGRESSION, of(0, 1, 5000), "too many classes");
     }
+
+    @Test
+    void aTallyOfBatchesAnswersAsTheWholeColumn() {
+        Task.TargetTally tally = new Task.TargetTally();
+        tally.add(new float[] {0, 1, 2}, 3);
+        assertEquals(Task.CLASSIFICATION, tally.task());
+        assertEquals(2, tally.maxClass());
+        assertEquals(-1, tally.firstOtherRow());
+        // The first value that is not a class id is named by its row across the batches.
+        tally.add(new float[] {1, 2.5f, 7000, 9}, 4);
+        assertEquals(Task.REGRESSION, tally.task());
+        assertEquals(4, tally.firstOtherRow());
+        assertEquals(2.5f, tally.firstOtherValue());
+        assertEquals(9, tally.maxClass());
+    }
 }
