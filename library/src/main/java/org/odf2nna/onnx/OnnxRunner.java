@@ -291,10 +291,10 @@ public final class OnnxRunner implements AutoCloseable {
      */
     public void runInto(float[] data, int rows, int valuesPerRow, String secondName, double[] second, int width,
             PinnedDoubles outputs) {
-        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data, 0,
-                rows * valuesPerRow), input.batchShape(rows, valuesPerRow));
-             OnnxTensor targets = OnnxTensor.createTensor(environment(), DoubleBuffer.wrap(second, 0, rows * width),
-                     new long[] {rows, width});
+        // Each input in a staging slot of its own (both are open together): no copies left for the collector.
+        try (OnnxTensor tensor = InputStaging.floats(0, data, 0, rows * valuesPerRow,
+                input.batchShape(rows, valuesPerRow));
+             OnnxTensor targets = InputStaging.doubles(1, second, 0, rows * width, new long[] {rows, width});
              OrtSession.Result result = session.run(Map.of(input.name(), tensor, secondName, targets),
                      outputs.tensors)) {
             // The pinned outputs belong to the caller: closing the result leaves them open.
