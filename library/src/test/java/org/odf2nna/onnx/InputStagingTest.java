@@ -107,6 +107,39 @@ class InputStagingTest {
         }
     }
 
+    @Test
+    void productsOfInputsTooLargeToKeepGiveEJMLsProductsAndFreeTheirBuffers() {
+        // 2,100 × 2,100 doubles: 35 MB, over the buffers a thread keeps, so each product stages into one of its own.
+        int n = 2100;
+        Random random = new Random(11);
+        double[] a = new double[n * n];
+        double[] b = new double[n * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = random.nextGaussian();
+            b[i] = random.nextGaussian();
+        }
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        long before = direct.getMemoryUsed();
+        double[] product;
+        try (OnnxProduct onnx = OnnxProduct.open()) {
+            product = onnx.multiply(a, n, n, b, n);
+            onnx.multiplyTransposed(a, n, n, b, n);
+            onnx.multiply(a, n, n, b, n);
+        }
+        // Three products of two 35 MB inputs each: 210 MB that ONNX Runtime's copies left to the collector.
+        long grown = direct.getMemoryUsed() - before;
+        assertTrue(grown < (long) n * n * Double.BYTES, "direct memory grew by " + grown + " bytes");
+        // A few entries against the plain sums (ONNX Runtime's blocking sums in another order).
+        for (int[] at : new int[][] {{0, 0}, {17, 2099}, {2099, 5}, {1000, 1000}}) {
+            double expected = 0;
+            for (int k = 0; k < n; k++) {
+                expected += a[at[0] * n + k] * b[k * n + at[1]];
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(expected, product[at[0] * n + at[1]], 1e-9);
+        }
+    }
+
     /** The sums graph's outputs when ONNX Runtime copies both inputs from the Java arrays itself. */
     private static Map<String, double[]> copiedSums(ModelProto model, float[] rows, double[] targets, int n)
             throws OrtException {
