@@ -294,16 +294,27 @@ public final class OnnxRunner implements AutoCloseable {
     /**
      * {@link #runInto} with a second input, double rows of {@code width} values ({@code rows} of them from the start
      * of {@code second}): what a sums graph fed its targets takes ({@link RefitSumsGraph#onTargets}).
+     *
+     * @param returned an output besides the pinned ones, float, to return ({@link RefitSumsGraph#RIDER}), or null
+     * @return {@code returned}'s values, row-major, or null when none was asked for
      */
-    public void runInto(float[] data, int rows, int valuesPerRow, String secondName, double[] second, int width,
-            PinnedDoubles outputs) {
+    public float[] runInto(float[] data, int rows, int valuesPerRow, String secondName, double[] second, int width,
+            PinnedDoubles outputs, String returned) {
         // Each input in a staging slot of its own (both are open together): no copies left for the collector.
         try (OnnxTensor tensor = InputStaging.floats(0, data, 0, rows * valuesPerRow,
                 input.batchShape(rows, valuesPerRow));
              OnnxTensor targets = InputStaging.doubles(1, second, 0, rows * width, new long[] {rows, width});
              OrtSession.Result result = session.run(Map.of(input.name(), tensor, secondName, targets),
-                     outputs.tensors)) {
+                     returned == null ? java.util.Set.of() : java.util.Set.of(returned), outputs.tensors)) {
             // The pinned outputs belong to the caller: closing the result leaves them open.
+            if (returned == null) {
+                return null;
+            }
+            Optional<OnnxValue> value = result.get(returned);
+            if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
+                throw new IllegalStateException("ONNX Runtime returned no tensor '" + returned + "'");
+            }
+            return toFloats(out);
         } catch (OrtException e) {
             throw runError(e);
         }

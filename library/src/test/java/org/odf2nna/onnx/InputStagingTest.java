@@ -89,7 +89,7 @@ class InputStagingTest {
         try (OnnxRunner runner = OnnxRunner.open(sums, RefitSumsGraph.input(28), Device.CPU, Path.of("s.onnx"));
              OnnxRunner.PinnedDoubles out = OnnxRunner.pinDoubles(shapes)) {
             for (int n : new int[] {1, 300, 1024, 7}) {
-                runner.runInto(rows, n, 28, RefitSumsGraph.TARGETS, targets, 3, out);
+                runner.runInto(rows, n, 28, RefitSumsGraph.TARGETS, targets, 3, out, null);
                 Map<String, double[]> expected = copiedSums(sums, rows, targets, n);
                 for (String name : RefitSumsGraph.OUTPUTS) {
                     double[] got = new double[expected.get(name).length];
@@ -99,7 +99,7 @@ class InputStagingTest {
             }
             long before = direct.getMemoryUsed();
             for (int i = 0; i < 200; i++) {
-                runner.runInto(rows, 1024, 28, RefitSumsGraph.TARGETS, targets, 3, out);
+                runner.runInto(rows, 1024, 28, RefitSumsGraph.TARGETS, targets, 3, out, null);
             }
             // ONNX Runtime's own copies were 112 + 24 KB a run, freed only by the garbage collector: 27 MB for 200.
             long grown = direct.getMemoryUsed() - before;
