@@ -172,9 +172,10 @@ final class OnnxRefitSums implements RefitSums {
         boolean onTargets = onOutputTargets(layer);
         boolean inFloat = equations.features() >= floatFrom;
         RefitSumsGraph.Rider rider = onTargets && riding != null ? riding.rider(pruned) : null;
-        ModelProto graph = onTargets ? RefitSumsGraph.onTargets(original, firstKept, pruned, layer,
-                equations.featureShift(), equations.targetShift(), inFloat, rider) : RefitSumsGraph.build(original,
-                firstKept, pruned, layer, equations.featureShift(), equations.targetShift(), inFloat);
+        java.util.function.Supplier<ModelProto> graph = () -> onTargets ? RefitSumsGraph.onTargets(original,
+                firstKept, pruned, layer, equations.featureShift(), equations.targetShift(), inFloat, rider)
+                : RefitSumsGraph.build(original, firstKept, pruned, layer, equations.featureShift(),
+                equations.targetShift(), inFloat);
         long k = equations.features();
         long m = equations.targets();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -225,7 +226,7 @@ final class OnnxRefitSums implements RefitSums {
         double[] gram = new double[units * units];
         double[] unitSum = new double[units];
         long[] counted = {0};
-        forEachBlock(RefitSumsGraph.originalGram(original, layer, means, units >= floatFrom), layer, null,
+        forEachBlock(() -> RefitSumsGraph.originalGram(original, layer, means, units >= floatFrom), layer, null,
                 (sums, ridden, n) -> {
             add(gram, sums.get(RefitSumsGraph.GRAM));
             add(unitSum, sums.get(RefitSumsGraph.UNIT_SUM));
@@ -274,14 +275,14 @@ final class OnnxRefitSums implements RefitSums {
     }
 
     /**
-     * Runs {@code graph} over the fitting rows in blocks as large as its activations allow.
+     * Runs the graph {@code graph} makes over the fitting rows in blocks as large as its activations allow.
      *
      * @param deepest the deepest layer of the original it runs (its widest activation bounds the block)
      * @param targets the targets fed beside the rows ({@link RefitSumsGraph#TARGETS}), or null
      * @param returned an output returned beside the pinned ones (with targets only), or null
      */
-    private void forEachBlock(ModelProto graph, int deepest, OutputTargets targets, BlockSums consumer,
-            Map<String, long[]> outputs, String returned) {
+    private void forEachBlock(java.util.function.Supplier<ModelProto> graph, int deepest, OutputTargets targets,
+            BlockSums consumer, Map<String, long[]> outputs, String returned) {
         int width = original.inputs();
         int widest = width;
         for (int l = 0; l <= deepest; l++) {
@@ -291,7 +292,9 @@ final class OnnxRefitSums implements RefitSums {
         OutputTargets.Cursor cursor = targets == null ? null : targets.cursor();
         double[] fed = targets == null ? null : new double[block * targets.width()];
         // The outputs written in place run after run: a 4096-wide HᵀH is 128 MB, which a returned output copied twice.
-        try (OnnxRunner runner = OnnxRunner.open(graph, RefitSumsGraph.input(width), device, source);
+        // The graph made only to open the session: its weights (a few wide layers, 200 MB at 4,096 wide) are not held
+        // on the heap through the pass beside ONNX Runtime's own copy.
+        try (OnnxRunner runner = OnnxRunner.open(graph.get(), RefitSumsGraph.input(width), device, source);
              OnnxRunner.PinnedDoubles sums = OnnxRunner.pinDoubles(outputs)) {
             float[] buffer = new float[block * width];
             int[] filled = {0};
