@@ -37,6 +37,12 @@ public final class EpsilonPruning {
     private final Compensation compensation;
     private final RefitSums fitting;
     private final double ridge;
+    /** The rows the mean-folded network's PWR is judged on, when it may ride on the last refit's pass, or null. */
+    private final PwrRows pwrRows;
+
+    /** Held evaluation rows with targets, which are the fitting rows in the same order, and the task they judge. */
+    record PwrRows(HeldRows held, org.odf2nna.settings.Task task) {
+    }
 
     /**
      * @param statistics   the original's unit statistics on the scoring rows (mean folding folds their means)
@@ -48,6 +54,15 @@ public final class EpsilonPruning {
      */
     EpsilonPruning(DenseNetwork original, UnitStatistics statistics, List<double[]> scores, Compensation compensation,
             RefitSums fitting, double ridge) {
+        this(original, statistics, scores, compensation, fitting, ridge, null);
+    }
+
+    /**
+     * @param pwrRows the fitting rows as held evaluation rows: the mean-folded network's PWR is then measured in the
+     *                last refit's pass where that pass runs on the scoring pass's targets ({@link RidingPwr}); or null
+     */
+    EpsilonPruning(DenseNetwork original, UnitStatistics statistics, List<double[]> scores, Compensation compensation,
+            RefitSums fitting, double ridge, PwrRows pwrRows) {
         if (compensation == Compensation.LSQ && fitting == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }
@@ -57,6 +72,7 @@ public final class EpsilonPruning {
         this.compensation = compensation;
         this.fitting = fitting;
         this.ridge = ridge;
+        this.pwrRows = pwrRows;
     }
 
     /**
@@ -67,9 +83,11 @@ public final class EpsilonPruning {
      * @param meanFolded the network with the removed units' mean outputs folded into the next layer's bias
      * @param refit      the same refitted by least squares, or null when no fitting rows were given
      * @param pruned     the network the compensation chosen gives: {@code refit}'s or {@code meanFolded}
+     * @param meanFoldedPwr {@code meanFolded}'s metrics on the held rows, measured in the last refit's pass, or null
+     *                   (not measured there)
      */
     public record Pruned(double epsilon, UnitSelection selection, DenseNetwork meanFolded,
-            LeastSquaresCompensation.Result refit, DenseNetwork pruned) {
+            LeastSquaresCompensation.Result refit, DenseNetwork pruned, org.odf2nna.metrics.Metrics meanFoldedPwr) {
     }
 
     /**
@@ -134,14 +152,22 @@ public final class EpsilonPruning {
         UnitSelection selection = EpsilonRule.select(scores, epsilon);
         DenseNetwork meanFolded = Pruner.prune(original, statistics, selection);
         LeastSquaresCompensation.Result refit = null;
+        RidingPwr riding = null;
         if (fitting != null) {
             String step = "least squares " + label(epsilon);
             progress.update(step, 0, -1, null);
-            refit = LeastSquaresCompensation.compensate(original, statistics, selection, fitting, ridge);
+            RefitSums sums = fitting;
+            if (pwrRows != null && fitting instanceof OnnxRefitSums onnx && onnx.onOutputTargets()
+                    && RidingPwr.possible(pwrRows.held())) {
+                riding = new RidingPwr(meanFolded, pwrRows.held(), pwrRows.task());
+                sums = onnx.riding(riding);
+            }
+            refit = LeastSquaresCompensation.compensate(original, statistics, selection, sums, ridge);
             progress.done(step);
         }
         return new Pruned(epsilon, selection, meanFolded, refit,
-                compensation == Compensation.LSQ ? refit.network() : meanFolded);
+                compensation == Compensation.LSQ ? refit.network() : meanFolded,
+                riding == null ? null : riding.metrics());
     }
 
     /** Retrains {@code pruned}'s network as {@code retrainer} says (null: kept as pruned). */

@@ -54,6 +54,8 @@ final class OnnxRefitSums implements RefitSums {
     private final OutputTargets outputTargets;
     /** Gram matrices of the original's hidden layers the scoring pass took over the fitting rows, or null. */
     private final LayerGrams grams;
+    /** The mean-folded network judged in the pass on the output targets, or null. */
+    private final RidingPwr riding;
 
     /**
      * @param rows     the fitting rows, as chain input
@@ -82,9 +84,10 @@ final class OnnxRefitSums implements RefitSums {
         this.fromOriginal = fromOriginal;
         this.outputTargets = null;
         this.grams = null;
+        this.riding = null;
     }
 
-    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams) {
+    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams, RidingPwr riding) {
         this.original = sums.original;
         this.rows = sums.rows;
         this.rowCount = sums.rowCount;
@@ -94,6 +97,7 @@ final class OnnxRefitSums implements RefitSums {
         this.floatFrom = sums.floatFrom;
         this.outputTargets = outputTargets;
         this.grams = grams;
+        this.riding = riding;
     }
 
     /**
@@ -104,7 +108,7 @@ final class OnnxRefitSums implements RefitSums {
         if (rowCount >= 0 && targets.rows() != rowCount) {
             throw new IllegalArgumentException(targets.rows() + " rows of targets for " + rowCount + " fitting rows");
         }
-        return new OnnxRefitSums(this, targets, grams);
+        return new OnnxRefitSums(this, targets, grams, riding);
     }
 
     /**
@@ -112,7 +116,20 @@ final class OnnxRefitSums implements RefitSums {
      * pass took it over the same rows) where it holds that layer's, instead of a pass of its own.
      */
     OnnxRefitSums withLayerGrams(LayerGrams taken) {
-        return new OnnxRefitSums(this, outputTargets, taken);
+        return new OnnxRefitSums(this, outputTargets, taken, riding);
+    }
+
+    /**
+     * The same sums, the pass on the output targets also running {@code pwr}'s mean-folded network over the fitting
+     * rows (which must be the rows it judges on, in the same order): its PWR without a pass of its own.
+     */
+    OnnxRefitSums riding(RidingPwr pwr) {
+        return new OnnxRefitSums(this, outputTargets, grams, pwr);
+    }
+
+    /** Whether the last refit takes the scoring pass's targets, the pass a mean-folded network's PWR can ride on. */
+    boolean onOutputTargets() {
+        return outputTargets != null;
     }
 
     /** Whether a first refit at hidden layer {@code layer} takes the original's Gram matrix (else both chains). */
@@ -154,9 +171,11 @@ final class OnnxRefitSums implements RefitSums {
     public void accumulate(int layer, int[] firstKept, List<DenseLayer> pruned, NormalEquations equations) {
         boolean onTargets = onOutputTargets(layer);
         boolean inFloat = equations.features() >= floatFrom;
-        ModelProto graph = onTargets ? RefitSumsGraph.onTargets(original, firstKept, pruned, layer,
-                equations.featureShift(), equations.targetShift(), inFloat) : RefitSumsGraph.build(original,
-                firstKept, pruned, layer, equations.featureShift(), equations.targetShift(), inFloat);
+        RefitSumsGraph.Rider rider = onTargets && riding != null ? riding.rider(pruned) : null;
+        java.util.function.Supplier<ModelProto> graph = () -> onTargets ? RefitSumsGraph.onTargets(original,
+                firstKept, pruned, layer, equations.featureShift(), equations.targetShift(), inFloat, rider)
+                : RefitSumsGraph.build(original, firstKept, pruned, layer, equations.featureShift(),
+                equations.targetShift(), inFloat);
         long k = equations.features();
         long m = equations.targets();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -165,10 +184,13 @@ final class OnnxRefitSums implements RefitSums {
         shapes.put(RefitSumsGraph.HZ, new long[] {k, m});
         shapes.put(RefitSumsGraph.Z_SUM, new long[] {m});
         shapes.put(RefitSumsGraph.ZZ, new long[] {m});
-        forEachBlock(graph, onTargets ? layer : layer + 1, onTargets ? outputTargets : null,
-                (sums, n) -> equations.addSums(sums.get(RefitSumsGraph.HH), sums.get(RefitSumsGraph.H_SUM),
-                        sums.get(RefitSumsGraph.HZ), sums.get(RefitSumsGraph.Z_SUM), sums.get(RefitSumsGraph.ZZ), n),
-                shapes);
+        forEachBlock(graph, onTargets ? layer : layer + 1, onTargets ? outputTargets : null, (sums, ridden, n) -> {
+            equations.addSums(sums.get(RefitSumsGraph.HH), sums.get(RefitSumsGraph.H_SUM),
+                    sums.get(RefitSumsGraph.HZ), sums.get(RefitSumsGraph.Z_SUM), sums.get(RefitSumsGraph.ZZ), n);
+            if (ridden != null) {
+                riding.add(ridden, n);
+            }
+        }, shapes, rider == null ? null : RefitSumsGraph.RIDER);
     }
 
     /** Whether hidden layer {@code layer}'s refit (of the output layer) takes the scoring pass's targets. */
@@ -204,12 +226,12 @@ final class OnnxRefitSums implements RefitSums {
         double[] gram = new double[units * units];
         double[] unitSum = new double[units];
         long[] counted = {0};
-        forEachBlock(RefitSumsGraph.originalGram(original, layer, means, units >= floatFrom), layer, null,
-                (sums, n) -> {
+        forEachBlock(() -> RefitSumsGraph.originalGram(original, layer, means, units >= floatFrom), layer, null,
+                (sums, ridden, n) -> {
             add(gram, sums.get(RefitSumsGraph.GRAM));
             add(unitSum, sums.get(RefitSumsGraph.UNIT_SUM));
             counted[0] += n;
-        }, Map.of(RefitSumsGraph.GRAM, new long[] {units, units}, RefitSumsGraph.UNIT_SUM, new long[] {units}));
+        }, Map.of(RefitSumsGraph.GRAM, new long[] {units, units}, RefitSumsGraph.UNIT_SUM, new long[] {units}), null);
         fromGram(layer, kept, gram, unitSum, counted[0], equations);
     }
 
@@ -244,19 +266,23 @@ final class OnnxRefitSums implements RefitSums {
         equations.addGathered(gram, units, kept, unitSum, gw, zSum, zz, rowsSummed);
     }
 
-    /** Receives one block's sums, by output name (where ONNX Runtime wrote them), and its row count. */
+    /**
+     * Receives one block's sums, by output name (where ONNX Runtime wrote them), the returned output's values (or
+     * null), and its row count.
+     */
     private interface BlockSums {
-        void accept(OnnxRunner.PinnedDoubles sums, int rows);
+        void accept(OnnxRunner.PinnedDoubles sums, float[] returned, int rows);
     }
 
     /**
-     * Runs {@code graph} over the fitting rows in blocks as large as its activations allow.
+     * Runs the graph {@code graph} makes over the fitting rows in blocks as large as its activations allow.
      *
      * @param deepest the deepest layer of the original it runs (its widest activation bounds the block)
      * @param targets the targets fed beside the rows ({@link RefitSumsGraph#TARGETS}), or null
+     * @param returned an output returned beside the pinned ones (with targets only), or null
      */
-    private void forEachBlock(ModelProto graph, int deepest, OutputTargets targets, BlockSums consumer,
-            Map<String, long[]> outputs) {
+    private void forEachBlock(java.util.function.Supplier<ModelProto> graph, int deepest, OutputTargets targets,
+            BlockSums consumer, Map<String, long[]> outputs, String returned) {
         int width = original.inputs();
         int widest = width;
         for (int l = 0; l <= deepest; l++) {
@@ -266,18 +292,22 @@ final class OnnxRefitSums implements RefitSums {
         OutputTargets.Cursor cursor = targets == null ? null : targets.cursor();
         double[] fed = targets == null ? null : new double[block * targets.width()];
         // The outputs written in place run after run: a 4096-wide HᵀH is 128 MB, which a returned output copied twice.
-        try (OnnxRunner runner = OnnxRunner.open(graph, RefitSumsGraph.input(width), device, source);
+        // The graph made only to open the session: its weights (a few wide layers, 200 MB at 4,096 wide) are not held
+        // on the heap through the pass beside ONNX Runtime's own copy.
+        try (OnnxRunner runner = OnnxRunner.open(graph.get(), RefitSumsGraph.input(width), device, source);
              OnnxRunner.PinnedDoubles sums = OnnxRunner.pinDoubles(outputs)) {
             float[] buffer = new float[block * width];
             int[] filled = {0};
             Runnable run = () -> {
+                float[] values = null;
                 if (cursor == null) {
                     runner.runInto(buffer, filled[0], width, sums);
                 } else {
                     cursor.take(filled[0], fed, 0);
-                    runner.runInto(buffer, filled[0], width, RefitSumsGraph.TARGETS, fed, targets.width(), sums);
+                    values = runner.runInto(buffer, filled[0], width, RefitSumsGraph.TARGETS, fed, targets.width(),
+                            sums, returned);
                 }
-                consumer.accept(sums, filled[0]);
+                consumer.accept(sums, values, filled[0]);
                 filled[0] = 0;
             };
             rows.forEachBatch((x, n) -> {

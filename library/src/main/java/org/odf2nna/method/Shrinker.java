@@ -141,8 +141,12 @@ public final class Shrinker {
         double ridge = pruning.ridgeFor(retrainer != null && retrainer.epochs() > 0);
         // PWR is measured on the rows the scoring pass kept when it scanned the evaluation rows here.
         HeldRows held = prepared.scores() == null && score == null ? scan.heldRows() : null;
+        // The mean-folded network's PWR rides on the last refit's pass where that pass runs over the held rows.
+        EpsilonPruning.PwrRows pwrRows = held != null && source.scan() != null && scored.original() != null
+                ? new EpsilonPruning.PwrRows(held, task) : null;
         Pass pass = new Pass(options, model, keras, scan, eval, held, task, scored.original(), new EpsilonPruning(
-                network, scan.statistics(), scores, pruning.compensation(), fitting, ridge), retrainer, progress);
+                network, scan.statistics(), scores, pruning.compensation(), fitting, ridge, pwrRows), retrainer,
+                progress);
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int e = 0; e < options.epsilons().size(); e++) {
             outcomes.add(pass.pruneAt(options.epsilons().get(e), options.outputs().get(e)));
@@ -324,8 +328,7 @@ public final class Shrinker {
             DenseNetwork pruned = step.pruned();
             checkFinite(pruned, model, (compensation == Compensation.LSQ ? "the least-squares refit"
                     : "folding the removed units' mean outputs") + " at " + label);
-            List<Metrics> pwrs = original == null ? null : evaluate(model, refit == null ? List.of(step.meanFolded())
-                    : List.of(step.meanFolded(), refit.network()), this, output);
+            List<Metrics> pwrs = original == null ? null : pwrs(step, output);
             Metrics pwrMean = pwrs == null ? null : pwrs.get(0);
             Metrics pwrLsq = pwrs == null || refit == null ? null : pwrs.get(1);
             Metrics pwr = compensation == Compensation.LSQ ? pwrLsq : pwrMean;
@@ -357,6 +360,19 @@ public final class Shrinker {
             return new EpsilonOutcome(epsilon, output.toString(), Sweeper.wholeSummary(pruned, outside), reduction,
                     java.util.Arrays.stream(selection.keptUnits()).boxed().toList(), selection.layersBelowThreshold(),
                     pwr, pr, difference, training, pwrMean, pwrLsq, refit == null ? List.of() : refitLayers(refit), null, null);
+        }
+
+        /**
+         * PWR of the mean-folded network and of the refit (when there is one), in that order: the mean-folded one
+         * from the last refit's pass when it rode on it, else beside the refit in one pass of their own.
+         */
+        private List<Metrics> pwrs(EpsilonPruning.Pruned step, Path output) {
+            LeastSquaresCompensation.Result refit = step.refit();
+            if (step.meanFoldedPwr() != null && refit != null) {
+                return List.of(step.meanFoldedPwr(), evaluate(model, List.of(refit.network()), this, output).get(0));
+            }
+            return evaluate(model, refit == null ? List.of(step.meanFolded()) : List.of(step.meanFolded(),
+                    refit.network()), this, output);
         }
 
         /** Writes the network in the asked format, loads it back and gives the largest difference found. */

@@ -2,6 +2,9 @@ package org.odf2nna.onnx;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -25,6 +28,14 @@ final class InputStaging {
     static final int SLOTS = 4;
 
     private static final ThreadLocal<ByteBuffer[]> BUFFERS = ThreadLocal.withInitial(() -> new ByteBuffer[SLOTS]);
+    /**
+     * Each slot's buffer for an input over {@link #MAX_STAGED_BYTES} (a wide solve's product of 128 MB matrices):
+     * freed, not left to the collector, when the slot is next used or {@link #releaseLarge} is called. ONNX Runtime's
+     * own copies of such inputs piled up outside the heap: 900 MB of direct memory at a 4,096-wide solve.
+     */
+    private static final ThreadLocal<ByteBuffer[]> LARGE = ThreadLocal.withInitial(() -> new ByteBuffer[SLOTS]);
+    /** Unsafe's invokeCleaner, which frees a direct buffer now; null where the JDK does not give it. */
+    private static final MethodHandle FREE = freeHandle();
 
     private InputStaging() {
     }
@@ -75,8 +86,21 @@ final class InputStaging {
      * growing sizes do not each allocate.
      */
     static ByteBuffer buffer(int slot, long bytes) {
-        if (bytes > MAX_STAGED_BYTES || slot >= SLOTS) {
+        if (slot >= SLOTS) {
             return null;
+        }
+        ByteBuffer[] large = LARGE.get();
+        if (large[slot] != null) {
+            // The tensor built over it was closed before this slot was asked for again (this class's rule).
+            free(large[slot]);
+            large[slot] = null;
+        }
+        if (bytes > MAX_STAGED_BYTES) {
+            if (FREE == null || bytes > Integer.MAX_VALUE) {
+                return null;
+            }
+            large[slot] = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+            return large[slot];
         }
         ByteBuffer[] buffers = BUFFERS.get();
         ByteBuffer buffer = buffers[slot];
@@ -87,5 +111,43 @@ final class InputStaging {
         }
         buffer.clear();
         return buffer;
+    }
+
+    /** Frees this thread's buffers of inputs over {@link #MAX_STAGED_BYTES}; their tensors must be closed. */
+    static void releaseLarge() {
+        ByteBuffer[] large = LARGE.get();
+        for (int slot = 0; slot < SLOTS; slot++) {
+            if (large[slot] != null) {
+                free(large[slot]);
+                large[slot] = null;
+            }
+        }
+    }
+
+    /**
+     * Frees a direct buffer this package allocated (not a view of one) now, where the JDK allows it; else the collector
+     * frees it. Nothing may use it afterwards.
+     */
+    static void free(ByteBuffer buffer) {
+        if (FREE == null || !buffer.isDirect()) {
+            return;
+        }
+        try {
+            FREE.invokeExact(buffer);
+        } catch (Throwable e) {
+            // Left to the collector, as every direct buffer was before.
+        }
+    }
+
+    private static MethodHandle freeHandle() {
+        try {
+            Class<?> unsafe = Class.forName("sun.misc.Unsafe");
+            java.lang.reflect.Field field = unsafe.getDeclaredField("theUnsafe");
+            field.setAccessible(true);
+            return MethodHandles.lookup().findVirtual(unsafe, "invokeCleaner",
+                    MethodType.methodType(void.class, ByteBuffer.class)).bindTo(field.get(null));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 }

@@ -80,6 +80,8 @@ public final class OnnxProduct implements DenseProduct {
 
     @Override
     public void close() {
+        // The staged inputs of a wide product (each up to 128 MB at 4,096 wide) go with the sessions.
+        InputStaging.releaseLarge();
         close(session);
         close(transposed);
     }

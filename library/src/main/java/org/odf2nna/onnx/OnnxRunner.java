@@ -227,6 +227,8 @@ public final class OnnxRunner implements AutoCloseable {
     public static final class PinnedDoubles implements AutoCloseable {
         private final Map<String, OnnxTensor> tensors = new HashMap<>();
         private final Map<String, DoubleBuffer> buffers = new HashMap<>();
+        /** The direct buffers under them, freed at close (a 4,096-wide Gram is 128 MB the collector was left). */
+        private final List<ByteBuffer> memory = new ArrayList<>();
 
         private PinnedDoubles() {
         }
@@ -247,6 +249,8 @@ public final class OnnxRunner implements AutoCloseable {
             }
             tensors.clear();
             buffers.clear();
+            memory.forEach(InputStaging::free);
+            memory.clear();
         }
     }
 
@@ -259,8 +263,10 @@ public final class OnnxRunner implements AutoCloseable {
                 for (long d : e.getValue()) {
                     count *= d;
                 }
-                DoubleBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(count * Double.BYTES))
-                        .order(ByteOrder.nativeOrder()).asDoubleBuffer();
+                ByteBuffer bytes = ByteBuffer.allocateDirect(Math.toIntExact(count * Double.BYTES))
+                        .order(ByteOrder.nativeOrder());
+                pinned.memory.add(bytes);
+                DoubleBuffer buffer = bytes.asDoubleBuffer();
                 pinned.buffers.put(e.getKey(), buffer);
                 pinned.tensors.put(e.getKey(), OnnxTensor.createTensor(environment(), buffer, e.getValue()));
             }
@@ -288,16 +294,27 @@ public final class OnnxRunner implements AutoCloseable {
     /**
      * {@link #runInto} with a second input, double rows of {@code width} values ({@code rows} of them from the start
      * of {@code second}): what a sums graph fed its targets takes ({@link RefitSumsGraph#onTargets}).
+     *
+     * @param returned an output besides the pinned ones, float, to return ({@link RefitSumsGraph#RIDER}), or null
+     * @return {@code returned}'s values, row-major, or null when none was asked for
      */
-    public void runInto(float[] data, int rows, int valuesPerRow, String secondName, double[] second, int width,
-            PinnedDoubles outputs) {
-        try (OnnxTensor tensor = OnnxTensor.createTensor(environment(), FloatBuffer.wrap(data, 0,
-                rows * valuesPerRow), input.batchShape(rows, valuesPerRow));
-             OnnxTensor targets = OnnxTensor.createTensor(environment(), DoubleBuffer.wrap(second, 0, rows * width),
-                     new long[] {rows, width});
+    public float[] runInto(float[] data, int rows, int valuesPerRow, String secondName, double[] second, int width,
+            PinnedDoubles outputs, String returned) {
+        // Each input in a staging slot of its own (both are open together): no copies left for the collector.
+        try (OnnxTensor tensor = InputStaging.floats(0, data, 0, rows * valuesPerRow,
+                input.batchShape(rows, valuesPerRow));
+             OnnxTensor targets = InputStaging.doubles(1, second, 0, rows * width, new long[] {rows, width});
              OrtSession.Result result = session.run(Map.of(input.name(), tensor, secondName, targets),
-                     outputs.tensors)) {
+                     returned == null ? java.util.Set.of() : java.util.Set.of(returned), outputs.tensors)) {
             // The pinned outputs belong to the caller: closing the result leaves them open.
+            if (returned == null) {
+                return null;
+            }
+            Optional<OnnxValue> value = result.get(returned);
+            if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
+                throw new IllegalStateException("ONNX Runtime returned no tensor '" + returned + "'");
+            }
+            return toFloats(out);
         } catch (OrtException e) {
             throw runError(e);
         }

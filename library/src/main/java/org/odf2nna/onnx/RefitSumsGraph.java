@@ -89,7 +89,7 @@ public final class RefitSumsGraph {
                 first = x;
             }
         }
-        String h = prunedChain(graph, first, firstKept, pruned, layer);
+        String h = prunedChain(graph, first, firstKept, pruned, layer).get(layer);
         return sums(graph, shifted(graph, "h", h, featureShift), shifted(graph, "z", x, targetShift), floatProducts);
     }
 
@@ -103,31 +103,77 @@ public final class RefitSumsGraph {
      */
     public static ModelProto onTargets(DenseNetwork original, int[] firstKept, List<DenseLayer> pruned, int layer,
             double[] featureShift, double[] targetShift, boolean floatProducts) {
+        return onTargets(original, firstKept, pruned, layer, featureShift, targetShift, floatProducts, null);
+    }
+
+    /** {@link #onTargets}'s output of its {@link Rider}: the rider's outputs, float rows, its head applied. */
+    public static final String RIDER = "rider_outputs";
+
+    /**
+     * A pruned network run beside the sums, from the pruned chain's hidden layer {@code shared} (its layers 0..shared
+     * are the chain's) to its output: another compensation of the same units (mean folding beside a refit), whose
+     * outputs ride on the pass instead of a pass of their own.
+     */
+    public record Rider(DenseNetwork network, int shared) {
+    }
+
+    /**
+     * {@link #onTargets} with {@code rider} (or null) run beside: its outputs as {@link #RIDER}, as its own graph
+     * computes them from the chain input (the output layer's activation and the head included).
+     */
+    public static ModelProto onTargets(DenseNetwork original, int[] firstKept, List<DenseLayer> pruned, int layer,
+            double[] featureShift, double[] targetShift, boolean floatProducts, Rider rider) {
         GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_refit_sums_on_targets");
         graph.addInput(floatRows(INPUT, original.inputs()));
         graph.addInput(rows(TARGETS, OnnxTensors.DOUBLE, targetShift.length));
         DenseLayer w = original.layer(0);
         String first = activate(graph, "original_0", w.activation(), gemm(graph, "original_0", w, INPUT));
-        String h = prunedChain(graph, first, firstKept, pruned, layer);
+        List<String> chain = prunedChain(graph, first, firstKept, pruned, layer);
         String zd = "z/shifted";
         graph.addInitializer(doubles("z.shift", targetShift));
         graph.addNode(node("Sub", "z/Sub", List.of(TARGETS, "z.shift"), zd));
-        return sums(graph, shifted(graph, "h", h, featureShift), zd, floatProducts);
+        ModelProto sums = sums(graph, shifted(graph, "h", chain.get(layer), featureShift), zd, floatProducts);
+        return rider == null ? sums : withRider(sums, chain.get(rider.shared()), rider);
     }
 
-    /** The pruned chain to hidden layer {@code layer}: the first layer's kept columns, then its layers 1..layer. */
-    private static String prunedChain(GraphProto.Builder graph, String first, int[] firstKept,
+    /** {@code sums} with the rider's layers after {@code from} and its head, its outputs a float output. */
+    private static ModelProto withRider(ModelProto sums, String from, Rider rider) {
+        GraphProto.Builder graph = sums.getGraph().toBuilder();
+        DenseNetwork network = rider.network();
+        String x = from;
+        for (int l = rider.shared() + 1; l < network.layers().size(); l++) {
+            DenseLayer layer = network.layer(l);
+            x = activate(graph, "rider_" + l, layer.activation(), gemm(graph, "rider_" + l, layer, x));
+        }
+        switch (network.head()) {
+            case SOFTMAX, LOG_SOFTMAX -> graph.addNode(node(network.head() == org.odf2nna.network.OutputHead.SOFTMAX
+                    ? "Softmax" : "LogSoftmax", "rider/head", List.of(x), RIDER).addAttribute(AttributeProto
+                    .newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(-1)));
+            case SIGMOID -> graph.addNode(node("Sigmoid", "rider/head", List.of(x), RIDER));
+            default -> graph.addNode(node("Identity", "rider/head", List.of(x), RIDER));
+        }
+        graph.addOutput(rows(RIDER, OnnxTensors.FLOAT, network.outputs()));
+        return sums.toBuilder().setGraph(graph).build();
+    }
+
+    /**
+     * The pruned chain to hidden layer {@code layer}: the first layer's kept columns, then its layers 1..layer; the
+     * name of each hidden layer's outputs, 0..layer.
+     */
+    private static List<String> prunedChain(GraphProto.Builder graph, String first, int[] firstKept,
             List<DenseLayer> pruned, int layer) {
         graph.addInitializer(int64("first_kept", firstKept));
         graph.addNode(node("Gather", "pruned_0/Gather", List.of(first, "first_kept"), "pruned_0/out")
                 .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
                         .setI(1)));
+        List<String> outputs = new java.util.ArrayList<>(List.of("pruned_0/out"));
         String h = "pruned_0/out";
         for (int l = 1; l <= layer; l++) {
             DenseLayer w = pruned.get(l);
             h = activate(graph, "pruned_" + l, w.activation(), gemm(graph, "pruned_" + l, w, h));
+            outputs.add(h);
         }
-        return h;
+        return outputs;
     }
 
     /** The refit's sums of the shifted features {@code hd} and targets {@code zd}: the model of {@link #OUTPUTS}. */
