@@ -1,6 +1,7 @@
 package org.odf2nna.harness.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,5 +40,12 @@ class ScaleBenchTest {
         assertTrue(!Bench.expand(List.of("all")).contains("scale"));
         assertEquals(List.of("scale"), Bench.expand(List.of("scale")));
         assertThrows(IllegalArgumentException.class, () -> Bench.expand(List.of("scales")));
+    }
+
+    @Test
+    void scaleAloneNeedsNoDefaultModelOrRows() {
+        assertFalse(Bench.readsInputs(List.of("scale")), "it generates its networks and rows");
+        assertTrue(Bench.readsInputs(List.of("scale", "csv")));
+        assertTrue(Bench.readsInputs(Bench.expand(List.of("all"))));
     }
 }
