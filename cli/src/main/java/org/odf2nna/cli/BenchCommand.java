@@ -240,7 +240,7 @@ final class BenchCommand extends Subcommand {
             throw InputException.usage("--data and --train go with --model (--train also with --graph)");
         }
         for (Path p : List.of(inputs.model(), inputs.data())) {
-            if (!Files.exists(p)) {
+            if ((model != null || Bench.readsInputs(benchmarks)) && !Files.exists(p)) {
                 throw new InputException(p, null, "no such file");
             }
         }

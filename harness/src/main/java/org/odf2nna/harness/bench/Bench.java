@@ -45,6 +45,14 @@ public final class Bench {
         return out;
     }
 
+    /**
+     * Whether any of {@code benchmarks} reads the default model and rows ({@link BenchInputs}): scale makes its own, so
+     * an install without the repository's models and examples can run it.
+     */
+    public static boolean readsInputs(List<String> benchmarks) {
+        return benchmarks.stream().anyMatch(b -> !NAMED_ONLY.contains(b));
+    }
+
     /** Receives each section as soon as it is measured (to print it, and to save what was measured so far). */
     @FunctionalInterface
     public interface SectionListener {

@@ -89,16 +89,11 @@ public final class ScaleBench {
                 section.row(Integer.toString(n), name, "plain pass", seconds(plain[0]), seconds(plain[1]), "", "1",
                         "1");
                 for (String command : s.commands()) {
-                    double[] m = runCommand(s, command, model, csv, width + "-" + n);
+                    Measured m = runCommand(s, command, model, csv, width + "-" + n);
                     // Each figure as it comes (standard error): a long run stopped half way keeps what it measured.
-                    System.err.printf(Locale.ROOT, "scale: %d rows, %s, %s: %s%n", n, name, command, m == null
-                            ? "stopped at " + s.timeout() + " s" : String.format(Locale.ROOT, "%.2f CPU s, %.1f wall s, "
-                            + "%d MB peak RSS (plain pass %.3f CPU s, %.3f wall s)", m[0], m[1], Math.round(m[2] / 1024),
-                            plain[0], plain[1]));
-                    section.row(Integer.toString(n), name, command, m == null ? "stopped" : seconds(m[0]),
-                            m == null ? ">" + s.timeout() : seconds(m[1]), m == null ? "" : Long.toString(
-                                    Math.round(m[2] / 1024)), m == null ? "" : ratio(m[0] / plain[0]),
-                            m == null ? "" : ratio(m[1] / plain[1]));
+                    System.err.printf(Locale.ROOT, "scale: %d rows, %s, %s: %s (plain pass %.3f CPU s, %.3f wall s)%n",
+                            n, name, command, m.text(), plain[0], plain[1]);
+                    section.row(m.cells(Integer.toString(n), name, command, s.timeout(), plain));
                 }
                 try {
                     Files.deleteIfExists(csv);
@@ -182,25 +177,60 @@ public final class ScaleBench {
         return new double[] {cpu, wall};
     }
 
-    /** Runs one command under GNU time: CPU seconds, wall seconds, peak RSS in kB; null when stopped at the timeout. */
-    private static double[] runCommand(Settings s, String command, Path model, Path csv, String tag) {
-        Path out = s.work().resolve("out-" + tag + "-" + command + ".onnx");
-        String m = model.toString();
-        String rows = csv.toString();
+    /**
+     * One command's figures under GNU time.
+     *
+     * @param cpu     user + system seconds
+     * @param wall    wall seconds
+     * @param rssKb   peak resident memory in kB
+     * @param failure null when it finished; else what stopped it (the timeout, or its exit status and last error line)
+     */
+    record Measured(double cpu, double wall, double rssKb, String failure) {
+
+        static Measured stopped(long timeout) {
+            return new Measured(Double.NaN, Double.NaN, Double.NaN, "stopped at " + timeout + " s");
+        }
+
+        /** The line printed as the figure comes. */
+        String text() {
+            String figures = Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "%.2f CPU s, %.1f wall s, %d MB peak "
+                    + "RSS", cpu, wall, Math.round(rssKb / 1024));
+            return failure == null ? figures : failure + (figures.isEmpty() ? "" : " after " + figures);
+        }
+
+        /** The table's row; a failed command keeps the time and memory it used, without ratios. */
+        String[] cells(String rows, String network, String command, long timeout, double[] plain) {
+            if (Double.isNaN(cpu)) {
+                return new String[] {rows, network, command, "stopped", ">" + timeout, "", "", ""};
+            }
+            String run = failure == null ? command : command + " (" + failure + ")";
+            return new String[] {rows, network, run, seconds(cpu), seconds(wall),
+                    Long.toString(Math.round(rssKb / 1024)), failure == null ? ratio(cpu / plain[0]) : "",
+                    failure == null ? ratio(wall / plain[1]) : ""};
+        }
+    }
+
+    /** The command line of one run (without GNU time and the launcher). */
+    static List<String> arguments(String command, String model, String rows, Settings s, Path out) {
         String eps = Double.toString(s.epsilon());
         String epochs = Integer.toString(s.epochs());
-        List<String> args = switch (command) {
-            case "eval" -> List.of("eval", m, rows);
-            case "shrink-eval" -> List.of("shrink", m, "--eval", rows, "-e", eps, "-o", out.toString());
-            case "shrink-train" -> List.of("shrink", m, "--eval", rows, "--train", rows, "-e", eps,
+        return switch (command) {
+            case "eval" -> List.of("eval", model, rows);
+            case "shrink-eval" -> List.of("shrink", model, "--eval", rows, "-e", eps, "-o", out.toString());
+            case "shrink-train" -> List.of("shrink", model, "--eval", rows, "--train", rows, "-e", eps,
                     "--retrain-epochs", epochs, "-o", out.toString());
-            case "sweep" -> List.of("sweep", m, "--eval", rows, "--train", rows, "--retrain-epochs", epochs, "-o",
+            case "sweep" -> List.of("sweep", model, "--eval", rows, "--train", rows, "--retrain-epochs", epochs, "-o",
                     out.toString());
             default -> throw new IllegalArgumentException("unknown run '" + command + "': choose from " + COMMANDS);
         };
+    }
+
+    /** Runs one command under GNU time; a command that fails or is stopped is measured so, and the bench goes on. */
+    private static Measured runCommand(Settings s, String command, Path model, Path csv, String tag) {
+        Path out = s.work().resolve("out-" + tag + "-" + command + ".onnx");
         List<String> line = new ArrayList<>(List.of(s.time().toString(), "-f", "ODF2NNA_TIME %e %U %S %M",
                 s.launcher().toString()));
-        line.addAll(args);
+        line.addAll(arguments(command, model.toString(), csv.toString(), s, out));
         Path logs = s.work().resolve("logs");
         try {
             Files.createDirectories(logs);
@@ -209,28 +239,37 @@ public final class ScaleBench {
             if (!p.waitFor(s.timeout(), TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                return null;
+                return Measured.stopped(s.timeout());
             }
             Files.deleteIfExists(out);
-            for (String text : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                if (text.startsWith("ODF2NNA_TIME ")) {
-                    String[] f = text.substring("ODF2NNA_TIME ".length()).trim().split("\\s+");
-                    int exit = p.exitValue();
-                    // sweep exits 3 when no round holds its promise: it ran all the same.
-                    if (exit != 0 && !(command.equals("sweep") && exit == 3)) {
-                        throw new IllegalStateException(command + " exited with " + exit + "; see " + log);
-                    }
-                    return new double[] {Double.parseDouble(f[1]) + Double.parseDouble(f[2]),
-                            Double.parseDouble(f[0]), Double.parseDouble(f[3])};
-                }
-            }
-            throw new IllegalStateException(command + " gave no timing (exit " + p.exitValue() + "); see " + log);
+            return measured(Files.readAllLines(log, StandardCharsets.UTF_8), command, p.exitValue(), log);
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + line.get(0) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** The figures of a finished command from its log (GNU time's line), with its failure when it exited non-zero. */
+    static Measured measured(List<String> log, String command, int exit, Path file) {
+        String error = null;
+        for (String text : log) {
+            if (text.startsWith("odf2nna-onnx: ")) {
+                error = text.substring("odf2nna-onnx: ".length()).trim();
+            }
+        }
+        for (String text : log) {
+            if (text.startsWith("ODF2NNA_TIME ")) {
+                String[] f = text.substring("ODF2NNA_TIME ".length()).trim().split("\\s+");
+                // sweep exits 3 when no round holds its promise: it ran all the same.
+                boolean failed = exit != 0 && !(command.equals("sweep") && exit == 3);
+                String failure = failed ? "exit " + exit + (error == null ? "" : ": " + error) : null;
+                return new Measured(Double.parseDouble(f[1]) + Double.parseDouble(f[2]), Double.parseDouble(f[0]),
+                        Double.parseDouble(f[3]), failure);
+            }
+        }
+        throw new IllegalStateException(command + " gave no timing (exit " + exit + "); see " + file);
     }
 
     private static long processCpuNanos() {
