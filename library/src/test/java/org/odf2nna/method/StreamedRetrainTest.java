@@ -257,7 +257,7 @@ class StreamedRetrainTest {
         org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, validation, test, streamedDetails);
         assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
         assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
-        assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
+        assertEquals(memory.retraining().rows().trainRows(), streamed.retraining().rows().trainRows());
         assertEquals(3000, streamed.search().fitness().validationRows());
         assertEquals(memory.outcome().mask(), streamed.outcome().mask(), "the same mask found");
         assertEquals(memory.generations(), streamed.generations(), "the same fitness, generation by generation");
@@ -283,7 +283,7 @@ class StreamedRetrainTest {
         org.odf2nna.report.EvolveReport memory = evolve(false, model, train, null, test, new ArrayList<>());
         org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, null, test, details);
         assertTrue(details.stream().anyMatch(d -> d.contains("(on disk)")), details.toString());
-        assertEquals(memory.retraining().trainRows(), streamed.retraining().trainRows());
+        assertEquals(memory.retraining().rows().trainRows(), streamed.retraining().rows().trainRows());
         assertEquals(memory.search().fitness().validationRows(), streamed.search().fitness().validationRows());
         assertTrue(Files.exists(dir.resolve("streamed-evolved.onnx")));
         assertEquals(memory.outcome().figures().retrained().primaryValue(),
@@ -321,8 +321,8 @@ class StreamedRetrainTest {
         assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
         assertEquals(org.odf2nna.settings.Task.CLASSIFICATION, streamed.task());
         assertEquals(memory.network().architecture(), streamed.network().architecture(), "3 classes, 2 x 16 units");
-        assertEquals(memory.trainRows(), streamed.trainRows());
-        assertEquals(memory.validationRows(), streamed.validationRows());
+        assertEquals(memory.split().trainRows(), streamed.split().trainRows());
+        assertEquals(memory.split().validationRows(), streamed.split().validationRows());
         // 800 validation rows: two draws differ by about 2 points (sd) at 85%; 8 points is 4 sd.
         assertEquals(memory.training().validationAfter(), streamed.training().validationAfter(), 0.08);
         assertTrue(streamed.training().validationAfter() > 0.7, "learnt: " + streamed.training().validationAfter());
