@@ -14,7 +14,7 @@
  * TRAIN: read as the sweep reads it (the first --graph-rows rows, 50,000 by default, for every graph end-to-end
  * retraining takes; 3,000 for the others); SEED: the retraining's (0), or
  * "refit" for no retraining (OUT/refitted-N.onnx only: the choice refitted, judged before any seed's draws).
- * --choose writes CHOICE: the units RANKING (cost, greedy-cost) keeps in each block of PREVIOUS at the widths of the
+ * --choose writes CHOICE: the units RANKING (cost, greedy-cost, taylor) keeps in each block of PREVIOUS at the widths of the
  * graph WIDTHS (the sweep's round N, refitted-N.onnx), measured as the sweep measures a round (GivenRound.chosen).
  */
 import java.io.IOException;

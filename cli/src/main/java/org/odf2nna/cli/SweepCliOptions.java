@@ -37,11 +37,13 @@ final class SweepCliOptions {
                     + Schedule.DEFAULT_SHARE + ").")
     Double share;
 
-    @Option(names = "--rank", paramLabel = "cost|greedy-cost|std|impact",
+    @Option(names = "--rank", paramLabel = "cost|greedy-cost|taylor|std|impact",
             description = "Progressive schedule: what orders the removals: cost (default), the error the least-squares "
                     + "refit cannot make up for, each unit alone; greedy-cost, a graph's block units dropped one at a "
-                    + "time, each the cheapest with the others refitted (a chain ranks as cost); std or impact, the "
-                    + "paper's unit scores (squared, as a share of their layer's sum).")
+                    + "time, each the cheapest with the others refitted (a chain ranks as cost); taylor, a graph's "
+                    + "units by the first-order Taylor importance of the retraining's loss (one gradient pass on "
+                    + "training rows per round; a chain refuses it); std or impact, the paper's unit scores (squared, "
+                    + "as a share of their layer's sum).")
     String rank;
 
     @Option(names = "--keep-block", paramLabel = "NAME",
@@ -108,10 +110,23 @@ final class SweepCliOptions {
             try {
                 settings.ranking(Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
-                throw InputException.usage("--rank must be cost, greedy-cost, std or impact, got '" + rank + "'");
+                throw InputException.usage("--rank must be cost, greedy-cost, taylor, std or impact, got '" + rank
+                        + "'");
             }
         }
         return maxDrop.applyTo(settings);
+    }
+
+    /**
+     * Refuses {@code --rank taylor} on a dense chain, whose layers it does not rank (a graph's blocks only).
+     *
+     * @param graph whether the model's dense blocks inside a graph are pruned
+     */
+    void checkRanking(java.nio.file.Path model, boolean graph) {
+        if (!graph && rank != null && rank.trim().equalsIgnoreCase("taylor")) {
+            throw InputException.usage(model, "--rank taylor applies to graphs; a dense chain ranks by cost, "
+                    + "greedy-cost (as cost), std or impact");
+        }
     }
 
     /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */

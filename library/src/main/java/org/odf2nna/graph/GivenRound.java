@@ -43,8 +43,7 @@ public final class GivenRound {
             int round, GraphRun settings, RoundModels progress) {
         Path file = from.file();
         GraphFeed feed = from.feed();
-        ModelProto original = GraphSweep.found(WeightStorage.hoist(from.stored()).model(), file, feed, training,
-                settings.device()).canonical().model();
+        ModelProto original = original(from, training, settings);
         List<DenseBlock> blocks = BlockFinder.find(new GraphView(previous, file));
         GraphRows stats = training.first(settings.statisticsRows());
         GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(previous, file,
@@ -68,7 +67,8 @@ public final class GivenRound {
      * The units {@code ranking} keeps in each block {@code widths} names, at that block's given width, measured on
      * {@code previous} as {@link #run} measures it: within a block a sweep's round drops the lowest-scored units, so
      * with {@link Ranking#COST} this is the sweep's own choice at those widths; with {@link Ranking#GREEDY_COST} the
-     * greedy elimination's. A control's entry (docs/COMPARISON.md): rankings compared at equal widths.
+     * greedy elimination's; with {@link Ranking#TAYLOR} the first-order Taylor importance's (one gradient pass on
+     * {@code previous}). A control's entry (docs/COMPARISON.md): rankings compared at equal widths.
      *
      * @param widths per block named as {@code inspect} names it, the units (heads) it keeps
      * @return per block named, the units kept, in increasing order
@@ -80,6 +80,10 @@ public final class GivenRound {
         List<DenseBlock> blocks = BlockFinder.find(g);
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(previous, file, blocks,
                 training.first(settings.statisticsRows()), from.feed(), settings.device(), settings.samples());
+        // Taylor's gradients on the rows the round's retraining reads, the loss it steps on.
+        Map<String, float[]> gradients = ranking != Ranking.TAYLOR ? null : TaylorImportance.gradients(
+                original(from, training, settings), previous, file, training.first(settings.retraining().rows()),
+                from.feed(), settings);
         Map<String, int[]> out = new LinkedHashMap<>();
         for (int b = 0; b < blocks.size(); b++) {
             DenseBlock block = blocks.get(b);
@@ -89,7 +93,8 @@ public final class GivenRound {
                 continue;
             }
             BlockStatistics.Moments m = moments.get(b);
-            double[] s = ranking == Ranking.GREEDY_COST
+            double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, gradients, Double.NaN)
+                    : ranking == Ranking.GREEDY_COST
                     ? GreedyCost.scores(g, block, m, block.units() - keep, Double.NaN)
                     : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, Double.NaN)
                     : GraphRounds.scores(g, block, m, ranking);
@@ -99,6 +104,12 @@ public final class GivenRound {
             out.put(name, kept);
         }
         return out;
+    }
+
+    /** The original in the canonical form the rounds are in: what the refit and the retraining aim at. */
+    private static ModelProto original(Original from, GraphRows training, GraphRun settings) {
+        return GraphSweep.found(WeightStorage.hoist(from.stored()).model(), from.file(), from.feed(), training,
+                settings.device()).canonical().model();
     }
 
     /**

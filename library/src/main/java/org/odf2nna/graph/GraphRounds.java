@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -37,7 +38,17 @@ final class GraphRounds {
      * A round's blocks with their statistics on the training rows, and the most units (heads for an attention) the
      * round may take from each ({@link #most}).
      */
-    record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most) {
+    record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most,
+            Map<String, float[]> gradients) {
+
+        Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most) {
+            this(blocks, moments, most, null);
+        }
+
+        /** The same with the Taylor ranking's loss gradients ({@link TaylorImportance#gradients}). */
+        Measured withGradients(Map<String, float[]> values) {
+            return new Measured(blocks, moments, most, values);
+        }
     }
 
     /**
@@ -120,7 +131,9 @@ final class GraphRounds {
             }
             // A stream's channels sum their consumers' scores: one-shot costs there, greedy orders do not add up.
             boolean greedy = ranking == Ranking.GREEDY_COST && !block.tied() && block.width() <= GreedyCost.MAX_CHANNELS;
-            double[] s = greedy ? GreedyCost.scores(g, block, moments.get(b), measured.most()[b], denseUnitParameters)
+            double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, measured.gradients(),
+                    denseUnitParameters)
+                    : greedy ? GreedyCost.scores(g, block, moments.get(b), measured.most()[b], denseUnitParameters)
                     : block.unitSize() > 1 ? HeadUnits.scores(g, block, moments.get(b), ranking, denseUnitParameters)
                     : scores(g, block, moments.get(b), ranking);
             if (owner[b] == b) {
@@ -232,6 +245,23 @@ final class GraphRounds {
             return InputPacking.pack(packing, values, rows.count());
         }
 
+        /** The targets retraining reads: a regressor's values, else the class ids, or null without labels. */
+        static float[] labels(GraphRows rows, GraphRun settings) {
+            float[] labels = settings.regression() ? rows.targets() : null;
+            if (rows.labels() != null) {
+                labels = new float[rows.count()];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = rows.labels()[i];
+                }
+            }
+            return labels;
+        }
+
+        /** The rows retraining runs on, or null when it does not run. */
+        GraphRows rows() {
+            return rows;
+        }
+
         boolean active() {
             return rows != null && !fellBack;
         }
@@ -259,13 +289,7 @@ final class GraphRounds {
                     r.epochs(), r.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
                     with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE,
                     r.schedule());
-            float[] labels = settings.regression() ? rows.targets() : null;
-            if (rows.labels() != null) {
-                labels = new float[rows.count()];
-                for (int i = 0; i < labels.length; i++) {
-                    labels[i] = rows.labels()[i];
-                }
-            }
+            float[] labels = labels(rows, settings);
             InputPacking packing = packing(feed);
             float[] inputs = packing == null ? rows.features() : packed(rows, feed, packing);
             try {
@@ -517,7 +541,7 @@ final class GraphRounds {
             return null;
         }
         String label = "half step before the last round";
-        ModelProto refitted = refitted(start, from, target, stats, settings, timed, label);
+        ModelProto refitted = refitted(start, from, target, stats, settings, endToEnd, timed, label);
         if (refitted == null) {
             return null;
         }
@@ -535,13 +559,13 @@ final class GraphRounds {
      */
     private static Made make(Start start, ModelProto current, long target, GraphRows stats, GraphRun settings,
             EndToEnd endToEnd, Progress timed, String label) {
-        ModelProto refitted = refitted(start, current, target, stats, settings, timed, label);
+        ModelProto refitted = refitted(start, current, target, stats, settings, endToEnd, timed, label);
         return refitted == null ? null : retrained(start, refitted, settings, endToEnd, timed, label);
     }
 
     /** {@link #make}'s pruning and refit alone: the round's graph before retraining, or null when nothing went. */
     private static ModelProto refitted(Start start, ModelProto current, long target, GraphRows stats,
-            GraphRun settings, Progress timed, String label) {
+            GraphRun settings, EndToEnd endToEnd, Progress timed, String label) {
         Path file = start.file();
         List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
         timed.update(label + ": statistics", 0, -1, null);
@@ -549,6 +573,13 @@ final class GraphRounds {
                 settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
                 start.kept()));
         timed.done(label + ": statistics");
+        if (settings.ranking() == Ranking.TAYLOR) {
+            // One gradient pass on the round's start, on the retraining's rows (the statistics' without retraining).
+            timed.update(label + ": loss gradients", 0, -1, null);
+            measured = measured.withGradients(TaylorImportance.gradients(start.model(), current, file,
+                    endToEnd.rows() != null ? endToEnd.rows() : stats, start.input(), settings));
+            timed.done(label + ": loss gradients");
+        }
         timed.update(label + ": refit", 0, -1, null);
         BlockPruner.Pruned pruned = step(start.model(), current, file, measured, stats, start.input(), target,
                 settings);

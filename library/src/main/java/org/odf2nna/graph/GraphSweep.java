@@ -167,6 +167,10 @@ public final class GraphSweep {
         GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(model, file, blocks,
                 measuredRows, feed, settings.device(), settings.samples()), GraphRounds.most(blocks, blocks,
                 settings.blockLimits(), KeptBlocks.resolve(blocks, settings.blockLimits().keep(), file)));
+        if (settings.ranking() == org.odf2nna.settings.Ranking.TAYLOR) {
+            // The Taylor ranking's gradients: the original is its own start and teacher here.
+            measured = measured.withGradients(TaylorImportance.gradients(model, model, file, rows, feed, settings));
+        }
         BlockPruner.Pruned pruned = GraphRounds.step(model, model, file, measured, measuredRows, feed, target, settings);
         return new BlockPruner.Pruned(hoisted.restore(feed.reopened(pruned.model())), pruned.removedUnits(),
                 pruned.parameters());

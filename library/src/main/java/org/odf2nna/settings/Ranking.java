@@ -6,6 +6,9 @@ package org.odf2nna.settings;
  * deviation, times the norm of its outgoing weights for IMPACT), squared and divided by its layer's sum so that
  * layers are comparable: kept to measure what the reconstruction cost buys. GREEDY_COST (a graph sweep's blocks;
  * chains rank as COST) drops a block's units one at a time, each the cheapest with the others refitted, so that
- * correlated units are not all dropped for each being cheap alone ({@code graph.GreedyCost}, issue 58).
+ * correlated units are not all dropped for each being cheap alone ({@code graph.GreedyCost}, issue 58). TAYLOR (a
+ * graph sweep's blocks only; a dense chain refuses it) ranks by the first-order Taylor importance on the retraining's
+ * loss, {@code Σ |w ⊙ ∂L/∂w|} over a unit's weights, as Torch-Pruning's TaylorImportance ({@code
+ * graph.TaylorImportance}, issue 58).
  */
-public enum Ranking { COST, STD, IMPACT, GREEDY_COST }
+public enum Ranking { COST, STD, IMPACT, GREEDY_COST, TAYLOR }

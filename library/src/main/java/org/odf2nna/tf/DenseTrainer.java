@@ -342,7 +342,7 @@ public final class DenseTrainer {
     }
 
     /** The first {@code n} targets: one-hot rows when {@code width} > 1, else the values. */
-    private static TFloat32 targets(float[] values, int n, int width) {
+    static TFloat32 targets(float[] values, int n, int width) {
         float[] y = new float[n * width];
         for (int i = 0; i < n; i++) {
             float t = values[i];

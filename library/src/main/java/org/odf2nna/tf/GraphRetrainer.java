@@ -36,7 +36,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class GraphRetrainer {
 
-    private static final int TEACHER_BATCH = 1024;
+    static final int TEACHER_BATCH = 1024;
 
     private GraphRetrainer() {
     }
@@ -220,7 +220,7 @@ public final class GraphRetrainer {
     }
 
     /** Class ids (or values) the original gives each row, in the loss's terms. */
-    private static float[] teacherTargets(float[] logits, int rows, int outputs, Loss loss) {
+    static float[] teacherTargets(float[] logits, int rows, int outputs, Loss loss) {
         float[] t = new float[rows];
         for (int r = 0; r < rows; r++) {
             if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {

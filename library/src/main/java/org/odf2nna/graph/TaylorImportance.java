@@ -1,0 +1,99 @@
+package org.odf2nna.graph;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.Ranking;
+import org.odf2nna.tf.GraphRetrainer;
+import org.odf2nna.tf.InputPacking;
+import org.odf2nna.tf.Loss;
+import org.odf2nna.tf.LossGradients;
+
+/**
+ * The first-order Taylor ranking of a block's units ({@link Ranking#TAYLOR}, issue 58), as Torch-Pruning's
+ * TaylorImportance: a unit's importance is {@code Σ |w ⊙ ∂L/∂w|} over its weights (the first layer's column, the
+ * second layer's row, and any per-unit weights between; a head's query, key and value columns and its
+ * output-projection rows; biases left out, as Torch-Pruning leaves them by default), the gradients summed over
+ * {@link #BATCHES} batches of {@link #BATCH_ROWS} training rows on the round's starting model, the loss the
+ * retraining's on the targets alone (cross-entropy on the labels, a regressor's squared error; without labels the
+ * original's answers), without its distillation term, as Torch-Pruning's. One gradient pass per round
+ * ({@link LossGradients}); the rows it reads are training rows only (the retraining's, or the statistics' when the
+ * round does not retrain).
+ *
+ * <p>The importances estimate a change of one loss, so blocks share their scale; for the sweep's order across blocks a
+ * unit's importance is divided by the parameters it carries and multiplied by a dense unit's average (as a head's cost
+ * is, {@link HeadUnits#scores}): what a round removes is parameters.
+ */
+final class TaylorImportance {
+
+    /** Batches summed, and rows per batch: Torch-Pruning's comparison scripts' 100 batches of 128 rows. */
+    static final int BATCHES = 100;
+    static final int BATCH_ROWS = 128;
+
+    private TaylorImportance() {
+    }
+
+    /**
+     * The loss's gradients with respect to every block weight of {@code model}, summed over the batches: the rows are
+     * {@code rows} (their labels or, without, the original's answers), the loss the retraining's on the targets.
+     */
+    static Map<String, float[]> gradients(ModelProto original, ModelProto model, Path file, GraphRows rows,
+            GraphFeed feed, GraphRun settings) {
+        Set<String> names = new LinkedHashSet<>(GraphRounds.trainable(model, file));
+        InputPacking packing = GraphRounds.EndToEnd.packing(feed);
+        float[] inputs = packing == null ? rows.features() : GraphRounds.EndToEnd.packed(rows, feed, packing);
+        Loss loss = settings.regression() ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY;
+        // The targets' loss alone, as Torch-Pruning's: on the corpus BERT the retraining's distilled loss (nine
+        // tenths the original's softened outputs) kept our least-squares head, the targets' loss Torch-Pruning's.
+        LossGradients.Pass pass = new LossGradients.Pass(loss, Distillation.NONE, BATCHES, BATCH_ROWS,
+                settings.retrain().seed(), settings.device());
+        return LossGradients.summed(original, model, names, new GraphRetrainer.Rows(inputs,
+                GraphRounds.EndToEnd.labels(rows, settings), rows.count(), packing), pass);
+    }
+
+    /**
+     * Each unit's importance in {@code block} (a head: its channels together): {@code Σ |w ⊙ g|} over the unit's slices
+     * of the block's weights of two or more axes; per parameter against the dense units when
+     * {@code denseUnitParameters} is a number, else as it is (only the order within a block then counts).
+     */
+    static double[] scores(GraphView g, DenseBlock block, Map<String, float[]> gradients, double denseUnitParameters) {
+        int width = block.width();
+        double[] channel = new double[width];
+        for (DenseBlock.UnitSlot slot : block.slots()) {
+            long[] d = g.dims(slot.tensor());
+            float[] grad = gradients.get(slot.tensor());
+            if (d.length < 2 || grad == null || d[slot.axis()] % width != 0) {
+                continue;
+            }
+            add(channel, g.values(slot.tensor()), grad, d, slot.axis());
+        }
+        int size = block.unitSize();
+        double perParameter = Double.isNaN(denseUnitParameters) ? 1
+                : denseUnitParameters / block.parametersPerUnit();
+        double[] s = new double[block.units()];
+        for (int c = 0; c < width; c++) {
+            s[c / size] += channel[c] * perParameter;
+        }
+        return s;
+    }
+
+    /**
+     * Adds {@code |w ⊙ g|} of each slice along {@code axis} to its channel: a slice's index along the axis, modulo the
+     * block's width (a packed query-key-value weight holds each channel once per part).
+     */
+    private static void add(double[] channel, float[] w, float[] g, long[] d, int axis) {
+        int width = channel.length;
+        long inner = 1;
+        for (int k = axis + 1; k < d.length; k++) {
+            inner *= d[k];
+        }
+        long along = d[axis];
+        for (int i = 0; i < w.length; i++) {
+            int c = (int) (i / inner % along % width);
+            channel[c] += Math.abs((double) w[i] * g[i]);
+        }
+    }
+}
