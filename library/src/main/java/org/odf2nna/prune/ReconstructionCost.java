@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.PriorityQueue;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
+import org.odf2nna.Setting;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
+import org.odf2nna.settings.InvalidSetting;
 import org.odf2nna.settings.Ranking;
 
 /**
@@ -223,6 +225,7 @@ public final class ReconstructionCost {
      */
     public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
             double share, Ranking ranking, int[] most) {
+        requireChainRanking(ranking);
         int hidden = network.hiddenLayerCount();
         // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
         List<Order> orders = new ArrayList<>();
@@ -270,6 +273,17 @@ public final class ReconstructionCost {
                     network.layer(l).units(), false));
         }
         return new Selection(kept(network.inputs(), orders.get(0), taken[0]), new UnitSelection(layers));
+    }
+
+    /**
+     * Refuses a ranking a dense chain's layers have no scores for: TAYLOR's gradients are taken through a graph's
+     * translation only, and ranking a chain by it would otherwise fall through to another ranking silently.
+     */
+    public static void requireChainRanking(Ranking ranking) {
+        if (ranking == Ranking.TAYLOR) {
+            throw new InvalidSetting(Setting.RANK.ref() + " taylor applies to a graph's blocks; a dense chain ranks by "
+                    + "cost, greedy-cost (as cost), std or impact");
+        }
     }
 
     private static Order ranked(double[] covariance, DenseLayer next, Ranking ranking) {

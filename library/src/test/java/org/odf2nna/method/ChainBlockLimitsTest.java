@@ -56,4 +56,16 @@ class ChainBlockLimitsTest {
         assertTrue(e.getMessage().contains("1 dense_1/Gemm, 2 dense_2/Gemm") && !e.getMessage().contains("\n"),
                 e.getMessage());
     }
+
+    @Test
+    void aChainRefusesTheTaylorRankingInsteadOfRankingByAnother() {
+        Random random = new Random(3);
+        DenseNetwork network = TestNetworks.random(random, new int[] {4, 8, 3}, Activation.RELU, OutputHead.NONE);
+        float[] x = TestNetworks.gaussian(random, 100 * 4, 1);
+        LayerCovariance moments = LayerCovariance.measure(network, RowSource.of(x, 100, 4, 50));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReconstructionCost.select(
+                network, null, moments.covariances(), 0.5, Ranking.TAYLOR));
+        assertTrue(e.getMessage().contains("taylor applies to a graph") && !e.getMessage().contains("\n"),
+                e.getMessage());
+    }
 }
