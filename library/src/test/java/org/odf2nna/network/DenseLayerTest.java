@@ -209,4 +209,30 @@ class DenseLayerTest {
         w[5] = Math.nextUp(w[5]);
         assertNotEquals(a, new DenseLayer(2, 3, w, B, Activation.RELU));
     }
+
+    @Test
+    void rowsInBlocksGiveTheBitsOfRowByRowSums() {
+        Random random = new Random(11);
+        DenseLayer layer = randomLayer(random, 13, 9, Activation.RELU);
+        int rows = 3 * DenseLayer.ROW_BLOCK + 5; // a last block part full
+        float[] x = new float[rows * 13];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = k % 7 == 0 ? 0 : (float) random.nextGaussian(); // zeros are skipped, as before
+        }
+        float[] expected = new float[rows * 9];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < 9; j++) {
+                double s = layer.bias()[j];
+                for (int i = 0; i < 13; i++) {
+                    double xi = x[r * 13 + i];
+                    if (xi != 0) {
+                        s += xi * layer.weights()[i * 9 + j];
+                    }
+                }
+                expected[r * 9 + j] = (float) s;
+            }
+        }
+        assertArrayEquals(expected, layer.preActivations(x, rows));
+        assertArrayEquals(java.util.Arrays.copyOf(expected, 2 * 9), layer.preActivations(x, 2));
+    }
 }
