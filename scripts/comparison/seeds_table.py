@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""COMPARISON.md's seeds table (issue 58): on the shared ViT's chain (split 20), each choice at the sweep's widths
+pruned, refitted and retrained by our pipeline (GivenRounds.java) with several retraining seeds, judged by
+vit_control.py over all the test rows of its caches (both halves of split 20; no row here chooses anything). Per round
+and choice: each seed's points against the original, their mean and standard deviation; then, paired by seed (the
+same seed draws the same held-out fifth and batch order for both choices), ours minus Torch-Pruning's Taylor choice:
+each seed's difference, its mean, the standard error of that mean (standard deviation of the differences over the
+square root of the number of seeds) and a 95% interval from Student's t with one degree of freedom fewer than seeds.
+
+  python3 scripts/comparison/seeds_table.py docs/comparison-vit-seeds.jsonl docs/comparison-vit-greedy.jsonl \\
+      docs/comparison-vit-control.jsonl docs/comparison-vit-control-seed1.jsonl
+
+A record of an earlier file wins over one of a later file for the same (round, choice, seed). Which choice a record
+is: ours-tf (the sweep's own round: ours with seed 0) and ours-given-tf (ours through GivenRounds with its seed);
+tp-taylor-tf (Torch-Pruning's Taylor choice, scored on the seed's batches); greedy-given-tf; taylor-given-tf (our
+Ranking.TAYLOR through GivenRounds); X-refit and ours-refit: refitted, not retrained (column "refitted", no seed).
+"""
+import json, math, sys
+
+# The control's round 8 (1h-20-1h-20-1h-20) is the chain's round 9 since the half step; its rounds 5-7 are the same.
+RENAMED = {"1h-20-1h-20-1h-20": 9}
+WHO = {"ours-tf": "ours", "ours-given-tf": "ours", "tp-taylor-tf": "tp", "greedy-given-tf": "greedy",
+       "taylor-given-tf": "taylor", "ours-refit": "ours", "tp-taylor-refit": "tp", "greedy-refit": "greedy",
+       "taylor-refit": "taylor"}
+NAMES = {"ours": "ours (cost)", "tp": "TP-Taylor", "greedy": "greedy-cost", "taylor": "ours-taylor"}
+# Student's t, two-sided 95%, by degrees of freedom.
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365}
+
+
+def read(paths):
+    """{(round, who, seed or 'refit'): rows right minus the original's}, the widths by round, the number of rows."""
+    cells, widths, n, base = {}, {}, None, None
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                r = json.loads(line)
+                if r["variant"] == "original":
+                    n, base = r["test_rows"], len(r["wrong"])
+                    continue
+                who = WHO.get(r["variant"])
+                if who is None:
+                    continue
+                rnd = RENAMED.get(r["widths"], r["round"])
+                widths[rnd] = r["widths"]
+                key = (rnd, who, "refit" if r["variant"].endswith("-refit") else r.get("seed") or 0)
+                cells.setdefault(key, base - len(r["wrong"]))
+    return cells, widths, n
+
+
+def spread(values):
+    """Mean and sample standard deviation (None for one value)."""
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, None
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def main(paths):
+    cells, widths, n = read(paths)
+    points = lambda rows: 100.0 * rows / n
+    seeds = sorted({k[2] for k in cells if k[2] != "refit"})
+    whos = [w for w in NAMES if any(k[1] == w for k in cells)]
+    head = ["round", "widths", "choice", "refitted"] + ["seed %d" % s for s in seeds] + ["mean (seeds)", "SD"]
+    print("| " + " | ".join(head) + " |")
+    print("|---" * len(head) + "|")
+    for rnd in sorted(widths):
+        for who in whos:
+            row = [str(rnd), widths[rnd], NAMES[who]]
+            v = cells.get((rnd, who, "refit"))
+            row.append("" if v is None else "%+.2f" % points(v))
+            vs = []
+            for s in seeds:
+                v = cells.get((rnd, who, s))
+                row.append("" if v is None else "%+.2f" % points(v))
+                if v is not None:
+                    vs.append(points(v))
+            if not vs:
+                continue
+            mean, sd = spread(vs)
+            row += ["%+.2f (%d)" % (mean, len(vs)), "" if sd is None else "%.2f" % sd]
+            print("| " + " | ".join(row) + " |")
+    print()
+    for other in [w for w in whos if w != "ours"]:
+        paired(cells, widths, seeds, points, "ours", other)
+        print()
+
+
+def paired(cells, widths, seeds, points, a, b):
+    """a minus b by seed, where both were run with that seed."""
+    head = ["round", "seeds", "%s − %s by seed (points)" % (NAMES[a], NAMES[b]), "mean difference (rows of %d)" % 10000,
+            "SE of the mean", "95% interval", "distinguishable from 0"]
+    print("| " + " | ".join(head) + " |")
+    print("|---" * len(head) + "|")
+    for rnd in sorted(widths):
+        both = [s for s in seeds if (rnd, a, s) in cells and (rnd, b, s) in cells]
+        if not both:
+            continue
+        d = [points(cells[(rnd, a, s)] - cells[(rnd, b, s)]) for s in both]
+        mean, sd = spread(d)
+        by_seed = ", ".join("%d: %+.2f" % (s, v) for s, v in zip(both, d))
+        if sd is None:
+            row = [str(rnd), str(len(both)), by_seed, "%+.2f (%+.0f)" % (mean, mean * 100), "", "", "one seed"]
+        else:
+            se = sd / math.sqrt(len(d))
+            half = T95[len(d) - 1] * se
+            row = [str(rnd), str(len(both)), by_seed, "%+.2f (%+.1f)" % (mean, mean * 100), "%.2f" % se,
+                   "%+.2f to %+.2f" % (mean - half, mean + half), "yes" if abs(mean) > half else "no"]
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
