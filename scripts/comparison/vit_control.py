@@ -22,7 +22,9 @@ the original for N = 1), four models at the same widths, all judged on the same 
                retrained with that seed
   greedy-given-tf the greedy ranking's choice at round N's widths (GivenRounds.java --choose greedy-cost writes it as
                DIR/greedy-N-seedS.txt) through the same entry
-  ours-refit, greedy-refit, tp-taylor-refit  the three choices refitted by our pipeline, not retrained (no seed's
+  taylor-given-tf our Taylor ranking's choice (GivenRounds.java --choose taylor, written as DIR/taylor-N-seedS.txt)
+               through the same entry
+  ours-refit, greedy-refit, tp-taylor-refit, taylor-refit  the choices refitted by our pipeline, not retrained (no seed's
                draws): ours is the sweep's refitted-N; the others GivenRounds.java's DIR/WHO-N-refit/refitted-N.onnx
                (its SEED argument "refit")
 
@@ -47,9 +49,9 @@ from torch_pruning_vit import (Vit, D, HEAD_DIM, DEPTH, from_onnx, widths, parse
                                tp_prune, block_params, HEADS, FFN)
 
 VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf", "ours-given-tf", "greedy-given-tf",
-            "ours-refit", "greedy-refit", "tp-taylor-refit"]
-GIVEN = {"tp-taylor-tf": "tp", "ours-given-tf": "ours", "greedy-given-tf": "greedy"}
-REFIT = {"greedy-refit": "greedy", "tp-taylor-refit": "tp"}
+            "taylor-given-tf", "ours-refit", "greedy-refit", "tp-taylor-refit", "taylor-refit"]
+GIVEN = {"tp-taylor-tf": "tp", "ours-given-tf": "ours", "greedy-given-tf": "greedy", "taylor-given-tf": "taylor"}
+REFIT = {"greedy-refit": "greedy", "tp-taylor-refit": "tp", "taylor-refit": "taylor"}
 
 
 def choice_lines(plans):
