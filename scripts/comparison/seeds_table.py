@@ -10,6 +10,11 @@ square root of the number of seeds) and a 95% interval from Student's t with one
   python3 scripts/comparison/seeds_table.py docs/comparison-vit-seeds.jsonl docs/comparison-vit-greedy.jsonl \\
       docs/comparison-vit-control.jsonl docs/comparison-vit-control-seed1.jsonl
 
+  python3 scripts/comparison/seeds_table.py --merge docs/comparison-vit-seeds.jsonl /tmp/vitseeds/caches/*.jsonl
+
+(--merge: the runs' own caches, one per GivenRounds run as vit_control.py keys a cache by variant and round, into
+one file: the original once, then every given record, each (variant, round, seed) once, sorted.)
+
 A record of an earlier file wins over one of a later file for the same (round, choice, seed). Which choice a record
 is: ours-tf (the sweep's own round: ours with seed 0) and ours-given-tf (ours through GivenRounds with its seed);
 tp-taylor-tf (Torch-Pruning's Taylor choice, scored on the seed's batches); greedy-given-tf; taylor-given-tf (our
@@ -108,5 +113,24 @@ def paired(cells, widths, seeds, points, a, b):
         print("| " + " | ".join(row) + " |")
 
 
+def merge(out, paths):
+    seen, records = set(), []
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                r = json.loads(line)
+                key = (r["variant"], r["round"], r.get("seed"))
+                if key in seen or (r["variant"] != "original" and r["variant"] not in WHO) or r["variant"] == "ours-tf":
+                    continue
+                seen.add(key)
+                records.append((r["variant"] != "original", r["round"], r["variant"], r.get("seed") or 0, line.strip()))
+    with open(out, "w") as f:
+        f.write("".join(t[-1] + "\n" for t in sorted(records)))
+    print("%d records written to %s" % (len(records), out))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1] == "--merge":
+        merge(sys.argv[2], sys.argv[3:])
+    else:
+        main(sys.argv[1:])
