@@ -3,7 +3,8 @@
 pruned, refitted and retrained by our pipeline (GivenRounds.java) with several retraining seeds, judged by
 vit_control.py over all the test rows of its caches (both halves of split 20; no row here chooses anything). Per round
 and choice: each seed's points against the original, their mean and standard deviation; then, paired by seed (the
-same seed draws the same held-out fifth and batch order for both choices), ours minus Torch-Pruning's Taylor choice:
+same seed draws the same held-out fifth and batch order for both choices), each of our choices minus Torch-Pruning's
+Taylor choice:
 each seed's difference, its mean, the standard error of that mean (standard deviation of the differences over the
 square root of the number of seeds) and a 95% interval from Student's t with one degree of freedom fewer than seeds.
 
@@ -85,8 +86,8 @@ def main(paths):
             row += ["%+.2f (%d)" % (mean, len(vs)), "" if sd is None else "%.2f" % sd]
             print("| " + " | ".join(row) + " |")
     print()
-    for other in [w for w in whos if w != "ours"]:
-        paired(cells, widths, seeds, points, "ours", other)
+    for who in [w for w in whos if w != "tp"]:
+        paired(cells, widths, seeds, points, who, "tp")
         print()
 
 
@@ -109,7 +110,7 @@ def paired(cells, widths, seeds, points, a, b):
             se = sd / math.sqrt(len(d))
             half = T95[len(d) - 1] * se
             row = [str(rnd), str(len(both)), by_seed, "%+.2f (%+.1f)" % (mean, mean * 100), "%.2f" % se,
-                   "%+.2f to %+.2f" % (mean - half, mean + half), "yes" if abs(mean) > half else "no"]
+                   "%+.3f to %+.3f" % (mean - half, mean + half), "yes" if abs(mean) > half else "no"]
         print("| " + " | ".join(row) + " |")
 
 
