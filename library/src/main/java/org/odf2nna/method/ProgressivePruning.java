@@ -190,7 +190,6 @@ public final class ProgressivePruning {
     static List<Round> run(DenseNetwork original, Retrainer retrainer, Plan plan, double tolerance,
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
         Schedule schedule = plan.schedule();
-        ReconstructionCost.requireChainRanking(schedule.ranking());
         List<Round> rounds = new ArrayList<>();
         List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
         List<Double> watched = new ArrayList<>();

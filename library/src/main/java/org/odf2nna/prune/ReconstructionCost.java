@@ -279,7 +279,7 @@ public final class ReconstructionCost {
      * Refuses a ranking a dense chain's layers have no scores for: TAYLOR's gradients are taken through a graph's
      * translation only, and ranking a chain by it would otherwise fall through to another ranking silently.
      */
-    public static void requireChainRanking(Ranking ranking) {
+    private static void requireChainRanking(Ranking ranking) {
         if (ranking == Ranking.TAYLOR) {
             throw new InvalidSetting(Setting.RANK.ref() + " taylor applies to a graph's blocks; a dense chain ranks by "
                     + "cost, greedy-cost (as cost), std or impact");
