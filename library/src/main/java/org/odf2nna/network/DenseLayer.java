@@ -115,7 +115,7 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
         return new DenseLayer(inputs, units, newWeights, newBias, activation);
     }
 
-    /** Rows whose sums a pre-activation pass keeps at once (16 × 4,096 doubles: 512 KB). */
+    /** Rows whose sums a pre-activation pass keeps at once (16 × 4,096 doubles: 512 KB), each weight row widened to double once per block. */
     static final int ROW_BLOCK = 16;
 
     /**
@@ -133,6 +133,7 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
         // 64 MB, so row by row the pass was bound by memory). Each output sums in the same order, so the same bits.
         float[] out = new float[rows * units];
         double[] acc = new double[Math.min(rows, ROW_BLOCK) * units];
+        double[] row = new double[units];
         for (int from = 0; from < rows; from += ROW_BLOCK) {
             int n = Math.min(ROW_BLOCK, rows - from);
             for (int b = 0; b < n; b++) {
@@ -142,6 +143,9 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
             }
             for (int i = 0; i < inputs; i++) {
                 int wBase = i * units;
+                for (int j = 0; j < units; j++) {
+                    row[j] = weights[wBase + j]; // widened once per block, not once per row: the same doubles
+                }
                 for (int b = 0; b < n; b++) {
                     double xi = x[(from + b) * inputs + i];
                     if (xi == 0) {
@@ -149,7 +153,7 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
                     }
                     int aBase = b * units;
                     for (int j = 0; j < units; j++) {
-                        acc[aBase + j] += xi * weights[wBase + j];
+                        acc[aBase + j] += xi * row[j];
                     }
                 }
             }
