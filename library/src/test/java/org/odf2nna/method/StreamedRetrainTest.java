@@ -51,12 +51,30 @@ class StreamedRetrainTest {
         return (phase, done, total, detail) -> details.add(phase + ": " + detail);
     }
 
-    private ShrinkReport shrink(boolean streamed, Distillation distillation, List<String> details) {
+    /** Streamed: at most 2,000 training values held, the rest on disk; else every row held, as by default. */
+    private static void holdValues(boolean streamed) {
         if (streamed) {
             System.setProperty("odf2nna.train.heldValues", "2000");
         } else {
             System.clearProperty("odf2nna.train.heldValues");
         }
+    }
+
+    /** The model and the rows the sweep and evolve comparisons read: 4,000 training, 3,000 validation, 1,000 test. */
+    private record Case(Path model, Path train, Path validation, Path test) {
+    }
+
+    private Case writeCase() throws IOException {
+        org.odf2nna.network.DenseNetwork network = network();
+        Path model = dir.resolve("m.onnx");
+        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
+                .toByteArray());
+        return new Case(model, rows(network, dir.resolve("train.csv"), 4000, 2),
+                rows(network, dir.resolve("validation.csv"), 3000, 3), rows(network, dir.resolve("test.csv"), 1000, 4));
+    }
+
+    private ShrinkReport shrink(boolean streamed, Distillation distillation, List<String> details) {
+        holdValues(streamed);
         EvalData eval = new EvalData(TEST, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), 256);
         RetrainOptions retrain = new RetrainOptions(TRAIN, RetrainSettings.builder().epochs(6).batchSize(32)
                 .learningRate(0.002f).seed(3).validationShare(0.25).patience(0).distillation(distillation).build());
@@ -178,11 +196,7 @@ class StreamedRetrainTest {
     }
 
     private SweepReport sweep(boolean streamed, Path model, Path train, Path validation, Path test, List<String> details) {
-        if (streamed) {
-            System.setProperty("odf2nna.train.heldValues", "2000");
-        } else {
-            System.clearProperty("odf2nna.train.heldValues");
-        }
+        holdValues(streamed);
         RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.002f).seed(3)
                 .patience(0).build();
         Path out = dir.resolve((streamed ? "streamed" : "memory") + "-swept.onnx");
@@ -193,13 +207,11 @@ class StreamedRetrainTest {
     @Test
     void sweepRunsOnStreamedRowsAsOnRowsInMemory() throws IOException {
         List<Path> before = rowFiles();
-        org.odf2nna.network.DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
-                .toByteArray());
-        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
-        Path validation = rows(network, dir.resolve("validation.csv"), 3000, 3);
-        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        Case c = writeCase();
+        Path model = c.model();
+        Path train = c.train();
+        Path validation = c.validation();
+        Path test = c.test();
         List<String> memoryDetails = new ArrayList<>();
         List<String> streamedDetails = new ArrayList<>();
         SweepReport memory = sweep(false, model, train, validation, test, memoryDetails);
@@ -222,11 +234,7 @@ class StreamedRetrainTest {
 
     private org.odf2nna.report.EvolveReport evolve(boolean streamed, Path model, Path train, Path validation,
             Path test, List<String> details) {
-        if (streamed) {
-            System.setProperty("odf2nna.train.heldValues", "2000");
-        } else {
-            System.clearProperty("odf2nna.train.heldValues");
-        }
+        holdValues(streamed);
         RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.002f).seed(3)
                 .patience(0).build();
         Path out = dir.resolve((streamed ? "streamed" : "memory") + "-evolved.onnx");
@@ -244,13 +252,11 @@ class StreamedRetrainTest {
     @Test
     void evolveSearchesStreamedRowsAsRowsInMemory() throws IOException {
         List<Path> before = rowFiles();
-        org.odf2nna.network.DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
-                .toByteArray());
-        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
-        Path validation = rows(network, dir.resolve("validation.csv"), 3000, 3);
-        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        Case c = writeCase();
+        Path model = c.model();
+        Path train = c.train();
+        Path validation = c.validation();
+        Path test = c.test();
         List<String> memoryDetails = new ArrayList<>();
         List<String> streamedDetails = new ArrayList<>();
         org.odf2nna.report.EvolveReport memory = evolve(false, model, train, validation, test, memoryDetails);
@@ -273,12 +279,10 @@ class StreamedRetrainTest {
     @Test
     void evolveHoldsOutValidationRowsOfStreamedRows() throws IOException {
         List<Path> before = rowFiles();
-        org.odf2nna.network.DenseNetwork network = network();
-        Path model = dir.resolve("m.onnx");
-        Files.write(model, org.odf2nna.onnx.OnnxModelBuilder.build(network, "input", "output", java.util.Map.of())
-                .toByteArray());
-        Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
-        Path test = rows(network, dir.resolve("test.csv"), 1000, 4);
+        Case c = writeCase(); // its validation file is not given: the rows are held out of the training rows
+        Path model = c.model();
+        Path train = c.train();
+        Path test = c.test();
         List<String> details = new ArrayList<>();
         org.odf2nna.report.EvolveReport memory = evolve(false, model, train, null, test, new ArrayList<>());
         org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, null, test, details);
@@ -292,11 +296,7 @@ class StreamedRetrainTest {
     }
 
     private ModelBuilder.Built build(boolean streamed, Path train, List<String> details) {
-        if (streamed) {
-            System.setProperty("odf2nna.train.heldValues", "2000");
-        } else {
-            System.clearProperty("odf2nna.train.heldValues");
-        }
+        holdValues(streamed);
         RetrainOptions training = new RetrainOptions(train, RetrainSettings.builder().epochs(4).batchSize(32)
                 .learningRate(0.01f).seed(0).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
         BuildOptions options = new BuildOptions(train, null, null, 2, null, 16, org.odf2nna.network.Activation.RELU,
