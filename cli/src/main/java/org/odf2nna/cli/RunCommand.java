@@ -71,8 +71,6 @@ final class RunCommand extends Subcommand {
         Main.refuseKerasName(output, Main.writesOnnxOnly("run"));
         Path out = output == null ? RunFiles.defaultOutput(train.path) : output;
         Path general = RunFiles.defaultGeneral(out);
-        // run builds and sweeps a dense chain.
-        sweep.checkRanking(general, false);
         BuildSettings buildSettings = BuildCommand.settings(build, training, data);
         // The general model's sweep retrains with these Adam settings and the default patience.
         SweepSettings settings = Flags.built(() -> clipInputs.applyTo(sweep.settings())

@@ -117,18 +117,6 @@ final class SweepCliOptions {
         return maxDrop.applyTo(settings);
     }
 
-    /**
-     * Refuses {@code --rank taylor} on a dense chain, whose layers it does not rank (a graph's blocks only).
-     *
-     * @param graph whether the model's dense blocks inside a graph are pruned
-     */
-    void checkRanking(java.nio.file.Path model, boolean graph) {
-        if (!graph && rank != null && rank.trim().equalsIgnoreCase("taylor")) {
-            throw InputException.usage(model, "--rank taylor applies to graphs; a dense chain ranks by cost, "
-                    + "greedy-cost (as cost), std or impact");
-        }
-    }
-
     /** Where the chart goes: --chart, else beside the output (OUT-NAME.chart.png/.svg). */
     Path chart(Path output) {
         if (chart != null) {

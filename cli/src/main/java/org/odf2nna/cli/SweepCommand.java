@@ -58,7 +58,6 @@ final class SweepCommand extends Subcommand {
     @Override
     public Integer call() {
         boolean graph = options.prunesGraph(this, model.path);
-        sweep.checkRanking(model.path, graph);
         Quantize precision = options.quantize.precision();
         if (output != null && output.getFileName() != null
                 && output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(keras|h5)")) {

@@ -41,7 +41,7 @@ class RankTaylorCliTest {
         assertEquals(2, run.exitCode(), run.toString());
         List<String> errors = run.err().lines().filter(l -> l.startsWith("odf2nna-onnx: error:")).toList();
         assertEquals(1, errors.size(), run.toString());
-        assertTrue(errors.get(0).contains("--rank taylor applies to graphs"), errors.get(0));
+        assertTrue(errors.get(0).contains("iris_4-16-16-3_relu.onnx: --rank taylor applies to graphs"), errors.get(0));
         assertFalse(Files.exists(out));
     }
 }

@@ -28,6 +28,8 @@ public final class MethodRun {
      * the general model ran, read back from its metadata) and writes the chosen model and the report.
      */
     public static RunReport run(RunFiles files, BuildSettings build, SweepSettings sweep, Progress progress) {
+        // The general model is a dense chain: refused before it is built.
+        ProgressiveSweep.requireChainRanking(sweep, files.general());
         OutputPaths.checkWritable(files.output(), files.train(), files.test());
         OutputPaths.checkWritable(files.general(), files.train(), files.test());
         if (files.report() != null) {

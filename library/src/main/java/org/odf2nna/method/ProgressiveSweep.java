@@ -3,10 +3,13 @@ package org.odf2nna.method;
 import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
+import org.odf2nna.Setting;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputRange;
+import org.odf2nna.settings.InvalidSetting;
+import org.odf2nna.settings.Ranking;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 import org.odf2nna.tf.TrainingData;
@@ -77,6 +80,7 @@ public final class ProgressiveSweep {
      */
     public static Result run(DenseNetwork original, TrainingData training, TrainingData validation,
             SweepSettings settings, Progress progress) {
+        requireChainRanking(settings, null);
         Task task = Task.givenOrInferred(settings.task(), original);
         // Rows in memory are arguments: checked before anything is prepared on them.
         if (task == Task.REGRESSION && !TrainingRows.labelled(validation)) {
@@ -85,6 +89,24 @@ public final class ProgressiveSweep {
         }
         return prepare(original, null, Retrainer.Parts.of(training, validation), RowsOrigin.IN_MEMORY, settings, task)
                 .run(true, progress);
+    }
+
+    /**
+     * Refuses a ranking a dense chain's layers have no scores for, before any work: TAYLOR's gradients are taken
+     * through a graph's translation only, and ranking a chain by it would otherwise fall to another ranking silently.
+     * The one check of it: the file sweep ({@link Sweeper}), the method's run ({@link MethodRun}) and the sweep of rows
+     * in memory call it first.
+     *
+     * @param model the model file the sweep was given (the usage error names it), or null for a network in memory
+     *              (an {@link InvalidSetting})
+     */
+    static void requireChainRanking(SweepSettings settings, java.nio.file.Path model) {
+        if (settings.schedule().ranking() != Ranking.TAYLOR) {
+            return;
+        }
+        String message = Setting.RANK.ref() + " taylor applies to graphs; a dense chain ranks by cost, greedy-cost "
+                + "(as cost), std or impact";
+        throw model == null ? new InvalidSetting(message) : InputException.usage(model, message);
     }
 
     /**

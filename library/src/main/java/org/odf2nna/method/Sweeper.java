@@ -72,6 +72,7 @@ public final class Sweeper {
      * and chart, when named).
      */
     public static SweepReport run(SweepFiles files, SweepSettings settings, Progress progress) {
+        ProgressiveSweep.requireChainRanking(settings, files.model());
         requireTestRows(files, settings);
         checkQuantizeAndOutputs(new Sweep(files, settings, null));
         OnnxDenseModel model = ModelFiles.read(files.model());

@@ -6,10 +6,8 @@ import java.util.List;
 import java.util.PriorityQueue;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
-import org.odf2nna.Setting;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.settings.InvalidSetting;
 import org.odf2nna.settings.Ranking;
 
 /**
@@ -225,7 +223,6 @@ public final class ReconstructionCost {
      */
     public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
             double share, Ranking ranking, int[] most) {
-        requireChainRanking(ranking);
         int hidden = network.hiddenLayerCount();
         // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
         List<Order> orders = new ArrayList<>();
@@ -275,18 +272,11 @@ public final class ReconstructionCost {
         return new Selection(kept(network.inputs(), orders.get(0), taken[0]), new UnitSelection(layers));
     }
 
-    /**
-     * Refuses a ranking a dense chain's layers have no scores for: TAYLOR's gradients are taken through a graph's
-     * translation only, and ranking a chain by it would otherwise fall through to another ranking silently.
-     */
-    private static void requireChainRanking(Ranking ranking) {
-        if (ranking == Ranking.TAYLOR) {
-            throw new InvalidSetting(Setting.RANK.ref() + " taylor applies to a graph's blocks; a dense chain ranks by "
-                    + "cost, greedy-cost (as cost), std or impact");
-        }
-    }
-
     private static Order ranked(double[] covariance, DenseLayer next, Ranking ranking) {
+        if (ranking == Ranking.TAYLOR) {
+            // Not a second check: the sweep's entry refuses it (ProgressiveSweep.requireChainRanking).
+            throw new IllegalStateException("a dense chain has no Taylor scores");
+        }
         // A chain's layers keep the one-shot cost under GREEDY_COST: the greedy elimination is the graph sweep's.
         if (ranking == Ranking.COST || ranking == Ranking.GREEDY_COST) {
             return order(covariance, next);

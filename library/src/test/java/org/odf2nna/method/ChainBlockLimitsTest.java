@@ -11,6 +11,9 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.Rows;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.OutputHead;
@@ -20,7 +23,12 @@ import org.odf2nna.prune.ReconstructionCost;
 import org.odf2nna.prune.RowSource;
 import org.odf2nna.prune.UnitSelection;
 import org.odf2nna.settings.BlockLimits;
+import org.odf2nna.settings.BuildSettings;
+import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Ranking;
+import org.odf2nna.settings.RunFiles;
+import org.odf2nna.settings.SweepFiles;
+import org.odf2nna.settings.SweepSettings;
 
 /** A dense chain's rounds under {@link BlockLimits} (issue 58): no hidden layer gutted in a round, kept layers kept. */
 class ChainBlockLimitsTest {
@@ -58,14 +66,29 @@ class ChainBlockLimitsTest {
     }
 
     @Test
-    void aChainRefusesTheTaylorRankingInsteadOfRankingByAnother() {
+    void aChainRefusesTheTaylorRankingAtTheSweepsEntryBeforeAnyWork() {
+        SweepSettings taylor = SweepSettings.builder().ranking(Ranking.TAYLOR).build();
+        // In memory: refused before the rows are looked at (one validation row would be too few to certify).
         Random random = new Random(3);
         DenseNetwork network = TestNetworks.random(random, new int[] {4, 8, 3}, Activation.RELU, OutputHead.NONE);
-        float[] x = TestNetworks.gaussian(random, 100 * 4, 1);
-        LayerCovariance moments = LayerCovariance.measure(network, RowSource.of(x, 100, 4, 50));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReconstructionCost.select(
-                network, null, moments.covariances(), 0.5, Ranking.TAYLOR));
-        assertTrue(e.getMessage().contains("taylor applies to a graph") && !e.getMessage().contains("\n"),
-                e.getMessage());
+        Rows rows = Rows.of(TestNetworks.gaussian(random, 100 * 4, 1), 4);
+        IllegalArgumentException inMemory = assertThrows(IllegalArgumentException.class,
+                () -> Odf2nna.sweep(network, rows, Rows.of(new float[4], 4), taylor));
+        assertTrue(inMemory.getMessage().contains("taylor applies to graphs")
+                && !inMemory.getMessage().contains("\n"), inMemory.getMessage());
+        // From files: a usage error naming the model, before the (absent) model or rows are read.
+        Path model = Path.of("absent", "chain.onnx");
+        InputException fromFile = assertThrows(InputException.class, () -> Sweeper.run(SweepFiles.of(model,
+                Path.of("absent", "train.csv"), null, Path.of("absent", "out.onnx")), taylor, Progress.NONE));
+        assertEquals(InputException.Kind.USAGE, fromFile.kind());
+        assertEquals(model, fromFile.file());
+        assertTrue(fromFile.getMessage().contains("taylor applies to graphs"), fromFile.getMessage());
+        // run: before the general model is built, naming where it would go.
+        Path general = Path.of("absent", "general.onnx");
+        InputException run = assertThrows(InputException.class, () -> MethodRun.run(new RunFiles(
+                Path.of("absent", "train.csv"), Path.of("absent", "test.csv"), general, Path.of("absent", "small.onnx"),
+                null, null, CsvReading.DEFAULT), BuildSettings.builder().build(), taylor, Progress.NONE));
+        assertEquals(InputException.Kind.USAGE, run.kind());
+        assertEquals(general, run.file());
     }
 }
