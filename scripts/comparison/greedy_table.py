@@ -12,33 +12,26 @@ of a later file does not replace one of an earlier file. Which column a record f
 given/torch record's before_retraining for ours), retrained seed S (ours-tf is ours with seed 0; ours-given-tf with
 another seed); greedy-refit / greedy-given-tf; tp-taylor-refit / tp-taylor-tf.
 """
-import json, sys
+import sys
 
-# The control's round 8 (1h-20-1h-20-1h-20) is the chain's round 9 since the half step; its rounds 5-7 are the same.
-RENAMED = {"1h-20-1h-20-1h-20": 9}
+from vit_caches import gained, pruned
 
 
 def main(paths):
-    cells, widths, n, base = {}, {}, None, None
-    for path in paths:
-        with open(path) as f:
-            for line in f:
-                r = json.loads(line)
-                if r["variant"] == "original":
-                    n, base = r["test_rows"], len(r["wrong"])
-                    continue
-                rnd = RENAMED.get(r["widths"], r["round"])
-                widths[rnd] = r["widths"]
-                seed = r.get("seed") or 0
-                v = r["variant"]
-                who = "ours" if v.startswith("ours") else "greedy" if v.startswith("greedy") else "tp" \
-                    if v.startswith("tp-taylor") and (v.endswith("-tf") or v.endswith("-refit")) else None
-                if who is None or v == "ours-torch" or v == "ours-norefit":
-                    continue
-                key = (rnd, who, "refit" if v.endswith("-refit") else seed)
-                cells.setdefault(key, (base - len(r["wrong"])) * 100 / n)
-                if "before_retraining" in r and r["before_retraining"] is not None and v.endswith("-tf"):
-                    cells.setdefault((rnd, who, "refit"), (r["before_retraining"] - (1 - base / n)) * 100)
+    cells, widths = {}, {}
+    for p in pruned(paths):
+        r, rnd, n = p.record, p.round, p.test_rows
+        widths[rnd] = r["widths"]
+        seed = r.get("seed") or 0
+        v = r["variant"]
+        who = "ours" if v.startswith("ours") else "greedy" if v.startswith("greedy") else "tp" \
+            if v.startswith("tp-taylor") and (v.endswith("-tf") or v.endswith("-refit")) else None
+        if who is None or v == "ours-torch" or v == "ours-norefit":
+            continue
+        key = (rnd, who, "refit" if v.endswith("-refit") else seed)
+        cells.setdefault(key, gained(p) * 100 / n)
+        if "before_retraining" in r and r["before_retraining"] is not None and v.endswith("-tf"):
+            cells.setdefault((rnd, who, "refit"), (r["before_retraining"] - (1 - p.original_wrong / n)) * 100)
     cols = [("refit", "refitted"), (0, "seed 0"), (1, "seed 1")]
     head = ["round", "widths"] + ["%s %s" % (w, c) for _, c in cols for w in ("ours", "greedy", "TP-Taylor")] \
         + ["mean of seeds: ours / greedy / TP"]

@@ -21,10 +21,10 @@ is: ours-tf (the sweep's own round: ours with seed 0) and ours-given-tf (ours th
 tp-taylor-tf (Torch-Pruning's Taylor choice, scored on the seed's batches); greedy-given-tf; taylor-given-tf (our
 Ranking.TAYLOR through GivenRounds); X-refit and ours-refit: refitted, not retrained (column "refitted", no seed).
 """
-import json, math, sys
+import math, sys
 
-# The control's round 8 (1h-20-1h-20-1h-20) is the chain's round 9 since the half step; its rounds 5-7 are the same.
-RENAMED = {"1h-20-1h-20-1h-20": 9}
+from vit_caches import gained, lines, pruned
+
 WHO = {"ours-tf": "ours", "ours-given-tf": "ours", "tp-taylor-tf": "tp", "greedy-given-tf": "greedy",
        "taylor-given-tf": "taylor", "ours-refit": "ours", "tp-taylor-refit": "tp", "greedy-refit": "greedy",
        "taylor-refit": "taylor"}
@@ -35,21 +35,15 @@ T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365}
 
 def read(paths):
     """{(round, who, seed or 'refit'): rows right minus the original's}, the widths by round, the number of rows."""
-    cells, widths, n, base = {}, {}, None, None
-    for path in paths:
-        with open(path) as f:
-            for line in f:
-                r = json.loads(line)
-                if r["variant"] == "original":
-                    n, base = r["test_rows"], len(r["wrong"])
-                    continue
-                who = WHO.get(r["variant"])
-                if who is None:
-                    continue
-                rnd = RENAMED.get(r["widths"], r["round"])
-                widths[rnd] = r["widths"]
-                key = (rnd, who, "refit" if r["variant"].endswith("-refit") else r.get("seed") or 0)
-                cells.setdefault(key, base - len(r["wrong"]))
+    cells, widths, n = {}, {}, None
+    for p in pruned(paths):
+        who = WHO.get(p.record["variant"])
+        if who is None:
+            continue
+        n = p.test_rows
+        widths[p.round] = p.record["widths"]
+        key = (p.round, who, "refit" if p.record["variant"].endswith("-refit") else p.record.get("seed") or 0)
+        cells.setdefault(key, gained(p))
     return cells, widths, n
 
 
@@ -116,15 +110,12 @@ def paired(cells, widths, seeds, points, a, b):
 
 def merge(out, paths):
     seen, records = set(), []
-    for path in paths:
-        with open(path) as f:
-            for line in f:
-                r = json.loads(line)
-                key = (r["variant"], r["round"], r.get("seed"))
-                if key in seen or (r["variant"] != "original" and r["variant"] not in WHO) or r["variant"] == "ours-tf":
-                    continue
-                seen.add(key)
-                records.append((r["variant"] != "original", r["round"], r["variant"], r.get("seed") or 0, line.strip()))
+    for r, line in lines(paths):
+        key = (r["variant"], r["round"], r.get("seed"))
+        if key in seen or (r["variant"] != "original" and r["variant"] not in WHO) or r["variant"] == "ours-tf":
+            continue
+        seen.add(key)
+        records.append((r["variant"] != "original", r["round"], r["variant"], r.get("seed") or 0, line.strip()))
     with open(out, "w") as f:
         f.write("".join(t[-1] + "\n" for t in sorted(records)))
     print("%d records written to %s" % (len(records), out))
