@@ -134,21 +134,22 @@ final class ConvertCommand extends Subcommand {
 
     private void printInt8(Conversion r, Int8Judgement judged) {
         Int8Coverage c = r.coverage();
+        Int8Coverage.Layers layers = c.layers();
         boolean integer = !c.form().equals("weights");
         String inRuntime = r.judgedInRuntime() ? "judged as ONNX Runtime runs the file" + (c.form().equals("dynamic")
                 ? ", one row per run" : "") : "ONNX Runtime gives what " + (integer ? "the int8 network computes, "
                 + "one row per run, to " : "the dequantized weights give as float to ")
                 + ReportFormat.number(r.runtimeDifference());
-        main.out.println("int8  " + c.int8Layers() + " layers (" + c.int8Weights() + " weights) int8 with a scale per "
+        main.out.println("int8  " + layers.int8Layers() + " layers (" + layers.int8Weights() + " weights) int8 with a scale per "
                 + "channel" + (integer ? ", on integer kernels, " + c.form() + " form (" + c.formChoice() + ")"
                 : ", weight-only") + ": " + (judged != null ? ConvertFormat.size(judged.sizes()) : r.bytesBefore()
                 + " -> " + r.bytesAfter() + " bytes (" + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore())
                 + "%)") + "; " + inRuntime);
-        if (c.opsetTo() != c.opsetFrom()) {
-            main.out.println("opset " + c.opsetFrom() + " -> " + c.opsetTo() + ": every operator means the same "
+        if (c.opsets().raised()) {
+            main.out.println("opset " + c.opsets().opsetFrom() + " -> " + c.opsets().opsetTo() + ": every operator means the same "
                     + "there (attributes that became inputs moved)");
         }
-        for (String reason : c.floatReasons()) {
+        for (String reason : layers.floatReasons()) {
             main.out.println("float " + reason);
         }
         if (judged != null && judged.speed() == null && timingBatch > 0) {

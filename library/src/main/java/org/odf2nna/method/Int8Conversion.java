@@ -96,9 +96,9 @@ final class Int8Conversion {
             float[] actual = outputs(back, output, input, check, choice.form() == GraphQuantizer.Form.DYNAMIC);
             difference[0] = difference(actual, reference, output);
         });
-        Int8Coverage coverage = new Int8Coverage(choice.form().id(), choice.why(), result.int8Layers().size(),
-                result.int8Weights(), result.layers().size() - result.int8Layers().size(),
-                result.floatReasons(), opsetFrom, OpsetRaise.opset(proto), speeds.speeds());
+        Int8Coverage coverage = new Int8Coverage(choice.form().id(), choice.why(), new Int8Coverage.Layers(
+                result.int8Layers().size(), result.int8Weights(), result.layers().size() - result.int8Layers().size(),
+                result.floatReasons()), new Int8Coverage.Opsets(opsetFrom, OpsetRaise.opset(proto)), speeds.speeds());
         return new Conversion(model.toString(), "onnx", output.toString(), "onnx", describe(result),
                 parameters(original), new Conversion.Check(check.length / width, difference[0]),
                 new Conversion.Storage(true, Converter.bytes(model), Converter.bytes(output), Double.NaN,
@@ -191,8 +191,8 @@ final class Int8Conversion {
         plan.kept().stream().filter(l -> l.weights() > 0 && !read.layerNodes().contains(l.node()))
                 .forEach(outside::add);
         return new Int8Coverage(quantize.integerKernels() ? "dynamic" : "weights", quantize.integerKernels()
-                ? "a dense chain, judged bit for bit in Java" : "asked for", int8, weights,
-                outside.size(), GraphQuantizer.reasons(outside), read.defaultOpset(), opsetTo,
+                ? "a dense chain, judged bit for bit in Java" : "asked for", new Int8Coverage.Layers(int8, weights,
+                outside.size(), GraphQuantizer.reasons(outside)), new Int8Coverage.Opsets(read.defaultOpset(), opsetTo),
                 speeds == null ? null : speeds.speeds());
     }
 }

@@ -74,15 +74,15 @@ class Int8SpeedFallbackTest {
                 .toList();
         assertFalse(ops.contains("ConvInteger"), ops.toString());
         assertTrue(ops.contains("Conv") && ops.contains("MatMulInteger"), ops.toString());
-        assertEquals(2, c.coverage().int8Layers());
+        assertEquals(2, c.coverage().layers().int8Layers());
         Int8LayerSpeeds speeds = c.coverage().speeds();
         assertEquals(256, speeds.batch());
         assertEquals(3, speeds.layers().size());
         assertEquals(List.of("conv_node"), speeds.keptFloat().stream().map(Int8LayerSpeeds.Layer::node).toList());
         assertEquals(3.0, speeds.keptFloat().get(0).oneRatio(), 1e-12);
         assertEquals(2.5, speeds.keptFloat().get(0).batchRatio(), 1e-12);
-        assertTrue(c.coverage().floatReasons().contains("1 Conv kept float: its int8 form alone was slower on this "
-                + "machine (conv_node)"), c.coverage().floatReasons().toString());
+        assertTrue(c.coverage().layers().floatReasons().contains("1 Conv kept float: its int8 form alone was slower on this "
+                + "machine (conv_node)"), c.coverage().layers().floatReasons().toString());
     }
 
     /** The static form: each layer alone calibrated and written as the file is (QGemm, QLinearConv). */
@@ -111,7 +111,7 @@ class Int8SpeedFallbackTest {
                 .toList();
         assertFalse(ops.contains("ConvInteger") || ops.contains("QLinearConv"), ops.toString());
         assertTrue(ops.contains("Conv"), ops.toString());
-        assertEquals(2, c.coverage().int8Layers(), c.coverage().toString());
+        assertEquals(2, c.coverage().layers().int8Layers(), c.coverage().toString());
     }
 
     /** A dense chain (judged bit for bit in Java): the slower layer float, the others int8, the file checked. */
@@ -126,8 +126,8 @@ class Int8SpeedFallbackTest {
         Path out = dir.resolve("digits.int8.onnx");
         Conversion c = Converter.convert(model, out, ModelFormat.ONNX, Quantize.INT8, null, on(secondSlower));
         assertEquals(3, call[0]);
-        assertEquals(2, c.coverage().int8Layers());
-        assertEquals(1, c.coverage().floatLayers());
+        assertEquals(2, c.coverage().layers().int8Layers());
+        assertEquals(1, c.coverage().layers().floatLayers());
         List<Boolean> int8 = DenseChainReader.read(out).network().layers().stream()
                 .map(l -> l.quantizedInputs()).toList();
         assertEquals(List.of(true, false, true), int8);

@@ -45,8 +45,8 @@ class ReportJsonLayoutTest {
     }
 
     static Conversion conversion() {
-        Int8Coverage coverage = new Int8Coverage("dynamic", "the default", 3, 1_200, 1, List.of("fc4: too small"),
-                13, 13);
+        Int8Coverage coverage = new Int8Coverage("dynamic", "the default", new Int8Coverage.Layers(3, 1_200, 1,
+                List.of("fc4: too small")), new Int8Coverage.Opsets(13, 13));
         return new Conversion("m.onnx", "onnx", "m.int8.onnx", "onnx", "4-16-16-3", 403,
                 new Conversion.Check(256, 1.5e-3), new Conversion.Storage(true, 2_000, 900, Double.NaN, "int8",
                         coverage));
