@@ -132,8 +132,8 @@ public final class Evolver {
                         Arrays.stream(pruned.hiddenUnits()).boxed().toList(), kept.names()),
                 new EvolveReport.Figures(figure(result.bestFitness(), task), pwr, pr), difference,
                 retrained.training(), settings.compensation().id(), new EvolveReport.BothCompensations(pwrMean, pwrLsq));
-        EvolveReport report = new EvolveReport(files.model().toString(), files.eval().toString(),
-                scan.statistics().rows(), task.displayName(), NetworkSummary.of(network), scan.metrics(), searchReport,
+        EvolveReport report = new EvolveReport(new EvolveReport.Evaluation(files.model().toString(),
+                files.eval().toString(), scan.statistics().rows(), task.displayName()), NetworkSummary.of(network), scan.metrics(), searchReport,
                 generations(result, task), outcome, evolution.retrainer().settings(network));
         if (files.report() != null) {
             AtomicFiles.writeString(files.report(), ReportFormat.json(report));

@@ -4,12 +4,10 @@ import java.util.List;
 import org.odf2nna.metrics.Metrics;
 
 /**
- * Everything an evolve run measured: the original model, how the search went, and the model it wrote.
+ * Everything an evolve run measured: the original model, how the search went, and the model it wrote (its JSON fields
+ * are those of the parts, in this order, among its own).
  *
- * @param model           the input model file
- * @param data            the evaluation CSV (never used for the search's choices)
- * @param rows            evaluation rows
- * @param task            classification or regression
+ * @param evaluation      the model file and the rows it was evaluated on
  * @param original        the original network
  * @param originalMetrics metrics of the original model (OR), null without targets
  * @param search          what was searched and how
@@ -18,10 +16,7 @@ import org.odf2nna.metrics.Metrics;
  * @param retraining      the retraining settings
  */
 public record EvolveReport(
-        String model,
-        String data,
-        long rows,
-        String task,
+        Evaluation evaluation,
         NetworkSummary original,
         Metrics originalMetrics,
         Search search,
@@ -31,6 +26,18 @@ public record EvolveReport(
 
     public EvolveReport {
         generations = List.copyOf(generations);
+    }
+
+    /**
+     * The model and the rows it was evaluated on.
+     *
+     * @param model the input model file
+     * @param data  the evaluation CSV (never used for the search's choices)
+     * @param rows  evaluation rows
+     * @param task  classification or regression
+     */
+    @JsonInline
+    public record Evaluation(String model, String data, long rows, String task) {
     }
 
     /**

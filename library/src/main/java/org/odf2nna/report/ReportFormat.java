@@ -232,8 +232,9 @@ public final class ReportFormat {
     /** The evolve report: the search's progress, then the paper's table for the model written. */
     public static String table(EvolveReport report) {
         StringBuilder s = new StringBuilder();
-        appendModelLine(s, report.model(), report.original());
-        appendDataLine(s, report.data(), report.rows(), report.task());
+        EvolveReport.Evaluation evaluation = report.evaluation();
+        appendModelLine(s, evaluation.model(), report.original());
+        appendDataLine(s, evaluation.data(), evaluation.rows(), evaluation.task());
         appendOriginalLine(s, report.originalMetrics());
         appendSearch(s, report);
         s.append('\n');
