@@ -59,7 +59,6 @@ public final class ProgressivePruning {
      * One round.
      *
      * @param index       1-based
-     * @param start       the network the round started from
      * @param compensated the pruned network after the least-squares refit, before retraining (PWR)
      * @param network     the retrained network (PR)
      * @param inputs      the original's inputs {@code network} reads, ascending
@@ -71,11 +70,11 @@ public final class ProgressivePruning {
      * @param int8        with int8 weights, which layers take them and the network they give (what the search goes
      *                    by and the validation rows judge); null for float weights
      */
-    public record Round(int index, DenseNetwork start, DenseNetwork compensated, DenseNetwork network, int[] inputs,
+    public record Round(int index, DenseNetwork compensated, DenseNetwork network, int[] inputs,
             TrainingSummary training, boolean continued, LossBound bound, Int8Fallback.Choice int8) {
 
         Round withBound(LossBound b) {
-            return new Round(index, start, compensated, network, inputs, training, continued, b, int8);
+            return new Round(index, compensated, network, inputs, training, continued, b, int8);
         }
 
         /** The network judged and written: {@link #network} itself, or with int8 weights. */
@@ -244,7 +243,7 @@ public final class ProgressivePruning {
             watched.add(roundRetrainer.watchedLoss(reference, candidate));
             boolean continued = watched.get(watched.size() - 1) <= STEERING_SLACK * tolerance;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
-            rounds.add(new Round(index, current, compensated, network, kept, training, continued, null, int8));
+            rounds.add(new Round(index, compensated, network, kept, training, continued, null, int8));
             clock.finished(index);
             if (continued) {
                 current = network;

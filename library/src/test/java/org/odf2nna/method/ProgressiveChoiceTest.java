@@ -32,7 +32,7 @@ class ProgressiveChoiceTest {
     }
 
     private static ProgressivePruning.Round round(int index, boolean continued, int hidden) {
-        return new ProgressivePruning.Round(index, null, null, sized(hidden), new int[0], null, continued, null, null);
+        return new ProgressivePruning.Round(index, null, sized(hidden), new int[0], null, continued, null, null);
     }
 
     /** A judge that holds when the level it is given is at least {@code needs}, and records the level. */
