@@ -66,15 +66,15 @@ public final class ModelBuilder {
 
     /** Trains the general model {@code settings} describe on the rows {@code files} names, and writes it. */
     public static Built build(BuildFiles files, BuildSettings settings, Progress progress) {
-        return build(new BuildOptions(files.train(), files.csv().label(), settings.task(), settings.layers(),
-                settings.budget(), settings.units(), settings.activation(), new RetrainOptions(files.train(),
-                        settings.training()), files.csv().inferenceBatch(), files.output()), progress);
+        return build(new BuildOptions(files, settings.task(), settings.layers(), settings.budget(), settings.units(),
+                settings.activation(), new RetrainOptions(files.train(), settings.training())), progress);
     }
 
     static Built build(BuildOptions options, Progress progress) {
-        OutputPaths.checkWritable(options.output(), options.train());
-        EvalData rows = new EvalData(options.train(), ColumnRequest.of(-1, options.label(),
-                ColumnRequest.Target.REQUIRED), options.inferenceBatch());
+        BuildFiles files = options.files();
+        OutputPaths.checkWritable(files.output(), files.train());
+        EvalData rows = new EvalData(files.train(), ColumnRequest.of(-1, files.csv().label(),
+                ColumnRequest.Target.REQUIRED), files.csv().inferenceBatch());
         TrainingRows.LabelledRows labelled = TrainingRows.loadRaw(rows, progress);
         TrainingRows.Loaded data = labelled.rows();
         Task task;
@@ -126,7 +126,7 @@ public final class ModelBuilder {
         metadata.put("odf2nna.training.learning_rate", Float.toString(training.retraining().learningRate()));
         metadata.put("odf2nna.training.seed", Long.toString(training.retraining().seed()));
         metadata.put("odf2nna.training.validation_split", Double.toString(training.retraining().validationShare()));
-        metadata.put("odf2nna.training.data", options.train().getFileName().toString());
+        metadata.put("odf2nna.training.data", options.files().train().getFileName().toString());
         metadata.put("odf2nna.general_model", sizing(size, network));
         metadata.put("odf2nna.task", task.displayName());
         metadata.put(FEATURES_METADATA, new Gson().toJson(labelled.featureNames()));
@@ -135,7 +135,7 @@ public final class ModelBuilder {
 
         check = new ScanResult.Sample(check.features(), check.featureWidth(), check.chainInput(), check.chainWidth(),
                 network.forward(check.features(), check.rows()), check.rows());
-        ModelWriter.writeOnnx(model, options.output(), network, check, Device.CPU, true);
+        ModelWriter.writeOnnx(model, options.files().output(), network, check, Device.CPU, true);
         org.odf2nna.report.Retraining.Rows split = trainer.settings(network).rows();
         return new Built(network, size, task, outcome.summary(), new BuildSummary.Split(split.trainRows(),
                 split.validationRows()), new BuildSummary.Columns(labelled.featureNames(), labelled.targetName()));
@@ -153,12 +153,12 @@ public final class ModelBuilder {
     private static int classes(Task.TargetTally targets, BuildOptions options) {
         if (targets.firstOtherRow() >= 0) {
             float t = targets.firstOtherValue();
-            throw new InputException(options.train(), "data row " + (targets.firstOtherRow() + 1), "target " + t
+            throw new InputException(options.files().train(), "data row " + (targets.firstOtherRow() + 1), "target " + t
                     + " is not a class id (0, 1, ..., " + (Task.MAX_CLASSES - 1) + "); use {{TASK}} regression for "
                     + "values");
         }
         if (targets.maxClass() < 1) {
-            throw new InputException(options.train(), null, "has a single class in its target column; "
+            throw new InputException(options.files().train(), null, "has a single class in its target column; "
                     + "classification needs at least two");
         }
         return targets.maxClass() + 1;

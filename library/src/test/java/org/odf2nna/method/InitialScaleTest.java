@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Progress;
 import org.odf2nna.network.Activation;
+import org.odf2nna.settings.BuildFiles;
+import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.Task;
@@ -46,8 +48,8 @@ class InitialScaleTest {
         Path csv = badlyScaled();
         RetrainOptions training = new RetrainOptions(csv, RetrainSettings.builder().epochs(40).batchSize(32)
                 .learningRate(0.01f).seed(0).validationShare(0.2).patience(40).distillation(Distillation.NONE).build());
-        BuildOptions options = new BuildOptions(csv, null, Task.REGRESSION, 2, null, 16, Activation.RELU, training,
-                1024, dir.resolve("general.onnx"));
+        BuildOptions options = new BuildOptions(new BuildFiles(csv, dir.resolve("general.onnx"), CsvReading.DEFAULT),
+                Task.REGRESSION, 2, null, 16, Activation.RELU, training);
         ModelBuilder.Built built = ModelBuilder.build(options, Progress.NONE);
         // The target's variance is 3 + 1/3 ≈ 3.3; a model worth the name explains nearly all of it.
         double mse = built.training().validationAfter();
@@ -59,8 +61,8 @@ class InitialScaleTest {
         Path csv = badlyScaled();
         RetrainOptions training = new RetrainOptions(csv, RetrainSettings.builder().epochs(0).batchSize(32)
                 .learningRate(0.01f).seed(0).validationShare(0.2).patience(10).distillation(Distillation.NONE).build());
-        BuildOptions options = new BuildOptions(csv, null, Task.REGRESSION, 1, null, 8, Activation.RELU, training,
-                1024, dir.resolve("untrained.onnx"));
+        BuildOptions options = new BuildOptions(new BuildFiles(csv, dir.resolve("untrained.onnx"), CsvReading.DEFAULT),
+                Task.REGRESSION, 1, null, 8, Activation.RELU, training);
         // Zero epochs: the written model is the initial one, back in the raw coordinates. Its first-layer
         // weights for x2 and x3 must be Glorot's divided by the columns' spreads, hence tiny.
         ModelBuilder.Built built = ModelBuilder.build(options, Progress.NONE);

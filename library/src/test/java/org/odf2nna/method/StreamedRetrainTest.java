@@ -20,6 +20,8 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
+import org.odf2nna.settings.BuildFiles;
+import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.SweepFiles;
@@ -239,7 +241,7 @@ class StreamedRetrainTest {
                 .patience(0).build();
         Path out = dir.resolve((streamed ? "streamed" : "memory") + "-evolved.onnx");
         org.odf2nna.settings.EvolveFiles files = new org.odf2nna.settings.EvolveFiles(model, train, validation, test,
-                out, null, new org.odf2nna.settings.CsvReading(null, 64));
+                out, null, new CsvReading(null, 64));
         return Evolver.run(files, org.odf2nna.settings.EvolveSettings.builder().retraining(retrain).population(8)
                 .evaluations(40).threads(2).build(), recording(details));
     }
@@ -299,8 +301,9 @@ class StreamedRetrainTest {
         holdValues(streamed);
         RetrainOptions training = new RetrainOptions(train, RetrainSettings.builder().epochs(4).batchSize(32)
                 .learningRate(0.01f).seed(0).validationShare(0.2).patience(0).distillation(Distillation.NONE).build());
-        BuildOptions options = new BuildOptions(train, null, null, 2, null, 16, org.odf2nna.network.Activation.RELU,
-                training, 1024, dir.resolve((streamed ? "streamed" : "memory") + "-general.onnx"));
+        BuildOptions options = new BuildOptions(new BuildFiles(train, dir.resolve((streamed ? "streamed" : "memory")
+                + "-general.onnx"), CsvReading.DEFAULT), null, 2, null, 16, org.odf2nna.network.Activation.RELU,
+                training);
         return ModelBuilder.build(options, recording(details));
     }
 
