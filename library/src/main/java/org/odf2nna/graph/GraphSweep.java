@@ -344,8 +344,8 @@ public final class GraphSweep {
             long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(chain.models().get(i),
                     file)));
             long removed = chain.removed().get(i);
-            rows.add(new GraphSweepReport.Round(i + 1, chain.widths().get(i), modelParameters - removed,
-                    100.0 * blockGone / blockParameters, 100.0 * removed / modelParameters,
+            rows.add(new GraphSweepReport.Round(i + 1, new GraphSweepReport.Size(chain.widths().get(i),
+                    modelParameters - removed, 100.0 * blockGone / blockParameters, 100.0 * removed / modelParameters),
                     judged.verdict().levels()[i], judged.verdict().holds()[i], judged.validation().get(i),
                     judged.report().get(i), chain.keptEpochs().get(i)));
         }

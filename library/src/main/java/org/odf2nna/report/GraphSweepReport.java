@@ -167,22 +167,51 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
     }
 
     /**
-     * One round.
+     * One round (its JSON fields are those of its size, in its place, among its own; the size's fields are also read
+     * directly: {@link #widths()}, {@link #parameters()} ...).
      *
-     * @param round                 its number, from 1
+     * @param round          its number, from 1
+     * @param size           the model after it, and what it has removed so far
+     * @param level          its part of the 5%
+     * @param holds          whether it holds at that part on the validation rows
+     * @param validation     judged on the validation rows
+     * @param report         measured on the report rows (null without them)
+     * @param retrainedEpoch the end-to-end retraining's epoch kept (0: the compensated values), or null when the round
+     *                       was not retrained end to end
+     */
+    public record Round(int round, Size size, double level, boolean holds, Judged validation, Judged report,
+            Integer retrainedEpoch) {
+
+        /** Every block's hidden width after it, as {@code 192-101-57}. */
+        public String widths() {
+            return size.widths();
+        }
+
+        /** The model's parameters after it. */
+        public long parameters() {
+            return size.parameters();
+        }
+
+        /** The share of the original's block parameters removed so far. */
+        public double blockReductionPercent() {
+            return size.blockReductionPercent();
+        }
+
+        /** The share of all the original's parameters removed so far. */
+        public double reductionPercent() {
+            return size.reductionPercent();
+        }
+    }
+
+    /**
+     * A round's model and what it has removed.
+     *
      * @param widths                every block's hidden width after it, as {@code 192-101-57}
      * @param parameters            the model's parameters after it
      * @param blockReductionPercent the share of the original's block parameters removed so far
      * @param reductionPercent      the share of all the original's parameters removed so far
-     * @param level                 its part of the 5%
-     * @param holds                 whether it holds at that part on the validation rows
-     * @param validation            judged on the validation rows
-     * @param report                measured on the report rows (null without them)
-     * @param retrainedEpoch        the end-to-end retraining's epoch kept (0: the compensated values), or null when
-     *                              the round was not retrained end to end
      */
-    public record Round(int round, String widths, long parameters, double blockReductionPercent,
-            double reductionPercent, double level, boolean holds, Judged validation, Judged report,
-            Integer retrainedEpoch) {
+    @JsonInline
+    public record Size(String widths, long parameters, double blockReductionPercent, double reductionPercent) {
     }
 }

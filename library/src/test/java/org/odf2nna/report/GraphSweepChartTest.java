@@ -17,7 +17,8 @@ class GraphSweepChartTest {
 
     private static GraphSweepReport.Round round(int n, long parameters, GraphSweepReport.Judged validation,
             GraphSweepReport.Judged report) {
-        return new GraphSweepReport.Round(n, "8", parameters, 10.0 * n, 9.0 * n, 0.05, true, validation, report, null);
+        return new GraphSweepReport.Round(n, new GraphSweepReport.Size("8", parameters, 10.0 * n, 9.0 * n), 0.05, true,
+                validation, report, null);
     }
 
     private static GraphSweepReport sweep(GraphSweepReport.Judged validation, GraphSweepReport.Judged report,
