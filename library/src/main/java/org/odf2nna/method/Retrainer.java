@@ -939,8 +939,9 @@ final class Retrainer {
         // Epoch 0 kept: return the pruned network itself, not its round trip through the coordinates.
         DenseNetwork network = result.bestEpoch() == 0 ? pruned : conditioning.toModel(result.network());
         return new Outcome(network, new TrainingSummary(result.epochsRun(), result.bestEpoch(),
-                figure(before.validationMetric(), regression), figure(kept.validationMetric(), regression), metric,
-                before.validationLoss(), kept.validationLoss(), Double.NaN, watched));
+                new TrainingSummary.Figures(figure(before.validationMetric(), regression),
+                        figure(kept.validationMetric(), regression), metric, before.validationLoss(),
+                        kept.validationLoss()), Double.NaN, watched));
     }
 
     private double figure(double metric, boolean regression) {

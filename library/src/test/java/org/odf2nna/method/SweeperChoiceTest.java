@@ -17,7 +17,8 @@ class SweeperChoiceTest {
     static ShrinkReport table(long[] parameters, double[] validation, double[] change) {
         List<EpsilonOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < parameters.length; i++) {
-            TrainingSummary t = new TrainingSummary(5, 3, 0.5, validation[i], "accuracy", 1, 0.5, change[i]);
+            TrainingSummary t = new TrainingSummary(5, 3, new TrainingSummary.Figures(0.5, validation[i], "accuracy", 1,
+                    0.5), change[i]);
             outcomes.add(new EpsilonOutcome(0.1 * i, null, new NetworkSummary("a", parameters[i], List.of(1)), 0,
                     List.of(1), 0, null, null, 0, t, null, null, List.of(), null, null));
         }

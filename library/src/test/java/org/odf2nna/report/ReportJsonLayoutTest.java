@@ -29,6 +29,7 @@ class ReportJsonLayoutTest {
                 new GraphSweepReport.Round(1, new GraphSweepReport.Size("58", 11_500, 10.0, 4.2), 0.5, true, validation,
                         report, 0),
                 new GraphSweepReport.Round(2, new GraphSweepReport.Size("52", 11_000, 20.0, 8.3), 0.25, false,
+                        new GraphSweepReport.Judged(500, 0.9, 40, 2), null, null));
         return new GraphSweepReport("m.onnx", "m.small.onnx", blocks, new GraphSweepReport.Method("cost", "lsq", 0.1,
                 1.0, 2_000), new GraphSweepReport.Original(true, validation, report),
                 new GraphSweepReport.Outcome(rounds, 0, "round 1 holds"), 12.5, "end to end, 2 epochs",
@@ -133,8 +134,8 @@ class ReportJsonLayoutTest {
     @Test
     void aBuildSummaryWritesItsFormerBytes() throws IOException {
         BuildSummary built = new BuildSummary("g.onnx", "train.csv", "classification", new NetworkSummary("4-16-3",
-                131, List.of(16)), "NU = 16", new BuildSummary.Split(800, 200), new TrainingSummary(40, 31, 0.9, 0.95,
-                "accuracy", 0.4, 0.2, Double.NaN), new BuildSummary.Columns(List.of("a", "b", "c", "d"), "class"));
+                131, List.of(16)), "NU = 16", new BuildSummary.Split(800, 200), new TrainingSummary(40, 31,
+                new TrainingSummary.Figures(0.9, 0.95, "accuracy", 0.4, 0.2), Double.NaN), new BuildSummary.Columns(List.of("a", "b", "c", "d"), "class"));
         assertEquals(expected("build-summary.json"), ReportFormat.json(built));
     }
 
