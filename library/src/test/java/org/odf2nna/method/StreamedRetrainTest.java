@@ -64,6 +64,30 @@ class StreamedRetrainTest {
 
     /** The model and the rows the sweep and evolve comparisons read: 4,000 training, 3,000 validation, 1,000 test. */
     private record Case(Path model, Path train, Path validation, Path test) {
+
+        /** The same without the validation file: the runs hold validation rows out of the training rows. */
+        Case withoutValidation() {
+            return new Case(model, train, null, test);
+        }
+    }
+
+    /** One run on rows in memory and the same run on streamed rows. */
+    private record BothWays<R>(R memory, R streamed) {
+    }
+
+    /**
+     * {@code run} on rows in memory, then on streamed rows: the streamed run put rows on disk, the one in memory none.
+     *
+     * @param run a run given whether its rows are streamed and where it tells its details
+     */
+    private static <R> BothWays<R> bothWays(java.util.function.BiFunction<Boolean, List<String>, R> run) {
+        List<String> memoryDetails = new ArrayList<>();
+        List<String> streamedDetails = new ArrayList<>();
+        R memory = run.apply(false, memoryDetails);
+        R streamed = run.apply(true, streamedDetails);
+        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
+        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        return new BothWays<>(memory, streamed);
     }
 
     private Case writeCase() throws IOException {
@@ -141,12 +165,10 @@ class StreamedRetrainTest {
     void shrinkRetrainsOnStreamedRowsAsOnRowsInMemory() throws IOException {
         List<Path> before = rowFiles();
         for (Distillation distillation : List.of(Distillation.NONE, Distillation.DEFAULT)) {
-            List<String> memoryDetails = new ArrayList<>();
-            List<String> streamedDetails = new ArrayList<>();
-            ShrinkReport memory = shrink(false, distillation, memoryDetails);
-            ShrinkReport streamed = shrink(true, distillation, streamedDetails);
-            assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
-            assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+            BothWays<ShrinkReport> runs = bothWays((streamedRows, details) -> shrink(streamedRows, distillation,
+                    details));
+            ShrinkReport memory = runs.memory();
+            ShrinkReport streamed = runs.streamed();
             assertEquals(memory.retraining().rows().trainRows(), streamed.retraining().rows().trainRows());
             assertEquals(memory.retraining().rows().validationRows(), streamed.retraining().rows().validationRows());
             assertEquals(memory.retraining().signal(), streamed.retraining().signal());
@@ -197,12 +219,12 @@ class StreamedRetrainTest {
         return MethodTestData.csv(file, MethodTestData.names("x", WIDTH), x, labels);
     }
 
-    private SweepReport sweep(boolean streamed, Path model, Path train, Path validation, Path test, List<String> details) {
+    private SweepReport sweep(boolean streamed, Case c, List<String> details) {
         holdValues(streamed);
         RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.002f).seed(3)
                 .patience(0).build();
         Path out = dir.resolve((streamed ? "streamed" : "memory") + "-swept.onnx");
-        return Sweeper.run(SweepFiles.of(model, train, test, out).withValidation(validation),
+        return Sweeper.run(SweepFiles.of(c.model(), c.train(), c.test(), out).withValidation(c.validation()),
                 SweepSettings.builder().retraining(retrain).maxRounds(2).maxDrop(5).build(), recording(details));
     }
 
@@ -210,16 +232,9 @@ class StreamedRetrainTest {
     void sweepRunsOnStreamedRowsAsOnRowsInMemory() throws IOException {
         List<Path> before = rowFiles();
         Case c = writeCase();
-        Path model = c.model();
-        Path train = c.train();
-        Path validation = c.validation();
-        Path test = c.test();
-        List<String> memoryDetails = new ArrayList<>();
-        List<String> streamedDetails = new ArrayList<>();
-        SweepReport memory = sweep(false, model, train, validation, test, memoryDetails);
-        SweepReport streamed = sweep(true, model, train, validation, test, streamedDetails);
-        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
-        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        BothWays<SweepReport> runs = bothWays((streamedRows, details) -> sweep(streamedRows, c, details));
+        SweepReport memory = runs.memory();
+        SweepReport streamed = runs.streamed();
         assertEquals(memory.table().retraining().rows().trainRows(), streamed.table().retraining().rows().trainRows());
         assertEquals(3000, streamed.table().retraining().rows().validationRows());
         assertEquals(memory.table().outcomes().size(), streamed.table().outcomes().size(), "as many rounds");
@@ -234,14 +249,13 @@ class StreamedRetrainTest {
         assertEquals(before, rowFiles(), "the files of streamed rows are deleted");
     }
 
-    private org.odf2nna.report.EvolveReport evolve(boolean streamed, Path model, Path train, Path validation,
-            Path test, List<String> details) {
+    private org.odf2nna.report.EvolveReport evolve(boolean streamed, Case c, List<String> details) {
         holdValues(streamed);
         RetrainSettings retrain = RetrainSettings.builder().epochs(2).batchSize(32).learningRate(0.002f).seed(3)
                 .patience(0).build();
         Path out = dir.resolve((streamed ? "streamed" : "memory") + "-evolved.onnx");
-        org.odf2nna.settings.EvolveFiles files = new org.odf2nna.settings.EvolveFiles(model, train, validation, test,
-                out, null, new CsvReading(null, 64));
+        org.odf2nna.settings.EvolveFiles files = new org.odf2nna.settings.EvolveFiles(c.model(), c.train(),
+                c.validation(), c.test(), out, null, new CsvReading(null, 64));
         return Evolver.run(files, org.odf2nna.settings.EvolveSettings.builder().retraining(retrain).population(8)
                 .evaluations(40).threads(2).build(), recording(details));
     }
@@ -255,16 +269,10 @@ class StreamedRetrainTest {
     void evolveSearchesStreamedRowsAsRowsInMemory() throws IOException {
         List<Path> before = rowFiles();
         Case c = writeCase();
-        Path model = c.model();
-        Path train = c.train();
-        Path validation = c.validation();
-        Path test = c.test();
-        List<String> memoryDetails = new ArrayList<>();
-        List<String> streamedDetails = new ArrayList<>();
-        org.odf2nna.report.EvolveReport memory = evolve(false, model, train, validation, test, memoryDetails);
-        org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, validation, test, streamedDetails);
-        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
-        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        BothWays<org.odf2nna.report.EvolveReport> runs = bothWays((streamedRows, details) -> evolve(streamedRows, c,
+                details));
+        org.odf2nna.report.EvolveReport memory = runs.memory();
+        org.odf2nna.report.EvolveReport streamed = runs.streamed();
         assertEquals(memory.retraining().rows().trainRows(), streamed.retraining().rows().trainRows());
         assertEquals(3000, streamed.search().fitness().validationRows());
         assertEquals(memory.outcome().mask(), streamed.outcome().mask(), "the same mask found");
@@ -281,13 +289,11 @@ class StreamedRetrainTest {
     @Test
     void evolveHoldsOutValidationRowsOfStreamedRows() throws IOException {
         List<Path> before = rowFiles();
-        Case c = writeCase(); // its validation file is not given: the rows are held out of the training rows
-        Path model = c.model();
-        Path train = c.train();
-        Path test = c.test();
+        // The validation file is not given: the rows are held out of the training rows.
+        Case c = writeCase().withoutValidation();
         List<String> details = new ArrayList<>();
-        org.odf2nna.report.EvolveReport memory = evolve(false, model, train, null, test, new ArrayList<>());
-        org.odf2nna.report.EvolveReport streamed = evolve(true, model, train, null, test, details);
+        org.odf2nna.report.EvolveReport memory = evolve(false, c, new ArrayList<>());
+        org.odf2nna.report.EvolveReport streamed = evolve(true, c, details);
         assertTrue(details.stream().anyMatch(d -> d.contains("(on disk)")), details.toString());
         assertEquals(memory.retraining().rows().trainRows(), streamed.retraining().rows().trainRows());
         assertEquals(memory.search().fitness().validationRows(), streamed.search().fitness().validationRows());
@@ -316,12 +322,9 @@ class StreamedRetrainTest {
         List<Path> before = rowFiles();
         org.odf2nna.network.DenseNetwork network = network();
         Path train = rows(network, dir.resolve("train.csv"), 4000, 2);
-        List<String> memoryDetails = new ArrayList<>();
-        List<String> streamedDetails = new ArrayList<>();
-        ModelBuilder.Built memory = build(false, train, memoryDetails);
-        ModelBuilder.Built streamed = build(true, train, streamedDetails);
-        assertTrue(streamedDetails.stream().anyMatch(d -> d.contains("(on disk)")), streamedDetails.toString());
-        assertFalse(memoryDetails.stream().anyMatch(d -> d.contains("(on disk)")), memoryDetails.toString());
+        BothWays<ModelBuilder.Built> runs = bothWays((streamedRows, details) -> build(streamedRows, train, details));
+        ModelBuilder.Built memory = runs.memory();
+        ModelBuilder.Built streamed = runs.streamed();
         assertEquals(org.odf2nna.settings.Task.CLASSIFICATION, streamed.task());
         assertEquals(memory.network().architecture(), streamed.network().architecture(), "3 classes, 2 x 16 units");
         assertEquals(memory.split().trainRows(), streamed.split().trainRows());
