@@ -102,14 +102,7 @@ public final class GraphFeed {
      * @param dataFiles the run's data files, in order (an {@code .npz} one may hold an array for another input)
      */
     public static GraphFeed resolve(ModelProto model, Path file, ModelInputs inputs, List<Path> dataFiles) {
-        Set<String> initializers = new HashSet<>();
-        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
-        Map<String, ValueInfoProto> graphInputs = new java.util.LinkedHashMap<>();
-        for (ValueInfoProto v : model.getGraph().getInputList()) {
-            if (!initializers.contains(v.getName())) {
-                graphInputs.put(v.getName(), v);
-            }
-        }
+        Map<String, ValueInfoProto> graphInputs = fedInputs(model);
         ValueInfoProto pruned = prunedInput(graphInputs, inputs, file, dataFiles);
         InputSignature data = dataSignature(pruned, inputs.rowShape(), file);
         List<Side> sides = new ArrayList<>();
@@ -123,6 +116,19 @@ public final class GraphFeed {
         return new GraphFeed(data, pruned, sides);
     }
 
+    /** The graph's inputs that rows feed, by name in the graph's order: those no initializer gives a value. */
+    private static Map<String, ValueInfoProto> fedInputs(ModelProto model) {
+        Set<String> initializers = new HashSet<>();
+        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+        Map<String, ValueInfoProto> graphInputs = new java.util.LinkedHashMap<>();
+        for (ValueInfoProto v : model.getGraph().getInputList()) {
+            if (!initializers.contains(v.getName())) {
+                graphInputs.put(v.getName(), v);
+            }
+        }
+        return graphInputs;
+    }
+
     /**
      * {@link #resolve}, with the data input's row shape, where the model leaves one of its sizes open and
      * {@code inputs} do not give it, read from the data files' {@code width} values per row (a BERT export's open
@@ -133,14 +139,7 @@ public final class GraphFeed {
         if (inputs.rowShape() != null || width < 1) {
             return resolve(model, file, inputs, dataFiles);
         }
-        Set<String> initializers = new HashSet<>();
-        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
-        Map<String, ValueInfoProto> graphInputs = new java.util.LinkedHashMap<>();
-        for (ValueInfoProto v : model.getGraph().getInputList()) {
-            if (!initializers.contains(v.getName())) {
-                graphInputs.put(v.getName(), v);
-            }
-        }
+        Map<String, ValueInfoProto> graphInputs = fedInputs(model);
         long[] dims = dims(prunedInput(graphInputs, inputs, file, dataFiles));
         int open = -1;
         long fixed = 1;
