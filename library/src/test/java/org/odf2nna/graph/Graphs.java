@@ -130,6 +130,26 @@ public final class Graphs {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
     }
 
+    /**
+     * A transformer FFN's first layer on {@code x} (last dimension 6): 16 hidden units before their activation, the
+     * first eight dead (zero weights, a bias far below zero: GELU holds them near 0), the others with weights of SD 0.6
+     * and biases of SD 0.2 drawn from {@code seed}; nodes mm1 and pre, initializers w1 and b1.
+     */
+    public String halfDeadFirstLayer(String x, long seed) {
+        Random r = new Random(seed);
+        float[] w1 = new float[6 * 16];
+        float[] b1 = new float[16];
+        for (int i = 0; i < 6; i++) {
+            for (int j = 8; j < 16; j++) {
+                w1[i * 16 + j] = (float) (r.nextGaussian() * 0.6);
+            }
+        }
+        for (int j = 0; j < 16; j++) {
+            b1[j] = j < 8 ? -6f : (float) (r.nextGaussian() * 0.2);
+        }
+        return node("Add", "pre", init("b1", b1, 16), node("MatMul", "mm1", x, init("w1", w1, 6, 16)));
+    }
+
     /** Exact GELU as PyTorch exports it: Div(√2) → Erf → Add(1) → Mul(x) → Mul(0.5). */
     public String erfGelu(String x, String tag) {
         String d = node("Div", tag + "_div", x, constant(tag + "_sqrt2", (float) Math.sqrt(2)));
