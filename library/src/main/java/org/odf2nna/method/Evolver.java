@@ -71,7 +71,7 @@ public final class Evolver {
                 progress);
         MaskEvolution evolution = MaskEvolution.prepare(network, RecordedEpochs.of(model), parts,
                 new RowsOrigin(files.train(), files.validation()), settings, task,
-                new MaskEvolution.Plan(layers, settings.fitnessEpochs(), settings.compensation()));
+                new MaskEvolution.Plan(layers, settings.fitnessEpochs(), settings.refit().compensation()));
         try {
             return searchAndWrite(new Prepared(options, model, layers, task, eval, scan, columns), evolution,
                     progress);
@@ -113,7 +113,7 @@ public final class Evolver {
                 : measure(writing.of(meanFolded), meanFolded, prunedRead, kept, task, options, progress);
         Metrics pwrLsq = scan.metrics() == null ? null
                 : measure(writing.of(refit), refit, prunedRead, kept, task, options, progress);
-        Metrics pwr = settings.compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
+        Metrics pwr = settings.refit().compensation() == Compensation.LSQ ? pwrLsq : pwrMean;
 
         MaskEvolution.Result retrained = evolution.retrain(found, kept.features(), progress);
         DenseNetwork finalNetwork = retrained.network();
@@ -131,10 +131,12 @@ public final class Evolver {
                 new EvolveReport.Kept(NetworkSummary.of(finalNetwork), reduction,
                         Arrays.stream(pruned.hiddenUnits()).boxed().toList(), kept.names()),
                 new EvolveReport.Figures(figure(result.bestFitness(), task), pwr, pr), difference,
-                retrained.training(), settings.compensation().id(), new EvolveReport.BothCompensations(pwrMean, pwrLsq));
+                retrained.training(), settings.refit().compensation().id(),
+                new EvolveReport.BothCompensations(pwrMean, pwrLsq));
         EvolveReport report = new EvolveReport(new EvolveReport.Evaluation(files.model().toString(),
-                files.eval().toString(), scan.statistics().rows(), task.displayName()), NetworkSummary.of(network), scan.metrics(), searchReport,
-                generations(result, task), outcome, evolution.retrainer().settings(network));
+                files.eval().toString(), scan.statistics().rows(), task.displayName()), NetworkSummary.of(network),
+                scan.metrics(), searchReport, generations(result, task), outcome,
+                evolution.retrainer().settings(network));
         if (files.report() != null) {
             AtomicFiles.writeString(files.report(), ReportFormat.json(report));
         }

@@ -184,7 +184,7 @@ public final class MaskEvolution {
             checkFitnessRowsFit(search, validation.rows(), origin, Memory::fits);
             fitness = new MaskedFitness(search, validation.inputs(), validation.rows(), new ValidationScorer(task,
                     original.outputs(), original.head(), validation, origin));
-            threads = settings.threads();
+            threads = settings.ga().threads();
         } else {
             // One mask at a time: every TensorFlow session shares the process's one-thread pool (TfSessions),
             // so sessions run side by side give the same weights but no speed-up (measured).
@@ -195,14 +195,15 @@ public final class MaskEvolution {
             };
             threads = 1;
         }
-        int budget = settings.evaluations() != null ? settings.evaluations()
+        EvolveSettings.Ga asked = settings.ga();
+        int budget = asked.evaluations() != null ? asked.evaluations()
                 : GaSettings.defaultEvaluations(layers == null ? 1 : layers.length);
-        if (budget < settings.population() && !origin.inMemory()) {
+        if (budget < asked.population() && !origin.inMemory()) {
             throw InputException.usage("{{EVALUATIONS}} " + budget + " does not cover the initial population of "
-                    + settings.population());
+                    + asked.population());
         }
-        GaSettings ga = new GaSettings(settings.population(), budget, settings.mutation(),
-                settings.retraining().seed(), threads);
+        GaSettings ga = new GaSettings(asked.population(), budget, asked.mutation(), settings.retraining().seed(),
+                threads);
         return new MaskEvolution(search, fitness, ga, retrainer, fit, settings, task, plan.compensation());
     }
 
@@ -273,8 +274,8 @@ public final class MaskEvolution {
     private DenseNetwork leastSquares(Mask best, Progress progress) {
         DenseNetwork network = search.network();
         progress.update("least squares", 0, -1, null);
-        double ridge = Double.isNaN(settings.ridge())
-                ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : settings.ridge();
+        double ridge = Double.isNaN(settings.refit().ridge())
+                ? PruningOptions.automaticRidge(retrainer.epochs() > 0) : settings.refit().ridge();
         RowSource fitRows = fit.source(CHUNK);
         DenseNetwork refit = search instanceof FeatureSearch f
                 ? LeastSquaresCompensation.compensateInputs(network, f.inputMeans(), f.kept(best), fitRows,

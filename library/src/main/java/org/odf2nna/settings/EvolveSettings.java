@@ -13,20 +13,14 @@ import org.odf2nna.Setting;
  * @param layers         hidden layers whose units are searched, numbered from 1 at the input as everywhere in the
  *                       tool (the command line's flag, the reports); empty: all of them
  * @param selectFeatures search the input features instead of units
- * @param population     individuals kept
- * @param evaluations    fitness evaluations allowed, or null: 200 for one layer, 300 for several
- * @param mutation       chance that a child has one bit flipped
+ * @param ga             the genetic algorithm's population, budget, mutation and threads
  * @param fitnessEpochs  epochs of training before each fitness measurement (0: mean folding only)
- * @param threads        fitness evaluations run at once (the result does not depend on it)
- * @param compensation   how the best mask becomes a network (the search itself judges masks by mean folding)
- * @param ridge          least squares' ridge, relative to the kept units' average variance; NaN: chosen by whether
- *                       the result is retrained ({@link PruningOptions#automaticRidge})
+ * @param refit          how the best mask becomes a network (the search itself judges masks by mean folding)
  * @param retraining     how the chosen network is retrained; its seed also seeds the search
  * @param task           the task, or null to infer it from the network's outputs
  * @param device         where the runtimes compute
  */
-public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int population, Integer evaluations,
-        double mutation, int fitnessEpochs, int threads, Compensation compensation, double ridge,
+public record EvolveSettings(List<Integer> layers, boolean selectFeatures, Ga ga, int fitnessEpochs, Refit refit,
         RetrainSettings retraining, Task task, Device device) {
 
     /**
@@ -36,20 +30,51 @@ public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int p
      */
     public EvolveSettings {
         layers = List.copyOf(layers);
-        Checks.present("compensation, retraining, device", compensation, retraining, device);
+        Checks.present("ga, refit, retraining, device", ga, refit, retraining, device);
         InvalidSetting.require(!selectFeatures || layers.isEmpty(), Setting.SELECT_FEATURES.ref()
                 + " searches input features; it cannot be combined with " + Setting.LAYERS.ref());
-        InvalidSetting.require(population >= 2, Setting.POPULATION.ref() + " must be at least 2, got " + population);
-        InvalidSetting.require(evaluations == null || evaluations >= population, Setting.EVALUATIONS.ref() + " "
-                + evaluations + " must cover the initial population (" + Setting.POPULATION.ref() + " " + population
-                + ")");
-        InvalidSetting.require(mutation >= 0 && mutation <= 1, Setting.MUTATION.ref() + " must be between 0 and 1, got "
-                + mutation);
         InvalidSetting.require(fitnessEpochs >= 0, Setting.FITNESS_EPOCHS.ref() + " must be 0 or more, got "
                 + fitnessEpochs);
-        InvalidSetting.require(threads >= 1, Setting.THREADS.ref() + " must be at least 1, got " + threads);
-        if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
-            PruningOptions.checkRidge(ridge);
+    }
+
+    /**
+     * The genetic algorithm's settings (its seed is the retraining's).
+     *
+     * @param population  individuals kept
+     * @param evaluations fitness evaluations allowed, or null: 200 for one layer, 300 for several
+     * @param mutation    chance that a child has one bit flipped
+     * @param threads     fitness evaluations run at once (the result does not depend on it)
+     */
+    public record Ga(int population, Integer evaluations, double mutation, int threads) {
+
+        /** @throws InvalidSetting naming the first setting out of range */
+        public Ga {
+            InvalidSetting.require(population >= 2, Setting.POPULATION.ref() + " must be at least 2, got "
+                    + population);
+            InvalidSetting.require(evaluations == null || evaluations >= population, Setting.EVALUATIONS.ref() + " "
+                    + evaluations + " must cover the initial population (" + Setting.POPULATION.ref() + " "
+                    + population + ")");
+            InvalidSetting.require(mutation >= 0 && mutation <= 1, Setting.MUTATION.ref()
+                    + " must be between 0 and 1, got " + mutation);
+            InvalidSetting.require(threads >= 1, Setting.THREADS.ref() + " must be at least 1, got " + threads);
+        }
+    }
+
+    /**
+     * How the best mask becomes a network.
+     *
+     * @param compensation least squares or mean folding
+     * @param ridge        least squares' ridge, relative to the kept units' average variance; NaN: chosen by whether
+     *                     the result is retrained ({@link PruningOptions#automaticRidge})
+     */
+    public record Refit(Compensation compensation, double ridge) {
+
+        /** @throws InvalidSetting when the ridge is out of range */
+        public Refit {
+            Checks.present("compensation", compensation);
+            if (!Double.isNaN(ridge)) { // NaN: the automatic ridge
+                PruningOptions.checkRidge(ridge);
+            }
         }
     }
 
@@ -137,8 +162,8 @@ public record EvolveSettings(List<Integer> layers, boolean selectFeatures, int p
 
         /** The settings; throws {@link InvalidSetting} naming the first setting out of range. */
         public EvolveSettings build() {
-            return new EvolveSettings(layers, selectFeatures, population, evaluations, mutation, fitnessEpochs,
-                    threads, compensation, ridge, retraining, task, device);
+            return new EvolveSettings(layers, selectFeatures, new Ga(population, evaluations, mutation, threads),
+                    fitnessEpochs, new Refit(compensation, ridge), retraining, task, device);
         }
     }
 }
