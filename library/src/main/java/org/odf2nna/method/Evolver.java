@@ -133,7 +133,7 @@ public final class Evolver {
                 new EvolveReport.Figures(figure(result.bestFitness(), task), pwr, pr), difference,
                 retrained.training(), settings.refit().compensation().id(),
                 new EvolveReport.BothCompensations(pwrMean, pwrLsq));
-        EvolveReport report = new EvolveReport(new EvolveReport.Evaluation(files.model().toString(),
+        EvolveReport report = new EvolveReport(new EvolveReport.Evaluated(files.model().toString(),
                 files.eval().toString(), scan.statistics().rows(), task.displayName()), NetworkSummary.of(network),
                 scan.metrics(), searchReport, generations(result, task), outcome,
                 evolution.retrainer().settings(network));

@@ -7,7 +7,7 @@ import org.odf2nna.metrics.Metrics;
  * Everything an evolve run measured: the original model, how the search went, and the model it wrote (its JSON fields
  * are those of the parts, in this order, among its own).
  *
- * @param evaluation      the model file and the rows it was evaluated on
+ * @param evaluated       the model file and the rows it was evaluated on
  * @param original        the original network
  * @param originalMetrics metrics of the original model (OR), null without targets
  * @param search          what was searched and how
@@ -16,7 +16,7 @@ import org.odf2nna.metrics.Metrics;
  * @param retraining      the retraining settings
  */
 public record EvolveReport(
-        Evaluation evaluation,
+        Evaluated evaluated,
         NetworkSummary original,
         Metrics originalMetrics,
         Search search,
@@ -37,7 +37,7 @@ public record EvolveReport(
      * @param task  classification or regression
      */
     @JsonInline
-    public record Evaluation(String model, String data, long rows, String task) {
+    public record Evaluated(String model, String data, long rows, String task) {
     }
 
     /**

@@ -232,9 +232,9 @@ public final class ReportFormat {
     /** The evolve report: the search's progress, then the paper's table for the model written. */
     public static String table(EvolveReport report) {
         StringBuilder s = new StringBuilder();
-        EvolveReport.Evaluation evaluation = report.evaluation();
-        appendModelLine(s, evaluation.model(), report.original());
-        appendDataLine(s, evaluation.data(), evaluation.rows(), evaluation.task());
+        EvolveReport.Evaluated evaluated = report.evaluated();
+        appendModelLine(s, evaluated.model(), report.original());
+        appendDataLine(s, evaluated.data(), evaluated.rows(), evaluated.task());
         appendOriginalLine(s, report.originalMetrics());
         appendSearch(s, report);
         s.append('\n');

@@ -187,7 +187,7 @@ class EvolverTest {
         rewriteWithTargets(testCsv, built.reference(test, 100));
         Path out = dir.resolve("r.onnx");
         EvolveReport report = options(model, testCsv, trainCsv, out, false, 2, 0, null).run();
-        assertEquals("regression", report.evaluation().task());
+        assertEquals("regression", report.evaluated().task());
         assertEquals("mse", report.search().fitness().fitnessMetric());
         for (EvolveReport.Generation g : report.generations()) {
             assertTrue(g.best() >= 0, "an MSE, not a negated fitness: " + g.best());

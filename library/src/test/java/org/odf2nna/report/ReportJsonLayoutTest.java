@@ -40,7 +40,7 @@ class ReportJsonLayoutTest {
         EvolveReport.Search search = new EvolveReport.Search("units", List.of(1, 2), 96,
                 new EvolveReport.Ga(20, 300, 0.05, 7, 2), new EvolveReport.Fitness(1, "accuracy", 150),
                 new EvolveReport.Effort(280, 35, 260, true));
-        return new EvolveReport(new EvolveReport.Evaluation("m.onnx", "test.csv", 150, "classification"),
+        return new EvolveReport(new EvolveReport.Evaluated("m.onnx", "test.csv", 150, "classification"),
                 new NetworkSummary("4-16-16-3", 403, List.of(16, 16)), null, search, List.of(
                         new EvolveReport.Generation(0, 20, 0.9, 30), new EvolveReport.Generation(1, 40, Double.NaN, 28)),
                 null, null);
