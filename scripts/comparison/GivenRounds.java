@@ -45,7 +45,7 @@ public class GivenRounds {
         if (a[0].equals("--blocks")) {
             ModelProto m = ModelProto.parseFrom(Files.readAllBytes(Path.of(a[1])));
             for (var b : GraphSweep.describe(m, Path.of(a[1])).blocks()) {
-                System.out.println(b.block() + " " + b.first() + " " + b.second() + " " + b.units());
+                System.out.println(b.block() + " " + b.layers().first() + " " + b.layers().second() + " " + b.sizes().width());
             }
             return;
         }

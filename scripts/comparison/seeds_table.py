@@ -19,7 +19,9 @@ one file: the original once, then every given record, each (variant, round, seed
 A record of an earlier file wins over one of a later file for the same (round, choice, seed). Which choice a record
 is: ours-tf (the sweep's own round: ours with seed 0) and ours-given-tf (ours through GivenRounds with its seed);
 tp-taylor-tf (Torch-Pruning's Taylor choice, scored on the seed's batches); greedy-given-tf; taylor-given-tf (our
-Ranking.TAYLOR through GivenRounds); X-refit and ours-refit: refitted, not retrained (column "refitted", no seed).
+Ranking.TAYLOR through GivenRounds); oursheads-given-tf and tpheads-given-tf (mix_choice.py's mixed choices: one's
+heads, the other's FFN units; paired with Torch-Pruning's and with ours); headloss-given-tf (Ranking.HEAD_LOSS, paired
+with both too); X-refit and ours-refit: refitted, not retrained (column "refitted", no seed).
 """
 import math, sys
 
@@ -27,8 +29,12 @@ from vit_caches import gained, lines, pruned
 
 WHO = {"ours-tf": "ours", "ours-given-tf": "ours", "tp-taylor-tf": "tp", "greedy-given-tf": "greedy",
        "taylor-given-tf": "taylor", "ours-refit": "ours", "tp-taylor-refit": "tp", "greedy-refit": "greedy",
-       "taylor-refit": "taylor"}
-NAMES = {"ours": "ours (cost)", "tp": "TP-Taylor", "greedy": "greedy-cost", "taylor": "ours-taylor"}
+       "taylor-refit": "taylor", "oursheads-given-tf": "oursheads", "tpheads-given-tf": "tpheads",
+       "headloss-given-tf": "headloss"}
+NAMES = {"ours": "ours (cost)", "tp": "TP-Taylor", "greedy": "greedy-cost", "taylor": "ours-taylor",
+         "oursheads": "ours' heads + TP's units", "tpheads": "TP's heads + ours' units", "headloss": "head-loss"}
+# The mixed choices (mix_choice.py) are paired with each pure choice: which part carries the gap.
+MIXED = ("oursheads", "tpheads")
 # Student's t, two-sided 95%, by degrees of freedom.
 T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365}
 
@@ -82,6 +88,9 @@ def main(paths):
     print()
     for who in [w for w in whos if w != "tp"]:
         paired(cells, widths, seeds, points, who, "tp")
+        print()
+    for who in [w for w in whos if w in MIXED or w == "headloss"]:
+        paired(cells, widths, seeds, points, who, "ours")
         print()
 
 

@@ -24,6 +24,10 @@ the original for N = 1), four models at the same widths, all judged on the same 
                DIR/greedy-N-seedS.txt) through the same entry
   taylor-given-tf our Taylor ranking's choice (GivenRounds.java --choose taylor, written as DIR/taylor-N-seedS.txt)
                through the same entry
+  oursheads-given-tf, tpheads-given-tf  the mixed choices (mix_choice.py: DIR/oursheads-N-seedS.txt keeps our heads
+               and Torch-Pruning's FFN units, DIR/tpheads-N-seedS.txt theirs and ours) through the same entry
+  headloss-given-tf --rank head-loss's choice (GivenRounds.java --choose head-loss, DIR/headloss-N-seedS.txt): heads
+               by the network's loss with each dropped alone, FFN units by cost; through the same entry
   ours-refit, greedy-refit, tp-taylor-refit, taylor-refit  the choices refitted by our pipeline, not retrained (no seed's
                draws): ours is the sweep's refitted-N; the others GivenRounds.java's DIR/WHO-N-refit/refitted-N.onnx
                (its SEED argument "refit")
@@ -49,8 +53,10 @@ from torch_pruning_vit import (Vit, D, HEAD_DIM, DEPTH, from_onnx, widths, parse
                                tp_prune, block_params, HEADS, FFN)
 
 VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf", "ours-given-tf", "greedy-given-tf",
-            "taylor-given-tf", "ours-refit", "greedy-refit", "tp-taylor-refit", "taylor-refit"]
-GIVEN = {"tp-taylor-tf": "tp", "ours-given-tf": "ours", "greedy-given-tf": "greedy", "taylor-given-tf": "taylor"}
+            "taylor-given-tf", "oursheads-given-tf", "tpheads-given-tf", "headloss-given-tf", "ours-refit",
+            "greedy-refit", "tp-taylor-refit", "taylor-refit"]
+GIVEN = {"tp-taylor-tf": "tp", "ours-given-tf": "ours", "greedy-given-tf": "greedy", "taylor-given-tf": "taylor",
+         "oursheads-given-tf": "oursheads", "tpheads-given-tf": "tpheads", "headloss-given-tf": "headloss"}
 REFIT = {"greedy-refit": "greedy", "tp-taylor-refit": "tp", "taylor-refit": "taylor"}
 
 
