@@ -68,7 +68,8 @@ public final class GivenRound {
      * {@code previous} as {@link #run} measures it: within a block a sweep's round drops the lowest-scored units, so
      * with {@link Ranking#COST} this is the sweep's own choice at those widths; with {@link Ranking#GREEDY_COST} the
      * greedy elimination's; with {@link Ranking#TAYLOR} the first-order Taylor importance's (one gradient pass on
-     * {@code previous}). A control's entry (docs/COMPARISON.md): rankings compared at equal widths.
+     * {@code previous}); with {@link Ranking#HEAD_LOSS} the heads whose drop raises the network's loss least go
+     * ({@link HeadLoss}). A control's entry (docs/COMPARISON.md): rankings compared at equal widths.
      *
      * @param widths per block named as {@code inspect} names it, the units (heads) it keeps
      * @return per block named, the units kept, in increasing order
@@ -84,6 +85,9 @@ public final class GivenRound {
         Map<String, float[]> gradients = ranking != Ranking.TAYLOR ? null : TaylorImportance.gradients(
                 original(from, training, settings), previous, file, training.first(settings.retraining().rows()),
                 from.feed(), settings);
+        // The heads' loss on the statistics' rows, as a sweep's round measures it.
+        List<double[]> increases = ranking != Ranking.HEAD_LOSS ? null : HeadLoss.increases(previous, file, blocks,
+                moments, training.first(settings.statisticsRows()), from.feed(), settings);
         Map<String, int[]> out = new LinkedHashMap<>();
         for (int b = 0; b < blocks.size(); b++) {
             DenseBlock block = blocks.get(b);
@@ -94,6 +98,7 @@ public final class GivenRound {
             }
             BlockStatistics.Moments m = moments.get(b);
             double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, gradients, Double.NaN)
+                    : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, m, Double.NaN, increases.get(b))
                     : ranking == Ranking.GREEDY_COST
                     ? GreedyCost.scores(g, block, m, block.units() - keep, Double.NaN)
                     : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, Double.NaN)

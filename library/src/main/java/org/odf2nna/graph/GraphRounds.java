@@ -39,15 +39,20 @@ final class GraphRounds {
      * round may take from each ({@link #most}).
      */
     record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most,
-            Map<String, float[]> gradients) {
+            Map<String, float[]> gradients, List<double[]> headLoss) {
 
         Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most) {
-            this(blocks, moments, most, null);
+            this(blocks, moments, most, null, null);
         }
 
         /** The same with the Taylor ranking's loss gradients ({@link TaylorImportance#gradients}). */
         Measured withGradients(Map<String, float[]> values) {
-            return new Measured(blocks, moments, most, values);
+            return new Measured(blocks, moments, most, values, headLoss);
+        }
+
+        /** The same with the heads' loss increases per block ({@link HeadLoss#increases}). */
+        Measured withHeadLoss(List<double[]> increases) {
+            return new Measured(blocks, moments, most, gradients, increases);
         }
     }
 
@@ -134,6 +139,8 @@ final class GraphRounds {
             double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, measured.gradients(),
                     denseUnitParameters)
                     : greedy ? GreedyCost.scores(g, block, moments.get(b), measured.most()[b], denseUnitParameters)
+                    : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, moments.get(b), denseUnitParameters,
+                    measured.headLoss() == null ? null : measured.headLoss().get(b))
                     : block.unitSize() > 1 ? HeadUnits.scores(g, block, moments.get(b), ranking, denseUnitParameters)
                     : scores(g, block, moments.get(b), ranking);
             if (owner[b] == b) {
@@ -579,6 +586,13 @@ final class GraphRounds {
             measured = measured.withGradients(TaylorImportance.gradients(start.model(), current, file,
                     endToEnd.rows() != null ? endToEnd.rows() : stats, start.input(), settings));
             timed.done(label + ": loss gradients");
+        }
+        if (settings.ranking() == Ranking.HEAD_LOSS) {
+            // One pass over the statistics' training rows per head, each dropped alone with its block refitted.
+            timed.update(label + ": heads' loss", 0, -1, null);
+            measured = measured.withHeadLoss(HeadLoss.increases(current, file, now, measured.moments(), stats,
+                    start.input(), settings));
+            timed.done(label + ": heads' loss");
         }
         timed.update(label + ": refit", 0, -1, null);
         BlockPruner.Pruned pruned = step(start.model(), current, file, measured, stats, start.input(), target,

@@ -171,6 +171,10 @@ public final class GraphSweep {
             // The Taylor ranking's gradients: the original is its own start and teacher here.
             measured = measured.withGradients(TaylorImportance.gradients(model, model, file, rows, feed, settings));
         }
+        if (settings.ranking() == org.odf2nna.settings.Ranking.HEAD_LOSS) {
+            measured = measured.withHeadLoss(HeadLoss.increases(model, file, blocks, measured.moments(), measuredRows,
+                    feed, settings));
+        }
         BlockPruner.Pruned pruned = GraphRounds.step(model, model, file, measured, measuredRows, feed, target, settings);
         return new BlockPruner.Pruned(hoisted.restore(feed.reopened(pruned.model())), pruned.removedUnits(),
                 pruned.parameters());

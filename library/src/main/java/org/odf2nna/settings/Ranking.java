@@ -9,6 +9,8 @@ package org.odf2nna.settings;
  * correlated units are not all dropped for each being cheap alone ({@code graph.GreedyCost}, issue 58). TAYLOR (a
  * graph sweep's blocks only; a dense chain refuses it) ranks by the first-order Taylor importance on the retraining's
  * loss, {@code Σ |w ⊙ ∂L/∂w|} over a unit's weights, as Torch-Pruning's TaylorImportance ({@code
- * graph.TaylorImportance}, issue 58).
+ * graph.TaylorImportance}, issue 58). HEAD_LOSS (a graph sweep's attentions; everything else ranks as COST) takes
+ * how many heads a round drops from each attention from COST, and which from the network's loss on training rows
+ * with each head dropped alone and its block refitted ({@code graph.HeadLoss}, issue 58).
  */
-public enum Ranking { COST, STD, IMPACT, GREEDY_COST, TAYLOR }
+public enum Ranking { COST, STD, IMPACT, GREEDY_COST, TAYLOR, HEAD_LOSS }

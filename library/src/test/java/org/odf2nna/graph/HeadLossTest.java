@@ -1,0 +1,171 @@
+package org.odf2nna.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.Ranking;
+import org.odf2nna.settings.SweepSettings;
+
+/**
+ * {@link Ranking#HEAD_LOSS} (issue 58): where the attention block's own cost and the network's loss disagree on which
+ * head to drop, it drops the one the loss does not need.
+ */
+class HeadLossTest {
+
+    private static final Path FILE = BlockFinderTest.FILE;
+    private static final int T = 6;
+    private static final int E = 8;
+    private static final int H = 2;
+    private static final int DH = 4;
+
+    private static GraphRows rows(int count, long seed) {
+        return new GraphRows(Graphs.rows(seed, count, T * E), T * E, null);
+    }
+
+    private static final GraphRun REFIT_ONLY = GraphRun.of(SweepSettings.builder()
+            .graphRetraining(GraphRetraining.SEQUENTIAL).build(), 0.1).measuredOn(300, 100_000);
+
+    /**
+     * Two heads, one attention, a residual, mean pooling and a linear classifier of 3 classes. Head 0 writes large
+     * values into channels 0-3 of the attention's output, head 1 small ones into channels 4-7; the classifier reads
+     * channels 4-7 only. The block's cost (its output's reconstruction error) keeps head 0 and drops head 1; the
+     * network's answers need head 1 and not head 0.
+     */
+    static ModelProto disagreeing() {
+        Graphs g = new Graphs(5);
+        g.input("x", T * E).output("y", 3);
+        String x3 = g.node("Reshape", "x3", "x", g.int64("tokens_shape", -1, T, E));
+        Random r = new Random(3);
+        float[] w = new float[E * 3 * E];
+        float[] b = new float[3 * E];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian() * 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) r.nextGaussian() * 0.1f;
+        }
+        // Rows: the heads' channels (head 0: 0-3, head 1: 4-7); columns: the attention's output channels.
+        float[] proj = new float[E * E];
+        for (int i = 0; i < E; i++) {
+            for (int o = 0; o < E; o++) {
+                boolean own = i / DH == o / DH;
+                proj[i * E + o] = own ? (float) r.nextGaussian() * (i < DH ? 4f : 0.4f) : 0f;
+            }
+        }
+        float[] head = new float[E * 3];
+        for (int i = DH * 3; i < head.length; i++) {
+            head[i] = (float) r.nextGaussian() * 8f;
+        }
+        String qkv = g.node("Add", "qkv", g.init("qkv.bias", b, 3 * E),
+                g.node("MatMul", "qkv_mm", x3, g.init("qkv.weight", w, E, 3 * E)));
+        String split5 = g.node("Reshape", "qkv5", qkv, g.int64("qkv_shape", 0, 0, 3, H, DH));
+        String perm = g.node("Transpose", "qkv_t", List.of(Graphs.ints("perm", 2, 0, 3, 1, 4)), split5);
+        g.raw(NodeProto.newBuilder().setOpType("Split").setName("split").addInput(perm)
+                .addInput(g.int64("parts", 1, 1, 1)).addOutput("s0").addOutput("s1").addOutput("s2")
+                .addAttribute(Graphs.integer("axis", 0)).build());
+        String axes = g.int64("squeeze_axes", 0);
+        String q = g.node("Squeeze", "q", "s0", axes);
+        String k = g.node("Squeeze", "k", "s1", axes);
+        String v = g.node("Squeeze", "v", "s2", axes);
+        String kt = g.node("Transpose", "kt", List.of(Graphs.ints("perm", 0, 1, 3, 2)), k);
+        String p = g.node("Softmax", "p", List.of(Graphs.integer("axis", -1)), g.node("Mul", "scores",
+                g.node("MatMul", "qk", q, kt), g.constant("scale", 0.5f)));
+        String ctx = g.node("Transpose", "ctx_t", List.of(Graphs.ints("perm", 0, 2, 1, 3)), g.node("MatMul", "ctx",
+                p, v));
+        String merged = g.node("Reshape", "merged", ctx, g.int64("merge_shape", 0, 0, E));
+        String o = g.node("Add", "o", g.node("MatMul", "o_mm", merged, g.init("proj.weight", proj, E, E)),
+                g.init("proj.bias", 0.1, E));
+        String res = g.node("Add", "res", x3, o);
+        String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
+                res);
+        g.node("Add", "y", g.node("MatMul", "head", pooled, g.init("head.weight", head, E, 3)),
+                g.init("head.bias", 0.1, 3));
+        return g.model(13);
+    }
+
+    private static ModelProto canonical(ModelProto model) {
+        return AttentionRewrite.rewrite(model, FILE, GraphFeed.of(model, FILE), rows(4, 11), Device.CPU).model();
+    }
+
+    private static DenseBlock attention(ModelProto canonical) {
+        return BlockFinder.find(new GraphView(canonical, FILE)).stream().filter(DenseBlock::heads).findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void theBlockCostKeepsTheLoudHeadAndTheHeadLossTheOneTheAnswersNeed() {
+        ModelProto model = disagreeing();
+        ModelProto start = canonical(model);
+        String name = attention(start).firstNode();
+        GivenRound.Original from = new GivenRound.Original(model, FILE, GraphFeed.of(model, FILE));
+        Map<String, int[]> cost = GivenRound.chosen(from, start, rows(300, 11), Map.of(name, 1), Ranking.COST,
+                REFIT_ONLY);
+        Map<String, int[]> loss = GivenRound.chosen(from, start, rows(300, 11), Map.of(name, 1), Ranking.HEAD_LOSS,
+                REFIT_ONLY);
+        assertArrayEquals(new int[] {0}, cost.get(name), "the block's cost keeps the loud head 0");
+        assertArrayEquals(new int[] {1}, loss.get(name), "the network's loss keeps head 1, which the classifier reads");
+    }
+
+    @Test
+    void theLossIncreaseOfTheUnreadHeadIsNearZeroAndOfTheReadOneIsNot() {
+        ModelProto start = canonical(disagreeing());
+        List<DenseBlock> blocks = BlockFinder.find(new GraphView(start, FILE));
+        GraphFeed feed = GraphFeed.of(start, FILE);
+        GraphRows rows = rows(300, 11);
+        List<BlockStatistics.Moments> moments = BlockStatistics.measure(start, FILE, blocks, rows, feed, Device.CPU,
+                REFIT_ONLY.samples());
+        List<double[]> increases = HeadLoss.increases(start, FILE, blocks, moments, rows, feed, REFIT_ONLY);
+        int b = blocks.indexOf(attention(start));
+        for (int i = 0; i < blocks.size(); i++) {
+            assertEquals(i == b, increases.get(i) != null, "only the attention's heads are priced");
+        }
+        double[] s = increases.get(b);
+        assertTrue(Math.abs(s[0]) < 0.01, "dropping head 0 leaves the answers: " + s[0]);
+        assertTrue(s[1] > 0.1, "dropping head 1 raises the loss: " + s[1]);
+    }
+
+    @Test
+    void aSweepRoundWithHeadLossDropsTheUnreadHeadAndKeepsTheAnswers() {
+        ModelProto model = disagreeing();
+        GraphRows rows = rows(300, 11);
+        GraphRows check = rows(100, 12);
+        float[] original = Graphs.runY(model, GraphFeed.of(model, FILE), check);
+        double[] moved = new double[2];
+        int i = 0;
+        for (Ranking ranking : List.of(Ranking.COST, Ranking.HEAD_LOSS)) {
+            GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
+                    .ranking(ranking).build(), 0.1).measuredOn(300, 100_000);
+            BlockPruner.Pruned pruned = GraphSweep.prune(model, FILE, GraphFeed.of(model, FILE), rows, 0.5, settings);
+            ModelProto out = pruned.model();
+            assertEquals(1, attention(canonical(out)).units(), ranking + " drops one head of two");
+            moved[i++] = Graphs.maxDifference(original, Graphs.runY(out, GraphFeed.of(out, FILE), check));
+        }
+        assertTrue(moved[1] < 0.05, "head-loss's round leaves the answers: " + moved[1]);
+        assertTrue(moved[0] > 10 * moved[1], "cost's round moves them more: " + moved[0] + " against " + moved[1]);
+    }
+
+    @Test
+    void reorderedHandsTheBlocksCostsOutInTheLossOrder() {
+        assertArrayEquals(new double[] {1, 5, 3}, HeadLoss.reordered(new double[] {5, 1, 3}, new double[] {-1, 9, 2}));
+        assertArrayEquals(new double[] {5, 1}, HeadLoss.reordered(new double[] {5, 1}, null));
+    }
+
+    @Test
+    void theLossIsTheSoftmaxCrossEntropyOrOfProbabilitiesAsTheyAre() {
+        // Logits (0, ln 3): p = (1/4, 3/4); class 1 costs ln(4/3).
+        assertEquals(Math.log(4.0 / 3), HeadLoss.loss(new float[] {0f, (float) Math.log(3)}, new float[] {1}, 1,
+                false), 1e-6);
+        assertEquals(-Math.log(0.25), HeadLoss.loss(new float[] {0.25f, 0.75f}, new float[] {0}, 1, false), 1e-6);
+        assertEquals(4.0, HeadLoss.loss(new float[] {3f}, new float[] {1}, 1, true), 1e-9);
+    }
+}
