@@ -293,7 +293,7 @@ public final class ScaleBench {
                 judging |= text.contains("judging rounds");
             }
             int done = judging ? started : Math.max(0, started - 1);
-            failure += judging ? ", judging its " + done + " rounds" : started == 0 ? " before round 1"
+            failure += judging ? ", judging its " + done + " rounds" : started == 0 ? ", no round finished"
                     : " in round " + started + ", " + done + (done == 1 ? " round" : " rounds") + " done";
         }
         for (String text : log) {
@@ -347,7 +347,11 @@ public final class ScaleBench {
         return String.format(Locale.ROOT, s < 10 ? "%.2f" : "%.1f", s);
     }
 
+    /** The ratio, or nothing where the plain pass measured no time at the clock's resolution (tiny runs). */
     private static String ratio(double r) {
+        if (!Double.isFinite(r)) {
+            return "";
+        }
         return String.format(Locale.ROOT, r < 10 ? "%.1f" : "%.0f", r);
     }
 }

@@ -98,5 +98,11 @@ class ScaleBenchTest {
         assertTrue(Double.isNaN(none.cpu()), "no time line: no figures");
         assertEquals(List.of("sweep (stopped at 60 s in round 2, 1 round done)", "stopped", ">60"),
                 List.of(none.cells("10", "n", "sweep", 60, new double[] {1, 1})).subList(2, 5));
+        assertEquals("stopped at 22 s, no round finished", ScaleBench.stopped(List.of("odf2nna-onnx: note: each round "
+                + "retrains up to 1 epochs", "ODF2NNA_TIME 22.71 5.98 1.17 524356"), "sweep", 22).failure());
+        ScaleBench.Measured tiny = ScaleBench.measured(List.of("ODF2NNA_TIME 1 1 0 1024"), "eval", 0,
+                java.nio.file.Path.of("eval.log"));
+        assertEquals(List.of("", ""), List.of(tiny.cells("10", "n", "eval", 9, new double[] {0, 0})).subList(6, 8),
+                "no ratio to a plain pass of 0.00 s");
     }
 }
