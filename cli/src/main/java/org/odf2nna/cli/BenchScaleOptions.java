@@ -36,7 +36,8 @@ final class BenchScaleOptions {
     int scaleEpochs;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "900",
-            description = "Scale benchmark: seconds a command may run before it is stopped and reported so "
+            description = "Scale benchmark: seconds a command may run before it is stopped (SIGTERM) and reported "
+                    + "so, with the time and peak memory it used up to the stop and a sweep's rounds done "
                     + "(default: ${DEFAULT-VALUE}).")
     long timeout;
 

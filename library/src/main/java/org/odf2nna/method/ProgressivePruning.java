@@ -3,6 +3,7 @@ package org.odf2nna.method;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.Progress;
+import org.odf2nna.RoundClock;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
@@ -200,14 +201,14 @@ public final class ProgressivePruning {
         int[] currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
         // The default share depends on how many rows judge the rounds (Schedule.shareFor).
         double share = schedule.shareFor(retrainer.validationRows());
-        org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(expectedRounds(original, share,
-                schedule.maxRounds()), true);
+        RoundClock clock = new RoundClock(expectedRounds(original, share, schedule.maxRounds()), true);
         progress.note(roundLength(retrainer));
         int failures = 0;
         // After a failed round that removed inputs, the retry from the same start removes units only.
         boolean unitsOnly = false;
         // Selections that already failed from the current start: trying one again would fail again.
         java.util.Set<String> failed = new java.util.HashSet<>();
+        Costs costs = null;
         for (int index = 1; index <= schedule.maxRounds(); index++) {
             if (minimal(current)) {
                 break;
@@ -215,8 +216,8 @@ public final class ProgressivePruning {
             String label = clock.round(index);
             Progress roundProgress = clock.around(progress);
             roundProgress.update(label + ": unit costs", 0, -1, null);
-            Costs costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, schedule,
-                    most(original, current, plan));
+            costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, schedule,
+                    most(original, current, plan), costs);
             ReconstructionCost.Selection selection = costs.selection();
             progress.done(label + ": unit costs");
             String key = java.util.Arrays.toString(selection.keptInputs()) + selection.units();
@@ -283,22 +284,30 @@ public final class ProgressivePruning {
         return certify(rounds, judges, ChainCertificate.levels(ChainCertificate.newSetShares(chain, tolerance)));
     }
 
-    /** What a round's selection was made from: the fitting rows, the layers' moments, the inputs' (or null). */
-    private record Costs(RowSource rows, LayerCovariance moments, double[][] columns,
-            ReconstructionCost.Selection selection) {
+    /**
+     * What a round's selection was made from: the network and retrainer it started from, the fitting rows, the layers'
+     * moments, the inputs' (or null).
+     */
+    private record Costs(DenseNetwork start, Retrainer retrainer, RowSource rows, LayerCovariance moments,
+            double[][] columns, ReconstructionCost.Selection selection) {
     }
 
     /**
      * The units (and inputs, when {@code withInputs}) a round removes. Unit costs and the refit need the layers'
-     * second moments, not every row: a sample keeps rounds quick.
+     * second moments, not every row: a sample keeps rounds quick. A round after one the search did not go on from
+     * starts from the same network and retrainer, so the same fitting rows: it keeps {@code before}'s moments, the
+     * sums they would give again (h² products a row in plain Java: most of a round's time at width 4,096).
+     *
+     * @param before the round before's costs, or null
      */
     private static Costs costs(DenseNetwork current, Retrainer retrainer, boolean withInputs, double share,
-            Schedule schedule, int[] most) {
+            Schedule schedule, int[] most, Costs before) {
         RowSource rows = retrainer.fittingRows(FIT_ROWS);
-        LayerCovariance moments = LayerCovariance.measure(current, rows);
+        LayerCovariance moments = before != null && before.start() == current && before.retrainer() == retrainer
+                ? before.moments() : LayerCovariance.measure(current, rows);
         double[][] columns = withInputs && current.inputs() > 1 ? LayerCovariance.ofColumns(rows, current.inputs())
                 : null;
-        return new Costs(rows, moments, columns, ReconstructionCost.select(current, columns == null ? null
+        return new Costs(current, retrainer, rows, moments, columns, ReconstructionCost.select(current, columns == null ? null
                 : columns[1], moments.covariances(), share, schedule.ranking(), most));
     }
 

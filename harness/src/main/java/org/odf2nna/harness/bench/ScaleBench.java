@@ -201,7 +201,9 @@ public final class ScaleBench {
         /** The table's row; a failed command keeps the time and memory it used, without ratios. */
         String[] cells(String rows, String network, String command, long timeout, double[] plain) {
             if (Double.isNaN(cpu)) {
-                return new String[] {rows, network, command, "stopped", ">" + timeout, "", "", ""};
+                String run = failure == null || failure.equals("stopped at " + timeout + " s") ? command
+                        : command + " (" + failure + ")";
+                return new String[] {rows, network, run, "stopped", ">" + timeout, "", "", ""};
             }
             String run = failure == null ? command : command + " (" + failure + ")";
             return new String[] {rows, network, run, seconds(cpu), seconds(wall),
@@ -237,9 +239,10 @@ public final class ScaleBench {
             Path log = logs.resolve("scale-" + tag + "-" + command + ".log");
             Process p = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!p.waitFor(s.timeout(), TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                return Measured.stopped(s.timeout());
+                boolean timed = stop(p);
+                Files.deleteIfExists(out);
+                return timed ? stopped(Files.readAllLines(log, StandardCharsets.UTF_8), command, s.timeout())
+                        : Measured.stopped(s.timeout());
             }
             Files.deleteIfExists(out);
             return measured(Files.readAllLines(log, StandardCharsets.UTF_8), command, p.exitValue(), log);
@@ -250,6 +253,60 @@ public final class ScaleBench {
             throw new IllegalStateException("interrupted", e);
         }
     }
+
+    /** Seconds a stopped command has to end after SIGTERM (it deletes its temporary files) before SIGKILL. */
+    private static final long STOP_GRACE = 120;
+
+    /**
+     * Stops a command that ran past the timeout so that GNU time still prints its line: SIGTERM to the command (the
+     * launcher execs Java, GNU time's child), SIGKILL after {@link #STOP_GRACE} seconds; GNU time itself is left to
+     * report what its child used. Whether GNU time ended (and so wrote its line).
+     */
+    private static boolean stop(Process time) throws InterruptedException {
+        time.children().forEach(ProcessHandle::destroy);
+        if (time.waitFor(STOP_GRACE, TimeUnit.SECONDS)) {
+            return true;
+        }
+        time.descendants().forEach(ProcessHandle::destroyForcibly);
+        if (time.waitFor(10, TimeUnit.SECONDS)) {
+            return true;
+        }
+        time.destroyForcibly();
+        return false;
+    }
+
+    /**
+     * The figures of a command stopped at {@code timeout} seconds, from its log: the CPU seconds and peak memory GNU
+     * time measured up to the stop, and for {@code sweep} the round it was in and those it had finished (the rounds
+     * before the last its log names; all it names once it was judging them); without GNU time's line, no figures.
+     */
+    static Measured stopped(List<String> log, String command, long timeout) {
+        String failure = "stopped at " + timeout + " s";
+        if (command.equals("sweep")) {
+            int started = 0;
+            boolean judging = false;
+            for (String text : log) {
+                java.util.regex.Matcher m = ROUND.matcher(text);
+                while (m.find()) {
+                    started = Math.max(started, Integer.parseInt(m.group(1)));
+                }
+                judging |= text.contains("judging rounds");
+            }
+            int done = judging ? started : Math.max(0, started - 1);
+            failure += judging ? ", judging its " + done + " rounds" : started == 0 ? ", no round finished"
+                    : " in round " + started + ", " + done + (done == 1 ? " round" : " rounds") + " done";
+        }
+        for (String text : log) {
+            if (text.startsWith("ODF2NNA_TIME ")) {
+                Measured m = measured(List.of(text), command, 0, null);
+                return new Measured(m.cpu(), m.wall(), m.rssKb(), failure);
+            }
+        }
+        return new Measured(Double.NaN, Double.NaN, Double.NaN, failure);
+    }
+
+    /** A sweep's progress line naming its round: "round 3 of about 40: unit costs", "retraining round 3 (...)". */
+    private static final java.util.regex.Pattern ROUND = java.util.regex.Pattern.compile("\\bround (\\d+)\\b");
 
     /** The figures of a finished command from its log (GNU time's line), with its failure when it exited non-zero. */
     static Measured measured(List<String> log, String command, int exit, Path file) {
@@ -290,7 +347,11 @@ public final class ScaleBench {
         return String.format(Locale.ROOT, s < 10 ? "%.2f" : "%.1f", s);
     }
 
+    /** The ratio, or nothing where the plain pass measured no time at the clock's resolution (tiny runs). */
     private static String ratio(double r) {
+        if (!Double.isFinite(r)) {
+            return "";
+        }
         return String.format(Locale.ROOT, r < 10 ? "%.1f" : "%.0f", r);
     }
 }

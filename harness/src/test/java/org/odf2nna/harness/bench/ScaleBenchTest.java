@@ -72,4 +72,37 @@ class ScaleBenchTest {
         assertThrows(IllegalStateException.class, () -> ScaleBench.measured(List.of("no timing"), "eval", 1, log));
         assertEquals("stopped", ScaleBench.Measured.stopped(900).cells("10", "n", "sweep", 900, new double[] {1, 1})[3]);
     }
+
+    @Test
+    void aStoppedSweepKeepsWhatGnuTimeMeasuredAndTheRoundsItFinished() {
+        List<String> log = List.of("odf2nna-onnx: note: each round retrains up to 1 epochs (--retrain-epochs 1)",
+                "round 1 of about 40: unit costs: (1.6 s)",
+                "retraining round 1 of about 40 (28-940-961-802-2): 100% epoch 1/1, loss 2.554 (4.1 s)",
+                "round 12 of about 40: unit costs: at least 46 min left (the rounds alone, at their pace so far) (1.9 s)",
+                "retraining round 12 of about 40 (28-500-480-400-2):   0% epoch 0/1 (1.7 s)",
+                "odf2nna-onnx: stopped by SIGTERM; no unfinished output was left",
+                "Command exited with non-zero status 143", "ODF2NNA_TIME 1800.5 1500.25 20.75 1048576");
+        ScaleBench.Measured m = ScaleBench.stopped(log, "sweep", 1800);
+        assertEquals(1521.0, m.cpu(), 1e-9);
+        assertEquals(1800.5, m.wall(), 1e-9);
+        assertEquals("stopped at 1800 s in round 12, 11 rounds done", m.failure());
+        String[] row = m.cells("10000", "28-1024-1024-1024-2", "sweep", 1800, new double[] {0.4, 1.3});
+        assertEquals(List.of("sweep (stopped at 1800 s in round 12, 11 rounds done)", "1521.0", "1800.5", "1024", "",
+                ""), List.of(row).subList(2, 8), "the figures up to the stop, no ratios");
+
+        List<String> judging = List.of("round 3 of about 40: unit costs: (1.0 s)", "judging rounds (30.0 s)",
+                "ODF2NNA_TIME 10 8 1 2048");
+        assertEquals("stopped at 60 s, judging its 3 rounds", ScaleBench.stopped(judging, "sweep", 60).failure());
+        assertEquals("stopped at 60 s", ScaleBench.stopped(judging, "shrink-train", 60).failure(), "rounds: sweep's");
+        ScaleBench.Measured none = ScaleBench.stopped(List.of("round 2 of about 5: unit costs: (1.0 s)"), "sweep", 60);
+        assertTrue(Double.isNaN(none.cpu()), "no time line: no figures");
+        assertEquals(List.of("sweep (stopped at 60 s in round 2, 1 round done)", "stopped", ">60"),
+                List.of(none.cells("10", "n", "sweep", 60, new double[] {1, 1})).subList(2, 5));
+        assertEquals("stopped at 22 s, no round finished", ScaleBench.stopped(List.of("odf2nna-onnx: note: each round "
+                + "retrains up to 1 epochs", "ODF2NNA_TIME 22.71 5.98 1.17 524356"), "sweep", 22).failure());
+        ScaleBench.Measured tiny = ScaleBench.measured(List.of("ODF2NNA_TIME 1 1 0 1024"), "eval", 0,
+                java.nio.file.Path.of("eval.log"));
+        assertEquals(List.of("", ""), List.of(tiny.cells("10", "n", "eval", 9, new double[] {0, 0})).subList(6, 8),
+                "no ratio to a plain pass of 0.00 s");
+    }
 }
