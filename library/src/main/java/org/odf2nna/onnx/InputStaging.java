@@ -1,5 +1,6 @@
 package org.odf2nna.onnx;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import java.lang.invoke.MethodHandle;
@@ -42,42 +43,56 @@ final class InputStaging {
 
     /** A float tensor of {@code count} values of {@code data} from {@code offset}, shaped {@code shape}. */
     static OnnxTensor floats(int slot, float[] data, int offset, int count, long[] shape) throws OrtException {
-        ByteBuffer buffer = buffer(slot, (long) count * Float.BYTES);
-        if (buffer == null) {
-            return OnnxTensor.createTensor(OnnxRunner.environment(), FloatBuffer.wrap(data, offset, count), shape);
-        }
-        FloatBuffer staged = buffer.asFloatBuffer();
-        staged.put(data, offset, count).flip();
-        return OnnxTensor.createTensor(OnnxRunner.environment(), staged, shape);
+        return tensor(slot, count, OnnxJavaType.FLOAT, shape, staged -> staged.asFloatBuffer().put(data, offset, count),
+                () -> OnnxTensor.createTensor(OnnxRunner.environment(), FloatBuffer.wrap(data, offset, count), shape));
     }
 
     /** A double tensor of {@code count} values of {@code data} from {@code offset}, shaped {@code shape}. */
     static OnnxTensor doubles(int slot, double[] data, int offset, int count, long[] shape) throws OrtException {
-        ByteBuffer buffer = buffer(slot, (long) count * Double.BYTES);
-        if (buffer == null) {
-            return OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(data, offset, count), shape);
-        }
-        DoubleBuffer staged = buffer.asDoubleBuffer();
-        staged.put(data, offset, count).flip();
-        return OnnxTensor.createTensor(OnnxRunner.environment(), staged, shape);
+        return tensor(slot, count, OnnxJavaType.DOUBLE, shape, staged -> staged.asDoubleBuffer().put(data, offset, count),
+                () -> OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(data, offset, count), shape));
     }
 
     /** A double tensor of float values, each widened. */
     static OnnxTensor widened(int slot, float[] data, int offset, int count, long[] shape) throws OrtException {
-        ByteBuffer buffer = buffer(slot, (long) count * Double.BYTES);
-        if (buffer == null) {
+        return tensor(slot, count, OnnxJavaType.DOUBLE, shape, staged -> {
+            DoubleBuffer values = staged.asDoubleBuffer();
+            for (int i = 0; i < count; i++) {
+                values.put(data[offset + i]);
+            }
+        }, () -> {
             double[] values = new double[count];
             for (int i = 0; i < count; i++) {
                 values[i] = data[offset + i];
             }
             return OnnxTensor.createTensor(OnnxRunner.environment(), DoubleBuffer.wrap(values), shape);
+        });
+    }
+
+    /** Writes a tensor's values into the start of a staging buffer (through a view: its own position stays 0). */
+    private interface Fill {
+        void into(ByteBuffer staged);
+    }
+
+    /** A tensor over ONNX Runtime's own copy of the values, where they are not staged. */
+    private interface Copied {
+        OnnxTensor tensor() throws OrtException;
+    }
+
+    /**
+     * The one path of every staged type: {@code count} values of {@code type} filled into this thread's buffer of the
+     * slot and a tensor built over it (not copied), or, where {@link #buffer} gives none, ONNX Runtime's copy.
+     */
+    private static OnnxTensor tensor(int slot, int count, OnnxJavaType type, long[] shape, Fill fill, Copied copied)
+            throws OrtException {
+        long bytes = (long) count * type.size;
+        ByteBuffer buffer = buffer(slot, bytes);
+        if (buffer == null) {
+            return copied.tensor();
         }
-        DoubleBuffer staged = buffer.asDoubleBuffer();
-        for (int i = 0; i < count; i++) {
-            staged.put(data[offset + i]);
-        }
-        staged.flip();
-        return OnnxTensor.createTensor(OnnxRunner.environment(), staged, shape);
+        fill.into(buffer);
+        buffer.limit((int) bytes);
+        return OnnxTensor.createTensor(OnnxRunner.environment(), buffer, shape, type);
     }
 
     /**
