@@ -1,5 +1,6 @@
 package org.odf2nna.method;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -326,6 +327,53 @@ class OnnxRefitSumsTest {
         }
         for (int i = 0; i < width; i++) {
             assertEquals(expectedSums[i], sums[i], 1e-9 * rows);
+        }
+    }
+
+    /**
+     * The shifted matrix is the Gram's own, moved in place: a second ε's first refit (the same unit means) gets the
+     * same values bit for bit as the first did, which are those of a copy shifted from the centred matrix; another
+     * shift gets the matrix about that shift.
+     */
+    @Test
+    void theGramShiftedInPlaceGivesEveryEpsilonTheSameMatrix() {
+        Random random = new Random(67);
+        int width = 5;
+        long rows = 300;
+        double[] centred = new double[width * width];
+        double[] mean = new double[width];
+        for (int i = 0; i < width; i++) {
+            mean[i] = 10 + random.nextGaussian();
+            for (int j = 0; j <= i; j++) {
+                centred[i * width + j] = centred[j * width + i] = (i == j ? rows : 0) + random.nextGaussian();
+            }
+        }
+        double[] shift = new double[width];
+        double[] other = new double[width];
+        for (int i = 0; i < width; i++) {
+            shift[i] = mean[i] + 0.01 * random.nextGaussian();
+            other[i] = mean[i] + 0.5 * random.nextGaussian();
+        }
+        // The copy the refit took before: the centred matrix cloned, then n(μ − s)(μ − s)ᵀ added.
+        double[] copied = centred.clone();
+        for (int i = 0; i < width; i++) {
+            for (int j = 0; j < width; j++) {
+                copied[i * width + j] += rows * (mean[i] - shift[i]) * (mean[j] - shift[j]);
+            }
+        }
+        LayerGrams.Gram gram = new LayerGrams.Gram(centred.clone(), mean, rows);
+        double[] sums = new double[width];
+        double[] first = gram.about(shift, sums).clone();
+        assertArrayEquals(copied, first);
+        double[] again = gram.about(shift.clone(), new double[width]);
+        assertArrayEquals(first, again);
+        double[] moved = gram.about(other, sums);
+        for (int i = 0; i < width; i++) {
+            assertEquals(rows * (mean[i] - other[i]), sums[i], 1e-12 * rows);
+            for (int j = 0; j < width; j++) {
+                double expected = centred[i * width + j] + rows * (mean[i] - other[i]) * (mean[j] - other[j]);
+                assertEquals(expected, moved[i * width + j], 1e-9 * Math.abs(expected));
+            }
         }
     }
 
