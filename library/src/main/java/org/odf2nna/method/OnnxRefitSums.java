@@ -244,22 +244,20 @@ final class OnnxRefitSums implements RefitSums {
         int units = original.layer(layer).units();
         DenseLayer next = original.layer(layer + 1);
         int targets = next.units();
-        double[] w = new double[units * targets];
-        float[] weights = next.weights();
-        for (int i = 0; i < w.length; i++) {
-            w[i] = weights[i];
-        }
+        // W widened to double as it is staged for the product, not held in double beside G·W (128 MB at 4,096 wide).
+        float[] w = next.weights();
         double[] gw;
         try (DenseProduct product = (double) units * units * targets > EJML_PRODUCT ? OnnxProduct.open()
                 : DenseProduct.EJML) {
-            gw = product.multiply(gram, units, units, w, targets);
+            gw = product.multiplyWidened(gram, units, units, w, targets);
         }
         double[] zSum = new double[targets];
         double[] zz = new double[targets];
         for (int i = 0; i < units; i++) {
             for (int u = 0; u < targets; u++) {
-                zSum[u] += unitSum[i] * w[i * targets + u];
-                zz[u] += w[i * targets + u] * gw[i * targets + u];
+                double wiu = w[i * targets + u];
+                zSum[u] += unitSum[i] * wiu;
+                zz[u] += wiu * gw[i * targets + u];
             }
         }
         // Gathered from G and GW where they lie: no copies of HᵀH and HᵀZ beside them.

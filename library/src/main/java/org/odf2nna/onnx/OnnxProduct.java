@@ -64,17 +64,38 @@ public final class OnnxProduct implements DenseProduct {
         return run(transposed, a, rows, inner, b, new long[] {cols, inner}, cols);
     }
 
+    /** B's weights widened as they are staged (InputStaging.widened): no double copy of them on the heap. */
+    @Override
+    public double[] multiplyWidened(double[] a, int rows, int inner, float[] b, int cols) {
+        try (OnnxTensor tb = InputStaging.widened(1, b, 0, inner * cols, new long[] {inner, cols})) {
+            return run(session, a, rows, inner, tb, cols);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime's product failed: " + e.getMessage(), e);
+        }
+    }
+
     private static double[] run(OrtSession session, double[] a, int rows, int inner, double[] b, long[] bShape,
             int cols) {
+        try (OnnxTensor tb = InputStaging.doubles(1, b, 0, inner * cols, bShape)) {
+            return run(session, a, rows, inner, tb, cols);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime's product failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static double[] run(OrtSession session, double[] a, int rows, int inner, OnnxTensor tb, int cols)
+            throws OrtException {
         try (OnnxTensor ta = InputStaging.doubles(0, a, 0, rows * inner, new long[] {rows, inner});
-             OnnxTensor tb = InputStaging.doubles(1, b, 0, inner * cols, bShape);
              OrtSession.Result result = session.run(Map.of("a", ta, "b", tb))) {
+            // ONNX Runtime's copy of the output is a heap buffer over an array of its own: that array is the result,
+            // not copied again (a 4,096-wide product's 128 MB).
             DoubleBuffer c = ((OnnxTensor) result.get(0)).getDoubleBuffer();
+            if (c.hasArray() && c.arrayOffset() == 0 && c.array().length == rows * cols) {
+                return c.array();
+            }
             double[] values = new double[rows * cols];
             c.get(values);
             return values;
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime's product failed: " + e.getMessage(), e);
         }
     }
 

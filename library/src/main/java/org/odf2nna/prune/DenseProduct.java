@@ -20,6 +20,19 @@ public interface DenseProduct extends AutoCloseable {
     double[] multiply(double[] a, int rows, int inner, double[] b, int cols);
 
     /**
+     * A·B with B given in float (a layer's weights), each value widened to double: the same product as
+     * {@link #multiply} of the widened matrix. This default widens B into a copy; an engine that can widen as it
+     * reads saves the copy (128 MB for a 4,096-wide layer's weights).
+     */
+    default double[] multiplyWidened(double[] a, int rows, int inner, float[] b, int cols) {
+        double[] wide = new double[inner * cols];
+        for (int i = 0; i < wide.length; i++) {
+            wide[i] = b[i];
+        }
+        return multiply(a, rows, inner, wide, cols);
+    }
+
+    /**
      * A·Bᵀ, A {@code rows × inner}, B {@code cols × inner} (its first cols rows), row-major: a product with the
      * leading rows of a matrix as they lie. This default transposes B and multiplies.
      */

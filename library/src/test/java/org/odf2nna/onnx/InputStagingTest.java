@@ -140,6 +140,33 @@ class InputStagingTest {
         }
     }
 
+    /**
+     * A product with float weights widened as they are staged (no double copy of them on the heap) is the product of
+     * the widened copy, bit for bit, in ONNX Runtime (staged and, past 32 MB, in a slot of its own) and in EJML.
+     */
+    @Test
+    void productsOfWidenedWeightsAreThoseOfTheirDoubleCopy() {
+        Random random = new Random(13);
+        for (int n : new int[] {30, 2100}) {
+            int m = 3;
+            double[] a = new double[n * n];
+            float[] w = new float[n * m];
+            double[] wide = new double[w.length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = random.nextGaussian();
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextGaussian();
+                wide[i] = w[i];
+            }
+            try (OnnxProduct onnx = OnnxProduct.open()) {
+                assertArrayEquals(onnx.multiply(a, n, n, wide, m), onnx.multiplyWidened(a, n, n, w, m), "" + n);
+            }
+            assertArrayEquals(org.odf2nna.prune.DenseProduct.EJML.multiply(a, n, n, wide, m),
+                    org.odf2nna.prune.DenseProduct.EJML.multiplyWidened(a, n, n, w, m), "EJML, " + n);
+        }
+    }
+
     /** The sums graph's outputs when ONNX Runtime copies both inputs from the Java arrays itself. */
     private static Map<String, double[]> copiedSums(ModelProto model, float[] rows, double[] targets, int n)
             throws OrtException {
