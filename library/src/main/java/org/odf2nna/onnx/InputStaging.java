@@ -139,6 +139,11 @@ final class InputStaging {
         }
     }
 
+    /** Whether {@link #free} frees a buffer now (else the collector does, some time later). */
+    static boolean canFree() {
+        return FREE != null;
+    }
+
     /**
      * Frees a direct buffer this package allocated (not a view of one) now, where the JDK allows it; else the collector
      * frees it. Nothing may use it afterwards.

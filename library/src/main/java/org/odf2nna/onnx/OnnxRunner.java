@@ -87,10 +87,38 @@ public final class OnnxRunner implements AutoCloseable {
                 Path folder = file.toAbsolutePath().normalize().getParent();
                 options.addConfigEntry("session.model_external_initializers_file_folder_path", folder.toString());
             }
-            OrtSession session = env.createSession(model.toByteArray(), options);
+            OrtSession session = createSession(env, model, options);
             return new OnnxRunner(session, input, file);
         } catch (OrtException e) {
             throw new InputException(file, null, "ONNX Runtime cannot load the model: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Models past this many bytes are handed to ONNX Runtime from a direct buffer freed at once, not a byte[]. */
+    static final int DIRECT_MODEL_BYTES = InputStaging.MAX_STAGED_BYTES;
+
+    /**
+     * A session of the model: a large one serialised into a direct buffer that is freed as soon as ONNX Runtime has
+     * read it, so that the heap never holds the serialised copy (a 4,096-wide refit pass's graph, about 160 MB of
+     * byte[] beside the heap's live set, which the heap had to be sized for); a small one as a byte[].
+     */
+    static OrtSession createSession(OrtEnvironment env, ModelProto model, OrtSession.SessionOptions options)
+            throws OrtException {
+        int size = model.getSerializedSize();
+        if (size <= DIRECT_MODEL_BYTES || !InputStaging.canFree()) {
+            return env.createSession(model.toByteArray(), options);
+        }
+        ByteBuffer bytes = ByteBuffer.allocateDirect(size);
+        try {
+            com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+            model.writeTo(out);
+            out.flush();
+            bytes.position(0).limit(size);
+            return env.createSession(bytes, options);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the model could not be serialised for ONNX Runtime", e);
+        } finally {
+            InputStaging.free(bytes);
         }
     }
 

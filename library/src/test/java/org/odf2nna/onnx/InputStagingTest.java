@@ -167,6 +167,29 @@ class InputStagingTest {
         }
     }
 
+    /**
+     * A model over {@link OnnxRunner#DIRECT_MODEL_BYTES} is handed to ONNX Runtime from a direct buffer, freed once
+     * the session is open: the session computes what one made from the model's byte[] computes, and no direct memory
+     * of the model's size is left behind.
+     */
+    @Test
+    void largeModelsOpenFromAFreedDirectBufferAndComputeTheSame() throws OrtException {
+        Random random = new Random(17);
+        DenseNetwork network = TestNetworks.random(random, new int[] {28, 3000, 3000, 2}, Activation.RELU,
+                OutputHead.SOFTMAX);
+        ModelProto large = OnnxModelBuilder.build(network, "x", "y", Map.of());
+        assertTrue(large.getSerializedSize() > OnnxRunner.DIRECT_MODEL_BYTES, "the model is not large enough");
+        float[] rows = TestNetworks.gaussian(random, 50 * 28, 1.0);
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        long before = direct.getMemoryUsed();
+        try (OnnxRunner runner = OnnxRunner.open(large, INPUT, Device.CPU, Path.of("large.onnx"))) {
+            long grown = direct.getMemoryUsed() - before;
+            assertTrue(grown < large.getSerializedSize() / 2, "direct memory grew by " + grown + " bytes");
+            assertArrayEquals(copied(large, rows, 50), runner.run(rows, 50, 28, List.of("y")).get("y"));
+        }
+    }
+
     /** The sums graph's outputs when ONNX Runtime copies both inputs from the Java arrays itself. */
     private static Map<String, double[]> copiedSums(ModelProto model, float[] rows, double[] targets, int n)
             throws OrtException {
