@@ -20,11 +20,14 @@ final class LayerGrams {
      * place, to a shift.
      */
     static final class Gram {
-        private final double[] matrix;
+        /** The matrix; null once its last use is over ({@link #used}). */
+        private double[] matrix;
         private final double[] mean;
         private final long rows;
         /** The shift the matrix is about now, or null while it is still about the mean. */
         private double[] shiftedTo;
+        /** Uses left before the matrix is let go ({@link LayerGrams#usedAtMost}); unlimited by default. */
+        private int usesLeft = Integer.MAX_VALUE;
 
         Gram(double[] centred, double[] mean, long rows) {
             this.matrix = centred;
@@ -46,6 +49,9 @@ final class LayerGrams {
          * @return the matrix, and in {@code sums} the column sums
          */
         double[] about(double[] shift, double[] sums) {
+            if (matrix == null) {
+                throw new IllegalStateException("the Gram matrix was let go after its last use");
+            }
             int k = mean.length;
             double[] d = new double[k];
             for (int i = 0; i < k; i++) {
@@ -67,6 +73,19 @@ final class LayerGrams {
             return matrix;
         }
 
+        /**
+         * One use of the matrix is over (a refit has gathered its sums from it): after the last, the matrix is let go,
+         * so that the solve that follows does not hold it (128 MB at 4,096 wide).
+         */
+        void used() {
+            if (usesLeft != Integer.MAX_VALUE) {
+                usesLeft -= 1;
+                if (usesLeft <= 0) {
+                    matrix = null;
+                }
+            }
+        }
+
         /** Adds {@code scale}·d dᵀ to the matrix. */
         private void addOuter(double scale, double[] d) {
             int k = d.length;
@@ -86,9 +105,22 @@ final class LayerGrams {
         this.grams = Map.copyOf(grams);
     }
 
-    /** Hidden layer {@code layer}'s matrix, or null when the pass did not take it. */
+    /**
+     * These matrices, each let go after {@code uses} uses (a shrink's thresholds: each ε's first refit takes its
+     * layer's matrix at most once).
+     */
+    LayerGrams usedAtMost(int uses) {
+        grams.values().forEach(gram -> gram.usesLeft = uses);
+        return this;
+    }
+
+    /**
+     * Hidden layer {@code layer}'s matrix, or null when the pass did not take it or its uses are over (a refit then
+     * makes it in a pass of its own: time, not a wrong answer).
+     */
     Gram of(int layer) {
-        return grams.get(layer);
+        Gram gram = grams.get(layer);
+        return gram == null || gram.matrix == null ? null : gram;
     }
 
     /** Which hidden layers to take, decided on the statistics of the first batch. */
@@ -159,6 +191,11 @@ final class LayerGrams {
     static LayerGrams of(Map<Integer, Accumulator> accumulators) {
         Map<Integer, Gram> grams = new HashMap<>();
         accumulators.forEach((layer, accumulator) -> grams.put(layer, accumulator.build()));
+        return new LayerGrams(grams);
+    }
+
+    /** The matrices given, by hidden layer (tests). */
+    static LayerGrams taken(Map<Integer, Gram> grams) {
         return new LayerGrams(grams);
     }
 }

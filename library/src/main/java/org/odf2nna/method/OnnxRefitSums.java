@@ -221,6 +221,7 @@ final class OnnxRefitSums implements RefitSums {
             double[] unitSum = new double[units];
             double[] gram = taken.about(means, unitSum);
             fromGram(layer, kept, gram, unitSum, taken.rows(), equations);
+            taken.used();
             return;
         }
         double[] gram = new double[units * units];

@@ -130,7 +130,8 @@ public final class Shrinker {
         if (leastSquares && source.rows() == null) {
             throw new IllegalStateException("least squares has no rows to fit on");
         }
-        RefitSums fitting = leastSquares ? refitSums(model, source, options.device()) : null;
+        RefitSums fitting = leastSquares ? refitSums(model, source, options.device(), options.epsilons().size())
+                : null;
         long fitRowCount = leastSquares ? fitting.rows() : source.rowCount();
 
         List<double[]> scores = scan.statistics().scores(pruning.score(), network);
@@ -265,9 +266,10 @@ public final class Shrinker {
      * Where each refit's sums are made: in ONNX Runtime, one pass of the fitting rows per refitted layer with the
      * Gram matrices as its double Gemm ({@link OnnxRefitSums#of}, as sweep, evolve and the in-memory API make them);
      * the last layer's refit on the targets the scoring pass made, and the first refit on the Gram matrix it took,
-     * where it made them on the fitting rows.
+     * where it made them on the fitting rows (each matrix let go after the thresholds' first refits have used it).
      */
-    private static RefitSums refitSums(OnnxDenseModel model, FitSource source, org.odf2nna.Device device) {
+    private static RefitSums refitSums(OnnxDenseModel model, FitSource source, org.odf2nna.Device device,
+            int thresholds) {
         RefitSums sums = OnnxRefitSums.of(model.network(), source.rows(), source.rowCount(), device, model.source());
         FittingSums made = source.scan() == null ? null : source.scan().fittingSums();
         if (made == null || !(sums instanceof OnnxRefitSums onnx)) {
@@ -276,7 +278,7 @@ public final class Shrinker {
         if (made.outputTargets() != null) {
             onnx = onnx.withOutputTargets(made.outputTargets());
         }
-        return made.grams() != null ? onnx.withLayerGrams(made.grams()) : onnx;
+        return made.grams() != null ? onnx.withLayerGrams(made.grams().usedAtMost(thresholds)) : onnx;
     }
 
     /** How far from ε a score on the first batch counts as sure: units' spreads settle within a few percent there. */

@@ -377,6 +377,20 @@ class OnnxRefitSumsTest {
         }
     }
 
+    /** A matrix is let go after its last use (the solve that follows does not hold it), and not before. */
+    @Test
+    void aGramIsLetGoAfterItsLastUse() {
+        double[] mean = {1, 2};
+        LayerGrams.Gram gram = new LayerGrams.Gram(new double[] {2, 0, 0, 2}, mean, 10);
+        LayerGrams taken = LayerGrams.taken(java.util.Map.of(1, gram)).usedAtMost(2);
+        taken.of(1).about(mean, new double[2]);
+        taken.of(1).used();
+        assertTrue(taken.of(1) != null, "let go after one use of two");
+        taken.of(1).about(mean, new double[2]);
+        taken.of(1).used();
+        assertEquals(null, taken.of(1), "kept after its last use");
+    }
+
     @Test
     void targetsForOtherRowsAreRefused() {
         DenseNetwork network = TestNetworks.random(new Random(43), new int[] {4, 6, 2}, Activation.RELU,
