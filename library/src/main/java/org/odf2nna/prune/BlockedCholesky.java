@@ -30,6 +30,20 @@ final class BlockedCholesky {
      * false (and {@code l} overwritten) when not SPD. No copy of the n × n matrix: at 4096 wide each is 128 MB.
      */
     static boolean factorInPlace(double[] l, int n, DenseProduct product) {
+        if (!factorLower(l, n, product)) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(l, i * n + i + 1, i * n + n, 0);
+        }
+        return true;
+    }
+
+    /**
+     * The same in the lower triangle and the diagonal only: the strict upper triangle is neither read nor written (a
+     * symmetric matrix can be had back from it). What {@link #solve} and {@link #transposedTimes} read of a factor.
+     */
+    static boolean factorLower(double[] l, int n, DenseProduct product) {
         for (int j0 = 0; j0 < n; j0 += BLOCK) {
             int jb = Math.min(BLOCK, n - j0);
             int end = j0 + jb;
@@ -59,9 +73,6 @@ final class BlockedCholesky {
                 }
                 updateTrailing(l, n, jb, end, panel, product);
             }
-        }
-        for (int i = 0; i < n; i++) {
-            Arrays.fill(l, i * n + i + 1, i * n + n, 0);
         }
         return true;
     }
@@ -111,7 +122,7 @@ final class BlockedCholesky {
     }
 
     /**
-     * Lᵀ·X for the lower factor L (n × n) and X (n × m), row-major: about n²·m/2 multiply-adds (what a quadratic form
+     * Lᵀ·X for the lower factor L (n × n, its lower triangle read) and X (n × m), row-major: about n²·m/2 multiply-adds (what a quadratic form
      * XᵀAX costs from A = L·Lᵀ, as ‖LᵀX‖², without A's whole product).
      */
     static double[] transposedTimes(double[] l, int n, double[] x, int m, DenseProduct product) {
@@ -122,7 +133,8 @@ final class BlockedCholesky {
             double[] upper = new double[ib * below];
             for (int p = 0; p < below; p++) {
                 int row = (i0 + p) * n + i0;
-                for (int i = 0; i < ib; i++) {
+                // Only the lower triangle: in the diagonal block the upper one stays zero whatever l holds there.
+                for (int i = 0; i < Math.min(ib, p + 1); i++) {
                     upper[i * below + p] = l[row + i];
                 }
             }

@@ -253,24 +253,32 @@ public final class NormalEquations {
         symmetrize();
         DMatrixRMaj prior = shiftedPrior(priorWeights, priorBias);
         double lambda = ridge * scale();
-        DMatrixRMaj system = system(lambda);
+        DMatrixRMaj system = null;
         DMatrixRMaj x = new DMatrixRMaj(width, targets);
         DMatrixRMaj rhs = null;
         String solver = "cholesky";
         boolean solved;
         double[] factor = null;
+        double[] diagonal = null;
         if (width > BlockedCholesky.MIN_WIDTH) {
             // The right-hand side made in the solution's place: a wide system holds no n × m copy of it.
             rightHandSide(prior, lambda, x.data);
-            factor = solveByBlocks(system, x, product);
+            // The factor made in G's own lower triangle: G is symmetric (above), its strict upper triangle is left
+            // as it was and its diagonal kept here, so G is had back afterwards; no n × n copy of it (110 MB for
+            // 3,716 features).
+            diagonal = withRidge(lambda);
+            factor = solveByBlocks(gram, x, product);
             solved = factor != null;
             if (!solved) {
-                // The factor was made in the system's place, the solution in the right-hand side's.
+                // The solution was made in the right-hand side's place.
+                restoreGram(diagonal);
+                diagonal = null;
                 system = system(lambda);
                 rhs = new DMatrixRMaj(width, targets);
                 rightHandSide(prior, lambda, rhs.data);
             }
         } else {
+            system = system(lambda);
             rhs = new DMatrixRMaj(width, targets);
             rightHandSide(prior, lambda, rhs.data);
             solved = solveSmall(system, rhs, x);
@@ -295,6 +303,9 @@ public final class NormalEquations {
         double residual = solved ? solvedResidual(x, prior, lambda) : residual(x, product);
         double priorResidual = factor != null ? factoredResidual(factor, prior, lambda, product)
                 : residual(prior, product);
+        if (diagonal != null) {
+            restoreGram(diagonal);
+        }
         // Let the factor go before the weights are copied out (at 4096 wide each of these is 128 MB).
         factor = null;
         system = null;
@@ -371,6 +382,38 @@ public final class NormalEquations {
         }
     }
 
+    /** Adds λ to G's weight rows' diagonal in place (as {@link #system} does to its copy); gives the diagonal before. */
+    private double[] withRidge(double lambda) {
+        int width = features + 1;
+        double[] before = new double[width];
+        for (int j = 0; j < width; j++) {
+            before[j] = gram.get(j, j);
+        }
+        for (int j = 0; j < features; j++) {
+            gram.add(j, j, lambda);
+        }
+        return before;
+    }
+
+    /** G back from its strict upper triangle (a factor in the lower one left it as it was) and its diagonal. */
+    private void restoreGram(double[] diagonal) {
+        int width = features + 1;
+        double[] g = gram.data;
+        // By tiles, as symmetrize reads the mirror image.
+        for (int i0 = 0; i0 < width; i0 += TILE) {
+            for (int j0 = 0; j0 <= i0; j0 += TILE) {
+                for (int i = i0; i < Math.min(i0 + TILE, width); i++) {
+                    for (int j = j0; j < Math.min(j0 + TILE, i); j++) {
+                        g[i * width + j] = g[j * width + i];
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < width; j++) {
+            g[j * width + j] = diagonal[j];
+        }
+    }
+
     /** G + λD: the Gram matrix with λ added to the weight rows' diagonal (not the bias row's). */
     private DMatrixRMaj system(double lambda) {
         DMatrixRMaj system = gram.copy();
@@ -382,13 +425,14 @@ public final class NormalEquations {
 
     /**
      * The same by blocks, the large products made by {@code product}; the same test of the factor's diagonal. The
-     * factor is made in {@code system}'s place and the solution in {@code x}'s, which holds the right-hand side (no
-     * further n × n copies); returns the factor, or null when not solved.
+     * factor is made in {@code system}'s lower triangle (its strict upper one untouched) and the solution in
+     * {@code x}'s, which holds the right-hand side (no further n × n copies); returns the factor, or null when not
+     * solved.
      */
     private static double[] solveByBlocks(DMatrixRMaj system, DMatrixRMaj x, DenseProduct product) {
         int width = system.numRows;
         double[] l = system.data;
-        if (!BlockedCholesky.factorInPlace(l, width, product)) {
+        if (!BlockedCholesky.factorLower(l, width, product)) {
             return null;
         }
         double min = Double.POSITIVE_INFINITY;

@@ -246,6 +246,42 @@ class NormalEquationsTest {
         double fitted = residual(h, z, n, k, m, s.weights(), s.bias());
         assertEquals(fitted, s.residual(), 1e-6 * fitted);
         assertTrue(s.residual() < s.priorResidual());
+        // The factor was made in G's own place and G had back afterwards: the same system solves to the same bits.
+        assertSameSolution(s, eq.solve(w0, b0, 1e-3));
+    }
+
+    /**
+     * A wide system whose blocked factor fails (a column repeated, no ridge) falls back to the pseudo-inverse of G,
+     * which the failed factor, made in G's own place, left as it was: a second solve gives the same bits.
+     */
+    @Test
+    void aWideSingularSystemFallsBackOnTheGramTheFactorLeft() {
+        int k = BlockedCholesky.MIN_WIDTH + 8;
+        int m = 2;
+        int n = k + 50;
+        Random random = new Random(19);
+        float[] h = new float[n * k];
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < k; j++) {
+                h[r * k + j] = (float) random.nextGaussian();
+            }
+            h[r * k + k - 1] = h[r * k];
+        }
+        float[] z = targets(random, h, n, k, m, 0.1);
+        NormalEquations eq = accumulate(h, z, n, k, m, 256);
+        NormalEquations.Solution s = eq.solve(new float[k * m], new float[m], 0);
+        assertEquals("pseudo-inverse", s.solver());
+        double fitted = residual(h, z, n, k, m, s.weights(), s.bias());
+        assertEquals(fitted, s.residual(), 1e-6 * Math.max(1, fitted));
+        assertSameSolution(s, eq.solve(new float[k * m], new float[m], 0));
+    }
+
+    private static void assertSameSolution(NormalEquations.Solution expected, NormalEquations.Solution actual) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected.weights(), actual.weights());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected.bias(), actual.bias());
+        assertEquals(expected.residual(), actual.residual());
+        assertEquals(expected.priorResidual(), actual.priorResidual());
+        assertEquals(expected.solver(), actual.solver());
     }
 
     @Test
