@@ -284,18 +284,7 @@ public final class NormalEquations {
             solved = solveSmall(system, rhs, x);
         }
         if (!solved) {
-            // Singular or nearly: solve for the change from the prior, so that the minimum-norm answer stays at
-            // the prior along the directions the rows do not determine.
-            DMatrixRMaj change = new DMatrixRMaj(width, targets);
-            DMatrixRMaj residualRhs = new DMatrixRMaj(width, targets);
-            CommonOps_DDRM.mult(system, prior, residualRhs);
-            CommonOps_DDRM.subtract(rhs, residualRhs, residualRhs);
-            LinearSolverDense<DMatrixRMaj> pinv = LinearSolverFactory_DDRM.pseudoInverse(true);
-            if (!pinv.setA(system.copy())) {
-                throw new IllegalStateException("the least-squares system could not be decomposed");
-            }
-            pinv.solve(residualRhs, change);
-            CommonOps_DDRM.add(prior, change, x);
+            solveByPseudoInverse(system, rhs, prior, x);
             solver = "pseudo-inverse";
         }
         // A factored solve satisfies (G + λD)·X = R + λD·X₀, so G·X = R + λD·(X₀ − X): its residual needs no k × k
@@ -324,6 +313,23 @@ public final class NormalEquations {
             }
         }
         return new Solution(w, b, lambda, solver, residual, priorResidual);
+    }
+
+    /**
+     * Singular or nearly: solves for the change from the prior, so that the minimum-norm answer stays at the prior
+     * along the directions the rows do not determine; the answer into {@code x}.
+     */
+    private static void solveByPseudoInverse(DMatrixRMaj system, DMatrixRMaj rhs, DMatrixRMaj prior, DMatrixRMaj x) {
+        DMatrixRMaj change = new DMatrixRMaj(x.numRows, x.numCols);
+        DMatrixRMaj residualRhs = new DMatrixRMaj(x.numRows, x.numCols);
+        CommonOps_DDRM.mult(system, prior, residualRhs);
+        CommonOps_DDRM.subtract(rhs, residualRhs, residualRhs);
+        LinearSolverDense<DMatrixRMaj> pinv = LinearSolverFactory_DDRM.pseudoInverse(true);
+        if (!pinv.setA(system.copy())) {
+            throw new IllegalStateException("the least-squares system could not be decomposed");
+        }
+        pinv.solve(residualRhs, change);
+        CommonOps_DDRM.add(prior, change, x);
     }
 
     /**
