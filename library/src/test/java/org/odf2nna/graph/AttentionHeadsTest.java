@@ -43,6 +43,17 @@ class AttentionHeadsTest {
      */
     static ModelProto fusedQkv(java.util.function.BiConsumer<float[], float[]> edit,
             java.util.function.BiFunction<Graphs, String, String> scores, java.util.function.Consumer<Graphs> inputs) {
+        return fusedQkv(edit, scores, inputs, null);
+    }
+
+    /**
+     * {@link #fusedQkv(java.util.function.BiConsumer, java.util.function.BiFunction, java.util.function.Consumer)}
+     * with the output projection's and the classifier's weights ({@code E×E} and {@code E×3}) drawn by {@code readout}
+     * from the generator that drew the QKV weights, after them; null: every weight 0.5.
+     */
+    static ModelProto fusedQkv(java.util.function.BiConsumer<float[], float[]> edit,
+            java.util.function.BiFunction<Graphs, String, String> scores, java.util.function.Consumer<Graphs> inputs,
+            java.util.function.Function<Random, float[][]> readout) {
         Graphs g = new Graphs(5);
         g.input("x", T * E).output("y", 3);
         inputs.accept(g);
@@ -57,6 +68,7 @@ class AttentionHeadsTest {
             b[i] = (float) r.nextGaussian() * 0.1f;
         }
         edit.accept(w, b);
+        float[][] projectionAndHead = readout == null ? null : readout.apply(r);
         String qkv = g.node("Add", "qkv", g.init("qkv.bias", b, 3 * E),
                 g.node("MatMul", "qkv_mm", x3, g.init("qkv.weight", w, E, 3 * E)));
         String split5 = g.node("Reshape", "qkv5", qkv, g.int64("qkv_shape", 0, 0, 3, H, DH));
@@ -75,12 +87,14 @@ class AttentionHeadsTest {
         String ctx = g.node("Transpose", "ctx_t", List.of(Graphs.ints("perm", 0, 2, 1, 3)), g.node("MatMul", "ctx",
                 p, v));
         String merged = g.node("Reshape", "merged", ctx, g.int64("merge_shape", 0, 0, E));
-        String o = g.node("Add", "o", g.node("MatMul", "o_mm", merged, g.init("proj.weight", 0.5, E, E)),
+        String o = g.node("Add", "o", g.node("MatMul", "o_mm", merged, projectionAndHead == null
+                ? g.init("proj.weight", 0.5, E, E) : g.init("proj.weight", projectionAndHead[0], E, E)),
                 g.init("proj.bias", 0.1, E));
         String res = g.node("Add", "res", x3, o);
         String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
                 res);
-        g.node("Add", "y", g.node("MatMul", "head", pooled, g.init("head.weight", 0.5, E, 3)),
+        g.node("Add", "y", g.node("MatMul", "head", pooled, projectionAndHead == null
+                ? g.init("head.weight", 0.5, E, 3) : g.init("head.weight", projectionAndHead[1], E, 3)),
                 g.init("head.bias", 0.1, 3));
         return g.model(13);
     }

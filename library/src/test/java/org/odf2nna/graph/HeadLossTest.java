@@ -11,7 +11,6 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.Device;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.Ranking;
 import org.odf2nna.settings.SweepSettings;
@@ -25,7 +24,6 @@ class HeadLossTest {
     private static final Path FILE = BlockFinderTest.FILE;
     private static final int T = 6;
     private static final int E = 8;
-    private static final int H = 2;
     private static final int DH = 4;
 
     private static GraphRows rows(int count, long seed) {
@@ -42,19 +40,12 @@ class HeadLossTest {
      * network's answers need head 1 and not head 0.
      */
     static ModelProto disagreeing() {
-        Graphs g = new Graphs(5);
-        g.input("x", T * E).output("y", 3);
-        String x3 = g.node("Reshape", "x3", "x", g.int64("tokens_shape", -1, T, E));
-        Random r = new Random(3);
-        float[] w = new float[E * 3 * E];
-        float[] b = new float[3 * E];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) r.nextGaussian() * 0.5f;
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (float) r.nextGaussian() * 0.1f;
-        }
-        // Rows: the heads' channels (head 0: 0-3, head 1: 4-7); columns: the attention's output channels.
+        return AttentionHeadsTest.fusedQkv((w, b) -> { },
+                (g, qk) -> g.node("Mul", "scores", qk, g.constant("scale", 0.5f)), g -> { }, HeadLossTest::readout);
+    }
+
+    /** Rows: the heads' channels (head 0: 0-3, head 1: 4-7); columns: the attention's output channels. */
+    private static float[][] readout(Random r) {
         float[] proj = new float[E * E];
         for (int i = 0; i < E; i++) {
             for (int o = 0; o < E; o++) {
@@ -66,31 +57,7 @@ class HeadLossTest {
         for (int i = DH * 3; i < head.length; i++) {
             head[i] = (float) r.nextGaussian() * 8f;
         }
-        String qkv = g.node("Add", "qkv", g.init("qkv.bias", b, 3 * E),
-                g.node("MatMul", "qkv_mm", x3, g.init("qkv.weight", w, E, 3 * E)));
-        String split5 = g.node("Reshape", "qkv5", qkv, g.int64("qkv_shape", 0, 0, 3, H, DH));
-        String perm = g.node("Transpose", "qkv_t", List.of(Graphs.ints("perm", 2, 0, 3, 1, 4)), split5);
-        g.raw(NodeProto.newBuilder().setOpType("Split").setName("split").addInput(perm)
-                .addInput(g.int64("parts", 1, 1, 1)).addOutput("s0").addOutput("s1").addOutput("s2")
-                .addAttribute(Graphs.integer("axis", 0)).build());
-        String axes = g.int64("squeeze_axes", 0);
-        String q = g.node("Squeeze", "q", "s0", axes);
-        String k = g.node("Squeeze", "k", "s1", axes);
-        String v = g.node("Squeeze", "v", "s2", axes);
-        String kt = g.node("Transpose", "kt", List.of(Graphs.ints("perm", 0, 1, 3, 2)), k);
-        String p = g.node("Softmax", "p", List.of(Graphs.integer("axis", -1)), g.node("Mul", "scores",
-                g.node("MatMul", "qk", q, kt), g.constant("scale", 0.5f)));
-        String ctx = g.node("Transpose", "ctx_t", List.of(Graphs.ints("perm", 0, 2, 1, 3)), g.node("MatMul", "ctx",
-                p, v));
-        String merged = g.node("Reshape", "merged", ctx, g.int64("merge_shape", 0, 0, E));
-        String o = g.node("Add", "o", g.node("MatMul", "o_mm", merged, g.init("proj.weight", proj, E, E)),
-                g.init("proj.bias", 0.1, E));
-        String res = g.node("Add", "res", x3, o);
-        String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
-                res);
-        g.node("Add", "y", g.node("MatMul", "head", pooled, g.init("head.weight", head, E, 3)),
-                g.init("head.bias", 0.1, 3));
-        return g.model(13);
+        return new float[][] {proj, head};
     }
 
     private static ModelProto canonical(ModelProto model) {
