@@ -76,7 +76,8 @@ public class GivenRounds {
         RoundModels dump = new RoundModels() {
             @Override
             public void update(String phase, long done, long total, String detail) {
-                System.err.printf("%7.0f s  %s %d/%d%n", (System.nanoTime() - started) / 1e9, phase, done, total);
+                System.err.printf("%7.0f s  %s %d/%d%s%n", (System.nanoTime() - started) / 1e9, phase, done, total,
+                        detail == null ? "" : "  " + detail);
             }
 
             @Override

@@ -58,6 +58,13 @@ public final class GivenRound {
             String phase = "round " + round + ": retraining end to end";
             out = endToEnd.retrain(original, out, file, (epoch, epochs) -> progress.update(phase, epoch.epoch(),
                     epochs, null));
+            // What a tried round compares its candidates by: the kept epoch on the retraining's held-out rows.
+            org.odf2nna.tf.TrainingResult.Epoch held = endToEnd.heldOut();
+            if (held != null) {
+                progress.update("round " + round + ": held-out training rows", held.epoch(), -1,
+                        String.format(java.util.Locale.ROOT, "epoch %d: metric %.6f, loss %.6f", held.epoch(),
+                                held.validationMetric(), held.validationLoss()));
+            }
         }
         progress.finished(round, out);
         return out;
@@ -77,6 +84,9 @@ public final class GivenRound {
     public static Map<String, int[]> chosen(Original from, ModelProto previous, GraphRows training,
             Map<String, Integer> widths, Ranking ranking, GraphRun settings) {
         Path file = from.file();
+        if (ranking == Ranking.TRIED) {
+            throw new IllegalArgumentException("tried chooses after retraining: choose head-loss and taylor, run both");
+        }
         GraphView g = new GraphView(previous, file);
         List<DenseBlock> blocks = BlockFinder.find(g);
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(previous, file, blocks,

@@ -128,7 +128,7 @@ public final class DenseTrainer {
                     figures[1]);
             history.add(record);
             listener.epochDone(record, options.epochs());
-            if (better(record, bestEpoch, loss)) {
+            if (record.beats(bestEpoch, loss)) {
                 bestEpoch = record;
                 keepBest.run();
                 sinceBest = 0;
@@ -404,17 +404,6 @@ public final class DenseTrainer {
         return new double[] {lossSum / data.rows(), metricSum / data.rows()};
     }
 
-    private static boolean better(TrainingResult.Epoch candidate, TrainingResult.Epoch best, Loss loss) {
-        double c = candidate.validationMetric();
-        double b = best.validationMetric();
-        if (Double.isNaN(c)) {
-            return false;
-        }
-        if (c != b && !Double.isNaN(b)) {
-            return loss.metricHigherIsBetter() ? c > b : c < b;
-        }
-        return candidate.validationLoss() < best.validationLoss();
-    }
 
     private static DenseNetwork readWeights(Session session, TfNetworkGraph net, DenseNetwork shape) {
         List<DenseLayer> layers = new ArrayList<>();

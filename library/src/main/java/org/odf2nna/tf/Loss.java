@@ -22,4 +22,9 @@ public enum Loss {
     boolean metricHigherIsBetter() {
         return this != MEAN_SQUARED_ERROR;
     }
+
+    /** What the validation figure is: "accuracy" for classification, "MSE" otherwise. */
+    public String metricName() {
+        return this != MEAN_SQUARED_ERROR ? "accuracy" : "MSE";
+    }
 }

@@ -24,5 +24,22 @@ public record TrainingResult(DenseNetwork network, int bestEpoch, int epochsRun,
      * @param validationMetric accuracy (classification) or MSE (regression) on the validation rows
      */
     public record Epoch(int epoch, double trainLoss, double validationLoss, double validationMetric) {
+
+        /**
+         * Whether this epoch scores better on the validation rows than {@code best}: the metric first (higher accuracy,
+         * lower MSE as {@code loss} says), the loss on a tie; never when its metric is NaN. The rule that keeps a
+         * training's best epoch, and a graph sweep's {@code tried} ranking's choice among retrained candidates.
+         */
+        public boolean beats(Epoch best, Loss loss) {
+            double c = validationMetric;
+            double b = best.validationMetric;
+            if (Double.isNaN(c)) {
+                return false;
+            }
+            if (c != b && !Double.isNaN(b)) {
+                return loss.metricHigherIsBetter() ? c > b : c < b;
+            }
+            return validationLoss < best.validationLoss;
+        }
     }
 }
