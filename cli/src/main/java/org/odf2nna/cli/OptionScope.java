@@ -29,7 +29,7 @@ final class OptionScope {
         CHAIN_ONLY.put("--ridge", "a graph's blocks are refitted by sequential least squares (--compensate lsq) at "
                 + "a ridge of their own, then retrained (--graph-retrain)");
         CHAIN_ONLY.put("--score", "a graph's units are ranked in one order by --rank (cost, greedy-cost, taylor, "
-                + "head-loss, tried, impact or std; docs/graphs.md)");
+                + "head-loss, impact or std; docs/graphs.md)");
         String rounds = "a graph's blocks are pruned in progressive rounds";
         CHAIN_ONLY.put("--epsilon", rounds + ", each a share of their parameters, as sweep prunes them (ε "
                 + "thresholds a dense chain's unit scores once): drop --epsilon: shrink without --train then prunes one "

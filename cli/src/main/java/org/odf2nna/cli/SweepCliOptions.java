@@ -37,16 +37,14 @@ final class SweepCliOptions {
                     + Schedule.DEFAULT_SHARE + ").")
     Double share;
 
-    @Option(names = "--rank", paramLabel = "cost|greedy-cost|taylor|head-loss|tried|std|impact",
+    @Option(names = "--rank", paramLabel = "cost|greedy-cost|taylor|head-loss|std|impact",
             description = "Progressive schedule: what orders the removals: cost (default), the error the least-squares "
                     + "refit cannot make up for, each unit alone; greedy-cost, a graph's block units dropped one at a "
                     + "time, each the cheapest with the others refitted (a chain ranks as cost); taylor, a graph's "
                     + "units by the first-order Taylor importance of the retraining's loss (one gradient pass on "
                     + "training rows per round; a chain refuses it); head-loss, as cost but which heads of an "
                     + "attention go by the network's loss on training rows with each dropped alone (one pass per "
-                    + "head; a chain ranks as cost); tried, each round's head-loss and taylor choices both retrained "
-                    + "and the one better on the retraining's held-out training rows kept (up to twice a round's "
-                    + "retraining; a chain ranks as cost); std or impact, the paper's unit scores (squared, "
+                    + "head; a chain ranks as cost); std or impact, the paper's unit scores (squared, "
                     + "as a share of their layer's sum).")
     String rank;
 
@@ -114,7 +112,7 @@ final class SweepCliOptions {
             try {
                 settings.ranking(Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
-                throw InputException.usage("--rank must be cost, greedy-cost, taylor, head-loss, tried, std or impact, got '"
+                throw InputException.usage("--rank must be cost, greedy-cost, taylor, head-loss, std or impact, got '"
                         + rank + "'");
             }
         }

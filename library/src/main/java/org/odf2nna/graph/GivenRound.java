@@ -58,7 +58,7 @@ public final class GivenRound {
             String phase = "round " + round + ": retraining end to end";
             out = endToEnd.retrain(original, out, file, (epoch, epochs) -> progress.update(phase, epoch.epoch(),
                     epochs, null));
-            // What a tried round compares its candidates by: the kept epoch on the retraining's held-out rows.
+            // The kept epoch on the retraining's held-out training rows (a choice among rounds would read it).
             org.odf2nna.tf.TrainingResult.Epoch held = endToEnd.heldOut();
             if (held != null) {
                 progress.update("round " + round + ": held-out training rows", held.epoch(), -1,
@@ -84,9 +84,6 @@ public final class GivenRound {
     public static Map<String, int[]> chosen(Original from, ModelProto previous, GraphRows training,
             Map<String, Integer> widths, Ranking ranking, GraphRun settings) {
         Path file = from.file();
-        if (ranking == Ranking.TRIED) {
-            throw new IllegalArgumentException("tried chooses after retraining: choose head-loss and taylor, run both");
-        }
         GraphView g = new GraphView(previous, file);
         List<DenseBlock> blocks = BlockFinder.find(g);
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(previous, file, blocks,

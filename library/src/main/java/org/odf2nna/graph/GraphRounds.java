@@ -116,9 +116,7 @@ final class GraphRounds {
      * them is passed over and the others go on). A residual stream's channel is one unit, scored by the sum of its
      * scores at its consumers and carrying the parameters of all of them; its blocks share one mask.
      */
-    private static List<boolean[]> dropped(GraphView g, Measured measured, long target, Ranking asked) {
-        // One choice made alone (a one-shot graph shrink): TRIED's first candidate.
-        Ranking ranking = asked == Ranking.TRIED ? Ranking.HEAD_LOSS : asked;
+    private static List<boolean[]> dropped(GraphView g, Measured measured, long target, Ranking ranking) {
         List<DenseBlock> blocks = measured.blocks();
         List<BlockStatistics.Moments> moments = measured.moments();
         record Unit(int block, int unit, double score) {
@@ -292,22 +290,18 @@ final class GraphRounds {
 
         /**
          * The last {@link #retrain}'s kept epoch as its held-out training rows scored it (accuracy or MSE, and the
-         * loss), or null when it did not retrain; not cleared.
+         * loss), or null when it did not retrain; not cleared. The heads' control reports it (docs/COMPARISON.md).
          */
         TrainingResult.Epoch heldOut() {
             return lastBest;
         }
 
-        /** The loss retraining steps on, which says which way its held-out metric is better. */
-        Loss loss() {
-            // A regressor trains on its one output value's squared error against the targets.
-            return settings.regression() ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY;
-        }
-
         ModelProto retrain(ModelProto original, ModelProto pruned, Path file, DenseTrainer.EpochListener listener) {
             GraphRetraining r = settings.retraining();
             RetrainSettings with = settings.retrain();
-            GraphRetrainer.Settings s = new GraphRetrainer.Settings(loss(), new TrainingOptions(
+            // A regressor trains on its one output value's squared error against the targets.
+            Loss loss = settings.regression() ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY;
+            GraphRetrainer.Settings s = new GraphRetrainer.Settings(loss, new TrainingOptions(
                     r.epochs(), r.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
                     with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE,
                     r.schedule());
@@ -491,18 +485,15 @@ final class GraphRounds {
      * {@code halfStep} is the index of the round made as a half step before the chain's last (-1 when none was).
      */
     record Chain(List<ModelProto> models, List<Long> removed, List<String> widths,
-            List<Integer> keptEpochs, int halfStep, List<String> tried) {
+            List<Integer> keptEpochs, int halfStep) {
+
+        Chain(List<ModelProto> models, List<Long> removed, List<String> widths, List<Integer> keptEpochs) {
+            this(models, removed, widths, keptEpochs, -1);
+        }
     }
 
-    /**
-     * One round made: its graph refitted, the graph it ends with (retrained when that is on), the epoch kept, and
-     * under {@link Ranking#TRIED} which candidate was kept and why (null when there was one).
-     */
-    private record Made(ModelProto refitted, ModelProto model, Integer epoch, String tried) {
-
-        Made(ModelProto refitted, ModelProto model, Integer epoch) {
-            this(refitted, model, epoch, null);
-        }
+    /** One round made: its graph refitted, the graph it ends with (retrained when that is on) and the epoch kept. */
+    private record Made(ModelProto refitted, ModelProto model, Integer epoch) {
     }
 
     /**
@@ -538,7 +529,7 @@ final class GraphRounds {
             }
             clock.finished(r);
             // The refitted graphs are kept only for a progress that receives them.
-            made.add(progress instanceof RoundModels ? round : new Made(null, round.model(), round.epoch(), round.tried()));
+            made.add(progress instanceof RoundModels ? round : new Made(null, round.model(), round.epoch()));
             current = round.model();
             blockRemoved.add(start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
                     new GraphView(current, file))));
@@ -567,16 +558,15 @@ final class GraphRounds {
             return null;
         }
         String label = "half step before the last round";
-        List<Candidate> between = new ArrayList<>();
-        for (Candidate c : refitted(start, from, target, stats, settings, endToEnd, timed, label)) {
-            // Retraining leaves the widths as they are: a half step that is not between the two is known before it.
-            long removed = start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
-                    new GraphView(c.model(), start.file())));
-            if (removed > before && removed < last) {
-                between.add(c);
-            }
+        ModelProto refitted = refitted(start, from, target, stats, settings, endToEnd, timed, label);
+        if (refitted == null) {
+            return null;
         }
-        return between.isEmpty() ? null : retrained(start, between, settings, endToEnd, timed, label);
+        // Retraining leaves the widths as they are: a half step that is not between the two is known before it.
+        long removed = start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
+                new GraphView(refitted, start.file())));
+        return removed > before && removed < last ? retrained(start, refitted, settings, endToEnd, timed, label)
+                : null;
     }
 
     /**
@@ -586,21 +576,12 @@ final class GraphRounds {
      */
     private static Made make(Start start, ModelProto current, long target, GraphRows stats, GraphRun settings,
             EndToEnd endToEnd, Progress timed, String label) {
-        List<Candidate> refitted = refitted(start, current, target, stats, settings, endToEnd, timed, label);
-        return refitted.isEmpty() ? null : retrained(start, refitted, settings, endToEnd, timed, label);
+        ModelProto refitted = refitted(start, current, target, stats, settings, endToEnd, timed, label);
+        return refitted == null ? null : retrained(start, refitted, settings, endToEnd, timed, label);
     }
 
-    /** A round's graph refitted, before retraining, with the ranking whose choice it is. */
-    private record Candidate(Ranking ranking, ModelProto model) {
-    }
-
-    /**
-     * {@link #make}'s pruning and refit alone: the round's graph before retraining, none when nothing went. Under
-     * {@link Ranking#TRIED} with end-to-end retraining on, one graph per distinct choice of {@link Ranking#HEAD_LOSS}
-     * and {@link Ranking#TAYLOR} (head-loss's first), for {@link #retrained} to try; without retraining it ranks as
-     * head-loss (nothing could judge the choices but the validation rows, which must not choose).
-     */
-    private static List<Candidate> refitted(Start start, ModelProto current, long target, GraphRows stats,
+    /** {@link #make}'s pruning and refit alone: the round's graph before retraining, or null when nothing went. */
+    private static ModelProto refitted(Start start, ModelProto current, long target, GraphRows stats,
             GraphRun settings, EndToEnd endToEnd, Progress timed, String label) {
         Path file = start.file();
         List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
@@ -609,83 +590,40 @@ final class GraphRounds {
                 settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
                 start.kept()));
         timed.done(label + ": statistics");
-        boolean tried = settings.ranking() == Ranking.TRIED && endToEnd.active();
-        if (settings.ranking() == Ranking.TAYLOR || tried) {
+        if (settings.ranking() == Ranking.TAYLOR) {
             // One gradient pass on the round's start, on the retraining's rows (the statistics' without retraining).
             timed.update(label + ": loss gradients", 0, -1, null);
             measured = measured.withGradients(TaylorImportance.gradients(start.model(), current, file,
                     endToEnd.rows() != null ? endToEnd.rows() : stats, start.input(), settings));
             timed.done(label + ": loss gradients");
         }
-        if (settings.ranking() == Ranking.HEAD_LOSS || settings.ranking() == Ranking.TRIED) {
+        if (settings.ranking() == Ranking.HEAD_LOSS) {
             // One pass over the statistics' training rows per head, each dropped alone with its block refitted.
             timed.update(label + ": heads' loss", 0, -1, null);
             measured = measured.withHeadLoss(HeadLoss.increases(current, file, now, measured.moments(), stats,
                     start.input(), settings));
             timed.done(label + ": heads' loss");
         }
-        List<Ranking> rankings = tried ? List.of(Ranking.HEAD_LOSS, Ranking.TAYLOR) : List.of(settings.ranking());
-        List<Candidate> candidates = new ArrayList<>();
         timed.update(label + ": refit", 0, -1, null);
-        for (Ranking ranking : rankings) {
-            List<boolean[]> drop = dropped(new GraphView(current, file), measured, target, ranking);
-            BlockPruner.Pruned pruned = applied(start.model(), current, file, measured, stats, start.input(), drop,
-                    settings);
-            // Two choices that leave the same graph (units of equal weights, dead ones say) are one candidate.
-            if (pruned.parameters() > 0 && candidates.stream().noneMatch(c -> c.model().getGraph()
-                    .getInitializerList().equals(pruned.model().getGraph().getInitializerList()))) {
-                candidates.add(new Candidate(ranking, pruned.model()));
-            }
-        }
+        BlockPruner.Pruned pruned = step(start.model(), current, file, measured, stats, start.input(), target,
+                settings);
         timed.done(label + ": refit");
-        return candidates;
+        return pruned.parameters() <= 0 ? null : pruned.model();
     }
 
-    /**
-     * {@link #make}'s end-to-end retraining of the refitted graph, when it is on. Several candidates (a
-     * {@link Ranking#TRIED} round) are each retrained and the one whose kept epoch scores best on the retraining's
-     * held-out training rows is kept (the first on a tie): training rows choose, so the rounds are still fixed before
-     * any validation row is read.
-     */
-    private static Made retrained(Start start, List<Candidate> candidates, GraphRun settings, EndToEnd endToEnd,
+    /** {@link #make}'s end-to-end retraining of the refitted graph, when it is on. */
+    private static Made retrained(Start start, ModelProto refitted, GraphRun settings, EndToEnd endToEnd,
             Progress timed, String label) {
-        Made best = null;
-        TrainingResult.Epoch bestHeld = null;
-        List<String> figures = new ArrayList<>();
-        for (Candidate c : candidates) {
-            ModelProto result = c.model();
-            endToEnd.take();
-            if (!endToEnd.active()) {
-                // Nothing judges the candidates without retraining: the first stands.
-                return best != null ? best : new Made(c.model(), result, null);
-            }
-            String phase = label + ": retraining end to end" + (candidates.size() > 1
-                    ? " (" + name(c.ranking()) + "'s choice)" : "");
+        ModelProto result = refitted;
+        endToEnd.take();
+        if (endToEnd.active()) {
+            String phase = label + ": retraining end to end";
             timed.update(phase, 0, settings.retraining().epochs(), null);
-            result = endToEnd.retrain(start.model(), c.model(), start.file(), (epoch, epochs) -> timed.update(phase,
+            result = endToEnd.retrain(start.model(), refitted, start.file(), (epoch, epochs) -> timed.update(phase,
                     epoch.epoch(), epochs, null));
             timed.done(phase);
-            TrainingResult.Epoch held = endToEnd.heldOut();
-            Made made = new Made(c.model(), result, endToEnd.take(), name(c.ranking()));
-            figures.add(name(c.ranking()) + "'s " + (held == null ? "none" : String.format(java.util.Locale.ROOT,
-                    "%.4f (loss %.5f)", held.validationMetric(), held.validationLoss())));
-            if (best == null || held != null && (bestHeld == null || held.beats(bestHeld, endToEnd.loss()))) {
-                best = made;
-                bestHeld = held;
-            }
         }
-        if (candidates.size() < 2 || best == null) {
-            return best == null ? null : new Made(best.refitted(), best.model(), best.epoch());
-        }
-        String metric = endToEnd.loss().metricName();
-        return new Made(best.refitted(), best.model(), best.epoch(), "kept " + best.tried() + "'s choice of "
-                + String.join(" and ", candidates.stream().map(c -> name(c.ranking())).toList()) + ": " + metric
-                + " on the retraining's held-out training rows " + String.join(", ", figures));
-    }
-
-    /** A ranking by its lower-case name with hyphens (as the sweep report names it). */
-    private static String name(Ranking ranking) {
-        return ranking.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return new Made(refitted, result, endToEnd.take());
     }
 
     /**
@@ -698,10 +636,8 @@ final class GraphRounds {
         List<Long> removed = new ArrayList<>();
         List<String> widths = new ArrayList<>();
         List<Integer> keptEpochs = new ArrayList<>();
-        List<String> tried = new ArrayList<>();
         for (int i = 0; i < made.size(); i++) {
             Made round = made.get(i);
-            tried.add(round.tried());
             if (observer != null) {
                 observer.refitted(i + 1, round.refitted());
                 observer.finished(i + 1, round.model());
@@ -712,6 +648,6 @@ final class GraphRounds {
             removed.add(start.modelParameters() - after.parameters());
             widths.add(HeadUnits.widths(BlockFinder.find(after)));
         }
-        return new Chain(models, removed, widths, keptEpochs, halfStep, tried);
+        return new Chain(models, removed, widths, keptEpochs, halfStep);
     }
 }

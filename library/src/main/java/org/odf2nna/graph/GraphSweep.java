@@ -171,9 +171,7 @@ public final class GraphSweep {
             // The Taylor ranking's gradients: the original is its own start and teacher here.
             measured = measured.withGradients(TaylorImportance.gradients(model, model, file, rows, feed, settings));
         }
-        if (settings.ranking() == org.odf2nna.settings.Ranking.HEAD_LOSS
-                || settings.ranking() == org.odf2nna.settings.Ranking.TRIED) {
-            // One choice is made here, nothing retrained to try another: TRIED ranks as HEAD_LOSS.
+        if (settings.ranking() == org.odf2nna.settings.Ranking.HEAD_LOSS) {
             measured = measured.withHeadLoss(HeadLoss.increases(model, file, blocks, measured.moments(), measuredRows,
                     feed, settings));
         }
@@ -268,11 +266,6 @@ public final class GraphSweep {
             notes.add("round " + h + " is a half step: made from round " + (h - 1) + ", it removes the block "
                     + "parameters halfway to round " + (h + 1) + ", the chain's last; made before the validation "
                     + "rows were read and tested in its place in the order");
-        }
-        for (int i = 0; i < chain.tried().size(); i++) {
-            if (chain.tried().get(i) != null) {
-                notes.add("round " + (i + 1) + " " + chain.tried().get(i));
-            }
         }
         int chosen = judged.verdict().chosen();
         GraphSweepReport.Method method = new GraphSweepReport.Method(

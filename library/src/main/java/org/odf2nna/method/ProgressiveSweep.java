@@ -104,8 +104,8 @@ public final class ProgressiveSweep {
         if (settings.schedule().ranking() != Ranking.TAYLOR) {
             return;
         }
-        String message = Setting.RANK.ref() + " taylor applies to graphs; a dense chain ranks by cost, greedy-cost, "
-                + "head-loss or tried (the last three as cost), std or impact";
+        String message = Setting.RANK.ref() + " taylor applies to graphs; a dense chain ranks by cost, greedy-cost or "
+                + "head-loss (both as cost), std or impact";
         throw model == null ? new InvalidSetting(message) : InputException.usage(model, message);
     }
 

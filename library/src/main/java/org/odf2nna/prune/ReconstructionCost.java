@@ -277,10 +277,9 @@ public final class ReconstructionCost {
             // Not a second check: the sweep's entry refuses it (ProgressiveSweep.requireChainRanking).
             throw new IllegalStateException("a dense chain has no Taylor scores");
         }
-        // A chain's layers keep the one-shot cost under GREEDY_COST (the greedy elimination is the graph sweep's),
-        // HEAD_LOSS (a chain has no heads) and TRIED (its other candidate, TAYLOR, is a graph's).
-        if (ranking == Ranking.COST || ranking == Ranking.GREEDY_COST || ranking == Ranking.HEAD_LOSS
-                || ranking == Ranking.TRIED) {
+        // A chain's layers keep the one-shot cost under GREEDY_COST (the greedy elimination is the graph sweep's) and
+        // HEAD_LOSS (a chain has no heads).
+        if (ranking == Ranking.COST || ranking == Ranking.GREEDY_COST || ranking == Ranking.HEAD_LOSS) {
             return order(covariance, next);
         }
         int m = next.inputs();

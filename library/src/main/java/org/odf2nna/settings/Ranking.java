@@ -11,9 +11,6 @@ package org.odf2nna.settings;
  * loss, {@code Σ |w ⊙ ∂L/∂w|} over a unit's weights, as Torch-Pruning's TaylorImportance ({@code
  * graph.TaylorImportance}, issue 58). HEAD_LOSS (a graph sweep's attentions; everything else ranks as COST) takes
  * how many heads a round drops from each attention from COST, and which from the network's loss on training rows
- * with each head dropped alone and its block refitted ({@code graph.HeadLoss}, issue 58). TRIED (a graph sweep with
- * end-to-end retraining; a chain ranks as COST, a graph without retraining as HEAD_LOSS) makes each round's
- * HEAD_LOSS and TAYLOR choices, retrains both and keeps the one whose retraining scores better on its held-out
- * training rows: which of the two a retraining recovers from best differs from model to model (issue 58).
+ * with each head dropped alone and its block refitted ({@code graph.HeadLoss}, issue 58).
  */
-public enum Ranking { COST, STD, IMPACT, GREEDY_COST, TAYLOR, HEAD_LOSS, TRIED }
+public enum Ranking { COST, STD, IMPACT, GREEDY_COST, TAYLOR, HEAD_LOSS }

@@ -22,9 +22,4 @@ public enum Loss {
     boolean metricHigherIsBetter() {
         return this != MEAN_SQUARED_ERROR;
     }
-
-    /** What the validation figure is: "accuracy" for classification, "MSE" otherwise. */
-    public String metricName() {
-        return this != MEAN_SQUARED_ERROR ? "accuracy" : "MSE";
-    }
 }

@@ -27,8 +27,8 @@ public record TrainingResult(DenseNetwork network, int bestEpoch, int epochsRun,
 
         /**
          * Whether this epoch scores better on the validation rows than {@code best}: the metric first (higher accuracy,
-         * lower MSE as {@code loss} says), the loss on a tie; never when its metric is NaN. The rule that keeps a
-         * training's best epoch, and a graph sweep's {@code tried} ranking's choice among retrained candidates.
+         * lower MSE as {@code loss} says), the loss on a tie; never when its metric is NaN: the rule that keeps a
+         * training's best epoch.
          */
         public boolean beats(Epoch best, Loss loss) {
             double c = validationMetric;

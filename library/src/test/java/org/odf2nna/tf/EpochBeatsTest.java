@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link TrainingResult.Epoch#beats}: the rule that keeps a training's best epoch and a tried round's candidate (the
- * metric first, the loss on a tie, never a NaN metric).
+ * {@link TrainingResult.Epoch#beats}: the rule that keeps a training's best epoch (the metric first, the loss on a
+ * tie, never a NaN metric).
  */
 class EpochBeatsTest {
 
