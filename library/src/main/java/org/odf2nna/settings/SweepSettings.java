@@ -10,32 +10,22 @@ import org.odf2nna.Setting;
  * defaults. The in-memory sweep runs the progressive schedule only, with the task inferred unless given; it reads
  * neither the ε grid ({@code epsilons}, {@code steps}), the unit score, nor {@code compareScratch}.
  *
- * @param schedule       progressive pruning (the default), or the paper's grid of ε
- * @param epsilons       the ε schedule's thresholds, or empty to derive them from the spread of the unit scores
- * @param steps          how many thresholds to derive
- * @param maxDrop        how much worse than the original the chosen network may be on the validation rows: accuracy
- *                       points for classification, percent of the original's MSE for regression; null: by task
- *                       ({@link #maxDrop(Task)})
- * @param pruning        the unit score (ε schedule), the compensation and its ridge
- * @param retraining     how each pruned network is retrained
- * @param quantize       how the rounds' weights are stored: with {@link Quantize#INT8}, each round's candidate is its
- *                       network with int8 weights where the per-layer fallback allows them, and that is what the
- *                       search goes by and the validation rows judge (progressive schedule only)
- * @param clipInputs     whether the written model holds each input to the range of the training rows (a Max and a
- *                       Min in front of the dense chain), each round being judged on the validation rows so clipped
- *                       (progressive schedule only; the range is recorded in the model either way)
- * @param compareScratch also train the chosen topology from random weights with the same budget
- * @param task           the task, or null to infer it from the network's outputs
- * @param device         where the runtimes compute ({@link Device#CUDA} needs the GPU build)
- * @param graphRetraining on a graph pruned through its dense blocks, what retrains each round after the sequential
- *                       refit ({@link GraphRetraining#DEFAULT}: end to end; its batch size, seed, patience and
- *                       distillation come from {@code retraining}); a dense chain does not read it
- * @param blockLimits    what a progressive round may take from one block or hidden layer, and the blocks kept as they
- *                       are ({@link BlockLimits#DEFAULT}: at most half a block per round, never below max(2, 10%))
+ * <p>The parts ({@link Search}, {@link Training}, {@link Written}) group what goes together; their fields are also
+ * read directly ({@link #schedule()}, {@link #epsilons()}, {@link #retraining()}, {@link #quantize()} ...).
+ *
+ * @param search   which candidates the sweep makes: the schedule, the ε grid's thresholds, what a round may take
+ *                 from one block
+ * @param maxDrop  how much worse than the original the chosen network may be on the validation rows: accuracy
+ *                 points for classification, percent of the original's MSE for regression; null: by task
+ *                 ({@link #maxDrop(Task)})
+ * @param pruning  the unit score (ε schedule), the compensation and its ridge
+ * @param training how each candidate is retrained, and whether the chosen topology is also trained from scratch
+ * @param written  how the candidates' weights are stored and whether their inputs are clipped
+ * @param task     the task, or null to infer it from the network's outputs
+ * @param device   where the runtimes compute ({@link Device#CUDA} needs the GPU build)
  */
-public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps, Double maxDrop,
-        PruningOptions pruning, RetrainSettings retraining, Quantize quantize, boolean clipInputs,
-        boolean compareScratch, Task task, Device device, GraphRetraining graphRetraining, BlockLimits blockLimits) {
+public record SweepSettings(Search search, Double maxDrop, PruningOptions pruning, Training training,
+        Written written, Task task, Device device) {
 
     /** Thresholds derived when none are given. */
     public static final int DEFAULT_STEPS = 8;
@@ -46,14 +36,108 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
      * @throws InvalidSetting naming the first setting out of range
      */
     public SweepSettings {
-        Checks.present("schedule, pruning, retraining, quantize, device, graphRetraining, blockLimits", schedule,
-                pruning, retraining, quantize, device, graphRetraining, blockLimits);
-        epsilons = List.copyOf(epsilons);
-        Checks.distinct(epsilons);
-        InvalidSetting.require(steps >= 1, Setting.STEPS.ref() + " must be at least 1, got " + steps);
+        Checks.present("search, pruning, training, written, device", search, pruning, training, written, device);
         Checks.maxDrop(maxDrop);
-        InvalidSetting.require(!clipInputs || schedule.progressive(), Setting.CLIP_INPUTS.ref()
+        InvalidSetting.require(!written.clipInputs() || search.schedule().progressive(), Setting.CLIP_INPUTS.ref()
                 + " applies to the progressive schedule, whose rounds are judged with the inputs clipped");
+    }
+
+    /**
+     * Which candidates a sweep makes.
+     *
+     * @param schedule    progressive pruning (the default), or the paper's grid of ε
+     * @param epsilons    the ε schedule's thresholds, or empty to derive them from the spread of the unit scores
+     * @param steps       how many thresholds to derive
+     * @param blockLimits what a progressive round may take from one block or hidden layer, and the blocks kept as
+     *                    they are ({@link BlockLimits#DEFAULT}: at most half a block per round, never below
+     *                    max(2, 10%))
+     */
+    public record Search(Schedule schedule, List<Double> epsilons, int steps, BlockLimits blockLimits) {
+
+        public Search {
+            Checks.present("schedule, blockLimits", schedule, blockLimits);
+            epsilons = List.copyOf(epsilons);
+            Checks.distinct(epsilons);
+            InvalidSetting.require(steps >= 1, Setting.STEPS.ref() + " must be at least 1, got " + steps);
+        }
+    }
+
+    /**
+     * How each candidate is retrained.
+     *
+     * @param retraining      how each pruned network is retrained
+     * @param graphRetraining on a graph pruned through its dense blocks, what retrains each round after the
+     *                        sequential refit ({@link GraphRetraining#DEFAULT}: end to end; its batch size, seed,
+     *                        patience and distillation come from {@code retraining}); a dense chain does not read it
+     * @param compareScratch  also train the chosen topology from random weights with the same budget
+     */
+    public record Training(RetrainSettings retraining, GraphRetraining graphRetraining, boolean compareScratch) {
+
+        public Training {
+            Checks.present("retraining, graphRetraining", retraining, graphRetraining);
+        }
+    }
+
+    /**
+     * What the candidates' models hold.
+     *
+     * @param quantize   how the rounds' weights are stored: with {@link Quantize#INT8}, each round's candidate is its
+     *                   network with int8 weights where the per-layer fallback allows them, and that is what the
+     *                   search goes by and the validation rows judge (progressive schedule only)
+     * @param clipInputs whether the written model holds each input to the range of the training rows (a Max and a
+     *                   Min in front of the dense chain), each round being judged on the validation rows so clipped
+     *                   (progressive schedule only; the range is recorded in the model either way)
+     */
+    public record Written(Quantize quantize, boolean clipInputs) {
+
+        public Written {
+            Checks.present("quantize", quantize);
+        }
+    }
+
+    /** Progressive pruning (the default), or the paper's grid of ε. */
+    public Schedule schedule() {
+        return search.schedule();
+    }
+
+    /** The ε schedule's thresholds, or empty to derive them from the spread of the unit scores. */
+    public List<Double> epsilons() {
+        return search.epsilons();
+    }
+
+    /** How many thresholds to derive. */
+    public int steps() {
+        return search.steps();
+    }
+
+    /** What a progressive round may take from one block or hidden layer, and the blocks kept as they are. */
+    public BlockLimits blockLimits() {
+        return search.blockLimits();
+    }
+
+    /** How each pruned network is retrained. */
+    public RetrainSettings retraining() {
+        return training.retraining();
+    }
+
+    /** On a graph pruned through its dense blocks, what retrains each round after the sequential refit. */
+    public GraphRetraining graphRetraining() {
+        return training.graphRetraining();
+    }
+
+    /** Whether the chosen topology is also trained from random weights with the same budget. */
+    public boolean compareScratch() {
+        return training.compareScratch();
+    }
+
+    /** How the rounds' weights are stored. */
+    public Quantize quantize() {
+        return written.quantize();
+    }
+
+    /** Whether the written model holds each input to the range of the training rows. */
+    public boolean clipInputs() {
+        return written.clipInputs();
     }
 
     /**
@@ -66,20 +150,19 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
 
     /** The same settings for a network of {@code value}. */
     public SweepSettings withTask(Task value) {
-        return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
-                compareScratch, value, device, graphRetraining, blockLimits);
+        return new SweepSettings(search, maxDrop, pruning, training, written, value, device);
     }
 
     /** The same settings with another retraining of a graph's rounds ({@link #graphRetraining()}). */
     public SweepSettings withGraphRetraining(GraphRetraining value) {
-        return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
-                compareScratch, task, device, value, blockLimits);
+        return new SweepSettings(search, maxDrop, pruning, new Training(retraining(), value, compareScratch()),
+                written, task, device);
     }
 
     /** The same settings with other limits on what a round takes from one block. */
     public SweepSettings withBlockLimits(BlockLimits value) {
-        return new SweepSettings(schedule, epsilons, steps, maxDrop, pruning, retraining, quantize, clipInputs,
-                compareScratch, task, device, graphRetraining, value);
+        return new SweepSettings(new Search(schedule(), epsilons(), steps(), value), maxDrop, pruning, training,
+                written, task, device);
     }
 
     /** A builder with the defaults (those of the command line's {@code sweep}). */
@@ -210,12 +293,16 @@ public record SweepSettings(Schedule schedule, List<Double> epsilons, int steps,
             if (paper) {
                 InvalidSetting.require(kind == null && share == null, Setting.PAPER.ref() + " is the ε schedule: "
                         + "leave out " + Setting.SCHEDULE.ref() + " and " + Setting.SHARE.ref());
-                return new SweepSettings(Schedule.EPSILON, epsilons, steps, maxDrop, PruningOptions.paper(),
-                        retraining.withDistillation(Distillation.NONE), quantize, clipInputs, compareScratch, task,
-                        device, graphRetraining, blockLimits);
+                return settings(Schedule.EPSILON, PruningOptions.paper(),
+                        retraining.withDistillation(Distillation.NONE));
             }
-            return new SweepSettings(schedule(), epsilons, steps, maxDrop, pruning, retraining, quantize,
-                    clipInputs, compareScratch, task, device, graphRetraining, blockLimits);
+            return settings(schedule(), pruning, retraining);
+        }
+
+        private SweepSettings settings(Schedule schedule, PruningOptions pruningOf, RetrainSettings retrainingOf) {
+            return new SweepSettings(new Search(schedule, epsilons, steps, blockLimits), maxDrop, pruningOf,
+                    new Training(retrainingOf, graphRetraining, compareScratch), new Written(quantize, clipInputs),
+                    task, device);
         }
 
         private Schedule schedule() {
