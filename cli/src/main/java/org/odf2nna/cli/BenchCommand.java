@@ -152,10 +152,12 @@ final class BenchCommand extends Subcommand {
         int alg3 = parseAlg3(alg3Units);
         Path script = locate("scripts/bench/bench_retrain_torch.py");
         String py = retrain.noTorch || script == null ? null : retrain.python;
-        BenchOptions options = new BenchOptions(benchmarks, inputs, rows, repeats, inferenceBatch, alg3,
-                epsilon == null ? Double.NaN : epsilon, reduction, latencyRows, retrain.epochs, retrain.trainRows,
-                retrain.batchSize, new ArrayList<>(retrain.threads), py, script, sizes, childHeap, dev, work, graph,
-                graphTrain(), shrunk, benchmarks.contains("scale") ? scale.settings(epsilon, work) : null);
+        BenchOptions options = new BenchOptions(benchmarks, inputs,
+                new BenchOptions.Measure(rows, repeats, inferenceBatch, alg3, childHeap, dev),
+                new BenchOptions.Inference(latencyRows, epsilon == null ? Double.NaN : epsilon, reduction, shrunk),
+                new BenchOptions.Retrain(retrain.trainRows, retrain.epochs, retrain.batchSize,
+                        new ArrayList<>(retrain.threads), py, script, graph, graphTrain()),
+                sizes, work, benchmarks.contains("scale") ? scale.settings(epsilon, work) : null);
         // Each section is printed, and the JSON rewritten, as soon as it is measured: a long run that is
         // stopped keeps what it had.
         Bench.run(options, main.err, (report, section) -> {

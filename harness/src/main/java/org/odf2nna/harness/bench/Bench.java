@@ -1,6 +1,7 @@
 package org.odf2nna.harness.bench;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,28 +65,31 @@ public final class Bench {
     }
 
     public static BenchReport run(BenchOptions o, PrintStream log, SectionListener listener) {
-        if (o.shrunk() != null && o.benchmarks().contains("inference")) {
+        Path shrunk = o.inference().shrunk();
+        if (shrunk != null && o.benchmarks().contains("inference")) {
             // Before any benchmark runs: an int8 --shrunk is refused at once, not after the others.
-            InferenceBench.refuseInt8(org.odf2nna.method.ModelFiles.read(o.shrunk()), o.shrunk());
+            InferenceBench.refuseInt8(org.odf2nna.method.ModelFiles.read(shrunk), shrunk);
         }
         Map<String, Object> machine = Machine.describe();
         machine.put("inputs", o.inputs().origin());
         BenchReport report = new BenchReport(machine);
+        BenchOptions.Measure m = o.measure();
+        BenchOptions.Retrain r = o.retrain();
         for (String name : o.benchmarks()) {
             log.println("bench: running " + name + " (load average " + Machine.loadAverage() + ")");
             String before = Machine.loadAverage();
             long start = System.nanoTime();
             BenchReport.Section section = switch (name) {
-                case "scoring" -> ScoringBench.run(model(o), o.inputs().data(), o.rows(), o.inferenceBatch(), o.repeats(),
-                        o.alg3PerLayer(), o.device());
-                case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), o.rows(), o.inferenceBatch(), o.repeats(),
-                        o.childHeap(), o.work().resolve("memory"));
-                case "retrain" -> o.graph() != null ? GraphRetrainBench.run(o.graph(), o.graphTrain(),
-                        retrainPlan(o).withScript(o.torchScript() == null ? null
-                                : o.torchScript().resolveSibling("bench_retrain_graph_torch.py")))
+                case "scoring" -> ScoringBench.run(model(o), o.inputs().data(), m.rows(), m.inferenceBatch(),
+                        m.repeats(), m.alg3PerLayer(), m.device());
+                case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), m.rows(), m.inferenceBatch(),
+                        m.repeats(), m.childHeap(), o.work().resolve("memory"));
+                case "retrain" -> r.graph() != null ? GraphRetrainBench.run(r.graph(), r.graphTrain(),
+                        retrainPlan(o).withScript(r.torchScript() == null ? null
+                                : r.torchScript().resolveSibling("bench_retrain_graph_torch.py")))
                         : RetrainBench.run(o.inputs().retrain(), retrainPlan(o));
                 case "inference" -> InferenceBench.run(model(o), o);
-                case "csv" -> CsvBench.run(o.inputs().csvSource(), o.csvSizesMb(), o.repeats(), o.work().resolve("csv"));
+                case "csv" -> CsvBench.run(o.inputs().csvSource(), o.csvSizesMb(), m.repeats(), o.work().resolve("csv"));
                 case "scale" -> ScaleBench.run(o.scale());
                 default -> throw new IllegalArgumentException(name);
             };
@@ -102,7 +106,8 @@ public final class Bench {
 
     /** The retraining comparison's plan from the bench options. */
     private static RetrainBench.Plan retrainPlan(BenchOptions o) {
-        return new RetrainBench.Plan(o.trainRows(), o.epochs(), o.batchSize(), o.repeats(), o.threads(), o.python(),
-                o.torchScript(), o.work());
+        BenchOptions.Retrain r = o.retrain();
+        return new RetrainBench.Plan(r.trainRows(), r.epochs(), r.batchSize(), o.measure().repeats(), r.threads(),
+                r.python(), r.torchScript(), o.work());
     }
 }

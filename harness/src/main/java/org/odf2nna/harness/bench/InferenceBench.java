@@ -53,12 +53,12 @@ public final class InferenceBench {
     public static BenchReport.Section run(OnnxDenseModel model, BenchOptions o) {
         java.nio.file.Path csv = o.inputs().data();
         java.nio.file.Path train = o.inputs().trainFor(o.inputs().model());
-        BenchRows.Loaded loaded = BenchRows.load(model, csv, o.rows(), BIG_BATCH);
+        BenchRows.Loaded loaded = BenchRows.load(model, csv, o.measure().rows(), BIG_BATCH);
         Shrunk shrunk = shrink(model, loaded, o);
         DenseNetwork network = model.network();
         DenseNetwork pruned = shrunk.model().network();
         List<Model> models = models(model, shrunk.model(), train != null ? train : csv);
-        int single = Math.min(o.latencyRows(), loaded.rows());
+        int single = Math.min(o.inference().latencyRows(), loaded.rows());
         BenchReport.Section section = new BenchReport.Section("inference",
                 "ONNX Runtime inference, original vs shrunk model, float and int8 (batch 1 latency, batch 256 "
                         + "throughput; the session's run timed apart from building its input and reading its output)",
@@ -74,10 +74,10 @@ public final class InferenceBench {
                 + "the data rows)") + " (QuantizeLinear → QGemm → QGemm ..., ONNX Runtime's com.microsoft QGemm, the "
                 + "ReLU its clamp at zero point 0); int8-weights: weight-only (DequantizeLinear → Gemm)");
         section.setting("rows", loaded.rows() + " from " + csv + " for batch 256 (" + loaded.batches().size()
-                + " runs); the first " + single + " one at a time for batch 1; " + o.repeats()
+                + " runs); the first " + single + " one at a time for batch 1; " + o.measure().repeats()
                 + " repeats, models interleaved, after a warm-up of each");
         section.setting("threads", "ONNX Runtime's default intra-op threads (one per core) unless the row says 1");
-        section.setting("device", o.device().name().toLowerCase(Locale.ROOT));
+        section.setting("device", o.measure().device().name().toLowerCase(Locale.ROOT));
         Timings t = measure(model, models, loaded, single, o);
         report(section, models, t, loaded);
         section.figure("macRatio", (double) models.get(0).macs() / models.get(1).macs())
@@ -100,17 +100,18 @@ public final class InferenceBench {
     /** The given shrunk model, or the original shrunk at ε on the unit stds of the rows (no retraining). */
     private static Shrunk shrink(OnnxDenseModel model, BenchRows.Loaded loaded, BenchOptions o) {
         DenseNetwork network = model.network();
-        if (o.shrunk() != null) {
-            OnnxDenseModel shrunk = ModelFiles.read(o.shrunk());
-            refuseInt8(shrunk, o.shrunk());
-            return new Shrunk(shrunk, o.shrunk() + " (" + shrunk.network().architecture() + ", " + shrunk.network()
+        BenchOptions.Inference asked = o.inference();
+        if (asked.shrunk() != null) {
+            OnnxDenseModel shrunk = ModelFiles.read(asked.shrunk());
+            refuseInt8(shrunk, asked.shrunk());
+            return new Shrunk(shrunk, asked.shrunk() + " (" + shrunk.network().architecture() + ", " + shrunk.network()
                     .parameterCount() + " parameters, " + String.format(Locale.ROOT, "%.1f%%", 100.0 * (1
                     - (double) shrunk.network().parameterCount() / network.parameterCount())) + " fewer)", Double.NaN);
         }
-        UnitStatistics stats = ModelScan.scan(model, loaded.batches(), o.device()).statistics();
-        Reduction.Choice choice = Double.isNaN(o.epsilon()) ? Reduction.closestTo(network, stats.stds(),
-                o.reduction()) : new Reduction.Choice(o.epsilon(), Reduction.parametersAfter(network,
-                        EpsilonRule.select(stats.stds(), o.epsilon())), network.parameterCount());
+        UnitStatistics stats = ModelScan.scan(model, loaded.batches(), o.measure().device()).statistics();
+        Reduction.Choice choice = Double.isNaN(asked.epsilon()) ? Reduction.closestTo(network, stats.stds(),
+                asked.reduction()) : new Reduction.Choice(asked.epsilon(), Reduction.parametersAfter(network,
+                        EpsilonRule.select(stats.stds(), asked.epsilon())), network.parameterCount());
         DenseNetwork pruned = Pruner.prune(network, stats, EpsilonRule.select(stats.stds(), choice.epsilon()));
         ModelProto written = DenseChainWriter.write(model, pruned);
         String how = String.format(Locale.ROOT, "ε = %s on the unit stds of these rows → %s, %d parameters (%.1f%% "
@@ -135,11 +136,11 @@ public final class InferenceBench {
                 new Model("original, int8-weights", int8(model, false), network.parameterCount(), macs(network), 0));
     }
 
-    /** Every model warmed up, then timed in {@code o.repeats()} repeats, the order rotating each repeat. */
+    /** Every model warmed up, then timed in {@code o.measure().repeats()} repeats, the order rotating each repeat. */
     private static Timings measure(OnnxDenseModel model, List<Model> models, BenchRows.Loaded loaded, int single,
             BenchOptions o) {
         int n = models.size();
-        int repeats = o.repeats();
+        int repeats = o.measure().repeats();
         Timings t = new Timings(new double[n][repeats], new double[n][repeats], new double[n][repeats],
                 new double[n][repeats], new double[n][repeats]);
         float[] singles = rowsOf(loaded.batches(), single, loaded.width());
@@ -147,8 +148,8 @@ public final class InferenceBench {
         String output = model.outputName();
         try {
             for (int m = 0; m < n; m++) {
-                runners[m] = OnnxRunner.open(models.get(m).graph(), model.input(), o.device(), model.source(),
-                        models.get(m).threads());
+                runners[m] = OnnxRunner.open(models.get(m).graph(), model.input(), o.measure().device(),
+                        model.source(), models.get(m).threads());
                 latencies(runners[m], output, singles, Math.min(single, 200), loaded.width(), new double[1]);
                 throughput(runners[m], output, loaded.batches(), new double[1]);
             }
