@@ -169,8 +169,9 @@ public final class Reproducer {
                 ordered.add(byId.get(id));
             }
         }
-        return new Results.TableResult(table.id(), table.title(), table.paperTables(), options.tableCommand(table),
-                options.quick(), table.settings(options.quick()), method(), version, machine(), ordered);
+        return new Results.TableResult(table.id(), table.title(), table.paperTables(), new Results.Protocol(
+                options.tableCommand(table), options.quick(), table.settings(options.quick()), method()), version,
+                machine(), ordered);
     }
 
     private static List<Experiment> selected(ReproTable table, ReproduceOptions options) {
@@ -292,10 +293,11 @@ public final class Reproducer {
         List<Results.Row> rows = new ArrayList<>();
         for (EpsilonOutcome o : table.outcomes()) {
             TrainingSummary t = o.training();
-            rows.add(new Results.Row(o.epsilon(), o.network().architecture(), o.network().parameters(),
-                    weights(o.network().architecture()), o.reductionPercent(), Results.Figures.of(o.pruned()),
-                    Results.Figures.of(o.retrained()), t.epochsRun(), t.bestEpoch(), t.validationBefore(),
-                    t.validationAfter(), t.changeFromOriginal()));
+            rows.add(new Results.Row(o.epsilon(), new Results.Size(o.network().architecture(),
+                    o.network().parameters(), weights(o.network().architecture()), o.reductionPercent()),
+                    Results.Figures.of(o.pruned()), Results.Figures.of(o.retrained()), new Results.Retrained(
+                            t.epochsRun(), t.bestEpoch(), t.validationBefore(), t.validationAfter(),
+                            t.changeFromOriginal())));
         }
         Results.Model original = new Results.Model(table.original().architecture(), table.original().parameters(),
                 weights(table.original().architecture()), Results.Figures.of(table.originalMetrics()));
@@ -308,10 +310,11 @@ public final class Reproducer {
                 + "%d validation rows", steps.epochs(), steps.epochsSource(), steps.batchSize(),
                 ReportFormat.number(steps.learningRate()), r.trainRows(), r.validationRows());
         long testRows = table.originalMetrics() == null ? 0 : table.originalMetrics().rows();
-        return new Results.DatasetResult(e.id(), e.train(), e.test(), table.task(), r.trainRows(), r.validationRows(),
-                testRows, original, general, grid, retraining, steps.epochs(), sweep.originalValidation(), rows,
-                sweep.chosen(), sweep.choice(), scratch, seconds, options.invocation(),
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), notes);
+        return new Results.DatasetResult(e.id(), new Results.Data(e.train(), e.test(), table.task(), r.trainRows(),
+                r.validationRows(), testRows), original, general, new Results.Method(grid, retraining, steps.epochs()),
+                new Results.Outcome(sweep.originalValidation(), rows, sweep.chosen(), sweep.choice(), scratch),
+                new Results.Run(seconds, options.invocation(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                        notes), null);
     }
 
     /**

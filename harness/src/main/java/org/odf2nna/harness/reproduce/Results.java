@@ -2,6 +2,7 @@ package org.odf2nna.harness.reproduce;
 
 import java.util.List;
 import org.odf2nna.metrics.Metrics;
+import org.odf2nna.report.JsonInline;
 
 /**
  * What the reproduction measured, as plain records that are written to JSON and read back to render
@@ -14,24 +15,44 @@ public final class Results {
     }
 
     /**
-     * One of the paper's tables (or a group of them), as regenerated here.
+     * One of the paper's tables (or a group of them), as regenerated here. Its parts' fields, and those of
+     * {@link DatasetResult}'s and {@link Row}'s, are also read directly ({@link TableResult#command()},
+     * {@link DatasetResult#rows()}, {@link Row#architecture()} ...), and stored among their parent's own
+     * ({@link JsonInline}), as they were before they were grouped.
      *
-     * @param id           the harness's name for it ({@code table1}, {@code lenet}, ...)
-     * @param title        the heading
-     * @param paperTables  which of the paper's tables it corresponds to
-     * @param command      the command that regenerates the whole table
-     * @param quick        whether it ran with {@code --quick} (small budgets, not a reproduction)
-     * @param settings     the budget and protocol, in words
-     * @param method       the pruning score and compensation the figures used
-     * @param toolVersion  version and commit of the tool that measured them
-     * @param machine      processors, memory, Java
-     * @param datasets     one entry per data set (or architecture) of the table
+     * @param id          the harness's name for it ({@code table1}, {@code lenet}, ...)
+     * @param title       the heading
+     * @param paperTables which of the paper's tables it corresponds to
+     * @param protocol    how it was run: the command, the budget and the method
+     * @param toolVersion version and commit of the tool that measured them
+     * @param machine     processors, memory, Java
+     * @param datasets    one entry per data set (or architecture) of the table
      */
-    public record TableResult(String id, String title, String paperTables, String command, boolean quick,
-            String settings, String method, String toolVersion, String machine, List<DatasetResult> datasets) {
+    public record TableResult(String id, String title, String paperTables, Protocol protocol, String toolVersion,
+            String machine, List<DatasetResult> datasets) {
 
         public TableResult {
             datasets = List.copyOf(datasets);
+        }
+
+        /** The command that regenerates the whole table. */
+        public String command() {
+            return protocol.command();
+        }
+
+        /** Whether it ran with {@code --quick}. */
+        public boolean quick() {
+            return protocol.quick();
+        }
+
+        /** The budget and protocol, in words. */
+        public String settings() {
+            return protocol.settings();
+        }
+
+        /** The pruning score and compensation the figures used. */
+        public String method() {
+            return protocol.method();
         }
 
         /** Wall time of all its data sets, in seconds. */
@@ -42,64 +63,192 @@ public final class Results {
     }
 
     /**
+     * How a table was run (stored among the table's own fields).
+     *
+     * @param command  the command that regenerates the whole table
+     * @param quick    whether it ran with {@code --quick} (small budgets, not a reproduction)
+     * @param settings the budget and protocol, in words
+     * @param method   the pruning score and compensation the figures used
+     */
+    @JsonInline
+    public record Protocol(String command, boolean quick, String settings, String method) {
+    }
+
+    /**
      * One data set of a table: the original model, every ε tried, and the model chosen.
      *
-     * @param id         its name in the harness ({@code iris}, {@code mnist-1000x3}, ...)
-     * @param train      training file (relative to the shared folder)
-     * @param test       test file (relative to the shared folder)
-     * @param task       classification or regression
-     * @param trainRows  rows used for the Adam steps (the rest of the training file is validation)
-     * @param validationRows rows held out of the training file
-     * @param testRows   test rows
-     * @param original   the model that was pruned (the general model, or the given one)
-     * @param general    how the general model was built, or null when a given model was pruned
-     * @param grid       how the ε values were chosen
-     * @param retraining how the pruned models were retrained (epochs asked and why, batch, learning rate)
-     * @param retrainEpochs epochs asked for each retraining
-     * @param originalValidation the original model's validation metric (accuracy or MSE), the reference of the choice
-     * @param rows       one per ε, in increasing ε
-     * @param chosen     index into {@code rows} of the model the rule chose, or null when none qualified
-     * @param choice     the sentence explaining the choice
-     * @param scratch    the chosen topology trained from random weights with the retraining budget, or null
-     * @param seconds    wall time of this data set, in seconds
-     * @param command    the command whose run produced these figures
-     * @param finished   when it finished (UTC, ISO-8601)
-     * @param notes      what was done to the data beyond reading it (rows left out, and why)
-     * @param defaults   the tool's defaults on the same model and rows, or null where they were not run
+     * @param id       its name in the harness ({@code iris}, {@code mnist-1000x3}, ...)
+     * @param data     the files and rows it was trained, validated and tested on
+     * @param original the model that was pruned (the general model, or the given one)
+     * @param general  how the general model was built, or null when a given model was pruned
+     * @param method   how the ε values were chosen and the pruned models retrained
+     * @param outcome  every ε's row, the one chosen, and the scratch comparison
+     * @param run      the run that measured these figures
+     * @param defaults the tool's defaults on the same model and rows, or null where they were not run
      */
-    public record DatasetResult(String id, String train, String test, String task, int trainRows, int validationRows,
-            long testRows, Model original, General general, String grid, String retraining, int retrainEpochs,
-            double originalValidation, List<Row> rows, Integer chosen, String choice, Scratch scratch, double seconds,
-            String command, String finished, List<String> notes, Defaults defaults) {
-
-        public DatasetResult {
-            rows = List.copyOf(rows);
-            notes = notes == null ? List.of() : List.copyOf(notes);
-        }
-
-        /** Without the defaults' run. */
-        public DatasetResult(String id, String train, String test, String task, int trainRows, int validationRows,
-                long testRows, Model original, General general, String grid, String retraining, int retrainEpochs,
-                double originalValidation, List<Row> rows, Integer chosen, String choice, Scratch scratch,
-                double seconds, String command, String finished, List<String> notes) {
-            this(id, train, test, task, trainRows, validationRows, testRows, original, general, grid, retraining,
-                    retrainEpochs, originalValidation, rows, chosen, choice, scratch, seconds, command, finished,
-                    notes, null);
-        }
+    public record DatasetResult(String id, Data data, Model original, General general, Method method,
+            Outcome outcome, Run run, Defaults defaults) {
 
         /** The same with the defaults' run. */
         public DatasetResult withDefaults(Defaults newDefaults) {
-            return new DatasetResult(id, train, test, task, trainRows, validationRows, testRows, original, general,
-                    grid, retraining, retrainEpochs, originalValidation, rows, chosen, choice, scratch, seconds,
-                    command, finished, notes, newDefaults);
+            return new DatasetResult(id, data, original, general, method, outcome, run, newDefaults);
         }
 
         public boolean classification() {
-            return "classification".equals(task);
+            return "classification".equals(task());
         }
 
         public Row chosenRow() {
-            return chosen == null ? null : rows.get(chosen);
+            return chosen() == null ? null : rows().get(chosen());
+        }
+
+        /** Training file (relative to the shared folder). */
+        public String train() {
+            return data.train();
+        }
+
+        /** Test file (relative to the shared folder). */
+        public String test() {
+            return data.test();
+        }
+
+        /** Classification or regression. */
+        public String task() {
+            return data.task();
+        }
+
+        /** Rows used for the Adam steps. */
+        public int trainRows() {
+            return data.trainRows();
+        }
+
+        /** Rows held out of the training file. */
+        public int validationRows() {
+            return data.validationRows();
+        }
+
+        /** Test rows. */
+        public long testRows() {
+            return data.testRows();
+        }
+
+        /** How the ε values were chosen. */
+        public String grid() {
+            return method.grid();
+        }
+
+        /** How the pruned models were retrained. */
+        public String retraining() {
+            return method.retraining();
+        }
+
+        /** Epochs asked for each retraining. */
+        public int retrainEpochs() {
+            return method.retrainEpochs();
+        }
+
+        /** The original model's validation metric, the reference of the choice. */
+        public double originalValidation() {
+            return outcome.originalValidation();
+        }
+
+        /** One per ε, in increasing ε. */
+        public List<Row> rows() {
+            return outcome.rows();
+        }
+
+        /** Index into {@link #rows()} of the model the rule chose, or null. */
+        public Integer chosen() {
+            return outcome.chosen();
+        }
+
+        /** The sentence explaining the choice. */
+        public String choice() {
+            return outcome.choice();
+        }
+
+        /** The chosen topology trained from random weights, or null. */
+        public Scratch scratch() {
+            return outcome.scratch();
+        }
+
+        /** Wall time of this data set, in seconds. */
+        public double seconds() {
+            return run.seconds();
+        }
+
+        /** The command whose run produced these figures. */
+        public String command() {
+            return run.command();
+        }
+
+        /** When it finished (UTC, ISO-8601). */
+        public String finished() {
+            return run.finished();
+        }
+
+        /** What was done to the data beyond reading it. */
+        public List<String> notes() {
+            return run.notes();
+        }
+    }
+
+    /**
+     * The files and rows of a data set (stored among the data set's own fields).
+     *
+     * @param train          training file (relative to the shared folder)
+     * @param test           test file (relative to the shared folder)
+     * @param task           classification or regression
+     * @param trainRows      rows used for the Adam steps (the rest of the training file is validation)
+     * @param validationRows rows held out of the training file
+     * @param testRows       test rows
+     */
+    @JsonInline
+    public record Data(String train, String test, String task, int trainRows, int validationRows, long testRows) {
+    }
+
+    /**
+     * How the ε values were chosen and the pruned models retrained (stored among the data set's own fields).
+     *
+     * @param grid          how the ε values were chosen
+     * @param retraining    how the pruned models were retrained (epochs asked and why, batch, learning rate)
+     * @param retrainEpochs epochs asked for each retraining
+     */
+    @JsonInline
+    public record Method(String grid, String retraining, int retrainEpochs) {
+    }
+
+    /**
+     * Every ε tried and the model chosen (stored among the data set's own fields).
+     *
+     * @param originalValidation the original model's validation metric (accuracy or MSE), the reference of the choice
+     * @param rows               one per ε, in increasing ε
+     * @param chosen             index into {@code rows} of the model the rule chose, or null when none qualified
+     * @param choice             the sentence explaining the choice
+     * @param scratch            the chosen topology trained from random weights with the retraining budget, or null
+     */
+    @JsonInline
+    public record Outcome(double originalValidation, List<Row> rows, Integer chosen, String choice,
+            Scratch scratch) {
+
+        public Outcome {
+            rows = List.copyOf(rows);
+        }
+    }
+
+    /**
+     * The run that measured a data set's figures (stored among the data set's own fields).
+     *
+     * @param seconds  wall time of this data set, in seconds
+     * @param command  the command whose run produced these figures
+     * @param finished when it finished (UTC, ISO-8601)
+     * @param notes    what was done to the data beyond reading it (rows left out, and why)
+     */
+    @JsonInline
+    public record Run(double seconds, String command, String finished, List<String> notes) {
+
+        public Run {
+            notes = notes == null ? List.of() : List.copyOf(notes);
         }
     }
 
@@ -149,22 +298,84 @@ public final class Results {
     /**
      * One ε.
      *
-     * @param epsilon         the threshold
-     * @param architecture    the pruned network's widths
-     * @param parameters      its weights and biases
-     * @param weights         its weights only
-     * @param reductionPercent parameters removed, in percent of the original's
-     * @param pwr             test figures pruned, without retraining
-     * @param pr              test figures pruned and retrained
-     * @param epochsRun       retraining epochs run
-     * @param bestEpoch       retraining epoch kept (0: the pruned weights were not improved on)
-     * @param validationBefore validation metric before retraining
-     * @param validationAfter  validation metric after retraining (what the choice reads)
-     * @param changeFromOriginal share of training rows whose class changed (or MSE change share), what the choice
-     *                        also reads for classifiers
+     * @param epsilon   the threshold
+     * @param size      the pruned network's widths and parameters
+     * @param pwr       test figures pruned, without retraining
+     * @param pr        test figures pruned and retrained
+     * @param retrained how its retraining went
      */
-    public record Row(double epsilon, String architecture, long parameters, long weights, double reductionPercent,
-            Figures pwr, Figures pr, int epochsRun, int bestEpoch, double validationBefore, double validationAfter,
+    public record Row(double epsilon, Size size, Figures pwr, Figures pr, Retrained retrained) {
+
+        /** The pruned network's widths. */
+        public String architecture() {
+            return size.architecture();
+        }
+
+        /** Its weights and biases. */
+        public long parameters() {
+            return size.parameters();
+        }
+
+        /** Its weights only. */
+        public long weights() {
+            return size.weights();
+        }
+
+        /** Parameters removed, in percent of the original's. */
+        public double reductionPercent() {
+            return size.reductionPercent();
+        }
+
+        /** Retraining epochs run. */
+        public int epochsRun() {
+            return retrained.epochsRun();
+        }
+
+        /** Retraining epoch kept (0: the pruned weights were not improved on). */
+        public int bestEpoch() {
+            return retrained.bestEpoch();
+        }
+
+        /** Validation metric before retraining. */
+        public double validationBefore() {
+            return retrained.validationBefore();
+        }
+
+        /** Validation metric after retraining (what the choice reads). */
+        public double validationAfter() {
+            return retrained.validationAfter();
+        }
+
+        /** Share of training rows whose class changed (or MSE change share). */
+        public double changeFromOriginal() {
+            return retrained.changeFromOriginal();
+        }
+    }
+
+    /**
+     * A pruned network's size (stored among its row's own fields).
+     *
+     * @param architecture     the pruned network's widths
+     * @param parameters       its weights and biases
+     * @param weights          its weights only
+     * @param reductionPercent parameters removed, in percent of the original's
+     */
+    @JsonInline
+    public record Size(String architecture, long parameters, long weights, double reductionPercent) {
+    }
+
+    /**
+     * How a pruned network's retraining went (stored among its row's own fields).
+     *
+     * @param epochsRun          retraining epochs run
+     * @param bestEpoch          retraining epoch kept (0: the pruned weights were not improved on)
+     * @param validationBefore   validation metric before retraining
+     * @param validationAfter    validation metric after retraining (what the choice reads)
+     * @param changeFromOriginal share of training rows whose class changed (or MSE change share), what the choice
+     *                           also reads for classifiers
+     */
+    @JsonInline
+    public record Retrained(int epochsRun, int bestEpoch, double validationBefore, double validationAfter,
             double changeFromOriginal) {
     }
 

@@ -39,35 +39,54 @@ class ResultsMarkdownTest {
         Results.Model original = new Results.Model("4-8-8-3", 139, Reproducer.weights("4-8-8-3"),
                 classification(0.9, 0.88, Double.NaN));
         List<Row> rows = List.of(
-                new Row(0, "4-6-7-3", 110, Reproducer.weights("4-6-7-3"), 100.0 * (139 - 110) / 139,
-                        classification(0.9, 0.88, Double.NaN), classification(0.9333333, 0.91, Double.NaN), 3, 2,
-                        0.875, 0.9, 0.0),
-                new Row(0.25, "4-3-3-3", 39, Reproducer.weights("4-3-3-3"), 100.0 * (139 - 39) / 139,
-                        classification(0.8, 0.7, Double.NaN), classification(0.9, 0.89, Double.NaN), 3, 3, 0.8, 0.9,
-                        0.005),
-                new Row(1.5, "4-1-1-3", 21, Reproducer.weights("4-1-1-3"), 100.0 * (139 - 21) / 139,
-                        classification(0.3333, 0.2, Double.NaN), classification(0.6, 0.5, Double.NaN), 3, 3, 0.3,
-                        0.55, 0.4));
+                row(0, "4-6-7-3", 110, 139, classification(0.9, 0.88, Double.NaN),
+                        classification(0.9333333, 0.91, Double.NaN), new Results.Retrained(3, 2, 0.875, 0.9, 0.0)),
+                row(0.25, "4-3-3-3", 39, 139, classification(0.8, 0.7, Double.NaN),
+                        classification(0.9, 0.89, Double.NaN), new Results.Retrained(3, 3, 0.8, 0.9, 0.005)),
+                row(1.5, "4-1-1-3", 21, 139, classification(0.3333, 0.2, Double.NaN),
+                        classification(0.6, 0.5, Double.NaN), new Results.Retrained(3, 3, 0.3, 0.55, 0.4)));
         Results.General general = new Results.General("NU = ... -> 8", 300, 120, 90, 32, 0.01, 30, 0.9);
-        return new DatasetResult(id, "data/splits/" + id + "-train.csv", "data/splits/" + id + "-test.csv",
-                "classification", 96, 24, 30, original, general, "derived", "3 epochs", 3, 0.9, rows, 1,
-                "ε=0.25: the smallest model", new Results.Scratch("4-3-3-3", classification(0.7, 0.6, Double.NaN), 3),
-                12.5, command, "2026-01-01T00:00:00Z", List.of());
+        return new DatasetResult(id, data(id, "classification", 96, 24, 30), original, general,
+                new Results.Method("derived", "3 epochs", 3), new Results.Outcome(0.9, rows, 1,
+                        "ε=0.25: the smallest model", new Results.Scratch("4-3-3-3", classification(0.7, 0.6,
+                                Double.NaN), 3)), new Results.Run(12.5, command, "2026-01-01T00:00:00Z", List.of()),
+                null);
     }
 
     static DatasetResult regressor(String id, String command) {
         Results.Model original = new Results.Model("5-4-1", 29, Reproducer.weights("5-4-1"), regression(2.0));
-        List<Row> rows = List.of(new Row(0.1, "5-2-1", 15, Reproducer.weights("5-2-1"), 100.0 * 14 / 29,
-                regression(3.0), regression(1.9), 2, 2, 2.5, 2.05, 0.1));
-        return new DatasetResult(id, "data/splits/" + id + "-train.csv", "data/splits/" + id + "-test.csv",
-                "regression", 80, 20, 25, original, null, "derived", "2 epochs", 2, 2.0, rows, 0, "ε=0.1", null,
-                3.25, command, "2026-01-01T00:00:00Z", List.of("Left out of `x`: 1 row whose target is not a class"));
+        List<Row> rows = List.of(row(0.1, "5-2-1", 15, 29, regression(3.0), regression(1.9),
+                new Results.Retrained(2, 2, 2.5, 2.05, 0.1)));
+        return new DatasetResult(id, data(id, "regression", 80, 20, 25), original, null,
+                new Results.Method("derived", "2 epochs", 2), new Results.Outcome(2.0, rows, 0, "ε=0.1", null),
+                new Results.Run(3.25, command, "2026-01-01T00:00:00Z",
+                        List.of("Left out of `x`: 1 row whose target is not a class")), null);
+    }
+
+    /** A row at {@code epsilon} of a network of {@code architecture}, pruned from one of {@code originalParameters}. */
+    static Row row(double epsilon, String architecture, long parameters, long originalParameters, Figures pwr,
+            Figures pr, Results.Retrained retrained) {
+        return new Row(epsilon, new Results.Size(architecture, parameters, Reproducer.weights(architecture),
+                100.0 * (originalParameters - parameters) / originalParameters), pwr, pr, retrained);
+    }
+
+    /** A table of {@code datasets} as {@code reproduce} names it; settings, method, tool and machine "s" ... "x". */
+    static TableResult table(ReproTable t, boolean quick, List<DatasetResult> datasets) {
+        return new TableResult(t.id(), t.title(), t.paperTables(), new Results.Protocol("bin/odf2nna-onnx reproduce "
+                + t.id(), quick, "s", "m"), "t", "x", datasets);
+    }
+
+    /** The split files of {@code id} under data/splits. */
+    static Results.Data data(String id, String task, int trainRows, int validationRows, long testRows) {
+        return new Results.Data("data/splits/" + id + "-train.csv", "data/splits/" + id + "-test.csv", task,
+                trainRows, validationRows, testRows);
     }
 
     @Test
     void tablesRoundTripThroughJsonWithNaN() throws Exception {
         TableResult table = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
-                "bin/odf2nna-onnx reproduce table1", false, "settings", "method", "tool", "machine",
+                new Results.Protocol("bin/odf2nna-onnx reproduce table1", false, "settings", "method"), "tool",
+                "machine",
                 List.of(classifier("iris", "bin/odf2nna-onnx reproduce table1")));
         Path json = dir.resolve("results/table1.json");
         Files.createDirectories(json.getParent());
@@ -86,8 +105,7 @@ class ResultsMarkdownTest {
     @Test
     void everyRowShowsItsOwnFigures() {
         DatasetResult d = classifier("spambase", "bin/odf2nna-onnx reproduce spambase");
-        TableResult table = new TableResult("spambase", ReproTable.SPAMBASE.title(), "Tables 6–7",
-                "bin/odf2nna-onnx reproduce spambase", false, "s", "m", "t", "x", List.of(d));
+        TableResult table = table(ReproTable.SPAMBASE, false, List.of(d));
         String md = ResultsMarkdown.render(List.of(table));
         assertTrue(md.contains(ResultsMarkdown.heading(ReproTable.SPAMBASE)));
         assertTrue(md.contains("Regenerate: `bin/odf2nna-onnx reproduce spambase`"));
@@ -116,8 +134,7 @@ class ResultsMarkdownTest {
                 classification(0.8666667, 0.85, Double.NaN), 7, "round 5: the smallest model", 4.5));
         DatasetResult none = regressor("pole", "bin/odf2nna-onnx reproduce table1").withDefaults(
                 new Results.Defaults(null, 29, 0, null, 3, "no round kept the promise", 2.0));
-        TableResult table = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
-                "bin/odf2nna-onnx reproduce table1", false, "s", "m", "t", "x", List.of(held, none));
+        TableResult table = table(ReproTable.TABLE1, false, List.of(held, none));
         String md = ResultsMarkdown.render(List.of(table));
         String line = rowLine(md, "| iris | 71.9% (4-3-3-3) |");
         assertTrue(line.contains("| 81.3% (4-2-1-3) | -3.33 accuracy points vs OR | 7 | 4.5 s |")
@@ -138,16 +155,14 @@ class ResultsMarkdownTest {
         Files.writeString(json, Reproducer.json(table));
         assertEquals(table, Reproducer.read(json));
 
-        TableResult old = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
-                "bin/odf2nna-onnx reproduce table1", false, "s", "m", "t", "x", List.of(paperOnly));
+        TableResult old = table(ReproTable.TABLE1, false, List.of(paperOnly));
         assertTrue(ResultsMarkdown.render(List.of(old)).contains("**The tool's defaults** were not run on this table"));
     }
 
     @Test
     void tableOneShowsTheChosenModelAndChecksTheAbstractsClaim() {
         DatasetResult d = classifier("iris", "bin/odf2nna-onnx reproduce table1");
-        TableResult table = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
-                "bin/odf2nna-onnx reproduce table1", true, "s", "m", "t", "x", List.of(d));
+        TableResult table = table(ReproTable.TABLE1, true, List.of(d));
         String md = ResultsMarkdown.render(List.of(table));
         Row c = d.chosenRow();
         assertNotNull(c);
@@ -166,8 +181,7 @@ class ResultsMarkdownTest {
     @Test
     void regressionRowsGiveMse() {
         DatasetResult d = regressor("pole", "bin/odf2nna-onnx reproduce regression");
-        TableResult table = new TableResult("regression", ReproTable.REGRESSION.title(), "Tables 10–12",
-                "bin/odf2nna-onnx reproduce regression", false, "s", "m", "t", "x", List.of(d));
+        TableResult table = table(ReproTable.REGRESSION, false, List.of(d));
         String md = ResultsMarkdown.render(List.of(table));
         Row r = d.rows().get(0);
         String line = rowLine(md, "| 0.1 | 5-2-1 |");
