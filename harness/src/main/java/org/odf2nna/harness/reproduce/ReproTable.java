@@ -51,9 +51,9 @@ public enum ReproTable {
             int from = 2;
             int to = quick ? 2 : 6;
             for (int layers = from; layers <= to; layers++) {
-                list.add(new Experiment("mnist-" + width + "x" + layers, "data/mnist-train.csv.gz",
-                        "data/mnist-test.csv.gz", null, Task.CLASSIFICATION, layers, width, quick ? 1 : 10, 128,
-                        0.001f, null, quick ? 1 : 4, List.of(), null));
+                list.add(new Experiment("mnist-" + width + "x" + layers, MNIST, null, Task.CLASSIFICATION,
+                        new Experiment.GeneralModel(layers, width, quick ? 1 : 10, 0.001f), 128, null,
+                        new Experiment.Grid(quick ? 1 : 4, List.of())));
             }
             return list;
         }
@@ -82,9 +82,9 @@ public enum ReproTable {
     LENET("lenet", "Tables 4–5: LeNet-300-100 on MNIST", "Tables 4–5") {
         @Override
         List<Experiment> experiments(boolean quick) {
-            return List.of(new Experiment("lenet-300-100", "data/mnist-train.csv.gz", "data/mnist-test.csv.gz",
-                    "models/mnist_lenet300-100_relu.onnx", Task.CLASSIFICATION, 2, null, 8, 128, 0.001f, 8,
-                    quick ? 1 : 8, List.of(), null));
+            return List.of(new Experiment("lenet-300-100", MNIST, "models/mnist_lenet300-100_relu.onnx",
+                    Task.CLASSIFICATION, new Experiment.GeneralModel(2, null, 8, 0.001f), 128, 8,
+                    new Experiment.Grid(quick ? 1 : 8, List.of())));
         }
 
         @Override
@@ -201,6 +201,10 @@ public enum ReproTable {
     private final String title;
     private final String paperTables;
 
+    /** MNIST's training and test files, every test row counted (Tables 3 to 5). */
+    private static final Experiment.Data MNIST = new Experiment.Data("data/mnist-train.csv.gz",
+            "data/mnist-test.csv.gz", null);
+
     ReproTable(String id, String title, String paperTables) {
         this.id = id;
         this.title = title;
@@ -254,13 +258,14 @@ public enum ReproTable {
         Experiment e = experiments.get(0);
         StringBuilder s = new StringBuilder();
         if (e.buildsGeneralModel()) {
-            int fewest = experiments.stream().mapToInt(Experiment::layers).min().orElse(e.layers());
-            int most = experiments.stream().mapToInt(Experiment::layers).max().orElse(e.layers());
+            Experiment.GeneralModel m = e.general();
+            int fewest = experiments.stream().mapToInt(x -> x.general().layers()).min().orElse(m.layers());
+            int most = experiments.stream().mapToInt(x -> x.general().layers()).max().orElse(m.layers());
             String layers = fewest == most ? Integer.toString(fewest) : fewest + " to " + most;
             s.append(String.format(Locale.ROOT, "general model: %s hidden layers (%s), ReLU, Glorot-uniform; "
                     + "Adam, learning rate %s, batch %d, at most %d epochs, early stopping after %d without a better "
-                    + "validation figure", layers, e.units() == null ? "width from eq. 2" : "width " + e.units(),
-                    plain(e.learningRate()), e.batchSize(), e.epochs(), e.patience()));
+                    + "validation figure", layers, m.units() == null ? "width from eq. 2" : "width " + m.units(),
+                    plain(m.learningRate()), e.batchSize(), m.epochs(), m.patience()));
             s.append("; retraining: 15% of the epochs the general model ran");
         } else {
             s.append(String.format(Locale.ROOT, "given model %s, trained for %d epochs; retraining: 15%% of them "
@@ -268,8 +273,8 @@ public enum ReproTable {
         }
         s.append(String.format(Locale.ROOT, ", learning rate %s, patience 10; ε: %s; validation: %d%% of the "
                 + "training file, seeded", plain(Experiment.RETRAIN_LEARNING_RATE),
-                e.epsilons().isEmpty() ? e.steps() + " thresholds derived from the spread of the unit standard "
-                        + "deviations on the training rows" : "given " + e.epsilons(),
+                e.grid().epsilons().isEmpty() ? e.grid().steps() + " thresholds derived from the spread of the unit "
+                        + "standard deviations on the training rows" : "given " + e.grid().epsilons(),
                 Math.round(100 * Experiment.VALIDATION_SHARE)));
         if (quick) {
             s.append(" (--quick: a smoke-test budget, not a reproduction)");

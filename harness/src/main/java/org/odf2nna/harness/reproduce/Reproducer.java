@@ -200,8 +200,8 @@ public final class Reproducer {
         }
         for (ReproTable t : options.tables()) {
             for (Experiment e : selected(t, options)) {
-                for (String file : e.model() == null ? new String[] {e.train(), e.test()}
-                        : new String[] {e.train(), e.test(), e.model()}) {
+                for (String file : e.model() == null ? new String[] {e.data().train(), e.data().test()}
+                        : new String[] {e.data().train(), e.data().test(), e.model()}) {
                     if (!Files.exists(shared.resolve(file))) {
                         throw new InputException(shared.resolve(file), null, "not found (needed by " + t.id() + ", "
                                 + e.id() + ")");
@@ -221,24 +221,25 @@ public final class Reproducer {
         }
         long start = System.nanoTime();
         try {
-            Path train = options.shared().resolve(e.train());
-            Path test = options.shared().resolve(e.test());
+            Path train = options.shared().resolve(e.data().train());
+            Path test = options.shared().resolve(e.data().test());
             List<String> notes = new ArrayList<>();
-            if (e.testClasses() != null) {
-                test = validClassRows(test, e.testClasses(), work.resolve("test.csv"), notes, e.test());
+            if (e.data().testClasses() != null) {
+                test = validClassRows(test, e.data().testClasses(), work.resolve("test.csv"), notes, e.data().test());
             }
             EvalData testRows = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024);
             SweepReport sweep;
             String grid = null;
             Results.General general = null;
             if (e.buildsGeneralModel()) {
-                BuildSettings build = BuildSettings.builder().layers(e.layers()).units(e.units()).task(e.task())
-                        .epochs(e.epochs()).patience(e.patience()).adam(RetrainSettings.builder()
-                                .batchSize(e.batchSize()).learningRate(e.learningRate()).seed(options.seed())
+                Experiment.GeneralModel m = e.general();
+                BuildSettings build = BuildSettings.builder().layers(m.layers()).units(m.units()).task(e.task())
+                        .epochs(m.epochs()).patience(m.patience()).adam(RetrainSettings.builder()
+                                .batchSize(e.batchSize()).learningRate(m.learningRate()).seed(options.seed())
                                 .validationShare(Experiment.VALIDATION_SHARE).build())
                         .build();
-                SweepSettings paper = SweepSettings.builder().schedule(Schedule.EPSILON).epsilons(e.epsilons())
-                        .steps(e.steps()).compareScratch(true).pruning(PruningOptions.paper())
+                SweepSettings paper = SweepSettings.builder().schedule(Schedule.EPSILON).epsilons(e.grid().epsilons())
+                        .steps(e.grid().steps()).compareScratch(true).pruning(PruningOptions.paper())
                         .retraining(RetrainSettings.builder().batchSize(e.batchSize())
                                 .learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
                                 .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.NONE).build())
@@ -247,25 +248,25 @@ public final class Reproducer {
                         null, null, new CsvReading(null, 1024));
                 RunReport report = MethodRun.run(files, build, paper, progress);
                 sweep = report.sweep();
-                if (e.epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
+                if (e.grid().epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
                     SweepReport wider = widerGrid(e, new Subject(work.resolve("general.onnx"), train, testRows),
                             sweep, options, work, notes, progress);
                     if (wider != sweep) {
                         grid = "ε = 0 and thresholds derived from the spread of the standard deviations of the units "
-                                + "that vary on the training rows (" + e.steps() + " steps; see the note above)";
+                                + "that vary on the training rows (" + e.grid().steps() + " steps; see the note above)";
                         sweep = wider;
                     }
                 }
                 BuildSummary g = report.general();
                 TrainingSummary t = g.training();
-                general = new Results.General(sizing(g.sizing(), e.units()), e.epochs(), t.epochsRun(), t.bestEpoch(), e.batchSize(), e.learningRate(), e.patience(),
-                        t.validationAfter());
+                general = new Results.General(sizing(g.sizing(), m.units()), m.epochs(), t.epochsRun(), t.bestEpoch(),
+                        e.batchSize(), m.learningRate(), m.patience(), t.validationAfter());
             } else {
                 RetrainSettings retrain = RetrainSettings.builder().originalEpochs(e.originalEpochs())
                         .batchSize(e.batchSize()).learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
                         .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.NONE).build();
-                SweepSettings s = SweepSettings.builder().retraining(retrain).epsilons(e.epsilons()).steps(e.steps())
-                        .compareScratch(true).task(e.task()).pruning(PruningOptions.paper())
+                SweepSettings s = SweepSettings.builder().retraining(retrain).epsilons(e.grid().epsilons())
+                        .steps(e.grid().steps()).compareScratch(true).task(e.task()).pruning(PruningOptions.paper())
                         .schedule(Schedule.EPSILON).build();
                 sweep = Sweeper.run(files(options.shared().resolve(e.model()), train, testRows,
                         work.resolve("chosen.onnx")), s, progress);
@@ -310,8 +311,9 @@ public final class Reproducer {
                 + "%d validation rows", steps.epochs(), steps.epochsSource(), steps.batchSize(),
                 ReportFormat.number(steps.learningRate()), r.trainRows(), r.validationRows());
         long testRows = table.originalMetrics() == null ? 0 : table.originalMetrics().rows();
-        return new Results.DatasetResult(e.id(), new Results.Data(e.train(), e.test(), table.task(), r.trainRows(),
-                r.validationRows(), testRows), original, general, new Results.Method(grid, retraining, steps.epochs()),
+        return new Results.DatasetResult(e.id(), new Results.Data(e.data().train(), e.data().test(), table.task(),
+                r.trainRows(), r.validationRows(), testRows), original, general, new Results.Method(grid, retraining,
+                steps.epochs()),
                 new Results.Outcome(sweep.originalValidation(), rows, sweep.chosen(), sweep.choice(), scratch),
                 new Results.Run(seconds, options.invocation(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                         notes), null);
@@ -369,7 +371,7 @@ public final class Reproducer {
         RetrainSettings retrain = RetrainSettings.builder().originalEpochs(originalEpochs).batchSize(e.batchSize())
                 .learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
                 .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.DEFAULT).build();
-        SweepSettings s = SweepSettings.builder().retraining(retrain).steps(e.steps()).task(e.task())
+        SweepSettings s = SweepSettings.builder().retraining(retrain).steps(e.grid().steps()).task(e.task())
                 .schedule(Schedule.PROGRESSIVE).build();
         SweepReport sweep;
         try {
@@ -417,7 +419,7 @@ public final class Reproducer {
             constant += java.util.Arrays.stream(layer).filter(v -> v == 0).count();
             units += layer.length;
         }
-        java.util.TreeSet<Double> grid = new java.util.TreeSet<>(EpsilonGrid.fromSpread(varying, e.steps()));
+        java.util.TreeSet<Double> grid = new java.util.TreeSet<>(EpsilonGrid.fromSpread(varying, e.grid().steps()));
         if (constant > 0) {
             grid.add(0.0);
         }
@@ -428,7 +430,7 @@ public final class Reproducer {
                 .learningRate(Experiment.RETRAIN_LEARNING_RATE).seed(options.seed())
                 .validationShare(Experiment.VALIDATION_SHARE).distillation(Distillation.NONE).build();
         SweepSettings sweep = SweepSettings.builder().retraining(retrain).epsilons(new ArrayList<>(grid))
-                .steps(e.steps()).compareScratch(true).task(e.task()).pruning(PruningOptions.paper())
+                .steps(e.grid().steps()).compareScratch(true).task(e.task()).pruning(PruningOptions.paper())
                 .schedule(Schedule.EPSILON).build();
         notes.add(String.format(Locale.ROOT, "The default ε grid held %s only: %d of the %d hidden units (%.1f%%) are "
                 + "exactly constant on the training rows, and every one of its %d steps fell among them. The rows "
@@ -436,7 +438,7 @@ public final class Reproducer {
                 + "units that vary (training rows only), and the choice was made again over them",
                 String.join(", ", first.table().outcomes().stream()
                         .map(o -> "ε = " + ReportFormat.number(o.epsilon())).toList()),
-                constant, units, 100.0 * constant / units, e.steps(), grid.size() - (constant > 0 ? 1 : 0)));
+                constant, units, 100.0 * constant / units, e.grid().steps(), grid.size() - (constant > 0 ? 1 : 0)));
         return Sweeper.run(files(general.model(), general.train(), general.testRows(),
                 work.resolve("chosen-wider.onnx")), sweep, progress);
     }
