@@ -66,8 +66,9 @@ final class BenchScaleOptions {
                     + (launcher == null ? "no launcher found beside this build" : "install GNU time (apt-get install "
                     + "time)"));
         }
-        return new ScaleBench.Settings(List.copyOf(scaleRows), List.copyOf(widths), List.copyOf(runs),
-                epsilon == null ? 0.3 : epsilon, scaleEpochs, launcher.toAbsolutePath(), time, timeout,
-                work.resolve("scale").toAbsolutePath(), scaleCross);
+        return new ScaleBench.Settings(new ScaleBench.Sizes(List.copyOf(scaleRows), List.copyOf(widths), scaleCross),
+                List.copyOf(runs), epsilon == null ? 0.3 : epsilon, scaleEpochs,
+                new ScaleBench.Launch(launcher.toAbsolutePath(), time, timeout),
+                work.resolve("scale").toAbsolutePath());
     }
 }

@@ -44,25 +44,41 @@ public final class ScaleBench {
     /**
      * What to measure.
      *
-     * @param rows     row counts (e.g. 10,000, 100,000, 1,000,000)
-     * @param widths   hidden widths W of the 28-W-W-W-2 networks
+     * @param sizes    the networks' widths and the row counts at each
      * @param commands among {@link #COMMANDS}
      * @param epsilon  the one ε of the shrink runs
      * @param epochs   retraining epochs of shrink --train and sweep
-     * @param launcher bin/odf2nna-onnx
-     * @param time     GNU time (/usr/bin/time)
-     * @param timeout  seconds a command may run before it is stopped and reported so
+     * @param launch   how each command is started and stopped
      * @param work     where the models, rows, outputs and logs go
-     * @param cross    every row count at the first width only, the other widths at the fewest rows (the issue's
-     *                 table: rows grow at one width, width grows at one row count); false: every pair
      */
-    public record Settings(List<Integer> rows, List<Integer> widths, List<String> commands, double epsilon, int epochs,
-            Path launcher, Path time, long timeout, Path work, boolean cross) {
+    public record Settings(Sizes sizes, List<String> commands, double epsilon, int epochs, Launch launch,
+            Path work) {
+    }
+
+    /**
+     * The networks' widths and the row counts at each.
+     *
+     * @param rows   row counts (e.g. 10,000, 100,000, 1,000,000)
+     * @param widths hidden widths W of the 28-W-W-W-2 networks
+     * @param cross  every row count at the first width only, the other widths at the fewest rows (the issue's
+     *               table: rows grow at one width, width grows at one row count); false: every pair
+     */
+    public record Sizes(List<Integer> rows, List<Integer> widths, boolean cross) {
 
         /** The row counts measured at the {@code index}-th width. */
         List<Integer> rowsAt(int index) {
             return cross && index > 0 ? List.of(rows.stream().min(Integer::compare).orElseThrow()) : rows;
         }
+    }
+
+    /**
+     * How each command is started and stopped.
+     *
+     * @param launcher bin/odf2nna-onnx
+     * @param time     GNU time (/usr/bin/time)
+     * @param timeout  seconds a command may run before it is stopped and reported so
+     */
+    public record Launch(Path launcher, Path time, long timeout) {
     }
 
     public static BenchReport.Section run(Settings s) {
@@ -73,17 +89,17 @@ public final class ScaleBench {
         section.setting("rows", "28 N(0,1) features, label = the network's class with 20% flipped (seed 2)");
         section.setting("plain", "ONNX Runtime over the rows in memory, batches of " + BATCH + ", in the bench's "
                 + "process (CPU: the process's CPU time over the pass)");
-        section.setting("commands", "the launcher in a child process under " + s.time() + " (JVM start-up included); "
-                + "shrink at ε=" + s.epsilon() + ", retraining " + s.epochs() + " epoch(s); the rows are both --eval "
-                + "and --train");
-        for (int w = 0; w < s.widths().size(); w++) {
-            int width = s.widths().get(w);
+        section.setting("commands", "the launcher in a child process under " + s.launch().time()
+                + " (JVM start-up included); shrink at ε=" + s.epsilon() + ", retraining " + s.epochs()
+                + " epoch(s); the rows are both --eval and --train");
+        for (int w = 0; w < s.sizes().widths().size(); w++) {
+            int width = s.sizes().widths().get(w);
             Path model = s.work().resolve("mlp-" + width + ".onnx");
             DenseNetwork network = network(width);
             ModelProto proto = OnnxModelBuilder.build(network, "x", "y", Map.of());
             write(model, proto.toByteArray());
             String name = "28-" + width + "-" + width + "-" + width + "-2";
-            for (int n : s.rowsAt(w)) {
+            for (int n : s.sizes().rowsAt(w)) {
                 Path csv = s.work().resolve("rows-" + width + "-" + n + ".csv");
                 double[] plain = rowsAndPlainPass(proto, model, n, csv);
                 section.row(Integer.toString(n), name, "plain pass", seconds(plain[0]), seconds(plain[1]), "", "1",
@@ -93,7 +109,7 @@ public final class ScaleBench {
                     // Each figure as it comes (standard error): a long run stopped half way keeps what it measured.
                     System.err.printf(Locale.ROOT, "scale: %d rows, %s, %s: %s (plain pass %.3f CPU s, %.3f wall s)%n",
                             n, name, command, m.text(), plain[0], plain[1]);
-                    section.row(m.cells(Integer.toString(n), name, command, s.timeout(), plain));
+                    section.row(m.cells(Integer.toString(n), name, command, s.launch().timeout(), plain));
                 }
                 try {
                     Files.deleteIfExists(csv);
@@ -230,19 +246,19 @@ public final class ScaleBench {
     /** Runs one command under GNU time; a command that fails or is stopped is measured so, and the bench goes on. */
     private static Measured runCommand(Settings s, String command, Path model, Path csv, String tag) {
         Path out = s.work().resolve("out-" + tag + "-" + command + ".onnx");
-        List<String> line = new ArrayList<>(List.of(s.time().toString(), "-f", "ODF2NNA_TIME %e %U %S %M",
-                s.launcher().toString()));
+        List<String> line = new ArrayList<>(List.of(s.launch().time().toString(), "-f", "ODF2NNA_TIME %e %U %S %M",
+                s.launch().launcher().toString()));
         line.addAll(arguments(command, model.toString(), csv.toString(), s, out));
         Path logs = s.work().resolve("logs");
         try {
             Files.createDirectories(logs);
             Path log = logs.resolve("scale-" + tag + "-" + command + ".log");
             Process p = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!p.waitFor(s.timeout(), TimeUnit.SECONDS)) {
+            if (!p.waitFor(s.launch().timeout(), TimeUnit.SECONDS)) {
                 boolean timed = stop(p);
                 Files.deleteIfExists(out);
-                return timed ? stopped(Files.readAllLines(log, StandardCharsets.UTF_8), command, s.timeout())
-                        : Measured.stopped(s.timeout());
+                return timed ? stopped(Files.readAllLines(log, StandardCharsets.UTF_8), command, s.launch().timeout())
+                        : Measured.stopped(s.launch().timeout());
             }
             Files.deleteIfExists(out);
             return measured(Files.readAllLines(log, StandardCharsets.UTF_8), command, p.exitValue(), log);

@@ -26,13 +26,11 @@ class ScaleBenchTest {
     @Test
     void theCrossRunsEveryRowCountAtTheFirstWidthAndTheOtherWidthsAtTheFewestRows() {
         List<Integer> rows = List.of(100_000, 10_000, 1_000_000);
-        ScaleBench.Settings cross = new ScaleBench.Settings(rows, List.of(256, 1024, 4096), List.of("eval"), 0.3, 1,
-                java.nio.file.Path.of("bin"), java.nio.file.Path.of("time"), 1, java.nio.file.Path.of("w"), true);
+        ScaleBench.Sizes cross = new ScaleBench.Sizes(rows, List.of(256, 1024, 4096), true);
         assertEquals(rows, cross.rowsAt(0));
         assertEquals(List.of(10_000), cross.rowsAt(1));
         assertEquals(List.of(10_000), cross.rowsAt(2));
-        ScaleBench.Settings grid = new ScaleBench.Settings(rows, List.of(256, 1024), List.of("eval"), 0.3, 1,
-                java.nio.file.Path.of("bin"), java.nio.file.Path.of("time"), 1, java.nio.file.Path.of("w"), false);
+        ScaleBench.Sizes grid = new ScaleBench.Sizes(rows, List.of(256, 1024), false);
         assertEquals(rows, grid.rowsAt(1), "every pair");
     }
 
