@@ -282,12 +282,7 @@ def tp_choice(recs, original, choose_rows, max_drop):
 
 
 def table(caches, sweeps, seeds, max_drop, methods):
-    recs = {}
-    for path in caches:
-        with open(path) as f:
-            for line in f:
-                r = json.loads(line)
-                recs[(r["method"], r["round"])] = r
+    recs = read_caches(caches)
     original = recs[("original", 0)]
     n_test = original["test_rows"]
     full = conv_params_of(ORIGINAL_WIDTHS)
@@ -457,14 +452,19 @@ def checked_test_rows(a, net0, numpy_eval):
 
 
 def read_cache(path):
-    """The cached rounds by (method, round)."""
-    done = {}
-    if os.path.exists(path):
+    """The cached rounds by (method, round); none when the file is not there yet."""
+    return read_caches([path]) if os.path.exists(path) else {}
+
+
+def read_caches(paths):
+    """The cached rounds of every file by (method, round), a later file's record over an earlier one's."""
+    recs = {}
+    for path in paths:
         with open(path) as f:
             for line in f:
                 r = json.loads(line)
-                done[(r["method"], r["round"])] = r
-    return done
+                recs[(r["method"], r["round"])] = r
+    return recs
 
 
 def train_rounds(a, rounds, done, build, prune_round, rows):

@@ -32,7 +32,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_pruning_resnet import (read_csv, logits, retrain, importance, tp_choice, accuracy_on,  # noqa: E402
-                                  append, read_cache, train_rounds, checked_test_rows)
+                                  append, read_cache, read_caches, train_rounds, checked_test_rows)
 
 SHARED = "/work/shared"
 METHODS = {"l1": "TP-L1", "taylor": "TP-Taylor", "hessian": "TP-Hessian"}
@@ -231,12 +231,7 @@ def load_training(path, rows):
 
 def table(caches, sweep_path, max_drop, methods, n_validation):
     """Per round: validation / report accuracy on the sweep's split, and the choice by the point estimate."""
-    recs = {}
-    for path in caches:
-        with open(path) as f:
-            for line in f:
-                r = json.loads(line)
-                recs[(r["method"], r["round"])] = r
+    recs = read_caches(caches)
     original = recs[("original", 0)]
     sw = json.load(open(sweep_path))
     assert sw["validation"]["rows"] == n_validation and sw["report"]["rows"] == original["test_rows"] - n_validation
