@@ -17,25 +17,11 @@ OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set to --threads b
     /usr/bin/python3 scripts/bench/bench_retrain_graph_torch.py DIR --threads 1
 Prints one line: PROBE {json}.
 """
-import argparse
 import json
 import os
-import sys
 import time
 
-
-def _threads_from_argv():
-    for i, a in enumerate(sys.argv):
-        if a == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return "1"
-
-
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()
-
+import torch_threads  # first: it sizes the thread pools before numpy and torch load
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 from onnx import helper, numpy_helper  # noqa: E402
@@ -172,15 +158,7 @@ def run(op, v, a):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("dir")
-    p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
+    args = torch_threads.command_line()
     with open(os.path.join(args.dir, "problem.json")) as f:
         prob = json.load(f)
     n, width = prob["rows"], prob["width"]

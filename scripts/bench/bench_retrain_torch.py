@@ -14,28 +14,13 @@ Run with Debian's /usr/bin/python3 (python3-torch):
     /usr/bin/python3 scripts/bench/bench_retrain_torch.py DIR --threads 1
 Prints one line: PROBE {json}.
 """
-import argparse
 import hashlib
 import json
 import os
 import sys
 import time
 
-
-def _threads_from_argv():
-    # The BLAS and OpenMP pools size themselves when torch is imported: fix them first, to the thread
-    # count asked for (Debian's torch calls OpenBLAS, whose pool torch.set_num_threads does not size).
-    for i, a in enumerate(sys.argv):
-        if a == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return "1"
-
-
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()
-
+import torch_threads  # first: it sizes the thread pools before numpy and torch load
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
@@ -62,12 +47,7 @@ def activation(kind, alpha, beta):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("dir")
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
+    args = torch_threads.command_line()
     started = time.perf_counter()
 
     with open(os.path.join(args.dir, "meta.json")) as f:
