@@ -4,19 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.odf2nna.keras.KerasTestFiles.dataset;
+import static org.odf2nna.keras.KerasTestFiles.layerConfig;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import io.jhdf.HdfFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.odf2nna.Device;
 import org.odf2nna.keras.KerasModel;
 import org.odf2nna.keras.KerasReader;
+import org.odf2nna.keras.KerasTestFiles;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
@@ -144,25 +141,5 @@ class Keras3CorpusIT {
             System.arraycopy(rows[r], 0, v, r * width, width);
         }
         return v;
-    }
-
-    private static JsonObject layerConfig(Path file, String name) throws IOException {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            JsonObject root = JsonParser.parseString(new String(zip.getInputStream(zip.getEntry("config.json"))
-                    .readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
-            for (JsonElement layer : root.getAsJsonObject("config").getAsJsonArray("layers")) {
-                if (layer.getAsJsonObject().getAsJsonObject("config").get("name").getAsString().equals(name)) {
-                    return layer.getAsJsonObject();
-                }
-            }
-        }
-        throw new AssertionError(name + " not in " + file);
-    }
-
-    private static float[] dataset(Path file, String path) throws IOException {
-        try (ZipFile zip = new ZipFile(file.toFile());
-                HdfFile h5 = HdfFile.fromBytes(zip.getInputStream(zip.getEntry("model.weights.h5")).readAllBytes())) {
-            return (float[]) h5.getDatasetByPath(path).getDataFlat();
-        }
     }
 }

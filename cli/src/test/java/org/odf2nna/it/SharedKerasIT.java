@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.odf2nna.Device;
 import org.odf2nna.keras.KerasModel;
 import org.odf2nna.keras.KerasReader;
+import org.odf2nna.keras.KerasTestFiles;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
@@ -378,7 +379,7 @@ class SharedKerasIT {
                         next[j] = s;
                     }
                     for (String a : activations.get(l)) {
-                        apply(next, a);
+                        KerasTestFiles.activate(next, a);
                     }
                     h = next;
                 }
@@ -388,43 +389,6 @@ class SharedKerasIT {
                 System.arraycopy(h, 0, out, r * h.length, h.length);
             }
             return out;
-        }
-
-        private static void apply(double[] v, String a) {
-            switch (a) {
-                case "relu" -> {
-                    for (int j = 0; j < v.length; j++) {
-                        v[j] = Math.max(0, v[j]);
-                    }
-                }
-                case "sigmoid" -> {
-                    for (int j = 0; j < v.length; j++) {
-                        v[j] = 1 / (1 + Math.exp(-v[j]));
-                    }
-                }
-                case "tanh" -> {
-                    for (int j = 0; j < v.length; j++) {
-                        v[j] = Math.tanh(v[j]);
-                    }
-                }
-                case "softmax" -> {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (double d : v) {
-                        max = Math.max(max, d);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j < v.length; j++) {
-                        v[j] = Math.exp(v[j] - max);
-                        sum += v[j];
-                    }
-                    for (int j = 0; j < v.length; j++) {
-                        v[j] /= sum;
-                    }
-                }
-                case "linear" -> {
-                }
-                default -> throw new IllegalArgumentException("activation " + a + " not in this test's reference");
-            }
         }
     }
 }

@@ -6,21 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.odf2nna.keras.KerasTestFiles.dataset;
+import static org.odf2nna.keras.KerasTestFiles.layerConfig;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import io.jhdf.HdfFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Device;
@@ -293,26 +291,5 @@ class KerasBackboneTest {
             v[k] = (float) (0.5 * r.nextGaussian());
         }
         return v;
-    }
-
-    private static JsonObject layerConfig(Path file, String name) throws IOException {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            JsonObject root = JsonParser.parseString(new String(zip.getInputStream(zip.getEntry("config.json"))
-                    .readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
-            for (var layer : root.getAsJsonObject("config").getAsJsonArray("layers")) {
-                JsonObject lc = layer.getAsJsonObject().getAsJsonObject("config");
-                if (lc.get("name").getAsString().equals(name)) {
-                    return layer.getAsJsonObject();
-                }
-            }
-        }
-        throw new AssertionError(name + " not in " + file);
-    }
-
-    private static float[] dataset(Path file, String path) throws IOException {
-        try (ZipFile zip = new ZipFile(file.toFile());
-                HdfFile h5 = HdfFile.fromBytes(zip.getInputStream(zip.getEntry("model.weights.h5")).readAllBytes())) {
-            return (float[]) h5.getDatasetByPath(path).getDataFlat();
-        }
     }
 }

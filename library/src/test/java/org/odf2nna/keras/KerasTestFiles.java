@@ -1,8 +1,10 @@
 package org.odf2nna.keras;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -329,7 +332,30 @@ public final class KerasTestFiles {
         return out;
     }
 
-    private static void activate(double[] v, String name) {
+    /** A layer's entry (class name and config) in a {@code .keras} file's config.json, found by its name. */
+    public static JsonObject layerConfig(Path keras, String name) throws IOException {
+        try (ZipFile zip = new ZipFile(keras.toFile())) {
+            JsonObject root = JsonParser.parseString(new String(zip.getInputStream(zip.getEntry("config.json"))
+                    .readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+            for (JsonElement layer : root.getAsJsonObject("config").getAsJsonArray("layers")) {
+                if (layer.getAsJsonObject().getAsJsonObject("config").get("name").getAsString().equals(name)) {
+                    return layer.getAsJsonObject();
+                }
+            }
+        }
+        throw new AssertionError(name + " not in " + keras);
+    }
+
+    /** The values of a dataset of a {@code .keras} file's model.weights.h5 ({@code layers/dense/vars/0}). */
+    public static float[] dataset(Path keras, String path) throws IOException {
+        try (ZipFile zip = new ZipFile(keras.toFile());
+                HdfFile h5 = HdfFile.fromBytes(zip.getInputStream(zip.getEntry("model.weights.h5")).readAllBytes())) {
+            return (float[]) h5.getDatasetByPath(path).getDataFlat();
+        }
+    }
+
+    /** {@code v} through the Keras activation {@code name} (relu, tanh, sigmoid, softmax over {@code v}, linear). */
+    public static void activate(double[] v, String name) {
         switch (name) {
             case "relu" -> {
                 for (int j = 0; j < v.length; j++) {
