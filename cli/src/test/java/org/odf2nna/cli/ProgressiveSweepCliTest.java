@@ -10,7 +10,6 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.onnx.DenseChainReader;
@@ -28,6 +27,17 @@ class ProgressiveSweepCliTest {
     /** 400 rows like iris's training rows that no model here saw, without labels. */
     Path fresh() throws IOException {
         return FreshRows.unlabelled(TRAIN, 400, 0.05, 1, dir.resolve("fresh.csv"));
+    }
+
+    /** The training rows without their label column (the last), as features.csv. */
+    Path unlabelledTrain() throws IOException {
+        Path unlabelled = dir.resolve("features.csv");
+        StringBuilder s = new StringBuilder();
+        for (String line : Files.readAllLines(TRAIN)) {
+            s.append(line, 0, line.lastIndexOf(',')).append('\n');
+        }
+        Files.writeString(unlabelled, s);
+        return unlabelled;
     }
 
     @Test
@@ -210,13 +220,7 @@ class ProgressiveSweepCliTest {
 
     @Test
     void trainsWithoutTargetsByDistillation() throws IOException {
-        Path unlabelled = dir.resolve("features.csv");
-        List<String> lines = Files.readAllLines(TRAIN);
-        StringBuilder s = new StringBuilder();
-        for (String line : lines) {
-            s.append(line, 0, line.lastIndexOf(',')).append('\n');
-        }
-        Files.writeString(unlabelled, s);
+        Path unlabelled = unlabelledTrain();
         Path out = dir.resolve("small.onnx");
         Path report = dir.resolve("sweep.json");
         CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", unlabelled.toString(),
@@ -231,13 +235,7 @@ class ProgressiveSweepCliTest {
 
     @Test
     void thePapersRuleNeedsTargets() throws IOException {
-        Path unlabelled = dir.resolve("features.csv");
-        List<String> lines = Files.readAllLines(TRAIN);
-        StringBuilder s = new StringBuilder();
-        for (String line : lines) {
-            s.append(line, 0, line.lastIndexOf(',')).append('\n');
-        }
-        Files.writeString(unlabelled, s);
+        Path unlabelled = unlabelledTrain();
         Path out = dir.resolve("small.onnx");
         CliRun run = CliRun.of("-q", "sweep", MODEL, "--eval", TEST.toString(), "--train", unlabelled.toString(),
                 "--paper", "-o", out.toString());
