@@ -33,6 +33,10 @@ import sys
 import tempfile
 import time
 
+# The reference models' training and test files, named as scripts/comparison/comparison.py names them.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "comparison"))
+from comparison import reference_files  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODELS = [  # model, target reduction (%) that an independent implementation and Torch-Pruning reached
     ("iris_4-10-3_relu", 86),
@@ -49,17 +53,9 @@ BEGIN = "<!-- compensation-table:begin -->"
 END = "<!-- compensation-table:end -->"
 
 
-def splits(shared, name):
-    dataset = name.split("_")[0]
-    if dataset == "mnist":
-        return (os.path.join(shared, "data", "mnist-train.csv.gz"), os.path.join(shared, "data", "mnist-test.csv.gz"))
-    return (os.path.join(shared, "data", "splits", dataset + "-train.csv"),
-            os.path.join(shared, "data", "splits", dataset + "-test.csv"))
-
-
 def halves(shared, name, tmp, seed=0):
     """The test file split into seeded halves (validation, test), written once into tmp."""
-    _, test = splits(shared, name)
+    _, test = reference_files(shared, name)
     validation_file = os.path.join(tmp, name + "-validation.csv")
     test_file = os.path.join(tmp, name + "-test.csv")
     if not os.path.exists(validation_file):
@@ -77,7 +73,7 @@ def halves(shared, name, tmp, seed=0):
 
 
 def sweep(shared, name, tmp, tag, extra):
-    train, _ = splits(shared, name)
+    train, _ = reference_files(shared, name)
     validation, test = halves(shared, name, tmp)
     report = os.path.join(tmp, "%s-%s.json" % (name, tag))
     command = [os.path.join(ROOT, "bin", "odf2nna-onnx"), "-q", "sweep", os.path.join(shared, "models", name + ".onnx"),
