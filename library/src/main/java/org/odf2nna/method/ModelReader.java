@@ -61,6 +61,20 @@ public final class ModelReader {
         return read;
     }
 
+    /**
+     * Lets go of the model kept for a next read of {@code model} when it holds {@code graph}: a caller that holds
+     * the model in another form from here on (a wide model's weights are hundreds of MB), so that it is not held
+     * twice; a later read reads the file again.
+     */
+    static void forget(Path model, org.odf2nna.onnx.proto.OnnxProto.ModelProto graph) {
+        synchronized (ModelReader.class) {
+            Cached cached = last.get();
+            if (cached != null && cached.model.graph() == graph) {
+                last = new SoftReference<>(null);
+            }
+        }
+    }
+
     /** The graph of a model as its format's reader gives it, before cleaning: one route per format. */
     static Produced graphOf(Path model, ModelFormat format) {
         return switch (format) {

@@ -36,6 +36,87 @@ public final class DenseChainWriter {
         return new Rewrite(original, network).run();
     }
 
+    /**
+     * The model held once (issue 57): {@code model} with the values of every chain weight that {@link #write} makes
+     * again from the network bit for bit left out of its graph (the tensor's name, type and shape kept), so that a run
+     * holding the model for writing and its network for the arithmetic does not hold the weights twice (135 MB at
+     * 4,096 wide). Left in: weights that would not come back the same (Gemm's alpha, double, float_data, external,
+     * Constant-node or int8 storage, normalisation folded in). Only for {@link #write} and for reading shapes, names
+     * and metadata: ONNX Runtime cannot run the graph returned.
+     */
+    public static OnnxDenseModel withoutRewritableWeights(OnnxDenseModel model) {
+        if (Int8Weights.readable(model.model()) != model.model()) {
+            return model;
+        }
+        GraphProto.Builder graph = model.model().getGraph().toBuilder();
+        boolean changed = false;
+        List<LayerBinding> layers = model.binding().layers();
+        for (int l = 0; l < layers.size(); l++) {
+            LayerBinding binding = layers.get(l);
+            boolean folded = binding.preNorm() != null || (l > 0 && layers.get(l - 1).postNorm() != null);
+            if (folded || binding.alpha() != 1f || !(binding.weight() instanceof TensorSlot.Initializer slot)) {
+                continue;
+            }
+            int index = initializerIndex(graph, slot.tensor());
+            TensorProto tensor = index < 0 ? null : graph.getInitializer(index);
+            if (tensor == null || tensor.getDataType() != OnnxTensors.FLOAT || !tensor.hasRawData()
+                    || OnnxTensors.isExternal(tensor)) {
+                continue;
+            }
+            DenseLayer layer = model.network().layer(l);
+            TensorProto again = OnnxTensors.withValues(tensor, storedWeights(binding, layer, 1f),
+                    weightDims(binding, layer));
+            if (again.equals(tensor)) {
+                graph.setInitializer(index, tensor.toBuilder().clearRawData().build());
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return model;
+        }
+        return new OnnxDenseModel(model.source(), model.model().toBuilder().setGraph(graph).build(), model.network(),
+                model.binding(), model.input());
+    }
+
+    private static int initializerIndex(GraphProto.Builder graph, String name) {
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            if (graph.getInitializer(i).getName().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A tensor left out by {@link #withoutRewritableWeights}: a shape with elements and no values. */
+    private static boolean valuesLeftOut(TensorProto tensor) {
+        return !tensor.hasRawData() && tensor.getFloatDataCount() == 0 && tensor.getDoubleDataCount() == 0
+                && !OnnxTensors.isExternal(tensor) && OnnxTensors.elementCount(tensor) > 0;
+    }
+
+    /** The layer's weights divided by {@code alpha}, in the tensor's layout (transposed for Gemm's transB). */
+    private static float[] storedWeights(LayerBinding binding, DenseLayer layer, float alpha) {
+        int inputs = layer.inputs();
+        int units = layer.units();
+        float[] w = layer.weights();
+        float[] stored = new float[w.length];
+        for (int i = 0; i < inputs; i++) {
+            for (int j = 0; j < units; j++) {
+                float v = w[i * units + j] / alpha;
+                if (binding.transposed()) {
+                    stored[j * inputs + i] = v;
+                } else {
+                    stored[i * units + j] = v;
+                }
+            }
+        }
+        return stored;
+    }
+
+    private static long[] weightDims(LayerBinding binding, DenseLayer layer) {
+        return binding.transposed() ? new long[] {layer.units(), layer.inputs()}
+                : new long[] {layer.inputs(), layer.units()};
+    }
+
     private static final class Rewrite {
         final OnnxDenseModel original;
         final DenseNetwork network;
@@ -129,27 +210,15 @@ public final class DenseChainWriter {
             boolean sameShape = unfolded != null && unfolded.inputs() == inputs && unfolded.units() == units;
             boolean sameWeights = sameShape && java.util.Arrays.equals(unfolded.weights(), layer.weights());
             boolean sameBias = sameShape && java.util.Arrays.equals(unfolded.bias(), layer.bias());
-            float[] w = layer.weights();
-            float[] stored = new float[w.length];
             float alpha = binding.alpha();
-            if (!sameWeights && !allFinite(w, alpha)) {
+            if (!sameWeights && !allFinite(layer.weights(), alpha)) {
                 // Dividing by a tiny alpha overflows: store the weights as they are, with alpha 1.
                 setFloatAttribute(binding.denseOutput(), "alpha", 1f);
                 alpha = 1f;
             }
-            for (int i = 0; i < inputs; i++) {
-                for (int j = 0; j < units; j++) {
-                    float v = w[i * units + j] / alpha;
-                    if (binding.transposed()) {
-                        stored[j * inputs + i] = v;
-                    } else {
-                        stored[i * units + j] = v;
-                    }
-                }
-            }
-            long[] weightDims = binding.transposed() ? new long[] {units, inputs} : new long[] {inputs, units};
-            if (!sameWeights) {
-                replaceConstant(binding.weight(), stored, weightDims);
+            // Unchanged weights whose values the held model left out are made again from the network, bit for bit.
+            if (!sameWeights || leftOut(binding.weight())) {
+                replaceConstant(binding.weight(), storedWeights(binding, layer, alpha), weightDims(binding, layer));
             }
 
             float[] bias = layer.bias();
@@ -180,6 +249,15 @@ public final class DenseChainWriter {
                     removeNorm(norm);
                 }
             }
+        }
+
+        /** Whether {@code slot} is an initializer whose values {@link #withoutRewritableWeights} left out. */
+        private boolean leftOut(TensorSlot slot) {
+            if (!(slot instanceof TensorSlot.Initializer init)) {
+                return false;
+            }
+            Integer index = initializerIndex.get(init.tensor());
+            return index != null && valuesLeftOut(graph.getInitializer(index));
         }
 
         /** Whether every value divided by {@code scale} is still a finite float. */

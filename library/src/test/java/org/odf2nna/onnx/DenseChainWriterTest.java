@@ -115,6 +115,43 @@ class DenseChainWriterTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("allModels")
+    void theModelHeldOnceWritesWhatTheWholeModelWrites(String name, TestModels.Built built) {
+        OnnxDenseModel read = DenseChainReader.read(built.model(), FILE);
+        OnnxDenseModel held = DenseChainWriter.withoutRewritableWeights(read);
+        float[] rows = TestModels.randomRows(13, ROWS, built.inputWidth());
+        List<double[]> means = means(built.hiddenReference(rows, ROWS), built.hiddenUnits(), ROWS);
+        // every unit kept; the second hidden layer pruned (the first layer's weights untouched); both pruned
+        DenseNetwork[] networks = {read.network(), prune(read.network(), means, new int[][] {range(8), {1, 5}}),
+                prune(read.network(), means, new int[][] {{0, 2, 3, 6}, {1, 5}})};
+        for (DenseNetwork network : networks) {
+            assertEquals(DenseChainWriter.write(read, network), DenseChainWriter.write(held, network),
+                    "written from the held model, " + java.util.Arrays.toString(network.widths()));
+        }
+    }
+
+    @Test
+    void theModelHeldOnceLeavesOutTheWeightsItCanMakeAgain() {
+        ModelProto original = TestModels.dense(4, 8, 6, 3).gemmScale(1, 0.7f, 1f).build().model();
+        OnnxDenseModel read = DenseChainReader.read(original, FILE);
+        OnnxDenseModel held = DenseChainWriter.withoutRewritableWeights(read);
+        List<String> weights = read.binding().layers().stream().map(b -> b.weight().tensor()).toList();
+        // raw float weights with alpha 1 are left out (name, type and shape kept); the scaled layer's are not
+        for (int l = 0; l < 3; l++) {
+            TensorProto before = TestModels.initializer(original, weights.get(l));
+            TensorProto after = TestModels.initializer(held.model(), weights.get(l));
+            assertEquals(before.getDimsList(), after.getDimsList());
+            assertEquals(before.getDataType(), after.getDataType());
+            assertEquals(l != 1, after.getRawData().isEmpty(), "layer " + (l + 1) + "'s weights left out");
+        }
+        assertTrue(held.model().getSerializedSize() < original.getSerializedSize());
+        assertEquals(original, DenseChainWriter.write(held, read.network()), "the original written back");
+        // a model with nothing to leave out is given back as it is
+        OnnxDenseModel doubles = DenseChainReader.read(TestModels.dense(4, 8, 6, 3).doubles().build().model(), FILE);
+        assertTrue(doubles == DenseChainWriter.withoutRewritableWeights(doubles));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allModels")
     void keepingEveryUnitComputesTheSame(String name, TestModels.Built built) {
         OnnxDenseModel read = DenseChainReader.read(built.model(), FILE);
         ModelProto written = DenseChainWriter.write(read, read.network());
