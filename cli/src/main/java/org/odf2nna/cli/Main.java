@@ -35,8 +35,9 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage, 3 nothing written: no pruned model "
                 + "kept the promise, or the validation rows cannot certify it; 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM, with "
                 + "nothing unfinished left behind.",
-            "Memory: the launcher gives Java a heap fitted to the files named (512 MB plus a share of their size, at "
-                + "most a quarter of the machine's memory); raise it with ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g.",
+            "Memory: the launcher gives Java a heap fitted to the files named (512 MB plus a share of their size: 10 × "
+                + "an .onnx model, 6 × a CSV file; at most a quarter of the machine's memory); raise it with "
+                + "ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
 
@@ -143,8 +144,10 @@ public final class Main implements Runnable {
             return USAGE;
         }
         if (e instanceof OutOfMemoryError) {
-            err.println("odf2nna-onnx: error: out of memory (" + oneLine(e.getMessage()) + "); give Java more "
-                    + "with JAVA_OPTS=-Xmx8g, or use a smaller --inference-batch");
+            // The launcher's variable first: it is what sets the heap the run had (README, "Memory").
+            err.println("odf2nna-onnx: error: out of memory (" + oneLine(e.getMessage()) + ") in a heap of "
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB; give Java more with ODF2NNA_HEAP=8g (or "
+                    + "JAVA_OPTS=-Xmx8g), or use a smaller --inference-batch");
             if (verbose) {
                 e.printStackTrace(err);
             }

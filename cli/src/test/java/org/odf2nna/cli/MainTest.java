@@ -43,6 +43,19 @@ class MainTest {
     }
 
     @Test
+    void outOfMemorySaysTheHeapAndHowToRaiseIt() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        int code = Main.report(new OutOfMemoryError("Java heap space"), false, new java.io.PrintStream(bytes, true,
+                java.nio.charset.StandardCharsets.UTF_8));
+        String err = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(Main.FAILED, code);
+        assertEquals(1, err.lines().count(), err);
+        // the prefix bench scale reads, the heap the run had, the launcher's variable
+        assertTrue(err.startsWith("odf2nna-onnx: error: out of memory (Java heap space) in a heap of "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MB; give Java more with ODF2NNA_HEAP=8g"), err);
+    }
+
+    @Test
     void helpSaysExitCodeThreeAndTheDefaultSchedule() {
         String main = CliRun.of("--help").out().replaceAll("\\s+", " ");
         assertTrue(main.contains("3 nothing written"), main);
