@@ -130,7 +130,7 @@ final class LayerGrams {
     }
 
     /** One layer's running matrix: each block centred on its own mean in ONNX Runtime, merged here. */
-    static final class Accumulator implements AutoCloseable {
+    static final class Accumulator implements org.odf2nna.prune.LayerCovariance.BlockGram {
         private final int width;
         private final OnnxRunner runner;
         private final OnnxRunner.PinnedDoubles block;
@@ -151,7 +151,8 @@ final class LayerGrams {
         }
 
         /** Adds {@code n} rows of activations (row-major, {@code width} each). */
-        void add(float[] activations, int n) {
+        @Override
+        public void add(float[] activations, int n) {
             runner.runInto(activations, n, width, block);
             DoubleBuffer g = block.get(RefitSumsGraph.GRAM);
             DoubleBuffer m = block.get(RefitSumsGraph.BLOCK_MEAN);
@@ -174,6 +175,12 @@ final class LayerGrams {
                 mean[i] += delta[i] * weight;
             }
             rows = total;
+        }
+
+        /** The matrix about the rows' mean so far: this accumulator's own array, not a copy. */
+        @Override
+        public double[] centred() {
+            return centred;
         }
 
         Gram build() {
