@@ -234,14 +234,15 @@ public final class ProgressivePruning {
             Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label + " (" + compensated.architecture()
                     + ")", roundProgress);
             DenseNetwork network = retrained.network();
-            TrainingSummary training = retrained.summary().withChange(roundRetrainer.changeFrom(reference, network));
             // The search must not look at the validation rows: it goes by how far the round moved from the original
             // on training rows. certify() judges the rounds it went on from, once the chain is complete.
             Int8Fallback.Choice int8 = quantize.int8()
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance, quantize.integerKernels()) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
+            Retrainer.Moved moved = roundRetrainer.moved(reference, network, candidate);
+            TrainingSummary training = retrained.summary().withChange(moved.change());
             judges.add(level -> roundRetrainer.bound(reference, candidate, tolerance, level, reading));
-            watched.add(roundRetrainer.watchedLoss(reference, candidate));
+            watched.add(moved.watchedLoss());
             boolean continued = watched.get(watched.size() - 1) <= STEERING_SLACK * tolerance;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
             rounds.add(new Round(index, compensated, network, kept, training, continued, null, int8));

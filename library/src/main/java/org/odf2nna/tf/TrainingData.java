@@ -31,14 +31,28 @@ public record TrainingData(float[] inputs, float[] targets, int rows, int width)
         if (validation >= rows) {
             throw new IllegalArgumentException("a validation fraction of " + fraction + " leaves no training rows");
         }
+        boolean[] isValidation = heldOut(validation, seed);
+        TrainingData train = select(isValidation, false, rows - validation);
+        TrainingData held = select(isValidation, true, validation);
+        return new TrainingData[] {train, held};
+    }
+
+    /** Per row, whether {@link #split} at {@code fraction} and {@code seed} holds it out (its second part). */
+    public boolean[] heldOut(double fraction, long seed) {
+        int validation = (int) Math.round(rows * fraction);
+        if (fraction > 0 && validation == 0 && rows > 1) {
+            validation = 1;
+        }
+        return heldOut(validation, seed);
+    }
+
+    private boolean[] heldOut(int validation, long seed) {
         int[] order = permutation(rows, new Random(seed));
         boolean[] isValidation = new boolean[rows];
         for (int i = 0; i < validation; i++) {
             isValidation[order[i]] = true;
         }
-        TrainingData train = select(isValidation, false, rows - validation);
-        TrainingData held = select(isValidation, true, validation);
-        return new TrainingData[] {train, held};
+        return isValidation;
     }
 
     private TrainingData select(boolean[] mask, boolean wanted, int count) {

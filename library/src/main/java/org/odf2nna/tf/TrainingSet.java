@@ -46,6 +46,14 @@ public interface TrainingSet {
      */
     TrainingData sample(int n, long seed);
 
+    /**
+     * Which rows {@link #sample} gives, as indices in the stored order (ascending, as the sample holds them), or null
+     * where that is not known (rows streamed from disk).
+     */
+    default int[] sampleRows(int n, long seed) {
+        return null;
+    }
+
     /** The same rows restricted to the given columns, in the given order (feature selection). */
     TrainingSet keepColumns(int[] kept);
 
@@ -113,6 +121,15 @@ public interface TrainingSet {
         @Override
         public TrainingData sample(int n, long seed) {
             return data.rows() > n ? data.split((double) n / data.rows(), seed)[1] : data;
+        }
+
+        @Override
+        public int[] sampleRows(int n, long seed) {
+            if (data.rows() <= n) {
+                return java.util.stream.IntStream.range(0, data.rows()).toArray();
+            }
+            boolean[] held = data.heldOut((double) n / data.rows(), seed);
+            return java.util.stream.IntStream.range(0, data.rows()).filter(r -> held[r]).toArray();
         }
 
         @Override
