@@ -4,11 +4,13 @@
 # seconds (utime + stime) and VmRSS/VmHWM, so that each phase's CPU seconds can be read off the stamps (docs/
 # PERFORMANCE.md, "sweep at widths 1,024 and 4,096"). A JFR recording runs from the start (settings=profile); a stop
 # by SIGTERM halts without writing it, so dump it before with: jcmd PID JFR.dump name=1 filename=FILE.jfr
-# Usage: scripts/bench/sweep_stamped.sh HOME MODEL ROWS SECONDS OUT
+# Usage: scripts/bench/sweep_stamped.sh HOME MODEL ROWS SECONDS OUT [SWEEP_OPTION...]
 # where HOME is an unpacked install (bin/, lib/), MODEL and ROWS the bench's generated files (the bench deletes its
 # rows after each cell: copy them while its first command runs); writes OUT.log, OUT.time, OUT.samples, OUT.jfr.
+# Options after OUT go to sweep as they are (--accept-chance for rows made by scripts/corpus/make_scale_mlp.py).
 set -u
 home=$1 model=$2 rows=$3 seconds=$4 out=$5
+shift 5
 rm -f "$out.samples" "$out.done"
 (
     while [[ ! -f $out.done ]]; do
@@ -23,7 +25,7 @@ $(awk '/VmRSS|VmHWM/{printf "%s %s ", $1, $2}' "/proc/$pid/status") $(cut -d' ' 
 cd "$home" || exit 2
 JAVA_OPTS="-XX:StartFlightRecording=filename=$out.jfr,settings=profile" \
     /usr/bin/time -o "$out.time" -f "ODF2NNA_TIME %e %U %S %M" timeout -s TERM "$seconds" \
-    bin/odf2nna-onnx sweep "$model" --eval "$rows" --train "$rows" --retrain-epochs 1 -o "$out.onnx" 2>&1 \
+    bin/odf2nna-onnx sweep "$model" --eval "$rows" --train "$rows" --retrain-epochs 1 -o "$out.onnx" "$@" 2>&1 \
     | perl -ne 'BEGIN { $| = 1 } for my $l (split /\r/) { next if $l =~ /^\s*$/; chomp $l;
         my @t = gmtime(); printf "%02d:%02d:%02d %s\n", $t[2], $t[1], $t[0], $l; }' > "$out.log"
 touch "$out.done"

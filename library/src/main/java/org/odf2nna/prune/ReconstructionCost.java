@@ -84,9 +84,10 @@ public final class ReconstructionCost {
     }
 
     /**
-     * {@link #order}'s greedy elimination carried out only as far as it is read: each step costs O(m·(m + u)) (over a
-     * minute a layer for all of a 4,096-wide layer's steps), and a round reads the first few of them (the units it
-     * removes, and one more per layer). The steps it makes are {@link #order}'s, bit for bit.
+     * {@link #order}'s greedy elimination, made only as far as it is read: each step costs O(m·(m + u)), and a round
+     * reads the first few (the units it removes, and one more per layer). {@link #select} does not read it so: held
+     * lazily, every layer's weights and inverse are alive at once (670 MB beside the covariances at width 4,096, out of
+     * the default heap in round 1), so it makes each layer's whole order in turn. The steps are the same, bit for bit.
      */
     static final class Greedy implements Steps {
         private final int m;
@@ -187,16 +188,21 @@ public final class ReconstructionCost {
         for (int i = 0; i < m; i++) {
             trace += covariance[i * m + i];
         }
-        DMatrixRMaj sigma = new DMatrixRMaj(m, m, true, covariance.clone());
         double ridge = RIDGE * Math.max(trace / Math.max(1, m), 1e-30);
+        DMatrixRMaj inverse = new DMatrixRMaj(m, m);
+        // The factor works in a copy of its own; the pseudo-inverse, rarely needed, gets the ridged matrix again.
+        if (!CommonOps_DDRM.invertSPD(ridged(covariance, m, ridge), inverse)) {
+            CommonOps_DDRM.pinv(ridged(covariance, m, ridge), inverse);
+        }
+        return inverse.data;
+    }
+
+    private static DMatrixRMaj ridged(double[] covariance, int m, double ridge) {
+        DMatrixRMaj sigma = new DMatrixRMaj(m, m, true, covariance.clone());
         for (int i = 0; i < m; i++) {
             sigma.add(i, i, ridge);
         }
-        DMatrixRMaj inverse = new DMatrixRMaj(m, m);
-        if (!CommonOps_DDRM.invertSPD(sigma.copy(), inverse)) {
-            CommonOps_DDRM.pinv(sigma, inverse);
-        }
-        return inverse.data;
+        return sigma;
     }
 
     /** The unit still kept whose removal costs least (the first such, in index order). */
@@ -367,7 +373,9 @@ public final class ReconstructionCost {
         // A chain's layers keep the one-shot cost under GREEDY_COST (the greedy elimination is the graph sweep's) and
         // HEAD_LOSS (a chain has no heads).
         if (ranking == Ranking.COST || ranking == Ranking.GREEDY_COST || ranking == Ranking.HEAD_LOSS) {
-            return new Greedy(covariance, next);
+            // Whole, one layer at a time: lazily made orders hold every layer's weights and inverse at once (670 MB
+            // beside the covariances at width 4,096), which ran out of the default heap in round 1.
+            return order(covariance, next);
         }
         int m = next.inputs();
         int u = next.units();
