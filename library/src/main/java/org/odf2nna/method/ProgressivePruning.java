@@ -234,8 +234,7 @@ public final class ProgressivePruning {
             Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label + " (" + compensated.architecture()
                     + ")", roundProgress);
             DenseNetwork network = retrained.network();
-            // The search must not look at the validation rows: it goes by how far the round moved from the original
-            // on training rows. certify() judges the rounds it went on from, once the chain is complete.
+            // The search goes by training rows alone; certify() judges its chain on the validation rows once complete.
             Int8Fallback.Choice int8 = quantize.int8()
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance, quantize.integerKernels()) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
