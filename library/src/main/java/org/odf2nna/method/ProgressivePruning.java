@@ -285,30 +285,41 @@ public final class ProgressivePruning {
     }
 
     /**
-     * What a round's selection was made from: the network and retrainer it started from, the fitting rows, the layers'
-     * moments, the inputs' (or null).
+     * What a round's selection was made from: the network and retrainer it started from, the fitting rows, the units'
+     * statistics, the hidden layers' removal orders, the inputs' moments (or null).
      */
-    private record Costs(DenseNetwork start, Retrainer retrainer, RowSource rows, LayerCovariance moments,
-            double[][] columns, ReconstructionCost.Selection selection) {
+    private record Costs(DenseNetwork start, Retrainer retrainer, RowSource rows,
+            org.odf2nna.prune.UnitStatistics statistics, List<ReconstructionCost.Order> orders, double[][] columns,
+            ReconstructionCost.Selection selection) {
     }
 
     /**
      * The units (and inputs, when {@code withInputs}) a round removes. Unit costs and the refit need the layers'
      * second moments, not every row: a sample keeps rounds quick. A round after one the search did not go on from
-     * starts from the same network and retrainer, so the same fitting rows: it keeps {@code before}'s moments, the
-     * sums they would give again (h² products a row in plain Java: most of a round's time at width 4,096).
+     * starts from the same network and retrainer, so the same fitting rows: it keeps {@code before}'s statistics and
+     * hidden layers' removal orders, which the moments and the ranking would give again (the ranking does not depend on
+     * the share; at width 4,096 it is most of a round's unit costs).
      *
      * @param before the round before's costs, or null
      */
     private static Costs costs(DenseNetwork current, Retrainer retrainer, boolean withInputs, double share,
             Schedule schedule, int[] most, Costs before) {
         RowSource rows = retrainer.fittingRows(FIT_ROWS);
-        LayerCovariance moments = before != null && before.start() == current && before.retrainer() == retrainer
-                ? before.moments() : measure(current, rows, retrainer.device());
+        org.odf2nna.prune.UnitStatistics statistics;
+        List<ReconstructionCost.Order> orders;
+        if (before != null && before.start() == current && before.retrainer() == retrainer) {
+            statistics = before.statistics();
+            orders = before.orders();
+        } else {
+            // The covariances go once ranked: the refit reads only the statistics.
+            LayerCovariance moments = measure(current, rows, retrainer.device());
+            statistics = moments.statistics();
+            orders = ReconstructionCost.rank(current, moments.covariances(), schedule.ranking());
+        }
         double[][] columns = withInputs && current.inputs() > 1 ? LayerCovariance.ofColumns(rows, current.inputs())
                 : null;
-        return new Costs(current, retrainer, rows, moments, columns, ReconstructionCost.select(current, columns == null ? null
-                : columns[1], moments.covariances(), share, schedule.ranking(), most));
+        return new Costs(current, retrainer, rows, statistics, orders, columns, ReconstructionCost.selectFrom(current,
+                columns == null ? null : columns[1], orders, share, schedule.ranking(), most));
     }
 
     /**
@@ -358,13 +369,12 @@ public final class ProgressivePruning {
      */
     private static Refit refit(DenseNetwork current, Retrainer currentRetrainer, Costs costs, double ridge) {
         RowSource rows = costs.rows();
-        LayerCovariance moments = costs.moments();
         double[][] columns = costs.columns();
         ReconstructionCost.Selection selection = costs.selection();
         DenseNetwork start = current;
         Retrainer roundRetrainer = currentRetrainer;
         RowSource roundRows = rows;
-        org.odf2nna.prune.UnitStatistics statistics = moments.statistics();
+        org.odf2nna.prune.UnitStatistics statistics = costs.statistics();
         if (selection.dropsInputs(current)) {
             // The first layer is refitted on the kept inputs, then the units are chosen as usual on top of it.
             start = LeastSquaresCompensation.compensateInputs(current, columns[0], selection.keptInputs(), rows,

@@ -316,14 +316,31 @@ public final class ReconstructionCost {
      */
     public static Selection select(DenseNetwork network, double[] inputCovariance, List<double[]> covariances,
             double share, Ranking ranking, int[] most) {
+        return selectFrom(network, inputCovariance, rank(network, covariances, ranking), share, ranking, most);
+    }
+
+    /**
+     * Each hidden layer's removal order under {@code ranking}: what {@link #selectFrom} walks, whatever the share, so
+     * that a round with another share from the same network and covariances need not rank again (and the covariances,
+     * 403 MB at width 4,096, need not be kept for it).
+     */
+    public static List<Order> rank(DenseNetwork network, List<double[]> covariances, Ranking ranking) {
+        List<Order> orders = new ArrayList<>();
+        for (int l = 0; l < network.hiddenLayerCount(); l++) {
+            orders.add(ranked(covariances.get(l), network.layer(l + 1), ranking));
+        }
+        return orders;
+    }
+
+    /** {@link #select(DenseNetwork, double[], List, double, Ranking, int[])} from the hidden layers' {@link #rank}. */
+    public static Selection selectFrom(DenseNetwork network, double[] inputCovariance, List<Order> hiddenOrders,
+            double share, Ranking ranking, int[] most) {
         int hidden = network.hiddenLayerCount();
         // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
         List<Steps> orders = new ArrayList<>();
         orders.add(inputCovariance == null ? new Order(new int[0], new double[0])
                 : ranked(inputCovariance, network.layer(0), ranking));
-        for (int l = 0; l < hidden; l++) {
-            orders.add(ranked(covariances.get(l), network.layer(l + 1), ranking));
-        }
+        orders.addAll(hiddenOrders);
         int[] widths = network.widths();
         long before = network.parameterCount();
         long target = (long) Math.ceil(share * before);
@@ -365,7 +382,7 @@ public final class ReconstructionCost {
         return new Selection(kept(network.inputs(), orders.get(0), taken[0]), new UnitSelection(layers));
     }
 
-    private static Steps ranked(double[] covariance, DenseLayer next, Ranking ranking) {
+    private static Order ranked(double[] covariance, DenseLayer next, Ranking ranking) {
         if (ranking == Ranking.TAYLOR) {
             // Not a second check: the sweep's entry refuses it (ProgressiveSweep.requireChainRanking).
             throw new IllegalStateException("a dense chain has no Taylor scores");
