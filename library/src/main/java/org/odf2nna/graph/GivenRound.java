@@ -58,7 +58,7 @@ public final class GivenRound {
             String phase = "round " + round + ": retraining end to end";
             out = endToEnd.retrain(original, out, file, (epoch, epochs) -> progress.update(phase, epoch.epoch(),
                     epochs, null));
-            // The kept epoch on the retraining's held-out training rows (a choice among rounds would read it).
+            // The kept epoch on the retraining's held-out training rows: what COMPARISON.md's ranking studies read.
             org.odf2nna.tf.TrainingResult.Epoch held = endToEnd.heldOut();
             if (held != null) {
                 progress.update("round " + round + ": held-out training rows", held.epoch(), -1,
