@@ -39,33 +39,7 @@ public final class ReconstructionCost {
      * @param order the units in the order they go (at most units − 1: a layer keeps one)
      * @param cost  the error each removal adds, as a share of the layer's output energy (not cumulative)
      */
-    public record Order(int[] order, double[] cost) implements Steps {
-        @Override
-        public int length() {
-            return order.length;
-        }
-
-        @Override
-        public int unit(int step) {
-            return order[step];
-        }
-
-        @Override
-        public double cost(int step) {
-            return cost[step];
-        }
-    }
-
-    /** A removal order as {@link #select} reads it, step by step. */
-    interface Steps {
-        /** How many removals the order holds. */
-        int length();
-
-        /** The unit removed at {@code step} (0-based, below {@link #length}). */
-        int unit(int step);
-
-        /** The error removal {@code step} adds (see {@link Order#cost}). */
-        double cost(int step);
+    public record Order(int[] order, double[] cost) {
     }
 
     /**
@@ -75,78 +49,30 @@ public final class ReconstructionCost {
      * @param next       the layer its outputs feed
      */
     public static Order order(double[] covariance, DenseLayer next) {
-        Greedy greedy = new Greedy(covariance, next);
-        int length = greedy.length();
-        if (length > 0) {
-            greedy.cost(length - 1);
+        int m = next.inputs();
+        int u = next.units();
+        if (covariance.length != m * m) {
+            throw new IllegalArgumentException("covariance of " + covariance.length + " values for " + m + " units");
         }
-        return new Order(greedy.order, greedy.cost);
-    }
-
-    /**
-     * {@link #order}'s greedy elimination, made only as far as it is read: each step costs O(m·(m + u)), and a round
-     * reads the first few (the units it removes, and one more per layer). {@link #select} does not read it so: held
-     * lazily, every layer's weights and inverse are alive at once (670 MB beside the covariances at width 4,096, out of
-     * the default heap in round 1), so it makes each layer's whole order in turn. The steps are the same, bit for bit.
-     */
-    static final class Greedy implements Steps {
-        private final int m;
-        private final int u;
-        private final double[] w;
-        private final double[] p;
-        private final boolean[] gone;
-        private final double scale;
-        private final int[] order;
-        private final double[] cost;
-        /** Steps made so far. */
-        private int made;
-
-        Greedy(double[] covariance, DenseLayer next) {
-            m = next.inputs();
-            u = next.units();
-            if (covariance.length != m * m) {
-                throw new IllegalArgumentException("covariance of " + covariance.length + " values for " + m
-                        + " units");
-            }
-            w = new double[m * u];
-            float[] wf = next.weights();
-            for (int k = 0; k < w.length; k++) {
-                w[k] = wf[k];
-            }
-            double energy = energy(covariance, w, m, u);
-            p = ridgedInverse(covariance, m);
-            gone = new boolean[m];
-            order = new int[Math.max(0, m - 1)];
-            cost = new double[order.length];
-            scale = energy > 0 ? 1 / energy : 0;
+        double[] w = new double[m * u];
+        float[] wf = next.weights();
+        for (int k = 0; k < w.length; k++) {
+            w[k] = wf[k];
         }
-
-        @Override
-        public int length() {
-            return order.length;
+        double energy = energy(covariance, w, m, u);
+        double[] p = ridgedInverse(covariance, m);
+        boolean[] gone = new boolean[m];
+        int[] order = new int[Math.max(0, m - 1)];
+        double[] cost = new double[order.length];
+        double scale = energy > 0 ? 1 / energy : 0;
+        for (int step = 0; step < order.length; step++) {
+            int j = cheapest(w, p, gone, m, u);
+            double jCost = removalCost(w, p, j, m, u);
+            remove(w, p, gone, j, m, u);
+            order[step] = j;
+            cost[step] = Math.max(0, jCost) * scale;
         }
-
-        @Override
-        public int unit(int step) {
-            makeThrough(step);
-            return order[step];
-        }
-
-        @Override
-        public double cost(int step) {
-            makeThrough(step);
-            return cost[step];
-        }
-
-        private void makeThrough(int step) {
-            for (; made <= step; made++) {
-                int j = cheapest(w, p, gone, m, u);
-                double jCost = removalCost(w, p, j, m, u);
-                remove(w, p, gone, j, m, u);
-                order[made] = j;
-                cost[made] = Math.max(0, jCost) * scale;
-            }
-        }
+        return new Order(order, cost);
     }
 
     /**
@@ -337,7 +263,7 @@ public final class ReconstructionCost {
             double share, Ranking ranking, int[] most) {
         int hidden = network.hiddenLayerCount();
         // Slot s removes from widths[s]: 0 the inputs, l + 1 hidden layer l.
-        List<Steps> orders = new ArrayList<>();
+        List<Order> orders = new ArrayList<>();
         orders.add(inputCovariance == null ? new Order(new int[0], new double[0])
                 : ranked(inputCovariance, network.layer(0), ranking));
         orders.addAll(hiddenOrders);
@@ -356,7 +282,7 @@ public final class ReconstructionCost {
         PriorityQueue<int[]> heads = new PriorityQueue<>((a, b) -> Double.compare(key(orders, saves, a[0], a[1]),
                 key(orders, saves, b[0], b[1])));
         for (int slot = 0; slot < slots; slot++) {
-            if (orders.get(slot).length() > 0) {
+            if (orders.get(slot).order().length > 0) {
                 heads.add(new int[] {slot, 0});
             }
         }
@@ -370,7 +296,7 @@ public final class ReconstructionCost {
             taken[slot] = head[1] + 1;
             widths[slot]--;
             removed = before - parameters(widths);
-            if (head[1] + 1 < orders.get(slot).length()) {
+            if (head[1] + 1 < orders.get(slot).order().length) {
                 heads.add(new int[] {slot, head[1] + 1});
             }
         }
@@ -426,10 +352,10 @@ public final class ReconstructionCost {
     }
 
     /** The indices below {@code count} that are not among the first {@code taken} of {@code order}, ascending. */
-    private static int[] kept(int count, Steps order, int taken) {
+    private static int[] kept(int count, Order order, int taken) {
         boolean[] dropped = new boolean[count];
         for (int k = 0; k < taken; k++) {
-            dropped[order.unit(k)] = true;
+            dropped[order.order()[k]] = true;
         }
         int[] kept = new int[count - taken];
         int at = 0;
@@ -450,7 +376,7 @@ public final class ReconstructionCost {
         return total;
     }
 
-    private static double key(List<Steps> orders, long[] saves, int layer, int step) {
-        return orders.get(layer).cost(step) / saves[layer];
+    private static double key(List<Order> orders, long[] saves, int layer, int step) {
+        return orders.get(layer).cost()[step] / saves[layer];
     }
 }
