@@ -263,9 +263,10 @@ public final class GraphSweep {
         notes.addAll(HeadUnits.notes(canonical));
         if (chain.halfStep() >= 0) {
             int h = chain.halfStep() + 1;
+            boolean beforeLast = h == chain.models().size() - 1;
             notes.add("round " + h + " is a half step: made from round " + (h - 1) + ", it removes the block "
-                    + "parameters halfway to round " + (h + 1) + ", the chain's last; made before the validation "
-                    + "rows were read and tested in its place in the order");
+                    + "parameters halfway to round " + (h + 1) + (beforeLast ? ", the chain's last" : "") + "; made "
+                    + "before the validation rows were read and tested in its place in the order");
         }
         int chosen = judged.verdict().chosen();
         GraphSweepReport.Method method = new GraphSweepReport.Method(

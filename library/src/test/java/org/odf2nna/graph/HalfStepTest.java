@@ -112,4 +112,18 @@ public class HalfStepTest {
         assertEquals(1, report.rounds().size(), report.rounds().toString());
         assertTrue(report.notes().stream().noneMatch(n -> n.contains("half step")), report.notes().toString());
     }
+
+    /**
+     * The step halved is the chain's last full one (at least half a round's share): where the round before the last
+     * left the blocks near their floors, the last step is a remainder and the one before it is halved.
+     */
+    @Test
+    void theHalfStepHalvesTheLastStepOfAtLeastHalfAShare() {
+        assertEquals(3, GraphRounds.lastFullStep(List.of(10L, 20L, 30L, 40L), 5));
+        assertEquals(2, GraphRounds.lastFullStep(List.of(10L, 20L, 30L, 31L), 5));
+        assertEquals(1, GraphRounds.lastFullStep(List.of(10L, 20L, 21L, 22L), 5));
+        // No full step at all: the last, as before.
+        assertEquals(2, GraphRounds.lastFullStep(List.of(10L, 12L, 13L), 5));
+        assertEquals(0, GraphRounds.lastFullStep(List.of(10L), 5));
+    }
 }
