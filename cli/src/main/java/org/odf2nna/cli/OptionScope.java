@@ -28,8 +28,8 @@ final class OptionScope {
         // --rank and --compensate reach a graph's rounds (the sweep's settings serve both paths); these do not.
         CHAIN_ONLY.put("--ridge", "a graph's blocks are refitted by sequential least squares (--compensate lsq) at "
                 + "a ridge of their own, then retrained (--graph-retrain)");
-        CHAIN_ONLY.put("--score", "a graph's units are ranked in one order by --rank (cost, greedy-cost, taylor, "
-                + "head-loss, impact or std; docs/graphs.md)");
+        CHAIN_ONLY.put("--score", "a graph's units are ranked in one order by --rank (auto, cost, cost-taylor, "
+                + "greedy-cost, taylor, head-loss, impact or std; docs/graphs.md)");
         String rounds = "a graph's blocks are pruned in progressive rounds";
         CHAIN_ONLY.put("--epsilon", rounds + ", each a share of their parameters, as sweep prunes them (ε "
                 + "thresholds a dense chain's unit scores once): drop --epsilon: shrink without --train then prunes one "

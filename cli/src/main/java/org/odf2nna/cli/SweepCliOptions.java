@@ -37,15 +37,17 @@ final class SweepCliOptions {
                     + Schedule.DEFAULT_SHARE + ").")
     Double share;
 
-    @Option(names = "--rank", paramLabel = "cost|greedy-cost|taylor|head-loss|std|impact",
-            description = "Progressive schedule: what orders the removals: cost (default), the error the least-squares "
-                    + "refit cannot make up for, each unit alone; greedy-cost, a graph's block units dropped one at a "
-                    + "time, each the cheapest with the others refitted (a chain ranks as cost); taylor, a graph's "
-                    + "units by the first-order Taylor importance of the retraining's loss (one gradient pass on "
-                    + "training rows per round; a chain refuses it); head-loss, as cost but which heads of an "
-                    + "attention go by the network's loss on training rows with each dropped alone (one pass per "
-                    + "head; a chain ranks as cost); std or impact, the paper's unit scores (squared, "
-                    + "as a share of their layer's sum).")
+    @Option(names = "--rank", paramLabel = "auto|cost|cost-taylor|greedy-cost|taylor|head-loss|std|impact",
+            description = "Progressive schedule: what orders the removals: auto (default), cost-taylor on a graph "
+                    + "whose rounds retrain end to end and cost everywhere else (a dense chain, a graph that keeps the "
+                    + "sequential refit, shrink's one round); cost, the error the least-squares refit cannot make up "
+                    + "for, each unit alone; cost-taylor, how many units each block gives by cost and which of them "
+                    + "by taylor (a chain refuses it); greedy-cost, a graph's block units dropped one at a time, each the "
+                    + "cheapest with the others refitted (a chain ranks as cost); taylor, a graph's units by the "
+                    + "first-order Taylor importance of the retraining's loss (one gradient pass over the retraining's "
+                    + "rows per round; a chain refuses it); head-loss, as cost but which heads of an attention go by "
+                    + "the network's loss on training rows with each dropped alone (one pass per head; a chain ranks "
+                    + "as cost); std or impact, the paper's unit scores (squared, as a share of their layer's sum).")
     String rank;
 
     @Option(names = "--keep-block", paramLabel = "NAME",
@@ -112,8 +114,8 @@ final class SweepCliOptions {
             try {
                 settings.ranking(Ranking.valueOf(rank.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
-                throw InputException.usage("--rank must be cost, greedy-cost, taylor, head-loss, std or impact, got '"
-                        + rank + "'");
+                throw InputException.usage("--rank must be auto, cost, cost-taylor, greedy-cost, taylor, "
+                        + "head-loss, std or impact, got '" + rank + "'");
             }
         }
         return maxDrop.applyTo(settings);

@@ -11,7 +11,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code --rank taylor} (issue 58): a graph's sweep takes it; a dense chain refuses it in one line. */
+/**
+ * {@code --rank taylor} (issue 58): a graph's sweep takes it; a dense chain refuses it in one line, and ranks by cost
+ * under the default ({@code auto}).
+ */
 class RankTaylorCliTest {
 
     @TempDir
@@ -30,6 +33,21 @@ class RankTaylorCliTest {
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(Files.exists(out), run.toString());
         assertTrue(Files.readString(report).contains("\"taylor\""), "the report names the ranking");
+    }
+
+    @Test
+    void aChainRanksByCostUnderTheDefault() throws IOException {
+        byte[][] written = new byte[2][];
+        String[] ranks = {"auto", "cost"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("iris-" + ranks[i] + ".onnx");
+            CliRun run = CliRun.of("sweep", "models/iris_4-16-16-3_relu.onnx", "--train",
+                    "examples/iris/iris-train.csv", "--validation", "examples/iris/iris-test.csv", "--max-drop", "20",
+                    "--rank", ranks[i], "-o", out.toString());
+            assertEquals(0, run.exitCode(), run.toString());
+            written[i] = Files.readAllBytes(out);
+        }
+        assertTrue(java.util.Arrays.equals(written[0], written[1]), "auto and cost write the same chain");
     }
 
     @Test

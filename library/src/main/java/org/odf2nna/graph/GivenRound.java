@@ -89,7 +89,7 @@ public final class GivenRound {
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(previous, file, blocks,
                 training.first(settings.statisticsRows()), from.feed(), settings.device(), settings.samples());
         // Taylor's gradients on the rows the round's retraining reads, the loss it steps on.
-        Map<String, float[]> gradients = ranking != Ranking.TAYLOR ? null : TaylorImportance.gradients(
+        Map<String, float[]> gradients = !ranking.usesGradients() ? null : TaylorImportance.gradients(
                 original(from, training, settings), previous, file, training.first(settings.retraining().rows()),
                 from.feed(), settings);
         // The heads' loss on the statistics' rows, as a sweep's round measures it.
@@ -105,6 +105,7 @@ public final class GivenRound {
             }
             BlockStatistics.Moments m = moments.get(b);
             double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, gradients, Double.NaN)
+                    : ranking == Ranking.COST_TAYLOR ? TaylorImportance.costOrdered(g, block, m, gradients, Double.NaN)
                     : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, m, Double.NaN, increases.get(b))
                     : ranking == Ranking.GREEDY_COST
                     ? GreedyCost.scores(g, block, m, block.units() - keep, Double.NaN)

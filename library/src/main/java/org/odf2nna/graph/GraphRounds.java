@@ -81,7 +81,11 @@ final class GraphRounds {
 
     static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
             GraphRows rows, GraphFeed input, long target, GraphRun settings) {
-        List<boolean[]> drop = dropped(new GraphView(model, file), measured, target, settings.ranking());
+        // The default ranking without Taylor's gradients (see EndToEnd.gradients) is the cost.
+        Ranking set = settings.ranking(measured.blocks());
+        Ranking ranking = set.usesGradients() && measured.gradients() == null && settings.rankingByDefault()
+                ? Ranking.COST : set;
+        List<boolean[]> drop = dropped(new GraphView(model, file), measured, target, ranking);
         return applied(original, model, file, measured, rows, input, drop, settings);
     }
 
@@ -139,6 +143,8 @@ final class GraphRounds {
             boolean greedy = ranking == Ranking.GREEDY_COST && !block.tied() && block.width() <= GreedyCost.MAX_CHANNELS;
             double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, measured.gradients(),
                     denseUnitParameters)
+                    : ranking == Ranking.COST_TAYLOR ? TaylorImportance.costOrdered(g, block, moments.get(b),
+                    measured.gradients(), denseUnitParameters)
                     : greedy ? GreedyCost.scores(g, block, moments.get(b), measured.most()[b], denseUnitParameters)
                     : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, moments.get(b), denseUnitParameters,
                     measured.headLoss() == null ? null : measured.headLoss().get(b))
@@ -272,6 +278,34 @@ final class GraphRounds {
 
         boolean active() {
             return rows != null && !fellBack;
+        }
+
+        /** What the rounds ranked by: the default's cost where it takes no gradients ({@link #gradients}), else the setting's. */
+        Ranking ranking(List<DenseBlock> blocks) {
+            Ranking set = settings.ranking(blocks);
+            return set.usesGradients() && settings.rankingByDefault() && !active() ? Ranking.COST : set;
+        }
+
+        /**
+         * Taylor's loss gradients on the round's start {@code current}, on the retraining's rows ({@code stats}
+         * without retraining); null where the default ranking falls back to the cost: rounds that do not retrain end
+         * to end, or a graph whose translation cannot take the gradients (the report's notes say so once).
+         */
+        Map<String, float[]> gradients(ModelProto original, ModelProto current, Path file, GraphRows stats) {
+            if (settings.rankingByDefault() && !active()) {
+                return null;
+            }
+            try {
+                return TaylorImportance.gradients(original, current, file, rows != null ? rows : stats, feed,
+                        settings);
+            } catch (UnsupportedOperatorException | GraphRetrainer.TranslationMismatch e) {
+                if (!settings.rankingByDefault()) {
+                    throw e;
+                }
+                fellBack = true;
+                notes.add(e.getMessage() + "; the rounds rank by cost and keep the sequential block refit");
+                return null;
+            }
         }
 
         List<String> notes() {
@@ -608,14 +642,13 @@ final class GraphRounds {
                 settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
                 start.kept()));
         timed.done(label + ": statistics");
-        if (settings.ranking() == Ranking.TAYLOR) {
+        if (settings.ranking(now).usesGradients()) {
             // One gradient pass on the round's start, on the retraining's rows (the statistics' without retraining).
             timed.update(label + ": loss gradients", 0, -1, null);
-            measured = measured.withGradients(TaylorImportance.gradients(start.model(), current, file,
-                    endToEnd.rows() != null ? endToEnd.rows() : stats, start.input(), settings));
+            measured = measured.withGradients(endToEnd.gradients(start.model(), current, file, stats));
             timed.done(label + ": loss gradients");
         }
-        if (settings.ranking() == Ranking.HEAD_LOSS) {
+        if (settings.ranking(now) == Ranking.HEAD_LOSS) {
             // One pass over the statistics' training rows per head, each dropped alone with its block refitted.
             timed.update(label + ": heads' loss", 0, -1, null);
             measured = measured.withHeadLoss(HeadLoss.increases(current, file, now, measured.moments(), stats,

@@ -1,5 +1,6 @@
 package org.odf2nna.graph;
 
+import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.settings.Compensation;
@@ -53,9 +54,18 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
         return settings.device();
     }
 
-    /** How units are ranked across blocks (each score normalised within its block). */
-    public Ranking ranking() {
-        return settings.schedule().ranking();
+    /**
+     * How the units of {@code blocks} are ranked across blocks (each score normalised within its block): the setting,
+     * with {@link Ranking#AUTO} resolved for a graph ({@link Ranking#forGraph}: whether its rounds retrain end to end
+     * and whether any of the blocks is an attention's heads).
+     */
+    public Ranking ranking(List<DenseBlock> blocks) {
+        return settings.schedule().ranking().forGraph(endToEnd(), blocks.stream().anyMatch(DenseBlock::heads));
+    }
+
+    /** Whether the ranking is the default ({@link Ranking#AUTO}): the cost where the gradients cannot be taken. */
+    public boolean rankingByDefault() {
+        return settings.schedule().ranking() == Ranking.AUTO;
     }
 
     /**

@@ -167,11 +167,12 @@ public final class GraphSweep {
         GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(model, file, blocks,
                 measuredRows, feed, settings.device(), settings.samples()), GraphRounds.most(blocks, blocks,
                 settings.blockLimits(), KeptBlocks.resolve(blocks, settings.blockLimits().keep(), file)));
-        if (settings.ranking() == org.odf2nna.settings.Ranking.TAYLOR) {
+        // One round without retraining: the default ranking is the cost here (Ranking.AUTO).
+        if (settings.ranking(blocks).usesGradients() && !settings.rankingByDefault()) {
             // The Taylor ranking's gradients: the original is its own start and teacher here.
             measured = measured.withGradients(TaylorImportance.gradients(model, model, file, rows, feed, settings));
         }
-        if (settings.ranking() == org.odf2nna.settings.Ranking.HEAD_LOSS) {
+        if (settings.ranking(blocks) == org.odf2nna.settings.Ranking.HEAD_LOSS) {
             measured = measured.withHeadLoss(HeadLoss.increases(model, file, blocks, measured.moments(), measuredRows,
                     feed, settings));
         }
@@ -270,7 +271,7 @@ public final class GraphSweep {
         }
         int chosen = judged.verdict().chosen();
         GraphSweepReport.Method method = new GraphSweepReport.Method(
-                settings.ranking().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                endToEnd.ranking(blocks).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 settings.share(), 100 * settings.maxDrop(), stats.count());
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,

@@ -17,11 +17,16 @@ import org.odf2nna.tf.LossGradients;
  * TaylorImportance: a unit's importance is {@code Σ |w ⊙ ∂L/∂w|} over its weights (the first layer's column, the
  * second layer's row, and any per-unit weights between; a head's query, key and value columns and its
  * output-projection rows; biases left out, as Torch-Pruning leaves them by default), the gradients summed over
- * {@link #BATCHES} batches of {@link #BATCH_ROWS} training rows on the round's starting model, the loss the
+ * every training row handed (batches of {@link #BATCH_ROWS}) on the round's starting model, the loss the
  * retraining's on the targets alone (cross-entropy on the labels, a regressor's squared error; without labels the
  * original's answers), without its distillation term, as Torch-Pruning's. One gradient pass per round
  * ({@link LossGradients}); the rows it reads are training rows only (the retraining's, or the statistics' when the
  * round does not retrain).
+ *
+ * <p>Why every row, where Torch-Pruning's scripts read 100 batches of 128: on the shared ViT's round 7 the heads' sums
+ * over 12,800 rows differ by under 1% and a draw of rows reorders them (each seed's draw keeps other heads), while the
+ * sum over all 50,000 keeps the same heads with any order of the rows; docs/COMPARISON.md, "Taylor over every
+ * training row".
  *
  * <p>The importances estimate a change of one loss, so blocks share their scale; for the sweep's order across blocks a
  * unit's importance is divided by the parameters it carries and multiplied by a dense unit's average (as a head's cost
@@ -29,8 +34,7 @@ import org.odf2nna.tf.LossGradients;
  */
 final class TaylorImportance {
 
-    /** Batches summed, and rows per batch: Torch-Pruning's comparison scripts' 100 batches of 128 rows. */
-    static final int BATCHES = 100;
+    /** Rows per batch, as Torch-Pruning's comparison scripts'; every row handed is read (see the class comment). */
     static final int BATCH_ROWS = 128;
 
     private TaylorImportance() {
@@ -48,7 +52,8 @@ final class TaylorImportance {
         Loss loss = settings.regression() ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY;
         // The targets' loss alone, as Torch-Pruning's: on the corpus BERT the retraining's distilled loss (nine
         // tenths the original's softened outputs) kept our least-squares head, the targets' loss Torch-Pruning's.
-        LossGradients.Pass pass = new LossGradients.Pass(loss, Distillation.NONE, BATCHES, BATCH_ROWS,
+        int batches = (rows.count() + BATCH_ROWS - 1) / BATCH_ROWS;
+        LossGradients.Pass pass = new LossGradients.Pass(loss, Distillation.NONE, batches, BATCH_ROWS,
                 settings.retrain().seed(), settings.device());
         return LossGradients.summed(original, model, names, new GraphRetrainer.Rows(inputs,
                 GraphRounds.EndToEnd.labels(rows, settings), rows.count(), packing), pass);
@@ -78,6 +83,20 @@ final class TaylorImportance {
             s[c / size] += channel[c] * perParameter;
         }
         return s;
+    }
+
+    /**
+     * A block's scores under {@link Ranking#COST_TAYLOR}: its costs as {@link Ranking#COST} gives them (a head's with
+     * its channels together, {@link HeadUnits#scores}) handed out in the order of the Taylor importances
+     * ({@link HeadLoss#reordered}: the least important unit gets the block's lowest cost), so that how many units a
+     * round takes from the block is the cost's choice and which is Taylor's. A residual stream's channel keeps its
+     * cost: its scores are summed over its consumers, whose Taylor orders differ.
+     */
+    static double[] costOrdered(GraphView g, DenseBlock block, BlockStatistics.Moments m,
+            Map<String, float[]> gradients, double denseUnitParameters) {
+        double[] costs = block.unitSize() > 1 ? HeadUnits.scores(g, block, m, Ranking.COST, denseUnitParameters)
+                : GraphRounds.scores(g, block, m, Ranking.COST);
+        return block.tied() ? costs : HeadLoss.reordered(costs, scores(g, block, gradients, Double.NaN));
     }
 
     /**

@@ -314,12 +314,12 @@ public final class ProgressivePruning {
             // The covariances go once ranked: the refit reads only the statistics.
             LayerCovariance moments = measure(current, rows, retrainer.device());
             statistics = moments.statistics();
-            orders = ReconstructionCost.rank(current, moments.covariances(), schedule.ranking());
+            orders = ReconstructionCost.rank(current, moments.covariances(), schedule.ranking().forChain());
         }
         double[][] columns = withInputs && current.inputs() > 1 ? LayerCovariance.ofColumns(rows, current.inputs())
                 : null;
         return new Costs(current, retrainer, rows, statistics, orders, columns, ReconstructionCost.selectFrom(current,
-                columns == null ? null : columns[1], orders, share, schedule.ranking(), most));
+                columns == null ? null : columns[1], orders, share, schedule.ranking().forChain(), most));
     }
 
     /**

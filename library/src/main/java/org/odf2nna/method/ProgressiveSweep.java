@@ -101,11 +101,13 @@ public final class ProgressiveSweep {
      *              (an {@link InvalidSetting})
      */
     static void requireChainRanking(SweepSettings settings, java.nio.file.Path model) {
-        if (settings.schedule().ranking() != Ranking.TAYLOR) {
+        Ranking ranking = settings.schedule().ranking();
+        if (!ranking.usesGradients()) {
             return;
         }
-        String message = Setting.RANK.ref() + " taylor applies to graphs; a dense chain ranks by cost, greedy-cost or "
-                + "head-loss (both as cost), std or impact";
+        String message = Setting.RANK.ref() + " " + ranking.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                + " applies to graphs; a dense chain ranks by auto, cost, greedy-cost or head-loss (all three as "
+                + "cost), std or impact";
         throw model == null ? new InvalidSetting(message) : InputException.usage(model, message);
     }
 

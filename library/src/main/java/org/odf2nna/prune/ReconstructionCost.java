@@ -309,7 +309,7 @@ public final class ReconstructionCost {
     }
 
     private static Order ranked(double[] covariance, DenseLayer next, Ranking ranking) {
-        if (ranking == Ranking.TAYLOR) {
+        if (ranking.usesGradients()) {
             // Not a second check: the sweep's entry refuses it (ProgressiveSweep.requireChainRanking).
             throw new IllegalStateException("a dense chain has no Taylor scores");
         }

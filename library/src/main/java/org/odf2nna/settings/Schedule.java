@@ -12,7 +12,7 @@ package org.odf2nna.settings;
  * @param maxRounds progressive: rounds at most
  * @param inputs    progressive: the model's inputs are candidates too, where the dense chain reads them directly
  *                  (the written model keeps its input and picks the kept columns with a Gather)
- * @param ranking   progressive: what orders the removals (the reconstruction cost by default)
+ * @param ranking   progressive: what orders the removals ({@link Ranking#AUTO} by default)
  * @param promise   progressive: which promise the chosen round keeps ({@link Promise}; the
  *                  population reading by default)
  */
@@ -55,7 +55,7 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
 
     /** The default: progressive pruning. */
     public static final Schedule PROGRESSIVE = new Schedule(Kind.PROGRESSIVE, SHARE_BY_ROWS, DEFAULT_MAX_ROUNDS,
-            true, Ranking.COST);
+            true, Ranking.AUTO);
 
     public Schedule {
         Checks.present("kind, ranking, promise", kind, ranking, promise);

@@ -14,6 +14,7 @@ import org.odf2nna.Device;
 import org.odf2nna.graph.BlockPruner.Compensation;
 import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.GraphSweepReport;
 
 /** Attention heads as units: the exporters' attention rewritten in the canonical form, heads scored and dropped. */
 class AttentionHeadsTest {
@@ -199,6 +200,30 @@ class AttentionHeadsTest {
         DenseBlock left = BlockFinder.find(new GraphView(most.model(), FILE)).get(0);
         assertEquals(1, left.units());
         assertEquals("1h", HeadUnits.width(left));
+    }
+
+    /**
+     * The default ranking (auto) on a graph with attention heads whose rounds retrain end to end is cost-taylor: the
+     * report names it, and the rounds were retrained; with the sequential refit alone it is the cost.
+     */
+    @Test
+    void theDefaultRankingOfATransformerThatRetrainsIsCostTaylor() {
+        ModelProto model = zeroValueHead();
+        GraphRows unlabelled = rows(600);
+        int[] labels = GraphSweep.predict(model, FILE, GraphRows.dataInput(model, FILE), unlabelled, Device.CPU);
+        GraphRows train = new GraphRows(unlabelled.features(), T * E, labels);
+        GraphRows validation = new GraphRows(train.features(), T * E, labels);
+        org.odf2nna.settings.SweepSettings settings = org.odf2nna.settings.SweepSettings.builder().maxDrop(20.0)
+                .build();
+        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
+                GraphRun.of(settings, 0.3).measuredOn(300, 100_000), org.odf2nna.Progress.NONE).report();
+        assertEquals("cost-taylor", report.ranking());
+        assertTrue(report.rounds().stream().allMatch(r -> r.retrainedEpoch() != null), report.rounds().toString());
+        GraphSweepReport sequential = GraphSweep.sweep(model, FILE, train, validation, null, GraphRun.of(
+                org.odf2nna.settings.SweepSettings.builder().maxDrop(20.0).graphRetraining(
+                org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build(), 0.3).measuredOn(300, 100_000),
+                org.odf2nna.Progress.NONE).report();
+        assertEquals("cost", sequential.ranking());
     }
 
     @Test

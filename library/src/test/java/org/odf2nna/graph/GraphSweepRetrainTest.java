@@ -76,6 +76,8 @@ public class GraphSweepRetrainTest {
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
         GraphSweepReport report = out.report();
         assertTrue(report.retraining().startsWith("end to end"), report.retraining());
+        // The default ranking (auto) on a graph without attention heads is the cost's.
+        assertEquals("cost", report.ranking());
         // The half step before the chain's last round is said; nothing else is.
         assertEquals(List.of(), report.notes().stream().filter(n -> !n.contains(" is a half step: ")).toList());
         assertFalse(report.rounds().isEmpty());
@@ -209,6 +211,7 @@ public class GraphSweepRetrainTest {
         GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
                 .report();
         assertEquals("sequential refit alone", report.retraining());
+        assertEquals("cost", report.ranking(), "the default ranking without end-to-end retraining");
         assertTrue(report.rounds().stream().allMatch(r -> r.retrainedEpoch() == null));
     }
 }

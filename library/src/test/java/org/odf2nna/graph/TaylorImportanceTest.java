@@ -2,6 +2,7 @@ package org.odf2nna.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -73,6 +74,42 @@ class TaylorImportanceTest {
             assertTrue(s[j] > 1e-3 * max, "live unit " + j + ": " + Arrays.toString(s));
         }
         assertEquals(max, s[STRONG], 0, "the strongly read unit is the most important: " + Arrays.toString(s));
+    }
+
+    /**
+     * {@code cost-taylor} (the default where rounds retrain end to end): a block's scores are its costs (so a round takes
+     * as many units from it as the cost would), handed out in Taylor's order (so the units that go are Taylor's).
+     */
+    @Test
+    void costTaylorKeepsTheBlocksCostsInTaylorsOrder() {
+        ModelProto model = model();
+        GraphRun settings = GraphRun.of(SweepSettings.builder().ranking(Ranking.COST_TAYLOR).build(), 0.25);
+        GraphRows rows = rows(model, 600);
+        Map<String, float[]> gradients = TaylorImportance.gradients(model, model, FILE, rows,
+                GraphFeed.of(model, FILE), settings);
+        GraphView g = new GraphView(model, FILE);
+        List<DenseBlock> blocks = BlockFinder.find(g);
+        DenseBlock block = blocks.get(0);
+        BlockStatistics.Moments m = BlockStatistics.measure(model, FILE, blocks, rows, GraphFeed.of(model, FILE),
+                Device.CPU, GraphRun.DEFAULT_SAMPLES).get(0);
+        double[] costs = GraphRounds.scores(g, block, m, Ranking.COST);
+        double[] taylor = TaylorImportance.scores(g, block, gradients, Double.NaN);
+        double[] mixed = TaylorImportance.costOrdered(g, block, m, gradients, Double.NaN);
+        double[] sortedCosts = costs.clone();
+        double[] sortedMixed = mixed.clone();
+        Arrays.sort(sortedCosts);
+        Arrays.sort(sortedMixed);
+        assertArrayEquals(sortedCosts, sortedMixed, 0, "the same costs");
+        for (int i = 0; i < mixed.length; i++) {
+            for (int j = 0; j < mixed.length; j++) {
+                if (taylor[i] < taylor[j]) {
+                    assertTrue(mixed[i] <= mixed[j], "unit " + i + " is less important than " + j + ": "
+                            + Arrays.toString(taylor) + " -> " + Arrays.toString(mixed));
+                }
+            }
+        }
+        // The cost alone orders this block otherwise: the mixed ranking is not the cost's own.
+        assertFalse(Arrays.equals(costs, mixed), Arrays.toString(costs));
     }
 
     @Test

@@ -52,6 +52,23 @@ class SweepSettingsTest {
     }
 
     @Test
+    void theDefaultRankingIsCostTaylorOnATransformerThatRetrainsEndToEndAndTheCostElsewhere() {
+        Ranking ranking = SweepSettings.defaults().schedule().ranking();
+        assertEquals(Ranking.AUTO, ranking);
+        assertEquals(Ranking.COST_TAYLOR, ranking.forGraph(true, true));
+        assertEquals(Ranking.COST, ranking.forGraph(true, false));
+        assertEquals(Ranking.COST, ranking.forGraph(false, true));
+        assertEquals(Ranking.COST, ranking.forChain());
+        // A ranking given is kept wherever it is read.
+        for (Ranking given : new Ranking[] {Ranking.COST, Ranking.HEAD_LOSS, Ranking.TAYLOR, Ranking.COST_TAYLOR}) {
+            Ranking set = SweepSettings.builder().ranking(given).build().schedule().ranking();
+            assertEquals(given, set.forGraph(true, true));
+            assertEquals(given, set.forGraph(false, false));
+            assertEquals(given, set.forChain());
+        }
+    }
+
+    @Test
     void theDefaultShareIsFinerOnManyValidationRowsAndAGivenShareIsKept() {
         Schedule defaults = SweepSettings.builder().build().schedule();
         assertEquals(Schedule.DEFAULT_SHARE, defaults.shareFor(Schedule.FINE_SHARE_ROWS - 1));
