@@ -224,6 +224,32 @@ class AttentionHeadsTest {
                 org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build(), 0.3).measuredOn(300, 100_000),
                 org.odf2nna.Progress.NONE).report();
         assertEquals("cost", sequential.ranking());
+        // An operator the translation lacks (an Einsum after the classifier): no gradients, the cost, one note.
+        ModelProto einsum = withEinsumAtTheEnd(model);
+        GraphSweepReport fallback = GraphSweep.sweep(einsum, FILE, train, validation, null,
+                GraphRun.of(settings, 0.3).measuredOn(300, 100_000), org.odf2nna.Progress.NONE).report();
+        assertEquals("cost", fallback.ranking());
+        List<String> notes = fallback.notes().stream().filter(n -> n.contains("operator Einsum")).toList();
+        assertEquals(1, notes.size(), fallback.notes().toString());
+        assertTrue(notes.get(0).endsWith("; the rounds rank by cost and keep the sequential block refit"), notes.get(0));
+    }
+
+    /** {@code model} with its output {@code y} passed through an identity Einsum, which the translation lacks. */
+    private static ModelProto withEinsumAtTheEnd(ModelProto model) {
+        var graph = model.getGraph().toBuilder();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            var node = graph.getNode(i);
+            for (int k = 0; k < node.getOutputCount(); k++) {
+                if (node.getOutput(k).equals("y")) {
+                    graph.setNode(i, node.toBuilder().setOutput(k, "y_before"));
+                }
+            }
+        }
+        graph.addNode(org.odf2nna.onnx.proto.OnnxProto.NodeProto.newBuilder().setOpType("Einsum").setName("same")
+                .addInput("y_before").addOutput("y").addAttribute(org.odf2nna.onnx.proto.OnnxProto.AttributeProto
+                .newBuilder().setName("equation").setType(org.odf2nna.onnx.proto.OnnxProto.AttributeProto
+                .AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("ij->ij"))));
+        return model.toBuilder().setGraph(graph).build();
     }
 
     @Test
