@@ -231,7 +231,8 @@ class AttentionHeadsTest {
         assertEquals("cost", fallback.ranking());
         List<String> notes = fallback.notes().stream().filter(n -> n.contains("operator Einsum")).toList();
         assertEquals(1, notes.size(), fallback.notes().toString());
-        assertTrue(notes.get(0).endsWith("; the rounds rank by cost and keep the sequential block refit"), notes.get(0));
+        assertTrue(notes.get(0).endsWith("; the rounds rank by cost and keep the sequential block refit"),
+                notes.get(0));
     }
 
     /** {@code model} with its output {@code y} passed through an identity Einsum, which the translation lacks. */
