@@ -280,7 +280,7 @@ final class GraphRounds {
             return rows != null && !fellBack;
         }
 
-        /** What the rounds ranked by: the default's cost where it takes no gradients ({@link #gradients}), else the setting's. */
+        /** The ranking the rounds used: as set, or the cost where the default had no gradients ({@link #gradients}). */
         Ranking ranking(List<DenseBlock> blocks) {
             Ranking set = settings.ranking(blocks);
             return set.usesGradients() && settings.rankingByDefault() && !active() ? Ranking.COST : set;
