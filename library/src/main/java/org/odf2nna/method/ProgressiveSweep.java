@@ -106,8 +106,8 @@ public final class ProgressiveSweep {
             return;
         }
         String message = Setting.RANK.ref() + " " + ranking.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
-                + " applies to graphs; a dense chain ranks by auto, cost, greedy-cost or head-loss (all three as "
-                + "cost), std or impact";
+                + " applies to graphs; a dense chain ranks by cost (auto, greedy-cost and head-loss rank as cost "
+                + "there), std or impact";
         throw model == null ? new InvalidSetting(message) : InputException.usage(model, message);
     }
 
