@@ -3,7 +3,6 @@ package org.odf2nna.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,6 +33,7 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.OperatorSetIdProto;
 import org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.testing.Skips;
 import org.odf2nna.tf.SavedModelWriter;
 
 /**
@@ -573,8 +573,8 @@ class BadInputMatrixTest {
                 d -> {
                     Path folder = Files.createDirectories(d.resolve("locked"));
                     Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-xr-xr-x"));
-                    assumeFalse(Files.isWritable(folder), "skipped: this user (root?) can write into a folder with "
-                            + "mode 555, so a read-only folder cannot be made here");
+                    Skips.requireTool(!Files.isWritable(folder), "a user whom file permissions bind (this one, "
+                            + "root?, writes into 555 folders)", "run the tests as an ordinary user");
                     return new String[] {"shrink", model(d).toString(), "--eval", goodCsv(d).toString(), "-o",
                         folder.resolve("out.onnx").toString()};
                 },

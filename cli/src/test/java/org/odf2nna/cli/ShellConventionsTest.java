@@ -2,7 +2,6 @@ package org.odf2nna.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.testing.Skips;
 import picocli.CommandLine;
 
 /**
@@ -59,7 +59,7 @@ class ShellConventionsTest {
 
     @Test
     void completionBashIsASourceableScriptThatCompletesTheTool() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "skipped: no /bin/bash");
+        Skips.requireTool(Files.isExecutable(Path.of("/bin/bash")), "/bin/bash", "apt-get install bash");
         CliRun run = CliRun.of("completion", "bash");
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals("", run.err());
@@ -89,10 +89,7 @@ class ShellConventionsTest {
         assertTrue(zsh.out().contains("bashcompinit"), "it turns on zsh's bash-completion emulation");
         assertEquals(2, CliRun.of("completion", "fish").exitCode(), "an unknown shell is a usage error");
         Path binary = Path.of("/usr/bin/zsh");
-        if (!Files.isExecutable(binary)) {
-            System.out.println("SKIPPED (zsh part): /usr/bin/zsh not installed (apt-get install zsh)");
-            return;
-        }
+        Skips.requireTool(Files.isExecutable(binary), "/usr/bin/zsh, which loads the script", "apt-get install zsh");
         Path script = Files.writeString(dir.resolve("odf2nna-onnx.zsh"), zsh.out());
         Shell sourced = shell("zsh", "source " + script + " && complete -p odf2nna-onnx");
         assertEquals(0, sourced.exitCode(), sourced.toString());

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.testing.Skips;
 
 /**
  * The release archive as someone without the source meets it: cli/target/odf2nna-onnx-VERSION.tar.gz unpacked into a
@@ -149,10 +150,7 @@ class ArchiveIT {
         }
         assertTrue(Files.isRegularFile(unpacked.resolve("docs/README.md")), "the manual README links to");
         Path man = Path.of("/usr/bin/man");
-        if (!Files.isExecutable(man)) {
-            System.out.println("SKIPPED (rendering): /usr/bin/man not installed (apt-get install man-db)");
-            return;
-        }
+        Skips.requireTool(Files.isExecutable(man), "/usr/bin/man, which renders the pages", "apt-get install man-db");
         for (String page : pages) {
             ProcessBuilder pb = new ProcessBuilder(man.toString(), "-l", page);
             pb.environment().put("MANPAGER", "cat");

@@ -2,7 +2,6 @@ package org.odf2nna.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.testing.Skips;
 
 /**
  * Killed means gone (issue 59): a sweep whose launcher is killed with SIGKILL, the one signal nothing can pass on,
@@ -104,11 +104,8 @@ class KilledLauncherIT {
 
     @Test
     void pythonsSubprocessTimeoutLeavesNoProcessAndNoFile() throws Exception {
-        boolean python = Files.isExecutable(Path.of("/usr/bin/python3"));
-        if (!python) {
-            System.out.println("SKIPPED: /usr/bin/python3 not found; subprocess.run(timeout=...) not tried");
-        }
-        assumeTrue(python, "skipped: /usr/bin/python3 not found");
+        Skips.requireTool(Files.isExecutable(Path.of("/usr/bin/python3")), "/usr/bin/python3, whose "
+                + "subprocess.run(timeout=...) is tried", "apt-get install python3");
         Path dir = Files.createTempDirectory(data, "python-");
         Path output = dir.resolve("mixer.small.onnx");
         List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-c",

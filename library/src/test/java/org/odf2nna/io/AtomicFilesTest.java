@@ -19,10 +19,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.InputException;
+import org.odf2nna.testing.Skips;
 
 class AtomicFilesTest {
 
@@ -142,7 +142,8 @@ class AtomicFilesTest {
 
     @Test
     void newFileGetsTheSamePermissionsAsAnOrdinaryNewFile() throws IOException {
-        Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Skips.requireTool(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+                "a file system with POSIX permissions", "run the tests on Linux or macOS");
         // A file written by Files.write gets 0666 minus the umask; the atomic writer must not make its output
         // private (0600, the permissions of a Files.createTempFile) just because it went through a temp file.
         Path ordinary = dir.resolve("ordinary.txt");
