@@ -7,6 +7,7 @@
 Weights are random (seeded): the corpus checks the ONNX -> TensorFlow translation, not accuracy. Inputs have a free
 batch axis and fixed sizes after it. Nothing here is committed output; the folder is outside the repository.
 """
+import inspect
 import os
 import sys
 
@@ -227,8 +228,10 @@ def export(name, model, opset, out):
         example, input_name = torch.randn(2, *IMAGE), "x"
     path = os.path.join(out, f"{name}_op{opset}.onnx")
     # Not under no_grad: there TransformerEncoderLayer takes its fused fast path, which has no ONNX export.
+    # The TorchScript exporter, as PyTorch 1.13 had it; PyTorch 2.9 and later default to the dynamo one.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     torch.onnx.export(model, (example,), path, opset_version=opset, input_names=[input_name],
-                      output_names=["y"], dynamic_axes={input_name: {0: "batch"}, "y": {0: "batch"}})
+                      output_names=["y"], dynamic_axes={input_name: {0: "batch"}, "y": {0: "batch"}}, **legacy)
     return path
 
 

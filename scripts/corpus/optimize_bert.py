@@ -4,6 +4,7 @@ EmbedLayerNormalization, Attention, SkipLayerNormalization and BiasGelu (com.mic
 subgraphs, as a user who ships an optimized model has it. Prints the fused operators' counts.
 
     /work/venv-tf/bin/python scripts/corpus/optimize_bert.py /work/corpus/bert/bert.onnx /work/corpus/bert/bert_opt.onnx
+    .../optimize_bert.py IN.onnx OUT.onnx HEADS HIDDEN     (another size: make_tiny_bert_sentiment.py --small is 2 32)
 """
 import collections
 import sys
@@ -14,7 +15,8 @@ from onnxruntime.transformers import optimizer
 
 def main():
     source, target = sys.argv[1], sys.argv[2]
-    model = optimizer.optimize_model(source, model_type="bert", num_heads=4, hidden_size=64, opt_level=0)
+    heads, hidden = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (4, 64)
+    model = optimizer.optimize_model(source, model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=0)
     model.save_model_to_file(target)
     ops = collections.Counter(n.op_type for n in onnx.load(target).graph.node)
     print(f"wrote {target}: " + ", ".join(f"{k} x{v}" for k, v in sorted(ops.items())))

@@ -3,16 +3,18 @@ package org.odf2nna.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.odf2nna.keras.KerasTestFiles.dataset;
 import static org.odf2nna.keras.KerasTestFiles.layerConfig;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,30 +28,31 @@ import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxRunner;
 
 /**
- * Issue 55 on the Keras 3 corpus that scripts/corpus/export_keras3.py writes (default /work/corpus/keras3, or the
- * folder the system property {@code odf2nna.keras3} names): each model (the MLP with BatchNormalization and Dropout,
- * the CNN with Rescaling, Conv2D, MaxPooling2D, the functional model with Normalization, a residual Add and
- * Concatenate, the model of the other translated layers) in each form Keras 3 saves a file in ({@code .keras},
- * {@code .h5}) is read by the tool and computes, in ONNX Runtime, what Keras's own predict() gave for the test rows;
- * the CNN shrunk to {@code .keras} keeps its backbone's layers as they are. Skips, saying so, without the corpus.
+ * Issue 55 on the Keras 3 corpus that scripts/corpus/export_keras3.py writes, committed under
+ * {@code cli/src/test/resources/corpus/keras3} (its README.md names the versions; {@code -Dodf2nna.keras3=DIR} reads
+ * another folder the script wrote): each model (the MLP with BatchNormalization and Dropout, the CNN with Rescaling,
+ * Conv2D, MaxPooling2D, the functional model with Normalization, a residual Add and Concatenate, the model of the
+ * other translated layers) in each form Keras 3 saves a file in ({@code .keras}, {@code .h5}) is read by the tool and
+ * computes, in ONNX Runtime, what Keras's own predict() gave for the test rows (examples/digits, which the models were
+ * trained and predicted on); the CNN shrunk to {@code .keras} keeps its backbone's layers as they are.
  */
 class Keras3CorpusIT {
 
     @TempDir
     Path dir;
 
+    /** The rows the corpus's models were trained on and predicted, as export_keras3.py read them. */
+    private static final Path TRAIN = Path.of("examples/digits/digits-train.csv.gz");
+    private static final Path TEST = Path.of("examples/digits/digits-test.csv.gz");
+
     static Path corpus() {
-        return Path.of(System.getProperty("odf2nna.keras3", "/work/corpus/keras3"));
+        return Path.of(System.getProperty("odf2nna.keras3", "cli/src/test/resources/corpus/keras3"));
     }
 
     static Path require() {
         Path root = corpus();
-        boolean present = Files.isRegularFile(root.resolve("cnn.keras")) && Files.isRegularFile(root.resolve("test.csv"));
-        if (!present) {
-            System.out.println("SKIPPED: " + root + " not found; run /work/venv-tf/bin/python "
-                    + "scripts/corpus/export_keras3.py " + root + " to write the Keras 3 corpus");
-        }
-        assumeTrue(present, "skipped: the Keras 3 corpus " + root + " not found (scripts/corpus/export_keras3.py)");
+        assertTrue(Files.isRegularFile(root.resolve("cnn.keras")), "the Keras 3 corpus " + root.toAbsolutePath()
+                + " (scripts/corpus/export_keras3.py writes it)");
         return root;
     }
 
@@ -67,7 +70,7 @@ class Keras3CorpusIT {
     void readAsKerasPredicts(String name) throws IOException {
         Path root = require();
         String model = name.substring(0, name.indexOf('.'));
-        float[][] test = rows(root.resolve("test.csv"));
+        float[][] test = rows(TEST);
         float[] expected = flat(rows(root.resolve(model + ".predictions.csv"), false));
         OnnxDenseModel read = ModelFiles.read(root.resolve(name));
         int rows = test.length;
@@ -93,7 +96,7 @@ class Keras3CorpusIT {
         Path root = require();
         Path out = dir.resolve("cnn.small.keras");
         Shared.Result r = Shared.launch(dir, "shrink", root.resolve("cnn.keras").toString(), "--eval",
-                root.resolve("test.csv").toString(), "--train", root.resolve("train.csv").toString(), "--epsilon", "0.3",
+                TEST.toString(), "--train", TRAIN.toString(), "--epsilon", "0.3",
                 "--retrain-epochs", "2", "--format", "keras", "-o", out.toString());
         assertEquals(0, r.exitCode(), r.toString());
         KerasModel before = KerasReader.read(root.resolve("cnn.keras"));
@@ -118,7 +121,11 @@ class Keras3CorpusIT {
     }
 
     private static float[][] rows(Path csv, boolean header) throws IOException {
-        List<String> lines = Files.readAllLines(csv);
+        List<String> lines;
+        try (InputStream in = Files.newInputStream(csv)) {
+            byte[] bytes = (csv.toString().endsWith(".gz") ? new GZIPInputStream(in) : in).readAllBytes();
+            lines = new String(bytes, StandardCharsets.UTF_8).lines().toList();
+        }
         List<float[]> out = new ArrayList<>();
         for (String line : lines.subList(header ? 1 : 0, lines.size())) {
             if (line.isBlank()) {

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.Device;
 import org.odf2nna.graph.BlockPruner.Compensation;
@@ -32,7 +31,8 @@ class MaskedAttentionTest {
     private static final int E = 8;
     private static final int H = 2;
     private static final int DH = 4;
-    private static final Path TEXT = Path.of("/work/corpus/text_classifier_op14.onnx");
+    /** The translation corpus's text classifier (scripts/corpus/export_corpus.py; CorpusTranslationTest's corpus). */
+    private static final Path TEXT = Path.of("library/src/test/resources/corpus/translation/text_classifier_op14.onnx");
 
     /** 0 on and below the diagonal, -10⁴ above it, shaped [1, 1, T, T] (or [1, heads, T, T], head 1 unmasked). */
     private static float[] causal(int heads) {
@@ -245,7 +245,7 @@ class MaskedAttentionTest {
 
     @Test
     void theCorpusTextClassifiersMaskedAttentionIsNotABlockAndSaysWhy() throws Exception {
-        Assumptions.assumeTrue(Files.exists(TEXT), "the corpus is absent: " + TEXT);
+        assertTrue(Files.isRegularFile(TEXT), TEXT.toAbsolutePath().toString());
         ModelProto model = WeightStorage.hoist(ModelProto.parseFrom(Files.readAllBytes(TEXT))).model();
         AttentionTrace.Found found = AttentionTrace.find(new GraphView(model, TEXT));
         assertEquals(0, found.traced().size());

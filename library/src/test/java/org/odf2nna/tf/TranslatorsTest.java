@@ -85,6 +85,13 @@ class TranslatorsTest {
                 .node("Not", in("p"), "b").node("Cast", in("b"), "y", i("to", 1)));
         add("Where", new OnnxGraphs(13, "x", 6).weights("z", 0f, 0f).weights("w", 1f, 0f, 6)
                 .node("Greater", in("x", "z"), "p").node("Where", in("p", "x", "w"), "y"));
+
+        // Mod: floats with fmod 1 (the dividend's sign), integers of both signs with fmod 0 (the divisor's).
+        add("Mod", new OnnxGraphs(13, "x", 6).weights("w", 0.3f, 1.5f, 6).node("Mod", in("x", "w"), "y",
+                i("fmod", 1)));
+        add("Mod", new OnnxGraphs(13, "x", 6).weights("ten", 0f, 10f).node("Mul", in("x", "ten"), "x10")
+                .node("Floor", in("x10"), "fl").node("Cast", in("fl"), "n", i("to", 7)).ints("d", 3, -3, 4, -4, 5, -5)
+                .node("Mod", in("n", "d"), "m").node("Cast", in("m"), "y", i("to", 1)));
     }
 
     private void reductions() {

@@ -65,6 +65,7 @@ final class ElementwiseOps {
         r.add("Not", (ctx, node) -> ctx.tf().math.logicalNot((Operand<TBool>) ctx.in(node, 0)));
         r.add("Where", ElementwiseOps::where);
         r.add("Pow", ElementwiseOps::pow);
+        r.add("Mod", 10, ElementwiseOps::mod);
         r.add("Identity", (ctx, node) -> ctx.in(node, 0));
         // Inference form: Dropout passes its input through.
         r.add("Dropout", (ctx, node) -> ctx.in(node, 0));
@@ -82,6 +83,18 @@ final class ElementwiseOps {
     private static Operand<?> where(TranslationContext ctx, NodeProto node) {
         Operand x = ctx.in(node, 1);
         return ctx.tf().select((Operand<TBool>) ctx.in(node, 0), x, ctx.same(ctx.in(node, 2), x));
+    }
+
+    /**
+     * ONNX's Mod: with {@code fmod} 0 (integers only) the remainder takes the divisor's sign, as TensorFlow's FloorMod
+     * does; with {@code fmod} 1 the dividend's, as C's fmod and TensorFlow's TruncateMod do. PyTorch 2's exporter
+     * writes it on shapes (an attention's head count).
+     */
+    private static Operand<?> mod(TranslationContext ctx, NodeProto node) {
+        Operand a = ctx.in(node, 0);
+        Operand b = ctx.same(ctx.in(node, 1), a);
+        return TranslationContext.attrInt(node, "fmod", 0) == 1 ? ctx.tf().math.truncateMod(a, b)
+                : ctx.tf().math.floorMod(a, b);
     }
 
     private static Operand<TFloat32> pow(TranslationContext ctx, NodeProto node) {
