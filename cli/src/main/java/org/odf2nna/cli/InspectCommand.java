@@ -58,7 +58,7 @@ final class InspectCommand extends Subcommand {
             // No dense chain at the end, but dense blocks inside: those are what the tool prunes.
             List<String> cleaned = Odf2nna.cleaning(model.path);
             main.out.print(json ? GraphTables.json(blocks, cleaned) : "Model       " + model.path + "\n"
-                    + cleanedLines(cleaned) + GraphTables.blocks(blocks));
+                    + cleanedLines(cleaned) + passesLine() + GraphTables.blocks(blocks));
             return Main.OK;
         }
         if (json) {
@@ -78,6 +78,7 @@ final class InspectCommand extends Subcommand {
         List<String> ops = new ArrayList<>();
         d.operators().forEach((k, v) -> ops.add(k + " ×" + v));
         s.append(String.join(", ", ops)).append('\n');
+        s.append(passesLine());
         if (blocks != null) {
             s.append('\n').append(GraphTables.blocks(blocks));
         }
@@ -144,6 +145,14 @@ final class InspectCommand extends Subcommand {
             table.append(String.format("  %-5s  %-28s  %6s  %5s  %-22s  %10s  %s%n", (Object[]) row));
         }
         return table.toString();
+    }
+
+    /** The cleaning passes every read goes through, in order, those turned off with --no-clean said so. */
+    private static String passesLine() {
+        List<String> off = Odf2nna.cleaningOff();
+        List<String> names = Odf2nna.cleaningPasses().stream()
+                .map(p -> off.contains(p.name()) ? p.name() + " (off)" : p.name()).toList();
+        return "Cleaning    passes " + String.join(", ", names) + " (--no-clean PASS turns one off)\n";
     }
 
     /** What the cleaning pass did, one line per pass that changed something; nothing when it changed nothing. */

@@ -61,6 +61,33 @@ public final class Main implements Runnable {
             description = "No progress bars.")
     boolean quiet;
 
+    /**
+     * {@code --no-clean PASS}: turns a cleaning pass off for every model this run reads (the library's choice for the
+     * process, so that every command sees the same model).
+     */
+    @Option(names = "--no-clean", scope = CommandLine.ScopeType.INHERIT, paramLabel = "PASS", split = ",",
+            completionCandidates = CleaningPasses.class,
+            description = "Turn a cleaning pass off for every model read (repeatable, or comma-separated): "
+                    + "${COMPLETION-CANDIDATES}; inspect lists them.")
+    void noClean(List<String> passes) {
+        for (String pass : passes) {
+            if (!Odf2nna.cleaningPasses().stream().anyMatch(p -> p.name().equals(pass))) {
+                throw new ParameterException(spec.commandLine(), "--no-clean: no cleaning pass '" + pass
+                        + "' (the passes: " + String.join(", ", new CleaningPasses()) + ")");
+            }
+        }
+        Odf2nna.turnOffCleaning(passes);
+    }
+
+    /** The cleaning passes' names, in the order they run: what {@code --no-clean} takes. */
+    static final class CleaningPasses implements Iterable<String> {
+
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Odf2nna.cleaningPasses().stream().map(p -> p.name()).iterator();
+        }
+    }
+
     PrintStream out = System.out;
     PrintStream err = System.err;
 
@@ -99,6 +126,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line in-process and returns its exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
+        Odf2nna.turnOffCleaning(List.of()); // a run in-process after another starts with every pass on
         Main main = new Main();
         main.out = Flags.rendering(out);
         main.err = Flags.rendering(err);

@@ -81,4 +81,28 @@ class CleaningCliTest {
         assertEquals(0, again.exitCode(), again.toString());
         assertFalse(again.out().contains("Cleaned"), "the written model is the cleaned one: " + again.out());
     }
+
+    /** inspect lists the passes; --no-clean turns one off by name for the run (and only that run); a wrong name is usage. */
+    @Test
+    void inspectListsThePassesAndNoCleanTurnsOneOff() throws Exception {
+        Path model = Files.write(dir.resolve("keras3.onnx"), keras3Export().toByteArray());
+        CliRun off = CliRun.of("inspect", model.toString(), "--no-clean", "same-type-cast");
+        assertEquals(0, off.exitCode(), off.toString());
+        assertTrue(off.out().contains("Cleaning    passes same-type-cast (off), identity, inference-dropout, "
+                + "batchnorm-into-layer, affine-after-layer, affine-before-layer (--no-clean PASS turns one off)\n"),
+                off.out());
+        assertFalse(off.out().contains("Casts to the same type removed"), off.out());
+        assertTrue(off.out().contains("1 affine chain folded into /MatMul_3"), off.out());
+
+        CliRun on = CliRun.of("inspect", model.toString());
+        assertTrue(on.out().contains("Cleaned     2 Casts to the same type removed"), "every pass on again: " + on);
+        assertTrue(on.out().contains("Cleaning    passes same-type-cast, identity,"), on.out());
+
+        CliRun both = CliRun.of("inspect", model.toString(), "--no-clean", "same-type-cast,affine-after-layer");
+        assertFalse(both.out().contains("Cleaned "), both.out());
+
+        CliRun wrong = CliRun.of("inspect", model.toString(), "--no-clean", "casts");
+        assertEquals(2, wrong.exitCode(), wrong.toString());
+        assertTrue(wrong.err().contains("no cleaning pass 'casts' (the passes: same-type-cast, identity, "), wrong.err());
+    }
 }

@@ -16,16 +16,24 @@ import org.odf2nna.settings.ModelFormat;
  *                    {@code Keras 3.5.0 .keras digits.keras})
  * @param graph       the cleaned ONNX model every command works on (the written models are made from it)
  * @param cleaning    what the cleaning pass did, each rewrite in order; empty when it changed nothing
+ * @param cleaningNotes a cleaning pass that stopped on this graph, named with what stopped it
  */
 public record InputModel(Path source, ModelFormat format, String description, ModelProto graph,
-        List<CleaningStep> cleaning) {
+        List<CleaningStep> cleaning, List<String> cleaningNotes) {
 
     public InputModel {
         cleaning = List.copyOf(cleaning);
+        cleaningNotes = List.copyOf(cleaningNotes);
     }
 
-    /** One phrase per cleaning pass that changed something, as {@code inspect} prints them. */
+    /** A model whose cleaning no pass stopped. */
+    public InputModel(Path source, ModelFormat format, String description, ModelProto graph,
+            List<CleaningStep> cleaning) {
+        this(source, format, description, graph, cleaning, List.of());
+    }
+
+    /** One phrase per cleaning pass that changed something, then its notes, as {@code inspect} prints them. */
     public List<String> cleaningSummary() {
-        return new Cleaned(graph, cleaning).summary();
+        return new Cleaned(graph, cleaning, cleaningNotes).summary();
     }
 }

@@ -5,9 +5,12 @@ import java.lang.ref.SoftReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.odf2nna.keras.KerasModel;
 import org.odf2nna.keras.KerasReader;
 import org.odf2nna.onnx.OnnxModelBuilder;
@@ -33,8 +36,36 @@ import org.odf2nna.tf.SavedModelReader;
 public final class ModelReader {
 
     private static SoftReference<Cached> last = new SoftReference<>(null);
+    /** The cleaning passes turned off for every read of this process ({@link #turnOffCleaning}). */
+    private static volatile Set<String> cleaningOff = Set.of();
 
     private ModelReader() {
+    }
+
+    /**
+     * Turns the named cleaning passes ({@link ModelCleaner#PASS_NAMES}) off for every read from here on, or, given
+     * none, turns them all on again: one choice for the whole process, so that every command of a run reads the
+     * same model.
+     *
+     * @throws IllegalArgumentException when a name is not a pass's
+     */
+    public static void turnOffCleaning(Collection<String> passes) {
+        for (String name : passes) {
+            if (!ModelCleaner.PASS_NAMES.contains(name)) {
+                throw new IllegalArgumentException("no cleaning pass " + name + " (the passes: "
+                        + String.join(", ", ModelCleaner.PASS_NAMES) + ")");
+            }
+        }
+        synchronized (ModelReader.class) {
+            cleaningOff = Set.copyOf(passes);
+            last = new SoftReference<>(null);
+        }
+    }
+
+    /** The cleaning passes turned off for this process's reads, in the passes' order. */
+    public static List<String> cleaningOff() {
+        Set<String> off = cleaningOff;
+        return ModelCleaner.PASS_NAMES.stream().filter(off::contains).toList();
     }
 
     /**
@@ -51,8 +82,9 @@ public final class ModelReader {
         }
         ModelFormat format = ModelFiles.formatOf(model);
         Produced produced = graphOf(model, format);
-        Cleaned cleaned = ModelCleaner.clean(produced.graph(), model);
-        InputModel read = new InputModel(model, format, produced.description(), cleaned.model(), cleaned.steps());
+        Cleaned cleaned = ModelCleaner.clean(produced.graph(), model, cleaningOff);
+        InputModel read = new InputModel(model, format, produced.description(), cleaned.model(), cleaned.steps(),
+                cleaned.notes());
         if (key != null) {
             synchronized (ModelReader.class) {
                 last = new SoftReference<>(new Cached(key, read));

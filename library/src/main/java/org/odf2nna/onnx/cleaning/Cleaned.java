@@ -11,11 +11,18 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  *
  * @param model the cleaned model (the one given when no pass changed anything)
  * @param steps every rewrite, in the order made
+ * @param notes a pass that stopped on this graph, named with what stopped it (the model was cleaned without it)
  */
-public record Cleaned(ModelProto model, List<CleaningStep> steps) {
+public record Cleaned(ModelProto model, List<CleaningStep> steps, List<String> notes) {
 
     public Cleaned {
         steps = List.copyOf(steps);
+        notes = List.copyOf(notes);
+    }
+
+    /** A cleaning in which no pass stopped. */
+    public Cleaned(ModelProto model, List<CleaningStep> steps) {
+        this(model, steps, List.of());
     }
 
     public boolean changed() {
@@ -24,7 +31,7 @@ public record Cleaned(ModelProto model, List<CleaningStep> steps) {
 
     /**
      * One phrase per pass that changed something, in the passes' order: {@code 2 Casts to the same type removed
-     * (/Cast_18, /Cast_19)}, {@code 1 affine chain folded into /Gemm_1 (/Sub_2, /Mul_3, /Add_3)}.
+     * (/Cast_18, /Cast_19)}, {@code 1 affine chain folded into /Gemm_1 (/Sub_2, /Mul_3, /Add_3)}; then the notes.
      */
     public List<String> summary() {
         Map<String, List<CleaningStep>> byPass = new LinkedHashMap<>();
@@ -38,6 +45,7 @@ public record Cleaned(ModelProto model, List<CleaningStep> steps) {
                 lines.add(phrase(pass, done));
             }
         });
+        lines.addAll(notes);
         return lines;
     }
 
@@ -63,9 +71,9 @@ public record Cleaned(ModelProto model, List<CleaningStep> steps) {
 
     private static String what(String pass, boolean plural) {
         return switch (pass) {
-            case SameTypeCast.NAME -> (plural ? "Casts" : "Cast") + " to the same type removed";
-            case IdentityRemoval.NAME -> (plural ? "Identity nodes" : "Identity node") + " removed";
-            case InferenceDropout.NAME -> (plural ? "Dropouts" : "Dropout") + " (inference) removed";
+            case RemovalPass.SAME_TYPE_CAST -> (plural ? "Casts" : "Cast") + " to the same type removed";
+            case RemovalPass.IDENTITY -> (plural ? "Identity nodes" : "Identity node") + " removed";
+            case RemovalPass.INFERENCE_DROPOUT -> (plural ? "Dropouts" : "Dropout") + " (inference) removed";
             case AffineAfterLayer.NAME -> (plural ? "affine chains" : "affine chain") + " folded into";
             case AffineBeforeLayer.NAME -> (plural ? "input scalings" : "input scaling") + " folded into";
             case BatchNormIntoLayer.NAME -> (plural ? "BatchNormalizations" : "BatchNormalization") + " folded into";

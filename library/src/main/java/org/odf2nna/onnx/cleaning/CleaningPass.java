@@ -5,16 +5,25 @@ import java.util.List;
 /**
  * One rewrite of the cleaning pass, in the shape of onnxoptimizer's {@code OptimizePass} and ONNX Runtime's
  * {@code GraphTransformer}: it finds its pattern, rewrites each place where the conditions hold, and says what it did;
- * {@link ModelCleaner} runs the passes in turn until none changes the graph.
+ * {@link ModelCleaner} runs the passes in turn until none changes the graph. Two kinds share the loop over the nodes:
+ * {@link RemovalPass} takes a node that computes nothing out, {@link FoldingPass} folds one into a layer.
  */
-interface CleaningPass {
+abstract class CleaningPass {
 
-    /** The pass's name, as the steps name it. */
-    String name();
+    private final String name;
+
+    CleaningPass(String name) {
+        this.name = name;
+    }
+
+    /** The pass's name, as the steps and {@code --no-clean} name it. */
+    final String name() {
+        return name;
+    }
 
     /**
      * Rewrites every match found in {@code graph} (in place) and returns one step per rewrite; an empty list when the
      * graph is left unchanged.
      */
-    List<CleaningStep> apply(EditableGraph graph);
+    abstract List<CleaningStep> apply(EditableGraph graph);
 }

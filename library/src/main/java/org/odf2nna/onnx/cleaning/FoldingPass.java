@@ -9,21 +9,14 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * {@link BatchNormIntoLayer}): each node still in the graph is offered to {@link #fold} in turn, and a folded node is
  * taken out of the graph by {@link #takeOut}, one step each.
  */
-abstract class FoldingPass implements CleaningPass {
-
-    private final String name;
+abstract class FoldingPass extends CleaningPass {
 
     FoldingPass(String name) {
-        this.name = name;
+        super(name);
     }
 
     @Override
-    public final String name() {
-        return name;
-    }
-
-    @Override
-    public final List<CleaningStep> apply(EditableGraph graph) {
+    final List<CleaningStep> apply(EditableGraph graph) {
         List<CleaningStep> steps = new ArrayList<>();
         for (NodeProto node : graph.nodes()) {
             if (graph.contains(node)) {
@@ -41,7 +34,7 @@ abstract class FoldingPass implements CleaningPass {
 
     /** The step of a node rewritten in place (not taken out) for a later fold into {@code layer}. */
     final CleaningStep step(NodeProto node, NodeProto layer) {
-        return new CleaningStep(name, List.of(Nodes.display(node)), Nodes.display(layer));
+        return new CleaningStep(name(), List.of(Nodes.display(node)), Nodes.display(layer));
     }
 
     /**
@@ -50,7 +43,7 @@ abstract class FoldingPass implements CleaningPass {
      */
     final CleaningStep takeOut(EditableGraph graph, NodeProto node, String data, NodeProto layer) {
         if (!graph.bypass(node, data, node.getOutput(0))) {
-            throw new IllegalStateException("a folded node could not be taken out: " + Nodes.display(node)
+            throw new CleaningBug("a folded node could not be taken out: " + Nodes.display(node)
                     + " (folded into " + Nodes.display(layer) + ")");
         }
         return step(node, layer);

@@ -2,21 +2,48 @@ package org.odf2nna.onnx.cleaning;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
  * The cleaning pass every model read goes through before any command sees it: what computes nothing goes (a Cast to
  * the type its input has, Identity, Dropout in inference) and affine chains fold into the Gemm, MatMul or Conv beside
  * them (a BatchNormalization, or one decomposed into Sub/Mul/Add/Div by constants, as Keras 3's ONNX export writes
- * it), as onnx-simplifier and ONNX Runtime's basic optimizer do. Each pass is one small class; they run in turn until
- * none changes the graph. What the graph computes never changes (the tests compare ONNX Runtime's outputs).
+ * it), as onnx-simplifier and ONNX Runtime's basic optimizer do. Each pass is one small class ({@link #PASSES}); they
+ * run in turn until none changes the graph, and any of them can be turned off by name. What the graph computes never
+ * changes (the tests compare ONNX Runtime's outputs).
+ *
+ * <p>A pass that stops on a graph it did not foresee (shapes that contradict their data) is named in a note, with
+ * what stopped it, and the model is cleaned again from the start without it; a {@link CleaningBug} (a pass's own
+ * rewrite left the graph in a state it cannot be in) is not a note but thrown.
  */
 public final class ModelCleaner {
 
+    /**
+     * One pass: the name that turns it off and what it rewrites.
+     *
+     * @param name what the steps and {@code --no-clean} name it by
+     * @param does what it rewrites, in a phrase
+     */
+    public record Pass(String name, String does) {
+    }
+
+    /** The passes, in the order they run. */
+    public static final List<Pass> PASSES = List.of(
+            new Pass(RemovalPass.SAME_TYPE_CAST, "removes a Cast to the type its input already has"),
+            new Pass(RemovalPass.IDENTITY, "removes Identity nodes"),
+            new Pass(RemovalPass.INFERENCE_DROPOUT, "removes Dropout (inference)"),
+            new Pass(BatchNormIntoLayer.NAME, "folds a BatchNormalization into the Gemm, MatMul or Conv before it"),
+            new Pass(AffineAfterLayer.NAME, "folds Sub, Mul, Add or Div by constants into the layer before them"),
+            new Pass(AffineBeforeLayer.NAME, "folds an input scaling (Sub, Mul, Add or Div by constants) into the "
+                    + "layer after it"));
+
     /** The passes' names, in the order they run. */
-    static final List<String> PASS_NAMES = List.of(SameTypeCast.NAME, IdentityRemoval.NAME, InferenceDropout.NAME,
-            BatchNormIntoLayer.NAME, AffineAfterLayer.NAME, AffineBeforeLayer.NAME);
+    public static final List<String> PASS_NAMES = PASSES.stream().map(Pass::name).toList();
 
     /** Rounds over all passes at most: each rewrite removes a node, so this bounds nothing a real graph reaches. */
     private static final int MAX_ROUNDS = 1000;
@@ -24,33 +51,78 @@ public final class ModelCleaner {
     private ModelCleaner() {
     }
 
-    /** {@code model} cleaned; {@code file} names it (external data is found beside it). */
+    /** {@code model} cleaned by every pass; {@code file} names it (external data is found beside it). */
     public static Cleaned clean(ModelProto model, Path file) {
+        return clean(model, file, Set.of());
+    }
+
+    /**
+     * {@code model} cleaned by every pass but those named in {@code off}; {@code file} names it.
+     *
+     * @throws IllegalArgumentException when {@code off} names no pass ({@link #PASS_NAMES} are the names)
+     */
+    public static Cleaned clean(ModelProto model, Path file, Collection<String> off) {
+        for (String name : off) {
+            if (!PASS_NAMES.contains(name)) {
+                throw new IllegalArgumentException("no cleaning pass " + name + " (the passes: "
+                        + String.join(", ", PASS_NAMES) + ")");
+            }
+        }
+        return clean(model, file, off, ModelCleaner::make);
+    }
+
+    /** {@link #clean(ModelProto, Path, Collection)} with the passes {@code make} makes by name (tests fail one). */
+    static Cleaned clean(ModelProto model, Path file, Collection<String> off, Function<String, CleaningPass> make) {
         if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
             return new Cleaned(model, List.of());
         }
-        EditableGraph graph = new EditableGraph(model, file);
-        if (graph.writesTwice()) {
-            return new Cleaned(model, List.of()); // not a valid graph: the readers say so, naming the node
-        }
-        List<CleaningPass> passes = List.of(new SameTypeCast(), new IdentityRemoval(), new InferenceDropout(),
-                new BatchNormIntoLayer(), new AffineAfterLayer(), new AffineBeforeLayer());
-        List<CleaningStep> steps = new ArrayList<>();
-        try {
-            for (int round = 0; round < MAX_ROUNDS; round++) {
-                int before = steps.size();
-                for (CleaningPass pass : passes) {
-                    steps.addAll(pass.apply(graph));
-                }
-                if (steps.size() == before) {
-                    break;
-                }
+        Set<String> skipped = new LinkedHashSet<>(off);
+        List<String> notes = new ArrayList<>();
+        while (true) {
+            EditableGraph graph = new EditableGraph(model, file);
+            if (graph.writesTwice()) {
+                return new Cleaned(model, List.of()); // not a valid graph: the readers say so, naming the node
             }
-            return steps.isEmpty() ? new Cleaned(model, List.of()) : new Cleaned(graph.toModel(), steps);
-        } catch (RuntimeException e) {
-            // A graph malformed in a way no pass foresaw (shapes that contradict their data): cleaning is not the
-            // place to judge it, so the readers get it as it is and name what is wrong in their one line.
-            return new Cleaned(model, List.of());
+            List<CleaningPass> passes = PASSES.stream().filter(p -> !skipped.contains(p.name()))
+                    .map(p -> make.apply(p.name())).toList();
+            String running = null;
+            try {
+                List<CleaningStep> steps = new ArrayList<>();
+                for (int round = 0; round < MAX_ROUNDS; round++) {
+                    int before = steps.size();
+                    for (CleaningPass pass : passes) {
+                        running = pass.name();
+                        steps.addAll(pass.apply(graph));
+                    }
+                    if (steps.size() == before) {
+                        break;
+                    }
+                }
+                running = null;
+                return new Cleaned(steps.isEmpty() ? model : graph.toModel(), steps, notes);
+            } catch (CleaningBug e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (running == null) {
+                    // Writing the cleaned graph out stopped: the readers get the model as it is, and say why.
+                    notes.add("the cleaned graph could not be written out (" + e + "); the model is read uncleaned");
+                    return new Cleaned(model, List.of(), notes);
+                }
+                notes.add("cleaning pass " + running + " stopped on this graph (" + e + "); cleaned without it");
+                skipped.add(running);
+            }
         }
+    }
+
+    static CleaningPass make(String name) {
+        return switch (name) {
+            case RemovalPass.SAME_TYPE_CAST -> RemovalPass.sameTypeCast();
+            case RemovalPass.IDENTITY -> RemovalPass.identity();
+            case RemovalPass.INFERENCE_DROPOUT -> RemovalPass.inferenceDropout();
+            case BatchNormIntoLayer.NAME -> new BatchNormIntoLayer();
+            case AffineAfterLayer.NAME -> new AffineAfterLayer();
+            case AffineBeforeLayer.NAME -> new AffineBeforeLayer();
+            default -> throw new IllegalArgumentException(name);
+        };
     }
 }

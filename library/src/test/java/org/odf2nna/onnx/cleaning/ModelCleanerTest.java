@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.graph.Graphs;
 import org.odf2nna.onnx.DenseChainReader;
@@ -241,6 +242,53 @@ class ModelCleanerTest {
         String scaledIn = g.node("Mul", "sc", unknown, g.init("s", 1.0, 4));
         g.node("Gemm", "y", scaledIn, g.init("w", 0.5, 4, 3));
         unchanged(g.model(13));
+    }
+
+    /** A Gemm, an Identity and a Cast to float: two passes each have something to take out. */
+    private static ModelProto identityAndCast() {
+        Graphs g = new Graphs(13).input("x", 4).output("y", 3);
+        String h = g.node("Gemm", "h", "x", g.init("w", 0.5, 4, 3), g.init("b", 0.5, 3));
+        h = g.node("Identity", "id", h);
+        g.node("Cast", "y", List.of(Graphs.integer("to", FLOAT_TYPE)), h);
+        return g.model(13);
+    }
+
+    /**
+     * A pass that stops on a graph is named in a note with what stopped it, and the others still clean the graph; a
+     * pass turned off by name leaves its nodes; a CleaningBug is not a note but thrown.
+     */
+    @Test
+    void aPassThatStopsIsNamedAndTheOthersStillClean() {
+        ModelProto model = identityAndCast();
+        Function<String, CleaningPass> failing = name -> name.equals(RemovalPass.IDENTITY) ? new CleaningPass(RemovalPass.IDENTITY) {
+            @Override
+            List<CleaningStep> apply(EditableGraph graph) {
+                throw new IllegalArgumentException("shapes that contradict their data");
+            }
+        } : ModelCleaner.make(name);
+        Cleaned cleaned = ModelCleaner.clean(model, FILE, List.of(), failing);
+        assertEquals(List.of("cleaning pass identity stopped on this graph (java.lang.IllegalArgumentException: "
+                + "shapes that contradict their data); cleaned without it"), cleaned.notes());
+        assertEquals(List.of("Gemm", "Identity"), ops(cleaned.model()), "the Cast went, the Identity stayed");
+        assertTrue(cleaned.summary().get(cleaned.summary().size() - 1).startsWith("cleaning pass identity stopped"),
+                cleaned.summary().toString());
+
+        Cleaned off = ModelCleaner.clean(model, FILE, List.of(RemovalPass.SAME_TYPE_CAST));
+        assertEquals(List.of("Gemm", "Cast"), ops(off.model()), "the Identity went, the Cast stayed");
+        assertEquals(List.of(), off.notes());
+        assertEquals(List.of("Gemm"), ops(ModelCleaner.clean(model, FILE).model()));
+        IllegalArgumentException unknown = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> ModelCleaner.clean(model, FILE, List.of("casts")));
+        assertTrue(unknown.getMessage().contains("same-type-cast, identity"), unknown.getMessage());
+
+        Function<String, CleaningPass> buggy = name -> name.equals(RemovalPass.IDENTITY) ? new CleaningPass(RemovalPass.IDENTITY) {
+            @Override
+            List<CleaningStep> apply(EditableGraph graph) {
+                throw new CleaningBug("a folded node could not be taken out");
+            }
+        } : ModelCleaner.make(name);
+        org.junit.jupiter.api.Assertions.assertThrows(CleaningBug.class,
+                () -> ModelCleaner.clean(model, FILE, List.of(), buggy));
     }
 
     /** An Identity straight from the graph input to its output has nothing to be renamed to, and stays. */
