@@ -75,4 +75,66 @@ class ArchitectureTest {
         }
         assertTrue(upward.isEmpty(), "upward arrows: " + upward);
     }
+
+    /**
+     * Every package-info's "Uses ..." sentence names exactly the project's packages its classes use (imports and
+     * fully qualified names; {@code onnx.proto} counts as {@code onnx}; the root package {@code org.odf2nna}, which
+     * every package may use, is not named): "Uses" and the names, each in a code tag ("a, b and c"), or "Uses no
+     * other package of the project".
+     */
+    @Test
+    void everyPackageInfoSaysWhichPackagesItUses() throws IOException {
+        Pattern code = Pattern.compile("\\{@code ([a-z0-9.]+)}");
+        Pattern uses = Pattern.compile("Uses (.*?)\\.(\\s|$)", Pattern.DOTALL);
+        List<String> wrong = new ArrayList<>();
+        for (String module : MODULES) {
+            Path main = Path.of(module, "src/main/java/org/odf2nna");
+            List<Path> infos;
+            try (Stream<Path> files = Files.walk(main)) {
+                infos = files.filter(p -> p.getFileName().toString().equals("package-info.java")).sorted().toList();
+            }
+            for (Path info : infos) {
+                String pkg = main.relativize(info.getParent()).toString().replace('/', '.');
+                String text = Files.readString(info).replaceAll("(?m)^\\s*\\*\\s?", " ").replaceAll("\\s+", " ");
+                Matcher sentence = uses.matcher(text);
+                if (!sentence.find()) {
+                    wrong.add((pkg.isEmpty() ? "org.odf2nna" : pkg) + ": no \"Uses ...\" sentence");
+                    continue;
+                }
+                java.util.Set<String> said = new java.util.TreeSet<>();
+                Matcher named = code.matcher(sentence.group(1));
+                while (named.find()) {
+                    if (!named.group(1).equals("org.odf2nna")) {
+                        said.add(named.group(1));
+                    }
+                }
+                java.util.Set<String> used = usedBy(info.getParent(), pkg);
+                if (!said.equals(used)) {
+                    wrong.add((pkg.isEmpty() ? "org.odf2nna" : pkg) + " says " + said + ", uses " + used);
+                }
+            }
+        }
+        assertTrue(wrong.isEmpty(), "package-info Uses lines that are not the code's: " + wrong);
+    }
+
+    /** The project packages the classes of {@code folder} (not its subfolders) use, the root and itself aside. */
+    private static java.util.Set<String> usedBy(Path folder, String pkg) throws IOException {
+        Pattern names = Pattern.compile("(?<![\\w.])org\\.odf2nna\\.([a-z0-9.]*?)\\.?[A-Z]");
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        List<Path> sources;
+        try (Stream<Path> files = Files.list(folder)) {
+            sources = files.filter(p -> p.toString().endsWith(".java")
+                    && !p.getFileName().toString().equals("package-info.java")).toList();
+        }
+        for (Path file : sources) {
+            Matcher m = names.matcher(Files.readString(file).replaceFirst("(?m)^package [^;]*;", ""));
+            while (m.find()) {
+                String name = m.group(1).startsWith("onnx.proto") ? "onnx" : m.group(1);
+                if (!name.isEmpty() && !name.equals(pkg)) {
+                    used.add(name);
+                }
+            }
+        }
+        return used;
+    }
 }

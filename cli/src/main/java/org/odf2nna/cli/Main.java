@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = {
             "Shrinks trained dense feed-forward networks with ODF2NNA: every hidden unit whose activation "
-                    + "barely varies on your data is removed and its mean output folded into the next layer.",
+                    + "barely varies on your data is removed and the next layer refitted by least squares to what it "
+                    + "computed before (or, with --compensate mean, the unit's mean output folded into it).",
             ""
         },
         subcommands = {ShrinkCommand.class, ConvertCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,

@@ -1,5 +1,6 @@
 /**
  * TensorFlow Java: {@code DenseTrainer} retrains a {@code DenseNetwork} (Adam, best epoch kept, distillation), and
- * SavedModels are read, written and run. Uses {@code network}, {@code settings} and {@code metrics}.
+ * SavedModels are read, written and run. Uses {@code data}, {@code io}, {@code keras}, {@code network}, {@code onnx},
+ * {@code settings}, {@code tf.graphdef} and {@code tf.ops}.
  */
 package org.odf2nna.tf;

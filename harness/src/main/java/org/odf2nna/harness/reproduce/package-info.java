@@ -1,5 +1,6 @@
 /**
- * The research harness for the paper's experiments ({@code reproduce}): runs them through {@code method}, stores
- * each table as JSON and renders {@code docs/RESULTS.md}. Nothing in the library uses it.
+ * The research harness for the paper's experiments ({@code reproduce}): runs them through {@code method}, stores each
+ * table as JSON and renders {@code docs/RESULTS.md}. Nothing in the library uses it. Uses {@code data}, {@code io},
+ * {@code method}, {@code metrics}, {@code onnx}, {@code prune}, {@code report} and {@code settings}.
  */
 package org.odf2nna.harness.reproduce;
