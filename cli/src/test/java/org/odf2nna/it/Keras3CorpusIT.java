@@ -42,11 +42,13 @@ class Keras3CorpusIT {
     Path dir;
 
     /** The rows the corpus's models were trained on and predicted, as export_keras3.py read them. */
-    private static final Path TRAIN = Path.of("examples/digits/digits-train.csv.gz");
-    private static final Path TEST = Path.of("examples/digits/digits-test.csv.gz");
+    private static final Path TRAIN = Path.of("examples/digits/digits-train.csv.gz").toAbsolutePath();
+    private static final Path TEST = Path.of("examples/digits/digits-test.csv.gz").toAbsolutePath();
 
     static Path corpus() {
-        return Path.of(System.getProperty("odf2nna.keras3", "cli/src/test/resources/corpus/keras3"));
+        // Absolute: the launcher runs in a folder of its own.
+        return Path.of(System.getProperty("odf2nna.keras3", "cli/src/test/resources/corpus/keras3"))
+                .toAbsolutePath();
     }
 
     static Path require() {

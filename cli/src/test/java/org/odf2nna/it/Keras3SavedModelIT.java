@@ -28,8 +28,9 @@ class Keras3SavedModelIT {
     Path dir;
 
     private static Path corpus() {
+        // Absolute: the launcher runs in a folder of its own.
         Path root = Path.of(System.getProperty("odf2nna.keras3.corpus",
-                "cli/src/test/resources/corpus/keras3-savedmodel"));
+                "cli/src/test/resources/corpus/keras3-savedmodel")).toAbsolutePath();
         assertTrue(Files.isRegularFile(root.resolve("expected.json")), "the Keras 3 SavedModel corpus "
                 + root.toAbsolutePath() + " (scripts/corpus/export_keras3_savedmodel.py writes it)");
         return root;
@@ -42,7 +43,8 @@ class Keras3SavedModelIT {
         Path model = root.resolve(form);
         String name = form.substring(0, form.indexOf('_'));
         boolean image = !name.equals("mlp");
-        Path test = image ? root.resolve("digits-test-cnn255.csv.gz") : Path.of("examples/digits/digits-test.csv.gz");
+        Path test = image ? root.resolve("digits-test-cnn255.csv.gz")
+                : Path.of("examples/digits/digits-test.csv.gz").toAbsolutePath();
 
         Shared.Result inspect = Shared.launch(dir, "inspect", model.toString());
         assertEquals(0, inspect.exitCode(), inspect.toString());
