@@ -5,8 +5,9 @@
 #   cli/src/test/resources/corpus/keras3             export_keras3.py                     Keras3CorpusIT
 #   cli/src/test/resources/corpus/keras3-savedmodel  export_keras3_savedmodel.py          Keras3SavedModelIT
 #   library/src/test/resources/corpus/keras3-onnx    export_keras3_onnx.py --only mlp     Keras3OnnxCorpusTest
-#   library/src/test/resources/corpus/translation    export_corpus.py, raise_opset18.py   CorpusTranslationTest,
-#                                                                                         MaskedAttentionTest
+#   library/src/test/resources/corpus/translation    export_corpus.py, raise_opset18.py,  CorpusTranslationTest,
+#                                                    make_tf2onnx_style.py,               MaskedAttentionTest
+#                                                    constants_to_initializers.py --reverse
 #   library/src/test/resources/corpus/bert-small     make_tiny_bert_sentiment.py --small  TinyBertSweepTest
 #                                                    --saved-rows 2000 1000 1000,
 #                                                    optimize_bert.py ... 2 32
@@ -35,6 +36,11 @@ if [ "${2:-}" != --copy-only ]; then
     run scripts/corpus/export_keras3_onnx.py "$work/keras3-onnx" --only mlp
     run scripts/corpus/export_corpus.py "$work/translation"
     run scripts/corpus/raise_opset18.py "$work"/translation/*_op17.onnx
+    run scripts/corpus/make_tf2onnx_style.py "$work/translation"
+    for m in mobilenetv3 vit_cls; do
+        run scripts/corpus/constants_to_initializers.py "$work/translation/${m}_op17.onnx" \
+            "$work/translation/${m}_constants_op17.onnx" --reverse
+    done
     run scripts/corpus/make_tiny_bert_sentiment.py --small --saved-rows 2000 1000 1000 --out "$work/bert-small"
     run scripts/corpus/optimize_bert.py "$work/bert-small/bert.onnx" "$work/bert-small/bert_opt.onnx" 2 32
 fi
@@ -82,7 +88,7 @@ copy "$work/keras3-onnx" library/src/test/resources/corpus/keras3-onnx \
     "scripts/corpus/export_keras3_onnx.py --only mlp" mlp.onnx mlp.keras mlp.json
 (cd "$work/translation" && ls ./*.onnx) > /dev/null
 copy "$work/translation" library/src/test/resources/corpus/translation \
-    "scripts/corpus/export_corpus.py and scripts/corpus/raise_opset18.py (over the *_op17.onnx)" \
+    "scripts/corpus/export_corpus.py, raise_opset18.py (over the *_op17.onnx), make_tf2onnx_style.py and constants_to_initializers.py --reverse (mobilenetv3 and vit_cls at opset 17)" \
     $(cd "$work/translation" && ls -- *.onnx)
 copy "$work/bert-small" library/src/test/resources/corpus/bert-small \
     "scripts/corpus/make_tiny_bert_sentiment.py --small --saved-rows 2000 1000 1000 and scripts/corpus/optimize_bert.py bert.onnx bert_opt.onnx 2 32" \

@@ -72,6 +72,7 @@ class OptionMatrixTest {
         v.put("--keep-inputs", new String[] {});
         v.put("--label", new String[] {"label"});
         v.put("--learning-rate", new String[] {"0.005"});
+        v.put("--no-clean", new String[] {"identity"});
         v.put("--original-epochs", new String[] {"10"});
         v.put("--paper", new String[] {});
         v.put("--patience", new String[] {"2"});

@@ -16,7 +16,7 @@ abstract class CleaningPass {
         this.name = name;
     }
 
-    /** The pass's name, as the steps and {@code --no-clean} name it. */
+    /** The pass's name, as the steps name it and as it is turned off by. */
     final String name() {
         return name;
     }

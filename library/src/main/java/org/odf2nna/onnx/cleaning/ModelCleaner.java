@@ -26,7 +26,7 @@ public final class ModelCleaner {
     /**
      * One pass: the name that turns it off and what it rewrites.
      *
-     * @param name what the steps and {@code --no-clean} name it by
+     * @param name what the steps name it by, and what turns it off ({@link #clean(ModelProto, Path, Collection)})
      * @param does what it rewrites, in a phrase
      */
     public record Pass(String name, String does) {
