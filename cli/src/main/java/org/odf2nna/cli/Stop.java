@@ -2,11 +2,11 @@ package org.odf2nna.cli;
 
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.Writes;
 
 /**
  * What SIGINT (Ctrl-C), SIGTERM and SIGHUP do to a run of the command line: one line on standard error, the temporary
- * files and folders of writes in progress deleted ({@link Odf2nna#abandonWrites}), and the JVM halted with 128 plus
+ * files and folders of writes in progress deleted ({@link Writes#abandon}), and the JVM halted with 128 plus
  * the signal's number, as shells expect: 130, 143, 129.
  *
  * <p>Why halt instead of exit: ONNX Runtime's Java binding closes its environment in a shutdown hook of its own, and a
@@ -18,7 +18,7 @@ import org.odf2nna.api.Odf2nna;
 final class Stop {
 
     /**
-     * The file the launcher names for the list of temporary paths ({@link Odf2nna#listWritesIn}): its standard-error
+     * The file the launcher names for the list of temporary paths ({@link Writes#journalTo}): its standard-error
      * filter outlives a JVM killed with SIGKILL, which cannot clean up, and deletes what the list names.
      */
     static final String JOURNAL_PROPERTY = "odf2nna.pending.journal";
@@ -52,7 +52,7 @@ final class Stop {
     static void journalWrites() {
         String journal = System.getProperty(JOURNAL_PROPERTY);
         if (journal != null && !journal.isEmpty()) {
-            Odf2nna.listWritesIn(java.nio.file.Path.of(journal));
+            Writes.journalTo(java.nio.file.Path.of(journal));
         }
     }
 
@@ -105,9 +105,9 @@ final class Stop {
         // nothing after the one line (its error would block here). The progress display draws no more (endLine).
         synchronized (System.out) {
             synchronized (System.err) {
-                Odf2nna.abandonWrites();
+                Writes.abandon();
                 Main.removeRuntimeLog();
-                err.println(line(signal, Odf2nna.finishedWrites()));
+                err.println(line(signal, Writes.finished()));
                 err.flush();
                 Runtime.getRuntime().halt(code);
             }

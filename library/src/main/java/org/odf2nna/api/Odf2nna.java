@@ -470,32 +470,6 @@ public final class Odf2nna {
                 measured.counted());
     }
 
-    /**
-     * Stops every write of this process for good: the hidden temporary files and folders of the writes in progress
-     * are deleted, and no write starts or completes after that (each then fails with "not written: the program was
-     * interrupted"). For a program that stops itself on a signal; the JVM's shutdown hook does the same.
-     */
-    public static void abandonWrites() {
-        org.odf2nna.io.AtomicFiles.abandonPending();
-    }
-
-    /**
-     * The outputs this process finished (moved into place, complete and checked) that are still there, named as they
-     * were given: what a stop keeps, for the line that says so.
-     */
-    public static java.util.List<Path> finishedWrites() {
-        return org.odf2nna.io.AtomicFiles.finished();
-    }
-
-    /**
-     * From now on, lists the temporary file or folder of every write in {@code journal} before it is used (records
-     * {@code f} or {@code d}, a tab, the absolute path, a NUL byte), for a process that watches this one from outside
-     * and deletes, once this process is gone, what a {@code kill -9} left: the paths listed that still exist.
-     */
-    public static void listWritesIn(Path journal) {
-        org.odf2nna.io.AtomicFiles.journalTo(journal);
-    }
-
     /** How many generated rows {@link #convert} checks the written model on. */
     public static final int CONVERT_CHECK_ROWS = Converter.CHECK_ROWS;
 
