@@ -185,6 +185,19 @@ def export(model, data, out):
     program = torch.onnx.export(model, sample, dynamo=True, input_names=INPUTS, output_names=["logits"],
                                 dynamic_shapes=shapes, opset_version=18)
     program.save(os.path.join(out, "dynamo", "bert.onnx"), external_data=True)
+    without_stack_traces(os.path.join(out, "dynamo", "bert.onnx"))
+
+
+def without_stack_traces(path):
+    """Drops the metadata the dynamo exporter writes on each node (the Python stack that made it: paths of this
+    machine's site-packages), the weights left in their external file as they are."""
+    import onnx
+    model = onnx.load(path, load_external_data=False)
+    graphs = [model.graph] + [f for f in model.functions]
+    for g in graphs:
+        for node in g.node:
+            del node.metadata_props[:]
+    onnx.save(model, path)
 
 
 def main():
