@@ -3,6 +3,7 @@ package org.odf2nna.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.InputException;
+import org.odf2nna.api.Cleaning;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphTables;
@@ -56,7 +57,7 @@ final class InspectCommand extends Subcommand {
                 throw new InputException(model.path, null, Odf2nna.noBlocks(model.path), e.kind(), e);
             }
             // No dense chain at the end, but dense blocks inside: those are what the tool prunes.
-            List<String> cleaned = Odf2nna.cleaning(model.path);
+            List<String> cleaned = Cleaning.of(model.path);
             main.out.print(json ? GraphTables.json(blocks, cleaned) : "Model       " + model.path + "\n"
                     + cleanedLines(cleaned) + passesLine() + GraphTables.blocks(blocks));
             return Main.OK;
@@ -149,8 +150,8 @@ final class InspectCommand extends Subcommand {
 
     /** The cleaning passes every read goes through, in order, those turned off with --no-clean said so. */
     private static String passesLine() {
-        List<String> off = Odf2nna.cleaningOff();
-        List<String> names = Odf2nna.cleaningPasses().stream()
+        List<String> off = Cleaning.off();
+        List<String> names = Cleaning.passes().stream()
                 .map(p -> off.contains(p.name()) ? p.name() + " (off)" : p.name()).toList();
         return "Cleaning    passes " + String.join(", ", names) + " (--no-clean PASS turns one off)\n";
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import org.odf2nna.BuildInfo;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
+import org.odf2nna.api.Cleaning;
 import org.odf2nna.api.Odf2nna;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -72,12 +73,12 @@ public final class Main implements Runnable {
                     + "${COMPLETION-CANDIDATES}; inspect lists them.")
     void noClean(List<String> passes) {
         for (String pass : passes) {
-            if (!Odf2nna.cleaningPasses().stream().anyMatch(p -> p.name().equals(pass))) {
+            if (!Cleaning.passes().stream().anyMatch(p -> p.name().equals(pass))) {
                 throw new ParameterException(spec.commandLine(), "--no-clean: no cleaning pass '" + pass
                         + "' (the passes: " + String.join(", ", new CleaningPasses()) + ")");
             }
         }
-        Odf2nna.turnOffCleaning(passes);
+        Cleaning.turnOff(passes);
     }
 
     /** The cleaning passes' names, in the order they run: what {@code --no-clean} takes. */
@@ -85,7 +86,7 @@ public final class Main implements Runnable {
 
         @Override
         public java.util.Iterator<String> iterator() {
-            return Odf2nna.cleaningPasses().stream().map(p -> p.name()).iterator();
+            return Cleaning.passes().stream().map(p -> p.name()).iterator();
         }
     }
 
@@ -127,7 +128,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line in-process and returns its exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
-        Odf2nna.turnOffCleaning(List.of()); // a run in-process after another starts with every pass on
+        Cleaning.turnOff(List.of()); // a run in-process after another starts with every pass on
         Main main = new Main();
         main.out = Flags.rendering(out);
         main.err = Flags.rendering(err);

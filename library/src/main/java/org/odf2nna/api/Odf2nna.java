@@ -1,7 +1,6 @@
 package org.odf2nna.api;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
@@ -107,8 +106,8 @@ public final class Odf2nna {
         try {
             // Cleaned as every file read is, so that bytes and a file of one model give one network.
             return DenseChainReader.read(org.odf2nna.onnx.cleaning.ModelCleaner.clean(
-                    org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(onnx), name,
-                    org.odf2nna.method.ModelReader.cleaningOff()).model(), name).network();
+                    org.odf2nna.onnx.proto.OnnxProto.ModelProto.parseFrom(onnx), name, Cleaning.off()).model(), name)
+                    .network();
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new InputException(name, null, "is not an ONNX model (" + e.getMessage() + ")", e);
         }
@@ -586,38 +585,6 @@ public final class Odf2nna {
      */
     public static ModelDescription describe(Path model) {
         return ModelDescriber.describe(model);
-    }
-
-    /**
-     * What the cleaning pass every command's read goes through did to {@code model}: one phrase per pass that changed
-     * something ({@code 2 Casts to the same type removed (/Cast_18, /Cast_19)}, {@code 1 affine chain folded into
-     * /Gemm_1 (/Sub_2, /Mul_3, /Add_3)}); empty when it changed nothing.
-     *
-     * @param model an ONNX file, a Keras file (.keras, .h5) or a SavedModel directory; never modified
-     * @throws InputException when the file cannot be read
-     */
-    public static List<String> cleaning(Path model) {
-        return org.odf2nna.method.ModelReader.read(model).cleaningSummary();
-    }
-
-    /** The cleaning passes every model read goes through, in the order they run: each one's name and what it does. */
-    public static List<org.odf2nna.onnx.cleaning.ModelCleaner.Pass> cleaningPasses() {
-        return org.odf2nna.onnx.cleaning.ModelCleaner.PASSES;
-    }
-
-    /**
-     * Turns the named cleaning passes ({@link #cleaningPasses}) off for every model this process reads from here on;
-     * none given turns them all on again.
-     *
-     * @throws IllegalArgumentException when a name is not a pass's
-     */
-    public static void turnOffCleaning(java.util.Collection<String> passes) {
-        org.odf2nna.method.ModelReader.turnOffCleaning(passes);
-    }
-
-    /** The cleaning passes turned off ({@link #turnOffCleaning}), in the order they would run. */
-    public static List<String> cleaningOff() {
-        return org.odf2nna.method.ModelReader.cleaningOff();
     }
 
     /**
