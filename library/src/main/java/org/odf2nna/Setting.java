@@ -66,7 +66,11 @@ public enum Setting {
     THRESHOLD("the threshold setting"),
     TIMING_BATCH("the batch an int8 file is timed at"),
     INT8_EVERYWHERE("int8 in every layer, the slower ones too"),
-    EVAL("the evaluation rows");
+    EVAL("the evaluation rows"),
+    LATENCY_BATCH("the batch the written model is timed at against the original"),
+    LATENCY_THREADS("the thread count the written model is also timed with"),
+    ALLOW_SLOWER("the setting that writes a model slower than the original"),
+    TF_THREADS("TensorFlow's thread count");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z0-9_]+)}}");
 

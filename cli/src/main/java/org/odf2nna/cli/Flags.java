@@ -68,6 +68,10 @@ final class Flags {
             case PRUNE_INPUT -> "--prune-input";
             case DECODE -> "--decode";
             case THRESHOLD -> "--threshold";
+            case LATENCY_BATCH -> "--latency-batch";
+            case LATENCY_THREADS -> "--latency-threads";
+            case ALLOW_SLOWER -> "--allow-slower";
+            case TF_THREADS -> "--tf-threads";
         };
     }
 

@@ -27,8 +27,25 @@ public final class GraphSweep {
 
     /**
      * A sweep's outcome: the report, and the chosen round's model (null when none holds).
+     *
+     * @param certified the rounds (0-based) the validation rule certifies, the chosen one first, then the others
+     *                  from the smallest to the largest: what a judge of speed may write instead
+     * @param written   a round's model as it would be written (weights stored back, sizes reopened, checked to
+     *                  compute what was judged)
      */
-    public record Outcome(GraphSweepReport report, ModelProto chosen) {
+    public record Outcome(GraphSweepReport report, ModelProto chosen, List<Integer> certified,
+            java.util.function.IntFunction<ModelProto> written) {
+
+        public Outcome {
+            certified = List.copyOf(certified);
+        }
+
+        /** Only the chosen round's model. */
+        public Outcome(GraphSweepReport report, ModelProto chosen) {
+            this(report, chosen, List.of(), i -> {
+                throw new IllegalStateException("no round but the chosen one kept");
+            });
+        }
     }
 
     private GraphSweep() {
@@ -278,15 +295,22 @@ public final class GraphSweep {
                 new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
                 new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation)),
                 (System.nanoTime() - started) / 1e9, settings.retraining().describe(), notes, List.of());
-        ModelProto judgedForm = chosen < 0 ? null : io.form().apply(chain.models().get(chosen));
-        if (judgedForm != null && judged.range() != null) {
-            judgedForm = GraphRegression.clipped(judgedForm, judged.range());
-        }
-        ModelProto written = chosen < 0 ? null : hoisted.restore(input.reopened(judgedForm));
-        if (written != null) {
+        java.util.function.IntFunction<ModelProto> writtenForm = i -> {
+            ModelProto judgedForm = io.form().apply(chain.models().get(i));
+            if (judged.range() != null) {
+                judgedForm = GraphRegression.clipped(judgedForm, judged.range());
+            }
+            ModelProto written = hoisted.restore(input.reopened(judgedForm));
             checkSame(judgedForm, written, file, input, validation.first(CHECK_WRITTEN), settings.device());
+            return written;
+        };
+        List<Integer> certified = new ArrayList<>();
+        for (int i = chosen; i >= 0; i--) {
+            if (judged.verdict().holds()[i]) {
+                certified.add(i);
+            }
         }
-        return new Outcome(result, written);
+        return new Outcome(result, chosen < 0 ? null : writtenForm.apply(chosen), certified, writtenForm);
     }
 
     /** The rows of a sweep: those the units are measured on, those the rounds are judged on, those only measured. */

@@ -368,7 +368,41 @@ public final class GraphSweeper {
                 report == null ? 0 : outcome.report().report().rows(), files.test(), progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
-        return writeFiles(result, outcome.chosen(), files, progress);
+        ModelProto chosen = outcome.chosen();
+        if (chosen != null) {
+            SpeedJudge.Verdict speed = judgeSpeed(model, proto, feed, validation, outcome, settings.latency(),
+                    progress);
+            int round = speed.writes() ? outcome.certified().get(speed.index()) : -1;
+            chosen = round < 0 ? null : round == outcome.certified().get(0) ? chosen : outcome.written().apply(round);
+            result = result.withLatency(speed.latency(), round < 0 ? null : round);
+        }
+        return writeFiles(result, chosen, files, progress);
+    }
+
+    /** Rows of the validation rows the models are timed on (repeated to fill a batch). */
+    static final int TIMING_ROWS = 256;
+
+    /**
+     * The certified rounds judged by their speed against the user's original ({@link SpeedJudge}): the original file
+     * as the user gave it when it is ONNX (the cleaned graph for a SavedModel), timed on validation rows.
+     */
+    private static SpeedJudge.Verdict judgeSpeed(Path model, ModelProto read, GraphFeed feed, GraphRows validation,
+            GraphSweep.Outcome outcome, org.odf2nna.settings.LatencyCheck check, Progress progress) {
+        List<SpeedJudge.Candidate> candidates = new java.util.ArrayList<>();
+        for (int round : outcome.certified()) {
+            candidates.add(new SpeedJudge.Candidate("round " + (round + 1), round == outcome.certified().get(0)
+                    ? outcome::chosen : () -> outcome.written().apply(round)));
+        }
+        ModelProto original = ModelFiles.formatOf(model) == ModelFormat.ONNX ? OnnxModelFile.read(model) : read;
+        if (check.on()) {
+            progress.update("timing the original and the certified rounds in ONNX Runtime", 0, -1, null);
+        }
+        SpeedJudge.Verdict v = SpeedJudge.judge(new SpeedJudge.Timed(original, model, feed.data(),
+                validation.first(TIMING_ROWS).features()), candidates, check, org.odf2nna.onnx.SideBySide.Timer.ORT);
+        if (check.on()) {
+            progress.done("timing the original and the certified rounds in ONNX Runtime");
+        }
+        return v;
     }
 
     /**

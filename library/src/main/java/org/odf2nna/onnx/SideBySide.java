@@ -9,7 +9,8 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 /**
  * Two models timed side by side in ONNX Runtime as a user runs them: each in its own session with the same intra-op
  * thread count, at batch 1 and at a larger batch, interleaved over a few repetitions, the median run of each
- * repetition and the median of those. For convert's int8 forms: the float model against its int8 file.
+ * repetition and the median of those. For convert's int8 forms (the float model against its int8 file), and for what
+ * sweep would write against the user's original ({@code method.SpeedJudge}).
  *
  * @param threads    ONNX Runtime's intra-op threads in each session
  * @param batch      the rows of the larger batch
@@ -18,6 +19,25 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * @param batchMicros per model, its median latency of one run of {@code batch} rows in µs
  */
 public record SideBySide(int threads, int batch, int repeats, double[] oneMicros, double[] batchMicros) {
+
+    /**
+     * How models are timed side by side: {@link #ORT} in ONNX Runtime; a test gives made-up timings to check a rule
+     * that reads them without timing anything.
+     */
+    @FunctionalInterface
+    public interface Timer {
+
+        /** ONNX Runtime, as {@link SideBySide#measure(List, List, InputSignature, float[], int, int)} times. */
+        Timer ORT = SideBySide::measure;
+
+        /**
+         * {@code models} timed at batch 1 and at {@code batch} rows with {@code threads} intra-op threads each.
+         *
+         * @throws org.odf2nna.InputException when ONNX Runtime cannot run one at these batches (a batch fixed inside)
+         */
+        SideBySide time(List<ModelProto> models, List<Path> files, InputSignature input, float[] rows, int batch,
+                int threads);
+    }
 
     /** Repetitions of each timing, interleaved between the models. */
     public static final int REPEATS = 5;

@@ -20,13 +20,31 @@ import java.util.List;
  * @param retraining what retrained each round's graph after the compensation, in words
  * @param notes      what the reader should know of the run, one line each (a retraining that fell back)
  * @param charts     the chart files written (PNG and SVG), none when no chart was asked for
+ * @param latency    the original and the certified rounds timed side by side in ONNX Runtime, and which that let
+ *                   through ({@link Latency}); null when nothing was timed (no round held)
  */
 public record GraphSweepReport(String model, String output, GraphBlocks blocks, Method method, Original original,
-        Outcome outcome, double seconds, String retraining, List<String> notes, List<String> charts) {
+        Outcome outcome, double seconds, String retraining, List<String> notes, List<String> charts,
+        Latency latency) {
 
     public GraphSweepReport {
         notes = List.copyOf(notes);
         charts = List.copyOf(charts);
+    }
+
+    /** A report without timings (none were made). */
+    public GraphSweepReport(String model, String output, GraphBlocks blocks, Method method, Original original,
+            Outcome outcome, double seconds, String retraining, List<String> notes, List<String> charts) {
+        this(model, output, blocks, method, original, outcome, seconds, retraining, notes, charts, null);
+    }
+
+    /**
+     * The same report with the original and the candidates timed ({@code latency}), the round written now
+     * {@code chosen} (0-based; null: none, every certified round being slower than the original).
+     */
+    public GraphSweepReport withLatency(Latency latency, Integer chosen) {
+        return new GraphSweepReport(model, output, blocks, method, original, new Outcome(outcome.rounds(), chosen,
+                outcome.choice()), seconds, retraining, notes, charts, latency);
     }
 
     /**
@@ -126,7 +144,7 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
     /** The same report, the chosen model written to {@code path}. */
     public GraphSweepReport withOutput(String path) {
         return new GraphSweepReport(model, path, blocks, method, original, outcome, seconds, retraining, notes,
-                charts);
+                charts, latency);
     }
 
     /** The same report with {@code more} notes after its own. */
@@ -134,13 +152,13 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
         List<String> all = new java.util.ArrayList<>(notes);
         all.addAll(more);
         return new GraphSweepReport(model, output, blocks, method, original, outcome, seconds, retraining, all,
-                charts);
+                charts, latency);
     }
 
     /** The same report, its chart written to {@code files}. */
     public GraphSweepReport withCharts(List<String> files) {
         return new GraphSweepReport(model, output, blocks, method, original, outcome, seconds, retraining, notes,
-                files);
+                files, latency);
     }
 
     /**

@@ -134,12 +134,39 @@ public final class GraphTables {
         s.append("\n(x: ").append(legend(r.rounds())).append("; epoch: the end-to-end retraining's epoch kept, 0 the "
                 + "refitted values, - not retrained)\n");
         s.append("Choice ").append(r.choice()).append('\n');
+        s.append(latency(r.latency()));
         if (r.output() != null) {
             s.append("Wrote  ").append(r.output()).append('\n');
         }
         if (!r.charts().isEmpty()) {
             s.append("Charts ").append(String.join(", ", r.charts())).append('\n');
         }
+        return s.toString();
+    }
+
+    /**
+     * The original and the candidates timed side by side in ONNX Runtime, one line per candidate and thread count,
+     * then the verdict ("Speed ..."); empty when nothing was timed.
+     */
+    public static String latency(Latency l) {
+        if (l == null) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder();
+        if (!l.timings().isEmpty()) {
+            s.append(String.format(Locale.ROOT, "%nLatency in ONNX Runtime on this machine, side by side (median of %d "
+                    + "interleaved repetitions after a warm-up; ratio: candidate / original, below 1 faster):%n",
+                    l.repeats()));
+            s.append(String.format(Locale.ROOT, "  %-10s  %7s  %12s  %12s  %6s  %14s  %14s  %6s%n", "candidate",
+                    "threads", "original b1", "b1", "ratio", "original b" + l.batch(), "b" + l.batch(), "ratio"));
+            for (Latency.Timing t : l.timings()) {
+                s.append(String.format(Locale.ROOT, "  %-10s  %7d  %9.1f µs  %9.1f µs  %5.2f×  %11.1f µs  %11.1f µs  "
+                        + "%5.2f×%s%n", t.candidate(), t.threads(), t.originalOneMicros(), t.oneMicros(),
+                        t.oneRatio(), t.originalBatchMicros(), t.batchMicros(), t.batchRatio(),
+                        t.slower() ? "  slower" : ""));
+            }
+        }
+        s.append("Speed  ").append(l.verdict()).append('\n');
         return s.toString();
     }
 

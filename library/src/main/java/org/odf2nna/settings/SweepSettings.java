@@ -87,11 +87,18 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
      * @param clipInputs whether the written model holds each input to the range of the training rows (a Max and a
      *                   Min in front of the dense chain), each round being judged on the validation rows so clipped
      *                   (progressive schedule only; the range is recorded in the model either way)
+     * @param latency    how the candidates it would write are timed against the original, and whether a slower one
+     *                   may be written ({@link LatencyCheck#DEFAULT}: batch 1 and 32, one thread, refused)
      */
-    public record Written(Quantize quantize, boolean clipInputs) {
+    public record Written(Quantize quantize, boolean clipInputs, LatencyCheck latency) {
 
         public Written {
-            Checks.present("quantize", quantize);
+            Checks.present("quantize, latency", quantize, latency);
+        }
+
+        /** Timed as {@link LatencyCheck#DEFAULT} says. */
+        public Written(Quantize quantize, boolean clipInputs) {
+            this(quantize, clipInputs, LatencyCheck.DEFAULT);
         }
     }
 
@@ -138,6 +145,17 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
     /** Whether the written model holds each input to the range of the training rows. */
     public boolean clipInputs() {
         return written.clipInputs();
+    }
+
+    /** How the candidates are timed against the original before one is written. */
+    public LatencyCheck latency() {
+        return written.latency();
+    }
+
+    /** The same settings timed as {@code value} says. */
+    public SweepSettings withLatency(LatencyCheck value) {
+        return new SweepSettings(search, maxDrop, pruning, training, new Written(quantize(), clipInputs(), value), task,
+                device);
     }
 
     /**
@@ -192,8 +210,15 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
         private boolean paper;
         private GraphRetraining graphRetraining = GraphRetraining.DEFAULT;
         private BlockLimits blockLimits = BlockLimits.DEFAULT;
+        private LatencyCheck latency = LatencyCheck.DEFAULT;
 
         private Builder() {
+        }
+
+        /** How the candidates are timed against the original (default {@link LatencyCheck#DEFAULT}). */
+        public Builder latency(LatencyCheck value) {
+            latency = value;
+            return this;
         }
 
         /** What retrains a graph's rounds after the sequential refit (default {@link GraphRetraining#DEFAULT}). */
@@ -301,8 +326,8 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
 
         private SweepSettings settings(Schedule schedule, PruningOptions pruningOf, RetrainSettings retrainingOf) {
             return new SweepSettings(new Search(schedule, epsilons, steps, blockLimits), maxDrop, pruningOf,
-                    new Training(retrainingOf, graphRetraining, compareScratch), new Written(quantize, clipInputs),
-                    task, device);
+                    new Training(retrainingOf, graphRetraining, compareScratch), new Written(quantize, clipInputs,
+                    latency), task, device);
         }
 
         private Schedule schedule() {

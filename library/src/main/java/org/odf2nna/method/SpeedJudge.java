@@ -1,0 +1,224 @@
+package org.odf2nna.method;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.odf2nna.InputException;
+import org.odf2nna.Setting;
+import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.SideBySide;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.Latency;
+import org.odf2nna.settings.LatencyCheck;
+
+/**
+ * Speed as a judge of what a pruning run writes: the user's original model and the candidates the validation rule
+ * certified are timed side by side in ONNX Runtime ({@link SideBySide}, one process, interleaved repetitions after a
+ * warm-up, the median of each) at batch 1 and at the check's batch, with one intra-op thread and with the check's
+ * thread count when it names one. The rule:
+ *
+ * <ol>
+ *   <li>The candidates come in the order the run prefers them: the one the certificate writes (the smallest) first,
+ *       then the other certified ones, larger and larger.</li>
+ *   <li>The first is timed against the original. When it is not slower at either batch and either thread count, it
+ *       is written, and nothing else is timed.</li>
+ *   <li>Otherwise up to {@link #MORE} more candidates, spread evenly over the rest, are timed against the original in
+ *       one run, and the first of them (the smallest) that is not slower anywhere is written.</li>
+ *   <li>When none is, nothing is written, unless {@link LatencyCheck#allowSlower()}: then the first is written, and the
+ *       verdict says loudly that it is slower.</li>
+ * </ol>
+ *
+ * "Slower" is beyond the timing's noise: more than {@link #TOLERANCE} and more than {@link #FLOOR_MICROS} µs above
+ * the original's median. The cost is bounded: at most 1 + {@link #MORE} candidates are timed, each run about a
+ * second (two batch sizes, {@link SideBySide#REPEATS} repetitions of about 60 ms), per thread count.
+ */
+final class SpeedJudge {
+
+    /** A candidate within this share of the original's time is not slower (the median's noise). */
+    static final double TOLERANCE = 0.05;
+    /** Nor one within this many µs of it (ONNX Runtime's own cost per run, which no pruning changes). */
+    static final double FLOOR_MICROS = 5;
+    /** Candidates timed after the first when it is slower. */
+    static final int MORE = 3;
+
+    private SpeedJudge() {
+    }
+
+    /**
+     * A candidate the run could write.
+     *
+     * @param label as the table names it ("round 7")
+     * @param model the model as it would be written, made when it is timed
+     */
+    record Candidate(String label, java.util.function.Supplier<ModelProto> model) {
+    }
+
+    /**
+     * The judgement.
+     *
+     * @param index   the candidate to write (its index in the list judged), or -1 for none
+     * @param latency what the report says (null when nothing was timed because there was nothing to judge)
+     */
+    record Verdict(int index, Latency latency) {
+
+        /** Whether a candidate is written. */
+        boolean writes() {
+            return index >= 0;
+        }
+    }
+
+    /**
+     * The original and the candidates as one timing run sees them.
+     *
+     * @param original the user's original model
+     * @param file     where it came from (the candidates' external data are read beside it)
+     * @param input    the input the rows feed
+     * @param rows     rows of that input, repeated to fill a batch
+     */
+    record Timed(ModelProto original, Path file, InputSignature input, float[] rows) {
+    }
+
+    /**
+     * Judges {@code candidates} (the preferred first; at least one) against the original.
+     *
+     * @param timer how models are timed ({@link SideBySide.Timer#ORT}, or made-up timings in a test)
+     */
+    static Verdict judge(Timed what, List<Candidate> candidates, LatencyCheck check, SideBySide.Timer timer) {
+        if (candidates.isEmpty()) {
+            return new Verdict(-1, null);
+        }
+        String first = candidates.get(0).label();
+        if (!check.on()) {
+            return new Verdict(0, new Latency(0, 0, List.of(), first, false, first + " written without timing ("
+                    + Setting.LATENCY_BATCH.ref() + " 0)"));
+        }
+        List<Latency.Timing> timings = new ArrayList<>();
+        try {
+            int index = firstNotSlower(what, candidates, List.of(0), check, timer, timings);
+            if (index < 0 && candidates.size() > 1) {
+                index = firstNotSlower(what, candidates, spread(candidates.size() - 1, MORE), check, timer, timings);
+            }
+            return verdict(index, candidates, check, timings);
+        } catch (InputException | IllegalArgumentException | IllegalStateException e) {
+            // A graph ONNX Runtime cannot run at these batches (a batch fixed inside, several data inputs): written as
+            // the certificate chose, and the report says it was not timed.
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return new Verdict(0, new Latency(check.batch(), SideBySide.REPEATS, timings, first, false, first
+                    + " written without its speed judged: ONNX Runtime did not time it against the original ("
+                    + why + ")"));
+        }
+    }
+
+    /**
+     * The indices {@code 1..rest} to time after the first: all when there are at most {@code most}, else {@code most}
+     * spread evenly from the smallest (index 1) to the largest (index {@code rest}).
+     */
+    static List<Integer> spread(int rest, int most) {
+        List<Integer> picked = new ArrayList<>();
+        if (rest <= most) {
+            for (int i = 1; i <= rest; i++) {
+                picked.add(i);
+            }
+            return picked;
+        }
+        for (int k = 0; k < most; k++) {
+            int i = 1 + (int) Math.round((double) k * (rest - 1) / (most - 1));
+            if (!picked.contains(i)) {
+                picked.add(i);
+            }
+        }
+        return picked;
+    }
+
+    /** Times the original and the candidates at {@code indices}; the first index not slower anywhere, or -1. */
+    private static int firstNotSlower(Timed what, List<Candidate> candidates, List<Integer> indices,
+            LatencyCheck check, SideBySide.Timer timer, List<Latency.Timing> timings) {
+        List<ModelProto> models = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        models.add(what.original());
+        files.add(what.file());
+        for (int i : indices) {
+            models.add(candidates.get(i).model().get());
+            files.add(what.file());
+        }
+        boolean[] slower = new boolean[indices.size()];
+        for (int threads : threadCounts(check)) {
+            SideBySide s = timer.time(models, files, what.input(), what.rows(), check.batch(), threads);
+            for (int k = 0; k < indices.size(); k++) {
+                Latency.Timing t = timing(candidates.get(indices.get(k)).label(), s, k + 1);
+                slower[k] |= t.slower();
+                timings.add(t);
+            }
+        }
+        for (int k = 0; k < indices.size(); k++) {
+            if (!slower[k]) {
+                return indices.get(k);
+            }
+        }
+        return -1;
+    }
+
+    /** One thread, and the check's count when it names more. */
+    static List<Integer> threadCounts(LatencyCheck check) {
+        return check.threads() > 1 ? List.of(1, check.threads()) : List.of(1);
+    }
+
+    /** Model {@code m} of a timing run against model 0, the original. */
+    static Latency.Timing timing(String label, SideBySide s, int m) {
+        double o1 = s.oneMicros()[0];
+        double c1 = s.oneMicros()[m];
+        double ob = s.batchMicros()[0];
+        double cb = s.batchMicros()[m];
+        return new Latency.Timing(label, s.threads(), o1, c1, c1 / o1, ob, cb, cb / ob, slower(o1, c1)
+                || slower(ob, cb));
+    }
+
+    /** Whether {@code micros} is slower than the original's {@code original} beyond the timing's noise. */
+    static boolean slower(double original, double micros) {
+        return micros > original * (1 + TOLERANCE) && micros - original > FLOOR_MICROS;
+    }
+
+    private static Verdict verdict(int index, List<Candidate> candidates, LatencyCheck check,
+            List<Latency.Timing> timings) {
+        int batch = check.batch();
+        String first = candidates.get(0).label();
+        if (index == 0) {
+            return new Verdict(0, new Latency(batch, SideBySide.REPEATS, timings, first, false, first + " written: "
+                    + "not slower than the original in ONNX Runtime (" + ratios(timings, first, batch) + ")"));
+        }
+        String firstSlower = first + ", the smallest certified, is slower than the original (" + ratios(timings,
+                first, batch) + ")";
+        if (index > 0) {
+            String label = candidates.get(index).label();
+            return new Verdict(index, new Latency(batch, SideBySide.REPEATS, timings, label, false, firstSlower + "; "
+                    + label + ", the smallest certified candidate timed that is not, is written (" + ratios(timings,
+                    label, batch) + ")"));
+        }
+        List<String> others = new ArrayList<>();
+        for (Latency.Timing t : timings) {
+            if (!t.candidate().equals(first) && others.stream().noneMatch(o -> o.startsWith(t.candidate() + ":"))) {
+                others.add(t.candidate() + ": " + ratios(timings, t.candidate(), batch));
+            }
+        }
+        String rest = others.isEmpty() ? "" : "; so are the other certified candidates timed (" + String.join("; ",
+                others) + ")";
+        if (check.allowSlower()) {
+            return new Verdict(0, new Latency(batch, SideBySide.REPEATS, timings, first, true, "WARNING: " + first
+                    + " is written although ONNX Runtime runs it slower than the original (" + ratios(timings, first,
+                    batch) + "), as " + Setting.ALLOW_SLOWER.ref() + " asks"));
+        }
+        return new Verdict(-1, new Latency(batch, SideBySide.REPEATS, timings, null, false, "nothing written: "
+                + firstSlower + rest + "; give " + Setting.ALLOW_SLOWER.ref() + " to write " + first + " anyway"));
+    }
+
+    /** {@code label}'s ratios at every thread count timed, in words. */
+    private static String ratios(List<Latency.Timing> timings, String label, int batch) {
+        List<String> parts = new ArrayList<>();
+        for (Latency.Timing t : timings) {
+            if (t.candidate().equals(label)) {
+                parts.add(t.ratios(batch));
+            }
+        }
+        return String.join("; ", parts);
+    }
+}

@@ -1,0 +1,52 @@
+package org.odf2nna.report;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What ONNX Runtime measured of the user's original model and of the candidates a run would write, timed side by side
+ * in one process before anything was written (interleaved repetitions after a warm-up, the median of each), and which
+ * candidate that let through.
+ *
+ * @param batch         the larger batch timed (batch 1 is always timed)
+ * @param repeats       the interleaved repetitions each figure is the median of
+ * @param timings       per candidate timed and thread count, its figures beside the original's (timed in the same run)
+ * @param written       the candidate written, as the table names it ("round 7"), or null when none was
+ * @param slowerWritten whether the one written is slower than the original (written as asked, with a warning)
+ * @param verdict       what the timing decided, in words
+ */
+public record Latency(int batch, int repeats, List<Timing> timings, String written, boolean slowerWritten,
+        String verdict) {
+
+    public Latency {
+        timings = List.copyOf(timings);
+    }
+
+    /**
+     * One candidate against the original, at one thread count.
+     *
+     * @param candidate           as the table names it ("round 7", "ε=0.05")
+     * @param threads             ONNX Runtime's intra-op threads in both sessions
+     * @param originalOneMicros   the original's median latency at batch 1, µs
+     * @param oneMicros           the candidate's, µs
+     * @param oneRatio            the candidate's over the original's (below 1: faster)
+     * @param originalBatchMicros the original's median time for one run of {@code batch} rows, µs
+     * @param batchMicros         the candidate's, µs
+     * @param batchRatio          the candidate's over the original's (below 1: faster)
+     * @param slower              whether the candidate counts as slower at either batch (beyond the timing's noise)
+     */
+    public record Timing(String candidate, int threads, double originalOneMicros, double oneMicros, double oneRatio,
+            double originalBatchMicros, double batchMicros, double batchRatio, boolean slower) {
+
+        /** The two ratios in words: "0.62× at batch 1, 0.55× at batch 32, 1 thread". */
+        public String ratios(int batch) {
+            return String.format(Locale.ROOT, "%.2f× at batch 1, %.2f× at batch %d, %d thread%s", oneRatio,
+                    batchRatio, batch, threads, threads == 1 ? "" : "s");
+        }
+    }
+
+    /** The timings of {@code candidate}, one per thread count. */
+    public List<Timing> of(String candidate) {
+        return timings.stream().filter(t -> t.candidate().equals(candidate)).toList();
+    }
+}
