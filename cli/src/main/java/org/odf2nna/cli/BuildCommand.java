@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
 final class BuildCommand extends Subcommand {
 
     @Mixin
+    TfThreadsOption tfThreads;
+
+    @Mixin
     TrainArgument train;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",

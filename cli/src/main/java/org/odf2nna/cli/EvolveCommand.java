@@ -80,6 +80,9 @@ final class EvolveCommand extends Subcommand {
     Path output;
 
     @Mixin
+    TfThreadsOption tfThreads;
+
+    @Mixin
     ReportOption report;
 
     @Mixin

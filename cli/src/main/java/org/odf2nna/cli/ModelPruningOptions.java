@@ -46,6 +46,9 @@ final class ModelPruningOptions {
     @Mixin
     LatencyOptions latency;
 
+    @Mixin
+    TfThreadsOption tfThreads;
+
     /**
      * Whether {@code model} is pruned by its graph's dense blocks (its dense chain has no hidden layer), after refusing
      * in one line any option given on {@code command}'s line that the model's kind does not read.

@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
 final class RunCommand extends Subcommand {
 
     @Mixin
+    TfThreadsOption tfThreads;
+
+    @Mixin
     TrainArgument train;
 
     @Option(names = "--test", required = true, paramLabel = "CSV",

@@ -490,6 +490,21 @@ public final class Odf2nna {
     }
 
     /**
+     * Asks TensorFlow for {@code threads} intra-op threads in this process's retraining (default: the machine's cores;
+     * 1: bit-reproducible). Call it before any retraining: TensorFlow sizes its pool once, from its first session; the
+     * system property {@code odf2nna.tf.threads} or the environment variable {@code ODF2NNA_TF_THREADS} fix the count
+     * over it.
+     */
+    public static void useTensorFlowThreads(int threads) {
+        org.odf2nna.tf.TfSessions.useThreads(threads);
+    }
+
+    /** The intra-op thread count TensorFlow's sessions use (or will use) in this process. */
+    public static int tensorFlowThreads() {
+        return org.odf2nna.tf.TfSessions.intraOpThreads();
+    }
+
+    /**
      * Whether {@code sweep} and {@code shrink} prune {@code model} through its dense blocks: an ONNX file whose dense
      * chain at the end has no hidden layer (or that has no dense chain at the end).
      */

@@ -207,6 +207,18 @@ final class GraphRounds {
         private final List<String> notes = new ArrayList<>();
         private TrainingResult.Epoch lastBest;
         private boolean fellBack;
+        /** Rounds that may go without retraining before it is tried again (0: every round is retrained). */
+        private int patience;
+        /** Rounds gone without retraining since the last that was retrained. */
+        private int waiting;
+        /** Why the last round went without retraining, or null when it was retrained (cleared by reading). */
+        private String lastSkip;
+        /** The original's classes on the rows the refits are checked on ({@link #refitChanges}), made once. */
+        private int[] originalClasses;
+        private double retrainingSeconds;
+        private int retrainedRounds;
+        private int keptRefit;
+        private final List<Integer> skippedRounds = new ArrayList<>();
 
         /** @param rows the training rows it runs on, or null when it does not run */
         EndToEnd(GraphRun settings, GraphRows rows, GraphFeed feed) {
@@ -309,7 +321,106 @@ final class GraphRounds {
         }
 
         List<String> notes() {
-            return notes;
+            List<String> all = new ArrayList<>(notes);
+            if (rows != null && retrainedRounds + skippedRounds.size() > 0) {
+                all.add(spent());
+            }
+            return all;
+        }
+
+        /** Rows of the retraining's the refits are checked on before a round goes without retraining. */
+        static final int CHECK_REFIT_ROWS = 1000;
+
+        /**
+         * Time well spent (issue 69): whether the round whose refitted graph is {@code refitted} is retrained end to
+         * end. Every round is, until a retraining keeps its refitted values (epoch 0): it bought nothing then, so the
+         * next rounds go without it while their refit alone stays within the round's bound (at most the allowed loss
+         * of predictions changed against the original's on {@value #CHECK_REFIT_ROWS} of the retraining's rows; a
+         * regressor has no such check), for at most {@link #patience} rounds; then it is tried again. A retry that
+         * keeps epoch 0 again doubles the patience; a retraining that keeps a later epoch sets it back to 0 (every
+         * round retrained). The rounds are still made on training rows alone, before any validation row is read, so
+         * the certificate is as sound as with every round retrained.
+         */
+        boolean worthRetraining(ModelProto original, ModelProto refitted, Path file, int round) {
+            if (patience == 0 || waiting >= patience) {
+                return true;
+            }
+            double changed = refitChanges(original, refitted, file);
+            if (changed > settings.maxDrop()) {
+                return true;
+            }
+            waiting++;
+            skippedRounds.add(round);
+            lastSkip = String.format(java.util.Locale.ROOT, "not retrained: the last retraining kept the refitted "
+                    + "values and this refit changes %.2f%% of the training rows' predictions", 100 * changed);
+            return false;
+        }
+
+        /**
+         * The share of the first {@value #CHECK_REFIT_ROWS} retraining rows whose class (the argmax of the first
+         * output) {@code refitted} changes against the original's; 0 for a regressor (patience alone decides), and
+         * infinite when the graph cannot be run so (retrained then).
+         */
+        private double refitChanges(ModelProto original, ModelProto refitted, Path file) {
+            if (settings.regression()) {
+                return 0;
+            }
+            GraphRows check = rows.first(CHECK_REFIT_ROWS);
+            Decoder classes = new Decoder(new org.odf2nna.settings.OutputDecoding(
+                    org.odf2nna.settings.OutputDecoding.Kind.CLASS, org.odf2nna.settings.OutputDecoding.DEFAULT_THRESHOLD,
+                    0));
+            try {
+                if (originalClasses == null) {
+                    originalClasses = GraphSweep.predict(original, file, feed, check, settings.device(), classes);
+                }
+                int[] now = GraphSweep.predict(refitted, file, feed, check, settings.device(), classes);
+                int changed = 0;
+                for (int i = 0; i < now.length; i++) {
+                    changed += now[i] != originalClasses[i] ? 1 : 0;
+                }
+                return (double) changed / Math.max(1, now.length);
+            } catch (RuntimeException e) {
+                return Double.POSITIVE_INFINITY;
+            }
+        }
+
+        /** Records a retraining of {@code seconds} that kept {@code epoch}, and what the next rounds do. */
+        void retrained(double seconds, Integer epoch) {
+            retrainingSeconds += seconds;
+            retrainedRounds++;
+            waiting = 0;
+            if (epoch != null && epoch == 0) {
+                keptRefit++;
+                patience = patience == 0 ? 1 : 2 * patience;
+            } else {
+                patience = 0;
+            }
+        }
+
+        /** Why the last round went without retraining, or null when it did not; cleared by reading. */
+        String takeSkip() {
+            String why = lastSkip;
+            lastSkip = null;
+            return why;
+        }
+
+        /** What retraining cost and bought, in one note. */
+        private String spent() {
+            String skipped = skippedRounds.isEmpty() ? "" : "; round" + (skippedRounds.size() == 1 ? " " : "s ")
+                    + String.join(", ", skippedRounds.stream().map(r -> r == 0 ? "the half step" : String.valueOf(r))
+                    .toList()) + " went without it "
+                    + "(the last retraining had kept the refitted values and their refit alone stayed within the "
+                    + "round's bound on the training rows)";
+            return String.format(java.util.Locale.ROOT, "end-to-end retraining ran in %d round%s, %.0f s in all on "
+                    + "%d TensorFlow thread%s; it kept the refitted values (epoch 0) in %d of them, which it changed "
+                    + "nothing in%s", retrainedRounds, retrainedRounds == 1 ? "" : "s", retrainingSeconds,
+                    org.odf2nna.tf.TfSessions.intraOpThreads(), org.odf2nna.tf.TfSessions.intraOpThreads() == 1 ? ""
+                    : "s", keptRefit, skipped);
+        }
+
+        /** The seconds every retraining took, in all. */
+        double retrainingSeconds() {
+            return retrainingSeconds;
         }
 
         /**
@@ -519,15 +630,25 @@ final class GraphRounds {
      * {@code halfStep} is the index of the round made as a half step before the chain's last (-1 when none was).
      */
     record Chain(List<ModelProto> models, List<Long> removed, List<String> widths,
-            List<Integer> keptEpochs, int halfStep) {
+            List<Integer> keptEpochs, int halfStep, List<Double> retrainingSeconds, List<String> skipped) {
 
         Chain(List<ModelProto> models, List<Long> removed, List<String> widths, List<Integer> keptEpochs) {
             this(models, removed, widths, keptEpochs, -1);
         }
+
+        Chain(List<ModelProto> models, List<Long> removed, List<String> widths, List<Integer> keptEpochs,
+                int halfStep) {
+            this(models, removed, widths, keptEpochs, halfStep, java.util.Collections.nCopies(models.size(), null),
+                    java.util.Collections.nCopies(models.size(), null));
+        }
     }
 
     /** One round made: its graph refitted, the graph it ends with (retrained when that is on) and the epoch kept. */
-    private record Made(ModelProto refitted, ModelProto model, Integer epoch) {
+    private record Made(ModelProto refitted, ModelProto model, Integer epoch, Double seconds, String skipped) {
+
+        Made(ModelProto refitted, ModelProto model, Integer epoch) {
+            this(refitted, model, epoch, null, null);
+        }
     }
 
     /**
@@ -563,7 +684,8 @@ final class GraphRounds {
             }
             clock.finished(r);
             // The refitted graphs are kept only for a progress that receives them.
-            made.add(progress instanceof RoundModels ? round : new Made(null, round.model(), round.epoch()));
+            made.add(progress instanceof RoundModels ? round : new Made(null, round.model(), round.epoch(),
+                    round.seconds(), round.skipped()));
             current = round.model();
             blockRemoved.add(start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
                     new GraphView(current, file))));
@@ -667,14 +789,27 @@ final class GraphRounds {
             Progress timed, String label) {
         ModelProto result = refitted;
         endToEnd.take();
-        if (endToEnd.active()) {
+        Double seconds = null;
+        if (endToEnd.active() && endToEnd.worthRetraining(start.model(), refitted, start.file(), round(label))) {
             String phase = label + ": retraining end to end";
             timed.update(phase, 0, settings.retraining().epochs(), null);
+            long began = System.nanoTime();
             result = endToEnd.retrain(start.model(), refitted, start.file(), (epoch, epochs) -> timed.update(phase,
                     epoch.epoch(), epochs, null));
             timed.done(phase);
+            seconds = (System.nanoTime() - began) / 1e9;
         }
-        return new Made(refitted, result, endToEnd.take());
+        Integer epoch = endToEnd.take();
+        if (seconds != null && epoch != null) {
+            endToEnd.retrained(seconds, epoch);
+        }
+        return new Made(refitted, result, epoch, epoch == null ? null : seconds, endToEnd.takeSkip());
+    }
+
+    /** The round a progress label names ("round 3" → 3; a half step, 0). */
+    private static int round(String label) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^round (\\d+)").matcher(label);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /**
@@ -687,8 +822,12 @@ final class GraphRounds {
         List<Long> removed = new ArrayList<>();
         List<String> widths = new ArrayList<>();
         List<Integer> keptEpochs = new ArrayList<>();
+        List<Double> seconds = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (int i = 0; i < made.size(); i++) {
             Made round = made.get(i);
+            seconds.add(round.seconds());
+            skipped.add(round.skipped());
             if (observer != null) {
                 observer.refitted(i + 1, round.refitted());
                 observer.finished(i + 1, round.model());
@@ -699,6 +838,6 @@ final class GraphRounds {
             removed.add(start.modelParameters() - after.parameters());
             widths.add(HeadUnits.widths(BlockFinder.find(after)));
         }
-        return new Chain(models, removed, widths, keptEpochs, halfStep);
+        return new Chain(models, removed, widths, keptEpochs, halfStep, seconds, skipped);
     }
 }

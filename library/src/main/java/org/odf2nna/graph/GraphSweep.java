@@ -377,7 +377,8 @@ public final class GraphSweep {
             rows.add(new GraphSweepReport.Round(i + 1, new GraphSweepReport.Size(chain.widths().get(i),
                     modelParameters - removed, 100.0 * blockGone / blockParameters, 100.0 * removed / modelParameters),
                     judged.verdict().levels()[i], judged.verdict().holds()[i], judged.validation().get(i),
-                    judged.report().get(i), chain.keptEpochs().get(i)));
+                    judged.report().get(i), chain.keptEpochs().get(i), chain.retrainingSeconds().get(i),
+                    chain.skipped().get(i)));
         }
         return rows;
     }

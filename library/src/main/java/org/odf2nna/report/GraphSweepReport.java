@@ -196,9 +196,19 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      * @param report         measured on the report rows (null without them)
      * @param retrainedEpoch the end-to-end retraining's epoch kept (0: the compensated values), or null when the round
      *                       was not retrained end to end
+     * @param retrainingSeconds how long its end-to-end retraining took, or null when it was not retrained
+     * @param retrainingSkipped why it went without the end-to-end retraining the run does, or null when it did not
+     *                          (the last retraining kept the refitted values, and its refit alone stayed within the
+     *                          round's bound)
      */
     public record Round(int round, Size size, double level, boolean holds, Judged validation, Judged report,
-            Integer retrainedEpoch) {
+            Integer retrainedEpoch, Double retrainingSeconds, String retrainingSkipped) {
+
+        /** A round without the retraining's time. */
+        public Round(int round, Size size, double level, boolean holds, Judged validation, Judged report,
+                Integer retrainedEpoch) {
+            this(round, size, level, holds, validation, report, retrainedEpoch, null, null);
+        }
 
         /** Every block's hidden width after it, as {@code 192-101-57}. */
         public String widths() {

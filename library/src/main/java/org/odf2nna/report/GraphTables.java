@@ -126,13 +126,17 @@ public final class GraphTables {
             boolean chosen = r.chosen() != null && r.chosen() == x.round() - 1;
             s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %5s  %10s  %11s  %8.5f  %s%s%n",
                     x.round() + (x.holds() ? "" : " x"), x.widths(), x.parameters(), x.blockReductionPercent(),
-                    x.reductionPercent(), x.retrainedEpoch() == null ? "-" : x.retrainedEpoch().toString(),
+                    x.reductionPercent(), x.retrainedEpoch() != null ? x.retrainedEpoch().toString()
+                            : x.retrainingSkipped() != null ? "skip" : "-",
                     accuracy(x.validation()),
                     regression ? "" : x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
         }
         s.append("\n(x: ").append(legend(r.rounds())).append("; epoch: the end-to-end retraining's epoch kept, 0 the "
-                + "refitted values, - not retrained)\n");
+                + "refitted values, - not retrained"
+                + (r.rounds().stream().anyMatch(x -> x.retrainingSkipped() != null) ? ", skip: retraining skipped, "
+                + "the last retraining having kept the refitted values and this refit staying within the round's bound"
+                : "") + ")\n");
         s.append("Choice ").append(r.choice()).append('\n');
         s.append(latency(r.latency()));
         if (r.output() != null) {

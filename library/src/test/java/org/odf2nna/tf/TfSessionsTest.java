@@ -1,7 +1,9 @@
 package org.odf2nna.tf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.odf2nna.Device;
@@ -9,18 +11,23 @@ import org.odf2nna.Device;
 class TfSessionsTest {
 
     @Test
-    void oneThreadUnlessAskedForMore() {
-        assertEquals(1, TfSessions.threads(null, null));
-        assertEquals(1, TfSessions.threads(" ", ""));
-        assertEquals(2, TfSessions.threads(null, "2"));
-        assertEquals(4, TfSessions.threads("4", "2"), "the property wins over the environment");
-        assertThrows(IllegalArgumentException.class, () -> TfSessions.threads("0", null));
-        assertThrows(IllegalArgumentException.class, () -> TfSessions.threads("two", null));
+    void thePropertyOrTheEnvironmentFixTheCountElseNone() {
+        assertNull(TfSessions.fixed(null, null), "neither: what a program asks, else the machine's cores");
+        assertNull(TfSessions.fixed(" ", ""));
+        assertEquals(2, TfSessions.fixed(null, "2"));
+        assertEquals(4, TfSessions.fixed("4", "2"), "the property wins over the environment");
+        assertThrows(IllegalArgumentException.class, () -> TfSessions.fixed("0", null));
+        assertThrows(IllegalArgumentException.class, () -> TfSessions.fixed("two", null));
+        assertThrows(IllegalArgumentException.class, () -> TfSessions.useThreads(0));
     }
 
     @Test
-    void theTestsRunWithOneThread() {
+    void theTestsRunWithOneThreadWhateverAProgramAsks() {
+        // The build fixes the tests' count (-Dodf2nna.tf.threads=1) so that their training is bit-reproducible; a
+        // program's --tf-threads does not move it.
+        TfSessions.useThreads(3);
         assertEquals(1, TfSessions.intraOpThreads());
+        assertTrue(TfSessions.reproducible());
         assertEquals(1, TfSessions.config(Device.CPU).getIntraOpParallelismThreads());
         assertEquals(1, TfSessions.config(Device.CPU).getInterOpParallelismThreads());
     }

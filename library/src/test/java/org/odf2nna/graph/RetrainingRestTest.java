@@ -1,0 +1,74 @@
+package org.odf2nna.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.settings.SweepSettings;
+import org.odf2nna.settings.Task;
+
+/**
+ * Time well spent (issue 69): which rounds go without end-to-end retraining after a retraining kept the refitted
+ * values. A regressor's rounds have no refit check, so the rule's patience alone decides here and no graph is run.
+ */
+class RetrainingRestTest {
+
+    private static GraphRounds.EndToEnd endToEnd() {
+        GraphRun run = GraphRun.of(SweepSettings.builder().task(Task.REGRESSION).build(), 0.1);
+        GraphRows rows = new GraphRows(new float[4], 4, null);
+        return new GraphRounds.EndToEnd(run, rows, null);
+    }
+
+    /** Rounds 1..n: for each, whether it was retrained, each retraining keeping {@code epochs}' next value. */
+    private static List<Boolean> retrained(GraphRounds.EndToEnd e, int n, int... epochs) {
+        List<Boolean> out = new ArrayList<>();
+        int k = 0;
+        for (int r = 1; r <= n; r++) {
+            boolean worth = e.worthRetraining(null, null, Path.of("m.onnx"), r);
+            out.add(worth);
+            if (worth) {
+                e.retrained(10, epochs[Math.min(k++, epochs.length - 1)]);
+                assertNull(e.takeSkip());
+            } else {
+                assertTrue(e.takeSkip().startsWith("not retrained"));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyRoundIsRetrainedWhileRetrainingKeepsALaterEpoch() {
+        assertEquals(List.of(true, true, true, true), retrained(endToEnd(), 4, 3, 2, 1, 4));
+    }
+
+    @Test
+    void afterAnEpochZeroTheRoundsWaitLongerEachTimeItIsKeptAgain() {
+        // Retrained at 1 (epoch 0), waits 1 round, 3 (0), waits 2, 6 (0), waits 4, 11.
+        List<Boolean> r = retrained(endToEnd(), 11, 0);
+        assertEquals(List.of(true, false, true, false, false, true, false, false, false, false, true), r);
+    }
+
+    @Test
+    void aRetrainingThatKeepsALaterEpochRetrainsEveryRoundAgain() {
+        // 1 keeps epoch 0, 2 waits, 3 keeps epoch 2: 4 and 5 are retrained again.
+        List<Boolean> r = retrained(endToEnd(), 5, 0, 2, 1, 1);
+        assertEquals(List.of(true, false, true, true, true), r);
+    }
+
+    @Test
+    void theNoteSaysWhatRetrainingCostAndBought() {
+        GraphRounds.EndToEnd e = endToEnd();
+        retrained(e, 3, 0);
+        String note = e.notes().get(e.notes().size() - 1);
+        assertTrue(note.startsWith("end-to-end retraining ran in 2 rounds, 20 s in all on "), note);
+        assertTrue(note.contains("it kept the refitted values (epoch 0) in 2 of them"), note);
+        assertTrue(note.contains("round 2 went without it"), note);
+        assertEquals(20, e.retrainingSeconds(), 1e-9);
+        assertFalse(note.contains("half step"));
+    }
+}
