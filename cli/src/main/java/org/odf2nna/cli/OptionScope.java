@@ -53,10 +53,6 @@ final class OptionScope {
         GRAPH_ONLY.put("--input-shape", oneInput);
         GRAPH_ONLY.put("--input", oneInput);
         GRAPH_ONLY.put("--prune-input", oneInput);
-        String untimed = "a dense chain's written model is not timed against the original yet (a graph's is)";
-        GRAPH_ONLY.put("--latency-batch", untimed);
-        GRAPH_ONLY.put("--latency-threads", untimed);
-        GRAPH_ONLY.put("--allow-slower", untimed);
     }
 
     /** Retraining options shrink reads only with --train (without it, it prunes once by ε and trains nothing). */

@@ -170,7 +170,8 @@ final class ShrinkCommand extends Subcommand {
     private int progressive(ShrinkFiles files, ShrinkSettings settings) {
         Path out = files.outputs(settings).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
-        SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep(), main.progress());
+        SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep().withLatency(options.latency.check()),
+                main.progress());
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
         return SweepCommand.printOutcome(this, model.path, before, result, options.report.path,
                 in -> "progressive pruning writes ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "

@@ -288,6 +288,13 @@ public final class Sweeper {
         List<ProgressivePruning.Round> rounds = pruned.rounds();
         List<EpsilonOutcome> outcomes = roundOutcomes(rounds, model, test, task, options, pruned, progress);
         Integer chosen = pruned.chosen();
+        org.odf2nna.report.Latency latency = null;
+        if (chosen != null && !writesKeras(options.files())) {
+            List<Integer> certified = certified(rounds, chosen);
+            SpeedJudge.Verdict speed = judgeSpeed(options, model, rounds, certified, pruned, scan.sample(), progress);
+            latency = speed.latency();
+            chosen = speed.writes() ? certified.get(speed.index()) : null;
+        }
         String written = null;
         if (chosen != null) {
             ProgressivePruning.Round round = rounds.get(chosen);
@@ -304,8 +311,8 @@ public final class Sweeper {
             written = options.files().output().toString();
             outcomes.set(chosen, withDifference(outcomes.get(chosen), written, difference));
         }
-        String choice = (chosen == null ? nothing(rounds, options.maxDrop(), accuracy, retrainer.validationRows(),
-                reading(options, accuracy))
+        String choice = (chosen == null ? (latency != null ? latency.verdict() : nothing(rounds, options.maxDrop(),
+                accuracy, retrainer.validationRows(), reading(options, accuracy)))
                 : explainBound(outcomes, chosen, options.maxDrop(), accuracy, reading(options, accuracy))
                         + (seenWarning.isEmpty() ? "" : "." + seenWarning));
         Int8Summary int8 = chosen == null || rounds.get(chosen).int8() == null ? null
@@ -335,11 +342,57 @@ public final class Sweeper {
                     .toList();
             report = report.withCharts(charts);
         }
-        report = report.withInputRange(pruned.inputRange(), pruned.clipped());
+        report = report.withInputRange(pruned.inputRange(), pruned.clipped()).withLatency(latency);
         if (options.files().report() != null) {
             AtomicFiles.writeString(options.files().report(), ReportFormat.json(report));
         }
         return report;
+    }
+
+    /**
+     * The rounds the validation rule certifies, {@code chosen} (the smallest) first, then the others that hold from the
+     * smallest to the largest.
+     */
+    static List<Integer> certified(List<ProgressivePruning.Round> rounds, int chosen) {
+        List<Integer> certified = new java.util.ArrayList<>(List.of(chosen));
+        for (int i = chosen - 1; i >= 0; i--) {
+            ProgressivePruning.Round r = rounds.get(i);
+            if (r.continued() && r.bound() != null && r.bound().holds() && !r.bound().smallSet()) {
+                certified.add(i);
+            }
+        }
+        return certified;
+    }
+
+    /**
+     * The certified rounds timed against the user's original in ONNX Runtime ({@link SpeedJudge}), each as its file
+     * would hold it, on the scoring pass's rows.
+     */
+    private static SpeedJudge.Verdict judgeSpeed(Sweep options, OnnxDenseModel model,
+            List<ProgressivePruning.Round> rounds, List<Integer> certified, ProgressiveSweep.Result pruned,
+            ScanResult.Sample sample, Progress progress) {
+        List<SpeedJudge.Candidate> candidates = new java.util.ArrayList<>();
+        for (int i : certified) {
+            ProgressivePruning.Round round = rounds.get(i);
+            candidates.add(new SpeedJudge.Candidate("round " + (i + 1), () -> ExternalData.forOutput(written(model,
+                    round.judged(), round.inputs(), round.int8(), pruned), model.source(), options.files().output())));
+        }
+        org.odf2nna.settings.LatencyCheck check = options.settings().latency();
+        Path source = options.files().model();
+        ModelProto original = ModelFiles.formatOf(source) == org.odf2nna.settings.ModelFormat.ONNX
+                ? org.odf2nna.onnx.OnnxModelFile.read(source) : model.model();
+        if (check.on()) {
+            progress.update("timing the original and the certified rounds in ONNX Runtime", 0, -1, null);
+        }
+        int width = sample.featureWidth();
+        float[] rows = java.util.Arrays.copyOf(sample.features(), Math.min(sample.features().length,
+                GraphSweeper.TIMING_ROWS * width));
+        SpeedJudge.Verdict v = SpeedJudge.judge(new SpeedJudge.Timed(original, source, model.input(), rows),
+                candidates, check, org.odf2nna.onnx.SideBySide.Timer.ORT);
+        if (check.on()) {
+            progress.done("timing the original and the certified rounds in ONNX Runtime");
+        }
+        return v;
     }
 
     /** Whether the chosen model goes to a .keras file (a Keras file swept with {@code -o NAME.keras}). */

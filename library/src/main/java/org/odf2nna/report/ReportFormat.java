@@ -393,6 +393,7 @@ public final class ReportFormat {
         }
         s.append('\n').append(progressive ? "Schedule: " : "ε values: ").append(sweep.grid()).append('\n');
         s.append("Chosen:  ").append(lines(sweep.choice(), "         ")).append('\n');
+        s.append(GraphTables.latency(sweep.latency()));
         if (sweep.output() != null) {
             s.append("         written to ").append(sweep.output()).append('\n');
         }

@@ -22,10 +22,21 @@ import org.odf2nna.network.InputRange;
  * @param clip     progressive pruning: the training rows' input range, and whether the written model clips to it
  */
 public record SweepReport(ShrinkReport table, String grid, Decision decision, String output, Scratch scratch,
-        List<String> charts, Int8Summary int8, Clip clip) {
+        List<String> charts, Int8Summary int8, Clip clip, Latency latency) {
 
     public SweepReport {
         charts = List.copyOf(charts);
+    }
+
+    /** A report without timings. */
+    public SweepReport(ShrinkReport table, String grid, Decision decision, String output, Scratch scratch,
+            List<String> charts, Int8Summary int8, Clip clip) {
+        this(table, grid, decision, output, scratch, charts, int8, clip, null);
+    }
+
+    /** The same report with the original and the certified rounds timed ({@link Latency}). */
+    public SweepReport withLatency(Latency value) {
+        return new SweepReport(table, grid, decision, output, scratch, charts, int8, clip, value);
     }
 
     /** A report without an input range (the ε schedule, or before the progressive rounds' range is known). */
@@ -98,12 +109,13 @@ public record SweepReport(ShrinkReport table, String grid, Decision decision, St
 
     /** The same report with the training rows' input range, and whether the inputs were clipped to it. */
     public SweepReport withInputRange(InputRange range, boolean clipped) {
-        return new SweepReport(table, grid, decision, output, scratch, charts, int8, new Clip(range, clipped));
+        return new SweepReport(table, grid, decision, output, scratch, charts, int8, new Clip(range, clipped),
+                latency);
     }
 
     /** The same report with the chart files written from it. */
     public SweepReport withCharts(List<String> written) {
-        return new SweepReport(table, grid, decision, output, scratch, written, int8, clip);
+        return new SweepReport(table, grid, decision, output, scratch, written, int8, clip, latency);
     }
 
     /**
