@@ -390,6 +390,34 @@ public final class OnnxRunner implements AutoCloseable {
     }
 
     /**
+     * Runs the session once with every input given and returns the requested outputs' shapes alone, whatever their
+     * element type (what {@link MultiplyAdds} counts from).
+     */
+    public Map<String, long[]> runShapes(List<Fed> inputs, List<String> outputs) {
+        Map<String, OnnxTensor> feed = new java.util.LinkedHashMap<>();
+        try {
+            for (Fed f : inputs) {
+                feed.put(f.name(), tensor(f, feed.size()));
+            }
+            try (OrtSession.Result result = session.run(feed, new LinkedHashSet<>(outputs))) {
+                Map<String, long[]> shapes = new HashMap<>();
+                for (String name : outputs) {
+                    Optional<OnnxValue> value = result.get(name);
+                    if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
+                        throw new IllegalStateException("ONNX Runtime returned no tensor '" + name + "'");
+                    }
+                    shapes.put(name, out.getInfo().getShape());
+                }
+                return shapes;
+            }
+        } catch (OrtException e) {
+            throw runError(e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /**
      * The input's tensor, built in this thread's staging buffer of {@code slot} ({@link InputStaging}: no copy left
      * for the garbage collector to free) where it fits.
      */
