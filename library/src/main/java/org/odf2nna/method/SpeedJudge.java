@@ -6,6 +6,7 @@ import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.Setting;
 import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.MultiplyAdds;
 import org.odf2nna.onnx.SideBySide;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.Latency;
@@ -75,7 +76,22 @@ final class SpeedJudge {
      * @param input    the input the rows feed
      * @param rows     rows of that input, repeated to fill a batch
      */
-    record Timed(ModelProto original, Path file, InputSignature input, float[] rows) {
+    record Timed(ModelProto original, Path file, InputSignature input, float[] rows,
+            java.util.function.ToLongFunction<ModelProto> multiplyAdds) {
+
+        /** Multiply-adds per row counted by {@link MultiplyAdds} on one made-up row (-1 where it cannot run). */
+        Timed(ModelProto original, Path file, InputSignature input, float[] rows) {
+            this(original, file, input, rows, m -> count(m, file));
+        }
+    }
+
+    /** {@code model}'s multiply-adds per row, or -1 where they cannot be counted. */
+    static long count(ModelProto model, Path file) {
+        try {
+            return MultiplyAdds.count(model, file).total();
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     /**
@@ -98,7 +114,7 @@ final class SpeedJudge {
             if (index < 0 && candidates.size() > 1) {
                 index = firstNotSlower(what, candidates, spread(candidates.size() - 1, MORE), check, timer, timings);
             }
-            return verdict(index, candidates, check, timings);
+            return counted(what, verdict(index, candidates, check, timings));
         } catch (InputException | IllegalArgumentException | IllegalStateException e) {
             // A graph ONNX Runtime cannot run at these batches (a batch fixed inside, several data inputs): written as
             // the certificate chose, and the report says it was not timed.
@@ -142,10 +158,15 @@ final class SpeedJudge {
             files.add(what.file());
         }
         boolean[] slower = new boolean[indices.size()];
+        long[] macs = new long[indices.size()];
+        for (int k = 0; k < macs.length; k++) {
+            macs[k] = what.multiplyAdds().applyAsLong(models.get(k + 1));
+        }
         for (int threads : threadCounts(check)) {
             SideBySide s = timer.time(models, files, what.input(), what.rows(), check.batch(), threads);
             for (int k = 0; k < indices.size(); k++) {
-                Latency.Timing t = timing(candidates.get(indices.get(k)).label(), s, k + 1);
+                Latency.Timing t = withMultiplyAdds(timing(candidates.get(indices.get(k)).label(), s, k + 1),
+                        macs[k]);
                 slower[k] |= t.slower();
                 timings.add(t);
             }
@@ -171,6 +192,16 @@ final class SpeedJudge {
         double cb = s.batchMicros()[m];
         return new Latency.Timing(label, s.threads(), o1, c1, c1 / o1, ob, cb, cb / ob, slower(o1, c1)
                 || slower(ob, cb));
+    }
+
+    private static Latency.Timing withMultiplyAdds(Latency.Timing t, long macs) {
+        return new Latency.Timing(t.candidate(), t.threads(), t.originalOneMicros(), t.oneMicros(), t.oneRatio(),
+                t.originalBatchMicros(), t.batchMicros(), t.batchRatio(), t.slower(), macs);
+    }
+
+    /** The verdict with the original's multiply-adds per row. */
+    private static Verdict counted(Timed what, Verdict v) {
+        return new Verdict(v.index(), v.latency().withMultiplyAdds(what.multiplyAdds().applyAsLong(what.original())));
     }
 
     /** Whether {@code micros} is slower than the original's {@code original} beyond the timing's noise. */

@@ -161,17 +161,24 @@ public final class GraphTables {
             s.append(String.format(Locale.ROOT, "%nLatency in ONNX Runtime on this machine, side by side (median of %d "
                     + "interleaved repetitions after a warm-up; ratio: candidate / original, below 1 faster):%n",
                     l.repeats()));
-            s.append(String.format(Locale.ROOT, "  %-10s  %7s  %12s  %12s  %6s  %14s  %14s  %6s%n", "candidate",
-                    "threads", "original b1", "b1", "ratio", "original b" + l.batch(), "b" + l.batch(), "ratio"));
+            s.append(String.format(Locale.ROOT, "  %-10s  %7s  %12s  %12s  %6s  %14s  %14s  %6s  %s%n", "candidate",
+                    "threads", "original b1", "b1", "ratio", "original b" + l.batch(), "b" + l.batch(), "ratio",
+                    "multiply-adds per row (original " + macs(l.originalMultiplyAdds()) + ")"));
             for (Latency.Timing t : l.timings()) {
                 s.append(String.format(Locale.ROOT, "  %-10s  %7d  %9.1f µs  %9.1f µs  %5.2f×  %11.1f µs  %11.1f µs  "
-                        + "%5.2f×%s%n", t.candidate(), t.threads(), t.originalOneMicros(), t.oneMicros(),
+                        + "%5.2f×  %s%s%n", t.candidate(), t.threads(), t.originalOneMicros(), t.oneMicros(),
                         t.oneRatio(), t.originalBatchMicros(), t.batchMicros(), t.batchRatio(),
-                        t.slower() ? "  slower" : ""));
+                        macs(t.multiplyAdds()) + (t.multiplyAdds() > 0 && l.originalMultiplyAdds() > 0
+                                ? String.format(Locale.ROOT, " (%.1f%% fewer)", 100.0 * (l.originalMultiplyAdds()
+                                - t.multiplyAdds()) / l.originalMultiplyAdds()) : ""), t.slower() ? "  slower" : ""));
             }
         }
         s.append("Speed  ").append(l.verdict()).append('\n');
         return s.toString();
+    }
+
+    private static String macs(long n) {
+        return n < 0 ? "not counted" : String.format(Locale.ROOT, "%,d", n);
     }
 
     /**

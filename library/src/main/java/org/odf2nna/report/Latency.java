@@ -8,6 +8,7 @@ import java.util.Locale;
  * in one process before anything was written (interleaved repetitions after a warm-up, the median of each), and which
  * candidate that let through.
  *
+ * @param originalMultiplyAdds the original's multiply-adds per row (-1: not counted)
  * @param batch         the larger batch timed (batch 1 is always timed)
  * @param repeats       the interleaved repetitions each figure is the median of
  * @param timings       per candidate timed and thread count, its figures beside the original's (timed in the same run)
@@ -15,11 +16,22 @@ import java.util.Locale;
  * @param slowerWritten whether the one written is slower than the original (written as asked, with a warning)
  * @param verdict       what the timing decided, in words
  */
-public record Latency(int batch, int repeats, List<Timing> timings, String written, boolean slowerWritten,
-        String verdict) {
+public record Latency(long originalMultiplyAdds, int batch, int repeats, List<Timing> timings, String written,
+        boolean slowerWritten, String verdict) {
 
     public Latency {
         timings = List.copyOf(timings);
+    }
+
+    /** Without multiply-adds counted. */
+    public Latency(int batch, int repeats, List<Timing> timings, String written, boolean slowerWritten,
+            String verdict) {
+        this(-1, batch, repeats, timings, written, slowerWritten, verdict);
+    }
+
+    /** The same timings with the original's multiply-adds per row. */
+    public Latency withMultiplyAdds(long original) {
+        return new Latency(original, batch, repeats, timings, written, slowerWritten, verdict);
     }
 
     /**
@@ -34,9 +46,17 @@ public record Latency(int batch, int repeats, List<Timing> timings, String writt
      * @param batchMicros         the candidate's, µs
      * @param batchRatio          the candidate's over the original's (below 1: faster)
      * @param slower              whether the candidate counts as slower at either batch (beyond the timing's noise)
+     * @param multiplyAdds        the candidate's multiply-adds per row (-1: not counted)
      */
     public record Timing(String candidate, int threads, double originalOneMicros, double oneMicros, double oneRatio,
-            double originalBatchMicros, double batchMicros, double batchRatio, boolean slower) {
+            double originalBatchMicros, double batchMicros, double batchRatio, boolean slower, long multiplyAdds) {
+
+        /** Without multiply-adds counted. */
+        public Timing(String candidate, int threads, double originalOneMicros, double oneMicros, double oneRatio,
+                double originalBatchMicros, double batchMicros, double batchRatio, boolean slower) {
+            this(candidate, threads, originalOneMicros, oneMicros, oneRatio, originalBatchMicros, batchMicros,
+                    batchRatio, slower, -1);
+        }
 
         /** The two ratios in words: "0.62× at batch 1, 0.55× at batch 32, 1 thread". */
         public String ratios(int batch) {

@@ -28,8 +28,14 @@ class SpeedJudgeTest {
         return ModelProto.newBuilder().setDocString(name).build();
     }
 
+    /** Multiply-adds made up from the name: the original 1,000, round K 100 × K. */
+    private static long macs(ModelProto m) {
+        String name = m.getDocString();
+        return name.equals("original") ? 1000 : 100L * Integer.parseInt(name.substring("round ".length()));
+    }
+
     private static final SpeedJudge.Timed WHAT = new SpeedJudge.Timed(model("original"), Path.of("m.onnx"),
-            new InputSignature("x", 1, new long[] {-1, 4}), new float[4]);
+            new InputSignature("x", 1, new long[] {-1, 4}), new float[4], SpeedJudgeTest::macs);
 
     /** Made-up timings: per model name, {batch 1 µs, batch N µs} at one thread and (when given) at more. */
     private static final class Table implements SideBySide.Timer {
@@ -80,6 +86,8 @@ class SpeedJudgeTest {
         assertEquals(0.6, timing.oneRatio(), 1e-12);
         assertEquals(0.55, timing.batchRatio(), 1e-12);
         assertTrue(l.verdict().contains("0.60× at batch 1, 0.55× at batch 32"), l.verdict());
+        assertEquals(1000, l.originalMultiplyAdds());
+        assertEquals(700, timing.multiplyAdds(), "the candidate's multiply-adds beside its times");
     }
 
     @Test
