@@ -70,6 +70,21 @@ final class OptionScope {
                         + "retrains nothing");
             }
         }
+        checkUntimed(given, model);
+    }
+
+    /** Options of the timing against the original, which only sweep's rounds (sweep, shrink --train) read. */
+    private static final String[] TIMING = {"--latency-batch", "--latency-threads", "--allow-slower"};
+
+    /** Refuses a timing option given to shrink's one pass (by ε, or a graph's one round), which times nothing. */
+    static void checkUntimed(ParseResult given, Path model) {
+        for (String o : TIMING) {
+            if (given.hasMatchedOption(o)) {
+                throw InputException.usage(model, o + " applies to sweep's rounds (sweep, or shrink with --train "
+                        + "and no --epsilon), which are timed against the original before one is written; shrink's "
+                        + "one pass is not timed");
+            }
+        }
     }
 
     /**

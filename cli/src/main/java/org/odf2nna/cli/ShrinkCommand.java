@@ -113,6 +113,7 @@ final class ShrinkCommand extends Subcommand {
             }
             Path out = files.outputs(settings).get(0);
             if (!settings.progressive(files)) {
+                OptionScope.checkUntimed(given(), model.path);
                 // --epsilon itself was refused by OptionScope: this is shrink without --train, one round.
                 return once(files, settings, Main.existing(List.of(out)));
             }
@@ -123,6 +124,9 @@ final class ShrinkCommand extends Subcommand {
         }
         if (options.retrain.train == null) {
             OptionScope.checkOneShot(given(), model.path);
+        } else {
+            // shrink --train at thresholds: each ε retrained and written, none timed.
+            OptionScope.checkUntimed(given(), model.path);
         }
         List<Path> outputs = files.outputs(settings);
         java.util.Set<Path> before = Main.existing(outputs);

@@ -50,6 +50,10 @@ class OptionMatrixTest {
         boolean oneShot = command.equals("shrink") && !graph;
         Map<String, String[]> v = new LinkedHashMap<>();
         v.put("--accept-chance", new String[] {});
+        v.put("--allow-slower", new String[] {});
+        v.put("--latency-batch", new String[] {"8"});
+        v.put("--latency-threads", new String[] {"2"});
+        v.put("--tf-threads", new String[] {"1"});
         v.put("--batch-size", new String[] {"16"});
         v.put("--clip-inputs", new String[] {});
         v.put("--compare-scratch", new String[] {});
