@@ -28,7 +28,7 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 public final class BlockFinder {
 
     /** The most nodes between two layers: beyond this the walk is not a block's activation. */
-    private static final int MAX_REGION = 64;
+    static final int MAX_REGION = 64;
 
     static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish",
             "Tanh", "Erf", "Gelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish", "Exp", "Log", "Abs", "Neg",
