@@ -82,7 +82,10 @@ final class LayerNotes {
         }
         String stop = BlockFinder.whyNot(g, i);
         if (stop != null) {
-            return "as a block's first layer: " + stop + "; nor is it a block's second layer";
+            String shared = stop.contains("Concat") || stop.startsWith("two layers") ? TiedChannels.whyNotShared(g, i)
+                    : null;
+            return "as a block's first layer: " + stop + (shared == null ? "" : "; as a stream: " + shared)
+                    + "; nor is it a block's second layer";
         }
         return "its output goes to " + String.join(", ", readers) + " and on to a second layer, but a constant the "
                 + "block would cut is not an initializer of its own (or is a graph output); nor is it a block's second "

@@ -117,6 +117,25 @@ final class TiedChannels {
     }
 
     /**
+     * Why convolution {@code i}'s channels, read through a Concat or by several layers, are in no stream: what stopped
+     * the walk from its output (or from the Concat's), or null when it made one or was not tried.
+     */
+    static String whyNotShared(GraphView g, int i) {
+        BlockFinder.Linear l = BlockFinder.linear(g, i);
+        if (l == null || l.kind() != Kind.CONV) {
+            return null;
+        }
+        Walk w = new Walk(g);
+        w.walk(g.nodes.get(i).getOutput(0));
+        if (w.failed && w.concatAt >= 0) {
+            String joined = g.nodes.get(w.concatAt).getOutput(0);
+            w = new Walk(g);
+            w.walk(joined);
+        }
+        return w.failed ? w.why : null;
+    }
+
+    /**
      * The walk from convolution {@code i}'s output where its channels, through operations that act on each alone, are
      * read by two layers or more, each of which can take the cut (a SqueezeNet Fire module's squeeze convolution read
      * by both expand convolutions): the layer's channels are tied across its readers as a residual stream's are. Null
@@ -406,7 +425,8 @@ final class TiedChannels {
             }
             if (!tensors.contains(out) || spans.containsKey(out)) {
                 concatAt = i;
-                fail("node '" + GraphView.nodeName(n) + "' (Concat) joins its channels to others");
+                fail("node '" + GraphView.nodeName(n) + "' (Concat) joins its channels to others again (one "
+                        + "tensor at several places of nested Concats, as DenseNet's layers read them): left whole");
                 return;
             }
             int offset = 0;
@@ -464,6 +484,15 @@ final class TiedChannels {
 
         private String unlike(NodeProto n) {
             String node = "node '" + GraphView.nodeName(n) + "' (" + n.getOpType() + ")";
+            if (n.getOpType().equals("Shape")) {
+                return node + " reads the shape for a reshape of the channels (a channel shuffle): they are left whole";
+            }
+            if (Set.of("Reshape", "Transpose").contains(n.getOpType())) {
+                return node + " reorders or regroups the channels (a channel shuffle, or a reshape): they are left whole";
+            }
+            if (Set.of("Split", "Slice", "Gather").contains(n.getOpType())) {
+                return node + " splits the channels: they are left whole";
+            }
             if (Set.of("Conv", "Gemm", "MatMul").contains(n.getOpType())) {
                 // A layer the walk could not cut at: its weight or bias is not a constant of its own (torch shares
                 // equal biases through Identity), its groups are neither 1 nor depthwise, or it reads another axis.
