@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         description = {"Shows how the model is read: input, prefix, dense layers (units, activation, parameters), "
                 + "head, the task inferred from it, and the operator types of the graph; for an ONNX graph, the "
                 + "blocks sweep prunes (FFNs, heads, streams: the same search as sweep's first round, its attentions "
-                + "traced on made-up rows fed as --input and --input-shape say) and why each other layer is in none.",
+                + "traced on made-up rows fed as --input and --input-shape say) and why each other layer is in none. "
+                + "Exits 3 where there is nothing to prune (no hidden layer and no block), as every command does.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -54,7 +55,8 @@ final class InspectCommand extends Subcommand {
             }
             if (blocks.blocks().isEmpty()) {
                 // Neither: one line naming what was looked for, and the node that stopped the chain.
-                throw new InputException(model.path, null, Odf2nna.noBlocks(model.path), e.kind(), e);
+                throw new InputException(model.path, null, Odf2nna.noBlocks(model.path),
+                        e.kind() == InputException.Kind.USAGE ? e.kind() : InputException.Kind.UNCERTIFIABLE, e);
             }
             // No dense chain at the end, but dense blocks inside: those are what the tool prunes.
             List<String> cleaned = Cleaning.of(model.path);
@@ -62,12 +64,16 @@ final class InspectCommand extends Subcommand {
                     + cleanedLines(cleaned) + passesLine() + GraphTables.blocks(blocks));
             return Main.OK;
         }
+        // Nothing to prune (no hidden layer, no block): described, and exit 3, as sweep, shrink, run and evolve exit.
+        int code = d.nothingToPrune() && (blocks == null || blocks.blocks().isEmpty()) ? Main.NOTHING_QUALIFIED
+                : Main.OK;
         if (json) {
             main.out.print(blocks == null ? ReportFormat.json(d) : GraphTables.json(d, blocks));
-            return Main.OK;
+        } else {
+            main.out.print(text(d, blocks));
         }
-        main.out.print(text(d, blocks));
-        return Main.OK;
+        main.out.flush();
+        return code;
     }
 
     /** The model as text: its summary, its layer table, its operators, the graph's blocks and the notes. */

@@ -178,7 +178,7 @@ class GraphBlocksCliTest {
     }
 
     @Test
-    void aGraphWithoutBlocksExitsThreeAndKerasOutputTwo() throws Exception {
+    void aGraphWithoutBlocksExitsThreeInSweepAndInspectAndKerasOutputTwo() throws Exception {
         Graphs g = new Graphs(32);
         g.input("x", 4, 6).output("y", 4, 3);
         g.node("Add", "y", g.node("MatMul", "mm", "x", g.init("w", 0.5, 6, 3)), g.init("b", 0.5, 3));
@@ -192,6 +192,12 @@ class GraphBlocksCliTest {
         assertEquals(1, sweep.err().strip().lines().count(), sweep.err());
         assertTrue(sweep.err().contains("no dense blocks"), sweep.err());
         assertFalse(Files.exists(out));
+        // inspect describes it and exits 3 too: nothing to prune is one code in every command.
+        CliRun inspect = CliRun.of("inspect", model.toString());
+        assertEquals(3, inspect.exitCode(), inspect.toString());
+        assertTrue((inspect.out() + inspect.err()).contains("nothing to prune"), inspect.toString());
+        CliRun json = CliRun.of("inspect", model.toString(), "--json");
+        assertEquals(3, json.exitCode(), json.toString());
         Path ffn = dir.resolve("ffn.onnx");
         Files.write(ffn, classifier().toByteArray());
         CliRun keras = CliRun.of("sweep", ffn.toString(), "--train", csv("t2.csv", 20, 7).toString(),

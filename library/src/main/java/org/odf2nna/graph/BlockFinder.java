@@ -28,7 +28,7 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 public final class BlockFinder {
 
     /** The most nodes between two layers: beyond this the walk is not a block's activation. */
-    private static final int MAX_REGION = 64;
+    static final int MAX_REGION = 64;
 
     static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish",
             "Tanh", "Erf", "Gelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish", "Exp", "Log", "Abs", "Neg",
@@ -323,6 +323,19 @@ public final class BlockFinder {
         return op.toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * Why layer {@code i} (a layer {@link #linear} reads) is the first layer of no block: what stopped the walk from
+     * its output, or null when the walk closes a block (its constants or the block's place refused it then).
+     */
+    static String whyNot(GraphView g, int i) {
+        Linear l1 = linear(g, i);
+        Region region = Region.explore(g, i, l1);
+        if (region.why == null) {
+            region.closed(g);
+        }
+        return region.why;
+    }
+
     private static DenseBlock tryBlock(GraphView g, int first, int index) {
         Linear l1 = linear(g, first);
         if (l1 == null) {
@@ -351,9 +364,15 @@ public final class BlockFinder {
         final Set<String> tensors = new LinkedHashSet<>();
         final List<UnitSlot> slots = new ArrayList<>();
         final List<String> groups = new ArrayList<>();
+        /** Where each walked tensor holds its units: the channel axis, or the last axis once pooled and flattened. */
+        final java.util.Map<String, Kind> layout = new java.util.HashMap<>();
+        /** Walked tensors of one value per channel ([N, C, 1, 1]): what a Flatten or Squeeze takes to [N, C]. */
+        final Set<String> pooled = new HashSet<>();
         int second = -1;
         String hidden;
         boolean nonlinear;
+        /** Why the walk found no block: the first node it could not take, or what closed no block. */
+        String why;
 
         private Region(GraphView g, Linear l1) {
             kind = l1.kind();
@@ -366,23 +385,42 @@ public final class BlockFinder {
 
         /** The region after layer {@code first}, or null when no second layer closes it behind a nonlinearity. */
         static Region walk(GraphView g, int first, Linear l1) {
+            Region r = explore(g, first, l1);
+            return r.why == null ? r : null;
+        }
+
+        /** The walk from layer {@code first}: a region, or one whose {@link #why} says what stopped it. */
+        static Region explore(GraphView g, int first, Linear l1) {
             Region r = new Region(g, l1);
             String start = g.nodes.get(first).getOutput(0);
             r.tensors.add(start);
+            r.layout.put(start, l1.kind());
             Deque<String> queue = new ArrayDeque<>();
             queue.add(start);
-            while (!queue.isEmpty()) {
+            while (!queue.isEmpty() && r.why == null) {
                 String x = queue.poll();
                 if (g.isGraphOutput(x)) {
-                    return null;
+                    r.why = "'" + x + "', on the way, is a graph output";
+                    return r;
                 }
                 for (int c : g.consumers(x)) {
                     if (!r.nodes.contains(c) && c != r.second && !r.take(g, c, x, queue)) {
-                        return null;
+                        if (r.why == null) {
+                            NodeProto n = g.nodes.get(c);
+                            r.why = "its units reach " + n.getOpType() + " '" + GraphView.nodeName(n) + "', which "
+                                    + (linear(g, c) != null ? "is a second layer of a block already met, or reads "
+                                    + "them as other than its inputs" : "does not act on each unit alone");
+                        }
+                        return r;
                     }
                 }
             }
-            return r.second < 0 || !r.nonlinear ? null : r;
+            if (r.why == null && r.second < 0) {
+                r.why = "no second layer (a MatMul, Gemm or group-1 Conv) reads its units";
+            } else if (r.why == null && !r.nonlinear) {
+                r.why = "nothing nonlinear lies between it and the second layer";
+            }
+            return r;
         }
 
         /**
@@ -391,17 +429,31 @@ public final class BlockFinder {
          */
         private boolean take(GraphView g, int c, String x, Deque<String> queue) {
             NodeProto n = g.nodes.get(c);
+            Kind at = layout.get(x);
             Linear l2 = linear(g, c);
-            if (l2 != null && l2.kind() == kind && n.getInput(0).equals(x) && l2.inputs() == width
+            if (l2 != null && l2.kind() == at && n.getInput(0).equals(x) && l2.inputs() == width
                     && !nodes.isEmpty()) {
                 if (second >= 0) {
+                    why = "two layers read its units ('" + GraphView.nodeName(g.nodes.get(second)) + "' and '"
+                            + GraphView.nodeName(n) + "')";
                     return false;
                 }
                 second = c;
                 hidden = x;
                 return true;
             }
-            UnitOp op = unitOp(g, n, width, kind);
+            for (String in : n.getInputList()) {
+                if (layout.containsKey(in) && layout.get(in) != at) {
+                    return false; // a unit's value pooled and not at once: no per-unit operation
+                }
+            }
+            UnitOp op = unitOp(g, n, width, at);
+            Kind next = at;
+            if (op == null) {
+                next = reshaped(g, n, x, at);
+                op = next == null ? null : new UnitOp(List.of(), n.getOpType().contains("Max"), null,
+                        n.getOpType());
+            }
             if (op == null || nodes.size() >= MAX_REGION) {
                 return false;
             }
@@ -423,9 +475,64 @@ public final class BlockFinder {
                     continue;
                 }
                 tensors.add(out);
+                layout.put(out, next);
+                if (next == Kind.CONV && (pooled.contains(x) && !n.getOpType().contains("Pool")
+                        || Set.of("GlobalAveragePool", "GlobalMaxPool").contains(n.getOpType())
+                        || n.getOpType().equals("ReduceMean"))) {
+                    pooled.add(out);
+                }
                 queue.add(out);
             }
             return true;
+        }
+
+        /**
+         * The layout after a node that acts on each channel alone by pooling or reshaping it ({@code x} in layout
+         * {@code at}), or null when {@code n} is no such node. Spatial poolings keep the channel axis (MaxPool,
+         * AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, ReduceMean over H and W kept); a Flatten (axis 1), a
+         * Squeeze of H and W or a Reshape to [N, -1] of a pooled tensor ([N, C, 1, 1]), or a ReduceMean over H and W
+         * not kept, puts the channels on the last axis, where a Gemm or MatMul reads them: torchvision's classifier
+         * heads (Conv 1x1, activation, pooling, Flatten, Linear).
+         */
+        private Kind reshaped(GraphView g, NodeProto n, String x, Kind at) {
+            String op = n.getOpType();
+            if (!n.getDomain().isEmpty() || at != Kind.CONV || !n.getInput(0).equals(x)) {
+                return null;
+            }
+            if (Set.of("MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool").contains(op)) {
+                return Kind.CONV;
+            }
+            if (op.equals("ReduceMean")) {
+                Set<Long> axes = spatialAxes(g, n, n.getInputCount() > 1 ? n.getInput(1) : null);
+                return !Set.of(2L, 3L).equals(axes) ? null
+                        : NodeAttributes.intAttribute(n, "keepdims", 1) != 0 ? Kind.CONV : Kind.MATMUL;
+            }
+            if (!pooled.contains(x)) {
+                return null;
+            }
+            if (op.equals("Flatten")) {
+                return NodeAttributes.intAttribute(n, "axis", 1) == 1 ? Kind.MATMUL : null;
+            }
+            if (op.equals("Squeeze")) {
+                Set<Long> axes = spatialAxes(g, n, n.getInputCount() > 1 ? n.getInput(1) : null);
+                return Set.of(2L, 3L).equals(axes) ? Kind.MATMUL : null;
+            }
+            if (op.equals("Reshape") && n.getInputCount() == 2 && g.constant(n.getInput(1)) != null) {
+                long[] shape = longs(g.constant(n.getInput(1)));
+                return shape != null && shape.length == 2 && shape[1] == -1 && shape[0] != -1 ? Kind.MATMUL : null;
+            }
+            return null;
+        }
+
+        /** A node's axes (its input {@code input} where given, else its {@code axes} attribute), made positive for 4-D. */
+        private static Set<Long> spatialAxes(GraphView g, NodeProto n, String input) {
+            long[] axes = input != null && !input.isEmpty() ? longs(g.constant(input))
+                    : NodeAttributes.intsAttribute(n, "axes").stream().mapToLong(Long::longValue).toArray();
+            Set<Long> set = new HashSet<>();
+            for (long a : axes == null ? new long[0] : axes) {
+                set.add(a < 0 ? a + 4 : a);
+            }
+            return set;
         }
 
         /**
@@ -434,6 +541,7 @@ public final class BlockFinder {
          */
         boolean closed(GraphView g) {
             if (g.consumers(hidden).size() != 1) {
+                why = "its hidden tensor '" + hidden + "' is read by " + g.consumers(hidden).size() + " nodes";
                 return false;
             }
             for (String t : tensors) {
@@ -442,6 +550,8 @@ public final class BlockFinder {
                 }
                 for (int c : g.consumers(t)) {
                     if (!nodes.contains(c)) {
+                        why = "'" + t + "', between it and the second layer, is also read by "
+                                + g.nodes.get(c).getOpType() + " '" + GraphView.nodeName(g.nodes.get(c)) + "'";
                         return false;
                     }
                 }
@@ -449,6 +559,8 @@ public final class BlockFinder {
             for (int r : nodes) {
                 for (String in : g.nodes.get(r).getInputList()) {
                     if (!in.isEmpty() && !tensors.contains(in) && g.constant(in) == null) {
+                        why = "node '" + GraphView.nodeName(g.nodes.get(r)) + "' between it and the second layer "
+                                + "also reads '" + in + "', from outside the block";
                         return false;
                     }
                 }
@@ -496,7 +608,8 @@ public final class BlockFinder {
             parameters += g.elements(l2.bias());
         }
         String output = biasAdd ? g.nodes.get(l2.biasNode()).getOutput(0) : n2.getOutput(0);
-        return new DenseBlock(index, l1.kind(), new DenseBlock.Place(GraphView.nodeName(n1), GraphView.nodeName(n2),
+        // The units' layout where the second layer reads them: a head's Gemm reads pooled channels on the last axis.
+        return new DenseBlock(index, l2.kind(), new DenseBlock.Place(GraphView.nodeName(n1), GraphView.nodeName(n2),
                 nodes, region.hidden, output, AttentionFinder.residual(g, output)),
                 new DenseBlock.Sizes(l1.inputs(), region.width, l2.outputs(), parameters, 1), activation, ops,
                 new DenseBlock.Rewrites(slots, secondWeight, l2.bias(), l2.site(), region.groups), null);
@@ -567,6 +680,30 @@ public final class BlockFinder {
             }
         }
         return "elementwise";
+    }
+
+    /** The values of an integer constant (int64 or int32, raw or typed), or null. */
+    static long[] longs(org.odf2nna.onnx.proto.OnnxProto.TensorProto t) {
+        if (t == null) {
+            return null;
+        }
+        if (t.getInt64DataCount() > 0) {
+            return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+        }
+        if (t.getInt32DataCount() > 0) {
+            return t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
+        }
+        int type = t.getDataType();
+        boolean wide = type == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE;
+        if (!wide && type != org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE) {
+            return null;
+        }
+        java.nio.ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long[] out = new long[raw.remaining() / (wide ? 8 : 4)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = wide ? raw.getLong() : raw.getInt();
+        }
+        return out;
     }
 
     /** The per-unit operations other than the activation's first occurrence. */

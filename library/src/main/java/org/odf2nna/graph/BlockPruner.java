@@ -312,7 +312,8 @@ public final class BlockPruner {
 
     /** Removes the dropped units' slices of one constant along its unit axis. */
     private static void slice(GraphView g, Map<String, float[]> values, Map<String, long[]> dims, UnitSlot s,
-            boolean[] drop) {
+            boolean[] all) {
+        boolean[] drop = s.part(all);
         float[] v = current(g, values, dims, s.tensor());
         long[] d = dims.get(s.tensor()).clone();
         int axis = s.axis();

@@ -193,13 +193,26 @@ public record DenseBlock(int index, Kind kind, Place place, Sizes sizes, String 
     }
 
     /**
-     * A constant holding one slice per hidden unit along {@code axis}.
+     * A constant holding one slice per hidden unit along {@code axis}, or per unit of a range of them: a Concat's
+     * branch holds the units {@code offset} to {@code offset + span - 1} of the tensor the layers read.
      *
      * @param tensor   the initializer's name
      * @param axis     the axis along which units lie
      * @param elements its elements
+     * @param offset   the first unit it holds a slice of
+     * @param span     how many units it holds slices of, or 0 for all of them
      */
-    public record UnitSlot(String tensor, int axis, long elements) {
+    public record UnitSlot(String tensor, int axis, long elements, int offset, int span) {
+
+        /** A constant with a slice for every unit. */
+        public UnitSlot(String tensor, int axis, long elements) {
+            this(tensor, axis, elements, 0, 0);
+        }
+
+        /** The part of a mask over every unit that this constant's slices follow. */
+        boolean[] part(boolean[] all) {
+            return span == 0 ? all : java.util.Arrays.copyOfRange(all, offset, offset + span);
+        }
     }
 
     /** Parameters each unit carries (removed with it): a head carries its {@code unitSize} channels' slices. */

@@ -77,11 +77,18 @@ final class LayerNotes {
             return "nothing reads its output";
         }
         if (g.consumers(n.getOutput(0)).size() > 1) {
-            return "its output is read by " + g.consumers(n.getOutput(0)).size() + " nodes; a block's first layer "
-                    + "feeds its activation alone";
+            return "its output is read by " + g.consumers(n.getOutput(0)).size() + " nodes ("
+                    + String.join(", ", readers) + "); a block's first layer feeds its activation alone";
         }
-        return "its output goes to " + String.join(", ", readers) + ", not through a per-unit activation to a "
-                + "second layer that alone reads the hidden tensor (a block's first layer), nor is it such a second "
+        String stop = BlockFinder.whyNot(g, i);
+        if (stop != null) {
+            String shared = stop.contains("Concat") || stop.startsWith("two layers") ? TiedChannels.whyNotShared(g, i)
+                    : null;
+            return "as a block's first layer: " + stop + (shared == null ? "" : "; as a stream: " + shared)
+                    + "; nor is it a block's second layer";
+        }
+        return "its output goes to " + String.join(", ", readers) + " and on to a second layer, but a constant the "
+                + "block would cut is not an initializer of its own (or is a graph output); nor is it a block's second "
                 + "layer";
     }
 }

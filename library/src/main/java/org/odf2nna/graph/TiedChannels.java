@@ -36,6 +36,12 @@ final class TiedChannels {
     /** What the blocks of a stream say they compute. */
     static final String ACTIVATION = "tied by residual Add";
 
+    /** What the blocks of a layer whose channels several layers read say they compute. */
+    static final String SHARED = "read by several layers";
+
+    /** What the blocks of a Concat's output say they compute: their channels are its branches'. */
+    static final String CONCAT = "joined by Concat";
+
     /** Poolings that read each channel alone. */
     private static final Set<String> SPATIAL = Set.of("MaxPool", "AveragePool", "LpPool");
 
@@ -94,9 +100,67 @@ final class TiedChannels {
                 continue;
             }
             streams++;
-            out.addAll(w.blocks(firstIndex + out.size(), "stream " + streams + " (" + n.getOutput(0) + ")"));
+            out.addAll(w.blocks(firstIndex + out.size(), "stream " + streams + " (" + n.getOutput(0) + ")",
+                    ACTIVATION));
+        }
+        for (int i = 0; i < g.nodes.size(); i++) {
+            Walk w = shared(g, i, taken, seen);
+            if (w != null) {
+                seen.addAll(w.tensors);
+                streams++;
+                String output = g.nodes.get(i).getOutput(0);
+                out.addAll(w.blocks(firstIndex + out.size(), "stream " + streams + " (" + output + ")",
+                        w.spans.isEmpty() ? SHARED : CONCAT));
+            }
         }
         return new Scan(out, untied);
+    }
+
+    /**
+     * Why convolution {@code i}'s channels, read through a Concat or by several layers, are in no stream: what stopped
+     * the walk from its output (or from the Concat's), or null when it made one or was not tried.
+     */
+    static String whyNotShared(GraphView g, int i) {
+        BlockFinder.Linear l = BlockFinder.linear(g, i);
+        if (l == null || l.kind() != Kind.CONV) {
+            return null;
+        }
+        Walk w = new Walk(g);
+        w.walk(g.nodes.get(i).getOutput(0));
+        if (w.failed && w.concatAt >= 0) {
+            String joined = g.nodes.get(w.concatAt).getOutput(0);
+            w = new Walk(g);
+            w.walk(joined);
+        }
+        return w.failed ? w.why : null;
+    }
+
+    /**
+     * The walk from convolution {@code i}'s output where its channels, through operations that act on each alone, are
+     * read by two layers or more, each of which can take the cut (a SqueezeNet Fire module's squeeze convolution read
+     * by both expand convolutions): the layer's channels are tied across its readers as a residual stream's are. Null
+     * where {@code i} is no such layer, or its tensors are another stream's or hold another block's hidden units.
+     */
+    private static Walk shared(GraphView g, int i, Set<String> taken, Set<String> seen) {
+        BlockFinder.Linear l = BlockFinder.linear(g, i);
+        String output = g.nodes.get(i).getOutput(0);
+        if (l == null || l.kind() != Kind.CONV || seen.contains(output) || taken.contains(output)) {
+            return null;
+        }
+        Walk w = new Walk(g);
+        w.walk(output);
+        if (w.failed && w.concatAt >= 0) {
+            // Its channels go into a Concat: the stream is the Concat's output, the layer one of its branches.
+            String joined = g.nodes.get(w.concatAt).getOutput(0);
+            if (seen.contains(joined) || taken.contains(joined)) {
+                return null;
+            }
+            w = new Walk(g);
+            w.walk(joined);
+        }
+        boolean fits = !w.failed && (w.consumers.size() >= 2 || w.producers.size() >= 2) && w.channels >= 2
+                && w.tensors.stream().noneMatch(t -> taken.contains(t) || seen.contains(t));
+        return fits ? w : null;
     }
 
     /** Operators whose output carries learned weights (a Gather carries them when it reads a constant table). */
@@ -164,6 +228,12 @@ final class TiedChannels {
         final List<UnitSlot> slots = new ArrayList<>();
         final List<String> groupNodes = new ArrayList<>();
         final Deque<String> todo = new ArrayDeque<>();
+        /** A Concat's branch tensors: the first channel of the stream they hold and how many ({offset, span}). */
+        final java.util.Map<String, int[]> spans = new java.util.HashMap<>();
+        /** The span of the tensor being walked, or null for the stream's own channels. */
+        int[] current;
+        /** A Concat met from one of its inputs (the stream would be its output), or -1. */
+        int concatAt = -1;
         int channels = -1;
         boolean failed;
         String why;
@@ -181,6 +251,7 @@ final class TiedChannels {
                     return;
                 }
                 int p = g.producer(t);
+                current = spans.get(t);
                 BlockFinder.Linear l = BlockFinder.linear(g, p);
                 if (l != null && l.kind() == Kind.CONV) {
                     producer(p, l);
@@ -188,9 +259,13 @@ final class TiedChannels {
                     pass(p);
                 }
                 for (int c : g.consumers(t)) {
+                    current = spans.get(t);
                     BlockFinder.Linear r = BlockFinder.linear(g, c);
                     if (r != null && g.nodes.get(c).getInput(0).equals(t)
                             && (r.kind() == Kind.CONV || flat.contains(t))) {
+                        if (current != null) {
+                            fail("layer '" + GraphView.nodeName(g.nodes.get(c)) + "' reads one branch of a Concat");
+                        }
                         consumer(c, r);
                     } else {
                         pass(c);
@@ -241,11 +316,22 @@ final class TiedChannels {
 
         private void join(String t) {
             if (tensors.add(t)) {
+                if (current != null) {
+                    spans.put(t, current);
+                }
                 todo.push(t);
+            } else if (!java.util.Arrays.equals(spans.get(t), current)) {
+                fail("'" + t + "' holds its channels at two places of it (a Concat reads it twice)");
             }
         }
 
         private void width(long c) {
+            if (current != null) {
+                if (c != current[1]) {
+                    fail("a Concat's branch of " + current[1] + " channels is read as " + c);
+                }
+                return;
+            }
             if (channels < 0) {
                 channels = (int) c;
             } else if (channels != c) {
@@ -256,11 +342,17 @@ final class TiedChannels {
         private void producer(int i, BlockFinder.Linear l) {
             if (producers.add(i)) {
                 width(l.outputs());
-                slots.add(new UnitSlot(l.weight(), l.outAxis(), g.elements(l.weight())));
+                slots.add(slot(l.weight(), l.outAxis(), g.elements(l.weight())));
                 if (l.bias() != null) {
-                    slots.add(new UnitSlot(l.bias(), 0, g.elements(l.bias())));
+                    slots.add(slot(l.bias(), 0, g.elements(l.bias())));
                 }
             }
+        }
+
+        /** A constant with a slice per channel of the tensor being walked: all the stream's, or a branch's. */
+        private UnitSlot slot(String tensor, int axis, long elements) {
+            return current == null ? new UnitSlot(tensor, axis, elements)
+                    : new UnitSlot(tensor, axis, elements, current[0], current[1]);
         }
 
         private void consumer(int i, BlockFinder.Linear l) {
@@ -290,7 +382,10 @@ final class TiedChannels {
                     perChannel(n.getInput(k), 0, 1);
                 }
                 join(n.getInput(0));
-            } else if (op.equals("Conv") && depthwise(n)) {
+            } else if (op.equals("Concat")) {
+                concat(i, n);
+                return;
+            } else if (op.equals("Conv") && depthwise(n) && current == null) {
                 perChannel(n.getInput(1), 0, 4);
                 if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
                     perChannel(n.getInput(2), 0, 1);
@@ -316,8 +411,88 @@ final class TiedChannels {
             }
         }
 
+        /**
+         * A Concat of channels whose output is the stream: each input is a branch holding the channels from the sum of
+         * the ones before it on, its producers' filters and constants cut by that part of the stream's mask. Met from
+         * an input first, the walk stops ({@link #concatAt}): it is tried again from the Concat's output.
+         */
+        private void concat(int i, NodeProto n) {
+            long axis = NodeAttributes.intAttribute(n, "axis", 0);
+            String out = n.getOutput(0);
+            if (axis != 1 && axis != -3) {
+                fail(unlike(n));
+                return;
+            }
+            if (!tensors.contains(out) || spans.containsKey(out)) {
+                concatAt = i;
+                fail("node '" + GraphView.nodeName(n) + "' (Concat) joins its channels to others again (one "
+                        + "tensor at several places of nested Concats, as DenseNet's layers read them): left whole");
+                return;
+            }
+            int offset = 0;
+            for (String in : n.getInputList()) {
+                int c = channelsOf(in, 0);
+                if (g.constant(in) != null || c < 1) {
+                    fail("node '" + GraphView.nodeName(n) + "' (Concat): how many channels '" + in + "' holds is "
+                            + "not known from the layer that writes it");
+                    return;
+                }
+                current = new int[] {offset, c};
+                join(in);
+                offset += c;
+            }
+            current = null;
+            width(offset);
+        }
+
+        /** The channels of {@code t}, from the convolution that writes it through per-channel operations, or -1. */
+        private int channelsOf(String t, int depth) {
+            int p = g.producer(t);
+            if (p < 0 || depth > BlockFinder.MAX_REGION) {
+                return -1;
+            }
+            NodeProto n = g.nodes.get(p);
+            BlockFinder.Linear l = BlockFinder.linear(g, p);
+            if (l != null) {
+                return l.kind() == Kind.CONV ? l.outputs() : -1;
+            }
+            String op = n.getOpType();
+            if (op.equals("Concat")) {
+                int sum = 0;
+                for (String in : n.getInputList()) {
+                    int c = channelsOf(in, depth + 1);
+                    if (c < 1) {
+                        return -1;
+                    }
+                    sum += c;
+                }
+                return sum;
+            }
+            if (op.equals("Conv") && depthwise(n)) {
+                return (int) g.dims(n.getInput(1))[0];
+            }
+            if (BlockFinder.UNARY.contains(op) || SPATIAL.contains(op) || op.equals("BatchNormalization")
+                    || BINARY.contains(op)) {
+                for (String in : n.getInputList()) {
+                    if (!in.isEmpty() && g.constant(in) == null) {
+                        return channelsOf(in, depth + 1);
+                    }
+                }
+            }
+            return -1;
+        }
+
         private String unlike(NodeProto n) {
             String node = "node '" + GraphView.nodeName(n) + "' (" + n.getOpType() + ")";
+            if (n.getOpType().equals("Shape")) {
+                return node + " reads the shape for a reshape of the channels (a channel shuffle): they are left whole";
+            }
+            if (Set.of("Reshape", "Transpose").contains(n.getOpType())) {
+                return node + " reorders or regroups the channels (a channel shuffle, or a reshape): they are left whole";
+            }
+            if (Set.of("Split", "Slice", "Gather").contains(n.getOpType())) {
+                return node + " splits the channels: they are left whole";
+            }
             if (Set.of("Conv", "Gemm", "MatMul").contains(n.getOpType())) {
                 // A layer the walk could not cut at: its weight or bias is not a constant of its own (torch shares
                 // equal biases through Identity), its groups are neither 1 nor depthwise, or it reads another axis.
@@ -376,7 +551,7 @@ final class TiedChannels {
             }
             width(g.dims(tensor)[axis]);
             if (slots.stream().noneMatch(s -> s.tensor().equals(tensor))) {
-                slots.add(new UnitSlot(tensor, axis, g.elements(tensor)));
+                slots.add(slot(tensor, axis, g.elements(tensor)));
             }
         }
 
@@ -394,7 +569,7 @@ final class TiedChannels {
          * The stream's blocks: one per consumer, in graph order but a consumer that is also a producer (a gate) last,
          * the first carrying the producers.
          */
-        List<DenseBlock> blocks(int firstIndex, String name) {
+        List<DenseBlock> blocks(int firstIndex, String name, String activation) {
             List<String> nodes = new ArrayList<>();
             for (int i : new TreeSet<>(union())) {
                 nodes.add(GraphView.nodeName(g.nodes.get(i)));
@@ -420,7 +595,7 @@ final class TiedChannels {
                 out.add(new DenseBlock(firstIndex + out.size(), l.kind(), new DenseBlock.Place(first,
                         GraphView.nodeName(n), lead ? nodes : List.of(GraphView.nodeName(n)), n.getInput(0), output,
                         null), new DenseBlock.Sizes(producers.size(), channels, l.outputs(), parameters, 1),
-                        ACTIVATION, lead ? described : List.of(), new DenseBlock.Rewrites(mine, own, l.bias(),
+                        activation, lead ? described : List.of(), new DenseBlock.Rewrites(mine, own, l.bias(),
                         l.site(), lead ? groupNodes : List.of()), name));
             }
             return out;

@@ -220,7 +220,7 @@ public final class Evolver {
     private static int[] searchedLayers(Evolve options, OnnxDenseModel model) {
         int hidden = model.network().hiddenLayerCount();
         if (hidden == 0) {
-            throw new InputException(options.files().model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
+            throw InputException.uncertifiable(options.files().model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to search "
                             + "({{SELECT_FEATURES}} searches its inputs)");
         }

@@ -100,7 +100,7 @@ public final class Shrinker {
             KerasWriter.checkExpressible(keras, network);
         }
         if (network.hiddenLayerCount() == 0) {
-            throw new InputException(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
+            throw InputException.uncertifiable(options.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
         Task task = Task.givenOrInferred(options.task(), network);

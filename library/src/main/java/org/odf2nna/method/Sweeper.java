@@ -78,7 +78,7 @@ public final class Sweeper {
         OnnxDenseModel model = ModelFiles.read(files.model());
         DenseNetwork network = model.network();
         if (network.hiddenLayerCount() == 0) {
-            throw new InputException(files.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
+            throw InputException.uncertifiable(files.model(), "layer 1 (node '" + model.layerNodes().get(0) + "')",
                     "is the only dense layer: a network without hidden layers has no units to prune");
         }
         Task task = Task.givenOrInferred(settings.task(), network);

@@ -22,6 +22,12 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  *
  * <p>Only float constants of two values or more are moved: scalars (GELU's √2, a Clip's bound) stay where they are and
  * are not counted as parameters, as in a PyTorch export.
+ *
+ * <p>A float weight of two values or more that several nodes read (an exporter or an optimizer merges identical
+ * tensors into one: {@code torch.onnx.export} of a freshly initialised model shares every zero bias and BatchNorm scale,
+ * onnxsim and ONNX Runtime's basic level do the same) is given one copy per reader, so that each layer's constants are
+ * its own, as if nothing had been merged; {@link Hoisted#restore} merges the copies that still hold the same values
+ * back into one tensor, so the written model shares what nothing changed.
  */
 public final class WeightStorage {
 
@@ -35,15 +41,21 @@ public final class WeightStorage {
     private record Moved(NodeProto node, String tensor, String source, NodeProto anchor) {
     }
 
+    /** A shared weight's copy {@code copy}, made for one of the nodes reading {@code original}. */
+    private record Copy(String copy, String original) {
+    }
+
     /** A model with its weights in initializers, and how to put them back. */
     public static final class Hoisted {
 
         private final ModelProto model;
         private final List<Moved> moved;
+        private final List<Copy> copies;
 
-        private Hoisted(ModelProto model, List<Moved> moved) {
+        private Hoisted(ModelProto model, List<Moved> moved, List<Copy> copies) {
             this.model = model;
             this.moved = List.copyOf(moved);
+            this.copies = List.copyOf(copies);
         }
 
         /** The model whose Constant-node weights and Identity-read initializers are initializers. */
@@ -54,6 +66,11 @@ public final class WeightStorage {
         /** Whether anything was moved: a graph whose weights were all initializers already. */
         public boolean changed() {
             return !moved.isEmpty();
+        }
+
+        /** How many copies of shared weights were made, one per reader after the first. */
+        public int copies() {
+            return copies.size();
         }
 
         /** Constant nodes and Identity nodes moved, in that order. */
@@ -68,6 +85,7 @@ public final class WeightStorage {
          * values now, or the initializer under its own name read through the Identity.
          */
         public ModelProto restore(ModelProto derived) {
+            derived = merged(derived);
             if (moved.isEmpty()) {
                 return derived;
             }
@@ -105,15 +123,132 @@ public final class WeightStorage {
             graph.clearInitializer().addAllInitializer(initializers).clearNode().addAllNode(nodes);
             return derived.toBuilder().setGraph(graph).build();
         }
+
+        /**
+         * {@code derived} with each shared weight's copies that hold the same values as the original (or as an earlier
+         * copy) read under that one name again, and dropped.
+         */
+        private ModelProto merged(ModelProto derived) {
+            if (copies.isEmpty()) {
+                return derived;
+            }
+            Map<String, TensorProto> present = new HashMap<>();
+            derived.getGraph().getInitializerList().forEach(t -> present.put(t.getName(), t));
+            Map<String, List<String>> groups = new LinkedHashMap<>();
+            for (Copy c : copies) {
+                groups.computeIfAbsent(c.original(), k -> new ArrayList<>(List.of(k))).add(c.copy());
+            }
+            Map<String, String> rename = new HashMap<>();
+            for (List<String> group : groups.values()) {
+                List<TensorProto> kept = new ArrayList<>();
+                for (String name : group) {
+                    TensorProto t = present.get(name);
+                    if (t == null) {
+                        continue;
+                    }
+                    TensorProto same = kept.stream().filter(k -> sameValues(k, t)).findFirst().orElse(null);
+                    if (same == null) {
+                        kept.add(t);
+                    } else {
+                        rename.put(name, same.getName());
+                    }
+                }
+            }
+            if (rename.isEmpty()) {
+                return derived;
+            }
+            GraphProto.Builder graph = derived.getGraph().toBuilder();
+            List<TensorProto> initializers = new ArrayList<>(graph.getInitializerList());
+            initializers.removeIf(t -> rename.containsKey(t.getName()));
+            List<NodeProto> nodes = new ArrayList<>();
+            for (NodeProto n : graph.getNodeList()) {
+                NodeProto.Builder b = n.toBuilder();
+                for (int k = 0; k < b.getInputCount(); k++) {
+                    b.setInput(k, rename.getOrDefault(b.getInput(k), b.getInput(k)));
+                }
+                nodes.add(b.build());
+            }
+            graph.clearInitializer().addAllInitializer(initializers).clearNode().addAllNode(nodes);
+            return derived.toBuilder().setGraph(graph).build();
+        }
+    }
+
+    /** Whether two tensors hold the same values in the same type and shape, whatever their names. */
+    private static boolean sameValues(TensorProto a, TensorProto b) {
+        return a.toBuilder().clearName().build().equals(b.toBuilder().clearName().build());
     }
 
     /** {@code model} with its float Constant-node weights and Identity-read initializers moved into initializers. */
     public static Hoisted hoist(ModelProto model) {
-        GraphProto g = model.getGraph();
         if (model.getIrVersion() < 4) {
             // IR 3 lists every initializer among the graph inputs: such old files are taken as they are.
-            return new Hoisted(model, List.of());
+            return new Hoisted(model, List.of(), List.of());
         }
+        Hoisted moved = moved(model);
+        return unshared(moved.model, moved.moved);
+    }
+
+    /**
+     * {@code model} (its weights moved, {@code moved} saying how) with every float initializer of two values or more
+     * that several node inputs read given one copy per reader after the first, named after it.
+     */
+    private static Hoisted unshared(ModelProto model, List<Moved> moved) {
+        GraphProto g = model.getGraph();
+        Set<String> protectedNames = new HashSet<>();
+        g.getOutputList().forEach(o -> protectedNames.add(o.getName()));
+        g.getInputList().forEach(i -> protectedNames.add(i.getName()));
+        Map<String, TensorProto> initializers = new LinkedHashMap<>();
+        g.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+        Map<String, Integer> readers = new HashMap<>();
+        for (NodeProto n : g.getNodeList()) {
+            for (String in : n.getInputList()) {
+                readers.merge(in, 1, Integer::sum);
+            }
+        }
+        Set<String> names = new HashSet<>(initializers.keySet());
+        g.getNodeList().forEach(n -> names.addAll(n.getOutputList()));
+        names.addAll(protectedNames);
+        List<Copy> copies = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        List<NodeProto> nodes = new ArrayList<>();
+        List<TensorProto> added = new ArrayList<>();
+        for (NodeProto n : g.getNodeList()) {
+            NodeProto.Builder b = null;
+            for (int k = 0; k < n.getInputCount(); k++) {
+                String in = n.getInput(k);
+                TensorProto t = initializers.get(in);
+                if (t == null || readers.get(in) < 2 || protectedNames.contains(in) || !copyable(t)
+                        || seen.merge(in, 1, Integer::sum) == 1) {
+                    continue;
+                }
+                String copy = in + ".copy" + seen.get(in);
+                for (int suffix = 2; names.contains(copy); suffix++) {
+                    copy = in + ".copy" + seen.get(in) + "_" + suffix;
+                }
+                names.add(copy);
+                added.add(t.toBuilder().setName(copy).build());
+                copies.add(new Copy(copy, in));
+                b = b == null ? n.toBuilder() : b;
+                b.setInput(k, copy);
+            }
+            nodes.add(b == null ? n : b.build());
+        }
+        if (copies.isEmpty()) {
+            return new Hoisted(model, moved, copies);
+        }
+        GraphProto.Builder graph = g.toBuilder().clearNode().addAllNode(nodes).addAllInitializer(added);
+        return new Hoisted(model.toBuilder().setGraph(graph).build(), moved, copies);
+    }
+
+    /** A float weight of two values or more stored in the file (not as external data): one a layer may cut. */
+    private static boolean copyable(TensorProto t) {
+        return (t.getDataType() == OnnxTensors.FLOAT || t.getDataType() == OnnxTensors.DOUBLE)
+                && !OnnxTensors.isExternal(t) && OnnxTensors.elementCount(t) >= 2;
+    }
+
+    /** {@code model} with its float Constant-node weights and Identity-read initializers moved into initializers. */
+    private static Hoisted moved(ModelProto model) {
+        GraphProto g = model.getGraph();
         Set<String> protectedNames = new HashSet<>();
         g.getOutputList().forEach(o -> protectedNames.add(o.getName()));
         g.getInputList().forEach(i -> protectedNames.add(i.getName()));
@@ -146,11 +281,11 @@ public final class WeightStorage {
             anchorAt(moved, n);
         }
         if (moved.isEmpty()) {
-            return new Hoisted(model, moved);
+            return new Hoisted(model, moved, List.of());
         }
         GraphProto.Builder graph = g.toBuilder().clearNode().addAllNode(kept).clearInitializer()
                 .addAllInitializer(initializers.values());
-        return new Hoisted(model.toBuilder().setGraph(graph).build(), moved);
+        return new Hoisted(model.toBuilder().setGraph(graph).build(), moved, List.of());
     }
 
     /** Gives the moved nodes not anchored yet {@code follower}, the first node kept after them. */

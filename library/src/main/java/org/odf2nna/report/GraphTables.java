@@ -59,8 +59,9 @@ public final class GraphTables {
                     k.layers().second(), k.layers().nodes().size()));
         }
         if (streams) {
-            s.append("  (a stream: the channels that residual Adds tie together, written by p layers and read by c; a "
-                    + "channel goes from all of them at once, its mean folded into each reader's bias)\n");
+            s.append("  (a stream: the channels that residual Adds tie together, that several layers read, or that a "
+                    + "Concat joins, written by p layers and read by c; a channel goes from all of them at once, its "
+                    + "mean folded into each reader's bias)\n");
         }
         s.append(sharedLayers(b));
         s.append(notes(b));
