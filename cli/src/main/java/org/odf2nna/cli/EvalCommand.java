@@ -48,8 +48,8 @@ final class EvalCommand extends Subcommand {
             main.out.println("Model  " + e.model());
             main.out.println("Data   " + e.data() + " (" + e.countedInWords() + ", " + e.task() + ")");
             if (e.label() != null) {
-                main.out.println("Label  " + e.label() + ": the last column, as no column is named label, target, "
-                        + "class or y (name another with --label)");
+                main.out.println("Label  " + e.label() + ": the last column, as no column is named label, labels, "
+                        + "target, class or y (name another with --label)");
             }
             main.out.println(ReportFormat.describe(e.metrics()));
         }
