@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
@@ -101,10 +102,25 @@ public final class ParquetRows implements RowReader {
             fields.add(schema.getType(target.name));
         }
         this.projection = new MessageType(schema.getName(), fields);
+        checkCodecs(file, reader, projection);
         reader.setRequestedSchema(projection);
         this.createdBy = reader.getFileMetaData().getCreatedBy();
         this.blocks = reader.getRowGroups();
         this.totalBytes = blocks.stream().mapToLong(BlockMetaData::getCompressedSize).sum();
+    }
+
+    /** Refuses a column chunk of the columns read compressed with a codec that is not decoded (Brotli, LZO). */
+    private static void checkCodecs(Path file, ParquetFileReader reader, MessageType read) {
+        List<BlockMetaData> groups = reader.getRowGroups();
+        for (int g = 0; g < groups.size(); g++) {
+            for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : groups.get(g).getColumns()) {
+                if (read.containsPath(c.getPath().toArray()) && !ParquetCodecs.READ.contains(c.getCodec())) {
+                    throw new InputException(file, "row group " + (g + 1) + ", column '" + c.getPath().toArray()[0]
+                            + "'", "is compressed with " + c.getCodec() + ", which is not read; write the file with "
+                            + "snappy (pandas' and pyarrow's default), gzip, zstd or lz4");
+                }
+            }
+        }
     }
 
     /** The columns chosen, before the file is read past its footer. */
@@ -141,7 +157,7 @@ public final class ParquetRows implements RowReader {
         } catch (InputException e) {
             closeQuietly(reader);
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             closeQuietly(reader);
             throw unreadable(file, "schema", e);
         }
@@ -152,7 +168,7 @@ public final class ParquetRows implements RowReader {
         ParquetFileReader reader = openReader(file);
         try {
             return listColumns(reader.getFileMetaData().getSchema());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             throw unreadable(file, "schema", e);
         } finally {
             closeQuietly(reader);
@@ -167,13 +183,15 @@ public final class ParquetRows implements RowReader {
             throw new InputException(file, null, "no such file");
         }
         try {
-            return ParquetFileReader.open(new LocalInputFile(file));
-        } catch (IOException | RuntimeException e) {
+            ParquetReadOptions defaults = ParquetReadOptions.builder().build();
+            return ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder()
+                    .withCodecFactory(new ParquetCodecs(defaults.getCodecFactory())).build());
+        } catch (IOException | RuntimeException | LinkageError e) {
             throw new InputException(file, null, "is not a readable Parquet file (" + reason(e) + ")", e);
         }
     }
 
-    private static InputException unreadable(Path file, String place, Exception e) {
+    private static InputException unreadable(Path file, String place, Throwable e) {
         return new InputException(file, place, "cannot be read as Parquet (" + reason(e) + ")", e);
     }
 
@@ -342,7 +360,7 @@ public final class ParquetRows implements RowReader {
                 r.consume();
             } while (r.continuesRow());
             return Math.max(n, 1);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             throw unreadable(file, "row group 1, column '" + values.name + "'", e);
         }
     }
@@ -431,7 +449,7 @@ public final class ParquetRows implements RowReader {
             }
         } catch (InputException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             throw unreadable(file, where(column), e);
         }
         rowsRead += rows;
@@ -455,7 +473,7 @@ public final class ParquetRows implements RowReader {
             }
             targetReader = target == null ? null : new Cursor(store.getColumnReader(target.leaf));
             groupRowsLeft = pages.getRowCount();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             if (e instanceof InputException ie) {
                 throw ie;
             }

@@ -40,7 +40,8 @@ class ParquetRowsTest {
     void tabularRowsAreTheCsvFilesRowsWhateverTheRowGroupsAndCodec() {
         NumpyRowsTest.All csv = NumpyRowsTest.readAll(IRIS_CSV, ANY, 1000);
         assertEquals(4, csv.width());
-        for (String name : List.of("iris.parquet", "iris-zstd.parquet", "iris-plain.parquet")) {
+        for (String name : List.of("iris.parquet", "iris-zstd.parquet", "iris-plain.parquet", "iris-gzip.parquet",
+                "iris-lz4.parquet")) {
             for (int batch : new int[] {1, 5, 1000}) {
                 NumpyRowsTest.All pq = NumpyRowsTest.readAll(fixture(name), ANY, batch);
                 assertEquals(csv.width(), pq.width(), name);
@@ -126,7 +127,11 @@ class ParquetRowsTest {
                 () -> NumpyRowsTest.readAll(fixture("text.parquet"), ANY, 10));
         assertTrue(text.getMessage().contains("text.parquet: column 'b': holds BINARY (STRING) values; only numbers"),
                 text.getMessage());
-        for (InputException e : List.of(ragged, nulls, text)) {
+        InputException brotli = assertThrows(InputException.class,
+                () -> NumpyRowsTest.readAll(fixture("brotli.parquet"), ANY, 10));
+        assertTrue(brotli.getMessage().contains("brotli.parquet: row group 1, column 'sepal_length': is compressed "
+                + "with BROTLI, which is not read; write the file with snappy"), brotli.getMessage());
+        for (InputException e : List.of(ragged, nulls, text, brotli)) {
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         }
     }
