@@ -5,7 +5,7 @@ import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Task;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that read data rows (CSV, .npy, .npz) and run a model. */
+/** Options shared by the commands that read data rows (CSV, .npy, .npz, Parquet) and run a model. */
 final class DataOptions {
 
     @Option(names = "--label", paramLabel = "NAME",

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * eval's label column (issue 47): found by name (label, target, class, y, or --label); a guessed one, the last column,
+ * eval's label column (issue 47): found by name (label, labels, target, class, y, or --label); a guessed one, the last column,
  * is said, refused when it holds no labels, and a model at chance on the rows is warned of.
  */
 class EvalLabelColumnCliTest {
@@ -43,7 +43,7 @@ class EvalLabelColumnCliTest {
 
     @Test
     void classAndYNameTheLabelWhereverItStands() throws IOException {
-        for (String name : new String[] {"class", "y", "Class"}) {
+        for (String name : new String[] {"class", "y", "Class", "labels"}) {
             CliRun run = CliRun.of("eval", MODEL, labelFirst(name, false).toString());
             assertEquals(0, run.exitCode(), name + ": " + run);
             assertTrue(run.out().contains("accuracy 97.77%"), name + ": " + run);
