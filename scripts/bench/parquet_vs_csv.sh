@@ -3,7 +3,8 @@
 # spambase's 921 test rows drawn with replacement (numpy seed 0), each value multiplied by 1 + U(-0.01, 0.01) and
 # rounded to 4 decimals (so that no file holds 921 distinct rows a dictionary would compress away), labels kept: one
 # CSV written by pandas, one Parquet file written by pandas' to_parquet (pyarrow, snappy, its default row groups).
-# Times eval of the shared spambase model on each, twice, alternating, and prints wall time and peak memory (GNU time).
+# Times eval of the shared spambase model on each, twice, alternating, and prints wall time, CPU time and peak memory
+# (GNU time; on a shared machine the CPU time says more than the wall time).
 #
 #     scripts/bench/parquet_vs_csv.sh            (from the repository root, after ./mvnw -q install -DskipTests)
 set -euo pipefail
@@ -34,7 +35,7 @@ ls -l "$OUT/rows.csv" "$OUT/rows.parquet" | awk '{print $5, $9}'
 for run in 1 2; do
   for f in rows.csv rows.parquet; do
     echo "\$ bin/odf2nna-onnx eval $(basename "$MODEL") $f   (run $run)"
-    /usr/bin/time -f "  wall %e s, peak RSS %M KB" bin/odf2nna-onnx eval "$MODEL" "$OUT/$f" 2>&1 \
+    /usr/bin/time -f "  wall %e s, CPU %U s user + %S s system, peak RSS %M KB" bin/odf2nna-onnx eval "$MODEL" "$OUT/$f" 2>&1 \
       | grep -E "^(Data|accuracy)|wall" | sed 's/^/  /'
   done
 done

@@ -78,7 +78,8 @@ public final class ParquetRows implements RowReader {
     private final String createdBy;
     private final List<BlockMetaData> blocks;
     private Cursor[] readers;
-    private Cursor targetReader;
+    private ParquetColumn[] flat;
+    private ParquetColumn targetColumn;
     private int group = -1;
     private long groupRowsLeft;
     private long rowsRead;
@@ -437,14 +438,14 @@ public final class ParquetRows implements RowReader {
                 if (features.get(c).list) {
                     readLists(readers[c], features.get(c), values, rows);
                 } else {
-                    readScalars(readers[c], features.get(c), values, c, width, rows);
+                    readScalars(flat[c], features.get(c), values, c, width, rows);
                 }
             }
             if (target != null) {
                 column = target.name;
                 double[] t = targets;
                 for (int r = 0; r < rows; r++) {
-                    t[r] = scalar(targetReader, target, r, true);
+                    t[r] = scalar(targetColumn, target, r, true);
                 }
             }
         } catch (InputException e) {
@@ -465,13 +466,22 @@ public final class ParquetRows implements RowReader {
                 throw new InputException(file, "row group " + (group + 1), "is missing (the footer lists "
                         + blocks.size() + ")");
             }
-            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new DummyRecordConverter(projection)
-                    .getRootConverter(), projection, createdBy);
+            // List columns through parquet-java's record-level reader (repetition levels); columns of one number each
+            // through their pages alone, much faster (ParquetColumn).
+            ColumnReadStoreImpl store = features.stream().anyMatch(c -> c.list) ? new ColumnReadStoreImpl(pages,
+                    new DummyRecordConverter(projection).getRootConverter(), projection, createdBy) : null;
             readers = new Cursor[features.size()];
+            flat = new ParquetColumn[features.size()];
             for (int c = 0; c < readers.length; c++) {
-                readers[c] = new Cursor(store.getColumnReader(features.get(c).leaf));
+                ColumnDescriptor leaf = features.get(c).leaf;
+                if (features.get(c).list) {
+                    readers[c] = new Cursor(store.getColumnReader(leaf));
+                } else {
+                    flat[c] = new ParquetColumn(leaf, pages.getPageReader(leaf), noNulls(leaf));
+                }
             }
-            targetReader = target == null ? null : new Cursor(store.getColumnReader(target.leaf));
+            targetColumn = target == null ? null : new ParquetColumn(target.leaf, pages.getPageReader(target.leaf),
+                    noNulls(target.leaf));
             groupRowsLeft = pages.getRowCount();
         } catch (IOException | RuntimeException | LinkageError e) {
             if (e instanceof InputException ie) {
@@ -482,20 +492,39 @@ public final class ParquetRows implements RowReader {
         bytesRead += blocks.get(group).getCompressedSize();
     }
 
+    /** Whether the current row group's chunk of {@code leaf} says, in its statistics, that it holds no null. */
+    private boolean noNulls(ColumnDescriptor leaf) {
+        for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : blocks.get(group).getColumns()) {
+            if (java.util.Arrays.equals(c.getPath().toArray(), leaf.getPath())) {
+                org.apache.parquet.column.statistics.Statistics<?> s = c.getStatistics();
+                return s != null && s.isNumNullsSet() && s.getNumNulls() == 0;
+            }
+        }
+        return false;
+    }
+
     private String where(String column) {
         return "row group " + (group + 1) + (column == null ? "" : ", column '" + column + "'");
     }
 
-    private void readScalars(Cursor r, Column c, float[] into, int offset, int stride, int rows) {
-        for (int k = 0; k < rows; k++) {
-            double v = scalar(r, c, k, false);
-            into[k * stride + offset] = (float) v;
+    private void readScalars(ParquetColumn r, Column c, float[] into, int offset, int stride, int rows) {
+        int bad = r.copy(into, offset, stride, rows);
+        if (bad >= 0) {
+            // Said as a value read alone says it.
+            scalar(r, c, bad, false);
+            throw new IllegalStateException("value " + bad + " refused and then read");
         }
     }
 
     /** The next value of a scalar column; a null, a NaN or (as a feature) a value float32 overflows is refused. */
-    private double scalar(Cursor r, Column c, int k, boolean isTarget) {
-        double v = next(r, c, k);
+    private double scalar(ParquetColumn r, Column c, int k, boolean isTarget) {
+        if (r.atNull()) {
+            throw bad(c, k, "is null; every value must be a number");
+        }
+        double v = r.next();
+        if (!Double.isFinite(v)) {
+            throw bad(c, k, "is " + v + "; every value must be a finite number");
+        }
         if (!isTarget && Float.isInfinite((float) v)) {
             throw bad(c, k, "is " + v + ", beyond float32's range; every value must be a finite number");
         }
