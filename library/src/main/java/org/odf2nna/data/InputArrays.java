@@ -11,8 +11,8 @@ import org.odf2nna.Setting;
  * Which array of the data files feeds which input of a model, for every command (issue 72): the one rule. A file of
  * named arrays (an {@code .npz} archive's arrays, a Parquet file's list columns, {@link RowReader#arrayNames}) feeds
  * each input from the array named after it, the labels from the array or column named {@code y}, {@code labels} or
- * {@code label} (or as {@code --label} names it); array {@code x} feeds the one input that no array is named after and
- * no {@code --input} gives (a single-input model's rows, whatever the input is called); a CSV file or an {@code .npy}
+ * {@code label} (or as the label setting names it); array {@code x} feeds the one input that no array is named after and
+ * no input setting gives (a single-input model's rows, whatever the input is called); a CSV file or an {@code .npy}
  * array is that one input's rows. Where every input is named by an array, the rows are the first input's in the
  * graph's order (an {@code x} beside them is not read); an input neither named nor left alone for {@code x} is refused
  * in one line naming the inputs and the arrays.
@@ -36,8 +36,8 @@ public final class InputArrays {
      *
      * @param file       the model, for messages
      * @param inputs     the graph's inputs that rows feed, in the graph's order
-     * @param given      the inputs {@code --input} gives (a constant or files of their own)
-     * @param pruneInput the input {@code --prune-input} names, or null
+     * @param given      the inputs the input setting gives (a constant or files of their own)
+     * @param pruneInput the input the prune-input setting names, or null
      * @param dataFiles  the run's data files
      * @throws InputException (usage) where no input or several are left for the rows
      */

@@ -28,7 +28,7 @@ import org.odf2nna.InputException;
  * exactly as in a CSV file's header ({@link CsvColumns});</li>
  * <li>a list column per input (token ids, an attention mask): {@link RowReader#open(Path, String, ColumnRequest)}
  * names the input's column, each row's list its values (every row the same length), and the target is the column
- * {@code --label} names, else one named like a target ({@link ColumnRequest#DEFAULT_TARGET_NAMES}).</li>
+ * the label setting ({@link org.odf2nna.Setting#LABEL}) names, else one named like a target ({@link ColumnRequest#DEFAULT_TARGET_NAMES}).</li>
  * </ul>
  * Values may be 32- or 64-bit integers, floats, doubles or booleans; a null, a NaN or a list of another length is
  * refused in one line naming the file, the row group, the column and the row. The decoding is Apache parquet-java's
