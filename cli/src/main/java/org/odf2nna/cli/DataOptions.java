@@ -5,14 +5,14 @@ import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Task;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that read data rows (CSV, .npy, .npz) and run a model. */
+/** Options shared by the commands that read data rows (CSV, .npy, .npz, Parquet) and run a model. */
 final class DataOptions {
 
     @Option(names = "--label", paramLabel = "NAME",
-            description = "Name of the target column, in every CSV file of the run (default: a column named "
-                    + "label, target, class or y, in any case, wherever it stands; without one, the last column when the file "
-                    + "has one more column than the model has inputs). The target column is never read as a "
-                    + "feature.")
+            description = "Name of the target column, in every CSV or Parquet file of the run, or of the labels' "
+                    + "array in an .npz archive (default: a column or array named label, labels, target, class or y, "
+                    + "in any case, wherever it stands; without one, the last column when the file has one more "
+                    + "column than the model has inputs). The target column is never read as a feature.")
     String label;
 
     @Option(names = "--task", paramLabel = "TASK",

@@ -10,23 +10,28 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "eval",
-        description = {"Runs the model in ONNX Runtime over labelled rows (CSV, .npy, .npz) and prints its metrics: "
-                + "accuracy, macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for regression. "
-                + "A graph that is no dense chain (several inputs, token ids, int8, any layers) runs as it is, fed "
-                + "as sweep feeds it (--input, --input-shape, .npz arrays named after its inputs), and its first "
-                + "output is measured.",
+        description = {"Runs the model in ONNX Runtime over labelled rows (CSV, .npy, .npz, Parquet) and prints its "
+                + "metrics: accuracy, macro F1 and (two classes) ROC AUC for classification; MSE, MAE and R² for "
+                + "regression. A graph that is no dense chain (several inputs, token ids, int8, any layers) runs as "
+                + "it is, fed as sweep feeds it (arrays of an .npz or list columns of a Parquet file named after its "
+                + "inputs, --input, --input-shape), and its first output is measured.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx eval model.onnx test.csv --json",
-            "  odf2nna-onnx eval bert.onnx test.npz --input token_type_ids=0"})
+            "  odf2nna-onnx eval model.onnx test.parquet          (pandas: df.to_parquet('test.parquet'))",
+            "  # Hugging Face rows, one array per input and the labels, no flag needed:",
+            "  #   enc = tokenizer(texts, padding='max_length', return_tensors='np')",
+            "  #   np.savez('test.npz', **enc, labels=labels)    or    tokenized_dataset.to_parquet('test.parquet')",
+            "  odf2nna-onnx eval bert.onnx test.npz",
+            "  odf2nna-onnx eval bert.onnx test.parquet"})
 final class EvalCommand extends Subcommand {
 
     @Mixin
     ModelArgument model;
 
     @Parameters(index = "1", paramLabel = "DATA", description = "Labelled rows: CSV with a header (optionally .gz), "
-            + ".npy or .npz.")
+            + ".npy, .npz or Parquet (.parquet).")
     Path csv;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
@@ -48,8 +53,8 @@ final class EvalCommand extends Subcommand {
             main.out.println("Model  " + e.model());
             main.out.println("Data   " + e.data() + " (" + e.countedInWords() + ", " + e.task() + ")");
             if (e.label() != null) {
-                main.out.println("Label  " + e.label() + ": the last column, as no column is named label, target, "
-                        + "class or y (name another with --label)");
+                main.out.println("Label  " + e.label() + ": the last column, as no column is named label, labels, "
+                        + "target, class or y (name another with --label)");
             }
             main.out.println(ReportFormat.describe(e.metrics()));
         }

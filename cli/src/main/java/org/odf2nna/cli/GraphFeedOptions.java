@@ -20,12 +20,13 @@ final class GraphFeedOptions {
     @Option(names = "--input", paramLabel = "NAME=VALUE|FILE",
             description = "What another input of the graph gets: a constant (state=0, sr=16000) or rows of its own "
                     + "(mask=train-mask.csv,val-mask.csv,test-mask.csv: one file per data file, in the order the "
-                    + "command reads them). Repeat for each input. An .npz data file may hold an input's rows as an "
-                    + "array named after it.")
+                    + "command reads them). Repeat for each input. Not needed where the data files hold an array "
+                    + "named after the input (an .npz array, a Parquet list column).")
     List<String> inputs;
 
     @Option(names = "--prune-input", paramLabel = "NAME",
-            description = "The graph input the data files feed (default: the one input --input does not give).")
+            description = "The graph input the data files' rows (array x, a CSV file) feed (default: the one "
+                    + "input that neither --input nor an array of the data files named after it gives).")
     String pruneInput;
 
     /** How a graph's inputs are fed. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * eval's label column (issue 47): found by name (label, target, class, y, or --label); a guessed one, the last column,
+ * eval's label column (issue 47): found by name (label, labels, target, class, y, or --label); a guessed one, the last column,
  * is said, refused when it holds no labels, and a model at chance on the rows is warned of.
  */
 class EvalLabelColumnCliTest {
@@ -34,7 +34,7 @@ class EvalLabelColumnCliTest {
         String line = run.err().strip();
         assertTrue(line.startsWith("odf2nna-onnx: error: " + csv + ": line "), line);
         assertTrue(line.endsWith("that column was taken as the label because it is the last (column 65 of 65, "
-                + "'pixel63') and no column is named label, target, class or y: name the label column with --label"),
+                + "'pixel63') and no column is named label, labels, target, class or y: name the label column with --label"),
                 line);
         CliRun named = CliRun.of("eval", MODEL, csv.toString(), "--label", "digit");
         assertEquals(0, named.exitCode(), named.toString());
@@ -43,7 +43,7 @@ class EvalLabelColumnCliTest {
 
     @Test
     void classAndYNameTheLabelWhereverItStands() throws IOException {
-        for (String name : new String[] {"class", "y", "Class"}) {
+        for (String name : new String[] {"class", "y", "Class", "labels"}) {
             CliRun run = CliRun.of("eval", MODEL, labelFirst(name, false).toString());
             assertEquals(0, run.exitCode(), name + ": " + run);
             assertTrue(run.out().contains("accuracy 97.77%"), name + ": " + run);
@@ -58,7 +58,7 @@ class EvalLabelColumnCliTest {
         CliRun run = CliRun.of("eval", MODEL, csv.toString());
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().contains("Label  column 65 of 65, 'pixel63': the last column, as no column is named "
-                + "label, target, class or y (name another with --label)"), run.toString());
+                + "label, labels, target, class or y (name another with --label)"), run.toString());
         assertTrue(run.err().startsWith("odf2nna-onnx: warning: the model scores "), run.toString());
         assertTrue(run.err().contains("no better than chance (Cohen's κ"), run.toString());
     }

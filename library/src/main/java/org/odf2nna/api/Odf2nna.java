@@ -443,7 +443,8 @@ public final class Odf2nna {
         } catch (InputException e) {
             // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
             throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is the "
-                    + "last (" + guessed + ") and no column is named label, target, class or y: name the label column "
+                    + "last (" + guessed + ") and no column is named " + org.odf2nna.data.ColumnRequest.targetNamesInWords()
+                    + ": name the label column "
                     + "with {{LABEL}}");
         }
         Metrics metrics = measured.metrics();

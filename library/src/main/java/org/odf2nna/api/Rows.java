@@ -77,12 +77,13 @@ public record Rows(float[] features, int width, float[] targets) {
     }
 
     /**
-     * The rows of a CSV file with a header, for {@code network}: its first {@code network.inputs()} feature columns in
-     * order, and the target column when there is one (a column named {@code label} or {@code target}, any case, or
-     * else a column after the features); read through the command line's own CSV reader, so the same files and
-     * errors apply.
+     * The rows of a data file for {@code network}: a CSV file with a header (its first {@code network.inputs()}
+     * feature columns in order), a Parquet file (its columns of one number each, read as a CSV file's), an {@code .npz}
+     * archive (array {@code x}) or an {@code .npy} array; and the target when there is one (a column or array named
+     * {@code label}, {@code labels}, {@code target}, {@code class} or {@code y}, any case, or else a column after the
+     * features); read through the command line's own readers, so the same files and errors apply.
      *
-     * @param csv     the CSV file (optionally gzip-compressed)
+     * @param csv     the data file (a CSV file optionally gzip-compressed, Parquet, .npz, .npy)
      * @param network the network the rows are for; they are its dense chain's inputs: a prefix that scales and
      *                shifts each value (a Div by 255, a normalisation) is applied to them, one that does more (a
      *                backbone) is refused

@@ -7,8 +7,8 @@ import java.util.List;
  * whether a target must be there.
  *
  * @param features     number of feature columns the model takes, or -1 when not known
- * @param label        name of the target column, or null: then a column named {@code label} or
- *                     {@code target} (any case) is the target wherever it stands, and without one the last column
+ * @param label        name of the target column, or null: then a column named {@code label}, {@code labels},
+ *                     {@code target}, {@code class} or {@code y} (any case) is the target wherever it stands, and without one the last column
  * @param target       whether the target is required, optional (then the file may hold exactly the
  *                     features and no target, but never a target-named column among them), or absent (every
  *                     column is a feature)
@@ -23,7 +23,13 @@ public record ColumnRequest(int features, String label, Target target, List<Stri
      * Header names that mark the target column when no target column name is given (compared ignoring case): such
      * a column is the target wherever it stands, and never a feature.
      */
-    public static final List<String> DEFAULT_TARGET_NAMES = List.of("label", "target", "class", "y");
+    public static final List<String> DEFAULT_TARGET_NAMES = List.of("label", "labels", "target", "class", "y");
+
+    /** {@link #DEFAULT_TARGET_NAMES} in words, for messages ("label, labels, target, class or y"). */
+    public static String targetNamesInWords() {
+        int last = DEFAULT_TARGET_NAMES.size() - 1;
+        return String.join(", ", DEFAULT_TARGET_NAMES.subList(0, last)) + " or " + DEFAULT_TARGET_NAMES.get(last);
+    }
 
     /** Whether {@code name} is one of {@link #DEFAULT_TARGET_NAMES}, ignoring case. */
     public static boolean isDefaultTargetName(String name) {

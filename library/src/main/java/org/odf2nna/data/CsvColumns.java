@@ -8,7 +8,7 @@ import java.util.Map;
 import org.odf2nna.InputException;
 
 /**
- * Which columns of a CSV file a {@link CsvReader} reads ({@link ColumnRequest}): the model's features, by name or by
+ * Which columns of a CSV file a {@link CsvReader} reads (and a Parquet file's scalar columns, {@link ParquetRows}) ({@link ColumnRequest}): the model's features, by name or by
  * position, and the target, by the name given, a name like a target's, or position; every ambiguity refused in one
  * line naming the header.
  */
@@ -26,10 +26,17 @@ final class CsvColumns {
 
     private final Path file;
     private final List<String> header;
+    private final String place;
 
     CsvColumns(Path file, List<String> header) {
+        this(file, header, "line 1");
+    }
+
+    /** The columns of {@code header}, named in messages as being at {@code place} (a CSV file's line 1). */
+    CsvColumns(Path file, List<String> header, String place) {
         this.file = file;
         this.header = header;
+        this.place = place;
     }
 
     /**
@@ -57,7 +64,7 @@ final class CsvColumns {
                 if (index == null) {
                     missing.add(name);
                 } else if (index < 0) {
-                    throw new InputException(file, "line 1", "has " + columnsNamed(name)
+                    throw new InputException(file, place, "has " + columnsNamed(name)
                             + ", which the model takes as a feature: cannot tell which to read");
                 } else {
                     features.add(index);
@@ -67,7 +74,7 @@ final class CsvColumns {
                 throw missingFeatures(missing, names, target);
             }
             if (target < 0 && request.target() == ColumnRequest.Target.REQUIRED) {
-                throw new InputException(file, "line 1", "has no target column (none named "
+                throw new InputException(file, place, "has no target column (none named "
                         + String.join(" or ", ColumnRequest.DEFAULT_TARGET_NAMES) + " besides the model's "
                         + names.size() + " feature columns): name it with {{LABEL}}");
             }
@@ -76,7 +83,7 @@ final class CsvColumns {
             int columns = header.size();
             if (target >= 0) {
                 if (expected >= 0 && columns - 1 != expected) {
-                    throw new InputException(file, "line 1", "has " + columns + " columns: " + (columns - 1)
+                    throw new InputException(file, place, "has " + columns + " columns: " + (columns - 1)
                             + " feature columns once the target column " + describeColumn(target)
                             + " is set aside, but the model takes " + expected + " feature columns"
                             + (columns - 1 < expected ? " (is a feature column missing?)" : ""));
@@ -84,18 +91,18 @@ final class CsvColumns {
             } else if (request.target() == ColumnRequest.Target.ABSENT
                     || (request.target() == ColumnRequest.Target.OPTIONAL && expected >= 0 && columns == expected)) {
                 if (expected >= 0 && columns != expected) {
-                    throw new InputException(file, "line 1", "has " + columns + " columns, but the model takes "
+                    throw new InputException(file, place, "has " + columns + " columns, but the model takes "
                             + expected + " features");
                 }
             } else {
                 if (columns < 2 && expected < 0) {
-                    throw new InputException(file, "line 1", "has only one column: need features and a target");
+                    throw new InputException(file, place, "has only one column: need features and a target");
                 }
                 if (expected >= 0 && columns != expected + 1) {
                     String need = request.target() == ColumnRequest.Target.REQUIRED
                             ? expected + " feature columns and a target column"
                             : expected + " feature columns, optionally followed by a target column";
-                    throw new InputException(file, "line 1", "has " + columns + " columns, but the model takes "
+                    throw new InputException(file, place, "has " + columns + " columns, but the model takes "
                             + need + " (" + (expected + 1) + " in all)");
                 }
                 target = columns - 1;
@@ -108,7 +115,7 @@ final class CsvColumns {
             }
         }
         if (features.isEmpty()) {
-            throw new InputException(file, "line 1", "has no feature columns");
+            throw new InputException(file, place, "has no feature columns");
         }
         return new Resolved(features.stream().mapToInt(Integer::intValue).toArray(), target, targetByPosition);
     }
@@ -119,16 +126,16 @@ final class CsvColumns {
         if (index == null) {
             // Names are matched exactly (a feature may differ from the target only in case); say so when that bit.
             String other = header.stream().filter(h -> h.equalsIgnoreCase(label)).findFirst().orElse(null);
-            throw new InputException(file, "line 1", "has no column named '" + label + "' ("
+            throw new InputException(file, place, "has no column named '" + label + "' ("
                     + (other != null ? "names are matched exactly; there is '" + other + "'"
                     : "columns: " + CsvReader.abbreviate(String.join(", ", header))) + ")");
         }
         if (index < 0) {
-            throw new InputException(file, "line 1", "has " + columnsNamed(label)
+            throw new InputException(file, place, "has " + columnsNamed(label)
                     + ": cannot tell which is the target");
         }
         if (featureNames != null && featureNames.contains(label)) {
-            throw new InputException(file, "line 1", "column " + describeColumn(index) + " is named as the target "
+            throw new InputException(file, place, "column " + describeColumn(index) + " is named as the target "
                     + "({{LABEL}}), but the model takes it as a feature");
         }
         return index;
@@ -149,7 +156,7 @@ final class CsvColumns {
         if (found.size() > 1) {
             List<String> described = new ArrayList<>();
             found.stream().limit(4).forEach(c -> described.add(describeColumn(c)));
-            throw new InputException(file, "line 1", "has more than one column named as the target, "
+            throw new InputException(file, place, "has more than one column named as the target, "
                     + String.join(" and ", described) + (found.size() > 4 ? " and " + (found.size() - 4) + " more" : "")
                     + ": cannot tell which is the target; keep one and rename or remove the others");
         }
@@ -181,7 +188,7 @@ final class CsvColumns {
         missing.forEach(m -> quoted.add("'" + m + "'"));
         String what = missing.size() == 1 ? "no column named " + quoted.get(0) + ", which the model takes as a feature"
                 : "no columns named " + CsvReader.abbreviate(String.join(", ", quoted)) + ", which the model takes as features";
-        return new InputException(file, "line 1", "has " + what + " (it reads its " + names.size()
+        return new InputException(file, place, "has " + what + " (it reads its " + names.size()
                 + " feature columns by name; " + (unread.isEmpty() ? "the file has no other columns"
                         : "columns it does not read: " + CsvReader.abbreviate(String.join(", ", unread))) + ")");
     }

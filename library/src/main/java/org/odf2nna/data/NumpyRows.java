@@ -19,7 +19,8 @@ import org.odf2nna.network.Float16;
 /**
  * Rows of NumPy arrays, streamed: a {@code .npy} file holds the inputs alone (rows on the first axis, every other axis
  * flattened in C order into one row), an {@code .npz} archive ({@code np.savez} or {@code np.savez_compressed}) holds
- * them as array {@code x} and, optionally, the targets as array {@code y} (one value per row). Each array is read from
+ * them as array {@code x} (or, for a model of several inputs, an array named after each) and, optionally, the targets
+ * as an array named {@code y}, {@code labels} or {@code label} (one value per row; {@link #labelArray}). Each array is read from
  * its own stream in blocks of rows, decoded into floats as it comes (a zip entry inflated as it is read), so neither
  * file is ever held whole. No maintained Java reader streams NumPy files (the one on Maven Central, JetBrains'
  * {@code npy} 0.3.5 of 2021, loads whole arrays through Kotlin); this one reads versions 1 to 3 of the format, and is
@@ -28,7 +29,7 @@ import org.odf2nna.network.Float16;
 public final class NumpyRows implements RowReader {
 
     /** How a data file is read, by its name. */
-    enum Kind { CSV, NPY, NPZ }
+    enum Kind { CSV, NPY, NPZ, PARQUET }
 
     /** Bytes decoded at a time: rows of any width go through a buffer of this size. */
     private static final int CHUNK = 1 << 20;
@@ -85,7 +86,8 @@ public final class NumpyRows implements RowReader {
 
     static Kind kindOf(Path file) {
         String name = RowReader.lowerName(file);
-        return name.endsWith(".npy") ? Kind.NPY : name.endsWith(".npz") ? Kind.NPZ : Kind.CSV;
+        return name.endsWith(".npy") ? Kind.NPY : name.endsWith(".npz") ? Kind.NPZ
+                : ParquetRows.isParquet(file) ? Kind.PARQUET : Kind.CSV;
     }
 
     /** A {@code .npy} file's rows: inputs only (a NumPy array has no target column). */
@@ -111,8 +113,8 @@ public final class NumpyRows implements RowReader {
     }
 
     /**
-     * An {@code .npz} archive's rows: array {@code array} ({@code x} for the inputs, or a graph input's name), and,
-     * reading {@code x}, array {@code y} as the targets when it is there and the request takes a target.
+     * An {@code .npz} archive's rows: array {@code array} ({@code x} for the inputs, or a graph input's name), and the
+     * labels' array ({@link #labelArray}) as the targets when there is one and the request takes a target.
      */
     public static NumpyRows npz(Path file, String array, ColumnRequest request) {
         ZipFile zip = openZip(file);
@@ -120,28 +122,65 @@ public final class NumpyRows implements RowReader {
             ZipEntry xe = entry(zip, array);
             if (xe == null) {
                 throw new InputException(file, null, "has no array '" + array + "' (it holds " + arrays(zip)
-                        + "); the inputs are array x" + (array.equals("x") ? "" : ", and other graph inputs arrays "
-                        + "named after them"));
+                        + "); the inputs are array x, or arrays named after the graph's inputs");
             }
             Array x = array(zip, xe, array, file);
             Array y = null;
-            ZipEntry ye = array.equals("x") && request.target() != ColumnRequest.Target.ABSENT ? entry(zip, "y")
-                    : null;
-            if (ye != null) {
-                y = array(zip, ye, "y", file);
+            String labels = request.target() == ColumnRequest.Target.ABSENT ? null
+                    : labelArray(zip, file, array, request.label());
+            if (labels != null) {
+                y = array(zip, entry(zip, labels), labels, file);
                 if (y.rows != x.rows || y.width != 1) {
-                    throw new InputException(file, "array 'y'", "has shape " + y.header.describeShape() + "; the "
-                            + "labels are one value per row of x, whose shape is " + x.header.describeShape());
+                    throw new InputException(file, "array '" + labels + "'", "has shape " + y.header.describeShape()
+                            + "; the labels are one value per row of " + array + ", whose shape is "
+                            + x.header.describeShape());
                 }
             } else if (request.target() == ColumnRequest.Target.REQUIRED) {
-                throw new InputException(file, null, "has no array y: labelled rows need their labels as array y "
-                        + "beside the inputs x");
+                throw new InputException(file, null, "has no labels array (it holds " + arrays(zip) + "): labelled "
+                        + "rows need their labels as an array named " + ColumnRequest.targetNamesInWords()
+                        + " beside the inputs, or named with {{LABEL}}");
             }
-            return checked(new NumpyRows(file, () -> closeQuietly(zip), x, y, ye == null ? null : "y"), request);
+            return checked(new NumpyRows(file, () -> closeQuietly(zip), x, y, labels), request);
         } catch (RuntimeException e) {
             closeQuietly(zip);
             throw e;
         }
+    }
+
+    /**
+     * The name of an archive's labels array, or null without one: the array {@code label} names (which must be
+     * there), else the one array named like a target ({@link ColumnRequest#DEFAULT_TARGET_NAMES}: y, labels, label,
+     * ..., any case) other than {@code rows}; two such arrays are refused, naming them.
+     */
+    public static String labelArray(Path file, String rows, String label) {
+        try (ZipFile zip = openZip(file)) {
+            return labelArray(zip, file, rows, label);
+        } catch (IOException e) {
+            throw new InputException(file, null, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String labelArray(ZipFile zip, Path file, String rows, String label) {
+        if (label != null) {
+            if (entry(zip, label) == null) {
+                throw new InputException(file, null, "has no array '" + label + "' (it holds " + arrays(zip)
+                        + "), which {{LABEL}} names as the labels");
+            }
+            return label;
+        }
+        List<String> found = new ArrayList<>();
+        for (ZipEntry e : Collections.list(zip.entries())) {
+            String name = e.getName().endsWith(".npy") ? e.getName().substring(0, e.getName().length() - 4)
+                    : e.getName();
+            if (!name.equals(rows) && ColumnRequest.isDefaultTargetName(name)) {
+                found.add(name);
+            }
+        }
+        if (found.size() > 1) {
+            throw new InputException(file, null, "has arrays " + String.join(" and ", found) + ", each named as the "
+                    + "labels: cannot tell which they are; name one with {{LABEL}}");
+        }
+        return found.isEmpty() ? null : found.get(0);
     }
 
     /**

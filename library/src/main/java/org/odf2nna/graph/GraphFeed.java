@@ -10,7 +10,7 @@ import java.util.Set;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Setting;
-import org.odf2nna.data.NumpyRows;
+import org.odf2nna.data.InputArrays;
 import org.odf2nna.data.RowReader;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxRunner;
@@ -26,7 +26,8 @@ import org.odf2nna.settings.ModelInputs;
  * How rows reach a graph's inputs. The data files feed one input (the pruned input: float, or integer token ids), each
  * row reshaped to its shape without the batch axis, which {@link ModelInputs#rowShape()} gives where the model leaves
  * it open; every other input gets a constant (a zero recurrent state, a sample rate) or rows of its own, in step with
- * the data rows. What is not given is refused in one line naming the inputs.
+ * the data rows (an array of the data files named after it, or files of its own). Which input the data rows feed, and
+ * from which array, is {@link InputArrays}' rule. What is not given is refused in one line naming the inputs.
  */
 public final class GraphFeed {
 
@@ -79,16 +80,18 @@ public final class GraphFeed {
     private final InputSignature data;
     private final ValueInfoProto declared;
     private final List<Side> sides;
+    private final String dataArray;
 
-    private GraphFeed(InputSignature data, ValueInfoProto declared, List<Side> sides) {
+    private GraphFeed(InputSignature data, ValueInfoProto declared, List<Side> sides, String dataArray) {
         this.data = data;
         this.declared = declared;
         this.sides = List.copyOf(sides);
+        this.dataArray = dataArray;
     }
 
     /** A feed of {@code input} alone, as given (its shape taken as it is; no other inputs). */
     public static GraphFeed plain(InputSignature input) {
-        return new GraphFeed(input, null, List.of());
+        return new GraphFeed(input, null, List.of(), RowReader.ROWS);
     }
 
     /** The graph's one float input with a fixed row shape, as the model declares it (no other inputs). */
@@ -103,7 +106,8 @@ public final class GraphFeed {
      */
     public static GraphFeed resolve(ModelProto model, Path file, ModelInputs inputs, List<Path> dataFiles) {
         Map<String, ValueInfoProto> graphInputs = fedInputs(model);
-        ValueInfoProto pruned = prunedInput(graphInputs, inputs, file, dataFiles);
+        InputArrays.Choice choice = choice(graphInputs, inputs, file, dataFiles);
+        ValueInfoProto pruned = graphInputs.get(choice.input());
         InputSignature data = dataSignature(pruned, inputs.rowShape(), file);
         List<Side> sides = new ArrayList<>();
         for (ValueInfoProto v : graphInputs.values()) {
@@ -113,7 +117,7 @@ public final class GraphFeed {
                 sides.add(side(v, other, pruned, data, file, dataFiles.size()));
             }
         }
-        return new GraphFeed(data, pruned, sides);
+        return new GraphFeed(data, pruned, sides, choice.array());
     }
 
     /** The graph's inputs that rows feed, by name in the graph's order: those no initializer gives a value. */
@@ -228,6 +232,12 @@ public final class GraphFeed {
 
     private static ValueInfoProto prunedInput(Map<String, ValueInfoProto> graphInputs, ModelInputs inputs, Path file,
             List<Path> dataFiles) {
+        return graphInputs.get(choice(graphInputs, inputs, file, dataFiles).input());
+    }
+
+    /** Which input the rows feed, from which array ({@link InputArrays#choose}: the one rule). */
+    private static InputArrays.Choice choice(Map<String, ValueInfoProto> graphInputs, ModelInputs inputs, Path file,
+            List<Path> dataFiles) {
         String all = String.join(", ", graphInputs.keySet());
         for (ModelInputs.Other o : inputs.others()) {
             if (!graphInputs.containsKey(o.name())) {
@@ -235,56 +245,22 @@ public final class GraphFeed {
                         + o.name() + "'; its inputs: " + all);
             }
         }
-        if (inputs.pruneInput() != null) {
-            if (!graphInputs.containsKey(inputs.pruneInput())) {
-                throw InputException.usage(file, Setting.PRUNE_INPUT.ref() + " " + inputs.pruneInput() + ": the "
-                        + "graph has no input '" + inputs.pruneInput() + "'; its inputs: " + all);
-            }
-            return graphInputs.get(inputs.pruneInput());
+        if (inputs.pruneInput() != null && !graphInputs.containsKey(inputs.pruneInput())) {
+            throw InputException.usage(file, Setting.PRUNE_INPUT.ref() + " " + inputs.pruneInput() + ": the "
+                    + "graph has no input '" + inputs.pruneInput() + "'; its inputs: " + all);
         }
-        List<String> open = new ArrayList<>();
-        for (String name : graphInputs.keySet()) {
-            boolean given = inputs.others().stream().anyMatch(o -> o.name().equals(name));
-            if (!given && !inAllArchives(name, dataFiles)) {
-                open.add(name);
-            }
-        }
-        if (open.size() == 1) {
-            return graphInputs.get(open.get(0));
-        }
-        if (graphInputs.isEmpty()) {
-            throw InputException.usage(file, "graph: has no inputs to feed rows to");
-        }
-        throw InputException.usage(file, "graph inputs: the graph has " + graphInputs.size() + " inputs (" + all + ")"
-                + (open.isEmpty() ? " and " + everyOneGiven(inputs) : ", " + open.size()
-                + " of them not given (" + String.join(", ", open) + ")") + "; give each other input with "
-                + Setting.INPUT.ref() + " NAME=FILE (rows) or NAME=0 (a constant), and the one the data files feed "
-                + "with " + Setting.PRUNE_INPUT.ref() + " NAME");
+        Set<String> given = new HashSet<>();
+        inputs.others().forEach(o -> given.add(o.name()));
+        return InputArrays.choose(file, new ArrayList<>(graphInputs.keySet()), given, inputs.pruneInput(), dataFiles);
     }
 
     /**
-     * Why no input is left for the data files to feed, every one being given: by the data files' archives (an array
-     * named after the input) when no input was given, else by both.
+     * The array of the data files that holds the rows of the input they feed: that input's name where every data file
+     * holds an array so named, else {@code x} ({@link InputArrays}); what to open to learn the rows' width before the
+     * feed is resolved.
      */
-    static String everyOneGiven(ModelInputs inputs) {
-        return inputs.others().isEmpty() ? "every one is an array of the data files (.npz, named after it), so none is "
-                + "left for the rows" : "each is given (by " + Setting.INPUT.ref() + " or as an array of the data "
-                + "files), so none is left for the rows";
-    }
-
-    /** Whether every data file is an .npz archive holding an array named {@code input}. */
-    private static boolean inAllArchives(String input, List<Path> dataFiles) {
-        if (dataFiles.isEmpty() || input.equals("x") || input.equals("y")) {
-            // An archive's x and y are the data rows and their labels, whatever the graph's inputs are called.
-            return false;
-        }
-        for (Path f : dataFiles) {
-            if (!RowReader.lowerName(f).endsWith(".npz") || !java.nio.file.Files.isRegularFile(f)
-                    || !NumpyRows.arrayNames(f).contains(input)) {
-                return false;
-            }
-        }
-        return true;
+    public static String dataArray(ModelProto model, Path file, ModelInputs inputs, List<Path> dataFiles) {
+        return choice(fedInputs(model), inputs, file, dataFiles).array();
     }
 
     private static long[] dims(ValueInfoProto v) {
@@ -444,6 +420,11 @@ public final class GraphFeed {
     /** The input the data files feed, its row shape resolved. */
     public InputSignature data() {
         return data;
+    }
+
+    /** The array of the data files that holds that input's rows: its name, or {@code x} ({@link InputArrays}). */
+    public String dataArray() {
+        return dataArray;
     }
 
     /** Values per data row. */

@@ -7,13 +7,12 @@ import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.NumpyRows;
 import org.odf2nna.data.RowReader;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
- * Rows of a data file (CSV, {@code .npy} or {@code .npz}) for a graph: {@code count} rows of the values of the input the
+ * Rows of a data file (CSV, {@code .npy}, {@code .npz} or Parquet) for a graph: {@code count} rows of the values of the input the
  * data files feed (reshaped by the runner to the input's shape), a class id per row when the file has labels, and the
  * rows of every other input fed from files of its own ({@link GraphFeed}), in step.
  *
@@ -99,7 +98,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
      * @param label the target column's name, or null to find it as everywhere else
      */
     public static GraphRows read(Path csv, int width, String label, int maxRows) {
-        return readData(csv, width, label, maxRows, false, false, ColumnRequest.Target.OPTIONAL);
+        return readData(csv, RowReader.ROWS, width, label, maxRows, false, false, ColumnRequest.Target.OPTIONAL);
     }
 
     /**
@@ -131,7 +130,8 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
 
     private static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows,
             boolean regression, ColumnRequest.Target target) {
-        GraphRows data = readData(file, feed.width(), label, maxRows, feed.integerRows(), regression, target);
+        GraphRows data = readData(file, feed.dataArray(), feed.width(), label, maxRows, feed.integerRows(), regression,
+                target);
         Map<String, float[]> sides = new HashMap<>();
         for (GraphFeed.Side s : feed.sides()) {
             if (s.constant() != null) {
@@ -148,8 +148,9 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         ColumnRequest request = ColumnRequest.of(per, null, ColumnRequest.Target.ABSENT);
         float[] values = new float[rows * per];
         int count = 0;
-        try (RowReader reader = source.equals(dataFile) || RowReader.lowerName(source).endsWith(".npz")
-                ? NumpyRows.npz(source, side.name(), request) : RowReader.open(source, request)) {
+        // The input's array of the data file (or of a file of its own: an .npz array, a Parquet list column named after
+        // it), or a CSV file of its own.
+        try (RowReader reader = RowReader.open(source, side.name(), request)) {
             Batch batch;
             while (count < rows && (batch = reader.next(Math.min(4096, rows - count))) != null) {
                 System.arraycopy(batch.features(), 0, values, count * per, batch.rows() * per);
@@ -163,15 +164,15 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         return values;
     }
 
-    private static GraphRows readData(Path csv, int width, String label, int maxRows, boolean integers,
-            boolean regression, ColumnRequest.Target target) {
+    private static GraphRows readData(Path csv, String array, int width, String label, int maxRows,
+            boolean integers, boolean regression, ColumnRequest.Target target) {
         int capacity = Math.min(maxRows, 1024);
         float[] features = new float[capacity * width];
         int[] labels = new int[capacity];
         float[] values = new float[capacity];
         boolean labelled = false;
         int count = 0;
-        try (RowReader reader = RowReader.open(csv, ColumnRequest.of(width, label, target))) {
+        try (RowReader reader = RowReader.open(csv, array, ColumnRequest.of(width, label, target))) {
             Batch batch;
             while (count < maxRows && (batch = reader.next(Math.min(4096, maxRows - count))) != null) {
                 if (count + batch.rows() > capacity) {

@@ -5,6 +5,7 @@ import java.util.List;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.CsvReader;
+import org.odf2nna.data.ParquetRows;
 import org.odf2nna.data.RowReader;
 import org.odf2nna.onnx.OnnxDenseModel;
 
@@ -81,9 +82,17 @@ public record EvalData(Path file, ColumnRequest columns, int inferenceBatch, boo
      */
     public String positionalTarget() {
         try (RowReader reader = open()) {
-            return reader instanceof CsvReader csv && csv.targetByPosition() ? "column " + csv.targetColumnNumber()
-                    + " of " + csv.columnCount() + ", '" + csv.targetName() + "'" : null;
+            return positionalTarget(reader);
         }
+    }
+
+    /** {@link #positionalTarget()} of an open reader. */
+    static String positionalTarget(RowReader reader) {
+        if (reader instanceof ParquetRows parquet && parquet.targetByPosition()) {
+            return "column '" + parquet.targetName() + "', the last";
+        }
+        return reader instanceof CsvReader csv && csv.targetByPosition() ? "column " + csv.targetColumnNumber()
+                + " of " + csv.columnCount() + ", '" + csv.targetName() + "'" : null;
     }
 
     public RowReader open() {

@@ -44,7 +44,16 @@ final class GraphConversionCheck {
     static Result check(Path model, Path written, ConvertChecks checks, Progress progress) {
         ModelProto original = OnnxModelFile.read(model);
         ModelProto converted = OnnxModelFile.read(written);
-        GraphFeed feed = GraphFeed.of(original, model);
+        // Fed as eval and sweep feed it: each input from the data files' array named after it, else x.
+        List<Path> files = new java.util.ArrayList<>();
+        for (Path f : new Path[] {checks.validation(), checks.eval()}) {
+            if (f != null) {
+                files.add(f);
+            }
+        }
+        GraphFeed feed = files.isEmpty() ? GraphFeed.of(original, model) : GraphFeed.resolve(original, model,
+                org.odf2nna.settings.ModelInputs.NONE, files, GraphSweeper.archiveWidth(original, model,
+                        org.odf2nna.settings.ModelInputs.NONE, files));
         boolean regression = GraphRegression.regressor(original, checks.task());
         Task task = regression ? Task.REGRESSION : Task.CLASSIFICATION;
         LossBound bound = null;

@@ -6,6 +6,7 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.data.ColumnRequest;
+import org.odf2nna.data.RowReader;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRegression;
 import org.odf2nna.graph.GraphRows;
@@ -45,10 +46,11 @@ public final class GraphEvaluator {
         Path file = data.file();
         // Labels per position (an .npz array y of [rows, positions]) are read apart from the rows' inputs.
         boolean perPosition = PositionEvaluator.labelsPerPosition(file);
+        // The rows' array: x, or the array named after the input they feed (InputArrays' rule).
+        String array = GraphFeed.dataArray(proto, model, inputs, List.of(file));
         int width;
-        try (org.odf2nna.data.RowReader header = new EvalData(file, ColumnRequest.of(-1, data.columns().label(),
-                perPosition ? ColumnRequest.Target.ABSENT : ColumnRequest.Target.REQUIRED), data.inferenceBatch())
-                .open()) {
+        try (RowReader header = RowReader.open(file, array, ColumnRequest.of(-1, data.columns().label(),
+                perPosition ? ColumnRequest.Target.ABSENT : ColumnRequest.Target.REQUIRED))) {
             width = header.featureCount();
         }
         // A row shape the model leaves open (a sequence length) is read from the rows' width, as they hold it.
@@ -60,11 +62,14 @@ public final class GraphEvaluator {
         }
         EvalData rows = new EvalData(file, ColumnRequest.of(feed.width(), data.columns().label(),
                 ColumnRequest.Target.REQUIRED), data.inferenceBatch());
-        if (!rows.hasTarget()) {
-            throw new InputException(file, "line 1", "has no target column, so there is nothing to evaluate against "
-                    + "(name it with {{LABEL}})");
+        String guessed;
+        try (RowReader reader = RowReader.open(file, feed.dataArray(), rows.columns())) {
+            if (!reader.hasTarget()) {
+                throw new InputException(file, "line 1", "has no target column, so there is nothing to evaluate "
+                        + "against (name it with {{LABEL}})");
+            }
+            guessed = EvalData.positionalTarget(reader);
         }
-        String guessed = rows.positionalTarget();
         boolean regression = GraphRegression.regressor(proto, task);
         try {
             GraphRows read = GraphRows.read(file, 0, feed, data.columns().label(), Integer.MAX_VALUE, regression);
@@ -73,7 +78,8 @@ public final class GraphEvaluator {
         } catch (InputException e) {
             // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
             throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is the "
-                    + "last (" + guessed + ") and no column is named label, target, class or y: name the label column "
+                    + "last (" + guessed + ") and no column is named " + org.odf2nna.data.ColumnRequest.targetNamesInWords()
+                    + ": name the label column "
                     + "with {{LABEL}}");
         }
     }

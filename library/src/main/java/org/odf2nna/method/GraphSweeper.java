@@ -113,14 +113,16 @@ public final class GraphSweeper {
     }
 
     /**
-     * The values per row of the data files' {@code x} arrays where every one is an {@code .npz} archive and they agree
-     * (a BERT export's open sequence length is read from them, as {@code eval} reads it), else 0: the shape is then
-     * given by the input-shape setting.
+     * The values per row of the data files' arrays that feed the data input ({@link GraphFeed#dataArray}: {@code x},
+     * or an array named after the input) where every one is a file of named arrays (an {@code .npz} archive, a Parquet
+     * file's list column) and they agree (a BERT export's open sequence length is read from them, as {@code eval}
+     * reads it), else 0: the shape is then given by the input-shape setting.
      */
-    static int archiveWidth(List<Path> dataFiles) {
+    static int archiveWidth(ModelProto proto, Path model, ModelInputs inputs, List<Path> dataFiles) {
+        String array = GraphFeed.dataArray(proto, model, inputs, dataFiles);
         int width = 0;
         for (Path f : dataFiles) {
-            int w = org.odf2nna.data.NumpyRows.arrayWidth(f, "x");
+            int w = org.odf2nna.data.RowReader.arrayWidth(f, array);
             if (w < 1 || (width > 0 && w != width)) {
                 return 0;
             }
@@ -230,7 +232,7 @@ public final class GraphSweeper {
         Path model = files.model();
         ModelProto proto = ModelReader.read(model).graph();
         GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(files.eval()),
-                archiveWidth(List.of(files.eval())));
+                archiveWidth(proto, model, inputs, List.of(files.eval())));
         if (!BlockFinder.hasBlocks(proto, model)) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }
@@ -326,7 +328,8 @@ public final class GraphSweeper {
                 dataFiles.add(p);
             }
         }
-        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, dataFiles, archiveWidth(dataFiles));
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, dataFiles,
+                archiveWidth(proto, model, inputs, dataFiles));
         if (!BlockFinder.hasBlocks(proto, model)) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }

@@ -26,15 +26,27 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  */
 final class PositionEvaluator {
 
-    /** The name of the labels array in an {@code .npz} archive. */
-    static final String LABELS = "y";
+    /**
+     * The name of the labels array in an {@code .npz} archive ({@link NumpyRows#labelArray}: y, labels, label, ...),
+     * or null where {@code file} is no archive or holds none.
+     */
+    static String labelsArray(Path file) {
+        if (!org.odf2nna.data.RowReader.lowerName(file).endsWith(".npz") || !java.nio.file.Files.isRegularFile(file)) {
+            return null;
+        }
+        return NumpyRows.labelArray(file, org.odf2nna.data.RowReader.ROWS, null);
+    }
 
     private PositionEvaluator() {
     }
 
-    /** Whether {@code file} holds labels per position: an {@code .npz} archive whose array y has several per row. */
+    /**
+     * Whether {@code file} holds labels per position: an {@code .npz} archive whose labels array (y, labels, ...) has
+     * several per row.
+     */
     static boolean labelsPerPosition(Path file) {
-        return NumpyRows.arrayWidth(file, LABELS) > 1;
+        String labels = labelsArray(file);
+        return labels != null && NumpyRows.arrayWidth(file, labels) > 1;
     }
 
     /**
@@ -46,8 +58,9 @@ final class PositionEvaluator {
     static Measured evaluate(ModelProto runnable, Path model, Path file, GraphFeed feed, int step, Device device,
             Progress progress) {
         GraphRows rows = GraphRows.inputs(file, 0, feed, Integer.MAX_VALUE);
-        int positions = NumpyRows.arrayWidth(file, LABELS);
-        int[] labels = labels(file, rows.count(), positions);
+        String name = labelsArray(file);
+        int positions = NumpyRows.arrayWidth(file, name);
+        int[] labels = labels(file, name, rows.count(), positions);
         String output = runnable.getGraph().getOutput(0).getName();
         Counts counts = null;
         try (GraphFeed.Session session = feed.open(runnable, device, model)) {
@@ -62,7 +75,7 @@ final class PositionEvaluator {
         }
         progress.done("evaluating");
         if (counts.counted == 0) {
-            throw new InputException(file, "array '" + LABELS + "'", "has no position with a label (0 or more): "
+            throw new InputException(file, "array '" + labelsArray(file) + "'", "has no position with a label (0 or more): "
                     + "every one is negative, so nothing is counted");
         }
         return new Measured(counts.metrics(), rows.count(), counts.counted);
@@ -73,17 +86,17 @@ final class PositionEvaluator {
     }
 
     /** Array y's labels, [rows, positions] row-major; whole numbers (negative: not counted). */
-    private static int[] labels(Path file, int rows, int positions) {
+    private static int[] labels(Path file, String name, int rows, int positions) {
         int[] labels = new int[rows * positions];
         int read = 0;
-        try (NumpyRows y = NumpyRows.npz(file, LABELS, ColumnRequest.of(positions, null,
+        try (NumpyRows y = NumpyRows.npz(file, name, ColumnRequest.of(positions, null,
                 ColumnRequest.Target.ABSENT))) {
             Batch b;
             while (read < rows && (b = y.next(Math.min(4096, rows - read))) != null) {
                 for (int i = 0; i < b.rows() * positions; i++) {
                     float v = b.features()[i];
                     if (v != Math.rint(v)) {
-                        throw new InputException(file, "array '" + LABELS + "', row " + (read + i / positions + 1)
+                        throw new InputException(file, "array '" + name + "', row " + (read + i / positions + 1)
                                 + ", position " + (i % positions + 1), "label " + v + " is not a class id");
                     }
                     labels[read * positions + i] = (int) v;
@@ -92,7 +105,7 @@ final class PositionEvaluator {
             }
         }
         if (read < rows) {
-            throw new InputException(file, "array '" + LABELS + "'", "holds " + read + " rows of labels for " + rows
+            throw new InputException(file, "array '" + name + "'", "holds " + read + " rows of labels for " + rows
                     + " rows of inputs");
         }
         return labels;
@@ -106,7 +119,7 @@ final class PositionEvaluator {
         }
         long classes = shape.length == 3 ? shape[2] : shape.length > 3 ? shape[1] : 1;
         if (shape.length < 3 || classes < 2 || perRow / classes != positions) {
-            throw InputException.usage(file, "array '" + LABELS + "' holds " + positions + " labels per row, and the "
+            throw InputException.usage(file, "array '" + labelsArray(file) + "' holds " + positions + " labels per row, and the "
                     + "first output '" + output + "' of " + model + " has shape " + Arrays.toString(shape)
                     + (shape.length < 3 || classes < 2 ? ": not classes at every position (labels per position "
                     + "are for [batch, positions, classes] or [batch, classes, ...] outputs)"
@@ -141,8 +154,8 @@ final class PositionEvaluator {
                         continue;
                     }
                     if (label >= classes) {
-                        throw new InputException(file, "array '" + LABELS + "', row " + (start + r + 1)
-                                + ", position " + (p + 1), "class id " + label + " but the output has " + classes
+                        throw new InputException(file, "array '" + labelsArray(file) + "', row "
+                                + (start + r + 1) + ", position " + (p + 1), "class id " + label + " but the output has " + classes
                                 + " classes (0.." + (classes - 1) + ")");
                     }
                     int best = 0;

@@ -129,10 +129,11 @@ public final class Evaluator {
      * The class id a target cell holds, or an error naming the line and column when it is not one of
      * {@code 0 .. classes-1}.
      */
-    /** A target's place: a CSV file's line and column, an array file's row and labels array. */
+    /** A target's place: a CSV file's line and column, a Parquet file's row and column, an array file's row and labels array. */
     private static String where(Path file, long line, String targetName) {
         boolean arrays = file != null && org.odf2nna.data.RowReader.isNumpy(file);
-        return (arrays ? "row " : "line ") + line + (arrays ? ", labels '" : ", column '") + targetName + "'";
+        boolean rows = file != null && org.odf2nna.data.RowReader.numbersRows(file);
+        return (rows ? "row " : "line ") + line + (arrays ? ", labels '" : ", column '") + targetName + "'";
     }
 
     public static int classId(double target, int classes, Path file, String targetName, long line) {

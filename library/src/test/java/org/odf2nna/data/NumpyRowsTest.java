@@ -105,10 +105,15 @@ class NumpyRowsTest {
         assertNull(readAll(fixture("xy_stored.npz"), ColumnRequest.of(6, null, ColumnRequest.Target.ABSENT), 3)
                 .targets());
         assertNull(readAll(fixture("x_only.npz"), ANY, 3).targets());
-        // Another array, read for a graph input of that name.
+        // Another array, read for a graph input of that name: the labels go with it when the request takes them
+        // (the rows of an input named by its array, issue 72), not when it is read beside the rows.
         try (NumpyRows mask = NumpyRows.npz(fixture("xy_stored.npz"), "mask", ANY)) {
             assertEquals(5, mask.featureCount());
             assertEquals(4, mask.rows());
+            assertEquals("y", mask.targetName());
+        }
+        try (NumpyRows mask = NumpyRows.npz(fixture("xy_stored.npz"), "mask", ColumnRequest.of(5, null,
+                ColumnRequest.Target.ABSENT))) {
             assertFalse(mask.hasTarget());
         }
         assertEquals(List.of("x", "y", "mask"), NumpyRows.arrayNames(fixture("xy_stored.npz")));

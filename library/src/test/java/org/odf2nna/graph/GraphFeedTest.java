@@ -309,19 +309,64 @@ public class GraphFeedTest {
         assertFalse(e.getMessage().contains("?"), e.getMessage());
     }
 
-    /** With no input given, "--input gives them all" was wrong: the data files' arrays gave them (issue 56). */
+    /** Every input given by --input leaves none for the rows, and the line says so (issue 56). */
     @Test
     void everyInputGivenSaysByWhat() {
-        assertTrue(GraphFeed.everyOneGiven(ModelInputs.NONE).startsWith("every one is an array of the data files"),
-                GraphFeed.everyOneGiven(ModelInputs.NONE));
         Graphs g = new Graphs(3);
         g.input("a", 2).input("b", 2).output("y", 2);
         g.node("Add", "y", "a", "b");
         InputException e = assertThrows(InputException.class, () -> GraphFeed.resolve(g.model(14), FILE,
                 new ModelInputs(null, null, List.of(ModelInputs.parseOther("a=0"), ModelInputs.parseOther("b=0"))),
                 List.of()));
-        assertTrue(e.getMessage().contains("each is given (by the input setting or as an array of the data files)"),
+        assertTrue(e.getMessage().contains("each is given by the input setting, so none is left for the rows"),
                 e.getMessage());
         assertFalse(e.getMessage().contains("gives them all"), e.getMessage());
+    }
+
+    /**
+     * Arrays named after every input feed them all, the labels found as labels (issue 72): no flag, and an x beside
+     * them is not read; an input that no array names and that is not left alone for x is refused naming both.
+     */
+    @Test
+    void arraysNamedAfterTheInputsFeedThemAll(@TempDir Path dir) throws IOException {
+        ModelProto model = textClassifier(new Graphs(72));
+        float[][] t = tokens(72, 5, 4);
+        long[] ids = new long[20];
+        long[] mask = new long[20];
+        for (int i = 0; i < 20; i++) {
+            ids[i] = (long) t[0][i];
+            mask[i] = (long) t[1][i];
+        }
+        java.util.Map<String, org.odf2nna.data.TestNpz.Array> arrays = new java.util.LinkedHashMap<>();
+        arrays.put("attention_mask", new org.odf2nna.data.TestNpz.Array(mask, 5));
+        arrays.put("input_ids", new org.odf2nna.data.TestNpz.Array(ids, 5));
+        arrays.put("labels", new org.odf2nna.data.TestNpz.Array(new long[] {0, 1, 2, 3, 1}, 5));
+        Path named = org.odf2nna.data.TestNpz.write(dir.resolve("named.npz"), arrays);
+        arrays.put("x", new org.odf2nna.data.TestNpz.Array(new long[20], 5));
+        Path withX = org.odf2nna.data.TestNpz.write(dir.resolve("with-x.npz"), arrays);
+        for (Path file : List.of(named, withX)) {
+            GraphFeed feed = GraphFeed.resolve(model, FILE, ModelInputs.NONE, List.of(file), 4);
+            assertEquals("input_ids", feed.data().name(), file.toString());
+            assertEquals("input_ids", feed.dataArray());
+            GraphRows rows = GraphRows.read(file, 0, feed, null, Integer.MAX_VALUE);
+            assertArrayEquals(t[0], rows.features(), "the ids, not x's zeros");
+            assertArrayEquals(t[1], rows.side("attention_mask"));
+            assertArrayEquals(new int[] {0, 1, 2, 3, 1}, rows.labels());
+        }
+        // An archive naming one input: the other is x's, as before.
+        arrays.remove("input_ids");
+        Path maskOnly = org.odf2nna.data.TestNpz.write(dir.resolve("mask-only.npz"), arrays);
+        GraphFeed feed = GraphFeed.resolve(model, FILE, ModelInputs.NONE, List.of(maskOnly), 4);
+        assertEquals("x", feed.dataArray());
+        assertEquals("input_ids", feed.data().name());
+        // Neither named: refused in one line naming the inputs and the arrays.
+        arrays.remove("attention_mask");
+        Path neither = org.odf2nna.data.TestNpz.write(dir.resolve("neither.npz"), arrays);
+        InputException e = assertThrows(InputException.class, () -> GraphFeed.resolve(model, FILE, ModelInputs.NONE,
+                List.of(neither), 4));
+        assertTrue(e.getMessage().contains("the graph has 2 inputs (input_ids, attention_mask), 2 of them not given "
+                + "and named by no array of the data files (input_ids, attention_mask); " + neither + " holds arrays "
+                + "labels, x"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
     }
 }
