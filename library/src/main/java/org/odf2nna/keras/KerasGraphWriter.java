@@ -122,8 +122,8 @@ public final class KerasGraphWriter {
                 JsonObject json = layers.get(i).getAsJsonObject();
                 KerasConfig.Layer layer = KerasConfig.layer(json, i);
                 String group = KerasReader.groupName(layer.kind(), counts);
-                List<Weight> vars = layer.kind().equals("InputLayer") ? List.of()
-                        : weights.of(layer.name(), group, layer.place());
+                List<Weight> vars = WEIGHTED.contains(layer.kind()) ? weights.of(layer.name(), group, layer.place())
+                        : List.of();
                 w.writeLayer(layer, vars);
                 KerasGraphShapes.update(layer, w.width);
             }
@@ -143,6 +143,10 @@ public final class KerasGraphWriter {
             return KerasWriter.zip(parts);
         }
     }
+
+    /** The layer classes whose weights are written from the graph (every other layer's datasets are copied). */
+    private static final java.util.Set<String> WEIGHTED = java.util.Set.of("Conv1D", "Conv2D", "DepthwiseConv2D",
+            "Dense", "BatchNormalization");
 
     private interface LayerVisit {
         void visit(KerasConfig.Layer layer, String kind);
@@ -196,12 +200,7 @@ public final class KerasGraphWriter {
             case "InputLayer" -> width.put(layer.name(), KerasGraphShapes.inputWidth(layer));
             case "Conv2D", "Conv1D", "DepthwiseConv2D", "Dense" -> writeWeighted(layer, vars);
             case "BatchNormalization" -> writeBatchNorm(layer, vars);
-            default -> {
-                if (!vars.isEmpty() && !kind.equals("Normalization")) {
-                    throw new IllegalStateException("layer " + layer.name() + " (" + kind + ") has weights");
-                }
-                writeConstants(layer, config);
-            }
+            default -> writeConstants(layer, config);
         }
     }
 
