@@ -1,8 +1,8 @@
 #!/work/pyenv/bin/python
 """Checks a .keras file the tool wrote from a pruned graph (issue 70) in Keras 3 itself:
 
-  1. keras.saving.load_model loads it; its widths (Conv2D filters, Dense units) and parameters are printed beside the
-     original's;
+  1. keras.saving.load_model loads it; its widths (Conv2D filters, Dense units), parameters and multiply-adds per
+     image (Conv2D, DepthwiseConv2D and Dense at their output sizes) are printed beside the original's;
   2. its predict() on ROWS agrees with the pruned graph the tool wrote as ONNX (ONNX Runtime), when --onnx is given,
      and its accuracy on ROWS is printed beside the original's;
   3. it compiles and fits one epoch on the first 256 rows (the loss printed before and after);
@@ -32,6 +32,22 @@ def widths(model):
         elif "units" in c:
             out.append(c["units"])
     return out
+
+
+def macs(model):
+    """Multiply-adds of one image: each Conv2D, DepthwiseConv2D and Dense at its output size."""
+    total = 0
+    for layer in model.layers:
+        if not layer.weights or not hasattr(layer, "output"):
+            continue
+        shape = layer.output.shape
+        positions = int(np.prod([d for d in shape[1:-1]])) if len(shape) > 2 else 1
+        if isinstance(layer, keras.layers.DepthwiseConv2D):
+            k = layer.kernel.shape
+            total += positions * k[0] * k[1] * k[2] * k[3]
+        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            total += positions * int(np.prod(layer.kernel.shape))
+    return total
 
 
 def fail(message):
@@ -76,6 +92,8 @@ def main():
         a.original, original.count_params(), a.written, model.count_params(),
         100 * (1 - model.count_params() / original.count_params())))
     print("widths: %s\n     -> %s" % (widths(original), widths(model)))
+    print("multiply-adds per image: %d -> %d (%.1f%% fewer)" % (macs(original), macs(model),
+                                                               100 * (1 - macs(model) / macs(original))))
     p0 = original.predict(x, batch_size=256, verbose=0)
     p = model.predict(x, batch_size=256, verbose=0)
     if y is not None:

@@ -146,7 +146,7 @@ public final class KerasGraphWriter {
 
     /** The layer classes whose weights are written from the graph (every other layer's datasets are copied). */
     private static final java.util.Set<String> WEIGHTED = java.util.Set.of("Conv1D", "Conv2D", "DepthwiseConv2D",
-            "Dense", "BatchNormalization");
+            "Dense", "BatchNormalization", "Normalization");
 
     private interface LayerVisit {
         void visit(KerasConfig.Layer layer, String kind);
@@ -200,6 +200,7 @@ public final class KerasGraphWriter {
             case "InputLayer" -> width.put(layer.name(), KerasGraphShapes.inputWidth(layer));
             case "Conv2D", "Conv1D", "DepthwiseConv2D", "Dense" -> writeWeighted(layer, vars);
             case "BatchNormalization" -> writeBatchNorm(layer, vars);
+            case "Normalization" -> writeNormalization(layer, vars);
             default -> writeConstants(layer, config);
         }
     }
@@ -216,6 +217,35 @@ public final class KerasGraphWriter {
                 config.add("offset", number(values(offset)));
             }
         }
+    }
+
+    /**
+     * An adapted Normalization's mean and variance from its graph's scale s and offset t (x·s + t, s = 1/σ,
+     * t = −μ/σ), where retraining may have changed them; its other datasets (the count) as they were.
+     */
+    private void writeNormalization(KerasConfig.Layer layer, List<Weight> vars) {
+        TensorProto scale = inits.get(layer.name() + ".scale");
+        TensorProto offset = inits.get(layer.name() + ".offset");
+        JsonObject config = layer.config();
+        boolean invert = config.has("invert") && config.get("invert").getAsBoolean();
+        boolean given = config.has("mean") && !config.get("mean").isJsonNull();
+        if (scale == null || offset == null || invert || given || vars.size() < 2) {
+            return;
+        }
+        float[] s = values(scale);
+        float[] t = values(offset);
+        int n = vars.get(0).values().length;
+        float[] mean = new float[n];
+        float[] variance = new float[n];
+        for (int j = 0; j < n; j++) {
+            double sj = s.length == 1 ? s[0] : s[j];
+            double tj = t.length == 1 ? t[0] : t[j];
+            double sd = 1 / sj;
+            variance[j] = (float) (sd * sd);
+            mean[j] = (float) (-tj * sd);
+        }
+        replaced.put(vars.get(0).path(), KerasArrays.nested(mean, vars.get(0).shape()));
+        replaced.put(vars.get(1).path(), KerasArrays.nested(variance, vars.get(1).shape()));
     }
 
     private static com.google.gson.JsonElement number(float[] v) {

@@ -23,6 +23,10 @@ import org.odf2nna.settings.ModelInputs;
  */
 public final class KerasGraphOutput {
 
+    /** Metadata of a Keras file's graph: the file's absolute path, and its SHA-256. */
+    public static final String FILE_METADATA = "odf2nna.keras.file";
+    public static final String HASH_METADATA = "odf2nna.keras.sha256";
+
     /** Rows the written file and the graph are compared on. */
     private static final int CHECK_ROWS = 8;
     /** The largest difference allowed between them, relative to max(1, |output|). */
@@ -91,6 +95,79 @@ public final class KerasGraphOutput {
                         + "pruned graph's (relative), above " + TOLERANCE);
             }
         });
+    }
+
+    /** A file's SHA-256 in hex. */
+    static String sha256(Path file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                d.update(buffer, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new InputException(file, null, "cannot be read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * {@code convert} to .keras of a graph made from a Keras file: a Keras file with a backbone as it is, or an ONNX
+     * file this tool wrote from one (its metadata names the Keras file and its hash), written in that file's layout;
+     * null where neither applies (a dense chain's conversion goes on as before). A Keras file that moved or changed
+     * since is refused in one line.
+     */
+    public static org.odf2nna.report.Conversion convert(Path model, Path output) {
+        if (!kerasName(output)) {
+            return null;
+        }
+        Path keras = model;
+        if (ModelFiles.formatOf(model) == org.odf2nna.settings.ModelFormat.ONNX) {
+            keras = source(model, output);
+            if (keras == null) {
+                return null;
+            }
+        }
+        KerasModel original = ModelFiles.readKeras(keras);
+        if (original == null || original.backbone() == null) {
+            return null;
+        }
+        writes(keras, output);
+        org.odf2nna.io.OutputPaths.checkWritable(output, model);
+        ModelProto graph = ModelReader.read(model).graph();
+        write(keras, graph, output);
+        double difference = difference(graph, model, ModelReader.graphOf(output,
+                org.odf2nna.settings.ModelFormat.KERAS).graph(), output);
+        long parameters = org.odf2nna.graph.GraphSweep.describe(graph, model).modelParameters();
+        return new org.odf2nna.report.Conversion(model.toString(), ModelFiles.formatOf(model).id(), output.toString(),
+                "keras", "graph", parameters, new org.odf2nna.report.Conversion.Check(CHECK_ROWS, difference),
+                new org.odf2nna.report.Conversion.Storage(false, Converter.bytes(model), Converter.bytes(output), 0,
+                        "none", null));
+    }
+
+    /** The Keras file an ONNX file's metadata names, checked by its hash; null when it names none. */
+    private static Path source(Path onnx, Path output) {
+        String file = null;
+        String hash = null;
+        for (var p : org.odf2nna.onnx.OnnxModelFile.read(onnx).getMetadataPropsList()) {
+            if (p.getKey().equals(FILE_METADATA)) {
+                file = p.getValue();
+            } else if (p.getKey().equals(HASH_METADATA)) {
+                hash = p.getValue();
+            }
+        }
+        if (file == null) {
+            return null;
+        }
+        Path keras = Path.of(file);
+        if (!java.nio.file.Files.isRegularFile(keras) || !sha256(keras).equals(hash)) {
+            throw InputException.usage(onnx, "came from the Keras file " + file + ", which "
+                    + (java.nio.file.Files.isRegularFile(keras) ? "has changed since" : "is no longer there")
+                    + "; -o " + output + " writes back into that file's layout: put it back, or prune the Keras file "
+                    + "itself with -o NAME.keras");
+        }
+        return keras;
     }
 
     /** The largest relative difference between two graphs' outputs on made-up rows. */
