@@ -107,6 +107,35 @@ class KerasGraphWriteTest {
     }
 
     @Test
+    void aPrunedOnnxOfAKerasFileConvertsBackToKerasInTheFilesLayout() throws IOException {
+        Path onnx = dir.resolve("small.onnx");
+        shrink("mnv2_tiny.keras", onnx);
+        Path keras = dir.resolve("back.keras");
+        org.odf2nna.report.Conversion c = Converter.convert(onnx, keras, org.odf2nna.settings.ModelFormat.KERAS,
+                org.odf2nna.settings.Quantize.NONE, null);
+        assertTrue(c.check().maxDifference() <= KerasGraphOutput.TOLERANCE, c.toString());
+        assertEquals(widths(keras), widthsOfGraph(onnx), "the written widths are the pruned ONNX's");
+    }
+
+    /** The output channels of each layer's Conv or Gemm node of an ONNX graph written from a Keras file. */
+    private static Map<String, Long> widthsOfGraph(Path onnx) {
+        var g = org.odf2nna.onnx.OnnxModelFile.read(onnx).getGraph();
+        Map<String, org.odf2nna.onnx.proto.OnnxProto.TensorProto> inits = new HashMap<>();
+        g.getInitializerList().forEach(t -> inits.put(t.getName(), t));
+        Map<String, Long> out = new HashMap<>();
+        for (var n : g.getNodeList()) {
+            String layer = n.getName().substring(0, Math.max(0, n.getName().lastIndexOf('/')));
+            boolean grouped = n.getAttributeList().stream().anyMatch(a -> a.getName().equals("group") && a.getI() > 1);
+            if (n.getOpType().equals("Conv") && !grouped) {
+                out.put(layer, inits.get(n.getInput(1)).getDims(0));
+            } else if (n.getOpType().equals("Gemm")) {
+                out.put(layer, inits.get(n.getInput(1)).getDims(1));
+            }
+        }
+        return out;
+    }
+
+    @Test
     void aKerasOutputOfAnOnnxInputIsRefusedBeforeAnyWork() throws IOException {
         Path onnx = dir.resolve("m.onnx");
         Files.write(onnx, ModelReader.read(resource("mnv2_tiny.keras")).graph().toByteArray());
