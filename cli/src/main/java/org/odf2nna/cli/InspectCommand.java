@@ -118,8 +118,12 @@ final class InspectCommand extends Subcommand {
         s.append("Dense chain ").append(d.chain().architecture()).append(", ").append(d.chain().parameters())
                 .append(" parameters\n");
         if (d.fromKeras()) {
-            s.append("BatchNorm   ").append(d.keras().batchNormsFolded().isEmpty() ? "none"
-                    : "folded into the dense weights: " + String.join(", ", d.keras().batchNormsFolded())).append('\n');
+            // The chain reader's folds, else the cleaning's (a backbone's BatchNormalizations folded into its
+            // convolutions, which the Cleaned line counts): never "none" beside "52 BatchNormalizations folded".
+            boolean cleaned = d.cleaned().stream().anyMatch(c -> c.contains("BatchNormalization"));
+            s.append("BatchNorm   ").append(!d.keras().batchNormsFolded().isEmpty() ? "folded into the dense weights: "
+                    + String.join(", ", d.keras().batchNormsFolded()) : cleaned ? "folded into the layers before them "
+                    + "(the Cleaned line above)" : "none").append('\n');
         }
         return s.toString();
     }

@@ -26,9 +26,12 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Shrinks trained dense feed-forward networks with ODF2NNA: every hidden unit whose activation "
-                    + "barely varies on your data is removed and the next layer refitted by least squares to what it "
-                    + "computed before (or, with --compensate mean, the unit's mean output folded into it).",
+            "Shrinks trained networks with ODF2NNA: dense feed-forward chains, and the dense blocks of graphs "
+                    + "(convolution channels, depthwise groups, squeeze-excite, residual streams, a dense head, "
+                    + "attention heads) of ONNX files, Keras files (.keras, .h5) and SavedModels; every hidden unit "
+                    + "whose activation barely varies on your data is removed and the next layer refitted by least "
+                    + "squares to what it computed before (or, with --compensate mean, the unit's mean output folded "
+                    + "into it). A Keras file's pruned graph is written back as .keras (-o NAME.keras).",
             ""
         },
         subcommands = {ShrinkCommand.class, ConvertCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
@@ -38,7 +41,8 @@ import picocli.CommandLine.Spec;
                 + "kept the promise, or the validation rows cannot certify it; 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM, with "
                 + "nothing unfinished left behind.",
             "Memory: the launcher gives Java a heap fitted to the files named (512 MB plus a share of their size: 10 × "
-                + "an .onnx model, 6 × a CSV file; at most a quarter of the machine's memory); raise it with "
+                + "an .onnx model, 6 × a CSV file, 3 × what an .npz decodes to; at most a quarter of the machine's memory); "
+                + "raise it with "
                 + "ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
 public final class Main implements Runnable {

@@ -77,6 +77,13 @@ final class ModelPruningOptions {
         command.main.out.print(GraphTables.sweep(result));
         if (result.output() != null) {
             command.printReplacedNote(before, Path.of(result.output()));
+            String out = result.output();
+            if (out.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
+                    && Odf2nna.formatOf(files.model()) == org.odf2nna.settings.ModelFormat.KERAS) {
+                // A Keras file's pruned graph, written as ONNX: the command that writes it back runs as printed.
+                command.printNote("'odf2nna-onnx convert " + out + " -o " + out.substring(0, out.length() - 5)
+                        + ".keras' writes it back as .keras in " + files.model().getFileName() + "'s layout");
+            }
         }
         command.printWrote(files.report());
         return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;

@@ -92,9 +92,17 @@ final class ShrinkCommand extends Subcommand {
         ModelFormat outputFormat = ModelFormat.parse(format);
         Quantize precision = options.quantize.precision();
         precision.checkFormat(outputFormat);
-        if (outputFormat == ModelFormat.ONNX) {
+        // A Keras file with a backbone is pruned as a graph and written back as .keras by its name or --format keras.
+        boolean kerasGraph = graph && Odf2nna.formatOf(model.path) == ModelFormat.KERAS
+                && (outputFormat == ModelFormat.KERAS || Main.kerasOutput(model.path, output));
+        if (outputFormat == ModelFormat.ONNX && !kerasGraph) {
             Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
                     + ".onnx");
+        }
+        if (kerasGraph && output == null) {
+            String name = model.path.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            output = Path.of((dot > 0 ? name.substring(0, dot) : name) + ".small.keras");
         }
         ShrinkSettings.Builder asked = options.clipInputs.applyTo(maxDrop.applyTo(ShrinkSettings.builder()
                 .epsilons(epsilons == null ? List.of() : epsilons).format(outputFormat).quantize(precision)
@@ -107,9 +115,9 @@ final class ShrinkCommand extends Subcommand {
             if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
                 throw InputException.uncertifiable(model.path, null, Odf2nna.noBlocks(model.path));
             }
-            if (outputFormat != ModelFormat.ONNX) {
-                throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX only (--format "
-                        + outputFormat.id() + " writes dense chains)");
+            if (outputFormat != ModelFormat.ONNX && !kerasGraph) {
+                throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX, or as .keras when "
+                        + "the graph is a Keras file's (--format " + outputFormat.id() + " writes dense chains)");
             }
             Path out = files.outputs(settings).get(0);
             if (!settings.progressive(files)) {

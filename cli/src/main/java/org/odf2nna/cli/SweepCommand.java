@@ -68,7 +68,8 @@ final class SweepCommand extends Subcommand {
             precision.checkFormat(ModelFormat.KERAS);
         }
         boolean kerasOut = !graph && Main.kerasOutput(model.path, output);
-        if (!kerasOut) {
+        // A graph (a Keras file with a backbone among them) says itself whether it writes a Keras name.
+        if (!kerasOut && !graph) {
             Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
         }
         Path out = output == null ? SweepFiles.defaultOutput(model.path) : output;

@@ -292,6 +292,11 @@ final class GraphRounds {
             return rows != null && !fellBack;
         }
 
+        /** Whether end-to-end retraining was asked for but did not run (an operator not translated, say). */
+        boolean fellBack() {
+            return fellBack;
+        }
+
         /** The ranking the rounds used: as set, or the cost where the default had no gradients ({@link #gradients}). */
         Ranking ranking(List<DenseBlock> blocks) {
             Ranking set = settings.ranking(blocks);

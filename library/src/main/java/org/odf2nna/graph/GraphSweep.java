@@ -294,7 +294,8 @@ public final class GraphSweep {
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,
                 new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
                 new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation)),
-                (System.nanoTime() - started) / 1e9, settings.retraining().describe(), notes, List.of());
+                (System.nanoTime() - started) / 1e9, endToEnd.fellBack() ? "sequential refit alone (end to end was "
+                + "asked for and did not run: see the notes)" : settings.retraining().describe(), notes, List.of());
         java.util.function.IntFunction<ModelProto> writtenForm = i -> {
             ModelProto judgedForm = io.form().apply(chain.models().get(i));
             if (judged.range() != null) {

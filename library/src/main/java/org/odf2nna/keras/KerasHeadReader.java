@@ -66,7 +66,17 @@ final class KerasHeadReader {
             }
             graph = joined(backbone.graph.proto(), head, chainInput.name());
         }
-        DenseNetwork network = DenseChainReader.read(graph, reader.file()).network();
+        DenseNetwork network;
+        try {
+            network = DenseChainReader.read(graph, reader.file()).network();
+        } catch (InputException e) {
+            if (head != null || e.malformed()) {
+                throw e;
+            }
+            // No dense chain at the end (a 1x1 convolution as the classifier, a Flatten before the output): the
+            // graph is read as a graph alone, by the commands that prune its blocks.
+            network = null;
+        }
         KerasModel.Backbone kept2 = new KerasModel.Backbone(graph, start, kept);
         return new KerasModel(new KerasModel.SourceFile(reader.file(), reader.container(), version, parts), root, network,
                 head == null ? KerasModel.Layout.NONE : head.layout(), backbone.inputName, kept2);

@@ -121,6 +121,8 @@ final class KerasLayers {
         m.put("Maximum", c -> merge(c, "Max"));
         m.put("Minimum", c -> merge(c, "Min"));
         m.put("Average", KerasLayers::average);
+        m.put("Divide", c -> merge(c, "Div"));
+        m.put("TrueDivide", c -> merge(c, "Div"));
         m.put("Concatenate", KerasLayers::concatenate);
         return m;
     }
@@ -313,6 +315,12 @@ final class KerasLayers {
     }
 
     private static Value merge(Call c, String op) {
+        if (c.inputs().size() == 1 && !op.equals("Max") && !op.equals("Min")) {
+            Double number = constantArgument(c);
+            if (number != null) {
+                return withConstant(c, op, number);
+            }
+        }
         if (c.inputs().size() < 2) {
             throw new InputException(c.g().file(), c.place(), "merges " + c.inputs().size() + " tensors; it needs two "
                     + "or more");
@@ -326,6 +334,47 @@ final class KerasLayers {
             out = c.g().node(c.name(), op, List.of(out, in.get(i).name()));
         }
         return in.get(0).as(out, in.get(0).shape());
+    }
+
+    /**
+     * The number a Keras operation on a tensor and a constant was called with ({@code x + 3.0} and {@code x * (1/6)}
+     * in MobileNetV3's hard-sigmoid are {@code keras.src.ops.numpy} Add and Multiply with a number among their
+     * arguments), or null when the call has none. Negative when it came first: {@code 3.0 - x} is kept as such by
+     * {@link #withConstant}, which reads the position again.
+     */
+    private static Double constantArgument(Call c) {
+        JsonArray args = callArguments(c);
+        if (args == null) {
+            return null;
+        }
+        for (JsonElement a : args) {
+            if (a.isJsonPrimitive() && a.getAsJsonPrimitive().isNumber()) {
+                return a.getAsDouble();
+            }
+        }
+        return null;
+    }
+
+    /** The positional arguments of the layer's one call (Keras 3's {@code inbound_nodes[0].args}), or null. */
+    private static JsonArray callArguments(Call c) {
+        JsonElement nodes = c.layer().json().get("inbound_nodes");
+        if (nodes == null || !nodes.isJsonArray() || nodes.getAsJsonArray().size() != 1
+                || !nodes.getAsJsonArray().get(0).isJsonObject()) {
+            return null;
+        }
+        JsonElement args = nodes.getAsJsonArray().get(0).getAsJsonObject().get("args");
+        return args != null && args.isJsonArray() ? args.getAsJsonArray() : null;
+    }
+
+    /** {@code x op number} (or {@code number op x} where the number is the first argument), in x's layout. */
+    private static Value withConstant(Call c, String op, double number) {
+        Value x = c.in();
+        JsonArray args = callArguments(c);
+        boolean numberFirst = args != null && args.size() > 0 && args.get(0).isJsonPrimitive()
+                && args.get(0).getAsJsonPrimitive().isNumber();
+        String k = c.g().floats(c.name(), "constant", new float[] {(float) number});
+        String out = c.g().node(c.name(), op, numberFirst ? List.of(k, x.name()) : List.of(x.name(), k));
+        return x.as(out, x.shape());
     }
 
     private static Value average(Call c) {

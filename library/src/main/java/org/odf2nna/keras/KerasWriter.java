@@ -260,7 +260,7 @@ public final class KerasWriter {
     }
 
     /** Copies a group's attributes and children, putting the new weights in place; returns whether it wrote any. */
-    private static boolean copyGroup(Group in, WritableGroup out, String path, Map<String, Object> replaced,
+    static boolean copyGroup(Group in, WritableGroup out, String path, Map<String, Object> replaced,
             boolean root) {
         boolean wrote = false;
         for (Map.Entry<String, Node> e : in.getChildren().entrySet()) {
@@ -572,11 +572,11 @@ public final class KerasWriter {
         return true;
     }
 
-    private interface H5Content {
+    interface H5Content {
         boolean write(WritableHdfFile out);
     }
 
-    private static byte[] writeH5(H5Content content) {
+    static byte[] writeH5(H5Content content) {
         Path temp = null;
         try {
             // A folder, so that a stop (AtomicFiles.abandonPending) deletes it with the file in it.
@@ -595,7 +595,7 @@ public final class KerasWriter {
         }
     }
 
-    private static byte[] part(KerasModel model, String name) {
+    static byte[] part(KerasModel model, String name) {
         for (KerasModel.ZipPart p : model.zip()) {
             if (p.name().equals(name)) {
                 return p.bytes();

@@ -74,6 +74,13 @@ public final class Converter {
     static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize, Path calibration,
             Int8SpeedFallback fallback) {
         quantize.checkFormat(format);
+        if (format == ModelFormat.KERAS && !quantize.int8()) {
+            // A graph made from a Keras file (the file itself, or a pruned ONNX of it) goes back into its layout.
+            Conversion graph = KerasGraphOutput.convert(model, output);
+            if (graph != null) {
+                return graph;
+            }
+        }
         if (Int8Conversion.appliesTo(model, format, quantize, calibration)) {
             return Int8Conversion.convert(model, output, quantize, calibration, fallback);
         }

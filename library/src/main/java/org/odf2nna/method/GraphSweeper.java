@@ -174,11 +174,15 @@ public final class GraphSweeper {
         return org.odf2nna.metrics.ChanceAgreement.of(predicted, rows.labels(), classes);
     }
 
-    /** Whether the graph path reads {@code model}: an ONNX file, or a SavedModel translated into ONNX (Keras 3's). */
+    /**
+     * Whether the graph path reads {@code model}: an ONNX file, a SavedModel translated into ONNX (Keras 3's), or a
+     * Keras file with layers before its dense head (a convolution backbone), translated into ONNX by its reader.
+     */
     private static boolean isGraph(Path model) {
         ModelFormat format = ModelFiles.formatOf(model);
         return format == ModelFormat.ONNX
-                || (format == ModelFormat.SAVEDMODEL && org.odf2nna.tf.SavedModelGraph.appliesTo(model));
+                || (format == ModelFormat.SAVEDMODEL && org.odf2nna.tf.SavedModelGraph.appliesTo(model))
+                || (format == ModelFormat.KERAS && ModelFiles.readKeras(model).backbone() != null);
     }
 
     /** The dense blocks of an ONNX file, or null for a model in another format. */
@@ -241,7 +245,8 @@ public final class GraphSweeper {
                     + "whose clip is the training targets' range: give " + Setting.TRAIN.ref() + " and "
                     + Setting.VALIDATION.ref());
         }
-        Path output = files.onnxOutput();
+        Path output = KerasGraphOutput.kerasName(files.output()) ? files.output() : files.onnxOutput();
+        KerasGraphOutput.writes(model, output);
         org.odf2nna.io.OutputPaths.checkWritable(output, model, files.eval());
         if (files.report() != null) {
             org.odf2nna.io.OutputPaths.checkWritable(files.report(), model, files.eval(), output);
@@ -268,7 +273,7 @@ public final class GraphSweeper {
             }
         }
         GraphBlocks blocks = GraphSweep.describe(proto, model, feed, rows.first(4), settings.device());
-        writeModel(output, pruned.model(), progress);
+        writeModel(model, output, pruned.model(), progress);
         org.odf2nna.report.GraphOneRound result = new org.odf2nna.report.GraphOneRound(output.toString(), share,
                 blocks.modelParameters(), blocks.blockParameters(), pruned.parameters(),
                 new org.odf2nna.report.GraphOneRound.Rows(files.eval().toString(), rows.count(),
@@ -281,8 +286,13 @@ public final class GraphSweeper {
     }
 
     /** Writes {@code model} to {@code output}, read back before it replaces anything. */
-    private static void writeModel(Path output, ModelProto model, Progress progress) {
+    private static void writeModel(Path input, Path output, ModelProto model, Progress progress) {
         progress.update("writing " + output, 0, -1, null);
+        if (KerasGraphOutput.kerasName(output)) {
+            KerasGraphOutput.write(input, model, output);
+            progress.done("writing " + output);
+            return;
+        }
         AtomicFiles.writeBytes(output, model.toByteArray(), written -> {
             try {
                 OnnxModelFile.read(written);
@@ -416,7 +426,7 @@ public final class GraphSweeper {
             Progress progress) {
         Path output = files.output();
         if (chosen != null && output != null) {
-            writeModel(output, chosen, progress);
+            writeModel(files.model(), output, chosen, progress);
             result = result.withOutput(output.toString());
         }
         if (files.chart() != null) {
@@ -489,6 +499,7 @@ public final class GraphSweeper {
         if (output != null && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
             throw InputException.usage(output, "is the input model; write the pruned model elsewhere");
         }
+        KerasGraphOutput.writes(model, output);
         Sweeper.checkOutputs(files);
     }
 

@@ -48,7 +48,41 @@ public final class ModelFiles {
 
     /** The Keras model when {@code model} is a Keras file, else null. */
     public static KerasModel readKeras(Path model) {
-        return formatOf(model) == ModelFormat.KERAS ? KerasReader.read(model) : null;
+        if (formatOf(model) != ModelFormat.KERAS) {
+            return null;
+        }
+        Object key = keyOf(model);
+        synchronized (ModelFiles.class) {
+            Object[] cached = lastKeras.get();
+            if (key != null && cached != null && cached[0].equals(key)) {
+                return (KerasModel) cached[1];
+            }
+        }
+        KerasModel read = KerasReader.read(model);
+        if (key != null) {
+            synchronized (ModelFiles.class) {
+                lastKeras = new java.lang.ref.SoftReference<>(new Object[] {key, read});
+            }
+        }
+        return read;
+    }
+
+    /** The last Keras file read and its model, kept while the file is unchanged (a command reads it several times). */
+    private static java.lang.ref.SoftReference<Object[]> lastKeras = new java.lang.ref.SoftReference<>(null);
+
+    /** A file's path, size and modification time, or null when it changed in the last two seconds or is unreadable. */
+    private static Object keyOf(Path model) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(model,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            if (a.lastModifiedTime().toMillis() > System.currentTimeMillis() - 2000) {
+                return null;
+            }
+            return java.util.List.of(model.toAbsolutePath().normalize().toString(), a.size(),
+                    a.lastModifiedTime().toString());
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     /** A Keras model as the ONNX graph every command works on (Gemm and activation nodes). */

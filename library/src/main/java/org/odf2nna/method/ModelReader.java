@@ -132,6 +132,11 @@ public final class ModelReader {
         String description = keras.describe() + " " + keras.source().getFileName();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(ModelFiles.SOURCE_METADATA, description);
+        if (keras.backbone() != null) {
+            // Where the graph came from, so that a pruned ONNX of it converts back to .keras (KerasGraphOutput).
+            metadata.put(KerasGraphOutput.FILE_METADATA, model.toAbsolutePath().normalize().toString());
+            metadata.put(KerasGraphOutput.HASH_METADATA, KerasGraphOutput.sha256(model));
+        }
         return new Produced(ModelFiles.kerasGraph(keras, metadata), description);
     }
 

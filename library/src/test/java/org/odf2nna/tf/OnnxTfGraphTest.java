@@ -15,6 +15,7 @@ import static org.odf2nna.tf.OnnxGraphs.f;
 import static org.odf2nna.tf.OnnxGraphs.i;
 import static org.odf2nna.tf.OnnxGraphs.in;
 import static org.odf2nna.tf.OnnxGraphs.list;
+import static org.odf2nna.tf.OnnxGraphs.s;
 
 /** The ONNX → TensorFlow translation on graphs built in code, each compared with ONNX Runtime on random rows. */
 class OnnxTfGraphTest {
@@ -60,6 +61,23 @@ class OnnxTfGraphTest {
                 .node("Gemm", in("fl", "wh", "bh"), "y", i("transB", 1))
                 .output("y").model();
         check(m, 196);
+    }
+
+    @Test
+    void padInConstantReflectAndEdgeModesAsKerasZeroPaddingWritesIt() {
+        // ZeroPadding2D before a strided depthwise Conv (MobileNetV2's blocks), then reflect and edge pads.
+        ModelProto m = new OnnxGraphs(13, "x", 3, 6, 6)
+                .ints("pads", 0, 0, 0, 0, 0, 0, 1, 1).ints("mirror", 0, 0, 2, 1, 0, 0, 1, 2)
+                .ints("edge", 0, 0, 1, 0, 0, 0, 0, 1).weights("value", 0f, 0.5f, 1)
+                .weights("w", 0.3f, 0f, 3, 1, 3, 3)
+                .node("Pad", in("x", "pads"), "p", s("mode", "constant"))
+                .node("Conv", in("p", "w"), "c", i("group", 3), list("strides", 2, 2))
+                .node("Pad", in("c", "mirror"), "r", s("mode", "reflect"))
+                .node("Pad", in("r", "edge"), "e", s("mode", "edge"))
+                .node("Pad", in("e", "pads", "value"), "v")
+                .node("Flatten", in("v"), "y")
+                .output("y").model();
+        check(m, 108);
     }
 
     @Test

@@ -25,7 +25,7 @@ import org.tensorflow.types.family.TType;
 
 /**
  * Shapes and types: Reshape, Flatten, Shape, Transpose, Squeeze, Unsqueeze, Expand, Cast, Constant, ConstantOfShape,
- * Range.
+ * Range, Pad.
  */
 @SuppressWarnings({"unchecked", "rawtypes"})
 final class ShapeOps {
@@ -44,6 +44,7 @@ final class ShapeOps {
         r.add("Cast", ShapeOps::cast);
         r.add("Constant", ShapeOps::constant);
         r.add("ConstantOfShape", 9, ShapeOps::constantOfShape);
+        r.add("Pad", 2, ShapeOps::pad);
         r.add("Range", 11, (ctx, node) -> {
             Operand start = ctx.in(node, 0);
             Operand limit = ctx.same(ctx.in(node, 1), start);
@@ -175,6 +176,62 @@ final class ShapeOps {
             return tf.math.logicalAnd(x, tf.dtypes.cast(ones, TBool.class));
         }
         return tf.math.mul(x, ones);
+    }
+
+    /**
+     * Pad (Keras' ZeroPadding2D, PyTorch's padding modules): constant mode with its value; reflect as TensorFlow's
+     * MirrorPad REFLECT; edge as MirrorPad SYMMETRIC where no side pads more than one value (the one repeated value is
+     * the edge's). The pads (an attribute before opset 11, an input from it; the axes input of opset 18) must be
+     * known while building; negative pads (cropping) are refused.
+     */
+    private static Operand<?> pad(TranslationContext ctx, NodeProto node) {
+        Ops tf = ctx.tf();
+        Operand x = ctx.in(node, 0);
+        int r = ctx.rank(node, x);
+        long[] pads = ctx.opset() < 11 ? attrInts(node, "pads") : ctx.known(node, 1, "pads");
+        if (pads == null) {
+            throw unsupported(node, "no pads");
+        }
+        long[] axes = ctx.opset() >= 18 ? ctx.known(node, 3, "axes") : null;
+        int[] axisOf = new int[axes == null ? r : axes.length];
+        for (int i = 0; i < axisOf.length; i++) {
+            axisOf[i] = axes == null ? i : axis(axes[i], r);
+        }
+        if (pads.length != 2 * axisOf.length) {
+            throw unsupported(node, pads.length + " pads for " + axisOf.length + " axes");
+        }
+        int[][] paddings = new int[r][2];
+        long widest = 0;
+        for (int i = 0; i < axisOf.length; i++) {
+            long before = pads[i];
+            long after = pads[i + axisOf.length];
+            if (before < 0 || after < 0) {
+                throw unsupported(node, "negative pads (cropping)");
+            }
+            paddings[axisOf[i]][0] = (int) before;
+            paddings[axisOf[i]][1] = (int) after;
+            widest = Math.max(widest, Math.max(before, after));
+        }
+        Operand<TInt32> p = tf.constant(paddings);
+        String mode = attr(node, "mode") == null ? "constant" : attr(node, "mode").getS().toStringUtf8();
+        switch (mode) {
+            case "constant" -> {
+                float value = ctx.opset() < 11 ? TranslationContext.attrFloat(node, "value", 0f) : 0f;
+                Operand c = ctx.opset() >= 11 && TranslationContext.has(node, 2) ? ctx.same(ctx.tf().reshape(
+                        ctx.in(node, 2), tf.constant(new int[0])), x) : ctx.same(tf.constant(value), x);
+                return tf.pad(x, p, c);
+            }
+            case "reflect" -> {
+                return tf.mirrorPad(x, p, "REFLECT");
+            }
+            case "edge" -> {
+                if (widest > 1) {
+                    throw unsupported(node, "edge mode wider than one value");
+                }
+                return tf.mirrorPad(x, p, "SYMMETRIC");
+            }
+            default -> throw unsupported(node, "mode '" + mode + "'");
+        }
     }
 
     private static Operand<?> cast(TranslationContext ctx, NodeProto node) {
