@@ -52,11 +52,12 @@ final class GraphInt8Rounds implements RoundForm {
         Int8Choice choice;
         if (quantize == Quantize.INT8) {
             choice = Int8Choice.fastest(OpsetRaise.atLeast(model, file, GraphQuantizer.STATIC_OPSET,
-                    "int8 weights on integer kernels"), file, input, rows);
+                    "int8 weights on integer kernels"), file, input, rows, GraphQuantizer.Operators.STANDARD,
+                    f -> java.util.Map.of());
         } else {
             GraphQuantizer.Form form = quantize == Quantize.INT8_STATIC ? GraphQuantizer.Form.STATIC
                     : GraphQuantizer.Form.DYNAMIC;
-            choice = Int8Choice.fixed(form, "asked for");
+            choice = Int8Choice.fixed(form, "asked for", GraphQuantizer.Operators.STANDARD);
         }
         return new GraphInt8Rounds(file, input, rows, choice);
     }

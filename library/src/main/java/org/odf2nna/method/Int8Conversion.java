@@ -80,10 +80,10 @@ final class Int8Conversion {
         ModelProto raised = OpsetRaise.atLeast(original, model, mayStatic ? GraphQuantizer.STATIC_OPSET
                 : GraphQuantizer.DYNAMIC_OPSET, "int8 weights on integer kernels");
         Int8Choice choice = quantize == Quantize.INT8 && mayStatic
-                ? Int8Choice.fastest(raised, model, input, rows)
+                ? Int8Choice.fastest(raised, model, input, rows, GraphQuantizer.Operators.STANDARD, f -> Map.of())
                 : Int8Choice.fixed(mayStatic ? GraphQuantizer.Form.STATIC : GraphQuantizer.Form.DYNAMIC,
                         mayStatic ? "asked for" : rows == null ? "no training rows to calibrate a static form on"
-                                : "asked for");
+                                : "asked for", GraphQuantizer.Operators.STANDARD);
         float[] check = generatedRows(width);
         Int8SpeedFallback.Measured speeds = fallback.measure(raised, model, input, rows != null ? rows : check,
                 choice.form());

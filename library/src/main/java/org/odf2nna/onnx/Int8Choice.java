@@ -17,8 +17,10 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * @param dynamicMicros the dynamic form's median batch-1 latency in µs (NaN when not timed)
  * @param staticMicros  the static form's (NaN when not timed)
  * @param why           the choice in words
+ * @param ops           the operators a static form is written in
  */
-public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double staticMicros, String why) {
+public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double staticMicros, String why,
+        GraphQuantizer.Operators ops) {
 
     /** Timed runs per form and repeat. */
     static final int RUNS = 200;
@@ -27,8 +29,8 @@ public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double 
     public static final int CALIBRATION_ROWS = 1000;
 
     /** A form fixed by the caller. */
-    public static Int8Choice fixed(GraphQuantizer.Form form, String why) {
-        return new Int8Choice(form, Double.NaN, Double.NaN, why);
+    public static Int8Choice fixed(GraphQuantizer.Form form, String why, GraphQuantizer.Operators ops) {
+        return new Int8Choice(form, Double.NaN, Double.NaN, why, ops);
     }
 
     /**
@@ -36,20 +38,23 @@ public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double 
      *
      * @param rows calibration rows (training rows) for the model's data input
      */
-    public static Int8Choice fastest(ModelProto model, Path file, InputSignature input, float[] rows) {
-        GraphQuantizer.Result dynamic = quantize(model, file, GraphQuantizer.Form.DYNAMIC, input, rows);
-        GraphQuantizer.Result fixed = quantize(model, file, GraphQuantizer.Form.STATIC, input, rows);
+    public static Int8Choice fastest(ModelProto model, Path file, InputSignature input, float[] rows,
+            GraphQuantizer.Operators ops, java.util.function.Function<GraphQuantizer.Form, Map<String, String>> keepFloat) {
+        GraphQuantizer.Result dynamic = quantize(model, file, GraphQuantizer.Form.DYNAMIC, input, rows,
+                keepFloat.apply(GraphQuantizer.Form.DYNAMIC), ops);
+        GraphQuantizer.Result fixed = quantize(model, file, GraphQuantizer.Form.STATIC, input, rows,
+                keepFloat.apply(GraphQuantizer.Form.STATIC), ops);
         double[] micros = batchOneMicros(List.of(dynamic.model(), fixed.model()), file, input, rows);
         GraphQuantizer.Form form = micros[1] < micros[0] ? GraphQuantizer.Form.STATIC : GraphQuantizer.Form.DYNAMIC;
         String why = String.format(Locale.ROOT, "the faster at batch 1 in ONNX Runtime on this machine: median %.1f µs "
                 + "dynamic, %.1f µs static (%d runs of each, %d times, interleaved)", micros[0], micros[1], RUNS,
                 REPEATS);
-        return new Int8Choice(form, micros[0], micros[1], why);
+        return new Int8Choice(form, micros[0], micros[1], why, ops);
     }
 
     /** {@code model} in this choice's form, a static form calibrated on {@code rows}. */
     public GraphQuantizer.Result apply(ModelProto model, Path file, InputSignature input, float[] rows) {
-        return quantize(model, file, form, input, rows, Map.of());
+        return quantize(model, file, form, input, rows, Map.of(), ops);
     }
 
     /**
@@ -58,25 +63,25 @@ public record Int8Choice(GraphQuantizer.Form form, double dynamicMicros, double 
      */
     public GraphQuantizer.Result apply(ModelProto model, Path file, InputSignature input, float[] rows,
             Map<String, String> keepFloat) {
-        return quantize(model, file, form, input, rows, keepFloat);
+        return quantize(model, file, form, input, rows, keepFloat, ops);
     }
 
     /** {@code model} quantized in {@code form}, a static form calibrated on the first {@code rows}. */
     public static GraphQuantizer.Result quantize(ModelProto model, Path file, GraphQuantizer.Form form,
-            InputSignature input, float[] rows) {
-        return quantize(model, file, form, input, rows, Map.of());
+            InputSignature input, float[] rows, GraphQuantizer.Operators ops) {
+        return quantize(model, file, form, input, rows, Map.of(), ops);
     }
 
     private static GraphQuantizer.Result quantize(ModelProto model, Path file, GraphQuantizer.Form form,
-            InputSignature input, float[] rows, Map<String, String> keepFloat) {
+            InputSignature input, float[] rows, Map<String, String> keepFloat, GraphQuantizer.Operators ops) {
         Map<String, GraphQuantizer.Range> ranges = null;
         if (form == GraphQuantizer.Form.STATIC) {
-            GraphQuantizer.Plan plan = GraphQuantizer.plan(model, file, Map.of());
+            GraphQuantizer.Plan plan = GraphQuantizer.plan(model, file, keepFloat, ops);
             int width = input.valuesPerRow();
             float[] first = Arrays.copyOf(rows, Math.min(rows.length, CALIBRATION_ROWS * width));
             ranges = Int8Calibration.ranges(model, file, input, first, plan.calibrationTensors());
         }
-        return GraphQuantizer.quantize(model, file, form, keepFloat, ranges);
+        return GraphQuantizer.quantize(model, file, form, keepFloat, ranges, ops);
     }
 
     /** Median batch-1 latency of each model in µs, the models interleaved over {@link #REPEATS} repeats. */
