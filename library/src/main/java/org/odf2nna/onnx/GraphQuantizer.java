@@ -198,6 +198,15 @@ public final class GraphQuantizer {
         return new Plan(int8, found.kept(), List.copyOf(t));
     }
 
+    /** Each layer an int8 form can cover, by its first output (the key {@code keepFloat} takes), with its op type. */
+    public static Map<String, String> quantizable(ModelProto model, Path file) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (Int8Sites.Site s : Int8Sites.find(new GraphIndex(model, file), Map.of()).sites()) {
+            keys.put(GraphIndex.key(s.node()), s.node().getOpType());
+        }
+        return keys;
+    }
+
     /**
      * The layers a graph holds.
      *

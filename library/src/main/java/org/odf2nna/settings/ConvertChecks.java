@@ -22,9 +22,12 @@ import org.odf2nna.Setting;
  * @param int8Everywhere with {@code int8}, every layer int8 even where its int8 form alone is slower on this machine
  *                   than its float form (otherwise such a layer stays float: each layer is timed alone at batch 1 and
  *                   at {@code timingBatch})
+ * @param int8Operators the operators a static int8 form may hold
+ * @param original   the user's original float model the int8 file is judged and timed against (its accuracy within
+ *                   the bound, its latency side by side), or null when the input is that model
  */
 public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
-        int timingBatch, boolean int8Everywhere) {
+        int timingBatch, boolean int8Everywhere, Int8Operators int8Operators, Path original) {
 
     /** The larger batch timed by default. */
     public static final int DEFAULT_TIMING_BATCH = 256;
@@ -32,6 +35,12 @@ public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReadi
     /** No rows: only the generated-row check. */
     public static final ConvertChecks NONE = new ConvertChecks(null, null, null, CsvReading.DEFAULT, null,
             Device.CPU);
+
+    /** Standard operators, judged against the input. */
+    public ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
+            int timingBatch, boolean int8Everywhere) {
+        this(eval, validation, maxDrop, csv, task, device, timingBatch, int8Everywhere, Int8Operators.STANDARD, null);
+    }
 
     /** Layers slower as int8 kept float. */
     public ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
@@ -53,6 +62,7 @@ public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReadi
         InvalidSetting.require(timingBatch >= 0 && timingBatch <= 1 << 20, Setting.TIMING_BATCH.ref()
                 + " must be between 1 and 1048576 rows (0: no timing), got " + timingBatch);
         csv = csv == null ? CsvReading.DEFAULT : csv;
+        int8Operators = int8Operators == null ? Int8Operators.STANDARD : int8Operators;
         device = device == null ? Device.CPU : device;
     }
 
