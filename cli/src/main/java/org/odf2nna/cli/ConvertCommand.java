@@ -11,6 +11,7 @@ import org.odf2nna.report.Int8Judgement;
 import org.odf2nna.report.Int8Coverage;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.ConvertChecks;
+import org.odf2nna.settings.Int8Operators;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import picocli.CommandLine.Command;
@@ -86,12 +87,26 @@ final class ConvertCommand extends Subcommand {
     int timingBatch;
 
     @Option(names = "--int8-everywhere",
-            description = "With --quantize int8: every layer int8. Without it, each layer is timed alone against its "
-                    + "float form in ONNX Runtime on this machine (one thread, batch 1 and --timing-batch), and a "
-                    + "layer whose int8 form is the slower on balance (the geometric mean of both ratios above 1) "
-                    + "stays float; the output lists every layer's ratios. int8-dynamic and int8-static quantize "
-                    + "every layer.")
+            description = "With --quantize int8: every layer int8. Without it a graph's layers stay float by the rule "
+                    + "sweep --quantize follows too: in the dynamic form (no --train) every Conv (ONNX Runtime's "
+                    + "ConvInteger is slower than its float Conv); a dense chain's layers are timed alone against "
+                    + "their float form and the slower kept float.")
     boolean int8Everywhere;
+
+    @Option(names = "--int8-ops", paramLabel = "OPS",
+            description = "standard (default): the static form in standard ONNX operators only, "
+                    + "QuantizeLinear/DequantizeLinear pairs around Conv, Gemm, MatMul, Add, Mul, pooling as ONNX "
+                    + "Runtime's quantize_static writes its QDQ format (ONNX Runtime fuses them into QLinearConv, QGemm "
+                    + "... when it loads the file; any runtime runs them); contrib: ONNX Runtime's com.microsoft QGemm "
+                    + "for two-dimensional products, which minimal and mobile builds may lack.")
+    String int8Ops;
+
+    @Option(names = "--original", paramLabel = "MODEL",
+            description = "With --quantize: the original float model you pruned from (ONNX, the same input). The "
+                    + "int8 file is judged against it, not against the pruned input: its size, the predictions "
+                    + "changed, --eval and --validation, and its latency side by side with it and the input in ONNX "
+                    + "Runtime at batch 1 and --timing-batch.")
+    Path original;
 
     @Mixin
     DataOptions data;
@@ -111,8 +126,13 @@ final class ConvertCommand extends Subcommand {
                     + (precision.int8() ? "--quantize " + precision.id() + " already quantizes every layer"
                     : "give --quantize int8"));
         }
+        if ((original != null || int8Ops != null) && !precision.integerKernels()) {
+            throw InputException.usage((original != null ? "--original" : "--int8-ops") + " applies to an int8 file "
+                    + "on integer kernels; give --quantize int8, int8-static or int8-dynamic");
+        }
+        Int8Operators ops = Int8Operators.parse(int8Ops);
         ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
-                data.device(), timingBatch, int8Everywhere));
+                data.device(), timingBatch, int8Everywhere, ops, original));
         CheckedConversion checked = Odf2nna.convert(model.path, output, target, precision, train, checks,
                 main.progress());
         Conversion r = checked.conversion();
@@ -142,7 +162,8 @@ final class ConvertCommand extends Subcommand {
                 + ReportFormat.number(r.runtimeDifference());
         main.out.println("int8  " + layers.int8Layers() + " layers (" + layers.int8Weights() + " weights) int8 with a scale per "
                 + "channel" + (integer ? ", on integer kernels, " + c.form() + " form (" + c.formChoice() + ")"
-                : ", weight-only") + ": " + (judged != null ? ConvertFormat.size(judged.sizes()) : r.bytesBefore()
+                : ", weight-only") + ": " + (judged != null ? ConvertFormat.size(judged.sizes(), original != null)
+                : r.bytesBefore()
                 + " -> " + r.bytesAfter() + " bytes (" + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore())
                 + "%)") + "; " + inRuntime);
         if (c.opsets().raised()) {

@@ -59,10 +59,7 @@ final class GraphInt8Rounds implements RoundForm {
         Int8Choice choice;
         GraphQuantizer.Operators operators = Int8FloatLayers.operators(ops);
         if (quantize == Quantize.INT8) {
-            ModelProto raised = OpsetRaise.atLeast(model, file, GraphQuantizer.STATIC_OPSET,
-                    "int8 weights on integer kernels");
-            choice = Int8Choice.fastest(raised, file, input, rows, operators,
-                    form -> Int8FloatLayers.keepFloat(raised, file, form, false));
+            choice = Int8Choice.fixed(GraphQuantizer.Form.STATIC, Int8FloatLayers.STATIC_WITH_ROWS, operators);
         } else {
             GraphQuantizer.Form form = quantize == Quantize.INT8_STATIC ? GraphQuantizer.Form.STATIC
                     : GraphQuantizer.Form.DYNAMIC;

@@ -84,12 +84,9 @@ final class Int8Conversion {
                 : GraphQuantizer.DYNAMIC_OPSET, "int8 weights on integer kernels");
         GraphQuantizer.Operators ops = Int8FloatLayers.operators(checks.int8Operators());
         boolean everywhere = checks.int8Everywhere();
-        Int8Choice choice = quantize == Quantize.INT8 && mayStatic
-                ? Int8Choice.fastest(raised, model, input, rows, ops,
-                        form -> Int8FloatLayers.keepFloat(raised, model, form, everywhere))
-                : Int8Choice.fixed(mayStatic ? GraphQuantizer.Form.STATIC : GraphQuantizer.Form.DYNAMIC,
-                        mayStatic ? "asked for" : rows == null ? "no training rows to calibrate a static form on"
-                                : "asked for", ops);
+        Int8Choice choice = Int8Choice.fixed(mayStatic ? GraphQuantizer.Form.STATIC : GraphQuantizer.Form.DYNAMIC,
+                quantize != Quantize.INT8 ? "asked for" : mayStatic ? Int8FloatLayers.STATIC_WITH_ROWS
+                        : "no training rows to calibrate a static form on", ops);
         float[] check = generatedRows(width);
         GraphQuantizer.Result result = choice.apply(raised, model, input, rows,
                 Int8FloatLayers.keepFloat(raised, model, choice.form(), everywhere));

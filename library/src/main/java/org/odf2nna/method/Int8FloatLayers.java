@@ -23,6 +23,12 @@ final class Int8FloatLayers {
     static final String SLOW_CONV_INTEGER = "the dynamic form's ConvInteger runs slower in ONNX Runtime than the float "
             + "Conv; the static form ({{TRAIN}} rows to calibrate on) quantizes it";
 
+    /**
+     * Why {@code int8} writes the static form when there are training rows, in convert and sweep alike: ONNX
+     * Runtime's own quantizer's choice, and one that no timing of this machine can make the two disagree on.
+     */
+    static final String STATIC_WITH_ROWS = "training rows to calibrate on, as ONNX Runtime's quantize_static";
+
     private Int8FloatLayers() {
     }
 
