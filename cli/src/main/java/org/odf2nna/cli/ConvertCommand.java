@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx convert model.keras -o model.onnx",
-            "  odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8"})
+            "  odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8",
+            "  odf2nna-onnx convert pruned.onnx -o pruned-int8.onnx --quantize int8 --train train.csv "
+                    + "--original model.onnx --timing-batch 32"})
 final class ConvertCommand extends Subcommand {
 
     @Mixin
@@ -45,17 +47,18 @@ final class ConvertCommand extends Subcommand {
 
     @Option(names = "--quantize", paramLabel = "FORM",
             description = "Store every MatMul, Gemm and Conv weight as int8 with a scale per output channel (ONNX "
-                    + "output only; the layers that stay float are listed with the reason). int8-dynamic: on ONNX "
-                    + "Runtime's integer kernels, each layer's inputs quantized to uint8 per run (DynamicQuantizeLinear "
-                    + "+ MatMulInteger or ConvInteger); int8-static: with scales calibrated on --train rows "
-                    + "(QuantizeLinear + QGemm, or pairs ONNX Runtime fuses into MatMulIntegerToFloat and "
-                    + "QLinearConv); int8: the faster of the two at batch 1, timed on this machine when --train is "
-                    + "given, else dynamic; int8-weights: weight-only (DequantizeLinear into a float Gemm), dense chains "
-                    + "only. A dense chain's dynamic form is checked one row per run against the int8 network computed "
-                    + "in Java; a graph's, and any static form, is judged as ONNX Runtime runs the file. A model below "
-                    + "opset 13 is raised when its operators mean the same there. Reported against the float model: "
-                    + "the size against the float ONNX file, the predictions changed on the check rows (a "
-                    + "regressor: the mean squared difference), and both files' speed side by side (--timing-batch).")
+                    + "output only; the layers that stay float are listed with the reason). int8: with --train the "
+                    + "static form, else the dynamic one; int8-static: activation scales calibrated on --train rows, "
+                    + "in standard ONNX operators (QuantizeLinear/DequantizeLinear pairs as ONNX Runtime's "
+                    + "quantize_static writes them, fused by ONNX Runtime into QLinearConv, QGemm ...; --int8-ops "
+                    + "contrib: its com.microsoft QGemm); int8-dynamic: each layer's inputs quantized to uint8 per run "
+                    + "(DynamicQuantizeLinear + MatMulInteger; its convolutions stay float, ConvInteger being slower); "
+                    + "int8-weights: weight-only (DequantizeLinear into a float Gemm), dense chains only. A dense "
+                    + "chain's dynamic form is checked one row per run against the int8 network computed in Java; a "
+                    + "graph's, and any static form, is judged as ONNX Runtime runs the file. A model below opset 13 is "
+                    + "raised when its operators mean the same there. Reported against the float model (--original: "
+                    + "the one you pruned from): the size, the predictions changed on the check rows (a regressor: the "
+                    + "mean squared difference), and the speed side by side (--timing-batch).")
     String quantize;
 
     @Option(names = "--train", paramLabel = "TRAIN",

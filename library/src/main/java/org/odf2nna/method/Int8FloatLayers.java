@@ -8,8 +8,8 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.Int8Operators;
 
 /**
- * Which layers of a graph stay float in its int8 form: the one rule {@code convert --quantize int8} and
- * {@code sweep --quantize int8} (each round) both follow, so that the same model and rows give the same float layers.
+ * Which layers of a graph stay float in its int8 form: the one rule {@code convert} with int8 and
+ * {@code sweep} with int8 (each round) both follow, so that the same model and rows give the same float layers.
  * Besides the layers no int8 form covers ({@link GraphQuantizer#plan}: a MatMul of two computed tensors, a computed
  * bias ...), in the dynamic form every convolution stays float: ONNX Runtime runs its ConvInteger slower than the float
  * Conv (on the shared MBConv CNN 2.4–30× per layer, and the whole file 14× at batch 1; docs/int8.md), while the static
