@@ -135,7 +135,7 @@ final class ConvertCommand extends Subcommand {
         }
         Int8Operators ops = Int8Operators.parse(int8Ops);
         ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
-                data.device(), timingBatch, int8Everywhere, ops, original));
+                data.device(), timingBatch, new ConvertChecks.Int8(int8Everywhere, ops, original)));
         CheckedConversion checked = Odf2nna.convert(model.path, output, target, precision, train, checks,
                 main.progress());
         Conversion r = checked.conversion();

@@ -73,9 +73,9 @@ final class Int8Judging {
                 }
                 SideBySide s = SideBySide.measure(models, files, signature, rows, batch, THREADS);
                 speed = new Int8Judgement.Speed(s.threads(), s.batch(), s.repeats(), s.oneMicros()[0],
-                        s.oneMicros()[1], s.batchMicros()[0], s.batchMicros()[1], originalFile != null
-                        ? ORIGINAL : "the float file", originalFile != null ? s.oneMicros()[2] : Double.NaN,
-                        originalFile != null ? s.batchMicros()[2] : Double.NaN);
+                        s.oneMicros()[1], s.batchMicros()[0], s.batchMicros()[1], new Int8Judgement.Speed.Input(
+                        originalFile != null ? ORIGINAL : "the float file", originalFile != null ? s.oneMicros()[2]
+                        : Double.NaN, originalFile != null ? s.batchMicros()[2] : Double.NaN));
             } catch (org.odf2nna.InputException e) {
                 // A graph that fixes its batch inside runs at batch 1 only: the file is written and checked; the
                 // timing is what is left out.

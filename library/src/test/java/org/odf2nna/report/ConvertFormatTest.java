@@ -28,8 +28,8 @@ class ConvertFormatTest {
     /** Against the original float model the user pruned from, the pruned float input timed in the same run. */
     @Test
     void againstTheOriginalFloatModelTheFloatInputIsTimedBeside() {
-        Int8Judgement.Speed s = new Int8Judgement.Speed(1, 32, 5, 100, 62, 3_000, 1_500, "the original float model",
-                90, 2_400);
+        Int8Judgement.Speed s = new Int8Judgement.Speed(1, 32, 5, 100, 62, 3_000, 1_500, new Int8Judgement.Speed.Input(
+                "the original float model", 90, 2_400));
         String text = ConvertFormat.speed(s);
         assertTrue(text.startsWith("speed int8 against the original float model in ONNX Runtime (1 thread each, side "
                 + "by side, median of 5 interleaved repetitions): batch 1 latency 0.62× the original float model's "
@@ -39,7 +39,7 @@ class ConvertFormatTest {
                 + "latency 0.9× (90 µs); batch 32 latency 0.8× (2400 µs a batch)"), text);
         assertFalse(text.contains("warning") || text.contains("note"), text);
         String slower = ConvertFormat.speed(new Int8Judgement.Speed(1, 32, 5, 100, 120, 3_000, 3_300,
-                "the original float model", 90, 2_400));
+                new Int8Judgement.Speed.Input("the original float model", 90, 2_400)));
         assertTrue(slower.contains("warning: the int8 file is slower than the original float model on this machine"),
                 slower);
     }
