@@ -160,8 +160,8 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
 
     /** The same settings timed as {@code value} says. */
     public SweepSettings withLatency(LatencyCheck value) {
-        return new SweepSettings(search, maxDrop, pruning, training, new Written(quantize(), clipInputs(), value), task,
-                device);
+        return new SweepSettings(search, maxDrop, pruning, training, new Written(quantize(), clipInputs(), value,
+                int8Operators()), task, device);
     }
 
     /**
