@@ -66,6 +66,8 @@ public enum Setting {
     THRESHOLD("the threshold setting"),
     TIMING_BATCH("the batch an int8 file is timed at"),
     INT8_EVERYWHERE("int8 in every layer, the slower ones too"),
+    INT8_OPS("the operators an int8 file may hold"),
+    ORIGINAL("the original float model"),
     EVAL("the evaluation rows"),
     LATENCY_BATCH("the batch the written model is timed at against the original"),
     LATENCY_THREADS("the thread count the written model is also timed with"),

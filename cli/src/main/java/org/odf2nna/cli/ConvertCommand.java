@@ -11,6 +11,7 @@ import org.odf2nna.report.Int8Judgement;
 import org.odf2nna.report.Int8Coverage;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.ConvertChecks;
+import org.odf2nna.settings.Int8Operators;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import picocli.CommandLine.Command;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx convert model.keras -o model.onnx",
-            "  odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8"})
+            "  odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8",
+            "  odf2nna-onnx convert pruned.onnx -o pruned-int8.onnx --quantize int8 --train train.csv "
+                    + "--original model.onnx --timing-batch 32"})
 final class ConvertCommand extends Subcommand {
 
     @Mixin
@@ -44,17 +47,18 @@ final class ConvertCommand extends Subcommand {
 
     @Option(names = "--quantize", paramLabel = "FORM",
             description = "Store every MatMul, Gemm and Conv weight as int8 with a scale per output channel (ONNX "
-                    + "output only; the layers that stay float are listed with the reason). int8-dynamic: on ONNX "
-                    + "Runtime's integer kernels, each layer's inputs quantized to uint8 per run (DynamicQuantizeLinear "
-                    + "+ MatMulInteger or ConvInteger); int8-static: with scales calibrated on --train rows "
-                    + "(QuantizeLinear + QGemm, or pairs ONNX Runtime fuses into MatMulIntegerToFloat and "
-                    + "QLinearConv); int8: the faster of the two at batch 1, timed on this machine when --train is "
-                    + "given, else dynamic; int8-weights: weight-only (DequantizeLinear into a float Gemm), dense chains "
-                    + "only. A dense chain's dynamic form is checked one row per run against the int8 network computed "
-                    + "in Java; a graph's, and any static form, is judged as ONNX Runtime runs the file. A model below "
-                    + "opset 13 is raised when its operators mean the same there. Reported against the float model: "
-                    + "the size against the float ONNX file, the predictions changed on the check rows (a "
-                    + "regressor: the mean squared difference), and both files' speed side by side (--timing-batch).")
+                    + "output only; the layers that stay float are listed with the reason). int8: with --train the "
+                    + "static form, else the dynamic one; int8-static: activation scales calibrated on --train rows, "
+                    + "in standard ONNX operators (QuantizeLinear/DequantizeLinear pairs as ONNX Runtime's "
+                    + "quantize_static writes them, fused by ONNX Runtime into QLinearConv, QGemm ...; --int8-ops "
+                    + "contrib: its com.microsoft QGemm); int8-dynamic: each layer's inputs quantized to uint8 per run "
+                    + "(DynamicQuantizeLinear + MatMulInteger; its convolutions stay float, ConvInteger being slower); "
+                    + "int8-weights: weight-only (DequantizeLinear into a float Gemm), dense chains only. A dense "
+                    + "chain's dynamic form is checked one row per run against the int8 network computed in Java; a "
+                    + "graph's, and any static form, is judged as ONNX Runtime runs the file. A model below opset 13 is "
+                    + "raised when its operators mean the same there. Reported against the float model (--original: "
+                    + "the one you pruned from): the size, the predictions changed on the check rows (a regressor: the "
+                    + "mean squared difference), and the speed side by side (--timing-batch).")
     String quantize;
 
     @Option(names = "--train", paramLabel = "TRAIN",
@@ -86,12 +90,26 @@ final class ConvertCommand extends Subcommand {
     int timingBatch;
 
     @Option(names = "--int8-everywhere",
-            description = "With --quantize int8: every layer int8. Without it, each layer is timed alone against its "
-                    + "float form in ONNX Runtime on this machine (one thread, batch 1 and --timing-batch), and a "
-                    + "layer whose int8 form is the slower on balance (the geometric mean of both ratios above 1) "
-                    + "stays float; the output lists every layer's ratios. int8-dynamic and int8-static quantize "
-                    + "every layer.")
+            description = "With --quantize int8: every layer int8. Without it a graph's layers stay float by the rule "
+                    + "sweep --quantize follows too: in the dynamic form (no --train) every Conv (ONNX Runtime's "
+                    + "ConvInteger is slower than its float Conv); a dense chain's layers are timed alone against "
+                    + "their float form and the slower kept float.")
     boolean int8Everywhere;
+
+    @Option(names = "--int8-ops", paramLabel = "OPS",
+            description = "standard (default): the static form in standard ONNX operators only, "
+                    + "QuantizeLinear/DequantizeLinear pairs around Conv, Gemm, MatMul, Add, Mul, pooling as ONNX "
+                    + "Runtime's quantize_static writes its QDQ format (ONNX Runtime fuses them into QLinearConv, QGemm "
+                    + "... when it loads the file; any runtime runs them); contrib: ONNX Runtime's com.microsoft QGemm "
+                    + "for two-dimensional products, which minimal and mobile builds may lack.")
+    String int8Ops;
+
+    @Option(names = "--original", paramLabel = "MODEL",
+            description = "With --quantize: the original float model you pruned from (ONNX, the same input). The "
+                    + "int8 file is judged against it, not against the pruned input: its size, the predictions "
+                    + "changed, --eval and --validation, and its latency side by side with it and the input in ONNX "
+                    + "Runtime at batch 1 and --timing-batch.")
+    Path original;
 
     @Mixin
     DataOptions data;
@@ -111,8 +129,13 @@ final class ConvertCommand extends Subcommand {
                     + (precision.int8() ? "--quantize " + precision.id() + " already quantizes every layer"
                     : "give --quantize int8"));
         }
+        if ((original != null || int8Ops != null) && !precision.integerKernels()) {
+            throw InputException.usage((original != null ? "--original" : "--int8-ops") + " applies to an int8 file "
+                    + "on integer kernels; give --quantize int8, int8-static or int8-dynamic");
+        }
+        Int8Operators ops = Int8Operators.parse(int8Ops);
         ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
-                data.device(), timingBatch, int8Everywhere));
+                data.device(), timingBatch, new ConvertChecks.Int8(int8Everywhere, ops, original)));
         CheckedConversion checked = Odf2nna.convert(model.path, output, target, precision, train, checks,
                 main.progress());
         Conversion r = checked.conversion();
@@ -142,7 +165,8 @@ final class ConvertCommand extends Subcommand {
                 + ReportFormat.number(r.runtimeDifference());
         main.out.println("int8  " + layers.int8Layers() + " layers (" + layers.int8Weights() + " weights) int8 with a scale per "
                 + "channel" + (integer ? ", on integer kernels, " + c.form() + " form (" + c.formChoice() + ")"
-                : ", weight-only") + ": " + (judged != null ? ConvertFormat.size(judged.sizes()) : r.bytesBefore()
+                : ", weight-only") + ": " + (judged != null ? ConvertFormat.size(judged.sizes(), original != null)
+                : r.bytesBefore()
                 + " -> " + r.bytesAfter() + " bytes (" + ReportFormat.number(100.0 * r.bytesAfter() / r.bytesBefore())
                 + "%)") + "; " + inRuntime);
         if (c.opsets().raised()) {

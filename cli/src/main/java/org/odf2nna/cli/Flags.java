@@ -61,6 +61,8 @@ final class Flags {
             case GRAPH_TRAIN -> "--graph-train";
             case TIMING_BATCH -> "--timing-batch";
             case INT8_EVERYWHERE -> "--int8-everywhere";
+            case INT8_OPS -> "--int8-ops";
+            case ORIGINAL -> "--original";
             case EVAL -> "--eval";
             case GRAPH_SCHEDULE -> "--graph-schedule";
             case INPUT_SHAPE -> "--input-shape";

@@ -91,6 +91,9 @@ final class ShrinkCommand extends Subcommand {
         boolean graph = options.prunesGraph(this, model.path);
         ModelFormat outputFormat = ModelFormat.parse(format);
         Quantize precision = options.quantize.precision();
+        if (options.quantize.int8Ops != null) {
+            throw InputException.usage("--int8-ops applies to sweep and convert; shrink writes the standard operators");
+        }
         precision.checkFormat(outputFormat);
         // A Keras file with a backbone is pruned as a graph and written back as .keras by its name or --format keras.
         boolean kerasGraph = graph && Odf2nna.formatOf(model.path) == ModelFormat.KERAS

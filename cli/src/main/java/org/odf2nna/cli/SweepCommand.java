@@ -76,8 +76,8 @@ final class SweepCommand extends Subcommand {
         // A Keras file reads every column: its sweep keeps the inputs (a Gather has no Keras layer).
         SweepSettings settings = Flags.built(() -> options.clipInputs.applyTo(sweep.settings().inputs(!kerasOut
                 && !sweep.keepInputs)).retraining(options.retrain.required()).pruning(options.pruning.options())
-                .quantize(precision).task(options.data.task()).device(options.data.device())
-                .latency(options.latency.check()).build());
+                .quantize(precision).int8Operators(options.quantize.operators()).task(options.data.task())
+                .device(options.data.device()).latency(options.latency.check()).build());
         if (kerasOut) {
             Main.checkKerasSweep(settings, output);
         }

@@ -133,8 +133,8 @@ class QuantizeCliTest {
 
     /**
      * A graph built in code (a Conv, a MatMul with its Add, a MatMul of two computed tensors, a Gemm): every layer with
-     * a weight on integer kernels, the other said why in one line; with --train, the static form (QGemm), and with
-     * int8 both forms timed.
+     * a weight on integer kernels, the other said why in one line; with --train, the static form in standard operators
+     * (no com.microsoft op), QGemm with --int8-ops contrib, and int8 with --train is the static form (no timing).
      */
     @Test
     void convertQuantizesEveryLayerOfAGraphAndSaysWhichStayedFloat() throws Exception {
@@ -170,12 +170,23 @@ class QuantizeCliTest {
                 "--train", rows.toString());
         assertEquals(0, s.exitCode(), s.toString());
         assertTrue(s.out().contains("static form (asked for)"), s.out());
-        assertTrue(OnnxModelFile.read(fixed).getGraph().getNodeList().stream()
+        assertTrue(OnnxModelFile.read(fixed).getGraph().getNodeList().stream().allMatch(n -> n.getDomain().isEmpty()),
+                "standard operators only by default");
+        Path contrib = dir.resolve("conv.contrib.onnx");
+        CliRun c = CliRun.of("convert", model.toString(), "-o", contrib.toString(), "--quantize", "int8-static",
+                "--train", rows.toString(), "--int8-ops", "contrib");
+        assertEquals(0, c.exitCode(), c.toString());
+        assertTrue(OnnxModelFile.read(contrib).getGraph().getNodeList().stream()
                 .anyMatch(n -> n.getOpType().equals("QGemm")));
-        CliRun timed = CliRun.of("convert", model.toString(), "-o", dir.resolve("conv.auto.onnx").toString(),
+        CliRun plain = CliRun.of("convert", model.toString(), "-o", dir.resolve("conv.auto.onnx").toString(),
                 "--quantize", "int8", "--train", rows.toString());
-        assertEquals(0, timed.exitCode(), timed.toString());
-        assertTrue(timed.out().contains("the faster at batch 1 in ONNX Runtime on this machine"), timed.out());
+        assertEquals(0, plain.exitCode(), plain.toString());
+        assertTrue(plain.out().contains("static form (training rows to calibrate on, as ONNX Runtime's "
+                + "quantize_static)"), plain.out());
+        CliRun bad = CliRun.of("convert", model.toString(), "-o", dir.resolve("bad.onnx").toString(), "--int8-ops",
+                "contrib");
+        assertEquals(Main.USAGE, bad.exitCode(), bad.toString());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
     }
 
     /** Opset 9, as public MNIST exports are: raised to the form's opset, every operator meaning the same there. */

@@ -76,7 +76,8 @@ public final class CheckedConverter {
         try {
             Path temp = folder.resolve(output.getFileName().toString());
             Conversion done = Converter.convert(model, temp, format, quantize, calibration, checks);
-            Judged judged = graph ? judgeGraph(model, temp, checks, progress)
+            Judged judged = graph ? judgeGraph(checks.original() != null ? checks.original() : model, temp, checks,
+                    progress)
                     : judgeChain(model, original, temp, checks, progress);
             LossBound bound = judged.bound();
             Task task = judged.task();
@@ -107,7 +108,7 @@ public final class CheckedConverter {
         if (!done.int8() || !"onnx".equals(done.format())) {
             return null;
         }
-        return Int8Judging.judge(model, written, calibration, checks.task(), checks.timingBatch());
+        return Int8Judging.judge(model, written, calibration, checks.task(), checks.timingBatch(), checks.original());
     }
 
     /** Whether the dense-chain reader takes {@code model}. */

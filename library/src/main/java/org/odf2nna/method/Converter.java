@@ -68,11 +68,12 @@ public final class Converter {
      */
     public static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize,
             Path calibration, ConvertChecks checks) {
-        return convert(model, output, format, quantize, calibration, Int8SpeedFallback.of(quantize, checks));
+        return convert(model, output, format, quantize, calibration, checks, Int8SpeedFallback.of(quantize, checks));
     }
 
+    /** @param fallback a dense chain's per-layer timing (a graph's float layers are {@link Int8FloatLayers}'s) */
     static Conversion convert(Path model, Path output, ModelFormat format, Quantize quantize, Path calibration,
-            Int8SpeedFallback fallback) {
+            ConvertChecks checks, Int8SpeedFallback fallback) {
         quantize.checkFormat(format);
         if (format == ModelFormat.KERAS && !quantize.int8()) {
             // A graph made from a Keras file (the file itself, or a pruned ONNX of it) goes back into its layout.
@@ -82,7 +83,7 @@ public final class Converter {
             }
         }
         if (Int8Conversion.appliesTo(model, format, quantize, calibration)) {
-            return Int8Conversion.convert(model, output, quantize, calibration, fallback);
+            return Int8Conversion.convert(model, output, quantize, calibration, checks);
         }
         return convertChain(model, output, format, quantize, fallback);
     }

@@ -12,6 +12,7 @@ import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.Int8Choice;
 import org.odf2nna.onnx.OpsetRaise;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.settings.Int8Operators;
 import org.odf2nna.settings.Quantize;
 
 /**
@@ -40,6 +41,12 @@ final class GraphInt8Rounds implements RoundForm {
 
     /** The form each round is judged in: itself without quantization; refuses the weight-only form. */
     static RoundForm of(Quantize quantize, ModelProto model, Path file, InputSignature input, GraphRows training) {
+        return of(quantize, Int8Operators.STANDARD, model, file, input, training);
+    }
+
+    /** @param ops the operators a static form may hold */
+    static RoundForm of(Quantize quantize, Int8Operators ops, ModelProto model, Path file, InputSignature input,
+            GraphRows training) {
         if (quantize == Quantize.NONE) {
             return RoundForm.FLOAT;
         }
@@ -50,13 +57,13 @@ final class GraphInt8Rounds implements RoundForm {
         float[] rows = java.util.Arrays.copyOf(training.features(), Math.min(training.features().length,
                 Int8Choice.CALIBRATION_ROWS * training.width()));
         Int8Choice choice;
+        GraphQuantizer.Operators operators = Int8FloatLayers.operators(ops);
         if (quantize == Quantize.INT8) {
-            choice = Int8Choice.fastest(OpsetRaise.atLeast(model, file, GraphQuantizer.STATIC_OPSET,
-                    "int8 weights on integer kernels"), file, input, rows);
+            choice = Int8Choice.fixed(GraphQuantizer.Form.STATIC, Int8FloatLayers.STATIC_WITH_ROWS, operators);
         } else {
             GraphQuantizer.Form form = quantize == Quantize.INT8_STATIC ? GraphQuantizer.Form.STATIC
                     : GraphQuantizer.Form.DYNAMIC;
-            choice = Int8Choice.fixed(form, "asked for");
+            choice = Int8Choice.fixed(form, "asked for", operators);
         }
         return new GraphInt8Rounds(file, input, rows, choice);
     }
@@ -64,7 +71,8 @@ final class GraphInt8Rounds implements RoundForm {
     @Override
     public ModelProto apply(ModelProto model) {
         ModelProto raised = OpsetRaise.atLeast(model, file, needed, "int8 weights on integer kernels");
-        last = choice.apply(raised, file, input, calibration);
+        last = choice.apply(raised, file, input, calibration, Int8FloatLayers.keepFloat(raised, file, choice.form(),
+                false));
         return last.model();
     }
 

@@ -373,7 +373,8 @@ public final class GraphSweeper {
             }
         }
         GraphRun s = GraphRun.of(settings, settings.schedule().shareFor(validation.count()));
-        RoundForm form = GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), training);
+        RoundForm form = GraphInt8Rounds.of(settings.quantize(), settings.int8Operators(), proto, model, feed.data(),
+                training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);
         KeptApart.noteAboveReport(outcome.report().validation().accuracy(), outcome.report().validation().rows(),

@@ -21,6 +21,7 @@ import org.odf2nna.onnx.Producer;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Int8Coverage;
+import org.odf2nna.settings.ConvertChecks;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 
@@ -59,12 +60,14 @@ final class Int8Conversion {
     }
 
     static Conversion convert(Path model, Path output, Quantize quantize, Path calibration) {
-        return convert(model, output, quantize, calibration, Int8SpeedFallback.OFF);
+        return convert(model, output, quantize, calibration, ConvertChecks.NONE);
     }
 
-    /** @param fallback whether layers whose int8 form alone is slower here stay float */
-    static Conversion convert(Path model, Path output, Quantize quantize, Path calibration,
-            Int8SpeedFallback fallback) {
+    /**
+     * @param checks whether every layer is int8 ({@link ConvertChecks#int8Everywhere}; else {@link Int8FloatLayers}
+     *               decides) and the operators a static form may hold
+     */
+    static Conversion convert(Path model, Path output, Quantize quantize, Path calibration, ConvertChecks checks) {
         OutputPaths.checkWritable(output, model);
         if (quantize == Quantize.INT8_STATIC && calibration == null) {
             throw InputException.usage(model, "{{QUANTIZE}} int8-static needs training rows to calibrate its "
@@ -79,15 +82,14 @@ final class Int8Conversion {
         boolean mayStatic = quantize != Quantize.INT8_DYNAMIC && rows != null;
         ModelProto raised = OpsetRaise.atLeast(original, model, mayStatic ? GraphQuantizer.STATIC_OPSET
                 : GraphQuantizer.DYNAMIC_OPSET, "int8 weights on integer kernels");
-        Int8Choice choice = quantize == Quantize.INT8 && mayStatic
-                ? Int8Choice.fastest(raised, model, input, rows)
-                : Int8Choice.fixed(mayStatic ? GraphQuantizer.Form.STATIC : GraphQuantizer.Form.DYNAMIC,
-                        mayStatic ? "asked for" : rows == null ? "no training rows to calibrate a static form on"
-                                : "asked for");
+        GraphQuantizer.Operators ops = Int8FloatLayers.operators(checks.int8Operators());
+        boolean everywhere = checks.int8Everywhere();
+        Int8Choice choice = Int8Choice.fixed(mayStatic ? GraphQuantizer.Form.STATIC : GraphQuantizer.Form.DYNAMIC,
+                quantize != Quantize.INT8 ? "asked for" : mayStatic ? Int8FloatLayers.STATIC_WITH_ROWS
+                        : "no training rows to calibrate a static form on", ops);
         float[] check = generatedRows(width);
-        Int8SpeedFallback.Measured speeds = fallback.measure(raised, model, input, rows != null ? rows : check,
-                choice.form());
-        GraphQuantizer.Result result = choice.apply(raised, model, input, rows, speeds.keepFloat());
+        GraphQuantizer.Result result = choice.apply(raised, model, input, rows,
+                Int8FloatLayers.keepFloat(raised, model, choice.form(), everywhere));
         float[] reference = outputs(original, model, input, check, false);
         ModelProto proto = Producer.stamp(ExternalData.forOutput(result.model(), model, output));
         double[] difference = new double[1];
@@ -98,7 +100,7 @@ final class Int8Conversion {
         });
         Int8Coverage coverage = new Int8Coverage(choice.form().id(), choice.why(), new Int8Coverage.Layers(
                 result.int8Layers().size(), result.int8Weights(), result.layers().size() - result.int8Layers().size(),
-                result.floatReasons()), new Int8Coverage.Opsets(opsetFrom, OpsetRaise.opset(proto)), speeds.speeds());
+                result.floatReasons()), new Int8Coverage.Opsets(opsetFrom, OpsetRaise.opset(proto)), null);
         return new Conversion(model.toString(), "onnx", output.toString(), "onnx", describe(result),
                 parameters(original), new Conversion.Check(check.length / width, difference[0]),
                 new Conversion.Storage(true, Converter.bytes(model), Converter.bytes(output), Double.NaN,

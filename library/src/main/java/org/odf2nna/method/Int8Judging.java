@@ -23,6 +23,8 @@ final class Int8Judging {
 
     /** ONNX Runtime's intra-op threads in both timed sessions: one, so that the machine's other work moves least. */
     static final int THREADS = 1;
+    /** What the model the user pruned from is called in the output. */
+    static final String ORIGINAL = "the original float model";
     /** Training rows the agreement is measured on, when there are some. */
     static final int ROWS = 256;
 
@@ -33,45 +35,56 @@ final class Int8Judging {
      * @param calibration training rows (the agreement is measured on the first {@link #ROWS}), or null for the
      *                    generated check rows
      * @param batch       the larger batch timed; 0 not to time
+     * @param originalFile the user's original float model (ONNX) to judge and time against, the float input timed
+     *                    beside; null when the input is that model
      */
-    static Int8Judgement judge(Path model, Path written, Path calibration, Task task, int batch) {
+    static Int8Judgement judge(Path input, Path written, Path calibration, Task task, int batch, Path originalFile) {
+        Path model = originalFile != null ? originalFile : input;
         boolean onnx = ModelFiles.formatOf(model) == ModelFormat.ONNX;
         ModelProto original;
-        InputSignature input;
+        InputSignature signature;
         if (onnx) {
             original = OnnxModelFile.read(model);
-            input = GraphRows.dataInput(original, model);
+            signature = GraphRows.dataInput(original, model);
         } else {
             org.odf2nna.onnx.OnnxDenseModel read = ModelFiles.read(model);
             original = read.model();
-            input = read.input();
+            signature = read.input();
         }
         long floatBytes = onnx ? Converter.bytes(model) : Producer.stamp(original).toByteArray().length;
         ModelProto int8 = OnnxModelFile.read(written);
-        int width = input.valuesPerRow();
+        int width = signature.valuesPerRow();
         float[] rows = calibration == null ? Int8Conversion.generatedRows(width)
                 : GraphRows.read(calibration, width, null, ROWS).features();
         String what = rows.length / width + (calibration == null ? " generated rows" : " training rows");
-        float[] a = Int8Conversion.outputs(original, model, input, rows, GraphConversionCheck.dynamicInt8(original));
-        float[] b = Int8Conversion.outputs(int8, written, input, rows, GraphConversionCheck.dynamicInt8(int8));
+        float[] a = Int8Conversion.outputs(original, model, signature, rows, GraphConversionCheck.dynamicInt8(original));
+        float[] b = Int8Conversion.outputs(int8, written, signature, rows, GraphConversionCheck.dynamicInt8(int8));
         boolean regression = GraphRegression.regressor(original, task);
         Int8Judgement.Agreement agreement = agreement(a, b, rows.length / width, what, regression,
                 GraphConversionCheck.sigmoid(original));
         Int8Judgement.Speed speed = null;
         if (batch > 0) {
             try {
-                SideBySide s = SideBySide.measure(List.of(original, int8), List.of(model, written), input, rows,
-                        batch, THREADS);
+                List<ModelProto> models = new java.util.ArrayList<>(List.of(original, int8));
+                List<Path> files = new java.util.ArrayList<>(List.of(model, written));
+                if (originalFile != null) {
+                    models.add(OnnxModelFile.read(input));
+                    files.add(input);
+                }
+                SideBySide s = SideBySide.measure(models, files, signature, rows, batch, THREADS);
                 speed = new Int8Judgement.Speed(s.threads(), s.batch(), s.repeats(), s.oneMicros()[0],
-                        s.oneMicros()[1], s.batchMicros()[0], s.batchMicros()[1]);
+                        s.oneMicros()[1], s.batchMicros()[0], s.batchMicros()[1], new Int8Judgement.Speed.Input(
+                        originalFile != null ? ORIGINAL : "the float file", originalFile != null ? s.oneMicros()[2]
+                        : Double.NaN, originalFile != null ? s.batchMicros()[2] : Double.NaN));
             } catch (org.odf2nna.InputException e) {
                 // A graph that fixes its batch inside runs at batch 1 only: the file is written and checked; the
                 // timing is what is left out.
                 speed = null;
             }
         }
-        return new Int8Judgement(new Int8Judgement.Sizes(floatBytes, onnx, Converter.bytes(model),
-                Converter.bytes(written), Int8Conversion.parameters(original)), agreement, speed);
+        return new Int8Judgement(new Int8Judgement.Sizes(floatBytes, onnx, Converter.bytes(input),
+                Converter.bytes(written), Int8Conversion.parameters(originalFile != null ? OnnxModelFile.read(input)
+                        : original)), agreement, speed);
     }
 
     /** Predictions changed (argmax, or one value a row against 0.5 or 0), or a regressor's mean squared difference. */

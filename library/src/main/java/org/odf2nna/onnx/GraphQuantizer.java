@@ -53,6 +53,36 @@ public final class GraphQuantizer {
     }
 
     /**
+     * Which operators the static form may write: the standard ones only ({@link QdqWriter}: QuantizeLinear and
+     * DequantizeLinear around the float operators, which ONNX Runtime fuses into its integer kernels at load), or
+     * ONNX Runtime's own {@code com.microsoft} QGemm for two-dimensional products ({@link Int8Writer}), which minimal
+     * and mobile builds and other runtimes may lack.
+     */
+    public enum Operators {
+        /** Standard ONNX operators only (the default). */
+        STANDARD,
+        /** ONNX Runtime's com.microsoft operators where the tool has a form with them (QGemm). */
+        CONTRIB;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** {@code standard} or {@code contrib}; null for the default. */
+        public static Operators parse(String text) {
+            if (text == null) {
+                return STANDARD;
+            }
+            for (Operators o : values()) {
+                if (o.id().equals(text.trim().toLowerCase(Locale.ROOT))) {
+                    return o;
+                }
+            }
+            throw new IllegalArgumentException("int8 operators: standard or contrib, got '" + text + "'");
+        }
+    }
+
+    /**
      * The values a tensor took on the calibration rows.
      *
      * @param rank the tensor's rank (a QGemm takes two-dimensional inputs only)
@@ -143,9 +173,21 @@ public final class GraphQuantizer {
      * @param keepFloat nodes (by first output) to keep float, with the reason to give
      */
     public static Plan plan(ModelProto model, Path file, Map<String, String> keepFloat) {
-        Int8Sites.Found found = Int8Sites.find(new GraphIndex(model, file), keepFloat);
+        return plan(model, file, keepFloat, Operators.CONTRIB);
+    }
+
+    /**
+     * {@link #plan(ModelProto, Path, Map)} for a static form in {@code ops}: the standard form calibrates every
+     * activation tensor it quantizes ({@link QdqWriter#plan}).
+     */
+    public static Plan plan(ModelProto model, Path file, Map<String, String> keepFloat, Operators ops) {
+        GraphIndex index = new GraphIndex(model, file);
+        Int8Sites.Found found = Int8Sites.find(index, keepFloat);
         List<Layer> int8 = found.sites().stream().map(s -> new Layer(s.name(), s.node().getOpType(),
                 s.weightElements(), null)).toList();
+        if (ops == Operators.STANDARD) {
+            return new Plan(int8, found.kept(), QdqWriter.plan(index, found.sites()).tensors());
+        }
         Set<String> t = new LinkedHashSet<>();
         for (Int8Sites.Site s : found.sites()) {
             t.add(s.input());
@@ -154,6 +196,15 @@ public final class GraphQuantizer {
             }
         }
         return new Plan(int8, found.kept(), List.copyOf(t));
+    }
+
+    /** Each layer an int8 form can cover, by its first output (the key {@code keepFloat} takes), with its op type. */
+    public static Map<String, String> quantizable(ModelProto model, Path file) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (Int8Sites.Site s : Int8Sites.find(new GraphIndex(model, file), Map.of()).sites()) {
+            keys.put(GraphIndex.key(s.node()), s.node().getOpType());
+        }
+        return keys;
     }
 
     /**
@@ -174,17 +225,28 @@ public final class GraphQuantizer {
      */
     public static Result quantize(ModelProto model, Path file, Form form, Map<String, String> keepFloat,
             Map<String, Range> ranges) {
-        Int8Sites.Found plan = Int8Sites.find(new GraphIndex(model, file), keepFloat);
+        return quantize(model, file, form, keepFloat, ranges, Operators.CONTRIB);
+    }
+
+    /** {@link #quantize(ModelProto, Path, Form, Map, Map)}, a static form written in {@code ops}. */
+    public static Result quantize(ModelProto model, Path file, Form form, Map<String, String> keepFloat,
+            Map<String, Range> ranges, Operators ops) {
+        GraphIndex index = new GraphIndex(model, file);
+        Int8Sites.Found plan = Int8Sites.find(index, keepFloat);
         long needed = form == Form.DYNAMIC ? DYNAMIC_OPSET : STATIC_OPSET;
-        long opset = new GraphIndex(model, file).opset;
+        long opset = index.opset;
         if (opset < needed) {
             throw new IllegalArgumentException("the " + form.id() + " int8 form needs opset " + needed
                     + " or later; the model imports " + opset + " (raise it first: OpsetRaise)");
         }
         ModelProto.Builder b = model.toBuilder();
         GraphProto.Builder graph = b.getGraphBuilder();
+        if (form == Form.STATIC && ops == Operators.STANDARD) {
+            QdqWriter.write(graph, Int8Weights.takenNames(graph), plan.sites(), QdqWriter.plan(index, plan.sites()),
+                    ranges);
+            return result(model, b.build(), form, plan);
+        }
         Int8Writer writer = new Int8Writer(graph, Int8Weights.takenNames(graph));
-        List<Layer> layers = new ArrayList<>();
         for (Int8Sites.Site site : plan.sites()) {
             if (form == Form.DYNAMIC) {
                 writer.dynamic(site);
@@ -197,19 +259,27 @@ public final class GraphQuantizer {
                 }
                 writer.statically(site, in, out);
             }
-            layers.add(new Layer(site.name(), site.node().getOpType(), site.weightElements(), null));
         }
-        layers.addAll(plan.kept());
         writer.finish();
         if (form == Form.STATIC && writer.usesContribOps()) {
             importDomain(b, MS_DOMAIN, 1);
         }
+        return result(model, b.build(), form, plan);
+    }
+
+    /** What became of each layer, in the graph's order. */
+    private static Result result(ModelProto model, ModelProto written, Form form, Int8Sites.Found plan) {
+        List<Layer> layers = new ArrayList<>();
+        for (Int8Sites.Site site : plan.sites()) {
+            layers.add(new Layer(site.name(), site.node().getOpType(), site.weightElements(), null));
+        }
+        layers.addAll(plan.kept());
         List<Layer> ordered = new ArrayList<>();
         for (NodeProto n : model.getGraph().getNodeList()) {
             String name = GraphIndex.displayName(n);
             layers.stream().filter(l -> l.node().equals(name)).findFirst().ifPresent(ordered::add);
         }
-        return new Result(b.build(), form, ordered.size() == layers.size() ? ordered : layers);
+        return new Result(written, form, ordered.size() == layers.size() ? ordered : layers);
     }
 
     private static void importDomain(ModelProto.Builder model, String domain, long version) {

@@ -215,7 +215,7 @@ final class Int8Writer {
      * The weight's int8 codes and a scale per output channel: MatMul and Gemm per column of {@code [K][N]}; Conv per
      * output channel (its first axis), the codes kept in the weight's own layout.
      */
-    private static Int8Quantization.Codes codes(Int8Sites.Site site, boolean half) {
+    static Int8Quantization.Codes codes(Int8Sites.Site site, boolean half) {
         if (site.kind() != Int8Sites.Kind.CONV) {
             return Int8Quantization.columns(site.weight(), (int) site.dims()[0], (int) site.dims()[1], half);
         }

@@ -50,6 +50,15 @@ public final class ConvertFormat {
     }
 
     /** The size of an int8 file against the float ONNX file, and against the input when that is not ONNX. */
+    public static String size(Int8Judgement.Sizes s, boolean original) {
+        if (!original) {
+            return size(s);
+        }
+        return s.int8Bytes() + " bytes, " + ReportFormat.number(100.0 * s.int8Bytes() / s.floatBytes()) + "% of the "
+                + "original float model's file (" + s.floatBytes() + " bytes; the float input " + s.inputBytes()
+                + " bytes)";
+    }
+
     public static String size(Int8Judgement.Sizes s) {
         String against = s.floatOnnx() ? "the float ONNX file" : "the float ONNX of the same network";
         return s.int8Bytes() + " bytes, " + ReportFormat.number(100.0 * s.int8Bytes() / s.floatBytes()) + "% of "
@@ -70,17 +79,25 @@ public final class ConvertFormat {
      * also points to the static form, which quantizes no input at run time. Settings are named by their placeholders.
      */
     public static String speed(Int8Judgement.Speed s, boolean dynamic) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "speed int8 against float in ONNX Runtime "
-                + "(%d thread%s each, median of %d interleaved repetitions): batch 1 latency %s× the float "
-                + "file's (%s against %s µs); batch %d %s× its rows per second (%s against %s µs a batch)%n",
-                s.threads(), s.threads() == 1 ? "" : "s", s.repeats(), ratio(s.latencyRatio()),
-                micros(s.int8OneMicros()), micros(s.floatOneMicros()), s.batch(), ratio(s.throughputRatio()),
-                micros(s.int8BatchMicros()), micros(s.floatBatchMicros())));
+        boolean original = !s.reference().equals("the float file");
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "speed int8 against %s in ONNX Runtime "
+                + "(%d thread%s each, side by side, median of %d interleaved repetitions): batch 1 latency %s× %s's "
+                + "(%s against %s µs); batch %d latency %s× (%s against %s µs a batch), %s× its rows per second%n",
+                original ? s.reference() : "float", s.threads(), s.threads() == 1 ? "" : "s", s.repeats(),
+                ratio(s.latencyRatio()), s.reference(), micros(s.int8OneMicros()), micros(s.floatOneMicros()),
+                s.batch(), ratio(s.batchLatencyRatio()), micros(s.int8BatchMicros()), micros(s.floatBatchMicros()),
+                ratio(s.throughputRatio())));
+        if (Double.isFinite(s.inputOneMicros())) {
+            out.append(String.format(Locale.ROOT, "speed the float input against %s, in the same run: batch 1 "
+                    + "latency %s× (%s µs); batch %d latency %s× (%s µs a batch)%n", s.reference(),
+                    ratio(s.inputOneMicros() / s.floatOneMicros()), micros(s.inputOneMicros()), s.batch(),
+                    ratio(s.inputBatchMicros() / s.floatBatchMicros()), micros(s.inputBatchMicros())));
+        }
         boolean slowOne = s.latencyRatio() > 1;
         boolean slowBatch = s.throughputRatio() < 1;
         if (slowOne && slowBatch) {
-            out.append(String.format(Locale.ROOT, "warning: the int8 file is slower than the float file on this "
-                    + "machine, at batch 1 (%s× the latency) and at batch %d (%s× the rows per second): its "
+            out.append(String.format(Locale.ROOT, "warning: the int8 file is slower than " + (original
+                    ? s.reference() : "the float file") + " on this machine, at batch 1 (%s× the latency) and at batch %d (%s× the rows per second): its "
                     + "integer kernels cost more here than they save. Keep the float file where speed matters (the "
                     + "int8 file saves only bytes), or time both on the machine that will run them (bench inference, "
                     + "the float file as the model and the int8 file as the pruned one)%s%n", ratio(s.latencyRatio()),
@@ -88,7 +105,8 @@ public final class ConvertFormat {
                     + "training rows ({{QUANTIZE}} int8-static {{TRAIN}} FILE), which quantizes no input at run "
                     + "time" : ""));
         } else if (slowOne || slowBatch) {
-            out.append(String.format(Locale.ROOT, "note: the int8 file is slower than the float file at %s "
+            out.append(String.format(Locale.ROOT, "note: the int8 file is slower than " + (original ? s.reference()
+                    : "the float file") + " at %s "
                     + "(%s× the %s) and faster at %s: choose by the batches you run%n", slowOne ? "batch 1"
                     : "batch " + s.batch(), ratio(slowOne ? s.latencyRatio() : s.throughputRatio()), slowOne ? "latency"
                     : "rows per second", slowOne ? "batch " + s.batch() : "batch 1"));

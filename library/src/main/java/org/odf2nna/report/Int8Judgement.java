@@ -43,9 +43,43 @@ public record Int8Judgement(Sizes sizes, Agreement agreement, Speed speed) {
      * @param int8OneMicros     the int8 file's
      * @param floatBatchMicros  the float file's median latency of one batch, µs
      * @param int8BatchMicros   the int8 file's
+     * @param input             what the float model timed is, and the float input's own times beside it
      */
     public record Speed(int threads, int batch, int repeats, double floatOneMicros, double int8OneMicros,
-            double floatBatchMicros, double int8BatchMicros) {
+            double floatBatchMicros, double int8BatchMicros, Input input) {
+
+        /** Against the float input itself. */
+        public Speed(int threads, int batch, int repeats, double floatOneMicros, double int8OneMicros,
+                double floatBatchMicros, double int8BatchMicros) {
+            this(threads, batch, repeats, floatOneMicros, int8OneMicros, floatBatchMicros, int8BatchMicros,
+                    new Input("the float file", Double.NaN, Double.NaN));
+        }
+
+        /**
+         * @param reference   the float model timed, in words: "the original float model" (the model the user
+         *                    pruned from) or "the float file" (the input)
+         * @param oneMicros   when the reference is not the input, the float input's batch-1 latency (else NaN)
+         * @param batchMicros and its latency of one batch (else NaN)
+         */
+        public record Input(String reference, double oneMicros, double batchMicros) {
+        }
+
+        public String reference() {
+            return input.reference();
+        }
+
+        public double inputOneMicros() {
+            return input.oneMicros();
+        }
+
+        public double inputBatchMicros() {
+            return input.batchMicros();
+        }
+
+        /** The int8 file's latency of one batch over the reference's (above 1: slower). */
+        public double batchLatencyRatio() {
+            return int8BatchMicros / floatBatchMicros;
+        }
 
         /** The int8 file's batch-1 latency over the float file's (above 1: slower). */
         public double latencyRatio() {

@@ -19,12 +19,41 @@ import org.odf2nna.Setting;
  * @param device     where ONNX Runtime runs
  * @param timingBatch the larger batch an int8 file and its float model are timed at side by side (batch 1 too); 0
  *                   not to time them
- * @param int8Everywhere with {@code int8}, every layer int8 even where its int8 form alone is slower on this machine
- *                   than its float form (otherwise such a layer stays float: each layer is timed alone at batch 1 and
- *                   at {@code timingBatch})
+ * @param int8       how an int8 file is written and judged ({@link Int8})
  */
 public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
-        int timingBatch, boolean int8Everywhere) {
+        int timingBatch, Int8 int8) {
+
+    /**
+     * @param everywhere with {@code int8}, every layer int8 (see {@link ConvertChecks#int8Everywhere})
+     * @param operators the operators a static int8 form may hold
+     * @param original  the user's original float model the int8 file is judged and timed against (its accuracy
+     *                  within the bound, its latency side by side), or null when the input is that model
+     */
+    public record Int8(boolean everywhere, Int8Operators operators, Path original) {
+
+        public Int8 {
+            operators = operators == null ? Int8Operators.STANDARD : operators;
+        }
+    }
+
+    /**
+     * With {@code int8}, every layer int8, also those the rule keeps float (a graph's dynamic-form convolutions, a
+     * dense chain's layers timed slower).
+     */
+    public boolean int8Everywhere() {
+        return int8.everywhere();
+    }
+
+    /** The operators a static int8 form may hold. */
+    public Int8Operators int8Operators() {
+        return int8.operators();
+    }
+
+    /** The original float model an int8 file is judged against, or null (the input). */
+    public Path original() {
+        return int8.original();
+    }
 
     /** The larger batch timed by default. */
     public static final int DEFAULT_TIMING_BATCH = 256;
@@ -32,6 +61,12 @@ public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReadi
     /** No rows: only the generated-row check. */
     public static final ConvertChecks NONE = new ConvertChecks(null, null, null, CsvReading.DEFAULT, null,
             Device.CPU);
+
+    /** Standard operators, judged against the input. */
+    public ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
+            int timingBatch, boolean int8Everywhere) {
+        this(eval, validation, maxDrop, csv, task, device, timingBatch, new Int8(int8Everywhere, null, null));
+    }
 
     /** Layers slower as int8 kept float. */
     public ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReading csv, Task task, Device device,
@@ -53,6 +88,7 @@ public record ConvertChecks(Path eval, Path validation, Double maxDrop, CsvReadi
         InvalidSetting.require(timingBatch >= 0 && timingBatch <= 1 << 20, Setting.TIMING_BATCH.ref()
                 + " must be between 1 and 1048576 rows (0: no timing), got " + timingBatch);
         csv = csv == null ? CsvReading.DEFAULT : csv;
+        int8 = int8 == null ? new Int8(false, null, null) : int8;
         device = device == null ? Device.CPU : device;
     }
 

@@ -90,15 +90,16 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
      * @param latency    how the candidates it would write are timed against the original, and whether a slower one
      *                   may be written ({@link LatencyCheck#DEFAULT}: batch 1 and 32, one thread, refused)
      */
-    public record Written(Quantize quantize, boolean clipInputs, LatencyCheck latency) {
+    public record Written(Quantize quantize, boolean clipInputs, LatencyCheck latency, Int8Operators int8Operators) {
 
         public Written {
             Checks.present("quantize, latency", quantize, latency);
+            int8Operators = int8Operators == null ? Int8Operators.STANDARD : int8Operators;
         }
 
-        /** Timed as {@link LatencyCheck#DEFAULT} says. */
+        /** Timed as {@link LatencyCheck#DEFAULT} says, standard operators only. */
         public Written(Quantize quantize, boolean clipInputs) {
-            this(quantize, clipInputs, LatencyCheck.DEFAULT);
+            this(quantize, clipInputs, LatencyCheck.DEFAULT, Int8Operators.STANDARD);
         }
     }
 
@@ -142,6 +143,11 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
         return written.quantize();
     }
 
+    /** The operators a static int8 form may hold. */
+    public Int8Operators int8Operators() {
+        return written.int8Operators();
+    }
+
     /** Whether the written model holds each input to the range of the training rows. */
     public boolean clipInputs() {
         return written.clipInputs();
@@ -154,8 +160,8 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
 
     /** The same settings timed as {@code value} says. */
     public SweepSettings withLatency(LatencyCheck value) {
-        return new SweepSettings(search, maxDrop, pruning, training, new Written(quantize(), clipInputs(), value), task,
-                device);
+        return new SweepSettings(search, maxDrop, pruning, training, new Written(quantize(), clipInputs(), value,
+                int8Operators()), task, device);
     }
 
     /**
@@ -327,7 +333,7 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
         private SweepSettings settings(Schedule schedule, PruningOptions pruningOf, RetrainSettings retrainingOf) {
             return new SweepSettings(new Search(schedule, epsilons, steps, blockLimits), maxDrop, pruningOf,
                     new Training(retrainingOf, graphRetraining, compareScratch), new Written(quantize, clipInputs,
-                    latency), task, device);
+                    latency, int8Operators), task, device);
         }
 
         private Schedule schedule() {

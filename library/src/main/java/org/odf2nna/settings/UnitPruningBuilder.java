@@ -16,6 +16,7 @@ public abstract class UnitPruningBuilder<B extends UnitPruningBuilder<B>> extend
     PruningOptions pruning = PruningOptions.DEFAULT;
     Quantize quantize = Quantize.NONE;
     boolean clipInputs;
+    Int8Operators int8Operators = Int8Operators.STANDARD;
 
     UnitPruningBuilder() {
     }
@@ -51,6 +52,12 @@ public abstract class UnitPruningBuilder<B extends UnitPruningBuilder<B>> extend
      */
     public B quantize(Quantize value) {
         quantize = value;
+        return self();
+    }
+
+    /** The operators a static int8 form may hold (default {@link Int8Operators#STANDARD}: standard ONNX only). */
+    public B int8Operators(Int8Operators value) {
+        int8Operators = value;
         return self();
     }
 

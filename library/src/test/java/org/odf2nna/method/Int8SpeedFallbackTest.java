@@ -62,58 +62,6 @@ class Int8SpeedFallbackTest {
         return Int8SpeedFallback.of(Quantize.INT8, ConvertChecks.NONE, timer);
     }
 
-    @Test
-    void aGraphsSlowerLayerStaysFloatAndTheOthersAreInt8() throws Exception {
-        Path model = dir.resolve("conv.onnx");
-        Files.write(model, GraphModels.convNet(1).toByteArray());
-        ConvSlower timer = new ConvSlower();
-        Path out = dir.resolve("conv.int8.onnx");
-        Conversion c = Int8Conversion.convert(model, out, Quantize.INT8, null, on(timer));
-        assertEquals(List.of("conv_node", "fc_node", "y_node"), timer.timed);
-        List<String> ops = OnnxModelFile.read(out).getGraph().getNodeList().stream().map(NodeProto::getOpType)
-                .toList();
-        assertFalse(ops.contains("ConvInteger"), ops.toString());
-        assertTrue(ops.contains("Conv") && ops.contains("MatMulInteger"), ops.toString());
-        assertEquals(2, c.coverage().layers().int8Layers());
-        Int8LayerSpeeds speeds = c.coverage().speeds();
-        assertEquals(256, speeds.batch());
-        assertEquals(3, speeds.layers().size());
-        assertEquals(List.of("conv_node"), speeds.keptFloat().stream().map(Int8LayerSpeeds.Layer::node).toList());
-        assertEquals(3.0, speeds.keptFloat().get(0).oneRatio(), 1e-12);
-        assertEquals(2.5, speeds.keptFloat().get(0).batchRatio(), 1e-12);
-        assertTrue(c.coverage().layers().floatReasons().contains("1 Conv kept float: its int8 form alone was slower on this "
-                + "machine (conv_node)"), c.coverage().layers().floatReasons().toString());
-    }
-
-    /** The static form: each layer alone calibrated and written as the file is (QGemm, QLinearConv). */
-    @Test
-    void theStaticFormIsTimedLayerByLayerToo() throws Exception {
-        Path model = dir.resolve("conv.onnx");
-        Files.write(model, GraphModels.convNet(2).toByteArray());
-        Path rows = dir.resolve("train.csv");
-        float[] x = GraphModels.rows(3, 80, 64);
-        StringBuilder csv = new StringBuilder();
-        for (int i = 0; i < 64; i++) {
-            csv.append(i == 0 ? "" : ",").append("x").append(i);
-        }
-        for (int r = 0; r < 80; r++) {
-            csv.append('\n');
-            for (int i = 0; i < 64; i++) {
-                csv.append(i == 0 ? "" : ",").append(x[r * 64 + i]);
-            }
-        }
-        Files.writeString(rows, csv.append('\n'));
-        ConvSlower timer = new ConvSlower();
-        Path out = dir.resolve("conv.static.onnx");
-        Conversion c = Int8Conversion.convert(model, out, Quantize.INT8, rows, on(timer));
-        assertEquals(3, timer.timed.size());
-        List<String> ops = OnnxModelFile.read(out).getGraph().getNodeList().stream().map(NodeProto::getOpType)
-                .toList();
-        assertFalse(ops.contains("ConvInteger") || ops.contains("QLinearConv"), ops.toString());
-        assertTrue(ops.contains("Conv"), ops.toString());
-        assertEquals(2, c.coverage().layers().int8Layers(), c.coverage().toString());
-    }
-
     /** A dense chain (judged bit for bit in Java): the slower layer float, the others int8, the file checked. */
     @Test
     void aDenseChainsSlowerLayerStaysFloat() {
@@ -124,7 +72,8 @@ class Int8SpeedFallbackTest {
             return call[0] == 2 ? new double[][] {{10, 100}, {12, 120}} : new double[][] {{10, 100}, {8, 60}};
         };
         Path out = dir.resolve("digits.int8.onnx");
-        Conversion c = Converter.convert(model, out, ModelFormat.ONNX, Quantize.INT8, null, on(secondSlower));
+        Conversion c = Converter.convert(model, out, ModelFormat.ONNX, Quantize.INT8, null, ConvertChecks.NONE,
+                on(secondSlower));
         assertEquals(3, call[0]);
         assertEquals(2, c.coverage().layers().int8Layers());
         assertEquals(1, c.coverage().layers().floatLayers());

@@ -81,6 +81,42 @@ class GraphQuantizerTest {
         assertClose(run(model, x, rows, false), batch, 0.03, "static");
     }
 
+    /**
+     * The static form in standard operators (the default): QuantizeLinear/DequantizeLinear pairs as ONNX Runtime's
+     * quantize_static writes them, no com.microsoft operator in the file, fused by ONNX Runtime into its integer
+     * kernels, outputs close to the float model's and the same for a row alone or in a batch.
+     */
+    @Test
+    void standardStaticFormHoldsNoContribOperatorRunsFusedAndIsCloseToFloat() throws Exception {
+        ModelProto model = GraphModels.convNet(2);
+        float[] calibration = GraphModels.rows(5, 200, 64);
+        GraphQuantizer.Plan plan = GraphQuantizer.plan(model, FILE, Map.of(), GraphQuantizer.Operators.STANDARD);
+        // The Conv's Relu is folded into its output's pair; the fc MatMul's output and the Gemm's (a graph output)
+        // are quantized too, so that ONNX Runtime fuses them.
+        assertTrue(plan.calibrationTensors().containsAll(List.of("img_x", "conv_r", "flat", "fc", "mix", "y")),
+                plan.calibrationTensors().toString());
+        assertTrue(!plan.calibrationTensors().contains("conv"), plan.calibrationTensors().toString());
+        Map<String, GraphQuantizer.Range> ranges = Int8Calibration.ranges(model, FILE, INPUT, calibration,
+                plan.calibrationTensors());
+        GraphQuantizer.Result r = GraphQuantizer.quantize(model, FILE, GraphQuantizer.Form.STATIC, Map.of(), ranges,
+                GraphQuantizer.Operators.STANDARD);
+        assertTrue(r.model().getGraph().getNodeList().stream().allMatch(n -> n.getDomain().isEmpty()),
+                GraphModels.ops(r.model()).toString());
+        assertTrue(r.model().getOpsetImportList().stream().noneMatch(o -> o.getDomain().equals("com.microsoft")));
+        List<String> ops = GraphModels.ops(r.model());
+        assertEquals(0, GraphModels.count(ops, "Relu") - 1, "the fc's Relu stays (its Add reads a constant): " + ops);
+        assertEquals(3, r.int8Layers().size());
+        List<String> fused = optimized(r.model());
+        assertEquals(1, GraphModels.count(fused, "QLinearConv"), fused.toString());
+        assertEquals(1, GraphModels.count(fused, "QGemm"), fused.toString());
+        assertEquals(0, GraphModels.count(fused, "Conv") + GraphModels.count(fused, "Gemm"), fused.toString());
+        int rows = 60;
+        float[] x = java.util.Arrays.copyOf(calibration, rows * 64);
+        float[] batch = run(r.model(), x, rows, false);
+        assertArrayEquals(run(r.model(), x, rows, true), batch, "a row's outputs must not depend on its batch");
+        assertClose(run(model, x, rows, false), batch, 0.03, "standard static");
+    }
+
     /** A dense chain in the static form: one QuantizeLinear, then QGemm into QGemm, the ReLUs their clamp at 0. */
     @Test
     void staticDenseChainIsOneQuantizeLinearAndAQGemmPerLayer() {

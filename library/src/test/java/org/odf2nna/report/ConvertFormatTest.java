@@ -15,7 +15,7 @@ class ConvertFormatTest {
         Int8Judgement.Speed slow = new Int8Judgement.Speed(1, 256, 5, 100, 145, 10_000, 13_400);
         String s = ConvertFormat.speed(slow);
         assertTrue(s.contains("batch 1 latency 1.45× the float file's (145 against 100 µs)"), s);
-        assertTrue(s.contains("batch 256 0.746× its rows per second"), s);
+        assertTrue(s.contains("batch 256 latency 1.34× (13400 against 10000 µs a batch), 0.746× its rows per second"), s);
         assertTrue(s.contains("warning: the int8 file is slower than the float file on this machine, at batch 1 "
                 + "(1.45× the latency) and at batch 256 (0.746× the rows per second)"), s);
         assertTrue(s.contains("Keep the float file where speed matters"), s);
@@ -23,6 +23,25 @@ class ConvertFormatTest {
         String dynamic = ConvertFormat.speed(slow, true);
         assertTrue(dynamic.contains("or write the static form, calibrated on training rows ({{QUANTIZE}} int8-static "
                 + "{{TRAIN}} FILE)"), dynamic);
+    }
+
+    /** Against the original float model the user pruned from, the pruned float input timed in the same run. */
+    @Test
+    void againstTheOriginalFloatModelTheFloatInputIsTimedBeside() {
+        Int8Judgement.Speed s = new Int8Judgement.Speed(1, 32, 5, 100, 62, 3_000, 1_500, new Int8Judgement.Speed.Input(
+                "the original float model", 90, 2_400));
+        String text = ConvertFormat.speed(s);
+        assertTrue(text.startsWith("speed int8 against the original float model in ONNX Runtime (1 thread each, side "
+                + "by side, median of 5 interleaved repetitions): batch 1 latency 0.62× the original float model's "
+                + "(62 against 100 µs); batch 32 latency 0.5× (1500 against 3000 µs a batch), 2× its rows per second"),
+                text);
+        assertTrue(text.contains("speed the float input against the original float model, in the same run: batch 1 "
+                + "latency 0.9× (90 µs); batch 32 latency 0.8× (2400 µs a batch)"), text);
+        assertFalse(text.contains("warning") || text.contains("note"), text);
+        String slower = ConvertFormat.speed(new Int8Judgement.Speed(1, 32, 5, 100, 120, 3_000, 3_300,
+                new Int8Judgement.Speed.Input("the original float model", 90, 2_400)));
+        assertTrue(slower.contains("warning: the int8 file is slower than the original float model on this machine"),
+                slower);
     }
 
     @Test
