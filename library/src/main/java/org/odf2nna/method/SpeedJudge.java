@@ -186,17 +186,14 @@ final class SpeedJudge {
 
     /** Model {@code m} of a timing run against model 0, the original. */
     static Latency.Timing timing(String label, SideBySide s, int m) {
-        double o1 = s.oneMicros()[0];
-        double c1 = s.oneMicros()[m];
-        double ob = s.batchMicros()[0];
-        double cb = s.batchMicros()[m];
-        return new Latency.Timing(label, s.threads(), o1, c1, c1 / o1, ob, cb, cb / ob, slower(o1, c1)
-                || slower(ob, cb));
+        Latency.Times one = new Latency.Times(s.oneMicros()[0], s.oneMicros()[m]);
+        Latency.Times batch = new Latency.Times(s.batchMicros()[0], s.batchMicros()[m]);
+        return new Latency.Timing(label, s.threads(), one, batch, slower(one.originalMicros(), one.micros())
+                || slower(batch.originalMicros(), batch.micros()), -1);
     }
 
     private static Latency.Timing withMultiplyAdds(Latency.Timing t, long macs) {
-        return new Latency.Timing(t.candidate(), t.threads(), t.originalOneMicros(), t.oneMicros(), t.oneRatio(),
-                t.originalBatchMicros(), t.batchMicros(), t.batchRatio(), t.slower(), macs);
+        return new Latency.Timing(t.candidate(), t.threads(), t.one(), t.batch(), t.slower(), macs);
     }
 
     /** The verdict with the original's multiply-adds per row. */

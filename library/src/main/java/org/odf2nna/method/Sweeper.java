@@ -288,13 +288,9 @@ public final class Sweeper {
         List<ProgressivePruning.Round> rounds = pruned.rounds();
         List<EpsilonOutcome> outcomes = roundOutcomes(rounds, model, test, task, options, pruned, progress);
         Integer chosen = pruned.chosen();
-        org.odf2nna.report.Latency latency = null;
-        if (chosen != null && !writesKeras(options.files())) {
-            List<Integer> certified = certified(rounds, chosen);
-            SpeedJudge.Verdict speed = judgeSpeed(options, model, rounds, certified, pruned, scan.sample(), progress);
-            latency = speed.latency();
-            chosen = speed.writes() ? certified.get(speed.index()) : null;
-        }
+        SpeedJudge.Verdict speed = judgeSpeed(options, model, rounds, chosen, pruned, scan.sample(), progress);
+        org.odf2nna.report.Latency latency = speed.latency();
+        chosen = speed.writes() ? speed.index() : null;
         String written = null;
         if (chosen != null) {
             ProgressivePruning.Round round = rounds.get(chosen);
@@ -366,11 +362,16 @@ public final class Sweeper {
 
     /**
      * The certified rounds timed against the user's original in ONNX Runtime ({@link SpeedJudge}), each as its file
-     * would hold it, on the scoring pass's rows.
+     * would hold it, on the scoring pass's rows: the verdict's index is the round to write (-1: none), its latency null
+     * where nothing was timed (no round certified, or a .keras file written).
      */
     private static SpeedJudge.Verdict judgeSpeed(Sweep options, OnnxDenseModel model,
-            List<ProgressivePruning.Round> rounds, List<Integer> certified, ProgressiveSweep.Result pruned,
+            List<ProgressivePruning.Round> rounds, Integer chosen, ProgressiveSweep.Result pruned,
             ScanResult.Sample sample, Progress progress) {
+        if (chosen == null || writesKeras(options.files())) {
+            return new SpeedJudge.Verdict(chosen == null ? -1 : chosen, null);
+        }
+        List<Integer> certified = certified(rounds, chosen);
         List<SpeedJudge.Candidate> candidates = new java.util.ArrayList<>();
         for (int i : certified) {
             ProgressivePruning.Round round = rounds.get(i);
@@ -392,7 +393,7 @@ public final class Sweeper {
         if (check.on()) {
             progress.done("timing the original and the certified rounds in ONNX Runtime");
         }
-        return v;
+        return new SpeedJudge.Verdict(v.writes() ? certified.get(v.index()) : -1, v.latency());
     }
 
     /** Whether the chosen model goes to a .keras file (a Keras file swept with {@code -o NAME.keras}). */

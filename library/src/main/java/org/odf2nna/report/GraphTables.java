@@ -167,8 +167,8 @@ public final class GraphTables {
                     "multiply-adds per row (original " + macs(l.originalMultiplyAdds()) + ")"));
             for (Latency.Timing t : l.timings()) {
                 s.append(String.format(Locale.ROOT, "  %-10s  %7d  %9.1f µs  %9.1f µs  %5.2f×  %11.1f µs  %11.1f µs  "
-                        + "%5.2f×  %s%s%n", t.candidate(), t.threads(), t.originalOneMicros(), t.oneMicros(),
-                        t.oneRatio(), t.originalBatchMicros(), t.batchMicros(), t.batchRatio(),
+                        + "%5.2f×  %s%s%n", t.candidate(), t.threads(), t.one().originalMicros(),
+                        t.one().micros(), t.oneRatio(), t.batch().originalMicros(), t.batch().micros(), t.batchRatio(),
                         macs(t.multiplyAdds()) + (t.multiplyAdds() > 0 && l.originalMultiplyAdds() > 0
                                 ? String.format(Locale.ROOT, " (%.1f%% fewer)", 100.0 * (l.originalMultiplyAdds()
                                 - t.multiplyAdds()) / l.originalMultiplyAdds()) : ""), t.slower() ? "  slower" : ""));

@@ -37,31 +37,44 @@ public record Latency(long originalMultiplyAdds, int batch, int repeats, List<Ti
     /**
      * One candidate against the original, at one thread count.
      *
-     * @param candidate           as the table names it ("round 7", "ε=0.05")
-     * @param threads             ONNX Runtime's intra-op threads in both sessions
-     * @param originalOneMicros   the original's median latency at batch 1, µs
-     * @param oneMicros           the candidate's, µs
-     * @param oneRatio            the candidate's over the original's (below 1: faster)
-     * @param originalBatchMicros the original's median time for one run of {@code batch} rows, µs
-     * @param batchMicros         the candidate's, µs
-     * @param batchRatio          the candidate's over the original's (below 1: faster)
-     * @param slower              whether the candidate counts as slower at either batch (beyond the timing's noise)
-     * @param multiplyAdds        the candidate's multiply-adds per row (-1: not counted)
+     * @param candidate    as the table names it ("round 7", "ε=0.05")
+     * @param threads      ONNX Runtime's intra-op threads in both sessions
+     * @param one          the median latency at batch 1
+     * @param batch        the median time of one run of the larger batch
+     * @param slower       whether the candidate counts as slower at either batch (beyond the timing's noise)
+     * @param multiplyAdds the candidate's multiply-adds per row (-1: not counted)
      */
-    public record Timing(String candidate, int threads, double originalOneMicros, double oneMicros, double oneRatio,
-            double originalBatchMicros, double batchMicros, double batchRatio, boolean slower, long multiplyAdds) {
+    public record Timing(String candidate, int threads, Times one, Times batch, boolean slower, long multiplyAdds) {
 
-        /** Without multiply-adds counted. */
-        public Timing(String candidate, int threads, double originalOneMicros, double oneMicros, double oneRatio,
-                double originalBatchMicros, double batchMicros, double batchRatio, boolean slower) {
-            this(candidate, threads, originalOneMicros, oneMicros, oneRatio, originalBatchMicros, batchMicros,
-                    batchRatio, slower, -1);
+        /** The candidate's batch-1 latency over the original's (below 1: faster). */
+        public double oneRatio() {
+            return one.ratio();
+        }
+
+        /** The candidate's time at the larger batch over the original's (below 1: faster). */
+        public double batchRatio() {
+            return batch.ratio();
         }
 
         /** The two ratios in words: "0.62× at batch 1, 0.55× at batch 32, 1 thread". */
-        public String ratios(int batch) {
-            return String.format(Locale.ROOT, "%.2f× at batch 1, %.2f× at batch %d, %d thread%s", oneRatio,
-                    batchRatio, batch, threads, threads == 1 ? "" : "s");
+        public String ratios(int rows) {
+            return String.format(Locale.ROOT, "%.2f× at batch 1, %.2f× at batch %d, %d thread%s", oneRatio(),
+                    batchRatio(), rows, threads, threads == 1 ? "" : "s");
+        }
+    }
+
+    /**
+     * The original's and the candidate's median time at one batch size, timed in the same run.
+     *
+     * @param originalMicros the original's, µs
+     * @param micros         the candidate's, µs
+     * @param ratio          the candidate's over the original's (below 1: faster)
+     */
+    public record Times(double originalMicros, double micros, double ratio) {
+
+        /** The two times and their ratio. */
+        public Times(double originalMicros, double micros) {
+            this(originalMicros, micros, micros / originalMicros);
         }
     }
 

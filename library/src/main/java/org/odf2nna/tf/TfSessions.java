@@ -16,9 +16,9 @@ import org.tensorflow.proto.RewriterConfig;
  *
  * <p>Results with more than one intra-op thread are not guaranteed to be bit-reproducible (TensorFlow may split a
  * reduction differently from run to run): {@link #useThreads(int)} with 1, before any session is open, gives
- * bit-reproducible training (one thread, a setting of the command line). The system property {@value #THREADS_PROPERTY}
- * or the environment variable {@value #THREADS_ENV} (the property wins) fix the count for the whole process, over what
- * a program asks: the tests run with 1. See docs/PERFORMANCE.md for what was measured.
+ * bit-reproducible training (what the command line's TensorFlow-threads setting of 1 asks). The system property
+ * {@value #THREADS_PROPERTY} or the environment variable {@value #THREADS_ENV} (the property wins) fix the count for
+ * the whole process, over what a program asks: the tests run with 1. See docs/PERFORMANCE.md for what was measured.
  */
 public final class TfSessions {
 
