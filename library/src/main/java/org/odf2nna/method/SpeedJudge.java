@@ -30,7 +30,8 @@ import org.odf2nna.settings.LatencyCheck;
  * </ol>
  *
  * "Slower" is beyond the timing's noise: more than {@link #TOLERANCE} and more than {@link #FLOOR_MICROS} µs above
- * the original's median. The cost is bounded: at most 1 + {@link #MORE} candidates are timed, each run about a
+ * the original's median, and slower in every one of the interleaved repetitions (a chance of 1 in 32 when neither is
+ * faster; {@link SideBySide#slowerInEveryRepeat}). The cost is bounded: at most 1 + {@link #MORE} candidates are timed, each run about a
  * second (two batch sizes, {@link SideBySide#REPEATS} repetitions of about 60 ms), per thread count.
  */
 final class SpeedJudge {
@@ -188,8 +189,9 @@ final class SpeedJudge {
     static Latency.Timing timing(String label, SideBySide s, int m) {
         Latency.Times one = new Latency.Times(s.oneMicros()[0], s.oneMicros()[m]);
         Latency.Times batch = new Latency.Times(s.batchMicros()[0], s.batchMicros()[m]);
-        return new Latency.Timing(label, s.threads(), one, batch, slower(one.originalMicros(), one.micros())
-                || slower(batch.originalMicros(), batch.micros()), -1);
+        return new Latency.Timing(label, s.threads(), one, batch, (slower(one.originalMicros(), one.micros())
+                && s.slowerInEveryRepeat(m, false)) || (slower(batch.originalMicros(), batch.micros())
+                && s.slowerInEveryRepeat(m, true)), -1);
     }
 
     private static Latency.Timing withMultiplyAdds(Latency.Timing t, long macs) {

@@ -17,8 +17,16 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * @param repeats    the interleaved repetitions
  * @param oneMicros  per model, its median batch-1 latency in µs
  * @param batchMicros per model, its median latency of one run of {@code batch} rows in µs
+ * @param oneRepeats  per model, each repetition's median batch-1 latency in µs (null when not kept)
+ * @param batchRepeats per model, each repetition's median time at {@code batch} rows in µs (null when not kept)
  */
-public record SideBySide(int threads, int batch, int repeats, double[] oneMicros, double[] batchMicros) {
+public record SideBySide(int threads, int batch, int repeats, double[] oneMicros, double[] batchMicros,
+        double[][] oneRepeats, double[][] batchRepeats) {
+
+    /** Medians alone. */
+    public SideBySide(int threads, int batch, int repeats, double[] oneMicros, double[] batchMicros) {
+        this(threads, batch, repeats, oneMicros, batchMicros, null, null);
+    }
 
     /**
      * How models are timed side by side: {@link #ORT} in ONNX Runtime; a test gives made-up timings to check a rule
@@ -63,8 +71,8 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
         int width = input.valuesPerRow();
         float[] data = filled(rows, width, batch);
         OnnxRunner[] runners = new OnnxRunner[models.size()];
-        double[] one = new double[models.size()];
-        double[] many = new double[models.size()];
+        double[][] one;
+        double[][] many;
         try {
             for (int m = 0; m < runners.length; m++) {
                 runners[m] = OnnxRunner.open(Int8Calibration.exposing(models.get(m), List.of(), input.name()), input,
@@ -79,7 +87,36 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
                 }
             }
         }
-        return new SideBySide(threads, batch, REPEATS, one, many);
+        return new SideBySide(threads, batch, REPEATS, median(one), median(many), one, many);
+    }
+
+    /** Per model, the median of its repetitions' medians. */
+    private static double[] median(double[][] repeats) {
+        double[] out = new double[repeats.length];
+        for (int m = 0; m < out.length; m++) {
+            double[] sorted = repeats[m].clone();
+            Arrays.sort(sorted);
+            out[m] = sorted[sorted.length / 2];
+        }
+        return out;
+    }
+
+    /**
+     * Whether model {@code m} was slower than model 0 in every interleaved repetition at batch 1 ({@code atBatch}
+     * false) or at the larger batch: with 5 repetitions, a chance of 1 in 32 when neither is faster. True when the
+     * repetitions were not kept.
+     */
+    public boolean slowerInEveryRepeat(int m, boolean atBatch) {
+        double[][] r = atBatch ? batchRepeats : oneRepeats;
+        if (r == null) {
+            return true;
+        }
+        for (int k = 0; k < r[m].length; k++) {
+            if (r[m][k] <= r[0][k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Model {@code m}'s batch-1 latency over model 0's (above 1: slower). */
@@ -92,7 +129,8 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
         return batchMicros[0] / batchMicros[m];
     }
 
-    private static double[] medians(OnnxRunner[] runners, List<ModelProto> models, float[] data, int batch,
+    /** Per model, each repetition's median run in µs. */
+    private static double[][] medians(OnnxRunner[] runners, List<ModelProto> models, float[] data, int batch,
             int width, long repeatNanos) {
         int[] runs = new int[runners.length];
         for (int m = 0; m < runners.length; m++) {
@@ -116,12 +154,7 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
                 medians[m][r] = t[t.length / 2];
             }
         }
-        double[] out = new double[runners.length];
-        for (int m = 0; m < out.length; m++) {
-            Arrays.sort(medians[m]);
-            out[m] = medians[m][REPEATS / 2];
-        }
-        return out;
+        return medians;
     }
 
     /** {@code batch} rows: the given ones repeated. */

@@ -151,6 +151,17 @@ class SpeedJudgeTest {
     }
 
     @Test
+    void slowerMeansSlowerInEveryInterleavedRepetition() {
+        double[][] b32 = {{1000, 1000, 1000, 1000, 1000}, {900, 900, 900, 900, 900}};
+        SideBySide once = new SideBySide(1, 32, 5, new double[] {100, 120}, new double[] {1000, 900},
+                new double[][] {{100, 100, 100, 100, 100}, {120, 120, 90, 120, 120}}, b32);
+        assertFalse(SpeedJudge.timing("round 1", once, 1).slower(), "faster in one repetition of five: noise");
+        SideBySide always = new SideBySide(1, 32, 5, new double[] {100, 120}, new double[] {1000, 900},
+                new double[][] {{100, 100, 100, 100, 100}, {120, 120, 107, 120, 120}}, b32);
+        assertTrue(SpeedJudge.timing("round 1", always, 1).slower());
+    }
+
+    @Test
     void theUsersThreadCountIsTimedTooAndMustNotBeSlower() {
         Table t = new Table(Map.of("original", new double[] {100, 2000}, "round 1", new double[] {60, 1000}),
                 Map.of("original", new double[] {40, 500}, "round 1", new double[] {45, 700}));
