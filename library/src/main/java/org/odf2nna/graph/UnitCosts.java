@@ -62,8 +62,9 @@ final class UnitCosts {
             long macs = nodes.stream().mapToLong(n -> byNode.getOrDefault(n, 0L)).sum();
             costs.put(b, (double) macs / b.units());
         }
+        // Against the dense units' average; a graph of streams and heads alone against all its units'.
         double mean = blocks.stream().filter(b -> !b.heads() && !b.tied()).mapToDouble(costs::get).average()
-                .orElse(Double.NaN);
+                .orElse(blocks.stream().mapToDouble(costs::get).average().orElse(Double.NaN));
         return new UnitCosts(Budget.MACS, costs, mean);
     }
 
