@@ -20,8 +20,8 @@ final class GraphWidthOptions {
     @Option(names = "--budget", paramLabel = "params|macs", defaultValue = "params",
             description = "Graph models: what each round removes a share of, and what a unit's cost in the ranking "
                     + "is: params (the default), the blocks' parameters; macs, their multiply-adds per row, each "
-                    + "unit's score divided by the multiply-adds it saves, so that the early high-resolution "
-                    + "layers of a convolutional network are reached.")
+                    + "unit's score divided by the multiply-adds it saves, so that among units of like cost to the "
+                    + "output those that save more compute go first (docs/graphs.md).")
     String budget;
 
     /** {@code settings} with the rounding and the budget asked for. */
