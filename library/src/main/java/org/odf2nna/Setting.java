@@ -48,6 +48,8 @@ public enum Setting {
     SHARE("the share removed per round"),
     RANK("the ranking of removals"),
     KEEP_BLOCK("the kept blocks"),
+    ROUND_TO("the multiple block widths are rounded to"),
+    BUDGET("what the rounds count"),
     PROMISE("the promise's reading"),
     SCORE("the unit score"),
     PAPER("the paper's rule"),

@@ -50,6 +50,8 @@ final class Flags {
             case PROMISE -> "--promise";
             case RANK -> "--rank";
             case KEEP_BLOCK -> "--keep-block";
+            case ROUND_TO -> "--round-to";
+            case BUDGET -> "--budget";
             case SCORE -> "--score";
             case PAPER -> "--paper";
             case CLIP_INPUTS -> "--clip-inputs";

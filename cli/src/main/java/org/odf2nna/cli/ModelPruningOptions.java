@@ -49,6 +49,9 @@ final class ModelPruningOptions {
     @Mixin
     TfThreadsOption tfThreads;
 
+    @Mixin
+    GraphWidthOptions graphWidths;
+
     /**
      * Whether {@code model} is pruned by its graph's dense blocks (its dense chain has no hidden layer), after refusing
      * in one line any option given on {@code command}'s line that the model's kind does not read.
@@ -71,9 +74,9 @@ final class ModelPruningOptions {
      * @param before the outputs that existed before the run
      */
     int sweepGraph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
-        GraphSweepReport result = Odf2nna.sweepGraph(files, settings.withLatency(latency.check()),
-                graphRetrain.retraining(),
-                graphInputs.modelInputs(), graphInputs.decoding(), command.main.progress());
+        GraphSweepReport result = Odf2nna.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
+                latency.check())), graphRetrain.retraining(), graphInputs.modelInputs(), graphInputs.decoding(),
+                command.main.progress());
         command.main.out.print(GraphTables.sweep(result));
         if (result.output() != null) {
             command.printReplacedNote(before, Path.of(result.output()));

@@ -53,6 +53,10 @@ final class OptionScope {
         GRAPH_ONLY.put("--input-shape", oneInput);
         GRAPH_ONLY.put("--input", oneInput);
         GRAPH_ONLY.put("--prune-input", oneInput);
+        GRAPH_ONLY.put("--round-to", "a dense chain's hidden layers are pruned unit by unit to any width (its own "
+                + "ranking, not the graph's rounds)");
+        GRAPH_ONLY.put("--budget", "a dense chain's rounds count parameters (a dense layer's multiply-adds per row "
+                + "are its weights)");
     }
 
     /** Retraining options shrink reads only with --train (without it, it prunes once by ε and trains nothing). */

@@ -162,14 +162,18 @@ final class ShrinkCommand extends Subcommand {
 
     /** shrink without --train on a graph: one round of the sweep's pruning on the --eval rows, refit only. */
     private int once(ShrinkFiles files, ShrinkSettings settings, java.util.Set<Path> before) {
-        org.odf2nna.report.GraphOneRound r = Odf2nna.shrinkGraphOnce(files, settings.sweep(),
+        org.odf2nna.report.GraphOneRound r = Odf2nna.shrinkGraphOnce(files,
+                options.graphWidths.applyTo(settings.sweep()),
                 options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
         main.out.println("Model    " + model.path);
-        main.out.println("Pruned   one round of " + ReportFormat.number(100 * r.share()) + "% of the block parameters ("
-                + r.removed() + " of " + r.blockParameters() + "), the units measured and refitted on " + eval
+        boolean macs = r.compute().multiplyAdds();
+        main.out.println("Pruned   one round of " + ReportFormat.number(100 * r.share()) + "% of the block "
+                + (macs ? "multiply-adds per row (" : "parameters (") + r.removed() + " of " + r.blockParameters()
+                + " block parameters removed), the units measured and refitted on " + eval
                 + "; not retrained (--train and --validation give rounds retrained and judged, as sweep's)");
         main.out.println("Size     the whole model " + r.modelParameters() + " -> " + r.parametersAfter()
                 + " parameters (" + ReportFormat.number(100.0 * r.removed() / r.modelParameters()) + "% fewer)");
+        main.out.println("Compute  " + r.compute().line());
         org.odf2nna.report.GraphOneRound.Rows rows = r.rows();
         main.out.println("Rows     " + (Double.isNaN(rows.originalAccuracy()) ? "" : "original "
                 + ReportFormat.percent(rows.originalAccuracy()) + ", pruned "

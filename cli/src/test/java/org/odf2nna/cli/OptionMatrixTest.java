@@ -85,6 +85,8 @@ class OptionMatrixTest {
         v.put("--quantize", new String[] {"int8"});
         v.put("--rank", new String[] {"std"});
         v.put("--retrain-epochs", new String[] {"1"});
+        v.put("--round-to", new String[] {"4"});
+        v.put("--budget", new String[] {"macs"});
         v.put("--ridge", new String[] {"0.1"});
         v.put("--schedule", new String[] {"epsilon"});
         v.put("--score", new String[] {"impact"});

@@ -104,12 +104,13 @@ public final class GivenRound {
                 continue;
             }
             BlockStatistics.Moments m = moments.get(b);
-            double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, gradients, Double.NaN)
-                    : ranking == Ranking.COST_TAYLOR ? TaylorImportance.costOrdered(g, block, m, gradients, Double.NaN)
-                    : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, m, Double.NaN, increases.get(b))
+            UnitCosts none = UnitCosts.NONE;
+            double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, gradients, none)
+                    : ranking == Ranking.COST_TAYLOR ? TaylorImportance.costOrdered(g, block, m, gradients, none)
+                    : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, m, none, increases.get(b))
                     : ranking == Ranking.GREEDY_COST
-                    ? GreedyCost.scores(g, block, m, block.units() - keep, Double.NaN)
-                    : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, Double.NaN)
+                    ? GreedyCost.scores(g, block, m, block.units() - keep, none)
+                    : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, none)
                     : GraphRounds.scores(g, block, m, ranking);
             int[] kept = java.util.stream.IntStream.range(0, s.length).boxed()
                     .sorted((x, y) -> Double.compare(s[y], s[x])).limit(keep).mapToInt(Integer::intValue).sorted()

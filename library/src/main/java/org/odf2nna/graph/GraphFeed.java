@@ -502,6 +502,14 @@ public final class GraphFeed {
         return new Session(OnnxRunner.open(model, data, device, file));
     }
 
+    /**
+     * Row {@code row} of {@code rows} as one run feeds it, every input of this feed included: what
+     * {@link org.odf2nna.onnx.MultiplyAdds} counts a graph's multiply-adds per row on.
+     */
+    public List<OnnxRunner.Fed> oneRow(GraphRows rows, int row) {
+        return new Session(null).feeds(rows, row, 1);
+    }
+
     /** One ONNX Runtime session fed rows of {@link GraphRows} with every input this feed gives. */
     public final class Session implements AutoCloseable {
         private final OnnxRunner runner;

@@ -14,6 +14,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.BlockLimits;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.Ranking;
+import org.odf2nna.settings.RoundTo;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
@@ -40,20 +41,26 @@ final class GraphRounds {
      * round may take from each ({@link #most}).
      */
     record Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most,
-            Map<String, float[]> gradients, List<double[]> headLoss) {
+            Map<String, float[]> gradients, List<double[]> headLoss, UnitCosts costs) {
 
+        /** The blocks' units costed by their parameters. */
         Measured(List<DenseBlock> blocks, List<BlockStatistics.Moments> moments, int[] most) {
-            this(blocks, moments, most, null, null);
+            this(blocks, moments, most, null, null, UnitCosts.parameters(blocks));
         }
 
         /** The same with the Taylor ranking's loss gradients ({@link TaylorImportance#gradients}). */
         Measured withGradients(Map<String, float[]> values) {
-            return new Measured(blocks, moments, most, values, headLoss);
+            return new Measured(blocks, moments, most, values, headLoss, costs);
         }
 
         /** The same with the heads' loss increases per block ({@link HeadLoss#increases}). */
         Measured withHeadLoss(List<double[]> increases) {
-            return new Measured(blocks, moments, most, gradients, increases);
+            return new Measured(blocks, moments, most, gradients, increases, costs);
+        }
+
+        /** The same with each unit costed as the round's budget counts ({@link UnitCosts}). */
+        Measured withCosts(UnitCosts value) {
+            return new Measured(blocks, moments, most, gradients, headLoss, value);
         }
     }
 
@@ -85,7 +92,7 @@ final class GraphRounds {
         Ranking set = settings.ranking(measured.blocks());
         Ranking ranking = set.usesGradients() && measured.gradients() == null && settings.rankingByDefault()
                 ? Ranking.COST : set;
-        List<boolean[]> drop = dropped(new GraphView(model, file), measured, target, ranking);
+        List<boolean[]> drop = dropped(new GraphView(model, file), measured, target, ranking, settings.roundTo());
         return applied(original, model, file, measured, rows, input, drop, settings);
     }
 
@@ -116,40 +123,29 @@ final class GraphRounds {
 
     /**
      * Per block, the units a round drops: all units of all blocks ranked in one order, the lowest dropped until
-     * {@code target} parameters are gone, each block giving at most its {@link Measured#most} (one that has given
-     * them is passed over and the others go on). A residual stream's channel is one unit, scored by the sum of its
-     * scores at its consumers and carrying the parameters of all of them; its blocks share one mask.
+     * {@code target} is gone (parameters, or multiply-adds per row under that budget: {@link Measured#costs}), each
+     * block giving at most its {@link Measured#most} (one that has given them is passed over and the others go on). A
+     * residual stream's channel is one unit, scored by the sum of its scores at its consumers and costing what all of
+     * them carry; its blocks share one mask. Under multiply-adds every score is per multiply-add against the dense
+     * units' average ({@link UnitCosts#relative}), so that a unit whose removal saves more compute goes first at equal
+     * cost to the output.
+     *
+     * <p>With widths rounded ({@code roundTo}, {@link #multiple}), a block's units go in whole chunks: its units in
+     * its own order (lowest score first) cut into chunks of the multiple, the first chunk of a width that is not a
+     * multiple only what brings it to one; the chunks of all blocks are ranked by their units' mean score and taken
+     * in that order until the target is gone, a block's chunks never past its most (rounded so that what it keeps
+     * stays a multiple, at least one multiple). The round's target is kept this way, where rounding each block's
+     * count after a unit-by-unit choice would miss it by up to half a multiple per block, either way. With no
+     * rounding (multiple 1) a chunk is a unit and this is the unit-by-unit choice.
      */
-    private static List<boolean[]> dropped(GraphView g, Measured measured, long target, Ranking ranking) {
+    private static List<boolean[]> dropped(GraphView g, Measured measured, long target, Ranking ranking,
+            RoundTo roundTo) {
         List<DenseBlock> blocks = measured.blocks();
-        List<BlockStatistics.Moments> moments = measured.moments();
-        record Unit(int block, int unit, double score) {
-        }
         int n = blocks.size();
-        int[] owner = new int[n];
-        long[] perUnit = new long[n];
+        int[] owner = TiedChannels.owners(blocks);
         List<double[]> scores = new ArrayList<>();
-        double denseUnitParameters = HeadUnits.denseUnitParameters(blocks);
         for (int b = 0; b < n; b++) {
-            DenseBlock block = blocks.get(b);
-            owner[b] = b;
-            for (int k = 0; k < b && block.tied(); k++) {
-                if (block.stream().equals(blocks.get(k).stream())) {
-                    owner[b] = owner[k];
-                    break;
-                }
-            }
-            // A stream's channels sum their consumers' scores: one-shot costs there, greedy orders do not add up.
-            boolean greedy = ranking == Ranking.GREEDY_COST && !block.tied() && block.width() <= GreedyCost.MAX_CHANNELS;
-            double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, measured.gradients(),
-                    denseUnitParameters)
-                    : ranking == Ranking.COST_TAYLOR ? TaylorImportance.costOrdered(g, block, moments.get(b),
-                    measured.gradients(), denseUnitParameters)
-                    : greedy ? GreedyCost.scores(g, block, moments.get(b), measured.most()[b], denseUnitParameters)
-                    : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, moments.get(b), denseUnitParameters,
-                    measured.headLoss() == null ? null : measured.headLoss().get(b))
-                    : block.unitSize() > 1 ? HeadUnits.scores(g, block, moments.get(b), ranking, denseUnitParameters)
-                    : scores(g, block, moments.get(b), ranking);
+            double[] s = unitScores(g, measured, b, ranking);
             if (owner[b] == b) {
                 scores.add(s);
             } else {
@@ -159,39 +155,121 @@ final class GraphRounds {
                     lead[j] += s[j];
                 }
             }
-            perUnit[owner[b]] += block.parametersPerUnit();
         }
-        List<Unit> units = new ArrayList<>();
-        for (int b = 0; b < n; b++) {
-            for (int j = 0; scores.get(b) != null && j < scores.get(b).length; j++) {
-                units.add(new Unit(b, j, scores.get(b)[j]));
-            }
-        }
-        units.sort(Comparator.comparingDouble(Unit::score));
-        List<boolean[]> drop = new ArrayList<>();
         int[] most = measured.most().clone();
+        int[] multiple = new int[n];
+        List<boolean[]> drop = new ArrayList<>();
         for (int b = 0; b < n; b++) {
             drop.add(owner[b] == b ? new boolean[blocks.get(b).width()] : drop.get(owner[b]));
             // A stream's channels go from all its blocks at once: the tightest of their limits holds.
             most[owner[b]] = Math.min(most[owner[b]], measured.most()[b]);
+            multiple[owner[b]] = Math.max(multiple[owner[b]], multiple(blocks.get(b), roundTo));
         }
-        int[] taken = new int[n];
-        long removed = 0;
-        for (Unit u : units) {
+        List<Chunk> chunks = new ArrayList<>();
+        for (int b = 0; b < n; b++) {
+            if (owner[b] == b) {
+                chunks.addAll(chunks(b, scores.get(b), most[b], multiple[b]));
+            }
+        }
+        chunks.sort(Comparator.comparingDouble(Chunk::score));
+        double removed = 0;
+        for (Chunk c : chunks) {
             if (removed >= target) {
                 break;
             }
-            DenseBlock block = blocks.get(u.block());
-            if (taken[u.block()] >= most[u.block()]) {
-                continue;
-            }
+            DenseBlock block = blocks.get(c.block());
             // A head goes with its unitSize channels; a dense unit is one channel.
-            java.util.Arrays.fill(drop.get(u.block()), u.unit() * block.unitSize(), (u.unit() + 1) * block.unitSize(),
-                    true);
-            taken[u.block()]++;
-            removed += perUnit[u.block()];
+            for (int u : c.units()) {
+                java.util.Arrays.fill(drop.get(c.block()), u * block.unitSize(), (u + 1) * block.unitSize(), true);
+            }
+            removed += measured.costs().of(block) * c.units().length;
         }
         return drop;
+    }
+
+    /**
+     * Block {@code b}'s unit scores under {@code ranking}, lower goes first; under multiply-adds, per multiply-add
+     * against the dense units where the ranking does not weigh them by cost already.
+     */
+    private static double[] unitScores(GraphView g, Measured measured, int b, Ranking ranking) {
+        DenseBlock block = measured.blocks().get(b);
+        BlockStatistics.Moments m = measured.moments().get(b);
+        UnitCosts costs = measured.costs();
+        // A stream's channels sum their consumers' scores: one-shot costs there, greedy orders do not add up.
+        boolean greedy = ranking == Ranking.GREEDY_COST && !block.tied() && block.width() <= GreedyCost.MAX_CHANNELS;
+        double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, measured.gradients(), costs)
+                : ranking == Ranking.COST_TAYLOR ? TaylorImportance.costOrdered(g, block, m, measured.gradients(),
+                costs)
+                : greedy ? GreedyCost.scores(g, block, m, measured.most()[b], costs)
+                : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, m, costs,
+                measured.headLoss() == null ? null : measured.headLoss().get(b))
+                : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, costs)
+                : scores(g, block, m, ranking);
+        if (costs.budget() == org.odf2nna.settings.Budget.MACS && !weighedByCost(ranking, block)) {
+            double relative = costs.relative(block);
+            for (int j = 0; j < s.length; j++) {
+                s[j] *= relative;
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Whether {@code ranking}'s scores of {@code block} are already per cost against the dense units: Taylor's
+     * importances everywhere, and an attention's heads under the costs that scale them ({@link HeadUnits#scores}).
+     */
+    private static boolean weighedByCost(Ranking ranking, DenseBlock block) {
+        return ranking == Ranking.TAYLOR || block.unitSize() > 1 && (ranking == Ranking.COST
+                || ranking == Ranking.GREEDY_COST || ranking == Ranking.HEAD_LOSS || ranking == Ranking.COST_TAYLOR);
+    }
+
+    /**
+     * What block {@code block}'s width is kept a multiple of: {@code roundTo}'s channels for a convolution's, its units
+     * for a MatMul or Gemm block's; 1 for an attention's heads (never rounded) and for a block narrower than the
+     * multiple (it never was one, and no width it could keep is).
+     */
+    static int multiple(DenseBlock block, RoundTo roundTo) {
+        if (block.heads()) {
+            return 1;
+        }
+        int m = block.kind() == DenseBlock.Kind.CONV ? roundTo.channels() : roundTo.units();
+        return block.width() < m ? 1 : m;
+    }
+
+    /** Units of one block that a round takes together, and their mean score. */
+    record Chunk(int block, int[] units, double score) {
+    }
+
+    /**
+     * Block {@code b}'s chunks in its own order: its units sorted by score cut into {@code multiple}s (the first only
+     * what brings the width to a multiple), as many as keep it at {@code most} units taken or fewer and at least one
+     * multiple kept.
+     */
+    static List<Chunk> chunks(int b, double[] scores, int most, int multiple) {
+        int w = scores.length;
+        Integer[] order = new Integer[w];
+        for (int j = 0; j < w; j++) {
+            order[j] = j;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingDouble(j -> scores[j]));
+        int keptAtLeast = multiple == 1 ? w - most
+                : Math.max(multiple, (w - most + multiple - 1) / multiple * multiple);
+        int take = Math.max(0, w - keptAtLeast);
+        List<Chunk> out = new ArrayList<>();
+        int from = 0;
+        int size = multiple == 1 || w % multiple == 0 ? multiple : w % multiple;
+        while (from + size <= take) {
+            int[] units = new int[size];
+            double sum = 0;
+            for (int k = 0; k < size; k++) {
+                units[k] = order[from + k];
+                sum += scores[units[k]];
+            }
+            out.add(new Chunk(b, units, size == 1 ? sum : sum / size));
+            from += size;
+            size = multiple;
+        }
+        return out;
     }
 
     /**
@@ -678,6 +756,8 @@ final class GraphRounds {
         List<Long> blockRemoved = new ArrayList<>();
         ModelProto current = model;
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
+        UnitCosts.Counter counter = counter(start, stats, settings);
+        long startCost = startCost(start, counter);
         org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(rounds, false);
         Progress timed = clock.around(progress);
         for (int r = 1; r <= Math.max(rounds, 1); r++) {
@@ -685,8 +765,8 @@ final class GraphRounds {
             if (now.size() != start.blocks().size()) {
                 break;
             }
-            long target = (long) Math.ceil(r * settings.share() * start.blockParameters())
-                    - (start.blockParameters() - GraphSweep.blockParameters(now));
+            long target = (long) Math.ceil(r * settings.share() * startCost)
+                    - (startCost - counter.total(current, now));
             if (target <= 0) {
                 continue;
             }
@@ -699,16 +779,26 @@ final class GraphRounds {
             made.add(progress instanceof RoundModels ? round : new Made(null, round.model(), round.epoch(),
                     round.seconds(), round.skipped()));
             current = round.model();
-            blockRemoved.add(start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
-                    new GraphView(current, file))));
+            blockRemoved.add(startCost - counter.total(current, BlockFinder.find(new GraphView(current, file))));
         }
-        int half = lastFullStep(blockRemoved, settings.share() * start.blockParameters() / 2);
+        int half = lastFullStep(blockRemoved, settings.share() * startCost / 2);
         Made between = half < 1 ? null : halfStep(start, made.get(half - 1).model(), blockRemoved, half, stats,
                 settings, endToEnd, timed);
         if (between != null) {
             made.add(half, between);
         }
         return chain(start, made, between == null ? -1 : half, progress);
+    }
+
+    /** What the rounds' budget is counted by: the round's graph run on the first statistics row when it counts work. */
+    static UnitCosts.Counter counter(Start start, GraphRows stats, GraphRun settings) {
+        return new UnitCosts.Counter(settings.budget(), start.input(), stats.first(1), start.file());
+    }
+
+    /** The start's blocks' cost: their parameters, or their multiply-adds per row. */
+    private static long startCost(Start start, UnitCosts.Counter counter) {
+        return counter.budget() == org.odf2nna.settings.Budget.PARAMS ? start.blockParameters()
+                : counter.total(start.model(), start.blocks());
     }
 
     /**
@@ -750,7 +840,8 @@ final class GraphRounds {
             return null;
         }
         // Retraining leaves the widths as they are: a half step that is not between the two is known before it.
-        long gone = start.blockParameters() - GraphSweep.blockParameters(BlockFinder.find(
+        UnitCosts.Counter counter = counter(start, stats, settings);
+        long gone = startCost(start, counter) - counter.total(refitted, BlockFinder.find(
                 new GraphView(refitted, start.file())));
         return gone > before && gone < last ? retrained(start, refitted, settings, endToEnd, timed, label) : null;
     }
@@ -774,7 +865,7 @@ final class GraphRounds {
         timed.update(label + ": statistics", 0, -1, null);
         Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, start.input(),
                 settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
-                start.kept()));
+                start.kept())).withCosts(counter(start, stats, settings).units(current, now));
         timed.done(label + ": statistics");
         if (settings.ranking(now).usesGradients()) {
             // One gradient pass on the round's start, on the retraining's rows (the statistics' without retraining).

@@ -113,6 +113,16 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
         return settings.blockLimits();
     }
 
+    /** What each pruned block's width is kept a multiple of. */
+    public org.odf2nna.settings.RoundTo roundTo() {
+        return settings.roundTo();
+    }
+
+    /** What the rounds count: parameters or multiply-adds. */
+    public org.odf2nna.settings.Budget budget() {
+        return settings.budget();
+    }
+
     /** Whether each round's graph is distilled end to end after its compensation. */
     public boolean endToEnd() {
         return retraining().endToEnd();

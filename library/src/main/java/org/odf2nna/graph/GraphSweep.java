@@ -179,11 +179,13 @@ public final class GraphSweep {
         if (blocks.isEmpty()) {
             throw noBlocks(file);
         }
-        long target = (long) Math.ceil(blockShare * blockParameters(blocks));
         GraphRows measuredRows = rows.first(settings.statisticsRows());
+        UnitCosts.Counter counter = new UnitCosts.Counter(settings.budget(), feed, measuredRows.first(1), file);
+        long target = (long) Math.ceil(blockShare * counter.total(model, blocks));
         GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(model, file, blocks,
                 measuredRows, feed, settings.device(), settings.samples()), GraphRounds.most(blocks, blocks,
-                settings.blockLimits(), KeptBlocks.resolve(blocks, settings.blockLimits().keep(), file)));
+                settings.blockLimits(), KeptBlocks.resolve(blocks, settings.blockLimits().keep(), file)))
+                .withCosts(counter.units(model, blocks));
         // One round without retraining: the default ranking is the cost here (Ranking.AUTO).
         if (settings.ranking(blocks).usesGradients() && !settings.rankingByDefault()) {
             // The Taylor ranking's gradients: the original is its own start and teacher here.
@@ -279,6 +281,10 @@ public final class GraphSweep {
         List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
         notes.addAll(endToEnd.notes());
         notes.addAll(HeadUnits.notes(canonical));
+        if (settings.budget() == org.odf2nna.settings.Budget.MACS) {
+            notes.add("the rounds removed shares of the blocks' multiply-adds per row (budget macs), each unit's "
+                    + "score per multiply-add it saves");
+        }
         if (chain.halfStep() >= 0) {
             int h = chain.halfStep() + 1;
             boolean beforeLast = h == chain.models().size() - 1;

@@ -69,10 +69,9 @@ final class GreedyCost {
      * cost per parameter against the dense units as the one-shot cost's ({@link HeadUnits#scores}).
      */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, int steps,
-            double denseUnitParameters) {
+            UnitCosts costs) {
         int w = block.width();
-        double perParameter = block.unitSize() == 1 || Double.isNaN(denseUnitParameters) ? 1
-                : denseUnitParameters / block.parametersPerUnit();
+        double perParameter = block.unitSize() == 1 ? 1 : costs.relative(block);
         return scores(new DMatrixRMaj(w, w, true, m.covariance()), secondWeights(g, block), block.unitSize(), steps,
                 perParameter);
     }

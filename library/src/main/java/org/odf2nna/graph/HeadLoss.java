@@ -86,12 +86,12 @@ final class HeadLoss {
      * {@link Ranking#COST}) {@link #reordered} by {@code increases}; any other block's costs as {@link Ranking#COST}
      * gives them.
      */
-    static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, double denseUnitParameters,
+    static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, UnitCosts costs,
             double[] increases) {
         if (block.unitSize() == 1) {
             return GraphRounds.scores(g, block, m, Ranking.COST);
         }
-        return reordered(HeadUnits.scores(g, block, m, Ranking.COST, denseUnitParameters), increases);
+        return reordered(HeadUnits.scores(g, block, m, Ranking.COST, costs), increases);
     }
 
     /**

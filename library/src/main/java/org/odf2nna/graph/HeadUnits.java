@@ -79,16 +79,15 @@ final class HeadUnits {
      * Each head's score. With {@link Ranking#COST}, the least-squares cost of dropping its channels
      * together, the others refitted: {@code tr(W_Dᵀ ((Σ⁻¹)_DD)⁻¹ W_D)} (D its channels, W the output projection's rows,
      * Σ the hidden channels' covariance), over the block output's variance, as a dense unit's cost is (its one-channel
-     * case); then per parameter against the dense units: times {@code denseUnitParameters} over the head's parameters
+     * case); then per parameter against the dense units: times the dense units' average cost over the head's ({@link UnitCosts#relative}: parameters, or multiply-adds under that budget)
      * (a head of the shared ViT carries 32 times an FFN unit's; ranked by its whole cost, no head went before the FFNs
-     * were nearly gone). With no dense block (NaN) the cost stands as it is. Other rankings add up the channels'
+     * were nearly gone). With no dense block the cost stands as it is. Other rankings add up the channels'
      * scores.
      */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking,
-            double denseUnitParameters) {
+            UnitCosts costs) {
         int dh = block.unitSize();
-        double perParameter = Double.isNaN(denseUnitParameters) ? 1
-                : denseUnitParameters / block.parametersPerUnit();
+        double perParameter = costs.relative(block);
         int heads = block.units();
         double[] s = new double[heads];
         if (ranking != Ranking.COST && ranking != Ranking.GREEDY_COST) {

@@ -61,10 +61,10 @@ final class TaylorImportance {
 
     /**
      * Each unit's importance in {@code block} (a head: its channels together): {@code Σ |w ⊙ g|} over the unit's slices
-     * of the block's weights of two or more axes; per parameter against the dense units when
-     * {@code denseUnitParameters} is a number, else as it is (only the order within a block then counts).
+     * of the block's weights of two or more axes; per cost against the dense units
+     * ({@link UnitCosts#relative}; {@link UnitCosts#NONE}: as it is (only the order within a block then counts).
      */
-    static double[] scores(GraphView g, DenseBlock block, Map<String, float[]> gradients, double denseUnitParameters) {
+    static double[] scores(GraphView g, DenseBlock block, Map<String, float[]> gradients, UnitCosts costs) {
         int width = block.width();
         double[] channel = new double[width];
         for (DenseBlock.UnitSlot slot : block.slots()) {
@@ -76,8 +76,7 @@ final class TaylorImportance {
             add(channel, g.values(slot.tensor()), grad, d, slot.axis());
         }
         int size = block.unitSize();
-        double perParameter = Double.isNaN(denseUnitParameters) ? 1
-                : denseUnitParameters / block.parametersPerUnit();
+        double perParameter = costs.relative(block);
         double[] s = new double[block.units()];
         for (int c = 0; c < width; c++) {
             s[c / size] += channel[c] * perParameter;
@@ -93,10 +92,10 @@ final class TaylorImportance {
      * cost: its scores are summed over its consumers, whose Taylor orders differ.
      */
     static double[] costOrdered(GraphView g, DenseBlock block, BlockStatistics.Moments m,
-            Map<String, float[]> gradients, double denseUnitParameters) {
-        double[] costs = block.unitSize() > 1 ? HeadUnits.scores(g, block, m, Ranking.COST, denseUnitParameters)
+            Map<String, float[]> gradients, UnitCosts unitCosts) {
+        double[] costs = block.unitSize() > 1 ? HeadUnits.scores(g, block, m, Ranking.COST, unitCosts)
                 : GraphRounds.scores(g, block, m, Ranking.COST);
-        return block.tied() ? costs : HeadLoss.reordered(costs, scores(g, block, gradients, Double.NaN));
+        return block.tied() ? costs : HeadLoss.reordered(costs, scores(g, block, gradients, UnitCosts.NONE));
     }
 
     /**

@@ -202,6 +202,25 @@ final class TiedChannels {
         return nodes;
     }
 
+    /**
+     * Per block, the block whose units it shares: itself, or for a stream's block the stream's first in
+     * {@code blocks} (whose drop mask and scores all of them share).
+     */
+    static int[] owners(List<DenseBlock> blocks) {
+        int[] owner = new int[blocks.size()];
+        for (int b = 0; b < owner.length; b++) {
+            owner[b] = b;
+            DenseBlock block = blocks.get(b);
+            for (int k = 0; k < b && block.tied(); k++) {
+                if (block.stream().equals(blocks.get(k).stream())) {
+                    owner[b] = owner[k];
+                    break;
+                }
+            }
+        }
+        return owner;
+    }
+
     /** Whether block {@code b} of {@code blocks} is the first of its stream (the one that carries the producers). */
     static boolean lead(List<DenseBlock> blocks, int b) {
         String stream = blocks.get(b).stream();

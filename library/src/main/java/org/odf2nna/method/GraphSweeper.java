@@ -278,11 +278,29 @@ public final class GraphSweeper {
                 blocks.modelParameters(), blocks.blockParameters(), pruned.parameters(),
                 new org.odf2nna.report.GraphOneRound.Rows(files.eval().toString(), rows.count(),
                         measured ? (double) right[0] / rows.count() : Double.NaN,
-                        measured ? (double) right[1] / rows.count() : Double.NaN, changed));
+                        measured ? (double) right[1] / rows.count() : Double.NaN, changed),
+                compute(settings, proto, pruned.model(), model, feed.oneRow(rows, 0)));
         if (files.report() != null) {
             AtomicFiles.writeString(files.report(), ReportFormat.json(result));
         }
         return result;
+    }
+
+    /**
+     * What one round counted and the multiply-adds per row of {@code before} and {@code after} on {@code row} (-1 each
+     * when the graph cannot be run on one row).
+     */
+    private static org.odf2nna.report.Compute compute(SweepSettings settings, ModelProto before,
+            ModelProto after, Path model, List<org.odf2nna.onnx.OnnxRunner.Fed> row) {
+        long[] macs = {-1, -1};
+        try {
+            macs[0] = org.odf2nna.onnx.MultiplyAdds.count(before, model, row).total();
+            macs[1] = org.odf2nna.onnx.MultiplyAdds.count(after, model, row).total();
+        } catch (RuntimeException e) {
+            // Counted where the graph runs on one row; reported as not counted otherwise.
+        }
+        return new org.odf2nna.report.Compute(settings.budget().id(), settings.roundTo().describe(), macs[0],
+                macs[1]);
     }
 
     /** Writes {@code model} to {@code output}, read back before it replaces anything. */

@@ -5,14 +5,16 @@ package org.odf2nna.report;
  * the evaluation rows and not retrained, written without a judgement (the rows that chose the units only report).
  *
  * @param output          the written model
- * @param share           the share of the block parameters the round removes
+ * @param share           the share of the block parameters (or of their multiply-adds, under that budget) the round
+ *                        removes
  * @param modelParameters the whole model's parameters before
  * @param blockParameters the blocks' parameters before
  * @param removed         the parameters removed
  * @param rows            what the evaluation rows measured
+ * @param compute         what the round counted, and the multiply-adds per row before and after
  */
 public record GraphOneRound(String output, double share, long modelParameters, long blockParameters, long removed,
-        Rows rows) {
+        Rows rows, Compute compute) {
 
     /**
      * The original and the written model on the evaluation rows, which chose the units.

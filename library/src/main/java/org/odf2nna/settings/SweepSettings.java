@@ -51,11 +51,21 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
      * @param blockLimits what a progressive round may take from one block or hidden layer, and the blocks kept as
      *                    they are ({@link BlockLimits#DEFAULT}: at most half a block per round, never below
      *                    max(2, 10%))
+     * @param roundTo     on a graph, what each pruned block's width is kept a multiple of ({@link RoundTo#DEFAULT});
+     *                    a dense chain does not read it
+     * @param budget      on a graph, what the rounds count ({@link Budget#PARAMS} by default); a dense chain counts
+     *                    parameters
      */
-    public record Search(Schedule schedule, List<Double> epsilons, int steps, BlockLimits blockLimits) {
+    public record Search(Schedule schedule, List<Double> epsilons, int steps, BlockLimits blockLimits,
+            RoundTo roundTo, Budget budget) {
+
+        /** The search with the default rounding and budget. */
+        public Search(Schedule schedule, List<Double> epsilons, int steps, BlockLimits blockLimits) {
+            this(schedule, epsilons, steps, blockLimits, RoundTo.DEFAULT, Budget.PARAMS);
+        }
 
         public Search {
-            Checks.present("schedule, blockLimits", schedule, blockLimits);
+            Checks.present("schedule, blockLimits, roundTo, budget", schedule, blockLimits, roundTo, budget);
             epsilons = List.copyOf(epsilons);
             Checks.distinct(epsilons);
             InvalidSetting.require(steps >= 1, Setting.STEPS.ref() + " must be at least 1, got " + steps);
@@ -123,6 +133,16 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
         return search.blockLimits();
     }
 
+    /** On a graph, what each pruned block's width is kept a multiple of. */
+    public RoundTo roundTo() {
+        return search.roundTo();
+    }
+
+    /** On a graph, what the rounds count: parameters or multiply-adds. */
+    public Budget budget() {
+        return search.budget();
+    }
+
     /** How each pruned network is retrained. */
     public RetrainSettings retraining() {
         return training.retraining();
@@ -185,8 +205,20 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
 
     /** The same settings with other limits on what a round takes from one block. */
     public SweepSettings withBlockLimits(BlockLimits value) {
-        return new SweepSettings(new Search(schedule(), epsilons(), steps(), value), maxDrop, pruning, training,
-                written, task, device);
+        return new SweepSettings(new Search(schedule(), epsilons(), steps(), value, roundTo(), budget()), maxDrop,
+                pruning, training, written, task, device);
+    }
+
+    /** The same settings with a graph's widths kept a multiple of {@code value}. */
+    public SweepSettings withRoundTo(RoundTo value) {
+        return new SweepSettings(new Search(schedule(), epsilons(), steps(), blockLimits(), value, budget()), maxDrop,
+                pruning, training, written, task, device);
+    }
+
+    /** The same settings with a graph's rounds counting {@code value}. */
+    public SweepSettings withBudget(Budget value) {
+        return new SweepSettings(new Search(schedule(), epsilons(), steps(), blockLimits(), roundTo(), value),
+                maxDrop, pruning, training, written, task, device);
     }
 
     /** A builder with the defaults (those of the command line's {@code sweep}). */
@@ -217,6 +249,8 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
         private GraphRetraining graphRetraining = GraphRetraining.DEFAULT;
         private BlockLimits blockLimits = BlockLimits.DEFAULT;
         private LatencyCheck latency = LatencyCheck.DEFAULT;
+        private RoundTo roundTo = RoundTo.DEFAULT;
+        private Budget budget = Budget.PARAMS;
 
         private Builder() {
         }
@@ -224,6 +258,18 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
         /** How the candidates are timed against the original (default {@link LatencyCheck#DEFAULT}). */
         public Builder latency(LatencyCheck value) {
             latency = value;
+            return this;
+        }
+
+        /** On a graph, what each pruned block's width is kept a multiple of (default {@link RoundTo#DEFAULT}). */
+        public Builder roundTo(RoundTo value) {
+            roundTo = value;
+            return this;
+        }
+
+        /** On a graph, what the rounds count (default {@link Budget#PARAMS}). */
+        public Builder budget(Budget value) {
+            budget = value;
             return this;
         }
 
@@ -331,9 +377,9 @@ public record SweepSettings(Search search, Double maxDrop, PruningOptions prunin
         }
 
         private SweepSettings settings(Schedule schedule, PruningOptions pruningOf, RetrainSettings retrainingOf) {
-            return new SweepSettings(new Search(schedule, epsilons, steps, blockLimits), maxDrop, pruningOf,
-                    new Training(retrainingOf, graphRetraining, compareScratch), new Written(quantize, clipInputs,
-                    latency, int8Operators), task, device);
+            return new SweepSettings(new Search(schedule, epsilons, steps, blockLimits, roundTo, budget), maxDrop,
+                    pruningOf, new Training(retrainingOf, graphRetraining, compareScratch),
+                    new Written(quantize, clipInputs, latency, int8Operators), task, device);
         }
 
         private Schedule schedule() {

@@ -156,7 +156,7 @@ class AttentionHeadsTest {
         DenseBlock heads = BlockFinder.find(g).stream().filter(DenseBlock::heads).findFirst().orElseThrow();
         BlockStatistics.Moments m = BlockStatistics.measure(canonical, FILE, List.of(heads), rows(300),
                 GraphFeed.of(canonical, FILE), Device.CPU, 100_000).get(0);
-        double[] s = HeadUnits.scores(g, heads, m, org.odf2nna.settings.Ranking.COST, Double.NaN);
+        double[] s = HeadUnits.scores(g, heads, m, org.odf2nna.settings.Ranking.COST, UnitCosts.NONE);
         assertTrue(s[1] < 1e-5 * s[0] && s[0] > 1e-3, java.util.Arrays.toString(s));
         BlockPruner.Pruned pruned = dropHead(canonical, 1, Compensation.MEAN);
         assertEquals(3 * (E * DH + DH) + DH * E, pruned.parameters());

@@ -100,7 +100,7 @@ class GreedyCostTest {
         DMatrixRMaj cov = covariance(6, 1, 0.99);
         BlockStatistics.Moments m = new BlockStatistics.Moments(new double[6], cov.data.clone(), 1000);
         double[] oneShot = GraphRounds.scores(g, block, m, Ranking.COST);
-        double[] greedy = GreedyCost.scores(g, block, m, 6, Double.NaN);
+        double[] greedy = GreedyCost.scores(g, block, m, 6, UnitCosts.NONE);
         boolean[] byOneShot = keptAfter(oneShot, 2, 1);
         boolean[] byGreedy = keptAfter(greedy, 2, 1);
         assertTrue(!byOneShot[0] && !byOneShot[1], "the one-shot cost drops both copies: " + Arrays.toString(oneShot));
@@ -157,7 +157,7 @@ class GreedyCostTest {
     void aSweepRoundRanksGreedilyWithinTheBlockLimits() {
         GraphRows rows = new GraphRows(Graphs.rows(9, 400, 6), 6, null);
         org.odf2nna.settings.SweepSettings greedy = org.odf2nna.settings.SweepSettings.builder()
-                .ranking(Ranking.GREEDY_COST).build();
+                .ranking(Ranking.GREEDY_COST).roundTo(org.odf2nna.settings.RoundTo.OFF).build();
         ModelProto model = GraphSweep.prune(BlockLimitsTest.twoBlocks(), BlockLimitsTest.FILE, rows, 0.3,
                 GraphRun.of(greedy, 0.1)).model();
         List<DenseBlock> blocks = BlockFinder.find(model, BlockLimitsTest.FILE);

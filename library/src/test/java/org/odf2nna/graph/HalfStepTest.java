@@ -76,8 +76,8 @@ public class HalfStepTest {
         ModelProto model = classifier();
         GraphRows train = rows(model, 1, 600);
         GraphRows validation = rows(model, 2, 2000);
-        GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL).build(),
-                0.25);
+        GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
+                .roundTo(org.odf2nna.settings.RoundTo.OFF).build(), 0.25);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
         GraphSweepReport report = out.report();
         List<GraphSweepReport.Round> rounds = report.rounds();
@@ -105,7 +105,8 @@ public class HalfStepTest {
         ModelProto model = classifier();
         GraphRows train = rows(model, 1, 600);
         GraphRows validation = rows(model, 2, 1000);
-        GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL).build(),
+        GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
+                .roundTo(org.odf2nna.settings.RoundTo.OFF).build(),
                 0.5);
         GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
                 .report();

@@ -64,7 +64,7 @@ class TaylorImportanceTest {
                 GraphFeed.of(model, FILE), settings);
         GraphView g = new GraphView(model, FILE);
         DenseBlock block = BlockFinder.find(g).get(0);
-        double[] s = TaylorImportance.scores(g, block, gradients, Double.NaN);
+        double[] s = TaylorImportance.scores(g, block, gradients, UnitCosts.NONE);
         assertEquals(16, s.length);
         double max = Arrays.stream(s).max().orElseThrow();
         for (int j = 0; j < 8; j++) {
@@ -93,8 +93,8 @@ class TaylorImportanceTest {
         BlockStatistics.Moments m = BlockStatistics.measure(model, FILE, blocks, rows, GraphFeed.of(model, FILE),
                 Device.CPU, GraphRun.DEFAULT_SAMPLES).get(0);
         double[] costs = GraphRounds.scores(g, block, m, Ranking.COST);
-        double[] taylor = TaylorImportance.scores(g, block, gradients, Double.NaN);
-        double[] mixed = TaylorImportance.costOrdered(g, block, m, gradients, Double.NaN);
+        double[] taylor = TaylorImportance.scores(g, block, gradients, UnitCosts.NONE);
+        double[] mixed = TaylorImportance.costOrdered(g, block, m, gradients, UnitCosts.NONE);
         double[] sortedCosts = costs.clone();
         double[] sortedMixed = mixed.clone();
         Arrays.sort(sortedCosts);

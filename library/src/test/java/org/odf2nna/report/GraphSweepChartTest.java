@@ -26,7 +26,7 @@ class GraphSweepChartTest {
         return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of(), List.of()),
                 new GraphSweepReport.Method("cost", "sequential", 0.2, 3, 100),
                 new GraphSweepReport.Original(!Double.isNaN(validation.accuracy()), validation, report),
-                new GraphSweepReport.Outcome(rounds, chosen, ""), 1, "none", List.of(), List.of());
+                new GraphSweepReport.Outcome(rounds, chosen, ""), 1, "none", List.of(), List.of(), null);
     }
 
     @Test

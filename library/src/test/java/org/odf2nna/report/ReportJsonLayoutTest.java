@@ -33,7 +33,7 @@ class ReportJsonLayoutTest {
         return new GraphSweepReport("m.onnx", "m.small.onnx", blocks, new GraphSweepReport.Method("cost", "lsq", 0.1,
                 1.0, 2_000), new GraphSweepReport.Original(true, validation, report),
                 new GraphSweepReport.Outcome(rounds, 0, "round 1 holds"), 12.5, "end to end, 2 epochs",
-                List.of("a note"), List.of("c.png", "c.svg"));
+                List.of("a note"), List.of("c.png", "c.svg"), null);
     }
 
     static EvolveReport evolve() {

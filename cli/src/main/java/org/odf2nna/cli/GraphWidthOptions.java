@@ -1,0 +1,36 @@
+package org.odf2nna.cli;
+
+import org.odf2nna.InputException;
+import org.odf2nna.settings.Budget;
+import org.odf2nna.settings.RoundTo;
+import org.odf2nna.settings.SweepSettings;
+import picocli.CommandLine.Option;
+
+/** What a graph's rounds count and the widths they keep (graph models only). */
+final class GraphWidthOptions {
+
+    @Option(names = "--round-to", paramLabel = "N",
+            description = "Graph models: keep every pruned block's width a multiple of N through every round, the "
+                    + "refit and the written file (Torch-Pruning's round_to; 1 turns it off). Default: "
+                    + "16 for convolution channels and 8 for MatMul/Gemm units, so that ONNX Runtime's CPU kernels "
+                    + "keep their blocked layout (NCHWc blocks of 8 channels with AVX2, 16 with AVX-512). An "
+                    + "attention's heads and a block narrower than N are not rounded.")
+    Integer roundTo;
+
+    @Option(names = "--budget", paramLabel = "params|macs", defaultValue = "params",
+            description = "Graph models: what each round removes a share of, and what a unit's cost in the ranking "
+                    + "is: params (the default), the blocks' parameters; macs, their multiply-adds per row, each "
+                    + "unit's score divided by the multiply-adds it saves, so that among units of like cost to the "
+                    + "output those that save more compute go first (docs/graphs.md).")
+    String budget;
+
+    /** {@code settings} with the rounding and the budget asked for. */
+    SweepSettings applyTo(SweepSettings settings) {
+        Budget b = Budget.parse(budget);
+        if (b == null) {
+            throw InputException.usage("--budget must be params or macs, got '" + budget + "'");
+        }
+        SweepSettings out = settings.withBudget(b);
+        return roundTo == null ? out : out.withRoundTo(Flags.built(() -> RoundTo.of(roundTo)));
+    }
+}
