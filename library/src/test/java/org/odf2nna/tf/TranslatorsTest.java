@@ -170,6 +170,10 @@ class TranslatorsTest {
         add("AveragePool", new OnnxGraphs(13, "x", 2, 5, 5).node("AveragePool", in("x"), "y",
                 list("kernel_shape", 2, 2), list("pads", 1, 1, 0, 0)));
         add("GlobalAveragePool", new OnnxGraphs(13, "x", 2, 3, 3).node("GlobalAveragePool", in("x"), "y"));
+        // Pad as ZeroPadding2D and torch's F.pad write it (issue 70): constant, then reflect.
+        add("Pad", new OnnxGraphs(13, "x", 2, 3, 3).ints("p", 0, 0, 1, 2, 0, 0, 2, 1).node("Pad", in("x", "p"), "y"));
+        add("Pad", new OnnxGraphs(13, "x", 2, 3, 3).ints("p", 0, 0, 1, 1, 0, 0, 1, 1).node("Pad", in("x", "p"), "y",
+                OnnxGraphs.s("mode", "reflect")));
         add("GlobalMaxPool", new OnnxGraphs(13, "x", 2, 3, 3).node("GlobalMaxPool", in("x"), "y"));
         add("BatchNormalization", new OnnxGraphs(15, "x", 2, 3, 3).weights("s", 0.2f, 1f, 2)
                 .weights("o", 0.2f, 0f, 2).weights("mu", 0.2f, 0f, 2).weights("var", 0.1f, 1f, 2)
