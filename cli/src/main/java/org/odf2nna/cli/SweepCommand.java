@@ -31,8 +31,6 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv \\",
-            "        --chart sweep --compare-scratch",
-            "  odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv \\",
             "        --validation new.csv -o small.onnx",
             "  # Hugging Face rows (np.savez of a tokenizer's return_tensors='np' output and labels, or",
             "  # dataset.to_parquet): each input fed from the array or column named after it",

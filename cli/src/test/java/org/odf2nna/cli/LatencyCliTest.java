@@ -77,7 +77,7 @@ class LatencyCliTest {
         // Unlabelled rows: a round holds while at most --max-drop percent of the predictions change, so every round
         // is certified and speed alone decides.
         List<String> args = List.of("-q", "sweep", model.toString(), "--train", train.toString(), "--validation",
-                validation.toString(), "--graph-retrain", "sequential", "--max-drop", "90", "--share", "0.45", "-o",
+                validation.toString(), "--graph-retrain", "sequential", "--max-drop", "90", "--share", "0.45", "--round-to", "1", "-o",
                 out.toString(), "--report", report.toString());
         CliRun refused = CliRun.of(args.toArray(String[]::new));
         JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();

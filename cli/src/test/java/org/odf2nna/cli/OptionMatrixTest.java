@@ -259,6 +259,10 @@ class OptionMatrixTest {
             default -> {
             }
         }
+        // A timed run's verdict depends on the machine's load, not on the option in the cell: write what is certified.
+        if (command.equals("sweep") || command.equals("shrink") && graph) {
+            a.put("--allow-slower", new ArrayList<>());
+        }
         if (graph && !command.equals("convert")) {
             a.put("--accept-chance", new ArrayList<>());
         }
