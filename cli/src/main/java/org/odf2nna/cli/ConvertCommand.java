@@ -29,9 +29,8 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx convert model.keras -o model.onnx",
-            "  odf2nna-onnx convert model.onnx -o model-int8.onnx --quantize int8",
-            "  odf2nna-onnx convert pruned.onnx -o pruned-int8.onnx --quantize int8 --train train.csv "
-                    + "--original model.onnx --timing-batch 32"})
+            "  odf2nna-onnx convert pruned.onnx -o pruned-int8.onnx --quantize int8 \\",
+            "        --train train.csv --original model.onnx"})
 final class ConvertCommand extends Subcommand {
 
     @Mixin

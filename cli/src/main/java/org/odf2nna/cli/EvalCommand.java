@@ -15,16 +15,15 @@ import picocli.CommandLine.Parameters;
                 + "regression. A graph that is no dense chain (several inputs, token ids, int8, any layers) runs as "
                 + "it is, fed as sweep feeds it (arrays of an .npz or list columns of a Parquet file named after its "
                 + "inputs, --input, --input-shape), and its first output is measured.",
+            "",
+            "Hugging Face rows need no flag: one array per input and the labels, from "
+                + "np.savez('test.npz', **tokenizer(texts, padding='max_length', return_tensors='np'), labels=labels) "
+                + "or tokenized_dataset.to_parquet('test.parquet'); pandas: df.to_parquet('test.parquet').",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx eval model.onnx test.csv --json",
-            "  odf2nna-onnx eval model.onnx test.parquet          (pandas: df.to_parquet('test.parquet'))",
-            "  # Hugging Face rows, one array per input and the labels, no flag needed:",
-            "  #   enc = tokenizer(texts, padding='max_length', return_tensors='np')",
-            "  #   np.savez('test.npz', **enc, labels=labels)    or    tokenized_dataset.to_parquet('test.parquet')",
-            "  odf2nna-onnx eval bert.onnx test.npz",
-            "  odf2nna-onnx eval bert.onnx test.parquet"})
+            "  odf2nna-onnx eval bert.onnx test.npz"})
 final class EvalCommand extends Subcommand {
 
     @Mixin

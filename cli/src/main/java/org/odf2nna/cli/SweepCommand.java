@@ -27,13 +27,14 @@ import picocli.CommandLine.Option;
                     + "set of as many rows instead, its 5%% shared by at most 5 rounds picked on training rows. With "
                     + "--eval, OR, PWR and PR are reported on those rows (they choose nothing), with a chart of "
                     + "metric against parameters. --paper (or --epsilon) runs the paper's grid of ε instead.",
+            "",
+            "Hugging Face rows (np.savez of a tokenizer's return_tensors='np' output and labels, or "
+                    + "dataset.to_parquet): each input is fed from the array or column named after it, no flag needed.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx sweep model.onnx --eval test.csv --train train.csv \\",
             "        --validation new.csv -o small.onnx",
-            "  # Hugging Face rows (np.savez of a tokenizer's return_tensors='np' output and labels, or",
-            "  # dataset.to_parquet): each input fed from the array or column named after it",
             "  odf2nna-onnx sweep bert.onnx --train train.npz --validation validation.npz \\",
             "        --eval test.parquet -o bert.small.onnx"})
 final class SweepCommand extends Subcommand {
