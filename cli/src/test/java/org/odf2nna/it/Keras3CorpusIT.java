@@ -94,23 +94,17 @@ class Keras3CorpusIT {
     }
 
     @Test
-    void cnnShrunkToKerasKeepsItsBackbone() throws Exception {
+    void cnnShrunkToKerasPrunesItAsAGraph() throws Exception {
+        // A Keras CNN is a graph now (issue 70): its convolution channels and dense head are pruned in rounds and the
+        // result written back as .keras, smaller than the file read.
         Path root = require();
         Path out = dir.resolve("cnn.small.keras");
         Shared.Result r = Shared.launch(dir, "shrink", root.resolve("cnn.keras").toString(), "--eval",
-                TEST.toString(), "--train", TRAIN.toString(), "--epsilon", "0.3",
-                "--retrain-epochs", "2", "--format", "keras", "-o", out.toString());
+                TEST.toString(), "--train", TRAIN.toString(), "--validation", TEST.toString(), "--max-drop", "20",
+                "--graph-retrain", "sequential", "--allow-slower", "-o", out.toString());
         assertEquals(0, r.exitCode(), r.toString());
-        KerasModel before = KerasReader.read(root.resolve("cnn.keras"));
-        KerasModel after = KerasReader.read(out);
-        assertEquals(before.backbone().kept(), after.backbone().kept());
-        for (String layer : List.of("rescaling", "conv2d", "max_pooling2d", "conv2d_1", "flatten")) {
-            assertEquals(layerConfig(root.resolve("cnn.keras"), layer), layerConfig(out, layer), layer);
-        }
-        for (String dataset : List.of("layers/conv2d/vars/0", "layers/conv2d/vars/1", "layers/conv2d_1/vars/0")) {
-            assertArrayEquals(dataset(root.resolve("cnn.keras"), dataset), dataset(out, dataset), dataset);
-        }
-        assertTrue(after.network().parameterCount() < before.network().parameterCount(), after.network().architecture());
+        assertTrue(Files.size(out) < Files.size(root.resolve("cnn.keras")), r.toString());
+        assertTrue(KerasReader.read(out) != null);
     }
 
     private static float[][] rows(Path csv) throws IOException {

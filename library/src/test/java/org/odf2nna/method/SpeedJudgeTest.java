@@ -145,19 +145,19 @@ class SpeedJudgeTest {
         assertEquals(0, SpeedJudge.judge(WHAT, rounds(1), LatencyCheck.DEFAULT, t).index());
         Table tiny = new Table(Map.of("original", new double[] {8, 20}, "round 1", new double[] {12, 24}), Map.of());
         assertEquals(0, SpeedJudge.judge(WHAT, rounds(1), LatencyCheck.DEFAULT, tiny).index());
-        assertTrue(SpeedJudge.slower(100, 106));
-        assertFalse(SpeedJudge.slower(100, 105));
-        assertFalse(SpeedJudge.slower(40, 44.9), "10% above, but under 5 µs");
+        assertTrue(SpeedJudge.slower(1000, 1060));
+        assertFalse(SpeedJudge.slower(1000, 1050));
+        assertFalse(SpeedJudge.slower(400, 449), "12% above, but under 50 µs");
     }
 
     @Test
     void slowerMeansSlowerInEveryInterleavedRepetition() {
         double[][] b32 = {{1000, 1000, 1000, 1000, 1000}, {900, 900, 900, 900, 900}};
-        SideBySide once = new SideBySide(1, 32, 5, new double[] {100, 120}, new double[] {1000, 900},
-                new double[][] {{100, 100, 100, 100, 100}, {120, 120, 90, 120, 120}}, b32);
+        SideBySide once = new SideBySide(1, 32, 5, new double[] {1000, 1200}, new double[] {1000, 900},
+                new double[][] {{1000, 1000, 1000, 1000, 1000}, {1200, 1200, 900, 1200, 1200}}, b32);
         assertFalse(SpeedJudge.timing("round 1", once, 1).slower(), "faster in one repetition of five: noise");
-        SideBySide always = new SideBySide(1, 32, 5, new double[] {100, 120}, new double[] {1000, 900},
-                new double[][] {{100, 100, 100, 100, 100}, {120, 120, 107, 120, 120}}, b32);
+        SideBySide always = new SideBySide(1, 32, 5, new double[] {1000, 1200}, new double[] {1000, 900},
+                new double[][] {{1000, 1000, 1000, 1000, 1000}, {1200, 1200, 1070, 1200, 1200}}, b32);
         assertTrue(SpeedJudge.timing("round 1", always, 1).slower());
     }
 
