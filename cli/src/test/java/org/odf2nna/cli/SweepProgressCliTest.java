@@ -46,7 +46,8 @@ class SweepProgressCliTest {
         List<String> phases = lines.stream().map(l -> l.substring(0, l.indexOf(':'))).distinct().toList();
         // After the chain's rounds, the half step before its last (made from round 1, tested before round 2).
         assertEquals(List.of("round 1 of 2", "round 2 of 2", "half step before the last round", "judging rounds",
-                "writing " + dir.resolve("mixer.onnx")), phases, String.join("\n", lines));
+                "timing the original and the certified rounds in ONNX Runtime", "writing " + dir.resolve("mixer.onnx")),
+                phases, String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 1 of 2: statistics")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 1 of 2: refit")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("round 2 of 2: refit: at least ")
