@@ -8,7 +8,7 @@ default graph optimisations (ORT_ENABLE_ALL, as a deployed session has them). Al
 (initializer elements), multiply-adds per row (Conv, Gemm and MatMul nodes, shapes from ORT's own run of one row),
 and, with --rows, its accuracy on those rows (argmax of the first output against the last CSV column).
 
-Usage (needs onnxruntime and onnx; /work/pyenv or any venv with them):
+Usage (needs onnxruntime and onnx; any Python with them):
   python scripts/bench/ort_side_by_side.py ORIGINAL.onnx OTHER.onnx [...] [--rows report.csv] [--batches 1,32]
       [--threads 1] [--repeats 200] [--json out.json]
 """

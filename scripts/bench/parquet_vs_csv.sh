@@ -9,8 +9,8 @@
 #     scripts/bench/parquet_vs_csv.sh            (from the repository root, after ./mvnw -q install -DskipTests)
 set -euo pipefail
 SHARED="${SHARED:-../shared}"
-OUT="${OUT:-/work/corpus/rows/bench}"
-PY="${PY:-/work/pyenv/bin/python}"
+OUT="${OUT:-${CORPUS:-corpus}/rows/bench}"
+PY="${PY:-${PYTHON:-python3}}"
 ROWS="${ROWS:-1000000}"
 MODEL="$SHARED/models/spambase_57-64-64-64-2_relu.onnx"
 mkdir -p "$OUT"

@@ -1,4 +1,4 @@
-#!/work/pyenv/bin/python
+#!/usr/bin/env python3
 """Checks a .keras file the tool wrote from a pruned graph (issue 70) in Keras 3 itself:
 
   1. keras.saving.load_model loads it; its widths (Conv2D filters, Dense units), parameters and multiply-adds per
@@ -9,7 +9,7 @@
   4. the TensorFlow Lite converter converts it, in float and in full-integer int8 (a representative dataset of 64
      rows, int8 inputs and outputs), and the float .tflite's outputs agree with Keras' on 32 rows.
 
-Usage: /work/pyenv/bin/python scripts/checks/keras_graph_check.py ORIGINAL.keras WRITTEN.keras ROWS.npz [--onnx X.onnx]
+Usage: ${PYTHON:-python3} scripts/checks/keras_graph_check.py ORIGINAL.keras WRITTEN.keras ROWS.npz [--onnx X.onnx]
 Exit 0 when every check passes; the first failure is printed and exits 1.
 """
 import argparse

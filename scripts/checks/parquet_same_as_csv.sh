@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Issue 72: a Parquet file of a shared data set, written by pyarrow (pandas' to_parquet) from its CSV, gives the same
 # eval accuracy and the same shrink --eval model (byte for byte) as the CSV. Writes under $OUT (default
-# /work/corpus/rows/same), prints each command's result and cmp's verdict; exits non-zero when they differ.
+# ${CORPUS:-corpus}/rows/same), prints each command's result and cmp's verdict; exits non-zero when they differ.
 #
 #     scripts/checks/parquet_same_as_csv.sh            (from the repository root, after ./mvnw -q install -DskipTests)
 set -euo pipefail
 SHARED="${SHARED:-../shared}"
-OUT="${OUT:-/work/corpus/rows/same}"
-PY="${PY:-/work/pyenv/bin/python}"
+OUT="${OUT:-${CORPUS:-corpus}/rows/same}"
+PY="${PY:-${PYTHON:-python3}}"
 mkdir -p "$OUT"
 status=0
 check() {  # model csv epsilon

@@ -10,8 +10,8 @@ pixel wrapper at opset 14. Nothing is chosen on the report rows: the table scrip
 
 Timing and scoring are scripts/bench/ort_side_by_side.py's (onnxruntime is not in Debian's Python):
   PYTHONPATH=../shared/peers/torch_pruning_e80127d /usr/bin/python3 scripts/comparison/torch_pruning_torchvision.py \\
-      --corpus /work/corpus/torchvision --name mobilenet_v2_0.5 --ratios 0.3,0.5 --match-params 360000 --out DIR
-  /work/pyenv/bin/python scripts/bench/ort_side_by_side.py ORIGINAL.onnx DIR/*.onnx OURS.onnx --rows report.csv
+      --corpus ${CORPUS:-corpus}/torchvision --name mobilenet_v2_0.5 --ratios 0.3,0.5 --match-params 360000 --out DIR
+  ${PYTHON:-python3} scripts/bench/ort_side_by_side.py ORIGINAL.onnx DIR/*.onnx OURS.onnx --rows report.csv
 """
 import argparse, gzip, os, sys, time
 import numpy as np, torch, torch.nn.functional as F, torchvision
@@ -78,7 +78,7 @@ def matching_ratio(corpus, name, target, round_to):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--corpus", default="/work/corpus/torchvision")
+    p.add_argument("--corpus", default=os.path.join(os.environ.get("CORPUS", "corpus"), "torchvision"))
     p.add_argument("--name", default="mobilenet_v2_0.5")
     p.add_argument("--ratios", default="")
     p.add_argument("--match-params", type=int, default=0)

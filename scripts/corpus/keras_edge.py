@@ -1,4 +1,4 @@
-#!/work/pyenv/bin/python
+#!/usr/bin/env python3
 """Keras edge models as users make them (issue 70): keras.applications backbones on MNIST padded to 32x32x3.
 
   mnv2        Input(32,32,3) -> Rescaling(1/255) -> MobileNetV2(alpha=0.35, weights=None, classes=10) (the Rescaling
@@ -18,11 +18,11 @@ three times, float32 0..255 (NHWC, as Keras reads them), labels 0..9; written as
   report.npz       mnist-test rows 5000..9999 (the rows nobody chooses on)
   tiny-*.npz       the first 200 rows of each, for quick checks
 
-Writes into OUT (default /work/corpus/keras, outside the repository), per model NAME:
+Writes into OUT (default ${CORPUS:-corpus}/keras, outside the repository), per model NAME:
   NAME.keras, NAME.h5, NAME_export/ (model.export SavedModel), NAME.json (accuracy on validation and report rows,
   parameters, seconds)
 
-Usage: nice -n 10 /work/pyenv/bin/python scripts/corpus/keras_edge.py [--out DIR] [--train N] [--epochs N]
+Usage: nice -n 10 ${PYTHON:-python3} scripts/corpus/keras_edge.py [--out DIR] [--train N] [--epochs N]
        (about 20-30 minutes on 2 shared cores with the defaults)
 """
 import argparse
@@ -105,7 +105,7 @@ def accuracy(model, x, y):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../../shared/data"))
-    ap.add_argument("--out", default="/work/corpus/keras")
+    ap.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "keras"))
     ap.add_argument("--train", type=int, default=12000)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--light-rows", type=int, default=4000)

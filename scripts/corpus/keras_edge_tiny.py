@@ -1,4 +1,4 @@
-#!/work/pyenv/bin/python
+#!/usr/bin/env python3
 """Tiny Keras models for the tests (issue 70), built from keras.applications' own blocks so that their layers are the
 edge corpus' (scripts/corpus/keras_edge.py), on 16x16x3 images; untrained (seeded weights, BatchNormalization
 statistics made non-trivial so that folding them is tested), a few kB each.
@@ -16,7 +16,7 @@ statistics made non-trivial so that folding them is tested), a few kB each.
   NAME.predictions.npy  each model's Keras predict() of rows_tiny's x
 
 Writes into OUT (default library/src/test/resources/keras-edge).
-Usage: /work/pyenv/bin/python scripts/corpus/keras_edge_tiny.py [OUT]   (half a minute)
+Usage: ${PYTHON:-python3} scripts/corpus/keras_edge_tiny.py [OUT]   (half a minute)
 """
 import os
 import sys

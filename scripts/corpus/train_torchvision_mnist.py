@@ -10,7 +10,7 @@ inside the graph they are divided by 255, reshaped to 1x28x28, zero-padded to 32
 normalised, then the torchvision model runs. Trained on the first TRAIN rows of mnist-train (seed 0, AdamW, one-cycle),
 exported in eval mode at opset 14 with a dynamic batch axis (BatchNormalization folded by the exporter).
 
-Writes into OUT (default /work/corpus/torchvision, outside the repository):
+Writes into OUT (default ${CORPUS:-corpus}/torchvision, outside the repository):
   NAME.onnx        the model, NAME.pt the torchvision module's state_dict (for Torch-Pruning), NAME.json (sizes, seconds, accuracy on each split)
   train.csv.gz     the TRAIN rows the models were trained on (pixel0..pixel783,label)
   validation.csv   mnist-test rows 0..4999 (rows the models never saw: choose on these)
@@ -91,7 +91,7 @@ def write_csv(path, x, y, opener=open):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../../shared/data"))
-    p.add_argument("--out", default="/work/corpus/torchvision")
+    p.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "torchvision"))
     p.add_argument("--train", type=int, default=12000)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--only", default=None)

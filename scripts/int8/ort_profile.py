@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the time goes in ONNX Runtime, by operator, for float and int8 files side by side.
 
-    /work/pyenv/bin/python scripts/int8/ort_profile.py ROWS.csv[.gz] BATCH RUNS MODEL.onnx [MODEL.onnx ...]
+    ${PYTHON:-python3} scripts/int8/ort_profile.py ROWS.csv[.gz] BATCH RUNS MODEL.onnx [MODEL.onnx ...]
 
 Each model in its own session (one intra-op thread, ORT's profiler on), RUNS runs at BATCH rows of ROWS (a header
 line, features, the label last); prints per model the operators' total time per run in µs by the kernel ONNX Runtime

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ONNX Runtime's own quantize_static against the tool's int8 file, side by side.
 
-    /work/pyenv/bin/python scripts/int8/ort_quantize_static.py ORIGINAL.onnx TRAIN.csv[.gz] TEST.csv[.gz] OUTDIR \
+    ${PYTHON:-python3} scripts/int8/ort_quantize_static.py ORIGINAL.onnx TRAIN.csv[.gz] TEST.csv[.gz] OUTDIR \
         [--input PRUNED.onnx] [--tool TOOL_INT8.onnx ...] [--calibration-rows 1000] [--repeats 7]
 
 Quantizes INPUT (the pruned float model; the original when --input is absent) with
