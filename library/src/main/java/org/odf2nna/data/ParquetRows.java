@@ -185,9 +185,19 @@ public final class ParquetRows implements RowReader {
         }
         try {
             ParquetReadOptions defaults = ParquetReadOptions.builder().build();
-            return ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder()
+            ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder()
                     .withCodecFactory(new ParquetCodecs(defaults.getCodecFactory())).build());
+            try {
+                ParquetBounds.check(file, reader);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(reader);
+                throw e;
+            }
+            return reader;
         } catch (IOException | RuntimeException | LinkageError e) {
+            if (e instanceof InputException ie) {
+                throw ie;
+            }
             throw new InputException(file, null, "is not a readable Parquet file (" + reason(e) + ")", e);
         }
     }

@@ -36,6 +36,29 @@ class ParquetRowsTest {
         }
     }
 
+    /**
+     * A file whose data pages are cut out but whose footer is whole: the footer places every column chunk beyond the
+     * end. parquet-java would allocate the chunks' bytes from the footer (a fuzzed footer asking for gigabytes ran CI
+     * out of heap); the reader refuses the file in one line naming the row group and column instead.
+     */
+    @Test
+    void aFooterPlacingChunksBeyondTheFileIsRefusedBeforeAnyAllocation() throws IOException {
+        byte[] whole = Files.readAllBytes(fixture("iris-plain.parquet"));
+        int footer = java.nio.ByteBuffer.wrap(whole, whole.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        int cut = whole.length - footer - 8 - 4; // every byte between the magic and the footer: the data pages
+        byte[] shorter = new byte[whole.length - cut];
+        System.arraycopy(whole, 0, shorter, 0, 4);
+        System.arraycopy(whole, 4 + cut, shorter, 4, whole.length - 4 - cut);
+        Path damaged = dir.resolve("damaged.parquet");
+        Files.write(damaged, shorter);
+        InputException e = assertThrows(InputException.class, () -> NumpyRowsTest.readAll(damaged, ANY, 10));
+        assertTrue(e.getMessage().startsWith(damaged.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("row group 1, column '"), e.getMessage());
+        assertTrue(e.getMessage().contains("beyond the " + (shorter.length - footer - 8) + " bytes before the footer"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
     @Test
     void tabularRowsAreTheCsvFilesRowsWhateverTheRowGroupsAndCodec() {
         NumpyRowsTest.All csv = NumpyRowsTest.readAll(IRIS_CSV, ANY, 1000);
