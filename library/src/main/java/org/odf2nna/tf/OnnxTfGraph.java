@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.odf2nna.onnx.ConstantFolding;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -112,7 +113,7 @@ public final class OnnxTfGraph implements AutoCloseable {
             g.domainVersions.put(Translators.domain(id.getDomain()), (int) id.getVersion());
         }
         try {
-            g.build(model.getGraph(), trainable);
+            g.build(model.getGraph(), trainable, ConstantFolding.fold(model, trainable));
             return g;
         } catch (RuntimeException e) {
             g.close();
@@ -129,7 +130,7 @@ public final class OnnxTfGraph implements AutoCloseable {
         return 13;
     }
 
-    private void build(GraphProto g, Set<String> trainable) {
+    private void build(GraphProto g, Set<String> trainable, ConstantFolding.Folded folded) {
         Set<String> missing = new TreeSet<>(trainable);
         for (TensorProto t : g.getInitializerList()) {
             missing.remove(t.getName());
@@ -159,9 +160,13 @@ public final class OnnxTfGraph implements AutoCloseable {
                 }
             }
         }
+        folded.values().forEach(ctx::constantTensor);
         for (NodeProto node : g.getNodeList()) {
             for (String out : node.getOutputList()) {
                 producers.put(out, node);
+            }
+            if (folded.folds(node)) {
+                continue;
             }
             try {
                 translate(node);

@@ -25,7 +25,7 @@ import org.tensorflow.types.family.TType;
 
 /**
  * Shapes and types: Reshape, Flatten, Shape, Transpose, Squeeze, Unsqueeze, Expand, Cast, Constant, ConstantOfShape,
- * Range, Pad.
+ * Range, Pad, Tile.
  */
 @SuppressWarnings({"unchecked", "rawtypes"})
 final class ShapeOps {
@@ -45,6 +45,8 @@ final class ShapeOps {
         r.add("Constant", ShapeOps::constant);
         r.add("ConstantOfShape", 9, ShapeOps::constantOfShape);
         r.add("Pad", 2, ShapeOps::pad);
+        // Tile: the exporters' way of turning one grey channel into three; repeats per axis, as TensorFlow's.
+        r.add("Tile", 6, (ctx, node) -> ctx.tf().tile(ctx.in(node, 0), ctx.n(node, 1)));
         r.add("Range", 11, (ctx, node) -> {
             Operand start = ctx.in(node, 0);
             Operand limit = ctx.same(ctx.in(node, 1), start);

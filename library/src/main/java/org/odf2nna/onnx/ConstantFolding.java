@@ -1,0 +1,191 @@
+package org.odf2nna.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
+
+/**
+ * The values a graph computes from constants alone, evaluated once by ONNX Runtime. PyTorch's exporter writes
+ * {@code F.pad}'s sizes as Constant → ConstantOfShape → Concat → Reshape → Slice → Transpose → Cast rather than as one
+ * constant; a translator that must know such a value while building (Pad's pads, Tile's repeats, Reshape's shape) gets
+ * it from here, and the nodes that computed it are not translated at all.
+ *
+ * <p>Constant here means a Constant node's value or an initializer that is not trained; a node of another domain, a
+ * random one or one with a subgraph is never folded. When ONNX Runtime cannot evaluate the constant part, nothing is
+ * folded and every node is translated as before.
+ */
+public final class ConstantFolding {
+
+    /** Operators whose output differs from run to run: never folded. */
+    private static final Set<String> RANDOM = Set.of("RandomNormal", "RandomUniform", "RandomNormalLike",
+            "RandomUniformLike", "Multinomial", "Bernoulli");
+
+    /** Folded values larger than this stay computed: a constant that big is data, not a size. */
+    private static final long MAX_ELEMENTS = 1 << 16;
+
+    /**
+     * What folding found.
+     *
+     * @param nodes the nodes folded away, by their first outputs
+     * @param values the values of their outputs, by name
+     */
+    public record Folded(Set<String> nodes, Map<String, TensorProto> values) {
+
+        public static final Folded NONE = new Folded(Set.of(), Map.of());
+
+        /** Whether {@code node} was folded away: every output of it is among {@link #values}. */
+        public boolean folds(NodeProto node) {
+            return node.getOutputCount() > 0 && nodes.contains(node.getOutput(0));
+        }
+    }
+
+    private ConstantFolding() {
+    }
+
+    /** Folds {@code model}'s constant-only nodes, {@code trainable} initializers not counting as constants. */
+    public static Folded fold(ModelProto model, Set<String> trainable) {
+        GraphProto g = model.getGraph();
+        Set<String> constant = new HashSet<>();
+        for (TensorProto t : g.getInitializerList()) {
+            if (!trainable.contains(t.getName())) {
+                constant.add(t.getName());
+            }
+        }
+        for (ValueInfoProto in : g.getInputList()) {
+            constant.remove(in.getName()); // an initializer that is also an input can be fed: not a constant
+        }
+        List<NodeProto> folded = new ArrayList<>();
+        Set<String> foldedOutputs = new LinkedHashSet<>();
+        for (NodeProto node : g.getNodeList()) {
+            boolean isConstantNode = node.getOpType().equals("Constant") && defaultDomain(node);
+            if (isConstantNode || foldable(node, constant)) {
+                constant.addAll(node.getOutputList());
+                if (!isConstantNode) {
+                    folded.add(node);
+                    foldedOutputs.addAll(node.getOutputList());
+                }
+            }
+        }
+        if (folded.isEmpty()) {
+            return Folded.NONE;
+        }
+        Map<String, TensorProto> values = evaluate(model, foldedOutputs);
+        Set<String> names = new HashSet<>();
+        for (NodeProto node : folded) {
+            // A node with an output too large to hold as a constant stays translated, its small inputs known.
+            if (node.getOutputList().stream().allMatch(values::containsKey)) {
+                names.add(node.getOutput(0));
+            }
+        }
+        return names.isEmpty() ? Folded.NONE : new Folded(Set.copyOf(names), values);
+    }
+
+    private static boolean defaultDomain(NodeProto node) {
+        return node.getDomain().isEmpty() || node.getDomain().equals("ai.onnx");
+    }
+
+    private static boolean foldable(NodeProto node, Set<String> constant) {
+        if (!defaultDomain(node) || RANDOM.contains(node.getOpType()) || node.getInputCount() == 0) {
+            return false;
+        }
+        for (AttributeProto a : node.getAttributeList()) {
+            if (a.hasG() || a.getGraphsCount() > 0) {
+                return false;
+            }
+        }
+        for (String in : node.getInputList()) {
+            if (!in.isEmpty() && !constant.contains(in)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The small ones of {@code outputs}' values from ONNX Runtime; none when it cannot run the constant part. */
+    private static Map<String, TensorProto> evaluate(ModelProto model, Set<String> outputs) {
+        GraphProto.Builder graph = model.getGraph().toBuilder().clearInput().clearOutput().clearValueInfo();
+        for (String name : outputs) {
+            graph.addOutput(ValueInfoProto.newBuilder().setName(name));
+        }
+        ModelProto constantPart = model.toBuilder().setGraph(graph).build();
+        Map<String, TensorProto> values = new LinkedHashMap<>();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            try (OrtSession session = OnnxRunner.createSession(OnnxRunner.environment(), pruned(constantPart),
+                    options); OrtSession.Result result = session.run(Map.of())) {
+                for (String name : outputs) {
+                    OnnxValue v = result.get(name).orElse(null);
+                    TensorProto t = v instanceof OnnxTensor tensor ? toProto(name, tensor) : null;
+                    if (t != null) {
+                        values.put(name, t);
+                    }
+                }
+            }
+        } catch (OrtException | RuntimeException e) {
+            return Map.of();
+        }
+        return values;
+    }
+
+    /** The graph without the nodes its outputs do not need: the rest may read inputs it no longer has. */
+    private static ModelProto pruned(ModelProto model) {
+        GraphProto g = model.getGraph();
+        Set<String> needed = new HashSet<>();
+        g.getOutputList().forEach(o -> needed.add(o.getName()));
+        List<NodeProto> kept = new ArrayList<>();
+        for (int i = g.getNodeCount() - 1; i >= 0; i--) {
+            NodeProto node = g.getNode(i);
+            if (node.getOutputList().stream().anyMatch(needed::contains)) {
+                kept.add(0, node);
+                node.getInputList().forEach(needed::add);
+            }
+        }
+        GraphProto.Builder b = g.toBuilder().clearNode().addAllNode(kept).clearInitializer();
+        g.getInitializerList().stream().filter(t -> needed.contains(t.getName())).forEach(b::addInitializer);
+        return model.toBuilder().setGraph(b).build();
+    }
+
+    /** A small float, double, integer or boolean tensor as an initializer of {@code name}; null otherwise. */
+    private static TensorProto toProto(String name, OnnxTensor tensor) {
+        long[] shape = tensor.getInfo().getShape();
+        long count = tensor.getInfo().getNumElements();
+        if (count > MAX_ELEMENTS) {
+            return null;
+        }
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name);
+        for (long d : shape) {
+            t.addDims(d);
+        }
+        switch (tensor.getInfo().type) {
+            case FLOAT -> t.setDataType(TensorProto.DataType.FLOAT_VALUE).setRawData(raw(tensor.getByteBuffer()));
+            case DOUBLE -> t.setDataType(TensorProto.DataType.DOUBLE_VALUE).setRawData(raw(tensor.getByteBuffer()));
+            case INT64 -> t.setDataType(TensorProto.DataType.INT64_VALUE).setRawData(raw(tensor.getByteBuffer()));
+            case INT32 -> t.setDataType(TensorProto.DataType.INT32_VALUE).setRawData(raw(tensor.getByteBuffer()));
+            case BOOL -> t.setDataType(TensorProto.DataType.BOOL_VALUE).setRawData(raw(tensor.getByteBuffer()));
+            default -> {
+                return null;
+            }
+        }
+        return t.build();
+    }
+
+    private static com.google.protobuf.ByteString raw(ByteBuffer b) {
+        return com.google.protobuf.ByteString.copyFrom(b.order(ByteOrder.LITTLE_ENDIAN));
+    }
+}
