@@ -2,7 +2,7 @@
 """Exports the translation corpus: small PyTorch models written the way mainstream exporters write them, at opsets
 13, 14 and 17 (PyTorch 1.13 exports up to 17; raise_opset18.py rewrites the opset-17 files to 18).
 
-    /usr/bin/python3 scripts/corpus/export_corpus.py /work/corpus
+    /usr/bin/python3 scripts/corpus/export_corpus.py $CORPUS
 
 Weights are random (seeded): the corpus checks the ONNX -> TensorFlow translation, not accuracy. Inputs have a free
 batch axis and fixed sizes after it. Nothing here is committed output; the folder is outside the repository.
@@ -236,7 +236,7 @@ def export(name, model, opset, out):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "/work/corpus"
+    out = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CORPUS", "corpus")
     os.makedirs(out, exist_ok=True)
     for name, make in MODELS.items():
         for opset in OPSETS:

@@ -1,4 +1,4 @@
-#!/work/venv-tf/bin/python
+#!/usr/bin/env python3
 """Trains tiny Keras 3 models on examples/digits (8x8 images, 10 classes) and saves each in every form Keras 3 offers
 (issue 55), for the Keras readers' integration tests and checks.
 
@@ -14,17 +14,17 @@
             hard_sigmoid, hard_silu, tanh, sigmoid), Dense over the last axis of a 3-D tensor
 The images are the rows' 64 columns as they come (pixel0..pixel63, values 0..1), read as [8, 8, 1] (row-major).
 
-Writes into OUT (default /work/corpus/keras3, outside the repository), per model NAME:
+Writes into OUT (default $CORPUS/keras3, $CORPUS being ./corpus when unset), per model NAME:
   NAME.keras      model.save (Keras 3 zip)
   NAME.h5         model.save (legacy HDF5)
   NAME_export/    model.export(dir) SavedModel
-  NAME.onnx       model.export(path, format="onnx") where it works in this venv (it needs tf2onnx; said if not)
+  NAME.onnx       model.export(path, format="onnx") where it works in this $PYTHON (it needs tf2onnx; said if not)
   NAME.json       {"test_metrics": {"accuracy": x}} and how it was trained
   NAME.predictions.csv   Keras's own predict() of the test rows (one row per test row)
 and once: train.csv, test.csv (digits-train and digits-test, the CSV the tool reads), forms.json (what was written,
 what failed and why).
 
-Usage: /work/venv-tf/bin/python scripts/corpus/export_keras3.py [OUT] [--epochs N]   (about a minute on 2 cores)
+Usage: $PYTHON scripts/corpus/export_keras3.py [OUT] [--epochs N]   (about a minute on 2 cores)
 """
 import argparse
 import json
@@ -112,7 +112,7 @@ def save_forms(model, name, out, forms):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="/work/corpus/keras3")
+    parser.add_argument("out", nargs="?", default=os.path.join(os.environ.get("CORPUS", "corpus"), "keras3"))
     parser.add_argument("--epochs", type=int, default=30)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)

@@ -5,8 +5,8 @@ export_keras3.py writes each model as .keras, .h5 and model.export() SavedModel;
 the TensorFlow backend. Under the torch backend Keras 3 exports through torch.onnx instead, so this script loads each
 .keras file there, calls it once (Keras refuses to export a model never called) and writes NAME.onnx.
 
-    KERAS_BACKEND is set here; run with a venv that has keras 3, torch and onnx:
-    /work/venv-tf/bin/python scripts/corpus/export_keras3_forms_onnx.py [--corpus /work/corpus/keras3] [--out DIR]
+    KERAS_BACKEND is set here; run with a $PYTHON that has keras 3, torch and onnx:
+    $PYTHON scripts/corpus/export_keras3_forms_onnx.py [--corpus $CORPUS/keras3] [--out DIR]
 """
 import argparse
 import os
@@ -19,8 +19,9 @@ import numpy as np  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default="/work/corpus/keras3", help="the folder export_keras3.py wrote")
-    parser.add_argument("--out", default="/work/corpus/keras3-forms", help="where NAME.onnx goes")
+    corpus = os.environ.get("CORPUS", "corpus")
+    parser.add_argument("--corpus", default=os.path.join(corpus, "keras3"), help="the folder export_keras3.py wrote")
+    parser.add_argument("--out", default=os.path.join(corpus, "keras3-forms"), help="where NAME.onnx goes")
     parser.add_argument("--models", default="mlp,cnn")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)

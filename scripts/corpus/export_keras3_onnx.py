@@ -1,4 +1,4 @@
-#!/work/venv-tf/bin/python
+#!/usr/bin/env python3
 """Trains tiny Keras 3 models on examples/digits with the torch backend and writes each as Keras 3's own ONNX export
 (model.export(path, format="onnx")) beside its .keras, for the cleaning pass (issues 55 and 56): the same network
 saved both ways must read as the same dense chain.
@@ -10,12 +10,12 @@ saved both ways must read as the same dense chain.
 Keras 3.15 on torch writes a float->float Cast around most nodes and the BatchNormalization as Sub/Mul/Add of
 [1, units] constants.
 
-Writes into OUT (default /work/corpus/keras3-onnx, outside the repository), per model NAME: NAME.onnx, NAME.keras (the
+Writes into OUT (default $CORPUS/keras3-onnx, outside the repository), per model NAME: NAME.onnx, NAME.keras (the
 same weights), NAME.json ({"test_metrics": {"accuracy": x}}), NAME.predictions.csv (Keras's predict of the test rows);
 and once train.csv and test.csv (digits-train and digits-test as the tool reads them).
 
-Usage: /work/venv-tf/bin/python scripts/corpus/export_keras3_onnx.py [OUT] [--epochs N] [--only mlp|cnn]   (needs torch and onnxscript
-in the venv; a minute or two on 2 idle cores, 7 min for the MLP on 2 busy ones)
+Usage: $PYTHON scripts/corpus/export_keras3_onnx.py [OUT] [--epochs N] [--only mlp|cnn]   (needs torch and onnxscript
+in $PYTHON; a minute or two on 2 idle cores, 7 min for the MLP on 2 busy ones)
 """
 import argparse
 import json
@@ -33,7 +33,7 @@ from keras3_digits import cnn, load, mlp  # noqa: E402  (beside this script)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="/work/corpus/keras3-onnx")
+    parser.add_argument("out", nargs="?", default=os.path.join(os.environ.get("CORPUS", "corpus"), "keras3-onnx"))
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--only", choices=["mlp", "cnn"], help="write this model alone")
     args = parser.parse_args()

@@ -3,9 +3,9 @@
 images, 10 classes), each saved the two ways Keras 3 writes a SavedModel, `model.export(dir)` and
 `tf.saved_model.save(model, dir)`, and as a `.keras` beside them for comparison.
 
-    /work/venv-tf/bin/python scripts/corpus/export_keras3_savedmodel.py [/work/corpus/keras3-savedmodel]
+    $PYTHON scripts/corpus/export_keras3_savedmodel.py [$CORPUS/keras3-savedmodel]
 
-Writes, into the folder given (default /work/corpus/keras3-savedmodel):
+Writes, into the folder given (default $CORPUS/keras3-savedmodel):
     mlp_export/, mlp_saved/, mlp.keras      Dense, BatchNormalization, Dropout, softmax head (64 inputs)
     cnn_export/, cnn_saved/, cnn.keras      Rescaling, Conv2D, MaxPooling2D, Flatten, Dense head ([8, 8, 1] input)
     convs_export/, convs_saved/, convs.keras  Rescaling, Conv2D, BatchNormalization, Conv2D, GlobalAveragePooling2D,
@@ -101,7 +101,7 @@ def train_and_save(name, model, x, y, x_test, y_test, out, expected):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "/work/corpus/keras3-savedmodel"
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get("CORPUS", "corpus"), "keras3-savedmodel")
     os.makedirs(out, exist_ok=True)
     keras.utils.set_random_seed(55)
     # The 1000 training rows of examples/digits' mixer split: its 438 holdout rows stay apart for validation.

@@ -4,8 +4,8 @@ heads"): nn.MultiheadAttention and nn.TransformerEncoderLayer (width 16, 2 heads
 causal float attn_mask, a causal bool attn_mask, and a src_key_padding_mask from a second input; one ONNX file each
 at opset 14, written under --out (outside the repository):
 
-    /usr/bin/python3 scripts/corpus/export_masked_attention.py --out /tmp/masked
-    bin/odf2nna-onnx inspect /tmp/masked/mha_causal_float.onnx
+    /usr/bin/python3 scripts/corpus/export_masked_attention.py --out $CORPUS/masked
+    bin/odf2nna-onnx inspect $CORPUS/masked/mha_causal_float.onnx
 """
 import argparse
 import os

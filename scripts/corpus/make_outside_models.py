@@ -2,7 +2,7 @@
 """Trains four dense classifiers and three dense regressors "as a user would bring them" and exports them to
 ONNX, to check the tool's statistical promise on models that nobody designing the tool looked at.
 
-For each model NAME it writes into --out (default /tmp/outside-models):
+For each model NAME it writes into --out (default $CORPUS/outside-models):
     NAME.onnx        torch.onnx.export, a dynamic batch axis (input "input", output "output")
     NAME.json        sidecar: architecture, training settings, data files, torch's test accuracy
                      (regressors: "task": "regression" and torch's test MSE in target units)
@@ -36,14 +36,14 @@ The three regressors (one raw output, in target units), unlike the classifiers a
                                        folded into the last Gemm; a third for training (4,999 rows) so that
                                        its 9,999 test rows give half-splits of ~5,000 validation rows
 
-Data (read-only): /work/shared/data (override with --data-dir).
+Data (read-only): ../shared/data (override with --data-dir).
 
 Run with Debian's PyTorch (apt-get install -y python3-torch python3-onnx python3-numpy):
-    nice -n 10 /usr/bin/python3 scripts/corpus/make_outside_models.py --out /tmp/outside-models
+    nice -n 10 /usr/bin/python3 scripts/corpus/make_outside_models.py --out $CORPUS/outside-models
 or only some of them (keys: mnist poker higgs ailerons ailerons_reg compactiv_reg pole_reg):
     nice -n 10 /usr/bin/python3 scripts/corpus/make_outside_models.py --only ailerons_reg compactiv_reg
 Then check each model with the tool:
-    bin/odf2nna-onnx -q eval /tmp/outside-models/NAME.onnx /tmp/outside-models/NAME-test.csv
+    bin/odf2nna-onnx -q eval $CORPUS/outside-models/NAME.onnx $CORPUS/outside-models/NAME-test.csv
 """
 import os
 
@@ -580,8 +580,10 @@ MODELS = {"mnist": make_mnist, "poker": make_poker, "higgs": make_higgs, "ailero
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", default="/tmp/outside-models", help="output folder (default /tmp/outside-models)")
-    p.add_argument("--data-dir", default="/work/shared/data", help="source data (default /work/shared/data)")
+    p.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "outside-models"),
+                   help="output folder (default $CORPUS/outside-models)")
+    p.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "../../../shared/data"),
+                   help="source data (default ../shared/data)")
     p.add_argument("--only", nargs="*", choices=sorted(MODELS), help="build only these models")
     args = p.parse_args()
     torch.set_num_threads(2)

@@ -2,7 +2,7 @@
 the network's class with a fifth flipped, seed 3), for timing shrink at scale by hand (docs/PERFORMANCE.md, "Shrink at
 scale"). Writes OUT/mlpW.onnx and OUT/rowsW-N.csv.
 
-    /work/venv-tf/bin/python scripts/corpus/make_scale_mlp.py OUT W N
+    $PYTHON scripts/corpus/make_scale_mlp.py OUT W N
 """
 import os
 import sys

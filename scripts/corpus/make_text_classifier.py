@@ -11,7 +11,7 @@ Trained for 3 epochs on 20,000 texts (PyTorch, seed 0); the files hold texts it 
   ids-validation.csv, mask-validation.csv  2,000 texts (judge the rounds)
   ids-report.csv, mask-report.csv          2,000 texts (only reported)
 
-    /usr/bin/python3 scripts/corpus/make_text_classifier.py --out /work/corpus/h48/text
+    /usr/bin/python3 scripts/corpus/make_text_classifier.py --out $CORPUS/h48/text
 """
 import argparse
 import os

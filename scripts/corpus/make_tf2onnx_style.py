@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a small Keras-like CNN the way tf2onnx writes a Keras model, for the translation corpus.
 
-    /usr/bin/python3 scripts/corpus/make_tf2onnx_style.py /work/corpus
+    /usr/bin/python3 scripts/corpus/make_tf2onnx_style.py $CORPUS
 
 tf2onnx itself is not installable here (not on Debian, not on npm, and PyPI is out of reach), so this script writes
 the patterns it is known for with the onnx package: an NHWC input ("input_1", [N, 28, 28, 1]) turned to NCHW by a
@@ -78,7 +78,7 @@ def build():
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "/work/corpus"
+    out = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CORPUS", "corpus")
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "keras_cnn_tf2onnx_style_op13.onnx")
     onnx.save(build(), path)

@@ -9,7 +9,7 @@ with its held-out rows as CSV (ids-test.csv with a label column, mask-test.csv, 
 test.npz (x: the ids, attention_mask, token_type_ids, y: the labels). optimize_bert.py then writes ONNX Runtime's
 transformer-optimizer form of bert.onnx.
 
-    /usr/bin/python3 scripts/corpus/make_tiny_bert.py --out /work/corpus/bert
+    /usr/bin/python3 scripts/corpus/make_tiny_bert.py --out $CORPUS/bert
 """
 import argparse
 import math

@@ -1,4 +1,4 @@
-#!/work/venv-tf/bin/python
+#!/usr/bin/env python3
 """A tiny BERT sentence classifier as a user fine-tunes and ships one: transformers' BertForSequenceClassification
 (4 layers, hidden 64, 4 heads, FFN 256, erf GELU, eager attention), trained from scratch on a synthetic sentiment task
 with negation and exported by torch.onnx.export three ways:
@@ -18,8 +18,8 @@ the data input; attention_mask and token_type_ids named after their inputs; y: t
   report.npz       5,000 rows (only reported)
   model.json       the size, parameters, epochs and the accuracy of each file's rows in torch
 
-    /work/venv-tf/bin/python scripts/corpus/make_tiny_bert_sentiment.py          # into /work/corpus/bert-sentiment
-    /work/venv-tf/bin/python scripts/corpus/make_tiny_bert_sentiment.py --small --out /work/corpus/bert-sentiment-small
+    $PYTHON scripts/corpus/make_tiny_bert_sentiment.py          # into $CORPUS/bert-sentiment
+    $PYTHON scripts/corpus/make_tiny_bert_sentiment.py --small --out $CORPUS/bert-sentiment-small
 
 The small one, with fewer rows, is the test corpus committed under library/src/test/resources/corpus/bert-small
 (TinyBertSweepTest; its README.md names the versions that made it):
@@ -202,7 +202,7 @@ def without_stack_traces(path):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--out", default="/work/corpus/bert-sentiment")
+    p.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "bert-sentiment"))
     p.add_argument("--small", action="store_true", help="2 layers, hidden 32, 2 heads, FFN 64")
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--rows", type=int, default=None, help="train on the first N training rows (a quick check)")

@@ -5,7 +5,7 @@ ids (0 pads the end of each row) and y one label per position: the model's own c
 another, and -100 (not counted) on padding. Prints onnxruntime's accuracy and macro F1 over the counted positions,
 the figures `bin/odf2nna-onnx eval OUT/tokens.onnx OUT/rows.npz` must give.
 
-    /work/venv-tf/bin/python scripts/corpus/make_token_classifier.py /work/corpus/tokens
+    $PYTHON scripts/corpus/make_token_classifier.py $CORPUS/tokens
 """
 import os
 import sys

@@ -2,7 +2,7 @@
 """A small ViT trained briefly on MNIST and exported twice, at opset 14 (LayerNorm as nine nodes) and at opset 17
 (one LayerNormalization node), to check that `inspect` and `sweep` find and prune its FFN blocks in both exports.
 
-    /usr/bin/python3 scripts/corpus/make_vit_opsets.py --data ../shared/data --out /tmp/vitops
+    /usr/bin/python3 scripts/corpus/make_vit_opsets.py --data ../shared/data --out $CORPUS/vitops
 
 Needs Debian's python3-torch and python3-onnx. Writes vit_opset14.onnx and vit_opset17.onnx (input "pixels" [batch,
 784], raw 0..255 pixels, /255 inside the graph; output "logits"), and the op counts of each. A model made by the
@@ -50,7 +50,7 @@ class Vit(nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
-    ap.add_argument("--out", default="/tmp/vitops")
+    ap.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "vitops"))
     ap.add_argument("--rows", type=int, default=20000)
     ap.add_argument("--epochs", type=int, default=2)
     a = ap.parse_args()

@@ -1,9 +1,9 @@
-#!/work/venv-tf/bin/python
+#!/usr/bin/env python3
 """ONNX Runtime's transformer optimizer on make_tiny_bert.py's bert.onnx: the file it writes holds
 EmbedLayerNormalization, Attention, SkipLayerNormalization and BiasGelu (com.microsoft) in place of the exported
 subgraphs, as a user who ships an optimized model has it. Prints the fused operators' counts.
 
-    /work/venv-tf/bin/python scripts/corpus/optimize_bert.py /work/corpus/bert/bert.onnx /work/corpus/bert/bert_opt.onnx
+    $PYTHON scripts/corpus/optimize_bert.py $CORPUS/bert/bert.onnx $CORPUS/bert/bert_opt.onnx
     .../optimize_bert.py IN.onnx OUT.onnx HEADS HIDDEN     (another size: make_tiny_bert_sentiment.py --small is 2 32)
 """
 import collections

@@ -4,7 +4,7 @@
 - ReduceMean/Max/Min/Prod/L1/L2/LogSum/LogSumExp/SumSquare: the `axes` attribute becomes an int64 input;
 - Split: with no `split` input, `num_outputs` (required from 18) is set to the number of outputs.
 
-    /usr/bin/python3 scripts/corpus/raise_opset18.py /work/corpus/*_op17.onnx   # writes *_op18.onnx beside each
+    /usr/bin/python3 scripts/corpus/raise_opset18.py $CORPUS/*_op17.onnx   # writes *_op18.onnx beside each
 
 Only the onnx package is used; the models are not checked here (onnx 1.12 knows no opset 18); ONNX Runtime reads them.
 """

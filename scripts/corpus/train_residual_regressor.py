@@ -10,7 +10,7 @@ Trained with Debian's python3-torch on splits/ailerons-train.csv (11,000 rows, s
 at opset 14 with a dynamic batch axis: a graph whose dense chain reader finds no chain (the residual Adds), so `sweep`
 prunes it through its dense blocks.
 
-Writes into OUT (default /work/corpus-trained/regressor, outside the repository):
+Writes into OUT (default $CORPUS/trained/regressor, outside the repository):
   ailerons_resmlp.onnx   the model
   train.csv              splits/ailerons-train.csv as it is (x1..x40,target)
   validation.csv         splits/ailerons-test.csv rows 0..1374 (choose)
@@ -68,8 +68,8 @@ def mse(model, x, y):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--data", default="/work/shared/data")
-    p.add_argument("--out", default="/work/corpus-trained/regressor")
+    p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../../shared/data"))
+    p.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "trained", "regressor"))
     p.add_argument("--epochs", type=int, default=60)
     a = p.parse_args()
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ Input: the raw CSV pixel columns (float [batch, 784], 0..255; the /255 is inside
 Trained with Debian's python3-torch on the first 12,000 rows of mnist-train (seed 0), exported with torch.onnx.export
 at opset 14 in eval mode (BatchNormalization folded into the convolutions) with a dynamic batch axis.
 
-Writes into OUT (default /work/corpus-trained/resnet, outside the repository):
+Writes into OUT (default $CORPUS/trained/resnet, outside the repository):
   resnet_mnist.onnx   the model
   train.csv           the 12,000 training rows (pixel0..pixel783,label)
   validation.csv      mnist-test rows 0..4999 (choose)
@@ -76,8 +76,8 @@ def write_csv(path, header, x, y):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser()
-    p.add_argument("--data", default="/work/shared/data")
-    p.add_argument("--out", default="/work/corpus-trained/resnet")
+    p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../../shared/data"))
+    p.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "trained", "resnet"))
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--rows", type=int, default=12000)
     a = p.parse_args()

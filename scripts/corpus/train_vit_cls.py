@@ -16,7 +16,7 @@ Written to --out (outside the repository; nothing here is committed output):
   report.csv.gz      MNIST test rows 5,001-10,000, never trained on: they only report
   vit_cls_mnist_d48x3_gelu.json  the recipe, the seconds and the accuracy on both test halves
 
-    /usr/bin/python3 scripts/corpus/train_vit_cls.py --data ../shared/data --out /work/corpus-trained
+    /usr/bin/python3 scripts/corpus/train_vit_cls.py --data ../shared/data --out $CORPUS/trained
 """
 import argparse
 import gzip
