@@ -4,10 +4,10 @@
  * (org.odf2nna.graph.GivenRound), from the sweep's round N-1 as VitRounds.java wrote it. Writes OUT/refitted-N.onnx and
  * OUT/retrained-N.onnx in the canonical form vit_control.py reads.
  *
- *   java -cp "/tmp/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds --blocks PREVIOUS.onnx
- *   java -cp "/tmp/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds MODEL TRAIN PREVIOUS CHOICE OUT N [SEED]
+ *   java -cp "$RUNS/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds --blocks PREVIOUS.onnx
+ *   java -cp "$RUNS/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds MODEL TRAIN PREVIOUS CHOICE OUT N [SEED]
  *
- *   java -cp "/tmp/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds --choose RANKING MODEL TRAIN PREVIOUS \
+ *   java -cp "$RUNS/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds --choose RANKING MODEL TRAIN PREVIOUS \
  *       WIDTHS CHOICE
  *
  * CHOICE: one line a block, its node name (as --blocks lists them) then the units it keeps (heads from 0).

@@ -5,8 +5,8 @@
  * refitted ones by its PyTorch loop. The chosen model and the JSON report are written as `sweep -o ... --report ...`.
  *
  *   ./mvnw -q -B -o package -DskipTests
- *   javac -cp 'cli/target/lib/*' -d /tmp/vitrounds scripts/comparison/VitRounds.java
- *   java -cp "/tmp/vitrounds:cli/target/lib/*" VitRounds MODEL TRAIN VALIDATION REPORT OUT
+ *   javac -cp 'cli/target/lib/*' -d $RUNS/vitrounds scripts/comparison/VitRounds.java
+ *   java -cp "$RUNS/vitrounds:cli/target/lib/*" VitRounds MODEL TRAIN VALIDATION REPORT OUT
  */
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,7 +2,7 @@
 """The heads' control on the corpus BERT (issue 58): Torch-Pruning's choice against ours at the sweep's widths, both
 pruned, refitted and retrained by the sweep's own steps.
 
-Input: the rounds of one default sweep of /work/corpus/bert-sentiment/bert_ids.onnx written by
+Input: the rounds of one default sweep of $CORPUS/bert-sentiment/bert_ids.onnx written by
 scripts/comparison/VitRounds.java (ROUNDS/refitted-N.onnx, ROUNDS/retrained-N.onnx, canonical attention form). Per
 round N, from the same start (the sweep's retrained round N-1; the original for N = 1; for the chain's last round,
 when the round before it is a half step as ROUNDS/report.json's note says, the round before that, which both are
@@ -24,12 +24,12 @@ made from):
 
 Judged by ONNX Runtime on validation.npz (chooses) and report.npz (only reports), 5,000 rows each. Usage:
 
-  THREADS=1 PYTHONPATH=/work/shared/peers/torch_pruning_e80127d /work/venv-tf/bin/python \\
-      scripts/comparison/bert_control.py --rounds-dir /tmp/bert-r --rounds 5,6,7,8 --write-choice /tmp/bert-given
+  THREADS=1 PYTHONPATH=../shared/peers/torch_pruning_e80127d $PYTHON \\
+      scripts/comparison/bert_control.py --rounds-dir $RUNS/bert-r --rounds 5,6,7,8 --write-choice $RUNS/bert-given
   (GivenRounds.java for each choice file, then)
-  /work/venv-tf/bin/python scripts/comparison/bert_control.py --rounds-dir /tmp/bert-r --rounds 5,6,7,8 \\
-      --given-dir /tmp/bert-given --cache docs/comparison-bert-control.jsonl
-  /work/venv-tf/bin/python scripts/comparison/bert_control.py --table --cache docs/comparison-bert-control.jsonl
+  $PYTHON scripts/comparison/bert_control.py --rounds-dir $RUNS/bert-r --rounds 5,6,7,8 \\
+      --given-dir $RUNS/bert-given --cache docs/comparison-bert-control.jsonl
+  $PYTHON scripts/comparison/bert_control.py --table --cache docs/comparison-bert-control.jsonl
 """
 import argparse, json, os, sys
 import numpy as np, onnx, torch, torch.nn as nn
@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 # bert_ids.onnx's function (the mask from the padding id, the segment ids zeros), as the corpus script exports it.
 from make_tiny_bert_sentiment import IdsOnly, PAD  # noqa: E402
 
-CORPUS = "/work/corpus/bert-sentiment"
+CORPUS = os.path.join(os.environ.get("CORPUS", "corpus"), "bert-sentiment")
 HEAD_DIM, LAYERS = 16, 4
 FFN = "/bert/bert/encoder/layer.%d/intermediate/dense/MatMul"
 FFN_OUT = "/bert/bert/encoder/layer.%d/output/dense/MatMul"

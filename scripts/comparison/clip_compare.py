@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What `sweep --clip-inputs` does to the outside regressors, side by side with the default, on comparison.py's splits.
 
-    python3 scripts/comparison/clip_compare.py [--outside /tmp/outside-models] [--seeds 20-24] [--tmp DIR] [--jobs 2]
+    python3 scripts/comparison/clip_compare.py [--outside $CORPUS/outside-models] [--seeds 20-24] [--tmp DIR] [--jobs 2]
                                     [--tool bin/odf2nna-onnx] [--models NAME,...]
 
 For each regression model of the outside folder (scripts/corpus/make_outside_models.py makes them: NAME.onnx beside
@@ -65,7 +65,7 @@ def run(tool, folder, name, seed, clip, tmp):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--outside", default="/tmp/outside-models")
+    parser.add_argument("--outside", default=os.path.join(os.environ.get("CORPUS", "corpus"), "outside-models"))
     parser.add_argument("--seeds", default="20-24")
     parser.add_argument("--tmp", default="target/clip-compare")
     parser.add_argument("--jobs", type=int, default=1)

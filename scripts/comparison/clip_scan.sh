@@ -11,7 +11,7 @@
 # its rounds on clipped inputs, so its choices could differ. Needs python3-onnx and numpy (/usr/bin/python3).
 set -uo pipefail
 shared=../shared
-outside=/tmp/outside-models
+outside="${CORPUS:-corpus}/outside-models"
 folders=()
 while (( $# )); do
   case "$1" in

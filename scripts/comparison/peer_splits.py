@@ -11,7 +11,7 @@ Setup and run (Debian's interpreter: pyenv's python3 has no torch; 2 torch threa
       nice -n 10 /usr/bin/python3 scripts/comparison/peer_splits.py --seeds 0-39 --out docs/peer-splits.json
 
     options: --models NAME ... (default: the seven reference models), --seeds 0-19 or 0,3,5-9,
-    --shared DIR (default ../shared beside the repository), --cache DIR (default /tmp/peer-splits-cache)
+    --shared DIR (default ../shared beside the repository), --cache DIR (default $TMPDIR/peer-splits-cache, /tmp without TMPDIR)
 
 About 20 minutes on a quiet 2-core host the first time (LeNet-300-100 alone about 9; 61 minutes, 31 of them CPU,
 under a load average of 12-18 from other builds); then the per-row predictions are cached (one .json + .npz per
@@ -49,6 +49,7 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -328,7 +329,7 @@ def main():
     ap.add_argument('--models', nargs='*', default=None)
     ap.add_argument('--shared', default=os.path.join(REPO, '..', 'shared'))
     ap.add_argument('--out', default=os.path.join(REPO, 'docs', 'peer-splits.json'))
-    ap.add_argument('--cache', default=os.path.join('/tmp', 'peer-splits-cache'))
+    ap.add_argument('--cache', default=os.path.join(tempfile.gettempdir(), 'peer-splits-cache'))
     ap.add_argument('--numpy-split', action='store_true', help=argparse.SUPPRESS)  # HALVES.md's split, seed-11 check
     args = ap.parse_args()
     args.shared = os.path.abspath(args.shared)

@@ -11,7 +11,7 @@ square root of the number of seeds) and a 95% interval from Student's t with one
   python3 scripts/comparison/seeds_table.py docs/comparison-vit-seeds.jsonl docs/comparison-vit-greedy.jsonl \\
       docs/comparison-vit-control.jsonl docs/comparison-vit-control-seed1.jsonl
 
-  python3 scripts/comparison/seeds_table.py --merge docs/comparison-vit-seeds.jsonl /tmp/vitseeds/caches/*.jsonl
+  python3 scripts/comparison/seeds_table.py --merge docs/comparison-vit-seeds.jsonl $RUNS/vitseeds/caches/*.jsonl
 
 (--merge: the runs' own caches, one per GivenRounds run as vit_control.py keys a cache by variant and round, into
 one file: the original once, then every given record, each (variant, round, seed) once, sorted.)

@@ -3,7 +3,7 @@
 
 The torch ResNet is rebuilt from the ONNX file's initializers (BatchNorm already folded into each Conv's bias by the
 exporter) and checked against an independent numpy evaluation of the ONNX graph. For each Torch-Pruning importance
-(MagnitudeImportance p=1, TaylorImportance, HessianImportance, called as /work/shared/peers/odf2nna_ref.py calls
+(MagnitudeImportance p=1, TaylorImportance, HessianImportance, called as ../shared/peers/odf2nna_ref.py calls
 them), only the channels the sweep prunes are pruned: each basic block's inner channels (its first convolution's
 outputs and its second's inputs, one DependencyGraph group rooted at the first convolution; the residual-tied
 channels are never a root, so they stay). Round by round the widths are the sweep's own (read from its --report
@@ -26,17 +26,17 @@ method stops after its first round that fails on split 1's validation rows (--al
 Every trained round is appended to a JSONL cache (the test rows it gets wrong, by index, validation rows first), and
 its model saved under --state, so a cut run resumes and still reports. Usage (1-4 minutes a round on 2 shared cores):
 
-  PYTHONPATH=/work/shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
+  PYTHONPATH=../shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
       scripts/comparison/torch_pruning_resnet.py --sweep resnet.json --methods l1 --all-rounds \\
       --cache docs/comparison-resnet-tp.jsonl   # methods one after another (a cache file each if run at once)
   /usr/bin/python3 scripts/comparison/torch_pruning_resnet.py --table --cache docs/comparison-resnet-tp.jsonl \\
       --sweep resnet.json,resnet-s20.json --split-seeds 20 [--md table.md]
 """
-import argparse, json, os, random, time
+import argparse, json, os, random, tempfile, time
 import numpy as np, onnx, torch, torch.nn as nn, torch.nn.functional as F
 from onnx import numpy_helper
 
-RESNET = "/work/corpus-trained/resnet"
+RESNET = os.path.join(os.environ.get("CORPUS", "corpus"), "trained", "resnet")
 METHODS = {"l1": "TP-L1", "taylor": "TP-Taylor", "hessian": "TP-Hessian"}
 
 
@@ -390,7 +390,7 @@ def main():
                    help="train every round; by default a method stops after its first round that loses more than "
                         "--max-drop points on the validation rows, as the sweep tests rounds up to the first that fails")
     p.add_argument("--cache", default="docs/comparison-resnet-tp.jsonl")
-    p.add_argument("--state", default="/tmp/tp/states")
+    p.add_argument("--state", default=os.path.join(tempfile.gettempdir(), "tp", "states"))
     p.add_argument("--methods", default="l1,taylor,hessian")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)

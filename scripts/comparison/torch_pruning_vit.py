@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Torch-Pruning's head and FFN pruning (L1, Taylor, Hessian) against the sweep, on the shared ViT.
 
-The ViT (/work/shared/models/graphs/vit_mnist_d48x3_gelu.onnx: 16 patches of 7x7, width 48, 3 pre-norm blocks of
+The ViT (../shared/models/graphs/vit_mnist_d48x3_gelu.onnx: 16 patches of 7x7, width 48, 3 pre-norm blocks of
 nn.MultiheadAttention with 3 heads of 16 and an FFN of 192 with exact GELU) is rebuilt in torch from the ONNX file's
 initializers, with each attention written as a fused-qkv Linear (48 -> 144, torch's in_proj) and an output Linear, the
 form Torch-Pruning's head pruning is written for (its nn.MultiheadAttention handler prunes embed_dim, the residual
@@ -17,7 +17,7 @@ the group; and the group rooted at the FFN's first Linear (its outputs, the GELU
 lowest channels pruned. Then the retraining, choosing and tabulation of torch_pruning_resnet.py (imported).
 Usage (see docs/COMPARISON.md "Attention heads: against Torch-Pruning"):
 
-  THREADS=1 PYTHONPATH=/work/shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
+  THREADS=1 PYTHONPATH=../shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
       scripts/comparison/torch_pruning_vit.py --sweep vit.json --methods l1,taylor,hessian --all-rounds \\
       --validation s20-validation.csv --report s20-test.csv --cache docs/comparison-vit-tp.jsonl
   # the same models judged on another split's halves (their --state files):
@@ -26,7 +26,7 @@ Usage (see docs/COMPARISON.md "Attention heads: against Torch-Pruning"):
   /usr/bin/python3 scripts/comparison/torch_pruning_vit.py --table --cache docs/comparison-vit-tp.jsonl \\
       --sweep vit.json --validation s20-validation.csv
 """
-import argparse, gzip, json, math, os, sys, time
+import argparse, gzip, json, math, os, sys, tempfile, time
 import numpy as np, onnx, torch, torch.nn as nn, torch.nn.functional as F
 from onnx import numpy_helper
 
@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_pruning_resnet import (read_csv, logits, retrain, importance, tp_choice, accuracy_on,  # noqa: E402
                                   append, read_cache, read_caches, train_rounds, checked_test_rows)
 
-SHARED = "/work/shared"
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared")
 METHODS = {"l1": "TP-L1", "taylor": "TP-Taylor", "hessian": "TP-Hessian"}
 D, HEADS, HEAD_DIM, FFN, DEPTH = 48, 3, 16, 192, 3
 
@@ -328,15 +328,16 @@ def main():
     p.add_argument("--model", default=SHARED + "/models/graphs/vit_mnist_d48x3_gelu.onnx")
     p.add_argument("--train", default=SHARED + "/data/mnist-train.csv.gz")
     p.add_argument("--train-rows", type=int, default=50000, help="the first rows of --train (the sweep's cap)")
-    p.add_argument("--validation", default="/work/vitruns/mnist-s20-validation.csv")
-    p.add_argument("--report", default="/work/vitruns/mnist-s20-test.csv")
+    runs = os.path.join(os.environ.get("RUNS", "runs"), "vitruns")  # the ViT sweep's split halves
+    p.add_argument("--validation", default=os.path.join(runs, "mnist-s20-validation.csv"))
+    p.add_argument("--report", default=os.path.join(runs, "mnist-s20-test.csv"))
     p.add_argument("--sweep", required=True, help="the sweep's --report JSON: its rounds' widths")
     p.add_argument("--rounds", default="", help="comma-separated round numbers to train (default all); the first "
                    "is pruned from the original in one step when the rounds before it are not trained")
     p.add_argument("--max-drop", type=float, default=1.0)
     p.add_argument("--all-rounds", action="store_true")
     p.add_argument("--cache", default="docs/comparison-vit-tp.jsonl")
-    p.add_argument("--state", default="/tmp/tp/vit-states")
+    p.add_argument("--state", default=os.path.join(tempfile.gettempdir(), "tp", "vit-states"))
     p.add_argument("--methods", default="l1,taylor")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)

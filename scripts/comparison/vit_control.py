@@ -34,14 +34,14 @@ the original for N = 1), four models at the same widths, all judged on the same 
 
 ours-torch against ours-tf is the retraining; ours-norefit against ours-torch the refit; tp-taylor against
 ours-norefit the choice. Each ONNX round is loaded into torch_pruning_vit.py's Vit at its widths and checked against
-ONNX Runtime on 200 test rows first. Usage (venv with onnxruntime; 1-2 threads):
+ONNX Runtime on 200 test rows first. Usage ($PYTHON with onnxruntime; 1-2 threads):
 
-  THREADS=1 PYTHONPATH=/work/shared/peers/torch_pruning_e80127d /work/venv-tf/bin/python \\
-      scripts/comparison/vit_control.py --rounds-dir /tmp/vit-runs/r20 --rounds 5,6,7,8,9 \\
-      --validation /tmp/heads/mnist-s20-validation.csv --report /tmp/heads/mnist-s20-test.csv \\
+  THREADS=1 PYTHONPATH=../shared/peers/torch_pruning_e80127d $PYTHON \\
+      scripts/comparison/vit_control.py --rounds-dir $RUNS/vit-runs/r20 --rounds 5,6,7,8,9 \\
+      --validation $RUNS/heads/mnist-s20-validation.csv --report $RUNS/heads/mnist-s20-test.csv \\
       --cache docs/comparison-vit-control.jsonl
-  /work/venv-tf/bin/python scripts/comparison/vit_control.py --table --cache docs/comparison-vit-control.jsonl \\
-      --validation /tmp/heads/mnist-s20-validation.csv
+  $PYTHON scripts/comparison/vit_control.py --table --cache docs/comparison-vit-control.jsonl \\
+      --validation $RUNS/heads/mnist-s20-validation.csv
 """
 import argparse, copy, json, os, sys, time
 import numpy as np, onnx, torch, torch.nn as nn
@@ -50,7 +50,7 @@ from onnx import numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_pruning_resnet import read_csv, logits, retrain, append, read_cache  # noqa: E402
 from torch_pruning_vit import (Vit, D, HEAD_DIM, DEPTH, from_onnx, widths, parse_widths, load_training,  # noqa: E402
-                               tp_prune, block_params, HEADS, FFN)
+                               tp_prune, block_params, HEADS, FFN, SHARED)
 
 VARIANTS = ["ours-tf", "ours-torch", "ours-norefit", "tp-taylor", "tp-taylor-tf", "ours-given-tf", "greedy-given-tf",
             "taylor-given-tf", "oursheads-given-tf", "tpheads-given-tf", "headloss-given-tf", "ours-refit",
@@ -176,8 +176,8 @@ def table(cache, n_validation):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", default="/work/shared/models/graphs/vit_mnist_d48x3_gelu.onnx")
-    p.add_argument("--train", default="/work/shared/data/mnist-train.csv.gz")
+    p.add_argument("--model", default=os.path.join(SHARED, "models", "graphs", "vit_mnist_d48x3_gelu.onnx"))
+    p.add_argument("--train", default=os.path.join(SHARED, "data", "mnist-train.csv.gz"))
     p.add_argument("--train-rows", type=int, default=50000)
     p.add_argument("--rounds-dir")
     p.add_argument("--rounds", default="")

@@ -12,7 +12,8 @@
  * the sequential refit. BLOCK_RANK, raw STD and per-block LEAST_SQUARES, in docs/graphs.md's tables, were run with
  * this probe at commit 7a3ed62.)
  *
- * (The shared data folder is read at /work/shared/data; edit the two paths below for another place.)
+ * (The shared data folder is read at ../shared/data, beside the checkout: run from the repository's root, or edit the
+ * two paths below for another place.)
  */
 import java.nio.file.Path;
 import org.odf2nna.graph.*;
@@ -22,8 +23,8 @@ public class GraphRankingProbe {
     Path f = Path.of(a[0]);
     var m = OnnxModelFile.read(f);
     var in = GraphRows.dataInput(m, f);
-    var train = GraphRows.read(Path.of("/work/shared/data/mnist-train.csv.gz"), in.valuesPerRow(), null, 5000);
-    var test = GraphRows.read(Path.of("/work/shared/data/mnist-test.csv.gz"), in.valuesPerRow(), null, 10000);
+    var train = GraphRows.read(Path.of("../shared/data/mnist-train.csv.gz"), in.valuesPerRow(), null, 5000);
+    var test = GraphRows.read(Path.of("../shared/data/mnist-test.csv.gz"), in.valuesPerRow(), null, 10000);
     int h = 5000;
     var val = new GraphRows(java.util.Arrays.copyOf(test.features(), h*test.width()), test.width(), java.util.Arrays.copyOf(test.labels(), h));
     var rep = new GraphRows(java.util.Arrays.copyOfRange(test.features(), h*test.width(), 10000*test.width()), test.width(), java.util.Arrays.copyOfRange(test.labels(), h, 10000));
