@@ -7,7 +7,7 @@
 # DIR/log-{before,after}-N.EXT.txt, so that the printed figures can be compared.
 set -u
 dir=$1 width=$2 sizes=$3 before=$4 after=$5 ext=${EXT:-csv}
-python=${PYTHON:-/work/venv-tf/bin/python}
+python=${PYTHON:-python3}
 plain() {
     "$python" - "$dir/mlp$width.onnx" "$1" <<'PY'
 import os, sys, time

@@ -1,7 +1,8 @@
-#!/work/venv-tf/bin/python
-"""Checks a .keras file the tool wrote from a Keras 3 model with Keras 3 itself (issue 55), in /work/venv-tf:
+#!/usr/bin/env python3
+"""Checks a .keras file the tool wrote from a Keras 3 model with Keras 3 itself (issue 55), in a $PYTHON with
+Keras 3, TensorFlow and onnxruntime:
 
-    /work/venv-tf/bin/python scripts/checks/keras3_check.py ORIGINAL.keras WRITTEN.keras TEST.csv [--accuracy A]
+    $PYTHON scripts/checks/keras3_check.py ORIGINAL.keras WRITTEN.keras TEST.csv [--accuracy A]
 
 - WRITTEN loads with keras.models.load_model, compiles and trains one epoch on the test rows (on a copy);
 - every layer of ORIGINAL that the tool did not prune (the backbone: every layer before the first Dense whose

@@ -1,10 +1,10 @@
-#!/work/venv-tf/bin/python
+#!/usr/bin/env python3
 """The accuracy onnxruntime in Python gives a classifier on an .npz archive's rows, to check `eval`'s figure by hand:
 array x feeds the graph's first input (or the input named by --data), every other array named after an input feeds
 that input, y holds the labels. --each-row runs one row per call (a dynamic int8 file quantizes per run, as eval runs
 it).
 
-    /work/venv-tf/bin/python scripts/checks/ort_accuracy.py /work/corpus/bert/bert.onnx /work/corpus/bert/test.npz
+    $PYTHON scripts/checks/ort_accuracy.py $CORPUS/bert/bert.onnx $CORPUS/bert/test.npz
 """
 import argparse
 

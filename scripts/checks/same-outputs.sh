@@ -9,8 +9,8 @@
 # build of an older commit, build it and keep a copy of what the launcher needs, for example (a checkout whose
 # launcher reads target/odf2nna-onnx.jar and target/lib):
 #
-#   git worktree add /tmp/old REV && (cd /tmp/old && ./mvnw -q -B package -Dmaven.test.skip=true)
-#   scripts/checks/same-outputs.sh /tmp/old/bin/odf2nna-onnx bin/odf2nna-onnx
+#   git worktree add $RUNS/old REV && (cd $RUNS/old && ./mvnw -q -B package -Dmaven.test.skip=true)
+#   scripts/checks/same-outputs.sh $RUNS/old/bin/odf2nna-onnx bin/odf2nna-onnx
 #
 # Both launchers run every example in the same folder (one after the other; what the first wrote is moved away
 # before the second runs), so that paths written into outputs are equal too. Compared: the set of files written,

@@ -5,7 +5,7 @@
 # Usage: scripts/checks/shrink_same_models.sh BEFORE_HOME AFTER_HOME [SHARED] (run in an empty folder: it writes there)
 set -u
 before=$1 after=$2 shared=${3:-$(dirname "$0")/../../../shared}
-python=${PYTHON:-/work/venv-tf/bin/python}
+python=${PYTHON:-python3}
 for m in "$shared"/models/*.onnx; do
     name=$(basename "$m" .onnx); data=${name%%_*}
     csv=$shared/data/splits/$data-train.csv
