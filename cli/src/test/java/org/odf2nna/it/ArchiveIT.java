@@ -128,7 +128,8 @@ class ArchiveIT {
         try (Stream<Path> jars = Files.list(unpacked.resolve("lib"))) {
             for (Path jar : jars.toList()) {
                 String name = jar.getFileName().toString();
-                String artifact = name.replaceFirst("-\\d[^-]*(-linux-x86_64)?\\.jar$", "");
+                // The version may carry a build number after a dash (zstd-jni-1.5.7-15.jar).
+                String artifact = name.replaceFirst("-\\d[^-]*(-\\d+)?(-linux-x86_64)?\\.jar$", "");
                 assertTrue(name.startsWith("odf2nna-onnx-") || thirdParty.contains(":" + artifact + ":"),
                         name + " is listed in THIRD-PARTY.txt");
             }
