@@ -13,7 +13,8 @@ final class GraphWidthOptions {
             description = "Graph models: keep every pruned block's width a multiple of N through every round, the "
                     + "refit and the written file (Torch-Pruning's round_to; 1 turns it off). Default: "
                     + "16 for convolution channels and 8 for MatMul/Gemm units, so that ONNX Runtime's CPU kernels "
-                    + "keep their blocked layout (NCHWc blocks of 8 channels with AVX2, 16 with AVX-512). An "
+                    + "keep their blocked layout (NCHWc blocks of 8 channels with AVX2, 16 with AVX-512); 8 for "
+                    + "everything when the output is .keras or .h5 (TensorFlow Lite's mobile kernels). An "
                     + "attention's heads and a block narrower than N are not rounded.")
     Integer roundTo;
 
@@ -24,13 +25,13 @@ final class GraphWidthOptions {
                     + "output those that save more compute go first (docs/graphs.md).")
     String budget;
 
-    /** {@code settings} with the rounding and the budget asked for. */
-    SweepSettings applyTo(SweepSettings settings) {
+    /** {@code settings} with the rounding and the budget asked for; without --round-to, the default for {@code output}. */
+    SweepSettings applyTo(SweepSettings settings, java.nio.file.Path output) {
         Budget b = Budget.parse(budget);
         if (b == null) {
             throw InputException.usage("--budget must be params or macs, got '" + budget + "'");
         }
         SweepSettings out = settings.withBudget(b);
-        return roundTo == null ? out : out.withRoundTo(Flags.built(() -> RoundTo.of(roundTo)));
+        return out.withRoundTo(roundTo == null ? RoundTo.defaultFor(output) : Flags.built(() -> RoundTo.of(roundTo)));
     }
 }

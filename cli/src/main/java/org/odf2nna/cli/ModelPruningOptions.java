@@ -75,7 +75,7 @@ final class ModelPruningOptions {
      */
     int sweepGraph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
         GraphSweepReport result = Odf2nna.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
-                latency.check())), graphRetrain.retraining(), graphInputs.modelInputs(), graphInputs.decoding(),
+                latency.check()), files.output()), graphRetrain.retraining(), graphInputs.modelInputs(), graphInputs.decoding(),
                 command.main.progress());
         command.main.out.print(GraphTables.sweep(result));
         if (result.output() != null) {

@@ -163,7 +163,7 @@ final class ShrinkCommand extends Subcommand {
     /** shrink without --train on a graph: one round of the sweep's pruning on the --eval rows, refit only. */
     private int once(ShrinkFiles files, ShrinkSettings settings, java.util.Set<Path> before) {
         org.odf2nna.report.GraphOneRound r = Odf2nna.shrinkGraphOnce(files,
-                options.graphWidths.applyTo(settings.sweep()),
+                options.graphWidths.applyTo(settings.sweep(), files.output()),
                 options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
         main.out.println("Model    " + model.path);
         boolean macs = r.compute().multiplyAdds();
