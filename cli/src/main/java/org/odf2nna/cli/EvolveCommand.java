@@ -94,8 +94,23 @@ final class EvolveCommand extends Subcommand {
     @Mixin
     RetrainCliOptions retrain;
 
+    /** Whether {@code model} is a graph with blocks; a model that cannot be read is left to evolve's own reading. */
+    private static boolean isGraph(Path model) {
+        try {
+            return Odf2nna.prunesGraphBlocks(model);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     @Override
     public Integer call() {
+        if (isGraph(model)) {
+            // Refused before any work: evolve's genetic search runs over a dense chain's hidden units only.
+            throw InputException.usage(model + ": evolve searches the hidden layers of a dense chain, and this model is "
+                    + "a graph whose blocks (convolution channels, FFN units, heads) sweep and shrink prune: "
+                    + "'odf2nna-onnx sweep " + model + " --train TRAIN --validation VALIDATION -o OUT'");
+        }
         RetrainSettings retrainSettings = retrain.settings();
         if (retrainSettings == null) {
             throw InputException.usage("evolve needs --train CSV: fitness is measured on part of the training rows, "

@@ -123,11 +123,12 @@ class BadInputMatrixTest {
                 d -> shrink(save(d, "nonodes.onnx", threeLayers().toBuilder()
                         .setGraph(threeLayers().getGraph().toBuilder().clearNode()).build()), goodCsv(d)),
                 "nonodes.onnx: ", "graph", "no nodes"));
-        // evolve prunes dense chains only; shrink prunes these two as a graph's dense block (ShrinkGraphOnceCliTest).
-        cases.add(bad("operator between two dense layers",
+        // evolve prunes dense chains only and refuses a graph before any work, naming the command that prunes it;
+        // shrink prunes these two as a graph's dense block (ShrinkGraphOnceCliTest).
+        cases.add(usage("operator between two dense layers",
                 d -> evolve(save(d, "sin.onnx", replaceOp(threeLayers(), "act1", "Sin")), goodCsv(d)),
-                "sin.onnx: ", "node 'act1' (Sin)", "between two dense layers"));
-        cases.add(bad("operator after the last dense layer",
+                "sin.onnx: ", "evolve searches the hidden layers of a dense chain", "'odf2nna-onnx sweep "));
+        cases.add(usage("operator after the last dense layer",
                 d -> {
                     ModelProto m = threeLayers();
                     GraphProto.Builder g = m.getGraph().toBuilder();
@@ -138,7 +139,7 @@ class BadInputMatrixTest {
                             .addOutput(out));
                     return evolve(save(d, "abs.onnx", m.toBuilder().setGraph(g).build()), goodCsv(d));
                 },
-                "abs.onnx: ", "node 'abs' (Abs)", "before the output"));
+                "abs.onnx: ", "evolve searches the hidden layers of a dense chain", "'odf2nna-onnx sweep "));
         cases.add(bad("operator of another domain between dense layers",
                 d -> {
                     ModelProto m = replaceOp(threeLayers(), "act1", "FancyRelu");
