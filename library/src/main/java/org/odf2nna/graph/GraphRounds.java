@@ -531,13 +531,23 @@ final class GraphRounds {
             return lastBest;
         }
 
+        /**
+         * The retraining's early stopping: once a retraining has kept the refitted values, the next ones stop at their
+         * first epoch that does not beat the best so far (patience 1) until one keeps a later epoch. On the
+         * torchvision MobileNetV2-0.5 (docs/PERFORMANCE.md) 6 of 7 retrainings kept epoch 0 and ran both epochs to
+         * learn so; a retraining that keeps epoch 0 either way now costs one epoch.
+         */
+        int earlyStop(RetrainSettings with) {
+            return patience > 0 ? 1 : with.patience();
+        }
+
         ModelProto retrain(ModelProto original, ModelProto pruned, Path file, DenseTrainer.EpochListener listener) {
             GraphRetraining r = settings.retraining();
             RetrainSettings with = settings.retrain();
             // A regressor trains on its one output value's squared error against the targets.
             Loss loss = settings.regression() ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY;
             GraphRetrainer.Settings s = new GraphRetrainer.Settings(loss, new TrainingOptions(
-                    r.epochs(), r.batchSize(), r.learningRate(), with.seed(), with.patience(), settings.device()),
+                    r.epochs(), r.batchSize(), r.learningRate(), with.seed(), earlyStop(with), settings.device()),
                     with.distillation(), with.validationShare(), CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE,
                     r.schedule());
             float[] labels = labels(rows, settings);

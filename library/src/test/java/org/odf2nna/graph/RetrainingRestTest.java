@@ -42,6 +42,17 @@ class RetrainingRestTest {
     }
 
     @Test
+    void afterAnEpochZeroARetrainingStopsAtItsFirstEpochThatDoesNotImprove() {
+        GraphRounds.EndToEnd e = endToEnd();
+        org.odf2nna.settings.RetrainSettings defaults = org.odf2nna.settings.RetrainSettings.DEFAULT;
+        assertEquals(defaults.patience(), e.earlyStop(defaults), "the settings' patience until an epoch 0");
+        e.retrained(10, 0);
+        assertEquals(1, e.earlyStop(defaults), "patience 1 once a retraining kept the refitted values");
+        e.retrained(10, 2);
+        assertEquals(defaults.patience(), e.earlyStop(defaults), "back once one kept a later epoch");
+    }
+
+    @Test
     void everyRoundIsRetrainedWhileRetrainingKeepsALaterEpoch() {
         assertEquals(List.of(true, true, true, true), retrained(endToEnd(), 4, 3, 2, 1, 4));
     }
