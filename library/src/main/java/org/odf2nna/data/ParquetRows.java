@@ -15,7 +15,6 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 import org.odf2nna.InputException;
 
@@ -62,7 +61,7 @@ public final class ParquetRows implements RowReader {
     }
 
     /** One column read: its leaf in the schema and whether each row holds a list of values. */
-    private record Column(String name, ColumnDescriptor leaf, boolean list) {
+    record Column(String name, ColumnDescriptor leaf, boolean list) {
     }
 
     private final Path file;
@@ -125,7 +124,7 @@ public final class ParquetRows implements RowReader {
     }
 
     /** The columns chosen, before the file is read past its footer. */
-    private record Resolved(List<Column> features, Column target, List<String> featureNames, List<String> ignored,
+    record Resolved(List<Column> features, Column target, List<String> featureNames, List<String> ignored,
             boolean targetByPosition, int width) {
     }
 
@@ -143,16 +142,16 @@ public final class ParquetRows implements RowReader {
         ParquetFileReader reader = openReader(file);
         try {
             MessageType schema = reader.getFileMetaData().getSchema();
-            List<String> lists = listColumns(schema);
+            List<String> lists = ParquetLayouts.listColumns(schema);
             Resolved resolved;
             if (lists.contains(array)) {
-                resolved = listLayout(file, reader, schema, array, request);
+                resolved = ParquetLayouts.listLayout(file, reader, schema, array, request);
             } else if (array.equals(RowReader.ROWS)) {
-                resolved = tabular(file, schema, request);
+                resolved = ParquetLayouts.tabular(file, schema, request);
             } else {
                 throw new InputException(file, "schema", "has no list column '" + array + "' (its columns: "
-                        + CsvReader.abbreviate(String.join(", ", topNames(schema))) + "); an input's rows are a "
-                        + "column named after it holding one list of values per row");
+                        + CsvReader.abbreviate(String.join(", ", ParquetLayouts.topNames(schema))) + "); an input's "
+                        + "rows are a column named after it holding one list of values per row");
             }
             return new ParquetRows(file, reader, resolved);
         } catch (InputException e) {
@@ -168,7 +167,7 @@ public final class ParquetRows implements RowReader {
     static List<String> arrayNames(Path file) {
         ParquetFileReader reader = openReader(file);
         try {
-            return listColumns(reader.getFileMetaData().getSchema());
+            return ParquetLayouts.listColumns(reader.getFileMetaData().getSchema());
         } catch (RuntimeException | LinkageError e) {
             throw unreadable(file, "schema", e);
         } finally {
@@ -213,146 +212,8 @@ public final class ParquetRows implements RowReader {
         return CsvReader.abbreviate(line);
     }
 
-    private static List<String> topNames(MessageType schema) {
-        List<String> names = new ArrayList<>();
-        schema.getFields().forEach(f -> names.add(f.getName()));
-        return names;
-    }
-
-    /** Top-level columns holding one list of numbers per row (a group with one repeated leaf). */
-    private static List<String> listColumns(MessageType schema) {
-        List<String> names = new ArrayList<>();
-        for (Type f : schema.getFields()) {
-            if (leaf(schema, f) != null && !f.isPrimitive()) {
-                names.add(f.getName());
-            }
-        }
-        return names;
-    }
-
-    /** The one leaf under top-level field {@code f} of at most one repetition, or null (a struct, a list of lists). */
-    private static ColumnDescriptor leaf(MessageType schema, Type f) {
-        ColumnDescriptor found = null;
-        for (ColumnDescriptor c : schema.getColumns()) {
-            if (c.getPath()[0].equals(f.getName())) {
-                if (found != null) {
-                    return null;
-                }
-                found = c;
-            }
-        }
-        int repetitions = f.isPrimitive() ? 0 : 1;
-        return found != null && found.getMaxRepetitionLevel() == repetitions
-                && !f.isRepetition(Type.Repetition.REPEATED) ? found : null;
-    }
-
-    private static Resolved tabular(Path file, MessageType schema, ColumnRequest request) {
-        List<String> header = new ArrayList<>();
-        List<String> others = new ArrayList<>();
-        for (Type f : schema.getFields()) {
-            (f.isPrimitive() && !f.isRepetition(Type.Repetition.REPEATED) ? header : others).add(f.getName());
-        }
-        if (header.isEmpty()) {
-            throw new InputException(file, "schema", "has no columns of one value per row (its columns: "
-                    + CsvReader.abbreviate(String.join(", ", others)) + "); a list column feeds the graph input named "
-                    + "like it");
-        }
-        CsvColumns.Resolved r = new CsvColumns(file, header, "schema").resolve(request);
-        List<Column> features = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        boolean[] used = new boolean[header.size()];
-        for (int c : r.features()) {
-            features.add(numeric(file, schema, header.get(c), false));
-            names.add(header.get(c));
-            used[c] = true;
-        }
-        Column target = null;
-        if (r.target() >= 0) {
-            target = numeric(file, schema, header.get(r.target()), false);
-            used[r.target()] = true;
-        }
-        List<String> ignored = new ArrayList<>();
-        for (int c = 0; c < header.size(); c++) {
-            if (!used[c]) {
-                ignored.add(header.get(c));
-            }
-        }
-        ignored.addAll(others);
-        return new Resolved(features, target, names, request.featureNames() == null ? List.of() : ignored,
-                r.targetByPosition(), features.size());
-    }
-
-    private static Resolved listLayout(Path file, ParquetFileReader reader, MessageType schema, String array,
-            ColumnRequest request) {
-        Column values = numeric(file, schema, array, true);
-        Column target = null;
-        if (request.target() != ColumnRequest.Target.ABSENT) {
-            String name = request.label() != null ? request.label() : namedTarget(file, schema, array);
-            if (name != null) {
-                if (!schema.containsField(name)) {
-                    throw new InputException(file, "schema", "has no column named '" + name + "' (its columns: "
-                            + CsvReader.abbreviate(String.join(", ", topNames(schema))) + ")");
-                }
-                target = numeric(file, schema, name, false);
-            } else if (request.target() == ColumnRequest.Target.REQUIRED) {
-                throw new InputException(file, "schema", "has no labels column (none named "
-                        + ColumnRequest.targetNamesInWords() + " beside the list column '" + array + "'): name it with "
-                        + "{{LABEL}}");
-            }
-        }
-        int width = firstListLength(file, reader, schema, values);
-        if (request.features() >= 0 && request.features() != width) {
-            throw new InputException(file, "column '" + array + "'", "holds lists of " + width + " values, where the "
-                    + "model takes " + request.features());
-        }
-        List<String> names = new ArrayList<>();
-        for (int k = 0; k < width; k++) {
-            names.add(array + "[" + k + "]");
-        }
-        return new Resolved(List.of(values), target, names, List.of(), false, width);
-    }
-
-    /** The one scalar column named like a target, or null; several are refused. */
-    private static String namedTarget(Path file, MessageType schema, String array) {
-        List<String> found = new ArrayList<>();
-        for (Type f : schema.getFields()) {
-            if (f.isPrimitive() && !f.getName().equals(array) && ColumnRequest.isDefaultTargetName(f.getName())) {
-                found.add(f.getName());
-            }
-        }
-        if (found.size() > 1) {
-            throw new InputException(file, "schema", "has columns " + String.join(" and ", found) + ", each named as "
-                    + "the labels: cannot tell which they are; name one with {{LABEL}}");
-        }
-        return found.isEmpty() ? null : found.get(0);
-    }
-
-    /** The column {@code name} as numbers: a scalar one, or a list of them when {@code list}. */
-    private static Column numeric(Path file, MessageType schema, String name, boolean list) {
-        Type f = schema.getType(name);
-        ColumnDescriptor leaf = leaf(schema, f);
-        if (leaf == null || list == f.isPrimitive()) {
-            throw new InputException(file, "column '" + name + "'", list ? "is not a list of numbers per row"
-                    : "holds a list, a struct or a repeated value per row, where one number per row is read");
-        }
-        PrimitiveType.PrimitiveTypeName type = leaf.getPrimitiveType().getPrimitiveTypeName();
-        switch (type) {
-            case INT32, INT64, FLOAT, DOUBLE, BOOLEAN -> {
-                return new Column(name, leaf, list);
-            }
-            default -> throw new InputException(file, "column '" + name + "'", "holds " + describe(leaf)
-                    + " values; only numbers (integers, floats, doubles, booleans) are read");
-        }
-    }
-
-    private static String describe(ColumnDescriptor leaf) {
-        PrimitiveType t = leaf.getPrimitiveType();
-        return t.getLogicalTypeAnnotation() != null ? t.getPrimitiveTypeName() + " (" + t.getLogicalTypeAnnotation()
-                + ")" : t.getPrimitiveTypeName().toString();
-    }
-
     /** The length of the first row's list (a second reader over the first row group; its pages are small). */
-    private static int firstListLength(Path file, ParquetFileReader reader, MessageType schema, Column values) {
+    static int firstListLength(Path file, ParquetFileReader reader, MessageType schema, Column values) {
         if (reader.getRowGroups().isEmpty() || reader.getRowGroups().get(0).getRowCount() == 0) {
             return 1;
         }
