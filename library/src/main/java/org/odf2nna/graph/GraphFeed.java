@@ -74,8 +74,6 @@ public final class GraphFeed {
 
     private static final Set<Integer> ROW_TYPES = Set.of(OnnxValues.FLOAT, OnnxValues.DOUBLE,
             TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE);
-    private static final Set<Integer> SIDE_TYPES = Set.of(OnnxValues.FLOAT, OnnxValues.DOUBLE,
-            TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE, TensorProto.DataType.BOOL_VALUE);
 
     private final InputSignature data;
     private final ValueInfoProto declared;
@@ -114,7 +112,7 @@ public final class GraphFeed {
             if (!v.getName().equals(pruned.getName())) {
                 ModelInputs.Other other = inputs.others().stream().filter(o -> o.name().equals(v.getName()))
                         .findFirst().orElse(null);
-                sides.add(side(v, other, pruned, data, file, dataFiles.size()));
+                sides.add(GraphSides.side(v, other, pruned, data, file, dataFiles.size()));
             }
         }
         return new GraphFeed(data, pruned, sides, choice.array());
@@ -263,7 +261,7 @@ public final class GraphFeed {
         return choice(fedInputs(model), inputs, file, dataFiles).array();
     }
 
-    private static long[] dims(ValueInfoProto v) {
+    static long[] dims(ValueInfoProto v) {
         List<TensorShapeProto.Dimension> d = v.getType().getTensorType().getShape().getDimList();
         long[] shape = new long[d.size()];
         for (int i = 0; i < shape.length; i++) {
@@ -272,7 +270,7 @@ public final class GraphFeed {
         return shape;
     }
 
-    private static String dimName(ValueInfoProto v, int axis) {
+    static String dimName(ValueInfoProto v, int axis) {
         TensorShapeProto s = v.getType().getTensorType().getShape();
         return axis < s.getDimCount() && s.getDim(axis).hasDimParam() ? s.getDim(axis).getDimParam() : null;
     }
@@ -339,82 +337,6 @@ public final class GraphFeed {
     private static String axis(ValueInfoProto v, long[] dims, int d) {
         String name = dimName(v, d);
         return dims[d] >= 0 ? Long.toString(dims[d]) : name != null && !name.isBlank() ? name : "?";
-    }
-
-    private static Side side(ValueInfoProto v, ModelInputs.Other other, ValueInfoProto pruned, InputSignature data,
-            Path file, int dataFiles) {
-        String name = v.getName();
-        int type = v.getType().getTensorType().getElemType();
-        if (!SIDE_TYPES.contains(type)) {
-            throw InputException.usage(file, "input '" + name + "' holds " + TensorProto.DataType.forNumber(type)
-                    + " values, which " + Setting.INPUT.ref() + " cannot feed");
-        }
-        long[] dims = dims(v);
-        int batch = batchAxis(v, pruned, dims);
-        long[] shape = dims.clone();
-        for (int d = 0; d < shape.length; d++) {
-            if (d == batch) {
-                shape[d] = -1;
-            } else if (shape[d] < 0) {
-                shape[d] = sharedSize(v, d, pruned, data);
-                if (shape[d] < 0) {
-                    throw InputException.usage(file, "input '" + name + "' has shape " + new InputSignature(name, type,
-                            dims).describeShape() + ": its size on axis " + d + " is open and shared with no size of "
-                            + "input '" + pruned.getName() + "'; export the model with that size fixed");
-                }
-            }
-        }
-        if (other != null && other.constant() == null) {
-            if (batch != 0) {
-                throw InputException.usage(file, Setting.INPUT.ref() + " " + name + ": rows of its own go on the "
-                        + "first axis, and input '" + name + "' has its batch " + (batch < 0 ? "nowhere" : "on axis "
-                        + batch) + "; give it a constant (" + name + "=0)");
-            }
-            if (other.files().size() != dataFiles && dataFiles > 0) {
-                throw InputException.usage(file, Setting.INPUT.ref() + " " + other.describe() + ": " + other.files()
-                        .size() + " file(s) for " + dataFiles + " data files; give input '" + name + "' one file per "
-                        + "data file, in the order the run reads them, separated by commas");
-            }
-        }
-        return new Side(name, type, shape, batch, other == null ? null : other.constant(),
-                other == null ? List.of() : other.files());
-    }
-
-    /**
-     * Where an input's rows go: the axis named like the data input's batch, else its only open axis, else its first
-     * axis when that is open; -1 when every size is fixed (the same tensor for every row).
-     */
-    private static int batchAxis(ValueInfoProto v, ValueInfoProto pruned, long[] dims) {
-        String batchName = dimName(pruned, 0);
-        List<Integer> open = new ArrayList<>();
-        for (int d = 0; d < dims.length; d++) {
-            if (batchName != null && batchName.equals(dimName(v, d))) {
-                return d;
-            }
-            if (dims[d] < 0) {
-                open.add(d);
-            }
-        }
-        if (open.size() == 1) {
-            return open.get(0);
-        }
-        return !open.isEmpty() && open.get(0) == 0 ? 0 : -1;
-    }
-
-    /** The data row's size for an open axis the side input shares with it (by name, or by place at equal rank). */
-    private static long sharedSize(ValueInfoProto v, int axis, ValueInfoProto pruned, InputSignature data) {
-        long[] rows = data.shape();
-        String name = dimName(v, axis);
-        for (int d = 1; d < rows.length; d++) {
-            if (name != null && name.equals(dimName(pruned, d))) {
-                return rows[d];
-            }
-        }
-        if (dims(v).length == rows.length && axis < rows.length && dims(pruned).length == rows.length
-                && dims(pruned)[axis] < 0) {
-            return rows[axis];
-        }
-        return -1;
     }
 
     /** The input the data files feed, its row shape resolved. */
