@@ -275,7 +275,7 @@ public final class GraphSweep {
                 described.blockParameters(), original.parameters(), kept), stats, settings, endToEnd, progress);
         Rows rows = new Rows(training, validation, report);
         Judgement judged = settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
-                : judgeClasses(model, chain.models(), how, rows, progress);
+                : GraphClassJudging.judgeClasses(model, chain.models(), how, rows, progress);
         List<GraphSweepReport.Round> table = table(chain, judged, described, file);
         // After the judging: the decoder knows what it read the output as.
         List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
@@ -343,34 +343,6 @@ public final class GraphSweep {
             org.odf2nna.metrics.BoundedRegression.Range range) {
     }
 
-    /** A classifier's rounds judged by their lost and gained rows ({@link ChainCertificate#verdict}). */
-    private static Judgement judgeClasses(ModelProto model, List<ModelProto> models, Judging how, Rows rows,
-            Progress progress) {
-        GraphRows validation = rows.validation();
-        GraphRows report = rows.report();
-        Decoder decoder = how.decoder();
-        Device device = how.settings().device();
-        int[] validationOriginal = predict(model, how.file(), how.input(), validation, device, decoder);
-        int[] reportOriginal = report == null ? null : predict(model, how.file(), how.input(), report, device,
-                decoder);
-        int[] validationLabels = decoder.classes() ? validation.labels() : null;
-        int[] reportLabels = decoder.classes() && report != null ? report.labels() : null;
-        List<GraphSweepReport.Judged> judged = judgeAll(models, how, validation, validationOriginal, validationLabels,
-                progress);
-        List<GraphSweepReport.Judged> reported = report == null ? java.util.Collections.nCopies(models.size(), null)
-                : judgeAll(models, how, report, reportOriginal, reportLabels, Progress.NONE);
-        int[][] counts = {judged.stream().mapToInt(GraphSweepReport.Judged::lost).toArray(),
-            judged.stream().mapToInt(GraphSweepReport.Judged::gained).toArray()};
-        boolean labelled = validationLabels != null;
-        GraphRows stats = rows.training().first(how.settings().statisticsRows());
-        ChainCertificate.Verdict verdict = verdict(how.settings(), validation.count(), labelled, counts,
-                () -> ChainCertificate.newSetShares(trainingLosses(model, models, how, stats),
-                        how.settings().maxDrop()));
-        return new Judgement(judge(validationOriginal, validationOriginal, validationLabels),
-                report == null ? null : judge(reportOriginal, reportOriginal, reportLabels), judged, reported,
-                verdict, labelled, null, null);
-    }
-
     /** The table's rows: each round's widths, parameters, share removed, level, test and measures. */
     private static List<GraphSweepReport.Round> table(GraphRounds.Chain chain, Judgement judged,
             GraphBlocks described, Path file) {
@@ -421,61 +393,8 @@ public final class GraphSweep {
     record Judging(RoundForm form, Path file, GraphFeed input, Decoder decoder, GraphRun settings) {
     }
 
-    /** Each round's graph judged on {@code rows} against the original's predictions there (and their labels). */
-    private static List<GraphSweepReport.Judged> judgeAll(List<ModelProto> models, Judging how, GraphRows rows,
-            int[] original, int[] labels, Progress progress) {
-        List<GraphSweepReport.Judged> judged = new ArrayList<>();
-        for (int i = 0; i < models.size(); i++) {
-            progress.update("judging rounds", i, models.size(), null);
-            judged.add(judge(predict(how.form(), models.get(i), how.file(), how.input(), rows,
-                    how.settings().device(), how.decoder()), original, labels));
-        }
-        progress.done("judging rounds");
-        return judged;
-    }
-
-    /**
-     * The chain judged under the settings' reading ({@link ChainCertificate#verdict}); the new-set reading's shares
-     * are picked on training rows, only when that reading asks for them.
-     *
-     * @param counts per round, the validation rows lost and gained
-     */
-    private static ChainCertificate.Verdict verdict(GraphRun settings, int rows, boolean labelled, int[][] counts,
-            java.util.function.Supplier<double[]> newSetShares) {
-        int n = counts[0].length;
-        if (n == 0) {
-            return new ChainCertificate.Verdict(-1, new boolean[0], new double[0]);
-        }
-        double[] shares = settings.promise() == ChainCertificate.Reading.NEW_SET ? newSetShares.get() : null;
-        return ChainCertificate.verdict(settings.promise(), rows, settings.maxDrop(), labelled, counts[0], counts[1],
-                shares);
-    }
-
     /** Training rows each round's loss is measured on, when the new-set reading picks its rounds there. */
     static final int PICKING_ROWS = 1000;
-
-    /**
-     * Per round, its loss against the original on the first {@link #PICKING_ROWS} training rows (accuracy lost, or
-     * the share of changed predictions without labels): what the new-set reading picks its rounds by, before the
-     * validation rows are read.
-     */
-    private static double[] trainingLosses(ModelProto original, List<ModelProto> models, Judging how,
-            GraphRows training) {
-        Path file = how.file();
-        GraphFeed input = how.input();
-        Decoder decoder = how.decoder();
-        GraphRun settings = how.settings();
-        GraphRows rows = training.first(PICKING_ROWS);
-        int[] before = predict(original, file, input, rows, settings.device(), decoder);
-        int[] labels = decoder.classes() ? rows.labels() : null;
-        double[] losses = new double[models.size()];
-        for (int i = 0; i < models.size(); i++) {
-            GraphSweepReport.Judged j = judge(predict(models.get(i), file, input, rows, settings.device(), decoder),
-                    before, labels);
-            losses[i] = (double) (j.lost() - j.gained()) / Math.max(1, rows.count());
-        }
-        return losses;
-    }
 
     /** Rows the written model (weights back where the exporter stored them, sizes open again) is checked on. */
     static final int CHECK_WRITTEN = 64;
@@ -546,25 +465,6 @@ public final class GraphSweep {
                         + (100 * maxDrop == 1 ? " accuracy point" : " accuracy points")
                         : "changes more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
                         + "% of its " + judged, where);
-    }
-
-    private static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {
-        int lost = 0;
-        int gained = 0;
-        int right = 0;
-        for (int i = 0; i < predicted.length; i++) {
-            if (labels == null) {
-                lost += predicted[i] != original[i] ? 1 : 0;
-                continue;
-            }
-            boolean was = original[i] == labels[i];
-            boolean is = predicted[i] == labels[i];
-            right += is ? 1 : 0;
-            lost += was && !is ? 1 : 0;
-            gained += !was && is ? 1 : 0;
-        }
-        return new GraphSweepReport.Judged(predicted.length, labels == null ? Double.NaN
-                : (double) right / predicted.length, lost, gained);
     }
 
     /** The class each row gets: the argmax of the graph's first output. */
