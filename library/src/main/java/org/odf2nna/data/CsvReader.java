@@ -1,7 +1,6 @@
 package org.odf2nna.data;
 
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -98,14 +97,14 @@ public final class CsvReader implements RowReader {
             close();
             throw new InputException(file, null, "is empty: expected a header row naming the columns");
         }
-        this.delimiter = detectDelimiter(headerLine);
+        this.delimiter = CsvHeaders.detectDelimiter(headerLine);
         List<String> names = new ArrayList<>();
         split(headerLine, names);
         for (int c = 0; c < names.size(); c++) {
             names.set(c, names.get(c).trim());
         }
         this.header = List.copyOf(names);
-        if (looksNumeric(header)) {
+        if (CsvHeaders.looksNumeric(header)) {
             close();
             throw new InputException(file, "line 1", "looks like data, not a header: the CSV needs a first row "
                     + "naming its columns (e.g. x1,x2,...,label)");
@@ -542,30 +541,6 @@ public final class CsvReader implements RowReader {
         return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
     }
 
-    private static char detectDelimiter(String headerLine) {
-        // Only delimiters outside double quotes count: "weight (kg, adult)";height is semicolon-separated.
-        StringBuilder unquoted = new StringBuilder(headerLine.length());
-        boolean quoted = false;
-        for (int i = 0; i < headerLine.length(); i++) {
-            char c = headerLine.charAt(i);
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (!quoted) {
-                unquoted.append(c);
-            }
-        }
-        if (unquoted.indexOf(",") >= 0) {
-            return ',';
-        }
-        if (unquoted.indexOf(";") >= 0) {
-            return ';';
-        }
-        if (unquoted.indexOf("\t") >= 0) {
-            return '\t';
-        }
-        return ',';
-    }
-
     /** Splits one line into cells, honouring double quotes ("a,b" and "" inside quotes). */
     private void split(String text, List<String> out) {
         if (text.indexOf('"') < 0) {
@@ -605,17 +580,6 @@ public final class CsvReader implements RowReader {
         out.add(cell.toString());
     }
 
-    private static boolean looksNumeric(List<String> names) {
-        for (String name : names) {
-            try {
-                NumberParser.parse(name, 0, name.length());
-            } catch (NumberFormatException e) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     static String abbreviate(String text) {
         return text.length() <= 60 ? text : text.substring(0, 57) + "...";
     }
@@ -631,39 +595,5 @@ public final class CsvReader implements RowReader {
             return "unexpected end of file (truncated?)";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    /** Counts bytes taken from the file, before decompression, for progress reporting. */
-    private static final class CountingInputStream extends FilterInputStream {
-        long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(n);
-            count += skipped;
-            return skipped;
-        }
     }
 }
