@@ -1,7 +1,14 @@
 package org.odf2nna.keras;
 
+import static org.odf2nna.keras.DenseFolds.compose;
+import static org.odf2nna.keras.DenseFolds.foldInputAffine;
+import static org.odf2nna.keras.DenseFolds.foldOutputAffine;
 import static org.odf2nna.keras.KerasConfig.number;
 import static org.odf2nna.keras.KerasConfig.string;
+import static org.odf2nna.keras.KerasFileParts.attributeString;
+import static org.odf2nna.keras.KerasFileParts.firstLine;
+import static org.odf2nna.keras.KerasFileParts.names;
+import static org.odf2nna.keras.KerasFileParts.readAll;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -13,9 +20,7 @@ import io.jhdf.api.Attribute;
 
 import io.jhdf.api.Group;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +36,8 @@ import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.odf2nna.InputException;
+import org.odf2nna.keras.DenseFolds.Affine;
+import org.odf2nna.keras.DenseFolds.Pending;
 import org.odf2nna.keras.KerasWeights.Weight;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
@@ -59,7 +66,7 @@ public final class KerasReader {
     static final String CONFIG_ENTRY = "config.json";
     static final String METADATA_ENTRY = "metadata.json";
     /** A .keras archive larger than this is refused before it is read into memory. */
-    private static final long MAX_BYTES = 1L << 30;
+    static final long MAX_BYTES = 1L << 30;
 
     static final String SUPPORTED_LAYERS = "only dense chains are read (InputLayer, Dense, Dropout, Flatten, "
             + "BatchNormalization, and the activation layers Activation, ReLU, LeakyReLU, ELU, Softmax)";
@@ -171,28 +178,6 @@ public final class KerasReader {
     }
 
     // ---- layers -------------------------------------------------------------------------------------
-
-    /** A Dense layer with what follows it (activations; BatchNormalization before them is folded at once). */
-    private final class Pending {
-        final KerasModel.DenseBinding binding;
-        final int inputs;
-        final int units;
-        final float[] kernel;
-        final float[] bias;
-        final List<KerasConfig.Step> steps = new ArrayList<>();
-
-        Pending(KerasModel.DenseBinding binding, int inputs, int units, float[] kernel, float[] bias) {
-            this.binding = binding;
-            this.inputs = inputs;
-            this.units = units;
-            this.kernel = kernel;
-            this.bias = bias;
-        }
-    }
-
-    /** x → s·x + t per unit, from BatchNormalization layers that wait for the next Dense. */
-    private record Affine(float[] scale, float[] shift) {
-    }
 
     private KerasModel build(JsonObject root, String version, List<KerasModel.ZipPart> parts) {
         keras = new KerasConfig(file, version);
@@ -579,41 +564,6 @@ public final class KerasReader {
                 byRole.get("moving_mean").float64()), new Affine(s, t));
     }
 
-    /** BatchNormalization right after a Dense (before its activation): scale the units, shift the bias. */
-    private static void foldOutputAffine(Pending d, Affine a) {
-        for (int j = 0; j < d.units; j++) {
-            for (int i = 0; i < d.inputs; i++) {
-                d.kernel[i * d.units + j] *= a.scale[j];
-            }
-            d.bias[j] = (float) ((double) d.bias[j] * a.scale[j] + a.shift[j]);
-        }
-    }
-
-    /** BatchNormalization on a Dense layer's inputs: x ↦ s·x + t folded into the kernel rows and the bias. */
-    private static void foldInputAffine(Pending d, Affine a) {
-        double[] shift = new double[d.units];
-        for (int i = 0; i < d.inputs; i++) {
-            for (int j = 0; j < d.units; j++) {
-                float w = d.kernel[i * d.units + j];
-                shift[j] += (double) a.shift[i] * w;
-                d.kernel[i * d.units + j] = w * a.scale[i];
-            }
-        }
-        for (int j = 0; j < d.units; j++) {
-            d.bias[j] = (float) (d.bias[j] + shift[j]);
-        }
-    }
-
-    private static Affine compose(Affine first, Affine second) {
-        float[] s = new float[first.scale.length];
-        float[] t = new float[first.scale.length];
-        for (int j = 0; j < s.length; j++) {
-            s[j] = first.scale[j] * second.scale[j];
-            t[j] = first.shift[j] * second.scale[j] + second.shift[j];
-        }
-        return new Affine(s, t);
-    }
-
     // ---- helpers -------------------------------------------------------------------------------------
 
     private static final Pattern NON_WORD = Pattern.compile("\\W+");
@@ -638,44 +588,5 @@ public final class KerasReader {
         } catch (JsonParseException e) {
             throw new InputException(file, where, "is not valid JSON (" + firstLine(e.getMessage()) + ")", e);
         }
-    }
-
-    static String attributeString(Attribute a) {
-        Object data = a.getData();
-        if (data instanceof String s) {
-            return s;
-        }
-        if (data instanceof String[] array && array.length == 1) {
-            return array[0];
-        }
-        return null;
-    }
-
-    private static byte[] readAll(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[65536];
-        long total = 0;
-        int n;
-        while ((n = in.read(buffer)) > 0) {
-            total += n;
-            if (total > MAX_BYTES) {
-                throw new IOException("an entry unpacks to more than 1 GiB");
-            }
-            out.write(buffer, 0, n);
-        }
-        return out.toByteArray();
-    }
-
-    private static String names(List<KerasModel.ZipPart> parts) {
-        List<String> names = parts.stream().map(KerasModel.ZipPart::name).limit(5).toList();
-        return String.join(", ", names) + (parts.size() > 5 ? ", ..." : "");
-    }
-
-    static String firstLine(String message) {
-        if (message == null) {
-            return "no details";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 }
