@@ -1,7 +1,16 @@
 package org.odf2nna.method;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import static org.odf2nna.method.EpsilonGridSweep.epsilonGrid;
+import static org.odf2nna.method.EpsilonGridSweep.scratch;
+import static org.odf2nna.method.SweepWords.clipNote;
+import static org.odf2nna.method.SweepWords.explainBound;
+import static org.odf2nna.method.SweepWords.heldOutWarning;
+import static org.odf2nna.method.SweepWords.int8Note;
+import static org.odf2nna.method.SweepWords.limit;
+import static org.odf2nna.method.SweepWords.outputClipNote;
+import static org.odf2nna.method.SweepWords.progressiveGrid;
+import static org.odf2nna.method.SweepWords.wholeModel;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,22 +22,16 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.io.OutputPaths;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.network.Initialization;
 import org.odf2nna.network.InputPrefix;
-import org.odf2nna.onnx.DenseChainReader;
-import org.odf2nna.onnx.DenseChainWriter;
 import org.odf2nna.onnx.InputClip;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OutputClip;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.metrics.ChainCertificate;
-import org.odf2nna.metrics.LossBound;
 import org.odf2nna.onnx.ExternalData;
 import org.odf2nna.onnx.InputSelection;
 import org.odf2nna.onnx.Int8Weights;
-import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.report.CompensationSettings;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.Int8Summary;
@@ -37,15 +40,11 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepChart;
 import org.odf2nna.report.SweepReport;
-import org.odf2nna.settings.PruningOptions;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
-import org.odf2nna.settings.Schedule;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
-import org.odf2nna.settings.UnitScore;
-import org.odf2nna.tf.TrainingData;
 
 /**
  * The trade-off across ε, and the model chosen from it.
@@ -116,69 +115,6 @@ public final class Sweeper {
                 options.test().inferenceBatch()).forModel(model);
     }
 
-    /**
-     * The ε grid: every ε's network pruned, retrained and written into a work folder; the chosen one moved to the
-     * output, the report and chart written.
-     */
-    private static SweepReport epsilonGrid(Sweep options, OnnxDenseModel model, EvalData trainRows,
-            Retrainer retrainer, ScanResult scores, Progress progress) {
-        SweepFiles files = options.files();
-        SweepSettings settings = options.settings();
-        Task task = options.resolvedTask();
-        Grid thresholds = thresholds(options, scores, model.network());
-        List<Double> epsilons = thresholds.epsilons();
-        Path work = workFolder(options);
-        try {
-            List<Path> outputs = new ArrayList<>();
-            for (int e = 0; e < epsilons.size(); e++) {
-                outputs.add(work.resolve("eps" + e + ".onnx"));
-            }
-            // Scored on the training rows, written as float ONNX into the work folder, with no report of its own.
-            ShrinkOptions shrink = new ShrinkOptions(files.model(), options.test(), trainRows, epsilons, outputs, null,
-                    task, settings.device(), options.retrain(), ModelFormat.ONNX, settings.pruning(), Quantize.NONE);
-            // Least squares fits on the training part only: the validation rows that choose stay unseen.
-            Shrinker.Prepared prepared = new Shrinker.Prepared(scores, retrainer, retrainer.fittingRows(),
-                    "the training part of " + options.retrain().train() + " (the validation rows held out)",
-                    retrainer.fittingRowCount());
-            ShrinkReport table = Shrinker.run(shrink, progress, prepared);
-            double original = table.retraining().originalValidationMetric();
-            KeptApart.noteAboveReport(retrainer, model.network(), files.validation(), table.originalMetrics(),
-                    files.test(), progress);
-            boolean accuracy = task == Task.CLASSIFICATION;
-            Integer chosen = choose(table, original, options.maxDrop(), accuracy);
-            String choice = explain(table, chosen, original, options.maxDrop(), accuracy);
-            String written = null;
-            SweepReport.Scratch scratch = null;
-            if (chosen != null) {
-                move(outputs.get(chosen), files.output());
-                written = files.output().toString();
-                if (settings.compareScratch()) {
-                    scratch = scratch(model, options, retrainer, task, progress, null);
-                }
-            }
-            ShrinkReport relabelled = relabel(table, outputs, chosen, written);
-            SweepReport report = new SweepReport(relabelled, thresholds.description(), new SweepReport.Decision(
-                    options.maxDrop(), accuracy ? "accuracy points" : "% of MSE", original, chosen, choice), written,
-                    scratch, List.of(), null);
-            return writeReportFiles(report, files);
-        } finally {
-            AtomicFiles.release(work);
-            retrainer.release();
-        }
-    }
-
-    /** The ε grid's chart and JSON report, where named: the report as returned, its charts listed. */
-    private static SweepReport writeReportFiles(SweepReport report, SweepFiles files) {
-        if (files.chart() != null) {
-            List<String> charts = SweepChart.write(report, files.chart()).stream().map(Path::toString).toList();
-            report = report.withCharts(charts);
-        }
-        if (files.report() != null) {
-            AtomicFiles.writeString(files.report(), ReportFormat.json(report));
-        }
-        return report;
-    }
-
     /** Quantizing belongs to the progressive schedule; the model and report files must be writable. */
     private static void checkQuantizeAndOutputs(Sweep options) {
         if (options.settings().quantize() != Quantize.NONE && !options.settings().schedule().progressive()) {
@@ -224,41 +160,6 @@ public final class Sweeper {
         }
         for (Path output : outputs) {
             OutputPaths.checkWritable(output, files.model(), files.test(), files.train(), files.validation());
-        }
-    }
-
-    /** The ε values the sweep tries, and how they were come by (the report's words). */
-    private record Grid(List<Double> epsilons, String description) {
-    }
-
-    /** The ε values given, or derived from the spread of the unit scores on the training rows. */
-    private static Grid thresholds(Sweep options, ScanResult scores, DenseNetwork network) {
-        List<Double> epsilons = options.settings().epsilons();
-        String grid;
-        if (epsilons.isEmpty()) {
-            UnitScore score = options.settings().pruning().score();
-            epsilons = EpsilonGrid.fromSpread(scores.statistics().scores(score, network), options.settings().steps());
-            grid = "derived from the spread of the unit " + (score == UnitScore.STD ? "standard deviations"
-                    : "impact scores") + " on the training rows (" + options.settings().steps()
-                    + " steps, each removing a different share of the units)";
-        } else {
-            grid = "given";
-        }
-        if (epsilons.isEmpty()) {
-            throw new InputException(options.files().model(), null, "has no spread in its unit scores to derive ε "
-                    + "values from; give them with {{EPSILON}}");
-        }
-        return new Grid(epsilons, grid);
-    }
-
-    /** A hidden folder beside the output, where every ε's model is written before one is chosen. */
-    private static Path workFolder(Sweep options) {
-        Path folder = options.files().output().toAbsolutePath().getParent();
-        try {
-            return AtomicFiles.temporaryFolder(options.files().output(), () -> Files.createTempDirectory(folder,
-                    "." + options.files().output().getFileName() + ".sweep-"));
-        } catch (IOException e) {
-            throw new InputException(options.files().output(), null, "cannot write beside it: " + e.getMessage(), e);
         }
     }
 
@@ -431,49 +332,6 @@ public final class Sweeper {
                 sample.rows());
     }
 
-    /** The choice's words on the clip, when the inputs were clipped. */
-    static String clipNote(ProgressiveSweep.Result pruned, boolean written) {
-        if (!pruned.clipped()) {
-            return "";
-        }
-        return String.format(Locale.ROOT, " Inputs clipped to the range of the %d training rows (the validation rows "
-                + "judged every round so clipped, the original as it is)%s.", pruned.inputRange().rows(),
-                written ? "; the written model holds the clip in front of its dense chain and the range in its "
-                + "metadata (" + InputClip.METADATA_KEY + ")" : "");
-    }
-
-    /** Regression: the choice's words on the output clip the rounds were judged with (and the written model holds). */
-    static String outputClipNote(ProgressiveSweep.Result pruned, boolean written) {
-        float[] range = pruned.outputRange();
-        if (range == null) {
-            return "";
-        }
-        return String.format(Locale.ROOT, " Outputs clipped to the training targets' range [%s, %s] (every round and "
-                + "the original judged so)%s.", ReportFormat.number(range[0]), ReportFormat.number(range[1]),
-                written ? "; the written model holds the clip on its output and the range in its metadata ("
-                + OutputClip.METADATA_KEY + ")" : "");
-    }
-
-    /**
-     * The validation rows were held out of the training file: refused when the original scores on them as on rows it
-     * was trained on, else the report's warning that they speak of rows like those.
-     */
-    private static String heldOutWarning(Sweep options, Retrainer retrainer, DenseNetwork network, Metrics original,
-            boolean accuracy, String validationPlace) {
-        // Without test rows there is nothing to compare the validation rows with.
-        String seen = original == null ? null : seenByOriginal(retrainer.validationMetric(network),
-                retrainer.validationRows(), original, accuracy);
-        if (seen != null) {
-            throw InputException.uncertifiable(options.retrain().train(), validationPlace, seen + ": the original was "
-                    + "most likely trained on them, and rows it was trained on cannot certify its loss on new rows; "
-                    + "nothing was written (give rows it never saw with {{VALIDATION}}; for classification they "
-                    + "need no labels)");
-        }
-        return " The validation rows were held out of " + options.retrain().train() + ": if the original "
-                + "was trained on them, this speaks of rows like those, not of new ones (give rows it never saw "
-                + "with {{VALIDATION}}).";
-    }
-
     /**
      * Every round a row of the table: PWR (compensated) and PR (retrained, as judged) on the test rows (none without
      * them), its parameters the whole model's.
@@ -504,21 +362,6 @@ public final class Sweeper {
         return outcomes;
     }
 
-    /** The report's line on how progressive pruning ran. */
-    private static String progressiveGrid(Sweep options, int validationRows, boolean accuracy) {
-        Schedule schedule = options.settings().schedule();
-        String byRows = schedule.share() != Schedule.SHARE_BY_ROWS ? ""
-                : String.format(Locale.ROOT, ", the default on %d validation rows (%s%% on %d or more, else %s%%)",
-                        validationRows, ReportFormat.number(100 * Schedule.FINE_SHARE), Schedule.FINE_SHARE_ROWS,
-                        ReportFormat.number(100 * Schedule.DEFAULT_SHARE));
-        return String.format(Locale.ROOT, "progressive: each round removes %s%% of the parameters%s; half as "
-                + "much after a round the search did not go on from (%d such in a row end it); steered on at most %d "
-                + "training rows; then each round it went on from is judged once on the validation rows, %s, and "
-                + "the smallest that holds is written (README, \"sweep\")",
-                ReportFormat.number(100 * schedule.shareFor(validationRows)), byRows, Schedule.FAILURES_TO_STOP,
-                ProgressivePruning.WATCHED_TRAINING_ROWS, judgedAt(accuracy, reading(options, accuracy)));
-    }
-
     /**
      * At what level each round of the chain is judged, in words: under the population reading each at the whole 5%,
      * in order, up to the first that fails (fixed sequence); under the new-set reading at their parts of the 5% on the
@@ -533,12 +376,6 @@ public final class Sweeper {
                 + "first that fails" : "the 5% shared equally by at most "
                 + org.odf2nna.metrics.ChainCertificate.NEW_SET_ROUNDS + " rounds picked on the training rows before "
                 + "the validation rows were read") + clip;
-    }
-
-    /** What the promise speaks of, in words: the data the validation rows come from, or a new set of them. */
-    static String promised(ChainCertificate.Reading reading, int rows) {
-        return reading == ChainCertificate.Reading.POPULATION ? "on the data the validation rows come from"
-                : "on a new set of " + rows + " rows drawn like them";
     }
 
     private static EpsilonOutcome withDifference(EpsilonOutcome o, String output, double difference) {
@@ -576,28 +413,6 @@ public final class Sweeper {
                 Int8Summary.layers(layers, false), Int8Fallback.LAYER_SHARE), new Int8Summary.Check(
                 ModelWriter.maxDifference(int8, asFloat), sample.rows()), round.int8().integerKernels() ? "int8"
                         : "int8-weights", Int8Fallback.layers(round.int8(), sample.chainInput(), sample.rows()));
-    }
-
-    /** {@link #int8Summary} in words, for the choice line. */
-    static String int8Note(Int8Summary int8) {
-        List<Integer> floatLayers = int8.fallback().floatLayers();
-        String kept = floatLayers.isEmpty() ? "none" : String.join(", ", floatLayers.stream().map(String::valueOf)
-                .toList());
-        StringBuilder layers = new StringBuilder();
-        for (Int8Summary.Layer l : int8.layers()) {
-            layers.append(layers.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "layer %d %s (change "
-                    + "%s, %d bytes of weights, outputs within %s of the float round's by itself)", l.layer(),
-                    l.storedAs(), ReportFormat.number(l.change()), l.weightBytes(),
-                    ReportFormat.number(l.maxDifferenceFromFloat())));
-        }
-        return String.format(Locale.ROOT, " Weights int8 with a scale per unit%s (what the search went by and the "
-                + "validation rows judged); layers kept float: %s (a layer stays float when its int8 form alone "
-                + "changes more than %s of the tolerance's share of the float round's predictions on the watched "
-                + "training rows); %s; %d -> %d bytes; outputs within %s of the float round's on %d check rows.",
-                int8.form().equals("int8") ? ", on integer kernels" : ", weight-only", kept,
-                ReportFormat.percent(int8.fallback().fallbackShare()), layers, int8.size().bytesBefore(),
-                int8.size().bytesAfter(), ReportFormat.number(int8.check().maxDifferenceFromFloat()),
-                int8.check().checkRows());
     }
 
     /**
@@ -656,31 +471,6 @@ public final class Sweeper {
     }
 
     /**
-     * Whether the original does clearly better on the validation rows than on the evaluation rows, in words, or null.
-     * Classification: a one-sided two-proportion test at 99%; regression: an MSE there below two thirds of the one on
-     * the evaluation rows (squared errors are too heavy-tailed for a normal test on a few hundred rows). The evaluation
-     * rows only tell whether the validation rows can be trusted: they choose nothing among the rounds.
-     */
-    static String seenByOriginal(double there, int rows, Metrics onEval, boolean accuracy) {
-        long evalRows = onEval.rows();
-        if (rows < 2 || evalRows < 2) {
-            return null;
-        }
-        if (accuracy) {
-            double a = onEval.primaryValue();
-            double pooled = (there * rows + a * evalRows) / (rows + evalRows);
-            double se = Math.sqrt(pooled * (1 - pooled) * (1.0 / rows + 1.0 / evalRows));
-            boolean seen = se == 0 ? there > a : (there - a) / se > 2.326;
-            return seen ? String.format(Locale.ROOT, "the original scores %s on them, %s on the evaluation rows",
-                    ReportFormat.percent(there), ReportFormat.percent(a)) : null;
-        }
-        double mse = onEval.primaryValue();
-        return rows >= 30 && evalRows >= 30 && there < mse * 2 / 3 ? String.format(Locale.ROOT, "the original's MSE "
-                + "is %s on them, %s on the evaluation rows", ReportFormat.number(there), ReportFormat.number(mse))
-                : null;
-    }
-
-    /**
      * The parameters outside the dense chain that a sweep keeps as they are (a CNN's convolutions in front of its
      * head), 0 when there are none: the table's counts add them, so that they are the whole model's. (The chain's count
      * alone said "87.5% fewer" of a CNN whose whole model had 80.1% fewer.)
@@ -698,50 +488,8 @@ public final class Sweeper {
         return new NetworkSummary(chain.architecture(), chain.parameters() + outside, chain.hiddenUnits());
     }
 
-    /**
-     * Where weights lie outside the dense chain, the choice's words on what the counts are: the whole model's, and
-     * the head's alone beside them.
-     */
-    static String wholeModel(OnnxDenseModel model, DenseNetwork network, List<EpsilonOutcome> outcomes,
-            Integer chosen) {
-        long outside = outsideChain(model, network);
-        if (chosen == null || outside <= 0) {
-            return "";
-        }
-        long before = network.parameterCount();
-        long after = outcomes.get(chosen).network().parameters() - outside;
-        return String.format(Locale.ROOT, " Parameter counts and shares are the whole model's, the %d parameters in "
-                + "front of the dense chain (kept as they are) included; of the head alone: %d -> %d, %.1f%% fewer.",
-                outside, before, after, 100.0 * (before - after) / before);
-    }
-
-    /** The tolerance in words. */
-    private static String limit(double maxDrop, boolean accuracy) {
-        return accuracy ? ReportFormat.number(maxDrop) + (maxDrop == 1 ? " accuracy point" : " accuracy points")
-                : ReportFormat.number(maxDrop) + "% of the original's MSE";
-    }
-
-    private static String explainBound(List<EpsilonOutcome> outcomes, int chosen, double maxDrop, boolean accuracy,
-            ChainCertificate.Reading reading) {
-        String limit = limit(maxDrop, accuracy);
-        EpsilonOutcome o = outcomes.get(chosen);
-        LossBound b = o.bound();
-        String measured = accuracy
-                ? String.format(Locale.ROOT, "%d of %d predictions changed, loss %.2f points; these rows "
-                        + "certify down to %.2f at its level", b.changed(), b.rows(), 100 * b.estimate(),
-                        100 * b.certified())
-                : String.format(Locale.ROOT, "MSE %+.1f%%; these rows certify down to %.1f%% at this level",
-                        100 * b.estimate(), 100 * b.certified());
-        return String.format(Locale.ROOT, "%s (%d parameters, %.1f%% fewer), the smallest round that held: each "
-                + "round the search went on from was judged on the validation rows, %s. The promise (%s reading): "
-                + "over repeated runs, at most 5%% write a model that loses more than %s %s%s (%s): %s", o.step(),
-                o.network().parameters(), o.reductionPercent(), judgedAt(accuracy, reading), reading.option(), limit,
-                promised(reading, b.rows()), accuracy && !b.gainsOffsetLosses()
-                        ? ", counting every changed prediction as lost" : "", b.rule(), measured);
-    }
-
     /** The reading the sweep's rounds were judged under (regression's too, {@link ProgressivePruning}). */
-    private static ChainCertificate.Reading reading(Sweep options, boolean accuracy) {
+    static ChainCertificate.Reading reading(Sweep options, boolean accuracy) {
         return ChainCertificate.Reading.of(options.settings().schedule().promise());
     }
 
@@ -777,98 +525,11 @@ public final class Sweeper {
         return best;
     }
 
-    private static String explain(ShrinkReport table, Integer chosen, double original, double maxDrop,
-            boolean accuracy) {
-        String reference = accuracy
-                ? String.format(Locale.ROOT, "validation accuracy at least %s (the original's %s minus %s points)",
-                        ReportFormat.percent(original - maxDrop / 100), ReportFormat.percent(original),
-                        ReportFormat.number(maxDrop))
-                : String.format(Locale.ROOT, "validation MSE at most %s (the original's %s plus %s%%)",
-                        ReportFormat.number(original * (1 + maxDrop / 100)), ReportFormat.number(original),
-                        ReportFormat.number(maxDrop));
-        if (chosen == null) {
-            return "no pruned model reached " + reference + (accuracy ? " while changing the class of at most "
-                    + ReportFormat.number(maxDrop) + "% of the training rows" : "") + "; no pruned model was written (allow "
-                    + "more with {{MAX_DROP}}, or retrain longer)";
-        }
-        EpsilonOutcome o = table.outcomes().get(chosen);
-        double v = o.training().validationAfter();
-        String change = accuracy
-                ? ReportFormat.percent(o.training().changeFromOriginal()) + " of the training rows change class"
-                : "its predictions moved by " + ReportFormat.percent(o.training().changeFromOriginal())
-                        + " of the original's MSE";
-        if (!accuracy) {
-            return String.format(Locale.ROOT, "ε=%s: the smallest model (%d parameters, %.1f%% fewer) with %s; its "
-                    + "validation MSE is %s", ReportFormat.number(o.epsilon()), o.network().parameters(),
-                    o.reductionPercent(), reference, ReportFormat.number(v));
-        }
-        return String.format(Locale.ROOT, "ε=%s: the smallest model (%d parameters, %.1f%% fewer) with %s and at most "
-                + "%s%% of the training rows changing class; its validation accuracy is %s and %s",
-                ReportFormat.number(o.epsilon()), o.network().parameters(), o.reductionPercent(), reference,
-                ReportFormat.number(maxDrop), ReportFormat.percent(v), change);
-    }
-
-    /**
-     * The chosen topology from Glorot-initialised weights, trained with the retraining's own budget.
-     *
-     * @param inputs the original's inputs the chosen network reads (a progressive round may drop some), or null: all
-     */
-    private static SweepReport.Scratch scratch(OnnxDenseModel model, Sweep options, Retrainer retrainer,
-            Task task, Progress progress, int[] inputs) {
-        DenseNetwork chosen = DenseChainReader.read(options.files().output()).network();
-        boolean selected = inputs != null && inputs.length < model.network().inputs();
-        if (selected && chosen.inputs() != inputs.length) {
-            throw new IllegalStateException("the chosen network reads " + chosen.inputs() + " inputs, its round "
-                    + inputs.length);
-        }
-        // A network that reads fewer inputs trains on those columns only.
-        Retrainer training = selected ? retrainer.keepInputs(inputs) : retrainer;
-        DenseNetwork initial = withActivations(Initialization.glorotUniform(chosen.widths(),
-                chosen.layer(0).activation(), chosen.head(), options.settings().retraining().seed()), chosen);
-        // Glorot's weights are drawn for the standardised coordinates the trainer works in, as for build.
-        Retrainer.Outcome trained = training.retrain(training.fromTrainingCoordinates(initial), "from scratch",
-                progress);
-        ModelProto written = selected ? InputSelection.write(model, trained.network(), inputs)
-                : DenseChainWriter.write(model, trained.network());
-        EvalData test = options.test().forModel(model);
-        Metrics metrics = ModelScan.evaluate(new ModelScan.Evaluated(written, model.input(), trained.network(),
-                options.files().output(), model.outputName()), test, task, options.settings().device(), progress);
-        return new SweepReport.Scratch(trained.network().architecture(), trained.network().parameterCount(), metrics,
-                trained.summary());
-    }
-
-    /** Each layer keeps the chosen network's own activation (they may differ from layer to layer). */
-    private static DenseNetwork withActivations(DenseNetwork initial, DenseNetwork like) {
-        List<DenseLayer> layers = new ArrayList<>();
-        for (int l = 0; l < initial.layers().size(); l++) {
-            DenseLayer a = initial.layer(l);
-            layers.add(new DenseLayer(a.inputs(), a.units(), a.weights(), a.bias(), like.layer(l).activation()));
-        }
-        return new DenseNetwork(like.prefix(), layers, like.head());
-    }
-
-    /** Outcomes name their files: the chosen one its final path, the others none (they are not kept). */
-    private static ShrinkReport relabel(ShrinkReport table, List<Path> outputs, Integer chosen, String written) {
-        List<EpsilonOutcome> outcomes = new ArrayList<>();
-        for (int i = 0; i < table.outcomes().size(); i++) {
-            outcomes.add(table.outcomes().get(i).withOutput(chosen != null && chosen == i ? written : null));
-        }
-        return table.withOutcomes(outcomes);
-    }
-
-    private static void move(Path verified, Path target) {
-        try {
-            org.odf2nna.io.AtomicFiles.move(verified, target);
-        } catch (IOException e) {
-            throw new InputException(target, null, "cannot write: " + e.getMessage(), e);
-        }
-    }
-
     /**
      * One sweep's files and settings, with what its steps make of them: the test rows and retraining in the method's
      * terms, and the maximum drop resolved for the task once the model is read.
      */
-    private record Sweep(SweepFiles files, SweepSettings settings, Task resolvedTask) {
+    record Sweep(SweepFiles files, SweepSettings settings, Task resolvedTask) {
 
         EvalData test() {
             return new EvalData(files.test(), ColumnRequest.of(-1, files.csv().label(), ColumnRequest.Target.REQUIRED),
