@@ -271,7 +271,7 @@ public final class GraphSweep {
         Judging how = new Judging(io.form(), file, input, new Decoder(io.decoding()), settings);
         GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
                 && GraphRounds.EndToEnd.feeds(input) ? training.first(settings.retraining().rows()) : null, input);
-        GraphRounds.Chain chain = GraphRounds.rounds(new GraphRounds.Start(model, file, input, blocks,
+        RoundChain.Chain chain = RoundChain.rounds(new RoundChain.Start(model, file, input, blocks,
                 described.blockParameters(), original.parameters(), kept), stats, settings, endToEnd, progress);
         Rows rows = new Rows(training, validation, report);
         Judgement judged = settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
@@ -344,7 +344,7 @@ public final class GraphSweep {
     }
 
     /** The table's rows: each round's widths, parameters, share removed, level, test and measures. */
-    private static List<GraphSweepReport.Round> table(GraphRounds.Chain chain, Judgement judged,
+    private static List<GraphSweepReport.Round> table(RoundChain.Chain chain, Judgement judged,
             GraphBlocks described, Path file) {
         long blockParameters = described.blockParameters();
         long modelParameters = described.modelParameters();

@@ -120,11 +120,11 @@ public class HalfStepTest {
      */
     @Test
     void theHalfStepHalvesTheLastStepOfAtLeastHalfAShare() {
-        assertEquals(3, GraphRounds.lastFullStep(List.of(10L, 20L, 30L, 40L), 5));
-        assertEquals(2, GraphRounds.lastFullStep(List.of(10L, 20L, 30L, 31L), 5));
-        assertEquals(1, GraphRounds.lastFullStep(List.of(10L, 20L, 21L, 22L), 5));
+        assertEquals(3, RoundChain.lastFullStep(List.of(10L, 20L, 30L, 40L), 5));
+        assertEquals(2, RoundChain.lastFullStep(List.of(10L, 20L, 30L, 31L), 5));
+        assertEquals(1, RoundChain.lastFullStep(List.of(10L, 20L, 21L, 22L), 5));
         // No full step at all: the last, as before.
-        assertEquals(2, GraphRounds.lastFullStep(List.of(10L, 12L, 13L), 5));
-        assertEquals(0, GraphRounds.lastFullStep(List.of(10L), 5));
+        assertEquals(2, RoundChain.lastFullStep(List.of(10L, 12L, 13L), 5));
+        assertEquals(0, RoundChain.lastFullStep(List.of(10L), 5));
     }
 }

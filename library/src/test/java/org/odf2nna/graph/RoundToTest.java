@@ -66,18 +66,18 @@ class RoundToTest {
     void chunksTakeWholeMultiplesAndBringAWidthToOne() {
         double[] scores = {9, 1, 8, 2, 7, 3, 6, 4, 5, 0};
         // 10 units, multiples of 4, at most 6 taken: first the 2 lowest (10 → 8), then 4 more (→ 4); never below 4.
-        List<GraphRounds.Chunk> chunks = GraphRounds.chunks(0, scores, 6, 4);
+        List<UnitDrops.Chunk> chunks = UnitDrops.chunks(0, scores, 6, 4);
         assertEquals(2, chunks.size());
         assertArrayEquals(new int[] {9, 1}, chunks.get(0).units());
         assertArrayEquals(new int[] {3, 5, 7, 8}, chunks.get(1).units());
         assertEquals(0.5, chunks.get(0).score());
         assertEquals(3.5, chunks.get(1).score());
         // At most 3 taken: 10 → 8 only (8 → 4 would take 6).
-        assertEquals(1, GraphRounds.chunks(0, scores, 3, 4).size());
+        assertEquals(1, UnitDrops.chunks(0, scores, 3, 4).size());
         // A width of one multiple keeps it: nothing to take.
-        assertEquals(0, GraphRounds.chunks(0, new double[] {1, 2, 3, 4}, 2, 4).size());
+        assertEquals(0, UnitDrops.chunks(0, new double[] {1, 2, 3, 4}, 2, 4).size());
         // No rounding: a chunk is a unit, as many as the most.
-        assertEquals(6, GraphRounds.chunks(0, scores, 6, 1).size());
+        assertEquals(6, UnitDrops.chunks(0, scores, 6, 1).size());
     }
 
     @Test
