@@ -126,7 +126,7 @@ public final class EpsilonPruning {
         Pruned pruned = new EpsilonPruning(original, statistics, statistics.scores(settings.pruning().score(),
                 original), compensation, fitting, settings.pruning().ridgeFor(retrains))
                 .prune(settings.thresholds().get(0), progress);
-        return retrain(pruned, retrains ? Retrainer.inModelCoordinates(original, retraining, training,
+        return retrain(pruned, retrains ? RetrainingSetup.inModelCoordinates(original, retraining, training,
                 settings.device()) : null, progress);
     }
 
@@ -143,8 +143,8 @@ public final class EpsilonPruning {
         if (settings.epochs(null).count() == 0) {
             return start;
         }
-        return Retrainer.inModelCoordinates(original, settings, training, device).retrain(start, "", Progress.NONE)
-                .network();
+        return RetrainingSetup.inModelCoordinates(original, settings, training, device)
+                .retrain(start, "", Progress.NONE).network();
     }
 
     /** Selects the units at {@code epsilon} and compensates for the rest. */

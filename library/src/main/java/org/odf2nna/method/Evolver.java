@@ -66,9 +66,9 @@ public final class Evolver {
         EvalData trainRows = new EvalData(files.train(), ColumnRequest.of(-1, eval.columns().label(),
                 ColumnRequest.Target.REQUIRED), eval.inferenceBatch()).forModel(model);
         Columns columns = columns(trainRows);
-        // Training rows past what memory holds stream from disk, as shrink's and sweep's (Retrainer.loadParts).
-        Retrainer.Parts parts = Retrainer.loadParts(model, options.retrain(), task, trainRows, settings.device(),
-                progress);
+        // Training rows past what memory holds stream from disk, as shrink's and sweep's (RetrainingRows.loadParts).
+        RetrainingRows.Parts parts = RetrainingRows.loadParts(model, options.retrain(), task, trainRows,
+                settings.device(), progress);
         MaskEvolution evolution = MaskEvolution.prepare(network, RecordedEpochs.of(model), parts,
                 new RowsOrigin(files.train(), files.validation()), settings, task,
                 new MaskEvolution.Plan(layers, settings.fitnessEpochs(), settings.refit().compensation()));

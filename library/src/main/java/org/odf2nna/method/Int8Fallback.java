@@ -38,7 +38,7 @@ final class Int8Fallback {
 
     /** @param integerKernels whether int8 layers quantize their inputs too (ONNX Runtime's dynamic integer form) */
     static Choice choose(DenseNetwork network, Retrainer retrainer, double tolerance, boolean integerKernels) {
-        Retrainer.Reference asFloat = retrainer.watchedReference(network);
+        RetrainingJudge.Reference asFloat = retrainer.watchedReference(network);
         int layers = network.layers().size();
         boolean[] int8 = new boolean[layers];
         double[] changes = new double[layers];

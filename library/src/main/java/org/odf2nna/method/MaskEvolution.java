@@ -123,7 +123,7 @@ public final class MaskEvolution {
             }
         }
         Task task = Task.givenOrInferred(settings.task(), original);
-        MaskEvolution evolution = prepare(original, null, Retrainer.Parts.of(training, validation),
+        MaskEvolution evolution = prepare(original, null, RetrainingRows.Parts.of(training, validation),
                 RowsOrigin.IN_MEMORY, settings, task, new Plan(searched, 0, Compensation.LSQ));
         Found found = evolution.search(false, progress);
         return evolution.retrainer.epochs() > 0 ? evolution.retrain(found, null, progress)
@@ -149,19 +149,19 @@ public final class MaskEvolution {
 
     /**
      * Retraining prepared on {@code parts} ({training, validation} rows, named as {@code origin} says; the training
-     * rows in memory or on disk, as {@link Retrainer#loadParts} loads them), the search space measured on the training
-     * rows, and how masks are judged on the validation rows. The validation rows are held in memory: every mask's
-     * fitness reads all of them ({@link MaskedFitness}); rows on disk are deleted when the retrainer is
+     * rows in memory or on disk, as {@link RetrainingRows#loadParts} loads them), the search space measured on the
+     * training rows, and how masks are judged on the validation rows. The validation rows are held in memory: every
+     * mask's fitness reads all of them ({@link MaskedFitness}); rows on disk are deleted when the retrainer is
      * {@link Retrainer#release}d.
      *
      * @param recordedEpochs the original's training epochs as its file records them, or null
      * @param task           the task, resolved
      * @param plan           what is searched, how masks are judged, and how the best becomes a network
      */
-    static MaskEvolution prepare(DenseNetwork original, String recordedEpochs, Retrainer.Parts parts,
+    static MaskEvolution prepare(DenseNetwork original, String recordedEpochs, RetrainingRows.Parts parts,
             RowsOrigin origin, EvolveSettings settings, Task task, Plan plan) {
-        Retrainer retrainer = Retrainer.prepare(original, recordedEpochs, settings.retraining(), origin, task, parts,
-                settings.device());
+        Retrainer retrainer = RetrainingSetup.prepare(original, recordedEpochs, settings.retraining(), origin, task,
+                parts, settings.device());
         try {
             return prepare(original, retrainer, parts.inMemory(), origin, settings, task, plan);
         } catch (RuntimeException e) {

@@ -106,8 +106,9 @@ public final class ModelBuilder {
         RetrainOptions training = options.training();
         int epochs = training.retraining().epochs();
         // Rows past what memory holds stream from disk, as shrink's, sweep's and evolve's retraining does.
-        Retrainer trainer = Retrainer.of(data, training, new RetrainSettings.Epochs(epochs, "{{EPOCHS}} " + epochs),
-                Loss.forTask(task, outputs), initial, Device.CPU);
+        Retrainer trainer = RetrainingSetup.of(data, training,
+                new RetrainSettings.Epochs(epochs, "{{EPOCHS}} " + epochs), Loss.forTask(task, outputs), initial,
+                Device.CPU);
         Retrainer.Outcome outcome;
         try {
             // Glorot's weights are drawn for the standardised coordinates the trainer works in.

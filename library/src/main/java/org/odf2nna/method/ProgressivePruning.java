@@ -195,7 +195,7 @@ public final class ProgressivePruning {
         List<Double> watched = new ArrayList<>();
         ChainCertificate.Reading reading = ChainCertificate.Reading.of(schedule.promise());
         retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
-        Retrainer.Reference reference = retrainer.reference(original);
+        RetrainingJudge.Reference reference = retrainer.reference(original);
         DenseNetwork current = original;
         Retrainer currentRetrainer = retrainer;
         int[] currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
@@ -238,7 +238,7 @@ public final class ProgressivePruning {
             Int8Fallback.Choice int8 = quantize.int8()
                     ? Int8Fallback.choose(network, roundRetrainer, tolerance, quantize.integerKernels()) : null;
             DenseNetwork candidate = int8 == null ? network : int8.judged();
-            Retrainer.Moved moved = roundRetrainer.moved(reference, network, candidate);
+            RetrainingJudge.Moved moved = roundRetrainer.moved(reference, network, candidate);
             TrainingSummary training = retrained.summary().withChange(moved.change());
             judges.add(level -> roundRetrainer.bound(reference, candidate, tolerance, level, reading));
             watched.add(moved.watchedLoss());

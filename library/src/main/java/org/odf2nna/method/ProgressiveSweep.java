@@ -87,8 +87,8 @@ public final class ProgressiveSweep {
             throw new IllegalArgumentException("validation rows need targets: a regression model's MSE is bounded "
                     + "on them");
         }
-        return prepare(original, null, Retrainer.Parts.of(training, validation), RowsOrigin.IN_MEMORY, settings, task)
-                .run(true, progress);
+        return prepare(original, null, RetrainingRows.Parts.of(training, validation), RowsOrigin.IN_MEMORY, settings,
+                task).run(true, progress);
     }
 
     /**
@@ -119,13 +119,13 @@ public final class ProgressiveSweep {
      * @param recordedEpochs the original's training epochs as its file records them, or null
      * @param task           the task, resolved
      */
-    static ProgressiveSweep prepare(DenseNetwork original, String recordedEpochs, Retrainer.Parts parts,
+    static ProgressiveSweep prepare(DenseNetwork original, String recordedEpochs, RetrainingRows.Parts parts,
             RowsOrigin origin, SweepSettings settings, Task task) {
         if (!settings.schedule().progressive()) {
             throw new IllegalArgumentException("the schedule is not progressive");
         }
-        Retrainer retrainer = Retrainer.prepare(original, recordedEpochs, settings.retraining(), origin, task, parts,
-                settings.device());
+        Retrainer retrainer = RetrainingSetup.prepare(original, recordedEpochs, settings.retraining(), origin, task,
+                parts, settings.device());
         boolean accuracy = task == Task.CLASSIFICATION;
         if (!accuracy && !retrainer.validationLabelled()) {
             throw new InputException(origin.validationFile(), "line 1", "has no target column: bounding a regression "

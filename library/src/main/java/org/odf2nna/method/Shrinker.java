@@ -248,7 +248,7 @@ public final class Shrinker {
                 ? ColumnRequest.Target.OPTIONAL : ColumnRequest.Target.REQUIRED;
         EvalData trainRows = new EvalData(options.retrain().train(), ColumnRequest.of(-1,
                 options.eval().columns().label(), target), eval.inferenceBatch()).forModel(model);
-        return Retrainer.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
+        return RetrainingSetup.prepare(model, options.retrain(), task, trainRows, options.device(), progress);
     }
 
     /**

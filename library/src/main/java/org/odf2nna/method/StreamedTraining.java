@@ -82,13 +82,13 @@ final class StreamedTraining {
             read(loaded, selection, (x, y, n) -> first.add(label(x, y, n, trainLabelled, plan), y, n),
                     first::validation);
             TrainingData validation = validationFile != null ? validationFile
-                    : Retrainer.labelByTeacher(first.validationRows(), plan.original(), plan.loss());
-            Conditioning conditioning = Retrainer.RAW_COORDINATES ? Conditioning.identity(width)
+                    : TeacherOutputs.labelByTeacher(first.validationRows(), plan.original(), plan.loss());
+            Conditioning conditioning = RetrainingSetup.RAW_COORDINATES ? Conditioning.identity(width)
                     : first.moments.conditioning(plan.loss(), plan.head());
             StreamedRows train = write(loaded, new Selection(rows, held, plan.settings().seed()), trainLabelled,
                     conditioning, plan);
             InputRange range = new InputRange(first.min, first.max, (int) first.rows);
-            return Retrainer.streamed(train, validation, conditioning, plan, range,
+            return RetrainingSetup.streamed(train, validation, conditioning, plan, range,
                     new float[] {first.targetLo, first.targetHi});
         } finally {
             loaded.close();
@@ -218,7 +218,7 @@ final class StreamedTraining {
     private static float[] label(float[] x, float[] y, int n, boolean labelled, Plan plan) {
         if (!labelled) {
             TrainingData rows = new TrainingData(x, y, n, x.length / Math.max(1, n));
-            TrainingData byTeacher = Retrainer.labelByTeacher(rows, plan.original(), plan.loss());
+            TrainingData byTeacher = TeacherOutputs.labelByTeacher(rows, plan.original(), plan.loss());
             System.arraycopy(byTeacher.targets(), 0, y, 0, n);
         }
         return x;

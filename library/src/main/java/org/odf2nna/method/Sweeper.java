@@ -83,8 +83,8 @@ public final class Sweeper {
         Task task = Task.givenOrInferred(settings.task(), network);
         Sweep options = new Sweep(files, settings, task);
         EvalData trainRows = trainingRows(options, model);
-        Retrainer.Parts parts = Retrainer.loadParts(model, options.retrain(), task, trainRows, settings.device(),
-                progress);
+        RetrainingRows.Parts parts = RetrainingRows.loadParts(model, options.retrain(), task, trainRows,
+                settings.device(), progress);
         ScanResult scores;
         try {
             scores = ModelScan.scan(model, trainRows, null, settings.device(), progress);
@@ -102,7 +102,7 @@ public final class Sweeper {
                 sweep.retrainer().release();
             }
         }
-        return epsilonGrid(options, model, trainRows, Retrainer.prepare(model, options.retrain(), task, parts,
+        return epsilonGrid(options, model, trainRows, RetrainingSetup.prepare(model, options.retrain(), task, parts,
                 settings.device()), scores, progress);
     }
 

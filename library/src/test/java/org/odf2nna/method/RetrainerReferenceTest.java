@@ -35,7 +35,7 @@ class RetrainerReferenceTest {
         RetrainSettings settings = RetrainSettings.builder().epochs(1).batchSize(32).learningRate(0.001f).seed(0)
                 .validationShare(0.25).patience(0).distillation(Distillation.DEFAULT).build();
         TrainingData[] parts = new TrainingData(x, y, ROWS, teacher.inputs()).split(0.25, 0);
-        return Retrainer.prepare(teacher, null, settings, RowsOrigin.IN_MEMORY, task, parts, Device.CPU)
+        return RetrainingSetup.prepare(teacher, null, settings, RowsOrigin.IN_MEMORY, task, parts, Device.CPU)
                 .watchingTraining(watched);
     }
 
@@ -44,7 +44,7 @@ class RetrainerReferenceTest {
         return network.withLayers(network.layers());
     }
 
-    private static void sameReference(Retrainer.Reference a, Retrainer.Reference b) {
+    private static void sameReference(RetrainingJudge.Reference a, RetrainingJudge.Reference b) {
         assertArrayEquals(a.validation(), b.validation(), "validation rows");
         assertArrayEquals(a.watched(), b.watched(), "watched rows");
         assertArrayEquals(a.fidelity(), b.fidelity(), "fidelity rows");
@@ -59,10 +59,10 @@ class RetrainerReferenceTest {
                 head);
         for (int watched : new int[] {500, 5_000}) {
             Retrainer retrainer = retrainer(teacher, task, watched);
-            Retrainer.Reference kept = retrainer.reference(teacher);
-            Retrainer.Reference computed = retrainer.reference(copy(teacher));
+            RetrainingJudge.Reference kept = retrainer.reference(teacher);
+            RetrainingJudge.Reference computed = retrainer.reference(copy(teacher));
             sameReference(computed, kept);
-            Retrainer.Moved moved = retrainer.moved(kept, candidate, candidate);
+            RetrainingJudge.Moved moved = retrainer.moved(kept, candidate, candidate);
             assertEquals(retrainer.changeFrom(computed, candidate), moved.change());
             assertEquals(retrainer.watchedLoss(computed, candidate), moved.watchedLoss());
             assertTrue(moved.change() > 0, "a different network changes something: " + moved.change());

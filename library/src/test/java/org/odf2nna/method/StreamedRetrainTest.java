@@ -339,12 +339,13 @@ class StreamedRetrainTest {
     @Test
     void forwardInBlocksGivesTheOutputsOfOnePass() {
         org.odf2nna.network.DenseNetwork network = network();
-        int n = 3 * Retrainer.FORWARD_BLOCK + 17;
+        int n = 3 * TeacherOutputs.FORWARD_BLOCK + 17;
         java.util.Random random = new java.util.Random(8);
         float[] x = new float[n * WIDTH];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
-        org.junit.jupiter.api.Assertions.assertArrayEquals(network.forward(x, n), Retrainer.forward(network, x, n));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(network.forward(x, n),
+                TeacherOutputs.forward(network, x, n));
     }
 }

@@ -49,14 +49,14 @@ class WatchedLossTest {
         RetrainOptions options = new RetrainOptions(Path.of("train.csv"), RetrainSettings.builder().epochs(3)
                 .batchSize(32).learningRate(0.001f).seed(0).validationShare(0.2).patience(0)
                 .distillation(Distillation.NONE).build());
-        return Retrainer.of(new TrainingData(x, y, rows, 1), options, new RetrainSettings.Epochs(3, "test"),
+        return RetrainingSetup.of(new TrainingData(x, y, rows, 1), options, new RetrainSettings.Epochs(3, "test"),
                 Loss.SOFTMAX_CROSS_ENTROPY, OutputHead.NONE, Device.CPU).watchingTraining(5000);
     }
 
     @Test
     void changesThatGainCostNothingWhileEveryChangeCounts() {
         Retrainer retrainer = retrainer(0);
-        Retrainer.Reference reference = retrainer.reference(threshold(0));
+        RetrainingJudge.Reference reference = retrainer.reference(threshold(0));
         double changed = retrainer.watchedChange(reference, threshold(0.5f));
         double lost = retrainer.watchedLoss(reference, threshold(0.5f));
         assertTrue(changed > 0.3, "about half the rows changed class: " + changed);
@@ -68,7 +68,7 @@ class WatchedLossTest {
     @Test
     void changesThatLoseCountAsMuchAsChanges() {
         Retrainer retrainer = retrainer(1);
-        Retrainer.Reference reference = retrainer.reference(threshold(0));
+        RetrainingJudge.Reference reference = retrainer.reference(threshold(0));
         double changed = retrainer.watchedChange(reference, threshold(0.5f));
         assertTrue(changed > 0.3, "about half the rows changed class: " + changed);
         assertEquals(changed, retrainer.watchedLoss(reference, threshold(0.5f)), 1e-12);
