@@ -3,6 +3,7 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.InputException;
+import org.odf2nna.api.Messages;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
@@ -131,7 +132,7 @@ final class EvolveCommand extends Subcommand {
         java.util.Set<Path> before = Main.existing(List.of(out));
         EvolveReport result = Odf2nna.evolve(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
-                Odf2nna.recordedMetricWarning(model, result.originalMetrics())));
+                Messages.recordedMetricWarning(model, result.originalMetrics())));
         main.out.println();
         EvolveReport.Outcome o = result.outcome();
         main.out.println("wrote " + o.output() + " (" + o.kept().network().parameters() + " parameters; loaded back in "

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Cleaning;
+import org.odf2nna.api.Messages;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphTables;
@@ -46,7 +47,7 @@ final class InspectCommand extends Subcommand {
                 // A model whose shapes contradict each other is refused as it is, whatever blocks it may also have.
                 throw e;
             }
-            String int8 = blocks.blocks().isEmpty() ? Odf2nna.int8NotPruned(model.path) : null;
+            String int8 = blocks.blocks().isEmpty() ? Messages.int8NotPruned(model.path) : null;
             if (int8 != null) {
                 // An int8 file on integer kernels (this tool's static form, a quantized graph): read, and said why
                 // nothing in it is pruned.
@@ -55,7 +56,7 @@ final class InspectCommand extends Subcommand {
             }
             if (blocks.blocks().isEmpty()) {
                 // Neither: one line naming what was looked for, and the node that stopped the chain.
-                throw new InputException(model.path, null, Odf2nna.noBlocks(model.path),
+                throw new InputException(model.path, null, Messages.noBlocks(model.path),
                         e.kind() == InputException.Kind.USAGE ? e.kind() : InputException.Kind.UNCERTIFIABLE, e);
             }
             // No dense chain at the end, but dense blocks inside: those are what the tool prunes.

@@ -324,8 +324,8 @@ public final class Main implements Runnable {
 
     /**
      * {@code rendered} (a report whose OR line gives the original's metrics on the --eval rows) with {@code warning}
-     * under that line: the facade's {@link Odf2nna#recordedMetricWarning}, empty when the metrics agree with the test
-     * metric in the model's JSON sidecar (then {@code rendered} as it is).
+     * under that line: the API's {@link org.odf2nna.api.Messages#recordedMetricWarning}, empty when the metrics agree
+     * with the test metric in the model's JSON sidecar (then {@code rendered} as it is).
      */
     static String withRecordedMetricWarning(String rendered, String warning) {
         if (warning.isEmpty()) {

@@ -3,6 +3,7 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.InputException;
+import org.odf2nna.api.Messages;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
@@ -116,7 +117,7 @@ final class ShrinkCommand extends Subcommand {
                 output, options.report.path, options.csv());
         if (graph) {
             if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
-                throw InputException.uncertifiable(model.path, null, Odf2nna.noBlocks(model.path));
+                throw InputException.uncertifiable(model.path, null, Messages.noBlocks(model.path));
             }
             if (outputFormat != ModelFormat.ONNX && !kerasGraph) {
                 throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX, or as .keras when "
@@ -143,7 +144,7 @@ final class ShrinkCommand extends Subcommand {
         java.util.Set<Path> before = Main.existing(outputs);
         ShrinkReport result = Odf2nna.shrink(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
-                Odf2nna.recordedMetricWarning(model.path, result.originalMetrics())));
+                Messages.recordedMetricWarning(model.path, result.originalMetrics())));
         main.out.println();
         for (EpsilonOutcome o : result.outcomes()) {
             String runtime = outputFormat == ModelFormat.SAVEDMODEL ? "TensorFlow"

@@ -3,6 +3,7 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Function;
+import org.odf2nna.api.Messages;
 import org.odf2nna.api.Odf2nna;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
@@ -105,7 +106,7 @@ final class SweepCommand extends Subcommand {
     static int printOutcome(Subcommand command, Path model, Set<Path> before, SweepReport result, Path report,
             Function<ModelFormat, String> whyOnnx) {
         command.main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result),
-                Odf2nna.recordedMetricWarning(model, result.table().originalMetrics())));
+                Messages.recordedMetricWarning(model, result.table().originalMetrics())));
         command.printReplacedNote(before, result.output());
         if (result.output() != null) {
             command.printNote(Main.writtenFormatNote(model, result.output().toLowerCase(java.util.Locale.ROOT)

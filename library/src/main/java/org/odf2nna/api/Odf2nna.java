@@ -29,7 +29,6 @@ import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ModelDescription;
-import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepReport;
@@ -532,19 +531,6 @@ public final class Odf2nna {
         return org.odf2nna.method.GraphSweeper.shrinkOnce(files, settings, inputs, decoding, progress);
     }
 
-    /** What the tool says of a graph with neither dense blocks nor a dense chain to prune (one line, no file). */
-    public static String noBlocks(Path model) {
-        return org.odf2nna.method.GraphSweeper.noBlocks(model);
-    }
-
-    /**
-     * What the tool says of a model's int8 layers on integer kernels (the static form's QGemm and pairs, a graph's
-     * integer layers), which no pruning reads: one line, which and why; null when it holds none.
-     */
-    public static String int8NotPruned(Path model) {
-        return org.odf2nna.method.Int8Layers.notPruned(model);
-    }
-
     /**
      * The sweep over a graph's dense blocks, from files: the same files and settings as {@link #sweep(SweepFiles,
      * SweepSettings, Progress)} (training rows measure the units, validation rows judge the rounds, the test rows only
@@ -610,24 +596,6 @@ public final class Odf2nna {
      */
     public static ModelFormat formatOf(Path model) {
         return ModelFiles.formatOf(model);
-    }
-
-    /**
-     * A warning, for a report's line on the original model, when {@code original} (its metrics on the rows given) is
-     * far worse than the test metric that the model's JSON sidecar ({@code NAME.json} beside it) records: the rows
-     * may not be the ones it was trained for. Empty when there is no sidecar, it records no such metric, or they
-     * agree.
-     *
-     * @param model    the model file or SavedModel directory
-     * @param original the original model's metrics on the rows given, or null (then empty)
-     */
-    public static String recordedMetricWarning(Path model, Metrics original) {
-        if (original == null || model == null) {
-            return "";
-        }
-        // The sidecar's key is the metric's own name: accuracy or mse.
-        return ReportFormat.recordedMismatch(original, ModelFiles.sidecarTestMetric(model, original.primaryName()),
-                ModelFiles.sidecar(model).toString());
     }
 
     /** Rows as the method package holds them: no targets is NaN targets. */

@@ -81,18 +81,18 @@ class DescribeAndFilesTest {
     void warnsWhenTheSidecarRecordsAFarBetterMetric(@TempDir Path dir) throws IOException {
         Metrics half = new Metrics.Classification(30, 3, 0.5, 0.5, Double.NaN);
         // models/iris_4-16-16-3_relu.json records test accuracy 1.0.
-        assertTrue(Odf2nna.recordedMetricWarning(IRIS, half).contains("50 points below"),
-                Odf2nna.recordedMetricWarning(IRIS, half));
-        assertEquals("", Odf2nna.recordedMetricWarning(IRIS, new Metrics.Classification(30, 3, 1.0, 1.0,
+        assertTrue(Messages.recordedMetricWarning(IRIS, half).contains("50 points below"),
+                Messages.recordedMetricWarning(IRIS, half));
+        assertEquals("", Messages.recordedMetricWarning(IRIS, new Metrics.Classification(30, 3, 1.0, 1.0,
                 Double.NaN)));
         Path alone = dir.resolve("iris.onnx");
         Files.copy(IRIS, alone);
-        assertEquals("", Odf2nna.recordedMetricWarning(alone, half), "no sidecar");
+        assertEquals("", Messages.recordedMetricWarning(alone, half), "no sidecar");
         // The key is the metric's own: a regression's MSE against the sidecar's mse.
         Files.writeString(dir.resolve("iris.json"), "{\"test_metrics\": {\"mse\": 1.0, \"accuracy\": 1.0}}");
-        assertTrue(Odf2nna.recordedMetricWarning(alone, new Metrics.Regression(100, 5, 2, 0.1))
+        assertTrue(Messages.recordedMetricWarning(alone, new Metrics.Regression(100, 5, 2, 0.1))
                 .contains("is 5 times the 1"));
-        assertEquals("", Odf2nna.recordedMetricWarning(alone, null));
+        assertEquals("", Messages.recordedMetricWarning(alone, null));
     }
 
     @Test
