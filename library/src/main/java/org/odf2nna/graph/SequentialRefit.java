@@ -162,7 +162,10 @@ final class SequentialRefit {
     private record Pair(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block, Kernel kernel) {
     }
 
-    /** The samples of one batch: the pruned hidden tensor, the targets, and the residual branches when they count. */
+    /**
+     * The samples of one batch: the pruned hidden tensor, the original's targets and residual branch at the samples
+     * taken ([sample, output]; the residual null where it does not count), and the pruned network's residual branch.
+     */
     private record Batch(Patches patches, float[] h, float[] y, float[] rOriginal, float[] rCurrent, int count,
             int positions) {
     }
@@ -188,78 +191,139 @@ final class SequentialRefit {
 
     /**
      * Runs the original and the current network, each cut to what the block's tensors need, over the rows the block
-     * reads, and sums the samples; null when the tensors do not line up.
+     * reads, and sums the samples; null when the tensors do not line up. The original's side at the samples is read
+     * from {@link OriginalSamples} when an earlier round kept it, and kept for the next rounds otherwise.
      */
     private static Sums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
+        boolean residual = pair.was().residual() != null && pair.block().residual() != null;
+        String key = OriginalSamples.key(pair.was(), residual, rows, cap);
+        OriginalSamples.Block kept = OriginalSamples.find(pair.original(), key);
+        if (kept != null) {
+            Sums sums = gather(pair, file, input, rows, device, cap, kept);
+            if (sums != null) {
+                return sums;
+            }
+            OriginalSamples.forget(pair.original(), key);
+        }
+        return gather(pair, file, input, rows, device, cap, null);
+    }
+
+    /** {@link #gather} reading the original's samples from {@code kept}, or running the original when it is null. */
+    private static Sums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap,
+            OriginalSamples.Block kept) {
         DenseBlock was = pair.was();
         DenseBlock block = pair.block();
-        Kernel kernel = pair.kernel();
         boolean residual = was.residual() != null && block.residual() != null;
         List<String> originalOut = residual ? List.of(was.output(), was.residual()) : List.of(was.output());
         List<String> currentOut = residual ? List.of(block.hidden(), block.residual()) : List.of(block.hidden());
-        int k = block.width();
-        int outputs = block.outputs();
-        Sums sums = new Sums(kernel == null ? k : k * kernel.taps(), outputs);
+        Sums sums = new Sums(pair.kernel() == null ? block.width() : block.width() * pair.kernel().taps(),
+                block.outputs());
         String data = input.data().name();
-        try (GraphFeed.Session a = input.open(prefix(pair.original(), originalOut, data), device, file);
-                GraphFeed.Session c = input.open(prefix(pair.current(), currentOut, data), device, file)) {
+        try (GraphFeed.Session a = kept != null ? null : input.open(prefix(pair.original(), originalOut, data), device,
+                file); GraphFeed.Session c = input.open(prefix(pair.current(), currentOut, data), device, file)) {
+            OriginalSamples.Block keeping = null;
             int limit = rows.count();
             int stride = 0;
-            for (int start = 0; start < limit; start += BATCH) {
+            int batchIndex = 0;
+            for (int start = 0; start < limit; start += BATCH, batchIndex++) {
                 int count = Math.min(BATCH, limit - start);
-                Map<String, OnnxRunner.Out> shapedOriginal = a.runShaped(rows, start, count,
-                        new ArrayList<>(originalOut));
                 Map<String, OnnxRunner.Out> shaped = c.runShaped(rows, start, count, new ArrayList<>(currentOut));
-                Map<String, float[]> o = new HashMap<>();
-                shapedOriginal.forEach((name, out) -> o.put(name, out.values()));
-                Map<String, float[]> p = new HashMap<>();
-                shaped.forEach((name, out) -> p.put(name, out.values()));
-                float[] h = p.get(block.hidden());
-                float[] y = o.get(was.output());
-                Patches patches = kernel == null ? null : Patches.of(kernel, shaped.get(block.hidden()).shape(),
-                        shapedOriginal.get(was.output()).shape());
-                if (kernel != null && patches == null) {
+                Map<String, OnnxRunner.Out> shapedOriginal = a == null ? null : a.runShaped(rows, start, count,
+                        new ArrayList<>(originalOut));
+                long[] outShape = a == null ? kept.outputShape : shapedOriginal.get(was.output()).shape();
+                float[] h = shaped.get(block.hidden()).values();
+                Patches patches = pair.kernel() == null ? null : Patches.of(pair.kernel(),
+                        shaped.get(block.hidden()).shape(), outShape);
+                if (pair.kernel() != null && patches == null) {
                     return null;
                 }
                 // Samples are output positions: the patch a Conv of several taps reads, else the position itself.
-                int positions = patches != null ? patches.outputs() : h.length / count / k;
-                if (y.length != (long) count * positions * outputs) {
-                    return null;
-                }
-                float[] rOriginal = residual ? o.get(was.residual()) : null;
-                float[] rCurrent = residual ? p.get(block.residual()) : null;
-                if (residual && (rOriginal.length != y.length || rCurrent.length != y.length)) {
-                    rOriginal = null;
-                    rCurrent = null;
-                }
+                int positions = patches != null ? patches.outputs() : h.length / count / block.width();
                 if (stride == 0) {
                     limit = rowsFor(rows.count(), positions, cap);
                     stride = (int) Math.max(1, ((long) limit * positions + cap - 1) / cap);
                 }
-                add(sums, block.kind(), new Batch(patches, h, y, rOriginal, rCurrent, count, positions),
-                        (long) start * positions, stride);
+                List<Integer> taken = taken((long) start * positions, stride, count * positions);
+                float[] rCurrent = residual ? shaped.get(block.residual()).values() : null;
+                float[][] targets;
+                if (a == null) {
+                    if (batchIndex >= kept.targets.size()
+                            || kept.targets.get(batchIndex).length != taken.size() * block.outputs()) {
+                        return null;
+                    }
+                    targets = new float[][] {kept.targets.get(batchIndex), kept.residuals.get(batchIndex)};
+                } else {
+                    targets = sampled(shapedOriginal, was, residual, block, count, positions, taken);
+                    if (targets == null) {
+                        return null;
+                    }
+                    keeping = keeping == null ? new OriginalSamples.Block(outShape) : keeping;
+                    keeping.targets.add(targets[0]);
+                    keeping.residuals.add(targets[1]);
+                }
+                if (targets[1] != null && rCurrent.length != (long) count * positions * block.outputs()) {
+                    targets[1] = null; // the residual branches do not line up: the block's output alone is the target
+                }
+                add(sums, block.kind(), new Batch(patches, h, targets[0], targets[1], rCurrent, count, positions),
+                        taken);
+            }
+            if (keeping != null) {
+                OriginalSamples.keep(pair.original(), OriginalSamples.key(was, residual, rows, cap), keeping);
             }
         }
         return sums;
     }
 
-    /** Adds the samples of one batch taken at {@code stride}: the pruned network's hidden units and the targets. */
-    private static void add(Sums sums, DenseBlock.Kind kind, Batch batch, long first, int stride) {
-        Patches patches = batch.patches();
-        float[] h = batch.h();
-        float[] y = batch.y();
-        float[] rOriginal = batch.rOriginal();
-        float[] rCurrent = batch.rCurrent();
-        int count = batch.count();
-        int positions = batch.positions();
-        int k = sums.sx.length;
-        int outputs = sums.st.length;
+    /** The samples of a batch of {@code samples} (rows × positions) whose index from the first row is {@code first}. */
+    private static List<Integer> taken(long first, int stride, int samples) {
         List<Integer> taken = new ArrayList<>();
-        for (int s = 0; s < count * positions; s++) {
+        for (int s = 0; s < samples; s++) {
             if ((first + s) % stride == 0) {
                 taken.add(s);
             }
         }
+        return taken;
+    }
+
+    /**
+     * The original's block output at the {@code taken} samples, [sample, output], and its residual branch there (null
+     * without one, or where it does not line up with the output); null when the output does not line up.
+     */
+    private static float[][] sampled(Map<String, OnnxRunner.Out> shapedOriginal, DenseBlock was, boolean residual,
+            DenseBlock block, int count, int positions, List<Integer> taken) {
+        int outputs = block.outputs();
+        float[] y = shapedOriginal.get(was.output()).values();
+        if (y.length != (long) count * positions * outputs) {
+            return null;
+        }
+        float[] rOriginal = residual ? shapedOriginal.get(was.residual()).values() : null;
+        if (rOriginal != null && rOriginal.length != y.length) {
+            rOriginal = null;
+        }
+        float[] ys = new float[taken.size() * outputs];
+        float[] rs = rOriginal == null ? null : new float[ys.length];
+        for (int i = 0; i < taken.size(); i++) {
+            for (int u = 0; u < outputs; u++) {
+                int at = index(block.kind(), taken.get(i), u, outputs, positions);
+                ys[i * outputs + u] = y[at];
+                if (rs != null) {
+                    rs[i * outputs + u] = rOriginal[at];
+                }
+            }
+        }
+        return new float[][] {ys, rs};
+    }
+
+    /**
+     * Adds the {@code taken} samples of one batch: the pruned network's hidden units, and as targets the original's
+     * block output plus, where there is one, the original's residual branch minus the pruned network's.
+     */
+    private static void add(Sums sums, DenseBlock.Kind kind, Batch batch, List<Integer> taken) {
+        Patches patches = batch.patches();
+        float[] h = batch.h();
+        int positions = batch.positions();
+        int k = sums.sx.length;
+        int outputs = sums.st.length;
         DMatrixRMaj x = new DMatrixRMaj(taken.size(), k);
         DMatrixRMaj t = new DMatrixRMaj(taken.size(), outputs);
         for (int i = 0; i < taken.size(); i++) {
@@ -270,8 +334,9 @@ final class SequentialRefit {
                 sums.sx[u] += v;
             }
             for (int u = 0; u < outputs; u++) {
-                int at = index(kind, s, u, outputs, positions);
-                double v = y[at] + (rOriginal == null ? 0 : rOriginal[at] - rCurrent[at]);
+                float y = batch.y()[i * outputs + u];
+                double v = y + (batch.rOriginal() == null ? 0
+                        : batch.rOriginal()[i * outputs + u] - batch.rCurrent()[index(kind, s, u, outputs, positions)]);
                 t.set(i, u, v);
                 sums.st[u] += v;
             }

@@ -158,6 +158,32 @@ class ConvBlockTest {
         return g.model(14);
     }
 
+    /**
+     * The original's samples are kept from one refit to the next (OriginalSamples): a second refit of the same
+     * original on the same rows reads them instead of running the original, and writes the very same model.
+     */
+    @Test
+    void aSecondRefitReadsTheOriginalsKeptSamplesAndWritesTheSameModel() {
+        ModelProto model = duplicated();
+        GraphRows graphRows = new GraphRows(Graphs.rows(13, ROWS, IN), IN, null);
+        List<DenseBlock> blocks = BlockFinder.find(model, FILE);
+        List<BlockStatistics.Moments> m = BlockStatistics.measure(model, FILE, blocks, graphRows,
+                GraphRows.dataInput(model, FILE), Device.CPU, 100_000);
+        ModelProto folded = BlockPruner.prune(model, FILE, blocks, m, List.of(new boolean[] {false, true, false,
+            true}), Compensation.MEAN).model();
+        String key = OriginalSamples.key(blocks.get(0), false, graphRows, 100_000);
+        assertEquals(null, OriginalSamples.find(model, key), "nothing kept before the first refit");
+        ModelProto first = SequentialRefit.refit(model, folded, FILE, GraphFeed.of(model, FILE), graphRows,
+                Device.CPU, 100_000);
+        assertTrue(OriginalSamples.find(model, key) != null, "the first refit keeps the original's samples");
+        ModelProto second = SequentialRefit.refit(model, folded, FILE, GraphFeed.of(model, FILE), graphRows,
+                Device.CPU, 100_000);
+        assertEquals(first, second);
+        // Other rows are other samples: not read from what the first rows kept.
+        GraphRows other = new GraphRows(Graphs.rows(14, ROWS, IN), IN, null);
+        assertEquals(null, OriginalSamples.find(model, OriginalSamples.key(blocks.get(0), false, other, 100_000)));
+    }
+
     @Test
     void theSequentialRefitFitsPatchesOfAStridedPaddedKernelExactly() {
         ModelProto model = duplicated();
