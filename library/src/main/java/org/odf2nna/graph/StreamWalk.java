@@ -1,7 +1,5 @@
 package org.odf2nna.graph;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -14,7 +12,6 @@ import org.odf2nna.graph.DenseBlock.Kind;
 import org.odf2nna.graph.DenseBlock.UnitSlot;
 import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /**
  * One stream's walk over the graph from a residual Add's output ({@link TiedChannels}): the tensors whose channel c is
@@ -325,7 +322,7 @@ final class StreamWalk {
 
     /** A spatial mean of NCHW (axes 2 and 3, never the channel axis): pooled, or flat without the kept axes. */
     private void reduceMean(NodeProto n) {
-        long[] axes = n.getInputCount() > 1 ? ints(g.constant(n.getInput(1)))
+        long[] axes = n.getInputCount() > 1 ? BlockFinder.longs(g.constant(n.getInput(1)))
                 : NodeAttributes.intsAttribute(n, "axes").stream().mapToLong(Long::longValue).toArray();
         Set<Long> set = new HashSet<>();
         for (long a : axes == null ? new long[0] : axes) {
@@ -422,25 +419,5 @@ final class StreamWalk {
 
     private String names(Set<Integer> nodes) {
         return String.join(", ", nodes.stream().map(i -> GraphView.nodeName(g.nodes.get(i))).toList());
-    }
-
-    /** The values of an integer constant (int64 or int32), or null. */
-    private static long[] ints(TensorProto t) {
-        if (t == null) {
-            return null;
-        }
-        if (t.getInt64DataCount() > 0) {
-            return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
-        }
-        if (t.getInt32DataCount() > 0) {
-            return t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
-        }
-        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        boolean wide = t.getDataType() == TensorProto.DataType.INT64_VALUE;
-        long[] out = new long[raw.remaining() / (wide ? 8 : 4)];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = wide ? raw.getLong() : raw.getInt();
-        }
-        return out;
     }
 }
