@@ -69,6 +69,26 @@ final class InputStaging {
         });
     }
 
+    /**
+     * An int64, int32 or bool tensor of float values, each cast (token ids and masks fed as float rows): in the
+     * slot's buffer, or where {@link #buffer} gives none, in a direct buffer of its own.
+     */
+    static OnnxTensor cast(int slot, float[] data, int offset, int count, long[] shape, OnnxJavaType type)
+            throws OrtException {
+        long bytes = (long) count * type.size;
+        ByteBuffer staged = buffer(slot, bytes);
+        ByteBuffer b = staged != null ? staged : ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < count; i++) {
+            float x = data[offset + i];
+            switch (type) {
+                case INT64 -> b.putLong((long) x);
+                case INT32 -> b.putInt((int) x);
+                default -> b.put(x != 0 ? (byte) 1 : 0);
+            }
+        }
+        return OnnxTensor.createTensor(OnnxRunner.environment(), b.flip(), shape, type);
+    }
+
     /** Writes a tensor's values into the start of a staging buffer (through a view: its own position stays 0). */
     private interface Fill {
         void into(ByteBuffer staged);

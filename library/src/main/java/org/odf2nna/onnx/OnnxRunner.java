@@ -422,7 +422,6 @@ public final class OnnxRunner implements AutoCloseable {
      * for the garbage collector to free) where it fits.
      */
     private static OnnxTensor tensor(Fed f, int slot) throws OrtException {
-        OrtEnvironment env = environment();
         int n = f.count();
         float[] v = f.values();
         int o = f.offset();
@@ -431,30 +430,12 @@ public final class OnnxRunner implements AutoCloseable {
                 return InputStaging.floats(slot, v, o, n, f.shape());
             case OnnxTensors.DOUBLE:
                 return InputStaging.widened(slot, v, o, n, f.shape());
-            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE: {
-                ByteBuffer staged = InputStaging.buffer(slot, (long) n * Long.BYTES);
-                java.nio.LongBuffer l = staged == null ? java.nio.LongBuffer.allocate(n) : staged.asLongBuffer();
-                for (int i = 0; i < n; i++) {
-                    l.put((long) v[o + i]);
-                }
-                return OnnxTensor.createTensor(env, l.flip(), f.shape());
-            }
-            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE: {
-                ByteBuffer staged = InputStaging.buffer(slot, (long) n * Integer.BYTES);
-                java.nio.IntBuffer x = staged == null ? java.nio.IntBuffer.allocate(n) : staged.asIntBuffer();
-                for (int i = 0; i < n; i++) {
-                    x.put((int) v[o + i]);
-                }
-                return OnnxTensor.createTensor(env, x.flip(), f.shape());
-            }
-            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.BOOL_VALUE: {
-                ByteBuffer staged = InputStaging.buffer(slot, n);
-                ByteBuffer b = staged == null ? ByteBuffer.allocateDirect(n) : staged;
-                for (int i = 0; i < n; i++) {
-                    b.put(v[o + i] != 0 ? (byte) 1 : 0);
-                }
-                return OnnxTensor.createTensor(env, b.flip(), f.shape(), OnnxJavaType.BOOL);
-            }
+            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT64_VALUE:
+                return InputStaging.cast(slot, v, o, n, f.shape(), OnnxJavaType.INT64);
+            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT32_VALUE:
+                return InputStaging.cast(slot, v, o, n, f.shape(), OnnxJavaType.INT32);
+            case org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.BOOL_VALUE:
+                return InputStaging.cast(slot, v, o, n, f.shape(), OnnxJavaType.BOOL);
             default:
                 throw new IllegalArgumentException("input '" + f.name() + "' of element type " + f.elementType()
                         + " cannot be fed");

@@ -3,6 +3,7 @@ package org.odf2nna.onnx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -40,6 +41,24 @@ class InputStagingTest {
                 float[] batch = java.util.Arrays.copyOf(rows, n * 28);
                 assertArrayEquals(copied(first, batch, n), a.run(batch, n, 28, List.of("y")).get("y"), "a, " + n);
                 assertArrayEquals(copied(second, batch, n), b.run(batch, n, 28, List.of("y")).get("y"), "b, " + n);
+            }
+        }
+    }
+
+    @Test
+    void castTensorsHoldTheFloatValuesCastInTheirSlotOrWithout() throws OrtException {
+        float[] data = {9f, 3f, 0f, -2f, 7f, 1f};
+        // Slot 0 is staged; slot SLOTS has no buffer and builds its own.
+        for (int slot : new int[] {0, InputStaging.SLOTS}) {
+            try (OnnxTensor l = InputStaging.cast(slot, data, 1, 4, new long[] {2, 2}, OnnxJavaType.INT64)) {
+                assertArrayEquals(new long[][] {{3, 0}, {-2, 7}}, (long[][]) l.getValue(), "int64, slot " + slot);
+            }
+            try (OnnxTensor i = InputStaging.cast(slot, data, 1, 4, new long[] {4}, OnnxJavaType.INT32)) {
+                assertArrayEquals(new int[] {3, 0, -2, 7}, (int[]) i.getValue(), "int32, slot " + slot);
+            }
+            try (OnnxTensor b = InputStaging.cast(slot, data, 1, 4, new long[] {4}, OnnxJavaType.BOOL)) {
+                assertArrayEquals(new boolean[] {true, false, true, true}, (boolean[]) b.getValue(),
+                        "bool, slot " + slot);
             }
         }
     }
