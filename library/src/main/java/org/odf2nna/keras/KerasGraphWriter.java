@@ -284,7 +284,7 @@ public final class KerasGraphWriter {
         scaleUnits(w, dims, gemm, transB, u.inverseScale());
         JsonObject config = layer.config();
         boolean useBias = !config.has("use_bias") || config.get("use_bias").getAsBoolean();
-        if (!useBias && !allZero(u.bias())) {
+        if (!useBias && !KerasWriter.allZero(u.bias())) {
             config.addProperty("use_bias", true);
             useBias = true;
         }
@@ -504,14 +504,5 @@ public final class KerasGraphWriter {
         float[] a = new float[n];
         java.util.Arrays.fill(a, v);
         return a;
-    }
-
-    private static boolean allZero(float[] v) {
-        for (float x : v) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

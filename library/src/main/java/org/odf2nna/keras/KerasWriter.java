@@ -349,7 +349,8 @@ public final class KerasWriter {
         return v;
     }
 
-    private static boolean allZero(float[] v) {
+    /** Whether every value is zero (a bias that need not be written). */
+    static boolean allZero(float[] v) {
         for (float x : v) {
             if (x != 0) {
                 return false;
