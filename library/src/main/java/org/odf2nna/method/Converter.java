@@ -236,11 +236,7 @@ public final class Converter {
                         read.outputName());
                 if (sample.chainInput() != null) {
                     float[] expected = quantized.forward(sample.chainInput(), sample.rows());
-                    runtime[0] = ModelWriter.maxDifference(actual, expected);
-                    if (ModelWriter.worstExcess(actual, expected) > 0) {
-                        throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its "
-                                + "outputs differ from the int8 network's by up to " + runtime[0]);
-                    }
+                    runtime[0] = runtimeDifference(output, actual, expected, "the int8 network's");
                 }
                 difference[0] = ModelWriter.maxDifference(actual, reference);
             });
@@ -258,14 +254,23 @@ public final class Converter {
                 }
             }
             float[] actual = ModelScan.outputsOn(back, again.input(), sample, Device.CPU, output, again.outputName());
-            runtime[0] = ModelWriter.maxDifference(actual, expected);
-            if (ModelWriter.worstExcess(actual, expected) > 0) {
-                throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its outputs differ "
-                        + "from the same weights stored as float by up to " + runtime[0]);
-            }
+            runtime[0] = runtimeDifference(output, actual, expected, "the same weights stored as float");
             difference[0] = ModelWriter.maxDifference(actual, reference);
         });
         return speeds;
+    }
+
+    /**
+     * How far ONNX Runtime's outputs of the file written are from {@code expected} ({@code from}, in the message),
+     * refusing the file where they differ past ModelWriter's tolerance.
+     */
+    private static double runtimeDifference(Path output, float[] actual, float[] expected, String from) {
+        double difference = ModelWriter.maxDifference(actual, expected);
+        if (ModelWriter.worstExcess(actual, expected) > 0) {
+            throw new IllegalStateException("refusing to write " + output + ": in ONNX Runtime its outputs differ "
+                    + "from " + from + " by up to " + difference);
+        }
+        return difference;
     }
 
     /**
