@@ -5,8 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Counts bytes taken from a file, before decompression, for progress reporting ({@link CsvReader#bytesRead}). Its
- * own room because it is a stream of its own, where {@link CsvReader} parses what it hands over.
+ * Counts bytes taken from a file, before decompression, for progress reporting ({@link CsvReader#bytesRead}), or
+ * from a stream, for the length of what was parsed from it ({@link ParquetBounds}' page headers). Its own room because
+ * it is a stream of its own, where {@link CsvReader} parses what it hands over.
  */
 final class CountingInputStream extends FilterInputStream {
 

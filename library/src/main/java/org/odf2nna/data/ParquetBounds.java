@@ -1,7 +1,6 @@
 package org.odf2nna.data;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
@@ -57,7 +56,9 @@ final class ParquetBounds {
         long pos = start;
         while (pos < end) {
             channel.position(pos);
-            Counting in = new Counting(new java.io.BufferedInputStream(Channels.newInputStream(channel), 512));
+            // Counts the bytes the page header took (the buffer below may read further; the channel is placed again).
+            CountingInputStream in = new CountingInputStream(new java.io.BufferedInputStream(
+                    Channels.newInputStream(channel), 512));
             PageHeader header;
             try {
                 header = Util.readPageHeader(in);
@@ -89,24 +90,5 @@ final class ParquetBounds {
             // the 8 bytes parquet-java has already found there
         }
         return size - 8 - Integer.toUnsignedLong(tail.getInt(0));
-    }
-
-    /** Counts the bytes a page header took (the buffer below may read further; the channel is placed again). */
-    private static final class Counting extends InputStream {
-        private final InputStream in;
-        private long count;
-
-        Counting(InputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
     }
 }
