@@ -164,6 +164,25 @@ public record DenseLayer(int inputs, int units, float[] weights, float[] bias, A
         return out;
     }
 
+    /**
+     * One row's pre-activations {@code x · W + b} in double, not rounded: each unit's sum input by input, none
+     * skipped (least-squares compensation's at the input means, a normalisation's shift folded into the bias).
+     */
+    public double[] preActivation(double[] x) {
+        double[] z = new double[units];
+        for (int j = 0; j < units; j++) {
+            z[j] = bias[j];
+        }
+        for (int i = 0; i < inputs; i++) {
+            double xi = x[i];
+            int row = i * units;
+            for (int j = 0; j < units; j++) {
+                z[j] += xi * weights[row + j];
+            }
+        }
+        return z;
+    }
+
     /** Outputs {@code activation(x · W + b)} for {@code rows} rows. */
     public float[] forward(float[] x, int rows) {
         float[] out = preActivations(x, rows);

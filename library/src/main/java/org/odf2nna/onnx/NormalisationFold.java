@@ -26,21 +26,18 @@ final class NormalisationFold {
 
     /** Folds a normalisation of the layer's inputs, {@code x' = scale·x + shift}, into its weights. */
     static DenseLayer intoInputs(DenseLayer layer, float[] scale, float[] shift) {
-        float[] w = layer.weights();
-        float[] b = layer.bias();
-        int units = layer.units();
-        double[] bias = new double[units];
-        for (int j = 0; j < units; j++) {
-            bias[j] = b[j];
+        // The bias takes W·shift (the weights before scaling): the pre-activation at the shift.
+        double[] at = new double[layer.inputs()];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = shift[i];
         }
+        float[] b = DenseLayer.rounded(layer.preActivation(at));
+        float[] w = layer.weights();
+        int units = layer.units();
         for (int i = 0; i < layer.inputs(); i++) {
             for (int j = 0; j < units; j++) {
-                bias[j] += (double) shift[i] * w[i * units + j];
                 w[i * units + j] *= scale[i];
             }
-        }
-        for (int j = 0; j < units; j++) {
-            b[j] = (float) bias[j];
         }
         return layer.withWeights(w, b);
     }

@@ -129,7 +129,7 @@ public final class LeastSquaresCompensation {
                 featureShift[k] = means[kept[k]];
             }
             // The original's mean pre-activation of layer l+1 is W·m + b, from the unit means.
-            NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(next, means));
+            NormalEquations equations = new NormalEquations(featureShift, next.preActivation(means));
             if (originalFeatures) {
                 sums.accumulateOriginal(l, kept, means, selection.layer(0).kept(), List.copyOf(current.subList(0,
                         l + 1)), equations);
@@ -162,7 +162,7 @@ public final class LeastSquaresCompensation {
         for (int k = 0; k < keptInputs.length; k++) {
             featureShift[k] = inputMeans[keptInputs[k]];
         }
-        NormalEquations equations = new NormalEquations(featureShift, meanPreActivation(first, inputMeans));
+        NormalEquations equations = new NormalEquations(featureShift, first.preActivation(inputMeans));
         rows.forEachBatch((x, n) -> equations.add(RowMajor.keepColumns(x, n, first.inputs(), keptInputs),
                 first.preActivations(x, n), n));
         NormalEquations.Solution solution = equations.solve(prior.weights(), prior.bias(), ridge);
@@ -181,25 +181,5 @@ public final class LeastSquaresCompensation {
             }
         }
         return true;
-    }
-
-    /** The layer's pre-activation at the given input means: W·m + b. */
-    private static double[] meanPreActivation(DenseLayer layer, double[] means) {
-        float[] w = layer.weights();
-        float[] b = layer.bias();
-        int units = layer.units();
-        double[] z = new double[units];
-        for (int u = 0; u < units; u++) {
-            z[u] = b[u];
-        }
-        // Row by row of W (each unit's sum in the same order as a column at a time, without striding through W).
-        for (int j = 0; j < layer.inputs(); j++) {
-            double m = means[j];
-            int row = j * units;
-            for (int u = 0; u < units; u++) {
-                z[u] += m * w[row + u];
-            }
-        }
-        return z;
     }
 }

@@ -31,6 +31,12 @@ class DenseLayerTest {
         return new DenseLayer(inputs, units, w, b, activation);
     }
 
+    @Test
+    void preActivationIsOneRowOfXTimesWPlusBInDouble() {
+        // [0.5, -1, 0] + 2·[1, 2, 3] + 0.25·[4, 5, 6]
+        assertArrayEquals(new double[] {3.5, 4.25, 7.5}, small(Activation.RELU).preActivation(new double[] {2, 0.25}));
+    }
+
     /** y[r][j] = b[j] + sum_i x[r][i] * W[i][j], straight from the definition, in double. */
     private static double[] reference(DenseLayer layer, float[] x, int rows) {
         double[] y = new double[rows * layer.units()];
