@@ -56,7 +56,8 @@ public final class GraphQuantizer {
      * Which operators the static form may write: the standard ones only ({@link QdqWriter}: QuantizeLinear and
      * DequantizeLinear around the float operators, which ONNX Runtime fuses into its integer kernels at load), or
      * ONNX Runtime's own {@code com.microsoft} QGemm for two-dimensional products ({@link Int8Writer}), which minimal
-     * and mobile builds and other runtimes may lack.
+     * and mobile builds and other runtimes may lack. The command line's choice is {@code settings.Int8Operators}
+     * (parsed there), which {@code method.Int8FloatLayers} maps to this.
      */
     public enum Operators {
         /** Standard ONNX operators only (the default). */
@@ -66,19 +67,6 @@ public final class GraphQuantizer {
 
         public String id() {
             return name().toLowerCase(Locale.ROOT);
-        }
-
-        /** {@code standard} or {@code contrib}; null for the default. */
-        public static Operators parse(String text) {
-            if (text == null) {
-                return STANDARD;
-            }
-            for (Operators o : values()) {
-                if (o.id().equals(text.trim().toLowerCase(Locale.ROOT))) {
-                    return o;
-                }
-            }
-            throw new IllegalArgumentException("int8 operators: standard or contrib, got '" + text + "'");
         }
     }
 
