@@ -4,8 +4,9 @@ import java.nio.file.Path;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /**
- * The tensor reading and writing of this package for code outside it (the graph blocks of {@code graph}): values as
- * floats with the same checks and messages, and copies written back in the tensor's own type and storage.
+ * The tensor reading and writing of this package for code outside it (the graph blocks of {@code graph}, the
+ * initializers {@code tf.graphdef} writes): values as floats with the same checks and messages, and copies written
+ * back in the tensor's own type and storage.
  */
 public final class OnnxValues {
 

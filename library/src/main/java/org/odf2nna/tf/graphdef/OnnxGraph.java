@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -133,18 +134,9 @@ public final class OnnxGraph {
                 TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(dims))).build();
     }
 
+    /** A float tensor stored as raw (little-endian) data. */
     static TensorProto floatTensor(String name, float[] values, long[] shape) {
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            buffer.putFloat(v);
-        }
-        buffer.flip();
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT)
-                .setRawData(ByteString.copyFrom(buffer));
-        for (long d : shape) {
-            t.addDims(d);
-        }
-        return t.build();
+        return OnnxValues.newTensor(name, FLOAT, values, shape);
     }
 
     static TensorProto intTensor(String name, long[] values, long[] shape) {
