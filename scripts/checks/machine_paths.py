@@ -24,7 +24,7 @@ import sys
 SELF = pathlib.Path(__file__).resolve()
 ROOT = SELF.parents[2]
 W, R, T = "/" + "work", "/" + "root", "/" + "tmp"
-# A path that starts one of these folders: not part of a longer path (target/tmp/...) or a URL; a shell default
+# A path that starts one of these folders: not part of a longer path (under target, say) or a URL; a shell default
 # (${PYTHON:-W/...}) counts.
 START = r"(?:(?<=:-)|(?<![\w./$~-]))"
 MACHINE = re.compile(START + "(?:" + W + "|" + R + "|" + T + r")(/[\w.+@%-]+)+")
