@@ -14,6 +14,8 @@ statistics made non-trivial so that folding them is tested), a few kB each.
   rows_tiny.npz         x: 32 images [32, 16, 16, 3] (0..255, float32), y: mnv2_tiny's own classes
   rows_tiny_b.npz       another 32 such images (y: mnv2_tiny's classes): rows kept apart from rows_tiny
   NAME.predictions.npy  each model's Keras predict() of rows_tiny's x
+  mnv2_tiny.h5          mnv2_tiny.keras loaded and saved again as a legacy HDF5 file (model.save("x.h5")); with
+                        --h5-only, only this file is made from the committed mnv2_tiny.keras
 
 Writes into OUT (default library/src/test/resources/keras-edge).
 Usage: ${PYTHON:-python3} scripts/corpus/keras_edge_tiny.py [OUT]   (half a minute)
@@ -83,10 +85,21 @@ def mnv3_tiny():
     return keras.Model(inputs, x, name="mnv3_tiny")
 
 
+def h5_form(out):
+    model = keras.saving.load_model(os.path.join(out, "mnv2_tiny.keras"))
+    model.save(os.path.join(out, "mnv2_tiny.h5"))
+    print("mnv2_tiny.h5", os.path.getsize(os.path.join(out, "mnv2_tiny.h5")))
+
+
 def main():
+    h5_only = "--h5-only" in sys.argv
+    sys.argv = [a for a in sys.argv if a != "--h5-only"]
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__),
                                                               "../../library/src/test/resources/keras-edge")
     os.makedirs(out, exist_ok=True)
+    if h5_only:
+        h5_form(out)
+        return
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (32, 16, 16, 3)).astype("float32")
@@ -100,6 +113,7 @@ def main():
     first = models["mnv2_tiny"]
     np.savez_compressed(os.path.join(out, "rows_tiny.npz"), x=x, y=first.predict(x, verbose=0).argmax(1))
     np.savez_compressed(os.path.join(out, "rows_tiny_b.npz"), x=xb, y=first.predict(xb, verbose=0).argmax(1))
+    h5_form(out)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * identity on its channels (gamma 1, moving mean 0, moving variance 1 − ε) with the folded bias as its beta, as the
  * dense chain's writer writes a folded one ({@link KerasWriter}): the file computes what the graph computes.
  *
- * <p>What cannot be written back is refused before any work ({@link #check}): a legacy {@code .h5} (written as a new
- * .keras file instead is not done here), a fold into a layer's inputs, a per-channel constant folded into a layer, a
+ * <p>A {@code .keras} file is written back as {@code .keras}, a legacy {@code .h5} as {@code .h5}. What cannot be written
+ * back is refused before any work ({@link #check}): a fold into a layer's inputs, a per-channel constant folded into a layer, a
  * layer with weights that has no node in the graph.
  */
 public final class KerasGraphWriter {
@@ -96,10 +96,6 @@ public final class KerasGraphWriter {
         if (original.backbone() == null) {
             throw new IllegalArgumentException("a dense chain is written by KerasWriter");
         }
-        if (original.container() != KerasFiles.Container.KERAS_ZIP) {
-            throw InputException.usage(source + " is a legacy .h5; its pruned graph is written back as .keras from a "
-                    + ".keras file only (model.save(\"model.keras\") in Keras 3), else write ONNX (-o NAME.onnx)");
-        }
         KerasGraphWriter w = new KerasGraphWriter(original, original.backbone().graph(), folds);
         for (Fold f : folds) {
             if (f.onInputs()) {
@@ -110,12 +106,17 @@ public final class KerasGraphWriter {
         w.layers((layer, kind) -> w.checkLayer(layer, kind));
     }
 
-    /** The .keras archive of {@code graph}, a pruned form of {@code original}'s graph; {@link #check} passed. */
+    /**
+     * The Keras file of {@code graph}, a pruned form of {@code original}'s graph, in {@code original}'s container: a
+     * .keras archive, or a legacy .h5 file ({@link KerasLegacyH5}); {@link #check} passed.
+     */
     public static byte[] write(KerasModel original, ModelProto graph, List<Fold> folds) {
         KerasGraphWriter w = new KerasGraphWriter(original, graph, folds);
         JsonObject root = original.modelConfig().deepCopy();
         JsonArray layers = root.getAsJsonObject("config").getAsJsonArray("layers");
-        try (HdfFile in = HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
+        boolean legacy = original.container() == KerasFiles.Container.LEGACY_H5;
+        try (HdfFile in = legacy ? new HdfFile(original.source())
+                : HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
             KerasWeights weights = new KerasWeights(original.source(), original.container(), in);
             Map<String, Integer> counts = new HashMap<>();
             for (int i = 0; i < layers.size(); i++) {
@@ -127,15 +128,20 @@ public final class KerasGraphWriter {
                 w.writeLayer(layer, vars);
                 KerasGraphShapes.update(layer, w.width);
             }
-            byte[] h5 = KerasWriter.writeH5(out -> KerasWriter.copyGroup(in, out, "", w.replaced, true));
+            String config = KerasWriter.GSON.toJson(root);
+            byte[] h5 = KerasWriter.writeH5(out -> legacy ? KerasLegacyH5.copy(in, out, config, w.replaced)
+                    : KerasWriter.copyGroup(in, out, "", w.replaced, true));
             if (!w.replaced.isEmpty()) {
                 throw new IllegalStateException("weights not written: " + w.replaced.keySet());
+            }
+            if (legacy) {
+                return h5;
             }
             List<KerasModel.ZipPart> parts = new ArrayList<>();
             for (KerasModel.ZipPart p : original.zip()) {
                 switch (p.name()) {
                     case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
-                            KerasWriter.GSON.toJson(root).getBytes(StandardCharsets.UTF_8)));
+                            config.getBytes(StandardCharsets.UTF_8)));
                     case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), h5));
                     default -> parts.add(p);
                 }
@@ -302,7 +308,9 @@ public final class KerasGraphWriter {
             replaced.put(kernelPath, KerasArrays.convToKeras(w, dims));
         }
         if (useBias) {
-            String biasPath = vars.size() > 1 ? vars.get(1).path() : KerasWeights.varsGroupOf(kernelPath) + "/1";
+            String biasPath = vars.size() > 1 ? vars.get(1).path()
+                    : original.container() == KerasFiles.Container.LEGACY_H5 ? KerasWeights.varsGroupOf(kernelPath)
+                    + "/bias" : KerasWeights.varsGroupOf(kernelPath) + "/1";
             replaced.put(biasPath, u.bias());
         }
         width.put(layer.name(), (long) units);

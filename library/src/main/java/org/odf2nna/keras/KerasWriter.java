@@ -291,7 +291,7 @@ public final class KerasWriter {
         return wrote;
     }
 
-    private static boolean hasDatasets(Group g, String path, Map<String, Object> replaced) {
+    static boolean hasDatasets(Group g, String path, Map<String, Object> replaced) {
         for (Map.Entry<String, Node> e : g.getChildren().entrySet()) {
             if (e.getValue() instanceof Dataset) {
                 return true;

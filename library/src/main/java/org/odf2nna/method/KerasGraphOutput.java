@@ -56,9 +56,12 @@ public final class KerasGraphOutput {
             throw InputException.usage("-o " + output + ": the pruned graph of " + model + " is written as ONNX; a "
                     + "Keras file is written back from a Keras file only: name the output .onnx");
         }
-        if (output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".h5")) {
-            throw InputException.usage("-o " + output + ": a pruned graph is written back as .keras (Keras 3's "
-                    + "format) only: name it .keras, or .onnx");
+        boolean h5 = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".h5");
+        boolean legacy = keras.container() == org.odf2nna.keras.KerasFiles.Container.LEGACY_H5;
+        if (h5 != legacy) {
+            // The writer keeps the original's file as it is but the pruned layers: its container too.
+            throw InputException.usage("-o " + output + ": the pruned graph of " + model + " is written back in its "
+                    + "own format: name it " + (legacy ? ".h5" : ".keras") + ", or .onnx");
         }
         KerasGraphWriter.check(keras, folds(model));
         return true;

@@ -9,7 +9,7 @@ public enum ModelFormat implements ShortName {
     ONNX,
     /** A TensorFlow SavedModel directory (Keras exports included). */
     SAVEDMODEL,
-    /** A Keras model file: read as .keras (zip) or legacy .h5 (HDF5), written as .keras. */
+    /** A Keras model file: read as .keras (zip) or legacy .h5 (HDF5); a dense chain written as .keras, a pruned graph in its own container. */
     KERAS;
 
     /** Parses onnx, savedmodel (aliases saved_model, tf) or keras, case-insensitive; a usage error otherwise. */

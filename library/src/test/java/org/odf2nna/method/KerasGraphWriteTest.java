@@ -144,13 +144,41 @@ class KerasGraphWriteTest {
         assertTrue(e.getMessage().contains("name the output .onnx"), e.getMessage());
         InputException h5 = assertThrows(InputException.class, () -> KerasGraphOutput.writes(
                 resource("mnv2_tiny.keras"), dir.resolve("x.h5")));
-        assertTrue(h5.getMessage().contains(".keras"), h5.getMessage());
+        assertTrue(h5.getMessage().contains("name it .keras"), h5.getMessage());
+        InputException keras = assertThrows(InputException.class, () -> KerasGraphOutput.writes(
+                resource("mnv2_tiny.h5"), dir.resolve("x.keras")));
+        assertTrue(keras.getMessage().contains("name it .h5"), keras.getMessage());
         assertTrue(!Files.exists(dir.resolve("x.keras")) && !Files.exists(dir.resolve("x.h5")));
+    }
+
+    @Test
+    void aLegacyH5BackboneIsWrittenBackAsH5WithTheWidthsOfItsKerasTwin() throws IOException {
+        // mnv2_tiny.h5 is mnv2_tiny.keras saved again as .h5: the same weights, so the same pruning.
+        assertTrue(KerasGraphOutput.writes(resource("mnv2_tiny.h5"), dir.resolve("small.h5")));
+        GraphOneRound round = shrink("mnv2_tiny.h5", dir.resolve("small.h5"));
+        assertTrue(round.parametersAfter() < round.modelParameters());
+        shrink("mnv2_tiny.keras", dir.resolve("small.keras"));
+        Map<String, Long> h5 = widths(dir.resolve("small.h5"));
+        assertEquals(widths(dir.resolve("small.keras")), h5);
+        assertTrue(!h5.equals(widths(resource("mnv2_tiny.h5"))), "some layer narrower: " + h5);
+        KerasModel back = ModelFiles.readKeras(dir.resolve("small.h5"));
+        assertEquals(org.odf2nna.keras.KerasFiles.Container.LEGACY_H5, back.container());
+        assertNotNull(back.backbone());
+        // The optimizer's state had the old shapes: left out.
+        try (io.jhdf.HdfFile f = new io.jhdf.HdfFile(dir.resolve("small.h5"))) {
+            assertTrue(f.getChildren().containsKey("model_weights"));
+            assertTrue(!f.getChildren().containsKey("optimizer_weights"));
+        }
+        assertEquals(KerasGraphOutput.difference(ModelReader.read(dir.resolve("small.keras")).graph(),
+                dir.resolve("small.keras"), ModelReader.read(dir.resolve("small.h5")).graph(), dir.resolve("small.h5")),
+                0.0, 1e-6, "the .h5 computes what the .keras computes");
     }
 
     /** Each Conv2D's filters and Dense's units in a .keras file's config, by layer name. */
     private static Map<String, Long> widths(Path keras) throws IOException {
-        JsonObject root = JsonParser.parseString(entry(keras, "config.json")).getAsJsonObject();
+        // A legacy .h5 keeps its config in the model_config attribute, which the reader parses.
+        JsonObject root = keras.toString().endsWith(".h5") ? ModelFiles.readKeras(keras).modelConfig()
+                : JsonParser.parseString(entry(keras, "config.json")).getAsJsonObject();
         Map<String, Long> out = new HashMap<>();
         List<JsonObject> layers = new ArrayList<>();
         root.getAsJsonObject("config").getAsJsonArray("layers").forEach(l -> layers.add(l.getAsJsonObject()));

@@ -1,0 +1,90 @@
+package org.odf2nna.keras;
+
+import io.jhdf.WritableHdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.jhdf.api.WritableGroup;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A legacy Keras HDF5 file ({@code model.save("x.h5")}) written again with a new {@code model_config} and some
+ * weights replaced: the root's attributes (Keras version, backend, training config) as they were, the
+ * {@code model_weights} group copied with the replaced datasets, the optimizer's state left out (its slots had the old
+ * shapes; Keras starts a fresh optimizer).
+ *
+ * <p>Keras reads {@code model_weights/<name>} for every name in the group's {@code layer_names} attribute. jhdf cannot
+ * write an empty group ({@link KerasWriter}), so a weightless layer's group is left out and its name taken out of
+ * {@code layer_names}: Keras matches the layers with weights only, in order.
+ */
+final class KerasLegacyH5 {
+
+    static final String MODEL_WEIGHTS = "model_weights";
+
+    private KerasLegacyH5() {
+    }
+
+    /** Copies {@code in} to {@code out} with {@code modelConfig} and the datasets of {@code replaced} (removed from it). */
+    static boolean copy(Group in, WritableHdfFile out, String modelConfig, Map<String, Object> replaced) {
+        for (Map.Entry<String, Attribute> a : in.getAttributes().entrySet()) {
+            out.putAttribute(a.getKey(), a.getKey().equals("model_config") ? modelConfig : a.getValue().getData());
+        }
+        if (!(in.getChildren().get(MODEL_WEIGHTS) instanceof Group weights)) {
+            throw new IllegalStateException("the HDF5 file has no " + MODEL_WEIGHTS + " group");
+        }
+        WritableGroup sub = out.putGroup(MODEL_WEIGHTS);
+        for (Map.Entry<String, Attribute> a : weights.getAttributes().entrySet()) {
+            Object value = a.getKey().equals("layer_names") ? withWeights(weights, a.getValue().getData(), replaced)
+                    : a.getValue().getData();
+            sub.putAttribute(a.getKey(), value);
+        }
+        boolean wrote = false;
+        for (Map.Entry<String, Node> e : weights.getChildren().entrySet()) {
+            String path = MODEL_WEIGHTS + "/" + e.getKey();
+            if (!(e.getValue() instanceof Group layer) || !KerasWriter.hasDatasets(layer, path, replaced)) {
+                continue;
+            }
+            WritableGroup layerOut = sub.putGroup(e.getKey());
+            for (Map.Entry<String, Attribute> a : layer.getAttributes().entrySet()) {
+                Object value = a.getKey().equals("weight_names") ? named(a.getValue().getData(), path, replaced)
+                        : a.getValue().getData();
+                layerOut.putAttribute(a.getKey(), value);
+            }
+            wrote |= KerasWriter.copyGroup(layer, layerOut, path, replaced, false);
+        }
+        return wrote;
+    }
+
+    /**
+     * A layer's {@code weight_names} with the weights the writer adds after them (a bias the layer did not have:
+     * {@code use_bias} turned on), in the order Keras lists a layer's weights: the kernel's first.
+     */
+    private static String[] named(Object weightNames, String layerPath, Map<String, Object> replaced) {
+        List<String> names = new ArrayList<>();
+        for (Object name : (Object[]) weightNames) {
+            names.add(String.valueOf(name));
+        }
+        for (String key : replaced.keySet()) {
+            String name = key.startsWith(layerPath + "/") ? key.substring(layerPath.length() + 1) : null;
+            if (name != null && !names.contains(name)) {
+                names.add(name);
+            }
+        }
+        return names.toArray(String[]::new);
+    }
+
+    /** The names of {@code layerNames} whose groups hold datasets, in their order. */
+    private static String[] withWeights(Group weights, Object layerNames, Map<String, Object> replaced) {
+        List<String> kept = new ArrayList<>();
+        for (Object name : (Object[]) layerNames) {
+            String layer = String.valueOf(name);
+            Node group = weights.getChildren().get(layer);
+            if (group instanceof Group g && KerasWriter.hasDatasets(g, MODEL_WEIGHTS + "/" + layer, replaced)) {
+                kept.add(layer);
+            }
+        }
+        return kept.toArray(String[]::new);
+    }
+}
