@@ -46,7 +46,7 @@ public final class Int8Calibration {
         java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
         ModelProto exposed = exposing(model, tensors, input.name());
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try (OrtSession.SessionOptions options = OnnxRunner.workOptions();
                 OrtSession session = OnnxRunner.environment().createSession(exposed.toByteArray(), options)) {
             for (int start = 0; start < count; start += BATCH) {
                 int n = Math.min(BATCH, count - start);

@@ -46,7 +46,7 @@ public final class OnnxProduct implements DenseProduct {
         ModelProto model = ModelProto.newBuilder().setIrVersion(OnnxModelBuilder.IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxModelBuilder.OPSET))
                 .setGraph(graph).build();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        try (OrtSession.SessionOptions options = OnnxRunner.workOptions()) {
             return OnnxRunner.environment().createSession(model.toByteArray(), options);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot open a " + node.getOpType() + " session: "

@@ -74,6 +74,8 @@ public final class OnnxRunner implements AutoCloseable {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (threads > 0) {
                 options.setIntraOpNumThreads(threads);
+            } else {
+                notSpinning(options);
             }
             if (device == Device.CUDA) {
                 try {
@@ -93,6 +95,33 @@ public final class OnnxRunner implements AutoCloseable {
             throw new InputException(file, null, "ONNX Runtime cannot load the model: " + firstLine(e.getMessage()), e);
         }
     }
+
+    /**
+     * The tool's own work (scoring, refit sums, calibration) with ONNX Runtime's pool threads told not to spin:
+     * between the short runs of a sweep, its spinning workers burned a core's worth of CPU time waiting for the next
+     * run, while the other core ran TensorFlow or Java. Timing sessions ({@link SideBySide}) keep ORT's default,
+     * what the user's runtime does. {@value #SPIN_PROPERTY}=true restores the spinning everywhere.
+     */
+    static void notSpinning(OrtSession.SessionOptions options) throws OrtException {
+        if (!Boolean.getBoolean(SPIN_PROPERTY)) {
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+    }
+
+    /** New session options for the tool's own work: {@link #notSpinning}. */
+    static OrtSession.SessionOptions workOptions() throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try {
+            notSpinning(options);
+            return options;
+        } catch (OrtException e) {
+            options.close();
+            throw e;
+        }
+    }
+
+    /** System property that keeps ONNX Runtime's pool threads spinning in the tool's own work too. */
+    public static final String SPIN_PROPERTY = "odf2nna.ort.spin";
 
     /** Models past this many bytes are handed to ONNX Runtime from a direct buffer freed at once, not a byte[]. */
     static final int DIRECT_MODEL_BYTES = InputStaging.MAX_STAGED_BYTES;
