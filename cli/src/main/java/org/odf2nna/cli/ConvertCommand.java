@@ -192,10 +192,10 @@ final class ConvertCommand extends Subcommand {
         if (name.endsWith(".onnx")) {
             return ModelFormat.ONNX;
         }
-        if (name.endsWith(".keras")) {
+        if (name.endsWith(".keras") || name.endsWith(".h5")) {
             return ModelFormat.KERAS;
         }
-        throw InputException.usage("--format: '" + output + "' ends in neither .onnx nor .keras; say which format to "
-                + "write with --format onnx|keras|savedmodel");
+        throw InputException.usage("--format: '" + output + "' ends in neither .onnx, .keras nor .h5; say which format "
+                + "to write with --format onnx|keras|savedmodel");
     }
 }

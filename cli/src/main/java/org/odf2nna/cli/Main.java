@@ -227,6 +227,13 @@ public final class Main implements Runnable {
         }
     }
 
+    /** Whether {@code output} is named like a Keras file: NAME.keras or NAME.h5. */
+    static boolean kerasFileName(java.nio.file.Path output) {
+        String name = output == null || output.getFileName() == null ? ""
+                : output.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".keras") || name.endsWith(".h5");
+    }
+
     /** Whether a sweep of {@code model} writes {@code output} as a Keras file: a Keras file swept to NAME.keras. */
     static boolean kerasOutput(java.nio.file.Path model, java.nio.file.Path output) {
         return output != null && output.getFileName() != null && output.getFileName().toString()

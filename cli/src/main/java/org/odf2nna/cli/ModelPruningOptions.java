@@ -84,8 +84,10 @@ final class ModelPruningOptions {
             if (out.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
                     && Odf2nna.formatOf(files.model()) == org.odf2nna.settings.ModelFormat.KERAS) {
                 // A Keras file's pruned graph, written as ONNX: the command that writes it back runs as printed.
+                String back = files.model().getFileName().toString().toLowerCase(java.util.Locale.ROOT)
+                        .endsWith(".h5") ? ".h5" : ".keras";
                 command.printNote("'odf2nna-onnx convert " + out + " -o " + out.substring(0, out.length() - 5)
-                        + ".keras' writes it back as .keras in " + files.model().getFileName() + "'s layout");
+                        + back + "' writes it back as " + back + " in " + files.model().getFileName() + "'s layout");
             }
         }
         command.printWrote(files.report());

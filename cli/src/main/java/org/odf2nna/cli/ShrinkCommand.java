@@ -98,7 +98,7 @@ final class ShrinkCommand extends Subcommand {
         precision.checkFormat(outputFormat);
         // A Keras file with a backbone is pruned as a graph and written back as .keras by its name or --format keras.
         boolean kerasGraph = graph && Odf2nna.formatOf(model.path) == ModelFormat.KERAS
-                && (outputFormat == ModelFormat.KERAS || Main.kerasOutput(model.path, output));
+                && (outputFormat == ModelFormat.KERAS || Main.kerasFileName(output));
         if (outputFormat == ModelFormat.ONNX && !kerasGraph) {
             Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
                     + ".onnx");
@@ -106,7 +106,9 @@ final class ShrinkCommand extends Subcommand {
         if (kerasGraph && output == null) {
             String name = model.path.getFileName().toString();
             int dot = name.lastIndexOf('.');
-            output = Path.of((dot > 0 ? name.substring(0, dot) : name) + ".small.keras");
+            // Written back in its own format: a legacy .h5 as .h5.
+            boolean h5 = name.toLowerCase(java.util.Locale.ROOT).endsWith(".h5");
+            output = Path.of((dot > 0 ? name.substring(0, dot) : name) + (h5 ? ".small.h5" : ".small.keras"));
         }
         ShrinkSettings.Builder asked = options.clipInputs.applyTo(maxDrop.applyTo(ShrinkSettings.builder()
                 .epsilons(epsilons == null ? List.of() : epsilons).format(outputFormat).quantize(precision)

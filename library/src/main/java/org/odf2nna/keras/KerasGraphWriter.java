@@ -96,6 +96,9 @@ public final class KerasGraphWriter {
         if (original.backbone() == null) {
             throw new IllegalArgumentException("a dense chain is written by KerasWriter");
         }
+        if (original.container() == KerasFiles.Container.LEGACY_H5) {
+            KerasLegacyH5.check(original);
+        }
         KerasGraphWriter w = new KerasGraphWriter(original, original.backbone().graph(), folds);
         for (Fold f : folds) {
             if (f.onInputs()) {

@@ -90,6 +90,12 @@ public final class Converter {
 
     private static Conversion convertChain(Path model, Path output, ModelFormat format, Quantize quantize,
             Int8SpeedFallback fallback) {
+        if (format == ModelFormat.KERAS && output.getFileName() != null && output.getFileName().toString()
+                .toLowerCase(java.util.Locale.ROOT).endsWith(".h5")) {
+            // Only a graph read from a legacy .h5 is written back as one (KerasGraphOutput).
+            throw InputException.usage("-o " + output + ": a dense chain is written as .keras (Keras 3's format); "
+                    + "name it .keras, or .onnx");
+        }
         if (format == ModelFormat.SAVEDMODEL) {
             OutputPaths.checkNewDirectory(output, model);
         } else {
