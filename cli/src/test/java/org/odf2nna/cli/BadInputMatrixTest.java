@@ -663,7 +663,7 @@ class BadInputMatrixTest {
                 "--format", "unknown format 'pmml'"));
         cases.add(usage("convert to a file of no known extension without --format",
                 d -> new String[] {"convert", model(d).toString(), "-o", d.resolve("out.bin").toString()},
-                "out.bin", "neither .onnx nor .keras"));
+                "out.bin", "neither .onnx, .keras nor .h5"));
         cases.add(usage("convert over its own input",
                 d -> {
                     Path k = KerasTestFiles.keras(d.resolve("m.keras"), List.of(KerasTestFiles.input("in", 4),
