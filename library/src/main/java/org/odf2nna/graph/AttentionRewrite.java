@@ -67,10 +67,16 @@ public final class AttentionRewrite {
         if (traced.isEmpty()) {
             return new Result(model, 0, 0, notes);
         }
+        int tracedCount = traced.size();
         GraphRows one = rows.first(1);
         List<String> probed = new ArrayList<>(tensors(traced));
         probed.addAll(maskProbes(traced).keySet());
+        traced.forEach(t -> t.runScales().forEach(r -> probed.add(r.tensor())));
         Map<String, OnnxRunner.Out> shapes = run(probing(model, traced), file, feed, one, device, probed);
+        traced = resolved(g, traced, shapes, notes);
+        if (traced.isEmpty()) {
+            return new Result(model, tracedCount, 0, notes);
+        }
         Map<String, OnnxRunner.Out> index = run(indexed(model, traced, shapes), file, feed, one, device,
                 tensors(traced));
         ModelProto current = model;
@@ -96,7 +102,30 @@ public final class AttentionRewrite {
             current = next;
             rewritten++;
         }
-        return new Result(current, traced.size(), rewritten, notes);
+        return new Result(current, tracedCount, rewritten, notes);
+    }
+
+    /**
+     * The attentions with their run-time scales (computed from shapes: torch 2's √(1/√dh) on Q and Kᵀ) measured on
+     * one row and folded into their factors; an attention where one is not a single value is left as it is, with a note.
+     */
+    private static List<Traced> resolved(GraphView g, List<Traced> traced, Map<String, OnnxRunner.Out> shapes,
+            List<String> notes) {
+        List<Traced> out = new ArrayList<>();
+        for (Traced t : traced) {
+            Map<String, float[]> values = new HashMap<>();
+            t.runScales().forEach(r -> values.put(r.tensor(), shapes.get(r.tensor()).values()));
+            Traced r = t.resolved(values);
+            if (r == null) {
+                notes.add("attention at Softmax '" + GraphView.nodeName(g.nodes.get(t.softmax())) + "': a scale it "
+                        + "computes from shapes at run time (" + String.join(", ", t.runScales().stream()
+                                .map(AttentionTrace.RunScale::tensor).toList())
+                        + ") is not one finite, non-zero value; left as it is");
+                continue;
+            }
+            out.add(r);
+        }
+        return out;
     }
 
     /**

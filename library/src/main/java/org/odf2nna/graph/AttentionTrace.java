@@ -15,8 +15,10 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 /**
  * The structure of one multi-head attention as an exporter wrote it, found from its Softmax by meaning, not by node
  * names: the Softmax reads {@code Q·Kᵀ} (a MatMul, scaled by scalar constants), is read by one MatMul by V, and Q, K and
- * V each come, through ops that only move values (Transpose, Reshape, Slice, Split, Squeeze, Unsqueeze) and scalar
- * scales, from a projection (a MatMul or Gemm with a constant weight and an optional bias) of one input; the scores may
+ * V each come, through ops that only move values (Transpose, Reshape, Slice, Split, Squeeze, Unsqueeze, a Gather by
+ * constant indices) and scalar scales (constants, or scalars computed from shapes alone, whose value the rewrite measures),
+ * from a projection (a MatMul or Gemm with a constant weight and an optional bias) of one input; Q, K and V may all
+ * come from one packed projection (torch's in_proj), whose columns the rewrite then tells apart; the scores may
  * be masked on the way (an Add of a tensor, or a Where choosing them or a fill, as torch writes masked_fill) by a mask
  * computed from no value of Q, K or V (the canonical form reads it as it is; shapes it reads are served by stand-ins);
  * the context reaches, through ops that move values, an output projection with a constant weight. Which projection
@@ -40,8 +42,25 @@ final class AttentionTrace {
     record Source(String input, int inputs, int outputs, float[] weight, float[] bias, String output) {
     }
 
-    /** An operand of the attention's MatMuls, traced to its projection, with the scalar it was scaled by. */
-    record Operand(String tensor, Source source, float factor) {
+    /**
+     * A scale the graph computes at run time from shapes and constants alone (torch 2's scaled_dot_product_attention
+     * multiplies Q and Kᵀ by √(1/√dh), dh read from Q's shape): its value is measured on one row by the rewrite.
+     *
+     * @param tensor  the scalar tensor
+     * @param divides whether the graph divides by it (a Div's divisor) rather than multiplies
+     */
+    record RunScale(String tensor, boolean divides) {
+    }
+
+    /**
+     * An operand of the attention's MatMuls, traced to its projection, with the scalar it was scaled by: the constant
+     * factor, times the run-time scales (none once {@link #resolved} has measured them).
+     */
+    record Operand(String tensor, Source source, float factor, List<RunScale> runScales) {
+
+        Operand {
+            runScales = List.copyOf(runScales);
+        }
     }
 
     /**
@@ -51,7 +70,11 @@ final class AttentionTrace {
      * @param scale  the scalars between the scores MatMul and the Softmax, multiplied
      * @param mask   the mask applied on the way, or null
      */
-    record Scores(String tensor, float scale, AttentionForm.Mask mask) {
+    record Scores(String tensor, float scale, AttentionForm.Mask mask, List<RunScale> runScales) {
+
+        Scores {
+            runScales = List.copyOf(runScales);
+        }
     }
 
     /**
@@ -69,6 +92,38 @@ final class AttentionTrace {
      */
     record Traced(int softmax, Scores scores, Operand q, Operand k, Operand v, String context, Source out,
             List<String> outputs) {
+
+        /** Every scale of this attention computed at run time, to be measured. */
+        List<RunScale> runScales() {
+            List<RunScale> all = new ArrayList<>(scores.runScales());
+            all.addAll(q.runScales());
+            all.addAll(k.runScales());
+            all.addAll(v.runScales());
+            return all;
+        }
+
+        /**
+         * This attention with its run-time scales multiplied into the constant factors, from {@code values} (each
+         * scale's measured values), or null when one of them is not a single finite, non-zero value.
+         */
+        Traced resolved(Map<String, float[]> values) {
+            float[] f = new float[4];
+            List<List<RunScale>> lists = List.of(scores.runScales(), q.runScales(), k.runScales(), v.runScales());
+            for (int i = 0; i < 4; i++) {
+                f[i] = 1;
+                for (RunScale r : lists.get(i)) {
+                    float[] x = values.get(r.tensor());
+                    if (x == null || x.length != 1 || !Float.isFinite(x[0]) || x[0] == 0) {
+                        return null;
+                    }
+                    f[i] *= r.divides() ? 1 / x[0] : x[0];
+                }
+            }
+            return new Traced(softmax, new Scores(scores.tensor(), scores.scale() * f[0], scores.mask(), List.of()),
+                    new Operand(q.tensor(), q.source(), q.factor() * f[1], List.of()),
+                    new Operand(k.tensor(), k.source(), k.factor() * f[2], List.of()),
+                    new Operand(v.tensor(), v.source(), v.factor() * f[3], List.of()), context, out, outputs);
+        }
     }
 
     /**
@@ -109,13 +164,15 @@ final class AttentionTrace {
             }
             return null;
         }
-        Operand q = operand(g, w.matmul().getInput(0));
-        Operand k = operand(g, w.matmul().getInput(1));
-        Operand v = operand(g, context.getInput(1));
+        List<String> stops = new ArrayList<>();
+        Operand q = operand(g, w.matmul().getInput(0), "Q", stops);
+        Operand k = operand(g, w.matmul().getInput(1), "K", stops);
+        Operand v = operand(g, context.getInput(1), "V", stops);
         if (q == null || k == null || v == null || !q.source().input().equals(k.source().input())
                 || !q.source().input().equals(v.source().input())) {
             notes.add(where + ": its Q, K and V do not each come from a projection (a MatMul or Gemm by a constant) "
-                    + "of one shared input; not a block");
+                    + "of one shared input" + (stops.isEmpty() ? "" : " (" + String.join("; ", stops) + ")")
+                    + "; not a block");
             return null;
         }
         Operand[] qkv = {q, k, v};
@@ -130,7 +187,8 @@ final class AttentionTrace {
             mask = new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), mask.after(), shapes,
                     Map.of());
         }
-        Traced t = forward(g, softmax, new Scores(sm.getInput(0), w.scale(), mask), qkv, context.getOutput(0));
+        Traced t = forward(g, softmax, new Scores(sm.getInput(0), w.scale(), mask, w.runScales()), qkv,
+                context.getOutput(0));
         if (t == null) {
             notes.add(where + ": its context does not reach an output projection (a MatMul or Gemm by a constant) "
                     + "through ops that only move values; not a block");
@@ -139,7 +197,7 @@ final class AttentionTrace {
     }
 
     /** The Q·Kᵀ MatMul the Softmax reads, the scalars on the way multiplied, and the mask if one is applied. */
-    private record Walk(NodeProto matmul, float scale, AttentionForm.Mask mask) {
+    private record Walk(NodeProto matmul, float scale, AttentionForm.Mask mask, List<RunScale> runScales) {
     }
 
     /**
@@ -151,6 +209,7 @@ final class AttentionTrace {
         float scale = 1;
         float after = 1;
         AttentionForm.Mask mask = null;
+        List<RunScale> runScales = new ArrayList<>();
         String t = input;
         for (int step = 0; step < 6; step++) {
             int p = g.producer(t);
@@ -161,15 +220,20 @@ final class AttentionTrace {
             if (n.getOpType().equals("MatMul")) {
                 return new Walk(n, scale, mask == null ? null
                         : new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), after, Map.of(),
-                                Map.of()));
+                                Map.of()), runScales);
             }
             float c = scalarOperand(g, n);
+            RunScale r = Float.isNaN(c) ? runScale(g, n) : null;
             boolean add = n.getOpType().equals("Add") && n.getInputCount() == 2;
             boolean where = n.getOpType().equals("Where");
             if (!Float.isNaN(c)) {
                 scale *= c;
                 after *= mask == null ? c : 1;
                 t = other(g, n);
+            } else if (r != null && mask == null) {
+                // A run-time scale met after a mask would scale the mask too: only one before any mask is taken.
+                runScales.add(r);
+                t = otherThan(n, r.tensor());
             } else if (mask == null && (add || where)) {
                 int s = scoresSide(g, n, add ? 0 : 1);
                 if (s < 0) {
@@ -204,7 +268,11 @@ final class AttentionTrace {
         if (n.getOpType().equals("MatMul")) {
             return true;
         }
-        return !Float.isNaN(scalarOperand(g, n)) && reachesMatMul(g, other(g, n), steps - 1);
+        if (Float.isNaN(scalarOperand(g, n))) {
+            RunScale r = runScale(g, n);
+            return r != null && reachesMatMul(g, otherThan(n, r.tensor()), steps - 1);
+        }
+        return reachesMatMul(g, other(g, n), steps - 1);
     }
 
     /** Whether {@code t} is computed from a MatMul's output within {@code steps} ops of any kind. */
@@ -307,17 +375,22 @@ final class AttentionTrace {
         return null;
     }
 
-    /** From an operand back through ops that move values and scalar scales to its projection. */
-    private static Operand operand(GraphView g, String tensor) {
+    /**
+     * From an operand back through ops that move values and scalar scales to its projection, or null with a phrase in
+     * {@code stops} naming where the walk from operand {@code name} stopped.
+     */
+    private static Operand operand(GraphView g, String tensor, String name, List<String> stops) {
         float factor = 1;
+        List<RunScale> runScales = new ArrayList<>();
         String t = tensor;
         for (int step = 0; step < 16; step++) {
             int p = g.producer(t);
             if (p < 0) {
+                stops.add(name + " reaches '" + t + "', which no node computes");
                 return null;
             }
             NodeProto n = g.nodes.get(p);
-            if (MOVES.contains(n.getOpType())) {
+            if (MOVES.contains(n.getOpType()) || constantGather(g, n)) {
                 t = n.getInput(0);
                 continue;
             }
@@ -327,10 +400,77 @@ final class AttentionTrace {
                 t = other(g, n);
                 continue;
             }
+            RunScale r = runScale(g, n);
+            if (r != null) {
+                runScales.add(r);
+                t = otherThan(n, r.tensor());
+                continue;
+            }
             Source s = n.getOpType().equals("Add") ? biased(g, n) : layer(g, n);
-            return s == null ? null : new Operand(tensor, s, factor);
+            if (s == null) {
+                stops.add(name + " reaches " + n.getOpType() + " '" + GraphView.nodeName(n) + "', which neither "
+                        + "only moves values, scales by a scalar, nor projects by a constant");
+                return null;
+            }
+            return new Operand(tensor, s, factor, runScales);
         }
+        stops.add(name + " is more than 16 ops from a projection");
         return null;
+    }
+
+    /** A Gather by constant indices: it only picks values (torch's {@code proj[0]} of the packed Q, K and V). */
+    private static boolean constantGather(GraphView g, NodeProto n) {
+        return n.getOpType().equals("Gather") && n.getInputCount() == 2 && g.constant(n.getInput(1)) != null;
+    }
+
+    /**
+     * A Mul (either side) or a Div (its divisor) by a tensor computed from shapes and constants alone, as a
+     * {@link RunScale}, else null. Whether it is one value is known only when it is measured.
+     */
+    private static RunScale runScale(GraphView g, NodeProto n) {
+        if (n.getInputCount() != 2 || !n.getOpType().equals("Mul") && !n.getOpType().equals("Div")) {
+            return null;
+        }
+        boolean a = computedFromShapes(g, n.getInput(0));
+        boolean b = computedFromShapes(g, n.getInput(1));
+        if (n.getOpType().equals("Div")) {
+            return b && !a ? new RunScale(n.getInput(1), true) : null;
+        }
+        return a == b ? null : new RunScale(n.getInput(b ? 1 : 0), false);
+    }
+
+    /** Whether {@code t} is computed by a node (it is no constant) from constants and Shape nodes alone. */
+    private static boolean computedFromShapes(GraphView g, String t) {
+        return g.constant(t) == null && g.producer(t) >= 0 && fromShapes(g, t, new int[] {32});
+    }
+
+    /**
+     * Whether {@code t} is computed from constants and Shape nodes alone (no value of any graph input reaches it),
+     * within {@code budget[0]} nodes.
+     */
+    private static boolean fromShapes(GraphView g, String t, int[] budget) {
+        if (t.isEmpty() || g.constant(t) != null) {
+            return true;
+        }
+        int p = g.producer(t);
+        if (p < 0 || --budget[0] < 0) {
+            return false;
+        }
+        NodeProto n = g.nodes.get(p);
+        if (n.getOpType().equals("Shape") || n.getOpType().equals("Constant")) {
+            return true;
+        }
+        for (String in : n.getInputList()) {
+            if (!fromShapes(g, in, budget)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The input of a two-input node that is not {@code tensor}. */
+    private static String otherThan(NodeProto n, String tensor) {
+        return n.getInput(0).equals(tensor) ? n.getInput(1) : n.getInput(0);
     }
 
     /** A Mul by a scalar constant (either side) or a Div by one: the factor it applies, else NaN. */

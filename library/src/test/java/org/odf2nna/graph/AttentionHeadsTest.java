@@ -100,15 +100,15 @@ class AttentionHeadsTest {
         return g.model(13);
     }
 
-    private static GraphRows rows(int count) {
+    static GraphRows rows(int count) {
         return new GraphRows(Graphs.rows(11, count, T * E), T * E, null);
     }
 
-    private static float[] run(ModelProto model, GraphRows rows) {
+    static float[] run(ModelProto model, GraphRows rows) {
         return Graphs.runY(model, GraphFeed.of(model, FILE), rows);
     }
 
-    private static AttentionRewrite.Result canonical(ModelProto model) {
+    static AttentionRewrite.Result canonical(ModelProto model) {
         return AttentionRewrite.rewrite(model, FILE, GraphFeed.of(model, FILE), rows(4), Device.CPU);
     }
 
@@ -131,7 +131,7 @@ class AttentionHeadsTest {
     }
 
     /** Drops head {@code drop} of the rewritten model with its statistics on 300 rows. */
-    private static BlockPruner.Pruned dropHead(ModelProto canonical, int drop, Compensation compensation) {
+    static BlockPruner.Pruned dropHead(ModelProto canonical, int drop, Compensation compensation) {
         GraphView g = new GraphView(canonical, FILE);
         List<DenseBlock> blocks = BlockFinder.find(g);
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(canonical, FILE, blocks, rows(300),
