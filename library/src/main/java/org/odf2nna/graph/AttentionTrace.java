@@ -231,10 +231,11 @@ final class AttentionTrace {
                 after *= mask == null ? c : 1;
                 t = other(g, n);
             } else if (r != null && mask == null) {
-                // A run-time scale met after a mask would scale the mask too: only one before any mask is taken.
+                // Taken only where no mask follows: one after the mask would have to scale it too, one before it
+                // would not; neither is told apart here (a mask met further on refuses these scales).
                 runScales.add(r);
                 t = otherThan(n, r.tensor());
-            } else if (mask == null && (add || where)) {
+            } else if (mask == null && runScales.isEmpty() && (add || where)) {
                 int s = scoresSide(g, n, add ? 0 : 1);
                 if (s < 0) {
                     return null;
