@@ -107,7 +107,8 @@ public final class AttentionRewrite {
 
     /**
      * The attentions with their run-time scales (computed from shapes: torch 2's √(1/√dh) on Q and Kᵀ) measured on
-     * one row and folded into their factors; an attention where one is not a single value is left as it is, with a note.
+     * one row and folded into their factors; an attention where one is not a single value is left as it is, with a
+     * note.
      */
     private static List<Traced> resolved(GraphView g, List<Traced> traced, Map<String, OnnxRunner.Out> shapes,
             List<String> notes) {

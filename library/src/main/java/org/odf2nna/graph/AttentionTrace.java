@@ -15,10 +15,10 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 /**
  * The structure of one multi-head attention as an exporter wrote it, found from its Softmax by meaning, not by node
  * names: the Softmax reads {@code Q·Kᵀ} (a MatMul, scaled by scalar constants), is read by one MatMul by V, and Q, K and
- * V each come, through ops that only move values (Transpose, Reshape, Slice, Split, Squeeze, Unsqueeze, a Gather by
- * constant indices) and scalar scales (constants, or scalars computed from shapes alone, whose value the rewrite measures),
- * from a projection (a MatMul or Gemm with a constant weight and an optional bias) of one input; Q, K and V may all
- * come from one packed projection (torch's in_proj), whose columns the rewrite then tells apart; the scores may
+ * V each come, through ops that only move values (Transpose, Reshape, Slice, Split, Squeeze, Unsqueeze, a Gather
+ * by constant indices) and scalar scales (constants, or scalars computed from shapes alone, whose value the rewrite
+ * measures), from a projection (a MatMul or Gemm with a constant weight and an optional bias) of one input; Q, K and V
+ * may all come from one packed projection (torch's in_proj), whose columns the rewrite then tells apart; the scores may
  * be masked on the way (an Add of a tensor, or a Where choosing them or a fill, as torch writes masked_fill) by a mask
  * computed from no value of Q, K or V (the canonical form reads it as it is; shapes it reads are served by stand-ins);
  * the context reaches, through ops that move values, an output projection with a constant weight. Which projection

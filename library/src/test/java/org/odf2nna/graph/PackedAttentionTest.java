@@ -19,14 +19,14 @@ import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.SweepSettings;
 
 /**
- * {@code nn.MultiheadAttention} as torch 2's exporter writes it (torchvision's vit_b_16, opset 14): one packed in_proj
- * MatMul [E, 3E] and its bias Add, the result unflattened to [T, N, 3, E] (a Reshape whose shape is computed from the
- * projection's Shape), Unsqueeze, Transpose [3, 1, 2, 0, 4], Squeeze, and Q, K and V taken by a Gather of a scalar index
- * each; each Reshaped to [T, N·H, dh], transposed and reshaped to [N, H, T, dh]; Q and Kᵀ each multiplied by
- * √(1/√dh), a scale computed at run time from Q's Shape (Slice, Cast, Sqrt, Div, Cast, Sqrt); Softmax; ·V; the context
- * transposed [2, 0, 1, 3] and reshaped to [T·N, E] for the out_proj Gemm (transB), reshaped back to [T, N, E] with a
- * size read from the Gemm's Shape. The attention search reads it: the packed weight's columns become the heads' Q, K and
- * V, the out_proj's rows their outputs.
+ * {@code nn.MultiheadAttention} as torch 2's exporter writes it (torchvision's vit_b_16, opset 14): one packed
+ * in_proj MatMul [E, 3E] and its bias Add, the result unflattened to [T, N, 3, E] (a Reshape whose shape is computed
+ * from the projection's Shape), Unsqueeze, Transpose [3, 1, 2, 0, 4], Squeeze, and Q, K and V taken by a Gather of a
+ * scalar index each; each Reshaped to [T, N·H, dh], transposed and reshaped to [N, H, T, dh]; Q and Kᵀ each
+ * multiplied by √(1/√dh), a scale computed at run time from Q's Shape (Slice, Cast, Sqrt, Div, Cast, Sqrt); Softmax;
+ * ·V; the context transposed [2, 0, 1, 3] and reshaped to [T·N, E] for the out_proj Gemm (transB), reshaped back to
+ * [T, N, E] with a size read from the Gemm's Shape. The attention search reads it: the packed weight's columns become
+ * the heads' Q, K and V, the out_proj's rows their outputs.
  */
 class PackedAttentionTest {
 
@@ -38,8 +38,9 @@ class PackedAttentionTest {
 
     /**
      * The attention on rows of T·E values reshaped to [N, T, E] and transposed to [T, N, E], a residual, a mean over
-     * tokens and a classifier of 3. {@code edit} changes the packed in_proj weight [E, 3E] and bias (column s·E + h·dh + d
-     * is head h's channel d of Q (s 0), K (1) or V (2), as torch lays in_proj_weight out) before it is written;
+     * tokens and a classifier of 3. {@code edit} changes the packed in_proj weight [E, 3E] and bias (column
+     * s·E + h·dh + d is head h's channel d of Q (s 0), K (1) or V (2), as torch lays in_proj_weight out) before it is
+     * written;
      * {@code v} is applied to V after its Gather (the identity for the exporter's graph).
      */
     static ModelProto torchPacked(BiConsumer<float[], float[]> edit, java.util.function.BiFunction<Graphs, String,
