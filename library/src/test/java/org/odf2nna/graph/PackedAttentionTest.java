@@ -194,6 +194,22 @@ class PackedAttentionTest {
     }
 
     @Test
+    void theTranslationCorpusTorch2EncoderLayersHaveTheirHeadsFound() throws Exception {
+        // nn.TransformerEncoderLayer as torch 2.13 exports it: the same packed in_proj, Gathers and run-time scales.
+        for (String name : List.of("vit_cls_op14", "vit_cls_constants_op17", "deit_two_tokens_op18")) {
+            Path file = Path.of("library/src/test/resources/corpus/translation/" + name + ".onnx");
+            ModelProto stored = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file));
+            org.odf2nna.report.GraphBlocks described = GraphSweep.describe(stored, file);
+            List<org.odf2nna.report.GraphBlocks.Block> heads = described.blocks().stream()
+                    .filter(b -> b.units().equals("heads")).toList();
+            assertEquals(2, heads.size(), name + ": " + described.blocks());
+            for (org.odf2nna.report.GraphBlocks.Block b : heads) {
+                assertEquals(4 * 32 * 32 + 4 * 32, b.parameters(), name);
+            }
+        }
+    }
+
+    @Test
     void aPackedSplitThatDoesMoreThanMoveValuesIsRefusedInOneLineNamingTheNode() {
         // V's Gather read through an Abs: V no longer only picks the packed projection's columns.
         ModelProto model = torchPacked((w, b) -> { }, (g, v) -> g.node("Abs", "v_abs", v));
