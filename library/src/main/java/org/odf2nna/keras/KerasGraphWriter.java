@@ -96,9 +96,6 @@ public final class KerasGraphWriter {
         if (original.backbone() == null) {
             throw new IllegalArgumentException("a dense chain is written by KerasWriter");
         }
-        if (original.container() == KerasFiles.Container.LEGACY_H5) {
-            KerasLegacyH5.check(original);
-        }
         KerasGraphWriter w = new KerasGraphWriter(original, original.backbone().graph(), folds);
         for (Fold f : folds) {
             if (f.onInputs()) {
@@ -132,13 +129,13 @@ public final class KerasGraphWriter {
                 KerasGraphShapes.update(layer, w.width);
             }
             String config = KerasWriter.GSON.toJson(root);
-            byte[] h5 = KerasWriter.writeH5(out -> legacy ? KerasLegacyH5.copy(in, out, config, w.replaced)
+            byte[] h5 = KerasWriter.writeH5(out -> legacy ? KerasLegacyH5.copy(in, out, w.replaced)
                     : KerasWriter.copyGroup(in, out, "", w.replaced, true));
             if (!w.replaced.isEmpty()) {
                 throw new IllegalStateException("weights not written: " + w.replaced.keySet());
             }
             if (legacy) {
-                return h5;
+                return KerasLegacyH5.withConfig(h5, config);
             }
             List<KerasModel.ZipPart> parts = new ArrayList<>();
             for (KerasModel.ZipPart p : original.zip()) {

@@ -5,11 +5,9 @@ import io.jhdf.api.Attribute;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import io.jhdf.api.WritableGroup;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.odf2nna.InputException;
 
 /**
  * A legacy Keras HDF5 file ({@code model.save("x.h5")}) written again with a new {@code model_config} and some
@@ -21,39 +19,28 @@ import org.odf2nna.InputException;
  * write an empty group ({@link KerasWriter}), so a weightless layer's group is left out and its name taken out of
  * {@code layer_names}: Keras matches the layers with weights only, in order.
  *
- * <p>Keras (h5py) stores {@code model_config} as a variable-length string, its bytes in the file's global heap; jhdf
- * 0.10 writes strings of fixed length only, inside the attribute's message, whose size an object header holds in 16
- * bits. A config larger than {@link #MAX_CONFIG_BYTES} (MobileNetV2's is 143 kB) cannot be written; {@link #check}
- * refuses it before any work.
+ * <p>Keras (h5py) stores {@code model_config} as a variable-length string; jhdf 0.10 writes fixed-length strings only,
+ * and reads back at most 59,546 bytes of one. The config is written as a placeholder and made variable-length
+ * afterwards ({@link HdfVariableLengthString}), so a config of any size is written.
  */
 final class KerasLegacyH5 {
 
     static final String MODEL_WEIGHTS = "model_weights";
+    static final String MODEL_CONFIG = "model_config";
+
+    /** The file {@link #copy} wrote, with {@code modelConfig} as its config, a variable-length string. */
+    static byte[] withConfig(byte[] written, String modelConfig) {
+        return HdfVariableLengthString.replace(written, MODEL_CONFIG, modelConfig);
+    }
 
     /**
-     * The largest model_config written: jhdf 0.10 reads back a string attribute of up to 59,546 bytes it wrote (found
-     * by bisection; a message's size is 16 bits and jhdf's writer spends more of it), so with a margin.
+     * Copies {@code in} to {@code out} with the datasets of {@code replaced} (removed from it), the config as
+     * {@link HdfVariableLengthString#PLACEHOLDER}: {@link #withConfig} puts it in.
      */
-    static final int MAX_CONFIG_BYTES = 50_000;
-
-    /** Refuses, before any work, a legacy .h5 whose config is too large to write back ({@link #MAX_CONFIG_BYTES}). */
-    static void check(KerasModel original) {
-        int bytes = KerasWriter.GSON.toJson(original.modelConfig()).getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_CONFIG_BYTES) {
-            throw InputException.usage(original.source() + ": its model_config is " + bytes + " bytes, more than the "
-                    + MAX_CONFIG_BYTES + " an .h5 written by this tool holds (fixed-length HDF5 attributes); save it as "
-                    + ".keras (keras.saving.load_model(\"model.h5\").save(\"model.keras\")) and prune that, or "
-                    + "write ONNX (-o NAME.onnx)");
-        }
-    }
-
-    private KerasLegacyH5() {
-    }
-
-    /** Copies {@code in} to {@code out} with {@code modelConfig} and the datasets of {@code replaced} (removed from it). */
-    static boolean copy(Group in, WritableHdfFile out, String modelConfig, Map<String, Object> replaced) {
+    static boolean copy(Group in, WritableHdfFile out, Map<String, Object> replaced) {
         for (Map.Entry<String, Attribute> a : in.getAttributes().entrySet()) {
-            out.putAttribute(a.getKey(), a.getKey().equals("model_config") ? modelConfig : a.getValue().getData());
+            out.putAttribute(a.getKey(), a.getKey().equals(MODEL_CONFIG) ? HdfVariableLengthString.PLACEHOLDER
+                    : a.getValue().getData());
         }
         if (!(in.getChildren().get(MODEL_WEIGHTS) instanceof Group weights)) {
             throw new IllegalStateException("the HDF5 file has no " + MODEL_WEIGHTS + " group");

@@ -1,38 +1,56 @@
 package org.odf2nna.keras;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.jhdf.HdfFile;
+import io.jhdf.api.Dataset;
 import org.junit.jupiter.api.Test;
 
-/** The limit {@link KerasLegacyH5#MAX_CONFIG_BYTES} holds for jhdf's writer, and just past 64 kB it does not. */
+/**
+ * A config of any size is written as a variable-length string ({@link HdfVariableLengthString}) and read back, with
+ * the rest of the file as it was; jhdf alone cannot write a string attribute past about 59.5 kB.
+ */
 class KerasLegacyH5Test {
 
-    private static byte[] withAttribute(int length) {
-        String config = "x".repeat(length);
+    private static byte[] withAttribute(String config) {
         return KerasWriter.writeH5(out -> {
+            out.putAttribute("backend", "tensorflow");
             out.putAttribute("model_config", config);
+            out.putAttribute("training_config", "{\"loss\": \"x\"}");
             out.putGroup("model_weights").putDataset("w", new float[] {1f, 2f});
             return true;
         });
     }
 
     @Test
-    void aConfigUpToTheLimitReadsBack() {
-        try (HdfFile f = HdfFile.fromBytes(withAttribute(KerasLegacyH5.MAX_CONFIG_BYTES))) {
-            assertEquals(KerasLegacyH5.MAX_CONFIG_BYTES,
-                    String.valueOf(f.getAttribute("model_config").getData()).length());
+    void aFixedLengthStringPastSixtyKilobytesDoesNotReadBack() {
+        // Why the variable-length form is needed: jhdf writes the string inside a message of 16-bit size.
+        assertThrows(RuntimeException.class, () -> {
+            try (HdfFile f = HdfFile.fromBytes(withAttribute("x".repeat(70_000)))) {
+                f.getAttribute("model_config").getData();
+            }
+        });
+    }
+
+    @Test
+    void aLargeConfigIsWrittenAsAVariableLengthStringAndReadsBack() {
+        for (int length : new int[] {0, 1, 9, 4_000, 200_000}) {
+            String config = "{\"é\": \"" + "y".repeat(length) + "\"}";
+            byte[] file = KerasLegacyH5.withConfig(withAttribute(HdfVariableLengthString.PLACEHOLDER), config);
+            try (HdfFile f = HdfFile.fromBytes(file)) {
+                assertEquals(config, String.valueOf(f.getAttribute("model_config").getData()));
+                assertEquals("tensorflow", String.valueOf(f.getAttribute("backend").getData()));
+                assertEquals("{\"loss\": \"x\"}", String.valueOf(f.getAttribute("training_config").getData()));
+                Dataset w = (Dataset) f.getByPath("model_weights/w");
+                assertArrayEquals(new float[] {1f, 2f}, (float[]) w.getData());
+            }
         }
     }
 
     @Test
-    void aConfigOverSixtyFourKilobytesDoesNotReadBack() {
-        // Why the limit is there: an object header message's size is 16 bits.
-        assertThrows(RuntimeException.class, () -> {
-            try (HdfFile f = HdfFile.fromBytes(withAttribute(70_000))) {
-                f.getAttribute("model_config").getData();
-            }
-        });
+    void aFileWithoutThePlaceholderIsRefusedNotDamaged() {
+        assertThrows(IllegalStateException.class, () -> KerasLegacyH5.withConfig(withAttribute("{}"), "{\"a\": 1}"));
     }
 }
