@@ -88,6 +88,32 @@ public final class KerasGraphWriter {
     }
 
     /**
+     * {@link #check(KerasModel, List)}, and with {@code legacyOut} for a .keras archive, that every layer's variables
+     * have the names a legacy .h5 gives them ({@link KerasLegacyH5#variableNames}).
+     */
+    public static void check(KerasModel original, List<Fold> folds, boolean legacyOut) {
+        check(original, folds);
+        if (!legacyOut || original.container() != KerasFiles.Container.KERAS_ZIP) {
+            return;
+        }
+        try (HdfFile in = HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
+            KerasWeights weights = new KerasWeights(original.source(), original.container(), in);
+            Map<String, Integer> counts = new HashMap<>();
+            JsonArray layers = original.modelConfig().getAsJsonObject("config").getAsJsonArray("layers");
+            for (int i = 0; i < layers.size(); i++) {
+                KerasConfig.Layer layer = KerasConfig.layer(layers.get(i).getAsJsonObject(), i);
+                int count = weights.ofAny(layer.name(), KerasReader.groupName(layer.kind(), counts), layer.place())
+                        .size();
+                if (KerasLegacyH5.variableNames(layer, count) == null) {
+                    throw InputException.usage(original.source() + ": layer '" + layer.name() + "' (" + layer.kind()
+                            + ") has " + count + " variables this tool cannot name in a legacy .h5; write .keras or "
+                            + ".onnx");
+                }
+            }
+        }
+    }
+
+    /**
      * Refuses, before any pruning, a Keras model whose pruned graph this writer cannot write back, in one line naming
      * the first reason and what works instead.
      */
@@ -111,43 +137,90 @@ public final class KerasGraphWriter {
      * .keras archive, or a legacy .h5 file ({@link KerasLegacyH5}); {@link #check} passed.
      */
     public static byte[] write(KerasModel original, ModelProto graph, List<Fold> folds) {
+        return write(original, graph, folds, original.container() == KerasFiles.Container.LEGACY_H5);
+    }
+
+    /**
+     * {@link #write(KerasModel, ModelProto, List)} as a legacy .h5 file when {@code legacyOut} (from a .keras archive
+     * too: {@link #check} with the same flag passed), else as a .keras archive from a .keras archive.
+     */
+    public static byte[] write(KerasModel original, ModelProto graph, List<Fold> folds, boolean legacyOut) {
         KerasGraphWriter w = new KerasGraphWriter(original, graph, folds);
         JsonObject root = original.modelConfig().deepCopy();
-        JsonArray layers = root.getAsJsonObject("config").getAsJsonArray("layers");
-        boolean legacy = original.container() == KerasFiles.Container.LEGACY_H5;
-        try (HdfFile in = legacy ? new HdfFile(original.source())
+        boolean legacyIn = original.container() == KerasFiles.Container.LEGACY_H5;
+        try (HdfFile in = legacyIn ? new HdfFile(original.source())
                 : HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
-            KerasWeights weights = new KerasWeights(original.source(), original.container(), in);
-            Map<String, Integer> counts = new HashMap<>();
-            for (int i = 0; i < layers.size(); i++) {
-                JsonObject json = layers.get(i).getAsJsonObject();
-                KerasConfig.Layer layer = KerasConfig.layer(json, i);
-                String group = KerasReader.groupName(layer.kind(), counts);
-                List<Weight> vars = WEIGHTED.contains(layer.kind()) ? weights.of(layer.name(), group, layer.place())
-                        : List.of();
-                w.writeLayer(layer, vars);
-                KerasGraphShapes.update(layer, w.width);
+            List<KerasLegacyH5.LayerVariables> variables = w.writeLayers(root, new KerasWeights(original.source(),
+                    original.container(), in), legacyOut && !legacyIn);
+            if (legacyOut) {
+                // A legacy file's model_config holds the model's class and config alone.
+                JsonObject config = new JsonObject();
+                config.add("class_name", root.get("class_name"));
+                config.add("config", root.get("config"));
+                byte[] h5 = KerasWriter.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
+                        : KerasLegacyH5.fromKeras(in, out, variables, w.replaced, original.kerasVersion()));
+                w.checkAllWritten();
+                return KerasLegacyH5.withConfig(h5, KerasWriter.GSON.toJson(config));
             }
-            String config = KerasWriter.GSON.toJson(root);
-            byte[] h5 = KerasWriter.writeH5(out -> legacy ? KerasLegacyH5.copy(in, out, w.replaced)
-                    : KerasWriter.copyGroup(in, out, "", w.replaced, true));
-            if (!w.replaced.isEmpty()) {
-                throw new IllegalStateException("weights not written: " + w.replaced.keySet());
-            }
-            if (legacy) {
-                return KerasLegacyH5.withConfig(h5, config);
-            }
-            List<KerasModel.ZipPart> parts = new ArrayList<>();
-            for (KerasModel.ZipPart p : original.zip()) {
-                switch (p.name()) {
-                    case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
-                            config.getBytes(StandardCharsets.UTF_8)));
-                    case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), h5));
-                    default -> parts.add(p);
-                }
-            }
-            return KerasWriter.zip(parts);
+            byte[] h5 = KerasWriter.writeH5(out -> KerasWriter.copyGroup(in, out, "", w.replaced, true));
+            w.checkAllWritten();
+            return archive(original, KerasWriter.GSON.toJson(root), h5);
         }
+    }
+
+    /**
+     * Writes every layer of {@code root}'s config (its widths, and its weights into {@link #replaced}); with
+     * {@code listVariables}, each layer's variables' paths in the archive, for a legacy file made from it.
+     */
+    private List<KerasLegacyH5.LayerVariables> writeLayers(JsonObject root, KerasWeights weights,
+            boolean listVariables) {
+        JsonArray layers = root.getAsJsonObject("config").getAsJsonArray("layers");
+        List<KerasLegacyH5.LayerVariables> out = new ArrayList<>();
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            KerasConfig.Layer layer = KerasConfig.layer(layers.get(i).getAsJsonObject(), i);
+            String group = KerasReader.groupName(layer.kind(), counts);
+            List<Weight> vars = WEIGHTED.contains(layer.kind()) ? weights.of(layer.name(), group, layer.place())
+                    : listVariables ? weights.ofAny(layer.name(), group, layer.place()) : List.of();
+            writeLayer(layer, WEIGHTED.contains(layer.kind()) ? vars : List.of());
+            KerasGraphShapes.update(layer, width);
+            if (listVariables) {
+                out.add(new KerasLegacyH5.LayerVariables(layer, variablePaths(vars)));
+            }
+        }
+        return out;
+    }
+
+    /** A layer's variables' paths, with a bias the writing added (use_bias turned on) after them. */
+    private List<String> variablePaths(List<Weight> vars) {
+        List<String> paths = new ArrayList<>(vars.stream().map(Weight::path).toList());
+        if (!paths.isEmpty()) {
+            String added = KerasWeights.varsGroupOf(paths.get(0)) + "/" + paths.size();
+            if (replaced.containsKey(added)) {
+                paths.add(added);
+            }
+        }
+        return paths;
+    }
+
+    private void checkAllWritten() {
+        if (!replaced.isEmpty()) {
+            throw new IllegalStateException("weights not written: " + replaced.keySet());
+        }
+    }
+
+    /** The .keras archive: {@code original}'s entries with the config and the weights replaced. */
+    private static byte[] archive(KerasModel original, String config, byte[] weights) {
+        List<KerasModel.ZipPart> parts = new ArrayList<>();
+        for (KerasModel.ZipPart p : original.zip()) {
+            switch (p.name()) {
+                case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
+                        config.getBytes(StandardCharsets.UTF_8)));
+                case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), weights));
+                default -> parts.add(p);
+            }
+        }
+        return KerasWriter.zip(parts);
     }
 
     /** The layer classes whose weights are written from the graph (every other layer's datasets are copied). */

@@ -28,6 +28,88 @@ final class KerasLegacyH5 {
     static final String MODEL_WEIGHTS = "model_weights";
     static final String MODEL_CONFIG = "model_config";
 
+    /**
+     * One layer's weights for a legacy file made from a .keras archive: the layer, and its variables' dataset paths in
+     * the archive, in Keras' order.
+     */
+    record LayerVariables(KerasConfig.Layer layer, List<String> paths) {
+
+        LayerVariables {
+            paths = List.copyOf(paths);
+        }
+    }
+
+    /**
+     * The names Keras 3 gives a layer's variables, in order, as a legacy file's {@code weight_names} lists them
+     * ({@code LAYER/kernel}); null for a layer class not listed here.
+     */
+    static List<String> variableNames(KerasConfig.Layer layer, int count) {
+        com.google.gson.JsonObject c = layer.config();
+        List<String> names = switch (layer.kind()) {
+            case "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "Dense", "Conv2DTranspose", "Conv1DTranspose" ->
+                    List.of("kernel", "bias");
+            case "BatchNormalization", "LayerNormalization" -> {
+                List<String> n = new ArrayList<>();
+                if (!c.has("scale") || c.get("scale").getAsBoolean()) {
+                    n.add("gamma");
+                }
+                if (!c.has("center") || c.get("center").getAsBoolean()) {
+                    n.add("beta");
+                }
+                if (layer.kind().equals("BatchNormalization")) {
+                    n.add("moving_mean");
+                    n.add("moving_variance");
+                }
+                yield n;
+            }
+            case "Normalization" -> List.of("mean", "variance", "count");
+            case "Embedding" -> List.of("embeddings");
+            default -> count == 0 ? List.of() : null;
+        };
+        if (names == null || names.size() < count) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (String n : names.subList(0, count)) {
+            out.add(layer.name() + "/" + n);
+        }
+        return out;
+    }
+
+    /**
+     * A legacy file of a .keras archive's model: {@code modelConfig}'s class and config, every layer's variables from
+     * {@code in} (or {@code replaced}, removed from it) under {@code model_weights/LAYER/LAYER/NAME}; the config as
+     * {@link HdfVariableLengthString#PLACEHOLDER} ({@link #withConfig} puts it in). The optimizer's state is not
+     * written: Keras starts a fresh one.
+     */
+    static boolean fromKeras(Group in, WritableHdfFile out, List<LayerVariables> layers, Map<String, Object> replaced,
+            String kerasVersion) {
+        out.putAttribute("backend", "tensorflow");
+        out.putAttribute("keras_version", kerasVersion);
+        out.putAttribute(MODEL_CONFIG, HdfVariableLengthString.PLACEHOLDER);
+        WritableGroup weights = out.putGroup(MODEL_WEIGHTS);
+        weights.putAttribute("backend", "tensorflow");
+        weights.putAttribute("keras_version", kerasVersion);
+        List<String> named = new ArrayList<>();
+        for (LayerVariables l : layers) {
+            List<String> names = variableNames(l.layer(), l.paths().size());
+            if (l.paths().isEmpty() || names == null) {
+                continue;
+            }
+            named.add(l.layer().name());
+            WritableGroup group = weights.putGroup(l.layer().name());
+            group.putAttribute("weight_names", names.toArray(String[]::new));
+            WritableGroup vars = group.putGroup(l.layer().name());
+            for (int i = 0; i < names.size(); i++) {
+                String path = l.paths().get(i);
+                Object data = replaced.containsKey(path) ? replaced.remove(path) : in.getDatasetByPath(path).getData();
+                vars.putDataset(names.get(i).substring(names.get(i).lastIndexOf('/') + 1), data);
+            }
+        }
+        weights.putAttribute("layer_names", named.toArray(String[]::new));
+        return true;
+    }
+
     /** The file {@link #copy} wrote, with {@code modelConfig} as its config, a variable-length string. */
     static byte[] withConfig(byte[] written, String modelConfig) {
         return HdfVariableLengthString.replace(written, MODEL_CONFIG, modelConfig);

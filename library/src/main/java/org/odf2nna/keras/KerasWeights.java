@@ -41,6 +41,18 @@ final class KerasWeights {
     record Weight(String path, int[] shape, float[] values, boolean float64) {
     }
 
+    /**
+     * {@link #of}, or none where the archive has no group for the layer: an operation Keras 3 serialises as a layer
+     * (MobileNetV3's {@code x + 3.0}) holds no variables and has no group.
+     */
+    List<Weight> ofAny(String name, String groupName, String place) {
+        try {
+            return of(name, groupName, place);
+        } catch (InputException e) {
+            return List.of();
+        }
+    }
+
     /** The weight arrays of the layer {@code name} (its group {@code groupName} in a .keras archive). */
     List<Weight> of(String name, String groupName, String place) {
         return container == KerasFiles.Container.KERAS_ZIP ? zipWeights(name, groupName, place) : h5Weights(name, place);

@@ -56,14 +56,13 @@ public final class KerasGraphOutput {
             throw InputException.usage("-o " + output + ": the pruned graph of " + model + " is written as ONNX; a "
                     + "Keras file is written back from a Keras file only: name the output .onnx");
         }
-        boolean h5 = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".h5");
-        boolean legacy = keras.container() == org.odf2nna.keras.KerasFiles.Container.LEGACY_H5;
-        if (h5 != legacy) {
-            // The writer keeps the original's file as it is but the pruned layers: its container too.
-            throw InputException.usage("-o " + output + ": the pruned graph of " + model + " is written back in its "
-                    + "own format: name it " + (legacy ? ".h5" : ".keras") + ", or .onnx");
+        boolean h5 = h5Name(output);
+        if (keras.container() == org.odf2nna.keras.KerasFiles.Container.LEGACY_H5 && !h5) {
+            // A .keras archive's weights are laid out by layer class, not by name: not made from a legacy file here.
+            throw InputException.usage("-o " + output + ": the pruned graph of " + model + " is written back as .h5, "
+                    + "its own format: name it .h5, or .onnx");
         }
-        KerasGraphWriter.check(keras, folds(model));
+        KerasGraphWriter.check(keras, folds(model), h5);
         return true;
     }
 
@@ -84,7 +83,7 @@ public final class KerasGraphOutput {
      */
     public static void write(Path model, ModelProto graph, Path output) {
         KerasModel keras = ModelFiles.readKeras(model);
-        byte[] bytes = KerasGraphWriter.write(keras, graph, folds(model));
+        byte[] bytes = KerasGraphWriter.write(keras, graph, folds(model), h5Name(output));
         AtomicFiles.writeBytes(output, bytes, written -> {
             double difference;
             try {
@@ -98,6 +97,10 @@ public final class KerasGraphOutput {
                         + "pruned graph's (relative), above " + TOLERANCE);
             }
         });
+    }
+
+    private static boolean h5Name(Path output) {
+        return output.getFileName() != null && output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".h5");
     }
 
     /** A file's SHA-256 in hex. */

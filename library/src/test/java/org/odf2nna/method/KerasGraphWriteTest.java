@@ -142,13 +142,23 @@ class KerasGraphWriteTest {
         InputException e = assertThrows(InputException.class, () -> KerasGraphOutput.writes(onnx,
                 dir.resolve("x.keras")));
         assertTrue(e.getMessage().contains("name the output .onnx"), e.getMessage());
-        InputException h5 = assertThrows(InputException.class, () -> KerasGraphOutput.writes(
-                resource("mnv2_tiny.keras"), dir.resolve("x.h5")));
-        assertTrue(h5.getMessage().contains("name it .keras"), h5.getMessage());
         InputException keras = assertThrows(InputException.class, () -> KerasGraphOutput.writes(
                 resource("mnv2_tiny.h5"), dir.resolve("x.keras")));
         assertTrue(keras.getMessage().contains("name it .h5"), keras.getMessage());
         assertTrue(!Files.exists(dir.resolve("x.keras")) && !Files.exists(dir.resolve("x.h5")));
+    }
+
+    @Test
+    void aKerasArchiveIsWrittenAsALegacyH5OnRequest() throws IOException {
+        assertTrue(KerasGraphOutput.writes(resource("mnv2_tiny.keras"), dir.resolve("asked.h5")));
+        shrink("mnv2_tiny.keras", dir.resolve("asked.h5"));
+        shrink("mnv2_tiny.keras", dir.resolve("twin.keras"));
+        KerasModel back = ModelFiles.readKeras(dir.resolve("asked.h5"));
+        assertEquals(org.odf2nna.keras.KerasFiles.Container.LEGACY_H5, back.container());
+        assertEquals(widths(dir.resolve("twin.keras")), widths(dir.resolve("asked.h5")));
+        assertEquals(KerasGraphOutput.difference(ModelReader.read(dir.resolve("twin.keras")).graph(),
+                dir.resolve("twin.keras"), ModelReader.read(dir.resolve("asked.h5")).graph(), dir.resolve("asked.h5")),
+                0.0, 1e-6, "the .h5 computes what the .keras computes");
     }
 
     @Test
