@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.graph.RoundModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.SweepFiles;
@@ -45,7 +45,7 @@ public class VitRounds {
         };
         SweepFiles files = SweepFiles.of(Path.of(a[0]), Path.of(a[1]), Path.of(a[3]), out.resolve("chosen.onnx"))
                 .withValidation(Path.of(a[2])).withReport(out.resolve("report.json"));
-        var report = Odf2nna.sweepGraph(files, SweepSettings.defaults(), dump);
+        var report = FileWorkflows.sweepGraph(files, SweepSettings.defaults(), dump);
         for (var r : report.rounds()) {
             System.out.printf("round %d %s block %.1f%% all %.1f%% epoch %s val %.4f rep %.4f%s%n", r.round(), r.widths(),
                     r.blockReductionPercent(), r.reductionPercent(), r.retrainedEpoch(), r.validation().accuracy(),

@@ -1,7 +1,7 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.BuildFiles;
@@ -51,7 +51,7 @@ final class BuildCommand extends Subcommand {
                 output == null ? BuildFiles.defaultOutput(train.path) : output, data.csv());
         BuildSettings settings = settings(build, training, data);
         java.util.Set<Path> before = Main.existing(java.util.List.of(files.output()));
-        BuildSummary summary = Odf2nna.build(files, settings, main.progress());
+        BuildSummary summary = FileWorkflows.build(files, settings, main.progress());
         if (json) {
             main.out.print(ReportFormat.json(summary));
         } else {

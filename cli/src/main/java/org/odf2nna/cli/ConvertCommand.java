@@ -3,7 +3,7 @@ package org.odf2nna.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.odf2nna.InputException;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.report.CheckedConversion;
 import org.odf2nna.report.Conversion;
 import org.odf2nna.report.ConvertFormat;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         description = {
             "Writes a model in another format without pruning it: ONNX, Keras (.keras or .h5) or SavedModel in; "
                     + "ONNX, .keras or SavedModel out. The written file is run in its own runtime on "
-                    + Odf2nna.CONVERT_CHECK_ROWS + " generated rows and must give the original's outputs to "
+                    + FileWorkflows.CONVERT_CHECK_ROWS + " generated rows and must give the original's outputs to "
                     + "1e-5 (relative; absolute below 1) before it is moved into place. Also the simplest way to "
                     + "see that the tool reads a model correctly.",
             ""},
@@ -135,7 +135,7 @@ final class ConvertCommand extends Subcommand {
         Int8Operators ops = Int8Operators.parse(int8Ops);
         ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
                 data.device(), timingBatch, new ConvertChecks.Int8(int8Everywhere, ops, original)));
-        CheckedConversion checked = Odf2nna.convert(model.path, output, target, precision, train, checks,
+        CheckedConversion checked = FileWorkflows.convert(model.path, output, target, precision, train, checks,
                 main.progress());
         Conversion r = checked.conversion();
         main.out.print(ConvertFormat.read(checked));

@@ -1,7 +1,7 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.ReportFormat;
 import picocli.CommandLine.Command;
@@ -44,7 +44,7 @@ final class EvalCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        Evaluation e = Odf2nna.evaluate(model.path, csv, data.csv(), data.task(), graphInputs.modelInputs(),
+        Evaluation e = FileWorkflows.evaluate(model.path, csv, data.csv(), data.task(), graphInputs.modelInputs(),
                 data.device(), main.progress());
         if (json) {
             main.out.print(ReportFormat.json(e));

@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Messages;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
+import org.odf2nna.api.Inspection;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.EvolveFiles;
@@ -98,7 +99,7 @@ final class EvolveCommand extends Subcommand {
     /** Whether {@code model} is a graph with blocks; a model that cannot be read is left to evolve's own reading. */
     private static boolean isGraph(Path model) {
         try {
-            return Odf2nna.prunesGraphBlocks(model);
+            return Inspection.prunesGraphBlocks(model);
         } catch (RuntimeException e) {
             return false;
         }
@@ -130,7 +131,7 @@ final class EvolveCommand extends Subcommand {
         EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
                 data.csv());
         java.util.Set<Path> before = Main.existing(List.of(out));
-        EvolveReport result = Odf2nna.evolve(files, settings, main.progress());
+        EvolveReport result = FileWorkflows.evolve(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
                 Messages.recordedMetricWarning(model, result.originalMetrics())));
         main.out.println();

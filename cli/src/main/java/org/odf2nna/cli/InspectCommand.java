@@ -5,7 +5,7 @@ import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Cleaning;
 import org.odf2nna.api.Messages;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.Inspection;
 import org.odf2nna.report.GraphBlocks;
 import org.odf2nna.report.GraphTables;
 import org.odf2nna.report.ModelDescription;
@@ -38,10 +38,10 @@ final class InspectCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        GraphBlocks blocks = Odf2nna.describeBlocks(model.path, graphInputs.modelInputs());
+        GraphBlocks blocks = Inspection.describeBlocks(model.path, graphInputs.modelInputs());
         ModelDescription d;
         try {
-            d = Odf2nna.describe(model.path);
+            d = Inspection.describe(model.path);
         } catch (InputException e) {
             if (blocks == null || e.malformed()) {
                 // A model whose shapes contradict each other is refused as it is, whatever blocks it may also have.

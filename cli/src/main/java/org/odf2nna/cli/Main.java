@@ -9,7 +9,7 @@ import org.odf2nna.BuildInfo;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.api.Cleaning;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.Inspection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -238,7 +238,7 @@ public final class Main implements Runnable {
     static boolean kerasOutput(java.nio.file.Path model, java.nio.file.Path output) {
         return output != null && output.getFileName() != null && output.getFileName().toString()
                 .toLowerCase(java.util.Locale.ROOT).endsWith(".keras")
-                && Odf2nna.formatOf(model) == org.odf2nna.settings.ModelFormat.KERAS;
+                && Inspection.formatOf(model) == org.odf2nna.settings.ModelFormat.KERAS;
     }
 
     /** A sweep to a .keras file: the progressive schedule, in float, inputs unclipped (a Keras file has no Gather). */
@@ -306,7 +306,7 @@ public final class Main implements Runnable {
      */
     static String writtenFormatNote(java.nio.file.Path input, org.odf2nna.settings.ModelFormat written,
             java.util.function.Function<org.odf2nna.settings.ModelFormat, String> how) {
-        org.odf2nna.settings.ModelFormat in = Odf2nna.formatOf(input);
+        org.odf2nna.settings.ModelFormat in = Inspection.formatOf(input);
         if (in == written) {
             return null;
         }

@@ -2,7 +2,8 @@ package org.odf2nna.cli;
 
 import java.nio.file.Path;
 import java.util.Set;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
+import org.odf2nna.api.Inspection;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.GraphTables;
 import org.odf2nna.settings.CsvReading;
@@ -57,7 +58,7 @@ final class ModelPruningOptions {
      * in one line any option given on {@code command}'s line that the model's kind does not read.
      */
     boolean prunesGraph(Subcommand command, Path model) {
-        boolean graph = Odf2nna.prunesGraphBlocks(model, graphInputs.modelInputs());
+        boolean graph = Inspection.prunesGraphBlocks(model, graphInputs.modelInputs());
         OptionScope.check(command.given(), model, graph);
         return graph;
     }
@@ -74,7 +75,7 @@ final class ModelPruningOptions {
      * @param before the outputs that existed before the run
      */
     int sweepGraph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
-        GraphSweepReport result = Odf2nna.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
+        GraphSweepReport result = FileWorkflows.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
                 latency.check()), files.output()), graphRetrain.retraining(), graphInputs.modelInputs(), graphInputs.decoding(),
                 command.main.progress());
         command.main.out.print(GraphTables.sweep(result));
@@ -82,7 +83,7 @@ final class ModelPruningOptions {
             command.printReplacedNote(before, Path.of(result.output()));
             String out = result.output();
             if (out.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
-                    && Odf2nna.formatOf(files.model()) == org.odf2nna.settings.ModelFormat.KERAS) {
+                    && Inspection.formatOf(files.model()) == org.odf2nna.settings.ModelFormat.KERAS) {
                 // A Keras file's pruned graph, written as ONNX: the command that writes it back runs as printed.
                 String back = files.model().getFileName().toString().toLowerCase(java.util.Locale.ROOT)
                         .endsWith(".h5") ? ".h5" : ".keras";

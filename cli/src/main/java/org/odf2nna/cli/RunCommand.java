@@ -1,7 +1,7 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.settings.BuildSettings;
@@ -83,7 +83,7 @@ final class RunCommand extends Subcommand {
         RunFiles files = new RunFiles(train.path, test, general, out, report.path, sweep.chart(out),
                 chance.applyTo(data.csv()));
         java.util.Set<Path> before = Main.existing(java.util.List.of(general, out));
-        RunReport result = Odf2nna.run(files, buildSettings, settings, main.progress());
+        RunReport result = FileWorkflows.run(files, buildSettings, settings, main.progress());
         main.out.print(ReportFormat.run(result));
         printReplacedNote(before, result.general().output());
         printReplacedNote(before, result.sweep().output());

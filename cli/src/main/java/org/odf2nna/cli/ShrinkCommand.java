@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.api.Messages;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
+import org.odf2nna.api.Inspection;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
@@ -97,7 +98,7 @@ final class ShrinkCommand extends Subcommand {
         }
         precision.checkFormat(outputFormat);
         // A Keras file with a backbone is pruned as a graph and written back as .keras by its name or --format keras.
-        boolean kerasGraph = graph && Odf2nna.formatOf(model.path) == ModelFormat.KERAS
+        boolean kerasGraph = graph && Inspection.formatOf(model.path) == ModelFormat.KERAS
                 && (outputFormat == ModelFormat.KERAS || Main.kerasFileName(output));
         if (outputFormat == ModelFormat.ONNX && !kerasGraph) {
             Main.refuseKerasName(output, "add --format keras to write a .keras file (one-shot ε pruning), or name it "
@@ -118,7 +119,7 @@ final class ShrinkCommand extends Subcommand {
         ShrinkFiles files = new ShrinkFiles(model.path, eval, options.retrain.train, options.retrain.validation,
                 output, options.report.path, options.csv());
         if (graph) {
-            if (Odf2nna.describeBlocks(model.path).blocks().isEmpty()) {
+            if (Inspection.describeBlocks(model.path).blocks().isEmpty()) {
                 throw InputException.uncertifiable(model.path, null, Messages.noBlocks(model.path));
             }
             if (outputFormat != ModelFormat.ONNX && !kerasGraph) {
@@ -144,7 +145,7 @@ final class ShrinkCommand extends Subcommand {
         }
         List<Path> outputs = files.outputs(settings);
         java.util.Set<Path> before = Main.existing(outputs);
-        ShrinkReport result = Odf2nna.shrink(files, settings, main.progress());
+        ShrinkReport result = FileWorkflows.shrink(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
                 Messages.recordedMetricWarning(model.path, result.originalMetrics())));
         main.out.println();
@@ -165,7 +166,7 @@ final class ShrinkCommand extends Subcommand {
 
     /** shrink without --train on a graph: one round of the sweep's pruning on the --eval rows, refit only. */
     private int once(ShrinkFiles files, ShrinkSettings settings, java.util.Set<Path> before) {
-        org.odf2nna.report.GraphOneRound r = Odf2nna.shrinkGraphOnce(files,
+        org.odf2nna.report.GraphOneRound r = FileWorkflows.shrinkGraphOnce(files,
                 options.graphWidths.applyTo(settings.sweep(), files.output()),
                 options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
         main.out.println("Model    " + model.path);
@@ -192,7 +193,7 @@ final class ShrinkCommand extends Subcommand {
     private int progressive(ShrinkFiles files, ShrinkSettings settings) {
         Path out = files.outputs(settings).get(0);
         java.util.Set<Path> before = Main.existing(List.of(out));
-        SweepReport result = Odf2nna.sweep(files.sweep(), settings.sweep().withLatency(options.latency.check()),
+        SweepReport result = FileWorkflows.sweep(files.sweep(), settings.sweep().withLatency(options.latency.check()),
                 main.progress());
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
         return SweepCommand.printOutcome(this, model.path, before, result, options.report.path,

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Function;
 import org.odf2nna.api.Messages;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelFormat;
@@ -90,7 +90,7 @@ final class SweepCommand extends Subcommand {
         if (graph) {
             return options.sweepGraph(this, files, settings, before);
         }
-        SweepReport result = Odf2nna.sweep(files, settings, main.progress());
+        SweepReport result = FileWorkflows.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, options.report.path,
                 in -> Main.kerasSweepHint(model.path, result.output(), in, spec.root().commandLine().getParseResult().originalArgs()));
     }

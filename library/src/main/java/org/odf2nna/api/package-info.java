@@ -7,9 +7,12 @@
  * {@link org.odf2nna.api.Evolved} one (EvoPruneDeepTL's search, {@link org.odf2nna.api.EvolveSettings#builder()}), and
  * retrains a pruned network toward its original ({@link org.odf2nna.api.Odf2nna#retrain}). The in-memory shrink, sweep
  * and evolve run the same pipelines as the file-level ones ({@code method.EpsilonPruning},
- * {@code method.ProgressiveSweep}, {@code method.MaskEvolution}). <p>The command line's commands call its file-level
- * entry points ({@code Odf2nna.shrink(ShrinkFiles, ShrinkSettings, Progress)} and the like), which read and write the
- * files their options name and return the report the command prints. Both levels take the same settings types, those of
+ * {@code method.ProgressiveSweep}, {@code method.MaskEvolution}). <p>The command line's commands call the file-level
+ * workflows of {@link org.odf2nna.api.FileWorkflows} ({@code FileWorkflows.shrink(ShrinkFiles, ShrinkSettings,
+ * Progress)} and the like), which read and write the files their options name and return the report the command prints,
+ * and {@link org.odf2nna.api.Inspection} (what the tool reads of a model file, {@code inspect}); the process-wide state
+ * is {@link org.odf2nna.api.Writes} (the write ledger) and {@link org.odf2nna.api.Cleaning}, and the sentences printed
+ * beside a report are {@link org.odf2nna.api.Messages}. Both levels take the same settings types, those of
  * {@code org.odf2nna.settings} (one per workflow, with its defaults and checks); the files a file-level workflow reads
  * and writes are a record of their own ({@code SweepFiles}). <p>May use every library package (settings, data, network,
  * metrics, prune, evolve, onnx, tf, method, report); nothing in the library uses it, only the command line, and it

@@ -6,8 +6,8 @@ import org.odf2nna.Setting;
 
 /**
  * How evolve searches, made by {@link #builder()}: the settings of the command line's {@code evolve}, of
- * {@code Odf2nna.evolve} on files and of {@code Odf2nna.evolve} on rows in memory alike. The search's defaults are
- * EvoPruneDeepTL's published ones. The in-memory search runs over hidden units with mean-folded fitness; it reads
+ * {@code FileWorkflows.evolve} on files and of {@code Odf2nna.evolve} on rows in memory alike. The search's defaults
+ * are EvoPruneDeepTL's published ones. The in-memory search runs over hidden units with mean-folded fitness; it reads
  * neither {@code selectFeatures} nor {@code fitnessEpochs}, and refits the best mask by least squares.
  *
  * @param layers         hidden layers whose units are searched, numbered from 1 at the input as everywhere in the

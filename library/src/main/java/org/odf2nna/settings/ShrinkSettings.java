@@ -6,7 +6,7 @@ import org.odf2nna.Setting;
 
 /**
  * How shrink prunes, made by {@link #builder()}: the settings of the command line's {@code shrink}, of
- * {@code Odf2nna.shrink} on files and of {@code Odf2nna.shrink} on rows in memory alike, with the command line's
+ * {@code FileWorkflows.shrink} on files and of {@code Odf2nna.shrink} on rows in memory alike, with the command line's
  * defaults.
  *
  * <p>Without ε, with retraining, training rows and ONNX output, shrink prunes as sweep does by default

@@ -6,7 +6,7 @@ import org.odf2nna.Setting;
 
 /**
  * How a sweep prunes, made by {@link #builder()}: the settings of the command line's {@code sweep}, of
- * {@code Odf2nna.sweep} on files and of {@code Odf2nna.sweep} on rows in memory alike, with the command line's
+ * {@code FileWorkflows.sweep} on files and of {@code Odf2nna.sweep} on rows in memory alike, with the command line's
  * defaults. The in-memory sweep runs the progressive schedule only, with the task inferred unless given; it reads
  * neither the ε grid ({@code epsilons}, {@code steps}), the unit score, nor {@code compareScratch}.
  *

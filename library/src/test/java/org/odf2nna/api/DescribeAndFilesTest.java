@@ -32,7 +32,7 @@ class DescribeAndFilesTest {
 
     @Test
     void describesAnOnnxModelWithItsPrefixHeadAndLayers() {
-        ModelDescription d = Odf2nna.describe(DIGITS);
+        ModelDescription d = Inspection.describe(DIGITS);
         assertEquals("onnx", d.format());
         assertEquals("preprocessing", d.front().prefix());
         assertEquals("Flatten", d.front().prefixOperators().get(0));
@@ -55,7 +55,7 @@ class DescribeAndFilesTest {
 
     @Test
     void describesAKerasFileByItsOwnLayerNames() {
-        ModelDescription d = Odf2nna.describe(IRIS_KERAS);
+        ModelDescription d = Inspection.describe(IRIS_KERAS);
         assertEquals("keras", d.format());
         assertTrue(d.fromKeras());
         String kerasFile = d.keras().kerasFile();
@@ -71,10 +71,10 @@ class DescribeAndFilesTest {
 
     @Test
     void tellsTheFormatByContent(@TempDir Path dir) throws IOException {
-        assertEquals(ModelFormat.ONNX, Odf2nna.formatOf(IRIS));
+        assertEquals(ModelFormat.ONNX, Inspection.formatOf(IRIS));
         Path renamed = dir.resolve("iris.onnx");
         Files.copy(IRIS_KERAS, renamed);
-        assertEquals(ModelFormat.KERAS, Odf2nna.formatOf(renamed), "a Keras file under an ONNX name");
+        assertEquals(ModelFormat.KERAS, Inspection.formatOf(renamed), "a Keras file under an ONNX name");
     }
 
     @Test
@@ -98,7 +98,7 @@ class DescribeAndFilesTest {
     @Test
     void evaluatesWithTheModelTheRowsAndTheTaskNamed() {
         Path csv = Path.of("examples/iris/iris-test.csv");
-        Evaluation e = Odf2nna.evaluate(IRIS, csv, CsvReading.DEFAULT, null, Device.CPU, Progress.NONE);
+        Evaluation e = FileWorkflows.evaluate(IRIS, csv, CsvReading.DEFAULT, null, Device.CPU, Progress.NONE);
         assertEquals(IRIS.toString(), e.model());
         assertEquals(csv.toString(), e.data());
         assertEquals("classification", e.task());
@@ -109,17 +109,17 @@ class DescribeAndFilesTest {
     void convertsAndSaysWhatItWrote(@TempDir Path dir) {
         Path out = dir.resolve("iris.int8.onnx");
         // Weight-only: on a model this small the integer form's nodes outweigh what its codes save.
-        Conversion c = Odf2nna.convert(IRIS, out, ModelFormat.ONNX, Quantize.INT8_WEIGHTS);
+        Conversion c = FileWorkflows.convert(IRIS, out, ModelFormat.ONNX, Quantize.INT8_WEIGHTS);
         assertEquals("int8-weights", c.quantize());
         assertEquals(IRIS.toString(), c.model());
         assertEquals("onnx", c.from());
         assertEquals(out.toString(), c.output());
         assertEquals("onnx", c.format());
         assertTrue(c.int8());
-        assertEquals(Odf2nna.CONVERT_CHECK_ROWS, c.rows());
+        assertEquals(FileWorkflows.CONVERT_CHECK_ROWS, c.rows());
         assertTrue(c.bytesAfter() < c.bytesBefore(), c.toString());
         assertTrue(Files.isRegularFile(out));
-        Conversion keras = Odf2nna.convert(IRIS_KERAS, dir.resolve("iris.onnx"), ModelFormat.ONNX);
+        Conversion keras = FileWorkflows.convert(IRIS_KERAS, dir.resolve("iris.onnx"), ModelFormat.ONNX);
         assertTrue(keras.from().startsWith("Keras "), keras.from());
         assertFalse(keras.int8());
     }

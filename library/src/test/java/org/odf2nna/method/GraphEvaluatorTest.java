@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
-import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.FileWorkflows;
+import org.odf2nna.api.Inspection;
 import org.odf2nna.graph.Decoder;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRows;
@@ -123,7 +124,7 @@ class GraphEvaluatorTest {
         Path mask = csv("mask.csv", t[1], null);
         ModelInputs inputs = new ModelInputs(null, null, List.of(new ModelInputs.Other("attention_mask", null,
                 List.of(mask)), new ModelInputs.Other("token_type_ids", 0.0, null)));
-        Evaluation e = Odf2nna.evaluate(file, ids, new CsvReading(null, 64), null, inputs, Device.CPU,
+        Evaluation e = FileWorkflows.evaluate(file, ids, new CsvReading(null, 64), null, inputs, Device.CPU,
                 Progress.NONE);
         Metrics.Classification c = (Metrics.Classification) e.metrics();
         assertEquals(ROWS, c.rows());
@@ -142,11 +143,11 @@ class GraphEvaluatorTest {
             }
             npy(zip, "y", y, 0);
         }
-        Evaluation fromArchive = Odf2nna.evaluate(file, npz, new CsvReading(null, 1024), null, ModelInputs.NONE,
+        Evaluation fromArchive = FileWorkflows.evaluate(file, npz, new CsvReading(null, 1024), null, ModelInputs.NONE,
                 Device.CPU, Progress.NONE);
         assertEquals(0.75, ((Metrics.Classification) fromArchive.metrics()).accuracy(), 1e-12);
         // Without the other inputs: one line naming them and the setting that gives them.
-        InputException missing = assertThrows(InputException.class, () -> Odf2nna.evaluate(file, ids,
+        InputException missing = assertThrows(InputException.class, () -> FileWorkflows.evaluate(file, ids,
                 new CsvReading(null, 64), null, ModelInputs.NONE, Device.CPU, Progress.NONE));
         assertTrue(missing.getMessage().contains("attention_mask") && missing.getMessage().contains("token_type_ids"),
                 missing.getMessage());
@@ -156,7 +157,7 @@ class GraphEvaluatorTest {
     void inspectRunsAThreeInputGraphOnMadeUpRows() throws IOException {
         Path file = dir.resolve("bert.onnx");
         Files.write(file, threeInputs().toByteArray());
-        org.odf2nna.report.GraphBlocks blocks = Odf2nna.describeBlocks(file, ModelInputs.NONE);
+        org.odf2nna.report.GraphBlocks blocks = Inspection.describeBlocks(file, ModelInputs.NONE);
         assertEquals(1, blocks.blocks().size(), blocks.toString());
         assertTrue(blocks.notes().stream().noneMatch(n -> n.contains("did not run")), blocks.notes().toString());
     }
