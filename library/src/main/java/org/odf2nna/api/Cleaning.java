@@ -16,9 +16,13 @@ public final class Cleaning {
     private Cleaning() {
     }
 
+    /** A cleaning pass: the name that turns it off ({@link #turnOff}) and what it does, in a phrase. */
+    public record Pass(String name, String does) {
+    }
+
     /** The passes, in the order they run: each one's name and what it does. */
-    public static List<ModelCleaner.Pass> passes() {
-        return ModelCleaner.PASSES;
+    public static List<Pass> passes() {
+        return ModelCleaner.PASSES.stream().map(p -> new Pass(p.name(), p.does())).toList();
     }
 
     /**
