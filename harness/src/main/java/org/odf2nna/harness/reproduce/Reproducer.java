@@ -21,14 +21,13 @@ import java.util.stream.Stream;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
+import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.method.EvalData;
-import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelFiles;
 import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.ScanResult;
-import org.odf2nna.method.Sweeper;
 import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.prune.EpsilonGrid;
 import org.odf2nna.report.BuildSummary;
@@ -49,8 +48,8 @@ import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 
 /**
- * Runs the paper's experiments in-process with the tool's own pipelines ({@link MethodRun} for the general
- * model, {@link Sweeper} for a given model), keeps each table's figures as JSON in {@code results/} beside
+ * Runs the paper's experiments in-process with the tool's own pipelines ({@link FileWorkflows#run} for the general
+ * model, {@link FileWorkflows#sweep} for a given model), keeps each table's figures as JSON in {@code results/} beside
  * the Markdown, and renders {@code RESULTS.md} from all stored tables.
  *
  * <p>The protocol is the tool's: units are scored and ε derived on the training rows, the model is chosen
@@ -246,7 +245,7 @@ public final class Reproducer {
                         .build();
                 RunFiles files = new RunFiles(train, test, work.resolve("general.onnx"), work.resolve("chosen.onnx"),
                         null, null, new CsvReading(null, 1024));
-                RunReport report = MethodRun.run(files, build, paper, progress);
+                RunReport report = FileWorkflows.run(files, build, paper, progress);
                 sweep = report.sweep();
                 if (e.grid().epsilons().isEmpty() && sweep.table().outcomes().size() < MIN_GRID) {
                     SweepReport wider = widerGrid(e, new Subject(work.resolve("general.onnx"), train, testRows),
@@ -268,7 +267,7 @@ public final class Reproducer {
                 SweepSettings s = SweepSettings.builder().retraining(retrain).epsilons(e.grid().epsilons())
                         .steps(e.grid().steps()).compareScratch(true).task(e.task()).pruning(PruningOptions.paper())
                         .schedule(Schedule.EPSILON).build();
-                sweep = Sweeper.run(files(options.shared().resolve(e.model()), train, testRows,
+                sweep = FileWorkflows.sweep(files(options.shared().resolve(e.model()), train, testRows,
                         work.resolve("chosen.onnx")), s, progress);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -375,7 +374,7 @@ public final class Reproducer {
                 .schedule(Schedule.PROGRESSIVE).build();
         SweepReport sweep;
         try {
-            sweep = Sweeper.run(files(model, train, testRows, work.resolve("defaults.onnx")), s, progress);
+            sweep = FileWorkflows.sweep(files(model, train, testRows, work.resolve("defaults.onnx")), s, progress);
         } catch (org.odf2nna.InputException refused) {
             if (refused.kind() != org.odf2nna.InputException.Kind.UNCERTIFIABLE) {
                 throw refused;
@@ -439,7 +438,7 @@ public final class Reproducer {
                 String.join(", ", first.table().outcomes().stream()
                         .map(o -> "ε = " + ReportFormat.number(o.epsilon())).toList()),
                 constant, units, 100.0 * constant / units, e.grid().steps(), grid.size() - (constant > 0 ? 1 : 0)));
-        return Sweeper.run(files(general.model(), general.train(), general.testRows(),
+        return FileWorkflows.sweep(files(general.model(), general.train(), general.testRows(),
                 work.resolve("chosen-wider.onnx")), sweep, progress);
     }
 
