@@ -79,6 +79,33 @@ class LayeringTest {
         assertTrue(wrong.isEmpty(), String.join("\n", wrong));
     }
 
+    /**
+     * The compiler holds the command line to what the library's module-info.java exports to every module; that must
+     * cover what this test allows, and the internals go to the harness alone (its benchmarks time them), never to the
+     * command line.
+     */
+    @Test
+    void theLibraryModuleExportsWhatTheCommandLineMayUseAndItsInternalsToTheHarnessAlone() throws IOException {
+        String info = Files.readString(Path.of("library/src/main/java/module-info.java"));
+        Matcher m = Pattern.compile("(?m)^\\s*exports org\\.odf2nna(\\.[a-z0-9.]+)?(?: to ([^;]+))?;").matcher(info);
+        Set<String> toAll = new TreeSet<>();
+        Map<String, String> qualified = new TreeMap<>();
+        while (m.find()) {
+            String pkg = m.group(1) == null ? "" : m.group(1).substring(1);
+            if (m.group(2) == null) {
+                toAll.add(pkg);
+            } else {
+                qualified.put(pkg, m.group(2).trim());
+            }
+        }
+        Set<String> library = new TreeSet<>(ALLOWED);
+        library.remove("cli");
+        assertTrue(toAll.containsAll(library), "module-info exports " + toAll + " to all; the command line uses "
+                + library);
+        assertTrue(!qualified.isEmpty() && qualified.values().stream().allMatch("org.odf2nna.harness"::equals),
+                "internals exported to the harness alone: " + qualified);
+    }
+
     @Test
     void theLibraryNamesNeitherTheCommandLineNorTheHarnessNorPicocli() throws IOException {
         Pattern forbidden = Pattern.compile("(?<![\\w.])(org\\.odf2nna\\.(cli|harness)\\b|picocli\\.)");
