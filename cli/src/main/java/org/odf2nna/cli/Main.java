@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
                     + "attention heads) of ONNX files, Keras files (.keras, .h5) and SavedModels; every hidden unit "
                     + "whose activation barely varies on your data is removed and the next layer refitted by least "
                     + "squares to what it computed before (or, with --compensate mean, the unit's mean output folded "
-                    + "into it). A Keras file's pruned graph is written back in its format (-o NAME.keras, or NAME.h5 from an .h5).",
+                    + "into it). A Keras file's pruned graph is written back as Keras (-o NAME.keras, or NAME.h5).",
             ""
         },
         subcommands = {ShrinkCommand.class, ConvertCommand.class, EvolveCommand.class, BuildCommand.class, RunCommand.class, SweepCommand.class,
