@@ -454,7 +454,7 @@ final class AttentionTrace {
             return true;
         }
         int p = g.producer(t);
-        if (p < 0 || --budget[0] < 0) {
+        if (p < 0 || budget[0]-- <= 0) {
             return false;
         }
         NodeProto n = g.nodes.get(p);
