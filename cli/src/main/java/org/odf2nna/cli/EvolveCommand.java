@@ -7,6 +7,8 @@ import org.odf2nna.api.Messages;
 import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.api.Inspection;
 import org.odf2nna.report.EvolveReport;
+import org.odf2nna.report.GraphEvolveReport;
+import org.odf2nna.report.GraphTables;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
@@ -25,21 +27,29 @@ import picocli.CommandLine.Parameters;
                     + "training rows held out for validation. The best mask becomes a physically smaller network "
                     + "(least-squares refit of the next layer, or --compensate mean), which is retrained with TensorFlow Java and written as an ONNX model checked in ONNX Runtime. "
                     + "The evaluation rows only give the OR, PWR and PR figures; nothing is chosen on them.",
+            "",
+            "On a graph (an ONNX CNN or transformer, a Keras file with a backbone) the units of every block "
+                    + "(channels, heads, a residual stream's channels) are searched at once, each mask judged on the "
+                    + "--validation rows by the accuracy of the graph it leaves (means folded, run in ONNX Runtime); "
+                    + "the best mask is refitted towards the original and retrained end to end as a sweep's round "
+                    + "(--graph-* options), and written as ONNX, or as .keras/.h5 in a Keras input's layout.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv",
             "  odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv \\",
-            "        --select-features"})
+            "        --select-features",
+            "  odf2nna-onnx evolve cnn.keras --train train.npz --validation val.npz -o small.keras"})
 final class EvolveCommand extends Subcommand {
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory (never modified); the output is ONNX.")
+            description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory (never modified); the output is ONNX (a graph from a Keras file: also .keras or .h5).")
     Path model;
 
-    @Option(names = "--eval", required = true, paramLabel = "CSV",
+    @Option(names = "--eval", paramLabel = "CSV",
             description = "Test rows (CSV with a header, optionally .gz): the original (OR), pruned (PWR) and "
-                    + "retrained (PR) models are measured on them. Without a target column the metrics are left out.")
+                    + "retrained (PR) models are measured on them. Without a target column the metrics are left out. "
+                    + "Needed for a dense chain; on a graph, optional: the original and the written model measured.")
     Path eval;
 
     @Option(names = "--layers", paramLabel = "L", split = ",",
@@ -78,7 +88,8 @@ final class EvolveCommand extends Subcommand {
     Integer threads;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
-            description = "Output ONNX file (default: MODEL-NAME.evolved.onnx in the current folder).")
+            description = "Output ONNX file, or .keras/.h5 for a graph read from a Keras file (default: "
+                    + "MODEL-NAME.evolved.onnx in the current folder).")
     Path output;
 
     @Mixin
@@ -96,6 +107,9 @@ final class EvolveCommand extends Subcommand {
     @Mixin
     RetrainCliOptions retrain;
 
+    @Mixin
+    GraphRetrainOptions graphRetrain;
+
     /** Whether {@code model} is a graph with blocks; a model that cannot be read is left to evolve's own reading. */
     private static boolean isGraph(Path model) {
         try {
@@ -107,12 +121,8 @@ final class EvolveCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        if (isGraph(model)) {
-            // Refused before any work: evolve's genetic search runs over a dense chain's hidden units only.
-            throw InputException.usage(model + ": evolve searches the hidden layers of a dense chain, and this model is "
-                    + "a graph whose blocks (convolution channels, FFN units, heads) sweep and shrink prune: "
-                    + "'odf2nna-onnx sweep " + model + " --train TRAIN --validation VALIDATION -o OUT'");
-        }
+        boolean graph = isGraph(model);
+        OptionScope.check(given(), model, graph);
         RetrainSettings retrainSettings = retrain.settings();
         if (retrainSettings == null) {
             throw InputException.usage("evolve needs --train CSV: fitness is measured on part of the training rows, "
@@ -126,11 +136,14 @@ final class EvolveCommand extends Subcommand {
             asked.threads(threads);
         }
         EvolveSettings settings = Flags.built(asked::build);
-        Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
         Path out = output != null ? output : EvolveFiles.defaultOutput(model);
         EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
                 data.csv());
         java.util.Set<Path> before = Main.existing(List.of(out));
+        if (graph) {
+            return evolveGraph(files, settings, before);
+        }
+        Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
         EvolveReport result = FileWorkflows.evolve(files, settings, main.progress());
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
                 Messages.recordedMetricWarning(model, result.originalMetrics())));
@@ -142,6 +155,16 @@ final class EvolveCommand extends Subcommand {
                 + Main.replaced(before, o.output()));
         printNote(Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,
                 in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in)));
+        printWrote(report.path);
+        return Main.OK;
+    }
+
+    /** evolve on a graph's blocks: the search, the best mask's round written, the table printed. */
+    private int evolveGraph(EvolveFiles files, EvolveSettings settings, java.util.Set<Path> before) {
+        GraphEvolveReport result = FileWorkflows.evolveGraph(files, settings, graphRetrain.retraining(), main.progress());
+        main.out.print(GraphTables.evolve(result));
+        printReplacedNote(before, Path.of(result.output()));
+        ModelPruningOptions.printKerasBack(this, model, result.output());
         printWrote(report.path);
         return Main.OK;
     }

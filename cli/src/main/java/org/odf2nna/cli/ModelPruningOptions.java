@@ -81,17 +81,23 @@ final class ModelPruningOptions {
         command.main.out.print(GraphTables.sweep(result));
         if (result.output() != null) {
             command.printReplacedNote(before, Path.of(result.output()));
-            String out = result.output();
-            if (out.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
-                    && Inspection.formatOf(files.model()) == org.odf2nna.settings.ModelFormat.KERAS) {
-                // A Keras file's pruned graph, written as ONNX: the command that writes it back runs as printed.
-                String back = files.model().getFileName().toString().toLowerCase(java.util.Locale.ROOT)
-                        .endsWith(".h5") ? ".h5" : ".keras";
-                command.printNote("'odf2nna-onnx convert " + out + " -o " + out.substring(0, out.length() - 5)
-                        + back + "' writes it back as " + back + " in " + files.model().getFileName() + "'s layout");
-            }
+            printKerasBack(command, files.model(), result.output());
         }
         command.printWrote(files.report());
         return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
+    }
+
+    /**
+     * A Keras file's pruned graph written as ONNX ({@code out}): the note naming the command that writes it back in the
+     * Keras file's layout, which runs as printed; nothing for another input or output.
+     */
+    static void printKerasBack(Subcommand command, Path model, String out) {
+        if (out.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
+                && Inspection.formatOf(model) == org.odf2nna.settings.ModelFormat.KERAS) {
+            String back = model.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".h5") ? ".h5"
+                    : ".keras";
+            command.printNote("'odf2nna-onnx convert " + out + " -o " + out.substring(0, out.length() - 5) + back
+                    + "' writes it back as " + back + " in " + model.getFileName() + "'s layout");
+        }
     }
 }

@@ -9,6 +9,7 @@ import org.odf2nna.method.CheckedConverter;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
 import org.odf2nna.method.Evolver;
+import org.odf2nna.method.GraphEvolver;
 import org.odf2nna.method.GraphEvaluator;
 import org.odf2nna.method.GraphSweeper;
 import org.odf2nna.method.MethodRun;
@@ -24,6 +25,7 @@ import org.odf2nna.report.CheckedConversion;
 import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.EvolveReport;
+import org.odf2nna.report.GraphEvolveReport;
 import org.odf2nna.report.GraphOneRound;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.RunReport;
@@ -106,6 +108,26 @@ public final class FileWorkflows {
      */
     public static EvolveReport evolve(EvolveFiles files, EvolveSettings settings, Progress progress) {
         return Evolver.run(files, settings, progress);
+    }
+
+    /**
+     * The command line's {@code evolve} on a graph ({@link Inspection#prunesGraphBlocks(Path)}: an ONNX CNN or
+     * transformer, a Keras file with a backbone): EvoPruneDeepTL's search over the units of the graph's blocks
+     * (channels, heads, residual streams), each mask judged by the validation accuracy of the graph it leaves with the
+     * dropped units' means folded in; the best mask refitted towards the original and retrained as a sweep's round, and
+     * written (ONNX, or a {@code .keras}/{@code .h5} in a Keras input's layout) after it reads back, with the JSON
+     * report when named.
+     *
+     * @param files      the model, the training rows (units measured, the round refitted and retrained), the
+     *                   validation rows (every mask judged), the evaluation rows (only measured; may be null)
+     * @param settings   the search (population, evaluations, mutation, threads), the compensation, the seed
+     * @param retraining what retrains the best mask's round after its refit
+     * @throws InputException USAGE for a setting a graph does not read ({@code layers}, feature selection, fitness
+     *                        epochs), missing training or validation rows, or a regressor; UNCERTIFIABLE without blocks
+     */
+    public static GraphEvolveReport evolveGraph(EvolveFiles files, EvolveSettings settings,
+            GraphRetraining retraining, Progress progress) {
+        return GraphEvolver.run(files, settings, retraining, progress);
     }
 
     /**

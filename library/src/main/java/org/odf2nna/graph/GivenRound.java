@@ -41,6 +41,33 @@ public final class GivenRound {
      */
     public static ModelProto run(Original from, ModelProto previous, GraphRows training, Map<String, int[]> kept,
             int round, GraphRun settings, RoundModels progress) {
+        return made(from, previous, training, blocks -> dropped(blocks, kept), round, settings, progress).model();
+    }
+
+    /**
+     * A round made.
+     *
+     * @param model     the round retrained (its refitted graph when end-to-end retraining is off or did not run)
+     * @param endToEnd  whether it was retrained end to end
+     * @param notes     what the retraining said (a translation it could not take, the time it took)
+     */
+    public record Made(ModelProto model, boolean endToEnd, List<String> notes) {
+
+        public Made {
+            notes = List.copyOf(notes);
+        }
+    }
+
+    /**
+     * {@link #run(Original, ModelProto, GraphRows, Map, int, GraphRun, RoundModels)} with the channels to drop given
+     * per block of {@code previous} as {@link BlockFinder} finds them ({@link BlockPruner#prune}'s form): what
+     * {@code evolve}'s best mask over a graph's blocks ({@link BlockMasks}) becomes.
+     *
+     * @param drop per block found in {@code previous}, whether each of its channels goes
+     */
+    public static Made made(Original from, ModelProto previous, GraphRows training,
+            java.util.function.Function<List<DenseBlock>, List<boolean[]>> drop, int round, GraphRun settings,
+            RoundModels progress) {
         Path file = from.file();
         GraphFeed feed = from.feed();
         ModelProto original = original(from, training, settings);
@@ -49,7 +76,7 @@ public final class GivenRound {
         GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(previous, file,
                 blocks, stats, feed, settings.device(), settings.samples()), new int[blocks.size()]);
         BlockPruner.Pruned pruned = GraphRounds.applied(original, previous, file, measured, stats, feed,
-                dropped(blocks, kept), settings);
+                drop.apply(blocks), settings);
         progress.refitted(round, pruned.model());
         GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
                 && GraphRounds.EndToEnd.feeds(feed) ? training.first(settings.retraining().rows()) : null, feed);
@@ -67,7 +94,7 @@ public final class GivenRound {
             }
         }
         progress.finished(round, out);
-        return out;
+        return new Made(out, endToEnd.active(), endToEnd.notes());
     }
 
     /**

@@ -106,7 +106,11 @@ final class GraphClassJudging {
         return losses;
     }
 
-    private static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {
+    /**
+     * {@code predicted} against the original's predictions and the labels (null: unlabelled, every changed prediction
+     * lost): the accuracy, the rows lost and gained. What a round is judged by, and a graph's evolve mask too.
+     */
+    static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {
         int lost = 0;
         int gained = 0;
         int right = 0;

@@ -403,7 +403,7 @@ public final class GraphSweep {
      * Checks that the model as written computes what the judged model computed on {@code rows}: storing its weights
      * back and reopening its input change how it is stored, never what it computes.
      */
-    private static void checkSame(ModelProto judged, ModelProto written, Path file, GraphFeed feed, GraphRows rows,
+    static void checkSame(ModelProto judged, ModelProto written, Path file, GraphFeed feed, GraphRows rows,
             Device device) {
         String output = judged.getGraph().getOutput(0).getName();
         float[][] out = new float[2][];

@@ -49,6 +49,10 @@ public final class Evolver {
      * report, when named).
      */
     public static EvolveReport run(EvolveFiles files, EvolveSettings settings, Progress progress) {
+        if (files.eval() == null) {
+            throw InputException.usage(files.model(), "{{EVAL}} is needed: a dense chain's evolve measures the "
+                    + "original, pruned and retrained networks on the evaluation rows");
+        }
         Evolve options = new Evolve(files, settings);
         checkOutputPaths(options);
         OnnxDenseModel model = ModelFiles.read(files.model());

@@ -292,6 +292,14 @@ public final class GraphSweeper {
      */
     private static org.odf2nna.report.Compute compute(SweepSettings settings, ModelProto before,
             ModelProto after, Path model, List<org.odf2nna.onnx.OnnxRunner.Fed> row) {
+        long[] macs = multiplyAdds(before, after, model, row);
+        return new org.odf2nna.report.Compute(settings.budget().id(), settings.roundTo().describe(), macs[0],
+                macs[1]);
+    }
+
+    /** The multiply-adds per row of {@code before} and {@code after} on {@code row}; -1 each where not counted. */
+    static long[] multiplyAdds(ModelProto before, ModelProto after, Path model,
+            List<org.odf2nna.onnx.OnnxRunner.Fed> row) {
         long[] macs = {-1, -1};
         try {
             macs[0] = org.odf2nna.onnx.MultiplyAdds.count(before, model, row).total();
@@ -299,12 +307,11 @@ public final class GraphSweeper {
         } catch (RuntimeException e) {
             // Counted where the graph runs on one row; reported as not counted otherwise.
         }
-        return new org.odf2nna.report.Compute(settings.budget().id(), settings.roundTo().describe(), macs[0],
-                macs[1]);
+        return macs;
     }
 
     /** Writes {@code model} to {@code output}, read back before it replaces anything. */
-    private static void writeModel(Path input, Path output, ModelProto model, Progress progress) {
+    static void writeModel(Path input, Path output, ModelProto model, Progress progress) {
         progress.update("writing " + output, 0, -1, null);
         if (KerasGraphOutput.kerasName(output)) {
             KerasGraphOutput.write(input, model, output);
@@ -343,11 +350,21 @@ public final class GraphSweeper {
     }
 
     /**
-     * Runs the sweep from files on a graph fed as {@code inputs} says and judged on what {@code decoding} reads of its
-     * output, and writes the chosen model and the report.
+     * A graph run from files, opened: its cleaned graph, how its rows are fed, the settings with the task resolved, and
+     * its rows read and checked (kept apart, a regressor's targets, a classifier's rows not at chance).
      */
-    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, ModelInputs inputs,
-            OutputDecoding decoding, Progress progress) {
+    record Opened(ModelProto proto, GraphFeed feed, SweepSettings settings, Read read) {
+    }
+
+    /**
+     * Reads the model and the rows {@code files} name as a graph sweep reads them, checking the files and settings
+     * first; what {@code sweep} and {@code evolve} on a graph both start with.
+     *
+     * @param classesOnly the command's name when it judges classes only (a regressor is refused before any row is
+     *                    read), or null
+     */
+    static Opened open(SweepFiles files, SweepSettings settings, ModelInputs inputs, OutputDecoding decoding,
+            String classesOnly, Progress progress) {
         Path model = files.model();
         ModelProto proto = ModelReader.read(model).graph();
         List<Path> dataFiles = new java.util.ArrayList<>();
@@ -368,6 +385,10 @@ public final class GraphSweeper {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
         }
         boolean regression = GraphRegression.regressor(proto, settings.task());
+        if (regression && classesOnly != null) {
+            throw InputException.usage(model, classesOnly + " judges a graph by its classes, and this one is a "
+                    + "regressor: sweep prunes it, its rounds judged by their bounded loss");
+        }
         if (regression) {
             GraphRegression.checkOutput(proto, model);
         } else if (settings.maxDrop() != null && settings.maxDrop() >= 100) {
@@ -390,6 +411,23 @@ public final class GraphSweeper {
                         files.test(), accept, "the evaluation rows");
             }
         }
+        return new Opened(proto, feed, settings, read);
+    }
+
+    /**
+     * Runs the sweep from files on a graph fed as {@code inputs} says and judged on what {@code decoding} reads of its
+     * output, and writes the chosen model and the report.
+     */
+    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, ModelInputs inputs,
+            OutputDecoding decoding, Progress progress) {
+        Opened opened = open(files, settings, inputs, decoding, null, progress);
+        Path model = files.model();
+        ModelProto proto = opened.proto();
+        GraphFeed feed = opened.feed();
+        settings = opened.settings();
+        GraphRows training = opened.read().training();
+        GraphRows validation = opened.read().validation();
+        GraphRows report = opened.read().report();
         GraphRun s = GraphRun.of(settings, settings.schedule().shareFor(validation.count()));
         RoundForm form = GraphInt8Rounds.of(settings.quantize(), settings.int8Operators(), proto, model, feed.data(),
                 training);
@@ -459,7 +497,7 @@ public final class GraphSweeper {
     }
 
     /** The rows a graph sweep reads: training, validation, and the rows only measured (or null). */
-    private record Read(GraphRows training, GraphRows validation, GraphRows report) {
+    record Read(GraphRows training, GraphRows validation, GraphRows report) {
     }
 
     /**

@@ -9,6 +9,7 @@ import org.odf2nna.evolve.FeatureSearch;
 import org.odf2nna.evolve.Fitness;
 import org.odf2nna.evolve.GaResult;
 import org.odf2nna.evolve.Mask;
+import org.odf2nna.evolve.MaskLayout;
 import org.odf2nna.evolve.MaskSearch;
 import org.odf2nna.evolve.MaskedFitness;
 import org.odf2nna.evolve.SteadyStateGa;
@@ -195,16 +196,42 @@ public final class MaskEvolution {
             };
             threads = 1;
         }
+        GaSettings ga = ga(settings, layers == null ? 1 : layers.length, threads, !origin.inMemory());
+        return new MaskEvolution(search, fitness, ga, retrainer, fit, settings, task, plan.compensation());
+    }
+
+    /**
+     * The genetic search's settings: those asked for, the budget by default for {@code segments} searched segments
+     * (layers, or a graph's blocks), seeded by the retraining's seed.
+     *
+     * @param threads       fitness evaluations run at once
+     * @param refuseShort   whether a default budget below the population is refused (files) rather than left to the
+     *                      search (rows in memory)
+     */
+    static GaSettings ga(EvolveSettings settings, int segments, int threads, boolean refuseShort) {
         EvolveSettings.Ga asked = settings.ga();
-        int budget = asked.evaluations() != null ? asked.evaluations()
-                : GaSettings.defaultEvaluations(layers == null ? 1 : layers.length);
-        if (budget < asked.population() && !origin.inMemory()) {
+        int budget = asked.evaluations() != null ? asked.evaluations() : GaSettings.defaultEvaluations(segments);
+        if (budget < asked.population() && refuseShort) {
             throw InputException.usage("{{EVALUATIONS}} " + budget + " does not cover the initial population of "
                     + asked.population());
         }
-        GaSettings ga = new GaSettings(asked.population(), budget, asked.mutation(), settings.retraining().seed(),
-                threads);
-        return new MaskEvolution(search, fitness, ga, retrainer, fit, settings, task, plan.compensation());
+        return new GaSettings(asked.population(), budget, asked.mutation(), settings.retraining().seed(), threads);
+    }
+
+    /**
+     * The genetic search over {@code layout}, judged by {@code fitness}, telling {@code progress} the best validation
+     * figure and how many of the {@code unit} it keeps as it goes: the chain's search and a graph's alike.
+     */
+    static GaResult evolve(MaskLayout layout, Fitness fitness, GaSettings ga, Task task, String unit,
+            Progress progress) {
+        String metric = metric(task);
+        int bits = layout.length();
+        GaResult result = SteadyStateGa.run(layout, fitness, ga, (done, total, best, active) ->
+                progress.update("evolving", done, total, String.format(Locale.ROOT, "best validation %s %s, %d/%d %s",
+                        metric, task == Task.REGRESSION ? ReportFormat.number(-best) : ReportFormat.percent(best),
+                        active, bits, unit)));
+        progress.done("evolving");
+        return result;
     }
 
     /**
@@ -253,14 +280,7 @@ public final class MaskEvolution {
      *                          (to report both)
      */
     Found search(boolean bothCompensations, Progress progress) {
-        String metric = metric(task);
-        int bits = search.layout().length();
-        String unit = unit();
-        GaResult result = SteadyStateGa.run(search.layout(), fitness, ga, (done, total, best, active) ->
-                progress.update("evolving", done, total, String.format(Locale.ROOT, "best validation %s %s, %d/%d %s",
-                        metric, task == Task.REGRESSION ? ReportFormat.number(-best) : ReportFormat.percent(best),
-                        active, bits, unit)));
-        progress.done("evolving");
+        GaResult result = evolve(search.layout(), fitness, ga, task, unit(), progress);
         Mask best = result.best();
         // The search judged masks by mean folding; the chosen mask becomes a network by the chosen compensation.
         // Least squares fits on the training rows, never the validation rows.

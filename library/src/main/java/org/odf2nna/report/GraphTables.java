@@ -150,6 +150,56 @@ public final class GraphTables {
     }
 
     /**
+     * {@code evolve} on a graph: the rows and what each did, the search, the best mask's widths, the parameters and
+     * multiply-adds before and after, and the validation accuracy of the original, the mask as searched and the
+     * written model.
+     */
+    public static String evolve(GraphEvolveReport r) {
+        StringBuilder s = new StringBuilder();
+        GraphEvolveReport.Rows rows = r.rows();
+        GraphEvolveReport.Search search = r.search();
+        GraphEvolveReport.Outcome o = r.outcome();
+        GraphEvolveReport.Judgements j = o.judgements();
+        s.append("Model  ").append(r.model()).append('\n');
+        s.append(String.format(Locale.ROOT, "Search %d units in %d blocks (a residual stream's blocks share theirs); "
+                + "population %d, %d evaluations made of %d (%d answered from the cache%s), mutation %s, seed %d%n",
+                search.units(), search.blocks(), search.ga().population(), search.effort().evaluations(),
+                search.ga().budget(), search.effort().cacheHits(), search.effort().stalled() ? ", stopped: converged"
+                        : "", ReportFormat.number(search.ga().mutation()), search.ga().seed()));
+        s.append(String.format(Locale.ROOT, "Rows   units' means measured on %d rows of %s; every mask judged on "
+                + "%s (%d rows, %s): they chose the mask%s%n", rows.statisticsRows(), rows.training(),
+                rows.validation(), j.original().rows(), rows.labelled() ? "its labels"
+                        : "unlabelled: agreement with the original", rows.eval() == null ? ""
+                        : "; " + rows.eval() + " only measured"));
+        s.append("Best mask, units kept per block: ").append(String.join(", ", o.widths())).append('\n');
+        s.append("Retraining of the best mask's round after its refit: ").append(r.retraining()).append('\n');
+        for (String note : r.notes()) {
+            s.append("Note: ").append(note).append('\n');
+        }
+        s.append(String.format(Locale.ROOT, "%n  %-34s  %10s  %16s  %10s  %s%n", "", "parameters", "multiply-adds",
+                "validation", rows.eval() == null ? "" : "evaluation (only measured)"));
+        s.append(String.format(Locale.ROOT, "  %-34s  %10d  %16s  %10s  %s%n", "original", o.parametersBefore(),
+                macs(o.multiplyAddsBefore()), accuracy(j.original()), j.originalEval() == null ? ""
+                        : accuracy(j.originalEval())));
+        s.append(String.format(Locale.ROOT, "  %-34s  %10s  %16s  %10s%n", "best mask, means folded (searched)", "",
+                "", accuracy(j.searched())));
+        s.append(String.format(Locale.ROOT, "  %-34s  %10d  %16s  %10s  %s%n", "written (refitted, retrained)",
+                o.parametersAfter(), macs(o.multiplyAddsAfter()), accuracy(j.written()), j.writtenEval() == null ? ""
+                        : accuracy(j.writtenEval())));
+        s.append(String.format(Locale.ROOT, "%nParameters %,d -> %,d (%s%% fewer)", o.parametersBefore(),
+                o.parametersAfter(), ReportFormat.number(100.0 * (o.parametersBefore() - o.parametersAfter())
+                        / o.parametersBefore())));
+        if (o.multiplyAddsBefore() > 0 && o.multiplyAddsAfter() >= 0) {
+            s.append(String.format(Locale.ROOT, "; multiply-adds per row %,d -> %,d (%s%% fewer)",
+                    o.multiplyAddsBefore(), o.multiplyAddsAfter(), ReportFormat.number(100.0
+                            * (o.multiplyAddsBefore() - o.multiplyAddsAfter()) / o.multiplyAddsBefore())));
+        }
+        s.append(String.format(Locale.ROOT, "; %.0f s%n", r.seconds()));
+        s.append("Wrote  ").append(r.output()).append('\n');
+        return s.toString();
+    }
+
+    /**
      * The original and the candidates timed side by side in ONNX Runtime, one line per candidate and thread count,
      * then the verdict ("Speed ..."); empty when nothing was timed.
      */

@@ -9,8 +9,9 @@ import java.nio.file.Path;
  * @param train      training rows: fitness is measured on the part held out for validation, and the best network is
  *                   refitted and retrained on them
  * @param validation rows to hold out instead of a share of {@code train}, or null
- * @param eval       the test rows: OR, PWR and PR are measured on them, nothing is chosen on them
- * @param output     the ONNX file to write
+ * @param eval       the test rows: OR, PWR and PR are measured on them, nothing is chosen on them; a dense chain
+ *                   needs them, a graph's evolve measures its original and written model on them when given (null)
+ * @param output     the model to write (ONNX; a graph from a Keras file also .keras or .h5)
  * @param report     the JSON report, or null
  * @param csv        how every CSV file is read
  */
@@ -18,7 +19,7 @@ public record EvolveFiles(Path model, Path train, Path validation, Path eval, Pa
         CsvReading csv) {
 
     public EvolveFiles {
-        Checks.present("model, train, eval, output, csv", model, train, eval, output, csv);
+        Checks.present("model, train, output, csv", model, train, output, csv);
     }
 
     /** The model, training rows, test rows and output; no validation file or report; CSV read by default. */
