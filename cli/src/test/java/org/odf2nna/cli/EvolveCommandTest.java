@@ -75,15 +75,58 @@ class EvolveCommandTest {
                 new String[] {"-q", "evolve", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
                     IRIS_TRAIN.toString(), "--layers", "3", "-o", out.toString()},
                 new String[] {"-q", "evolve", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
-                    IRIS_TRAIN.toString(), "-o", IRIS.toString()});
+                    IRIS_TRAIN.toString(), "-o", IRIS.toString()},
+                new String[] {"-q", "evolve", IRIS.toString(), "--train", IRIS_TRAIN.toString(), "-o",
+                    out.toString()},
+                new String[] {"-q", "evolve", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
+                    IRIS_TRAIN.toString(), "--graph-epochs", "3", "-o", out.toString()});
         List<String> expected = List.of("--train", "--layers", "--evaluations 10", "--mutation", "--population",
-                "--layers 3: the model has 2 hidden layers", "input of this run");
+                "--layers 3: the model has 2 hidden layers", "input of this run", "--eval is needed: a dense chain's",
+                "--graph-epochs applies to graphs");
         for (int c = 0; c < cases.size(); c++) {
             CliRun run = CliRun.of(cases.get(c));
             assertEquals(2, run.exitCode(), String.join(" ", cases.get(c)) + "\n" + run);
             assertTrue(run.err().contains(expected.get(c)), run.err());
             assertFalse(Files.exists(out));
         }
+    }
+
+    static final Path KERAS_EDGE = Path.of("library/src/test/resources/keras-edge");
+
+    /** evolve on a graph (issue 70): a Keras MobileNetV2 backbone's blocks searched, written back as .keras. */
+    @Test
+    void aGraphIsEvolvedAndWrittenBackInItsFormat() throws IOException {
+        Path model = KERAS_EDGE.resolve("mnv2_tiny.keras");
+        Path out = dir.resolve("small.keras");
+        Path report = dir.resolve("small.json");
+        CliRun run = CliRun.of("-q", "evolve", model.toString(), "--train", KERAS_EDGE.resolve("rows_tiny.npz")
+                .toString(), "--validation", KERAS_EDGE.resolve("rows_tiny_b.npz").toString(), "--population", "8",
+                "--evaluations", "40", "-o", out.toString(), "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        String text = run.out();
+        assertTrue(text.contains("Search ") && text.contains("population 8") && text.contains("of 40"), text);
+        assertTrue(text.contains("every mask judged on " + KERAS_EDGE.resolve("rows_tiny_b.npz")), text);
+        assertTrue(text.contains("Best mask, units kept per block: "), text);
+        assertTrue(text.matches("(?s).*Parameters 2,108 -> [0-9,]+ \\([0-9.]+% fewer\\); multiply-adds per row "
+                + "55,168 -> .*"), text);
+        assertTrue(text.contains("Wrote  " + out), text);
+        assertTrue(Files.isRegularFile(out) && Files.isRegularFile(report));
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        JsonObject outcome = json.getAsJsonObject("outcome");
+        assertTrue(outcome.get("parametersAfter").getAsLong() < outcome.get("parametersBefore").getAsLong(),
+                outcome.toString());
+        // The .keras written is read by every command as the graph it is.
+        CliRun inspect = CliRun.of("inspect", out.toString());
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        // What a graph does not read is refused in one line before any work.
+        Path never = dir.resolve("never.onnx");
+        CliRun layers = CliRun.of("-q", "evolve", model.toString(), "--train", KERAS_EDGE.resolve("rows_tiny.npz")
+                .toString(), "--validation", KERAS_EDGE.resolve("rows_tiny_b.npz").toString(), "--layers", "1", "-o",
+                never.toString());
+        assertEquals(2, layers.exitCode(), layers.toString());
+        assertEquals(1, layers.err().strip().lines().count(), layers.err());
+        assertTrue(layers.err().contains("--layers numbers a dense chain's hidden layers"), layers.err());
+        assertFalse(Files.exists(never));
     }
 
     @Test
