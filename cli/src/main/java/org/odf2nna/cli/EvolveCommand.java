@@ -37,9 +37,8 @@ import picocli.CommandLine.Parameters;
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv",
-            "  odf2nna-onnx evolve model.onnx --eval test.csv --train train.csv \\",
-            "        --select-features",
-            "  odf2nna-onnx evolve cnn.keras --train train.npz --validation val.npz -o small.keras"})
+            "  odf2nna-onnx evolve cnn.keras --train train.npz --validation val.npz \\",
+            "        -o small.keras"})
 final class EvolveCommand extends Subcommand {
 
     @Parameters(index = "0", paramLabel = "MODEL",
