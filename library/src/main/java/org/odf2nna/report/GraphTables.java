@@ -161,7 +161,7 @@ public final class GraphTables {
         GraphEvolveReport.Outcome o = r.outcome();
         GraphEvolveReport.Judgements j = o.judgements();
         s.append("Model  ").append(r.model()).append('\n');
-        s.append(String.format(Locale.ROOT, "Search %d units in %d blocks (a residual stream's blocks share theirs); "
+        s.append(String.format(Locale.ROOT, "Search %d units in %d blocks and residual streams (a stream's blocks share its channels); "
                 + "population %d, %d evaluations made of %d (%d answered from the cache%s), mutation %s, seed %d%n",
                 search.units(), search.blocks(), search.ga().population(), search.effort().evaluations(),
                 search.ga().budget(), search.effort().cacheHits(), search.effort().stalled() ? ", stopped: converged"
