@@ -199,7 +199,8 @@ public final class Evolver {
                 progress);
     }
 
-    private static List<EvolveReport.Generation> generations(GaResult result, Task task) {
+    /** The best individual after each generation, its fitness as the report's figure. */
+    static List<EvolveReport.Generation> generations(GaResult result, Task task) {
         List<EvolveReport.Generation> generations = new ArrayList<>();
         for (GaResult.Generation g : result.generations()) {
             generations.add(new EvolveReport.Generation(g.generation(), g.evaluations(), figure(g.bestFitness(), task),
@@ -211,13 +212,20 @@ public final class Evolver {
     private static EvolveReport.Search searchReport(EvolveSettings settings, int[] layers, MaskEvolution evolution,
             int validationRows, GaResult result, Task task) {
         List<Integer> searched = layers == null ? List.of() : Arrays.stream(layers).map(l -> l + 1).boxed().toList();
-        GaSettings ga = evolution.ga();
         return new EvolveReport.Search(evolution.unit(), searched, evolution.space().layout().length(),
-                new EvolveReport.Ga(ga.population(), ga.evaluations(), ga.mutationProbability(), ga.seed(),
-                        ga.threads()),
-                new EvolveReport.Fitness(settings.fitnessEpochs(), MaskEvolution.metric(task), validationRows),
-                new EvolveReport.Effort(result.evaluations(), result.cacheHits(), result.children(),
-                        result.stalled()));
+                ga(evolution.ga()), new EvolveReport.Fitness(settings.fitnessEpochs(), MaskEvolution.metric(task),
+                        validationRows), effort(result));
+    }
+
+    /** The search's settings as the report gives them. */
+    static EvolveReport.Ga ga(GaSettings ga) {
+        return new EvolveReport.Ga(ga.population(), ga.evaluations(), ga.mutationProbability(), ga.seed(),
+                ga.threads());
+    }
+
+    /** What the search spent, as the report gives it. */
+    static EvolveReport.Effort effort(GaResult result) {
+        return new EvolveReport.Effort(result.evaluations(), result.cacheHits(), result.children(), result.stalled());
     }
 
     /** 0-based hidden layers to search: those asked for, or all of them. */

@@ -14,7 +14,6 @@ import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.GraphEvolveReport;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.ReportFormat;
@@ -96,7 +95,7 @@ public final class GraphEvolver {
                 new GraphEvolveReport.Rows(files.train().toString(), training.first(run.statisticsRows()).count(),
                         files.validation().toString(), validation.labelled(), files.eval() == null ? null
                                 : files.eval().toString()),
-                searchReport(search, ga, found), generations(found), outcome(search, found.best(), round,
+                searchReport(search, ga, found), Evolver.generations(found, Task.CLASSIFICATION), outcome(search, found.best(), round,
                         opened.read().report()), retraining(run, made), made.notes(),
                 (System.nanoTime() - started) / 1e9);
         if (files.report() != null) {
@@ -124,17 +123,7 @@ public final class GraphEvolver {
 
     private static GraphEvolveReport.Search searchReport(GraphEvolve.Search search, GaSettings ga, GaResult found) {
         return new GraphEvolveReport.Search(search.masks().layout().segmentCount(), search.masks().layout().length(),
-                new EvolveReport.Ga(ga.population(), ga.evaluations(), ga.mutationProbability(), ga.seed(),
-                        ga.threads()),
-                new EvolveReport.Effort(found.evaluations(), found.cacheHits(), found.children(), found.stalled()));
-    }
-
-    private static List<EvolveReport.Generation> generations(GaResult found) {
-        List<EvolveReport.Generation> out = new ArrayList<>();
-        for (GaResult.Generation g : found.generations()) {
-            out.add(new EvolveReport.Generation(g.generation(), g.evaluations(), g.bestFitness(), g.bestActive()));
-        }
-        return out;
+                Evolver.ga(ga), Evolver.effort(found));
     }
 
     /** The best mask's widths, the sizes before and after, and the accuracies, measured in the canonical form. */
