@@ -104,6 +104,9 @@ final class EvolveCommand extends Subcommand {
     DataOptions data;
 
     @Mixin
+    AcceptChanceOption chance;
+
+    @Mixin
     RetrainCliOptions retrain;
 
     @Mixin
@@ -122,6 +125,10 @@ final class EvolveCommand extends Subcommand {
     public Integer call() {
         boolean graph = isGraph(model);
         OptionScope.check(given(), model, graph);
+        if (!graph && chance.acceptChance) {
+            throw InputException.usage(model, "--accept-chance applies to evolve on a graph, which refuses validation "
+                    + "rows its original is at chance on; evolve on a dense chain does not check them");
+        }
         RetrainSettings retrainSettings = retrain.settings();
         if (retrainSettings == null) {
             throw InputException.usage("evolve needs --train CSV: fitness is measured on part of the training rows, "
@@ -137,7 +144,7 @@ final class EvolveCommand extends Subcommand {
         EvolveSettings settings = Flags.built(asked::build);
         Path out = output != null ? output : EvolveFiles.defaultOutput(model);
         EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
-                data.csv());
+                chance.applyTo(data.csv()));
         java.util.Set<Path> before = Main.existing(List.of(out));
         if (graph) {
             return evolveGraph(files, settings, before);

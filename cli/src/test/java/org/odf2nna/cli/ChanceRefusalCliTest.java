@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Rows the original scores no better than chance on are refused (issue 47): exit 1, one line, nothing written, unless
- * --accept-chance; on the chain path (shrink, sweep) and the graph path (the digits MLP-Mixer's sweep on transposed
- * images, where the original scores 13%, above 1/10 but chance all the same).
+ * --accept-chance; on the chain path (shrink, sweep) and the graph path (the digits MLP-Mixer's sweep and evolve on
+ * transposed images, where the original scores 13%, above 1/10 but chance all the same).
  */
 class ChanceRefusalCliTest {
 
@@ -72,6 +72,21 @@ class ChanceRefusalCliTest {
         CliRun accepted = CliRun.of(accepting.toArray(new String[0]));
         assertTrue(accepted.exitCode() == 0 || accepted.exitCode() == Main.NOTHING_QUALIFIED, accepted.toString());
         assertFalse(accepted.err().contains("no better than chance"), accepted.toString());
+    }
+
+    @Test
+    void evolveOnAGraphRefusesTransposedValidationRowsUnlessAccepted() throws IOException {
+        Path validation = rewrite("digits-holdout.csv.gz", "transposed-holdout.csv", ChanceRefusalCliTest::transposed);
+        List<String> args = List.of("-q", "evolve", MIXER, "--train",
+                DIGITS.resolve("digits-mixer-train.csv.gz").toString(), "--validation", validation.toString(),
+                "--population", "4", "--evaluations", "8", "--graph-retrain", "sequential", "-o",
+                dir.resolve("evolved.onnx").toString());
+        assertRefused(CliRun.of(args.toArray(new String[0])), validation, "the validation rows");
+        List<String> accepting = new ArrayList<>(args);
+        accepting.add("--accept-chance");
+        CliRun accepted = CliRun.of(accepting.toArray(new String[0]));
+        assertEquals(0, accepted.exitCode(), accepted.toString());
+        assertTrue(Files.exists(dir.resolve("evolved.onnx")), accepted.toString());
     }
 
     private void assertRefused(CliRun run, Path rows, String rowsName) throws IOException {

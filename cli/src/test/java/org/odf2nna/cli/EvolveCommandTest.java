@@ -79,10 +79,12 @@ class EvolveCommandTest {
                 new String[] {"-q", "evolve", IRIS.toString(), "--train", IRIS_TRAIN.toString(), "-o",
                     out.toString()},
                 new String[] {"-q", "evolve", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
-                    IRIS_TRAIN.toString(), "--graph-epochs", "3", "-o", out.toString()});
+                    IRIS_TRAIN.toString(), "--graph-epochs", "3", "-o", out.toString()},
+                new String[] {"-q", "evolve", IRIS.toString(), "--eval", IRIS_TEST.toString(), "--train",
+                    IRIS_TRAIN.toString(), "--accept-chance", "-o", out.toString()});
         List<String> expected = List.of("--train", "--layers", "--evaluations 10", "--mutation", "--population",
                 "--layers 3: the model has 2 hidden layers", "input of this run", "--eval is needed: a dense chain's",
-                "--graph-epochs applies to graphs");
+                "--graph-epochs applies to graphs", "--accept-chance applies to evolve on a graph");
         for (int c = 0; c < cases.size(); c++) {
             CliRun run = CliRun.of(cases.get(c));
             assertEquals(2, run.exitCode(), String.join(" ", cases.get(c)) + "\n" + run);
