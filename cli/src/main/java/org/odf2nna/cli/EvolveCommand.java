@@ -69,7 +69,8 @@ final class EvolveCommand extends Subcommand {
     @Option(names = "--evaluations", paramLabel = "N",
             description = "Fitness evaluations, the initial population included; masks seen before are not "
                     + "evaluated again (default: " + GaSettings.DEFAULT_EVALUATIONS + ", or "
-                    + GaSettings.DEFAULT_EVALUATIONS_SEVERAL_LAYERS + " when several layers are searched).")
+                    + GaSettings.DEFAULT_EVALUATIONS_SEVERAL_LAYERS + " when several layers (or several blocks of a "
+                    + "graph) are searched).")
     Integer evaluations;
 
     @Option(names = "--mutation", paramLabel = "P", defaultValue = "" + GaSettings.DEFAULT_MUTATION,
