@@ -42,7 +42,8 @@ import picocli.CommandLine.Parameters;
 final class EvolveCommand extends Subcommand {
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory (never modified); the output is ONNX (a graph from a Keras file: also .keras or .h5).")
+            description = "ONNX model, Keras file (.keras or .h5) or TensorFlow SavedModel directory (never modified); "
+                    + "the output is ONNX (a graph from a Keras file: also .keras or .h5).")
     Path model;
 
     @Option(names = "--eval", paramLabel = "CSV",
@@ -168,7 +169,8 @@ final class EvolveCommand extends Subcommand {
 
     /** evolve on a graph's blocks: the search, the best mask's round written, the table printed. */
     private int evolveGraph(EvolveFiles files, EvolveSettings settings, java.util.Set<Path> before) {
-        GraphEvolveReport result = FileWorkflows.evolveGraph(files, settings, graphRetrain.retraining(), main.progress());
+        GraphEvolveReport result = FileWorkflows.evolveGraph(files, settings, graphRetrain.retraining(),
+                main.progress());
         main.out.print(GraphTables.evolve(result));
         printReplacedNote(before, Path.of(result.output()));
         ModelPruningOptions.printKerasBack(this, model, result.output());

@@ -57,7 +57,7 @@ public final class GraphEvolve {
             return new GraphView(model, from.file()).parameters();
         }
 
-        /** {@code model} (in the canonical form) on {@code rows}: accuracy, rows lost and gained against the original. */
+        /** {@code model} (canonical form) on {@code rows}: accuracy, rows lost and gained against the original. */
         public GraphSweepReport.Judged judged(ModelProto model, GraphRows rows) {
             // A decoder per run: it records what it read the output as, and masks are judged on several threads.
             Decoder decoder = new Decoder(OutputDecoding.DEFAULT);

@@ -95,8 +95,8 @@ public final class GraphEvolver {
                 new GraphEvolveReport.Rows(files.train().toString(), training.first(run.statisticsRows()).count(),
                         files.validation().toString(), validation.labelled(), files.eval() == null ? null
                                 : files.eval().toString()),
-                searchReport(search, ga, found), Evolver.generations(found, Task.CLASSIFICATION), outcome(search, found.best(), round,
-                        opened.read().report()), retraining(run, made), made.notes(),
+                searchReport(search, ga, found), Evolver.generations(found, Task.CLASSIFICATION),
+                outcome(search, found.best(), round, opened.read().report()), retraining(run, made), made.notes(),
                 (System.nanoTime() - started) / 1e9);
         if (files.report() != null) {
             AtomicFiles.writeString(files.report(), ReportFormat.json(report));
