@@ -69,7 +69,7 @@ public final class DenseChainReader {
         List<org.odf2nna.network.DenseLayer> layers = new ArrayList<>(read.network().layers());
         for (int l = 0; l < layers.size(); l++) {
             org.odf2nna.network.DenseLayer layer = layers.get(l);
-            if (integer.contains(read.binding().layers().get(l).weight().tensor())) {
+            if (integer.contains(read.binding().layers().get(l).dense().weight().tensor())) {
                 layers.set(l, new org.odf2nna.network.DenseLayer(layer.inputs(), layer.units(), layer.weights(),
                         layer.bias(), layer.activation(), true));
             }

@@ -54,7 +54,8 @@ public final class DenseChainWriter {
         for (int l = 0; l < layers.size(); l++) {
             LayerBinding binding = layers.get(l);
             boolean folded = binding.preNorm() != null || (l > 0 && layers.get(l - 1).postNorm() != null);
-            if (folded || binding.alpha() != 1f || !(binding.weight() instanceof TensorSlot.Initializer slot)) {
+            LayerBinding.DenseOp dense = binding.dense();
+            if (folded || dense.alpha() != 1f || !(dense.weight() instanceof TensorSlot.Initializer slot)) {
                 continue;
             }
             int index = initializerIndex(graph, slot.tensor());
@@ -102,7 +103,7 @@ public final class DenseChainWriter {
         for (int i = 0; i < inputs; i++) {
             for (int j = 0; j < units; j++) {
                 float v = w[i * units + j] / alpha;
-                if (binding.transposed()) {
+                if (binding.dense().transposed()) {
                     stored[j * inputs + i] = v;
                 } else {
                     stored[i * units + j] = v;
@@ -113,7 +114,7 @@ public final class DenseChainWriter {
     }
 
     private static long[] weightDims(LayerBinding binding, DenseLayer layer) {
-        return binding.transposed() ? new long[] {layer.units(), layer.inputs()}
+        return binding.dense().transposed() ? new long[] {layer.units(), layer.inputs()}
                 : new long[] {layer.inputs(), layer.units()};
     }
 
@@ -210,15 +211,16 @@ public final class DenseChainWriter {
             boolean sameShape = unfolded != null && unfolded.inputs() == inputs && unfolded.units() == units;
             boolean sameWeights = sameShape && java.util.Arrays.equals(unfolded.weights(), layer.weights());
             boolean sameBias = sameShape && java.util.Arrays.equals(unfolded.bias(), layer.bias());
-            float alpha = binding.alpha();
+            LayerBinding.DenseOp dense = binding.dense();
+            float alpha = dense.alpha();
             if (!sameWeights && !allFinite(layer.weights(), alpha)) {
                 // Dividing by a tiny alpha overflows: store the weights as they are, with alpha 1.
-                setFloatAttribute(binding.denseOutput(), "alpha", 1f);
+                setFloatAttribute(dense.output(), "alpha", 1f);
                 alpha = 1f;
             }
             // Unchanged weights whose values the held model left out are made again from the network, bit for bit.
-            if (!sameWeights || leftOut(binding.weight())) {
-                replaceConstant(binding.weight(), storedWeights(binding, layer, alpha), weightDims(binding, layer));
+            if (!sameWeights || leftOut(dense.weight())) {
+                replaceConstant(dense.weight(), storedWeights(binding, layer, alpha), weightDims(binding, layer));
             }
 
             float[] bias = layer.bias();
@@ -231,7 +233,7 @@ public final class DenseChainWriter {
                 if (!sameBias) {
                     float beta = slot.beta();
                     if (beta == 0 || !allFinite(bias, beta)) {
-                        setFloatAttribute(binding.denseOutput(), "beta", 1f);
+                        setFloatAttribute(dense.output(), "beta", 1f);
                         beta = 1f;
                     }
                     float[] values = new float[units];
@@ -322,15 +324,15 @@ public final class DenseChainWriter {
         }
 
         private void addBias(LayerBinding binding, float[] bias) {
-            int dataType = binding.weightType();
-            String dense = binding.denseOutput();
-            String name = unique(baseName(binding.weight().tensor()) + "_odf2nna_bias");
+            int dataType = binding.dense().weightType();
+            String dense = binding.dense().output();
+            String name = unique(baseName(binding.dense().weight().tensor()) + "_odf2nna_bias");
             newInitializers.add(OnnxTensors.newTensor(name, dataType, bias, new long[] {bias.length}));
             if (original.model().getIrVersion() < 4) {
                 graph.addInput(valueInfo(name, dataType, new long[] {bias.length}));
             }
             NodeProto.Builder node = changedNode(dense);
-            if (binding.op().equals("Gemm")) {
+            if (binding.dense().op().equals("Gemm")) {
                 if (node.getInputCount() >= 3) {
                     node.setInput(2, name);
                 } else {

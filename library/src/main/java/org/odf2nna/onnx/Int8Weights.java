@@ -67,7 +67,7 @@ public final class Int8Weights {
                 throw new IllegalArgumentException("layer " + (l + 1) + "'s weights are not int8 values times a scale "
                         + "per unit; quantize the network first");
             }
-            String weight = binding.weight().tensor();
+            String weight = binding.dense().weight().tensor();
             target.orphans().addAll(removeProducer(graph, weight));
             String base = weight.replaceAll("[^A-Za-z0-9_.]", "_");
             String name = "L" + (l + 1);
@@ -78,7 +78,7 @@ public final class Int8Weights {
                 }
             } else {
                 weightOnly(target, weight, base, name, layer, codes, dequantize);
-                asGemm(graph, binding.denseOutput());
+                asGemm(graph, binding.dense().output());
                 halfBias(target, binding, name, layer.bias());
             }
             dropValueInfo(graph, weight);
@@ -143,7 +143,7 @@ public final class Int8Weights {
         Set<String> names = target.names();
         int at = -1;
         for (int i = 0; i < graph.getNodeCount(); i++) {
-            if (GraphIndex.key(graph.getNode(i)).equals(binding.denseOutput())) {
+            if (GraphIndex.key(graph.getNode(i)).equals(binding.dense().output())) {
                 at = i;
             }
         }
@@ -202,7 +202,7 @@ public final class Int8Weights {
             return given;
         }
         if (stored == null) {
-            throw new IllegalArgumentException("the bias of " + binding.denseNode() + " is not an initializer");
+            throw new IllegalArgumentException("the bias of " + binding.dense().node() + " is not an initializer");
         }
         float[] values = OnnxTensors.floats(stored, null, given);
         for (int k = 0; k < values.length; k++) {
@@ -427,7 +427,7 @@ public final class Int8Weights {
             return;
         }
         String reader = binding.bias() != null && binding.bias().addNode() != null ? binding.bias().addNode()
-                : binding.denseOutput();
+                : binding.dense().output();
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto node = graph.getNode(i);
             if (!GraphIndex.key(node).equals(reader)) {

@@ -36,34 +36,6 @@ record LayerBinding(DenseOp dense, BiasBinding bias, NormBinding preNorm, NormBi
             float alpha) {
     }
 
-    String denseNode() {
-        return dense.node();
-    }
-
-    String denseOutput() {
-        return dense.output();
-    }
-
-    String op() {
-        return dense.op();
-    }
-
-    TensorSlot weight() {
-        return dense.weight();
-    }
-
-    int weightType() {
-        return dense.weightType();
-    }
-
-    boolean transposed() {
-        return dense.transposed();
-    }
-
-    float alpha() {
-        return dense.alpha();
-    }
-
     /**
      * @param slot    the bias tensor
      * @param addNode first output of the Add node holding it, or null for Gemm's C input

@@ -39,12 +39,12 @@ public record OnnxDenseModel(Path source, ModelProto model, DenseNetwork network
 
     /** The Gemm or MatMul node of each dense layer, for display. */
     public List<String> layerNodes() {
-        return binding.layers().stream().map(LayerBinding::denseNode).toList();
+        return binding.layers().stream().map(b -> b.dense().node()).toList();
     }
 
     /** The tensor the Gemm or MatMul node of each dense layer writes (its key for {@link GraphQuantizer}). */
     public List<String> layerOutputs() {
-        return binding.layers().stream().map(LayerBinding::denseOutput).toList();
+        return binding.layers().stream().map(b -> b.dense().output()).toList();
     }
 
     /** Values per CSV row the model takes: its input shape's row size, or the first layer's inputs. */

@@ -105,7 +105,7 @@ public final class ScoringGraph {
     }
 
     private static int elementType(OnnxDenseModel model) {
-        return model.binding().layers().get(0).weightType();
+        return model.binding().layers().get(0).dense().weightType();
     }
 
     private static ValueInfoProto untypedOutput(String name, int elementType) {

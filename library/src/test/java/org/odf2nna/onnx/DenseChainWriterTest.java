@@ -134,7 +134,7 @@ class DenseChainWriterTest {
         ModelProto original = TestModels.dense(4, 8, 6, 3).gemmScale(1, 0.7f, 1f).build().model();
         OnnxDenseModel read = DenseChainReader.read(original, FILE);
         OnnxDenseModel held = DenseChainWriter.withoutRewritableWeights(read);
-        List<String> weights = read.binding().layers().stream().map(b -> b.weight().tensor()).toList();
+        List<String> weights = read.binding().layers().stream().map(b -> b.dense().weight().tensor()).toList();
         // raw float weights with alpha 1 are left out (name, type and shape kept); the scaled layer's are not
         for (int l = 0; l < 3; l++) {
             TensorProto before = TestModels.initializer(original, weights.get(l));
