@@ -433,9 +433,10 @@ public final class GraphSweeper {
                 training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);
-        KeptApart.noteAboveReport(outcome.report().validation().accuracy(), outcome.report().validation().rows(),
-                files.validation(), report == null ? Double.NaN : outcome.report().report().accuracy(),
-                report == null ? 0 : outcome.report().report().rows(), files.test(), progress);
+        GraphSweepReport.Original original = outcome.report().original();
+        KeptApart.noteAboveReport(original.validation().accuracy(), original.validation().rows(),
+                files.validation(), report == null ? Double.NaN : original.report().accuracy(),
+                report == null ? 0 : original.report().rows(), files.test(), progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
         ModelProto chosen = outcome.chosen();

@@ -19,9 +19,9 @@ public final class GraphSweepChart {
 
     /** The points the chart shows, in drawing order: the rounds, the original, the chosen round, the tolerance. */
     public static List<SweepChart.Series> series(GraphSweepReport sweep) {
-        boolean onReport = sweep.report() != null;
-        GraphSweepReport.Judged original = onReport ? sweep.report() : sweep.validation();
-        List<GraphSweepReport.Round> ordered = new ArrayList<>(sweep.rounds());
+        boolean onReport = sweep.original().report() != null;
+        GraphSweepReport.Judged original = onReport ? sweep.original().report() : sweep.original().validation();
+        List<GraphSweepReport.Round> ordered = new ArrayList<>(sweep.outcome().rounds());
         ordered.sort(Comparator.comparingLong(GraphSweepReport.Round::parameters));
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
@@ -35,14 +35,14 @@ public final class GraphSweepChart {
             series.add(new SweepChart.Series(SweepChart.ROUNDS, x, y));
         }
         series.add(new SweepChart.Series(SweepChart.OR, List.of(originalParameters), List.of(value(original))));
-        if (sweep.chosen() != null) {
-            GraphSweepReport.Round chosen = sweep.rounds().get(sweep.chosen());
+        if (sweep.outcome().chosen() != null) {
+            GraphSweepReport.Round chosen = sweep.outcome().rounds().get(sweep.outcome().chosen());
             series.add(new SweepChart.Series("chosen (round " + chosen.round() + ")",
                     List.of((double) chosen.parameters()), List.of(value(onReport ? chosen.report()
                             : chosen.validation()))));
         }
-        double limit = original.regression() ? value(original) * (1 + sweep.maxDrop() / 100)
-                : value(original) - sweep.maxDrop();
+        double limit = original.regression() ? value(original) * (1 + sweep.method().maxDrop() / 100)
+                : value(original) - sweep.method().maxDrop();
         double low = x.isEmpty() ? originalParameters : Math.min(x.get(0), originalParameters);
         series.add(new SweepChart.Series(tolerance(sweep, original), List.of(low, originalParameters),
                 List.of(limit, limit)));
@@ -51,9 +51,9 @@ public final class GraphSweepChart {
 
     /** Writes {@code base.png} and {@code base.svg}; returns the two paths. */
     public static List<Path> write(GraphSweepReport sweep, Path base) {
-        boolean onReport = sweep.report() != null;
+        boolean onReport = sweep.original().report() != null;
         String rows = onReport ? "report-row " : "validation-row ";
-        GraphSweepReport.Judged measured = onReport ? sweep.report() : sweep.validation();
+        GraphSweepReport.Judged measured = onReport ? sweep.original().report() : sweep.original().validation();
         String y = rows + (measured.regression() ? "MSE (outputs clipped)"
                 : agreement(measured) ? "agreement with the original's predictions (%)" : "accuracy (%)");
         return SweepChart.render(new SweepChart.Titles("Graph sweep of " + Path.of(sweep.model()).getFileName() + ": "
@@ -80,7 +80,7 @@ public final class GraphSweepChart {
     }
 
     private static String tolerance(GraphSweepReport sweep, GraphSweepReport.Judged original) {
-        String drop = ReportFormat.number(sweep.maxDrop());
+        String drop = ReportFormat.number(sweep.method().maxDrop());
         if (original.regression()) {
             return SweepChart.TOLERANCE + "original MSE + " + drop + "%";
         }

@@ -7,8 +7,8 @@ import java.util.List;
  * round's whole graph judged in ONNX Runtime on the validation rows, the round written chosen by the chain rule
  * ({@code metrics.ChainCertificate}), and the report rows measured, never used to choose.
  *
- * <p>The parts' fields are also read directly ({@link #rounds()}, {@link #chosen()}, {@link #share()} ...), and the
- * JSON report writes them among the report's own ({@link JsonInline}), as it did before they were grouped.
+ * <p>The JSON report writes the parts' fields among the report's own ({@link JsonInline}), as it did before they were
+ * grouped; in code they are read from the part that holds them ({@code report.outcome().rounds()}).
  *
  * @param model      the input model
  * @param output     the written model, or null when no round kept the promise
@@ -84,61 +84,6 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
         public Outcome {
             rounds = List.copyOf(rounds);
         }
-    }
-
-    /** How units were ranked across blocks. */
-    public String ranking() {
-        return method.ranking();
-    }
-
-    /** How the second layers made up for dropped units. */
-    public String compensation() {
-        return method.compensation();
-    }
-
-    /** The block parameters each round removes, as a share of the original's. */
-    public double share() {
-        return method.share();
-    }
-
-    /** The loss allowed: accuracy points, or for a regressor percent of the original's MSE. */
-    public double maxDrop() {
-        return method.maxDrop();
-    }
-
-    /** Training rows the units were measured on each round. */
-    public int statisticsRows() {
-        return method.statisticsRows();
-    }
-
-    /** Whether the validation rows had labels. */
-    public boolean labelled() {
-        return original.labelled();
-    }
-
-    /** The original judged on the validation rows. */
-    public Judged validation() {
-        return original.validation();
-    }
-
-    /** The original measured on the report rows (null without them). */
-    public Judged report() {
-        return original.report();
-    }
-
-    /** The rounds, in order. */
-    public List<Round> rounds() {
-        return outcome.rounds();
-    }
-
-    /** The index of the round written, or null. */
-    public Integer chosen() {
-        return outcome.chosen();
-    }
-
-    /** Why that round (or none) was written, in words. */
-    public String choice() {
-        return outcome.choice();
     }
 
     /** The same report, the chosen model written to {@code path}. */

@@ -100,18 +100,22 @@ public final class GraphTables {
 
     /** A graph sweep's rounds, the original's line and the choice. */
     public static String sweep(GraphSweepReport r) {
+        GraphSweepReport.Method method = r.method();
+        GraphSweepReport.Original original = r.original();
+        GraphSweepReport.Outcome outcome = r.outcome();
         StringBuilder s = new StringBuilder();
         s.append("Model  ").append(r.model()).append('\n');
         s.append(blocks(r.blocks()));
         // Without labels the tolerance bounds the share of changed predictions, not accuracy points.
-        boolean regression = r.validation().regression();
+        boolean regression = original.validation().regression();
         String allowed = String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
-                + "(outputs clipped to the training targets' range)" : r.labelled() ? "at most %.2g points lost"
-                : "at most %.2g%% of the predictions changed", r.maxDrop());
+                + "(outputs clipped to the training targets' range)" : original.labelled() ? "at most %.2g points lost"
+                : "at most %.2g%% of the predictions changed", method.maxDrop());
         s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block parameters; units ranked by %s across "
-                + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, %s%n", 100 * r.share(),
-                r.ranking(), r.compensation(), r.statisticsRows(), r.validation().rows(), r.labelled() ? ""
-                        : " (unlabelled: changed predictions count)", allowed));
+                + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, %s%n",
+                100 * method.share(), method.ranking(), method.compensation(), method.statisticsRows(),
+                original.validation().rows(), original.labelled() ? "" : " (unlabelled: changed predictions count)",
+                allowed));
         s.append("Retraining after each refit: ").append(r.retraining()).append('\n');
         for (String note : r.notes()) {
             s.append("Note: ").append(note).append('\n');
@@ -119,12 +123,12 @@ public final class GraphTables {
         s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "round",
                 "hidden widths", "parameters", "blocks-%", "all-%", "epoch", regression ? "val. MSE" : "validation",
                 regression ? "" : "lost/gained", "level",
-                r.report() == null ? "" : "report (only measured)"));
+                original.report() == null ? "" : "report (only measured)"));
         s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "original",
-                "", r.blocks().modelParameters(), "", "", "", accuracy(r.validation()), "", "",
-                r.report() == null ? "" : accuracy(r.report())));
-        for (GraphSweepReport.Round x : r.rounds()) {
-            boolean chosen = r.chosen() != null && r.chosen() == x.round() - 1;
+                "", r.blocks().modelParameters(), "", "", "", accuracy(original.validation()), "", "",
+                original.report() == null ? "" : accuracy(original.report())));
+        for (GraphSweepReport.Round x : outcome.rounds()) {
+            boolean chosen = outcome.chosen() != null && outcome.chosen() == x.round() - 1;
             s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %5s  %10s  %11s  %8.5f  %s%s%n",
                     x.round() + (x.holds() ? "" : " x"), x.widths(), x.parameters(), x.blockReductionPercent(),
                     x.reductionPercent(), x.retrainedEpoch() != null ? x.retrainedEpoch().toString()
@@ -133,12 +137,13 @@ public final class GraphTables {
                     regression ? "" : x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
         }
-        s.append("\n(x: ").append(legend(r.rounds())).append("; epoch: the end-to-end retraining's epoch kept, 0 the "
-                + "refitted values, - not retrained"
-                + (r.rounds().stream().anyMatch(x -> x.retrainingSkipped() != null) ? ", skip: retraining skipped, "
+        s.append("\n(x: ").append(legend(outcome.rounds())).append("; epoch: the end-to-end retraining's epoch kept, "
+                + "0 the refitted values, - not retrained"
+                + (outcome.rounds().stream().anyMatch(x -> x.retrainingSkipped() != null)
+                ? ", skip: retraining skipped, "
                 + "the last retraining having kept the refitted values and this refit staying within the round's bound"
                 : "") + ")\n");
-        s.append("Choice ").append(r.choice()).append('\n');
+        s.append("Choice ").append(outcome.choice()).append('\n');
         s.append(latency(r.latency()));
         if (r.output() != null) {
             s.append("Wrote  ").append(r.output()).append('\n');

@@ -217,18 +217,19 @@ class AttentionHeadsTest {
                 .build();
         GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
                 GraphRun.of(settings, 0.3).measuredOn(300, 100_000), org.odf2nna.Progress.NONE).report();
-        assertEquals("cost-taylor", report.ranking());
-        assertTrue(report.rounds().stream().allMatch(r -> r.retrainedEpoch() != null), report.rounds().toString());
+        assertEquals("cost-taylor", report.method().ranking());
+        List<GraphSweepReport.Round> rounds = report.outcome().rounds();
+        assertTrue(rounds.stream().allMatch(r -> r.retrainedEpoch() != null), rounds.toString());
         GraphSweepReport sequential = GraphSweep.sweep(model, FILE, train, validation, null, GraphRun.of(
                 org.odf2nna.settings.SweepSettings.builder().maxDrop(20.0).graphRetraining(
                 org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build(), 0.3).measuredOn(300, 100_000),
                 org.odf2nna.Progress.NONE).report();
-        assertEquals("cost", sequential.ranking());
+        assertEquals("cost", sequential.method().ranking());
         // An operator the translation lacks (an Einsum after the classifier): no gradients, the cost, one note.
         ModelProto einsum = withEinsumAtTheEnd(model);
         GraphSweepReport fallback = GraphSweep.sweep(einsum, FILE, train, validation, null,
                 GraphRun.of(settings, 0.3).measuredOn(300, 100_000), org.odf2nna.Progress.NONE).report();
-        assertEquals("cost", fallback.ranking());
+        assertEquals("cost", fallback.method().ranking());
         List<String> notes = fallback.notes().stream().filter(n -> n.contains("operator Einsum")).toList();
         assertEquals(1, notes.size(), fallback.notes().toString());
         assertTrue(notes.get(0).endsWith("; the rounds rank by cost and keep the sequential block refit"),

@@ -203,12 +203,13 @@ public class GraphFeedTest {
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, new GraphSweep.Io(feed, OutputDecoding.DEFAULT), train,
                 labelled, null, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.2), Progress.NONE);
         GraphSweepReport report = out.report();
-        assertFalse(report.rounds().isEmpty());
+        assertFalse(report.outcome().rounds().isEmpty());
         // Token ids with their mask are retrained end to end, their rows packed (issue 58).
         assertTrue(report.notes().stream().noneMatch(n -> n.contains("sequential block refit")),
                 report.notes().toString());
-        assertTrue(report.rounds().stream().allMatch(r -> r.retrainedEpoch() != null), report.notes().toString());
-        assertNotNull(report.rounds().get(0).validation());
+        assertTrue(report.outcome().rounds().stream().allMatch(r -> r.retrainedEpoch() != null),
+                report.notes().toString());
+        assertNotNull(report.outcome().rounds().get(0).validation());
         // A token id that is not a whole number is refused, naming the row and value.
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "t0,t1,t2,t3,t4,t5,t6,t7\n1,2,3,4.5,0,0,0,0\n");
@@ -247,10 +248,10 @@ public class GraphFeedTest {
                 GraphRun.of(org.odf2nna.settings.SweepSettings.builder().graphRetraining(org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build(), 0.25), Progress.NONE);
         GraphSweepReport report = out.report();
         assertTrue(report.notes().toString().contains("the map thresholded at 0.5"), report.notes().toString());
-        assertFalse(report.rounds().isEmpty());
+        assertFalse(report.outcome().rounds().isEmpty());
         if (out.chosen() != null) {
-            assertTrue(report.choice().contains("changes more than 1% of its decoded outputs (the map thresholded at "
-                    + "0.5)"), report.choice());
+            assertTrue(report.outcome().choice().contains("changes more than 1% of its decoded outputs (the map "
+                    + "thresholded at 0.5)"), report.outcome().choice());
             // Written as it was stored: every weight a Constant node.
             assertEquals(0, out.chosen().getGraph().getInitializerCount());
         }

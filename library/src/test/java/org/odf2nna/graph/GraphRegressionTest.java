@@ -127,11 +127,12 @@ class GraphRegressionTest {
         SweepSettings settings = SweepSettings.builder().share(0.25).maxDrop(100)
                 .graphRetraining(org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build();
         GraphSweepReport report = GraphSweeper.sweep(files, settings, Progress.NONE);
-        assertNotNull(report.chosen(), report.choice());
-        assertTrue(report.choice().contains("empirical-Bernstein"), report.choice());
-        assertTrue(report.validation().regression() && report.validation().mse() > 0);
-        assertTrue(report.rounds().stream().allMatch(r -> r.validation().regression() && r.report().regression()));
-        assertEquals(100, report.maxDrop(), 1e-9);
+        assertNotNull(report.outcome().chosen(), report.outcome().choice());
+        assertTrue(report.outcome().choice().contains("empirical-Bernstein"), report.outcome().choice());
+        assertTrue(report.original().validation().regression() && report.original().validation().mse() > 0);
+        assertTrue(report.outcome().rounds().stream()
+                .allMatch(r -> r.validation().regression() && r.report().regression()));
+        assertEquals(100, report.method().maxDrop(), 1e-9);
         ModelProto written = OnnxModelFile.read(out);
         String output = written.getGraph().getOutput(0).getName();
         assertTrue(written.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("Clip")

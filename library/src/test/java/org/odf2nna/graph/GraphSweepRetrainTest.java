@@ -77,21 +77,22 @@ public class GraphSweepRetrainTest {
         GraphSweepReport report = out.report();
         assertTrue(report.retraining().startsWith("end to end"), report.retraining());
         // The default ranking (auto) on a graph without attention heads is the cost's.
-        assertEquals("cost", report.ranking());
+        assertEquals("cost", report.method().ranking());
         // The half step before the chain's last round is said, and what the retraining cost and bought; nothing else.
         assertEquals(List.of(), report.notes().stream().filter(n -> !n.contains(" is a half step: ")
                 && !n.startsWith("end-to-end retraining ran in ")).toList());
-        assertFalse(report.rounds().isEmpty());
-        for (GraphSweepReport.Round round : report.rounds()) {
+        assertFalse(report.outcome().rounds().isEmpty());
+        for (GraphSweepReport.Round round : report.outcome().rounds()) {
             assertNotNull(round.retrainedEpoch(), "round " + round.round() + " was not retrained end to end");
             assertTrue(round.retrainedEpoch() >= 0 && round.retrainedEpoch() <= GraphRetraining.DEFAULT_EPOCHS);
         }
         // Half the units are dead: the rounds that remove them alone hold, so a model is written.
-        assertNotNull(out.chosen(), report.choice());
-        assertTrue(report.choice().startsWith("round " + (report.chosen() + 1) + " ("), report.choice());
-        assertTrue(report.choice().endsWith("The promise (population reading): over repeated runs, at most 5% write a "
+        assertNotNull(out.chosen(), report.outcome().choice());
+        String choice = report.outcome().choice();
+        assertTrue(choice.startsWith("round " + (report.outcome().chosen() + 1) + " ("), choice);
+        assertTrue(report.outcome().choice().endsWith("The promise (population reading): over repeated runs, at most 5% write a "
                 + "model that loses more than 1 accuracy point on the data the validation rows come from"),
-                report.choice());
+                report.outcome().choice());
         int[] predicted = GraphSweep.predict(out.chosen(), FILE, GraphRows.dataInput(out.chosen(), FILE), validation,
                 Device.CPU);
         int agree = 0;
@@ -132,8 +133,8 @@ public class GraphSweepRetrainTest {
         };
         GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25), observer).report();
-        assertEquals(report.rounds().size(), finished.size());
-        for (GraphSweepReport.Round round : report.rounds()) {
+        assertEquals(report.outcome().rounds().size(), finished.size());
+        for (GraphSweepReport.Round round : report.outcome().rounds()) {
             ModelProto before = refitted.get(round.round());
             ModelProto after = finished.get(round.round());
             assertEquals(round.widths(), HeadUnits.widths(BlockFinder.find(new GraphView(before, FILE))));
@@ -174,7 +175,7 @@ public class GraphSweepRetrainTest {
                 GraphRetraining.Scope.BLOCKS, org.odf2nna.settings.LearningRateSchedule.ONE_CYCLE);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.builder().graphRetraining(blocks).build(), 0.25), Progress.NONE);
-        assertNotNull(out.chosen(), out.report().choice());
+        assertNotNull(out.chosen(), out.report().outcome().choice());
         assertTrue(out.report().retraining().contains("one cycle up to 0.0003, the blocks' weights"), out.report().retraining());
         // Only the blocks' initializers were trained: the head is the original's, byte for byte.
         assertEquals(initializers(model).get("head"), initializers(out.chosen()).get("head"));
@@ -194,11 +195,11 @@ public class GraphSweepRetrainTest {
         assertFalse(note.contains("\n"), note);
         assertTrue(note.matches("node '/Einsum_\\d+': operator Einsum \\(opset \\d+\\) is not translated; "
                 + ".*sequential block refit"), note);
-        for (GraphSweepReport.Round round : report.rounds()) {
+        for (GraphSweepReport.Round round : report.outcome().rounds()) {
             assertNull(round.retrainedEpoch());
         }
         // The sequential refit alone still prunes the dead units and writes a model.
-        assertNotNull(out.chosen(), report.choice());
+        assertNotNull(out.chosen(), report.outcome().choice());
         assertTrue(org.odf2nna.report.GraphTables.sweep(report).contains("Note: " + note + "\n"));
     }
 
@@ -212,7 +213,7 @@ public class GraphSweepRetrainTest {
         GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
                 .report();
         assertEquals("sequential refit alone", report.retraining());
-        assertEquals("cost", report.ranking(), "the default ranking without end-to-end retraining");
-        assertTrue(report.rounds().stream().allMatch(r -> r.retrainedEpoch() == null));
+        assertEquals("cost", report.method().ranking(), "the default ranking without end-to-end retraining");
+        assertTrue(report.outcome().rounds().stream().allMatch(r -> r.retrainedEpoch() == null));
     }
 }

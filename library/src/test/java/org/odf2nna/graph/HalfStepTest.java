@@ -80,9 +80,9 @@ public class HalfStepTest {
                 .roundTo(org.odf2nna.settings.RoundTo.OFF).build(), 0.25);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
         GraphSweepReport report = out.report();
-        List<GraphSweepReport.Round> rounds = report.rounds();
+        List<GraphSweepReport.Round> rounds = report.outcome().rounds();
         assertEquals(List.of("11", "7", "5", "4"), rounds.stream().map(GraphSweepReport.Round::widths).toList(),
-                report.choice());
+                report.outcome().choice());
         GraphSweepReport.Round before = rounds.get(1);
         GraphSweepReport.Round half = rounds.get(2);
         GraphSweepReport.Round last = rounds.get(3);
@@ -90,9 +90,9 @@ public class HalfStepTest {
                 && half.blockReductionPercent() < last.blockReductionPercent(), rounds.toString());
         assertFalse(last.holds(), "the last round was meant to fail: " + last);
         assertTrue(half.holds(), half.toString());
-        assertNotNull(out.chosen(), report.choice());
-        assertEquals(2, report.chosen(), report.choice());
-        assertTrue(report.choice().startsWith("round 3 ("), report.choice());
+        assertNotNull(out.chosen(), report.outcome().choice());
+        assertEquals(2, report.outcome().chosen(), report.outcome().choice());
+        assertTrue(report.outcome().choice().startsWith("round 3 ("), report.outcome().choice());
         assertTrue(report.notes().contains("round 3 is a half step: made from round 2, it removes the block "
                 + "parameters halfway to round 4, the chain's last; made before the validation rows were read and "
                 + "tested in its place in the order"), report.notes().toString());
@@ -110,7 +110,7 @@ public class HalfStepTest {
                 0.5);
         GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
                 .report();
-        assertEquals(1, report.rounds().size(), report.rounds().toString());
+        assertEquals(1, report.outcome().rounds().size(), report.outcome().rounds().toString());
         assertTrue(report.notes().stream().noneMatch(n -> n.contains("half step")), report.notes().toString());
     }
 

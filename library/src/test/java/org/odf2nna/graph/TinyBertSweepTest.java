@@ -129,16 +129,17 @@ class TinyBertSweepTest {
         GraphSweepReport r = out.report();
         String table = GraphTables.sweep(r);
         System.out.println(table);
-        assertFalse(r.rounds().isEmpty(), table);
+        assertFalse(r.outcome().rounds().isEmpty(), table);
         assertTrue(r.notes().stream().noneMatch(n -> n.contains("sequential block refit")), table);
-        for (GraphSweepReport.Round round : r.rounds()) {
+        for (GraphSweepReport.Round round : r.outcome().rounds()) {
             assertNotNull(round.retrainedEpoch(), "round " + round.round() + " not retrained end to end\n" + table);
         }
         assertNotNull(out.chosen(), "nothing written\n" + table);
         assertRunsAtAnotherLength(out.chosen(), file);
-        GraphSweepReport.Round chosen = r.rounds().get(r.chosen());
+        GraphSweepReport.Round chosen = r.outcome().rounds().get(r.outcome().chosen());
         assertTrue(chosen.blockReductionPercent() >= MIN_BLOCK_REDUCTION, table);
-        assertTrue(r.report().accuracy() - chosen.report().accuracy() <= 0.01, "more than a point lost on the report rows\n" + table);
+        assertTrue(r.original().report().accuracy() - chosen.report().accuracy() <= 0.01,
+                "more than a point lost on the report rows\n" + table);
     }
 
     /** The written model keeps the sequence open: it runs on rows of 20 tokens. */

@@ -82,19 +82,20 @@ class TokenRetrainTest {
         GraphSweepReport report = out.report();
         assertEquals(List.of(), report.notes().stream().filter(n -> !n.contains(" is a half step: ")
                 && !n.startsWith("end-to-end retraining ran in ")).toList(), "no fallback to the sequential refit");
-        for (GraphSweepReport.Round round : report.rounds()) {
+        for (GraphSweepReport.Round round : report.outcome().rounds()) {
             assertNotNull(round.retrainedEpoch(), "round " + round.round() + " was not retrained end to end");
         }
-        assertNotNull(out.chosen(), report.choice());
+        assertNotNull(out.chosen(), report.outcome().choice());
         // Retraining moved the table (the round's best epoch was a trained one) or kept it; either way the written
         // model declares both inputs with their sequence open.
         for (var in : out.chosen().getGraph().getInputList()) {
             assertEquals("sequence", in.getType().getTensorType().getShape().getDim(1).getDimParam(), in.getName());
         }
-        boolean trained = report.rounds().stream().anyMatch(r -> r.retrainedEpoch() != null && r.retrainedEpoch() > 0);
+        boolean trained = report.outcome().rounds().stream()
+                .anyMatch(r -> r.retrainedEpoch() != null && r.retrainedEpoch() > 0);
         if (trained) {
-            int chosen = report.chosen();
-            if (report.rounds().get(chosen).retrainedEpoch() > 0) {
+            int chosen = report.outcome().chosen();
+            if (report.outcome().rounds().get(chosen).retrainedEpoch() > 0) {
                 assertNotEquals(table(model), table(out.chosen()), "the embedding table was trained");
             }
         }
