@@ -48,56 +48,57 @@ class ReproduceQuickIT {
 
         TableResult table = Reproducer.read(json);
         assertNotNull(table);
-        assertTrue(table.quick());
+        assertTrue(table.protocol().quick());
         assertEquals(1, table.datasets().size());
         DatasetResult iris = table.datasets().get(0);
         assertEquals("iris", iris.id());
-        assertTrue(iris.command().endsWith("--only iris"), iris.command());
+        assertTrue(iris.run().command().endsWith("--only iris"), iris.run().command());
 
         // The figures agree with the data files and with each other.
-        long trainRows = Files.readAllLines(root.resolve(iris.train())).size() - 1;
-        long testRows = Files.readAllLines(root.resolve(iris.test())).size() - 1;
-        assertEquals(trainRows, iris.trainRows() + iris.validationRows());
-        assertEquals(testRows, iris.testRows());
-        assertEquals(Math.round(0.2 * trainRows), iris.validationRows());
-        assertTrue(!iris.rows().isEmpty(), "at least one ε");
-        for (Row r : iris.rows()) {
-            assertTrue(r.parameters() <= iris.original().parameters(), r.toString());
-            assertEquals(100.0 * (iris.original().parameters() - r.parameters()) / iris.original().parameters(),
-                    r.reductionPercent(), 1e-9);
-            assertTrue(r.weights() < r.parameters());
-            assertTrue(r.epochsRun() <= iris.retrainEpochs());
+        long trainRows = Files.readAllLines(root.resolve(iris.data().train())).size() - 1;
+        long testRows = Files.readAllLines(root.resolve(iris.data().test())).size() - 1;
+        assertEquals(trainRows, iris.data().trainRows() + iris.data().validationRows());
+        assertEquals(testRows, iris.data().testRows());
+        assertEquals(Math.round(0.2 * trainRows), iris.data().validationRows());
+        assertTrue(!iris.outcome().rows().isEmpty(), "at least one ε");
+        for (Row r : iris.outcome().rows()) {
+            assertTrue(r.size().parameters() <= iris.original().parameters(), r.toString());
+            assertEquals(100.0 * (iris.original().parameters() - r.size().parameters()) / iris.original().parameters(),
+                    r.size().reductionPercent(), 1e-9);
+            assertTrue(r.size().weights() < r.size().parameters());
+            assertTrue(r.retrained().epochsRun() <= iris.method().retrainEpochs());
             // Accuracy on 30 rows is a multiple of 1/30.
             assertEquals(0, (r.pr().accuracy() * testRows) % 1, 1e-9);
             assertTrue(Double.isNaN(r.pr().auc()) && Double.isNaN(r.pr().mse()), "three classes: no AUC, no MSE");
         }
-        for (int i = 1; i < iris.rows().size(); i++) {
-            assertTrue(iris.rows().get(i).epsilon() > iris.rows().get(i - 1).epsilon());
-            assertTrue(iris.rows().get(i).parameters() <= iris.rows().get(i - 1).parameters(), "larger ε, fewer units");
+        List<Row> rows = iris.outcome().rows();
+        for (int i = 1; i < rows.size(); i++) {
+            assertTrue(rows.get(i).epsilon() > rows.get(i - 1).epsilon());
+            assertTrue(rows.get(i).size().parameters() <= rows.get(i - 1).size().parameters(), "larger ε, fewer units");
         }
-        if (iris.chosen() != null) {
+        if (iris.outcome().chosen() != null) {
             Row c = iris.chosenRow();
             // The choice read validation figures only: within 1 point of the original's, and the smallest such.
-            assertTrue(c.validationAfter() >= iris.originalValidation() - 0.01 - 1e-12);
-            assertTrue(c.changeFromOriginal() <= 0.01 + 1e-12);
-            for (Row r : iris.rows()) {
-                if (r.parameters() < c.parameters()) {
-                    assertTrue(r.validationAfter() < iris.originalValidation() - 0.01 - 1e-12
-                            || r.changeFromOriginal() > 0.01 + 1e-12, "a smaller model passed: " + r);
+            assertTrue(c.retrained().validationAfter() >= iris.outcome().originalValidation() - 0.01 - 1e-12);
+            assertTrue(c.retrained().changeFromOriginal() <= 0.01 + 1e-12);
+            for (Row r : iris.outcome().rows()) {
+                if (r.size().parameters() < c.size().parameters()) {
+                    assertTrue(r.retrained().validationAfter() < iris.outcome().originalValidation() - 0.01 - 1e-12
+                            || r.retrained().changeFromOriginal() > 0.01 + 1e-12, "a smaller model passed: " + r);
                 }
             }
             String line = md.lines().filter(l -> l.startsWith("| iris | ")).findFirst().orElseThrow();
-            assertTrue(line.contains(iris.original().architecture() + " → " + c.architecture()), line);
-            assertTrue(line.contains(iris.original().parameters() + " → " + c.parameters()), line);
+            assertTrue(line.contains(iris.original().architecture() + " → " + c.size().architecture()), line);
+            assertTrue(line.contains(iris.original().parameters() + " → " + c.size().parameters()), line);
             assertTrue(line.contains(ResultsMarkdown.pct(iris.original().test().accuracy())), line);
             assertTrue(line.contains(ResultsMarkdown.pct(c.pwr().accuracy())), line);
             assertTrue(line.contains(ResultsMarkdown.pct(c.pr().accuracy())), line);
             assertTrue(line.contains(ResultsMarkdown.num(c.pr().macroF1())), line);
             assertTrue(line.contains("| " + PaperFigures.NOT_AVAILABLE + " |"), line);
         }
-        for (Row r : iris.rows()) {
+        for (Row r : iris.outcome().rows()) {
             String line = md.lines().filter(l -> l.startsWith("| " + ResultsMarkdown.num(r.epsilon()) + " | "
-                    + r.architecture() + " |")).findFirst().orElseThrow(() -> new AssertionError("row " + r));
+                    + r.size().architecture() + " |")).findFirst().orElseThrow(() -> new AssertionError("row " + r));
             assertTrue(line.contains(ResultsMarkdown.pct(r.pwr().accuracy()) + " | "
                     + ResultsMarkdown.pct(r.pr().accuracy())), line);
         }
@@ -113,9 +114,9 @@ class ReproduceQuickIT {
                 "--shared", root.toString(), "--out", again.toString());
         assertEquals(0, second.exitCode(), second.toString());
         DatasetResult repeat = Reproducer.read(dir.resolve("b/results/table1.json")).datasets().get(0);
-        assertEquals(iris.rows(), repeat.rows());
+        assertEquals(iris.outcome().rows(), repeat.outcome().rows());
         assertEquals(iris.original(), repeat.original());
-        assertEquals(iris.chosen(), repeat.chosen());
-        assertEquals(List.of(iris.scratch()), List.of(repeat.scratch()));
+        assertEquals(iris.outcome().chosen(), repeat.outcome().chosen());
+        assertEquals(List.of(iris.outcome().scratch()), List.of(repeat.outcome().scratch()));
     }
 }

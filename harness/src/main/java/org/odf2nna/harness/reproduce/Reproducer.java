@@ -80,7 +80,7 @@ public final class Reproducer {
             }
             Results.TableResult stored = read(folder.resolve(table.id() + ".json"));
             Map<String, Results.DatasetResult> byId = new LinkedHashMap<>();
-            if (stored != null && stored.quick() == options.quick()) {
+            if (stored != null && stored.protocol().quick() == options.quick()) {
                 for (Results.DatasetResult d : stored.datasets()) {
                     byId.put(d.id(), d);
                 }
@@ -88,7 +88,8 @@ public final class Reproducer {
             for (Experiment e : experiments) {
                 log.accept(String.format(Locale.ROOT, "%s: %s ...", table.id(), e.id()));
                 Results.DatasetResult result = run(e, options, progress);
-                log.accept(String.format(Locale.ROOT, "%s: %s done in %.0f s", table.id(), e.id(), result.seconds()));
+                log.accept(String.format(Locale.ROOT, "%s: %s done in %.0f s", table.id(), e.id(),
+                        result.run().seconds()));
                 byId.put(e.id(), result);
                 // Saved after every data set, so that an interrupted table keeps what it measured.
                 Results.TableResult partial = tableResult(table, options, byId, version);

@@ -16,9 +16,9 @@ public final class Results {
 
     /**
      * One of the paper's tables (or a group of them), as regenerated here. Its parts' fields, and those of
-     * {@link DatasetResult}'s and {@link Row}'s, are also read directly ({@link TableResult#command()},
-     * {@link DatasetResult#rows()}, {@link Row#architecture()} ...), and stored among their parent's own
-     * ({@link JsonInline}), as they were before they were grouped.
+     * {@link DatasetResult}'s and {@link Row}'s, are stored among their parent's own ({@link JsonInline}), as they
+     * were before they were grouped; in code they are read from the part that holds them
+     * ({@code table.protocol().command()}, {@code dataset.outcome().rows()}).
      *
      * @param id          the harness's name for it ({@code table1}, {@code lenet}, ...)
      * @param title       the heading
@@ -35,29 +35,9 @@ public final class Results {
             datasets = List.copyOf(datasets);
         }
 
-        /** The command that regenerates the whole table. */
-        public String command() {
-            return protocol.command();
-        }
-
-        /** Whether it ran with {@code --quick}. */
-        public boolean quick() {
-            return protocol.quick();
-        }
-
-        /** The budget and protocol, in words. */
-        public String settings() {
-            return protocol.settings();
-        }
-
-        /** The pruning score and compensation the figures used. */
-        public String method() {
-            return protocol.method();
-        }
-
         /** Wall time of all its data sets, in seconds. */
         public double seconds() {
-            return datasets.stream().mapToDouble(d -> d.seconds() + (d.defaults() == null ? 0
+            return datasets.stream().mapToDouble(d -> d.run().seconds() + (d.defaults() == null ? 0
                     : d.defaults().seconds())).sum();
         }
     }
@@ -95,101 +75,11 @@ public final class Results {
         }
 
         public boolean classification() {
-            return "classification".equals(task());
+            return "classification".equals(data.task());
         }
 
         public Row chosenRow() {
-            return chosen() == null ? null : rows().get(chosen());
-        }
-
-        /** Training file (relative to the shared folder). */
-        public String train() {
-            return data.train();
-        }
-
-        /** Test file (relative to the shared folder). */
-        public String test() {
-            return data.test();
-        }
-
-        /** Classification or regression. */
-        public String task() {
-            return data.task();
-        }
-
-        /** Rows used for the Adam steps. */
-        public int trainRows() {
-            return data.trainRows();
-        }
-
-        /** Rows held out of the training file. */
-        public int validationRows() {
-            return data.validationRows();
-        }
-
-        /** Test rows. */
-        public long testRows() {
-            return data.testRows();
-        }
-
-        /** How the ε values were chosen. */
-        public String grid() {
-            return method.grid();
-        }
-
-        /** How the pruned models were retrained. */
-        public String retraining() {
-            return method.retraining();
-        }
-
-        /** Epochs asked for each retraining. */
-        public int retrainEpochs() {
-            return method.retrainEpochs();
-        }
-
-        /** The original model's validation metric, the reference of the choice. */
-        public double originalValidation() {
-            return outcome.originalValidation();
-        }
-
-        /** One per ε, in increasing ε. */
-        public List<Row> rows() {
-            return outcome.rows();
-        }
-
-        /** Index into {@link #rows()} of the model the rule chose, or null. */
-        public Integer chosen() {
-            return outcome.chosen();
-        }
-
-        /** The sentence explaining the choice. */
-        public String choice() {
-            return outcome.choice();
-        }
-
-        /** The chosen topology trained from random weights, or null. */
-        public Scratch scratch() {
-            return outcome.scratch();
-        }
-
-        /** Wall time of this data set, in seconds. */
-        public double seconds() {
-            return run.seconds();
-        }
-
-        /** The command whose run produced these figures. */
-        public String command() {
-            return run.command();
-        }
-
-        /** When it finished (UTC, ISO-8601). */
-        public String finished() {
-            return run.finished();
-        }
-
-        /** What was done to the data beyond reading it. */
-        public List<String> notes() {
-            return run.notes();
+            return outcome.chosen() == null ? null : outcome.rows().get(outcome.chosen());
         }
     }
 
@@ -305,51 +195,6 @@ public final class Results {
      * @param retrained how its retraining went
      */
     public record Row(double epsilon, Size size, Figures pwr, Figures pr, Retrained retrained) {
-
-        /** The pruned network's widths. */
-        public String architecture() {
-            return size.architecture();
-        }
-
-        /** Its weights and biases. */
-        public long parameters() {
-            return size.parameters();
-        }
-
-        /** Its weights only. */
-        public long weights() {
-            return size.weights();
-        }
-
-        /** Parameters removed, in percent of the original's. */
-        public double reductionPercent() {
-            return size.reductionPercent();
-        }
-
-        /** Retraining epochs run. */
-        public int epochsRun() {
-            return retrained.epochsRun();
-        }
-
-        /** Retraining epoch kept (0: the pruned weights were not improved on). */
-        public int bestEpoch() {
-            return retrained.bestEpoch();
-        }
-
-        /** Validation metric before retraining. */
-        public double validationBefore() {
-            return retrained.validationBefore();
-        }
-
-        /** Validation metric after retraining (what the choice reads). */
-        public double validationAfter() {
-            return retrained.validationAfter();
-        }
-
-        /** Share of training rows whose class changed (or MSE change share). */
-        public double changeFromOriginal() {
-            return retrained.changeFromOriginal();
-        }
     }
 
     /**

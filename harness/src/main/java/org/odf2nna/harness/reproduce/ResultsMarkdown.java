@@ -41,7 +41,7 @@ public final class ResultsMarkdown {
 
     /** What the file is, how to regenerate it, and the tables' wall time. */
     private static void introduction(StringBuilder s, List<TableResult> tables) {
-        boolean quick = tables.stream().anyMatch(TableResult::quick);
+        boolean quick = tables.stream().anyMatch(t -> t.protocol().quick());
         s.append("# Reproducing ODF2NNA's experiments\n\n");
         s.append("This file is written by `bin/odf2nna-onnx reproduce` from the figures it measured, which are kept "
                 + "as JSON in `results/` beside it; nothing here is typed by hand. It redoes each experiment of "
@@ -110,7 +110,8 @@ public final class ResultsMarkdown {
         s.append("- **Seeds** are fixed (seed 0 for every split, initialisation and shuffle); on CPU the same seed "
                 + "gives the same bytes.\n");
         if (!tables.isEmpty()) {
-            s.append("- **Pruning score and compensation used by these figures**: ").append(tables.get(0).method())
+            s.append("- **Pruning score and compensation used by these figures**: ")
+                    .append(tables.get(0).protocol().method())
                     .append(".\n");
         }
         s.append('\n');
@@ -129,7 +130,7 @@ public final class ResultsMarkdown {
                 s.append("| [").append(t.title()).append("](#").append(anchor(t.title())).append(") | ")
                         .append(r.paperTables()).append(" | ").append(String.join(", ", r.datasets().stream()
                                 .map(DatasetResult::id).toList())).append(" | ").append(time(r.seconds()))
-                        .append(" | `").append(r.command()).append("` |\n");
+                        .append(" | `").append(r.protocol().command()).append("` |\n");
             }
         }
         s.append('\n');
@@ -159,29 +160,30 @@ public final class ResultsMarkdown {
     }
 
     private static void header(StringBuilder s, TableResult r) {
-        s.append("Regenerate: `").append(r.command()).append("` (wall time ").append(time(r.seconds()))
+        s.append("Regenerate: `").append(r.protocol().command()).append("` (wall time ").append(time(r.seconds()))
                 .append(": ");
         List<String> parts = new ArrayList<>();
         for (DatasetResult d : r.datasets()) {
-            parts.add(d.id() + " " + time(d.seconds() + (d.defaults() == null ? 0 : d.defaults().seconds())));
+            parts.add(d.id() + " " + time(d.run().seconds() + (d.defaults() == null ? 0 : d.defaults().seconds())));
         }
         s.append(String.join(", ", parts)).append(")");
-        if (r.quick()) {
+        if (r.protocol().quick()) {
             s.append(" — **--quick: a smoke test, not a reproduction**");
         }
         s.append(".\n\n");
         List<String> separate = new ArrayList<>();
         for (DatasetResult d : r.datasets()) {
-            if (!d.command().equals(r.command())) {
-                separate.add(d.id() + " by `" + d.command() + "` (" + d.finished() + ")");
+            if (!d.run().command().equals(r.protocol().command())) {
+                separate.add(d.id() + " by `" + d.run().command() + "` (" + d.run().finished() + ")");
             }
         }
         if (!separate.isEmpty()) {
             s.append("Figures last measured separately: ").append(String.join("; ", separate)).append(".\n\n");
         }
-        s.append("Settings: ").append(r.settings()).append(". Measured with ").append(r.toolVersion()).append(" on ")
+        s.append("Settings: ").append(r.protocol().settings()).append(". Measured with ").append(r.toolVersion())
+                .append(" on ")
                 .append(r.machine()).append(", finished ").append(r.datasets().isEmpty() ? "-"
-                        : r.datasets().get(r.datasets().size() - 1).finished()).append(".\n\n");
+                        : r.datasets().get(r.datasets().size() - 1).run().finished()).append(".\n\n");
     }
 
     /** Tables that show, per data set or architecture, the model the rule chose (Tables 1 and 3). */
@@ -198,24 +200,26 @@ public final class ResultsMarkdown {
         for (DatasetResult d : r.datasets()) {
             Row c = d.chosenRow();
             Figures or = d.original().test();
-            String scratch = d.scratch() == null ? "-" : error ? err(d.scratch().test().accuracy())
-                    : pct(d.scratch().test().accuracy());
+            String scratch = d.outcome().scratch() == null ? "-" : error ? err(d.outcome().scratch().test().accuracy())
+                    : pct(d.outcome().scratch().test().accuracy());
             if (error) {
                 s.append("| ").append(d.original().architecture().split("-").length - 2).append(" | ")
                         .append(d.original().architecture()).append(" → ")
-                        .append(c == null ? "none chosen" : c.architecture()).append(" | ")
-                        .append(c == null ? "-" : pct((double) c.weights() / d.original().weights())).append(" | ")
+                        .append(c == null ? "none chosen" : c.size().architecture()).append(" | ")
+                        .append(c == null ? "-" : pct((double) c.size().weights() / d.original().weights()))
+                        .append(" | ")
                         .append(err(or.accuracy())).append(" | ").append(c == null ? "-" : err(c.pwr().accuracy()))
                         .append(" | ").append(c == null ? "-" : err(c.pr().accuracy())).append(" | ").append(scratch)
-                        .append(" | ").append(c == null ? "-" : c.epochsRun() + " of " + d.retrainEpochs())
+                        .append(" | ")
+                        .append(c == null ? "-" : c.retrained().epochsRun() + " of " + d.method().retrainEpochs())
                         .append(" | ").append(PaperFigures.NOT_AVAILABLE).append(" | ").append(chosenNote(d))
                         .append(" |\n");
             } else {
                 s.append("| ").append(d.id()).append(" | ").append(d.original().architecture()).append(" → ")
-                        .append(c == null ? "none chosen" : c.architecture()).append(" | ")
+                        .append(c == null ? "none chosen" : c.size().architecture()).append(" | ")
                         .append(d.original().parameters()).append(" → ")
-                        .append(c == null ? "-" : Long.toString(c.parameters())).append(" | ")
-                        .append(c == null ? "-" : fmt1(c.reductionPercent()) + "%").append(" | ")
+                        .append(c == null ? "-" : Long.toString(c.size().parameters())).append(" | ")
+                        .append(c == null ? "-" : fmt1(c.size().reductionPercent()) + "%").append(" | ")
                         .append(pct(or.accuracy())).append(" | ").append(c == null ? "-" : pct(c.pwr().accuracy()))
                         .append(" | ").append(c == null ? "-" : pct(c.pr().accuracy())).append(" | ")
                         .append(num(or.macroF1())).append(" | ").append(c == null ? "-" : num(c.pr().macroF1()))
@@ -252,10 +256,12 @@ public final class ResultsMarkdown {
     }
 
     private static void datasetLines(StringBuilder s, DatasetResult d) {
-        s.append("- Data: `").append(d.train()).append("` (").append(d.trainRows()).append(" rows for the Adam steps, ")
-                .append(d.validationRows()).append(" validation rows), test `").append(d.test()).append("` (")
-                .append(d.testRows()).append(" rows); ").append(d.task()).append(".\n");
-        for (String note : d.notes()) {
+        s.append("- Data: `").append(d.data().train()).append("` (").append(d.data().trainRows())
+                .append(" rows for the Adam steps, ")
+                .append(d.data().validationRows()).append(" validation rows), test `").append(d.data().test())
+                .append("` (")
+                .append(d.data().testRows()).append(" rows); ").append(d.data().task()).append(".\n");
+        for (String note : d.run().notes()) {
             s.append("- ").append(note).append(".\n");
         }
         if (d.general() != null) {
@@ -267,19 +273,22 @@ public final class ResultsMarkdown {
                             : "MSE " + num(g.validation())).append(".\n");
         } else {
             s.append("- Given model ").append(d.original().architecture()).append(", ").append(d.original().parameters())
-                    .append(" parameters; validation ").append(d.classification() ? pct(d.originalValidation())
-                            : "MSE " + num(d.originalValidation())).append(".\n");
+                    .append(" parameters; validation ")
+                    .append(d.classification() ? pct(d.outcome().originalValidation())
+                            : "MSE " + num(d.outcome().originalValidation())).append(".\n");
         }
         s.append("- OR on the test rows: ").append(describe(d.original().test())).append(".\n");
-        s.append("- Retraining: ").append(d.retraining()).append(".\n");
-        s.append("- ε: ").append(d.grid()).append(".\n");
-        s.append("- Choice: ").append(d.choice()).append(".\n");
-        if (d.scratch() != null) {
-            s.append("- Scratch: ").append(d.scratch().architecture()).append(" from random weights, ")
-                    .append(d.scratch().epochsRun()).append(" epochs: ").append(describe(d.scratch().test()))
+        s.append("- Retraining: ").append(d.method().retraining()).append(".\n");
+        s.append("- ε: ").append(d.method().grid()).append(".\n");
+        s.append("- Choice: ").append(d.outcome().choice()).append(".\n");
+        if (d.outcome().scratch() != null) {
+            s.append("- Scratch: ").append(d.outcome().scratch().architecture()).append(" from random weights, ")
+                    .append(d.outcome().scratch().epochsRun()).append(" epochs: ")
+                    .append(describe(d.outcome().scratch().test()))
                     .append(".\n");
         }
-        s.append("- Wall time ").append(time(d.seconds())).append("; measured by `").append(d.command()).append("`.\n\n");
+        s.append("- Wall time ").append(time(d.run().seconds())).append("; measured by `").append(d.run().command())
+                .append("`.\n\n");
     }
 
     private static void perEpsilonRows(StringBuilder s, DatasetResult d, Columns columns) {
@@ -318,28 +327,30 @@ public final class ResultsMarkdown {
             }
             default -> throw new IllegalStateException(columns.toString());
         }
-        for (int i = 0; i < d.rows().size(); i++) {
-            Row r = d.rows().get(i);
-            String chosen = d.chosen() != null && d.chosen() == i ? "✔" : "";
-            String epochs = r.epochsRun() + " of " + d.retrainEpochs();
+        for (int i = 0; i < d.outcome().rows().size(); i++) {
+            Row r = d.outcome().rows().get(i);
+            String chosen = d.outcome().chosen() != null && d.outcome().chosen() == i ? "✔" : "";
+            String epochs = r.retrained().epochsRun() + " of " + d.method().retrainEpochs();
             String note = rowNote(d, i);
             String eps = num(r.epsilon());
             String paper = PaperFigures.NOT_AVAILABLE;
+            Results.Size size = r.size();
             switch (columns) {
-                case ACCURACY -> row(s, eps, r.architecture(), r.parameters(), fmt1(r.reductionPercent()) + "%",
+                case ACCURACY -> row(s, eps, size.architecture(), size.parameters(),
+                        fmt1(size.reductionPercent()) + "%",
                         pct(or.accuracy()), pct(r.pwr().accuracy()), pct(r.pr().accuracy()), num(r.pr().macroF1()),
                         epochs, chosen, paper, note);
-                case ERROR -> row(s, eps, r.architecture(), pct((double) r.weights() / d.original().weights()),
+                case ERROR -> row(s, eps, size.architecture(), pct((double) size.weights() / d.original().weights()),
                         err(or.accuracy()), err(r.pwr().accuracy()), err(r.pr().accuracy()), epochs, chosen, paper,
                         note);
-                case LENET -> row(s, eps, r.architecture(), r.parameters(),
-                        fmt2((double) d.original().parameters() / r.parameters()) + "×",
-                        pct((double) r.weights() / d.original().weights()), err(r.pwr().accuracy()),
+                case LENET -> row(s, eps, size.architecture(), size.parameters(),
+                        fmt2((double) d.original().parameters() / size.parameters()) + "×",
+                        pct((double) size.weights() / d.original().weights()), err(r.pwr().accuracy()),
                         err(r.pr().accuracy()), epochs, chosen, paper, note);
-                case AUC -> row(s, eps, r.architecture(), r.parameters(), fmt1(r.reductionPercent()) + "%",
+                case AUC -> row(s, eps, size.architecture(), size.parameters(), fmt1(size.reductionPercent()) + "%",
                         pct(or.accuracy()), pct(r.pwr().accuracy()), pct(r.pr().accuracy()), num(or.auc()),
                         num(r.pwr().auc()), num(r.pr().auc()), chosen, paper, note);
-                case MSE -> row(s, eps, r.architecture(), r.parameters(), fmt1(r.reductionPercent()) + "%",
+                case MSE -> row(s, eps, size.architecture(), size.parameters(), fmt1(size.reductionPercent()) + "%",
                         num(or.mse()), num(r.pwr().mse()), num(r.pr().mse()), epochs, chosen, paper, note);
                 default -> throw new IllegalStateException(columns.toString());
             }
@@ -371,15 +382,15 @@ public final class ResultsMarkdown {
                 parts.add(d.id() + ": no model chosen");
                 continue;
             }
-            parts.add(d.id() + ": " + fmt1(c.reductionPercent()) + "% fewer parameters, " + change(d, c.pr()));
+            parts.add(d.id() + ": " + fmt1(c.size().reductionPercent()) + "% fewer parameters, " + change(d, c.pr()));
         }
         s.append("**Measured** (chosen models, test rows): ").append(String.join("; ", parts)).append(".\n\n");
         List<String> hindsight = new ArrayList<>();
         for (DatasetResult d : r.datasets()) {
             Row best = hindsight(d);
             if (best != null) {
-                hindsight.add(d.id() + ": " + fmt1(best.reductionPercent()) + "% at ε = " + num(best.epsilon()) + " ("
-                        + change(d, best.pr()) + ")");
+                hindsight.add(d.id() + ": " + fmt1(best.size().reductionPercent()) + "% at ε = " + num(best.epsilon())
+                        + " (" + change(d, best.pr()) + ")");
             }
         }
         if (!hindsight.isEmpty()) {
@@ -407,7 +418,8 @@ public final class ResultsMarkdown {
             Row c = d.chosenRow();
             Results.Defaults n = d.defaults();
             s.append("| ").append(d.id()).append(" | ");
-            s.append(c == null ? "none" : fmt1(c.reductionPercent()) + "% (" + c.architecture() + ")").append(" | ");
+            s.append(c == null ? "none" : fmt1(c.size().reductionPercent()) + "% (" + c.size().architecture() + ")")
+                    .append(" | ");
             s.append(c == null ? "-" : change(d, c.pr()).replace("PR ", "")).append(" | ");
             if (n == null) {
                 s.append("not run | - | - | - |\n");
@@ -437,10 +449,10 @@ public final class ResultsMarkdown {
     static Row hindsight(DatasetResult d) {
         Figures or = d.original().test();
         Row best = null;
-        for (Row r : d.rows()) {
+        for (Row r : d.outcome().rows()) {
             boolean within = d.classification() ? r.pr().accuracy() >= or.accuracy() - 0.01 - 1e-12
                     : r.pr().mse() <= or.mse() * 1.10;
-            if (within && (best == null || r.parameters() < best.parameters())) {
+            if (within && (best == null || r.size().parameters() < best.size().parameters())) {
                 best = r;
             }
         }
@@ -460,45 +472,47 @@ public final class ResultsMarkdown {
 
     /** The note on the chosen model of a data set, checked against the abstract's claim. */
     static String chosenNote(DatasetResult d) {
-        if (d.chosen() == null) {
-            return "no paper figure to compare; no model passed the choice rule (" + d.choice() + ")";
+        if (d.outcome().chosen() == null) {
+            return "no paper figure to compare; no model passed the choice rule (" + d.outcome().choice() + ")";
         }
-        return rowNote(d, d.chosen());
+        return rowNote(d, d.outcome().chosen());
     }
 
     /** What a row shows against the paper (no figure) and against the rule, with the likely reason. */
     static String rowNote(DatasetResult d, int index) {
-        Row r = d.rows().get(index);
+        Row r = d.outcome().rows().get(index);
         Figures or = d.original().test();
-        boolean chosen = d.chosen() != null && d.chosen() == index;
+        boolean chosen = d.outcome().chosen() != null && d.outcome().chosen() == index;
         List<String> notes = new ArrayList<>();
         notes.add("no paper figure to compare");
         if (chosen) {
             boolean notWorse = d.classification() ? r.pr().accuracy() >= or.accuracy() : r.pr().mse() <= or.mse();
-            boolean enough = r.reductionPercent() > PaperFigures.CLAIMED_REDUCTION_PERCENT;
+            boolean enough = r.size().reductionPercent() > PaperFigures.CLAIMED_REDUCTION_PERCENT;
             if (enough && notWorse) {
                 notes.add("meets the abstract's claim (>70% fewer parameters, " + (d.classification()
                         ? "no test accuracy lost)" : "test MSE not above OR's)"));
             } else {
                 List<String> shortOf = new ArrayList<>();
                 if (!enough) {
-                    boolean smallerExist = d.rows().stream().anyMatch(o -> o.parameters() < r.parameters());
-                    shortOf.add(fmt1(r.reductionPercent()) + "% fewer parameters, not >70%: " + (smallerExist
+                    boolean smallerExist = d.outcome().rows().stream()
+                            .anyMatch(o -> o.size().parameters() < r.size().parameters());
+                    shortOf.add(fmt1(r.size().reductionPercent()) + "% fewer parameters, not >70%: " + (smallerExist
                             ? "every smaller model failed the validation rule" : "no ε of the grid pruned more"));
                 }
                 if (!notWorse) {
-                    shortOf.add(change(d, r.pr()) + " on the test rows, while on the " + d.validationRows()
-                            + " validation rows it scored " + validation(d, r.validationAfter()) + " against OR's "
-                            + validation(d, d.originalValidation()) + " (the rule cannot see test rows)");
+                    shortOf.add(change(d, r.pr()) + " on the test rows, while on the " + d.data().validationRows()
+                            + " validation rows it scored " + validation(d, r.retrained().validationAfter())
+                            + " against OR's " + validation(d, d.outcome().originalValidation())
+                            + " (the rule cannot see test rows)");
                 }
                 notes.add("short of the abstract's claim: " + String.join("; ", shortOf));
             }
         } else {
             Row c = d.chosenRow();
-            if (c == null || r.parameters() < c.parameters()) {
-                notes.add("failed the choice rule: validation " + validation(d, r.validationAfter()) + " vs OR's "
-                        + validation(d, d.originalValidation()) + (d.classification() ? ", "
-                                + pct(r.changeFromOriginal()) + " of training rows changed class" : ""));
+            if (c == null || r.size().parameters() < c.size().parameters()) {
+                notes.add("failed the choice rule: validation " + validation(d, r.retrained().validationAfter())
+                        + " vs OR's " + validation(d, d.outcome().originalValidation()) + (d.classification() ? ", "
+                                + pct(r.retrained().changeFromOriginal()) + " of training rows changed class" : ""));
             } else {
                 notes.add("larger than the chosen model");
             }

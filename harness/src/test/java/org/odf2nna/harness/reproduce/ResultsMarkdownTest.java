@@ -109,21 +109,21 @@ class ResultsMarkdownTest {
         String md = ResultsMarkdown.render(List.of(table));
         assertTrue(md.contains(ResultsMarkdown.heading(ReproTable.SPAMBASE)));
         assertTrue(md.contains("Regenerate: `bin/odf2nna-onnx reproduce spambase`"));
-        for (int i = 0; i < d.rows().size(); i++) {
-            Row r = d.rows().get(i);
-            String line = rowLine(md, "| " + ResultsMarkdown.num(r.epsilon()) + " | " + r.architecture() + " |");
-            assertTrue(line.contains("| " + r.parameters() + " |"), line);
+        for (int i = 0; i < d.outcome().rows().size(); i++) {
+            Row r = d.outcome().rows().get(i);
+            String line = rowLine(md, "| " + ResultsMarkdown.num(r.epsilon()) + " | " + r.size().architecture() + " |");
+            assertTrue(line.contains("| " + r.size().parameters() + " |"), line);
             assertTrue(line.contains(ResultsMarkdown.pct(r.pwr().accuracy())), line);
             assertTrue(line.contains(ResultsMarkdown.pct(r.pr().accuracy())), line);
             assertTrue(line.contains("| " + PaperFigures.NOT_AVAILABLE + " |"), line);
-            assertEquals(d.chosen() == i, line.contains("✔"), line);
+            assertEquals(d.outcome().chosen() == i, line.contains("✔"), line);
         }
         // The rows the rule passed over for being too small say what the rule saw.
         assertTrue(rowLine(md, "| 1.5 | 4-1-1-3 |").contains("failed the choice rule: validation 55.00% vs OR's 90.00%"));
         assertTrue(md.contains("not yet run") || md.contains("not run yet"), "tables not stored are listed as not run");
         assertFalse(md.contains("--quick runs"), "a full run is not labelled quick");
         // In hindsight, ε = 0.25 (PR 90%, OR 90%) is the smallest within a point; ε = 1.5 (60%) is not.
-        assertEquals(d.rows().get(1), ResultsMarkdown.hindsight(d));
+        assertEquals(d.outcome().rows().get(1), ResultsMarkdown.hindsight(d));
         assertTrue(md.contains("spambase: 71.9% at ε = 0.25 (PR +0.00 accuracy points vs OR)"), md);
     }
 
@@ -166,12 +166,12 @@ class ResultsMarkdownTest {
         String md = ResultsMarkdown.render(List.of(table));
         Row c = d.chosenRow();
         assertNotNull(c);
-        String line = rowLine(md, "| iris | " + d.original().architecture() + " → " + c.architecture() + " |");
-        assertTrue(line.contains(d.original().parameters() + " → " + c.parameters()), line);
+        String line = rowLine(md, "| iris | " + d.original().architecture() + " → " + c.size().architecture() + " |");
+        assertTrue(line.contains(d.original().parameters() + " → " + c.size().parameters()), line);
         assertTrue(line.contains(ResultsMarkdown.pct(d.original().test().accuracy())), line);
         assertTrue(line.contains(ResultsMarkdown.pct(c.pr().accuracy())), line);
         assertTrue(line.contains(ResultsMarkdown.num(c.pr().macroF1())), line);
-        assertTrue(line.contains(ResultsMarkdown.pct(d.scratch().test().accuracy())), line);
+        assertTrue(line.contains(ResultsMarkdown.pct(d.outcome().scratch().test().accuracy())), line);
         // 71.9% fewer parameters and no accuracy lost: the abstract's claim holds for this made-up row.
         assertTrue(line.contains("meets the abstract's claim"), line);
         assertTrue(md.contains("reproduce nothing"), "quick figures are labelled as such");
@@ -183,7 +183,7 @@ class ResultsMarkdownTest {
         DatasetResult d = regressor("pole", "bin/odf2nna-onnx reproduce regression");
         TableResult table = table(ReproTable.REGRESSION, false, List.of(d));
         String md = ResultsMarkdown.render(List.of(table));
-        Row r = d.rows().get(0);
+        Row r = d.outcome().rows().get(0);
         String line = rowLine(md, "| 0.1 | 5-2-1 |");
         assertTrue(line.contains("| " + ResultsMarkdown.num(r.pwr().mse()) + " | " + ResultsMarkdown.num(r.pr().mse())
                 + " |"), line);
