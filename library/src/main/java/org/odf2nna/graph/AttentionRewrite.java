@@ -55,7 +55,7 @@ public final class AttentionRewrite {
     public static Result rewrite(ModelProto model, Path file, GraphFeed feed, GraphRows rows, Device device) {
         GraphView g = new GraphView(model, file);
         Set<String> canonical = new HashSet<>();
-        AttentionFinder.find(g, 1).forEach(b -> canonical.add(b.hidden()));
+        AttentionFinder.find(g, 1).forEach(b -> canonical.add(b.place().hidden()));
         AttentionTrace.Found found = AttentionTrace.find(g);
         List<Traced> traced = new ArrayList<>();
         for (Traced t : found.traced()) {

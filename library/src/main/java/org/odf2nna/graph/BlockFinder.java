@@ -80,7 +80,7 @@ public final class BlockFinder {
             at.put(GraphView.nodeName(g.nodes.get(i)), i);
         }
         blocks.addAll(heads);
-        blocks.sort(java.util.Comparator.comparingInt(b -> at.getOrDefault(b.firstNode(), 0)));
+        blocks.sort(java.util.Comparator.comparingInt(b -> at.getOrDefault(b.place().firstNode(), 0)));
         List<DenseBlock> numbered = new ArrayList<>();
         for (DenseBlock b : blocks) {
             numbered.add(b.renumbered(numbered.size() + 1));

@@ -54,7 +54,7 @@ public record BlockMasks(List<DenseBlock> blocks, int[] segmentOf, List<String> 
             if (block.tied()) {
                 streams.put(block.stream(), sizes.size());
             }
-            names.add(block.tied() ? block.stream() : block.firstNode());
+            names.add(block.tied() ? block.stream() : block.place().firstNode());
             sizes.add(block.units());
         }
         return new BlockMasks(blocks, segmentOf, names, new MaskLayout(sizes.stream().mapToInt(i -> i).toArray()));
@@ -79,10 +79,10 @@ public record BlockMasks(List<DenseBlock> blocks, int[] segmentOf, List<String> 
         for (int b = 0; b < blocks.size(); b++) {
             DenseBlock block = blocks.get(b);
             int start = layout.start(segmentOf[b]);
-            boolean[] d = new boolean[block.width()];
+            boolean[] d = new boolean[block.sizes().width()];
             for (int u = 0; u < block.units(); u++) {
                 if (!mask.get(start + u)) {
-                    Arrays.fill(d, u * block.unitSize(), (u + 1) * block.unitSize(), true);
+                    Arrays.fill(d, u * block.sizes().unitSize(), (u + 1) * block.sizes().unitSize(), true);
                 }
             }
             drop.add(d);
@@ -96,10 +96,12 @@ public record BlockMasks(List<DenseBlock> blocks, int[] segmentOf, List<String> 
             throw new IllegalStateException(found.size() + " blocks found where the search had " + blocks.size());
         }
         for (int b = 0; b < found.size(); b++) {
-            if (!found.get(b).firstNode().equals(blocks.get(b).firstNode()) || found.get(b).width() != blocks.get(b)
-                    .width()) {
-                throw new IllegalStateException("block " + (b + 1) + " found as " + found.get(b).firstNode()
-                        + " where the search had " + blocks.get(b).firstNode());
+            DenseBlock now = found.get(b);
+            DenseBlock searched = blocks.get(b);
+            if (!now.place().firstNode().equals(searched.place().firstNode())
+                    || now.sizes().width() != searched.sizes().width()) {
+                throw new IllegalStateException("block " + (b + 1) + " found as " + now.place().firstNode()
+                        + " where the search had " + searched.place().firstNode());
             }
         }
         return dropped(mask);

@@ -100,23 +100,23 @@ public final class BlockPruner {
                 throw new IllegalArgumentException("block " + block.index() + ": every unit dropped");
             }
             long before = 0;
-            for (UnitSlot s : block.slots()) {
+            for (UnitSlot s : block.rewrites().slots()) {
                 before += current(g, values, dims, s.tensor()).length;
             }
             double[] biasDelta = compensate(g, values, dims, block, moments.get(b), kept, dropped,
                     compensations.get(b));
-            for (UnitSlot s : block.slots()) {
+            for (UnitSlot s : block.rewrites().slots()) {
                 slice(g, values, dims, s, d);
             }
             long after = 0;
-            for (UnitSlot s : block.slots()) {
+            for (UnitSlot s : block.rewrites().slots()) {
                 after += values.get(s.tensor()).length;
             }
             parameters += before - after;
             parameters -= addBias(g, values, dims, nodes, added, block, biasDelta);
-            for (String dw : block.groupNodes()) {
+            for (String dw : block.rewrites().groupNodes()) {
                 groups.put(dw, (long) kept.length);
-                heads.put(dw, (long) kept.length / block.unitSize());
+                heads.put(dw, (long) kept.length / block.sizes().unitSize());
             }
         }
         ModelProto.Builder copy = model.toBuilder();
@@ -152,7 +152,7 @@ public final class BlockPruner {
         GraphView g = new GraphView(model, file);
         Map<String, float[]> values = new HashMap<>();
         Map<String, long[]> dims = new HashMap<>();
-        UnitSlot ws = block.secondWeight();
+        UnitSlot ws = block.rewrites().secondWeight();
         float[] w = current(g, values, dims, ws.tensor());
         long[] d = dims.get(ws.tensor());
         int taps = taps(d);
@@ -163,8 +163,8 @@ public final class BlockPruner {
         }
         List<NodeProto> nodes = new ArrayList<>(model.getGraph().getNodeList());
         List<TensorProto> added = new ArrayList<>();
-        if (block.secondBias() != null) {
-            float[] b = current(g, values, dims, block.secondBias());
+        if (block.rewrites().secondBias() != null) {
+            float[] b = current(g, values, dims, block.rewrites().secondBias());
             for (int o = 0; o < b.length; o++) {
                 b[o] = (float) bias[o];
             }
@@ -258,7 +258,7 @@ public final class BlockPruner {
      */
     private static double[] compensate(GraphView g, Map<String, float[]> values, Map<String, long[]> dims,
             DenseBlock block, BlockStatistics.Moments m, int[] kept, int[] dropped, Compensation compensation) {
-        UnitSlot ws = block.secondWeight();
+        UnitSlot ws = block.rewrites().secondWeight();
         float[] w = current(g, values, dims, ws.tensor());
         long[] d = dims.get(ws.tensor());
         int units = (int) d[ws.axis()];
@@ -359,8 +359,8 @@ public final class BlockPruner {
      */
     private static long addBias(GraphView g, Map<String, float[]> values, Map<String, long[]> dims,
             List<NodeProto> nodes, List<TensorProto> added, DenseBlock block, double[] delta) {
-        if (block.secondBias() != null) {
-            float[] bias = current(g, values, dims, block.secondBias());
+        if (block.rewrites().secondBias() != null) {
+            float[] bias = current(g, values, dims, block.rewrites().secondBias());
             for (int o = 0; o < bias.length; o++) {
                 bias[o] += (float) delta[o];
             }
@@ -382,18 +382,18 @@ public final class BlockPruner {
         added.forEach(t -> names.add(t.getName()));
         int second = -1;
         for (int i = 0; i < nodes.size(); i++) {
-            if (GraphView.nodeName(nodes.get(i)).equals(block.secondNode())) {
+            if (GraphView.nodeName(nodes.get(i)).equals(block.place().secondNode())) {
                 second = i;
             }
         }
         NodeProto n = nodes.get(second);
-        String name = unique(names, block.secondNode().replaceAll("[^A-Za-z0-9_.]", "_") + "_folded_bias");
+        String name = unique(names, block.place().secondNode().replaceAll("[^A-Za-z0-9_.]", "_") + "_folded_bias");
         float[] bias = new float[delta.length];
         for (int o = 0; o < bias.length; o++) {
             bias[o] = (float) delta[o];
         }
-        int type = g.constant(block.secondWeight().tensor()).getDataType();
-        if (block.biasSite() == BiasSite.ADD) {
+        int type = g.constant(block.rewrites().secondWeight().tensor()).getDataType();
+        if (block.rewrites().biasSite() == BiasSite.ADD) {
             // A MatMul without bias: an Add after it, under the MatMul's output name, so that readers are unchanged.
             long[] shape = {bias.length};
             added.add(OnnxValues.newTensor(name, type, bias, shape));

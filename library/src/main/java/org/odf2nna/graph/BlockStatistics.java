@@ -59,7 +59,7 @@ public final class BlockStatistics {
     /** Measures {@code blocks} of {@code model} on {@code rows}, every input fed as {@code feed} says. */
     public static List<Moments> measure(ModelProto model, Path file, List<DenseBlock> blocks, GraphRows rows,
             GraphFeed feed, Device device, long cap) {
-        List<String> hidden = blocks.stream().map(DenseBlock::hidden).toList();
+        List<String> hidden = blocks.stream().map(b -> b.place().hidden()).toList();
         ModelProto scoring = exposing(model, hidden, feed.data().name());
         int n = blocks.size();
         Sums[] sums = new Sums[n];
@@ -69,8 +69,8 @@ public final class BlockStatistics {
                 Map<String, float[]> out = runner.run(rows, start, count, new ArrayList<>(new LinkedHashSet<>(hidden)));
                 for (int b = 0; b < n; b++) {
                     DenseBlock block = blocks.get(b);
-                    int w = block.width();
-                    float[] values = out.get(block.hidden());
+                    int w = block.sizes().width();
+                    float[] values = out.get(block.place().hidden());
                     int positions = values.length / count / w;
                     if (sums[b] == null) {
                         long total = (long) rows.count() * positions;

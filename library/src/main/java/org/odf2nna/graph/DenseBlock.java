@@ -85,73 +85,9 @@ public record DenseBlock(int index, Kind kind, Place place, Sizes sizes, String 
         }
     }
 
-    public String firstNode() {
-        return place.firstNode();
-    }
-
-    public String secondNode() {
-        return place.secondNode();
-    }
-
-    public List<String> nodes() {
-        return place.nodes();
-    }
-
-    public String hidden() {
-        return place.hidden();
-    }
-
-    public String output() {
-        return place.output();
-    }
-
-    public String residual() {
-        return place.residual();
-    }
-
-    public int inputs() {
-        return sizes.inputs();
-    }
-
-    public int width() {
-        return sizes.width();
-    }
-
-    public int outputs() {
-        return sizes.outputs();
-    }
-
-    public long parameters() {
-        return sizes.parameters();
-    }
-
-    public int unitSize() {
-        return sizes.unitSize();
-    }
-
-    public List<UnitSlot> slots() {
-        return rewrites.slots();
-    }
-
-    public UnitSlot secondWeight() {
-        return rewrites.secondWeight();
-    }
-
-    public String secondBias() {
-        return rewrites.secondBias();
-    }
-
-    public BiasSite biasSite() {
-        return rewrites.biasSite();
-    }
-
-    public List<String> groupNodes() {
-        return rewrites.groupNodes();
-    }
-
     /** Units of the block: its width, or its heads for an attention block. */
     public int units() {
-        return width() / unitSize();
+        return sizes.width() / sizes.unitSize();
     }
 
     /** Whether the units are channels of a residual stream, shared with the stream's other blocks. */
@@ -161,7 +97,7 @@ public record DenseBlock(int index, Kind kind, Place place, Sizes sizes, String 
 
     /** Whether the units are attention heads. */
     public boolean heads() {
-        return unitSize() > 1 || activation.startsWith(AttentionFinder.ACTIVATION);
+        return sizes.unitSize() > 1 || activation.startsWith(AttentionFinder.ACTIVATION);
     }
 
     /** The block as copied with another number in graph order. */
@@ -218,9 +154,9 @@ public record DenseBlock(int index, Kind kind, Place place, Sizes sizes, String 
     /** Parameters each unit carries (removed with it): a head carries its {@code unitSize} channels' slices. */
     public long parametersPerUnit() {
         long n = 0;
-        for (UnitSlot s : slots()) {
-            n += s.elements() / width();
+        for (UnitSlot s : rewrites.slots()) {
+            n += s.elements() / sizes.width();
         }
-        return n * unitSize();
+        return n * sizes.unitSize();
     }
 }

@@ -125,7 +125,8 @@ public final class GivenRound {
         Map<String, int[]> out = new LinkedHashMap<>();
         for (int b = 0; b < blocks.size(); b++) {
             DenseBlock block = blocks.get(b);
-            String name = widths.containsKey(block.firstNode()) ? block.firstNode() : block.secondNode();
+            String name = widths.containsKey(block.place().firstNode()) ? block.place().firstNode()
+                    : block.place().secondNode();
             Integer keep = widths.get(name);
             if (keep == null) {
                 continue;
@@ -137,7 +138,7 @@ public final class GivenRound {
                     : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, m, none, increases.get(b))
                     : ranking == Ranking.GREEDY_COST
                     ? GreedyCost.scores(g, block, m, block.units() - keep, none)
-                    : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, none)
+                    : block.sizes().unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, none)
                     : GraphRounds.scores(g, block, m, ranking);
             int[] kept = java.util.stream.IntStream.range(0, s.length).boxed()
                     .sorted((x, y) -> Double.compare(s[y], s[x])).limit(keep).mapToInt(Integer::intValue).sorted()
@@ -163,8 +164,8 @@ public final class GivenRound {
         List<boolean[]> drop = new ArrayList<>();
         java.util.Set<String> used = new java.util.HashSet<>();
         for (DenseBlock b : blocks) {
-            boolean[] d = new boolean[b.width()];
-            String name = kept.containsKey(b.firstNode()) ? b.firstNode() : b.secondNode();
+            boolean[] d = new boolean[b.sizes().width()];
+            String name = kept.containsKey(b.place().firstNode()) ? b.place().firstNode() : b.place().secondNode();
             int[] units = kept.get(name);
             if (units != null) {
                 used.add(name);
@@ -174,7 +175,7 @@ public final class GivenRound {
                         throw new IllegalArgumentException("block " + name + " has " + b.units() + " units; no unit "
                                 + u);
                     }
-                    Arrays.fill(d, u * b.unitSize(), (u + 1) * b.unitSize(), false);
+                    Arrays.fill(d, u * b.sizes().unitSize(), (u + 1) * b.sizes().unitSize(), false);
                 }
             }
             drop.add(d);

@@ -77,7 +77,7 @@ final class GraphRounds {
                 continue;
             }
             int floor = limits.floor(originals.get(b).units(), block.heads());
-            if (block.tied() || !block.groupNodes().isEmpty() && block.unitSize() == 1) {
+            if (block.tied() || !block.rewrites().groupNodes().isEmpty() && block.sizes().unitSize() == 1) {
                 floor = Math.max(floor, Math.min(2, originals.get(b).units()));
             }
             most[b] = limits.most(block.units(), floor);
@@ -107,7 +107,7 @@ final class GraphRounds {
         for (DenseBlock b : blocks) {
             // A stream's consumers, and blocks whose output a stream cuts, cannot be refitted towards the original's
             // tensors channel by channel: least squares on their own samples instead.
-            boolean own = b.tied() || tied.contains(b.secondNode());
+            boolean own = b.tied() || tied.contains(b.place().secondNode());
             compensations.add(settings.compensation() == Compensation.SEQUENTIAL
                     ? own ? Compensation.LEAST_SQUARES : Compensation.MEAN : settings.compensation());
         }
@@ -470,12 +470,12 @@ final class GraphRounds {
     static java.util.Set<String> trainable(ModelProto pruned, Path file) {
         java.util.Set<String> names = new java.util.LinkedHashSet<>();
         for (DenseBlock b : BlockFinder.find(new GraphView(pruned, file))) {
-            for (DenseBlock.UnitSlot slot : b.slots()) {
+            for (DenseBlock.UnitSlot slot : b.rewrites().slots()) {
                 names.add(slot.tensor());
             }
-            names.add(b.secondWeight().tensor());
-            if (b.secondBias() != null) {
-                names.add(b.secondBias());
+            names.add(b.rewrites().secondWeight().tensor());
+            if (b.rewrites().secondBias() != null) {
+                names.add(b.rewrites().secondBias());
             }
         }
         java.util.Set<String> floats = new java.util.HashSet<>();
@@ -493,7 +493,7 @@ final class GraphRounds {
 
     /** Each unit's score, normalised within its block as {@code ranking} says: lower goes first. */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking) {
-        int w = block.width();
+        int w = block.sizes().width();
         double[] std = new double[w];
         for (int j = 0; j < w; j++) {
             std[j] = m.std(j);
@@ -510,7 +510,7 @@ final class GraphRounds {
             }
             return s;
         }
-        DenseBlock.UnitSlot ws = block.secondWeight();
+        DenseBlock.UnitSlot ws = block.rewrites().secondWeight();
         float[] v = g.values(ws.tensor());
         long[] d = g.dims(ws.tensor());
         // A Conv's (output, tap) pairs are columns: each tap reads the unit at its own position.

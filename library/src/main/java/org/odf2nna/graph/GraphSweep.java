@@ -108,8 +108,9 @@ public final class GraphSweep {
                 continue;
             }
             rows.add(new GraphBlocks.Block(rows.size() + 1, b.heads() ? "heads" : b.kind() == DenseBlock.Kind.MATMUL
-                    ? "last axis" : "channels", layers(b, b.secondNode()), new GraphBlocks.Sizes(b.inputs(),
-                    b.width(), b.outputs()), between(b), b.parameters()));
+                    ? "last axis" : "channels", layers(b, b.place().secondNode()),
+                    new GraphBlocks.Sizes(b.sizes().inputs(),
+                    b.sizes().width(), b.sizes().outputs()), between(b), b.sizes().parameters()));
         }
         List<String> untied = TiedChannels.untied(g, blocks);
         List<String> notes = new ArrayList<>(untied.subList(0, Math.min(untied.size(), MAX_UNTIED_NOTES)));
@@ -125,14 +126,15 @@ public final class GraphSweep {
      */
     private static GraphBlocks.Block stream(List<DenseBlock> blocks, DenseBlock lead, int row) {
         List<DenseBlock> sites = blocks.stream().filter(x -> lead.stream().equals(x.stream())).toList();
-        return new GraphBlocks.Block(row, GraphBlocks.STREAM, layers(lead, sites.get(sites.size() - 1).secondNode()),
-                new GraphBlocks.Sizes(lead.inputs(), lead.width(), sites.size()), between(lead),
-                sites.stream().mapToLong(DenseBlock::parameters).sum());
+        return new GraphBlocks.Block(row, GraphBlocks.STREAM,
+                layers(lead, sites.get(sites.size() - 1).place().secondNode()),
+                new GraphBlocks.Sizes(lead.sizes().inputs(), lead.sizes().width(), sites.size()), between(lead),
+                sites.stream().mapToLong(b -> b.sizes().parameters()).sum());
     }
 
     /** Where {@code b} stands, up to the second layer {@code second} (a stream's: its last reader). */
     private static GraphBlocks.Layers layers(DenseBlock b, String second) {
-        return new GraphBlocks.Layers(b.firstNode(), second, b.nodes(), b.hidden());
+        return new GraphBlocks.Layers(b.place().firstNode(), second, b.place().nodes(), b.place().hidden());
     }
 
     private static GraphBlocks.Between between(DenseBlock b) {
@@ -143,14 +145,14 @@ public final class GraphSweep {
     static long blockParameters(List<DenseBlock> blocks) {
         java.util.Map<String, Long> seen = new java.util.HashMap<>();
         for (DenseBlock b : blocks) {
-            for (DenseBlock.UnitSlot s : b.slots()) {
+            for (DenseBlock.UnitSlot s : b.rewrites().slots()) {
                 seen.put(s.tensor(), s.elements());
             }
         }
         long n = seen.values().stream().mapToLong(Long::longValue).sum();
         for (DenseBlock b : blocks) {
-            if (b.secondBias() != null && !seen.containsKey(b.secondBias())) {
-                n += b.outputs();
+            if (b.rewrites().secondBias() != null && !seen.containsKey(b.rewrites().secondBias())) {
+                n += b.sizes().outputs();
             }
         }
         return n;

@@ -70,16 +70,17 @@ final class GreedyCost {
      */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, int steps,
             UnitCosts costs) {
-        int w = block.width();
-        double perParameter = block.unitSize() == 1 ? 1 : costs.relative(block);
-        return scores(new DMatrixRMaj(w, w, true, m.covariance()), secondWeights(g, block), block.unitSize(), steps,
+        int w = block.sizes().width();
+        double perParameter = block.sizes().unitSize() == 1 ? 1 : costs.relative(block);
+        return scores(new DMatrixRMaj(w, w, true, m.covariance()), secondWeights(g, block), block.sizes().unitSize(),
+                steps,
                 perParameter);
     }
 
     /** The second layer's weights as rows, one a hidden channel: a Conv's (output, tap) pairs are the columns. */
     static DMatrixRMaj secondWeights(GraphView g, DenseBlock block) {
-        int w = block.width();
-        DenseBlock.UnitSlot ws = block.secondWeight();
+        int w = block.sizes().width();
+        DenseBlock.UnitSlot ws = block.rewrites().secondWeight();
         float[] v = g.values(ws.tensor());
         long[] d = g.dims(ws.tensor());
         int taps = BlockPruner.taps(d);

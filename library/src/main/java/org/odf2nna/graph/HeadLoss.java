@@ -74,9 +74,9 @@ final class HeadLoss {
             List<BlockStatistics.Moments> moments, int b, int h) {
         List<boolean[]> drop = new ArrayList<>();
         for (DenseBlock block : blocks) {
-            drop.add(new boolean[block.width()]);
+            drop.add(new boolean[block.sizes().width()]);
         }
-        int size = blocks.get(b).unitSize();
+        int size = blocks.get(b).sizes().unitSize();
         Arrays.fill(drop.get(b), h * size, (h + 1) * size, true);
         return BlockPruner.prune(model, file, blocks, moments, drop, Compensation.LEAST_SQUARES).model();
     }
@@ -88,7 +88,7 @@ final class HeadLoss {
      */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, UnitCosts costs,
             double[] increases) {
-        if (block.unitSize() == 1) {
+        if (block.sizes().unitSize() == 1) {
             return GraphRounds.scores(g, block, m, Ranking.COST);
         }
         return reordered(HeadUnits.scores(g, block, m, Ranking.COST, costs), increases);

@@ -24,7 +24,7 @@ final class HeadUnits {
 
     /** A block's width as the sweep's table writes it: units, or heads as {@code 2h}. */
     static String width(DenseBlock b) {
-        return b.heads() ? b.units() + "h" : Integer.toString(b.width());
+        return b.heads() ? b.units() + "h" : Integer.toString(b.sizes().width());
     }
 
     /**
@@ -38,7 +38,7 @@ final class HeadUnits {
             if (!block.tied()) {
                 out.add(width(block));
             } else if (TiedChannels.lead(blocks, b)) {
-                out.add(block.width() + "r");
+                out.add(block.sizes().width() + "r");
             }
         }
         return String.join("-", out);
@@ -86,7 +86,7 @@ final class HeadUnits {
      */
     static double[] scores(GraphView g, DenseBlock block, BlockStatistics.Moments m, Ranking ranking,
             UnitCosts costs) {
-        int dh = block.unitSize();
+        int dh = block.sizes().unitSize();
         double perParameter = costs.relative(block);
         int heads = block.units();
         double[] s = new double[heads];
@@ -97,8 +97,8 @@ final class HeadUnits {
             }
             return s;
         }
-        int w = block.width();
-        DenseBlock.UnitSlot ws = block.secondWeight();
+        int w = block.sizes().width();
+        DenseBlock.UnitSlot ws = block.rewrites().secondWeight();
         float[] v = g.values(ws.tensor());
         int outputs = v.length / w;
         DMatrixRMaj weights = new DMatrixRMaj(w, outputs);

@@ -36,7 +36,7 @@ final class KeptBlocks {
             if (match == null) {
                 List<String> known = new ArrayList<>();
                 for (Row r : rows) {
-                    known.add(r.number() + " " + blocks.get(r.members().get(0)).firstNode());
+                    known.add(r.number() + " " + blocks.get(r.members().get(0)).place().firstNode());
                 }
                 throw InputException.usage(file, Setting.KEEP_BLOCK.ref() + " " + n + ": no block of the graph is "
                         + "named so; its blocks (a number or a layer's node name, as inspect lists them): "
@@ -66,8 +66,8 @@ final class KeptBlocks {
                 DenseBlock other = blocks.get(k);
                 if (k == i || b.tied() && b.stream().equals(other.stream())) {
                     members.add(k);
-                    names.add(other.firstNode());
-                    names.add(other.secondNode());
+                    names.add(other.place().firstNode());
+                    names.add(other.place().secondNode());
                 }
             }
             rows.add(new Row(rows.size() + 1, members, names));

@@ -26,9 +26,9 @@ final class LayerNotes {
     static List<String> outside(GraphView g, List<DenseBlock> blocks) {
         Set<String> held = new HashSet<>();
         for (DenseBlock b : blocks) {
-            held.addAll(b.nodes());
-            held.add(b.firstNode());
-            held.add(b.secondNode());
+            held.addAll(b.place().nodes());
+            held.add(b.place().firstNode());
+            held.add(b.place().secondNode());
         }
         List<String> lines = new ArrayList<>();
         int more = 0;

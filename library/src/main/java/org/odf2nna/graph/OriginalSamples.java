@@ -57,7 +57,8 @@ final class OriginalSamples {
                 sides = 31 * (31 * sides + side.getKey().hashCode()) + Arrays.hashCode(side.getValue());
             }
         }
-        return was.output() + "|" + (residual ? was.residual() : "") + "|" + rows.count() + "|" + Arrays.hashCode(rows.features()) + "|"
+        return was.place().output() + "|" + (residual ? was.place().residual() : "") + "|" + rows.count() + "|"
+                + Arrays.hashCode(rows.features()) + "|"
                 + sides + "|" + cap;
     }
 

@@ -61,11 +61,11 @@ final class SequentialRefit {
             }
             DenseBlock block = now.get(b);
             GraphView view = new GraphView(current, file);
-            boolean taps = BlockPruner.taps(view.dims(block.secondWeight().tensor())) > 1;
+            boolean taps = BlockPruner.taps(view.dims(block.rewrites().secondWeight().tensor())) > 1;
             Kernel kernel = taps ? Kernel.of(view, block) : null;
             // A second Conv of several taps whose padding is not written out (auto_pad), or of more unknowns than
             // the cap, keeps its folded means and is left to the end-to-end retraining.
-            if (taps && (kernel == null || (long) block.width() * kernel.taps() > MAX_PATCH_UNKNOWNS)) {
+            if (taps && (kernel == null || (long) block.sizes().width() * kernel.taps() > MAX_PATCH_UNKNOWNS)) {
                 continue;
             }
             current = refitBlock(new Pair(original, before.get(b), current, block, kernel), file, input, rows, device,
@@ -102,13 +102,13 @@ final class SequentialRefit {
 
         /** The kernel of the block's second layer, or null when its padding is not written out (auto_pad). */
         static Kernel of(GraphView g, DenseBlock block) {
-            NodeProto n = g.nodes.stream().filter(x -> GraphView.nodeName(x).equals(block.secondNode())).findFirst()
-                    .orElse(null);
+            String second = block.place().secondNode();
+            NodeProto n = g.nodes.stream().filter(x -> GraphView.nodeName(x).equals(second)).findFirst().orElse(null);
             if (n == null || n.getAttributeList().stream().anyMatch(a -> a.getName().equals("auto_pad")
                     && !a.getS().toStringUtf8().equals("NOTSET"))) {
                 return null;
             }
-            long[] d = g.dims(block.secondWeight().tensor());
+            long[] d = g.dims(block.rewrites().secondWeight().tensor());
             List<Long> strides = NodeAttributes.intsAttribute(n, "strides");
             List<Long> pads = NodeAttributes.intsAttribute(n, "pads");
             List<Long> dilations = NodeAttributes.intsAttribute(n, "dilations");
@@ -195,7 +195,7 @@ final class SequentialRefit {
      * from {@link OriginalSamples} when an earlier round kept it, and kept for the next rounds otherwise.
      */
     private static Sums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
-        boolean residual = pair.was().residual() != null && pair.block().residual() != null;
+        boolean residual = pair.was().place().residual() != null && pair.block().place().residual() != null;
         String key = OriginalSamples.key(pair.was(), residual, rows, cap);
         OriginalSamples.Block kept = OriginalSamples.find(pair.original(), key);
         if (kept != null) {
@@ -213,11 +213,14 @@ final class SequentialRefit {
             OriginalSamples.Block kept) {
         DenseBlock was = pair.was();
         DenseBlock block = pair.block();
-        boolean residual = was.residual() != null && block.residual() != null;
-        List<String> originalOut = residual ? List.of(was.output(), was.residual()) : List.of(was.output());
-        List<String> currentOut = residual ? List.of(block.hidden(), block.residual()) : List.of(block.hidden());
-        Sums sums = new Sums(pair.kernel() == null ? block.width() : block.width() * pair.kernel().taps(),
-                block.outputs());
+        boolean residual = was.place().residual() != null && block.place().residual() != null;
+        List<String> originalOut = residual ? List.of(was.place().output(), was.place().residual())
+                : List.of(was.place().output());
+        List<String> currentOut = residual ? List.of(block.place().hidden(), block.place().residual())
+                : List.of(block.place().hidden());
+        Sums sums = new Sums(pair.kernel() == null ? block.sizes().width()
+                : block.sizes().width() * pair.kernel().taps(),
+                block.sizes().outputs());
         String data = input.data().name();
         try (GraphFeed.Session a = kept != null ? null : input.open(prefix(pair.original(), originalOut, data), device,
                 file); GraphFeed.Session c = input.open(prefix(pair.current(), currentOut, data), device, file)) {
@@ -230,25 +233,25 @@ final class SequentialRefit {
                 Map<String, OnnxRunner.Out> shaped = c.runShaped(rows, start, count, new ArrayList<>(currentOut));
                 Map<String, OnnxRunner.Out> shapedOriginal = a == null ? null : a.runShaped(rows, start, count,
                         new ArrayList<>(originalOut));
-                long[] outShape = a == null ? kept.outputShape : shapedOriginal.get(was.output()).shape();
-                float[] h = shaped.get(block.hidden()).values();
+                long[] outShape = a == null ? kept.outputShape : shapedOriginal.get(was.place().output()).shape();
+                float[] h = shaped.get(block.place().hidden()).values();
                 Patches patches = pair.kernel() == null ? null : Patches.of(pair.kernel(),
-                        shaped.get(block.hidden()).shape(), outShape);
+                        shaped.get(block.place().hidden()).shape(), outShape);
                 if (pair.kernel() != null && patches == null) {
                     return null;
                 }
                 // Samples are output positions: the patch a Conv of several taps reads, else the position itself.
-                int positions = patches != null ? patches.outputs() : h.length / count / block.width();
+                int positions = patches != null ? patches.outputs() : h.length / count / block.sizes().width();
                 if (stride == 0) {
                     limit = rowsFor(rows.count(), positions, cap);
                     stride = (int) Math.max(1, ((long) limit * positions + cap - 1) / cap);
                 }
                 List<Integer> taken = taken((long) start * positions, stride, count * positions);
-                float[] rCurrent = residual ? shaped.get(block.residual()).values() : null;
+                float[] rCurrent = residual ? shaped.get(block.place().residual()).values() : null;
                 float[][] targets;
                 if (a == null) {
                     if (batchIndex >= kept.targets.size()
-                            || kept.targets.get(batchIndex).length != taken.size() * block.outputs()) {
+                            || kept.targets.get(batchIndex).length != taken.size() * block.sizes().outputs()) {
                         return null;
                     }
                     targets = new float[][] {kept.targets.get(batchIndex), kept.residuals.get(batchIndex)};
@@ -261,7 +264,7 @@ final class SequentialRefit {
                     keeping.targets.add(targets[0]);
                     keeping.residuals.add(targets[1]);
                 }
-                if (targets[1] != null && rCurrent.length != (long) count * positions * block.outputs()) {
+                if (targets[1] != null && rCurrent.length != (long) count * positions * block.sizes().outputs()) {
                     targets[1] = null; // the residual branches do not line up: the block's output alone is the target
                 }
                 add(sums, block.kind(), new Batch(patches, h, targets[0], targets[1], rCurrent, count, positions),
@@ -291,12 +294,12 @@ final class SequentialRefit {
      */
     private static float[][] sampled(Map<String, OnnxRunner.Out> shapedOriginal, DenseBlock was, boolean residual,
             DenseBlock block, int count, int positions, List<Integer> taken) {
-        int outputs = block.outputs();
-        float[] y = shapedOriginal.get(was.output()).values();
+        int outputs = block.sizes().outputs();
+        float[] y = shapedOriginal.get(was.place().output()).values();
         if (y.length != (long) count * positions * outputs) {
             return null;
         }
-        float[] rOriginal = residual ? shapedOriginal.get(was.residual()).values() : null;
+        float[] rOriginal = residual ? shapedOriginal.get(was.place().residual()).values() : null;
         if (rOriginal != null && rOriginal.length != y.length) {
             rOriginal = null;
         }
@@ -386,9 +389,9 @@ final class SequentialRefit {
                 bias[o] -= v * sums.sx[i] / n;
             }
         }
-        if (block.biasSite() == DenseBlock.BiasSite.SKIP_LAYER_NORM) {
+        if (block.rewrites().biasSite() == DenseBlock.BiasSite.SKIP_LAYER_NORM) {
             // The targets are the MatMul's output, before the SkipLayerNormalization adds the original's bias.
-            float[] original = new GraphView(pair.original(), file).values(pair.was().secondBias());
+            float[] original = new GraphView(pair.original(), file).values(pair.was().rewrites().secondBias());
             for (int o = 0; o < outputs; o++) {
                 bias[o] += original[o];
             }

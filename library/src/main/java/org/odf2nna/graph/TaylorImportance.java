@@ -65,9 +65,9 @@ final class TaylorImportance {
      * ({@link UnitCosts#relative}; {@link UnitCosts#NONE}: as it is (only the order within a block then counts).
      */
     static double[] scores(GraphView g, DenseBlock block, Map<String, float[]> gradients, UnitCosts costs) {
-        int width = block.width();
+        int width = block.sizes().width();
         double[] channel = new double[width];
-        for (DenseBlock.UnitSlot slot : block.slots()) {
+        for (DenseBlock.UnitSlot slot : block.rewrites().slots()) {
             long[] d = g.dims(slot.tensor());
             float[] grad = gradients.get(slot.tensor());
             if (d.length < 2 || grad == null || d[slot.axis()] % width != 0) {
@@ -75,7 +75,7 @@ final class TaylorImportance {
             }
             add(channel, g.values(slot.tensor()), grad, d, slot.axis());
         }
-        int size = block.unitSize();
+        int size = block.sizes().unitSize();
         double perParameter = costs.relative(block);
         double[] s = new double[block.units()];
         for (int c = 0; c < width; c++) {
@@ -93,7 +93,7 @@ final class TaylorImportance {
      */
     static double[] costOrdered(GraphView g, DenseBlock block, BlockStatistics.Moments m,
             Map<String, float[]> gradients, UnitCosts unitCosts) {
-        double[] costs = block.unitSize() > 1 ? HeadUnits.scores(g, block, m, Ranking.COST, unitCosts)
+        double[] costs = block.sizes().unitSize() > 1 ? HeadUnits.scores(g, block, m, Ranking.COST, unitCosts)
                 : GraphRounds.scores(g, block, m, Ranking.COST);
         return block.tied() ? costs : HeadLoss.reordered(costs, scores(g, block, gradients, UnitCosts.NONE));
     }

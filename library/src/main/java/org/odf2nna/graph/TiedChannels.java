@@ -59,7 +59,7 @@ final class TiedChannels {
     private static Scan scan(GraphView g, List<DenseBlock> blocks, int firstIndex) {
         Set<String> taken = new HashSet<>();
         for (DenseBlock b : blocks) {
-            taken.add(b.hidden());
+            taken.add(b.place().hidden());
         }
         List<DenseBlock> out = new ArrayList<>();
         List<String> untied = new ArrayList<>();
@@ -181,7 +181,7 @@ final class TiedChannels {
         Set<String> nodes = new HashSet<>();
         for (DenseBlock b : blocks) {
             if (b.tied()) {
-                nodes.addAll(b.nodes());
+                nodes.addAll(b.place().nodes());
             }
         }
         return nodes;

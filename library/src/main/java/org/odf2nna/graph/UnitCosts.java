@@ -53,10 +53,10 @@ final class UnitCosts {
         Map<String, Long> byNode = byNode(model, count);
         Map<DenseBlock, Double> costs = new IdentityHashMap<>();
         for (DenseBlock b : blocks) {
-            Set<String> nodes = new LinkedHashSet<>(b.nodes());
+            Set<String> nodes = new LinkedHashSet<>(b.place().nodes());
             for (DenseBlock x : blocks) {
                 if (b.tied() && b.stream().equals(x.stream())) {
-                    nodes.addAll(x.nodes());
+                    nodes.addAll(x.place().nodes());
                 }
             }
             long macs = nodes.stream().mapToLong(n -> byNode.getOrDefault(n, 0L)).sum();
@@ -86,7 +86,7 @@ final class UnitCosts {
     static long blockMultiplyAdds(ModelProto model, List<DenseBlock> blocks, MultiplyAdds.Count count) {
         Map<String, Long> byNode = byNode(model, count);
         Set<String> nodes = new LinkedHashSet<>();
-        blocks.forEach(b -> nodes.addAll(b.nodes()));
+        blocks.forEach(b -> nodes.addAll(b.place().nodes()));
         return nodes.stream().mapToLong(n -> byNode.getOrDefault(n, 0L)).sum();
     }
 

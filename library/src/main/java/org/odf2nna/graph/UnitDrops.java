@@ -59,7 +59,7 @@ final class UnitDrops {
         int[] multiple = new int[n];
         List<boolean[]> drop = new ArrayList<>();
         for (int b = 0; b < n; b++) {
-            drop.add(owner[b] == b ? new boolean[blocks.get(b).width()] : drop.get(owner[b]));
+            drop.add(owner[b] == b ? new boolean[blocks.get(b).sizes().width()] : drop.get(owner[b]));
             // A stream's channels go from all its blocks at once: the tightest of their limits holds.
             most[owner[b]] = Math.min(most[owner[b]], measured.most()[b]);
             multiple[owner[b]] = Math.max(multiple[owner[b]], multiple(blocks.get(b), roundTo));
@@ -79,7 +79,8 @@ final class UnitDrops {
             DenseBlock block = blocks.get(c.block());
             // A head goes with its unitSize channels; a dense unit is one channel.
             for (int u : c.units()) {
-                java.util.Arrays.fill(drop.get(c.block()), u * block.unitSize(), (u + 1) * block.unitSize(), true);
+                java.util.Arrays.fill(drop.get(c.block()), u * block.sizes().unitSize(),
+                        (u + 1) * block.sizes().unitSize(), true);
             }
             removed += measured.costs().of(block) * c.units().length;
         }
@@ -95,14 +96,15 @@ final class UnitDrops {
         BlockStatistics.Moments m = measured.moments().get(b);
         UnitCosts costs = measured.costs();
         // A stream's channels sum their consumers' scores: one-shot costs there, greedy orders do not add up.
-        boolean greedy = ranking == Ranking.GREEDY_COST && !block.tied() && block.width() <= GreedyCost.MAX_CHANNELS;
+        boolean greedy = ranking == Ranking.GREEDY_COST && !block.tied()
+                && block.sizes().width() <= GreedyCost.MAX_CHANNELS;
         double[] s = ranking == Ranking.TAYLOR ? TaylorImportance.scores(g, block, measured.gradients(), costs)
                 : ranking == Ranking.COST_TAYLOR ? TaylorImportance.costOrdered(g, block, m, measured.gradients(),
                 costs)
                 : greedy ? GreedyCost.scores(g, block, m, measured.most()[b], costs)
                 : ranking == Ranking.HEAD_LOSS ? HeadLoss.scores(g, block, m, costs,
                 measured.headLoss() == null ? null : measured.headLoss().get(b))
-                : block.unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, costs)
+                : block.sizes().unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, costs)
                 : scores(g, block, m, ranking);
         if (costs.budget() == org.odf2nna.settings.Budget.MACS && !weighedByCost(ranking, block)) {
             double relative = costs.relative(block);
@@ -118,7 +120,7 @@ final class UnitDrops {
      * importances everywhere, and an attention's heads under the costs that scale them ({@link HeadUnits#scores}).
      */
     private static boolean weighedByCost(Ranking ranking, DenseBlock block) {
-        return ranking == Ranking.TAYLOR || block.unitSize() > 1 && (ranking == Ranking.COST
+        return ranking == Ranking.TAYLOR || block.sizes().unitSize() > 1 && (ranking == Ranking.COST
                 || ranking == Ranking.GREEDY_COST || ranking == Ranking.HEAD_LOSS || ranking == Ranking.COST_TAYLOR);
     }
 
@@ -132,7 +134,7 @@ final class UnitDrops {
             return 1;
         }
         int m = block.kind() == DenseBlock.Kind.CONV ? roundTo.channels() : roundTo.units();
-        return block.width() < m ? 1 : m;
+        return block.sizes().width() < m ? 1 : m;
     }
 
     /** Units of one block that a round takes together, and their mean score. */

@@ -123,8 +123,8 @@ class AttentionHeadsTest {
         List<DenseBlock> blocks = BlockFinder.find(new GraphView(r.model(), FILE));
         DenseBlock heads = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow();
         assertEquals(H, heads.units());
-        assertEquals(DH, heads.unitSize());
-        assertEquals(4 * E * E + 4 * E, heads.parameters());
+        assertEquals(DH, heads.sizes().unitSize());
+        assertEquals(4 * E * E + 4 * E, heads.sizes().parameters());
         assertEquals("2h", HeadUnits.width(heads));
         // Rewriting the canonical form again finds nothing new to rewrite.
         assertEquals(0, canonical(r.model()).found());
@@ -138,7 +138,7 @@ class AttentionHeadsTest {
                 GraphFeed.of(canonical, FILE), Device.CPU, 100_000);
         List<boolean[]> mask = new ArrayList<>();
         for (DenseBlock b : blocks) {
-            boolean[] m = new boolean[b.width()];
+            boolean[] m = new boolean[b.sizes().width()];
             if (b.heads()) {
                 java.util.Arrays.fill(m, drop * DH, drop * DH + DH, true);
             }
@@ -310,8 +310,8 @@ class AttentionHeadsTest {
         assertEquals(3, heads.size());
         for (DenseBlock b : heads) {
             assertEquals(3, b.units());
-            assertEquals(16, b.unitSize());
-            assertEquals(4 * 48 * 48 + 4 * 48, b.parameters());
+            assertEquals(16, b.sizes().unitSize());
+            assertEquals(4 * 48 * 48 + 4 * 48, b.sizes().parameters());
         }
         org.odf2nna.report.GraphBlocks described = GraphSweep.describe(stored, VIT);
         assertEquals(6, described.blocks().size());

@@ -86,13 +86,13 @@ class BlockFinderTest {
         assertEquals(1, blocks.size());
         DenseBlock b = blocks.get(0);
         assertEquals(DenseBlock.Kind.MATMUL, b.kind());
-        assertEquals(10, b.width());
+        assertEquals(10, b.sizes().width());
         assertEquals("gelu (erf)", b.activation());
         assertEquals(List.of("bias Add"), b.perUnitOps());
-        assertEquals(6 * 10 + 10 + 10 * 6 + 6, b.parameters());
-        assertEquals("act_gelu", b.hidden());
-        assertEquals("ffn", b.output());
-        assertEquals("x", b.residual());
+        assertEquals(6 * 10 + 10 + 10 * 6 + 6, b.sizes().parameters());
+        assertEquals("act_gelu", b.place().hidden());
+        assertEquals("ffn", b.place().output());
+        assertEquals("x", b.place().residual());
         assertEquals(6 + 1 + 6, b.parametersPerUnit());
     }
 
@@ -102,12 +102,12 @@ class BlockFinderTest {
         assertEquals(1, blocks.size());
         DenseBlock b = blocks.get(0);
         assertEquals(DenseBlock.Kind.CONV, b.kind());
-        assertEquals(8, b.width());
+        assertEquals(8, b.sizes().width());
         assertEquals("relu6", b.activation());
         assertEquals(List.of("depthwise Conv 3x3", "relu6"), b.perUnitOps());
-        assertEquals(24 + 8 + 72 + 8 + 32, b.parameters());
-        assertNull(b.secondBias());
-        assertEquals(1, b.groupNodes().size());
+        assertEquals(24 + 8 + 72 + 8 + 32, b.sizes().parameters());
+        assertNull(b.rewrites().secondBias());
+        assertEquals(1, b.rewrites().groupNodes().size());
     }
 
     @Test
@@ -115,8 +115,8 @@ class BlockFinderTest {
         List<DenseBlock> blocks = BlockFinder.find(squeezeExcite(new Graphs(3)), FILE);
         assertEquals(1, blocks.size());
         assertEquals("relu", blocks.get(0).activation());
-        assertEquals(2, blocks.get(0).width());
-        assertEquals(8 + 2 + 8 + 4, blocks.get(0).parameters());
+        assertEquals(2, blocks.get(0).sizes().width());
+        assertEquals(8 + 2 + 8 + 4, blocks.get(0).sizes().parameters());
     }
 
     @Test
@@ -127,7 +127,7 @@ class BlockFinderTest {
         List<DenseBlock> b = BlockFinder.find(siluGemm(new Graphs(5)), FILE);
         assertEquals(1, b.size());
         assertEquals("silu", b.get(0).activation());
-        assertEquals(60 + 10 + 30 + 3, b.get(0).parameters());
+        assertEquals(60 + 10 + 30 + 3, b.get(0).sizes().parameters());
     }
 
     @Test

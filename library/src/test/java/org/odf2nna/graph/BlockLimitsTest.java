@@ -51,7 +51,7 @@ class BlockLimitsTest {
 
     /** The pooler's width: the second block in graph order (the FFN is the first). */
     private static int smallWidth(ModelProto model) {
-        return BlockFinder.find(model, FILE).get(1).width();
+        return BlockFinder.find(model, FILE).get(1).sizes().width();
     }
 
     private static ModelProto pruned(SweepSettings settings) {
@@ -71,7 +71,7 @@ class BlockLimitsTest {
     void aRoundTakesAtMostHalfABlockAndTheOthersGoOn() {
         ModelProto model = pruned(SweepSettings.defaults());
         assertEquals(4, smallWidth(model), "half of 8 in one round");
-        int ffn = BlockFinder.find(model, FILE).get(0).width();
+        int ffn = BlockFinder.find(model, FILE).get(0).sizes().width();
         assertTrue(ffn < 40, "the FFN takes the rest of the round's share: " + ffn);
     }
 
@@ -92,11 +92,11 @@ class BlockLimitsTest {
     @Test
     void keptBlocksStayAsTheyAreByNumberOrNode() {
         List<DenseBlock> blocks = BlockFinder.find(twoBlocks(), FILE);
-        assertEquals(List.of(40, 8), blocks.stream().map(DenseBlock::width).toList());
-        for (String name : List.of("2", blocks.get(1).firstNode(), blocks.get(1).secondNode())) {
+        assertEquals(List.of(40, 8), blocks.stream().map(x -> x.sizes().width()).toList());
+        for (String name : List.of("2", blocks.get(1).place().firstNode(), blocks.get(1).place().secondNode())) {
             ModelProto model = pruned(SweepSettings.builder().keepBlocks(List.of(name)).build());
             assertEquals(8, smallWidth(model), name);
-            assertTrue(BlockFinder.find(model, FILE).stream().anyMatch(b -> b.width() < 40), name);
+            assertTrue(BlockFinder.find(model, FILE).stream().anyMatch(b -> b.sizes().width() < 40), name);
         }
     }
 
@@ -107,8 +107,8 @@ class BlockLimitsTest {
         assertEquals(InputException.Kind.USAGE, e.kind());
         String message = org.odf2nna.Setting.plain(e.getMessage());
         List<DenseBlock> blocks = BlockFinder.find(twoBlocks(), FILE);
-        assertTrue(message.contains("encoder") && message.contains("1 " + blocks.get(0).firstNode())
-                && message.contains("2 " + blocks.get(1).firstNode()) && !message.contains("\n"), message);
+        assertTrue(message.contains("encoder") && message.contains("1 " + blocks.get(0).place().firstNode())
+                && message.contains("2 " + blocks.get(1).place().firstNode()) && !message.contains("\n"), message);
         InputException all = assertThrows(InputException.class,
                 () -> pruned(SweepSettings.builder().keepBlocks(List.of("1", "2")).build()));
         assertTrue(org.odf2nna.Setting.plain(all.getMessage()).endsWith("keeps every block of the graph (2); nothing "

@@ -55,7 +55,7 @@ class BlockPrunerTest {
         List<boolean[]> drop = new ArrayList<>();
         int dead = 0;
         for (int b = 0; b < blocks.size(); b++) {
-            boolean[] d = new boolean[blocks.get(b).width()];
+            boolean[] d = new boolean[blocks.get(b).sizes().width()];
             for (int j = 0; j < d.length; j++) {
                 d[j] = m.get(b).std(j) == 0;
                 dead += d[j] ? 1 : 0;
@@ -71,8 +71,8 @@ class BlockPrunerTest {
             assertTrue(diff < 1e-4, c + ": outputs moved by " + diff);
             List<DenseBlock> after = BlockFinder.find(p.model(), FILE);
             assertEquals(blocks.size(), after.size());
-            assertEquals(blocks.get(0).width() - drop.get(0).length + (int) countKept(drop.get(0)),
-                    after.get(0).width());
+            assertEquals(blocks.get(0).sizes().width() - drop.get(0).length + (int) countKept(drop.get(0)),
+                    after.get(0).sizes().width());
         }
     }
 
@@ -120,8 +120,8 @@ class BlockPrunerTest {
         assertEquals(3, last.getInputCount());
         NodeProto dwNode = p.model().getGraph().getNodeList().stream().filter(n -> n.getOutput(0).equals("dw"))
                 .findFirst().orElseThrow();
-        int width = BlockFinder.find(p.model(), FILE).get(0).width();
-        assertTrue(width < blocks.get(0).width());
+        int width = BlockFinder.find(p.model(), FILE).get(0).sizes().width();
+        assertTrue(width < blocks.get(0).sizes().width());
         assertEquals(width, dwNode.getAttributeList().stream().filter(a -> a.getName().equals("group")).findFirst()
                 .orElseThrow().getI());
     }
@@ -133,7 +133,7 @@ class BlockPrunerTest {
         BlockPruner.Pruned p = GraphSweep.prune(a, FILE, new GraphRows(rows, 24, null), 0.4,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1));
         assertEquals(1, BlockFinder.find(p.model(), FILE).size());
-        assertTrue(BlockFinder.find(p.model(), FILE).get(0).width() < 10);
+        assertTrue(BlockFinder.find(p.model(), FILE).get(0).sizes().width() < 10);
         assertEquals(run(a, rows, 24).length, run(p.model(), rows, 24).length);
         ModelProto b = BlockFinderTest.siluGemm(new Graphs(24));
         float[] rows2 = Graphs.rows(7, 200, 6);

@@ -70,12 +70,12 @@ class ConcatStreamTest {
         List<DenseBlock> blocks = BlockFinder.find(fire(), FILE);
         // The squeeze's stream: one block per expand; the Concat's stream: one block for the last layer.
         assertEquals(3, blocks.size());
-        assertEquals(List.of(4, 4, 5), blocks.stream().map(DenseBlock::width).toList());
+        assertEquals(List.of(4, 4, 5), blocks.stream().map(x -> x.sizes().width()).toList());
         assertEquals(List.of(TiedChannels.SHARED, TiedChannels.SHARED, TiedChannels.CONCAT),
                 blocks.stream().map(DenseBlock::activation).toList());
-        assertEquals(2, blocks.get(2).inputs());
+        assertEquals(2, blocks.get(2).sizes().inputs());
         // The Concat's stream carries both expands' filters and biases, the BN's four vectors and the last layer.
-        assertEquals(3 * 4 + 3 + 2 * 4 + 2 + 4 * 2 + 3 * 5 + 3, blocks.get(2).parameters());
+        assertEquals(3 * 4 + 3 + 2 * 4 + 2 + 4 * 2 + 3 * 5 + 3, blocks.get(2).sizes().parameters());
     }
 
     @Test
@@ -89,8 +89,8 @@ class ConcatStreamTest {
         assertEquals(0.0, m.get(2).std(DEAD_JOINED));
         List<boolean[]> drop = new ArrayList<>();
         for (DenseBlock b : blocks) {
-            boolean[] d = new boolean[b.width()];
-            d[b.width() == 4 ? DEAD_SQUEEZE : DEAD_JOINED] = true;
+            boolean[] d = new boolean[b.sizes().width()];
+            d[b.sizes().width() == 4 ? DEAD_SQUEEZE : DEAD_JOINED] = true;
             drop.add(d);
         }
         float[] before = run(model, rows);
@@ -100,7 +100,8 @@ class ConcatStreamTest {
             // the squeeze's cut) + 1 bias + 4 BN + 3 in the last layer.
             assertEquals(2 + 1 + 3 + 2 + 3 + 1 + 4 + 3, p.parameters());
             assertTrue(Graphs.maxDifference(before, run(p.model(), rows)) < 1e-4, c.toString());
-            assertEquals(List.of(3, 3, 4), BlockFinder.find(p.model(), FILE).stream().map(DenseBlock::width).toList());
+            assertEquals(List.of(3, 3, 4), BlockFinder.find(p.model(), FILE).stream()
+                    .map(x -> x.sizes().width()).toList());
         }
     }
 

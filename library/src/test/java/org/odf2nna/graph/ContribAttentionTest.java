@@ -87,8 +87,8 @@ class ContribAttentionTest {
             assertEquals(1, blocks.size());
             DenseBlock b = blocks.get(0);
             assertTrue(b.heads());
-            assertEquals(List.of(8, 4, 2), List.of(b.width(), b.unitSize(), b.units()));
-            assertEquals("ctx", b.hidden());
+            assertEquals(List.of(8, 4, 2), List.of(b.sizes().width(), b.sizes().unitSize(), b.units()));
+            assertEquals("ctx", b.place().hidden());
             float[] rows = Graphs.rows(6, ROWS, IN);
             List<BlockStatistics.Moments> m = BlockStatistics.measure(model, FILE, blocks,
                     new GraphRows(rows, IN, null), GraphRows.dataInput(model, FILE), Device.CPU, 100_000);
@@ -110,7 +110,7 @@ class ContribAttentionTest {
                     .filter(n -> n.getDomain().equals(ContribAttention.DOMAIN)).findFirst().orElseThrow();
             assertEquals(1, NodeAttributes.intAttribute(node, "num_heads", 0));
             DenseBlock left = BlockFinder.find(p.model(), FILE).get(0);
-            assertEquals(List.of(4, 1), List.of(left.width(), left.units()));
+            assertEquals(List.of(4, 1), List.of(left.sizes().width(), left.units()));
         }
     }
 

@@ -77,10 +77,10 @@ class ConvBlockTest {
         assertEquals(1, blocks.size());
         DenseBlock b = blocks.get(0);
         assertEquals(DenseBlock.Kind.CONV, b.kind());
-        assertEquals(List.of(2, 4, 3), List.of(b.inputs(), b.width(), b.outputs()));
+        assertEquals(List.of(2, 4, 3), List.of(b.sizes().inputs(), b.sizes().width(), b.sizes().outputs()));
         assertEquals("relu", b.activation());
         assertEquals(List.of("BatchNormalization"), b.perUnitOps());
-        assertEquals(4 * 2 * 9 + 4 + 16 + 3 * 4 * 9 + 3, b.parameters());
+        assertEquals(4 * 2 * 9 + 4 + 16 + 3 * 4 * 9 + 3, b.sizes().parameters());
     }
 
     @Test
@@ -97,7 +97,7 @@ class ConvBlockTest {
                 diff = Math.max(diff, Math.abs(before[i] - after[i]));
             }
             assertTrue(diff < 1e-4, c + ": outputs moved by " + diff);
-            assertEquals(3, BlockFinder.find(pruned, FILE).get(0).width());
+            assertEquals(3, BlockFinder.find(pruned, FILE).get(0).sizes().width());
         }
     }
 
@@ -131,7 +131,7 @@ class ConvBlockTest {
         GraphRows rows = new GraphRows(Graphs.rows(8, 60, IN), IN, null);
         BlockPruner.Pruned p = GraphSweep.prune(model, FILE, rows, 0.5, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1));
         assertTrue(p.parameters() > 0);
-        assertTrue(BlockFinder.find(p.model(), FILE).get(0).width() < 4);
+        assertTrue(BlockFinder.find(p.model(), FILE).get(0).sizes().width() < 4);
         for (float v : run(p.model(), Graphs.rows(9, 10, IN))) {
             assertTrue(Float.isFinite(v));
         }
@@ -229,8 +229,9 @@ class ConvBlockTest {
         basic.node("Add", "y", out, "x");
         List<DenseBlock> blocks = BlockFinder.find(basic.model(14), FILE);
         assertEquals(1, blocks.size());
-        assertEquals("x", blocks.get(0).residual());
-        assertEquals(new ArrayList<>(List.of(4, 4, 4)), List.of(blocks.get(0).inputs(), blocks.get(0).width(),
-                blocks.get(0).outputs()));
+        assertEquals("x", blocks.get(0).place().residual());
+        assertEquals(new ArrayList<>(List.of(4, 4, 4)),
+                List.of(blocks.get(0).sizes().inputs(), blocks.get(0).sizes().width(),
+                blocks.get(0).sizes().outputs()));
     }
 }

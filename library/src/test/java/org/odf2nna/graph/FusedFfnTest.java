@@ -74,11 +74,12 @@ class FusedFfnTest {
             List<DenseBlock> blocks = BlockFinder.find(model, FILE);
             assertEquals(1, blocks.size(), gelu);
             DenseBlock b = blocks.get(0);
-            assertEquals(List.of(HIDDEN, D, D), List.of(b.width(), b.inputs(), b.outputs()), gelu);
-            assertEquals("b2", b.secondBias(), gelu);
-            assertEquals(DenseBlock.BiasSite.SKIP_LAYER_NORM, b.biasSite(), gelu);
+            assertEquals(List.of(HIDDEN, D, D), List.of(b.sizes().width(), b.sizes().inputs(), b.sizes().outputs()),
+                    gelu);
+            assertEquals("b2", b.rewrites().secondBias(), gelu);
+            assertEquals(DenseBlock.BiasSite.SKIP_LAYER_NORM, b.rewrites().biasSite(), gelu);
             assertEquals(gelu.equals("FastGelu") ? "gelu (tanh)" : "gelu", b.activation(), gelu);
-            assertEquals(2L * D * HIDDEN + HIDDEN + D, b.parameters(), gelu);
+            assertEquals(2L * D * HIDDEN + HIDDEN + D, b.sizes().parameters(), gelu);
             assertEquals(gelu.equals("Gelu") ? List.of("bias Add") : List.of("bias in " + gelu), b.perUnitOps(), gelu);
 
             GraphRows rows = new GraphRows(Graphs.rows(8, ROWS, TOKENS * D), TOKENS * D, null);
@@ -95,7 +96,7 @@ class FusedFfnTest {
             // The dropped units' constant GELU(b1) went into the SkipLayerNormalization's bias input.
             assertNotEquals(Arrays.toString(new GraphView(model, FILE).values("b2")),
                     Arrays.toString(new GraphView(p.model(), FILE).values("b2")), gelu);
-            assertEquals(HIDDEN - DEAD, BlockFinder.find(p.model(), FILE).get(0).width(), gelu);
+            assertEquals(HIDDEN - DEAD, BlockFinder.find(p.model(), FILE).get(0).sizes().width(), gelu);
         }
     }
 

@@ -57,7 +57,8 @@ class GivenRoundTest {
                 refitted[1] = m;
             }
         };
-        return GivenRound.run(new GivenRound.Original(model, FILE, GraphFeed.of(model, FILE)), start, rows(300), Map.of(attention.firstNode(), new int[] {head}), 3,
+        return GivenRound.run(new GivenRound.Original(model, FILE, GraphFeed.of(model, FILE)), start, rows(300),
+                Map.of(attention.place().firstNode(), new int[] {head}), 3,
                 REFIT_ONLY, seen);
     }
 
@@ -90,9 +91,10 @@ class GivenRoundTest {
                 .findFirst().orElseThrow();
         for (var ranking : List.of(org.odf2nna.settings.Ranking.COST, org.odf2nna.settings.Ranking.GREEDY_COST)) {
             Map<String, int[]> chosen = GivenRound.chosen(new GivenRound.Original(model, FILE, GraphFeed.of(model,
-                    FILE)), start, rows(300), Map.of(attention.firstNode(), 1), ranking, REFIT_ONLY);
-            assertEquals(List.of(attention.firstNode()), List.copyOf(chosen.keySet()), ranking.name());
-            assertEquals(List.of(0), java.util.Arrays.stream(chosen.get(attention.firstNode())).boxed().toList(),
+                    FILE)), start, rows(300), Map.of(attention.place().firstNode(), 1), ranking, REFIT_ONLY);
+            assertEquals(List.of(attention.place().firstNode()), List.copyOf(chosen.keySet()), ranking.name());
+            assertEquals(List.of(0),
+                    java.util.Arrays.stream(chosen.get(attention.place().firstNode())).boxed().toList(),
                     ranking.name());
         }
     }
@@ -101,7 +103,7 @@ class GivenRoundTest {
     void aUnitOutsideItsBlockOrANameOfNoBlockIsRefused() {
         ModelProto start = canonical(deadHead());
         List<DenseBlock> blocks = BlockFinder.find(new GraphView(start, FILE));
-        String attention = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow().firstNode();
+        String attention = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow().place().firstNode();
         IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
                 () -> GivenRound.dropped(blocks, Map.of(attention, new int[] {2})));
         assertTrue(outside.getMessage().contains("no unit 2"), outside.getMessage());
@@ -115,7 +117,7 @@ class GivenRoundTest {
             for (boolean d : drop.get(b)) {
                 dropped += d ? 1 : 0;
             }
-            assertEquals(blocks.get(b).heads() ? blocks.get(b).unitSize() : 0, dropped);
+            assertEquals(blocks.get(b).heads() ? blocks.get(b).sizes().unitSize() : 0, dropped);
         }
     }
 }

@@ -105,7 +105,7 @@ public class GraphFeedTest {
         // Pruned with that shape, the written model still takes any H and W.
         GraphRows rows = new GraphRows(Graphs.rows(3, 200, 75), 75, null);
         BlockPruner.Pruned p = GraphSweep.prune(model, FILE, feed, rows, 0.4, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1));
-        assertTrue(BlockFinder.find(p.model(), FILE).get(0).width() < 8);
+        assertTrue(BlockFinder.find(p.model(), FILE).get(0).sizes().width() < 8);
         List<TensorShapeProto.Dimension> dims = p.model().getGraph().getInput(0).getType().getTensorType().getShape()
                 .getDimList();
         assertEquals(List.of("N", "", "H", "W"), dims.stream().map(TensorShapeProto.Dimension::getDimParam).toList());

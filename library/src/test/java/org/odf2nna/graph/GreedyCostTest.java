@@ -96,7 +96,7 @@ class GreedyCostTest {
         ModelProto model = block();
         GraphView g = new GraphView(model, FILE);
         DenseBlock block = BlockFinder.find(g).get(0);
-        assertEquals(6, block.width());
+        assertEquals(6, block.sizes().width());
         DMatrixRMaj cov = covariance(6, 1, 0.99);
         BlockStatistics.Moments m = new BlockStatistics.Moments(new double[6], cov.data.clone(), 1000);
         double[] oneShot = GraphRounds.scores(g, block, m, Ranking.COST);
@@ -161,7 +161,7 @@ class GreedyCostTest {
         ModelProto model = GraphSweep.prune(BlockLimitsTest.twoBlocks(), BlockLimitsTest.FILE, rows, 0.3,
                 GraphRun.of(greedy, 0.1)).model();
         List<DenseBlock> blocks = BlockFinder.find(model, BlockLimitsTest.FILE);
-        assertEquals(4, blocks.get(1).width(), "half of the 8 copies in one round, as with the one-shot cost");
-        assertTrue(blocks.get(0).width() < 40, "the FFN takes the rest: " + blocks.get(0).width());
+        assertEquals(4, blocks.get(1).sizes().width(), "half of the 8 copies in one round, as with the one-shot cost");
+        assertTrue(blocks.get(0).sizes().width() < 40, "the FFN takes the rest: " + blocks.get(0).sizes().width());
     }
 }

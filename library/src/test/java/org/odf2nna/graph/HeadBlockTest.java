@@ -66,11 +66,11 @@ class HeadBlockTest {
             List<DenseBlock> blocks = BlockFinder.find(head(reduceMean), FILE);
             assertEquals(1, blocks.size(), "reduceMean " + reduceMean);
             DenseBlock b = blocks.get(0);
-            assertEquals(List.of(2, WIDTH, 3), List.of(b.inputs(), b.width(), b.outputs()));
+            assertEquals(List.of(2, WIDTH, 3), List.of(b.sizes().inputs(), b.sizes().width(), b.sizes().outputs()));
             assertEquals("relu6", b.activation());
             // The second layer reads the channels on the last axis: the block's units lie there.
             assertEquals(DenseBlock.Kind.MATMUL, b.kind());
-            assertEquals(WIDTH * 2 + WIDTH + 4 * WIDTH + WIDTH * 3 + 3, b.parameters());
+            assertEquals(WIDTH * 2 + WIDTH + 4 * WIDTH + WIDTH * 3 + 3, b.sizes().parameters());
         }
     }
 
@@ -91,7 +91,7 @@ class HeadBlockTest {
                 BlockPruner.Pruned p = BlockPruner.prune(model, FILE, blocks, m, List.of(drop), c);
                 assertEquals(2 + 1 + 4 + 3, p.parameters());
                 assertTrue(Graphs.maxDifference(before, run(p.model(), rows)) < 1e-4, reduceMean + " " + c);
-                assertEquals(WIDTH - 1, BlockFinder.find(p.model(), FILE).get(0).width());
+                assertEquals(WIDTH - 1, BlockFinder.find(p.model(), FILE).get(0).sizes().width());
             }
         }
     }
@@ -103,7 +103,7 @@ class HeadBlockTest {
         BlockPruner.Pruned p = GraphSweep.prune(model, FILE, rows, 0.5,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.1));
         assertTrue(p.parameters() > 0);
-        assertTrue(BlockFinder.find(p.model(), FILE).get(0).width() < WIDTH);
+        assertTrue(BlockFinder.find(p.model(), FILE).get(0).sizes().width() < WIDTH);
         for (float v : run(p.model(), Graphs.rows(9, 10, IN))) {
             assertTrue(Float.isFinite(v));
         }

@@ -73,7 +73,7 @@ class HeadLossTest {
     void theBlockCostKeepsTheLoudHeadAndTheHeadLossTheOneTheAnswersNeed() {
         ModelProto model = disagreeing();
         ModelProto start = canonical(model);
-        String name = attention(start).firstNode();
+        String name = attention(start).place().firstNode();
         GivenRound.Original from = new GivenRound.Original(model, FILE, GraphFeed.of(model, FILE));
         Map<String, int[]> cost = GivenRound.chosen(from, start, rows(300, 11), Map.of(name, 1), Ranking.COST,
                 REFIT_ONLY);

@@ -111,15 +111,16 @@ class MaskedAttentionTest {
         List<DenseBlock> blocks = BlockFinder.find(g);
         DenseBlock heads = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow();
         assertEquals(H, heads.units());
-        assertEquals(DH, heads.unitSize());
-        assertTrue(heads.nodes().stream().anyMatch(n -> n.contains("mask_" + maskOp)), heads.nodes().toString());
+        assertEquals(DH, heads.sizes().unitSize());
+        assertTrue(heads.place().nodes().stream().anyMatch(n -> n.contains("mask_" + maskOp)),
+                heads.place().nodes().toString());
         // The canonical form is found as it is: rewriting it again finds nothing new.
         assertEquals(0, canonical(r.model()).found());
         List<BlockStatistics.Moments> moments = BlockStatistics.measure(r.model(), FILE, blocks, rows(model, 300),
                 feed(r.model()), Device.CPU, 100_000);
         List<boolean[]> drop = new ArrayList<>();
         for (DenseBlock b : blocks) {
-            boolean[] m = new boolean[b.width()];
+            boolean[] m = new boolean[b.sizes().width()];
             if (b.heads()) {
                 Arrays.fill(m, DH, 2 * DH, true);
             }

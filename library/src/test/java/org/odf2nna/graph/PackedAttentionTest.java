@@ -138,9 +138,9 @@ class PackedAttentionTest {
         DenseBlock heads = BlockFinder.find(new GraphView(r.model(), FILE)).stream().filter(DenseBlock::heads)
                 .findFirst().orElseThrow();
         assertEquals(H, heads.units());
-        assertEquals(DH, heads.unitSize());
+        assertEquals(DH, heads.sizes().unitSize());
         // The packed weight [E, 3E] and bias [3E], the out_proj [E, E] and its bias: every one in the block.
-        assertEquals(3 * E * E + 3 * E + E * E + E, heads.parameters());
+        assertEquals(3 * E * E + 3 * E + E * E + E, heads.sizes().parameters());
         // As inspect sees it, from the file as stored.
         org.odf2nna.report.GraphBlocks described = GraphSweep.describe(model, FILE);
         assertEquals(1, described.blocks().stream().filter(bl -> bl.units().equals("heads")).count(),

@@ -59,7 +59,7 @@ class RoundToTest {
     }
 
     private static List<Integer> widths(ModelProto model) {
-        return BlockFinder.find(model, FILE).stream().map(DenseBlock::width).toList();
+        return BlockFinder.find(model, FILE).stream().map(x -> x.sizes().width()).toList();
     }
 
     @Test

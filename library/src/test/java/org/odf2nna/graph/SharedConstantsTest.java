@@ -65,7 +65,7 @@ class SharedConstantsTest {
         List<DenseBlock> blocks = BlockFinder.find(hoisted.model(), FILE);
         List<BlockStatistics.Moments> m = BlockStatistics.measure(hoisted.model(), FILE, blocks,
                 new GraphRows(rows, IN, null), GraphRows.dataInput(model, FILE), Device.CPU, 100_000);
-        boolean[] none = new boolean[blocks.get(1).width()];
+        boolean[] none = new boolean[blocks.get(1).sizes().width()];
         return hoisted.restore(BlockPruner.prune(hoisted.model(), FILE, blocks, m, List.of(drop, none),
                 compensation).model());
     }
@@ -80,9 +80,9 @@ class SharedConstantsTest {
         ModelProto model = merged();
         List<DenseBlock> blocks = BlockFinder.find(model, FILE);
         assertEquals(2, blocks.size());
-        assertEquals(List.of(4, 4), List.of(blocks.get(0).width(), blocks.get(1).width()));
+        assertEquals(List.of(4, 4), List.of(blocks.get(0).sizes().width(), blocks.get(1).sizes().width()));
         // The first block carries w1, b1, its BatchNorm's four vectors, w2 and c2's bias: the copies are its own.
-        assertEquals(4 * 2 + 4 + 16 + 16 + 4, blocks.get(0).parameters());
+        assertEquals(4 * 2 + 4 + 16 + 16 + 4, blocks.get(0).sizes().parameters());
         // 'ones' is read four times and 'zeros' five: one copy per reader after the first.
         assertEquals(3 + 4, WeightStorage.hoist(model).copies());
     }

@@ -145,7 +145,7 @@ class TaylorImportanceTest {
         ModelProto pruned = GraphSweep.prune(model, FILE, rows, 0.3, GraphRun.of(SweepSettings.builder()
                 .ranking(Ranking.TAYLOR).build(), 0.1)).model();
         List<DenseBlock> blocks = BlockFinder.find(pruned, FILE);
-        assertTrue(blocks.get(0).width() < 16, "units went: " + blocks.get(0).width());
+        assertTrue(blocks.get(0).sizes().width() < 16, "units went: " + blocks.get(0).sizes().width());
     }
 
     private static double[] toDouble(float[] v) {

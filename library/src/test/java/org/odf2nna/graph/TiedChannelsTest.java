@@ -76,15 +76,17 @@ class TiedChannelsTest {
         assertEquals(List.of(false, true, true, true), blocks.stream().map(DenseBlock::tied).toList());
         List<DenseBlock> stream = blocks.subList(1, 4);
         // The gate both reads and writes the stream: its block comes last, after the producers are sliced.
-        assertEquals(List.of("s", "mean", "pooled"), stream.stream().map(DenseBlock::hidden).toList());
-        assertEquals(List.of(4, 4, 4), stream.stream().map(DenseBlock::width).toList());
-        assertEquals(3, stream.get(0).inputs(), "producers: stem, project, gate");
+        assertEquals(List.of("s", "mean", "pooled"), stream.stream().map(x -> x.place().hidden()).toList());
+        assertEquals(List.of(4, 4, 4), stream.stream().map(x -> x.sizes().width()).toList());
+        assertEquals(3, stream.get(0).sizes().inputs(), "producers: stem, project, gate");
         // The first carries the producers' filters and biases, each its consumer's input slice.
         assertEquals(List.of("w_stem", "b_stem", "w_project", "b_project", "w_gate", "b_gate", "w_expand"),
-                stream.get(0).slots().stream().map(DenseBlock.UnitSlot::tensor).sorted(this::byFirstSeen).toList());
-        assertEquals(List.of("w_gate"), stream.get(2).slots().stream().map(DenseBlock.UnitSlot::tensor).toList());
-        assertEquals(1, stream.get(2).slots().get(0).axis(), "the gate reads the stream on its input axis");
-        assertEquals(1, stream.get(1).secondWeight().axis(), "the head's weight is [outputs, inputs]");
+                stream.get(0).rewrites().slots().stream()
+                        .map(DenseBlock.UnitSlot::tensor).sorted(this::byFirstSeen).toList());
+        assertEquals(List.of("w_gate"), stream.get(2).rewrites().slots().stream()
+                .map(DenseBlock.UnitSlot::tensor).toList());
+        assertEquals(1, stream.get(2).rewrites().slots().get(0).axis(), "the gate reads the stream on its input axis");
+        assertEquals(1, stream.get(1).rewrites().secondWeight().axis(), "the head's weight is [outputs, inputs]");
         assertTrue(TiedChannels.lead(blocks, 1));
         assertTrue(!TiedChannels.lead(blocks, 2));
         assertEquals("6-4r", HeadUnits.widths(blocks));
@@ -134,7 +136,7 @@ class TiedChannelsTest {
         assertTrue(p.parameters() > 0);
         List<DenseBlock> after = BlockFinder.find(p.model(), FILE);
         assertEquals(4, after.size(), "the same blocks, narrower");
-        assertTrue(after.get(1).width() >= 2, "a stream keeps two channels");
+        assertTrue(after.get(1).sizes().width() >= 2, "a stream keeps two channels");
         for (float v : run(p.model(), Graphs.rows(9, 10, IN))) {
             assertTrue(Float.isFinite(v));
         }

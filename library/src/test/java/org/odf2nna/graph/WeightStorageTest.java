@@ -61,8 +61,9 @@ public class WeightStorageTest {
     }
 
     private static List<String> describe(ModelProto model) {
-        return BlockFinder.find(model, FILE).stream().map(b -> b.firstNode() + ">" + b.secondNode() + ":"
-                + b.width() + ":" + b.parameters() + ":" + b.perUnitOps()).toList();
+        return BlockFinder.find(model, FILE).stream()
+                .map(b -> b.place().firstNode() + ">" + b.place().secondNode() + ":"
+                + b.sizes().width() + ":" + b.sizes().parameters() + ":" + b.perUnitOps()).toList();
     }
 
     @Test
@@ -119,7 +120,7 @@ public class WeightStorageTest {
                     .filter(n -> n.getOpType().equals("Identity")).count());
             // The second layer had no bias: the folded one is the one initializer added.
             assertTrue(pruned.getGraph().getInitializerCount() <= stored.getGraph().getInitializerCount() + 1);
-            int w = BlockFinder.find(pruned, FILE).get(0).width();
+            int w = BlockFinder.find(pruned, FILE).get(0).sizes().width();
             assertTrue(w < 8, "pruned width " + w);
         }
     }

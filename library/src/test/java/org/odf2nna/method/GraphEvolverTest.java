@@ -126,7 +126,7 @@ class GraphEvolverTest {
         int tied = 0;
         for (int b = 0; b < blocks.size(); b++) {
             int start = masks.layout().start(masks.segmentOf()[b]);
-            for (int c = 0; c < blocks.get(b).width(); c++) {
+            for (int c = 0; c < blocks.get(b).sizes().width(); c++) {
                 assertEquals(!bits[start + c], drop.get(b)[c], "block " + b + " channel " + c);
             }
             for (int o = 0; o < b; o++) {
