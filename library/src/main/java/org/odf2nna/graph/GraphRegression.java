@@ -246,9 +246,10 @@ public final class GraphRegression {
                 + "last round that holds %s: validation MSE %s against the original's %s. The promise (%s reading): "
                 + "over repeated runs, at most 5%% write a model whose MSE, outputs clipped to the training targets' "
                 + "range as the written model clips them, is more than %s%% above the original's %s. Rule: %s",
-                chosen + 1, round.parameters(), round.reductionPercent(), round.blockReductionPercent(),
-                GraphSweep.heldAt(reading), number(round.validation().mse()), number(original.mse()), reading.option(),
-                org.odf2nna.report.ReportFormat.number(100 * run.maxDrop()), where, rule);
+                chosen + 1, round.size().parameters(), round.size().reductionPercent(),
+                round.size().blockReductionPercent(), GraphSweep.heldAt(reading), number(round.validation().mse()),
+                number(original.mse()), reading.option(), org.odf2nna.report.ReportFormat.number(100 * run.maxDrop()),
+                where, rule);
     }
 
     static String number(double v) {

@@ -459,8 +459,8 @@ public final class GraphSweep {
                 + "validation rows";
         return String.format(java.util.Locale.ROOT, "round %d (%d parameters, %.1f%% fewer; %.1f%% of the block "
                 + "parameters), the last round that holds %s (%.4f): %s. The promise (%s reading): over repeated "
-                + "runs, at most 5%% write a model that %s %s", chosen + 1, round.parameters(),
-                round.reductionPercent(), round.blockReductionPercent(), heldAt(reading), round.level(),
+                + "runs, at most 5%% write a model that %s %s", chosen + 1, round.size().parameters(),
+                round.size().reductionPercent(), round.size().blockReductionPercent(), heldAt(reading), round.level(),
                 labelled ? v.lost() + " of " + rows + " validation rows lost, " + v.gained() + " gained"
                         : v.lost() + " of " + rows + " validation " + judged + " changed", reading.option(),
                 labelled ? "loses more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)

@@ -22,11 +22,11 @@ public final class GraphSweepChart {
         boolean onReport = sweep.original().report() != null;
         GraphSweepReport.Judged original = onReport ? sweep.original().report() : sweep.original().validation();
         List<GraphSweepReport.Round> ordered = new ArrayList<>(sweep.outcome().rounds());
-        ordered.sort(Comparator.comparingLong(GraphSweepReport.Round::parameters));
+        ordered.sort(Comparator.comparingLong(x -> x.size().parameters()));
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         for (GraphSweepReport.Round r : ordered) {
-            x.add((double) r.parameters());
+            x.add((double) r.size().parameters());
             y.add(value(onReport ? r.report() : r.validation()));
         }
         double originalParameters = sweep.blocks().modelParameters();
@@ -38,7 +38,7 @@ public final class GraphSweepChart {
         if (sweep.outcome().chosen() != null) {
             GraphSweepReport.Round chosen = sweep.outcome().rounds().get(sweep.outcome().chosen());
             series.add(new SweepChart.Series("chosen (round " + chosen.round() + ")",
-                    List.of((double) chosen.parameters()), List.of(value(onReport ? chosen.report()
+                    List.of((double) chosen.size().parameters()), List.of(value(onReport ? chosen.report()
                             : chosen.validation()))));
         }
         double limit = original.regression() ? value(original) * (1 + sweep.method().maxDrop() / 100)

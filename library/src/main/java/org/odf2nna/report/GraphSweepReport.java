@@ -154,26 +154,6 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
                 Integer retrainedEpoch) {
             this(round, size, level, holds, validation, report, retrainedEpoch, null, null);
         }
-
-        /** Every block's hidden width after it, as {@code 192-101-57}. */
-        public String widths() {
-            return size.widths();
-        }
-
-        /** The model's parameters after it. */
-        public long parameters() {
-            return size.parameters();
-        }
-
-        /** The share of the original's block parameters removed so far. */
-        public double blockReductionPercent() {
-            return size.blockReductionPercent();
-        }
-
-        /** The share of all the original's parameters removed so far. */
-        public double reductionPercent() {
-            return size.reductionPercent();
-        }
     }
 
     /**

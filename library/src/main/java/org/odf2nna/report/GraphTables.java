@@ -130,8 +130,9 @@ public final class GraphTables {
         for (GraphSweepReport.Round x : outcome.rounds()) {
             boolean chosen = outcome.chosen() != null && outcome.chosen() == x.round() - 1;
             s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %5s  %10s  %11s  %8.5f  %s%s%n",
-                    x.round() + (x.holds() ? "" : " x"), x.widths(), x.parameters(), x.blockReductionPercent(),
-                    x.reductionPercent(), x.retrainedEpoch() != null ? x.retrainedEpoch().toString()
+                    x.round() + (x.holds() ? "" : " x"), x.size().widths(), x.size().parameters(),
+                    x.size().blockReductionPercent(), x.size().reductionPercent(),
+                    x.retrainedEpoch() != null ? x.retrainedEpoch().toString()
                             : x.retrainingSkipped() != null ? "skip" : "-",
                     accuracy(x.validation()),
                     regression ? "" : x.validation().lost() + "/" + x.validation().gained(), x.level(),

@@ -137,8 +137,8 @@ public class GraphSweepRetrainTest {
         for (GraphSweepReport.Round round : report.outcome().rounds()) {
             ModelProto before = refitted.get(round.round());
             ModelProto after = finished.get(round.round());
-            assertEquals(round.widths(), HeadUnits.widths(BlockFinder.find(new GraphView(before, FILE))));
-            assertEquals(round.widths(), HeadUnits.widths(BlockFinder.find(new GraphView(after, FILE))));
+            assertEquals(round.size().widths(), HeadUnits.widths(BlockFinder.find(new GraphView(before, FILE))));
+            assertEquals(round.size().widths(), HeadUnits.widths(BlockFinder.find(new GraphView(after, FILE))));
             if (round.retrainedEpoch() > 0) {
                 assertFalse(initializers(before).get("w1").equals(initializers(after).get("w1")),
                         "round " + round.round() + " kept epoch " + round.retrainedEpoch() + " but its weights");

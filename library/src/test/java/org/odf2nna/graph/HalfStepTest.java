@@ -81,13 +81,13 @@ public class HalfStepTest {
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
         GraphSweepReport report = out.report();
         List<GraphSweepReport.Round> rounds = report.outcome().rounds();
-        assertEquals(List.of("11", "7", "5", "4"), rounds.stream().map(GraphSweepReport.Round::widths).toList(),
+        assertEquals(List.of("11", "7", "5", "4"), rounds.stream().map(x -> x.size().widths()).toList(),
                 report.outcome().choice());
         GraphSweepReport.Round before = rounds.get(1);
         GraphSweepReport.Round half = rounds.get(2);
         GraphSweepReport.Round last = rounds.get(3);
-        assertTrue(half.blockReductionPercent() > before.blockReductionPercent()
-                && half.blockReductionPercent() < last.blockReductionPercent(), rounds.toString());
+        assertTrue(half.size().blockReductionPercent() > before.size().blockReductionPercent()
+                && half.size().blockReductionPercent() < last.size().blockReductionPercent(), rounds.toString());
         assertFalse(last.holds(), "the last round was meant to fail: " + last);
         assertTrue(half.holds(), half.toString());
         assertNotNull(out.chosen(), report.outcome().choice());
@@ -96,7 +96,7 @@ public class HalfStepTest {
         assertTrue(report.notes().contains("round 3 is a half step: made from round 2, it removes the block "
                 + "parameters halfway to round 4, the chain's last; made before the validation rows were read and "
                 + "tested in its place in the order"), report.notes().toString());
-        assertEquals(half.parameters(), new GraphView(out.chosen(), FILE).parameters());
+        assertEquals(half.size().parameters(), new GraphView(out.chosen(), FILE).parameters());
     }
 
     /** A chain of one round has no step to halve. */

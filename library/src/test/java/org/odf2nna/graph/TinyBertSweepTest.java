@@ -137,7 +137,7 @@ class TinyBertSweepTest {
         assertNotNull(out.chosen(), "nothing written\n" + table);
         assertRunsAtAnotherLength(out.chosen(), file);
         GraphSweepReport.Round chosen = r.outcome().rounds().get(r.outcome().chosen());
-        assertTrue(chosen.blockReductionPercent() >= MIN_BLOCK_REDUCTION, table);
+        assertTrue(chosen.size().blockReductionPercent() >= MIN_BLOCK_REDUCTION, table);
         assertTrue(r.original().report().accuracy() - chosen.report().accuracy() <= 0.01,
                 "more than a point lost on the report rows\n" + table);
     }
