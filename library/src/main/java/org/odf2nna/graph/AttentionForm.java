@@ -242,12 +242,7 @@ final class AttentionForm {
     }
 
     static TensorProto int64(String name, long[] values) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name)
-                .setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length);
-        for (long v : values) {
-            t.addInt64Data(v);
-        }
-        return t.build();
+        return OnnxValues.int64Vector(name, values);
     }
 
     /** An INT64 tensor's values (int64_data or raw), or null for another type. */

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.odf2nna.InputException;
+import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -133,12 +134,7 @@ final class KerasGraph {
     /** An int64 initializer {@code LAYER.WHAT} of one dimension; returns its name. */
     String int64s(String layer, String what, long... values) {
         String name = fresh(layer + "." + what);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
-                .addDims(values.length);
-        for (long v : values) {
-            t.addInt64Data(v);
-        }
-        graph.addInitializer(t);
+        graph.addInitializer(OnnxValues.int64Vector(name, values));
         return name;
     }
 

@@ -89,12 +89,7 @@ public final class InputClip {
 
     /** A float vector, broadcast along the chain input's last axis (its columns). */
     private static TensorProto constant(String name, float[] values) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name)
-                .setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(values.length);
-        for (float v : values) {
-            t.addFloatData(v);
-        }
-        return t.build();
+        return OnnxTensors.newTypedTensor(name, OnnxTensors.FLOAT, values, new long[] {values.length});
     }
 
     /** The recorded range as its metadata value holds it. */

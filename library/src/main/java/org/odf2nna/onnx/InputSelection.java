@@ -1,12 +1,12 @@
 package org.odf2nna.onnx;
 
+import java.util.Arrays;
 import java.util.Set;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
 
 /**
@@ -51,12 +51,7 @@ public final class InputSelection {
             }
             graph.setNode(i, b);
         }
-        TensorProto.Builder index = TensorProto.newBuilder().setName(indices)
-                .setDataType(TensorProto.DataType.INT64_VALUE).addDims(keptInputs.length);
-        for (int k : keptInputs) {
-            index.addInt64Data(k);
-        }
-        graph.addInitializer(index);
+        graph.addInitializer(OnnxTensors.int64Vector(indices, Arrays.stream(keptInputs).asLongStream().toArray()));
         NodeProto gather = NodeProto.newBuilder().setOpType("Gather").setName(GraphIndex.uniqueName(names, "odf2nna_select_inputs"))
                 .addInput(data).addInput(indices).addOutput(selected)
                 .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)

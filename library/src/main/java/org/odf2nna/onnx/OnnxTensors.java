@@ -180,12 +180,27 @@ final class OnnxTensors {
     }
 
     static TensorProto newTensor(String name, int dataType, float[] values, long[] dims) {
+        return newTensor(name, dataType, values, dims, true);
+    }
+
+    /** A new tensor of {@code dataType} (FLOAT or DOUBLE) stored as typed data, the form of small constants. */
+    static TensorProto newTypedTensor(String name, int dataType, float[] values, long[] dims) {
+        return newTensor(name, dataType, values, dims, false);
+    }
+
+    private static TensorProto newTensor(String name, int dataType, float[] values, long[] dims, boolean raw) {
         TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(dataType);
         for (long d : dims) {
             b.addDims(d);
         }
-        fill(b, dataType, values, true);
+        fill(b, dataType, values, raw);
         return b.build();
+    }
+
+    /** A one-dimensional INT64 constant stored as typed data: a shape, axes or indices. */
+    static TensorProto int64Vector(String name, long... values) {
+        return TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
+                .addDims(values.length).addAllInt64Data(Arrays.stream(values).boxed().toList()).build();
     }
 
     /** The values as ONNX raw data: little-endian floats, or doubles with {@code asDouble}. */

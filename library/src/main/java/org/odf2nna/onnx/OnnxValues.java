@@ -35,4 +35,9 @@ public final class OnnxValues {
     public static TensorProto newTensor(String name, int dataType, float[] values, long[] dims) {
         return OnnxTensors.newTensor(name, dataType, values, dims);
     }
+
+    /** A one-dimensional INT64 constant stored as typed data: a shape, axes or indices. */
+    public static TensorProto int64Vector(String name, long... values) {
+        return OnnxTensors.int64Vector(name, values);
+    }
 }

@@ -343,12 +343,7 @@ public final class RefitSumsGraph {
     }
 
     private static TensorProto int64(String name, int[] values) {
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name)
-                .setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length);
-        for (int v : values) {
-            b.addInt64Data(v);
-        }
-        return b.build();
+        return OnnxTensors.int64Vector(name, java.util.Arrays.stream(values).asLongStream().toArray());
     }
 
     private static ValueInfoProto floatRows(String name, int width) {
