@@ -7,6 +7,9 @@ import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The widths a pruned Keras model's config records, set to the written model's: each layer's output width (the last
@@ -121,23 +124,32 @@ final class KerasGraphShapes {
 
     /** The {@code __keras_tensor__} configs (with a keras_history and a shape) in a layer's inbound nodes. */
     private static void tensors(JsonElement e, List<JsonObject> out) {
+        eachTensor(e, o -> o.has("keras_history") && o.has("shape"), o -> List.of("args", "config"), out::add);
+    }
+
+    /**
+     * Hands {@code visit} each object under {@code e} that {@code isTensor} accepts (a {@code __keras_tensor__}
+     * config), looking through arrays and, in any other object, under the keys {@code keys} names.
+     */
+    static void eachTensor(JsonElement e, Predicate<JsonObject> isTensor, Function<JsonObject, Iterable<String>> keys,
+            Consumer<JsonObject> visit) {
         if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
             return;
         }
         if (e.isJsonArray()) {
             for (JsonElement x : e.getAsJsonArray()) {
-                tensors(x, out);
+                eachTensor(x, isTensor, keys, visit);
             }
             return;
         }
         JsonObject o = e.getAsJsonObject();
-        if (o.has("keras_history") && o.has("shape")) {
-            out.add(o);
+        if (isTensor.test(o)) {
+            visit.accept(o);
             return;
         }
-        for (String key : List.of("args", "config")) {
+        for (String key : keys.apply(o)) {
             if (o.has(key)) {
-                tensors(o.get(key), out);
+                eachTensor(o.get(key), isTensor, keys, visit);
             }
         }
     }

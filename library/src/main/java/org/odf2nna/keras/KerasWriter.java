@@ -203,23 +203,8 @@ public final class KerasWriter {
 
     /** The shapes of the tensors a functional model's layer reads ({@code __keras_tensor__}), set to {@code width}. */
     private static void setInboundWidth(JsonElement e, int width) {
-        if (e == null || e.isJsonNull() || e.isJsonPrimitive()) {
-            return;
-        }
-        if (e.isJsonArray()) {
-            for (JsonElement x : e.getAsJsonArray()) {
-                setInboundWidth(x, width);
-            }
-            return;
-        }
-        JsonObject o = e.getAsJsonObject();
-        if (o.has("keras_history")) {
-            setLastDim(o, "shape", width);
-            return;
-        }
-        for (Map.Entry<String, JsonElement> entry : o.entrySet()) {
-            setInboundWidth(entry.getValue(), width);
-        }
+        KerasGraphShapes.eachTensor(e, o -> o.has("keras_history"), JsonObject::keySet,
+                o -> setLastDim(o, "shape", width));
     }
 
     /** A Dense layer's units and weights from the pruned layer, with a bias added when it now needs one. */
