@@ -110,7 +110,7 @@ final class ReproduceCommand extends Subcommand {
         }
         StringBuilder invocation = new StringBuilder("bin/odf2nna-onnx reproduce");
         for (ReproTable t : chosen) {
-            invocation.append(' ').append(t.id());
+            invocation.append(' ').append(t.heading().id());
         }
         if (chosen.size() == ReproTable.values().length) {
             invocation = new StringBuilder("bin/odf2nna-onnx reproduce all");
@@ -124,7 +124,7 @@ final class ReproduceCommand extends Subcommand {
                 invocation.toString(), common.toString());
         Reproducer.Outcome outcome = Reproducer.run(options, main.progress(), line -> main.err.println(line));
         for (Results.TableResult t : outcome.tables()) {
-            main.out.println(t.title() + ": " + t.datasets().size() + " data set"
+            main.out.println(t.heading().title() + ": " + t.datasets().size() + " data set"
                     + (t.datasets().size() == 1 ? "" : "s") + ", " + ResultsMarkdown.time(t.seconds()));
         }
         main.out.println("wrote " + outcome.markdown() + " and " + outcome.json().size() + " JSON file"

@@ -197,30 +197,19 @@ public enum ReproTable {
         }
     };
 
-    private final String id;
-    private final String title;
-    private final String paperTables;
+    private final Results.Heading heading;
 
     /** MNIST's training and test files, every test row counted (Tables 3 to 5). */
     private static final Experiment.Data MNIST = new Experiment.Data("data/mnist-train.csv.gz",
             "data/mnist-test.csv.gz", null);
 
     ReproTable(String id, String title, String paperTables) {
-        this.id = id;
-        this.title = title;
-        this.paperTables = paperTables;
+        this.heading = new Results.Heading(id, title, paperTables);
     }
 
-    public String id() {
-        return id;
-    }
-
-    public String title() {
-        return title;
-    }
-
-    public String paperTables() {
-        return paperTables;
+    /** Its id ({@code table1}, ...), title and the paper's tables it stands for, as its results record them. */
+    public Results.Heading heading() {
+        return heading;
     }
 
     /** The runs that make up the table. */
@@ -231,7 +220,7 @@ public enum ReproTable {
 
     public static ReproTable byId(String id) {
         for (ReproTable t : values()) {
-            if (t.id.equals(id.toLowerCase(Locale.ROOT))) {
+            if (t.heading.id().equals(id.toLowerCase(Locale.ROOT))) {
                 return t;
             }
         }
@@ -242,7 +231,7 @@ public enum ReproTable {
     public static List<String> ids() {
         List<String> ids = new ArrayList<>();
         for (ReproTable t : values()) {
-            ids.add(t.id);
+            ids.add(t.heading.id());
         }
         return ids;
     }

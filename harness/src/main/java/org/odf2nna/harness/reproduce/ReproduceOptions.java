@@ -26,7 +26,7 @@ public record ReproduceOptions(Path shared, Path out, List<ReproTable> tables, L
 
     /** The command that regenerates {@code table} alone. */
     public String tableCommand(ReproTable table) {
-        return "bin/odf2nna-onnx reproduce " + table.id() + commonArgs;
+        return "bin/odf2nna-onnx reproduce " + table.heading().id() + commonArgs;
     }
 
     /** The folder of the per-table JSON files. */

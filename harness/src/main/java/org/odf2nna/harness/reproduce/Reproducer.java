@@ -78,7 +78,7 @@ public final class Reproducer {
             if (experiments.isEmpty()) {
                 continue;
             }
-            Results.TableResult stored = read(folder.resolve(table.id() + ".json"));
+            Results.TableResult stored = read(folder.resolve(table.heading().id() + ".json"));
             Map<String, Results.DatasetResult> byId = new LinkedHashMap<>();
             if (stored != null && stored.protocol().quick() == options.quick()) {
                 for (Results.DatasetResult d : stored.datasets()) {
@@ -86,21 +86,21 @@ public final class Reproducer {
                 }
             }
             for (Experiment e : experiments) {
-                log.accept(String.format(Locale.ROOT, "%s: %s ...", table.id(), e.id()));
+                log.accept(String.format(Locale.ROOT, "%s: %s ...", table.heading().id(), e.id()));
                 Results.DatasetResult result = run(e, options, progress);
-                log.accept(String.format(Locale.ROOT, "%s: %s done in %.0f s", table.id(), e.id(),
+                log.accept(String.format(Locale.ROOT, "%s: %s done in %.0f s", table.heading().id(), e.id(),
                         result.run().seconds()));
                 byId.put(e.id(), result);
                 // Saved after every data set, so that an interrupted table keeps what it measured.
                 Results.TableResult partial = tableResult(table, options, byId, version);
-                Path json = folder.resolve(table.id() + ".json");
+                Path json = folder.resolve(table.heading().id() + ".json");
                 write(json, partial);
                 render(options.out());
                 if (!written.contains(json)) {
                     written.add(json);
                 }
             }
-            measured.add(read(folder.resolve(table.id() + ".json")));
+            measured.add(read(folder.resolve(table.heading().id() + ".json")));
         }
         render(options.out());
         return new Outcome(measured, options.out(), written);
@@ -118,7 +118,7 @@ public final class Reproducer {
         Path folder = ReproduceOptions.resultsFolder(markdown);
         List<Results.TableResult> tables = new ArrayList<>();
         for (ReproTable t : ReproTable.values()) {
-            Results.TableResult r = read(folder.resolve(t.id() + ".json"));
+            Results.TableResult r = read(folder.resolve(t.heading().id() + ".json"));
             if (r != null) {
                 tables.add(r);
             }
@@ -169,9 +169,8 @@ public final class Reproducer {
                 ordered.add(byId.get(id));
             }
         }
-        return new Results.TableResult(table.id(), table.title(), table.paperTables(), new Results.Protocol(
-                options.tableCommand(table), options.quick(), table.settings(options.quick()), method()), version,
-                machine(), ordered);
+        return new Results.TableResult(table.heading(), new Results.Protocol(options.tableCommand(table),
+                options.quick(), table.settings(options.quick()), method()), version, machine(), ordered);
     }
 
     private static List<Experiment> selected(ReproTable table, ReproduceOptions options) {
@@ -203,8 +202,8 @@ public final class Reproducer {
                 for (String file : e.model() == null ? new String[] {e.data().train(), e.data().test()}
                         : new String[] {e.data().train(), e.data().test(), e.model()}) {
                     if (!Files.exists(shared.resolve(file))) {
-                        throw new InputException(shared.resolve(file), null, "not found (needed by " + t.id() + ", "
-                                + e.id() + ")");
+                        throw new InputException(shared.resolve(file), null, "not found (needed by "
+                                + t.heading().id() + ", " + e.id() + ")");
                     }
                 }
             }

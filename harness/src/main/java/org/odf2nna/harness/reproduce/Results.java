@@ -20,16 +20,14 @@ public final class Results {
      * were before they were grouped; in code they are read from the part that holds them
      * ({@code table.protocol().command()}, {@code dataset.outcome().rows()}).
      *
-     * @param id          the harness's name for it ({@code table1}, {@code lenet}, ...)
-     * @param title       the heading
-     * @param paperTables which of the paper's tables it corresponds to
+     * @param heading     which table it is, as {@link ReproTable} names it
      * @param protocol    how it was run: the command, the budget and the method
      * @param toolVersion version and commit of the tool that measured them
      * @param machine     processors, memory, Java
      * @param datasets    one entry per data set (or architecture) of the table
      */
-    public record TableResult(String id, String title, String paperTables, Protocol protocol, String toolVersion,
-            String machine, List<DatasetResult> datasets) {
+    public record TableResult(Heading heading, Protocol protocol, String toolVersion, String machine,
+            List<DatasetResult> datasets) {
 
         public TableResult {
             datasets = List.copyOf(datasets);
@@ -40,6 +38,18 @@ public final class Results {
             return datasets.stream().mapToDouble(d -> d.run().seconds() + (d.defaults() == null ? 0
                     : d.defaults().seconds())).sum();
         }
+    }
+
+    /**
+     * Which table it is (stored among the table's own fields): the names {@link ReproTable} gives it, recorded as they
+     * were when it ran.
+     *
+     * @param id          the harness's name for it ({@code table1}, {@code lenet}, ...)
+     * @param title       the heading
+     * @param paperTables which of the paper's tables it corresponds to
+     */
+    @JsonInline
+    public record Heading(String id, String title, String paperTables) {
     }
 
     /**

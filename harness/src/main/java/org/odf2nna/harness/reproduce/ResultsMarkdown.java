@@ -21,7 +21,7 @@ public final class ResultsMarkdown {
 
     /** The heading of a table's section. */
     public static String heading(ReproTable table) {
-        return "## " + table.title();
+        return "## " + table.heading().title();
     }
 
     public static String render(List<TableResult> tables) {
@@ -123,12 +123,13 @@ public final class ResultsMarkdown {
         header(s, "table", "paper's tables", "data sets", "wall time", "regenerate");
         for (ReproTable t : ReproTable.values()) {
             TableResult r = find(tables, t);
+            Results.Heading heading = t.heading();
             if (r == null) {
-                s.append("| ").append(t.title()).append(" | ").append(t.paperTables()).append(" | not run yet | | `")
-                        .append("bin/odf2nna-onnx reproduce ").append(t.id()).append("` |\n");
+                s.append("| ").append(heading.title()).append(" | ").append(heading.paperTables())
+                        .append(" | not run yet | | `bin/odf2nna-onnx reproduce ").append(heading.id()).append("` |\n");
             } else {
-                s.append("| [").append(t.title()).append("](#").append(anchor(t.title())).append(") | ")
-                        .append(r.paperTables()).append(" | ").append(String.join(", ", r.datasets().stream()
+                s.append("| [").append(heading.title()).append("](#").append(anchor(heading.title())).append(") | ")
+                        .append(r.heading().paperTables()).append(" | ").append(String.join(", ", r.datasets().stream()
                                 .map(DatasetResult::id).toList())).append(" | ").append(time(r.seconds()))
                         .append(" | `").append(r.protocol().command()).append("` |\n");
             }
@@ -156,7 +157,7 @@ public final class ResultsMarkdown {
     }
 
     private static TableResult find(List<TableResult> tables, ReproTable t) {
-        return tables.stream().filter(r -> r.id().equals(t.id())).findFirst().orElse(null);
+        return tables.stream().filter(r -> r.heading().id().equals(t.heading().id())).findFirst().orElse(null);
     }
 
     private static void header(StringBuilder s, TableResult r) {

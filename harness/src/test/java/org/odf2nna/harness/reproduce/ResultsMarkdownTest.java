@@ -72,8 +72,8 @@ class ResultsMarkdownTest {
 
     /** A table of {@code datasets} as {@code reproduce} names it; settings, method, tool and machine "s" ... "x". */
     static TableResult table(ReproTable t, boolean quick, List<DatasetResult> datasets) {
-        return new TableResult(t.id(), t.title(), t.paperTables(), new Results.Protocol("bin/odf2nna-onnx reproduce "
-                + t.id(), quick, "s", "m"), "t", "x", datasets);
+        return new TableResult(t.heading(), new Results.Protocol("bin/odf2nna-onnx reproduce " + t.heading().id(),
+                quick, "s", "m"), "t", "x", datasets);
     }
 
     /** The split files of {@code id} under data/splits. */
@@ -84,10 +84,9 @@ class ResultsMarkdownTest {
 
     @Test
     void tablesRoundTripThroughJsonWithNaN() throws Exception {
-        TableResult table = new TableResult("table1", ReproTable.TABLE1.title(), "Table 1",
-                new Results.Protocol("bin/odf2nna-onnx reproduce table1", false, "settings", "method"), "tool",
-                "machine",
-                List.of(classifier("iris", "bin/odf2nna-onnx reproduce table1")));
+        TableResult table = new TableResult(new Results.Heading("table1", ReproTable.TABLE1.heading().title(),
+                "Table 1"), new Results.Protocol("bin/odf2nna-onnx reproduce table1", false, "settings", "method"),
+                "tool", "machine", List.of(classifier("iris", "bin/odf2nna-onnx reproduce table1")));
         Path json = dir.resolve("results/table1.json");
         Files.createDirectories(json.getParent());
         Files.writeString(json, Reproducer.json(table));
@@ -228,11 +227,11 @@ class ResultsMarkdownTest {
     void everyTableHasItsExperimentsAndNotes() {
         for (ReproTable t : ReproTable.values()) {
             for (boolean quick : new boolean[] {false, true}) {
-                assertFalse(t.experiments(quick).isEmpty(), t.id());
-                assertFalse(t.settings(quick).isBlank(), t.id());
+                assertFalse(t.experiments(quick).isEmpty(), t.heading().id());
+                assertFalse(t.settings(quick).isBlank(), t.heading().id());
             }
-            assertTrue(t.reasons().startsWith("- "), t.id());
-            assertEquals(t, ReproTable.byId(t.id()));
+            assertTrue(t.reasons().startsWith("- "), t.heading().id());
+            assertEquals(t, ReproTable.byId(t.heading().id()));
         }
         assertEquals(List.of("mnist-1000x2", "mnist-1000x3", "mnist-1000x4", "mnist-1000x5", "mnist-1000x6"),
                 ReproTable.TABLE3.datasetIds(false));
