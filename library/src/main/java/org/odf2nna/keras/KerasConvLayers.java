@@ -5,7 +5,6 @@ import com.google.gson.JsonElement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.odf2nna.InputException;
 import org.odf2nna.keras.KerasGraph.Value;
 import org.odf2nna.keras.KerasLayers.Call;
 import org.odf2nna.keras.KerasWeights.Weight;
@@ -30,19 +29,19 @@ final class KerasConvLayers {
         c.checkChannelsLast();
         Value x = input(c, spatial);
         Window w = window(c, spatial, "kernel_size", "strides", true);
-        long filters = (long) KerasConfig.number(c.config(), "filters", -1);
-        long groups = (long) KerasConfig.number(c.config(), "groups", 1);
+        long filters = (long) KerasConfig.number(c.layer().config(), "filters", -1);
+        long groups = (long) KerasConfig.number(c.layer().config(), "groups", 1);
         boolean bias = useBias(c);
         List<Weight> weights = bias ? c.weights("kernel", "bias") : c.weights("kernel");
         Weight kernel = weights.get(0);
         int[] ks = kernel.shape();
         long in = x.channels();
         if (ks.length != spatial + 2 || ks[spatial + 1] != filters || in >= 0 && ks[spatial] * groups != in) {
-            throw new InputException(c.g().file(), c.place(), "has a kernel " + kernel.path() + " of shape "
+            throw c.refused("has a kernel " + kernel.path() + " of shape "
                     + Arrays.toString(ks) + " for " + in + " input channels, " + groups + " groups and " + filters
                     + " filters");
         }
-        String n = c.name();
+        String n = c.layer().name();
         List<String> inputs = new ArrayList<>(List.of(x.name(), c.g().floats(n, "kernel",
                 toOnnx(kernel.values(), ks), onnxDims(ks))));
         if (bias) {
@@ -62,10 +61,10 @@ final class KerasConvLayers {
         Weight kernel = weights.get(0);
         int[] ks = kernel.shape();
         if (ks.length != 4 || x.channels() >= 0 && ks[2] != x.channels()) {
-            throw new InputException(c.g().file(), c.place(), "has a depthwise kernel " + kernel.path() + " of shape "
+            throw c.refused("has a depthwise kernel " + kernel.path() + " of shape "
                     + Arrays.toString(ks) + " for " + x.channels() + " input channels");
         }
-        String n = c.name();
+        String n = c.layer().name();
         List<String> inputs = new ArrayList<>(List.of(x.name(), c.g().floats(n, "depthwise_kernel",
                 depthwiseToOnnx(kernel.values(), ks), (long) ks[2] * ks[3], 1, ks[0], ks[1])));
         if (bias) {
@@ -85,10 +84,10 @@ final class KerasConvLayers {
         int[] ds = weights.get(0).shape();
         int[] ps = weights.get(1).shape();
         if (ds.length != 4 || ps.length != 4 || ps[2] != ds[2] * ds[3] || x.channels() >= 0 && ds[2] != x.channels()) {
-            throw new InputException(c.g().file(), c.place(), "has kernels of shapes " + Arrays.toString(ds) + " and "
+            throw c.refused("has kernels of shapes " + Arrays.toString(ds) + " and "
                     + Arrays.toString(ps) + " for " + x.channels() + " input channels");
         }
-        String n = c.name();
+        String n = c.layer().name();
         long middle = (long) ds[2] * ds[3];
         Value depth = convNode(c, x, w, List.of(x.name(), c.g().floats(n, "depthwise_kernel",
                 depthwiseToOnnx(weights.get(0).values(), ds), middle, 1, ds[0], ds[1])), ds[2], middle);
@@ -108,7 +107,7 @@ final class KerasConvLayers {
         Window w = window(c, spatial, "pool_size", "strides", false);
         long[] pads = new long[2 * spatial];
         long[] shape = outShape(c, x, w, pads, x.channels());
-        String out = c.g().node(c.name(), op, List.of(x.name()), KerasGraph.ints("kernel_shape", w.kernel()),
+        String out = c.g().node(c.layer().name(), op, List.of(x.name()), KerasGraph.ints("kernel_shape", w.kernel()),
                 KerasGraph.ints("strides", w.strides()), KerasGraph.ints("pads", pads));
         return new Value(out, shape, true);
     }
@@ -117,9 +116,9 @@ final class KerasConvLayers {
     static Value globalPool(Call c, int spatial, String op) {
         c.checkChannelsLast();
         Value x = input(c, spatial);
-        String n = c.name();
+        String n = c.layer().name();
         String pooled = c.g().node(n, op, List.of(x.name()));
-        boolean keep = c.config().has("keepdims") && c.config().get("keepdims").getAsBoolean();
+        boolean keep = c.layer().config().has("keepdims") && c.layer().config().get("keepdims").getAsBoolean();
         if (keep) {
             long[] shape = x.shape();
             for (int i = 1; i <= spatial; i++) {
@@ -136,7 +135,7 @@ final class KerasConvLayers {
         c.checkChannelsLast();
         Value x = c.in();
         if (x.rank() != spatial + 2) {
-            throw new InputException(c.g().file(), c.place(), "pads a tensor of rank " + x.rank() + "; a ZeroPadding"
+            throw c.refused("pads a tensor of rank " + x.rank() + "; a ZeroPadding"
                     + spatial + "D pads one of rank " + (spatial + 2));
         }
         long[][] pad = paddings(c, spatial);
@@ -150,14 +149,15 @@ final class KerasConvLayers {
             int k = i + 1;
             shape[k] = shape[k] < 0 ? -1 : shape[k] + pad[i][0] + pad[i][1];
         }
-        String out = c.g().node(c.name(), "Pad", List.of(x.name(), c.g().int64s(c.name(), "pads", pads)),
+        String name = c.layer().name();
+        String out = c.g().node(name, "Pad", List.of(x.name(), c.g().int64s(name, "pads", pads)),
                 KerasGraph.text("mode", "constant"));
         return x.as(out, shape);
     }
 
     /** ZeroPadding's {@code padding}: n, (a, b) per axis symmetric, or ((top, bottom), (left, right)). */
     private static long[][] paddings(Call c, int spatial) {
-        JsonElement p = c.config().get("padding");
+        JsonElement p = c.layer().config().get("padding");
         long[][] out = new long[spatial][2];
         if (p != null && p.isJsonPrimitive()) {
             for (long[] axis : out) {
@@ -166,7 +166,7 @@ final class KerasConvLayers {
             return out;
         }
         if (p == null || !p.isJsonArray()) {
-            throw new InputException(c.g().file(), c.place(), "has no padding it can read: " + p);
+            throw c.refused("has no padding it can read: " + p);
         }
         JsonArray a = p.getAsJsonArray();
         if (spatial == 1 && a.size() == 2 && a.get(0).isJsonPrimitive()) {
@@ -185,15 +185,15 @@ final class KerasConvLayers {
     private static Value input(Call c, int spatial) {
         Value x = c.in();
         if (x.rank() != spatial + 2) {
-            throw new InputException(c.g().file(), c.place(), "reads a tensor of rank " + x.rank() + " (shape "
+            throw c.refused("reads a tensor of rank " + x.rank() + " (shape "
                     + Arrays.toString(x.shape()) + "); a " + c.layer().kind() + " layer reads one of rank "
                     + (spatial + 2) + " (batch, " + (spatial == 1 ? "steps" : "rows, columns") + ", channels)");
         }
-        return c.g().channelsFirst(c.name(), x);
+        return c.g().channelsFirst(c.layer().name(), x);
     }
 
     private static boolean useBias(Call c) {
-        return !c.config().has("use_bias") || c.config().get("use_bias").getAsBoolean();
+        return !c.layer().config().has("use_bias") || c.layer().config().get("use_bias").getAsBoolean();
     }
 
     private static Window window(Call c, int spatial, String sizeKey, String strideKey, boolean dilated) {
@@ -203,9 +203,9 @@ final class KerasConvLayers {
             strides = kernel.clone();
         }
         long[] dilations = dilated ? ints(c, "dilation_rate", spatial, 1) : filledLongs(spatial, 1);
-        String padding = KerasConfig.string(c.config(), "padding", "valid").toLowerCase(java.util.Locale.ROOT);
+        String padding = KerasConfig.string(c.layer().config(), "padding", "valid").toLowerCase(java.util.Locale.ROOT);
         if (!padding.equals("valid") && !padding.equals("same") && !(padding.equals("causal") && spatial == 1)) {
-            throw new InputException(c.g().file(), c.place(), "has padding '" + padding + "'; valid and same (and "
+            throw c.refused("has padding '" + padding + "'; valid and same (and "
                     + "causal for Conv1D) are translated");
         }
         return new Window(kernel, strides, dilations, padding);
@@ -222,7 +222,7 @@ final class KerasConvLayers {
         if (groups != 1) {
             attributes.add(KerasGraph.integer("group", groups));
         }
-        String out = c.g().node(c.name(), "Conv", inputs, attributes.toArray(AttributeProto[]::new));
+        String out = c.g().node(c.layer().name(), "Conv", inputs, attributes.toArray(AttributeProto[]::new));
         return new Value(out, shape, true);
     }
 
@@ -241,7 +241,7 @@ final class KerasConvLayers {
             long reach = (k - 1) * w.dilations()[i] + 1;
             if (in < 0) {
                 if (!w.padding().equals("valid")) {
-                    throw new InputException(c.g().file(), c.place(), "pads '" + w.padding() + "' a dimension of "
+                    throw c.refused("pads '" + w.padding() + "' a dimension of "
                             + "unknown size; give the model's input a fixed size");
                 }
                 continue;
@@ -261,7 +261,7 @@ final class KerasConvLayers {
                 default -> out = in < reach ? 0 : (in - reach) / s + 1;
             }
             if (out <= 0) {
-                throw new InputException(c.g().file(), c.place(), "has a window of " + reach + " over " + in
+                throw c.refused("has a window of " + reach + " over " + in
                         + " positions; it gives no output");
             }
             shape[i + 1] = out;
@@ -318,7 +318,7 @@ final class KerasConvLayers {
 
     /** A config field that is one number or one per spatial axis; {@code fallback} when absent or null. */
     private static long[] ints(Call c, String key, int spatial, long fallback) {
-        JsonElement e = c.config().get(key);
+        JsonElement e = c.layer().config().get(key);
         if (e == null || e.isJsonNull()) {
             return filledLongs(spatial, fallback);
         }
@@ -327,7 +327,7 @@ final class KerasConvLayers {
         }
         JsonArray a = e.getAsJsonArray();
         if (a.size() != spatial) {
-            throw new InputException(c.g().file(), c.place(), "has " + key + " " + a + "; it needs " + spatial
+            throw c.refused("has " + key + " " + a + "; it needs " + spatial
                     + " value" + (spatial == 1 ? "" : "s"));
         }
         long[] out = new long[spatial];

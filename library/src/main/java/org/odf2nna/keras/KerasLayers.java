@@ -25,22 +25,15 @@ final class KerasLayers {
     record Call(KerasGraph g, KerasConfig.Layer layer, List<Value> inputs, Supplier<List<Weight>> weights,
             boolean keras2) {
 
-        String name() {
-            return layer.name();
-        }
-
-        String place() {
-            return layer.place();
-        }
-
-        JsonObject config() {
-            return layer.config();
+        /** The error of an input whose translation this layer refuses: its file and place, and {@code why}. */
+        InputException refused(String why) {
+            return new InputException(g.file(), layer.place(), why);
         }
 
         /** The one tensor the layer reads. */
         Value in() {
             if (inputs.size() != 1) {
-                throw new InputException(g.file(), place(), "reads " + inputs.size() + " tensors; a " + layer.kind()
+                throw refused("reads " + inputs.size() + " tensors; a " + layer.kind()
                         + " layer reads one");
             }
             return inputs.get(0);
@@ -50,7 +43,7 @@ final class KerasLayers {
         List<Weight> weights(String... roles) {
             List<Weight> w = weights.get();
             if (w.size() != roles.length) {
-                throw new InputException(g.file(), place(), "has " + w.size() + " weight arrays ("
+                throw refused("has " + w.size() + " weight arrays ("
                         + KerasWeights.paths(w) + "); a " + layer.kind() + " layer with its config has "
                         + roles.length + " (" + String.join(", ", roles) + ")");
             }
@@ -59,17 +52,17 @@ final class KerasLayers {
 
         /** Refuses a layer configured channels first. */
         void checkChannelsLast() {
-            String format = KerasConfig.string(config(), "data_format", "channels_last");
+            String format = KerasConfig.string(layer.config(), "data_format", "channels_last");
             if (!format.equals("channels_last")) {
-                throw new InputException(g.file(), place(), "has data_format '" + format + "'; only channels_last "
+                throw refused("has data_format '" + format + "'; only channels_last "
                         + "(Keras' default) is translated; rebuild the model channels_last");
             }
         }
 
         /** {@code out} through the layer's own {@code activation}. */
         Value activated(Value out) {
-            String activation = KerasActivations.name(g, name(), config().get("activation"));
-            return KerasActivations.apply(g, name(), out, activation, keras2);
+            String activation = KerasActivations.name(g, layer.name(), layer.config().get("activation"));
+            return KerasActivations.apply(g, layer.name(), out, activation, keras2);
         }
     }
 
@@ -150,33 +143,33 @@ final class KerasLayers {
     /** (x − mean) / max(√variance, 1e-7) per channel, or its inverse; mean and variance from the config or weights. */
     private static Value normalization(Call c) {
         Value x = c.in();
-        JsonElement axis = c.config().get("axis");
-        boolean lastAxis = axis == null || axis.isJsonNull() ? false : KerasConfig.axis(c.config()) == -1
-                || KerasConfig.axis(c.config()) == x.rank() - 1;
+        JsonElement axis = c.layer().config().get("axis");
+        boolean lastAxis = axis == null || axis.isJsonNull() ? false : KerasConfig.axis(c.layer().config()) == -1
+                || KerasConfig.axis(c.layer().config()) == x.rank() - 1;
         if (axis != null && !axis.isJsonNull() && !lastAxis) {
-            throw new InputException(c.g().file(), c.place(), "normalises axis " + axis + "; only the last axis (the "
+            throw c.refused("normalises axis " + axis + "; only the last axis (the "
                     + "channels, Keras' default) or none is translated");
         }
         float[] mean;
         float[] variance;
-        JsonElement given = c.config().get("mean");
+        JsonElement given = c.layer().config().get("mean");
         if (given != null && !given.isJsonNull()) {
             mean = numbers(c, "mean", 0);
             variance = numbers(c, "variance", 1);
         } else {
             List<Weight> w = c.weights.get();
             if (w.size() < 2) {
-                throw new InputException(c.g().file(), c.place(), "has " + w.size() + " weight arrays ("
+                throw c.refused("has " + w.size() + " weight arrays ("
                         + KerasWeights.paths(w) + "); an adapted Normalization has its mean and variance");
             }
             mean = w.get(0).values();
             variance = w.get(1).values();
         }
         if (mean.length != variance.length) {
-            throw new InputException(c.g().file(), c.place(), "has " + mean.length + " means and " + variance.length
+            throw c.refused("has " + mean.length + " means and " + variance.length
                     + " variances");
         }
-        boolean invert = c.config().has("invert") && c.config().get("invert").getAsBoolean();
+        boolean invert = c.layer().config().has("invert") && c.layer().config().get("invert").getAsBoolean();
         float[] scale = new float[mean.length];
         float[] shift = new float[mean.length];
         for (int j = 0; j < mean.length; j++) {
@@ -190,13 +183,13 @@ final class KerasLayers {
     /** Keras' BatchNormalization at inference: ONNX's BatchNormalization on the channel axis. */
     private static Value batchNormalization(Call c) {
         Value x = c.in();
-        int axis = KerasConfig.axis(c.config());
+        int axis = KerasConfig.axis(c.layer().config());
         if (axis != -1 && axis != x.rank() - 1) {
-            throw new InputException(c.g().file(), c.place(), "normalises axis " + c.config().get("axis") + "; only "
+            throw c.refused("normalises axis " + c.layer().config().get("axis") + "; only "
                     + "the last axis (channels_last) is translated");
         }
-        boolean scale = !c.config().has("scale") || c.config().get("scale").getAsBoolean();
-        boolean center = !c.config().has("center") || c.config().get("center").getAsBoolean();
+        boolean scale = !c.layer().config().has("scale") || c.layer().config().get("scale").getAsBoolean();
+        boolean center = !c.layer().config().has("center") || c.layer().config().get("center").getAsBoolean();
         List<String> roles = KerasConfig.batchNormRoles(scale, center);
         List<Weight> w = c.weights(roles.toArray(String[]::new));
         int channels = w.get(w.size() - 1).values().length;
@@ -204,9 +197,9 @@ final class KerasLayers {
         float[] beta = center ? w.get(scale ? 1 : 0).values() : filled(channels, 0);
         float[] mean = w.get(w.size() - 2).values();
         float[] variance = w.get(w.size() - 1).values();
-        double epsilon = KerasConfig.number(c.config(), "epsilon", 1e-3);
-        Value cf = c.g().channelsFirst(c.name(), x);
-        String n = c.name();
+        double epsilon = KerasConfig.number(c.layer().config(), "epsilon", 1e-3);
+        Value cf = c.g().channelsFirst(c.layer().name(), x);
+        String n = c.layer().name();
         String out = c.g().node(n, "BatchNormalization", List.of(cf.name(),
                 c.g().floats(n, "gamma", gamma, channels), c.g().floats(n, "beta", beta, channels),
                 c.g().floats(n, "moving_mean", mean, channels), c.g().floats(n, "moving_variance", variance,
@@ -216,7 +209,7 @@ final class KerasLayers {
 
     /** x · s + t with s and t scalars or one per channel (the Keras last axis). */
     private static Value affine(Call c, Value x, float[] s, float[] t) {
-        String n = c.name();
+        String n = c.layer().name();
         String out = x.name();
         if (!(s.length == 1 && s[0] == 1)) {
             out = c.g().node(n, "Mul", List.of(out, c.g().floats(n, "scale", s, dims(c, x, s.length))));
@@ -232,7 +225,7 @@ final class KerasLayers {
             return new long[0];
         }
         if (x.channels() >= 0 && x.channels() != n) {
-            throw new InputException(c.g().file(), c.place(), "has " + n + " values per channel for a tensor of "
+            throw c.refused("has " + n + " values per channel for a tensor of "
                     + x.channels() + " channels");
         }
         return KerasGraph.channelDims(x, n);
@@ -242,17 +235,17 @@ final class KerasLayers {
 
     /** Gemm on a matrix; MatMul and Add over the last axis of a higher-rank tensor (channels last). */
     private static Value dense(Call c) {
-        Value x = c.g().channelsLast(c.name(), c.in());
-        long units = (long) KerasConfig.number(c.config(), "units", -1);
-        boolean bias = !c.config().has("use_bias") || c.config().get("use_bias").getAsBoolean();
+        Value x = c.g().channelsLast(c.layer().name(), c.in());
+        long units = (long) KerasConfig.number(c.layer().config(), "units", -1);
+        boolean bias = !c.layer().config().has("use_bias") || c.layer().config().get("use_bias").getAsBoolean();
         List<Weight> w = bias ? c.weights("kernel", "bias") : c.weights("kernel");
         Weight kernel = w.get(0);
         if (kernel.shape().length != 2 || kernel.shape()[1] != units
                 || x.channels() >= 0 && kernel.shape()[0] != x.channels()) {
-            throw new InputException(c.g().file(), c.place(), "has a kernel " + kernel.path() + " of shape "
+            throw c.refused("has a kernel " + kernel.path() + " of shape "
                     + Arrays.toString(kernel.shape()) + " for " + x.channels() + " inputs and " + units + " units");
         }
-        String n = c.name();
+        String n = c.layer().name();
         String k = c.g().floats(n, "kernel", kernel.values(), kernel.shape()[0], units);
         float[] b = bias ? w.get(1).values() : new float[(int) units];
         String bName = c.g().floats(n, "bias", b, units);
@@ -268,16 +261,16 @@ final class KerasLayers {
         if (x.rank() == 2) {
             return x;
         }
-        Value last = c.g().channelsLast(c.name(), x);
-        return new Value(c.g().node(c.name(), "Flatten", List.of(last.name()), KerasGraph.integer("axis", 1)),
+        Value last = c.g().channelsLast(c.layer().name(), x);
+        return new Value(c.g().node(c.layer().name(), "Flatten", List.of(last.name()), KerasGraph.integer("axis", 1)),
                 new long[] {-1, product(x.shape(), 1)}, false);
     }
 
     private static Value reshape(Call c) {
-        Value x = c.g().channelsLast(c.name(), c.in());
-        JsonElement target = c.config().get("target_shape");
+        Value x = c.g().channelsLast(c.layer().name(), c.in());
+        JsonElement target = c.layer().config().get("target_shape");
         if (target == null || !target.isJsonArray()) {
-            throw new InputException(c.g().file(), c.place(), "is a Reshape without a target_shape");
+            throw c.refused("is a Reshape without a target_shape");
         }
         JsonArray t = target.getAsJsonArray();
         long[] onnx = new long[t.size() + 1];
@@ -298,7 +291,8 @@ final class KerasLayers {
         if (free > 0 && total > 0) {
             shape[free] = total / known;
         }
-        String out = c.g().node(c.name(), "Reshape", List.of(x.name(), c.g().int64s(c.name(), "shape", onnx)));
+        String name = c.layer().name();
+        String out = c.g().node(name, "Reshape", List.of(x.name(), c.g().int64s(name, "shape", onnx)));
         return new Value(out, shape, false);
     }
 
@@ -309,7 +303,7 @@ final class KerasLayers {
         boolean first = c.inputs().get(0).channelsFirst();
         List<Value> out = new ArrayList<>();
         for (Value v : c.inputs()) {
-            out.add(first ? c.g().channelsFirst(c.name(), v) : c.g().channelsLast(c.name(), v));
+            out.add(first ? c.g().channelsFirst(c.layer().name(), v) : c.g().channelsLast(c.layer().name(), v));
         }
         return out;
     }
@@ -322,16 +316,16 @@ final class KerasLayers {
             }
         }
         if (c.inputs().size() < 2) {
-            throw new InputException(c.g().file(), c.place(), "merges " + c.inputs().size() + " tensors; it needs two "
+            throw c.refused("merges " + c.inputs().size() + " tensors; it needs two "
                     + "or more");
         }
         List<Value> in = sameLayout(c);
         if (op.equals("Sub") && in.size() != 2) {
-            throw new InputException(c.g().file(), c.place(), "subtracts " + in.size() + " tensors; Keras takes two");
+            throw c.refused("subtracts " + in.size() + " tensors; Keras takes two");
         }
         String out = in.get(0).name();
         for (int i = 1; i < in.size(); i++) {
-            out = c.g().node(c.name(), op, List.of(out, in.get(i).name()));
+            out = c.g().node(c.layer().name(), op, List.of(out, in.get(i).name()));
         }
         return in.get(0).as(out, in.get(0).shape());
     }
@@ -372,22 +366,22 @@ final class KerasLayers {
         JsonArray args = callArguments(c);
         boolean numberFirst = args != null && args.size() > 0 && args.get(0).isJsonPrimitive()
                 && args.get(0).getAsJsonPrimitive().isNumber();
-        String k = c.g().floats(c.name(), "constant", new float[] {(float) number});
-        String out = c.g().node(c.name(), op, numberFirst ? List.of(k, x.name()) : List.of(x.name(), k));
+        String k = c.g().floats(c.layer().name(), "constant", new float[] {(float) number});
+        String out = c.g().node(c.layer().name(), op, numberFirst ? List.of(k, x.name()) : List.of(x.name(), k));
         return x.as(out, x.shape());
     }
 
     private static Value average(Call c) {
         Value sum = merge(c, "Add");
-        String out = c.g().node(c.name(), "Mul", List.of(sum.name(),
-                c.g().floats(c.name(), "inverse_count", new float[] {1f / c.inputs().size()})));
+        String out = c.g().node(c.layer().name(), "Mul", List.of(sum.name(),
+                c.g().floats(c.layer().name(), "inverse_count", new float[] {1f / c.inputs().size()})));
         return sum.as(out, sum.shape());
     }
 
     private static Value concatenate(Call c) {
         List<Value> in = sameLayout(c);
-        int axis = (int) KerasConfig.number(c.config(), "axis", -1);
-        int onnxAxis = c.g().onnxAxis(in.get(0), axis, c.place());
+        int axis = (int) KerasConfig.number(c.layer().config(), "axis", -1);
+        int onnxAxis = c.g().onnxAxis(in.get(0), axis, c.layer().place());
         long[] shape = in.get(0).shape();
         int k = axis < 0 ? axis + shape.length : axis;
         List<String> names = new ArrayList<>();
@@ -398,7 +392,7 @@ final class KerasLayers {
                 shape[k] = shape[k] < 0 || d < 0 ? -1 : shape[k] + d;
             }
         }
-        String out = c.g().node(c.name(), "Concat", names, KerasGraph.integer("axis", onnxAxis));
+        String out = c.g().node(c.layer().name(), "Concat", names, KerasGraph.integer("axis", onnxAxis));
         return in.get(0).as(out, shape);
     }
 
@@ -406,7 +400,7 @@ final class KerasLayers {
 
     /** A config field that is a number or a list of numbers; {@code fallback} when absent. */
     static float[] numbers(Call c, String key, float fallback) {
-        JsonElement e = c.config().get(key);
+        JsonElement e = c.layer().config().get(key);
         if (e == null || e.isJsonNull()) {
             return new float[] {fallback};
         }
@@ -422,7 +416,7 @@ final class KerasLayers {
             }
             return out;
         }
-        throw new InputException(c.g().file(), c.place(), "has a " + key + " that is not a number or a list: " + e);
+        throw c.refused("has a " + key + " that is not a number or a list: " + e);
     }
 
     private static void flattenNumbers(JsonElement e, List<Float> into) {
