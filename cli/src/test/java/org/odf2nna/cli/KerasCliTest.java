@@ -118,8 +118,8 @@ class KerasCliTest {
         assertEquals(original.layerNames(), small.layerNames());
         assertTrue(small.network().parameterCount() < original.network().parameterCount(),
                 small.network().architecture());
-        assertEquals(original.dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(),
-                small.dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(), "the same datasets");
+        assertEquals(original.layout().dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(),
+                small.layout().dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(), "the same datasets");
         assertEquals(List.of("small.keras", "rich.keras", "rows.csv").stream().sorted().toList(),
                 Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList(), "no temporary file left");
         assertFalse(run.out().contains("note: written as"), "a Keras input written as Keras needs no note: " + run.out());

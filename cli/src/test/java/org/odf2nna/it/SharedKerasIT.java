@@ -90,9 +90,10 @@ class SharedKerasIT {
         assertEquals(original.network().inputs(), small.network().inputs());
         assertEquals(original.network().outputs(), small.network().outputs());
         assertTrue(small.network().parameterCount() <= original.network().parameterCount());
-        if (original.zip() != null) {
-            assertEquals(original.dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(),
-                    small.dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(), "the input's datasets");
+        if (original.sourceFile().zip() != null) {
+            assertEquals(original.layout().dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(),
+                    small.layout().dense().stream().map(KerasModel.DenseBinding::kernelPath).toList(),
+                    "the input's datasets");
             assertEquals(withoutUnits(original.modelConfig()), withoutUnits(small.modelConfig()),
                     name + ": the written config differs from the input's in more than the widths");
         }

@@ -93,11 +93,12 @@ public final class KerasGraphWriter {
      */
     public static void check(KerasModel original, List<Fold> folds, boolean legacyOut) {
         check(original, folds);
-        if (!legacyOut || original.container() != KerasFiles.Container.KERAS_ZIP) {
+        if (!legacyOut || original.sourceFile().container() != KerasFiles.Container.KERAS_ZIP) {
             return;
         }
         try (HdfFile in = HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
-            KerasWeights weights = new KerasWeights(original.source(), original.container(), in);
+            KerasModel.SourceFile file = original.sourceFile();
+            KerasWeights weights = new KerasWeights(file.source(), file.container(), in);
             Map<String, Integer> counts = new HashMap<>();
             JsonArray layers = original.modelConfig().getAsJsonObject("config").getAsJsonArray("layers");
             for (int i = 0; i < layers.size(); i++) {
@@ -105,7 +106,7 @@ public final class KerasGraphWriter {
                 int count = weights.ofAny(layer.name(), KerasReader.groupName(layer.kind(), counts), layer.place())
                         .size();
                 if (KerasLegacyH5.variableNames(layer, count) == null) {
-                    throw InputException.usage(original.source() + ": layer '" + layer.name() + "' (" + layer.kind()
+                    throw InputException.usage(file.source() + ": layer '" + layer.name() + "' (" + layer.kind()
                             + ") has " + count + " variables this tool cannot name in a legacy .h5; write .keras or "
                             + ".onnx");
                 }
@@ -118,7 +119,7 @@ public final class KerasGraphWriter {
      * the first reason and what works instead.
      */
     public static void check(KerasModel original, List<Fold> folds) {
-        String source = original.source().toString();
+        String source = original.sourceFile().source().toString();
         if (original.backbone() == null) {
             throw new IllegalArgumentException("a dense chain is written by KerasWriter");
         }
@@ -137,7 +138,7 @@ public final class KerasGraphWriter {
      * .keras archive, or a legacy .h5 file ({@link KerasLegacyH5}); {@link #check} passed.
      */
     public static byte[] write(KerasModel original, ModelProto graph, List<Fold> folds) {
-        return write(original, graph, folds, original.container() == KerasFiles.Container.LEGACY_H5);
+        return write(original, graph, folds, original.sourceFile().container() == KerasFiles.Container.LEGACY_H5);
     }
 
     /**
@@ -147,18 +148,19 @@ public final class KerasGraphWriter {
     public static byte[] write(KerasModel original, ModelProto graph, List<Fold> folds, boolean legacyOut) {
         KerasGraphWriter w = new KerasGraphWriter(original, graph, folds);
         JsonObject root = original.modelConfig().deepCopy();
-        boolean legacyIn = original.container() == KerasFiles.Container.LEGACY_H5;
-        try (HdfFile in = legacyIn ? new HdfFile(original.source())
+        KerasModel.SourceFile file = original.sourceFile();
+        boolean legacyIn = file.container() == KerasFiles.Container.LEGACY_H5;
+        try (HdfFile in = legacyIn ? new HdfFile(file.source())
                 : HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
-            List<KerasLegacyH5.LayerVariables> variables = w.writeLayers(root, new KerasWeights(original.source(),
-                    original.container(), in), legacyOut && !legacyIn);
+            List<KerasLegacyH5.LayerVariables> variables = w.writeLayers(root, new KerasWeights(file.source(),
+                    file.container(), in), legacyOut && !legacyIn);
             if (legacyOut) {
                 // A legacy file's model_config holds the model's class and config alone.
                 JsonObject config = new JsonObject();
                 config.add("class_name", root.get("class_name"));
                 config.add("config", root.get("config"));
                 byte[] h5 = KerasWriter.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
-                        : KerasLegacyH5.fromKeras(in, out, variables, w.replaced, original.kerasVersion()));
+                        : KerasLegacyH5.fromKeras(in, out, variables, w.replaced, file.kerasVersion()));
                 w.checkAllWritten();
                 return KerasLegacyH5.withConfig(h5, KerasWriter.GSON.toJson(config));
             }
@@ -212,7 +214,7 @@ public final class KerasGraphWriter {
     /** The .keras archive: {@code original}'s entries with the config and the weights replaced. */
     private static byte[] archive(KerasModel original, String config, byte[] weights) {
         List<KerasModel.ZipPart> parts = new ArrayList<>();
-        for (KerasModel.ZipPart p : original.zip()) {
+        for (KerasModel.ZipPart p : original.sourceFile().zip()) {
             switch (p.name()) {
                 case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
                         config.getBytes(StandardCharsets.UTF_8)));
@@ -241,7 +243,7 @@ public final class KerasGraphWriter {
 
     /** Whether a layer can be written back from the graph (its nodes found, its folds invertible). */
     private void checkLayer(KerasConfig.Layer layer, String kind) {
-        String source = original.source().toString();
+        String source = original.sourceFile().source().toString();
         switch (kind) {
             case "Conv2D", "Conv1D", "DepthwiseConv2D", "Dense" -> {
                 NodeProto n = layerNode(layer.name());
@@ -382,8 +384,8 @@ public final class KerasGraphWriter {
         }
         if (useBias) {
             String biasPath = vars.size() > 1 ? vars.get(1).path()
-                    : original.container() == KerasFiles.Container.LEGACY_H5 ? KerasWeights.varsGroupOf(kernelPath)
-                    + "/bias" : KerasWeights.varsGroupOf(kernelPath) + "/1";
+                    : original.sourceFile().container() == KerasFiles.Container.LEGACY_H5
+                    ? KerasWeights.varsGroupOf(kernelPath) + "/bias" : KerasWeights.varsGroupOf(kernelPath) + "/1";
             replaced.put(biasPath, u.bias());
         }
         width.put(layer.name(), (long) units);
@@ -471,7 +473,7 @@ public final class KerasGraphWriter {
             out.add(constantAffine(layer, folded));
         }
         if (batchNorms > 1) {
-            throw InputException.usage(original.source() + ": layer '" + layer + "' has " + batchNorms
+            throw InputException.usage(original.sourceFile().source() + ": layer '" + layer + "' has " + batchNorms
                     + " BatchNormalizations folded into it; write ONNX (-o NAME.onnx)");
         }
         return out;
@@ -506,7 +508,7 @@ public final class KerasGraphWriter {
             }
             break;
         }
-        throw InputException.usage(original.source() + ": layer '" + folded + "', folded into '" + layer
+        throw InputException.usage(original.sourceFile().source() + ": layer '" + folded + "', folded into '" + layer
                 + "' when the graph was cleaned, is not an operation by one number; it cannot be written back as "
                 + "Keras; write ONNX (-o NAME.onnx)");
     }
@@ -531,16 +533,17 @@ public final class KerasGraphWriter {
             }
             double epsilon = KerasConfig.number(config, "epsilon", 1e-3);
             if (epsilon >= 1) {
-                throw InputException.usage(original.source() + ": layer '" + layer.name() + "' has epsilon " + epsilon
-                        + "; a folded BatchNormalization is written as the identity, which needs epsilon below 1");
+                throw InputException.usage(original.sourceFile().source() + ": layer '" + layer.name()
+                        + "' has epsilon " + epsilon + "; a folded BatchNormalization is written as the identity, which "
+                        + "needs epsilon below 1");
             }
             p[0] = filledFloats(beta.length, 1);
             p[1] = beta;
             p[2] = new float[beta.length];
             p[3] = filledFloats(beta.length, (float) (1 - epsilon));
             if (!center) {
-                throw InputException.usage(original.source() + ": layer '" + layer.name() + "' has center=False and "
-                        + "was folded into a layer with a bias; write ONNX (-o NAME.onnx)");
+                throw InputException.usage(original.sourceFile().source() + ": layer '" + layer.name()
+                        + "' has center=False and was folded into a layer with a bias; write ONNX (-o NAME.onnx)");
             }
         }
         for (int r = 0; r < roles.size(); r++) {
@@ -558,7 +561,7 @@ public final class KerasGraphWriter {
     // ---- values ----------------------------------------------------------------------------------------------
 
     private float[] values(TensorProto t) {
-        return OnnxValues.floats(t, original.source(), t.getName());
+        return OnnxValues.floats(t, original.sourceFile().source(), t.getName());
     }
 
     private static void scaleUnits(float[] w, long[] dims, boolean gemm, boolean transB, float[] inverse) {

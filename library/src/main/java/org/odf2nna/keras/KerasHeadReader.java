@@ -61,7 +61,7 @@ final class KerasHeadReader {
         } else {
             int width = head.network().inputs();
             if (chainInput.channels() >= 0 && chainInput.channels() != width) {
-                throw new InputException(reader.file(), KerasConfig.place(head.dense().get(0).name()), "has "
+                throw new InputException(reader.file(), KerasConfig.place(head.layout().dense().get(0).name()), "has "
                         + width + " inputs but the layer before it gives " + chainInput.channels() + " values per row");
             }
             graph = joined(backbone.graph.proto(), head, chainInput.name());

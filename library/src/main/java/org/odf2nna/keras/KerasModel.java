@@ -54,34 +54,6 @@ public record KerasModel(SourceFile sourceFile, JsonObject modelConfig, DenseNet
         }
     }
 
-    public Path source() {
-        return sourceFile.source();
-    }
-
-    public KerasFiles.Container container() {
-        return sourceFile.container();
-    }
-
-    public String kerasVersion() {
-        return sourceFile.kerasVersion();
-    }
-
-    public List<ZipPart> zip() {
-        return sourceFile.zip();
-    }
-
-    public List<DenseBinding> dense() {
-        return layout.dense();
-    }
-
-    public List<BatchNormBinding> batchNorms() {
-        return layout.batchNorms();
-    }
-
-    public List<Fold> folds() {
-        return layout.folds();
-    }
-
     /**
      * The layers before the dense head, translated into an ONNX graph that ends in the head's Gemm nodes: the whole
      * model as every command reads it. Null for a dense chain, read as a {@link DenseNetwork} alone.
@@ -134,12 +106,12 @@ public record KerasModel(SourceFile sourceFile, JsonObject modelConfig, DenseNet
 
     /** The Keras layer names of the network's dense layers, input to output. */
     public List<String> layerNames() {
-        return dense().stream().map(DenseBinding::name).toList();
+        return layout.dense().stream().map(DenseBinding::name).toList();
     }
 
     /** "Keras 3.5.0 .keras" or "Keras 2.1.1 HDF5", for display. */
     public String describe() {
-        String version = kerasVersion().isEmpty() ? "Keras" : "Keras " + kerasVersion();
-        return version + (container() == KerasFiles.Container.KERAS_ZIP ? " .keras" : " HDF5 (.h5)");
+        String version = sourceFile.kerasVersion().isEmpty() ? "Keras" : "Keras " + sourceFile.kerasVersion();
+        return version + (sourceFile.container() == KerasFiles.Container.KERAS_ZIP ? " .keras" : " HDF5 (.h5)");
     }
 }

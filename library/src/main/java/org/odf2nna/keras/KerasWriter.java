@@ -72,7 +72,7 @@ public final class KerasWriter {
         if (!network.prefix().isEmpty()) {
             throw new IllegalArgumentException("a network with an input prefix cannot be written as Keras");
         }
-        if (original != null && original.container() == KerasFiles.Container.KERAS_ZIP) {
+        if (original != null && original.sourceFile().container() == KerasFiles.Container.KERAS_ZIP) {
             return sameLayout(original, network);
         }
         return SequentialConfig.fresh(network, original);
@@ -91,7 +91,7 @@ public final class KerasWriter {
             throw InputException.usage("the model has an input prefix (" + String.join(", ", network.prefix().operations())
                     + ") that a Keras file written by this tool cannot express; write ONNX instead");
         }
-        if (original == null || original.container() != KerasFiles.Container.KERAS_ZIP) {
+        if (original == null || original.sourceFile().container() != KerasFiles.Container.KERAS_ZIP) {
             for (DenseLayer layer : network.layers()) {
                 SequentialConfig.kerasName(layer.activation());
             }
@@ -103,12 +103,12 @@ public final class KerasWriter {
      * with a dense head read, whose first Dense layer keeps its inputs (the backbone's output).
      */
     private static void checkBackbone(KerasModel original, DenseNetwork network) {
-        String source = original.source().toString();
-        if (original.container() != KerasFiles.Container.KERAS_ZIP) {
+        String source = original.sourceFile().source().toString();
+        if (original.sourceFile().container() != KerasFiles.Container.KERAS_ZIP) {
             throw InputException.usage(source + " is a legacy .h5 with layers before its dense head; a Keras file is "
                     + "written back from a .keras only (model.save(\"model.keras\") in Keras 3), else write ONNX");
         }
-        if (original.dense().isEmpty()) {
+        if (original.layout().dense().isEmpty()) {
             throw InputException.usage(source + " has no dense head at its end that this tool reads as a chain; its "
                     + "pruned model is written as ONNX only");
         }
@@ -131,11 +131,11 @@ public final class KerasWriter {
         JsonObject config = root.getAsJsonObject("config");
         JsonArray layers = config.getAsJsonArray("layers");
         Map<Integer, Integer> denseAt = new HashMap<>();
-        for (int k = 0; k < original.dense().size(); k++) {
-            denseAt.put(original.dense().get(k).configIndex(), k);
+        for (int k = 0; k < original.layout().dense().size(); k++) {
+            denseAt.put(original.layout().dense().get(k).configIndex(), k);
         }
         Map<Integer, KerasModel.BatchNormBinding> batchNormAt = new HashMap<>();
-        for (KerasModel.BatchNormBinding bn : original.batchNorms()) {
+        for (KerasModel.BatchNormBinding bn : original.layout().batchNorms()) {
             batchNormAt.put(bn.configIndex(), bn);
         }
         Map<String, Object> replaced = new LinkedHashMap<>();
@@ -147,12 +147,12 @@ public final class KerasWriter {
             setInboundWidth(layer.get("inbound_nodes"), width);
             Integer k = denseAt.get(i);
             if (k != null) {
-                replaceDense(original.dense().get(k), network.layer(k), lc, replaced);
+                replaceDense(original.layout().dense().get(k), network.layer(k), lc, replaced);
                 width = network.layer(k).units();
             }
             KerasModel.BatchNormBinding bn = batchNormAt.get(i);
             if (bn != null) {
-                replaceWithIdentity(original.source(), bn, width, replaced);
+                replaceWithIdentity(original.sourceFile().source(), bn, width, replaced);
             }
         }
         if (from == 0) {
@@ -169,7 +169,7 @@ public final class KerasWriter {
             throw new IllegalStateException("weights not written: " + replaced.keySet());
         }
         List<KerasModel.ZipPart> parts = new ArrayList<>();
-        for (KerasModel.ZipPart p : original.zip()) {
+        for (KerasModel.ZipPart p : original.sourceFile().zip()) {
             switch (p.name()) {
                 case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
                         GSON.toJson(root).getBytes(StandardCharsets.UTF_8)));
@@ -368,12 +368,12 @@ public final class KerasWriter {
     }
 
     static byte[] part(KerasModel model, String name) {
-        for (KerasModel.ZipPart p : model.zip()) {
+        for (KerasModel.ZipPart p : model.sourceFile().zip()) {
             if (p.name().equals(name)) {
                 return p.bytes();
             }
         }
-        throw new IllegalStateException(model.source() + " has no " + name);
+        throw new IllegalStateException(model.sourceFile().source() + " has no " + name);
     }
 
     static byte[] zip(List<KerasModel.ZipPart> parts) {

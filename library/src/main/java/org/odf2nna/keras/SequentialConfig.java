@@ -41,7 +41,7 @@ final class SequentialConfig {
         for (int l = 0; l < network.layers().size(); l++) {
             DenseLayer d = network.layer(l);
             boolean last = l == network.layers().size() - 1;
-            String name = source != null && l < source.dense().size() ? source.dense().get(l).name()
+            String name = source != null && l < source.layout().dense().size() ? source.layout().dense().get(l).name()
                     : l == 0 ? "dense" : "dense_" + l;
             String activation = kerasName(d.activation());
             JsonObject extra = activation == null ? activationLayer(d.activation(), name) : null;

@@ -57,7 +57,7 @@ public final class KerasGraphOutput {
                     + "Keras file is written back from a Keras file only: name the output .onnx");
         }
         boolean h5 = h5Name(output);
-        if (keras.container() == org.odf2nna.keras.KerasFiles.Container.LEGACY_H5 && !h5) {
+        if (keras.sourceFile().container() == org.odf2nna.keras.KerasFiles.Container.LEGACY_H5 && !h5) {
             // A .keras archive's weights are laid out by layer class, not by name: not made from a legacy file here.
             throw InputException.usage("-o " + output + ": the pruned graph of " + model + " is written back as .h5, "
                     + "its own format: name it .h5, or .onnx");

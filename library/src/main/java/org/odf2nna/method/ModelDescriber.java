@@ -60,7 +60,7 @@ public final class ModelDescriber {
                 ? "classification (" + Task.classCount(network.outputs()) + " classes)" : "regression",
                 network.outputs(), network.architecture(), network.parameterCount(), layers);
         ModelDescription.Keras kerasFile = new ModelDescription.Keras(keras == null ? List.of()
-                : keras.folds().stream().map(KerasModel.Fold::describe).toList(),
+                : keras.layout().folds().stream().map(KerasModel.Fold::describe).toList(),
                 keras == null ? null : keras.describe());
         return new ModelDescription(read.source().toString(), ModelFiles.formatOf(read.source()).id(), graph, front,
                 chain, read.operatorCounts(), kerasFile, cleaned);

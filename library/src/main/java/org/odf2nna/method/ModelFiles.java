@@ -88,8 +88,8 @@ public final class ModelFiles {
     /** A Keras model as the ONNX graph every command works on (Gemm and activation nodes). */
     public static OnnxDenseModel asOnnx(KerasModel keras) {
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put(SOURCE_METADATA, keras.describe() + " " + keras.source().getFileName());
-        return DenseChainReader.read(kerasGraph(keras, metadata), keras.source());
+        metadata.put(SOURCE_METADATA, keras.describe() + " " + keras.sourceFile().source().getFileName());
+        return DenseChainReader.read(kerasGraph(keras, metadata), keras.sourceFile().source());
     }
 
     /** A Keras model's graph: its dense chain as Gemm nodes, or with a backbone the translated model. */

@@ -129,7 +129,7 @@ public final class ModelReader {
     /** A Keras file: its dense chain as a new graph (Gemm and activation nodes named after the Keras layers). */
     private static Produced keras(Path model) {
         KerasModel keras = KerasReader.read(model);
-        String description = keras.describe() + " " + keras.source().getFileName();
+        String description = keras.describe() + " " + keras.sourceFile().source().getFileName();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(ModelFiles.SOURCE_METADATA, description);
         if (keras.backbone() != null) {

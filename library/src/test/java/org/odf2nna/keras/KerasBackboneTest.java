@@ -250,7 +250,7 @@ class KerasBackboneTest {
         if (!output.equals("output")) {
             proto.getGraphBuilder().addOutput(KerasGraph.info(output, new long[] {-1, width}, true));
         }
-        try (OnnxRunner runner = OnnxRunner.open(proto.build(), input, Device.CPU, model.source())) {
+        try (OnnxRunner runner = OnnxRunner.open(proto.build(), input, Device.CPU, model.sourceFile().source())) {
             Map<String, float[]> out = runner.run(x, rows, H * W * C, List.of(output));
             return out.get(output);
         }

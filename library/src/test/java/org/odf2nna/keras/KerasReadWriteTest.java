@@ -56,11 +56,11 @@ class KerasReadWriteTest {
                 n.layers().stream().map(DenseLayer::activation).toList());
         assertEquals(List.of("dense_6", "dense_7", "dense_8", "dense_9"), model.layerNames());
         // dense_6 is the first Dense, so its weights are in layers/dense whatever the config calls it.
-        assertEquals("layers/dense/vars/0", model.dense().get(0).kernelPath());
-        assertEquals("layers/dense_3/vars/1", model.dense().get(3).biasPath());
-        assertNull(model.dense().get(1).biasPath(), "dense_7 has use_bias=False");
+        assertEquals("layers/dense/vars/0", model.layout().dense().get(0).kernelPath());
+        assertEquals("layers/dense_3/vars/1", model.layout().dense().get(3).biasPath());
+        assertNull(model.layout().dense().get(1).biasPath(), "dense_7 has use_bias=False");
         assertEquals("input_layer_3", model.inputName());
-        assertEquals("3.5.0", model.kerasVersion());
+        assertEquals("3.5.0", model.sourceFile().kerasVersion());
 
         float[] x = KerasTestFiles.rows(ROWS, 4, 7);
         assertClose(KerasTestFiles.forward(layers, x, ROWS), n.forward(x, ROWS), 1e-5);
@@ -76,9 +76,9 @@ class KerasReadWriteTest {
         KerasModel windows = KerasReader.read(KerasTestFiles.keras(dir.resolve("w.keras"), layers, true));
         KerasModel legacy = KerasReader.read(KerasTestFiles.legacyH5(dir.resolve("legacy.h5"), layers, true));
 
-        assertEquals("layers\\dense/vars/0", windows.dense().get(0).kernelPath());
-        assertEquals("model_weights/dense_1/dense_1/kernel:0", legacy.dense().get(0).kernelPath());
-        assertEquals(KerasFiles.Container.LEGACY_H5, legacy.container());
+        assertEquals("layers\\dense/vars/0", windows.layout().dense().get(0).kernelPath());
+        assertEquals("model_weights/dense_1/dense_1/kernel:0", legacy.layout().dense().get(0).kernelPath());
+        assertEquals(KerasFiles.Container.LEGACY_H5, legacy.sourceFile().container());
         float[] x = KerasTestFiles.rows(ROWS, 4, 8);
         double[] expected = KerasTestFiles.forward(layers, x, ROWS);
         assertClose(expected, windows.network().forward(x, ROWS), 1e-5);

@@ -154,7 +154,7 @@ class KerasGraphWriteTest {
         shrink("mnv2_tiny.keras", dir.resolve("asked.h5"));
         shrink("mnv2_tiny.keras", dir.resolve("twin.keras"));
         KerasModel back = ModelFiles.readKeras(dir.resolve("asked.h5"));
-        assertEquals(org.odf2nna.keras.KerasFiles.Container.LEGACY_H5, back.container());
+        assertEquals(org.odf2nna.keras.KerasFiles.Container.LEGACY_H5, back.sourceFile().container());
         assertEquals(widths(dir.resolve("twin.keras")), widths(dir.resolve("asked.h5")));
         assertEquals(KerasGraphOutput.difference(ModelReader.read(dir.resolve("twin.keras")).graph(),
                 dir.resolve("twin.keras"), ModelReader.read(dir.resolve("asked.h5")).graph(), dir.resolve("asked.h5")),
@@ -172,7 +172,7 @@ class KerasGraphWriteTest {
         assertEquals(widths(dir.resolve("small.keras")), h5);
         assertTrue(!h5.equals(widths(resource("mnv2_tiny.h5"))), "some layer narrower: " + h5);
         KerasModel back = ModelFiles.readKeras(dir.resolve("small.h5"));
-        assertEquals(org.odf2nna.keras.KerasFiles.Container.LEGACY_H5, back.container());
+        assertEquals(org.odf2nna.keras.KerasFiles.Container.LEGACY_H5, back.sourceFile().container());
         assertNotNull(back.backbone());
         // The optimizer's state had the old shapes: left out.
         try (io.jhdf.HdfFile f = new io.jhdf.HdfFile(dir.resolve("small.h5"))) {
