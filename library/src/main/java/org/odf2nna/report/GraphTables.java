@@ -201,8 +201,30 @@ public final class GraphTables {
                             * (o.multiplyAddsBefore() - o.multiplyAddsAfter()) / o.multiplyAddsBefore())));
         }
         s.append(String.format(Locale.ROOT, "; %.0f s%n", r.seconds()));
+        s.append(lossWarning(j));
         s.append("Wrote  ").append(r.output()).append('\n');
         return s.toString();
+    }
+
+    /** Points of validation accuracy past which evolve's written model is said loudly to lose (sweep's default). */
+    static final double LOSS_WARNING_POINTS = 1.0;
+
+    /**
+     * A loud line when evolve's written model scores more than {@link #LOSS_WARNING_POINTS} below the original on the
+     * validation rows: evolve promises nothing, and sweep is what keeps a loss within bounds.
+     */
+    private static String lossWarning(GraphEvolveReport.Judgements j) {
+        if (j.original().regression() || Double.isNaN(j.original().accuracy()) || Double.isNaN(j.written().accuracy())) {
+            return "";
+        }
+        double lost = 100 * (j.original().accuracy() - j.written().accuracy());
+        if (lost <= LOSS_WARNING_POINTS) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "WARNING: the written model scores %.2f points below the original on the "
+                + "validation rows (%s against %s); evolve keeps no promise on accuracy: sweep writes the smallest round "
+                + "its validation rows certify within --max-drop (1 point by default)%n", lost, accuracy(j.written()),
+                accuracy(j.original()));
     }
 
     /**
