@@ -223,8 +223,8 @@ public final class GraphTables {
         }
         return String.format(Locale.ROOT, "WARNING: the written model scores %.2f points below the original on the "
                 + "validation rows (%s against %s); evolve keeps no promise on accuracy: sweep writes the smallest round "
-                + "its validation rows certify within --max-drop (1 point by default)%n", lost, accuracy(j.written()),
-                accuracy(j.original()));
+                + "its validation rows certify within %s (1 point by default)%n", lost, accuracy(j.written()),
+                accuracy(j.original()), org.odf2nna.Setting.MAX_DROP.ref());
     }
 
     /**
