@@ -85,7 +85,33 @@ public final class Converter {
         if (Int8Conversion.appliesTo(model, format, quantize, calibration)) {
             return Int8Conversion.convert(model, output, quantize, calibration, checks);
         }
+        if (format == ModelFormat.ONNX && !quantize.int8() && ModelFiles.formatOf(model) != ModelFormat.ONNX
+                && GraphEvaluator.chainOrNull(model) == null) {
+            return graphToOnnx(model, output);
+        }
         return convertChain(model, output, format, quantize, fallback);
+    }
+
+    /**
+     * A Keras file or SavedModel with no dense chain at its end, as ONNX: the graph every command reads of it (its
+     * layers translated, BatchNormalization folded), read back and run beside it in ONNX Runtime on made-up rows
+     * before it replaces anything.
+     */
+    private static Conversion graphToOnnx(Path model, Path output) {
+        OutputPaths.checkWritable(output, model);
+        ModelProto graph = ModelReader.read(model).graph();
+        double[] difference = new double[1];
+        AtomicFiles.writeBytes(output, Producer.stamp(graph).toByteArray(), temp -> {
+            difference[0] = KerasGraphOutput.difference(graph, model, OnnxModelFile.read(temp), temp);
+            if (!(difference[0] <= KerasGraphOutput.TOLERANCE)) {
+                throw new IOException("the written ONNX computes outputs " + difference[0] + " away from the graph "
+                        + "read (relative)");
+            }
+        });
+        long parameters = org.odf2nna.graph.GraphSweep.describe(graph, model).modelParameters();
+        return new Conversion(model.toString(), ModelFiles.formatOf(model).id(), output.toString(), "onnx", "graph",
+                parameters, new Conversion.Check(KerasGraphOutput.CHECK_ROWS, difference[0]),
+                new Conversion.Storage(false, bytes(model), bytes(output), 0, "none", null));
     }
 
     private static Conversion convertChain(Path model, Path output, ModelFormat format, Quantize quantize,

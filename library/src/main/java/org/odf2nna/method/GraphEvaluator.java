@@ -42,7 +42,9 @@ public final class GraphEvaluator {
      */
     public static Result evaluate(Path model, EvalData data, Task task, ModelInputs inputs, Device device,
             Progress progress) {
-        ModelProto proto = OnnxModelFile.read(model);
+        // A Keras file or SavedModel is run as the graph the other commands read of it.
+        ModelProto proto = ModelFiles.formatOf(model) == org.odf2nna.settings.ModelFormat.ONNX
+                ? OnnxModelFile.read(model) : ModelReader.read(model).graph();
         Path file = data.file();
         // Labels per position (an .npz array y of [rows, positions]) are read apart from the rows' inputs.
         boolean perPosition = PositionEvaluator.labelsPerPosition(file);
@@ -94,6 +96,12 @@ public final class GraphEvaluator {
         try {
             return ModelFiles.read(model);
         } catch (InputException e) {
+            if (!e.malformed() && ModelFiles.formatOf(model) != org.odf2nna.settings.ModelFormat.ONNX
+                    && readsAsGraph(model)) {
+                // A Keras file or SavedModel without a dense chain at its end (a 1x1-conv classifier and a
+                // Flatten): run as the graph every other command reads.
+                return null;
+            }
             if (e.malformed() || ModelFiles.formatOf(model) != org.odf2nna.settings.ModelFormat.ONNX) {
                 throw e;
             }
@@ -104,6 +112,15 @@ public final class GraphEvaluator {
                 throw e;
             }
             return null;
+        }
+    }
+
+    /** Whether a Keras file or SavedModel reads as a graph (as inspect, shrink and sweep read it). */
+    static boolean readsAsGraph(Path model) {
+        try {
+            return ModelReader.read(model).graph().getGraph().getNodeCount() > 0;
+        } catch (InputException | IllegalStateException e) {
+            return false;
         }
     }
 

@@ -28,7 +28,7 @@ public final class KerasGraphOutput {
     public static final String HASH_METADATA = "odf2nna.keras.sha256";
 
     /** Rows the written file and the graph are compared on. */
-    private static final int CHECK_ROWS = 8;
+    static final int CHECK_ROWS = 8;
     /** The largest difference allowed between them, relative to max(1, |output|). */
     static final double TOLERANCE = 1e-3;
 

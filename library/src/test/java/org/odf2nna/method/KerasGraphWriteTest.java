@@ -149,6 +149,61 @@ class KerasGraphWriteTest {
     }
 
     @Test
+    void aBackboneWithoutADenseHeadConvertsToOnnxThatComputesWhatKerasPredicts() throws Exception {
+        // mnv3_tiny ends in a 1x1-conv classifier and a Flatten: no dense chain, a graph for convert as for sweep.
+        Path onnx = dir.resolve("v3.onnx");
+        org.odf2nna.report.Conversion c = Converter.convert(resource("mnv3_tiny.keras"), onnx,
+                org.odf2nna.settings.ModelFormat.ONNX, org.odf2nna.settings.Quantize.NONE, null);
+        assertEquals("graph", c.architecture());
+        float[] keras = npyFloats(resource("mnv3_tiny.predictions.npy"));
+        float[] x = npzFloats(resource("rows_tiny.npz"), "x.npy");
+        var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (var session = env.createSession(onnx.toString());
+                var input = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(x),
+                        new long[] {32, 16, 16, 3});
+                var out = session.run(Map.of(session.getInputNames().iterator().next(), input))) {
+            float[][] y = (float[][]) out.get(0).getValue();
+            for (int r = 0; r < 32; r++) {
+                for (int k = 0; k < 4; k++) {
+                    assertEquals(keras[r * 4 + k], y[r][k], 1e-4, "row " + r + " class " + k);
+                }
+            }
+        }
+        // eval runs the same graph.
+        var measured = GraphEvaluator.evaluate(resource("mnv3_tiny.keras"), new EvalData(resource("rows_tiny.npz"),
+                org.odf2nna.data.ColumnRequest.of(-1, null, org.odf2nna.data.ColumnRequest.Target.REQUIRED), 16),
+                null, ModelInputs.NONE, org.odf2nna.Device.CPU, Progress.NONE);
+        assertTrue(measured.metrics() instanceof org.odf2nna.metrics.Metrics.Classification, measured.toString());
+        assertEquals(null, GraphEvaluator.chainOrNull(resource("mnv3_tiny.keras")), "no dense chain: a graph");
+    }
+
+    /** A little-endian float32 .npy's values. */
+    private static float[] npyFloats(Path npy) throws IOException {
+        return floats(Files.readAllBytes(npy));
+    }
+
+    private static float[] npzFloats(Path npz, String entry) throws IOException {
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(npz))) {
+            ZipEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                if (e.getName().equals(entry)) {
+                    return floats(in.readAllBytes());
+                }
+            }
+        }
+        throw new IOException(npz + " has no " + entry);
+    }
+
+    private static float[] floats(byte[] npy) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(npy).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int header = 10 + (b.getShort(8) & 0xffff);
+        b.position(header);
+        float[] out = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(out);
+        return out;
+    }
+
+    @Test
     void aKerasArchiveIsWrittenAsALegacyH5OnRequest() throws IOException {
         assertTrue(KerasGraphOutput.writes(resource("mnv2_tiny.keras"), dir.resolve("asked.h5")));
         shrink("mnv2_tiny.keras", dir.resolve("asked.h5"));
