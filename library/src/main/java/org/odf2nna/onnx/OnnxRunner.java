@@ -89,7 +89,19 @@ public final class OnnxRunner implements AutoCloseable {
                 Path folder = file.toAbsolutePath().normalize().getParent();
                 options.addConfigEntry("session.model_external_initializers_file_folder_path", folder.toString());
             }
-            OrtSession session = createSession(env, model, options);
+            OrtSession session;
+            try {
+                session = createSession(env, model, options);
+            } catch (OrtException e) {
+                if (!String.valueOf(e.getMessage()).contains("Op (Reorder")) {
+                    throw e;
+                }
+                // ONNX Runtime's NCHWc layout rewrite (all optimizations only) rejects some graphs it was given
+                // (a pruned torchvision GoogLeNet's refit graph: "ReorderOutput ... invalid channel count"); the
+                // extended level computes the same without that rewrite.
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+                session = createSession(env, model, options);
+            }
             return new OnnxRunner(session, input, file);
         } catch (OrtException e) {
             throw new InputException(file, null, "ONNX Runtime cannot load the model: " + firstLine(e.getMessage()), e);
