@@ -96,30 +96,7 @@ public final class GraphEvolve {
      * form, the second layers refitted towards the original, retrained end to end where the settings say.
      */
     public static GivenRound.Made round(Search search, Mask best, GraphRows training, Progress progress) {
-        RoundModels told = new RoundModels() {
-            @Override
-            public void update(String phase, long done, long total, String detail) {
-                progress.update(phase, done, total, detail);
-            }
-
-            @Override
-            public void done(String phase) {
-                progress.done(phase);
-            }
-
-            @Override
-            public void note(String text) {
-                progress.note(text);
-            }
-
-            @Override
-            public void refitted(int round, ModelProto model) {
-            }
-
-            @Override
-            public void finished(int round, ModelProto model) {
-            }
-        };
+        RoundModels told = RoundModels.progressOnly(progress);
         return GivenRound.made(search.from(), search.canonical(), training, blocks -> search.masks().dropped(best,
                 blocks), 1, search.settings(), told);
     }

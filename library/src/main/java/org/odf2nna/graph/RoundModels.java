@@ -17,4 +17,32 @@ public interface RoundModels extends Progress {
 
     /** Round {@code round} as the sweep judges it. */
     void finished(int round, ModelProto model);
+
+    /** {@code progress} told what a round's making says, its graphs not kept. */
+    static RoundModels progressOnly(Progress progress) {
+        return new RoundModels() {
+            @Override
+            public void update(String phase, long done, long total, String detail) {
+                progress.update(phase, done, total, detail);
+            }
+
+            @Override
+            public void done(String phase) {
+                progress.done(phase);
+            }
+
+            @Override
+            public void note(String text) {
+                progress.note(text);
+            }
+
+            @Override
+            public void refitted(int round, ModelProto model) {
+            }
+
+            @Override
+            public void finished(int round, ModelProto model) {
+            }
+        };
+    }
 }
