@@ -51,8 +51,8 @@ def share(described):
     return 100.0 * described["blockShare"]
 
 
-def sweep(zoo, name):
-    """(seconds, exit code, written path or None)."""
+def sweep(zoo, name, extra):
+    """(seconds, exit code, written path or None); extra: more sweep options (--max-drop, --allow-slower)."""
     out = os.path.join(zoo, name + ".swept.onnx")
     if os.path.exists(out):
         os.remove(out)
@@ -61,7 +61,8 @@ def sweep(zoo, name):
         run = subprocess.run([TOOL, "sweep", os.path.join(zoo, name + ".init.onnx"),
                               "--train", os.path.join(zoo, name + ".train.npz"),
                               "--validation", os.path.join(zoo, name + ".validation.npz"),
-                              "--graph-retrain", "sequential", "--max-drop", "50", "-o", out],
+                              "--graph-retrain", "sequential",
+                              *([] if "--max-drop" in extra else ["--max-drop", "50"]), *extra, "-o", out],
                              stdout=log, stderr=subprocess.STDOUT)
     return time.time() - start, run.returncode, out if os.path.exists(out) else None
 
@@ -84,6 +85,9 @@ def main():
     ap.add_argument("--models", default="", help="only these models, comma-separated (default: every export there)")
     ap.add_argument("--reuse", action="store_true",
                     help="take a sweep already written (NAME.swept.onnx, NAME.sweep.txt) instead of sweeping again")
+    ap.add_argument("--extra", default="",
+                    help="more sweep options, space-separated, after the defaults (a --max-drop here replaces 50), e.g. "
+                         "'--max-drop 90 --allow-slower'; the table's rows then say so")
     args = ap.parse_args()
     names = sorted(f[:-len(".json")] for f in os.listdir(args.zoo) if f.endswith(".json"))
     if args.models:
@@ -107,7 +111,7 @@ def main():
             if args.reuse and os.path.exists(done) and os.path.exists(log):
                 seconds, code, written = float("nan"), 0 if "Wrote" in open(log).read() else -1, done
             else:
-                seconds, code, written = sweep(args.zoo, name)
+                seconds, code, written = sweep(args.zoo, name, args.extra.split())
             ran = ort_runs(os.path.join(args.zoo, name + ".init.onnx"), written, meta["size"]) if written else None
             row["sweep"] = (seconds, code, written is not None, ran)
         rows.append(row)
@@ -124,6 +128,8 @@ def main():
             wrote = "%s (exit %d%s)" % ("yes" if written else "no", code,
                                           "" if seconds != seconds else ", %.0f s" % seconds)
             ran = "" if ok is None else ("yes" if ok else "NO")
+        if args.extra and r["sweep"] is not None:
+            wrote += " with `%s`" % args.extra
         print("| %s | %d | %s | %s | %s | %s | %s | %s |" % (r["model"], r["size"], format(r["parameters"], ","),
               pct(r["init"]), pct(r["trained"]), "yes" if r["same"] else "NO", wrote, ran))
     both = [r for r in rows if (r["init"] or 0) >= 80 and (r["trained"] or 0) >= 80]
