@@ -95,6 +95,7 @@ class RowsByInputNameCliTest {
             String err = run.err().strip();
             assertEquals(1, err.lines().count(), err);
             assertTrue(err.startsWith("odf2nna-onnx: error: " + cut + ": is not a readable Parquet file ("), err);
+            assertTrue(!err.contains("InputFile@"), "no reader object's name in the reason: " + err);
             assertTrue(!Files.exists(dir.resolve("o.onnx")), "nothing written");
         }
     }

@@ -205,10 +205,16 @@ public final class ParquetRows implements RowReader {
         return new InputException(file, place, "cannot be read as Parquet (" + reason(e) + ")", e);
     }
 
-    /** The library's reason in one line, without its stack. */
-    private static String reason(Throwable e) {
+    /** The library's reason in one line, without its stack or the reader's object name. */
+    static String reason(Throwable e) {
         String m = e.getMessage();
         String line = m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip().lines().findFirst().orElse(m);
+        // parquet-java starts some reasons with its input object's toString ("...LocalInputFile@1b2c3d is not a
+        // Parquet file"), which names nothing the user has; the file is named before the reason anyway.
+        line = line.replaceAll("\\S*InputFile@\\p{XDigit}+\\s*", "").strip();
+        if (line.startsWith("is not a Parquet file")) {
+            return "no Parquet footer at its end: truncated, or another format";
+        }
         return CsvReader.abbreviate(line);
     }
 
