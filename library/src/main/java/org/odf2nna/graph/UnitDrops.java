@@ -64,18 +64,25 @@ final class UnitDrops {
             most[owner[b]] = Math.min(most[owner[b]], measured.most()[b]);
             multiple[owner[b]] = Math.max(multiple[owner[b]], multiple(blocks.get(b), roundTo));
         }
+        List<java.util.SortedMap<Integer, Integer>> branches = branches(blocks, owner);
         List<Chunk> chunks = new ArrayList<>();
         for (int b = 0; b < n; b++) {
             if (owner[b] == b) {
-                chunks.addAll(chunks(b, scores.get(b), most[b], multiple[b]));
+                chunks.addAll(branches.get(b).isEmpty() ? chunks(b, scores.get(b), most[b], multiple[b])
+                        : branchChunks(b, scores.get(b), multiple[b], branches.get(b)));
             }
         }
         chunks.sort(Comparator.comparingDouble(Chunk::score));
         double removed = 0;
+        int[] taken = new int[n];
         for (Chunk c : chunks) {
             if (removed >= target) {
                 break;
             }
+            if (taken[c.block()] + c.units().length > most[c.block()]) {
+                continue; // a Concat's branches are chunked apart: the stream's own limit is kept here
+            }
+            taken[c.block()] += c.units().length;
             DenseBlock block = blocks.get(c.block());
             // A head goes with its unitSize channels; a dense unit is one channel.
             for (int u : c.units()) {
@@ -135,6 +142,50 @@ final class UnitDrops {
         }
         int m = block.kind() == DenseBlock.Kind.CONV ? roundTo.channels() : roundTo.units();
         return block.sizes().width() < m ? 1 : m;
+    }
+
+    /**
+     * Per block, the branches of a Concat whose output its stream is ({offset: span} of the stream's units), empty for
+     * a block of one tensor: each branch is its own convolution's output, so each keeps a multiple of its own, and
+     * never none (ONNX Runtime's blocked layout and some runtimes reject a Conv of no output channels).
+     */
+    private static List<java.util.SortedMap<Integer, Integer>> branches(List<DenseBlock> blocks, int[] owner) {
+        List<java.util.SortedMap<Integer, Integer>> out = new ArrayList<>();
+        for (int b = 0; b < blocks.size(); b++) {
+            out.add(new java.util.TreeMap<>());
+        }
+        for (int b = 0; b < blocks.size(); b++) {
+            for (DenseBlock.UnitSlot slot : blocks.get(b).rewrites().slots()) {
+                if (slot.span() > 0) {
+                    out.get(owner[b]).put(slot.offset(), slot.span());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The chunks of a stream joined by a Concat: each branch's units cut as {@link #chunks} cuts a block's, at least
+     * one multiple of the branch kept (one unit where the branch is narrower than the multiple); the stream's own most
+     * is kept as the chunks are taken.
+     */
+    static List<Chunk> branchChunks(int b, double[] scores, int multiple,
+            java.util.SortedMap<Integer, Integer> branches) {
+        List<Chunk> out = new ArrayList<>();
+        for (var branch : branches.entrySet()) {
+            int offset = branch.getKey();
+            int span = branch.getValue();
+            int m = span < multiple ? 1 : multiple;
+            double[] own = java.util.Arrays.copyOfRange(scores, offset, offset + span);
+            for (Chunk c : chunks(b, own, span - m, m)) {
+                int[] units = c.units().clone();
+                for (int k = 0; k < units.length; k++) {
+                    units[k] += offset;
+                }
+                out.add(new Chunk(b, units, c.score()));
+            }
+        }
+        return out;
     }
 
     /** Units of one block that a round takes together, and their mean score. */

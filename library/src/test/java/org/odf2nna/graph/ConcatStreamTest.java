@@ -41,6 +41,11 @@ class ConcatStreamTest {
      * → Conv (3) → y.
      */
     static ModelProto fire() {
+        return fire(false);
+    }
+
+    /** {@link #fire()}, with every weight of the second expand zero where {@code deadBranch}: its channels constant. */
+    static ModelProto fire(boolean deadBranch) {
         Graphs g = new Graphs(61);
         g.input("x", 2, 4, 4).output("y", 3, 4, 4);
         Random r = new Random(11);
@@ -48,7 +53,7 @@ class ConcatStreamTest {
                 1), g.init("bs", new float[] {0.1f, 0.6f, 0.2f, -0.1f}, 4)));
         String e1 = g.node("Relu", "e1", g.node("Conv", "x1", s, g.init("w1", weights(r, 3, 4, -1), 3, 4, 1, 1),
                 g.init("b1", 0.2, 3)));
-        String bn = g.node("BatchNormalization", "bn", g.node("Conv", "x2", s, g.init("w2", weights(r, 2, 4, 1), 2, 4,
+        String bn = g.node("BatchNormalization", "bn", g.node("Conv", "x2", s, g.init("w2", deadBranch ? new float[2 * 4] : weights(r, 2, 4, 1), 2, 4,
                 1, 1), g.init("b2", new float[] {0.1f, 0.4f}, 2)), g.init("sc", new float[] {1f, 2f}, 2),
                 g.init("sh", new float[] {0.1f, 0.3f}, 2), g.init("mu", new float[] {0f, 0.1f}, 2),
                 g.init("var", new float[] {1f, 0.5f}, 2));
@@ -102,6 +107,24 @@ class ConcatStreamTest {
             assertTrue(Graphs.maxDifference(before, run(p.model(), rows)) < 1e-4, c.toString());
             assertEquals(List.of(3, 3, 4), BlockFinder.find(p.model(), FILE).stream()
                     .map(x -> x.sizes().width()).toList());
+        }
+    }
+
+    @Test
+    void noBranchOfTheConcatIsPrunedToNothing() {
+        // The second expand's channels are constant, so they rank first: it keeps one all the same (a Conv of no
+        // output channels is what ONNX Runtime's blocked layout refuses to load).
+        ModelProto model = fire(true);
+        GraphRows rows = new GraphRows(Graphs.rows(8, 60, IN), IN, null);
+        BlockPruner.Pruned p = GraphSweep.prune(model, FILE, rows, 0.95, GraphRun.of(
+                org.odf2nna.settings.SweepSettings.builder().roundTo(org.odf2nna.settings.RoundTo.OFF).build(), 0.1));
+        for (var init : p.model().getGraph().getInitializerList()) {
+            if (init.getName().equals("w1") || init.getName().equals("w2")) {
+                assertTrue(init.getDims(0) >= 1, init.getName() + " " + init.getDimsList());
+            }
+        }
+        for (float v : run(p.model(), Graphs.rows(9, 10, IN))) {
+            assertTrue(Float.isFinite(v));
         }
     }
 

@@ -81,6 +81,24 @@ class RoundToTest {
     }
 
     @Test
+    void aConcatsBranchesAreChunkedApartAndNoneIsEmptied() {
+        // A stream of 7 channels joined from two branches: units 0-3 (4 wide) and 4-6 (3 wide).
+        double[] scores = {0, 1, 2, 3, 0.5, 1.5, 2.5};
+        java.util.SortedMap<Integer, Integer> branches = new java.util.TreeMap<>(java.util.Map.of(0, 4, 4, 3));
+        List<UnitDrops.Chunk> two = UnitDrops.branchChunks(0, scores, 2, branches);
+        // The first branch 4 → 2 (one chunk of 2); the second 3 → 2 (its odd unit first), never further.
+        assertEquals(2, two.size(), two.toString());
+        assertArrayEquals(new int[] {0, 1}, two.get(0).units());
+        assertArrayEquals(new int[] {4}, two.get(1).units());
+        // A branch narrower than the multiple keeps one unit: 3 → 1, the lowest two first.
+        List<UnitDrops.Chunk> four = UnitDrops.branchChunks(0, scores, 4, branches);
+        assertEquals(List.of(4, 5), four.stream().filter(c -> c.units()[0] >= 4)
+                .flatMap(c -> java.util.Arrays.stream(c.units()).boxed()).toList());
+        // Without rounding each branch still keeps a unit.
+        assertEquals(3 + 2, UnitDrops.branchChunks(0, scores, 1, branches).size());
+    }
+
+    @Test
     void everyPrunedConvolutionKeepsAWidthOfMultiples() {
         ModelProto model = highResolutionNet();
         assertEquals(List.of(40, 16, 64), widths(model));
