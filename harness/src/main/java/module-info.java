@@ -1,7 +1,8 @@
 /**
  * The research harness: the paper's tables ({@code reproduce}) and the benchmarks ({@code bench}), which the command
- * line's {@code reproduce} and {@code bench} run. The benchmarks time the library's internals, which the library
- * exports to this module alone.
+ * line's {@code reproduce} and {@code bench} run. It uses the library's public surface alone, as any Java program
+ * would: the benchmarks time the library's steps through {@code api} ({@code OnnxModel}, {@code OnnxSession},
+ * {@code Training}, {@code Rows.check}).
  * The command line, compiled after it, is the module it exports to ("module not found" is no warning here).
  */
 @SuppressWarnings({"module", "requires-automatic"})

@@ -2,9 +2,10 @@
  * The library, odf2nna-onnx: its public surface is {@code org.odf2nna.api} (the entry points) and the value packages
  * the entry points take and return: the root package ({@code InputException}, {@code Progress}, {@code Device},
  * {@code Setting}), {@code network} (the dense network), {@code settings} (what a user chooses), {@code report} (what a
- * workflow returns) and {@code metrics} (what a report measures). Every other package is internal: the research
- * harness (module {@code org.odf2nna.harness}) measures the internals its benchmarks time, so they are exported to it
- * alone; the command line ({@code org.odf2nna.cli}) uses the public surface only.
+ * workflow returns) and {@code metrics} (what a report measures). Every other package is internal and exported to no
+ * module: the command line ({@code org.odf2nna.cli}) and the research harness ({@code org.odf2nna.harness}, whose
+ * benchmarks time the library's steps through {@code api}'s {@code OnnxModel}, {@code OnnxSession}, {@code Training}
+ * and {@code Rows.check}) use the public surface only.
  *
  * <p>It requires the dependencies that name their module (ONNX Runtime, TensorFlow Java, protobuf, Gson, jhdf). The
  * others stay on the class path, which this module reads (the build compiles it with
@@ -13,10 +14,9 @@
  * configuration, and EJML's and XChart's jars name no module (a name taken from a file name is no name to depend
  * on). The tool runs on the class path (the launcher, the release archive, a Maven project that depends on the
  * library); this descriptor states, and the compiler checks, what the modules above it may use
- * (docs/development.md). The two modules it exports to are compiled after it, hence "module not found" is no warning
- * here; the automatic modules it requires are the jars' own names ({@code Automatic-Module-Name}).
+ * (docs/development.md). The automatic modules it requires are the jars' own names ({@code Automatic-Module-Name}).
  */
-@SuppressWarnings({"module", "requires-automatic"})
+@SuppressWarnings("requires-automatic")
 module org.odf2nna {
     requires java.desktop;
     requires transitive com.google.gson;
@@ -32,13 +32,4 @@ module org.odf2nna {
     exports org.odf2nna.network;
     exports org.odf2nna.report;
     exports org.odf2nna.settings;
-
-    exports org.odf2nna.data to org.odf2nna.harness;
-    exports org.odf2nna.graph to org.odf2nna.harness;
-    exports org.odf2nna.io to org.odf2nna.harness;
-    exports org.odf2nna.method to org.odf2nna.harness;
-    exports org.odf2nna.onnx to org.odf2nna.harness;
-    exports org.odf2nna.onnx.proto to org.odf2nna.harness;
-    exports org.odf2nna.prune to org.odf2nna.harness;
-    exports org.odf2nna.tf to org.odf2nna.harness;
 }

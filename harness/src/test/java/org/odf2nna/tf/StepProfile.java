@@ -31,13 +31,14 @@ public final class StepProfile {
     public static void main(String[] args) {
         RetrainFiles.Problem p = RetrainFiles.read(Path.of(args[0]));
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-        if (p.loss() != Loss.SOFTMAX_CROSS_ENTROPY) {
+        if (!p.problem().loss().equals(Loss.SOFTMAX_CROSS_ENTROPY.name())) {
             throw new IllegalArgumentException("StepProfile takes softmax cross-entropy problems");
         }
-        TrainingData train = p.train();
+        org.odf2nna.api.Rows rows = p.problem().training();
+        TrainingData train = new TrainingData(rows.features(), rows.targets(), rows.count(), rows.width());
         int batch = p.options().batchSize();
-        int classes = p.network().outputs();
-        try (TfNetworkGraph net = new TfNetworkGraph(p.network(), true);
+        int classes = p.problem().network().outputs();
+        try (TfNetworkGraph net = new TfNetworkGraph(p.problem().network(), true);
              Session session = TfSessions.open(net.graph, org.odf2nna.Device.CPU)) {
             Ops tf = net.tf;
             Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,

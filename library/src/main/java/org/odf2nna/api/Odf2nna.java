@@ -338,6 +338,12 @@ public final class Odf2nna {
     }
 
     /**
+     * The system property that fixes TensorFlow's intra-op thread count for a process ({@code -D} on the JVM's command
+     * line, over {@link #useTensorFlowThreads}): how a parent process sets the count of a child JVM that retrains.
+     */
+    public static final String TENSORFLOW_THREADS_PROPERTY = TfSessions.THREADS_PROPERTY;
+
+    /**
      * Asks TensorFlow for {@code threads} intra-op threads in this process's retraining (default: the machine's cores;
      * 1: bit-reproducible). Call it before any retraining: TensorFlow sizes its pool once, from its first session; the
      * system property {@code odf2nna.tf.threads} or the environment variable {@code ODF2NNA_TF_THREADS} fix the count

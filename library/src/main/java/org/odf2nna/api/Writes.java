@@ -40,4 +40,17 @@ public final class Writes {
     public static void journalTo(Path journal) {
         AtomicFiles.journalTo(journal);
     }
+
+    /**
+     * Writes {@code text} (UTF-8) to {@code target} as the library writes its own outputs: into a hidden temporary file
+     * beside it, moved into place once complete, so that a reader never sees half a file and a stop leaves the old one;
+     * the write is in this ledger ({@link #finished()}, {@link #abandon()}). For a program that writes its own reports
+     * beside the library's outputs (the research harness writes its JSON figures and tables so).
+     *
+     * @throws org.odf2nna.InputException when the file cannot be written (its folder missing or not writable), or
+     *                                     after {@link #abandon()}
+     */
+    public static void writeString(Path target, String text) {
+        AtomicFiles.writeString(target, text);
+    }
 }

@@ -15,8 +15,13 @@
  * beside a report are {@link org.odf2nna.api.Messages}. Both levels take the same settings types, those of
  * {@code org.odf2nna.settings} (one per workflow, with its defaults and checks); the files a file-level workflow reads
  * and writes are a record of their own ({@code SweepFiles}). <p>May use every library package (settings, data, network,
- * metrics, prune, evolve, onnx, tf, method, report); nothing in the library uses it, only the command line, and it
- * reads or writes no file unless given a path. Uses {@code data}, {@code io}, {@code method}, {@code metrics},
- * {@code network}, {@code onnx}, {@code onnx.cleaning}, {@code report}, {@code settings} and {@code tf}.
+ * metrics, prune, evolve, onnx, tf, method, report); nothing in the library uses it, only the command line and the
+ * research harness, and it reads or writes no file unless given a path. A model file itself, its graph kept, is an
+ * {@link org.odf2nna.api.OnnxModel} (its rows, its units' {@link org.odf2nna.api.UnitScores}, pruned at an ε in
+ * memory) and runs in an {@link org.odf2nna.api.OnnxSession} (ONNX Runtime, timed runs); {@link
+ * org.odf2nna.api.Training} trains a prepared problem epoch by epoch: the steps the research harness's benchmarks
+ * time, which use the library through this package. Uses {@code data}, {@code graph}, {@code io},
+ * {@code method}, {@code metrics}, {@code network}, {@code onnx}, {@code onnx.cleaning}, {@code prune}, {@code report},
+ * {@code settings} and {@code tf}.
  */
 package org.odf2nna.api;

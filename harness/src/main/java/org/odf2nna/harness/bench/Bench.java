@@ -5,8 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.odf2nna.method.ModelFiles;
-import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.api.OnnxModel;
 
 /** Runs the chosen benchmarks one after the other and collects their sections. */
 public final class Bench {
@@ -68,7 +67,7 @@ public final class Bench {
         Path shrunk = o.inference().shrunk();
         if (shrunk != null && o.benchmarks().contains("inference")) {
             // Before any benchmark runs: an int8 --shrunk is refused at once, not after the others.
-            InferenceBench.refuseInt8(org.odf2nna.method.ModelFiles.read(shrunk), shrunk);
+            InferenceBench.refuseInt8(OnnxModel.read(shrunk), shrunk);
         }
         Map<String, Object> machine = Machine.describe();
         machine.put("inputs", o.inputs().origin());
@@ -100,8 +99,8 @@ public final class Bench {
         return report;
     }
 
-    private static OnnxDenseModel model(BenchOptions o) {
-        return ModelFiles.read(o.inputs().model());
+    private static OnnxModel model(BenchOptions o) {
+        return OnnxModel.read(o.inputs().model());
     }
 
     /** The retraining comparison's plan from the bench options. */

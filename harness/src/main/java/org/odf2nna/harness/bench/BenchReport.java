@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.odf2nna.io.AtomicFiles;
+import org.odf2nna.api.Writes;
 import org.odf2nna.report.ReportFormat;
 
 /**
@@ -141,7 +141,7 @@ public final class BenchReport {
      * holds a whole report.
      */
     public void writeJson(Path file) {
-        AtomicFiles.writeString(file, ReportFormat.json(this));
+        Writes.writeString(file, ReportFormat.json(this));
     }
 
     /** The machine block that heads the text. */

@@ -3,11 +3,8 @@ package org.odf2nna.harness.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.odf2nna.data.Batch;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.RowReader;
-import org.odf2nna.method.EvalData;
-import org.odf2nna.onnx.OnnxDenseModel;
+import org.odf2nna.api.OnnxModel;
+import org.odf2nna.api.Rows;
 
 /** Rows read once, before any timing, so that CSV parsing stays out of the timed passes. */
 final class BenchRows {
@@ -17,7 +14,7 @@ final class BenchRows {
      * @param rows    how many rows in all
      * @param fileRows how many data rows the file has (fewer than {@code rows} when they were repeated)
      */
-    record Loaded(List<Batch> batches, int rows, int width, int fileRows) {
+    record Loaded(List<Rows> batches, int rows, int width, int fileRows) {
         boolean repeated() {
             return rows > fileRows;
         }
@@ -26,55 +23,31 @@ final class BenchRows {
     private BenchRows() {
     }
 
-    /** How the model reads {@code csv}: by column name when it records names, else by position. */
-    static EvalData evalData(OnnxDenseModel model, Path csv, int batchSize) {
-        return new EvalData(csv, ColumnRequest.of(-1, null, ColumnRequest.Target.OPTIONAL), batchSize).forModel(model);
-    }
-
     /**
      * The first {@code rows} rows of {@code csv} (all when {@code rows} ≤ 0), cycling through the file again
-     * when it has fewer, in batches of {@code batchSize}.
+     * when it has fewer, in batches of {@code batchSize}; read as the model reads them ({@link OnnxModel#readRows}).
      */
-    static Loaded load(OnnxDenseModel model, Path csv, int rows, int batchSize) {
-        List<float[]> chunks = new ArrayList<>();
-        int width = -1;
-        int read = 0;
-        try (RowReader reader = evalData(model, csv, 4096).open()) {
-            Batch b;
-            while ((rows <= 0 || read < rows) && (b = reader.next(4096)) != null) {
-                width = b.width();
-                int take = rows <= 0 ? b.rows() : Math.min(b.rows(), rows - read);
-                chunks.add(java.util.Arrays.copyOf(b.features(), take * width));
-                read += take;
-            }
-        }
-        if (read == 0) {
-            throw new IllegalArgumentException(csv + " has no data rows");
-        }
-        int total = rows <= 0 ? read : rows;
+    static Loaded load(OnnxModel model, Path csv, int rows, int batchSize) {
+        Rows read = model.readRows(csv, rows);
+        int width = read.width();
+        int fileRows = read.count();
+        int total = rows <= 0 ? fileRows : rows;
         float[] all = new float[Math.multiplyExact(total, width)];
-        int at = 0;
-        while (at < total) {
-            for (float[] chunk : chunks) {
-                int n = Math.min(chunk.length / width, total - at);
-                System.arraycopy(chunk, 0, all, at * width, n * width);
-                at += n;
-                if (at == total) {
-                    break;
-                }
-            }
+        for (int at = 0; at < total; at += fileRows) {
+            int n = Math.min(fileRows, total - at);
+            System.arraycopy(read.features(), 0, all, at * width, n * width);
         }
-        return new Loaded(batches(all, total, width, batchSize), total, width, read);
+        return new Loaded(batches(all, total, width, batchSize), total, width, fileRows);
     }
 
     /** Row-major rows cut into batches of {@code batchSize} (each batch its own array, as a reader gives them). */
-    static List<Batch> batches(float[] rows, int count, int width, int batchSize) {
-        List<Batch> batches = new ArrayList<>();
+    static List<Rows> batches(float[] rows, int count, int width, int batchSize) {
+        List<Rows> batches = new ArrayList<>();
         for (int start = 0; start < count; start += batchSize) {
             int n = Math.min(batchSize, count - start);
             float[] x = new float[n * width];
             System.arraycopy(rows, start * width, x, 0, n * width);
-            batches.add(new Batch(x, n, width, null, new long[n]));
+            batches.add(Rows.of(x, width));
         }
         return batches;
     }

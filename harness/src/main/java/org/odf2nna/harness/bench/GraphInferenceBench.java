@@ -2,15 +2,11 @@ package org.odf2nna.harness.bench;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
-import org.odf2nna.graph.GraphRows;
-import org.odf2nna.onnx.InputSignature;
-import org.odf2nna.onnx.OnnxModelFile;
-import org.odf2nna.onnx.OnnxRunner;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.api.OnnxSession;
+import org.odf2nna.api.Rows;
 
 /**
  * {@code bench inference --pruned}: any ONNX model against a pruned copy of it (a graph sweep's output, say), batch-1
@@ -25,21 +21,44 @@ public final class GraphInferenceBench {
 
     public static BenchReport.Section run(Path original, Path pruned, Path csv, int rows, int repeats,
             int latencyRows, Device device) {
-        ModelProto[] models = {OnnxModelFile.read(original), OnnxModelFile.read(pruned)};
-        InputSignature input = GraphRows.dataInput(models[0], original);
-        InputSignature other = GraphRows.dataInput(models[1], pruned);
-        if (input.valuesPerRow() != other.valuesPerRow()) {
-            throw InputException.usage(pruned, "input '" + other.name() + "' takes " + other.valuesPerRow()
-                    + " values per row, the original's " + input.valuesPerRow());
-        }
-        GraphRows data = GraphRows.read(csv, input.valuesPerRow(), null, rows > 0 ? rows : 10_000);
-        int width = data.width();
-        int single = Math.min(latencyRows, data.count());
+        double[][] p50 = new double[2][repeats];
+        double[][] p95 = new double[2][repeats];
+        double[][] pass = new double[2][repeats];
+        OnnxSession[] runners = new OnnxSession[2];
         long[] parameters = new long[2];
-        for (int m = 0; m < 2; m++) {
-            parameters[m] = models[m].getGraph().getInitializerList().stream()
-                    .mapToLong(t -> t.getDimsList().stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b))
-                    .sum();
+        Rows data;
+        int single;
+        try {
+            for (int m = 0; m < 2; m++) {
+                runners[m] = OnnxSession.open(m == 0 ? original : pruned, device);
+                parameters[m] = runners[m].parameters();
+            }
+            if (runners[0].valuesPerRow() != runners[1].valuesPerRow()) {
+                throw InputException.usage(pruned, "input '" + runners[1].input() + "' takes "
+                        + runners[1].valuesPerRow() + " values per row, the original's " + runners[0].valuesPerRow());
+            }
+            data = runners[0].readRows(csv, rows > 0 ? rows : 10_000);
+            single = Math.min(latencyRows, data.count());
+            for (int m = 0; m < 2; m++) {
+                latencies(runners[m], data, Math.min(single, 100));
+                throughput(runners[m], data);
+            }
+            for (int r = 0; r < repeats; r++) {
+                for (int k = 0; k < 2; k++) {
+                    int m = (r + k) % 2;
+                    double[] l = latencies(runners[m], data, single);
+                    Arrays.sort(l);
+                    p50[m][r] = Stats.percentile(l, 0.5) * 1e6;
+                    p95[m][r] = Stats.percentile(l, 0.95) * 1e6;
+                    pass[m][r] = throughput(runners[m], data);
+                }
+            }
+        } finally {
+            for (OnnxSession runner : runners) {
+                if (runner != null) {
+                    runner.close();
+                }
+            }
         }
         BenchReport.Section section = new BenchReport.Section("inference",
                 "ONNX Runtime inference, original vs pruned graph (batch 1 latency, batch " + BATCH + " throughput)",
@@ -49,37 +68,6 @@ public final class GraphInferenceBench {
         section.setting("rows", data.count() + " from " + csv + " in batches of " + BATCH + "; the first " + single
                 + " one at a time for batch 1; " + repeats + " repeats, models interleaved, after a warm-up of each");
         section.setting("device", device.name().toLowerCase(Locale.ROOT));
-        double[][] p50 = new double[2][repeats];
-        double[][] p95 = new double[2][repeats];
-        double[][] pass = new double[2][repeats];
-        OnnxRunner[] runners = new OnnxRunner[2];
-        String[] outputs = new String[2];
-        try {
-            for (int m = 0; m < 2; m++) {
-                Path file = m == 0 ? original : pruned;
-                runners[m] = OnnxRunner.open(GraphRows.runnable(models[m], input), GraphRows.dataInput(models[m],
-                        file), device, file);
-                outputs[m] = models[m].getGraph().getOutput(0).getName();
-                latencies(runners[m], outputs[m], data.features(), Math.min(single, 100), width);
-                throughput(runners[m], outputs[m], data.features(), data.count(), width);
-            }
-            for (int r = 0; r < repeats; r++) {
-                for (int k = 0; k < 2; k++) {
-                    int m = (r + k) % 2;
-                    double[] l = latencies(runners[m], outputs[m], data.features(), single, width);
-                    Arrays.sort(l);
-                    p50[m][r] = Stats.percentile(l, 0.5) * 1e6;
-                    p95[m][r] = Stats.percentile(l, 0.95) * 1e6;
-                    pass[m][r] = throughput(runners[m], outputs[m], data.features(), data.count(), width);
-                }
-            }
-        } finally {
-            for (OnnxRunner runner : runners) {
-                if (runner != null) {
-                    runner.close();
-                }
-            }
-        }
         String[] names = {"original", "pruned"};
         for (int m = 0; m < 2; m++) {
             section.row(names[m], Long.toString(parameters[m]), Stats.of(p50[m]).format(3),
@@ -98,23 +86,26 @@ public final class GraphInferenceBench {
         return section;
     }
 
-    private static double[] latencies(OnnxRunner runner, String output, float[] rows, int count, int width) {
+    private static double[] latencies(OnnxSession runner, Rows rows, int count) {
+        int width = rows.width();
         double[] seconds = new double[count];
         float[] one = new float[width];
         for (int r = 0; r < count; r++) {
-            System.arraycopy(rows, r * width, one, 0, width);
+            System.arraycopy(rows.features(), r * width, one, 0, width);
             long start = System.nanoTime();
-            runner.run(one, 1, width, List.of(output));
+            runner.run(one, 1);
             seconds[r] = (System.nanoTime() - start) / 1e9;
         }
         return seconds;
     }
 
-    private static double throughput(OnnxRunner runner, String output, float[] rows, int count, int width) {
+    private static double throughput(OnnxSession runner, Rows rows) {
+        int width = rows.width();
+        int count = rows.count();
         long start = System.nanoTime();
         for (int at = 0; at < count; at += BATCH) {
             int n = Math.min(BATCH, count - at);
-            runner.run(Arrays.copyOfRange(rows, at * width, (at + n) * width), n, width, List.of(output));
+            runner.run(Arrays.copyOfRange(rows.features(), at * width, (at + n) * width), n);
         }
         return (System.nanoTime() - start) / 1e9;
     }

@@ -17,11 +17,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
+import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.Training;
 import org.odf2nna.settings.Distillation;
-import org.odf2nna.tf.TfSessions;
 
 /**
  * Retraining time per epoch of a whole ONNX graph (a ViT, a Mixer, a CNN): the tool's {@code GraphRetrainer}
@@ -91,7 +89,7 @@ public final class GraphRetrainBench {
         section.setting("PyTorch", torchVersion == null ? "not available: TensorFlow figures only" : torchVersion
                 + " executing the ONNX graph node by node in eager mode (autograd), shape arithmetic in numpy; "
                 + "torch.set_num_threads(threads), set_num_interop_threads(1)");
-        section.setting("TensorFlow threads", "intra-op threads from -D" + TfSessions.THREADS_PROPERTY
+        section.setting("TensorFlow threads", "intra-op threads from -D" + Odf2nna.TENSORFLOW_THREADS_PROPERTY
                 + " (1 is the tool's default), inter-op 1");
     }
 
@@ -102,20 +100,10 @@ public final class GraphRetrainBench {
      */
     static int[] prepare(Path model, Path train, Path dir, int maxRows, int epochs, int batchSize) {
         try {
-            ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
-            int width = inputWidth(m);
-            List<String> trainable = new ArrayList<>();
-            long parameters = 0;
-            for (TensorProto t : m.getGraph().getInitializerList()) {
-                if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
-                    trainable.add(t.getName());
-                    long n = 1;
-                    for (long d : t.getDimsList()) {
-                        n *= d;
-                    }
-                    parameters += n;
-                }
-            }
+            Training.GraphParameters graph = Training.graphParameters(model);
+            int width = graph.valuesPerRow();
+            List<String> trainable = graph.trainable();
+            long parameters = graph.parameters();
             List<float[]> rows = new ArrayList<>();
             List<Float> labels = new ArrayList<>();
             readRows(train, width, maxRows > 0 ? maxRows : Integer.MAX_VALUE, rows, labels);
@@ -138,16 +126,6 @@ public final class GraphRetrainBench {
         } catch (IOException e) {
             throw new IllegalStateException("cannot write the retraining problem in " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Values per row of the graph's first input: the product of its dimensions after the batch. */
-    private static int inputWidth(ModelProto m) {
-        TensorShapeProto shape = m.getGraph().getInput(0).getType().getTensorType().getShape();
-        int width = 1;
-        for (int i = 1; i < shape.getDimCount(); i++) {
-            width *= (int) shape.getDim(i).getDimValue();
-        }
-        return width;
     }
 
     /** The first {@code limit} rows of the CSV: {@code width} input values each, and the "label" (else last) column. */

@@ -10,15 +10,15 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.odf2nna.Device;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.api.Rows;
+import org.odf2nna.api.Training;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.TrainingOptions;
-import org.odf2nna.tf.GraphRetrainer;
-import org.odf2nna.tf.Loss;
 
 /**
  * Child process of the whole-graph retraining benchmark: retrains a {@link GraphRetrainBench} problem with
- * {@link GraphRetrainer} and prints the wall-clock and CPU time of every epoch. Argument: the problem's directory.
+ * {@link Training#trainGraph} (the library's {@code GraphRetrainer}) and prints the wall-clock and CPU time of every
+ * epoch. Argument: the problem's directory.
  */
 public final class GraphRetrainProbe {
 
@@ -31,16 +31,16 @@ public final class GraphRetrainProbe {
         int n = p.get("rows").getAsInt();
         float[] rows = floats(dir.resolve("rows.f32"));
         float[] labels = floats(dir.resolve("labels.f32"));
-        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Path.of(p.get("model").getAsString())));
         Set<String> trainable = new LinkedHashSet<>();
         p.getAsJsonArray("trainable").forEach(e -> trainable.add(e.getAsString()));
-        GraphRetrainer.Settings settings = new GraphRetrainer.Settings(Loss.SOFTMAX_CROSS_ENTROPY,
-                new TrainingOptions(p.get("epochs").getAsInt(), p.get("batchSize").getAsInt(),
-                        p.get("learningRate").getAsFloat(), p.get("seed").getAsLong(), 0, Device.CPU),
-                new Distillation(p.get("hardWeight").getAsDouble(), p.get("temperature").getAsDouble()),
-                p.get("validationShare").getAsDouble(), 200, 1e-4);
+        int width = p.get("width").getAsInt();
+        TrainingOptions options = new TrainingOptions(p.get("epochs").getAsInt(), p.get("batchSize").getAsInt(),
+                p.get("learningRate").getAsFloat(), p.get("seed").getAsLong(), 0, Device.CPU);
+        Distillation distillation = new Distillation(p.get("hardWeight").getAsDouble(),
+                p.get("temperature").getAsDouble());
         EpochClock clock = new EpochClock();
-        GraphRetrainer.Retrained result = GraphRetrainer.retrain(model, model, trainable, rows, labels, n, settings,
+        Training.Trained result = Training.trainGraph(Path.of(p.get("model").getAsString()),
+                new Rows(rows, width, labels), trainable, options, distillation, p.get("validationShare").getAsDouble(),
                 clock);
         JsonObject o = clock.report(result.history(), result.bestEpoch());
         System.out.println(Child.PREFIX + o.toString().replace("NaN", "null"));

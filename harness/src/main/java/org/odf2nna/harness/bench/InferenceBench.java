@@ -3,22 +3,12 @@ package org.odf2nna.harness.bench;
 import java.util.List;
 import java.util.Locale;
 import org.odf2nna.Device;
-import org.odf2nna.data.Batch;
-import org.odf2nna.method.ModelFiles;
-import org.odf2nna.method.ModelScan;
+import org.odf2nna.api.OnnxModel;
+import org.odf2nna.api.OnnxSession;
+import org.odf2nna.api.Rows;
+import org.odf2nna.api.UnitScores;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.network.Int8Quantization;
-import org.odf2nna.onnx.DenseChainReader;
-import org.odf2nna.onnx.DenseChainWriter;
-import org.odf2nna.onnx.GraphQuantizer;
-import org.odf2nna.onnx.Int8Choice;
-import org.odf2nna.onnx.Int8Weights;
-import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.onnx.OnnxRunner;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.EpsilonRule;
-import org.odf2nna.prune.Pruner;
-import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.settings.Quantize;
 
 /**
  * Inference in ONNX Runtime, original model against the model shrunk at one ε (no retraining) or a given shrunk
@@ -32,12 +22,20 @@ public final class InferenceBench {
     private InferenceBench() {
     }
 
-    /** One model measured: its name, graph, parameters, dense multiply-adds per row and session threads. */
-    private record Model(String name, ModelProto graph, long parameters, long macs, int threads) {
+    /**
+     * One model measured: its name, the model and the form it runs in (its calibration rows for the static int8 form),
+     * parameters, dense multiply-adds per row and session threads.
+     */
+    private record Model(String name, OnnxModel model, Quantize form, java.nio.file.Path calibration, long parameters,
+            long macs, int threads) {
+
+        OnnxSession open(Device device) {
+            return model.session(form, calibration, device, threads);
+        }
     }
 
     /** The shrunk model measured, how it was made, and the ε it was shrunk at (NaN for a given file). */
-    private record Shrunk(OnnxDenseModel model, String how, double epsilon) {
+    private record Shrunk(OnnxModel model, String how, double epsilon) {
     }
 
     /** Per model and repeat: batch 1 p50 and p95 (µs), batch 256 pass (s, median batch scaled), total, outside (µs). */
@@ -50,7 +48,7 @@ public final class InferenceBench {
      * output, or null to shrink at ε here), single-row runs per repeat, device, and the training rows of the model
      * when given (they calibrate the static int8 form; else the first rows of the data do, and the section says so).
      */
-    public static BenchReport.Section run(OnnxDenseModel model, BenchOptions o) {
+    public static BenchReport.Section run(OnnxModel model, BenchOptions o) {
         java.nio.file.Path csv = o.inputs().data();
         java.nio.file.Path train = o.inputs().trainFor(o.inputs().model());
         BenchRows.Loaded loaded = BenchRows.load(model, csv, o.measure().rows(), BIG_BATCH);
@@ -70,7 +68,7 @@ public final class InferenceBench {
         section.setting("int8", "int8: every layer on integer kernels, inputs quantized at run time "
                 + "(DynamicQuantizeLinear → MatMulInteger → Cast → Mul, fused by ONNX Runtime into "
                 + "DynamicQuantizeMatMul); int8-static: inputs quantized with scales calibrated on the first "
-                + Int8Choice.CALIBRATION_ROWS + " rows of " + (train != null ? train : csv + " (no training rows given: "
+                + OnnxModel.CALIBRATION_ROWS + " rows of " + (train != null ? train : csv + " (no training rows given: "
                 + "the data rows)") + " (QuantizeLinear → QGemm → QGemm ..., ONNX Runtime's com.microsoft QGemm, the "
                 + "ReLU its clamp at zero point 0); int8-weights: weight-only (DequantizeLinear → Gemm)");
         section.setting("rows", loaded.rows() + " from " + csv + " for batch 256 (" + loaded.batches().size()
@@ -78,7 +76,7 @@ public final class InferenceBench {
                 + " repeats, models interleaved, after a warm-up of each");
         section.setting("threads", "ONNX Runtime's default intra-op threads (one per core) unless the row says 1");
         section.setting("device", o.measure().device().name().toLowerCase(Locale.ROOT));
-        Timings t = measure(model, models, loaded, single, o);
+        Timings t = measure(models, loaded, single, o);
         report(section, models, t, loaded);
         section.figure("macRatio", (double) models.get(0).macs() / models.get(1).macs())
                 .figure("reduction", 1 - (double) pruned.parameterCount() / network.parameterCount());
@@ -98,78 +96,76 @@ public final class InferenceBench {
     }
 
     /** The given shrunk model, or the original shrunk at ε on the unit stds of the rows (no retraining). */
-    private static Shrunk shrink(OnnxDenseModel model, BenchRows.Loaded loaded, BenchOptions o) {
+    private static Shrunk shrink(OnnxModel model, BenchRows.Loaded loaded, BenchOptions o) {
         DenseNetwork network = model.network();
         BenchOptions.Inference asked = o.inference();
         if (asked.shrunk() != null) {
-            OnnxDenseModel shrunk = ModelFiles.read(asked.shrunk());
+            OnnxModel shrunk = OnnxModel.read(asked.shrunk());
             refuseInt8(shrunk, asked.shrunk());
             return new Shrunk(shrunk, asked.shrunk() + " (" + shrunk.network().architecture() + ", " + shrunk.network()
                     .parameterCount() + " parameters, " + String.format(Locale.ROOT, "%.1f%%", 100.0 * (1
                     - (double) shrunk.network().parameterCount() / network.parameterCount())) + " fewer)", Double.NaN);
         }
-        UnitStatistics stats = ModelScan.scan(model, loaded.batches(), o.measure().device()).statistics();
-        Reduction.Choice choice = Double.isNaN(asked.epsilon()) ? Reduction.closestTo(network, stats.stds(),
+        UnitScores stats = model.scoreUnits(loaded.batches(), o.measure().device());
+        Reduction.Choice choice = Double.isNaN(asked.epsilon()) ? Reduction.closestTo(network, stats,
                 asked.reduction()) : new Reduction.Choice(asked.epsilon(), Reduction.parametersAfter(network,
-                        EpsilonRule.select(stats.stds(), asked.epsilon())), network.parameterCount());
-        DenseNetwork pruned = Pruner.prune(network, stats, EpsilonRule.select(stats.stds(), choice.epsilon()));
-        ModelProto written = DenseChainWriter.write(model, pruned);
+                        stats.keptAt(asked.epsilon())), network.parameterCount());
+        OnnxModel shrunk = model.prunedAt(stats, choice.epsilon());
+        DenseNetwork pruned = shrunk.network();
         String how = String.format(Locale.ROOT, "ε = %s on the unit stds of these rows → %s, %d parameters (%.1f%% "
                 + "fewer), no retraining", Stats.significant(choice.epsilon(), 4), pruned.architecture(),
                 pruned.parameterCount(), 100 * choice.reduction());
-        return new Shrunk(DenseChainReader.read(written, model.source()), how, choice.epsilon());
+        return new Shrunk(shrunk, how, choice.epsilon());
     }
 
     /** The models measured, in the order of the table. */
-    private static List<Model> models(OnnxDenseModel model, OnnxDenseModel shrunk, java.nio.file.Path calibration) {
-        DenseNetwork network = model.network();
-        DenseNetwork pruned = shrunk.network();
+    private static List<Model> models(OnnxModel model, OnnxModel shrunk, java.nio.file.Path calibration) {
+        long original = model.network().parameterCount();
+        long pruned = shrunk.network().parameterCount();
+        long macs = macs(model.network());
+        long shrunkMacs = macs(shrunk.network());
         return List.of(
-                new Model("original", model.model(), network.parameterCount(), macs(network), 0),
-                new Model("shrunk", shrunk.model(), pruned.parameterCount(), macs(pruned), 0),
-                new Model("shrunk, int8", int8(shrunk, true), pruned.parameterCount(), macs(pruned), 0),
-                new Model("shrunk, int8-static", staticInt8(shrunk, calibration), pruned.parameterCount(),
-                        macs(pruned), 0),
-                new Model("shrunk, int8-weights", int8(shrunk, false), pruned.parameterCount(), macs(pruned), 0),
-                new Model("shrunk, 1 thread", shrunk.model(), pruned.parameterCount(), macs(pruned), 1),
-                new Model("original, int8", int8(model, true), network.parameterCount(), macs(network), 0),
-                new Model("original, int8-weights", int8(model, false), network.parameterCount(), macs(network), 0));
+                new Model("original", model, Quantize.NONE, null, original, macs, 0),
+                new Model("shrunk", shrunk, Quantize.NONE, null, pruned, shrunkMacs, 0),
+                new Model("shrunk, int8", shrunk, Quantize.INT8_DYNAMIC, null, pruned, shrunkMacs, 0),
+                new Model("shrunk, int8-static", shrunk, Quantize.INT8_STATIC, calibration, pruned, shrunkMacs, 0),
+                new Model("shrunk, int8-weights", shrunk, Quantize.INT8_WEIGHTS, null, pruned, shrunkMacs, 0),
+                new Model("shrunk, 1 thread", shrunk, Quantize.NONE, null, pruned, shrunkMacs, 1),
+                new Model("original, int8", model, Quantize.INT8_DYNAMIC, null, original, macs, 0),
+                new Model("original, int8-weights", model, Quantize.INT8_WEIGHTS, null, original, macs, 0));
     }
 
     /** Every model warmed up, then timed in {@code o.measure().repeats()} repeats, the order rotating each repeat. */
-    private static Timings measure(OnnxDenseModel model, List<Model> models, BenchRows.Loaded loaded, int single,
-            BenchOptions o) {
+    private static Timings measure(List<Model> models, BenchRows.Loaded loaded, int single, BenchOptions o) {
         int n = models.size();
         int repeats = o.measure().repeats();
         Timings t = new Timings(new double[n][repeats], new double[n][repeats], new double[n][repeats],
                 new double[n][repeats], new double[n][repeats]);
         float[] singles = rowsOf(loaded.batches(), single, loaded.width());
-        OnnxRunner[] runners = new OnnxRunner[n];
-        String output = model.outputName();
+        OnnxSession[] runners = new OnnxSession[n];
         try {
             for (int m = 0; m < n; m++) {
-                runners[m] = OnnxRunner.open(models.get(m).graph(), model.input(), o.measure().device(),
-                        model.source(), models.get(m).threads());
-                latencies(runners[m], output, singles, Math.min(single, 200), loaded.width(), new double[1]);
-                throughput(runners[m], output, loaded.batches(), new double[1]);
+                runners[m] = models.get(m).open(o.measure().device());
+                latencies(runners[m], singles, Math.min(single, 200), new double[1]);
+                throughput(runners[m], loaded.batches(), new double[1]);
             }
             for (int r = 0; r < repeats; r++) {
                 for (int k = 0; k < n; k++) {
                     int m = (r + k) % n;
                     double[] around = new double[1];
-                    double[] sorted = latencies(runners[m], output, singles, single, loaded.width(), around);
+                    double[] sorted = latencies(runners[m], singles, single, around);
                     java.util.Arrays.sort(sorted);
                     t.p50()[m][r] = Stats.percentile(sorted, 0.5) * 1e6;
                     t.p95()[m][r] = Stats.percentile(sorted, 0.95) * 1e6;
                     t.outside()[m][r] = around[0] / single * 1e6;
-                    double[] perBatch = throughput(runners[m], output, loaded.batches(), new double[1]);
+                    double[] perBatch = throughput(runners[m], loaded.batches(), new double[1]);
                     t.passTotal()[m][r] = java.util.Arrays.stream(perBatch).sum();
                     // The median batch, scaled to the rows: steadier than the total on a machine others load.
                     t.pass()[m][r] = Stats.median(perBatch) * loaded.batches().size();
                 }
             }
         } finally {
-            for (OnnxRunner runner : runners) {
+            for (OnnxSession runner : runners) {
                 if (runner != null) {
                     runner.close();
                 }
@@ -230,15 +226,6 @@ public final class InferenceBench {
                 Stats.median(p50[fixed ? 2 : 3]), latency.format(3), BIG_BATCH, throughput.format(3)));
     }
 
-    /** The model with every layer int8 in the static form, calibrated on the first rows of {@code train}. */
-    private static ModelProto staticInt8(OnnxDenseModel model, java.nio.file.Path train) {
-        float[] rows = org.odf2nna.graph.GraphRows.read(train, model.input().valuesPerRow() > 0
-                ? model.input().valuesPerRow() : model.network().inputs(), null, Int8Choice.CALIBRATION_ROWS)
-                .features();
-        return Int8Choice.quantize(model.model(), model.source(), GraphQuantizer.Form.STATIC, model.input(), rows,
-                GraphQuantizer.Operators.STANDARD).model();
-    }
-
     private static void ratioRow(BenchReport.Section section, String name, List<Model> models, double[][] p50,
             double[][] p95, double[][] pass, int a, int b) {
         section.row(name, Stats.significant((double) models.get(a).parameters() / models.get(b).parameters(), 3),
@@ -250,22 +237,12 @@ public final class InferenceBench {
      * An int8 file as the shrunk model would be measured as float and then quantized a second time (its rows "int8"
      * and "int8-weights"): the benchmark wants the float model it came from, and makes both int8 forms itself.
      */
-    static void refuseInt8(OnnxDenseModel shrunk, java.nio.file.Path file) {
-        boolean int8 = Int8Quantization.integerKernels(shrunk.network()) || shrunk.model().getGraph()
-                .getInitializerList().stream().anyMatch(t -> t.getDataType()
-                        == org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType.INT8_VALUE);
-        if (int8) {
+    static void refuseInt8(OnnxModel shrunk, java.nio.file.Path file) {
+        if (shrunk.storesInt8()) {
             throw org.odf2nna.InputException.usage(file, "holds int8 weights already; give --shrunk the float model "
                     + "it was quantized from: the benchmark measures it as float, then as int8 on integer kernels and "
                     + "as int8-weights, each against the original");
         }
-    }
-
-    /** The model with every dense layer int8, on integer kernels or weight-only. */
-    private static ModelProto int8(OnnxDenseModel model, boolean integerKernels) {
-        boolean[] all = Int8Quantization.all(model.network());
-        DenseNetwork quantized = Int8Quantization.quantize(model.network(), all, integerKernels);
-        return Int8Weights.apply(DenseChainWriter.write(model, quantized), model, quantized, all);
     }
 
     private static long macs(DenseNetwork network) {
@@ -280,38 +257,37 @@ public final class InferenceBench {
      * Seconds of the session's run for each single-row run over the first {@code count} rows; {@code around[0]}
      * gets the seconds spent around the runs (input tensors, outputs).
      */
-    static double[] latencies(OnnxRunner runner, String output, float[] rows, int count, int width,
-            double[] around) {
+    static double[] latencies(OnnxSession runner, float[] rows, int count, double[] around) {
         double[] seconds = new double[count];
         long outside = 0;
         for (int r = 0; r < count; r++) {
-            long[] t = runner.timedRun(rows, r, 1, width, output);
-            seconds[r] = t[0] / 1e9;
-            outside += t[1];
+            OnnxSession.Timing t = runner.timedRun(rows, r, 1);
+            seconds[r] = t.runNanos() / 1e9;
+            outside += t.aroundNanos();
         }
         around[0] = outside / 1e9;
         return seconds;
     }
 
     /** Seconds of the session's run for each batch; {@code around[0]} gets the seconds around them. */
-    static double[] throughput(OnnxRunner runner, String output, List<Batch> batches, double[] around) {
+    static double[] throughput(OnnxSession runner, List<Rows> batches, double[] around) {
         double[] seconds = new double[batches.size()];
         long outside = 0;
         for (int k = 0; k < seconds.length; k++) {
-            Batch b = batches.get(k);
-            long[] t = runner.timedRun(b.features(), 0, b.rows(), b.width(), output);
-            seconds[k] = t[0] / 1e9;
-            outside += t[1];
+            Rows b = batches.get(k);
+            OnnxSession.Timing t = runner.timedRun(b.features(), 0, b.count());
+            seconds[k] = t.runNanos() / 1e9;
+            outside += t.aroundNanos();
         }
         around[0] = outside / 1e9;
         return seconds;
     }
 
-    private static float[] rowsOf(List<Batch> batches, int count, int width) {
+    private static float[] rowsOf(List<Rows> batches, int count, int width) {
         float[] out = new float[count * width];
         int at = 0;
-        for (Batch b : batches) {
-            int n = Math.min(b.rows(), count - at);
+        for (Rows b : batches) {
+            int n = Math.min(b.count(), count - at);
             System.arraycopy(b.features(), 0, out, at * width, n * width);
             at += n;
             if (at == count) {

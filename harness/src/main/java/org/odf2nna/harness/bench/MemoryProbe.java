@@ -13,12 +13,7 @@ import javax.management.NotificationEmitter;
 import javax.management.openmbean.CompositeData;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
-import org.odf2nna.method.ModelFiles;
-import org.odf2nna.method.ModelScan;
-import org.odf2nna.method.ScanResult;
-import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.onnx.OnnxRunner;
-import org.odf2nna.onnx.ScoringGraph;
+import org.odf2nna.api.OnnxModel;
 import org.odf2nna.settings.Task;
 
 /**
@@ -64,14 +59,13 @@ public final class MemoryProbe {
         int batch = Integer.parseInt(args[2]);
         boolean loadOnly = args.length > 3 && args[3].equals("load-only");
         long start = System.nanoTime();
-        OnnxDenseModel m = ModelFiles.read(model);
+        OnnxModel m = OnnxModel.read(model);
         long rows = 0;
         if (loadOnly) {
-            OnnxRunner.open(ScoringGraph.exposing(m, m.hiddenUnitOutputs()), m.input(), Device.CPU, model).close();
+            m.scoringSession(Device.CPU).close();
         } else {
             Task task = Task.infer(m.network().outputs(), m.network().head());
-            ScanResult scan = ModelScan.scan(m, BenchRows.evalData(m, csv, batch), task, Device.CPU, Progress.NONE);
-            rows = scan.statistics().rows();
+            rows = m.scoreUnits(csv, batch, task, Device.CPU, Progress.NONE).rows();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         try {

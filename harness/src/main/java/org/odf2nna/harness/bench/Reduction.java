@@ -1,10 +1,8 @@
 package org.odf2nna.harness.bench;
 
-import java.util.List;
 import java.util.TreeSet;
+import org.odf2nna.api.UnitScores;
 import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.prune.EpsilonRule;
-import org.odf2nna.prune.UnitSelection;
 
 /** Picks the ε whose pruning removes a wanted share of the parameters (for shrinking a model to benchmark). */
 public final class Reduction {
@@ -19,12 +17,15 @@ public final class Reduction {
     private Reduction() {
     }
 
-    /** Parameters of {@code network} after keeping {@code selection}'s units (the output layer keeps all). */
-    public static long parametersAfter(DenseNetwork network, UnitSelection selection) {
+    /**
+     * Parameters of {@code network} after keeping {@code kept[l]} units of each hidden layer {@code l} (the output
+     * layer keeps all).
+     */
+    public static long parametersAfter(DenseNetwork network, int[] kept) {
         long total = 0;
         int inputs = network.inputs();
         for (int l = 0; l < network.layers().size(); l++) {
-            int units = l < network.hiddenLayerCount() ? selection.layer(l).keptCount() : network.layer(l).units();
+            int units = l < network.hiddenLayerCount() ? kept[l] : network.layer(l).units();
             total += (long) inputs * units + units;
             inputs = units;
         }
@@ -35,10 +36,10 @@ public final class Reduction {
      * Among ε = 0 and every unit's std (ε = s removes the units whose std is ≤ s), the one whose reduction
      * is closest to {@code target} (a fraction, 0.6 for 60%); the smaller ε on ties.
      */
-    public static Choice closestTo(DenseNetwork network, List<double[]> stds, double target) {
+    public static Choice closestTo(DenseNetwork network, UnitScores scores, double target) {
         TreeSet<Double> candidates = new TreeSet<>();
         candidates.add(0.0);
-        for (double[] layer : stds) {
+        for (double[] layer : scores.stds()) {
             for (double s : layer) {
                 candidates.add(s);
             }
@@ -46,7 +47,7 @@ public final class Reduction {
         long original = network.parameterCount();
         Choice best = null;
         for (double epsilon : candidates) {
-            Choice c = new Choice(epsilon, parametersAfter(network, EpsilonRule.select(stds, epsilon)), original);
+            Choice c = new Choice(epsilon, parametersAfter(network, scores.keptAt(epsilon)), original);
             if (best == null || Math.abs(c.reduction() - target) < Math.abs(best.reduction() - target)) {
                 best = c;
             }

@@ -4,20 +4,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.odf2nna.Device;
-import org.odf2nna.Progress;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.method.EvalData;
-import org.odf2nna.method.ModelFiles;
-import org.odf2nna.method.TrainingRows;
-import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.settings.Task;
+import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.OnnxModel;
+import org.odf2nna.api.Training;
 import org.odf2nna.settings.TrainingOptions;
-import org.odf2nna.tf.Conditioning;
-import org.odf2nna.tf.Loss;
-import org.odf2nna.tf.TfSessions;
-import org.odf2nna.tf.TrainingData;
 
 /**
  * Retraining time per epoch: the tool's {@code DenseTrainer} (TensorFlow Java) against PyTorch on the same
@@ -109,7 +99,7 @@ public final class RetrainBench {
         section.setting("rows", "the model's training CSV through its prefix, standardised as retraining does "
                 + "(Conditioning), split 80/20 with seed 0" + (plan.maxRows() > 0 ? ", at most " + plan.maxRows()
                 + " rows" : ""));
-        section.setting("TensorFlow threads", "intra-op threads from -D" + TfSessions.THREADS_PROPERTY
+        section.setting("TensorFlow threads", "intra-op threads from -D" + Odf2nna.TENSORFLOW_THREADS_PROPERTY
                 + " (1 is the tool's default), inter-op 1");
         section.setting("PyTorch", torchVersion == null ? "not available (" + (plan.python() == null
                 ? "not asked for" : plan.python() + " has no torch") + "): TensorFlow figures only" : torchVersion
@@ -146,22 +136,11 @@ public final class RetrainBench {
 
     /** Writes the problem; returns {train rows, validation rows, parameters}. */
     static int[] prepare(Case c, Path dir, int maxRows, int epochs, int batchSize) {
-        OnnxDenseModel model = ModelFiles.read(c.model());
-        DenseNetwork network = model.network();
-        Task task = Task.infer(network.outputs(), network.head());
-        EvalData rows = new EvalData(c.train(), ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024)
-                .forModel(model);
-        TrainingData all = TrainingRows.load(model, rows, task, Device.CPU, Progress.NONE);
-        if (maxRows > 0 && all.rows() > maxRows) {
-            all = new TrainingData(java.util.Arrays.copyOf(all.inputs(), maxRows * all.width()),
-                    java.util.Arrays.copyOf(all.targets(), maxRows), maxRows, all.width());
-        }
-        TrainingData[] parts = all.split(0.2, 0);
-        Loss loss = Loss.forTask(task, network.outputs());
-        Conditioning conditioning = Conditioning.fit(parts[0], loss, network.head());
-        RetrainFiles.write(dir, conditioning.toTraining(network), conditioning.apply(parts[0]),
-                conditioning.apply(parts[1]), loss, new TrainingOptions(epochs, batchSize, 1e-3f, 0, 0));
-        return new int[] {parts[0].rows(), parts[1].rows(), (int) network.parameterCount()};
+        OnnxModel model = OnnxModel.read(c.model());
+        Training.Problem problem = Training.problem(model, c.train(), maxRows, 0.2, 0);
+        RetrainFiles.write(dir, problem, new TrainingOptions(epochs, batchSize, 1e-3f, 0, 0));
+        return new int[] {problem.training().count(), problem.validation().count(),
+            (int) model.network().parameterCount()};
     }
 
     /** "PyTorch 1.13.0a0" from the given Python, or null when it cannot import torch. */

@@ -14,42 +14,45 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.odf2nna.api.Rows;
+import org.odf2nna.api.Training;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
+import org.odf2nna.settings.Task;
 import org.odf2nna.settings.TrainingOptions;
-import org.odf2nna.tf.Loss;
-import org.odf2nna.tf.TrainingData;
 
 /**
  * One retraining problem on disk, so that TensorFlow Java and PyTorch train exactly the same network from
- * the same starting weights on the same rows: {@code meta.json} (layers, activations, loss, settings) and
+ * the same starting weights on the same rows: {@code meta.json} (layers, activations, loss and task, settings) and
  * little-endian float32 files {@code x.f32}, {@code y.f32} (training rows and targets), {@code vx.f32},
  * {@code vy.f32} (validation), {@code weights.f32} (W then b of each layer, W row-major
  * {@code [inputs][units]}, so {@code y = x·W + b}). Read by scripts/bench/bench_retrain_torch.py too.
  */
 public final class RetrainFiles {
 
-    /** A problem read back. */
-    public record Problem(DenseNetwork network, TrainingData train, TrainingData validation, Loss loss,
-            TrainingOptions options) {
+    /** A problem read back: {@link Training#problem}'s, with the options it is trained with. */
+    public record Problem(Training.Problem problem, TrainingOptions options) {
     }
 
     private RetrainFiles() {
     }
 
-    public static void write(Path dir, DenseNetwork network, TrainingData train, TrainingData validation, Loss loss,
-            TrainingOptions options) {
+    public static void write(Path dir, Training.Problem problem, TrainingOptions options) {
+        DenseNetwork network = problem.network();
+        Rows train = problem.training();
+        Rows validation = problem.validation();
         try {
             Files.createDirectories(dir);
             JsonObject meta = new JsonObject();
-            meta.addProperty("rows", train.rows());
+            meta.addProperty("rows", train.count());
             meta.addProperty("width", train.width());
-            meta.addProperty("validationRows", validation.rows());
+            meta.addProperty("validationRows", validation.count());
             meta.addProperty("outputs", network.outputs());
-            meta.addProperty("loss", loss.name());
+            meta.addProperty("loss", problem.loss());
+            meta.addProperty("task", problem.task().name());
             meta.addProperty("epochs", options.epochs());
             meta.addProperty("batchSize", options.batchSize());
             meta.addProperty("learningRate", options.learningRate());
@@ -69,10 +72,10 @@ public final class RetrainFiles {
             }
             meta.add("layers", layers);
             Files.writeString(dir.resolve("meta.json"), meta.toString(), StandardCharsets.UTF_8);
-            writeFloats(dir.resolve("x.f32"), List.of(slice(train.inputs(), train.rows() * train.width())));
-            writeFloats(dir.resolve("y.f32"), List.of(slice(train.targets(), train.rows())));
-            writeFloats(dir.resolve("vx.f32"), List.of(slice(validation.inputs(), validation.rows() * validation.width())));
-            writeFloats(dir.resolve("vy.f32"), List.of(slice(validation.targets(), validation.rows())));
+            writeFloats(dir.resolve("x.f32"), List.of(train.features()));
+            writeFloats(dir.resolve("y.f32"), List.of(train.targets()));
+            writeFloats(dir.resolve("vx.f32"), List.of(validation.features()));
+            writeFloats(dir.resolve("vy.f32"), List.of(validation.targets()));
             writeFloats(dir.resolve("weights.f32"), weights);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -104,13 +107,14 @@ public final class RetrainFiles {
                 throw new IllegalStateException(dir + "/weights.f32 holds " + all.length + " values, the layers " + at);
             }
             DenseNetwork network = new DenseNetwork(InputPrefix.NONE, layers, OutputHead.NONE);
-            TrainingData train = new TrainingData(readFloats(dir.resolve("x.f32")), readFloats(dir.resolve("y.f32")),
-                    rows, width);
-            TrainingData validation = new TrainingData(readFloats(dir.resolve("vx.f32")),
-                    readFloats(dir.resolve("vy.f32")), validationRows, width);
+            Rows train = new Rows(slice(readFloats(dir.resolve("x.f32")), rows * width), width,
+                    slice(readFloats(dir.resolve("y.f32")), rows));
+            Rows validation = new Rows(slice(readFloats(dir.resolve("vx.f32")), validationRows * width), width,
+                    slice(readFloats(dir.resolve("vy.f32")), validationRows));
             TrainingOptions options = new TrainingOptions(meta.get("epochs").getAsInt(), meta.get("batchSize").getAsInt(),
                     meta.get("learningRate").getAsFloat(), meta.get("seed").getAsLong(), 0);
-            return new Problem(network, train, validation, Loss.valueOf(meta.get("loss").getAsString()), options);
+            Task task = Task.valueOf(meta.get("task").getAsString());
+            return new Problem(new Training.Problem(network, train, validation, task), options);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.odf2nna.tf.TfSessions;
+import org.odf2nna.api.Odf2nna;
 
 /**
  * The runs of one retraining problem at one thread count, as {@link RetrainBench} and {@link GraphRetrainBench} both
@@ -68,7 +68,7 @@ final class RetrainRuns {
             for (int k = 0; k < 2; k++) {
                 if ((r + k) % 2 == 0) {
                     JsonObject o = Child.run(Child.jvm(probe.getName(), List.of("-Xmx4g",
-                            "-D" + TfSessions.THREADS_PROPERTY + "=" + threads), List.of(dir.toString())), logs,
+                            "-D" + Odf2nna.TENSORFLOW_THREADS_PROPERTY + "=" + threads), List.of(dir.toString())), logs,
                             label + "-tf" + threads + "-" + r, RUN_LIMIT_SECONDS);
                     times[0][r] = Child.doubles(o, "epochSeconds");
                     times[1][r] = Child.doubles(o, "epochCpuSeconds");

@@ -9,19 +9,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.odf2nna.Device;
+import org.odf2nna.api.Odf2nna;
+import org.odf2nna.api.OnnxSession;
 import org.odf2nna.network.Activation;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.network.InputPrefix;
 import org.odf2nna.network.OutputHead;
-import org.odf2nna.onnx.InputSignature;
-import org.odf2nna.onnx.OnnxModelBuilder;
-import org.odf2nna.onnx.OnnxRunner;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
  * How the commands scale with rows and width ({@code bench scale}): for each width W a 28-W-W-W-2 ReLU network
@@ -96,12 +93,12 @@ public final class ScaleBench {
             int width = s.sizes().widths().get(w);
             Path model = s.work().resolve("mlp-" + width + ".onnx");
             DenseNetwork network = network(width);
-            ModelProto proto = OnnxModelBuilder.build(network, "x", "y", Map.of());
-            write(model, proto.toByteArray());
+            byte[] proto = Odf2nna.onnx(network);
+            write(model, proto);
             String name = "28-" + width + "-" + width + "-" + width + "-2";
             for (int n : s.sizes().rowsAt(w)) {
                 Path csv = s.work().resolve("rows-" + width + "-" + n + ".csv");
-                double[] plain = rowsAndPlainPass(proto, model, n, csv);
+                double[] plain = rowsAndPlainPass(proto, n, csv);
                 section.row(Integer.toString(n), name, "plain pass", seconds(plain[0]), seconds(plain[1]), "", "1",
                         "1");
                 for (String command : s.commands()) {
@@ -146,26 +143,23 @@ public final class ScaleBench {
      * Generates {@code n} rows, times a plain pass over them (CPU and wall seconds), labels them from that pass's
      * outputs and writes them to {@code csv}.
      */
-    private static double[] rowsAndPlainPass(ModelProto proto, Path model, int n, Path csv) {
+    private static double[] rowsAndPlainPass(byte[] proto, int n, Path csv) {
         Random random = new Random(2);
         float[] x = new float[n * FEATURES];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
         int[] labels = new int[n];
-        InputSignature input = new InputSignature("x", org.odf2nna.onnx.proto.OnnxProto.TensorProto.DataType
-                .FLOAT_VALUE, new long[] {-1, FEATURES});
         double cpu;
         double wall;
-        try (OnnxRunner runner = OnnxRunner.open(proto, input, Device.CPU, model)) {
-            runner.run(java.util.Arrays.copyOf(x, Math.min(n, BATCH) * FEATURES), Math.min(n, BATCH), FEATURES,
-                    List.of("y"));
+        try (OnnxSession runner = OnnxSession.open(proto, Device.CPU, 0)) {
+            runner.run(java.util.Arrays.copyOf(x, Math.min(n, BATCH) * FEATURES), Math.min(n, BATCH));
             long cpu0 = processCpuNanos();
             long wall0 = System.nanoTime();
             for (int from = 0; from < n; from += BATCH) {
                 int rows = Math.min(BATCH, n - from);
                 float[] batch = java.util.Arrays.copyOfRange(x, from * FEATURES, (from + rows) * FEATURES);
-                float[] y = runner.run(batch, rows, FEATURES, List.of("y")).get("y");
+                float[] y = runner.run(batch, rows);
                 for (int r = 0; r < rows; r++) {
                     labels[from + r] = y[2 * r + 1] > y[2 * r] ? 1 : 0;
                 }

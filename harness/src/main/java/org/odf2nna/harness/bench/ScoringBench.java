@@ -5,20 +5,16 @@ import java.util.List;
 import java.util.Locale;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
-import org.odf2nna.data.Batch;
-import org.odf2nna.method.ModelScan;
-import org.odf2nna.method.ScanResult;
-import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.onnx.OnnxRunner;
-import org.odf2nna.onnx.ScoringGraph;
-import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.prune.RunningMoments;
-import org.odf2nna.prune.UnitStatistics;
+import org.odf2nna.api.OnnxModel;
+import org.odf2nna.api.OnnxSession;
+import org.odf2nna.api.Rows;
+import org.odf2nna.api.UnitScores;
+import org.odf2nna.settings.Quantize;
 
 /**
- * Unit scoring throughput: {@link ModelScan#scan(OnnxDenseModel, List, Device)} (the paper's Algorithm 4:
- * one session with every hidden activation exposed, per-unit moments) against one plain ONNX Runtime
- * inference pass of the same graph over the same batches, and against Algorithm 3 taken literally: one
+ * Unit scoring throughput: {@link OnnxModel#scoreUnits(List, Device)} (the library's {@code ModelScan.scan}, the
+ * paper's Algorithm 4: one session with every hidden activation exposed, per-unit moments) against one plain ONNX
+ * Runtime inference pass of the same graph over the same batches, and against Algorithm 3 taken literally: one
  * truncated subgraph per hidden unit, each its own session over all rows.
  */
 public final class ScoringBench {
@@ -33,10 +29,10 @@ public final class ScoringBench {
      * @param alg3PerLayer units per layer to run Algorithm 3 on (evenly spaced; the total is extrapolated
      *                     from them), -1 for every unit, 0 to skip it
      */
-    public static BenchReport.Section run(OnnxDenseModel model, Path csv, int rows, int batchSize, int repeats,
+    public static BenchReport.Section run(OnnxModel model, Path csv, int rows, int batchSize, int repeats,
             int alg3PerLayer, Device device) {
         BenchRows.Loaded loaded = BenchRows.load(model, csv, rows, batchSize);
-        List<Batch> batches = loaded.batches();
+        List<Rows> batches = loaded.batches();
         BenchReport.Section section = new BenchReport.Section("scoring",
                 "unit scoring (Algorithm 4, one session) vs one plain ONNX Runtime pass vs Algorithm 3 per unit",
                 "pass", "rows", "seconds: median (min–max)", "rows/s (median)", "× plain pass (median of per-repeat ratios)");
@@ -47,11 +43,10 @@ public final class ScoringBench {
                 + " repeats, interleaved, after one warm-up of each");
         section.setting("device", device.name().toLowerCase(Locale.ROOT));
 
-        ModelProto plainGraph = ScoringGraph.exposing(model, List.of(model.outputName()));
-        Runnable plain = () -> plainPass(model, plainGraph, batches, device);
-        Runnable scan = () -> ModelScan.scan(model, batches, device);
+        Runnable plain = () -> plainPass(model, batches, device);
+        Runnable scan = () -> model.scoreUnits(batches, device);
         plain.run();
-        ScanResult reference = ModelScan.scan(model, batches, device);
+        UnitScores reference = model.scoreUnits(batches, device);
         double[] plainTimes = new double[repeats];
         double[] scanTimes = new double[repeats];
         double[] csvTimes = new double[repeats];
@@ -64,8 +59,8 @@ public final class ScoringBench {
                 scanTimes[r] = Timer.seconds(scan);
                 plainTimes[r] = Timer.seconds(plain);
             }
-            csvTimes[r] = Timer.seconds(() -> csvRows[0] = ModelScan.scan(model,
-                    BenchRows.evalData(model, csv, batchSize), null, device, Progress.NONE).statistics().rows());
+            csvTimes[r] = Timer.seconds(() -> csvRows[0] = model.scoreUnits(csv, batchSize, null, device,
+                    Progress.NONE).rows());
         }
         Stats.Summary p = Stats.of(plainTimes);
         Stats.Summary s = Stats.of(scanTimes);
@@ -86,24 +81,23 @@ public final class ScoringBench {
                 ratio.format(3), TARGET_RATIO, ratio.median() <= TARGET_RATIO ? "met" : "NOT met"));
 
         if (alg3PerLayer != 0) {
-            algorithm3(model, batches, alg3PerLayer, device, reference.statistics(), s.median(), section);
+            algorithm3(model, batches, alg3PerLayer, device, reference, s.median(), section);
         }
         return section;
     }
 
-    static void plainPass(OnnxDenseModel model, ModelProto graph, List<Batch> batches, Device device) {
-        List<String> outputs = List.of(model.outputName());
-        try (OnnxRunner runner = OnnxRunner.open(graph, model.input(), device, model.source())) {
-            for (Batch b : batches) {
-                runner.run(b.features(), b.rows(), b.width(), outputs);
+    /** One plain pass: the model's graph, its output alone, over the batches. */
+    static void plainPass(OnnxModel model, List<Rows> batches, Device device) {
+        try (OnnxSession session = model.session(Quantize.NONE, null, device, 0)) {
+            for (Rows b : batches) {
+                session.run(b.features(), b.count());
             }
         }
     }
 
-    private static void algorithm3(OnnxDenseModel model, List<Batch> batches, int perLayer, Device device,
-            UnitStatistics onePass, double onePassSeconds, BenchReport.Section section) {
+    private static void algorithm3(OnnxModel model, List<Rows> batches, int perLayer, Device device,
+            UnitScores onePass, double onePassSeconds, BenchReport.Section section) {
         int[] units = model.network().hiddenUnits();
-        List<String> hidden = model.hiddenUnitOutputs();
         double estimate = 0;
         int measured = 0;
         int total = 0;
@@ -114,9 +108,9 @@ public final class ScoringBench {
             for (int k = 0; k < chosen.length; k++) {
                 int unit = chosen[k];
                 double[] std = new double[1];
-                String tensor = hidden.get(l);
-                seconds[k] = Timer.seconds(() -> std[0] = oneUnit(model, tensor, unit, batches, device));
-                worstDifference = Math.max(worstDifference, Math.abs(std[0] - onePass.std(l)[unit]));
+                int layer = l;
+                seconds[k] = Timer.seconds(() -> std[0] = oneUnit(model, layer, unit, batches, device));
+                worstDifference = Math.max(worstDifference, Math.abs(std[0] - onePass.stds().get(l)[unit]));
             }
             Stats.Summary perUnit = Stats.of(seconds);
             double mean = java.util.Arrays.stream(seconds).average().orElse(Double.NaN);
@@ -144,16 +138,22 @@ public final class ScoringBench {
     }
 
     /** One unit as Algorithm 3 scores it: build its subgraph, open a session, run every row, take the std. */
-    static double oneUnit(OnnxDenseModel model, String tensor, int unit, List<Batch> batches, Device device) {
-        ModelProto graph = ScoringGraph.truncatedAtUnit(model, tensor, unit);
-        List<String> output = List.of(graph.getGraph().getOutput(0).getName());
-        RunningMoments moments = new RunningMoments(1);
-        try (OnnxRunner runner = OnnxRunner.open(graph, model.input(), device, model.source())) {
-            for (Batch b : batches) {
-                moments.add(runner.run(b.features(), b.rows(), b.width(), output).get(output.get(0)), b.rows());
+    static double oneUnit(OnnxModel model, int layer, int unit, List<Rows> batches, Device device) {
+        // Welford's running mean and sum of squared deviations, the population std as the one pass takes it.
+        long n = 0;
+        double mean = 0;
+        double m2 = 0;
+        try (OnnxSession session = model.unitSession(layer, unit, device)) {
+            for (Rows b : batches) {
+                for (float v : session.run(b.features(), b.count())) {
+                    n++;
+                    double d = v - mean;
+                    mean += d / n;
+                    m2 += d * (v - mean);
+                }
             }
         }
-        return moments.standardDeviation()[0];
+        return n == 0 ? 0 : Math.sqrt(Math.max(0, m2 / n));
     }
 
     /** {@code k} unit indices spread evenly over {@code units} (all of them when k < 0 or k ≥ units). */
@@ -172,10 +172,10 @@ public final class ScoringBench {
         return chosen;
     }
 
-    private static int rowsOf(List<Batch> batches) {
+    private static int rowsOf(List<Rows> batches) {
         int n = 0;
-        for (Batch b : batches) {
-            n += b.rows();
+        for (Rows b : batches) {
+            n += b.count();
         }
         return n;
     }
@@ -184,7 +184,7 @@ public final class ScoringBench {
         return Stats.significant(rows / seconds, 3);
     }
 
-    static int hiddenUnits(OnnxDenseModel model) {
+    static int hiddenUnits(OnnxModel model) {
         int n = 0;
         for (int u : model.network().hiddenUnits()) {
             n += u;

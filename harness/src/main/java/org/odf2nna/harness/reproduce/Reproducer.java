@@ -22,14 +22,9 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.api.FileWorkflows;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.io.AtomicFiles;
-import org.odf2nna.method.EvalData;
-import org.odf2nna.method.ModelFiles;
-import org.odf2nna.method.ModelScan;
-import org.odf2nna.method.ScanResult;
-import org.odf2nna.onnx.OnnxDenseModel;
-import org.odf2nna.prune.EpsilonGrid;
+import org.odf2nna.api.OnnxModel;
+import org.odf2nna.api.UnitScores;
+import org.odf2nna.api.Writes;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.EpsilonOutcome;
 import org.odf2nna.report.ReportFormat;
@@ -109,7 +104,7 @@ public final class Reproducer {
     /** Re-renders the Markdown from every table stored beside it; returns the tables found. */
     public static List<Results.TableResult> render(Path markdown) {
         List<Results.TableResult> tables = stored(markdown);
-        AtomicFiles.writeString(markdown, ResultsMarkdown.render(tables));
+        Writes.writeString(markdown, ResultsMarkdown.render(tables));
         return tables;
     }
 
@@ -144,7 +139,7 @@ public final class Reproducer {
         } catch (IOException e) {
             throw new InputException(json.getParent(), null, "cannot create: " + e.getMessage(), e);
         }
-        AtomicFiles.writeString(json, json(table));
+        Writes.writeString(json, json(table));
     }
 
     /**
@@ -226,7 +221,7 @@ public final class Reproducer {
             if (e.data().testClasses() != null) {
                 test = validClassRows(test, e.data().testClasses(), work.resolve("test.csv"), notes, e.data().test());
             }
-            EvalData testRows = new EvalData(test, ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024);
+            Path testRows = test;
             SweepReport sweep;
             String grid = null;
             Results.General general = null;
@@ -364,7 +359,7 @@ public final class Reproducer {
      * distillation, the certified choice on the same validation rows), with the original's epochs as the paper's rule
      * had them.
      */
-    static Results.Defaults defaults(Experiment e, Path model, Path train, Integer originalEpochs, EvalData testRows,
+    static Results.Defaults defaults(Experiment e, Path model, Path train, Integer originalEpochs, Path testRows,
             ReproduceOptions options, Path work, Progress progress) {
         long start = System.nanoTime();
         RetrainSettings retrain = RetrainSettings.builder().originalEpochs(originalEpochs).batchSize(e.batchSize())
@@ -406,19 +401,17 @@ public final class Reproducer {
      */
     private static SweepReport widerGrid(Experiment e, Subject general, SweepReport first, ReproduceOptions options,
             Path work, List<String> notes, Progress progress) {
-        OnnxDenseModel model = ModelFiles.read(general.model());
-        EvalData rows = new EvalData(general.train(), ColumnRequest.of(-1, null, ColumnRequest.Target.REQUIRED), 1024)
-                .forModel(model);
-        ScanResult scan = ModelScan.scan(model, rows, null, Device.CPU, progress);
+        UnitScores scan = OnnxModel.read(general.model()).scoreUnits(general.train(),
+                CsvReading.DEFAULT_INFERENCE_BATCH, null, Device.CPU, progress);
         List<double[]> varying = new ArrayList<>();
         long constant = 0;
         long units = 0;
-        for (double[] layer : scan.statistics().stds()) {
+        for (double[] layer : scan.stds()) {
             varying.add(java.util.Arrays.stream(layer).filter(v -> v > 0).toArray());
             constant += java.util.Arrays.stream(layer).filter(v -> v == 0).count();
             units += layer.length;
         }
-        java.util.TreeSet<Double> grid = new java.util.TreeSet<>(EpsilonGrid.fromSpread(varying, e.grid().steps()));
+        java.util.TreeSet<Double> grid = new java.util.TreeSet<>(UnitScores.epsilonGrid(varying, e.grid().steps()));
         if (constant > 0) {
             grid.add(0.0);
         }
@@ -443,13 +436,16 @@ public final class Reproducer {
     }
 
     /** A model to sweep, with the training file and the test rows of its data set. */
-    private record Subject(Path model, Path train, EvalData testRows) {
+    private record Subject(Path model, Path train, Path testRows) {
     }
 
-    /** A sweep's files: the test rows read as {@code testRows} says, no validation file, report or chart. */
-    private static SweepFiles files(Path model, Path train, EvalData testRows, Path output) {
-        return SweepFiles.of(model, train, testRows.file(), output).withCsv(new CsvReading(testRows.columns().label(),
-                testRows.inferenceBatch()));
+    /**
+     * A sweep's files: the test rows (their target found as everywhere, read
+     * {@value CsvReading#DEFAULT_INFERENCE_BATCH} rows at a time), no validation file, report or chart.
+     */
+    private static SweepFiles files(Path model, Path train, Path testRows, Path output) {
+        return SweepFiles.of(model, train, testRows, output).withCsv(new CsvReading(null,
+                CsvReading.DEFAULT_INFERENCE_BATCH));
     }
 
     /** Eq. 2 as applied, or the width given in its place with what eq. 2 would have given. */

@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.api.Rows;
+import org.odf2nna.api.Training;
+import org.odf2nna.settings.Task;
 
 class BenchTest {
 
@@ -52,18 +55,19 @@ class BenchTest {
         java.util.Random random = new java.util.Random(3);
         var net = org.odf2nna.network.TestNetworks.random(random, new int[] {3, 4, 2},
                 org.odf2nna.network.Activation.TANH, org.odf2nna.network.OutputHead.NONE);
-        var train = new org.odf2nna.tf.TrainingData(new float[] {1, 2, 3, 4, 5, 6}, new float[] {0, 1}, 2, 3);
-        var validation = new org.odf2nna.tf.TrainingData(new float[] {7, 8, 9}, new float[] {1}, 1, 3);
-        RetrainFiles.write(dir, net, train, validation, org.odf2nna.tf.Loss.SOFTMAX_CROSS_ENTROPY,
+        var train = new Rows(new float[] {1, 2, 3, 4, 5, 6}, 3, new float[] {0, 1});
+        var validation = new Rows(new float[] {7, 8, 9}, 3, new float[] {1});
+        RetrainFiles.write(dir, new Training.Problem(net, train, validation, Task.CLASSIFICATION),
                 new org.odf2nna.settings.TrainingOptions(4, 16, 0.01f, 9, 0));
         RetrainFiles.Problem p = RetrainFiles.read(dir);
-        assertEquals(RetrainFiles.hash(net), RetrainFiles.hash(p.network()));
-        assertEquals(net.layer(0).activation(), p.network().layer(0).activation());
-        assertArrayEquals(train.inputs(), p.train().inputs());
-        assertArrayEquals(validation.targets(), p.validation().targets());
+        assertEquals(RetrainFiles.hash(net), RetrainFiles.hash(p.problem().network()));
+        assertEquals(net.layer(0).activation(), p.problem().network().layer(0).activation());
+        assertEquals(train, p.problem().training());
+        assertEquals(validation, p.problem().validation());
         assertEquals(4, p.options().epochs());
         assertEquals(16, p.options().batchSize());
-        assertEquals(org.odf2nna.tf.Loss.SOFTMAX_CROSS_ENTROPY, p.loss());
+        assertEquals("SOFTMAX_CROSS_ENTROPY", p.problem().loss(), "the loss the PyTorch side reads");
+        assertEquals(Task.CLASSIFICATION, p.problem().task());
         var changed = net.withLayers(List.of(net.layer(0), net.layer(1).withWeights(new float[8], new float[2])));
         assertTrue(!RetrainFiles.hash(changed).equals(RetrainFiles.hash(net)), "the hash sees the weights");
     }
