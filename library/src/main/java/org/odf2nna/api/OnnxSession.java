@@ -29,7 +29,7 @@ public final class OnnxSession implements AutoCloseable {
     private final long parameters;
 
     /**
-     * The seconds of one run in two parts.
+     * The nanoseconds of one run, in two parts.
      *
      * @param runNanos    the session's run alone
      * @param aroundNanos what the call adds around it: building the input tensor, reading the output
