@@ -75,8 +75,7 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
         double[][] many;
         try {
             for (int m = 0; m < runners.length; m++) {
-                runners[m] = OnnxRunner.open(Int8Calibration.exposing(models.get(m), List.of(), input.name()), input,
-                        Device.CPU, files.get(m), threads);
+                runners[m] = opened(models, files, input, threads, m);
             }
             one = medians(runners, models, data, 1, width, repeatNanos);
             many = medians(runners, models, data, batch, width, repeatNanos);
@@ -88,6 +87,28 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
             }
         }
         return new SideBySide(threads, batch, REPEATS, median(one), median(many), one, many);
+    }
+
+    /**
+     * Model {@code m}'s timing session, at ONNX Runtime's default level (all optimizations). A model after the first
+     * that it refuses there is refused in a line that says it is the pruned one: the user's session would refuse it.
+     */
+    private static OnnxRunner opened(List<ModelProto> models, List<Path> files, InputSignature input, int threads,
+            int m) {
+        try {
+            return OnnxRunner.open(Int8Calibration.exposing(models.get(m), List.of(), input.name()), input, Device.CPU,
+                    files.get(m), threads);
+        } catch (org.odf2nna.InputException e) {
+            if (m == 0) {
+                throw e;
+            }
+            String why = String.valueOf(e.getMessage());
+            String named = files.get(m) + ": ";
+            throw new org.odf2nna.InputException(files.get(m), null, "the model made from it (candidate " + m
+                    + " timed) is refused by ONNX Runtime at its default optimization level, as a user's session "
+                    + "loads it, so it is not written: " + (why.startsWith(named) ? why.substring(named.length())
+                    : why), e);
+        }
     }
 
     /** Per model, the median of its repetitions' medians. */
