@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
+import org.odf2nna.RoundLoop;
 import org.odf2nna.graph.GraphSweep.Judgement;
 import org.odf2nna.graph.GraphSweep.Judging;
 import org.odf2nna.graph.GraphSweep.Rows;
@@ -58,11 +59,11 @@ final class GraphClassJudging {
             int[] original, int[] labels, Progress progress) {
         List<GraphSweepReport.Judged> judged = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
-            progress.update("judging rounds", i, models.size(), null);
+            progress.update(RoundLoop.JUDGING, i, models.size(), null);
             judged.add(judge(predict(how.form(), models.get(i), how.file(), how.input(), rows,
                     how.settings().device(), how.decoder()), original, labels));
         }
-        progress.done("judging rounds");
+        progress.done(RoundLoop.JUDGING);
         return judged;
     }
 

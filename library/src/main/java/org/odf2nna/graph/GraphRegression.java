@@ -8,6 +8,7 @@ import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Setting;
 import org.odf2nna.Progress;
+import org.odf2nna.RoundLoop;
 import org.odf2nna.metrics.BoundedRegression;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
@@ -143,10 +144,10 @@ public final class GraphRegression {
         float[] before = values(RoundForm.FLOAT, original, how.file(), how.input(), validation, how.settings().device());
         List<float[]> after = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
-            progress.update("judging rounds", i, models.size(), null);
+            progress.update(RoundLoop.JUDGING, i, models.size(), null);
             after.add(values(how.form(), models.get(i), how.file(), how.input(), validation, how.settings().device()));
         }
-        progress.done("judging rounds");
+        progress.done(RoundLoop.JUDGING);
         double[] levels = levels(models.size(), how.settings(),
                 () -> trainingRises(original, models, how, rows.training(), range));
         List<LossBound> bounds = bounds(before, after, validation, range, how.settings(), levels);
@@ -188,21 +189,14 @@ public final class GraphRegression {
     private static List<LossBound> bounds(float[] before, List<float[]> after, GraphRows validation,
             BoundedRegression.Range range, GraphRun run, double[] levels) {
         List<LossBound> bounds = new ArrayList<>();
-        Integer failed = null;
         for (int i = 0; i < after.size(); i++) {
             LossBound b = BoundedRegression.judge(before, after.get(i), validation.targets(), validation.count(),
                     range, run.maxDrop(), levels[i] > 0 ? levels[i] : ChainCertificate.ALPHA, run.promise());
-            if (failed != null) {
-                b = b.notTested("not tested: round " + failed + " failed before it, and the rounds are tested in "
-                        + "order, each at the whole 5%, up to the first that fails");
-            } else if (levels[i] == 0) {
-                b = b.notTested("not tested: not among the rounds picked on the training rows");
-            } else if (!b.holds() && run.promise() == ChainCertificate.Reading.POPULATION) {
-                failed = i + 1;
-            }
-            bounds.add(b);
+            bounds.add(levels[i] == 0 ? b.notTested("not tested: not among the rounds picked on the training rows")
+                    : b);
         }
-        return bounds;
+        // The population reading's levels are all the whole 5%: the chains' test in order applies as it is.
+        return run.promise() == ChainCertificate.Reading.POPULATION ? ChainCertificate.inSequence(bounds) : bounds;
     }
 
     /** Per round, its MSE's relative rise over the original's on training rows, outputs clipped: what picks rounds. */

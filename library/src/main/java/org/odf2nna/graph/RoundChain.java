@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.odf2nna.Progress;
+import org.odf2nna.RoundLoop;
 import org.odf2nna.graph.GraphRounds.EndToEnd;
 import org.odf2nna.graph.GraphRounds.Measured;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -67,44 +68,70 @@ final class RoundChain {
      */
     static Chain rounds(Start start, GraphRows stats, GraphRun settings, EndToEnd endToEnd,
             Progress progress) {
-        ModelProto model = start.model();
-        Path file = start.file();
-        List<Made> made = new ArrayList<>();
-        List<Long> blockRemoved = new ArrayList<>();
-        ModelProto current = model;
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
-        UnitCosts.Counter counter = counter(start, stats, settings);
-        long startCost = startCost(start, counter);
-        org.odf2nna.RoundClock clock = new org.odf2nna.RoundClock(rounds, false);
-        Progress timed = clock.around(progress);
-        for (int r = 1; r <= Math.max(rounds, 1); r++) {
-            List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
-            if (now.size() != start.blocks().size()) {
-                break;
-            }
-            long target = (long) Math.ceil(r * settings.share() * startCost)
-                    - (startCost - counter.total(current, now));
-            if (target <= 0) {
-                continue;
-            }
-            Made round = make(start, current, target, stats, settings, endToEnd, timed, clock.round(r));
-            if (round == null) {
-                break;
-            }
-            clock.finished(r);
-            // The refitted graphs are kept only for a progress that receives them.
-            made.add(progress instanceof RoundModels ? round : new Made(null, round.model(), round.epoch(),
-                    round.seconds(), round.skipped()));
-            current = round.model();
-            blockRemoved.add(startCost - counter.total(current, BlockFinder.find(new GraphView(current, file))));
-        }
-        int half = lastFullStep(blockRemoved, settings.share() * startCost / 2);
+        // The refitted graphs are kept only for a progress that receives them.
+        Steps steps = new Steps(start, stats, settings, endToEnd, progress instanceof RoundModels);
+        RoundLoop loop = new RoundLoop(RoundLoop.Plan.fixed(rounds), progress);
+        List<Made> made = new ArrayList<>(loop.run(steps));
+        List<Long> blockRemoved = steps.blockRemoved;
+        int half = lastFullStep(blockRemoved, settings.share() * steps.startCost / 2);
         Made between = half < 1 ? null : halfStep(start, made.get(half - 1).model(), blockRemoved, half, stats,
-                settings, endToEnd, timed);
+                settings, endToEnd, loop.timed());
         if (between != null) {
             made.add(half, between);
         }
         return chain(start, made, between == null ? -1 : half, progress);
+    }
+
+    /**
+     * How a graph's round is made in the one round loop ({@link RoundLoop}): round r removes r shares of the start's
+     * block cost in all, so each round takes what the rounds before it left of that; every round is the next one's
+     * start. The loop ends when a round changed which blocks there are or could remove nothing.
+     */
+    private static final class Steps implements RoundLoop.Rounds<Made> {
+        private final Start start;
+        private final GraphRows stats;
+        private final GraphRun settings;
+        private final EndToEnd endToEnd;
+        private final boolean keepRefitted;
+        private final UnitCosts.Counter counter;
+        private final long startCost;
+        /** Per round made, the block cost it had removed from the start's. */
+        private final List<Long> blockRemoved = new ArrayList<>();
+        private ModelProto current;
+
+        Steps(Start start, GraphRows stats, GraphRun settings, EndToEnd endToEnd, boolean keepRefitted) {
+            this.start = start;
+            this.stats = stats;
+            this.settings = settings;
+            this.endToEnd = endToEnd;
+            this.keepRefitted = keepRefitted;
+            this.counter = counter(start, stats, settings);
+            this.startCost = startCost(start, counter);
+            this.current = start.model();
+        }
+
+        @Override
+        public RoundLoop.Attempt<Made> attempt(int r, String label, Progress timed) {
+            Path file = start.file();
+            List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
+            if (now.size() != start.blocks().size()) {
+                return RoundLoop.Attempt.stop();
+            }
+            long target = (long) Math.ceil(r * settings.share() * startCost)
+                    - (startCost - counter.total(current, now));
+            if (target <= 0) {
+                return RoundLoop.Attempt.skip();
+            }
+            Made round = make(start, current, target, stats, settings, endToEnd, timed, label);
+            if (round == null) {
+                return RoundLoop.Attempt.stop();
+            }
+            current = round.model();
+            blockRemoved.add(startCost - counter.total(current, BlockFinder.find(new GraphView(current, file))));
+            return RoundLoop.Attempt.made(keepRefitted ? round : new Made(null, round.model(), round.epoch(),
+                    round.seconds(), round.skipped()), true);
+        }
     }
 
     /** What the rounds' budget is counted by: the round's graph run on the first statistics row when it counts work. */

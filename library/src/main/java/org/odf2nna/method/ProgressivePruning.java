@@ -3,7 +3,7 @@ package org.odf2nna.method;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.Progress;
-import org.odf2nna.RoundClock;
+import org.odf2nna.RoundLoop;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.metrics.LossBound;
 import org.odf2nna.network.DenseNetwork;
@@ -125,21 +125,17 @@ public final class ProgressivePruning {
      */
     static List<Round> certifyInSequence(List<Round> rounds,
             List<java.util.function.DoubleFunction<LossBound>> judges) {
-        List<Round> judged = new ArrayList<>(rounds);
-        Integer failed = null;
+        List<LossBound> bounds = new ArrayList<>();
         for (int i = 0; i < rounds.size(); i++) {
-            Round r = rounds.get(i);
-            if (!r.continued()) {
-                continue;
+            bounds.add(rounds.get(i).continued() ? judges.get(i).apply(ChainCertificate.ALPHA) : null);
+        }
+        // Rounds are numbered from 1 in order, as the shared test numbers the one that failed.
+        List<LossBound> tested = ChainCertificate.inSequence(bounds);
+        List<Round> judged = new ArrayList<>(rounds);
+        for (int i = 0; i < rounds.size(); i++) {
+            if (rounds.get(i).continued()) {
+                judged.set(i, rounds.get(i).withBound(tested.get(i)));
             }
-            LossBound b = judges.get(i).apply(ChainCertificate.ALPHA);
-            if (failed != null) {
-                b = b.notTested("not tested: round " + failed + " failed before it, and the rounds are tested in "
-                        + "order, each at the whole 5%, up to the first that fails");
-            } else if (!b.holds()) {
-                failed = r.index();
-            }
-            judged.set(i, r.withBound(b));
         }
         return judged;
     }
@@ -170,7 +166,7 @@ public final class ProgressivePruning {
     }
 
     /** The progress phase of judging the chain on the validation rows. */
-    static final String JUDGING = "judging rounds";
+    static final String JUDGING = RoundLoop.JUDGING;
 
     /** The chance of writing a model that loses more than the tolerance on a fresh set, allowed for the run. */
     static final double ALPHA = 0.05;
@@ -183,6 +179,8 @@ public final class ProgressivePruning {
     }
 
     /**
+     * The chain's rounds, made by the one round loop ({@link RoundLoop}) and judged once all are made.
+     *
      * @param quantize with int8, each round's candidate is its network with int8 weights where {@link Int8Fallback}
      *                 allows them: the search goes by it and the validation rows judge it; the next round still starts
      *                 from the float network, which retraining can move
@@ -190,49 +188,83 @@ public final class ProgressivePruning {
     static List<Round> run(DenseNetwork original, Retrainer retrainer, Plan plan, double tolerance,
             double ridge, boolean inputs, Quantize quantize, Progress progress) {
         Schedule schedule = plan.schedule();
-        List<Round> rounds = new ArrayList<>();
-        List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
-        List<Double> watched = new ArrayList<>();
-        ChainCertificate.Reading reading = ChainCertificate.Reading.of(schedule.promise());
-        retrainer = retrainer.watchingTraining(WATCHED_TRAINING_ROWS);
-        RetrainingJudge.Reference reference = retrainer.reference(original);
-        DenseNetwork current = original;
-        Retrainer currentRetrainer = retrainer;
-        int[] currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
-        // The default share depends on how many rows judge the rounds (Schedule.shareFor).
-        double share = schedule.shareFor(retrainer.validationRows());
-        RoundClock clock = new RoundClock(expectedRounds(original, share, schedule.maxRounds()), true);
-        progress.note(roundLength(retrainer));
-        int failures = 0;
-        // After a failed round that removed inputs, the retry from the same start removes units only.
-        boolean unitsOnly = false;
+        ChainRounds chain = new ChainRounds(original, retrainer.watchingTraining(WATCHED_TRAINING_ROWS), plan,
+                tolerance, ridge, inputs, quantize);
+        progress.note(roundLength(chain.currentRetrainer));
+        List<Round> rounds = new RoundLoop(new RoundLoop.Plan(schedule.maxRounds(), expectedRounds(original,
+                chain.share, schedule.maxRounds()), true, Schedule.FAILURES_TO_STOP), progress).run(chain);
+        // Ended by the caller (ProgressiveSweep) once the chain below is judged.
+        progress.update(JUDGING, 0, -1, null);
+        return judgeChain(rounds, chain.judges, chain.reading, chain.watched, tolerance);
+    }
+
+    /**
+     * How a dense chain's round is made from the last round the search went on from: its units (and inputs) chosen by
+     * their reconstruction cost, the layers after them refitted, the network retrained, and the round steered on the
+     * watched training rows; after a round it did not go on from, the next starts from the same network and removes
+     * half as much (units only, when the failed round removed inputs).
+     */
+    private static final class ChainRounds implements RoundLoop.Rounds<Round> {
+        private final DenseNetwork original;
+        private final Plan plan;
+        private final double tolerance;
+        private final double ridge;
+        private final boolean inputs;
+        private final Quantize quantize;
+        private final ChainCertificate.Reading reading;
+        private final RetrainingJudge.Reference reference;
+        private final List<java.util.function.DoubleFunction<LossBound>> judges = new ArrayList<>();
+        private final List<Double> watched = new ArrayList<>();
         // Selections that already failed from the current start: trying one again would fail again.
-        java.util.Set<String> failed = new java.util.HashSet<>();
-        Costs costs = null;
-        for (int index = 1; index <= schedule.maxRounds(); index++) {
+        private final java.util.Set<String> failed = new java.util.HashSet<>();
+        private DenseNetwork current;
+        private Retrainer currentRetrainer;
+        private int[] currentInputs;
+        private double share;
+        // After a failed round that removed inputs, the retry from the same start removes units only.
+        private boolean unitsOnly;
+        private Costs costs;
+
+        ChainRounds(DenseNetwork original, Retrainer retrainer, Plan plan, double tolerance, double ridge,
+                boolean inputs, Quantize quantize) {
+            this.original = original;
+            this.plan = plan;
+            this.tolerance = tolerance;
+            this.ridge = ridge;
+            this.inputs = inputs;
+            this.quantize = quantize;
+            this.reading = ChainCertificate.Reading.of(plan.schedule().promise());
+            this.reference = retrainer.reference(original);
+            this.current = original;
+            this.currentRetrainer = retrainer;
+            this.currentInputs = java.util.stream.IntStream.range(0, original.inputs()).toArray();
+            // The default share depends on how many rows judge the rounds (Schedule.shareFor).
+            this.share = plan.schedule().shareFor(retrainer.validationRows());
+        }
+
+        @Override
+        public RoundLoop.Attempt<Round> attempt(int index, String label, Progress timed) {
             if (minimal(current)) {
-                break;
+                return RoundLoop.Attempt.stop();
             }
-            String label = clock.round(index);
-            Progress roundProgress = clock.around(progress);
-            roundProgress.update(label + ": unit costs", 0, -1, null);
-            costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, schedule,
+            timed.update(label + ": unit costs", 0, -1, null);
+            costs = costs(current, currentRetrainer, inputs && !unitsOnly, share, plan.schedule(),
                     most(original, current, plan), costs);
             ReconstructionCost.Selection selection = costs.selection();
-            progress.done(label + ": unit costs");
+            timed.done(label + ": unit costs");
             String key = java.util.Arrays.toString(selection.keptInputs()) + selection.units();
             if (selection.keptInputs().length == current.inputs() && java.util.Arrays.equals(
                     selection.units().keptUnits(), current.hiddenUnits()) || failed.contains(key)) {
-                break;
+                return RoundLoop.Attempt.stop();
             }
-            roundProgress.update(label + ": least squares", 0, -1, null);
+            timed.update(label + ": least squares", 0, -1, null);
             Refit refit = refit(current, currentRetrainer, costs, ridge);
             Retrainer roundRetrainer = refit.retrainer();
             DenseNetwork compensated = refit.compensated();
-            progress.done(label + ": least squares");
+            timed.done(label + ": least squares");
             // The epoch kept is the best on the watched training rows (the pruned weights compete as epoch 0).
             Retrainer.Outcome retrained = roundRetrainer.retrain(compensated, label + " (" + compensated.architecture()
-                    + ")", roundProgress);
+                    + ")", timed);
             DenseNetwork network = retrained.network();
             // The search goes by training rows alone; certify() judges its chain on the validation rows once complete.
             Int8Fallback.Choice int8 = quantize.int8()
@@ -242,30 +274,22 @@ public final class ProgressivePruning {
             TrainingSummary training = retrained.summary().withChange(moved.change());
             judges.add(level -> roundRetrainer.bound(reference, candidate, tolerance, level, reading));
             watched.add(moved.watchedLoss());
-            boolean continued = watched.get(watched.size() - 1) <= STEERING_SLACK * tolerance;
+            boolean continued = moved.watchedLoss() <= STEERING_SLACK * tolerance;
             int[] kept = originalIndices(currentInputs, selection.keptInputs());
-            rounds.add(new Round(index, compensated, network, kept, training, continued, null, int8));
-            clock.finished(index);
             if (continued) {
                 current = network;
                 currentRetrainer = roundRetrainer;
                 currentInputs = kept;
-                failures = 0;
                 failed.clear();
                 unitsOnly = false;
             } else {
                 failed.add(key);
                 unitsOnly = selection.dropsInputs(current);
-                failures++;
                 share /= 2;
-                if (failures >= Schedule.FAILURES_TO_STOP) {
-                    break;
-                }
             }
+            return RoundLoop.Attempt.made(new Round(index, compensated, network, kept, training, continued, null,
+                    int8), continued);
         }
-        // Ended by the caller (ProgressiveSweep) once the chain below is judged.
-        progress.update(JUDGING, 0, -1, null);
-        return judgeChain(rounds, judges, reading, watched, tolerance);
     }
 
     /**

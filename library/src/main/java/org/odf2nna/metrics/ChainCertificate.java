@@ -135,6 +135,49 @@ public final class ChainCertificate {
     }
 
     /**
+     * The population reading's fixed-sequence test on bounds measured at the whole 5%, whatever the rounds are (a dense
+     * chain's or a graph's, a classifier's loss or a regressor's bounded MSE): in their order up to the first that
+     * fails; those after it keep what was measured but are marked not tested, so they do not hold.
+     *
+     * @param bounds per round, its bound at the whole 5%; null for a round outside the chain (kept null)
+     */
+    public static java.util.List<LossBound> inSequence(java.util.List<LossBound> bounds) {
+        java.util.List<LossBound> tested = new java.util.ArrayList<>(bounds);
+        Integer failed = null;
+        for (int i = 0; i < bounds.size(); i++) {
+            LossBound b = bounds.get(i);
+            if (b == null) {
+                continue;
+            }
+            if (failed != null) {
+                tested.set(i, b.notTested("not tested: round " + failed + " failed before it, and the rounds are "
+                        + "tested in order, each at the whole 5%, up to the first that fails"));
+            } else if (!b.holds()) {
+                failed = i + 1;
+            }
+        }
+        return tested;
+    }
+
+    /**
+     * The rounds the rule certifies, {@code chosen} (the one written, the smallest) first, then the others that hold
+     * from the smallest to the largest: what a judge of speed may write instead; empty when none is chosen (-1).
+     */
+    public static java.util.List<Integer> certified(int chosen, java.util.function.IntPredicate holds) {
+        java.util.List<Integer> certified = new java.util.ArrayList<>();
+        if (chosen < 0) {
+            return certified;
+        }
+        certified.add(chosen);
+        for (int i = chosen - 1; i >= 0; i--) {
+            if (holds.test(i)) {
+                certified.add(i);
+            }
+        }
+        return certified;
+    }
+
+    /**
      * Under the new-set reading, rounds picked on training rows before the validation rows are read, at most {@link
      * #NEW_SET_ROUNDS}: among the rounds that lost at most the tolerance there, the last one and those 1, 3, 7 and 15
      * places before it (a run of late rounds that fail on new rows does not take all five); the first round when none
