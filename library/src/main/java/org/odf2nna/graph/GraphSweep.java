@@ -313,12 +313,7 @@ public final class GraphSweep {
             checkSame(judgedForm, written, file, input, validation.first(CHECK_WRITTEN), settings.device());
             return written;
         };
-        List<Integer> certified = new ArrayList<>();
-        for (int i = chosen; i >= 0; i--) {
-            if (judged.verdict().holds()[i]) {
-                certified.add(i);
-            }
-        }
+        List<Integer> certified = ChainCertificate.certified(chosen, i -> judged.verdict().holds()[i]);
         return new Outcome(result, chosen < 0 ? null : writtenForm.apply(chosen), certified, writtenForm);
     }
 

@@ -443,7 +443,7 @@ public final class GraphSweeper {
         if (chosen != null) {
             SpeedJudge.Verdict speed = judgeSpeed(model, proto, feed, validation, outcome, settings.latency(),
                     progress);
-            int round = speed.writes() ? outcome.certified().get(speed.index()) : -1;
+            int round = speed.index();
             chosen = round < 0 ? null : round == outcome.certified().get(0) ? chosen : outcome.written().apply(round);
             result = result.withLatency(speed.latency(), round < 0 ? null : round);
         }
@@ -454,26 +454,16 @@ public final class GraphSweeper {
     static final int TIMING_ROWS = 256;
 
     /**
-     * The certified rounds judged by their speed against the user's original ({@link SpeedJudge}): the original file
-     * as the user gave it when it is ONNX (the cleaned graph for a SavedModel), timed on validation rows.
+     * The certified rounds judged by their speed against the user's original ({@link SpeedJudge#judgeRounds}), timed
+     * on validation rows: the verdict's index is the round to write (-1: none).
      */
     private static SpeedJudge.Verdict judgeSpeed(Path model, ModelProto read, GraphFeed feed, GraphRows validation,
             GraphSweep.Outcome outcome, org.odf2nna.settings.LatencyCheck check, Progress progress) {
-        List<SpeedJudge.Candidate> candidates = new java.util.ArrayList<>();
-        for (int round : outcome.certified()) {
-            candidates.add(new SpeedJudge.Candidate("round " + (round + 1), round == outcome.certified().get(0)
-                    ? outcome::chosen : () -> outcome.written().apply(round)));
-        }
-        ModelProto original = ModelFiles.formatOf(model) == ModelFormat.ONNX ? OnnxModelFile.read(model) : read;
-        if (check.on()) {
-            progress.update("timing the original and the certified rounds in ONNX Runtime", 0, -1, null);
-        }
-        SpeedJudge.Verdict v = SpeedJudge.judge(new SpeedJudge.Timed(original, model, feed.data(),
-                validation.first(TIMING_ROWS).features()), candidates, check, org.odf2nna.onnx.SideBySide.Timer.ORT);
-        if (check.on()) {
-            progress.done("timing the original and the certified rounds in ONNX Runtime");
-        }
-        return v;
+        ModelProto chosen = outcome.chosen();
+        int first = outcome.certified().get(0);
+        return SpeedJudge.judgeRounds(model, read, feed.data(), validation.first(TIMING_ROWS).features(),
+                outcome.certified(), round -> round == first ? chosen : outcome.written().apply(round), check,
+                progress);
     }
 
     /**

@@ -89,6 +89,36 @@ final class SpeedJudge {
         }
     }
 
+    /** The progress phase of timing the certified rounds. */
+    static final String TIMING_ROUNDS = "timing the original and the certified rounds in ONNX Runtime";
+
+    /**
+     * The certified rounds of a sweep, chain or graph ({@link org.odf2nna.metrics.ChainCertificate#certified}: the
+     * chosen one first), timed against the user's original: the file as the user gave it when it is ONNX, else the
+     * graph read from it ({@code read}), on {@code rows} of {@code input}.
+     *
+     * @param written   a round (0-based) as its file would hold it, made when it is timed
+     * @return the verdict, its index the round to write (-1: none)
+     */
+    static Verdict judgeRounds(Path source, ModelProto read, InputSignature input, float[] rows,
+            List<Integer> certified, java.util.function.IntFunction<ModelProto> written, LatencyCheck check,
+            org.odf2nna.Progress progress) {
+        List<Candidate> candidates = new ArrayList<>();
+        for (int round : certified) {
+            candidates.add(new Candidate("round " + (round + 1), () -> written.apply(round)));
+        }
+        ModelProto original = ModelFiles.formatOf(source) == org.odf2nna.settings.ModelFormat.ONNX
+                ? org.odf2nna.onnx.OnnxModelFile.read(source) : read;
+        if (check.on()) {
+            progress.update(TIMING_ROUNDS, 0, -1, null);
+        }
+        Verdict v = judge(new Timed(original, source, input, rows), candidates, check, SideBySide.Timer.ORT);
+        if (check.on()) {
+            progress.done(TIMING_ROUNDS);
+        }
+        return new Verdict(v.writes() ? certified.get(v.index()) : -1, v.latency());
+    }
+
     /** {@code model}'s multiply-adds per row, or -1 where they cannot be counted. */
     static long count(ModelProto model, Path file) {
         try {

@@ -40,7 +40,6 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
 import org.odf2nna.report.SweepChart;
 import org.odf2nna.report.SweepReport;
-import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
@@ -251,14 +250,8 @@ public final class Sweeper {
      * smallest to the largest.
      */
     static List<Integer> certified(List<ProgressivePruning.Round> rounds, int chosen) {
-        List<Integer> certified = new java.util.ArrayList<>(List.of(chosen));
-        for (int i = chosen - 1; i >= 0; i--) {
-            ProgressivePruning.Round r = rounds.get(i);
-            if (r.continued() && r.bound() != null && r.bound().holds() && !r.bound().smallSet()) {
-                certified.add(i);
-            }
-        }
-        return certified;
+        return ChainCertificate.certified(chosen, i -> rounds.get(i).continued() && rounds.get(i).bound() != null
+                && rounds.get(i).bound().holds() && !rounds.get(i).bound().smallSet());
     }
 
     /**
@@ -272,29 +265,13 @@ public final class Sweeper {
         if (chosen == null || writesKeras(options.files())) {
             return new SpeedJudge.Verdict(chosen == null ? -1 : chosen, null);
         }
-        List<Integer> certified = certified(rounds, chosen);
-        List<SpeedJudge.Candidate> candidates = new java.util.ArrayList<>();
-        for (int i : certified) {
-            ProgressivePruning.Round round = rounds.get(i);
-            candidates.add(new SpeedJudge.Candidate("round " + (i + 1), () -> ExternalData.forOutput(written(model,
-                    round.judged(), round.inputs(), round.int8(), pruned), model.source(), options.files().output())));
-        }
-        org.odf2nna.settings.LatencyCheck check = options.settings().latency();
-        Path source = options.files().model();
-        ModelProto original = ModelFiles.formatOf(source) == org.odf2nna.settings.ModelFormat.ONNX
-                ? org.odf2nna.onnx.OnnxModelFile.read(source) : model.model();
-        if (check.on()) {
-            progress.update("timing the original and the certified rounds in ONNX Runtime", 0, -1, null);
-        }
         int width = sample.featureWidth();
         float[] rows = java.util.Arrays.copyOf(sample.features(), Math.min(sample.features().length,
                 GraphSweeper.TIMING_ROWS * width));
-        SpeedJudge.Verdict v = SpeedJudge.judge(new SpeedJudge.Timed(original, source, model.input(), rows),
-                candidates, check, org.odf2nna.onnx.SideBySide.Timer.ORT);
-        if (check.on()) {
-            progress.done("timing the original and the certified rounds in ONNX Runtime");
-        }
-        return new SpeedJudge.Verdict(v.writes() ? certified.get(v.index()) : -1, v.latency());
+        return SpeedJudge.judgeRounds(options.files().model(), model.model(), model.input(), rows,
+                certified(rounds, chosen), i -> ExternalData.forOutput(written(model, rounds.get(i).judged(),
+                        rounds.get(i).inputs(), rounds.get(i).int8(), pruned), model.source(),
+                        options.files().output()), options.settings().latency(), progress);
     }
 
     /** Whether the chosen model goes to a .keras file (a Keras file swept with {@code -o NAME.keras}). */
