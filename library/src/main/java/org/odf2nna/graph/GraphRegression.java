@@ -151,15 +151,14 @@ public final class GraphRegression {
         double[] levels = levels(models.size(), how.settings(),
                 () -> trainingRises(original, models, how, rows.training(), range));
         List<LossBound> bounds = bounds(before, after, validation, range, how.settings(), levels);
-        int chosen = -1;
         boolean[] holds = new boolean[bounds.size()];
         for (int i = 0; i < bounds.size(); i++) {
             holds[i] = bounds.get(i).holds();
-            chosen = holds[i] ? i : chosen;
             if (how.settings().promise() == ChainCertificate.Reading.POPULATION && i > 0 && !holds[i - 1]) {
                 levels[i] = 0;
             }
         }
+        int chosen = ChainCertificate.lastHolding(holds.length, i -> holds[i]);
         List<GraphSweepReport.Judged> judged = after.stream().map(a -> judged(a, validation, range)).toList();
         List<GraphSweepReport.Judged> reported = rows.report() == null
                 ? java.util.Collections.nCopies(models.size(), null) : models.stream().map(m -> judged(values(

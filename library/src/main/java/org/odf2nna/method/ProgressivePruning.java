@@ -78,6 +78,11 @@ public final class ProgressivePruning {
             return new Round(index, compensated, network, inputs, training, continued, b, int8);
         }
 
+        /** Whether the validation rule certifies it: a round of the chain whose bound holds on enough rows. */
+        boolean certified() {
+            return continued && bound != null && bound.holds() && !bound.smallSet();
+        }
+
         /** The network judged and written: {@link #network} itself, or with int8 weights. */
         public DenseNetwork judged() {
             return int8 == null ? network : int8.judged();
@@ -108,14 +113,8 @@ public final class ProgressivePruning {
      * after the first that failed do not hold ({@link #certifyInSequence}); regression's chain likewise.
      */
     static Integer choose(List<Round> rounds) {
-        Integer chosen = null;
-        for (int i = 0; i < rounds.size(); i++) {
-            Round r = rounds.get(i);
-            if (r.continued() && r.bound() != null && r.bound().holds() && !r.bound().smallSet()) {
-                chosen = i;
-            }
-        }
-        return chosen;
+        int chosen = ChainCertificate.lastHolding(rounds.size(), i -> rounds.get(i).certified());
+        return chosen < 0 ? null : chosen;
     }
 
     /**

@@ -250,8 +250,7 @@ public final class Sweeper {
      * smallest to the largest.
      */
     static List<Integer> certified(List<ProgressivePruning.Round> rounds, int chosen) {
-        return ChainCertificate.certified(chosen, i -> rounds.get(i).continued() && rounds.get(i).bound() != null
-                && rounds.get(i).bound().holds() && !rounds.get(i).bound().smallSet());
+        return ChainCertificate.certified(chosen, i -> rounds.get(i).certified());
     }
 
     /**

@@ -113,25 +113,19 @@ public final class ChainCertificate {
             int[] gained, double[] shares) {
         if (reading == Reading.NEW_SET) {
             boolean[] holds = judge(rows, tolerance, labelled, lost, gained, shares);
-            int chosen = -1;
-            for (int i = 0; i < holds.length; i++) {
-                chosen = holds[i] ? i : chosen;
-            }
-            return new Verdict(chosen, holds, levels(shares));
+            return new Verdict(lastHolding(holds.length, i -> holds[i]), holds, levels(shares));
         }
         checkCounts(rows, tolerance, lost, gained, shares == null ? lost.length : shares.length);
+        int failing = firstFailing(lost.length, i -> holdsInPopulation(rows, tolerance, labelled, lost[i], gained[i],
+                ALPHA));
         boolean[] holds = new boolean[lost.length];
         double[] levels = new double[lost.length];
-        int chosen = -1;
         for (int i = 0; i < lost.length; i++) {
-            levels[i] = ALPHA;
-            holds[i] = holdsInPopulation(rows, tolerance, labelled, lost[i], gained[i], ALPHA);
-            if (!holds[i]) {
-                break;
-            }
-            chosen = i;
+            // Tested up to the first that fails, at the whole 5%; after it, not tested (level 0).
+            holds[i] = i < failing;
+            levels[i] = i <= failing ? ALPHA : 0;
         }
-        return new Verdict(chosen, holds, levels);
+        return new Verdict(failing - 1, holds, levels);
     }
 
     /**
@@ -143,20 +137,38 @@ public final class ChainCertificate {
      */
     public static java.util.List<LossBound> inSequence(java.util.List<LossBound> bounds) {
         java.util.List<LossBound> tested = new java.util.ArrayList<>(bounds);
-        Integer failed = null;
-        for (int i = 0; i < bounds.size(); i++) {
-            LossBound b = bounds.get(i);
-            if (b == null) {
-                continue;
-            }
-            if (failed != null) {
-                tested.set(i, b.notTested("not tested: round " + failed + " failed before it, and the rounds are "
-                        + "tested in order, each at the whole 5%, up to the first that fails"));
-            } else if (!b.holds()) {
-                failed = i + 1;
+        int failing = firstFailing(bounds.size(), i -> bounds.get(i) == null || bounds.get(i).holds());
+        for (int i = failing + 1; i < bounds.size(); i++) {
+            if (bounds.get(i) != null) {
+                tested.set(i, bounds.get(i).notTested("not tested: round " + (failing + 1) + " failed before it, "
+                        + "and the rounds are tested in order, each at the whole 5%, up to the first that fails"));
             }
         }
         return tested;
+    }
+
+    /**
+     * Fixed-sequence testing, the population reading's walk: the rounds tested in their order up to the first that
+     * fails, none after it.
+     *
+     * @return the index of the first round that fails, or {@code rounds} when all hold
+     */
+    public static int firstFailing(int rounds, java.util.function.IntPredicate holds) {
+        int i = 0;
+        while (i < rounds && holds.test(i)) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The round written under either reading: the last that holds, or -1 when none does. */
+    public static int lastHolding(int rounds, java.util.function.IntPredicate holds) {
+        for (int i = rounds - 1; i >= 0; i--) {
+            if (holds.test(i)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -233,12 +245,7 @@ public final class ChainCertificate {
     public static int choose(int rows, double tolerance, boolean labelled, int[] lost, int[] gained,
             double[] shares) {
         boolean[] holds = judge(rows, tolerance, labelled, lost, gained, shares);
-        for (int i = holds.length - 1; i >= 0; i--) {
-            if (holds[i]) {
-                return i;
-            }
-        }
-        return -1;
+        return lastHolding(holds.length, i -> holds[i]);
     }
 
     /** Per round, whether it holds at its part of the 5% ({@link #choose} writes the last that does). */
