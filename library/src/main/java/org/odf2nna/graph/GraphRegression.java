@@ -148,8 +148,8 @@ public final class GraphRegression {
             after.add(values(how.form(), models.get(i), how.file(), how.input(), validation, how.settings().device()));
         }
         progress.done(RoundLoop.JUDGING);
-        double[] levels = levels(models.size(), how.settings(),
-                () -> trainingRises(original, models, how, rows.training(), range));
+        double[] levels = ChainCertificate.levels(how.settings().promise(), models.size(),
+                () -> trainingRises(original, models, how, rows.training(), range), how.settings().maxDrop());
         List<LossBound> bounds = bounds(before, after, validation, range, how.settings(), levels);
         boolean[] holds = new boolean[bounds.size()];
         for (int i = 0; i < bounds.size(); i++) {
@@ -172,30 +172,23 @@ public final class GraphRegression {
     }
 
     /**
-     * Each round's level: the whole 5% for every round under the population reading (those after the first that
-     * fails are not tested), equal parts of it on the rounds picked on training rows under the new-set reading.
+     * Each round's bound at its level, judged as a chain's rounds are ({@link ChainCertificate#judge}); a round the
+     * new-set reading did not pick (level 0) is measured at the whole 5% for the table and marked not tested.
      */
-    private static double[] levels(int rounds, GraphRun run, java.util.function.Supplier<double[]> trainingRises) {
-        if (run.promise() == ChainCertificate.Reading.POPULATION || rounds == 0) {
-            double[] levels = new double[rounds];
-            java.util.Arrays.fill(levels, ChainCertificate.ALPHA);
-            return levels;
-        }
-        return ChainCertificate.levels(ChainCertificate.newSetShares(trainingRises.get(), run.maxDrop()));
-    }
-
-    /** Each round's bound at its level (population: those after the first that fails are not tested). */
     private static List<LossBound> bounds(float[] before, List<float[]> after, GraphRows validation,
             BoundedRegression.Range range, GraphRun run, double[] levels) {
-        List<LossBound> bounds = new ArrayList<>();
-        for (int i = 0; i < after.size(); i++) {
-            LossBound b = BoundedRegression.judge(before, after.get(i), validation.targets(), validation.count(),
-                    range, run.maxDrop(), levels[i] > 0 ? levels[i] : ChainCertificate.ALPHA, run.promise());
-            bounds.add(levels[i] == 0 ? b.notTested("not tested: not among the rounds picked on the training rows")
-                    : b);
+        List<java.util.function.DoubleFunction<LossBound>> boundAt = new ArrayList<>();
+        for (float[] round : after) {
+            boundAt.add(level -> BoundedRegression.judge(before, round, validation.targets(), validation.count(),
+                    range, run.maxDrop(), level > 0 ? level : ChainCertificate.ALPHA, run.promise()));
         }
-        // The population reading's levels are all the whole 5%: the chains' test in order applies as it is.
-        return run.promise() == ChainCertificate.Reading.POPULATION ? ChainCertificate.inSequence(bounds) : bounds;
+        List<LossBound> bounds = new ArrayList<>(ChainCertificate.judge(run.promise(), boundAt, levels));
+        for (int i = 0; i < bounds.size(); i++) {
+            if (levels[i] == 0) {
+                bounds.set(i, bounds.get(i).notTested("not tested: not among the rounds picked on the training rows"));
+            }
+        }
+        return bounds;
     }
 
     /** Per round, its MSE's relative rise over the original's on training rows, outputs clipped: what picks rounds. */

@@ -124,19 +124,8 @@ public final class ProgressivePruning {
      */
     static List<Round> certifyInSequence(List<Round> rounds,
             List<java.util.function.DoubleFunction<LossBound>> judges) {
-        List<LossBound> bounds = new ArrayList<>();
-        for (int i = 0; i < rounds.size(); i++) {
-            bounds.add(rounds.get(i).continued() ? judges.get(i).apply(ChainCertificate.ALPHA) : null);
-        }
-        // Rounds are numbered from 1 in order, as the shared test numbers the one that failed.
-        List<LossBound> tested = ChainCertificate.inSequence(bounds);
-        List<Round> judged = new ArrayList<>(rounds);
-        for (int i = 0; i < rounds.size(); i++) {
-            if (rounds.get(i).continued()) {
-                judged.set(i, rounds.get(i).withBound(tested.get(i)));
-            }
-        }
-        return judged;
+        return judged(rounds, judges, ChainCertificate.Reading.POPULATION, ChainCertificate.levels(
+                ChainCertificate.Reading.POPULATION, rounds.size(), null, 0));
     }
 
     /**
@@ -151,15 +140,33 @@ public final class ProgressivePruning {
      */
     static List<Round> certify(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges,
             double[] levels) {
-        List<Round> judged = new ArrayList<>(rounds);
+        double[] each = new double[rounds.size()];
         int position = 0;
         for (int i = 0; i < rounds.size(); i++) {
-            Round r = rounds.get(i);
-            if (!r.continued()) {
-                continue;
+            if (rounds.get(i).continued()) {
+                each[i] = levels[position++];
             }
-            judged.set(i, r.withBound(judges.get(i).apply(levels[position])));
-            position++;
+        }
+        return judged(rounds, judges, ChainCertificate.Reading.NEW_SET, each);
+    }
+
+    /**
+     * The rounds the search went on from judged as every sweep's rounds are ({@link ChainCertificate#judge}), each at
+     * its level in {@code levels} (one per round); the others keep no bound.
+     */
+    private static List<Round> judged(List<Round> rounds, List<java.util.function.DoubleFunction<LossBound>> judges,
+            ChainCertificate.Reading reading, double[] levels) {
+        List<java.util.function.DoubleFunction<LossBound>> chain = new ArrayList<>();
+        for (int i = 0; i < rounds.size(); i++) {
+            chain.add(rounds.get(i).continued() ? judges.get(i) : null);
+        }
+        // Rounds are numbered from 1 in order, as the shared test numbers the one that failed.
+        List<LossBound> bounds = ChainCertificate.judge(reading, chain, levels);
+        List<Round> judged = new ArrayList<>(rounds);
+        for (int i = 0; i < rounds.size(); i++) {
+            if (rounds.get(i).continued()) {
+                judged.set(i, rounds.get(i).withBound(bounds.get(i)));
+            }
         }
         return judged;
     }
@@ -304,7 +311,7 @@ public final class ProgressivePruning {
         }
         double[] chain = java.util.stream.IntStream.range(0, rounds.size()).filter(i -> rounds.get(i).continued())
                 .mapToDouble(watched::get).toArray();
-        return certify(rounds, judges, ChainCertificate.levels(ChainCertificate.newSetShares(chain, tolerance)));
+        return certify(rounds, judges, ChainCertificate.levels(reading, chain.length, () -> chain, tolerance));
     }
 
     /**

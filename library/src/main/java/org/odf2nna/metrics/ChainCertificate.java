@@ -129,6 +129,36 @@ public final class ChainCertificate {
     }
 
     /**
+     * Each round's level under {@code reading}: the whole 5% for every round (population), or equal parts of it on the
+     * rounds picked by their losses on training rows ({@link #newSetShares}), which are asked for only then.
+     */
+    public static double[] levels(Reading reading, int rounds, java.util.function.Supplier<double[]> trainingLosses,
+            double tolerance) {
+        if (reading == Reading.POPULATION || rounds == 0) {
+            double[] levels = new double[rounds];
+            Arrays.fill(levels, ALPHA);
+            return levels;
+        }
+        return levels(newSetShares(trainingLosses.get(), tolerance));
+    }
+
+    /**
+     * The rounds judged under {@code reading}, each measured at its level ({@link #levels}), a dense chain's or a
+     * graph's alike: in order up to the first that fails under the population reading ({@link #inSequence}), each on
+     * its own under the new-set reading.
+     *
+     * @param boundAt per round, its bound at a given level; null for a round outside the chain (its bound stays null)
+     */
+    public static java.util.List<LossBound> judge(Reading reading,
+            java.util.List<java.util.function.DoubleFunction<LossBound>> boundAt, double[] levels) {
+        java.util.List<LossBound> bounds = new java.util.ArrayList<>();
+        for (int i = 0; i < boundAt.size(); i++) {
+            bounds.add(boundAt.get(i) == null ? null : boundAt.get(i).apply(levels[i]));
+        }
+        return reading == Reading.POPULATION ? inSequence(bounds) : bounds;
+    }
+
+    /**
      * The population reading's fixed-sequence test on bounds measured at the whole 5%, whatever the rounds are (a dense
      * chain's or a graph's, a classifier's loss or a regressor's bounded MSE): in their order up to the first that
      * fails; those after it keep what was measured but are marked not tested, so they do not hold.
