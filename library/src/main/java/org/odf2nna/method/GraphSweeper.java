@@ -450,9 +450,6 @@ public final class GraphSweeper {
         return writeFiles(result, chosen, files, progress);
     }
 
-    /** Rows of the validation rows the models are timed on (repeated to fill a batch). */
-    static final int TIMING_ROWS = 256;
-
     /**
      * The certified rounds judged by their speed against the user's original ({@link SpeedJudge#judgeRounds}), timed
      * on validation rows: the verdict's index is the round to write (-1: none).
@@ -461,7 +458,7 @@ public final class GraphSweeper {
             GraphSweep.Outcome outcome, org.odf2nna.settings.LatencyCheck check, Progress progress) {
         ModelProto chosen = outcome.chosen();
         int first = outcome.certified().get(0);
-        return SpeedJudge.judgeRounds(model, read, feed.data(), validation.first(TIMING_ROWS).features(),
+        return SpeedJudge.judgeRounds(model, read, feed.data(), validation.first(SpeedJudge.TIMING_ROWS).features(),
                 outcome.certified(), round -> round == first ? chosen : outcome.written().apply(round), check,
                 progress);
     }

@@ -89,6 +89,9 @@ final class SpeedJudge {
         }
     }
 
+    /** Rows the models are timed on, at most (repeated to fill a batch): a graph's validation rows, a chain's scored. */
+    static final int TIMING_ROWS = 256;
+
     /** The progress phase of timing the certified rounds. */
     static final String TIMING_ROUNDS = "timing the original and the certified rounds in ONNX Runtime";
 

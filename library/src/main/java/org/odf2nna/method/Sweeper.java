@@ -266,7 +266,7 @@ public final class Sweeper {
         }
         int width = sample.featureWidth();
         float[] rows = java.util.Arrays.copyOf(sample.features(), Math.min(sample.features().length,
-                GraphSweeper.TIMING_ROWS * width));
+                SpeedJudge.TIMING_ROWS * width));
         return SpeedJudge.judgeRounds(options.files().model(), model.model(), model.input(), rows,
                 certified(rounds, chosen), i -> ExternalData.forOutput(written(model, rounds.get(i).judged(),
                         rounds.get(i).inputs(), rounds.get(i).int8(), pruned), model.source(),
