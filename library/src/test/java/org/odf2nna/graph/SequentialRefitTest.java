@@ -47,4 +47,33 @@ class SequentialRefitTest {
         ModelProto upTo = SequentialRefit.prefix(model, List.of("act_gelu", "x"), "x");
         assertTrue(upTo.getGraph().getNodeList().stream().noneMatch(n -> n.getOutput(0).equals("y")));
     }
+
+    @Test
+    void onnxRuntimesProductsSumWhatEjmlSums() {
+        int k = 300;
+        int m = 700;
+        int outputs = 5;
+        java.util.Random r = new java.util.Random(3);
+        double[] xT = new double[k * m];
+        double[] t = new double[m * outputs];
+        for (int i = 0; i < xT.length; i++) {
+            xT[i] = r.nextGaussian();
+        }
+        for (int i = 0; i < t.length; i++) {
+            t[i] = r.nextGaussian();
+        }
+        assertTrue((double) k * k * m >= SequentialRefit.ONNX_PRODUCT_MACS, "a batch this size goes to ONNX Runtime");
+        try (SequentialRefit.Sums ejml = new SequentialRefit.Sums(k, outputs);
+                SequentialRefit.Sums ort = new SequentialRefit.Sums(k, outputs)) {
+            for (int batch = 0; batch < 2; batch++) {
+                SequentialRefit.products(ejml, xT, m, t, false);
+                SequentialRefit.products(ort, xT, m, t, true);
+            }
+            assertArrayEquals(ejml.xx.data, ort.xx.data, 1e-9 * m);
+            assertArrayEquals(ejml.xt.data, ort.xt.data, 1e-9 * m);
+            // XᵀX of two batches: the diagonal near 2m, the matrix symmetric.
+            assertEquals(2.0 * m, ort.xx.get(7, 7), 0.2 * m);
+            assertEquals(ort.xx.get(3, 11), ort.xx.get(11, 3), 1e-9);
+        }
+    }
 }
