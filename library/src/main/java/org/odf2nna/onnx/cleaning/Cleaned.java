@@ -71,6 +71,7 @@ public record Cleaned(ModelProto model, List<CleaningStep> steps, List<String> n
 
     private static String what(String pass, boolean plural) {
         return switch (pass) {
+            case LayoutTransposes.NAME -> "layout " + (plural ? "Transposes" : "Transpose") + " removed";
             case RemovalPass.SAME_TYPE_CAST -> (plural ? "Casts" : "Cast") + " to the same type removed";
             case RemovalPass.IDENTITY -> (plural ? "Identity nodes" : "Identity node") + " removed";
             case RemovalPass.INFERENCE_DROPOUT -> (plural ? "Dropouts" : "Dropout") + " (inference) removed";

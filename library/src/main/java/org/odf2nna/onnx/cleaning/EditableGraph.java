@@ -252,6 +252,25 @@ final class EditableGraph {
         return rewritten;
     }
 
+    /**
+     * Makes {@code node} read a new INT64 vector constant holding {@code values} at input {@code slot} (pads, axes):
+     * a new initializer, so that one another node reads stays as it is. Returns the node as rewritten.
+     */
+    NodeProto setInt64Input(NodeProto node, int slot, long[] values, String baseName) {
+        String name = uniqueName(baseName);
+        initializers.put(name, OnnxValues.int64Vector(name, values));
+        NodeProto rewritten = node.toBuilder().setInput(slot, name).build();
+        replace(node, rewritten);
+        return rewritten;
+    }
+
+    /** Drops what value_info declares of {@code tensor}: a rewrite changed its shape (a layout's axes). */
+    void forgetShape(String tensor) {
+        if (valueInfo.remove(tensor) != null) {
+            changed();
+        }
+    }
+
     String uniqueName(String base) {
         String name = base;
         for (int k = 1; usedNames.contains(name); k++) {

@@ -10,7 +10,8 @@ import java.util.function.Function;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
- * The cleaning pass every model read goes through before any command sees it: what computes nothing goes (a Cast to
+ * The cleaning pass every model read goes through before any command sees it: the layout Transposes a TensorFlow graph
+ * puts around each convolution go where they cancel, what computes nothing goes (a Cast to
  * the type its input has, Identity, Dropout in inference) and affine chains fold into the Gemm, MatMul or Conv beside
  * them (a BatchNormalization, or one decomposed into Sub/Mul/Add/Div by constants, as Keras 3's ONNX export writes
  * it), as onnx-simplifier and ONNX Runtime's basic optimizer do. Each pass is one small class ({@link #PASSES}); they
@@ -34,6 +35,8 @@ public final class ModelCleaner {
 
     /** The passes, in the order they run. */
     public static final List<Pass> PASSES = List.of(
+            new Pass(LayoutTransposes.NAME, "removes the layout Transposes around convolutions where they cancel "
+                    + "(TensorFlow's NHWC graphs)"),
             new Pass(RemovalPass.SAME_TYPE_CAST, "removes a Cast to the type its input already has"),
             new Pass(RemovalPass.IDENTITY, "removes Identity nodes"),
             new Pass(RemovalPass.INFERENCE_DROPOUT, "removes Dropout (inference)"),
@@ -116,6 +119,7 @@ public final class ModelCleaner {
 
     static CleaningPass make(String name) {
         return switch (name) {
+            case LayoutTransposes.NAME -> new LayoutTransposes();
             case RemovalPass.SAME_TYPE_CAST -> RemovalPass.sameTypeCast();
             case RemovalPass.IDENTITY -> RemovalPass.identity();
             case RemovalPass.INFERENCE_DROPOUT -> RemovalPass.inferenceDropout();
