@@ -20,7 +20,8 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * Every entry goes (its readers read its input); an exit whose perm undoes the entries' goes too, another one is
  * composed with them; a constant the region's operations read is permuted (after its leading ones are put in), a
  * Pad's pads and a reduction's axes renamed, and a reduction that drops its axes before a Reshape that gives them back
- * as ones keeps them instead, the Reshape gone. Needs: no tensor of the region a graph output or input, nor read by
+ * as ones keeps them instead, the Reshape gone (one that drops them before anything else ends the region, its axes
+ * renamed). Needs: no tensor of the region a graph output or input, nor read by
  * anything else; an exit whose output is a graph output one that stays a Transpose. What the graph computes does not
  * change, and its inputs and outputs keep their layout.
  */
@@ -58,12 +59,15 @@ final class LayoutTransposes extends CleaningPass {
                 case "Reshape" -> reshapes.add(node.getOutput(0));
                 default -> {
                     if (TransposeRegion.REDUCE.contains(node.getOpType())) {
-                        reduce(graph, region, node);
+                        reduce(graph, region, node, false);
                     } else {
                         constants(graph, region, node);
                     }
                 }
             }
+        }
+        for (NodeProto met : region.reductionExits) {
+            reduce(graph, region, graph.producer(met.getOutput(0)), true);
         }
         for (String out : reshapes) {
             NodeProto reshape = graph.producer(out);
@@ -169,16 +173,19 @@ final class LayoutTransposes extends CleaningPass {
         graph.setInt64Input(node, 1, renamed, node.getInput(1) + "_layout");
     }
 
-    /** A reduction's axes renamed; one that dropped them (a Reshape after it) keeps them. */
-    private static void reduce(EditableGraph graph, TransposeRegion region, NodeProto node) {
+    /**
+     * A reduction's axes renamed; one that dropped them keeps them (a Reshape after it), but an exit ({@code exit})
+     * still drops them.
+     */
+    private static void reduce(EditableGraph graph, TransposeRegion region, NodeProto node, boolean exit) {
         long[] axes = TransposeRegion.axes(graph, node);
         long[] renamed = new long[axes.length];
         for (int k = 0; k < axes.length; k++) {
             renamed[k] = region.perm[(int) (axes[k] < 0 ? axes[k] + region.rank() : axes[k])];
         }
         java.util.Arrays.sort(renamed);
-        NodeProto changed = withInts(node, "keepdims", null);
-        if (!TransposeRegion.keepdims(node)) {
+        NodeProto changed = exit ? node : withInts(node, "keepdims", null);
+        if (!exit && !TransposeRegion.keepdims(node)) {
             changed = changed.toBuilder().addAttribute(AttributeProto.newBuilder().setName("keepdims")
                     .setType(AttributeProto.AttributeType.INT).setI(1)).build();
         }

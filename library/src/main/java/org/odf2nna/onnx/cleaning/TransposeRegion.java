@@ -20,7 +20,9 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * Transpose (an exit). Such an operation acts on each element alone (Relu, Clip, Sigmoid, HardSigmoid, ...), or on
  * two tensors of the region elementwise (Add, Mul, ... with broadcasting), or on a constant that can be permuted with
  * it (Mul by a [1, 1, 1, C] scale), or along axes that can be renamed (a Pad by constant pads, a ReduceMean over
- * constant axes that keeps them, or drops them and is reshaped straight back to the kept form).
+ * constant axes that keeps them, or drops them and is reshaped straight back to the kept form). A reduction that
+ * drops its axes and leaves the others in the order the entries' input has them (a global average pooling of NHWC
+ * before a Dense head) ends the region like an exit.
  *
  * <p>Anything else met (a graph input or output, a Conv reading a region tensor, a Reshape, a constant that is not
  * FLOAT or has more axes than the region's tensors) means no region: {@link #grow} returns null and the graph stays
@@ -44,6 +46,8 @@ final class TransposeRegion {
     final List<NodeProto> exits = new ArrayList<>();
     /** The operations taken in, in the order met (a Reshape after a ReduceMean that drops its axes among them). */
     final List<NodeProto> nodes = new ArrayList<>();
+    /** Reductions that drop their axes and leave the rest in the order the entries' input has them: exits too. */
+    final List<NodeProto> reductionExits = new ArrayList<>();
     /** Every tensor in the region's layout. */
     final Set<String> tensors = new LinkedHashSet<>();
     private final Set<NodeProto> met = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -208,7 +212,14 @@ final class TransposeRegion {
         List<NodeProto> readers = graph.consumers(out);
         if (graph.pinned(out) || readers.size() != 1 || !readers.get(0).getOpType().equals("Reshape")
                 || !readers.get(0).getInput(0).equals(out) || !backToKept(node, readers.get(0), axes)) {
-            return false;
+            if (!keepsOrder(axes)) {
+                return false;
+            }
+            // Its output has no layout left to change: the region ends here (a global pooling before the head).
+            met.add(node);
+            reductionExits.add(node);
+            add(node.getInput(0));
+            return true;
         }
         NodeProto reshape = readers.get(0);
         met.add(node);
@@ -217,6 +228,24 @@ final class TransposeRegion {
         nodes.add(reshape);
         add(node.getInput(0));
         add(reshape.getOutput(0));
+        return true;
+    }
+
+    /** Whether the axes a reduction over {@code axes} keeps are in the same order in the entries' input layout. */
+    private boolean keepsOrder(long[] axes) {
+        Set<Integer> reduced = new java.util.HashSet<>();
+        for (long a : axes) {
+            reduced.add((int) (a < 0 ? a + rank() : a));
+        }
+        int last = -1;
+        for (int k = 0; k < rank(); k++) {
+            if (!reduced.contains(k)) {
+                if (perm[k] < last) {
+                    return false;
+                }
+                last = perm[k];
+            }
+        }
         return true;
     }
 
