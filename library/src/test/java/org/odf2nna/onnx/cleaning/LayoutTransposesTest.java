@@ -98,6 +98,35 @@ class LayoutTransposesTest {
         assertArrayEquals(new long[] {0, 0, 1, 1, 0, 0, 1, 1}, pads);
     }
 
+    /**
+     * A global average pooling of NHWC before a Dense head (ReduceMean over H and W without them): the channels stay
+     * in their order, so the region ends there, its axes renamed; one that would leave the axes in another order
+     * (over the batch) keeps the Transposes.
+     */
+    @Test
+    void aGlobalPoolingBeforeTheHeadEndsTheRegion() {
+        Graphs g = new Graphs(25).input("x", 4, 4, 3).output("y", 2);
+        String h = transpose(g, "in_nchw", "x", TO_NCHW);
+        h = g.node("Conv", "c1", h, g.init("w1", 0.5, 6, 3, 1, 1), g.init("b1", 0.2, 6));
+        h = g.node("Relu", "r", transpose(g, "c1_nhwc", h, TO_NHWC));
+        h = g.node("ReduceMean", "pool", List.of(Graphs.ints("axes", 1, 2), Graphs.integer("keepdims", 0)), h);
+        g.node("MatMul", "y", h, g.init("wd", 0.5, 6, 2));
+        Cleaned cleaned = sameOutputs(g.model(17), 4 * 4 * 3);
+        assertEquals(List.of("Transpose", "Conv", "Relu", "ReduceMean", "MatMul"), ops(cleaned.model()));
+        NodeProto pool = cleaned.model().getGraph().getNode(3);
+        assertEquals(List.of(2L, 3L), pool.getAttributeList().stream().filter(a -> a.getName().equals("axes"))
+                .findFirst().orElseThrow().getIntsList());
+        assertEquals(1, BlockFinder.find(cleaned.model(), FILE).size(), "Conv, Relu, pooling, MatMul: a block");
+
+        g = new Graphs(26).input("x", 4, 4, 3).output("y", 4, 6);
+        h = transpose(g, "in_nchw", "x", TO_NCHW);
+        h = g.node("Conv", "c1", h, g.init("w1", 0.5, 6, 3, 1, 1), g.init("b1", 0.2, 6));
+        h = g.node("Relu", "r", transpose(g, "c1_nhwc", h, TO_NHWC));
+        g.node("ReduceMean", "y", List.of(Graphs.ints("axes", 0), Graphs.integer("keepdims", 0)), h);
+        ModelProto model = g.model(17);
+        assertEquals(model, ModelCleaner.clean(model, FILE).model());
+    }
+
     /** A tensor of the NHWC layout also read by a Flatten (which would read the channels in another order): kept. */
     @Test
     void aReaderOfTheNhwcTensorKeepsTheTransposes() {
