@@ -103,6 +103,6 @@ class CleaningCliTest {
 
         CliRun wrong = CliRun.of("inspect", model.toString(), "--no-clean", "casts");
         assertEquals(2, wrong.exitCode(), wrong.toString());
-        assertTrue(wrong.err().contains("no cleaning pass 'casts' (the passes: same-type-cast, identity, "), wrong.err());
+        assertTrue(wrong.err().contains("no cleaning pass 'casts' (the passes: layout-transposes, same-type-cast, identity, "), wrong.err());
     }
 }
