@@ -12,7 +12,7 @@ import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
  * about the layout and leave it only through Transposes, is computed in the layout the entries read instead.
  *
  * <pre>
- *   Conv ─► T(0,2,3,1) ─► Add(3) ─► Clip ─► Div(6) ─► Mul ─► Pad ─► T(0,3,1,2) ─► Conv        (Mul reads T's output too)
+ *   Conv ─► T(0,2,3,1) ─► Add(3) ─► Clip ─► Div(6) ─► Mul ─► Pad ─► T(0,3,1,2) ─► Conv   (Mul reads T's output too)
  *   becomes
  *   Conv ─► Add(3) ─► Clip ─► Div(6) ─► Mul ─► Pad(pads permuted) ─► Conv
  * </pre>

@@ -10,13 +10,13 @@ import java.util.function.Function;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
- * The cleaning pass every model read goes through before any command sees it: the layout Transposes a TensorFlow graph
- * puts around each convolution go where they cancel, what computes nothing goes (a Cast to
- * the type its input has, Identity, Dropout in inference) and affine chains fold into the Gemm, MatMul or Conv beside
- * them (a BatchNormalization, or one decomposed into Sub/Mul/Add/Div by constants, as Keras 3's ONNX export writes
- * it), as onnx-simplifier and ONNX Runtime's basic optimizer do. Each pass is one small class ({@link #PASSES}); they
- * run in turn until none changes the graph, and any of them can be turned off by name. What the graph computes never
- * changes (the tests compare ONNX Runtime's outputs).
+ * The cleaning pass every model read goes through before any command sees it: the layout Transposes a TensorFlow
+ * graph puts around each convolution go where they cancel, what computes nothing goes (a Cast to the type its input
+ * has, Identity, Dropout in inference) and affine chains fold into the Gemm, MatMul or Conv beside them (a
+ * BatchNormalization, or one decomposed into Sub/Mul/Add/Div by constants, as Keras 3's ONNX export writes it), as
+ * onnx-simplifier and ONNX Runtime's basic optimizer do. Each pass is one small class ({@link #PASSES}); they run in
+ * turn until none changes the graph, and any of them can be turned off by name. What the graph computes never changes
+ * (the tests compare ONNX Runtime's outputs).
  *
  * <p>A pass that stops on a graph it did not foresee (shapes that contradict their data) is named in a note, with
  * what stopped it, and the model is cleaned again from the start without it; a {@link CleaningBug} (a pass's own
