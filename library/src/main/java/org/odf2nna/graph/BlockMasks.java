@@ -11,7 +11,8 @@ import org.odf2nna.evolve.MaskLayout;
 /**
  * The units of a graph's blocks as one mask, what {@code evolve} searches on a graph: one segment per block (its
  * channels, or an attention's heads), and one per residual stream, whose blocks ({@link DenseBlock#tied()}) all drop
- * the same channels ({@link TiedChannels}). A set bit keeps its unit.
+ * the same channels ({@link TiedChannels}), cut into one segment per branch where a Concat joins it. A set bit keeps its
+ * unit.
  *
  * @param blocks    the graph's blocks, as {@link BlockFinder} finds them
  * @param segmentOf per block, its segment of the mask
@@ -43,8 +44,9 @@ public record BlockMasks(List<DenseBlock> blocks, int[] segmentOf, List<String> 
             DenseBlock block = blocks.get(b);
             Integer shared = block.tied() ? streams.get(block.stream()) : null;
             if (shared != null) {
-                if (sizes.get(shared) != block.units()) {
-                    throw new IllegalArgumentException("stream " + block.stream() + ": blocks of " + sizes.get(shared)
+                int units = blocks.get(firstOf(segmentOf, b, shared)).units();
+                if (units != block.units()) {
+                    throw new IllegalArgumentException("stream " + block.stream() + ": blocks of " + units
                             + " and " + block.units() + " channels");
                 }
                 segmentOf[b] = shared;
@@ -54,10 +56,54 @@ public record BlockMasks(List<DenseBlock> blocks, int[] segmentOf, List<String> 
             if (block.tied()) {
                 streams.put(block.stream(), sizes.size());
             }
-            names.add(block.tied() ? block.stream() : block.place().firstNode());
-            sizes.add(block.units());
+            int[] spans = block.tied() ? branchSpans(blocks, block) : null;
+            if (spans == null) {
+                names.add(block.tied() ? block.stream() : block.place().firstNode());
+                sizes.add(block.units());
+                continue;
+            }
+            // A Concat's branches are segments of their own, side by side in the stream's order, so that no mask
+            // empties one: a branch of no channels is a Conv ONNX Runtime refuses or divides by zero in.
+            for (int k = 0; k < spans.length; k++) {
+                names.add(block.stream() + " branch " + (k + 1));
+                sizes.add(spans[k]);
+            }
         }
         return new BlockMasks(blocks, segmentOf, names, new MaskLayout(sizes.stream().mapToInt(i -> i).toArray()));
+    }
+
+    /** The first of blocks 0 to {@code b} - 1 whose segment is {@code segment}. */
+    private static int firstOf(int[] segmentOf, int b, int segment) {
+        int k = 0;
+        while (k < b && segmentOf[k] != segment) {
+            k++;
+        }
+        return k;
+    }
+
+    /**
+     * The widths of the branches of the Concat whose output {@code block}'s stream is, in offset order, when they cover
+     * its channels side by side; null for a stream of one tensor.
+     */
+    private static int[] branchSpans(List<DenseBlock> blocks, DenseBlock block) {
+        java.util.TreeMap<Integer, Integer> spans = new java.util.TreeMap<>();
+        for (DenseBlock other : blocks) {
+            if (block.stream().equals(other.stream())) {
+                for (DenseBlock.UnitSlot slot : other.rewrites().slots()) {
+                    if (slot.span() > 0) {
+                        spans.put(slot.offset(), slot.span());
+                    }
+                }
+            }
+        }
+        int next = 0;
+        for (var e : spans.entrySet()) {
+            if (e.getKey() != next) {
+                return null;
+            }
+            next += e.getValue();
+        }
+        return spans.size() > 1 && next == block.units() ? spans.values().stream().mapToInt(i -> i).toArray() : null;
     }
 
     @Override

@@ -129,6 +129,37 @@ class ConcatStreamTest {
     }
 
     @Test
+    void evolvesMasksHoldEachBranchOfTheConcatAsASegmentNoneOfWhichMayEmpty() {
+        List<DenseBlock> blocks = BlockFinder.find(fire(), FILE);
+        BlockMasks masks = BlockMasks.of(blocks);
+        assertTrue(masks.names().stream().anyMatch(n -> n.endsWith(" branch 1")), masks.names().toString());
+        int joined = -1;
+        for (int b = 0; b < blocks.size(); b++) {
+            if (blocks.get(b).sizes().width() == 5) {
+                joined = masks.segmentOf()[b];
+            }
+        }
+        assertTrue(joined >= 0, "the Concat's stream of 3 + 2 channels");
+        assertEquals(3, masks.layout().size(joined));
+        assertEquals(2, masks.layout().size(joined + 1));
+        boolean[] bits = new boolean[masks.layout().length()];
+        java.util.Arrays.fill(bits, true);
+        int second = masks.layout().start(joined + 1);
+        bits[second] = false;
+        bits[second + 1] = false;
+        org.odf2nna.evolve.Mask emptied = org.odf2nna.evolve.Mask.of(bits);
+        assertTrue(!masks.layout().isValid(emptied), "a mask that empties the second expand is no mask");
+        bits[second + 1] = true;
+        List<boolean[]> drop = masks.dropped(org.odf2nna.evolve.Mask.of(bits));
+        for (int b = 0; b < blocks.size(); b++) {
+            if (masks.segmentOf()[b] == joined) {
+                assertTrue(drop.get(b)[3] && !drop.get(b)[4] && !drop.get(b)[0], java.util.Arrays.toString(
+                        drop.get(b)));
+            }
+        }
+    }
+
+    @Test
     void theSweepsPruneWritesAFireModuleOnnxRuntimeRuns() {
         ModelProto model = fire();
         GraphRows rows = new GraphRows(Graphs.rows(8, 60, IN), IN, null);
