@@ -86,16 +86,7 @@ public record BlockMasks(List<DenseBlock> blocks, int[] segmentOf, List<String> 
      * its channels side by side; null for a stream of one tensor.
      */
     private static int[] branchSpans(List<DenseBlock> blocks, DenseBlock block) {
-        java.util.TreeMap<Integer, Integer> spans = new java.util.TreeMap<>();
-        for (DenseBlock other : blocks) {
-            if (block.stream().equals(other.stream())) {
-                for (DenseBlock.UnitSlot slot : other.rewrites().slots()) {
-                    if (slot.span() > 0) {
-                        spans.put(slot.offset(), slot.span());
-                    }
-                }
-            }
-        }
+        java.util.SortedMap<Integer, Integer> spans = TiedChannels.concatBranches(blocks, block.stream());
         int next = 0;
         for (var e : spans.entrySet()) {
             if (e.getKey() != next) {

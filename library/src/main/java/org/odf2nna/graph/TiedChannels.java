@@ -206,6 +206,24 @@ final class TiedChannels {
         return owner;
     }
 
+    /**
+     * The branches of the Concat whose output {@code stream} is: {offset: span} of the stream's channels, one per
+     * branch convolution ({@link DenseBlock.UnitSlot}'s offset and span); empty for a stream of one tensor.
+     */
+    static java.util.SortedMap<Integer, Integer> concatBranches(List<DenseBlock> blocks, String stream) {
+        java.util.SortedMap<Integer, Integer> spans = new java.util.TreeMap<>();
+        for (DenseBlock block : blocks) {
+            if (stream != null && stream.equals(block.stream())) {
+                for (DenseBlock.UnitSlot slot : block.rewrites().slots()) {
+                    if (slot.span() > 0) {
+                        spans.put(slot.offset(), slot.span());
+                    }
+                }
+            }
+        }
+        return spans;
+    }
+
     /** Whether block {@code b} of {@code blocks} is the first of its stream (the one that carries the producers). */
     static boolean lead(List<DenseBlock> blocks, int b) {
         String stream = blocks.get(b).stream();

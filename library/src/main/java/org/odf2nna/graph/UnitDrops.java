@@ -152,14 +152,8 @@ final class UnitDrops {
     private static List<java.util.SortedMap<Integer, Integer>> branches(List<DenseBlock> blocks, int[] owner) {
         List<java.util.SortedMap<Integer, Integer>> out = new ArrayList<>();
         for (int b = 0; b < blocks.size(); b++) {
-            out.add(new java.util.TreeMap<>());
-        }
-        for (int b = 0; b < blocks.size(); b++) {
-            for (DenseBlock.UnitSlot slot : blocks.get(b).rewrites().slots()) {
-                if (slot.span() > 0) {
-                    out.get(owner[b]).put(slot.offset(), slot.span());
-                }
-            }
+            out.add(owner[b] == b && blocks.get(b).tied()
+                    ? TiedChannels.concatBranches(blocks, blocks.get(b).stream()) : new java.util.TreeMap<>());
         }
         return out;
     }
