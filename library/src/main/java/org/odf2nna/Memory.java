@@ -45,6 +45,15 @@ public final class Memory {
         return bytes <= available();
     }
 
+    /**
+     * Rows per runtime call when each row's outputs take {@code bytesPerRow}: as many as a sixteenth of the heap holds
+     * (the runtime's native copy is about as large again), at least 1, at most {@code most}.
+     */
+    public static int rowsPerBatch(long bytesPerRow, int most) {
+        long budget = Runtime.getRuntime().maxMemory() / 16;
+        return (int) Math.max(1, Math.min(most, budget / Math.max(1, bytesPerRow)));
+    }
+
     /** Bytes as whole megabytes, rounded up: "1 MB" for anything from 1 byte. */
     public static String megabytes(long bytes) {
         return (bytes + (1 << 20) - 1 >> 20) + " MB";

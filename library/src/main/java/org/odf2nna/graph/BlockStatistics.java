@@ -7,9 +7,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
+import org.odf2nna.Memory;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.ScoringGraph;
@@ -26,7 +28,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
  */
 public final class BlockStatistics {
 
-    /** Rows per ONNX Runtime run. */
+    /** The most rows per ONNX Runtime run. */
     private static final int BATCH = 256;
 
     /**
@@ -59,14 +61,24 @@ public final class BlockStatistics {
     /** Measures {@code blocks} of {@code model} on {@code rows}, every input fed as {@code feed} says. */
     public static List<Moments> measure(ModelProto model, Path file, List<DenseBlock> blocks, GraphRows rows,
             GraphFeed feed, Device device, long cap) {
+        return measure(model, file, blocks, rows, feed, device, cap, done -> { });
+    }
+
+    /** {@link #measure}, telling {@code rowsDone} the rows measured so far after each runtime call. */
+    public static List<Moments> measure(ModelProto model, Path file, List<DenseBlock> blocks, GraphRows rows,
+            GraphFeed feed, Device device, long cap, LongConsumer rowsDone) {
         List<String> hidden = blocks.stream().map(b -> b.place().hidden()).toList();
         ModelProto scoring = exposing(model, hidden, feed.data().name());
         int n = blocks.size();
         Sums[] sums = new Sums[n];
+        List<String> names = new ArrayList<>(new LinkedHashSet<>(hidden));
         try (GraphFeed.Session runner = feed.open(scoring, device, file)) {
-            for (int start = 0; start < rows.count(); start += BATCH) {
-                int count = Math.min(BATCH, rows.count() - start);
-                Map<String, float[]> out = runner.run(rows, start, count, new ArrayList<>(new LinkedHashSet<>(hidden)));
+            // The first call is one row: its outputs' size sets how many rows the heap holds at a time (a 299x299
+            // Inception exposes tens of MB per row, and 256 rows of it ran out of memory).
+            int batch = 1;
+            for (int start = 0; start < rows.count(); start += batch) {
+                int count = Math.min(batch, rows.count() - start);
+                Map<String, float[]> out = runner.run(rows, start, count, names);
                 for (int b = 0; b < n; b++) {
                     DenseBlock block = blocks.get(b);
                     int w = block.sizes().width();
@@ -77,6 +89,11 @@ public final class BlockStatistics {
                         sums[b] = new Sums(block.kind(), w, (int) Math.max(1, (total + cap - 1) / cap));
                     }
                     sums[b].add(values, count, positions, start * (long) positions);
+                }
+                rowsDone.accept(start + count);
+                if (start == 0) {
+                    long floats = out.values().stream().mapToLong(v -> v.length).sum();
+                    batch = Memory.rowsPerBatch(floats * Float.BYTES, BATCH);
                 }
             }
         }

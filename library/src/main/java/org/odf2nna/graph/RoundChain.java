@@ -208,7 +208,8 @@ final class RoundChain {
         List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
         timed.update(label + ": statistics", 0, -1, null);
         Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, start.input(),
-                settings.device(), settings.samples()), most(start.blocks(), now, settings.blockLimits(),
+                settings.device(), settings.samples(), done -> timed.update(label + ": statistics", done,
+                stats.count(), null)), most(start.blocks(), now, settings.blockLimits(),
                 start.kept())).withCosts(counter(start, stats, settings).units(current, now));
         timed.done(label + ": statistics");
         if (settings.ranking(now).usesGradients()) {
