@@ -144,6 +144,8 @@ final class GraphRounds {
         private double retrainingSeconds;
         private int retrainedRounds;
         private int keptRefit;
+        /** Retrainings in a row that kept epoch 0: two end the patience's tries. */
+        private int keptInARow;
         private final List<Integer> skippedRounds = new ArrayList<>();
 
         /** @param rows the training rows it runs on, or null when it does not run */
@@ -274,10 +276,12 @@ final class GraphRounds {
          * end. Every round is, until a retraining keeps its refitted values (epoch 0): it bought nothing then, so the
          * next rounds go without it while their refit alone stays well within the round's bound (at most a quarter
          * of the allowed loss, as predictions changed against the original's on {@value #CHECK_REFIT_ROWS} of the
-         * retraining's rows; a regressor has no such check), for at most {@link #patience} rounds; then it is tried again. A retry that
-         * keeps epoch 0 again doubles the patience; a retraining that keeps a later epoch sets it back to 0 (every
-         * round retrained). The rounds are still made on training rows alone, before any validation row is read, so
-         * the certificate is as sound as with every round retrained.
+         * retraining's rows; a regressor has no such check), for at most {@link #patience} rounds; then it is tried
+         * again. A second retraining in a row that keeps epoch 0 ends the tries: from then on only a refit that
+         * changes more than that quarter is retrained (on the torchvision ResNet-18 of docs/PERFORMANCE.md, the
+         * third and fourth retrainings kept epoch 0 too, and cost 120 s). A retraining that keeps a later epoch sets
+         * the patience back to 0 (every round retrained). The rounds are still made on training rows alone, before
+         * any validation row is read, so the certificate is as sound as with every round retrained.
          */
         boolean worthRetraining(ModelProto original, ModelProto refitted, Path file, int round) {
             if (patience == 0 || waiting >= patience) {
@@ -329,8 +333,10 @@ final class GraphRounds {
             waiting = 0;
             if (epoch != null && epoch == 0) {
                 keptRefit++;
-                patience = patience == 0 ? 1 : 2 * patience;
+                keptInARow++;
+                patience = keptInARow >= 2 ? Integer.MAX_VALUE : 1;
             } else {
+                keptInARow = 0;
                 patience = 0;
             }
         }
@@ -348,7 +354,9 @@ final class GraphRounds {
                     + String.join(", ", skippedRounds.stream().map(r -> r == 0 ? "the half step" : String.valueOf(r))
                     .toList()) + " went without it "
                     + "(the last retraining had kept the refitted values and their refit alone stayed within the "
-                    + "round's bound on the training rows)";
+                    + "round's bound on the training rows)"
+                    + (keptInARow >= 2 ? "; after two retrainings in a row kept the refitted values, a round was "
+                    + "retrained only when its refit alone changed more than a quarter of its bound" : "");
             return String.format(java.util.Locale.ROOT, "end-to-end retraining ran in %d round%s, %.0f s in all on "
                     + "%d TensorFlow thread%s; it kept the refitted values (epoch 0) in %d of them, which it changed "
                     + "nothing in%s", retrainedRounds, retrainedRounds == 1 ? "" : "s", retrainingSeconds,
