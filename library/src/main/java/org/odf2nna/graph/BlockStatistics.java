@@ -76,8 +76,8 @@ public final class BlockStatistics {
             // The first call is one row: its outputs' size sets how many rows the heap holds at a time (a 299x299
             // Inception exposes tens of MB per row, and 256 rows of it ran out of memory).
             int batch = 1;
-            for (int start = 0; start < rows.count(); start += batch) {
-                int count = Math.min(batch, rows.count() - start);
+            for (int start = 0, count; start < rows.count(); start += count) {
+                count = Math.min(batch, rows.count() - start);
                 Map<String, float[]> out = runner.run(rows, start, count, names);
                 for (int b = 0; b < n; b++) {
                     DenseBlock block = blocks.get(b);

@@ -84,6 +84,7 @@ class HeadBlockTest {
                     new GraphRows(rows, IN, null), GraphRows.dataInput(model, FILE), Device.CPU, 100_000);
             assertEquals(0.0, m.get(0).std(DEAD));
             assertTrue(m.get(0).std(0) > 0);
+            assertEquals(ROWS, m.get(0).samples(), "every row measured, one pooled sample each");
             boolean[] drop = new boolean[WIDTH];
             drop[DEAD] = true;
             float[] before = run(model, rows);
