@@ -75,8 +75,8 @@ public final class GivenRound {
         GraphRows stats = training.first(settings.statisticsRows());
         GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(previous, file,
                 blocks, stats, feed, settings.device(), settings.samples()), new int[blocks.size()]);
-        BlockPruner.Pruned pruned = GraphRounds.applied(original, previous, file, measured, stats, feed,
-                drop.apply(blocks), settings);
+        BlockPruner.Pruned pruned = GraphRounds.applied(original, previous, file, measured,
+                SequentialRefit.Input.quiet(stats, feed), drop.apply(blocks), settings);
         progress.refitted(round, pruned.model());
         GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
                 && GraphRounds.EndToEnd.feeds(feed) ? training.first(settings.retraining().rows()) : null, feed);

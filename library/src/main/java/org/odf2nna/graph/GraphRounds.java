@@ -86,13 +86,13 @@ final class GraphRounds {
     }
 
     static BlockPruner.Pruned step(ModelProto original, ModelProto model, Path file, Measured measured,
-            GraphRows rows, GraphFeed input, long target, GraphRun settings) {
+            SequentialRefit.Input input, long target, GraphRun settings) {
         // The default ranking without Taylor's gradients (see EndToEnd.gradients) is the cost.
         Ranking set = settings.ranking(measured.blocks());
         Ranking ranking = set.usesGradients() && measured.gradients() == null && settings.rankingByDefault()
                 ? Ranking.COST : set;
         List<boolean[]> drop = dropped(new GraphView(model, file), measured, target, ranking, settings.roundTo());
-        return applied(original, model, file, measured, rows, input, drop, settings);
+        return applied(original, model, file, measured, input, drop, settings);
     }
 
     /**
@@ -100,7 +100,7 @@ final class GraphRounds {
      * {@code settings} say: what {@link #step} does with its own choice, and {@link GivenRound} with a given one.
      */
     static BlockPruner.Pruned applied(ModelProto original, ModelProto model, Path file, Measured measured,
-            GraphRows rows, GraphFeed input, List<boolean[]> drop, GraphRun settings) {
+            SequentialRefit.Input input, List<boolean[]> drop, GraphRun settings) {
         List<DenseBlock> blocks = measured.blocks();
         List<Compensation> compensations = new ArrayList<>();
         Set<String> tied = TiedChannels.nodes(blocks);
@@ -115,8 +115,9 @@ final class GraphRounds {
         if (settings.compensation() != Compensation.SEQUENTIAL) {
             return folded;
         }
-        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, input,
-                rows.first(REFIT_ROWS), settings.device(), settings.samples());
+        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, new SequentialRefit.Input(
+                input.rows().first(REFIT_ROWS), input.feed(), input.blocksDone()), settings.device(),
+                settings.samples());
         return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
     }
 

@@ -197,7 +197,8 @@ public final class GraphSweep {
             measured = measured.withHeadLoss(HeadLoss.increases(model, file, blocks, measured.moments(), measuredRows,
                     feed, settings));
         }
-        BlockPruner.Pruned pruned = GraphRounds.step(model, model, file, measured, measuredRows, feed, target, settings);
+        BlockPruner.Pruned pruned = GraphRounds.step(model, model, file, measured,
+                SequentialRefit.Input.quiet(measuredRows, feed), target, settings);
         return new BlockPruner.Pruned(hoisted.restore(feed.reopened(pruned.model())), pruned.removedUnits(),
                 pruned.parameters());
     }

@@ -226,8 +226,8 @@ final class RoundChain {
             timed.done(label + ": heads' loss");
         }
         timed.update(label + ": refit", 0, -1, null);
-        BlockPruner.Pruned pruned = step(start.model(), current, file, measured, stats, start.input(), target,
-                settings);
+        BlockPruner.Pruned pruned = step(start.model(), current, file, measured, new SequentialRefit.Input(stats,
+                start.input(), (done, of) -> timed.update(label + ": refit", done, of, null)), target, settings);
         timed.done(label + ": refit");
         return pruned.parameters() <= 0 ? null : pruned.model();
     }

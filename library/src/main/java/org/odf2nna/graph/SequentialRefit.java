@@ -53,9 +53,38 @@ final class SequentialRefit {
      */
     static ModelProto refit(ModelProto original, ModelProto pruned, Path file, GraphFeed input, GraphRows rows,
             Device device, long cap) {
+        return refit(original, pruned, file, new Input(rows, input, (done, of) -> { }), device, cap);
+    }
+
+    /** Told the blocks refitted so far, out of all, as the refit goes (a deep graph's refit takes minutes). */
+    @FunctionalInterface
+    interface BlocksDone {
+        void done(int blocks, int of);
+    }
+
+    /**
+     * What a refit reads: the rows, how they are fed, and who is told of its progress.
+     *
+     * @param rows       the rows both networks run on
+     * @param feed       how the rows are fed to the graphs
+     * @param blocksDone told after each block
+     */
+    record Input(GraphRows rows, GraphFeed feed, BlocksDone blocksDone) {
+
+        /** The same input, no one told. */
+        static Input quiet(GraphRows rows, GraphFeed feed) {
+            return new Input(rows, feed, (done, of) -> { });
+        }
+    }
+
+    /** {@link #refit}, its rows and progress in {@code in}. */
+    static ModelProto refit(ModelProto original, ModelProto pruned, Path file, Input in, Device device, long cap) {
+        GraphFeed input = in.feed();
+        GraphRows rows = in.rows();
         List<DenseBlock> before = BlockFinder.find(original, file);
         ModelProto current = pruned;
         for (int b = 0; b < before.size(); b++) {
+            in.blocksDone().done(b, before.size());
             List<DenseBlock> now = BlockFinder.find(current, file);
             if (now.size() != before.size()) {
                 return current;
