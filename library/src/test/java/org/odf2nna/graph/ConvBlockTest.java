@@ -194,8 +194,10 @@ class ConvBlockTest {
                 GraphRows.dataInput(model, FILE), Device.CPU, 100_000);
         ModelProto folded = BlockPruner.prune(model, FILE, blocks, m, List.of(new boolean[] {false, false, false,
             true}), Compensation.MEAN).model();
-        ModelProto refitted = SequentialRefit.refit(model, folded, FILE, GraphFeed.of(model, FILE), graphRows,
-                Device.CPU, 100_000);
+        List<String> told = new java.util.ArrayList<>();
+        ModelProto refitted = SequentialRefit.refit(model, folded, FILE, new SequentialRefit.Input(graphRows,
+                GraphFeed.of(model, FILE), (done, of) -> told.add(done + "/" + of)), Device.CPU, 100_000);
+        assertEquals(List.of("0/1"), told, "told before each block");
         float[] before = run(model, rows);
         double foldedError = 0;
         double refitError = 0;
