@@ -13,6 +13,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
 import org.odf2nna.Memory;
 import org.odf2nna.onnx.InputSignature;
+import org.odf2nna.onnx.OnnxProduct;
 import org.odf2nna.onnx.OnnxValues;
 import org.odf2nna.onnx.ScoringGraph;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
@@ -72,7 +73,7 @@ public final class BlockStatistics {
         int n = blocks.size();
         Sums[] sums = new Sums[n];
         List<String> names = new ArrayList<>(new LinkedHashSet<>(hidden));
-        try (GraphFeed.Session runner = feed.open(scoring, device, file)) {
+        try (Products products = new Products(); GraphFeed.Session runner = feed.open(scoring, device, file)) {
             // The first call is one row: its outputs' size sets how many rows the heap holds at a time (a 299x299
             // Inception exposes tens of MB per row, and 256 rows of it ran out of memory).
             int batch = 1;
@@ -88,7 +89,7 @@ public final class BlockStatistics {
                         long total = (long) rows.count() * positions;
                         sums[b] = new Sums(block.kind(), w, (int) Math.max(1, (total + cap - 1) / cap));
                     }
-                    sums[b].add(values, count, positions, start * (long) positions);
+                    sums[b].add(values, count, positions, start * (long) positions, products);
                 }
                 rowsDone.accept(start + count);
                 if (start == 0) {
@@ -126,47 +127,49 @@ public final class BlockStatistics {
         }
 
         /** The samples of {@code rows} rows at {@code positions} positions each, the first numbered firstSample. */
-        void add(float[] values, int rows, int positions, long firstSample) {
+        void add(float[] values, int rows, int positions, long firstSample, Products products) {
             int total = rows * positions;
-            List<Integer> taken = new ArrayList<>();
+            int m = 0;
+            int[] taken = new int[(int) Math.min(total, total / stride + 1L)];
             for (int s = 0; s < total; s++) {
                 if ((firstSample + s) % stride == 0) {
-                    taken.add(s);
+                    taken[m++] = s;
                 }
             }
-            if (taken.isEmpty()) {
+            if (m == 0) {
                 return;
             }
-            DMatrixRMaj x = new DMatrixRMaj(taken.size(), w);
-            for (int t = 0; t < taken.size(); t++) {
-                int s = taken.get(t);
+            // Units by samples, so each unit's samples lie together: Xᵀ (w × m).
+            double[] xT = new double[w * m];
+            for (int t = 0; t < m; t++) {
+                int s = taken[t];
                 for (int u = 0; u < w; u++) {
                     // MatMul blocks: units on the last axis, each sample contiguous. Conv blocks: per row [units,
                     // positions].
                     int at = kind == DenseBlock.Kind.MATMUL ? s * w + u
                             : (s / positions) * w * positions + u * positions + (s % positions);
-                    x.set(t, u, values[at]);
+                    xT[u * m + t] = values[at];
                 }
             }
             if (shift == null) {
                 shift = new double[w];
                 for (int u = 0; u < w; u++) {
-                    double m = 0;
-                    for (int t = 0; t < taken.size(); t++) {
-                        m += x.get(t, u);
+                    double mean = 0;
+                    for (int t = 0; t < m; t++) {
+                        mean += xT[u * m + t];
                     }
-                    shift[u] = m / taken.size();
+                    shift[u] = mean / m;
                 }
             }
-            for (int t = 0; t < taken.size(); t++) {
-                for (int u = 0; u < w; u++) {
-                    double v = x.get(t, u) - shift[u];
-                    x.set(t, u, v);
+            for (int u = 0; u < w; u++) {
+                for (int t = 0; t < m; t++) {
+                    double v = xT[u * m + t] - shift[u];
+                    xT[u * m + t] = v;
                     sum[u] += v;
                 }
             }
-            CommonOps_DDRM.multAddTransA(x, x, cross);
-            samples += taken.size();
+            products.addGram(cross, xT, w, m);
+            samples += m;
         }
 
         Moments moments() {
@@ -182,6 +185,38 @@ public final class BlockStatistics {
                 }
             }
             return new Moments(mean, cov, samples);
+        }
+    }
+
+    /**
+     * Where the Gram sums XᵀX are made: in this thread by EJML when small, in ONNX Runtime's double MatMul (its
+     * threads and vector units) past {@link SequentialRefit#ONNX_PRODUCT_MACS}: a ViT-B's 12 FFNs of 3,072 units
+     * on 200 rows of 197 tokens are 4.5·10¹² multiply-adds, which EJML took most of an hour for.
+     */
+    static final class Products implements AutoCloseable {
+        private OnnxProduct product;
+
+        void addGram(DMatrixRMaj cross, double[] xT, int w, int m) {
+            if ((double) w * w * m >= SequentialRefit.ONNX_PRODUCT_MACS) {
+                if (product == null) {
+                    product = OnnxProduct.open();
+                }
+                double[] part = product.multiplyTransposed(xT, w, m, xT, w);
+                double[] into = cross.data;
+                for (int i = 0; i < into.length; i++) {
+                    into[i] += part[i];
+                }
+            } else {
+                DMatrixRMaj columns = DMatrixRMaj.wrap(w, m, xT);
+                CommonOps_DDRM.multAddTransB(columns, columns, cross);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (product != null) {
+                product.close();
+            }
         }
     }
 
