@@ -285,8 +285,11 @@ final class SequentialRefit {
             int limit = rows.count();
             int stride = 0;
             int batchIndex = 0;
-            for (int start = 0; start < limit; start += BATCH, batchIndex++) {
-                int count = Math.min(BATCH, limit - start);
+            // The first call is one row; the rows after it go in batches the heap holds (batchRows), sized from the
+            // original's shapes alone, so the batches line up with what OriginalSamples kept in an earlier round.
+            int batch = 1;
+            for (int start = 0, count; start < limit; start += count, batchIndex++) {
+                count = Math.min(batch, limit - start);
                 Map<String, OnnxRunner.Out> shaped = c.runShaped(rows, start, count, new ArrayList<>(currentOut));
                 Map<String, OnnxRunner.Out> shapedOriginal = a == null ? null : a.runShaped(rows, start, count,
                         new ArrayList<>(originalOut));
@@ -302,6 +305,7 @@ final class SequentialRefit {
                 if (stride == 0) {
                     limit = rowsFor(rows.count(), positions, cap);
                     stride = (int) Math.max(1, ((long) limit * positions + cap - 1) / cap);
+                    batch = batchRows(was, residual, h.length / count / block.sizes().width(), outShape);
                 }
                 List<Integer> taken = taken((long) start * positions, stride, count * positions);
                 float[] rCurrent = residual ? shaped.get(block.place().residual()).values() : null;
@@ -332,6 +336,20 @@ final class SequentialRefit {
             }
         }
         return sums;
+    }
+
+    /**
+     * Rows per call after the first: what a sixteenth of the heap holds of the original's hidden tensor and block
+     * output (and residual), twice over for the pruned network's and the runtime's copies, at most {@value #BATCH}. A
+     * 299×299 Inception's first block holds 32 channels at 147×147 a row: 200 rows at once were killed for memory.
+     */
+    private static int batchRows(DenseBlock was, boolean residual, int hiddenPositions, long[] outShape) {
+        long out = 1;
+        for (int i = 1; i < outShape.length; i++) {
+            out *= Math.max(1, outShape[i]);
+        }
+        long floats = (long) was.sizes().width() * hiddenPositions + out * (residual ? 2 : 1);
+        return org.odf2nna.Memory.rowsPerBatch(2 * floats * Float.BYTES, BATCH);
     }
 
     /** The samples of a batch of {@code samples} (rows × positions) whose index from the first row is {@code first}. */
