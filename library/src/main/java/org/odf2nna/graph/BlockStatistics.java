@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
 import org.odf2nna.Memory;
 import org.odf2nna.onnx.InputSignature;
@@ -197,19 +196,15 @@ public final class BlockStatistics {
         private OnnxProduct product;
 
         void addGram(DMatrixRMaj cross, double[] xT, int w, int m) {
-            if ((double) w * w * m >= SequentialRefit.ONNX_PRODUCT_MACS) {
-                if (product == null) {
-                    product = OnnxProduct.open();
-                }
-                double[] part = product.multiplyTransposed(xT, w, m, xT, w);
-                double[] into = cross.data;
-                for (int i = 0; i < into.length; i++) {
-                    into[i] += part[i];
-                }
-            } else {
-                DMatrixRMaj columns = DMatrixRMaj.wrap(w, m, xT);
-                CommonOps_DDRM.multAddTransB(columns, columns, cross);
+            boolean large = (double) w * w * m >= SequentialRefit.ONNX_PRODUCT_MACS;
+            SequentialRefit.addGram(cross, xT, w, m, large ? this::product : null);
+        }
+
+        private OnnxProduct product() {
+            if (product == null) {
+                product = OnnxProduct.open();
             }
+            return product;
         }
 
         @Override

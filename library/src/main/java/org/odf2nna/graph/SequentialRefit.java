@@ -67,7 +67,7 @@ final class SequentialRefit {
      *
      * @param rows       the rows both networks run on
      * @param feed       how the rows are fed to the graphs
-     * @param blocksDone told after each block
+     * @param blocksDone told before each block how many are done
      */
     record Input(GraphRows rows, GraphFeed feed, BlocksDone blocksDone) {
 
@@ -429,13 +429,24 @@ final class SequentialRefit {
     static void products(Sums sums, double[] xT, int m, double[] t, boolean inOnnxRuntime) {
         int k = sums.sx.length;
         int outputs = sums.st.length;
+        addGram(sums.xx, xT, k, m, inOnnxRuntime ? sums::product : null);
         if (inOnnxRuntime) {
-            addInto(sums.xx.data, sums.product().multiplyTransposed(xT, k, m, xT, k));
             addInto(sums.xt.data, sums.product().multiply(xT, k, m, t, outputs));
         } else {
+            CommonOps_DDRM.multAdd(DMatrixRMaj.wrap(k, m, xT), DMatrixRMaj.wrap(m, outputs, t), sums.xt);
+        }
+    }
+
+    /**
+     * Adds Xᵀ·X of {@code m} samples ({@code xT}: k × m) to {@code into}: in ONNX Runtime's double MatMul when
+     * {@code product} is given, else in EJML in this thread (the refit's sums and the statistics' covariances both).
+     */
+    static void addGram(DMatrixRMaj into, double[] xT, int k, int m, java.util.function.Supplier<OnnxProduct> product) {
+        if (product != null) {
+            addInto(into.data, product.get().multiplyTransposed(xT, k, m, xT, k));
+        } else {
             DMatrixRMaj columns = DMatrixRMaj.wrap(k, m, xT);
-            CommonOps_DDRM.multAddTransB(columns, columns, sums.xx);
-            CommonOps_DDRM.multAdd(columns, DMatrixRMaj.wrap(m, outputs, t), sums.xt);
+            CommonOps_DDRM.multAddTransB(columns, columns, into);
         }
     }
 
