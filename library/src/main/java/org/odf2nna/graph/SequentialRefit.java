@@ -16,6 +16,7 @@ import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /**
  * The sequential refit: blocks in graph order, each block's second layer refitted by least squares so that the pruned
@@ -79,6 +80,19 @@ final class SequentialRefit {
 
     /** {@link #refit}, its rows and progress in {@code in}. */
     static ModelProto refit(ModelProto original, ModelProto pruned, Path file, Input in, Device device, long cap) {
+        return refit(original, null, pruned, file, in, device, cap);
+    }
+
+    /**
+     * {@link #refit}, leaving as they are the blocks whose refit would read and write what it did in
+     * {@code unpruned} (the model the round pruned, itself refitted so): a block is left when no unit of it or of any
+     * layer up to its output was removed or refitted differently, so the same rows would give it the same samples
+     * and the same solution. On the torchvision ResNet-18 of docs/PERFORMANCE.md the early rounds prune the last
+     * layers only, and the
+     * blocks before them were refitted again for nothing. {@code unpruned} null: every block is refitted.
+     */
+    static ModelProto refit(ModelProto original, ModelProto unpruned, ModelProto pruned, Path file, Input in,
+            Device device, long cap) {
         GraphFeed input = in.feed();
         GraphRows rows = in.rows();
         List<DenseBlock> before = BlockFinder.find(original, file);
@@ -95,7 +109,8 @@ final class SequentialRefit {
             Kernel kernel = taps ? Kernel.of(view, block) : null;
             // A second Conv of several taps whose padding is not written out (auto_pad), or of more unknowns than
             // the cap, keeps its folded means and is left to the end-to-end retraining.
-            if (taps && (kernel == null || (long) block.sizes().width() * kernel.taps() > MAX_PATCH_UNKNOWNS)) {
+            if (taps && (kernel == null || (long) block.sizes().width() * kernel.taps() > MAX_PATCH_UNKNOWNS)
+                    || unpruned != null && unchanged(unpruned, current, block)) {
                 continue;
             }
             current = refitBlock(new Pair(original, before.get(b), current, block, kernel), file, input, rows, device,
@@ -105,12 +120,13 @@ final class SequentialRefit {
     }
 
     /**
-     * Multiply-adds of a batch's XᵀX past which ONNX Runtime's double MatMul makes the products rather than EJML in this
+     * Multiply-adds of a batch's XᵀX past which ONNX Runtime's float MatMul makes the products rather than EJML in this
      * thread: a 3×3 second Conv of 256 channels (2,304 unknowns) over a batch of 2,000 samples is 10¹⁰, which EJML
-     * takes seconds for and ONNX Runtime's threads a fraction of that; small products stay in Java, where a session
-     * call costs more than they do.
+     * takes seconds for and ONNX Runtime's threads a fraction of that. Small products stay in Java, where a session
+     * call costs more than they do: about a millisecond of EJML's here (at 2^25, EJML's many mid-sized products took
+     * 11 s of the ResNet-18 sweep's refits).
      */
-    static final double ONNX_PRODUCT_MACS = 1 << 25;
+    static final double ONNX_PRODUCT_MACS = 1 << 22;
 
     /** The least-squares sums of one block over the samples taken: XᵀX, XᵀT and the sums of X and T. */
     static final class Sums implements AutoCloseable {
@@ -119,6 +135,12 @@ final class SequentialRefit {
         final double[] sx;
         final double[] st;
         long n;
+        /**
+         * The first batch's means, which every sample is taken about: the sums are of centred values, so float
+         * products lose nothing to a large mean (post-ReLU units sit well above zero).
+         */
+        double[] shiftX;
+        double[] shiftT;
         private OnnxProduct product;
 
         Sums(int k, int outputs) {
@@ -193,6 +215,37 @@ final class SequentialRefit {
 
         int outputs() {
             return outHeight * outWidth;
+        }
+
+        /**
+         * Every column of the samples {@code taken} into {@code xT} (k × m, a sample a column), as {@link #value} reads
+         * each, a column at a time: the ResNet-18 refit's patch matrices cost 28 s read value by value.
+         */
+        void fill(float[] hidden, int[] taken, double[] xT) {
+            int m = taken.length;
+            int[] base = new int[m];
+            int[] top = new int[m];
+            int[] left = new int[m];
+            for (int i = 0; i < m; i++) {
+                int position = taken[i] % outputs();
+                base[i] = taken[i] / outputs() * units;
+                top[i] = position / outWidth * kernel.sh() - kernel.padTop();
+                left[i] = position % outWidth * kernel.sw() - kernel.padLeft();
+            }
+            int k = units * kernel.taps();
+            for (int c = 0; c < k; c++) {
+                int unit = c / kernel.taps();
+                int tap = c % kernel.taps();
+                int dy = tap / kernel.kw() * kernel.dh();
+                int dx = tap % kernel.kw() * kernel.dw();
+                for (int i = 0; i < m; i++) {
+                    int y = top[i] + dy;
+                    int x = left[i] + dx;
+                    if (y >= 0 && x >= 0 && y < height && x < width) {
+                        xT[c * m + i] = hidden[((base[i] + unit) * height + y) * width + x];
+                    }
+                }
+            }
         }
 
         /** Sample {@code s} (row-major over rows and output positions), column {@code c} = unit · taps + tap. */
@@ -406,51 +459,109 @@ final class SequentialRefit {
         // The samples as columns (Xᵀ, k × m) and the targets as rows (T, m × outputs): XᵀX = Xᵀ·(Xᵀ)ᵀ and XᵀT.
         double[] xT = new double[k * m];
         double[] t = new double[m * outputs];
-        for (int i = 0; i < m; i++) {
-            int s = taken.get(i);
+        int[] samples = taken.stream().mapToInt(Integer::intValue).toArray();
+        if (patches != null) {
+            patches.fill(h, samples, xT);
+        } else {
             for (int u = 0; u < k; u++) {
-                double v = patches != null ? patches.value(h, s, u) : h[index(kind, s, u, k, positions)];
-                xT[u * m + i] = v;
-                sums.sx[u] += v;
+                for (int i = 0; i < m; i++) {
+                    xT[u * m + i] = h[index(kind, samples[i], u, k, positions)];
+                }
             }
+        }
+        for (int i = 0; i < m; i++) {
+            int s = samples[i];
             for (int u = 0; u < outputs; u++) {
                 float y = batch.y()[i * outputs + u];
-                double v = y + (batch.rOriginal() == null ? 0
+                t[i * outputs + u] = y + (batch.rOriginal() == null ? 0
                         : batch.rOriginal()[i * outputs + u] - batch.rCurrent()[index(kind, s, u, outputs, positions)]);
-                t[i * outputs + u] = v;
-                sums.st[u] += v;
+            }
+        }
+        if (sums.shiftX == null) {
+            sums.shiftX = rowMeans(xT, k, m);
+            sums.shiftT = columnMeans(t, m, outputs);
+        }
+        for (int u = 0; u < k; u++) {
+            for (int i = 0; i < m; i++) {
+                xT[u * m + i] -= sums.shiftX[u];
+                sums.sx[u] += xT[u * m + i];
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            for (int u = 0; u < outputs; u++) {
+                t[i * outputs + u] -= sums.shiftT[u];
+                sums.st[u] += t[i * outputs + u];
             }
         }
         products(sums, xT, m, t, (double) k * k * m >= ONNX_PRODUCT_MACS);
         sums.n += m;
     }
 
-    /** Adds Xᵀ·X and Xᵀ·T of {@code m} samples ({@code xT}: k × m, {@code t}: m × outputs) to the sums. */
+    private static double[] rowMeans(double[] values, int rows, int cols) {
+        double[] means = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                means[r] += values[r * cols + c];
+            }
+            means[r] /= Math.max(1, cols);
+        }
+        return means;
+    }
+
+    private static double[] columnMeans(double[] values, int rows, int cols) {
+        double[] means = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                means[c] += values[r * cols + c];
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            means[c] /= Math.max(1, rows);
+        }
+        return means;
+    }
+
+    /**
+     * Adds Xᵀ·X and Xᵀ·T of {@code m} samples ({@code xT}: k × m, {@code t}: m × outputs) to the sums: in ONNX
+     * Runtime's float products when {@code inOnnxRuntime} (the samples centred first, {@link #add}), else in EJML.
+     */
     static void products(Sums sums, double[] xT, int m, double[] t, boolean inOnnxRuntime) {
         int k = sums.sx.length;
         int outputs = sums.st.length;
-        addGram(sums.xx, xT, k, m, inOnnxRuntime ? sums::product : null);
         if (inOnnxRuntime) {
-            addInto(sums.xt.data, sums.product().multiply(xT, k, m, t, outputs));
+            float[] x = narrowed(xT);
+            addInto(sums.xx.data, sums.product().multiplyFloatsTransposed(x, k, m, x, k));
+            addInto(sums.xt.data, sums.product().multiplyFloats(x, k, m, narrowed(t), outputs));
         } else {
+            addGram(sums.xx, xT, k, m, null);
             CommonOps_DDRM.multAdd(DMatrixRMaj.wrap(k, m, xT), DMatrixRMaj.wrap(m, outputs, t), sums.xt);
         }
     }
 
     /**
-     * Adds Xᵀ·X of {@code m} samples ({@code xT}: k × m) to {@code into}: in ONNX Runtime's double MatMul when
-     * {@code product} is given, else in EJML in this thread (the refit's sums and the statistics' covariances both).
+     * Adds Xᵀ·X of {@code m} samples ({@code xT}: k × m, centred about a shift) to {@code into}: in ONNX Runtime's
+     * float products when {@code product} is given, else in EJML in this thread (the refit's sums and the
+     * statistics' covariances both). Each call's product is a batch's, added up in double.
      */
     static void addGram(DMatrixRMaj into, double[] xT, int k, int m, java.util.function.Supplier<OnnxProduct> product) {
         if (product != null) {
-            addInto(into.data, product.get().multiplyTransposed(xT, k, m, xT, k));
+            float[] x = narrowed(xT);
+            addInto(into.data, product.get().multiplyFloatsTransposed(x, k, m, x, k));
         } else {
             DMatrixRMaj columns = DMatrixRMaj.wrap(k, m, xT);
             CommonOps_DDRM.multAddTransB(columns, columns, into);
         }
     }
 
-    private static void addInto(double[] sum, double[] part) {
+    private static float[] narrowed(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return f;
+    }
+
+    private static void addInto(double[] sum, float[] part) {
         for (int i = 0; i < sum.length; i++) {
             sum[i] += part[i];
         }
@@ -484,7 +595,7 @@ final class SequentialRefit {
         double[][] weights = new double[k][outputs];
         double[] bias = new double[outputs];
         for (int o = 0; o < outputs; o++) {
-            bias[o] = sums.st[o] / n;
+            bias[o] = sums.shiftT[o] + sums.st[o] / n;
         }
         for (int i = 0; i < k; i++) {
             for (int o = 0; o < outputs; o++) {
@@ -493,7 +604,7 @@ final class SequentialRefit {
                     return current;
                 }
                 weights[i][o] = v;
-                bias[o] -= v * sums.sx[i] / n;
+                bias[o] -= v * (sums.shiftX[i] + sums.sx[i] / n);
             }
         }
         if (block.rewrites().biasSite() == DenseBlock.BiasSite.SKIP_LAYER_NORM) {
@@ -507,17 +618,49 @@ final class SequentialRefit {
     }
 
     /**
-     * {@code model} cut to what computing {@code tensors} takes, which become its outputs: the nodes after them (the
-     * rest of the network) are not run. Every graph input stays declared, so the feed is the same. A graph with
-     * subgraphs (If, Loop), whose nodes may read outer tensors unnamed, is exposed whole.
+     * Whether everything {@code block}'s output is computed from in {@code current} (its nodes, and the initializers
+     * they read) is as it is in {@code before}: then a refit of it would solve the same sums as the one that made
+     * {@code before}'s.
      */
-    static ModelProto prefix(ModelProto model, List<String> tensors, String dataInput) {
-        ModelProto exposed = BlockStatistics.exposing(model, tensors, dataInput);
-        GraphProto g = exposed.getGraph();
+    static boolean unchanged(ModelProto before, ModelProto current, DenseBlock block) {
+        List<String> tensors = new ArrayList<>();
+        for (String t : new String[] {block.place().hidden(), block.place().output(), block.place().residual()}) {
+            if (t != null) {
+                tensors.add(t);
+            }
+        }
+        List<NodeProto> now = needed(current.getGraph(), tensors);
+        List<NodeProto> then = needed(before.getGraph(), tensors);
+        if (now == null || !now.equals(then)) {
+            return false;
+        }
+        Map<String, TensorProto> was = initializers(before.getGraph());
+        Map<String, TensorProto> is = initializers(current.getGraph());
+        for (NodeProto n : now) {
+            for (String in : n.getInputList()) {
+                if (!java.util.Objects.equals(was.get(in), is.get(in))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static Map<String, TensorProto> initializers(GraphProto g) {
+        Map<String, TensorProto> byName = new HashMap<>();
+        g.getInitializerList().forEach(t -> byName.put(t.getName(), t));
+        return byName;
+    }
+
+    /**
+     * The nodes of {@code g} that computing {@code tensors} takes, in graph order; null when a node holds a subgraph
+     * (If, Loop), whose nodes may read outer tensors unnamed.
+     */
+    private static List<NodeProto> needed(GraphProto g, List<String> tensors) {
         Map<String, NodeProto> producers = new HashMap<>();
         for (NodeProto n : g.getNodeList()) {
             if (n.getAttributeList().stream().anyMatch(a -> a.hasG() || a.getGraphsCount() > 0)) {
-                return exposed;
+                return null;
             }
             n.getOutputList().forEach(out -> producers.put(out, n));
         }
@@ -531,8 +674,23 @@ final class SequentialRefit {
                 p.getInputList().stream().filter(in -> !in.isEmpty()).forEach(todo::push);
             }
         }
+        return g.getNodeList().stream().filter(needed::contains).toList();
+    }
+
+    /**
+     * {@code model} cut to what computing {@code tensors} takes, which become its outputs: the nodes after them (the
+     * rest of the network) are not run. Every graph input stays declared, so the feed is the same. A graph with
+     * subgraphs (If, Loop), whose nodes may read outer tensors unnamed, is exposed whole.
+     */
+    static ModelProto prefix(ModelProto model, List<String> tensors, String dataInput) {
+        ModelProto exposed = BlockStatistics.exposing(model, tensors, dataInput);
+        GraphProto g = exposed.getGraph();
+        List<NodeProto> needed = needed(g, tensors);
+        if (needed == null) {
+            return exposed;
+        }
         GraphProto.Builder cut = g.toBuilder().clearNode();
-        g.getNodeList().stream().filter(needed::contains).forEach(cut::addNode);
+        needed.forEach(cut::addNode);
         cut.clearOutput();
         for (var out : g.getOutputList()) {
             if (tensors.contains(out.getName())) {

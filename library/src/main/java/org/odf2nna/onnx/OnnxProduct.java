@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Map;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
@@ -19,6 +20,8 @@ public final class OnnxProduct implements DenseProduct {
 
     private final OrtSession session;
     private final OrtSession transposed;
+    private OrtSession floatSession;
+    private OrtSession floatTransposed;
 
     private OnnxProduct(OrtSession session, OrtSession transposed) {
         this.session = session;
@@ -40,8 +43,12 @@ public final class OnnxProduct implements DenseProduct {
     }
 
     private static OrtSession session(NodeProto.Builder node) {
+        return session(node, OnnxTensors.DOUBLE);
+    }
+
+    private static OrtSession session(NodeProto.Builder node, int type) {
         GraphProto.Builder graph = GraphProto.newBuilder().setName("odf2nna_product")
-                .addInput(doubleMatrix("a")).addInput(doubleMatrix("b")).addOutput(doubleMatrix("c"))
+                .addInput(matrix("a", type)).addInput(matrix("b", type)).addOutput(matrix("c", type))
                 .addNode(node.addInput("a").addInput("b").addOutput("c"));
         ModelProto model = ModelProto.newBuilder().setIrVersion(OnnxModelBuilder.IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxModelBuilder.OPSET))
@@ -99,12 +106,58 @@ public final class OnnxProduct implements DenseProduct {
         }
     }
 
+    /**
+     * A·B in float ({@code a}: rows × inner, {@code b}: inner × cols), for sums of centred samples that are added up in
+     * double across batches: ONNX Runtime's float MatMul runs about twice as fast as its double one (twice the lanes
+     * a vector), and a batch's few thousand terms lose less than the least-squares ridge (10⁻⁶ of the mean variance)
+     * to float's rounding.
+     */
+    public float[] multiplyFloats(float[] a, int rows, int inner, float[] b, int cols) {
+        if (floatSession == null) {
+            floatSession = session(NodeProto.newBuilder().setOpType("MatMul").setName("MatMul"), OnnxTensors.FLOAT);
+        }
+        return runFloats(floatSession, a, rows, inner, b, new long[] {inner, cols}, cols);
+    }
+
+    /** A·Bᵀ in float ({@code b}: cols × inner), as {@link #multiplyFloats}: a Gram matrix XᵀX is xT·xTᵀ. */
+    public float[] multiplyFloatsTransposed(float[] a, int rows, int inner, float[] b, int cols) {
+        if (floatTransposed == null) {
+            floatTransposed = session(NodeProto.newBuilder().setOpType("Gemm").setName("Gemm")
+                    .addAttribute(AttributeProto.newBuilder().setName("transB")
+                            .setType(AttributeProto.AttributeType.INT).setI(1)), OnnxTensors.FLOAT);
+        }
+        return runFloats(floatTransposed, a, rows, inner, b, new long[] {cols, inner}, cols);
+    }
+
+    private static float[] runFloats(OrtSession session, float[] a, int rows, int inner, float[] b, long[] bShape,
+            int cols) {
+        try (OnnxTensor ta = InputStaging.floats(0, a, 0, rows * inner, new long[] {rows, inner});
+             OnnxTensor tb = InputStaging.floats(1, b, 0, inner * cols, bShape);
+             OrtSession.Result result = session.run(Map.of("a", ta, "b", tb))) {
+            FloatBuffer c = ((OnnxTensor) result.get(0)).getFloatBuffer();
+            if (c.hasArray() && c.arrayOffset() == 0 && c.array().length == rows * cols) {
+                return c.array();
+            }
+            float[] values = new float[rows * cols];
+            c.get(values);
+            return values;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime's product failed: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         // The staged inputs of a wide product (each up to 128 MB at 4,096 wide) go with the sessions.
         InputStaging.releaseLarge();
         close(session);
         close(transposed);
+        if (floatSession != null) {
+            close(floatSession);
+        }
+        if (floatTransposed != null) {
+            close(floatTransposed);
+        }
     }
 
     private static void close(OrtSession session) {
@@ -115,8 +168,8 @@ public final class OnnxProduct implements DenseProduct {
         }
     }
 
-    private static ValueInfoProto doubleMatrix(String name) {
+    private static ValueInfoProto matrix(String name, int type) {
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.DOUBLE))).build();
+                TypeProto.Tensor.newBuilder().setElemType(type))).build();
     }
 }

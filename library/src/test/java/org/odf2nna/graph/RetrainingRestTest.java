@@ -81,6 +81,21 @@ class RetrainingRestTest {
         assertTrue(note.contains("round 2 went without it"), note);
         assertEquals(20, e.retrainingSeconds(), 1e-9);
         assertFalse(note.contains("half step"));
-        assertTrue(note.endsWith("only when its refit alone changed more than a quarter of its bound"), note);
+        assertTrue(note.endsWith("only when its refit alone lost more than a quarter of its bound"), note);
+    }
+
+    /**
+     * What a refit is checked by: accuracy lost against the original on labelled rows, rows it gets right again
+     * counted back; without labels, every changed prediction.
+     */
+    @Test
+    void aRefitIsCheckedByTheAccuracyItLosesNotByWhatItChanges() {
+        int[] labels = {0, 1, 2, 0, 1, 2, 0, 1, 2, 0};
+        int[] original = {0, 1, 2, 0, 1, 2, 0, 1, 0, 1}; // 8 of 10 right
+        int[] asMuchRightAsWrong = {1, 1, 2, 0, 1, 2, 0, 1, 2, 0}; // 1 lost, 2 gained
+        int[] twoLost = {1, 0, 2, 0, 1, 2, 0, 1, 0, 1};
+        assertEquals(0, GraphRounds.EndToEnd.loss(original, asMuchRightAsWrong, labels));
+        assertEquals(0.2, GraphRounds.EndToEnd.loss(original, twoLost, labels), 1e-12);
+        assertEquals(0.3, GraphRounds.EndToEnd.loss(original, asMuchRightAsWrong, null), 1e-12);
     }
 }

@@ -111,7 +111,7 @@ class TinyBertSweepTest {
     }
 
     @Test
-    void theThreeInputExportIsSweptWithEveryRoundRetrainedEndToEnd() {
+    void theThreeInputExportIsSweptWithItsRoundsRetrainedEndToEnd() {
         Path file = corpusFile("bert.onnx");
         ModelProto model = OnnxModelFile.read(file);
         List<Path> data = data();
@@ -131,9 +131,14 @@ class TinyBertSweepTest {
         System.out.println(table);
         assertFalse(r.outcome().rounds().isEmpty(), table);
         assertTrue(r.notes().stream().noneMatch(n -> n.contains("sequential block refit")), table);
+        // Every round is retrained end to end, or goes without it for the reason the table gives (issue 69: the last
+        // retraining kept the refitted values and this refit alone loses at most a quarter of the bound).
         for (GraphSweepReport.Round round : r.outcome().rounds()) {
-            assertNotNull(round.retrainedEpoch(), "round " + round.round() + " not retrained end to end\n" + table);
+            assertTrue(round.retrainedEpoch() != null || round.retrainingSkipped() != null
+                    && round.retrainingSkipped().startsWith("not retrained: the last retraining kept the refitted "
+                    + "values"), "round " + round.round() + " neither retrained nor said why\n" + table);
         }
+        assertNotNull(r.outcome().rounds().get(0).retrainedEpoch(), "the first round retrained\n" + table);
         assertNotNull(out.chosen(), "nothing written\n" + table);
         assertRunsAtAnotherLength(out.chosen(), file);
         GraphSweepReport.Round chosen = r.outcome().rounds().get(r.outcome().chosen());
