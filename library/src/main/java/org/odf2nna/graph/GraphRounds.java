@@ -115,8 +115,8 @@ final class GraphRounds {
         if (settings.compensation() != Compensation.SEQUENTIAL) {
             return folded;
         }
-        ModelProto refitted = SequentialRefit.refit(original, model, folded.model(), file, new SequentialRefit.Input(
-                input.rows().first(REFIT_ROWS), input.feed(), input.blocksDone()), settings.device(),
+        ModelProto refitted = SequentialRefit.refit(original, folded.model(), file, new SequentialRefit.Input(
+                input.rows().first(REFIT_ROWS), input.feed(), input.blocksDone(), input.refitFrom()), settings.device(),
                 settings.samples());
         return new BlockPruner.Pruned(refitted, folded.removedUnits(), folded.parameters());
     }
@@ -133,6 +133,8 @@ final class GraphRounds {
         private final GraphFeed feed;
         private final List<String> notes = new ArrayList<>();
         private TrainingResult.Epoch lastBest;
+        private ModelProto lastRefitted;
+        private ModelProto lastResult;
         private boolean fellBack;
         /** Rounds that may go without retraining before it is tried again (0: every round is retrained). */
         private int patience;
@@ -352,6 +354,24 @@ final class GraphRounds {
                 keptInARow = 0;
                 patience = 0;
             }
+        }
+
+        /**
+         * Told of each round's refitted graph and what its retraining made of it (the same graph when it did not
+         * retrain, or kept epoch 0): {@link #refitOf} answers for the last one.
+         */
+        void made(ModelProto refitted, ModelProto result) {
+            lastRefitted = refitted;
+            lastResult = result;
+        }
+
+        /**
+         * The refit's own graph that {@code model}, the last round's result, holds the weights of: itself when it was
+         * not retrained (or the retraining kept the refitted values), else null (a retrained graph is no refit's), as
+         * for any other model.
+         */
+        ModelProto refitOf(ModelProto model) {
+            return model == lastResult && lastResult != null && lastResult.equals(lastRefitted) ? lastRefitted : null;
         }
 
         /** Why the last round went without retraining, or null when it did not; cleared by reading. */

@@ -227,7 +227,8 @@ final class RoundChain {
         }
         timed.update(label + ": refit", 0, -1, null);
         BlockPruner.Pruned pruned = step(start.model(), current, file, measured, new SequentialRefit.Input(stats,
-                start.input(), (done, of) -> timed.update(label + ": refit", done, of, null)), target, settings);
+                start.input(), (done, of) -> timed.update(label + ": refit", done, of, null),
+                current == start.model() ? current : endToEnd.refitOf(current)), target, settings);
         timed.done(label + ": refit");
         return pruned.parameters() <= 0 ? null : pruned.model();
     }
@@ -251,6 +252,7 @@ final class RoundChain {
         if (seconds != null && epoch != null) {
             endToEnd.retrained(seconds, epoch);
         }
+        endToEnd.made(refitted, result);
         return new Made(refitted, result, epoch, epoch == null ? null : seconds, endToEnd.takeSkip());
     }
 

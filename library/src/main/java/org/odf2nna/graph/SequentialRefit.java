@@ -69,8 +69,15 @@ final class SequentialRefit {
      * @param rows       the rows both networks run on
      * @param feed       how the rows are fed to the graphs
      * @param blocksDone told before each block how many are done
+     * @param refitFrom  the model the round prunes as a refit on these rows wrote it (before any retraining), or the
+     *                   original itself: its blocks that nothing changes are left as they are ({@link #unchanged});
+     *                   null when unknown (every block refitted)
      */
-    record Input(GraphRows rows, GraphFeed feed, BlocksDone blocksDone) {
+    record Input(GraphRows rows, GraphFeed feed, BlocksDone blocksDone, ModelProto refitFrom) {
+
+        Input(GraphRows rows, GraphFeed feed, BlocksDone blocksDone) {
+            this(rows, feed, blocksDone, null);
+        }
 
         /** The same input, no one told. */
         static Input quiet(GraphRows rows, GraphFeed feed) {
@@ -80,16 +87,17 @@ final class SequentialRefit {
 
     /** {@link #refit}, its rows and progress in {@code in}. */
     static ModelProto refit(ModelProto original, ModelProto pruned, Path file, Input in, Device device, long cap) {
-        return refit(original, null, pruned, file, in, device, cap);
+        return refit(original, in.refitFrom(), pruned, file, in, device, cap);
     }
 
     /**
      * {@link #refit}, leaving as they are the blocks whose refit would read and write what it did in
-     * {@code unpruned} (the model the round pruned, itself refitted so): a block is left when no unit of it or of any
-     * layer up to its output was removed or refitted differently, so the same rows would give it the same samples
-     * and the same solution. On the torchvision ResNet-18 of docs/PERFORMANCE.md the early rounds prune the last
-     * layers only, and the
-     * blocks before them were refitted again for nothing. {@code unpruned} null: every block is refitted.
+     * {@code unpruned} (the model the round pruned as a refit on the same rows wrote it, before any retraining, or the
+     * original): a block is left when no unit of it or of any layer up to its output was removed or refitted
+     * differently, so the same rows would give it the same samples and the same solution. On the torchvision
+     * ResNet-18 of docs/PERFORMANCE.md the early rounds prune the last layers only, and the blocks before them were
+     * refitted again for nothing. A retrained model is not one: its weights are no refit's, and a block is refitted
+     * again after it. {@code unpruned} null: every block is refitted.
      */
     static ModelProto refit(ModelProto original, ModelProto unpruned, ModelProto pruned, Path file, Input in,
             Device device, long cap) {

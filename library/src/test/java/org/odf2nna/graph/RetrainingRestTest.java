@@ -98,4 +98,21 @@ class RetrainingRestTest {
         assertEquals(0.2, GraphRounds.EndToEnd.loss(original, twoLost, labels), 1e-12);
         assertEquals(0.3, GraphRounds.EndToEnd.loss(original, asMuchRightAsWrong, null), 1e-12);
     }
+
+    /**
+     * A round's blocks are left unrefitted only against a graph a refit wrote: the last round's result when its
+     * retraining did not change it, never a retrained one (its weights are no refit's) nor an older graph.
+     */
+    @Test
+    void onlyAGraphNoRetrainingChangedIsTheRefitsOwn() {
+        GraphRounds.EndToEnd e = endToEnd();
+        org.odf2nna.onnx.proto.OnnxProto.ModelProto refitted = BlockFinderTest.ffn(new Graphs(1), null, null);
+        org.odf2nna.onnx.proto.OnnxProto.ModelProto retrained = BlockFinderTest.ffn(new Graphs(2), null, null);
+        e.made(refitted, refitted);
+        assertTrue(e.refitOf(refitted) == refitted);
+        assertNull(e.refitOf(retrained));
+        e.made(refitted, retrained);
+        assertNull(e.refitOf(retrained), "a retraining that kept a later epoch");
+        assertNull(e.refitOf(refitted), "an older graph");
+    }
 }
