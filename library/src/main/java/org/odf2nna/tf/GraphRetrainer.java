@@ -174,10 +174,13 @@ public final class GraphRetrainer {
                 throw new TranslationMismatch(check, settings.tolerance());
             }
         }
-        float[] teacher;
-        try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), packing);
-             Session session = g.open(settings.options().device())) {
-            teacher = g.run(session, inputs, rows, TEACHER_BATCH, true)[0];
+        float[] teacher = TeacherOutputs.find(original, inputs, rows);
+        if (teacher == null) {
+            try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), packing);
+                 Session session = g.open(settings.options().device())) {
+                teacher = g.run(session, inputs, rows, TEACHER_BATCH, true)[0];
+            }
+            TeacherOutputs.keep(original, inputs, rows, teacher);
         }
         int outputs = teacher.length / rows;
         Loss loss = settings.loss();
