@@ -134,6 +134,7 @@ final class GraphRounds {
         private final List<String> notes = new ArrayList<>();
         private TrainingResult.Epoch lastBest;
         private ModelProto lastRefitted;
+        private float[] teacherOutputs;
         private ModelProto lastResult;
         private boolean fellBack;
         /** Rounds that may go without retraining before it is tried again (0: every round is retrained). */
@@ -374,6 +375,21 @@ final class GraphRounds {
             return model == lastResult && lastResult != null && lastResult.equals(lastRefitted) ? lastRefitted : null;
         }
 
+        /**
+         * The original's first output on the retraining rows, made once in ONNX Runtime (the user's runtime, against
+         * which the translation is checked), or null when it cannot be had so (TensorFlow computes it then).
+         */
+        private float[] teacher(ModelProto original, Path file) {
+            if (teacherOutputs == null) {
+                try {
+                    teacherOutputs = GraphSweep.outputs(original, file, feed, rows, settings.device());
+                } catch (RuntimeException e) {
+                    return null;
+                }
+            }
+            return teacherOutputs;
+        }
+
         /** Why the last round went without retraining, or null when it did not; cleared by reading. */
         String takeSkip() {
             String why = lastSkip;
@@ -445,7 +461,8 @@ final class GraphRounds {
             try {
                 GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned,
                         r.scope() == GraphRetraining.Scope.ALL ? weights(pruned) : trainable(pruned, file),
-                        new GraphRetrainer.Rows(inputs, labels, rows.count(), packing), s, listener);
+                        new GraphRetrainer.Rows(inputs, labels, rows.count(), packing, teacher(original, file)), s,
+                        listener);
                 lastBest = out.history().stream().filter(e -> e.epoch() == out.bestEpoch()).findFirst()
                         .orElse(null);
                 return out.model();

@@ -146,8 +146,14 @@ public final class GraphRetrainer {
      * @param labels  one target per row (class id or value), or null to train on the original's outputs alone
      * @param count   rows
      * @param packing how several inputs (token ids, their mask, segment ids) lie in a row; null for one input
+     * @param teacher the original's first output on these rows as ONNX Runtime computes it (row-major), or null to
+     *                compute it here in TensorFlow
      */
-    public record Rows(float[] inputs, float[] labels, int count, InputPacking packing) {
+    public record Rows(float[] inputs, float[] labels, int count, InputPacking packing, float[] teacher) {
+
+        public Rows(float[] inputs, float[] labels, int count, InputPacking packing) {
+            this(inputs, labels, count, packing, null);
+        }
     }
 
     /**
@@ -174,7 +180,8 @@ public final class GraphRetrainer {
                 throw new TranslationMismatch(check, settings.tolerance());
             }
         }
-        float[] teacher = TeacherOutputs.find(original, inputs, rows);
+        float[] teacher = fed.teacher() != null && fed.teacher().length % rows == 0 ? fed.teacher()
+                : TeacherOutputs.find(original, inputs, rows);
         if (teacher == null) {
             try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), packing);
                  Session session = g.open(settings.options().device())) {

@@ -216,4 +216,24 @@ public class GraphSweepRetrainTest {
         assertEquals("cost", report.method().ranking(), "the default ranking without end-to-end retraining");
         assertTrue(report.outcome().rounds().stream().allMatch(r -> r.retrainedEpoch() == null));
     }
+
+    /** The teacher's outputs that retraining distils from are the original's as ONNX Runtime gives them, every row. */
+    @Test
+    void theTeachersOutputsAreTheOriginalsInOnnxRuntimeRowByRow() {
+        ModelProto model = classifier(false);
+        GraphRows rows = rows(model, 3, 2500);
+        GraphFeed feed = GraphFeed.of(model, FILE);
+        float[] outputs = GraphSweep.outputs(model, FILE, feed, rows, Device.CPU);
+        int[] classes = GraphSweep.predict(model, FILE, GraphRows.dataInput(model, FILE), rows, Device.CPU);
+        int width = outputs.length / rows.count();
+        assertEquals(rows.count() * width, outputs.length);
+        assertTrue(width >= 2, "one output per class");
+        for (int r = 0; r < rows.count(); r++) {
+            int best = 0;
+            for (int j = 1; j < width; j++) {
+                best = outputs[r * width + j] > outputs[r * width + best] ? j : best;
+            }
+            assertEquals(classes[r], best, "row " + r + " (past the first 1,000-row batch too)");
+        }
+    }
 }
