@@ -180,14 +180,12 @@ public final class GraphRetrainer {
                 throw new TranslationMismatch(check, settings.tolerance());
             }
         }
-        float[] teacher = fed.teacher() != null && fed.teacher().length % rows == 0 ? fed.teacher()
-                : TeacherOutputs.find(original, inputs, rows);
+        float[] teacher = fed.teacher() != null && fed.teacher().length % rows == 0 ? fed.teacher() : null;
         if (teacher == null) {
             try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), packing);
                  Session session = g.open(settings.options().device())) {
                 teacher = g.run(session, inputs, rows, TEACHER_BATCH, true)[0];
             }
-            TeacherOutputs.keep(original, inputs, rows, teacher);
         }
         int outputs = teacher.length / rows;
         Loss loss = settings.loss();
