@@ -377,9 +377,18 @@ final class GraphRounds {
 
         /**
          * The original's first output on the retraining rows, made once in ONNX Runtime (the user's runtime, against
-         * which the translation is checked), or null when it cannot be had so (TensorFlow computes it then).
+         * which the translation is checked), or null when it cannot be had so or the output is a head's (a final
+         * Softmax, LogSoftmax or Sigmoid, which the teacher's values are taken before): TensorFlow computes it then.
          */
-        private float[] teacher(ModelProto original, Path file) {
+        float[] teacher(ModelProto original, Path file) {
+            String out = original.getGraph().getOutput(0).getName();
+            boolean head = original.getGraph().getNodeList().stream().anyMatch(n -> n.getOutputList().contains(out)
+                    && java.util.Set.of("Softmax", "LogSoftmax", "Sigmoid").contains(n.getOpType()));
+            if (head) {
+                // The teacher is taken before a final Softmax, LogSoftmax or Sigmoid: TensorFlow's translation knows
+                // where, as it always did.
+                return null;
+            }
             if (teacherOutputs == null) {
                 try {
                     teacherOutputs = GraphSweep.outputs(original, file, feed, rows, settings.device());

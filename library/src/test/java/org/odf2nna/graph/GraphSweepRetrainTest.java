@@ -236,4 +236,23 @@ public class GraphSweepRetrainTest {
             assertEquals(classes[r], best, "row " + r + " (past the first 1,000-row batch too)");
         }
     }
+
+    /**
+     * The teacher ONNX Runtime gives is the original's logits; a graph that ends in a Softmax gets none from it (the
+     * teacher is taken before that head, which TensorFlow's translation finds).
+     */
+    @Test
+    void onnxRuntimeGivesTheTeacherOnlyWhereTheOutputIsNoHeads() {
+        ModelProto logits = classifier(false);
+        GraphRows rows = rows(logits, 4, 50);
+        GraphRun run = GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25);
+        GraphRounds.EndToEnd plain = new GraphRounds.EndToEnd(run, rows, GraphFeed.of(logits, FILE));
+        assertEquals(50 * 3, plain.teacher(logits, FILE).length);
+        ModelProto.Builder headed = logits.toBuilder();
+        headed.getGraphBuilder().getOutputBuilder(0).setName("probabilities");
+        headed.getGraphBuilder().addNode(org.odf2nna.onnx.proto.OnnxProto.NodeProto.newBuilder().setOpType("Softmax")
+                .setName("head").addInput("logits").addOutput("probabilities"));
+        ModelProto softmax = headed.build();
+        assertNull(new GraphRounds.EndToEnd(run, rows, GraphFeed.of(softmax, FILE)).teacher(softmax, FILE));
+    }
 }
