@@ -193,25 +193,17 @@ public final class BlockStatistics {
      * on 200 rows of 197 tokens are 4.5·10¹² multiply-adds, which EJML took most of an hour for.
      */
     static final class Products implements AutoCloseable {
-        private OnnxProduct product;
+        /** Its sessions open on first use: a graph of small blocks never opens one. */
+        private final OnnxProduct product = OnnxProduct.open();
 
         void addGram(DMatrixRMaj cross, double[] xT, int w, int m) {
             boolean large = (double) w * w * m >= SequentialRefit.ONNX_PRODUCT_MACS;
-            SequentialRefit.addGram(cross, xT, w, m, large ? this::product : null);
-        }
-
-        private OnnxProduct product() {
-            if (product == null) {
-                product = OnnxProduct.open();
-            }
-            return product;
+            SequentialRefit.addGram(cross, xT, w, m, large ? () -> product : null);
         }
 
         @Override
         public void close() {
-            if (product != null) {
-                product.close();
-            }
+            product.close();
         }
     }
 

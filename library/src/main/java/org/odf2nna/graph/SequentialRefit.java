@@ -149,7 +149,8 @@ final class SequentialRefit {
          */
         double[] shiftX;
         double[] shiftT;
-        private OnnxProduct product;
+        /** ONNX Runtime's products, whose sessions open on first use. */
+        private final OnnxProduct product = OnnxProduct.open();
 
         Sums(int k, int outputs) {
             xx = new DMatrixRMaj(k, k);
@@ -158,20 +159,13 @@ final class SequentialRefit {
             st = new double[outputs];
         }
 
-        /** ONNX Runtime's products, opened on first use. */
         OnnxProduct product() {
-            if (product == null) {
-                product = OnnxProduct.open();
-            }
             return product;
         }
 
         @Override
         public void close() {
-            if (product != null) {
-                product.close();
-                product = null;
-            }
+            product.close();
         }
     }
 

@@ -15,35 +15,32 @@ import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
 import org.odf2nna.prune.DenseProduct;
 
-/** Double matrix products by ONNX Runtime's MatMul (one small session, any sizes): the wide solves' large products. */
+/** Matrix products by ONNX Runtime's MatMul and Gemm in double or float (small sessions, any sizes). */
 public final class OnnxProduct implements DenseProduct {
 
-    private final OrtSession session;
-    private final OrtSession transposed;
-    private OrtSession floatSession;
-    private OrtSession floatTransposed;
+    /** Double MatMul, double Gemm with transB, float MatMul, float Gemm with transB: each opened on first use. */
+    private final OrtSession[] sessions = new OrtSession[4];
 
-    private OnnxProduct(OrtSession session, OrtSession transposed) {
-        this.session = session;
-        this.transposed = transposed;
+    private OnnxProduct() {
     }
 
-    /** Opens the sessions (on the CPU: the products are a few per layer and the sizes change each time). */
+    /**
+     * A product whose sessions (on the CPU: the products are a few per layer and the sizes change each time) open on
+     * first use: opening one costs nothing until a product is asked of it.
+     */
     public static OnnxProduct open() {
-        OrtSession plain = session(NodeProto.newBuilder().setOpType("MatMul").setName("MatMul"));
-        try {
-            // Gemm with transB reads B's rows as they lie (A·Bᵀ), no transposed copy.
-            return new OnnxProduct(plain, session(NodeProto.newBuilder().setOpType("Gemm").setName("Gemm")
-                    .addAttribute(AttributeProto.newBuilder().setName("transB")
-                            .setType(AttributeProto.AttributeType.INT).setI(1))));
-        } catch (RuntimeException e) {
-            close(plain);
-            throw e;
-        }
+        return new OnnxProduct();
     }
 
-    private static OrtSession session(NodeProto.Builder node) {
-        return session(node, OnnxTensors.DOUBLE);
+    private synchronized OrtSession session(int which) {
+        if (sessions[which] == null) {
+            NodeProto.Builder node = which % 2 == 0 ? NodeProto.newBuilder().setOpType("MatMul").setName("MatMul")
+                    // Gemm with transB reads B's rows as they lie (A·Bᵀ), no transposed copy.
+                    : NodeProto.newBuilder().setOpType("Gemm").setName("Gemm").addAttribute(AttributeProto
+                            .newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1));
+            sessions[which] = session(node, which < 2 ? OnnxTensors.DOUBLE : OnnxTensors.FLOAT);
+        }
+        return sessions[which];
     }
 
     private static OrtSession session(NodeProto.Builder node, int type) {
@@ -63,19 +60,19 @@ public final class OnnxProduct implements DenseProduct {
 
     @Override
     public double[] multiply(double[] a, int rows, int inner, double[] b, int cols) {
-        return run(session, a, rows, inner, b, new long[] {inner, cols}, cols);
+        return run(session(0), a, rows, inner, b, new long[] {inner, cols}, cols);
     }
 
     @Override
     public double[] multiplyTransposed(double[] a, int rows, int inner, double[] b, int cols) {
-        return run(transposed, a, rows, inner, b, new long[] {cols, inner}, cols);
+        return run(session(1), a, rows, inner, b, new long[] {cols, inner}, cols);
     }
 
     /** B's weights widened as they are staged (InputStaging.widened): no double copy of them on the heap. */
     @Override
     public double[] multiplyWidened(double[] a, int rows, int inner, float[] b, int cols) {
         try (OnnxTensor tb = InputStaging.widened(1, b, 0, inner * cols, new long[] {inner, cols})) {
-            return run(session, a, rows, inner, tb, cols);
+            return run(session(0), a, rows, inner, tb, cols);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime's product failed: " + e.getMessage(), e);
         }
@@ -113,20 +110,12 @@ public final class OnnxProduct implements DenseProduct {
      * to float's rounding.
      */
     public float[] multiplyFloats(float[] a, int rows, int inner, float[] b, int cols) {
-        if (floatSession == null) {
-            floatSession = session(NodeProto.newBuilder().setOpType("MatMul").setName("MatMul"), OnnxTensors.FLOAT);
-        }
-        return runFloats(floatSession, a, rows, inner, b, new long[] {inner, cols}, cols);
+        return runFloats(session(2), a, rows, inner, b, new long[] {inner, cols}, cols);
     }
 
     /** A·Bᵀ in float ({@code b}: cols × inner), as {@link #multiplyFloats}: a Gram matrix XᵀX is xT·xTᵀ. */
     public float[] multiplyFloatsTransposed(float[] a, int rows, int inner, float[] b, int cols) {
-        if (floatTransposed == null) {
-            floatTransposed = session(NodeProto.newBuilder().setOpType("Gemm").setName("Gemm")
-                    .addAttribute(AttributeProto.newBuilder().setName("transB")
-                            .setType(AttributeProto.AttributeType.INT).setI(1)), OnnxTensors.FLOAT);
-        }
-        return runFloats(floatTransposed, a, rows, inner, b, new long[] {cols, inner}, cols);
+        return runFloats(session(3), a, rows, inner, b, new long[] {cols, inner}, cols);
     }
 
     private static float[] runFloats(OrtSession session, float[] a, int rows, int inner, float[] b, long[] bShape,
@@ -150,13 +139,11 @@ public final class OnnxProduct implements DenseProduct {
     public void close() {
         // The staged inputs of a wide product (each up to 128 MB at 4,096 wide) go with the sessions.
         InputStaging.releaseLarge();
-        close(session);
-        close(transposed);
-        if (floatSession != null) {
-            close(floatSession);
-        }
-        if (floatTransposed != null) {
-            close(floatTransposed);
+        for (int i = 0; i < sessions.length; i++) {
+            if (sessions[i] != null) {
+                close(sessions[i]);
+                sessions[i] = null;
+            }
         }
     }
 
