@@ -188,7 +188,7 @@ public final class BlockStatistics {
     }
 
     /**
-     * Where the Gram sums XᵀX are made: in this thread by EJML when small, in ONNX Runtime's double MatMul (its
+     * Where the Gram sums XᵀX are made: in this thread by EJML when small, in ONNX Runtime's float MatMul (its
      * threads and vector units) past {@link SequentialRefit#ONNX_PRODUCT_MACS}: a ViT-B's 12 FFNs of 3,072 units
      * on 200 rows of 197 tokens are 4.5·10¹² multiply-adds, which EJML took most of an hour for.
      */

@@ -280,9 +280,10 @@ final class GraphRounds {
          * end. Every round is, until a retraining keeps its refitted values (epoch 0): it bought nothing then, so the
          * next rounds go without it while their refit alone stays well within the round's bound (at most a quarter
          * of the allowed loss, as accuracy lost against the original's on {@value #CHECK_REFIT_ROWS} of the
-         * retraining's rows, {@link #refitLoss}; a regressor has no such check), for at most {@link #patience} rounds; then it is tried
-         * again. A second retraining in a row that keeps epoch 0 ends the tries: from then on only a refit that
-         * loses more than that quarter is retrained (on the torchvision ResNet-18 of docs/PERFORMANCE.md, the
+         * retraining's rows, {@link #refitLoss}; a regressor has no such check), for at most {@link #patience}
+         * rounds; then it is tried again. A second retraining in a row that keeps epoch 0 ends the tries: from then
+         * on only a refit that loses more than that quarter is retrained (on the torchvision ResNet-18 of
+         * docs/PERFORMANCE.md, the
          * third and fourth retrainings kept epoch 0 too, and cost 120 s). A retraining that keeps a later epoch sets
          * the patience back to 0 (every round retrained). The rounds are still made on training rows alone, before
          * any validation row is read, so the certificate is as sound as with every round retrained.
@@ -383,7 +384,7 @@ final class GraphRounds {
         float[] teacher(ModelProto original, Path file) {
             String out = original.getGraph().getOutput(0).getName();
             boolean head = original.getGraph().getNodeList().stream().anyMatch(n -> n.getOutputList().contains(out)
-                    && java.util.Set.of("Softmax", "LogSoftmax", "Sigmoid").contains(n.getOpType()));
+                    && org.odf2nna.tf.OnnxTfGraph.HEADS.contains(n.getOpType()));
             if (head) {
                 // The teacher is taken before a final Softmax, LogSoftmax or Sigmoid: TensorFlow's translation knows
                 // where, as it always did.
@@ -638,8 +639,8 @@ final class GraphRounds {
     }
 
     /**
-     * The diagonal of {@code ridged}'s inverse: by blocks in ONNX Runtime past {@link org.odf2nna.prune.WideSolve#MIN_WIDTH}
-     * units (a ViT-B's 12 FFNs of 3,072 took EJML's one thread about a minute each to invert, every round), else
+     * The diagonal of {@code ridged}'s inverse: by blocks in ONNX Runtime past
+     * {@link org.odf2nna.prune.WideSolve#MIN_WIDTH} units (a ViT-B's 12 FFNs of 3,072 took EJML's one thread about a minute each to invert, every round), else
      * EJML's inverse, or its pseudo-inverse when it has none.
      */
     private static double[] inverseDiagonal(DMatrixRMaj ridged) {

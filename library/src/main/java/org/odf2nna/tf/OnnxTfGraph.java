@@ -57,6 +57,9 @@ public final class OnnxTfGraph implements AutoCloseable {
     final Ops tf;
     final List<String> inputNames = new ArrayList<>();
     final List<Placeholder<TFloat32>> inputs = new ArrayList<>();
+    /** The final operators whose input, not output, the losses and the teacher read: an output's head. */
+    public static final Set<String> HEADS = Set.of("Softmax", "LogSoftmax", "Sigmoid");
+
     final List<String> outputNames = new ArrayList<>();
     final List<Operand<TFloat32>> outputs = new ArrayList<>();
     /** Values per row of each input. */
@@ -262,8 +265,7 @@ public final class OnnxTfGraph implements AutoCloseable {
         outputs.add(ctx.asFloat(o));
         NodeProto last = producers.get(out.getName());
         String head = last == null ? "" : last.getOpType();
-        if ((head.equals("Softmax") || head.equals("LogSoftmax") || head.equals("Sigmoid"))
-                && (head.equals("Sigmoid") || ctx.rank(last, o) == 2)) {
+        if (HEADS.contains(head) && (head.equals("Sigmoid") || ctx.rank(last, o) == 2)) {
             logits.add(ctx.f(last, 0));
             heads.add(head);
         } else {
