@@ -283,8 +283,7 @@ final class GraphRounds {
          * retraining's rows, {@link #refitLoss}; a regressor has no such check), for at most {@link #patience}
          * rounds; then it is tried again. A second retraining in a row that keeps epoch 0 ends the tries: from then
          * on only a refit that loses more than that quarter is retrained (on the torchvision ResNet-18 of
-         * docs/PERFORMANCE.md, the
-         * third and fourth retrainings kept epoch 0 too, and cost 120 s). A retraining that keeps a later epoch sets
+         * docs/PERFORMANCE.md, the third and fourth retrainings kept epoch 0 too, and cost 120 s). A retraining that keeps a later epoch sets
          * the patience back to 0 (every round retrained). The rounds are still made on training rows alone, before
          * any validation row is read, so the certificate is as sound as with every round retrained.
          */
