@@ -298,6 +298,14 @@ public final class OnnxTfGraph implements AutoCloseable {
     }
 
     /**
+     * Elementwise operators built on their inputs' channels-last forms when a convolution or pool made them, so that
+     * TensorFlow runs no transposes between one convolution and the next ({@link TranslationContext#onChannelsLast}).
+     */
+    private static final Set<String> LAYOUT_FREE = Set.of("Relu", "LeakyRelu", "Elu", "PRelu", "Clip",
+            "HardSigmoid", "HardSwish", "Sigmoid", "Tanh", "Gelu", "Erf", "Softplus", "Add", "Sub", "Mul", "Div", "Sum",
+            "Max", "Min", "Identity", "Dropout", "Neg", "Abs");
+
+    /**
      * Builds {@code node} through the translator of its domain and operator, at the opset the model imports for that
      * domain; its first output takes what the translator returns.
      */
@@ -307,7 +315,14 @@ public final class OnnxTfGraph implements AutoCloseable {
         OperatorTranslator t = Translators.find(domain, node.getOpType(), version).orElseThrow(() ->
                 UnsupportedOperatorException.notTranslated(TranslationContext.nodeName(node), node.getOpType(),
                         domain, version, Translators.names(domain)));
-        Operand<?> out = t.translate(ctx, node);
+        Operand<?> out;
+        if (domain.isEmpty() && LAYOUT_FREE.contains(node.getOpType()) && node.getOutputCount() > 0
+                && ctx.onChannelsLast(node)) {
+            Operand<?> nhwc = ctx.readingChannelsLast(() -> t.translate(ctx, node));
+            out = ctx.fromChannelsLast(node, (Operand<TFloat32>) nhwc);
+        } else {
+            out = t.translate(ctx, node);
+        }
         if (out != null && node.getOutputCount() > 0) {
             ctx.define(node.getOutput(0), out);
         }

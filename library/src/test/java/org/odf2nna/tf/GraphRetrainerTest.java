@@ -84,6 +84,24 @@ class GraphRetrainerTest {
     }
 
     @Test
+    void aConvolutionalNetTrainsThroughSamePaddedConvolutionsAndChannelsLastNodes() {
+        ModelProto original = OnnxTfGraphTest.channelsLastNet();
+        ModelProto pruned = damaged(damaged(original, "w2", 1), "w3", 1);
+        int n = 600;
+        float[] rows = TestModels.randomRows(2, n, 144);
+        GraphRetrainer.Retrained r = GraphRetrainer.retrain(original, pruned, Set.of("w1", "w2", "w3", "ws1", "ws2",
+                "w5"), rows, null, n, settings(15, 5), (e, total) -> { });
+        float[] test = TestModels.randomRows(9, 400, 144);
+        double before = GraphRetrainerSharedTest.agreement(original, pruned, test, 400);
+        double after = GraphRetrainerSharedTest.agreement(original, r.model(), test, 400);
+        // The held-out distillation loss falls (the gradients reach every convolution), and so do the disagreements.
+        double start = r.history().get(0).validationLoss();
+        double least = r.history().stream().mapToDouble(e -> e.validationLoss()).min().orElseThrow();
+        assertTrue(least < 0.8 * start, start + " -> " + least);
+        assertTrue(r.bestEpoch() > 0 && after > before, before + " -> " + after);
+    }
+
+    @Test
     void labelsAloneTrainWhenTheDistillationLeavesTheTeacherOutAndZeroEpochsReturnTheModelItself() {
         ModelProto original = mlp();
         ModelProto pruned = damaged(original, "w1", 0.8);

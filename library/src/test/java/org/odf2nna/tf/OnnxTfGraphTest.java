@@ -63,6 +63,59 @@ class OnnxTfGraphTest {
         check(m, 196);
     }
 
+    /**
+     * Convolutions that TensorFlow pads itself (SAME at stride 1: 3×3 with pads 1, 2×2 with pads 0,0,1,1, a dilated
+     * depthwise one), a residual Add, a Clip between scalars and a squeeze-excite Mul, all on channels-last forms; then
+     * an Add of a per-channel constant and a strided convolution, which take the ONNX layout and a Pad.
+     */
+    static ModelProto channelsLastNet() {
+        return new OnnxGraphs(14, "x", 4, 6, 6)
+                .weights("w1", 0.3f, 0f, 8, 4, 3, 3).weights("b1", 0.1f, 0f, 8)
+                .weights("w2", 0.3f, 0f, 8, 8, 2, 2)
+                .weights("w3", 0.3f, 0f, 8, 1, 3, 3).weights("lo", 0f, -0.5f).weights("hi", 0f, 2f)
+                .weights("ws1", 0.4f, 0f, 4, 8, 1, 1).weights("ws2", 0.4f, 0f, 8, 4, 1, 1)
+                .weights("cb", 0.2f, 0f, 8, 1, 1).weights("w5", 0.3f, 0f, 6, 8, 3, 3)
+                .weights("wh", 0.4f, 0f, 3, 54).weights("bh", 0.1f, 0f, 3)
+                .node("Conv", in("x", "w1", "b1"), "c1", list("pads", 1, 1, 1, 1))
+                .node("Relu", in("c1"), "r1")
+                .node("Conv", in("r1", "w2"), "c2", list("pads", 0, 0, 1, 1))
+                .node("Add", in("c2", "r1"), "a")
+                .node("Conv", in("a", "w3"), "dw", i("group", 8), list("dilations", 2, 2), list("pads", 2, 2, 2, 2))
+                .node("Clip", in("dw", "lo", "hi"), "cl")
+                .node("GlobalAveragePool", in("cl"), "gp")
+                .node("Conv", in("gp", "ws1"), "s1")
+                .node("Relu", in("s1"), "sr")
+                .node("Conv", in("sr", "ws2"), "s2")
+                .node("Sigmoid", in("s2"), "sg")
+                .node("Mul", in("cl", "sg"), "m")
+                .node("Add", in("m", "cb"), "ab")
+                .node("Conv", in("ab", "w5"), "c5", list("pads", 1, 1, 1, 1), list("strides", 2, 2))
+                .node("Flatten", in("c5"), "fl")
+                .node("Gemm", in("fl", "wh", "bh"), "y", i("transB", 1))
+                .output("y").model();
+    }
+
+    @Test
+    void convolutionsPaddedByTensorFlowAndTheNodesBetweenRunChannelsLast() {
+        ModelProto m = channelsLastNet();
+        check(m, 144);
+        try (OnnxTfGraph g = OnnxTfGraph.translate(m, Set.of())) {
+            int pads = 0;
+            int convsAfterTranspose = 0;
+            for (var it = g.graph.operations(); it.hasNext(); ) {
+                org.tensorflow.GraphOperation op = it.next();
+                pads += op.type().startsWith("Pad") ? 1 : 0;
+                if (op.type().startsWith("Conv2D") || op.type().startsWith("DepthwiseConv2d")) {
+                    convsAfterTranspose += op.input(0).op().type().equals("Transpose") ? 1 : 0;
+                }
+            }
+            // Only the strided convolution's padding is a Pad of its own.
+            assertEquals(1, pads);
+            // Only the first convolution reads its input transposed from ONNX's layout (the strided one reads its Pad).
+            assertEquals(1, convsAfterTranspose);
+        }
+    }
+
     @Test
     void padInConstantReflectAndEdgeModesAsKerasZeroPaddingWritesIt() {
         // ZeroPadding2D before a strided depthwise Conv (MobileNetV2's blocks), then reflect and edge pads.

@@ -23,8 +23,9 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Convolutions, pools and batch normalisation. Layouts are ONNX's (NCHW); each op transposes to NHWC around the
- * TensorFlow op, which on the CPU knows only NHWC, and pads explicitly so that the op runs VALID.
+ * Convolutions, pools and batch normalisation. Layouts are ONNX's (NCHW); TensorFlow's ops on the CPU know only NHWC,
+ * so each op reads its input channels-last (the form the last convolution or pool left, else transposed), leaves its
+ * output so for the next ({@link TranslationContext#fromChannelsLast}), and pads explicitly so that the op runs VALID.
  */
 final class ConvOps {
 
@@ -110,34 +111,66 @@ final class ConvOps {
         }
         Window win = new Window(new long[] {w.shape().get(2), w.shape().get(3)},
                 strides == null ? new long[] {1, 1} : strides, dilations == null ? new long[] {1, 1} : dilations);
-        Operand<TFloat32> xh = padNhwc(tf, nhwc(tf, x), pads(node, pads, x, win), 0f);
+        Operand<TFloat32> xh = oneD ? nhwc(tf, x) : ctx.channelsLast(node, 0);
+        int[] p = pads(node, pads, x, win);
         // ONNX filters are [M, C/g, kH, kW]; TensorFlow's [kH, kW, C/g, M].
         Operand<TFloat32> wh = tf.linalg.transpose(w, tf.constant(new int[] {2, 3, 1, 0}));
-        Operand<TFloat32> y = convNhwc(tf, node, xh, wh, x.shape().get(1), win);
+        Operand<TFloat32> y = convNhwc(tf, node, new Padded(xh, p), wh, x.shape().get(1), win);
         if (has(node, 2)) {
             y = tf.math.add(y, ctx.f(node, 2));
         }
-        Operand<TFloat32> out = nchw(tf, y);
-        return oneD ? tf.squeeze(out, Squeeze.axis(2L)) : out;
+        return oneD ? tf.squeeze(nchw(tf, y), Squeeze.axis(2L)) : ctx.fromChannelsLast(node, y);
     }
 
-    /** The convolution of padded NHWC values: plain, depthwise, or one convolution per group. */
-    private static Operand<TFloat32> convNhwc(Ops tf, NodeProto node, Operand<TFloat32> xh, Operand<TFloat32> wh,
+    /** NHWC values and the spatial padding {top, left, bottom, right} a convolution gives them. */
+    private record Padded(Operand<TFloat32> values, int[] pads) {
+
+        boolean none() {
+            return Arrays.stream(pads).allMatch(v -> v == 0);
+        }
+
+        /**
+         * Whether TensorFlow's SAME padding is this one whatever the input's size: at stride 1 it pads
+         * (kernel − 1)·dilation in all, the smaller half before.
+         */
+        boolean same(Window win) {
+            for (int i = 0; i < 2; i++) {
+                long total = (win.kernel()[i] - 1) * win.dilations()[i];
+                if (win.strides()[i] != 1 || pads[i] != total / 2 || pads[i + 2] != total - total / 2) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The convolution of NHWC values: plain, depthwise, or one convolution per group. Where TensorFlow's SAME is the
+     * node's padding, the op pads itself, and oneDNN's kernels skip the padded taps: padded first, a 3×3 convolution
+     * of a 1×1 map multiplies nine taps where one holds data (ResNet-18's last stage on 28×28 digits), and so does its
+     * gradient. (EXPLICIT padding would serve every node, but the C++ gradient of Conv2D that TensorFlow Java builds
+     * drops it.) Other padding is a Pad before a VALID op.
+     */
+    private static Operand<TFloat32> convNhwc(Ops tf, NodeProto node, Padded xp, Operand<TFloat32> wh,
             long channels, Window win) {
         long groups = attrInt(node, "group", 1);
         long filters = wh.shape().get(3);
         List<Long> stride = List.of(1L, win.strides()[0], win.strides()[1], 1L);
         List<Long> dilation = List.of(1L, win.dilations()[0], win.dilations()[1], 1L);
         long[] kernel = win.kernel();
+        boolean same = !xp.none() && xp.same(win);
+        String padding = same ? "SAME" : "VALID";
+        Operand<TFloat32> xh = same ? xp.values() : padNhwc(tf, xp.values(), xp.pads(), 0f);
         if (groups == 1) {
-            return tf.nn.conv2d(xh, wh, stride, "VALID", Conv2d.dilations(dilation));
+            return tf.nn.conv2d(xh, wh, stride, padding, Conv2d.dilations(dilation));
         }
         if (channels > 0 && groups == channels && filters % channels == 0) {
             // Depthwise: output channel c·mult + k of ONNX's group c is TensorFlow's too.
             Operand<TFloat32> wd = tf.reshape(wh, tf.constant(new int[] {(int) kernel[0], (int) kernel[1],
                 (int) channels, (int) (filters / channels)}));
-            return tf.nn.depthwiseConv2dNative(xh, wd, stride, "VALID", DepthwiseConv2dNative.dilations(dilation));
+            return tf.nn.depthwiseConv2dNative(xh, wd, stride, padding, DepthwiseConv2dNative.dilations(dilation));
         }
+        xh = same ? padNhwc(tf, xh, xp.pads(), 0f) : xh;
         if (channels < 0) {
             throw unsupported(node, "grouped convolution needs its channel count known while building");
         }
@@ -177,26 +210,32 @@ final class ConvOps {
         int[] p = pads(node, attrInts(node, "pads"), x, new Window(kernel, strides, new long[] {1, 1}));
         List<Long> k = List.of(1L, kernel[0], kernel[1], 1L);
         List<Long> s = List.of(1L, strides[0], strides[1], 1L);
-        Operand<TFloat32> xh = nhwc(tf, x);
+        Operand<TFloat32> xh = ctx.channelsLast(node, 0);
         if (max) {
             Operand<TFloat32> padded = padNhwc(tf, xh, p, -Float.MAX_VALUE);
-            return nchw(tf, tf.nn.maxPool(padded, tf.constant(new int[] {1, (int) kernel[0], (int) kernel[1], 1}),
+            return ctx.fromChannelsLast(node, tf.nn.maxPool(padded, tf.constant(new int[] {1, (int) kernel[0], (int) kernel[1], 1}),
                     tf.constant(new int[] {1, (int) strides[0], (int) strides[1], 1}), "VALID"));
         }
         Operand<TFloat32> sum = tf.nn.avgPool(padNhwc(tf, xh, p, 0f), k, s, "VALID");
         boolean padded = Arrays.stream(p).anyMatch(v -> v != 0);
         if (!padded || attrInt(node, "count_include_pad", 0) != 0) {
-            return nchw(tf, sum);
+            return ctx.fromChannelsLast(node, sum);
         }
         // Padding left out of the count: divide by the share of each window that lies inside the input.
         Operand<TFloat32> inside = tf.nn.avgPool(padNhwc(tf, tf.onesLike(xh), p, 0f), k, s, "VALID");
-        return nchw(tf, tf.math.div(sum, inside));
+        return ctx.fromChannelsLast(node, tf.math.div(sum, inside));
     }
 
     private static Operand<TFloat32> globalPool(TranslationContext ctx, NodeProto node, boolean average) {
         Ops tf = ctx.tf();
         Operand<TFloat32> x = ctx.f(node, 0);
         int r = ctx.rank(node, x);
+        if (r == 4) {
+            Operand<TFloat32> xh = ctx.channelsLast(node, 0);
+            Operand<TInt32> spatial = tf.constant(new int[] {1, 2});
+            return ctx.fromChannelsLast(node, average ? tf.math.mean(xh, spatial, Mean.keepDims(true))
+                    : tf.max(xh, spatial, Max.keepDims(true)));
+        }
         int[] axes = new int[r - 2];
         for (int i = 2; i < r; i++) {
             axes[i - 2] = i;

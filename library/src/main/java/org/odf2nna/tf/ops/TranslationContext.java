@@ -33,6 +33,16 @@ public final class TranslationContext {
     /** Float tensors known while building and not trained (exponents of Pow). */
     private final Map<String, float[]> knownFloats = new HashMap<>();
 
+    /**
+     * Channels-last (NHWC) forms of rank-4 float tensors that a convolution or pool made: TensorFlow's CPU kernels
+     * know only NHWC, so the next convolution, and the elementwise nodes between (activations, residual Adds), read
+     * these instead of transposing the ONNX (NCHW) value back. A value nothing reads in NCHW is never computed:
+     * a session runs only what its fetches need.
+     */
+    private final Map<String, Operand<TFloat32>> channelsLast = new HashMap<>();
+    /** Whether {@link #in} answers with the channels-last forms (while a layout-free node is built on them). */
+    private boolean readingChannelsLast;
+
     public TranslationContext(Ops tf, int opset) {
         this.tf = tf;
         this.opset = opset;
@@ -107,6 +117,55 @@ public final class TranslationContext {
         }
     }
 
+    // ---- channels-last forms -----------------------------------------------------------------------------------
+
+    /**
+     * The ONNX (NCHW) value of {@code node}'s first output from its channels-last form {@code nhwc}, which later
+     * readers that can take it ({@link #channelsLast}, {@link #onChannelsLast}) read instead.
+     */
+    public Operand<TFloat32> fromChannelsLast(NodeProto node, Operand<TFloat32> nhwc) {
+        channelsLast.put(node.getOutput(0), nhwc);
+        return tf.linalg.transpose(nhwc, tf.constant(new int[] {0, 3, 1, 2}));
+    }
+
+    /** Rank-4 input {@code i} channels-last: the form its maker left, else its value transposed. */
+    public Operand<TFloat32> channelsLast(NodeProto node, int i) {
+        Operand<TFloat32> twin = has(node, i) ? channelsLast.get(node.getInput(i)) : null;
+        return twin != null ? twin : tf.linalg.transpose(f(node, i), tf.constant(new int[] {0, 2, 3, 1}));
+    }
+
+    /**
+     * Whether a layout-free (elementwise) node can be built on its inputs' channels-last forms: one at least has
+     * one, and every other input is a single value (whose broadcast is the same in either layout).
+     */
+    public boolean onChannelsLast(NodeProto node) {
+        boolean any = false;
+        for (int i = 0; i < node.getInputCount(); i++) {
+            if (!has(node, i)) {
+                continue;
+            }
+            if (channelsLast.containsKey(node.getInput(i))) {
+                any = true;
+                continue;
+            }
+            Operand<?> v = values.get(node.getInput(i));
+            if (v == null || v.shape().hasUnknownDimension() || v.shape().size() != 1) {
+                return false;
+            }
+        }
+        return any;
+    }
+
+    /** Builds {@code build} with {@link #in} answering channels-last forms where inputs have them. */
+    public Operand<?> readingChannelsLast(java.util.function.Supplier<Operand<?>> build) {
+        readingChannelsLast = true;
+        try {
+            return build.get();
+        } finally {
+            readingChannelsLast = false;
+        }
+    }
+
     // ---- a node's inputs ---------------------------------------------------------------------------------------
 
     public static boolean has(NodeProto node, int i) {
@@ -115,6 +174,9 @@ public final class TranslationContext {
 
     public Operand<?> in(NodeProto node, int i) {
         Operand<?> v = has(node, i) ? values.get(node.getInput(i)) : null;
+        if (readingChannelsLast && v != null && channelsLast.containsKey(node.getInput(i))) {
+            return channelsLast.get(node.getInput(i));
+        }
         if (v == null) {
             throw unsupported(node, "input " + i + (has(node, i) ? " '" + node.getInput(i) + "'" : "")
                     + " is not produced before the node");
