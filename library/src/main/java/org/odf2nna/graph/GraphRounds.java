@@ -148,7 +148,7 @@ final class GraphRounds {
         private double retrainingSeconds;
         private int retrainedRounds;
         private int keptRefit;
-        /** Retrainings in a row that kept epoch 0: two end the patience's tries. */
+        /** Retrainings in a row that kept epoch 0: one ends a classifier's tries, two a regressor's. */
         private int keptInARow;
         private final List<Integer> skippedRounds = new ArrayList<>();
 
@@ -280,12 +280,13 @@ final class GraphRounds {
          * end. Every round is, until a retraining keeps its refitted values (epoch 0): it bought nothing then, so the
          * next rounds go without it while their refit alone stays well within the round's bound (at most a quarter
          * of the allowed loss, as accuracy lost against the original's on {@value #CHECK_REFIT_ROWS} of the
-         * retraining's rows, {@link #refitLoss}; a regressor has no such check), for at most {@link #patience}
-         * rounds; then it is tried again. A second retraining in a row that keeps epoch 0 ends the tries: from then
-         * on only a refit that loses more than that quarter is retrained (on the torchvision ResNet-18 of
-         * docs/PERFORMANCE.md, the third and fourth retrainings kept epoch 0 too, and cost 120 s). A retraining that keeps a later epoch sets
-         * the patience back to 0 (every round retrained). The rounds are still made on training rows alone, before
-         * any validation row is read, so the certificate is as sound as with every round retrained.
+         * retraining's rows, {@link #refitLoss}). A classifier's rounds go so from then on: only a refit that loses
+         * more than that quarter is retrained (on the torchvision ResNet-18 of docs/PERFORMANCE.md every retraining
+         * after the first kept epoch 0 too, and the one that retried after a round cost 50 CPU seconds). A regressor
+         * has no such check: it waits {@link #patience} rounds and is tried again, and a second retraining in a row
+         * that keeps epoch 0 ends its tries. A retraining that keeps a later epoch sets the patience back to 0 (every
+         * round retrained). The rounds are still made on training rows alone, before any validation row is read, so
+         * the certificate is as sound as with every round retrained.
          */
         boolean worthRetraining(ModelProto original, ModelProto refitted, Path file, int round) {
             if (patience == 0 || waiting >= patience) {
@@ -350,7 +351,9 @@ final class GraphRounds {
             if (epoch != null && epoch == 0) {
                 keptRefit++;
                 keptInARow++;
-                patience = keptInARow >= 2 ? Integer.MAX_VALUE : 1;
+                // A classifier's refit is checked every round (refitLoss), which retrains it when that could matter;
+                // a regressor has no such check, and tries once more after a round.
+                patience = keptInARow >= 2 || !settings.regression() ? Integer.MAX_VALUE : 1;
             } else {
                 keptInARow = 0;
                 patience = 0;
@@ -412,14 +415,16 @@ final class GraphRounds {
                     + String.join(", ", skippedRounds.stream().map(r -> r == 0 ? "the half step" : String.valueOf(r))
                     .toList()) + " went without it "
                     + "(the last retraining had kept the refitted values and their refit alone stayed within the "
-                    + "round's bound on the training rows)"
-                    + (keptInARow >= 2 ? "; after two retrainings in a row kept the refitted values, a round was "
-                    + "retrained only when its refit alone lost more than a quarter of its bound" : "");
+                    + "round's bound on the training rows)";
+            String rule = patience < Integer.MAX_VALUE ? "" : settings.regression() ? "; after two retrainings in a "
+                    + "row kept the refitted values, no round was retrained again" : "; once a retraining had kept the "
+                    + "refitted values, a round was retrained only when its refit alone lost more than a quarter of its "
+                    + "bound";
             return String.format(java.util.Locale.ROOT, "end-to-end retraining ran in %d round%s, %.0f s in all on "
                     + "%d TensorFlow thread%s; it kept the refitted values (epoch 0) in %d of them, which it changed "
                     + "nothing in%s", retrainedRounds, retrainedRounds == 1 ? "" : "s", retrainingSeconds,
                     org.odf2nna.tf.TfSessions.intraOpThreads(), org.odf2nna.tf.TfSessions.intraOpThreads() == 1 ? ""
-                    : "s", keptRefit, skipped);
+                    : "s", keptRefit, skipped + rule);
         }
 
         /** The seconds every retraining took, in all. */

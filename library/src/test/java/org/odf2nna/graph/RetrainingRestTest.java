@@ -14,7 +14,7 @@ import org.odf2nna.settings.Task;
 
 /**
  * Time well spent (issue 69): which rounds go without end-to-end retraining after a retraining kept the refitted
- * values. A regressor's rounds have no refit check, so the rule's patience alone decides here and no graph is run.
+ * values. A regressor's rounds have no refit check, so the rule's patience alone decides there and no graph is run.
  */
 class RetrainingRestTest {
 
@@ -58,6 +58,17 @@ class RetrainingRestTest {
     }
 
     @Test
+    void aClassifiersFirstEpochZeroLeavesRetrainingToItsRefitCheck() {
+        // One retraining that keeps epoch 0 is enough: no round is retried after a wait, each refit's check decides.
+        GraphRun run = GraphRun.of(SweepSettings.builder().build(), 0.1);
+        GraphRounds.EndToEnd e = new GraphRounds.EndToEnd(run, new GraphRows(new float[4], 4, null), null);
+        e.retrained(10, 0);
+        String note = e.notes().get(e.notes().size() - 1);
+        assertTrue(note.endsWith("once a retraining had kept the refitted values, a round was retrained only when its "
+                + "refit alone lost more than a quarter of its bound"), note);
+    }
+
+    @Test
     void twoEpochZerosInARowEndTheRetries() {
         // Retrained at 1 (epoch 0), waits 1 round, 3 (0 again): no more tries (a regressor has no refit check).
         List<Boolean> r = retrained(endToEnd(), 11, 0);
@@ -81,7 +92,8 @@ class RetrainingRestTest {
         assertTrue(note.contains("round 2 went without it"), note);
         assertEquals(20, e.retrainingSeconds(), 1e-9);
         assertFalse(note.contains("half step"));
-        assertTrue(note.endsWith("only when its refit alone lost more than a quarter of its bound"), note);
+        assertTrue(note.endsWith("after two retrainings in a row kept the refitted values, no round was retrained "
+                + "again"), note);
     }
 
     /**
