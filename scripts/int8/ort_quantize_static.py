@@ -2,12 +2,15 @@
 """ONNX Runtime's own quantize_static against the tool's int8 file, side by side.
 
     ${PYTHON:-python3} scripts/int8/ort_quantize_static.py ORIGINAL.onnx TRAIN.csv[.gz] TEST.csv[.gz] OUTDIR \
-        [--input PRUNED.onnx] [--tool TOOL_INT8.onnx ...] [--calibration-rows 1000] [--repeats 7]
+        [--input PRUNED.onnx] [--tool TOOL_INT8.onnx ...] [--calibration-rows 1000] [--repeats 7] \
+        [--only NAME,NAME ...]
 
 Quantizes INPUT (the pruned float model; the original when --input is absent) with
 onnxruntime.quantization.quantize_static in the QDQ format, per-channel int8 weights, uint8 activations, MinMax
 calibration on the first --calibration-rows rows of TRAIN (the rows `convert --quantize int8 --train` calibrates on),
-after quant_pre_process as ONNX Runtime's documentation asks, and writes OUTDIR/ort_qdq.onnx. Then it times every
+after quant_pre_process as ONNX Runtime's documentation asks, and writes OUTDIR/ort_qdq.onnx; each --only writes
+OUTDIR/ort_qdq_only_K.onnx too, the same with only the Conv and Gemm nodes whose names contain one of its
+comma-separated substrings quantized and the others left float. Then it times every
 model (the original float model, INPUT, ORT's file and each --tool file) in ONNX Runtime, one intra-op thread and one
 inter-op thread each,
 side by side in this one process: batch 1 and batch 32 on test rows, the models run in turn run by run (300 runs at
@@ -94,6 +97,7 @@ def main():
     p.add_argument("--tool", action="append", default=[])
     p.add_argument("--calibration-rows", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--only", action="append", default=[])
     a = p.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     source = a.input or a.original
@@ -108,6 +112,15 @@ def main():
     if a.input:
         models.append(("the pruned float input", a.input))
     models.append(("ORT quantize_static (QDQ, per-channel)", qdq))
+    layers = [n.name for n in onnx.load(pre).graph.node if n.op_type in ("Conv", "Gemm")]
+    for k, only in enumerate(a.only):
+        parts = [s for s in only.split(",") if s]
+        float_layers = [n for n in layers if not any(s in n for s in parts)]
+        path = os.path.join(a.outdir, f"ort_qdq_only_{k}.onnx")
+        quantize_static(pre, path, Rows(name, calib), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_exclude=float_layers)
+        models.append((f"ORT quantize_static, {len(layers) - len(float_layers)} of {len(layers)} layers int8 "
+                       f"({only})", path))
     models += [(f"tool: {os.path.basename(t)}", t) for t in a.tool]
     x, y = read_rows(a.test)
     sessions = [session(path) for _, path in models]
