@@ -101,14 +101,40 @@ final class AttentionFinder {
             return null;
         }
         List<NodeProto> core = new ArrayList<>(List.of(sm, mul, scores, context, back, merge));
+        List<String> headMasks = new ArrayList<>();
         if (mask != null) {
             core.add(mask);
+            headMasks = headMasks(g, mask, g.dims(o.weight())[0] / dh);
+            if (headMasks == null) {
+                return null;
+            }
         }
-        return describe(g, new Found(index, p, o, (int) dh, hidden, core));
+        return describe(g, new Found(index, p, o, (int) dh, hidden, core, headMasks));
     }
 
     /** What {@link #block} found, for {@link #describe}. */
-    private record Found(int index, Proj[] qkv, Proj o, int headDim, String hidden, List<NodeProto> core) {
+    private record Found(int index, Proj[] qkv, Proj o, int headDim, String hidden, List<NodeProto> core,
+            List<String> headMasks) {
+    }
+
+    /**
+     * The mask node's constants with one slice per head on the scores' head axis (swin's relative-position bias, an
+     * initializer [1, heads, tokens, tokens]): slices of the block as its heads go. Null when a constant has another
+     * size there than 1 or {@code heads} (not this block).
+     */
+    private static List<String> headMasks(GraphView g, NodeProto mask, long heads) {
+        List<String> out = new ArrayList<>();
+        for (String in : mask.getInputList()) {
+            long[] d = g.isConstant(in) ? g.dims(in) : new long[0];
+            if (d.length < 3 || d[d.length - 3] == 1) {
+                continue;
+            }
+            if (d.length > 4 || d[d.length - 3] != heads || !g.isInitializer(in)) {
+                return null;
+            }
+            out.add(in);
+        }
+        return out;
     }
 
     private static DenseBlock describe(GraphView g, Found f) {
@@ -128,6 +154,9 @@ final class AttentionFinder {
                 slots.add(new UnitSlot(x.bias(), g.dims(x.bias()).length - 1, width));
             }
             nodes.add(GraphView.nodeName(g.nodes.get(x.matmul())));
+        }
+        for (String m : f.headMasks()) {
+            slots.add(new UnitSlot(m, g.dims(m).length - 3, g.elements(m)));
         }
         f.core().forEach(n -> nodes.add(GraphView.nodeName(n)));
         slots.add(new UnitSlot(o.weight(), 0, g.elements(o.weight())));
@@ -167,13 +196,6 @@ final class AttentionFinder {
         boolean where = n != null && n.getOpType().equals("Where") && n.getInputCount() == 3;
         if (!(add || where) || scoresAt(g, n) < 0) {
             return null;
-        }
-        // A constant mask with one slice per head would need slicing as heads go: not this block.
-        for (String in : n.getInputList()) {
-            long[] d = g.isConstant(in) ? g.dims(in) : new long[0];
-            if (d.length >= 3 && d[d.length - 3] != 1) {
-                return null;
-            }
         }
         return n;
     }

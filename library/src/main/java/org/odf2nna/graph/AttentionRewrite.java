@@ -86,7 +86,7 @@ public final class AttentionRewrite {
         for (int i = 0; i < traced.size(); i++) {
             Traced t = traced.get(i);
             String where = "attention at Softmax '" + GraphView.nodeName(g.nodes.get(t.softmax())) + "'";
-            MaskFit mask = fitted(t, shapes);
+            MaskFit mask = fitted(t, shapes, g);
             Attention a = mask.refusal() == null ? measured(t, shapes, index, mask.mask()) : null;
             if (a == null) {
                 notes.add(where + (mask.refusal() != null ? mask.refusal()
@@ -167,10 +167,12 @@ public final class AttentionRewrite {
      * {@code t}'s mask as the canonical form applies it. A mask tensor whose axis that lines up with the scores' head
      * axis (of [batch, heads, tokens, tokens], or torch's [batch·heads, tokens, tokens]; one row run, so batch 1) has
      * size 1 broadcasts over the heads as it is. In torch's layout, a [batch·heads, ., .] tensor whose heads' slices
-     * are equal (torch expands key_padding_mask so) is taken as head 0's slice; any other holds one mask per head, and
-     * dropping heads would need its slices: refused.
+     * are equal (torch expands key_padding_mask so) is taken as head 0's slice. A constant added to [batch, heads,
+     * tokens, tokens] scores with one slice per head (swin's relative-position bias, which the exporter folds into an
+     * initializer [1, heads, tokens, tokens]) stays as it is: the head block slices it as heads go
+     * ({@link AttentionFinder}). Any other mask that holds one mask per head would need its slices: refused.
      */
-    static MaskFit fitted(Traced t, Map<String, OnnxRunner.Out> shapes) {
+    static MaskFit fitted(Traced t, Map<String, OnnxRunner.Out> shapes, GraphView g) {
         AttentionForm.Mask m = t.scores().mask();
         if (m == null) {
             return new MaskFit(null, null);
@@ -192,6 +194,10 @@ public final class AttentionRewrite {
             }
             if (scores.length == 3 && dims.length == 3 && dims[0] == heads && sameForEachHead(v.values(), heads)) {
                 perHead.put(tensor, (int) heads);
+                continue;
+            }
+            if (scores.length == 4 && m.condition() == null && dims[dims.length - 3] == heads
+                    && g.isInitializer(tensor)) {
                 continue;
             }
             return new MaskFit(null, ": its mask '" + tensor + "' holds one mask per head (size "

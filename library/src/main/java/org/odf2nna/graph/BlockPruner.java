@@ -321,6 +321,21 @@ public final class BlockPruner {
         return delta;
     }
 
+    /** One entry per group of {@code size} adjacent channels: whether the group is dropped (all of it must be). */
+    private static boolean[] perGroup(boolean[] channels, int size) {
+        boolean[] out = new boolean[channels.length / size];
+        for (int u = 0; u < out.length; u++) {
+            out[u] = channels[u * size];
+            for (int c = 1; c < size; c++) {
+                if (channels[u * size + c] != out[u]) {
+                    throw new IllegalArgumentException("channels " + u * size + ".." + (u * size + size - 1)
+                            + " are one slice of a per-head constant: dropped together or not at all");
+                }
+            }
+        }
+        return out;
+    }
+
     /** Removes the dropped units' slices of one constant along its unit axis. */
     private static void slice(GraphView g, Map<String, float[]> values, Map<String, long[]> dims, UnitSlot s,
             boolean[] all) {
@@ -337,7 +352,11 @@ public final class BlockPruner {
             outer *= d[k];
         }
         int units = (int) d[axis];
-        // A packed constant (a fused attention's Q|K|V weight or bias) holds several segments of one slice per unit.
+        // A packed constant (a fused attention's Q|K|V weight or bias) holds several segments of one slice per unit;
+        // a per-head constant (swin's relative-position bias) one slice per head, each head's channels dropped alike.
+        if (units < drop.length && drop.length % units == 0) {
+            drop = perGroup(drop, drop.length / units);
+        }
         int width = drop.length;
         if (units % width != 0) {
             throw new IllegalArgumentException("'" + s.tensor() + "' has " + units + " values along axis " + axis

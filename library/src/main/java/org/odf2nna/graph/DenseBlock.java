@@ -155,8 +155,9 @@ public record DenseBlock(int index, Kind kind, Place place, Sizes sizes, String 
     public long parametersPerUnit() {
         long n = 0;
         for (UnitSlot s : rewrites.slots()) {
-            n += s.elements() / sizes.width();
+            // A per-head constant (one slice per head, not per channel) divides by the heads exactly this way.
+            n += s.elements() * sizes.unitSize() / sizes.width();
         }
-        return n * sizes.unitSize();
+        return n;
     }
 }

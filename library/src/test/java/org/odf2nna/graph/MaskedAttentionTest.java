@@ -100,7 +100,7 @@ class MaskedAttentionTest {
      * Rewrites {@code model}, checks the canonical form computes what it did and has one attention block of H heads
      * whose nodes hold the mask node {@code maskOp}, then drops head 1 (a constant: its values zero) with its mean.
      */
-    private static void rewritesAndDropsTheConstantHead(ModelProto model, String maskOp) {
+    private static ModelProto rewritesAndDropsTheConstantHead(ModelProto model, String maskOp) {
         AttentionRewrite.Result r = canonical(model);
         assertEquals(1, r.found(), r.notes().toString());
         assertEquals(1, r.rewritten(), r.notes().toString());
@@ -131,6 +131,7 @@ class MaskedAttentionTest {
         DenseBlock after = BlockFinder.find(new GraphView(pruned.model(), FILE)).stream().filter(DenseBlock::heads)
                 .findFirst().orElseThrow();
         assertEquals(1, after.units());
+        return pruned.model();
     }
 
     @Test
@@ -161,8 +162,26 @@ class MaskedAttentionTest {
     }
 
     @Test
-    void aMaskWithOneSlicePerHeadIsLeftAloneWithANote() {
-        ModelProto model = AttentionHeadsTest.fusedQkv((w, b) -> { }, causalAdd(H), g -> { });
+    void aConstantWithOneSlicePerHeadGoesWithItsHead() {
+        // swin's relative-position bias as the exporter folds it: an initializer [1, heads, T, T] added to the scores.
+        ModelProto model = AttentionHeadsTest.fusedQkv(AttentionHeadsTest.zeroValues(), causalAdd(H), g -> { });
+        ModelProto pruned = rewritesAndDropsTheConstantHead(model, "add");
+        DenseBlock heads = BlockFinder.find(new GraphView(canonical(model).model(), FILE)).stream()
+                .filter(DenseBlock::heads).findFirst().orElseThrow();
+        assertTrue(heads.rewrites().slots().stream().anyMatch(s -> s.tensor().equals("causal") && s.axis() == 1));
+        assertEquals(heads.rewrites().slots().stream().mapToLong(DenseBlock.UnitSlot::elements).sum(),
+                heads.parametersPerUnit() * H, "each head carries its slices, the bias's included");
+        var bias = pruned.getGraph().getInitializerList().stream().filter(t -> t.getName().equals("causal"))
+                .findFirst().orElseThrow();
+        assertEquals(List.of(1L, 1L, (long) T, (long) T), bias.getDimsList(), "head 1's slice of the bias went");
+    }
+
+    @Test
+    void aMaskWithOneSlicePerHeadComputedAtRunTimeIsLeftAloneWithANote() {
+        BiFunction<Graphs, String, String> computed = (g, qk) -> g.node("Add", "masked",
+                g.node("Mul", "per_head", g.init("causal", causal(H), 1, H, T, T), g.constant("one", 1f)),
+                g.node("Mul", "scaled", qk, g.constant("scale", 0.5f)));
+        ModelProto model = AttentionHeadsTest.fusedQkv((w, b) -> { }, computed, g -> { });
         AttentionRewrite.Result r = canonical(model);
         assertEquals(1, r.found());
         assertEquals(0, r.rewritten());
