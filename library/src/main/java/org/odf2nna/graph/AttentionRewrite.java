@@ -330,9 +330,13 @@ public final class AttentionRewrite {
             return null;
         }
         int dh = (int) qs[qs.length - 1];
-        int heads = count(qs) / (int) (qs[qs.length - 2] * dh);
-        if (ks[ks.length - 2] != dh || vs[vs.length - 1] != dh || count(ks) / (int) (dh * ks[ks.length - 1]) != heads
-                || count(vs) / (int) (dh * vs[vs.length - 2]) != heads) {
+        // [batch, heads, tokens, dh] (batch 1 row; windowed attention's windows stand in the batch axis, swin's), or
+        // torch's [batch·heads, tokens, dh] of the one row.
+        int heads = qs.length == 4 ? (int) qs[1] : count(qs) / (int) (qs[qs.length - 2] * dh);
+        int lead = count(qs) / (int) (heads * qs[qs.length - 2] * dh);
+        if (ks[ks.length - 2] != dh || vs[vs.length - 1] != dh
+                || count(ks) / (int) (dh * ks[ks.length - 1]) != heads * lead
+                || count(vs) / (int) (dh * vs[vs.length - 2]) != heads * lead) {
             return null;
         }
         int[][] cols = new int[3][heads * dh];

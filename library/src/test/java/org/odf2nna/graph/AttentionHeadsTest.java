@@ -55,8 +55,18 @@ class AttentionHeadsTest {
     static ModelProto fusedQkv(java.util.function.BiConsumer<float[], float[]> edit,
             java.util.function.BiFunction<Graphs, String, String> scores, java.util.function.Consumer<Graphs> inputs,
             java.util.function.Function<Random, float[][]> readout) {
+        return fusedQkv(edit, scores, inputs, readout, 1);
+    }
+
+    /**
+     * The same over {@code windows} windows of T tokens per row, which stand in the batch axis as swin's do
+     * ([rows·windows, T, E]); the classifier reads the windows' pooled values side by side.
+     */
+    static ModelProto fusedQkv(java.util.function.BiConsumer<float[], float[]> edit,
+            java.util.function.BiFunction<Graphs, String, String> scores, java.util.function.Consumer<Graphs> inputs,
+            java.util.function.Function<Random, float[][]> readout, int windows) {
         Graphs g = new Graphs(5);
-        g.input("x", T * E).output("y", 3);
+        g.input("x", windows * T * E).output("y", 3);
         inputs.accept(g);
         String x3 = g.node("Reshape", "x3", "x", g.int64("tokens_shape", -1, T, E));
         Random r = new Random(3);
@@ -94,9 +104,12 @@ class AttentionHeadsTest {
         String res = g.node("Add", "res", x3, o);
         String pooled = g.node("ReduceMean", "pooled", List.of(Graphs.ints("axes", 1), Graphs.integer("keepdims", 0)),
                 res);
+        if (windows > 1) {
+            pooled = g.node("Reshape", "pooled_rows", pooled, g.int64("rows_shape", -1, windows * E));
+        }
         g.node("Add", "y", g.node("MatMul", "head", pooled, projectionAndHead == null
-                ? g.init("head.weight", 0.5, E, 3) : g.init("head.weight", projectionAndHead[1], E, 3)),
-                g.init("head.bias", 0.1, 3));
+                ? g.init("head.weight", 0.5, windows * E, 3)
+                : g.init("head.weight", projectionAndHead[1], windows * E, 3)), g.init("head.bias", 0.1, 3));
         return g.model(13);
     }
 

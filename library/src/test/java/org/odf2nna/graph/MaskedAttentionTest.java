@@ -70,9 +70,11 @@ class MaskedAttentionTest {
 
     /** Rows of x, and of keep when the model reads it: row r pads its last r % 3 tokens. */
     private static GraphRows rows(ModelProto model, int count) {
-        float[] x = Graphs.rows(11, count, T * E);
+        int width = (int) model.getGraph().getInputList().stream().filter(i -> i.getName().equals("x")).findFirst()
+                .orElseThrow().getType().getTensorType().getShape().getDim(1).getDimValue();
+        float[] x = Graphs.rows(11, count, width);
         if (model.getGraph().getInputList().stream().noneMatch(i -> i.getName().equals("keep"))) {
-            return new GraphRows(x, T * E, null);
+            return new GraphRows(x, width, null);
         }
         float[] keep = new float[count * T];
         for (int r = 0; r < count; r++) {
@@ -174,6 +176,15 @@ class MaskedAttentionTest {
         var bias = pruned.getGraph().getInitializerList().stream().filter(t -> t.getName().equals("causal"))
                 .findFirst().orElseThrow();
         assertEquals(List.of(1L, 1L, (long) T, (long) T), bias.getDimsList(), "head 1's slice of the bias went");
+    }
+
+    @Test
+    void windowsStandingInTheBatchAxisKeepTheirHeadsApart() {
+        // swin's windowed attention: each row's 3 windows of T tokens are the batch of the attention, and each head
+        // has its own bias constant; the heads are told apart on a row all the same, and head 1 goes.
+        ModelProto model = AttentionHeadsTest.fusedQkv(AttentionHeadsTest.zeroValues(), causalAdd(H), g -> { }, null,
+                3);
+        rewritesAndDropsTheConstantHead(model, "add");
     }
 
     @Test
