@@ -50,8 +50,10 @@ final class AttentionFinder {
         if (NodeAttributes.intAttribute(sm, "axis", -1) != -1) {
             return null;
         }
-        NodeProto mask = mask(g, sm.getInput(0));
-        String scaled = mask == null ? sm.getInput(0) : mask.getInput(scoresAt(g, mask));
+        List<NodeProto> window = windowed(g, sm.getInput(0));
+        String masked = window.isEmpty() ? sm.getInput(0) : window.get(2).getInput(0);
+        NodeProto mask = mask(g, masked);
+        String scaled = mask == null ? masked : mask.getInput(scoresAt(g, mask));
         NodeProto mul = producer(g, scaled, "Mul");
         if (mul == null || Float.isNaN(g.scalar(mul.getInput(1))) || mask != null && g.consumers(scaled).size() != 1) {
             return null;
@@ -101,6 +103,7 @@ final class AttentionFinder {
             return null;
         }
         List<NodeProto> core = new ArrayList<>(List.of(sm, mul, scores, context, back, merge));
+        core.addAll(window);
         List<String> headMasks = new ArrayList<>();
         if (mask != null) {
             core.add(mask);
@@ -198,6 +201,23 @@ final class AttentionFinder {
             return null;
         }
         return n;
+    }
+
+    /**
+     * The canonical form's window mask ({@link AttentionForm#emit}): the Softmax's input a Reshape, to the shape of the
+     * masked scores, of an Add of the window mask to a Reshape of those scores. {back, add, view, the Shape node}, or
+     * empty where the Softmax reads no such pair.
+     */
+    private static List<NodeProto> windowed(GraphView g, String softmaxInput) {
+        NodeProto back = producer(g, softmaxInput, "Reshape");
+        NodeProto add = back == null ? null : producer(g, back.getInput(0), "Add");
+        NodeProto view = add == null ? null : producer(g, add.getInput(0), "Reshape");
+        NodeProto dims = back == null ? null : producer(g, back.getInput(1), "Shape");
+        if (view == null || dims == null || !dims.getInput(0).equals(view.getInput(0))
+                || g.consumers(back.getInput(0)).size() != 1 || g.consumers(add.getInput(0)).size() != 1) {
+            return List.of();
+        }
+        return List.of(back, add, view, dims);
     }
 
     /** Which input of a mask node the scaled scores are (a Mul by a scalar of a MatMul's output), or -1. */

@@ -37,9 +37,11 @@ final class AttentionForm {
      * @param mask     the mask applied to the scaled scores, or null
      * @param qkv      the Q, K and V projections, weights [E, heads·dh]
      * @param o        the output projection, weight [heads·dh, outputs]
+     * @param windowMask a mask added to the masked scores viewed per window, {@code [batch, windows, heads, T, T]}
+     *                   (swin's shifted-window mask, {@code [1, windows, 1, T, T]}), or null
      */
     record Attention(String input, String output, int seqAxis, int headDim, float scale, Mask mask, Qkv qkv,
-            Projection o) {
+            Projection o, String windowMask) {
 
         int heads() {
             return qkv.q().outputs() / headDim;
@@ -124,6 +126,9 @@ final class AttentionForm {
         nodes.add(node("MatMul", prefix + "scores_matmul", List.of(qt, kt), prefix + "scores_raw"));
         nodes.add(node("Mul", prefix + "scale_mul", List.of(prefix + "scores_raw", scale), prefix + "scores"));
         String scores = a.mask() == null ? prefix + "scores" : masked(nodes, inits, a.mask(), prefix);
+        if (a.windowMask() != null) {
+            scores = windowed(nodes, inits, scores, a.windowMask(), prefix + "window");
+        }
         nodes.add(node("Softmax", prefix + "softmax", List.of(scores), prefix + "weights").toBuilder()
                 .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
                         .setI(-1)).build());
@@ -156,6 +161,31 @@ final class AttentionForm {
             nodes.add(node("Where", prefix + "mask_where", in, out));
         }
         return out;
+    }
+
+    /**
+     * {@code scores} [windows·batch, heads, T, T] viewed as [batch, windows, heads, T, T] (the windows' count read from
+     * the mask's shape, the heads' from the scores': no constant holds either), the window mask added, and viewed back.
+     */
+    private static String windowed(List<NodeProto> nodes, List<TensorProto> inits, String scores, String mask,
+            String name) {
+        inits.add(int64(name + "_lead", new long[] {-1}));
+        inits.add(int64(name + "_one", new long[] {1}));
+        inits.add(int64(name + "_four", new long[] {4}));
+        inits.add(int64(name + "_from", new long[] {-4}));
+        inits.add(int64(name + "_to", new long[] {-3}));
+        nodes.add(node("Shape", name + "_scores_shape", List.of(scores), name + "_dims"));
+        nodes.add(node("Slice", name + "_tail", List.of(name + "_dims", name + "_one", name + "_four"),
+                name + "_heads_tt"));
+        nodes.add(node("Shape", name + "_mask_shape", List.of(mask), name + "_mask_dims"));
+        nodes.add(node("Slice", name + "_count", List.of(name + "_mask_dims", name + "_from", name + "_to"),
+                name + "_windows"));
+        nodes.add(concat(name + "_concat", List.of(name + "_lead", name + "_windows", name + "_heads_tt"),
+                name + "_view_shape"));
+        nodes.add(node("Reshape", name + "_view", List.of(scores, name + "_view_shape"), name + "_viewed"));
+        nodes.add(node("Add", name + "_add", List.of(name + "_viewed", mask), name + "_masked"));
+        nodes.add(node("Reshape", name + "_back", List.of(name + "_masked", name + "_dims"), name + "_scores"));
+        return name + "_scores";
     }
 
     /**

@@ -140,6 +140,9 @@ public final class AttentionRewrite {
             if (t.scores().mask() != null) {
                 t.scores().mask().tensors().forEach(m -> probes.put(probe(m), m));
             }
+            if (t.scores().windowMask() != null) {
+                probes.put(probe(t.scores().windowMask()), t.scores().windowMask());
+            }
         }
         return probes;
     }
@@ -174,6 +177,14 @@ public final class AttentionRewrite {
      */
     static MaskFit fitted(Traced t, Map<String, OnnxRunner.Out> shapes, GraphView g) {
         AttentionForm.Mask m = t.scores().mask();
+        String window = t.scores().windowMask();
+        if (window != null) {
+            long[] dims = shapes.get(probe(window)).shape();
+            if (dims.length != 5 || dims[2] != 1) {
+                return new MaskFit(null, ": its window mask '" + window + "' is not [., windows, 1, T, T] (shape "
+                        + java.util.Arrays.toString(dims) + "); left as it is");
+            }
+        }
         if (m == null) {
             return new MaskFit(null, null);
         }
@@ -371,7 +382,7 @@ public final class AttentionRewrite {
         float scale = t.scores().scale() * t.q().factor() * t.k().factor();
         return new Attention(t.q().source().input(), output, seq, dh, scale, mask, new AttentionForm.Qkv(
                 columns(t.q().source(), cols[0], 1), columns(t.k().source(), cols[1], 1),
-                columns(t.v().source(), cols[2], t.v().factor())), rowsOf(t.out(), rows));
+                columns(t.v().source(), cols[2], t.v().factor())), rowsOf(t.out(), rows), t.scores().windowMask());
     }
 
     /** A projection column number read back from its (scaled) index value, or -1. */

@@ -69,8 +69,9 @@ final class AttentionTrace {
      * @param tensor the Softmax's input
      * @param scale  the scalars between the scores MatMul and the Softmax, multiplied
      * @param mask   the mask applied on the way, or null
+     * @param windowMask a mask added to the scores viewed per window ({@link #windowed}), or null
      */
-    record Scores(String tensor, float scale, AttentionForm.Mask mask, List<RunScale> runScales) {
+    record Scores(String tensor, float scale, AttentionForm.Mask mask, List<RunScale> runScales, String windowMask) {
 
         Scores {
             runScales = List.copyOf(runScales);
@@ -119,7 +120,8 @@ final class AttentionTrace {
                     f[i] *= r.divides() ? 1 / x[0] : x[0];
                 }
             }
-            return new Traced(softmax, new Scores(scores.tensor(), scores.scale() * f[0], scores.mask(), List.of()),
+            return new Traced(softmax, new Scores(scores.tensor(), scores.scale() * f[0], scores.mask(), List.of(),
+                    scores.windowMask()),
                     new Operand(q.tensor(), q.source(), q.factor() * f[1], List.of()),
                     new Operand(k.tensor(), k.source(), k.factor() * f[2], List.of()),
                     new Operand(v.tensor(), v.source(), v.factor() * f[3], List.of()), context, out, outputs);
@@ -187,8 +189,14 @@ final class AttentionTrace {
             mask = new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), mask.after(), shapes,
                     Map.of());
         }
-        Traced t = forward(g, softmax, new Scores(sm.getInput(0), w.scale(), mask, w.runScales()), qkv,
-                context.getOutput(0));
+        Map<String, Integer> windowReads = w.windowMask() == null ? Map.of() : shapeReads(g,
+                new AttentionForm.Mask(w.windowMask(), null, true, 1, Map.of(), Map.of()), qkv);
+        if (windowReads == null || !windowReads.isEmpty()) {
+            notes.add(where + ": its window mask is computed from the attention's own Q, K or V; left as it is");
+            return null;
+        }
+        Traced t = forward(g, softmax, new Scores(sm.getInput(0), w.scale(), mask, w.runScales(), w.windowMask()),
+                qkv, context.getOutput(0));
         if (t == null) {
             notes.add(where + ": its context does not reach an output projection (a MatMul or Gemm by a constant) "
                     + "through ops that only move values; not a block");
@@ -197,7 +205,44 @@ final class AttentionTrace {
     }
 
     /** The Q·Kᵀ MatMul the Softmax reads, the scalars on the way multiplied, and the mask if one is applied. */
-    private record Walk(NodeProto matmul, float scale, AttentionForm.Mask mask, List<RunScale> runScales) {
+    private record Walk(NodeProto matmul, float scale, AttentionForm.Mask mask, List<RunScale> runScales,
+            String windowMask) {
+    }
+
+    /**
+     * swin's shifted-window mask, as {@code torch.onnx.export} writes {@code attn.view(B, nW, heads, N, N) + mask;
+     * attn.view(-1, heads, N, N)}: the Softmax's input a Reshape of an Add of a mask to a Reshape of the scores to
+     * five axes. Returns {scores before the pair, the mask}, or null where {@code input} is not so made.
+     */
+    static String[] windowed(GraphView g, String input) {
+        NodeProto back = producerOf(g, input, "Reshape");
+        NodeProto add = back == null ? null : producerOf(g, back.getInput(0), "Add");
+        if (add == null || add.getInputCount() != 2 || g.consumers(back.getInput(0)).size() != 1) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            NodeProto fwd = producerOf(g, add.getInput(k), "Reshape");
+            if (fwd != null && g.consumers(add.getInput(k)).size() == 1 && fiveAxes(g, fwd.getInput(1))
+                    && nearMatMul(g, fwd.getInput(0), 4)) {
+                return new String[] {fwd.getInput(0), add.getInput(1 - k)};
+            }
+        }
+        return null;
+    }
+
+    /** Whether a Reshape's shape tensor has five values: a Concat of five parts, or a constant of five. */
+    private static boolean fiveAxes(GraphView g, String shape) {
+        if (g.constant(shape) != null) {
+            long[] d = g.dims(shape);
+            return d.length == 1 && d[0] == 5;
+        }
+        NodeProto c = producerOf(g, shape, "Concat");
+        return c != null && c.getInputCount() == 5;
+    }
+
+    private static NodeProto producerOf(GraphView g, String tensor, String op) {
+        int p = g.producer(tensor);
+        return p >= 0 && g.nodes.get(p).getOpType().equals(op) ? g.nodes.get(p) : null;
     }
 
     /**
@@ -210,7 +255,8 @@ final class AttentionTrace {
         float after = 1;
         AttentionForm.Mask mask = null;
         List<RunScale> runScales = new ArrayList<>();
-        String t = input;
+        String[] window = windowed(g, input);
+        String t = window == null ? input : window[0];
         for (int step = 0; step < 6; step++) {
             int p = g.producer(t);
             if (p < 0) {
@@ -220,7 +266,7 @@ final class AttentionTrace {
             if (n.getOpType().equals("MatMul")) {
                 return new Walk(n, scale, mask == null ? null
                         : new AttentionForm.Mask(mask.tensor(), mask.condition(), mask.scoresFirst(), after, Map.of(),
-                                Map.of()), runScales);
+                                Map.of()), runScales, window == null ? null : window[1]);
             }
             float c = scalarOperand(g, n);
             RunScale r = Float.isNaN(c) ? runScale(g, n) : null;

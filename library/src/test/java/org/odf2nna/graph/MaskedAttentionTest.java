@@ -188,6 +188,40 @@ class MaskedAttentionTest {
     }
 
     @Test
+    void aShiftedWindowMaskAddedPerWindowAfterAPerHeadBiasIsKeptAndAHeadGoes() {
+        // swin's shifted block as torch.onnx.export writes it: the scores, scaled, plus a per-head bias constant, then
+        // viewed as [rows, windows, heads, T, T], a window mask [1, windows, 1, T, T] added, and viewed back: both
+        // views name the head count in their shapes, which the canonical form does not.
+        int windows = 3;
+        float[] shift = new float[windows * T * T];
+        for (int w = 0; w < windows; w++) {
+            for (int k = 0; k < T * T; k++) {
+                shift[w * T * T + k] = (k + w) % 3 == 0 ? -100f : 0f;
+            }
+        }
+        BiFunction<Graphs, String, String> shifted = (g, qk) -> {
+            String biased = g.node("Add", "biased", g.node("Mul", "scaled", qk, g.constant("scale", 0.5f)),
+                    g.init("bias", Graphs.rows(13, 1, H * T * T), 1, H, T, T));
+            String viewed = g.node("Reshape", "view5", biased, g.int64("view_shape", -1, windows, H, T, T));
+            String masked = g.node("Add", "shifted", viewed, g.init("shift", shift, 1, windows, 1, T, T));
+            return g.node("Reshape", "back4", masked, g.int64("back_shape", -1, H, T, T));
+        };
+        ModelProto model = AttentionHeadsTest.fusedQkv(AttentionHeadsTest.zeroValues(), shifted, g -> { }, null,
+                windows);
+        // The window mask matters: without it the outputs differ.
+        ModelProto unmasked = model.toBuilder().setGraph(model.getGraph().toBuilder().clearInitializer()
+                .addAllInitializer(model.getGraph().getInitializerList().stream().map(t -> t.getName().equals("shift")
+                        ? org.odf2nna.onnx.OnnxValues.newTensor("shift", org.odf2nna.onnx.OnnxValues.FLOAT,
+                        new float[shift.length], new long[] {1, windows, 1, T, T}) : t).toList())).build();
+        GraphRows rows = rows(model, 12);
+        assertTrue(Graphs.maxDifference(run(model, rows), run(unmasked, rows)) > 1e-3);
+        ModelProto pruned = rewritesAndDropsTheConstantHead(model, "add");
+        var bias = pruned.getGraph().getInitializerList().stream().filter(t -> t.getName().equals("bias"))
+                .findFirst().orElseThrow();
+        assertEquals(List.of(1L, 1L, (long) T, (long) T), bias.getDimsList());
+    }
+
+    @Test
     void aMaskWithOneSlicePerHeadComputedAtRunTimeIsLeftAloneWithANote() {
         BiFunction<Graphs, String, String> computed = (g, qk) -> g.node("Add", "masked",
                 g.node("Mul", "per_head", g.init("causal", causal(H), 1, H, T, T), g.constant("one", 1f)),
