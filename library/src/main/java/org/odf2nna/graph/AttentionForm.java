@@ -33,19 +33,39 @@ final class AttentionForm {
      * @param output   the tensor the output projection (with its bias) writes
      * @param seqAxis  the token axis of the input: 0 ({@code [tokens, batch, E]}, torch's default) or 1
      * @param headDim  channels per head
-     * @param scale    what the scores are multiplied by before the Softmax
-     * @param mask     the mask applied to the scaled scores, or null
+     * @param scoring  what happens to the scores before the Softmax
      * @param qkv      the Q, K and V projections, weights [E, heads·dh]
      * @param o        the output projection, weight [heads·dh, outputs]
-     * @param windowMask a mask added to the masked scores viewed per window, {@code [batch, windows, heads, T, T]}
-     *                   (swin's shifted-window mask, {@code [1, windows, 1, T, T]}), or null
      */
-    record Attention(String input, String output, int seqAxis, int headDim, float scale, Mask mask, Qkv qkv,
-            Projection o, String windowMask) {
+    record Attention(String input, String output, int seqAxis, int headDim, Scoring scoring, Qkv qkv,
+            Projection o) {
 
         int heads() {
             return qkv.q().outputs() / headDim;
         }
+
+        float scale() {
+            return scoring.scale();
+        }
+
+        Mask mask() {
+            return scoring.mask();
+        }
+
+        String windowMask() {
+            return scoring.windowMask();
+        }
+    }
+
+    /**
+     * The scores' way to the Softmax.
+     *
+     * @param scale      what the scores are multiplied by
+     * @param mask       the mask applied to the scaled scores, or null
+     * @param windowMask a mask added to the masked scores viewed per window, {@code [batch, windows, heads, T, T]}
+     *                   (swin's shifted-window mask, {@code [1, windows, 1, T, T]}), or null
+     */
+    record Scoring(float scale, Mask mask, String windowMask) {
     }
 
     /**

@@ -380,9 +380,10 @@ public final class AttentionRewrite {
             return null;
         }
         float scale = t.scores().scale() * t.q().factor() * t.k().factor();
-        return new Attention(t.q().source().input(), output, seq, dh, scale, mask, new AttentionForm.Qkv(
+        return new Attention(t.q().source().input(), output, seq, dh, new AttentionForm.Scoring(scale, mask,
+                t.scores().windowMask()), new AttentionForm.Qkv(
                 columns(t.q().source(), cols[0], 1), columns(t.k().source(), cols[1], 1),
-                columns(t.v().source(), cols[2], t.v().factor())), rowsOf(t.out(), rows), t.scores().windowMask());
+                columns(t.v().source(), cols[2], t.v().factor())), rowsOf(t.out(), rows));
     }
 
     /** A projection column number read back from its (scaled) index value, or -1. */
