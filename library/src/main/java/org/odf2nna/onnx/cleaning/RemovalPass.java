@@ -20,7 +20,9 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * </pre>
  *
  * Needs: for Identity nothing more (one from a graph input or an initializer to the output stays); for Dropout no
- * {@code training_mode} input, or one that is a constant false (opset 12 on), before opset 7 the {@code is_test}
+ * {@code training_mode} input, or one that is a constant false (opset 12 on), or a ratio that is a constant 0 (which
+ * drops nothing in either mode: torchvision 0.14's swin calls its attention dropout of 0 without passing the module's
+ * training flag, so torch 1.13 writes it with training_mode true), before opset 7 the {@code is_test}
  * attribute set, and the mask output absent or read by nothing; for Cast (Keras 3's ONNX export writes float→float
  * Casts before its output) the input's element type known for sure ({@link TensorTypes}: declared, or following from
  * the operators that compute it) and equal to {@code to}.
@@ -79,6 +81,17 @@ final class RemovalPass extends CleaningPass {
         return steps;
     }
 
+    /** Whether a Dropout's ratio (its input 1, opset 12 on) is a constant 0. */
+    private static boolean zeroRatio(EditableGraph graph, NodeProto node) {
+        TensorProto ratio = graph.opset >= 12 && node.getInputCount() > 1 && !node.getInput(1).isEmpty()
+                ? graph.constant(node.getInput(1)) : null;
+        if (ratio == null || ratio.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+            return false;
+        }
+        float[] v = org.odf2nna.onnx.OnnxValues.floats(ratio, null, "ratio");
+        return v.length == 1 && v[0] == 0f;
+    }
+
     /** Whether a Dropout runs in inference mode (see the class comment). */
     private static boolean inference(EditableGraph graph, NodeProto node) {
         if (graph.opset < 7) {
@@ -89,7 +102,7 @@ final class RemovalPass extends CleaningPass {
             }
             return false;
         }
-        if (node.getInputCount() < 3 || node.getInput(2).isEmpty()) {
+        if (node.getInputCount() < 3 || node.getInput(2).isEmpty() || zeroRatio(graph, node)) {
             return true;
         }
         TensorProto mode = graph.constant(node.getInput(2));

@@ -228,6 +228,14 @@ class ModelCleanerTest {
         g.node("Mul", "y", h, g.init("s", 1.0, 3));
         unchanged(g.model(13));
 
+        // A Dropout in training mode with a ratio of 0 drops nothing (torch 1.13's export of torchvision 0.14's swin).
+        g = new Graphs(11).input("x", 4).output("y", 4);
+        String before = g.node("Relu", "r", "x");
+        g.raw(NodeProto.newBuilder().setOpType("Dropout").setName("zero").addInput(before)
+                .addInput(g.init("ratio", new float[] {0f})).addInput(bool(g, "on", true)).addOutput("d").build());
+        g.node("Relu", "y", "d");
+        assertTrue(ModelCleaner.clean(g.model(13), FILE).changed());
+
         // A Dropout in training mode, and one whose mask is read.
         g = new Graphs(11).input("x", 4).output("y", 4).output("mask", 4);
         g.raw(NodeProto.newBuilder().setOpType("Dropout").setName("train").addInput("x").addInput("")
