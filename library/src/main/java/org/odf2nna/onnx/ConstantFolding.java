@@ -82,10 +82,7 @@ public final class ConstantFolding {
                 }
             }
         }
-        if (folded.isEmpty()) {
-            return Folded.NONE;
-        }
-        Map<String, TensorProto> values = evaluate(model, foldedOutputs);
+        Map<String, TensorProto> values = folded.isEmpty() ? Map.of() : evaluate(model, foldedOutputs);
         Set<String> names = new HashSet<>();
         for (NodeProto node : folded) {
             // A node with an output too large to hold as a constant stays translated, its small inputs known.
@@ -93,7 +90,124 @@ public final class ConstantFolding {
                 names.add(node.getOutput(0));
             }
         }
-        return names.isEmpty() ? Folded.NONE : new Folded(Set.copyOf(names), values);
+        Folded constants = names.isEmpty() ? Folded.NONE : new Folded(Set.copyOf(names), values);
+        return withShapes(model, constant, constants);
+    }
+
+    /**
+     * {@code base} and the values computed from the data inputs' shapes that do not depend on the batch: where every
+     * data input is float with all but its first dimension fixed, the nodes computed from Shape nodes and constants
+     * alone are evaluated by ONNX Runtime on zeros of 1 row and of 2 rows, and those whose values agree are folded
+     * (torchvision's swin pads its windows by sizes it computes from the feature map's shape: Pad's pads, fixed for a
+     * fixed input size; a size that grows with the batch, such as windows times rows, stays computed).
+     */
+    private static Folded withShapes(ModelProto model, Set<String> constant, Folded base) {
+        Map<String, long[]> inputs = dataInputs(model);
+        if (inputs == null) {
+            return base;
+        }
+        Set<String> known = new HashSet<>(constant);
+        Set<String> shaped = new LinkedHashSet<>();
+        List<NodeProto> candidates = new ArrayList<>();
+        for (NodeProto node : model.getGraph().getNodeList()) {
+            if (base.folds(node) || !defaultDomain(node) || node.getOpType().equals("Constant")) {
+                continue;
+            }
+            boolean shape = node.getOpType().equals("Shape");
+            boolean fromShapes = !shape && foldable(node, union(known, shaped))
+                    && node.getInputList().stream().anyMatch(shaped::contains);
+            if (shape || fromShapes) {
+                candidates.add(node);
+                shaped.addAll(node.getOutputList());
+            }
+        }
+        if (candidates.isEmpty()) {
+            return base;
+        }
+        Map<String, TensorProto> one = evaluate(model, shaped, inputs, 1);
+        Map<String, TensorProto> two = evaluate(model, shaped, inputs, 2);
+        Set<String> names = new HashSet<>(base.nodes());
+        Map<String, TensorProto> values = new LinkedHashMap<>(base.values());
+        for (NodeProto node : candidates) {
+            if (node.getOutputList().stream().allMatch(o -> one.containsKey(o) && one.get(o).equals(two.get(o)))) {
+                names.add(node.getOutput(0));
+                node.getOutputList().forEach(o -> values.put(o, one.get(o)));
+            }
+        }
+        return names.size() == base.nodes().size() ? base : new Folded(Set.copyOf(names), values);
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new HashSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    /** The data inputs' shapes, the first dimension open; null unless each is float with the rest fixed. */
+    private static Map<String, long[]> dataInputs(ModelProto model) {
+        Set<String> initializers = new HashSet<>();
+        model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (ValueInfoProto in : model.getGraph().getInputList()) {
+            if (initializers.contains(in.getName())) {
+                continue;
+            }
+            var type = in.getType().getTensorType();
+            if (type.getElemType() != TensorProto.DataType.FLOAT_VALUE || !type.hasShape()
+                    || type.getShape().getDimCount() < 1) {
+                return null;
+            }
+            long[] dims = new long[type.getShape().getDimCount()];
+            for (int k = 1; k < dims.length; k++) {
+                var d = type.getShape().getDim(k);
+                if (!d.hasDimValue() || d.getDimValue() <= 0) {
+                    return null;
+                }
+                dims[k] = d.getDimValue();
+            }
+            out.put(in.getName(), dims);
+        }
+        return out.isEmpty() ? null : out;
+    }
+
+    /** {@code outputs}' small values with every data input zeros of {@code rows} rows; none when it cannot run. */
+    private static Map<String, TensorProto> evaluate(ModelProto model, Set<String> outputs, Map<String, long[]> inputs,
+            int rows) {
+        GraphProto.Builder graph = model.getGraph().toBuilder().clearOutput().clearValueInfo();
+        for (String name : outputs) {
+            graph.addOutput(ValueInfoProto.newBuilder().setName(name));
+        }
+        Map<String, TensorProto> values = new LinkedHashMap<>();
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            for (Map.Entry<String, long[]> in : inputs.entrySet()) {
+                long[] shape = in.getValue().clone();
+                shape[0] = rows;
+                long n = 1;
+                for (long d : shape) {
+                    n *= d;
+                }
+                feed.put(in.getKey(), OnnxTensor.createTensor(OnnxRunner.environment(),
+                        java.nio.FloatBuffer.wrap(new float[(int) n]), shape));
+            }
+            try (OrtSession session = OnnxRunner.createSession(OnnxRunner.environment(),
+                    pruned(model.toBuilder().setGraph(graph).build()), options);
+                 OrtSession.Result result = session.run(feed)) {
+                for (String name : outputs) {
+                    OnnxValue v = result.get(name).orElse(null);
+                    TensorProto t = v instanceof OnnxTensor tensor ? toProto(name, tensor) : null;
+                    if (t != null) {
+                        values.put(name, t);
+                    }
+                }
+            }
+        } catch (OrtException | RuntimeException e) {
+            return Map.of();
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+        }
+        return values;
     }
 
     private static boolean defaultDomain(NodeProto node) {

@@ -1,6 +1,7 @@
 package org.odf2nna.tf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.odf2nna.tf.OnnxGraphs.f;
 import static org.odf2nna.tf.OnnxGraphs.i;
@@ -118,21 +119,24 @@ class TranslatorsTest {
                 .node("Cast", in("m"), "n", i("to", 7)).node("Cast", in("n"), "y", i("to", 1)));
         add("Constant", new OnnxGraphs(13, "x", 3).node("Constant", in(), "c", t("value", floats(1, -2, 3)))
                 .node("Mul", in("x", "c"), "y"));
-        // Shapes from the input: a ConstantOfShape of a constant shape is folded before translating, never built.
-        add("ConstantOfShape", new OnnxGraphs(15, "x", 3).node("Shape", in("x"), "s", i("start", 1))
+        // Shapes from the input: a ConstantOfShape of a constant shape, or of sizes that do not change with the batch,
+        // is folded before translating, never built; these read the batch.
+        add("ConstantOfShape", new OnnxGraphs(15, "x", 3).node("Shape", in("x"), "s")
                 .node("ConstantOfShape", in("s"), "c", t("value", floats(0.5f))).node("Add", in("x", "c"), "y"));
         // A filled true And a comparison, as transformers' BERT builds its attention mask (issue 58).
         TensorProto yes = TensorProto.newBuilder().setDataType(TensorProto.DataType.BOOL_VALUE).addDims(1)
                 .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[] {1})).build();
         add("ConstantOfShape", new OnnxGraphs(15, "x", 6).weights("z", 0f, 0f)
-                .node("Shape", in("x"), "s", i("start", 1)).node("ConstantOfShape", in("s"), "t", t("value", yes)).node("Greater", in("x", "z"), "p")
+                .node("Shape", in("x"), "s").node("ConstantOfShape", in("s"), "t", t("value", yes)).node("Greater", in("x", "z"), "p")
                 .node("And", in("t", "p"), "b").node("Cast", in("b"), "y", i("to", 1)));
-        add("Shape", new OnnxGraphs(15, "x", 2, 3).node("Shape", in("x"), "s", i("start", -1))
-                .node("Cast", in("s"), "sf", i("to", 1)).node("Add", in("x", "sf"), "y"));
-        add("Range", new OnnxGraphs(15, "x", 2).ints("a", 0).ints("d", 2).node("Shape", in("x"), "b", i("start", 1))
+        add("Shape", new OnnxGraphs(15, "x", 2, 3).ints("column", -1, 1, 1).node("Shape", in("x"), "s", i("end", 1))
+                .node("Cast", in("s"), "sf", i("to", 1)).node("Reshape", in("sf", "column"), "sc")
+                .node("Add", in("x", "sc"), "y"));
+        add("Range", new OnnxGraphs(15, "x", 2).ints("a", 0).ints("d", 1).ints("column", -1, 1)
+                .node("Shape", in("x"), "b", i("end", 1))
                 .node("Squeeze", in("a"), "a0").node("Squeeze", in("b"), "b0").node("Squeeze", in("d"), "d0")
                 .node("Range", in("a0", "b0", "d0"), "r").node("Cast", in("r"), "rf", i("to", 1))
-                .node("Mul", in("x", "rf"), "y"));
+                .node("Reshape", in("rf", "column"), "rc").node("Mul", in("x", "rc"), "y"));
         add("Concat", new OnnxGraphs(13, "x", 2, 3).weights("tok", 1f, 0f, 1, 3)
                 .ints("s", 1, 1, 3).node("Shape", in("x"), "sx").node("Slice", in("sx", "z", "one"), "b")
                 .ints("z", 0).ints("one", 1).ints("rest", 1, 3).node("Concat", in("b", "rest"), "es", i("axis", 0))
@@ -186,6 +190,11 @@ class TranslatorsTest {
                 .node("Slice", in("r", "last", "first", "rows", "back"), "reversed")
                 .node("Transpose", in("reversed"), "tr", list("perm", 1, 0)).node("Reshape", in("tr", "flat"), "p")
                 .node("Cast", in("p"), "pads", i("to", 7)).node("Pad", in("x", "pads"), "y"));
+        // Pads computed from the input's shape, as swin pads its windows: folded for the input's fixed sizes.
+        add("Pad", new OnnxGraphs(13, "x", 2, 3, 3).ints("three", 3).ints("four", 4).ints("zeros", 0, 0, 0, 0, 0, 0, 0)
+                .node("Shape", in("x"), "dims").node("Slice", in("dims", "three", "four"), "width")
+                .node("Sub", in("four", "width"), "more").node("Concat", in("zeros", "more"), "pads", i("axis", 0))
+                .node("Pad", in("x", "pads"), "y"));
         // Tile: one grey channel made three, as exporters write a colour network fed grey images.
         add("Tile", new OnnxGraphs(13, "x", 1, 4).ints("times", 1, 3, 1).node("Tile", in("x", "times"), "y"));
         add("GlobalMaxPool", new OnnxGraphs(13, "x", 2, 3, 3).node("GlobalMaxPool", in("x"), "y"));
@@ -219,6 +228,31 @@ class TranslatorsTest {
         assertTrue(from >= 0 && to > from, "docs/graphs.md has no operators:begin/end markers");
         assertEquals(operatorsLine(), doc.substring(from + "<!-- operators:begin -->\n".length(), to),
                 "docs/graphs.md's operator list (the line to put between the markers is the expected value)");
+    }
+
+    @Test
+    void sizesComputedFromTheInputsShapeAreFoldedUnlessTheyReadTheBatch() {
+        ModelProto padded = new OnnxGraphs(13, "x", 2, 3, 3).ints("three", 3).ints("four", 4)
+                .ints("zeros", 0, 0, 0, 0, 0, 0, 0).node("Shape", in("x"), "dims")
+                .node("Slice", in("dims", "three", "four"), "width").node("Sub", in("four", "width"), "more")
+                .node("Concat", in("zeros", "more"), "pads", i("axis", 0)).node("Pad", in("x", "pads"), "y")
+                .output("y").model();
+        ConstantFolding.Folded folded = ConstantFolding.fold(padded, java.util.Set.of());
+        // The whole shape holds the batch: computed; the width sliced from it, and what follows, folded.
+        assertEquals(java.util.Set.of("width", "more", "pads"), folded.nodes());
+        java.nio.LongBuffer pads = folded.values().get("pads").getRawData().asReadOnlyByteBuffer()
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+        List<Long> values = new ArrayList<>();
+        while (pads.hasRemaining()) {
+            values.add(pads.get());
+        }
+        assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 1L), values);
+        assertFalse(folded.nodes().contains("y"));
+        // The batch's size is not a constant: what reads it stays computed.
+        ModelProto batch = new OnnxGraphs(15, "x", 3).node("Shape", in("x"), "s")
+                .node("ConstantOfShape", in("s"), "c", t("value", floats(0.5f))).node("Add", in("x", "c"), "y")
+                .output("y").model();
+        assertTrue(ConstantFolding.fold(batch, java.util.Set.of()).nodes().isEmpty());
     }
 
     @Test
