@@ -170,10 +170,16 @@ public final class ConstantFolding {
         return out.isEmpty() ? null : out;
     }
 
-    /** {@code outputs}' small values with every data input zeros of {@code rows} rows; none when it cannot run. */
+    /**
+     * {@code outputs}' small values with every data input zeros of {@code rows} rows (no inputs: the graph's constant
+     * part alone); none when it cannot run.
+     */
     private static Map<String, TensorProto> evaluate(ModelProto model, Set<String> outputs, Map<String, long[]> inputs,
             int rows) {
         GraphProto.Builder graph = model.getGraph().toBuilder().clearOutput().clearValueInfo();
+        if (inputs.isEmpty()) {
+            graph.clearInput();
+        }
         for (String name : outputs) {
             graph.addOutput(ValueInfoProto.newBuilder().setName(name));
         }
@@ -233,28 +239,7 @@ public final class ConstantFolding {
 
     /** The small ones of {@code outputs}' values from ONNX Runtime; none when it cannot run the constant part. */
     private static Map<String, TensorProto> evaluate(ModelProto model, Set<String> outputs) {
-        GraphProto.Builder graph = model.getGraph().toBuilder().clearInput().clearOutput().clearValueInfo();
-        for (String name : outputs) {
-            graph.addOutput(ValueInfoProto.newBuilder().setName(name));
-        }
-        ModelProto constantPart = model.toBuilder().setGraph(graph).build();
-        Map<String, TensorProto> values = new LinkedHashMap<>();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(1);
-            try (OrtSession session = OnnxRunner.createSession(OnnxRunner.environment(), pruned(constantPart),
-                    options); OrtSession.Result result = session.run(Map.of())) {
-                for (String name : outputs) {
-                    OnnxValue v = result.get(name).orElse(null);
-                    TensorProto t = v instanceof OnnxTensor tensor ? toProto(name, tensor) : null;
-                    if (t != null) {
-                        values.put(name, t);
-                    }
-                }
-            }
-        } catch (OrtException | RuntimeException e) {
-            return Map.of();
-        }
-        return values;
+        return evaluate(model, outputs, Map.of(), 0);
     }
 
     /** The graph without the nodes its outputs do not need: the rest may read inputs it no longer has. */
