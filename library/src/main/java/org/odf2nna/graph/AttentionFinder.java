@@ -54,11 +54,11 @@ final class AttentionFinder {
         String masked = window.isEmpty() ? sm.getInput(0) : window.get(2).getInput(0);
         NodeProto mask = mask(g, masked);
         String scaled = mask == null ? masked : mask.getInput(scoresAt(g, mask));
-        NodeProto mul = producer(g, scaled, "Mul");
+        NodeProto mul = g.producer(scaled, "Mul");
         if (mul == null || Float.isNaN(g.scalar(mul.getInput(1))) || mask != null && g.consumers(scaled).size() != 1) {
             return null;
         }
-        NodeProto scores = producer(g, mul.getInput(0), "MatMul");
+        NodeProto scores = g.producer(mul.getInput(0), "MatMul");
         NodeProto context = onlyReader(g, sm.getOutput(0), "MatMul");
         if (scores == null || context == null || !context.getInput(0).equals(sm.getOutput(0))) {
             return null;
@@ -69,8 +69,8 @@ final class AttentionFinder {
         String[] heads = {scores.getInput(0), scores.getInput(1), context.getInput(1)};
         long dh = -1;
         for (int k = 0; k < 3; k++) {
-            NodeProto t = producer(g, heads[k], "Transpose");
-            NodeProto r = t == null ? null : producer(g, t.getInput(0), "Reshape");
+            NodeProto t = g.producer(heads[k], "Transpose");
+            NodeProto r = t == null ? null : g.producer(t.getInput(0), "Reshape");
             long[] shape = r == null ? null : AttentionForm.int64Values(g.constant(r.getInput(1)));
             if (shape == null || shape.length != 4 || shape[0] != 0 || shape[1] != 0 || shape[2] != -1
                     || g.consumers(heads[k]).size() != 1 || g.consumers(t.getInput(0)).size() != 1) {
@@ -209,10 +209,10 @@ final class AttentionFinder {
      * empty where the Softmax reads no such pair.
      */
     private static List<NodeProto> windowed(GraphView g, String softmaxInput) {
-        NodeProto back = producer(g, softmaxInput, "Reshape");
-        NodeProto add = back == null ? null : producer(g, back.getInput(0), "Add");
-        NodeProto view = add == null ? null : producer(g, add.getInput(0), "Reshape");
-        NodeProto dims = back == null ? null : producer(g, back.getInput(1), "Shape");
+        NodeProto back = g.producer(softmaxInput, "Reshape");
+        NodeProto add = back == null ? null : g.producer(back.getInput(0), "Add");
+        NodeProto view = add == null ? null : g.producer(add.getInput(0), "Reshape");
+        NodeProto dims = back == null ? null : g.producer(back.getInput(1), "Shape");
         if (view == null || dims == null || !dims.getInput(0).equals(view.getInput(0))
                 || g.consumers(back.getInput(0)).size() != 1 || g.consumers(add.getInput(0)).size() != 1) {
             return List.of();
@@ -223,9 +223,9 @@ final class AttentionFinder {
     /** Which input of a mask node the scaled scores are (a Mul by a scalar of a MatMul's output), or -1. */
     private static int scoresAt(GraphView g, NodeProto mask) {
         for (int k = mask.getOpType().equals("Add") ? 0 : 1; k < mask.getInputCount(); k++) {
-            NodeProto mul = producer(g, mask.getInput(k), "Mul");
+            NodeProto mul = g.producer(mask.getInput(k), "Mul");
             if (mul != null && !Float.isNaN(g.scalar(mul.getInput(1)))
-                    && producer(g, mul.getInput(0), "MatMul") != null) {
+                    && g.producer(mul.getInput(0), "MatMul") != null) {
                 return k;
             }
         }
@@ -238,15 +238,15 @@ final class AttentionFinder {
         String out;
         if (backwards) {
             // x is the projection's output: after the bias Add, or the MatMul's own.
-            NodeProto add = producer(g, x, "Add");
+            NodeProto add = g.producer(x, "Add");
             if (add != null && g.isConstant(add.getInput(1))) {
-                NodeProto m = producer(g, add.getInput(0), "MatMul");
+                NodeProto m = g.producer(add.getInput(0), "MatMul");
                 if (m == null || g.consumers(add.getInput(0)).size() != 1) {
                     return null;
                 }
                 return proj(g, g.producer(add.getInput(0)), g.producer(x), add.getInput(1), x);
             }
-            mm = producer(g, x, "MatMul") == null ? -1 : g.producer(x);
+            mm = g.producer(x, "MatMul") == null ? -1 : g.producer(x);
             return mm < 0 ? null : proj(g, mm, -1, null, x);
         }
         List<Integer> readers = g.consumers(x);
@@ -272,11 +272,6 @@ final class AttentionFinder {
             return null;
         }
         return new Proj(mm, m.getInput(0), w, add, bias, output);
-    }
-
-    private static NodeProto producer(GraphView g, String tensor, String op) {
-        int p = g.producer(tensor);
-        return p >= 0 && g.nodes.get(p).getOpType().equals(op) ? g.nodes.get(p) : null;
     }
 
     private static NodeProto onlyReader(GraphView g, String tensor, String op) {

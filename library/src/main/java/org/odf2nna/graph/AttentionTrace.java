@@ -215,13 +215,13 @@ final class AttentionTrace {
      * five axes. Returns {scores before the pair, the mask}, or null where {@code input} is not so made.
      */
     static String[] windowed(GraphView g, String input) {
-        NodeProto back = producerOf(g, input, "Reshape");
-        NodeProto add = back == null ? null : producerOf(g, back.getInput(0), "Add");
+        NodeProto back = g.producer(input, "Reshape");
+        NodeProto add = back == null ? null : g.producer(back.getInput(0), "Add");
         if (add == null || add.getInputCount() != 2 || g.consumers(back.getInput(0)).size() != 1) {
             return null;
         }
         for (int k = 0; k < 2; k++) {
-            NodeProto fwd = producerOf(g, add.getInput(k), "Reshape");
+            NodeProto fwd = g.producer(add.getInput(k), "Reshape");
             if (fwd != null && g.consumers(add.getInput(k)).size() == 1 && fiveAxes(g, fwd.getInput(1))
                     && nearMatMul(g, fwd.getInput(0), 4)) {
                 return new String[] {fwd.getInput(0), add.getInput(1 - k)};
@@ -236,13 +236,8 @@ final class AttentionTrace {
             long[] d = g.dims(shape);
             return d.length == 1 && d[0] == 5;
         }
-        NodeProto c = producerOf(g, shape, "Concat");
+        NodeProto c = g.producer(shape, "Concat");
         return c != null && c.getInputCount() == 5;
-    }
-
-    private static NodeProto producerOf(GraphView g, String tensor, String op) {
-        int p = g.producer(tensor);
-        return p >= 0 && g.nodes.get(p).getOpType().equals(op) ? g.nodes.get(p) : null;
     }
 
     /**

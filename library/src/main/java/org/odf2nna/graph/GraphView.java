@@ -83,6 +83,12 @@ final class GraphView {
         return producer.getOrDefault(tensor, -1);
     }
 
+    /** The node that writes {@code tensor} when it is an {@code op}, else null. */
+    NodeProto producer(String tensor, String op) {
+        int p = producer(tensor);
+        return p >= 0 && nodes.get(p).getOpType().equals(op) ? nodes.get(p) : null;
+    }
+
     /** The nodes that read {@code tensor}, one entry per input slot that names it. */
     List<Integer> consumers(String tensor) {
         return consumers.getOrDefault(tensor, List.of());
