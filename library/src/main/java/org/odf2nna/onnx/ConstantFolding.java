@@ -124,8 +124,9 @@ public final class ConstantFolding {
         if (candidates.isEmpty()) {
             return base;
         }
-        Map<String, TensorProto> one = evaluate(model, shaped, inputs, 1);
-        Map<String, TensorProto> two = evaluate(model, shaped, inputs, 2);
+        List<Map<String, TensorProto>> runs = evaluate(model, shaped, inputs, 1, 2);
+        Map<String, TensorProto> one = runs.get(0);
+        Map<String, TensorProto> two = runs.get(1);
         Set<String> names = new HashSet<>(base.nodes());
         Map<String, TensorProto> values = new LinkedHashMap<>(base.values());
         for (NodeProto node : candidates) {
@@ -171,11 +172,11 @@ public final class ConstantFolding {
     }
 
     /**
-     * {@code outputs}' small values with every data input zeros of {@code rows} rows (no inputs: the graph's constant
-     * part alone); none when it cannot run.
+     * {@code outputs}' small values, one map for each of {@code rows}: every data input zeros of that many rows, from
+     * one session (no inputs: the graph's constant part alone, run once); empty maps when it cannot run.
      */
-    private static Map<String, TensorProto> evaluate(ModelProto model, Set<String> outputs, Map<String, long[]> inputs,
-            int rows) {
+    private static List<Map<String, TensorProto>> evaluate(ModelProto model, Set<String> outputs,
+            Map<String, long[]> inputs, int... rows) {
         GraphProto.Builder graph = model.getGraph().toBuilder().clearOutput().clearValueInfo();
         if (inputs.isEmpty()) {
             graph.clearInput();
@@ -183,10 +184,30 @@ public final class ConstantFolding {
         for (String name : outputs) {
             graph.addOutput(ValueInfoProto.newBuilder().setName(name));
         }
-        Map<String, TensorProto> values = new LinkedHashMap<>();
-        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        List<Map<String, TensorProto>> all = new ArrayList<>();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);
+            try (OrtSession session = OnnxRunner.createSession(OnnxRunner.environment(),
+                    pruned(model.toBuilder().setGraph(graph).build()), options)) {
+                for (int n : rows) {
+                    all.add(run(session, outputs, inputs, n));
+                }
+            }
+        } catch (OrtException | RuntimeException e) {
+            all.clear();
+        }
+        while (all.size() < rows.length) {
+            all.add(Map.of());
+        }
+        return all;
+    }
+
+    /** One run of {@code session} on zeros of {@code rows} rows for every data input: the small outputs' values. */
+    private static Map<String, TensorProto> run(OrtSession session, Set<String> outputs, Map<String, long[]> inputs,
+            int rows) throws OrtException {
+        Map<String, TensorProto> values = new LinkedHashMap<>();
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        try {
             for (Map.Entry<String, long[]> in : inputs.entrySet()) {
                 long[] shape = in.getValue().clone();
                 shape[0] = rows;
@@ -197,9 +218,7 @@ public final class ConstantFolding {
                 feed.put(in.getKey(), OnnxTensor.createTensor(OnnxRunner.environment(),
                         java.nio.FloatBuffer.wrap(new float[(int) n]), shape));
             }
-            try (OrtSession session = OnnxRunner.createSession(OnnxRunner.environment(),
-                    pruned(model.toBuilder().setGraph(graph).build()), options);
-                 OrtSession.Result result = session.run(feed)) {
+            try (OrtSession.Result result = session.run(feed)) {
                 for (String name : outputs) {
                     OnnxValue v = result.get(name).orElse(null);
                     TensorProto t = v instanceof OnnxTensor tensor ? toProto(name, tensor) : null;
@@ -208,8 +227,6 @@ public final class ConstantFolding {
                     }
                 }
             }
-        } catch (OrtException | RuntimeException e) {
-            return Map.of();
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
@@ -239,7 +256,7 @@ public final class ConstantFolding {
 
     /** The small ones of {@code outputs}' values from ONNX Runtime; none when it cannot run the constant part. */
     private static Map<String, TensorProto> evaluate(ModelProto model, Set<String> outputs) {
-        return evaluate(model, outputs, Map.of(), 0);
+        return evaluate(model, outputs, Map.of(), 0).get(0);
     }
 
     /** The graph without the nodes its outputs do not need: the rest may read inputs it no longer has. */
