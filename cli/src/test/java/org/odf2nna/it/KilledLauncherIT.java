@@ -88,17 +88,24 @@ class KilledLauncherIT {
         }
     }
 
+    /**
+     * When the fixed-time kills come, and the rounds of the sweep they must find still running: on a quiet 2-core
+     * machine that sweep takes about 6 s (rounds of 5%), where rounds of 10% took 4.75 s and a kill at 5 s found it over.
+     */
+    private static final String KILL_AFTER_S = "3";
+    private static final String LONG_SHARE = "0.05";
+
     @Test
     void timeoutsKillOfTheProcessGroupLeavesNoProcessAndNoFile() throws Exception {
         Path dir = Files.createTempDirectory(data, "timeout-");
         Path output = dir.resolve("mixer.small.onnx");
-        List<String> command = new ArrayList<>(List.of("timeout", "-s", "KILL", "5", Shared.launcher().toString(),
-                "sweep"));
-        command.addAll(graphArguments(output, "0.1"));
+        List<String> command = new ArrayList<>(List.of("timeout", "-s", "KILL", KILL_AFTER_S,
+                Shared.launcher().toString(), "sweep"));
+        command.addAll(graphArguments(output, LONG_SHARE));
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timeout ends");
-        assertEquals(137, p.exitValue(), "timeout killed the run (it was not over in 5 s)");
+        assertEquals(137, p.exitValue(), "timeout killed the run (it was not over in " + KILL_AFTER_S + " s)");
         assertGoneAndNothingAppears(dir, output, -1, false);
     }
 
@@ -110,10 +117,10 @@ class KilledLauncherIT {
         Path output = dir.resolve("mixer.small.onnx");
         List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-c",
                 "import subprocess, sys\n"
-                        + "try:\n    subprocess.run(sys.argv[1:], timeout=5)\n"
+                        + "try:\n    subprocess.run(sys.argv[1:], timeout=" + KILL_AFTER_S + ")\n"
                         + "except subprocess.TimeoutExpired:\n    sys.exit(124)\n",
                 Shared.launcher().toString(), "sweep"));
-        command.addAll(graphArguments(output, "0.1"));
+        command.addAll(graphArguments(output, LONG_SHARE));
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python ends");
