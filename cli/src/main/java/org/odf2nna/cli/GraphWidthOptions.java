@@ -18,18 +18,20 @@ final class GraphWidthOptions {
                     + "attention's heads and a block narrower than N are not rounded.")
     Integer roundTo;
 
-    @Option(names = "--budget", paramLabel = "params|macs", defaultValue = "params",
+    @Option(names = "--budget", paramLabel = "params|macs|latency", defaultValue = "params",
             description = "Graph models: what each round removes a share of, and what a unit's cost in the ranking "
                     + "is: params (the default), the blocks' parameters; macs, their multiply-adds per row, each "
                     + "unit's score divided by the multiply-adds it saves, so that among units of like cost to the "
-                    + "output those that save more compute go first (docs/graphs.md).")
+                    + "output those that save more compute go first; latency, their time per row on this machine: "
+                    + "each block layer timed alone in ONNX Runtime once (batch 1 and --latency-batch, "
+                    + "--latency-threads), its multiply-adds weighed by its time per multiply-add (docs/graphs.md).")
     String budget;
 
     /** {@code settings} with the rounding and the budget asked for; without --round-to, the default for {@code output}. */
     SweepSettings applyTo(SweepSettings settings, java.nio.file.Path output) {
         Budget b = Budget.parse(budget);
         if (b == null) {
-            throw InputException.usage("--budget must be params or macs, got '" + budget + "'");
+            throw InputException.usage("--budget must be params, macs or latency, got '" + budget + "'");
         }
         SweepSettings out = settings.withBudget(b);
         return out.withRoundTo(roundTo == null ? RoundTo.defaultFor(output) : Flags.built(() -> RoundTo.of(roundTo)));

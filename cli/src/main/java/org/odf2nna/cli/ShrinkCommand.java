@@ -170,9 +170,8 @@ final class ShrinkCommand extends Subcommand {
                 options.graphWidths.applyTo(settings.sweep(), files.output()),
                 options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
         main.out.println("Model    " + model.path);
-        boolean macs = r.compute().multiplyAdds();
         main.out.println("Pruned   one round of " + ReportFormat.number(100 * r.share()) + "% of the block "
-                + (macs ? "multiply-adds per row (" : "parameters (") + r.removed() + " of " + r.blockParameters()
+                + r.compute().counted() + " (" + r.removed() + " of " + r.blockParameters()
                 + " block parameters removed), the units measured and refitted on " + eval
                 + "; not retrained (--train and --validation give rounds retrained and judged, as sweep's)");
         main.out.println("Size     the whole model " + r.modelParameters() + " -> " + r.parametersAfter()

@@ -126,4 +126,32 @@ class LatencyCliTest {
         assertTrue(run.err().contains("--latency-batch must be between 1 and 65536 rows (0: no timing), got -1"),
                 run.err());
     }
+
+    @Test
+    void theLatencyBudgetTimesTheBlockLayersAndSaysSoInTheTableAndReport() throws Exception {
+        Path model = Files.write(dir.resolve("dw.onnx"), depthwise().toByteArray());
+        Path train = rows("train.csv", 200, 1);
+        Path validation = rows("validation.csv", 300, 2);
+        Path out = dir.resolve("small.onnx");
+        Path report = dir.resolve("report.json");
+        CliRun run = CliRun.of("sweep", model.toString(), "--train", train.toString(), "--validation",
+                validation.toString(), "--graph-retrain", "sequential", "--max-drop", "90", "--share", "0.45",
+                "--budget", "latency", "--allow-slower", "-o", out.toString(), "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(Files.exists(out));
+        assertTrue(run.out().contains("Rounds of 45% of the block time per row"), run.out());
+        assertTrue(run.out().contains("Note: the rounds removed shares of the blocks' time per row (budget latency): 3 "
+                + "block layers timed alone in ONNX Runtime"), run.out());
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        assertEquals("latency", json.get("budget").getAsString(), json.toString());
+    }
+
+    @Test
+    void anUnknownBudgetIsAUsageErrorNamingTheThree() throws Exception {
+        Path model = Files.write(dir.resolve("dw.onnx"), depthwise().toByteArray());
+        CliRun run = CliRun.of("sweep", model.toString(), "--train", "t.csv", "--validation", "v.csv",
+                "--budget", "time");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("--budget must be params, macs or latency, got 'time'"), run.err());
+    }
 }

@@ -182,7 +182,7 @@ public final class GraphSweep {
             throw noBlocks(file);
         }
         GraphRows measuredRows = rows.first(settings.statisticsRows());
-        UnitCosts.Counter counter = new UnitCosts.Counter(settings.budget(), feed, measuredRows.first(1), file);
+        UnitCosts.Counter counter = UnitCosts.Counter.of(settings, feed, measuredRows, file, model, blocks);
         long target = (long) Math.ceil(blockShare * counter.total(model, blocks));
         GraphRounds.Measured measured = new GraphRounds.Measured(blocks, BlockStatistics.measure(model, file, blocks,
                 measuredRows, feed, settings.device(), settings.samples()), GraphRounds.most(blocks, blocks,
@@ -274,8 +274,10 @@ public final class GraphSweep {
         Judging how = new Judging(io.form(), file, input, new Decoder(io.decoding()), settings);
         GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
                 && GraphRounds.EndToEnd.feeds(input) ? training.first(settings.retraining().rows()) : null, input);
+        UnitCosts.Counter counter = counted(settings, input, stats, file, model, blocks, progress);
         RoundChain.Chain chain = RoundChain.rounds(new RoundChain.Start(model, file, input, blocks,
-                described.blockParameters(), original.parameters(), kept), stats, settings, endToEnd, progress);
+                described.blockParameters(), original.parameters(), kept, counter), stats, settings, endToEnd,
+                progress);
         Rows rows = new Rows(training, validation, report);
         Judgement judged = settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
                 : GraphClassJudging.judgeClasses(model, chain.models(), how, rows, progress);
@@ -284,10 +286,7 @@ public final class GraphSweep {
         List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
         notes.addAll(endToEnd.notes());
         notes.addAll(HeadUnits.notes(canonical));
-        if (settings.budget() == org.odf2nna.settings.Budget.MACS) {
-            notes.add("the rounds removed shares of the blocks' multiply-adds per row (budget macs), each unit's "
-                    + "score per multiply-add it saves");
-        }
+        notes.addAll(budgetNotes(settings, counter));
         if (chain.halfStep() >= 0) {
             int h = chain.halfStep() + 1;
             boolean beforeLast = h == chain.models().size() - 1;
@@ -299,7 +298,8 @@ public final class GraphSweep {
         GraphSweepReport.Method method = new GraphSweepReport.Method(
                 endToEnd.ranking(blocks).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                settings.share(), 100 * settings.maxDrop(), stats.count());
+                settings.share(), 100 * settings.maxDrop(), stats.count(),
+                settings.budget() == org.odf2nna.settings.Budget.PARAMS ? null : settings.budget().id());
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,
                 new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
                 new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation)),
@@ -418,6 +418,46 @@ public final class GraphSweep {
                         + "one computed " + out[0][i] + " (output '" + output + "', value " + i + ")");
             }
         }
+    }
+
+    /** The progress phase of timing the block layers under the latency budget. */
+    static final String TIMING_LAYERS = "timing the block layers alone in ONNX Runtime (budget latency)";
+
+    /** What counts the sweep's budget, its layers timed first under latency (a phase of its own). */
+    private static UnitCosts.Counter counted(GraphRun settings, GraphFeed feed, GraphRows stats, Path file,
+            ModelProto model, List<DenseBlock> blocks, Progress progress) {
+        boolean timing = settings.budget() == org.odf2nna.settings.Budget.LATENCY;
+        if (timing) {
+            progress.update(TIMING_LAYERS, 0, -1, null);
+        }
+        UnitCosts.Counter counter = UnitCosts.Counter.of(settings, feed, stats, file, model, blocks);
+        if (timing) {
+            progress.done(TIMING_LAYERS);
+        }
+        return counter;
+    }
+
+    /** What the report says of a budget other than parameters. */
+    static List<String> budgetNotes(GraphRun settings, UnitCosts.Counter counter) {
+        List<String> notes = new ArrayList<>();
+        if (settings.budget() == org.odf2nna.settings.Budget.MACS) {
+            notes.add("the rounds removed shares of the blocks' multiply-adds per row (budget macs), each unit's "
+                    + "score per multiply-add it saves");
+        }
+        LayerTimes times = counter.times();
+        if (times != null) {
+            int timed = times.nanosPerMultiplyAdd().size();
+            notes.add(String.format(java.util.Locale.ROOT, "the rounds removed shares of the blocks' time per row "
+                    + "(budget latency): %d block layers timed alone in ONNX Runtime in %.1f s (batch 1 and %d, "
+                    + "%d thread%s), each counted as its multiply-adds times its time per multiply-add; each unit's "
+                    + "score per time it saves%s", timed, times.seconds(), settings.settings().latency().on()
+                    ? settings.settings().latency().batch() : org.odf2nna.settings.LatencyCheck.DEFAULT_BATCH,
+                    settings.settings().latency().threads(), settings.settings().latency().threads() == 1 ? "" : "s",
+                    times.untimed().isEmpty() ? "" : "; " + times.untimed().size() + " could not run alone and "
+                    + "took the others' rate (" + String.join(", ", times.untimed().subList(0,
+                    Math.min(3, times.untimed().size()))) + (times.untimed().size() > 3 ? ", ..." : "") + ")"));
+        }
+        return notes;
     }
 
     /** What the report says of how the rows were fed and judged, where that is not the plain case. */

@@ -26,11 +26,12 @@ final class RoundChain {
     }
 
     /**
-     * The graph a sweep starts from, with what its rounds are measured against and the blocks left as they are
-     * (indices into {@code blocks}).
+     * The graph a sweep starts from, with what its rounds are measured against, the blocks left as they are
+     * (indices into {@code blocks}) and what counts the rounds' budget ({@link UnitCosts.Counter#of}: made once, so
+     * that a latency budget's layers are timed once).
      */
     record Start(ModelProto model, Path file, GraphFeed input, List<DenseBlock> blocks, long blockParameters,
-            long modelParameters, Set<Integer> kept) {
+            long modelParameters, Set<Integer> kept, UnitCosts.Counter counter) {
     }
 
     /**
@@ -106,7 +107,7 @@ final class RoundChain {
             this.settings = settings;
             this.endToEnd = endToEnd;
             this.keepRefitted = keepRefitted;
-            this.counter = counter(start, stats, settings);
+            this.counter = start.counter();
             this.startCost = startCost(start, counter);
             this.current = start.model();
         }
@@ -132,11 +133,6 @@ final class RoundChain {
             return RoundLoop.Attempt.made(keepRefitted ? round : new Made(null, round.model(), round.epoch(),
                     round.seconds(), round.skipped()), true);
         }
-    }
-
-    /** What the rounds' budget is counted by: the round's graph run on the first statistics row when it counts work. */
-    static UnitCosts.Counter counter(Start start, GraphRows stats, GraphRun settings) {
-        return new UnitCosts.Counter(settings.budget(), start.input(), stats.first(1), start.file());
     }
 
     /** The start's blocks' cost: their parameters, or their multiply-adds per row. */
@@ -184,7 +180,7 @@ final class RoundChain {
             return null;
         }
         // Retraining leaves the widths as they are: a half step that is not between the two is known before it.
-        UnitCosts.Counter counter = counter(start, stats, settings);
+        UnitCosts.Counter counter = start.counter();
         long gone = startCost(start, counter) - counter.total(refitted, BlockFinder.find(
                 new GraphView(refitted, start.file())));
         return gone > before && gone < last ? retrained(start, refitted, settings, endToEnd, timed, label) : null;
@@ -210,7 +206,7 @@ final class RoundChain {
         Measured measured = new Measured(now, BlockStatistics.measure(current, file, now, stats, start.input(),
                 settings.device(), settings.samples(), done -> timed.update(label + ": statistics", done,
                 stats.count(), null)), most(start.blocks(), now, settings.blockLimits(),
-                start.kept())).withCosts(counter(start, stats, settings).units(current, now));
+                start.kept())).withCosts(start.counter().units(current, now));
         timed.done(label + ": statistics");
         if (settings.ranking(now).usesGradients()) {
             // One gradient pass on the round's start, on the retraining's rows (the statistics' without retraining).

@@ -50,7 +50,15 @@ final class UnitCosts {
 
     /** Multiply-adds per row, from {@code count} of the graph the blocks were found in. */
     static UnitCosts multiplyAdds(ModelProto model, List<DenseBlock> blocks, MultiplyAdds.Count count) {
-        Map<String, Long> byNode = byNode(model, count);
+        return work(model, blocks, count, null);
+    }
+
+    /**
+     * Multiply-adds per row, or with {@code times} the time per row they take (each layer's multiply-adds times its
+     * rate, in ps), from {@code count} of the graph the blocks were found in.
+     */
+    static UnitCosts work(ModelProto model, List<DenseBlock> blocks, MultiplyAdds.Count count, LayerTimes times) {
+        Map<String, Double> byNode = byNode(model, count, times);
         Map<DenseBlock, Double> costs = new IdentityHashMap<>();
         for (DenseBlock b : blocks) {
             Set<String> nodes = new LinkedHashSet<>(b.place().nodes());
@@ -59,35 +67,39 @@ final class UnitCosts {
                     nodes.addAll(x.place().nodes());
                 }
             }
-            long macs = nodes.stream().mapToLong(n -> byNode.getOrDefault(n, 0L)).sum();
-            costs.put(b, (double) macs / b.units());
+            double work = nodes.stream().mapToDouble(n -> byNode.getOrDefault(n, 0.0)).sum();
+            costs.put(b, work / b.units());
         }
         // Against the dense units' average; a graph of streams and heads alone against all its units'.
         double mean = blocks.stream().filter(b -> !b.heads() && !b.tied()).mapToDouble(costs::get).average()
                 .orElse(blocks.stream().mapToDouble(costs::get).average().orElse(Double.NaN));
-        return new UnitCosts(Budget.MACS, costs, mean);
+        return new UnitCosts(times == null ? Budget.MACS : Budget.LATENCY, costs, mean);
     }
 
-    /** Each counted node's multiply-adds under the name blocks give it ({@link GraphView#nodeName}). */
-    private static Map<String, Long> byNode(ModelProto model, MultiplyAdds.Count count) {
+    /**
+     * Each counted node's multiply-adds under the name blocks give it ({@link GraphView#nodeName}); with {@code times},
+     * the ps per row they take at the node's rate.
+     */
+    private static Map<String, Double> byNode(ModelProto model, MultiplyAdds.Count count, LayerTimes times) {
         Map<String, Long> byName = new HashMap<>();
         count.nodes().forEach(n -> byName.merge(n.name(), n.multiplyAdds(), Long::sum));
-        Map<String, Long> out = new HashMap<>();
+        Map<String, Double> out = new HashMap<>();
         for (NodeProto n : model.getGraph().getNodeList()) {
             Long macs = byName.get(MultiplyAdds.name(n));
             if (macs != null) {
-                out.put(GraphView.nodeName(n), macs);
+                String name = GraphView.nodeName(n);
+                out.put(name, times == null ? macs : macs * times.rate(name) * 1000);
             }
         }
         return out;
     }
 
-    /** The blocks' multiply-adds per row: every node of every block, each counted once. */
-    static long blockMultiplyAdds(ModelProto model, List<DenseBlock> blocks, MultiplyAdds.Count count) {
-        Map<String, Long> byNode = byNode(model, count);
+    /** The blocks' work per row (multiply-adds, or ps with {@code times}): every node of every block, counted once. */
+    static long blockWork(ModelProto model, List<DenseBlock> blocks, MultiplyAdds.Count count, LayerTimes times) {
+        Map<String, Double> byNode = byNode(model, count, times);
         Set<String> nodes = new LinkedHashSet<>();
         blocks.forEach(b -> nodes.addAll(b.place().nodes()));
-        return nodes.stream().mapToLong(n -> byNode.getOrDefault(n, 0L)).sum();
+        return Math.round(nodes.stream().mapToDouble(n -> byNode.getOrDefault(n, 0.0)).sum());
     }
 
     /** What is counted. */
@@ -111,18 +123,38 @@ final class UnitCosts {
         return Double.isNaN(denseMean) || !(cost > 0) ? 1 : denseMean / cost;
     }
 
-    /** Counts the blocks of a round's graph as {@code budget} says. */
-    record Counter(Budget budget, GraphFeed feed, GraphRows row, Path file) {
+    /**
+     * Counts the blocks of a round's graph as {@code budget} says.
+     *
+     * @param row   the row a graph's multiply-adds are counted on
+     * @param times under {@link Budget#LATENCY}, each block layer's rate; null otherwise
+     */
+    record Counter(Budget budget, GraphFeed feed, GraphRows row, Path file, LayerTimes times) {
 
-        /** The blocks' total cost in {@code model}: parameters (each constant once) or multiply-adds per row. */
+        /**
+         * The counter of a sweep or round that starts from {@code model}: under {@link Budget#LATENCY} its block
+         * layers timed on {@code stats} ({@link LayerTimes}) as the written model will be timed.
+         */
+        static Counter of(GraphRun settings, GraphFeed feed, GraphRows stats, Path file, ModelProto model,
+                List<DenseBlock> blocks) {
+            Counter counted = new Counter(settings.budget(), feed, stats.first(1), file, null);
+            if (settings.budget() != Budget.LATENCY) {
+                return counted;
+            }
+            return new Counter(Budget.LATENCY, feed, stats.first(1), file, LayerTimes.measure(model, file, feed,
+                    stats, blocks, counted.count(model), settings.settings().latency(),
+                    org.odf2nna.onnx.Int8LayerTiming.SIDE_BY_SIDE));
+        }
+
+        /** The blocks' total cost in {@code model}: parameters (each constant once), multiply-adds or ps per row. */
         long total(ModelProto model, List<DenseBlock> blocks) {
             return budget == Budget.PARAMS ? GraphSweep.blockParameters(blocks)
-                    : blockMultiplyAdds(model, blocks, count(model));
+                    : blockWork(model, blocks, count(model), times);
         }
 
         /** Each unit's cost in {@code model}. */
         UnitCosts units(ModelProto model, List<DenseBlock> blocks) {
-            return budget == Budget.PARAMS ? parameters(blocks) : multiplyAdds(model, blocks, count(model));
+            return budget == Budget.PARAMS ? parameters(blocks) : work(model, blocks, count(model), times);
         }
 
         /** The model's multiply-adds per row, node by node. */

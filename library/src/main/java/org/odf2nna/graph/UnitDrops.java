@@ -113,7 +113,7 @@ final class UnitDrops {
                 measured.headLoss() == null ? null : measured.headLoss().get(b))
                 : block.sizes().unitSize() > 1 ? HeadUnits.scores(g, block, m, ranking, costs)
                 : scores(g, block, m, ranking);
-        if (costs.budget() == org.odf2nna.settings.Budget.MACS && !weighedByCost(ranking, block)) {
+        if (costs.budget() != org.odf2nna.settings.Budget.PARAMS && !weighedByCost(ranking, block)) {
             double relative = costs.relative(block);
             for (int j = 0; j < s.length; j++) {
                 s[j] *= relative;

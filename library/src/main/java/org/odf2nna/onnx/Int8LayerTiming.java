@@ -1,22 +1,13 @@
 package org.odf2nna.onnx;
 
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.odf2nna.Device;
-import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
-import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
-import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
 
 /**
  * Each MatMul, Gemm and Conv that {@link GraphQuantizer} would quantize, timed alone against its float form on this
@@ -150,63 +141,12 @@ public final class Int8LayerTiming {
 
     /** The layer's input as a data input: float, its batch open, the other sizes as they reached it. */
     static InputSignature signature(String tensor, long[] shape) {
-        long[] open = shape.clone();
-        open[0] = -1;
-        return new InputSignature(tensor, OnnxTensors.FLOAT, open);
+        return LayerAlone.signature(tensor, shape);
     }
 
-    /**
-     * The layer as a model of its own: its input a graph input of {@code shape} (the batch open), its output the
-     * graph output, and the nodes and initializers its weights and bias come from; null when those depend on a graph
-     * input.
-     */
+    /** The site's layer as a model of its own ({@link LayerAlone#of}); null when its weights depend on a graph input. */
     static ModelProto alone(ModelProto model, Int8Sites.Site site, long[] shape) {
-        GraphProto g = model.getGraph();
-        Map<String, Integer> producer = new HashMap<>();
-        for (int i = 0; i < g.getNodeCount(); i++) {
-            for (String out : g.getNode(i).getOutputList()) {
-                producer.put(out, i);
-            }
-        }
-        Map<String, TensorProto> initializers = new HashMap<>();
-        g.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
-        boolean[] keep = new boolean[g.getNodeCount()];
-        Set<String> used = new LinkedHashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(site.output()));
-        while (!todo.isEmpty()) {
-            String t = todo.pop();
-            if (t.isEmpty() || t.equals(site.input())) {
-                continue;
-            }
-            if (initializers.containsKey(t)) {
-                used.add(t);
-                continue;
-            }
-            Integer p = producer.get(t);
-            if (p == null) {
-                return null;
-            }
-            if (!keep[p]) {
-                keep[p] = true;
-                todo.addAll(g.getNode(p).getInputList());
-            }
-        }
-        GraphProto.Builder b = GraphProto.newBuilder().setName("layer");
-        for (int i = 0; i < keep.length; i++) {
-            if (keep[i]) {
-                b.addNode(g.getNode(i));
-            }
-        }
-        used.forEach(t -> b.addInitializer(initializers.get(t)));
-        TensorShapeProto.Builder dims = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder()
-                .setDimParam("N"));
-        for (int d = 1; d < shape.length; d++) {
-            dims.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(shape[d]));
-        }
-        b.addInput(ValueInfoProto.newBuilder().setName(site.input()).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.FLOAT).setShape(dims))));
-        b.addOutput(ValueInfoProto.newBuilder().setName(site.output()).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(OnnxTensors.FLOAT))));
-        return model.toBuilder().clearMetadataProps().setGraph(b).build();
+        return LayerAlone.of(model, site.input(), site.output(), shape);
     }
+
 }

@@ -5,7 +5,7 @@ package org.odf2nna.report;
  * its block widths were kept at, and the whole model's multiply-adds per row before and after (as
  * {@code onnx.MultiplyAdds} counts them on one row; -1 where the graph could not be run so).
  *
- * @param budget             {@code params} or {@code macs}
+ * @param budget             {@code params}, {@code macs} or {@code latency}
  * @param roundTo            the widths' multiple in words ({@code off}, {@code 16}, or the convolutions' and the
  *                           MatMul/Gemm blocks' multiples)
  * @param multiplyAddsBefore the original's multiply-adds per row
@@ -13,9 +13,18 @@ package org.odf2nna.report;
  */
 public record Compute(String budget, String roundTo, long multiplyAddsBefore, long multiplyAddsAfter) {
 
-    /** Whether the rounds counted multiply-adds. */
-    public boolean multiplyAdds() {
-        return "macs".equals(budget);
+    /** What the rounds counted, in words: parameters, multiply-adds per row, time per row. */
+    public String counted() {
+        return counted(budget);
+    }
+
+    /** What rounds under {@code budget} ({@code params}, {@code macs}, {@code latency}) count, in words. */
+    public static String counted(String budget) {
+        return switch (budget == null ? "params" : budget) {
+            case "macs" -> "multiply-adds per row";
+            case "latency" -> "time per row (each layer's multiply-adds at its rate timed alone)";
+            default -> "parameters";
+        };
     }
 
     /** The line the tables print: the counts before and after, the budget and the widths. */
@@ -26,7 +35,7 @@ public record Compute(String budget, String roundTo, long multiplyAddsBefore, lo
                 : String.format(java.util.Locale.ROOT, "%,d -> %,d multiply-adds per row (%s%% fewer)",
                 multiplyAddsBefore, multiplyAddsAfter,
                 ReportFormat.number(100.0 * (multiplyAddsBefore - multiplyAddsAfter) / multiplyAddsBefore));
-        return counts + "; the rounds counted " + (multiplyAdds() ? "multiply-adds" : "parameters")
+        return counts + "; the rounds counted " + counted()
                 + "; block widths kept multiples of " + roundTo;
     }
 }

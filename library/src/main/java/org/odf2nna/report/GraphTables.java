@@ -111,9 +111,9 @@ public final class GraphTables {
         String allowed = String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
                 + "(outputs clipped to the training targets' range)" : original.labelled() ? "at most %.2g points lost"
                 : "at most %.2g%% of the predictions changed", method.maxDrop());
-        s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block parameters; units ranked by %s across "
+        s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block %s; units ranked by %s across "
                 + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, %s%n",
-                100 * method.share(), method.ranking(), method.compensation(), method.statisticsRows(),
+                100 * method.share(), Compute.counted(method.budget()), method.ranking(), method.compensation(), method.statisticsRows(),
                 original.validation().rows(), original.labelled() ? "" : " (unlabelled: changed predictions count)",
                 allowed));
         s.append("Retraining after each refit: ").append(r.retraining()).append('\n');

@@ -1,0 +1,199 @@
+package org.odf2nna.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Progress;
+import org.odf2nna.onnx.Int8LayerTiming;
+import org.odf2nna.onnx.MultiplyAdds;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
+import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.GraphTables;
+import org.odf2nna.settings.Budget;
+import org.odf2nna.settings.GraphRetraining;
+import org.odf2nna.settings.LatencyCheck;
+import org.odf2nna.settings.SweepSettings;
+
+/**
+ * The latency budget ({@code --budget latency}, issue 69): each block layer timed alone beside a model that only
+ * passes its input on, its rate per multiply-add, the others' rate for a layer that cannot run alone, unit costs
+ * weighed by the rates, and a sweep that counts them and says so. Made-up timings check the arithmetic; one sweep
+ * times for real.
+ */
+class LayerTimesTest {
+
+    private static final Path FILE = Path.of("graph.onnx");
+    private static final LatencyCheck AT_32 = new LatencyCheck(32, 1, false);
+
+    /**
+     * A timer that gives each layer {@code extra} µs per row over the passing model's 10 µs at batch 1 and 20 µs at
+     * 32 (so its own time is exactly {@code extra}), and records what it was given.
+     */
+    private static final class MadeUp implements Int8LayerTiming.Timer {
+        final Map<String, Double> extra;
+        final Map<String, long[]> shapes = new HashMap<>();
+
+        MadeUp(Map<String, Double> extra) {
+            this.extra = extra;
+        }
+
+        @Override
+        public double[][] micros(List<ModelProto> models, Path file, org.odf2nna.onnx.InputSignature input,
+                float[] rows, int batch, int threads) {
+            assertEquals(2, models.size());
+            List<NodeProto> layer = models.get(0).getGraph().getNodeList();
+            assertEquals(1, layer.size(), "one layer alone: " + layer);
+            assertEquals(List.of("Identity"), models.get(1).getGraph().getNodeList().stream()
+                    .map(NodeProto::getOpType).toList(), "the passing model");
+            assertEquals(32, batch);
+            assertEquals(rows.length % input.valuesPerRow(), 0);
+            String name = layer.get(0).getName();
+            shapes.put(name, input.shape());
+            Double x = extra.get(name);
+            if (x == null) {
+                throw new IllegalStateException("cannot run alone");
+            }
+            return new double[][] {{10 + x, 20 + 32 * x}, {10, 20}};
+        }
+    }
+
+    private static GraphRows rows(int count) {
+        return new GraphRows(Graphs.rows(5, count, 256), 256, null);
+    }
+
+    private static LayerTimes timed(ModelProto model, Int8LayerTiming.Timer timer) {
+        List<DenseBlock> blocks = BlockFinder.find(model, FILE);
+        GraphFeed feed = GraphFeed.of(model, FILE);
+        return LayerTimes.measure(model, FILE, feed, rows(20), blocks, MultiplyAdds.count(model, FILE), AT_32, timer);
+    }
+
+    /** The block layers: the nodes of the blocks that do multiply-adds. */
+    private static Set<String> blockLayers(ModelProto model) {
+        Set<String> nodes = new LinkedHashSet<>();
+        BlockFinder.find(model, FILE).forEach(b -> nodes.addAll(b.place().nodes()));
+        Set<String> layers = new LinkedHashSet<>();
+        MultiplyAdds.count(model, FILE).nodes().stream().filter(n -> n.multiplyAdds() > 0 && nodes.contains(n.name()))
+                .forEach(n -> layers.add(n.name()));
+        return layers;
+    }
+
+    /** The name of the node that writes {@code output} (the test graphs name tensors, the builder names nodes). */
+    private static String node(ModelProto model, String output) {
+        return model.getGraph().getNodeList().stream().filter(n -> n.getOutput(0).equals(output)).findFirst()
+                .map(GraphView::nodeName).orElseThrow();
+    }
+
+    @Test
+    void eachBlockLayerIsTimedAloneItsRunsOwnCostTakenOff() {
+        ModelProto model = RoundToTest.highResolutionNet();
+        Set<String> layers = blockLayers(model);
+        String c1 = node(model, "c1");
+        String c2 = node(model, "c2");
+        String c3 = node(model, "c3");
+        assertTrue(layers.containsAll(List.of(c1, c2, c3)), layers.toString());
+        Map<String, Double> extra = new HashMap<>();
+        layers.forEach(l -> extra.put(l, l.equals(c1) ? 40.0 : 4.0));
+        MadeUp timer = new MadeUp(extra);
+        LayerTimes times = timed(model, timer);
+        assertEquals(layers, times.nanosPerMultiplyAdd().keySet());
+        assertTrue(times.untimed().isEmpty());
+        MultiplyAdds.Count count = MultiplyAdds.count(model, FILE);
+        for (String l : layers) {
+            assertEquals(extra.get(l) * 1000 / count.node(l), times.rate(l), 1e-9 * times.rate(l), l);
+        }
+        // Each layer was fed what reached it: the graph's input for the first, the first's output for the second.
+        assertArrayEquals(new long[] {-1, 1, 16, 16}, timer.shapes.get(c1));
+        assertArrayEquals(new long[] {-1, 40, 16, 16}, timer.shapes.get(c2));
+        assertArrayEquals(new long[] {-1, 16, 4, 4}, timer.shapes.get(c3));
+    }
+
+    @Test
+    void aLayerThatCannotRunAloneTakesTheOthersRateOnBalance() {
+        ModelProto model = RoundToTest.highResolutionNet();
+        Map<String, Double> extra = new HashMap<>();
+        blockLayers(model).forEach(l -> extra.put(l, 5.0));
+        String c2 = node(model, "c2");
+        extra.remove(c2);
+        LayerTimes times = timed(model, new MadeUp(extra));
+        assertEquals(List.of(c2), times.untimed());
+        MultiplyAdds.Count count = MultiplyAdds.count(model, FILE);
+        long others = extra.keySet().stream().mapToLong(count::node).sum();
+        assertEquals(5.0 * 1000 * extra.size() / others, times.rate(c2), 1e-9);
+    }
+
+    @Test
+    void aPassingModelSlowerThanTheLayerLeavesATenthOfTheLayersOwnTime() {
+        ModelProto model = RoundToTest.highResolutionNet();
+        Int8LayerTiming.Timer noisy = (models, file, input, rows, batch, threads) ->
+                new double[][] {{10, 40}, {12, 50}};
+        LayerTimes times = timed(model, noisy);
+        MultiplyAdds.Count count = MultiplyAdds.count(model, FILE);
+        double perRow = Math.sqrt(LayerTimes.LEAST_SHARE * 10 * LayerTimes.LEAST_SHARE * 40 / 32);
+        String c1 = node(model, "c1");
+        assertEquals(perRow * 1000 / count.node(c1), times.rate(c1), 1e-9);
+    }
+
+    @Test
+    void aUnitsCostIsItsLayersMultiplyAddsAtTheirRates() {
+        ModelProto model = RoundToTest.highResolutionNet();
+        List<DenseBlock> blocks = BlockFinder.find(model, FILE);
+        MultiplyAdds.Count count = MultiplyAdds.count(model, FILE);
+        // The high-resolution layer 50 times slower per multiply-add than the others.
+        Map<String, Double> rates = new HashMap<>();
+        String n1 = node(model, "c1");
+        String n2 = node(model, "c2");
+        blockLayers(model).forEach(l -> rates.put(l, l.equals(n1) ? 50.0 : 1.0));
+        LayerTimes times = new LayerTimes(rates, 1.0, List.of(), 0);
+        UnitCosts byMacs = UnitCosts.multiplyAdds(model, blocks, count);
+        UnitCosts byTime = UnitCosts.work(model, blocks, count, times);
+        assertEquals(Budget.LATENCY, byTime.budget());
+        DenseBlock first = blocks.stream().filter(b -> b.place().nodes().contains(n1)).findFirst().orElseThrow();
+        long c1 = count.node(n1);
+        long c2 = count.node(n2);
+        // The first block is c1 then c2: its unit's time is c1's share at 50 and c2's at 1, in ps.
+        assertEquals((50.0 * c1 + c2) * 1000 / first.units(), byTime.of(first), 1e-6 * byTime.of(first));
+        assertEquals((double) (c1 + c2) / first.units(), byMacs.of(first), 1e-9);
+        assertTrue(byTime.relative(first) < byMacs.relative(first), "the slow layer's units cost more against the "
+                + "others under latency: " + byTime.relative(first) + " vs " + byMacs.relative(first));
+    }
+
+    @Test
+    void aSweepUnderTheLatencyBudgetTimesItsLayersAndSaysSo() {
+        ModelProto model = RoundToTest.highResolutionNet();
+        GraphRows all = rows(700);
+        GraphRows train = new GraphRows(java.util.Arrays.copyOfRange(all.features(), 0, 400 * 256), 256, null);
+        GraphRows validation = new GraphRows(java.util.Arrays.copyOfRange(all.features(), 400 * 256, 700 * 256), 256,
+                null);
+        GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
+                .budget(Budget.LATENCY).maxDrop(50).build(), 0.25).measuredOn(300, 40_000);
+        List<String> phases = new ArrayList<>();
+        Progress progress = new Progress() {
+            @Override
+            public void update(String phase, long done, long total, String detail) {
+                phases.add(phase);
+            }
+        };
+        GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, progress);
+        GraphSweepReport report = out.report();
+        assertTrue(phases.contains(GraphSweep.TIMING_LAYERS), phases.toString());
+        assertEquals("latency", report.method().budget());
+        String note = report.notes().stream().filter(n -> n.contains("budget latency")).findFirst().orElse(null);
+        assertNotNull(note, report.notes().toString());
+        assertTrue(note.contains(blockLayers(model).size() + " block layers timed alone"), note);
+        assertTrue(GraphTables.sweep(report).contains("Rounds of 25% of the block time per row"),
+                GraphTables.sweep(report));
+        assertNotNull(out.chosen(), "a round holds at 50 points");
+        assertTrue(MultiplyAdds.count(out.chosen(), FILE).total() < MultiplyAdds.count(model, FILE).total());
+    }
+}
