@@ -290,8 +290,9 @@ public final class GraphSweep {
         if (chain.halfStep() >= 0) {
             int h = chain.halfStep() + 1;
             boolean beforeLast = h == chain.models().size() - 1;
+            String counted = org.odf2nna.report.Compute.counted(settings.budget().id());
             notes.add("round " + h + " is a half step: made from round " + (h - 1) + ", it removes the block "
-                    + "parameters halfway to round " + (h + 1) + (beforeLast ? ", the chain's last" : "") + "; made "
+                    + counted + " halfway to round " + (h + 1) + (beforeLast ? ", the chain's last" : "") + "; made "
                     + "before the validation rows were read and tested in its place in the order");
         }
         int chosen = judged.verdict().chosen();

@@ -22,7 +22,7 @@ public record Compute(String budget, String roundTo, long multiplyAddsBefore, lo
     public static String counted(String budget) {
         return switch (budget == null ? "params" : budget) {
             case "macs" -> "multiply-adds per row";
-            case "latency" -> "time per row (each layer's multiply-adds at its rate timed alone)";
+            case "latency" -> "time per row";
             default -> "parameters";
         };
     }
