@@ -10,7 +10,7 @@ and, with --rows, its accuracy on those rows (argmax of the first output against
 
 Usage (needs onnxruntime and onnx; any Python with them):
   python scripts/bench/ort_side_by_side.py ORIGINAL.onnx OTHER.onnx [...] [--rows report.csv] [--batches 1,32]
-      [--threads 1] [--repeats 200] [--json out.json]
+      [--threads 1] [--repeats 200] [--feed noise|rows] [--json out.json]
 """
 import argparse, json, statistics, time
 import numpy as np, onnx, onnxruntime as ort
@@ -65,18 +65,24 @@ def accuracy(sess, rows):
     return float((pred == y).mean())
 
 
-def timed(sessions, batch, features, warmup, repeats):
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 255, (batch, features)).astype(np.float32)
-    feeds = [{s.get_inputs()[0].name: x} for s in sessions]
-    for s, f in zip(sessions, feeds):
-        for _ in range(warmup):
-            s.run(None, f)
+def timed(sessions, batch, features, warmup, repeats, rows=None):
+    """Median ms per run; each run feeds the same uniform noise in [0, 255), or with rows the next batch of them."""
+    if rows is None:
+        rng = np.random.default_rng(0)
+        batches = [rng.uniform(0, 255, (batch, features)).astype(np.float32)]
+    else:
+        x = rows[0]
+        batches = [np.ascontiguousarray(x[(k * batch) % (len(x) - batch):][:batch]) for k in range(64)]
+    for s in sessions:
+        name = s.get_inputs()[0].name
+        for r in range(warmup):
+            s.run(None, {name: batches[r % len(batches)]})
     times = [[] for _ in sessions]
-    for _ in range(repeats):
-        for k, (s, f) in enumerate(zip(sessions, feeds)):
+    for r in range(repeats):
+        for k, s in enumerate(sessions):
+            feed = {s.get_inputs()[0].name: batches[r % len(batches)]}
             start = time.perf_counter()
-            s.run(None, f)
+            s.run(None, feed)
             times[k].append(time.perf_counter() - start)
     return [statistics.median(t) * 1000 for t in times]
 
@@ -89,6 +95,9 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--repeats", type=int, default=200)
+    p.add_argument("--feed", choices=["noise", "rows"], default="noise",
+                   help="what the timed runs read: uniform noise in [0, 255) (the default, as the earlier tables "
+                        "were timed), or the --rows rows in turn")
     p.add_argument("--json")
     a = p.parse_args()
     sessions = [session(m, a.threads) for m in a.models]
@@ -103,11 +112,12 @@ def main():
         if rows is not None:
             r["accuracy"] = accuracy(s, rows)
     for b in map(int, a.batches.split(",")):
-        ms = timed(sessions, b, features, a.warmup, a.repeats)
+        ms = timed(sessions, b, features, a.warmup, a.repeats, rows if a.feed == "rows" else None)
         for r, t in zip(result, ms):
             r[f"ms_batch{b}"] = round(t, 4)
             r[f"ratio_batch{b}"] = round(t / ms[0], 3)
-    print(f"onnxruntime {ort.__version__}, {a.threads} intra-op thread(s), median of {a.repeats} after {a.warmup}")
+    print(f"onnxruntime {ort.__version__}, {a.threads} intra-op thread(s), median of {a.repeats} after {a.warmup}, "
+          f"fed {'uniform noise' if a.feed == 'noise' else 'the rows of ' + a.rows}")
     cols = ["parameters", "multiply_adds"] + (["accuracy"] if rows is not None else []) + \
         [k for b in a.batches.split(",") for k in (f"ms_batch{b}", f"ratio_batch{b}")]
     print("model\t" + "\t".join(cols))
