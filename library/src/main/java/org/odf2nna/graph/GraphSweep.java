@@ -449,9 +449,10 @@ public final class GraphSweep {
         if (times != null) {
             int timed = times.nanosPerMultiplyAdd().size();
             notes.add(String.format(java.util.Locale.ROOT, "the rounds removed shares of the blocks' time per row "
-                    + "(budget latency): %d block layers timed alone in ONNX Runtime in %.1f s (batch 1 and %d, "
+                    + "(budget latency): %d block layers timed alone in ONNX Runtime%s in %.1f s (batch 1 and %d, "
                     + "%d thread%s), each counted as its multiply-adds times its time per multiply-add; each unit's "
-                    + "score per time it saves%s", timed, times.seconds(), settings.settings().latency().on()
+                    + "score per time it saves%s", timed, times.distinct() < timed ? " (" + times.distinct()
+                    + " run, the others alike)" : "", times.seconds(), settings.settings().latency().on()
                     ? settings.settings().latency().batch() : org.odf2nna.settings.LatencyCheck.DEFAULT_BATCH,
                     settings.settings().latency().threads(), settings.settings().latency().threads() == 1 ? "" : "s",
                     times.untimed().isEmpty() ? "" : "; " + times.untimed().size() + " could not run alone and "

@@ -27,16 +27,22 @@ public final class Int8LayerTiming {
     /** Times two models side by side; tests give their own. */
     public interface Timer {
         /**
-         * @return per model (float first, int8 second) its median µs at batch 1 and at {@code batch}
+         * @return per model in order (int8's timing: float first, int8 second) its median µs at batch 1 and at
+         *         {@code batch}
          */
         double[][] micros(List<ModelProto> models, Path file, InputSignature input, float[] rows, int batch,
                 int threads);
     }
 
-    /** ONNX Runtime on this machine ({@link SideBySide}). */
+    /** ONNX Runtime on this machine ({@link SideBySide}), any number of models. */
     public static final Timer SIDE_BY_SIDE = (models, file, input, rows, batch, threads) -> {
-        SideBySide s = SideBySide.measure(models, List.of(file, file), input, rows, batch, threads, REPEAT_NANOS);
-        return new double[][] {{s.oneMicros()[0], s.batchMicros()[0]}, {s.oneMicros()[1], s.batchMicros()[1]}};
+        SideBySide s = SideBySide.measure(models, java.util.Collections.nCopies(models.size(), file), input, rows,
+                batch, threads, REPEAT_NANOS);
+        double[][] micros = new double[models.size()][];
+        for (int m = 0; m < micros.length; m++) {
+            micros[m] = new double[] {s.oneMicros()[m], s.batchMicros()[m]};
+        }
+        return micros;
     };
 
     /**

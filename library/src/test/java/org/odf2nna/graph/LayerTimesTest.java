@@ -36,13 +36,18 @@ class LayerTimesTest {
     private static final Path FILE = Path.of("graph.onnx");
     private static final LatencyCheck AT_32 = new LatencyCheck(32, 1, false);
 
+    /** What each layer of the made-up timings costs whatever its width, µs per run at either batch. */
+    private static final double FIXED = 7;
+
     /**
-     * A timer that gives each layer {@code extra} µs per row over the passing model's 10 µs at batch 1 and 20 µs at
-     * 32 (so its own time is exactly {@code extra}), and records what it was given.
+     * A timer that gives each layer {@code extra} µs per row that go with its width over the passing model's 10 µs at
+     * batch 1 and 20 µs at 32, and {@link #FIXED} µs a run that do not (its narrowed form, the third model, takes half
+     * the width's), and records what it was given.
      */
     private static final class MadeUp implements Int8LayerTiming.Timer {
         final Map<String, Double> extra;
         final Map<String, long[]> shapes = new HashMap<>();
+        int calls;
 
         MadeUp(Map<String, Double> extra) {
             this.extra = extra;
@@ -51,7 +56,7 @@ class LayerTimesTest {
         @Override
         public double[][] micros(List<ModelProto> models, Path file, org.odf2nna.onnx.InputSignature input,
                 float[] rows, int batch, int threads) {
-            assertEquals(2, models.size());
+            assertEquals(3, models.size(), "the layer, the passing model, the layer narrowed");
             List<NodeProto> layer = models.get(0).getGraph().getNodeList();
             assertEquals(1, layer.size(), "one layer alone: " + layer);
             assertEquals(List.of("Identity"), models.get(1).getGraph().getNodeList().stream()
@@ -60,11 +65,14 @@ class LayerTimesTest {
             assertEquals(rows.length % input.valuesPerRow(), 0);
             String name = layer.get(0).getName();
             shapes.put(name, input.shape());
+            calls++;
             Double x = extra.get(name);
             if (x == null) {
                 throw new IllegalStateException("cannot run alone");
             }
-            return new double[][] {{10 + x, 20 + 32 * x}, {10, 20}};
+            assertEquals(layer.get(0).getName(), models.get(2).getGraph().getNode(0).getName());
+            return new double[][] {{10 + FIXED + x, 20 + FIXED + 32 * x}, {10, 20},
+                    {10 + FIXED + x / 2, 20 + FIXED + 16 * x}};
         }
     }
 
@@ -95,7 +103,7 @@ class LayerTimesTest {
     }
 
     @Test
-    void eachBlockLayerIsTimedAloneItsRunsOwnCostTakenOff() {
+    void eachBlockLayerIsTimedAloneItsRunsAndItsFixedCostTakenOff() {
         ModelProto model = RoundToTest.highResolutionNet();
         Set<String> layers = blockLayers(model);
         String c1 = node(model, "c1");
@@ -119,6 +127,35 @@ class LayerTimesTest {
     }
 
     @Test
+    void layersAlikeAreRunOnce() {
+        // Three 1×1 convolutions of 8 channels on 4×4 maps, each reading the same shape: alike but for their weights.
+        Graphs g = new Graphs(3);
+        g.input("x", 8, 4, 4).output("y", 3);
+        String h = "x";
+        for (int k = 1; k <= 3; k++) {
+            h = g.node("Relu", "r" + k, g.node("Conv", "c" + k, List.of(Graphs.ints("kernel_shape", 1, 1)), h,
+                    g.init("w" + k, 0.3, 8, 8, 1, 1), g.init("b" + k, 0.1, 8)));
+        }
+        g.node("Gemm", "y", List.of(Graphs.integer("transB", 1)), g.node("Flatten", "flat", h),
+                g.init("wy", 0.2, 3, 128), g.init("by", 0.1, 3));
+        ModelProto model = g.model(14);
+        Set<String> layers = blockLayers(model);
+        assertTrue(layers.size() >= 3, layers.toString());
+        Map<String, Double> extra = new HashMap<>();
+        layers.forEach(l -> extra.put(l, 3.0));
+        MadeUp timer = new MadeUp(extra);
+        List<DenseBlock> blocks = BlockFinder.find(model, FILE);
+        LayerTimes times = LayerTimes.measure(model, FILE, GraphFeed.of(model, FILE), new GraphRows(Graphs.rows(5,
+                20, 128), 128, null), blocks, MultiplyAdds.count(model, FILE), AT_32, timer);
+        String c1 = node(model, "c1");
+        String c3 = node(model, "c3");
+        assertEquals(layers, times.nanosPerMultiplyAdd().keySet());
+        assertEquals(layers.size() - 2, timer.calls, "the three convolutions run once: " + timer.shapes.keySet());
+        assertEquals(layers.size() - 2, times.distinct());
+        assertEquals(times.rate(c1), times.rate(c3), 0);
+    }
+
+    @Test
     void aLayerThatCannotRunAloneTakesTheOthersRateOnBalance() {
         ModelProto model = RoundToTest.highResolutionNet();
         Map<String, Double> extra = new HashMap<>();
@@ -136,12 +173,42 @@ class LayerTimesTest {
     void aPassingModelSlowerThanTheLayerLeavesATenthOfTheLayersOwnTime() {
         ModelProto model = RoundToTest.highResolutionNet();
         Int8LayerTiming.Timer noisy = (models, file, input, rows, batch, threads) ->
-                new double[][] {{10, 40}, {12, 50}};
+                new double[][] {{10, 40}, {12, 50}, {5, 20}};
         LayerTimes times = timed(model, noisy);
         MultiplyAdds.Count count = MultiplyAdds.count(model, FILE);
         double perRow = Math.sqrt(LayerTimes.LEAST_SHARE * 10 * LayerTimes.LEAST_SHARE * 40 / 32);
         String c1 = node(model, "c1");
         assertEquals(perRow * 1000 / count.node(c1), times.rate(c1), 1e-9);
+    }
+
+    private static float[] run(ModelProto layer, GraphFeed feed, GraphRows rows) {
+        try (GraphFeed.Session s = feed.open(layer, org.odf2nna.Device.CPU, FILE)) {
+            return s.run(rows, 0, rows.count(), List.of("c2")).get("c2");
+        }
+    }
+
+    @Test
+    void aNarrowedLayerKeepsHalfItsOutputUnitsAndItsInput() {
+        ModelProto model = RoundToTest.highResolutionNet();
+        NodeProto c2 = model.getGraph().getNodeList().stream().filter(n -> n.getOutput(0).equals("c2")).findFirst()
+                .orElseThrow();
+        ModelProto alone = org.odf2nna.onnx.LayerAlone.of(model, c2.getInput(0), "c2", new long[] {4, 40, 16, 16});
+        org.odf2nna.onnx.LayerAlone.Narrowed half = org.odf2nna.onnx.LayerAlone.narrowed(alone, FILE);
+        assertNotNull(half);
+        assertEquals(0.5, half.kept());
+        float[] x = Graphs.rows(3, 2, 40 * 16 * 16);
+        GraphFeed feed = GraphFeed.plain(org.odf2nna.onnx.LayerAlone.signature(c2.getInput(0), new long[] {2, 40, 16,
+                16}));
+        GraphRows rows = new GraphRows(x, 40 * 16 * 16, null);
+        float[] whole = run(alone, feed, rows);
+        float[] cut = run(half.model(), feed, rows);
+        // [2, 16, 4, 4] against [2, 8, 4, 4]: the first 8 channels of each row alike.
+        assertEquals(2 * 8 * 16, cut.length);
+        for (int r = 0; r < 2; r++) {
+            for (int k = 0; k < 8 * 16; k++) {
+                assertEquals(whole[r * 16 * 16 + k], cut[r * 8 * 16 + k], 1e-5);
+            }
+        }
     }
 
     @Test
@@ -154,7 +221,7 @@ class LayerTimesTest {
         String n1 = node(model, "c1");
         String n2 = node(model, "c2");
         blockLayers(model).forEach(l -> rates.put(l, l.equals(n1) ? 50.0 : 1.0));
-        LayerTimes times = new LayerTimes(rates, 1.0, List.of(), 0);
+        LayerTimes times = new LayerTimes(rates, 1.0, List.of(), rates.size(), 0);
         UnitCosts byMacs = UnitCosts.multiplyAdds(model, blocks, count);
         UnitCosts byTime = UnitCosts.work(model, blocks, count, times);
         assertEquals(Budget.LATENCY, byTime.budget());
