@@ -135,7 +135,7 @@ final class RoundChain {
         }
     }
 
-    /** The start's blocks' cost: their parameters, or their multiply-adds per row. */
+    /** The start's blocks' cost: their parameters, multiply-adds per row or time per row (ps). */
     private static long startCost(Start start, UnitCosts.Counter counter) {
         return counter.budget() == org.odf2nna.settings.Budget.PARAMS ? start.blockParameters()
                 : counter.total(start.model(), start.blocks());
