@@ -78,13 +78,13 @@ public final class GivenRound {
         BlockPruner.Pruned pruned = GraphRounds.applied(original, previous, file, measured,
                 SequentialRefit.Input.quiet(stats, feed), drop.apply(blocks), settings);
         progress.refitted(round, pruned.model());
-        GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
-                && GraphRounds.EndToEnd.feeds(feed) ? training.first(settings.retraining().rows()) : null, feed);
+        RoundRetraining endToEnd = new RoundRetraining(settings, settings.endToEnd()
+                && RoundRetraining.feeds(feed) ? training.first(settings.retraining().rows()) : null, feed);
         ModelProto out = pruned.model();
         if (endToEnd.active()) {
             String phase = "round " + round + ": retraining end to end";
             out = endToEnd.retrain(original, out, file, (epoch, epochs) -> progress.update(phase, epoch.epoch(),
-                    epochs, null));
+                    epochs, null), RoundRetraining.Attempt.FIRST);
             // The kept epoch on the retraining's held-out training rows: what COMPARISON.md's ranking studies read.
             org.odf2nna.tf.TrainingResult.Epoch held = endToEnd.heldOut();
             if (held != null) {

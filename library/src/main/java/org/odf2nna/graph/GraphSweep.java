@@ -272,8 +272,8 @@ public final class GraphSweep {
         java.util.Set<Integer> kept = KeptBlocks.resolve(blocks, settings.blockLimits().keep(), file);
         GraphRows stats = training.first(settings.statisticsRows());
         Judging how = new Judging(io.form(), file, input, new Decoder(io.decoding()), settings);
-        GraphRounds.EndToEnd endToEnd = new GraphRounds.EndToEnd(settings, settings.endToEnd()
-                && GraphRounds.EndToEnd.feeds(input) ? training.first(settings.retraining().rows()) : null, input);
+        RoundRetraining endToEnd = new RoundRetraining(settings, settings.endToEnd()
+                && RoundRetraining.feeds(input) ? training.first(settings.retraining().rows()) : null, input);
         UnitCosts.Counter counter = counted(settings, input, stats, file, model, blocks, progress);
         RoundChain.Chain chain = RoundChain.rounds(new RoundChain.Start(model, file, input, blocks,
                 described.blockParameters(), original.parameters(), kept, counter), stats, settings, endToEnd,
@@ -465,7 +465,7 @@ public final class GraphSweep {
     /** What the report says of how the rows were fed and judged, where that is not the plain case. */
     private static List<String> notes(GraphRun settings, GraphFeed feed, Decoder decoder, GraphRows validation) {
         List<String> notes = new ArrayList<>();
-        if (settings.endToEnd() && !GraphRounds.EndToEnd.feeds(feed)) {
+        if (settings.endToEnd() && !RoundRetraining.feeds(feed)) {
             GraphFeed.Side side = feed.sides().stream().filter(s -> s.batchAxis() != 0).findFirst().orElseThrow();
             notes.add("end-to-end retraining feeds inputs whose batch is their first axis; input '" + side.name()
                     + "' has " + (side.batchAxis() < 0 ? "none (the same for every row)" : "it on axis "

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 import org.odf2nna.Progress;
 import org.odf2nna.RoundLoop;
-import org.odf2nna.graph.GraphRounds.EndToEnd;
+
 import org.odf2nna.graph.GraphRounds.Measured;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.Ranking;
@@ -67,7 +67,7 @@ final class RoundChain {
      * the two, is put between them ({@link #lastFullStep}, {@link #halfStep}). All of it is fixed before any
      * validation row is read, so the rounds are still tested in their order and the first that fails stops the run.
      */
-    static Chain rounds(Start start, GraphRows stats, GraphRun settings, EndToEnd endToEnd,
+    static Chain rounds(Start start, GraphRows stats, GraphRun settings, RoundRetraining endToEnd,
             Progress progress) {
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
         // The refitted graphs are kept only for a progress that receives them.
@@ -93,7 +93,7 @@ final class RoundChain {
         private final Start start;
         private final GraphRows stats;
         private final GraphRun settings;
-        private final EndToEnd endToEnd;
+        private final RoundRetraining endToEnd;
         private final boolean keepRefitted;
         private final UnitCosts.Counter counter;
         private final long startCost;
@@ -101,7 +101,7 @@ final class RoundChain {
         private final List<Long> blockRemoved = new ArrayList<>();
         private ModelProto current;
 
-        Steps(Start start, GraphRows stats, GraphRun settings, EndToEnd endToEnd, boolean keepRefitted) {
+        Steps(Start start, GraphRows stats, GraphRun settings, RoundRetraining endToEnd, boolean keepRefitted) {
             this.start = start;
             this.stats = stats;
             this.settings = settings;
@@ -166,7 +166,7 @@ final class RoundChain {
      * is made before the validation rows are read, so testing it in its place is still fixed-sequence testing.
      */
     private static Made halfStep(Start start, ModelProto from, List<Long> removed, int half, GraphRows stats,
-            GraphRun settings, EndToEnd endToEnd, Progress timed) {
+            GraphRun settings, RoundRetraining endToEnd, Progress timed) {
         long before = removed.get(half - 1);
         long last = removed.get(half);
         long target = (last - before) / 2;
@@ -192,14 +192,14 @@ final class RoundChain {
      * nothing could be removed.
      */
     private static Made make(Start start, ModelProto current, long target, GraphRows stats, GraphRun settings,
-            EndToEnd endToEnd, Progress timed, String label) {
+            RoundRetraining endToEnd, Progress timed, String label) {
         ModelProto refitted = refitted(start, current, target, stats, settings, endToEnd, timed, label);
         return refitted == null ? null : retrained(start, refitted, settings, endToEnd, timed, label);
     }
 
     /** {@link #make}'s pruning and refit alone: the round's graph before retraining, or null when nothing went. */
     private static ModelProto refitted(Start start, ModelProto current, long target, GraphRows stats,
-            GraphRun settings, EndToEnd endToEnd, Progress timed, String label) {
+            GraphRun settings, RoundRetraining endToEnd, Progress timed, String label) {
         Path file = start.file();
         List<DenseBlock> now = BlockFinder.find(new GraphView(current, file));
         timed.update(label + ": statistics", 0, -1, null);
@@ -229,19 +229,24 @@ final class RoundChain {
         return pruned.parameters() <= 0 ? null : pruned.model();
     }
 
-    /** {@link #make}'s end-to-end retraining of the refitted graph, when it is on. */
-    private static Made retrained(Start start, ModelProto refitted, GraphRun settings, EndToEnd endToEnd,
+    /**
+     * {@link #make}'s end-to-end retraining of the refitted graph, when it is on: the first try, and a gentle one when
+     * the first kept the refitted values of a refit that fails its check ({@link RoundRetraining#worthRetrying}).
+     */
+    private static Made retrained(Start start, ModelProto refitted, GraphRun settings, RoundRetraining endToEnd,
             Progress timed, String label) {
         ModelProto result = refitted;
         endToEnd.take();
         Double seconds = null;
         if (endToEnd.active() && endToEnd.worthRetraining(start.model(), refitted, start.file(), round(label))) {
-            String phase = label + ": retraining end to end";
-            timed.update(phase, 0, settings.retraining().epochs(), null);
             long began = System.nanoTime();
-            result = endToEnd.retrain(start.model(), refitted, start.file(), (epoch, epochs) -> timed.update(phase,
-                    epoch.epoch(), epochs, null));
-            timed.done(phase);
+            result = retrainedOnce(start, refitted, settings, endToEnd, timed, label + ": retraining end to end",
+                    RoundRetraining.Attempt.FIRST);
+            if (endToEnd.active() && endToEnd.worthRetrying(start.model(), refitted, start.file())) {
+                result = retrainedOnce(start, refitted, settings, endToEnd, timed, label + ": retraining end to end "
+                        + "again, gently", RoundRetraining.Attempt.GENTLE);
+                endToEnd.retried(round(label), endToEnd.heldOut() == null ? null : endToEnd.heldOut().epoch());
+            }
             seconds = (System.nanoTime() - began) / 1e9;
         }
         Integer epoch = endToEnd.take();
@@ -250,6 +255,16 @@ final class RoundChain {
         }
         endToEnd.made(refitted, result);
         return new Made(refitted, result, epoch, epoch == null ? null : seconds, endToEnd.takeSkip());
+    }
+
+    /** One try of the round's end-to-end retraining, from its refitted graph, shown as {@code phase}. */
+    private static ModelProto retrainedOnce(Start start, ModelProto refitted, GraphRun settings,
+            RoundRetraining endToEnd, Progress timed, String phase, RoundRetraining.Attempt attempt) {
+        timed.update(phase, 0, settings.retraining().epochs(), null);
+        ModelProto result = endToEnd.retrain(start.model(), refitted, start.file(), (epoch, epochs) -> timed.update(
+                phase, epoch.epoch(), epochs, null), attempt);
+        timed.done(phase);
+        return result;
     }
 
     /** The round a progress label names ("round 3" → 3; a half step, 0). */

@@ -47,8 +47,8 @@ final class TaylorImportance {
     static Map<String, float[]> gradients(ModelProto original, ModelProto model, Path file, GraphRows rows,
             GraphFeed feed, GraphRun settings) {
         Set<String> names = new LinkedHashSet<>(GraphRounds.trainable(model, file));
-        InputPacking packing = GraphRounds.EndToEnd.packing(feed);
-        float[] inputs = packing == null ? rows.features() : GraphRounds.EndToEnd.packed(rows, feed, packing);
+        InputPacking packing = RoundRetraining.packing(feed);
+        float[] inputs = packing == null ? rows.features() : RoundRetraining.packed(rows, feed, packing);
         Loss loss = settings.regression() ? Loss.MEAN_SQUARED_ERROR : Loss.SOFTMAX_CROSS_ENTROPY;
         // The targets' loss alone, as Torch-Pruning's: on the corpus BERT the retraining's distilled loss (nine
         // tenths the original's softened outputs) kept our least-squares head, the targets' loss Torch-Pruning's.
@@ -56,7 +56,7 @@ final class TaylorImportance {
         LossGradients.Pass pass = new LossGradients.Pass(loss, Distillation.NONE, batches, BATCH_ROWS,
                 settings.retrain().seed(), settings.device());
         return LossGradients.summed(original, model, names, new GraphRetrainer.Rows(inputs,
-                GraphRounds.EndToEnd.labels(rows, settings), rows.count(), packing), pass);
+                RoundRetraining.labels(rows, settings), rows.count(), packing), pass);
     }
 
     /**

@@ -246,13 +246,13 @@ public class GraphSweepRetrainTest {
         ModelProto logits = classifier(false);
         GraphRows rows = rows(logits, 4, 50);
         GraphRun run = GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25);
-        GraphRounds.EndToEnd plain = new GraphRounds.EndToEnd(run, rows, GraphFeed.of(logits, FILE));
+        RoundRetraining plain = new RoundRetraining(run, rows, GraphFeed.of(logits, FILE));
         assertEquals(50 * 3, plain.teacher(logits, FILE).length);
         ModelProto.Builder headed = logits.toBuilder();
         headed.getGraphBuilder().getOutputBuilder(0).setName("probabilities");
         headed.getGraphBuilder().addNode(org.odf2nna.onnx.proto.OnnxProto.NodeProto.newBuilder().setOpType("Softmax")
                 .setName("head").addInput("logits").addOutput("probabilities"));
         ModelProto softmax = headed.build();
-        assertNull(new GraphRounds.EndToEnd(run, rows, GraphFeed.of(softmax, FILE)).teacher(softmax, FILE));
+        assertNull(new RoundRetraining(run, rows, GraphFeed.of(softmax, FILE)).teacher(softmax, FILE));
     }
 }

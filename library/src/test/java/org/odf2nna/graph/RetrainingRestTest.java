@@ -18,14 +18,14 @@ import org.odf2nna.settings.Task;
  */
 class RetrainingRestTest {
 
-    private static GraphRounds.EndToEnd endToEnd() {
+    private static RoundRetraining endToEnd() {
         GraphRun run = GraphRun.of(SweepSettings.builder().task(Task.REGRESSION).build(), 0.1);
         GraphRows rows = new GraphRows(new float[4], 4, null);
-        return new GraphRounds.EndToEnd(run, rows, null);
+        return new RoundRetraining(run, rows, null);
     }
 
     /** Rounds 1..n: for each, whether it was retrained, each retraining keeping {@code epochs}' next value. */
-    private static List<Boolean> retrained(GraphRounds.EndToEnd e, int n, int... epochs) {
+    private static List<Boolean> retrained(RoundRetraining e, int n, int... epochs) {
         List<Boolean> out = new ArrayList<>();
         int k = 0;
         for (int r = 1; r <= n; r++) {
@@ -41,15 +41,35 @@ class RetrainingRestTest {
         return out;
     }
 
+    /**
+     * A try that kept the refitted values is tried again gently only where its refit fails the check: never for a
+     * regressor (no refit check), nor after a try that kept a later epoch, nor once a gentle try kept epoch 0 too.
+     */
     @Test
-    void afterAnEpochZeroARetrainingStopsAtItsFirstEpochThatDoesNotImprove() {
-        GraphRounds.EndToEnd e = endToEnd();
-        org.odf2nna.settings.RetrainSettings defaults = org.odf2nna.settings.RetrainSettings.DEFAULT;
-        assertEquals(defaults.patience(), e.earlyStop(defaults), "the settings' patience until an epoch 0");
+    void aGentleTryFollowsOnlyAnEpochZeroAndStopsOnceOneBoughtNothing() {
+        RoundRetraining regressor = endToEnd();
+        regressor.kept(new org.odf2nna.tf.TrainingResult.Epoch(0, 1, 1, 1));
+        assertFalse(regressor.worthRetrying(null, null, Path.of("m.onnx")), "a regressor has no refit check");
+
+        GraphRun run = GraphRun.of(SweepSettings.builder().build(), 0.1);
+        RoundRetraining e = new RoundRetraining(run, new GraphRows(new float[4], 4, null), null);
+        assertFalse(e.worthRetrying(null, null, Path.of("m.onnx")), "nothing was retrained yet");
+        e.kept(new org.odf2nna.tf.TrainingResult.Epoch(2, 1, 1, 0.9));
+        assertFalse(e.worthRetrying(null, null, Path.of("m.onnx")), "the try kept a later epoch");
+        e.kept(new org.odf2nna.tf.TrainingResult.Epoch(0, 1, 1, 0.9));
+        // The refit cannot be run here: its check counts as failed (infinite loss), as a graph that cannot run does.
+        assertTrue(e.worthRetrying(null, null, Path.of("m.onnx")), "epoch 0 and a refit that fails its check");
+        e.retried(4, 3);
+        assertTrue(e.worthRetrying(null, null, Path.of("m.onnx")), "a gentle try that bought an epoch");
+        e.retried(5, 0);
+        assertFalse(e.worthRetrying(null, null, Path.of("m.onnx")), "a gentle try kept the refitted values too");
         e.retrained(10, 0);
-        assertEquals(1, e.earlyStop(defaults), "patience 1 once a retraining kept the refitted values");
-        e.retrained(10, 2);
-        assertEquals(defaults.patience(), e.earlyStop(defaults), "back once one kept a later epoch");
+        String note = e.notes().get(e.notes().size() - 1);
+        assertTrue(note.contains("round 4 kept the refitted values and its refit lost more than a quarter of its "
+                + "bound: retrained again at a quarter of the learning rate, which kept epoch 3"), note);
+        assertTrue(note.endsWith("round 5 kept the refitted values and its refit lost more than a quarter of its "
+                + "bound: retrained again at a quarter of the learning rate, which kept them too (no round was "
+                + "tried again after it)"), note);
     }
 
     @Test
@@ -61,7 +81,7 @@ class RetrainingRestTest {
     void aClassifiersFirstEpochZeroLeavesRetrainingToItsRefitCheck() {
         // One retraining that keeps epoch 0 is enough: no round is retried after a wait, each refit's check decides.
         GraphRun run = GraphRun.of(SweepSettings.builder().build(), 0.1);
-        GraphRounds.EndToEnd e = new GraphRounds.EndToEnd(run, new GraphRows(new float[4], 4, null), null);
+        RoundRetraining e = new RoundRetraining(run, new GraphRows(new float[4], 4, null), null);
         e.retrained(10, 0);
         String note = e.notes().get(e.notes().size() - 1);
         assertTrue(note.endsWith("once a retraining had kept the refitted values, a round was retrained only when its "
@@ -84,7 +104,7 @@ class RetrainingRestTest {
 
     @Test
     void theNoteSaysWhatRetrainingCostAndBought() {
-        GraphRounds.EndToEnd e = endToEnd();
+        RoundRetraining e = endToEnd();
         retrained(e, 3, 0);
         String note = e.notes().get(e.notes().size() - 1);
         assertTrue(note.startsWith("end-to-end retraining ran in 2 rounds, 20 s in all on "), note);
@@ -106,9 +126,9 @@ class RetrainingRestTest {
         int[] original = {0, 1, 2, 0, 1, 2, 0, 1, 0, 1}; // 8 of 10 right
         int[] asMuchRightAsWrong = {1, 1, 2, 0, 1, 2, 0, 1, 2, 0}; // 1 lost, 2 gained
         int[] twoLost = {1, 0, 2, 0, 1, 2, 0, 1, 0, 1};
-        assertEquals(0, GraphRounds.EndToEnd.loss(original, asMuchRightAsWrong, labels));
-        assertEquals(0.2, GraphRounds.EndToEnd.loss(original, twoLost, labels), 1e-12);
-        assertEquals(0.3, GraphRounds.EndToEnd.loss(original, asMuchRightAsWrong, null), 1e-12);
+        assertEquals(0, RoundRetraining.loss(original, asMuchRightAsWrong, labels));
+        assertEquals(0.2, RoundRetraining.loss(original, twoLost, labels), 1e-12);
+        assertEquals(0.3, RoundRetraining.loss(original, asMuchRightAsWrong, null), 1e-12);
     }
 
     /**
@@ -117,7 +137,7 @@ class RetrainingRestTest {
      */
     @Test
     void onlyAGraphNoRetrainingChangedIsTheRefitsOwn() {
-        GraphRounds.EndToEnd e = endToEnd();
+        RoundRetraining e = endToEnd();
         org.odf2nna.onnx.proto.OnnxProto.ModelProto refitted = BlockFinderTest.ffn(new Graphs(1), null, null);
         org.odf2nna.onnx.proto.OnnxProto.ModelProto retrained = BlockFinderTest.ffn(new Graphs(2), null, null);
         e.made(refitted, refitted);

@@ -73,7 +73,7 @@ class TokenRetrainTest {
         ModelProto model = classifier();
         GraphFeed feed = GraphFeed.resolve(model, FILE, new ModelInputs(new long[] {LENGTH}, "input_ids",
                 List.of(new ModelInputs.Other("attention_mask", null, List.of(Path.of("mask.csv"))))), List.of());
-        assertTrue(GraphRounds.EndToEnd.feeds(feed));
+        assertTrue(RoundRetraining.feeds(feed));
         assertTrue(GraphRounds.weights(model).contains("table"), "the embedding table is a weight");
         GraphRows train = rows(model, feed, 1, 600);
         GraphRows validation = rows(model, feed, 2, 1500);
