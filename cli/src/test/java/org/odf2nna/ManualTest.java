@@ -18,9 +18,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * README is the short tour and docs/ the manual (issue 42): README stays short and names no ../shared, docs/README.md
- * links every page of docs/, and every relative link of README and docs/ leads to a file that exists and, with an
- * anchor, to a heading of that file (anchors as GitHub makes them). Tests run in the repository's root.
+ * README is the short tour and docs/ the manual: README stays short and names no ../shared, docs/README.md links every
+ * page of docs/ and of its folders (the task pages, the research record), and every relative link of README and docs/
+ * leads to a file that exists and, with an anchor, to a heading of that file (anchors as GitHub makes them). Tests run
+ * in the repository's root.
  */
 class ManualTest {
 
@@ -47,7 +48,7 @@ class ManualTest {
         }
         List<String> unlinked = new ArrayList<>();
         for (Path page : pages()) {
-            String name = page.getFileName().toString();
+            String name = DOCS.relativize(page).toString().replace('\\', '/');
             if (!name.equals("README.md") && !linked.contains(name)) {
                 unlinked.add(name);
             }
@@ -81,9 +82,9 @@ class ManualTest {
         assertEquals(List.of(), broken, "links that lead nowhere");
     }
 
-    /** The pages of the manual: the Markdown files of docs/ (not those of its subfolders). */
+    /** The pages of the manual: the Markdown files of docs/ and of its folders. */
     private static List<Path> pages() throws IOException {
-        try (Stream<Path> files = Files.list(DOCS)) {
+        try (Stream<Path> files = Files.walk(DOCS)) {
             return files.filter(p -> p.toString().endsWith(".md")).sorted().toList();
         }
     }

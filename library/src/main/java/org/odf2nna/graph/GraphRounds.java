@@ -281,7 +281,7 @@ final class GraphRounds {
          * next rounds go without it while their refit alone stays well within the round's bound (at most a quarter
          * of the allowed loss, as accuracy lost against the original's on {@value #CHECK_REFIT_ROWS} of the
          * retraining's rows, {@link #refitLoss}). A classifier's rounds go so from then on: only a refit that loses
-         * more than that quarter is retrained (on the torchvision ResNet-18 of docs/PERFORMANCE.md every retraining
+         * more than that quarter is retrained (on the torchvision ResNet-18 of docs/research/PERFORMANCE.md every retraining
          * after the first kept epoch 0 too, and the one that retried after a round cost 50 CPU seconds). A regressor
          * has no such check: it waits {@link #patience} rounds and is tried again, and a second retraining in a row
          * that keeps epoch 0 ends its tries. A retraining that keeps a later epoch sets the patience back to 0 (every
@@ -308,7 +308,7 @@ final class GraphRounds {
          * retraining rows (rows it gets wrong that the original got right, less the converse, as a share; at least 0),
          * what the round's bound is about; without labels, the share whose class (the argmax of the first output) it
          * changes. 0 for a regressor (patience alone decides), and infinite when the graph cannot be run so (retrained
-         * then). On the torchvision ResNet-18 of docs/PERFORMANCE.md the later rounds change 1 to 3 in 1,000 of the
+         * then). On the torchvision ResNet-18 of docs/research/PERFORMANCE.md the later rounds change 1 to 3 in 1,000 of the
          * original's predictions, as many right as wrong: counted as changes, each was retrained, and kept epoch 0.
          */
         private double refitLoss(ModelProto original, ModelProto refitted, Path file) {
@@ -444,7 +444,7 @@ final class GraphRounds {
 
         /**
          * The last {@link #retrain}'s kept epoch as its held-out training rows scored it (accuracy or MSE, and the
-         * loss), or null when it did not retrain; not cleared. The heads' control reports it (docs/COMPARISON.md).
+         * loss), or null when it did not retrain; not cleared. The heads' control reports it (docs/research/COMPARISON.md).
          */
         TrainingResult.Epoch heldOut() {
             return lastBest;
@@ -453,7 +453,7 @@ final class GraphRounds {
         /**
          * The retraining's early stopping: once a retraining has kept the refitted values, the next ones stop at their
          * first epoch that does not beat the best so far (patience 1) until one keeps a later epoch. On the
-         * torchvision MobileNetV2-0.5 (docs/PERFORMANCE.md) 6 of 7 retrainings kept epoch 0 and ran both epochs to
+         * torchvision MobileNetV2-0.5 (docs/research/PERFORMANCE.md) 6 of 7 retrainings kept epoch 0 and ran both epochs to
          * learn so; a retraining that keeps epoch 0 either way now costs one epoch.
          */
         int earlyStop(RetrainSettings with) {
