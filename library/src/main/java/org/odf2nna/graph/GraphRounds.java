@@ -267,7 +267,7 @@ final class GraphRounds {
 
         /**
          * The part of the round's bound a refit may use up alone and still go without retraining: a quarter. With the
-         * whole bound, the README's Mixer (a maximum drop of 3 points) skipped round 3's retraining and lost it (10
+         * whole bound, the tour's Mixer (a maximum drop of 3 points) skipped round 3's retraining and lost it (10
          * validation rows lost where the retrained round lost 6).
          */
         static final double REFIT_SHARE_OF_BOUND = 0.25;
