@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * README is the short tour and docs/ the manual: README stays short and names no ../shared, docs/README.md links every
- * page of docs/ and of its folders (the task pages, the research record), and every relative link of README and
- * docs/ leads to a file that exists and, with an anchor, to a heading of that file (anchors as GitHub makes them). README's paragraphs stay short and user pages name no commit. Tests run in the repository's
+ * page of docs/ and of its folders (the task pages, the research record), and every relative link of README,
+ * scripts/README.md and docs/ leads to a file that exists and, with an anchor, to a heading of that file (anchors as
+ * GitHub makes them). README's paragraphs stay short and user pages name no commit. Tests run in the repository's
  * root.
  */
 class ManualTest {
@@ -110,6 +111,7 @@ class ManualTest {
     void everyLinkLeadsToAFileAndAHeading() throws IOException {
         List<Path> files = new ArrayList<>(pages());
         files.add(README);
+        files.add(Path.of("scripts/README.md"));
         List<String> broken = new ArrayList<>();
         for (Path file : files) {
             Matcher m = LINK.matcher(Files.readString(file));
