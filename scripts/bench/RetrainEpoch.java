@@ -1,7 +1,7 @@
 // Seconds TensorFlow Java takes for an epoch of the tool's end-to-end retraining of an ONNX graph: every float
 // initializer trained, on random rows of the graph's flat input (784 values by default), batches of 128, the
 // retraining's distillation against given teacher outputs, 20% held out and scored after each epoch as the sweep does.
-// Compared with scripts/bench/keras_resnet18_epoch.py in docs/PERFORMANCE.md (the ResNet-18 section).
+// Compared with scripts/bench/keras_resnet18_epoch.py in docs/research/PERFORMANCE.md (the ResNet-18 section).
 //
 // Usage (after ./mvnw -q -B package -DskipTests): java -cp "cli/target/odf2nna-onnx-cli.jar:cli/target/lib/*" \
 //     scripts/bench/RetrainEpoch.java MODEL.onnx [ROWS=2560] [WIDTH=784] [CLASSES=10]

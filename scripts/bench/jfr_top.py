@@ -1,5 +1,5 @@
 """Where a JFR recording's samples fell: by top frame, by the innermost org.odf2nna frames (with DEPTH callers) and
-inclusively by org.odf2nna method, each as a share of the samples (docs/PERFORMANCE.md, "sweep at widths 1,024 and
+inclusively by org.odf2nna method, each as a share of the samples (docs/research/PERFORMANCE.md, "sweep at widths 1,024 and
 4,096"). Execution samples are Java code running; native samples (ONNX Runtime, TensorFlow) are threads in native
 code at each tick, busy or waiting.
 

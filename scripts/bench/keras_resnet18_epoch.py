@@ -1,7 +1,7 @@
 """Seconds a Keras replica of the MNIST ResNet-18 (torchvision's layout on a 32x32 input) takes to train.
 
 What TensorFlow itself reaches on this network, against which the tool's TensorFlow Java retraining of the same
-ONNX export is compared (docs/PERFORMANCE.md, the ResNet-18 section): random rows, batches of 128, Adam, two
+ONNX export is compared (docs/research/PERFORMANCE.md, the ResNet-18 section): random rows, batches of 128, Adam, two
 intra-op threads as the tool's default, one warm-up epoch, then two epochs timed.
 
     python3 scripts/bench/keras_resnet18_epoch.py [--rows 2048] [--threads 2]

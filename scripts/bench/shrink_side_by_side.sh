@@ -2,7 +2,7 @@
 # shrink --eval beside a plain ONNX Runtime pass (Python, rows in memory, batches of 1,024, no CSV read), CPU and wall
 # seconds and peak RSS under GNU time, for two installs of the tool (each an unpacked archive layout: bin/, lib/).
 # Usage: scripts/bench/shrink_side_by_side.sh DIR WIDTH "100000 1000000" BEFORE_HOME AFTER_HOME
-# where DIR holds what scripts/corpus/make_scale_mlp.py wrote (docs/PERFORMANCE.md, "Shrink at scale"); EXT=npz reads
+# where DIR holds what scripts/corpus/make_scale_mlp.py wrote (docs/research/PERFORMANCE.md, "Shrink at scale"); EXT=npz reads
 # DIR/rowsWIDTH-N.npz instead of the CSV (arrays x and y, the same rows). Each run's whole output goes to
 # DIR/log-{before,after}-N.EXT.txt, so that the printed figures can be compared.
 set -u

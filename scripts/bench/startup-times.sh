@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start-up times (docs/PERFORMANCE.md, "Start-up"): --help, inspect and eval on the repository's iris example, N runs
+# Start-up times (docs/research/PERFORMANCE.md, "Start-up"): --help, inspect and eval on the repository's iris example, N runs
 # each (default 10) after one warm-up run per launcher (a warm disk), as the median, min and max wall time and the
 # median CPU time (user + system, the launcher's and Java's; a busy machine inflates it less than the wall time).
 # With two or more launchers their runs alternate, so that they share the machine's load alike. Also what the JVM

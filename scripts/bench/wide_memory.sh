@@ -1,7 +1,7 @@
 #!/bin/bash
 # shrink --eval on the wide network under GNU time with NativeMemoryTracking, and a sampler beside it: every 15 s the
 # JVM's RSS; at each new high (100 MB above the last) its heap summary, class histogram (-all: no collection first, so
-# garbage counts), NMT's committed memory and the main thread's stack (docs/PERFORMANCE.md, "Memory at the peak").
+# garbage counts), NMT's committed memory and the main thread's stack (docs/research/PERFORMANCE.md, "Memory at the peak").
 # Usage: scripts/bench/wide_memory.sh DIR HOME NAME
 # where DIR holds mlp4096.onnx and rows4096-10000.csv (scripts/corpus/make_scale_mlp.py DIR 4096 10000) and HOME is an
 # unpacked install (bin/, lib/); writes DIR/NAME.log (the run), DIR/NAME.samples and DIR/NAME.samples.peaks.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # shrink --eval with two installs of the tool (each an unpacked archive layout: bin/, lib/) on every dense ONNX model of
 # ../shared/models with its training split (MNIST: its test rows), at ε = 0.05 and 0.2; says whether the printed
-# figures are the same and how far apart the written models' initializers are (docs/PERFORMANCE.md, "Fourth pass").
+# figures are the same and how far apart the written models' initializers are (docs/research/PERFORMANCE.md, "Fourth pass").
 # Usage: scripts/checks/shrink_same_models.sh BEFORE_HOME AFTER_HOME [SHARED] (run in an empty folder: it writes there)
 set -u
 before=$1 after=$2 shared=${3:-$(dirname "$0")/../../../shared}

@@ -1,5 +1,5 @@
 /*
- * The heads' control of docs/COMPARISON.md, its other half: another tool's choice of heads and units (Torch-Pruning's,
+ * The heads' control of docs/research/COMPARISON.md, its other half: another tool's choice of heads and units (Torch-Pruning's,
  * written by vit_control.py --write-choice) pruned, refitted and retrained by the sweep's own steps
  * (org.odf2nna.graph.GivenRound), from the sweep's round N-1 as VitRounds.java wrote it. Writes OUT/refitted-N.onnx and
  * OUT/retrained-N.onnx in the canonical form vit_control.py reads.

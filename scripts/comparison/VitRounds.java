@@ -1,5 +1,5 @@
 /*
- * The heads' control of docs/COMPARISON.md: the default graph sweep (the library's defaults, as `sweep` runs with no
+ * The heads' control of docs/research/COMPARISON.md: the default graph sweep (the library's defaults, as `sweep` runs with no
  * options), with every round's graph written twice into OUT: refitted-N.onnx (pruned and refitted, before the
  * end-to-end retraining) and retrained-N.onnx (what the sweep judged). torch_pruning_vit.py --control retrains the
  * refitted ones by its PyTorch loop. The chosen model and the JSON report are written as `sweep -o ... --report ...`.

@@ -28,8 +28,8 @@ Judged by ONNX Runtime on validation.npz (chooses) and report.npz (only reports)
       scripts/comparison/bert_control.py --rounds-dir $RUNS/bert-r --rounds 5,6,7,8 --write-choice $RUNS/bert-given
   (GivenRounds.java for each choice file, then)
   $PYTHON scripts/comparison/bert_control.py --rounds-dir $RUNS/bert-r --rounds 5,6,7,8 \\
-      --given-dir $RUNS/bert-given --cache docs/comparison-bert-control.jsonl
-  $PYTHON scripts/comparison/bert_control.py --table --cache docs/comparison-bert-control.jsonl
+      --given-dir $RUNS/bert-given --cache docs/research/comparison-bert-control.jsonl
+  $PYTHON scripts/comparison/bert_control.py --table --cache docs/research/comparison-bert-control.jsonl
 """
 import argparse, json, os, sys
 import numpy as np, onnx, torch, torch.nn as nn
@@ -251,7 +251,7 @@ def main():
     p.add_argument("--methods", default="taylor,l1,hessian")
     p.add_argument("--write-choice")
     p.add_argument("--given-dir")
-    p.add_argument("--cache", default="docs/comparison-bert-control.jsonl")
+    p.add_argument("--cache", default="docs/research/comparison-bert-control.jsonl")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--refit", action="store_true",
                    help="judge GIVEN/NAME/refitted-N.onnx (GivenRounds SEED 'refit': before any retraining), the "

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates docs/COMPARISON.md: how often the model the default `sweep` writes breaks its promise on rows nobody
+"""Regenerates docs/research/COMPARISON.md: how often the model the default `sweep` writes breaks its promise on rows nobody
 chose on, over many random half-splits, beside the peers on the same splits.
 
     ./mvnw -q -B package -DskipTests && python3 scripts/comparison/comparison.py [--shared ../shared] [--jobs 2]
@@ -16,9 +16,9 @@ A written model breaks its promise when its accuracy on the test half is more th
 that on a fresh set as large as the validation half, which is what the test half is, so at most 5% of written models
 may break (more precisely: at most 5% of runs).
 
-Every run's outcome is kept in a JSON-lines cache (`--cache`, default docs/comparison-runs.jsonl) keyed by model, seed
+Every run's outcome is kept in a JSON-lines cache (`--cache`, default docs/research/comparison-runs.jsonl) keyed by model, seed
 and variant: a rerun skips what is there (`--fresh` empties it) and `--render-only` redraws the tables from it.
-Peers: docs/peer-splits.json (scripts/comparison/peer_splits.py: the peers run once, judged on the same splits).
+Peers: docs/research/peer-splits.json (scripts/comparison/peer_splits.py: the peers run once, judged on the same splits).
 Standard library only.
 """
 import argparse
@@ -235,8 +235,8 @@ def before_cell(before, name, variant, seeds):
 
 
 def render(cache, peers, reference, outside, command, variants=("default", "label-free"), before=None):
-    out = [BEGIN, "", "Regenerate with `%s` (2 cores; the cache of runs is docs/comparison-runs.jsonl; the column "
-           "\"before\" reads docs/comparison-runs-carry.jsonl, the same protocol run with the rule that carried each "
+    out = [BEGIN, "", "Regenerate with `%s` (2 cores; the cache of runs is docs/research/comparison-runs.jsonl; the column "
+           "\"before\" reads docs/research/comparison-runs-carry.jsonl, the same protocol run with the rule that carried each "
            "round's level along the chain, commit 25e5381, on the same seeds)." % command, ""]
     out.append("| model | splits | written | median reduction (all splits; 0 when nothing written) | broke on the test "
                "half | before: median, broke | median time | best peer that holds (break rate ≤ 5%): median | "
@@ -334,13 +334,13 @@ def main():
                         help="which runs: default, label-free (LeNet-300-100 and the outside classifiers, without "
                              "labels) or both (comma-separated)")
     parser.add_argument("--jobs", type=int, default=1, help="sweeps run at once")
-    parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "comparison-runs.jsonl"))
+    parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "research", "comparison-runs.jsonl"))
     parser.add_argument("--fresh", action="store_true", help="empty the cache first")
-    parser.add_argument("--before", default=os.path.join(ROOT, "docs", "comparison-runs-carry.jsonl"),
+    parser.add_argument("--before", default=os.path.join(ROOT, "docs", "research", "comparison-runs-carry.jsonl"),
                         help="cache of the same protocol under the earlier chain rule, shown side by side")
     parser.add_argument("--render-only", action="store_true")
-    parser.add_argument("--peers", default=os.path.join(ROOT, "docs", "peer-splits.json"))
-    parser.add_argument("--write", default=os.path.join(ROOT, "docs", "COMPARISON.md"))
+    parser.add_argument("--peers", default=os.path.join(ROOT, "docs", "research", "peer-splits.json"))
+    parser.add_argument("--write", default=os.path.join(ROOT, "docs", "research", "COMPARISON.md"))
     parser.add_argument("--keep", default=None, help="keep reports and models in this folder")
     parser.add_argument("--tool", default=os.path.join(ROOT, "bin", "odf2nna-onnx"),
                         help="the launcher to run (a copy of bin/ and cli/target/ elsewhere lets the checkout rebuild)")

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Runs `sweep` with defaults on the dense-block graph models (ViT, MLP-Mixer, inverted-residual CNN with
-squeeze-excite) over MNIST test halves and tabulates what was written, as docs/COMPARISON.md's "Graph models" section
+squeeze-excite) over MNIST test halves and tabulates what was written, as docs/research/COMPARISON.md's "Graph models" section
 shows it.
 
     ./mvnw -q -B -o package -DskipTests && python3 scripts/comparison/graph_sweeps.py [--shared ../shared] [--seeds 20-24] \
-        [--graph-retrain end-to-end|sequential] [--cache docs/graph-retrain-runs.jsonl] [--jobs 2]
+        [--graph-retrain end-to-end|sequential] [--cache docs/research/graph-retrain-runs.jsonl] [--jobs 2]
 
 Splits: scripts/comparison/comparison.py's, unchanged: for seed s the 10,000 MNIST test rows are shuffled with
 random.Random(s) and cut in two; the first half validates (`--validation`: it only judges the rounds), the second only
 reports (`--eval`). Units are measured on the first 3,000 rows of the MNIST training file (`--train`), as the models
 were trained on it. A written model breaks its promise when its accuracy on the report half is more than 1 point below
-the original's there. Runs are cached in docs/graph-sweep-runs.jsonl (--fresh empties it). Standard library only.
+the original's there. Runs are cached in docs/research/graph-sweep-runs.jsonl (--fresh empties it). Standard library only.
 """
 import argparse
 import concurrent.futures
@@ -106,7 +106,7 @@ def main():
     parser.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     parser.add_argument("--seeds", default="20-24")
     parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "graph-sweep-runs.jsonl"))
+    parser.add_argument("--cache", default=os.path.join(ROOT, "docs", "research", "graph-sweep-runs.jsonl"))
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--tool", default=os.path.join(ROOT, "bin", "odf2nna-onnx"),

@@ -4,8 +4,8 @@ Taylor choice at the sweep's widths, from the same start, refitted by our pipeli
 retrained by it with seeds 0 and 1; points against the original over all the test rows of the caches (vit_control.py's
 records; both halves of split 20, nothing chosen on them).
 
-  python3 scripts/comparison/greedy_table.py docs/comparison-vit-greedy.jsonl docs/comparison-vit-control.jsonl \\
-      docs/comparison-vit-control-seed1.jsonl
+  python3 scripts/comparison/greedy_table.py docs/research/comparison-vit-greedy.jsonl docs/research/comparison-vit-control.jsonl \\
+      docs/research/comparison-vit-control-seed1.jsonl
 
 The control's caches hold the earlier runs of the same chain (rounds 5-7 as today; its round 8 is today's 9): a record
 of a later file does not replace one of an earlier file. Which column a record fills: ours refitted (ours-refit, or a

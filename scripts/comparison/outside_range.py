@@ -8,7 +8,7 @@ Softmax, Identity), on CSV files with a header and the target last. Prints, for 
 model's MSE change against the original's on all test rows, on the rows whose every column lies within the range the
 training rows cover, and on the others; then the same with each test column clipped to that range (what a model
 that clipped its inputs would give). For classification, accuracy points instead. Needs python3-onnx and numpy
-(Debian: apt-get install python3-onnx python3-numpy). It measured the ailerons break that docs/COMPARISON.md
+(Debian: apt-get install python3-onnx python3-numpy). It measured the ailerons break that docs/research/COMPARISON.md
 describes ("Reading it")."""
 import sys
 import numpy as np

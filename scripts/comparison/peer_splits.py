@@ -8,7 +8,7 @@ Setup and run (Debian's interpreter: pyenv's python3 has no torch; 2 torch threa
 
     apt-get update && apt-get install -y python3-torch python3-onnx python3-numpy
     PYTHONPATH=../shared/peers/torch_pruning_e80127d TP_COMMIT=e80127d7c6935c319a7dd6719b8a72e3c1fcbff9 \\
-      nice -n 10 /usr/bin/python3 scripts/comparison/peer_splits.py --seeds 0-39 --out docs/peer-splits.json
+      nice -n 10 /usr/bin/python3 scripts/comparison/peer_splits.py --seeds 0-39 --out docs/research/peer-splits.json
 
     options: --models NAME ... (default: the seven reference models), --seeds 0-19 or 0,3,5-9,
     --shared DIR (default ../shared beside the repository), --cache DIR (default $TMPDIR/peer-splits-cache, /tmp without TMPDIR)
@@ -328,7 +328,7 @@ def main():
     ap.add_argument('--seeds', default='0-39', help='e.g. 0-39 or 0,3,5-9 (comparison.py reports on 20-39)')
     ap.add_argument('--models', nargs='*', default=None)
     ap.add_argument('--shared', default=os.path.join(REPO, '..', 'shared'))
-    ap.add_argument('--out', default=os.path.join(REPO, 'docs', 'peer-splits.json'))
+    ap.add_argument('--out', default=os.path.join(REPO, 'docs', 'research', 'peer-splits.json'))
     ap.add_argument('--cache', default=os.path.join(tempfile.gettempdir(), 'peer-splits-cache'))
     ap.add_argument('--numpy-split', action='store_true', help=argparse.SUPPRESS)  # HALVES.md's split, seed-11 check
     args = ap.parse_args()

@@ -8,10 +8,10 @@ Taylor choice:
 each seed's difference, its mean, the standard error of that mean (standard deviation of the differences over the
 square root of the number of seeds) and a 95% interval from Student's t with one degree of freedom fewer than seeds.
 
-  python3 scripts/comparison/seeds_table.py docs/comparison-vit-seeds.jsonl docs/comparison-vit-greedy.jsonl \\
-      docs/comparison-vit-control.jsonl docs/comparison-vit-control-seed1.jsonl
+  python3 scripts/comparison/seeds_table.py docs/research/comparison-vit-seeds.jsonl docs/research/comparison-vit-greedy.jsonl \\
+      docs/research/comparison-vit-control.jsonl docs/research/comparison-vit-control-seed1.jsonl
 
-  python3 scripts/comparison/seeds_table.py --merge docs/comparison-vit-seeds.jsonl $RUNS/vitseeds/caches/*.jsonl
+  python3 scripts/comparison/seeds_table.py --merge docs/research/comparison-vit-seeds.jsonl $RUNS/vitseeds/caches/*.jsonl
 
 (--merge: the runs' own caches, one per GivenRounds run as vit_control.py keys a cache by variant and round, into
 one file: the original once, then every given record, each (variant, round, seed) once, sorted.)

@@ -28,8 +28,8 @@ its model saved under --state, so a cut run resumes and still reports. Usage (1-
 
   PYTHONPATH=../shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
       scripts/comparison/torch_pruning_resnet.py --sweep resnet.json --methods l1 --all-rounds \\
-      --cache docs/comparison-resnet-tp.jsonl   # methods one after another (a cache file each if run at once)
-  /usr/bin/python3 scripts/comparison/torch_pruning_resnet.py --table --cache docs/comparison-resnet-tp.jsonl \\
+      --cache docs/research/comparison-resnet-tp.jsonl   # methods one after another (a cache file each if run at once)
+  /usr/bin/python3 scripts/comparison/torch_pruning_resnet.py --table --cache docs/research/comparison-resnet-tp.jsonl \\
       --sweep resnet.json,resnet-s20.json --split-seeds 20 [--md table.md]
 """
 import argparse, json, os, random, tempfile, time
@@ -389,7 +389,7 @@ def main():
     p.add_argument("--all-rounds", action="store_true",
                    help="train every round; by default a method stops after its first round that loses more than "
                         "--max-drop points on the validation rows, as the sweep tests rounds up to the first that fails")
-    p.add_argument("--cache", default="docs/comparison-resnet-tp.jsonl")
+    p.add_argument("--cache", default="docs/research/comparison-resnet-tp.jsonl")
     p.add_argument("--state", default=os.path.join(tempfile.gettempdir(), "tp", "states"))
     p.add_argument("--methods", default="l1,taylor,hessian")
     p.add_argument("--epochs", type=int, default=2)

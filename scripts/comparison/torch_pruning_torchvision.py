@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Torch-Pruning with round_to on the torchvision MNIST models, for docs/PERFORMANCE.md's side-by-side table.
+"""Torch-Pruning with round_to on the torchvision MNIST models, for docs/research/PERFORMANCE.md's side-by-side table.
 
 Loads a model made by scripts/corpus/train_torchvision_mnist.py (NAME.pt, the torchvision module's state_dict),
 prunes it with Torch-Pruning's MagnitudePruner (L1 group importance, as its README's example; round_to=16; the

@@ -15,15 +15,15 @@ HessianImportance, prepared as torch_pruning_resnet.py prepares them), each head
 (its q, k and v slices), as Torch-Pruning's pruner averages importance by head, the lowest heads pruned through
 the group; and the group rooted at the FFN's first Linear (its outputs, the GELU, the second Linear's inputs), the
 lowest channels pruned. Then the retraining, choosing and tabulation of torch_pruning_resnet.py (imported).
-Usage (see docs/COMPARISON.md "Attention heads: against Torch-Pruning"):
+Usage (see docs/research/COMPARISON.md "Attention heads: against Torch-Pruning"):
 
   THREADS=1 PYTHONPATH=../shared/peers/torch_pruning_e80127d nice -n 19 /usr/bin/python3 \\
       scripts/comparison/torch_pruning_vit.py --sweep vit.json --methods l1,taylor,hessian --all-rounds \\
-      --validation s20-validation.csv --report s20-test.csv --cache docs/comparison-vit-tp.jsonl
+      --validation s20-validation.csv --report s20-test.csv --cache docs/research/comparison-vit-tp.jsonl
   # the same models judged on another split's halves (their --state files):
-  /usr/bin/python3 scripts/comparison/torch_pruning_vit.py --sweep vit.json --cache docs/comparison-vit-tp.jsonl \\
+  /usr/bin/python3 scripts/comparison/torch_pruning_vit.py --sweep vit.json --cache docs/research/comparison-vit-tp.jsonl \\
       --validation s21-validation.csv --report s21-test.csv --rescore s21.jsonl
-  /usr/bin/python3 scripts/comparison/torch_pruning_vit.py --table --cache docs/comparison-vit-tp.jsonl \\
+  /usr/bin/python3 scripts/comparison/torch_pruning_vit.py --table --cache docs/research/comparison-vit-tp.jsonl \\
       --sweep vit.json --validation s20-validation.csv
 """
 import argparse, gzip, json, math, os, sys, tempfile, time
@@ -336,7 +336,7 @@ def main():
                    "is pruned from the original in one step when the rounds before it are not trained")
     p.add_argument("--max-drop", type=float, default=1.0)
     p.add_argument("--all-rounds", action="store_true")
-    p.add_argument("--cache", default="docs/comparison-vit-tp.jsonl")
+    p.add_argument("--cache", default="docs/research/comparison-vit-tp.jsonl")
     p.add_argument("--state", default=os.path.join(tempfile.gettempdir(), "tp", "vit-states"))
     p.add_argument("--methods", default="l1,taylor")
     p.add_argument("--epochs", type=int, default=2)

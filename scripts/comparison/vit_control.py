@@ -39,8 +39,8 @@ ONNX Runtime on 200 test rows first. Usage ($PYTHON with onnxruntime; 1-2 thread
   THREADS=1 PYTHONPATH=../shared/peers/torch_pruning_e80127d $PYTHON \\
       scripts/comparison/vit_control.py --rounds-dir $RUNS/vit-runs/r20 --rounds 5,6,7,8,9 \\
       --validation $RUNS/heads/mnist-s20-validation.csv --report $RUNS/heads/mnist-s20-test.csv \\
-      --cache docs/comparison-vit-control.jsonl
-  $PYTHON scripts/comparison/vit_control.py --table --cache docs/comparison-vit-control.jsonl \\
+      --cache docs/research/comparison-vit-control.jsonl
+  $PYTHON scripts/comparison/vit_control.py --table --cache docs/research/comparison-vit-control.jsonl \\
       --validation $RUNS/heads/mnist-s20-validation.csv
 """
 import argparse, copy, json, os, sys, time
@@ -184,7 +184,7 @@ def main():
     p.add_argument("--variants", default=",".join(VARIANTS[1:]))
     p.add_argument("--validation", required=True)
     p.add_argument("--report")
-    p.add_argument("--cache", default="docs/comparison-vit-control.jsonl")
+    p.add_argument("--cache", default="docs/research/comparison-vit-control.jsonl")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--table", action="store_true")

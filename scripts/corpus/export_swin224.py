@@ -7,7 +7,7 @@ Writes OUT_DIR/swin_t224.onnx (``torch.onnx.export``, opset 14, dynamic batch; 1
 LayerNorms given random scales and shifts as trained ones have) and swin_t224.train.npz, swin_t224.validation.npz
 (200 rows each of uniform noise, key ``x``, no labels, as scripts/bench/zoo_export.py makes them). Torch 1.13 writes
 each attention's dropout of 0 as a Dropout in training mode (torchvision 0.14 does not pass the module's training
-flag), which the cleaning takes out since its ratio is 0. For docs/PERFORMANCE.md's swin_t paragraph.
+flag), which the cleaning takes out since its ratio is 0. For docs/research/PERFORMANCE.md's swin_t paragraph.
 """
 import os
 import sys

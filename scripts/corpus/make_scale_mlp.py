@@ -1,5 +1,5 @@
 """A 28-W-W-W-2 ReLU network (He-initialised, seed 1) and N HIGGS-like rows (28 N(0,1) features, seed 2; the label is
-the network's class with a fifth flipped, seed 3), for timing shrink at scale by hand (docs/PERFORMANCE.md, "Shrink at
+the network's class with a fifth flipped, seed 3), for timing shrink at scale by hand (docs/research/PERFORMANCE.md, "Shrink at
 scale"). Writes OUT/mlpW.onnx and OUT/rowsW-N.csv.
 
     $PYTHON scripts/corpus/make_scale_mlp.py OUT W N

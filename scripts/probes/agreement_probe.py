@@ -7,7 +7,7 @@ Each argument names a student INPUTS-H1-H2-10 (the INPUTS columns of highest var
 stand-in for the inputs a pruning chain keeps), trained from random weights by distillation alone (the original's
 probabilities at temperature 2) on the 60,000 MNIST training rows for EPOCHS epochs, and prints its test accuracy and
 how many of the 10,000 test rows' predicted classes differ from the original's, every 10 epochs. Nothing is chosen
-with the test rows: this measures what the label-free certificate needs (docs/COMPARISON.md, "Reading it"): on 5,000
+with the test rows: this measures what the label-free certificate needs (docs/research/COMPARISON.md, "Reading it"): on 5,000
 unlabelled validation rows it can certify 1 point only for a network that changes at most 38 of them (0.76%),
 and fewer at a round's part of the 5%. Needs Debian's python3-torch and python3-onnx.
 """

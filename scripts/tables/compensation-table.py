@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the tables of docs/COMPENSATION.md: on the reference models in ../shared, the largest parameter
+"""Regenerates the tables of docs/research/COMPENSATION.md: on the reference models in ../shared, the largest parameter
 reduction whose validation metric stays within tolerance of the original's, per unit score (std, impact) and
 compensation (mean folding, least squares), without and with retraining.
 
@@ -155,7 +155,7 @@ def main():
     parser.add_argument("--models", default=None, help="comma-separated subset of the model names")
     parser.add_argument("--scores", default=",".join(SCORES))
     parser.add_argument("--compensations", default=",".join(COMPENSATIONS))
-    parser.add_argument("--write", default=os.path.join(ROOT, "docs", "COMPENSATION.md"),
+    parser.add_argument("--write", default=os.path.join(ROOT, "docs", "research", "COMPENSATION.md"),
                         help="Markdown file whose generated section is replaced ('-': print only)")
     parser.add_argument("--json", default=None, help="also save every sweep report (and its wall time) into this folder")
     parser.add_argument("--from-json", default=None,

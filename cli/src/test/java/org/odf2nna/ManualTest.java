@@ -18,9 +18,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * README is the short tour and docs/ the manual (issue 42): README stays short and names no ../shared, docs/README.md
- * links every page of docs/, and every relative link of README and docs/ leads to a file that exists and, with an
- * anchor, to a heading of that file (anchors as GitHub makes them). Tests run in the repository's root.
+ * README is the short tour and docs/ the manual: README stays short and names no ../shared, docs/README.md links every
+ * page of docs/ and of its folders (the task pages, the research record), and every relative link of README,
+ * scripts/README.md and docs/ leads to a file that exists and, with an anchor, to a heading of that file (anchors as
+ * GitHub makes them). README's paragraphs stay short and user pages name no commit. Tests run in the repository's
+ * root.
  */
 class ManualTest {
 
@@ -31,11 +33,61 @@ class ManualTest {
     @Test
     void readmeIsShortAndNamesNoSharedFolder() throws IOException {
         List<String> lines = Files.readAllLines(README);
-        assertTrue(lines.size() <= 300, "README.md has " + lines.size() + " lines; the rest belongs in docs/");
+        assertTrue(lines.size() <= 150, "README.md has " + lines.size() + " lines; the rest belongs in docs/");
         for (int i = 0; i < lines.size(); i++) {
             assertFalse(lines.get(i).contains("../shared"), "README.md line " + (i + 1) + " names ../shared: "
                     + lines.get(i) + " (the reference data is described in docs/research.md)");
         }
+    }
+
+    /** README is read by people: no paragraph of prose (a list item counts as one) runs to 80 words or more. */
+    @Test
+    void readmesParagraphsAreShort() throws IOException {
+        List<String> longOnes = new ArrayList<>();
+        StringBuilder paragraph = new StringBuilder();
+        for (String line : Files.readAllLines(README)) {
+            boolean prose = !line.isBlank() && !line.startsWith("    ") && !line.startsWith("|")
+                    && !line.startsWith("#");
+            if (!prose || line.startsWith("- ")) {
+                checkLength(paragraph, longOnes);
+            }
+            if (prose) {
+                paragraph.append(line).append(' ');
+            }
+        }
+        checkLength(paragraph, longOnes);
+        assertEquals(List.of(), longOnes, "README.md paragraphs of 80 words or more");
+    }
+
+    private static void checkLength(StringBuilder paragraph, List<String> longOnes) {
+        String text = paragraph.toString().strip();
+        if (!text.isEmpty() && text.split("\\s+").length >= 80) {
+            longOnes.add(text);
+        }
+        paragraph.setLength(0);
+    }
+
+    /**
+     * The user's pages (README and docs/ outside docs/research/) name no commit: a figure there is backed by the
+     * research record, which says which build made it.
+     */
+    @Test
+    void userPagesNameNoCommit() throws IOException {
+        Pattern commit = Pattern.compile("(?<![\\w/.-])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}(?![\\w/-])");
+        List<Path> files = new ArrayList<>(pages());
+        files.removeIf(p -> p.startsWith(DOCS.resolve("research")));
+        files.add(README);
+        List<String> found = new ArrayList<>();
+        for (Path file : files) {
+            List<String> lines = Files.readAllLines(file);
+            for (int i = 0; i < lines.size(); i++) {
+                Matcher m = commit.matcher(lines.get(i));
+                while (m.find()) {
+                    found.add(file + ":" + (i + 1) + ": " + m.group());
+                }
+            }
+        }
+        assertEquals(List.of(), found, "commit hashes in user pages (give a date, or link the research record)");
     }
 
     @Test
@@ -47,7 +99,7 @@ class ManualTest {
         }
         List<String> unlinked = new ArrayList<>();
         for (Path page : pages()) {
-            String name = page.getFileName().toString();
+            String name = DOCS.relativize(page).toString().replace('\\', '/');
             if (!name.equals("README.md") && !linked.contains(name)) {
                 unlinked.add(name);
             }
@@ -59,6 +111,7 @@ class ManualTest {
     void everyLinkLeadsToAFileAndAHeading() throws IOException {
         List<Path> files = new ArrayList<>(pages());
         files.add(README);
+        files.add(Path.of("scripts/README.md"));
         List<String> broken = new ArrayList<>();
         for (Path file : files) {
             Matcher m = LINK.matcher(Files.readString(file));
@@ -81,9 +134,9 @@ class ManualTest {
         assertEquals(List.of(), broken, "links that lead nowhere");
     }
 
-    /** The pages of the manual: the Markdown files of docs/ (not those of its subfolders). */
+    /** The pages of the manual: the Markdown files of docs/ and of its folders. */
     private static List<Path> pages() throws IOException {
-        try (Stream<Path> files = Files.list(DOCS)) {
+        try (Stream<Path> files = Files.walk(DOCS)) {
             return files.filter(p -> p.toString().endsWith(".md")).sorted().toList();
         }
     }

@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
                     + "beside a plain ONNX Runtime pass, as rows and width grow).",
             "",
             "Uses LeNet-300-100 on MNIST and spambase from ../shared when they are there, else the repository's "
-                    + "examples. Generated files go to target/bench. See docs/PERFORMANCE.md.",
+                    + "examples. Generated files go to target/bench. See docs/research/PERFORMANCE.md.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {

@@ -178,7 +178,7 @@ public final class Main implements Runnable {
             return USAGE;
         }
         if (e instanceof OutOfMemoryError) {
-            // The launcher's variable first: it is what sets the heap the run had (README, "Memory").
+            // The launcher's variable first: it is what sets the heap the run had (docs/install.md, "Memory").
             err.println("odf2nna-onnx: error: out of memory (" + oneLine(e.getMessage()) + ") in a heap of "
                     + (Runtime.getRuntime().maxMemory() >> 20) + " MB; give Java more with ODF2NNA_HEAP=8g (or "
                     + "JAVA_OPTS=-Xmx8g), or use a smaller --inference-batch");

@@ -11,7 +11,7 @@ import java.nio.file.StandardCopyOption;
 /**
  * ONNX Runtime's native libraries unpacked once into a folder the launcher names ({@code -Dodf2nna.native.cache}),
  * instead of into a new temporary folder on every run, which ONNX Runtime's loader does by itself: 28 MB written
- * and deleted again by every command that runs a model (docs/PERFORMANCE.md, "Start-up"). The loader reads them
+ * and deleted again by every command that runs a model (docs/research/PERFORMANCE.md, "Start-up"). The loader reads them
  * from there when {@code onnxruntime.native.path} names the folder. Only for the CPU build on Linux x86-64 (the one
  * the archive bundles); anything else, or anything that goes wrong here, leaves ONNX Runtime to unpack its own.
  */

@@ -30,10 +30,10 @@ import picocli.CommandLine.Parameters;
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  odf2nna-onnx reproduce table1 --shared ../shared --out docs/RESULTS.md"})
+            "  odf2nna-onnx reproduce table1 --shared ../shared --out docs/research/RESULTS.md"})
 final class ReproduceCommand extends Subcommand {
 
-    static final Path DEFAULT_OUT = Path.of("docs/RESULTS.md");
+    static final Path DEFAULT_OUT = Path.of("docs/research/RESULTS.md");
     static final Path DEFAULT_QUICK_OUT = Path.of("target/reproduce-quick/RESULTS.md");
 
     @Parameters(arity = "0..*", paramLabel = "TABLE",
@@ -45,7 +45,7 @@ final class ReproduceCommand extends Subcommand {
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE.md",
             description = "The Markdown to write; the JSON of each table goes to results/ beside it (default: "
-                    + "docs/RESULTS.md, or target/reproduce-quick/RESULTS.md with --quick, so that a smoke test "
+                    + "docs/research/RESULTS.md, or target/reproduce-quick/RESULTS.md with --quick, so that a smoke test "
                     + "never overwrites measured figures).")
     Path out;
 

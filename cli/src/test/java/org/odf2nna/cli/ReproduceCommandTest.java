@@ -62,7 +62,7 @@ class ReproduceCommandTest {
 
     @Test
     void renderOnlyWritesTheDocumentFromWhatIsStored() throws Exception {
-        Path out = dir.resolve("docs/RESULTS.md");
+        Path out = dir.resolve("docs/research/RESULTS.md");
         Files.createDirectories(out.getParent());
         CliRun run = CliRun.of("reproduce", "--render-only", "--out", out.toString());
         assertEquals(0, run.exitCode(), run.toString());

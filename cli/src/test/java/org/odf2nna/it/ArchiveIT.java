@@ -218,7 +218,7 @@ class ArchiveIT {
             assertEquals(VERSION, model.getProducerVersion(), written.toString());
         }
         // ONNX Runtime's native library was unpacked once into the cache, where later runs load it from, and the
-        // first command's classes were archived there for class-data sharing (docs/PERFORMANCE.md, "Start-up").
+        // first command's classes were archived there for class-data sharing (docs/research/PERFORMANCE.md, "Start-up").
         Path cache = home.resolve(".cache/odf2nna-onnx/" + VERSION);
         assertTrue(Files.isRegularFile(cache.resolve("native/onnxruntime-1.29.0/libonnxruntime.so")), "ORT's library");
         assertTrue(Files.size(cache.resolve("odf2nna-classes.jsa")) > 0, "the class archive");

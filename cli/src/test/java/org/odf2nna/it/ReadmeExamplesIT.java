@@ -19,40 +19,50 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * README's examples run as a user runs them from a fresh clone: every {@code $ bin/odf2nna-onnx ...} line of an
- * indented block, in order, in one folder that holds copies of the repository's {@code models/} and
- * {@code examples/} (so what they write never lands in the checkout, and nothing from ../shared is read), and the
- * quick start's shrink. Each must exit as README shows (0, or the number under a following {@code $ echo $?}) and
- * print the lines README shows under it: each run of lines between {@code ...} lines must appear together, in that
- * order, on standard output or standard error (trailing spaces and blank lines aside).
+ * The examples of README, of the tour (docs/tour.md) and of the task pages (docs/tasks) run as a user runs them from a
+ * fresh clone: README's quick start's shrink, then every {@code $ bin/odf2nna-onnx ...} line of an indented block, page
+ * by page and in order, in one folder that holds copies of the repository's {@code models/} and {@code examples/} (so
+ * what they write never lands in the checkout, and nothing from ../shared is read). Each must exit as its page shows
+ * (0, or the number under a following {@code $ echo $?}) and print the lines the page shows under it: each run of
+ * lines between {@code ...} lines must appear together, in that order, on standard output or standard error
+ * (trailing spaces and blank lines aside).
  */
 class ReadmeExamplesIT {
 
     private static final Path README = Path.of("README.md");
+    private static final Path TOUR = Path.of("docs/tour.md");
+    private static final Path TASKS = Path.of("docs/tasks");
     private static final String PROMPT = "$ ";
     private static final String TOOL = "bin/odf2nna-onnx ";
 
     @TempDir
     Path work;
 
-    /** One command README shows, with the exit code and the lines it shows for it. */
+    /** One command a page shows, with the exit code and the lines it shows for it. */
     record Example(String command, int exitCode, List<String> shown) {
     }
 
     @Test
-    void readmesExamplesPrintWhatReadmeShows() throws Exception {
+    void theExamplesPrintWhatTheirPagesShow() throws Exception {
         String readme = Files.readString(README);
         List<Example> examples = new ArrayList<>();
         examples.add(quickStart(readme));
         examples.addAll(prompted(readme));
-        assertTrue(examples.size() >= 8, "README shows its commands with their output: " + examples);
+        List<Example> tour = prompted(Files.readString(TOUR));
+        assertTrue(tour.size() >= 7, "the tour shows the commands with their output: " + tour);
         for (String command : List.of("shrink", "sweep", "convert", "inspect", "evolve")) {
-            assertTrue(examples.stream().anyMatch(e -> e.command().startsWith(command + " ")),
-                    "README has an example of " + command);
+            assertTrue(tour.stream().anyMatch(e -> e.command().startsWith(command + " ")),
+                    "the tour has an example of " + command);
         }
-        assertTrue(examples.stream().anyMatch(e -> e.command().startsWith("inspect ")
+        assertTrue(tour.stream().anyMatch(e -> e.command().startsWith("inspect ")
                 && e.shown().stream().anyMatch(line -> line.startsWith("Dense blocks "))),
-                "README has an example of a graph model's dense blocks (models/digits_mixer_8x8_gelu.onnx)");
+                "the tour has an example of a graph model's dense blocks (models/digits_mixer_8x8_gelu.onnx)");
+        examples.addAll(tour);
+        try (Stream<Path> pages = Files.list(TASKS)) {
+            for (Path page : pages.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+                examples.addAll(prompted(Files.readString(page)));
+            }
+        }
         copyTree(Path.of("models"), work.resolve("models"));
         copyTree(Path.of("examples"), work.resolve("examples"));
         for (Example example : examples) {
@@ -150,7 +160,7 @@ class ReadmeExamplesIT {
                 atErr = found + expected.size();
                 continue;
             }
-            fail("README shows, for '" + example.command() + "':\n" + String.join("\n", expected)
+            fail("The page shows, for '" + example.command() + "':\n" + String.join("\n", expected)
                     + "\nbut the command printed (after what matched before):\n" + r);
         }
     }

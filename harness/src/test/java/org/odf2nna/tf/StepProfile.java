@@ -16,7 +16,7 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Where a training step of {@link DenseTrainer} spends its time (not a test: a tool for
- * docs/PERFORMANCE.md). Builds the same graph as DenseTrainer (softmax cross-entropy problems) on a problem
+ * docs/research/PERFORMANCE.md). Builds the same graph as DenseTrainer (softmax cross-entropy problems) on a problem
  * written by {@code bench retrain} and times, per step and after warm-up: making the two batch tensors
  * alone, a session run that only fetches a variable, the forward pass with the loss, and the whole Adam
  * step as DenseTrainer runs it; plus the very first step (graph optimisation and kernel set-up).

@@ -21,7 +21,7 @@ import org.apache.parquet.schema.PrimitiveType;
  * One column of one number per row, in one row group, decoded a page at a time into doubles with parquet-java's own
  * value and level decoders (dictionary, plain, RLE, delta, byte-stream-split: whatever the page says), without
  * assembling records: parquet-java's {@code ColumnReader} spends most of its time per value on that machinery, and
- * reading 1,000,000 rows of 57 columns through it took longer than reading the same rows as CSV (docs/PERFORMANCE.md).
+ * reading 1,000,000 rows of 57 columns through it took longer than reading the same rows as CSV (docs/research/PERFORMANCE.md).
  * A null is kept as NaN and its place remembered, for the caller to refuse.
  */
 final class ParquetColumn {

@@ -11,7 +11,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.Ranking;
 
 /**
- * One round of a graph sweep with the units to keep given rather than ranked: a control's entry (docs/COMPARISON.md,
+ * One round of a graph sweep with the units to keep given rather than ranked: a control's entry (docs/research/COMPARISON.md,
  * the heads' control: another tool's choice of heads and units pruned, refitted and retrained by the sweep's own
  * steps). From a round's graph (the canonical form {@link RoundModels} receives), the given units are kept, the rest
  * dropped and compensated as the sweep's rounds are (the sequential refit towards the original), then retrained end
@@ -103,7 +103,7 @@ public final class GivenRound {
      * with {@link Ranking#COST} this is the sweep's own choice at those widths; with {@link Ranking#GREEDY_COST} the
      * greedy elimination's; with {@link Ranking#TAYLOR} the first-order Taylor importance's (one gradient pass on
      * {@code previous}); with {@link Ranking#HEAD_LOSS} the heads whose drop raises the network's loss least go
-     * ({@link HeadLoss}). A control's entry (docs/COMPARISON.md): rankings compared at equal widths.
+     * ({@link HeadLoss}). A control's entry (docs/research/COMPARISON.md): rankings compared at equal widths.
      *
      * @param widths per block named as {@code inspect} names it, the units (heads) it keeps
      * @return per block named, the units kept, in increasing order

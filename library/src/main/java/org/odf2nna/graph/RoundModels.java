@@ -6,7 +6,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 /**
  * A {@link Progress} that also receives each round's graph of a graph sweep twice: pruned and refitted, then as the
  * round ends (retrained end to end when that is on). What a control compares: the same refitted round retrained by
- * another loop (docs/COMPARISON.md, the heads' control). Both graphs are in the canonical form the sweep prunes, at
+ * another loop (docs/research/COMPARISON.md, the heads' control). Both graphs are in the canonical form the sweep prunes, at
  * the fixed row shape it runs; nothing is written by the library. The rounds are told once all are made, numbered as
  * the sweep's table numbers them (a half step before the chain's last round among them).
  */

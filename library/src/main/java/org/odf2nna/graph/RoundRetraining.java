@@ -170,7 +170,7 @@ final class RoundRetraining {
 
     /**
      * The part of the round's bound a refit may use up alone and still go without retraining: a quarter. With the
-     * whole bound, the README's Mixer (a maximum drop of 3 points) skipped round 3's retraining and lost it (10
+     * whole bound, the tour's Mixer (a maximum drop of 3 points) skipped round 3's retraining and lost it (10
      * validation rows lost where the retrained round lost 6).
      */
     static final double REFIT_SHARE_OF_BOUND = 0.25;
@@ -184,7 +184,7 @@ final class RoundRetraining {
      * next rounds go without it while their refit alone stays well within the round's bound (at most a quarter
      * of the allowed loss, as accuracy lost against the original's on {@value #CHECK_REFIT_ROWS} of the
      * retraining's rows, {@link #refitLoss}). A classifier's rounds go so from then on: only a refit that loses
-     * more than that quarter is retrained (on the torchvision ResNet-18 of docs/PERFORMANCE.md every retraining
+     * more than that quarter is retrained (on the torchvision ResNet-18 of docs/research/PERFORMANCE.md every retraining
      * after the first kept epoch 0 too, and the one that retried after a round cost 50 CPU seconds). A regressor
      * has no such check: it waits {@link #patience} rounds and is tried again, and a second retraining in a row
      * that keeps epoch 0 ends its tries. A retraining that keeps a later epoch sets the patience back to 0 (every
@@ -211,7 +211,7 @@ final class RoundRetraining {
      * retraining rows (rows it gets wrong that the original got right, less the converse, as a share; at least 0),
      * what the round's bound is about; without labels, the share whose class (the argmax of the first output) it
      * changes. 0 for a regressor (patience alone decides), and infinite when the graph cannot be run so (retrained
-     * then). On the torchvision ResNet-18 of docs/PERFORMANCE.md the later rounds change 1 to 3 in 1,000 of the
+     * then). On the torchvision ResNet-18 of docs/research/PERFORMANCE.md the later rounds change 1 to 3 in 1,000 of the
      * original's predictions, as many right as wrong: counted as changes, each was retrained, and kept epoch 0.
      */
     private double refitLoss(ModelProto original, ModelProto refitted, Path file) {
@@ -347,7 +347,7 @@ final class RoundRetraining {
 
     /**
      * The last {@link #retrain}'s kept epoch as its held-out training rows scored it (accuracy or MSE, and the
-     * loss), or null when it did not retrain; not cleared. The heads' control reports it (docs/COMPARISON.md).
+     * loss), or null when it did not retrain; not cleared. The heads' control reports it (docs/research/COMPARISON.md).
      */
     TrainingResult.Epoch heldOut() {
         return lastBest;

@@ -95,7 +95,7 @@ final class SequentialRefit {
      * {@code unpruned} (the model the round pruned as a refit on the same rows wrote it, before any retraining, or the
      * original): a block is left when no unit of it or of any layer up to its output was removed or refitted
      * differently, so the same rows would give it the same samples and the same solution. On the torchvision
-     * ResNet-18 of docs/PERFORMANCE.md the early rounds prune the last layers only, and the blocks before them were
+     * ResNet-18 of docs/research/PERFORMANCE.md the early rounds prune the last layers only, and the blocks before them were
      * refitted again for nothing. A retrained model is not one: its weights are no refit's, and a block is refitted
      * again after it. {@code unpruned} null: every block is refitted.
      */

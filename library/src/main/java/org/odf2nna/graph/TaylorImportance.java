@@ -25,7 +25,7 @@ import org.odf2nna.tf.LossGradients;
  *
  * <p>Why every row, where Torch-Pruning's scripts read 100 batches of 128: on the shared ViT's round 7 the heads' sums
  * over 12,800 rows differ by under 1% and a draw of rows reorders them (each seed's draw keeps other heads), while the
- * sum over all 50,000 keeps the same heads with any order of the rows; docs/COMPARISON.md, "Taylor over every
+ * sum over all 50,000 keeps the same heads with any order of the rows; docs/research/COMPARISON.md, "Taylor over every
  * training row".
  *
  * <p>The importances estimate a change of one loss, so blocks share their scale; for the sweep's order across blocks a

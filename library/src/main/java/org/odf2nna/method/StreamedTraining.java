@@ -114,7 +114,7 @@ final class StreamedTraining {
     /**
      * Refuses, before the first pass, validation rows held out of streamed rows that the heap cannot hold
      * ({@link TrainingRows#BYTES_PER_VALUE} a value: the rows read, joined, and labelled by the teacher): they stay
-     * in memory (docs/PERFORMANCE.md, "Validation rows stay in memory"), so a heap that fits the streamed training
+     * in memory (docs/research/PERFORMANCE.md, "Validation rows stay in memory"), so a heap that fits the streamed training
      * rows may still run out on them, and the message names the settings that hold fewer.
      *
      * @param fits whether the heap can give so many bytes ({@link Memory#fits})

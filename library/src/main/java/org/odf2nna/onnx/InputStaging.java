@@ -17,7 +17,7 @@ import java.nio.FloatBuffer;
  * <p>ONNX Runtime's Java API copies an input given as a Java array into a new direct buffer of its own, which only the
  * garbage collector frees. A batch of rows is small on the heap and makes little garbage there, so the collector ran
  * seldom while those copies piled up outside the heap: a sweep's table, 16 sessions fed 1,024 rows each per batch,
- * grew by hundreds of megabytes of resident memory (docs/PERFORMANCE.md, "The sweep's table over one reading of the
+ * grew by hundreds of megabytes of resident memory (docs/research/PERFORMANCE.md, "The sweep's table over one reading of the
  * rows"). A tensor built over a direct buffer is not copied; this keeps one such buffer per input slot and thread.
  * A tensor built here must be closed before the same thread builds another in the same slot.
  */

@@ -20,7 +20,7 @@ public record Distillation(double hardWeight, double temperature) {
     public static final Distillation NONE = new Distillation(1, 1);
 
     /**
-     * The default: measured on the reference models' validation halves (docs/COMPARISON.md). Mostly teacher, with a
+     * The default: measured on the reference models' validation halves (docs/research/COMPARISON.md). Mostly teacher, with a
      * little of the targets so that a pruned network can also mend what the original got wrong.
      */
     public static final Distillation DEFAULT = new Distillation(0.1, 2);

@@ -11,7 +11,7 @@ package org.odf2nna.settings;
  */
 public record PruningOptions(UnitScore score, Compensation compensation, double ridge) {
 
-    /** The defaults: the paper's std score, least-squares compensation (see README, "Compensation"). */
+    /** The defaults: the paper's std score, least-squares compensation (docs/method.md). */
     public static final PruningOptions DEFAULT = new PruningOptions(UnitScore.STD, Compensation.LSQ, Double.NaN);
 
     /**

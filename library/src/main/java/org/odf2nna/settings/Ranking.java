@@ -17,7 +17,7 @@ package org.odf2nna.settings;
  * default) is COST_TAYLOR on a graph with attention heads whose rounds retrain end to end (a transformer), COST
  * everywhere else (a dense chain, a graph without heads, a graph whose rounds keep the sequential refit, a one-round
  * prune without retraining): on the two transformers measured Taylor's choice within a block is the one the retraining
- * recovers best from, level with Torch-Pruning's; on the MLP-Mixers it was behind the cost's (docs/COMPARISON.md,
+ * recovers best from, level with Torch-Pruning's; on the MLP-Mixers it was behind the cost's (docs/research/COMPARISON.md,
  * "Taylor over every training row, at the cost's widths").
  */
 public enum Ranking {

@@ -27,7 +27,7 @@ public record RoundTo(int channels, int units) {
      * 8 for every block: what a model written back as {@code .keras} or {@code .h5} keeps by default. Its runtime is
      * TensorFlow Lite on a phone or board (XNNPACK's and the NEON kernels' channel tiles of 4 and 8), not ONNX Runtime's
      * x86 NCHWc blocks of 16; and 16 makes every round's step on a narrow mobile backbone twice as coarse. On the Keras
-     * MobileNetV2 (alpha 0.35) of docs/KERAS.md the default sweep wrote round 3 with 16 (29.7% fewer parameters, a
+     * MobileNetV2 (alpha 0.35) of docs/research/KERAS.md the default sweep wrote round 3 with 16 (29.7% fewer parameters, a
      * round-4 refit that failed stopping the rounds) and round 9 with 8 (82.8%, 41.1% fewer multiply-adds).
      */
     public static final RoundTo MOBILE = new RoundTo(8, 8);

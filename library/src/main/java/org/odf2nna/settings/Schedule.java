@@ -30,14 +30,14 @@ public record Schedule(Kind kind, double share, int maxRounds, boolean inputs, R
     /** Rounds that fail in a row before the progressive schedule stops. */
     public static final int FAILURES_TO_STOP = 3;
 
-    /** The share per round on fewer than {@link #FINE_SHARE_ROWS} validation rows (docs/COMPARISON.md). */
+    /** The share per round on fewer than {@link #FINE_SHARE_ROWS} validation rows (docs/research/COMPARISON.md). */
     public static final double DEFAULT_SHARE = 0.2;
 
     /**
      * The share per round on {@link #FINE_SHARE_ROWS} validation rows or more. A finer share makes the chain twice as
      * long, so each round is judged at about half its part of the 5%: on many rows that costs the bound little and
      * the gentler pruning goes further (LeNet-300-100, 5,000 rows); on a few hundred or a thousand it costs more than
-     * it gains (pole, compactiv). Chosen on tuning splits only (docs/COMPARISON.md, "How the rule was settled").
+     * it gains (pole, compactiv). Chosen on tuning splits only (docs/research/COMPARISON.md, "How the rule was settled").
      */
     public static final double FINE_SHARE = 0.1;
 

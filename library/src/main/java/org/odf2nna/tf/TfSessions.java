@@ -18,7 +18,7 @@ import org.tensorflow.proto.RewriterConfig;
  * reduction differently from run to run): {@link #useThreads(int)} with 1, before any session is open, gives
  * bit-reproducible training (what the command line's TensorFlow-threads setting of 1 asks). The system property
  * {@value #THREADS_PROPERTY} or the environment variable {@value #THREADS_ENV} (the property wins) fix the count for
- * the whole process, over what a program asks: the tests run with 1. See docs/PERFORMANCE.md for what was measured.
+ * the whole process, over what a program asks: the tests run with 1. See docs/research/PERFORMANCE.md for what was measured.
  */
 public final class TfSessions {
 

@@ -46,11 +46,12 @@ class ExamplesTest {
     }
 
     @Test
-    void readmesJavaProgramCompilesAndRunsAsPrinted() throws Exception {
-        // The indented block of README's "Java API" section that starts with its imports, exactly as printed.
-        List<String> readme = Files.readAllLines(Path.of("README.md"));
+    void theApiPagesJavaProgramCompilesAndRunsAsPrinted() throws Exception {
+        // The indented block of docs/java-api.md's "A first program" that starts with its imports, exactly as printed.
+        List<String> readme = Files.readAllLines(Path.of("docs/java-api.md"));
         int from = readme.indexOf("    import java.nio.file.Files;");
-        assertTrue(from > readme.indexOf("## Java API"), "README's Java program, imports first, under 'Java API'");
+        assertTrue(readme.indexOf("## A first program") >= 0 && from > readme.indexOf("## A first program"),
+                "docs/java-api.md's Java program, imports first, under 'A first program'");
         StringBuilder program = new StringBuilder();
         for (int i = from; i < readme.size() && (readme.get(i).isEmpty() || readme.get(i).startsWith("    ")); i++) {
             program.append(readme.get(i).isEmpty() ? "" : readme.get(i).substring(4)).append('\n');
@@ -68,12 +69,11 @@ class ExamplesTest {
     }
 
     @Test
-    void theConsumerExampleReadmeAndApiPageDependOnThePomsVersion() throws Exception {
+    void theConsumerExampleAndTheApiPageDependOnThePomsVersion() throws Exception {
         String version = System.getProperty("odf2nna.version", "(run through Maven)");
         Pattern dependency = Pattern.compile("<groupId>org\\.odf2nna</groupId>\\s*<artifactId>odf2nna-onnx</artifactId>"
                 + "\\s*<version>([^<]*)</version>");
-        for (Path file : List.of(Path.of("examples/java/consumer/pom.xml"), Path.of("README.md"),
-                Path.of("docs/java-api.md"))) {
+        for (Path file : List.of(Path.of("examples/java/consumer/pom.xml"), Path.of("docs/java-api.md"))) {
             Matcher m = dependency.matcher(Files.readString(file));
             assertTrue(m.find(), "a dependency on org.odf2nna:odf2nna-onnx in " + file);
             do {

@@ -21,7 +21,7 @@ import org.odf2nna.InputException;
  * names the file; every batch holds at most the rows asked for, rows of the promised width, finite
  * values only, and increasing line numbers. In a normal test run this replays the seeds and findings
  * under {@code src/test/resources/org/odf2nna/data/CsvReaderFuzzTestInputs}; with {@code JAZZER_FUZZ=1}
- * it fuzzes (see docs/ROBUSTNESS.md).
+ * it fuzzes (see docs/research/ROBUSTNESS.md).
  */
 class CsvReaderFuzzTest {
 

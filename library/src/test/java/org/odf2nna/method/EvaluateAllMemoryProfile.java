@@ -26,7 +26,7 @@ import org.odf2nna.settings.Task;
 
 /**
  * Not a test: the resident memory of a sweep's table alone ({@link ModelScan#evaluateAll} of many 28-W-W-W-2 networks
- * over a CSV of 28 features and a label), sampled from /proc/self/status every 2 s (docs/PERFORMANCE.md, "The sweep's
+ * over a CSV of 28 features and a label), sampled from /proc/self/status every 2 s (docs/research/PERFORMANCE.md, "The sweep's
  * table over one reading of the rows"). Runs only when asked, in the JVM the launcher would start:
  * {@code java -Xmx2300m -XX:MaxNewSize=256m -cp library/target/classes:library/target/test-classes:cli/target/lib/*
  * org.odf2nna.method.EvaluateAllMemoryProfile ROWS.csv COUNT [WIDTH]}, or through Maven with

@@ -33,7 +33,7 @@ import org.odf2nna.prune.UnitStatistics;
 
 /**
  * Not a test: times one wide layer's refit (its sums in ONNX Runtime, then its solve) beside a plain matrix
- * multiplication of the same size in the same process, in CPU seconds of the process (docs/PERFORMANCE.md, "Wide
+ * multiplication of the same size in the same process, in CPU seconds of the process (docs/research/PERFORMANCE.md, "Wide
  * layers"). Runs only when asked:
  * {@code ./mvnw -q -B -o test -pl library -Dtest=WideRefitProfile -Dodf2nna.wideProfile=4096,10000}.
  */

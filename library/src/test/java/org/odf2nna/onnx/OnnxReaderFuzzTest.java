@@ -28,7 +28,7 @@ import org.odf2nna.prune.UnitStatistics;
  * read again as the network that was written. Any other exception, an OutOfMemoryError or a hang is a
  * bug. In a normal test run this replays the seeds and findings under
  * {@code src/test/resources/org/odf2nna/onnx/OnnxReaderFuzzTestInputs}; with {@code JAZZER_FUZZ=1} it
- * fuzzes (see docs/ROBUSTNESS.md).
+ * fuzzes (see docs/research/ROBUSTNESS.md).
  */
 class OnnxReaderFuzzTest {
 

@@ -470,7 +470,7 @@ public final class Reproducer {
 
     /**
      * The score and compensation the figures used: the paper's (std, mean folding), passed explicitly to every run,
-     * whatever the tool's defaults (least squares; docs/COMPENSATION.md measures what it changes).
+     * whatever the tool's defaults (least squares; docs/research/COMPENSATION.md measures what it changes).
      */
     static String method() {
         return "units scored by the standard deviation of their activation over the training rows (score 'std'); a "

@@ -12,14 +12,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The stored tables under {@code docs/results} read back into the records and written again are the same bytes: the
+ * The stored tables under {@code docs/research/results} read back into the records and written again are the same bytes: the
  * records may group their fields (their JSON parts are written in place), the stored JSON, a public format, stays.
  */
 class StoredResultsTest {
 
     @Test
     void storedTablesWriteBackByteForByte() throws IOException {
-        Path folder = Path.of("docs/results");
+        Path folder = Path.of("docs/research/results");
         List<Path> files;
         try (Stream<Path> listed = Files.list(folder)) {
             files = listed.filter(p -> p.toString().endsWith(".json")).sorted().toList();
