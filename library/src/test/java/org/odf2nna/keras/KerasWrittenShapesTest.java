@@ -170,6 +170,37 @@ class KerasWrittenShapesTest {
         assertDoesNotThrow(() -> KerasWrittenCheck.verify(written));
     }
 
+    @Test
+    void everyFileKerasItselfSavedPassesTheCheck() throws IOException {
+        // What Keras recorded is what the walk computes: the check holds the writers to Keras' own shapes.
+        List<String> files = List.of("/corpus/keras-cnn/seq_cnn_tiny.keras", "/corpus/keras-cnn/seq_cnn_tiny.h5",
+                "/corpus/keras-cnn/func_cnn_tiny.keras", "/corpus/keras-cnn/func_cnn_tiny.h5",
+                "/keras-edge/mnv2_tiny.keras", "/keras-edge/mnv2_tiny.h5", "/keras-edge/mnv2_head_tiny.keras",
+                "/keras-edge/mnv3_tiny.keras", "/corpus/keras3-onnx/mlp.keras");
+        int checked = 0;
+        for (String name : files) {
+            Path file;
+            try {
+                file = Path.of(KerasWrittenShapesTest.class.getResource(name).toURI());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+            assertDoesNotThrow(() -> KerasWrittenCheck.verify(file), name);
+            checked += file.toString().endsWith(".keras") ? recordedShapes(config(file)) : 0;
+        }
+        assertTrue(checked > 100, "the .keras files record shapes to compare: " + checked);
+    }
+
+    /** How many input shapes a config records (build_configs and inbound tensors). */
+    private static int recordedShapes(JsonObject root) {
+        int[] n = {0};
+        for (KerasShapes.LayerShapes s : KerasShapes.walk(root)) {
+            n[0] += KerasShapes.recordedInputs(s.layer()).size();
+            KerasShapes.eachInboundTensor(s.layer().json(), (name, tensor) -> n[0]++);
+        }
+        return n[0];
+    }
+
     // ---- the walk on configs written here ------------------------------------------------------------
 
     @Test
