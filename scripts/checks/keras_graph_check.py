@@ -10,6 +10,8 @@
      rows, int8 inputs and outputs), and the float .tflite's outputs agree with Keras' on 32 rows.
 
 Usage: ${PYTHON:-python3} scripts/checks/keras_graph_check.py ORIGINAL.keras WRITTEN.keras ROWS.npz [--onnx X.onnx]
+ORIGINAL and WRITTEN may be legacy .h5 files too; ROWS may be a CSV (the input's values in order, the label last, one
+header line), reshaped to the model's input.
 Exit 0 when every check passes; the first failure is printed and exits 1.
 """
 import argparse
@@ -75,6 +77,16 @@ def run_tflite(blob, x):
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 
 
+def rows(path, model, limit):
+    """The rows of an .npz (x, and y when present) or of a CSV (label last), as the model's input."""
+    if path.endswith(".npz"):
+        data = np.load(path)
+        return data["x"][:limit].astype("float32"), data["y"][:limit] if "y" in data else None
+    values = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, max_rows=limit)
+    shape = [-1 if d is None else d for d in model.inputs[0].shape[1:]]
+    return values[:, :-1].reshape([-1] + shape), values[:, -1].astype(np.int64)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("original")
@@ -83,10 +95,8 @@ def main():
     ap.add_argument("--onnx")
     ap.add_argument("--rows-max", type=int, default=2000)
     a = ap.parse_args()
-    data = np.load(a.rows)
-    x = data["x"][:a.rows_max].astype("float32")
-    y = data["y"][:a.rows_max] if "y" in data else None
     original = keras.saving.load_model(a.original)
+    x, y = rows(a.rows, original, a.rows_max)
     model = keras.saving.load_model(a.written)
     print("loaded: %s %d parameters -> %s %d parameters (%.1f%% fewer)" % (
         a.original, original.count_params(), a.written, model.count_params(),

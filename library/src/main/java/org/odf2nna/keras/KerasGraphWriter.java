@@ -57,8 +57,6 @@ public final class KerasGraphWriter {
     private final Map<String, String> foldedLayer = new HashMap<>();
     /** The datasets written, by their HDF5 path. */
     final Map<String, Object> replaced = new LinkedHashMap<>();
-    /** Per Keras layer, the width of its output (the last axis) in the written model. */
-    final Map<String, Long> width = new HashMap<>();
 
     private KerasGraphWriter(KerasModel original, ModelProto graph, List<Fold> folds) {
         this.original = original;
@@ -185,11 +183,12 @@ public final class KerasGraphWriter {
             List<Weight> vars = WEIGHTED.contains(layer.kind()) ? weights.of(layer.name(), group, layer.place())
                     : listVariables ? weights.ofAny(layer.name(), group, layer.place()) : List.of();
             writeLayer(layer, WEIGHTED.contains(layer.kind()) ? vars : List.of());
-            KerasGraphShapes.update(layer, width);
             if (listVariables) {
                 out.add(new KerasLegacyH5.LayerVariables(layer, variablePaths(vars)));
             }
         }
+        // The input shapes every layer records, from the widths just written: Keras builds the layers from them.
+        KerasShapes.record(root, original.modelConfig());
         return out;
     }
 
@@ -278,7 +277,6 @@ public final class KerasGraphWriter {
         String kind = layer.kind();
         JsonObject config = layer.config();
         switch (kind) {
-            case "InputLayer" -> width.put(layer.name(), KerasGraphShapes.inputWidth(layer));
             case "Conv2D", "Conv1D", "DepthwiseConv2D", "Dense" -> writeWeighted(layer, vars);
             case "BatchNormalization" -> writeBatchNorm(layer, vars);
             case "Normalization" -> writeNormalization(layer, vars);
@@ -388,7 +386,6 @@ public final class KerasGraphWriter {
                     ? KerasWeights.varsGroupOf(kernelPath) + "/bias" : KerasWeights.varsGroupOf(kernelPath) + "/1";
             replaced.put(biasPath, u.bias());
         }
-        width.put(layer.name(), (long) units);
     }
 
     /** A MatMul's bias: the constant of the Add that reads it alone (Keras' Dense over a higher-rank tensor). */
@@ -555,7 +552,6 @@ public final class KerasGraphWriter {
             };
             replaced.put(vars.get(r).path(), p[k]);
         }
-        width.put(layer.name(), (long) p[3].length);
     }
 
     // ---- values ----------------------------------------------------------------------------------------------

@@ -141,10 +141,7 @@ public final class KerasWriter {
         Map<String, Object> replaced = new LinkedHashMap<>();
         int width = network.inputs();
         for (int i = from; i < layers.size(); i++) {
-            JsonObject layer = layers.get(i).getAsJsonObject();
-            JsonObject lc = layer.getAsJsonObject("config");
-            setInputWidth(layer, lc, width);
-            setInboundWidth(layer.get("inbound_nodes"), width);
+            JsonObject lc = layers.get(i).getAsJsonObject().getAsJsonObject("config");
             Integer k = denseAt.get(i);
             if (k != null) {
                 replaceDense(original.layout().dense().get(k), network.layer(k), lc, replaced);
@@ -155,12 +152,11 @@ public final class KerasWriter {
                 replaceWithIdentity(original.sourceFile().source(), bn, width, replaced);
             }
         }
-        if (from == 0) {
-            setLastDim(config, "build_input_shape", network.inputs());
-            if (root.has("build_config") && root.get("build_config").isJsonObject()) {
-                setLastDim(root.getAsJsonObject("build_config"), "input_shape", network.inputs());
-            }
+        if (from == 0 && network.inputs() != original.network().inputs()) {
+            setModelInputWidth(root, network.inputs());
         }
+        // Every other recorded input shape follows from the model's input and the widths just written.
+        KerasShapes.record(root, original.modelConfig());
         byte[] weights;
         try (HdfFile in = HdfFile.fromBytes(part(original, KerasReader.WEIGHTS_ENTRY))) {
             weights = writeH5(out -> copyGroup(in, out, "", replaced, true));
@@ -192,19 +188,23 @@ public final class KerasWriter {
         }
     }
 
-    /** A layer's declared input shapes, set to the width that now reaches it. */
-    private static void setInputWidth(JsonObject layer, JsonObject lc, int width) {
-        setLastDim(lc, "batch_shape", width);
-        setLastDim(lc, "batch_input_shape", width);
-        if (layer.has("build_config") && layer.get("build_config").isJsonObject()) {
-            setLastDim(layer.getAsJsonObject("build_config"), "input_shape", width);
+    /**
+     * The model's input width (its inputs may have been pruned), where the config declares it: the input layers'
+     * batch shapes (a Keras 2 first layer's too) and a Sequential's build shapes.
+     */
+    private static void setModelInputWidth(JsonObject root, int width) {
+        JsonObject config = root.getAsJsonObject("config");
+        for (JsonElement e : config.getAsJsonArray("layers")) {
+            JsonObject lc = e.getAsJsonObject().getAsJsonObject("config");
+            if (lc != null) {
+                setLastDim(lc, "batch_shape", width);
+                setLastDim(lc, "batch_input_shape", width);
+            }
         }
-    }
-
-    /** The shapes of the tensors a functional model's layer reads ({@code __keras_tensor__}), set to {@code width}. */
-    private static void setInboundWidth(JsonElement e, int width) {
-        KerasGraphShapes.eachTensor(e, o -> o.has("keras_history"), JsonObject::keySet,
-                o -> setLastDim(o, "shape", width));
+        setLastDim(config, "build_input_shape", width);
+        if (root.has("build_config") && root.get("build_config").isJsonObject()) {
+            setLastDim(root.getAsJsonObject("build_config"), "input_shape", width);
+        }
     }
 
     /** A Dense layer's units and weights from the pruned layer, with a bias added when it now needs one. */

@@ -219,6 +219,7 @@ public final class Converter {
     private static double writeKeras(Path output, byte[] bytes, ScanResult.Sample sample, float[] reference) {
         double[] difference = new double[1];
         AtomicFiles.writeBytes(output, bytes, temp -> {
+            org.odf2nna.keras.KerasWrittenCheck.verify(temp);
             KerasModel back = KerasReader.read(temp);
             OnnxDenseModel again = ModelFiles.asOnnx(back);
             float[] runtime = ModelScan.outputsOn(again.model(), again.input(), sample, Device.CPU, output,

@@ -11,6 +11,7 @@ import org.odf2nna.graph.GraphRows;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.keras.KerasGraphWriter;
 import org.odf2nna.keras.KerasModel;
+import org.odf2nna.keras.KerasWrittenCheck;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.cleaning.CleaningStep;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -18,8 +19,9 @@ import org.odf2nna.settings.ModelInputs;
 
 /**
  * A pruned graph of a Keras model written back as a {@code .keras} file ({@link KerasGraphWriter}): refused before
- * any work where it cannot be, and checked before it replaces anything: the written file is read back as every
- * command reads a Keras file, and its outputs on made-up rows must agree with the pruned graph's in ONNX Runtime.
+ * any work where it cannot be, and checked before it replaces anything: its config's shapes must agree layer by layer
+ * with each other and with its weights, as Keras needs to load it ({@link KerasWrittenCheck}), and the file read back as
+ * every command reads a Keras file must compute, on made-up rows, the pruned graph's outputs in ONNX Runtime.
  */
 public final class KerasGraphOutput {
 
@@ -85,6 +87,7 @@ public final class KerasGraphOutput {
         KerasModel keras = ModelFiles.readKeras(model);
         byte[] bytes = KerasGraphWriter.write(keras, graph, folds(model), h5Name(output));
         AtomicFiles.writeBytes(output, bytes, written -> {
+            KerasWrittenCheck.verify(written);
             double difference;
             try {
                 difference = difference(graph, model, ModelReader.graphOf(written,

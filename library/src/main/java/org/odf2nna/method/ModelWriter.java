@@ -80,8 +80,9 @@ final class ModelWriter {
 
     /**
      * Writes a .keras file atomically: in {@code original}'s layout when it is a .keras model, else as a new
-     * Sequential config (see {@link KerasWriter}); the temporary file is read back as Keras and its network must
-     * compute what {@code network} computes before it is moved into place.
+     * Sequential config (see {@link KerasWriter}); the temporary file must pass
+     * {@link org.odf2nna.keras.KerasWrittenCheck}, and read back as Keras, its network must compute what
+     * {@code network} computes, before it is moved into place.
      */
     static double writeKeras(Path output, DenseNetwork network, KerasModel original, ScanResult.Sample sample,
             boolean checkTensorFlow) {
@@ -90,6 +91,7 @@ final class ModelWriter {
         byte[] bytes = KerasWriter.write(original, network);
         double[] difference = new double[1];
         AtomicFiles.writeBytes(output, bytes, temp -> {
+            org.odf2nna.keras.KerasWrittenCheck.verify(temp);
             KerasModel back;
             try {
                 back = KerasReader.read(temp);
