@@ -18,8 +18,9 @@ Cases (--only takes their names):
   mnv2      torchvision mobilenet_v2(width_mult=0.5), the same
   int8      the swept MobileNetV2 converted to int8 (static form), judged against the original
   keras     Keras 3 models swept .keras to .keras and .h5 to .h5, each loaded, fitted one epoch and converted to
-            TFLite by Keras 3 (scripts/corpus/make_keras_cnns.py, scripts/checks/keras_load_fit_tflite.py)
-  kerasmnv2 keras.applications MobileNetV2 with np.savez_compressed uint8 images, at the default heap
+            TFLite by Keras 3 (scripts/corpus/make_keras_cnns.py, scripts/checks/keras_graph_check.py)
+  kerasmnv2 keras.applications MobileNetV2 with np.savez_compressed uint8 images (20,000 of 32x32x3), at the default
+            heap (scripts/corpus/keras_mnv2_uint8.py)
   bert      the tiny BERT of scripts/corpus/make_tiny_bert_sentiment.py (ids only), --max-drop 1
 """
 import argparse
@@ -195,17 +196,19 @@ def case_int8(suite):
         suite.check("int8", "report accuracy printed", "not found", "printed", False)
 
 
-def keras_case(suite, case, maker, maker_args, sweeps, heap_env=None):
-    """Makes Keras models with MAKER (cached), sweeps each listed (input, train, validation, report, output) and
-    checks each written file with Keras 3: load, fit one epoch, TFLite."""
+def keras_case(suite, case, maker_args, sweeps, heap_env=None):
+    """Makes Keras models with a corpus script (MAKER_ARGS, "{out}" the corpus folder; made once), sweeps each
+    (original, train, validation, report, written) and checks each written file with Keras 3
+    (scripts/checks/keras_graph_check.py: it loads, fits one epoch and converts to TFLite, float and int8)."""
     if not suite.keras_python:
         suite.check(case, "Keras 3 environment", "missing", "present", False)
         return
     corpus = os.path.dirname(suite.path("corpus", case, "x"))
     done = os.path.join(corpus, ".made")
     if not os.path.exists(done):
-        code, _, _ = suite.run(case, [suite.keras_python, os.path.join(ROOT, "scripts", "corpus", maker), "--out",
-                                      corpus] + list(maker_args), case + "-make")
+        args = [a.replace("{out}", corpus) for a in maker_args]
+        code, _, _ = suite.run(case, [suite.keras_python, os.path.join(ROOT, "scripts", "corpus", args[0])]
+                               + args[1:], case + "-make")
         if code != 0:
             suite.check(case, "corpus made", "exit %d" % code, "0", False)
             return
@@ -225,22 +228,26 @@ def keras_case(suite, case, maker, maker_args, sweeps, heap_env=None):
         suite.check(case, name + " parameters removed", "%.1f%%" % share, "> 0", share > 0)
         suite.check(case, name + " report accuracy drop", "%.2f points" % drop, "<= 1.00", drop <= 1.0)
         code, _, text = suite.run(case, [suite.keras_python, os.path.join(ROOT, "scripts", "checks",
-                                                                          "keras_load_fit_tflite.py"), out,
-                                         os.path.join(corpus, report)], case + "-" + output + "-check")
+                                                                          "keras_graph_check.py"),
+                                         os.path.join(corpus, name), out, os.path.join(corpus, report)],
+                                  case + "-" + output + "-check")
         suite.check(case, output + " Keras 3 load, fit, TFLite", "exit %d" % code, "0", code == 0)
 
 
 def case_keras(suite):
-    keras_case(suite, "keras", "make_keras_cnns.py", [], [
-        ("sequential.keras", "train.npz", "validation.npz", "report.npz", "sequential.small.keras"),
-        ("functional.keras", "train.npz", "validation.npz", "report.npz", "functional.small.keras"),
-        ("sequential.h5", "train.npz", "validation.npz", "report.npz", "sequential.small.h5"),
-        ("functional.h5", "train.npz", "validation.npz", "report.npz", "functional.small.h5")])
+    keras_case(suite, "keras", ["make_keras_cnns.py", "--mnist", "{out}"], [
+        ("seq_cnn.keras", "train.csv", "validation.csv", "test.csv", "seq_small.keras"),
+        ("seq_cnn.h5", "train.csv", "validation.csv", "test.csv", "seq_small.h5"),
+        ("func_cnn.keras", "train.csv", "validation.csv", "test.csv", "func_small.keras"),
+        ("func_cnn.h5", "train.csv", "validation.csv", "test.csv", "func_small.h5")])
+
+
+KERAS_MNV2_MAKER = ["keras_mnv2_uint8.py", "--out", "{out}"]
+KERAS_MNV2_SWEEPS = [("mnv2.keras", "train.npz", "validation.npz", "report.npz", "mnv2.small.keras")]
 
 
 def case_kerasmnv2(suite):
-    keras_case(suite, "kerasmnv2", "make_keras_mobilenetv2_uint8.py", [], [
-        ("mobilenetv2.keras", "train.npz", "validation.npz", "report.npz", "mobilenetv2.small.keras")])
+    keras_case(suite, "kerasmnv2", KERAS_MNV2_MAKER, KERAS_MNV2_SWEEPS)
 
 
 def case_bert(suite):
