@@ -16,7 +16,7 @@ Each is saved as NAME.keras and NAME.h5 (model.save of the same trained model).
                   func_cnn_tiny), a few filters each, trained 20 epochs on examples/digits/digits-train.csv.gz, and
                   OUT/rows_tiny.npz (x: 64 digits as [64, 8, 8, 1], y: labels) for the tests' pruning round
 
-Usage: ${PYTHON:-python3} scripts/corpus/make_keras_cnns.py --mnist /tmp/keras-cnns
+Usage: ${PYTHON:-python3} scripts/corpus/make_keras_cnns.py --mnist "$CORPUS/keras-cnns"
        ${PYTHON:-python3} scripts/corpus/make_keras_cnns.py --fixtures library/src/test/resources/corpus/keras-cnn
 """
 import argparse
