@@ -28,7 +28,8 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  *
  * <p>Rows are reshaped to the model's input shape ({@code [N, 784]} rows become {@code [N, 1, 28, 28]}
  * when the graph says so). If a graph cannot take more than one row at a time (a batch of 1 fixed
- * somewhere inside), the first failing batch is retried row by row, and the runner stays in that mode.
+ * somewhere inside), the first failing batch is retried row by row, and the runner stays in that mode; an input whose
+ * batch axis the model fixes at 1 is fed row by row from the start ({@link InputSignature#batchFixedAtOne}).
  */
 public final class OnnxRunner implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class OnnxRunner implements AutoCloseable {
         this.session = session;
         this.input = input;
         this.file = file;
+        this.rowByRow = input.batchFixedAtOne();
     }
 
     static synchronized OrtEnvironment environment() {
