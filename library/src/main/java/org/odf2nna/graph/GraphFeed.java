@@ -473,7 +473,9 @@ public final class GraphFeed {
         public Map<String, OnnxRunner.Out> runShaped(GraphRows rows, int start, int count, List<String> outputs) {
             if (count > 1 && !rowByRow) {
                 try {
-                    Map<String, OnnxRunner.Out> out = runner.runInputs(feeds(rows, start, count), outputs);
+                    // Tried quietly: a refusal is ONNX Runtime's error on stderr otherwise, and is answered here.
+                    Map<String, OnnxRunner.Out> out = runner.runInputs(feeds(rows, start, count), outputs,
+                            !batchTried);
                     batchTried = true;
                     return out;
                 } catch (InputException e) {
