@@ -6,10 +6,6 @@ import java.util.List;
 import org.odf2nna.Device;
 import org.odf2nna.InputException;
 import org.odf2nna.Progress;
-import org.odf2nna.data.Batch;
-import org.odf2nna.data.ColumnRequest;
-import org.odf2nna.data.NumpyRows;
-import org.odf2nna.data.RowReader;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.metrics.DetectionMap;
@@ -24,76 +20,108 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.ModelInputs;
 
 /**
- * A YOLOv8 detector's mAP on labelled images, as Ultralytics' {@code val} computes it: the images of an {@code .npz}
- * archive (array {@code x} of [N, 3, H, W], uint8 read as /255 or float as it is, at the model's input size) run one
- * at a time as the export takes them; the first output, {@code [1, 4 + classes, anchors]}, decoded ({@link
- * YoloDecoding#VAL}); the detections clipped to the image and matched against array {@code boxes} of [N, M, 5] rows
- * (class, cx, cy, w, h, normalised to 0..1; rows of -1 pad an image's boxes) ({@link DetectionMap}).
+ * A YOLOv8 detector's mAP on labelled images, as Ultralytics' {@code val} computes it: the images (an {@code .npz}
+ * archive, {@link NpzDetectionImages}, or an Ultralytics dataset's {@code data.yaml}, its {@code val} split,
+ * {@link DatasetDetectionImages}) run one at a time where the export takes one; the first output,
+ * {@code [1, 4 + classes, anchors]}, decoded ({@link YoloDecoding#VAL}); the detections clipped to the picture and
+ * matched against the ground truth ({@link DetectionMap}).
  */
 public final class DetectionEvaluator {
-
-    /** The array of ground-truth boxes. */
-    public static final String BOXES = "boxes";
 
     /** Images read and run at a time. */
     private static final int IMAGES_PER_READ = 16;
 
+    /** The split of a dataset's data.yaml that is judged (Ultralytics val's default). */
+    static final String SPLIT = "val";
+
     private DetectionEvaluator() {
     }
 
-    /** Whether {@code data} is an {@code .npz} archive with an array of boxes: labels of a detector. */
+    /** Whether {@code data} holds a detector's labels: an {@code .npz} archive with boxes, or a data.yaml. */
     public static boolean hasBoxes(Path data) {
-        return NumpyRows.arrayInfo(data, BOXES) != null;
+        return DatasetDetectionImages.isYaml(data) || NpzDetectionImages.holdsBoxes(data);
     }
 
     /**
      * The model's mAP50 and mAP50-95 on the images of {@code data}.
      *
-     * @throws InputException when the archive lacks its arrays or they do not fit the model, or the model's first
-     *                        output is not YOLOv8's
+     * @throws InputException when the images or their labels cannot be read or do not fit the model, or the model's
+     *                        first output is not YOLOv8's
      */
     public static Metrics.Detection evaluate(Path model, Path data, ModelInputs inputs, Device device,
             Progress progress) {
         ModelProto proto = OnnxModelFile.read(model);
-        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(data));
+        boolean yaml = DatasetDetectionImages.isYaml(data);
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, yaml ? List.of() : List.of(data));
         long[] input = feed.data().shape();
-        if (input.length != 4) {
+        if (input.length != 4 || input[1] != 3 || (yaml && input[2] != input[3])) {
             throw InputException.usage(model, "input '" + feed.data().name() + "' has shape "
-                    + feed.data().describeShape() + "; a detector takes images [N, 3, H, W]");
+                    + feed.data().describeShape() + "; a detector takes images [N, 3, H, W]"
+                    + (yaml ? ", square for a dataset's images (letterboxed)" : ""));
         }
-        int height = (int) input[2];
-        int width = (int) input[3];
-        Images images = Images.of(data, feed, height, width);
         String output = proto.getGraph().getOutput(0).getName();
         DetectionMap map = new DetectionMap();
-        try (GraphFeed.Session session = feed.open(GraphRows.runnable(proto, feed.data()), device, model);
-             RowReader x = RowReader.open(data, feed.dataArray(), ColumnRequest.of(feed.width(), null,
-                     ColumnRequest.Target.ABSENT));
-             RowReader boxes = RowReader.open(data, BOXES, ColumnRequest.of(images.boxesPerImage() * 5, null,
-                     ColumnRequest.Target.ABSENT))) {
-            Batch pixels;
+        try (DetectionImages images = yaml ? DatasetDetectionImages.open(data, SPLIT, (int) input[2])
+                : NpzDetectionImages.open(data, feed.dataArray(), (int) input[2], (int) input[3]);
+             GraphFeed.Session session = feed.open(GraphRows.runnable(proto, feed.data()), device, model)) {
+            DetectionImages.Batch batch;
             int done = 0;
-            while ((pixels = x.next(IMAGES_PER_READ)) != null) {
-                Batch truths = boxes.next(pixels.rows());
-                float[] values = images.scaled(pixels.features());
-                OnnxRunner.Out out = session.runShaped(new GraphRows(values, feed.width(), null), 0, pixels.rows(),
-                        List.of(output)).get(output);
-                long[] one = checkedShape(out.shape(), pixels.rows(), output, model);
+            while ((batch = images.next(IMAGES_PER_READ)) != null) {
+                OnnxRunner.Out out = session.runShaped(new GraphRows(batch.pixels(), feed.width(), null), 0,
+                        batch.images(), List.of(output)).get(output);
+                long[] one = checkedShape(out.shape(), batch.images(), output, model);
                 int channels = (int) one[1];
                 int anchors = (int) one[2];
-                for (int r = 0; r < pixels.rows(); r++) {
+                for (int r = 0; r < batch.images(); r++) {
+                    List<Truth> truths = checked(images, batch.truths().get(r), done + r, channels - 4);
+                    Box b = batch.bounds().get(r);
                     List<Detection> found = YoloDecoding.VAL.detections(out.values(), r * channels * anchors,
                             channels, anchors);
-                    map.add(YoloDecoding.clipped(found, width, height),
-                            images.truths(truths.features(), r, done + r, channels - 4));
+                    map.add(clipped(found, b), clippedTruths(truths, b));
                 }
-                done += pixels.rows();
+                done += batch.images();
                 progress.update("evaluating", done, images.count(), done + " images");
             }
         }
         progress.done("evaluating");
         DetectionMap.Result r = map.result();
         return new Metrics.Detection(r.images(), r.classes(), r.map50(), r.map50to95(), r.truths(), r.detections());
+    }
+
+    /** The truths, each of a class the model has. */
+    private static List<Truth> checked(DetectionImages images, List<Truth> truths, int image, int classes) {
+        for (int t = 0; t < truths.size(); t++) {
+            if (truths.get(t).classId() >= classes) {
+                throw images.badClass(image, t, truths.get(t).classId(), classes);
+            }
+        }
+        return truths;
+    }
+
+    /** Detections clipped to the picture, as Ultralytics clips them to the original image. */
+    private static List<Detection> clipped(List<Detection> found, Box picture) {
+        List<Detection> out = new ArrayList<>(found.size());
+        for (Detection d : found) {
+            out.add(new Detection(within(d.box(), picture), d.score(), d.classId()));
+        }
+        return out;
+    }
+
+    private static List<Truth> clippedTruths(List<Truth> truths, Box picture) {
+        List<Truth> out = new ArrayList<>(truths.size());
+        for (Truth t : truths) {
+            out.add(new Truth(within(t.box(), picture), t.classId()));
+        }
+        return out;
+    }
+
+    private static Box within(Box b, Box p) {
+        return new Box(clamp(b.x1(), p.x1(), p.x2()), clamp(b.y1(), p.y1(), p.y2()), clamp(b.x2(), p.x1(), p.x2()),
+                clamp(b.y2(), p.y1(), p.y2()));
+    }
+
+    private static float clamp(float v, float least, float most) {
+        return Math.min(Math.max(v, least), most);
     }
 
     /** The shape of one image's output, [1, 4 + classes, anchors]; anything else refused in one line. */
@@ -108,74 +136,5 @@ public final class DetectionEvaluator {
                     + "in input pixels, then the class scores)");
         }
         return one;
-    }
-
-    /**
-     * The archive's images and boxes, checked against the model's input.
-     *
-     * @param file           the archive
-     * @param count          images
-     * @param boxesPerImage  M, the rows of boxes per image
-     * @param bytes          whether the images are uint8 (read as /255)
-     * @param height         the model's input height
-     * @param width          its width
-     */
-    record Images(Path file, int count, int boxesPerImage, boolean bytes, int height, int width) {
-
-        static Images of(Path data, GraphFeed feed, int height, int width) {
-            NumpyRows.ArrayInfo x = NumpyRows.arrayInfo(data, feed.dataArray());
-            NumpyRows.ArrayInfo boxes = NumpyRows.arrayInfo(data, BOXES);
-            if (x == null || boxes == null) {
-                throw new InputException(data, null, "is no .npz archive of images and boxes: a detector's labelled "
-                        + "images are array " + feed.dataArray() + " [N, 3, H, W] and array " + BOXES
-                        + " [N, M, 5] (class, cx, cy, w, h, normalised; rows of -1 pad)");
-            }
-            long[] s = x.shape();
-            if (s.length != 4 || s[1] != 3 || s[2] != height || s[3] != width) {
-                throw new InputException(data, "array '" + feed.dataArray() + "'", "has shape " + x.shapeText()
-                        + "; the model takes images of (N, 3, " + height + ", " + width + "): give them at that size "
-                        + "(letterboxed as Ultralytics does, gray 114 around)");
-            }
-            long[] b = boxes.shape();
-            if (b.length != 3 || b[0] != s[0] || b[2] != 5) {
-                throw new InputException(data, "array '" + BOXES + "'", "has shape " + boxes.shapeText() + "; the "
-                        + "boxes are (" + s[0] + ", M, 5): per image M rows of class, cx, cy, w, h, normalised to "
-                        + "0..1, rows of -1 where an image has fewer");
-            }
-            return new Images(data, (int) s[0], (int) b[1], x.type().equals("uint8"), height, width);
-        }
-
-        /** Pixel values as the model takes them: uint8 over 255 (in float, as Ultralytics divides), float as given. */
-        float[] scaled(float[] values) {
-            if (bytes) {
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = values[i] / 255f;
-                }
-            }
-            return values;
-        }
-
-        /**
-         * Image {@code r} of a batch of boxes: its ground truth in input pixels, clipped to the image (as Ultralytics
-         * scales and clips its labels); padding rows (a negative class) left out.
-         */
-        List<Truth> truths(float[] rows, int r, int image, int classes) {
-            List<Truth> truths = new ArrayList<>();
-            for (int m = 0; m < boxesPerImage; m++) {
-                int at = (r * boxesPerImage + m) * 5;
-                float c = rows[at];
-                if (c < 0) {
-                    continue;
-                }
-                if (c != Math.rint(c) || c >= classes) {
-                    throw new InputException(file, "array '" + BOXES + "', image " + image + ", box " + m, "class "
-                            + c + " is no class id of the model's " + classes + " (0.." + (classes - 1) + ")");
-                }
-                Box n = Box.ofCentre(rows[at + 1], rows[at + 2], rows[at + 3], rows[at + 4]);
-                Box pixels = new Box(n.x1() * width, n.y1() * height, n.x2() * width, n.y2() * height);
-                truths.add(new Truth(pixels.clipped(width, height), (int) c));
-            }
-            return truths;
-        }
     }
 }

@@ -97,13 +97,4 @@ public record YoloDecoding(float confidence, float iou, int mostDetection, int m
         float areaB = (b.x2() - b.x1()) * (b.y2() - b.y1());
         return inter / (areaA + areaB - inter);
     }
-
-    /** The detections with their boxes clipped to the image: what is matched against its ground truth. */
-    public static List<Detection> clipped(List<Detection> found, float width, float height) {
-        List<Detection> out = new ArrayList<>(found.size());
-        for (Detection d : found) {
-            out.add(new Detection(d.box().clipped(width, height), d.score(), d.classId()));
-        }
-        return out;
-    }
 }
