@@ -23,6 +23,7 @@ module org.odf2nna {
     requires com.google.protobuf;
     requires com.microsoft.onnxruntime;
     requires io.jhdf;
+    requires org.yaml.snakeyaml;
     requires org.tensorflow.ndarray;
     requires tensorflow;
 

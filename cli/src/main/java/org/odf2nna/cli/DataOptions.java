@@ -16,7 +16,8 @@ final class DataOptions {
     String label;
 
     @Option(names = "--task", paramLabel = "TASK",
-            description = "classification or regression (default: inferred from the model's output: several "
+            description = "classification or regression, or (eval) detect: a YOLOv8 detector's mAP on images and "
+                    + "boxes (default: inferred from the model's output: several "
                     + "outputs or a Sigmoid/Softmax head mean classification, one raw output regression).")
     String task;
 
@@ -31,6 +32,11 @@ final class DataOptions {
 
     Task task() {
         return task == null ? null : Task.parse(task);
+    }
+
+    /** Whether {@code --task detect} was given: a detector's images and boxes, judged by mAP ({@code eval} alone). */
+    boolean detect() {
+        return task != null && task.trim().equalsIgnoreCase("detect");
     }
 
     /** The device ONNX Runtime and TensorFlow are given. */

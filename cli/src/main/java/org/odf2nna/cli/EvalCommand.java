@@ -16,6 +16,13 @@ import picocli.CommandLine.Parameters;
                 + "it is, fed as sweep feeds it (arrays of an .npz or list columns of a Parquet file named after its "
                 + "inputs, --input, --input-shape), and its first output is measured.",
             "",
+            "A YOLOv8 detector (output [1, 4 + classes, anchors]) is judged by mAP50 and mAP50-95 as Ultralytics' "
+                + "val computes them (conf 0.001, NMS IoU 0.7, at most 300 detections) on an .npz archive of images x "
+                + "[N, 3, H, W] (uint8 or float /255) and boxes [N, M, 5] (class, cx, cy, w, h normalised; rows of -1 "
+                + "pad), or on an Ultralytics dataset's data.yaml (its val images, letterboxed as Ultralytics reads "
+                + "them, and their labels/): --task detect, or no flag where the archive holds boxes or DATA is a "
+                + "data.yaml.",
+            "",
             "Hugging Face rows need no flag: one array per input and the labels, from "
                 + "np.savez('test.npz', **tokenizer(texts, padding='max_length', return_tensors='np'), labels=labels) "
                 + "or tokenized_dataset.to_parquet('test.parquet'); pandas: df.to_parquet('test.parquet').",
@@ -23,14 +30,16 @@ import picocli.CommandLine.Parameters;
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx eval model.onnx test.csv --json",
-            "  odf2nna-onnx eval bert.onnx test.npz"})
+            "  odf2nna-onnx eval bert.onnx test.npz",
+            "  odf2nna-onnx eval yolov8n.onnx val.npz --task detect",
+            "  odf2nna-onnx eval yolov8n.onnx data.yaml"})
 final class EvalCommand extends Subcommand {
 
     @Mixin
     ModelArgument model;
 
     @Parameters(index = "1", paramLabel = "DATA", description = "Labelled rows: CSV with a header (optionally .gz), "
-            + ".npy, .npz or Parquet (.parquet).")
+            + ".npy, .npz or Parquet (.parquet); for a detector, an .npz of images and boxes or a data.yaml.")
     Path csv;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
@@ -44,8 +53,11 @@ final class EvalCommand extends Subcommand {
 
     @Override
     public Integer call() {
-        Evaluation e = FileWorkflows.evaluate(model.path, csv, data.csv(), data.task(), graphInputs.modelInputs(),
-                data.device(), main.progress());
+        Evaluation e = data.detect() || (data.task == null && FileWorkflows.holdsBoxes(csv))
+                ? FileWorkflows.evaluateDetector(model.path, csv, graphInputs.modelInputs(), data.device(),
+                        main.progress())
+                : FileWorkflows.evaluate(model.path, csv, data.csv(), data.task(), graphInputs.modelInputs(),
+                        data.device(), main.progress());
         if (json) {
             main.out.print(ReportFormat.json(e));
         } else {

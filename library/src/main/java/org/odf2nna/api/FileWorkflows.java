@@ -271,6 +271,28 @@ public final class FileWorkflows {
                 warning, null);
     }
 
+    /**
+     * A YOLOv8 detector's mAP50 and mAP50-95 on labelled images, as Ultralytics' val computes them: an {@code .npz}
+     * archive of images {@code x} [N, 3, H, W] (uint8, or float already /255) at the model's input size and boxes
+     * [N, M, 5] (class, cx, cy, w, h normalised; rows of -1 pad), the images run one at a time where the export fixes
+     * its batch at 1 ({@link org.odf2nna.method.DetectionEvaluator}).
+     *
+     * @throws InputException when the archive lacks its arrays, they do not fit the model, or its first output is not
+     *                        YOLOv8's [1, 4 + classes, anchors]
+     */
+    public static Evaluation evaluateDetector(Path model, Path data, ModelInputs inputs, Device device,
+            Progress progress) {
+        Metrics.Detection metrics = org.odf2nna.method.DetectionEvaluator.evaluate(model, data, inputs, device,
+                progress);
+        return new Evaluation(model.toString(), data.toString(), "detection", metrics, null, null,
+                metrics.rows() + " images, " + metrics.truths() + " boxes");
+    }
+
+    /** Whether {@code data} holds a detector's labels: an {@code .npz} archive with an array of boxes. */
+    public static boolean holdsBoxes(Path data) {
+        return org.odf2nna.method.DetectionEvaluator.hasBoxes(data);
+    }
+
     private static Evaluation graphEvaluation(Path model, EvalData rows, Task task,
             ModelInputs inputs, Device device, Progress progress) {
         GraphEvaluator.Result measured = GraphEvaluator.evaluate(model, rows,

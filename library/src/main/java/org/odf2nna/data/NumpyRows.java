@@ -200,6 +200,53 @@ public final class NumpyRows implements RowReader {
         }
     }
 
+    /**
+     * The shape and NumPy type of array {@code name} in an {@code .npz} archive ({@code uint8} images, say), or null
+     * when {@code file} is no such archive or holds no such array.
+     */
+    public static ArrayInfo arrayInfo(Path file, String name) {
+        if (!RowReader.lowerName(file).endsWith(".npz") || !Files.isRegularFile(file)) {
+            return null;
+        }
+        ZipFile zip = openZip(file);
+        try {
+            ZipEntry e = entry(zip, name);
+            if (e == null) {
+                return null;
+            }
+            NpyHeader header = array(zip, e, name, file).header;
+            return new ArrayInfo(header.shape(), header.typeName());
+        } finally {
+            closeQuietly(zip);
+        }
+    }
+
+    /**
+     * An array's shape and type.
+     *
+     * @param shape its dimensions
+     * @param type  its type as NumPy names it ({@code float32}, {@code uint8})
+     */
+    public record ArrayInfo(long[] shape, String type) {
+        public ArrayInfo {
+            shape = shape.clone();
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        /** The shape as NumPy prints it: {@code (150, 3, 160, 160)}. */
+        public String shapeText() {
+            StringBuilder s = new StringBuilder("(");
+            for (int d = 0; d < shape.length; d++) {
+                s.append(d > 0 ? ", " : "").append(shape[d]);
+            }
+            return s.append(shape.length == 1 ? ",)" : ")").toString();
+        }
+    }
+
     /** The names of the arrays an {@code .npz} file holds (a graph input may be fed from one named after it). */
     public static List<String> arrayNames(Path file) {
         try (ZipFile zip = openZip(file)) {

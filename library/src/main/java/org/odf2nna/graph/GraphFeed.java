@@ -419,6 +419,19 @@ public final class GraphFeed {
         return model.toBuilder().setGraph(g).build();
     }
 
+    /**
+     * Whether the model declares the data input's batch axis fixed at 1 ({@code [1, 3, 160, 160]}): its rows are fed
+     * one per run, as it takes them (a Reshape inside fixes the batch too, and ONNX Runtime would log an error for
+     * every batch tried).
+     */
+    public boolean batchFixedAtOne() {
+        if (declared != null) {
+            long[] dims = dims(declared);
+            return dims.length > 1 && dims[0] == 1;
+        }
+        return data.batchFixedAtOne();
+    }
+
     /** Opens a session over {@code model} (a copy batched by {@link GraphRows#runnable}). */
     public Session open(ModelProto model, Device device, Path file) {
         return new Session(OnnxRunner.open(model, data, device, file));
@@ -441,6 +454,12 @@ public final class GraphFeed {
 
         private Session(OnnxRunner runner) {
             this.runner = runner;
+            this.rowByRow = batchFixedAtOne();
+        }
+
+        /** Whether rows go one per run: the model fixes its batch at 1, or a batch was refused. */
+        public boolean rowByRow() {
+            return rowByRow;
         }
 
         /** Rows {@code start .. start+count} of {@code rows} through the graph: the outputs asked for, as floats. */
@@ -454,7 +473,9 @@ public final class GraphFeed {
         public Map<String, OnnxRunner.Out> runShaped(GraphRows rows, int start, int count, List<String> outputs) {
             if (count > 1 && !rowByRow) {
                 try {
-                    Map<String, OnnxRunner.Out> out = runner.runInputs(feeds(rows, start, count), outputs);
+                    // Tried quietly: a refusal is ONNX Runtime's error on stderr otherwise, and is answered here.
+                    Map<String, OnnxRunner.Out> out = runner.runInputs(feeds(rows, start, count), outputs,
+                            !batchTried);
                     batchTried = true;
                     return out;
                 } catch (InputException e) {

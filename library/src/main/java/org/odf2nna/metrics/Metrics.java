@@ -1,7 +1,7 @@
 package org.odf2nna.metrics;
 
 /** Quality figures of a model on a labelled data set. */
-public sealed interface Metrics permits Metrics.Classification, Metrics.Regression {
+public sealed interface Metrics permits Metrics.Classification, Metrics.Regression, Metrics.Detection {
 
     /** The figure the tables lead with: accuracy or mean squared error. */
     String primaryName();
@@ -48,6 +48,34 @@ public sealed interface Metrics permits Metrics.Classification, Metrics.Regressi
         @Override
         public boolean higherIsBetter() {
             return false;
+        }
+    }
+
+    /**
+     * A detector's figures over images, as Ultralytics' val gives them ({@link DetectionMap}).
+     *
+     * @param rows       images
+     * @param classes    classes with ground-truth boxes
+     * @param map50      mean AP at IoU 0.50
+     * @param map50to95  mean AP over IoU 0.50:0.05:0.95
+     * @param truths     ground-truth boxes
+     * @param detections detections after NMS
+     */
+    record Detection(long rows, int classes, double map50, double map50to95, long truths, long detections)
+            implements Metrics {
+        @Override
+        public String primaryName() {
+            return "mAP50-95";
+        }
+
+        @Override
+        public double primaryValue() {
+            return map50to95;
+        }
+
+        @Override
+        public boolean higherIsBetter() {
+            return true;
         }
     }
 }

@@ -35,6 +35,15 @@ public record InputSignature(String name, int elementType, long[] shape) {
         return (int) n;
     }
 
+    /**
+     * Whether the batch axis is fixed at 1, as exporters write a model traced on one row ({@code [1, 3, 160, 160]}):
+     * such a graph often fixes the batch inside too (a Reshape to {@code [1, 4, 16, 525]}), so it is fed one row per
+     * run, never a batch that ONNX Runtime would refuse with an error on stderr.
+     */
+    public boolean batchFixedAtOne() {
+        return shape.length > 1 && shape[0] == 1;
+    }
+
     /** The shape of a batch of {@code rows} rows of {@code valuesPerRow} values. */
     public long[] batchShape(int rows, int valuesPerRow) {
         if (shape.length < 2 || valuesPerRow() < 0) {

@@ -28,7 +28,8 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  *
  * <p>Rows are reshaped to the model's input shape ({@code [N, 784]} rows become {@code [N, 1, 28, 28]}
  * when the graph says so). If a graph cannot take more than one row at a time (a batch of 1 fixed
- * somewhere inside), the first failing batch is retried row by row, and the runner stays in that mode.
+ * somewhere inside), the first failing batch is retried row by row, and the runner stays in that mode; an input whose
+ * batch axis the model fixes at 1 is fed row by row from the start ({@link InputSignature#batchFixedAtOne}).
  */
 public final class OnnxRunner implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class OnnxRunner implements AutoCloseable {
         this.session = session;
         this.input = input;
         this.file = file;
+        this.rowByRow = input.batchFixedAtOne();
     }
 
     static synchronized OrtEnvironment environment() {
@@ -407,13 +409,24 @@ public final class OnnxRunner implements AutoCloseable {
      * not float; returns the requested outputs with their shapes.
      */
     public Map<String, Out> runInputs(List<Fed> inputs, List<String> outputs) {
+        return runInputs(inputs, outputs, false);
+    }
+
+    /**
+     * {@link #runInputs(List, List)}; {@code trial}: a run that may fail (a batch tried on a graph that may fix its
+     * batch inside), its failure left unlogged by ONNX Runtime, whose caller falls back to one row per run.
+     */
+    public Map<String, Out> runInputs(List<Fed> inputs, List<String> outputs, boolean trial) {
         Map<String, OnnxTensor> feed = new java.util.LinkedHashMap<>();
-        try {
+        try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
+            if (trial) {
+                options.setLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            }
             for (Fed f : inputs) {
                 // Each input in a staging slot of its own: they are all open together.
                 feed.put(f.name(), tensor(f, feed.size()));
             }
-            try (OrtSession.Result result = session.run(feed, new LinkedHashSet<>(outputs))) {
+            try (OrtSession.Result result = session.run(feed, new LinkedHashSet<>(outputs), options)) {
                 Map<String, Out> values = new HashMap<>();
                 for (String name : outputs) {
                     Optional<OnnxValue> value = result.get(name);

@@ -517,6 +517,10 @@ public final class ReportFormat {
             }
             return s;
         }
+        if (m instanceof Metrics.Detection d) {
+            return String.format(Locale.ROOT, "mAP50 %.4f, mAP50-95 %.4f (%d classes, %d boxes, %d detections)",
+                    d.map50(), d.map50to95(), d.classes(), d.truths(), d.detections());
+        }
         Metrics.Regression r = (Metrics.Regression) m;
         return "MSE " + number(r.mse()) + ", MAE " + number(r.mae()) + ", R² " + number(r.r2());
     }

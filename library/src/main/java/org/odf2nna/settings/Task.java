@@ -17,6 +17,10 @@ public enum Task {
 
     /** Parses classification (aliases class, binary) or regression, case-insensitive; a usage error otherwise. */
     public static Task parse(String text) {
+        if (text != null && text.trim().equalsIgnoreCase("detect")) {
+            throw org.odf2nna.InputException.usage(Setting.TASK.ref() + " detect: a detector is judged by eval "
+                    + "alone (mAP50 and mAP50-95 on images and boxes); this command judges classifiers and regressors");
+        }
         return Setting.TASK.parse(text, Map.of("classification", CLASSIFICATION, "class", CLASSIFICATION, "binary",
                 CLASSIFICATION, "regression", REGRESSION), "task", "classification or regression");
     }

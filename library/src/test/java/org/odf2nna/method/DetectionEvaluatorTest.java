@@ -1,0 +1,131 @@
+package org.odf2nna.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.Progress;
+import org.odf2nna.api.FileWorkflows;
+import org.odf2nna.graph.Graphs;
+import org.odf2nna.metrics.Metrics;
+import org.odf2nna.onnx.OnnxValues;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.report.Evaluation;
+import org.odf2nna.settings.ModelInputs;
+
+/** A YOLO-shaped export judged by mAP on an archive of images and boxes. */
+public class DetectionEvaluatorTest {
+
+    @TempDir
+    Path dir;
+
+    /** images [1, 3, 4, 4] reshaped to output0 [1, 6, 8]: the pixels are the output (2 classes, 8 anchors). */
+    private static ModelProto yoloShaped(long... outputShape) {
+        Graphs g = new Graphs(1);
+        g.inputOf("images", OnnxValues.FLOAT, "1", "3", "4", "4").output("output0", 6, 8);
+        g.node("Reshape", "output0", "images", g.int64("shape", outputShape));
+        return g.model(13);
+    }
+
+    /**
+     * Image 0: anchor 0 a box at centre (1, 1) of size 1, class 0 scored {@code full}; its truth that box, class 0.
+     * Image 1: the same box scored as class 1; its truth class 0, and a padding row.
+     */
+    private static float[][] imagesAndBoxes(float full) {
+        float[] x = new float[2 * 48];
+        for (int image = 0; image < 2; image++) {
+            for (int c = 0; c < 4; c++) {
+                x[image * 48 + c * 8] = full;
+            }
+            x[image * 48 + (4 + image) * 8] = full;
+        }
+        float[] boxes = {0, 0.25f, 0.25f, 0.25f, 0.25f, -1, -1, -1, -1, -1,
+            0, 0.25f, 0.25f, 0.25f, 0.25f, -1, -1, -1, -1, -1};
+        return new float[][] {x, boxes};
+    }
+
+    /**
+     * Class 0 has two truths and one detection, right: recall 1/2 at precision 1, so the envelope is 1 to recall 0.5
+     * and falls linearly to 0 at recall 1: AP 0.75. Class 1 has no truth and does not count.
+     */
+    @Test
+    void aYoloShapedExportIsJudgedByMapAsUltralyticsComputesIt() throws IOException {
+        Path model = dir.resolve("yolo.onnx");
+        Files.write(model, yoloShaped(1, 6, 8).toByteArray());
+        for (boolean bytes : new boolean[] {false, true}) {
+            float[][] data = imagesAndBoxes(bytes ? 255 : 1);
+            Path npz = dir.resolve(bytes ? "val-u8.npz" : "val.npz");
+            try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(npz))) {
+                npy(zip, "x", data[0], bytes, 2, 3, 4, 4);
+                npy(zip, "boxes", data[1], false, 2, 2, 5);
+            }
+            Evaluation e = FileWorkflows.evaluateDetector(model, npz, ModelInputs.NONE, Device.CPU, Progress.NONE);
+            Metrics.Detection d = (Metrics.Detection) e.metrics();
+            assertEquals(0.75, d.map50(), 1e-12, npz.toString());
+            assertEquals(0.75, d.map50to95(), 1e-12);
+            assertEquals(1, d.classes());
+            assertEquals(2, d.truths());
+            assertEquals(2, d.rows());
+            assertTrue(FileWorkflows.holdsBoxes(npz));
+        }
+    }
+
+    @Test
+    void badBoxesAndOutputsAreRefusedInOneLine() throws IOException {
+        Path model = dir.resolve("yolo.onnx");
+        Files.write(model, yoloShaped(1, 6, 8).toByteArray());
+        float[][] data = imagesAndBoxes(1);
+        data[1][5] = 7;
+        Path npz = dir.resolve("val.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(npz))) {
+            npy(zip, "x", data[0], false, 2, 3, 4, 4);
+            npy(zip, "boxes", data[1], false, 2, 2, 5);
+        }
+        InputException e = assertThrows(InputException.class, () -> FileWorkflows.evaluateDetector(model, npz,
+                ModelInputs.NONE, Device.CPU, Progress.NONE));
+        assertTrue(e.getMessage().contains("array 'boxes', image 0, box 1") && e.getMessage().contains("class 7 "),
+                e.getMessage());
+        // A classifier's layout, [1, 48]: not YOLOv8's.
+        Path flat = dir.resolve("flat.onnx");
+        Files.write(flat, yoloShaped(1, 48).toByteArray());
+        InputException shape = assertThrows(InputException.class, () -> FileWorkflows.evaluateDetector(flat, npz,
+                ModelInputs.NONE, Device.CPU, Progress.NONE));
+        assertTrue(shape.getMessage().contains("[1, 4 + classes, anchors]"), shape.getMessage());
+    }
+
+    /** A float32 (or uint8) .npy array of {@code values} in the given shape, as an archive's entry. */
+    private static void npy(ZipOutputStream zip, String name, float[] values, boolean bytes, long... shape)
+            throws IOException {
+        zip.putNextEntry(new ZipEntry(name + ".npy"));
+        StringBuilder dims = new StringBuilder();
+        for (long d : shape) {
+            dims.append(dims.length() > 0 ? ", " : "").append(d);
+        }
+        String h = "{'descr': '" + (bytes ? "|u1" : "<f4") + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+        h = h + " ".repeat(64 - (10 + h.length() + 1) % 64) + "\n";
+        zip.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) h.length(), 0});
+        zip.write(h.getBytes(StandardCharsets.ISO_8859_1));
+        ByteBuffer b = ByteBuffer.allocate(values.length * (bytes ? 1 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            if (bytes) {
+                b.put((byte) (int) v);
+            } else {
+                b.putFloat(v);
+            }
+        }
+        zip.write(b.array());
+        zip.closeEntry();
+    }
+}
