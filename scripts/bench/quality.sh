@@ -30,7 +30,7 @@ venv="$work/venv"
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   echo "quality: making $venv (Keras 3, TensorFlow, transformers, torch, onnxruntime)" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q tensorflow-cpu keras onnx onnxruntime transformers torch
+  "$venv/bin/pip" install -q tensorflow-cpu keras onnx onnxruntime onnxscript transformers torch
   touch "$venv/.complete"
 fi
 exec "$venv/bin/python" scripts/bench/quality.py --work "$work" --python "$venv/bin/python" \
