@@ -45,12 +45,16 @@ public final class Memory {
         return bytes <= available();
     }
 
+    /** The most bytes of outputs one runtime call is given ({@link #rowsPerBatch}), whatever the heap's ceiling. */
+    static final long MOST_BATCH_BYTES = 256L << 20;
+
     /**
      * Rows per runtime call when each row's outputs take {@code bytesPerRow}: as many as a sixteenth of the heap holds
-     * (the runtime's native copy is about as large again), at least 1, at most {@code most}.
+     * (the runtime's native copy is about as large again), at most 256 MB (the launcher's ceiling is half the
+     * machine's memory, and larger calls are no faster, only larger), at least 1 row, at most {@code most}.
      */
     public static int rowsPerBatch(long bytesPerRow, int most) {
-        long budget = Runtime.getRuntime().maxMemory() / 16;
+        long budget = Math.min(MOST_BATCH_BYTES, Runtime.getRuntime().maxMemory() / 16);
         return (int) Math.max(1, Math.min(most, budget / Math.max(1, bytesPerRow)));
     }
 

@@ -40,10 +40,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Exit codes: 0 success, 1 failed run (bad input or error), 2 bad usage, 3 nothing written: no pruned model "
                 + "kept the promise, or the validation rows cannot certify it; 130 stopped by Ctrl-C (SIGINT), 143 by SIGTERM, with "
                 + "nothing unfinished left behind.",
-            "Memory: the launcher gives Java a heap fitted to the files named (512 MB plus a share of their size: 10 × "
-                + "an .onnx model, 6 × a CSV file, 3 × what an .npz decodes to; at most a quarter of the machine's memory); "
-                + "raise it with "
-                + "ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g.",
+            "Memory: the launcher lets Java's heap grow to half the machine's memory (or of the container's limit) "
+                + "and hand back what it does not use; set it with ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g.",
             "Run 'odf2nna-onnx COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
 
@@ -130,6 +128,11 @@ public final class Main implements Runnable {
         }
     }
 
+    /** A heap to suggest after running out in one of {@code maxHeap} bytes: twice as large, at least 8 GB. */
+    static long moreHeapGigabytes(long maxHeap) {
+        return Math.max(8, 2 * ((maxHeap + (1L << 30) - 1) >> 30));
+    }
+
     /** Runs the command line in-process and returns its exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         Cleaning.turnOff(List.of()); // a run in-process after another starts with every pass on
@@ -179,9 +182,10 @@ public final class Main implements Runnable {
         }
         if (e instanceof OutOfMemoryError) {
             // The launcher's variable first: it is what sets the heap the run had (docs/install.md, "Memory").
+            long more = moreHeapGigabytes(Runtime.getRuntime().maxMemory());
             err.println("odf2nna-onnx: error: out of memory (" + oneLine(e.getMessage()) + ") in a heap of "
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB; give Java more with ODF2NNA_HEAP=8g (or "
-                    + "JAVA_OPTS=-Xmx8g), or use a smaller --inference-batch");
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB; give Java more with ODF2NNA_HEAP=" + more
+                    + "g (or JAVA_OPTS=-Xmx" + more + "g), or use a smaller --inference-batch");
             if (verbose) {
                 e.printStackTrace(err);
             }

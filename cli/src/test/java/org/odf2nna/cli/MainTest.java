@@ -38,7 +38,7 @@ class MainTest {
         }
         assertTrue(run.out().contains("Exit codes"), run.out());
         // How to give Java more memory (issue 57), in the help itself.
-        assertTrue(run.out().replaceAll("\\s+", " ").contains("raise it with ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g"),
+        assertTrue(run.out().replaceAll("\\s+", " ").contains("set it with ODF2NNA_HEAP=8g, or JAVA_OPTS=-Xmx8g"),
                 run.out());
     }
 
@@ -52,7 +52,11 @@ class MainTest {
         assertEquals(1, err.lines().count(), err);
         // the prefix bench scale reads, the heap the run had, the launcher's variable
         assertTrue(err.startsWith("odf2nna-onnx: error: out of memory (Java heap space) in a heap of "
-                + (Runtime.getRuntime().maxMemory() >> 20) + " MB; give Java more with ODF2NNA_HEAP=8g"), err);
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MB; give Java more with ODF2NNA_HEAP="
+                + Main.moreHeapGigabytes(Runtime.getRuntime().maxMemory()) + "g"), err);
+        // twice the heap the run had, at least 8 GB: the default ceiling is half the machine's memory (issue 82)
+        assertEquals(8, Main.moreHeapGigabytes(852L << 20));
+        assertEquals(24, Main.moreHeapGigabytes(12L << 30));
     }
 
     @Test
