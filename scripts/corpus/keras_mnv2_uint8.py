@@ -11,7 +11,7 @@ Rescaling is the application's input_tensor, so the model is one flat functional
 values as they are), fitted EPOCHS epochs with Adam, its BatchNormalization statistics then recalibrated as in
 keras_edge.py.
 
-Writes into OUT (default /work/heapruns/mnv2u8, outside the repository):
+Writes into OUT (default ${CORPUS:-corpus}/mnv2u8, outside the repository):
   mnv2.keras       the model
   train.npz        x uint8 [TRAIN,32,32,3], y int64 (np.savez_compressed): 20,000 rows, 61 MB decoded, about 8 MB
   validation.npz   5,000 rows (the rows a sweep chooses on)
@@ -81,7 +81,7 @@ def shapes(n, seed):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="/work/heapruns/mnv2u8")
+    ap.add_argument("--out", default=os.path.join(os.environ.get("CORPUS", "corpus"), "mnv2u8"))
     ap.add_argument("--train", type=int, default=20000)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--alpha", type=float, default=0.35)
