@@ -517,6 +517,11 @@ public final class ReportFormat {
             }
             return s;
         }
+        if (m instanceof Metrics.Tokens t) {
+            return "perplexity " + number(t.perplexity()) + " (mean cross-entropy " + number(t.meanCrossEntropy())
+                    + " nats per token), accuracy " + percent(t.accuracy())
+                    + (Double.isNaN(t.macroF1()) ? "" : ", macro F1 " + number(t.macroF1()));
+        }
         Metrics.Regression r = (Metrics.Regression) m;
         return "MSE " + number(r.mse()) + ", MAE " + number(r.mae()) + ", R² " + number(r.r2());
     }
