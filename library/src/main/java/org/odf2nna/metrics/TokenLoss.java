@@ -62,14 +62,19 @@ public final class TokenLoss {
     }
 
     /**
-     * A window's loss: its cross-entropy summed over the positions counted, how many were counted and how many had the
-     * target as argmax.
+     * A window's loss: its cross-entropy summed over the positions counted, the same with each position's capped (what
+     * a bounded judge reads), how many were counted and how many had the target as argmax.
      */
-    public record Window(double crossEntropy, int counted, int correct) {
+    public record Window(double crossEntropy, double cappedCrossEntropy, int counted, int correct) {
 
         /** The mean cross-entropy per position counted (0 where none is). */
         public double meanCrossEntropy() {
             return counted == 0 ? 0 : crossEntropy / counted;
+        }
+
+        /** The mean of the capped cross-entropies per position counted (0 where none is). */
+        public double meanCappedCrossEntropy() {
+            return counted == 0 ? 0 : cappedCrossEntropy / counted;
         }
     }
 

@@ -16,13 +16,23 @@ public final class TokenTally {
     private final long[] falsePositive;
     private final long[] falseNegative;
     private final List<TokenLoss.Window> windows = new ArrayList<>();
+    private final double cap;
+    private double largest;
 
     /**
      * @param macroF1 whether to count per class (labels per position; a vocabulary's macro F1 says little)
      */
     public TokenTally(int classes, OutputHead head, boolean macroF1) {
+        this(classes, head, macroF1, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * @param cap each position's cross-entropy as {@link TokenLoss.Window#cappedCrossEntropy} counts it, at most
+     */
+    public TokenTally(int classes, OutputHead head, boolean macroF1, double cap) {
         this.classes = classes;
         this.head = head;
+        this.cap = cap;
         truePositive = macroF1 ? new long[classes] : null;
         falsePositive = macroF1 ? new long[classes] : null;
         falseNegative = macroF1 ? new long[classes] : null;
@@ -39,6 +49,7 @@ public final class TokenTally {
         for (int r = 0; r < count; r++) {
             int base = r * positions * classes;
             double loss = 0;
+            double capped = 0;
             int counted = 0;
             int correct = 0;
             for (int p = 0; p < positions; p++) {
@@ -49,14 +60,17 @@ public final class TokenTally {
                 TokenLoss.Position at = classesLast ? new TokenLoss.Position(values, base + p * classes, 1, classes)
                         : new TokenLoss.Position(values, base + p, positions, classes);
                 int best = at.argmax();
-                loss += at.crossEntropy(target, head);
+                double crossEntropy = at.crossEntropy(target, head);
+                loss += crossEntropy;
+                capped += Math.min(cap, crossEntropy);
+                largest = Math.max(largest, crossEntropy);
                 counted++;
                 correct += best == target ? 1 : 0;
                 if (truePositive != null) {
                     countClass(best, target);
                 }
             }
-            windows.add(new TokenLoss.Window(loss, counted, correct));
+            windows.add(new TokenLoss.Window(loss, capped, counted, correct));
         }
     }
 
@@ -72,6 +86,11 @@ public final class TokenTally {
     /** Each window's loss, in the order added. */
     public List<TokenLoss.Window> windows() {
         return List.copyOf(windows);
+    }
+
+    /** The largest cross-entropy of any position counted (0 before any). */
+    public double largest() {
+        return largest;
     }
 
     /** The positions counted over every window. */
