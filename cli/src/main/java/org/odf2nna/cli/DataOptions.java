@@ -16,8 +16,10 @@ final class DataOptions {
     String label;
 
     @Option(names = "--task", paramLabel = "TASK",
-            description = "classification or regression (default: inferred from the model's output: several "
-                    + "outputs or a Sigmoid/Softmax head mean classification, one raw output regression).")
+            description = "classification, regression or next-token (default: inferred from the model's output: "
+                    + "several outputs or a Sigmoid/Softmax head mean classification, one raw output regression). "
+                    + "next-token: a causal language model on windows of token ids alone, the target at t the token "
+                    + "at t + 1, judged by perplexity; eval recognises one without it where the rows have no labels.")
     String task;
 
     @Option(names = "--inference-batch", paramLabel = "N", defaultValue = "1024",

@@ -7,6 +7,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.Setting;
 import org.odf2nna.graph.BlockFinder;
+import org.odf2nna.graph.CausalLanguageModel;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRegression;
 import org.odf2nna.graph.GraphRows;
@@ -384,7 +385,8 @@ public final class GraphSweeper {
         if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
         }
-        boolean nextToken = settings.task() == Task.NEXT_TOKEN;
+        boolean nextToken = settings.task() == Task.NEXT_TOKEN || settings.task() == null
+                && languageModelRows(proto, model, feed, files.train(), dataFiles, settings.device());
         if (nextToken) {
             settings = languageModel(settings, feed, model);
         }
@@ -486,6 +488,25 @@ public final class GraphSweeper {
             AtomicFiles.writeString(files.report(), ReportFormat.json(result));
         }
         return result;
+    }
+
+    /**
+     * Whether the training rows are a causal language model's windows with no {@code --task}: the graph's shape, no
+     * labels in the file, and the graph computing causally on its first windows ({@link CausalLanguageModel}).
+     */
+    private static boolean languageModelRows(ModelProto proto, Path model, GraphFeed feed, Path train,
+            List<Path> dataFiles, org.odf2nna.Device device) {
+        String name = org.odf2nna.data.RowReader.lowerName(train);
+        boolean unlabelled = name.endsWith(".npy") || name.endsWith(".npz")
+                && PositionEvaluator.labelsArray(train) == null;
+        if (!unlabelled || !feed.integerRows() || !CausalLanguageModel.shaped(proto)) {
+            return false;
+        }
+        ModelProto runnable = GraphRows.runnable(proto, feed.data());
+        GraphRows first = GraphRows.inputs(train, dataFiles.indexOf(train), feed, 4);
+        try (GraphFeed.Session session = feed.open(runnable, device, model)) {
+            return CausalLanguageModel.computes(session, runnable, first);
+        }
     }
 
     /**

@@ -109,8 +109,9 @@ public final class GraphTables {
         // Without labels the tolerance bounds the share of changed predictions, not accuracy points.
         boolean regression = original.validation().regression();
         boolean languageModel = original.validation().languageModel();
-        String allowed = String.format(Locale.ROOT, languageModel ? "the perplexity at most %.2g%% above the "
-                + "original's" : regression ? "the MSE at most %.2g%% above the original's "
+        String allowed = languageModel
+                ? "the perplexity at most " + ReportFormat.number(method.maxDrop()) + "% above the original's"
+                : String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
                 + "(outputs clipped to the training targets' range)" : original.labelled() ? "at most %.2g points lost"
                 : "at most %.2g%% of the predictions changed", method.maxDrop());
         s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block %s; units ranked by %s across "

@@ -30,8 +30,17 @@ public enum Task {
                 "classification, regression or next-token");
     }
 
-    /** The task given, or else the one the network's outputs and head imply ({@link #infer}). */
+    /**
+     * The task given, or else the one the network's outputs and head imply ({@link #infer}).
+     *
+     * @throws org.odf2nna.InputException (usage) for {@link #NEXT_TOKEN}: a dense chain takes no token windows
+     */
     public static Task givenOrInferred(Task given, org.odf2nna.network.DenseNetwork network) {
+        if (given == NEXT_TOKEN) {
+            throw org.odf2nna.InputException.usage(Setting.TASK.ref() + " next-token is a language model's (a graph "
+                    + "with one int input [batch, positions] and logits [batch, positions, vocabulary]); this model "
+                    + "is read as a dense chain of " + network.outputs() + " outputs");
+        }
         return given != null ? given : infer(network.outputs(), network.head());
     }
 
