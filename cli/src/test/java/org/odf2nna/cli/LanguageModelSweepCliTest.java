@@ -43,8 +43,9 @@ class LanguageModelSweepCliTest {
         assertEquals(Main.OK, run.exitCode(), run.toString());
         assertTrue(run.out().contains("val. PPL") && run.out().contains("the perplexity at most 150% above"),
                 run.out());
-        // The original's validation perplexity, as torch.json records it (3.99695).
-        assertTrue(run.out().matches("(?s).*original\\s+30592\\s+3\\.997\\s+74\\.93%.*"), run.out());
+        // The original's parameters (torch's 30,080: the causal mask is none) and validation perplexity, as
+        // torch.json records it (3.99695).
+        assertTrue(run.out().matches("(?s).*original\\s+30080\\s+3\\.997\\s+74\\.93%.*"), run.out());
         Matcher written = Pattern.compile("\\n  1 +2h-64-2h-112 .* ([0-9.]+)  <- written").matcher(run.out());
         assertTrue(written.find(), run.out());
         assertTrue(run.out().contains("\n  2 x "), "round 2 does not hold: " + run.out());

@@ -24,8 +24,9 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * {@code .npz} archive with the inputs as array {@code x} (and other graph inputs named after them) and the labels as
  * array {@code y} of shape [rows, positions]; a negative label (Hugging Face's -100) marks a position that is not
  * counted (padding, special tokens, a word's later pieces). The class at a position is the argmax over the last axis of
- * a rank-3 output, over axis 1 of a higher rank ({@link org.odf2nna.graph.Decoder}'s reading); accuracy and macro F1
- * are over the positions counted.
+ * a rank-3 output, over axis 1 of a higher rank ({@link org.odf2nna.graph.Decoder}'s reading); perplexity (from the
+ * log-softmax in double, {@link TokenLoss}), accuracy and macro F1 are over the positions counted. A causal language
+ * model's windows alone ({@link #evaluateNextToken}) are measured the same way, the target at t the token at t + 1.
  */
 final class PositionEvaluator {
 
