@@ -65,7 +65,7 @@ final class PositionEvaluator {
         String name = labelsArray(file);
         int positions = NumpyRows.arrayWidth(file, name);
         int[] labels = labels(file, name, rows.count(), positions);
-        Measured m = measure(runnable, model, file, feed, rows, new Targets(labels, positions, "array '" + name + "'"),
+        Measured m = measure(runnable, model, file, feed, rows, new Targets(labels, positions, "array '" + name + "'", true),
                 step, device, progress);
         if (m.positions() == 0) {
             throw new InputException(file, "array '" + name + "'", "has no position with a label (0 or more): "
@@ -88,11 +88,14 @@ final class PositionEvaluator {
         }
         int[] targets = TokenLoss.nextTokenTargets(rows.features(), rows.count(), positions);
         return measure(runnable, model, file, feed, rows, new Targets(targets, positions, "input '"
-                + feed.data().name() + "'"), step, device, progress);
+                + feed.data().name() + "'", false), step, device, progress);
     }
 
-    /** Targets per position, {@code positions} per row, and where they come from in words (for a bad class id). */
-    private record Targets(int[] values, int positions, String source) {
+    /**
+     * Targets per position, {@code positions} per row, where they come from in words (for a bad class id), and whether
+     * they are labels (then macro F1 is counted too; a vocabulary's says little).
+     */
+    private record Targets(int[] values, int positions, String source, boolean labels) {
     }
 
     private static Measured measure(ModelProto runnable, Path model, Path file, GraphFeed feed, GraphRows rows,
@@ -106,7 +109,7 @@ final class PositionEvaluator {
                 OnnxRunner.Out out = session.runShaped(rows, start, count, List.of(output)).get(output);
                 int classes = classes(out.shape(), targets, output, model, file);
                 checkTargets(targets, start, count, classes, file);
-                tally = tally == null ? new TokenTally(classes, head, targets.source().startsWith("array")) : tally;
+                tally = tally == null ? new TokenTally(classes, head, targets.labels()) : tally;
                 tally.add(out.values(), count, targets.positions(), out.shape().length == 3, targets.values(),
                         start * targets.positions());
                 progress.update("evaluating", start + count, rows.count(), (start + count) + " rows");
