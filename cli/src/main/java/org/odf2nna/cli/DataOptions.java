@@ -16,9 +16,11 @@ final class DataOptions {
     String label;
 
     @Option(names = "--task", paramLabel = "TASK",
-            description = "classification or regression, or (eval) detect: a YOLOv8 detector's mAP on images and "
-                    + "boxes (default: inferred from the model's output: several "
-                    + "outputs or a Sigmoid/Softmax head mean classification, one raw output regression).")
+            description = "classification, regression, next-token, or (eval) detect (default: inferred from the "
+                    + "model's output: several outputs or a Sigmoid/Softmax head mean classification, one raw output "
+                    + "regression). next-token: a causal language model on windows of token ids alone, the target at t "
+                    + "the token at t + 1, judged by perplexity; eval recognises one without it where the rows have no "
+                    + "labels. detect: a YOLOv8 detector's mAP on images and boxes.")
     String task;
 
     @Option(names = "--inference-batch", paramLabel = "N", defaultValue = "1024",

@@ -245,7 +245,8 @@ public final class FileWorkflows {
             ModelInputs inputs, Device device, Progress progress) {
         EvalData rows = new EvalData(csv, ColumnRequest.of(-1, reading.label(), ColumnRequest.Target.REQUIRED),
                 reading.inferenceBatch());
-        OnnxDenseModel read = inputs.isDefault() ? GraphEvaluator.chainOrNull(model) : null;
+        // A language model is a graph: its windows of token ids never feed a dense chain.
+        OnnxDenseModel read = inputs.isDefault() && task != Task.NEXT_TOKEN ? GraphEvaluator.chainOrNull(model) : null;
         if (read == null) {
             return graphEvaluation(model, rows, task, inputs, device, progress);
         }
@@ -298,7 +299,11 @@ public final class FileWorkflows {
         GraphEvaluator.Result measured = GraphEvaluator.evaluate(model, rows,
                 task, inputs, device, progress);
         Metrics metrics = measured.metrics();
-        Task kind = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
+        if (measured.task() == Task.NEXT_TOKEN) {
+            return new Evaluation(model.toString(), rows.file().toString(), Task.NEXT_TOKEN.displayName(), metrics,
+                    null, null, measured.counted());
+        }
+        Task kind = metrics instanceof Metrics.Regression ? Task.REGRESSION : Task.CLASSIFICATION;
         String warning = measured.chance() != null && measured.chance().atChance() ? "the model "
                 + measured.chance().describe() + ": are these rows for this model (its columns, their order, the "
                 + "label column, the input's layout)?" : null;

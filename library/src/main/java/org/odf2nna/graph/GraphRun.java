@@ -34,7 +34,8 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
             throw new IllegalArgumentException("share must be in (0, 1): " + share);
         }
         // The fields are set after this body: read the parameter, not the accessors.
-        if (settings.task() != Task.REGRESSION && !(settings.maxDrop(Task.CLASSIFICATION) < 100)) {
+        if (settings.task() != Task.REGRESSION && settings.task() != Task.NEXT_TOKEN
+                && !(settings.maxDrop(Task.CLASSIFICATION) < 100)) {
             throw new IllegalArgumentException("a classifier's max drop must be below 100 points: "
                     + settings.maxDrop(Task.CLASSIFICATION));
         }
@@ -82,12 +83,18 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
         return settings.task() == Task.REGRESSION;
     }
 
+    /** Whether the graph is judged as a language model (its perplexity on windows of token ids). */
+    public boolean nextToken() {
+        return settings.task() == Task.NEXT_TOKEN;
+    }
+
     /**
      * The loss allowed as a share: accuracy points over 100 for a classifier (0.01 = one point), the MSE's relative
-     * rise for a regressor (0.1 = 10%).
+     * rise for a regressor (0.1 = 10%), the perplexity's relative rise for a language model (0.05 = 5%).
      */
     public double maxDrop() {
-        return settings.maxDrop(regression() ? Task.REGRESSION : Task.CLASSIFICATION) / 100.0;
+        return settings.maxDrop(nextToken() ? Task.NEXT_TOKEN : regression() ? Task.REGRESSION : Task.CLASSIFICATION)
+                / 100.0;
     }
 
     /** Which promise the written round keeps. */

@@ -279,7 +279,8 @@ public final class GraphSweep {
                 described.blockParameters(), original.parameters(), kept, counter), stats, settings, endToEnd,
                 progress);
         Rows rows = new Rows(training, validation, report);
-        Judgement judged = settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
+        Judgement judged = settings.nextToken() ? GraphTokenJudging.judge(model, chain.models(), how, rows, progress)
+                : settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
                 : GraphClassJudging.judgeClasses(model, chain.models(), how, rows, progress);
         List<GraphSweepReport.Round> table = table(chain, judged, described, file);
         // After the judging: the decoder knows what it read the output as.
@@ -367,7 +368,9 @@ public final class GraphSweep {
         int chosen = judged.verdict().chosen();
         GraphRun settings = how.settings();
         if (chosen >= 0) {
-            return judged.rules() != null
+            return settings.nextToken() ? GraphTokenJudging.promise(chosen, table.get(chosen), judged.original(),
+                    settings, judged.rules().get(chosen))
+                    : judged.rules() != null
                     ? GraphRegression.promise(chosen, table.get(chosen), judged.original(), settings,
                             judged.rules().get(chosen))
                     : promise(chosen, table.get(chosen), validation.count(), settings, judged.labelled(),
@@ -471,7 +474,12 @@ public final class GraphSweep {
                     + "' has " + (side.batchAxis() < 0 ? "none (the same for every row)" : "it on axis "
                     + side.batchAxis()) + ", so every round keeps the sequential block refit");
         }
-        if (!settings.regression() && !decoder.classes()) {
+        if (settings.nextToken()) {
+            notes.add("a language model's rounds keep the sequential block refit: end-to-end retraining on its "
+                    + "[N, T, V] outputs is not built yet");
+            notes.add("windows judged as a language model's: each validation window's mean cross-entropy per token "
+                    + "against the next tokens, the perplexity's rise bounded (docs/promise.md)");
+        } else if (!settings.regression() && !decoder.classes()) {
             notes.add("rows judged on agreement with the original's " + decoder.judged()
                     + (validation.labelled() ? "; the labels of the rows are not used" : ""));
         }

@@ -149,7 +149,7 @@ final class GraphView {
     long parameters() {
         long n = 0;
         for (TensorProto t : initializers.values()) {
-            if (t.getDataType() == OnnxValues.FLOAT || t.getDataType() == OnnxValues.DOUBLE) {
+            if ((t.getDataType() == OnnxValues.FLOAT || t.getDataType() == OnnxValues.DOUBLE) && !mask(t.getName())) {
                 long e = 1;
                 for (long d : t.getDimsList()) {
                     e *= d;
@@ -158,5 +158,32 @@ final class GraphView {
             }
         }
         return n;
+    }
+
+    /** Operators that only move or cut a tensor's values (a mask sliced to the sequence's length). */
+    private static final Set<String> MOVING = Set.of("Slice", "Reshape", "Unsqueeze", "Squeeze", "Expand", "Identity",
+            "Transpose", "Cast");
+    /** Operators that compare values: what reads a mask, which is never computed with. */
+    private static final Set<String> COMPARING = Set.of("Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual",
+            "Not", "And", "Or", "Xor");
+
+    /**
+     * Whether {@code tensor} is a mask rather than a weight: every reader, through operators that only move its
+     * values, compares it (a causal language model's lower-triangular buffer, sliced, compared with 0, its result a
+     * Where's condition). Such a constant is no parameter.
+     */
+    boolean mask(String tensor) {
+        List<Integer> readers = consumers(tensor);
+        if (readers.isEmpty() || isGraphOutput(tensor)) {
+            return false;
+        }
+        for (int i : readers) {
+            NodeProto n = nodes.get(i);
+            boolean moved = MOVING.contains(n.getOpType()) && n.getInput(0).equals(tensor) && n.getOutputCount() == 1;
+            if (!(COMPARING.contains(n.getOpType()) || moved && mask(n.getOutput(0)))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -48,6 +48,13 @@ public final class GraphEvaluator {
         Path file = data.file();
         // Labels per position (an .npz array y of [rows, positions]) are read apart from the rows' inputs.
         boolean perPosition = PositionEvaluator.labelsPerPosition(file);
+        if (task == Task.NEXT_TOKEN || task == null && !perPosition && unlabelledWindows(file, data)
+                && org.odf2nna.graph.CausalLanguageModel.shaped(proto)) {
+            Result r = nextToken(proto, model, data, inputs, task == Task.NEXT_TOKEN, device, progress);
+            if (r != null) {
+                return r;
+            }
+        }
         // The rows' array: x, or the array named after the input they feed (InputArrays' rule).
         String array = GraphFeed.dataArray(proto, model, inputs, List.of(file));
         int width;
@@ -84,6 +91,45 @@ public final class GraphEvaluator {
                     + ": name the label column "
                     + "with {{LABEL}}");
         }
+    }
+
+    /**
+     * {@code eval} of a causal language model on windows of token ids, or null where the task was not given and the
+     * graph does not compute as one ({@link org.odf2nna.graph.CausalLanguageModel#computes}).
+     */
+    private static Result nextToken(ModelProto proto, Path model, EvalData data, ModelInputs inputs, boolean given,
+            Device device, Progress progress) {
+        Path file = data.file();
+        String array = GraphFeed.dataArray(proto, model, inputs, List.of(file));
+        int width;
+        try (RowReader header = RowReader.open(file, array, ColumnRequest.of(-1, null, ColumnRequest.Target.ABSENT))) {
+            width = header.featureCount();
+        }
+        GraphFeed feed = GraphFeed.resolve(proto, model, inputs, List.of(file), width);
+        if (!feed.integerRows()) {
+            throw InputException.usage(model, "input '" + feed.data().name() + "' takes floats; next-token "
+                    + "prediction reads windows of token ids (an int64 or int32 input [batch, positions])");
+        }
+        ModelProto runnable = GraphRows.runnable(proto, feed.data());
+        if (!given) {
+            GraphRows probe = GraphRows.inputs(file, 0, feed, 4);
+            try (GraphFeed.Session session = feed.open(runnable, device, model)) {
+                if (!org.odf2nna.graph.CausalLanguageModel.computes(session, runnable, probe)) {
+                    return null;
+                }
+            }
+        }
+        PositionEvaluator.Measured m = PositionEvaluator.evaluateNextToken(runnable, model, file, feed,
+                perRunRanges(proto) ? 1 : data.inferenceBatch(), device, progress);
+        return new Result(m.metrics(), null, null, m.positions() + " predicted tokens in " + m.rows() + " windows",
+                Task.NEXT_TOKEN);
+    }
+
+    /** Whether {@code file} holds token windows without labels: an .npy array, or an .npz archive with no labels. */
+    private static boolean unlabelledWindows(Path file, EvalData data) {
+        String name = RowReader.lowerName(file);
+        return data.columns().label() == null && (name.endsWith(".npy")
+                || name.endsWith(".npz") && PositionEvaluator.labelsArray(file) == null);
     }
 
     /**
@@ -130,9 +176,14 @@ public final class GraphEvaluator {
      * @param chance  how far its classes agree with the labels beyond chance, or null for a regressor
      * @param guessed where the target column was taken by its place for want of one named so, or null
      * @param counted what was counted where it is not one label per row (labels per position), in words, or null
+     * @param task    the task measured where the metrics do not say it (next-token), or null
      */
     public record Result(Metrics metrics, org.odf2nna.metrics.ChanceAgreement chance, String guessed,
-            String counted) {
+            String counted, Task task) {
+
+        public Result(Metrics metrics, org.odf2nna.metrics.ChanceAgreement chance, String guessed, String counted) {
+            this(metrics, chance, guessed, counted, null);
+        }
     }
 
     /**
@@ -200,7 +251,7 @@ public final class GraphEvaluator {
     }
 
     /** The head the node writing {@code output} applies, as the class scores read it. */
-    private static OutputHead head(ModelProto proto, String output) {
+    static OutputHead head(ModelProto proto, String output) {
         for (NodeProto n : proto.getGraph().getNodeList()) {
             if (n.getOutputList().contains(output)) {
                 return switch (n.getOpType()) {

@@ -7,6 +7,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.Progress;
 import org.odf2nna.Setting;
 import org.odf2nna.graph.BlockFinder;
+import org.odf2nna.graph.CausalLanguageModel;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRegression;
 import org.odf2nna.graph.GraphRows;
@@ -384,25 +385,30 @@ public final class GraphSweeper {
         if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
         }
-        boolean regression = GraphRegression.regressor(proto, settings.task());
+        boolean nextToken = settings.task() == Task.NEXT_TOKEN || settings.task() == null
+                && languageModelRows(proto, model, feed, files.train(), dataFiles, settings.device());
+        if (nextToken) {
+            settings = languageModel(settings, feed, model);
+        }
+        boolean regression = !nextToken && GraphRegression.regressor(proto, settings.task());
         if (regression && classesOnly != null) {
             throw InputException.usage(model, classesOnly + " judges a graph by its classes, and this one is a "
                     + "regressor: sweep prunes it, its rounds judged by their bounded loss");
         }
         if (regression) {
             GraphRegression.checkOutput(proto, model);
-        } else if (settings.maxDrop() != null && settings.maxDrop() >= 100) {
+        } else if (!nextToken && settings.maxDrop() != null && settings.maxDrop() >= 100) {
             throw InputException.usage(model, Setting.MAX_DROP.ref() + " " + ReportFormat.number(settings.maxDrop())
                     + " is accuracy points for a classifier, which can lose at most 100: give less than 100");
         }
-        settings = settings.withTask(regression ? Task.REGRESSION : Task.CLASSIFICATION);
+        settings = settings.withTask(nextToken ? Task.NEXT_TOKEN : regression ? Task.REGRESSION : Task.CLASSIFICATION);
         Read read = read(files, feed, dataFiles, settings, progress);
         GraphRows training = read.training();
         GraphRows validation = read.validation();
         GraphRows report = read.report();
         if (regression) {
             checkTargets(read, files);
-        } else {
+        } else if (!nextToken) {
             boolean accept = files.csv() != null && files.csv().acceptChance();
             ModelScan.refuseAtChance(chanceOf(proto, model, feed, validation, settings.device(), decoding),
                     files.validation(), accept, "the validation rows");
@@ -484,6 +490,41 @@ public final class GraphSweeper {
         return result;
     }
 
+    /**
+     * Whether the training rows are a causal language model's windows with no {@code --task}: the graph's shape, no
+     * labels in the file, and the graph computing causally on its first windows ({@link CausalLanguageModel}).
+     */
+    private static boolean languageModelRows(ModelProto proto, Path model, GraphFeed feed, Path train,
+            List<Path> dataFiles, org.odf2nna.Device device) {
+        String name = org.odf2nna.data.RowReader.lowerName(train);
+        boolean unlabelled = name.endsWith(".npy") || name.endsWith(".npz")
+                && PositionEvaluator.labelsArray(train) == null;
+        if (!unlabelled || !feed.integerRows() || !CausalLanguageModel.shaped(proto)) {
+            return false;
+        }
+        ModelProto runnable = GraphRows.runnable(proto, feed.data());
+        GraphRows first = GraphRows.inputs(train, dataFiles.indexOf(train), feed, 4);
+        try (GraphFeed.Session session = feed.open(runnable, device, model)) {
+            return CausalLanguageModel.computes(session, runnable, first);
+        }
+    }
+
+    /**
+     * The settings of a language model's sweep: its input must take token ids, and its rounds keep the sequential
+     * block refit (end-to-end retraining on [N, T, V] outputs is not built yet; the report's notes say so).
+     */
+    private static SweepSettings languageModel(SweepSettings settings, GraphFeed feed, Path model) {
+        if (!feed.integerRows()) {
+            throw InputException.usage(model, "input '" + feed.data().name() + "' takes floats; "
+                    + Setting.TASK.ref() + " next-token reads windows of token ids (an int64 or int32 input "
+                    + "[batch, positions])");
+        }
+        org.odf2nna.settings.GraphRetraining r = settings.graphRetraining();
+        return r.endToEnd() ? settings.withGraphRetraining(new org.odf2nna.settings.GraphRetraining(
+                org.odf2nna.settings.GraphRetraining.Mode.SEQUENTIAL, r.epochs(), r.rows(), r.learningRate(),
+                r.batchSize(), r.scope(), r.schedule())) : settings;
+    }
+
     /** The rows a graph sweep reads: training, validation, and the rows only measured (or null). */
     record Read(GraphRows training, GraphRows validation, GraphRows report) {
     }
@@ -502,14 +543,16 @@ public final class GraphSweeper {
             // The clip is the range of the training targets: every training row (up to 1 GiB of values), as on chains.
             rows = (int) Math.min(Integer.MAX_VALUE, Math.max(rows, MAX_TRAINING_VALUES / Math.max(1, feed.width())));
         }
-        GraphRows training = GraphRows.read(files.train(), dataFiles.indexOf(files.train()), feed, label, rows,
-                regression);
-        GraphRows validation = GraphRows.read(files.validation(), dataFiles.indexOf(files.validation()), feed, label,
-                Integer.MAX_VALUE, regression);
+        // A language model's windows are its own targets: no labels are read (an array of them is left alone).
+        boolean windows = settings.task() == Task.NEXT_TOKEN;
+        java.util.function.BiFunction<Path, Integer, GraphRows> reader = (file, most) -> windows
+                ? GraphRows.inputs(file, dataFiles.indexOf(file), feed, most)
+                : GraphRows.read(file, dataFiles.indexOf(file), feed, label, most, regression);
+        GraphRows training = reader.apply(files.train(), rows);
+        GraphRows validation = reader.apply(files.validation(), Integer.MAX_VALUE);
         KeptApart.check(files.train(), KeptApart.rows(training), files.validation(), KeptApart.rows(validation),
                 progress);
-        GraphRows report = files.test() == null ? null : GraphRows.read(files.test(), dataFiles.indexOf(files.test()),
-                feed, label, Integer.MAX_VALUE, regression);
+        GraphRows report = files.test() == null ? null : reader.apply(files.test(), Integer.MAX_VALUE);
         return new Read(training, validation, report);
     }
 

@@ -12,6 +12,9 @@ import org.odf2nna.data.NumpyRows;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.metrics.Metrics;
+import org.odf2nna.metrics.TokenLoss;
+import org.odf2nna.metrics.TokenTally;
+import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
@@ -21,8 +24,9 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * {@code .npz} archive with the inputs as array {@code x} (and other graph inputs named after them) and the labels as
  * array {@code y} of shape [rows, positions]; a negative label (Hugging Face's -100) marks a position that is not
  * counted (padding, special tokens, a word's later pieces). The class at a position is the argmax over the last axis of
- * a rank-3 output, over axis 1 of a higher rank ({@link org.odf2nna.graph.Decoder}'s reading); accuracy and macro F1
- * are over the positions counted.
+ * a rank-3 output, over axis 1 of a higher rank ({@link org.odf2nna.graph.Decoder}'s reading); perplexity (from the
+ * log-softmax in double, {@link TokenLoss}), accuracy and macro F1 are over the positions counted. A causal language
+ * model's windows alone ({@link #evaluateNextToken}) are measured the same way, the target at t the token at t + 1.
  */
 final class PositionEvaluator {
 
@@ -50,7 +54,7 @@ final class PositionEvaluator {
     }
 
     /**
-     * The metrics of the graph's first output, position by position, and the positions counted.
+     * The metrics of the graph's first output, position by position, against array y's labels per position.
      *
      * @param runnable the graph with its data input's batch (and open sizes) as {@code feed} runs it
      * @param step     rows per run
@@ -61,28 +65,75 @@ final class PositionEvaluator {
         String name = labelsArray(file);
         int positions = NumpyRows.arrayWidth(file, name);
         int[] labels = labels(file, name, rows.count(), positions);
+        Measured m = measure(runnable, model, file, feed, rows, new Targets(labels, positions, "array '" + name + "'", true),
+                step, device, progress);
+        if (m.positions() == 0) {
+            throw new InputException(file, "array '" + name + "'", "has no position with a label (0 or more): "
+                    + "every one is negative, so nothing is counted");
+        }
+        return m;
+    }
+
+    /**
+     * The metrics of a causal language model's first output ([N, T, V] logits) on windows of token ids, the target at
+     * position t the window's token at t + 1 ({@link TokenLoss#nextTokenTargets}).
+     */
+    static Measured evaluateNextToken(ModelProto runnable, Path model, Path file, GraphFeed feed, int step,
+            Device device, Progress progress) {
+        GraphRows rows = GraphRows.inputs(file, 0, feed, Integer.MAX_VALUE);
+        int positions = rows.width();
+        if (positions < 2) {
+            throw InputException.usage(file, "the windows of input '" + feed.data().name() + "' hold " + positions
+                    + " token each; next-token prediction needs at least 2 (the target at t is the token at t + 1)");
+        }
+        int[] targets = TokenLoss.nextTokenTargets(rows.features(), rows.count(), positions);
+        return measure(runnable, model, file, feed, rows, new Targets(targets, positions, "input '"
+                + feed.data().name() + "'", false), step, device, progress);
+    }
+
+    /**
+     * Targets per position, {@code positions} per row, where they come from in words (for a bad class id), and whether
+     * they are labels (then macro F1 is counted too; a vocabulary's says little).
+     */
+    private record Targets(int[] values, int positions, String source, boolean labels) {
+    }
+
+    private static Measured measure(ModelProto runnable, Path model, Path file, GraphFeed feed, GraphRows rows,
+            Targets targets, int step, Device device, Progress progress) {
         String output = runnable.getGraph().getOutput(0).getName();
-        Counts counts = null;
+        OutputHead head = GraphEvaluator.head(runnable, output);
+        TokenTally tally = null;
         try (GraphFeed.Session session = feed.open(runnable, device, model)) {
             for (int start = 0; start < rows.count(); start += step) {
                 int count = Math.min(step, rows.count() - start);
                 OnnxRunner.Out out = session.runShaped(rows, start, count, List.of(output)).get(output);
-                int classes = classes(out.shape(), positions, output, model, file);
-                counts = counts == null ? new Counts(classes) : counts;
-                counts.add(out, start, count, positions, labels, file);
+                int classes = classes(out.shape(), targets, output, model, file);
+                checkTargets(targets, start, count, classes, file);
+                tally = tally == null ? new TokenTally(classes, head, targets.labels()) : tally;
+                tally.add(out.values(), count, targets.positions(), out.shape().length == 3, targets.values(),
+                        start * targets.positions());
                 progress.update("evaluating", start + count, rows.count(), (start + count) + " rows");
             }
         }
         progress.done("evaluating");
-        if (counts.counted == 0) {
-            throw new InputException(file, "array '" + labelsArray(file) + "'", "has no position with a label (0 or more): "
-                    + "every one is negative, so nothing is counted");
-        }
-        return new Measured(counts.metrics(), rows.count(), counts.counted);
+        return new Measured(tally.metrics(), rows.count(), tally.counted());
     }
 
     /** What {@link #evaluate} measured: the metrics over the positions counted, the rows and the positions. */
     record Measured(Metrics metrics, int rows, long positions) {
+    }
+
+    /** Refuses a target that is no class of the output, in one line naming the row and position. */
+    private static void checkTargets(Targets targets, int start, int count, int classes, Path file) {
+        int positions = targets.positions();
+        for (int i = start * positions; i < (start + count) * positions; i++) {
+            int t = targets.values()[i];
+            if (t >= classes) {
+                throw new InputException(file, targets.source() + ", row " + (i / positions + 1) + ", position "
+                        + (i % positions + 1), "class id " + t + " but the output has " + classes + " classes (0.."
+                        + (classes - 1) + ")");
+            }
+        }
     }
 
     /** Array y's labels, [rows, positions] row-major; whole numbers (negative: not counted). */
@@ -111,85 +162,21 @@ final class PositionEvaluator {
         return labels;
     }
 
-    /** The classes per position of an output of {@code shape}, refused in one line where its positions are not y's. */
-    private static int classes(long[] shape, int positions, String output, Path model, Path file) {
+    /** The classes per position of an output of {@code shape}, refused in one line where its positions are not the targets'. */
+    private static int classes(long[] shape, Targets targets, String output, Path model, Path file) {
+        int positions = targets.positions();
         long perRow = 1;
         for (int d = 1; d < shape.length; d++) {
             perRow *= shape[d];
         }
         long classes = shape.length == 3 ? shape[2] : shape.length > 3 ? shape[1] : 1;
         if (shape.length < 3 || classes < 2 || perRow / classes != positions) {
-            throw InputException.usage(file, "array '" + labelsArray(file) + "' holds " + positions + " labels per row, and the "
+            throw InputException.usage(file, targets.source() + " holds " + positions + " targets per row, and the "
                     + "first output '" + output + "' of " + model + " has shape " + Arrays.toString(shape)
-                    + (shape.length < 3 || classes < 2 ? ": not classes at every position (labels per position "
+                    + (shape.length < 3 || classes < 2 ? ": not classes at every position (targets per position "
                     + "are for [batch, positions, classes] or [batch, classes, ...] outputs)"
                     : ": " + (perRow / classes) + " positions of " + classes + " classes"));
         }
         return (int) classes;
-    }
-
-    /** Correct and counted positions, and per class the true and false positives and false negatives. */
-    private static final class Counts {
-        final long[] truePositive;
-        final long[] falsePositive;
-        final long[] falseNegative;
-        long counted;
-        long correct;
-
-        Counts(int classes) {
-            truePositive = new long[classes];
-            falsePositive = new long[classes];
-            falseNegative = new long[classes];
-        }
-
-        void add(OnnxRunner.Out out, int start, int count, int positions, int[] labels, Path file) {
-            int classes = truePositive.length;
-            float[] v = out.values();
-            boolean last = out.shape().length == 3;
-            for (int r = 0; r < count; r++) {
-                int at = r * positions * classes;
-                for (int p = 0; p < positions; p++) {
-                    int label = labels[(start + r) * positions + p];
-                    if (label < 0) {
-                        continue;
-                    }
-                    if (label >= classes) {
-                        throw new InputException(file, "array '" + labelsArray(file) + "', row "
-                                + (start + r + 1) + ", position " + (p + 1), "class id " + label + " but the output has " + classes
-                                + " classes (0.." + (classes - 1) + ")");
-                    }
-                    int best = 0;
-                    for (int c = 1; c < classes; c++) {
-                        // [T, C]: classes contiguous; [C, H, W]: a class's positions contiguous.
-                        float x = last ? v[at + p * classes + c] : v[at + c * positions + p];
-                        float y = last ? v[at + p * classes + best] : v[at + best * positions + p];
-                        best = x > y ? c : best;
-                    }
-                    counted++;
-                    if (best == label) {
-                        correct++;
-                        truePositive[label]++;
-                    } else {
-                        falsePositive[best]++;
-                        falseNegative[label]++;
-                    }
-                }
-            }
-        }
-
-        /** Accuracy and macro F1 (over the classes that occur as a label or a prediction) of the positions counted. */
-        Metrics metrics() {
-            double f1 = 0;
-            int present = 0;
-            for (int c = 0; c < truePositive.length; c++) {
-                long support = truePositive[c] + falsePositive[c] + falseNegative[c];
-                if (support > 0) {
-                    f1 += 2.0 * truePositive[c] / (2.0 * truePositive[c] + falsePositive[c] + falseNegative[c]);
-                    present++;
-                }
-            }
-            return new Metrics.Classification(counted, truePositive.length, (double) correct / counted,
-                    present == 0 ? Double.NaN : f1 / present, Double.NaN);
-        }
     }
 }

@@ -159,6 +159,58 @@ public final class BoundedRegression {
         return new LossBound(rows, 0, 0, 0, estimate, certified, tolerance, holds, rule, smallSet, 1 - level, false);
     }
 
+    /**
+     * Judges a shift of a bounded per-row loss, by the same empirical-Bernstein bound: whether the candidate's mean
+     * loss is at most {@code allowed} above the original's, every row's loss of either model in [0, {@code range}].
+     * The pivot is d = ℓ_cand − ℓ_orig − allowed, in [−range − allowed, range − allowed], a width of 2·range, which the
+     * bound's B = (2 + t)·range (t = allowed ≥ 0) covers: {@link Pivot} with e = 1 on every row, so w(t) = d − t. A
+     * language model's rounds are judged so, ℓ a window's mean cross-entropy per token (capped) and {@code allowed}
+     * ln(1 + the perplexity rise allowed) (docs/promise.md).
+     *
+     * @param original  each row's loss under the original, in [0, range]
+     * @param candidate each row's loss under the candidate, in [0, range]
+     * @param allowed   the rise of the mean loss allowed, ≥ 0, in the loss's units
+     * @param level     δ, the chance of a false pass allowed for this candidate
+     * @param what      the loss in words, for the rule ("the mean cross-entropy per token")
+     * @return estimate and certified in the loss's units (the mean rise, and the least allowed rise that passes)
+     */
+    public static LossBound judgeShift(double[] original, double[] candidate, double range, double allowed,
+            double level, ChainCertificate.Reading reading, String what) {
+        int rows = original.length;
+        if (rows < 2) {
+            return new LossBound(rows, 0, 0, 0, Double.NaN, Double.NaN, allowed, false, "fewer than 2 rows to "
+                    + "judge on", true, 1 - level, false);
+        }
+        double[] d = new double[rows];
+        double[] one = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            d[r] = candidate[r] - original[r];
+            one[r] = 1;
+        }
+        Pivot pivot = Pivot.of(d, one);
+        Bound bound = new Bound(pivot, range, level, reading);
+        boolean holds = bound.upper(allowed) <= 0;
+        boolean smallSet = !holds && new Bound(pivot.identical(), range, level, reading).upper(allowed) > 0;
+        String rule = String.format(Locale.ROOT, "empirical-Bernstein bound (Maurer and Pontil 2009) at the %s level "
+                + "on the rise of %s %s at most %s, assuming rows drawn independently from one distribution; each "
+                + "row's loss within [0, %s]", LossBound.percent(level), what, reading == ChainCertificate.Reading
+                .NEW_SET ? "on a new set of " + rows + " rows" : "on the data these " + rows + " rows come from",
+                number(allowed), number(range));
+        if (smallSet) {
+            rule += String.format(Locale.ROOT, " (the bound's range term alone needs %s rows to fall below that)",
+                    shiftRowsNeeded(range, allowed, level, reading));
+        }
+        return new LossBound(rows, 0, 0, 0, pivot.meanD(), bound.smallestPassing(), allowed, holds, rule, smallSet,
+                1 - level, false);
+    }
+
+    /** The fewest rows whose range term alone is below {@code allowed} ({@link #rowsNeeded} in a shift's units). */
+    static String shiftRowsNeeded(double range, double allowed, double level, ChainCertificate.Reading reading) {
+        // rowsNeeded reads B = (2 + t)·ratio against t·1: the ratio is the range over a mean loss of 1.
+        long n = rowsNeeded(range, allowed, level, reading);
+        return n == Long.MAX_VALUE ? "too many" : String.format(Locale.ROOT, "%,d", n);
+    }
+
     /** When a candidate fails: the arithmetic of the range term against the rise allowed, in words. */
     private static String why(Pivot pivot, Range range, double tolerance, double level,
             ChainCertificate.Reading reading) {

@@ -1,7 +1,8 @@
 package org.odf2nna.metrics;
 
 /** Quality figures of a model on a labelled data set. */
-public sealed interface Metrics permits Metrics.Classification, Metrics.Regression, Metrics.Detection {
+public sealed interface Metrics permits Metrics.Classification, Metrics.Regression, Metrics.Detection,
+        Metrics.Tokens {
 
     /** The figure the tables lead with: accuracy or mean squared error. */
     String primaryName();
@@ -76,6 +77,41 @@ public sealed interface Metrics permits Metrics.Classification, Metrics.Regressi
         @Override
         public boolean higherIsBetter() {
             return true;
+        }
+    }
+
+    /**
+     * Classes at every position against a target per position (a language model's next token, labels per position):
+     * what a language model is judged by.
+     *
+     * @param rows        the positions counted (each with a target)
+     * @param classes     classes per position (a language model's vocabulary)
+     * @param perplexity  exp of the mean cross-entropy per position counted, from the log-softmax of the output in
+     *                    double
+     * @param accuracy    the share of positions whose argmax is the target
+     * @param macroF1     macro F1 over the classes that occur (NaN where it is not measured: a vocabulary)
+     * @param windows     the rows (windows) the positions come from
+     */
+    record Tokens(long rows, int classes, double perplexity, double accuracy, double macroF1, long windows)
+            implements Metrics {
+        @Override
+        public String primaryName() {
+            return "perplexity";
+        }
+
+        @Override
+        public double primaryValue() {
+            return perplexity;
+        }
+
+        @Override
+        public boolean higherIsBetter() {
+            return false;
+        }
+
+        /** The mean cross-entropy per position counted, in nats: log of the perplexity. */
+        public double meanCrossEntropy() {
+            return Math.log(perplexity);
         }
     }
 }

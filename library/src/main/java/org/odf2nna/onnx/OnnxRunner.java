@@ -254,7 +254,9 @@ public final class OnnxRunner implements AutoCloseable {
     public long[] timedRun(float[] data, int firstRow, int rows, int valuesPerRow, String output) {
         long begin = System.nanoTime();
         long[] shape = input.batchShape(rows, valuesPerRow);
-        try (OnnxTensor tensor = InputStaging.floats(0, data, firstRow * valuesPerRow, rows * valuesPerRow, shape)) {
+        // Each input timed in its own type: token ids as int64 or int32, as a user's session is fed them.
+        Fed fed = new Fed(input.name(), input.elementType(), shape, data, firstRow * valuesPerRow, rows * valuesPerRow);
+        try (OnnxTensor tensor = tensor(fed, 0)) {
             java.util.Set<String> wanted = java.util.Set.of(output);
             Map<String, OnnxTensor> feed = Map.of(input.name(), tensor);
             long start = System.nanoTime();

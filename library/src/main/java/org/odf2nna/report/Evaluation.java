@@ -7,8 +7,8 @@ import org.odf2nna.metrics.Metrics;
  *
  * @param model   the model file or SavedModel directory
  * @param data    the CSV of labelled rows
- * @param task    {@code classification} or {@code regression}
- * @param metrics accuracy, macro F1 and ROC AUC, or MSE, MAE and R²
+ * @param task    {@code classification}, {@code regression}, {@code classification per position} or {@code next-token}
+ * @param metrics accuracy, macro F1 and ROC AUC, or MSE, MAE and R², or perplexity and accuracy per position
  * @param label   how the label column was found when it was guessed: the last column, for want of one named as a
  *                label ("column 785 of 785, 'pixel783'"); null when it was named
  * @param warning a warning on the figures (the model no better than chance on the rows), or null

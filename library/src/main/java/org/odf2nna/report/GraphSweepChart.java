@@ -41,7 +41,8 @@ public final class GraphSweepChart {
                     List.of((double) chosen.size().parameters()), List.of(value(onReport ? chosen.report()
                             : chosen.validation()))));
         }
-        double limit = original.regression() ? value(original) * (1 + sweep.method().maxDrop() / 100)
+        double limit = original.regression() || original.languageModel()
+                ? value(original) * (1 + sweep.method().maxDrop() / 100)
                 : value(original) - sweep.method().maxDrop();
         double low = x.isEmpty() ? originalParameters : Math.min(x.get(0), originalParameters);
         series.add(new SweepChart.Series(tolerance(sweep, original), List.of(low, originalParameters),
@@ -54,7 +55,7 @@ public final class GraphSweepChart {
         boolean onReport = sweep.original().report() != null;
         String rows = onReport ? "report-row " : "validation-row ";
         GraphSweepReport.Judged measured = onReport ? sweep.original().report() : sweep.original().validation();
-        String y = rows + (measured.regression() ? "MSE (outputs clipped)"
+        String y = rows + (measured.languageModel() ? "perplexity" : measured.regression() ? "MSE (outputs clipped)"
                 : agreement(measured) ? "agreement with the original's predictions (%)" : "accuracy (%)");
         return SweepChart.render(new SweepChart.Titles("Graph sweep of " + Path.of(sweep.model()).getFileName() + ": "
                 + y + " against parameters", "parameters of the model (log scale)", y), series(sweep), base);
@@ -73,6 +74,9 @@ public final class GraphSweepChart {
         if (j == null) {
             return Double.NaN;
         }
+        if (j.languageModel()) {
+            return j.perplexity();
+        }
         if (j.regression()) {
             return j.mse();
         }
@@ -81,6 +85,9 @@ public final class GraphSweepChart {
 
     private static String tolerance(GraphSweepReport sweep, GraphSweepReport.Judged original) {
         String drop = ReportFormat.number(sweep.method().maxDrop());
+        if (original.languageModel()) {
+            return SweepChart.TOLERANCE + "original perplexity + " + drop + "%";
+        }
         if (original.regression()) {
             return SweepChart.TOLERANCE + "original MSE + " + drop + "%";
         }

@@ -123,17 +123,34 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      * @param gained   rows the original got wrong and this one right
      * @param mse      a regressor's MSE, its outputs clipped to the training targets' range (NaN for a classifier,
      *                 whose lost and gained rows are what count)
+     * @param perplexity a language model's perplexity on the windows (exp of the mean cross-entropy per token
+     *                 predicted), NaN for other models; its next-token accuracy is {@code accuracy} then
      */
-    public record Judged(int rows, double accuracy, int lost, int gained, double mse) {
+    public record Judged(int rows, double accuracy, int lost, int gained, double mse, double perplexity) {
 
         /** A classifier judged. */
         public Judged(int rows, double accuracy, int lost, int gained) {
             this(rows, accuracy, lost, gained, Double.NaN);
         }
 
+        /** A classifier or a regressor judged. */
+        public Judged(int rows, double accuracy, int lost, int gained, double mse) {
+            this(rows, accuracy, lost, gained, mse, Double.NaN);
+        }
+
+        /** A language model measured on {@code rows} windows. */
+        public static Judged languageModel(int rows, double perplexity, double accuracy) {
+            return new Judged(rows, accuracy, 0, 0, Double.NaN, perplexity);
+        }
+
         /** Whether this is a regressor's MSE rather than a classifier's counts. */
         public boolean regression() {
             return !Double.isNaN(mse);
+        }
+
+        /** Whether this is a language model's perplexity. */
+        public boolean languageModel() {
+            return !Double.isNaN(perplexity);
         }
     }
 

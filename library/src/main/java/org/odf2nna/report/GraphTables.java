@@ -108,7 +108,10 @@ public final class GraphTables {
         s.append(blocks(r.blocks()));
         // Without labels the tolerance bounds the share of changed predictions, not accuracy points.
         boolean regression = original.validation().regression();
-        String allowed = String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
+        boolean languageModel = original.validation().languageModel();
+        String allowed = languageModel
+                ? "the perplexity at most " + ReportFormat.number(method.maxDrop()) + "% above the original's"
+                : String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
                 + "(outputs clipped to the training targets' range)" : original.labelled() ? "at most %.2g points lost"
                 : "at most %.2g%% of the predictions changed", method.maxDrop());
         s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block %s; units ranked by %s across "
@@ -121,11 +124,13 @@ public final class GraphTables {
             s.append("Note: ").append(note).append('\n');
         }
         s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "round",
-                "hidden widths", "parameters", "blocks-%", "all-%", "epoch", regression ? "val. MSE" : "validation",
-                regression ? "" : "lost/gained", "level",
+                "hidden widths", "parameters", "blocks-%", "all-%", "epoch", languageModel ? "val. PPL"
+                : regression ? "val. MSE" : "validation", languageModel ? "accuracy" : regression ? "" : "lost/gained",
+                "level",
                 original.report() == null ? "" : "report (only measured)"));
         s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "original",
-                "", r.blocks().modelParameters(), "", "", "", accuracy(original.validation()), "", "",
+                "", r.blocks().modelParameters(), "", "", "", accuracy(original.validation()),
+                languageModel ? percent(original.validation()) : "", "",
                 original.report() == null ? "" : accuracy(original.report())));
         for (GraphSweepReport.Round x : outcome.rounds()) {
             boolean chosen = outcome.chosen() != null && outcome.chosen() == x.round() - 1;
@@ -135,7 +140,8 @@ public final class GraphTables {
                     x.retrainedEpoch() != null ? x.retrainedEpoch().toString()
                             : x.retrainingSkipped() != null ? "skip" : "-",
                     accuracy(x.validation()),
-                    regression ? "" : x.validation().lost() + "/" + x.validation().gained(), x.level(),
+                    languageModel ? percent(x.validation()) : regression ? ""
+                            : x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
         }
         s.append("\n(x: ").append(legend(outcome.rounds())).append("; epoch: the end-to-end retraining's epoch kept, "
@@ -270,8 +276,19 @@ public final class GraphTables {
                 : "does not hold at its part of the 5% (level 0: not among the rounds picked on training rows)";
     }
 
-    /** A round's measure: a regressor's MSE, a classifier's accuracy ("-" without labels). */
+    /** A language model's next-token accuracy. */
+    private static String percent(GraphSweepReport.Judged j) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * j.accuracy());
+    }
+
+    /**
+     * A round's measure: a language model's perplexity (and, on the report rows, its accuracy), a regressor's MSE, a
+     * classifier's accuracy ("-" without labels).
+     */
     private static String accuracy(GraphSweepReport.Judged j) {
+        if (j.languageModel()) {
+            return String.format(Locale.ROOT, "%.4g", j.perplexity());
+        }
         if (j.regression()) {
             return String.format(Locale.ROOT, "%.4g", j.mse());
         }

@@ -521,6 +521,11 @@ public final class ReportFormat {
             return String.format(Locale.ROOT, "mAP50 %.4f, mAP50-95 %.4f (%d classes, %d boxes, %d detections)",
                     d.map50(), d.map50to95(), d.classes(), d.truths(), d.detections());
         }
+        if (m instanceof Metrics.Tokens t) {
+            return "perplexity " + number(t.perplexity()) + " (mean cross-entropy " + number(t.meanCrossEntropy())
+                    + " nats per token), accuracy " + percent(t.accuracy())
+                    + (Double.isNaN(t.macroF1()) ? "" : ", macro F1 " + number(t.macroF1()));
+        }
         Metrics.Regression r = (Metrics.Regression) m;
         return "MSE " + number(r.mse()) + ", MAE " + number(r.mae()) + ", R² " + number(r.r2());
     }

@@ -13,20 +13,38 @@ import org.odf2nna.network.OutputHead;
  * Asking for classification on a single raw output reads it as a logit of class 1.
  */
 public enum Task {
-    CLASSIFICATION, REGRESSION;
+    CLASSIFICATION, REGRESSION,
+    /**
+     * A causal language model's next token: rows are token windows alone, the target at position t the window's token
+     * at t + 1 (the last position has none); judged by perplexity. Graphs only (one int input [N, T], logits [N, T, V]).
+     */
+    NEXT_TOKEN;
 
-    /** Parses classification (aliases class, binary) or regression, case-insensitive; a usage error otherwise. */
+    /**
+     * Parses classification (aliases class, binary), regression or next-token (alias causal-lm), case-insensitive; a
+     * usage error otherwise.
+     */
     public static Task parse(String text) {
         if (text != null && text.trim().equalsIgnoreCase("detect")) {
             throw org.odf2nna.InputException.usage(Setting.TASK.ref() + " detect: a detector is judged by eval "
                     + "alone (mAP50 and mAP50-95 on images and boxes); this command judges classifiers and regressors");
         }
         return Setting.TASK.parse(text, Map.of("classification", CLASSIFICATION, "class", CLASSIFICATION, "binary",
-                CLASSIFICATION, "regression", REGRESSION), "task", "classification or regression");
+                CLASSIFICATION, "regression", REGRESSION, "next-token", NEXT_TOKEN, "causal-lm", NEXT_TOKEN), "task",
+                "classification, regression or next-token");
     }
 
-    /** The task given, or else the one the network's outputs and head imply ({@link #infer}). */
+    /**
+     * The task given, or else the one the network's outputs and head imply ({@link #infer}).
+     *
+     * @throws org.odf2nna.InputException (usage) for {@link #NEXT_TOKEN}: a dense chain takes no token windows
+     */
     public static Task givenOrInferred(Task given, org.odf2nna.network.DenseNetwork network) {
+        if (given == NEXT_TOKEN) {
+            throw org.odf2nna.InputException.usage(Setting.TASK.ref() + " next-token is a language model's (a graph "
+                    + "with one int input [batch, positions] and logits [batch, positions, vocabulary]); this model "
+                    + "is read as a dense chain of " + network.outputs() + " outputs");
+        }
         return given != null ? given : infer(network.outputs(), network.head());
     }
 
@@ -115,13 +133,18 @@ public enum Task {
 
     /**
      * How much worse than the original a pruned model may be by default, in the unit the choice reads: 1 accuracy
-     * point for classification, 10 percent of the original's MSE for regression.
+     * point for classification, 10 percent of the original's MSE for regression, 5 percent of the original's
+     * perplexity for a language model.
      */
     public double defaultMaxDrop() {
-        return this == CLASSIFICATION ? 1.0 : 10.0;
+        return switch (this) {
+            case CLASSIFICATION -> 1.0;
+            case REGRESSION -> 10.0;
+            case NEXT_TOKEN -> 5.0;
+        };
     }
 
     public String displayName() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

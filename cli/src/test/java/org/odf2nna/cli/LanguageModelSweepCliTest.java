@@ -1,0 +1,75 @@
+package org.odf2nna.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sweep --task next-token} on the tiny GPT of {@code library/src/test/resources/corpus/tiny-gpt}: its rounds
+ * judged by perplexity on the validation windows (the original's as torch computes it), the bound's rule in the
+ * choice, the written round's perplexity on the report windows the one {@code eval} then measures, and its speed
+ * judged on int64 ids (never a float tensor fed to them).
+ */
+class LanguageModelSweepCliTest {
+
+    private static final Path FOLDER = Path.of("library/src/test/resources/corpus/tiny-gpt");
+
+    @TempDir
+    Path dir;
+
+    private CliRun sweep(String... more) {
+        String[] args = {"sweep", FOLDER.resolve("gpt.onnx").toString(), "--train", FOLDER.resolve("train.npz")
+            .toString(), "--validation", FOLDER.resolve("validation.npz").toString(), "--eval",
+            FOLDER.resolve("report.npz").toString(), "-o", dir.resolve("small.onnx").toString()};
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return CliRun.of(all);
+    }
+
+    /**
+     * At a perplexity rise of 150% allowed, 512 windows certify round 1 (+10% measured; the bound's range term on a cap
+     * of 13 nats is 0.64 of ln 2.5 = 0.92) and not round 2 (+53%): round 1 is written.
+     */
+    @Test
+    void theRoundWithinTheBoundIsWrittenAndEvalAgreesWithTheTable() throws Exception {
+        CliRun run = sweep("--task", "next-token", "--max-drop", "150");
+        assertEquals(Main.OK, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("val. PPL") && run.out().contains("the perplexity at most 150% above"),
+                run.out());
+        // The original's parameters (torch's 30,080: the causal mask is none) and validation perplexity, as
+        // torch.json records it (3.99695).
+        assertTrue(run.out().matches("(?s).*original\\s+30080\\s+3\\.997\\s+74\\.93%.*"), run.out());
+        Matcher written = Pattern.compile("\\n  1 +2h-64-2h-112 .* ([0-9.]+)  <- written").matcher(run.out());
+        assertTrue(written.find(), run.out());
+        assertTrue(run.out().contains("\n  2 x "), "round 2 does not hold: " + run.out());
+        assertTrue(run.out().contains("empirical-Bernstein bound"), run.out());
+        assertFalse(run.err().contains("without its speed judged") || run.err().contains("tensor(float)"),
+                run.err());
+        Path small = dir.resolve("small.onnx");
+        assertTrue(Files.isRegularFile(small));
+        CliRun eval = CliRun.of("eval", small.toString(), FOLDER.resolve("report.npz").toString());
+        assertEquals(Main.OK, eval.exitCode(), eval.toString());
+        assertTrue(eval.out().contains("perplexity " + written.group(1) + " "), written.group(1) + " in the table; "
+                + eval.out());
+    }
+
+    /**
+     * Without {@code --task} the windows are recognised as a language model's; at the default 5%, 512 windows are too
+     * few for the bound: nothing is written, and the rule says how many it needs.
+     */
+    @Test
+    void recognisedWithoutTaskTheDefaultAsksForMoreWindowsThanTheTinyCorpusHas() {
+        CliRun run = sweep();
+        assertEquals(Main.NOTHING_QUALIFIED, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("val. PPL") && run.out().contains("the perplexity at most 5% above"),
+                run.out());
+        assertTrue(run.out().contains("rows to fall below that"), run.out());
+    }
+}
