@@ -154,8 +154,8 @@ def main():
     ap.add_argument("--text", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=float, default=22.0)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--stop-ratio", type=float, default=0.62,
@@ -182,7 +182,7 @@ def main():
     print(f"parameters {params}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.99), weight_decay=0.1)
     budget = a.minutes * 60
-    warmup, t0, step = 100, time.time(), 0
+    warmup, t0, step = 20, time.time(), 0
     starts = np.arange(len(train_text) - CONTEXT - 1)
     while True:
         elapsed = time.time() - t0

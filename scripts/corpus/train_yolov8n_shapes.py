@@ -62,7 +62,7 @@ def main():
                 trainer.stop = True
 
         model.add_callback("on_fit_epoch_end", stop_when_good)
-        model.train(data=a.data, imgsz=160, epochs=a.epochs, batch=a.batch, device="cpu", workers=0, amp=False,
+        model.train(data=a.data, imgsz=160, epochs=a.epochs, batch=a.batch, device="cpu", workers=0, amp=False, cache=True,
                     plots=False, pretrained=False, project=out, name="train", exist_ok=True, seed=0,
                     patience=a.patience, verbose=True, **({"time": a.hours} if a.hours else {}))
     train_s = time.time() - t0
