@@ -29,10 +29,12 @@ gpt)
   run gpt-inspect inspect "$G/gpt.onnx"
   run gpt-eval-labels eval "$G/gpt.onnx" "$G/test-labels.npz"
   run gpt-eval-nolabels eval "$G/gpt.onnx" "$G/test.npz"
+  # the two sweeps run side by side (each capped at 15 minutes)
   run gpt-sweep sweep "$G/gpt.onnx" --train "$G/train.npz" --validation "$G/validation.npz" \
-      --eval "$G/test-labels.npz" -o "$T/gpt.swept.onnx" --report "$T/gpt-sweep.json"
+      --eval "$G/test-labels.npz" -o "$T/gpt.swept.onnx" --report "$T/gpt-sweep.json" &
   run gpt-sweep-labels sweep "$G/gpt.onnx" --train "$G/train.npz" --validation "$G/validation-labels.npz" \
-      --eval "$G/test-labels.npz" -o "$T/gpt.swept-labels.onnx"
+      --eval "$G/test-labels.npz" -o "$T/gpt.swept-labels.onnx" &
+  wait
   ;;
 yolo)
   Y=$OUT/yolo
