@@ -4,6 +4,7 @@
 # and capped at 15 minutes. Build first (./mvnw -q -B package -DskipTests), then from the repository root:
 #
 #     scripts/corpus/measure_lm_det.sh gpt  [/work/corpus-out]
+#     scripts/corpus/measure_lm_det.sh gpt-nolabels [/work/corpus-out]
 #     scripts/corpus/measure_lm_det.sh yolo [/work/corpus-out]
 #
 # Each run's output is OUT/tool/NAME.log (the tool's stdout and stderr, then time -v's report); a line per run
@@ -35,6 +36,12 @@ gpt)
   run gpt-sweep-labels sweep "$G/gpt.onnx" --train "$G/train.npz" --validation "$G/validation-labels.npz" \
       --eval "$G/test-labels.npz" -o "$T/gpt.swept-labels.onnx" &
   wait
+  ;;
+gpt-nolabels)
+  # the windows alone, as a causal LM's data is: no labels anywhere
+  G=$OUT/gpt
+  run gpt-sweep-nolabels sweep "$G/gpt.onnx" --train "$G/train.npz" --validation "$G/validation.npz" \
+      --eval "$G/test.npz" -o "$T/gpt.swept-nolabels.onnx" --report "$T/gpt-sweep-nolabels.json"
   ;;
 yolo)
   Y=$OUT/yolo
