@@ -14,6 +14,11 @@ model). Run on CPU:
     /work/venv-torch/bin/python scripts/corpus/train_yolov8n_shapes.py --data /work/corpus-out/yolo/shapes/data.yaml \
         --out /work/corpus-out/yolo --epochs 60 --hours 0.75 --stop-map50 0.97
 
+Measured on 2026-11-28 on the shared 2-core machine at a load average of 12-24 from other jobs: one epoch (38 batches)
+took 30 minutes (12-64 s a batch, ~5 CPU-s of work each), so training was stopped after epoch 1 (val mAP50 0.000) and
+the export and both vals were run with --skip-train; Ultralytics' export and its val of the ONNX file (ONNX Runtime
+1.30, pip) work offline as written here, with nothing downloaded.
+
 Training: imgsz 160, batch 16, device cpu, amp=False and plots=False (nothing may be downloaded: no Arial.ttf, no
 yolov8n.pt for the AMP check), Ultralytics' defaults otherwise (SGD/AdamW chosen by 'auto', mosaic, flips, HSV).
 Writes OUT/train/weights/{best,last}.pt, OUT/yolov8n_shapes.onnx (model.export(format="onnx", opset=12, imgsz=160):
