@@ -5,6 +5,7 @@
 #
 #     scripts/corpus/measure_lm_det.sh gpt  [/work/corpus-out]
 #     scripts/corpus/measure_lm_det.sh gpt-nolabels [/work/corpus-out]
+#     scripts/corpus/measure_lm_det.sh gpt-heap8g [/work/corpus-out]
 #     scripts/corpus/measure_lm_det.sh yolo [/work/corpus-out]
 #
 # Each run's output is OUT/tool/NAME.log (the tool's stdout and stderr, then time -v's report); a line per run
@@ -42,6 +43,13 @@ gpt-nolabels)
   G=$OUT/gpt
   run gpt-sweep-nolabels sweep "$G/gpt.onnx" --train "$G/train.npz" --validation "$G/validation.npz" \
       --eval "$G/test.npz" -o "$T/gpt.swept-nolabels.onnx" --report "$T/gpt-sweep-nolabels.json"
+  ;;
+gpt-heap8g)
+  # the same with the heap the default run's error asks for
+  G=$OUT/gpt
+  ODF2NNA_HEAP=8g run gpt-sweep-nolabels-heap8g sweep "$G/gpt.onnx" --train "$G/train.npz" \
+      --validation "$G/validation.npz" --eval "$G/test.npz" -o "$T/gpt.swept-heap8g.onnx" \
+      --report "$T/gpt-sweep-heap8g.json"
   ;;
 yolo)
   Y=$OUT/yolo
