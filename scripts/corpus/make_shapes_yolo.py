@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes a small synthetic three-class detection dataset in Ultralytics' layout (issue 84's data):
 
-    /usr/bin/python3 scripts/corpus/make_shapes_yolo.py --out /work/corpus-out/yolo/shapes
+    /usr/bin/python3 scripts/corpus/make_shapes_yolo.py --out $CORPUS/yolo/shapes
 
 Images are 160x160 RGB PNGs: a noisy background (a random base colour, a soft gradient and Gaussian noise) with 1 to 4
 filled shapes, each of a random saturated colour, 18 to 56 px across, overlapping one another by at most a little:

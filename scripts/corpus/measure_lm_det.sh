@@ -3,16 +3,16 @@
 # train_yolov8n_shapes.py): inspect, eval and the default sweep at the default heap, each under /usr/bin/time -v
 # and capped at 15 minutes. Build first (./mvnw -q -B package -DskipTests), then from the repository root:
 #
-#     scripts/corpus/measure_lm_det.sh gpt  [/work/corpus-out]
-#     scripts/corpus/measure_lm_det.sh gpt-nolabels [/work/corpus-out]
-#     scripts/corpus/measure_lm_det.sh gpt-heap8g [/work/corpus-out]
-#     scripts/corpus/measure_lm_det.sh yolo [/work/corpus-out]
+#     scripts/corpus/measure_lm_det.sh gpt  [$CORPUS]
+#     scripts/corpus/measure_lm_det.sh gpt-nolabels [$CORPUS]
+#     scripts/corpus/measure_lm_det.sh gpt-heap8g [$CORPUS]
+#     scripts/corpus/measure_lm_det.sh yolo [$CORPUS]
 #
 # Each run's output is OUT/tool/NAME.log (the tool's stdout and stderr, then time -v's report); a line per run
 # (exit code, wall time, peak RSS) goes to OUT/tool/summary.txt.
 set -u
 which=${1:?gpt or yolo}
-OUT=${2:-/work/corpus-out}
+OUT=${2:-${CORPUS:-corpus}}
 T=$OUT/tool
 mkdir -p "$T"
 run() {

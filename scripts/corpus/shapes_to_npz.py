@@ -2,12 +2,12 @@
 """Writes the shapes dataset (make_shapes_yolo.py) as the arrays a user hands odf2nna-onnx, read as Ultralytics reads
 them (RGB, /255; the images are already the model's 160x160, so no letterbox):
 
-    /usr/bin/python3 scripts/corpus/shapes_to_npz.py --data /work/corpus-out/yolo/shapes
+    /usr/bin/python3 scripts/corpus/shapes_to_npz.py --data $CORPUS/yolo/shapes
 
 A third set of images nobody chooses on (issue 84's "images nobody chose on") is made the same way:
 
-    /usr/bin/python3 scripts/corpus/make_shapes_yolo.py --out /work/corpus-out/yolo/shapes-test --train 0 --seed 85
-    /usr/bin/python3 scripts/corpus/shapes_to_npz.py --data /work/corpus-out/yolo/shapes-test
+    /usr/bin/python3 scripts/corpus/make_shapes_yolo.py --out $CORPUS/yolo/shapes-test --train 0 --seed 85
+    /usr/bin/python3 scripts/corpus/shapes_to_npz.py --data $CORPUS/yolo/shapes-test
 
 Writes DATA/train-x.npz (`x` float32 [600, 3, 160, 160]) and DATA/val-x.npz (`x` float32 [150, 3, 160, 160] and
 `boxes` float32 [150, 4, 5]: class, cx, cy, w, h normalised, padded with rows of -1).

@@ -3,9 +3,9 @@
 torch.onnx.export and writes its token windows as users keep them. Run (about 25 minutes on 2 CPU threads):
 
     apt-get install -y python3-torch python3-onnx bible-kjv bible-kjv-text
-    bible -l 100000 Gen1:1-Rev22:21 > /work/corpus-out/gpt/kjv.txt
-    /usr/bin/python3 scripts/corpus/train_byte_gpt.py --text /work/corpus-out/gpt/kjv.txt \
-        --out /work/corpus-out/gpt --minutes 22
+    bible -l 100000 Gen1:1-Rev22:21 > $CORPUS/gpt/kjv.txt
+    /usr/bin/python3 scripts/corpus/train_byte_gpt.py --text $CORPUS/gpt/kjv.txt \
+        --out $CORPUS/gpt --minutes 22
 
 Measured on 2026-11-28 on the shared 2-core machine at a load average of 12-24 from other jobs: 55 minutes gave 118
 steps (22-30 s each, ~1.5 CPU-s of work), test perplexity 9.79 against the add-one bigram's 10.24 (4.4% below, not the

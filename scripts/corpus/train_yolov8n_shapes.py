@@ -4,15 +4,15 @@ make_shapes_yolo.py writes, exports it to ONNX and validates the ONNX file with 
 model). Run on CPU:
 
     # Ultralytics 8.1.33 (commit ec1d1106, "ultralytics 8.1.33 fix HUB model checks"), outside the repository:
-    #   git --git-dir=<a snapshot of ultralytics' history> archive ec1d1106 | tar -x -C /work/ultralytics-8.1.33
+    #   git --git-dir=<a snapshot of ultralytics' history> archive ec1d1106 | tar -x -C $ULTRALYTICS_SRC
     apt-get install -y python3-torch python3-torchvision python3-onnx python3-opencv python3-yaml python3-matplotlib \
         python3-pandas python3-tqdm python3-psutil python3-cpuinfo python3-seaborn python3-requests python3-pil \
         python3-scipy python3-venv
-    /usr/bin/python3 -m venv --system-site-packages /work/venv-torch
-    /work/venv-torch/bin/pip install --no-deps /work/ultralytics-8.1.33 onnxruntime flatbuffers
-    /usr/bin/python3 scripts/corpus/make_shapes_yolo.py --out /work/corpus-out/yolo/shapes
-    /work/venv-torch/bin/python scripts/corpus/train_yolov8n_shapes.py --data /work/corpus-out/yolo/shapes/data.yaml \
-        --out /work/corpus-out/yolo --epochs 60 --hours 0.75 --stop-map50 0.97
+    /usr/bin/python3 -m venv --system-site-packages $VENV
+    $VENV/bin/pip install --no-deps $ULTRALYTICS_SRC onnxruntime flatbuffers
+    /usr/bin/python3 scripts/corpus/make_shapes_yolo.py --out $CORPUS/yolo/shapes
+    $VENV/bin/python scripts/corpus/train_yolov8n_shapes.py --data $CORPUS/yolo/shapes/data.yaml \
+        --out $CORPUS/yolo --epochs 60 --hours 0.75 --stop-map50 0.97
 
 Measured on 2026-11-28 on the shared 2-core machine at a load average of 12-24 from other jobs: one epoch (38 batches)
 took 30 minutes (12-64 s a batch, ~5 CPU-s of work each), so training was stopped after epoch 1 (val mAP50 0.000) and
