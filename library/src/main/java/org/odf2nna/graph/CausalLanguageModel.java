@@ -10,7 +10,7 @@ import org.odf2nna.onnx.proto.OnnxProto.TypeProto;
 
 /**
  * Whether a graph is a causal language model, so that windows without labels are read as next-token prediction
- * ({@link org.odf2nna.settings.Task#NEXT_TOKEN}) with no {@code --task}. Its shape alone does not say it: a token
+ * ({@link org.odf2nna.settings.Task#NEXT_TOKEN}) with no task given. Its shape alone does not say it: a token
  * classifier (BERT's NER head) and a masked language model also take int ids [N, T] and give [N, T, C]. So it is
  * recognised by what it computes, on the rows themselves:
  * <ul>

@@ -491,7 +491,7 @@ public final class GraphSweeper {
     }
 
     /**
-     * Whether the training rows are a causal language model's windows with no {@code --task}: the graph's shape, no
+     * Whether the training rows are a causal language model's windows with no task given: the graph's shape, no
      * labels in the file, and the graph computing causally on its first windows ({@link CausalLanguageModel}).
      */
     private static boolean languageModelRows(ModelProto proto, Path model, GraphFeed feed, Path train,
