@@ -30,8 +30,6 @@ import picocli.CommandLine.Parameters;
         footerHeading = "%nExamples:%n",
         footer = {
             "  odf2nna-onnx eval model.onnx test.csv --json",
-            "  odf2nna-onnx eval bert.onnx test.npz",
-            "  odf2nna-onnx eval yolov8n.onnx val.npz --task detect",
             "  odf2nna-onnx eval yolov8n.onnx data.yaml"})
 final class EvalCommand extends Subcommand {
 
