@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  odf2nna-onnx reproduce table1 --shared ../shared --out docs/research/RESULTS.md"})
+            "  odf2nna-onnx reproduce table1 --shared ../shared"})
 final class ReproduceCommand extends Subcommand {
 
     static final Path DEFAULT_OUT = Path.of("docs/research/RESULTS.md");
