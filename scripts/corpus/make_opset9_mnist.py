@@ -1,6 +1,6 @@
 """Trains two small MNIST networks with PyTorch and exports them at ONNX opset 9, as public MNIST exports of that age
 are: an MLP (x.view(N, -1) / 255 → 784-128-64-10, log-softmax; Shape/Gather/Unsqueeze/Concat/Reshape in front) and a
-CNN (two 3×3 convolutions with ReLU and max-pooling, then 784-64-10). For docs/int8.md's old-opset figures:
+CNN (two 3×3 convolutions with ReLU and max-pooling, then 784-64-10). For docs/research/int8.md's old-opset figures:
 `convert --quantize int8` raises such a model's opset (OpsetRaise) or names the operator that prevents it.
 
     /usr/bin/python3 scripts/corpus/make_opset9_mnist.py ../shared/data/mnist-train.csv.gz OUT_DIR [--epochs 1]

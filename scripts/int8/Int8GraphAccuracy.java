@@ -1,6 +1,6 @@
 // Accuracy of graph models on labelled rows, as ONNX Runtime runs them: the argmax of the first output, a file that
 // quantizes its inputs at run time (DynamicQuantizeLinear: convert --quantize int8's dynamic form) one row per call,
-// any other in batches; and how many predictions differ from the first model's. For docs/int8.md's graph figures.
+// any other in batches; and how many predictions differ from the first model's. For docs/research/int8.md's graph figures.
 // Usage (after ./mvnw -q -B package -DskipTests): java -cp "cli/target/odf2nna-onnx-cli.jar:cli/target/lib/*" \
 //     scripts/int8/Int8GraphAccuracy.java ROWS.csv ORIGINAL.onnx INT8.onnx...
 import java.nio.file.*; import java.util.*;

@@ -1,6 +1,6 @@
 // A float ONNX file and any number of int8 files of it timed side by side in one run, as convert times two: each in
 // its own ONNX Runtime session with one intra-op thread, batch 1 and a larger batch, interleaved over 5 repetitions,
-// the median of each (onnx.SideBySide); each file's ratios against the first. For the table of docs/int8.md.
+// the median of each (onnx.SideBySide); each file's ratios against the first. For the table of docs/research/int8.md.
 // Usage (after ./mvnw -q -B package -DskipTests): java -cp "cli/target/odf2nna-onnx-cli.jar:cli/target/lib/*" \
 //     scripts/int8/Int8SideBySide.java ROWS.csv BATCH FLOAT.onnx INT8.onnx [INT8.onnx ...]
 import java.nio.file.*; import java.util.*;

@@ -1,5 +1,5 @@
 /*
- * The ranking and compensation comparison of docs/graphs.md: one graph sweep per ranking on the MNIST test file cut at
+ * The ranking and compensation comparison of docs/research/graphs.md: one graph sweep per ranking on the MNIST test file cut at
  * row 5,000 (rows 1-5,000 validate, 5,001-10,000 only report), units measured on the first 5,000 training rows.
  *
  *   ./mvnw -B -o -q compile -pl library && ./mvnw -B -o -q dependency:build-classpath -pl library \
@@ -9,7 +9,7 @@
  *       IMPACT,COST,STD [LSQ|MEAN]
  *
  * (Since issue 49 the graph sweep takes SweepSettings: the rankings are --rank's, STD normalised per block, and LSQ is
- * the sequential refit. BLOCK_RANK, raw STD and per-block LEAST_SQUARES, in docs/graphs.md's tables, were run with
+ * the sequential refit. BLOCK_RANK, raw STD and per-block LEAST_SQUARES, in docs/research/graphs.md's tables, were run with
  * this probe at commit 7a3ed62.)
  *
  * (The shared data folder is read at ../shared/data, beside the checkout: run from the repository's root, or edit the

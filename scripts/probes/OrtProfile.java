@@ -1,5 +1,5 @@
 // Where ONNX Runtime spends a run: its own profiler over RUNS runs of one batch of random 0-255 rows, the node time
-// summed per operator (share of the total, and µs per run). For docs/int8.md's account of the ViT's batch-64 figures.
+// summed per operator (share of the total, and µs per run). For docs/research/int8.md's account of the ViT's batch-64 figures.
 // Usage (after ./mvnw -q -B package -DskipTests): java -cp "cli/target/odf2nna-onnx-cli.jar:cli/target/lib/*" \
 //     scripts/probes/OrtProfile.java MODEL.onnx BATCH RUNS [THREADS]
 import ai.onnxruntime.*; import java.nio.*; import java.nio.file.*; import java.util.*; import java.util.regex.*;

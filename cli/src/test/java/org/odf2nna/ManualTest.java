@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * README is the short tour and docs/ the manual: README stays short and names no ../shared, docs/README.md links every
  * page of docs/ and of its folders (the task pages, the research record), and every relative link of README,
  * scripts/README.md and docs/ leads to a file that exists and, with an anchor, to a heading of that file (anchors as
- * GitHub makes them). README's paragraphs stay short and user pages name no commit. Tests run in the repository's
- * root.
+ * GitHub makes them). README's paragraphs stay short, user pages name no commit and run to at most 400 lines. Tests
+ * run in the repository's root.
  */
 class ManualTest {
 
@@ -88,6 +88,22 @@ class ManualTest {
             }
         }
         assertEquals(List.of(), found, "commit hashes in user pages (give a date, or link the research record)");
+    }
+
+    /**
+     * A user page (docs/ outside docs/research/) is read, not searched: at most 400 lines. Internals, diaries and
+     * measurements go to a page of docs/research/, linked for evidence.
+     */
+    @Test
+    void userPagesAreShort() throws IOException {
+        List<String> longOnes = new ArrayList<>();
+        for (Path page : pages()) {
+            int lines = Files.readAllLines(page).size();
+            if (!page.startsWith(DOCS.resolve("research")) && lines > 400) {
+                longOnes.add(page + " (" + lines + " lines)");
+            }
+        }
+        assertEquals(List.of(), longOnes, "user pages over 400 lines (move the research half to docs/research/)");
     }
 
     @Test

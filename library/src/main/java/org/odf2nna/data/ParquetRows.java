@@ -31,7 +31,7 @@ import org.odf2nna.InputException;
  * </ul>
  * Values may be 32- or 64-bit integers, floats, doubles or booleans; a null, a NaN or a list of another length is
  * refused in one line naming the file, the row group, the column and the row. The decoding is Apache parquet-java's
- * (Parquet Floor stands in for the few Hadoop classes it names; see docs/formats.md).
+ * (Parquet Floor stands in for the few Hadoop classes it names; see docs/research/formats.md).
  */
 public final class ParquetRows implements RowReader {
 

@@ -106,8 +106,8 @@ public record GraphRetraining(Mode mode, int epochs, int rows, float learningRat
     /**
      * The peak learning rate by default for a graph whose data input is token ids (an embedding table: a fine-tuned
      * language model). Such a model is fine-tuned at a tenth of {@link #DEFAULT_LEARNING_RATE} or less: on a 4-layer
-     * BERT (docs/graphs.md) every round's retraining at 0.002 lost to the refitted values (epoch 0 kept each time) and
-     * the written round lost 1.40 points on the report rows; at 0.0002 it kept a trained epoch in 7 of 9 rounds and
+     * BERT (docs/research/graphs.md) every round's retraining at 0.002 lost to the refitted values (epoch 0 kept each
+     * time) and the written round lost 1.40 points on the report rows; at 0.0002 it kept a trained epoch in 7 of 9 rounds and
      * lost 0.60 at a larger cut.
      */
     public static final float TOKEN_IDS_LEARNING_RATE = 2e-4f;

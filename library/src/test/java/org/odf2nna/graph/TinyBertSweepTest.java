@@ -35,9 +35,9 @@ import org.odf2nna.settings.SweepSettings;
  * {@code scripts/corpus/make_tiny_bert_sentiment.py} and {@code scripts/corpus/optimize_bert.py}; the small one (2
  * layers, hidden 32, 2 heads, FFN 64, 2,000 training rows) is committed under
  * {@code library/src/test/resources/corpus/bert-small} (made by scripts/corpus/make_test_corpus.sh; its README.md
- * names the versions), {@code -Dodf2nna.bert=DIR} reads another (the 4-layer one of docs/graphs.md). The sizes the
- * checks expect come from the folder's model.json. The sweep here is a short one (few rows, one epoch a round), to
- * stay within a minute or two on 2 cores; the full {@code sweep --max-drop 1} is measured in docs/graphs.md.
+ * names the versions), {@code -Dodf2nna.bert=DIR} reads another (the 4-layer one of
+ * docs/research/graphs.md). The sizes the checks expect come from the folder's model.json. The sweep here is a short one (few rows, one epoch a round), to
+ * stay within a minute or two on 2 cores; the full {@code sweep --max-drop 1} is measured in docs/research/graphs.md.
  */
 class TinyBertSweepTest {
 
@@ -46,7 +46,7 @@ class TinyBertSweepTest {
     private static final int TRAIN_ROWS = 2000;
     /**
      * The share of the block parameters the short sweep's written round removes at least: its first round's (25%; the
-     * committed 2-layer corpus at 75% holds that one, the 4-layer one of docs/graphs.md held 40% and more).
+     * committed 2-layer corpus at 75% holds that one, the 4-layer one of docs/research/graphs.md held 40% and more).
      */
     private static final double MIN_BLOCK_REDUCTION = 25;
 

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * translated and compared with ONNX Runtime within 1e-4. The corpus is committed under
  * {@code library/src/test/resources/corpus/translation} (its README.md names the versions that wrote it);
  * {@code -Dodf2nna.corpus=DIR} or {@code ODF2NNA_CORPUS} names another folder the scripts wrote. It prints one table
- * row per model (the docs/graphs.md corpus table).
+ * row per model (the docs/research/graphs.md corpus table).
  */
 class CorpusTranslationTest {
 

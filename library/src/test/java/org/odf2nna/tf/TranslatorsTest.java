@@ -211,8 +211,8 @@ class TranslatorsTest {
     }
 
     /**
-     * The registry as docs/graphs.md lists it: the default domain's names sorted, then other domains' prefixed by
-     * their domain ("com.microsoft.Attention"), the first opset in parentheses where it is not 1.
+     * The registry as docs/research/graphs.md lists it: the default domain's names sorted, then other domains'
+     * prefixed by their domain ("com.microsoft.Attention"), the first opset in parentheses where it is not 1.
      */
     static String operatorsLine() {
         return Translators.entries().stream().map(e -> e.qualifiedName()
@@ -222,12 +222,12 @@ class TranslatorsTest {
 
     @Test
     void docsGraphsListsExactlyTheRegisteredOperators() throws java.io.IOException {
-        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs", "graphs.md"));
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs", "research", "graphs.md"));
         int from = doc.indexOf("<!-- operators:begin -->\n");
         int to = doc.indexOf("\n<!-- operators:end -->");
-        assertTrue(from >= 0 && to > from, "docs/graphs.md has no operators:begin/end markers");
+        assertTrue(from >= 0 && to > from, "docs/research/graphs.md has no operators:begin/end markers");
         assertEquals(operatorsLine(), doc.substring(from + "<!-- operators:begin -->\n".length(), to),
-                "docs/graphs.md's operator list (the line to put between the markers is the expected value)");
+                "docs/research/graphs.md's operator list (the line to put between the markers is the expected value)");
     }
 
     @Test
