@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.odf2nna.Progress;
 
 /**
@@ -51,6 +52,8 @@ final class ConsoleProgress implements Progress {
 
     private final PrintStream err;
     private final boolean terminal;
+    /** Nanoseconds, as {@link System#nanoTime()} gives them; a test passes a clock it moves itself. */
+    private final LongSupplier clock;
     private String phase;
     private long started;
     private boolean shown;
@@ -67,12 +70,21 @@ final class ConsoleProgress implements Progress {
     private String lastDetail;
 
     ConsoleProgress(PrintStream err, boolean terminal) {
-        this.err = err;
-        this.terminal = terminal;
-        current = this;
+        this(err, terminal, System::nanoTime);
         Thread ticker = new Thread(this::tickForever, "odf2nna-progress");
         ticker.setDaemon(true);
         ticker.start();
+    }
+
+    /**
+     * A display on the given clock with no ticker thread of its own: whoever moves the clock calls {@link #tick()}
+     * where the ticker would, once a second.
+     */
+    ConsoleProgress(PrintStream err, boolean terminal, LongSupplier clock) {
+        this.err = err;
+        this.terminal = terminal;
+        this.clock = clock;
+        current = this;
     }
 
     static long showAfterNanos(String property) {
@@ -107,14 +119,17 @@ final class ConsoleProgress implements Progress {
         try {
             while (true) {
                 Thread.sleep(1000);
-                synchronized (this) {
-                    if (phase != null) {
-                        update(phase, lastDone, lastTotal, lastDetail);
-                    }
-                }
+                tick();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the ticker does each second: the phase running is redrawn with the last figures given. */
+    synchronized void tick() {
+        if (phase != null) {
+            update(phase, lastDone, lastTotal, lastDetail);
         }
     }
 
@@ -126,7 +141,7 @@ final class ConsoleProgress implements Progress {
         lastDone = done;
         lastTotal = total;
         lastDetail = detail;
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (!newPhase.equals(phase)) {
             phase = newPhase;
             started = now;

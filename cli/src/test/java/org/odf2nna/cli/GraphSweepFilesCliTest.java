@@ -105,15 +105,14 @@ class GraphSweepFilesCliTest {
             cases.add(new String[] {"-o", locked.resolve("small.onnx").toString()});
         }
         for (String[] outputs : cases) {
-            long started = System.nanoTime();
             CliRun run = progressOf(sweep(model, outputs).toArray(String[]::new));
-            double seconds = (System.nanoTime() - started) / 1e9;
             assertEquals(chain.exitCode(), run.exitCode(), run.toString());
+            // Every phase is shown as it starts (progressOf): the error alone means the run stopped before reading
+            // a row or starting a phase, however fast or slow the machine is.
             assertEquals(1, run.err().strip().lines().count(), run.toString());
             assertTrue(run.err().contains("cannot be written: folder ") && (run.err().contains(" does not exist")
                     || run.err().contains(" is not writable")), run.err());
             assertFalse(run.err().contains("round 1"), "no round ran: " + run.err());
-            assertTrue(seconds < 20, "stopped after " + seconds + " s");
         }
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (Stream<Path> written = Files.list(dir)) {

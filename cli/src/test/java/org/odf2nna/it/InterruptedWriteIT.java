@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +47,6 @@ class InterruptedWriteIT {
         Path target = dir.resolve("out.bin");
         byte[] old = "the old file\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
         byte[] complete = SlowWriteMain.content(MEGABYTES);
-        long writeMillis = (long) PAUSE_MS * (MEGABYTES + 2) + 200;
         Random random = new Random(7);
         List<String> log = new ArrayList<>();
         for (boolean forcibly : new boolean[] {false, true}) {
@@ -55,16 +56,19 @@ class InterruptedWriteIT {
             int tempsLeft = 0;
             for (int trial = 0; trial < TRIALS; trial++) {
                 Files.write(target, old);
-                Process p = java(SlowWriteMain.class.getName(), target.toString(), Integer.toString(MEGABYTES),
+                Process p = steps(SlowWriteMain.class.getName(), target.toString(), Integer.toString(MEGABYTES),
                         Integer.toString(PAUSE_MS));
-                // Most trials wait for the temporary file, then kill somewhere in the write, the check or just
-                // after the rename; every fourth kills at a random moment from the start.
+                // The writer says each step it reaches; the kill waits for one, whatever the machine's speed. Most
+                // trials kill somewhere in the write (after a megabyte), in the check or just after the rename;
+                // every fourth kills as the writer starts, before any temporary file.
+                String step;
                 if (trial % 4 == 3) {
-                    Thread.sleep(random.nextInt(1500));
+                    step = "started";
                 } else {
-                    waitForTemp(target, p, 30_000);
-                    Thread.sleep(random.nextInt((int) writeMillis));
+                    int moment = random.nextInt(MEGABYTES + 2);
+                    step = moment < MEGABYTES ? "megabyte " + moment : moment == MEGABYTES ? "checking" : "written";
                 }
+                waitForStep(p, step);
                 boolean tempAtKill = !temps(target).isEmpty();
                 kill(p, forcibly);
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the killed writer exits");
@@ -147,8 +151,10 @@ class InterruptedWriteIT {
                 if (trial % 2 == 0) {
                     // While the output is being written or checked: once its temporary file is there (a short
                     // wait, so that the kill lands inside a write and check that may take well under 100 ms).
+                    // The first such trial kills as soon as the file is seen, so that at least one kill lands in
+                    // the write however fast it is; the others a few milliseconds later.
                     waitForTemp(target, p, Math.max(30_000, 2 * runMillis));
-                    Thread.sleep(random.nextInt(25));
+                    Thread.sleep(trial == 0 ? 0 : random.nextInt(25));
                 } else {
                     // Anywhere in the run, a little past its end.
                     Thread.sleep((long) (runMillis * (0.3 + 0.9 * (trial + random.nextDouble()) / trials)));
@@ -201,6 +207,30 @@ class InterruptedWriteIT {
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** The writer, its standard output (the steps it reaches) read by {@link #waitForStep}. */
+    private static Process steps(String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /**
+     * Reads the writer's steps until it says {@code step} (or ends: then the kill finds it gone, which the trial
+     * counts as any other).
+     */
+    private static void waitForStep(Process p, String step) throws IOException {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            if (line.equals(step)) {
+                return;
+            }
+        }
     }
 
     private static void kill(Process p, boolean forcibly) {

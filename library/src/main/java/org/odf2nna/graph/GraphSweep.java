@@ -305,8 +305,9 @@ public final class GraphSweep {
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,
                 new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
                 new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation)),
-                (System.nanoTime() - started) / 1e9, endToEnd.fellBack() ? "sequential refit alone (end to end was "
-                + "asked for and did not run: see the notes)" : settings.retraining().describe(), notes, List.of());
+                new GraphSweepReport.Run((System.nanoTime() - started) / 1e9, endToEnd.fellBack() ? "sequential refit "
+                + "alone (end to end was asked for and did not run: see the notes)" : settings.retraining().describe(),
+                notes, List.of()));
         java.util.function.IntFunction<ModelProto> writtenForm = i -> {
             ModelProto judgedForm = io.form().apply(chain.models().get(i));
             if (judged.range() != null) {
@@ -356,8 +357,8 @@ public final class GraphSweep {
             rows.add(new GraphSweepReport.Round(i + 1, new GraphSweepReport.Size(chain.widths().get(i),
                     modelParameters - removed, 100.0 * blockGone / blockParameters, 100.0 * removed / modelParameters),
                     judged.verdict().levels()[i], judged.verdict().holds()[i], judged.validation().get(i),
-                    judged.report().get(i), chain.keptEpochs().get(i), chain.retrainingSeconds().get(i),
-                    chain.skipped().get(i)));
+                    judged.report().get(i), new GraphSweepReport.Retrained(chain.keptEpochs().get(i),
+                    chain.retrainingSeconds().get(i), chain.skipped().get(i))));
         }
         return rows;
     }

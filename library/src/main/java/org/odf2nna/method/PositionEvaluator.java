@@ -65,8 +65,8 @@ final class PositionEvaluator {
         String name = labelsArray(file);
         int positions = NumpyRows.arrayWidth(file, name);
         int[] labels = labels(file, name, rows.count(), positions);
-        Measured m = measure(runnable, model, file, feed, rows, new Targets(labels, positions, "array '" + name + "'", true),
-                step, device, progress);
+        Measured m = measure(new Runner(runnable, model, feed, step, device, progress), file, rows,
+                new Targets(labels, positions, "array '" + name + "'", true));
         if (m.positions() == 0) {
             throw new InputException(file, "array '" + name + "'", "has no position with a label (0 or more): "
                     + "every one is negative, so nothing is counted");
@@ -87,8 +87,8 @@ final class PositionEvaluator {
                     + " token each; next-token prediction needs at least 2 (the target at t is the token at t + 1)");
         }
         int[] targets = TokenLoss.nextTokenTargets(rows.features(), rows.count(), positions);
-        return measure(runnable, model, file, feed, rows, new Targets(targets, positions, "input '"
-                + feed.data().name() + "'", false), step, device, progress);
+        return measure(new Runner(runnable, model, feed, step, device, progress), file, rows,
+                new Targets(targets, positions, "input '" + feed.data().name() + "'", false));
     }
 
     /**
@@ -98,12 +98,20 @@ final class PositionEvaluator {
     private record Targets(int[] values, int positions, String source, boolean labels) {
     }
 
-    private static Measured measure(ModelProto runnable, Path model, Path file, GraphFeed feed, GraphRows rows,
-            Targets targets, int step, Device device, Progress progress) {
+    /** The graph and how it is run: fed by {@code feed}, {@code step} rows per run, on {@code device}. */
+    private record Runner(ModelProto runnable, Path model, GraphFeed feed, int step, Device device,
+            Progress progress) {
+    }
+
+    private static Measured measure(Runner run, Path file, GraphRows rows, Targets targets) {
+        ModelProto runnable = run.runnable();
+        Path model = run.model();
+        int step = run.step();
+        Progress progress = run.progress();
         String output = runnable.getGraph().getOutput(0).getName();
         OutputHead head = GraphEvaluator.head(runnable, output);
         TokenTally tally = null;
-        try (GraphFeed.Session session = feed.open(runnable, device, model)) {
+        try (GraphFeed.Session session = run.feed().open(runnable, run.device(), model)) {
             for (int start = 0; start < rows.count(); start += step) {
                 int count = Math.min(step, rows.count() - start);
                 OnnxRunner.Out out = session.runShaped(rows, start, count, List.of(output)).get(output);

@@ -16,26 +16,55 @@ import java.util.List;
  * @param method     how the rounds were made and judged
  * @param original   the original, judged on the validation rows and measured on the report rows
  * @param outcome    the rounds and the one written
- * @param seconds    wall time of the sweep
- * @param retraining what retrained each round's graph after the compensation, in words
- * @param notes      what the reader should know of the run, one line each (a retraining that fell back)
- * @param charts     the chart files written (PNG and SVG), none when no chart was asked for
+ * @param run        how long it took, what retrained the rounds, its notes and charts ({@link Run}; its fields are
+ *                   also read directly: {@link #seconds()}, {@link #notes()} ...)
  * @param latency    the original and the certified rounds timed side by side in ONNX Runtime, and which that let
  *                   through ({@link Latency}); null when nothing was timed (no round held)
  */
 public record GraphSweepReport(String model, String output, GraphBlocks blocks, Method method, Original original,
-        Outcome outcome, double seconds, String retraining, List<String> notes, List<String> charts,
-        Latency latency) {
-
-    public GraphSweepReport {
-        notes = List.copyOf(notes);
-        charts = List.copyOf(charts);
-    }
+        Outcome outcome, Run run, Latency latency) {
 
     /** A report without timings (none were made). */
     public GraphSweepReport(String model, String output, GraphBlocks blocks, Method method, Original original,
-            Outcome outcome, double seconds, String retraining, List<String> notes, List<String> charts) {
-        this(model, output, blocks, method, original, outcome, seconds, retraining, notes, charts, null);
+            Outcome outcome, Run run) {
+        this(model, output, blocks, method, original, outcome, run, null);
+    }
+
+    /**
+     * The run itself.
+     *
+     * @param seconds    wall time of the sweep
+     * @param retraining what retrained each round's graph after the compensation, in words
+     * @param notes      what the reader should know of the run, one line each (a retraining that fell back)
+     * @param charts     the chart files written (PNG and SVG), none when no chart was asked for
+     */
+    @JsonInline
+    public record Run(double seconds, String retraining, List<String> notes, List<String> charts) {
+
+        public Run {
+            notes = List.copyOf(notes);
+            charts = List.copyOf(charts);
+        }
+    }
+
+    /** Wall time of the sweep. */
+    public double seconds() {
+        return run.seconds();
+    }
+
+    /** What retrained each round's graph after the compensation, in words. */
+    public String retraining() {
+        return run.retraining();
+    }
+
+    /** What the reader should know of the run, one line each. */
+    public List<String> notes() {
+        return run.notes();
+    }
+
+    /** The chart files written, none when no chart was asked for. */
+    public List<String> charts() {
+        return run.charts();
     }
 
     /**
@@ -44,7 +73,7 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      */
     public GraphSweepReport withLatency(Latency latency, Integer chosen) {
         return new GraphSweepReport(model, output, blocks, method, original, new Outcome(outcome.rounds(), chosen,
-                outcome.choice()), seconds, retraining, notes, charts, latency);
+                outcome.choice()), run, latency);
     }
 
     /**
@@ -96,22 +125,21 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
 
     /** The same report, the chosen model written to {@code path}. */
     public GraphSweepReport withOutput(String path) {
-        return new GraphSweepReport(model, path, blocks, method, original, outcome, seconds, retraining, notes,
-                charts, latency);
+        return new GraphSweepReport(model, path, blocks, method, original, outcome, run, latency);
     }
 
     /** The same report with {@code more} notes after its own. */
     public GraphSweepReport withNotes(List<String> more) {
-        List<String> all = new java.util.ArrayList<>(notes);
+        List<String> all = new java.util.ArrayList<>(run.notes());
         all.addAll(more);
-        return new GraphSweepReport(model, output, blocks, method, original, outcome, seconds, retraining, all,
-                charts, latency);
+        return new GraphSweepReport(model, output, blocks, method, original, outcome,
+                new Run(run.seconds(), run.retraining(), all, run.charts()), latency);
     }
 
     /** The same report, its chart written to {@code files}. */
     public GraphSweepReport withCharts(List<String> files) {
-        return new GraphSweepReport(model, output, blocks, method, original, outcome, seconds, retraining, notes,
-                files, latency);
+        return new GraphSweepReport(model, output, blocks, method, original, outcome,
+                new Run(run.seconds(), run.retraining(), run.notes(), files), latency);
     }
 
     /**
@@ -164,20 +192,44 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      * @param holds          whether it holds at that part on the validation rows
      * @param validation     judged on the validation rows
      * @param report         measured on the report rows (null without them)
-     * @param retrainedEpoch the end-to-end retraining's epoch kept (0: the compensated values), or null when the round
-     *                       was not retrained end to end
-     * @param retrainingSeconds how long its end-to-end retraining took, or null when it was not retrained
-     * @param retrainingSkipped why it went without the end-to-end retraining the run does, or null when it did not
-     *                          (the last retraining kept the refitted values, and its refit alone stayed within the
-     *                          round's bound)
+     * @param retrained      its end-to-end retraining ({@link Retrained}; its fields are also read directly:
+     *                       {@link #retrainedEpoch()} ...)
      */
     public record Round(int round, Size size, double level, boolean holds, Judged validation, Judged report,
-            Integer retrainedEpoch, Double retrainingSeconds, String retrainingSkipped) {
+            Retrained retrained) {
 
-        /** A round without the retraining's time. */
-        public Round(int round, Size size, double level, boolean holds, Judged validation, Judged report,
-                Integer retrainedEpoch) {
-            this(round, size, level, holds, validation, report, retrainedEpoch, null, null);
+        /** The end-to-end retraining's epoch kept, or null when the round was not retrained end to end. */
+        public Integer retrainedEpoch() {
+            return retrained == null ? null : retrained.retrainedEpoch();
+        }
+
+        /** How long its end-to-end retraining took, or null when it was not retrained. */
+        public Double retrainingSeconds() {
+            return retrained == null ? null : retrained.retrainingSeconds();
+        }
+
+        /** Why it went without the end-to-end retraining the run does, or null when it did not. */
+        public String retrainingSkipped() {
+            return retrained == null ? null : retrained.retrainingSkipped();
+        }
+    }
+
+    /**
+     * A round's end-to-end retraining.
+     *
+     * @param retrainedEpoch    the epoch kept (0: the compensated values), or null when the round was not retrained
+     *                          end to end
+     * @param retrainingSeconds how long it took, or null when it did not run
+     * @param retrainingSkipped why the round went without the retraining the run does, or null when it did not (the
+     *                          last retraining kept the refitted values, and its refit alone stayed within the
+     *                          round's bound)
+     */
+    @JsonInline
+    public record Retrained(Integer retrainedEpoch, Double retrainingSeconds, String retrainingSkipped) {
+
+        /** The epoch kept (null: not retrained end to end), without the retraining's time. */
+        public static Retrained epoch(Integer retrainedEpoch) {
+            return new Retrained(retrainedEpoch, null, null);
         }
     }
 

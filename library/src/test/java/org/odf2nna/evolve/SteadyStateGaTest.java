@@ -298,11 +298,15 @@ class SteadyStateGaTest {
     void evaluationsRunInParallel() throws Exception {
         AtomicInteger running = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
+        // The first evaluations wait until two are running at once (not for a guess of milliseconds): run in
+        // parallel they meet at once; run one at a time the first waits out the timeout and the count stays 1.
+        java.util.concurrent.CountDownLatch two = new java.util.concurrent.CountDownLatch(2);
         Fitness f = m -> {
             int now = running.incrementAndGet();
             most.accumulateAndGet(now, Math::max);
+            two.countDown();
             try {
-                Thread.sleep(20);
+                two.await(30, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

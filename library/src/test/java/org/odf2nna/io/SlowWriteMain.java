@@ -8,7 +8,9 @@ import java.util.Arrays;
 /**
  * A process for {@code InterruptedWriteIT} to kill: writes {@link #content} to the target through
  * {@link AtomicFiles#write}, one megabyte at a time with a pause after each, then checks the temporary
- * file (another pause) before it is moved into place.
+ * file (another pause) before it is moved into place. It says on standard output where it is, one line at each step
+ * ({@code started}, {@code megabyte M} once megabyte M is in the temporary file, {@code checking}, {@code written}),
+ * so that the test kills it at a step rather than after a guess of seconds.
  *
  * <p>Arguments: target file, megabytes, pause in milliseconds.
  */
@@ -23,18 +25,27 @@ public final class SlowWriteMain {
         Path target = Path.of(args[0]);
         int megabytes = Integer.parseInt(args[1]);
         long pause = Long.parseLong(args[2]);
+        say("started");
         AtomicFiles.write(target, out -> {
             for (int m = 0; m < megabytes; m++) {
                 out.write(chunk(m));
+                out.flush();
+                say("megabyte " + m);
                 sleep(pause);
             }
         }, temp -> {
             if (Files.size(temp) != (long) megabytes * MEGABYTE) {
                 throw new IOException("incomplete temporary file");
             }
+            say("checking");
             sleep(2 * pause);
         });
-        System.out.println("written");
+        say("written");
+    }
+
+    private static void say(String step) {
+        System.out.println(step);
+        System.out.flush();
     }
 
     /** Megabyte {@code m} of the content: its number in every byte, so that a mix-up shows. */

@@ -18,7 +18,7 @@ class GraphSweepChartTest {
     private static GraphSweepReport.Round round(int n, long parameters, GraphSweepReport.Judged validation,
             GraphSweepReport.Judged report) {
         return new GraphSweepReport.Round(n, new GraphSweepReport.Size("8", parameters, 10.0 * n, 9.0 * n), 0.05, true,
-                validation, report, null);
+                validation, report, GraphSweepReport.Retrained.epoch(null));
     }
 
     private static GraphSweepReport sweep(GraphSweepReport.Judged validation, GraphSweepReport.Judged report,
@@ -26,7 +26,8 @@ class GraphSweepChartTest {
         return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of(), List.of()),
                 new GraphSweepReport.Method("cost", "sequential", 0.2, 3, 100),
                 new GraphSweepReport.Original(!Double.isNaN(validation.accuracy()), validation, report),
-                new GraphSweepReport.Outcome(rounds, chosen, ""), 1, "none", List.of(), List.of(), null);
+                new GraphSweepReport.Outcome(rounds, chosen, ""),
+                new GraphSweepReport.Run(1, "none", List.of(), List.of()), null);
     }
 
     @Test

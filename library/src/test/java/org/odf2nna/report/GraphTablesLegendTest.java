@@ -14,7 +14,7 @@ class GraphTablesLegendTest {
     private static GraphSweepReport.Round round(int n, double level, boolean holds) {
         GraphSweepReport.Judged v = new GraphSweepReport.Judged(100, 0.9, 1, 0);
         return new GraphSweepReport.Round(n, new GraphSweepReport.Size("8", 100, 10.0 * n, 9.0 * n), level, holds, v,
-                null, null);
+                null, GraphSweepReport.Retrained.epoch(null));
     }
 
     @Test

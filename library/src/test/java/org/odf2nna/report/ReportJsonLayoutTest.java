@@ -27,13 +27,13 @@ class ReportJsonLayoutTest {
         GraphSweepReport.Judged report = new GraphSweepReport.Judged(500, Double.NaN, 3, 1, 0.25);
         List<GraphSweepReport.Round> rounds = List.of(
                 new GraphSweepReport.Round(1, new GraphSweepReport.Size("58", 11_500, 10.0, 4.2), 0.5, true, validation,
-                        report, 0),
+                        report, GraphSweepReport.Retrained.epoch(0)),
                 new GraphSweepReport.Round(2, new GraphSweepReport.Size("52", 11_000, 20.0, 8.3), 0.25, false,
-                        new GraphSweepReport.Judged(500, 0.9, 40, 2), null, null));
+                        new GraphSweepReport.Judged(500, 0.9, 40, 2), null, GraphSweepReport.Retrained.epoch(null)));
         return new GraphSweepReport("m.onnx", "m.small.onnx", blocks, new GraphSweepReport.Method("cost", "lsq", 0.1,
                 1.0, 2_000), new GraphSweepReport.Original(true, validation, report),
-                new GraphSweepReport.Outcome(rounds, 0, "round 1 holds"), 12.5, "end to end, 2 epochs",
-                List.of("a note"), List.of("c.png", "c.svg"), null);
+                new GraphSweepReport.Outcome(rounds, 0, "round 1 holds"), new GraphSweepReport.Run(12.5,
+                "end to end, 2 epochs", List.of("a note"), List.of("c.png", "c.svg")), null);
     }
 
     static EvolveReport evolve() {
