@@ -17,7 +17,7 @@ import java.util.List;
  * @param original   the original, judged on the validation rows and measured on the report rows
  * @param outcome    the rounds and the one written
  * @param run        how long it took, what retrained the rounds, its notes and charts ({@link Run}; its fields are
- *                   also read directly: {@link #seconds()}, {@link #notes()} ...)
+ *                   also read directly: {@link #notes()}, {@link #retraining()})
  * @param latency    the original and the certified rounds timed side by side in ONNX Runtime, and which that let
  *                   through ({@link Latency}); null when nothing was timed (no round held)
  */
@@ -47,11 +47,6 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
         }
     }
 
-    /** Wall time of the sweep. */
-    public double seconds() {
-        return run.seconds();
-    }
-
     /** What retrained each round's graph after the compensation, in words. */
     public String retraining() {
         return run.retraining();
@@ -60,11 +55,6 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
     /** What the reader should know of the run, one line each. */
     public List<String> notes() {
         return run.notes();
-    }
-
-    /** The chart files written, none when no chart was asked for. */
-    public List<String> charts() {
-        return run.charts();
     }
 
     /**

@@ -155,8 +155,8 @@ public final class GraphTables {
         if (r.output() != null) {
             s.append("Wrote  ").append(r.output()).append('\n');
         }
-        if (!r.charts().isEmpty()) {
-            s.append("Charts ").append(String.join(", ", r.charts())).append('\n');
+        if (!r.run().charts().isEmpty()) {
+            s.append("Charts ").append(String.join(", ", r.run().charts())).append('\n');
         }
         return s.toString();
     }
