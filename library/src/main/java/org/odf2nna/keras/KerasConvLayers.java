@@ -278,15 +278,7 @@ final class KerasConvLayers {
         for (int i = 0; i < spatial; i++) {
             taps *= shape[i];
         }
-        float[] onnx = new float[keras.length];
-        for (int p = 0; p < taps; p++) {
-            for (int i = 0; i < in; i++) {
-                for (int o = 0; o < outs; o++) {
-                    onnx[(o * in + i) * taps + p] = keras[(p * in + i) * outs + o];
-                }
-            }
-        }
-        return onnx;
+        return tapsLast(keras, taps, in, outs, true);
     }
 
     private static long[] onnxDims(int[] shape) {
@@ -305,11 +297,20 @@ final class KerasConvLayers {
         int taps = shape[0] * shape[1];
         int channels = shape[2];
         int m = shape[3];
+        return tapsLast(keras, taps, channels, m, false);
+    }
+
+    /**
+     * A kernel {@code [taps, a, b]} (Keras's order) with its taps moved last: ONNX's {@code [b, a, taps]} when
+     * {@code swap} (a convolution's outputs first), else {@code [a, b, taps]} (a depthwise one's channel, then
+     * multiplier).
+     */
+    private static float[] tapsLast(float[] keras, int taps, int a, int b, boolean swap) {
         float[] onnx = new float[keras.length];
         for (int p = 0; p < taps; p++) {
-            for (int ch = 0; ch < channels; ch++) {
-                for (int j = 0; j < m; j++) {
-                    onnx[(ch * m + j) * taps + p] = keras[(p * channels + ch) * m + j];
+            for (int i = 0; i < a; i++) {
+                for (int j = 0; j < b; j++) {
+                    onnx[(swap ? j * a + i : i * b + j) * taps + p] = keras[(p * a + i) * b + j];
                 }
             }
         }
