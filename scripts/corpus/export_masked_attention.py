@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Small masked attentions as torch exports them, for the masked-attention recognition
-(docs/research/graphs.md, "Attention heads"): nn.MultiheadAttention and nn.TransformerEncoderLayer (width 16, 2 heads, 6 tokens, untrained, seed 0) with a
-causal float attn_mask, a causal bool attn_mask, and a src_key_padding_mask from a second input; one ONNX file each
-at opset 14, written under --out (outside the repository):
+"""Small masked attentions as torch exports them, for the masked-attention recognition (docs/research/graphs.md,
+"Attention heads"): nn.MultiheadAttention and nn.TransformerEncoderLayer (width 16, 2 heads, 6 tokens, untrained, seed
+0) with a causal float attn_mask, a causal bool attn_mask, and a src_key_padding_mask from a second input; one ONNX
+file each at opset 14, written under --out (outside the repository):
 
     /usr/bin/python3 scripts/corpus/export_masked_attention.py --out $CORPUS/masked
     bin/odf2nna-onnx inspect $CORPUS/masked/mha_causal_float.onnx
