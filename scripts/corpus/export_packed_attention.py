@@ -5,9 +5,9 @@ torchvision-style encoder blocks (LayerNorm, nn.MultiheadAttention(16, 4, batch_
 need_weights=False, LayerNorm, MLP 16-64-16 with exact GELU), a LayerNorm, the mean over tokens and a Linear head of 4
 (untrained, seed 0); exported by torch.onnx.export (the TorchScript exporter, opset 14) like
 scripts/bench/zoo_export.py: one packed in_proj MatMul [16, 48] and bias Add, unflatten/unsqueeze/transpose/squeeze
-and a Gather each for Q, K and V, and Q and Kᵀ scaled by sqrt(1/sqrt(dh)) computed from Q's shape. Also packed.train.npz and
-packed.validation.npz (200 rows each of uniform noise in [0, 1), no labels, as the zoo's), all written under --out (outside the repository). Needs torch 2 (the
-exporter of torch 1.13 writes Slices instead):
+and a Gather each for Q, K and V, and Q and Kᵀ scaled by sqrt(1/sqrt(dh)) computed from Q's shape. Also
+packed.train.npz and packed.validation.npz (200 rows each of uniform noise in [0, 1), no labels, as the zoo's), all
+written under --out (outside the repository). Needs torch 2 (the exporter of torch 1.13 writes Slices instead):
 
     $PYTHON scripts/corpus/export_packed_attention.py --out $CORPUS/packed
     bin/odf2nna-onnx inspect $CORPUS/packed/packed.onnx
