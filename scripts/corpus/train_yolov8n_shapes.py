@@ -48,6 +48,10 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--patience", type=int, default=100)
+    ap.add_argument("--nbs", type=int, default=64,
+                    help="Ultralytics' nominal batch size (gradients are accumulated up to it; 16 = a step each batch)")
+    ap.add_argument("--mosaic", type=float, default=1.0, help="Ultralytics' mosaic= (0 turns mosaics off)")
+    ap.add_argument("--warmup-epochs", type=float, default=3.0)
     ap.add_argument("--hours", type=float, default=0.0,
                     help="Ultralytics' time= (hours): the epochs are refitted to it after each epoch")
     ap.add_argument("--stop-map50", type=float, default=0.0,
@@ -69,7 +73,8 @@ def main():
         model.add_callback("on_fit_epoch_end", stop_when_good)
         model.train(data=a.data, imgsz=160, epochs=a.epochs, batch=a.batch, device="cpu", workers=0, amp=False, cache=True,
                     plots=False, pretrained=False, project=out, name="train", exist_ok=True, seed=0,
-                    patience=a.patience, verbose=True, **({"time": a.hours} if a.hours else {}))
+                    patience=a.patience, nbs=a.nbs, mosaic=a.mosaic,
+                    warmup_epochs=a.warmup_epochs, verbose=True, **({"time": a.hours} if a.hours else {}))
     train_s = time.time() - t0
     best = os.path.join(out, "train", "weights", "best.pt")
     model = YOLO(best)
