@@ -281,10 +281,16 @@ public final class GraphSweep {
         Rows rows = new Rows(training, validation, report);
         Judgement judged = settings.nextToken() ? GraphTokenJudging.judge(model, chain.models(), how, rows, progress)
                 : settings.regression() ? GraphRegression.judge(model, chain.models(), how, rows, progress)
+                : GraphDetectionJudging.detector(model)
+                ? GraphDetectionJudging.judge(model, chain.models(), how, rows, progress)
                 : GraphClassJudging.judgeClasses(model, chain.models(), how, rows, progress);
         List<GraphSweepReport.Round> table = table(chain, judged, described, file);
         // After the judging: the decoder knows what it read the output as.
         List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
+        if (GraphDetectionJudging.detector(model)) {
+            notes.removeIf(n -> n.startsWith("rows judged on agreement"));
+            notes.add(GraphDetectionJudging.NOTE);
+        }
         notes.addAll(endToEnd.notes());
         notes.addAll(HeadUnits.notes(canonical));
         notes.addAll(budgetNotes(settings, counter));
@@ -304,7 +310,8 @@ public final class GraphSweep {
                 settings.budget() == org.odf2nna.settings.Budget.PARAMS ? null : settings.budget().id());
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,
                 new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
-                new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation)),
+                new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation,
+                        GraphDetectionJudging.detector(model) ? GraphDetectionJudging.WORDS : how.decoder().judged())),
                 new GraphSweepReport.Run((System.nanoTime() - started) / 1e9, endToEnd.fellBack() ? "sequential refit "
                 + "alone (end to end was asked for and did not run: see the notes)" : settings.retraining().describe(),
                 notes, List.of()));
@@ -365,7 +372,7 @@ public final class GraphSweep {
 
     /** The choice in words: the round written and its promise, or why none is. */
     private static String choice(List<GraphSweepReport.Round> table, Judgement judged, Judging how,
-            GraphRows validation) {
+            GraphRows validation, String compared) {
         int chosen = judged.verdict().chosen();
         GraphRun settings = how.settings();
         if (chosen >= 0) {
@@ -375,7 +382,7 @@ public final class GraphSweep {
                     ? GraphRegression.promise(chosen, table.get(chosen), judged.original(), settings,
                             judged.rules().get(chosen))
                     : promise(chosen, table.get(chosen), validation.count(), settings, judged.labelled(),
-                            how.decoder().judged());
+                            compared);
         }
         if (table.isEmpty()) {
             return "no round could remove units";
