@@ -27,7 +27,8 @@ import org.tensorflow.types.TFloat32;
  * cross-entropy against the original's, summed over the classes and averaged over the anchors. Adam on batches of the
  * training rows, the epoch with the lowest loss on the held-out training rows kept (epoch 0, the pruned values,
  * competes), early stopping after the settings' patience; the kept values are written back into the initializers as
- * {@link GraphRetrainer} writes them.
+ * {@link GraphRetrainer} writes them. The translation is checked against ONNX Runtime first, its tolerance times the
+ * input's side (box values of a few hundred pixels differ by float32's rounding, 9e-5 on YOLOv8n at 160).
  */
 public final class DetectorDistillation {
 
@@ -139,7 +140,9 @@ public final class DetectorDistillation {
         if (rows < 2) {
             throw new IllegalArgumentException("retraining needs at least 2 rows, got " + rows);
         }
-        TranslationCheck check = GraphRetrainer.checked(pruned, fed, settings);
+        // Boxes are in input pixels (up to the input's side): the check's tolerance is held relative to that size.
+        TranslationCheck check = GraphRetrainer.checked(pruned, fed, settings.withTolerance(settings.tolerance()
+                * Math.max(1, output.boxUnit() / BOX_UNIT)));
         float[] teacher = fed.teacher() != null && fed.teacher().length == (long) rows * output.width()
                 ? fed.teacher() : teacherOutputs(original, fed, settings);
         int[][] parts = GraphRetrainer.split(rows, settings.validationShare(), settings.options().seed());
