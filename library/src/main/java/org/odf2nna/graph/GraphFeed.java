@@ -434,7 +434,8 @@ public final class GraphFeed {
 
     /** Opens a session over {@code model} (a copy batched by {@link GraphRows#runnable}). */
     public Session open(ModelProto model, Device device, Path file) {
-        return new Session(OnnxRunner.open(model, data, device, file));
+        OnnxRunner runner = OnnxRunner.open(model, data, device, file);
+        return new Session(batchFixedAtOne() ? runner.oneRowPerRun() : runner);
     }
 
     /**
@@ -449,17 +450,17 @@ public final class GraphFeed {
     public final class Session implements AutoCloseable {
         private final OnnxRunner runner;
         private final Map<Integer, float[]> constants = new HashMap<>();
-        private boolean rowByRow;
-        private boolean batchTried;
 
         private Session(OnnxRunner runner) {
             this.runner = runner;
-            this.rowByRow = batchFixedAtOne();
         }
 
-        /** Whether rows go one per run: the model fixes its batch at 1, or a batch was refused. */
+        /**
+         * Whether rows go one per run: the model fixes its batch at 1, or a batch was refused (the runner's rule,
+         * {@link OnnxRunner#batch}).
+         */
         public boolean rowByRow() {
-            return rowByRow;
+            return runner.isRowByRow();
         }
 
         /** Rows {@code start .. start+count} of {@code rows} through the graph: the outputs asked for, as floats. */
@@ -471,22 +472,10 @@ public final class GraphFeed {
 
         /** {@link #run}, with each output's shape. */
         public Map<String, OnnxRunner.Out> runShaped(GraphRows rows, int start, int count, List<String> outputs) {
-            if (count > 1 && !rowByRow) {
-                try {
-                    // Tried quietly: a refusal is ONNX Runtime's error on stderr otherwise, and is answered here.
-                    Map<String, OnnxRunner.Out> out = runner.runInputs(feeds(rows, start, count), outputs,
-                            !batchTried);
-                    batchTried = true;
-                    return out;
-                } catch (InputException e) {
-                    if (batchTried) {
-                        throw e;
-                    }
-                    // A graph that fixes a batch of 1 inside: row by row from now on.
-                    rowByRow = true;
-                }
-            }
-            return eachRow(rows, start, count, outputs);
+            // One rule for every session (OnnxRunner#batch): a batch-1 export row by row, another's first batch tried.
+            Map<String, OnnxRunner.Out> out = count > 1 && !runner.isRowByRow()
+                    ? runner.batch(feeds(rows, start, count), outputs) : null;
+            return out != null ? out : eachRow(rows, start, count, outputs);
         }
 
         private Map<String, OnnxRunner.Out> eachRow(GraphRows rows, int start, int count, List<String> outputs) {

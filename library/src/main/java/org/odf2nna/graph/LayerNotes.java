@@ -51,6 +51,26 @@ final class LayerNotes {
         return lines;
     }
 
+    /**
+     * Whether {@code out} is read by exactly a SiLU's two nodes: a Sigmoid of it and a Mul of it by that Sigmoid (as
+     * PyTorch exports SiLU): one activation, which a block's first layer may feed.
+     */
+    static boolean silu(GraphView g, String out) {
+        List<Integer> readers = g.consumers(out);
+        if (readers.size() != 2) {
+            return false;
+        }
+        for (int k = 0; k < 2; k++) {
+            NodeProto sigmoid = g.nodes.get(readers.get(k));
+            NodeProto mul = g.nodes.get(readers.get(1 - k));
+            if (sigmoid.getOpType().equals("Sigmoid") && mul.getOpType().equals("Mul")
+                    && mul.getInputList().contains(out) && mul.getInputList().contains(sigmoid.getOutput(0))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why layer {@code i} is in no block. */
     static String why(GraphView g, int i) {
         NodeProto n = g.nodes.get(i);
@@ -76,7 +96,7 @@ final class LayerNotes {
         if (readers.isEmpty()) {
             return "nothing reads its output";
         }
-        if (g.consumers(n.getOutput(0)).size() > 1) {
+        if (g.consumers(n.getOutput(0)).size() > 1 && !silu(g, n.getOutput(0))) {
             return "its output is read by " + g.consumers(n.getOutput(0)).size() + " nodes ("
                     + String.join(", ", readers) + "); a block's first layer feeds its activation alone";
         }

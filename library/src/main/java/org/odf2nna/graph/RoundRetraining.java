@@ -10,6 +10,7 @@ import org.odf2nna.settings.Ranking;
 import org.odf2nna.settings.RetrainSettings;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.DenseTrainer;
+import org.odf2nna.tf.DetectorDistillation;
 import org.odf2nna.tf.GraphRetrainer;
 import org.odf2nna.tf.InputPacking;
 import org.odf2nna.tf.Loss;
@@ -33,6 +34,8 @@ final class RoundRetraining {
     private float[] teacherOutputs;
     private ModelProto lastResult;
     private boolean fellBack;
+    /** Whether the default ranking fell back to the cost because the graph is a detector. */
+    private boolean detectorByCost;
     /** Rounds that may go without retraining before it is tried again (0: every round is retrained). */
     private int patience;
     /** Rounds gone without retraining since the last that was retrained. */
@@ -135,7 +138,8 @@ final class RoundRetraining {
     /** The ranking the rounds used: as set, or the cost where the default had no gradients ({@link #gradients}). */
     Ranking ranking(List<DenseBlock> blocks) {
         Ranking set = settings.ranking(blocks);
-        return set.usesGradients() && settings.rankingByDefault() && !active() ? Ranking.COST : set;
+        return set.usesGradients() && settings.rankingByDefault() && (!active() || detectorByCost) ? Ranking.COST
+                : set;
     }
 
     /**
@@ -145,6 +149,11 @@ final class RoundRetraining {
      */
     Map<String, float[]> gradients(ModelProto original, ModelProto current, Path file, GraphRows stats) {
         if (settings.rankingByDefault() && !active()) {
+            return null;
+        }
+        if (settings.rankingByDefault() && DetectorDistillation.recognise(original) != null) {
+            // Taylor's gradients are a classifier's or regressor's loss's: a detector ranks by cost.
+            detectorByCost = true;
             return null;
         }
         try {
@@ -435,11 +444,16 @@ final class RoundRetraining {
         float[] labels = labels(rows, settings);
         InputPacking packing = packing(feed);
         float[] inputs = packing == null ? rows.features() : packed(rows, feed, packing);
+        java.util.Set<String> weights = r.scope() == GraphRetraining.Scope.ALL ? GraphRounds.weights(pruned)
+                : GraphRounds.trainable(pruned, file);
+        DetectorDistillation.Output detector = DetectorDistillation.recognise(original);
         try {
-            GraphRetrainer.Retrained out = GraphRetrainer.retrain(original, pruned,
-                    r.scope() == GraphRetraining.Scope.ALL ? GraphRounds.weights(pruned) : GraphRounds.trainable(pruned, file),
-                    new GraphRetrainer.Rows(inputs, labels, rows.count(), packing, teacher(original, file)), s,
-                    listener);
+            GraphRetrainer.Rows fed = new GraphRetrainer.Rows(inputs, labels, rows.count(), packing,
+                    teacher(original, file));
+            // A detector is distilled from the original's boxes and scores per anchor, its labels not read.
+            GraphRetrainer.Retrained out = detector != null
+                    ? DetectorDistillation.retrain(original, pruned, weights, fed, s, detector, listener)
+                    : GraphRetrainer.retrain(original, pruned, weights, fed, s, listener);
             lastBest = out.history().stream().filter(e -> e.epoch() == out.bestEpoch()).findFirst()
                     .orElse(null);
             return out.model();

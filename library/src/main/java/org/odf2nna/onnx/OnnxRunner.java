@@ -28,9 +28,12 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  *
  * <p>Rows are reshaped to the model's input shape ({@code [N, 784]} rows become {@code [N, 1, 28, 28]}
  * when the graph says so). If a graph cannot take more than one row at a time (a batch of 1 fixed
- * somewhere inside), the first failing batch is retried row by row, and the runner stays in that mode; an input whose
- * batch axis the model fixes at 1 has its first batch tried quietly (ONNX Runtime's logging at fatal), then row by
- * row if that fails.
+ * somewhere inside), the first failing batch is retried row by row, and the runner stays in that mode. This is the one
+ * rule of how rows go to a session ({@link #batch}; graph sweeps' feeds use it too): a session whose model declares its
+ * input's batch axis as 1 (a batch-1 export), or whose caller says the user's model does ({@link #oneRowPerRun}: a
+ * graph sweep's copy with the batch relaxed), is fed one row per run from the start; any other's first batch is tried
+ * quietly (ONNX Runtime's logging at fatal, since a refusal is answered here, not the user's to read), and refused,
+ * rows go one per run from then on.
  */
 public final class OnnxRunner implements AutoCloseable {
 
@@ -41,17 +44,72 @@ public final class OnnxRunner implements AutoCloseable {
     private final Path file;
     private boolean rowByRow;
     private boolean batchTried;
-    /** Whether the first batch is run with ONNX Runtime's logging at fatal (a batch-1 export's first batch). */
-    private final boolean quietTrial;
 
     private OnnxRunner(OrtSession session, InputSignature input, Path file) {
         this.session = session;
         this.input = input;
         this.file = file;
-        // A batch-1 export's first batch is a quiet trial: a graph that fixes its batch inside (a Reshape to
-        // [1, 4, 16, 525]) refuses it, and ONNX Runtime would log that refusal on stderr; a scoring graph that relaxed
-        // the batch of a chain takes it.
-        this.quietTrial = input.batchFixedAtOne();
+        // A batch-1 export (its model's input declared [1, ...], as the session reads it) takes one row per run; a
+        // scoring graph that relaxed the batch of such a chain is tried on batches (quietly: see batch).
+        this.rowByRow = declaredBatchOfOne(session, input.name());
+    }
+
+    /**
+     * Rows one per run from now on, never a batch tried: for a session over a copy of a batch-1 export whose input's
+     * batch was relaxed (a Reshape inside still fixes it, and a batch tried would only be refused).
+     */
+    public OnnxRunner oneRowPerRun() {
+        rowByRow = true;
+        return this;
+    }
+
+    /** Whether the session's model declares input {@code name}'s first axis as 1. */
+    private static boolean declaredBatchOfOne(OrtSession session, String name) {
+        try {
+            ai.onnxruntime.NodeInfo info = session.getInputInfo().get(name);
+            if (info != null && info.getInfo() instanceof ai.onnxruntime.TensorInfo t) {
+                long[] shape = t.getShape();
+                return shape.length > 1 && shape[0] == 1;
+            }
+        } catch (OrtException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** One run of a batch that throws ONNX Runtime's own error; {@code quiet}: its logging at fatal. */
+    @FunctionalInterface
+    private interface BatchRun<T> {
+        T run(boolean quiet) throws OrtException;
+    }
+
+    /**
+     * A batch of several rows run under the rule above: the result, or null when the rows are to go one per run (the
+     * model takes one row at a time, or refused this first batch, quietly).
+     */
+    private <T> T batch(BatchRun<T> run) {
+        if (rowByRow) {
+            return null;
+        }
+        try {
+            T result = run.run(!batchTried);
+            batchTried = true;
+            return result;
+        } catch (OrtException e) {
+            if (batchTried) {
+                throw runError(e);
+            }
+            rowByRow = true;
+            return null;
+        }
+    }
+
+    /**
+     * Several rows given as every input's values ({@link Fed}) run as one batch under the rule above, or null when
+     * the rows are to go one per run ({@link #runInputs} each then).
+     */
+    public Map<String, Out> batch(List<Fed> inputs, List<String> outputs) {
+        return batch(quiet -> runFeeds(inputs, outputs, quiet));
     }
 
     static synchronized OrtEnvironment environment() {
@@ -204,20 +262,9 @@ public final class OnnxRunner implements AutoCloseable {
                     + ": the shape of its rows is open; graph sweeps take it as " + Setting.INPUT_SHAPE.ref()
                     + " (the batch axis left out), other commands need a model with the sizes fixed");
         }
-        if (rows > 1 && !rowByRow) {
-            try {
-                Map<String, float[]> result = runOnce(data, 0, rows, valuesPerRow, outputs,
-                        quietTrial && !batchTried);
-                batchTried = true;
-                return result;
-            } catch (OrtException e) {
-                if (batchTried) {
-                    throw runError(e);
-                }
-                rowByRow = true;
-            }
-        }
-        return runEachRow(data, rows, valuesPerRow, outputs);
+        Map<String, float[]> result = rows > 1 ? batch(quiet -> runOnce(data, 0, rows, valuesPerRow, outputs, quiet))
+                : null;
+        return result != null ? result : runEachRow(data, rows, valuesPerRow, outputs);
     }
 
     /**
@@ -426,6 +473,14 @@ public final class OnnxRunner implements AutoCloseable {
      * batch inside), its failure left unlogged by ONNX Runtime, whose caller falls back to one row per run.
      */
     public Map<String, Out> runInputs(List<Fed> inputs, List<String> outputs, boolean trial) {
+        try {
+            return runFeeds(inputs, outputs, trial);
+        } catch (OrtException e) {
+            throw runError(e);
+        }
+    }
+
+    private Map<String, Out> runFeeds(List<Fed> inputs, List<String> outputs, boolean trial) throws OrtException {
         Map<String, OnnxTensor> feed = new java.util.LinkedHashMap<>();
         try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
             if (trial) {
@@ -446,8 +501,6 @@ public final class OnnxRunner implements AutoCloseable {
                 }
                 return values;
             }
-        } catch (OrtException e) {
-            throw runError(e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }

@@ -172,14 +172,7 @@ public final class GraphRetrainer {
         if (rows < 2) {
             throw new IllegalArgumentException("retraining needs at least 2 rows, got " + rows);
         }
-        TranslationCheck check = null;
-        if (settings.checkRows() > 0) {
-            check = TranslationCheck.compare(pruned, inputs, Math.min(rows, settings.checkRows()),
-                    settings.options().device(), packing);
-            if (!check.within(settings.tolerance())) {
-                throw new TranslationMismatch(check, settings.tolerance());
-            }
-        }
+        TranslationCheck check = checked(pruned, fed, settings);
         float[] teacher = fed.teacher() != null && fed.teacher().length % rows == 0 ? fed.teacher() : null;
         if (teacher == null) {
             try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), packing);
@@ -225,6 +218,24 @@ public final class GraphRetrainer {
             ModelProto model = best.isEmpty() ? pruned : writeBack(pruned, best);
             return new Retrained(model, check, run.bestEpoch(), run.epochsRun(), run.history());
         }
+    }
+
+    /**
+     * The translation of {@code pruned} checked against ONNX Runtime on the settings' first rows, or null when the
+     * settings ask for no check.
+     *
+     * @throws TranslationMismatch when it differs beyond the settings' tolerance
+     */
+    static TranslationCheck checked(ModelProto pruned, Rows fed, Settings settings) {
+        if (settings.checkRows() == 0) {
+            return null;
+        }
+        TranslationCheck check = TranslationCheck.compare(pruned, fed.inputs(), Math.min(fed.count(),
+                settings.checkRows()), settings.options().device(), fed.packing());
+        if (!check.within(settings.tolerance())) {
+            throw new TranslationMismatch(check, settings.tolerance());
+        }
+        return check;
     }
 
     /** Class ids (or values) the original gives each row, in the loss's terms. */
@@ -289,7 +300,7 @@ public final class GraphRetrainer {
         return new TrainingData(selectRows(all.inputs(), all.width(), rows), y, rows.length, all.width());
     }
 
-    private static Map<String, float[]> read(Session session, OnnxTfGraph g) {
+    static Map<String, float[]> read(Session session, OnnxTfGraph g) {
         Map<String, float[]> values = new HashMap<>();
         Session.Runner runner = session.runner();
         g.variables.forEach(runner::fetch);

@@ -206,6 +206,9 @@ public final class OnnxTfGraph implements AutoCloseable {
             throw new IllegalArgumentException("graph input '" + in.getName() + "' has shape "
                     + Arrays.toString(dims) + ": the translation needs a batch axis and known sizes after it");
         }
+        if (dims.length > 1 && dims[0] == 1 && inputs.isEmpty()) {
+            ctx.exportedForOneRow();
+        }
         Placeholder<TFloat32> p = tf.withName("input" + inputs.size()).placeholder(TFloat32.class,
                 Placeholder.shape(Shape.of(-1, width)));
         Operand<?> x = p;

@@ -175,6 +175,23 @@ class TranslatorsTest {
                 list("pads", 1, 1, 1, 1), list("strides", 2, 2)));
         add("AveragePool", new OnnxGraphs(13, "x", 2, 5, 5).node("AveragePool", in("x"), "y",
                 list("kernel_shape", 2, 2), list("pads", 1, 1, 0, 0)));
+        // Resize as YOLOv8's export writes it (opset 12: roi, scales; nearest, asymmetric, floor), then ONNX's
+        // defaults (half_pixel, round_prefer_floor) down and up by scales that are not whole, and other modes.
+        add("Resize", new OnnxGraphs(12, "x", 2, 3, 3).node("Constant", in(), "roi", t("value", floats()))
+                .node("Constant", in(), "sc", t("value", floats(1, 1, 2, 2))).node("Resize", in("x", "roi", "sc"), "y",
+                        OnnxGraphs.s("mode", "nearest"), OnnxGraphs.s("coordinate_transformation_mode", "asymmetric"),
+                        OnnxGraphs.s("nearest_mode", "floor")));
+        add("Resize", new OnnxGraphs(13, "x", 2, 5, 4).node("Constant", in(), "sc", t("value", floats(1, 1, 0.6f,
+                1.5f))).node("Resize", in("x", "", "sc"), "y", OnnxGraphs.s("mode", "nearest")));
+        add("Resize", new OnnxGraphs(11, "x", 1, 4, 3).node("Constant", in(), "roi", t("value", floats()))
+                .node("Constant", in(), "sc", t("value", floats(1, 1, 1.75f, 2.5f))).node("Resize",
+                        in("x", "roi", "sc"), "y", OnnxGraphs.s("mode", "nearest"),
+                        OnnxGraphs.s("coordinate_transformation_mode", "align_corners"),
+                        OnnxGraphs.s("nearest_mode", "round_prefer_ceil")));
+        add("Resize", new OnnxGraphs(10, "x", 2, 3, 3).node("Constant", in(), "sc", t("value", floats(1, 1, 2, 3)))
+                .node("Resize", in("x", "sc"), "y", OnnxGraphs.s("mode", "nearest")));
+        add("Upsample", new OnnxGraphs(9, "x", 2, 3, 3).node("Constant", in(), "sc", t("value", floats(1, 1, 2, 2)))
+                .node("Upsample", in("x", "sc"), "y", OnnxGraphs.s("mode", "nearest")));
         add("GlobalAveragePool", new OnnxGraphs(13, "x", 2, 3, 3).node("GlobalAveragePool", in("x"), "y"));
         // Pad as ZeroPadding2D and torch's F.pad write it (issue 70): constant, then reflect.
         add("Pad", new OnnxGraphs(13, "x", 2, 3, 3).ints("p", 0, 0, 1, 2, 0, 0, 2, 1).node("Pad", in("x", "p"), "y"));

@@ -63,6 +63,12 @@ final class ShapeOps {
             // A shape computed at run time (PyTorch's Shape/Gather/Concat chains) holds real sizes, never 0.
             return tf.reshape(x, ctx.n(node, 1));
         }
+        if (ctx.oneRow() && target.length > 0 && target[0] == 1 && x.shape().numDimensions() > 0
+                && x.shape().get(0) < 0 && attrInt(node, "allowzero", 0) == 0) {
+            // A batch-1 export writes its batch as 1 (YOLOv8's [1, 4, 16, anchors]); the rows come in batches here.
+            target = target.clone();
+            target[0] = 0;
+        }
         boolean zero = Arrays.stream(target).anyMatch(d -> d == 0);
         if (!zero || attrInt(node, "allowzero", 0) != 0) {
             return tf.reshape(x, tf.constant(toInt(target)));

@@ -42,6 +42,8 @@ public final class TranslationContext {
     private final Map<String, Operand<TFloat32>> channelsLast = new HashMap<>();
     /** Whether {@link #in} answers with the channels-last forms (while a layout-free node is built on them). */
     private boolean readingChannelsLast;
+    /** Whether the graph's input was exported for batches of one ({@link #exportedForOneRow}). */
+    private boolean oneRow;
 
     public TranslationContext(Ops tf, int opset) {
         this.tf = tf;
@@ -50,6 +52,20 @@ public final class TranslationContext {
 
     public Ops tf() {
         return tf;
+    }
+
+    /**
+     * Marks the graph as exported for batches of one (its input's first dimension fixed at 1): its Reshape nodes
+     * write the batch as 1, and the translation, which takes batches of any size, reads that 1 as the batch
+     * ({@code ShapeOps}' Reshape).
+     */
+    public void exportedForOneRow() {
+        oneRow = true;
+    }
+
+    /** Whether {@link #exportedForOneRow} was said. */
+    public boolean oneRow() {
+        return oneRow;
     }
 
     /** The default domain's opset of the model. */

@@ -12,7 +12,7 @@ import java.util.TreeSet;
 /**
  * The registry of operator translators, keyed by domain and operator: one per operator, each with the first opset (of
  * its domain) it translates, as onnx-tensorflow's handlers. The default domain's groups ({@link ElementwiseOps},
- * {@link ActivationOps}, {@link ReduceOps}, {@link ShapeOps}, {@link IndexOps}, {@link ConvOps}, {@link LinearOps})
+ * {@link ActivationOps}, {@link ReduceOps}, {@link ShapeOps}, {@link IndexOps}, {@link ConvOps}, {@link ResizeOps}, {@link LinearOps})
  * and ONNX Runtime's {@code com.microsoft} operators ({@link ContribOps}) register theirs here.
  */
 public final class Translators {
@@ -72,6 +72,7 @@ public final class Translators {
         ShapeOps.register(r);
         IndexOps.register(r);
         ConvOps.register(r);
+        ResizeOps.register(r);
         LinearOps.register(r);
         ContribOps.register(r);
         m.replaceAll((d, ops) -> Collections.unmodifiableMap(ops));

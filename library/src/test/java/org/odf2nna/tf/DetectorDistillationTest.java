@@ -1,0 +1,110 @@
+package org.odf2nna.tf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.odf2nna.Device;
+import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
+import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
+import org.odf2nna.settings.Distillation;
+import org.odf2nna.settings.TrainingOptions;
+import org.odf2nna.tf.ops.OnnxTensorValues;
+
+/**
+ * A YOLOv8 graph as Ultralytics exports it (the tiny one under the test resources: Resize, Split, Concat, SPPF's
+ * MaxPools, the DFL head, the anchors' arithmetic; its input fixed at batch 1) translated to TensorFlow and distilled
+ * end to end from its original's boxes and scores.
+ */
+class DetectorDistillationTest {
+
+    private static final Path MODEL = Path.of("library/src/test/resources/corpus/tiny-yolo/tiny_yolov8.onnx");
+    private static final int WIDTH = 3 * 32 * 32;
+
+    private static ModelProto original() throws java.io.IOException {
+        return ModelProto.parseFrom(Files.readAllBytes(MODEL));
+    }
+
+    /** Images of values in [0, 1), as a detector reads them. */
+    private static float[] images(long seed, int rows) {
+        Random r = new Random(seed);
+        float[] x = new float[rows * WIDTH];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextFloat();
+        }
+        return x;
+    }
+
+    private static GraphRetrainer.Settings settings(int epochs) {
+        return new GraphRetrainer.Settings(Loss.MEAN_SQUARED_ERROR, new TrainingOptions(epochs, 8, 3e-3f, 5, 0,
+                Device.CPU), Distillation.DEFAULT, 0.25, 4, 1e-3);
+    }
+
+    @Test
+    void theYoloGraphTranslatesInBatchesAsOnnxRuntimeRunsItRowByRow() throws Exception {
+        TranslationCheck c = TranslationCheck.compare(original(), images(1, 6), 6, Device.CPU);
+        assertTrue(c.within(1e-3), c.describe());
+    }
+
+    @Test
+    void recognisesBothYoloLayoutsAndNothingElse() throws Exception {
+        DetectorDistillation.Output o = DetectorDistillation.recognise(original());
+        assertNotNull(o);
+        assertEquals(new DetectorDistillation.Output(false, 7, 21, 1.6f), o);
+        assertNull(DetectorDistillation.recognise(new OnnxGraphs(13, "x", 6).node("Relu", OnnxGraphs.in("x"), "y")
+                .output("y").model()));
+    }
+
+    @Test
+    void retrainingLowersTheDistillationLossAndKeepsTheOutputs() throws Exception {
+        ModelProto original = original();
+        ModelProto pruned = perturbed(original, "model.22.cv3", 0.5f);
+        DetectorDistillation.Output o = DetectorDistillation.recognise(original);
+        float[] x = images(2, 48);
+        GraphRetrainer.Rows rows = new GraphRetrainer.Rows(x, null, 48, null);
+        double before = DetectorDistillation.loss(original, pruned, rows, settings(1), o);
+        double same = DetectorDistillation.loss(original, original, rows, settings(1), o);
+        assertTrue(before > same, before + " against the original's own " + same);
+        Set<String> trainable = new java.util.TreeSet<>();
+        for (TensorProto t : pruned.getGraph().getInitializerList()) {
+            if (t.getName().startsWith("model.22.cv3") && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                trainable.add(t.getName());
+            }
+        }
+        GraphRetrainer.Retrained out = DetectorDistillation.retrain(original, pruned, trainable, rows, settings(4), o,
+                (e, n) -> { });
+        assertTrue(out.bestEpoch() > 0, "kept epoch " + out.bestEpoch() + " of " + out.history());
+        double after = DetectorDistillation.loss(original, out.model(), rows, settings(1), o);
+        assertTrue(after < before, after + " after, " + before + " before");
+        assertEquals(pruned.getGraph().getOutputList(), out.model().getGraph().getOutputList());
+        assertEquals(pruned.getGraph().getNodeList(), out.model().getGraph().getNodeList());
+        TranslationCheck c = TranslationCheck.compare(out.model(), x, 3, Device.CPU);
+        assertTrue(c.within(1e-3), c.describe());
+    }
+
+    /** {@code model} with the float initializers named from {@code prefix} moved by noise of {@code scale}. */
+    static ModelProto perturbed(ModelProto model, String prefix, float scale) {
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        Random r = new Random(3);
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            TensorProto t = g.getInitializer(i);
+            if (t.getName().startsWith(prefix) && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                float[] v = OnnxTensorValues.floats(t);
+                for (int k = 0; k < v.length; k++) {
+                    v[k] += scale * (float) r.nextGaussian() * Math.abs(v[k]);
+                }
+                g.setInitializer(i, OnnxTensorValues.withFloats(t, v));
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+
+}
