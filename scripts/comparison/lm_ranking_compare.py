@@ -33,7 +33,9 @@ Usage (about 10 minutes on one thread):
   $PYTHON scripts/comparison/lm_ranking_compare.py --pt $CORPUS/gpt/gpt.pt --onnx $CORPUS/gpt/gpt.onnx \\
       --calibration calib.npz --test $CORPUS/gpt/test.npz --tool gpt.shrunk.onnx --seeds 0,1,2 --out lm-ranking.json
 
-$PYTHON needs torch, numpy and onnxruntime (and onnx to read the tool's widths).
+$PYTHON needs torch, numpy and onnxruntime (and onnx to read the tool's widths). The Markdown table of a run:
+
+  $PYTHON scripts/comparison/lm_ranking_compare.py --table lm-ranking.json
 """
 import argparse
 import importlib.util
@@ -273,7 +275,23 @@ def matched(rows, inits, what):
     return [r for r in range(len(rows)) if rows[r].astype(np.float32).tobytes() not in found]
 
 
+def table(path):
+    """The Markdown table of a --out file: perplexity and its rise over the original (torch), per method."""
+    data = json.load(open(path))
+    base = data["rows"][0]["perplexity"]
+    print("| method | heads per layer | MLP widths | block parameters removed | test perplexity | rise | next-token accuracy |")
+    print("|---|---|---|---|---|---|---|")
+    for r in data["rows"]:
+        removed = f"{r['removed_block_params']:,} ({100 * r['block_share']:.2f}%)" if "heads" in r else "-"
+        heads = "/".join(map(str, r["heads"])) if "heads" in r else "-"
+        mlp = "/".join(map(str, r["mlp"])) if "mlp" in r else "-"
+        print(f"| {r['method']} | {heads} | {mlp} | {removed} | {r['perplexity']:.4f} | "
+              f"{100 * (r['perplexity'] / base - 1):+.2f}% | {100 * r['accuracy']:.2f}% |")
+
+
 def main():
+    if len(os.sys.argv) == 3 and os.sys.argv[1] == "--table":
+        return table(os.sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("--pt", required=True)
     ap.add_argument("--onnx", help="the original's ONNX file, scored with ONNX Runtime as a check")
