@@ -279,7 +279,8 @@ def table(path):
     """The Markdown table of a --out file: perplexity and its rise over the original (torch), per method."""
     data = json.load(open(path))
     base = data["rows"][0]["perplexity"]
-    print("| method | heads per layer | MLP widths | block parameters removed | test perplexity | rise | next-token accuracy |")
+    print("| method | heads per layer | MLP widths | block parameters removed | test perplexity | rise "
+          "| next-token accuracy |")
     print("|---|---|---|---|---|---|---|")
     for r in data["rows"]:
         removed = f"{r['removed_block_params']:,} ({100 * r['block_share']:.2f}%)" if "heads" in r else "-"

@@ -19,10 +19,11 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * Needs: a Gemm of alpha 1, beta 1, transA 0, a constant 2-D weight and a constant bias of one value per output
  * unit (or none); the first Reshape's output read by the Gemm alone, the Gemm's by the second Reshape alone; the
  * second Reshape's shape a Concat of {@code x}'s own sizes at axes 0 … r−2 (each an Unsqueeze of a Gather from
- * {@code Shape(x)}) and the constant N, the Gemm's units, with {@code x} of rank r where its rank is known (the exporter
- * writes one Gather per leading axis). Then the Gemm's rows are x's rows in order, each x's last axis (its size the
- * Gemm's K, the element counts forcing it) times W, and the second Reshape restores x's leading axes, exactly what
- * MatMul computes on x. The shape computations that then feed nothing (the Shape, Gather and Concat nodes) go too.
+ * {@code Shape(x)}) and the constant N, the Gemm's units, with {@code x} of rank r where its rank is known (the
+ * exporter writes one Gather per leading axis). Then the Gemm's rows are x's rows in order, each x's last axis (its
+ * size the Gemm's K, the element counts forcing it) times W, and the second Reshape restores x's leading axes,
+ * exactly what MatMul computes on x. The shape computations that then feed nothing (the Shape, Gather and Concat
+ * nodes) go too.
  */
 final class FlattenedGemm extends CleaningPass {
 
