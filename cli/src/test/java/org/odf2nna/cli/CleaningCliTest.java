@@ -88,7 +88,7 @@ class CleaningCliTest {
         Path model = Files.write(dir.resolve("keras3.onnx"), keras3Export().toByteArray());
         CliRun off = CliRun.of("inspect", model.toString(), "--no-clean", "same-type-cast");
         assertEquals(0, off.exitCode(), off.toString());
-        assertTrue(off.out().contains("Cleaning    passes layout-transposes, same-type-cast (off), identity, inference-dropout, "
+        assertTrue(off.out().contains("Cleaning    passes layout-transposes, flattened-gemm, same-type-cast (off), identity, inference-dropout, "
                 + "batchnorm-into-layer, affine-after-layer, affine-before-layer (--no-clean PASS turns one off)\n"),
                 off.out());
         assertFalse(off.out().contains("Casts to the same type removed"), off.out());
@@ -96,13 +96,13 @@ class CleaningCliTest {
 
         CliRun on = CliRun.of("inspect", model.toString());
         assertTrue(on.out().contains("Cleaned     2 Casts to the same type removed"), "every pass on again: " + on);
-        assertTrue(on.out().contains("Cleaning    passes layout-transposes, same-type-cast, identity,"), on.out());
+        assertTrue(on.out().contains("Cleaning    passes layout-transposes, flattened-gemm, same-type-cast, identity,"), on.out());
 
         CliRun both = CliRun.of("inspect", model.toString(), "--no-clean", "same-type-cast,affine-after-layer");
         assertFalse(both.out().contains("Cleaned "), both.out());
 
         CliRun wrong = CliRun.of("inspect", model.toString(), "--no-clean", "casts");
         assertEquals(2, wrong.exitCode(), wrong.toString());
-        assertTrue(wrong.err().contains("no cleaning pass 'casts' (the passes: layout-transposes, same-type-cast, identity, "), wrong.err());
+        assertTrue(wrong.err().contains("no cleaning pass 'casts' (the passes: layout-transposes, flattened-gemm, same-type-cast, identity, "), wrong.err());
     }
 }

@@ -37,6 +37,8 @@ public final class ModelCleaner {
     public static final List<Pass> PASSES = List.of(
             new Pass(LayoutTransposes.NAME, "removes the layout Transposes around convolutions where they cancel "
                     + "(TensorFlow's NHWC graphs)"),
+            new Pass(FlattenedGemm.NAME, "turns a Gemm on rows flattened to two dimensions and reshaped back "
+                    + "(Hugging Face's Conv1D) into a MatMul and a bias Add"),
             new Pass(RemovalPass.SAME_TYPE_CAST, "removes a Cast to the type its input already has"),
             new Pass(RemovalPass.IDENTITY, "removes Identity nodes"),
             new Pass(RemovalPass.INFERENCE_DROPOUT, "removes Dropout (inference)"),
@@ -120,6 +122,7 @@ public final class ModelCleaner {
     static CleaningPass make(String name) {
         return switch (name) {
             case LayoutTransposes.NAME -> new LayoutTransposes();
+            case FlattenedGemm.NAME -> new FlattenedGemm();
             case RemovalPass.SAME_TYPE_CAST -> RemovalPass.sameTypeCast();
             case RemovalPass.IDENTITY -> RemovalPass.identity();
             case RemovalPass.INFERENCE_DROPOUT -> RemovalPass.inferenceDropout();
