@@ -79,7 +79,7 @@ public final class GivenRound {
                 SequentialRefit.Input.quiet(stats, feed), drop.apply(blocks), settings);
         progress.refitted(round, pruned.model());
         RoundRetraining endToEnd = new RoundRetraining(settings, settings.endToEnd()
-                && RoundRetraining.feeds(feed) ? training.first(settings.retraining().rows()) : null, feed);
+                && RoundRetraining.feeds(feed) ? training.first(settings.retrainingRows(training.width())) : null, feed);
         ModelProto out = pruned.model();
         if (endToEnd.active()) {
             String phase = "round " + round + ": retraining end to end";
@@ -117,7 +117,7 @@ public final class GivenRound {
                 training.first(settings.statisticsRows()), from.feed(), settings.device(), settings.samples());
         // Taylor's gradients on the rows the round's retraining reads, the loss it steps on.
         Map<String, float[]> gradients = !ranking.usesGradients() ? null : TaylorImportance.gradients(
-                original(from, training, settings), previous, file, training.first(settings.retraining().rows()),
+                original(from, training, settings), previous, file, training.first(settings.retrainingRows(training.width())),
                 from.feed(), settings);
         // The heads' loss on the statistics' rows, as a sweep's round measures it.
         List<double[]> increases = ranking != Ranking.HEAD_LOSS ? null : HeadLoss.increases(previous, file, blocks,

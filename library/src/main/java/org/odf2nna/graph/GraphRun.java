@@ -110,6 +110,22 @@ public record GraphRun(SweepSettings settings, double share, int statisticsRows,
         return settings.graphRetraining().resolved(false);
     }
 
+    /**
+     * Positions a language model's end-to-end retraining reads at most (1,024 windows of 128 tokens): its rows are
+     * windows, each of them as many rows of the loss as it has positions, and a round's retraining of a 3 M-parameter
+     * GPT on 2,048 windows of 128 was most of the sweep's time.
+     */
+    public static final int RETRAINING_POSITIONS = 131_072;
+
+    /**
+     * Training rows end-to-end retraining runs on: the retraining's rows, a language model's windows at most
+     * {@link #RETRAINING_POSITIONS} positions together ({@code positions} per window).
+     */
+    public int retrainingRows(int positions) {
+        int rows = retraining().rows();
+        return nextToken() ? Math.max(2, Math.min(rows, RETRAINING_POSITIONS / Math.max(1, positions))) : rows;
+    }
+
     /** The batch size, seed, held-out share, patience and distillation of that retraining. */
     public RetrainSettings retrain() {
         return settings.retraining();

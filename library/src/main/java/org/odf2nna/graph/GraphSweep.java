@@ -273,7 +273,7 @@ public final class GraphSweep {
         GraphRows stats = training.first(settings.statisticsRows());
         Judging how = new Judging(io.form(), file, input, new Decoder(io.decoding()), settings);
         RoundRetraining endToEnd = new RoundRetraining(settings, settings.endToEnd()
-                && RoundRetraining.feeds(input) ? training.first(settings.retraining().rows()) : null, input);
+                && RoundRetraining.feeds(input) ? training.first(settings.retrainingRows(training.width())) : null, input);
         UnitCosts.Counter counter = counted(settings, input, stats, file, model, blocks, progress);
         RoundChain.Chain chain = RoundChain.rounds(new RoundChain.Start(model, file, input, blocks,
                 described.blockParameters(), original.parameters(), kept, counter), stats, settings, endToEnd,
@@ -483,8 +483,10 @@ public final class GraphSweep {
                     + side.batchAxis()) + ", so every round keeps the sequential block refit");
         }
         if (settings.nextToken()) {
-            notes.add("a language model's rounds keep the sequential block refit: end-to-end retraining on its "
-                    + "[N, T, V] outputs is not built yet");
+            if (settings.endToEnd()) {
+                notes.add("a language model's rounds retrain end to end on the next token at every position of the "
+                        + "training windows, distilled from the original's softmax per token");
+            }
             notes.add("windows judged as a language model's: each validation window's mean cross-entropy per token "
                     + "against the next tokens, the perplexity's rise bounded (docs/promise.md)");
         } else if (!settings.regression() && !decoder.classes()) {

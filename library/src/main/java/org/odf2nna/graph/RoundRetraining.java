@@ -109,8 +109,19 @@ final class RoundRetraining {
         return InputPacking.pack(packing, values, rows.count());
     }
 
-    /** The targets retraining reads: a regressor's values, else the class ids, or null without labels. */
+    /**
+     * The targets retraining reads: a regressor's values, else the class ids, or null without labels; a language
+     * model's next token at every position of its windows (the last position's below 0: not counted).
+     */
     static float[] labels(GraphRows rows, GraphRun settings) {
+        if (settings.nextToken()) {
+            int[] next = org.odf2nna.metrics.TokenLoss.nextTokenTargets(rows.features(), rows.count(), rows.width());
+            float[] labels = new float[next.length];
+            for (int i = 0; i < next.length; i++) {
+                labels[i] = next[i];
+            }
+            return labels;
+        }
         float[] labels = settings.regression() ? rows.targets() : null;
         if (rows.labels() != null) {
             labels = new float[rows.count()];
@@ -227,6 +238,10 @@ final class RoundRetraining {
         if (settings.regression()) {
             return 0;
         }
+        if (settings.nextToken()) {
+            // A language model's classes are per position, which this check does not read: it is retrained.
+            return Double.POSITIVE_INFINITY;
+        }
         GraphRows check = rows.first(CHECK_REFIT_ROWS);
         Decoder classes = new Decoder(new org.odf2nna.settings.OutputDecoding(
                 org.odf2nna.settings.OutputDecoding.Kind.CLASS, org.odf2nna.settings.OutputDecoding.DEFAULT_THRESHOLD,
@@ -296,6 +311,10 @@ final class RoundRetraining {
      * Softmax, LogSoftmax or Sigmoid, which the teacher's values are taken before): TensorFlow computes it then.
      */
     float[] teacher(ModelProto original, Path file) {
+        if (settings.nextToken()) {
+            // Its logits per position (V values each) are computed batch by batch in TensorFlow, never held whole.
+            return null;
+        }
         String out = original.getGraph().getOutput(0).getName();
         boolean head = original.getGraph().getNodeList().stream().anyMatch(n -> n.getOutputList().contains(out)
                 && org.odf2nna.tf.OnnxTfGraph.HEADS.contains(n.getOpType()));
@@ -430,6 +449,9 @@ final class RoundRetraining {
                 : "kept them too (no round was tried again after it)"));
     }
 
+    /** A language model's windows the translation is checked on (each of them is many rows of logits). */
+    static final int CHECK_WINDOWS = 16;
+
     ModelProto retrain(ModelProto original, ModelProto pruned, Path file, DenseTrainer.EpochListener listener,
             Attempt attempt) {
         GraphRetraining r = settings.retraining();
@@ -439,7 +461,8 @@ final class RoundRetraining {
         GraphRetrainer.Settings s = new GraphRetrainer.Settings(loss, new TrainingOptions(
                 r.epochs(), r.batchSize(), r.learningRate() * attempt.rate(), with.seed(), with.patience(),
                 settings.device()),
-                with.distillation(), with.validationShare(), GraphRounds.CHECK_ROWS, TranslationCheck.DEFAULT_TOLERANCE,
+                with.distillation(), with.validationShare(), settings.nextToken() ? CHECK_WINDOWS : GraphRounds.CHECK_ROWS,
+                TranslationCheck.DEFAULT_TOLERANCE,
                 r.schedule());
         float[] labels = labels(rows, settings);
         InputPacking packing = packing(feed);

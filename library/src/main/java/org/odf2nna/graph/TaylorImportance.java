@@ -37,6 +37,13 @@ final class TaylorImportance {
     /** Rows per batch, as Torch-Pruning's comparison scripts'; every row handed is read (see the class comment). */
     static final int BATCH_ROWS = 128;
 
+    /**
+     * Positions a language model's gradients are summed over at most (its first 256 windows of 128 tokens): each
+     * window is as many rows of the loss as it has positions, and the ranking orders units, which a few tens of
+     * thousands of tokens do (FLAP measures its units on 1,024 windows of 128).
+     */
+    static final int LANGUAGE_MODEL_POSITIONS = 32_768;
+
     private TaylorImportance() {
     }
 
@@ -46,6 +53,9 @@ final class TaylorImportance {
      */
     static Map<String, float[]> gradients(ModelProto original, ModelProto model, Path file, GraphRows rows,
             GraphFeed feed, GraphRun settings) {
+        if (settings.nextToken()) {
+            rows = rows.first(Math.max(2, LANGUAGE_MODEL_POSITIONS / Math.max(1, rows.width())));
+        }
         Set<String> names = new LinkedHashSet<>(GraphRounds.trainable(model, file));
         InputPacking packing = RoundRetraining.packing(feed);
         float[] inputs = packing == null ? rows.features() : RoundRetraining.packed(rows, feed, packing);

@@ -510,8 +510,9 @@ public final class GraphSweeper {
     }
 
     /**
-     * The settings of a language model's sweep: its input must take token ids, and its rounds keep the sequential
-     * block refit (end-to-end retraining on [N, T, V] outputs is not built yet; the report's notes say so).
+     * The settings of a language model's sweep: its input must take token ids. Its rounds retrain end to end as any
+     * graph's do, on the next token at every position and the original's softmax per token; the speed check's larger
+     * batch is {@link org.odf2nna.settings.LatencyCheck#LANGUAGE_MODEL_BATCH} windows unless another was asked for.
      */
     private static SweepSettings languageModel(SweepSettings settings, GraphFeed feed, Path model) {
         if (!feed.integerRows()) {
@@ -519,10 +520,10 @@ public final class GraphSweeper {
                     + Setting.TASK.ref() + " next-token reads windows of token ids (an int64 or int32 input "
                     + "[batch, positions])");
         }
-        org.odf2nna.settings.GraphRetraining r = settings.graphRetraining();
-        return r.endToEnd() ? settings.withGraphRetraining(new org.odf2nna.settings.GraphRetraining(
-                org.odf2nna.settings.GraphRetraining.Mode.SEQUENTIAL, r.epochs(), r.rows(), r.learningRate(),
-                r.batchSize(), r.scope(), r.schedule())) : settings;
+        org.odf2nna.settings.LatencyCheck latency = settings.latency();
+        return latency.equals(org.odf2nna.settings.LatencyCheck.DEFAULT) ? settings.withLatency(
+                new org.odf2nna.settings.LatencyCheck(org.odf2nna.settings.LatencyCheck.LANGUAGE_MODEL_BATCH,
+                latency.threads(), latency.allowSlower())) : settings;
     }
 
     /** The rows a graph sweep reads: training, validation, and the rows only measured (or null). */

@@ -18,6 +18,12 @@ public record LatencyCheck(int batch, int threads, boolean allowSlower) {
     /** The larger batch timed by default. */
     public static final int DEFAULT_BATCH = 32;
 
+    /**
+     * The larger batch timed by default for a language model: 8 windows (of 128 tokens, say), as a device serves a few
+     * prompts at once.
+     */
+    public static final int LANGUAGE_MODEL_BATCH = 8;
+
     /** Batch 1 and {@link #DEFAULT_BATCH}, one thread, a slower candidate refused. */
     public static final LatencyCheck DEFAULT = new LatencyCheck(DEFAULT_BATCH, 1, false);
 

@@ -143,7 +143,9 @@ public final class GraphRetrainer {
      *
      * @param inputs  row-major rows: the graph's first input's values, or every input's packed as {@code packing}
      *                says
-     * @param labels  one target per row (class id or value), or null to train on the original's outputs alone
+     * @param labels  one target per row (class id or value), or one per position of a row when the output is
+     *                {@code [N, T, V]} ({@link #perPosition}; below 0: not counted), or null to train on the
+     *                original's outputs alone
      * @param count   rows
      * @param packing how several inputs (token ids, their mask, segment ids) lie in a row; null for one input
      * @param teacher the original's first output on these rows as ONNX Runtime computes it (row-major), or null to
@@ -173,6 +175,9 @@ public final class GraphRetrainer {
             throw new IllegalArgumentException("retraining needs at least 2 rows, got " + rows);
         }
         TranslationCheck check = checked(pruned, fed, settings);
+        if (settings.loss() == Loss.SOFTMAX_CROSS_ENTROPY && perPosition(pruned)) {
+            return SequenceRetrainer.retrain(original, pruned, trainable, fed, settings, check, listener);
+        }
         float[] teacher = fed.teacher() != null && fed.teacher().length % rows == 0 ? fed.teacher() : null;
         if (teacher == null) {
             try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), packing);
@@ -236,6 +241,15 @@ public final class GraphRetrainer {
             throw new TranslationMismatch(check, settings.tolerance());
         }
         return check;
+    }
+
+    /**
+     * Whether {@code model}'s first output holds classes per position, {@code [N, T, V]} (a language model's logits):
+     * retrained by {@link SequenceRetrainer}, every position a row of the loss, its labels one per position.
+     */
+    public static boolean perPosition(ModelProto model) {
+        return model.getGraph().getOutputCount() > 0
+                && model.getGraph().getOutput(0).getType().getTensorType().getShape().getDimCount() == 3;
     }
 
     /** Class ids (or values) the original gives each row, in the loss's terms. */

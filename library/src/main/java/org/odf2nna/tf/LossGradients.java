@@ -62,6 +62,12 @@ public final class LossGradients {
      */
     public static Map<String, float[]> summed(ModelProto original, ModelProto model, Set<String> names,
             GraphRetrainer.Rows rows, Pass pass) {
+        if (pass.loss() == Loss.SOFTMAX_CROSS_ENTROPY && GraphRetrainer.perPosition(model)) {
+            try (OnnxTfGraph g = OnnxTfGraph.translate(model, names, rows.packing());
+                 Session session = g.open(pass.device())) {
+                return SequenceRetrainer.gradients(original, g, session, rows, pass);
+            }
+        }
         int n = Math.min(rows.count(), pass.batches() * pass.batchSize());
         int width = rows.inputs().length / rows.count();
         int[] order = TrainingData.permutation(rows.count(), new Random(pass.seed()));
