@@ -35,8 +35,12 @@ import os
 import shutil
 import time
 
+import numpy as np
 import torch
-from ultralytics import YOLO, __version__
+
+if not hasattr(np, "trapz"):  # NumPy 2.4 removed it; Ultralytics 8.1's AP integration calls it
+    np.trapz = np.trapezoid
+from ultralytics import YOLO, __version__  # noqa: E402
 
 
 def box_metrics(metrics):
@@ -63,6 +67,10 @@ def main():
     ap.add_argument("--start", default="",
                     help="train on from these weights (a best.pt or last.pt) instead of yolov8n.yaml")
     ap.add_argument("--skip-train", action="store_true", help="export and validate OUT/train/weights/best.pt only")
+    ap.add_argument("--train-only", action="store_true",
+                    help="train and stop: no export, no val (e.g. on a GPU machine whose torch exports otherwise)")
+    ap.add_argument("--device", default="cpu", help="Ultralytics' device= (cpu, 0, ...)")
+    ap.add_argument("--workers", type=int, default=0, help="data loader workers")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     out = os.path.abspath(a.out)
@@ -77,11 +85,14 @@ def main():
                 trainer.stop = True
 
         model.add_callback("on_fit_epoch_end", stop_when_good)
-        model.train(data=a.data, imgsz=160, epochs=a.epochs, batch=a.batch, device="cpu", workers=0, amp=False, cache=True,
+        model.train(data=a.data, imgsz=160, epochs=a.epochs, batch=a.batch, device=a.device, workers=a.workers, amp=False, cache=True,
                     plots=False, pretrained=False, project=out, name="train", exist_ok=True, seed=0,
                     patience=a.patience, nbs=a.nbs, mosaic=a.mosaic,
                     warmup_epochs=a.warmup_epochs, verbose=True, **({"time": a.hours} if a.hours else {}))
     train_s = time.time() - t0
+    if a.train_only:
+        print(f"trained in {train_s:.0f} s")
+        return
     best = os.path.join(out, "train", "weights", "best.pt")
     model = YOLO(best)
     params = sum(p.numel() for p in model.model.parameters())

@@ -188,13 +188,15 @@ public final class BoundedRegression {
             one[r] = 1;
         }
         Pivot pivot = Pivot.of(d, one);
+        if (reading != ChainCertificate.Reading.NEW_SET) {
+            return shiftByBetting(d, pivot.meanD(), range, allowed, level, what);
+        }
         Bound bound = new Bound(pivot, range, level, reading);
         boolean holds = bound.upper(allowed) <= 0;
         boolean smallSet = !holds && new Bound(pivot.identical(), range, level, reading).upper(allowed) > 0;
         String rule = String.format(Locale.ROOT, "empirical-Bernstein bound (Maurer and Pontil 2009) at the %s level "
-                + "on the rise of %s %s at most %s, assuming rows drawn independently from one distribution; each "
-                + "row's loss within [0, %s]", LossBound.percent(level), what, reading == ChainCertificate.Reading
-                .NEW_SET ? "on a new set of " + rows + " rows" : "on the data these " + rows + " rows come from",
+                + "on the rise of %s on a new set of %d rows at most %s, assuming rows drawn independently from one "
+                + "distribution; each row's loss within [0, %s]", LossBound.percent(level), what, rows,
                 number(allowed), number(range));
         if (smallSet) {
             rule += String.format(Locale.ROOT, " (the bound's range term alone needs %s rows to fall below that)",
@@ -202,6 +204,29 @@ public final class BoundedRegression {
         }
         return new LossBound(rows, 0, 0, 0, pivot.meanD(), bound.smallestPassing(), allowed, holds, rule, smallSet,
                 1 - level, false);
+    }
+
+    /**
+     * The population reading of {@link #judgeShift}: the rise d per row lies in [−range, range], and the round holds
+     * when bets against "the mean rise is at least {@code allowed}" multiply their stake by 1/level ({@link
+     * BettingBound}); far fewer rows than the empirical-Bernstein bound's range term needs when the rise is steady.
+     */
+    private static LossBound shiftByBetting(double[] d, double mean, double range, double allowed, double level,
+            String what) {
+        int rows = d.length;
+        boolean holds = BettingBound.meanBelow(d, -range, range, allowed, level);
+        boolean smallSet = !holds && !BettingBound.meanBelow(new double[rows], -range, range, allowed, level);
+        String rule = String.format(Locale.ROOT, "betting test (Waudby-Smith and Ramdas 2024) at the %s level on the "
+                + "rise of %s on the data these %d rows come from at most %s, assuming rows drawn independently from "
+                + "one distribution; each row's loss within [0, %s]", LossBound.percent(level), what, rows,
+                number(allowed), number(range));
+        if (smallSet) {
+            long needed = BettingBound.drawsNeeded(-range, range, 0, allowed, level);
+            rule += String.format(Locale.ROOT, " (even with no change at all it needs %s rows to pass)",
+                    needed == Long.MAX_VALUE ? "too many" : String.format(Locale.ROOT, "%,d", needed));
+        }
+        return new LossBound(rows, 0, 0, 0, mean, BettingBound.smallestBelow(d, -range, range, level), allowed, holds,
+                rule, smallSet, 1 - level, false);
     }
 
     /** The fewest rows whose range term alone is below {@code allowed} ({@link #rowsNeeded} in a shift's units). */

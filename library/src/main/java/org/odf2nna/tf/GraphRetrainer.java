@@ -232,13 +232,22 @@ public final class GraphRetrainer {
      * @throws TranslationMismatch when it differs beyond the settings' tolerance
      */
     static TranslationCheck checked(ModelProto pruned, Rows fed, Settings settings) {
+        return checked(pruned, fed, settings, 0);
+    }
+
+    /**
+     * {@link #checked(ModelProto, Rows, Settings)}, the tolerance relative to the larger of {@code scale} and the
+     * value the largest difference occurs at ({@link TranslationCheck#withinRelative}) when {@code scale} is positive.
+     */
+    static TranslationCheck checked(ModelProto pruned, Rows fed, Settings settings, double scale) {
         if (settings.checkRows() == 0) {
             return null;
         }
         TranslationCheck check = TranslationCheck.compare(pruned, fed.inputs(), Math.min(fed.count(),
                 settings.checkRows()), settings.options().device(), fed.packing());
-        if (!check.within(settings.tolerance())) {
-            throw new TranslationMismatch(check, settings.tolerance());
+        double allowed = scale > 0 ? check.allowed(settings.tolerance(), scale) : settings.tolerance();
+        if (!check.within(allowed)) {
+            throw new TranslationMismatch(check, allowed);
         }
         return check;
     }

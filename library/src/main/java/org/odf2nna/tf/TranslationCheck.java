@@ -95,6 +95,20 @@ public record TranslationCheck(double largest, String output, int row, int index
         return largest <= tolerance;
     }
 
+    /**
+     * Whether the largest difference is within {@code tolerance} times the larger of {@code scale} and the value it
+     * occurs at: for outputs whose values run to hundreds (a detector's boxes in pixels), where float32 arithmetic in
+     * another order differs in proportion to the value.
+     */
+    public boolean withinRelative(double tolerance, double scale) {
+        return largest <= allowed(tolerance, scale);
+    }
+
+    /** The difference {@link #withinRelative} allows at this check's worst value. */
+    public double allowed(double tolerance, double scale) {
+        return tolerance * Math.max(scale, Math.max(Math.abs(runtime), Math.abs(tensorflow)));
+    }
+
     /** One line: the largest difference and where it is. */
     public String describe() {
         return String.format(java.util.Locale.ROOT, "largest difference %.3g on output '%s', row %d, value %d "
