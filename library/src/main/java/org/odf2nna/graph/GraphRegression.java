@@ -151,14 +151,7 @@ public final class GraphRegression {
         double[] levels = ChainCertificate.levels(how.settings().promise(), models.size(),
                 () -> trainingRises(original, models, how, rows.training(), range), how.settings().maxDrop());
         List<LossBound> bounds = bounds(before, after, validation, range, how.settings(), levels);
-        boolean[] holds = new boolean[bounds.size()];
-        for (int i = 0; i < bounds.size(); i++) {
-            holds[i] = bounds.get(i).holds();
-            if (how.settings().promise() == ChainCertificate.Reading.POPULATION && i > 0 && !holds[i - 1]) {
-                levels[i] = 0;
-            }
-        }
-        int chosen = ChainCertificate.lastHolding(holds.length, i -> holds[i]);
+        ChainCertificate.Verdict verdict = verdict(bounds, how.settings(), levels);
         List<GraphSweepReport.Judged> judged = after.stream().map(a -> judged(a, validation, range)).toList();
         List<GraphSweepReport.Judged> reported = rows.report() == null
                 ? java.util.Collections.nCopies(models.size(), null) : models.stream().map(m -> judged(values(
@@ -167,7 +160,7 @@ public final class GraphRegression {
         GraphSweepReport.Judged reportOriginal = rows.report() == null ? null : judged(values(RoundForm.FLOAT,
                 original, how.file(), how.input(), rows.report(), how.settings().device()), rows.report(), range);
         return new GraphSweep.Judgement(judged(before, validation, range), reportOriginal, judged, reported,
-                new ChainCertificate.Verdict(chosen, holds, levels), true,
+                verdict, true,
                 bounds.stream().map(LossBound::rule).toList(), range);
     }
 
@@ -182,6 +175,15 @@ public final class GraphRegression {
             boundAt.add(level -> BoundedRegression.judge(before, round, validation.targets(), validation.count(),
                     range, run.maxDrop(), level > 0 ? level : ChainCertificate.ALPHA, run.promise()));
         }
+        return chainBounds(run, boundAt, levels);
+    }
+
+    /**
+     * Each round's bound judged at its level as a chain's rounds are ({@link ChainCertificate#judge}); a round the
+     * new-set reading did not pick (level 0) marked not tested. Shared by the regression and language-model judges.
+     */
+    static List<LossBound> chainBounds(GraphRun run, List<java.util.function.DoubleFunction<LossBound>> boundAt,
+            double[] levels) {
         List<LossBound> bounds = new ArrayList<>(ChainCertificate.judge(run.promise(), boundAt, levels));
         for (int i = 0; i < bounds.size(); i++) {
             if (levels[i] == 0) {
@@ -189,6 +191,22 @@ public final class GraphRegression {
             }
         }
         return bounds;
+    }
+
+    /**
+     * The verdict on the rounds' bounds: the last that holds is chosen; under the population reading a round after
+     * one that fails is not tested, its level set to 0 in {@code levels}.
+     */
+    static ChainCertificate.Verdict verdict(List<LossBound> bounds, GraphRun run, double[] levels) {
+        boolean[] holds = new boolean[bounds.size()];
+        for (int i = 0; i < bounds.size(); i++) {
+            holds[i] = bounds.get(i).holds();
+            if (run.promise() == ChainCertificate.Reading.POPULATION && i > 0 && !holds[i - 1]) {
+                levels[i] = 0;
+            }
+        }
+        int chosen = ChainCertificate.lastHolding(holds.length, i -> holds[i]);
+        return new ChainCertificate.Verdict(chosen, holds, levels);
     }
 
     /** Per round, its MSE's relative rise over the original's on training rows, outputs clipped: what picks rounds. */

@@ -64,14 +64,7 @@ final class GraphTokenJudging {
         double[] levels = ChainCertificate.levels(how.settings().promise(), models.size(),
                 () -> trainingRises(original, models, how, picking, cap), allowed);
         List<LossBound> bounds = bounds(before, after, cap, allowed, how.settings(), levels);
-        boolean[] holds = new boolean[bounds.size()];
-        for (int i = 0; i < bounds.size(); i++) {
-            holds[i] = bounds.get(i).holds();
-            if (how.settings().promise() == ChainCertificate.Reading.POPULATION && i > 0 && !holds[i - 1]) {
-                levels[i] = 0;
-            }
-        }
-        int chosen = ChainCertificate.lastHolding(holds.length, i -> holds[i]);
+        ChainCertificate.Verdict verdict = GraphRegression.verdict(bounds, how.settings(), levels);
         GraphRows report = rows.report();
         List<GraphSweepReport.Judged> reported = report == null
                 ? java.util.Collections.nCopies(models.size(), null)
@@ -79,7 +72,7 @@ final class GraphTokenJudging {
         GraphSweepReport.Judged reportOriginal = report == null ? null
                 : measure(RoundForm.FLOAT, original, how, report, cap).judged();
         return new Judgement(before.judged(), reportOriginal, after.stream().map(Measured::judged).toList(), reported,
-                new ChainCertificate.Verdict(chosen, holds, levels), true,
+                verdict, true,
                 bounds.stream().map(LossBound::rule).toList(), null);
     }
 
@@ -103,13 +96,7 @@ final class GraphTokenJudging {
                     "the mean cross-entropy per token (each token's capped at " + BoundedRegression.Range.of(0, cap)
                             .words() + " nats)"));
         }
-        List<LossBound> bounds = new ArrayList<>(ChainCertificate.judge(run.promise(), boundAt, levels));
-        for (int i = 0; i < bounds.size(); i++) {
-            if (levels[i] == 0) {
-                bounds.set(i, bounds.get(i).notTested("not tested: not among the rounds picked on the training rows"));
-            }
-        }
-        return bounds;
+        return GraphRegression.chainBounds(run, boundAt, levels);
     }
 
     /** Per round, its mean capped cross-entropy's rise over the original's on training windows: what picks rounds. */
