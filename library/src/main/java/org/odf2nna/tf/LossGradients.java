@@ -109,15 +109,7 @@ public final class LossGradients {
                         (from + m) * width), Arrays.copyOfRange(targets, from, from + m), soft == null ? null
                         : Arrays.copyOfRange(soft, from * outputs, (from + m) * outputs), m, width)));
             }
-            Map<String, float[]> out = new LinkedHashMap<>();
-            for (int i = 0; i < x.length; i++) {
-                float[] v = new float[sums[i].length];
-                for (int k = 0; k < v.length; k++) {
-                    v[k] = (float) sums[i][k];
-                }
-                out.put(g.variableNames.get(i), v);
-            }
-            return out;
+            return byVariable(g, sums);
         }
     }
 
@@ -147,6 +139,19 @@ public final class LossGradients {
                 return out;
             }
         }
+    }
+
+    /** The summed gradients in float, by the name of the variable each belongs to (in the graph's order). */
+    static Map<String, float[]> byVariable(OnnxTfGraph g, double[][] sums) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < sums.length; i++) {
+            float[] v = new float[sums[i].length];
+            for (int k = 0; k < v.length; k++) {
+                v[k] = (float) sums[i][k];
+            }
+            out.put(g.variableNames.get(i), v);
+        }
+        return out;
     }
 
     private static void add(double[][] sums, float[][] batch) {

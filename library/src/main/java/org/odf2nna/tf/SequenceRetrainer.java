@@ -3,7 +3,6 @@ package org.odf2nna.tf;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -209,15 +208,7 @@ final class SequenceRetrainer {
                     }
                 }
             }
-            Map<String, float[]> out = new LinkedHashMap<>();
-            for (int i = 0; i < x.length; i++) {
-                float[] v = new float[sums[i].length];
-                for (int k = 0; k < v.length; k++) {
-                    v[k] = (float) sums[i][k];
-                }
-                out.put(g.variableNames.get(i), v);
-            }
-            return out;
+            return LossGradients.byVariable(g, sums);
         }
     }
 
