@@ -5,13 +5,31 @@ public sealed interface Metrics permits Metrics.Classification, Metrics.Regressi
         Metrics.Tokens {
 
     /** The figure the tables lead with: accuracy or mean squared error. */
-    String primaryName();
+    Primary primary();
 
-    double primaryValue();
+    default String primaryName() {
+        return primary().name();
+    }
 
-    boolean higherIsBetter();
+    default double primaryValue() {
+        return primary().value();
+    }
+
+    default boolean higherIsBetter() {
+        return primary().higherIsBetter();
+    }
 
     long rows();
+
+    /**
+     * The figure the tables lead with, one per kind of metrics (so that each kind names it once).
+     *
+     * @param name           as the tables print it: accuracy, mse, mAP50-95, perplexity
+     * @param value          its value
+     * @param higherIsBetter whether a larger value is the better model
+     */
+    record Primary(String name, double value, boolean higherIsBetter) {
+    }
 
     /**
      * @param rocAuc area under the ROC curve, for two classes only (NaN otherwise, or when only one
@@ -20,35 +38,15 @@ public sealed interface Metrics permits Metrics.Classification, Metrics.Regressi
     record Classification(long rows, int classes, double accuracy, double macroF1, double rocAuc)
             implements Metrics {
         @Override
-        public String primaryName() {
-            return "accuracy";
-        }
-
-        @Override
-        public double primaryValue() {
-            return accuracy;
-        }
-
-        @Override
-        public boolean higherIsBetter() {
-            return true;
+        public Primary primary() {
+            return new Primary("accuracy", accuracy, true);
         }
     }
 
     record Regression(long rows, double mse, double mae, double r2) implements Metrics {
         @Override
-        public String primaryName() {
-            return "mse";
-        }
-
-        @Override
-        public double primaryValue() {
-            return mse;
-        }
-
-        @Override
-        public boolean higherIsBetter() {
-            return false;
+        public Primary primary() {
+            return new Primary("mse", mse, false);
         }
     }
 
@@ -65,18 +63,8 @@ public sealed interface Metrics permits Metrics.Classification, Metrics.Regressi
     record Detection(long rows, int classes, double map50, double map50to95, long truths, long detections)
             implements Metrics {
         @Override
-        public String primaryName() {
-            return "mAP50-95";
-        }
-
-        @Override
-        public double primaryValue() {
-            return map50to95;
-        }
-
-        @Override
-        public boolean higherIsBetter() {
-            return true;
+        public Primary primary() {
+            return new Primary("mAP50-95", map50to95, true);
         }
     }
 
@@ -95,18 +83,8 @@ public sealed interface Metrics permits Metrics.Classification, Metrics.Regressi
     record Tokens(long rows, int classes, double perplexity, double accuracy, double macroF1, long windows)
             implements Metrics {
         @Override
-        public String primaryName() {
-            return "perplexity";
-        }
-
-        @Override
-        public double primaryValue() {
-            return perplexity;
-        }
-
-        @Override
-        public boolean higherIsBetter() {
-            return false;
+        public Primary primary() {
+            return new Primary("perplexity", perplexity, false);
         }
 
         /** The mean cross-entropy per position counted, in nats: log of the perplexity. */
