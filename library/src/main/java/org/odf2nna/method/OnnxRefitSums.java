@@ -75,26 +75,24 @@ final class OnnxRefitSums implements RefitSums {
     /** @param floatFrom features from which the Gram products are float per block (tests: 0 always, MAX_VALUE never) */
     OnnxRefitSums(DenseNetwork original, RowSource rows, long rowCount, Device device, Path source,
             boolean fromOriginal, int floatFrom) {
-        this.floatFrom = floatFrom;
+        this(original, rows, rowCount, device, source, fromOriginal, floatFrom, null, null, null);
+    }
+
+    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams, RidingPwr riding) {
+        this(sums.original, sums.rows, sums.rowCount, sums.device, sums.source, sums.fromOriginal, sums.floatFrom,
+                outputTargets, grams, riding);
+    }
+
+    /** Every field as given: what the others (a fresh pass, the same sums with what a scoring pass took) call. */
+    private OnnxRefitSums(DenseNetwork original, RowSource rows, long rowCount, Device device, Path source,
+            boolean fromOriginal, int floatFrom, OutputTargets outputTargets, LayerGrams grams, RidingPwr riding) {
         this.original = original;
         this.rows = rows;
         this.rowCount = rowCount;
         this.device = device;
         this.source = source;
         this.fromOriginal = fromOriginal;
-        this.outputTargets = null;
-        this.grams = null;
-        this.riding = null;
-    }
-
-    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams, RidingPwr riding) {
-        this.original = sums.original;
-        this.rows = sums.rows;
-        this.rowCount = sums.rowCount;
-        this.device = sums.device;
-        this.source = sums.source;
-        this.fromOriginal = sums.fromOriginal;
-        this.floatFrom = sums.floatFrom;
+        this.floatFrom = floatFrom;
         this.outputTargets = outputTargets;
         this.grams = grams;
         this.riding = riding;
