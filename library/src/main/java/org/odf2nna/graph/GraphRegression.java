@@ -241,19 +241,28 @@ public final class GraphRegression {
     /** The choice in words, with the promise it carries (as the dense-chain sweep states a regressor's). */
     static String promise(int chosen, GraphSweepReport.Round round, GraphSweepReport.Judged original, GraphRun run,
             String rule) {
-        int rows = original.rows();
+        return promiseWords(chosen, round, run, "validation MSE " + number(round.validation().mse())
+                + " against the original's " + number(original.mse()), original.rows(), "rows", "MSE, outputs "
+                + "clipped to the training targets' range as the written model clips them", rule);
+    }
+
+    /**
+     * A chosen round in words with the promise it carries, for a regressor or a language model: {@code figures}
+     * compares its validation figure with the original's, {@code count} validation {@code unit} (rows, windows) were
+     * judged (a new set is as many), {@code whose} names what the promise bounds.
+     */
+    static String promiseWords(int chosen, GraphSweepReport.Round round, GraphRun run, String figures, int count,
+            String unit, String whose, String rule) {
         ChainCertificate.Reading reading = run.promise();
         String where = reading == ChainCertificate.Reading.POPULATION
-                ? "on the data the validation rows come from" : "on a new set of " + rows + " rows drawn like the "
-                + "validation rows";
+                ? "on the data the validation " + unit + " come from"
+                : "on a new set of " + count + " " + unit + " drawn like the validation " + unit;
         return String.format(Locale.ROOT, "round %d (%d parameters, %.1f%% fewer; %.1f%% of the block parameters), the "
-                + "last round that holds %s: validation MSE %s against the original's %s. The promise (%s reading): "
-                + "over repeated runs, at most 5%% write a model whose MSE, outputs clipped to the training targets' "
-                + "range as the written model clips them, is more than %s%% above the original's %s. Rule: %s",
+                + "last round that holds %s: %s. The promise (%s reading): over repeated runs, at most 5%% write a "
+                + "model whose %s, is more than %s%% above the original's %s. Rule: %s",
                 chosen + 1, round.size().parameters(), round.size().reductionPercent(),
-                round.size().blockReductionPercent(), GraphSweep.heldAt(reading), number(round.validation().mse()),
-                number(original.mse()), reading.option(), org.odf2nna.report.ReportFormat.number(100 * run.maxDrop()),
-                where, rule);
+                round.size().blockReductionPercent(), GraphSweep.heldAt(reading), figures, reading.option(), whose,
+                org.odf2nna.report.ReportFormat.number(100 * run.maxDrop()), where, rule);
     }
 
     static String number(double v) {

@@ -3,7 +3,6 @@ package org.odf2nna.graph;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.RoundLoop;
@@ -173,17 +172,9 @@ final class GraphTokenJudging {
     /** The choice in words, with the promise it carries. */
     static String promise(int chosen, GraphSweepReport.Round round, GraphSweepReport.Judged original, GraphRun run,
             String rule) {
-        ChainCertificate.Reading reading = run.promise();
-        String where = reading == ChainCertificate.Reading.POPULATION
-                ? "on the data the validation windows come from" : "on a new set of " + original.rows()
-                + " windows drawn like the validation windows";
-        return String.format(Locale.ROOT, "round %d (%d parameters, %.1f%% fewer; %.1f%% of the block parameters), the "
-                + "last round that holds %s: validation perplexity %s against the original's %s. The promise (%s "
-                + "reading): over repeated runs, at most 5%% write a model whose perplexity, each token's "
-                + "cross-entropy capped as the rule says, is more than %s%% above the original's %s. Rule: %s",
-                chosen + 1, round.size().parameters(), round.size().reductionPercent(),
-                round.size().blockReductionPercent(), GraphSweep.heldAt(reading),
-                GraphRegression.number(round.validation().perplexity()), GraphRegression.number(original.perplexity()),
-                reading.option(), org.odf2nna.report.ReportFormat.number(100 * run.maxDrop()), where, rule);
+        return GraphRegression.promiseWords(chosen, round, run, "validation perplexity "
+                + GraphRegression.number(round.validation().perplexity()) + " against the original's "
+                + GraphRegression.number(original.perplexity()), original.rows(), "windows", "perplexity, each "
+                + "token's cross-entropy capped as the rule says", rule);
     }
 }
