@@ -10,6 +10,7 @@ import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.OnnxProduct;
 import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.PinnedDoubles;
 import org.odf2nna.onnx.RefitSumsGraph;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.DenseProduct;
@@ -270,7 +271,7 @@ final class OnnxRefitSums implements RefitSums {
      * null), and its row count.
      */
     private interface BlockSums {
-        void accept(OnnxRunner.PinnedDoubles sums, float[] returned, int rows);
+        void accept(PinnedDoubles sums, float[] returned, int rows);
     }
 
     /**
@@ -294,7 +295,7 @@ final class OnnxRefitSums implements RefitSums {
         // The graph made only to open the session: its weights (a few wide layers, 200 MB at 4,096 wide) are not held
         // on the heap through the pass beside ONNX Runtime's own copy.
         try (OnnxRunner runner = OnnxRunner.open(graph.get(), RefitSumsGraph.input(width), device, source);
-             OnnxRunner.PinnedDoubles sums = OnnxRunner.pinDoubles(outputs)) {
+             PinnedDoubles sums = PinnedDoubles.of(outputs)) {
             float[] buffer = new float[block * width];
             int[] filled = {0};
             Runnable run = () -> {
