@@ -105,7 +105,7 @@ public class GivenRounds {
     }
 
     /**
-     * The rows sweep reads (GraphSweeper.trainingRows): --graph-rows where end-to-end retraining takes the graph (one
+     * The rows sweep reads (GraphSweepRows.trainingRows): --graph-rows where end-to-end retraining takes the graph (one
      * float input, token ids, several inputs), at most 1 GiB of the values fed; else the statistics' rows.
      */
     private static GraphRows training(Path train, GraphFeed feed) {
