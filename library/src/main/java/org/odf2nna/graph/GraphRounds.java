@@ -97,7 +97,7 @@ final class GraphRounds {
 
     /**
      * {@code model} with the channels {@code drop} marks (per block of {@code measured}) removed and compensated as
-     * {@code settings} say: what {@link #step} does with its own choice, and {@link GivenRound} with a given one.
+     * {@code settings} say: what {@link #step} does with its own choice, and {@link GivenUnitsRound} with a given one.
      */
     static BlockPruner.Pruned applied(ModelProto original, ModelProto model, Path file, Measured measured,
             SequentialRefit.Input input, List<boolean[]> drop, GraphRun settings) {

@@ -45,7 +45,7 @@ record GraphSweepRows(GraphRows training, GraphRows validation, GraphRows report
                 : GraphRows.read(file, dataFiles.indexOf(file), feed, label, most, regression);
         GraphRows training = reader.apply(files.train(), rows);
         GraphRows validation = reader.apply(files.validation(), Integer.MAX_VALUE);
-        KeptApart.check(files.train(), KeptApart.rows(training), files.validation(), KeptApart.rows(validation),
+        ValidationLeakCheck.check(files.train(), ValidationLeakCheck.rows(training), files.validation(), ValidationLeakCheck.rows(validation),
                 progress);
         GraphRows report = files.test() == null ? null : reader.apply(files.test(), Integer.MAX_VALUE);
         return new GraphSweepRows(training, validation, report);

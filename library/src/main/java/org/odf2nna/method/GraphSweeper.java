@@ -13,7 +13,7 @@ import org.odf2nna.graph.GraphRegression;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
 import org.odf2nna.graph.GraphSweep;
-import org.odf2nna.graph.RoundForm;
+import org.odf2nna.graph.JudgedForm;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxModelFile;
@@ -290,10 +290,10 @@ public final class GraphSweeper {
      * What one round counted and the multiply-adds per row of {@code before} and {@code after} on {@code row} (-1 each
      * when the graph cannot be run on one row).
      */
-    private static org.odf2nna.report.Compute compute(SweepSettings settings, ModelProto before,
+    private static org.odf2nna.report.ComputeSummary compute(SweepSettings settings, ModelProto before,
             ModelProto after, Path model, List<org.odf2nna.onnx.OnnxRunner.Fed> row) {
         long[] macs = multiplyAdds(before, after, model, row);
-        return new org.odf2nna.report.Compute(settings.budget().id(), settings.roundTo().describe(), macs[0],
+        return new org.odf2nna.report.ComputeSummary(settings.budget().id(), settings.roundTo().describe(), macs[0],
                 macs[1]);
     }
 
@@ -434,12 +434,12 @@ public final class GraphSweeper {
         GraphRows validation = opened.read().validation();
         GraphRows report = opened.read().report();
         GraphRun s = GraphRun.of(settings, settings.schedule().shareFor(validation.count()));
-        RoundForm form = GraphInt8Rounds.of(settings.quantize(), settings.int8Operators(), proto, model, feed.data(),
+        JudgedForm form = GraphInt8Rounds.of(settings.quantize(), settings.int8Operators(), proto, model, feed.data(),
                 training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);
         GraphSweepReport.Original original = outcome.report().original();
-        KeptApart.noteAboveReport(original.validation().accuracy(), original.validation().rows(),
+        ValidationLeakCheck.noteAboveReport(original.validation().accuracy(), original.validation().rows(),
                 files.validation(), report == null ? Double.NaN : original.report().accuracy(),
                 report == null ? 0 : original.report().rows(), files.test(), progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),

@@ -56,7 +56,7 @@ final class OnnxRefitSums implements RefitSums {
     /** Gram matrices of the original's hidden layers the scoring pass took over the fitting rows, or null. */
     private final LayerGrams grams;
     /** The mean-folded network judged in the pass on the output targets, or null. */
-    private final RidingPwr riding;
+    private final FoldedPwrFromRefit riding;
 
     /**
      * @param rows     the fitting rows, as chain input
@@ -88,7 +88,7 @@ final class OnnxRefitSums implements RefitSums {
         this.riding = null;
     }
 
-    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams, RidingPwr riding) {
+    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams, FoldedPwrFromRefit riding) {
         this.original = sums.original;
         this.rows = sums.rows;
         this.rowCount = sums.rowCount;
@@ -124,7 +124,7 @@ final class OnnxRefitSums implements RefitSums {
      * The same sums, the pass on the output targets also running {@code pwr}'s mean-folded network over the fitting
      * rows (which must be the rows it judges on, in the same order): its PWR without a pass of its own.
      */
-    OnnxRefitSums riding(RidingPwr pwr) {
+    OnnxRefitSums riding(FoldedPwrFromRefit pwr) {
         return new OnnxRefitSums(this, outputTargets, grams, pwr);
     }
 
