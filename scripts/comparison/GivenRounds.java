@@ -1,7 +1,7 @@
 /*
  * The heads' control of docs/research/COMPARISON.md, its other half: another tool's choice of heads and units (Torch-Pruning's,
  * written by vit_control.py --write-choice) pruned, refitted and retrained by the sweep's own steps
- * (org.odf2nna.graph.GivenRound), from the sweep's round N-1 as VitRounds.java wrote it. Writes OUT/refitted-N.onnx and
+ * (org.odf2nna.graph.GivenUnitsRound), from the sweep's round N-1 as VitRounds.java wrote it. Writes OUT/refitted-N.onnx and
  * OUT/retrained-N.onnx in the canonical form vit_control.py reads.
  *
  *   java -cp "$RUNS/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds --blocks PREVIOUS.onnx
@@ -15,7 +15,7 @@
  * retraining takes; 3,000 for the others); SEED: the retraining's (0), or
  * "refit" for no retraining (OUT/refitted-N.onnx only: the choice refitted, judged before any seed's draws).
  * --choose writes CHOICE: the units RANKING (cost, greedy-cost, taylor) keeps in each block of PREVIOUS at the widths of the
- * graph WIDTHS (the sweep's round N, refitted-N.onnx), measured as the sweep measures a round (GivenRound.chosen).
+ * graph WIDTHS (the sweep's round N, refitted-N.onnx), measured as the sweep measures a round (GivenUnitsRound.chosen).
  */
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,12 +27,12 @@ import java.util.List;
 import java.util.Map;
 import org.odf2nna.data.NumpyRows;
 import org.odf2nna.graph.BlockFinder;
-import org.odf2nna.graph.GivenRound;
+import org.odf2nna.graph.GivenUnitsRound;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
 import org.odf2nna.graph.GraphSweep;
-import org.odf2nna.graph.RoundModels;
+import org.odf2nna.graph.RoundGraphsProgress;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.ModelInputs;
@@ -73,7 +73,7 @@ public class GivenRounds {
         GraphRun run = refitOnly ? GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
                 .build(), 0.1) : run(feed, seed);
         long started = System.nanoTime();
-        RoundModels dump = new RoundModels() {
+        RoundGraphsProgress dump = new RoundGraphsProgress() {
             @Override
             public void update(String phase, long done, long total, String detail) {
                 System.err.printf("%7.0f s  %s %d/%d%s%n", (System.nanoTime() - started) / 1e9, phase, done, total,
@@ -94,7 +94,7 @@ public class GivenRounds {
                 write(out.resolve("retrained-" + r + ".onnx"), model);
             }
         };
-        GivenRound.run(new GivenRound.Original(stored, modelFile, feed), previous, training, kept, round, run, dump);
+        GivenUnitsRound.run(new GivenUnitsRound.Original(stored, modelFile, feed), previous, training, kept, round, run, dump);
         System.err.printf("%7.0f s  done%n", (System.nanoTime() - started) / 1e9);
     }
 
@@ -105,7 +105,7 @@ public class GivenRounds {
     }
 
     /**
-     * The rows sweep reads (GraphSweeper.trainingRows): --graph-rows where end-to-end retraining takes the graph (one
+     * The rows sweep reads (GraphSweepRows.trainingRows): --graph-rows where end-to-end retraining takes the graph (one
      * float input, token ids, several inputs), at most 1 GiB of the values fed; else the statistics' rows.
      */
     private static GraphRows training(Path train, GraphFeed feed) {
@@ -143,7 +143,7 @@ public class GivenRounds {
             widths.put(b.firstNode(), b.units());
         }
         GraphFeed feed = feed(stored, modelFile, train);
-        Map<String, int[]> kept = GivenRound.chosen(new GivenRound.Original(stored, modelFile, feed), previous,
+        Map<String, int[]> kept = GivenUnitsRound.chosen(new GivenUnitsRound.Original(stored, modelFile, feed), previous,
                 training(train, feed), widths, ranking, run(feed, 0));
         StringBuilder out = new StringBuilder();
         kept.forEach((name, units) -> {

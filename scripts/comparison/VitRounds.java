@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.odf2nna.api.FileWorkflows;
-import org.odf2nna.graph.RoundModels;
+import org.odf2nna.graph.RoundGraphsProgress;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
@@ -22,7 +22,7 @@ public class VitRounds {
     public static void main(String[] a) throws IOException {
         Path out = Files.createDirectories(Path.of(a[4]));
         long started = System.nanoTime();
-        RoundModels dump = new RoundModels() {
+        RoundGraphsProgress dump = new RoundGraphsProgress() {
             private String last = "";
 
             @Override

@@ -12,7 +12,6 @@ import org.odf2nna.Device;
 import org.odf2nna.graph.AttentionForm.Attention;
 import org.odf2nna.graph.AttentionForm.Projection;
 import org.odf2nna.graph.AttentionTrace.Operand;
-import org.odf2nna.graph.AttentionTrace.Source;
 import org.odf2nna.graph.AttentionTrace.Traced;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.OnnxValues;
@@ -425,7 +424,7 @@ public final class AttentionRewrite {
     }
 
     /** The projection's columns {@code cols} in order, scaled by {@code factor}. */
-    private static Projection columns(Source s, int[] cols, float factor) {
+    private static Projection columns(TracedProjection s, int[] cols, float factor) {
         float[] w = new float[s.inputs() * cols.length];
         for (int i = 0; i < s.inputs(); i++) {
             for (int j = 0; j < cols.length; j++) {
@@ -443,7 +442,7 @@ public final class AttentionRewrite {
     }
 
     /** The output projection's input rows {@code rows} in order. */
-    private static Projection rowsOf(Source s, int[] rows) {
+    private static Projection rowsOf(TracedProjection s, int[] rows) {
         float[] w = new float[rows.length * s.outputs()];
         for (int j = 0; j < rows.length; j++) {
             System.arraycopy(s.weight(), rows[j] * s.outputs(), w, j * s.outputs(), s.outputs());

@@ -8,8 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.odf2nna.network.RowMajor;
-import org.odf2nna.onnx.NodeAttributes;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
 /**
@@ -37,12 +35,6 @@ final class AttentionTrace {
     }
 
     /**
-     * A projection: its input, weight as [inputs, outputs] row-major, bias (or null) and output tensor.
-     */
-    record Source(String input, int inputs, int outputs, float[] weight, float[] bias, String output) {
-    }
-
-    /**
      * A scale the graph computes at run time from shapes and constants alone (torch 2's scaled_dot_product_attention
      * multiplies Q and Kᵀ by √(1/√dh), dh read from Q's shape): its value is measured on one row by the rewrite.
      *
@@ -56,7 +48,7 @@ final class AttentionTrace {
      * An operand of the attention's MatMuls, traced to its projection, with the scalar it was scaled by: the constant
      * factor, times the run-time scales (none once {@link #resolved} has measured them).
      */
-    record Operand(String tensor, Source source, float factor, List<RunScale> runScales) {
+    record Operand(String tensor, TracedProjection source, float factor, List<RunScale> runScales) {
 
         Operand {
             runScales = List.copyOf(runScales);
@@ -91,7 +83,7 @@ final class AttentionTrace {
      * @param outputs    the tensors after the output projection that may be the block's output: its own, then those
      *                   of the ops that only move values after it
      */
-    record Traced(int softmax, Scores scores, Operand q, Operand k, Operand v, String context, Source out,
+    record Traced(int softmax, Scores scores, Operand q, Operand k, Operand v, String context, TracedProjection out,
             List<String> outputs) {
 
         /** Every scale of this attention computed at run time, to be measured. */
@@ -391,7 +383,7 @@ final class AttentionTrace {
                 t = n.getOutput(0);
                 continue;
             }
-            Source out = layer(g, n);
+            TracedProjection out = TracedProjection.of(g, n);
             if (out == null) {
                 return null;
             }
@@ -448,7 +440,8 @@ final class AttentionTrace {
                 t = otherThan(n, r.tensor());
                 continue;
             }
-            Source s = n.getOpType().equals("Add") ? biased(g, n) : layer(g, n);
+            TracedProjection s = n.getOpType().equals("Add") ? TracedProjection.biased(g, n)
+                    : TracedProjection.of(g, n);
             if (s == null) {
                 stops.add(name + " reaches " + n.getOpType() + " '" + GraphView.nodeName(n) + "', which neither "
                         + "only moves values, scales by a scalar, nor projects by a constant");
@@ -531,81 +524,5 @@ final class AttentionTrace {
     /** The input of a scalar Mul or Div that is not the scalar. */
     private static String other(GraphView g, NodeProto n) {
         return Float.isNaN(g.scalar(n.getInput(1))) ? n.getInput(1) : n.getInput(0);
-    }
-
-    /** An Add of a constant bias to a projection's output: the projection, its output after that bias. */
-    private static Source biased(GraphView g, NodeProto add) {
-        if (add.getInputCount() != 2) {
-            return null;
-        }
-        String x = g.isConstant(through(g, add.getInput(0))) ? add.getInput(1) : add.getInput(0);
-        int p = g.producer(x);
-        Source s = p < 0 ? null : layer(g, g.nodes.get(p));
-        return s != null && s.output().equals(add.getOutput(0)) ? s : null;
-    }
-
-    /**
-     * A MatMul by a constant [in, out] weight or a Gemm by a constant weight (alpha and beta 1), with the bias a
-     * following Add of a constant adds (or the Gemm's own), as a {@link Source} whose output is after that bias.
-     */
-    static Source layer(GraphView g, NodeProto n) {
-        if (n.getInputCount() < 2 || !g.isConstant(through(g, n.getInput(1)))
-                || g.dims(through(g, n.getInput(1))).length != 2) {
-            return null;
-        }
-        long[] d = g.dims(through(g, n.getInput(1)));
-        float[] w = g.values(through(g, n.getInput(1)));
-        float[] bias = null;
-        if (n.getOpType().equals("Gemm")) {
-            if (NodeAttributes.intAttribute(n, "transA", 0) != 0 || NodeAttributes.floatAttribute(n, "alpha", 1f) != 1f
-                    || NodeAttributes.floatAttribute(n, "beta", 1f) != 1f) {
-                return null;
-            }
-            if (NodeAttributes.intAttribute(n, "transB", 0) != 0) {
-                w = RowMajor.transposed(w, (int) d[0], (int) d[1]);
-                d = new long[] {d[1], d[0]};
-            }
-            if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
-                String c = through(g, n.getInput(2));
-                if (!g.isConstant(c) || g.elements(c) != d[1]) {
-                    return null;
-                }
-                bias = g.values(c).clone();
-            }
-        } else if (!n.getOpType().equals("MatMul")) {
-            return null;
-        }
-        Source s = new Source(n.getInput(0), (int) d[0], (int) d[1], w, bias, n.getOutput(0));
-        List<Integer> readers = g.consumers(s.output());
-        if (readers.size() == 1 && !g.isGraphOutput(s.output())) {
-            NodeProto add = g.nodes.get(readers.get(0));
-            if (add.getOpType().equals("Add") && add.getInputCount() == 2) {
-                String c = through(g, add.getInput(0).equals(s.output()) ? add.getInput(1) : add.getInput(0));
-                if (g.isConstant(c) && g.elements(c) == d[1]) {
-                    float[] b = g.values(c).clone();
-                    for (int i = 0; bias != null && i < b.length; i++) {
-                        b[i] += bias[i];
-                    }
-                    return new Source(s.input(), s.inputs(), s.outputs(), w, b, add.getOutput(0));
-                }
-            }
-        }
-        return s;
-    }
-
-    /**
-     * The constant a tensor is, read through Identity nodes (an exporter shares one weight between layers so); the
-     * canonical form writes its own copy, so a shared weight is no obstacle here.
-     */
-    private static String through(GraphView g, String tensor) {
-        String t = tensor;
-        for (int hops = 0; hops < 8 && !g.isConstant(t); hops++) {
-            int p = g.producer(t);
-            if (p < 0 || !g.nodes.get(p).getOpType().equals("Identity")) {
-                return t;
-            }
-            t = g.nodes.get(p).getInput(0);
-        }
-        return t;
     }
 }

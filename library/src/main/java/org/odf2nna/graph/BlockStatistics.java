@@ -197,8 +197,8 @@ public final class BlockStatistics {
         private final OnnxProduct product = OnnxProduct.open();
 
         void addGram(DMatrixRMaj cross, double[] xT, int w, int m) {
-            boolean large = (double) w * w * m >= SequentialRefit.ONNX_PRODUCT_MACS;
-            SequentialRefit.addGram(cross, xT, w, m, large ? () -> product : null);
+            boolean large = (double) w * w * m >= RefitSums.ONNX_PRODUCT_MACS;
+            RefitSums.addGram(cross, xT, w, m, large ? () -> product : null);
         }
 
         @Override

@@ -64,7 +64,7 @@ final class GraphDetectionJudging {
     /** The rounds judged by the images whose confident boxes changed. */
     static Judgement judge(ModelProto model, List<ModelProto> models, Judging how, Rows rows, Progress progress) {
         GraphRows validation = rows.validation();
-        List<List<Detection>> before = detections(RoundForm.FLOAT, model, how, validation);
+        List<List<Detection>> before = detections(JudgedForm.FLOAT, model, how, validation);
         List<GraphSweepReport.Judged> judged = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             progress.update(RoundLoop.JUDGING, i, models.size(), null);
@@ -74,7 +74,7 @@ final class GraphDetectionJudging {
         GraphRows report = rows.report();
         List<GraphSweepReport.Judged> reported = java.util.Collections.nCopies(models.size(), null);
         if (report != null) {
-            List<List<Detection>> reportBefore = detections(RoundForm.FLOAT, model, how, report);
+            List<List<Detection>> reportBefore = detections(JudgedForm.FLOAT, model, how, report);
             reported = models.stream().map(m -> changed(reportBefore, detections(how.form(), m, how, report)))
                     .toList();
         }
@@ -95,7 +95,7 @@ final class GraphDetectionJudging {
     private static double[] trainingShares(ModelProto model, List<ModelProto> models, Judging how,
             GraphRows training) {
         GraphRows picking = training.first(GraphSweep.PICKING_ROWS);
-        List<List<Detection>> before = detections(RoundForm.FLOAT, model, how, picking);
+        List<List<Detection>> before = detections(JudgedForm.FLOAT, model, how, picking);
         double[] shares = new double[models.size()];
         for (int i = 0; i < shares.length; i++) {
             shares[i] = changed(before, detections(how.form(), models.get(i), how, picking)).lost()
@@ -114,7 +114,7 @@ final class GraphDetectionJudging {
     }
 
     /** Each image's detections by {@code model} in {@code form}, one image per run. */
-    static List<List<Detection>> detections(RoundForm form, ModelProto model, Judging how, GraphRows rows) {
+    static List<List<Detection>> detections(JudgedForm form, ModelProto model, Judging how, GraphRows rows) {
         GraphFeed feed = how.input();
         ModelProto runnable = BlockStatistics.relaxed(form.apply(model).toBuilder(), feed.data().name()).build();
         String output = model.getGraph().getOutput(0).getName();

@@ -14,7 +14,7 @@ import org.odf2nna.settings.OutputDecoding;
  * heads, a residual stream's channels) make one mask ({@link BlockMasks}); a mask is judged as the chain's search
  * judges one, by the validation accuracy of the graph it leaves with each dropped unit's mean folded into the next
  * layer and nothing refitted ({@link BlockPruner.Compensation#MEAN}, statistics measured once on training rows), run
- * whole in ONNX Runtime; the best mask becomes a round exactly as a sweep's round is made ({@link GivenRound}: refit
+ * whole in ONNX Runtime; the best mask becomes a round exactly as a sweep's round is made ({@link GivenUnitsRound}: refit
  * towards the original, retraining end to end). The genetic search itself is the chain's ({@code evolve}'s
  * {@code SteadyStateGa}), run by the caller.
  */
@@ -36,7 +36,7 @@ public final class GraphEvolve {
      * @param original   the original's decoded prediction for each validation row
      * @param settings   the round's settings (device, statistics rows, compensation, retraining)
      */
-    public record Search(GivenRound.Original from, WeightStorage.Hoisted hoisted, ModelProto canonical,
+    public record Search(GivenUnitsRound.Original from, WeightStorage.Hoisted hoisted, ModelProto canonical,
             BlockMasks masks, List<BlockStatistics.Moments> moments, GraphRows validation, int[] original,
             GraphRun settings) implements Fitness {
 
@@ -74,7 +74,7 @@ public final class GraphEvolve {
      *
      * @throws org.odf2nna.InputException UNCERTIFIABLE when the graph has no blocks
      */
-    public static Search prepare(GivenRound.Original from, GraphRows training, GraphRows validation,
+    public static Search prepare(GivenUnitsRound.Original from, GraphRows training, GraphRows validation,
             GraphRun settings) {
         WeightStorage.Hoisted hoisted = WeightStorage.hoist(from.stored());
         GraphSweep.Found found = GraphSweep.found(hoisted.model(), from.file(), from.feed(), training,
@@ -92,12 +92,12 @@ public final class GraphEvolve {
     }
 
     /**
-     * The best mask made a round as a sweep makes one ({@link GivenRound#run}): its units dropped from the canonical
+     * The best mask made a round as a sweep makes one ({@link GivenUnitsRound#run}): its units dropped from the canonical
      * form, the second layers refitted towards the original, retrained end to end where the settings say.
      */
-    public static GivenRound.Made round(Search search, Mask best, GraphRows training, Progress progress) {
-        RoundModels told = RoundModels.progressOnly(progress);
-        return GivenRound.made(search.from(), search.canonical(), training, blocks -> search.masks().dropped(best,
+    public static GivenUnitsRound.Made round(Search search, Mask best, GraphRows training, Progress progress) {
+        RoundGraphsProgress told = RoundGraphsProgress.progressOnly(progress);
+        return GivenUnitsRound.made(search.from(), search.canonical(), training, blocks -> search.masks().dropped(best,
                 blocks), 1, search.settings(), told);
     }
 

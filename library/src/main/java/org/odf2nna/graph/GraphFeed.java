@@ -112,7 +112,7 @@ public final class GraphFeed {
             if (!v.getName().equals(pruned.getName())) {
                 ModelInputs.Other other = inputs.others().stream().filter(o -> o.name().equals(v.getName()))
                         .findFirst().orElse(null);
-                sides.add(GraphSides.side(v, other, pruned, data, file, dataFiles.size()));
+                sides.add(SideInputs.side(v, other, pruned, data, file, dataFiles.size()));
             }
         }
         return new GraphFeed(data, pruned, sides, choice.array());

@@ -113,7 +113,7 @@ public final class GraphRegression {
     }
 
     /** Each row's one output value of {@code model} in {@code form}. */
-    static float[] values(RoundForm form, ModelProto model, Path file, GraphFeed feed, GraphRows rows,
+    static float[] values(JudgedForm form, ModelProto model, Path file, GraphFeed feed, GraphRows rows,
             Device device) {
         ModelProto runnable = BlockStatistics.relaxed(form.apply(model).toBuilder(), feed.data().name()).build();
         String output = model.getGraph().getOutput(0).getName();
@@ -141,7 +141,7 @@ public final class GraphRegression {
             GraphSweep.Rows rows, Progress progress) {
         BoundedRegression.Range range = range(rows.training());
         GraphRows validation = rows.validation();
-        float[] before = values(RoundForm.FLOAT, original, how.file(), how.input(), validation, how.settings().device());
+        float[] before = values(JudgedForm.FLOAT, original, how.file(), how.input(), validation, how.settings().device());
         List<float[]> after = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             progress.update(RoundLoop.JUDGING, i, models.size(), null);
@@ -157,7 +157,7 @@ public final class GraphRegression {
                 ? java.util.Collections.nCopies(models.size(), null) : models.stream().map(m -> judged(values(
                         how.form(), m, how.file(), how.input(), rows.report(), how.settings().device()), rows.report(),
                         range)).toList();
-        GraphSweepReport.Judged reportOriginal = rows.report() == null ? null : judged(values(RoundForm.FLOAT,
+        GraphSweepReport.Judged reportOriginal = rows.report() == null ? null : judged(values(JudgedForm.FLOAT,
                 original, how.file(), how.input(), rows.report(), how.settings().device()), rows.report(), range);
         return new GraphSweep.Judgement(judged(before, validation, range), reportOriginal, judged, reported,
                 verdict, true,
@@ -213,7 +213,7 @@ public final class GraphRegression {
     private static double[] trainingRises(ModelProto original, List<ModelProto> models, GraphSweep.Judging how,
             GraphRows training, BoundedRegression.Range range) {
         GraphRows rows = training.first(GraphSweep.PICKING_ROWS);
-        double before = mse(values(RoundForm.FLOAT, original, how.file(), how.input(), rows, how.settings().device()),
+        double before = mse(values(JudgedForm.FLOAT, original, how.file(), how.input(), rows, how.settings().device()),
                 rows, range);
         double[] rises = new double[models.size()];
         for (int i = 0; i < rises.length; i++) {

@@ -97,7 +97,7 @@ final class GraphRounds {
 
     /**
      * {@code model} with the channels {@code drop} marks (per block of {@code measured}) removed and compensated as
-     * {@code settings} say: what {@link #step} does with its own choice, and {@link GivenRound} with a given one.
+     * {@code settings} say: what {@link #step} does with its own choice, and {@link GivenUnitsRound} with a given one.
      */
     static BlockPruner.Pruned applied(ModelProto original, ModelProto model, Path file, Measured measured,
             SequentialRefit.Input input, List<boolean[]> drop, GraphRun settings) {
@@ -229,7 +229,7 @@ final class GraphRounds {
         DMatrixRMaj cov = new DMatrixRMaj(w, w, true, m.covariance());
         // The block output's variance: trace(Wᵀ Σ W).
         DMatrixRMaj sw = new DMatrixRMaj(w, outputs);
-        if ((double) w * w * outputs >= SequentialRefit.ONNX_PRODUCT_MACS) {
+        if ((double) w * w * outputs >= RefitSums.ONNX_PRODUCT_MACS) {
             // A 3×3 Conv's 256 units by 2,304 (output, tap) columns: EJML's one thread took 18 s of a ResNet-18 sweep.
             try (org.odf2nna.onnx.OnnxProduct product = org.odf2nna.onnx.OnnxProduct.open()) {
                 sw.data = product.multiply(cov.data, w, w, weights.data, outputs);

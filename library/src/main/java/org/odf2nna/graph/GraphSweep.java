@@ -217,7 +217,7 @@ public final class GraphSweep {
      */
     public static Outcome sweep(ModelProto model, Path file, GraphRows training, GraphRows validation,
             GraphRows report, GraphRun settings, Progress progress) {
-        return sweep(model, file, training, validation, report, settings, RoundForm.FLOAT, progress);
+        return sweep(model, file, training, validation, report, settings, JudgedForm.FLOAT, progress);
     }
 
     /**
@@ -225,20 +225,20 @@ public final class GraphSweep {
      * pruned and retrained as float.
      */
     public static Outcome sweep(ModelProto stored, Path file, GraphRows training, GraphRows validation,
-            GraphRows report, GraphRun settings, RoundForm form, Progress progress) {
+            GraphRows report, GraphRun settings, JudgedForm form, Progress progress) {
         return sweep(stored, file, new Io(GraphFeed.of(stored, file), OutputDecoding.DEFAULT, form), training,
                 validation, report, settings, progress);
     }
 
     /**
      * How a graph is fed and read: its inputs ({@link GraphFeed}), what its first output decodes to when a row is
-     * judged ({@link OutputDecoding}), and the form each round is judged and written in ({@link RoundForm}).
+     * judged ({@link OutputDecoding}), and the form each round is judged and written in ({@link JudgedForm}).
      */
-    public record Io(GraphFeed feed, OutputDecoding decoding, RoundForm form) {
+    public record Io(GraphFeed feed, OutputDecoding decoding, JudgedForm form) {
 
         /** Each round judged and written as it is (float). */
         public Io(GraphFeed feed, OutputDecoding decoding) {
-            this(feed, decoding, RoundForm.FLOAT);
+            this(feed, decoding, JudgedForm.FLOAT);
         }
     }
 
@@ -297,7 +297,7 @@ public final class GraphSweep {
         if (chain.halfStep() >= 0) {
             int h = chain.halfStep() + 1;
             boolean beforeLast = h == chain.models().size() - 1;
-            String counted = org.odf2nna.report.Compute.counted(settings.budget().id());
+            String counted = org.odf2nna.report.ComputeSummary.counted(settings.budget().id());
             notes.add("round " + h + " is a half step: made from round " + (h - 1) + ", it removes the block "
                     + counted + " halfway to round " + (h + 1) + (beforeLast ? ", the chain's last" : "") + "; made "
                     + "before the validation rows were read and tested in its place in the order");
@@ -400,7 +400,7 @@ public final class GraphSweep {
     }
 
     /** How a round's graph is run to judge it: its form (float or int8), file, feed, decoding and settings. */
-    record Judging(RoundForm form, Path file, GraphFeed input, Decoder decoder, GraphRun settings) {
+    record Judging(JudgedForm form, Path file, GraphFeed input, Decoder decoder, GraphRun settings) {
     }
 
     /** Training rows each round's loss is measured on, when the new-set reading picks its rounds there. */
@@ -536,7 +536,7 @@ public final class GraphSweep {
     }
 
     /** What {@code model} in {@code form} gives each row, as {@code decoder} reads it. */
-    static int[] predict(RoundForm form, ModelProto model, Path file, GraphFeed feed, GraphRows rows, Device device,
+    static int[] predict(JudgedForm form, ModelProto model, Path file, GraphFeed feed, GraphRows rows, Device device,
             Decoder decoder) {
         return predict(form.apply(model), file, feed, rows, device, decoder, form.eachRow());
     }

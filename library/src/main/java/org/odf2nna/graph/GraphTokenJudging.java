@@ -49,10 +49,10 @@ final class GraphTokenJudging {
     /** The rounds judged under the run's reading, as {@link GraphRegression#judge} judges a regressor's. */
     static Judgement judge(ModelProto original, List<ModelProto> models, Judging how, Rows rows, Progress progress) {
         GraphRows picking = rows.training().first(GraphSweep.PICKING_ROWS);
-        Measured onTraining = measure(RoundForm.FLOAT, original, how, picking, Double.POSITIVE_INFINITY);
+        Measured onTraining = measure(JudgedForm.FLOAT, original, how, picking, Double.POSITIVE_INFINITY);
         double cap = cap(onTraining);
         GraphRows validation = rows.validation();
-        Measured before = measure(RoundForm.FLOAT, original, how, validation, cap);
+        Measured before = measure(JudgedForm.FLOAT, original, how, validation, cap);
         List<Measured> after = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             progress.update(RoundLoop.JUDGING, i, models.size(), null);
@@ -69,7 +69,7 @@ final class GraphTokenJudging {
                 ? java.util.Collections.nCopies(models.size(), null)
                 : models.stream().map(m -> measure(how.form(), m, how, report, cap).judged()).toList();
         GraphSweepReport.Judged reportOriginal = report == null ? null
-                : measure(RoundForm.FLOAT, original, how, report, cap).judged();
+                : measure(JudgedForm.FLOAT, original, how, report, cap).judged();
         return new Judgement(before.judged(), reportOriginal, after.stream().map(Measured::judged).toList(), reported,
                 verdict, true,
                 bounds.stream().map(LossBound::rule).toList(), null);
@@ -101,7 +101,7 @@ final class GraphTokenJudging {
     /** Per round, its mean capped cross-entropy's rise over the original's on training windows: what picks rounds. */
     private static double[] trainingRises(ModelProto original, List<ModelProto> models, Judging how,
             GraphRows picking, double cap) {
-        double before = mean(measure(RoundForm.FLOAT, original, how, picking, cap).windowLosses());
+        double before = mean(measure(JudgedForm.FLOAT, original, how, picking, cap).windowLosses());
         double[] rises = new double[models.size()];
         for (int i = 0; i < rises.length; i++) {
             rises[i] = mean(measure(how.form(), models.get(i), how, picking, cap).windowLosses()) - before;
@@ -121,7 +121,7 @@ final class GraphTokenJudging {
      * {@code model} in {@code form} on windows of token ids: each window's mean cross-entropy per token predicted
      * (each capped at {@code cap}), the perplexity and accuracy uncapped.
      */
-    static Measured measure(RoundForm form, ModelProto model, Judging how, GraphRows rows, double cap) {
+    static Measured measure(JudgedForm form, ModelProto model, Judging how, GraphRows rows, double cap) {
         GraphFeed feed = how.input();
         Device device = how.settings().device();
         ModelProto runnable = BlockStatistics.relaxed(form.apply(model).toBuilder(), feed.data().name()).build();

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import org.odf2nna.Device;
 import org.odf2nna.onnx.Int8LayerTiming;
-import org.odf2nna.onnx.LayerAlone;
+import org.odf2nna.onnx.SingleLayerModel;
 import org.odf2nna.onnx.MultiplyAdds;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -19,10 +19,10 @@ import org.odf2nna.settings.LatencyCheck;
 /**
  * What each block layer of a graph costs in time on this machine, per multiply-add: what the latency budget
  * ({@link org.odf2nna.settings.Budget#LATENCY}) counts. Each Conv, ConvTranspose, Gemm and MatMul of a block (every
- * node {@link MultiplyAdds} counts) is run alone in ONNX Runtime ({@link LayerAlone}: its constant weights with it,
+ * node {@link MultiplyAdds} counts) is run alone in ONNX Runtime ({@link SingleLayerModel}: its constant weights with it,
  * fed what reaches it in the graph on a few training rows), at batch 1 and at the larger batch the sweep times the
  * written model at, beside a model that only passes its input on (what a run costs before it computes, taken off) and,
- * for a Conv of group 1, a Gemm or a MatMul, the same layer with half its output units ({@link LayerAlone#narrowed}):
+ * for a Conv of group 1, a Gemm or a MatMul, the same layer with half its output units ({@link SingleLayerModel#narrowed}):
  * what the half took off, doubled, is the time that goes with the layer's width, without the fixed cost that a layer
  * of any width pays (a squeeze-excite's 1×1 convolution of a few channels is nearly all fixed cost, and its units save
  * almost nothing). A layer's time per row is the geometric mean of the two batches' (batch 1, and the batch's time
@@ -122,7 +122,7 @@ record LayerTimes(Map<String, Double> nanosPerMultiplyAdd, double fallback, List
             return Double.NaN;
         }
         long[] shape = in.shape();
-        ModelProto alone = LayerAlone.of(model, layer.getInput(0), layer.getOutput(0), shape);
+        ModelProto alone = SingleLayerModel.of(model, layer.getInput(0), layer.getOutput(0), shape);
         if (alone == null) {
             return Double.NaN;
         }
@@ -131,15 +131,15 @@ record LayerTimes(Map<String, Double> nanosPerMultiplyAdd, double fallback, List
         if (known != null) {
             return known;
         }
-        LayerAlone.Narrowed half = LayerAlone.narrowed(alone, file);
-        List<ModelProto> models = new ArrayList<>(List.of(alone, LayerAlone.passing(model, layer.getInput(0),
+        SingleLayerModel.Narrowed half = SingleLayerModel.narrowed(alone, file);
+        List<ModelProto> models = new ArrayList<>(List.of(alone, SingleLayerModel.passing(model, layer.getInput(0),
                 shape)));
         if (half != null) {
             models.add(half.model());
         }
         double[][] t;
         try {
-            t = timing.timer().micros(models, file, LayerAlone.signature(layer.getInput(0), shape), in.values(),
+            t = timing.timer().micros(models, file, SingleLayerModel.signature(layer.getInput(0), shape), in.values(),
                     timing.batch(), timing.threads());
         } catch (RuntimeException e) {
             // A layer ONNX Runtime will not run alone (an input it needs that is not constant): its rate is the others'.
@@ -168,7 +168,7 @@ record LayerTimes(Map<String, Double> nanosPerMultiplyAdd, double fallback, List
      * whole width (what a unit costs; the layer's own fixed cost, which every width pays, left out); between
      * {@link #LEAST_SHARE} of the layer's own time and all of it.
      */
-    private static double widthTime(double[][] t, int b, LayerAlone.Narrowed half) {
+    private static double widthTime(double[][] t, int b, SingleLayerModel.Narrowed half) {
         double own = Math.max(t[0][b] - t[1][b], LEAST_SHARE * t[0][b]);
         if (half == null) {
             return own;

@@ -71,7 +71,7 @@ final class RoundChain {
             Progress progress) {
         int rounds = (int) Math.floor(1 / settings.share() + 1e-9) - 1;
         // The refitted graphs are kept only for a progress that receives them.
-        Steps steps = new Steps(start, stats, settings, endToEnd, progress instanceof RoundModels);
+        Steps steps = new Steps(start, stats, settings, endToEnd, progress instanceof RoundGraphsProgress);
         RoundLoop loop = new RoundLoop(RoundLoop.Plan.fixed(rounds), progress);
         List<Made> made = new ArrayList<>(loop.run(steps));
         List<Long> blockRemoved = steps.blockRemoved;
@@ -275,10 +275,10 @@ final class RoundChain {
 
     /**
      * The chain as judged, in its order: each round's graph, parameters removed, widths and epoch, each told to a
-     * {@link RoundModels} progress under its number in that order.
+     * {@link RoundGraphsProgress} progress under its number in that order.
      */
     private static Chain chain(Start start, List<Made> made, int halfStep, Progress progress) {
-        RoundModels observer = progress instanceof RoundModels o ? o : null;
+        RoundGraphsProgress observer = progress instanceof RoundGraphsProgress o ? o : null;
         List<ModelProto> models = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
         List<String> widths = new ArrayList<>();

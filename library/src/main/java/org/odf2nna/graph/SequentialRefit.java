@@ -8,10 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 import org.odf2nna.Device;
-import org.odf2nna.onnx.NodeAttributes;
-import org.odf2nna.onnx.OnnxProduct;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -26,8 +23,8 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * otherwise. Each (row, position) is a sample, at most {@code cap} per block at an even stride over the rows the block
  * reads ({@link #rowsFor}); both networks run cut to what the block's tensors take ({@link #prefix}). A second layer
  * that is a Conv of several taps (3×3, say) is fitted on (patch, output position) samples: each kept channel at each
- * tap of the kernel is an unknown, zero where the tap lies on the padding, as the Conv reads it ({@link Patches}); one
- * whose padding is not written out ({@code auto_pad}) is skipped (means folded only).
+ * tap of the kernel is an unknown, zero where the tap lies on the padding, as the Conv reads it ({@link ConvPatches});
+ * one whose padding is not written out ({@code auto_pad}) is skipped (means folded only).
  */
 final class SequentialRefit {
 
@@ -114,7 +111,7 @@ final class SequentialRefit {
             DenseBlock block = now.get(b);
             GraphView view = new GraphView(current, file);
             boolean taps = BlockPruner.taps(view.dims(block.rewrites().secondWeight().tensor())) > 1;
-            Kernel kernel = taps ? Kernel.of(view, block) : null;
+            ConvKernel kernel = taps ? ConvKernel.of(view, block) : null;
             // A second Conv of several taps whose padding is not written out (auto_pad), or of more unknowns than
             // the cap, keeps its folded means and is left to the end-to-end retraining.
             if (taps && (kernel == null || (long) block.sizes().width() * kernel.taps() > MAX_PATCH_UNKNOWNS)
@@ -127,162 +124,20 @@ final class SequentialRefit {
         return current;
     }
 
-    /**
-     * Multiply-adds of a batch's XᵀX past which ONNX Runtime's float MatMul makes the products rather than EJML in this
-     * thread: a 3×3 second Conv of 256 channels (2,304 unknowns) over a batch of 2,000 samples is 10¹⁰, which EJML
-     * takes seconds for and ONNX Runtime's threads a fraction of that. Small products stay in Java, where a session
-     * call costs more than they do: about a millisecond of EJML's here (at 2^25, EJML's many mid-sized products took
-     * 11 s of the ResNet-18 sweep's refits).
-     */
-    static final double ONNX_PRODUCT_MACS = 1 << 22;
-
-    /** The least-squares sums of one block over the samples taken: XᵀX, XᵀT and the sums of X and T. */
-    static final class Sums implements AutoCloseable {
-        final DMatrixRMaj xx;
-        final DMatrixRMaj xt;
-        final double[] sx;
-        final double[] st;
-        long n;
-        /**
-         * The first batch's means, which every sample is taken about: the sums are of centred values, so float
-         * products lose nothing to a large mean (post-ReLU units sit well above zero).
-         */
-        double[] shiftX;
-        double[] shiftT;
-        /** ONNX Runtime's products, whose sessions open on first use. */
-        private final OnnxProduct product = OnnxProduct.open();
-
-        Sums(int k, int outputs) {
-            xx = new DMatrixRMaj(k, k);
-            xt = new DMatrixRMaj(k, outputs);
-            sx = new double[k];
-            st = new double[outputs];
-        }
-
-        OnnxProduct product() {
-            return product;
-        }
-
-        @Override
-        public void close() {
-            product.close();
-        }
-    }
-
-    /**
-     * A second Conv's kernel of several taps, as its output position reads the hidden tensor: kernel size, strides,
-     * the padding before each spatial axis and dilations.
-     */
-    record Kernel(int kh, int kw, int sh, int sw, int padTop, int padLeft, int dh, int dw) {
-
-        int taps() {
-            return kh * kw;
-        }
-
-        /** The kernel of the block's second layer, or null when its padding is not written out (auto_pad). */
-        static Kernel of(GraphView g, DenseBlock block) {
-            String second = block.place().secondNode();
-            NodeProto n = g.nodes.stream().filter(x -> GraphView.nodeName(x).equals(second)).findFirst().orElse(null);
-            if (n == null || n.getAttributeList().stream().anyMatch(a -> a.getName().equals("auto_pad")
-                    && !a.getS().toStringUtf8().equals("NOTSET"))) {
-                return null;
-            }
-            long[] d = g.dims(block.rewrites().secondWeight().tensor());
-            List<Long> strides = NodeAttributes.intsAttribute(n, "strides");
-            List<Long> pads = NodeAttributes.intsAttribute(n, "pads");
-            List<Long> dilations = NodeAttributes.intsAttribute(n, "dilations");
-            return new Kernel((int) d[2], (int) d[3], at(strides, 0, 1), at(strides, 1, 1), at(pads, 0, 0),
-                    at(pads, 1, 0), at(dilations, 0, 1), at(dilations, 1, 1));
-        }
-
-        private static int at(List<Long> values, int i, int fallback) {
-            return values.size() > i ? values.get(i).intValue() : fallback;
-        }
-    }
-
-    /**
-     * Where an output position of a Conv of several taps reads the hidden tensor [rows, units, height, width]: each
-     * sample's (unit, tap) value, 0 where the tap lies on the zero padding, as the Conv reads it.
-     */
-    record Patches(Kernel kernel, int units, int height, int width, int outHeight, int outWidth) {
-
-        /** Null unless the hidden tensor and the output are both [rows, channels, height, width]. */
-        static Patches of(Kernel kernel, long[] hidden, long[] output) {
-            if (hidden.length != 4 || output.length != 4) {
-                return null;
-            }
-            return new Patches(kernel, (int) hidden[1], (int) hidden[2], (int) hidden[3], (int) output[2],
-                    (int) output[3]);
-        }
-
-        int outputs() {
-            return outHeight * outWidth;
-        }
-
-        /**
-         * Every column of the samples {@code taken} into {@code xT} (k × m, a sample a column), as {@link #value} reads
-         * each, a column at a time: the ResNet-18 refit's patch matrices cost 28 s read value by value.
-         */
-        void fill(float[] hidden, int[] taken, double[] xT) {
-            int m = taken.length;
-            int[] base = new int[m];
-            int[] top = new int[m];
-            int[] left = new int[m];
-            for (int i = 0; i < m; i++) {
-                int position = taken[i] % outputs();
-                base[i] = taken[i] / outputs() * units;
-                top[i] = position / outWidth * kernel.sh() - kernel.padTop();
-                left[i] = position % outWidth * kernel.sw() - kernel.padLeft();
-            }
-            int k = units * kernel.taps();
-            for (int c = 0; c < k; c++) {
-                int unit = c / kernel.taps();
-                int tap = c % kernel.taps();
-                int dy = tap / kernel.kw() * kernel.dh();
-                int dx = tap % kernel.kw() * kernel.dw();
-                for (int i = 0; i < m; i++) {
-                    int y = top[i] + dy;
-                    int x = left[i] + dx;
-                    if (y >= 0 && x >= 0 && y < height && x < width) {
-                        xT[c * m + i] = hidden[((base[i] + unit) * height + y) * width + x];
-                    }
-                }
-            }
-        }
-
-        /** Sample {@code s} (row-major over rows and output positions), column {@code c} = unit · taps + tap. */
-        double value(float[] hidden, int s, int c) {
-            int row = s / outputs();
-            int position = s % outputs();
-            int unit = c / kernel.taps();
-            int tap = c % kernel.taps();
-            int y = position / outWidth * kernel.sh() - kernel.padTop() + tap / kernel.kw() * kernel.dh();
-            int x = position % outWidth * kernel.sw() - kernel.padLeft() + tap % kernel.kw() * kernel.dw();
-            if (y < 0 || x < 0 || y >= height || x >= width) {
-                return 0;
-            }
-            return hidden[((row * units + unit) * height + y) * width + x];
-        }
-    }
-
-    /**
-     * A block of the original and the same block in the current (pruned) model, with the second layer's kernel geometry
-     * when it is a Conv of several taps (else null).
-     */
-    private record Pair(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block, Kernel kernel) {
+    private record Pair(ModelProto original, DenseBlock was, ModelProto current, DenseBlock block, ConvKernel kernel) {
     }
 
     /**
      * The samples of one batch: the pruned hidden tensor, the original's targets and residual branch at the samples
      * taken ([sample, output]; the residual null where it does not count), and the pruned network's residual branch.
      */
-    private record Batch(Patches patches, float[] h, float[] y, float[] rOriginal, float[] rCurrent, int count,
+    private record Batch(ConvPatches patches, float[] h, float[] y, float[] rOriginal, float[] rCurrent, int count,
             int positions) {
     }
 
     private static ModelProto refitBlock(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device,
             long cap) {
-        Sums sums = gather(pair, file, input, rows, device, cap);
+        RefitSums sums = gather(pair, file, input, rows, device, cap);
         if (sums == null || sums.n <= sums.sx.length) {
             return pair.current();
         }
@@ -304,12 +159,12 @@ final class SequentialRefit {
      * reads, and sums the samples; null when the tensors do not line up. The original's side at the samples is read
      * from {@link OriginalSamples} when an earlier round kept it, and kept for the next rounds otherwise.
      */
-    private static Sums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
+    private static RefitSums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap) {
         boolean residual = pair.was().place().residual() != null && pair.block().place().residual() != null;
         String key = OriginalSamples.key(pair.was(), residual, rows, cap);
         OriginalSamples.Block kept = OriginalSamples.find(pair.original(), key);
         if (kept != null) {
-            Sums sums = gather(pair, file, input, rows, device, cap, kept);
+            RefitSums sums = gather(pair, file, input, rows, device, cap, kept);
             if (sums != null) {
                 return sums;
             }
@@ -319,7 +174,7 @@ final class SequentialRefit {
     }
 
     /** {@link #gather} reading the original's samples from {@code kept}, or running the original when it is null. */
-    private static Sums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap,
+    private static RefitSums gather(Pair pair, Path file, GraphFeed input, GraphRows rows, Device device, long cap,
             OriginalSamples.Block kept) {
         DenseBlock was = pair.was();
         DenseBlock block = pair.block();
@@ -328,7 +183,7 @@ final class SequentialRefit {
                 : List.of(was.place().output());
         List<String> currentOut = residual ? List.of(block.place().hidden(), block.place().residual())
                 : List.of(block.place().hidden());
-        Sums sums = new Sums(pair.kernel() == null ? block.sizes().width()
+        RefitSums sums = new RefitSums(pair.kernel() == null ? block.sizes().width()
                 : block.sizes().width() * pair.kernel().taps(),
                 block.sizes().outputs());
         String data = input.data().name();
@@ -350,7 +205,7 @@ final class SequentialRefit {
                         new ArrayList<>(originalOut));
                 long[] outShape = a == null ? kept.outputShape : shapedOriginal.get(was.place().output()).shape();
                 float[] h = shaped.get(block.place().hidden()).values();
-                Patches patches = pair.kernel() == null ? null : Patches.of(pair.kernel(),
+                ConvPatches patches = pair.kernel() == null ? null : ConvPatches.of(pair.kernel(),
                         shaped.get(block.place().hidden()).shape(), outShape);
                 if (pair.kernel() != null && patches == null) {
                     return null;
@@ -451,8 +306,8 @@ final class SequentialRefit {
      * Adds the {@code taken} samples of one batch: the pruned network's hidden units, and as targets the original's
      * block output plus, where there is one, the original's residual branch minus the pruned network's.
      */
-    private static void add(Sums sums, DenseBlock.Kind kind, Batch batch, List<Integer> taken) {
-        Patches patches = batch.patches();
+    private static void add(RefitSums sums, DenseBlock.Kind kind, Batch batch, List<Integer> taken) {
+        ConvPatches patches = batch.patches();
         float[] h = batch.h();
         int positions = batch.positions();
         int k = sums.sx.length;
@@ -495,7 +350,7 @@ final class SequentialRefit {
                 sums.st[u] += t[i * outputs + u];
             }
         }
-        products(sums, xT, m, t, (double) k * k * m >= ONNX_PRODUCT_MACS);
+        sums.addProducts(xT, m, t, (double) k * k * m >= RefitSums.ONNX_PRODUCT_MACS);
         sums.n += m;
     }
 
@@ -523,54 +378,9 @@ final class SequentialRefit {
         return means;
     }
 
-    /**
-     * Adds Xᵀ·X and Xᵀ·T of {@code m} samples ({@code xT}: k × m, {@code t}: m × outputs) to the sums: in ONNX
-     * Runtime's float products when {@code inOnnxRuntime} (the samples centred first, {@link #add}), else in EJML.
-     */
-    static void products(Sums sums, double[] xT, int m, double[] t, boolean inOnnxRuntime) {
-        int k = sums.sx.length;
-        int outputs = sums.st.length;
-        if (inOnnxRuntime) {
-            float[] x = narrowed(xT);
-            addInto(sums.xx.data, sums.product().multiplyFloatsTransposed(x, k, m, x, k));
-            addInto(sums.xt.data, sums.product().multiplyFloats(x, k, m, narrowed(t), outputs));
-        } else {
-            addGram(sums.xx, xT, k, m, null);
-            CommonOps_DDRM.multAdd(DMatrixRMaj.wrap(k, m, xT), DMatrixRMaj.wrap(m, outputs, t), sums.xt);
-        }
-    }
-
-    /**
-     * Adds Xᵀ·X of {@code m} samples ({@code xT}: k × m, centred about a shift) to {@code into}: in ONNX Runtime's
-     * float products when {@code product} is given, else in EJML in this thread (the refit's sums and the
-     * statistics' covariances both). Each call's product is a batch's, added up in double.
-     */
-    static void addGram(DMatrixRMaj into, double[] xT, int k, int m, java.util.function.Supplier<OnnxProduct> product) {
-        if (product != null) {
-            float[] x = narrowed(xT);
-            addInto(into.data, product.get().multiplyFloatsTransposed(x, k, m, x, k));
-        } else {
-            DMatrixRMaj columns = DMatrixRMaj.wrap(k, m, xT);
-            CommonOps_DDRM.multAddTransB(columns, columns, into);
-        }
-    }
-
-    private static float[] narrowed(double[] values) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) values[i];
-        }
-        return f;
-    }
-
-    private static void addInto(double[] sum, float[] part) {
-        for (int i = 0; i < sum.length; i++) {
-            sum[i] += part[i];
-        }
-    }
 
     /** The second layer that least squares fits to the sums (ridge-stabilised); the model unchanged if none is finite. */
-    private static ModelProto solve(Sums sums, Pair pair, Path file) {
+    private static ModelProto solve(RefitSums sums, Pair pair, Path file) {
         ModelProto current = pair.current();
         DenseBlock block = pair.block();
         int k = sums.sx.length;

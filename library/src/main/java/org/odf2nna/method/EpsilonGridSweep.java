@@ -71,7 +71,7 @@ final class EpsilonGridSweep {
                     retrainer.fittingRowCount());
             ShrinkReport table = Shrinker.run(shrink, progress, prepared);
             double original = table.retraining().originalValidationMetric();
-            KeptApart.noteAboveReport(retrainer, model.network(), files.validation(), table.originalMetrics(),
+            ValidationLeakCheck.noteAboveReport(retrainer, model.network(), files.validation(), table.originalMetrics(),
                     files.test(), progress);
             boolean accuracy = task == Task.CLASSIFICATION;
             Integer chosen = choose(table, original, options.maxDrop(), accuracy);

@@ -59,7 +59,7 @@ public final class EpsilonPruning {
 
     /**
      * @param pwrRows the fitting rows as held evaluation rows: the mean-folded network's PWR is then measured in the
-     *                last refit's pass where that pass runs on the scoring pass's targets ({@link RidingPwr}); or null
+     *                last refit's pass where that pass runs on the scoring pass's targets ({@link FoldedPwrFromRefit}); or null
      */
     EpsilonPruning(DenseNetwork original, UnitStatistics statistics, List<double[]> scores, Compensation compensation,
             RefitSums fitting, double ridge, PwrRows pwrRows) {
@@ -152,14 +152,14 @@ public final class EpsilonPruning {
         UnitSelection selection = EpsilonRule.select(scores, epsilon);
         DenseNetwork meanFolded = Pruner.prune(original, statistics, selection);
         LeastSquaresCompensation.Result refit = null;
-        RidingPwr riding = null;
+        FoldedPwrFromRefit riding = null;
         if (fitting != null) {
             String step = "least squares " + label(epsilon);
             progress.update(step, 0, -1, null);
             RefitSums sums = fitting;
             if (pwrRows != null && fitting instanceof OnnxRefitSums onnx && onnx.onOutputTargets()
-                    && RidingPwr.possible(pwrRows.held())) {
-                riding = new RidingPwr(meanFolded, pwrRows.held(), pwrRows.task());
+                    && FoldedPwrFromRefit.possible(pwrRows.held())) {
+                riding = new FoldedPwrFromRefit(meanFolded, pwrRows.held(), pwrRows.task());
                 sums = onnx.riding(riding);
             }
             refit = LeastSquaresCompensation.compensate(original, statistics, selection, sums, ridge);

@@ -8,7 +8,7 @@ import org.odf2nna.Progress;
 import org.odf2nna.Setting;
 import org.odf2nna.evolve.GaResult;
 import org.odf2nna.evolve.Mask;
-import org.odf2nna.graph.GivenRound;
+import org.odf2nna.graph.GivenUnitsRound;
 import org.odf2nna.graph.GraphEvolve;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
@@ -80,14 +80,14 @@ public final class GraphEvolver {
         GraphRows validation = opened.read().validation();
         GraphRun run = GraphRun.of(opened.settings(), opened.settings().schedule().shareFor(validation.count()));
         progress.update("measuring the blocks' units on " + files.train(), 0, -1, null);
-        GraphEvolve.Search search = GraphEvolve.prepare(new GivenRound.Original(opened.proto(), files.model(),
+        GraphEvolve.Search search = GraphEvolve.prepare(new GivenUnitsRound.Original(opened.proto(), files.model(),
                 opened.feed()), training, validation, run);
         progress.done("measuring the blocks' units on " + files.train());
         GaSettings ga = MaskEvolution.ga(settings, search.masks().layout().segmentCount(), settings.ga().threads(),
                 true);
         GaResult found = MaskEvolution.evolve(search.masks().layout(), search, ga, Task.CLASSIFICATION, "units",
                 progress);
-        GivenRound.Made made = GraphEvolve.round(search, found.best(), training, progress);
+        GivenUnitsRound.Made made = GraphEvolve.round(search, found.best(), training, progress);
         ModelProto round = made.model();
         ModelProto written = GraphEvolve.written(search, round);
         GraphSweeper.writeModel(files.model(), files.output(), written, progress);
@@ -116,7 +116,7 @@ public final class GraphEvolver {
     }
 
     /** How the best mask's round was retrained, in words: end to end only where it ran. */
-    private static String retraining(GraphRun run, GivenRound.Made made) {
+    private static String retraining(GraphRun run, GivenUnitsRound.Made made) {
         return made.endToEnd() ? run.retraining().describe() : run.endToEnd() ? "sequential refit alone (end to end "
                 + "was asked for and did not run: see the notes)" : "sequential refit alone";
     }

@@ -6,7 +6,7 @@ import java.util.List;
 import org.odf2nna.InputException;
 import org.odf2nna.Setting;
 import org.odf2nna.graph.GraphRows;
-import org.odf2nna.graph.RoundForm;
+import org.odf2nna.graph.JudgedForm;
 import org.odf2nna.onnx.GraphQuantizer;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.Int8Choice;
@@ -21,7 +21,7 @@ import org.odf2nna.settings.Quantize;
  * validation rows as it is written (the dynamic form one row per run). With {@code int8} the form is the faster of
  * the two at batch 1 for the original graph on this machine.
  */
-final class GraphInt8Rounds implements RoundForm {
+final class GraphInt8Rounds implements JudgedForm {
 
     private final Path file;
     private final InputSignature input;
@@ -40,15 +40,15 @@ final class GraphInt8Rounds implements RoundForm {
     }
 
     /** The form each round is judged in: itself without quantization; refuses the weight-only form. */
-    static RoundForm of(Quantize quantize, ModelProto model, Path file, InputSignature input, GraphRows training) {
+    static JudgedForm of(Quantize quantize, ModelProto model, Path file, InputSignature input, GraphRows training) {
         return of(quantize, Int8Operators.STANDARD, model, file, input, training);
     }
 
     /** @param ops the operators a static form may hold */
-    static RoundForm of(Quantize quantize, Int8Operators ops, ModelProto model, Path file, InputSignature input,
+    static JudgedForm of(Quantize quantize, Int8Operators ops, ModelProto model, Path file, InputSignature input,
             GraphRows training) {
         if (quantize == Quantize.NONE) {
-            return RoundForm.FLOAT;
+            return JudgedForm.FLOAT;
         }
         if (!quantize.integerKernels()) {
             throw InputException.usage(file, Setting.QUANTIZE.ref() + " " + quantize.id() + ": the weight-only form "
@@ -98,7 +98,7 @@ final class GraphInt8Rounds implements RoundForm {
         return notes;
     }
 
-    static List<String> notes(RoundForm form, long bytesBefore, long bytesAfter) {
+    static List<String> notes(JudgedForm form, long bytesBefore, long bytesAfter) {
         return form instanceof GraphInt8Rounds r ? r.notes(bytesBefore, bytesAfter) : List.of();
     }
 

@@ -13,9 +13,8 @@ import org.odf2nna.graph.GraphRegression;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
 import org.odf2nna.graph.GraphSweep;
-import org.odf2nna.graph.RoundForm;
+import org.odf2nna.graph.JudgedForm;
 import org.odf2nna.io.AtomicFiles;
-import org.odf2nna.metrics.BoundedRegression;
 import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
@@ -291,10 +290,10 @@ public final class GraphSweeper {
      * What one round counted and the multiply-adds per row of {@code before} and {@code after} on {@code row} (-1 each
      * when the graph cannot be run on one row).
      */
-    private static org.odf2nna.report.Compute compute(SweepSettings settings, ModelProto before,
+    private static org.odf2nna.report.ComputeSummary compute(SweepSettings settings, ModelProto before,
             ModelProto after, Path model, List<org.odf2nna.onnx.OnnxRunner.Fed> row) {
         long[] macs = multiplyAdds(before, after, model, row);
-        return new org.odf2nna.report.Compute(settings.budget().id(), settings.roundTo().describe(), macs[0],
+        return new org.odf2nna.report.ComputeSummary(settings.budget().id(), settings.roundTo().describe(), macs[0],
                 macs[1]);
     }
 
@@ -354,7 +353,7 @@ public final class GraphSweeper {
      * A graph run from files, opened: its cleaned graph, how its rows are fed, the settings with the task resolved, and
      * its rows read and checked (kept apart, a regressor's targets, a classifier's rows not at chance).
      */
-    record Opened(ModelProto proto, GraphFeed feed, SweepSettings settings, Read read) {
+    record Opened(ModelProto proto, GraphFeed feed, SweepSettings settings, GraphSweepRows read) {
     }
 
     /**
@@ -402,12 +401,12 @@ public final class GraphSweeper {
                     + " is accuracy points for a classifier, which can lose at most 100: give less than 100");
         }
         settings = settings.withTask(nextToken ? Task.NEXT_TOKEN : regression ? Task.REGRESSION : Task.CLASSIFICATION);
-        Read read = read(files, feed, dataFiles, settings, progress);
+        GraphSweepRows read = GraphSweepRows.read(files, feed, dataFiles, settings, progress);
         GraphRows training = read.training();
         GraphRows validation = read.validation();
         GraphRows report = read.report();
         if (regression) {
-            checkTargets(read, files);
+            read.checkTargets(files);
         } else if (!nextToken) {
             boolean accept = files.csv() != null && files.csv().acceptChance();
             ModelScan.refuseAtChance(chanceOf(proto, model, feed, validation, settings.device(), decoding),
@@ -435,12 +434,12 @@ public final class GraphSweeper {
         GraphRows validation = opened.read().validation();
         GraphRows report = opened.read().report();
         GraphRun s = GraphRun.of(settings, settings.schedule().shareFor(validation.count()));
-        RoundForm form = GraphInt8Rounds.of(settings.quantize(), settings.int8Operators(), proto, model, feed.data(),
+        JudgedForm form = GraphInt8Rounds.of(settings.quantize(), settings.int8Operators(), proto, model, feed.data(),
                 training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);
         GraphSweepReport.Original original = outcome.report().original();
-        KeptApart.noteAboveReport(original.validation().accuracy(), original.validation().rows(),
+        ValidationLeakCheck.noteAboveReport(original.validation().accuracy(), original.validation().rows(),
                 files.validation(), report == null ? Double.NaN : original.report().accuracy(),
                 report == null ? 0 : original.report().rows(), files.test(), progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
@@ -526,54 +525,6 @@ public final class GraphSweeper {
                 latency.threads(), latency.allowSlower())) : settings;
     }
 
-    /** The rows a graph sweep reads: training, validation, and the rows only measured (or null). */
-    record Read(GraphRows training, GraphRows validation, GraphRows report) {
-    }
-
-    /**
-     * Reads the rows, their targets as values for a regressor ({@code settings.task()}), and checks that training and
-     * validation rows are kept apart.
-     */
-    private static Read read(SweepFiles files, GraphFeed feed, List<Path> dataFiles, SweepSettings settings,
-            Progress progress) {
-        String label = files.csv() == null ? null : files.csv().label();
-        boolean regression = settings.task() == Task.REGRESSION;
-        int rows = trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS, settings.graphRetraining(), feed, progress,
-                files.train());
-        if (regression) {
-            // The clip is the range of the training targets: every training row (up to 1 GiB of values), as on chains.
-            rows = (int) Math.min(Integer.MAX_VALUE, Math.max(rows, MAX_TRAINING_VALUES / Math.max(1, feed.width())));
-        }
-        // A language model's windows are its own targets: no labels are read (an array of them is left alone).
-        boolean windows = settings.task() == Task.NEXT_TOKEN;
-        java.util.function.BiFunction<Path, Integer, GraphRows> reader = (file, most) -> windows
-                ? GraphRows.inputs(file, dataFiles.indexOf(file), feed, most)
-                : GraphRows.read(file, dataFiles.indexOf(file), feed, label, most, regression);
-        GraphRows training = reader.apply(files.train(), rows);
-        GraphRows validation = reader.apply(files.validation(), Integer.MAX_VALUE);
-        KeptApart.check(files.train(), KeptApart.rows(training), files.validation(), KeptApart.rows(validation),
-                progress);
-        GraphRows report = files.test() == null ? null : reader.apply(files.test(), Integer.MAX_VALUE);
-        return new Read(training, validation, report);
-    }
-
-    /**
-     * A regressor's rows, checked before any round runs: training rows with targets (their range is the clip), and
-     * validation rows whose targets lie within it ({@link GraphRegression#checkTargets}); rows only measured need
-     * targets, not the range.
-     */
-    private static void checkTargets(Read read, SweepFiles files) {
-        if (read.training().targets() == null) {
-            throw InputException.usage(files.train(), "has no targets: a regressor's outputs are clipped to the "
-                    + "range of its training targets, and its rounds are judged against the validation targets");
-        }
-        BoundedRegression.Range range = GraphRegression.range(read.training());
-        GraphRegression.checkTargets(read.validation(), range, files.validation(), "the validation rows");
-        if (read.report() != null && read.report().targets() == null) {
-            throw InputException.usage(files.test(), "has no targets: a regressor's rows are measured by their MSE");
-        }
-    }
-
     /** The flags a graph sweep needs or cannot take, checked before any row is read. */
     private static void checkFiles(SweepFiles files, SweepSettings settings, Path model) {
         if (files.train() == null) {
@@ -590,28 +541,5 @@ public final class GraphSweeper {
         }
         KerasGraphOutput.writes(model, output);
         Sweeper.checkOutputs(files);
-    }
-
-    /** Values of training rows held at most (1 GiB of floats): wide rows (images) retrain on fewer rows. */
-    static final long MAX_TRAINING_VALUES = 1L << 28;
-
-    /**
-     * The training rows read: those the units are measured on, and those end-to-end retraining takes where it runs,
-     * at most {@link #MAX_TRAINING_VALUES} values (said in a note when that cuts them).
-     */
-    static int trainingRows(int statistics, GraphRetraining retraining, GraphFeed feed, Progress progress,
-            Path train) {
-        // Token ids and several inputs retrain end to end too: they were read as statistics rows alone (3,000).
-        if (!retraining.endToEnd() || !feed.retrainable()) {
-            return statistics;
-        }
-        long width = Math.max(1, feed.valuesPerRowFed());
-        long fit = Math.max(statistics, MAX_TRAINING_VALUES / width);
-        if (fit < retraining.rows()) {
-            progress.note(train + ": end-to-end retraining takes at most " + fit + " rows of " + width
-                    + " values (1 GiB), of the " + retraining.rows() + " " + Setting.GRAPH_ROWS.ref() + " asks for");
-            return (int) fit;
-        }
-        return Math.max(statistics, retraining.rows());
     }
 }

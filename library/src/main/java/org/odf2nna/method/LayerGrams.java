@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.odf2nna.Device;
 import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.PinnedDoubles;
 import org.odf2nna.onnx.RefitSumsGraph;
 
 /**
@@ -133,7 +134,7 @@ final class LayerGrams {
     static final class Accumulator implements org.odf2nna.prune.LayerCovariance.BlockGram {
         private final int width;
         private final OnnxRunner runner;
-        private final OnnxRunner.PinnedDoubles block;
+        private final PinnedDoubles block;
         private final double[] centred;
         private final double[] mean;
         private long rows;
@@ -147,7 +148,7 @@ final class LayerGrams {
             Map<String, long[]> shapes = new HashMap<>();
             shapes.put(RefitSumsGraph.GRAM, new long[] {width, width});
             shapes.put(RefitSumsGraph.BLOCK_MEAN, new long[] {width});
-            this.block = OnnxRunner.pinDoubles(shapes);
+            this.block = PinnedDoubles.of(shapes);
         }
 
         /** Adds {@code n} rows of activations (row-major, {@code width} each). */

@@ -10,6 +10,7 @@ import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.onnx.OnnxProduct;
 import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.PinnedDoubles;
 import org.odf2nna.onnx.RefitSumsGraph;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.prune.DenseProduct;
@@ -55,7 +56,7 @@ final class OnnxRefitSums implements RefitSums {
     /** Gram matrices of the original's hidden layers the scoring pass took over the fitting rows, or null. */
     private final LayerGrams grams;
     /** The mean-folded network judged in the pass on the output targets, or null. */
-    private final RidingPwr riding;
+    private final FoldedPwrFromRefit riding;
 
     /**
      * @param rows     the fitting rows, as chain input
@@ -78,14 +79,14 @@ final class OnnxRefitSums implements RefitSums {
         this(original, rows, rowCount, device, source, fromOriginal, floatFrom, null, null, null);
     }
 
-    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams, RidingPwr riding) {
+    private OnnxRefitSums(OnnxRefitSums sums, OutputTargets outputTargets, LayerGrams grams, FoldedPwrFromRefit riding) {
         this(sums.original, sums.rows, sums.rowCount, sums.device, sums.source, sums.fromOriginal, sums.floatFrom,
                 outputTargets, grams, riding);
     }
 
     /** Every field as given: what the others (a fresh pass, the same sums with what a scoring pass took) call. */
     private OnnxRefitSums(DenseNetwork original, RowSource rows, long rowCount, Device device, Path source,
-            boolean fromOriginal, int floatFrom, OutputTargets outputTargets, LayerGrams grams, RidingPwr riding) {
+            boolean fromOriginal, int floatFrom, OutputTargets outputTargets, LayerGrams grams, FoldedPwrFromRefit riding) {
         this.original = original;
         this.rows = rows;
         this.rowCount = rowCount;
@@ -121,7 +122,7 @@ final class OnnxRefitSums implements RefitSums {
      * The same sums, the pass on the output targets also running {@code pwr}'s mean-folded network over the fitting
      * rows (which must be the rows it judges on, in the same order): its PWR without a pass of its own.
      */
-    OnnxRefitSums riding(RidingPwr pwr) {
+    OnnxRefitSums riding(FoldedPwrFromRefit pwr) {
         return new OnnxRefitSums(this, outputTargets, grams, pwr);
     }
 
@@ -268,7 +269,7 @@ final class OnnxRefitSums implements RefitSums {
      * null), and its row count.
      */
     private interface BlockSums {
-        void accept(OnnxRunner.PinnedDoubles sums, float[] returned, int rows);
+        void accept(PinnedDoubles sums, float[] returned, int rows);
     }
 
     /**
@@ -292,7 +293,7 @@ final class OnnxRefitSums implements RefitSums {
         // The graph made only to open the session: its weights (a few wide layers, 200 MB at 4,096 wide) are not held
         // on the heap through the pass beside ONNX Runtime's own copy.
         try (OnnxRunner runner = OnnxRunner.open(graph.get(), RefitSumsGraph.input(width), device, source);
-             OnnxRunner.PinnedDoubles sums = OnnxRunner.pinDoubles(outputs)) {
+             PinnedDoubles sums = PinnedDoubles.of(outputs)) {
             float[] buffer = new float[block * width];
             int[] filled = {0};
             Runnable run = () -> {

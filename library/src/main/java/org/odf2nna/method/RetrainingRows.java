@@ -86,7 +86,7 @@ final class RetrainingRows {
         if (validation.rows() == 0) {
             throw new InputException(retrain.validation(), null, "has no data rows to validate on");
         }
-        KeptApart.check(retrain.train(), KeptApart.rows(all), retrain.validation(), KeptApart.rows(validation), progress);
+        ValidationLeakCheck.check(retrain.train(), ValidationLeakCheck.rows(all), retrain.validation(), ValidationLeakCheck.rows(validation), progress);
         return validation;
     }
 

@@ -2,14 +2,14 @@ package org.odf2nna.method;
 
 import static org.odf2nna.method.EpsilonGridSweep.epsilonGrid;
 import static org.odf2nna.method.EpsilonGridSweep.scratch;
-import static org.odf2nna.method.SweepWords.clipNote;
-import static org.odf2nna.method.SweepWords.explainBound;
-import static org.odf2nna.method.SweepWords.heldOutWarning;
-import static org.odf2nna.method.SweepWords.int8Note;
-import static org.odf2nna.method.SweepWords.limit;
-import static org.odf2nna.method.SweepWords.outputClipNote;
-import static org.odf2nna.method.SweepWords.progressiveGrid;
-import static org.odf2nna.method.SweepWords.wholeModel;
+import static org.odf2nna.method.ChainSweepReportText.clipNote;
+import static org.odf2nna.method.ChainSweepReportText.explainBound;
+import static org.odf2nna.method.ChainSweepReportText.heldOutWarning;
+import static org.odf2nna.method.ChainSweepReportText.int8Note;
+import static org.odf2nna.method.ChainSweepReportText.limit;
+import static org.odf2nna.method.ChainSweepReportText.outputClipNote;
+import static org.odf2nna.method.ChainSweepReportText.progressiveGrid;
+import static org.odf2nna.method.ChainSweepReportText.wholeModel;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -181,7 +181,7 @@ public final class Sweeper {
                 "the validation rows");
         String seenWarning = options.retrain().validation() != null ? ""
                 : heldOutWarning(options, retrainer, network, original, accuracy, validationPlace);
-        KeptApart.noteAboveReport(retrainer, network, options.files().validation(), original, options.test().file(),
+        ValidationLeakCheck.noteAboveReport(retrainer, network, options.files().validation(), original, options.test().file(),
                 progress);
         double ridge = sweep.ridge();
         ProgressiveSweep.Result pruned = sweep.run(model.chainInputName().equals(model.input().name()), progress);

@@ -147,12 +147,12 @@ public final class Int8LayerTiming {
 
     /** The layer's input as a data input: float, its batch open, the other sizes as they reached it. */
     static InputSignature signature(String tensor, long[] shape) {
-        return LayerAlone.signature(tensor, shape);
+        return SingleLayerModel.signature(tensor, shape);
     }
 
-    /** The site's layer as a model of its own ({@link LayerAlone#of}); null when its weights depend on a graph input. */
+    /** The site's layer as a model of its own ({@link SingleLayerModel#of}); null when its weights depend on a graph input. */
     static ModelProto alone(ModelProto model, Int8Sites.Site site, long[] shape) {
-        return LayerAlone.of(model, site.input(), site.output(), shape);
+        return SingleLayerModel.of(model, site.input(), site.output(), shape);
     }
 
 }

@@ -8,9 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -309,7 +307,7 @@ public final class OnnxRunner implements AutoCloseable {
             long start = System.nanoTime();
             try (OrtSession.Result result = session.run(feed, wanted)) {
                 long ran = System.nanoTime();
-                float[] values = toFloats((OnnxTensor) result.get(0));
+                float[] values = TensorFloats.of((OnnxTensor) result.get(0));
                 long end = System.nanoTime();
                 if (values.length == 0) {
                     throw new IllegalStateException("no output");
@@ -348,71 +346,13 @@ public final class OnnxRunner implements AutoCloseable {
     }
 
     /**
-     * Double outputs of known shapes that ONNX Runtime writes in place, run after run (pinned outputs): a caller that
-     * sums them reads each where it was written, with no copy of a large block per run (a 4096-wide refit's HᵀH is
-     * 128 MB, which a returned output copied twice). Direct memory, freed by {@link #close}.
-     */
-    public static final class PinnedDoubles implements AutoCloseable {
-        private final Map<String, OnnxTensor> tensors = new HashMap<>();
-        private final Map<String, DoubleBuffer> buffers = new HashMap<>();
-        /** The direct buffers under them, freed at close (a 4,096-wide Gram is 128 MB the collector was left). */
-        private final List<ByteBuffer> memory = new ArrayList<>();
-
-        private PinnedDoubles() {
-        }
-
-        /** The output's values as ONNX Runtime last wrote them (index 0 to its limit). */
-        public DoubleBuffer get(String name) {
-            DoubleBuffer buffer = buffers.get(name);
-            if (buffer == null) {
-                throw new IllegalArgumentException("no pinned output '" + name + "'");
-            }
-            return buffer;
-        }
-
-        @Override
-        public void close() {
-            for (OnnxTensor tensor : tensors.values()) {
-                tensor.close();
-            }
-            tensors.clear();
-            buffers.clear();
-            memory.forEach(InputStaging::free);
-            memory.clear();
-        }
-    }
-
-    /** Buffers for double outputs of these shapes, in the order given, for {@link #runInto}. */
-    public static PinnedDoubles pinDoubles(Map<String, long[]> shapes) {
-        PinnedDoubles pinned = new PinnedDoubles();
-        try {
-            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                long count = 1;
-                for (long d : e.getValue()) {
-                    count *= d;
-                }
-                ByteBuffer bytes = ByteBuffer.allocateDirect(Math.toIntExact(count * Double.BYTES))
-                        .order(ByteOrder.nativeOrder());
-                pinned.memory.add(bytes);
-                DoubleBuffer buffer = bytes.asDoubleBuffer();
-                pinned.buffers.put(e.getKey(), buffer);
-                pinned.tensors.put(e.getKey(), OnnxTensor.createTensor(environment(), buffer, e.getValue()));
-            }
-            return pinned;
-        } catch (OrtException | RuntimeException e) {
-            pinned.close();
-            throw new IllegalStateException("ONNX Runtime cannot hold outputs in place: " + e.getMessage(), e);
-        }
-    }
-
-    /**
      * Runs {@code rows} rows of a float input in one call, ONNX Runtime writing the outputs into {@code outputs}'s
      * buffers (which must have the outputs' shapes).
      */
     public void runInto(float[] data, int rows, int valuesPerRow, PinnedDoubles outputs) {
         try (OnnxTensor tensor = InputStaging.floats(0, data, 0, rows * valuesPerRow,
                 input.batchShape(rows, valuesPerRow));
-             OrtSession.Result result = session.run(Map.of(input.name(), tensor), outputs.tensors)) {
+             OrtSession.Result result = session.run(Map.of(input.name(), tensor), outputs.tensors())) {
             // The pinned outputs belong to the caller: closing the result leaves them open.
         } catch (OrtException e) {
             throw runError(e);
@@ -433,7 +373,7 @@ public final class OnnxRunner implements AutoCloseable {
                 input.batchShape(rows, valuesPerRow));
              OnnxTensor targets = InputStaging.doubles(1, second, 0, rows * width, new long[] {rows, width});
              OrtSession.Result result = session.run(Map.of(input.name(), tensor, secondName, targets),
-                     returned == null ? java.util.Set.of() : java.util.Set.of(returned), outputs.tensors)) {
+                     returned == null ? java.util.Set.of() : java.util.Set.of(returned), outputs.tensors())) {
             // The pinned outputs belong to the caller: closing the result leaves them open.
             if (returned == null) {
                 return null;
@@ -442,7 +382,7 @@ public final class OnnxRunner implements AutoCloseable {
             if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
                 throw new IllegalStateException("ONNX Runtime returned no tensor '" + returned + "'");
             }
-            return toFloats(out);
+            return TensorFloats.of(out);
         } catch (OrtException e) {
             throw runError(e);
         }
@@ -497,7 +437,7 @@ public final class OnnxRunner implements AutoCloseable {
                     if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
                         throw new IllegalStateException("ONNX Runtime returned no tensor '" + name + "'");
                     }
-                    values.put(name, new Out(toFloats(out), out.getInfo().getShape()));
+                    values.put(name, new Out(TensorFloats.of(out), out.getInfo().getShape()));
                 }
                 return values;
             }
@@ -569,64 +509,9 @@ public final class OnnxRunner implements AutoCloseable {
             if (quiet) {
                 options.setLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             }
-            return outputsOf(session.run(Map.of(input.name(), tensor), new LinkedHashSet<>(outputs), options),
-                    outputs);
+            return TensorFloats.byName(session.run(Map.of(input.name(), tensor), new LinkedHashSet<>(outputs),
+                    options), outputs);
         }
-    }
-
-    private static Map<String, float[]> outputsOf(OrtSession.Result run, List<String> outputs) {
-        try (OrtSession.Result result = run) {
-            Map<String, float[]> values = new HashMap<>();
-            for (String name : outputs) {
-                Optional<OnnxValue> value = result.get(name);
-                if (value.isEmpty() || !(value.get() instanceof OnnxTensor out)) {
-                    throw new IllegalStateException("ONNX Runtime returned no tensor '" + name + "'");
-                }
-                values.put(name, toFloats(out));
-            }
-            return values;
-        }
-    }
-
-    private static float[] toFloats(OnnxTensor tensor) {
-        OnnxJavaType type = tensor.getInfo().type;
-        if (type == OnnxJavaType.FLOAT) {
-            // getFloatBuffer() already copies into a heap buffer: take its array rather than copy again.
-            FloatBuffer buffer = tensor.getFloatBuffer();
-            if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
-                    && buffer.remaining() == buffer.array().length) {
-                return buffer.array();
-            }
-            float[] values = new float[buffer.remaining()];
-            buffer.get(values);
-            return values;
-        }
-        if (type == OnnxJavaType.DOUBLE) {
-            DoubleBuffer buffer = tensor.getDoubleBuffer();
-            return floats(buffer.remaining(), i -> (float) buffer.get(i));
-        }
-        if (type == OnnxJavaType.INT64) {
-            java.nio.LongBuffer buffer = tensor.getLongBuffer();
-            return floats(buffer.remaining(), buffer::get);
-        }
-        if (type == OnnxJavaType.INT32) {
-            java.nio.IntBuffer buffer = tensor.getIntBuffer();
-            return floats(buffer.remaining(), buffer::get);
-        }
-        throw new IllegalStateException("output of type " + type + " is not supported");
-    }
-
-    /** A value of another type's buffer at an index, as float (each type's own conversion). */
-    private interface FloatAt {
-        float at(int index);
-    }
-
-    private static float[] floats(int length, FloatAt value) {
-        float[] values = new float[length];
-        for (int i = 0; i < length; i++) {
-            values[i] = value.at(i);
-        }
-        return values;
     }
 
     private InputException runError(OrtException e) {

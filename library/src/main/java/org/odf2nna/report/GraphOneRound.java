@@ -14,7 +14,7 @@ package org.odf2nna.report;
  * @param compute         what the round counted, and the multiply-adds per row before and after
  */
 public record GraphOneRound(String output, double share, long modelParameters, long blockParameters, long removed,
-        Rows rows, Compute compute) {
+        Rows rows, ComputeSummary compute) {
 
     /**
      * The original and the written model on the evaluation rows, which chose the units.

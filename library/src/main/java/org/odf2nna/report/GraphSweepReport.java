@@ -74,7 +74,7 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      * @param share          the block parameters each round removes, as a share of the original's
      * @param maxDrop        the loss allowed: accuracy points, or for a regressor percent of the original's MSE
      * @param statisticsRows training rows the units were measured on each round
-     * @param budget         what the share is of: {@code macs} or {@code latency} ({@link Compute#budget}); null for
+     * @param budget         what the share is of: {@code macs} or {@code latency} ({@link ComputeSummary#budget}); null for
      *                       parameters (the reports written before there was a choice)
      */
     @JsonInline

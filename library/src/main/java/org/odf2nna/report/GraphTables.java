@@ -116,7 +116,7 @@ public final class GraphTables {
                 : "at most %.2g%% of the predictions changed", method.maxDrop());
         s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block %s; units ranked by %s across "
                 + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, %s%n",
-                100 * method.share(), Compute.counted(method.budget()), method.ranking(), method.compensation(), method.statisticsRows(),
+                100 * method.share(), ComputeSummary.counted(method.budget()), method.ranking(), method.compensation(), method.statisticsRows(),
                 original.validation().rows(), original.labelled() ? "" : " (unlabelled: changed predictions count)",
                 allowed));
         s.append("Retraining after each refit: ").append(r.retraining()).append('\n');

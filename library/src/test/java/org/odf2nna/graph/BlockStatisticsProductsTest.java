@@ -32,7 +32,7 @@ class BlockStatisticsProductsTest {
     void largeAndSmallProductsAddTheSameSums() {
         int w = 300;
         int m = 400; // 3.6·10⁷ multiply-adds: past the threshold, in ONNX Runtime
-        assertTrue((double) w * w * m >= SequentialRefit.ONNX_PRODUCT_MACS);
+        assertTrue((double) w * w * m >= RefitSums.ONNX_PRODUCT_MACS);
         double[] big = samples(w, m, 1);
         double[] small = samples(w, 3, 2); // 2.7·10⁵: in EJML
         DMatrixRMaj cross = new DMatrixRMaj(w, w);

@@ -57,7 +57,7 @@ class GraphRegressionTest {
      */
     private static float[][] rowsAndTargets(ModelProto model, long seed, int count) {
         float[] x = Graphs.rows(seed, count, WIDTH);
-        float[] f = GraphRegression.values(RoundForm.FLOAT, model, BlockFinderTest.FILE,
+        float[] f = GraphRegression.values(JudgedForm.FLOAT, model, BlockFinderTest.FILE,
                 GraphFeed.of(model, BlockFinderTest.FILE), new GraphRows(x, WIDTH, null), Device.CPU);
         double sum = 0;
         double squares = 0;
@@ -143,7 +143,7 @@ class GraphRegressionTest {
                 train[1], 3000);
         assertEquals(expected.lo(), range[0], 1e-6 * Math.max(1, Math.abs(expected.lo())));
         assertEquals(expected.hi(), range[1], 1e-6 * Math.max(1, Math.abs(expected.hi())));
-        float[] y = GraphRegression.values(RoundForm.FLOAT, written, out, GraphFeed.of(written, out),
+        float[] y = GraphRegression.values(JudgedForm.FLOAT, written, out, GraphFeed.of(written, out),
                 new GraphRows(validation[0], WIDTH, null), Device.CPU);
         for (float v : y) {
             assertTrue(v >= range[0] && v <= range[1], v + " outside the recorded range");

@@ -104,7 +104,7 @@ public class GraphSweepRetrainTest {
     }
 
     /**
-     * A {@link RoundModels} progress receives each round twice: refitted at the round's widths, then retrained (other
+     * A {@link RoundGraphsProgress} progress receives each round twice: refitted at the round's widths, then retrained (other
      * weights, the same widths), the second what the sweep judged. The heads' control retrains the first elsewhere.
      */
     @Test
@@ -114,7 +114,7 @@ public class GraphSweepRetrainTest {
         GraphRows validation = rows(model, 2, 1000);
         Map<Integer, ModelProto> refitted = new HashMap<>();
         Map<Integer, ModelProto> finished = new HashMap<>();
-        RoundModels observer = new RoundModels() {
+        RoundGraphsProgress observer = new RoundGraphsProgress() {
             @Override
             public void update(String phase, long done, long total, String detail) {
             }

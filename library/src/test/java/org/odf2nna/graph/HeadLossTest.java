@@ -74,10 +74,10 @@ class HeadLossTest {
         ModelProto model = disagreeing();
         ModelProto start = canonical(model);
         String name = attention(start).place().firstNode();
-        GivenRound.Original from = new GivenRound.Original(model, FILE, GraphFeed.of(model, FILE));
-        Map<String, int[]> cost = GivenRound.chosen(from, start, rows(300, 11), Map.of(name, 1), Ranking.COST,
+        GivenUnitsRound.Original from = new GivenUnitsRound.Original(model, FILE, GraphFeed.of(model, FILE));
+        Map<String, int[]> cost = GivenUnitsRound.chosen(from, start, rows(300, 11), Map.of(name, 1), Ranking.COST,
                 REFIT_ONLY);
-        Map<String, int[]> loss = GivenRound.chosen(from, start, rows(300, 11), Map.of(name, 1), Ranking.HEAD_LOSS,
+        Map<String, int[]> loss = GivenUnitsRound.chosen(from, start, rows(300, 11), Map.of(name, 1), Ranking.HEAD_LOSS,
                 REFIT_ONLY);
         assertArrayEquals(new int[] {0}, cost.get(name), "the block's cost keeps the loud head 0");
         assertArrayEquals(new int[] {1}, loss.get(name), "the network's loss keeps head 1, which the classifier reads");

@@ -192,12 +192,12 @@ class LayerTimesTest {
         ModelProto model = RoundToTest.highResolutionNet();
         NodeProto c2 = model.getGraph().getNodeList().stream().filter(n -> n.getOutput(0).equals("c2")).findFirst()
                 .orElseThrow();
-        ModelProto alone = org.odf2nna.onnx.LayerAlone.of(model, c2.getInput(0), "c2", new long[] {4, 40, 16, 16});
-        org.odf2nna.onnx.LayerAlone.Narrowed half = org.odf2nna.onnx.LayerAlone.narrowed(alone, FILE);
+        ModelProto alone = org.odf2nna.onnx.SingleLayerModel.of(model, c2.getInput(0), "c2", new long[] {4, 40, 16, 16});
+        org.odf2nna.onnx.SingleLayerModel.Narrowed half = org.odf2nna.onnx.SingleLayerModel.narrowed(alone, FILE);
         assertNotNull(half);
         assertEquals(0.5, half.kept());
         float[] x = Graphs.rows(3, 2, 40 * 16 * 16);
-        GraphFeed feed = GraphFeed.plain(org.odf2nna.onnx.LayerAlone.signature(c2.getInput(0), new long[] {2, 40, 16,
+        GraphFeed feed = GraphFeed.plain(org.odf2nna.onnx.SingleLayerModel.signature(c2.getInput(0), new long[] {2, 40, 16,
                 16}));
         GraphRows rows = new GraphRows(x, 40 * 16 * 16, null);
         float[] whole = run(alone, feed, rows);

@@ -62,12 +62,12 @@ class SequentialRefitTest {
         for (int i = 0; i < t.length; i++) {
             t[i] = r.nextGaussian();
         }
-        assertTrue((double) k * k * m >= SequentialRefit.ONNX_PRODUCT_MACS, "a batch this size goes to ONNX Runtime");
-        try (SequentialRefit.Sums ejml = new SequentialRefit.Sums(k, outputs);
-                SequentialRefit.Sums ort = new SequentialRefit.Sums(k, outputs)) {
+        assertTrue((double) k * k * m >= RefitSums.ONNX_PRODUCT_MACS, "a batch this size goes to ONNX Runtime");
+        try (RefitSums ejml = new RefitSums(k, outputs);
+                RefitSums ort = new RefitSums(k, outputs)) {
             for (int batch = 0; batch < 2; batch++) {
-                SequentialRefit.products(ejml, xT, m, t, false);
-                SequentialRefit.products(ort, xT, m, t, true);
+                ejml.addProducts(xT, m, t, false);
+                ort.addProducts(xT, m, t, true);
             }
             // ONNX Runtime's products are float ones summed in double: float's rounding of m terms of about 1.
             assertArrayEquals(ejml.xx.data, ort.xx.data, 1e-5 * m);
@@ -136,8 +136,8 @@ class SequentialRefitTest {
     /** The patch matrix filled a column at a time holds what the Conv reads value by value, the padding's zeros too. */
     @Test
     void patchColumnsFilledAtOnceAreTheValuesTheConvReads() {
-        SequentialRefit.Kernel kernel = new SequentialRefit.Kernel(3, 2, 2, 1, 1, 0, 1, 2);
-        SequentialRefit.Patches p = new SequentialRefit.Patches(kernel, 3, 7, 6, 4, 4);
+        ConvKernel kernel = new ConvKernel(3, 2, 2, 1, 1, 0, 1, 2);
+        ConvPatches p = new ConvPatches(kernel, 3, 7, 6, 4, 4);
         java.util.Random r = new java.util.Random(2);
         float[] hidden = new float[2 * 3 * 7 * 6];
         for (int i = 0; i < hidden.length; i++) {

@@ -42,7 +42,7 @@ class GraphTrainingRowsTest {
                 List.of(new ModelInputs.Other("attention_mask", null, List.of(Path.of("mask.csv"))))), List.of());
         assertTrue(feed.retrainable());
         assertEquals(16, feed.valuesPerRowFed(), "ids and mask, 8 positions each");
-        int rows = GraphSweeper.trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS, GraphRetraining.DEFAULT, feed,
+        int rows = GraphSweepRows.trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS, GraphRetraining.DEFAULT, feed,
                 Progress.NONE, Path.of("train.npz"));
         // Before, any graph but one fed a single float input read the statistics' 3,000 rows and retrained on those.
         assertEquals(GraphRetraining.DEFAULT_ROWS, rows);
@@ -56,7 +56,7 @@ class GraphTrainingRowsTest {
         GraphRetraining refitOnly = new GraphRetraining(GraphRetraining.Mode.SEQUENTIAL, GraphRetraining.DEFAULT_EPOCHS,
                 GraphRetraining.DEFAULT_ROWS, GraphRetraining.DEFAULT_LEARNING_RATE, GraphRetraining.DEFAULT_BATCH_SIZE,
                 GraphRetraining.DEFAULT_SCOPE, GraphRetraining.DEFAULT_SCHEDULE);
-        assertEquals(GraphRun.DEFAULT_STATISTICS_ROWS, GraphSweeper.trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS,
+        assertEquals(GraphRun.DEFAULT_STATISTICS_ROWS, GraphSweepRows.trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS,
                 refitOnly, feed, Progress.NONE, Path.of("train.npz")));
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.odf2nna.graph.GraphRows;
-import org.odf2nna.graph.RoundForm;
+import org.odf2nna.graph.JudgedForm;
 import org.odf2nna.onnx.GraphModels;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxModelFile;
@@ -43,7 +43,7 @@ class Int8FloatLayersTest {
         for (Quantize form : List.of(Quantize.INT8_DYNAMIC, Quantize.INT8_STATIC)) {
             Conversion c = Int8Conversion.convert(model, dir.resolve(form.id() + ".onnx"), form,
                     form == Quantize.INT8_STATIC ? rows : null, ConvertChecks.NONE);
-            RoundForm round = GraphInt8Rounds.of(form, Int8Operators.STANDARD, proto, model, INPUT, training);
+            JudgedForm round = GraphInt8Rounds.of(form, Int8Operators.STANDARD, proto, model, INPUT, training);
             ModelProto swept = round.apply(proto);
             List<String> sweepReasons = GraphInt8Rounds.notes(round, 0, 0).stream().skip(1)
                     .map(n -> n.substring("int8: ".length())).toList();

@@ -106,7 +106,7 @@ class InputStagingTest {
         BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
         try (OnnxRunner runner = OnnxRunner.open(sums, RefitSumsGraph.input(28), Device.CPU, Path.of("s.onnx"));
-             OnnxRunner.PinnedDoubles out = OnnxRunner.pinDoubles(shapes)) {
+             PinnedDoubles out = PinnedDoubles.of(shapes)) {
             for (int n : new int[] {1, 300, 1024, 7}) {
                 runner.runInto(rows, n, 28, RefitSumsGraph.TARGETS, targets, 3, out, null);
                 Map<String, double[]> expected = copiedSums(sums, rows, targets, n);

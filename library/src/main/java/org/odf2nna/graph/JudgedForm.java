@@ -6,10 +6,10 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * What each round's graph is judged and written as: itself, or another form of it (its int8 form), which the
  * validation rows then judge in ONNX Runtime and the sweep writes.
  */
-public interface RoundForm {
+public interface JudgedForm {
 
     /** The round's graph as it is. */
-    RoundForm FLOAT = new RoundForm() {
+    JudgedForm FLOAT = new JudgedForm() {
         @Override
         public ModelProto apply(ModelProto model) {
             return model;

@@ -20,9 +20,9 @@ import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
  * initializers they read, the first tensor a graph input of the shape that reached it (its batch open). What
  * {@link Int8LayerTiming} times against its int8 form, and what a sweep's latency budget times per layer.
  */
-public final class LayerAlone {
+public final class SingleLayerModel {
 
-    private LayerAlone() {
+    private SingleLayerModel() {
     }
 
     /** The layer's input as a data input: float, its batch open, the other sizes as they reached it. */

@@ -17,7 +17,7 @@ import org.odf2nna.settings.Task;
  * blocks of rows and are cut here into the held batches, each judged as {@link ModelScan#evaluateTogether} judges it
  * (the same batches in the same order, so the same figures where the outputs are the same).
  */
-final class RidingPwr {
+final class FoldedPwrFromRefit {
 
     private final DenseNetwork meanFolded;
     private final List<Batch> batches;
@@ -28,7 +28,7 @@ final class RidingPwr {
     private long rowsGiven;
 
     /** @param held the rows the scoring pass kept, which must be the refit's fitting rows in the same order */
-    RidingPwr(DenseNetwork meanFolded, HeldRows held, Task task) {
+    FoldedPwrFromRefit(DenseNetwork meanFolded, HeldRows held, Task task) {
         this.meanFolded = meanFolded;
         this.batches = held.batches();
         this.evaluator = new Evaluator(task, meanFolded.outputs(), meanFolded.head(), held.file(), held.targetName());

@@ -21,7 +21,7 @@ import org.odf2nna.tf.TrainingData;
  * rows' own repeats explain ({@link RowOverlap}; at {@link #LEVEL}). Fewer shared rows, as an honest split of a file
  * with repeated rows has, are noted and kept.
  */
-final class KeptApart {
+final class ValidationLeakCheck {
 
     /** The chance below which an overlap is refused: P(Binomial(validation rows, repeat share) ≥ overlap). */
     static final double LEVEL = 1e-6;
@@ -32,7 +32,7 @@ final class KeptApart {
     /** The normal quantile of {@link #ABOVE_REPORT_LEVEL}, one-sided: Φ⁻¹(1 − 0.001). */
     private static final double ABOVE_REPORT_Z = 3.090232;
 
-    private KeptApart() {
+    private ValidationLeakCheck() {
     }
 
     /** The dense chain's rows (its inputs and targets; NaN targets: rows without targets). */

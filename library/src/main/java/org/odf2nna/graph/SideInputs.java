@@ -21,12 +21,12 @@ import org.odf2nna.settings.ModelInputs;
  * rows go on and the sizes of their open axes, shared with the data input's. Its own room because it reads one input's
  * declaration against the data input's, where {@link GraphFeed} decides which inputs are fed and feeds them.
  */
-final class GraphSides {
+final class SideInputs {
 
     private static final Set<Integer> SIDE_TYPES = Set.of(OnnxValues.FLOAT, OnnxValues.DOUBLE,
             TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE, TensorProto.DataType.BOOL_VALUE);
 
-    private GraphSides() {
+    private SideInputs() {
     }
 
     static Side side(ValueInfoProto v, ModelInputs.Other other, ValueInfoProto pruned, InputSignature data,

@@ -14,7 +14,7 @@ import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.SweepSettings;
 
 /** A round with its heads given, not ranked: the control's entry into the sweep's own prune, refit and retraining. */
-class GivenRoundTest {
+class GivenUnitsRoundTest {
 
     private static final Path FILE = BlockFinderTest.FILE;
     private static final int T = 6;
@@ -42,7 +42,7 @@ class GivenRoundTest {
         ModelProto start = canonical(model);
         DenseBlock attention = BlockFinder.find(new GraphView(start, FILE)).stream().filter(DenseBlock::heads)
                 .findFirst().orElseThrow();
-        RoundModels seen = new RoundModels() {
+        RoundGraphsProgress seen = new RoundGraphsProgress() {
             @Override
             public void update(String phase, long done, long total, String detail) {
             }
@@ -57,7 +57,7 @@ class GivenRoundTest {
                 refitted[1] = m;
             }
         };
-        return GivenRound.run(new GivenRound.Original(model, FILE, GraphFeed.of(model, FILE)), start, rows(300),
+        return GivenUnitsRound.run(new GivenUnitsRound.Original(model, FILE, GraphFeed.of(model, FILE)), start, rows(300),
                 Map.of(attention.place().firstNode(), new int[] {head}), 3,
                 REFIT_ONLY, seen);
     }
@@ -90,7 +90,7 @@ class GivenRoundTest {
         DenseBlock attention = BlockFinder.find(new GraphView(start, FILE)).stream().filter(DenseBlock::heads)
                 .findFirst().orElseThrow();
         for (var ranking : List.of(org.odf2nna.settings.Ranking.COST, org.odf2nna.settings.Ranking.GREEDY_COST)) {
-            Map<String, int[]> chosen = GivenRound.chosen(new GivenRound.Original(model, FILE, GraphFeed.of(model,
+            Map<String, int[]> chosen = GivenUnitsRound.chosen(new GivenUnitsRound.Original(model, FILE, GraphFeed.of(model,
                     FILE)), start, rows(300), Map.of(attention.place().firstNode(), 1), ranking, REFIT_ONLY);
             assertEquals(List.of(attention.place().firstNode()), List.copyOf(chosen.keySet()), ranking.name());
             assertEquals(List.of(0),
@@ -105,13 +105,13 @@ class GivenRoundTest {
         List<DenseBlock> blocks = BlockFinder.find(new GraphView(start, FILE));
         String attention = blocks.stream().filter(DenseBlock::heads).findFirst().orElseThrow().place().firstNode();
         IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
-                () -> GivenRound.dropped(blocks, Map.of(attention, new int[] {2})));
+                () -> GivenUnitsRound.dropped(blocks, Map.of(attention, new int[] {2})));
         assertTrue(outside.getMessage().contains("no unit 2"), outside.getMessage());
         IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class,
-                () -> GivenRound.dropped(blocks, Map.of("nowhere", new int[] {0})));
+                () -> GivenUnitsRound.dropped(blocks, Map.of("nowhere", new int[] {0})));
         assertTrue(unnamed.getMessage().contains("nowhere"), unnamed.getMessage());
         // A block not named keeps every channel; the named one drops head 1's.
-        List<boolean[]> drop = GivenRound.dropped(blocks, Map.of(attention, new int[] {0}));
+        List<boolean[]> drop = GivenUnitsRound.dropped(blocks, Map.of(attention, new int[] {0}));
         for (int b = 0; b < blocks.size(); b++) {
             int dropped = 0;
             for (boolean d : drop.get(b)) {

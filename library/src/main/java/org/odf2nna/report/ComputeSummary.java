@@ -11,7 +11,7 @@ package org.odf2nna.report;
  * @param multiplyAddsBefore the original's multiply-adds per row
  * @param multiplyAddsAfter  the written model's, or -1 when none was written
  */
-public record Compute(String budget, String roundTo, long multiplyAddsBefore, long multiplyAddsAfter) {
+public record ComputeSummary(String budget, String roundTo, long multiplyAddsBefore, long multiplyAddsAfter) {
 
     /** What the rounds counted, in words: parameters, multiply-adds per row, time per row. */
     public String counted() {

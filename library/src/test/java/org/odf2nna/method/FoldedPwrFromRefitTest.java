@@ -33,7 +33,7 @@ import org.odf2nna.settings.Task;
  * The mean-folded network's PWR measured in the last refit's pass is the PWR of its own pass over the same held rows,
  * and riding leaves the refit as it was.
  */
-class RidingPwrTest {
+class FoldedPwrFromRefitTest {
 
     private static final Path FILE = Path.of("built-in-test.onnx");
 
@@ -64,7 +64,7 @@ class RidingPwrTest {
         DenseNetwork network = TestNetworks.random(new Random(41), new int[] {10, 30, 24, 16, 3}, Activation.RELU,
                 OutputHead.SOFTMAX);
         Case c = Case.of(network, Task.CLASSIFICATION, 0, 80);
-        RidingPwr riding = new RidingPwr(Pruner.prune(network, c.statistics(), c.chosen()), c.held(),
+        FoldedPwrFromRefit riding = new FoldedPwrFromRefit(Pruner.prune(network, c.statistics(), c.chosen()), c.held(),
                 Task.CLASSIFICATION);
         OnnxRefitSums sums = new OnnxRefitSums(network, c.source(), c.rows(), Device.CPU, FILE).riding(riding);
         LeastSquaresCompensation.compensate(network, c.statistics(), c.chosen(), sums, 1e-6);
@@ -76,7 +76,7 @@ class RidingPwrTest {
         DenseNetwork meanFolded = Pruner.prune(network, c.statistics(), c.chosen());
         OnnxRefitSums sums = new OnnxRefitSums(network, c.source(), c.rows(), Device.CPU, FILE)
                 .withOutputTargets(c.targets());
-        RidingPwr riding = new RidingPwr(meanFolded, c.held(), task);
+        FoldedPwrFromRefit riding = new FoldedPwrFromRefit(meanFolded, c.held(), task);
         LeastSquaresCompensation.Result ridden = LeastSquaresCompensation.compensate(network, c.statistics(),
                 c.chosen(), sums.riding(riding), 1e-6);
         LeastSquaresCompensation.Result alone = LeastSquaresCompensation.compensate(network, c.statistics(),

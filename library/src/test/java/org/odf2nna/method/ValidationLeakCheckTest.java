@@ -23,7 +23,7 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.RowOverlap;
 import org.odf2nna.data.RowReader;
 
-class KeptApartTest {
+class ValidationLeakCheckTest {
 
     @TempDir
     Path dir;
@@ -59,10 +59,10 @@ class KeptApartTest {
         Path a = Files.writeString(dir.resolve("train.csv"), "x,y\n1,2\n");
         Path copy = Files.copy(a, dir.resolve("copy.csv"));
         Path other = Files.writeString(dir.resolve("other.csv"), "x,y\n1,3\n");
-        assertEquals("the same file", KeptApart.sameFile(a, dir.resolve(".").resolve("train.csv")));
-        assertEquals("the same bytes under another name", KeptApart.sameFile(a, copy));
-        assertNull(KeptApart.sameFile(a, other));
-        assertNull(KeptApart.sameFile(a, dir.resolve("missing.csv")), "a missing file fails where it is read");
+        assertEquals("the same file", ValidationLeakCheck.sameFile(a, dir.resolve(".").resolve("train.csv")));
+        assertEquals("the same bytes under another name", ValidationLeakCheck.sameFile(a, copy));
+        assertNull(ValidationLeakCheck.sameFile(a, other));
+        assertNull(ValidationLeakCheck.sameFile(a, dir.resolve("missing.csv")), "a missing file fails where it is read");
     }
 
     @Test
@@ -71,7 +71,7 @@ class KeptApartTest {
         RowOverlap.Rows rows = rows(1, 2, 0, 3, 4, 1, 1, 2, 0);
         Notes notes = new Notes();
         // Two of the three rows repeat each other: chance alone explains sharing them, the same file does not.
-        InputException e = assertThrows(InputException.class, () -> KeptApart.check(train, rows, train, rows, notes));
+        InputException e = assertThrows(InputException.class, () -> ValidationLeakCheck.check(train, rows, train, rows, notes));
         assertEquals(InputException.Kind.UNCERTIFIABLE, e.kind());
         assertTrue(e.getMessage().startsWith("the validation file " + train + " is the training file " + train
                 + " (the same file): 3 of the 3 validation rows in " + train + " also appear among the 3 training rows "
@@ -84,32 +84,32 @@ class KeptApartTest {
         Path train = Files.writeString(dir.resolve("train.csv"), "a,b,target\n1\n");
         Path validation = Files.writeString(dir.resolve("val.csv"), "a,b,target\n2\n");
         Notes notes = new Notes();
-        InputException e = assertThrows(InputException.class, () -> KeptApart.check(train, rows(1, 2, 0, 3, 4, 1),
+        InputException e = assertThrows(InputException.class, () -> ValidationLeakCheck.check(train, rows(1, 2, 0, 3, 4, 1),
                 validation, rows(3, 4, 1, 5, 6, 0), notes));
         assertTrue(e.getMessage().startsWith("1 of the 2 validation rows in " + validation + " also appear among the "
                 + "2 training rows in " + train + " (no training row repeats another, so chance explains none); rows"),
                 e.getMessage());
         // Half the training rows repeat: one shared row of two is what chance gives.
-        KeptApart.check(train, rows(1, 2, 0, 1, 2, 0, 3, 4, 1, 7, 8, 1), validation, rows(1, 2, 0, 5, 6, 0), notes);
+        ValidationLeakCheck.check(train, rows(1, 2, 0, 1, 2, 0, 3, 4, 1, 7, 8, 1), validation, rows(1, 2, 0, 5, 6, 0), notes);
         assertEquals(1, notes.lines.size(), notes.lines.toString());
         assertTrue(notes.lines.get(0).startsWith("1 of the 2 validation rows in " + validation + " also appear among "
                 + "the 4 training rows in " + train + ", as chance explains (2 of the training rows repeat another, "
                 + "50.00%, which explains about 1.0 shared rows; as many or more by chance: 0.750); they are kept"),
                 notes.lines.get(0));
         Notes quiet = new Notes();
-        KeptApart.check(train, rows(1, 2, 0), validation, rows(5, 6, 0), quiet);
+        ValidationLeakCheck.check(train, rows(1, 2, 0), validation, rows(5, 6, 0), quiet);
         assertEquals(List.of(), quiet.lines, "nothing shared, nothing said");
     }
 
     @Test
     void accuracyFarAboveTheReportRowsIsTold() {
-        assertTrue(KeptApart.aboveReport(1.0, 500, 0.9, 2000));
-        assertFalse(KeptApart.aboveReport(0.92, 500, 0.9, 2000), "two points on 500 rows is chance");
-        assertFalse(KeptApart.aboveReport(0.8, 500, 0.9, 2000), "lower is no sign of training");
-        assertFalse(KeptApart.aboveReport(Double.NaN, 500, 0.9, 2000), "without labels nothing is judged");
-        assertFalse(KeptApart.aboveReport(1.0, 500, 1.0, 2000));
+        assertTrue(ValidationLeakCheck.aboveReport(1.0, 500, 0.9, 2000));
+        assertFalse(ValidationLeakCheck.aboveReport(0.92, 500, 0.9, 2000), "two points on 500 rows is chance");
+        assertFalse(ValidationLeakCheck.aboveReport(0.8, 500, 0.9, 2000), "lower is no sign of training");
+        assertFalse(ValidationLeakCheck.aboveReport(Double.NaN, 500, 0.9, 2000), "without labels nothing is judged");
+        assertFalse(ValidationLeakCheck.aboveReport(1.0, 500, 1.0, 2000));
         Notes notes = new Notes();
-        KeptApart.noteAboveReport(0.995, 736, Path.of("val.csv"), 0.91, 2000, Path.of("test.csv"), notes);
+        ValidationLeakCheck.noteAboveReport(0.995, 736, Path.of("val.csv"), 0.91, 2000, Path.of("test.csv"), notes);
         assertEquals(1, notes.lines.size());
         assertTrue(notes.lines.get(0).contains("the validation rows may have been trained on"), notes.lines.get(0));
     }
@@ -131,12 +131,12 @@ class KeptApartTest {
             Path test = splits.resolve(train.getFileName().toString().replace("-train.csv", "-test.csv"));
             RowOverlap.Rows trainRows = read(train);
             RowOverlap.Count honest = RowOverlap.count(trainRows, read(test));
-            assertFalse(honest.beyondChance(KeptApart.LEVEL), train + ": " + honest);
-            KeptApart.check(train, trainRows, test, read(test), new Notes());
-            assertThrows(InputException.class, () -> KeptApart.check(train, trainRows, train, trainRows, new Notes()),
+            assertFalse(honest.beyondChance(ValidationLeakCheck.LEVEL), train + ": " + honest);
+            ValidationLeakCheck.check(train, trainRows, test, read(test), new Notes());
+            assertThrows(InputException.class, () -> ValidationLeakCheck.check(train, trainRows, train, trainRows, new Notes()),
                     train.toString());
             Path shuffled = shuffledCopy(train);
-            InputException e = assertThrows(InputException.class, () -> KeptApart.check(train, trainRows, shuffled,
+            InputException e = assertThrows(InputException.class, () -> ValidationLeakCheck.check(train, trainRows, shuffled,
                     read(shuffled), new Notes()), train.toString());
             assertTrue(e.getMessage().startsWith(trainRows.count() + " of the " + trainRows.count() + " validation rows"),
                     e.getMessage());

@@ -10,7 +10,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * the fixed row shape it runs; nothing is written by the library. The rounds are told once all are made, numbered as
  * the sweep's table numbers them (a half step before the chain's last round among them).
  */
-public interface RoundModels extends Progress {
+public interface RoundGraphsProgress extends Progress {
 
     /** Round {@code round} (from 1) after its units are dropped and its second layers refitted, before retraining. */
     void refitted(int round, ModelProto model);
@@ -19,8 +19,8 @@ public interface RoundModels extends Progress {
     void finished(int round, ModelProto model);
 
     /** {@code progress} told what a round's making says, its graphs not kept. */
-    static RoundModels progressOnly(Progress progress) {
-        return new RoundModels() {
+    static RoundGraphsProgress progressOnly(Progress progress) {
+        return new RoundGraphsProgress() {
             @Override
             public void update(String phase, long done, long total, String detail) {
                 progress.update(phase, done, total, detail);

@@ -25,9 +25,9 @@ import org.odf2nna.settings.Schedule;
  * inputs' and outputs' clips, the int8 weights, the held-out validation rows and the whole model's counts. Its own
  * room because it only puts into sentences what the sweep measured.
  */
-final class SweepWords {
+final class ChainSweepReportText {
 
-    private SweepWords() {
+    private ChainSweepReportText() {
     }
 
     /** The choice's words on the clip, when the inputs were clipped. */

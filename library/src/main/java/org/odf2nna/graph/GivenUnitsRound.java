@@ -13,13 +13,13 @@ import org.odf2nna.settings.Ranking;
 /**
  * One round of a graph sweep with the units to keep given rather than ranked: a control's entry (docs/research/COMPARISON.md,
  * the heads' control: another tool's choice of heads and units pruned, refitted and retrained by the sweep's own
- * steps). From a round's graph (the canonical form {@link RoundModels} receives), the given units are kept, the rest
+ * steps). From a round's graph (the canonical form {@link RoundGraphsProgress} receives), the given units are kept, the rest
  * dropped and compensated as the sweep's rounds are (the sequential refit towards the original), then retrained end
  * to end from the original as they are. Nothing is written.
  */
-public final class GivenRound {
+public final class GivenUnitsRound {
 
-    private GivenRound() {
+    private GivenUnitsRound() {
     }
 
     /**
@@ -40,7 +40,7 @@ public final class GivenRound {
      * @return the round retrained (its refitted graph when end-to-end retraining is off or cannot run)
      */
     public static ModelProto run(Original from, ModelProto previous, GraphRows training, Map<String, int[]> kept,
-            int round, GraphRun settings, RoundModels progress) {
+            int round, GraphRun settings, RoundGraphsProgress progress) {
         return made(from, previous, training, blocks -> dropped(blocks, kept), round, settings, progress).model();
     }
 
@@ -59,7 +59,7 @@ public final class GivenRound {
     }
 
     /**
-     * {@link #run(Original, ModelProto, GraphRows, Map, int, GraphRun, RoundModels)} with the channels to drop given
+     * {@link #run(Original, ModelProto, GraphRows, Map, int, GraphRun, RoundGraphsProgress)} with the channels to drop given
      * per block of {@code previous} as {@link BlockFinder} finds them ({@link BlockPruner#prune}'s form): what
      * {@code evolve}'s best mask over a graph's blocks ({@link BlockMasks}) becomes.
      *
@@ -67,7 +67,7 @@ public final class GivenRound {
      */
     public static Made made(Original from, ModelProto previous, GraphRows training,
             java.util.function.Function<List<DenseBlock>, List<boolean[]>> drop, int round, GraphRun settings,
-            RoundModels progress) {
+            RoundGraphsProgress progress) {
         Path file = from.file();
         GraphFeed feed = from.feed();
         ModelProto original = original(from, training, settings);
