@@ -24,7 +24,7 @@ import org.odf2nna.report.GraphSweepReport;
  * rows without labels: the same tests and chain ({@link ChainCertificate#verdict}). Never the argmax of raw channels,
  * which moves on almost every image while the boxes stay. Images run one per run, as a batch-1 export takes them.
  */
-final class GraphDetectionJudging {
+public final class GraphDetectionJudging {
 
     /** The confidence of the boxes compared. */
     static final float CONFIDENCE = 0.25f;
@@ -38,14 +38,15 @@ final class GraphDetectionJudging {
 
     /** The report's note. */
     static final String NOTE = "images judged on agreement with the original's detections (boxes scored at least "
-            + "0.25 after NMS, each paired with one of the original's of its class at IoU at least 0.5); labels are "
-            + "not used, and the mAP is not certified (docs/promise.md, Detectors)";
+            + "0.25 after NMS, each paired with one of the original's of its class at IoU at least 0.5); labels do "
+            + "not judge: the mAP columns, where the images' files hold boxes, are only measured, and the mAP is not "
+            + "certified (docs/promise.md, Detectors)";
 
     private GraphDetectionJudging() {
     }
 
     /** Whether the graph's first output is YOLOv8's {@code [1, 4 + classes, anchors]}, every size fixed. */
-    static boolean detector(ModelProto model) {
+    public static boolean detector(ModelProto model) {
         var out = model.getGraph().getOutput(0);
         if (!out.getType().hasTensorType() || !out.getType().getTensorType().hasShape()) {
             return false;

@@ -50,7 +50,12 @@ public final class DetectionEvaluator {
      */
     public static Metrics.Detection evaluate(Path model, Path data, ModelInputs inputs, Device device,
             Progress progress) {
-        ModelProto proto = OnnxModelFile.read(model);
+        return evaluate(OnnxModelFile.read(model), model, data, inputs, device, progress);
+    }
+
+    /** The same for a graph in memory ({@code model}: its file, for messages and ONNX Runtime's session). */
+    static Metrics.Detection evaluate(ModelProto proto, Path model, Path data, ModelInputs inputs, Device device,
+            Progress progress) {
         boolean yaml = DatasetDetectionImages.isYaml(data);
         GraphFeed feed = GraphFeed.resolve(proto, model, inputs, yaml ? List.of() : List.of(data));
         long[] input = feed.data().shape();

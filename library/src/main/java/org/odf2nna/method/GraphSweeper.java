@@ -444,6 +444,8 @@ public final class GraphSweeper {
                 report == null ? 0 : original.report().rows(), files.test(), progress);
         GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
+        result = DetectionRoundMaps.measured(result, proto, outcome.written(), files, inputs, settings.device(),
+                progress);
         ModelProto chosen = outcome.chosen();
         if (chosen != null) {
             SpeedJudge.Verdict speed = judgeSpeed(model, proto, feed, validation, outcome, settings.latency(),

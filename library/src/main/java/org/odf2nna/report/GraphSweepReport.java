@@ -126,6 +126,27 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
                 new Run(run.seconds(), run.retraining(), all, run.charts()), latency);
     }
 
+    /**
+     * The same report with a detector's mAP50-95 measured on the validation and report images: {@code validation}
+     * and {@code report} hold the original's first, then each round's (null: not measured there).
+     */
+    public GraphSweepReport withMaps(double[] validation, double[] report) {
+        Original o = new Original(original.labelled(), mapped(original.validation(), validation, 0),
+                mapped(original.report(), report, 0));
+        List<Round> rounds = new java.util.ArrayList<>();
+        for (int i = 0; i < outcome.rounds().size(); i++) {
+            Round r = outcome.rounds().get(i);
+            rounds.add(new Round(r.round(), r.size(), r.level(), r.holds(), mapped(r.validation(), validation, i + 1),
+                    mapped(r.report(), report, i + 1), r.retrained()));
+        }
+        return new GraphSweepReport(model, output, blocks, method, o, new Outcome(rounds, outcome.chosen(),
+                outcome.choice()), run, latency);
+    }
+
+    private static Judged mapped(Judged j, double[] maps, int i) {
+        return j == null || maps == null ? j : j.withMap(maps[i]);
+    }
+
     /** The same report, its chart written to {@code files}. */
     public GraphSweepReport withCharts(List<String> files) {
         return new GraphSweepReport(model, output, blocks, method, original, outcome,
@@ -143,8 +164,10 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
      *                 whose lost and gained rows are what count)
      * @param perplexity a language model's perplexity on the windows (exp of the mean cross-entropy per token
      *                 predicted), NaN for other models; its next-token accuracy is {@code accuracy} then
+     * @param map      a detector's mAP50-95 on labelled images (only measured: its rounds are judged by the images
+     *                 whose detections changed, {@code lost}), NaN for other models and without boxes
      */
-    public record Judged(int rows, double accuracy, int lost, int gained, double mse, double perplexity) {
+    public record Judged(int rows, double accuracy, int lost, int gained, double mse, double perplexity, double map) {
 
         /** A classifier judged. */
         public Judged(int rows, double accuracy, int lost, int gained) {
@@ -153,12 +176,22 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
 
         /** A classifier or a regressor judged. */
         public Judged(int rows, double accuracy, int lost, int gained, double mse) {
-            this(rows, accuracy, lost, gained, mse, Double.NaN);
+            this(rows, accuracy, lost, gained, mse, Double.NaN, Double.NaN);
         }
 
         /** A language model measured on {@code rows} windows. */
         public static Judged languageModel(int rows, double perplexity, double accuracy) {
-            return new Judged(rows, accuracy, 0, 0, Double.NaN, perplexity);
+            return new Judged(rows, accuracy, 0, 0, Double.NaN, perplexity, Double.NaN);
+        }
+
+        /** The same, with a detector's mAP50-95 on the same images. */
+        public Judged withMap(double value) {
+            return new Judged(rows, accuracy, lost, gained, mse, perplexity, value);
+        }
+
+        /** Whether a detector's mAP was measured. */
+        public boolean detection() {
+            return !Double.isNaN(map);
         }
 
         /** Whether this is a regressor's MSE rather than a classifier's counts. */

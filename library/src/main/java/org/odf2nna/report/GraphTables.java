@@ -123,11 +123,14 @@ public final class GraphTables {
         for (String note : r.notes()) {
             s.append("Note: ").append(note).append('\n');
         }
+        boolean detector = original.validation().detection()
+                || original.report() != null && original.report().detection();
         s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "round",
                 "hidden widths", "parameters", "blocks-%", "all-%", "epoch", languageModel ? "val. PPL"
-                : regression ? "val. MSE" : "validation", languageModel ? "accuracy" : regression ? "" : "lost/gained",
-                "level",
-                original.report() == null ? "" : "report (only measured)"));
+                : regression ? "val. MSE" : detector ? "val. mAP" : "validation", languageModel ? "accuracy"
+                : regression ? "" : detector ? "changed" : "lost/gained", "level",
+                original.report() == null ? "" : detector ? "report mAP50-95 (only measured)"
+                : "report (only measured)"));
         s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "original",
                 "", r.blocks().modelParameters(), "", "", "", accuracy(original.validation()),
                 languageModel ? percent(original.validation()) : "", "",
@@ -141,6 +144,7 @@ public final class GraphTables {
                             : x.retrainingSkipped() != null ? "skip" : "-",
                     accuracy(x.validation()),
                     languageModel ? percent(x.validation()) : regression ? ""
+                            : detector ? Integer.toString(x.validation().lost())
                             : x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
         }
@@ -291,6 +295,9 @@ public final class GraphTables {
         }
         if (j.regression()) {
             return String.format(Locale.ROOT, "%.4g", j.mse());
+        }
+        if (j.detection()) {
+            return String.format(Locale.ROOT, "%.4f", j.map());
         }
         return Double.isNaN(j.accuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * j.accuracy());
     }
