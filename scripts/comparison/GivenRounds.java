@@ -4,6 +4,7 @@
  * (org.odf2nna.graph.GivenUnitsRound), from the sweep's round N-1 as VitRounds.java wrote it. Writes OUT/refitted-N.onnx and
  * OUT/retrained-N.onnx in the canonical form vit_control.py reads.
  *
+ *   javac -cp 'cli/target/lib/*' -d $RUNS/vitrounds scripts/comparison/GivenRounds.java
  *   java -cp "$RUNS/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds --blocks PREVIOUS.onnx
  *   java -cp "$RUNS/vitrounds:library/target/classes:cli/target/lib/*" GivenRounds MODEL TRAIN PREVIOUS CHOICE OUT N [SEED]
  *
@@ -140,7 +141,7 @@ public class GivenRounds {
         Path widthsFile = Path.of(a[5]);
         Map<String, Integer> widths = new LinkedHashMap<>();
         for (var b : BlockFinder.find(ModelProto.parseFrom(Files.readAllBytes(widthsFile)), widthsFile)) {
-            widths.put(b.firstNode(), b.units());
+            widths.put(b.place().firstNode(), b.units());
         }
         GraphFeed feed = feed(stored, modelFile, train);
         Map<String, int[]> kept = GivenUnitsRound.chosen(new GivenUnitsRound.Original(stored, modelFile, feed), previous,

@@ -46,12 +46,12 @@ public class VitRounds {
         SweepFiles files = SweepFiles.of(Path.of(a[0]), Path.of(a[1]), Path.of(a[3]), out.resolve("chosen.onnx"))
                 .withValidation(Path.of(a[2])).withReport(out.resolve("report.json"));
         var report = FileWorkflows.sweepGraph(files, SweepSettings.defaults(), dump);
-        for (var r : report.rounds()) {
-            System.out.printf("round %d %s block %.1f%% all %.1f%% epoch %s val %.4f rep %.4f%s%n", r.round(), r.widths(),
-                    r.blockReductionPercent(), r.reductionPercent(), r.retrainedEpoch(), r.validation().accuracy(),
+        for (var r : report.outcome().rounds()) {
+            System.out.printf("round %d %s block %.1f%% all %.1f%% epoch %s val %.4f rep %.4f%s%n", r.round(), r.size().widths(),
+                    r.size().blockReductionPercent(), r.size().reductionPercent(), r.retrainedEpoch(), r.validation().accuracy(),
                     r.report().accuracy(), r.holds() ? "" : " x");
         }
-        System.out.println(report.choice());
+        System.out.println(report.outcome().choice());
     }
 
     private static void write(Path file, ModelProto model) {

@@ -9,7 +9,7 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * scales, biases and any other constants), the original's graph (its bytes less its tensor data), the two together
  * (the least an int8 file can be without renaming the original's graph), the int8 file, and what the int8 form adds
  * per int8 layer beyond its tensor data.
- * Run by scripts/int8/int8-convert-table.sh: java -cp "target/odf2nna-onnx.jar:target/lib/*" scripts/int8/Int8Bytes.java
+ * Run by scripts/int8/int8-convert-table.sh: java -cp "cli/target/odf2nna-onnx-cli.jar:cli/target/lib/*" scripts/int8/Int8Bytes.java
  * ORIGINAL INT8 [ORIGINAL INT8 ...]
  */
 public class Int8Bytes {

@@ -4,8 +4,8 @@
  *
  *   ./mvnw -B -o -q compile -pl library && ./mvnw -B -o -q dependency:build-classpath -pl library \
  *       -Dmdep.outputFile=target/cp.txt
- *   javac -cp library/target/classes:$(cat target/cp.txt) -d target/probe scripts/probes/GraphRankingProbe.java
- *   java -cp target/probe:library/target/classes:$(cat target/cp.txt) GraphRankingProbe MODEL.onnx \
+ *   javac -cp library/target/classes:$(cat library/target/cp.txt) -d target/probe scripts/probes/GraphRankingProbe.java
+ *   java -cp target/probe:library/target/classes:$(cat library/target/cp.txt) GraphRankingProbe MODEL.onnx \
  *       IMPACT,COST,STD [LSQ|MEAN]
  *
  * (Since issue 49 the graph sweep takes SweepSettings: the rankings are --rank's, STD normalised per block, and LSQ is
@@ -37,9 +37,9 @@ public class GraphRankingProbe {
       long t0 = System.nanoTime();
       var o = GraphSweep.sweep(m, f, train, val, rep, s, org.odf2nna.Progress.NONE);
       var rp = o.report();
-      System.out.printf("%s %s orig val %.4f rep %.4f  (%.1fs)%n", f.getFileName(), r, rp.validation().accuracy(), rp.report().accuracy(), (System.nanoTime()-t0)/1e9);
-      for (var x : rp.rounds()) System.out.printf("  r%d %s block %.1f%% all %.1f%% val %.4f rep %.4f holds %s%n", x.round(), x.widths(), x.blockReductionPercent(), x.reductionPercent(), x.validation().accuracy(), x.report().accuracy(), x.holds());
-      System.out.println("  chosen " + rp.chosen());
+      System.out.printf("%s %s orig val %.4f rep %.4f  (%.1fs)%n", f.getFileName(), r, rp.original().validation().accuracy(), rp.original().report().accuracy(), (System.nanoTime()-t0)/1e9);
+      for (var x : rp.outcome().rounds()) System.out.printf("  r%d %s block %.1f%% all %.1f%% val %.4f rep %.4f holds %s%n", x.round(), x.size().widths(), x.size().blockReductionPercent(), x.size().reductionPercent(), x.validation().accuracy(), x.report().accuracy(), x.holds());
+      System.out.println("  chosen " + rp.outcome().chosen());
     }
   }
 }
