@@ -106,6 +106,34 @@ public class DetectionEvaluatorTest {
     }
 
     /** A float32 (or uint8) .npy array of {@code values} in the given shape, as an archive's entry. */
+    /**
+     * A sweep reads a detector's rows as eval does: uint8 pixels of an archive /255 (the model was trained on 0..1),
+     * float pixels as they are. Read raw, a YOLO sees saturated images and every judgement of its rounds is noise.
+     */
+    @Test
+    void aDetectorsUint8RowsAreReadOverTwoFiftyFiveAsEvalReadsThem() throws IOException {
+        Path model = dir.resolve("yolo.onnx");
+        Files.write(model, yoloShaped(1, 6, 8).toByteArray());
+        ModelProto proto = org.odf2nna.onnx.OnnxModelFile.read(model);
+        for (boolean bytes : new boolean[] {false, true}) {
+            float[][] data = imagesAndBoxes(bytes ? 255 : 1);
+            Path npz = dir.resolve(bytes ? "rows-u8.npz" : "rows.npz");
+            try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(npz))) {
+                npy(zip, "x", data[0], bytes, 2, 3, 4, 4);
+                npy(zip, "boxes", data[1], false, 2, 2, 5);
+            }
+            org.odf2nna.graph.GraphFeed feed = org.odf2nna.graph.GraphFeed.resolve(proto, model, ModelInputs.NONE,
+                    java.util.List.of(npz));
+            org.odf2nna.graph.GraphRows rows = NpzDetectionImages.unitScaled(org.odf2nna.graph.GraphRows.read(npz, 0,
+                    feed, null, Integer.MAX_VALUE), npz, feed.dataArray());
+            float largest = 0;
+            for (float v : rows.features()) {
+                largest = Math.max(largest, v);
+            }
+            assertEquals(1f, largest, 0f, npz.toString());
+        }
+    }
+
     private static void npy(ZipOutputStream zip, String name, float[] values, boolean bytes, long... shape)
             throws IOException {
         zip.putNextEntry(new ZipEntry(name + ".npy"));
