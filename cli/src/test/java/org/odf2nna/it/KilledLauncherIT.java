@@ -20,23 +20,34 @@ import org.odf2nna.testing.Skips;
 
 /**
  * Killed means gone (issue 59): a sweep whose launcher is killed with SIGKILL, the one signal nothing can pass on,
- * leaves no process of the run alive 2 s later and nothing in the output's folder: no hidden temporary file, and no
- * output appearing afterwards. The launcher execs Java, so the kill reaches the JVM itself; its standard-error filter
- * deletes what the JVM was writing, the run's temporary folder, and the processes the JVM started.
+ * leaves no process of the run alive once its standard error has ended, and nothing in the output's folder: no hidden
+ * temporary file, and no output appearing afterwards. The launcher execs Java, so the kill reaches the JVM itself;
+ * its standard-error filter deletes what the JVM was writing, the run's temporary folder, and the processes the JVM
+ * started, and then exits, which ends the caller's read of standard error.
  *
  * <p>Killed by the test as each phase starts (statistics, refit, retraining, writing; the phase's progress line, as
  * in {@link StopInEveryPhaseIT}), by {@code timeout -s KILL}, which kills the whole process group, by Python's
  * {@code subprocess.run(timeout=…)}, with a child process of Java's own, and through the release archive's launcher.
- * About a minute on 2 busy cores (2.5 minutes with 25 processes waiting for them).
+ * Every kill waits for a line the run prints, not for a number of seconds: {@code timeout} and Python are made to time
+ * out as the refit starts (see {@link #timeoutsKillOfTheProcessGroupLeavesNoProcessAndNoFile}). About a minute on 2
+ * busy cores (2.5 minutes with 25 processes waiting for them).
  */
 class KilledLauncherIT {
 
     private static final Path DIGITS = Path.of("examples/digits").toAbsolutePath();
     private static final Path MODELS = Path.of("models").toAbsolutePath();
-    /** How long the run's processes may outlive the kill. */
-    private static final long GONE_MILLIS = 2_000;
-    /** How long the output's folder is watched for something to appear after that. */
+    /**
+     * How long the run's processes and its standard error may outlive the kill: a guard against a run that never
+     * ends, not a measure of speed (they end in well under a second on a quiet machine; the time is printed).
+     */
+    private static final long GONE_LIMIT_MILLIS = 60_000;
+    /**
+     * How long the output's folder is watched for something to appear once every process of the run is gone. Nothing
+     * of the run is left to write there then, so a slow machine cannot fail this; it looks for what escaped.
+     */
     private static final long WATCH_MILLIS = 2_000;
+    /** Shows every progress phase as it starts, the lines the kills wait for. */
+    private static final String PROGRESS = "-Dodf2nna.progress.after=0";
 
     @TempDir
     static Path data;
@@ -89,43 +100,46 @@ class KilledLauncherIT {
     }
 
     /**
-     * When the fixed-time kills come, and the rounds of the sweep they must find still running: on a quiet 2-core
-     * machine that sweep takes about 6 s (rounds of 5%), where rounds of 10% took 4.75 s and a kill at 5 s found it over.
+     * The time limit given to {@code timeout} and to Python: a guard for a run that never ends. Each is made to time
+     * out as the refit starts instead, by the signal its own timer would give it, so the kill finds the sweep running
+     * on any machine (a fixed 3 s once found a fast machine's sweep over, and a slow machine's not yet started).
      */
-    private static final String KILL_AFTER_S = "3";
-    private static final String LONG_SHARE = "0.05";
+    private static final String WRAPPER_LIMIT_S = "600";
 
+    /**
+     * {@code timeout} kills the whole process group with SIGKILL as its time is up: when its timer sends it SIGALRM.
+     * The test sends the SIGALRM as the refit starts, so the same kill comes at that line rather than after seconds.
+     */
     @Test
     void timeoutsKillOfTheProcessGroupLeavesNoProcessAndNoFile() throws Exception {
         Path dir = Files.createTempDirectory(data, "timeout-");
-        Path output = dir.resolve("mixer.small.onnx");
-        List<String> command = new ArrayList<>(List.of("timeout", "-s", "KILL", KILL_AFTER_S,
+        List<String> command = new ArrayList<>(List.of("timeout", "-s", "KILL", WRAPPER_LIMIT_S,
                 Shared.launcher().toString(), "sweep"));
-        command.addAll(graphArguments(output, LONG_SHARE));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timeout ends");
-        assertEquals(137, p.exitValue(), "timeout killed the run (it was not over in " + KILL_AFTER_S + " s)");
-        assertGoneAndNothingAppears(dir, output, -1, false);
+        Killed killed = killThroughWrapper(command, dir, "ALRM", 137, "timeout killed the run");
+        System.out.println("KilledLauncherIT, timeout -s KILL: " + killed);
     }
 
+    /**
+     * {@code subprocess.run(timeout=…)} kills the launcher (only it) with SIGKILL as {@code TimeoutExpired} is raised
+     * in its wait. A SIGUSR1 handler raises that very exception in the wait, and the test sends SIGUSR1 as the refit
+     * starts, so the kill is subprocess.run's own, at that line rather than after seconds.
+     */
     @Test
     void pythonsSubprocessTimeoutLeavesNoProcessAndNoFile() throws Exception {
         Skips.requireTool(Files.isExecutable(Path.of("/usr/bin/python3")), "/usr/bin/python3, whose "
                 + "subprocess.run(timeout=...) is tried", "apt-get install python3");
         Path dir = Files.createTempDirectory(data, "python-");
-        Path output = dir.resolve("mixer.small.onnx");
         List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-c",
-                "import subprocess, sys\n"
-                        + "try:\n    subprocess.run(sys.argv[1:], timeout=" + KILL_AFTER_S + ")\n"
+                "import signal, subprocess, sys\n"
+                        + "def expire(number, frame):\n"
+                        + "    raise subprocess.TimeoutExpired(sys.argv[1:], " + WRAPPER_LIMIT_S + ")\n"
+                        + "signal.signal(signal.SIGUSR1, expire)\n"
+                        + "try:\n    subprocess.run(sys.argv[1:], timeout=" + WRAPPER_LIMIT_S + ")\n"
                         + "except subprocess.TimeoutExpired:\n    sys.exit(124)\n",
                 Shared.launcher().toString(), "sweep"));
-        command.addAll(graphArguments(output, LONG_SHARE));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python ends");
-        assertEquals(124, p.exitValue(), "subprocess.run timed out and killed the launcher");
-        assertGoneAndNothingAppears(dir, output, -1, false);
+        Killed killed = killThroughWrapper(command, dir, "USR1", 124,
+                "subprocess.run timed out and killed the launcher");
+        System.out.println("KilledLauncherIT, Python's subprocess.run: " + killed);
     }
 
     /**
@@ -167,11 +181,51 @@ class KilledLauncherIT {
 
     // ---- helpers ---------------------------------------------------------------------------------------
 
-    /** What a kill left: whether a hidden temporary file was there as it came, and when it came. */
-    private record Killed(long millis, boolean tempAtKill) {
+    /**
+     * What a kill left: whether a hidden temporary file was there as it came, when the line it waited for came (after
+     * the start), and how long after the kill the run was gone.
+     */
+    private record Killed(long millis, boolean tempAtKill, long goneMillis) {
         @Override
         public String toString() {
-            return "killed after " + millis + " ms" + (tempAtKill ? ", with a temporary file being written" : "");
+            return "killed at the line " + millis + " ms in" + (tempAtKill ? ", with a temporary file being written" : "")
+                    + ", the run gone " + goneMillis + " ms later";
+        }
+    }
+
+    /**
+     * A started run whose standard error is read line by line: {@code atMarker} runs once, as the first line starting
+     * with {@code marker} appears, and {@link #markedMillis} says when that was after the start (-1 while it has not).
+     */
+    private static final class Watched {
+        final Process process;
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Thread reader;
+        volatile long markedMillis = -1;
+
+        Watched(ProcessBuilder builder, String marker, java.util.function.Consumer<Process> atMarker)
+                throws IOException {
+            long start = System.nanoTime();
+            process = builder.start();
+            reader = new Thread(() -> StopInEveryPhaseIT.readLines(process.getErrorStream(), line -> {
+                lines.add(line);
+                if (markedMillis < 0 && line.startsWith(marker)) {
+                    // Set before the kill, which may end the run (and the test's wait for it) at once.
+                    markedMillis = (System.nanoTime() - start) / 1_000_000;
+                    atMarker.accept(process);
+                }
+            }));
+            reader.start();
+        }
+
+        /** Waits for the process to end (a guard of 3 minutes, after which it is killed), then says its exit code. */
+        int exit(String what) throws InterruptedException {
+            if (!process.waitFor(3, TimeUnit.MINUTES)) {
+                process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new AssertionError(what + ": the run did not end in 3 minutes: " + lines);
+            }
+            return process.exitValue();
         }
     }
 
@@ -182,37 +236,51 @@ class KilledLauncherIT {
         command.addAll(phase.graph ? graphArguments(output) : chainArguments(output));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().put("JAVA_OPTS", "-Dodf2nna.progress.after=0");
+        builder.environment().put("JAVA_OPTS", PROGRESS);
         builder.environment().putAll(env);
-        long start = System.nanoTime();
-        Process p = builder.start();
-        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
         boolean[] temp = new boolean[1];
-        long[] killedAt = {-1};
-        Thread reader = new Thread(() -> StopInEveryPhaseIT.readLines(p.getErrorStream(), line -> {
-            lines.add(line);
-            if (killedAt[0] < 0 && line.startsWith(phase.marker)) {
-                if (phase == Phase.WRITING) {
-                    waitForHidden(dir, p);
-                }
-                temp[0] = !hidden(dir).isEmpty();
-                kill(p.pid()); // SIGKILL (Process.destroyForcibly would also close the stream read here)
-                killedAt[0] = (System.nanoTime() - start) / 1_000_000;
+        Watched run = new Watched(builder, phase.marker, p -> {
+            if (phase == Phase.WRITING) {
+                waitForHidden(dir, p);
             }
-        }));
-        reader.start();
-        assertTrue(p.waitFor(3, TimeUnit.MINUTES), phase + ": the run ends");
-        assertTrue(killedAt[0] >= 0, phase + ": the phase never showed (exit " + p.exitValue() + "): " + lines);
-        assertEquals(137, p.exitValue(), phase + ": ended by the SIGKILL");
-        assertGoneAndNothingAppears(dir, output, p.pid(), phase == Phase.WRITING);
-        reader.join(5_000);
-        assertTrue(!reader.isAlive(), phase + ": standard error ends (the filter exits)");
-        return new Killed(killedAt[0], temp[0]);
+            temp[0] = !hidden(dir).isEmpty();
+            kill("KILL", p.pid()); // Process.destroyForcibly would also close the stream read here
+        });
+        int exit = run.exit(phase.toString());
+        assertTrue(run.markedMillis >= 0, phase + ": the phase never showed (exit " + exit + "): " + run.lines);
+        assertEquals(137, exit, phase + ": ended by the SIGKILL");
+        long gone = assertGoneAndNothingAppears(dir, output, run, run.process.pid(), phase == Phase.WRITING);
+        return new Killed(run.markedMillis, temp[0], gone);
     }
 
-    /** Waits (at most 10 s) until a hidden temporary file is in {@code dir}, or the run has ended. */
+    /**
+     * Runs the graph sweep in {@code dir} under a wrapper ({@code command}: the wrapper, the launcher, "sweep") and, as
+     * the refit starts, sends the wrapper {@code signal}, which makes it time out; checks its exit code and that the
+     * run is gone and left nothing.
+     */
+    private static Killed killThroughWrapper(List<String> command, Path dir, String signal, int exitCode,
+            String what) throws Exception {
+        Path output = dir.resolve("mixer.small.onnx");
+        command.addAll(graphArguments(output));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JAVA_OPTS", PROGRESS);
+        long[] java = {-1};
+        Watched run = new Watched(builder, Phase.REFIT.marker, wrapper -> {
+            // The launcher, which is Java now (it execs it): the wrapper's one child.
+            java[0] = wrapper.toHandle().children().mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+            kill(signal, wrapper.pid());
+        });
+        int exit = run.exit(what);
+        assertTrue(run.markedMillis >= 0, what + ": the refit never showed (exit " + exit + "): " + run.lines);
+        assertEquals(exitCode, exit, what + ": " + run.lines);
+        long gone = assertGoneAndNothingAppears(dir, output, run, java[0], false);
+        return new Killed(run.markedMillis, false, gone);
+    }
+
+    /** Waits until a hidden temporary file is in {@code dir}, or the run has ended (a guard of a minute). */
     private static void waitForHidden(Path dir, Process p) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
         while (hidden(dir).isEmpty() && p.isAlive() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(1);
@@ -223,33 +291,37 @@ class KilledLauncherIT {
         }
     }
 
-    private static void kill(long pid) {
+    private static void kill(String signal, long pid) {
         try {
-            new ProcessBuilder("kill", "-KILL", Long.toString(pid)).inheritIO().start().waitFor();
+            new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /**
-     * Asserts that within {@link #GONE_MILLIS} no process of the run is alive (a JVM writing {@code output}, or
-     * anything carrying the launcher's ODF2NNA_RUN), and that in the {@link #WATCH_MILLIS} after that nothing appears
-     * in {@code dir}: no hidden file ever, and no file at all unless {@code outputAllowed} (a kill while writing may
-     * come after the model was moved into place; then it is whole).
+     * Waits until the run is gone: its standard error has ended (the filter, the last to hold it, has exited) and no
+     * process of it is alive (a JVM writing {@code output}, or anything carrying the launcher's ODF2NNA_RUN=pid), at
+     * most {@link #GONE_LIMIT_MILLIS}, a guard for a stuck run. Then asserts that in the {@link #WATCH_MILLIS} after
+     * that nothing appears in {@code dir}: no hidden file ever, and no file at all unless {@code outputAllowed} (a kill
+     * while writing may come after the model was moved into place; then it is whole). Returns how long the run took to
+     * go.
      */
-    private static void assertGoneAndNothingAppears(Path dir, Path output, long pid, boolean outputAllowed)
+    private static long assertGoneAndNothingAppears(Path dir, Path output, Watched run, long pid, boolean outputAllowed)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GONE_MILLIS);
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(GONE_LIMIT_MILLIS);
         List<String> alive = runProcesses(output, pid);
-        while (!alive.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
+        while ((run.reader.isAlive() || !alive.isEmpty()) && System.nanoTime() < deadline) {
+            run.reader.join(50);
             alive = runProcesses(output, pid);
         }
-        List<String> strays = runProcesses(output, pid);
-        for (String stray : strays) {
+        long goneMillis = (System.nanoTime() - start) / 1_000_000;
+        for (String stray : alive) {
             ProcessHandle.of(Long.parseLong(stray.split(" ", 2)[0])).ifPresent(ProcessHandle::destroyForcibly);
         }
-        assertEquals(List.of(), strays, "no process of the run is alive " + GONE_MILLIS + " ms after the kill");
+        assertEquals(List.of(), alive, "no process of the run is alive (waited " + goneMillis + " ms)");
+        assertTrue(!run.reader.isAlive(), "standard error ends (the filter exits; waited " + goneMillis + " ms)");
         List<String> afterKill = listing(dir);
         Thread.sleep(WATCH_MILLIS);
         List<String> later = listing(dir);
@@ -260,6 +332,7 @@ class KilledLauncherIT {
         } else {
             assertEquals(List.of(), later, "nothing in the output's folder");
         }
+        return goneMillis;
     }
 
     /** Processes of the run: "PID command line" of a JVM naming {@code output}, or of one carrying ODF2NNA_RUN=pid. */
@@ -309,14 +382,9 @@ class KilledLauncherIT {
     }
 
     private static List<String> graphArguments(Path output) {
-        return graphArguments(output, "0.5");
-    }
-
-    /** A longer sweep (rounds of {@code share}) for the kills at a fixed time, which must find it still running. */
-    private static List<String> graphArguments(Path output, String share) {
         return List.of(MODELS.resolve("digits_mixer_8x8_gelu.onnx").toString(), "--eval",
                 DIGITS.resolve("digits-test.csv.gz").toString(), "--train", data.resolve("graph-train.csv").toString(),
                 "--validation", data.resolve("graph-validation.csv").toString(), "-o", output.toString(),
-                "--max-drop", "4", "--share", share, "--graph-retrain", "sequential");
+                "--max-drop", "4", "--share", "0.5", "--graph-retrain", "sequential");
     }
 }

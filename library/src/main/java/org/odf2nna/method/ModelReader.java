@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.odf2nna.keras.KerasModel;
 import org.odf2nna.keras.KerasReader;
 import org.odf2nna.onnx.OnnxModelBuilder;
@@ -73,7 +74,12 @@ public final class ModelReader {
      * @throws org.odf2nna.InputException when it cannot be read
      */
     public static InputModel read(Path model) {
-        Object key = fileKey(model);
+        return read(model, System::currentTimeMillis);
+    }
+
+    /** {@link #read(Path)} with the wall clock a file's modification time is compared with (a test's fixed one). */
+    static InputModel read(Path model, LongSupplier wallMillis) {
+        Object key = fileKey(model, wallMillis);
         synchronized (ModelReader.class) {
             Cached cached = last.get();
             if (key != null && cached != null && cached.key.equals(key)) {
@@ -167,10 +173,10 @@ public final class ModelReader {
      * for a file modified in the last {@link #SETTLED_MILLIS} (as git treats a "racy" file: a rewrite of the same
      * size within one timestamp tick would look unchanged).
      */
-    private static Object fileKey(Path model) {
+    private static Object fileKey(Path model, LongSupplier wallMillis) {
         try {
             BasicFileAttributes a = Files.readAttributes(model, BasicFileAttributes.class);
-            if (!a.isRegularFile() || a.lastModifiedTime().toMillis() > System.currentTimeMillis() - SETTLED_MILLIS) {
+            if (!a.isRegularFile() || a.lastModifiedTime().toMillis() > wallMillis.getAsLong() - SETTLED_MILLIS) {
                 return null;
             }
             return java.util.List.of(model.toAbsolutePath().normalize().toString(), a.size(),
