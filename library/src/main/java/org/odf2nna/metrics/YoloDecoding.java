@@ -107,8 +107,8 @@ public record YoloDecoding(float confidence, float iou, int mostDetection, int m
 
     /**
      * One image's detections from YOLOv5's layout, as its {@code non_max_suppression} finds them at val.py's
-     * {@code multi_label=True}: an anchor is a candidate when its objectness passes the confidence threshold; each class
-     * then scores objectness × the class's score (float), and every (anchor, class) pair whose score passes the
+     * {@code multi_label=True}: an anchor is a candidate when its objectness passes the confidence threshold; each
+     * class then scores objectness × the class's score (float), and every (anchor, class) pair whose score passes the
      * threshold goes to the same NMS as YOLOv8's. In descending score, boxes unclipped.
      *
      * @param values   {@code anchors × channels} values, row-major, from {@code offset}: per anchor the box's centre

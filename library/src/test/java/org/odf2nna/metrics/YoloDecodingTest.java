@@ -9,7 +9,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.metrics.DetectionMap.Detection;
 
-/** YOLOv8's [4 + classes, anchors] (and YOLOv5's [anchors, 5 + classes]) read as Ultralytics' val reads it: candidates, class-aware NMS, the most kept. */
+/**
+ * YOLOv8's [4 + classes, anchors] (and YOLOv5's [anchors, 5 + classes]) read as Ultralytics' val reads it: candidates,
+ * class-aware NMS, the most kept.
+ */
 public class YoloDecodingTest {
 
     private static final int CHANNELS = 7;
