@@ -20,7 +20,7 @@ final class DataOptions {
                     + "model's output: several outputs or a Sigmoid/Softmax head mean classification, one raw output "
                     + "regression). next-token: a causal language model on windows of token ids alone, the target at t "
                     + "the token at t + 1, judged by perplexity; eval recognises one without it where the rows have no "
-                    + "labels. detect: a YOLOv8 detector's mAP on images and boxes.")
+                    + "labels. detect: a YOLOv8 or YOLOv5 detector's mAP on images and boxes.")
     String task;
 
     @Option(names = "--inference-batch", paramLabel = "N", defaultValue = "1024",

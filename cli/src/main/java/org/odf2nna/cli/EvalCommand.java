@@ -17,11 +17,12 @@ import picocli.CommandLine.Parameters;
                 + "inputs, --input, --input-shape), and its first output is measured.",
             "",
             "A YOLOv8 detector (output [1, 4 + classes, anchors]) is judged by mAP50 and mAP50-95 as Ultralytics' "
-                + "val computes them (conf 0.001, NMS IoU 0.7, at most 300 detections) on an .npz archive of images x "
-                + "[N, 3, H, W] (uint8 or float /255) and boxes [N, M, 5] (class, cx, cy, w, h normalised; rows of -1 "
-                + "pad), or on an Ultralytics dataset's data.yaml (its val images, letterboxed as Ultralytics reads "
-                + "them, and their labels/): --task detect, or no flag where the archive holds boxes or DATA is a "
-                + "data.yaml.",
+                + "val computes them (conf 0.001, NMS IoU 0.7, at most 300 detections), a YOLOv5 one (output "
+                + "[1, anchors, 5 + classes]: objectness x class score) as YOLOv5's val.py does (NMS IoU 0.6), on an "
+                + ".npz archive of images x [N, 3, H, W] (uint8 or float /255) and boxes [N, M, 5] (class, cx, cy, w, "
+                + "h normalised; rows of -1 pad), or on an Ultralytics dataset's data.yaml (its val images, "
+                + "letterboxed as Ultralytics reads them, and their labels/): --task detect, or no flag where the "
+                + "archive holds boxes or DATA is a data.yaml.",
             "",
             "Hugging Face rows need no flag: one array per input and the labels, from "
                 + "np.savez('test.npz', **tokenizer(texts, padding='max_length', return_tensors='np'), labels=labels) "

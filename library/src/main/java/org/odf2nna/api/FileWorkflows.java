@@ -273,13 +273,13 @@ public final class FileWorkflows {
     }
 
     /**
-     * A YOLOv8 detector's mAP50 and mAP50-95 on labelled images, as Ultralytics' val computes them: an {@code .npz}
+     * A YOLOv8 or YOLOv5 detector's mAP50 and mAP50-95 on labelled images, as their vals compute them: an {@code .npz}
      * archive of images {@code x} [N, 3, H, W] (uint8, or float already /255) at the model's input size and boxes
      * [N, M, 5] (class, cx, cy, w, h normalised; rows of -1 pad), the images run one at a time where the export fixes
      * its batch at 1 ({@link org.odf2nna.method.DetectionEvaluator}).
      *
-     * @throws InputException when the archive lacks its arrays, they do not fit the model, or its first output is not
-     *                        YOLOv8's [1, 4 + classes, anchors]
+     * @throws InputException when the archive lacks its arrays, they do not fit the model, or its first output is
+     *                        neither YOLOv8's [1, 4 + classes, anchors] nor YOLOv5's [1, anchors, 5 + classes]
      */
     public static Evaluation evaluateDetector(Path model, Path data, ModelInputs inputs, Device device,
             Progress progress) {

@@ -20,11 +20,12 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.settings.ModelInputs;
 
 /**
- * A YOLOv8 detector's mAP on labelled images, as Ultralytics' {@code val} computes it: the images (an {@code .npz}
+ * A YOLO detector's mAP on labelled images, as Ultralytics' {@code val} computes it: the images (an {@code .npz}
  * archive, {@link NpzDetectionImages}, or an Ultralytics dataset's {@code data.yaml}, its {@code val} split,
- * {@link DatasetDetectionImages}) run one at a time where the export takes one; the first output,
- * {@code [1, 4 + classes, anchors]}, decoded ({@link YoloDecoding#VAL}); the detections clipped to the picture and
- * matched against the ground truth ({@link DetectionMap}).
+ * {@link DatasetDetectionImages}) run one at a time where the export takes one; the first output, YOLOv8's
+ * {@code [1, 4 + classes, anchors]} ({@link YoloDecoding#VAL}) or YOLOv5's {@code [1, anchors, 5 + classes]}
+ * ({@link YoloDecoding#VAL_V5}, as YOLOv5's {@code val.py} decodes it), decoded; the detections clipped to the picture
+ * and matched against the ground truth ({@link DetectionMap}, whose matching and 101-point AP the two vals share).
  */
 public final class DetectionEvaluator {
 
@@ -46,7 +47,7 @@ public final class DetectionEvaluator {
      * The model's mAP50 and mAP50-95 on the images of {@code data}.
      *
      * @throws InputException when the images or their labels cannot be read or do not fit the model, or the model's
-     *                        first output is not YOLOv8's
+     *                        first output is neither YOLOv8's nor YOLOv5's
      */
     public static Metrics.Detection evaluate(Path model, Path data, ModelInputs inputs, Device device,
             Progress progress) {
@@ -74,14 +75,11 @@ public final class DetectionEvaluator {
             while ((batch = images.next(IMAGES_PER_READ)) != null) {
                 OnnxRunner.Out out = session.runShaped(new GraphRows(batch.pixels(), feed.width(), null), 0,
                         batch.images(), List.of(output)).get(output);
-                long[] one = checkedShape(out.shape(), batch.images(), output, model);
-                int channels = (int) one[1];
-                int anchors = (int) one[2];
+                YoloDecoding.Layout layout = checkedLayout(out.shape(), batch.images(), output, model);
                 for (int r = 0; r < batch.images(); r++) {
-                    List<Truth> truths = checked(images, batch.truths().get(r), done + r, channels - 4);
+                    List<Truth> truths = checked(images, batch.truths().get(r), done + r, layout.classes());
                     Box b = batch.bounds().get(r);
-                    List<Detection> found = YoloDecoding.VAL.detections(out.values(), r * channels * anchors,
-                            channels, anchors);
+                    List<Detection> found = layout.valDetections(out.values(), r);
                     map.add(clipped(found, b), clippedTruths(truths, b));
                 }
                 done += batch.images();
@@ -129,17 +127,22 @@ public final class DetectionEvaluator {
         return Math.min(Math.max(v, least), most);
     }
 
-    /** The shape of one image's output, [1, 4 + classes, anchors]; anything else refused in one line. */
-    private static long[] checkedShape(long[] shape, int images, String output, Path model) {
+    /**
+     * The layout of one image's output, YOLOv8's [1, 4 + classes, anchors] or YOLOv5's [1, anchors, 5 + classes] (the
+     * larger size taken as the anchors); anything else refused in one line.
+     */
+    private static YoloDecoding.Layout checkedLayout(long[] shape, int images, String output, Path model) {
         long[] one = shape.clone();
         if (one.length > 0) {
             one[0] = shape[0] / images;
         }
-        if (!YoloDecoding.isYoloV8(one)) {
+        YoloDecoding.Layout layout = YoloDecoding.Layout.of(one);
+        if (layout == null) {
             throw InputException.usage(model, "output '" + output + "' has shape " + java.util.Arrays.toString(one)
                     + " per image; a detector is judged on YOLOv8's [1, 4 + classes, anchors] (box centre and size "
-                    + "in input pixels, then the class scores)");
+                    + "in input pixels, then the class scores) or YOLOv5's [1, anchors, 5 + classes] (box, "
+                    + "objectness, then the class scores)");
         }
-        return one;
+        return layout;
     }
 }

@@ -25,7 +25,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.settings.ModelInputs;
 
-/** A YOLO-shaped export judged by mAP on an archive of images and boxes. */
+/** A YOLO-shaped export (YOLOv8's or YOLOv5's layout) judged by mAP on an archive of images and boxes. */
 public class DetectionEvaluatorTest {
 
     @TempDir
@@ -82,6 +82,54 @@ public class DetectionEvaluatorTest {
         }
     }
 
+    /**
+     * A YOLOv5-shaped export: images [1, 3, 4, 4] reshaped to output0 [1, 8, 6], 8 anchors of cx, cy, w, h,
+     * objectness and one class score (the pixels are the output). Each image's truth: class 0 at centre (1, 1), size 1.
+     * Image 0: that box at objectness 0.9 × score 1 (0.9); a box in the corner at 0.01 × 0.05 = 0.0005, under the
+     * threshold though both factors pass it; one at objectness 0 × score 1, no candidate. Image 1: the truth's box at
+     * 0.5 × 0.5 = 0.25, below a corner box at 1 × 0.4 = 0.4 (read without objectness, the truth's box would rank
+     * first). In descending score: right, wrong, right; recall 1/2, 1/2, 1 at precision 1, 1/2, 2/3. The envelope is 1
+     * to recall 0.5 (the point at 0.5 read as 2/3, NumPy's last), 2/3 to 0.99, and falls to 0 at 1: AP
+     * 0.49 + 0.01 (1 + 2/3) / 2 + 0.49 (2/3) + 0.01 (2/3) / 2 = 497/600, at every IoU (the boxes are exact).
+     */
+    @Test
+    void aYoloV5ShapedExportIsJudgedWithObjectnessTimesClassScore() throws IOException {
+        Path model = dir.resolve("yolov5.onnx");
+        Graphs g = new Graphs(1);
+        g.inputOf("images", OnnxValues.FLOAT, "1", "3", "4", "4").output("output0", 8, 6);
+        g.node("Reshape", "output0", "images", g.int64("shape", 1, 8, 6));
+        Files.write(model, g.model(13).toByteArray());
+        float[] truth = {1, 1, 1, 1};
+        float[] corner = {0.25f, 0.25f, 0.5f, 0.5f};
+        float[][][] anchors = {
+            {box(truth, 0.9f, 1), box(corner, 0.01f, 0.05f), box(corner, 0, 1)},
+            {box(truth, 0.5f, 0.5f), box(corner, 1, 0.4f)}};
+        float[] x = new float[2 * 48];
+        for (int image = 0; image < 2; image++) {
+            for (int a = 0; a < anchors[image].length; a++) {
+                System.arraycopy(anchors[image][a], 0, x, image * 48 + a * 6, 6);
+            }
+        }
+        float[] boxes = {0, 0.25f, 0.25f, 0.25f, 0.25f, 0, 0.25f, 0.25f, 0.25f, 0.25f};
+        Path npz = dir.resolve("v5.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(npz))) {
+            npy(zip, "x", x, false, 2, 3, 4, 4);
+            npy(zip, "boxes", boxes, false, 2, 1, 5);
+        }
+        Evaluation e = FileWorkflows.evaluateDetector(model, npz, ModelInputs.NONE, Device.CPU, Progress.NONE);
+        Metrics.Detection d = (Metrics.Detection) e.metrics();
+        assertEquals(497 / 600.0, d.map50(), 1e-12);
+        assertEquals(497 / 600.0, d.map50to95(), 1e-12);
+        assertEquals(1, d.classes());
+        assertEquals(2, d.truths());
+        assertEquals(3, d.detections());
+    }
+
+    /** One anchor of YOLOv5's layout: box (centre, size), objectness, the class's score. */
+    private static float[] box(float[] centreAndSize, float objectness, float score) {
+        return new float[] {centreAndSize[0], centreAndSize[1], centreAndSize[2], centreAndSize[3], objectness, score};
+    }
+
     @Test
     void badBoxesAndOutputsAreRefusedInOneLine() throws IOException {
         Path model = dir.resolve("yolo.onnx");
@@ -97,12 +145,13 @@ public class DetectionEvaluatorTest {
                 ModelInputs.NONE, Device.CPU, Progress.NONE));
         assertTrue(e.getMessage().contains("array 'boxes', image 0, box 1") && e.getMessage().contains("class 7 "),
                 e.getMessage());
-        // A classifier's layout, [1, 48]: not YOLOv8's.
+        // A classifier's layout, [1, 48]: neither YOLOv8's nor YOLOv5's.
         Path flat = dir.resolve("flat.onnx");
         Files.write(flat, yoloShaped(1, 48).toByteArray());
         InputException shape = assertThrows(InputException.class, () -> FileWorkflows.evaluateDetector(flat, npz,
                 ModelInputs.NONE, Device.CPU, Progress.NONE));
-        assertTrue(shape.getMessage().contains("[1, 4 + classes, anchors]"), shape.getMessage());
+        assertTrue(shape.getMessage().contains("[1, 4 + classes, anchors]")
+                && shape.getMessage().contains("YOLOv5's [1, anchors, 5 + classes]"), shape.getMessage());
     }
 
     /** A float32 (or uint8) .npy array of {@code values} in the given shape, as an archive's entry. */

@@ -2,13 +2,17 @@ package org.odf2nna.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.metrics.DetectionMap.Detection;
 
-/** YOLOv8's [4 + classes, anchors] read as Ultralytics' val reads it: candidates, class-aware NMS, the most kept. */
+/**
+ * YOLOv8's [4 + classes, anchors] (and YOLOv5's [anchors, 5 + classes]) read as Ultralytics' val reads it: candidates,
+ * class-aware NMS, the most kept.
+ */
 public class YoloDecodingTest {
 
     private static final int CHANNELS = 7;
@@ -50,11 +54,50 @@ public class YoloDecodingTest {
         assertEquals(0.17f, d.get(0).score(), 1e-6f);
     }
 
+    /**
+     * YOLOv5's [anchors, 5 + classes]: objectness gates the anchor and multiplies each class score; each (anchor,
+     * class) pair over the threshold is a candidate; the same class-aware NMS, here at val.py's IoU 0.6.
+     */
+    @Test
+    void yoloV5ScoresAreObjectnessTimesClassScore() {
+        int channels = 8;
+        float[][] anchors = {
+            {50, 50, 20, 20, 0.9f, 1, 0, 0},        // 0.9, class 0
+            {51, 50, 20, 20, 1, 0.8f, 0, 0},        // 0.8, class 0, IoU 0.905 with anchor 0: suppressed
+            {50, 50, 20, 20, 0.5f, 0, 0.5f, 0.01f}, // class 1: 0.25; class 2: 0.005
+            {56, 50, 20, 20, 1, 0.7f, 0, 0},        // IoU 14/26 = 0.54 with anchor 0: kept at 0.6 (0.7 too)
+            {46, 50, 20, 20, 1, 0.6f, 0, 0},        // IoU 16/24 = 0.67 with anchor 0: suppressed at 0.6
+            {10, 10, 8, 8, 0.01f, 0.05f, 1, 0},     // class 0: 0.0005, under the threshold; class 1: 0.01
+            {90, 90, 8, 8, 0.001f, 1, 1, 1},        // objectness not above the threshold: no candidate
+        };
+        float[] out = new float[3 + anchors.length * channels];
+        for (int a = 0; a < anchors.length; a++) {
+            System.arraycopy(anchors[a], 0, out, 3 + a * channels, channels);
+        }
+        List<Detection> d = YoloDecoding.VAL_V5.detectionsV5(out, 3, anchors.length, channels);
+        assertEquals(List.of(0.9f, 0.7f, 0.25f, 0.01f, 0.005f), d.stream().map(Detection::score).toList());
+        assertEquals(List.of(0, 0, 1, 1, 2), d.stream().map(Detection::classId).toList());
+        assertEquals(40f, d.get(0).box().x1());
+        assertEquals(60f, d.get(0).box().y2());
+        // At YOLOv8's IoU 0.7 anchor 4 stays.
+        assertEquals(6, YoloDecoding.VAL.detectionsV5(out, 3, anchors.length, channels).size());
+    }
+
     @Test
     void theLayoutIsOneImageOfFewerChannelsThanAnchors() {
         assertTrue(YoloDecoding.isYoloV8(new long[] {1, 7, 525}));
         assertTrue(YoloDecoding.isYoloV8(new long[] {1, 84, 8400}));
         assertFalse(YoloDecoding.isYoloV8(new long[] {1, 525, 7}));
         assertFalse(YoloDecoding.isYoloV8(new long[] {1, 10}));
+        assertTrue(YoloDecoding.isYoloV5(new long[] {1, 25200, 85}));
+        assertTrue(YoloDecoding.isYoloV5(new long[] {1, 8, 6}));
+        assertFalse(YoloDecoding.isYoloV5(new long[] {1, 8, 5}));
+        assertFalse(YoloDecoding.isYoloV5(new long[] {1, 84, 8400}));
+        // As many anchors as channels: neither. More channels than anchors: the larger is the anchors, YOLOv5's.
+        assertNull(YoloDecoding.Layout.of(new long[] {1, 7, 7}));
+        assertEquals(new YoloDecoding.Layout(true, 2, 8), YoloDecoding.Layout.of(new long[] {1, 8, 7}));
+        assertEquals(new YoloDecoding.Layout(false, 3, 8), YoloDecoding.Layout.of(new long[] {1, 7, 8}));
+        assertEquals(new YoloDecoding.Layout(true, 80, 25200), YoloDecoding.Layout.of(new long[] {1, 25200, 85}));
+        assertEquals(25200 * 85, YoloDecoding.Layout.of(new long[] {1, 25200, 85}).width());
     }
 }
