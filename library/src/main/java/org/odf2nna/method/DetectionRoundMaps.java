@@ -12,7 +12,7 @@ import org.odf2nna.settings.SweepFiles;
 
 /**
  * A detector's sweep table with its own measure beside the judging: the mAP50-95 of the original and of every round
- * on the validation and report images whose files hold boxes, as {@code eval --task detect} computes it. The rounds
+ * on the validation and report images whose files hold boxes, as {@link DetectionEvaluator} computes it. The rounds
  * are still judged by the images whose detections changed (docs/promise.md, Detectors): the mAP is only measured.
  */
 final class DetectionRoundMaps {
