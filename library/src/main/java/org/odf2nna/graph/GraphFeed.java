@@ -79,17 +79,20 @@ public final class GraphFeed {
     private final ValueInfoProto declared;
     private final List<Side> sides;
     private final String dataArray;
+    private final boolean detectorImages;
 
-    private GraphFeed(InputSignature data, ValueInfoProto declared, List<Side> sides, String dataArray) {
+    private GraphFeed(InputSignature data, ValueInfoProto declared, List<Side> sides, String dataArray,
+            boolean detectorImages) {
         this.data = data;
         this.declared = declared;
         this.sides = List.copyOf(sides);
         this.dataArray = dataArray;
+        this.detectorImages = detectorImages;
     }
 
     /** A feed of {@code input} alone, as given (its shape taken as it is; no other inputs). */
     public static GraphFeed plain(InputSignature input) {
-        return new GraphFeed(input, null, List.of(), RowReader.ROWS);
+        return new GraphFeed(input, null, List.of(), RowReader.ROWS, false);
     }
 
     /** The graph's one float input with a fixed row shape, as the model declares it (no other inputs). */
@@ -115,7 +118,7 @@ public final class GraphFeed {
                 sides.add(SideInputs.side(v, other, pruned, data, file, dataFiles.size()));
             }
         }
-        return new GraphFeed(data, pruned, sides, choice.array());
+        return new GraphFeed(data, pruned, sides, choice.array(), GraphDetectionJudging.detector(model));
     }
 
     /** The graph's inputs that rows feed, by name in the graph's order: those no initializer gives a value. */
@@ -347,6 +350,14 @@ public final class GraphFeed {
     /** The array of the data files that holds that input's rows: its name, or {@code x} ({@link InputArrays}). */
     public String dataArray() {
         return dataArray;
+    }
+
+    /**
+     * Whether the data rows are a detector's images ({@link GraphDetectionJudging#detector}): {@link GraphRows} reads
+     * an {@code .npz} array of uint8 pixels /255, as eval and Ultralytics feed a YOLO, for every command alike.
+     */
+    public boolean detectorImages() {
+        return detectorImages;
     }
 
     /** Values per data row. */

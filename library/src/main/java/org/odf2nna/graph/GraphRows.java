@@ -104,8 +104,9 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
 
     /**
      * Reads up to {@code maxRows} rows of data file number {@code fileIndex} of the run for {@code feed}: the data
-     * input's values (whole numbers where it takes token ids) and labels, and the rows of each other input fed from
-     * files (its file of that number, or the archive's array named after it).
+     * input's values (whole numbers where it takes token ids; a detector's uint8 images /255,
+     * {@link GraphFeed#detectorImages}) and labels, and the rows of each other input fed from files (its file of that
+     * number, or the archive's array named after it).
      */
     public static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows) {
         return read(file, fileIndex, feed, label, maxRows, false);
@@ -133,6 +134,9 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             boolean regression, ColumnRequest.Target target) {
         GraphRows data = readData(file, feed.dataArray(), feed.width(), label, maxRows, feed.integerRows(), regression,
                 target);
+        if (feed.detectorImages()) {
+            unitScaled(data.features(), file, feed.dataArray());
+        }
         Map<String, float[]> sides = new HashMap<>();
         for (GraphFeed.Side s : feed.sides()) {
             if (s.constant() != null) {
@@ -142,6 +146,19 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             sides.put(s.name(), readSide(source, s, data.count(), file));
         }
         return new GraphRows(data.features(), data.width(), data.labels(), sides, data.targets());
+    }
+
+    /**
+     * A detector's pixels as Ultralytics feeds a YOLO (and eval reads them): an {@code .npz} array of uint8
+     * ({@code array}) divided by 255, in place; float arrays and other files as they are.
+     */
+    private static void unitScaled(float[] values, Path file, String array) {
+        NumpyRows.ArrayInfo x = NumpyRows.arrayInfo(file, array);
+        if (x != null && x.type().equals("uint8")) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = values[i] / 255f;
+            }
+        }
     }
 
     private static float[] readSide(Path source, GraphFeed.Side side, int rows, Path dataFile) {

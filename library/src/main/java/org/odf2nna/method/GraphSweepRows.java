@@ -25,11 +25,12 @@ record GraphSweepRows(GraphRows training, GraphRows validation, GraphRows report
     static final long MAX_TRAINING_VALUES = 1L << 28;
 
     /**
-     * Reads the rows, their targets as values for a regressor ({@code settings.task()}), a detector's uint8 images
-     * /255, and checks that training and validation rows are kept apart.
+     * Reads the rows, their targets as values for a regressor ({@code settings.task()}), and checks that training and
+     * validation rows are kept apart. A detector's uint8 images are read /255 by {@link GraphRows} itself
+     * ({@link GraphFeed#detectorImages}).
      */
     static GraphSweepRows read(SweepFiles files, GraphFeed feed, List<Path> dataFiles, SweepSettings settings,
-            boolean detector, Progress progress) {
+            Progress progress) {
         String label = files.csv() == null ? null : files.csv().label();
         boolean regression = settings.task() == Task.REGRESSION;
         int rows = trainingRows(GraphRun.DEFAULT_STATISTICS_ROWS, settings.graphRetraining(), feed, progress,
@@ -40,11 +41,8 @@ record GraphSweepRows(GraphRows training, GraphRows validation, GraphRows report
         }
         // A language model's windows are its own targets: no labels are read (an array of them is left alone).
         boolean windows = settings.task() == Task.NEXT_TOKEN;
-        // A detector's uint8 images are read /255, as eval and Ultralytics read them.
         java.util.function.BiFunction<Path, Integer, GraphRows> reader = (file, most) -> windows
                 ? GraphRows.inputs(file, dataFiles.indexOf(file), feed, most)
-                : detector ? NpzDetectionImages.unitScaled(GraphRows.read(file, dataFiles.indexOf(file), feed, label,
-                        most, regression), file, feed.dataArray())
                 : GraphRows.read(file, dataFiles.indexOf(file), feed, label, most, regression);
         GraphRows training = reader.apply(files.train(), rows);
         GraphRows validation = reader.apply(files.validation(), Integer.MAX_VALUE);

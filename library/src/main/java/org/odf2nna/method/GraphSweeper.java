@@ -253,9 +253,6 @@ public final class GraphSweeper {
         }
         GraphRows rows = GraphRows.read(files.eval(), 0, feed, files.csv() == null ? null : files.csv().label(),
                 Integer.MAX_VALUE);
-        if (org.odf2nna.graph.GraphDetectionJudging.detector(proto)) {
-            rows = NpzDetectionImages.unitScaled(rows, files.eval(), feed.dataArray());
-        }
         double share = settings.schedule().shareFor(rows.count());
         progress.update("pruning one round of " + ReportFormat.number(100 * share) + "% on " + files.eval(), 0, -1,
                 null);
@@ -404,8 +401,7 @@ public final class GraphSweeper {
                     + " is accuracy points for a classifier, which can lose at most 100: give less than 100");
         }
         settings = settings.withTask(nextToken ? Task.NEXT_TOKEN : regression ? Task.REGRESSION : Task.CLASSIFICATION);
-        GraphSweepRows read = GraphSweepRows.read(files, feed, dataFiles, settings,
-                org.odf2nna.graph.GraphDetectionJudging.detector(proto), progress);
+        GraphSweepRows read = GraphSweepRows.read(files, feed, dataFiles, settings, progress);
         GraphRows training = read.training();
         GraphRows validation = read.validation();
         GraphRows report = read.report();

@@ -48,22 +48,6 @@ final class NpzDetectionImages implements DetectionImages {
         }
     }
 
-    /**
-     * A detector's rows read from {@code file} as its images are everywhere else: an {@code .npz} array of uint8
-     * pixels ({@code array}) divided by 255, as Ultralytics feeds a YOLO (and {@link #next} does); float arrays, other
-     * files and null rows as they are. The values are scaled in place.
-     */
-    static org.odf2nna.graph.GraphRows unitScaled(org.odf2nna.graph.GraphRows rows, Path file, String array) {
-        NumpyRows.ArrayInfo x = rows == null ? null : NumpyRows.arrayInfo(file, array);
-        if (x != null && x.type().equals("uint8")) {
-            float[] v = rows.features();
-            for (int i = 0; i < v.length; i++) {
-                v[i] = v[i] / 255f;
-            }
-        }
-        return rows;
-    }
-
     /** Whether {@code data} is an {@code .npz} archive with an array of boxes. */
     static boolean holdsBoxes(Path data) {
         return NumpyRows.arrayInfo(data, BOXES) != null;

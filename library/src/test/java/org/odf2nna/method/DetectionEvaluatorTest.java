@@ -156,13 +156,14 @@ public class DetectionEvaluatorTest {
 
     /** A float32 (or uint8) .npy array of {@code values} in the given shape, as an archive's entry. */
     /**
-     * A sweep reads a detector's rows as eval does: uint8 pixels of an archive /255 (the model was trained on 0..1),
-     * float pixels as they are. Read raw, a YOLO sees saturated images and every judgement of its rounds is noise.
+     * A detector's rows are read as eval reads them, by {@code GraphRows} itself for the detector's feed: uint8 pixels
+     * of an archive /255 (the model was trained on 0..1), float pixels as they are. Read raw, a YOLO sees saturated
+     * images and every judgement of its rounds is noise.
      */
     @Test
     void aDetectorsUint8RowsAreReadOverTwoFiftyFiveAsEvalReadsThem() throws IOException {
         Path model = dir.resolve("yolo.onnx");
-        Files.write(model, yoloShaped(1, 6, 8).toByteArray());
+        Files.write(model, batchOfOne(yoloShaped(1, 6, 8)).toByteArray());
         ModelProto proto = org.odf2nna.onnx.OnnxModelFile.read(model);
         for (boolean bytes : new boolean[] {false, true}) {
             float[][] data = imagesAndBoxes(bytes ? 255 : 1);
@@ -173,14 +174,77 @@ public class DetectionEvaluatorTest {
             }
             org.odf2nna.graph.GraphFeed feed = org.odf2nna.graph.GraphFeed.resolve(proto, model, ModelInputs.NONE,
                     java.util.List.of(npz));
-            org.odf2nna.graph.GraphRows rows = NpzDetectionImages.unitScaled(org.odf2nna.graph.GraphRows.read(npz, 0,
-                    feed, null, Integer.MAX_VALUE), npz, feed.dataArray());
-            float largest = 0;
-            for (float v : rows.features()) {
-                largest = Math.max(largest, v);
-            }
-            assertEquals(1f, largest, 0f, npz.toString());
+            assertTrue(feed.detectorImages());
+            org.odf2nna.graph.GraphRows rows = org.odf2nna.graph.GraphRows.read(npz, 0, feed, null,
+                    Integer.MAX_VALUE);
+            assertEquals(1f, largest(rows), 0f, npz.toString());
+            assertEquals(1f, largest(org.odf2nna.graph.GraphRows.inputs(npz, 0, feed, Integer.MAX_VALUE)), 0f,
+                    npz.toString());
         }
+    }
+
+    /**
+     * The rows sweep and evolve read ({@link GraphSweepRows#read}, behind {@code GraphSweeper.open}): a detector's
+     * uint8 training and validation images come in 0..1 with no flag of the caller's. Before, each caller had to ask
+     * for the /255 itself, and a caller that did not read the pixels 0..255.
+     */
+    @Test
+    void sweepAndEvolveReadADetectorsUint8ImagesInZeroToOne() throws IOException {
+        Path model = dir.resolve("yolo.onnx");
+        Files.write(model, batchOfOne(yoloShaped(1, 6, 8)).toByteArray());
+        ModelProto proto = org.odf2nna.onnx.OnnxModelFile.read(model);
+        Path train = uint8Images("train.npz", 1);
+        Path validation = uint8Images("validation.npz", 2);
+        java.util.List<Path> files = java.util.List.of(train, validation);
+        org.odf2nna.graph.GraphFeed feed = org.odf2nna.graph.GraphFeed.resolve(proto, model, ModelInputs.NONE, files);
+        GraphSweepRows read = GraphSweepRows.read(new org.odf2nna.settings.SweepFiles(model, train, validation, null,
+                dir.resolve("out.onnx"), null, null, org.odf2nna.settings.CsvReading.DEFAULT), feed, files,
+                org.odf2nna.settings.SweepSettings.builder().task(org.odf2nna.settings.Task.CLASSIFICATION).build(),
+                Progress.NONE);
+        for (org.odf2nna.graph.GraphRows rows : new org.odf2nna.graph.GraphRows[] {read.training(),
+            read.validation()}) {
+            assertEquals(8, rows.count());
+            assertEquals(1f, largest(rows), 0f, "255 read as 1");
+            for (float v : rows.features()) {
+                assertTrue(v >= 0 && v <= 1, v + " outside [0, 1]");
+            }
+        }
+    }
+
+    /** 8 images [3, 4, 4] of uint8 pixels drawn with {@code seed}, one pixel 255, and a box each. */
+    private Path uint8Images(String name, long seed) throws IOException {
+        java.util.Random random = new java.util.Random(seed);
+        float[] pixels = new float[8 * 48];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextInt(256);
+        }
+        pixels[0] = 255;
+        float[] boxes = new float[8 * 5];
+        for (int image = 0; image < 8; image++) {
+            System.arraycopy(new float[] {0, 0.5f, 0.5f, 0.25f, 0.25f}, 0, boxes, image * 5, 5);
+        }
+        Path npz = dir.resolve(name);
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(npz))) {
+            npy(zip, "x", pixels, true, 8, 3, 4, 4);
+            npy(zip, "boxes", boxes, false, 8, 1, 5);
+        }
+        return npz;
+    }
+
+    /** {@code model} with its output's batch fixed at 1, as a YOLO's export declares it: a detector to sweep. */
+    private static ModelProto batchOfOne(ModelProto model) {
+        ModelProto.Builder b = model.toBuilder();
+        b.getGraphBuilder().getOutputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder()
+                .getDimBuilder(0).clearDimParam().setDimValue(1);
+        return b.build();
+    }
+
+    private static float largest(org.odf2nna.graph.GraphRows rows) {
+        float largest = 0;
+        for (float v : rows.features()) {
+            largest = Math.max(largest, v);
+        }
+        return largest;
     }
 
     private static void npy(ZipOutputStream zip, String name, float[] values, boolean bytes, long... shape)
