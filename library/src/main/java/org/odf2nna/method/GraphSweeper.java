@@ -245,6 +245,7 @@ public final class GraphSweeper {
                     + "whose clip is the training targets' range: give " + Setting.TRAIN.ref() + " and "
                     + Setting.VALIDATION.ref());
         }
+        org.odf2nna.graph.ValueSizedOutput.refuse(proto, model);
         Path output = KerasGraphOutput.kerasName(files.output()) ? files.output() : files.onnxOutput();
         KerasGraphOutput.writes(model, output);
         org.odf2nna.io.OutputPaths.checkWritable(output, model, files.eval());
@@ -399,6 +400,9 @@ public final class GraphSweeper {
         } else if (!nextToken && settings.maxDrop() != null && settings.maxDrop() >= 100) {
             throw InputException.usage(model, Setting.MAX_DROP.ref() + " " + ReportFormat.number(settings.maxDrop())
                     + " is accuracy points for a classifier, which can lose at most 100: give less than 100");
+        } else if (!nextToken) {
+            // A detector's postprocessing gives no output row per input row to judge: refused before rows are read.
+            org.odf2nna.graph.ValueSizedOutput.refuse(proto, model);
         }
         settings = settings.withTask(nextToken ? Task.NEXT_TOKEN : regression ? Task.REGRESSION : Task.CLASSIFICATION);
         GraphSweepRows read = GraphSweepRows.read(files, feed, dataFiles, settings, progress);
