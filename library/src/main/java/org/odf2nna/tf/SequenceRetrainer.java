@@ -8,9 +8,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
+import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.LearningRateSchedule;
 import org.odf2nna.settings.TrainingOptions;
+import org.odf2nna.tf.ops.UnsupportedOperatorException;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
@@ -50,6 +52,19 @@ final class SequenceRetrainer {
             return null;
         }
         return new int[] {(int) s.size(1), (int) s.size(2)};
+    }
+
+    /**
+     * The first output's positions or classes unknown to the translation (a Reshape to {@code [N, -1, K]}, as
+     * torchvision's detection heads write): refused as a node without translation is, so the round keeps its refit.
+     */
+    private static UnsupportedOperatorException unknownPositions(ModelProto pruned, Shape shape) {
+        String output = pruned.getGraph().getOutput(0).getName();
+        NodeProto last = pruned.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(output))
+                .findFirst().orElse(NodeProto.getDefaultInstance());
+        return new UnsupportedOperatorException(last.getName(), last.getOpType(), "its output '" + output
+                + "' has shape " + shape + " in the translation, and retraining per position needs its positions "
+                + "and classes known");
     }
 
     /** Windows per step: the settings' batch size, cut so that a step reads at most {@link #STEP_POSITIONS}. */
@@ -120,6 +135,9 @@ final class SequenceRetrainer {
              OnnxTfGraph g = OnnxTfGraph.translate(pruned, trainable, fed.packing());
              Session session = TfSessions.open(g.graph, options.device())) {
             int[] shape = shape(g.logits.get(0));
+            if (shape == null) {
+                throw unknownPositions(pruned, g.logits.get(0).shape());
+            }
             if (g.variables.isEmpty()) {
                 throw new IllegalArgumentException("no initializer to train");
             }

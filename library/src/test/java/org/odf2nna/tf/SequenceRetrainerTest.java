@@ -144,6 +144,32 @@ class SequenceRetrainerTest {
         assertEquals(1, SequenceRetrainer.windowsPerStep(128, 100_000));
     }
 
+    /**
+     * An output of rank 3 reshaped to a size computed at run time ({@code [N, -1, 3]}, as torchvision's detection
+     * heads write theirs): the translation does not know its positions, so the retraining is refused as a node
+     * without translation is, and the round keeps its refit (it stopped on a NullPointerException).
+     */
+    @Test
+    void anOutputWhosePositionsTheTranslationDoesNotKnowIsRefusedAsUntranslatable() {
+        org.odf2nna.graph.Graphs g = new org.odf2nna.graph.Graphs(5);
+        g.input("x", 4, 6).output("y", 8, 3);
+        String h = g.node("MatMul", "h", "x", g.init("w", 0.5, 6, 6));
+        String batch = g.node("Gather", "batch", g.node("Shape", "shape", h), g.int64("zero", 0));
+        String target = g.node("Concat", "target", java.util.List.of(org.odf2nna.graph.Graphs.integer("axis", 0)),
+                batch, g.int64("rest", -1, 3));
+        g.node("Reshape", "y", h, target);
+        ModelProto model = g.model(13);
+        int n = 64;
+        GraphRetrainer.Settings settings = new GraphRetrainer.Settings(Loss.SOFTMAX_CROSS_ENTROPY,
+                new TrainingOptions(1, 16, 1e-3f, 7, 0, Device.CPU), Distillation.DEFAULT, 0.2, 16,
+                TranslationCheck.DEFAULT_TOLERANCE, LearningRateSchedule.CONSTANT);
+        org.odf2nna.tf.ops.UnsupportedOperatorException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.odf2nna.tf.ops.UnsupportedOperatorException.class, () -> GraphRetrainer.retrain(model, model,
+                        Set.of("w"), new GraphRetrainer.Rows(org.odf2nna.graph.Graphs.rows(3, n, 24), null, n, null),
+                        settings, (ep, all) -> { }));
+        assertTrue(e.getMessage().contains("'y'"), e.getMessage());
+    }
+
     @Test
     void retrainingLowersTheNextTokenLossOfADamagedCopyOnWindowsItNeverSaw() throws Exception {
         ModelProto gpt = gpt();
