@@ -46,7 +46,7 @@ public final class Memory {
     }
 
     /** The most bytes of outputs one runtime call is given ({@link #rowsPerBatch}), whatever the heap's ceiling. */
-    static final long MOST_BATCH_BYTES = 256L << 20;
+    static final long MOST_BATCH_BYTES = 64L << 20;
 
     /**
      * Rows per runtime call when each row's outputs take {@code bytesPerRow}: as many as a sixteenth of the heap holds
