@@ -45,13 +45,18 @@ public final class Memory {
         return bytes <= available();
     }
 
-    /** The most bytes of outputs one runtime call is given ({@link #rowsPerBatch}), whatever the heap's ceiling. */
-    static final long MOST_BATCH_BYTES = 256L << 20;
+    /**
+     * The most bytes of outputs one runtime call is given ({@link #rowsPerBatch}), whatever the heap's ceiling. The
+     * runtime's own tensors for the call are several times its outputs (a GPT block's prefix: every layer's attention
+     * scores and MLP units); at 256 MB a 3 M-parameter GPT's refit held 4 GB resident.
+     */
+    static final long MOST_BATCH_BYTES = 64L << 20;
 
     /**
      * Rows per runtime call when each row's outputs take {@code bytesPerRow}: as many as a sixteenth of the heap holds
-     * (the runtime's native copy is about as large again), at most 256 MB (the launcher's ceiling is half the
-     * machine's memory, and larger calls are no faster, only larger), at least 1 row, at most {@code most}.
+     * (the runtime's native copy is about as large again), at most {@link #MOST_BATCH_BYTES} (the launcher's ceiling
+     * is half the machine's memory, and larger calls are no faster, only larger), at least 1 row, at most
+     * {@code most}.
      */
     public static int rowsPerBatch(long bytesPerRow, int most) {
         long budget = Math.min(MOST_BATCH_BYTES, Runtime.getRuntime().maxMemory() / 16);

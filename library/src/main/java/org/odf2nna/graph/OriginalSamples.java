@@ -17,7 +17,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * of the MobileNetV2-0.5 sweep's 351).
  *
  * <p>Keyed by the original model (held weakly: a sweep's end frees it), the rows' contents, the sample cap and the
- * block's tensors. At most an eighth of the heap is kept; a block beyond that runs its original side as before.
+ * block's tensors. At most an eighth of the heap, and {@link #MOST_BYTES}, is kept; a block beyond that runs its original side as before.
  */
 final class OriginalSamples {
 
@@ -43,6 +43,12 @@ final class OriginalSamples {
             return n;
         }
     }
+
+    /**
+     * The most kept, whatever the heap's ceiling (half the machine's memory by the launcher): a GPT's eight blocks of
+     * 37,000 samples × 256 outputs, twice over with the residual, were 600 MB of a sweep's resident 3 GB.
+     */
+    static final long MOST_BYTES = 256L << 20;
 
     private static final Map<ModelProto, Map<String, Block>> KEPT = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -82,7 +88,7 @@ final class OriginalSamples {
             for (Block b : blocks.values()) {
                 kept += b.floats();
             }
-            if ((kept + block.floats()) * Float.BYTES <= Runtime.getRuntime().maxMemory() / 8) {
+            if ((kept + block.floats()) * Float.BYTES <= Math.min(MOST_BYTES, Runtime.getRuntime().maxMemory() / 8)) {
                 block.complete = true;
                 blocks.putIfAbsent(key, block);
             }

@@ -140,6 +140,9 @@ public final class OnnxRunner implements AutoCloseable {
                 options.setIntraOpNumThreads(threads);
             } else {
                 notSpinning(options);
+                if (!Boolean.getBoolean("odf2nna.ort.arena")) {
+                    options.setCPUArenaAllocator(false);
+                }
             }
             if (device == Device.CUDA) {
                 try {
@@ -534,5 +537,6 @@ public final class OnnxRunner implements AutoCloseable {
         } catch (OrtException e) {
             // Closing a session frees native memory; a failure here leaves nothing to clean up for the user.
         }
+        org.odf2nna.NativeMemory.trim();
     }
 }

@@ -36,16 +36,60 @@ final class AdamStep {
     /** The step's learning rate: the constant given unless a value is fed (a schedule feeds one per step). */
     final Operand<TFloat32> learningRate;
 
+    /**
+     * Adds this part's gradients, times {@link #share}, to the accumulators, for a {@link #step} that applies their sum
+     * ({@link #accumulating}); null for a step that computes its own gradients.
+     */
+    final Op accumulate;
+    /** The share of the step's batch the part fed to {@link #accumulate} is (its targets counted over the batch's). */
+    final Operand<TFloat32> share;
+
     AdamStep(Graph graph, Ops tf, Operand<TFloat32> loss, List<Variable<TFloat32>> variables, List<Shape> shapes,
             float learningRate) {
+        this(graph, tf, loss, variables, shapes, learningRate, false);
+    }
+
+    /**
+     * A step whose batch is fed in parts: {@link #accumulate} once per part, then {@link #step} applies the sum and
+     * clears it. The gradient of the batch's mean loss is the parts' gradients weighted by their shares, so the step is
+     * the one-batch step's (up to the order of float sums) while TensorFlow holds one part's activations at a time.
+     */
+    static AdamStep accumulating(Graph graph, Ops tf, Operand<TFloat32> loss, List<Variable<TFloat32>> variables,
+            List<Shape> shapes, float learningRate) {
+        return new AdamStep(graph, tf, loss, variables, shapes, learningRate, true);
+    }
+
+    private AdamStep(Graph graph, Ops tf, Operand<TFloat32> loss, List<Variable<TFloat32>> variables,
+            List<Shape> shapes, float learningRate, boolean accumulated) {
         Output<?>[] x = new Output<?>[variables.size()];
         for (int i = 0; i < x.length; i++) {
             x[i] = variables.get(i).asOutput();
         }
-        Output<?>[] gradients = graph.addGradients(loss.asOutput(), x);
+        Output<?>[] computed = graph.addGradients(loss.asOutput(), x);
         List<Op> gradientsDone = new ArrayList<>();
-        for (Output<?> g : gradients) {
-            gradientsDone.add(tf.identity(g));
+        Operand<?>[] gradients = new Operand<?>[computed.length];
+        List<Variable<TFloat32>> accumulators = new ArrayList<>();
+        if (accumulated) {
+            this.share = tf.withName("adam_share").placeholderWithDefault(tf.constant(1f), Shape.scalar());
+            List<Op> adds = new ArrayList<>();
+            for (int i = 0; i < computed.length; i++) {
+                Shape shape = shapes.get(i);
+                Variable<TFloat32> sum = tf.withName("adam_sum" + i).variable(shape, TFloat32.class);
+                initializers.add(tf.assign(sum, tf.zeros(tf.constant(shape.asArray()), TFloat32.class)));
+                @SuppressWarnings("unchecked")
+                Operand<TFloat32> g = (Operand<TFloat32>) computed[i];
+                adds.add(tf.assignAdd(sum, tf.math.mul(g, share)));
+                gradients[i] = sum;
+                accumulators.add(sum);
+            }
+            this.accumulate = tf.withControlDependencies(adds).withName("adam_accumulate").noOp();
+        } else {
+            this.share = null;
+            this.accumulate = null;
+            for (int i = 0; i < computed.length; i++) {
+                gradientsDone.add(tf.identity(computed[i]));
+                gradients[i] = computed[i];
+            }
         }
         Variable<TFloat32> beta1Power = tf.withName("adam_beta1_power").variable(Shape.scalar(), TFloat32.class);
         Variable<TFloat32> beta2Power = tf.withName("adam_beta2_power").variable(Shape.scalar(), TFloat32.class);
@@ -71,6 +115,11 @@ final class AdamStep {
         List<Op> all = new ArrayList<>(updates);
         all.add(afterUpdates.assign(beta1Power, tf.math.mul(beta1Power, tf.constant(BETA1))));
         all.add(afterUpdates.assign(beta2Power, tf.math.mul(beta2Power, tf.constant(BETA2))));
+        for (int i = 0; i < accumulators.size(); i++) {
+            // Cleared after every update has read it: the next step's parts add to zero.
+            Variable<TFloat32> sum = accumulators.get(i);
+            all.add(afterUpdates.assign(sum, tf.zeros(tf.constant(shapes.get(i).asArray()), TFloat32.class)));
+        }
         step = tf.withControlDependencies(all).withName("adam_step").noOp();
     }
 }

@@ -374,5 +374,6 @@ public final class OnnxTfGraph implements AutoCloseable {
     @Override
     public void close() {
         graph.close();
+        org.odf2nna.NativeMemory.trim();
     }
 }

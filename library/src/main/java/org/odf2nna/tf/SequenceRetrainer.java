@@ -67,6 +67,18 @@ final class SequenceRetrainer {
                 + "and classes known");
     }
 
+    /**
+     * Positions TensorFlow runs at once: a step's batch is fed in parts of at most this many windows' positions, its
+     * gradients summed ({@link AdamStep#accumulating}). A step of 8,192 positions of a 4-layer GPT (d_model 256,
+     * 1,024 MLP units) held about 1.3 GB of activations for the backward pass; a part of 2,048 holds a quarter.
+     */
+    static final int PART_POSITIONS = 2048;
+
+    /** Windows per part of a step of {@code windows} windows of {@code positions} ({@link #PART_POSITIONS}). */
+    static int windowsPerPart(int windows, int positions) {
+        return Math.max(1, Math.min(windows, PART_POSITIONS / positions));
+    }
+
     /** Windows per step: the settings' batch size, cut so that a step reads at most {@link #STEP_POSITIONS}. */
     static int windowsPerStep(int batchSize, int positions) {
         return Math.max(1, Math.min(batchSize, STEP_POSITIONS / positions));
@@ -143,7 +155,7 @@ final class SequenceRetrainer {
             }
             Teacher teacher = new Teacher(teacherGraph, teacherSession, fed, shape[0], shape[1]);
             Losses losses = Losses.build(g.tf, g.logits.get(0), shape[1], distillation);
-            AdamStep adam = new AdamStep(g.graph, g.tf, losses.train(), g.variables, g.shapes,
+            AdamStep adam = AdamStep.accumulating(g.graph, g.tf, losses.train(), g.variables, g.shapes,
                     options.learningRate());
             DenseTrainer.initialise(session, g.initializers, adam);
             Steps steps = new Steps(session, g, losses, adam, teacher, distillation);
@@ -200,33 +212,56 @@ final class SequenceRetrainer {
             double[][] sums = new double[x.length][];
             int batch = windowsPerStep(pass.batchSize(), shape[0]);
             for (int from = 0; from < n; from += batch) {
-                int[] rows = Arrays.copyOfRange(order, from, Math.min(n, from + batch));
-                float[] inputs = teacher.inputs(rows);
-                Fed f = teacher.fed(inputs, rows, distillation);
-                try (TFloat32 xs = teacher.tensor(inputs, rows.length);
-                     TFloat32 y = matrix(f.targets(), shape[1]);
-                     TFloat32 s = f.soft() == null ? null : matrix(f.soft(), shape[1])) {
-                    Session.Runner runner = session.runner().feed(g.inputs.get(0), xs).feed(losses.labels(), y);
-                    if (s != null) {
-                        runner.feed(losses.teacher(), s);
-                    }
-                    List.of(gradients).forEach(runner::fetch);
-                    try (Result r = runner.run()) {
-                        for (int i = 0; i < gradients.length; i++) {
-                            TFloat32 t = (TFloat32) r.get(i);
-                            float[] v = new float[(int) t.shape().size()];
-                            t.copyTo(DataBuffers.of(v, false, false));
-                            if (sums[i] == null) {
-                                sums[i] = new double[v.length];
-                            }
-                            for (int k = 0; k < v.length; k++) {
-                                sums[i][k] += v[k];
-                            }
-                        }
-                    }
+                int to = Math.min(n, from + batch);
+                int part = windowsPerPart(to - from, shape[0]);
+                for (int at = from; at < to; at += part) {
+                    addGradients(Arrays.copyOfRange(order, at, Math.min(to, at + part)), to - from,
+                            new GradientPass(session, g, teacher, losses, distillation, gradients), sums);
                 }
             }
             return LossGradients.byVariable(g, sums);
+        }
+    }
+
+    /** What a pass of loss gradients runs: the graph, its session, the teacher, the losses and the gradients' outputs. */
+    private record GradientPass(Session session, OnnxTfGraph g, Teacher teacher, Losses losses,
+            Distillation distillation, Output<?>[] gradients) {
+    }
+
+    /**
+     * Adds the loss gradients of the windows {@code rows}, a part of a batch of {@code batch} windows whose mean loss
+     * is differentiated, times the part's share of it, to {@code sums}.
+     */
+    private static void addGradients(int[] rows, int batch, GradientPass pass, double[][] sums) {
+        Teacher teacher = pass.teacher();
+        Losses losses = pass.losses();
+        Output<?>[] gradients = pass.gradients();
+        int[] shape = {teacher.positions(), teacher.classes()};
+        double share = (double) rows.length / batch;
+        float[] inputs = teacher.inputs(rows);
+        Fed f = teacher.fed(inputs, rows, pass.distillation());
+        try (TFloat32 xs = teacher.tensor(inputs, rows.length);
+             TFloat32 y = matrix(f.targets(), shape[1]);
+             TFloat32 s = f.soft() == null ? null : matrix(f.soft(), shape[1])) {
+            Session.Runner runner = pass.session().runner().feed(pass.g().inputs.get(0), xs)
+                    .feed(losses.labels(), y);
+            if (s != null) {
+                runner.feed(losses.teacher(), s);
+            }
+            List.of(gradients).forEach(runner::fetch);
+            try (Result r = runner.run()) {
+                for (int i = 0; i < gradients.length; i++) {
+                    TFloat32 t = (TFloat32) r.get(i);
+                    float[] v = new float[(int) t.shape().size()];
+                    t.copyTo(DataBuffers.of(v, false, false));
+                    if (sums[i] == null) {
+                        sums[i] = new double[v.length];
+                    }
+                    for (int k = 0; k < v.length; k++) {
+                        sums[i][k] += share * v[k];
+                    }
+                }
+            }
         }
     }
 
@@ -307,26 +342,42 @@ final class SequenceRetrainer {
                 for (int i = 0; i < n; i++) {
                     chosen[i] = rows[order[from + i]];
                 }
-                float[] inputs = teacher.inputs(chosen);
-                Fed f = teacher.fed(inputs, chosen, distillation);
-                try (TFloat32 x = teacher.tensor(inputs, n);
-                     TFloat32 y = matrix(f.targets(), losses.classes());
-                     TFloat32 s = f.soft() == null ? null : matrix(f.soft(), losses.classes());
-                     TFloat32 rate = scheduled ? TFloat32.scalarOf(schedule.rate(peak, step, totalSteps)) : null) {
-                    Session.Runner runner = session.runner().feed(g.inputs.get(0), x).feed(losses.labels(), y);
-                    if (s != null) {
-                        runner.feed(losses.teacher(), s);
-                    }
+                int part = windowsPerPart(n, teacher.positions());
+                for (int at = 0; at < n; at += part) {
+                    sum += accumulate(Arrays.copyOfRange(chosen, at, Math.min(n, at + part)), n);
+                }
+                try (TFloat32 rate = scheduled ? TFloat32.scalarOf(schedule.rate(peak, step, totalSteps)) : null) {
+                    Session.Runner runner = session.runner().addTarget(adam.step);
                     if (rate != null) {
                         runner.feed(adam.learningRate, rate);
                     }
-                    try (Result r = runner.addTarget(adam.step).fetch(losses.train()).run()) {
-                        sum += ((TFloat32) r.get(0)).getFloat() * n;
-                    }
+                    runner.run();
                 }
                 step++;
             }
             return sum / Math.max(1, rows.length);
+        }
+
+        /**
+         * Adds the gradients of the windows {@code part}, a share of a step's {@code batch} windows, to the step's sum
+         * ({@link AdamStep#accumulate}); the part's loss times its windows.
+         */
+        private double accumulate(int[] part, int batch) {
+            float[] inputs = teacher.inputs(part);
+            Fed f = teacher.fed(inputs, part, distillation);
+            try (TFloat32 x = teacher.tensor(inputs, part.length);
+                 TFloat32 y = matrix(f.targets(), losses.classes());
+                 TFloat32 s = f.soft() == null ? null : matrix(f.soft(), losses.classes());
+                 TFloat32 share = TFloat32.scalarOf((float) part.length / batch)) {
+                Session.Runner runner = session.runner().feed(g.inputs.get(0), x).feed(losses.labels(), y)
+                        .feed(adam.share, share);
+                if (s != null) {
+                    runner.feed(losses.teacher(), s);
+                }
+                try (Result r = runner.addTarget(adam.accumulate).fetch(losses.train()).run()) {
+                    return ((TFloat32) r.get(0)).getFloat() * part.length;
+                }
+            }
         }
 
         /**
