@@ -140,9 +140,7 @@ public final class OnnxRunner implements AutoCloseable {
                 options.setIntraOpNumThreads(threads);
             } else {
                 notSpinning(options);
-                if (!Boolean.getBoolean("odf2nna.ort.arena")) {
-                    options.setCPUArenaAllocator(false);
-                }
+                withoutArena(options);
             }
             if (device == Device.CUDA) {
                 try {
@@ -187,6 +185,22 @@ public final class OnnxRunner implements AutoCloseable {
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
         }
     }
+
+    /**
+     * The tool's own work without ONNX Runtime's CPU arena, which keeps each session's peak (a GPT block's prefix at a
+     * batch: every layer's attention scores and MLP units) until the session closes, grown past it by its doubling:
+     * a 3 M-parameter GPT's refit held 2 GB more resident with it (docs/research/LM-RETRAINING.md, "Memory of the
+     * default sweep"). Tensors are then malloc'd and freed as the run goes, for some system time. Timing sessions keep
+     * the arena, as the user's runtime does. {@value #ARENA_PROPERTY}=true restores it everywhere.
+     */
+    static void withoutArena(OrtSession.SessionOptions options) throws OrtException {
+        if (!Boolean.getBoolean(ARENA_PROPERTY)) {
+            options.setCPUArenaAllocator(false);
+        }
+    }
+
+    /** System property that keeps ONNX Runtime's CPU arena in the tool's own work too. */
+    public static final String ARENA_PROPERTY = "odf2nna.ort.arena";
 
     /** New session options for the tool's own work: {@link #notSpinning}. */
     static OrtSession.SessionOptions workOptions() throws OrtException {
