@@ -189,8 +189,8 @@ public final class OnnxRunner implements AutoCloseable {
     /**
      * The tool's own work without ONNX Runtime's CPU arena, which keeps each session's peak (a GPT block's prefix at a
      * batch: every layer's attention scores and MLP units) until the session closes, grown past it by its doubling:
-     * a 3 M-parameter GPT's refit held 2 GB more resident with it (docs/research/LM-RETRAINING.md, "Memory of the
-     * default sweep"). Tensors are then malloc'd and freed as the run goes, for some system time. Timing sessions keep
+     * a 3 M-parameter GPT's refit held 2.2-3.0 GB resident with it, 1.9-2.4 GB without it and two other changes
+     * (docs/research/LM-RETRAINING.md, "Memory of the default sweep", runs 1 and 3). Tensors are then malloc'd and freed as the run goes, for some system time. Timing sessions keep
      * the arena, as the user's runtime does. {@value #ARENA_PROPERTY}=true restores it everywhere.
      */
     static void withoutArena(OrtSession.SessionOptions options) throws OrtException {
