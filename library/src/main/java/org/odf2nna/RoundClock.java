@@ -65,22 +65,12 @@ public final class RoundClock {
      * retraining, also says how far the whole run is from its end).
      */
     public Progress around(Progress progress) {
-        return new Progress() {
+        return new ForwardingProgress(progress) {
             @Override
             public void update(String phase, long done, long total, String detail) {
                 String left = left();
-                progress.update(phase, done, total, left == null ? detail
+                super.update(phase, done, total, left == null ? detail
                         : detail == null ? left : detail + "; " + left);
-            }
-
-            @Override
-            public void done(String phase) {
-                progress.done(phase);
-            }
-
-            @Override
-            public void note(String text) {
-                progress.note(text);
             }
         };
     }

@@ -1,5 +1,6 @@
 package org.odf2nna.graph;
 
+import org.odf2nna.ForwardingProgress;
 import org.odf2nna.Progress;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
@@ -20,20 +21,9 @@ public interface RoundGraphsProgress extends Progress {
 
     /** {@code progress} told what a round's making says, its graphs not kept. */
     static RoundGraphsProgress progressOnly(Progress progress) {
-        return new RoundGraphsProgress() {
-            @Override
-            public void update(String phase, long done, long total, String detail) {
-                progress.update(phase, done, total, detail);
-            }
-
-            @Override
-            public void done(String phase) {
-                progress.done(phase);
-            }
-
-            @Override
-            public void note(String text) {
-                progress.note(text);
+        final class ProgressOnly extends ForwardingProgress implements RoundGraphsProgress {
+            ProgressOnly() {
+                super(progress);
             }
 
             @Override
@@ -43,6 +33,7 @@ public interface RoundGraphsProgress extends Progress {
             @Override
             public void finished(int round, ModelProto model) {
             }
-        };
+        }
+        return new ProgressOnly();
     }
 }
