@@ -152,9 +152,10 @@ public final class ModelBuilder {
 
     /** Classes of a classification target: its values must be class ids 0..K−1, K ≥ 2. */
     private static int classes(Task.TargetTally targets, BuildOptions options) {
-        if (targets.firstOtherRow() >= 0) {
-            float t = targets.firstOtherValue();
-            throw new InputException(options.files().train(), "data row " + (targets.firstOtherRow() + 1), "target " + t
+        Task.TargetTally.Target other = targets.firstOther();
+        if (other != null) {
+            float t = other.value();
+            throw new InputException(options.files().train(), "data row " + (other.row() + 1), "target " + t
                     + " is not a class id (0, 1, ..., " + (Task.MAX_CLASSES - 1) + "); use {{TASK}} regression for "
                     + "values");
         }

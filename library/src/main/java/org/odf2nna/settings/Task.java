@@ -79,17 +79,19 @@ public enum Task {
         private final boolean[] seen = new boolean[MAX_CLASSES];
         private int max = -1;
         private long rows;
-        private long firstOther = -1;
-        private float firstOtherValue;
+        private Target firstOther;
+
+        /** A target and its 0-based row. */
+        public record Target(long row, float value) {
+        }
 
         /** Adds the next {@code n} rows' targets. */
         public void add(float[] targets, int n) {
             for (int r = 0; r < n; r++, rows++) {
                 float t = targets[r];
                 if (t != Math.rint(t) || t < 0 || t >= MAX_CLASSES) {
-                    if (firstOther < 0) {
-                        firstOther = rows;
-                        firstOtherValue = t;
+                    if (firstOther == null) {
+                        firstOther = new Target(rows, t);
                     }
                 } else {
                     seen[(int) t] = true;
@@ -100,7 +102,7 @@ public enum Task {
 
         /** {@link #fromTargets}'s answer for the rows added. */
         public Task task() {
-            if (firstOther >= 0 || max < 1) {
+            if (firstOther != null || max < 1) {
                 return REGRESSION;
             }
             for (int k = 0; k <= max; k++) {
@@ -111,14 +113,9 @@ public enum Task {
             return CLASSIFICATION;
         }
 
-        /** The 0-based row of the first target that is not a class id 0..{@link #MAX_CLASSES}−1, or −1. */
-        public long firstOtherRow() {
+        /** The first target that is not a class id 0..{@link #MAX_CLASSES}−1, with its row, or null. */
+        public Target firstOther() {
             return firstOther;
-        }
-
-        /** That row's target. */
-        public float firstOtherValue() {
-            return firstOtherValue;
         }
 
         /** The largest class id among the targets (−1 without any). */

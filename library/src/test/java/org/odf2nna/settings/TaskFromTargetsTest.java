@@ -1,6 +1,7 @@
 package org.odf2nna.settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import org.junit.jupiter.api.Test;
 
@@ -33,12 +34,11 @@ class TaskFromTargetsTest {
         tally.add(new float[] {0, 1, 2}, 3);
         assertEquals(Task.CLASSIFICATION, tally.task());
         assertEquals(2, tally.maxClass());
-        assertEquals(-1, tally.firstOtherRow());
+        assertNull(tally.firstOther());
         // The first value that is not a class id is named by its row across the batches.
         tally.add(new float[] {1, 2.5f, 7000, 9}, 4);
         assertEquals(Task.REGRESSION, tally.task());
-        assertEquals(4, tally.firstOtherRow());
-        assertEquals(2.5f, tally.firstOtherValue());
+        assertEquals(new Task.TargetTally.Target(4, 2.5f), tally.firstOther());
         assertEquals(9, tally.maxClass());
     }
 }
