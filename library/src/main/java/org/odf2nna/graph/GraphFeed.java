@@ -28,8 +28,18 @@ import org.odf2nna.settings.ModelInputs;
  * it open; every other input gets a constant (a zero recurrent state, a sample rate) or rows of its own, in step with
  * the data rows (an array of the data files named after it, or files of its own). Which input the data rows feed, and
  * from which array, is {@link InputArrays}' rule. What is not given is refused in one line naming the inputs.
+ *
+ * @param data           the input the data files feed, its row shape resolved
+ * @param declared       that input as the model declares it, or null for a feed of an input as given ({@link #plain})
+ * @param sides          the other inputs
+ * @param dataArray      the array of the data files that holds that input's rows: its name, or {@code x}
+ *                       ({@link InputArrays})
+ * @param detectorImages whether the data rows are a detector's images ({@link GraphDetectionJudging#detector}):
+ *                       {@link GraphRows} reads an {@code .npz} array of uint8 pixels /255, as eval and Ultralytics
+ *                       feed a YOLO, for every command alike
  */
-public final class GraphFeed {
+public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side> sides, String dataArray,
+        boolean detectorImages) {
 
     /**
      * An input beside the data rows.
@@ -75,19 +85,8 @@ public final class GraphFeed {
     private static final Set<Integer> ROW_TYPES = Set.of(OnnxValues.FLOAT, OnnxValues.DOUBLE,
             TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE);
 
-    private final InputSignature data;
-    private final ValueInfoProto declared;
-    private final List<Side> sides;
-    private final String dataArray;
-    private final boolean detectorImages;
-
-    private GraphFeed(InputSignature data, ValueInfoProto declared, List<Side> sides, String dataArray,
-            boolean detectorImages) {
-        this.data = data;
-        this.declared = declared;
-        this.sides = List.copyOf(sides);
-        this.dataArray = dataArray;
-        this.detectorImages = detectorImages;
+    public GraphFeed {
+        sides = List.copyOf(sides);
     }
 
     /** A feed of {@code input} alone, as given (its shape taken as it is; no other inputs). */
@@ -342,32 +341,9 @@ public final class GraphFeed {
         return dims[d] >= 0 ? Long.toString(dims[d]) : name != null && !name.isBlank() ? name : "?";
     }
 
-    /** The input the data files feed, its row shape resolved. */
-    public InputSignature data() {
-        return data;
-    }
-
-    /** The array of the data files that holds that input's rows: its name, or {@code x} ({@link InputArrays}). */
-    public String dataArray() {
-        return dataArray;
-    }
-
-    /**
-     * Whether the data rows are a detector's images ({@link GraphDetectionJudging#detector}): {@link GraphRows} reads
-     * an {@code .npz} array of uint8 pixels /255, as eval and Ultralytics feed a YOLO, for every command alike.
-     */
-    public boolean detectorImages() {
-        return detectorImages;
-    }
-
     /** Values per data row. */
     public int width() {
         return data.valuesPerRow();
-    }
-
-    /** The other inputs. */
-    public List<Side> sides() {
-        return sides;
     }
 
     /** Whether the graph takes only the data rows, as float (what end-to-end retraining translates). */
