@@ -27,34 +27,13 @@ import org.odf2nna.tf.StreamedRows;
  */
 final class Retrainer {
 
-    /** The rows retraining steps on, in training coordinates: in memory, or streamed from disk when many. */
-    private final TrainingSet train;
-    private final TrainingData validation;
-    /**
-     * The rows choices are judged on ({@link RetrainingJudge#bound}): the validation rows. {@code validation} is the
-     * rows retraining watches to pick its epoch: the same rows, unless {@link #watchingTraining} put training rows
-     * there.
-     */
-    private final TrainingData judge;
-    /** The judged rows as each candidate reads them: {@link #judge}, or with inputs clipped ({@link #clipping}). */
-    private final TrainingData clipped;
-    /**
-     * What {@code validation} holds, for the report: "validation" or "training" ("agreement" only in reports of
-     * earlier versions, see TrainingSummary).
-     */
-    private final String watchedRows;
-    /** The teacher's outputs on the training rows, or null (see {@link TeacherOutputs.TeacherLogits}). */
-    private final TeacherOutputs.TeacherLogits teacherLogits;
-    /**
-     * Where the watched rows ({@link #validation}, when {@link #watchingTraining} drew them) lie among the training
-     * rows, ascending; null when they are the validation rows or where that is not known.
-     */
-    private final int[] watchedAt;
+    /** The rows it trains on, watches and judges on ({@link Rows}). */
+    private final Rows rows;
     private final Conditioning conditioning;
     private final Loss loss;
     private final TrainingOptions options;
     private final Settings settings;
-    /** How much the teacher guides training (its soft targets for the training rows are in {@link #train}). */
+    /** How much the teacher guides training (its soft targets for the training rows are in {@link Rows#train}). */
     private final Distillation distillation;
     /** How networks are judged on these rows. */
     private final RetrainingJudge judging;
@@ -72,6 +51,21 @@ final class Retrainer {
      * The rows a retraining reads: it trains on {@code train}, watches {@code validation} (named {@code watchedRows})
      * to keep the best epoch and stop early, and {@code judge} is what the rounds are judged on ({@code clipped}: as
      * the candidates read them).
+     *
+     * @param train         the rows retraining steps on, in training coordinates: in memory, or streamed from disk
+     *                      when many
+     * @param validation    the rows retraining watches to pick its epoch: the judged rows, unless
+     *                      {@link #watchingTraining} put training rows there
+     * @param judge         the rows choices are judged on ({@link RetrainingJudge#bound}): the validation rows
+     * @param watchedRows   what {@code validation} holds, for the report: "validation" or "training" ("agreement" only
+     *                      in reports of earlier versions, see TrainingSummary)
+     * @param clipped       the judged rows as each candidate reads them: {@code judge}, or with inputs clipped
+     *                      ({@link #clipping})
+     * @param teacherLogits the teacher's outputs on the training rows, or null (see
+     *                      {@link TeacherOutputs.TeacherLogits})
+     * @param watchedAt     where the watched rows ({@code validation}, when {@link #watchingTraining} drew them) lie
+     *                      among the training rows, ascending; null when they are the validation rows or where that
+     *                      is not known
      */
     record Rows(TrainingSet train, TrainingData validation, TrainingData judge, String watchedRows,
             TrainingData clipped, TeacherOutputs.TeacherLogits teacherLogits, int[] watchedAt) {
@@ -83,17 +77,16 @@ final class Retrainer {
                 TrainingData clipped) {
             this(train, validation, judge, watchedRows, clipped, null, null);
         }
+
+        /** The same rows, the candidates reading the judged ones as {@code value}. */
+        Rows withClipped(TrainingData value) {
+            return new Rows(train, validation, judge, watchedRows, value, teacherLogits, watchedAt);
+        }
     }
 
     Retrainer(Rows rows, Conditioning conditioning, Loss loss, TrainingOptions options, Settings settings,
             Distillation distillation) {
-        this.train = rows.train();
-        this.validation = rows.validation();
-        this.judge = rows.judge();
-        this.clipped = rows.clipped();
-        this.watchedRows = rows.watchedRows();
-        this.teacherLogits = rows.teacherLogits();
-        this.watchedAt = rows.watchedAt();
+        this.rows = rows;
         this.conditioning = conditioning;
         this.loss = loss;
         this.options = options;
@@ -104,14 +97,14 @@ final class Retrainer {
 
     /** Deletes the file of training rows when they stream from disk (a run's temporary folder goes at its end anyway). */
     void release() {
-        if (train instanceof StreamedRows streamed) {
+        if (rows.train() instanceof StreamedRows streamed) {
             streamed.close();
         }
     }
 
     /** Whether the training rows stream from disk. */
     boolean streams() {
-        return train instanceof StreamedRows;
+        return rows.train() instanceof StreamedRows;
     }
 
     /** Rows per batch handed to least-squares compensation. */
@@ -123,23 +116,23 @@ final class Retrainer {
      * coordinates; each batch is mapped back.
      */
     RowSource fittingRows() {
-        return fittingRows(train.rows());
+        return fittingRows(rows.train().rows());
     }
 
     /** The first {@code maxRows} rows of {@link #fittingRows()}. */
     RowSource fittingRows(int maxRows) {
-        return consumer -> train.inOrder(FIT_BATCH, maxRows, (x, targets, soft, n) -> consumer.accept(
+        return consumer -> rows.train().inOrder(FIT_BATCH, maxRows, (x, targets, soft, n) -> consumer.accept(
                 conditioning.toModelInputs(x, 0, n), n));
     }
 
     /** How many rows {@link #fittingRows} gives. */
     int fittingRowCount() {
-        return train.rows();
+        return rows.train().rows();
     }
 
     /** How many rows {@link #fittingRows(int)} gives. */
     int fittingRowCount(int maxRows) {
-        return Math.min(maxRows, train.rows());
+        return Math.min(maxRows, rows.train().rows());
     }
 
     /** Where the runtimes compute (the least-squares sums of the rounds included). */
@@ -159,7 +152,7 @@ final class Retrainer {
         Settings t = settings;
         Settings withEpochs = new Settings(t.rows(), t.steps().withEpochs(epochs, source), t.signal(),
                 t.validationLabelled(), t.trainingRange(), t.targetRange());
-        return new Retrainer(new Rows(train, validation, judge, watchedRows, clipped, teacherLogits, watchedAt),
+        return new Retrainer(rows,
                 conditioning, loss, o,
                 withEpochs, distillation);
     }
@@ -187,11 +180,13 @@ final class Retrainer {
      * those columns, and the conditioning is the one those columns alone would get.
      */
     Retrainer keepInputs(int[] kept) {
-        TrainingData watch = validation.keepColumns(kept);
-        TrainingData judged = judge == validation ? watch : judge.keepColumns(kept);
+        TrainingData judge = rows.judge();
+        TrainingData watch = rows.validation().keepColumns(kept);
+        TrainingData judged = judge == rows.validation() ? watch : judge.keepColumns(kept);
+        TrainingData clipped = rows.clipped() == judge ? judged : rows.clipped().keepColumns(kept);
         // The teacher reads every input: its outputs are no longer this retrainer's to reuse.
-        return new Retrainer(new Rows(train.keepColumns(kept), watch, judged, watchedRows,
-                clipped == judge ? judged : clipped.keepColumns(kept), null, watchedAt), conditioning.keepInputs(kept),
+        return new Retrainer(new Rows(rows.train().keepColumns(kept), watch, judged, rows.watchedRows(), clipped, null,
+                rows.watchedAt()), conditioning.keepInputs(kept),
                 loss, options,
                 settings, distillation);
     }
@@ -201,13 +196,13 @@ final class Retrainer {
      * rows: epochs are picked there and the search judged there ({@link #watchedChange}), so that the validation rows
      * are only looked at by {@link #bound}. Returns this retrainer when it has already set rows apart.
      */
-    Retrainer watchingTraining(int rows) {
-        if (judge != validation) {
+    Retrainer watchingTraining(int count) {
+        if (rows.judge() != rows.validation()) {
             return this;
         }
-        TrainingData watch = train.sample(rows, options.seed());
-        return new Retrainer(new Rows(train, watch, validation, "training", clipped, teacherLogits,
-                train.sampleRows(rows, options.seed())), conditioning, loss, options,
+        TrainingData watch = rows.train().sample(count, options.seed());
+        return new Retrainer(new Rows(rows.train(), watch, rows.validation(), "training", rows.clipped(),
+                rows.teacherLogits(), rows.train().sampleRows(count, options.seed())), conditioning, loss, options,
                 settings, distillation);
     }
 
@@ -218,6 +213,7 @@ final class Retrainer {
      * rows, which preserves order, so the clipped rows are exactly the conditioned clipped ones.
      */
     Retrainer clipping(org.odf2nna.network.InputRange range) {
+        TrainingData judge = rows.judge();
         int width = judge.width();
         float[] bounds = new float[2 * width];
         System.arraycopy(range.min(), 0, bounds, 0, width);
@@ -227,14 +223,14 @@ final class Retrainer {
         float[] hi = java.util.Arrays.copyOfRange(conditioned.inputs(), width, 2 * width);
         float[] held = new org.odf2nna.network.InputRange(lo, hi, range.rows()).clip(judge.inputs(), judge.rows());
         TrainingData clippedRows = new TrainingData(held, judge.targets(), judge.rows(), width);
-        return new Retrainer(new Rows(train, validation, judge, watchedRows, clippedRows, teacherLogits, watchedAt),
+        return new Retrainer(rows.withClipped(clippedRows),
                 conditioning, loss,
                 options, settings, distillation);
     }
 
     /** Rows choices are judged on. */
     int validationRows() {
-        return judge.rows();
+        return rows.judge().rows();
     }
 
     /** Whether the task is regression (the loss is the MSE). */
@@ -341,8 +337,8 @@ final class Retrainer {
     double fineTunedFitness(DenseNetwork pruned, int epochs) {
         TrainingOptions brief = new TrainingOptions(epochs, options.batchSize(), options.learningRate(),
                 options.seed(), 0, options.device());
-        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss, brief,
-                distillation, (epoch, total) -> { });
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), rows.train(), rows.validation(),
+                loss, brief, distillation, (epoch, total) -> { });
         double best = result.history().get(result.bestEpoch()).validationMetric();
         return loss == Loss.MEAN_SQUARED_ERROR ? -conditioning.mseInTargetUnits(best) : best;
     }
@@ -369,9 +365,10 @@ final class Retrainer {
     private Outcome retrain(DenseNetwork pruned, String label, Progress progress, TrainingOptions options) {
         boolean regression = loss == Loss.MEAN_SQUARED_ERROR;
         String metric = regression ? "mse" : "accuracy";
-        String watched = watchedRows;
-        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), train, validation, loss,
-                options, distillation, (epoch, total) -> progress.update("retraining " + label, epoch.epoch(), total,
+        String watched = rows.watchedRows();
+        TrainingResult result = DenseTrainer.train(conditioning.toTraining(pruned), rows.train(), rows.validation(),
+                loss, options, distillation, (epoch, total) -> progress.update("retraining " + label, epoch.epoch(),
+                        total,
                         // Epoch 0 is the start, before any training step: it has no training loss yet.
                         String.format(Locale.ROOT, "epoch %d/%d, %s%s %s %.4g", epoch.epoch(), total,
                                 Double.isNaN(epoch.trainLoss()) ? "" : String.format(Locale.ROOT, "loss %.4g, ",
