@@ -19,9 +19,9 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
-import org.odf2nna.report.GraphSweepChart;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.ReportFormat;
+import org.odf2nna.report.SweepChart;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.ModelInputs;
@@ -486,7 +486,7 @@ public final class GraphSweeper {
             result = result.withOutput(output.toString());
         }
         if (files.chart() != null) {
-            result = result.withCharts(GraphSweepChart.write(result, files.chart()).stream().map(Path::toString)
+            result = result.withCharts(SweepChart.write(result, files.chart()).stream().map(Path::toString)
                     .toList());
         }
         if (files.report() != null) {

@@ -21,6 +21,13 @@ import org.odf2nna.metrics.Metrics;
  * metric less the allowed drop) as a line, so that the promise and the chosen point are seen against each other.
  * Points are in parameter order, so that lines join neighbours. The x axis is logarithmic with its ticks labelled in
  * plain parameter counts (XChart's own logarithmic axis labels decades only). Written as PNG and SVG with XChart.
+ *
+ * <p>A graph sweep's chart ({@link #series(GraphSweepReport)}) is drawn the same way: each round's parameters against
+ * its metric on the report rows (the validation rows where there are none), the original, the round written and the
+ * tolerance line. The metric is accuracy on labelled rows; on rows without labels, the share of the original's
+ * predictions the round keeps (its agreement with the original), which is what the label-free promise is judged on;
+ * for a regressor, the MSE, the tolerance line at the original's MSE raised by the tolerance; for a language model,
+ * the perplexity.
  */
 public final class SweepChart {
 
@@ -111,6 +118,83 @@ public final class SweepChart {
         return render(new Titles((progressive ? "Progressive pruning of " : "ε sweep of ")
                 + Path.of(table.model()).getFileName() + ": " + yTitle + " against parameters",
                 "parameters of the dense chain (log scale)", yTitle), series(sweep), base);
+    }
+
+    /** A graph sweep's points, in drawing order: the rounds, the original, the chosen round, the tolerance. */
+    public static List<Series> series(GraphSweepReport sweep) {
+        boolean onReport = sweep.original().report() != null;
+        GraphSweepReport.Judged original = onReport ? sweep.original().report() : sweep.original().validation();
+        List<GraphSweepReport.Round> ordered = new ArrayList<>(sweep.outcome().rounds());
+        ordered.sort(java.util.Comparator.comparingLong(x -> x.size().parameters()));
+        List<Double> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (GraphSweepReport.Round r : ordered) {
+            x.add((double) r.size().parameters());
+            y.add(value(onReport ? r.report() : r.validation()));
+        }
+        double originalParameters = sweep.blocks().modelParameters();
+        List<Series> series = new ArrayList<>();
+        if (!x.isEmpty()) {
+            series.add(new Series(ROUNDS, x, y));
+        }
+        series.add(new Series(OR, List.of(originalParameters), List.of(value(original))));
+        if (sweep.outcome().chosen() != null) {
+            GraphSweepReport.Round chosen = sweep.outcome().rounds().get(sweep.outcome().chosen());
+            series.add(new Series("chosen (round " + chosen.round() + ")",
+                    List.of((double) chosen.size().parameters()), List.of(value(onReport ? chosen.report()
+                            : chosen.validation()))));
+        }
+        double limit = original.regression() || original.languageModel()
+                ? value(original) * (1 + sweep.method().maxDrop() / 100)
+                : value(original) - sweep.method().maxDrop();
+        double low = x.isEmpty() ? originalParameters : Math.min(x.get(0), originalParameters);
+        series.add(new Series(tolerance(sweep, original), List.of(low, originalParameters), List.of(limit, limit)));
+        return series;
+    }
+
+    /** Writes a graph sweep's chart to {@code base.png} and {@code base.svg}; returns the two paths. */
+    public static List<Path> write(GraphSweepReport sweep, Path base) {
+        boolean onReport = sweep.original().report() != null;
+        String rows = onReport ? "report-row " : "validation-row ";
+        GraphSweepReport.Judged measured = onReport ? sweep.original().report() : sweep.original().validation();
+        String y = rows + (measured.languageModel() ? "perplexity" : measured.regression() ? "MSE (outputs clipped)"
+                : agreement(measured) ? "agreement with the original's predictions (%)" : "accuracy (%)");
+        return render(new Titles("Graph sweep of " + Path.of(sweep.model()).getFileName() + ": " + y
+                + " against parameters", "parameters of the model (log scale)", y), series(sweep), base);
+    }
+
+    /** Whether a graph's rows were judged without labels: then a round's metric is its agreement with the original. */
+    private static boolean agreement(GraphSweepReport.Judged j) {
+        return Double.isNaN(j.accuracy());
+    }
+
+    /**
+     * A graph round's metric: accuracy in percent, or without labels the percent of rows whose prediction the
+     * original's matches; a regressor's MSE; a language model's perplexity.
+     */
+    static double value(GraphSweepReport.Judged j) {
+        if (j == null) {
+            return Double.NaN;
+        }
+        if (j.languageModel()) {
+            return j.perplexity();
+        }
+        if (j.regression()) {
+            return j.mse();
+        }
+        return agreement(j) ? 100.0 * (j.rows() - j.lost()) / Math.max(1, j.rows()) : 100 * j.accuracy();
+    }
+
+    private static String tolerance(GraphSweepReport sweep, GraphSweepReport.Judged original) {
+        String drop = ReportFormat.number(sweep.method().maxDrop());
+        if (original.languageModel()) {
+            return TOLERANCE + "original perplexity + " + drop + "%";
+        }
+        if (original.regression()) {
+            return TOLERANCE + "original MSE + " + drop + "%";
+        }
+        return TOLERANCE + (agreement(original) ? "100% − " + drop + "% of the predictions changed"
+                : "original − " + drop + (drop.equals("1") ? " point" : " points"));
     }
 
     /** The files a chart with file base {@code base} is written to: {@code base.png} and {@code base.svg}. */

@@ -9,8 +9,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A graph sweep's chart: the points drawn are the report's, on the report rows or, without them, the validation rows. */
-class GraphSweepChartTest {
+/**
+ * A graph sweep's chart ({@link SweepChart#series(GraphSweepReport)}; GraphSweepChart before issue 85): the points
+ * drawn are the report's, on the report rows or, without them, the validation rows.
+ */
+class SweepChartTest {
 
     @TempDir
     Path dir;
@@ -36,7 +39,7 @@ class GraphSweepChartTest {
         GraphSweepReport r = sweep(v, new GraphSweepReport.Judged(100, 0.95, 0, 0), List.of(
                 round(1, 800, v, new GraphSweepReport.Judged(100, 0.94, 2, 1)),
                 round(2, 600, v, new GraphSweepReport.Judged(100, 0.80, 16, 1))), 0);
-        List<SweepChart.Series> series = GraphSweepChart.series(r);
+        List<SweepChart.Series> series = SweepChart.series(r);
         assertEquals(SweepChart.ROUNDS, series.get(0).label());
         assertEquals(List.of(600.0, 800.0), series.get(0).parameters(), "in parameter order");
         assertEquals(80.0, series.get(0).values().get(0), 1e-9);
@@ -49,7 +52,7 @@ class GraphSweepChartTest {
         assertTrue(tolerance.label().startsWith(SweepChart.TOLERANCE) && tolerance.label().endsWith("3 points"),
                 tolerance.label());
         assertEquals(List.of(92.0, 92.0), tolerance.values());
-        List<Path> files = GraphSweepChart.write(r, dir.resolve("chart"));
+        List<Path> files = SweepChart.write(r, dir.resolve("chart"));
         assertEquals(List.of(dir.resolve("chart.png"), dir.resolve("chart.svg")), files);
         assertTrue(Files.size(files.get(0)) > 1000 && Files.readString(files.get(1)).contains("<svg"));
     }
@@ -59,7 +62,7 @@ class GraphSweepChartTest {
         GraphSweepReport.Judged v = new GraphSweepReport.Judged(200, Double.NaN, 0, 0);
         GraphSweepReport r = sweep(v, null, List.of(round(1, 800, new GraphSweepReport.Judged(200, Double.NaN, 4,
                 0), null)), null);
-        List<SweepChart.Series> series = GraphSweepChart.series(r);
+        List<SweepChart.Series> series = SweepChart.series(r);
         assertEquals(98.0, series.get(0).values().get(0), 1e-9, "4 of 200 predictions changed");
         assertEquals(100.0, series.get(1).values().get(0), 1e-9, "the original agrees with itself");
         assertEquals(3, series.size(), "no round chosen: rounds, original, tolerance");
