@@ -38,12 +38,18 @@ final class InlineParts implements TypeAdapterFactory {
         return new Flat<>(gson.getDelegateAdapter(this, type), gson.getAdapter(JsonElement.class), parts);
     }
 
-    /** A part's fields land beside its parent's: a shared name would be written twice. */
+    /**
+     * A part's fields land beside its parent's: a shared name would be written twice. An alternative part's are
+     * checked as they are written instead (it shares names with the parts it stands in for).
+     */
     private static void requireDistinctNames(Class<?> record, List<RecordComponent> parts) {
         Set<String> partNames = new HashSet<>();
         parts.forEach(p -> partNames.add(p.getName()));
         Set<String> names = new HashSet<>();
         for (RecordComponent c : record.getRecordComponents()) {
+            if (isAlternative(c)) {
+                continue;
+            }
             List<RecordComponent> fields = partNames.contains(c.getName()) ? List.of(c.getType().getRecordComponents())
                     : List.of(c);
             for (RecordComponent f : fields) {
@@ -53,6 +59,42 @@ final class InlineParts implements TypeAdapterFactory {
                 }
             }
         }
+    }
+
+    /** The JSON field names a part writes: its components', a part of its own's in their place. */
+    static List<String> fieldNames(Class<?> part) {
+        List<String> names = new java.util.ArrayList<>();
+        for (RecordComponent c : part.getRecordComponents()) {
+            if (c.getType().isAnnotationPresent(JsonInline.class)) {
+                names.addAll(fieldNames(c.getType()));
+            } else {
+                names.add(c.getName());
+            }
+        }
+        return names;
+    }
+
+    private static boolean isAlternative(RecordComponent part) {
+        JsonInline inline = part.getType().getAnnotation(JsonInline.class);
+        return inline != null && inline.alternative();
+    }
+
+    /**
+     * Adds a field, refusing one already there (an alternative part written beside what it stands in for). A null
+     * (a field or part left empty, not written) gives way to a value of the same name, which lands where it is added.
+     */
+    private static void add(JsonObject flat, String name, JsonElement value) {
+        if (value.isJsonNull() && flat.has(name)) {
+            return;
+        }
+        if (flat.has(name) && flat.get(name).isJsonNull()) {
+            flat.remove(name);
+        }
+        if (flat.has(name)) {
+            throw new IllegalStateException("the JSON field '" + name + "' would be written twice (an alternative "
+                    + "inline part shares it with a field that is not null)");
+        }
+        flat.add(name, value);
     }
 
     private static final class Flat<T> extends TypeAdapter<T> {
@@ -77,9 +119,9 @@ final class InlineParts implements TypeAdapterFactory {
             JsonObject flat = new JsonObject();
             for (Map.Entry<String, JsonElement> e : record.toJsonTree(value).getAsJsonObject().entrySet()) {
                 if (partNames.contains(e.getKey()) && e.getValue().isJsonObject()) {
-                    e.getValue().getAsJsonObject().entrySet().forEach(f -> flat.add(f.getKey(), f.getValue()));
+                    e.getValue().getAsJsonObject().entrySet().forEach(f -> add(flat, f.getKey(), f.getValue()));
                 } else {
-                    flat.add(e.getKey(), e.getValue());
+                    add(flat, e.getKey(), e.getValue());
                 }
             }
             elements.write(out, flat);
@@ -93,10 +135,14 @@ final class InlineParts implements TypeAdapterFactory {
             }
             JsonObject object = elements.read(in).getAsJsonObject();
             for (RecordComponent p : parts) {
+                List<String> names = fieldNames(p.getType());
+                if (isAlternative(p) && !names.stream().allMatch(object::has)) {
+                    continue; // another alternative's fields: this part reads as null
+                }
                 JsonObject part = new JsonObject();
-                for (RecordComponent f : p.getType().getRecordComponents()) {
-                    if (object.has(f.getName())) {
-                        part.add(f.getName(), object.remove(f.getName()));
+                for (String f : names) {
+                    if (object.has(f)) {
+                        part.add(f, object.remove(f));
                     }
                 }
                 object.add(p.getName(), part);
