@@ -7,7 +7,6 @@ import org.odf2nna.api.Messages;
 import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.api.Inspection;
 import org.odf2nna.report.EvolveReport;
-import org.odf2nna.report.GraphEvolveReport;
 import org.odf2nna.report.GraphTables;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.EvolveFiles;
@@ -169,11 +168,12 @@ final class EvolveCommand extends Subcommand {
 
     /** evolve on a graph's blocks: the search, the best mask's round written, the table printed. */
     private int evolveGraph(EvolveFiles files, EvolveSettings settings, java.util.Set<Path> before) {
-        GraphEvolveReport result = FileWorkflows.evolveGraph(files, settings, graphRetrain.retraining(),
+        EvolveReport result = FileWorkflows.evolveGraph(files, settings, graphRetrain.retraining(),
                 main.progress());
         main.out.print(GraphTables.evolve(result));
-        printReplacedNote(before, Path.of(result.output()));
-        ModelPruningOptions.printKerasBack(this, model, result.output());
+        String output = result.graphRun().output();
+        printReplacedNote(before, Path.of(output));
+        ModelPruningOptions.printKerasBack(this, model, output);
         printWrote(report.path);
         return Main.OK;
     }

@@ -25,7 +25,6 @@ import org.odf2nna.report.CheckedConversion;
 import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.EvolveReport;
-import org.odf2nna.report.GraphEvolveReport;
 import org.odf2nna.report.GraphOneRound;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.RunReport;
@@ -125,7 +124,7 @@ public final class FileWorkflows {
      * @throws InputException USAGE for a setting a graph does not read ({@code layers}, feature selection, fitness
      *                        epochs), missing training or validation rows, or a regressor; UNCERTIFIABLE without blocks
      */
-    public static GraphEvolveReport evolveGraph(EvolveFiles files, EvolveSettings settings,
+    public static EvolveReport evolveGraph(EvolveFiles files, EvolveSettings settings,
             GraphRetraining retraining, Progress progress) {
         return GraphEvolver.run(files, settings, retraining, progress);
     }

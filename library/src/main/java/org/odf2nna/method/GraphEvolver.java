@@ -14,7 +14,7 @@ import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
 import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphEvolveReport;
+import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.GraphSweepReport;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.EvolveFiles;
@@ -68,7 +68,7 @@ public final class GraphEvolver {
      * @throws InputException USAGE for a setting that does not apply, missing training or validation rows, or a
      *                        regressor; UNCERTIFIABLE for a graph without blocks
      */
-    public static GraphEvolveReport run(EvolveFiles files, EvolveSettings settings, GraphRetraining retraining,
+    public static EvolveReport run(EvolveFiles files, EvolveSettings settings, GraphRetraining retraining,
             Progress progress) {
         long started = System.nanoTime();
         checkApplies(files.model(), settings);
@@ -91,13 +91,13 @@ public final class GraphEvolver {
         ModelProto round = made.model();
         ModelProto written = GraphEvolve.written(search, round);
         GraphSweeper.writeModel(files.model(), files.output(), written, progress);
-        GraphEvolveReport report = new GraphEvolveReport(files.model().toString(), files.output().toString(),
-                new GraphEvolveReport.Rows(files.train().toString(), training.first(run.statisticsRows()).count(),
-                        files.validation().toString(), validation.labelled(), files.eval() == null ? null
-                                : files.eval().toString()),
+        EvolveReport report = EvolveReport.ofGraph(new EvolveReport.GraphRun(files.model().toString(),
+                files.output().toString(), new EvolveReport.Rows(files.train().toString(),
+                        training.first(run.statisticsRows()).count(), files.validation().toString(),
+                        validation.labelled(), files.eval() == null ? null : files.eval().toString())),
                 searchReport(search, ga, found), Evolver.generations(found, Task.CLASSIFICATION),
-                outcome(search, found.best(), round, opened.read().report()), retraining(run, made), made.notes(),
-                (System.nanoTime() - started) / 1e9);
+                outcome(search, found.best(), round, opened.read().report()), new EvolveReport.GraphRound(
+                        retraining(run, made), made.notes(), (System.nanoTime() - started) / 1e9));
         if (files.report() != null) {
             AtomicFiles.writeString(files.report(), ReportFormat.json(report));
         }
@@ -121,13 +121,13 @@ public final class GraphEvolver {
                 + "was asked for and did not run: see the notes)" : "sequential refit alone";
     }
 
-    private static GraphEvolveReport.Search searchReport(GraphEvolve.Search search, GaSettings ga, GaResult found) {
-        return new GraphEvolveReport.Search(search.masks().layout().segmentCount(), search.masks().layout().length(),
+    private static EvolveReport.Search searchReport(GraphEvolve.Search search, GaSettings ga, GaResult found) {
+        return new EvolveReport.Search(search.masks().layout().segmentCount(), search.masks().layout().length(),
                 Evolver.ga(ga), Evolver.effort(found));
     }
 
     /** The best mask's widths, the sizes before and after, and the accuracies, measured in the canonical form. */
-    private static GraphEvolveReport.Outcome outcome(GraphEvolve.Search search, Mask best, ModelProto round,
+    private static EvolveReport.Outcome outcome(GraphEvolve.Search search, Mask best, ModelProto round,
             GraphRows eval) {
         Path file = search.from().file();
         ModelProto canonical = search.canonical();
@@ -140,10 +140,10 @@ public final class GraphEvolver {
                 search.validation(), 0));
         GraphRows validation = search.validation();
         GraphSweepReport.Judged original = search.judged(canonical, validation);
-        GraphEvolveReport.Judgements judged = new GraphEvolveReport.Judgements(original,
+        EvolveReport.Judgements judged = new EvolveReport.Judgements(original,
                 search.judged(search.meanFolded(best), validation), search.judged(round, validation),
                 eval == null ? null : search.judged(canonical, eval), eval == null ? null : search.judged(round, eval));
-        return new GraphEvolveReport.Outcome(best.toString(), widths, search.parameters(canonical),
-                search.parameters(round), macs[0], macs[1], judged);
+        return new EvolveReport.Outcome(best.toString(), new EvolveReport.GraphOutcome(widths,
+                search.parameters(canonical), search.parameters(round), macs[0], macs[1], judged));
     }
 }

@@ -170,12 +170,14 @@ public final class GraphTables {
      * multiply-adds before and after, and the validation accuracy of the original, the mask as searched and the
      * written model.
      */
-    public static String evolve(GraphEvolveReport r) {
+    public static String evolve(EvolveReport report) {
         StringBuilder s = new StringBuilder();
-        GraphEvolveReport.Rows rows = r.rows();
-        GraphEvolveReport.Search search = r.search();
-        GraphEvolveReport.Outcome o = r.outcome();
-        GraphEvolveReport.Judgements j = o.judgements();
+        EvolveReport.GraphRun r = report.graphRun();
+        EvolveReport.GraphRound round = report.graphRound();
+        EvolveReport.Rows rows = r.rows();
+        EvolveReport.Search search = report.search();
+        EvolveReport.GraphOutcome o = report.outcome().graph();
+        EvolveReport.Judgements j = o.judgements();
         s.append("Model  ").append(r.model()).append('\n');
         s.append(String.format(Locale.ROOT, "Search %d units in %d blocks and residual streams (a stream's blocks share its channels); "
                 + "population %d, %d evaluations made of %d (%d answered from the cache%s), mutation %s, seed %d%n",
@@ -188,8 +190,8 @@ public final class GraphTables {
                         : "unlabelled: agreement with the original", rows.eval() == null ? ""
                         : "; " + rows.eval() + " only measured"));
         s.append("Best mask, units kept per block: ").append(String.join(", ", o.widths())).append('\n');
-        s.append("Retraining of the best mask's round after its refit: ").append(r.retraining()).append('\n');
-        for (String note : r.notes()) {
+        s.append("Retraining of the best mask's round after its refit: ").append(round.retraining()).append('\n');
+        for (String note : round.notes()) {
             s.append("Note: ").append(note).append('\n');
         }
         s.append(String.format(Locale.ROOT, "%n  %-34s  %10s  %16s  %10s  %s%n", "", "parameters", "multiply-adds",
@@ -210,7 +212,7 @@ public final class GraphTables {
                     o.multiplyAddsBefore(), o.multiplyAddsAfter(), ReportFormat.number(100.0
                             * (o.multiplyAddsBefore() - o.multiplyAddsAfter()) / o.multiplyAddsBefore())));
         }
-        s.append(String.format(Locale.ROOT, "; %.0f s%n", r.seconds()));
+        s.append(String.format(Locale.ROOT, "; %.0f s%n", round.seconds()));
         s.append(lossWarning(j));
         s.append("Wrote  ").append(r.output()).append('\n');
         return s.toString();
@@ -223,7 +225,7 @@ public final class GraphTables {
      * A loud line when evolve's written model scores more than {@link #LOSS_WARNING_POINTS} below the original on the
      * validation rows: evolve promises nothing, and sweep is what keeps a loss within bounds.
      */
-    private static String lossWarning(GraphEvolveReport.Judgements j) {
+    private static String lossWarning(EvolveReport.Judgements j) {
         if (j.original().regression() || Double.isNaN(j.original().accuracy()) || Double.isNaN(j.written().accuracy())) {
             return "";
         }

@@ -28,7 +28,7 @@ import org.odf2nna.graph.GraphSweep;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.report.GraphEvolveReport;
+import org.odf2nna.report.EvolveReport;
 import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
@@ -63,15 +63,15 @@ class GraphEvolverTest {
                 .evaluations(40).threads(2).build();
     }
 
-    private GraphEvolveReport evolve(String output, long seed) {
+    private EvolveReport evolve(String output, long seed) {
         return GraphEvolver.run(new EvolveFiles(MODEL, TRAIN, VALIDATION, null, dir.resolve(output), null,
                 CsvReading.DEFAULT), settings(seed), GraphRetraining.DEFAULT, Progress.NONE);
     }
 
     @Test
     void theBestMaskIsWrittenSmallerRunsInOnnxRuntimeAndTheSameSeedGivesTheSameFile() throws IOException {
-        GraphEvolveReport a = evolve("a.onnx", 7);
-        GraphEvolveReport.Outcome o = a.outcome();
+        EvolveReport a = evolve("a.onnx", 7);
+        EvolveReport.GraphOutcome o = a.outcome().graph();
         assertTrue(o.parametersAfter() < o.parametersBefore(), o.parametersAfter() + " of " + o.parametersBefore());
         assertTrue(o.multiplyAddsAfter() > 0 && o.multiplyAddsAfter() < o.multiplyAddsBefore(),
                 o.multiplyAddsAfter() + " of " + o.multiplyAddsBefore());
@@ -82,8 +82,10 @@ class GraphEvolverTest {
         List<DenseBlock> blocks = BlockFinder.find(ModelReader.read(MODEL).graph(), MODEL);
         assertTrue(a.search().blocks() < blocks.size(), a.search().blocks() + " segments, " + blocks.size()
                 + " blocks");
-        assertTrue(Mask.parse(o.mask()).activeCount() < Mask.parse(o.mask()).length(), o.mask());
-        assertTrue(a.retraining().startsWith("end to end"), a.retraining());
+        String mask = a.outcome().mask();
+        assertTrue(Mask.parse(mask).activeCount() < Mask.parse(mask).length(), mask);
+        String retraining = a.graphRound().retraining();
+        assertTrue(retraining.startsWith("end to end"), retraining);
 
         // The written file, run afresh in ONNX Runtime: fewer weights, and the accuracy the report gives.
         Path out = dir.resolve("a.onnx");
@@ -98,20 +100,20 @@ class GraphEvolverTest {
         }
         assertEquals(o.judgements().written().accuracy(), (double) right / predicted.length, 1e-12);
 
-        GraphEvolveReport b = evolve("b.onnx", 7);
-        assertEquals(o.mask(), b.outcome().mask());
+        EvolveReport b = evolve("b.onnx", 7);
+        assertEquals(mask, b.outcome().mask());
         assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(dir.resolve("b.onnx")), "same seed, same bytes");
     }
 
     @Test
     void aKerasInputIsWrittenBackAsKerasWithNarrowerLayers() throws IOException {
-        GraphEvolveReport r = evolve("small.keras", 3);
+        EvolveReport r = evolve("small.keras", 3);
         Path out = dir.resolve("small.keras");
-        assertEquals(out.toString(), r.output());
+        assertEquals(out.toString(), r.graphRun().output());
         assertNotNull(ModelFiles.readKeras(out).backbone(), "read back as a Keras file with a backbone");
         ModelProto back = ModelReader.read(out).graph();
         assertTrue(weights(back) < weights(ModelReader.read(MODEL).graph()), "fewer weights in the .keras");
-        assertFalse(r.outcome().widths().isEmpty());
+        assertFalse(r.outcome().graph().widths().isEmpty());
     }
 
     @Test

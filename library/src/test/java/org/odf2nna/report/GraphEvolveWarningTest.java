@@ -12,12 +12,13 @@ class GraphEvolveWarningTest {
     private static String table(double original, double written) {
         GraphSweepReport.Judged o = new GraphSweepReport.Judged(5000, original, 0, 0);
         GraphSweepReport.Judged w = new GraphSweepReport.Judged(5000, written, 0, 0);
-        GraphEvolveReport r = new GraphEvolveReport("m.keras", "small.keras",
-                new GraphEvolveReport.Rows("train.npz", 3000, "validation.npz", true, null),
-                new GraphEvolveReport.Search(2, 40, new EvolveReport.Ga(30, 300, 0.07, 0, 1),
+        EvolveReport r = EvolveReport.ofGraph(new EvolveReport.GraphRun("m.keras", "small.keras",
+                new EvolveReport.Rows("train.npz", 3000, "validation.npz", true, null)),
+                new EvolveReport.Search(2, 40, new EvolveReport.Ga(30, 300, 0.07, 0, 1),
                         new EvolveReport.Effort(300, 0, 270, false)), List.of(),
-                new GraphEvolveReport.Outcome("1101", List.of("a 3/4"), 100, 80, 1000, 900,
-                        new GraphEvolveReport.Judgements(o, o, w, null, null)), "end to end", List.of(), 12);
+                new EvolveReport.Outcome("1101", new EvolveReport.GraphOutcome(List.of("a 3/4"), 100, 80, 1000, 900,
+                        new EvolveReport.Judgements(o, o, w, null, null))),
+                new EvolveReport.GraphRound("end to end", List.of(), 12));
         return GraphTables.evolve(r);
     }
 

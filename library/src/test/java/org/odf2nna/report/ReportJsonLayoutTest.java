@@ -124,6 +124,28 @@ class ReportJsonLayoutTest {
         assertEquals(expected("evolve-outcome.json"), ReportFormat.json(outcome));
     }
 
+    /** evolve on a graph: the same EvolveReport as a chain's, its graph parts filled (layout of GraphEvolveReport). */
+    static EvolveReport graphEvolve() {
+        GraphSweepReport.Judged o = new GraphSweepReport.Judged(438, 0.9448, 0, 0);
+        GraphSweepReport.Judged s = new GraphSweepReport.Judged(438, 0.93, 9, 3);
+        GraphSweepReport.Judged w = new GraphSweepReport.Judged(438, 0.94, 5, 3);
+        GraphSweepReport.Judged oe = new GraphSweepReport.Judged(360, 0.95, 0, 0);
+        GraphSweepReport.Judged we = new GraphSweepReport.Judged(360, 0.9472, 2, 1);
+        return EvolveReport.ofGraph(new EvolveReport.GraphRun("m.onnx", "small.onnx",
+                new EvolveReport.Rows("train.csv", 1000, "holdout.csv", true, "test.csv")),
+                new EvolveReport.Search(4, 192, new EvolveReport.Ga(4, 8, 0.07, 5, 2),
+                        new EvolveReport.Effort(8, 1, 4, false)),
+                List.of(new EvolveReport.Generation(0, 4, 0.93, 180), new EvolveReport.Generation(1, 8, 0.935, 178)),
+                new EvolveReport.Outcome("1101", new EvolveReport.GraphOutcome(List.of("a 31/32", "b 62/64"), 11338,
+                        11012, 198976, 192832, new EvolveReport.Judgements(o, s, w, oe, we))),
+                new EvolveReport.GraphRound("sequential refit alone", List.of("a note"), 2.5));
+    }
+
+    @Test
+    void aGraphEvolveReportWritesItsFormerBytes() throws IOException {
+        assertEquals(expected("graph-evolve.json"), ReportFormat.json(graphEvolve()));
+    }
+
     @Test
     void theRetrainingSettingsWriteTheirFormerBytes() throws IOException {
         Retraining retraining = new Retraining(new Retraining.Rows("train.csv", 800, 200),
