@@ -78,7 +78,7 @@ public record EvolveReport(
      * @param original        the original network
      * @param originalMetrics metrics of the original model (OR), null without targets
      */
-    @JsonInline
+    @JsonInline(alternative = true)
     public record Measured(NetworkSummary original, Metrics originalMetrics) {
     }
 
@@ -256,7 +256,7 @@ public record EvolveReport(
      * @param compensation        "lsq" or "mean": how the mask became the network of PWR, retrained and written
      * @param both                PWR with each compensation
      */
-    @JsonInline
+    @JsonInline(alternative = true)
     public record ChainWritten(double maxOutputDifference, TrainingSummary training, String compensation,
             BothCompensations both) {
     }
@@ -269,7 +269,7 @@ public record EvolveReport(
      * @param unitsKept        units kept per hidden layer
      * @param featuresKept     names of the input columns kept (feature selection), else null
      */
-    @JsonInline
+    @JsonInline(alternative = true)
     public record Kept(NetworkSummary network, double reductionPercent, List<Integer> unitsKept,
             List<String> featuresKept) {
 
@@ -286,7 +286,7 @@ public record EvolveReport(
      * @param pruned     metrics of the masked network before retraining (PWR), null without targets
      * @param retrained  metrics after retraining (PR), null without targets
      */
-    @JsonInline
+    @JsonInline(alternative = true)
     public record Figures(double validation, Metrics pruned, Metrics retrained) {
     }
 

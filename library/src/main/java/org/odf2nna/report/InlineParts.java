@@ -74,6 +74,24 @@ final class InlineParts implements TypeAdapterFactory {
         return names;
     }
 
+    /**
+     * Whether {@code part} of a record was written into {@code object}: always for a part, and for an alternative
+     * where a field it alone writes (no other component of the record writes that name) is there.
+     */
+    static boolean isWritten(RecordComponent part, JsonObject object) {
+        if (!isAlternative(part)) {
+            return true;
+        }
+        Set<String> others = new HashSet<>();
+        for (RecordComponent c : part.getDeclaringRecord().getRecordComponents()) {
+            if (!c.getName().equals(part.getName())) {
+                others.addAll(c.getType().isAnnotationPresent(JsonInline.class) ? fieldNames(c.getType())
+                        : List.of(c.getName()));
+            }
+        }
+        return fieldNames(part.getType()).stream().anyMatch(f -> !others.contains(f) && object.has(f));
+    }
+
     private static boolean isAlternative(RecordComponent part) {
         JsonInline inline = part.getType().getAnnotation(JsonInline.class);
         return inline != null && inline.alternative();
@@ -135,10 +153,10 @@ final class InlineParts implements TypeAdapterFactory {
             }
             JsonObject object = elements.read(in).getAsJsonObject();
             for (RecordComponent p : parts) {
-                List<String> names = fieldNames(p.getType());
-                if (isAlternative(p) && !names.stream().allMatch(object::has)) {
+                if (!isWritten(p, object)) {
                     continue; // another alternative's fields: this part reads as null
                 }
+                List<String> names = fieldNames(p.getType());
                 JsonObject part = new JsonObject();
                 for (String f : names) {
                     if (object.has(f)) {

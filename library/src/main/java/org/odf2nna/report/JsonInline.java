@@ -13,7 +13,7 @@ import java.lang.annotation.Target;
  * <p>
  * An {@link #alternative} part is one of several a report holds one of at a time (a dense chain's fields or a graph's),
  * so its names may repeat another part's or the parent's: left null, it writes nothing; written, no name may land twice
- * (checked as it is written); read back only where all its fields are there.
+ * (checked as it is written); read back (else null) where a field that it alone writes is there.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)

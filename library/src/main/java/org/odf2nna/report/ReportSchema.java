@@ -67,8 +67,7 @@ public final class ReportSchema {
     private static void requireFields(JsonObject object, Class<?> type, String path) {
         for (RecordComponent c : type.getRecordComponents()) {
             if (c.getType().isAnnotationPresent(JsonInline.class)) {
-                if (c.getType().getAnnotation(JsonInline.class).alternative()
-                        && !InlineParts.fieldNames(c.getType()).stream().allMatch(object::has)) {
+                if (!InlineParts.isWritten(c, object)) {
                     continue; // another alternative was written: this one is null
                 }
                 // A part written inline: its fields are the parent's.

@@ -1,6 +1,7 @@
 package org.odf2nna.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,6 +123,8 @@ class ReportJsonLayoutTest {
                 new EvolveReport.Figures(0.93, null, null), 2e-6, null, "lsq", new EvolveReport.BothCompensations(null,
                         null));
         assertEquals(expected("evolve-outcome.json"), ReportFormat.json(outcome));
+        assertEquals(outcome, ReportFormat.gson().fromJson(ReportFormat.json(outcome), EvolveReport.Outcome.class),
+                "a part within a part reads back by its fields' names");
     }
 
     /** evolve on a graph: the same EvolveReport as a chain's, its graph parts filled (layout of GraphEvolveReport). */
@@ -144,6 +147,36 @@ class ReportJsonLayoutTest {
     @Test
     void aGraphEvolveReportWritesItsFormerBytes() throws IOException {
         assertEquals(expected("graph-evolve.json"), ReportFormat.json(graphEvolve()));
+    }
+
+    /**
+     * Either side's evolve report reads back into its own parts, the other side's left null (with Gson: the strict
+     * {@link ReportSchema#read} wants every plain field, which neither side's report writes when it is null).
+     */
+    @Test
+    void eachSidesEvolveReportReadsBackIntoItsOwnParts() {
+        String graph = ReportFormat.json(graphEvolve());
+        EvolveReport g = ReportFormat.gson().fromJson(graph, EvolveReport.class);
+        // (not the whole report: a Judged's NaN figures, left out of the JSON, read back as 0)
+        assertEquals(graphEvolve().graphRun(), g.graphRun());
+        assertEquals(graphEvolve().search(), g.search());
+        assertEquals(graphEvolve().outcome().graph().widths(), g.outcome().graph().widths());
+        assertNull(g.evaluated());
+        assertNull(g.measured());
+        assertNull(g.retraining());
+        assertNull(g.outcome().kept());
+        assertNull(g.search().fitness());
+        assertEquals(graphEvolve().graphRound(), g.graphRound());
+        String chain = ReportFormat.json(evolve());
+        EvolveReport c = ReportFormat.gson().fromJson(chain, EvolveReport.class);
+        EvolveReport written = evolve();
+        assertEquals(written.evaluated(), c.evaluated());
+        assertEquals(written.measured(), c.measured());
+        assertEquals(written.search(), c.search());
+        assertEquals(written.outcome(), c.outcome());
+        assertNull(c.graphRun());
+        assertNull(c.search().graphSpace());
+        assertEquals("m.onnx", c.model());
     }
 
     @Test
