@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # JSON reports unchanged? Runs the commands that write a JSON report (inspect --json on an ONNX and a Keras file, sweep
-# on the ε grid and progressive, evolve, and the graph sweep of the Mixer) with two launchers on the repository's
+# on the ε grid and progressive, evolve on a chain and on the Mixer, and the graph sweep of the Mixer) with two launchers on the repository's
 # models and examples, and compares the reports byte for byte, but for the lines of "seconds" (wall times).
 #
 #   scripts/checks/same-reports.sh OLD_LAUNCHER NEW_LAUNCHER
@@ -20,6 +20,7 @@ runs=(
   "sweep-grid.json|sweep $M/iris_4-16-16-3_relu.onnx --train $E/iris/iris-train.csv --eval $E/iris/iris-test.csv --paper -o grid.onnx --report sweep-grid.json"
   "sweep-progressive.json|sweep $work/general.onnx --eval $E/digits/digits-test.csv.gz --train $E/digits/digits-train.csv.gz --max-drop 3 -o progressive.onnx --report sweep-progressive.json"
   "evolve.json|evolve $M/iris_4-16-16-3_relu.onnx --eval $E/iris/iris-test.csv --train $E/iris/iris-train.csv --original-epochs 300 -o evolve.onnx --report evolve.json"
+  "graph-evolve.json|evolve $M/digits_mixer_8x8_gelu.onnx --train $E/digits/digits-mixer-train.csv.gz --validation $E/digits/digits-holdout.csv.gz --eval $E/digits/digits-test.csv.gz --population 4 --evaluations 8 --graph-retrain sequential --seed 5 -o evolved-mixer.onnx --report graph-evolve.json"
   "graph-sweep.json|sweep $M/digits_mixer_8x8_gelu.onnx --train $E/digits/digits-mixer-train.csv.gz --validation $E/digits/digits-holdout.csv.gz --eval $E/digits/digits-test.csv.gz --max-drop 3 -o mixer.onnx --report graph-sweep.json"
 )
 
