@@ -79,7 +79,7 @@ public final class GraphEvaluator {
             return new Result(m.metrics(), null, null, m.positions() + " labelled positions in " + m.rows() + " rows");
         }
         Judged judged = chain == null ? new Judged(GraphRegression.regressor(proto, task), -1, head(proto,
-                proto.getGraph().getOutput(0).getName()), perRunRanges(proto)) : Judged.of(chain, task);
+                proto.getGraph().getOutput(0).getName()), perRunRanges(proto), true) : Judged.of(chain, task);
         ColumnRequest columns = new ColumnRequest(feed.width(), asked.label(), ColumnRequest.Target.REQUIRED, names);
         try (GraphRowStream rows = new GraphRowStream(file, 0, feed, columns)) {
             RowReader reader = rows.reader();
@@ -108,14 +108,16 @@ public final class GraphEvaluator {
      * @param outputs    its values per row where the model says (a dense chain's outputs), else -1: as many as it gives
      * @param head       the function it ends in, for the class scores
      * @param eachRow    whether each row is run alone (activations quantized with a range per run)
+     * @param floatTargets whether a regressor's targets are taken as floats, as a graph's rows held them before its
+     *                   rows were streamed (its MSE, MAE and R² unchanged); a chain's are the file's doubles
      */
-    private record Judged(boolean regression, int outputs, OutputHead head, boolean eachRow) {
+    private record Judged(boolean regression, int outputs, OutputHead head, boolean eachRow, boolean floatTargets) {
 
         /** A dense chain's, as its network says: task inferred from its outputs and head. */
         static Judged of(OnnxDenseModel chain, Task task) {
             org.odf2nna.network.DenseNetwork network = chain.network();
             return new Judged(Task.givenOrInferred(task, network) == Task.REGRESSION, network.outputs(),
-                    network.head(), org.odf2nna.network.Int8Quantization.integerKernels(network));
+                    network.head(), org.odf2nna.network.Int8Quantization.integerKernels(network), false);
         }
     }
 
@@ -238,8 +240,12 @@ public final class GraphEvaluator {
                         evaluator = new Evaluator(judged.regression() ? Task.REGRESSION : Task.CLASSIFICATION, per,
                                 judged.head(), data.file(), reader.targetName());
                     }
-                    evaluator.add(out.values(), n, java.util.Arrays.copyOfRange(block.targets(), start, start + n),
-                            java.util.Arrays.copyOfRange(block.lines(), start, start + n));
+                    double[] targets = java.util.Arrays.copyOfRange(block.targets(), start, start + n);
+                    for (int r = 0; judged.floatTargets() && judged.regression() && r < n; r++) {
+                        targets[r] = (float) targets[r];
+                    }
+                    evaluator.add(out.values(), n, targets, java.util.Arrays.copyOfRange(block.lines(), start,
+                            start + n));
                 }
                 progress.update("evaluating", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");
             }
