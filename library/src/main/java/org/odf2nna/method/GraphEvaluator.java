@@ -48,9 +48,10 @@ public final class GraphEvaluator {
         // records, its outputs and its head say how its rows are read and judged. A language model is a graph: its
         // windows of token ids never feed a dense chain.
         OnnxDenseModel chain = inputs.isDefault() && task != Task.NEXT_TOKEN ? chainOrNull(model) : null;
-        // A Keras file or SavedModel is run as the graph the other commands read of it.
-        ModelProto proto = ModelFiles.formatOf(model) == org.odf2nna.settings.ModelFormat.ONNX
-                ? OnnxModelFile.read(model) : ModelReader.read(model).graph();
+        // A chain runs as the graph it was read from; a Keras file or SavedModel as the graph the other commands
+        // read of it.
+        ModelProto proto = chain != null ? chain.model() : ModelFiles.formatOf(model)
+                == org.odf2nna.settings.ModelFormat.ONNX ? OnnxModelFile.read(model) : ModelReader.read(model).graph();
         Path file = data.file();
         // Labels per position (an .npz array y of [rows, positions]) are read apart from the rows' inputs.
         boolean perPosition = chain == null && PositionEvaluator.labelsPerPosition(file);
@@ -78,8 +79,9 @@ public final class GraphEvaluator {
                     file, feed, perRunRanges(proto) ? 1 : data.inferenceBatch(), device, progress);
             return new Result(m.metrics(), null, null, m.positions() + " labelled positions in " + m.rows() + " rows");
         }
-        Judged judged = chain == null ? new Judged(GraphRegression.regressor(proto, task), -1, head(proto,
-                proto.getGraph().getOutput(0).getName()), perRunRanges(proto), true) : Judged.of(chain, task);
+        String output = chain != null ? chain.outputName() : proto.getGraph().getOutput(0).getName();
+        Judged judged = chain == null ? new Judged(output, GraphRegression.regressor(proto, task), -1, head(proto,
+                output), perRunRanges(proto), true) : Judged.of(chain, task);
         ColumnRequest columns = new ColumnRequest(feed.width(), asked.label(), ColumnRequest.Target.REQUIRED, names);
         try (GraphRowStream rows = new GraphRowStream(file, 0, feed, columns)) {
             RowReader reader = rows.reader();
@@ -104,6 +106,7 @@ public final class GraphEvaluator {
     /**
      * How the first output is judged.
      *
+     * @param output     the output measured: a chain's, or a graph's first
      * @param regression whether as a regressor's value (else as class scores)
      * @param outputs    its values per row where the model says (a dense chain's outputs), else -1: as many as it gives
      * @param head       the function it ends in, for the class scores
@@ -111,12 +114,13 @@ public final class GraphEvaluator {
      * @param floatTargets whether a regressor's targets are taken as floats, as a graph's rows held them before its
      *                   rows were streamed (its MSE, MAE and R² unchanged); a chain's are the file's doubles
      */
-    private record Judged(boolean regression, int outputs, OutputHead head, boolean eachRow, boolean floatTargets) {
+    private record Judged(String output, boolean regression, int outputs, OutputHead head, boolean eachRow, boolean floatTargets) {
 
         /** A dense chain's, as its network says: task inferred from its outputs and head. */
         static Judged of(OnnxDenseModel chain, Task task) {
             org.odf2nna.network.DenseNetwork network = chain.network();
-            return new Judged(Task.givenOrInferred(task, network) == Task.REGRESSION, network.outputs(),
+            return new Judged(chain.outputName(), Task.givenOrInferred(task, network) == Task.REGRESSION,
+                    network.outputs(),
                     network.head(), org.odf2nna.network.Int8Quantization.integerKernels(network), false);
         }
     }
@@ -223,7 +227,7 @@ public final class GraphEvaluator {
     private static Evaluator run(ModelProto proto, Path model, GraphFeed feed, GraphRowStream rows, Judged judged,
             EvalData data, Device device, Progress progress) {
         ModelProto runnable = GraphRows.runnable(proto, feed.data());
-        String output = proto.getGraph().getOutput(0).getName();
+        String output = judged.output();
         RowReader reader = rows.reader();
         Evaluator evaluator = null;
         try (GraphFeed.Session session = feed.open(runnable, device, model)) {
