@@ -14,12 +14,9 @@ import org.odf2nna.method.GraphEvaluator;
 import org.odf2nna.method.GraphSweeper;
 import org.odf2nna.method.MethodRun;
 import org.odf2nna.method.ModelBuilder;
-import org.odf2nna.method.ModelScan;
 import org.odf2nna.method.Shrinker;
 import org.odf2nna.method.Sweeper;
 import org.odf2nna.metrics.Metrics;
-import org.odf2nna.network.DenseNetwork;
-import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.report.BuildSummary;
 import org.odf2nna.report.CheckedConversion;
 import org.odf2nna.report.Conversion;
@@ -237,38 +234,15 @@ public final class FileWorkflows {
      * {@link #evaluate(Path, Path, CsvReading, Task, Device, Progress)} of any ONNX graph ONNX Runtime runs: a file
      * that is no dense chain (several inputs, token ids, static int8, a normalisation left as Sub/Mul/Add), or one
      * whose inputs {@code inputs} feed, is fed as {@code sweep} feeds it ({@code inputs}: the row shape, the other
-     * inputs' constants or files, or {@code .npz} arrays named after them) and its first output measured; a dense
-     * chain is measured as before.
+     * inputs' constants or files, or {@code .npz} arrays named after them) and its first output measured. A dense
+     * chain is read as the chain reader reads it (its recorded feature columns by name) and run as the same graph
+     * ({@link GraphEvaluator}).
      */
     public static Evaluation evaluate(Path model, Path csv, CsvReading reading, Task task,
             ModelInputs inputs, Device device, Progress progress) {
         EvalData rows = new EvalData(csv, ColumnRequest.of(-1, reading.label(), ColumnRequest.Target.REQUIRED),
                 reading.inferenceBatch());
-        // A language model is a graph: its windows of token ids never feed a dense chain.
-        OnnxDenseModel read = inputs.isDefault() && task != Task.NEXT_TOKEN ? GraphEvaluator.chainOrNull(model) : null;
-        if (read == null) {
-            return graphEvaluation(model, rows, task, inputs, device, progress);
-        }
-        DenseNetwork network = read.network();
-        EvalData forModel = rows.forModel(read);
-        String guessed = forModel.positionalTarget();
-        ModelScan.Measured measured;
-        try {
-            measured = ModelScan.measure(read, forModel, Task.givenOrInferred(task, network), device, progress);
-        } catch (InputException e) {
-            // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
-            throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is the "
-                    + "last (" + guessed + ") and no column is named " + ColumnRequest.targetNamesInWords()
-                    + ": name the label column "
-                    + "with {{LABEL}}");
-        }
-        Metrics metrics = measured.metrics();
-        Task kind = metrics instanceof Metrics.Classification ? Task.CLASSIFICATION : Task.REGRESSION;
-        String warning = measured.chance() != null && measured.chance().atChance() ? "the model "
-                + measured.chance().describe() + ": are these rows for this model (its columns, their order, the "
-                + "label column, the input's layout)?" : null;
-        return new Evaluation(model.toString(), rows.file().toString(), kind.displayName(), metrics, guessed,
-                warning, null);
+        return graphEvaluation(model, rows, task, inputs, device, progress);
     }
 
     /**

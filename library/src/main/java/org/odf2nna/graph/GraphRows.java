@@ -245,7 +245,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
     }
 
     /** Token ids must be whole numbers that float32 holds exactly (below 2^24). */
-    private static void wholeNumbers(Path file, Batch batch) {
+    static void wholeNumbers(Path file, Batch batch) {
         int w = batch.width();
         for (int k = 0; k < batch.rows() * w; k++) {
             float v = batch.features()[k];

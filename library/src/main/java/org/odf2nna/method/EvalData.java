@@ -102,6 +102,12 @@ public record EvalData(Path file, ColumnRequest columns, int inferenceBatch, boo
     /** Opens the file, and notes (once per run) the columns that a model reading by name ignores. */
     public RowReader open(Progress progress) {
         RowReader reader = open();
+        noteIgnored(reader, file, progress);
+        return reader;
+    }
+
+    /** Notes (once per run) the columns of {@code file} that a model reading by name ignores. */
+    static void noteIgnored(RowReader reader, Path file, Progress progress) {
         List<String> ignored = reader.ignoredColumns();
         if (!ignored.isEmpty()) {
             String list = String.join(", ", ignored.size() <= 8 ? ignored : ignored.subList(0, 8))
@@ -110,6 +116,5 @@ public record EvalData(Path file, ColumnRequest columns, int inferenceBatch, boo
                     + ignored.size() + (ignored.size() == 1 ? " other column is" : " other columns are")
                     + " ignored: " + list);
         }
-        return reader;
     }
 }

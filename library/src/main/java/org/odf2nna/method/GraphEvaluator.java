@@ -9,11 +9,13 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.RowReader;
 import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRegression;
+import org.odf2nna.graph.GraphRowStream;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.metrics.Evaluator;
 import org.odf2nna.metrics.Metrics;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxRunner;
+import org.odf2nna.onnx.OnnxDenseModel;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
@@ -42,24 +44,32 @@ public final class GraphEvaluator {
      */
     public static Result evaluate(Path model, EvalData data, Task task, ModelInputs inputs, Device device,
             Progress progress) {
-        // A Keras file or SavedModel is run as the graph the other commands read of it.
-        ModelProto proto = ModelFiles.formatOf(model) == org.odf2nna.settings.ModelFormat.ONNX
-                ? OnnxModelFile.read(model) : ModelReader.read(model).graph();
+        // A dense chain is read by the chain reader first: its refusals are the file's errors, and the columns it
+        // records, its outputs and its head say how its rows are read and judged. A language model is a graph: its
+        // windows of token ids never feed a dense chain.
+        OnnxDenseModel chain = inputs.isDefault() && task != Task.NEXT_TOKEN ? chainOrNull(model) : null;
+        // A chain runs as the graph it was read from; a Keras file or SavedModel as the graph the other commands
+        // read of it.
+        ModelProto proto = chain != null ? chain.model() : ModelFiles.formatOf(model)
+                == org.odf2nna.settings.ModelFormat.ONNX ? OnnxModelFile.read(model) : ModelReader.read(model).graph();
         Path file = data.file();
         // Labels per position (an .npz array y of [rows, positions]) are read apart from the rows' inputs.
-        boolean perPosition = PositionEvaluator.labelsPerPosition(file);
-        if (task == Task.NEXT_TOKEN || task == null && !perPosition && unlabelledWindows(file, data)
+        boolean perPosition = chain == null && PositionEvaluator.labelsPerPosition(file);
+        if (task == Task.NEXT_TOKEN || chain == null && task == null && !perPosition && unlabelledWindows(file, data)
                 && org.odf2nna.graph.CausalLanguageModel.shaped(proto)) {
             Result r = nextToken(proto, model, data, inputs, task == Task.NEXT_TOKEN, device, progress);
             if (r != null) {
                 return r;
             }
         }
+        // A model that records its feature columns reads them by name, in any order, other columns ignored.
+        List<String> names = chain == null ? null : ModelColumns.featureNames(chain);
+        ColumnRequest asked = (names == null ? data : data.forModel(chain)).columns();
         // The rows' array: x, or the array named after the input they feed (InputArrays' rule).
         String array = GraphFeed.dataArray(proto, model, inputs, List.of(file));
         int width;
-        try (RowReader header = RowReader.open(file, array, ColumnRequest.of(-1, data.columns().label(),
-                perPosition ? ColumnRequest.Target.ABSENT : ColumnRequest.Target.REQUIRED))) {
+        try (RowReader header = RowReader.open(file, array, new ColumnRequest(names == null ? -1 : names.size(),
+                asked.label(), perPosition ? ColumnRequest.Target.ABSENT : ColumnRequest.Target.REQUIRED, names))) {
             width = header.featureCount();
         }
         // A row shape the model leaves open (a sequence length) is read from the rows' width, as they hold it.
@@ -69,27 +79,49 @@ public final class GraphEvaluator {
                     file, feed, perRunRanges(proto) ? 1 : data.inferenceBatch(), device, progress);
             return new Result(m.metrics(), null, null, m.positions() + " labelled positions in " + m.rows() + " rows");
         }
-        EvalData rows = new EvalData(file, ColumnRequest.of(feed.width(), data.columns().label(),
-                ColumnRequest.Target.REQUIRED), data.inferenceBatch());
-        String guessed;
-        try (RowReader reader = RowReader.open(file, feed.dataArray(), rows.columns())) {
+        String output = chain != null ? chain.outputName() : proto.getGraph().getOutput(0).getName();
+        Judged judged = chain == null ? new Judged(output, GraphRegression.regressor(proto, task), -1, head(proto,
+                output), perRunRanges(proto), true) : Judged.of(chain, task);
+        ColumnRequest columns = new ColumnRequest(feed.width(), asked.label(), ColumnRequest.Target.REQUIRED, names);
+        try (GraphRowStream rows = new GraphRowStream(file, 0, feed, columns)) {
+            RowReader reader = rows.reader();
+            EvalData.noteIgnored(reader, file, progress);
             if (!reader.hasTarget()) {
                 throw new InputException(file, "line 1", "has no target column, so there is nothing to evaluate "
                         + "against (name it with {{LABEL}})");
             }
-            guessed = EvalData.positionalTarget(reader);
+            String guessed = EvalData.positionalTarget(reader);
+            try {
+                Evaluator evaluator = run(proto, model, feed, rows, judged, data, device, progress);
+                return new Result(evaluator.metrics(), evaluator.chance(), guessed, null);
+            } catch (InputException e) {
+                // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
+                throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is "
+                        + "the last (" + guessed + ") and no column is named " + ColumnRequest.targetNamesInWords()
+                        + ": name the label column with {{LABEL}}");
+            }
         }
-        boolean regression = GraphRegression.regressor(proto, task);
-        try {
-            GraphRows read = GraphRows.read(file, 0, feed, data.columns().label(), Integer.MAX_VALUE, regression);
-            Evaluator evaluator = run(proto, model, feed, read, regression, rows, device, progress);
-            return new Result(evaluator.metrics(), evaluator.chance(), guessed, null);
-        } catch (InputException e) {
-            // A guessed label column that holds no labels: say it was a guess, and how to name the right one.
-            throw guessed == null ? e : e.reworded(m -> m + "; that column was taken as the label because it is the "
-                    + "last (" + guessed + ") and no column is named " + org.odf2nna.data.ColumnRequest.targetNamesInWords()
-                    + ": name the label column "
-                    + "with {{LABEL}}");
+    }
+
+    /**
+     * How the first output is judged.
+     *
+     * @param output     the output measured: a chain's, or a graph's first
+     * @param regression whether as a regressor's value (else as class scores)
+     * @param outputs    its values per row where the model says (a dense chain's outputs), else -1: as many as it gives
+     * @param head       the function it ends in, for the class scores
+     * @param eachRow    whether each row is run alone (activations quantized with a range per run)
+     * @param floatTargets whether a regressor's targets are taken as floats, as a graph's rows held them before its
+     *                   rows were streamed (its MSE, MAE and R² unchanged); a chain's are the file's doubles
+     */
+    private record Judged(String output, boolean regression, int outputs, OutputHead head, boolean eachRow, boolean floatTargets) {
+
+        /** A dense chain's, as its network says: task inferred from its outputs and head. */
+        static Judged of(OnnxDenseModel chain, Task task) {
+            org.odf2nna.network.DenseNetwork network = chain.network();
+            return new Judged(chain.outputName(), Task.givenOrInferred(task, network) == Task.REGRESSION,
+                    network.outputs(),
+                    network.head(), org.odf2nna.network.Int8Quantization.integerKernels(network), false);
         }
     }
 
@@ -189,47 +221,44 @@ public final class GraphEvaluator {
     /**
      * Runs the graph over the rows, {@code data}'s inference batch at a time (one row at a time where it quantizes its
      * activations per run, as a dynamic int8 file does: a batch would share one range), and measures its first
-     * output.
+     * output; each target is checked as a class id where it is read ({@link Evaluator#classId}: the file's line and
+     * the target column).
      */
-    private static Evaluator run(ModelProto proto, Path model, GraphFeed feed, GraphRows rows, boolean regression,
+    private static Evaluator run(ModelProto proto, Path model, GraphFeed feed, GraphRowStream rows, Judged judged,
             EvalData data, Device device, Progress progress) {
         ModelProto runnable = GraphRows.runnable(proto, feed.data());
-        String output = proto.getGraph().getOutput(0).getName();
-        int step = perRunRanges(proto) ? 1 : data.inferenceBatch();
+        String output = judged.output();
+        RowReader reader = rows.reader();
         Evaluator evaluator = null;
         try (GraphFeed.Session session = feed.open(runnable, device, model)) {
-            for (int start = 0; start < rows.count(); start += step) {
-                int count = Math.min(step, rows.count() - start);
-                OnnxRunner.Out out = session.runShaped(rows, start, count, List.of(output)).get(output);
-                int per = out.values().length / count;
-                if (evaluator == null) {
-                    checkShape(out.shape(), output, model, regression);
-                    evaluator = new Evaluator(regression ? Task.REGRESSION : Task.CLASSIFICATION, per,
-                            head(proto, output), data.file(), "the target");
+            GraphRowStream.Block block;
+            while ((block = rows.next(data.inferenceBatch())) != null) {
+                int count = block.rows().count();
+                int step = judged.eachRow() ? 1 : count;
+                for (int start = 0; start < count; start += step) {
+                    int n = Math.min(step, count - start);
+                    OnnxRunner.Out out = session.runShaped(block.rows(), start, n, List.of(output)).get(output);
+                    if (evaluator == null) {
+                        checkShape(out.shape(), output, model, judged.regression());
+                        int per = judged.outputs() > 0 ? judged.outputs() : out.values().length / n;
+                        evaluator = new Evaluator(judged.regression() ? Task.REGRESSION : Task.CLASSIFICATION, per,
+                                judged.head(), data.file(), reader.targetName());
+                    }
+                    double[] targets = java.util.Arrays.copyOfRange(block.targets(), start, start + n);
+                    for (int r = 0; judged.floatTargets() && judged.regression() && r < n; r++) {
+                        targets[r] = (float) targets[r];
+                    }
+                    evaluator.add(out.values(), n, targets, java.util.Arrays.copyOfRange(block.lines(), start,
+                            start + n));
                 }
-                add(evaluator, out.values(), rows, start, count, per, regression, data.file());
-                progress.update("evaluating", start + count, rows.count(), (start + count) + " rows");
+                progress.update("evaluating", reader.bytesRead(), reader.totalBytes(), reader.rowsRead() + " rows");
             }
         }
         progress.done("evaluating");
-        return evaluator;
-    }
-
-    /** Adds rows {@code start .. start+count} of {@code per} output values each. */
-    private static void add(Evaluator evaluator, float[] values, GraphRows rows, int start, int count, int per,
-            boolean regression, Path file) {
-        double[] targets = new double[count];
-        long[] numbers = new long[count];
-        int classes = Task.classCount(per);
-        for (int r = 0; r < count; r++) {
-            targets[r] = regression ? rows.targets()[start + r] : rows.labels()[start + r];
-            numbers[r] = start + r + 1;
-            if (!regression && targets[r] >= classes) {
-                throw new InputException(file, "row " + numbers[r], "class id " + (long) targets[r] + " but the "
-                        + "model's first output has " + classes + " classes (0.." + (classes - 1) + ")");
-            }
+        if (reader.rowsRead() == 0) {
+            throw reader.noDataRows();
         }
-        evaluator.add(values, count, targets, numbers);
+        return evaluator;
     }
 
     /**

@@ -426,17 +426,6 @@ public final class ModelScan {
         }
     }
 
-    /** The original's metrics on labelled rows, with how far it agrees with their labels beyond chance. */
-    public record Measured(Metrics metrics, ChanceAgreement chance) {
-    }
-
-    /** {@link #evaluate}, with the agreement beyond chance and no refusal: for reporting it ({@code eval}). */
-    public static Measured measure(OnnxDenseModel model, EvalData data, Task task, Device device, Progress progress) {
-        Evaluator evaluator = evaluator(new Evaluated(model.model(), model.input(), model.network(), model.source(),
-                model.outputName()), data, task, device, progress);
-        return new Measured(evaluator.metrics(), evaluator.chance());
-    }
-
     /**
      * The model {@link #evaluator} runs.
      *

@@ -154,6 +154,49 @@ class GraphEvaluatorTest {
     }
 
     @Test
+    void aBadLabelIsNamedByItsLineAndColumnOrByItsRowAndArray() throws IOException {
+        ModelProto model = threeInputs();
+        Path file = dir.resolve("bert.onnx");
+        Files.write(file, model.toByteArray());
+        float[][] t = tokens();
+        int[] labels = new int[ROWS];
+        labels[2] = 7;
+        Path ids = csv("ids.csv", t[0], labels);
+        Path mask = csv("mask.csv", t[1], null);
+        ModelInputs inputs = new ModelInputs(null, null, List.of(new ModelInputs.Other("attention_mask", null,
+                List.of(mask)), new ModelInputs.Other("token_type_ids", 0.0, null)));
+        // A CSV file: its line (row 3 is line 4, after the header) and the target column, as a dense chain's.
+        InputException csv = assertThrows(InputException.class, () -> FileWorkflows.evaluate(file, ids,
+                new CsvReading(null, 64), null, inputs, Device.CPU, Progress.NONE));
+        assertEquals(ids + ": line 4, column 'label': class id 7 but the model outputs 4 classes (0..3)",
+                csv.getMessage());
+        // An archive has no lines: the row and the labels array.
+        Path npz = dir.resolve("bad.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(npz))) {
+            npy(zip, "x", t[0], LENGTH);
+            npy(zip, "attention_mask", t[1], LENGTH);
+            npy(zip, "token_type_ids", new float[ROWS * LENGTH], LENGTH);
+            float[] y = new float[ROWS];
+            y[2] = 9;
+            npy(zip, "y", y, 0);
+        }
+        InputException archive = assertThrows(InputException.class, () -> FileWorkflows.evaluate(file, npz,
+                new CsvReading(null, 64), null, ModelInputs.NONE, Device.CPU, Progress.NONE));
+        assertEquals(npz + ": row 3, labels 'y': class id 9 but the model outputs 4 classes (0..3)",
+                archive.getMessage());
+        // Another input's file with fewer rows than the data: both counts, as when the rows were read at once.
+        Path shortMask = dir.resolve("short.csv");
+        Files.write(shortMask, Files.readAllLines(mask).subList(0, 101));
+        ModelInputs cut = new ModelInputs(null, null, List.of(new ModelInputs.Other("attention_mask", null,
+                List.of(shortMask)), new ModelInputs.Other("token_type_ids", 0.0, null)));
+        InputException rows = assertThrows(InputException.class, () -> FileWorkflows.evaluate(file,
+                csv("good.csv", t[0], new int[ROWS]), new CsvReading(null, 64), null, cut, Device.CPU,
+                Progress.NONE));
+        assertTrue(rows.getMessage().contains("holds 100 rows for input 'attention_mask', and "
+                + dir.resolve("good.csv") + " " + ROWS + ";"), rows.getMessage());
+    }
+
+    @Test
     void inspectRunsAThreeInputGraphOnMadeUpRows() throws IOException {
         Path file = dir.resolve("bert.onnx");
         Files.write(file, threeInputs().toByteArray());
