@@ -12,6 +12,7 @@ import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.GaSettings;
+import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.RetrainSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -147,11 +148,23 @@ final class EvolveCommand extends Subcommand {
         EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
                 chance.applyTo(data.csv()));
         java.util.Set<Path> before = Main.existing(List.of(out));
-        if (graph) {
-            return evolveGraph(files, settings, before);
+        if (!graph) {
+            Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
         }
-        Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
-        EvolveReport result = FileWorkflows.evolve(files, settings, main.progress());
+        // One entry for both kinds: the library picks the search as isGraph did (a chain does not read the retraining).
+        GraphRetraining graphRetraining = graph ? graphRetrain.retraining() : GraphRetraining.DEFAULT;
+        EvolveReport result = FileWorkflows.evolve(files, settings, graphRetraining, main.progress());
+        if (result.graphRun() != null) {
+            printGraph(result, before);
+        } else {
+            printChain(result, before);
+        }
+        printWrote(report.path);
+        return Main.OK;
+    }
+
+    /** evolve on a dense chain: the table, the written model, a note for a model read from another format. */
+    private void printChain(EvolveReport result, java.util.Set<Path> before) {
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
                 Messages.recordedMetricWarning(model, result.originalMetrics())));
         main.out.println();
@@ -162,19 +175,13 @@ final class EvolveCommand extends Subcommand {
                 + Main.replaced(before, o.output()));
         printNote(Main.writtenFormatNote(model, org.odf2nna.settings.ModelFormat.ONNX,
                 in -> "evolve writes ONNX only; " + Main.convertHint(o.output(), in)));
-        printWrote(report.path);
-        return Main.OK;
     }
 
-    /** evolve on a graph's blocks: the search, the best mask's round written, the table printed. */
-    private int evolveGraph(EvolveFiles files, EvolveSettings settings, java.util.Set<Path> before) {
-        EvolveReport result = FileWorkflows.evolveGraph(files, settings, graphRetrain.retraining(),
-                main.progress());
+    /** evolve on a graph's blocks: the table, the replaced-file note, the Keras note. */
+    private void printGraph(EvolveReport result, java.util.Set<Path> before) {
         main.out.print(GraphTables.evolve(result));
         String output = result.graphRun().output();
         printReplacedNote(before, Path.of(output));
         ModelPruningOptions.printKerasBack(this, model, output);
-        printWrote(report.path);
-        return Main.OK;
     }
 }

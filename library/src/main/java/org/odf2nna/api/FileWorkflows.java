@@ -8,8 +8,8 @@ import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.method.CheckedConverter;
 import org.odf2nna.method.Converter;
 import org.odf2nna.method.EvalData;
+import org.odf2nna.method.EvolveStrategy;
 import org.odf2nna.method.Evolver;
-import org.odf2nna.method.GraphEvolver;
 import org.odf2nna.method.GraphEvaluator;
 import org.odf2nna.method.GraphSweeper;
 import org.odf2nna.method.MethodRun;
@@ -94,7 +94,9 @@ public final class FileWorkflows {
     /**
      * The command line's {@code evolve}: reads the model and the rows {@code files} names, searches which units (or
      * input features) to keep on the training rows, refits and retrains the best network, and writes it (and the JSON
-     * report, when one is named), checked in ONNX Runtime before it is moved into place.
+     * report, when one is named), checked in ONNX Runtime before it is moved into place. A graph
+     * ({@link Inspection#prunesGraphBlocks(Path)}) is evolved as {@link #evolve(EvolveFiles, EvolveSettings,
+     * GraphRetraining, Progress)} evolves it, its best mask retrained end to end ({@link GraphRetraining#DEFAULT}).
      *
      * @param files    the model, the training and test rows, and what to write
      * @param settings the search, the compensation and retraining, from {@link EvolveSettings#builder()}
@@ -107,23 +109,41 @@ public final class FileWorkflows {
     }
 
     /**
-     * The command line's {@code evolve} on a graph ({@link Inspection#prunesGraphBlocks(Path)}: an ONNX CNN or
-     * transformer, a Keras file with a backbone): EvoPruneDeepTL's search over the units of the graph's blocks
-     * (channels, heads, residual streams), each mask judged by the validation accuracy of the graph it leaves with the
-     * dropped units' means folded in; the best mask refitted towards the original and retrained as a sweep's round, and
-     * written (ONNX, or a {@code .keras}/{@code .h5} in a Keras input's layout) after it reads back, with the JSON
-     * report when named.
+     * The command line's {@code evolve}, on a dense chain or a graph, one entry for both. On a dense chain as
+     * {@link #evolve(EvolveFiles, EvolveSettings, Progress)} says ({@code retraining} is not read). On a graph
+     * ({@link Inspection#prunesGraphBlocks(Path)}: an ONNX CNN or transformer, a Keras file with a backbone):
+     * EvoPruneDeepTL's search over the units of the graph's blocks (channels, heads, residual streams), each mask
+     * judged by the validation accuracy of the graph it leaves with the dropped units' means folded in; the best mask
+     * refitted towards the original and retrained as a sweep's round, and written (ONNX, or a
+     * {@code .keras}/{@code .h5} in a Keras input's layout) after it reads back, with the JSON report when named. The
+     * report's graph parts ({@code graphRun()}, {@code graphRound()}, {@code outcome().graph()}) are filled on a graph
+     * only.
      *
-     * @param files      the model, the training rows (units measured, the round refitted and retrained), the
-     *                   validation rows (every mask judged), the evaluation rows (only measured; may be null)
+     * @param files      the model and what to write; on a graph, the training rows (units measured, the round
+     *                   refitted and retrained), the validation rows (every mask judged), the evaluation rows (only
+     *                   measured; may be null)
      * @param settings   the search (population, evaluations, mutation, threads), the compensation, the seed
-     * @param retraining what retrains the best mask's round after its refit
-     * @throws InputException USAGE for a setting a graph does not read ({@code layers}, feature selection, fitness
-     *                        epochs), missing training or validation rows, or a regressor; UNCERTIFIABLE without blocks
+     * @param retraining what retrains a graph's best mask's round after its refit
+     * @throws InputException USAGE for a setting the model's kind does not read (on a graph: {@code layers}, feature
+     *                        selection, fitness epochs), missing rows, or a regressor on a graph; UNCERTIFIABLE for a
+     *                        graph without blocks
      */
+    public static EvolveReport evolve(EvolveFiles files, EvolveSettings settings, GraphRetraining retraining,
+            Progress progress) {
+        return Evolver.run(files, settings, retraining, progress);
+    }
+
+    /**
+     * {@code evolve} on a graph's blocks, whatever the model ({@link #evolve(EvolveFiles, EvolveSettings,
+     * GraphRetraining, Progress)} picks the search for the model instead).
+     *
+     * @deprecated use {@link #evolve(EvolveFiles, EvolveSettings, GraphRetraining, Progress)}, which evolves a graph
+     *             the same way and a dense chain as the chain's evolve
+     */
+    @Deprecated
     public static EvolveReport evolveGraph(EvolveFiles files, EvolveSettings settings,
             GraphRetraining retraining, Progress progress) {
-        return GraphEvolver.run(files, settings, retraining, progress);
+        return Evolver.run(files, settings, EvolveStrategy.graph(retraining), progress);
     }
 
     /**

@@ -32,7 +32,8 @@ import org.odf2nna.tf.TrainingData;
  * {@code evolve}'s pipeline on rows in memory, EvoPruneDeepTL: a steady-state genetic search over which hidden units
  * (or input features) to keep, each mask judged on the validation rows (by mean folding, or after a few epochs of
  * training); the best mask made a network (least-squares refit on the training rows, or mean folding) and retrained
- * with the original as teacher, as the retraining says. The command line's {@link Evolver} reads the model and the CSV
+ * with the original as teacher, as the retraining says. The command line's evolve on a dense chain
+ * ({@link Evolver}'s {@link ChainEvolveStrategy}) reads the model and the CSV
  * rows before it, measures the networks on the test rows between the search and the retraining, and writes after it;
  * the facade's in-memory evolve calls {@link #run(DenseNetwork, TrainingData, TrainingData, EvolveSettings,
  * Progress)}.

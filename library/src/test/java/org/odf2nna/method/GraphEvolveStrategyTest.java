@@ -26,6 +26,7 @@ import org.odf2nna.graph.GraphFeed;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphSweep;
 import org.odf2nna.onnx.OnnxModelFile;
+import org.odf2nna.onnx.TestModels;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.report.EvolveReport;
@@ -39,13 +40,14 @@ import org.odf2nna.settings.RetrainSettings;
 /**
  * evolve on a graph (issue 70): the tiny Keras MobileNetV2 of {@code keras-edge} (two residual streams, two blocks of
  * their own), its blocks' units searched as one mask, the best mask refitted, retrained end to end and written as ONNX
- * and as .keras; the same seed gives the same file.
+ * and as .keras; the same seed gives the same file. Run through {@link Evolver#run}'s front door, which picks the
+ * graph's search ({@link GraphEvolveStrategy}) for this model.
  */
-class GraphEvolverTest {
+class GraphEvolveStrategyTest {
 
     private static Path resource(String name) {
         try {
-            return Path.of(GraphEvolverTest.class.getResource("/keras-edge/" + name).toURI());
+            return Path.of(GraphEvolveStrategyTest.class.getResource("/keras-edge/" + name).toURI());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -64,8 +66,17 @@ class GraphEvolverTest {
     }
 
     private EvolveReport evolve(String output, long seed) {
-        return GraphEvolver.run(new EvolveFiles(MODEL, TRAIN, VALIDATION, null, dir.resolve(output), null,
+        return Evolver.run(new EvolveFiles(MODEL, TRAIN, VALIDATION, null, dir.resolve(output), null,
                 CsvReading.DEFAULT), settings(seed), GraphRetraining.DEFAULT, Progress.NONE);
+    }
+
+    @Test
+    void theFrontDoorPicksTheGraphsSearchForAGraphAndTheChainsForADenseChain() throws IOException {
+        assertTrue(Evolver.strategyFor(MODEL, GraphRetraining.DEFAULT) instanceof GraphEvolveStrategy);
+        Path chain = TestModels.save(TestModels.dense(6, 12, 10, 3).seed(7).build().model(), dir, "chain.onnx");
+        assertTrue(Evolver.strategyFor(chain, GraphRetraining.DEFAULT) instanceof ChainEvolveStrategy);
+        assertTrue(Evolver.strategyFor(dir.resolve("absent.onnx"), GraphRetraining.DEFAULT)
+                instanceof ChainEvolveStrategy, "a model that cannot be read goes to the chain's reading");
     }
 
     @Test
@@ -148,7 +159,7 @@ class GraphEvolverTest {
         Path out = dir.resolve("never.onnx");
         for (EvolveSettings s : List.of(EvolveSettings.builder().retraining(RetrainSettings.DEFAULT).layers(1).build(),
                 EvolveSettings.builder().retraining(RetrainSettings.DEFAULT).fitnessEpochs(2).build())) {
-            InputException e = assertThrows(InputException.class, () -> GraphEvolver.run(new EvolveFiles(MODEL,
+            InputException e = assertThrows(InputException.class, () -> Evolver.run(new EvolveFiles(MODEL,
                     dir.resolve("absent.npz"), VALIDATION, null, out, null, CsvReading.DEFAULT), s,
                     GraphRetraining.DEFAULT, Progress.NONE));
             assertTrue(e.getMessage().contains("evolve on a graph searches the units of all its blocks"),

@@ -12,11 +12,9 @@ import org.odf2nna.graph.GivenUnitsRound;
 import org.odf2nna.graph.GraphEvolve;
 import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
-import org.odf2nna.io.AtomicFiles;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.GraphSweepReport;
-import org.odf2nna.report.ReportFormat;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.GaSettings;
@@ -29,22 +27,19 @@ import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
 
 /**
- * {@code evolve} on a graph (an ONNX CNN or transformer, a Keras file with a backbone): EvoPruneDeepTL's genetic search
- * over the units of the graph's blocks ({@link GraphEvolve}), each mask judged on the validation rows by mean folding,
- * the best mask refitted and retrained as a sweep's round, then written (ONNX, or the Keras file's layout for a
- * {@code .keras}/{@code .h5} output) after it reads back. The files, rows and checks are the graph sweep's
+ * {@link Evolver}'s strategy for a graph (an ONNX CNN or transformer, a Keras file with a backbone): EvoPruneDeepTL's
+ * genetic search over the units of the graph's blocks ({@link GraphEvolve}), each mask judged on the validation rows by
+ * mean folding, the best mask refitted and retrained as a sweep's round, then written (ONNX, or the Keras file's layout
+ * for a {@code .keras}/{@code .h5} output) after it reads back. The files, rows and checks are the graph sweep's
  * ({@link GraphSweeper#open}); the search and its settings are the chain evolve's ({@link MaskEvolution#evolve}).
  */
-public final class GraphEvolver {
-
-    private GraphEvolver() {
-    }
+record GraphEvolveStrategy(GraphRetraining retraining) implements EvolveStrategy {
 
     /**
      * Refuses, in one line and before any work, what evolve on a graph does not read: the chain's layer numbers, the
      * feature search, and training each mask before it is judged.
      */
-    public static void checkApplies(Path model, EvolveSettings settings) {
+    static void checkApplies(Path model, EvolveSettings settings) {
         String onGraph = "evolve on a graph searches the units of all its blocks (channels, heads, residual streams), "
                 + "each mask judged by mean folding";
         if (!settings.layers().isEmpty()) {
@@ -62,14 +57,14 @@ public final class GraphEvolver {
     }
 
     /**
-     * Runs the search on the graph {@code files} names, writes the best mask's round and the report (where named).
+     * Runs the search on the graph {@code files} names and writes the best mask's round; {@link #retraining} retrains
+     * that round after its refit (end to end by default).
      *
-     * @param retraining what retrains the best mask's round after its refit (end to end by default)
      * @throws InputException USAGE for a setting that does not apply, missing training or validation rows, or a
      *                        regressor; UNCERTIFIABLE for a graph without blocks
      */
-    public static EvolveReport run(EvolveFiles files, EvolveSettings settings, GraphRetraining retraining,
-            Progress progress) {
+    @Override
+    public EvolveReport search(EvolveFiles files, EvolveSettings settings, Progress progress) {
         long started = System.nanoTime();
         checkApplies(files.model(), settings);
         SweepFiles sweepFiles = new SweepFiles(files.model(), files.train(), files.validation(), files.eval(),
@@ -91,17 +86,13 @@ public final class GraphEvolver {
         ModelProto round = made.model();
         ModelProto written = GraphEvolve.written(search, round);
         GraphSweeper.writeModel(files.model(), files.output(), written, progress);
-        EvolveReport report = EvolveReport.ofGraph(new EvolveReport.GraphRun(files.model().toString(),
+        return EvolveReport.ofGraph(new EvolveReport.GraphRun(files.model().toString(),
                 files.output().toString(), new EvolveReport.Rows(files.train().toString(),
                         training.first(run.statisticsRows()).count(), files.validation().toString(),
                         validation.labelled(), files.eval() == null ? null : files.eval().toString())),
                 searchReport(search, ga, found), Evolver.generations(found, Task.CLASSIFICATION),
                 outcome(search, found.best(), round, opened.read().report()), new EvolveReport.GraphRound(
-                        retraining(run, made), made.notes(), (System.nanoTime() - started) / 1e9));
-        if (files.report() != null) {
-            AtomicFiles.writeString(files.report(), ReportFormat.json(report));
-        }
-        return report;
+                        retrainedAs(run, made), made.notes(), (System.nanoTime() - started) / 1e9));
     }
 
     /**
@@ -116,7 +107,7 @@ public final class GraphEvolver {
     }
 
     /** How the best mask's round was retrained, in words: end to end only where it ran. */
-    private static String retraining(GraphRun run, GivenUnitsRound.Made made) {
+    private static String retrainedAs(GraphRun run, GivenUnitsRound.Made made) {
         return made.endToEnd() ? run.retraining().describe() : run.endToEnd() ? "sequential refit alone (end to end "
                 + "was asked for and did not run: see the notes)" : "sequential refit alone";
     }
