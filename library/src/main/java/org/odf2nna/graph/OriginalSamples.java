@@ -1,5 +1,6 @@
 package org.odf2nna.graph;
 
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -7,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import org.odf2nna.data.RowFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
 /**
@@ -17,36 +19,117 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * of the MobileNetV2-0.5 sweep's 351).
  *
  * <p>Keyed by the original model (held weakly: a sweep's end frees it), the rows' contents, the sample cap and the
- * block's tensors. At most an eighth of the heap, and {@link #MOST_BYTES}, is kept; a block beyond that runs its original side as before.
+ * block's tensors. At most {@link #MOST_BYTES} is kept, on disk; a block beyond that runs its original side as before.
  */
 final class OriginalSamples {
 
-    /** One block's samples, batch by batch, in the order the refit reads them. */
+    /**
+     * One block's samples, batch by batch, in the order the refit reads them, on disk (the run's temporary folder):
+     * held in the heap they were its largest live part in a GPT's late rounds (256 MB of 0.3 GB live), and G1 sizes
+     * the heap from what is live. A batch is read back whole when the refit reaches it.
+     */
     static final class Block {
+        private static final Cleaner FILES = Cleaner.create();
+
         final long[] outputShape;
-        final List<float[]> targets = new ArrayList<>();
-        final List<float[]> residuals = new ArrayList<>();
+        private final int outputs;
+        private final List<Integer> samples = new ArrayList<>();
+        private RowFile targets;
+        private RowFile residuals;
+        private Cleaner.Cleanable cleanable;
         boolean complete;
 
-        Block(long[] outputShape) {
+        Block(long[] outputShape, int outputs) {
             this.outputShape = outputShape;
+            this.outputs = outputs;
         }
 
+        /** Appends a batch: {@code targets} [samples, outputs], and its residual branch of the same shape or null. */
+        void add(float[] batchTargets, float[] batchResiduals) {
+            int n = batchTargets.length / outputs;
+            if (targets == null) {
+                targets = RowFile.create(outputs);
+                residuals = batchResiduals == null ? null : RowFile.create(outputs);
+                RowFile t = targets;
+                RowFile r = residuals;
+                // A block the sweep no longer reaches deletes its files (else they go with the run's folder).
+                cleanable = FILES.register(this, () -> close(t, r));
+            }
+            if ((batchResiduals == null) != (residuals == null)) {
+                throw new IllegalStateException("a block's batches differ in whether they carry the residual");
+            }
+            targets.append(batchTargets, 0, n);
+            if (residuals != null) {
+                residuals.append(batchResiduals, 0, n);
+            }
+            samples.add(n);
+        }
+
+        /** Values per sample: the block's outputs. */
+        int outputs() {
+            return outputs;
+        }
+
+        /** Batches kept. */
+        int batches() {
+            return samples.size();
+        }
+
+        /** Samples in batch {@code index}. */
+        int samples(int index) {
+            return samples.get(index);
+        }
+
+        /** Batch {@code index}: its targets and its residual branch (null when none), as {@link #add} took them. */
+        float[][] batch(int index) {
+            long first = 0;
+            for (int i = 0; i < index; i++) {
+                first += samples.get(i);
+            }
+            int n = samples.get(index);
+            return new float[][] {read(targets, first, n), residuals == null ? null : read(residuals, first, n)};
+        }
+
+        private float[] read(RowFile file, long first, int n) {
+            float[] values = new float[n * outputs];
+            file.read(first, n, values);
+            return values;
+        }
+
+        /** Values kept, both sides. */
         long floats() {
-            long n = 0;
-            for (float[] t : targets) {
-                n += t.length;
+            long n = targets == null ? 0 : targets.rows() * outputs;
+            return residuals == null ? n : 2 * n;
+        }
+
+        /** Writes what is buffered, so that the batches can be read. */
+        void flush() {
+            if (targets != null) {
+                targets.flush();
             }
-            for (float[] r : residuals) {
-                n += r == null ? 0 : r.length;
+            if (residuals != null) {
+                residuals.flush();
             }
-            return n;
+        }
+
+        /** Deletes the files. */
+        void discard() {
+            if (cleanable != null) {
+                cleanable.clean();
+            }
+        }
+
+        private static void close(RowFile t, RowFile r) {
+            t.close();
+            if (r != null) {
+                r.close();
+            }
         }
     }
 
     /**
-     * The most kept, whatever the heap's ceiling (half the machine's memory by the launcher): a GPT's eight blocks of
-     * 37,000 samples × 256 outputs, twice over with the residual, were 600 MB of a sweep's resident 3 GB.
+     * The most kept on disk: a GPT's eight blocks of 37,000 samples × 256 outputs, twice over with the residual, are
+     * 600 MB.
      */
     static final long MOST_BYTES = 256L << 20;
 
@@ -80,7 +163,7 @@ final class OriginalSamples {
         }
     }
 
-    /** Keeps {@code block}'s samples when the heap's share allows; a block already kept stays. */
+    /** Keeps {@code block}'s samples while {@link #MOST_BYTES} allows, else deletes them; a block already kept stays. */
     static void keep(ModelProto original, String key, Block block) {
         Map<String, Block> blocks = KEPT.computeIfAbsent(original, m -> new HashMap<>());
         synchronized (blocks) {
@@ -88,9 +171,12 @@ final class OriginalSamples {
             for (Block b : blocks.values()) {
                 kept += b.floats();
             }
-            if ((kept + block.floats()) * Float.BYTES <= Math.min(MOST_BYTES, Runtime.getRuntime().maxMemory() / 8)) {
+            if ((kept + block.floats()) * Float.BYTES <= MOST_BYTES && !blocks.containsKey(key)) {
+                block.flush();
                 block.complete = true;
-                blocks.putIfAbsent(key, block);
+                blocks.put(key, block);
+            } else {
+                block.discard();
             }
         }
     }
@@ -100,7 +186,10 @@ final class OriginalSamples {
         Map<String, Block> blocks = KEPT.get(original);
         if (blocks != null) {
             synchronized (blocks) {
-                blocks.remove(key);
+                Block b = blocks.remove(key);
+                if (b != null) {
+                    b.discard();
+                }
             }
         }
     }

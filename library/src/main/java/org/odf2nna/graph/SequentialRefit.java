@@ -221,19 +221,18 @@ final class SequentialRefit {
                 float[] rCurrent = residual ? shaped.get(block.place().residual()).values() : null;
                 float[][] targets;
                 if (a == null) {
-                    if (batchIndex >= kept.targets.size()
-                            || kept.targets.get(batchIndex).length != taken.size() * block.sizes().outputs()) {
+                    if (batchIndex >= kept.batches() || kept.samples(batchIndex) != taken.size()
+                            || kept.outputs() != block.sizes().outputs()) {
                         return null;
                     }
-                    targets = new float[][] {kept.targets.get(batchIndex), kept.residuals.get(batchIndex)};
+                    targets = kept.batch(batchIndex);
                 } else {
                     targets = sampled(shapedOriginal, was, residual, block, count, positions, taken);
                     if (targets == null) {
                         return null;
                     }
-                    keeping = keeping == null ? new OriginalSamples.Block(outShape) : keeping;
-                    keeping.targets.add(targets[0]);
-                    keeping.residuals.add(targets[1]);
+                    keeping = keeping == null ? new OriginalSamples.Block(outShape, block.sizes().outputs()) : keeping;
+                    keeping.add(targets[0], targets[1]);
                 }
                 if (targets[1] != null && rCurrent.length != (long) count * positions * block.sizes().outputs()) {
                     targets[1] = null; // the residual branches do not line up: the block's output alone is the target
