@@ -48,9 +48,10 @@ public final class Memory {
     /**
      * The most bytes of outputs one runtime call is given ({@link #rowsPerBatch}), whatever the heap's ceiling. The
      * runtime's own tensors for the call are several times its outputs (a GPT block's prefix: every layer's attention
-     * scores and MLP units); at 256 MB a 3 M-parameter GPT's refit held 4 GB resident.
+     * scores and MLP units); at 256 MB a 3 M-parameter GPT's refit held 4 GB resident. Under 16 MB, the outputs are
+     * not G1's humongous objects at the launcher's 32 MB regions, so the young generation's ceiling bounds them.
      */
-    static final long MOST_BATCH_BYTES = 64L << 20;
+    static final long MOST_BATCH_BYTES = 16L << 20;
 
     /**
      * Rows per runtime call when each row's outputs take {@code bytesPerRow}: as many as a sixteenth of the heap holds
