@@ -49,8 +49,10 @@ public final class InputArrays {
         List<String> open = new ArrayList<>();
         List<String> named = new ArrayList<>();
         for (String name : inputs) {
-            if (!given.contains(name)) {
-                (namedInAll(name, dataFiles) ? named : open).add(name);
+            boolean inFiles = namedInAll(name, dataFiles);
+            // A decoder's key/value cache that no file holds is fed empty (graph.SideInputs), not from the rows.
+            if (!given.contains(name) && (inFiles || !isPastCache(name))) {
+                (inFiles ? named : open).add(name);
             }
         }
         if (open.size() == 1) {
@@ -72,6 +74,16 @@ public final class InputArrays {
                 + "array after it (an .npz array, a Parquet list column), or give each other input with "
                 + Setting.INPUT.ref() + " NAME=FILE (rows) or NAME=0 (a constant), and the one the data files feed "
                 + "with " + Setting.PRUNE_INPUT.ref() + " NAME");
+    }
+
+    /**
+     * Whether an input is a decoder's key/value cache by the names exporters give it: Hugging Face's
+     * {@code past_key_values.0.key} (optimum, {@code torch.onnx.export} of a model called with its cache), and
+     * {@code past_0} or {@code past.0} (ONNX Runtime's transformers tools).
+     */
+    public static boolean isPastCache(String input) {
+        String n = input.toLowerCase(java.util.Locale.ROOT);
+        return n.startsWith("past_key_values") || n.matches("past[._]?\\d+.*");
     }
 
     /**

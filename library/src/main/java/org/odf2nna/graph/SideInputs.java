@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import org.odf2nna.InputException;
 import org.odf2nna.Setting;
+import org.odf2nna.data.InputArrays;
 import org.odf2nna.graph.GraphFeed.Side;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.OnnxValues;
@@ -40,11 +41,18 @@ final class SideInputs {
         long[] dims = dims(v);
         int batch = batchAxis(v, pruned, dims);
         long[] shape = dims.clone();
+        boolean emptyCache = false;
         for (int d = 0; d < shape.length; d++) {
             if (d == batch) {
                 shape[d] = -1;
             } else if (shape[d] < 0) {
                 shape[d] = sharedSize(v, d, pruned, data);
+                if (shape[d] < 0 && other == null && InputArrays.isPastCache(name)) {
+                    // A decoder exported with its key/value cache: fed empty (past length 0), every window is read
+                    // from its first token, as the decoder without the cache reads it.
+                    shape[d] = 0;
+                    emptyCache = true;
+                }
                 if (shape[d] < 0) {
                     throw InputException.usage(file, "input '" + name + "' has shape " + new InputSignature(name, type,
                             dims).describeShape() + ": its size on axis " + d + " is open and shared with no size of "
@@ -64,8 +72,8 @@ final class SideInputs {
                         + "data file, in the order the run reads them, separated by commas");
             }
         }
-        return new Side(name, type, shape, batch, other == null ? null : other.constant(),
-                other == null ? List.of() : other.files());
+        Double constant = emptyCache ? Double.valueOf(0) : other == null ? null : other.constant();
+        return new Side(name, type, shape, batch, constant, other == null ? List.of() : other.files());
     }
 
     /**

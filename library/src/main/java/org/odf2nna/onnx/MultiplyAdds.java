@@ -108,7 +108,10 @@ public final class MultiplyAdds {
         return count(model, file, madeUpRow(model));
     }
 
-    /** One row of zeros for each graph input that is not an initializer, open dimensions taken as 1. */
+    /**
+     * One row of zeros for each graph input that is not an initializer, open dimensions taken as 1 (a key/value
+     * cache's past length as 0).
+     */
     public static List<OnnxRunner.Fed> madeUpRow(ModelProto model) {
         Set<String> initializers = new java.util.HashSet<>();
         model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
@@ -120,8 +123,13 @@ public final class MultiplyAdds {
             List<TensorShapeProto.Dimension> dims = in.getType().getTensorType().getShape().getDimList();
             long[] shape = new long[dims.size()];
             long n = 1;
+            // A decoder's key/value cache: empty (its open sizes after the first, the batch, are its past length).
+            boolean cache = org.odf2nna.data.InputArrays.isPastCache(in.getName());
+            boolean batch = false;
             for (int i = 0; i < shape.length; i++) {
-                shape[i] = dims.get(i).hasDimValue() && dims.get(i).getDimValue() > 0 ? dims.get(i).getDimValue() : 1;
+                boolean open = !(dims.get(i).hasDimValue() && dims.get(i).getDimValue() > 0);
+                shape[i] = !open ? dims.get(i).getDimValue() : cache && batch ? 0 : 1;
+                batch |= open;
                 n *= shape[i];
             }
             fed.add(new OnnxRunner.Fed(in.getName(), in.getType().getTensorType().getElemType(), shape,

@@ -96,7 +96,8 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
     private static OnnxRunner opened(List<ModelProto> models, List<Path> files, InputSignature input, int threads,
             int m) {
         try {
-            return OnnxRunner.open(Int8Calibration.exposing(OnesMask.fed(models.get(m), input.name()), List.of(),
+            return OnnxRunner.open(Int8Calibration.exposing(EmptyCache.fed(OnesMask.fed(models.get(m), input.name()),
+                    input.name()), List.of(),
                     input.name()), input, Device.CPU,
                     files.get(m), threads);
         } catch (org.odf2nna.InputException e) {

@@ -20,14 +20,15 @@ public record InputPacking(List<Part> parts) {
      *
      * @param name        the graph input
      * @param elementType its ONNX element type (float, or an integer type cast from the row's floats)
-     * @param rowShape    its shape for one batch element (the batch axis left out), every size known
+     * @param rowShape    its shape for one batch element (the batch axis left out), every size known; a size 0
+     *                    (a decoder's empty key/value cache) takes no place in the row
      */
     public record Part(String name, int elementType, long[] rowShape) {
 
         public Part {
             rowShape = rowShape.clone();
             for (long d : rowShape) {
-                if (d < 1) {
+                if (d < 0) {
                     throw new IllegalArgumentException("input '" + name + "': every size but the batch must be known");
                 }
             }

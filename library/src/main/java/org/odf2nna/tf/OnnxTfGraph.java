@@ -237,15 +237,24 @@ public final class OnnxTfGraph implements AutoCloseable {
             throw new IllegalArgumentException("graph input '" + in.getName() + "' is not among the packed inputs");
         }
         int at = packing.parts().indexOf(part);
-        Operand<TFloat32> slice = tf.slice(packed, tf.constant(new int[] {0, packing.offset(at)}),
-                tf.constant(new int[] {-1, part.width()}));
         long[] rowShape = part.rowShape();
         int[] target = new int[rowShape.length + 1];
         target[0] = -1;
         for (int i = 0; i < rowShape.length; i++) {
             target[i + 1] = (int) rowShape[i];
         }
-        Operand<?> x = tf.reshape(slice, tf.constant(target));
+        Operand<?> x;
+        if (part.width() == 0) {
+            // An empty key/value cache: no values in the row (a reshape could not infer its batch), zeros of its shape.
+            Operand<org.tensorflow.types.TInt32> batch = tf.slice(tf.shape(packed), tf.constant(new int[] {0}),
+                    tf.constant(new int[] {1}));
+            int[] rest = java.util.Arrays.copyOfRange(target, 1, target.length);
+            x = tf.fill(tf.concat(List.of(batch, tf.constant(rest)), tf.constant(0)), tf.constant(0f));
+        } else {
+            Operand<TFloat32> slice = tf.slice(packed, tf.constant(new int[] {0, packing.offset(at)}),
+                    tf.constant(new int[] {-1, part.width()}));
+            x = tf.reshape(slice, tf.constant(target));
+        }
         if (OnnxTensorValues.isInteger(part.elementType())) {
             x = tf.dtypes.cast(tf.math.round((Operand<TFloat32>) x), TInt32.class);
         } else if (!OnnxTensorValues.isFloating(part.elementType())) {

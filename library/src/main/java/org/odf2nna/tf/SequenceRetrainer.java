@@ -13,6 +13,7 @@ import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.LearningRateSchedule;
 import org.odf2nna.settings.TrainingOptions;
 import org.odf2nna.tf.ops.UnsupportedOperatorException;
+import org.odf2nna.tf.ops.OnnxTensorValues;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
@@ -44,14 +45,23 @@ final class SequenceRetrainer {
     }
 
     /**
-     * The positions and classes of {@code logits} when it is {@code [N, T, V]} with T and V known, else null.
+     * The positions and classes of {@code logits} when it is {@code [N, T, V]} with T and V known, else null. T unknown
+     * to the translation is the token ids' positions where several inputs are packed and the ids are {@code [N, T]}:
+     * a decoder fed its empty key/value cache computes its position ids from the cache's length, a size TensorFlow
+     * does not know before it runs.
      */
-    static int[] shape(Operand<TFloat32> logits) {
+    static int[] shape(Operand<TFloat32> logits, GraphRetrainer.Rows fed) {
         Shape s = logits.shape();
-        if (s.numDimensions() != 3 || s.size(1) <= 0 || s.size(2) <= 1) {
+        if (s.numDimensions() != 3 || s.size(2) <= 1) {
             return null;
         }
-        return new int[] {(int) s.size(1), (int) s.size(2)};
+        long positions = s.size(1);
+        if (positions <= 0 && fed.packing() != null) {
+            long[] ids = fed.packing().parts().get(0).rowShape();
+            positions = ids.length == 1 && !OnnxTensorValues.isFloating(fed.packing().parts().get(0).elementType())
+                    ? ids[0] : -1;
+        }
+        return positions > 0 ? new int[] {(int) positions, (int) s.size(2)} : null;
     }
 
     /**
@@ -146,7 +156,7 @@ final class SequenceRetrainer {
              Session teacherSession = teacherGraph.open(options.device());
              OnnxTfGraph g = OnnxTfGraph.translate(pruned, trainable, fed.packing());
              Session session = TfSessions.open(g.graph, options.device())) {
-            int[] shape = shape(g.logits.get(0));
+            int[] shape = shape(g.logits.get(0), fed);
             if (shape == null) {
                 throw unknownPositions(pruned, g.logits.get(0).shape());
             }
@@ -196,7 +206,7 @@ final class SequenceRetrainer {
      */
     static Map<String, float[]> gradients(ModelProto original, OnnxTfGraph g, Session session,
             GraphRetrainer.Rows fed, LossGradients.Pass pass) {
-        int[] shape = shape(g.logits.get(0));
+        int[] shape = shape(g.logits.get(0), fed);
         int n = Math.min(fed.count(), pass.batches() * pass.batchSize());
         int[] order = Arrays.copyOf(TrainingData.permutation(fed.count(), new Random(pass.seed())), n);
         Distillation distillation = fed.labels() == null ? pass.distillation().teacherOnly() : pass.distillation();

@@ -50,7 +50,7 @@ class TinyHfGpt2Test {
     void windowsWithTheirMaskGiveTorchsPerplexity() throws Exception {
         JsonObject torch = JsonParser.parseString(Files.readString(FOLDER.resolve("torch.json"))).getAsJsonObject()
                 .getAsJsonObject("report");
-        for (String name : new String[] {"decoder_model.onnx"}) {
+        for (String name : new String[] {"decoder_model.onnx", "decoder_with_past_model.onnx"}) {
             Evaluation e = FileWorkflows.evaluate(FOLDER.resolve(name), FOLDER.resolve("report.npz"),
                     new CsvReading(null, 256), Task.NEXT_TOKEN, Device.CPU, Progress.NONE);
             Metrics.Tokens m = assertInstanceOf(Metrics.Tokens.class, e.metrics());

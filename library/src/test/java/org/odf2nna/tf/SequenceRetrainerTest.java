@@ -137,7 +137,8 @@ class SequenceRetrainerTest {
         ModelProto gpt = gpt();
         assertTrue(GraphRetrainer.perPosition(gpt));
         try (OnnxTfGraph g = OnnxTfGraph.translate(gpt, Set.of())) {
-            assertArrayEquals(new int[] {CONTEXT, VOCABULARY}, SequenceRetrainer.shape(g.logits.get(0)));
+            assertArrayEquals(new int[] {CONTEXT, VOCABULARY}, SequenceRetrainer.shape(g.logits.get(0),
+                    new GraphRetrainer.Rows(new float[0], null, 0, null)));
         }
         assertEquals(128, SequenceRetrainer.windowsPerStep(128, CONTEXT));
         assertEquals(64, SequenceRetrainer.windowsPerStep(128, 128), "8,192 positions a step at most");

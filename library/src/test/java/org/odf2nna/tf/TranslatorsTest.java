@@ -85,6 +85,9 @@ class TranslatorsTest {
         }
         add("Not", new OnnxGraphs(13, "x", 6).weights("z", 0f, 0f).node("Greater", in("x", "z"), "p")
                 .node("Not", in("p"), "b").node("Cast", in("b"), "y", i("to", 1)));
+        // IsNaN: the square root of a negative value is NaN, in ONNX Runtime and TensorFlow alike.
+        add("IsNaN", new OnnxGraphs(13, "x", 6).node("Sqrt", in("x"), "r").node("IsNaN", in("r"), "b")
+                .node("Cast", in("b"), "y", i("to", 1)));
         add("Where", new OnnxGraphs(13, "x", 6).weights("z", 0f, 0f).weights("w", 1f, 0f, 6)
                 .node("Greater", in("x", "z"), "p").node("Where", in("p", "x", "w"), "y"));
 

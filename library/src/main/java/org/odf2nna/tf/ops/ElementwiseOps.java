@@ -63,6 +63,8 @@ final class ElementwiseOps {
         BINARY.forEach((op, fn) -> r.add(op, (ctx, node) -> fold(ctx, node, fn, 2)));
         VARIADIC.forEach((op, fn) -> r.add(op, (ctx, node) -> fold(ctx, node, fn, node.getInputCount())));
         r.add("Not", (ctx, node) -> ctx.tf().math.logicalNot((Operand<TBool>) ctx.in(node, 0)));
+        // Hugging Face's GPT-2 guards its attention scores with IsNaN (a fully masked row); float inputs only.
+        r.add("IsNaN", 9, (ctx, node) -> ctx.tf().math.isNan(ctx.f(node, 0)));
         r.add("Where", ElementwiseOps::where);
         r.add("Pow", ElementwiseOps::pow);
         r.add("Mod", 10, ElementwiseOps::mod);
