@@ -133,9 +133,13 @@ final class ConvertCommand extends Subcommand {
                     + "on integer kernels; give --quantize int8, int8-static or int8-dynamic");
         }
         Int8Operators ops = Int8Operators.parse(int8Ops);
-        ConvertChecks checks = Flags.built(() -> new ConvertChecks(eval, validation, maxDrop, data.csv(), data.task(),
-                data.device(), timingBatch, new ConvertChecks.Int8(int8Everywhere, ops, original)));
-        CheckedConversion checked = FileWorkflows.convert(model.path, output, target, precision, train, checks,
+        // Text files are cut into the model's token windows first: the task is then next-token.
+        Path evalRows = data.rows(eval, model.path, main.err);
+        Path validationRows = data.rows(validation, model.path, main.err);
+        Path trainRows = data.rows(train, model.path, main.err);
+        ConvertChecks checks = Flags.built(() -> new ConvertChecks(evalRows, validationRows, maxDrop, data.csv(),
+                data.task(), data.device(), timingBatch, new ConvertChecks.Int8(int8Everywhere, ops, original)));
+        CheckedConversion checked = FileWorkflows.convert(model.path, output, target, precision, trainRows, checks,
                 main.progress());
         Conversion r = checked.conversion();
         main.out.print(ConvertFormat.read(checked));

@@ -1,6 +1,9 @@
 package org.odf2nna.cli;
 
+import java.nio.file.Path;
 import org.odf2nna.Device;
+import org.odf2nna.InputException;
+import org.odf2nna.api.TextWindows;
 import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.Task;
 import picocli.CommandLine.Option;
@@ -32,8 +35,45 @@ final class DataOptions {
                     + "the gpu build, ./mvnw -Pgpu package, and CUDA 12). Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--window", paramLabel = "N",
+            description = "Tokens per window where a data file is text (.txt) and the model's input takes windows of "
+                    + "any length (default: the input's fixed length).")
+    Integer window;
+
+    @Option(names = "--tokenizer", paramLabel = "JSON",
+            description = "A Hugging Face tokenizer.json that cuts a text data file (.txt) into the model's token ids "
+                    + "(default: the text's bytes are the tokens, a byte-level vocabulary of 256).")
+    Path tokenizer;
+
+    /** Whether a text file was cut into windows: the task is then next-token. */
+    private boolean text;
+
     Task task() {
+        if (text && task == null) {
+            return Task.NEXT_TOKEN;
+        }
         return task == null ? null : Task.parse(task);
+    }
+
+    /**
+     * {@code file} as the run reads it: a text file ({@code .txt}) cut into {@code model}'s windows of token ids (a line
+     * on {@code err} says how many), any other file (and null) as it is.
+     */
+    Path rows(Path file, Path model, java.io.PrintStream err) {
+        if (!TextWindows.isText(file)) {
+            return file;
+        }
+        if (task != null && Task.parse(task) != Task.NEXT_TOKEN) {
+            throw InputException.usage(file, "is text, read as windows of tokens for --task next-token, and --task "
+                    + "gives " + task);
+        }
+        if (window != null && window < 2) {
+            throw InputException.usage("--window " + window + ": a window holds at least 2 tokens");
+        }
+        TextWindows.Cut cut = TextWindows.cut(model, file, new TextWindows.Reading(window, tokenizer));
+        err.println("Text   " + cut.describe());
+        text = true;
+        return cut.windows();
     }
 
     /** Whether {@code --task detect} was given: a detector's images and boxes, judged by mAP ({@code eval} alone). */

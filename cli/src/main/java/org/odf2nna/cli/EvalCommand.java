@@ -52,16 +52,19 @@ final class EvalCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        // A text file is cut into the model's token windows (the task is then next-token).
+        Path rows = data.rows(csv, model.path, main.err);
         Evaluation e = data.detect() || (data.task == null && FileWorkflows.holdsBoxes(csv))
                 ? FileWorkflows.evaluateDetector(model.path, csv, graphInputs.modelInputs(), data.device(),
                         main.progress())
-                : FileWorkflows.evaluate(model.path, csv, data.csv(), data.task(), graphInputs.modelInputs(),
+                : FileWorkflows.evaluate(model.path, rows, data.csv(), data.task(), graphInputs.modelInputs(),
                         data.device(), main.progress());
         if (json) {
             main.out.print(ReportFormat.json(e));
         } else {
             main.out.println("Model  " + e.model());
-            main.out.println("Data   " + e.data() + " (" + e.countedInWords() + ", " + e.task() + ")");
+            main.out.println("Data   " + (rows == csv ? e.data() : csv.toString()) + " (" + e.countedInWords()
+                    + ", " + e.task() + ")");
             if (e.label() != null) {
                 main.out.println("Label  " + e.label() + ": the last column, as no column is named label, labels, "
                         + "target, class or y (name another with --label)");

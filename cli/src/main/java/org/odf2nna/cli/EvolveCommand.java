@@ -136,6 +136,10 @@ final class EvolveCommand extends Subcommand {
             throw InputException.usage("evolve needs --train CSV: fitness is measured on part of the training rows, "
                     + "and the best network is retrained on them");
         }
+        // Text files are cut into the model's token windows first: the task is then next-token.
+        Path train = data.rows(retrain.train, model, main.err);
+        Path validation = data.rows(retrain.validation, model, main.err);
+        Path evalRows = data.rows(eval, model, main.err);
         EvolveSettings.Builder asked = EvolveSettings.builder().layers(layers == null ? List.of() : layers)
                 .selectFeatures(selectFeatures).population(population).evaluations(evaluations).mutation(mutation)
                 .fitnessEpochs(fitnessEpochs).retraining(retrainSettings).task(data.task()).device(data.device())
@@ -145,7 +149,7 @@ final class EvolveCommand extends Subcommand {
         }
         EvolveSettings settings = Flags.built(asked::build);
         Path out = output != null ? output : EvolveFiles.defaultOutput(model);
-        EvolveFiles files = new EvolveFiles(model, retrain.train, retrain.validation, eval, out, report.path,
+        EvolveFiles files = new EvolveFiles(model, train, validation, evalRows, out, report.path,
                 chance.applyTo(data.csv()));
         java.util.Set<Path> before = Main.existing(List.of(out));
         if (!graph) {

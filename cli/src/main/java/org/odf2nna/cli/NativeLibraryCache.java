@@ -33,6 +33,11 @@ final class NativeLibraryCache {
     /** Points ONNX Runtime at the unpacked libraries, unpacking them first when they are not there yet. */
     static void useForOnnxRuntime() {
         String cache = System.getProperty(CACHE_PROPERTY);
+        // DJL unpacks Hugging Face's tokenizers into ~/.djl.ai unless told otherwise: beside ONNX Runtime's instead.
+        if (cache != null && System.getenv("ENGINE_CACHE_DIR") == null
+                && System.getProperty("ENGINE_CACHE_DIR") == null) {
+            System.setProperty("ENGINE_CACHE_DIR", Path.of(cache, "djl").toString());
+        }
         if (cache == null || System.getProperty(ONNXRUNTIME_PATH_PROPERTY) != null
                 || !"amd64".equals(System.getProperty("os.arch")) || !System.getProperty("os.name", "").equals("Linux")) {
             return;

@@ -90,6 +90,10 @@ final class ShrinkCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        // Text files are cut into the model's token windows first: the task is then next-token.
+        Path train = options.data.rows(options.retrain.train, model.path, main.err);
+        Path validation = options.data.rows(options.retrain.validation, model.path, main.err);
+        Path evalRows = options.data.rows(eval, model.path, main.err);
         boolean graph = options.prunesGraph(this, model.path);
         ModelFormat outputFormat = ModelFormat.parse(format);
         Quantize precision = options.quantize.precision();
@@ -116,7 +120,7 @@ final class ShrinkCommand extends Subcommand {
                 .task(options.data.task()).device(options.data.device())));
         ShrinkSettings settings = Flags.built(() -> asked.retraining(options.retrain.settings())
                 .pruning(options.pruning.options()).build());
-        ShrinkFiles files = new ShrinkFiles(model.path, eval, options.retrain.train, options.retrain.validation,
+        ShrinkFiles files = new ShrinkFiles(model.path, evalRows, train, validation,
                 output, options.report.path, options.csv());
         if (graph) {
             if (Inspection.describeBlocks(model.path).blocks().isEmpty()) {

@@ -61,6 +61,10 @@ final class SweepCommand extends Subcommand {
 
     @Override
     public Integer call() {
+        // Text files are cut into the model's token windows first: the task is then next-token.
+        Path train = options.data.rows(options.retrain.train, model.path, main.err);
+        Path validation = options.data.rows(options.retrain.validation, model.path, main.err);
+        Path evalRows = options.data.rows(eval, model.path, main.err);
         boolean graph = options.prunesGraph(this, model.path);
         Quantize precision = options.quantize.precision();
         if (output != null && output.getFileName() != null
@@ -84,7 +88,7 @@ final class SweepCommand extends Subcommand {
         // A chain's chart plots the --eval metric: without those rows, the default chart is left out (one asked for
         // by --chart is refused by the library, in one line).
         Path chart = !graph && eval == null && sweep.chart == null ? null : sweep.chart(out);
-        SweepFiles files = new SweepFiles(model.path, options.retrain.train, options.retrain.validation, eval, out,
+        SweepFiles files = new SweepFiles(model.path, train, validation, evalRows, out,
                 options.report.path, chart, options.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
         if (graph) {
