@@ -98,5 +98,10 @@ class TextWindowsCliTest {
         assertTrue(tokenizer.err().contains("words.txt: is not a tokenizer Hugging Face's tokenizers library "
                 + "reads"), tokenizer.err());
         assertFalse(tokenizer.err().contains("\n\tat "), "no stack trace: " + tokenizer.err());
+        // Windows without labels for a decoder that is not recognised alone (two inputs): the refusal names the task.
+        CliRun hf = CliRun.of("eval", HF.resolve("decoder_model.onnx").toString(), HF.resolve("report.npz").toString());
+        assertNotEquals(Main.OK, hf.exitCode(), hf.toString());
+        assertTrue(hf.err().contains("windows of token ids for a causal language model need none: give --task "
+                + "next-token"), hf.err());
     }
 }

@@ -136,9 +136,13 @@ public final class NumpyRows implements RowReader {
                             + x.header.describeShape());
                 }
             } else if (request.target() == ColumnRequest.Target.REQUIRED) {
+                // Windows of token ids (ints, several per row) are a language model's rows, which need no labels.
+                boolean windows = (x.header.kind() == 'i' || x.header.kind() == 'u') && x.header.shape().length == 2
+                        && x.width > 1;
                 throw new InputException(file, null, "has no labels array (it holds " + arrays(zip) + "): labelled "
                         + "rows need their labels as an array named " + ColumnRequest.targetNamesInWords()
-                        + " beside the inputs, or named with {{LABEL}}");
+                        + " beside the inputs, or named with {{LABEL}}" + (windows ? "; windows of token ids for a "
+                        + "causal language model need none: give --task next-token" : ""));
             }
             return checked(new NumpyRows(file, () -> closeQuietly(zip), x, y, labels), request);
         } catch (RuntimeException e) {
