@@ -124,7 +124,8 @@ final class SweepCommand extends Subcommand {
         }
         if (!graph || !out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
             throw InputException.usage(model.path, "--also writes the other files of an ONNX graph's export beside "
-                    + "an ONNX output; this sweep writes " + (graph ? out.getFileName() : "a dense chain"));
+                    + "an ONNX output; " + (graph ? "this sweep writes " + out.getFileName()
+                    : "this model is swept as a dense chain"));
         }
         ExportFiles files = ExportFiles.check(model.path, also, out);
         List<Path> cache = files.withCache();

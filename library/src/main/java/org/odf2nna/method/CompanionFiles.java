@@ -38,21 +38,20 @@ public final class CompanionFiles {
     /**
      * One file checked.
      *
-     * @param file    the file as given
-     * @param cleaned its graph cleaned as the model's is, If branches included
-     * @param cache   whether it takes a key/value cache ({@link InputArrays#isPastCache}), whose shape fixes the heads
+     * @param file  the file as given
+     * @param cache whether it takes a key/value cache ({@link InputArrays#isPastCache}), whose shape fixes the heads
      */
-    public record Companion(Path file, ModelProto cleaned, boolean cache) {
+    public record Companion(Path file, boolean cache) {
     }
 
     /**
-     * The files checked against a model.
+     * The files checked against a model: their paths alone (each is read again when written, one at a time, so that a
+     * large export's files are not all held through the sweep).
      *
      * @param model the swept model's file
-     * @param read  its graph as the sweep reads it (cleaned)
      * @param files the other files, in the order given
      */
-    public record Checked(Path model, ModelProto read, List<Companion> files) {
+    public record Checked(Path model, List<Companion> files) {
 
         /** The files whose key/value cache fixes the attention heads. */
         public List<Path> withCache() {
@@ -103,9 +102,9 @@ public final class CompanionFiles {
             }
             boolean cache = cleaned.getGraph().getInputList().stream().anyMatch(v -> InputArrays.isPastCache(
                     v.getName()));
-            checked.add(new Companion(file, cleaned, cache));
+            checked.add(new Companion(file, cache));
         }
-        return new Checked(model, read, checked);
+        return new Checked(model, checked);
     }
 
     /**
@@ -117,16 +116,9 @@ public final class CompanionFiles {
      */
     public static List<Path> write(Checked checked, Path written) {
         ModelProto chosen = OnnxModelFile.read(written);
-        WeightChanges changes = WeightChanges.of(checked, chosen);
-        Map<Path, ModelProto> outputs = new LinkedHashMap<>();
-        for (Companion c : checked.files()) {
-            outputs.put(target(written, c.file()), changes.applyTo(c, checked.model()));
-        }
-        return writeAll(outputs, written);
-    }
-
-    /** Writes every model into a temporary folder beside {@code written}, reads each back, then moves them in. */
-    private static List<Path> writeAll(Map<Path, ModelProto> outputs, Path written) {
+        // The model as the sweep read it: the cleaning is the same each time.
+        ModelProto read = ModelReader.read(checked.model()).graph();
+        WeightChanges changes = WeightChanges.of(checked, read, chosen);
         Path parent = written.toAbsolutePath().getParent();
         Path folder;
         try {
@@ -137,16 +129,18 @@ public final class CompanionFiles {
         }
         try {
             Map<Path, Path> temps = new LinkedHashMap<>();
-            for (Map.Entry<Path, ModelProto> e : outputs.entrySet()) {
-                Path temp = folder.resolve(e.getKey().getFileName());
-                Files.write(temp, e.getValue().toByteArray());
+            for (Companion c : checked.files()) {
+                ModelProto cleaned = BranchCleaning.cleaned(ModelReader.read(c.file()).graph(), c.file());
+                Path target = target(written, c.file());
+                Path temp = folder.resolve(target.getFileName());
+                Files.write(temp, changes.applyTo(c.file(), cleaned, checked.model()).toByteArray());
                 OnnxModelFile.read(temp); // refuses a file that does not read back, before anything moves
-                temps.put(temp, e.getKey());
+                temps.put(temp, target);
             }
             for (Map.Entry<Path, Path> e : temps.entrySet()) {
                 AtomicFiles.move(e.getKey(), e.getValue());
             }
-            return List.copyOf(outputs.keySet());
+            return List.copyOf(temps.values());
         } catch (IOException e) {
             throw new InputException(written, null, "cannot write beside it: " + e.getMessage(), e);
         } finally {
@@ -174,11 +168,17 @@ public final class CompanionFiles {
                 || type == TensorProto.DataType.DOUBLE_VALUE || type == TensorProto.DataType.BFLOAT16_VALUE);
     }
 
-    /** A tensor's value: its data type, shape and data, whatever its name. */
-    record ValueKey(com.google.protobuf.ByteString bytes) {
+    /** A tensor's value: a SHA-256 digest of its data type, shape and data, whatever its name. */
+    record ValueKey(String digest) {
 
         static ValueKey of(TensorProto t) {
-            return new ValueKey(t.toBuilder().clearName().clearDocString().build().toByteString());
+            try {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                return new ValueKey(java.util.HexFormat.of().formatHex(sha.digest(t.toBuilder().clearName()
+                        .clearDocString().build().toByteArray())));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

@@ -33,13 +33,14 @@ final class WeightChanges {
     }
 
     /**
-     * The weights {@code chosen} (the written model) changed in {@code checked}'s model as the sweep read it.
+     * The weights {@code chosen} (the written model) changed in {@code checked}'s model as the sweep read it
+     * ({@code readModel}).
      *
      * @throws InputException USAGE, naming the first file, when the sweep changed more than initializers (a node
      *                        added, removed or rewritten): the other files' graphs cannot follow
      */
-    static WeightChanges of(CompanionFiles.Checked checked, ModelProto chosen) {
-        GraphProto read = checked.read().getGraph();
+    static WeightChanges of(CompanionFiles.Checked checked, ModelProto readModel, ModelProto chosen) {
+        GraphProto read = readModel.getGraph();
         GraphProto written = chosen.getGraph();
         String differs = differingNode(read, written);
         if (differs != null) {
@@ -84,14 +85,13 @@ final class WeightChanges {
         return null;
     }
 
-    /** {@code companion}'s cleaned model with the changed weights carried over. */
-    ModelProto applyTo(CompanionFiles.Companion companion, Path model) {
-        ModelProto cleaned = companion.cleaned();
+    /** {@code file}'s model, {@code cleaned}, with the changed weights carried over. */
+    ModelProto applyTo(Path file, ModelProto cleaned, Path model) {
         if (changes.isEmpty()) {
             return cleaned;
         }
         Map<String, Set<String>> there = CompanionFiles.readers(cleaned.getGraph());
-        GraphProto graph = rewrite(cleaned.getGraph(), there, companion.file(), model);
+        GraphProto graph = rewrite(cleaned.getGraph(), there, file, model);
         return cleaned.toBuilder().setGraph(graph).build();
     }
 
