@@ -87,6 +87,34 @@ class HfGpt2ExportFilesCliTest {
         assertFalse(Files.exists(main) || run.out().contains("round"), run.toString());
     }
 
+    @Test
+    void aFileThatCannotTakeTheWrittenWeightsIsRefusedAndNoneIsWritten() throws Exception {
+        // The with-past file with its first MLP weight also read by a Shape node (an extra output): that weight is
+        // read by other nodes there than in decoder_model.onnx, so its new width cannot be carried safely.
+        ModelProto past = ModelProto.parseFrom(Files.readAllBytes(FOLDER.resolve("decoder_with_past_model.onnx")));
+        String weight = "model.transformer.h.0.mlp.c_fc.weight";
+        ModelProto.Builder odd = past.toBuilder();
+        odd.getGraphBuilder().addNode(org.odf2nna.onnx.proto.OnnxProto.NodeProto.newBuilder().setOpType("Shape")
+                .setName("weight_shape").addInput(weight).addOutput("weight_shape"))
+                .addOutput(past.getGraph().getOutput(0).toBuilder().setName("weight_shape").clearType());
+        Path given = Files.createDirectories(dir.resolve("given"));
+        Path oddFile = Files.write(given.resolve("odd_with_past.onnx"), odd.build().toByteArray());
+        Path out = Files.createDirectories(dir.resolve("out"));
+        CliRun run = CliRun.of("sweep", FOLDER.resolve("decoder_model.onnx").toString(), "--task", "next-token",
+                "--train", SPLIT.resolve("train.npz").toString(), "--validation",
+                SPLIT.resolve("validation.npz").toString(), "--max-drop", "150", "--graph-retrain", "sequential",
+                "-o", out.resolve("decoder_model.onnx").toString(), "--also",
+                FOLDER.resolve("decoder_with_past_model.onnx").toString(), "--also", oddFile.toString());
+        assertTrue(run.exitCode() != Main.OK, run.toString());
+        List<String> errors = run.err().lines().filter(l -> l.contains("error")).toList();
+        assertTrue(errors.size() == 1 && errors.get(0).contains("odd_with_past.onnx") && errors.get(0).contains(
+                "'" + weight + "'"), run.err());
+        try (java.util.stream.Stream<Path> left = Files.list(out)) {
+            List<String> names = left.map(p -> p.getFileName().toString()).toList();
+            assertFalse(names.stream().anyMatch(n -> n.contains("with_past")), "all or none: " + names);
+        }
+    }
+
     private static void assertSame(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what);
         double worst = 0;
