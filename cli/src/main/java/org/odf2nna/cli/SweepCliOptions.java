@@ -52,7 +52,8 @@ final class SweepCliOptions {
 
     @Option(names = "--keep-block", paramLabel = "NAME",
             description = "Progressive schedule: leave this block as it is (repeatable). On a graph, a block as "
-                    + "inspect lists it: its number or its first or second layer's node name; on a dense chain, a "
+                    + "inspect lists it: its number or its first or second layer's node name, or attention for every "
+                    + "attention block (its heads); on a dense chain, a "
                     + "hidden layer's 1-based number or its layer's node name. Every other block still loses at most "
                     + "half its units in a round and keeps at least max(2, 10%%) of them (one head of an attention).")
     List<String> keepBlocks = List.of();

@@ -1,10 +1,13 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import org.odf2nna.api.Messages;
+import org.odf2nna.InputException;
+import org.odf2nna.api.ExportFiles;
 import org.odf2nna.api.FileWorkflows;
+import org.odf2nna.api.Messages;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelFormat;
@@ -53,6 +56,15 @@ final class SweepCommand extends Subcommand {
             description = "Where the chosen model goes (default: MODEL-NAME.chosen.onnx in the current folder).")
     Path output;
 
+    @Option(names = "--also", paramLabel = "FILE",
+            description = "Another file of the same export, written beside the output under its own name with the "
+                    + "chosen model's weights (repeatable): a Hugging Face decoder's decoder_with_past_model.onnx or "
+                    + "optimum's decoder_model_merged.onnx beside decoder_model.onnx. Each is checked to hold the "
+                    + "model's weights before the sweep; weights are found by their values. Where one takes a "
+                    + "key/value cache, the attention heads are kept (the cache's shape fixes them) and only the MLP "
+                    + "units are pruned.")
+    List<Path> also = List.of();
+
     @Mixin
     SweepCliOptions sweep;
 
@@ -77,6 +89,7 @@ final class SweepCommand extends Subcommand {
             Main.refuseKerasName(output, Main.writesOnnxOnly("sweep"));
         }
         Path out = output == null ? SweepFiles.defaultOutput(model.path) : output;
+        ExportFiles exportFiles = checkAlso(graph, out);
         // A Keras file reads every column: its sweep keeps the inputs (a Gather has no Keras layer).
         SweepSettings settings = Flags.built(() -> options.clipInputs.applyTo(sweep.settings().inputs(!kerasOut
                 && !sweep.keepInputs)).retraining(options.retrain.required()).pruning(options.pruning.options())
@@ -92,11 +105,42 @@ final class SweepCommand extends Subcommand {
                 options.report.path, chart, options.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
         if (graph) {
-            return options.sweepGraph(this, files, settings, before);
+            int code = options.sweepGraph(this, files, settings, before);
+            if (exportFiles != null && code == Main.OK) {
+                for (Path written : exportFiles.writeBeside(out)) {
+                    main.out.println("Wrote  " + written + " (" + out.getFileName() + "'s weights)");
+                }
+            }
+            return code;
         }
         SweepReport result = FileWorkflows.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, options.report.path,
                 in -> Main.kerasSweepHint(model.path, result.output(), in, spec.root().commandLine().getParseResult().originalArgs()));
+    }
+
+    /**
+     * The --also files checked before any work (null without them); where one takes a key/value cache, the attention
+     * blocks are kept ({@code --keep-block attention}), with a note saying so.
+     */
+    private ExportFiles checkAlso(boolean graph, Path out) {
+        if (also.isEmpty()) {
+            return null;
+        }
+        if (!graph || !out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            throw InputException.usage(model.path, "--also writes the other files of an ONNX graph's export beside "
+                    + "an ONNX output; " + (graph ? "this sweep writes " + out.getFileName()
+                    : "this model is swept as a dense chain"));
+        }
+        ExportFiles files = ExportFiles.check(model.path, also, out);
+        List<Path> cache = files.withCache();
+        if (!cache.isEmpty()) {
+            sweep.keepBlocks = java.util.stream.Stream.concat(sweep.keepBlocks.stream(),
+                    java.util.stream.Stream.of(ExportFiles.KEEP_ATTENTION)).toList();
+            printNote("Note: attention heads kept (--keep-block " + ExportFiles.KEEP_ATTENTION + "): the cache "
+                    + "shapes of " + cache.get(0).getFileName() + " ([batch, heads, past, head_dim]) fix them; MLP "
+                    + "units pruned alone");
+        }
+        return files;
     }
 
     /**

@@ -51,6 +51,7 @@ class OptionMatrixTest {
         Map<String, String[]> v = new LinkedHashMap<>();
         v.put("--accept-chance", new String[] {});
         v.put("--allow-slower", new String[] {});
+        v.put("--also", new String[] {IRIS});
         v.put("--latency-batch", new String[] {"8"});
         v.put("--latency-threads", new String[] {"2"});
         v.put("--tf-threads", new String[] {"1"});

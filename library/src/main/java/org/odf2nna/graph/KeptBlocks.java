@@ -12,9 +12,13 @@ import org.odf2nna.Setting;
  * The blocks a sweep leaves as they are ({@link org.odf2nna.settings.BlockLimits#keep()}), named as {@code inspect}
  * lists them: a block's number in its table (a residual stream is one row), or its first or second layer's node name
  * (any of a stream's layers). A name that matches no block is refused in one line listing the blocks, and so are names
- * that keep every block (nothing would be left to prune).
+ * that keep every block (nothing would be left to prune). {@link #ATTENTION}, where no block is named so, keeps every
+ * attention block (their heads), however many there are, none included.
  */
-final class KeptBlocks {
+public final class KeptBlocks {
+
+    /** The name that keeps every attention block: a sweep whose cache shapes fix the heads prunes the MLPs alone. */
+    public static final String ATTENTION = "attention";
 
     private KeptBlocks() {
     }
@@ -33,6 +37,14 @@ final class KeptBlocks {
         for (String name : names) {
             String n = name.trim();
             Row match = rows.stream().filter(r -> r.names().contains(n)).findFirst().orElse(null);
+            if (match == null && n.equals(ATTENTION)) {
+                for (int i = 0; i < blocks.size(); i++) {
+                    if (blocks.get(i).heads()) {
+                        kept.add(i);
+                    }
+                }
+                continue;
+            }
             if (match == null) {
                 List<String> known = new ArrayList<>();
                 for (Row r : rows) {

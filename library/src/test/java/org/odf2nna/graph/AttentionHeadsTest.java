@@ -143,6 +143,21 @@ class AttentionHeadsTest {
         assertEquals(0, canonical(r.model()).found());
     }
 
+    @Test
+    void keepingAttentionKeepsEveryAttentionBlockAndNoOther() {
+        List<DenseBlock> blocks = BlockFinder.find(new GraphView(canonical(fusedQkv((w, b) -> { })).model(), FILE));
+        java.util.Set<Integer> heads = new java.util.TreeSet<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            if (blocks.get(i).heads()) {
+                heads.add(i);
+            }
+        }
+        assertTrue(!heads.isEmpty());
+        if (heads.size() < blocks.size()) {
+            assertEquals(heads, KeptBlocks.resolve(blocks, List.of(KeptBlocks.ATTENTION), FILE));
+        }
+    }
+
     /** Drops head {@code drop} of the rewritten model with its statistics on 300 rows. */
     static BlockPruner.Pruned dropHead(ModelProto canonical, int drop, Compensation compensation) {
         GraphView g = new GraphView(canonical, FILE);

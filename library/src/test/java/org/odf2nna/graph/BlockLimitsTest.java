@@ -101,6 +101,13 @@ class BlockLimitsTest {
     }
 
     @Test
+    void keepingTheAttentionsOfAGraphWithoutAnyKeepsNothingAndIsNoError() {
+        List<DenseBlock> blocks = BlockFinder.find(twoBlocks(), FILE);
+        assertEquals(java.util.Set.of(), KeptBlocks.resolve(blocks, List.of(KeptBlocks.ATTENTION), FILE));
+        assertEquals(java.util.Set.of(1), KeptBlocks.resolve(blocks, List.of(KeptBlocks.ATTENTION, "2"), FILE));
+    }
+
+    @Test
     void anUnknownBlockIsRefusedNamingTheBlocks() {
         InputException e = assertThrows(InputException.class,
                 () -> pruned(SweepSettings.builder().keepBlocks(List.of("encoder")).build()));
