@@ -107,15 +107,36 @@ final class SweepCommand extends Subcommand {
         if (graph) {
             int code = options.sweepGraph(this, files, settings, before);
             if (exportFiles != null && code == Main.OK) {
-                for (Path written : exportFiles.writeBeside(out)) {
-                    main.out.println("Wrote  " + written + " (" + out.getFileName() + "'s weights)");
-                }
+                writeAlso(exportFiles, out, before);
             }
             return code;
         }
         SweepReport result = FileWorkflows.sweep(files, settings, main.progress());
         return printOutcome(this, model.path, before, result, options.report.path,
                 in -> Main.kerasSweepHint(model.path, result.output(), in, spec.root().commandLine().getParseResult().originalArgs()));
+    }
+
+    /**
+     * Writes the --also files beside {@code out}; where one cannot take the written weights, the main output goes too
+     * (unless it was there before the run), so that the files of an export are written all or none.
+     */
+    private void writeAlso(ExportFiles exportFiles, Path out, Set<Path> before) {
+        try {
+            for (Path written : exportFiles.writeBeside(out)) {
+                main.out.println("Wrote  " + written + " (" + out.getFileName() + "'s weights)");
+            }
+        } catch (InputException e) {
+            if (before.contains(out)) {
+                throw e;
+            }
+            try {
+                java.nio.file.Files.deleteIfExists(out);
+            } catch (java.io.IOException ignored) {
+                // Said below as it stands: the message names the file either way.
+            }
+            throw new InputException(null, null, e.getMessage() + "; " + out + " removed with them: the files of an "
+                    + "export are written all or none", e.kind(), e);
+        }
     }
 
     /**

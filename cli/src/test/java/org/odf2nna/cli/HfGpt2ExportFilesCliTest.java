@@ -111,8 +111,10 @@ class HfGpt2ExportFilesCliTest {
                 "'" + weight + "'"), run.err());
         try (java.util.stream.Stream<Path> left = Files.list(out)) {
             List<String> names = left.map(p -> p.getFileName().toString()).toList();
-            assertFalse(names.stream().anyMatch(n -> n.contains("with_past")), "all or none: " + names);
+            assertFalse(names.stream().anyMatch(n -> n.contains("with_past") || n.equals("decoder_model.onnx")),
+                    "all or none, the main output too: " + names);
         }
+        assertTrue(errors.get(0).contains("decoder_model.onnx removed with them"), run.err());
     }
 
     private static void assertSame(float[] want, float[] got, String what) {
