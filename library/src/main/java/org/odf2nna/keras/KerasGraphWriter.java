@@ -94,7 +94,7 @@ public final class KerasGraphWriter {
         if (!legacyOut || original.sourceFile().container() != KerasFiles.Container.KERAS_ZIP) {
             return;
         }
-        try (HdfFile in = HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
+        try (HdfFile in = HdfFile.fromBytes(KerasFileParts.part(original, KerasReader.WEIGHTS_ENTRY))) {
             KerasModel.SourceFile file = original.sourceFile();
             KerasWeights weights = new KerasWeights(file.source(), file.container(), in);
             Map<String, Integer> counts = new HashMap<>();
@@ -149,7 +149,7 @@ public final class KerasGraphWriter {
         KerasModel.SourceFile file = original.sourceFile();
         boolean legacyIn = file.container() == KerasFiles.Container.LEGACY_H5;
         try (HdfFile in = legacyIn ? new HdfFile(file.source())
-                : HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
+                : HdfFile.fromBytes(KerasFileParts.part(original, KerasReader.WEIGHTS_ENTRY))) {
             List<KerasLegacyH5.LayerVariables> variables = w.writeLayers(root, new KerasWeights(file.source(),
                     file.container(), in), legacyOut && !legacyIn);
             if (legacyOut) {
@@ -157,14 +157,14 @@ public final class KerasGraphWriter {
                 JsonObject config = new JsonObject();
                 config.add("class_name", root.get("class_name"));
                 config.add("config", root.get("config"));
-                byte[] h5 = KerasWriter.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
+                byte[] h5 = KerasFileParts.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
                         : KerasLegacyH5.fromKeras(in, out, variables, w.replaced, file.kerasVersion()));
                 w.checkAllWritten();
-                return KerasLegacyH5.withConfig(h5, KerasWriter.GSON.toJson(config));
+                return KerasLegacyH5.withConfig(h5, KerasFileParts.GSON.toJson(config));
             }
-            byte[] h5 = KerasWriter.writeH5(out -> KerasWriter.copyGroup(in, out, "", w.replaced, true));
+            byte[] h5 = KerasFileParts.writeH5(out -> KerasFileParts.copyGroup(in, out, "", w.replaced, true));
             w.checkAllWritten();
-            return archive(original, KerasWriter.GSON.toJson(root), h5);
+            return archive(original, KerasFileParts.GSON.toJson(root), h5);
         }
     }
 
@@ -221,7 +221,7 @@ public final class KerasGraphWriter {
                 default -> parts.add(p);
             }
         }
-        return KerasWriter.zip(parts);
+        return KerasFileParts.zip(parts);
     }
 
     /** The layer classes whose weights are written from the graph (every other layer's datasets are copied). */
@@ -363,7 +363,7 @@ public final class KerasGraphWriter {
         scaleUnits(w, dims, gemm, transB, u.inverseScale());
         JsonObject config = layer.config();
         boolean useBias = !config.has("use_bias") || config.get("use_bias").getAsBoolean();
-        if (!useBias && !KerasWriter.allZero(u.bias())) {
+        if (!useBias && !KerasArrays.allZero(u.bias())) {
             config.addProperty("use_bias", true);
             useBias = true;
         }
