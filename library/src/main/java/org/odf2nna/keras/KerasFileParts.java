@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -184,5 +185,26 @@ final class KerasFileParts {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** {@code original}'s archive, its entries in their order, with the config and the weights replaced. */
+    static byte[] archiveWith(KerasModel original, String config, byte[] weights) {
+        List<KerasModel.ZipPart> parts = new ArrayList<>();
+        for (KerasModel.ZipPart p : original.sourceFile().zip()) {
+            switch (p.name()) {
+                case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
+                        config.getBytes(StandardCharsets.UTF_8)));
+                case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), weights));
+                default -> parts.add(p);
+            }
+        }
+        return zip(parts);
+    }
+
+    /** Fails where a weight was not written: {@link #copyGroup} takes each one it writes out of {@code replaced}. */
+    static void checkAllWritten(Map<String, Object> replaced) {
+        if (!replaced.isEmpty()) {
+            throw new IllegalStateException("weights not written: " + replaced.keySet());
+        }
     }
 }

@@ -3,7 +3,6 @@ package org.odf2nna.keras;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.jhdf.HdfFile;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -159,12 +158,12 @@ public final class KerasGraphWriter {
                 config.add("config", root.get("config"));
                 byte[] h5 = KerasFileParts.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
                         : KerasLegacyH5.fromKeras(in, out, variables, w.replaced, file.kerasVersion()));
-                w.checkAllWritten();
+                KerasFileParts.checkAllWritten(w.replaced);
                 return KerasLegacyH5.withConfig(h5, KerasFileParts.GSON.toJson(config));
             }
             byte[] h5 = KerasFileParts.writeH5(out -> KerasFileParts.copyGroup(in, out, "", w.replaced, true));
-            w.checkAllWritten();
-            return archive(original, KerasFileParts.GSON.toJson(root), h5);
+            KerasFileParts.checkAllWritten(w.replaced);
+            return KerasFileParts.archiveWith(original, KerasFileParts.GSON.toJson(root), h5);
         }
     }
 
@@ -202,26 +201,6 @@ public final class KerasGraphWriter {
             }
         }
         return paths;
-    }
-
-    private void checkAllWritten() {
-        if (!replaced.isEmpty()) {
-            throw new IllegalStateException("weights not written: " + replaced.keySet());
-        }
-    }
-
-    /** The .keras archive: {@code original}'s entries with the config and the weights replaced. */
-    private static byte[] archive(KerasModel original, String config, byte[] weights) {
-        List<KerasModel.ZipPart> parts = new ArrayList<>();
-        for (KerasModel.ZipPart p : original.sourceFile().zip()) {
-            switch (p.name()) {
-                case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
-                        config.getBytes(StandardCharsets.UTF_8)));
-                case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), weights));
-                default -> parts.add(p);
-            }
-        }
-        return KerasFileParts.zip(parts);
     }
 
     /** The layer classes whose weights are written from the graph (every other layer's datasets are copied). */

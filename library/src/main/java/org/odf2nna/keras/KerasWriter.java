@@ -4,22 +4,20 @@ import static org.odf2nna.keras.KerasArrays.allZero;
 import static org.odf2nna.keras.KerasArrays.matrix;
 import static org.odf2nna.keras.KerasArrays.vector;
 import static org.odf2nna.keras.KerasFileParts.GSON;
+import static org.odf2nna.keras.KerasFileParts.archiveWith;
+import static org.odf2nna.keras.KerasFileParts.checkAllWritten;
 import static org.odf2nna.keras.KerasFileParts.copyGroup;
 import static org.odf2nna.keras.KerasFileParts.part;
 import static org.odf2nna.keras.KerasFileParts.writeH5;
-import static org.odf2nna.keras.KerasFileParts.zip;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.jhdf.HdfFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.network.DenseLayer;
@@ -150,19 +148,8 @@ public final class KerasWriter {
         try (HdfFile in = HdfFile.fromBytes(part(original, KerasReader.WEIGHTS_ENTRY))) {
             weights = writeH5(out -> copyGroup(in, out, "", replaced, true));
         }
-        if (!replaced.isEmpty()) {
-            throw new IllegalStateException("weights not written: " + replaced.keySet());
-        }
-        List<KerasModel.ZipPart> parts = new ArrayList<>();
-        for (KerasModel.ZipPart p : original.sourceFile().zip()) {
-            switch (p.name()) {
-                case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
-                        GSON.toJson(root).getBytes(StandardCharsets.UTF_8)));
-                case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), weights));
-                default -> parts.add(p);
-            }
-        }
-        return zip(parts);
+        checkAllWritten(replaced);
+        return archiveWith(original, GSON.toJson(root), weights);
     }
 
     /** The original's layout fits only a network with its layers, head and activations: pruning keeps those. */
