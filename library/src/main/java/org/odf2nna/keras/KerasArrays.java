@@ -3,8 +3,8 @@ package org.odf2nna.keras;
 /**
  * Weights from ONNX's layouts back to Keras' as the nested Java arrays jhdf writes: a Conv kernel
  * {@code [out, in, k...]} as {@code [k..., in, out]}, a depthwise kernel {@code [C·m, 1, kh, kw]} as
- * {@code [kh, kw, C, m]}; the inverse of {@link KerasConvLayers#toOnnx} and {@link KerasConvLayers#depthwiseToOnnx}; and a dense layer's weights as the
- * float or double arrays of the datasets they replace.
+ * {@code [kh, kw, C, m]}; the inverse of {@link KerasConvLayers#toOnnx} and {@link KerasConvLayers#depthwiseToOnnx}.
+ * And a dense layer's weights as the float or double arrays of the datasets they replace.
  */
 final class KerasArrays {
 

@@ -26,20 +26,22 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A Keras file's parts, read and written without knowing the model: a zip entry's bytes within the size limit, the names
- * of an archive's entries, an HDF5 attribute as a string, an error's first line for a message; and for the writers
- * ({@link KerasWriter}, {@link KerasGraphWriter}, {@link SequentialConfig}, {@link KerasLegacyH5}) the JSON they write,
- * an HDF5 file written through a temporary file, an HDF5 group copied with new weights put in place, and the zip archive
- * with fixed entry dates. Its own room because none of them knows the model, where the readers and writers do.
+ * A Keras file's parts, read and written without knowing the model: a zip entry's bytes within the size limit, the
+ * names of an archive's entries, an HDF5 attribute as a string, an error's first line for a message; and for the
+ * writers ({@link KerasWriter}, {@link KerasGraphWriter}, {@link SequentialConfig}, {@link KerasLegacyH5}) the JSON
+ * they write, an HDF5 file written through a temporary file, an HDF5 group copied with new weights put in place, and
+ * the zip archive with fixed entry dates. Its own room because none of them knows the model, where the readers and
+ * writers do.
  *
- * <p>jhdf 0.10.0 writes a file that neither it nor libhdf5 can read when it holds an empty group, so {@link #copyGroup}
- * leaves out groups without datasets (a weightless layer's {@code vars}); Keras reads a missing group as "no variables".
+ * <p>jhdf 0.10.0 writes a file that neither it nor libhdf5 can read when it holds an empty group, so
+ * {@link #copyGroup} leaves out groups without datasets (a weightless layer's {@code vars}); Keras reads a missing
+ * group as "no variables".
  */
 final class KerasFileParts {
 
     /** The JSON of every config and metadata entry written. */
     static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
-    /** The date of every entry of a written archive (1980-01-01 12:00 UTC), so that the same model gives the same bytes. */
+    /** The date of every entry of a written archive (1980-01-01 12:00 UTC): the same model gives the same bytes. */
     private static final long ZIP_TIME = 315532800000L + 12 * 3600 * 1000L;
 
     private KerasFileParts() {

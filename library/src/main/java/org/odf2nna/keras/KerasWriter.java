@@ -37,12 +37,12 @@ import org.odf2nna.network.DenseNetwork;
  * <p>Otherwise (a legacy {@code .h5}, an ONNX model, a SavedModel) a new Keras 3 Sequential config is built:
  * an InputLayer and one Dense per layer (names kept when they came from Keras), the activation as the Dense's,
  * or as a separate layer when it has a parameter Keras' names cannot carry (LeakyReLU, ELU, ReLU with a maximum),
- * and the head as the last layer's activation.
+ * and the head as the last layer's activation ({@link SequentialConfig}).
  *
- * <p>The HDF5 and zip writing both writers share is {@link KerasFileParts}'.
+ * <p>The HDF5, zip and JSON writing it shares with {@link KerasGraphWriter} (a pruned graph written back into the
+ * user's file) is {@link KerasFileParts}'.
  */
 public final class KerasWriter {
-
 
     private KerasWriter() {
     }
