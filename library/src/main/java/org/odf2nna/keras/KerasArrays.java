@@ -4,6 +4,7 @@ package org.odf2nna.keras;
  * Weights from ONNX's layouts back to Keras' as the nested Java arrays jhdf writes: a Conv kernel
  * {@code [out, in, k...]} as {@code [k..., in, out]}, a depthwise kernel {@code [C·m, 1, kh, kw]} as
  * {@code [kh, kw, C, m]}; the inverse of {@link KerasConvLayers#toOnnx} and {@link KerasConvLayers#depthwiseToOnnx}.
+ * And a dense layer's weights as the float or double arrays of the datasets they replace.
  */
 final class KerasArrays {
 
@@ -86,5 +87,45 @@ final class KerasArrays {
             java.lang.reflect.Array.set(out, i, nested(values, shape, axis + 1, offset + i * stride));
         }
         return out;
+    }
+
+    /** A row-major matrix as the nested array jhdf writes, as doubles where the dataset it replaces held doubles. */
+    static Object matrix(float[] values, int rows, int cols, boolean float64) {
+        if (float64) {
+            double[][] m = new double[rows][cols];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    m[r][c] = values[r * cols + c];
+                }
+            }
+            return m;
+        }
+        float[][] m = new float[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(values, r * cols, m[r], 0, cols);
+        }
+        return m;
+    }
+
+    /** A vector as the array jhdf writes, as doubles where the dataset it replaces held doubles. */
+    static Object vector(float[] values, boolean float64) {
+        if (!float64) {
+            return values.clone();
+        }
+        double[] v = new double[values.length];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = values[k];
+        }
+        return v;
+    }
+
+    /** Whether every value is zero (a bias that need not be written). */
+    static boolean allZero(float[] v) {
+        for (float x : v) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

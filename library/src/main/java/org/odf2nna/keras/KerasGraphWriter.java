@@ -3,7 +3,6 @@ package org.odf2nna.keras;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.jhdf.HdfFile;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -94,7 +93,7 @@ public final class KerasGraphWriter {
         if (!legacyOut || original.sourceFile().container() != KerasFiles.Container.KERAS_ZIP) {
             return;
         }
-        try (HdfFile in = HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
+        try (HdfFile in = HdfFile.fromBytes(KerasFileParts.part(original, KerasReader.WEIGHTS_ENTRY))) {
             KerasModel.SourceFile file = original.sourceFile();
             KerasWeights weights = new KerasWeights(file.source(), file.container(), in);
             Map<String, Integer> counts = new HashMap<>();
@@ -149,7 +148,7 @@ public final class KerasGraphWriter {
         KerasModel.SourceFile file = original.sourceFile();
         boolean legacyIn = file.container() == KerasFiles.Container.LEGACY_H5;
         try (HdfFile in = legacyIn ? new HdfFile(file.source())
-                : HdfFile.fromBytes(KerasWriter.part(original, KerasReader.WEIGHTS_ENTRY))) {
+                : HdfFile.fromBytes(KerasFileParts.part(original, KerasReader.WEIGHTS_ENTRY))) {
             List<KerasLegacyH5.LayerVariables> variables = w.writeLayers(root, new KerasWeights(file.source(),
                     file.container(), in), legacyOut && !legacyIn);
             if (legacyOut) {
@@ -157,14 +156,14 @@ public final class KerasGraphWriter {
                 JsonObject config = new JsonObject();
                 config.add("class_name", root.get("class_name"));
                 config.add("config", root.get("config"));
-                byte[] h5 = KerasWriter.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
+                byte[] h5 = KerasFileParts.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
                         : KerasLegacyH5.fromKeras(in, out, variables, w.replaced, file.kerasVersion()));
-                w.checkAllWritten();
-                return KerasLegacyH5.withConfig(h5, KerasWriter.GSON.toJson(config));
+                KerasFileParts.checkAllWritten(w.replaced);
+                return KerasLegacyH5.withConfig(h5, KerasFileParts.GSON.toJson(config));
             }
-            byte[] h5 = KerasWriter.writeH5(out -> KerasWriter.copyGroup(in, out, "", w.replaced, true));
-            w.checkAllWritten();
-            return archive(original, KerasWriter.GSON.toJson(root), h5);
+            byte[] h5 = KerasFileParts.writeH5(out -> KerasFileParts.copyGroup(in, out, "", w.replaced, true));
+            KerasFileParts.checkAllWritten(w.replaced);
+            return KerasFileParts.archiveWith(original, KerasFileParts.GSON.toJson(root), h5);
         }
     }
 
@@ -202,26 +201,6 @@ public final class KerasGraphWriter {
             }
         }
         return paths;
-    }
-
-    private void checkAllWritten() {
-        if (!replaced.isEmpty()) {
-            throw new IllegalStateException("weights not written: " + replaced.keySet());
-        }
-    }
-
-    /** The .keras archive: {@code original}'s entries with the config and the weights replaced. */
-    private static byte[] archive(KerasModel original, String config, byte[] weights) {
-        List<KerasModel.ZipPart> parts = new ArrayList<>();
-        for (KerasModel.ZipPart p : original.sourceFile().zip()) {
-            switch (p.name()) {
-                case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
-                        config.getBytes(StandardCharsets.UTF_8)));
-                case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), weights));
-                default -> parts.add(p);
-            }
-        }
-        return KerasWriter.zip(parts);
     }
 
     /** The layer classes whose weights are written from the graph (every other layer's datasets are copied). */
@@ -363,7 +342,7 @@ public final class KerasGraphWriter {
         scaleUnits(w, dims, gemm, transB, u.inverseScale());
         JsonObject config = layer.config();
         boolean useBias = !config.has("use_bias") || config.get("use_bias").getAsBoolean();
-        if (!useBias && !KerasWriter.allZero(u.bias())) {
+        if (!useBias && !KerasArrays.allZero(u.bias())) {
             config.addProperty("use_bias", true);
             useBias = true;
         }

@@ -16,7 +16,7 @@ import java.util.Map;
  * shapes; Keras starts a fresh optimizer).
  *
  * <p>Keras reads {@code model_weights/<name>} for every name in the group's {@code layer_names} attribute. jhdf cannot
- * write an empty group ({@link KerasWriter}), so a weightless layer's group is left out and its name taken out of
+ * write an empty group ({@link KerasFileParts}), so a weightless layer's group is left out and its name taken out of
  * {@code layer_names}: Keras matches the layers with weights only, in order.
  *
  * <p>Keras (h5py) stores {@code model_config} as a variable-length string; jhdf 0.10 writes fixed-length strings only,
@@ -136,7 +136,7 @@ final class KerasLegacyH5 {
         boolean wrote = false;
         for (Map.Entry<String, Node> e : weights.getChildren().entrySet()) {
             String path = MODEL_WEIGHTS + "/" + e.getKey();
-            if (!(e.getValue() instanceof Group layer) || !KerasWriter.hasDatasets(layer, path, replaced)) {
+            if (!(e.getValue() instanceof Group layer) || !KerasFileParts.hasDatasets(layer, path, replaced)) {
                 continue;
             }
             WritableGroup layerOut = sub.putGroup(e.getKey());
@@ -145,7 +145,7 @@ final class KerasLegacyH5 {
                         : a.getValue().getData();
                 layerOut.putAttribute(a.getKey(), value);
             }
-            wrote |= KerasWriter.copyGroup(layer, layerOut, path, replaced, false);
+            wrote |= KerasFileParts.copyGroup(layer, layerOut, path, replaced, false);
         }
         return wrote;
     }
@@ -174,7 +174,7 @@ final class KerasLegacyH5 {
         for (Object name : (Object[]) layerNames) {
             String layer = String.valueOf(name);
             Node group = weights.getChildren().get(layer);
-            if (group instanceof Group g && KerasWriter.hasDatasets(g, MODEL_WEIGHTS + "/" + layer, replaced)) {
+            if (group instanceof Group g && KerasFileParts.hasDatasets(g, MODEL_WEIGHTS + "/" + layer, replaced)) {
                 kept.add(layer);
             }
         }

@@ -1,32 +1,24 @@
 package org.odf2nna.keras;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
+import static org.odf2nna.keras.KerasArrays.allZero;
+import static org.odf2nna.keras.KerasArrays.matrix;
+import static org.odf2nna.keras.KerasArrays.vector;
+import static org.odf2nna.keras.KerasFileParts.GSON;
+import static org.odf2nna.keras.KerasFileParts.archiveWith;
+import static org.odf2nna.keras.KerasFileParts.checkAllWritten;
+import static org.odf2nna.keras.KerasFileParts.copyGroup;
+import static org.odf2nna.keras.KerasFileParts.part;
+import static org.odf2nna.keras.KerasFileParts.writeH5;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.jhdf.HdfFile;
-import io.jhdf.WritableHdfFile;
-import io.jhdf.api.Attribute;
-import io.jhdf.api.Dataset;
-import io.jhdf.api.Group;
-import io.jhdf.api.Node;
-import io.jhdf.api.WritableGroup;
-import io.jhdf.api.WritableNode;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.odf2nna.InputException;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
@@ -45,17 +37,12 @@ import org.odf2nna.network.DenseNetwork;
  * <p>Otherwise (a legacy {@code .h5}, an ONNX model, a SavedModel) a new Keras 3 Sequential config is built:
  * an InputLayer and one Dense per layer (names kept when they came from Keras), the activation as the Dense's,
  * or as a separate layer when it has a parameter Keras' names cannot carry (LeakyReLU, ELU, ReLU with a maximum),
- * and the head as the last layer's activation.
+ * and the head as the last layer's activation ({@link SequentialConfig}).
  *
- * <p>jhdf 0.10.0 writes a file that neither it nor libhdf5 can read when it holds an empty group, so groups without
- * datasets (a weightless layer's {@code vars}) are left out; Keras reads a missing group as "no variables".
+ * <p>The HDF5, zip and JSON writing it shares with {@link KerasGraphWriter} (a pruned graph written back into the
+ * user's file) is {@link KerasFileParts}'.
  */
 public final class KerasWriter {
-
-    static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
-    /** The Keras version whose config layout a new config follows. */
-    static final String FRESH_KERAS_VERSION = "3.5.0";
-    private static final long ZIP_TIME = 315532800000L + 12 * 3600 * 1000L;
 
     private KerasWriter() {
     }
@@ -161,19 +148,8 @@ public final class KerasWriter {
         try (HdfFile in = HdfFile.fromBytes(part(original, KerasReader.WEIGHTS_ENTRY))) {
             weights = writeH5(out -> copyGroup(in, out, "", replaced, true));
         }
-        if (!replaced.isEmpty()) {
-            throw new IllegalStateException("weights not written: " + replaced.keySet());
-        }
-        List<KerasModel.ZipPart> parts = new ArrayList<>();
-        for (KerasModel.ZipPart p : original.sourceFile().zip()) {
-            switch (p.name()) {
-                case KerasReader.CONFIG_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(),
-                        GSON.toJson(root).getBytes(StandardCharsets.UTF_8)));
-                case KerasReader.WEIGHTS_ENTRY -> parts.add(new KerasModel.ZipPart(p.name(), weights));
-                default -> parts.add(p);
-            }
-        }
-        return zip(parts);
+        checkAllWritten(replaced);
+        return archiveWith(original, GSON.toJson(root), weights);
     }
 
     /** The original's layout fits only a network with its layers, head and activations: pruning keeps those. */
@@ -241,59 +217,6 @@ public final class KerasWriter {
         }
     }
 
-    /** Copies a group's attributes and children, putting the new weights in place; returns whether it wrote any. */
-    static boolean copyGroup(Group in, WritableGroup out, String path, Map<String, Object> replaced,
-            boolean root) {
-        boolean wrote = false;
-        for (Map.Entry<String, Node> e : in.getChildren().entrySet()) {
-            String name = e.getKey();
-            String childPath = path.isEmpty() ? name : path + "/" + name;
-            if (root && name.equals("optimizer")) {
-                continue;
-            }
-            Node child = e.getValue();
-            if (child instanceof Dataset ds) {
-                Object data = replaced.containsKey(childPath) ? replaced.remove(childPath) : ds.getData();
-                copyAttributes(ds, out.putDataset(name, data));
-                wrote = true;
-            } else if (child instanceof Group g) {
-                if (!hasDatasets(g, childPath, replaced)) {
-                    continue;
-                }
-                WritableGroup sub = out.putGroup(name);
-                copyAttributes(g, sub);
-                wrote |= copyGroup(g, sub, childPath, replaced, false);
-            }
-        }
-        // A bias the original did not have (use_bias was False) goes beside its kernel.
-        for (String key : new ArrayList<>(replaced.keySet())) {
-            String parent = key.substring(0, key.lastIndexOf('/'));
-            if (parent.equals(path) && !in.getChildren().containsKey(key.substring(key.lastIndexOf('/') + 1))) {
-                out.putDataset(key.substring(key.lastIndexOf('/') + 1), replaced.remove(key));
-                wrote = true;
-            }
-        }
-        return wrote;
-    }
-
-    static boolean hasDatasets(Group g, String path, Map<String, Object> replaced) {
-        for (Map.Entry<String, Node> e : g.getChildren().entrySet()) {
-            if (e.getValue() instanceof Dataset) {
-                return true;
-            }
-            if (e.getValue() instanceof Group sub && hasDatasets(sub, path + "/" + e.getKey(), replaced)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void copyAttributes(Node from, WritableNode to) {
-        for (Map.Entry<String, Attribute> a : from.getAttributes().entrySet()) {
-            to.putAttribute(a.getKey(), a.getValue().getData());
-        }
-    }
-
     private static void setLastDim(JsonObject o, String key, int width) {
         JsonElement e = o.get(key);
         if (e != null && e.isJsonArray()) {
@@ -304,91 +227,4 @@ public final class KerasWriter {
         }
     }
 
-    // ---- arrays, HDF5 and zip ------------------------------------------------------------------------
-
-    static Object matrix(float[] values, int rows, int cols, boolean float64) {
-        if (float64) {
-            double[][] m = new double[rows][cols];
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    m[r][c] = values[r * cols + c];
-                }
-            }
-            return m;
-        }
-        float[][] m = new float[rows][cols];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(values, r * cols, m[r], 0, cols);
-        }
-        return m;
-    }
-
-    static Object vector(float[] values, boolean float64) {
-        if (!float64) {
-            return values.clone();
-        }
-        double[] v = new double[values.length];
-        for (int k = 0; k < v.length; k++) {
-            v[k] = values[k];
-        }
-        return v;
-    }
-
-    /** Whether every value is zero (a bias that need not be written). */
-    static boolean allZero(float[] v) {
-        for (float x : v) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    interface H5Content {
-        boolean write(WritableHdfFile out);
-    }
-
-    static byte[] writeH5(H5Content content) {
-        Path temp = null;
-        try {
-            // A folder, so that a stop (AtomicFiles.abandonPending) deletes it with the file in it.
-            temp = org.odf2nna.io.AtomicFiles.temporaryFolder(Path.of("odf2nna-keras.h5"),
-                    () -> Files.createTempDirectory("odf2nna-keras-")).resolve("weights.h5");
-            try (WritableHdfFile out = HdfFile.write(temp)) {
-                content.write(out);
-            }
-            return Files.readAllBytes(temp);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the HDF5 weights to a temporary file", e);
-        } finally {
-            if (temp != null) {
-                org.odf2nna.io.AtomicFiles.release(temp.getParent());
-            }
-        }
-    }
-
-    static byte[] part(KerasModel model, String name) {
-        for (KerasModel.ZipPart p : model.sourceFile().zip()) {
-            if (p.name().equals(name)) {
-                return p.bytes();
-            }
-        }
-        throw new IllegalStateException(model.sourceFile().source() + " has no " + name);
-    }
-
-    static byte[] zip(List<KerasModel.ZipPart> parts) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (KerasModel.ZipPart p : parts) {
-                ZipEntry entry = new ZipEntry(p.name());
-                entry.setTime(ZIP_TIME);
-                zip.putNextEntry(entry);
-                zip.write(p.bytes());
-                zip.closeEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
 }

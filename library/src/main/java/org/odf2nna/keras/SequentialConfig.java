@@ -1,11 +1,10 @@
 package org.odf2nna.keras;
 
-import static org.odf2nna.keras.KerasWriter.FRESH_KERAS_VERSION;
-import static org.odf2nna.keras.KerasWriter.GSON;
-import static org.odf2nna.keras.KerasWriter.matrix;
-import static org.odf2nna.keras.KerasWriter.vector;
-import static org.odf2nna.keras.KerasWriter.writeH5;
-import static org.odf2nna.keras.KerasWriter.zip;
+import static org.odf2nna.keras.KerasArrays.matrix;
+import static org.odf2nna.keras.KerasArrays.vector;
+import static org.odf2nna.keras.KerasFileParts.GSON;
+import static org.odf2nna.keras.KerasFileParts.writeH5;
+import static org.odf2nna.keras.KerasFileParts.zip;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
@@ -29,6 +28,9 @@ import org.odf2nna.network.OutputHead;
  * room because it builds the config from nothing, where {@link KerasWriter} otherwise keeps a source file's.
  */
 final class SequentialConfig {
+
+    /** The Keras version whose config layout a new config follows. */
+    static final String FRESH_KERAS_VERSION = "3.5.0";
 
     private SequentialConfig() {
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class KerasLegacyH5Test {
 
     private static byte[] withAttribute(String config) {
-        return KerasWriter.writeH5(out -> {
+        return KerasFileParts.writeH5(out -> {
             out.putAttribute("backend", "tensorflow");
             out.putAttribute("model_config", config);
             out.putAttribute("training_config", "{\"loss\": \"x\"}");
