@@ -74,6 +74,16 @@ class HfGpt2ExportFilesCliTest {
         assertSame(want, logits(merged, ids, cache), "merged file, use_cache_branch false");
     }
 
+    /** optimum's merged decoder evaluated as it is: its use_cache_branch, which no file holds, fed false. */
+    @Test
+    void theMergedDecoderIsEvaluatedWithoutItsCache() {
+        CliRun eval = CliRun.of("eval", FOLDER.resolve("decoder_model_merged.onnx").toString(),
+                FOLDER.resolve("report.npz").toString(), "--task", "next-token");
+        assertEquals(Main.OK, eval.exitCode(), eval.toString());
+        assertTrue(eval.out().contains("perplexity 3.578 ") && eval.out().contains("accuracy 76.54%"),
+                "torch's 3.5780 and 76.54%: " + eval.out());
+    }
+
     @Test
     void anotherModelIsRefusedInOneLineBeforeAnyWork() {
         Path main = dir.resolve("decoder_model.onnx");

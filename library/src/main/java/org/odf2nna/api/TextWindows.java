@@ -95,7 +95,7 @@ public final class TextWindows {
         for (ValueInfoProto v : m.getGraph().getInputList()) {
             String name = v.getName();
             String lower = name.toLowerCase(Locale.ROOT);
-            if (weights.contains(name) || InputArrays.isPastCache(name)) {
+            if (weights.contains(name) || InputArrays.isPastCache(name) || InputArrays.isCacheSwitch(name)) {
                 continue;
             }
             if (lower.contains("mask")) {

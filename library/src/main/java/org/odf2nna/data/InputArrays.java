@@ -50,8 +50,9 @@ public final class InputArrays {
         List<String> named = new ArrayList<>();
         for (String name : inputs) {
             boolean inFiles = namedInAll(name, dataFiles);
-            // A decoder's key/value cache that no file holds is fed empty (graph.SideInputs), not from the rows.
-            if (!given.contains(name) && (inFiles || !isPastCache(name))) {
+            // A decoder's key/value cache that no file holds is fed empty, and a merged decoder's switch false
+            // (graph.SideInputs), not from the rows.
+            if (!given.contains(name) && (inFiles || !(isPastCache(name) || isCacheSwitch(name)))) {
                 (inFiles ? named : open).add(name);
             }
         }
@@ -84,6 +85,14 @@ public final class InputArrays {
     public static boolean isPastCache(String input) {
         String n = input.toLowerCase(java.util.Locale.ROOT);
         return n.startsWith("past_key_values") || n.matches("past[._]?\\d+.*");
+    }
+
+    /**
+     * Whether an input is the switch of optimum's merged decoder ({@code use_cache_branch}, a bool [1] that picks the
+     * branch with the cache): fed false, the decoder without its cache, where no file holds it.
+     */
+    public static boolean isCacheSwitch(String input) {
+        return input.equals("use_cache_branch");
     }
 
     /**

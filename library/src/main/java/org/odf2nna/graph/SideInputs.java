@@ -72,7 +72,9 @@ final class SideInputs {
                         + "data file, in the order the run reads them, separated by commas");
             }
         }
-        Double constant = emptyCache ? Double.valueOf(0) : other == null ? null : other.constant();
+        // A merged decoder's use_cache_branch that no file holds: false, the branch without the cache.
+        boolean noCache = emptyCache || other == null && InputArrays.isCacheSwitch(name);
+        Double constant = noCache ? Double.valueOf(0) : other == null ? null : other.constant();
         return new Side(name, type, shape, batch, constant, other == null ? List.of() : other.files());
     }
 
