@@ -5,7 +5,7 @@ import java.util.Set;
 import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.api.Inspection;
 import org.odf2nna.report.GraphSweepReport;
-import org.odf2nna.report.GraphTables;
+import org.odf2nna.report.SweepTables;
 import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
@@ -78,7 +78,7 @@ final class ModelPruningOptions {
         GraphSweepReport result = FileWorkflows.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
                 latency.check()), files.output()), graphRetrain.retraining(), graphInputs.modelInputs(), graphInputs.decoding(),
                 command.main.progress());
-        command.main.out.print(GraphTables.sweep(result));
+        command.main.out.print(SweepTables.sweep(result));
         if (result.output() != null) {
             command.printReplacedNote(before, Path.of(result.output()));
             printKerasBack(command, files.model(), result.output());

@@ -8,7 +8,7 @@ import org.odf2nna.InputException;
 import org.odf2nna.api.ExportFiles;
 import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.api.Messages;
-import org.odf2nna.report.ReportFormat;
+import org.odf2nna.report.SweepTables;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
@@ -174,7 +174,7 @@ final class SweepCommand extends Subcommand {
      */
     static int printOutcome(Subcommand command, Path model, Set<Path> before, SweepReport result, Path report,
             Function<ModelFormat, String> whyOnnx) {
-        command.main.out.print(Main.withRecordedMetricWarning(ReportFormat.sweep(result),
+        command.main.out.print(Main.withRecordedMetricWarning(SweepTables.sweep(result),
                 Messages.recordedMetricWarning(model, result.table().originalMetrics())));
         command.printReplacedNote(before, result.output());
         if (result.output() != null) {

@@ -22,7 +22,7 @@ import java.util.List;
  *                   through ({@link Latency}); null when nothing was timed (no round held)
  */
 public record GraphSweepReport(String model, String output, GraphBlocks blocks, Method method, Original original,
-        Outcome outcome, Run run, Latency latency) {
+        Outcome outcome, Run run, Latency latency) implements SweepChoice {
 
     /** A report without timings (none were made). */
     public GraphSweepReport(String model, String output, GraphBlocks blocks, Method method, Original original,
@@ -55,6 +55,24 @@ public record GraphSweepReport(String model, String output, GraphBlocks blocks, 
     /** What the reader should know of the run, one line each. */
     public List<String> notes() {
         return run.notes();
+    }
+
+    /** The index of the round written, or null. */
+    @Override
+    public Integer chosen() {
+        return outcome.chosen();
+    }
+
+    /** Why that round (or none) was written, in words. */
+    @Override
+    public String choice() {
+        return outcome.choice();
+    }
+
+    /** The chart files written (PNG and SVG), none when no chart was asked for. */
+    @Override
+    public List<String> charts() {
+        return run.charts();
     }
 
     /**

@@ -98,71 +98,9 @@ public final class GraphTables {
                 + "%,d above count it once: %s)%n", rows, b.blockParameters(), String.join(", ", shared));
     }
 
-    /** A graph sweep's rounds, the original's line and the choice. */
+    /** A graph sweep's rounds, the original's line and the choice ({@link SweepTables#sweep(GraphSweepReport)}). */
     public static String sweep(GraphSweepReport r) {
-        GraphSweepReport.Method method = r.method();
-        GraphSweepReport.Original original = r.original();
-        GraphSweepReport.Outcome outcome = r.outcome();
-        StringBuilder s = new StringBuilder();
-        s.append("Model  ").append(r.model()).append('\n');
-        s.append(blocks(r.blocks()));
-        // Without labels the tolerance bounds the share of changed predictions, not accuracy points.
-        boolean regression = original.validation().regression();
-        boolean languageModel = original.validation().languageModel();
-        String allowed = languageModel
-                ? "the perplexity at most " + ReportFormat.number(method.maxDrop()) + "% above the original's"
-                : String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
-                + "(outputs clipped to the training targets' range)" : original.labelled() ? "at most %.2g points lost"
-                : "at most %.2g%% of the predictions changed", method.maxDrop());
-        s.append(String.format(Locale.ROOT, "Rounds of %.0f%% of the block %s; units ranked by %s across "
-                + "blocks, %s; measured on %d training rows; judged on %d validation rows%s, %s%n",
-                100 * method.share(), ComputeSummary.counted(method.budget()), method.ranking(), method.compensation(), method.statisticsRows(),
-                original.validation().rows(), original.labelled() ? "" : " (unlabelled: changed predictions count)",
-                allowed));
-        s.append("Retraining after each refit: ").append(r.retraining()).append('\n');
-        for (String note : r.notes()) {
-            s.append("Note: ").append(note).append('\n');
-        }
-        boolean detector = original.validation().detection()
-                || original.report() != null && original.report().detection();
-        s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "round",
-                "hidden widths", "parameters", "blocks-%", "all-%", "epoch", languageModel ? "val. PPL"
-                : regression ? "val. MSE" : detector ? "val. mAP" : "validation", languageModel ? "accuracy"
-                : regression ? "" : detector ? "changed" : "lost/gained", "level",
-                original.report() == null ? "" : detector ? "report mAP50-95 (only measured)"
-                : "report (only measured)"));
-        s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "original",
-                "", r.blocks().modelParameters(), "", "", "", accuracy(original.validation()),
-                languageModel ? percent(original.validation()) : "", "",
-                original.report() == null ? "" : accuracy(original.report())));
-        for (GraphSweepReport.Round x : outcome.rounds()) {
-            boolean chosen = outcome.chosen() != null && outcome.chosen() == x.round() - 1;
-            s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %5s  %10s  %11s  %8.5f  %s%s%n",
-                    x.round() + (x.holds() ? "" : " x"), x.size().widths(), x.size().parameters(),
-                    x.size().blockReductionPercent(), x.size().reductionPercent(),
-                    x.retrainedEpoch() != null ? x.retrainedEpoch().toString()
-                            : x.retrainingSkipped() != null ? "skip" : "-",
-                    accuracy(x.validation()),
-                    languageModel ? percent(x.validation()) : regression ? ""
-                            : detector ? Integer.toString(x.validation().lost())
-                            : x.validation().lost() + "/" + x.validation().gained(), x.level(),
-                    x.report() == null ? "" : accuracy(x.report()), chosen ? "  <- written" : ""));
-        }
-        s.append("\n(x: ").append(legend(outcome.rounds())).append("; epoch: the end-to-end retraining's epoch kept, "
-                + "0 the refitted values, - not retrained"
-                + (outcome.rounds().stream().anyMatch(x -> x.retrainingSkipped() != null)
-                ? ", skip: retraining skipped, "
-                + "the last retraining having kept the refitted values and this refit staying within the round's bound"
-                : "") + ")\n");
-        s.append("Choice ").append(outcome.choice()).append('\n');
-        s.append(latency(r.latency()));
-        if (r.output() != null) {
-            s.append("Wrote  ").append(r.output()).append('\n');
-        }
-        if (!r.run().charts().isEmpty()) {
-            s.append("Charts ").append(String.join(", ", r.run().charts())).append('\n');
-        }
-        return s.toString();
+        return SweepTables.sweep(r);
     }
 
     /**
@@ -283,7 +221,7 @@ public final class GraphTables {
     }
 
     /** A language model's next-token accuracy. */
-    private static String percent(GraphSweepReport.Judged j) {
+    static String percent(GraphSweepReport.Judged j) {
         return String.format(Locale.ROOT, "%.2f%%", 100 * j.accuracy());
     }
 
@@ -291,7 +229,7 @@ public final class GraphTables {
      * A round's measure: a language model's perplexity (and, on the report rows, its accuracy), a regressor's MSE, a
      * classifier's accuracy ("-" without labels).
      */
-    private static String accuracy(GraphSweepReport.Judged j) {
+    static String accuracy(GraphSweepReport.Judged j) {
         if (j.languageModel()) {
             return String.format(Locale.ROOT, "%.4g", j.perplexity());
         }

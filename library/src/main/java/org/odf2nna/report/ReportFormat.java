@@ -375,41 +375,9 @@ public final class ReportFormat {
         return text.replaceAll("\\. (?=[A-Z])", ".\n" + indent).replaceAll("; (?=layer \\d)", ";\n" + indent);
     }
 
+    /** A dense chain's sweep as {@code sweep} prints it ({@link SweepTables#sweep(SweepReport)}). */
     public static String sweep(SweepReport sweep) {
-        StringBuilder s = new StringBuilder(table(sweep.table()));
-        boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
-        if (progressive) {
-            // The schedule's line says how the chain was judged (Sweeper.judgedAt): in order at the whole 5% under
-            // the population reading.
-            boolean population = sweep.grid().contains("in their order, each at the whole 5%");
-            String level = population ? "population reading: the loss on the data the validation rows come from, "
-                    + "at the whole 5%, the rounds tested in order up to the first that fails; those after it are "
-                    + "measured but not tested, and do not hold" : "new-set reading: the loss on a new set of as many "
-                    + "rows, at its own part of one 5%";
-            s.append('\n').append("Validation: rows whose prediction changed, of those judged; the loss on them; the "
-                    + "smallest tolerance they certify at the round's level (" + level + "): a round holds when the "
-                    + "allowed drop is at least that. '-': the search did not go on from the round, so the "
-                    + "validation rows never judged it.\n");
-        }
-        s.append('\n').append(progressive ? "Schedule: " : "ε values: ").append(sweep.grid()).append('\n');
-        s.append("Chosen:  ").append(lines(sweep.choice(), "         ")).append('\n');
-        s.append(GraphTables.latency(sweep.latency()));
-        if (sweep.output() != null) {
-            s.append("         written to ").append(sweep.output()).append('\n');
-        }
-        SweepReport.Scratch scratch = sweep.scratch();
-        if (scratch != null && sweep.chosen() != null) {
-            EpsilonOutcome chosen = sweep.table().outcomes().get(sweep.chosen());
-            s.append(String.format(Locale.ROOT, "Scratch: the chosen topology %s trained from random weights with the "
-                    + "same budget (%d epochs run, kept %d): %s on the test rows, against %s for the pruned and "
-                    + "retrained model%n", scratch.architecture(), scratch.training().epochsRun(),
-                    scratch.training().bestEpoch(), primary(scratch.metrics()),
-                    primary(chosen.retrained() != null ? chosen.retrained() : chosen.pruned())));
-        }
-        if (!sweep.charts().isEmpty()) {
-            s.append("Charts:  ").append(String.join(", ", sweep.charts())).append('\n');
-        }
-        return s.toString();
+        return SweepTables.sweep(sweep);
     }
 
     private static String compensationLine(CompensationSettings c, boolean both, boolean retrained) {
@@ -497,7 +465,7 @@ public final class ReportFormat {
                 g.training().validationMetric().equals("accuracy") ? percent(g.training().validationAfter())
                         : number(g.training().validationAfter()),
                 g.split().validationRows()));
-        s.append(sweep(run.sweep()));
+        s.append(SweepTables.sweep(run.sweep()));
         return s.toString();
     }
 

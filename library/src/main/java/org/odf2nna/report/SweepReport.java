@@ -22,7 +22,7 @@ import org.odf2nna.network.InputRange;
  * @param clip     progressive pruning: the training rows' input range, and whether the written model clips to it
  */
 public record SweepReport(ShrinkReport table, String grid, Decision decision, String output, Scratch scratch,
-        List<String> charts, Int8Summary int8, Clip clip, Latency latency) {
+        List<String> charts, Int8Summary int8, Clip clip, Latency latency) implements SweepChoice {
 
     public SweepReport {
         charts = List.copyOf(charts);
@@ -88,11 +88,13 @@ public record SweepReport(ShrinkReport table, String grid, Decision decision, St
     }
 
     /** Index of the chosen outcome, or null when none qualified. */
+    @Override
     public Integer chosen() {
         return decision.chosen();
     }
 
     /** The sentence explaining the choice. */
+    @Override
     public String choice() {
         return decision.choice();
     }
