@@ -34,6 +34,8 @@ final class OriginalSamples {
         final long[] outputShape;
         private final int outputs;
         private final List<Integer> samples = new ArrayList<>();
+        /** The first sample of each batch in the files, kept as batches are added (a read needs no sum). */
+        private final List<Long> firsts = new ArrayList<>();
         private RowFile targets;
         private RowFile residuals;
         private Cleaner.Cleanable cleanable;
@@ -62,6 +64,7 @@ final class OriginalSamples {
             if (residuals != null) {
                 residuals.append(batchResiduals, 0, n);
             }
+            firsts.add(samples.isEmpty() ? 0L : firsts.get(firsts.size() - 1) + samples.get(samples.size() - 1));
             samples.add(n);
         }
 
@@ -82,10 +85,7 @@ final class OriginalSamples {
 
         /** Batch {@code index}: its targets and its residual branch (null when none), as {@link #add} took them. */
         float[][] batch(int index) {
-            long first = 0;
-            for (int i = 0; i < index; i++) {
-                first += samples.get(i);
-            }
+            long first = firsts.get(index);
             int n = samples.get(index);
             return new float[][] {read(targets, first, n), residuals == null ? null : read(residuals, first, n)};
         }

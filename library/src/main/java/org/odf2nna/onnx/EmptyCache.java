@@ -21,6 +21,9 @@ import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
  */
 public final class EmptyCache {
 
+    /** The ids' batch size, shared by every emptied cache input. */
+    private static final String ID_BATCH = "odf2nna_empty_cache_batch";
+
     private EmptyCache() {
     }
 
@@ -47,8 +50,11 @@ public final class EmptyCache {
                 b.addInput(in);
                 continue;
             }
+            if (!any) {
+                made.addAll(idsBatch(ids, b));
+            }
             any = true;
-            made.addAll(emptied(in, ids, batchName, b));
+            made.addAll(emptied(in, batchName, b));
         }
         if (!any) {
             return model;
@@ -57,8 +63,18 @@ public final class EmptyCache {
         return model.toBuilder().setGraph(b).build();
     }
 
-    /** The nodes that make {@code in} an empty tensor: its batch from the ids' shape, open sizes 0, the rest as declared. */
-    private static List<NodeProto> emptied(ValueInfoProto in, String ids, String batchName, GraphProto.Builder b) {
+    /** The ids' batch size ({@link #ID_BATCH}, a vector of one), computed once for every cache input. */
+    private static List<NodeProto> idsBatch(String ids, GraphProto.Builder b) {
+        String idsShape = ID_BATCH + "_ids_shape";
+        String first = ID_BATCH + "_axis";
+        b.addInitializer(OnnxValues.int64Vector(first, 0L));
+        return List.of(NodeProto.newBuilder().setName(idsShape).setOpType("Shape").addInput(ids).addOutput(idsShape)
+                .build(), NodeProto.newBuilder().setName(ID_BATCH).setOpType("Gather").addInput(idsShape)
+                .addInput(first).addOutput(ID_BATCH).build());
+    }
+
+    /** The nodes that make {@code in} an empty tensor: its batch the ids', open sizes 0, the rest as declared. */
+    private static List<NodeProto> emptied(ValueInfoProto in, String batchName, GraphProto.Builder b) {
         String name = in.getName();
         List<TensorShapeProto.Dimension> dims = in.getType().getTensorType().getShape().getDimList();
         int batch = 0;
@@ -68,20 +84,12 @@ public final class EmptyCache {
             }
         }
         List<NodeProto> nodes = new ArrayList<>();
-        String idsShape = name + "_ids_shape";
-        String idsBatch = name + "_batch";
-        String first = name + "_batch_axis";
-        nodes.add(NodeProto.newBuilder().setName(idsShape).setOpType("Shape").addInput(ids).addOutput(idsShape)
-                .build());
-        b.addInitializer(OnnxValues.int64Vector(first, 0L));
-        nodes.add(NodeProto.newBuilder().setName(idsBatch).setOpType("Gather").addInput(idsShape).addInput(first)
-                .addOutput(idsBatch).build());
         NodeProto.Builder concat = NodeProto.newBuilder().setName(name + "_shape").setOpType("Concat")
                 .addOutput(name + "_shape").addAttribute(AttributeProto.newBuilder().setName("axis")
                         .setType(AttributeProto.AttributeType.INT).setI(0));
         for (int d = 0; d < dims.size(); d++) {
             if (d == batch) {
-                concat.addInput(idsBatch);
+                concat.addInput(ID_BATCH);
             } else {
                 String size = name + "_size_" + d;
                 b.addInitializer(OnnxValues.int64Vector(size, dims.get(d).hasDimValue() ? dims.get(d).getDimValue()
