@@ -74,7 +74,9 @@ public enum Setting {
     LATENCY_BATCH("the batch the written model is timed at against the original"),
     LATENCY_THREADS("the thread count the written model is also timed with"),
     ALLOW_SLOWER("the setting that writes a model slower than the original"),
-    TF_THREADS("TensorFlow's thread count");
+    TF_THREADS("TensorFlow's thread count"),
+    WINDOW("the tokens per window of a text file"),
+    TOKENIZER("the tokenizer of a text file");
 
     private static final Pattern REF = Pattern.compile("\\{\\{([A-Z0-9_]+)}}");
 

@@ -76,6 +76,8 @@ final class Flags {
             case LATENCY_THREADS -> "--latency-threads";
             case ALLOW_SLOWER -> "--allow-slower";
             case TF_THREADS -> "--tf-threads";
+            case WINDOW -> "--window";
+            case TOKENIZER -> "--tokenizer";
         };
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.odf2nna.InputException;
+import org.odf2nna.Setting;
 import org.odf2nna.data.InputArrays;
 import org.odf2nna.data.TokenWindows;
 import org.odf2nna.onnx.OnnxModelFile;
@@ -79,7 +80,7 @@ public final class TextWindows {
             throw InputException.usage(text, (reading.tokenizer() == null ? "byte-level tokens go up to "
                     : "its tokenizer gives ids up to ") + w.largestId() + ", and the model's vocabulary holds "
                     + vocabulary + " (the last axis of output '" + m.getGraph().getOutput(0).getName() + "'); "
-                    + (reading.tokenizer() == null ? "give the model's tokenizer with --tokenizer tokenizer.json"
+                    + (reading.tokenizer() == null ? "give the model's tokenizer with " + Setting.TOKENIZER.ref() + " tokenizer.json"
                             : "give the tokenizer the model was trained with"));
         }
         String by = reading.tokenizer() == null ? "bytes" : reading.tokenizer().getFileName().toString();
@@ -125,14 +126,14 @@ public final class TextWindows {
         }
         if (fixed > 0 && given != null && given != fixed) {
             throw InputException.usage(model, "input '" + ids.getName() + "' takes windows of " + fixed
-                    + " tokens, and --window gives " + given);
+                    + " tokens, and " + Setting.WINDOW.ref() + " gives " + given);
         }
         if (fixed > 0) {
             return (int) fixed;
         }
         if (given == null) {
             throw InputException.usage(model, "input '" + ids.getName() + "' takes windows of any length; give "
-                    + "the context the model was trained on with --window N");
+                    + "the context the model was trained on with " + Setting.WINDOW.ref() + " N");
         }
         return given;
     }

@@ -14,6 +14,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.odf2nna.InputException;
+import org.odf2nna.Setting;
 import org.odf2nna.network.Float16;
 
 /**
@@ -142,7 +143,7 @@ public final class NumpyRows implements RowReader {
                 throw new InputException(file, null, "has no labels array (it holds " + arrays(zip) + "): labelled "
                         + "rows need their labels as an array named " + ColumnRequest.targetNamesInWords()
                         + " beside the inputs, or named with {{LABEL}}" + (windows ? "; windows of token ids for a "
-                        + "causal language model need none: give --task next-token" : ""));
+                        + "causal language model need none: give " + Setting.TASK.ref() + " next-token" : ""));
             }
             return checked(new NumpyRows(file, () -> closeQuietly(zip), x, y, labels), request);
         } catch (RuntimeException e) {
