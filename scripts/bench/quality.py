@@ -100,6 +100,16 @@ def split20(suite):
                   "mnist", 20)
 
 
+def chosen_timing(r, chosen):
+    """The written round's timings of report R (its own, a half step's, else the last): (timings, b1, batch)."""
+    latency = (r.get("latency") or {}).get("timings") or []
+    mine = [t for t in latency if t["candidate"] == "round %d" % chosen["round"] or t["candidate"].startswith(
+        "half step")] or latency
+    b1 = mine[-1]["one"]["ratio"] if mine else float("nan")
+    batch = mine[-1]["batch"]["ratio"] if mine else float("nan")
+    return mine, b1, batch
+
+
 def sweep_figures(report_file):
     """(share of all parameters removed %, report accuracy drop in points, latency b1, latency b32, macs fewer %)."""
     with open(report_file) as f:
@@ -107,11 +117,7 @@ def sweep_figures(report_file):
     chosen = r["rounds"][r["chosen"]]
     original = r["report"]["accuracy"] if isinstance(r.get("report"), dict) else None
     drop = 100 * (original - chosen["report"]["accuracy"]) if original is not None else float("nan")
-    latency = (r.get("latency") or {}).get("timings") or []
-    mine = [t for t in latency if t["candidate"] == "round %d" % chosen["round"] or t["candidate"].startswith(
-        "half step")] or latency
-    b1 = mine[-1]["one"]["ratio"] if mine else float("nan")
-    b32 = mine[-1]["batch"]["ratio"] if mine else float("nan")
+    mine, b1, b32 = chosen_timing(r, chosen)
     macs_original = (r.get("latency") or {}).get("originalMultiplyAdds")
     macs = 100 * (1 - mine[-1]["multiplyAdds"] / macs_original) if mine and macs_original else float("nan")
     return chosen["reductionPercent"], drop, b1, b32, macs
@@ -320,10 +326,7 @@ def lm_figures(report_file):
     with open(report_file) as f:
         r = json.load(f)
     chosen = r["rounds"][r["chosen"]]
-    latency = (r.get("latency") or {}).get("timings") or []
-    mine = [t for t in latency if t["candidate"] == "round %d" % chosen["round"]] or latency
-    b1 = mine[-1]["one"]["ratio"] if mine else float("nan")
-    b8 = mine[-1]["batch"]["ratio"] if mine else float("nan")
+    _, b1, b8 = chosen_timing(r, chosen)
     return (chosen["round"], chosen["reductionPercent"], chosen["report"]["perplexity"], r["report"]["perplexity"],
             b1, b8)
 

@@ -62,6 +62,11 @@ public final class TextWindows {
      *                        not given, or a token falls outside the model's vocabulary
      */
     public static Cut cut(Path model, Path text, Reading reading) {
+        String name = model.getFileName() == null ? "" : model.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".onnx")) {
+            throw InputException.usage(text, "is text, cut into token windows for an ONNX language model, and "
+                    + model + " is not an .onnx file; give the windows as an .npz archive");
+        }
         ModelProto m = OnnxModelFile.read(model);
         List<TokenWindows.Feed> feeds = feeds(m, model);
         ValueInfoProto ids = input(m, feeds.get(0).input());
@@ -108,10 +113,13 @@ public final class TextWindows {
             }
         }
         if (ids.size() != 1 || !isInteger(input(m, ids.get(0)))) {
-            throw InputException.usage(model, "graph inputs: text is read as the token ids of a language model's "
-                    + "one int input beside its mask and positions, and the model's other inputs are "
-                    + (ids.isEmpty() ? "none" : String.join(", ", ids)) + "; give its windows as an .npz archive "
-                    + "with an array per input");
+            String found = ids.size() == 1 ? "its input '" + ids.get(0) + "' holds "
+                    + TensorProto.DataType.forNumber(input(m, ids.get(0)).getType().getTensorType().getElemType())
+                    + " values" : "its inputs beside a mask and positions are " + (ids.isEmpty() ? "none"
+                    : String.join(", ", ids));
+            throw InputException.usage(model, "graph inputs: a text file is read as the token ids of a language "
+                    + "model's one int input (beside its mask and positions), and " + found + "; give the rows as "
+                    + "an .npz archive with an array per input");
         }
         feeds.add(0, new TokenWindows.Feed(ids.get(0), TokenWindows.Role.IDS));
         return feeds;
