@@ -111,9 +111,6 @@ final class EvolveCommand extends Subcommand {
     @Mixin
     RetrainCliOptions retrain;
 
-    @Mixin
-    GraphRetrainOptions graphRetrain;
-
     /** Whether {@code model} is a graph with blocks; a model that cannot be read is left to evolve's own reading. */
     private static boolean isGraph(Path model) {
         try {
@@ -156,7 +153,7 @@ final class EvolveCommand extends Subcommand {
             Main.refuseKerasName(output, Main.writesOnnxOnly("evolve"));
         }
         // One entry for both kinds: the library picks the search as isGraph did (a chain does not read the retraining).
-        GraphRetraining graphRetraining = graph ? graphRetrain.retraining() : GraphRetraining.DEFAULT;
+        GraphRetraining graphRetraining = graph ? retrain.graphRetraining() : GraphRetraining.DEFAULT;
         EvolveReport result = FileWorkflows.evolve(files, settings, graphRetraining, main.progress());
         if (result.graphRun() != null) {
             printGraph(result, before);

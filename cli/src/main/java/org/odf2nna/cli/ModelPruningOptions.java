@@ -12,8 +12,8 @@ import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Mixin;
 
 /**
- * The options sweep and shrink both read, declared once: the data and device, retraining, unit scores and
- * compensation, int8, input clipping, the JSON report, and how a graph is fed and retrained.
+ * The options sweep and shrink both read, declared once: the data and device, retraining (a chain's and a graph's),
+ * unit scores and compensation, int8, input clipping, the JSON report, and how a graph is fed.
  */
 final class ModelPruningOptions {
 
@@ -37,9 +37,6 @@ final class ModelPruningOptions {
 
     @Mixin
     ClipInputsOption clipInputs;
-
-    @Mixin
-    GraphRetrainOptions graphRetrain;
 
     @Mixin
     GraphInputOptions graphInputs;
@@ -76,8 +73,8 @@ final class ModelPruningOptions {
      */
     int sweepGraph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
         GraphSweepReport result = FileWorkflows.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
-                latency.check()), files.output()), graphRetrain.retraining(), graphInputs.modelInputs(), graphInputs.decoding(),
-                command.main.progress());
+                latency.check()), files.output()), retrain.graphRetraining(), graphInputs.modelInputs(),
+                graphInputs.decoding(), command.main.progress());
         command.main.out.print(SweepTables.sweep(result));
         if (result.output() != null) {
             command.printReplacedNote(before, Path.of(result.output()));
