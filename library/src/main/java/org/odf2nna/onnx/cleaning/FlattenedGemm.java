@@ -35,16 +35,8 @@ final class FlattenedGemm extends CleaningPass {
 
     @Override
     List<CleaningStep> apply(EditableGraph graph) {
-        List<CleaningStep> steps = new java.util.ArrayList<>();
-        for (NodeProto node : graph.nodes()) {
-            if (graph.contains(node) && node.getOpType().equals("Gemm") && EditableGraph.defaultDomain(node)) {
-                CleaningStep step = rewrite(graph, node);
-                if (step != null) {
-                    steps.add(step);
-                }
-            }
-        }
-        return steps;
+        return rewriteEach(graph, node -> node.getOpType().equals("Gemm") && EditableGraph.defaultDomain(node),
+                gemm -> rewrite(graph, gemm));
     }
 
     private CleaningStep rewrite(EditableGraph graph, NodeProto gemm) {

@@ -1,6 +1,5 @@
 package org.odf2nna.onnx.cleaning;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 
@@ -17,16 +16,7 @@ abstract class FoldingPass extends CleaningPass {
 
     @Override
     final List<CleaningStep> apply(EditableGraph graph) {
-        List<CleaningStep> steps = new ArrayList<>();
-        for (NodeProto node : graph.nodes()) {
-            if (graph.contains(node)) {
-                CleaningStep step = fold(graph, node);
-                if (step != null) {
-                    steps.add(step);
-                }
-            }
-        }
-        return steps;
+        return rewriteEach(graph, node -> true, node -> fold(graph, node));
     }
 
     /** Folds {@code node} into a layer where the conditions hold: the step, or null when it stays. */

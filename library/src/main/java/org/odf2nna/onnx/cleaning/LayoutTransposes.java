@@ -35,17 +35,11 @@ final class LayoutTransposes extends CleaningPass {
 
     @Override
     List<CleaningStep> apply(EditableGraph graph) {
-        List<CleaningStep> steps = new ArrayList<>();
-        for (NodeProto node : graph.nodes()) {
-            if (!node.getOpType().equals("Transpose") || !EditableGraph.defaultDomain(node) || !graph.contains(node)) {
-                continue;
-            }
-            TransposeRegion region = TransposeRegion.grow(graph, node);
-            if (region != null) {
-                steps.add(new CleaningStep(NAME, rewrite(graph, region), null));
-            }
-        }
-        return steps;
+        return rewriteEach(graph, node -> node.getOpType().equals("Transpose") && EditableGraph.defaultDomain(node),
+                transpose -> {
+                    TransposeRegion region = TransposeRegion.grow(graph, transpose);
+                    return region == null ? null : new CleaningStep(NAME, rewrite(graph, region), null);
+                });
     }
 
     /** Computes the region in its entries' input layout; returns the Transposes taken out, by name. */

@@ -3,6 +3,7 @@ package org.odf2nna.tf.ops;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.ObjIntConsumer;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 
 /**
@@ -42,30 +43,36 @@ public final class OnnxTensorValues {
     }
 
     public static float[] floats(TensorProto t) {
-        int n = count(t);
-        float[] out = new float[n];
+        float[] out = new float[count(t)];
         int type = t.getDataType();
-        if (!t.getRawData().isEmpty()) {
-            ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < n; i++) {
-                out[i] = type == TensorProto.DataType.DOUBLE_VALUE ? (float) b.getDouble()
-                        : type == TensorProto.DataType.FLOAT16_VALUE ? half(b.getShort())
-                        : b.getFloat();
-            }
-        } else if (type == TensorProto.DataType.DOUBLE_VALUE) {
-            for (int i = 0; i < n; i++) {
-                out[i] = (float) t.getDoubleData(i);
-            }
-        } else if (type == TensorProto.DataType.FLOAT16_VALUE) {
-            for (int i = 0; i < n; i++) {
-                out[i] = half((short) t.getInt32Data(i));
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                out[i] = t.getFloatData(i);
-            }
-        }
+        forEachValue(t, (raw, i) -> out[i] = raw != null ? rawFloat(raw, type) : typedFloat(t, type, i));
         return out;
+    }
+
+    private static float rawFloat(ByteBuffer b, int type) {
+        return type == TensorProto.DataType.DOUBLE_VALUE ? (float) b.getDouble()
+                : type == TensorProto.DataType.FLOAT16_VALUE ? half(b.getShort())
+                : b.getFloat();
+    }
+
+    private static float typedFloat(TensorProto t, int type, int i) {
+        return type == TensorProto.DataType.DOUBLE_VALUE ? (float) t.getDoubleData(i)
+                : type == TensorProto.DataType.FLOAT16_VALUE ? half((short) t.getInt32Data(i))
+                : t.getFloatData(i);
+    }
+
+    /**
+     * Offers each of the tensor's values, by index in order, to {@code value}: with its raw bytes where it has them
+     * (the buffer, little-endian as ONNX stores them, standing at that value), else with null (the value is in its
+     * typed field). Serves {@link #floats} and {@link #longs}.
+     */
+    private static void forEachValue(TensorProto t, ObjIntConsumer<ByteBuffer> value) {
+        ByteBuffer raw = t.getRawData().isEmpty() ? null
+                : t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        int n = count(t);
+        for (int i = 0; i < n; i++) {
+            value.accept(raw, i);
+        }
     }
 
     /** IEEE 754 half precision to float (Float.float16ToFloat arrives only in Java 20). */
@@ -85,36 +92,28 @@ public final class OnnxTensorValues {
     }
 
     public static long[] longs(TensorProto t) {
-        int n = count(t);
-        long[] out = new long[n];
+        long[] out = new long[count(t)];
         int type = t.getDataType();
-        if (!t.getRawData().isEmpty()) {
-            ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < n; i++) {
-                switch (TensorProto.DataType.forNumber(type)) {
-                    case INT64: case UINT64: out[i] = b.getLong(); break;
-                    case INT32: out[i] = b.getInt(); break;
-                    case UINT32: out[i] = b.getInt() & 0xffffffffL; break;
-                    case INT16: out[i] = b.getShort(); break;
-                    case UINT16: out[i] = b.getShort() & 0xffff; break;
-                    case INT8: out[i] = b.get(); break;
-                    default: out[i] = b.get() & 0xff;
-                }
-            }
-        } else if (type == TensorProto.DataType.INT64_VALUE) {
-            for (int i = 0; i < n; i++) {
-                out[i] = t.getInt64Data(i);
-            }
-        } else if (type == TensorProto.DataType.UINT64_VALUE || type == TensorProto.DataType.UINT32_VALUE) {
-            for (int i = 0; i < n; i++) {
-                out[i] = t.getUint64Data(i);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                out[i] = t.getInt32Data(i);
-            }
-        }
+        forEachValue(t, (raw, i) -> out[i] = raw != null ? rawLong(raw, type) : typedLong(t, type, i));
         return out;
+    }
+
+    private static long rawLong(ByteBuffer b, int type) {
+        switch (TensorProto.DataType.forNumber(type)) {
+            case INT64: case UINT64: return b.getLong();
+            case INT32: return b.getInt();
+            case UINT32: return b.getInt() & 0xffffffffL;
+            case INT16: return b.getShort();
+            case UINT16: return b.getShort() & 0xffff;
+            case INT8: return b.get();
+            default: return b.get() & 0xff;
+        }
+    }
+
+    private static long typedLong(TensorProto t, int type, int i) {
+        return type == TensorProto.DataType.INT64_VALUE ? t.getInt64Data(i)
+                : type == TensorProto.DataType.UINT64_VALUE || type == TensorProto.DataType.UINT32_VALUE
+                ? t.getUint64Data(i) : t.getInt32Data(i);
     }
 
     /** The tensor with new values of the same count, stored as the original stored its own. */
