@@ -24,10 +24,6 @@ public final class RetrainBench {
     /**
      * What is retrained: the problem files, the TensorFlow side's probe, and the names in the table, which each kind
      * kept as its figures were published (docs quote them).
-     *
-     * @param prefix     the start of each problem's folder and its logs' names
-     * @param caseColumn the first column's name, also the name's key in the figures
-     * @param rowsColumn the second column's name
      */
     public enum Kind {
         CHAIN(RetrainProbe.class, "retrain-", "network", "rows (train/val), steps/epoch",
@@ -37,7 +33,9 @@ public final class RetrainBench {
                         + "graph, CPU, same thread count");
 
         final Class<?> probe;
+        /** The start of each problem's folder and of its logs' names. */
         final String prefix;
+        /** The first column's name, also the key of the case's name in the figures. */
         final String caseColumn;
         final String rowsColumn;
         final String title;
