@@ -204,7 +204,7 @@ final class BenchCommand extends Subcommand {
         if (model == null || data == null || !benchmarks.equals(List.of("inference"))) {
             throw InputException.usage("--pruned goes with the inference benchmark alone, --model and --data");
         }
-        org.odf2nna.harness.bench.BenchReport.Section section = org.odf2nna.harness.bench.GraphInferenceBench
+        org.odf2nna.harness.bench.BenchReport.Section section = org.odf2nna.harness.bench.InferenceBench
                 .run(model, pruned, data, rows, repeats, latencyRows, dev);
         main.out.print(section.text());
         if (json != null) {

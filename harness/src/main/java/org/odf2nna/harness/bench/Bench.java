@@ -83,10 +83,11 @@ public final class Bench {
                         m.repeats(), m.alg3PerLayer(), m.device());
                 case "memory" -> MemoryBench.run(o.inputs().model(), o.inputs().data(), m.rows(), m.inferenceBatch(),
                         m.repeats(), m.childHeap(), o.work().resolve("memory"));
-                case "retrain" -> r.graph() != null ? GraphRetrainBench.run(r.graph(), r.graphTrain(),
+                case "retrain" -> r.graph() != null ? RetrainBench.run(RetrainBench.Kind.GRAPH,
+                        List.of(RetrainBench.Case.graph(r.graph(), r.graphTrain())),
                         retrainPlan(o).withScript(r.torchScript() == null ? null
                                 : r.torchScript().resolveSibling("bench_retrain_graph_torch.py")))
-                        : RetrainBench.run(o.inputs().retrain(), retrainPlan(o));
+                        : RetrainBench.run(RetrainBench.Kind.CHAIN, o.inputs().retrain(), retrainPlan(o));
                 case "inference" -> InferenceBench.run(model(o), o);
                 case "csv" -> CsvBench.run(o.inputs().csvSource(), o.csvSizesMb(), m.repeats(), o.work().resolve("csv"));
                 case "scale" -> ScaleBench.run(o.scale());

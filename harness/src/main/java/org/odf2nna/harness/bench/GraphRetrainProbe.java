@@ -16,7 +16,7 @@ import org.odf2nna.settings.Distillation;
 import org.odf2nna.settings.TrainingOptions;
 
 /**
- * Child process of the whole-graph retraining benchmark: retrains a {@link GraphRetrainBench} problem with
+ * Child process of the whole-graph retraining benchmark: retrains a {@link GraphRetrainFiles} problem with
  * {@link Training#trainGraph} (the library's {@code GraphRetrainer}) and prints the wall-clock and CPU time of every
  * epoch. Argument: the problem's directory.
  */

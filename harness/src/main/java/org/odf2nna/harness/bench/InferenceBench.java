@@ -1,8 +1,10 @@
 package org.odf2nna.harness.bench;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.odf2nna.Device;
+import org.odf2nna.InputException;
 import org.odf2nna.api.OnnxModel;
 import org.odf2nna.api.OnnxSession;
 import org.odf2nna.api.Rows;
@@ -11,13 +13,20 @@ import org.odf2nna.network.DenseNetwork;
 import org.odf2nna.settings.Quantize;
 
 /**
- * Inference in ONNX Runtime, original model against the model shrunk at one ε (no retraining) or a given shrunk
- * model, and both with int8 weights in each form: latency of one row at a time (p50, p95 over many single-row runs)
- * and throughput in batches of 256, the session's run timed apart from building its input and reading its output.
+ * Inference in ONNX Runtime, an original model against a smaller one, the models opened side by side and timed
+ * interleaved: latency of one row at a time (p50, p95 over many single-row runs) and throughput in batches. The pair is
+ * either a dense chain against the model shrunk at one ε (no retraining) or a given shrunk model, both also with int8
+ * weights in each form, in batches of 256, the session's run timed apart from building its input and reading its output
+ * ({@link #run(OnnxModel, BenchOptions)}); or any ONNX model against a pruned copy of it ({@code bench inference
+ * --pruned}: a graph sweep's output, say), in batches of 64, the whole call timed
+ * ({@link #run(Path, Path, Path, int, int, int, Device)}). The measuring is one ({@link #measure}); how a run is timed is
+ * the pair's {@link RunClock}, and each pair keeps its own table.
  */
 public final class InferenceBench {
 
     static final int BIG_BATCH = 256;
+    /** The batch of the {@code --pruned} pair's throughput. */
+    static final int PRUNED_BATCH = 64;
 
     private InferenceBench() {
     }
@@ -26,7 +35,7 @@ public final class InferenceBench {
      * One model measured: its name, the model and the form it runs in (its calibration rows for the static int8 form),
      * parameters, dense multiply-adds per row and session threads.
      */
-    private record Model(String name, OnnxModel model, Quantize form, java.nio.file.Path calibration, long parameters,
+    private record Model(String name, OnnxModel model, Quantize form, Path calibration, long parameters,
             long macs, int threads) {
 
         OnnxSession open(Device device) {
@@ -38,7 +47,10 @@ public final class InferenceBench {
     private record Shrunk(OnnxModel model, String how, double epsilon) {
     }
 
-    /** Per model and repeat: batch 1 p50 and p95 (µs), batch 256 pass (s, median batch scaled), total, outside (µs). */
+    /**
+     * Per model and repeat: batch 1 p50 and p95 (µs), the batch pass (s: the median batch scaled to all, and the total)
+     * and what a call adds around the run at batch 1 (µs per row; 0 where the clock times the whole call).
+     */
     private record Timings(double[][] p50, double[][] p95, double[][] pass, double[][] passTotal,
             double[][] outside) {
     }
@@ -49,8 +61,8 @@ public final class InferenceBench {
      * when given (they calibrate the static int8 form; else the first rows of the data do, and the section says so).
      */
     public static BenchReport.Section run(OnnxModel model, BenchOptions o) {
-        java.nio.file.Path csv = o.inputs().data();
-        java.nio.file.Path train = o.inputs().trainFor(o.inputs().model());
+        Path csv = o.inputs().data();
+        Path train = o.inputs().trainFor(o.inputs().model());
         BenchRows.Loaded loaded = BenchRows.load(model, csv, o.measure().rows(), BIG_BATCH);
         Shrunk shrunk = shrink(model, loaded, o);
         DenseNetwork network = model.network();
@@ -76,7 +88,8 @@ public final class InferenceBench {
                 + " repeats, models interleaved, after a warm-up of each");
         section.setting("threads", "ONNX Runtime's default intra-op threads (one per core) unless the row says 1");
         section.setting("device", o.measure().device().name().toLowerCase(Locale.ROOT));
-        Timings t = measure(models, loaded, single, o);
+        Timings t = measure(models, new RunClock.SessionRun(rowsOf(loaded.batches(), single, loaded.width()),
+                loaded.batches()), single, o);
         report(section, models, t, loaded);
         section.figure("macRatio", (double) models.get(0).macs() / models.get(1).macs())
                 .figure("reduction", 1 - (double) pruned.parameterCount() / network.parameterCount());
@@ -93,6 +106,71 @@ public final class InferenceBench {
                 + "batch's run of each repeat (steadier than a pass's total on a loaded machine); s per pass: the "
                 + "total of the runs.");
         return section;
+    }
+
+    /**
+     * {@code bench inference --pruned}: any ONNX model against a pruned copy of it (a graph sweep's output, say), batch
+     * 1 latency and batch {@value #PRUNED_BATCH} throughput, the whole call timed, on the first {@code rows} rows of
+     * {@code csv} (≤ 0: 10 000) read as the original takes them.
+     */
+    public static BenchReport.Section run(Path original, Path pruned, Path csv, int rows, int repeats,
+            int latencyRows, Device device) {
+        OnnxSession[] sessions = new OnnxSession[2];
+        long[] parameters = new long[2];
+        Rows data;
+        int single;
+        Timings t;
+        try {
+            for (int m = 0; m < 2; m++) {
+                sessions[m] = OnnxSession.open(m == 0 ? original : pruned, device);
+                parameters[m] = sessions[m].parameters();
+            }
+            if (sessions[0].valuesPerRow() != sessions[1].valuesPerRow()) {
+                throw InputException.usage(pruned, "input '" + sessions[1].input() + "' takes "
+                        + sessions[1].valuesPerRow() + " values per row, the original's "
+                        + sessions[0].valuesPerRow());
+            }
+            data = sessions[0].readRows(csv, rows > 0 ? rows : 10_000);
+            single = Math.min(latencyRows, data.count());
+            t = measure(sessions, new RunClock.WholeCall(data, PRUNED_BATCH), single, Math.min(single, 100), repeats);
+        } finally {
+            close(sessions);
+        }
+        BenchReport.Section section = new BenchReport.Section("inference",
+                "ONNX Runtime inference, original vs pruned graph (batch 1 latency, batch " + PRUNED_BATCH
+                        + " throughput)",
+                "model", "parameters", "batch 1 p50 µs", "batch 1 p95 µs", "batch " + PRUNED_BATCH + " rows/s");
+        section.setting("original", original.toString());
+        section.setting("pruned", pruned.toString());
+        section.setting("rows", data.count() + " from " + csv + " in batches of " + PRUNED_BATCH + "; the first "
+                + single + " one at a time for batch 1; " + repeats + " repeats, models interleaved, after a warm-up "
+                + "of each");
+        section.setting("device", device.name().toLowerCase(Locale.ROOT));
+        reportPruned(section, parameters, t, data.count());
+        return section;
+    }
+
+    /** The --pruned pair's rows, ratio row, figures and note; throughput from each repeat's whole pass. */
+    private static void reportPruned(BenchReport.Section section, long[] parameters, Timings t, int rows) {
+        double[][] p50 = t.p50();
+        double[][] p95 = t.p95();
+        double[][] pass = t.passTotal();
+        String[] names = {"original", "pruned"};
+        for (int m = 0; m < 2; m++) {
+            section.row(names[m], Long.toString(parameters[m]), Stats.of(p50[m]).format(3),
+                    Stats.of(p95[m]).format(3), ScoringBench.rate(rows, Stats.median(pass[m])));
+        }
+        Stats.Summary latency = Stats.of(Stats.ratios(p50[1], p50[0]));
+        Stats.Summary speedup = Stats.of(Stats.ratios(pass[0], pass[1]));
+        section.row("pruned / original", Stats.significant((double) parameters[1] / parameters[0], 3),
+                latency.format(3), Stats.of(Stats.ratios(p95[1], p95[0])).format(3), "×" + speedup.format(3));
+        section.figure("originalP50Micros", Stats.median(p50[0])).figure("prunedP50Micros", Stats.median(p50[1]))
+                .figure("originalRowsPerSecond", rows / Stats.median(pass[0]))
+                .figure("prunedRowsPerSecond", rows / Stats.median(pass[1]))
+                .figure("p50LatencyRatio", latency.median()).figure("throughputSpeedup", speedup.median());
+        section.note(String.format(Locale.ROOT, "Batch 1: the pruned model's median latency is %s of the original's; "
+                + "batch %d: it passes %s× as many rows per second.", latency.format(3), PRUNED_BATCH,
+                speedup.format(3)));
     }
 
     /** The given shrunk model, or the original shrunk at ε on the unit stds of the rows (no retraining). */
@@ -119,7 +197,7 @@ public final class InferenceBench {
     }
 
     /** The models measured, in the order of the table. */
-    private static List<Model> models(OnnxModel model, OnnxModel shrunk, java.nio.file.Path calibration) {
+    private static List<Model> models(OnnxModel model, OnnxModel shrunk, Path calibration) {
         long original = model.network().parameterCount();
         long pruned = shrunk.network().parameterCount();
         long macs = macs(model.network());
@@ -135,43 +213,55 @@ public final class InferenceBench {
                 new Model("original, int8-weights", model, Quantize.INT8_WEIGHTS, null, original, macs, 0));
     }
 
-    /** Every model warmed up, then timed in {@code o.measure().repeats()} repeats, the order rotating each repeat. */
-    private static Timings measure(List<Model> models, BenchRows.Loaded loaded, int single, BenchOptions o) {
-        int n = models.size();
-        int repeats = o.measure().repeats();
+    /** The models opened, then {@link #measure measured} with {@code clock}, a warm-up of up to 200 rows. */
+    private static Timings measure(List<Model> models, RunClock clock, int single, BenchOptions o) {
+        OnnxSession[] sessions = new OnnxSession[models.size()];
+        try {
+            for (int m = 0; m < sessions.length; m++) {
+                sessions[m] = models.get(m).open(o.measure().device());
+            }
+            return measure(sessions, clock, single, Math.min(single, 200), o.measure().repeats());
+        } finally {
+            close(sessions);
+        }
+    }
+
+    /**
+     * Every session warmed up ({@code warmRows} single rows and a pass of the batches), then timed in {@code repeats}
+     * repeats, the order rotating each repeat: {@code single} single-row runs and a pass of the batches each.
+     */
+    private static Timings measure(OnnxSession[] sessions, RunClock clock, int single, int warmRows, int repeats) {
+        int n = sessions.length;
         Timings t = new Timings(new double[n][repeats], new double[n][repeats], new double[n][repeats],
                 new double[n][repeats], new double[n][repeats]);
-        float[] singles = rowsOf(loaded.batches(), single, loaded.width());
-        OnnxSession[] runners = new OnnxSession[n];
-        try {
-            for (int m = 0; m < n; m++) {
-                runners[m] = models.get(m).open(o.measure().device());
-                latencies(runners[m], singles, Math.min(single, 200), new double[1]);
-                throughput(runners[m], loaded.batches(), new double[1]);
-            }
-            for (int r = 0; r < repeats; r++) {
-                for (int k = 0; k < n; k++) {
-                    int m = (r + k) % n;
-                    double[] around = new double[1];
-                    double[] sorted = latencies(runners[m], singles, single, around);
-                    java.util.Arrays.sort(sorted);
-                    t.p50()[m][r] = Stats.percentile(sorted, 0.5) * 1e6;
-                    t.p95()[m][r] = Stats.percentile(sorted, 0.95) * 1e6;
-                    t.outside()[m][r] = around[0] / single * 1e6;
-                    double[] perBatch = throughput(runners[m], loaded.batches(), new double[1]);
-                    t.passTotal()[m][r] = java.util.Arrays.stream(perBatch).sum();
-                    // The median batch, scaled to the rows: steadier than the total on a machine others load.
-                    t.pass()[m][r] = Stats.median(perBatch) * loaded.batches().size();
-                }
-            }
-        } finally {
-            for (OnnxSession runner : runners) {
-                if (runner != null) {
-                    runner.close();
-                }
+        for (OnnxSession session : sessions) {
+            clock.latencies(session, warmRows, new double[1]);
+            clock.batches(session, new double[1]);
+        }
+        for (int r = 0; r < repeats; r++) {
+            for (int k = 0; k < n; k++) {
+                int m = (r + k) % n;
+                double[] around = new double[1];
+                double[] sorted = clock.latencies(sessions[m], single, around);
+                java.util.Arrays.sort(sorted);
+                t.p50()[m][r] = Stats.percentile(sorted, 0.5) * 1e6;
+                t.p95()[m][r] = Stats.percentile(sorted, 0.95) * 1e6;
+                t.outside()[m][r] = around[0] / single * 1e6;
+                double[] perBatch = clock.batches(sessions[m], new double[1]);
+                t.passTotal()[m][r] = java.util.Arrays.stream(perBatch).sum();
+                // The median batch, scaled to the rows: steadier than the total on a machine others load.
+                t.pass()[m][r] = Stats.median(perBatch) * perBatch.length;
             }
         }
         return t;
+    }
+
+    private static void close(OnnxSession[] sessions) {
+        for (OnnxSession session : sessions) {
+            if (session != null) {
+                session.close();
+            }
+        }
     }
 
     /** A row per model, the ratio rows, and the figures of each. */
@@ -237,9 +327,9 @@ public final class InferenceBench {
      * An int8 file as the shrunk model would be measured as float and then quantized a second time (its rows "int8"
      * and "int8-weights"): the benchmark wants the float model it came from, and makes both int8 forms itself.
      */
-    static void refuseInt8(OnnxModel shrunk, java.nio.file.Path file) {
+    static void refuseInt8(OnnxModel shrunk, Path file) {
         if (shrunk.storesInt8()) {
-            throw org.odf2nna.InputException.usage(file, "holds int8 weights already; give --shrunk the float model "
+            throw InputException.usage(file, "holds int8 weights already; give --shrunk the float model "
                     + "it was quantized from: the benchmark measures it as float, then as int8 on integer kernels and "
                     + "as int8-weights, each against the original");
         }
@@ -251,36 +341,6 @@ public final class InferenceBench {
             total += (long) layer.inputs() * layer.units();
         }
         return total;
-    }
-
-    /**
-     * Seconds of the session's run for each single-row run over the first {@code count} rows; {@code around[0]}
-     * gets the seconds spent around the runs (input tensors, outputs).
-     */
-    static double[] latencies(OnnxSession runner, float[] rows, int count, double[] around) {
-        double[] seconds = new double[count];
-        long outside = 0;
-        for (int r = 0; r < count; r++) {
-            OnnxSession.Timing t = runner.timedRun(rows, r, 1);
-            seconds[r] = t.runNanos() / 1e9;
-            outside += t.aroundNanos();
-        }
-        around[0] = outside / 1e9;
-        return seconds;
-    }
-
-    /** Seconds of the session's run for each batch; {@code around[0]} gets the seconds around them. */
-    static double[] throughput(OnnxSession runner, List<Rows> batches, double[] around) {
-        double[] seconds = new double[batches.size()];
-        long outside = 0;
-        for (int k = 0; k < seconds.length; k++) {
-            Rows b = batches.get(k);
-            OnnxSession.Timing t = runner.timedRun(b.features(), 0, b.count());
-            seconds[k] = t.runNanos() / 1e9;
-            outside += t.aroundNanos();
-        }
-        around[0] = outside / 1e9;
-        return seconds;
     }
 
     private static float[] rowsOf(List<Rows> batches, int count, int width) {

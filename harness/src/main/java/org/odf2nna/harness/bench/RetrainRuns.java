@@ -8,9 +8,9 @@ import java.util.Set;
 import org.odf2nna.api.Odf2nna;
 
 /**
- * The runs of one retraining problem at one thread count, as {@link RetrainBench} and {@link GraphRetrainBench} both
- * make them: each repeat a child JVM of the TensorFlow probe and a PyTorch process, interleaved (who goes first
- * alternates), each its epoch times and CPU times; then both frameworks' epochs and the per-repeat ratios.
+ * The runs of one retraining problem at one thread count, as {@link RetrainBench} makes them for either kind: each
+ * repeat a child JVM of the TensorFlow probe and a PyTorch process, interleaved (who goes first alternates), each its
+ * epoch times and CPU times; then both frameworks' epochs and the per-repeat ratios.
  */
 final class RetrainRuns {
 
