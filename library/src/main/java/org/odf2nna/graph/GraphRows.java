@@ -22,11 +22,24 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * @param labels   class ids, or null for unlabelled rows
  * @param sides    per other input fed rows, its values, row-major, in step with {@code features}
  * @param targets  a regressor's target per row, or null (classifiers' rows carry {@code labels} instead)
+ * @param boxes    a detector's labelled boxes, {@link #BOX_VALUES} values (class, cx, cy, w, h, normalised; rows of -1
+ *                 pad) for each of the same number per row, or null
  */
-public record GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets) {
+public record GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets,
+        float[] boxes) {
+
+    /** Values per labelled box: class, cx, cy, w, h. */
+    public static final int BOX_VALUES = 5;
+    /** The array of a detector's boxes in an {@code .npz} archive, as eval reads it. */
+    public static final String BOXES = "boxes";
 
     public GraphRows {
         sides = sides == null ? Map.of() : Map.copyOf(sides);
+    }
+
+    /** Rows without boxes. */
+    public GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets) {
+        this(features, width, labels, sides, targets, null);
     }
 
     /** Rows of the data input alone. */
@@ -69,12 +82,19 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         Map<String, float[]> cut = new HashMap<>();
         sides.forEach((k, v) -> cut.put(k, Arrays.copyOf(v, v.length / count() * n)));
         return new GraphRows(Arrays.copyOf(features, n * width), width,
-                labels == null ? null : Arrays.copyOf(labels, n), cut, targets == null ? null : Arrays.copyOf(targets, n));
+                labels == null ? null : Arrays.copyOf(labels, n), cut, targets == null ? null : Arrays.copyOf(targets, n),
+                boxes == null ? null : Arrays.copyOf(boxes, boxes.length / count() * n));
+    }
+
+    /** Labelled boxes per row (0 without boxes). */
+    public int boxesPerRow() {
+        return boxes == null ? 0 : boxes.length / count() / BOX_VALUES;
     }
 
     /** The same rows without labels: what is judged on agreement alone. */
     public GraphRows unlabelled() {
-        return labels == null && targets == null ? this : new GraphRows(features, width, null, sides, null);
+        return labels == null && targets == null && boxes == null ? this
+                : new GraphRows(features, width, null, sides, null);
     }
 
     /**
@@ -134,8 +154,10 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             boolean regression, ColumnRequest.Target target) {
         GraphRows data = readData(file, feed.dataArray(), feed.width(), label, maxRows, feed.integerRows(), regression,
                 target);
+        float[] boxes = null;
         if (feed.detectorImages()) {
             unitScaled(data.features(), file, feed.dataArray());
+            boxes = boxes(file, data.count());
         }
         Map<String, float[]> sides = new HashMap<>();
         for (GraphFeed.Side s : feed.sides()) {
@@ -145,7 +167,35 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             Path source = s.files().isEmpty() ? file : s.files().get(Math.min(fileIndex, s.files().size() - 1));
             sides.put(s.name(), readSide(source, s, data.count(), file));
         }
-        return new GraphRows(data.features(), data.width(), data.labels(), sides, data.targets());
+        return new GraphRows(data.features(), data.width(), data.labels(), sides, data.targets(), boxes);
+    }
+
+    /**
+     * The first {@code rows} images' labelled boxes of a detector's {@code .npz} archive (array {@link #BOXES},
+     * [N, M, 5]), or null when it holds none or is another file.
+     */
+    private static float[] boxes(Path file, int rows) {
+        NumpyRows.ArrayInfo b = NumpyRows.arrayInfo(file, BOXES);
+        if (b == null) {
+            return null;
+        }
+        long[] s = b.shape();
+        if (s.length != 3 || s[2] != BOX_VALUES || s[0] < rows) {
+            throw new InputException(file, "array '" + BOXES + "'", "has shape " + b.shapeText() + "; the boxes are ("
+                    + rows + ", M, 5): per image M rows of class, cx, cy, w, h, normalised to 0..1, rows of -1 where "
+                    + "an image has fewer");
+        }
+        int per = (int) s[1] * BOX_VALUES;
+        float[] values = new float[rows * per];
+        int count = 0;
+        try (RowReader reader = RowReader.open(file, BOXES, ColumnRequest.of(per, null, ColumnRequest.Target.ABSENT))) {
+            Batch batch;
+            while (count < rows && (batch = reader.next(Math.min(4096, rows - count))) != null) {
+                System.arraycopy(batch.features(), 0, values, count * per, batch.rows() * per);
+                count += batch.rows();
+            }
+        }
+        return values;
     }
 
     /**

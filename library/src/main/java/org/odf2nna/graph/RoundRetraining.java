@@ -449,7 +449,12 @@ final class RoundRetraining {
                 : "kept them too (no round was tried again after it)"));
     }
 
-    /** A language model's windows the translation is checked on (each of them is many rows of logits). */
+    /** The training images' labelled boxes, or null when their file holds none. */
+    private DetectorDistillation.Boxes boxes() {
+        return rows.boxes() == null ? null : new DetectorDistillation.Boxes(rows.boxes(), rows.boxesPerRow());
+    }
+
+        /** A language model's windows the translation is checked on (each of them is many rows of logits). */
     static final int CHECK_WINDOWS = 16;
 
     ModelProto retrain(ModelProto original, ModelProto pruned, Path file, DenseTrainer.EpochListener listener,
@@ -473,9 +478,9 @@ final class RoundRetraining {
         try {
             GraphRetrainer.Rows fed = new GraphRetrainer.Rows(inputs, labels, rows.count(), packing,
                     teacher(original, file));
-            // A detector is distilled from the original's boxes and scores per anchor, its labels not read.
+            // A detector is distilled from the original's boxes and scores per anchor, its labelled boxes added.
             GraphRetrainer.Retrained out = detector != null
-                    ? DetectorDistillation.retrain(original, pruned, weights, fed, s, detector, listener)
+                    ? DetectorDistillation.retrain(original, pruned, weights, fed, boxes(), s, detector, listener)
                     : GraphRetrainer.retrain(original, pruned, weights, fed, s, listener);
             lastBest = out.history().stream().filter(e -> e.epoch() == out.bestEpoch()).findFirst()
                     .orElse(null);

@@ -29,6 +29,11 @@ import org.tensorflow.types.TFloat32;
  * competes), early stopping after the settings' patience; the kept values are written back into the initializers as
  * {@link GraphRetrainer} writes them. The translation is checked against ONNX Runtime first, its tolerance times the
  * input's side (box values of a few hundred pixels differ by float32's rounding, 9e-5 on YOLOv8n at 160).
+ *
+ * <p>Where the training images carry labelled boxes (a YOLOv8 output), the labelled loss is added: each box assigned
+ * to anchors as Ultralytics' trainer assigns them ({@link DetectorLabels}), one minus the IoU of the model's box with
+ * the label at each assigned anchor (weighted by the anchor's target score), plus the scores' binary cross-entropy
+ * against the labels' targets per anchor, in the same units as the distillation's terms.
  */
 public final class DetectorDistillation {
 
@@ -103,11 +108,7 @@ public final class DetectorDistillation {
         Operand<TFloat32> weight = tf.stopGradient(tf.max(scoreT, tf.constant(1)));
         Operand<TFloat32> box = tf.math.div(tf.reduceSum(tf.math.mul(weight, boxError), tf.constant(new int[] {0, 1})),
                 tf.math.add(tf.reduceSum(weight, tf.constant(new int[] {0, 1})), tf.constant(EPS)));
-        Operand<TFloat32> p = tf.clipByValue(scoreS, tf.constant(EPS), tf.constant(1 - EPS));
-        Operand<TFloat32> bce = tf.math.neg(tf.math.add(tf.math.mul(scoreT, tf.math.log(p)),
-                tf.math.mul(tf.math.sub(tf.constant(1f), scoreT), tf.math.log(tf.math.sub(tf.constant(1f), p)))));
-        Operand<TFloat32> perAnchor = tf.reduceSum(bce, tf.constant(1));
-        return tf.math.add(box, tf.math.mean(perAnchor, tf.constant(new int[] {0, 1})));
+        return tf.math.add(box, meanBce(tf, scoreS, scoreT));
     }
 
     /** Rows of raw outputs as {@code [n, channels, anchors]}. */
@@ -123,18 +124,86 @@ public final class DetectorDistillation {
         return tf.slice(v, tf.constant(new int[] {0, from, 0}), tf.constant(new int[] {-1, count, -1}));
     }
 
-    /** What a training graph feeds and fetches. */
-    private record Step(OnnxTfGraph graph, Placeholder<TFloat32> teacher, Operand<TFloat32> loss, AdamStep adam) { }
+    /**
+     * The labelled loss of {@code student}'s raw outputs against per-anchor label targets laid out as the output
+     * ({@link DetectorLabels#targets}): one minus the boxes' IoU at the assigned anchors, weighted by their target
+     * scores, plus the scores' binary cross-entropy against the targets, summed over the classes and averaged over the
+     * anchors. YOLOv8's layout only.
+     */
+    static Operand<TFloat32> labelled(Ops tf, Operand<TFloat32> student, Operand<TFloat32> targets, Output o) {
+        Operand<TFloat32> s = channelsFirst(tf, student, o);
+        Operand<TFloat32> t = channelsFirst(tf, targets, o);
+        int scores = o.channels() - 4;
+        Operand<TFloat32> scoreS = channels(tf, s, 4, scores);
+        Operand<TFloat32> scoreT = channels(tf, t, 4, scores);
+        Operand<TFloat32> weight = tf.max(scoreT, tf.constant(1));
+        Operand<TFloat32> overlap = iou(tf, s, t);
+        Operand<TFloat32> box = tf.math.div(
+                tf.reduceSum(tf.math.mul(weight, tf.math.sub(tf.constant(1f), overlap)), tf.constant(new int[] {0, 1})),
+                tf.math.add(tf.reduceSum(weight, tf.constant(new int[] {0, 1})), tf.constant(EPS)));
+        return tf.math.add(box, meanBce(tf, scoreS, scoreT));
+    }
+
+    /** Binary cross-entropy of {@code p} against {@code q}, summed over the classes (axis 1), mean over the rest. */
+    private static Operand<TFloat32> meanBce(Ops tf, Operand<TFloat32> scores, Operand<TFloat32> targets) {
+        Operand<TFloat32> p = tf.clipByValue(scores, tf.constant(EPS), tf.constant(1 - EPS));
+        Operand<TFloat32> bce = tf.math.neg(tf.math.add(tf.math.mul(targets, tf.math.log(p)),
+                tf.math.mul(tf.math.sub(tf.constant(1f), targets), tf.math.log(tf.math.sub(tf.constant(1f), p)))));
+        return tf.math.mean(tf.reduceSum(bce, tf.constant(1)), tf.constant(new int[] {0, 1}));
+    }
+
+    /** Per anchor, the IoU of the boxes (centre and size, channels 0 to 3) of {@code a} and {@code b}. */
+    private static Operand<TFloat32> iou(Ops tf, Operand<TFloat32> a, Operand<TFloat32> b) {
+        Operand<TFloat32>[] ca = corners(tf, a);
+        Operand<TFloat32>[] cb = corners(tf, b);
+        Operand<TFloat32> zero = tf.constant(0f);
+        Operand<TFloat32> iw = tf.math.maximum(zero, tf.math.sub(tf.math.minimum(ca[2], cb[2]),
+                tf.math.maximum(ca[0], cb[0])));
+        Operand<TFloat32> ih = tf.math.maximum(zero, tf.math.sub(tf.math.minimum(ca[3], cb[3]),
+                tf.math.maximum(ca[1], cb[1])));
+        Operand<TFloat32> inter = tf.math.mul(iw, ih);
+        Operand<TFloat32> union = tf.math.sub(tf.math.add(area(tf, ca), area(tf, cb)), inter);
+        return tf.math.div(inter, tf.math.add(union, tf.constant(EPS)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Operand<TFloat32>[] corners(Ops tf, Operand<TFloat32> v) {
+        Operand<TFloat32> half = tf.constant(0.5f);
+        Operand<TFloat32> cx = tf.squeeze(channels(tf, v, 0, 1), org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+        Operand<TFloat32> cy = tf.squeeze(channels(tf, v, 1, 1), org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+        Operand<TFloat32> w = tf.math.maximum(tf.squeeze(channels(tf, v, 2, 1),
+                org.tensorflow.op.core.Squeeze.axis(List.of(1L))), tf.constant(0f));
+        Operand<TFloat32> h = tf.math.maximum(tf.squeeze(channels(tf, v, 3, 1),
+                org.tensorflow.op.core.Squeeze.axis(List.of(1L))), tf.constant(0f));
+        Operand<TFloat32> hw = tf.math.mul(w, half);
+        Operand<TFloat32> hh = tf.math.mul(h, half);
+        return new Operand[] {tf.math.sub(cx, hw), tf.math.sub(cy, hh), tf.math.add(cx, hw), tf.math.add(cy, hh)};
+    }
+
+    private static Operand<TFloat32> area(Ops tf, Operand<TFloat32>[] c) {
+        return tf.math.mul(tf.math.sub(c[2], c[0]), tf.math.sub(c[3], c[1]));
+    }
 
     /**
-     * Retrains {@code pruned} towards {@code original}'s outputs on {@code fed}'s rows (their labels are not read).
+     * A detector's labelled boxes for the training images: per image {@code perImage} rows of class, cx, cy, w, h
+     * normalised to the input, rows of -1 pad ({@code values} row-major, the same images in the same order).
+     */
+    public record Boxes(float[] values, int perImage) { }
+
+    /** What a training graph feeds and fetches; {@code labels} null without labelled boxes. */
+    private record Step(OnnxTfGraph graph, Placeholder<TFloat32> teacher, Placeholder<TFloat32> labels,
+            Operand<TFloat32> loss, AdamStep adam) { }
+
+    /**
+     * Retrains {@code pruned} towards {@code original}'s outputs on {@code fed}'s rows (their labels are not read),
+     * with the labelled loss added where {@code boxes} (or null) holds the images' boxes.
      *
      * @param trainable names of the pruned model's float initializers to train
      * @throws org.odf2nna.tf.ops.UnsupportedOperatorException when a node has no translation
      * @throws GraphRetrainer.TranslationMismatch when the translation differs from ONNX Runtime
      */
     public static GraphRetrainer.Retrained retrain(ModelProto original, ModelProto pruned, Set<String> trainable,
-            GraphRetrainer.Rows fed, GraphRetrainer.Settings settings, Output output,
+            GraphRetrainer.Rows fed, Boxes boxes, GraphRetrainer.Settings settings, Output output,
             DenseTrainer.EpochListener listener) {
         int rows = fed.count();
         if (rows < 2) {
@@ -147,6 +216,7 @@ public final class DetectorDistillation {
                 Math.max(1, output.boxUnit() / BOX_UNIT));
         float[] teacher = fed.teacher() != null && fed.teacher().length == (long) rows * output.width()
                 ? fed.teacher() : teacherOutputs(original, fed, settings);
+        float[] labelTargets = labelTargets(pruned, boxes, rows, teacher, output);
         int[][] parts = GraphRetrainer.split(rows, settings.validationShare(), settings.options().seed());
         TrainingOptions options = settings.options();
         try (OnnxTfGraph g = OnnxTfGraph.translate(pruned, trainable, fed.packing());
@@ -157,16 +227,43 @@ public final class DetectorDistillation {
             Placeholder<TFloat32> t = g.tf.withName("teacher").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, output.width())));
             Operand<TFloat32> loss = loss(g.tf, g.outputs.get(0), t, output);
+            Placeholder<TFloat32> l = null;
+            if (labelTargets != null) {
+                l = g.tf.withName("label_targets").placeholder(TFloat32.class,
+                        Placeholder.shape(Shape.of(-1, output.width())));
+                loss = g.tf.math.add(loss, labelled(g.tf, g.outputs.get(0), l, output));
+            }
             AdamStep adam = new AdamStep(g.graph, g.tf, loss, g.variables, g.shapes, options.learningRate());
             DenseTrainer.initialise(session, g.initializers, adam);
-            Step step = new Step(g, t, loss, adam);
-            Batches data = new Batches(fed.inputs(), teacher, g.widths.get(0), output.width());
+            Step step = new Step(g, t, l, loss, adam);
+            Batches data = new Batches(fed.inputs(), teacher, labelTargets, g.widths.get(0), output.width());
             return train(session, step, data, parts, pruned, check, settings, listener);
         }
     }
 
-    /** The rows and the teacher's outputs, one row of each per image. */
-    private record Batches(float[] inputs, float[] teacher, int width, int outputs) { }
+    /**
+     * The per-anchor targets of {@code boxes} for the first {@code rows} images, or null without boxes or where the
+     * output is not YOLOv8's on its usual grids.
+     */
+    private static float[] labelTargets(ModelProto model, Boxes boxes, int rows, float[] teacher, Output output) {
+        if (boxes == null || output.anchorsFirst()) {
+            return null;
+        }
+        long[] in = dims(model.getGraph().getInput(0));
+        float[][] centres = DetectorLabels.anchorCentres(output.anchors(), (int) in[2], (int) in[3]);
+        return centres == null ? null
+                : DetectorLabels.targets(boxes.values(), boxes.perImage(), rows, teacher, output, centres, (int) in[2],
+                        (int) in[3]);
+    }
+
+    /** Whether {@code boxes} would be read by retraining on {@code model}: a YOLOv8 output on its usual grids. */
+    public static boolean readsBoxes(ModelProto model, Output output) {
+        long[] in = dims(model.getGraph().getInput(0));
+        return !output.anchorsFirst() && DetectorLabels.anchorCentres(output.anchors(), (int) in[2], (int) in[3]) != null;
+    }
+
+    /** The rows, the teacher's outputs and the label targets (or null), one row of each per image. */
+    private record Batches(float[] inputs, float[] teacher, float[] labels, int width, int outputs) { }
 
     private static GraphRetrainer.Retrained train(Session session, Step step, Batches data, int[][] parts,
             ModelProto pruned, TranslationCheck check, GraphRetrainer.Settings settings,
@@ -222,9 +319,10 @@ public final class DetectorDistillation {
     private static double stepOn(Session session, Step step, Batches data, int[] idx, float rate) {
         try (TFloat32 x = gather(data.inputs(), data.width(), idx);
              TFloat32 t = gather(data.teacher(), data.outputs(), idx);
+             TFloat32 l = data.labels() == null ? null : gather(data.labels(), data.outputs(), idx);
              TFloat32 r = TFloat32.scalarOf(rate);
-             Result out = session.runner().feed(step.graph().inputs.get(0), x).feed(step.teacher(), t)
-                     .feed(step.adam().learningRate, r).addTarget(step.adam().step).fetch(step.loss()).run()) {
+             Result out = fed(session.runner(), step, x, t, l).feed(step.adam().learningRate, r)
+                     .addTarget(step.adam().step).fetch(step.loss()).run()) {
             return ((TFloat32) out.get(0)).getFloat();
         }
     }
@@ -237,12 +335,18 @@ public final class DetectorDistillation {
             int[] part = java.util.Arrays.copyOfRange(idx, from, from + n);
             try (TFloat32 x = gather(data.inputs(), data.width(), part);
                  TFloat32 t = gather(data.teacher(), data.outputs(), part);
-                 Result out = session.runner().feed(step.graph().inputs.get(0), x).feed(step.teacher(), t)
-                         .fetch(step.loss()).run()) {
+                 TFloat32 l = data.labels() == null ? null : gather(data.labels(), data.outputs(), part);
+                 Result out = fed(session.runner(), step, x, t, l).fetch(step.loss()).run()) {
                 sum += ((TFloat32) out.get(0)).getFloat() * n;
             }
         }
         return sum / Math.max(1, idx.length);
+    }
+
+    private static Session.Runner fed(Session.Runner runner, Step step, TFloat32 x, TFloat32 teacher,
+            TFloat32 labels) {
+        runner.feed(step.graph().inputs.get(0), x).feed(step.teacher(), teacher);
+        return labels == null ? runner : runner.feed(step.labels(), labels);
     }
 
     private static TFloat32 gather(float[] values, int width, int[] idx) {
@@ -270,12 +374,12 @@ public final class DetectorDistillation {
              Session session = g.open(settings.options().device())) {
             Placeholder<TFloat32> t = g.tf.withName("teacher").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, output.width())));
-            Step step = new Step(g, t, loss(g.tf, g.outputs.get(0), t, output), null);
+            Step step = new Step(g, t, null, loss(g.tf, g.outputs.get(0), t, output), null);
             int[] all = new int[fed.count()];
             for (int i = 0; i < all.length; i++) {
                 all[i] = i;
             }
-            return meanLoss(session, step, new Batches(fed.inputs(), teacher, g.widths.get(0), output.width()), all,
+            return meanLoss(session, step, new Batches(fed.inputs(), teacher, null, g.widths.get(0), output.width()), all,
                     64);
         }
     }

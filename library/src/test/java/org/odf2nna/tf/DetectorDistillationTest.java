@@ -79,7 +79,7 @@ class DetectorDistillationTest {
                 trainable.add(t.getName());
             }
         }
-        GraphRetrainer.Retrained out = DetectorDistillation.retrain(original, pruned, trainable, rows, settings(4), o,
+        GraphRetrainer.Retrained out = DetectorDistillation.retrain(original, pruned, trainable, rows, null, settings(4), o,
                 (e, n) -> { });
         assertTrue(out.bestEpoch() > 0, "kept epoch " + out.bestEpoch() + " of " + out.history());
         double after = DetectorDistillation.loss(original, out.model(), rows, settings(1), o);
@@ -87,6 +87,45 @@ class DetectorDistillationTest {
         assertEquals(pruned.getGraph().getOutputList(), out.model().getGraph().getOutputList());
         assertEquals(pruned.getGraph().getNodeList(), out.model().getGraph().getNodeList());
         TranslationCheck c = TranslationCheck.compare(out.model(), x, 3, Device.CPU);
+        assertTrue(c.within(1e-3), c.describe());
+    }
+
+    @Test
+    void labelledBoxesAddTheirLossAndMoveTheRetraining() throws Exception {
+        ModelProto original = original();
+        ModelProto pruned = perturbed(original, "model.22.cv3", 0.5f);
+        DetectorDistillation.Output o = DetectorDistillation.recognise(original);
+        assertTrue(DetectorDistillation.readsBoxes(original, o));
+        float[] x = images(4, 32);
+        GraphRetrainer.Rows rows = new GraphRetrainer.Rows(x, null, 32, null);
+        // One box per image, of class (i mod 3), 8 to 20 pixels square somewhere on the 32-pixel image.
+        Random r = new Random(6);
+        float[] boxes = new float[32 * 2 * 5];
+        java.util.Arrays.fill(boxes, -1);
+        for (int i = 0; i < 32; i++) {
+            float w = (8 + 12 * r.nextFloat()) / 32;
+            boxes[i * 10] = i % 3;
+            boxes[i * 10 + 1] = w / 2 + (1 - w) * r.nextFloat();
+            boxes[i * 10 + 2] = w / 2 + (1 - w) * r.nextFloat();
+            boxes[i * 10 + 3] = w;
+            boxes[i * 10 + 4] = w;
+        }
+        Set<String> trainable = new java.util.TreeSet<>();
+        for (TensorProto t : pruned.getGraph().getInitializerList()) {
+            if (t.getName().startsWith("model.22") && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                trainable.add(t.getName());
+            }
+        }
+        GraphRetrainer.Retrained plain = DetectorDistillation.retrain(original, pruned, trainable, rows, null,
+                settings(3), o, (e, n) -> { });
+        GraphRetrainer.Retrained labelled = DetectorDistillation.retrain(original, pruned, trainable, rows,
+                new DetectorDistillation.Boxes(boxes, 2), settings(3), o, (e, n) -> { });
+        double plainStart = plain.history().get(0).validationLoss();
+        double labelledStart = labelled.history().get(0).validationLoss();
+        assertTrue(labelledStart > plainStart + 0.01, labelledStart + " with boxes, " + plainStart + " without");
+        assertTrue(labelled.bestEpoch() > 0, "kept epoch " + labelled.bestEpoch() + " of " + labelled.history());
+        assertTrue(!plain.model().equals(labelled.model()), "the boxes changed nothing");
+        TranslationCheck c = TranslationCheck.compare(labelled.model(), x, 3, Device.CPU);
         assertTrue(c.within(1e-3), c.describe());
     }
 
