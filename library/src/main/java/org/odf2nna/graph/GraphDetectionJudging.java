@@ -8,7 +8,9 @@ import org.odf2nna.graph.GraphSweep.Judgement;
 import org.odf2nna.graph.GraphSweep.Judging;
 import org.odf2nna.graph.GraphSweep.Rows;
 import org.odf2nna.metrics.ChainCertificate;
+import org.odf2nna.metrics.DetectionMap.Box;
 import org.odf2nna.metrics.DetectionMap.Detection;
+import org.odf2nna.metrics.DetectionMap.Truth;
 import org.odf2nna.metrics.DetectionShift;
 import org.odf2nna.metrics.YoloDecoding;
 import org.odf2nna.onnx.OnnxRunner;
@@ -17,7 +19,11 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
 import org.odf2nna.report.GraphSweepReport;
 
 /**
- * A YOLOv8 detector's rounds judged by agreement, labels not read: each image's output decoded as Ultralytics' val
+ * A YOLOv8 detector's rounds judged on the validation images' labelled boxes where their file holds them, else by
+ * agreement. With boxes: an image is worse when the candidate's boxes scored at least {@link #CONFIDENCE}, matched one
+ * to one to the image's boxes of their class at IoU at least {@link #IOU}, leave more errors (boxes missed plus false
+ * detections, {@link DetectionShift#errors}) than the original's, better when fewer: a classifier's rows lost and
+ * gained, certified as its accuracy points are. Without: each image's output decoded as Ultralytics' val
  * decodes it (scores above 0.001, NMS at IoU 0.7, at most 300 boxes), and an image changed when the candidate's boxes
  * scored at least {@link #CONFIDENCE} (Ultralytics' predict default) do not pair one to one with the original's, same
  * class and IoU at least {@link #IOU} ({@link DetectionShift#agrees}). The changed images are a classifier's changed
@@ -35,6 +41,17 @@ public final class GraphDetectionJudging {
     /** What is compared, in the promise's words. */
     static final String WORDS = "images' detections (boxes scored at least 0.25 after NMS, paired with the original's "
             + "by class and IoU at least 0.5)";
+
+    /** What is compared with labelled boxes, in the promise's words. */
+    static final String LABELLED_WORDS = "errors per image: boxes missed plus false detections scored at least 0.25 "
+            + "after NMS, matched to the image's boxes of their class at IoU at least 0.5";
+
+    /** The report's note with labelled boxes. */
+    static final String LABELLED_NOTE = "images judged on their labelled boxes: an image is worse when the boxes "
+            + "scored at least 0.25 after NMS, each matched to one of the image's boxes of its class at IoU at least "
+            + "0.5, miss more boxes or add more false ones (together) than the original's, better when fewer; worse "
+            + "less better, as a share of the images, is held to --max-drop points as a classifier's lost accuracy "
+            + "is; the mAP columns are only measured, the mAP is not certified (docs/promise.md, Detectors)";
 
     /** The report's note. */
     static final String NOTE = "images judged on agreement with the original's detections (boxes scored at least "
@@ -62,23 +79,25 @@ public final class GraphDetectionJudging {
         return YoloDecoding.isYoloV8(shape);
     }
 
-    /** The rounds judged by the images whose confident boxes changed. */
+    /** The rounds judged by the images whose errors on their boxes grew, or without boxes whose boxes changed. */
     static Judgement judge(ModelProto model, List<ModelProto> models, Judging how, Rows rows, Progress progress) {
         GraphRows validation = rows.validation();
+        boolean labelled = validation.boxes() != null;
         List<List<Detection>> before = detections(JudgedForm.FLOAT, model, how, validation);
         List<GraphSweepReport.Judged> judged = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             progress.update(RoundLoop.JUDGING, i, models.size(), null);
-            judged.add(changed(before, detections(how.form(), models.get(i), how, validation)));
+            judged.add(compared(before, detections(how.form(), models.get(i), how, validation), validation, how));
         }
         progress.done(RoundLoop.JUDGING);
         GraphRows report = rows.report();
         List<GraphSweepReport.Judged> reported = java.util.Collections.nCopies(models.size(), null);
         if (report != null) {
             List<List<Detection>> reportBefore = detections(JudgedForm.FLOAT, model, how, report);
-            reported = models.stream().map(m -> changed(reportBefore, detections(how.form(), m, how, report)))
-                    .toList();
+            reported = models.stream().map(m -> compared(reportBefore, detections(how.form(), m, how, report), report,
+                    how)).toList();
         }
+        int[] gained = judged.stream().mapToInt(GraphSweepReport.Judged::gained).toArray();
         int[] lost = judged.stream().mapToInt(GraphSweepReport.Judged::lost).toArray();
         GraphRun settings = how.settings();
         double[] shares = settings.promise() == ChainCertificate.Reading.NEW_SET
@@ -86,10 +105,48 @@ public final class GraphDetectionJudging {
                         settings.maxDrop()) : null;
         ChainCertificate.Verdict verdict = lost.length == 0
                 ? new ChainCertificate.Verdict(-1, new boolean[0], new double[0])
-                : ChainCertificate.verdict(settings.promise(), validation.count(), settings.maxDrop(), false, lost,
-                        new int[lost.length], shares);
+                : ChainCertificate.verdict(settings.promise(), validation.count(), settings.maxDrop(), labelled, lost,
+                        gained, shares);
         return new Judgement(changed(before, before), report == null ? null : new GraphSweepReport.Judged(
-                report.count(), Double.NaN, 0, 0), judged, reported, verdict, false, null, null);
+                report.count(), Double.NaN, 0, 0), judged, reported, verdict, labelled, null, null);
+    }
+
+    /** {@code candidate} against {@code original} on {@code rows}: on their boxes where they have them. */
+    private static GraphSweepReport.Judged compared(List<List<Detection>> original, List<List<Detection>> candidate,
+            GraphRows rows, Judging how) {
+        if (rows.boxes() == null) {
+            return changed(original, candidate);
+        }
+        long[] input = how.input().data().shape();
+        int height = (int) input[input.length - 2];
+        int width = (int) input[input.length - 1];
+        int worse = 0;
+        int better = 0;
+        for (int i = 0; i < original.size(); i++) {
+            List<Truth> truths = truths(rows, i, height, width);
+            int before = DetectionShift.errors(original.get(i), truths, CONFIDENCE, IOU);
+            int after = DetectionShift.errors(candidate.get(i), truths, CONFIDENCE, IOU);
+            worse += after > before ? 1 : 0;
+            better += after < before ? 1 : 0;
+        }
+        return new GraphSweepReport.Judged(original.size(), Double.NaN, worse, better);
+    }
+
+    /** Image {@code image}'s labelled boxes in input pixels (rows of a negative class pad). */
+    static List<Truth> truths(GraphRows rows, int image, int height, int width) {
+        List<Truth> truths = new ArrayList<>();
+        int per = rows.boxesPerRow();
+        float[] b = rows.boxes();
+        for (int m = 0; m < per; m++) {
+            int at = (image * per + m) * GraphRows.BOX_VALUES;
+            if (b[at] < 0) {
+                continue;
+            }
+            Box n = Box.ofCentre(b[at + 1], b[at + 2], b[at + 3], b[at + 4]);
+            truths.add(new Truth(new Box(n.x1() * width, n.y1() * height, n.x2() * width, n.y2() * height),
+                    (int) b[at]));
+        }
+        return truths;
     }
 
     /** Per round, the share of the first training images whose boxes changed: what the new-set reading picks by. */
@@ -99,8 +156,9 @@ public final class GraphDetectionJudging {
         List<List<Detection>> before = detections(JudgedForm.FLOAT, model, how, picking);
         double[] shares = new double[models.size()];
         for (int i = 0; i < shares.length; i++) {
-            shares[i] = changed(before, detections(how.form(), models.get(i), how, picking)).lost()
-                    / (double) Math.max(1, picking.count());
+            GraphSweepReport.Judged j = compared(before, detections(how.form(), models.get(i), how, picking), picking,
+                    how);
+            shares[i] = (j.lost() - j.gained()) / (double) Math.max(1, picking.count());
         }
         return shares;
     }

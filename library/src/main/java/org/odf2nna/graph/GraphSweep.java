@@ -289,7 +289,7 @@ public final class GraphSweep {
         List<String> notes = new ArrayList<>(notes(settings, input, how.decoder(), validation));
         if (GraphDetectionJudging.detector(model)) {
             notes.removeIf(n -> n.startsWith("rows judged on agreement"));
-            notes.add(GraphDetectionJudging.NOTE);
+            notes.add(judged.labelled() ? GraphDetectionJudging.LABELLED_NOTE : GraphDetectionJudging.NOTE);
         }
         notes.addAll(endToEnd.notes());
         notes.addAll(HeadUnits.notes(canonical));
@@ -311,7 +311,8 @@ public final class GraphSweep {
         GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,
                 new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
                 new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, choice(table, judged, how, validation,
-                        GraphDetectionJudging.detector(model) ? GraphDetectionJudging.WORDS : how.decoder().judged())),
+                        !GraphDetectionJudging.detector(model) ? how.decoder().judged() : judged.labelled()
+                        ? GraphDetectionJudging.LABELLED_WORDS : GraphDetectionJudging.WORDS)),
                 new GraphSweepReport.Run((System.nanoTime() - started) / 1e9, endToEnd.fellBack() ? "sequential refit "
                 + "alone (end to end was asked for and did not run: see the notes)" : settings.retraining().describe(),
                 notes, List.of()));
@@ -509,6 +510,7 @@ public final class GraphSweep {
             String judged) {
         GraphSweepReport.Judged v = round.validation();
         double maxDrop = settings.maxDrop();
+        boolean boxes = labelled && GraphDetectionJudging.LABELLED_WORDS.equals(judged);
         ChainCertificate.Reading reading = settings.promise();
         String where = reading == ChainCertificate.Reading.POPULATION
                 ? "on the data the validation rows come from" : "on a new set of " + rows + " rows drawn like the "
@@ -517,9 +519,12 @@ public final class GraphSweep {
                 + "parameters), the last round that holds %s (%.4f): %s. The promise (%s reading): over repeated "
                 + "runs, at most 5%% write a model that %s %s", chosen + 1, round.size().parameters(),
                 round.size().reductionPercent(), round.size().blockReductionPercent(), heldAt(reading), round.level(),
-                labelled ? v.lost() + " of " + rows + " validation rows lost, " + v.gained() + " gained"
+                boxes ? v.lost() + " of " + rows + " validation images worse on their boxes, " + v.gained() + " better"
+                : labelled ? v.lost() + " of " + rows + " validation rows lost, " + v.gained() + " gained"
                         : v.lost() + " of " + rows + " validation " + judged + " changed", reading.option(),
-                labelled ? "loses more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
+                boxes ? "makes more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop) + " points more of "
+                        + "the images worse than better (" + judged + ")"
+                : labelled ? "loses more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
                         + (100 * maxDrop == 1 ? " accuracy point" : " accuracy points")
                         : "changes more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)
                         + "% of its " + judged, where);

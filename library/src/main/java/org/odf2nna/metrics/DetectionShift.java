@@ -261,6 +261,34 @@ public final class DetectionShift {
         return true;
     }
 
+    /**
+     * An image's errors at a working point: its boxes missed plus the false detections, the detections scored at least
+     * {@code confidence} taken in descending score, each matched to the image's unmatched box of its class it overlaps
+     * most at IoU at least {@code iou} (Ultralytics' predict default and val's first threshold).
+     */
+    public static int errors(List<Detection> found, List<DetectionMap.Truth> truths, float confidence, float iou) {
+        List<Detection> kept = new java.util.ArrayList<>(above(found, confidence));
+        kept.sort((p, q) -> Float.compare(q.score(), p.score()));
+        boolean[] matched = new boolean[truths.size()];
+        int hits = 0;
+        for (Detection d : kept) {
+            int best = -1;
+            float bestIou = iou;
+            for (int t = 0; t < truths.size(); t++) {
+                float v = truths.get(t).classId() == d.classId() ? d.box().iou(truths.get(t).box()) : -1f;
+                if (!matched[t] && v >= bestIou) {
+                    best = t;
+                    bestIou = v;
+                }
+            }
+            if (best >= 0) {
+                matched[best] = true;
+                hits++;
+            }
+        }
+        return kept.size() - hits + truths.size() - hits;
+    }
+
     private static List<Detection> above(List<Detection> found, float confidence) {
         return found.stream().filter(d -> d.score() >= confidence).toList();
     }

@@ -55,7 +55,11 @@ public final class SweepTables {
         // Without labels the tolerance bounds the share of changed predictions, not accuracy points.
         boolean regression = original.validation().regression();
         boolean languageModel = original.validation().languageModel();
-        String allowed = languageModel
+        boolean detector = original.validation().detection()
+                || original.report() != null && original.report().detection();
+        boolean boxes = detector && original.labelled();
+        String allowed = boxes ? String.format(Locale.ROOT, "at most %.2g points of the images worse on their boxes "
+                + "(less those better)", method.maxDrop()) : languageModel
                 ? "the perplexity at most " + ReportFormat.number(method.maxDrop()) + "% above the original's"
                 : String.format(Locale.ROOT, regression ? "the MSE at most %.2g%% above the original's "
                 + "(outputs clipped to the training targets' range)" : original.labelled() ? "at most %.2g points lost"
@@ -70,12 +74,10 @@ public final class SweepTables {
         for (String note : r.notes()) {
             s.append("Note: ").append(note).append('\n');
         }
-        boolean detector = original.validation().detection()
-                || original.report() != null && original.report().detection();
         s.append(String.format(Locale.ROOT, "%n  %-8s  %-22s  %10s  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "round",
                 "hidden widths", "parameters", "blocks-%", "all-%", "epoch", languageModel ? "val. PPL"
                 : regression ? "val. MSE" : detector ? "val. mAP" : "validation", languageModel ? "accuracy"
-                : regression ? "" : detector ? "changed" : "lost/gained", "level",
+                : regression ? "" : boxes ? "worse/better" : detector ? "changed" : "lost/gained", "level",
                 original.report() == null ? "" : detector ? "report mAP50-95 (only measured)"
                 : "report (only measured)"));
         s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8s  %8s  %5s  %10s  %11s  %8s  %s%n", "original",
@@ -91,7 +93,7 @@ public final class SweepTables {
                             : x.retrainingSkipped() != null ? "skip" : "-",
                     GraphTables.accuracy(x.validation()),
                     languageModel ? GraphTables.percent(x.validation()) : regression ? ""
-                            : detector ? Integer.toString(x.validation().lost())
+                            : detector && !boxes ? Integer.toString(x.validation().lost())
                             : x.validation().lost() + "/" + x.validation().gained(), x.level(),
                     x.report() == null ? "" : GraphTables.accuracy(x.report()), chosen ? "  <- written" : ""));
         }

@@ -8,6 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.odf2nna.metrics.DetectionMap.Box;
 import org.odf2nna.metrics.DetectionMap.Detection;
+import org.odf2nna.metrics.DetectionMap.Truth;
+import org.odf2nna.metrics.DetectionShift;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
@@ -36,6 +38,47 @@ public class GraphDetectionJudgingTest {
         assertEquals(3, judged.rows());
         assertEquals(1, judged.lost());
         assertEquals(0, judged.gained());
+    }
+
+    /** An image's errors: boxes missed plus false detections at the working point, each box matched once. */
+    @Test
+    void anImagesErrorsAreItsMissedBoxesAndFalseDetections() {
+        List<Truth> truths = List.of(new Truth(new Box(0, 0, 10, 10), 0), new Truth(new Box(20, 20, 30, 30), 1));
+        Detection hit = new Detection(new Box(1, 0, 11, 10), 0.9f, 0);
+        Detection twice = new Detection(new Box(0, 1, 10, 11), 0.8f, 0);
+        Detection wrongClass = new Detection(new Box(20, 20, 30, 30), 0.9f, 0);
+        Detection faint = new Detection(new Box(20, 20, 30, 30), 0.2f, 1);
+        Detection second = new Detection(new Box(21, 20, 31, 30), 0.6f, 1);
+        assertEquals(0, DetectionShift.errors(List.of(hit, second), truths, 0.25f, 0.5f));
+        // A box found twice: one false; the second box missed, and the faint one does not count.
+        assertEquals(2, DetectionShift.errors(List.of(hit, twice, faint), truths, 0.25f, 0.5f));
+        // A class wrong: a false detection and a miss.
+        assertEquals(2, DetectionShift.errors(List.of(hit, wrongClass), truths, 0.25f, 0.5f));
+        assertEquals(2, DetectionShift.errors(List.of(), truths, 0.25f, 0.5f));
+    }
+
+    /** Labelled boxes, normalised centre and size, read in input pixels; padding rows left out. */
+    @Test
+    void labelledBoxesAreReadInInputPixels() {
+        float[] boxes = {2, 0.5f, 0.25f, 0.5f, 0.1f, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0.1f, 0.1f, 0.2f, 0.2f};
+        GraphRows rows = new GraphRows(new float[2], 1, null, null, null, boxes);
+        assertEquals(2, rows.boxesPerRow());
+        List<Truth> first = GraphDetectionJudging.truths(rows, 0, 160, 320);
+        assertEquals(1, first.size());
+        assertBox(new Box(80, 32, 240, 48), first.get(0).box());
+        assertEquals(2, first.get(0).classId());
+        Truth second = GraphDetectionJudging.truths(rows, 1, 160, 320).get(0);
+        assertBox(new Box(0, 0, 64, 32), second.box());
+        assertEquals(0, second.classId());
+        assertEquals(1, rows.first(1).count());
+        assertEquals(10, rows.first(1).boxes().length);
+    }
+
+    private static void assertBox(Box expected, Box actual) {
+        assertEquals(expected.x1(), actual.x1(), 1e-3);
+        assertEquals(expected.y1(), actual.y1(), 1e-3);
+        assertEquals(expected.x2(), actual.x2(), 1e-3);
+        assertEquals(expected.y2(), actual.y2(), 1e-3);
     }
 
     private static ModelProto withOutput(String... dims) {
