@@ -56,8 +56,9 @@ final class RetrainCliOptions {
                     + "sequential with a note naming the node.")
     String graphMode;
 
-    @Option(names = "--graph-epochs", paramLabel = "N", defaultValue = "" + GraphRetraining.DEFAULT_EPOCHS,
-            description = "Graph models: end-to-end epochs per round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--graph-epochs", paramLabel = "N", defaultValue = "" + GraphRetraining.GRAPH_DEFAULT_EPOCHS,
+            description = "Graph models: end-to-end epochs per round (default: " + GraphRetraining.DEFAULT_EPOCHS
+                    + "; " + GraphRetraining.DETECTOR_EPOCHS + " for a YOLO detector).")
     int graphEpochs;
 
     @Option(names = "--graph-rows", paramLabel = "N", defaultValue = "" + GraphRetraining.DEFAULT_ROWS,

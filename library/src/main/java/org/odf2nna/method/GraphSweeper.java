@@ -380,7 +380,9 @@ public final class GraphSweeper {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }
         // A graph fed token ids is a fine-tuned language model: its default learning rate is a tenth of the others'.
-        settings = settings.withGraphRetraining(settings.graphRetraining().resolved(feed.integerRows()));
+        // A YOLO detector retrains 16 epochs a round by default (GraphRetraining.DETECTOR_EPOCHS).
+        settings = settings.withGraphRetraining(settings.graphRetraining().resolved(feed.integerRows(),
+                org.odf2nna.graph.GraphDetectionJudging.detector(proto)));
         checkFiles(files, settings, model);
         if (settings.quantize() != org.odf2nna.settings.Quantize.NONE && !settings.quantize().integerKernels()) {
             GraphInt8Rounds.of(settings.quantize(), proto, model, feed.data(), null);
@@ -437,7 +439,8 @@ public final class GraphSweeper {
         GraphRows training = opened.read().training();
         GraphRows validation = opened.read().validation();
         GraphRows report = opened.read().report();
-        GraphRun s = GraphRun.of(settings, settings.schedule().shareFor(validation.count()));
+        GraphRun s = GraphRun.of(settings, settings.schedule().shareFor(validation.count(),
+                org.odf2nna.graph.GraphDetectionJudging.detector(proto)));
         JudgedForm form = GraphInt8Rounds.of(settings.quantize(), settings.int8Operators(), proto, model, feed.data(),
                 training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,

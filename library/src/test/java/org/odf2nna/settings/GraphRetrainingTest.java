@@ -40,4 +40,22 @@ class GraphRetrainingTest {
                 LearningRateSchedule.CONSTANT));
         assertTrue(e.getMessage().contains("batch size must be at least 1"), e.getMessage());
     }
+
+    @Test
+    void epochsLeftToTheGraphAreSixteenForADetectorAndTwoOtherwise() {
+        GraphRetraining open = new GraphRetraining(GraphRetraining.Mode.END_TO_END,
+                GraphRetraining.GRAPH_DEFAULT_EPOCHS, 1000, Float.NaN, 64, GraphRetraining.Scope.ALL,
+                GraphRetraining.DEFAULT_SCHEDULE);
+        assertEquals(GraphRetraining.DETECTOR_EPOCHS, open.resolved(false, true).epochs());
+        assertEquals(GraphRetraining.DEFAULT_EPOCHS, open.resolved(false, false).epochs());
+        assertEquals(GraphRetraining.DEFAULT_EPOCHS, open.resolved(true).epochs());
+        GraphRetraining given = new GraphRetraining(GraphRetraining.Mode.END_TO_END, 3, 1000, 0.01f, 64,
+                GraphRetraining.Scope.ALL, GraphRetraining.DEFAULT_SCHEDULE);
+        assertEquals(3, given.resolved(false, true).epochs());
+        assertEquals(0.01f, given.resolved(true, true).learningRate());
+        assertEquals(0.45, Schedule.PROGRESSIVE.shareFor(600, true));
+        assertEquals(Schedule.DEFAULT_SHARE, Schedule.PROGRESSIVE.shareFor(600, false));
+        assertThrows(InvalidSetting.class, () -> new GraphRetraining(GraphRetraining.Mode.END_TO_END, 0, 1000,
+                Float.NaN, 64, GraphRetraining.Scope.ALL, GraphRetraining.DEFAULT_SCHEDULE));
+    }
 }
