@@ -115,11 +115,25 @@ final class SpeedJudge {
         if (check.on()) {
             progress.update(TIMING_ROUNDS, 0, -1, null);
         }
-        Verdict v = judge(new Timed(original, source, input, rows), candidates, check, SideBySide.Timer.ORT);
+        // An export whose batch is fixed at 1 (Ultralytics' default) takes no larger batch: timed at batch 1 alone.
+        LatencyCheck timed = check.on() && batchFixedAtOne(original, input.name())
+                ? new LatencyCheck(1, check.threads(), check.allowSlower()) : check;
+        Verdict v = judge(new Timed(original, source, input, rows), candidates, timed, SideBySide.Timer.ORT);
         if (check.on()) {
             progress.done(TIMING_ROUNDS);
         }
         return new Verdict(v.writes() ? certified.get(v.index()) : -1, v.latency());
+    }
+
+    /** Whether {@code model}'s input {@code name} declares its first dimension as 1. */
+    static boolean batchFixedAtOne(ModelProto model, String name) {
+        for (var in : model.getGraph().getInputList()) {
+            if (in.getName().equals(name) && in.getType().getTensorType().getShape().getDimCount() > 0) {
+                var first = in.getType().getTensorType().getShape().getDim(0);
+                return first.hasDimValue() && first.getDimValue() == 1;
+            }
+        }
+        return false;
     }
 
     /** {@code model}'s multiply-adds per row, or -1 where they cannot be counted. */
