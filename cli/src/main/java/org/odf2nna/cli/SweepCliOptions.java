@@ -34,7 +34,7 @@ final class SweepCliOptions {
     @Option(names = "--share", paramLabel = "S",
             description = "Progressive schedule: share of the current parameters each round removes (default: "
                     + Schedule.FINE_SHARE + " on " + Schedule.FINE_SHARE_ROWS + " validation rows or more, else "
-                    + Schedule.DEFAULT_SHARE + ").")
+                    + Schedule.DEFAULT_SHARE + "; " + Schedule.DETECTOR_SHARE + " for a YOLO detector).")
     Double share;
 
     @Option(names = "--rank", paramLabel = "auto|cost|cost-taylor|greedy-cost|taylor|head-loss|std|impact",
