@@ -27,8 +27,9 @@ public enum Task {
     public static Task parse(String text) {
         if (text != null && text.trim().equalsIgnoreCase("detect")) {
             throw org.odf2nna.InputException.usage(Setting.TASK.ref() + " detect: a detector's mAP50 and mAP50-95 "
-                    + "are measured by eval alone; sweep judges a YOLOv8 detector, given no task, by the agreement of "
-                    + "its boxes with the original's (labels not read)");
+                    + "are measured by eval alone; sweep judges a YOLOv8 detector, given no task, on the validation "
+                    + "images' boxes where they have them (images worse or better at the working point), else by the "
+                    + "agreement of its boxes with the original's");
         }
         return Setting.TASK.parse(text, Map.of("classification", CLASSIFICATION, "class", CLASSIFICATION, "binary",
                 CLASSIFICATION, "regression", REGRESSION, "next-token", NEXT_TOKEN, "causal-lm", NEXT_TOKEN), "task",
