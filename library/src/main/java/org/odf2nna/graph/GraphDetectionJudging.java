@@ -50,8 +50,9 @@ public final class GraphDetectionJudging {
     static final String LABELLED_NOTE = "images judged on their labelled boxes: an image is worse when the boxes "
             + "scored at least 0.25 after NMS, each matched to one of the image's boxes of its class at IoU at least "
             + "0.5, miss more boxes or add more false ones (together) than the original's, better when fewer; worse "
-            + "less better, as a share of the images, is held to " + org.odf2nna.Setting.MAX_DROP.ref() + " points as a classifier's lost accuracy "
-            + "is; the mAP columns are only measured, the mAP is not certified (docs/promise.md, Detectors)";
+            + "less better, as a share of the images, is held to at most " + org.odf2nna.Setting.MAX_DROP.ref()
+            + " (in points), as a classifier's lost accuracy is; the mAP columns are only measured, the mAP is not "
+            + "certified (docs/promise.md, Detectors)";
 
     /** The report's note. */
     static final String NOTE = "images judged on agreement with the original's detections (boxes scored at least "
