@@ -244,21 +244,27 @@ public final class DetectionShift {
         }
         boolean[] taken = new boolean[b.size()];
         for (Detection d : a) {
-            int best = -1;
-            float bestIou = iou;
-            for (int j = 0; j < b.size(); j++) {
-                float v = b.get(j).classId() == d.classId() ? d.box().iou(b.get(j).box()) : -1f;
-                if (!taken[j] && v >= bestIou) {
-                    best = j;
-                    bestIou = v;
-                }
-            }
+            int best = partner(d, b, taken, iou);
             if (best < 0) {
                 return false;
             }
             taken[best] = true;
         }
         return true;
+    }
+
+    /** The untaken box of {@code d}'s class in {@code others} it overlaps most at IoU {@code iou} or more; -1: none. */
+    private static int partner(Detection d, List<Detection> others, boolean[] taken, float iou) {
+        int best = -1;
+        float bestIou = iou;
+        for (int j = 0; j < others.size(); j++) {
+            float v = others.get(j).classId() == d.classId() ? d.box().iou(others.get(j).box()) : -1f;
+            if (!taken[j] && v >= bestIou) {
+                best = j;
+                bestIou = v;
+            }
+        }
+        return best;
     }
 
     /**
@@ -269,18 +275,11 @@ public final class DetectionShift {
     public static int errors(List<Detection> found, List<DetectionMap.Truth> truths, float confidence, float iou) {
         List<Detection> kept = new java.util.ArrayList<>(above(found, confidence));
         kept.sort((p, q) -> Float.compare(q.score(), p.score()));
-        boolean[] matched = new boolean[truths.size()];
+        List<Detection> boxes = truths.stream().map(t -> new Detection(t.box(), 1f, t.classId())).toList();
+        boolean[] matched = new boolean[boxes.size()];
         int hits = 0;
         for (Detection d : kept) {
-            int best = -1;
-            float bestIou = iou;
-            for (int t = 0; t < truths.size(); t++) {
-                float v = truths.get(t).classId() == d.classId() ? d.box().iou(truths.get(t).box()) : -1f;
-                if (!matched[t] && v >= bestIou) {
-                    best = t;
-                    bestIou = v;
-                }
-            }
+            int best = partner(d, boxes, matched, iou);
             if (best >= 0) {
                 matched[best] = true;
                 hits++;
