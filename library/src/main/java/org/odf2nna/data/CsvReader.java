@@ -157,10 +157,6 @@ public final class CsvReader implements RowReader {
         return header;
     }
 
-    public boolean hasTarget() {
-        return targetColumn >= 0;
-    }
-
     /**
      * Whether the target column was taken by its place, the last column, because no column is named as a target
      * ({@link ColumnRequest#DEFAULT_TARGET_NAMES}) and no name was given: a guess worth saying.

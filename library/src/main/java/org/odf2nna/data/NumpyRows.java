@@ -292,12 +292,7 @@ public final class NumpyRows implements RowReader {
     }
 
     private static ZipFile openZip(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new InputException(file, null, "is a directory, expected a NumPy .npz file");
-        }
-        if (!Files.exists(file)) {
-            throw new InputException(file, null, "no such file");
-        }
+        RowReader.requireFile(file, "a NumPy .npz file");
         try {
             return new ZipFile(file.toFile());
         } catch (ZipException e) {
@@ -352,11 +347,6 @@ public final class NumpyRows implements RowReader {
     @Override
     public Path file() {
         return file;
-    }
-
-    @Override
-    public boolean hasTarget() {
-        return y != null;
     }
 
     @Override

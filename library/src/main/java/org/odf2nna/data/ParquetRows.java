@@ -1,7 +1,6 @@
 package org.odf2nna.data;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,12 +175,7 @@ public final class ParquetRows implements RowReader {
     }
 
     private static ParquetFileReader openReader(Path file) {
-        if (Files.isDirectory(file)) {
-            throw new InputException(file, null, "is a directory, expected a Parquet file");
-        }
-        if (!Files.exists(file)) {
-            throw new InputException(file, null, "no such file");
-        }
+        RowReader.requireFile(file, "a Parquet file");
         try {
             ParquetReadOptions defaults = ParquetReadOptions.builder().build();
             ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder()
@@ -246,11 +240,6 @@ public final class ParquetRows implements RowReader {
     @Override
     public Path file() {
         return file;
-    }
-
-    @Override
-    public boolean hasTarget() {
-        return target != null;
     }
 
     @Override

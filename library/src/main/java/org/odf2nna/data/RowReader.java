@@ -1,9 +1,11 @@
 package org.odf2nna.data;
 
 import java.io.Closeable;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.odf2nna.InputException;
 
 /**
  * Rows of a data file streamed in {@link Batch}es: a CSV file ({@link CsvReader}), a NumPy {@code .npy} array (inputs
@@ -105,7 +107,10 @@ public interface RowReader extends Closeable {
 
     Path file();
 
-    boolean hasTarget();
+    /** Whether the rows have a target: whether a target column is named. */
+    default boolean hasTarget() {
+        return targetName() != null;
+    }
 
     /** The target column's name, or null without one. */
     String targetName();
@@ -129,7 +134,7 @@ public interface RowReader extends Closeable {
     Batch next(int maxRows);
 
     /** The error for a file without rows; call it once {@link #next} returned null before any row. */
-    org.odf2nna.InputException noDataRows();
+    InputException noDataRows();
 
     @Override
     void close();
@@ -150,6 +155,19 @@ public interface RowReader extends Closeable {
      */
     static String place(Path file, long number) {
         return (numbersRows(file) ? "row " : "line ") + number;
+    }
+
+    /**
+     * Refuses a directory ("is a directory, expected {@code expected}") and a missing file, for a reader whose own
+     * failure to open would say neither in these words.
+     */
+    static void requireFile(Path file, String expected) {
+        if (Files.isDirectory(file)) {
+            throw new InputException(file, null, "is a directory, expected " + expected);
+        }
+        if (!Files.exists(file)) {
+            throw new InputException(file, null, "no such file");
+        }
     }
 
     /** The lower-case name of {@code file}, for telling its kind. */
