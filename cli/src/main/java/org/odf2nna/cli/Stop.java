@@ -2,6 +2,7 @@ package org.odf2nna.cli;
 
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.odf2nna.api.Halting;
 import org.odf2nna.api.Writes;
 
 /**
@@ -13,7 +14,9 @@ import org.odf2nna.api.Writes;
  * session still running on the worker thread then crashes in native code (SIGSEGV in {@code libonnxruntime.so} inside
  * {@code OrtSession.run}, an {@code hs_err_pid*.log} file, exit 134). Halting runs no shutdown hook and leaves the
  * native sessions alone; the run has nothing to save, since every output is renamed into place only when complete.
- * Outputs already renamed into place stay, and the line names them.
+ * Outputs already renamed into place stay, and the line names them. Halting still runs the C library's exit handlers,
+ * which tear down TensorFlow's native state: a retraining step under way on the work thread then crashed in
+ * TensorFlow's kernels (SIGILL, a fatal-error report), so the stop first lets that step end ({@link Halting}).
  */
 final class Stop {
 
@@ -25,6 +28,9 @@ final class Stop {
 
     /** How long the cleanup may take before the JVM halts anyway (a stuck file system, a blocked stream). */
     static final long CLEANUP_LIMIT_MILLIS = 5_000;
+
+    /** How long a TensorFlow step under way may take to end before the JVM halts anyway (a step is seconds). */
+    static final long NATIVE_RUN_LIMIT_MILLIS = 30_000;
 
     private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
@@ -92,7 +98,7 @@ final class Stop {
         int code = exitCode(number);
         Thread watchdog = new Thread(() -> {
             try {
-                Thread.sleep(CLEANUP_LIMIT_MILLIS);
+                Thread.sleep(CLEANUP_LIMIT_MILLIS + NATIVE_RUN_LIMIT_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
@@ -109,6 +115,7 @@ final class Stop {
                 Main.removeRuntimeLog();
                 err.println(line(signal, Writes.finished()));
                 err.flush();
+                Halting.settleNativeRuns(NATIVE_RUN_LIMIT_MILLIS);
                 Runtime.getRuntime().halt(code);
             }
         }

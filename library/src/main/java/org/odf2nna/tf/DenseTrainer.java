@@ -196,10 +196,10 @@ public final class DenseTrainer {
     static void initialise(Session session, List<Op> weightInitializers, AdamStep adam) {
         Session.Runner assignWeights = session.runner();
         weightInitializers.forEach(assignWeights::addTarget);
-        assignWeights.run().close();
+        TfRuns.run(assignWeights).close();
         Session.Runner assignState = session.runner();
         adam.initializers.forEach(assignState::addTarget);
-        assignState.run().close();
+        TfRuns.run(assignState).close();
     }
 
     /**
@@ -239,7 +239,7 @@ public final class DenseTrainer {
                 if (scheduled) {
                     runner.feed(g.learningRate(), rate);
                 }
-                try (Result r = runner.addTarget(g.minimize()).fetch(l.trainLoss()).run()) {
+                try (Result r = TfRuns.run(runner.addTarget(g.minimize()).fetch(l.trainLoss()))) {
                     lossSum[0] += ((TFloat32) r.get(0)).getFloat() * n;
                 }
             }
@@ -254,7 +254,7 @@ public final class DenseTrainer {
              Session session = TfSessions.open(net.graph, Device.CPU);
              TFloat32 x = TFloat32.tensorOf(Shape.of(rows, network.inputs()),
                      DataBuffers.of(java.util.Arrays.copyOf(inputs, rows * network.inputs()), true, false));
-             Result r = session.runner().feed(net.input, x).fetch(net.outputs).run()) {
+             Result r = TfRuns.run(session.runner().feed(net.input, x).fetch(net.outputs))) {
             float[] out = new float[rows * network.outputs()];
             ((TFloat32) r.get(0)).copyTo(DataBuffers.of(out, false, false));
             return out;
@@ -372,8 +372,8 @@ public final class DenseTrainer {
             int n = Math.min(EVALUATION_BATCH, data.rows() - from);
             try (TFloat32 x = rows(data, identity, from, n);
                  TFloat32 y = targets(data, identity, from, n, (int) labels.shape().get(1));
-                 Result r = session.runner().feed(g.input(), x).feed(labels, y).fetch(g.losses().lossOp())
-                         .fetch(g.logits()).run()) {
+                 Result r = TfRuns.run(session.runner().feed(g.input(), x).feed(labels, y)
+                         .fetch(g.losses().lossOp()).fetch(g.logits()))) {
                 lossSum += ((TFloat32) r.get(0)).getFloat() * n;
                 float[] logits = new float[n * outputs];
                 ((TFloat32) r.get(1)).copyTo(DataBuffers.of(logits, false, false));
@@ -411,7 +411,7 @@ public final class DenseTrainer {
             DenseLayer old = shape.layer(l);
             float[] w = new float[old.inputs() * old.units()];
             float[] b = new float[old.units()];
-            try (Result r = session.runner().fetch(net.weights.get(l)).fetch(net.biases.get(l)).run()) {
+            try (Result r = TfRuns.run(session.runner().fetch(net.weights.get(l)).fetch(net.biases.get(l)))) {
                 ((TFloat32) r.get(0)).copyTo(DataBuffers.of(w, false, false));
                 ((TFloat32) r.get(1)).copyTo(DataBuffers.of(b, false, false));
             }

@@ -321,8 +321,8 @@ public final class DetectorDistillation {
              TFloat32 t = gather(data.teacher(), data.outputs(), idx);
              TFloat32 l = data.labels() == null ? null : gather(data.labels(), data.outputs(), idx);
              TFloat32 r = TFloat32.scalarOf(rate);
-             Result out = fed(session.runner(), step, x, t, l).feed(step.adam().learningRate, r)
-                     .addTarget(step.adam().step).fetch(step.loss()).run()) {
+             Result out = TfRuns.run(fed(session.runner(), step, x, t, l).feed(step.adam().learningRate, r)
+                     .addTarget(step.adam().step).fetch(step.loss()))) {
             return ((TFloat32) out.get(0)).getFloat();
         }
     }
@@ -336,7 +336,7 @@ public final class DetectorDistillation {
             try (TFloat32 x = gather(data.inputs(), data.width(), part);
                  TFloat32 t = gather(data.teacher(), data.outputs(), part);
                  TFloat32 l = data.labels() == null ? null : gather(data.labels(), data.outputs(), part);
-                 Result out = fed(session.runner(), step, x, t, l).fetch(step.loss()).run()) {
+                 Result out = TfRuns.run(fed(session.runner(), step, x, t, l).fetch(step.loss()))) {
                 sum += ((TFloat32) out.get(0)).getFloat() * n;
             }
         }

@@ -365,7 +365,7 @@ final class GraphChain {
 
     private Values fetchValues(String ref, NodeDef consumer, String what) {
         String place = "operation '" + consumer.getName() + "' (" + consumer.getOp() + ")";
-        try (Result result = session.runner().fetch(ref).run()) {
+        try (Result result = TfRuns.run(session.runner().fetch(ref))) {
             Tensor t = result.get(0);
             if (!(t instanceof TFloat32 f)) {
                 throw new InputException(dir, place, "has " + SavedModelFiles.typeName(t.dataType()) + " " + what

@@ -327,7 +327,7 @@ public final class GraphRetrainer {
         Map<String, float[]> values = new HashMap<>();
         Session.Runner runner = session.runner();
         g.variables.forEach(runner::fetch);
-        try (Result r = runner.run()) {
+        try (Result r = TfRuns.run(runner)) {
             for (int i = 0; i < g.variables.size(); i++) {
                 float[] v = new float[(int) g.shapes.get(i).size()];
                 ((TFloat32) r.get(i)).copyTo(DataBuffers.of(v, false, false));

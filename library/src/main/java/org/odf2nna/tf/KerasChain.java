@@ -405,7 +405,7 @@ final class KerasChain {
             if (session.graph().operation(tensor) == null) {
                 continue;
             }
-            try (Result result = session.runner().fetch(tensor).run()) {
+            try (Result result = TfRuns.run(session.runner().fetch(tensor))) {
                 Tensor t = result.get(0);
                 if (!(t instanceof TFloat32 f)) {
                     throw new InputException(dir, place, "has " + SavedModelFiles.typeName(t.dataType()) + " " + what

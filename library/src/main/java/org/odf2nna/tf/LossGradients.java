@@ -129,7 +129,7 @@ public final class LossGradients {
                 runner.feed(l.teacherTargets(), s);
             }
             List.of(gradients).forEach(runner::fetch);
-            try (Result r = runner.run()) {
+            try (Result r = TfRuns.run(runner)) {
                 float[][] out = new float[gradients.length][];
                 for (int i = 0; i < gradients.length; i++) {
                     TFloat32 t = (TFloat32) r.get(i);

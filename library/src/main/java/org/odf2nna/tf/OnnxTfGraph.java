@@ -354,7 +354,7 @@ public final class OnnxTfGraph implements AutoCloseable {
                     DataBuffers.of(Arrays.copyOfRange(rows, from * width, (from + m) * width), true, false))) {
                 Session.Runner runner = session.runner().feed(inputs.get(0), x);
                 fetched.forEach(runner::fetch);
-                try (Result r = runner.run()) {
+                try (Result r = TfRuns.run(runner)) {
                     for (int o = 0; o < out.length; o++) {
                         TFloat32 t = (TFloat32) r.get(o);
                         int per = (int) (t.shape().size() / m);
@@ -375,7 +375,7 @@ public final class OnnxTfGraph implements AutoCloseable {
         if (!initializers.isEmpty()) {
             Session.Runner assign = session.runner();
             initializers.forEach(assign::addTarget);
-            assign.run().close();
+            TfRuns.run(assign).close();
         }
         return session;
     }

@@ -178,7 +178,7 @@ public final class SavedModelGraph {
             return;
         }
         try {
-            runner.run();
+            TfRuns.run(runner);
         } catch (TensorFlowException e) {
             // Left as they are: reading the handles then says what is wrong.
         }
@@ -196,7 +196,7 @@ public final class SavedModelGraph {
             runner.fetch(tf.varIsInitializedOp(graph.operation(handle).output(0)));
         }
         List<String> out = new java.util.ArrayList<>();
-        try (Result r = runner.run()) {
+        try (Result r = TfRuns.run(runner)) {
             for (int i = 0; i < handles.size(); i++) {
                 if (!((org.tensorflow.types.TBool) r.get(i)).getBoolean()) {
                     out.add(handles.get(i));
@@ -216,8 +216,8 @@ public final class SavedModelGraph {
     private static boolean initialized(SavedModelBundle bundle, String handle) {
         org.tensorflow.Graph graph = bundle.graph();
         org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
-        try (Result r = bundle.session().runner().fetch(tf.varIsInitializedOp(graph.operation(handle).output(0)))
-                .run()) {
+        try (Result r = TfRuns.run(bundle.session().runner()
+                .fetch(tf.varIsInitializedOp(graph.operation(handle).output(0))))) {
             return ((org.tensorflow.types.TBool) r.get(0)).getBoolean();
         } catch (TensorFlowException e) {
             return false;
@@ -233,7 +233,7 @@ public final class SavedModelGraph {
             if (bundle.session().graph().operation(tensor) == null) {
                 continue;
             }
-            try (Result result = bundle.session().runner().fetch(tensor).run()) {
+            try (Result result = TfRuns.run(bundle.session().runner().fetch(tensor))) {
                 Tensor t = result.get(0);
                 long[] shape = t.shape().asArray();
                 if (t instanceof TFloat32 f) {

@@ -250,7 +250,7 @@ public final class SavedModelWriter {
                 tensors.add(t);
                 runner.feed(value, t).addTarget(assign.withName("assign_" + i).assign(v, value));
             }
-            runner.run().close();
+            TfRuns.run(runner).close();
         } finally {
             tensors.forEach(TFloat32::close);
         }

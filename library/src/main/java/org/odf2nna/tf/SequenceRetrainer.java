@@ -259,7 +259,7 @@ final class SequenceRetrainer {
                 runner.feed(losses.teacher(), s);
             }
             List.of(gradients).forEach(runner::fetch);
-            try (Result r = runner.run()) {
+            try (Result r = TfRuns.run(runner)) {
                 for (int i = 0; i < gradients.length; i++) {
                     TFloat32 t = (TFloat32) r.get(i);
                     float[] v = new float[(int) t.shape().size()];
@@ -361,7 +361,7 @@ final class SequenceRetrainer {
                     if (rate != null) {
                         runner.feed(adam.learningRate, rate);
                     }
-                    runner.run();
+                    TfRuns.run(runner);
                 }
                 step++;
             }
@@ -384,7 +384,7 @@ final class SequenceRetrainer {
                 if (s != null) {
                     runner.feed(losses.teacher(), s);
                 }
-                try (Result r = runner.addTarget(adam.accumulate).fetch(losses.train()).run()) {
+                try (Result r = TfRuns.run(runner.addTarget(adam.accumulate).fetch(losses.train()))) {
                     return ((TFloat32) r.get(0)).getFloat() * part.length;
                 }
             }
@@ -405,8 +405,8 @@ final class SequenceRetrainer {
                 Fed f = teacher.fed(inputs, chosen, hardOnly);
                 try (TFloat32 x = teacher.tensor(inputs, chosen.length);
                      TFloat32 y = matrix(f.targets(), losses.classes());
-                     Result r = session.runner().feed(g.inputs.get(0), x).feed(losses.labels(), y)
-                             .fetch(losses.hard()).fetch(losses.flat()).run()) {
+                     Result r = TfRuns.run(session.runner().feed(g.inputs.get(0), x).feed(losses.labels(), y)
+                             .fetch(losses.hard()).fetch(losses.flat()))) {
                     float[] logits = new float[f.targets().length];
                     ((TFloat32) r.get(1)).copyTo(DataBuffers.of(logits, false, false));
                     int classes = losses.classes();

@@ -70,7 +70,7 @@ final class TfTensors {
             System.arraycopy(rowShape, 0, batchShape, 1, rowShape.length);
             try (TFloat32 in = TFloat32.tensorOf(Shape.of(batchShape), DataBuffers.of(
                     java.util.Arrays.copyOfRange(x, start * features, (start + n) * features), true, false));
-                 Result result = session.runner().feed(input, in).fetch(output).run()) {
+                 Result result = TfRuns.run(session.runner().feed(input, in).fetch(output))) {
                 Tensor t = result.get(0);
                 if (!(t instanceof TFloat32 f)) {
                     throw new InputException(source, "tensor " + output, "is " + SavedModelFiles.typeName(t.dataType())
