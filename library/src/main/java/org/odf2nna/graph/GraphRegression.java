@@ -261,7 +261,7 @@ public final class GraphRegression {
                 + "last round that holds %s: %s. The promise (%s reading): over repeated runs, at most 5%% write a "
                 + "model whose %s, is more than %s%% above the original's %s. Rule: %s",
                 chosen + 1, round.size().parameters(), round.size().reductionPercent(),
-                round.size().blockReductionPercent(), GraphSweep.heldAt(reading), figures, reading.option(), whose,
+                round.size().blockReductionPercent(), GraphSweepChoice.heldAt(reading), figures, reading.option(), whose,
                 org.odf2nna.report.ReportFormat.number(100 * run.maxDrop()), where, rule);
     }
 
