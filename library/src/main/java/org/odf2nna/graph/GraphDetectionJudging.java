@@ -8,7 +8,6 @@ import org.odf2nna.graph.GraphSweep.Judgement;
 import org.odf2nna.graph.GraphSweep.Judging;
 import org.odf2nna.graph.GraphSweep.Rows;
 import org.odf2nna.metrics.ChainCertificate;
-import org.odf2nna.metrics.DetectionMap.Box;
 import org.odf2nna.metrics.DetectionMap.Detection;
 import org.odf2nna.metrics.DetectionMap.Truth;
 import org.odf2nna.metrics.DetectionShift;
@@ -143,9 +142,7 @@ public final class GraphDetectionJudging {
             if (b[at] < 0) {
                 continue;
             }
-            Box n = Box.ofCentre(b[at + 1], b[at + 2], b[at + 3], b[at + 4]);
-            truths.add(new Truth(new Box(n.x1() * width, n.y1() * height, n.x2() * width, n.y2() * height),
-                    (int) b[at]));
+            truths.add(Truth.ofNormalised((int) b[at], b[at + 1], b[at + 2], b[at + 3], b[at + 4], width, height));
         }
         return truths;
     }

@@ -120,9 +120,8 @@ final class NpzDetectionImages implements DetectionImages {
             if (c != Math.rint(c)) {
                 throw new InputException(file, place(image, m), "class " + c + " is no class id (0, 1, 2, ...)");
             }
-            Box n = Box.ofCentre(rows[at + 1], rows[at + 2], rows[at + 3], rows[at + 4]);
-            truths.add(new Truth(new Box(n.x1() * width, n.y1() * height, n.x2() * width, n.y2() * height),
-                    (int) c));
+            truths.add(Truth.ofNormalised((int) c, rows[at + 1], rows[at + 2], rows[at + 3], rows[at + 4], width,
+                    height));
         }
         return truths;
     }

@@ -55,6 +55,15 @@ public final class DetectionMap {
 
     /** One ground-truth box and its class. */
     public record Truth(Box box, int classId) {
+
+        /**
+         * A label as Ultralytics writes it, centre and size normalised to the image, in input pixels of an image
+         * {@code width} by {@code height}.
+         */
+        public static Truth ofNormalised(int classId, float cx, float cy, float w, float h, int width, int height) {
+            Box n = Box.ofCentre(cx, cy, w, h);
+            return new Truth(new Box(n.x1() * width, n.y1() * height, n.x2() * width, n.y2() * height), classId);
+        }
     }
 
     /**
