@@ -33,7 +33,7 @@ final class GraphSweepChoice {
         }
         String none = "no round holds " + heldAt(settings.promise()) + ": no pruned model written";
         if (judged.rules() == null) {
-            return none;
+            return none + rowsNeeded(table.get(0).validation(), settings, judged.labelled(), compared);
         }
         // A regressor's rule says what the bound needed: that of the first round tested.
         int tested = 0;
@@ -88,6 +88,39 @@ final class GraphSweepChoice {
                     + (validation.labelled() ? "; the labels of the rows are not used" : ""));
         }
         return notes;
+    }
+
+    /**
+     * Where the first round failed for want of rows rather than for its losses: how many validation rows (images) at
+     * the rates it showed would have certified it (population reading). Empty where no count would.
+     */
+    static String rowsNeeded(GraphSweepReport.Judged first, GraphRun settings, boolean labelled, String compared) {
+        if (settings.promise() != ChainCertificate.Reading.POPULATION || settings.nextToken() || first == null
+                || first.lost() < 0) {
+            return "";
+        }
+        int rows = first.rows();
+        int needed = ChainCertificate.rowsToHold(rows, settings.maxDrop(), labelled, first.lost(), first.gained());
+        if (needed <= rows) {
+            return "";
+        }
+        boolean boxes = labelled && GraphDetectionJudging.LABELLED_WORDS.equals(compared);
+        String seen = boxes ? first.lost() + " of " + rows + " validation images worse on their boxes, "
+                + first.gained() + " better"
+                : labelled ? first.lost() + " of " + rows + " validation rows lost, " + first.gained() + " gained"
+                : (first.lost() + first.gained()) + " of " + rows + " validation " + compared + " changed";
+        return String.format(java.util.Locale.ROOT, " (round 1: %s; as often over about %,d %s, it would hold: "
+                + "give more with %s, or allow more with %s)", seen, roundUp(needed),
+                boxes ? "images" : "rows", org.odf2nna.Setting.VALIDATION.ref(), org.odf2nna.Setting.MAX_DROP.ref());
+    }
+
+    /** A count as a user would ask for it: up to two significant digits. */
+    private static int roundUp(int n) {
+        int step = 1;
+        while (n / step >= 100) {
+            step *= 10;
+        }
+        return (n + step - 1) / step * step;
     }
 
     /** How the chosen round held, in words, under a reading. */

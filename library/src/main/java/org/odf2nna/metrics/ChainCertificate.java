@@ -250,6 +250,47 @@ public final class ChainCertificate {
     }
 
     /** One round's population test at {@code level}: whether its true loss is at most the tolerance. */
+    /** The most validation rows {@link #rowsToHold} looks at. */
+    static final int MOST_ROWS_TO_HOLD = 1_000_000;
+
+    /**
+     * How many validation rows a round that failed would need to hold on the population reading, were its rows lost
+     * and gained (or changed, unlabelled) as frequent as on the {@code rows} it was judged on: what to tell a user
+     * whose rows are too few for the changes they saw. The smallest such count of at least {@code rows}, or −1 when
+     * no count would do (the loss seen is at least the tolerance, or it needs more than a million rows).
+     */
+    public static int rowsToHold(int rows, double tolerance, boolean labelled, int lost, int gained) {
+        double lostShare = lost / (double) rows;
+        double gainedShare = gained / (double) rows;
+        double seen = labelled ? lostShare - gainedShare : lostShare + gainedShare;
+        if (seen >= tolerance) {
+            return -1;
+        }
+        java.util.function.IntPredicate holdsAt = n -> holdsInPopulation(n, tolerance, labelled,
+                (int) Math.round(lostShare * n), (int) Math.round(gainedShare * n), ALPHA);
+        int low = rows;
+        if (holdsAt.test(low)) {
+            return low;
+        }
+        int high = low;
+        while (!holdsAt.test(high)) {
+            if (high >= MOST_ROWS_TO_HOLD) {
+                return -1;
+            }
+            low = high;
+            high = (int) Math.min(MOST_ROWS_TO_HOLD, 2L * high);
+        }
+        while (high - low > 1) {
+            int mid = low + (high - low) / 2;
+            if (holdsAt.test(mid)) {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        return high;
+    }
+
     static boolean holdsInPopulation(int rows, double tolerance, boolean labelled, int lost, int gained,
             double level) {
         return labelled ? PopulationTest.holds(rows, lost, gained, true, tolerance, level)
