@@ -87,7 +87,7 @@ public final class GraphDetectionJudging {
     }
 
     /** Whether the model's metadata is an Ultralytics export's of a detector ({@code task: detect}). */
-    static boolean ultralyticsDetector(ModelProto model) {
+    public static boolean ultralyticsDetector(ModelProto model) {
         boolean detect = false;
         boolean ultralytics = false;
         for (var p : model.getMetadataPropsList()) {
