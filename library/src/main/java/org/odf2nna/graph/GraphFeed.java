@@ -225,7 +225,8 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
                 others.add(new ModelInputs.Other(v.getName(), mask ? 1.0 : 0.0, List.of()));
             }
         }
-        long[] rowShape = inputs.rowShape();
+        // A dynamic Ultralytics export is looked at its exported size: at the made-up one its Concats may not meet.
+        long[] rowShape = inputs.rowShape() != null ? inputs.rowShape() : exportedImageSize(model, dataInfo);
         long[] dims = dims(dataInfo);
         if (rowShape == null && dims.length > 1 && java.util.Arrays.stream(dims, 1, dims.length).anyMatch(d -> d < 0)) {
             rowShape = new long[dims.length - 1];

@@ -126,6 +126,9 @@ public class GraphFeedTest {
         ModelProto exported = withMetadata(open, "author", "Ultralytics", "task", "detect", "imgsz", "[16, 12]");
         assertEquals(3 * 16 * 12, GraphFeed.of(exported, FILE).width());
         assertArrayEquals(new long[] {-1, 3, 16, 12}, GraphFeed.of(exported, FILE).data().shape());
+        // Looked at (inspect, multiply-adds) at that size too, not at the made-up 8 × 8 its Concats may not meet at.
+        assertEquals(3 * 16 * 12, GraphFeed.madeUp(exported, FILE, ModelInputs.NONE).width());
+        assertEquals(3 * 8 * 8, GraphFeed.madeUp(open, FILE, ModelInputs.NONE).width());
         assertEquals(75, GraphFeed.resolve(exported, FILE, ModelInputs.NONE.withRowShape(new long[] {3, 5, 5}),
                 List.of()).width());
         assertEquals(3 * 20 * 20, GraphFeed.of(withMetadata(open, "author", "Ultralytics", "task", "detect", "imgsz",
