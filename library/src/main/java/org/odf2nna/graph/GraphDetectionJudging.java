@@ -62,7 +62,11 @@ public final class GraphDetectionJudging {
     private GraphDetectionJudging() {
     }
 
-    /** Whether the graph's first output is YOLOv8's {@code [1, 4 + classes, anchors]}, every size fixed. */
+    /**
+     * Whether the graph's first output is YOLOv8's {@code [1, 4 + classes, anchors]}, every size fixed; or, as an
+     * Ultralytics export with {@code dynamic=True} declares it, {@code [batch, ?, ?]} (its sizes follow the image's)
+     * in a model whose metadata says {@code task: detect}.
+     */
     public static boolean detector(ModelProto model) {
         var out = model.getGraph().getOutput(0);
         if (!out.getType().hasTensorType() || !out.getType().getTensorType().hasShape()) {
@@ -70,13 +74,26 @@ public final class GraphDetectionJudging {
         }
         List<TensorShapeProto.Dimension> dims = out.getType().getTensorType().getShape().getDimList();
         long[] shape = new long[dims.size()];
+        boolean open = false;
         for (int d = 0; d < shape.length; d++) {
-            if (!dims.get(d).hasDimValue()) {
-                return false;
-            }
-            shape[d] = dims.get(d).getDimValue();
+            shape[d] = dims.get(d).hasDimValue() ? dims.get(d).getDimValue() : -1;
+            open |= shape[d] < 0;
         }
-        return YoloDecoding.isYoloV8(shape);
+        if (!open) {
+            return YoloDecoding.isYoloV8(shape);
+        }
+        return shape.length == 3 && shape[0] < 0 && ultralyticsDetector(model);
+    }
+
+    /** Whether the model's metadata is an Ultralytics export's of a detector ({@code task: detect}). */
+    public static boolean ultralyticsDetector(ModelProto model) {
+        boolean detect = false;
+        boolean ultralytics = false;
+        for (var p : model.getMetadataPropsList()) {
+            detect |= p.getKey().equals("task") && p.getValue().equals("detect");
+            ultralytics |= p.getKey().equals("author") && p.getValue().startsWith("Ultralytics");
+        }
+        return detect && ultralytics;
     }
 
     /** The rounds judged by the images whose errors on their boxes grew, or without boxes whose boxes changed. */

@@ -108,7 +108,8 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
         Map<String, ValueInfoProto> graphInputs = fedInputs(model);
         InputArrays.Choice choice = choice(graphInputs, inputs, file, dataFiles);
         ValueInfoProto pruned = graphInputs.get(choice.input());
-        InputSignature data = dataSignature(pruned, inputs.rowShape(), file);
+        InputSignature data = dataSignature(pruned, inputs.rowShape() != null ? inputs.rowShape()
+                : exportedImageSize(model, pruned), file);
         List<Side> sides = new ArrayList<>();
         for (ValueInfoProto v : graphInputs.values()) {
             if (!v.getName().equals(pruned.getName())) {
@@ -118,6 +119,33 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
             }
         }
         return new GraphFeed(data, pruned, sides, choice.array(), GraphDetectionJudging.detector(model));
+    }
+
+    /**
+     * The row shape {@code 3, h, w} of an Ultralytics export with {@code dynamic=True} ({@code [batch, 3, height,
+     * width]}): the {@code imgsz} it was exported at, which its metadata keeps ({@code [160, 160]}), as the size its
+     * images are judged at unless {@link Setting#INPUT_SHAPE} gives another; null for any other input or model.
+     */
+    static long[] exportedImageSize(ModelProto model, ValueInfoProto input) {
+        long[] dims = dims(input);
+        if (dims.length != 4 || (dims[1] >= 0 && dims[1] != 3) || (dims[2] >= 0 && dims[3] >= 0)
+                || !GraphDetectionJudging.ultralyticsDetector(model)) {
+            return null;
+        }
+        for (var p : model.getMetadataPropsList()) {
+            if (p.getKey().equals("imgsz")) {
+                String[] sizes = p.getValue().replaceAll("[\\[\\]\\s]", "").split(",");
+                try {
+                    long h = Long.parseLong(sizes[0]);
+                    long w = sizes.length > 1 ? Long.parseLong(sizes[1]) : h;
+                    boolean fits = h > 0 && w > 0 && (dims[2] < 0 || dims[2] == h) && (dims[3] < 0 || dims[3] == w);
+                    return fits ? new long[] {3, h, w} : null;
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     /** The graph's inputs that rows feed, by name in the graph's order: those no initializer gives a value. */
@@ -197,7 +225,8 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
                 others.add(new ModelInputs.Other(v.getName(), mask ? 1.0 : 0.0, List.of()));
             }
         }
-        long[] rowShape = inputs.rowShape();
+        // A dynamic Ultralytics export is looked at its exported size: at the made-up one its Concats may not meet.
+        long[] rowShape = inputs.rowShape() != null ? inputs.rowShape() : exportedImageSize(model, dataInfo);
         long[] dims = dims(dataInfo);
         if (rowShape == null && dims.length > 1 && java.util.Arrays.stream(dims, 1, dims.length).anyMatch(d -> d < 0)) {
             rowShape = new long[dims.length - 1];
@@ -419,10 +448,21 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
         return data.batchFixedAtOne();
     }
 
+    /**
+     * The batch the model declares fixed for the data input when it is more than 1 ({@code [4, 3, 160, 160]}, an
+     * Ultralytics export with {@code batch=4}), else 0. Such a graph may fix that batch inside (a Reshape to
+     * {@code [4, 67, -1]}): a batch of another size either fails or, as a multiple of it, runs with the images mixed;
+     * its rows go one per run, and where one row is refused the model is refused in one line.
+     */
+    long fixedBatchOverOne() {
+        long[] dims = declared != null ? dims(declared) : new long[0];
+        return dims.length > 1 && dims[0] > 1 ? dims[0] : 0;
+    }
+
     /** Opens a session over {@code model} (a copy batched by {@link GraphRows#runnable}). */
     public Session open(ModelProto model, Device device, Path file) {
         OnnxRunner runner = OnnxRunner.open(model, data, device, file);
-        return new Session(batchFixedAtOne() ? runner.oneRowPerRun() : runner);
+        return new Session(batchFixedAtOne() || fixedBatchOverOne() > 0 ? runner.oneRowPerRun() : runner, file);
     }
 
     /**
@@ -430,16 +470,20 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
      * {@link org.odf2nna.onnx.MultiplyAdds} counts a graph's multiply-adds per row on.
      */
     public List<OnnxRunner.Fed> oneRow(GraphRows rows, int row) {
-        return new Session(null).feeds(rows, row, 1);
+        return new Session(null, null).feeds(rows, row, 1);
     }
 
     /** One ONNX Runtime session fed rows of {@link GraphRows} with every input this feed gives. */
     public final class Session implements AutoCloseable {
         private final OnnxRunner runner;
         private final Map<Integer, float[]> constants = new HashMap<>();
+        private final Path file;
+        /** Whether a first row has run (for a model whose batch is fixed above 1, a trial: {@link #firstRow}). */
+        private boolean rowRun;
 
-        private Session(OnnxRunner runner) {
+        private Session(OnnxRunner runner, Path file) {
             this.runner = runner;
+            this.file = file;
         }
 
         /**
@@ -468,8 +512,10 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
         private Map<String, OnnxRunner.Out> eachRow(GraphRows rows, int start, int count, List<String> outputs) {
             Map<String, List<OnnxRunner.Out>> parts = new HashMap<>();
             for (int r = 0; r < count; r++) {
-                runner.runInputs(feeds(rows, start + r, 1), outputs)
+                List<OnnxRunner.Fed> one = feeds(rows, start + r, 1);
+                (rowRun || fixedBatchOverOne() == 0 ? runner.runInputs(one, outputs) : firstRow(one, outputs))
                         .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+                rowRun = true;
             }
             Map<String, OnnxRunner.Out> joined = new HashMap<>();
             parts.forEach((k, list) -> {
@@ -485,6 +531,22 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
                 joined.put(k, new OnnxRunner.Out(all, shape));
             });
             return joined;
+        }
+
+        /**
+         * The first row of a model whose batch is fixed above 1, run as a trial (ONNX Runtime's logging quiet): where
+         * the graph keeps its batch inside and refuses it, the model is refused in one line that says how to export it.
+         */
+        private Map<String, OnnxRunner.Out> firstRow(List<OnnxRunner.Fed> one, List<String> outputs) {
+            try {
+                return runner.runInputs(one, outputs, true);
+            } catch (org.odf2nna.InputException e) {
+                long batch = fixedBatchOverOne();
+                throw org.odf2nna.InputException.usage(file, "input '" + data.name() + "' has shape "
+                        + shapeWords(declared, dims(declared)) + ": its batch is fixed at " + batch + ", and the graph keeps that batch "
+                        + "inside (it runs no single image, nor a batch of another size); export the model with a "
+                        + "batch of 1 or a dynamic one (Ultralytics: batch=1, the default, or dynamic=True)");
+            }
         }
 
         private List<OnnxRunner.Fed> feeds(GraphRows rows, int start, int count) {

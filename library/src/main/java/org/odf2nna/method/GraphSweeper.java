@@ -376,6 +376,11 @@ public final class GraphSweeper {
         }
         GraphFeed feed = GraphFeed.resolve(proto, model, inputs, dataFiles,
                 archiveWidth(proto, model, inputs, dataFiles));
+        ModelProto pinned = DynamicExportSizes.pinned(proto, feed, model, settings.device());
+        if (pinned != proto) {
+            proto = pinned;
+            feed = GraphFeed.resolve(proto, model, inputs, dataFiles, archiveWidth(proto, model, inputs, dataFiles));
+        }
         if (!BlockFinder.hasBlocks(proto, model)) {
             throw InputException.uncertifiable(model, null, noBlocks(model));
         }
@@ -461,7 +466,7 @@ public final class GraphSweeper {
             chosen = round < 0 ? null : round == outcome.certified().get(0) ? chosen : outcome.written().apply(round);
             result = result.withLatency(speed.latency(), round < 0 ? null : round);
         }
-        return writeFiles(result, chosen, files, progress);
+        return writeFiles(result, DynamicExportSizes.reopened(chosen, model), files, progress);
     }
 
     /**

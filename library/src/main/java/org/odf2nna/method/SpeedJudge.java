@@ -85,7 +85,7 @@ final class SpeedJudge {
 
         /** Multiply-adds per row counted by {@link MultiplyAdds} on one made-up row (-1 where it cannot run). */
         Timed(ModelProto original, Path file, InputSignature input, float[] rows) {
-            this(original, file, input, rows, m -> count(m, file));
+            this(original, file, input, rows, m -> count(m, file, input));
         }
     }
 
@@ -131,6 +131,38 @@ final class SpeedJudge {
             if (in.getName().equals(name) && in.getType().getTensorType().getShape().getDimCount() > 0) {
                 var first = in.getType().getTensorType().getShape().getDim(0);
                 return first.hasDimValue() && first.getDimValue() == 1;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code model}'s multiply-adds per row, or -1 where they cannot be counted: on one made-up row, except that an
+     * input {@code input} feeds whose model leaves sizes past the batch open (a dynamic Ultralytics export's height and
+     * width) gets a row of the size the rows have, not 1 × 1 (at which its Concats do not meet, and ONNX Runtime logs
+     * an error).
+     */
+    static long count(ModelProto model, Path file, InputSignature input) {
+        try {
+            List<org.odf2nna.onnx.OnnxRunner.Fed> row = new ArrayList<>(MultiplyAdds.madeUpRow(model));
+            int width = input.valuesPerRow();
+            for (int i = 0; i < row.size() && width > 0; i++) {
+                if (row.get(i).name().equals(input.name()) && openPastBatch(model, input.name())) {
+                    row.set(i, new org.odf2nna.onnx.OnnxRunner.Fed(input.name(), row.get(i).elementType(),
+                            input.batchShape(1, width), new float[width], 0, width));
+                }
+            }
+            return MultiplyAdds.count(model, file, row).total();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static boolean openPastBatch(ModelProto model, String name) {
+        for (var in : model.getGraph().getInputList()) {
+            if (in.getName().equals(name)) {
+                var dims = in.getType().getTensorType().getShape().getDimList();
+                return dims.stream().skip(1).anyMatch(d -> !(d.hasDimValue() && d.getDimValue() > 0));
             }
         }
         return false;

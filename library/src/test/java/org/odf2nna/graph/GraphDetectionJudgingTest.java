@@ -26,6 +26,27 @@ public class GraphDetectionJudgingTest {
         assertFalse(GraphDetectionJudging.detector(withOutput("1", "10")));
     }
 
+    /**
+     * An Ultralytics export with dynamic=True declares its output [batch, Concatoutput0_dim_1, anchors]: a detector by
+     * its metadata (author Ultralytics, task detect), not without it, nor when the metadata says another task.
+     */
+    @Test
+    void aDynamicUltralyticsExportIsJudgedAsADetectorByItsMetadata() {
+        ModelProto open = withOutput("batch", "Concatoutput0_dim_1", "anchors");
+        assertFalse(GraphDetectionJudging.detector(open));
+        assertTrue(GraphDetectionJudging.detector(withMetadata(open, "Ultralytics", "detect")));
+        assertFalse(GraphDetectionJudging.detector(withMetadata(open, "Ultralytics", "classify")));
+        assertFalse(GraphDetectionJudging.detector(withMetadata(open, "someone", "detect")));
+        assertFalse(GraphDetectionJudging.detector(withMetadata(withOutput("batch", "classes"), "Ultralytics",
+                "detect")));
+    }
+
+    private static ModelProto withMetadata(ModelProto model, String author, String task) {
+        return model.toBuilder().addMetadataProps(org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto.newBuilder()
+                .setKey("author").setValue(author)).addMetadataProps(org.odf2nna.onnx.proto.OnnxProto
+                        .StringStringEntryProto.newBuilder().setKey("task").setValue(task)).build();
+    }
+
     /** An image changes when its confident boxes move apart or a class changes; unconfident boxes do not count. */
     @Test
     void imagesChangeWhenTheirConfidentBoxesDoNotPair() {

@@ -116,6 +116,67 @@ public class GraphFeedTest {
         assertEquals(10, classes.length);
     }
 
+    /**
+     * An Ultralytics export with dynamic=True ([batch, 3, height, width]) is fed at the imgsz its metadata keeps; the
+     * input-shape setting still wins, and a model without that metadata is still refused.
+     */
+    @Test
+    void aDynamicUltralyticsExportIsFedAtTheSizeItWasExportedAt() {
+        ModelProto open = openImage(new Graphs(45));
+        ModelProto exported = withMetadata(open, "author", "Ultralytics", "task", "detect", "imgsz", "[16, 12]");
+        assertEquals(3 * 16 * 12, GraphFeed.of(exported, FILE).width());
+        assertArrayEquals(new long[] {-1, 3, 16, 12}, GraphFeed.of(exported, FILE).data().shape());
+        // Looked at (inspect, multiply-adds) at that size too, not at the made-up 8 × 8 its Concats may not meet at.
+        assertEquals(3 * 16 * 12, GraphFeed.madeUp(exported, FILE, ModelInputs.NONE).width());
+        assertEquals(3 * 8 * 8, GraphFeed.madeUp(open, FILE, ModelInputs.NONE).width());
+        assertEquals(75, GraphFeed.resolve(exported, FILE, ModelInputs.NONE.withRowShape(new long[] {3, 5, 5}),
+                List.of()).width());
+        assertEquals(3 * 20 * 20, GraphFeed.of(withMetadata(open, "author", "Ultralytics", "task", "detect", "imgsz",
+                "20"), FILE).width());
+        assertThrows(InputException.class, () -> GraphFeed.of(withMetadata(open, "author", "Ultralytics", "task",
+                "classify", "imgsz", "[16, 12]"), FILE));
+        assertThrows(InputException.class, () -> GraphFeed.of(withMetadata(open, "author", "Ultralytics", "task",
+                "detect"), FILE));
+    }
+
+    private static ModelProto withMetadata(ModelProto model, String... keysAndValues) {
+        ModelProto.Builder b = model.toBuilder();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            b.addMetadataProps(org.odf2nna.onnx.proto.OnnxProto.StringStringEntryProto.newBuilder()
+                    .setKey(keysAndValues[i]).setValue(keysAndValues[i + 1]));
+        }
+        return b.build();
+    }
+
+    /**
+     * An export with its batch fixed at 4 ([4, 3, 2, 2], Ultralytics' batch=4): its rows go one per run; where the
+     * graph keeps the batch inside (a Reshape to [4, 12]) it is refused in one line that says how to export it,
+     * else it runs.
+     */
+    @Test
+    void aBatchFixedAboveOneRunsRowByRowOrIsRefusedInOneLine() {
+        Graphs kept = new Graphs(46);
+        kept.inputOf("x", 1, "4", "3", "2", "2").output("y", 12);
+        kept.node("Reshape", "y", kept.node("Relu", "r", "x"), kept.int64("to", 4, 12));
+        ModelProto keeps = kept.model(14);
+        GraphFeed feed = GraphFeed.of(keeps, FILE);
+        assertEquals(4, feed.fixedBatchOverOne());
+        GraphRows rows = new GraphRows(Graphs.rows(8, 3, 12), 12, null);
+        InputException e = assertThrows(InputException.class, () -> Graphs.runY(keeps, feed, rows));
+        assertTrue(e.getMessage().contains("input 'x' has shape [4, 3, 2, 2]: its batch is fixed at 4, and the graph "
+                + "keeps that batch inside"), e.getMessage());
+        assertTrue(e.getMessage().contains("dynamic=True"), e.getMessage());
+        Graphs plain = new Graphs(47);
+        plain.inputOf("x", 1, "4", "3", "2", "2").output("y", 3, 2, 2);
+        plain.node("Relu", "y", "x");
+        ModelProto free = plain.model(14);
+        float[] y = Graphs.runY(free, GraphFeed.of(free, FILE), rows);
+        assertEquals(36, y.length);
+        assertEquals(Math.max(0, rows.features()[35]), y[35], 0);
+        assertEquals(0, GraphFeed.resolve(openImage(new Graphs(48)), FILE, ModelInputs.NONE.withRowShape(
+                new long[] {3, 2, 2}), List.of()).fixedBatchOverOne());
+    }
+
     @Test
     void otherInputsAreConstantsOrRowsAndWhatIsNotGivenIsRefused() {
         // y = x·w + state's mean: a recurrent state [2, N, 4] and a sample rate (a scalar) beside the rows.

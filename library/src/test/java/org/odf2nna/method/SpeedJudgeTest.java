@@ -72,6 +72,19 @@ class SpeedJudgeTest {
         return c;
     }
 
+    /**
+     * A model whose height and width are open (a dynamic Ultralytics export) is counted at the rows' size, not at the
+     * made-up 1 × 1; a model with every size fixed the same either way.
+     */
+    @Test
+    void anOpenImageIsCountedAtTheRowsSize() {
+        ModelProto open = org.odf2nna.graph.GraphFeedTest.openImage(new org.odf2nna.graph.Graphs(61));
+        Path file = Path.of("open.onnx");
+        long atOne = SpeedJudge.count(open, file);
+        long atSixteen = SpeedJudge.count(open, file, new InputSignature("x", 1, new long[] {-1, 3, 4, 4}));
+        assertTrue(atOne > 0 && atSixteen > 10 * atOne, atOne + " " + atSixteen);
+    }
+
     @Test
     void theSmallestIsWrittenWhenItIsNotSlowerAndNothingElseIsTimed() {
         Table t = new Table(Map.of("original", new double[] {100, 2000}, "round 7", new double[] {60, 1100},
