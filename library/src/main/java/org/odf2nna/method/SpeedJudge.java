@@ -138,8 +138,8 @@ final class SpeedJudge {
 
     /**
      * {@code model}'s multiply-adds per row, or -1 where they cannot be counted: on one made-up row, except that an
-     * input {@code input} feeds whose model leaves sizes past the batch open (a dynamic Ultralytics export's height and
-     * width) gets a row of the size the rows have, not 1 × 1 (at which its Concats do not meet, and ONNX Runtime logs
+     * image input {@code input} feeds whose model leaves sizes past the batch open (a dynamic Ultralytics export's
+     * height and width) gets a row of the size the rows have, not 1 × 1 (at which its Concats do not meet, and ONNX Runtime logs
      * an error).
      */
     static long count(ModelProto model, Path file, InputSignature input) {
@@ -161,8 +161,11 @@ final class SpeedJudge {
     private static boolean openPastBatch(ModelProto model, String name) {
         for (var in : model.getGraph().getInputList()) {
             if (in.getName().equals(name)) {
+                // Images only ([N, C, H, W]): a language model's open sequence keeps its made-up row, whose length
+                // its key/value cache inputs are made up to match.
                 var dims = in.getType().getTensorType().getShape().getDimList();
-                return dims.stream().skip(1).anyMatch(d -> !(d.hasDimValue() && d.getDimValue() > 0));
+                return dims.size() == 4 && dims.stream().skip(1).anyMatch(d -> !(d.hasDimValue()
+                        && d.getDimValue() > 0));
             }
         }
         return false;
