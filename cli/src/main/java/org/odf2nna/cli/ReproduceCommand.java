@@ -119,7 +119,8 @@ final class ReproduceCommand extends Subcommand {
         if (!only.isEmpty()) {
             invocation.append(" --only ").append(String.join(",", only));
         }
-        Path root = shared.folder().toAbsolutePath().normalize();
+        // As given (../shared by default): the stored tables name the shared files relative to the checkout.
+        Path root = shared.folder().normalize();
         ReproduceOptions options = new ReproduceOptions(root, markdown, chosen, only, quick, seed,
                 invocation.toString(), common.toString());
         Reproducer.Outcome outcome = Reproducer.run(options, main.progress(), line -> main.err.println(line));
