@@ -18,9 +18,9 @@ hard-codes coco128 and 10 epochs); no matplotlib graph (the figures go to --json
 GroupNormPruner is not used in the example either (its lines are commented out), so this is plain L2 magnitude pruning.
 
 Usage (CPU, one core):
-  PYTHONPATH=/path/to/Torch-Pruning nice -n 10 taskset -c 1 python scripts/comparison/torch_pruning_yolov8.py \
+  PYTHONPATH=../shared/peers/torch_pruning_e80127d nice -n 10 taskset -c 1 python scripts/comparison/torch_pruning_yolov8.py \
       --model best.pt --data shapes/data.yaml --imgsz 160 --batch 16 --target-prune-rate 0.25 \
-      --iterative-steps 4 --epochs-per-step 4 --project /tmp/tp-yolo --json out.json
+      --iterative-steps 4 --epochs-per-step 4 --project runs/torch-pruning-yolov8 --json out.json
   (docs/tasks/detector.md's rows: 4 x 4 and 4 x 10 epochs; a 25% channel target removes about 37-39% of the
   parameters of the shapes YOLOv8n, as --probe 0.25 shows, like the sweep's 37.3%.)
   --probe 0.1,0.2,0.3 prunes at those channel ratios (one shot) and prints parameters, without training.
@@ -359,7 +359,7 @@ def main():
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--workers', type=int, default=0)
     parser.add_argument('--epochs-per-step', type=int, default=10)
-    parser.add_argument('--project', default='/tmp/tp-yolo')
+    parser.add_argument('--project', default='runs/torch-pruning-yolov8')
     parser.add_argument('--iterative-steps', default=16, type=int, help='Total pruning iteration step')
     parser.add_argument('--target-prune-rate', default=0.5, type=float, help='Target channel pruning ratio')
     parser.add_argument('--max-map-drop', default=0.2, type=float, help='Allowed maximum map drop after fine-tuning')
