@@ -543,9 +543,10 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
             } catch (org.odf2nna.InputException e) {
                 long batch = fixedBatchOverOne();
                 throw org.odf2nna.InputException.usage(file, "input '" + data.name() + "' has shape "
-                        + shapeWords(declared, dims(declared)) + ": its batch is fixed at " + batch + ", and the graph keeps that batch "
-                        + "inside (it runs no single image, nor a batch of another size); export the model with a "
-                        + "batch of 1 or a dynamic one (Ultralytics: batch=1, the default, or dynamic=True)");
+                        + shapeWords(declared, dims(declared)) + ": its batch is fixed at " + batch
+                        + ", and the graph keeps that batch inside (it runs no single image, nor a batch of another "
+                        + "size); export the model with a batch of 1 or a dynamic one (Ultralytics: batch=1, the "
+                        + "default, or dynamic=True)");
             }
         }
 

@@ -105,13 +105,17 @@ final class GraphSweepChoice {
             return "";
         }
         boolean boxes = labelled && GraphDetectionJudging.LABELLED_WORDS.equals(compared);
-        String seen = boxes ? first.lost() + " of " + rows + " validation images worse on their boxes, "
-                + first.gained() + " better"
-                : labelled ? first.lost() + " of " + rows + " validation rows lost, " + first.gained() + " gained"
-                : (first.lost() + first.gained()) + " of " + rows + " validation " + compared + " changed";
+        String seen = seen(first, rows, boxes, labelled, compared);
         return String.format(java.util.Locale.ROOT, " (round 1: %s; as often over about %,d %s, it would hold: "
                 + "give more with %s, or allow more with %s)", seen, roundUp(needed),
                 boxes ? "images" : "rows", org.odf2nna.Setting.VALIDATION.ref(), org.odf2nna.Setting.MAX_DROP.ref());
+    }
+
+    /** What a round's validation rows showed, in words: images worse and better, rows lost and gained, or changed. */
+    private static String seen(GraphSweepReport.Judged v, int rows, boolean boxes, boolean labelled, String judged) {
+        return boxes ? v.lost() + " of " + rows + " validation images worse on their boxes, " + v.gained() + " better"
+                : labelled ? v.lost() + " of " + rows + " validation rows lost, " + v.gained() + " gained"
+                : (v.lost() + v.gained()) + " of " + rows + " validation " + judged + " changed";
     }
 
     /** A count as a user would ask for it: up to two significant digits. */
@@ -145,9 +149,7 @@ final class GraphSweepChoice {
                 + "parameters), the last round that holds %s (%.4f): %s. The promise (%s reading): over repeated "
                 + "runs, at most 5%% write a model that %s %s", chosen + 1, round.size().parameters(),
                 round.size().reductionPercent(), round.size().blockReductionPercent(), heldAt(reading), round.level(),
-                boxes ? v.lost() + " of " + rows + " validation images worse on their boxes, " + v.gained() + " better"
-                : labelled ? v.lost() + " of " + rows + " validation rows lost, " + v.gained() + " gained"
-                        : v.lost() + " of " + rows + " validation " + judged + " changed", reading.option(),
+                seen(v, rows, boxes, labelled, judged), reading.option(),
                 boxes ? "makes more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop) + " points more of "
                         + "the images worse than better (" + judged + ")"
                 : labelled ? "loses more than " + org.odf2nna.report.ReportFormat.number(100 * maxDrop)

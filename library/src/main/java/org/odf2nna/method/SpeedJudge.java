@@ -139,8 +139,8 @@ final class SpeedJudge {
     /**
      * {@code model}'s multiply-adds per row, or -1 where they cannot be counted: on one made-up row, except that an
      * image input {@code input} feeds whose model leaves sizes past the batch open (a dynamic Ultralytics export's
-     * height and width) gets a row of the size the rows have, not 1 × 1 (at which its Concats do not meet, and ONNX Runtime logs
-     * an error).
+     * height and width) gets a row of the size the rows have, not 1 × 1 (at which its Concats do not meet, and ONNX
+     * Runtime logs an error).
      */
     static long count(ModelProto model, Path file, InputSignature input) {
         try {
