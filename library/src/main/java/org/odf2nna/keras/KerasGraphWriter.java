@@ -93,7 +93,7 @@ public final class KerasGraphWriter {
         if (!legacyOut || original.sourceFile().container() != KerasFiles.Container.KERAS_ZIP) {
             return;
         }
-        try (HdfFile in = HdfFile.fromBytes(KerasFileParts.part(original, KerasReader.WEIGHTS_ENTRY))) {
+        try (HdfFile in = KerasSameLayout.weights(original)) {
             KerasModel.SourceFile file = original.sourceFile();
             KerasWeights weights = new KerasWeights(file.source(), file.container(), in);
             Map<String, Integer> counts = new HashMap<>();
@@ -147,8 +147,7 @@ public final class KerasGraphWriter {
         JsonObject root = original.modelConfig().deepCopy();
         KerasModel.SourceFile file = original.sourceFile();
         boolean legacyIn = file.container() == KerasFiles.Container.LEGACY_H5;
-        try (HdfFile in = legacyIn ? new HdfFile(file.source())
-                : HdfFile.fromBytes(KerasFileParts.part(original, KerasReader.WEIGHTS_ENTRY))) {
+        try (HdfFile in = legacyIn ? new HdfFile(file.source()) : KerasSameLayout.weights(original)) {
             List<KerasLegacyH5.LayerVariables> variables = w.writeLayers(root, new KerasWeights(file.source(),
                     file.container(), in), legacyOut && !legacyIn);
             if (legacyOut) {
@@ -161,9 +160,7 @@ public final class KerasGraphWriter {
                 KerasFileParts.checkAllWritten(w.replaced);
                 return KerasLegacyH5.withConfig(h5, KerasFileParts.GSON.toJson(config));
             }
-            byte[] h5 = KerasFileParts.writeH5(out -> KerasFileParts.copyGroup(in, out, "", w.replaced, true));
-            KerasFileParts.checkAllWritten(w.replaced);
-            return KerasFileParts.archiveWith(original, KerasFileParts.GSON.toJson(root), h5);
+            return KerasSameLayout.archive(original, in, root, w.replaced);
         }
     }
 
@@ -341,11 +338,6 @@ public final class KerasGraphWriter {
         Unfolded u = unfold(layer.name(), n.getName(), units, b);
         scaleUnits(w, dims, gemm, transB, u.inverseScale());
         JsonObject config = layer.config();
-        boolean useBias = !config.has("use_bias") || config.get("use_bias").getAsBoolean();
-        if (!useBias && !KerasArrays.allZero(u.bias())) {
-            config.addProperty("use_bias", true);
-            useBias = true;
-        }
         String kernelPath = vars.get(0).path();
         String kind = layer.kind();
         if (kind.equals("Dense")) {
@@ -359,12 +351,11 @@ public final class KerasGraphWriter {
             config.addProperty("filters", units);
             replaced.put(kernelPath, KerasArrays.convToKeras(w, dims));
         }
-        if (useBias) {
-            String biasPath = vars.size() > 1 ? vars.get(1).path()
-                    : original.sourceFile().container() == KerasFiles.Container.LEGACY_H5
-                    ? KerasWeights.varsGroupOf(kernelPath) + "/bias" : KerasWeights.varsGroupOf(kernelPath) + "/1";
-            replaced.put(biasPath, u.bias());
-        }
+        boolean useBias = !config.has("use_bias") || config.get("use_bias").getAsBoolean();
+        String addedPath = KerasWeights.varsGroupOf(kernelPath)
+                + (original.sourceFile().container() == KerasFiles.Container.LEGACY_H5 ? "/bias" : "/1");
+        String biasPath = !useBias ? null : vars.size() > 1 ? vars.get(1).path() : addedPath;
+        KerasSameLayout.bias(config, biasPath, addedPath, u.bias(), false, replaced);
     }
 
     /** A MatMul's bias: the constant of the Add that reads it alone (Keras' Dense over a higher-rank tensor). */
@@ -496,31 +487,13 @@ public final class KerasGraphWriter {
         boolean scale = !config.has("scale") || config.get("scale").getAsBoolean();
         boolean center = !config.has("center") || config.get("center").getAsBoolean();
         List<String> roles = KerasConfig.batchNormRoles(scale, center);
+        if (n == null) {
+            writeFoldedBatchNorm(layer, roles, vars.stream().map(Weight::path).toList(), center);
+            return;
+        }
         float[][] p = new float[4][];
-        if (n != null) {
-            for (int k = 0; k < 4; k++) {
-                p[k] = values(inits.get(n.getInput(k + 1)));
-            }
-        } else {
-            float[] beta = batchNormBeta.get(layer.name());
-            if (beta == null) {
-                throw new IllegalStateException("BatchNormalization " + layer.name() + " is neither in the graph nor "
-                        + "folded into a layer written back");
-            }
-            double epsilon = KerasConfig.number(config, "epsilon", 1e-3);
-            if (epsilon >= 1) {
-                throw InputException.usage(original.sourceFile().source() + ": layer '" + layer.name()
-                        + "' has epsilon " + epsilon + "; a folded BatchNormalization is written as the identity, which "
-                        + "needs epsilon below 1");
-            }
-            p[0] = filledFloats(beta.length, 1);
-            p[1] = beta;
-            p[2] = new float[beta.length];
-            p[3] = filledFloats(beta.length, (float) (1 - epsilon));
-            if (!center) {
-                throw InputException.usage(original.sourceFile().source() + ": layer '" + layer.name()
-                        + "' has center=False and was folded into a layer with a bias; write ONNX (-o NAME.onnx)");
-            }
+        for (int k = 0; k < 4; k++) {
+            p[k] = values(inits.get(n.getInput(k + 1)));
         }
         for (int r = 0; r < roles.size(); r++) {
             int k = switch (roles.get(r)) {
@@ -530,6 +503,22 @@ public final class KerasGraphWriter {
                 default -> 3;
             };
             replaced.put(vars.get(r).path(), p[k]);
+        }
+    }
+
+    /** A BatchNormalization folded into the layer before it: the identity, with the beta {@link #unfold} left it. */
+    private void writeFoldedBatchNorm(KerasConfig.Layer layer, List<String> roles, List<String> paths,
+            boolean center) {
+        float[] beta = batchNormBeta.get(layer.name());
+        if (beta == null) {
+            throw new IllegalStateException("BatchNormalization " + layer.name() + " is neither in the graph nor "
+                    + "folded into a layer written back");
+        }
+        KerasSameLayout.identityBatchNorm(original.sourceFile().source(), layer.name(),
+                KerasConfig.number(layer.config(), "epsilon", 1e-3), roles, paths, beta, false, replaced);
+        if (!center) {
+            throw InputException.usage(original.sourceFile().source() + ": layer '" + layer.name()
+                    + "' has center=False and was folded into a layer with a bias; write ONNX (-o NAME.onnx)");
         }
     }
 
@@ -555,12 +544,6 @@ public final class KerasGraphWriter {
 
     private static double[] filled(int n, double v) {
         double[] a = new double[n];
-        java.util.Arrays.fill(a, v);
-        return a;
-    }
-
-    private static float[] filledFloats(int n, float v) {
-        float[] a = new float[n];
         java.util.Arrays.fill(a, v);
         return a;
     }

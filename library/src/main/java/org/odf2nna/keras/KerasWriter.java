@@ -1,21 +1,12 @@
 package org.odf2nna.keras;
 
-import static org.odf2nna.keras.KerasArrays.allZero;
 import static org.odf2nna.keras.KerasArrays.matrix;
-import static org.odf2nna.keras.KerasArrays.vector;
-import static org.odf2nna.keras.KerasFileParts.GSON;
-import static org.odf2nna.keras.KerasFileParts.archiveWith;
-import static org.odf2nna.keras.KerasFileParts.checkAllWritten;
-import static org.odf2nna.keras.KerasFileParts.copyGroup;
-import static org.odf2nna.keras.KerasFileParts.part;
-import static org.odf2nna.keras.KerasFileParts.writeH5;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.jhdf.HdfFile;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -136,7 +127,8 @@ public final class KerasWriter {
             }
             KerasModel.BatchNormBinding bn = batchNormAt.get(i);
             if (bn != null) {
-                replaceWithIdentity(original.sourceFile().source(), bn, width, replaced);
+                KerasSameLayout.identityBatchNorm(original.sourceFile().source(), bn.name(), bn.epsilon(), bn.roles(),
+                        bn.paths(), new float[width], bn.float64(), replaced);
             }
         }
         if (from == 0 && network.inputs() != original.network().inputs()) {
@@ -144,12 +136,9 @@ public final class KerasWriter {
         }
         // Every other recorded input shape follows from the model's input and the widths just written.
         KerasShapes.record(root, original.modelConfig());
-        byte[] weights;
-        try (HdfFile in = HdfFile.fromBytes(part(original, KerasReader.WEIGHTS_ENTRY))) {
-            weights = writeH5(out -> copyGroup(in, out, "", replaced, true));
+        try (HdfFile in = KerasSameLayout.weights(original)) {
+            return KerasSameLayout.archive(original, in, root, replaced);
         }
-        checkAllWritten(replaced);
-        return archiveWith(original, GSON.toJson(root), weights);
     }
 
     /** The original's layout fits only a network with its layers, head and activations: pruning keeps those. */
@@ -188,33 +177,7 @@ public final class KerasWriter {
             Map<String, Object> replaced) {
         lc.addProperty("units", d.units());
         replaced.put(binding.kernelPath(), matrix(d.weights(), d.inputs(), d.units(), binding.float64()));
-        String biasPath = binding.biasPath();
-        if (biasPath == null && !allZero(d.bias())) {
-            lc.addProperty("use_bias", true);
-            biasPath = binding.varsGroup() + "/1";
-        }
-        if (biasPath != null) {
-            replaced.put(biasPath, vector(d.bias(), binding.float64()));
-        }
-    }
-
-    /** A BatchNormalization folded into a Dense layer stays in the config as the identity on {@code width} units. */
-    private static void replaceWithIdentity(Path source, KerasModel.BatchNormBinding bn, int width,
-            Map<String, Object> replaced) {
-        if (bn.epsilon() >= 1) {
-            throw new InputException(source, "layer '" + bn.name() + "'", "has epsilon " + bn.epsilon()
-                    + "; a folded BatchNormalization is written as the identity, which needs epsilon below 1");
-        }
-        for (int r = 0; r < bn.roles().size(); r++) {
-            float value = switch (bn.roles().get(r)) {
-                case "gamma" -> 1f;
-                case "moving_variance" -> (float) (1 - bn.epsilon());
-                default -> 0f;
-            };
-            float[] v = new float[width];
-            java.util.Arrays.fill(v, value);
-            replaced.put(bn.paths().get(r), vector(v, bn.float64()));
-        }
+        KerasSameLayout.bias(lc, binding.biasPath(), binding.varsGroup() + "/1", d.bias(), binding.float64(), replaced);
     }
 
     private static void setLastDim(JsonObject o, String key, int width) {
