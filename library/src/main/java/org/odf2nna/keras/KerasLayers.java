@@ -88,12 +88,16 @@ final class KerasLayers {
         for (String kind : List.of("Activation", "ReLU", "LeakyReLU", "ELU", "Softmax")) {
             m.put(kind, c -> KerasActivations.layer(c.g(), c.layer(), c.in(), c.keras2()));
         }
-        m.put("Rescaling", KerasLayers::rescaling);
-        m.put("Normalization", KerasLayers::normalization);
-        m.put("BatchNormalization", KerasLayers::batchNormalization);
-        m.put("Dense", KerasLayers::dense);
-        m.put("Flatten", KerasLayers::flatten);
-        m.put("Reshape", KerasLayers::reshape);
+        // The layers with a method of their own in this class; the convolutions (KerasConvLayers) and merges below.
+        m.putAll(Map.<String, Translator>of(
+                "Rescaling", KerasLayers::rescaling,
+                "Normalization", KerasLayers::normalization,
+                "BatchNormalization", KerasLayers::batchNormalization,
+                "Dense", KerasLayers::dense,
+                "Flatten", KerasLayers::flatten,
+                "Reshape", KerasLayers::reshape,
+                "Average", KerasLayers::average,
+                "Concatenate", KerasLayers::concatenate));
         m.put("ZeroPadding1D", c -> KerasConvLayers.zeroPadding(c, 1));
         m.put("ZeroPadding2D", c -> KerasConvLayers.zeroPadding(c, 2));
         m.put("Conv1D", c -> KerasConvLayers.conv(c, 1));
@@ -113,10 +117,8 @@ final class KerasLayers {
         m.put("Multiply", c -> merge(c, "Mul"));
         m.put("Maximum", c -> merge(c, "Max"));
         m.put("Minimum", c -> merge(c, "Min"));
-        m.put("Average", KerasLayers::average);
         m.put("Divide", c -> merge(c, "Div"));
         m.put("TrueDivide", c -> merge(c, "Div"));
-        m.put("Concatenate", KerasLayers::concatenate);
         return m;
     }
 
