@@ -28,9 +28,9 @@ import java.util.zip.ZipOutputStream;
 /**
  * A Keras file's parts, read and written without knowing the model: a zip entry's bytes within the size limit, the
  * names of an archive's entries, an HDF5 attribute as a string, an error's first line for a message; and for the
- * writers ({@link KerasWriter}, {@link KerasGraphWriter}, {@link SequentialConfig}, {@link KerasLegacyH5}) the JSON
- * they write, an HDF5 file written through a temporary file, an HDF5 group copied with new weights put in place, and
- * the zip archive with fixed entry dates. Its own room because none of them knows the model, where the readers and
+ * writers ({@link KerasSameLayout} for {@link KerasWriter} and {@link KerasGraphWriter}, {@link SequentialConfig},
+ * {@link KerasLegacyH5}) the JSON they write, an HDF5 file written through a temporary file, an HDF5 group copied with
+ * new weights put in place, and the zip archive with fixed entry dates. Its own room because none of them knows the model, where the readers and
  * writers do.
  *
  * <p>jhdf 0.10.0 writes a file that neither it nor libhdf5 can read when it holds an empty group, so

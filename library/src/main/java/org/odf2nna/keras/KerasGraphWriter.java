@@ -26,7 +26,8 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * bias, as is an operation on a constant right after it ({@code x + 3.0} of MobileNetV3's hard-sigmoid). Written back,
  * the layer gets the folded weights with the constants' own scales taken out again, and the BatchNormalization the
  * identity on its channels (gamma 1, moving mean 0, moving variance 1 − ε) with the folded bias as its beta, as the
- * dense chain's writer writes a folded one ({@link KerasWriter}): the file computes what the graph computes.
+ * dense chain's writer writes a folded one (both through {@link KerasSameLayout}): the file computes what the graph
+ * computes.
  *
  * <p>A {@code .keras} file is written back as {@code .keras}, a legacy {@code .h5} as {@code .h5}. What cannot be written
  * back is refused before any work ({@link #check}): a fold into a layer's inputs, a per-channel constant folded into a layer, a

@@ -30,8 +30,8 @@ import org.odf2nna.network.DenseNetwork;
  * or as a separate layer when it has a parameter Keras' names cannot carry (LeakyReLU, ELU, ReLU with a maximum),
  * and the head as the last layer's activation ({@link SequentialConfig}).
  *
- * <p>The HDF5, zip and JSON writing it shares with {@link KerasGraphWriter} (a pruned graph written back into the
- * user's file) is {@link KerasFileParts}'.
+ * <p>What writing back into the user's layout means, it shares with {@link KerasGraphWriter} (a pruned graph written
+ * back into the user's file): {@link KerasSameLayout}.
  */
 public final class KerasWriter {
 
