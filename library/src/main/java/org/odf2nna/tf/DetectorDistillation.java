@@ -15,6 +15,7 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -95,20 +96,65 @@ public final class DetectorDistillation {
 
     /** The distillation loss of {@code student} (a batch of raw outputs) against {@code teacher}'s, row-major. */
     static Operand<TFloat32> loss(Ops tf, Operand<TFloat32> student, Operand<TFloat32> teacher, Output o) {
-        Operand<TFloat32> s = channelsFirst(tf, student, o);
-        Operand<TFloat32> t = channelsFirst(tf, teacher, o);
-        int scores = o.channels() - 4;
-        Operand<TFloat32> boxS = channels(tf, s, 0, 4);
-        Operand<TFloat32> boxT = channels(tf, t, 0, 4);
-        Operand<TFloat32> scoreS = channels(tf, s, 4, scores);
-        Operand<TFloat32> scoreT = channels(tf, t, 4, scores);
-        // Per anchor: the boxes' mean squared error in box units, weighted by the original's best score there.
-        Operand<TFloat32> d = tf.math.div(tf.math.sub(boxS, boxT), tf.constant(o.boxUnit()));
-        Operand<TFloat32> boxError = tf.math.mean(tf.math.square(d), tf.constant(1));
-        Operand<TFloat32> weight = tf.stopGradient(tf.max(scoreT, tf.constant(1)));
-        Operand<TFloat32> box = tf.math.div(tf.reduceSum(tf.math.mul(weight, boxError), tf.constant(new int[] {0, 1})),
-                tf.math.add(tf.reduceSum(weight, tf.constant(new int[] {0, 1})), tf.constant(EPS)));
-        return tf.math.add(box, meanBce(tf, scoreS, scoreT));
+        return Terms.of(tf, student, teacher, null, o).loss();
+    }
+
+    /**
+     * A batch's loss and the totals it divides by: the box weights' sums (the original's best score per anchor, the
+     * labels' target score) and the anchors counted over the rows. Each total defaults to the rows fed; a batch run in
+     * parts feeds every part the whole batch's ({@code *Fed}), so that the parts' losses and gradients add up to the
+     * batch's while TensorFlow holds one part's activations at a time.
+     *
+     * @param loss          the distillation loss, plus the labelled loss where labels are fed
+     * @param teacherWeight the sum of the distillation's box weights over the rows fed (reads the teacher alone)
+     * @param labelWeight   the sum of the labelled loss's box weights over the rows fed, or null without labels
+     */
+    record Terms(Operand<TFloat32> loss, Operand<TFloat32> teacherWeight, Operand<TFloat32> teacherWeightFed,
+            Operand<TFloat32> labelWeight, Operand<TFloat32> labelWeightFed, Operand<TFloat32> anchorsFed) {
+
+        static Terms of(Ops tf, Operand<TFloat32> student, Operand<TFloat32> teacher, Operand<TFloat32> labels,
+                Output o) {
+            Operand<TFloat32> s = channelsFirst(tf, student, o);
+            Operand<TFloat32> t = channelsFirst(tf, teacher, o);
+            Operand<TFloat32> scoreS = scores(tf, s, o);
+            // Per anchor: the boxes' mean squared error in box units, weighted by the original's best score there.
+            Operand<TFloat32> weight = tf.stopGradient(tf.max(scores(tf, t, o), tf.constant(1)));
+            Operand<TFloat32> weightSum = tf.reduceSum(weight, tf.constant(new int[] {0, 1}));
+            Operand<TFloat32> weightFed = tf.withName("teacher_weight").placeholderWithDefault(weightSum,
+                    Shape.scalar());
+            Operand<TFloat32> anchorsFed = tf.withName("anchor_rows").placeholderWithDefault(
+                    tf.dtypes.cast(tf.size(weight), TFloat32.class), Shape.scalar());
+            Operand<TFloat32> d = tf.math.div(tf.math.sub(channels(tf, s, 0, 4), channels(tf, t, 0, 4)),
+                    tf.constant(o.boxUnit()));
+            Operand<TFloat32> boxError = tf.math.mean(tf.math.square(d), tf.constant(1));
+            Operand<TFloat32> loss = tf.math.add(weighted(tf, weight, boxError, weightFed),
+                    bce(tf, scoreS, scores(tf, t, o), anchorsFed));
+            if (labels == null) {
+                return new Terms(loss, weightSum, weightFed, null, null, anchorsFed);
+            }
+            // The labelled loss: one minus the IoU at the assigned anchors, weighted by their target scores.
+            Operand<TFloat32> l = channelsFirst(tf, labels, o);
+            Operand<TFloat32> labelScores = scores(tf, l, o);
+            Operand<TFloat32> labelWeight = tf.max(labelScores, tf.constant(1));
+            Operand<TFloat32> labelSum = tf.reduceSum(labelWeight, tf.constant(new int[] {0, 1}));
+            Operand<TFloat32> labelFed = tf.withName("label_weight").placeholderWithDefault(labelSum, Shape.scalar());
+            Operand<TFloat32> miss = tf.math.sub(tf.constant(1f), iou(tf, s, l));
+            loss = tf.math.add(loss, tf.math.add(weighted(tf, labelWeight, miss, labelFed),
+                    bce(tf, scoreS, labelScores, anchorsFed)));
+            return new Terms(loss, weightSum, weightFed, labelSum, labelFed, anchorsFed);
+        }
+    }
+
+    /** The scores of rows laid out {@code [n, channels, anchors]}: every channel after the box's four. */
+    private static Operand<TFloat32> scores(Ops tf, Operand<TFloat32> v, Output o) {
+        return channels(tf, v, 4, o.channels() - 4);
+    }
+
+    /** {@code error} per anchor weighted by {@code weight}, summed, over {@code total} (the weights' sum). */
+    private static Operand<TFloat32> weighted(Ops tf, Operand<TFloat32> weight, Operand<TFloat32> error,
+            Operand<TFloat32> total) {
+        return tf.math.div(tf.reduceSum(tf.math.mul(weight, error), tf.constant(new int[] {0, 1})),
+                tf.math.add(total, tf.constant(EPS)));
     }
 
     /** Rows of raw outputs as {@code [n, channels, anchors]}. */
@@ -125,31 +171,15 @@ public final class DetectorDistillation {
     }
 
     /**
-     * The labelled loss of {@code student}'s raw outputs against per-anchor label targets laid out as the output
-     * ({@link DetectorLabels#targets}): one minus the boxes' IoU at the assigned anchors, weighted by their target
-     * scores, plus the scores' binary cross-entropy against the targets, summed over the classes and averaged over the
-     * anchors. YOLOv8's layout only.
+     * Binary cross-entropy of {@code p} against {@code q}, summed over the classes (axis 1) and the rest, over
+     * {@code anchors} (the rows times their anchors: the mean per anchor).
      */
-    static Operand<TFloat32> labelled(Ops tf, Operand<TFloat32> student, Operand<TFloat32> targets, Output o) {
-        Operand<TFloat32> s = channelsFirst(tf, student, o);
-        Operand<TFloat32> t = channelsFirst(tf, targets, o);
-        int scores = o.channels() - 4;
-        Operand<TFloat32> scoreS = channels(tf, s, 4, scores);
-        Operand<TFloat32> scoreT = channels(tf, t, 4, scores);
-        Operand<TFloat32> weight = tf.max(scoreT, tf.constant(1));
-        Operand<TFloat32> overlap = iou(tf, s, t);
-        Operand<TFloat32> box = tf.math.div(
-                tf.reduceSum(tf.math.mul(weight, tf.math.sub(tf.constant(1f), overlap)), tf.constant(new int[] {0, 1})),
-                tf.math.add(tf.reduceSum(weight, tf.constant(new int[] {0, 1})), tf.constant(EPS)));
-        return tf.math.add(box, meanBce(tf, scoreS, scoreT));
-    }
-
-    /** Binary cross-entropy of {@code p} against {@code q}, summed over the classes (axis 1), mean over the rest. */
-    private static Operand<TFloat32> meanBce(Ops tf, Operand<TFloat32> scores, Operand<TFloat32> targets) {
+    private static Operand<TFloat32> bce(Ops tf, Operand<TFloat32> scores, Operand<TFloat32> targets,
+            Operand<TFloat32> anchors) {
         Operand<TFloat32> p = tf.clipByValue(scores, tf.constant(EPS), tf.constant(1 - EPS));
         Operand<TFloat32> bce = tf.math.neg(tf.math.add(tf.math.mul(targets, tf.math.log(p)),
                 tf.math.mul(tf.math.sub(tf.constant(1f), targets), tf.math.log(tf.math.sub(tf.constant(1f), p)))));
-        return tf.math.mean(tf.reduceSum(bce, tf.constant(1)), tf.constant(new int[] {0, 1}));
+        return tf.math.div(tf.reduceSum(bce, tf.constant(new int[] {0, 1, 2})), anchors);
     }
 
     /** Per anchor, the IoU of the boxes (centre and size, channels 0 to 3) of {@code a} and {@code b}. */
@@ -191,8 +221,20 @@ public final class DetectorDistillation {
     public record Boxes(float[] values, int perImage) { }
 
     /** What a training graph feeds and fetches; {@code labels} null without labelled boxes. */
-    private record Step(OnnxTfGraph graph, Placeholder<TFloat32> teacher, Placeholder<TFloat32> labels,
-            Operand<TFloat32> loss, AdamStep adam) { }
+    private record Step(OnnxTfGraph graph, Placeholder<TFloat32> teacher, Placeholder<TFloat32> labels, Terms terms,
+            AdamStep adam) {
+
+        Operand<TFloat32> loss() {
+            return terms.loss();
+        }
+    }
+
+    /**
+     * Input values a part of a batch holds at most (8 MB of floats: 27 images of 3 x 160 x 160, one of 3 x 640 x 640).
+     * TensorFlow keeps a part's activations for its backward pass, several times its input per layer: a YOLOv8n's
+     * sweep on 600 images of 160 peaked at 3.17 GB resident with its batches of 128 run whole, 1.77 GB in parts.
+     */
+    static final int PART_VALUES = 1 << 21;
 
     /**
      * Retrains {@code pruned} towards {@code original}'s outputs on {@code fed}'s rows (their labels are not read),
@@ -205,6 +247,13 @@ public final class DetectorDistillation {
     public static GraphRetrainer.Retrained retrain(ModelProto original, ModelProto pruned, Set<String> trainable,
             GraphRetrainer.Rows fed, Boxes boxes, GraphRetrainer.Settings settings, Output output,
             DenseTrainer.EpochListener listener) {
+        return retrain(original, pruned, trainable, fed, boxes, settings, output, listener, PART_VALUES);
+    }
+
+    /** {@link #retrain} with each batch run in parts of at most {@code partValues} input values. */
+    static GraphRetrainer.Retrained retrain(ModelProto original, ModelProto pruned, Set<String> trainable,
+            GraphRetrainer.Rows fed, Boxes boxes, GraphRetrainer.Settings settings, Output output,
+            DenseTrainer.EpochListener listener, int partValues) {
         int rows = fed.count();
         if (rows < 2) {
             throw new IllegalArgumentException("retraining needs at least 2 rows, got " + rows);
@@ -226,17 +275,15 @@ public final class DetectorDistillation {
             }
             Placeholder<TFloat32> t = g.tf.withName("teacher").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, output.width())));
-            Operand<TFloat32> loss = loss(g.tf, g.outputs.get(0), t, output);
-            Placeholder<TFloat32> l = null;
-            if (labelTargets != null) {
-                l = g.tf.withName("label_targets").placeholder(TFloat32.class,
-                        Placeholder.shape(Shape.of(-1, output.width())));
-                loss = g.tf.math.add(loss, labelled(g.tf, g.outputs.get(0), l, output));
-            }
-            AdamStep adam = new AdamStep(g.graph, g.tf, loss, g.variables, g.shapes, options.learningRate());
+            Placeholder<TFloat32> l = labelTargets == null ? null : g.tf.withName("label_targets").placeholder(
+                    TFloat32.class, Placeholder.shape(Shape.of(-1, output.width())));
+            Terms terms = Terms.of(g.tf, g.outputs.get(0), t, l, output);
+            AdamStep adam = AdamStep.accumulating(g.graph, g.tf, terms.loss(), g.variables, g.shapes,
+                    options.learningRate());
             DenseTrainer.initialise(session, g.initializers, adam);
-            Step step = new Step(g, t, l, loss, adam);
-            Batches data = new Batches(fed.inputs(), teacher, labelTargets, g.widths.get(0), output.width());
+            Step step = new Step(g, t, l, terms, adam);
+            Batches data = new Batches(fed.inputs(), teacher, labelTargets, g.widths.get(0), output.width(),
+                    output.anchors(), Math.max(1, partValues / g.widths.get(0)));
             return train(session, step, data, parts, pruned, check, settings, listener);
         }
     }
@@ -263,7 +310,8 @@ public final class DetectorDistillation {
     }
 
     /** The rows, the teacher's outputs and the label targets (or null), one row of each per image. */
-    private record Batches(float[] inputs, float[] teacher, float[] labels, int width, int outputs) { }
+    private record Batches(float[] inputs, float[] teacher, float[] labels, int width, int outputs, int anchors,
+            int perPart) { }
 
     private static GraphRetrainer.Retrained train(Session session, Step step, Batches data, int[][] parts,
             ModelProto pruned, TranslationCheck check, GraphRetrainer.Settings settings,
@@ -315,16 +363,13 @@ public final class DetectorDistillation {
         }
     }
 
-    /** One Adam step on rows {@code idx} at learning rate {@code rate}; the batch's loss. */
+    /** One Adam step on rows {@code idx} at learning rate {@code rate}, fed in parts; the batch's loss. */
     private static double stepOn(Session session, Step step, Batches data, int[] idx, float rate) {
-        try (TFloat32 x = gather(data.inputs(), data.width(), idx);
-             TFloat32 t = gather(data.teacher(), data.outputs(), idx);
-             TFloat32 l = data.labels() == null ? null : gather(data.labels(), data.outputs(), idx);
-             TFloat32 r = TFloat32.scalarOf(rate);
-             Result out = TfRuns.run(fed(session.runner(), step, x, t, l).feed(step.adam().learningRate, r)
-                     .addTarget(step.adam().step).fetch(step.loss()))) {
-            return ((TFloat32) out.get(0)).getFloat();
+        double loss = batchLoss(session, step, data, idx, step.adam().accumulate);
+        try (TFloat32 r = TFloat32.scalarOf(rate)) {
+            TfRuns.run(session.runner().feed(step.adam().learningRate, r).addTarget(step.adam().step));
         }
+        return loss;
     }
 
     /** The loss over rows {@code idx}, in batches; the mean over rows. */
@@ -332,15 +377,49 @@ public final class DetectorDistillation {
         double sum = 0;
         for (int from = 0; from < idx.length; from += batch) {
             int n = Math.min(batch, idx.length - from);
-            int[] part = java.util.Arrays.copyOfRange(idx, from, from + n);
-            try (TFloat32 x = gather(data.inputs(), data.width(), part);
-                 TFloat32 t = gather(data.teacher(), data.outputs(), part);
-                 TFloat32 l = data.labels() == null ? null : gather(data.labels(), data.outputs(), part);
-                 Result out = TfRuns.run(fed(session.runner(), step, x, t, l).fetch(step.loss()))) {
-                sum += ((TFloat32) out.get(0)).getFloat() * n;
-            }
+            sum += batchLoss(session, step, data, java.util.Arrays.copyOfRange(idx, from, from + n), null) * n;
         }
         return sum / Math.max(1, idx.length);
+    }
+
+    /**
+     * The loss of the batch {@code idx}, run in parts of at most {@link #PART_VALUES} input values, each fed the batch's
+     * totals ({@link Terms}); {@code target} (the gradients' accumulation, or null) run with each part.
+     */
+    private static double batchLoss(Session session, Step step, Batches data, int[] idx, Op target) {
+        int per = data.perPart();
+        try (TFloat32 t = gather(data.teacher(), data.outputs(), idx);
+             TFloat32 l = data.labels() == null ? null : gather(data.labels(), data.outputs(), idx);
+             Result totals = TfRuns.run(totalsOf(session.runner().feed(step.teacher(), t), step, l));
+             TFloat32 anchors = TFloat32.scalarOf((float) idx.length * data.anchors())) {
+            double loss = 0;
+            for (int from = 0; from < idx.length; from += per) {
+                int[] part = java.util.Arrays.copyOfRange(idx, from, Math.min(idx.length, from + per));
+                try (TFloat32 x = gather(data.inputs(), data.width(), part);
+                     TFloat32 pt = gather(data.teacher(), data.outputs(), part);
+                     TFloat32 pl = l == null ? null : gather(data.labels(), data.outputs(), part)) {
+                    Session.Runner runner = fed(session.runner(), step, x, pt, pl)
+                            .feed(step.terms().teacherWeightFed(), totals.get(0))
+                            .feed(step.terms().anchorsFed(), anchors);
+                    if (pl != null) {
+                        runner.feed(step.terms().labelWeightFed(), totals.get(1));
+                    }
+                    if (target != null) {
+                        runner.addTarget(target);
+                    }
+                    try (Result out = TfRuns.run(runner.fetch(step.loss()))) {
+                        loss += ((TFloat32) out.get(0)).getFloat();
+                    }
+                }
+            }
+            return loss;
+        }
+    }
+
+    /** {@code runner} (the batch's teacher fed) fetching the batch's box weight totals, the labels' fed too. */
+    private static Session.Runner totalsOf(Session.Runner runner, Step step, TFloat32 labels) {
+        runner.fetch(step.terms().teacherWeight());
+        return labels == null ? runner : runner.feed(step.labels(), labels).fetch(step.terms().labelWeight());
     }
 
     private static Session.Runner fed(Session.Runner runner, Step step, TFloat32 x, TFloat32 teacher,
@@ -374,13 +453,13 @@ public final class DetectorDistillation {
              Session session = g.open(settings.options().device())) {
             Placeholder<TFloat32> t = g.tf.withName("teacher").placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, output.width())));
-            Step step = new Step(g, t, null, loss(g.tf, g.outputs.get(0), t, output), null);
+            Step step = new Step(g, t, null, Terms.of(g.tf, g.outputs.get(0), t, null, output), null);
             int[] all = new int[fed.count()];
             for (int i = 0; i < all.length; i++) {
                 all[i] = i;
             }
-            return meanLoss(session, step, new Batches(fed.inputs(), teacher, null, g.widths.get(0), output.width()), all,
-                    64);
+            return meanLoss(session, step, new Batches(fed.inputs(), teacher, null, g.widths.get(0), output.width(),
+                    output.anchors(), Math.max(1, PART_VALUES / g.widths.get(0))), all, 64);
         }
     }
 }

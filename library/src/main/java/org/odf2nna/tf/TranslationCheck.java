@@ -2,6 +2,7 @@ package org.odf2nna.tf;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.odf2nna.Device;
@@ -44,7 +45,9 @@ public record TranslationCheck(double largest, String output, int row, int index
         try (OnnxTfGraph g = OnnxTfGraph.translate(model, Set.of(), packing);
              Session session = g.open(device)) {
             int width = g.widths.get(0);
-            float[][] tf = g.run(session, rows, n, 1024, false);
+            // Batches of at most 16 MB of input on either side: a detector's 500 images at once held gigabytes.
+            int batch = org.odf2nna.Memory.rowsPerBatch(4L * width, 1024);
+            float[][] tf = g.run(session, rows, n, batch, false);
             ValueInfoProto in = input(model, g.inputNames.get(0));
             TensorShapeProto s = in.getType().getTensorType().getShape();
             long[] dims = new long[s.getDimCount()];
@@ -55,7 +58,7 @@ public record TranslationCheck(double largest, String output, int row, int index
             try (OnnxRunner runner = OnnxRunner.open(model, new InputSignature(in.getName(),
                     in.getType().getTensorType().getElemType(), dims), device, Path.of("pruned.onnx"))) {
                 if (packing == null) {
-                    ort.putAll(runner.run(Arrays.copyOf(rows, n * width), n, width, g.outputNames));
+                    ort.putAll(inBatches(runner, rows, n, width, batch, g.outputNames));
                 } else {
                     runner.runInputs(packing.feeds(rows, n), g.outputNames).forEach((k, v) -> ort.put(k, v.values()));
                 }
@@ -116,4 +119,21 @@ public record TranslationCheck(double largest, String output, int row, int index
                 rows);
     }
 
+
+    /** ONNX Runtime's outputs on the first {@code n} rows, {@code batch} rows a run, concatenated per output. */
+    private static Map<String, float[]> inBatches(OnnxRunner runner, float[] rows, int n, int width, int batch,
+            List<String> names) {
+        Map<String, float[]> all = new java.util.HashMap<>();
+        for (int from = 0; from < n; from += batch) {
+            int m = Math.min(batch, n - from);
+            Map<String, float[]> part = runner.run(Arrays.copyOfRange(rows, from * width, (from + m) * width), m, width,
+                    names);
+            for (Map.Entry<String, float[]> e : part.entrySet()) {
+                int per = e.getValue().length / m;
+                float[] whole = all.computeIfAbsent(e.getKey(), k -> new float[n * per]);
+                System.arraycopy(e.getValue(), 0, whole, from * per, e.getValue().length);
+            }
+        }
+        return all;
+    }
 }

@@ -129,6 +129,45 @@ class DetectorDistillationTest {
         assertTrue(c.within(1e-3), c.describe());
     }
 
+    @Test
+    void aBatchRunInPartsStepsAsTheWholeBatch() throws Exception {
+        ModelProto original = original();
+        ModelProto pruned = perturbed(original, "model.22.cv3", 0.5f);
+        DetectorDistillation.Output o = DetectorDistillation.recognise(original);
+        float[] x = images(7, 24);
+        GraphRetrainer.Rows rows = new GraphRetrainer.Rows(x, null, 24, null);
+        float[] boxes = new float[24 * 5];
+        Random r = new Random(8);
+        for (int i = 0; i < 24; i++) {
+            float w = (8 + 12 * r.nextFloat()) / 32;
+            boxes[i * 5] = i % 3;
+            boxes[i * 5 + 1] = w / 2 + (1 - w) * r.nextFloat();
+            boxes[i * 5 + 2] = w / 2 + (1 - w) * r.nextFloat();
+            boxes[i * 5 + 3] = w;
+            boxes[i * 5 + 4] = w;
+        }
+        Set<String> trainable = new java.util.TreeSet<>();
+        for (TensorProto t : pruned.getGraph().getInitializerList()) {
+            if (t.getName().startsWith("model.22") && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                trainable.add(t.getName());
+            }
+        }
+        DetectorDistillation.Boxes labelled = new DetectorDistillation.Boxes(boxes, 1);
+        // Batches of 8 images: one part each, against parts of 3, 3 and 2 images fed the batch's totals.
+        GraphRetrainer.Retrained whole = DetectorDistillation.retrain(original, pruned, trainable, rows, labelled,
+                settings(3), o, (e, n) -> { }, Integer.MAX_VALUE);
+        GraphRetrainer.Retrained parts = DetectorDistillation.retrain(original, pruned, trainable, rows, labelled,
+                settings(3), o, (e, n) -> { }, 3 * WIDTH);
+        assertEquals(whole.history().size(), parts.history().size());
+        for (int e = 0; e < whole.history().size(); e++) {
+            double a = whole.history().get(e).validationLoss();
+            double b = parts.history().get(e).validationLoss();
+            assertEquals(a, b, 1e-4 * Math.abs(a), "epoch " + e + ": " + whole.history() + " against " + parts.history());
+        }
+        assertTrue(whole.history().get(3).validationLoss() < whole.history().get(0).validationLoss() - 1e-3,
+                "the steps moved the loss: " + whole.history());
+    }
+
     /** {@code model} with the float initializers named from {@code prefix} moved by noise of {@code scale}. */
     static ModelProto perturbed(ModelProto model, String prefix, float scale) {
         GraphProto.Builder g = model.getGraph().toBuilder();
