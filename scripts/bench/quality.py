@@ -419,18 +419,18 @@ def case_gpt(suite):
 # cores), and the default sweep with the model's 3,000 training images and 2,000 validation images (beside two jobs).
 DOCS_YOLO = {"time": "4.0 (369)", "memory": "3.26 GB", "removed": "37.3%", "drop": "-0.90",
              "latency": "0.74x, 0.77x"}
-DOCS_YOLO_DEFAULT = {"time": "22.6 (1240)", "memory": "4.94 GB", "removed": "37.3%", "drop": "-3.43",
-                     "latency": "0.71x, 0.72x"}
+DOCS_YOLO_DEFAULT = {"time": "20.1 (1124)", "memory": "3.77 GB", "removed": "37.3%", "drop": "-3.44",
+                     "latency": "0.75x, 0.73x"}
 
 
 def case_yolo(suite):
     """The trained YOLOv8n of docs/tasks/detector.md, default sweep with labelled images at --max-drop 3."""
-    yolo_sweep(suite, "yolo", ("train-u8.npz", "val600.npz", "test500.npz"), ["--max-drop", "3"], 4.0, DOCS_YOLO)
+    yolo_sweep(suite, "yolo", ("train-u8.npz", "val600.npz", "test500.npz"), ["--max-drop", "3"], 2.5, DOCS_YOLO)
 
 
 def case_yolodefault(suite):
     """The same YOLOv8n, the default sweep on its 3,000 training images, 2,000 validation images judging."""
-    yolo_sweep(suite, "yolodefault", ("train3000-u8.npz", "val2000.npz", "test500.npz"), [], 6.0,
+    yolo_sweep(suite, "yolodefault", ("train3000-u8.npz", "val2000.npz", "test500.npz"), [], 4.5,
                DOCS_YOLO_DEFAULT)
 
 
