@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Set;
 import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.api.Inspection;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.SweepTables;
 import org.odf2nna.settings.CsvReading;
 import org.odf2nna.settings.SweepFiles;
@@ -72,7 +72,7 @@ final class ModelPruningOptions {
      * @param before the outputs that existed before the run
      */
     int sweepGraph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
-        GraphSweepReport result = FileWorkflows.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
+        SweepReport result = FileWorkflows.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
                 latency.check()), files.output()), retrain.graphRetraining(), graphInputs.modelInputs(),
                 graphInputs.decoding(), command.main.progress());
         command.main.out.print(SweepTables.sweep(result));

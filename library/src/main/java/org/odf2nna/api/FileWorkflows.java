@@ -23,10 +23,9 @@ import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.GraphOneRound;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
-import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.BuildFiles;
 import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.ConvertChecks;
@@ -324,7 +323,7 @@ public final class FileWorkflows {
      * @throws InputException with kind UNCERTIFIABLE when the graph has no dense blocks; USAGE when its input is not
      *                        one float tensor, or training or validation rows are missing
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings,
             Progress progress) {
         return GraphSweeper.sweep(files, settings, progress);
     }
@@ -335,7 +334,7 @@ public final class FileWorkflows {
      * what the other form runs) or {@link GraphRetraining#SEQUENTIAL} (the refit alone). A graph
      * whose translation to TensorFlow fails keeps the sequential refit, with a note in the report naming the node.
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings,
             GraphRetraining retraining, Progress progress) {
         return GraphSweeper.sweep(files, settings, retraining, progress);
     }
@@ -346,7 +345,7 @@ public final class FileWorkflows {
      * their own) and judged on what {@code decoding} reads of its first output (a class vector, per-position classes,
      * a CTC head, a thresholded map). The written model keeps its inputs declared as the original declares them.
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings,
             GraphRetraining retraining, ModelInputs inputs,
             OutputDecoding decoding, Progress progress) {
         return sweepGraph(files, settings.withGraphRetraining(retraining), inputs, decoding, progress);
@@ -356,7 +355,7 @@ public final class FileWorkflows {
      * {@link #sweepGraph(SweepFiles, SweepSettings, Progress)} on a graph fed as {@code inputs} says and judged on what
      * {@code decoding} reads of its first output, each round retrained as {@link SweepSettings#graphRetraining()} says.
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings,
             ModelInputs inputs, OutputDecoding decoding,
             Progress progress) {
         return GraphSweeper.sweep(files, settings, inputs, decoding, progress);
