@@ -23,16 +23,10 @@ import org.odf2nna.network.InputRange;
  */
 public record SweepReport(Chain chain, Graph graph, Latency latency) implements SweepChoice {
 
-    /** A dense chain's report. */
-    public SweepReport(ShrinkReport table, String grid, Decision decision, String output, Scratch scratch,
-            List<String> charts, Int8Summary int8, Clip clip, Latency latency) {
-        this(new Chain(table, grid, decision, output, scratch, charts, int8, clip), null, latency);
-    }
-
-    /** A dense chain's report without timings. */
+    /** A dense chain's report without timings ({@link #withLatency(Latency)} adds them). */
     public SweepReport(ShrinkReport table, String grid, Decision decision, String output, Scratch scratch,
             List<String> charts, Int8Summary int8, Clip clip) {
-        this(table, grid, decision, output, scratch, charts, int8, clip, null);
+        this(new Chain(table, grid, decision, output, scratch, charts, int8, clip), null, null);
     }
 
     /** A dense chain's report without an input range (the ε schedule, or before the rounds' range is known). */
