@@ -45,7 +45,7 @@ public class VitRounds {
         };
         SweepFiles files = SweepFiles.of(Path.of(a[0]), Path.of(a[1]), Path.of(a[3]), out.resolve("chosen.onnx"))
                 .withValidation(Path.of(a[2])).withReport(out.resolve("report.json"));
-        var report = FileWorkflows.sweepGraph(files, SweepSettings.defaults(), dump);
+        var report = FileWorkflows.sweep(files, SweepSettings.defaults(), dump);
         for (var r : report.outcome().rounds()) {
             System.out.printf("round %d %s block %.1f%% all %.1f%% epoch %s val %.4f rep %.4f%s%n", r.round(), r.size().widths(),
                     r.size().blockReductionPercent(), r.size().reductionPercent(), r.retrainedEpoch(), r.validation().accuracy(),

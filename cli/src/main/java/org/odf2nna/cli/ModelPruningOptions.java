@@ -1,13 +1,8 @@
 package org.odf2nna.cli;
 
 import java.nio.file.Path;
-import java.util.Set;
-import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.api.Inspection;
-import org.odf2nna.report.GraphSweepReport;
-import org.odf2nna.report.SweepTables;
 import org.odf2nna.settings.CsvReading;
-import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 import picocli.CommandLine.Mixin;
 
@@ -52,7 +47,9 @@ final class ModelPruningOptions {
 
     /**
      * Whether {@code model} is pruned by its graph's dense blocks (its dense chain has no hidden layer), after refusing
-     * in one line any option given on {@code command}'s line that the model's kind does not read.
+     * in one line any option given on {@code command}'s line that the model's kind does not read. The workflows pick
+     * their route themselves by the same test ({@code FileWorkflows.sweep}, {@code shrink}); the command line asks it
+     * for the options it refuses and the output names it checks before any work.
      */
     boolean prunesGraph(Subcommand command, Path model) {
         boolean graph = Inspection.prunesGraphBlocks(model, graphInputs.modelInputs());
@@ -66,22 +63,13 @@ final class ModelPruningOptions {
     }
 
     /**
-     * sweep (and shrink --train) on an ONNX graph whose dense chain has no hidden layer: rounds over its dense blocks.
-     * Exit 3 with one line when it has none, or when no round keeps the promise.
-     *
-     * @param before the outputs that existed before the run
+     * {@code settings} with what only a graph's rounds read (the widths' multiple and the budget for {@code output},
+     * the retraining after each round's refit) and the timing: a dense chain reads none of the graph's, and refuses
+     * their options ({@link OptionScope}).
      */
-    int sweepGraph(Subcommand command, SweepFiles files, SweepSettings settings, Set<Path> before) {
-        GraphSweepReport result = FileWorkflows.sweepGraph(files, graphWidths.applyTo(settings.withLatency(
-                latency.check()), files.output()), retrain.graphRetraining(), graphInputs.modelInputs(),
-                graphInputs.decoding(), command.main.progress());
-        command.main.out.print(SweepTables.sweep(result));
-        if (result.output() != null) {
-            command.printReplacedNote(before, Path.of(result.output()));
-            printKerasBack(command, files.model(), result.output());
-        }
-        command.printWrote(files.report());
-        return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;
+    SweepSettings withGraphRounds(SweepSettings settings, Path output) {
+        return graphWidths.applyTo(settings.withLatency(latency.check()), output)
+                .withGraphRetraining(retrain.graphRetraining());
     }
 
     /**

@@ -7,8 +7,10 @@ import org.odf2nna.api.Messages;
 import org.odf2nna.api.FileWorkflows;
 import org.odf2nna.api.Inspection;
 import org.odf2nna.report.EpsilonOutcome;
+import org.odf2nna.report.GraphOneRound;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.ShrinkReport;
+import org.odf2nna.report.ShrinkResult;
 import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelFormat;
 import org.odf2nna.settings.Quantize;
@@ -122,6 +124,29 @@ final class ShrinkCommand extends Subcommand {
                 .pruning(options.pruning.options()).build());
         ShrinkFiles files = new ShrinkFiles(model.path, evalRows, train, validation,
                 output, options.report.path, options.csv());
+        checkRoute(graph, kerasGraph, outputFormat, settings, files);
+        java.util.Set<Path> before = Main.existing(files.outputs(settings));
+        // FileWorkflows.shrink takes the route itself: progressive rounds, a chain's ε or a graph's one round.
+        ShrinkResult result = FileWorkflows.shrink(files, settings, settings.progressive(files)
+                ? options.withGraphRounds(settings.sweep(), files.output())
+                : options.graphWidths.applyTo(settings.sweep(), files.output()), options.graphInputs.modelInputs(),
+                options.graphInputs.decoding(), main.progress());
+        if (result.progressive() != null) {
+            return progressive(result.progressive(), before);
+        }
+        if (result.graphRound() != null) {
+            return once(result.graphRound(), before);
+        }
+        return epsilons(result.oneShot(), outputFormat, before);
+    }
+
+    /**
+     * Refuses, before any work, what the route the model and the settings take does not read: a graph without blocks
+     * (exit 3), a graph written in a chain's format, a timing option where nothing is timed, a retraining option
+     * without --train.
+     */
+    private void checkRoute(boolean graph, boolean kerasGraph, ModelFormat outputFormat, ShrinkSettings settings,
+            ShrinkFiles files) {
         if (graph) {
             if (Inspection.describeBlocks(model.path).blocks().isEmpty()) {
                 throw InputException.uncertifiable(model.path, null, Messages.noBlocks(model.path));
@@ -130,16 +155,14 @@ final class ShrinkCommand extends Subcommand {
                 throw InputException.usage(model.path, "a graph's dense blocks are written as ONNX, or as .keras when "
                         + "the graph is a Keras file's (--format " + outputFormat.id() + " writes dense chains)");
             }
-            Path out = files.outputs(settings).get(0);
             if (!settings.progressive(files)) {
-                OptionScope.checkUntimed(given(), model.path);
                 // --epsilon itself was refused by OptionScope: this is shrink without --train, one round.
-                return once(files, settings, Main.existing(List.of(out)));
+                OptionScope.checkUntimed(given(), model.path);
             }
-            return options.sweepGraph(this, files.sweep(), settings.sweep(), Main.existing(List.of(out)));
+            return;
         }
         if (settings.progressive(files)) {
-            return progressive(files, settings);
+            return;
         }
         if (options.retrain.train == null) {
             OptionScope.checkOneShot(given(), model.path);
@@ -147,9 +170,10 @@ final class ShrinkCommand extends Subcommand {
             // shrink --train at thresholds: each ε retrained and written, none timed.
             OptionScope.checkUntimed(given(), model.path);
         }
-        List<Path> outputs = files.outputs(settings);
-        java.util.Set<Path> before = Main.existing(outputs);
-        ShrinkReport result = FileWorkflows.shrink(files, settings, main.progress());
+    }
+
+    /** A dense chain pruned once at each ε: the paper's table and the files written. */
+    private int epsilons(ShrinkReport result, ModelFormat outputFormat, java.util.Set<Path> before) {
         main.out.print(Main.withRecordedMetricWarning(ReportFormat.table(result),
                 Messages.recordedMetricWarning(model.path, result.originalMetrics())));
         main.out.println();
@@ -169,10 +193,7 @@ final class ShrinkCommand extends Subcommand {
     }
 
     /** shrink without --train on a graph: one round of the sweep's pruning on the --eval rows, refit only. */
-    private int once(ShrinkFiles files, ShrinkSettings settings, java.util.Set<Path> before) {
-        org.odf2nna.report.GraphOneRound r = FileWorkflows.shrinkGraphOnce(files,
-                options.graphWidths.applyTo(settings.sweep(), files.output()),
-                options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
+    private int once(GraphOneRound r, java.util.Set<Path> before) {
         main.out.println("Model    " + model.path);
         main.out.println("Pruned   one round of " + ReportFormat.number(100 * r.share()) + "% of the block "
                 + r.compute().counted() + " (" + r.removed() + " of " + r.blockParameters()
@@ -181,7 +202,7 @@ final class ShrinkCommand extends Subcommand {
         main.out.println("Size     the whole model " + r.modelParameters() + " -> " + r.parametersAfter()
                 + " parameters (" + ReportFormat.number(100.0 * r.removed() / r.modelParameters()) + "% fewer)");
         main.out.println("Compute  " + r.compute().line());
-        org.odf2nna.report.GraphOneRound.Rows rows = r.rows();
+        GraphOneRound.Rows rows = r.rows();
         main.out.println("Rows     " + (Double.isNaN(rows.originalAccuracy()) ? "" : "original "
                 + ReportFormat.percent(rows.originalAccuracy()) + ", pruned "
                 + ReportFormat.percent(rows.prunedAccuracy()) + "; ") + rows.changed() + " of " + rows.count()
@@ -193,11 +214,7 @@ final class ShrinkCommand extends Subcommand {
     }
 
     /** sweep's default on one output: the smallest model whose validation loss stays within --max-drop. */
-    private int progressive(ShrinkFiles files, ShrinkSettings settings) {
-        Path out = files.outputs(settings).get(0);
-        java.util.Set<Path> before = Main.existing(List.of(out));
-        SweepReport result = FileWorkflows.sweep(files.sweep(), settings.sweep().withLatency(options.latency.check()),
-                main.progress());
+    private int progressive(SweepReport result, java.util.Set<Path> before) {
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
         return SweepCommand.printOutcome(this, model.path, before, result, options.report.path,
                 in -> "progressive pruning writes ONNX only (--format " + in.id() + " with --epsilon prunes once at that ε); "

@@ -77,6 +77,7 @@ final class SweepCommand extends Subcommand {
         Path train = options.data.rows(options.retrain.train, model.path, main.err);
         Path validation = options.data.rows(options.retrain.validation, model.path, main.err);
         Path evalRows = options.data.rows(eval, model.path, main.err);
+        // The option scope of the model's kind (FileWorkflows.sweep takes the same route itself).
         boolean graph = options.prunesGraph(this, model.path);
         Quantize precision = options.quantize.precision();
         if (output != null && output.getFileName() != null
@@ -104,16 +105,15 @@ final class SweepCommand extends Subcommand {
         SweepFiles files = new SweepFiles(model.path, train, validation, evalRows, out,
                 options.report.path, chart, options.csv());
         Set<Path> before = Main.existing(java.util.List.of(out));
-        if (graph) {
-            int code = options.sweepGraph(this, files, settings, before);
-            if (exportFiles != null && code == Main.OK) {
-                writeAlso(exportFiles, out, before);
-            }
-            return code;
+        SweepReport result = FileWorkflows.sweep(files, options.withGraphRounds(settings, out),
+                options.graphInputs.modelInputs(), options.graphInputs.decoding(), main.progress());
+        int code = printOutcome(this, model.path, before, result, options.report.path,
+                in -> Main.kerasSweepHint(model.path, result.output(), in, spec.root().commandLine().getParseResult()
+                        .originalArgs()));
+        if (exportFiles != null && code == Main.OK) {
+            writeAlso(exportFiles, out, before);
         }
-        SweepReport result = FileWorkflows.sweep(files, settings, main.progress());
-        return printOutcome(this, model.path, before, result, options.report.path,
-                in -> Main.kerasSweepHint(model.path, result.output(), in, spec.root().commandLine().getParseResult().originalArgs()));
+        return code;
     }
 
     /**
@@ -165,21 +165,30 @@ final class SweepCommand extends Subcommand {
     }
 
     /**
-     * What sweep, and shrink --train without --epsilon, print of a sweep: its table with any warning on the recorded
-     * metric, the notes on the chosen model's file and the report's; and the exit code,
-     * {@link Main#NOTHING_QUALIFIED} where no model kept the promise (nothing written).
+     * What sweep, and shrink --train without --epsilon, print of a sweep, a chain's or a graph's: its table (a chain's
+     * with any warning on the recorded metric), the notes on the chosen model's file and the report's; and the exit
+     * code, {@link Main#NOTHING_QUALIFIED} where no model kept the promise (nothing written).
      *
      * @param before the outputs that existed before the run
-     * @param whyOnnx the end of the note that the model was written as ONNX, for the format {@code model} is in
+     * @param whyOnnx a chain's: the end of the note that the model was written as ONNX, for the format {@code model}
+     *                is in (a graph's written ONNX from a Keras file is said by the command that writes it back)
      */
     static int printOutcome(Subcommand command, Path model, Set<Path> before, SweepReport result, Path report,
             Function<ModelFormat, String> whyOnnx) {
-        command.main.out.print(Main.withRecordedMetricWarning(SweepTables.sweep(result),
-                Messages.recordedMetricWarning(model, result.table().originalMetrics())));
-        command.printReplacedNote(before, result.output());
-        if (result.output() != null) {
-            command.printNote(Main.writtenFormatNote(model, result.output().toLowerCase(java.util.Locale.ROOT)
-                    .endsWith(".keras") ? ModelFormat.KERAS : ModelFormat.ONNX, whyOnnx));
+        if (result.onGraph()) {
+            command.main.out.print(SweepTables.sweep(result));
+            if (result.output() != null) {
+                command.printReplacedNote(before, Path.of(result.output()));
+                ModelPruningOptions.printKerasBack(command, model, result.output());
+            }
+        } else {
+            command.main.out.print(Main.withRecordedMetricWarning(SweepTables.sweep(result),
+                    Messages.recordedMetricWarning(model, result.table().originalMetrics())));
+            command.printReplacedNote(before, result.output());
+            if (result.output() != null) {
+                command.printNote(Main.writtenFormatNote(model, result.output().toLowerCase(java.util.Locale.ROOT)
+                        .endsWith(".keras") ? ModelFormat.KERAS : ModelFormat.ONNX, whyOnnx));
+            }
         }
         command.printWrote(report);
         return result.output() == null ? Main.NOTHING_QUALIFIED : Main.OK;

@@ -23,10 +23,10 @@ import org.odf2nna.report.Conversion;
 import org.odf2nna.report.Evaluation;
 import org.odf2nna.report.EvolveReport;
 import org.odf2nna.report.GraphOneRound;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.RunReport;
 import org.odf2nna.report.ShrinkReport;
-import org.odf2nna.report.SweepReport;
+import org.odf2nna.report.ShrinkResult;
 import org.odf2nna.settings.BuildFiles;
 import org.odf2nna.settings.BuildSettings;
 import org.odf2nna.settings.ConvertChecks;
@@ -58,37 +58,107 @@ public final class FileWorkflows {
     }
 
     /**
-     * The command line's {@code shrink} with one ε per output: reads the model and the CSV rows {@code files}
-     * names, prunes at each of {@link ShrinkSettings#thresholds()}, compensates, retrains when there are training rows
-     * and retraining settings, and writes each network to its output ({@link ShrinkFiles#outputs}; the JSON report,
-     * when one is named), every file checked in its runtime before it is moved into place. Where
-     * {@link ShrinkSettings#progressive(ShrinkFiles)} holds, the command line prunes progressively instead:
-     * {@code sweep(files.sweep(), settings.sweep(), progress)}.
+     * The command line's {@code shrink}, on a dense chain or a graph, one entry for both; the route is the model's
+     * ({@link Inspection#prunesGraphBlocks(Path, ModelInputs)}) and the settings' ({@link
+     * ShrinkSettings#progressive(ShrinkFiles)}) to say, and the result holds the report of the one it took:
+     * <ul>
+     * <li>progressive (training rows, no ε, ONNX output): {@code sweep} with {@code sweep}'s settings, as
+     * {@link #sweep(SweepFiles, SweepSettings, ModelInputs, OutputDecoding, Progress)} runs it on {@code
+     * files.sweep()} ({@link ShrinkResult#progressive()});</li>
+     * <li>else on a dense chain, {@link #shrink(ShrinkFiles, ShrinkSettings, Progress)}'s one pass at each ε
+     * ({@link ShrinkResult#oneShot()});</li>
+     * <li>else on a graph, one round of the sweep's pruning: the share a sweep's round removes, units measured and
+     * refitted on the evaluation rows, not retrained, written where {@code files} say, with the original's and the
+     * written model's accuracy on those rows, which chose the units and so report and do not judge
+     * ({@link ShrinkResult#graphRound()}). It reads {@code settings.sweep()} with {@code sweep}'s widths' multiple
+     * and budget.</li>
+     * </ul>
+     *
+     * @param files    the model, the evaluation (and training) rows, and what to write
+     * @param settings the thresholds, pruning, retraining and format, from {@link ShrinkSettings#builder()}
+     * @param sweep    the progressive rounds' settings (null: {@code settings.sweep()}), with what only a graph reads
+     *                 (round-to, budget, graph retraining)
+     * @param inputs   how a graph's inputs are fed ({@link ModelInputs#NONE}: from the rows); a chain's are not read
+     * @param decoding what a graph's output is read as ({@link OutputDecoding#DEFAULT}); a chain's is not read
+     * @param progress hears each pass over the rows as it runs ({@link Progress#NONE} for silence)
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model; a graph
+     *                        without blocks is UNCERTIFIABLE
+     */
+    public static ShrinkResult shrink(ShrinkFiles files, ShrinkSettings settings, SweepSettings sweep,
+            ModelInputs inputs, OutputDecoding decoding, Progress progress) {
+        boolean graph = GraphSweeper.appliesTo(files.model(), inputs);
+        SweepSettings rounds = sweep == null ? settings.sweep() : sweep;
+        if (settings.progressive(files)) {
+            return ShrinkResult.of(sweep(graph, files.sweep(), rounds, inputs, decoding, progress));
+        }
+        if (graph) {
+            // One round reads the widths and the budget it is given, and shrink's own settings otherwise.
+            SweepSettings once = settings.sweep().withBudget(rounds.budget()).withRoundTo(rounds.roundTo());
+            return ShrinkResult.of(GraphSweeper.shrinkOnce(files, once, inputs, decoding, progress));
+        }
+        return ShrinkResult.of(Shrinker.run(files, settings, progress));
+    }
+
+    /**
+     * A dense chain's {@code shrink} with one ε per output: reads the model and the CSV rows {@code files} names,
+     * prunes at each of {@link ShrinkSettings#thresholds()}, compensates, retrains when there are training rows and
+     * retraining settings, and writes each network to its output ({@link ShrinkFiles#outputs}; the JSON report, when
+     * one is named), every file checked in its runtime before it is moved into place.
      *
      * @param files    the model, the evaluation (and training) rows, and what to write
      * @param settings the thresholds, pruning, retraining and format, from {@link ShrinkSettings#builder()}
      * @param progress hears each pass over the rows as it runs ({@link Progress#NONE} for silence)
      * @return what was written: the original's and every ε's network and metrics
      * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     * @deprecated use {@link #shrink(ShrinkFiles, ShrinkSettings, SweepSettings, ModelInputs, OutputDecoding,
+     *             Progress)}, which takes this route on a dense chain without progressive pruning, and the others
+     *             (progressive rounds, a graph's one round) where they apply
      */
+    @Deprecated
     public static ShrinkReport shrink(ShrinkFiles files, ShrinkSettings settings, Progress progress) {
         return Shrinker.run(files, settings, progress);
     }
 
     /**
-     * The command line's {@code sweep}: reads the model, the training rows and the test rows {@code files} names,
-     * prunes by {@link SweepSettings#schedule()} (progressive rounds, or the paper's ε grid), retrains each network,
-     * and writes the smallest one whose validation loss stays within {@link SweepSettings#maxDrop(Task)}, with the
-     * report and chart when they are named.
+     * The command line's {@code sweep}, on a dense chain or a graph, one entry for both
+     * ({@link Inspection#prunesGraphBlocks(Path, ModelInputs)} picks the route). A dense chain: reads the model, the
+     * training rows and the test rows {@code files} names, prunes by {@link SweepSettings#schedule()} (progressive
+     * rounds, or the paper's ε grid), retrains each network, and writes the smallest one whose validation loss stays
+     * within {@link SweepSettings#maxDrop(Task)}, with the report and chart when they are named. A graph: progressive
+     * rounds over its dense blocks (training rows measure the units, validation rows judge the rounds, the test rows
+     * only report), each retrained as {@link SweepSettings#graphRetraining()} says, its widths and budget
+     * {@link SweepSettings#roundTo()} and {@link SweepSettings#budget()}; the chosen round is written as ONNX (or in a
+     * Keras input's layout) and the report as JSON where {@code files} say.
      *
      * @param files    the model, the training, validation and test rows, and what to write
      * @param settings the schedule, the promise, pruning and retraining, from {@link SweepSettings#builder()}
+     * @param inputs   how a graph's inputs are fed (the shape of its rows where the model leaves it open, its other
+     *                 inputs: constants or rows of their own); a chain's are not read
+     * @param decoding what a graph's first output is read as (a class vector, per-position classes, a CTC head, a
+     *                 thresholded map); a chain's is judged by its task
      * @param progress hears each round's phases as they run
-     * @return every round or ε, and the choice; {@link SweepReport#output()} is null when none held (nothing written)
-     * @throws InputException when a file cannot be read or written, or a setting does not fit the model
+     * @return every round or ε, and the choice ({@link SweepReport#onGraph()} says which side's parts are filled);
+     *         {@link SweepReport#output()} is null when none held (nothing written)
+     * @throws InputException when a file cannot be read or written, or a setting does not fit the model; a graph
+     *                        without dense blocks is UNCERTIFIABLE
+     */
+    public static SweepReport sweep(SweepFiles files, SweepSettings settings, ModelInputs inputs,
+            OutputDecoding decoding, Progress progress) {
+        return sweep(GraphSweeper.appliesTo(files.model(), inputs), files, settings, inputs, decoding, progress);
+    }
+
+    /**
+     * {@link #sweep(SweepFiles, SweepSettings, ModelInputs, OutputDecoding, Progress)} with a graph's inputs fed from
+     * the rows and its output read by default: a dense chain's sweep, or a graph's fed plainly.
      */
     public static SweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
-        return Sweeper.run(files, settings, progress);
+        return sweep(files, settings, ModelInputs.NONE, OutputDecoding.DEFAULT, progress);
+    }
+
+    private static SweepReport sweep(boolean graph, SweepFiles files, SweepSettings settings, ModelInputs inputs,
+            OutputDecoding decoding, Progress progress) {
+        return graph ? GraphSweeper.sweep(files, settings, inputs, decoding, progress)
+                : Sweeper.run(files, settings, progress);
     }
 
     /**
@@ -306,59 +376,63 @@ public final class FileWorkflows {
     }
 
     /**
-     * {@code shrink} without training rows on a graph: one round of the sweep's pruning (the share {@code settings}
-     * give, units measured and refitted on the evaluation rows), written where {@code files} say, with the original's
-     * and the written model's accuracy on those rows (which chose the units, so they report and do not judge).
+     * {@code shrink} without training rows on a graph, whatever the model: one round of the sweep's pruning.
+     *
+     * @deprecated use {@link #shrink(ShrinkFiles, ShrinkSettings, SweepSettings, ModelInputs, OutputDecoding,
+     *             Progress)}, which runs this round on a graph ({@link ShrinkResult#graphRound()})
      */
-    public static GraphOneRound shrinkGraphOnce(ShrinkFiles files,
-            SweepSettings settings, ModelInputs inputs,
+    @Deprecated
+    public static GraphOneRound shrinkGraphOnce(ShrinkFiles files, SweepSettings settings, ModelInputs inputs,
             OutputDecoding decoding, Progress progress) {
         return GraphSweeper.shrinkOnce(files, settings, inputs, decoding, progress);
     }
 
     /**
-     * The sweep over a graph's dense blocks, from files: the same files and settings as {@link #sweep(SweepFiles,
-     * SweepSettings, Progress)} (training rows measure the units, validation rows judge the rounds, the test rows only
-     * report); the chosen round is written as ONNX and the report as JSON where {@code files} say.
+     * The sweep over a graph's dense blocks, whatever the model.
      *
-     * @throws InputException with kind UNCERTIFIABLE when the graph has no dense blocks; USAGE when its input is not
-     *                        one float tensor, or training or validation rows are missing
+     * @deprecated use {@link #sweep(SweepFiles, SweepSettings, Progress)}, which sweeps a graph the same way and a
+     *             dense chain as the chain's sweep
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
-            Progress progress) {
+    @Deprecated
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings, Progress progress) {
         return GraphSweeper.sweep(files, settings, progress);
     }
 
     /**
-     * {@link #sweepGraph(SweepFiles, SweepSettings, Progress)} with the retraining after each round's sequential
-     * refit chosen: {@link GraphRetraining#DEFAULT} (end-to-end distillation with TensorFlow,
-     * what the other form runs) or {@link GraphRetraining#SEQUENTIAL} (the refit alone). A graph
-     * whose translation to TensorFlow fails keeps the sequential refit, with a note in the report naming the node.
+     * The sweep over a graph's dense blocks, each round retrained as {@code retraining} says, whatever the model.
+     *
+     * @deprecated use {@link #sweep(SweepFiles, SweepSettings, Progress)} with
+     *             {@code settings.withGraphRetraining(retraining)}
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
-            GraphRetraining retraining, Progress progress) {
+    @Deprecated
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
+            Progress progress) {
         return GraphSweeper.sweep(files, settings, retraining, progress);
     }
 
     /**
-     * {@link #sweepGraph(SweepFiles, SweepSettings, GraphRetraining, Progress)} on a graph fed as
-     * {@code inputs} says (the shape of its rows where the model leaves it open, its other inputs: constants or rows of
-     * their own) and judged on what {@code decoding} reads of its first output (a class vector, per-position classes,
-     * a CTC head, a thresholded map). The written model keeps its inputs declared as the original declares them.
+     * The sweep over a graph's dense blocks fed as {@code inputs} says and judged on what {@code decoding} reads,
+     * each round retrained as {@code retraining} says, whatever the model.
+     *
+     * @deprecated use {@link #sweep(SweepFiles, SweepSettings, ModelInputs, OutputDecoding, Progress)} with
+     *             {@code settings.withGraphRetraining(retraining)}
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
-            GraphRetraining retraining, ModelInputs inputs,
-            OutputDecoding decoding, Progress progress) {
-        return sweepGraph(files, settings.withGraphRetraining(retraining), inputs, decoding, progress);
+    @Deprecated
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
+            ModelInputs inputs, OutputDecoding decoding, Progress progress) {
+        return GraphSweeper.sweep(files, settings.withGraphRetraining(retraining), inputs, decoding, progress);
     }
 
     /**
-     * {@link #sweepGraph(SweepFiles, SweepSettings, Progress)} on a graph fed as {@code inputs} says and judged on what
-     * {@code decoding} reads of its first output, each round retrained as {@link SweepSettings#graphRetraining()} says.
+     * The sweep over a graph's dense blocks fed as {@code inputs} says and judged on what {@code decoding} reads,
+     * whatever the model.
+     *
+     * @deprecated use {@link #sweep(SweepFiles, SweepSettings, ModelInputs, OutputDecoding, Progress)}, which sweeps a
+     *             graph the same way and a dense chain as the chain's sweep
      */
-    public static GraphSweepReport sweepGraph(SweepFiles files, SweepSettings settings,
-            ModelInputs inputs, OutputDecoding decoding,
-            Progress progress) {
+    @Deprecated
+    public static SweepReport sweepGraph(SweepFiles files, SweepSettings settings, ModelInputs inputs,
+            OutputDecoding decoding, Progress progress) {
         return GraphSweeper.sweep(files, settings, inputs, decoding, progress);
     }
 }

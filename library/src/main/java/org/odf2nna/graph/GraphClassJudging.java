@@ -14,7 +14,7 @@ import org.odf2nna.graph.GraphSweep.Judging;
 import org.odf2nna.graph.GraphSweep.Rows;
 import org.odf2nna.metrics.ChainCertificate;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 
 /**
  * A classifier's rounds judged ({@link GraphSweep}): each round's graph run on the validation rows, its rows lost and
@@ -38,12 +38,12 @@ final class GraphClassJudging {
                 decoder);
         int[] validationLabels = decoder.classes() ? validation.labels() : null;
         int[] reportLabels = decoder.classes() && report != null ? report.labels() : null;
-        List<GraphSweepReport.Judged> judged = judgeAll(models, how, validation, validationOriginal, validationLabels,
+        List<SweepReport.Judged> judged = judgeAll(models, how, validation, validationOriginal, validationLabels,
                 progress);
-        List<GraphSweepReport.Judged> reported = report == null ? java.util.Collections.nCopies(models.size(), null)
+        List<SweepReport.Judged> reported = report == null ? java.util.Collections.nCopies(models.size(), null)
                 : judgeAll(models, how, report, reportOriginal, reportLabels, Progress.NONE);
-        int[][] counts = {judged.stream().mapToInt(GraphSweepReport.Judged::lost).toArray(),
-            judged.stream().mapToInt(GraphSweepReport.Judged::gained).toArray()};
+        int[][] counts = {judged.stream().mapToInt(SweepReport.Judged::lost).toArray(),
+            judged.stream().mapToInt(SweepReport.Judged::gained).toArray()};
         boolean labelled = validationLabels != null;
         GraphRows stats = rows.training().first(how.settings().statisticsRows());
         ChainCertificate.Verdict verdict = verdict(how.settings(), validation.count(), labelled, counts,
@@ -55,9 +55,9 @@ final class GraphClassJudging {
     }
 
     /** Each round's graph judged on {@code rows} against the original's predictions there (and their labels). */
-    private static List<GraphSweepReport.Judged> judgeAll(List<ModelProto> models, Judging how, GraphRows rows,
+    private static List<SweepReport.Judged> judgeAll(List<ModelProto> models, Judging how, GraphRows rows,
             int[] original, int[] labels, Progress progress) {
-        List<GraphSweepReport.Judged> judged = new ArrayList<>();
+        List<SweepReport.Judged> judged = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             progress.update(RoundLoop.JUDGING, i, models.size(), null);
             judged.add(judge(predict(how.form(), models.get(i), how.file(), how.input(), rows,
@@ -100,7 +100,7 @@ final class GraphClassJudging {
         int[] labels = decoder.classes() ? rows.labels() : null;
         double[] losses = new double[models.size()];
         for (int i = 0; i < models.size(); i++) {
-            GraphSweepReport.Judged j = judge(predict(models.get(i), file, input, rows, settings.device(), decoder),
+            SweepReport.Judged j = judge(predict(models.get(i), file, input, rows, settings.device(), decoder),
                     before, labels);
             losses[i] = (double) (j.lost() - j.gained()) / Math.max(1, rows.count());
         }
@@ -111,7 +111,7 @@ final class GraphClassJudging {
      * {@code predicted} against the original's predictions and the labels (null: unlabelled, every changed prediction
      * lost): the accuracy, the rows lost and gained. What a round is judged by, and a graph's evolve mask too.
      */
-    static GraphSweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {
+    static SweepReport.Judged judge(int[] predicted, int[] original, int[] labels) {
         int lost = 0;
         int gained = 0;
         int right = 0;
@@ -126,7 +126,7 @@ final class GraphClassJudging {
             lost += was && !is ? 1 : 0;
             gained += !was && is ? 1 : 0;
         }
-        return new GraphSweepReport.Judged(predicted.length, labels == null ? Double.NaN
+        return new SweepReport.Judged(predicted.length, labels == null ? Double.NaN
                 : (double) right / predicted.length, lost, gained);
     }
 }

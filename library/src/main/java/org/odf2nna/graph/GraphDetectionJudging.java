@@ -15,7 +15,7 @@ import org.odf2nna.metrics.YoloDecoding;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 
 /**
  * A YOLOv8 detector's rounds judged on the validation images' labelled boxes where their file holds them, else by
@@ -101,21 +101,21 @@ public final class GraphDetectionJudging {
         GraphRows validation = rows.validation();
         boolean labelled = validation.boxes() != null;
         List<List<Detection>> before = detections(JudgedForm.FLOAT, model, how, validation);
-        List<GraphSweepReport.Judged> judged = new ArrayList<>();
+        List<SweepReport.Judged> judged = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
             progress.update(RoundLoop.JUDGING, i, models.size(), null);
             judged.add(compared(before, detections(how.form(), models.get(i), how, validation), validation, how));
         }
         progress.done(RoundLoop.JUDGING);
         GraphRows report = rows.report();
-        List<GraphSweepReport.Judged> reported = java.util.Collections.nCopies(models.size(), null);
+        List<SweepReport.Judged> reported = java.util.Collections.nCopies(models.size(), null);
         if (report != null) {
             List<List<Detection>> reportBefore = detections(JudgedForm.FLOAT, model, how, report);
             reported = models.stream().map(m -> compared(reportBefore, detections(how.form(), m, how, report), report,
                     how)).toList();
         }
-        int[] gained = judged.stream().mapToInt(GraphSweepReport.Judged::gained).toArray();
-        int[] lost = judged.stream().mapToInt(GraphSweepReport.Judged::lost).toArray();
+        int[] gained = judged.stream().mapToInt(SweepReport.Judged::gained).toArray();
+        int[] lost = judged.stream().mapToInt(SweepReport.Judged::lost).toArray();
         GraphRun settings = how.settings();
         double[] shares = settings.promise() == ChainCertificate.Reading.NEW_SET
                 ? ChainCertificate.newSetShares(trainingShares(model, models, how, rows.training()),
@@ -124,12 +124,12 @@ public final class GraphDetectionJudging {
                 ? new ChainCertificate.Verdict(-1, new boolean[0], new double[0])
                 : ChainCertificate.verdict(settings.promise(), validation.count(), settings.maxDrop(), labelled, lost,
                         gained, shares);
-        return new Judgement(changed(before, before), report == null ? null : new GraphSweepReport.Judged(
+        return new Judgement(changed(before, before), report == null ? null : new SweepReport.Judged(
                 report.count(), Double.NaN, 0, 0), judged, reported, verdict, labelled, null, null);
     }
 
     /** {@code candidate} against {@code original} on {@code rows}: on their boxes where they have them. */
-    private static GraphSweepReport.Judged compared(List<List<Detection>> original, List<List<Detection>> candidate,
+    private static SweepReport.Judged compared(List<List<Detection>> original, List<List<Detection>> candidate,
             GraphRows rows, Judging how) {
         if (rows.boxes() == null) {
             return changed(original, candidate);
@@ -146,7 +146,7 @@ public final class GraphDetectionJudging {
             worse += after > before ? 1 : 0;
             better += after < before ? 1 : 0;
         }
-        return new GraphSweepReport.Judged(original.size(), Double.NaN, worse, better);
+        return new SweepReport.Judged(original.size(), Double.NaN, worse, better);
     }
 
     /** Image {@code image}'s labelled boxes in input pixels (rows of a negative class pad). */
@@ -171,7 +171,7 @@ public final class GraphDetectionJudging {
         List<List<Detection>> before = detections(JudgedForm.FLOAT, model, how, picking);
         double[] shares = new double[models.size()];
         for (int i = 0; i < shares.length; i++) {
-            GraphSweepReport.Judged j = compared(before, detections(how.form(), models.get(i), how, picking), picking,
+            SweepReport.Judged j = compared(before, detections(how.form(), models.get(i), how, picking), picking,
                     how);
             shares[i] = (j.lost() - j.gained()) / (double) Math.max(1, picking.count());
         }
@@ -179,12 +179,12 @@ public final class GraphDetectionJudging {
     }
 
     /** The images whose confident boxes changed, as a classifier's changed rows without labels. */
-    static GraphSweepReport.Judged changed(List<List<Detection>> original, List<List<Detection>> candidate) {
+    static SweepReport.Judged changed(List<List<Detection>> original, List<List<Detection>> candidate) {
         int lost = 0;
         for (int i = 0; i < original.size(); i++) {
             lost += DetectionShift.agrees(original.get(i), candidate.get(i), CONFIDENCE, IOU) ? 0 : 1;
         }
-        return new GraphSweepReport.Judged(original.size(), Double.NaN, lost, 0);
+        return new SweepReport.Judged(original.size(), Double.NaN, lost, 0);
     }
 
     /** Each image's detections by {@code model} in {@code form}, one image per run. */

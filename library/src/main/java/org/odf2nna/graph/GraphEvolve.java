@@ -6,7 +6,7 @@ import org.odf2nna.evolve.Fitness;
 import org.odf2nna.evolve.Mask;
 import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.OutputDecoding;
 
 /**
@@ -42,7 +42,7 @@ public final class GraphEvolve {
 
         @Override
         public double evaluate(Mask mask) {
-            GraphSweepReport.Judged j = judged(meanFolded(mask), validation);
+            SweepReport.Judged j = judged(meanFolded(mask), validation);
             return validation.labelled() ? j.accuracy() : 1.0 - (double) j.lost() / Math.max(1, j.rows());
         }
 
@@ -58,7 +58,7 @@ public final class GraphEvolve {
         }
 
         /** {@code model} (canonical form) on {@code rows}: accuracy, rows lost and gained against the original. */
-        public GraphSweepReport.Judged judged(ModelProto model, GraphRows rows) {
+        public SweepReport.Judged judged(ModelProto model, GraphRows rows) {
             // A decoder per run: it records what it read the output as, and masks are judged on several threads.
             Decoder decoder = new Decoder(OutputDecoding.DEFAULT);
             int[] before = rows == validation ? original : GraphSweep.predict(canonical, from.file(), from.feed(),

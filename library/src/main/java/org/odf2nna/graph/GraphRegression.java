@@ -18,7 +18,7 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ValueInfoProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.Task;
 
 /**
@@ -152,12 +152,12 @@ public final class GraphRegression {
                 () -> trainingRises(original, models, how, rows.training(), range), how.settings().maxDrop());
         List<LossBound> bounds = bounds(before, after, validation, range, how.settings(), levels);
         ChainCertificate.Verdict verdict = verdict(bounds, how.settings(), levels);
-        List<GraphSweepReport.Judged> judged = after.stream().map(a -> judged(a, validation, range)).toList();
-        List<GraphSweepReport.Judged> reported = rows.report() == null
+        List<SweepReport.Judged> judged = after.stream().map(a -> judged(a, validation, range)).toList();
+        List<SweepReport.Judged> reported = rows.report() == null
                 ? java.util.Collections.nCopies(models.size(), null) : models.stream().map(m -> judged(values(
                         how.form(), m, how.file(), how.input(), rows.report(), how.settings().device()), rows.report(),
                         range)).toList();
-        GraphSweepReport.Judged reportOriginal = rows.report() == null ? null : judged(values(JudgedForm.FLOAT,
+        SweepReport.Judged reportOriginal = rows.report() == null ? null : judged(values(JudgedForm.FLOAT,
                 original, how.file(), how.input(), rows.report(), how.settings().device()), rows.report(), range);
         return new GraphSweep.Judgement(judged(before, validation, range), reportOriginal, judged, reported,
                 verdict, true,
@@ -234,12 +234,12 @@ public final class GraphRegression {
         return sum / Math.max(1, rows.count());
     }
 
-    private static GraphSweepReport.Judged judged(float[] outputs, GraphRows rows, BoundedRegression.Range range) {
-        return new GraphSweepReport.Judged(rows.count(), Double.NaN, 0, 0, mse(outputs, rows, range));
+    private static SweepReport.Judged judged(float[] outputs, GraphRows rows, BoundedRegression.Range range) {
+        return new SweepReport.Judged(rows.count(), Double.NaN, 0, 0, mse(outputs, rows, range));
     }
 
     /** The choice in words, with the promise it carries (as the dense-chain sweep states a regressor's). */
-    static String promise(int chosen, GraphSweepReport.Round round, GraphSweepReport.Judged original, GraphRun run,
+    static String promise(int chosen, SweepReport.Round round, SweepReport.Judged original, GraphRun run,
             String rule) {
         return promiseWords(chosen, round, run, "validation MSE " + number(round.validation().mse())
                 + " against the original's " + number(original.mse()), original.rows(), "rows", "MSE, outputs "
@@ -251,7 +251,7 @@ public final class GraphRegression {
      * compares its validation figure with the original's, {@code count} validation {@code unit} (rows, windows) were
      * judged (a new set is as many), {@code whose} names what the promise bounds.
      */
-    static String promiseWords(int chosen, GraphSweepReport.Round round, GraphRun run, String figures, int count,
+    static String promiseWords(int chosen, SweepReport.Round round, GraphRun run, String figures, int count,
             String unit, String whose, String rule) {
         ChainCertificate.Reading reading = run.promise();
         String where = reading == ChainCertificate.Reading.POPULATION

@@ -12,7 +12,7 @@ import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.OutputDecoding;
 
 /**
@@ -33,7 +33,7 @@ public final class GraphSweep {
      * @param written   a round's model as it would be written (weights stored back, sizes reopened, checked to
      *                  compute what was judged)
      */
-    public record Outcome(GraphSweepReport report, ModelProto chosen, List<Integer> certified,
+    public record Outcome(SweepReport report, ModelProto chosen, List<Integer> certified,
             java.util.function.IntFunction<ModelProto> written) {
 
         public Outcome {
@@ -41,7 +41,7 @@ public final class GraphSweep {
         }
 
         /** Only the chosen round's model. */
-        public Outcome(GraphSweepReport report, ModelProto chosen) {
+        public Outcome(SweepReport report, ModelProto chosen) {
             this(report, chosen, List.of(), i -> {
                 throw new IllegalStateException("no round but the chosen one kept");
             });
@@ -284,7 +284,7 @@ public final class GraphSweep {
                 : GraphDetectionJudging.detector(model)
                 ? GraphDetectionJudging.judge(model, chain.models(), how, rows, progress)
                 : GraphClassJudging.judgeClasses(model, chain.models(), how, rows, progress);
-        List<GraphSweepReport.Round> table = table(chain, judged, described, file);
+        List<SweepReport.Round> table = table(chain, judged, described, file);
         // After the judging: the decoder knows what it read the output as.
         List<String> notes = new ArrayList<>(GraphSweepChoice.notes(settings, input, how.decoder(), validation));
         if (GraphDetectionJudging.detector(model)) {
@@ -303,17 +303,17 @@ public final class GraphSweep {
                     + "before the validation rows were read and tested in its place in the order");
         }
         int chosen = judged.verdict().chosen();
-        GraphSweepReport.Method method = new GraphSweepReport.Method(
+        SweepReport.Method method = new SweepReport.Method(
                 endToEnd.ranking(blocks).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                 settings.compensation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 settings.share(), 100 * settings.maxDrop(), stats.count(),
                 settings.budget() == org.odf2nna.settings.Budget.PARAMS ? null : settings.budget().id());
-        GraphSweepReport result = new GraphSweepReport(file.toString(), null, described, method,
-                new GraphSweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
-                new GraphSweepReport.Outcome(table, chosen < 0 ? null : chosen, GraphSweepChoice.choice(table, judged, how, validation,
+        SweepReport result = SweepReport.ofGraph(file.toString(), null, described, method,
+                new SweepReport.Original(judged.labelled(), judged.original(), judged.originalReport()),
+                new SweepReport.Outcome(table, chosen < 0 ? null : chosen, GraphSweepChoice.choice(table, judged, how, validation,
                         !GraphDetectionJudging.detector(model) ? how.decoder().judged() : judged.labelled()
                         ? GraphDetectionJudging.LABELLED_WORDS : GraphDetectionJudging.WORDS)),
-                new GraphSweepReport.Run((System.nanoTime() - started) / 1e9, endToEnd.fellBack() ? "sequential refit "
+                new SweepReport.Run((System.nanoTime() - started) / 1e9, endToEnd.fellBack() ? "sequential refit "
                 + "alone (end to end was asked for and did not run: see the notes)" : settings.retraining().describe(),
                 notes, List.of()));
         java.util.function.IntFunction<ModelProto> writtenForm = i -> {
@@ -346,26 +346,26 @@ public final class GraphSweep {
      * @param range          a regressor's training targets' range, the clip the written model holds; null for a
      *                       classifier
      */
-    record Judgement(GraphSweepReport.Judged original, GraphSweepReport.Judged originalReport,
-            List<GraphSweepReport.Judged> validation, List<GraphSweepReport.Judged> report,
+    record Judgement(SweepReport.Judged original, SweepReport.Judged originalReport,
+            List<SweepReport.Judged> validation, List<SweepReport.Judged> report,
             ChainCertificate.Verdict verdict, boolean labelled, List<String> rules,
             org.odf2nna.metrics.BoundedRegression.Range range) {
     }
 
     /** The table's rows: each round's widths, parameters, share removed, level, test and measures. */
-    private static List<GraphSweepReport.Round> table(RoundChain.Chain chain, Judgement judged,
+    private static List<SweepReport.Round> table(RoundChain.Chain chain, Judgement judged,
             GraphBlocks described, Path file) {
         long blockParameters = described.blockParameters();
         long modelParameters = described.modelParameters();
-        List<GraphSweepReport.Round> rows = new ArrayList<>();
+        List<SweepReport.Round> rows = new ArrayList<>();
         for (int i = 0; i < chain.models().size(); i++) {
             long blockGone = blockParameters - blockParameters(BlockFinder.find(new GraphView(chain.models().get(i),
                     file)));
             long removed = chain.removed().get(i);
-            rows.add(new GraphSweepReport.Round(i + 1, new GraphSweepReport.Size(chain.widths().get(i),
+            rows.add(new SweepReport.Round(i + 1, new SweepReport.Size(chain.widths().get(i),
                     modelParameters - removed, 100.0 * blockGone / blockParameters, 100.0 * removed / modelParameters),
                     judged.verdict().levels()[i], judged.verdict().holds()[i], judged.validation().get(i),
-                    judged.report().get(i), new GraphSweepReport.Retrained(chain.keptEpochs().get(i),
+                    judged.report().get(i), new SweepReport.Retrained(chain.keptEpochs().get(i),
                     chain.retrainingSeconds().get(i), chain.skipped().get(i))));
         }
         return rows;

@@ -3,7 +3,7 @@ package org.odf2nna.graph;
 import java.util.ArrayList;
 import java.util.List;
 import org.odf2nna.metrics.ChainCertificate;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 
 /**
  * What a graph sweep's report says in words: the choice (the round written and the promise it carries, or why none
@@ -15,7 +15,7 @@ final class GraphSweepChoice {
     }
 
     /** The choice in words: the round written and its promise, or why none is. */
-    static String choice(List<GraphSweepReport.Round> table, GraphSweep.Judgement judged, GraphSweep.Judging how,
+    static String choice(List<SweepReport.Round> table, GraphSweep.Judgement judged, GraphSweep.Judging how,
             GraphRows validation, String compared) {
         int chosen = judged.verdict().chosen();
         GraphRun settings = how.settings();
@@ -94,7 +94,7 @@ final class GraphSweepChoice {
      * Where the first round failed for want of rows rather than for its losses: how many validation rows (images) at
      * the rates it showed would have certified it (population reading). Empty where no count would.
      */
-    static String rowsNeeded(GraphSweepReport.Judged first, GraphRun settings, boolean labelled, String compared) {
+    static String rowsNeeded(SweepReport.Judged first, GraphRun settings, boolean labelled, String compared) {
         if (settings.promise() != ChainCertificate.Reading.POPULATION || settings.nextToken() || first == null
                 || first.lost() < 0) {
             return "";
@@ -112,7 +112,7 @@ final class GraphSweepChoice {
     }
 
     /** What a round's validation rows showed, in words: images worse and better, rows lost and gained, or changed. */
-    private static String seen(GraphSweepReport.Judged v, int rows, boolean boxes, boolean labelled, String judged) {
+    private static String seen(SweepReport.Judged v, int rows, boolean boxes, boolean labelled, String judged) {
         return boxes ? v.lost() + " of " + rows + " validation images worse on their boxes, " + v.gained() + " better"
                 : labelled ? v.lost() + " of " + rows + " validation rows lost, " + v.gained() + " gained"
                 : (v.lost() + v.gained()) + " of " + rows + " validation " + judged + " changed";
@@ -136,9 +136,9 @@ final class GraphSweepChoice {
     }
 
     /** The choice in words, with the promise it carries (as the dense-chain sweep states it). */
-    static String promise(int chosen, GraphSweepReport.Round round, int rows, GraphRun settings, boolean labelled,
+    static String promise(int chosen, SweepReport.Round round, int rows, GraphRun settings, boolean labelled,
             String judged) {
-        GraphSweepReport.Judged v = round.validation();
+        SweepReport.Judged v = round.validation();
         double maxDrop = settings.maxDrop();
         boolean boxes = labelled && GraphDetectionJudging.LABELLED_WORDS.equals(judged);
         ChainCertificate.Reading reading = settings.promise();

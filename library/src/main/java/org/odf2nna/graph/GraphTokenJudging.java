@@ -18,7 +18,7 @@ import org.odf2nna.metrics.TokenTally;
 import org.odf2nna.network.OutputHead;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 
 /**
  * A language model's rounds judged by its own measure ({@link org.odf2nna.settings.Task#NEXT_TOKEN}): each validation
@@ -40,8 +40,8 @@ final class GraphTokenJudging {
     /** What a model gives on windows: each window's mean capped cross-entropy, and the perplexity uncapped. */
     record Measured(double[] windowLosses, Metrics.Tokens metrics, double largest) {
 
-        GraphSweepReport.Judged judged() {
-            return GraphSweepReport.Judged.languageModel((int) metrics.windows(), metrics.perplexity(),
+        SweepReport.Judged judged() {
+            return SweepReport.Judged.languageModel((int) metrics.windows(), metrics.perplexity(),
                     metrics.accuracy());
         }
     }
@@ -65,10 +65,10 @@ final class GraphTokenJudging {
         List<LossBound> bounds = bounds(before, after, cap, allowed, how.settings(), levels);
         ChainCertificate.Verdict verdict = GraphRegression.verdict(bounds, how.settings(), levels);
         GraphRows report = rows.report();
-        List<GraphSweepReport.Judged> reported = report == null
+        List<SweepReport.Judged> reported = report == null
                 ? java.util.Collections.nCopies(models.size(), null)
                 : models.stream().map(m -> measure(how.form(), m, how, report, cap).judged()).toList();
-        GraphSweepReport.Judged reportOriginal = report == null ? null
+        SweepReport.Judged reportOriginal = report == null ? null
                 : measure(JudgedForm.FLOAT, original, how, report, cap).judged();
         return new Judgement(before.judged(), reportOriginal, after.stream().map(Measured::judged).toList(), reported,
                 verdict, true,
@@ -170,7 +170,7 @@ final class GraphTokenJudging {
     }
 
     /** The choice in words, with the promise it carries. */
-    static String promise(int chosen, GraphSweepReport.Round round, GraphSweepReport.Judged original, GraphRun run,
+    static String promise(int chosen, SweepReport.Round round, SweepReport.Judged original, GraphRun run,
             String rule) {
         return GraphRegression.promiseWords(chosen, round, run, "validation perplexity "
                 + GraphRegression.number(round.validation().perplexity()) + " against the original's "

@@ -6,7 +6,7 @@ import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.graph.GraphDetectionJudging;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelInputs;
 import org.odf2nna.settings.SweepFiles;
 
@@ -25,7 +25,7 @@ final class DetectionRoundMaps {
      *
      * @param rounds each round's model as it would be written, from 0
      */
-    static GraphSweepReport measured(GraphSweepReport report, ModelProto original, IntFunction<ModelProto> rounds,
+    static SweepReport measured(SweepReport report, ModelProto original, IntFunction<ModelProto> rounds,
             SweepFiles files, ModelInputs inputs, Device device, Progress progress) {
         if (!GraphDetectionJudging.detector(original)) {
             return report;

@@ -14,7 +14,7 @@ import org.odf2nna.graph.GraphRows;
 import org.odf2nna.graph.GraphRun;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.EvolveReport;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.EvolveFiles;
 import org.odf2nna.settings.EvolveSettings;
 import org.odf2nna.settings.GaSettings;
@@ -130,7 +130,7 @@ record GraphEvolveStrategy(GraphRetraining retraining) implements EvolveStrategy
         long[] macs = GraphSweeper.multiplyAdds(canonical, round, file, search.from().feed().oneRow(
                 search.validation(), 0));
         GraphRows validation = search.validation();
-        GraphSweepReport.Judged original = search.judged(canonical, validation);
+        SweepReport.Judged original = search.judged(canonical, validation);
         EvolveReport.Judgements judged = new EvolveReport.Judgements(original,
                 search.judged(search.meanFolded(best), validation), search.judged(round, validation),
                 eval == null ? null : search.judged(canonical, eval), eval == null ? null : search.judged(round, eval));

@@ -19,7 +19,7 @@ import org.odf2nna.onnx.DenseChainReader;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.ReportFormat;
 import org.odf2nna.report.SweepChart;
 import org.odf2nna.settings.GraphRetraining;
@@ -333,7 +333,7 @@ public final class GraphSweeper {
      * Runs the sweep from files and writes the chosen model and the report; each round is retrained as
      * {@link SweepSettings#graphRetraining()} says.
      */
-    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
+    public static SweepReport sweep(SweepFiles files, SweepSettings settings, Progress progress) {
         return sweep(files, settings, ModelInputs.NONE, OutputDecoding.DEFAULT, progress);
     }
 
@@ -344,7 +344,7 @@ public final class GraphSweeper {
      *                   {@link SweepSettings#graphRetraining()} (batch size, seed, patience and distillation from
      *                   {@code settings.retraining()})
      */
-    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
+    public static SweepReport sweep(SweepFiles files, SweepSettings settings, GraphRetraining retraining,
             Progress progress) {
         return sweep(files, settings.withGraphRetraining(retraining), ModelInputs.NONE, OutputDecoding.DEFAULT,
                 progress);
@@ -434,7 +434,7 @@ public final class GraphSweeper {
      * Runs the sweep from files on a graph fed as {@code inputs} says and judged on what {@code decoding} reads of its
      * output, and writes the chosen model and the report.
      */
-    public static GraphSweepReport sweep(SweepFiles files, SweepSettings settings, ModelInputs inputs,
+    public static SweepReport sweep(SweepFiles files, SweepSettings settings, ModelInputs inputs,
             OutputDecoding decoding, Progress progress) {
         Opened opened = open(files, settings, inputs, decoding, null, progress);
         Path model = files.model();
@@ -450,11 +450,11 @@ public final class GraphSweeper {
                 training);
         GraphSweep.Outcome outcome = GraphSweep.sweep(proto, model, new GraphSweep.Io(feed, decoding, form), training,
                 validation, report, s, progress);
-        GraphSweepReport.Original original = outcome.report().original();
+        SweepReport.Original original = outcome.report().original();
         ValidationLeakCheck.noteAboveReport(original.validation().accuracy(), original.validation().rows(),
                 files.validation(), report == null ? Double.NaN : original.report().accuracy(),
                 report == null ? 0 : original.report().rows(), files.test(), progress);
-        GraphSweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
+        SweepReport result = outcome.report().withNotes(GraphInt8Rounds.notes(form, Converter.bytes(model),
                 outcome.chosen() == null ? 0 : outcome.chosen().getSerializedSize()));
         result = DetectionRoundMaps.measured(result, proto, outcome.written(), files, inputs, settings.device(),
                 progress);
@@ -486,7 +486,7 @@ public final class GraphSweeper {
      * Writes the chosen model (read back before it replaces anything), the chart and the JSON report, each where
      * {@code files} names one; returns the report with what was written.
      */
-    private static GraphSweepReport writeFiles(GraphSweepReport result, ModelProto chosen, SweepFiles files,
+    private static SweepReport writeFiles(SweepReport result, ModelProto chosen, SweepFiles files,
             Progress progress) {
         Path output = files.output();
         if (chosen != null && output != null) {

@@ -352,9 +352,9 @@ public record EvolveReport(
      * @param originalEval the original on the evaluation rows, or null
      * @param writtenEval  the written model on the evaluation rows, or null
      */
-    public record Judgements(GraphSweepReport.Judged original, GraphSweepReport.Judged searched,
-            GraphSweepReport.Judged written, GraphSweepReport.Judged originalEval,
-            GraphSweepReport.Judged writtenEval) {
+    public record Judgements(SweepReport.Judged original, SweepReport.Judged searched,
+            SweepReport.Judged written, SweepReport.Judged originalEval,
+            SweepReport.Judged writtenEval) {
     }
 
     /**

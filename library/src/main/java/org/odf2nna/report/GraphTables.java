@@ -98,11 +98,6 @@ public final class GraphTables {
                 + "%,d above count it once: %s)%n", rows, b.blockParameters(), String.join(", ", shared));
     }
 
-    /** A graph sweep's rounds, the original's line and the choice ({@link SweepTables#sweep(GraphSweepReport)}). */
-    public static String sweep(GraphSweepReport r) {
-        return SweepTables.sweep(r);
-    }
-
     /**
      * {@code evolve} on a graph: the rows and what each did, the search, the best mask's widths, the parameters and
      * multiply-adds before and after, and the validation accuracy of the original, the mask as searched and the
@@ -214,14 +209,14 @@ public final class GraphTables {
      * What an x says, by the levels the rounds were judged at: each at the whole 5% (the population reading, the
      * rounds tested in order up to the first that fails), or each at its part of it (the new-set reading).
      */
-    static String legend(java.util.List<GraphSweepReport.Round> rounds) {
+    static String legend(java.util.List<SweepReport.Round> rounds) {
         boolean whole = rounds.stream().allMatch(x -> x.level() == 0 || Math.abs(x.level() - 0.05) < 1e-12);
         return whole ? "does not hold at the whole 5%, or not tested (level 0) after the first round that failed"
                 : "does not hold at its part of the 5% (level 0: not among the rounds picked on training rows)";
     }
 
     /** A language model's next-token accuracy. */
-    static String percent(GraphSweepReport.Judged j) {
+    static String percent(SweepReport.Judged j) {
         return String.format(Locale.ROOT, "%.2f%%", 100 * j.accuracy());
     }
 
@@ -229,7 +224,7 @@ public final class GraphTables {
      * A round's measure: a language model's perplexity (and, on the report rows, its accuracy), a regressor's MSE, a
      * classifier's accuracy ("-" without labels).
      */
-    static String accuracy(GraphSweepReport.Judged j) {
+    static String accuracy(SweepReport.Judged j) {
         if (j.languageModel()) {
             return String.format(Locale.ROOT, "%.4g", j.perplexity());
         }

@@ -375,11 +375,6 @@ public final class ReportFormat {
         return text.replaceAll("\\. (?=[A-Z])", ".\n" + indent).replaceAll("; (?=layer \\d)", ";\n" + indent);
     }
 
-    /** A dense chain's sweep as {@code sweep} prints it ({@link SweepTables#sweep(SweepReport)}). */
-    public static String sweep(SweepReport sweep) {
-        return SweepTables.sweep(sweep);
-    }
-
     private static String compensationLine(CompensationSettings c, boolean both, boolean retrained) {
         String used = c.used().equals("lsq") ? "least squares (each layer after a pruned one refitted to the original's "
                 + "pre-activations)" : "mean folding (each dropped unit's mean folded into the next layer's bias)";

@@ -22,7 +22,7 @@ import org.odf2nna.metrics.Metrics;
  * Points are in parameter order, so that lines join neighbours. The x axis is logarithmic with its ticks labelled in
  * plain parameter counts (XChart's own logarithmic axis labels decades only). Written as PNG and SVG with XChart.
  *
- * <p>A graph sweep's chart ({@link #series(GraphSweepReport)}) is drawn the same way: each round's parameters against
+ * <p>A graph sweep's chart ({@link #series(SweepReport)}) is drawn the same way: each round's parameters against
  * its metric on the report rows (the validation rows where there are none), the original, the round written and the
  * tolerance line. The metric is accuracy on labelled rows; on rows without labels, the share of the original's
  * predictions the round keeps (its agreement with the original), which is what the label-free promise is judged on;
@@ -44,6 +44,15 @@ public final class SweepChart {
 
     /** The points the chart shows, in drawing order: what a test can check against the report. */
     public static List<Series> series(SweepReport sweep) {
+        return sweep.onGraph() ? graphSeries(sweep) : chainSeries(sweep);
+    }
+
+    /** A sweep's chart as PNG and SVG ({@code base}.png, {@code base}.svg), a chain's or a graph's. */
+    public static List<Path> write(SweepReport sweep, Path base) {
+        return sweep.onGraph() ? writeGraph(sweep, base) : writeChain(sweep, base);
+    }
+
+    private static List<Series> chainSeries(SweepReport sweep) {
         ShrinkReport table = sweep.table();
         boolean percent = table.originalMetrics() instanceof Metrics.Classification;
         List<Double> x = new ArrayList<>();
@@ -107,8 +116,8 @@ public final class SweepChart {
                 : "original + " + drop + "% MSE");
     }
 
-    /** Writes {@code base.png} and {@code base.svg}; returns the two paths. */
-    public static List<Path> write(SweepReport sweep, Path base) {
+    /** Writes a chain sweep's chart to {@code base.png} and {@code base.svg}; returns the two paths. */
+    private static List<Path> writeChain(SweepReport sweep, Path base) {
         ShrinkReport table = sweep.table();
         Metrics original = table.originalMetrics();
         String metric = original == null ? "metric" : original.primaryName();
@@ -117,18 +126,18 @@ public final class SweepChart {
         boolean progressive = table.outcomes().stream().anyMatch(o -> o.step() != null);
         return render(new Titles((progressive ? "Progressive pruning of " : "ε sweep of ")
                 + Path.of(table.model()).getFileName() + ": " + yTitle + " against parameters",
-                "parameters of the dense chain (log scale)", yTitle), series(sweep), base);
+                "parameters of the dense chain (log scale)", yTitle), chainSeries(sweep), base);
     }
 
     /** A graph sweep's points, in drawing order: the rounds, the original, the chosen round, the tolerance. */
-    public static List<Series> series(GraphSweepReport sweep) {
+    private static List<Series> graphSeries(SweepReport sweep) {
         boolean onReport = sweep.original().report() != null;
-        GraphSweepReport.Judged original = onReport ? sweep.original().report() : sweep.original().validation();
-        List<GraphSweepReport.Round> ordered = new ArrayList<>(sweep.outcome().rounds());
+        SweepReport.Judged original = onReport ? sweep.original().report() : sweep.original().validation();
+        List<SweepReport.Round> ordered = new ArrayList<>(sweep.outcome().rounds());
         ordered.sort(java.util.Comparator.comparingLong(x -> x.size().parameters()));
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
-        for (GraphSweepReport.Round r : ordered) {
+        for (SweepReport.Round r : ordered) {
             x.add((double) r.size().parameters());
             y.add(value(onReport ? r.report() : r.validation()));
         }
@@ -139,7 +148,7 @@ public final class SweepChart {
         }
         series.add(new Series(OR, List.of(originalParameters), List.of(value(original))));
         if (sweep.outcome().chosen() != null) {
-            GraphSweepReport.Round chosen = sweep.outcome().rounds().get(sweep.outcome().chosen());
+            SweepReport.Round chosen = sweep.outcome().rounds().get(sweep.outcome().chosen());
             series.add(new Series("chosen (round " + chosen.round() + ")",
                     List.of((double) chosen.size().parameters()), List.of(value(onReport ? chosen.report()
                             : chosen.validation()))));
@@ -153,18 +162,18 @@ public final class SweepChart {
     }
 
     /** Writes a graph sweep's chart to {@code base.png} and {@code base.svg}; returns the two paths. */
-    public static List<Path> write(GraphSweepReport sweep, Path base) {
+    private static List<Path> writeGraph(SweepReport sweep, Path base) {
         boolean onReport = sweep.original().report() != null;
         String rows = onReport ? "report-row " : "validation-row ";
-        GraphSweepReport.Judged measured = onReport ? sweep.original().report() : sweep.original().validation();
+        SweepReport.Judged measured = onReport ? sweep.original().report() : sweep.original().validation();
         String y = rows + (measured.languageModel() ? "perplexity" : measured.regression() ? "MSE (outputs clipped)"
                 : agreement(measured) ? "agreement with the original's predictions (%)" : "accuracy (%)");
         return render(new Titles("Graph sweep of " + Path.of(sweep.model()).getFileName() + ": " + y
-                + " against parameters", "parameters of the model (log scale)", y), series(sweep), base);
+                + " against parameters", "parameters of the model (log scale)", y), graphSeries(sweep), base);
     }
 
     /** Whether a graph's rows were judged without labels: then a round's metric is its agreement with the original. */
-    private static boolean agreement(GraphSweepReport.Judged j) {
+    private static boolean agreement(SweepReport.Judged j) {
         return Double.isNaN(j.accuracy());
     }
 
@@ -172,7 +181,7 @@ public final class SweepChart {
      * A graph round's metric: accuracy in percent, or without labels the percent of rows whose prediction the
      * original's matches; a regressor's MSE; a language model's perplexity.
      */
-    static double value(GraphSweepReport.Judged j) {
+    static double value(SweepReport.Judged j) {
         if (j == null) {
             return Double.NaN;
         }
@@ -185,7 +194,7 @@ public final class SweepChart {
         return agreement(j) ? 100.0 * (j.rows() - j.lost()) / Math.max(1, j.rows()) : 100 * j.accuracy();
     }
 
-    private static String tolerance(GraphSweepReport sweep, GraphSweepReport.Judged original) {
+    private static String tolerance(SweepReport sweep, SweepReport.Judged original) {
         String drop = ReportFormat.number(sweep.method().maxDrop());
         if (original.languageModel()) {
             return TOLERANCE + "original perplexity + " + drop + "%";

@@ -3,7 +3,7 @@ package org.odf2nna.report;
 import java.util.List;
 
 /**
- * What a sweep chose, on either side ({@link SweepReport}, a dense chain's; {@link GraphSweepReport}, a graph's): the
+ * What a sweep chose, on either side ({@link SweepReport}, a dense chain's; {@link SweepReport}, a graph's): the
  * parts both reports hold and {@link SweepTables} prints alike at the end of either table.
  */
 public interface SweepChoice {

@@ -12,8 +12,13 @@ public final class SweepTables {
     private SweepTables() {
     }
 
-    /** A dense chain's sweep: the paper's table of the ε values or rounds, the schedule, the choice, scratch. */
+    /** A sweep as {@code sweep} prints it, a chain's or a graph's. */
     public static String sweep(SweepReport sweep) {
+        return sweep.onGraph() ? graphSweep(sweep) : chainSweep(sweep);
+    }
+
+    /** A dense chain's sweep: the paper's table of the ε values or rounds, the schedule, the choice, scratch. */
+    private static String chainSweep(SweepReport sweep) {
         StringBuilder s = new StringBuilder(ReportFormat.table(sweep.table()));
         boolean progressive = sweep.table().outcomes().stream().anyMatch(o -> o.bound() != null || o.step() != null);
         if (progressive) {
@@ -45,10 +50,10 @@ public final class SweepTables {
     }
 
     /** A graph sweep's rounds, the original's line and the choice. */
-    public static String sweep(GraphSweepReport r) {
-        GraphSweepReport.Method method = r.method();
-        GraphSweepReport.Original original = r.original();
-        GraphSweepReport.Outcome outcome = r.outcome();
+    private static String graphSweep(SweepReport r) {
+        SweepReport.Method method = r.method();
+        SweepReport.Original original = r.original();
+        SweepReport.Outcome outcome = r.outcome();
         StringBuilder s = new StringBuilder();
         s.append("Model  ").append(r.model()).append('\n');
         s.append(GraphTables.blocks(r.blocks()));
@@ -84,7 +89,7 @@ public final class SweepTables {
                 "", r.blocks().modelParameters(), "", "", "", GraphTables.accuracy(original.validation()),
                 languageModel ? GraphTables.percent(original.validation()) : "", "",
                 original.report() == null ? "" : GraphTables.accuracy(original.report())));
-        for (GraphSweepReport.Round x : outcome.rounds()) {
+        for (SweepReport.Round x : outcome.rounds()) {
             boolean chosen = outcome.chosen() != null && outcome.chosen() == x.round() - 1;
             s.append(String.format(Locale.ROOT, "  %-8s  %-22s  %10d  %8.1f  %8.1f  %5s  %10s  %11s  %8.5f  %s%s%n",
                     x.round() + (x.holds() ? "" : " x"), x.size().widths(), x.size().parameters(),

@@ -14,7 +14,7 @@ import org.odf2nna.Device;
 import org.odf2nna.graph.BlockPruner.Compensation;
 import org.odf2nna.onnx.WeightStorage;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 
 /** Attention heads as units: the exporters' attention rewritten in the canonical form, heads scored and dropped. */
 class AttentionHeadsTest {
@@ -243,19 +243,19 @@ class AttentionHeadsTest {
         GraphRows validation = new GraphRows(train.features(), T * E, labels);
         org.odf2nna.settings.SweepSettings settings = org.odf2nna.settings.SweepSettings.builder().maxDrop(20.0)
                 .build();
-        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
+        SweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
                 GraphRun.of(settings, 0.3).measuredOn(300, 100_000), org.odf2nna.Progress.NONE).report();
         assertEquals("cost-taylor", report.method().ranking());
-        List<GraphSweepReport.Round> rounds = report.outcome().rounds();
+        List<SweepReport.Round> rounds = report.outcome().rounds();
         assertTrue(rounds.stream().allMatch(r -> r.retrainedEpoch() != null), rounds.toString());
-        GraphSweepReport sequential = GraphSweep.sweep(model, FILE, train, validation, null, GraphRun.of(
+        SweepReport sequential = GraphSweep.sweep(model, FILE, train, validation, null, GraphRun.of(
                 org.odf2nna.settings.SweepSettings.builder().maxDrop(20.0).graphRetraining(
                 org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build(), 0.3).measuredOn(300, 100_000),
                 org.odf2nna.Progress.NONE).report();
         assertEquals("cost", sequential.method().ranking());
         // An operator the translation lacks (an Einsum after the classifier): no gradients, the cost, one note.
         ModelProto einsum = withEinsumAtTheEnd(model);
-        GraphSweepReport fallback = GraphSweep.sweep(einsum, FILE, train, validation, null,
+        SweepReport fallback = GraphSweep.sweep(einsum, FILE, train, validation, null,
                 GraphRun.of(settings, 0.3).measuredOn(300, 100_000), org.odf2nna.Progress.NONE).report();
         assertEquals("cost", fallback.method().ranking());
         List<String> notes = fallback.notes().stream().filter(n -> n.contains("operator Einsum")).toList();

@@ -21,7 +21,7 @@ import org.odf2nna.Progress;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorShapeProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelInputs;
 import org.odf2nna.settings.OutputDecoding;
 
@@ -263,7 +263,7 @@ public class GraphFeedTest {
         GraphRows labelled = new GraphRows(validation.features(), length, labels, validation.sides());
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, new GraphSweep.Io(feed, OutputDecoding.DEFAULT), train,
                 labelled, null, GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.2), Progress.NONE);
-        GraphSweepReport report = out.report();
+        SweepReport report = out.report();
         assertFalse(report.outcome().rounds().isEmpty());
         // Token ids with their mask are retrained end to end, their rows packed (issue 58).
         assertTrue(report.notes().stream().noneMatch(n -> n.contains("sequential block refit")),
@@ -307,7 +307,7 @@ public class GraphFeedTest {
         GraphSweep.Outcome out = GraphSweep.sweep(WeightStorageTest.asConstantNodes(model), file,
                 new GraphSweep.Io(feed, OutputDecoding.DEFAULT), train, validation, null,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.builder().graphRetraining(org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build(), 0.25), Progress.NONE);
-        GraphSweepReport report = out.report();
+        SweepReport report = out.report();
         assertTrue(report.notes().toString().contains("the map thresholded at 0.5"), report.notes().toString());
         assertFalse(report.outcome().rounds().isEmpty());
         if (out.chosen() != null) {

@@ -21,7 +21,7 @@ import org.odf2nna.method.GraphSweeper;
 import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.OutputClip;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.SweepFiles;
 import org.odf2nna.settings.SweepSettings;
 import org.odf2nna.settings.Task;
@@ -126,7 +126,7 @@ class GraphRegressionTest {
         // Rounds of 25%: the first two take the dead units alone; a rise of the MSE by 100% is allowed.
         SweepSettings settings = SweepSettings.builder().share(0.25).maxDrop(100)
                 .graphRetraining(org.odf2nna.settings.GraphRetraining.SEQUENTIAL).build();
-        GraphSweepReport report = GraphSweeper.sweep(files, settings, Progress.NONE);
+        SweepReport report = GraphSweeper.sweep(files, settings, Progress.NONE);
         assertNotNull(report.outcome().chosen(), report.outcome().choice());
         assertTrue(report.outcome().choice().contains("empirical-Bernstein"), report.outcome().choice());
         assertTrue(report.original().validation().regression() && report.original().validation().mse() > 0);

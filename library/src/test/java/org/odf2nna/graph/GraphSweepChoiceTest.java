@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.odf2nna.metrics.ChainCertificate;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.SweepSettings;
 
 /** What a sweep that wrote nothing says about the rows it would have needed. */
@@ -16,7 +16,7 @@ class GraphSweepChoiceTest {
     @Test
     void aRoundThatFailedForWantOfImagesSaysHowManyWouldHaveHeld() {
         // The trained YOLOv8n's round retrained on 3,000 images: 9 of 600 worse, 8 better.
-        String hint = GraphSweepChoice.rowsNeeded(new GraphSweepReport.Judged(600, Double.NaN, 9, 8), DEFAULTS, true,
+        String hint = GraphSweepChoice.rowsNeeded(new SweepReport.Judged(600, Double.NaN, 9, 8), DEFAULTS, true,
                 GraphDetectionJudging.LABELLED_WORDS);
         assertTrue(hint.contains("9 of 600 validation images worse on their boxes, 8 better"), hint);
         int needed = ChainCertificate.rowsToHold(600, 0.01, true, 9, 8);
@@ -30,7 +30,7 @@ class GraphSweepChoiceTest {
 
     @Test
     void aRoundThatLostMoreThanTheToleranceGetsNoCount() {
-        assertEquals("", GraphSweepChoice.rowsNeeded(new GraphSweepReport.Judged(600, Double.NaN, 14, 5), DEFAULTS,
+        assertEquals("", GraphSweepChoice.rowsNeeded(new SweepReport.Judged(600, Double.NaN, 14, 5), DEFAULTS,
                 true, GraphDetectionJudging.LABELLED_WORDS));
         assertEquals(-1, ChainCertificate.rowsToHold(600, 0.01, false, 17, 0));
     }

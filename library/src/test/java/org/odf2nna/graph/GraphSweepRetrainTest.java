@@ -19,7 +19,7 @@ import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.GraphRetraining;
 
 /** Graph sweeps retrained end to end after each round's sequential refit, and their fallback. */
@@ -74,7 +74,7 @@ public class GraphSweepRetrainTest {
         GraphRun settings = GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25);
         assertTrue(settings.endToEnd());
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
-        GraphSweepReport report = out.report();
+        SweepReport report = out.report();
         assertTrue(report.retraining().startsWith("end to end"), report.retraining());
         // The default ranking (auto) on a graph without attention heads is the cost's.
         assertEquals("cost", report.method().ranking());
@@ -82,7 +82,7 @@ public class GraphSweepRetrainTest {
         assertEquals(List.of(), report.notes().stream().filter(n -> !n.contains(" is a half step: ")
                 && !n.startsWith("end-to-end retraining ran in ")).toList());
         assertFalse(report.outcome().rounds().isEmpty());
-        for (GraphSweepReport.Round round : report.outcome().rounds()) {
+        for (SweepReport.Round round : report.outcome().rounds()) {
             assertNotNull(round.retrainedEpoch(), "round " + round.round() + " was not retrained end to end");
             assertTrue(round.retrainedEpoch() >= 0 && round.retrainedEpoch() <= GraphRetraining.DEFAULT_EPOCHS);
         }
@@ -131,10 +131,10 @@ public class GraphSweepRetrainTest {
                 finished.put(round, m);
             }
         };
-        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
+        SweepReport report = GraphSweep.sweep(model, FILE, train, validation, null,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25), observer).report();
         assertEquals(report.outcome().rounds().size(), finished.size());
-        for (GraphSweepReport.Round round : report.outcome().rounds()) {
+        for (SweepReport.Round round : report.outcome().rounds()) {
             ModelProto before = refitted.get(round.round());
             ModelProto after = finished.get(round.round());
             assertEquals(round.size().widths(), HeadUnits.widths(BlockFinder.find(new GraphView(before, FILE))));
@@ -188,19 +188,19 @@ public class GraphSweepRetrainTest {
         GraphRows validation = rows(model, 2, 2000);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null,
                 GraphRun.of(org.odf2nna.settings.SweepSettings.defaults(), 0.25), Progress.NONE);
-        GraphSweepReport report = out.report();
+        SweepReport report = out.report();
         List<String> notes = report.notes().stream().filter(n -> !n.contains(" is a half step: ")).toList();
         assertEquals(1, notes.size(), report.notes().toString());
         String note = notes.get(0);
         assertFalse(note.contains("\n"), note);
         assertTrue(note.matches("node '/Einsum_\\d+': operator Einsum \\(opset \\d+\\) is not translated; "
                 + ".*sequential block refit"), note);
-        for (GraphSweepReport.Round round : report.outcome().rounds()) {
+        for (SweepReport.Round round : report.outcome().rounds()) {
             assertNull(round.retrainedEpoch());
         }
         // The sequential refit alone still prunes the dead units and writes a model.
         assertNotNull(out.chosen(), report.outcome().choice());
-        assertTrue(org.odf2nna.report.GraphTables.sweep(report).contains("Note: " + note + "\n"));
+        assertTrue(org.odf2nna.report.SweepTables.sweep(report).contains("Note: " + note + "\n"));
     }
 
     @Test
@@ -210,7 +210,7 @@ public class GraphSweepRetrainTest {
         GraphRows validation = rows(model, 2, 1000);
         GraphRun settings = GraphRun.of(org.odf2nna.settings.SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL).build(), 0.25);
         assertFalse(settings.endToEnd());
-        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
+        SweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
                 .report();
         assertEquals("sequential refit alone", report.retraining());
         assertEquals("cost", report.method().ranking(), "the default ranking without end-to-end retraining");

@@ -13,7 +13,7 @@ import org.odf2nna.Device;
 import org.odf2nna.Progress;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.SweepSettings;
 
@@ -79,13 +79,13 @@ public class HalfStepTest {
         GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
                 .roundTo(org.odf2nna.settings.RoundTo.OFF).build(), 0.25);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
-        GraphSweepReport report = out.report();
-        List<GraphSweepReport.Round> rounds = report.outcome().rounds();
+        SweepReport report = out.report();
+        List<SweepReport.Round> rounds = report.outcome().rounds();
         assertEquals(List.of("11", "7", "5", "4"), rounds.stream().map(x -> x.size().widths()).toList(),
                 report.outcome().choice());
-        GraphSweepReport.Round before = rounds.get(1);
-        GraphSweepReport.Round half = rounds.get(2);
-        GraphSweepReport.Round last = rounds.get(3);
+        SweepReport.Round before = rounds.get(1);
+        SweepReport.Round half = rounds.get(2);
+        SweepReport.Round last = rounds.get(3);
         assertTrue(half.size().blockReductionPercent() > before.size().blockReductionPercent()
                 && half.size().blockReductionPercent() < last.size().blockReductionPercent(), rounds.toString());
         assertFalse(last.holds(), "the last round was meant to fail: " + last);
@@ -108,7 +108,7 @@ public class HalfStepTest {
         GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
                 .roundTo(org.odf2nna.settings.RoundTo.OFF).build(),
                 0.5);
-        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
+        SweepReport report = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE)
                 .report();
         assertEquals(1, report.outcome().rounds().size(), report.outcome().rounds().toString());
         assertTrue(report.notes().stream().noneMatch(n -> n.contains("half step")), report.notes().toString());

@@ -18,8 +18,8 @@ import org.odf2nna.onnx.Int8LayerTiming;
 import org.odf2nna.onnx.MultiplyAdds;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
-import org.odf2nna.report.GraphSweepReport;
-import org.odf2nna.report.GraphTables;
+import org.odf2nna.report.SweepReport;
+import org.odf2nna.report.SweepTables;
 import org.odf2nna.settings.Budget;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.LatencyCheck;
@@ -252,14 +252,14 @@ class LayerTimesTest {
             }
         };
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, progress);
-        GraphSweepReport report = out.report();
+        SweepReport report = out.report();
         assertTrue(phases.contains(GraphSweep.TIMING_LAYERS), phases.toString());
         assertEquals("latency", report.method().budget());
         String note = report.notes().stream().filter(n -> n.contains("budget latency")).findFirst().orElse(null);
         assertNotNull(note, report.notes().toString());
         assertTrue(note.contains(blockLayers(model).size() + " block layers timed alone"), note);
-        assertTrue(GraphTables.sweep(report).contains("Rounds of 25% of the block time per row"),
-                GraphTables.sweep(report));
+        assertTrue(SweepTables.sweep(report).contains("Rounds of 25% of the block time per row"),
+                SweepTables.sweep(report));
         assertNotNull(out.chosen(), "a round holds at 50 points");
         assertTrue(MultiplyAdds.count(out.chosen(), FILE).total() < MultiplyAdds.count(model, FILE).total());
     }

@@ -14,7 +14,7 @@ import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.NodeProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.SweepSettings;
 
@@ -184,10 +184,10 @@ class PackedAttentionTest {
         GraphRows unlabelled = AttentionHeadsTest.rows(600);
         int[] labels = GraphSweep.predict(model, FILE, GraphRows.dataInput(model, FILE), unlabelled, Device.CPU);
         GraphRows train = new GraphRows(unlabelled.features(), T * E, labels);
-        GraphSweepReport report = GraphSweep.sweep(model, FILE, train, train, null, GraphRun.of(SweepSettings
+        SweepReport report = GraphSweep.sweep(model, FILE, train, train, null, GraphRun.of(SweepSettings
                 .builder().maxDrop(20.0).graphRetraining(GraphRetraining.DEFAULT).build(), 0.3)
                 .measuredOn(300, 100_000), org.odf2nna.Progress.NONE).report();
-        List<GraphSweepReport.Round> rounds = report.outcome().rounds();
+        List<SweepReport.Round> rounds = report.outcome().rounds();
         assertTrue(!rounds.isEmpty() && rounds.stream().allMatch(rr -> rr.retrainedEpoch() != null), rounds.toString());
         assertTrue(report.notes().stream().anyMatch(n -> n.contains("1 of 1 multi-head attention(s) rewritten")),
                 report.notes().toString());

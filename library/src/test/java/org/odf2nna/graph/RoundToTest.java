@@ -11,7 +11,7 @@ import org.odf2nna.Progress;
 import org.odf2nna.onnx.MultiplyAdds;
 import org.odf2nna.onnx.proto.OnnxProto.AttributeProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.Budget;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.RoundTo;
@@ -172,11 +172,11 @@ class RoundToTest {
         GraphRun settings = GraphRun.of(SweepSettings.builder().graphRetraining(GraphRetraining.SEQUENTIAL)
                 .maxDrop(50).build(), 0.25).measuredOn(300, 40_000);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, train, validation, null, settings, Progress.NONE);
-        GraphSweepReport report = out.report();
+        SweepReport report = out.report();
         assertTrue(report.outcome().rounds().size() >= 2, "rounds: " + report.outcome().rounds().size());
         // A block left as it was keeps its width (the first's 40 is no multiple); every pruned one is a multiple.
         List<Integer> original = widths(model);
-        for (GraphSweepReport.Round round : report.outcome().rounds()) {
+        for (SweepReport.Round round : report.outcome().rounds()) {
             String[] w = round.size().widths().split("-");
             for (int b = 0; b < w.length; b++) {
                 int width = Integer.parseInt(w[b]);

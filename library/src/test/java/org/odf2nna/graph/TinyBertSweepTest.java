@@ -20,8 +20,9 @@ import org.odf2nna.onnx.OnnxModelFile;
 import org.odf2nna.onnx.OnnxRunner;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.report.GraphBlocks;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.report.GraphTables;
+import org.odf2nna.report.SweepTables;
 import org.odf2nna.settings.GraphRetraining;
 import org.odf2nna.settings.LearningRateSchedule;
 import org.odf2nna.settings.ModelInputs;
@@ -126,14 +127,14 @@ class TinyBertSweepTest {
                 .measuredOn(1000, 20_000);
         GraphSweep.Outcome out = GraphSweep.sweep(model, file, new GraphSweep.Io(feed, OutputDecoding.DEFAULT),
                 train, validation, report, settings, Progress.NONE);
-        GraphSweepReport r = out.report();
-        String table = GraphTables.sweep(r);
+        SweepReport r = out.report();
+        String table = SweepTables.sweep(r);
         System.out.println(table);
         assertFalse(r.outcome().rounds().isEmpty(), table);
         assertTrue(r.notes().stream().noneMatch(n -> n.contains("sequential block refit")), table);
         // Every round is retrained end to end, or goes without it for the reason the table gives (issue 69: the last
         // retraining kept the refitted values and this refit alone loses at most a quarter of the bound).
-        for (GraphSweepReport.Round round : r.outcome().rounds()) {
+        for (SweepReport.Round round : r.outcome().rounds()) {
             assertTrue(round.retrainedEpoch() != null || round.retrainingSkipped() != null
                     && round.retrainingSkipped().startsWith("not retrained: the last retraining kept the refitted "
                     + "values"), "round " + round.round() + " neither retrained nor said why\n" + table);
@@ -141,7 +142,7 @@ class TinyBertSweepTest {
         assertNotNull(r.outcome().rounds().get(0).retrainedEpoch(), "the first round retrained\n" + table);
         assertNotNull(out.chosen(), "nothing written\n" + table);
         assertRunsAtAnotherLength(out.chosen(), file);
-        GraphSweepReport.Round chosen = r.outcome().rounds().get(r.outcome().chosen());
+        SweepReport.Round chosen = r.outcome().rounds().get(r.outcome().chosen());
         assertTrue(chosen.size().blockReductionPercent() >= MIN_BLOCK_REDUCTION, table);
         assertTrue(r.original().report().accuracy() - chosen.report().accuracy() <= 0.01,
                 "more than a point lost on the report rows\n" + table);

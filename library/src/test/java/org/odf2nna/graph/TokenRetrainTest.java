@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.odf2nna.Progress;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
-import org.odf2nna.report.GraphSweepReport;
+import org.odf2nna.report.SweepReport;
 import org.odf2nna.settings.ModelInputs;
 import org.odf2nna.settings.OutputDecoding;
 import org.odf2nna.settings.SweepSettings;
@@ -79,10 +79,10 @@ class TokenRetrainTest {
         GraphRows validation = rows(model, feed, 2, 1500);
         GraphSweep.Outcome out = GraphSweep.sweep(model, FILE, new GraphSweep.Io(feed, OutputDecoding.DEFAULT),
                 train, validation, null, GraphRun.of(SweepSettings.defaults(), 0.25), Progress.NONE);
-        GraphSweepReport report = out.report();
+        SweepReport report = out.report();
         assertEquals(List.of(), report.notes().stream().filter(n -> !n.contains(" is a half step: ")
                 && !n.startsWith("end-to-end retraining ran in ")).toList(), "no fallback to the sequential refit");
-        for (GraphSweepReport.Round round : report.outcome().rounds()) {
+        for (SweepReport.Round round : report.outcome().rounds()) {
             assertNotNull(round.retrainedEpoch(), "round " + round.round() + " was not retrained end to end");
         }
         assertNotNull(out.chosen(), report.outcome().choice());

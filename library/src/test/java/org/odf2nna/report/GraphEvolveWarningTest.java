@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 class GraphEvolveWarningTest {
 
     private static String table(double original, double written) {
-        GraphSweepReport.Judged o = new GraphSweepReport.Judged(5000, original, 0, 0);
-        GraphSweepReport.Judged w = new GraphSweepReport.Judged(5000, written, 0, 0);
+        SweepReport.Judged o = new SweepReport.Judged(5000, original, 0, 0);
+        SweepReport.Judged w = new SweepReport.Judged(5000, written, 0, 0);
         EvolveReport r = EvolveReport.ofGraph(new EvolveReport.GraphRun("m.keras", "small.keras",
                 new EvolveReport.Rows("train.npz", 3000, "validation.npz", true, null)),
                 new EvolveReport.Search(2, 40, new EvolveReport.Ga(30, 300, 0.07, 0, 1),

@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
  */
 class GraphTablesLegendTest {
 
-    private static GraphSweepReport.Round round(int n, double level, boolean holds) {
-        GraphSweepReport.Judged v = new GraphSweepReport.Judged(100, 0.9, 1, 0);
-        return new GraphSweepReport.Round(n, new GraphSweepReport.Size("8", 100, 10.0 * n, 9.0 * n), level, holds, v,
-                null, GraphSweepReport.Retrained.epoch(null));
+    private static SweepReport.Round round(int n, double level, boolean holds) {
+        SweepReport.Judged v = new SweepReport.Judged(100, 0.9, 1, 0);
+        return new SweepReport.Round(n, new SweepReport.Size("8", 100, 10.0 * n, 9.0 * n), level, holds, v,
+                null, SweepReport.Retrained.epoch(null));
     }
 
     @Test

@@ -19,21 +19,21 @@ import org.junit.jupiter.api.Test;
  */
 class ReportJsonLayoutTest {
 
-    static GraphSweepReport graphSweep() {
+    static SweepReport graphSweep() {
         GraphBlocks blocks = new GraphBlocks(12_000, 8_000, 0.667, List.of(new GraphBlocks.Block(1, "mlp",
                 new GraphBlocks.Layers("fc1", "fc2", List.of("fc1", "gelu", "fc2"), "gelu"),
                 new GraphBlocks.Sizes(32, 64, 32), new GraphBlocks.Between("Gelu", List.of("Gelu")), 4_160)),
                 List.of("one note"));
-        GraphSweepReport.Judged validation = new GraphSweepReport.Judged(500, 0.97, 0, 0);
-        GraphSweepReport.Judged report = new GraphSweepReport.Judged(500, Double.NaN, 3, 1, 0.25);
-        List<GraphSweepReport.Round> rounds = List.of(
-                new GraphSweepReport.Round(1, new GraphSweepReport.Size("58", 11_500, 10.0, 4.2), 0.5, true, validation,
-                        report, GraphSweepReport.Retrained.epoch(0)),
-                new GraphSweepReport.Round(2, new GraphSweepReport.Size("52", 11_000, 20.0, 8.3), 0.25, false,
-                        new GraphSweepReport.Judged(500, 0.9, 40, 2), null, GraphSweepReport.Retrained.epoch(null)));
-        return new GraphSweepReport("m.onnx", "m.small.onnx", blocks, new GraphSweepReport.Method("cost", "lsq", 0.1,
-                1.0, 2_000), new GraphSweepReport.Original(true, validation, report),
-                new GraphSweepReport.Outcome(rounds, 0, "round 1 holds"), new GraphSweepReport.Run(12.5,
+        SweepReport.Judged validation = new SweepReport.Judged(500, 0.97, 0, 0);
+        SweepReport.Judged report = new SweepReport.Judged(500, Double.NaN, 3, 1, 0.25);
+        List<SweepReport.Round> rounds = List.of(
+                new SweepReport.Round(1, new SweepReport.Size("58", 11_500, 10.0, 4.2), 0.5, true, validation,
+                        report, SweepReport.Retrained.epoch(0)),
+                new SweepReport.Round(2, new SweepReport.Size("52", 11_000, 20.0, 8.3), 0.25, false,
+                        new SweepReport.Judged(500, 0.9, 40, 2), null, SweepReport.Retrained.epoch(null)));
+        return SweepReport.ofGraph("m.onnx", "m.small.onnx", blocks, new SweepReport.Method("cost", "lsq", 0.1,
+                1.0, 2_000), new SweepReport.Original(true, validation, report),
+                new SweepReport.Outcome(rounds, 0, "round 1 holds"), new SweepReport.Run(12.5,
                 "end to end, 2 epochs", List.of("a note"), List.of("c.png", "c.svg")), null);
     }
 
@@ -115,6 +115,23 @@ class ReportJsonLayoutTest {
         assertEquals(expected("graph-sweep.json"), ReportFormat.json(graphSweep()));
     }
 
+    /** Either side's sweep report reads back into its own part, the other side's left null. */
+    @Test
+    void eachSidesSweepReportReadsBackIntoItsOwnPart() {
+        SweepReport g = ReportFormat.gson().fromJson(ReportFormat.json(graphSweep()), SweepReport.class);
+        assertNull(g.chain());
+        assertEquals(graphSweep().model(), g.model());
+        assertEquals(graphSweep().method(), g.method());
+        assertEquals(graphSweep().run(), g.run());
+        assertEquals(graphSweep().chosen(), g.chosen());
+        SweepReport c = ReportFormat.gson().fromJson(ReportFormat.json(sweep()), SweepReport.class);
+        assertNull(c.graph());
+        assertEquals(sweep().decision(), c.decision());
+        assertEquals(sweep().scratch(), c.scratch());
+        assertEquals(sweep().output(), c.output());
+        assertEquals(sweep().grid(), c.grid());
+    }
+
     @Test
     void anEvolveReportWritesItsFormerBytes() throws IOException {
         assertEquals(expected("evolve.json"), ReportFormat.json(evolve()));
@@ -129,11 +146,11 @@ class ReportJsonLayoutTest {
 
     /** evolve on a graph: the same EvolveReport as a chain's, its graph parts filled (layout of GraphEvolveReport). */
     static EvolveReport graphEvolve() {
-        GraphSweepReport.Judged o = new GraphSweepReport.Judged(438, 0.9448, 0, 0);
-        GraphSweepReport.Judged s = new GraphSweepReport.Judged(438, 0.93, 9, 3);
-        GraphSweepReport.Judged w = new GraphSweepReport.Judged(438, 0.94, 5, 3);
-        GraphSweepReport.Judged oe = new GraphSweepReport.Judged(360, 0.95, 0, 0);
-        GraphSweepReport.Judged we = new GraphSweepReport.Judged(360, 0.9472, 2, 1);
+        SweepReport.Judged o = new SweepReport.Judged(438, 0.9448, 0, 0);
+        SweepReport.Judged s = new SweepReport.Judged(438, 0.93, 9, 3);
+        SweepReport.Judged w = new SweepReport.Judged(438, 0.94, 5, 3);
+        SweepReport.Judged oe = new SweepReport.Judged(360, 0.95, 0, 0);
+        SweepReport.Judged we = new SweepReport.Judged(360, 0.9472, 2, 1);
         return EvolveReport.ofGraph(new EvolveReport.GraphRun("m.onnx", "small.onnx",
                 new EvolveReport.Rows("train.csv", 1000, "holdout.csv", true, "test.csv")),
                 new EvolveReport.Search(4, 192, new EvolveReport.Ga(4, 8, 0.07, 5, 2),

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A graph sweep's chart ({@link SweepChart#series(GraphSweepReport)}; GraphSweepChart before issue 85): the points
+ * A graph sweep's chart ({@link SweepChart#series(SweepReport)}; GraphSweepChart before issue 85): the points
  * drawn are the report's, on the report rows or, without them, the validation rows.
  */
 class SweepChartTest {
@@ -18,27 +18,27 @@ class SweepChartTest {
     @TempDir
     Path dir;
 
-    private static GraphSweepReport.Round round(int n, long parameters, GraphSweepReport.Judged validation,
-            GraphSweepReport.Judged report) {
-        return new GraphSweepReport.Round(n, new GraphSweepReport.Size("8", parameters, 10.0 * n, 9.0 * n), 0.05, true,
-                validation, report, GraphSweepReport.Retrained.epoch(null));
+    private static SweepReport.Round round(int n, long parameters, SweepReport.Judged validation,
+            SweepReport.Judged report) {
+        return new SweepReport.Round(n, new SweepReport.Size("8", parameters, 10.0 * n, 9.0 * n), 0.05, true,
+                validation, report, SweepReport.Retrained.epoch(null));
     }
 
-    private static GraphSweepReport sweep(GraphSweepReport.Judged validation, GraphSweepReport.Judged report,
-            List<GraphSweepReport.Round> rounds, Integer chosen) {
-        return new GraphSweepReport("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of(), List.of()),
-                new GraphSweepReport.Method("cost", "sequential", 0.2, 3, 100),
-                new GraphSweepReport.Original(!Double.isNaN(validation.accuracy()), validation, report),
-                new GraphSweepReport.Outcome(rounds, chosen, ""),
-                new GraphSweepReport.Run(1, "none", List.of(), List.of()), null);
+    private static SweepReport sweep(SweepReport.Judged validation, SweepReport.Judged report,
+            List<SweepReport.Round> rounds, Integer chosen) {
+        return SweepReport.ofGraph("m.onnx", null, new GraphBlocks(1000, 800, 0.8, List.of(), List.of()),
+                new SweepReport.Method("cost", "sequential", 0.2, 3, 100),
+                new SweepReport.Original(!Double.isNaN(validation.accuracy()), validation, report),
+                new SweepReport.Outcome(rounds, chosen, ""),
+                new SweepReport.Run(1, "none", List.of(), List.of()), null);
     }
 
     @Test
     void labelledReportRowsArePlottedAsAccuracyAgainstTheToleranceLine() throws Exception {
-        GraphSweepReport.Judged v = new GraphSweepReport.Judged(200, 0.9, 0, 0);
-        GraphSweepReport r = sweep(v, new GraphSweepReport.Judged(100, 0.95, 0, 0), List.of(
-                round(1, 800, v, new GraphSweepReport.Judged(100, 0.94, 2, 1)),
-                round(2, 600, v, new GraphSweepReport.Judged(100, 0.80, 16, 1))), 0);
+        SweepReport.Judged v = new SweepReport.Judged(200, 0.9, 0, 0);
+        SweepReport r = sweep(v, new SweepReport.Judged(100, 0.95, 0, 0), List.of(
+                round(1, 800, v, new SweepReport.Judged(100, 0.94, 2, 1)),
+                round(2, 600, v, new SweepReport.Judged(100, 0.80, 16, 1))), 0);
         List<SweepChart.Series> series = SweepChart.series(r);
         assertEquals(SweepChart.ROUNDS, series.get(0).label());
         assertEquals(List.of(600.0, 800.0), series.get(0).parameters(), "in parameter order");
@@ -59,8 +59,8 @@ class SweepChartTest {
 
     @Test
     void unlabelledValidationRowsArePlottedAsAgreementWithTheOriginal() {
-        GraphSweepReport.Judged v = new GraphSweepReport.Judged(200, Double.NaN, 0, 0);
-        GraphSweepReport r = sweep(v, null, List.of(round(1, 800, new GraphSweepReport.Judged(200, Double.NaN, 4,
+        SweepReport.Judged v = new SweepReport.Judged(200, Double.NaN, 0, 0);
+        SweepReport r = sweep(v, null, List.of(round(1, 800, new SweepReport.Judged(200, Double.NaN, 4,
                 0), null)), null);
         List<SweepChart.Series> series = SweepChart.series(r);
         assertEquals(98.0, series.get(0).values().get(0), 1e-9, "4 of 200 predictions changed");
