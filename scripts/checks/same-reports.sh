@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # JSON reports unchanged? Runs the commands that write a JSON report (inspect --json on an ONNX and a Keras file, sweep
 # on the ε grid and progressive, evolve on a chain and on the Mixer, and the graph sweep of the Mixer) with two launchers on the repository's
-# models and examples, and compares the reports byte for byte, but for the lines of "seconds" (wall times).
+# models and examples, and compares the reports byte for byte, but for the lines of timings: "seconds" (wall times),
+# a round's "retrainingSeconds", the latency's "originalMicros", "micros" and "ratio", its "verdict" that quotes the
+# ratios, and the retraining note's "N s in all".
 #
 #   scripts/checks/same-reports.sh OLD_LAUNCHER NEW_LAUNCHER
 #
@@ -42,6 +44,11 @@ for side in old new; do
 done
 
 failed=0
+# The report less its timed lines.
+untimed() {
+  grep -Ev '"(seconds|retrainingSeconds|originalMicros|micros|ratio|verdict)": | s in all' "$1"
+}
+
 for run in "${runs[@]}"; do
   file="${run%%|*}"
   a="$work/old/$file" b="$work/new/$file"
@@ -49,12 +56,12 @@ for run in "${runs[@]}"; do
     failed=1
     printf 'missing    %-24s old %s, new %s\n' "$file" "$( [[ -s $a ]] && echo written || echo none)" \
       "$( [[ -s $b ]] && echo written || echo none)"
-  elif diff -q <(grep -v '"seconds": ' "$a") <(grep -v '"seconds": ' "$b") > /dev/null; then
+  elif diff -q <(untimed "$a") <(untimed "$b") > /dev/null; then
     printf 'same       %-24s %s bytes%s\n' "$file" "$(wc -c < "$b")" "$(cmp -s "$a" "$b" && echo ", byte for byte" \
-      || echo ", but for the wall time")"
+      || echo ", but for the timings")"
   else
     failed=1
-    printf 'different  %-24s %s\n' "$file" "$(diff <(grep -v '"seconds": ' "$a") <(grep -v '"seconds": ' "$b") \
+    printf 'different  %-24s %s\n' "$file" "$(diff <(untimed "$a") <(untimed "$b") \
       | grep '^[<>]' | head -4 | tr '\n' ' ')"
   fi
 done
