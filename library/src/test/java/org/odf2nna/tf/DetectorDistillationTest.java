@@ -73,12 +73,7 @@ class DetectorDistillationTest {
         double before = DetectorDistillation.loss(original, pruned, rows, settings(1), o);
         double same = DetectorDistillation.loss(original, original, rows, settings(1), o);
         assertTrue(before > same, before + " against the original's own " + same);
-        Set<String> trainable = new java.util.TreeSet<>();
-        for (TensorProto t : pruned.getGraph().getInitializerList()) {
-            if (t.getName().startsWith("model.22.cv3") && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
-                trainable.add(t.getName());
-            }
-        }
+        Set<String> trainable = trainable(pruned, "model.22.cv3");
         GraphRetrainer.Retrained out = DetectorDistillation.retrain(original, pruned, trainable, rows, null, settings(4), o,
                 (e, n) -> { });
         assertTrue(out.bestEpoch() > 0, "kept epoch " + out.bestEpoch() + " of " + out.history());
@@ -98,24 +93,8 @@ class DetectorDistillationTest {
         assertTrue(DetectorDistillation.readsBoxes(original, o));
         float[] x = images(4, 32);
         GraphRetrainer.Rows rows = new GraphRetrainer.Rows(x, null, 32, null);
-        // One box per image, of class (i mod 3), 8 to 20 pixels square somewhere on the 32-pixel image.
-        Random r = new Random(6);
-        float[] boxes = new float[32 * 2 * 5];
-        java.util.Arrays.fill(boxes, -1);
-        for (int i = 0; i < 32; i++) {
-            float w = (8 + 12 * r.nextFloat()) / 32;
-            boxes[i * 10] = i % 3;
-            boxes[i * 10 + 1] = w / 2 + (1 - w) * r.nextFloat();
-            boxes[i * 10 + 2] = w / 2 + (1 - w) * r.nextFloat();
-            boxes[i * 10 + 3] = w;
-            boxes[i * 10 + 4] = w;
-        }
-        Set<String> trainable = new java.util.TreeSet<>();
-        for (TensorProto t : pruned.getGraph().getInitializerList()) {
-            if (t.getName().startsWith("model.22") && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
-                trainable.add(t.getName());
-            }
-        }
+        float[] boxes = squareBoxes(6, 32, 2);
+        Set<String> trainable = trainable(pruned, "model.22");
         GraphRetrainer.Retrained plain = DetectorDistillation.retrain(original, pruned, trainable, rows, null,
                 settings(3), o, (e, n) -> { });
         GraphRetrainer.Retrained labelled = DetectorDistillation.retrain(original, pruned, trainable, rows,
@@ -136,22 +115,8 @@ class DetectorDistillationTest {
         DetectorDistillation.Output o = DetectorDistillation.recognise(original);
         float[] x = images(7, 24);
         GraphRetrainer.Rows rows = new GraphRetrainer.Rows(x, null, 24, null);
-        float[] boxes = new float[24 * 5];
-        Random r = new Random(8);
-        for (int i = 0; i < 24; i++) {
-            float w = (8 + 12 * r.nextFloat()) / 32;
-            boxes[i * 5] = i % 3;
-            boxes[i * 5 + 1] = w / 2 + (1 - w) * r.nextFloat();
-            boxes[i * 5 + 2] = w / 2 + (1 - w) * r.nextFloat();
-            boxes[i * 5 + 3] = w;
-            boxes[i * 5 + 4] = w;
-        }
-        Set<String> trainable = new java.util.TreeSet<>();
-        for (TensorProto t : pruned.getGraph().getInitializerList()) {
-            if (t.getName().startsWith("model.22") && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
-                trainable.add(t.getName());
-            }
-        }
+        float[] boxes = squareBoxes(8, 24, 1);
+        Set<String> trainable = trainable(pruned, "model.22");
         DetectorDistillation.Boxes labelled = new DetectorDistillation.Boxes(boxes, 1);
         // Batches of 8 images: one part each, against parts of 3, 3 and 2 images fed the batch's totals.
         GraphRetrainer.Retrained whole = DetectorDistillation.retrain(original, pruned, trainable, rows, labelled,
@@ -166,6 +131,37 @@ class DetectorDistillationTest {
         }
         assertTrue(whole.history().get(3).validationLoss() < whole.history().get(0).validationLoss() - 1e-3,
                 "the steps moved the loss: " + whole.history());
+    }
+
+    /**
+     * One box per image, of class (i mod 3), 8 to 20 pixels square somewhere on the 32-pixel image, in rows of
+     * {@code perImage} (the others -1, padding).
+     */
+    private static float[] squareBoxes(long seed, int images, int perImage) {
+        Random r = new Random(seed);
+        float[] boxes = new float[images * perImage * 5];
+        java.util.Arrays.fill(boxes, -1);
+        for (int i = 0; i < images; i++) {
+            int at = i * perImage * 5;
+            float w = (8 + 12 * r.nextFloat()) / 32;
+            boxes[at] = i % 3;
+            boxes[at + 1] = w / 2 + (1 - w) * r.nextFloat();
+            boxes[at + 2] = w / 2 + (1 - w) * r.nextFloat();
+            boxes[at + 3] = w;
+            boxes[at + 4] = w;
+        }
+        return boxes;
+    }
+
+    /** The float initializers of {@code model} named from {@code prefix}. */
+    private static Set<String> trainable(ModelProto model, String prefix) {
+        Set<String> names = new java.util.TreeSet<>();
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            if (t.getName().startsWith(prefix) && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                names.add(t.getName());
+            }
+        }
+        return names;
     }
 
     /** {@code model} with the float initializers named from {@code prefix} moved by noise of {@code scale}. */

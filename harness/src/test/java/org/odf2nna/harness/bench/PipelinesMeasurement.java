@@ -108,27 +108,19 @@ class PipelinesMeasurement {
     /** Written or not; the written model's parameters and reduction; the report rows' metric against the original's. */
     private static String summary(String side, Path reportJson) throws IOException {
         JsonObject r = JsonParser.parseString(Files.readString(reportJson)).getAsJsonObject();
-        if (side.equals("chain")) {
-            JsonObject table = r.getAsJsonObject("table");
-            JsonArray outcomes = table.getAsJsonArray("outcomes");
-            String original = metric(table.getAsJsonObject("originalMetrics"));
-            if (!r.has("chosen") || r.get("chosen").isJsonNull()) {
-                return "nothing written (" + outcomes.size() + " rounds) | original " + original;
-            }
-            JsonObject o = outcomes.get(r.get("chosen").getAsInt()).getAsJsonObject();
-            return String.format(Locale.ROOT, "%d parameters, %.1f%% fewer | report %s, original %s",
-                    o.getAsJsonObject("network").get("parameters").getAsLong(), o.get("reductionPercent").getAsDouble(),
-                    metric(o.getAsJsonObject("retrained")), original);
-        }
-        JsonArray rounds = r.getAsJsonArray("rounds");
-        String original = metric(r.getAsJsonObject("report"));
+        boolean chain = side.equals("chain");
+        // A chain's rounds are its table's outcomes, measured by their retrained network; a graph's are its rounds.
+        JsonObject table = chain ? r.getAsJsonObject("table") : r;
+        JsonArray rounds = table.getAsJsonArray(chain ? "outcomes" : "rounds");
+        String original = metric(table.getAsJsonObject(chain ? "originalMetrics" : "report"));
         if (!r.has("chosen") || r.get("chosen").isJsonNull()) {
             return "nothing written (" + rounds.size() + " rounds) | original " + original;
         }
         JsonObject o = rounds.get(r.get("chosen").getAsInt()).getAsJsonObject();
-        return String.format(Locale.ROOT, "%d parameters, %.1f%% fewer | report %s, original %s",
-                o.get("parameters").getAsLong(), o.get("reductionPercent").getAsDouble(),
-                metric(o.getAsJsonObject("report")), original);
+        long parameters = (chain ? o.getAsJsonObject("network") : o).get("parameters").getAsLong();
+        return String.format(Locale.ROOT, "%d parameters, %.1f%% fewer | report %s, original %s", parameters,
+                o.get("reductionPercent").getAsDouble(), metric(o.getAsJsonObject(chain ? "retrained" : "report")),
+                original);
     }
 
     private static String metric(JsonObject m) {
