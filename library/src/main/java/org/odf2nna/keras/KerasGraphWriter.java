@@ -20,7 +20,9 @@ import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
  * Writes a pruned (and retrained) graph of a Keras model back as a {@code .keras} archive in the original's layout:
  * every layer's config as it was but the widths ({@code filters} of a Conv2D, {@code units} of a Dense, a Reshape's
  * target, the input shapes each layer records), every weight read from the graph's initializers of the layer's nodes
- * (their names are the Keras layers', {@link KerasGraph}) and put back in Keras' layout.
+ * (their names are the Keras layers', {@link KerasGraph}) and put back in Keras' layout. The walk over the layers is
+ * the one the dense chain's writer takes too, {@link KerasLayoutWalk}; what is here is where each layer's values come
+ * from in the graph.
  *
  * <p>The graph every command reads is cleaned: a BatchNormalization after a Conv or Dense is folded into its weights and
  * bias, as is an operation on a constant right after it ({@code x + 3.0} of MobileNetV3's hard-sigmoid). Written back,
@@ -55,8 +57,6 @@ public final class KerasGraphWriter {
     private final Map<String, List<String>> foldedInto = new HashMap<>();
     /** Per folded Keras layer, the node it went into. */
     private final Map<String, String> foldedLayer = new HashMap<>();
-    /** The datasets written, by their HDF5 path. */
-    final Map<String, Object> replaced = new LinkedHashMap<>();
 
     private KerasGraphWriter(KerasModel original, ModelProto graph, List<Fold> folds) {
         this.original = original;
@@ -145,60 +145,98 @@ public final class KerasGraphWriter {
      */
     public static byte[] write(KerasModel original, ModelProto graph, List<Fold> folds, boolean legacyOut) {
         KerasGraphWriter w = new KerasGraphWriter(original, graph, folds);
-        JsonObject root = original.modelConfig().deepCopy();
         KerasModel.SourceFile file = original.sourceFile();
         boolean legacyIn = file.container() == KerasFiles.Container.LEGACY_H5;
         try (HdfFile in = legacyIn ? new HdfFile(file.source()) : KerasSameLayout.weights(original)) {
-            List<KerasLegacyH5.LayerVariables> variables = w.writeLayers(root, new KerasWeights(file.source(),
-                    file.container(), in), legacyOut && !legacyIn);
+            GraphValues values = w.new GraphValues(new KerasWeights(file.source(), file.container(), in),
+                    legacyOut && !legacyIn);
+            KerasLayoutWalk.Written written = KerasLayoutWalk.walk(original, 0, values);
+            JsonObject root = written.root();
+            Map<String, Object> replaced = written.replaced();
             if (legacyOut) {
                 // A legacy file's model_config holds the model's class and config alone.
                 JsonObject config = new JsonObject();
                 config.add("class_name", root.get("class_name"));
                 config.add("config", root.get("config"));
-                byte[] h5 = KerasFileParts.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, w.replaced)
-                        : KerasLegacyH5.fromKeras(in, out, variables, w.replaced, file.kerasVersion()));
-                KerasFileParts.checkAllWritten(w.replaced);
+                List<KerasLegacyH5.LayerVariables> variables = values.variables(replaced);
+                byte[] h5 = KerasFileParts.writeH5(out -> legacyIn ? KerasLegacyH5.copy(in, out, replaced)
+                        : KerasLegacyH5.fromKeras(in, out, variables, replaced, file.kerasVersion()));
+                KerasFileParts.checkAllWritten(replaced);
                 return KerasLegacyH5.withConfig(h5, KerasFileParts.GSON.toJson(config));
             }
-            return KerasSameLayout.archive(original, in, root, w.replaced);
+            return KerasSameLayout.archive(original, in, root, replaced);
         }
     }
 
     /**
-     * Writes every layer of {@code root}'s config (its widths, and its weights into {@link #replaced}); with
-     * {@code listVariables}, each layer's variables' paths in the archive, for a legacy file made from it.
+     * The pruned graph's values for {@link KerasLayoutWalk}, layer by layer: each layer's variables found in the file
+     * as it is entered; with {@code listVariables}, every layer's variables listed for a legacy file made from the
+     * archive.
      */
-    private List<KerasLegacyH5.LayerVariables> writeLayers(JsonObject root, KerasWeights weights,
-            boolean listVariables) {
-        JsonArray layers = root.getAsJsonObject("config").getAsJsonArray("layers");
-        List<KerasLegacyH5.LayerVariables> out = new ArrayList<>();
-        Map<String, Integer> counts = new HashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            KerasConfig.Layer layer = KerasConfig.layer(layers.get(i).getAsJsonObject(), i);
-            String group = KerasReader.groupName(layer.kind(), counts);
-            List<Weight> vars = WEIGHTED.contains(layer.kind()) ? weights.of(layer.name(), group, layer.place())
-                    : listVariables ? weights.ofAny(layer.name(), group, layer.place()) : List.of();
-            writeLayer(layer, WEIGHTED.contains(layer.kind()) ? vars : List.of());
-            if (listVariables) {
-                out.add(new KerasLegacyH5.LayerVariables(layer, variablePaths(vars)));
-            }
-        }
-        // The input shapes every layer records, from the widths just written: Keras builds the layers from them.
-        KerasShapes.record(root, original.modelConfig());
-        return out;
-    }
+    private final class GraphValues implements KerasLayoutWalk.Source {
 
-    /** A layer's variables' paths, with a bias the writing added (use_bias turned on) after them. */
-    private List<String> variablePaths(List<Weight> vars) {
-        List<String> paths = new ArrayList<>(vars.stream().map(Weight::path).toList());
-        if (!paths.isEmpty()) {
-            String added = KerasWeights.varsGroupOf(paths.get(0)) + "/" + paths.size();
-            if (replaced.containsKey(added)) {
-                paths.add(added);
+        private final KerasWeights weights;
+        private final boolean listVariables;
+        private final Map<String, Integer> counts = new HashMap<>();
+        private final List<KerasConfig.Layer> listed = new ArrayList<>();
+        private final List<List<Weight>> listedVariables = new ArrayList<>();
+        /** The variables of the layer entered last. */
+        private List<Weight> vars = List.of();
+
+        GraphValues(KerasWeights weights, boolean listVariables) {
+            this.weights = weights;
+            this.listVariables = listVariables;
+        }
+
+        @Override
+        public void enter(KerasConfig.Layer layer) {
+            String group = KerasReader.groupName(layer.kind(), counts);
+            vars = WEIGHTED.contains(layer.kind()) ? weights.of(layer.name(), group, layer.place())
+                    : listVariables ? weights.ofAny(layer.name(), group, layer.place()) : List.of();
+            if (listVariables) {
+                listed.add(layer);
+                listedVariables.add(vars);
             }
         }
-        return paths;
+
+        @Override
+        public KerasLayoutWalk.Weighted weighted(KerasConfig.Layer layer) {
+            return KerasGraphWriter.this.weighted(layer, vars);
+        }
+
+        @Override
+        public KerasLayoutWalk.BatchNorm batchNorm(KerasConfig.Layer layer) {
+            return KerasGraphWriter.this.batchNorm(layer, vars);
+        }
+
+        @Override
+        public Map<String, Object> normalization(KerasConfig.Layer layer) {
+            return KerasGraphWriter.this.normalization(layer, vars);
+        }
+
+        @Override
+        public KerasLayoutWalk.Rescaling rescaling(KerasConfig.Layer layer) {
+            TensorProto scale = inits.get(layer.name() + ".scale");
+            TensorProto offset = inits.get(layer.name() + ".offset");
+            return new KerasLayoutWalk.Rescaling(scale == null ? null : values(scale),
+                    offset == null ? null : values(offset));
+        }
+
+        /** Each layer's variables' paths in the archive, a bias the walk added (use_bias turned on) after them. */
+        List<KerasLegacyH5.LayerVariables> variables(Map<String, Object> replaced) {
+            List<KerasLegacyH5.LayerVariables> out = new ArrayList<>();
+            for (int i = 0; i < listed.size(); i++) {
+                List<String> paths = new ArrayList<>(listedVariables.get(i).stream().map(Weight::path).toList());
+                if (!paths.isEmpty()) {
+                    String added = KerasWeights.varsGroupOf(paths.get(0)) + "/" + paths.size();
+                    if (replaced.containsKey(added)) {
+                        paths.add(added);
+                    }
+                }
+                out.add(new KerasLegacyH5.LayerVariables(listed.get(i), paths));
+            }
+            return out;
+        }
     }
 
     /** The layer classes whose weights are written from the graph (every other layer's datasets are copied). */
@@ -248,45 +286,20 @@ public final class KerasGraphWriter {
         return null;
     }
 
-    // ---- per layer -----------------------------------------------------------------------------------------
-
-    private void writeLayer(KerasConfig.Layer layer, List<Weight> vars) {
-        String kind = layer.kind();
-        JsonObject config = layer.config();
-        switch (kind) {
-            case "Conv2D", "Conv1D", "DepthwiseConv2D", "Dense" -> writeWeighted(layer, vars);
-            case "BatchNormalization" -> writeBatchNorm(layer, vars);
-            case "Normalization" -> writeNormalization(layer, vars);
-            default -> writeConstants(layer, config);
-        }
-    }
-
-    /** Rescaling's scale and offset, a constant operation's number: from the graph, where retraining changed them. */
-    private void writeConstants(KerasConfig.Layer layer, JsonObject config) {
-        if (layer.kind().equals("Rescaling")) {
-            TensorProto scale = inits.get(layer.name() + ".scale");
-            TensorProto offset = inits.get(layer.name() + ".offset");
-            if (scale != null) {
-                config.add("scale", number(values(scale)));
-            }
-            if (offset != null) {
-                config.add("offset", number(values(offset)));
-            }
-        }
-    }
+    // ---- per layer: the values the walk asks for ---------------------------------------------------------------
 
     /**
      * An adapted Normalization's mean and variance from its graph's scale s and offset t (x·s + t, s = 1/σ,
      * t = −μ/σ), where retraining may have changed them; its other datasets (the count) as they were.
      */
-    private void writeNormalization(KerasConfig.Layer layer, List<Weight> vars) {
+    private Map<String, Object> normalization(KerasConfig.Layer layer, List<Weight> vars) {
         TensorProto scale = inits.get(layer.name() + ".scale");
         TensorProto offset = inits.get(layer.name() + ".offset");
         JsonObject config = layer.config();
         boolean invert = config.has("invert") && config.get("invert").getAsBoolean();
         boolean given = config.has("mean") && !config.get("mean").isJsonNull();
         if (scale == null || offset == null || invert || given || vars.size() < 2) {
-            return;
+            return Map.of();
         }
         float[] s = values(scale);
         float[] t = values(offset);
@@ -300,23 +313,14 @@ public final class KerasGraphWriter {
             variance[j] = (float) (sd * sd);
             mean[j] = (float) (-tj * sd);
         }
-        replaced.put(vars.get(0).path(), KerasArrays.nested(mean, vars.get(0).shape()));
-        replaced.put(vars.get(1).path(), KerasArrays.nested(variance, vars.get(1).shape()));
-    }
-
-    private static com.google.gson.JsonElement number(float[] v) {
-        if (v.length == 1) {
-            return new com.google.gson.JsonPrimitive(v[0]);
-        }
-        JsonArray a = new JsonArray();
-        for (float x : v) {
-            a.add(x);
-        }
-        return a;
+        Map<String, Object> datasets = new LinkedHashMap<>();
+        datasets.put(vars.get(0).path(), KerasArrays.nested(mean, vars.get(0).shape()));
+        datasets.put(vars.get(1).path(), KerasArrays.nested(variance, vars.get(1).shape()));
+        return datasets;
     }
 
     /** A Conv2D, DepthwiseConv2D or Dense: its weights from the graph, the constants folded into them taken out. */
-    private void writeWeighted(KerasConfig.Layer layer, List<Weight> vars) {
+    private KerasLayoutWalk.Weighted weighted(KerasConfig.Layer layer, List<Weight> vars) {
         NodeProto n = layerNode(layer.name());
         TensorProto k = inits.get(n.getInput(1));
         long[] dims = OnnxValues.dims(k);
@@ -340,23 +344,18 @@ public final class KerasGraphWriter {
         scaleUnits(w, dims, gemm, transB, u.inverseScale());
         JsonObject config = layer.config();
         String kernelPath = vars.get(0).path();
-        String kind = layer.kind();
-        if (kind.equals("Dense")) {
-            config.addProperty("units", units);
-            replaced.put(kernelPath, KerasArrays.nested(gemm && transB ? KerasArrays.transpose(w, dims)
-                    : w, new int[] {(int) (transB ? dims[1] : dims[0]), units}));
-        } else if (kind.equals("DepthwiseConv2D")) {
-            int m = (int) KerasConfig.number(config, "depth_multiplier", 1);
-            replaced.put(kernelPath, KerasArrays.depthwiseToKeras(w, dims, m));
-        } else {
-            config.addProperty("filters", units);
-            replaced.put(kernelPath, KerasArrays.convToKeras(w, dims));
-        }
+        Object kernel = switch (layer.kind()) {
+            case "Dense" -> KerasArrays.nested(gemm && transB ? KerasArrays.transpose(w, dims) : w,
+                    new int[] {(int) (transB ? dims[1] : dims[0]), units});
+            case "DepthwiseConv2D" -> KerasArrays.depthwiseToKeras(w, dims,
+                    (int) KerasConfig.number(config, "depth_multiplier", 1));
+            default -> KerasArrays.convToKeras(w, dims);
+        };
         boolean useBias = !config.has("use_bias") || config.get("use_bias").getAsBoolean();
         String addedPath = KerasWeights.varsGroupOf(kernelPath)
                 + (original.sourceFile().container() == KerasFiles.Container.LEGACY_H5 ? "/bias" : "/1");
         String biasPath = !useBias ? null : vars.size() > 1 ? vars.get(1).path() : addedPath;
-        KerasSameLayout.bias(config, biasPath, addedPath, u.bias(), false, replaced);
+        return new KerasLayoutWalk.Weighted(units, kernelPath, kernel, biasPath, addedPath, u.bias(), false);
     }
 
     /** A MatMul's bias: the constant of the Add that reads it alone (Keras' Dense over a higher-rank tensor). */
@@ -482,20 +481,20 @@ public final class KerasGraphWriter {
     }
 
     /** A BatchNormalization: its node's parameters where it is still one, the identity with its beta where folded. */
-    private void writeBatchNorm(KerasConfig.Layer layer, List<Weight> vars) {
+    private KerasLayoutWalk.BatchNorm batchNorm(KerasConfig.Layer layer, List<Weight> vars) {
         NodeProto n = nodes.get(layer.name() + "/BatchNormalization");
         JsonObject config = layer.config();
         boolean scale = !config.has("scale") || config.get("scale").getAsBoolean();
         boolean center = !config.has("center") || config.get("center").getAsBoolean();
         List<String> roles = KerasConfig.batchNormRoles(scale, center);
         if (n == null) {
-            writeFoldedBatchNorm(layer, roles, vars.stream().map(Weight::path).toList(), center);
-            return;
+            return foldedBatchNorm(layer, roles, vars.stream().map(Weight::path).toList(), center);
         }
         float[][] p = new float[4][];
         for (int k = 0; k < 4; k++) {
             p[k] = values(inits.get(n.getInput(k + 1)));
         }
+        Map<String, Object> datasets = new LinkedHashMap<>();
         for (int r = 0; r < roles.size(); r++) {
             int k = switch (roles.get(r)) {
                 case "gamma" -> 0;
@@ -503,24 +502,21 @@ public final class KerasGraphWriter {
                 case "moving_mean" -> 2;
                 default -> 3;
             };
-            replaced.put(vars.get(r).path(), p[k]);
+            datasets.put(vars.get(r).path(), p[k]);
         }
+        return new KerasLayoutWalk.Parameters(datasets);
     }
 
     /** A BatchNormalization folded into the layer before it: the identity, with the beta {@link #unfold} left it. */
-    private void writeFoldedBatchNorm(KerasConfig.Layer layer, List<String> roles, List<String> paths,
+    private KerasLayoutWalk.Identity foldedBatchNorm(KerasConfig.Layer layer, List<String> roles, List<String> paths,
             boolean center) {
         float[] beta = batchNormBeta.get(layer.name());
         if (beta == null) {
             throw new IllegalStateException("BatchNormalization " + layer.name() + " is neither in the graph nor "
                     + "folded into a layer written back");
         }
-        KerasSameLayout.identityBatchNorm(original.sourceFile().source(), layer.name(),
-                KerasConfig.number(layer.config(), "epsilon", 1e-3), roles, paths, beta, false, replaced);
-        if (!center) {
-            throw InputException.usage(original.sourceFile().source() + ": layer '" + layer.name()
-                    + "' has center=False and was folded into a layer with a bias; write ONNX (-o NAME.onnx)");
-        }
+        return new KerasLayoutWalk.Identity(layer.name(), KerasConfig.number(layer.config(), "epsilon", 1e-3), roles,
+                paths, beta, false, center);
     }
 
     // ---- values ----------------------------------------------------------------------------------------------

@@ -1,15 +1,6 @@
 package org.odf2nna.keras;
 
-import static org.odf2nna.keras.KerasArrays.matrix;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import io.jhdf.HdfFile;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.odf2nna.InputException;
 import org.odf2nna.network.DenseLayer;
 import org.odf2nna.network.DenseNetwork;
@@ -30,8 +21,8 @@ import org.odf2nna.network.DenseNetwork;
  * or as a separate layer when it has a parameter Keras' names cannot carry (LeakyReLU, ELU, ReLU with a maximum),
  * and the head as the last layer's activation ({@link SequentialConfig}).
  *
- * <p>What writing back into the user's layout means, it shares with {@link KerasGraphWriter} (a pruned graph written
- * back into the user's file): {@link KerasSameLayout}.
+ * <p>Writing back into the user's layout is the walk it shares with {@link KerasGraphWriter} (a pruned graph written
+ * back into the user's file), {@link KerasLayoutWalk}, with the pruned chain's values ({@link KerasChainSource}).
  */
 public final class KerasWriter {
 
@@ -99,94 +90,12 @@ public final class KerasWriter {
         }
     }
 
-    // ---- the original's layout -----------------------------------------------------------------------
-
+    /** Back into the original's own layout: the one walk ({@link KerasLayoutWalk}) with the pruned chain's values. */
     private static byte[] sameLayout(KerasModel original, DenseNetwork network) {
-        checkSameLayers(original.network(), network);
-        // With a backbone, its layers are kept exactly as they are: the head alone changes.
-        int from = original.backbone() == null ? 0 : original.backbone().headStart();
-        JsonObject root = original.modelConfig().deepCopy();
-        JsonObject config = root.getAsJsonObject("config");
-        JsonArray layers = config.getAsJsonArray("layers");
-        Map<Integer, Integer> denseAt = new HashMap<>();
-        for (int k = 0; k < original.layout().dense().size(); k++) {
-            denseAt.put(original.layout().dense().get(k).configIndex(), k);
-        }
-        Map<Integer, KerasModel.BatchNormBinding> batchNormAt = new HashMap<>();
-        for (KerasModel.BatchNormBinding bn : original.layout().batchNorms()) {
-            batchNormAt.put(bn.configIndex(), bn);
-        }
-        Map<String, Object> replaced = new LinkedHashMap<>();
-        int width = network.inputs();
-        for (int i = from; i < layers.size(); i++) {
-            JsonObject lc = layers.get(i).getAsJsonObject().getAsJsonObject("config");
-            Integer k = denseAt.get(i);
-            if (k != null) {
-                replaceDense(original.layout().dense().get(k), network.layer(k), lc, replaced);
-                width = network.layer(k).units();
-            }
-            KerasModel.BatchNormBinding bn = batchNormAt.get(i);
-            if (bn != null) {
-                KerasSameLayout.identityBatchNorm(original.sourceFile().source(), bn.name(), bn.epsilon(), bn.roles(),
-                        bn.paths(), new float[width], bn.float64(), replaced);
-            }
-        }
-        if (from == 0 && network.inputs() != original.network().inputs()) {
-            setModelInputWidth(root, network.inputs());
-        }
-        // Every other recorded input shape follows from the model's input and the widths just written.
-        KerasShapes.record(root, original.modelConfig());
+        KerasChainSource values = new KerasChainSource(original, network);
+        KerasLayoutWalk.Written written = KerasLayoutWalk.walk(original, values.from(), values);
         try (HdfFile in = KerasSameLayout.weights(original)) {
-            return KerasSameLayout.archive(original, in, root, replaced);
-        }
-    }
-
-    /** The original's layout fits only a network with its layers, head and activations: pruning keeps those. */
-    private static void checkSameLayers(DenseNetwork before, DenseNetwork network) {
-        if (before.layers().size() != network.layers().size() || before.head() != network.head()) {
-            throw new IllegalArgumentException("the network no longer has the original's layers or head");
-        }
-        for (int l = 0; l < network.layers().size(); l++) {
-            if (!before.layer(l).activation().equals(network.layer(l).activation())) {
-                throw new IllegalArgumentException("layer " + (l + 1) + " changed its activation");
-            }
-        }
-    }
-
-    /**
-     * The model's input width (its inputs may have been pruned), where the config declares it: the input layers'
-     * batch shapes (a Keras 2 first layer's too) and a Sequential's build shapes.
-     */
-    private static void setModelInputWidth(JsonObject root, int width) {
-        JsonObject config = root.getAsJsonObject("config");
-        for (JsonElement e : config.getAsJsonArray("layers")) {
-            JsonObject lc = e.getAsJsonObject().getAsJsonObject("config");
-            if (lc != null) {
-                setLastDim(lc, "batch_shape", width);
-                setLastDim(lc, "batch_input_shape", width);
-            }
-        }
-        setLastDim(config, "build_input_shape", width);
-        if (root.has("build_config") && root.get("build_config").isJsonObject()) {
-            setLastDim(root.getAsJsonObject("build_config"), "input_shape", width);
-        }
-    }
-
-    /** A Dense layer's units and weights from the pruned layer, with a bias added when it now needs one. */
-    private static void replaceDense(KerasModel.DenseBinding binding, DenseLayer d, JsonObject lc,
-            Map<String, Object> replaced) {
-        lc.addProperty("units", d.units());
-        replaced.put(binding.kernelPath(), matrix(d.weights(), d.inputs(), d.units(), binding.float64()));
-        KerasSameLayout.bias(lc, binding.biasPath(), binding.varsGroup() + "/1", d.bias(), binding.float64(), replaced);
-    }
-
-    private static void setLastDim(JsonObject o, String key, int width) {
-        JsonElement e = o.get(key);
-        if (e != null && e.isJsonArray()) {
-            JsonArray a = e.getAsJsonArray();
-            if (a.size() >= 2 && !a.get(a.size() - 1).isJsonNull()) {
-                a.set(a.size() - 1, new JsonPrimitive(width));
-            }
+            return KerasSameLayout.archive(original, in, written.root(), written.replaced());
         }
     }
 
