@@ -157,6 +157,31 @@ class KerasReadWriteTest {
     }
 
     @Test
+    void prunedInputsAreWrittenAsTheModelsInputWidthInTheSameLayout(@TempDir Path dir) throws IOException {
+        // The chain's values through the one walk of the user's layout: the input width where inputs went, the
+        // BatchNormalizations (one on a Dense's outputs, one on the next one's inputs) as identities on their widths.
+        Path input = KerasTestFiles.keras(dir.resolve("rich.keras"), KerasTestFiles.richModel(), false);
+        KerasModel original = KerasReader.read(input);
+        List<DenseLayer> layers = new ArrayList<>(halve(original.network()).layers());
+        layers.set(0, layers.get(0).keepInputs(new int[] {0, 2, 3}));
+        DenseNetwork small = original.network().withLayers(layers);
+        Path output = Files.write(dir.resolve("small.keras"), KerasWriter.write(original, small));
+
+        KerasModel back = KerasReader.read(output);
+        assertEquals("3-3-3-4-3", back.network().architecture());
+        float[] x = KerasTestFiles.rows(ROWS, 3, 11);
+        float[] expected = small.forward(x, ROWS);
+        float[] actual = back.network().forward(x, ROWS);
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(expected[k], actual[k], 1e-5 * Math.max(1, Math.abs(expected[k])));
+        }
+        JsonArray shape = config(entries(output)).getAsJsonObject("config").getAsJsonArray("layers").get(0)
+                .getAsJsonObject().getAsJsonObject("config").getAsJsonArray("batch_shape");
+        assertEquals(3, shape.get(1).getAsInt(), "the input layer's width");
+        KerasWrittenCheck.verify(output);
+    }
+
+    @Test
     void legacyH5AndOtherSourcesAreWrittenAsANewSequentialConfig(@TempDir Path dir) throws IOException {
         List<KerasTestFiles.Layer> layers = List.of(
                 KerasTestFiles.dense("dense_1", 4, 7, "relu", true, 21),
