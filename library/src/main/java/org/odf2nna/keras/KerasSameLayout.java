@@ -13,10 +13,10 @@ import org.odf2nna.InputException;
 
 /**
  * Writing a pruned model back into the layout of the user's own Keras file, as both writers do: the dense chain's
- * ({@link KerasWriter}) and the graph's ({@link KerasGraphWriter}). Each puts new datasets in a map by HDF5 path;
- * here a weighted layer's bias goes in (its {@code use_bias} turned on where the pruned layer needs one), a
- * BatchNormalization folded into a layer becomes the identity, and the archive is written with the config and every
- * other entry and dataset of the original. Its own room so that the chain and the graph write these the same way.
+ * ({@link KerasWriter}) and the graph's ({@link KerasGraphWriter}), through their one walk ({@link KerasLayoutWalk}),
+ * which puts new datasets in a map by HDF5 path. Here a weighted layer's bias goes in (its {@code use_bias} turned on
+ * where the pruned layer needs one), a BatchNormalization folded into a layer becomes the identity, and the archive is
+ * written with the config and every other entry and dataset of the original.
  */
 final class KerasSameLayout {
 
