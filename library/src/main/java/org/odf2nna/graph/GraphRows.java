@@ -251,7 +251,10 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             labels = new int[capacity];
             values = new float[capacity];
             Batch batch;
-            while (count < maxRows && (batch = reader.next(Math.min(4096, maxRows - count))) != null) {
+            // Read in batches of at most 16 MB of floats: 3,000 images of 160 x 160 read at once were a 922 MB batch
+            // beside the 922 MB array they go to, and the heap grew for that moment and stayed grown.
+            int most = org.odf2nna.Memory.rowsPerBatch(4L * width, 4096);
+            while (count < maxRows && (batch = reader.next(Math.min(most, maxRows - count))) != null) {
                 if (count + batch.rows() > capacity) {
                     capacity = Math.min(maxRows, Math.max(2 * capacity, count + batch.rows()));
                     features = Arrays.copyOf(features, capacity * width);
