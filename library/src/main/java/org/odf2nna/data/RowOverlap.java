@@ -29,12 +29,15 @@ public final class RowOverlap {
      *
      * @param count   rows
      * @param blocks  row-major values, each block in step with the others ({@code count} rows of its own width)
+     * @param bytes   more blocks, of bytes (a detector's uint8 images, held so): two rows are the same where their bytes
+     *                are, as their values (each byte's value / 255) are
      * @param targets one target per row, or null for rows without targets
      */
-    public record Rows(int count, List<float[]> blocks, float[] targets) {
+    public record Rows(int count, List<float[]> blocks, List<byte[]> bytes, float[] targets) {
 
         public Rows {
             blocks = List.copyOf(blocks);
+            bytes = List.copyOf(bytes);
             if (count < 0) {
                 throw new IllegalArgumentException("negative row count " + count);
             }
@@ -43,9 +46,19 @@ public final class RowOverlap {
                     throw new IllegalArgumentException("a block of " + b.length + " values is not " + count + " rows");
                 }
             }
+            for (byte[] b : bytes) {
+                if (count == 0 ? b.length != 0 : b.length % count != 0) {
+                    throw new IllegalArgumentException("a block of " + b.length + " bytes is not " + count + " rows");
+                }
+            }
             if (targets != null && targets.length != count) {
                 throw new IllegalArgumentException(targets.length + " targets for " + count + " rows");
             }
+        }
+
+        /** Blocks of values alone. */
+        public Rows(int count, List<float[]> blocks, float[] targets) {
+            this(count, blocks, List.of(), targets);
         }
 
         /** One block of {@code values}, {@code width} per row. */
@@ -175,6 +188,12 @@ public final class RowOverlap {
                 h = mix(h ^ bits(block[k]));
             }
         }
+        for (byte[] block : rows.bytes()) {
+            int width = block.length / rows.count();
+            for (int k = r * width; k < (r + 1) * width; k++) {
+                h = mix(h ^ (block[k] & 0xFF));
+            }
+        }
         if (targets) {
             h = mix(h ^ ((long) bits(rows.targets()[r]) << 32));
         }
@@ -190,8 +209,17 @@ public final class RowOverlap {
 
     /** Whether row {@code i} of {@code a} and row {@code j} of {@code b} hold the same values. */
     static boolean same(Rows a, int i, Rows b, int j, boolean targets) {
-        if (a.blocks().size() != b.blocks().size()) {
+        if (a.blocks().size() != b.blocks().size() || a.bytes().size() != b.bytes().size()) {
             return false;
+        }
+        for (int k = 0; k < a.bytes().size(); k++) {
+            byte[] x = a.bytes().get(k);
+            byte[] y = b.bytes().get(k);
+            int width = x.length / a.count();
+            if (width != y.length / b.count()
+                    || !java.util.Arrays.equals(x, i * width, (i + 1) * width, y, j * width, (j + 1) * width)) {
+                return false;
+            }
         }
         for (int k = 0; k < a.blocks().size(); k++) {
             float[] x = a.blocks().get(k);

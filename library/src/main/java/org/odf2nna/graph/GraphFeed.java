@@ -553,8 +553,10 @@ public record GraphFeed(InputSignature data, ValueInfoProto declared, List<Side>
         private List<OnnxRunner.Fed> feeds(GraphRows rows, int start, int count) {
             int w = rows.width();
             List<OnnxRunner.Fed> feeds = new ArrayList<>();
-            feeds.add(new OnnxRunner.Fed(data.name(), data.elementType(), data.batchShape(count, w), rows.features(),
-                    start * w, count * w));
+            // Images held as bytes are handed out as floats for the rows of this call alone.
+            boolean held = rows.pixels() == null;
+            feeds.add(new OnnxRunner.Fed(data.name(), data.elementType(), data.batchShape(count, w),
+                    held ? rows.features() : rows.values(start, count), held ? start * w : 0, count * w));
             for (Side s : sides) {
                 long[] shape = s.shapeFor(count);
                 int n = s.valuesPerRow() * (s.batchAxis() >= 0 ? count : 1);

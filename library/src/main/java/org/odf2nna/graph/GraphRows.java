@@ -24,9 +24,12 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * @param targets  a regressor's target per row, or null (classifiers' rows carry {@code labels} instead)
  * @param boxes    a detector's labelled boxes, {@link #BOX_VALUES} values (class, cx, cy, w, h, normalised; rows of -1
  *                 pad) for each of the same number per row, or null
+ * @param pixels   a detector's uint8 images as read, each value taken as {@code v / 255}, or null; with them
+ *                 {@code features} is null: the images are held as bytes, a quarter of their floats (3,000 images of
+ *                 160 x 160 are 230 MB, not 922), and handed out as floats a few rows at a time ({@link #values})
  */
 public record GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets,
-        float[] boxes) {
+        float[] boxes, byte[] pixels) {
 
     /** Values per labelled box: class, cx, cy, w, h. */
     public static final int BOX_VALUES = 5;
@@ -35,6 +38,15 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
 
     public GraphRows {
         sides = sides == null ? Map.of() : Map.copyOf(sides);
+        if (features != null && pixels != null) {
+            throw new IllegalArgumentException("rows hold either float values or a detector's pixels");
+        }
+    }
+
+    /** Rows with boxes, as floats. */
+    public GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets,
+            float[] boxes) {
+        this(features, width, labels, sides, targets, boxes, null);
     }
 
     /** Rows without boxes. */
@@ -58,7 +70,33 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
     }
 
     public int count() {
-        return features.length / width;
+        return (pixels != null ? pixels.length : features.length) / width;
+    }
+
+    /**
+     * Every row's values, row-major: the array held, or for images held as bytes a new array of all of them (a copy
+     * the size of the images as floats; {@link #values} hands out a few rows).
+     */
+    @Override
+    public float[] features() {
+        return pixels == null ? features : values(0, count());
+    }
+
+    /** Rows {@code start .. start+count}'s values, row-major, in a new array. */
+    public float[] values(int start, int count) {
+        if (pixels == null) {
+            return Arrays.copyOfRange(features, start * width, (start + count) * width);
+        }
+        float[] v = new float[count * width];
+        for (int i = 0, k = start * width; i < v.length; i++, k++) {
+            v[i] = (pixels[k] & 0xFF) / 255f;
+        }
+        return v;
+    }
+
+    /** A hash of every row's values (the images' bytes where they are held so), for keys of what was computed on them. */
+    public int valuesHash() {
+        return pixels == null ? Arrays.hashCode(features) : 31 * Arrays.hashCode(pixels) + 255;
     }
 
     public boolean labelled() {
@@ -81,9 +119,10 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         }
         Map<String, float[]> cut = new HashMap<>();
         sides.forEach((k, v) -> cut.put(k, Arrays.copyOf(v, v.length / count() * n)));
-        return new GraphRows(Arrays.copyOf(features, n * width), width,
+        return new GraphRows(pixels != null ? null : Arrays.copyOf(features, n * width), width,
                 labels == null ? null : Arrays.copyOf(labels, n), cut, targets == null ? null : Arrays.copyOf(targets, n),
-                boxes == null ? null : Arrays.copyOf(boxes, boxes.length / count() * n));
+                boxes == null ? null : Arrays.copyOf(boxes, boxes.length / count() * n),
+                pixels == null ? null : Arrays.copyOf(pixels, n * width));
     }
 
     /** Labelled boxes per row (0 without boxes). */
@@ -94,7 +133,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
     /** The same rows without labels: what is judged on agreement alone. */
     public GraphRows unlabelled() {
         return labels == null && targets == null && boxes == null ? this
-                : new GraphRows(features, width, null, sides, null);
+                : new GraphRows(features, width, null, sides, null, null, pixels);
     }
 
     /**
@@ -152,11 +191,17 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
 
     private static GraphRows read(Path file, int fileIndex, GraphFeed feed, String label, int maxRows,
             boolean regression, ColumnRequest.Target target) {
-        GraphRows data = readData(file, feed.dataArray(), feed.width(), label, maxRows, feed.integerRows(), regression,
-                target);
+        GraphRows data = feed.detectorImages() && uint8(file, feed.dataArray())
+                ? readPixels(file, feed.dataArray(), feed.width(), label, maxRows, target) : null;
+        if (data == null) {
+            data = readData(file, feed.dataArray(), feed.width(), label, maxRows, feed.integerRows(), regression,
+                    target);
+        }
         float[] boxes = null;
         if (feed.detectorImages()) {
-            unitScaled(data.features(), file, feed.dataArray());
+            if (data.pixels() == null) {
+                unitScaled(data.features(), file, feed.dataArray());
+            }
             boxes = boxes(file, data.count());
         }
         Map<String, float[]> sides = new HashMap<>();
@@ -167,7 +212,47 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             Path source = s.files().isEmpty() ? file : s.files().get(Math.min(fileIndex, s.files().size() - 1));
             sides.put(s.name(), readSide(source, s, data.count(), file));
         }
-        return new GraphRows(data.features(), data.width(), data.labels(), sides, data.targets(), boxes);
+        return new GraphRows(data.features, data.width(), data.labels(), sides, data.targets(), boxes, data.pixels());
+    }
+
+    /** Whether {@code array} of {@code file} is an {@code .npz} archive's array of uint8. */
+    private static boolean uint8(Path file, String array) {
+        NumpyRows.ArrayInfo x = NumpyRows.arrayInfo(file, array);
+        return x != null && x.type().equals("uint8");
+    }
+
+    /**
+     * A detector's uint8 images held as their bytes (the values {@link #values} hands out are /255, as
+     * {@link #unitScaled} makes them), read a few at a time; null where the archive also holds a target per image,
+     * which {@link #readData} reads.
+     */
+    private static GraphRows readPixels(Path file, String array, int width, String label, int maxRows,
+            ColumnRequest.Target target) {
+        try (RowReader reader = RowReader.open(file, array, ColumnRequest.of(width, label, target))) {
+            if (!(reader instanceof NumpyRows numpy)) {
+                return null;
+            }
+            int capacity = (int) Math.max(1, Math.min(maxRows, numpy.rows()));
+            byte[] pixels = new byte[Math.multiplyExact(capacity, width)];
+            int most = org.odf2nna.Memory.rowsPerBatch(4L * width, 4096);
+            int count = 0;
+            Batch batch;
+            while (count < capacity && (batch = reader.next(Math.min(most, capacity - count))) != null) {
+                if (batch.hasTargets()) {
+                    return null;
+                }
+                float[] v = batch.features();
+                for (int i = 0, k = count * width; i < batch.rows() * width; i++, k++) {
+                    pixels[k] = (byte) v[i];
+                }
+                count += batch.rows();
+            }
+            if (count == 0) {
+                throw reader.noDataRows();
+            }
+            return new GraphRows(null, width, null, Map.of(), null, null,
+                    count == capacity ? pixels : Arrays.copyOf(pixels, count * width));
+        }
     }
 
     /**

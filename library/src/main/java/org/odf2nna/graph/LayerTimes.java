@@ -191,7 +191,7 @@ record LayerTimes(Map<String, Double> nanosPerMultiplyAdd, double fallback, List
             }
         }
         int width = feed.data().valuesPerRow();
-        reached.put(data, new org.odf2nna.onnx.OnnxRunner.Out(Arrays.copyOf(rows.features(), rows.count() * width),
+        reached.put(data, new org.odf2nna.onnx.OnnxRunner.Out(rows.values(0, rows.count()),
                 feed.data().batchShape(rows.count(), width)));
         return reached;
     }

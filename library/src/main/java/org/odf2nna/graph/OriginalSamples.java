@@ -147,7 +147,7 @@ final class OriginalSamples {
             }
         }
         return was.place().output() + "|" + (residual ? was.place().residual() : "") + "|" + rows.count() + "|"
-                + Arrays.hashCode(rows.features()) + "|"
+                + rows.valuesHash() + "|"
                 + sides + "|" + cap;
     }
 

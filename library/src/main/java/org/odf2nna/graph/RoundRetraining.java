@@ -471,13 +471,15 @@ final class RoundRetraining {
                 r.schedule());
         float[] labels = labels(rows, settings);
         InputPacking packing = packing(feed);
-        float[] inputs = packing == null ? rows.features() : packed(rows, feed, packing);
+        // A detector's images held as bytes go to the trainer as bytes (one input: no packing).
+        byte[] pixels = packing == null ? rows.pixels() : null;
+        float[] inputs = pixels != null ? null : packing == null ? rows.features() : packed(rows, feed, packing);
         java.util.Set<String> weights = r.scope() == GraphRetraining.Scope.ALL ? GraphRounds.weights(pruned)
                 : GraphRounds.trainable(pruned, file);
         DetectorDistillation.Output detector = DetectorDistillation.recognise(original);
         try {
             GraphRetrainer.Rows fed = new GraphRetrainer.Rows(inputs, labels, rows.count(), packing,
-                    teacher(original, file));
+                    teacher(original, file), pixels);
             // A detector is distilled from the original's boxes and scores per anchor, its labelled boxes added.
             GraphRetrainer.Retrained out = detector != null
                     ? DetectorDistillation.retrain(original, pruned, weights, fed, boxes(), s, detector, listener)

@@ -54,8 +54,7 @@ final class GraphInt8Rounds implements JudgedForm {
             throw InputException.usage(file, Setting.QUANTIZE.ref() + " " + quantize.id() + ": the weight-only form "
                     + "is written for dense chains only; a graph's rounds take int8, int8-dynamic or int8-static");
         }
-        float[] rows = java.util.Arrays.copyOf(training.features(), Math.min(training.features().length,
-                Int8Choice.CALIBRATION_ROWS * training.width()));
+        float[] rows = training.values(0, Math.min(training.count(), Int8Choice.CALIBRATION_ROWS));
         Int8Choice choice;
         GraphQuantizer.Operators operators = Int8FloatLayers.operators(ops);
         if (quantize == Quantize.INT8) {

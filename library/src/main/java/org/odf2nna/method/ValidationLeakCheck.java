@@ -42,7 +42,8 @@ final class ValidationLeakCheck {
 
     /** A graph's rows: the data input's values and every other input fed per row (by name), and the labels. */
     static RowOverlap.Rows rows(GraphRows data) {
-        List<float[]> blocks = new ArrayList<>(List.of(data.features()));
+        // A detector's images held as bytes are compared as bytes, not copied out as floats.
+        List<float[]> blocks = new ArrayList<>(data.pixels() == null ? List.of(data.features()) : List.of());
         blocks.addAll(new TreeMap<>(data.sides()).values());
         float[] labels = null;
         if (data.labelled()) {
@@ -51,7 +52,8 @@ final class ValidationLeakCheck {
                 labels[r] = data.labels()[r];
             }
         }
-        return new RowOverlap.Rows(data.count(), blocks, labels);
+        return new RowOverlap.Rows(data.count(), blocks,
+                data.pixels() == null ? List.of() : List.of(data.pixels()), labels);
     }
 
     /**

@@ -282,7 +282,7 @@ public final class DetectorDistillation {
                     options.learningRate());
             DenseTrainer.initialise(session, g.initializers, adam);
             Step step = new Step(g, t, l, terms, adam);
-            Batches data = new Batches(fed.inputs(), teacher, labelTargets, g.widths.get(0), output.width(),
+            Batches data = new Batches(fed, teacher, labelTargets, g.widths.get(0), output.width(),
                     output.anchors(), Math.max(1, partValues / g.widths.get(0)));
             return train(session, step, data, parts, pruned, check, settings, listener);
         }
@@ -310,7 +310,7 @@ public final class DetectorDistillation {
     }
 
     /** The rows, the teacher's outputs and the label targets (or null), one row of each per image. */
-    private record Batches(float[] inputs, float[] teacher, float[] labels, int width, int outputs, int anchors,
+    private record Batches(GraphRetrainer.Rows inputs, float[] teacher, float[] labels, int width, int outputs, int anchors,
             int perPart) { }
 
     private static GraphRetrainer.Retrained train(Session session, Step step, Batches data, int[][] parts,
@@ -395,7 +395,7 @@ public final class DetectorDistillation {
             double loss = 0;
             for (int from = 0; from < idx.length; from += per) {
                 int[] part = java.util.Arrays.copyOfRange(idx, from, Math.min(idx.length, from + per));
-                try (TFloat32 x = gather(data.inputs(), data.width(), part);
+                try (TFloat32 x = tensor(data.inputs().gather(part, data.width()), part.length, data.width());
                      TFloat32 pt = gather(data.teacher(), data.outputs(), part);
                      TFloat32 pl = l == null ? null : gather(data.labels(), data.outputs(), part)) {
                     Session.Runner runner = fed(session.runner(), step, x, pt, pl)
@@ -433,7 +433,11 @@ public final class DetectorDistillation {
         for (int i = 0; i < idx.length; i++) {
             System.arraycopy(values, idx[i] * width, v, i * width, width);
         }
-        return TFloat32.tensorOf(Shape.of(idx.length, width), DataBuffers.of(v, true, false));
+        return tensor(v, idx.length, width);
+    }
+
+    private static TFloat32 tensor(float[] v, int rows, int width) {
+        return TFloat32.tensorOf(Shape.of(rows, width), DataBuffers.of(v, true, false));
     }
 
     /** The original's raw outputs on every row, computed in TensorFlow. */
@@ -441,7 +445,7 @@ public final class DetectorDistillation {
             GraphRetrainer.Settings settings) {
         try (OnnxTfGraph g = OnnxTfGraph.translate(original, Set.of(), fed.packing());
              Session session = g.open(settings.options().device())) {
-            return g.run(session, fed.inputs(), fed.count(), 64, false)[0];
+            return g.run(session, fed::values, fed.count(), 64, false)[0];
         }
     }
 
@@ -458,7 +462,7 @@ public final class DetectorDistillation {
             for (int i = 0; i < all.length; i++) {
                 all[i] = i;
             }
-            return meanLoss(session, step, new Batches(fed.inputs(), teacher, null, g.widths.get(0), output.width(),
+            return meanLoss(session, step, new Batches(fed, teacher, null, g.widths.get(0), output.width(),
                     output.anchors(), Math.max(1, PART_VALUES / g.widths.get(0))), all, 64);
         }
     }

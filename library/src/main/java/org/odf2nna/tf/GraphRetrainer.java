@@ -150,11 +150,57 @@ public final class GraphRetrainer {
      * @param packing how several inputs (token ids, their mask, segment ids) lie in a row; null for one input
      * @param teacher the original's first output on these rows as ONNX Runtime computes it (row-major), or null to
      *                compute it here in TensorFlow
+     * @param pixels  a detector's uint8 images in place of {@code inputs} (null then), each value taken as
+     *                {@code v / 255}: held as bytes and handed out as floats a batch at a time ({@link #gather})
      */
-    public record Rows(float[] inputs, float[] labels, int count, InputPacking packing, float[] teacher) {
+    public record Rows(float[] inputs, float[] labels, int count, InputPacking packing, float[] teacher,
+            byte[] pixels) {
+
+        public Rows {
+            if (inputs != null && pixels != null) {
+                throw new IllegalArgumentException("rows hold either float inputs or a detector's pixels");
+            }
+        }
+
+        public Rows(float[] inputs, float[] labels, int count, InputPacking packing, float[] teacher) {
+            this(inputs, labels, count, packing, teacher, null);
+        }
 
         public Rows(float[] inputs, float[] labels, int count, InputPacking packing) {
             this(inputs, labels, count, packing, null);
+        }
+
+        /** Every row's values: the array held, or for images held as bytes a new array of all of them. */
+        @Override
+        public float[] inputs() {
+            return pixels == null ? inputs : values(0, count);
+        }
+
+        /** Rows {@code start .. start+n}'s values, row-major: a view's copy. */
+        public float[] values(int start, int n) {
+            int width = width();
+            return gather(java.util.stream.IntStream.range(start, start + n).toArray(), width);
+        }
+
+        /** Rows {@code idx}, in that order, {@code width} values each, in a new array. */
+        public float[] gather(int[] idx, int width) {
+            float[] v = new float[idx.length * width];
+            for (int i = 0; i < idx.length; i++) {
+                int from = idx[i] * width;
+                if (pixels == null) {
+                    System.arraycopy(inputs, from, v, i * width, width);
+                } else {
+                    for (int c = 0, k = i * width; c < width; c++, k++) {
+                        v[k] = (pixels[from + c] & 0xFF) / 255f;
+                    }
+                }
+            }
+            return v;
+        }
+
+        /** Values per row. */
+        public int width() {
+            return (pixels != null ? pixels.length : inputs.length) / Math.max(1, count);
         }
     }
 
@@ -243,8 +289,9 @@ public final class GraphRetrainer {
         if (settings.checkRows() == 0) {
             return null;
         }
-        TranslationCheck check = TranslationCheck.compare(pruned, fed.inputs(), Math.min(fed.count(),
-                settings.checkRows()), settings.options().device(), fed.packing());
+        int n = Math.min(fed.count(), settings.checkRows());
+        TranslationCheck check = TranslationCheck.compare(pruned, fed.pixels() == null ? fed.inputs()
+                : fed.values(0, n), n, settings.options().device(), fed.packing());
         double allowed = scale > 0 ? check.allowed(settings.tolerance(), scale) : settings.tolerance();
         if (!check.within(allowed)) {
             throw new TranslationMismatch(check, allowed);

@@ -346,12 +346,23 @@ public final class OnnxTfGraph implements AutoCloseable {
      */
     float[][] run(Session session, float[] rows, int n, int batch, boolean beforeHead) {
         int width = widths.get(0);
+        return run(session, (from, m) -> Arrays.copyOfRange(rows, from * width, (from + m) * width), n, batch,
+                beforeHead);
+    }
+
+    /** Rows {@code from .. from+m}'s values, row-major, in a new array. */
+    interface RowSlices {
+        float[] rows(int from, int m);
+    }
+
+    /** {@link #run(Session, float[], int, int, boolean)} on rows handed out a batch at a time. */
+    float[][] run(Session session, RowSlices rows, int n, int batch, boolean beforeHead) {
+        int width = widths.get(0);
         List<Operand<TFloat32>> fetched = beforeHead ? logits : outputs;
         float[][] out = new float[fetched.size()][];
         for (int from = 0; from < n; from += batch) {
             int m = Math.min(batch, n - from);
-            try (TFloat32 x = TFloat32.tensorOf(Shape.of(m, width),
-                    DataBuffers.of(Arrays.copyOfRange(rows, from * width, (from + m) * width), true, false))) {
+            try (TFloat32 x = TFloat32.tensorOf(Shape.of(m, width), DataBuffers.of(rows.rows(from, m), true, false))) {
                 Session.Runner runner = session.runner().feed(inputs.get(0), x);
                 fetched.forEach(runner::fetch);
                 try (Result r = TfRuns.run(runner)) {

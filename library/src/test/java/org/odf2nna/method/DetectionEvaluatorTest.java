@@ -1,5 +1,6 @@
 package org.odf2nna.method;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -181,6 +182,51 @@ public class DetectionEvaluatorTest {
             assertEquals(1f, largest(org.odf2nna.graph.GraphRows.inputs(npz, 0, feed, Integer.MAX_VALUE)), 0f,
                     npz.toString());
         }
+    }
+
+    /**
+     * A detector's uint8 images are held as their bytes, a quarter of their floats, and hand out what the same images
+     * stored as floats /255 give: every value, a few rows, the first rows, the rows without boxes; the leak check finds
+     * the same rows among them as among the floats' (two of the validation images are training images).
+     */
+    @Test
+    void aDetectorsUint8ImagesAreHeldAsBytesAndReadAsTheirFloats() throws IOException {
+        Path model = dir.resolve("yolo.onnx");
+        Files.write(model, batchOfOne(yoloShaped(1, 6, 8)).toByteArray());
+        ModelProto proto = org.odf2nna.onnx.OnnxModelFile.read(model);
+        Path bytes = uint8Images("held-u8.npz", 3);
+        float[] pixels = new float[8 * 48];
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextInt(256) / 255f;
+        }
+        pixels[0] = 1;
+        Path floats = dir.resolve("held.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(floats))) {
+            npy(zip, "x", pixels, false, 8, 3, 4, 4);
+            npy(zip, "boxes", new float[8 * 5], false, 8, 1, 5);
+        }
+        org.odf2nna.graph.GraphFeed feed = org.odf2nna.graph.GraphFeed.resolve(proto, model, ModelInputs.NONE,
+                java.util.List.of(bytes));
+        org.odf2nna.graph.GraphRows held = org.odf2nna.graph.GraphRows.read(bytes, 0, feed, null, Integer.MAX_VALUE);
+        org.odf2nna.graph.GraphRows read = org.odf2nna.graph.GraphRows.read(floats, 0, feed, null, Integer.MAX_VALUE);
+        assertTrue(held.pixels() != null && held.pixels().length == 8 * 48, "held as bytes");
+        assertTrue(read.pixels() == null, "a float archive's rows stay floats");
+        assertEquals(8, held.count());
+        assertArrayEquals(read.features(), held.features());
+        assertArrayEquals(read.values(2, 3), held.values(2, 3));
+        assertArrayEquals(read.first(3).features(), held.first(3).features());
+        assertArrayEquals(held.features(), held.unlabelled().features());
+        org.odf2nna.graph.GraphRows validation = org.odf2nna.graph.GraphRows.read(uint8Images("other-u8.npz", 4), 0,
+                feed, null, Integer.MAX_VALUE);
+        byte[] mixed = validation.pixels().clone();
+        System.arraycopy(held.pixels(), 48, mixed, 0, 2 * 48);
+        org.odf2nna.graph.GraphRows shared = new org.odf2nna.graph.GraphRows(null, 48, null, null, null, null, mixed);
+        org.odf2nna.data.RowOverlap.Count c = org.odf2nna.data.RowOverlap.count(ValidationLeakCheck.rows(held),
+                ValidationLeakCheck.rows(shared));
+        assertEquals(2, c.overlapping(), c.toString());
+        assertEquals(0, org.odf2nna.data.RowOverlap.count(ValidationLeakCheck.rows(held),
+                ValidationLeakCheck.rows(validation)).overlapping());
     }
 
     /**
