@@ -88,9 +88,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             return Arrays.copyOfRange(features, start * width, (start + count) * width);
         }
         float[] v = new float[count * width];
-        for (int i = 0, k = start * width; i < v.length; i++, k++) {
-            v[i] = (pixels[k] & 0xFF) / 255f;
-        }
+        org.odf2nna.data.UnitPixels.decode(pixels, start * width, v, 0, v.length);
         return v;
     }
 

@@ -310,8 +310,8 @@ public final class DetectorDistillation {
     }
 
     /** The rows, the teacher's outputs and the label targets (or null), one row of each per image. */
-    private record Batches(GraphRetrainer.Rows inputs, float[] teacher, float[] labels, int width, int outputs, int anchors,
-            int perPart) { }
+    private record Batches(GraphRetrainer.Rows inputs, float[] teacher, float[] labels, int width, int outputs,
+            int anchors, int perPart) { }
 
     private static GraphRetrainer.Retrained train(Session session, Step step, Batches data, int[][] parts,
             ModelProto pruned, TranslationCheck check, GraphRetrainer.Settings settings,

@@ -176,10 +176,15 @@ public final class GraphRetrainer {
             return pixels == null ? inputs : values(0, count);
         }
 
-        /** Rows {@code start .. start+n}'s values, row-major: a view's copy. */
+        /** Rows {@code start .. start+n}'s values, row-major, in a new array. */
         public float[] values(int start, int n) {
             int width = width();
-            return gather(java.util.stream.IntStream.range(start, start + n).toArray(), width);
+            if (pixels == null) {
+                return java.util.Arrays.copyOfRange(inputs, start * width, (start + n) * width);
+            }
+            float[] v = new float[n * width];
+            org.odf2nna.data.UnitPixels.decode(pixels, start * width, v, 0, v.length);
+            return v;
         }
 
         /** Rows {@code idx}, in that order, {@code width} values each, in a new array. */
@@ -190,9 +195,7 @@ public final class GraphRetrainer {
                 if (pixels == null) {
                     System.arraycopy(inputs, from, v, i * width, width);
                 } else {
-                    for (int c = 0, k = i * width; c < width; c++, k++) {
-                        v[k] = (pixels[from + c] & 0xFF) / 255f;
-                    }
+                    org.odf2nna.data.UnitPixels.decode(pixels, from, v, i * width, width);
                 }
             }
             return v;
