@@ -9,6 +9,7 @@ import org.odf2nna.data.Batch;
 import org.odf2nna.data.ColumnRequest;
 import org.odf2nna.data.NumpyRows;
 import org.odf2nna.data.RowReader;
+import org.odf2nna.data.RowValues;
 import org.odf2nna.onnx.InputSignature;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 
@@ -17,19 +18,16 @@ import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
  * data files feed (reshaped by the runner to the input's shape), a class id per row when the file has labels, and the
  * rows of every other input fed from files of its own ({@link GraphFeed}), in step.
  *
- * @param features row-major values
- * @param width    values per row
+ * @param values   the data input's values, row-major: floats, or a detector's uint8 images held as their bytes
+ *                 ({@link RowValues}: a quarter of their floats, handed out as floats a few rows at a time,
+ *                 {@link #values(int, int)})
  * @param labels   class ids, or null for unlabelled rows
- * @param sides    per other input fed rows, its values, row-major, in step with {@code features}
+ * @param sides    per other input fed rows, its values, row-major, in step with {@code values}
  * @param targets  a regressor's target per row, or null (classifiers' rows carry {@code labels} instead)
  * @param boxes    a detector's labelled boxes, {@link #BOX_VALUES} values (class, cx, cy, w, h, normalised; rows of -1
  *                 pad) for each of the same number per row, or null
- * @param pixels   a detector's uint8 images as read, each value taken as {@code v / 255}, or null; with them
- *                 {@code features} is null: the images are held as bytes, a quarter of their floats (3,000 images of
- *                 160 x 160 are 230 MB, not 922), and handed out as floats a few rows at a time ({@link #values})
  */
-public record GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets,
-        float[] boxes, byte[] pixels) {
+public record GraphRows(RowValues values, int[] labels, Map<String, float[]> sides, float[] targets, float[] boxes) {
 
     /** Values per labelled box: class, cx, cy, w, h. */
     public static final int BOX_VALUES = 5;
@@ -38,15 +36,12 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
 
     public GraphRows {
         sides = sides == null ? Map.of() : Map.copyOf(sides);
-        if (features != null && pixels != null) {
-            throw new IllegalArgumentException("rows hold either float values or a detector's pixels");
-        }
     }
 
     /** Rows with boxes, as floats. */
     public GraphRows(float[] features, int width, int[] labels, Map<String, float[]> sides, float[] targets,
             float[] boxes) {
-        this(features, width, labels, sides, targets, boxes, null);
+        this(RowValues.floats(features, width), labels, sides, targets, boxes);
     }
 
     /** Rows without boxes. */
@@ -64,37 +59,46 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         this(features, width, labels, sides, null);
     }
 
+    /** A detector's images held as bytes, without labels. */
+    public static GraphRows pixels(byte[] pixels, int width) {
+        return new GraphRows(RowValues.pixels(pixels, width), null, Map.of(), null, null);
+    }
+
     /** A regressor's rows: the data input's values and a target per row. */
     public static GraphRows withTargets(float[] features, int width, float[] targets) {
         return new GraphRows(features, width, null, Map.of(), targets);
     }
 
+    /** Values per row of the data input. */
+    public int width() {
+        return values.width();
+    }
+
     public int count() {
-        return (pixels != null ? pixels.length : features.length) / width;
+        return values.count();
     }
 
     /**
      * Every row's values, row-major: the array held, or for images held as bytes a new array of all of them (a copy
-     * the size of the images as floats; {@link #values} hands out a few rows).
+     * the size of the images as floats; {@link #values(int, int)} hands out a few rows).
      */
-    @Override
     public float[] features() {
-        return pixels == null ? features : values(0, count());
+        return values.all();
+    }
+
+    /** A detector's images as bytes, or null where the values are held as floats. */
+    public byte[] pixels() {
+        return values.pixels();
     }
 
     /** Rows {@code start .. start+count}'s values, row-major, in a new array. */
     public float[] values(int start, int count) {
-        if (pixels == null) {
-            return Arrays.copyOfRange(features, start * width, (start + count) * width);
-        }
-        float[] v = new float[count * width];
-        org.odf2nna.data.UnitPixels.decode(pixels, start * width, v, 0, v.length);
-        return v;
+        return values.values(start, count);
     }
 
     /** A hash of every row's values (the images' bytes where they are held so), for keys of what was computed on them. */
     public int valuesHash() {
-        return pixels == null ? Arrays.hashCode(features) : 31 * Arrays.hashCode(pixels) + 255;
+        return values.valuesHash();
     }
 
     public boolean labelled() {
@@ -117,10 +121,9 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
         }
         Map<String, float[]> cut = new HashMap<>();
         sides.forEach((k, v) -> cut.put(k, Arrays.copyOf(v, v.length / count() * n)));
-        return new GraphRows(pixels != null ? null : Arrays.copyOf(features, n * width), width,
-                labels == null ? null : Arrays.copyOf(labels, n), cut, targets == null ? null : Arrays.copyOf(targets, n),
-                boxes == null ? null : Arrays.copyOf(boxes, boxes.length / count() * n),
-                pixels == null ? null : Arrays.copyOf(pixels, n * width));
+        return new GraphRows(values.first(n), labels == null ? null : Arrays.copyOf(labels, n), cut,
+                targets == null ? null : Arrays.copyOf(targets, n),
+                boxes == null ? null : Arrays.copyOf(boxes, boxes.length / count() * n));
     }
 
     /** Labelled boxes per row (0 without boxes). */
@@ -131,7 +134,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
     /** The same rows without labels: what is judged on agreement alone. */
     public GraphRows unlabelled() {
         return labels == null && targets == null && boxes == null ? this
-                : new GraphRows(features, width, null, sides, null, null, pixels);
+                : new GraphRows(values, null, sides, null, null);
     }
 
     /**
@@ -210,7 +213,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             Path source = s.files().isEmpty() ? file : s.files().get(Math.min(fileIndex, s.files().size() - 1));
             sides.put(s.name(), readSide(source, s, data.count(), file));
         }
-        return new GraphRows(data.features, data.width(), data.labels(), sides, data.targets(), boxes, data.pixels());
+        return new GraphRows(data.values(), data.labels(), sides, data.targets(), boxes);
     }
 
     /** Whether {@code array} of {@code file} is an {@code .npz} archive's array of uint8. */
@@ -248,8 +251,7 @@ public record GraphRows(float[] features, int width, int[] labels, Map<String, f
             if (count == 0) {
                 throw reader.noDataRows();
             }
-            return new GraphRows(null, width, null, Map.of(), null, null,
-                    count == capacity ? pixels : Arrays.copyOf(pixels, count * width));
+            return pixels(count == capacity ? pixels : Arrays.copyOf(pixels, count * width), width);
         }
     }
 

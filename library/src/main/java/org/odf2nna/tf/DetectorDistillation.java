@@ -395,7 +395,7 @@ public final class DetectorDistillation {
             double loss = 0;
             for (int from = 0; from < idx.length; from += per) {
                 int[] part = java.util.Arrays.copyOfRange(idx, from, Math.min(idx.length, from + per));
-                try (TFloat32 x = tensor(data.inputs().gather(part, data.width()), part.length, data.width());
+                try (TFloat32 x = tensor(data.inputs().gather(part), part.length, data.width());
                      TFloat32 pt = gather(data.teacher(), data.outputs(), part);
                      TFloat32 pl = l == null ? null : gather(data.labels(), data.outputs(), part)) {
                     Session.Runner runner = fed(session.runner(), step, x, pt, pl)

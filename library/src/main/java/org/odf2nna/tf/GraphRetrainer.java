@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import org.odf2nna.Device;
+import org.odf2nna.data.RowValues;
 import org.odf2nna.onnx.proto.OnnxProto.GraphProto;
 import org.odf2nna.onnx.proto.OnnxProto.ModelProto;
 import org.odf2nna.onnx.proto.OnnxProto.TensorProto;
@@ -141,8 +142,9 @@ public final class GraphRetrainer {
     /**
      * The rows retraining runs on.
      *
-     * @param inputs  row-major rows: the graph's first input's values, or every input's packed as {@code packing}
-     *                says
+     * @param values  row-major rows ({@link RowValues}): the graph's first input's values, or every input's packed as
+     *                {@code packing} says; or a detector's uint8 images held as bytes, handed out as floats a batch at
+     *                a time ({@link #gather})
      * @param labels  one target per row (class id or value), or one per position of a row when the output is
      *                {@code [N, T, V]} ({@link #perPosition}; below 0: not counted), or null to train on the
      *                original's outputs alone
@@ -150,16 +152,14 @@ public final class GraphRetrainer {
      * @param packing how several inputs (token ids, their mask, segment ids) lie in a row; null for one input
      * @param teacher the original's first output on these rows as ONNX Runtime computes it (row-major), or null to
      *                compute it here in TensorFlow
-     * @param pixels  a detector's uint8 images in place of {@code inputs} (null then), each value taken as
-     *                {@code v / 255}: held as bytes and handed out as floats a batch at a time ({@link #gather})
      */
-    public record Rows(float[] inputs, float[] labels, int count, InputPacking packing, float[] teacher,
-            byte[] pixels) {
+    public record Rows(RowValues values, float[] labels, int count, InputPacking packing, float[] teacher) {
 
-        public Rows {
-            if (inputs != null && pixels != null) {
-                throw new IllegalArgumentException("rows hold either float inputs or a detector's pixels");
-            }
+        /** Rows of {@code inputs}, or of a detector's {@code pixels} in their place (null then). */
+        public Rows(float[] inputs, float[] labels, int count, InputPacking packing, float[] teacher,
+                byte[] pixels) {
+            this(pixels != null ? RowValues.pixels(pixels, pixels.length / Math.max(1, count))
+                    : RowValues.floats(inputs, inputs.length / Math.max(1, count)), labels, count, packing, teacher);
         }
 
         public Rows(float[] inputs, float[] labels, int count, InputPacking packing, float[] teacher) {
@@ -171,39 +171,28 @@ public final class GraphRetrainer {
         }
 
         /** Every row's values: the array held, or for images held as bytes a new array of all of them. */
-        @Override
         public float[] inputs() {
-            return pixels == null ? inputs : values(0, count);
+            return values.all();
+        }
+
+        /** A detector's images as bytes, or null where the rows are held as floats. */
+        public byte[] pixels() {
+            return values.pixels();
         }
 
         /** Rows {@code start .. start+n}'s values, row-major, in a new array. */
         public float[] values(int start, int n) {
-            int width = width();
-            if (pixels == null) {
-                return java.util.Arrays.copyOfRange(inputs, start * width, (start + n) * width);
-            }
-            float[] v = new float[n * width];
-            org.odf2nna.data.UnitPixels.decode(pixels, start * width, v, 0, v.length);
-            return v;
+            return values.values(start, n);
         }
 
-        /** Rows {@code idx}, in that order, {@code width} values each, in a new array. */
-        public float[] gather(int[] idx, int width) {
-            float[] v = new float[idx.length * width];
-            for (int i = 0; i < idx.length; i++) {
-                int from = idx[i] * width;
-                if (pixels == null) {
-                    System.arraycopy(inputs, from, v, i * width, width);
-                } else {
-                    org.odf2nna.data.UnitPixels.decode(pixels, from, v, i * width, width);
-                }
-            }
-            return v;
+        /** Rows {@code idx}, in that order, in a new array. */
+        public float[] gather(int[] idx) {
+            return values.gather(idx);
         }
 
         /** Values per row. */
         public int width() {
-            return (pixels != null ? pixels.length : inputs.length) / Math.max(1, count);
+            return values.width();
         }
     }
 

@@ -221,7 +221,7 @@ public class DetectionEvaluatorTest {
                 feed, null, Integer.MAX_VALUE);
         byte[] mixed = validation.pixels().clone();
         System.arraycopy(held.pixels(), 48, mixed, 0, 2 * 48);
-        org.odf2nna.graph.GraphRows shared = new org.odf2nna.graph.GraphRows(null, 48, null, null, null, null, mixed);
+        org.odf2nna.graph.GraphRows shared = org.odf2nna.graph.GraphRows.pixels(mixed, 48);
         org.odf2nna.data.RowOverlap.Count c = org.odf2nna.data.RowOverlap.count(ValidationLeakCheck.rows(held),
                 ValidationLeakCheck.rows(shared));
         assertEquals(2, c.overlapping(), c.toString());
