@@ -15,6 +15,7 @@ Cases (--only takes their names):
   mixer     the shared MLP-Mixer, default sweep on split 20
   resnet18  torchvision resnet18 trained on MNIST (scripts/corpus/train_torchvision_mnist.py), default sweep:
             multiply-adds and ONNX Runtime latency against the original at batch 1 and 32
+  resnet18latency  the same model swept with --budget latency (the layers timed alone first): the same checks
   mnv2      torchvision mobilenet_v2(width_mult=0.5), the same
   int8      the swept MobileNetV2 converted to int8 (static form), judged against the original
   keras     Keras 3 models swept .keras to .keras and .h5 to .h5, each loaded, fitted one epoch and converted to
@@ -190,6 +191,15 @@ def case_resnet18(suite):
         graph_sweep(suite, "resnet18", os.path.join(d, "resnet18.onnx"), os.path.join(d, "validation.csv"),
                     os.path.join(d, "report.csv"), train=os.path.join(d, "train.csv.gz"), min_macs=38.0,
                     max_b1=0.55, max_b32=0.70, docs={"macs": "41.6%", "b1": "0.426x", "b32": "0.600x"})
+
+
+def case_resnet18latency(suite):
+    """The same ResNet-18 swept with --budget latency (docs/tasks/pytorch-cnn.md, PERFORMANCE.md's latency budget)."""
+    d = torchvision_corpus(suite, "resnet18")
+    if d:
+        graph_sweep(suite, "resnet18latency", os.path.join(d, "resnet18.onnx"), os.path.join(d, "validation.csv"),
+                    os.path.join(d, "report.csv"), extra=["--budget", "latency"], train=os.path.join(d, "train.csv.gz"),
+                    min_macs=65.0, max_b1=0.30, max_b32=0.36, docs={"macs": "72.5%", "b1": "0.232x", "b32": "0.288x"})
 
 
 def case_mnv2(suite):
@@ -467,7 +477,8 @@ def yolo_sweep(suite, name, names, options, most_gb, docs):
                 docs["latency"])
 
 
-CASES = {"vit": case_vit, "mixer": case_mixer, "resnet18": case_resnet18, "mnv2": case_mnv2, "int8": case_int8,
+CASES = {"vit": case_vit, "mixer": case_mixer, "resnet18": case_resnet18, "resnet18latency": case_resnet18latency,
+         "mnv2": case_mnv2, "int8": case_int8,
          "keras": case_keras, "kerasmnv2": case_kerasmnv2, "bert": case_bert, "ocr": case_ocr, "lm": case_lm,
          "gpt": case_gpt, "yolo": case_yolo, "yolodefault": case_yolodefault}
 # Run only when named: the GPT takes about 25 minutes to train once, a sweep 13-18 minutes; the YOLOv8n was trained

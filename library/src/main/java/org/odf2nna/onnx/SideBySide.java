@@ -47,6 +47,18 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
                 int threads);
     }
 
+    /** How one model's runs at one batch size are summed up. */
+    public enum Summary {
+        /** Each repetition's median run, and the median of those: the run a user typically sees. */
+        MEDIAN,
+        /**
+         * The fastest run of all: what the work costs when nothing else on the machine interrupts it. Another job's
+         * load only ever adds time, and adds it unevenly to models timed at different moments; the fastest run is what
+         * stays comparable between them (the latency budget's layers, each timed alone).
+         */
+        FASTEST
+    }
+
     /** Repetitions of each timing, interleaved between the models. */
     public static final int REPEATS = 5;
     /** Roughly how long one repetition of one model at one batch size runs, in ns (runs: 3 to 200). */
@@ -68,6 +80,15 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
      */
     public static SideBySide measure(List<ModelProto> models, List<Path> files, InputSignature input, float[] rows,
             int batch, int threads, long repeatNanos) {
+        return measure(models, files, input, rows, batch, threads, repeatNanos, Summary.MEDIAN);
+    }
+
+    /**
+     * {@link #measure(List, List, InputSignature, float[], int, int, long)}, the runs summed up by {@code summary}
+     * (the repetitions' and the result's fields then hold its figure rather than medians).
+     */
+    public static SideBySide measure(List<ModelProto> models, List<Path> files, InputSignature input, float[] rows,
+            int batch, int threads, long repeatNanos, Summary summary) {
         int width = input.valuesPerRow();
         float[] data = filled(rows, width, batch);
         OnnxRunner[] runners = new OnnxRunner[models.size()];
@@ -77,8 +98,8 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
             for (int m = 0; m < runners.length; m++) {
                 runners[m] = opened(models, files, input, threads, m);
             }
-            one = medians(runners, models, data, 1, width, repeatNanos);
-            many = medians(runners, models, data, batch, width, repeatNanos);
+            one = medians(runners, models, data, 1, width, repeatNanos, summary);
+            many = medians(runners, models, data, batch, width, repeatNanos, summary);
         } finally {
             for (OnnxRunner runner : runners) {
                 if (runner != null) {
@@ -86,7 +107,7 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
                 }
             }
         }
-        return new SideBySide(threads, batch, REPEATS, median(one), median(many), one, many);
+        return new SideBySide(threads, batch, REPEATS, summed(one, summary), summed(many, summary), one, many);
     }
 
     /**
@@ -113,15 +134,19 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
         }
     }
 
-    /** Per model, the median of its repetitions' medians. */
-    private static double[] median(double[][] repeats) {
+    /** Per model, its repetitions summed up: their median, or the fastest. */
+    private static double[] summed(double[][] repeats, Summary summary) {
         double[] out = new double[repeats.length];
         for (int m = 0; m < out.length; m++) {
-            double[] sorted = repeats[m].clone();
-            Arrays.sort(sorted);
-            out[m] = sorted[sorted.length / 2];
+            out[m] = summed(repeats[m].clone(), summary);
         }
         return out;
+    }
+
+    /** {@code t} (sorted in place) summed up. */
+    private static double summed(double[] t, Summary summary) {
+        Arrays.sort(t);
+        return summary == Summary.FASTEST ? t[0] : t[t.length / 2];
     }
 
     /**
@@ -152,9 +177,9 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
         return batchMicros[0] / batchMicros[m];
     }
 
-    /** Per model, each repetition's median run in µs. */
+    /** Per model, each repetition's median (or fastest) run in µs. */
     private static double[][] medians(OnnxRunner[] runners, List<ModelProto> models, float[] data, int batch,
-            int width, long repeatNanos) {
+            int width, long repeatNanos, Summary summary) {
         int[] runs = new int[runners.length];
         for (int m = 0; m < runners.length; m++) {
             String output = models.get(m).getGraph().getOutput(0).getName();
@@ -173,8 +198,7 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
                 for (int i = 0; i < t.length; i++) {
                     t[i] = runners[m].timedRun(data, 0, batch, width, output)[0] / 1e3;
                 }
-                Arrays.sort(t);
-                medians[m][r] = t[t.length / 2];
+                medians[m][r] = summed(t, summary);
             }
         }
         return medians;
