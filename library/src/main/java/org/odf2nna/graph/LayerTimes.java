@@ -25,12 +25,7 @@ import org.odf2nna.settings.LatencyCheck;
  * for a Conv of group 1, a Gemm or a MatMul, the same layer with half its output units ({@link SingleLayerModel#narrowed}):
  * what the half took off, doubled, is the time that goes with the layer's width, without the fixed cost that a layer
  * of any width pays (a squeeze-excite's 1×1 convolution of a few channels is nearly all fixed cost, and its units save
- * almost nothing). Each model's time is its fastest run ({@link org.odf2nna.onnx.SideBySide.Summary#FASTEST}): another
- * job's load only adds time, unevenly to layers timed at different moments, and the rates must stay comparable between
- * layers. It steadies them somewhat: in three sets of four timings (two on an idle machine, one beside a made-up
- * load), a layer's rate varied by a median 3.0-3.6% with fastest runs against 4.7-7.2% with medians on a ResNet-18 at
- * 160 × 160, 6.8-9.3% against 8.2-12.9% on a MobileNetV2, lower in 5 of the 6 sets
- * (scripts/probes/layer_times_spread.py). A layer's time per row is the geometric mean of the two batches' (batch 1, and the batch's time
+ * almost nothing). A layer's time per row is the geometric mean of the two batches' (batch 1, and the batch's time
  * over its rows), as {@link Int8LayerTiming} weighs them; over its multiply-adds per row it is the layer's rate. The
  * layers are timed once, on the sweep's start; each round counts a layer as its multiply-adds then times that rate,
  * so a layer whose input a round narrowed costs less with it.
@@ -73,7 +68,7 @@ record LayerTimes(Map<String, Double> nanosPerMultiplyAdd, double fallback, List
      *
      * @param rows  training rows; the first {@link #ROWS} are run
      * @param check the batch and threads the written model is timed at (batch 0: {@link LatencyCheck#DEFAULT_BATCH})
-     * @param timer how a layer and its passing model are timed ({@link Int8LayerTiming#FASTEST}; a test's own)
+     * @param timer how a layer and its passing model are timed ({@link Int8LayerTiming#SIDE_BY_SIDE}; a test's own)
      */
     static LayerTimes measure(ModelProto model, Path file, GraphFeed feed, GraphRows rows, List<DenseBlock> blocks,
             MultiplyAdds.Count count, LatencyCheck check, Int8LayerTiming.Timer timer) {

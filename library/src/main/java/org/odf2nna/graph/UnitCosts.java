@@ -143,7 +143,7 @@ final class UnitCosts {
             }
             return new Counter(Budget.LATENCY, feed, stats.first(1), file, LayerTimes.measure(model, file, feed,
                     stats, blocks, counted.count(model), settings.settings().latency(),
-                    org.odf2nna.onnx.Int8LayerTiming.FASTEST));
+                    org.odf2nna.onnx.Int8LayerTiming.SIDE_BY_SIDE));
         }
 
         /** The blocks' total cost in {@code model}: parameters (each constant once), multiply-adds or ps per row. */

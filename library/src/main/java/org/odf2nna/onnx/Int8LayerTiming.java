@@ -34,24 +34,16 @@ public final class Int8LayerTiming {
                 int threads);
     }
 
-    /** ONNX Runtime on this machine ({@link SideBySide}), any number of models, each its median run. */
-    public static final Timer SIDE_BY_SIDE = timer(SideBySide.Summary.MEDIAN);
-    /** The same, each model its fastest run ({@link SideBySide.Summary#FASTEST}). */
-    public static final Timer FASTEST = timer(SideBySide.Summary.FASTEST);
-
-    private static Timer timer(SideBySide.Summary summary) {
-        return (models, file, input, rows, batch, threads) -> micros(SideBySide.measure(models,
-                java.util.Collections.nCopies(models.size(), file), input, rows, batch, threads, REPEAT_NANOS,
-                summary));
-    }
-
-    private static double[][] micros(SideBySide s) {
-        double[][] micros = new double[s.oneMicros().length][];
+    /** ONNX Runtime on this machine ({@link SideBySide}), any number of models. */
+    public static final Timer SIDE_BY_SIDE = (models, file, input, rows, batch, threads) -> {
+        SideBySide s = SideBySide.measure(models, java.util.Collections.nCopies(models.size(), file), input, rows,
+                batch, threads, REPEAT_NANOS);
+        double[][] micros = new double[models.size()][];
         for (int m = 0; m < micros.length; m++) {
             micros[m] = new double[] {s.oneMicros()[m], s.batchMicros()[m]};
         }
         return micros;
-    }
+    };
 
     /**
      * One layer timed alone.
