@@ -3,7 +3,7 @@
 # one table, each figure with its threshold; exits 1 when a figure falls. Run it before every stop whose change
 # touches ranking, rounds, refit, retraining, writers or the launcher:
 #
-#     bash scripts/bench/quality.sh                      # every case, about 45 minutes on 2 cores
+#     bash scripts/bench/quality.sh                      # every case, about 50-60 minutes on 2 cores
 #     bash scripts/bench/quality.sh --only vit,keras     # some of them (scripts/bench/quality.py --help lists them)
 #
 # It builds this checkout, installs Debian's python3-torch, python3-torchvision and python3-onnx when missing (as

@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * @param floats the values, or null when they are held as {@code pixels}
  * @param pixels the images' bytes, or null when the values are held as {@code floats}
- * @param width  values per row
+ * @param width  values per row (0 only for no rows)
  */
 public record RowValues(float[] floats, byte[] pixels, int width) {
 
@@ -18,7 +18,7 @@ public record RowValues(float[] floats, byte[] pixels, int width) {
         if ((floats == null) == (pixels == null)) {
             throw new IllegalArgumentException("rows hold either float values or a detector's pixels");
         }
-        if (width <= 0) {
+        if (width < 0 || width == 0 && (floats != null ? floats.length : pixels.length) > 0) {
             throw new IllegalArgumentException("width " + width);
         }
     }
@@ -37,7 +37,7 @@ public record RowValues(float[] floats, byte[] pixels, int width) {
     }
 
     public int count() {
-        return (pixels != null ? pixels.length : floats.length) / width;
+        return width == 0 ? 0 : (pixels != null ? pixels.length : floats.length) / width;
     }
 
     /**

@@ -51,5 +51,6 @@ class RowValuesTest {
         assertThrows(IllegalArgumentException.class, () -> new RowValues(FLOATS, PIXELS, 3));
         assertThrows(IllegalArgumentException.class, () -> new RowValues(null, null, 3));
         assertThrows(IllegalArgumentException.class, () -> RowValues.floats(FLOATS, 0));
+        assertEquals(0, RowValues.floats(new float[0], 0).count(), "no rows");
     }
 }
