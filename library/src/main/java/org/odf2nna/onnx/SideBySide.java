@@ -52,9 +52,9 @@ public record SideBySide(int threads, int batch, int repeats, double[] oneMicros
         /** Each repetition's median run, and the median of those: the run a user typically sees. */
         MEDIAN,
         /**
-         * The fastest run of all: what the work costs when nothing else on the machine interrupts it. Another job's
-         * load only ever adds time, and adds it unevenly to models timed at different moments; the fastest run is what
-         * stays comparable between them (the latency budget's layers, each timed alone).
+         * The fastest run of all: what the work costs when nothing else on the machine interrupts it. Not what the
+         * sweep times by: tried for the latency budget's layers and not kept (research/PERFORMANCE.md, "The latency
+         * budget"); scripts/probes/layer_times_spread.py compares the two.
          */
         FASTEST
     }
