@@ -26,6 +26,11 @@ final class Child {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        if (jvmOptions.stream().noneMatch(o -> o.startsWith("-Xss"))) {
+            // ONNX Runtime's environment, created on the main thread, overran its default 1 MB stack (exit 139, no
+            // error file) on one machine when the class path was long (Maven's test class path, 4 KB); 1.1 MB ran.
+            command.add("-Xss2m");
+        }
         command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
