@@ -31,8 +31,8 @@ Cases (--only takes their names):
 Not run unless named (--only gpt; about 25 minutes to train the model once, then 13-18 minutes a sweep):
   gpt       the trained byte-level GPT of scripts/corpus/train_byte_gpt.py (Debian's bible-kjv-text), default sweep:
             fewer parameters, report perplexity against the original's, ORT latency, wall time and peak memory
-  yolo      the YOLOv8n of docs/tasks/detector.md (trained on a GPU by scripts/corpus/train_yolov8n_shapes.py; its
-            yolov8n_shapes.onnx, train-u8.npz, val600.npz and test500.npz placed under WORK/corpus/yolo), the default
+  yolo      the YOLOv8n of docs/tasks/detector.md (scripts/corpus/make_yolo_corpus.sh trains it on CPU, about 20
+            minutes, and writes yolov8n_shapes.onnx and the image arrays under WORK/corpus/yolo), the default
             sweep at --max-drop 3: fewer parameters, report mAP50-95 against the original's, ORT latency, time, memory
   yolodefault  the same model's default sweep (--max-drop 1) on its 3,000 training images (train3000-u8.npz) with
             2,000 validation images (val2000.npz) judging and test500.npz reported: the same checks (about 12-23 min)
@@ -481,8 +481,8 @@ CASES = {"vit": case_vit, "mixer": case_mixer, "resnet18": case_resnet18, "resne
          "mnv2": case_mnv2, "int8": case_int8,
          "keras": case_keras, "kerasmnv2": case_kerasmnv2, "bert": case_bert, "ocr": case_ocr, "lm": case_lm,
          "gpt": case_gpt, "yolo": case_yolo, "yolodefault": case_yolodefault}
-# Run only when named: the GPT takes about 25 minutes to train once, a sweep 13-18 minutes; the YOLOv8n was trained
-# on a GPU (scripts/corpus/train_yolov8n_shapes.py) and is placed under WORK/corpus/yolo by hand.
+# Run only when named: the GPT takes about 25 minutes to train once, a sweep 13-18 minutes; the YOLOv8n about 20
+# minutes (scripts/corpus/make_yolo_corpus.sh, which needs a git history holding Ultralytics 8.1.33), a sweep 4-15.
 OPT_IN = {"gpt", "yolo", "yolodefault"}
 
 

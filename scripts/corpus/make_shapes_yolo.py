@@ -117,7 +117,9 @@ def main():
         f.write(f"path: {os.path.abspath(a.out)}\ntrain: images/train\nval: images/val\nnames:\n")
         for i, n in enumerate(NAMES):
             f.write(f"  {i}: {n}\n")
-    np.savez_compressed(os.path.join(a.out, "val.npz"), x=np.stack(val_x).astype(np.uint8), boxes=np.stack(val_boxes))
+    if val_x:  # --val 0 (a training set alone) has no validation arrays
+        np.savez_compressed(os.path.join(a.out, "val.npz"), x=np.stack(val_x).astype(np.uint8),
+                            boxes=np.stack(val_boxes))
     print("wrote", a.out)
 
 
